@@ -1,0 +1,280 @@
+"""Host probe: OS, CPU, RAM, disks, ulimits and the serving stack's versions.
+
+The only importer of psutil. Every reader degrades on its own: a fact that cannot be read
+becomes None and a note, never an exception.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import resource
+import shutil
+import subprocess
+from importlib import metadata
+from pathlib import Path
+from typing import Literal
+
+import psutil
+from pydantic import BaseModel, ConfigDict, Field
+
+UNLIMITED = -1
+"""Stored for a ulimit of `unlimited` (what `ulimit -l` prints, `docker --ulimit memlock=-1`)."""
+
+SERVING_PACKAGES = (
+    "torch",
+    "vllm",
+    "sglang",
+    "transformers",
+    "flash-attn",
+    "flashinfer-python",
+    "flashinfer",
+    "triton",
+    "xformers",
+    "autoawq",
+    "bitsandbytes",
+    "llmcompressor",
+    "nvidia-ml-py",
+    "pynvml",
+)
+"""Distributions whose versions are read from metadata (never imported: importing torch or
+vllm takes seconds and may touch the GPU). `pynvml` is the deprecated distribution that also
+provides the `pynvml` module and can shadow nvidia-ml-py."""
+
+NVCC_TIMEOUT_S = 5.0
+
+DiskRole = Literal["mount", "hf_cache", "model_dir"]
+
+
+class DiskInfo(BaseModel):
+    """Space on the filesystem that holds one mount point or named directory."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    role: DiskRole = Field(description="a mounted filesystem, the HF cache, or a model dir")
+    path: str = Field(description="the mount point or the directory asked about")
+    exists: bool = Field(description="False when the directory is not created yet")
+    mount_point: str | None = Field(description="mount point of the filesystem holding path")
+    total_bytes: int | None = None
+    used_bytes: int | None = None
+    free_bytes: int | None = Field(None, description="free to non-root users (f_bavail)")
+
+
+class ProcessState(BaseModel):
+    """What the host knows about one PID that NVML reports on a GPU."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str | None = None
+    status: str = Field(description="psutil status ('running', 'sleeping', 'zombie'...) or 'gone'")
+
+
+class HostInfo(BaseModel):
+    """Facts about the machine around the GPUs."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    os_name: str | None = Field(description="PRETTY_NAME from /etc/os-release")
+    os_id: str | None = Field(description="ID from /etc/os-release, e.g. 'ubuntu'")
+    os_version_id: str | None = Field(description="VERSION_ID from /etc/os-release, e.g. '22.04'")
+    kernel: str = Field(description="uname -r")
+    architecture: str = Field(description="uname -m, e.g. 'x86_64'")
+    cpu_model: str | None
+    cpu_sockets: int | None = Field(description="distinct 'physical id' in /proc/cpuinfo")
+    cpu_cores: int | None = Field(description="physical cores")
+    cpu_threads: int | None = Field(description="logical CPUs")
+    numa_nodes: int | None = Field(description="NUMA nodes under /sys/devices/system/node")
+    ram_total_bytes: int
+    ram_available_bytes: int
+    swap_total_bytes: int
+    swap_used_bytes: int
+    disks: list[DiskInfo]
+    ulimit_nofile_soft: int | None = Field(description=f"open files; {UNLIMITED} = unlimited")
+    ulimit_nofile_hard: int | None
+    ulimit_memlock_soft_bytes: int | None = Field(description=f"{UNLIMITED} = unlimited")
+    ulimit_memlock_hard_bytes: int | None
+    python_version: str
+    packages: dict[str, str | None] = Field(
+        description="distribution name -> installed version, None when not installed"
+    )
+    cuda_toolkit_version: str | None = Field(description="from `nvcc --version`, None if absent")
+    notes: list[str] = Field(default_factory=list)
+
+
+def read_os_release(path: Path = Path("/etc/os-release")) -> dict[str, str]:
+    """Parse os-release KEY=value lines (values may be quoted); empty dict if unreadable."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return {}
+    fields: dict[str, str] = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep and key.strip() and not key.startswith("#"):
+            fields[key.strip()] = value.strip().strip("\"'")
+    return fields
+
+
+def parse_cpuinfo(text: str) -> tuple[str | None, int | None]:
+    """CPU model name and socket count (distinct `physical id`) from /proc/cpuinfo text."""
+    models = re.findall(r"^model name\s*:\s*(.+)$", text, flags=re.MULTILINE)
+    sockets = set(re.findall(r"^physical id\s*:\s*(\d+)$", text, flags=re.MULTILINE))
+    return (models[0].strip() if models else None), (len(sockets) or None)
+
+
+def parse_nvcc_version(text: str) -> str | None:
+    """The toolkit release from `nvcc --version`, e.g. '12.8' from 'release 12.8, V12.8.93'."""
+    found = re.search(r"release (\d+\.\d+)", text)
+    return found.group(1) if found else None
+
+
+def hf_cache_dir(environ: dict[str, str] | None = None) -> Path:
+    """Where huggingface_hub stores downloads: HF_HUB_CACHE, else HF_HOME/hub, else
+    ~/.cache/huggingface/hub (XDG_CACHE_HOME is honoured as huggingface_hub does)."""
+    env = os.environ if environ is None else environ
+    if env.get("HF_HUB_CACHE"):
+        return Path(env["HF_HUB_CACHE"]).expanduser()
+    if env.get("HF_HOME"):
+        return Path(env["HF_HOME"]).expanduser() / "hub"
+    cache_home = Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache").expanduser()
+    return cache_home / "huggingface" / "hub"
+
+
+def _mount_point(path: Path) -> Path:
+    """The mount point of the filesystem that holds an existing path."""
+    path = path.resolve()
+    while not os.path.ismount(path):
+        path = path.parent
+    return path
+
+
+def disk_for(path: Path, role: DiskRole) -> DiskInfo:
+    """Size, use and free space of the filesystem that holds `path`. A path not created yet
+    is measured at its nearest existing parent, where it would be created."""
+    path = path.expanduser()
+    existing = path
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    try:
+        usage = shutil.disk_usage(existing)
+        mount = str(_mount_point(existing))
+    except OSError:
+        return DiskInfo(role=role, path=str(path), exists=path.exists(), mount_point=None)
+    return DiskInfo(
+        role=role,
+        path=str(path),
+        exists=path.exists(),
+        mount_point=mount,
+        total_bytes=usage.total,
+        used_bytes=usage.used,
+        free_bytes=usage.free,
+    )
+
+
+def _mounted_disks() -> list[DiskInfo]:
+    """One DiskInfo per physical mounted filesystem (`df` without pseudo filesystems);
+    containers bind-mount single files such as /etc/hosts, which are skipped."""
+    seen: set[str] = set()
+    disks = []
+    for part in psutil.disk_partitions(all=False):
+        if part.mountpoint in seen or not os.path.isdir(part.mountpoint):
+            continue
+        seen.add(part.mountpoint)
+        disks.append(disk_for(Path(part.mountpoint), "mount"))
+    return disks
+
+
+def _ulimit(limit: int) -> tuple[int | None, int | None]:
+    """Soft and hard values of one rlimit, with RLIM_INFINITY stored as UNLIMITED."""
+    try:
+        soft, hard = resource.getrlimit(limit)
+    except (OSError, ValueError):
+        return None, None
+    return tuple(UNLIMITED if v == resource.RLIM_INFINITY else v for v in (soft, hard))
+
+
+def package_versions(names: tuple[str, ...] = SERVING_PACKAGES) -> dict[str, str | None]:
+    """Installed version of each distribution from its metadata, without importing it."""
+    versions: dict[str, str | None] = {}
+    for name in names:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def cuda_toolkit_version(notes: list[str]) -> str | None:
+    """CUDA toolkit release from `nvcc --version` (short timeout); None when nvcc is absent."""
+    nvcc = shutil.which("nvcc") or (
+        "/usr/local/cuda/bin/nvcc" if os.access("/usr/local/cuda/bin/nvcc", os.X_OK) else None
+    )
+    if nvcc is None:
+        return None
+    try:
+        done = subprocess.run(
+            [nvcc, "--version"], capture_output=True, text=True, timeout=NVCC_TIMEOUT_S
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        notes.append(f"nvcc --version failed: {exc}")
+        return None
+    return parse_nvcc_version(done.stdout)
+
+
+def process_state(pid: int) -> ProcessState:
+    """Name and status of a PID; status 'gone' when no such process is visible here
+    (inside a container, processes of other PID namespaces look gone too)."""
+    try:
+        proc = psutil.Process(pid)
+        return ProcessState(name=proc.name(), status=proc.status())
+    except psutil.NoSuchProcess:
+        return ProcessState(status="gone")
+    except psutil.AccessDenied:
+        return ProcessState(status="unknown")
+
+
+def _count_numa_nodes(root: Path = Path("/sys/devices/system/node")) -> int | None:
+    nodes = [p for p in root.glob("node*") if p.name[4:].isdigit()]
+    return len(nodes) or None
+
+
+def probe_host(model_dirs: tuple[Path, ...] = ()) -> HostInfo:
+    """Read the host facts; disks include the HF cache and each named model directory."""
+    notes: list[str] = []
+    os_release = read_os_release()
+    try:
+        cpu_model, sockets = parse_cpuinfo(Path("/proc/cpuinfo").read_text(encoding="utf-8"))
+    except OSError as exc:
+        cpu_model, sockets = platform.processor() or None, None
+        notes.append(f"/proc/cpuinfo unreadable: {exc}")
+    ram, swap = psutil.virtual_memory(), psutil.swap_memory()
+    nofile = _ulimit(resource.RLIMIT_NOFILE)
+    memlock = _ulimit(resource.RLIMIT_MEMLOCK)
+    disks = _mounted_disks() + [disk_for(hf_cache_dir(), "hf_cache")]
+    disks += [disk_for(d, "model_dir") for d in model_dirs]
+    return HostInfo(
+        os_name=os_release.get("PRETTY_NAME"),
+        os_id=os_release.get("ID"),
+        os_version_id=os_release.get("VERSION_ID"),
+        kernel=platform.release(),
+        architecture=platform.machine(),
+        cpu_model=cpu_model,
+        cpu_sockets=sockets,
+        cpu_cores=psutil.cpu_count(logical=False),
+        cpu_threads=psutil.cpu_count(logical=True),
+        numa_nodes=_count_numa_nodes(),
+        ram_total_bytes=ram.total,
+        ram_available_bytes=ram.available,
+        swap_total_bytes=swap.total,
+        swap_used_bytes=swap.used,
+        disks=disks,
+        ulimit_nofile_soft=nofile[0],
+        ulimit_nofile_hard=nofile[1],
+        ulimit_memlock_soft_bytes=memlock[0],
+        ulimit_memlock_hard_bytes=memlock[1],
+        python_version=platform.python_version(),
+        packages=package_versions(),
+        cuda_toolkit_version=cuda_toolkit_version(notes),
+        notes=notes,
+    )

@@ -1,0 +1,108 @@
+"""HardwareSnapshot: one versioned, JSON-serialisable record of a node (host + GPUs).
+
+`take_snapshot` runs the probes; `load_snapshot` reads a recorded one back and rejects bad
+input with a SnapshotError that says what is wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from probes.host import HostInfo, probe_host
+from probes.nvml import GpuInfo, TopologyMatrix, probe_gpus
+
+SNAPSHOT_KIND = "headroom.hardware-snapshot"
+SCHEMA_VERSION = 1
+MAX_SNAPSHOT_BYTES = 5 * 10**6
+"""5 MB (decimal): an 8-GPU snapshot is a few tens of kB, so anything larger is not one."""
+
+
+class SnapshotError(ValueError):
+    """A snapshot file or bytes that cannot be used, with the reason."""
+
+
+class HardwareSnapshot(BaseModel):
+    """Everything the hardware audit saw on one node at one moment."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["headroom.hardware-snapshot"] = SNAPSHOT_KIND
+    schema_version: int = SCHEMA_VERSION
+    taken_at: str = Field(description="ISO 8601 UTC, e.g. '2025-06-01T12:00:00+00:00'")
+    hostname: str
+    host: HostInfo
+    gpus: list[GpuInfo]
+    topology: TopologyMatrix | None
+    nvml_available: bool
+    gpu_unavailable_reason: str | None
+    notes: list[str] = Field(default_factory=list)
+
+    def to_json(self) -> str:
+        """The snapshot as indented JSON (what `python -m probes --json` writes)."""
+        return self.model_dump_json(indent=2)
+
+
+def take_snapshot(model_dirs: tuple[str | Path, ...] = ()) -> HardwareSnapshot:
+    """Probe this machine now; never raises for a missing GPU (see gpu_unavailable_reason)."""
+    gpu = probe_gpus()
+    return HardwareSnapshot(
+        taken_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        hostname=socket.gethostname(),
+        host=probe_host(tuple(Path(d) for d in model_dirs)),
+        gpus=gpu.gpus,
+        topology=gpu.topology,
+        nvml_available=gpu.nvml_available,
+        gpu_unavailable_reason=gpu.unavailable_reason,
+        notes=gpu.notes,
+    )
+
+
+def _read_bounded(source: str | Path | bytes) -> tuple[bytes, str]:
+    """The raw bytes and a name for messages; a file's size is checked before it is read."""
+    path = None if isinstance(source, bytes) else Path(source)
+    name = "snapshot" if path is None else str(path)
+    try:
+        size = len(source) if path is None else path.stat().st_size
+        if size > MAX_SNAPSHOT_BYTES:
+            raise SnapshotError(f"{name}: {size} bytes is over the "
+                                f"{MAX_SNAPSHOT_BYTES // 10**6} MB limit for a snapshot")
+        return (source if path is None else path.read_bytes()), name
+    except OSError as exc:
+        raise SnapshotError(f"{name}: cannot read ({exc.strerror or exc})") from exc
+
+
+def _first_error(exc: ValidationError) -> str:
+    """'gpus.0.memory_total_bytes: Input should be a valid integer' (+ how many more)."""
+    errors = exc.errors()
+    first = errors[0]
+    where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+    return f"{where}: {first['msg']}{more}"
+
+
+def load_snapshot(source: str | Path | bytes) -> HardwareSnapshot:
+    """Read a snapshot from a path or raw bytes; SnapshotError says exactly what is wrong."""
+    data, name = _read_bounded(source)
+    try:
+        raw = json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise SnapshotError(f"{name}: not JSON ({exc})") from exc
+    if not isinstance(raw, dict):
+        raise SnapshotError(f"{name}: a snapshot is a JSON object, got {type(raw).__name__}")
+    if raw.get("kind") != SNAPSHOT_KIND:
+        raise SnapshotError(f"{name}: kind is {raw.get('kind')!r}, expected {SNAPSHOT_KIND!r} "
+                            "(write one with `python -m probes --json`)")
+    version = raw.get("schema_version")
+    if version != SCHEMA_VERSION or isinstance(version, bool):
+        raise SnapshotError(f"{name}: schema_version {version!r} is not supported "
+                            f"(this Headroom reads version {SCHEMA_VERSION})")
+    try:
+        return HardwareSnapshot.model_validate(raw)
+    except ValidationError as exc:
+        raise SnapshotError(f"{name}: {_first_error(exc)}") from exc
