@@ -1,0 +1,618 @@
+"""GPU presets, nodes and clusters: the hardware side of a plan.
+
+Every preset row cites where its figures come from. `memory_total_bytes` is what CUDA
+reports as *total* (cudaMemGetInfo, the figure vLLM multiplies by
+`gpu_memory_utilization`), not the marketing label: the driver keeps a few hundred MiB
+of the board for itself, so an "80 GB" H100 shows 79.19 GiB.
+"""
+
+import difflib
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from planner.units import GIB, MIB, TIB
+
+GpuFormat = Literal["fp32", "bf16", "fp16", "fp8", "int8", "int4", "mxfp4", "nvfp4"]
+"""Number formats a GPU's tensor cores (matrix units) compute in natively."""
+
+IntraNodeLink = Literal["nvlink", "pcie"]
+FormatSupport = Literal["native", "weight_only", "storage_only", "unsupported"]
+
+MAX_GPUS_PER_NODE = 64
+MAX_MEMORY_TOTAL_BYTES = TIB
+
+
+class HardwareError(ValueError):
+    """Bad hardware input (unknown preset, impossible size or layout); one-line message."""
+
+
+class UnknownGpuError(HardwareError):
+    """A GPU preset key that is not in GPU_PRESETS."""
+
+
+class GpuSpec(BaseModel):
+    """One GPU model: memory CUDA can see, bandwidth, dense compute and native formats."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str = Field(min_length=1)
+    """Stable id used by the CLI `--gpu`, e.g. "rtx-3090"."""
+    name: str = Field(min_length=1)
+    """Name as NVML reports it where known, e.g. "NVIDIA GeForce RTX 3090"."""
+    vendor: Literal["nvidia", "amd"]
+    memory_label: str
+    """Marketing label, e.g. "24 GB"."""
+    memory_total_bytes: int = Field(gt=0, lt=MAX_MEMORY_TOTAL_BYTES)
+    """Total reported by CUDA (cudaMemGetInfo), e.g. H100 80GB: 79.19 GiB."""
+    memory_bandwidth_gbps: float = Field(ge=0)
+    """Peak memory bandwidth in GB/s (10**9); 0.0 means unknown (custom GPUs)."""
+    bf16_dense_tflops: float | None = Field(default=None, gt=0)
+    fp8_dense_tflops: float | None = Field(default=None, gt=0)
+    fp4_dense_tflops: float | None = Field(default=None, gt=0)
+    compute_capability: str
+    """CUDA compute capability ("8.6"), the gfx target for AMD, "" when unknown."""
+    native_weight_formats: tuple[GpuFormat, ...]
+    native_kv_dtypes: tuple[GpuFormat, ...]
+    """KV dtypes the attention kernels compute in without upcasting."""
+    unified_memory: bool = False
+    """GH200/GB10: CPU and GPU share memory; vLLM's free memory comes from host RAM."""
+    interconnect: str
+    nvlink_bandwidth_gbps: float | None = Field(default=None, gt=0)
+    """Total (both directions) NVLink bandwidth per GPU in GB/s; None without NVLink."""
+    default_intra_node_link: IntraNodeLink = "pcie"
+    """How several of these GPUs in one box talk by default: "nvlink" only for NVSwitch
+    (SXM/HGX) parts; bridged PCIe cards pair up at most, so they default to "pcie"."""
+    aliases: tuple[str, ...] = ()
+    """Other NVML spellings of the same product (e.g. per driver version)."""
+    source: str = Field(min_length=1)
+    notes: str = ""
+
+    @property
+    def memory_total_gib(self) -> float:
+        """CUDA-reported total in GiB (2**30), for display and comparisons."""
+        return self.memory_total_bytes / GIB
+
+    def weight_format_support(self, fmt: GpuFormat) -> FormatSupport:
+        """How weights stored in `fmt` run here: native tensor cores, weight-only, or not.
+
+        NOTE: vLLM runs FP8, INT8/INT4 (GPTQ/AWQ), MXFP4 and NVFP4 checkpoints on NVIDIA
+        cc >= 8.0 without native support through Marlin weight-only kernels: weights stay
+        compressed in memory and are dequantised to 16-bit inside the GEMM (W8A16/W4A16).
+        Memory is saved, compute is 16-bit. E.g. an FP8 Llama on an RTX 3090 takes
+        ~1 byte/param of VRAM. Source: vLLM docs, "Supported Hardware" quantization table.
+        """
+        if fmt in self.native_weight_formats:
+            return "native"
+        if self.vendor == "nvidia" and _cc_at_least(self.compute_capability, 8, 0):
+            return "weight_only"
+        return "unsupported"
+
+    def kv_dtype_support(self, dtype: GpuFormat) -> FormatSupport:
+        """How a KV cache in `dtype` works here: computed natively, only stored, or not.
+
+        NOTE: vLLM accepts `--kv-cache-dtype fp8` on NVIDIA cc >= 8.0 without FP8 tensor
+        cores (Triton/FlashInfer attention backends): the cache is stored in 1 byte per
+        element and upcast to 16-bit inside the attention kernel, so it halves KV memory
+        but not the attention maths. Source: vLLM docs, "Quantized KV Cache".
+        """
+        if dtype in self.native_kv_dtypes:
+            return "native"
+        if (
+            dtype == "fp8"
+            and self.vendor == "nvidia"
+            and _cc_at_least(self.compute_capability, 8, 0)
+        ):
+            return "storage_only"
+        return "unsupported"
+
+
+class NodeSpec(BaseModel):
+    """One host: several identical GPUs, how they are linked, what others already use."""
+
+    model_config = ConfigDict(frozen=True)
+
+    hostname: str = "node0"
+    gpu: GpuSpec
+    gpus_per_node: int = Field(ge=1, le=MAX_GPUS_PER_NODE)
+    intra_node_link: IntraNodeLink
+    pcie_topology: str | None = None
+    """Worst `nvidia-smi topo -m` level between GPUs (PIX/PXB/PHB/NODE/SYS), from an audit."""
+    memory_used_bytes: tuple[int, ...] = ()
+    """Per-GPU memory already used by other processes (audit); empty or one per GPU."""
+
+    @model_validator(mode="after")
+    def _check_used_memory(self) -> "NodeSpec":
+        """Used memory is per GPU and can never exceed the GPU's total."""
+        if self.memory_used_bytes and len(self.memory_used_bytes) != self.gpus_per_node:
+            raise ValueError(
+                f"memory_used_bytes has {len(self.memory_used_bytes)} entries, "
+                f"expected 0 or {self.gpus_per_node} (one per GPU)"
+            )
+        for used in self.memory_used_bytes:
+            if not 0 <= used <= self.gpu.memory_total_bytes:
+                raise ValueError(
+                    f"memory_used_bytes {used} is outside 0..{self.gpu.memory_total_bytes}"
+                )
+        return self
+
+
+class ClusterSpec(BaseModel):
+    """One or more nodes that serve one model together."""
+
+    model_config = ConfigDict(frozen=True)
+
+    nodes: tuple[NodeSpec, ...] = Field(min_length=1)
+    inter_node_link: str | None = None
+    """e.g. "InfiniBand 400 Gb/s", "Ethernet 100 Gb/s"."""
+    source: str
+    """"preset: 8x RTX 3090", "live audit of host X", "snapshots: a.json, b.json"."""
+
+    @property
+    def gpu_count(self) -> int:
+        """GPUs over all nodes."""
+        return sum(node.gpus_per_node for node in self.nodes)
+
+    @property
+    def gpus_per_node(self) -> int:
+        """GPUs in the first node (nodes are normally identical)."""
+        return self.nodes[0].gpus_per_node
+
+    @property
+    def min_memory_total_bytes(self) -> int:
+        """Smallest CUDA total over all nodes: tensor parallelism is bound by the smallest."""
+        return min(node.gpu.memory_total_bytes for node in self.nodes)
+
+
+def _cc_at_least(compute_capability: str, major: int, minor: int) -> bool:
+    """True when an NVIDIA "major.minor" capability is at least (major, minor)."""
+    match = re.fullmatch(r"(\d+)\.(\d+)", compute_capability)
+    return bool(match) and (int(match[1]), int(match[2])) >= (major, minor)
+
+
+def _gib(value_gib: float) -> int:
+    """Bytes for a GiB figure as CUDA/PyTorch print it (two decimals)."""
+    return round(value_gib * GIB)
+
+
+# NOTE: driver reservation. Where no CUDA total was found in public logs, it is estimated
+# as the nvidia-smi "Total" minus 512 MiB. Measured pairs (nvidia-smi MiB -> CUDA GiB):
+# H100 81559 -> 79.19 (468 MiB kept), RTX 3090 24576 -> 23.57 (440), RTX 4090
+# 24564 -> 23.64 (357), RTX 5090 32607 -> 31.36 (494), L4 23034 -> 22.03 (475),
+# RTX 6000 Ada 46068 -> 44.43 (572), H200 143771 -> 139.80 (616), RTX PRO 6000
+# 97887 -> 94.97 (638), B200 183359 -> 178.36 (718); median 494 MiB, spread +-0.2 GiB.
+# Worked example: H100 NVL 95830 MiB -> (95830 - 512) MiB = 93.08 GiB.
+_DRIVER_RESERVED_BYTES = 512 * MIB
+
+
+def _estimated_total(nvidia_smi_total_mib: int) -> int:
+    """CUDA total estimated from the nvidia-smi total (see the NOTE above)."""
+    return nvidia_smi_total_mib * MIB - _DRIVER_RESERVED_BYTES
+
+
+# Native tensor-core formats per NVIDIA compute capability (CUDA C++ Programming Guide,
+# "Compute Capabilities"; architecture whitepapers). Hopper dropped INT4 tensor cores;
+# FP8 arrived with Ada (8.9) and Hopper (9.0); MXFP4/NVFP4 with Blackwell (10.x, 12.x).
+_AMPERE = ("fp32", "bf16", "fp16", "int8", "int4")
+_ADA = ("fp32", "bf16", "fp16", "fp8", "int8", "int4")
+_HOPPER = ("fp32", "bf16", "fp16", "fp8", "int8")
+_BLACKWELL = ("fp32", "bf16", "fp16", "fp8", "int8", "mxfp4", "nvfp4")
+_NVIDIA_WEIGHT_FORMATS: dict[str, tuple[GpuFormat, ...]] = {
+    "7.0": ("fp32", "fp16"),
+    "8.0": _AMPERE,
+    "8.6": _AMPERE,
+    "8.9": _ADA,
+    "9.0": _HOPPER,
+    "10.0": _BLACKWELL,
+    "12.0": _BLACKWELL,
+    "12.1": _BLACKWELL,
+}
+_CONSERVATIVE_FORMATS: tuple[GpuFormat, ...] = ("fp32", "fp16")
+
+
+def _nvidia_formats(compute_capability: str) -> tuple[tuple[GpuFormat, ...], tuple[GpuFormat, ...]]:
+    """(weight formats, KV dtypes) an NVIDIA capability computes natively.
+
+    KV dtypes are the 16-bit floats it has tensor cores for, plus fp8 where fp8 is native.
+    """
+    weights = _NVIDIA_WEIGHT_FORMATS.get(compute_capability, _CONSERVATIVE_FORMATS)
+    kv = tuple(f for f in ("bf16", "fp16", "fp8") if f in weights)
+    return weights, kv
+
+
+_AMPERE_NOTE = (
+    "No FP8 tensor cores: vLLM runs FP8/INT4/MXFP4/NVFP4 checkpoints through Marlin "
+    "weight-only kernels (16-bit compute); --kv-cache-dtype fp8 only stores KV in fp8 "
+    "and upcasts it in the attention kernel."
+)
+_GEFORCE_NOTE = (
+    "GeForce tensor throughput is the FP32-accumulate rate (half the FP16-accumulate "
+    "figure in marketing)."
+)
+_ESTIMATED_NOTE = "memory_total_bytes estimated: nvidia-smi total minus 512 MiB (see NOTE)."
+
+
+def _nvidia(
+    key: str,
+    name: str,
+    memory_label: str,
+    memory_total_bytes: int,
+    bandwidth_gbps: float,
+    tflops: tuple[float | None, float | None, float | None],
+    compute_capability: str,
+    interconnect: str,
+    source: str,
+    *,
+    nvlink_gbps: float | None = None,
+    default_link: IntraNodeLink = "pcie",
+    unified_memory: bool = False,
+    aliases: tuple[str, ...] = (),
+    notes: str = "",
+) -> GpuSpec:
+    """Build one NVIDIA preset row; formats follow from the compute capability."""
+    weights, kv = _nvidia_formats(compute_capability)
+    bf16, fp8, fp4 = tflops
+    return GpuSpec(
+        key=key,
+        name=name,
+        vendor="nvidia",
+        memory_label=memory_label,
+        memory_total_bytes=memory_total_bytes,
+        memory_bandwidth_gbps=bandwidth_gbps,
+        bf16_dense_tflops=bf16,
+        fp8_dense_tflops=fp8,
+        fp4_dense_tflops=fp4,
+        compute_capability=compute_capability,
+        native_weight_formats=weights,
+        native_kv_dtypes=kv,
+        unified_memory=unified_memory,
+        interconnect=interconnect,
+        nvlink_bandwidth_gbps=nvlink_gbps,
+        default_intra_node_link=default_link,
+        aliases=aliases,
+        source=source,
+        notes=notes,
+    )
+
+
+_PCIE4 = "PCIe 4.0 x16, no NVLink"
+_PCIE5 = "PCIe 5.0 x16, no NVLink"
+
+_PRESET_ROWS: tuple[GpuSpec, ...] = (
+    # ---- consumer / workstation -------------------------------------------------------
+    _nvidia(
+        "rtx-3090", "NVIDIA GeForce RTX 3090", "24 GB GDDR6X", _gib(23.57), 936.0,
+        (71.0, None, None), "8.6", "PCIe 4.0 x16; optional 2-way NVLink 3 bridge",
+        "NVIDIA Ampere GA102 GPU Architecture whitepaper v2.1 (2021), RTX 3090 column; "
+        "CUDA total 23.57 GiB from PyTorch OOM messages on RTX 3090 (nvidia-smi 24576 MiB)",
+        nvlink_gbps=112.5,
+        notes=f"{_GEFORCE_NOTE} {_AMPERE_NOTE} NVLink bridge joins pairs only.",
+    ),
+    _nvidia(
+        "rtx-4090", "NVIDIA GeForce RTX 4090", "24 GB GDDR6X", _gib(23.64), 1008.0,
+        (165.2, 330.3, None), "8.9", _PCIE4,
+        "NVIDIA Ada Lovelace GPU Architecture whitepaper v2.1 (2023), RTX 4090 column; "
+        "CUDA total 23.64 GiB from a PyTorch OOM message (3DTopia/Phidias-Diffusion#8)",
+        notes=f"{_GEFORCE_NOTE} Older drivers report 23.65-23.68 GiB.",
+    ),
+    _nvidia(
+        "rtx-5090", "NVIDIA GeForce RTX 5090", "32 GB GDDR7", _gib(31.36), 1792.0,
+        (209.5, 419.0, 1676.0), "12.0", _PCIE5,
+        "NVIDIA RTX Blackwell GPU Architecture whitepaper v1.0 (2025), RTX 5090 column; "
+        "CUDA total 31.36 GiB from a PyTorch OOM message (TrajectoryCrafter#20)",
+        notes=f"{_GEFORCE_NOTE} FP4 figure is 3352 AI TOPS (sparse) / 2; unsure whether "
+        "FP4 is also halved for FP32 accumulate. Windows reports ~31.5 GiB.",
+    ),
+    _nvidia(
+        "rtx-a6000", "NVIDIA RTX A6000", "48 GB GDDR6 (ECC)", _gib(47.54), 768.0,
+        (154.8, None, None), "8.6", "PCIe 4.0 x16; optional 2-way NVLink 3 bridge",
+        "NVIDIA RTX A6000 datasheet (2021); CUDA total 47.54 GiB as commonly printed in "
+        "PyTorch OOM messages for 48 GB Ampere boards (nvidia-smi 49140 MiB, ECC off)",
+        nvlink_gbps=112.5,
+        notes=f"{_AMPERE_NOTE} CUDA total not tied to a named-GPU log; with ECC on the "
+        "board shows 46068 MiB and ~44.4 GiB.",
+    ),
+    _nvidia(
+        "rtx-6000-ada", "NVIDIA RTX 6000 Ada Generation", "48 GB GDDR6 (ECC)", _gib(44.43),
+        960.0, (364.2, 728.5, None), "8.9", _PCIE4,
+        "NVIDIA RTX 6000 Ada Generation datasheet (2023), 1457 AI TFLOPS FP8 sparse; CUDA "
+        "total 44.43 GiB from a PyTorch OOM message with nvidia-smi 46068 MiB "
+        "(DINGYANB/MTVCrafter#21)",
+        notes="Figure is with ECC on (the default); ECC off shows 49140 MiB (~47.4 GiB).",
+    ),
+    _nvidia(
+        "rtx-pro-6000", "NVIDIA RTX PRO 6000 Blackwell Server Edition", "96 GB GDDR7 (ECC)",
+        _gib(94.97), 1792.0, (503.8, 1007.6, 2015.2), "12.0", _PCIE5,
+        "NVIDIA RTX PRO 6000 Blackwell datasheet (2025), 4 PFLOPS FP4 sparse; CUDA total "
+        "94.97 GiB with nvidia-smi 97887 MiB (antirez/ds4#431)",
+        aliases=(
+            "NVIDIA RTX PRO 6000 Blackwell Workstation Edition",
+            "NVIDIA RTX PRO 6000 Blackwell Max-Q Workstation Edition",
+        ),
+        notes="Dense TFLOP/s derived from the sparse FP4 peak (/2 sparsity, x2 per wider "
+        "format); unverified. Max-Q (300 W) has lower clocks.",
+    ),
+    _nvidia(
+        "dgx-spark-gb10", "NVIDIA GB10", "128 GB LPDDR5X unified", _gib(121.69), 273.0,
+        (None, None, 500.0), "12.1", "ConnectX-7 200 GbE (2-node clustering), no NVLink",
+        "NVIDIA DGX Spark datasheet (2025), 1 PFLOP FP4 sparse, 273 GB/s; CUDA total "
+        "121.69 GiB from vLLM 'Free memory on device (x/121.69 GiB)' logs",
+        unified_memory=True,
+        notes="Unified memory: OS and page cache share the pool, so free memory is well "
+        "below total. NVML reports no memory total. BF16/FP8 dense not published.",
+    ),
+    # ---- data-centre PCIe cards -------------------------------------------------------
+    _nvidia(
+        "a10", "NVIDIA A10", "24 GB GDDR6 (ECC)", _gib(22.06), 600.0,
+        (125.0, None, None), "8.6", _PCIE4,
+        "NVIDIA A10 Tensor Core GPU datasheet (2021)",
+        notes=f"{_AMPERE_NOTE} CUDA total assumed equal to the A10G's measured 22.06 GiB "
+        "(same 24 GB GDDR6 ECC, nvidia-smi 23028 MiB); estimated.",
+    ),
+    _nvidia(
+        "a40", "NVIDIA A40", "48 GB GDDR6 (ECC)", _gib(44.42), 696.0,
+        (149.7, None, None), "8.6", "PCIe 4.0 x16; optional 2-way NVLink 3 bridge",
+        "NVIDIA A40 datasheet (2021); CUDA total 44.42 GiB from a PyTorch OOM message on "
+        "an A40",
+        nvlink_gbps=112.5,
+        notes=_AMPERE_NOTE,
+    ),
+    _nvidia(
+        "l4", "NVIDIA L4", "24 GB GDDR6 (ECC)", _gib(22.03), 300.0,
+        (121.0, 242.5, None), "8.9", "PCIe 4.0 x16, no NVLink",
+        "NVIDIA L4 Tensor Core GPU datasheet (2023); CUDA total 22.03 GiB from PyTorch OOM "
+        "messages on L4 (nvidia-smi 23034 MiB)",
+        notes="Some logs show 22.04-22.05 GiB (driver dependent).",
+    ),
+    _nvidia(
+        "l40", "NVIDIA L40", "48 GB GDDR6 (ECC)", _gib(44.40), 864.0,
+        (181.0, 362.0, None), "8.9", _PCIE4,
+        "NVIDIA L40 GPU datasheet (2022); CUDA total 44.40 GiB from a PyTorch OOM message "
+        "on an L40 (QwenLM/Qwen3-VL#2097)",
+    ),
+    _nvidia(
+        "l40s", "NVIDIA L40S", "48 GB GDDR6 (ECC)", _gib(44.40), 864.0,
+        (362.05, 733.0, None), "8.9", _PCIE4,
+        "NVIDIA L40S GPU datasheet (2023)",
+        notes="CUDA total assumed equal to the L40's (same 48 GB GDDR6 ECC, nvidia-smi "
+        "46068 MiB); estimated.",
+    ),
+    _nvidia(
+        "a100-80gb-pcie", "NVIDIA A100 80GB PCIe", "80 GB HBM2e", _gib(79.25), 1935.0,
+        (312.0, None, None), "8.0", "PCIe 4.0 x16; optional 2-way NVLink 3 bridge",
+        "NVIDIA A100 Tensor Core GPU datasheet (2021), 80GB PCIe column",
+        nvlink_gbps=600.0,
+        notes=f"{_AMPERE_NOTE} CUDA total assumed equal to the SXM 80GB part; estimated.",
+    ),
+    _nvidia(
+        "h100-pcie", "NVIDIA H100 PCIe", "80 GB HBM2e", _gib(79.19), 2000.0,
+        (756.0, 1513.0, None), "9.0", "PCIe 5.0 x16; optional NVLink bridge",
+        "NVIDIA H100 Tensor Core GPU datasheet (2023), H100 PCIe column; CUDA total "
+        "79.19 GiB from a PyTorch OOM message on 'NVIDIA H100 PCIe'",
+        nvlink_gbps=600.0,
+    ),
+    _nvidia(
+        "h100-nvl", "NVIDIA H100 NVL", "94 GB HBM3", _estimated_total(95830), 3900.0,
+        (835.5, 1671.0, None), "9.0", "PCIe 5.0 x16; 2-/4-way NVLink bridge",
+        "NVIDIA H100 Tensor Core GPU datasheet (2023), H100 NVL column",
+        nvlink_gbps=600.0,
+        notes=f"{_ESTIMATED_NOTE} nvidia-smi 95830 MiB.",
+    ),
+    # ---- SXM / HGX / superchips -------------------------------------------------------
+    _nvidia(
+        "a100-40gb", "NVIDIA A100-SXM4-40GB", "40 GB HBM2", _gib(39.50), 1555.0,
+        (312.0, None, None), "8.0", "NVLink 3 via NVSwitch (600 GB/s)",
+        "NVIDIA A100 Tensor Core GPU datasheet (2021), 40GB SXM column; CUDA total "
+        "39.50 GiB from a PyTorch OOM message on an A100 40GB (TianheWu/CoSeR#10)",
+        nvlink_gbps=600.0, default_link="nvlink",
+        notes=f"{_AMPERE_NOTE} Older drivers report 39.39-39.59 GiB.",
+    ),
+    _nvidia(
+        "a100-80gb", "NVIDIA A100-SXM4-80GB", "80 GB HBM2e", _gib(79.25), 2039.0,
+        (312.0, None, None), "8.0", "NVLink 3 via NVSwitch (600 GB/s)",
+        "NVIDIA A100 Tensor Core GPU datasheet (2021), 80GB SXM column; CUDA total "
+        "79.25 GiB from a PyTorch OOM message on an A100 (levihsu/OOTDiffusion#235)",
+        nvlink_gbps=600.0, default_link="nvlink",
+        notes=f"{_AMPERE_NOTE} Reports range 79.15-79.35 GiB with driver version.",
+    ),
+    _nvidia(
+        "h100-sxm", "NVIDIA H100 80GB HBM3", "80 GB HBM3", _gib(79.19), 3350.0,
+        (989.4, 1978.9, None), "9.0", "NVLink 4 via NVSwitch (900 GB/s)",
+        "NVIDIA H100 Tensor Core GPU datasheet (2023), H100 SXM column; CUDA total "
+        "79.19 GiB from vLLM v0.19 logs (llm-d-planner, shared/calibration)",
+        nvlink_gbps=900.0, default_link="nvlink",
+        aliases=("NVIDIA H100 SXM5 80GB",),
+        notes="nvidia-smi shows 81559 MiB.",
+    ),
+    _nvidia(
+        "h200", "NVIDIA H200", "141 GB HBM3e", _gib(139.80), 4800.0,
+        (989.4, 1978.9, None), "9.0", "NVLink 4 via NVSwitch (900 GB/s)",
+        "NVIDIA H200 Tensor Core GPU datasheet (2024), H200 SXM column; CUDA total "
+        "139.80 GiB from PyTorch OOM messages on 8xH200 nodes",
+        nvlink_gbps=900.0, default_link="nvlink",
+        notes="Some drivers report 139.81 GiB. H200 NVL (PCIe) is a different product.",
+    ),
+    _nvidia(
+        "gh200", "NVIDIA GH200 480GB", "96 GB HBM3 (+480 GB LPDDR5X)", _gib(94.50), 4000.0,
+        (989.4, 1978.9, None), "9.0", "NVLink-C2C to Grace CPU (900 GB/s)",
+        "NVIDIA GH200 Grace Hopper Superchip datasheet (2024), 96 GB HBM3 version",
+        nvlink_gbps=900.0, unified_memory=True,
+        notes="CUDA total 94.50 GiB from one OOM report on a ~96 GB card; not confirmed "
+        "as GH200 (estimated). NVLink figure is the C2C link to the CPU, not GPU-GPU. "
+        "The 144 GB HBM3e version needs its own row.",
+    ),
+    _nvidia(
+        "b200", "NVIDIA B200", "180 GB HBM3e", _gib(178.36), 8000.0,
+        (2250.0, 4500.0, 9000.0), "10.0", "NVLink 5 via NVSwitch (1800 GB/s)",
+        "NVIDIA HGX B200 / DGX B200 datasheet (2024): 1440 GB over 8 GPUs, 64 TB/s; CUDA "
+        "total 178.36 GiB from PyTorch OOM messages on 8xB200 nodes",
+        nvlink_gbps=1800.0, default_link="nvlink",
+        notes="nvidia-smi shows 183359 MiB. Early marketing said 192 GB.",
+    ),
+    _nvidia(
+        "v100-32gb", "Tesla V100-SXM2-32GB", "32 GB HBM2", _gib(31.75), 900.0,
+        (None, None, None), "7.0", "NVLink 2 (300 GB/s)",
+        "NVIDIA Tesla V100 GPU datasheet (2018); CUDA total 31.75 GiB as commonly printed "
+        "in PyTorch OOM messages on V100 32GB",
+        nvlink_gbps=300.0, default_link="nvlink",
+        aliases=("Tesla V100-PCIE-32GB", "Tesla V100S-PCIE-32GB"),
+        notes="No BF16: FP16 tensor cores only (125 TFLOP/s). vLLM V1 needs cc >= 8.0, so "
+        "only older vLLM or other engines run here. PCIe variants lack NVLink.",
+    ),
+    GpuSpec(
+        key="mi300x",
+        name="AMD Instinct MI300X",
+        vendor="amd",
+        memory_label="192 GB HBM3",
+        memory_total_bytes=_gib(191.98),
+        memory_bandwidth_gbps=5300.0,
+        bf16_dense_tflops=1307.4,
+        fp8_dense_tflops=2614.9,
+        fp4_dense_tflops=None,
+        compute_capability="gfx942",
+        native_weight_formats=("fp32", "bf16", "fp16", "fp8", "int8"),
+        native_kv_dtypes=("bf16", "fp16", "fp8"),
+        interconnect="AMD Infinity Fabric, 7 links (896 GB/s)",
+        nvlink_bandwidth_gbps=None,
+        source="AMD Instinct MI300X Accelerator data sheet (2023); total 191.98 GiB from "
+        "PyTorch 'HIP out of memory' messages",
+        notes="Spec row: the planner's engine rules are NVIDIA-first. FP8 is the FNUZ "
+        "variant (e4m3fnuz). Some ROCm versions report 191.69 GiB.",
+    ),
+)
+
+GPU_PRESETS: dict[str, GpuSpec] = {gpu.key: gpu for gpu in _PRESET_ROWS}
+"""All presets by key."""
+
+
+def gpu_preset(key: str) -> GpuSpec:
+    """The preset for `key`; an unknown key raises UnknownGpuError naming close matches."""
+    wanted = key.strip().lower()
+    if wanted in GPU_PRESETS:
+        return GPU_PRESETS[wanted]
+    close = difflib.get_close_matches(wanted, list(GPU_PRESETS), n=3, cutoff=0.5)
+    hint = f"did you mean {', '.join(close)}? " if close else ""
+    raise UnknownGpuError(
+        f"unknown GPU preset {key!r}; {hint}known: {', '.join(sorted(GPU_PRESETS))}"
+    )
+
+
+def _normalise_name(name: str) -> str:
+    """Lower-case NVML name without vendor words and punctuation, for matching."""
+    words = re.split(r"[^a-z0-9]+", name.lower())
+    return " ".join(w for w in words if w and w not in {"nvidia", "geforce", "tesla", "amd"})
+
+
+def _index_by_name(rows: tuple[GpuSpec, ...]) -> dict[str, tuple[GpuSpec, ...]]:
+    """Presets by normalised NVML name and aliases (one name may fit several sizes)."""
+    index: dict[str, tuple[GpuSpec, ...]] = {}
+    for gpu in rows:
+        for name in (gpu.name, *gpu.aliases):
+            norm = _normalise_name(name)
+            index[norm] = (*index.get(norm, ()), gpu)
+    return index
+
+
+_PRESETS_BY_NAME = _index_by_name(_PRESET_ROWS)
+
+# NOTE: a name match is only trusted when the measured total is within 10% of the
+# preset's, so a 48 GB modded RTX 4090 (~47 GiB) is not taken for the 24 GB preset.
+# Unified-memory parts (GB10) are matched by name alone: NVML reports no memory total
+# for them, so an audit can only pass host RAM or nothing.
+_NAME_MATCH_MEMORY_TOLERANCE = 0.10
+
+
+def match_gpu_name(nvml_name: str, memory_total_bytes: int) -> GpuSpec:
+    """The preset for an NVML name, else a custom GpuSpec built from the measured total.
+
+    The preset keeps its curated figures; the measured total is used only to refuse a
+    match whose memory is clearly another product (see the NOTE above).
+    """
+    for gpu in _PRESETS_BY_NAME.get(_normalise_name(nvml_name), ()):
+        gap = abs(gpu.memory_total_bytes - memory_total_bytes) / gpu.memory_total_bytes
+        if gpu.unified_memory or gap <= _NAME_MATCH_MEMORY_TOLERANCE:
+            return gpu
+    return custom_gpu(
+        memory_total_bytes,
+        name=nvml_name.strip() or "Unnamed GPU",
+        notes=f"measured by audit; no preset for {nvml_name!r} at this memory size",
+    )
+
+
+def custom_gpu(
+    memory_total_bytes: int,
+    name: str = "Custom GPU",
+    *,
+    key: str = "custom",
+    vendor: Literal["nvidia", "amd"] = "nvidia",
+    compute_capability: str = "",
+    memory_bandwidth_gbps: float = 0.0,
+    unified_memory: bool = False,
+    notes: str = "measured by audit; no preset",
+) -> GpuSpec:
+    """A GpuSpec for a GPU without a preset, from its CUDA total (bytes).
+
+    Native formats follow the compute capability when given; otherwise only fp32/fp16
+    are assumed. Bandwidth 0.0 means unknown.
+    """
+    if not 0 < memory_total_bytes < MAX_MEMORY_TOTAL_BYTES:
+        raise HardwareError(
+            f"GPU memory total must be between 1 byte and 1 TiB, got {memory_total_bytes} bytes"
+        )
+    if not name.strip():
+        raise HardwareError("GPU name must not be empty")
+    if memory_bandwidth_gbps < 0:
+        raise HardwareError(f"memory bandwidth must be >= 0 GB/s, got {memory_bandwidth_gbps}")
+    weights, kv = (
+        _nvidia_formats(compute_capability)
+        if vendor == "nvidia"
+        else (_CONSERVATIVE_FORMATS, ("fp16",))
+    )
+    return GpuSpec(
+        key=key,
+        name=name,
+        vendor=vendor,
+        memory_label=f"{memory_total_bytes / GIB:.2f} GiB (measured)",
+        memory_total_bytes=memory_total_bytes,
+        memory_bandwidth_gbps=memory_bandwidth_gbps,
+        compute_capability=compute_capability,
+        native_weight_formats=weights,
+        native_kv_dtypes=kv,
+        unified_memory=unified_memory,
+        interconnect="unknown",
+        source="custom",
+        notes=notes,
+    )
+
+
+def preset_cluster(
+    gpu_key: str,
+    gpus_per_node: int,
+    nodes: int = 1,
+    intra_node_link: IntraNodeLink | None = None,
+    inter_node_link: str | None = None,
+) -> ClusterSpec:
+    """`nodes` identical nodes of `gpus_per_node` preset GPUs.
+
+    The intra-node link defaults to the preset's (NVLink only for NVSwitch parts); asking
+    for NVLink on a GPU without any is an error.
+    """
+    gpu = gpu_preset(gpu_key)
+    if not 1 <= gpus_per_node <= MAX_GPUS_PER_NODE:
+        raise HardwareError(f"gpus_per_node must be 1..{MAX_GPUS_PER_NODE}, got {gpus_per_node}")
+    if nodes < 1:
+        raise HardwareError(f"nodes must be >= 1, got {nodes}")
+    link = intra_node_link or gpu.default_intra_node_link
+    if link == "nvlink" and gpu.nvlink_bandwidth_gbps is None:
+        raise HardwareError(f"{gpu.name} has no NVLink; use intra_node_link='pcie'")
+    node_specs = tuple(
+        NodeSpec(hostname=f"node{i}", gpu=gpu, gpus_per_node=gpus_per_node, intra_node_link=link)
+        for i in range(nodes)
+    )
+    layout = f"{gpus_per_node}x {gpu.name}"
+    return ClusterSpec(
+        nodes=node_specs,
+        inter_node_link=inter_node_link,
+        source=f"preset: {layout}" if nodes == 1 else f"preset: {nodes} nodes x {layout}",
+    )
