@@ -456,7 +456,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "NVIDIA Tesla V100 GPU datasheet (2018); CUDA total 31.75 GiB as commonly printed "
         "in PyTorch OOM messages on V100 32GB",
         nvlink_gbps=300.0, default_link="nvlink",
-        aliases=("Tesla V100-PCIE-32GB", "Tesla V100S-PCIE-32GB"),
+        aliases=("Tesla V100-PCIE-32GB",),
         notes="No BF16: FP16 tensor cores only (125 TFLOP/s). vLLM V1 needs cc >= 8.0, so "
         "only older vLLM or other engines run here. PCIe variants lack NVLink.",
     ),
