@@ -9,6 +9,7 @@ means: `probe_gpus` reports it, it does not raise.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -19,8 +20,6 @@ try:
     import pynvml
 except ImportError:  # nvidia-ml-py missing: reported by probe_gpus as the reason
     pynvml = None
-
-MIB = 1 << 20
 
 TOPOLOGY_LEGEND = (
     ("X", "Self"),
@@ -128,6 +127,19 @@ class GpuInfo(BaseModel):
     notes: list[str] = Field(default_factory=list)
 
     @property
+    def usable_total_bytes(self) -> int | None:
+        """NVML total less driver-reserved memory: about what CUDA (and vLLM) see as total.
+
+        NOTE: NVML's v2 memory struct splits out `reserved`. RTX 3090: NVML total 24576 MiB,
+        reserved about 440 MiB, so usable = 24136 MiB = 23.57 GiB, the total PyTorch prints
+        in its OOM messages (planner/hardware.py NOTE on driver reservation). Without the v2
+        struct the NVML total is returned, about 0.5 GiB too high.
+        """
+        if self.memory_total_bytes is None:
+            return None
+        return self.memory_total_bytes - (self.memory_reserved_bytes or 0)
+
+    @property
     def active_nvlinks(self) -> int:
         """How many NVLinks are up."""
         return sum(link.active for link in self.nvlinks)
@@ -220,8 +232,19 @@ def _bus_id(pci_info: Any) -> str | None:
     return None if pci_info is None else (_text(pci_info.busId) or "").upper() or None
 
 
+def compact_ranges(numbers: Iterable[int]) -> str:
+    """Sorted numbers as ranges, the way Linux prints CPU lists: [0, 1, 2, 3, 8] -> '0-3,8'."""
+    ranges: list[list[int]] = []
+    for n in sorted(numbers):
+        if ranges and n == ranges[-1][1] + 1:
+            ranges[-1][1] = n
+        else:
+            ranges.append([n, n])
+    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in ranges)
+
+
 def cpu_list(mask_words: Any, bits_per_word: int = 64) -> str | None:
-    """Compact CPU list ('0-3,8') from NVML's CPU affinity bitmask array.
+    """Compact CPU list ('0-3,12-15') from NVML's CPU affinity bitmask array.
 
     NOTE: word k bit b is CPU 64*k + b, as in nvmlDeviceGetCpuAffinity; e.g. words
     [0b1111_0000_0000_1111] give CPUs 0-3 and 12-15, printed "0-3,12-15".
@@ -234,13 +257,7 @@ def cpu_list(mask_words: Any, bits_per_word: int = 64) -> str | None:
         for b in range(bits_per_word)
         if int(word) >> b & 1
     ]
-    ranges: list[list[int]] = []
-    for cpu in cpus:
-        if ranges and cpu == ranges[-1][1] + 1:
-            ranges[-1][1] = cpu
-        else:
-            ranges.append([cpu, cpu])
-    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in ranges) or None
+    return compact_ranges(cpus) or None
 
 
 def _watts(milliwatts: int | None) -> float | None:

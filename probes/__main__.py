@@ -1,0 +1,158 @@
+"""`python -m probes`: audit this node and print a summary, or write a snapshot with --json.
+
+Exit 0 whether or not a GPU is present; exit 2 with one line on bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from planner.units import GIB
+from probes.findings import Finding, audit
+from probes.host import UNLIMITED, HostInfo
+from probes.nvml import TOPOLOGY_LEGEND, GpuInfo, TopologyMatrix
+from probes.snapshot import HardwareSnapshot, SnapshotError, load_snapshot, take_snapshot
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports bad arguments in one line (no usage block), exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _fmt(value: Any, suffix: str = "") -> str:
+    """A value for a table cell; '-' when NVML or the host could not say."""
+    return "-" if value is None else f"{value}{suffix}"
+
+
+def _gib(n_bytes: int | None) -> str:
+    return "-" if n_bytes is None else f"{n_bytes / GIB:.2f}"
+
+
+def _table(rows: list[list[str]]) -> list[str]:
+    """Left-aligned columns two spaces apart."""
+    widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
+    return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+            for row in rows]
+
+
+def _gpu_rows(gpus: list[GpuInfo]) -> list[str]:
+    rows = [["#", "Name", "Used / total GiB", "Temp", "Power W", "PCIe now (max)", "Util",
+             "Procs"]]
+    for g in gpus:
+        pcie = (f"Gen{_fmt(g.pcie_generation_current)} x{_fmt(g.pcie_width_current)} "
+                f"(Gen{_fmt(g.pcie_generation_max)} x{_fmt(g.pcie_width_max)})")
+        power = " / ".join("-" if w is None else f"{w:.0f}"
+                           for w in (g.power_draw_watts, g.power_limit_watts))
+        rows.append([str(g.index), _fmt(g.name),
+                     f"{_gib(g.memory_used_bytes)} / {_gib(g.memory_total_bytes)}",
+                     _fmt(g.temperature_c, " C"), power, pcie,
+                     _fmt(g.utilization_gpu_percent, "%"), str(len(g.processes))])
+    return _table(rows)
+
+
+def _topology_rows(topo: TopologyMatrix, gpus: list[GpuInfo]) -> list[str]:
+    names = [f"GPU{i}" for i in topo.gpu_indices]
+    rows = [["", *names, "CPU Affinity", "GPU NUMA ID"]]
+    for r, gpu in enumerate(gpus):
+        cells = [topo.cell(r, c) for c in range(len(names))]
+        rows.append([names[r], *cells, _fmt(gpu.cpu_affinity), _fmt(gpu.numa_node)])
+    legend = [f"  {code:<4} = {meaning}" for code, meaning in TOPOLOGY_LEGEND]
+    return [*_table(rows), "", "Legend:", *legend]
+
+
+def _limit(value: int | None, unit: str = "") -> str:
+    return "unlimited" if value == UNLIMITED else _fmt(value, unit)
+
+
+def _host_rows(host: HostInfo) -> list[str]:
+    installed = [f"{k} {v}" for k, v in host.packages.items() if v]
+    missing = [k for k, v in host.packages.items() if not v]
+    disks = [f"    {d.role:<9} {d.path}{'' if d.exists else ' (not created yet)'}: "
+             f"{_gib(d.free_bytes)} GiB free of {_gib(d.total_bytes)} GiB"
+             f" (on {_fmt(d.mount_point)})" for d in host.disks]
+    memlock = host.ulimit_memlock_soft_bytes
+    return [
+        f"  OS: {_fmt(host.os_name)}, kernel {host.kernel}, {host.architecture}",
+        f"  CPU: {_fmt(host.cpu_model)}, {_fmt(host.cpu_sockets)} socket(s), "
+        f"{_fmt(host.cpu_cores)} cores / {_fmt(host.cpu_threads)} threads, "
+        f"{_fmt(host.numa_nodes)} NUMA node(s)",
+        f"  RAM: {_gib(host.ram_total_bytes)} GiB ({_gib(host.ram_available_bytes)} available),"
+        f" swap {_gib(host.swap_total_bytes)} GiB ({_gib(host.swap_used_bytes)} used)",
+        "  Disks:",
+        *disks,
+        f"  ulimits: nofile {_limit(host.ulimit_nofile_soft)}, memlock "
+        f"{_limit(memlock if memlock in (None, UNLIMITED) else memlock // 1024, ' KiB')}",
+        f"  Python {host.python_version}; CUDA toolkit (nvcc) "
+        f"{_fmt(host.cuda_toolkit_version) if host.cuda_toolkit_version else 'not found'}",
+        f"  Installed: {', '.join(installed) or 'none of the serving stack'}",
+        f"  Not installed: {', '.join(missing) or '-'}",
+    ]
+
+
+def _finding_rows(findings: list[Finding]) -> list[str]:
+    if not findings:
+        return ["  No red flags."]
+    lines = []
+    for f in findings:
+        lines += [f"  [{f.severity.upper()}] {f.title}", f"    {f.evidence}",
+                  f"    -> {f.advice}"]
+    return lines
+
+
+def render_summary(snap: HardwareSnapshot, findings: list[Finding]) -> str:
+    """The human-readable audit: GPUs, topology with legend, host facts, findings."""
+    lines = [f"Headroom hardware audit: {snap.hostname} at {snap.taken_at}", ""]
+    if snap.gpus:
+        first = snap.gpus[0]
+        cuda = first.cuda_driver_version
+        cuda_text = "-" if cuda is None else f"{cuda // 1000}.{cuda % 1000 // 10}"
+        lines += [f"GPUs: {len(snap.gpus)}, driver {_fmt(first.driver_version)}, "
+                  f"CUDA (driver) {cuda_text}", *_gpu_rows(snap.gpus), ""]
+    else:
+        lines += [f"GPUs: none ({snap.gpu_unavailable_reason})", ""]
+    if snap.topology and len(snap.gpus) > 1:
+        lines += ["Topology (as nvidia-smi topo -m):", *_topology_rows(snap.topology, snap.gpus),
+                  ""]
+    lines += ["Host:", *_host_rows(snap.host), "", "Findings:", *_finding_rows(findings)]
+    if snap.notes or any(g.notes for g in snap.gpus):
+        lines += ["", "Probe notes (fields left empty):", *(f"  {n}" for n in snap.notes)]
+        lines += [f"  GPU{g.index}: {'; '.join(g.notes)}" for g in snap.gpus if g.notes]
+    return "\n".join(lines)
+
+
+def _model_dir(text: str) -> Path:
+    """An argparse type: a directory, or a path not created yet (measured at its parent)."""
+    path = Path(text).expanduser()
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is not a directory")
+    return path
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the audit (or read a recorded snapshot) and print it; returns the exit code."""
+    parser = _Parser(prog="python -m probes", description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true",
+                        help="write the snapshot as JSON on stdout instead of the summary")
+    parser.add_argument("--model-dir", action="append", type=_model_dir, default=[],
+                        metavar="PATH", help="a model directory whose disk to check "
+                        "(repeatable)")
+    parser.add_argument("--load", metavar="SNAPSHOT.json",
+                        help="summarise a recorded snapshot instead of probing this machine")
+    args = parser.parse_args(argv)
+    try:
+        snap = load_snapshot(args.load) if args.load else take_snapshot(tuple(args.model_dir))
+    except SnapshotError as exc:
+        print(f"python -m probes: error: {exc}", file=sys.stderr)
+        return 2
+    print(snap.to_json() if args.json else render_summary(snap, audit(snap)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
