@@ -1,0 +1,104 @@
+"""probes.host: parsers on sample text, and the live probe on this machine."""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from probes import host
+
+CPUINFO_TWO_SOCKETS = """\
+processor\t: 0
+model name\t: Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz
+physical id\t: 0
+processor\t: 1
+model name\t: Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz
+physical id\t: 1
+"""
+
+NVCC_OUTPUT = """\
+nvcc: NVIDIA (R) Cuda compiler driver
+Copyright (c) 2005-2025 NVIDIA Corporation
+Built on Fri_Feb_21_20:23:50_PST_2025
+Cuda compilation tools, release 12.8, V12.8.93
+Build cuda_12.8.r12.8/compiler.35583870_0
+"""
+
+
+def test_os_release_parsing(tmp_path: Path) -> None:
+    path = tmp_path / "os-release"
+    path.write_text('PRETTY_NAME="Ubuntu 22.04.5 LTS"\nID=ubuntu\nVERSION_ID="22.04"\n# c\n')
+    assert host.read_os_release(path) == {
+        "PRETTY_NAME": "Ubuntu 22.04.5 LTS", "ID": "ubuntu", "VERSION_ID": "22.04"}
+    assert host.read_os_release(tmp_path / "missing") == {}
+
+
+def test_cpuinfo_model_and_sockets() -> None:
+    assert host.parse_cpuinfo(CPUINFO_TWO_SOCKETS) == (
+        "Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz", 2)
+    assert host.parse_cpuinfo("") == (None, None)
+
+
+def test_nvcc_release() -> None:
+    assert host.parse_nvcc_version(NVCC_OUTPUT) == "12.8"
+    assert host.parse_nvcc_version("garbage") is None
+
+
+def test_hf_cache_dir_follows_huggingface_hub_precedence() -> None:
+    home = Path.home()
+    assert host.hf_cache_dir({"HF_HUB_CACHE": "/x/hub", "HF_HOME": "/y"}) == Path("/x/hub")
+    assert host.hf_cache_dir({"HF_HOME": "/y"}) == Path("/y/hub")
+    assert host.hf_cache_dir({"XDG_CACHE_HOME": "/c"}) == Path("/c/huggingface/hub")
+    assert host.hf_cache_dir({}) == home / ".cache" / "huggingface" / "hub"
+
+
+def test_disk_for_a_directory_not_created_yet(tmp_path: Path) -> None:
+    disk = host.disk_for(tmp_path / "a" / "b", "model_dir")
+    assert disk.exists is False and disk.role == "model_dir"
+    assert disk.path == str(tmp_path / "a" / "b")
+    assert str(tmp_path).startswith(disk.mount_point)
+    assert disk.total_bytes > 0 and 0 <= disk.free_bytes <= disk.total_bytes
+
+
+def test_unlimited_ulimit_is_stored_as_minus_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    inf = resource.RLIM_INFINITY
+    monkeypatch.setattr(host.resource, "getrlimit", lambda _: (8 * 2**20, inf))
+    assert host._ulimit(resource.RLIMIT_MEMLOCK) == (8_388_608, host.UNLIMITED)
+
+
+def test_package_versions_from_metadata() -> None:
+    versions = host.package_versions(("pydantic", "surely-not-installed-dist"))
+    assert versions["pydantic"].startswith("2.")
+    assert versions["surely-not-installed-dist"] is None
+
+
+def test_probe_does_not_import_the_serving_stack(tmp_path: Path) -> None:
+    code = ("import sys; from probes.host import probe_host; probe_host(); "
+            "print(sorted({'torch', 'vllm', 'transformers', 'triton'} & set(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=Path(__file__).resolve().parents[2])
+    assert out.stdout.strip() == "[]"
+
+
+def test_process_state_running_zombie_gone() -> None:
+    assert host.process_state(os.getpid()).status in ("running", "sleeping")
+    child = subprocess.Popen(["true"])
+    os.waitid(os.P_PID, child.pid, os.WEXITED | os.WNOWAIT)  # exited, not yet reaped
+    assert host.process_state(child.pid).status == "zombie"
+    child.wait()
+    assert host.process_state(child.pid) == host.ProcessState(status="gone")
+
+
+def test_probe_host_on_this_machine(tmp_path: Path) -> None:
+    info = host.probe_host((tmp_path,))
+    assert info.python_version == ".".join(map(str, sys.version_info[:3]))
+    assert info.ram_total_bytes > 0 and info.cpu_threads >= 1
+    roles = [d.role for d in info.disks]
+    assert roles.count("hf_cache") == 1 and roles[-1] == "model_dir"
+    assert info.disks[-1].path == str(tmp_path) and info.disks[-1].exists
+    assert set(host.SERVING_PACKAGES) == set(info.packages)

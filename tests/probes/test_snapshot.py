@@ -1,0 +1,118 @@
+"""HardwareSnapshot: JSON round trip, take_snapshot without a GPU, load_snapshot errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from probes import nvml
+from probes.snapshot import (
+    MAX_SNAPSHOT_BYTES,
+    HardwareSnapshot,
+    SnapshotError,
+    load_snapshot,
+    take_snapshot,
+)
+from tests.probes.conftest import RTX3090X8
+from tests.probes.fake_nvml import FakeGpu, FakeNvml
+
+
+def raw_3090() -> dict:
+    return json.loads(RTX3090X8.read_text())
+
+
+def test_json_round_trip(rig: HardwareSnapshot) -> None:
+    again = load_snapshot(rig.to_json().encode())
+    assert again == rig
+    assert again.gpus[7].memory_total_bytes == 25_769_803_776  # 24576 MiB, NVML total
+
+
+def test_recorded_3090_fixture_facts(rig: HardwareSnapshot) -> None:
+    assert rig.kind == "headroom.hardware-snapshot" and rig.schema_version == 1
+    assert len(rig.gpus) == 8
+    assert {g.driver_version for g in rig.gpus} == {"570.172.08"}
+    assert {g.cuda_driver_version for g in rig.gpus} == {12080}
+    assert rig.host.os_version_id == "22.04" and rig.host.cpu_sockets == 1
+
+
+def test_no_gpu_fixture_made_on_this_vm(no_gpu: HardwareSnapshot) -> None:
+    assert no_gpu.gpus == [] and no_gpu.topology is None and not no_gpu.nvml_available
+    assert "libnvidia-ml.so.1 not found" in no_gpu.gpu_unavailable_reason
+    assert any(d.role == "hf_cache" for d in no_gpu.host.disks)
+
+
+def test_take_snapshot_without_nvml(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(nvml, "pynvml", FakeNvml([], init_error=12))  # LIBRARY_NOT_FOUND
+    snap = take_snapshot(model_dirs=(tmp_path,))
+    assert snap.gpus == [] and snap.nvml_available is False
+    assert snap.host.disks[-1].path == str(tmp_path)
+    assert snap.taken_at.endswith("+00:00")
+
+
+def test_one_gpu_stays_a_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(nvml, "pynvml", FakeNvml([FakeGpu(bus_id="00000000:01:00.0")]))
+    raw = json.loads(take_snapshot().to_json())
+    assert isinstance(raw["gpus"], list) and len(raw["gpus"]) == 1
+    assert raw["topology"]["pcie"] == [["X"]]
+
+
+def write(tmp_path: Path, data: bytes) -> Path:
+    path = tmp_path / "snap.json"
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (b"hello", "not JSON"),
+    (b'{"kind": "headroom.hardware-snapshot", "schema_version": 1, "gpus": [', "not JSON"),
+    (b"\xff\xfe\x00", "not JSON"),
+    (b"[1, 2]", "a snapshot is a JSON object, got list"),
+    (b'{"kind": "something-else", "schema_version": 1}', "kind is 'something-else'"),
+    (b'{"schema_version": 1}', "kind is None"),
+])
+def test_load_rejects_bad_bytes(data: bytes, message: str) -> None:
+    with pytest.raises(SnapshotError, match=message):
+        load_snapshot(data)
+
+
+@pytest.mark.parametrize("version", [2, 0, "1", None, True])
+def test_load_rejects_unsupported_schema_version(version: object) -> None:
+    raw = raw_3090()
+    raw["schema_version"] = version
+    with pytest.raises(SnapshotError, match=f"schema_version {version!r} is not supported"):
+        load_snapshot(json.dumps(raw).encode())
+
+
+def test_load_names_the_field_that_violates_the_schema(tmp_path: Path) -> None:
+    raw = raw_3090()
+    raw["gpus"][3]["memory_total_bytes"] = "24 GB"
+    with pytest.raises(SnapshotError, match=r"snap\.json: gpus\.3\.memory_total_bytes: "):
+        load_snapshot(write(tmp_path, json.dumps(raw).encode()))
+
+
+def test_load_rejects_unknown_fields() -> None:
+    raw = raw_3090()
+    raw["host"]["colour"] = "green"
+    with pytest.raises(SnapshotError, match=r"host\.colour: Extra inputs are not permitted"):
+        load_snapshot(json.dumps(raw).encode())
+
+
+def test_load_checks_size_before_parsing(tmp_path: Path) -> None:
+    # Over 5 MB and not JSON: the size must be what is reported, so it was checked first.
+    path = write(tmp_path, b"x" * (5_000_000 + 1))
+    with pytest.raises(SnapshotError, match="5000001 bytes is over the 5 MB limit"):
+        load_snapshot(path)
+    with pytest.raises(SnapshotError, match="over the 5 MB limit"):
+        load_snapshot(b" " * (MAX_SNAPSHOT_BYTES + 1))
+
+
+def test_load_exactly_at_the_limit_is_parsed(tmp_path: Path) -> None:
+    padded = RTX3090X8.read_bytes().ljust(5_000_000, b" ")
+    assert load_snapshot(write(tmp_path, padded)).hostname == "rig-3090x8"
+
+
+def test_load_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(SnapshotError, match="cannot read"):
+        load_snapshot(tmp_path / "nope.json")
