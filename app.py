@@ -1,0 +1,22 @@
+"""Headroom: plan LLM inference capacity on your own GPUs (`streamlit run app.py`)."""
+
+import streamlit as st
+
+from ui.context import gpu_present
+from ui.sidebar import render_sidebar
+from ui.state import init_state, sync_query_params
+
+st.set_page_config(page_title="Headroom", page_icon=":material/memory:", layout="wide")
+init_state("audit" if gpu_present() else "preset")
+navigation = st.navigation(
+    [
+        st.Page("ui/pages/hardware.py", title="Hardware", icon=":material/developer_board:"),
+        st.Page("ui/pages/model.py", title="Model", icon=":material/neurology:"),
+        st.Page("ui/pages/plan.py", title="Plan", icon=":material/calculate:", default=True),
+        st.Page("ui/pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
+        st.Page("ui/pages/report.py", title="Report", icon=":material/description:"),
+    ]
+)
+sync_query_params()
+render_sidebar()
+navigation.run()

@@ -1,0 +1,49 @@
+"""Display formatting: bytes as GiB (2**30) or GB (10**9), token counts, parameter counts.
+
+The unit is always printed, so a GiB figure is never mistaken for a GB one.
+"""
+
+from planner.units import GB, GIB, KIB, MIB
+
+
+def gib(n_bytes: int | float | None, digits: int = 2) -> str:
+    """'22.13 GiB' (2**30 bytes); '—' for None."""
+    if n_bytes is None:
+        return "—"
+    return f"{n_bytes / GIB:,.{digits}f} GiB"
+
+
+def gb(n_bytes: int | float | None, digits: int = 1) -> str:
+    """'24.0 GB' (10**9 bytes, vendor and disk sizes); '—' for None."""
+    if n_bytes is None:
+        return "—"
+    return f"{n_bytes / GB:,.{digits}f} GB"
+
+
+def binary_bytes(n_bytes: int | float | None) -> str:
+    """The largest binary unit that keeps the number >= 1: '48,128 B', '1.50 MiB', '3.20 GiB'."""
+    if n_bytes is None:
+        return "—"
+    if abs(n_bytes) >= GIB:
+        return gib(n_bytes)
+    if abs(n_bytes) >= MIB:
+        return f"{n_bytes / MIB:,.2f} MiB"
+    if abs(n_bytes) >= 10 * KIB:
+        return f"{n_bytes / KIB:,.1f} KiB"
+    return f"{int(n_bytes):,} B"
+
+
+def tokens(n_tokens: int | float | None) -> str:
+    """'40,960 tokens'; '—' for None."""
+    if n_tokens is None:
+        return "—"
+    return f"{int(n_tokens):,} tokens"
+
+
+def params(n_params: int | None) -> str:
+    """'235.1 B' for billions, '600.0 M' below a billion (parameter counts, not bytes)."""
+    if n_params is None:
+        return "—"
+    if n_params >= 10**9:
+        return f"{n_params / 10**9:,.1f} B"
+    return f"{n_params / 10**6:,.1f} M"

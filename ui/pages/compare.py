@@ -1,0 +1,5 @@
+"""compare page (built once the planner modules land)."""
+
+import streamlit as st
+
+st.title("Compare")

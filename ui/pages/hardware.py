@@ -1,0 +1,188 @@
+"""Hardware page: the live audit, a cluster built from presets, or uploaded probe snapshots."""
+
+import pandas as pd
+import streamlit as st
+
+from planner.hardware import GPU_PRESETS
+from probes.findings import audit
+from probes.nvml import TOPOLOGY_LEGEND
+from probes.snapshot import HardwareSnapshot, SnapshotError, load_snapshot
+from ui import format as fmt
+from ui.context import UPLOADS_KEY, cluster_label, current_cluster, uploaded_snapshots
+from ui.io import live_snapshot
+from ui.state import bind, state
+
+_SOURCES = {
+    "audit": "Live audit of this machine",
+    "preset": "Cluster from presets",
+    "snapshots": "Uploaded probe snapshots",
+}
+_SEVERITY = {"critical": st.error, "warning": st.warning, "info": st.info}
+_UPLOAD_ERRORS_KEY = "hw.upload_errors"
+
+
+def _gpu_table(snap: HardwareSnapshot) -> pd.DataFrame:
+    """One row per GPU, as `nvidia-smi` would summarise it."""
+    rows = []
+    for gpu in snap.gpus:
+        pcie = (
+            f"Gen{gpu.pcie_generation_current} x{gpu.pcie_width_current} "
+            f"(max Gen{gpu.pcie_generation_max} x{gpu.pcie_width_max})"
+            if gpu.pcie_generation_current
+            else "—"
+        )
+        rows.append(
+            {
+                "GPU": gpu.index,
+                "Name": gpu.name,
+                "Total (usable)": fmt.gib(gpu.usable_total_bytes),
+                "Used": fmt.gib(gpu.memory_used_bytes),
+                "Free": fmt.gib(gpu.memory_free_bytes),
+                "CC": gpu.compute_capability,
+                "PCIe": pcie,
+                "NVLinks up": gpu.active_nvlinks,
+                "Power (W)": f"{gpu.power_draw_watts or 0:.0f} / {gpu.power_limit_watts or 0:.0f}",
+                "Temp (C)": gpu.temperature_c,
+                "NUMA": gpu.numa_node,
+                "CPU affinity": gpu.cpu_affinity,
+                "Processes": len(gpu.processes),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _host_facts(snap: HardwareSnapshot) -> dict[str, str]:
+    """Host facts that matter for serving, as label -> text."""
+    host = snap.host
+    return {
+        "Host": snap.hostname,
+        "Taken at": snap.taken_at,
+        "OS": f"{host.os_name or '?'} (kernel {host.kernel}, {host.architecture})",
+        "CPU": f"{host.cpu_model or '?'}: {host.cpu_sockets or '?'} sockets, "
+        f"{host.cpu_cores or '?'} cores, {host.cpu_threads or '?'} threads, "
+        f"{host.numa_nodes or '?'} NUMA nodes",
+        "RAM": f"{fmt.gib(host.ram_total_bytes)} total, {fmt.gib(host.ram_available_bytes)} "
+        "available",
+        "Swap": f"{fmt.gib(host.swap_total_bytes)} total, {fmt.gib(host.swap_used_bytes)} used",
+        "Open files (ulimit -n)": f"{host.ulimit_nofile_soft} soft / "
+        f"{host.ulimit_nofile_hard} hard",
+        "CUDA toolkit": host.cuda_toolkit_version or "not found (nvcc absent)",
+        "Python": host.python_version,
+        "Serving packages": ", ".join(
+            f"{name} {version or '(absent)'}" for name, version in host.packages.items()
+        ),
+        "Driver": snap.gpus[0].driver_version if snap.gpus else "—",
+    }
+
+
+def _render_snapshot(snap: HardwareSnapshot) -> None:
+    """GPU table, topology matrix with its legend, host facts and findings of one snapshot."""
+    if snap.gpus:
+        st.dataframe(_gpu_table(snap), hide_index=True)
+    else:
+        st.info(f"No GPU on {snap.hostname}: {snap.gpu_unavailable_reason or 'NVML listed none'}.")
+    if snap.topology is not None and len(snap.topology.gpu_indices) > 1:
+        topo = snap.topology
+        labels = [f"GPU{i}" for i in topo.gpu_indices]
+        n = len(labels)
+        matrix = [[topo.cell(r, c) for c in range(n)] for r in range(n)]
+        st.markdown("**Topology** (`nvidia-smi topo -m`)")
+        st.dataframe(pd.DataFrame(matrix, index=labels, columns=labels))
+        st.caption("  \n".join(f"`{code}` {meaning}" for code, meaning in TOPOLOGY_LEGEND))
+    st.markdown("**Host**")
+    st.table(pd.Series(_host_facts(snap), name="value"))
+    st.markdown("**Findings**")
+    findings = audit(snap)
+    if not findings:
+        st.success("No red flags.")
+    for finding in findings:
+        _SEVERITY[finding.severity](
+            f"**{finding.title}**  \n{finding.evidence}  \n*Advice:* {finding.advice}"
+        )
+
+
+def _load_uploads() -> None:
+    """on_change of the uploader: parse every file; the parsed snapshots outlive the widget."""
+    loaded, errors = {}, []
+    for upload in st.session_state["hw.uploads"] or []:
+        try:
+            loaded[upload.name] = load_snapshot(upload.getvalue())
+        except SnapshotError as exc:
+            errors.append(f"{upload.name}: {exc}")
+    st.session_state[UPLOADS_KEY] = loaded
+    st.session_state[_UPLOAD_ERRORS_KEY] = errors
+
+
+def _preset_builder() -> None:
+    """GPU model, GPUs per node, nodes and links; the cluster itself is built by the planner."""
+    left, mid, right = st.columns([3, 1, 1])
+    left.selectbox(
+        "GPU model",
+        list(GPU_PRESETS),
+        format_func=lambda key: f"{GPU_PRESETS[key].name} — {GPU_PRESETS[key].memory_label}",
+        **bind("hw", "gpu"),
+    )
+    mid.number_input("GPUs per node", min_value=1, max_value=64, step=1,
+                     **bind("hw", "gpus_per_node"))
+    right.number_input("Nodes", min_value=1, max_value=64, step=1, **bind("hw", "nodes"))
+    left, right = st.columns(2)
+    left.radio("GPU-to-GPU link in a node", ["auto", "nvlink", "pcie"], horizontal=True,
+               help="auto: NVLink only for NVSwitch (SXM/HGX) parts",
+               **bind("hw", "intra_node_link"))
+    right.text_input("Link between nodes", placeholder="e.g. InfiniBand 400 Gb/s",
+                     **bind("hw", "inter_node_link"))
+    gpu = GPU_PRESETS[state().gpu]
+    facts = {
+        "CUDA total per GPU": f"{fmt.gib(gpu.memory_total_bytes)} (label {gpu.memory_label})",
+        "Memory bandwidth": f"{gpu.memory_bandwidth_gbps:,.0f} GB/s",
+        "Dense BF16 / FP8 / FP4": " / ".join(
+            f"{t:,.0f} TFLOPS" if t else "—"
+            for t in (gpu.bf16_dense_tflops, gpu.fp8_dense_tflops, gpu.fp4_dense_tflops)
+        ),
+        "Compute capability": gpu.compute_capability or "—",
+        "Native weight formats": ", ".join(gpu.native_weight_formats),
+        "Native KV dtypes": ", ".join(gpu.native_kv_dtypes),
+        "Interconnect": gpu.interconnect,
+        "Source": gpu.source,
+    }
+    st.table(pd.Series(facts, name=gpu.name))
+    if gpu.notes:
+        st.caption(gpu.notes)
+
+
+def _snapshots() -> None:
+    """Upload `python -m probes --json` files from headless nodes, one node per file."""
+    st.markdown(
+        "On each headless node run `python -m probes --json > node1.json`, then upload the "
+        "files here: one node per file. They stay in this browser session only."
+    )
+    st.file_uploader("Probe snapshots (JSON)", type="json", accept_multiple_files=True,
+                     key="hw.uploads", on_change=_load_uploads)
+    for message in st.session_state.get(_UPLOAD_ERRORS_KEY, []):
+        st.error(message)
+    for name, snap in uploaded_snapshots().items():
+        with st.expander(f"{name}: {snap.hostname}, {len(snap.gpus)} GPUs", expanded=False):
+            _render_snapshot(snap)
+
+
+st.title("Hardware")
+st.radio("Hardware source", list(_SOURCES), format_func=_SOURCES.get, horizontal=True,
+         **bind("hw", "hardware"))
+choice = state().hardware
+if choice == "audit":
+    if st.button("Refresh audit", icon=":material/refresh:"):
+        live_snapshot.clear()
+    _render_snapshot(live_snapshot())
+elif choice == "preset":
+    _preset_builder()
+else:
+    _snapshots()
+
+st.subheader("Hardware used for planning")
+try:
+    cluster = current_cluster()
+except ValueError as exc:
+    st.error(f"This hardware cannot be planned for: {exc}")
+else:
+    st.success(f"{cluster_label(cluster)} — {cluster.gpu_count} GPUs, "
+               f"{fmt.gib(cluster.min_memory_total_bytes)} per GPU. Source: {cluster.source}")

@@ -1,0 +1,5 @@
+"""model page (built once the planner modules land)."""
+
+import streamlit as st
+
+st.title("Model")

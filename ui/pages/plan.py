@@ -1,0 +1,5 @@
+"""plan page (built once the planner modules land)."""
+
+import streamlit as st
+
+st.title("Plan")

@@ -1,0 +1,5 @@
+"""report page (built once the planner modules land)."""
+
+import streamlit as st
+
+st.title("Report")

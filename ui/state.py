@@ -1,0 +1,164 @@
+"""The app's state: one typed record kept in st.session_state and mirrored in the URL.
+
+Every choice that shapes a plan (hardware, model, quantization, layout, engine knobs, the
+models compared) lives in `AppState`. Widgets are bound to its fields (`bind`), the record
+is written to `st.query_params` at the top of every run (`sync_query_params`), and a link
+read back on a session's first run (`init_state`) reproduces the plan. Secrets (the Hugging Face
+token) and uploaded files are never part of it.
+"""
+
+from typing import Any, Literal
+
+import streamlit as st
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from planner.hardware import gpu_preset
+
+DEFAULT_MODEL = "Qwen/Qwen3-235B-A22B-GPTQ-Int4"
+DEFAULT_GPU = "rtx-3090"
+DEFAULT_COMPARE = (
+    "Qwen/Qwen3-235B-A22B-GPTQ-Int4",
+    "Qwen/Qwen3-30B-A3B",
+    "meta-llama/Meta-Llama-3.1-70B",
+)
+MAX_COMPARE = 6
+CHECKPOINT_QUANT = "checkpoint"
+"""`quant` value meaning: plan the checkpoint's own format (no what-if)."""
+
+_STATE_KEY = "app_state"
+_MESSAGES_KEY = "app_state_messages"
+
+
+class AppState(BaseModel):
+    """Every choice that shapes a plan; field aliases are the URL's query-parameter names."""
+
+    model_config = ConfigDict(validate_assignment=True, populate_by_name=True, extra="ignore")
+
+    hardware: Literal["audit", "preset", "snapshots"] = Field("preset", alias="hw")
+    gpu: str = Field(DEFAULT_GPU, alias="gpu", min_length=1)
+    gpus_per_node: int = Field(8, alias="gpn", ge=1, le=64)
+    nodes: int = Field(1, alias="nodes", ge=1, le=64)
+    intra_node_link: Literal["auto", "nvlink", "pcie"] = Field("auto", alias="link")
+    inter_node_link: str = Field("", alias="inter", max_length=100)
+    model: str = Field(DEFAULT_MODEL, alias="model", min_length=1, max_length=200)
+    revision: str = Field("", alias="rev", max_length=100)
+    quant: str = Field(CHECKPOINT_QUANT, alias="quant", min_length=1)
+    kv_cache_dtype: Literal["auto", "bf16", "fp16", "fp32", "fp8"] = Field("auto", alias="kv")
+    tp: int = Field(8, alias="tp", ge=1, le=1024)
+    pp: int = Field(1, alias="pp", ge=1, le=1024)
+    ep: bool = Field(False, alias="ep")
+    gpu_memory_utilization: float = Field(0.9, alias="gmu", gt=0, le=1)
+    max_model_len: int | None = Field(None, alias="len", ge=1)
+    max_num_seqs: int | None = Field(None, alias="seqs", ge=1)
+    max_num_batched_tokens: int | None = Field(None, alias="mbt", ge=1)
+    compare: tuple[str, ...] = Field(DEFAULT_COMPARE, alias="cmp", max_length=MAX_COMPARE)
+    compare_context: int = Field(32768, alias="ctx", ge=1)
+
+    @field_validator("gpu")
+    @classmethod
+    def _known_gpu(cls, value: str) -> str:
+        """A GPU preset key (planner.hardware.GPU_PRESETS); the error names close matches."""
+        return gpu_preset(value).key
+
+    @field_validator("compare", mode="before")
+    @classmethod
+    def _split_list(cls, value: Any) -> Any:
+        """The URL holds the compared models as one comma-separated string."""
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+
+def encode(state: AppState) -> dict[str, str]:
+    """The state as query parameters (strings); unset optional numbers are left out."""
+    params: dict[str, str] = {}
+    for name, field in AppState.model_fields.items():
+        value = getattr(state, name)
+        if value is None or value == "":
+            continue
+        if isinstance(value, bool):
+            text = "1" if value else "0"
+        elif isinstance(value, tuple):
+            text = ",".join(value)
+        else:
+            text = str(value)
+        params[field.alias or name] = text
+    return params
+
+
+def decode(params: dict[str, str], base: AppState) -> tuple[AppState, list[str]]:
+    """`base` with every valid parameter applied, and one message per parameter ignored.
+
+    Parameters are checked one at a time, so a bad `tp` does not throw away a good model.
+    """
+    state = base.model_copy()
+    messages: list[str] = []
+    aliases = {field.alias: name for name, field in AppState.model_fields.items()}
+    for key, raw in params.items():
+        if key not in aliases:
+            continue
+        try:
+            setattr(state, aliases[key], raw)
+        except ValidationError as exc:
+            reason = exc.errors()[0]["msg"]
+            messages.append(f"Link parameter {key}={raw!r} ignored: {reason}.")
+    return state, messages
+
+
+def init_state(default_hardware: Literal["audit", "preset"]) -> AppState:
+    """The session's state: read from the URL on the first run, then kept in session_state."""
+    if _STATE_KEY not in st.session_state:
+        base = AppState(hardware=default_hardware)
+        state, messages = decode(st.query_params.to_dict(), base)
+        st.session_state[_STATE_KEY] = state
+        st.session_state[_MESSAGES_KEY] = messages
+    return st.session_state[_STATE_KEY]
+
+
+def state() -> AppState:
+    """The current session's state (init_state must have run in app.py)."""
+    return st.session_state[_STATE_KEY]
+
+
+def pop_messages() -> list[str]:
+    """Messages about link parameters or values the state refused (each shown once)."""
+    return st.session_state.pop(_MESSAGES_KEY, [])
+
+
+def sync_query_params() -> None:
+    """Write the state into the URL so the address bar is always a link to this plan."""
+    wanted = encode(state())
+    if st.query_params.to_dict() != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def bind(page: str, field: str) -> dict[str, Any]:
+    """Widget keyword arguments binding a widget to a state field: `st.slider(..., **bind())`.
+
+    Streamlit forgets widget values of pages not shown, so the state, not the widget, is
+    the record: the widget is seeded from it when its key is missing, and an on_change
+    callback writes the new value back before the script reruns (so the URL written at
+    the top of the run is already up to date).
+    """
+    key = f"{page}.{field}"
+    if key not in st.session_state:
+        st.session_state[key] = getattr(state(), field)
+    return {"key": key, "on_change": _commit, "args": (key, field)}
+
+
+def _commit(key: str, field: str) -> None:
+    """on_change callback: copy a widget's value into the state (refused values noted)."""
+    try:
+        setattr(state(), field, st.session_state[key])
+    except ValidationError as exc:
+        st.session_state[_MESSAGES_KEY] = [f"{field}: {exc.errors()[0]['msg']}"]
+        st.session_state[key] = getattr(state(), field)
+
+
+def set_state(**updates: Any) -> None:
+    """Change state fields from a callback and drop the widgets bound to them (re-seeded)."""
+    current = state()
+    for field, value in updates.items():
+        setattr(current, field, value)
+        for key in [k for k in st.session_state if str(k).endswith(f".{field}")]:
+            del st.session_state[key]
