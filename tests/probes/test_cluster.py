@@ -1,0 +1,74 @@
+"""snapshots_to_cluster: recorded node snapshots -> planner.hardware.ClusterSpec."""
+
+from __future__ import annotations
+
+import pytest
+
+from probes.cluster import snapshots_to_cluster
+from probes.nvml import NvLinkInfo
+from probes.snapshot import HardwareSnapshot, SnapshotError
+
+MIB = 1 << 20
+# planner preset: RTX 3090 CUDA total 23.57 GiB = round(23.57 * 2**30) = 25,308,094,792 B
+RTX3090_CUDA_TOTAL = 25_308_094_792
+
+
+def renamed(snap: HardwareSnapshot, hostname: str, **gpu_changes: object) -> HardwareSnapshot:
+    gpus = [g.model_copy(update=gpu_changes) for g in snap.gpus]
+    return snap.model_copy(update={"hostname": hostname, "gpus": gpus})
+
+
+def test_two_3090_nodes(rig: HardwareSnapshot) -> None:
+    cluster = snapshots_to_cluster([rig, renamed(rig, "node2")])
+    assert cluster.gpu_count == 16 and cluster.gpus_per_node == 8
+    assert [n.hostname for n in cluster.nodes] == ["rig-3090x8", "node2"]
+    node = cluster.nodes[0]
+    assert node.gpu.key == "rtx-3090" and node.gpu.memory_total_bytes == RTX3090_CUDA_TOTAL
+    assert node.intra_node_link == "pcie"
+    assert node.pcie_topology == "NODE"  # worst of PIX/PXB/NODE on the board
+    assert node.memory_used_bytes == (MIB,) * 8  # 1 MiB used per idle GPU
+    assert cluster.source == "snapshots: rig-3090x8, node2"
+
+
+def test_mixed_models_across_nodes_plan_for_the_smallest(rig: HardwareSnapshot) -> None:
+    # RTX 4090: nvidia-smi 24564 MiB, about 357 MiB reserved -> 24207 MiB = 23.64 GiB usable,
+    # larger than the 3090's 23.57 GiB.
+    node2 = renamed(rig, "node2", name="NVIDIA GeForce RTX 4090",
+                    memory_total_bytes=24564 * MIB, memory_reserved_bytes=357 * MIB)
+    cluster = snapshots_to_cluster([rig, node2])
+    assert cluster.nodes[1].gpu.key == "rtx-4090"
+    assert cluster.min_memory_total_bytes == RTX3090_CUDA_TOTAL
+    assert "mixed GPU models across nodes" in cluster.source
+    assert "the smallest, NVIDIA GeForce RTX 3090" in cluster.source
+
+
+def test_mixed_models_in_one_node(rig: HardwareSnapshot) -> None:
+    gpus = list(rig.gpus)
+    gpus[7] = gpus[7].model_copy(update={"name": "NVIDIA GeForce RTX 4090",
+                                         "memory_total_bytes": 24564 * MIB,
+                                         "memory_reserved_bytes": 357 * MIB})
+    cluster = snapshots_to_cluster([rig.model_copy(update={"gpus": gpus})])
+    assert cluster.nodes[0].gpu.key == "rtx-3090" and cluster.nodes[0].gpus_per_node == 8
+    assert "planned as 8x NVIDIA GeForce RTX 3090" in cluster.source
+
+
+def test_any_active_nvlink_makes_the_node_nvlink(rig: HardwareSnapshot) -> None:
+    links = [NvLinkInfo(link=k, active=True, remote_pci_bus_id="00000000:21:00.0")
+             for k in range(4)]
+    gpus = list(rig.gpus)
+    gpus[0] = gpus[0].model_copy(update={"nvlinks": links})
+    cluster = snapshots_to_cluster([rig.model_copy(update={"gpus": gpus})])
+    assert cluster.nodes[0].intra_node_link == "nvlink"
+
+
+def test_a_snapshot_without_gpus_is_an_error(rig: HardwareSnapshot,
+                                             no_gpu: HardwareSnapshot) -> None:
+    with pytest.raises(SnapshotError, match="vm: the snapshot has no GPUs .*libnvidia-ml"):
+        snapshots_to_cluster([rig, no_gpu])
+    with pytest.raises(SnapshotError, match="no snapshots given"):
+        snapshots_to_cluster([])
+
+
+def test_a_gpu_without_memory_total_is_an_error(rig: HardwareSnapshot) -> None:
+    with pytest.raises(SnapshotError, match="GPU0 has no name or memory total"):
+        snapshots_to_cluster([renamed(rig, "rig", memory_total_bytes=None)])

@@ -1,0 +1,78 @@
+"""`python -m probes`: exit codes through a subprocess, output through main() in-process."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from probes import nvml
+from probes.__main__ import main
+from probes.snapshot import load_snapshot
+from tests.probes.conftest import RTX3090X8
+from tests.probes.fake_nvml import FakeNvml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "probes", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_summary_exits_zero_on_any_machine() -> None:
+    done = run()
+    assert done.returncode == 0, done.stderr
+    assert "Host:" in done.stdout and "Findings:" in done.stdout
+
+
+def test_json_is_a_loadable_snapshot(tmp_path: Path) -> None:
+    done = run("--json", "--model-dir", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    snap = load_snapshot(done.stdout.encode())
+    assert snap.host.disks[-1].path == str(tmp_path)
+
+
+@pytest.mark.parametrize("args", [
+    ("--bogus",),
+    ("--model-dir", "/etc/hostname"),
+    ("--load", "/no/such/snapshot.json"),
+])
+def test_bad_input_exits_2_with_one_line(args: tuple[str, ...]) -> None:
+    done = run(*args)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert done.stderr.startswith("python -m probes: error: ")
+
+
+def test_corrupt_snapshot_exits_2(tmp_path: Path) -> None:
+    bad = tmp_path / "node1.json"
+    bad.write_text('{"kind": "headroom.hardware-snapshot", "schema_version": 9}')
+    done = run("--load", str(bad))
+    assert done.returncode == 2
+    assert done.stderr.strip() == (f"python -m probes: error: {bad}: schema_version 9 is not "
+                                   "supported (this Headroom reads version 1)")
+
+
+def test_no_gpu_summary(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    monkeypatch.setattr(nvml, "pynvml", FakeNvml([], init_error=12))  # LIBRARY_NOT_FOUND
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    assert "GPUs: none (NVML could not load: libnvidia-ml.so.1 not found" in out
+    assert "[WARNING] No NVIDIA GPU found" in out
+
+
+def test_summary_of_the_3090_rig(capsys: pytest.CaptureFixture) -> None:
+    assert main(["--load", str(RTX3090X8)]) == 0
+    out = capsys.readouterr().out
+    assert "GPUs: 8, driver 570.172.08, CUDA (driver) 12.8" in out
+    assert "0.00 / 24.00" in out  # 1 MiB used of 24576 MiB
+    rows = {line.split()[0]: line.split()[1:9] for line in out.splitlines()
+            if line.startswith("GPU") and "NODE" in line}
+    assert rows["GPU2"] == ["NODE", "NODE", "X", "PIX", "PXB", "NODE", "NODE", "NODE"]
+    assert "  PXB  = Connection traversing multiple PCIe bridges" in out
+    assert "[WARNING] No NVLink: tensor parallelism runs over PCIe" in out
+    assert "ECC mode: not supported" in out
