@@ -1,0 +1,41 @@
+"""AppTest helpers: the app as a user opens it (no GPU, no network), one page at a time."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "app.py")
+SNAPSHOTS = ROOT / "tests" / "fixtures" / "snapshots"
+
+
+def open_page(page: str | None = None, **query: str) -> AppTest:
+    """Run app.py (with `query` as the URL's parameters), then switch to ui/pages/<page>.py."""
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params.update(query)
+    at.run()
+    if page is not None:
+        at.switch_page(f"ui/pages/{page}.py")
+        at.run()
+    return at
+
+
+def texts(at: AppTest) -> str:
+    """Every markdown, caption, metric, message and table cell on the page, as one string."""
+    parts = [str(e.value) for e in (*at.markdown, *at.caption, *at.title, *at.subheader)]
+    parts += [f"{m.label}: {m.value}" for m in at.metric]
+    parts += [str(e.value) for kind in ("error", "warning", "info", "success") for e in at.get(kind)]
+    parts += [e.value.to_string() for e in (*at.dataframe, *at.table)]
+    return "\n".join(parts)
+
+
+@pytest.fixture(autouse=True)
+def _no_gpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every app test sees this machine as GPU-less (the recorded VM snapshot)."""
+    from probes.snapshot import load_snapshot
+    from ui import io
+
+    snapshot = load_snapshot(SNAPSHOTS / "no-gpu-vm.json")
+    monkeypatch.setattr(io, "take_snapshot", lambda: snapshot)
+    io.live_snapshot.clear()

@@ -1,0 +1,73 @@
+"""Hardware page: preset builder by default (no GPU), live audit, uploaded snapshots."""
+
+import pytest
+
+from tests.app.conftest import SNAPSHOTS, open_page, texts
+from ui import io
+
+
+def test_default_without_gpu_is_8x_rtx_3090_preset() -> None:
+    at = open_page("hardware")
+    assert not at.exception
+    assert at.radio(key="hw.hardware").value == "preset"
+    # RTX 3090: NVML total 24576 MiB less ~440 MiB driver reserve = 24136 MiB = 23.57 GiB
+    # (the total PyTorch prints in OOM messages on a 3090 with a recent driver).
+    assert "8x NVIDIA GeForce RTX 3090 (PCIe) — 8 GPUs, 23.57 GiB per GPU" in texts(at)
+    assert at.query_params["hw"] == "preset"
+    assert at.query_params["gpu"] == "rtx-3090"
+
+
+def test_changing_the_gpu_changes_the_cluster_and_the_link() -> None:
+    at = open_page("hardware")
+    at.selectbox(key="hw.gpu").set_value("h100-sxm").run()
+    at.number_input(key="hw.gpus_per_node").set_value(4).run()
+    assert not at.exception
+    # H100 SXM 80GB: PyTorch reports "79.19 GiB total capacity"; NVSwitch -> NVLink.
+    assert "4x NVIDIA H100 80GB HBM3 (NVLink) — 4 GPUs, 79.19 GiB per GPU" in texts(at)
+    assert at.query_params["gpu"] == "h100-sxm" and at.query_params["gpn"] == "4"
+    assert "4x NVIDIA H100" in at.sidebar.markdown[0].value
+
+
+def test_nvlink_on_a_gpu_without_nvlink_is_an_inline_error() -> None:
+    at = open_page("hardware", gpu="rtx-4090")
+    at.radio(key="hw.intra_node_link").set_value("nvlink").run()
+    assert not at.exception
+    assert any("has no NVLink" in e.value for e in at.error)
+    assert at.selectbox(key="hw.gpu").value == "rtx-4090"  # the rest of the page still works
+
+
+def test_live_audit_on_a_gpu_less_machine_explains_why() -> None:
+    at = open_page("hardware", hw="audit")
+    assert not at.exception
+    assert "libnvidia-ml.so.1 not found" in texts(at)
+    assert any("cannot be planned for" in e.value for e in at.error)
+
+
+def test_live_audit_with_gpus_is_the_default_hardware(monkeypatch: pytest.MonkeyPatch) -> None:
+    from probes.snapshot import load_snapshot
+
+    snapshot = load_snapshot(SNAPSHOTS / "rtx3090x8.json")
+    monkeypatch.setattr(io, "take_snapshot", lambda: snapshot)
+    io.live_snapshot.clear()
+    at = open_page("hardware")
+    assert not at.exception
+    assert at.radio(key="hw.hardware").value == "audit"
+    page = texts(at)
+    assert "rig-3090x8" in page
+    assert "No NVLink" in page  # the recorded rig's findings, with severity
+    assert any("No NVLink" in w.value for w in at.warning)
+    topology = at.dataframe[1].value
+    assert topology.loc["GPU0", "GPU0"] == "X" and topology.loc["GPU0", "GPU1"] == "NODE"
+    assert "Connection traversing a bonded set of # NVLinks" in page  # topo -m legend
+
+
+def test_uploaded_snapshots_become_the_cluster() -> None:
+    at = open_page("hardware", hw="snapshots")
+    good = (SNAPSHOTS / "rtx3090x8.json").read_bytes()
+    at.get("file_uploader")[0].set_value(
+        [("rig.json", good, "application/json"), ("bad.json", b"{not json", "application/json")]
+    ).run()
+    assert not at.exception
+    assert any(e.value.startswith("bad.json:") and "not JSON" in e.value for e in at.error)
+    assert "8x NVIDIA GeForce RTX 3090 (PCIe) — 8 GPUs" in texts(at)
+    assert "snapshots: rig-3090x8" in texts(at)

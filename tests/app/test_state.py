@@ -1,0 +1,32 @@
+"""The URL codec: a link reproduces the state; bad parameters are ignored, one by one."""
+
+from tests.app.conftest import open_page
+from ui.state import AppState, decode, encode
+
+
+def test_round_trip_keeps_every_field() -> None:
+    state = AppState(
+        gpu="h100-sxm", gpus_per_node=4, nodes=2, tp=4, pp=2, ep=True, kv_cache_dtype="fp8",
+        gpu_memory_utilization=0.85, max_model_len=40960, compare=("a/b", "c/d"),
+    )
+    params = encode(state)
+    assert params["ep"] == "1" and params["cmp"] == "a/b,c/d" and params["len"] == "40960"
+    assert "seqs" not in params  # unset optional numbers stay out of the URL
+    decoded, messages = decode(params, AppState())
+    assert decoded == state and messages == []
+
+
+def test_bad_parameters_are_ignored_with_a_message_and_good_ones_kept() -> None:
+    decoded, messages = decode({"tp": "0", "gpu": "rtx-3909", "pp": "2", "gmu": "1.5"}, AppState())
+    assert (decoded.tp, decoded.gpu, decoded.pp, decoded.gpu_memory_utilization) == (
+        8, "rtx-3090", 2, 0.9)
+    assert len(messages) == 3
+    assert any("tp='0'" in m for m in messages)
+    assert any("rtx-3909" in m and "rtx-3090" in m for m in messages)  # names the close match
+
+
+def test_a_bad_link_opens_the_app_with_a_sidebar_warning() -> None:
+    at = open_page(None, gpu="no-such-gpu", gpn="4")
+    assert not at.exception
+    assert any("gpu='no-such-gpu' ignored" in w.value for w in at.sidebar.warning)
+    assert at.query_params["gpu"] == "rtx-3090" and at.query_params["gpn"] == "4"
