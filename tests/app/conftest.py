@@ -25,7 +25,8 @@ def texts(at: AppTest) -> str:
     """Every markdown, caption, metric, message and table cell on the page, as one string."""
     parts = [str(e.value) for e in (*at.markdown, *at.caption, *at.title, *at.subheader)]
     parts += [f"{m.label}: {m.value}" for m in at.metric]
-    parts += [str(e.value) for kind in ("error", "warning", "info", "success") for e in at.get(kind)]
+    for kind in ("error", "warning", "info", "success"):
+        parts += [str(e.value) for e in at.get(kind)]
     parts += [e.value.to_string() for e in (*at.dataframe, *at.table)]
     return "\n".join(parts)
 
