@@ -1,0 +1,521 @@
+"""Model configs and checkpoint metadata from the Hugging Face Hub, the cache or the catalog.
+
+The only importer of huggingface_hub. Reads config.json / hf_quant_config.json as JSON
+(never model code, never trust_remote_code), safetensors headers (never weights) and the
+repo file list, and records the commit they came from. Every failure becomes a HubError
+with a kind and an actionable message; a token never appears in one.
+
+Client behaviour designed around (huggingface_hub 2.x, measured against a local server):
+- a hub that accepts connections but never answers makes `hf_hub_download` retry its HEAD
+  with a hard-coded 60 s timeout and back off, whatever HF_HUB_ETAG_TIMEOUT says, so each
+  user action runs in a daemon thread under our own deadline (HEADROOM_HUB_DEADLINE_S);
+- `model_info` has no default timeout, so one is always passed;
+- a 5xx during `hf_hub_download` surfaces as LocalEntryNotFoundError (its __cause__ holds
+  the HTTP error);
+- HF_ENDPOINT and HF_HUB_OFFLINE are read once, at import; offline mode is re-checked here.
+"""
+
+import json
+import math
+import os
+import re
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import httpx2
+from huggingface_hub import HfApi, constants, get_token
+from huggingface_hub.errors import (
+    EntryNotFoundError,
+    GatedRepoError,
+    HfHubHTTPError,
+    LocalEntryNotFoundError,
+    NotASafetensorsRepoError,
+    OfflineModeIsEnabled,
+    RemoteEntryNotFoundError,
+    RepositoryNotFoundError,
+    RevisionNotFoundError,
+    SafetensorsParsingError,
+)
+from huggingface_hub.utils import disable_progress_bars
+
+from planner.checkpoint import (
+    CheckpointError,
+    CheckpointFile,
+    ModelSource,
+    build_checkpoint_metadata,
+)
+from planner.units import GIB
+
+if TYPE_CHECKING:
+    from planner.catalog import CatalogEntry
+
+DEADLINE_ENV = "HEADROOM_HUB_DEADLINE_S"
+DEFAULT_DEADLINE_S = 20.0
+REQUEST_TIMEOUT_S = 10.0
+"""Per-request timeout, capped by the overall deadline."""
+CONFIG_FILE = "config.json"
+QUANT_CONFIG_FILE = "hf_quant_config.json"
+
+# Same rules as huggingface_hub's validate_repo_id: [namespace/]name, word chars, '-', '.',
+# at most 96 characters, no '--' or '..', no leading/trailing '-' or '.'.
+_REPO_ID = re.compile(r"^(\b[\w\-.]+\b/)?\b[\w\-.]{1,96}\b$")
+_COMMIT_SHA = re.compile(r"^[0-9a-f]{40}$")
+_TOKEN_LIKE = re.compile(r"hf_[A-Za-z0-9]{20,}")
+_TRUE = {"1", "ON", "YES", "TRUE"}
+_FALLBACK_KINDS = ("offline_not_cached", "network", "timeout", "server_error")
+"""Failures that say nothing about the repo itself, so the cache and catalog may answer."""
+
+# NOTE: config.json is a few kB; progress bars on stderr would only be noise in the CLI.
+disable_progress_bars()
+
+
+class HubError(Exception):
+    """A hub, cache or file failure with a kind (for code) and an actionable message (for people).
+
+    kinds: invalid_repo_id, not_found, gated, private, revision_not_found, no_config, malformed,
+    offline_not_cached, timeout, server_error, network, invalid_setting.
+    """
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+def fetch_model(
+    repo_id: str,
+    revision: str | None = None,
+    token: str | None = None,
+    *,
+    deadline_s: float | None = None,
+) -> ModelSource:
+    """Config, quant config, checkpoint metadata and commit of a hub repo, within a deadline.
+
+    The token is `token`, else HF_TOKEN / the hub's stored login. Offline (HF_HUB_OFFLINE=1) or
+    when the hub cannot be reached, falls back to the local cache, then (no revision given) the
+    bundled catalog; `origin` and `notes` say which. `deadline_s` defaults to
+    HEADROOM_HUB_DEADLINE_S or 20 s.
+    """
+    secret = token or get_token()
+    try:
+        source = _fetch(repo_id, revision, secret, _deadline(deadline_s))
+    except HubError as err:
+        raise HubError(err.kind, _scrub(err.message, secret)) from None
+    return source.model_copy(update={"notes": tuple(_scrub(n, secret) for n in source.notes)})
+
+
+def resolve_model(
+    model: str,
+    revision: str | None = None,
+    token: str | None = None,
+    *,
+    prefer_catalog: bool = True,
+    deadline_s: float | None = None,
+) -> ModelSource:
+    """A ModelSource from a config.json path, a folder holding one, or a repo id.
+
+    A repo id is answered from the bundled catalog first when `prefer_catalog` and no revision
+    is given (offline-safe, no network), else from the hub via fetch_model.
+    """
+    path = Path(model).expanduser()
+    if path.exists():
+        return _from_path(path)
+    if prefer_catalog and revision is None:
+        entry = _catalog_lookup(model)
+        if entry is not None:
+            return _catalog_source(entry, "bundled catalog entry (the hub was not asked)")
+    return fetch_model(model, revision, token, deadline_s=deadline_s)
+
+
+def _fetch(repo_id: str, revision: str | None, secret: str | None, limit_s: float) -> ModelSource:
+    """fetch_model without the token scrubbing: hub, then cache, then catalog."""
+    if not _REPO_ID.match(repo_id) or "--" in repo_id or ".." in repo_id:
+        raise HubError(
+            "invalid_repo_id",
+            f"{repo_id!r} is not a Hugging Face repo id: expected owner/name such as "
+            "Qwen/Qwen3-8B (letters, digits, '-', '_', '.'; at most 96 characters each), "
+            "or a path to an existing config.json or model folder.",
+        )
+    if revision is not None and not revision.strip():
+        raise HubError("revision_not_found", "The revision is empty: give a branch, tag or sha.")
+    if _offline():
+        failure = HubError(
+            "offline_not_cached",
+            f"HF_HUB_OFFLINE is set and {repo_id} is not in the local cache. Unset "
+            "HF_HUB_OFFLINE to fetch it, or pass a path to its config.json.",
+        )
+    else:
+        try:
+            return _run_with_deadline(
+                lambda progress: _fetch_online(repo_id, revision, secret, limit_s, progress),
+                limit_s,
+                repo_id,
+            )
+        except HubError as err:
+            if err.kind not in _FALLBACK_KINDS:
+                raise
+            failure = err
+    reason = _FALLBACK_REASONS[failure.kind]
+    source = _from_cache(repo_id, revision, reason)
+    if source is None and revision is None and (entry := _catalog_lookup(repo_id)):
+        source = _catalog_source(entry, f"{reason}: served from the bundled catalog")
+    if source is None:
+        raise HubError(
+            failure.kind,
+            f"{failure.message} {repo_id} is not in the local cache ({constants.HF_HUB_CACHE})"
+            + (" nor in the bundled catalog." if revision is None else f" at {revision!r}."),
+        )
+    return source
+
+
+_FALLBACK_REASONS = {
+    "offline_not_cached": "offline (HF_HUB_OFFLINE is set)",
+    "network": "the hub is unreachable",
+    "timeout": "the hub did not answer in time",
+    "server_error": "the hub answered with a server error",
+}
+
+
+def _fetch_online(
+    repo_id: str, revision: str | None, secret: str | None, limit_s: float, progress: dict
+) -> ModelSource:
+    """Ask the hub: file list, config (pins the commit), quant config, safetensors headers.
+
+    Leaves a config-only ModelSource in progress["partial"] once the configs are in, so a
+    deadline hit while reading headers still returns the config.
+    """
+    api = HfApi()
+    timeout_s = min(REQUEST_TIMEOUT_S, limit_s)
+    try:
+        info = api.model_info(
+            repo_id, revision=revision, files_metadata=True, timeout=timeout_s, token=secret
+        )
+        siblings = info.siblings or ()
+        files = tuple(CheckpointFile(path=s.rfilename, size_bytes=s.size) for s in siblings)
+        names = {f.path for f in files}
+        if info.siblings is not None and CONFIG_FILE not in names:
+            raise HubError("no_config", _no_config_message(repo_id, files))
+
+        def download(filename: str, at: str | None) -> str:
+            return api.hf_hub_download(
+                repo_id, filename, revision=at, token=secret, etag_timeout=timeout_s
+            )
+
+        # NOTE: the config is fetched at the branch name, not the sha, so the cache records
+        # refs/<branch> and an offline run finds it; its snapshot folder names the commit.
+        config_path = download(CONFIG_FILE, revision)
+        sha = _snapshot_sha(config_path)
+        config = _read_json(config_path, f"{repo_id}/{CONFIG_FILE}")
+        quant = None
+        if QUANT_CONFIG_FILE in names:
+            quant = _read_json(download(QUANT_CONFIG_FILE, sha), f"{repo_id}/{QUANT_CONFIG_FILE}")
+    except HubError:
+        raise
+    except Exception as exc:
+        raise _mapped(exc, repo_id, revision, secret, limit_s) from None
+    fetched = f"fetched from {constants.ENDPOINT} at commit {sha or 'unknown'}"
+    partial = ModelSource(
+        repo_id=repo_id,
+        revision=revision,
+        commit_sha=sha,
+        origin="hub",
+        config=config,
+        hf_quant_config=quant,
+        checkpoint=build_checkpoint_metadata([], files),
+        notes=(fetched, f"safetensors headers not read within the {limit_s:g} s deadline"),
+    )
+    progress["partial"] = partial
+    tensors, problem = _read_tensors(api, repo_id, sha or revision, secret, timeout_s, names)
+    try:
+        checkpoint = build_checkpoint_metadata(tensors, files)
+    except CheckpointError as err:
+        checkpoint, problem = build_checkpoint_metadata([], files), str(err)
+    notes = (fetched,) if problem is None else (fetched, f"safetensors headers not read: {problem}")
+    return partial.model_copy(update={"checkpoint": checkpoint, "notes": notes})
+
+
+def _read_tensors(
+    api: HfApi,
+    repo_id: str,
+    revision: str | None,
+    secret: str | None,
+    timeout_s: float,
+    names: set[str],
+) -> tuple[list[tuple[str, str, int]], str | None]:
+    """(name, dtype, elements) of every tensor from the safetensors headers, or why not."""
+    if names and not any(n.endswith(".safetensors") for n in names):
+        return [], "the repo has no .safetensors files"
+    try:
+        meta = api.get_safetensors_metadata(
+            repo_id, revision=revision, token=secret, timeout=timeout_s
+        )
+    except (NotASafetensorsRepoError, SafetensorsParsingError, HfHubHTTPError, OSError) as exc:
+        return [], str(exc).splitlines()[0]
+    except httpx2.HTTPError as exc:
+        return [], f"network error ({type(exc).__name__})"
+    tensors = [
+        (name, tensor.dtype, tensor.parameter_count)
+        for file_meta in meta.files_metadata.values()
+        for name, tensor in file_meta.tensors.items()
+    ]
+    return tensors, None
+
+
+def _run_with_deadline(
+    work: Callable[[dict], ModelSource], limit_s: float, repo_id: str
+) -> ModelSource:
+    """Run `work` in a daemon thread; past the deadline return its partial result or time out.
+
+    The thread is abandoned, not killed (Python cannot): it ends when the client gives up.
+    A daemon thread, not a ThreadPoolExecutor, whose workers would hold up interpreter exit.
+    """
+    box: dict = {}
+    done = threading.Event()
+
+    def target() -> None:
+        try:
+            box["result"] = work(box)
+        except BaseException as exc:  # handed to the caller's thread below
+            box["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=target, name="headroom-hub-fetch", daemon=True).start()
+    if done.wait(limit_s):
+        if "error" in box:
+            raise box["error"]
+        return box["result"]
+    if "partial" in box:
+        return box["partial"]
+    raise HubError(
+        "timeout",
+        f"The hub at {constants.ENDPOINT} did not answer within {limit_s:g} s for {repo_id}: "
+        f"check your connection or proxy, raise the deadline ({DEADLINE_ENV}), or set "
+        "HF_HUB_OFFLINE=1 to use the cache and bundled catalog.",
+    )
+
+
+def _mapped(
+    exc: Exception, repo_id: str, revision: str | None, secret: str | None, limit_s: float
+) -> Exception:
+    """A HubError for a huggingface_hub / transport error; the error itself if unknown."""
+    page = f"{constants.ENDPOINT}/{repo_id}"
+    if isinstance(exc, LocalEntryNotFoundError) and isinstance(exc.__cause__, Exception):
+        exc = exc.__cause__  # hf_hub_download wraps 5xx and connection errors after its cache try
+    status = exc.response.status_code if isinstance(exc, HfHubHTTPError) else None
+    # NOTE: GatedRepoError subclasses RepositoryNotFoundError, so it is checked first.
+    if isinstance(exc, GatedRepoError):
+        if secret:
+            return HubError(
+                "gated",
+                f"{repo_id} is gated and this token's account has not been granted access yet: "
+                f"accept the licence at {page} with that account (some repos need approval).",
+            )
+        return HubError(
+            "gated",
+            f"{repo_id} is gated: accept its licence at {page} while logged in, then set "
+            "HF_TOKEN (or enter a token) for that account.",
+        )
+    if isinstance(exc, RevisionNotFoundError):
+        return HubError(
+            "revision_not_found",
+            f"{repo_id} has no revision {revision!r}: give a branch, tag or full commit sha "
+            f"(see {page}/commits/main).",
+        )
+    if isinstance(exc, RemoteEntryNotFoundError):
+        return HubError("no_config", _no_config_message(repo_id, ()))
+    if status in (401, 403):
+        if secret:
+            return HubError(
+                "private",
+                f"{repo_id} was not found with this token: the token was rejected or its "
+                "account has no access. Check the spelling and the token's read permission.",
+            )
+        return HubError(
+            "private",
+            f"{repo_id} was not found or is private: check the spelling; if it is private, "
+            "set HF_TOKEN (or enter a token) for an account with access.",
+        )
+    if isinstance(exc, RepositoryNotFoundError):
+        hint = "" if "/" in repo_id else " Repo ids usually include the owner, e.g. Qwen/Qwen3-8B."
+        return HubError(
+            "not_found",
+            f"No model repo {repo_id} on {constants.ENDPOINT}: check the spelling.{hint}",
+        )
+    if isinstance(exc, OfflineModeIsEnabled):
+        return HubError("offline_not_cached", f"Offline mode is on and {repo_id} is not cached.")
+    if isinstance(exc, httpx2.TimeoutException):
+        return HubError(
+            "timeout",
+            f"The hub at {constants.ENDPOINT} timed out for {repo_id} (each request may take "
+            f"up to {min(REQUEST_TIMEOUT_S, limit_s):g} s): check your connection or proxy.",
+        )
+    if isinstance(exc, httpx2.TransportError | LocalEntryNotFoundError):
+        return HubError(
+            "network",
+            f"Cannot reach the hub at {constants.ENDPOINT} ({type(exc).__name__}): check your "
+            "connection, proxy and HF_ENDPOINT, or pass a path to a config.json.",
+        )
+    if status is not None:
+        return HubError(
+            "server_error",
+            f"The hub at {constants.ENDPOINT} answered HTTP {status} for {repo_id}: a "
+            "server-side problem, not your input; retry later.",
+        )
+    return exc
+
+
+def _no_config_message(repo_id: str, files: tuple[CheckpointFile, ...]) -> str:
+    """Say there is no config.json, and offer the repo's GGUF files (with sizes) instead."""
+    message = (
+        f"{repo_id} has no {CONFIG_FILE}, so its architecture cannot be read: it is a "
+        "GGUF-only or non-transformers repo. Plan from the original repo it was converted "
+        "from, or pass a path to a config.json."
+    )
+    gguf = [f for f in files if f.path.endswith(".gguf")]
+    if gguf:
+        listed = ", ".join(
+            f.path if f.size_bytes is None else f"{f.path} ({f.size_bytes / GIB:.2f} GiB)"
+            for f in gguf
+        )
+        message += f" Its GGUF files: {listed}."
+    return message
+
+
+def _from_cache(repo_id: str, revision: str | None, reason: str) -> ModelSource | None:
+    """The configs from the local hub cache (no network), or None if config.json is not there."""
+    api = HfApi()
+    try:
+        config_path = api.hf_hub_download(
+            repo_id, CONFIG_FILE, revision=revision, local_files_only=True
+        )
+    except (LocalEntryNotFoundError, EntryNotFoundError):
+        return None
+    sha = _snapshot_sha(config_path)
+    try:
+        quant_path = api.hf_hub_download(
+            repo_id, QUANT_CONFIG_FILE, revision=sha or revision, local_files_only=True
+        )
+    except (LocalEntryNotFoundError, EntryNotFoundError):
+        quant_path = None
+    return ModelSource(
+        repo_id=repo_id,
+        revision=revision,
+        commit_sha=sha,
+        origin="cache",
+        config=_read_json(config_path, f"cached {repo_id}/{CONFIG_FILE}"),
+        hf_quant_config=None
+        if quant_path is None
+        else _read_json(quant_path, f"cached {repo_id}/{QUANT_CONFIG_FILE}"),
+        checkpoint=None,
+        notes=(
+            f"{reason}: served from the local cache ({constants.HF_HUB_CACHE}) "
+            f"at commit {sha or 'unknown'}",
+            "checkpoint metadata (safetensors headers, file sizes) needs the hub",
+        ),
+    )
+
+
+def _catalog_lookup(repo_id: str) -> "CatalogEntry | None":
+    """The bundled catalog entry for a repo id (case-insensitive), if any."""
+    # NOTE: imported here, not at the top, until planner/catalog.py (parser engineer) lands.
+    from planner.catalog import catalog_entry
+
+    return catalog_entry(repo_id)
+
+
+def _catalog_source(entry: "CatalogEntry", note: str) -> ModelSource:
+    """A ModelSource for a bundled catalog entry."""
+    return ModelSource(
+        repo_id=entry.repo_id,
+        revision=None,
+        commit_sha=None,
+        origin="catalog",
+        config=entry.config,
+        hf_quant_config=entry.hf_quant_config,
+        checkpoint=None,
+        notes=(f"{note}; catalog source: {entry.source}",),
+    )
+
+
+def _from_path(path: Path) -> ModelSource:
+    """Configs from a config.json file or a folder holding one (+ hf_quant_config.json)."""
+    if path.is_dir():
+        config_path = path / CONFIG_FILE
+        quant_path = path / QUANT_CONFIG_FILE
+        if not config_path.is_file():
+            raise HubError("no_config", f"{path} has no {CONFIG_FILE}: pass the model's folder.")
+    else:
+        config_path = path
+        # NOTE: both layouts are in use: config.json + hf_quant_config.json in one folder,
+        # and <name>.json + <name>.hf_quant_config.json as in /work/shared/model-configs.
+        paired = f"{path.stem}.{QUANT_CONFIG_FILE}"
+        quant_path = path.with_name(QUANT_CONFIG_FILE if path.name == CONFIG_FILE else paired)
+    return ModelSource(
+        repo_id=None,
+        revision=None,
+        commit_sha=None,
+        origin="file",
+        config=_read_json(config_path, str(config_path)),
+        hf_quant_config=_read_json(quant_path, str(quant_path)) if quant_path.is_file() else None,
+        checkpoint=None,
+        notes=(f"read from {config_path}",),
+    )
+
+
+def _read_json(path: str | Path, label: str) -> dict:
+    """A JSON object from a file (bare Infinity/NaN accepted, as some real configs hold them)."""
+    try:
+        data = json.loads(Path(path).read_bytes().decode("utf-8"))
+    except UnicodeDecodeError:
+        raise HubError("malformed", f"{label} is not UTF-8 text, so not a JSON config.") from None
+    except json.JSONDecodeError as err:
+        raise HubError(
+            "malformed",
+            f"{label} is not valid JSON ({err.msg} at line {err.lineno}, column {err.colno}).",
+        ) from None
+    except OSError as err:
+        raise HubError("malformed", f"{label} cannot be read ({err.strerror}).") from None
+    if not isinstance(data, dict):
+        raise HubError(
+            "malformed", f"{label} holds a JSON {type(data).__name__}, not an object."
+        )
+    return data
+
+
+def _snapshot_sha(path: str) -> str | None:
+    """The commit of a cached file: its snapshots/<sha>/ folder name."""
+    name = Path(path).parent.name
+    return name if _COMMIT_SHA.match(name) else None
+
+
+def _offline() -> bool:
+    """HF_HUB_OFFLINE as the client read it at import, or as the environment says now."""
+    return constants.HF_HUB_OFFLINE or os.environ.get("HF_HUB_OFFLINE", "").upper() in _TRUE
+
+
+def _deadline(deadline_s: float | None) -> float:
+    """The overall deadline: the argument, else HEADROOM_HUB_DEADLINE_S, else 20 s."""
+    raw = os.environ.get(DEADLINE_ENV) if deadline_s is None else deadline_s
+    if raw is None:
+        return DEFAULT_DEADLINE_S
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise HubError(
+            "invalid_setting",
+            f"The hub deadline must be a positive number of seconds, got {raw!r} "
+            f"(argument deadline_s or {DEADLINE_ENV}).",
+        )
+    return value
+
+
+def _scrub(text: str, secret: str | None) -> str:
+    """Text with the token (and anything token-shaped) masked."""
+    if secret:
+        text = text.replace(secret, "***")
+    return _TOKEN_LIKE.sub("hf_***", text)

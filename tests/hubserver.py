@@ -1,0 +1,185 @@
+"""A local fake of the Hugging Face Hub routes that huggingface_hub 2.x calls, for tests.
+
+Routes (read from huggingface_hub's hf_api.py / file_download.py / utils/_http.py):
+- GET /api/models/{repo}[/revision/{rev}]  model_info: {"id", "sha", "siblings": [...]}
+- HEAD|GET /{repo}/resolve/{rev}/{path}     with X-Repo-Commit, ETag, Content-Length; Range reads
+  (safetensors headers) answer 206. Errors carry X-Error-Code (RepoNotFound, GatedRepo,
+  RevisionNotFound, EntryNotFound) as the hub does; hf_raise_for_status maps them.
+Large safetensors files are virtual: a real header, then zeros up to the declared size, so a
+full download would be noticed in `requests` (only Range reads are expected).
+"""
+
+import hashlib
+import json
+import struct
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import unquote, urlsplit
+
+
+@dataclass
+class FakeFile:
+    """File content, padded with zeros up to size_bytes (so huge shards cost nothing)."""
+
+    data: bytes
+    size_bytes: int | None = None
+
+    @property
+    def size(self) -> int:
+        return max(len(self.data), self.size_bytes or 0)
+
+    def read(self, start: int, end: int) -> bytes:
+        """Bytes start..end inclusive, zeros past the real data."""
+        end = min(end, self.size - 1)
+        chunk = self.data[start : end + 1]
+        return chunk + b"\0" * (end + 1 - start - len(chunk))
+
+
+@dataclass
+class FakeRepo:
+    """One model repo: files, commit, and access rules."""
+
+    files: dict[str, FakeFile]
+    sha: str = "0123456789abcdef0123456789abcdef01234567"
+    private: bool = False
+    gated: bool = False
+    tokens: frozenset[str] = frozenset()
+    """Tokens that may read a private repo or have accepted a gated repo's licence."""
+    behaviour: str = "normal"
+    """normal | hang (accept, never answer) | error500 (every route answers 500)."""
+
+
+@dataclass
+class FakeHub:
+    """A ThreadingHTTPServer on 127.0.0.1 serving `repos`; `requests` logs what was asked."""
+
+    repos: dict[str, FakeRepo]
+    requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        hub = self
+        self._release = threading.Event()
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                hub._handle(self, body=True)
+
+            def do_HEAD(self) -> None:
+                hub._handle(self, body=False)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def stop(self) -> None:
+        """Close the port (later connections are refused) and free any hanging handler."""
+        self._release.set()
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _handle(self, req: BaseHTTPRequestHandler, body: bool) -> None:
+        path = urlsplit(req.path).path
+        self.requests.append((req.command, path, dict(req.headers)))
+        parts = [unquote(p) for p in path.strip("/").split("/")]
+        if parts[:2] == ["api", "models"] and len(parts) >= 4:
+            repo_id, rest = "/".join(parts[2:4]), parts[4:]
+            revision = rest[1] if rest[:1] == ["revision"] and len(rest) == 2 else "main"
+            self._route(req, body, repo_id, revision, None)
+        elif len(parts) >= 5 and parts[2] == "resolve":
+            self._route(req, body, "/".join(parts[:2]), parts[3], "/".join(parts[4:]))
+        else:
+            _send(req, 404, body=b"no such route" if body else b"")
+
+    def _route(self, req, body: bool, repo_id: str, revision: str, filename: str | None) -> None:
+        repo = self.repos.get(repo_id)
+        if repo is None:
+            return _error(req, 404, "RepoNotFound", "Repository not found")
+        if repo.behaviour == "hang":
+            self._release.wait()
+            return None
+        if repo.behaviour == "error500":
+            return _error(req, 500, None, "Internal Error")
+        token = req.headers.get("authorization", "").removeprefix("Bearer ")
+        allowed = token in repo.tokens
+        if repo.private and not allowed:
+            return _error(req, 401, "RepoNotFound", "Invalid username or password.")
+        if revision not in ("main", repo.sha):
+            return _error(req, 404, "RevisionNotFound", "Invalid rev id")
+        if filename is None:
+            return _send_json(req, body, _model_info(repo_id, repo))
+        if repo.gated and not allowed:
+            status = 403 if token else 401
+            return _error(req, status, "GatedRepo", "Access to this model is restricted.")
+        file = repo.files.get(filename)
+        if file is None:
+            return _error(req, 404, "EntryNotFound", "Entry not found", commit=repo.sha)
+        return _send_file(req, body, repo, file)
+
+
+def _model_info(repo_id: str, repo: FakeRepo) -> dict:
+    siblings = [{"rfilename": name, "size": f.size} for name, f in sorted(repo.files.items())]
+    return {"id": repo_id, "sha": repo.sha, "private": repo.private, "siblings": siblings}
+
+
+def _send(req, status: int, headers: dict[str, str] | None = None, body: bytes = b"") -> None:
+    req.send_response(status)
+    for key, value in (headers or {}).items():
+        req.send_header(key, value)
+    if "Content-Length" not in (headers or {}):
+        req.send_header("Content-Length", str(len(body)))
+    req.end_headers()
+    req.wfile.write(body)
+
+
+def _send_json(req, body: bool, payload: dict) -> None:
+    data = json.dumps(payload).encode()
+    headers = {"Content-Type": "application/json", "Content-Length": str(len(data))}
+    _send(req, 200, headers, data if body else b"")
+
+
+def _error(req, status: int, code: str | None, message: str, commit: str | None = None) -> None:
+    headers = {"X-Error-Message": message}
+    if code:
+        headers["X-Error-Code"] = code
+    if commit:
+        headers["X-Repo-Commit"] = commit
+    _send(req, status, headers)
+
+
+def _send_file(req, body: bool, repo: FakeRepo, file: FakeFile) -> None:
+    etag = hashlib.sha256(file.data + str(file.size).encode()).hexdigest()
+    headers = {"X-Repo-Commit": repo.sha, "ETag": f'"{etag}"', "Accept-Ranges": "bytes"}
+    span = req.headers.get("Range", "").removeprefix("bytes=")
+    if span and body:
+        start, _, end = span.partition("-")
+        first, last = int(start), min(int(end or file.size - 1), file.size - 1)
+        headers["Content-Range"] = f"bytes {first}-{last}/{file.size}"
+        headers["Content-Length"] = str(last - first + 1)
+        return _send(req, 206, headers, file.read(first, last))
+    headers["Content-Length"] = str(file.size)
+    return _send(req, 200, headers, file.read(0, file.size - 1) if body else b"")
+
+
+def safetensors_file(tensors: dict[str, tuple[str, list[int]]], widths: dict) -> FakeFile:
+    """A virtual safetensors file: 8-byte little-endian header length + JSON header, then
+    zeros for the (dtype, shape) tensors' data."""
+    header, offset = {}, 0
+    for name, (dtype, shape) in tensors.items():
+        count = 1
+        for dim in shape:
+            count *= dim
+        size = count * widths[dtype]
+        header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [offset, offset + size]}
+        offset += size
+    raw = json.dumps(header).encode()
+    return FakeFile(struct.pack("<Q", len(raw)) + raw, size_bytes=8 + len(raw) + offset)

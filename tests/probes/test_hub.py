@@ -1,0 +1,365 @@
+"""probes.hub against the real huggingface_hub client and a local fake hub (tests/hubserver.py).
+
+The client runs in a fresh interpreter per call, because huggingface_hub reads HF_ENDPOINT,
+HF_HOME and HF_HUB_OFFLINE once at import; HF_HOME is a temporary folder. Nothing here
+touches the internet or patches huggingface_hub.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from probes.hub import HubError, _mapped, fetch_model, resolve_model
+from tests.hubserver import FakeFile, FakeHub, FakeRepo, safetensors_file
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "fixtures" / "hub"
+TOKEN = "hf_PrivateReaderToken0123456789abcdefXYZ"
+OTHER_TOKEN = "hf_NotAcceptedForGatedRepo9876543210qrs"
+WIDTHS = {"BF16": 2, "F8_E4M3": 1, "F32": 4, "U8": 1}
+SHA = "0123456789abcdef0123456789abcdef01234567"
+
+CLIENT = """
+import json, sys
+from probes.hub import HubError, fetch_model, resolve_model
+args = json.loads(sys.argv[1])
+call = resolve_model if args.pop("resolve") else fetch_model
+try:
+    print(json.dumps({"source": call(args.pop("model"), **args).model_dump(mode="json")}))
+except HubError as err:
+    print(json.dumps({"kind": err.kind, "message": err.message, "text": str(err)}))
+"""
+
+
+def _fixture(name: str) -> FakeFile:
+    return FakeFile((FIXTURES / name).read_bytes())
+
+
+def _repos() -> dict[str, FakeRepo]:
+    # Llama-3.1-70B FP8 (ModelOpt): two shards with one layer's worth of real shapes.
+    # shard 1: embed_tokens [128256, 8192] BF16, down_proj [8192, 28672] F8_E4M3,
+    #          its weight_scale and input_scale, F32 scalars (shape [] = 1 element each);
+    # shard 2: lm_head [128256, 8192] BF16, norm [8192] BF16.
+    shard1 = safetensors_file(
+        {
+            "model.embed_tokens.weight": ("BF16", [128256, 8192]),
+            "model.layers.0.mlp.down_proj.weight": ("F8_E4M3", [8192, 28672]),
+            "model.layers.0.mlp.down_proj.weight_scale": ("F32", []),
+            "model.layers.0.mlp.down_proj.input_scale": ("F32", []),
+        },
+        WIDTHS,
+    )
+    shard2 = safetensors_file(
+        {"lm_head.weight": ("BF16", [128256, 8192]), "model.norm.weight": ("BF16", [8192])},
+        WIDTHS,
+    )
+    index = {
+        "metadata": {"total_size": shard1.size + shard2.size},
+        "weight_map": {
+            "model.embed_tokens.weight": "model-00001-of-00002.safetensors",
+            "model.layers.0.mlp.down_proj.weight": "model-00001-of-00002.safetensors",
+            "model.layers.0.mlp.down_proj.weight_scale": "model-00001-of-00002.safetensors",
+            "model.layers.0.mlp.down_proj.input_scale": "model-00001-of-00002.safetensors",
+            "lm_head.weight": "model-00002-of-00002.safetensors",
+            "model.norm.weight": "model-00002-of-00002.safetensors",
+        },
+    }
+    # gpt-oss-20b MXFP4 experts: blocks [32, 5760, 90, 16] U8, scales [32, 5760, 90] U8.
+    gpt_oss = safetensors_file(
+        {
+            "model.layers.0.mlp.experts.gate_up_proj_blocks": ("U8", [32, 5760, 90, 16]),
+            "model.layers.0.mlp.experts.gate_up_proj_scales": ("U8", [32, 5760, 90]),
+            "model.layers.0.mlp.router.weight": ("BF16", [32, 2880]),
+        },
+        WIDTHS,
+    )
+    config = _fixture("openai__gpt-oss-20b.json")
+    return {
+        "nvidia/Llama-3.1-70B-Instruct-FP8": FakeRepo(
+            {
+                "config.json": _fixture("nvidia__Llama-3.1-70B-Instruct-FP8.json"),
+                "hf_quant_config.json": _fixture(
+                    "nvidia__Llama-3.1-70B-Instruct-FP8.hf_quant_config.json"
+                ),
+                "model.safetensors.index.json": FakeFile(json.dumps(index).encode()),
+                "model-00001-of-00002.safetensors": shard1,
+                "model-00002-of-00002.safetensors": shard2,
+                "README.md": FakeFile(b"# card"),
+            }
+        ),
+        "openai/gpt-oss-20b": FakeRepo({"config.json": config, "model.safetensors": gpt_oss}),
+        "nvidia/Nemotron-H-56B-Base-8K": FakeRepo(
+            {"config.json": _fixture("nvidia__Nemotron-H-56B-Base-8K.json")},
+            private=True,
+            tokens=frozenset({TOKEN}),
+        ),
+        "meta-llama/Gated-8B": FakeRepo(
+            {"config.json": config}, gated=True, tokens=frozenset({TOKEN})
+        ),
+        "acme/broken-json": FakeRepo({"config.json": FakeFile(b'{"hidden_size": 8,')}),
+        "acme/list-json": FakeRepo({"config.json": FakeFile(b"[1, 2]")}),
+        "someone/Foo-GGUF": FakeRepo(
+            {
+                "README.md": FakeFile(b"# gguf"),
+                "foo.Q4_K_M.gguf": FakeFile(b"GGUF", size_bytes=4_368_439_584),
+                "foo.Q8_0.gguf": FakeFile(b"GGUF", size_bytes=7_695_857_952),
+            }
+        ),
+        "acme/down": FakeRepo({"config.json": config}, behaviour="error500"),
+        "acme/slow": FakeRepo({"config.json": config}, behaviour="hang"),
+    }
+
+
+@pytest.fixture
+def hub():
+    server = FakeHub(_repos())
+    yield server
+    server.stop()
+
+
+def run_client(url: str, hf_home: Path, model: str, *, offline=False, hf_token=None, **kwargs):
+    """fetch_model (or resolve_model with resolve=True) in a fresh interpreter; its JSON."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("HF_", "HUGGINGFACE_", "HEADROOM_")) and "proxy" not in k.lower()
+    }
+    env.update(
+        HF_ENDPOINT=url,
+        HF_HOME=str(hf_home),
+        HF_HUB_DISABLE_TELEMETRY="1",
+        NO_PROXY="127.0.0.1",
+        PYTHONPATH=str(ROOT),
+    )
+    if offline:
+        env["HF_HUB_OFFLINE"] = "1"
+    if hf_token:
+        env["HF_TOKEN"] = hf_token
+    args = {"model": model, "resolve": kwargs.pop("resolve", False), **kwargs}
+    # The 30 s bound only stops a hung client from hanging the suite; it is not a timing.
+    proc = subprocess.run(
+        [sys.executable, "-c", CLIENT, json.dumps(args)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result["stderr"] = proc.stderr
+    return result
+
+
+def test_success_reads_config_commit_file_list_and_header_counts(hub, tmp_path):
+    out = run_client(hub.url, tmp_path, "nvidia/Llama-3.1-70B-Instruct-FP8")
+    src = out["source"]
+    assert src["origin"] == "hub"
+    assert src["commit_sha"] == SHA
+    raw = json.loads((FIXTURES / "nvidia__Llama-3.1-70B-Instruct-FP8.json").read_text())
+    assert src["config"] == raw
+    assert src["hf_quant_config"]["quantization"]["quant_algo"] == "FP8"
+    ckpt = src["checkpoint"]
+    # BF16: embed and lm_head 128256*8192 = 1,050,673,152 each, + norm 8192 = 2,101,354,496.
+    # F8_E4M3: 8192*28672 = 234,881,024. F32: two scalar scales.
+    assert ckpt["params_by_dtype"] == {"BF16": 2_101_354_496, "F8_E4M3": 234_881_024, "F32": 2}
+    assert ckpt["aux_params_by_dtype"] == {"F32": 2}
+    assert ckpt["total_params"] == 2_101_354_496 + 234_881_024 + 2
+    # bytes: 2 x 2,101,354,496 + 234,881,024 + 4 x 2 = 4,437,590,024
+    assert ckpt["tensor_bytes"] == 4_437_590_024
+    sizes = {f["path"]: f["size_bytes"] for f in ckpt["files"]}
+    assert set(sizes) == {
+        "config.json",
+        "hf_quant_config.json",
+        "model.safetensors.index.json",
+        "model-00001-of-00002.safetensors",
+        "model-00002-of-00002.safetensors",
+        "README.md",
+    }
+    shards = [hub.repos["nvidia/Llama-3.1-70B-Instruct-FP8"].files[n] for n in sizes if "-of-" in n]
+    assert ckpt["safetensors_bytes"] == sum(f.size for f in shards)
+    assert ckpt["gguf_files"] == []
+    assert any(SHA in note for note in src["notes"])
+    # Weights were never downloaded: every .safetensors GET asked for a byte range.
+    shard_gets = [h for m, p, h in hub.requests if m == "GET" and p.endswith(".safetensors")]
+    assert shard_gets and all("range" in {k.lower() for k in h} for h in shard_gets)
+
+
+def test_single_file_mxfp4_checkpoint(hub, tmp_path):
+    ckpt = run_client(hub.url, tmp_path, "openai/gpt-oss-20b")["source"]["checkpoint"]
+    # U8 blocks 32*5760*90*16 = 265,420,800 + scales 32*5760*90 = 16,588,800; BF16 32*2880.
+    assert ckpt["params_by_dtype"] == {"U8": 282_009_600, "BF16": 92_160}
+    assert ckpt["aux_params_by_dtype"] == {"U8": 16_588_800}
+
+
+def test_cache_hit_with_the_server_stopped(hub, tmp_path):
+    first = run_client(hub.url, tmp_path, "nvidia/Llama-3.1-70B-Instruct-FP8")["source"]
+    hub.stop()
+    src = run_client(hub.url, tmp_path, "nvidia/Llama-3.1-70B-Instruct-FP8")["source"]
+    assert src["origin"] == "cache"
+    assert src["commit_sha"] == SHA
+    assert src["config"] == first["config"]
+    assert src["hf_quant_config"] == first["hf_quant_config"]
+    assert src["checkpoint"] is None
+    assert "unreachable" in src["notes"][0] and "local cache" in src["notes"][0]
+
+
+def test_offline_uses_the_cache_then_the_catalog(hub, tmp_path):
+    catalog = pytest.importorskip("planner.catalog")
+    run_client(hub.url, tmp_path, "openai/gpt-oss-20b")
+    cached = run_client(hub.url, tmp_path, "openai/gpt-oss-20b", offline=True)["source"]
+    assert cached["origin"] == "cache"
+    assert "HF_HUB_OFFLINE" in cached["notes"][0]
+    entry = catalog.catalog_entries()[0]
+    from_catalog = run_client(hub.url, tmp_path, entry.repo_id, offline=True)["source"]
+    assert from_catalog["origin"] == "catalog"
+    assert from_catalog["config"] == entry.config
+    assert "catalog" in from_catalog["notes"][0]
+    missing = run_client(hub.url, tmp_path, "acme/never-cached", offline=True)
+    assert missing["kind"] == "offline_not_cached"
+    assert "HF_HUB_OFFLINE" in missing["message"]
+    assert not [r for r in hub.requests if "never-cached" in r[1]]
+
+
+def test_unreachable_hub_falls_back_to_the_catalog(hub, tmp_path):
+    catalog = pytest.importorskip("planner.catalog")
+    hub.stop()
+    repo_id = catalog.catalog_entries()[0].repo_id
+    src = run_client(hub.url, tmp_path, repo_id)["source"]
+    assert src["origin"] == "catalog"
+    assert "unreachable" in src["notes"][0]
+    down = run_client(hub.url, tmp_path, "acme/not-anywhere")
+    assert down["kind"] == "network"
+    assert "not in the local cache" in down["message"]
+
+
+@pytest.mark.parametrize(
+    ("repo", "kind", "words"),
+    [
+        ("acme/typo-repo", "not_found", "check the spelling"),
+        ("nvidia/Nemotron-H-56B-Base-8K", "private", "HF_TOKEN"),
+        ("meta-llama/Gated-8B", "gated", "accept its licence"),
+        ("acme/broken-json", "malformed", "not valid JSON"),
+        ("acme/list-json", "malformed", "JSON list, not an object"),
+        ("acme/down", "server_error", "HTTP 500"),
+    ],
+)
+def test_failures_have_specific_messages(hub, tmp_path, repo, kind, words):
+    out = run_client(hub.url, tmp_path, repo)
+    assert out["kind"] == kind
+    assert words in out["message"]
+    assert out["text"] == out["message"]
+
+
+def test_revision_not_found(hub, tmp_path):
+    out = run_client(hub.url, tmp_path, "openai/gpt-oss-20b", revision="v9-missing")
+    assert out["kind"] == "revision_not_found"
+    assert "'v9-missing'" in out["message"]
+
+
+def test_gguf_only_repo_offers_its_gguf_files(hub, tmp_path):
+    out = run_client(hub.url, tmp_path, "someone/Foo-GGUF")
+    assert out["kind"] == "no_config"
+    # 4,368,439,584 / 2**30 = 4.068 GiB; 7,695,857,952 / 2**30 = 7.167 GiB.
+    assert "foo.Q4_K_M.gguf (4.07 GiB)" in out["message"]
+    assert "foo.Q8_0.gguf (7.17 GiB)" in out["message"]
+
+
+def test_invalid_repo_id_is_refused_before_any_request(hub, tmp_path):
+    out = run_client(hub.url, tmp_path, "not a/repo//id")
+    assert out["kind"] == "invalid_repo_id"
+    assert hub.requests == []
+
+
+def test_a_hub_that_never_answers_hits_the_deadline(hub, tmp_path):
+    # The client alone would retry for minutes (60 s HEAD timeout + backoff).
+    out = run_client(hub.url, tmp_path, "acme/slow", deadline_s=2)
+    assert out["kind"] == "timeout"
+    assert "within 2 s" in out["message"]
+    assert "HEADROOM_HUB_DEADLINE_S" in out["message"]
+
+
+def test_tokens_never_leak_into_errors_sources_logs_or_the_cache(hub, tmp_path):
+    ok = run_client(hub.url, tmp_path, "nvidia/Nemotron-H-56B-Base-8K", hf_token=TOKEN)
+    assert ok["source"]["origin"] == "hub"
+    assert ok["source"]["config"]["hybrid_override_pattern"]  # parsed despite bare Infinity
+    passed = run_client(hub.url, tmp_path, "meta-llama/Gated-8B", token=TOKEN)
+    assert passed["source"]["origin"] == "hub"
+    # A fresh cache: with the config already cached, hf_hub_download serves the cached copy
+    # when the hub refuses the HEAD request.
+    refused = run_client(hub.url, tmp_path / "fresh", "meta-llama/Gated-8B", token=OTHER_TOKEN)
+    assert refused["kind"] == "gated" and "not been granted" in refused["message"]
+    private = run_client(hub.url, tmp_path, "nvidia/Nemotron-H-56B-Base-8K", token=OTHER_TOKEN)
+    assert private["kind"] == "private" and "token was rejected" in private["message"]
+    for out in (ok, passed, refused, private):
+        text = json.dumps(out)
+        assert TOKEN not in text and OTHER_TOKEN not in text
+    # The tokens did reach the hub, in the Authorization header only.
+    assert any(h.get("authorization") == f"Bearer {TOKEN}" for _, _, h in hub.requests)
+    assert not any(TOKEN in path or OTHER_TOKEN in path for _, path, _ in hub.requests)
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            assert TOKEN.encode() not in data and OTHER_TOKEN.encode() not in data, path
+
+
+def test_resolve_model_reads_a_config_file_and_its_quant_config_pair():
+    src = resolve_model(str(FIXTURES / "nvidia__Llama-3.1-70B-Instruct-FP8.json"))
+    assert src.origin == "file"
+    assert src.repo_id is None and src.commit_sha is None
+    assert src.config["hidden_size"] == 8192
+    assert src.hf_quant_config["quantization"]["kv_cache_quant_algo"] == "FP8"
+
+
+def test_resolve_model_reads_a_model_folder(tmp_path):
+    (tmp_path / "config.json").write_bytes((FIXTURES / "openai__gpt-oss-20b.json").read_bytes())
+    src = resolve_model(str(tmp_path))
+    assert src.origin == "file"
+    assert src.config["num_local_experts"] == 32
+    assert src.hf_quant_config is None
+    (tmp_path / "config.json").write_text('"just a string"')
+    with pytest.raises(HubError, match="JSON str, not an object") as err:
+        resolve_model(str(tmp_path))
+    assert err.value.kind == "malformed"
+    with pytest.raises(HubError, match="has no config.json"):
+        resolve_model(str(tmp_path / ".."))
+
+
+def test_resolve_model_prefers_the_catalog_without_asking_the_hub():
+    catalog = pytest.importorskip("planner.catalog")
+    entry = catalog.catalog_entries()[0]
+    src = resolve_model(entry.repo_id.upper())
+    assert src.origin == "catalog"
+    assert src.repo_id == entry.repo_id
+
+
+def test_bad_deadline_settings_are_named(monkeypatch):
+    with pytest.raises(HubError, match="positive number of seconds") as err:
+        fetch_model("openai/gpt-oss-20b", deadline_s=0)
+    assert err.value.kind == "invalid_setting"
+    monkeypatch.setenv("HEADROOM_HUB_DEADLINE_S", "soon")
+    with pytest.raises(HubError, match="'soon'"):
+        fetch_model("openai/gpt-oss-20b")
+
+
+def test_a_5xx_inside_hf_hub_download_maps_to_server_error():
+    # hf_hub_download reports a 5xx as LocalEntryNotFoundError whose __cause__ is the HTTP
+    # error; the real exception types are built here from a synthetic 503 response.
+    import httpx2
+    from huggingface_hub.errors import LocalEntryNotFoundError
+    from huggingface_hub.utils import hf_raise_for_status
+
+    response = httpx2.Response(503, request=httpx2.Request("HEAD", "http://127.0.0.1/x"))
+    try:
+        try:
+            hf_raise_for_status(response)
+        except Exception as http_error:
+            raise LocalEntryNotFoundError("cannot find the requested files") from http_error
+    except LocalEntryNotFoundError as wrapped:
+        err = _mapped(wrapped, "acme/down", None, None, 20.0)
+    assert isinstance(err, HubError)
+    assert err.kind == "server_error" and "HTTP 503" in err.message
