@@ -14,6 +14,10 @@ import pynvml as real
 
 MIB = 1 << 20
 
+REAL_DATA = {name: value for name, value in vars(real).items()
+             if name.startswith(("NVML_", "NVMLError", "nvmlMemory_v"))}
+"""Constants and error classes of the real binding: data, not behaviour."""
+
 # nvmlGpuTopologyLevel_t values (nvml.h)
 SINGLE, MULTIPLE, HOSTBRIDGE, NODE, SYSTEM = 10, 20, 30, 40, 50
 
@@ -42,23 +46,9 @@ class FakeGpu:
 class FakeNvml(SimpleNamespace):
     """Module-like stand-in for pynvml over a list of FakeGpu and a topology table."""
 
-    NVMLError = real.NVMLError
-    NVMLError_NotSupported = real.NVMLError_NotSupported
-    NVMLError_LibraryNotFound = real.NVMLError_LibraryNotFound
-    NVMLError_DriverNotLoaded = real.NVMLError_DriverNotLoaded
-    NVML_NVLINK_MAX_LINKS = real.NVML_NVLINK_MAX_LINKS
-    nvmlMemory_v2 = real.nvmlMemory_v2
-    NVML_TEMPERATURE_GPU = real.NVML_TEMPERATURE_GPU
-    NVML_CLOCK_GRAPHICS = real.NVML_CLOCK_GRAPHICS
-    NVML_CLOCK_SM = real.NVML_CLOCK_SM
-    NVML_CLOCK_MEM = real.NVML_CLOCK_MEM
-    NVML_MEMORY_ERROR_TYPE_CORRECTED = real.NVML_MEMORY_ERROR_TYPE_CORRECTED
-    NVML_MEMORY_ERROR_TYPE_UNCORRECTED = real.NVML_MEMORY_ERROR_TYPE_UNCORRECTED
-    NVML_VOLATILE_ECC = real.NVML_VOLATILE_ECC
-
     def __init__(self, gpus: list[FakeGpu], levels: dict[tuple[int, int], int] | None = None,
                  init_error: int | None = None) -> None:
-        super().__init__(gpus=gpus, levels=levels or {}, init_error=init_error,
+        super().__init__(**REAL_DATA, gpus=gpus, levels=levels or {}, init_error=init_error,
                          calls=[])
 
     def _gpu(self, handle: FakeGpu, func: str) -> FakeGpu:
