@@ -1,0 +1,1 @@
+"""I/O probes: NVML GPUs, the host, the Hugging Face Hub; snapshots and findings."""
