@@ -216,17 +216,19 @@ def compare_param_counts(
     *,
     mtp_layers: int = 0,
     vision_params: int = 0,
+    mtp_params: int = 0,
 ) -> ParamCheck:
     """Compare the architecture's parameter count with the checkpoint's and explain a gap.
 
     `vision_params` is added to `arch_params` (the checkpoint stores the vision tower too);
     `mtp_layers` is how many multi-token-prediction layers the config declares: their tensors
-    ship in the checkpoint but are usually not in the architecture count.
+    ship in the checkpoint but are usually not in the architecture count. `mtp_params`, when
+    the planner knows their size (planner.params), lets the gap be attributed exactly.
     """
     if arch_params <= 0:
         raise CheckpointError(f"architecture parameter count must be positive, got {arch_params}")
-    if vision_params < 0 or mtp_layers < 0:
-        raise CheckpointError("vision_params and mtp_layers cannot be negative")
+    if min(vision_params, mtp_layers, mtp_params) < 0:
+        raise CheckpointError("vision_params, mtp_layers and mtp_params cannot be negative")
     expected = arch_params + vision_params
     base = {"arch_params": expected, "stored_elements": checkpoint.total_params}
     if not checkpoint.params_by_dtype:
@@ -246,6 +248,18 @@ def compare_param_counts(
         what += f" (incl. {vision_params:,} vision)"
     if agrees:
         verdict = f"Agree within 1 % ({ratio:+.2%}): {what}."
+    elif diff > 0 and mtp_params and abs(diff - mtp_params) <= AGREEMENT_TOLERANCE * expected:
+        verdict = (
+            f"The checkpoint holds {diff:,} more parameters ({ratio:+.2%}): {what}. The "
+            f"{mtp_layers or 'declared'} multi-token-prediction layer(s), {mtp_params:,} "
+            "parameters, account for it: stored in the checkpoint, not a parser gap."
+        )
+    elif diff > 0 and mtp_params:
+        verdict = (
+            f"The checkpoint holds {diff:,} more parameters ({ratio:+.2%}): {what}. The "
+            f"multi-token-prediction layers' {mtp_params:,} parameters leave "
+            f"{diff - mtp_params:,} unexplained: a parser gap or other extra tensors."
+        )
     elif diff > 0 and mtp_layers:
         verdict = (
             f"The checkpoint holds {diff:,} more parameters ({ratio:+.2%}): {what}. The config "

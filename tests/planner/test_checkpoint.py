@@ -105,6 +105,18 @@ def test_extra_tensors_with_mtp_layers_are_named_as_the_likely_cause():
     assert "multi-token-prediction layer(s)" not in without_mtp.explanation
 
 
+def test_a_known_mtp_size_attributes_the_gap_exactly():
+    # DeepSeek-V3 on the hub: 671B main model + 14B MTP module = 685B (DeepSeek-V3 README).
+    meta = build_checkpoint_metadata([("w", "BF16", 685_000_000_000)])
+    check = compare_param_counts(671_000_000_000, meta, mtp_layers=1, mtp_params=14_000_000_000)
+    assert check.agrees is False  # still flagged: the count differs by 2.09 %
+    assert check.difference_ratio == pytest.approx(14 / 671)
+    assert "14,000,000,000 parameters, account for it" in check.explanation
+    # An MTP size that explains only half of the gap leaves the rest to the parser.
+    half = compare_param_counts(671_000_000_000, meta, mtp_layers=1, mtp_params=7_000_000_000)
+    assert "leave 7,000,000,000 unexplained" in half.explanation
+
+
 def test_fewer_stored_parameters_points_at_the_parser():
     meta = build_checkpoint_metadata([("w", "BF16", 90_000_000)])
     check = compare_param_counts(100_000_000, meta, mtp_layers=1)
