@@ -143,8 +143,8 @@ def _fetch(repo_id: str, revision: str | None, secret: str | None, limit_s: floa
     if _offline():
         failure = HubError(
             "offline_not_cached",
-            f"HF_HUB_OFFLINE is set and {repo_id} is not in the local cache. Unset "
-            "HF_HUB_OFFLINE to fetch it, or pass a path to its config.json.",
+            f"HF_HUB_OFFLINE is set, so the hub was not asked: unset it to fetch {repo_id}, "
+            "or pass a path to its config.json.",
         )
     else:
         try:
@@ -292,8 +292,7 @@ def _run_with_deadline(
     raise HubError(
         "timeout",
         f"The hub at {constants.ENDPOINT} did not answer within {limit_s:g} s for {repo_id}: "
-        f"check your connection or proxy, raise the deadline ({DEADLINE_ENV}), or set "
-        "HF_HUB_OFFLINE=1 to use the cache and bundled catalog.",
+        f"check your connection or proxy, or raise the deadline ({DEADLINE_ENV}).",
     )
 
 

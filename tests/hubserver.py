@@ -47,7 +47,8 @@ class FakeRepo:
     tokens: frozenset[str] = frozenset()
     """Tokens that may read a private repo or have accepted a gated repo's licence."""
     behaviour: str = "normal"
-    """normal | hang (accept, never answer) | error500 (every route answers 500)."""
+    """normal | hang (accept, never answer) | hang_weights (only *.safetensors* hang) |
+    error500 (every route answers 500)."""
 
 
 @dataclass
@@ -104,7 +105,8 @@ class FakeHub:
         repo = self.repos.get(repo_id)
         if repo is None:
             return _error(req, 404, "RepoNotFound", "Repository not found")
-        if repo.behaviour == "hang":
+        weights = filename is not None and ".safetensors" in filename
+        if repo.behaviour == "hang" or (repo.behaviour == "hang_weights" and weights):
             self._release.wait()
             return None
         if repo.behaviour == "error500":

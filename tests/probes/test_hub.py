@@ -111,6 +111,9 @@ def _repos() -> dict[str, FakeRepo]:
         ),
         "acme/down": FakeRepo({"config.json": config}, behaviour="error500"),
         "acme/slow": FakeRepo({"config.json": config}, behaviour="hang"),
+        "acme/slow-weights": FakeRepo(
+            {"config.json": config, "model.safetensors": gpt_oss}, behaviour="hang_weights"
+        ),
     }
 
 
@@ -281,6 +284,15 @@ def test_a_hub_that_never_answers_hits_the_deadline(hub, tmp_path):
     assert out["kind"] == "timeout"
     assert "within 2 s" in out["message"]
     assert "HEADROOM_HUB_DEADLINE_S" in out["message"]
+
+
+def test_a_deadline_while_reading_headers_still_returns_the_config(hub, tmp_path):
+    src = run_client(hub.url, tmp_path, "acme/slow-weights", deadline_s=2)["source"]
+    assert src["origin"] == "hub"
+    assert src["config"]["num_local_experts"] == 32
+    assert src["checkpoint"]["params_by_dtype"] == {}
+    assert [f["path"] for f in src["checkpoint"]["files"]] == ["config.json", "model.safetensors"]
+    assert "not read within the 2 s deadline" in src["notes"][1]
 
 
 def test_tokens_never_leak_into_errors_sources_logs_or_the_cache(hub, tmp_path):
