@@ -40,6 +40,9 @@ class AttentionMixer(_Frozen):
     qk_norm: bool = Field(default=False, description="per-head RMSNorm on q and k (Qwen3)")
     sinks: bool = Field(default=False, description="learned attention-sink logits (gpt-oss)")
     output_gate: bool = Field(default=False, description="gated output projection (Qwen3-Next)")
+    qk_norm_per_layer: bool = Field(
+        default=False, description="q/k norms span all heads (MiniMax-M2), not one head"
+    )
 
 
 class MlaMixer(_Frozen):
@@ -109,6 +112,9 @@ class MoeMlp(_Frozen):
     gated: bool = True
     bias: bool = Field(default=False, description="biases on expert projections (gpt-oss)")
     router_bias: bool = Field(default=False, description="router bias / correction term")
+    latent_size: int | None = Field(
+        default=None, gt=0, description="routed experts work in this latent width (Nemotron-3)"
+    )
 
 
 Mlp = Annotated[DenseMlp | MoeMlp, Field(discriminator="kind")]
@@ -120,6 +126,7 @@ class LayerSpec(_Frozen):
     index: int = Field(ge=0)
     mixer: Mixer | None
     mlp: Mlp | None
+    num_norms: int = Field(default=2, ge=0, description="hidden-size norm vectors in the layer")
 
 
 # --- everything else ---------------------------------------------------------------------
@@ -174,6 +181,13 @@ class ModelSpec(_Frozen):
     quant: QuantSpec | None = None
     vision: VisionSpec | None = None
     mtp_layers: int = Field(default=0, ge=0, description="multi-token-prediction layers")
+    mtp_own_embeddings: bool = Field(
+        default=False, description="each MTP layer stores its own embedding and head copies"
+    )
+    norm_bias: bool = Field(default=False, description="LayerNorm with bias (2 vectors per norm)")
+    original_max_position_embeddings: int | None = Field(
+        default=None, gt=0, description="pre-scaling context of a rope_scaling block"
+    )
     fields: tuple[FieldSource, ...] = ()
     assumptions: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
@@ -187,3 +201,12 @@ class ModelSpec(_Frozen):
     def is_moe(self) -> bool:
         """True when any layer has a mixture-of-experts MLP."""
         return any(isinstance(layer.mlp, MoeMlp) for layer in self.layers)
+
+
+from planner.config_parser import parse_model_config  # noqa: E402  (re-export; parser imports the schema)
+
+__all__ = [
+    "AttentionMixer", "ConfigError", "DenseMlp", "FieldSource", "LayerSpec",
+    "LinearAttentionMixer", "MambaMixer", "MlaMixer", "ModelSpec", "MoeMlp", "QuantSpec",
+    "VisionSpec", "parse_model_config",
+]  # fmt: skip
