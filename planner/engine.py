@@ -272,6 +272,24 @@ def model_facts(spec: ModelSpec) -> ModelFacts:
     return facts
 
 
+def activation_features(
+    facts: ModelFacts,
+    layers: range,
+    last_stage: bool,
+    max_num_batched_tokens: int,
+    max_num_seqs: int,
+    tp: int,
+    act_bytes: int,
+) -> tuple[int, int, int]:
+    """The three byte counts the activation fit weighs: sampler S, forward F, MoE routed R."""
+    mbt = max_num_batched_tokens
+    width = max((facts.mlp_width[i] for i in layers), default=0) // tp
+    routed = max((facts.routed_per_token[i] for i in layers), default=0)
+    sampler = min(max_num_seqs, mbt) * facts.vocab_size * 4 if last_stage else 0
+    forward = mbt * (facts.hidden_size + width) * act_bytes
+    return sampler, forward, mbt * routed * facts.hidden_size * act_bytes
+
+
 def activation_bytes(
     facts: ModelFacts,
     layers: range,
@@ -283,14 +301,15 @@ def activation_bytes(
 ) -> tuple[int, str]:
     """Profile-run activation peak of one worker, with its formula (see SAMPLER_COEF)."""
     mbt = max_num_batched_tokens
-    width = max((facts.mlp_width[i] for i in layers), default=0) // tp
-    routed = max((facts.routed_per_token[i] for i in layers), default=0)
-    sampler = min(max_num_seqs, mbt) * facts.vocab_size * 4 if last_stage else 0
-    forward = mbt * (facts.hidden_size + width) * act_bytes
-    moe = mbt * routed * facts.hidden_size * act_bytes
+    sampler, forward, moe = activation_features(
+        facts, layers, last_stage, mbt, max_num_seqs, tp, act_bytes
+    )
     total = int(SAMPLER_COEF * sampler + FORWARD_COEF * forward + MOE_ROUTED_COEF * moe)
+    seqs = min(max_num_seqs, mbt) if last_stage else 0
+    width = forward // (mbt * act_bytes) - facts.hidden_size
+    routed = moe // (mbt * facts.hidden_size * act_bytes)
     formula = (
-        f"{SAMPLER_COEF} x {min(max_num_seqs, mbt)} seqs x {facts.vocab_size:,} vocab x 4 B"
+        f"{SAMPLER_COEF} x {seqs} seqs x {facts.vocab_size:,} vocab x 4 B"
         f" + {FORWARD_COEF} x {mbt} tokens x ({facts.hidden_size} + {width}) x {act_bytes} B"
         f" + {MOE_ROUTED_COEF} x {mbt} x {routed} experts x {facts.hidden_size} x {act_bytes}"
         f" B = {total / GIB:.2f} GiB"
