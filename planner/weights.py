@@ -1,0 +1,209 @@
+"""Weight bytes: the whole checkpoint, and each GPU's share under TP / PP / EP as vLLM loads it.
+
+Bytes per component = parameters x bits of the component in the scheme / 8. In the
+checkpoint's own format (scheme key = spec.quant.scheme) the checkpoint's exclusion list also
+keeps the modules it names in 16-bit; a what-if scheme applies only its own 16-bit keeps.
+"""
+
+import math
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from planner.layout import ParallelLayout, pp_layer_split
+from planner.model_spec import AttentionMixer, MlaMixer, ModelSpec
+from planner.params import LayerParams, ParamBreakdown, count_params
+from planner.quant import KEPT_BITS, Component, Exclusions, QuantScheme, parse_exclusions
+from planner.units import TORCH_DTYPE_BYTES
+
+VOCAB_PADDING = 64
+"""vLLM pads the vocabulary of VocabParallelEmbedding / ParallelLMHead to a multiple of this
+(model_executor/layers/vocab_parallel_embedding.py, DEFAULT_VOCAB_PADDING_SIZE)."""
+
+
+class WeightTerms(BaseModel):
+    """Weight bytes by component, for a whole model or one GPU."""
+
+    model_config = ConfigDict(frozen=True)
+
+    embeddings_bytes: int = Field(default=0, ge=0)
+    attention_bytes: int = Field(default=0, ge=0, description="token mixers (any kind)")
+    dense_mlp_bytes: int = Field(default=0, ge=0)
+    experts_bytes: int = Field(default=0, ge=0, description="routed experts")
+    shared_experts_bytes: int = Field(default=0, ge=0)
+    router_bytes: int = Field(default=0, ge=0)
+    norms_bytes: int = Field(default=0, ge=0, description="layer norms and the final norm")
+    lm_head_bytes: int = Field(default=0, ge=0)
+    vision_bytes: int = Field(default=0, ge=0, description="vision/audio tower, model dtype")
+
+    @property
+    def total_bytes(self) -> int:
+        """All weight bytes."""
+        return (
+            self.embeddings_bytes
+            + self.attention_bytes
+            + self.dense_mlp_bytes
+            + self.experts_bytes
+            + self.shared_experts_bytes
+            + self.router_bytes
+            + self.norms_bytes
+            + self.lm_head_bytes
+            + self.vision_bytes
+        )
+
+
+@dataclass(frozen=True)
+class _Shard:
+    """Where one GPU sits: its layers, its TP and EP position, and its PP-stage duties."""
+
+    layers: range
+    tp: int = 1
+    ep_size: int = 1  # 1: experts sliced by TP; else whole experts over tp x dp ranks
+    ep_rank: int = 0
+    first_stage: bool = True
+    last_stage: bool = True
+    pad_vocab: bool = False
+
+
+def weights_bytes(
+    spec: ModelSpec, scheme: QuantScheme, params: ParamBreakdown | None = None
+) -> WeightTerms:
+    """Bytes of the whole checkpoint (text model, plus any vision tower) in this scheme."""
+    return _terms(spec, scheme, params or count_params(spec), _Shard(range(spec.num_layers)))
+
+
+def rank_weights(
+    spec: ModelSpec,
+    scheme: QuantScheme,
+    layout: ParallelLayout,
+    params: ParamBreakdown | None = None,
+) -> tuple[WeightTerms, ...]:
+    """Bytes on each GPU of one replica, as vLLM loads them: index = pp_stage * tp + tp_rank.
+
+    TP splits heads and MLP columns, PP splits layers (vLLM get_pp_indices), EP places whole
+    experts over tp x dp ranks (the entry for tp_rank r is EP rank r, i.e. DP rank 0).
+    """
+    params = params or count_params(spec)
+    stages = pp_layer_split(spec.num_layers, layout.pp)
+    return tuple(
+        _terms(
+            spec,
+            scheme,
+            params,
+            _Shard(
+                layers=layers,
+                tp=layout.tp,
+                ep_size=layout.tp * layout.dp if layout.ep else 1,
+                ep_rank=tp_rank,
+                first_stage=stage == 0,
+                last_stage=stage == layout.pp - 1,
+                pad_vocab=True,
+            ),
+        )
+        for stage, layers in enumerate(stages)
+        for tp_rank in range(layout.tp)
+    )
+
+
+def _terms(
+    spec: ModelSpec, scheme: QuantScheme, params: ParamBreakdown, shard: _Shard
+) -> WeightTerms:
+    """Weight bytes of one shard of the model."""
+    own_format = spec.quant is not None and spec.quant.scheme == scheme.key
+    exclusions = parse_exclusions(spec.quant.excluded_modules) if own_format else Exclusions()
+
+    def bits(component: Component, layer: int | None = None) -> float:
+        if exclusions.excluded(layer, component):
+            return KEPT_BITS
+        return scheme.bits_for(component)
+
+    total: dict[str, float] = {}
+
+    def add(component: str, n_params: float, n_bits: float) -> None:
+        total[component] = total.get(component, 0.0) + n_params * n_bits
+
+    # NOTE: llama.cpp stores tied token embeddings in the output (lm_head) type, and every
+    # other scheme keeps both in 16-bit, so tied embeddings take the lm_head bits.
+    embed_bits = bits("lm_head" if spec.tie_word_embeddings else "embeddings")
+    vocab_share = _vocab_rows(spec.vocab_size, shard) / spec.vocab_size
+    if shard.first_stage:
+        add("embeddings", params.embeddings * vocab_share, embed_bits)
+        dtype_bits = 8 * TORCH_DTYPE_BYTES[spec.torch_dtype]
+        add("vision", params.vision / shard.tp, dtype_bits)
+    if shard.last_stage:
+        add("norms", params.final_norm, bits("norms"))
+        # NOTE: with tied embeddings and PP > 1 the last stage holds its own copy of the
+        # embedding matrix as lm_head (vLLM ParallelLMHead is only tied on a shared stage).
+        head = params.lm_head or (0 if shard.first_stage else params.embeddings)
+        head_bits = bits("lm_head") if params.lm_head else embed_bits
+        add("lm_head", head * vocab_share, head_bits)
+    for i in shard.layers:
+        layer, lp = spec.layers[i], params.layers[i]
+        attention = _attention_per_rank(layer.mixer, spec.hidden_size, lp.attention, shard.tp)
+        add("attention", attention, bits("attention", i))
+        add("dense_mlp", lp.dense_mlp / shard.tp, bits("dense_mlp", i))
+        add("experts", _experts_per_rank(lp, shard), bits("experts", i))
+        add("shared_experts", lp.shared_experts / shard.tp, bits("shared_experts", i))
+        add("router", lp.router, bits("router", i))
+        add("norms", lp.norms, bits("norms", i))
+    return WeightTerms(**{f"{c}_bytes": math.ceil(b / 8) for c, b in total.items()})
+
+
+def _vocab_rows(vocab_size: int, shard: _Shard) -> int:
+    """Embedding rows on one rank: the padded vocabulary split over TP (vLLM) or all rows.
+
+    NOTE: VocabParallelEmbedding pads the vocabulary to a multiple of 64, then splits it
+    evenly: Llama-3.1 128256 is already a multiple (2004 x 64): 64128 rows per rank at TP2;
+    gpt-oss 201088 = 3142 x 64; a 32001-token vocab pads to 32064.
+    """
+    if not shard.pad_vocab:
+        return vocab_size
+    padded = -(-vocab_size // VOCAB_PADDING) * VOCAB_PADDING
+    return -(-padded // shard.tp)
+
+
+def _attention_per_rank(mixer: object, hidden: int, total: int, tp: int) -> float:
+    """Token-mixer parameters on one TP rank.
+
+    NOTE (vLLM QKVParallelLinear / RowParallelLinear): q and o split by heads; k and v split
+    by KV heads while tp <= num_kv_heads, otherwise every rank holds one KV head (replicated
+    tp / kv times), i.e. max(1, kv // tp) heads. Per-head q/k norms and the o bias are
+    replicated. Llama-3.1-8B layer at TP 16 (8 KV heads): k+v = 2 x 4096 x 1024 = 8,388,608
+    -> 1 of 8 heads = 1,048,576 per rank; q+o = 33,554,432 / 16 = 2,097,152.
+    MLA (DeepSeek-V2/V3): q_b (or q_proj), kv_b and o split by heads; q_a, kv_a, their norms
+    and the sparse-attention indexer are replicated. Gated DeltaNet and Mamba2 split by heads.
+    """
+    if tp == 1:
+        return total
+    if isinstance(mixer, AttentionMixer):
+        v_dim = 0 if mixer.kv_shared else mixer.v_head_dim
+        kv_width = mixer.num_kv_heads * (mixer.head_dim + v_dim)
+        kv = hidden * kv_width + (kv_width if mixer.qkv_bias else 0)
+        replicated = hidden if mixer.o_bias else 0
+        if mixer.qk_norm and not mixer.qk_norm_per_layer:
+            replicated += 2 * mixer.head_dim
+        kv_heads_per_rank = max(1, mixer.num_kv_heads // tp)
+        kv_rank = kv * kv_heads_per_rank / mixer.num_kv_heads
+        return (total - kv - replicated) / tp + kv_rank + replicated
+    if isinstance(mixer, MlaMixer):
+        heads = mixer.num_heads
+        q_in = mixer.q_lora_rank or hidden
+        split = q_in * heads * (mixer.qk_nope_head_dim + mixer.qk_rope_head_dim)
+        split += mixer.kv_lora_rank * heads * (mixer.qk_nope_head_dim + mixer.v_head_dim)
+        split += heads * mixer.v_head_dim * hidden
+        return total - split + split / tp
+    return total / tp
+
+
+def _experts_per_rank(lp: LayerParams, shard: _Shard) -> float:
+    """Routed-expert parameters on one rank: sliced by TP, or whole experts with EP.
+
+    NOTE: with EP vLLM (FusedMoE determine_expert_map) gives each of the ep_size = tp x dp
+    ranks num_experts // ep_size experts and one more to the first num_experts % ep_size
+    ranks: 60 experts over 8 ranks -> 8, 8, 8, 8, 7, 7, 7, 7.
+    """
+    if shard.ep_size == 1 or not lp.expert_size:
+        return lp.routed_experts / shard.tp
+    num_experts = lp.routed_experts // lp.expert_size
+    local = num_experts // shard.ep_size + (shard.ep_rank < num_experts % shard.ep_size)
+    return local * lp.expert_size
