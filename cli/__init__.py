@@ -1,0 +1,1 @@
+"""Command-line front ends: I/O edges over the pure planner."""

@@ -1,0 +1,170 @@
+"""Argument parsing for `python -m planner`: subcommands, value checks, one-line errors.
+
+Values are checked here, at the edge, so an absurd number (utilization 1.5, max-model-len 0)
+stops with exit code 2 and one line naming the flag, before any planning starts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from typing import NoReturn
+
+KV_CACHE_DTYPE_ALIASES = {
+    "auto": "auto", "bf16": "bf16", "bfloat16": "bf16", "fp16": "fp16", "float16": "fp16",
+    "fp32": "fp32", "float32": "fp32", "fp8": "fp8", "fp8_e4m3": "fp8", "fp8_e5m2": "fp8",
+}
+"""vLLM --kv-cache-dtype spellings -> the planner's KV dtype (every fp8 is one byte)."""
+
+MAX_TOKENS = 1 << 31
+"""Upper bound for token counts (max-model-len, batched tokens): beyond any real model."""
+MAX_GPUS = 4096
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a bad argument in one line (no usage block), exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+_HUMAN_INT = re.compile(r"(\d+(?:\.\d+)?)([kKmMgGtT]?)")
+
+
+def human_int(text: str) -> int:
+    """An integer with vLLM's optional suffix: '32768', '32k' (x1000), '32K' (x1024), '20G'.
+
+    NOTE: vLLM's human_readable_int (vllm/engine/arg_utils.py) reads lower-case suffixes as
+    decimal and upper-case as binary: '1k' = 1,000, '1K' = 1,024, '25.6k' = 25,600.
+    """
+    match = _HUMAN_INT.fullmatch(text.strip())
+    if not match:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number (e.g. 32768, 32k, 32K)")
+    number, suffix = match.groups()
+    power = "kmgt".index(suffix.lower()) + 1 if suffix else 0
+    base = 1024 if suffix.isupper() else 1000
+    value = float(number) * base**power
+    if value != int(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number")
+    return int(value)
+
+
+def _bounded_int(low: int, high: int):
+    """argparse type: a human_int in [low, high]."""
+    def parse(text: str) -> int:
+        value = human_int(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value:,} is outside {low:,}..{high:,}")
+        return value
+    return parse
+
+
+def _positive_float(high: float, what: str, *, inclusive: bool):
+    """argparse type: a float in (0, high] (inclusive) or (0, high); `what` names it."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not (0 < value <= high if inclusive else 0 < value < high):
+            raise argparse.ArgumentTypeError(f"{value:g} is not {what}")
+        return value
+    return parse
+
+
+_fraction = _positive_float(1, "a fraction of GPU memory in (0, 1] (e.g. 0.9)", inclusive=True)
+_gib_amount = _positive_float(1024, "a GPU memory size in GiB (0..1024)", inclusive=False)
+
+
+def _kv_dtype(text: str) -> str:
+    try:
+        return KV_CACHE_DTYPE_ALIASES[text.lower()]
+    except KeyError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a KV cache dtype; use auto, bf16, fp16, fp32 or fp8") from None
+
+
+def _add_model(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", required=True, metavar="PATH_OR_REPO_ID",
+                        help="config.json, a folder holding it, or a repo id (catalog first)")
+    parser.add_argument("--revision", help="hub revision (branch, tag or commit); skips the "
+                        "catalog")
+
+
+def _add_hardware(parser: argparse.ArgumentParser) -> None:
+    hw = parser.add_argument_group("hardware (one of --gpu, --gpu-memory-gib, --snapshot)")
+    hw.add_argument("--gpu", metavar="NAME", help="GPU preset key, e.g. rtx-3090, h100-sxm")
+    hw.add_argument("--gpu-memory-gib", type=_gib_amount, metavar="X",
+                    help="a custom GPU: the total CUDA reports for one GPU, in GiB")
+    hw.add_argument("--gpus", type=_bounded_int(1, MAX_GPUS), metavar="N",
+                    help="GPUs in all (default: from --snapshot, else 1)")
+    hw.add_argument("--nodes", type=_bounded_int(1, 1024), metavar="M",
+                    help="nodes the GPUs are spread over (default 1)")
+    hw.add_argument("--snapshot", action="append", default=[], metavar="node.json",
+                    help="audit snapshot of a node (python -m probes --json); repeat per node")
+
+
+def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
+    eng = parser.add_argument_group("vLLM settings (the flags of `vllm serve`)")
+    if layout:
+        eng.add_argument("--tp", type=_bounded_int(1, MAX_GPUS), metavar="T",
+                         help="tensor parallel size (default: GPUs per node)")
+        eng.add_argument("--pp", type=_bounded_int(1, MAX_GPUS), metavar="P",
+                         help="pipeline parallel size (default: nodes)")
+        eng.add_argument("--ep", action="store_true", help="--enable-expert-parallel")
+        eng.add_argument("--target-quant", metavar="FORMAT",
+                         help="what-if quantization of a 16-bit checkpoint, e.g. w4a16-gptq-g128")
+        eng.add_argument("--kv-cache-dtype", type=_kv_dtype, default="auto",
+                         help="auto | bf16 | fp16 | fp32 | fp8 (default auto)")
+    eng.add_argument("--dtype", choices=["auto", "bfloat16", "float16", "float32"],
+                     default="auto")
+    eng.add_argument("--quantization", default="auto", metavar="METHOD",
+                     help="runtime --quantization, e.g. fp8 (default auto: the checkpoint's)")
+    eng.add_argument("--gpu-memory-utilization", type=_fraction, default=0.9, metavar="U")
+    eng.add_argument("--max-model-len", type=_bounded_int(1, MAX_TOKENS), metavar="L",
+                     help="default: the model's max_position_embeddings")
+    eng.add_argument("--max-num-seqs", type=_bounded_int(1, 1 << 20), metavar="S")
+    eng.add_argument("--max-num-batched-tokens", type=_bounded_int(1, MAX_TOKENS), metavar="B")
+    eng.add_argument("--kv-cache-memory", type=_bounded_int(1, 1 << 40), metavar="BYTES",
+                     help="KV pool per GPU, like vLLM's flag: skips the profiling terms")
+    eng.add_argument("--vllm-version", metavar="V", help="vLLM version whose rules apply")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The `python -m planner` parser with its four subcommands."""
+    parser = _Parser(prog="python -m planner",
+                     description="Plan LLM inference capacity on your own GPUs (vLLM).")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    plan = sub.add_parser("plan", help="one plan: does it fit, KV cache, ceiling, concurrency")
+    _add_model(plan)
+    _add_hardware(plan)
+    _add_engine(plan, layout=True)
+    plan.add_argument("--json", action="store_true", help="machine-readable output")
+
+    sweep = sub.add_parser("sweep", help="every quantization x layout x KV dtype, ranked")
+    _add_model(sweep)
+    _add_hardware(sweep)
+    _add_engine(sweep, layout=False)
+    sweep.add_argument("--top", type=_bounded_int(1, 1 << 20), metavar="K",
+                       help="print only the K best rows")
+    out = sweep.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true")
+    out.add_argument("--csv", action="store_true")
+
+    inspect = sub.add_parser("inspect", help="the architecture card of a model")
+    inspect.add_argument("model", metavar="PATH_OR_REPO_ID")
+    inspect.add_argument("--revision")
+    inspect.add_argument("--json", action="store_true")
+
+    report = sub.add_parser("report", help="a full report (Markdown, JSON or CSV)")
+    _add_model(report)
+    _add_hardware(report)
+    _add_engine(report, layout=True)
+    report.add_argument("--sweep", action="store_true", help="add the ranked alternatives")
+    report.add_argument("--compare", nargs="+", default=[], metavar="MODEL",
+                        help="other models to compare on the same hardware")
+    report.add_argument("--format", choices=["md", "json", "csv"], default="md")
+    report.add_argument("--date", metavar="YYYY-MM-DD",
+                        help="date printed in the header (default today; fix it to reproduce)")
+    return parser

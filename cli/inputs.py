@@ -1,0 +1,103 @@
+"""Turn parsed CLI arguments into planner inputs: the model, the cluster, the engine, the layout.
+
+This is where files and the hub are read (through probes), so the planner stays pure. Every
+problem raises an exception with a one-line message; planner_cli maps them to exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from planner.checkpoint import ModelSource
+from planner.engine import EngineSettings
+from planner.hardware import ClusterSpec, NodeSpec, custom_gpu, preset_cluster
+from planner.layout import ParallelLayout, layout_errors
+from planner.model_spec import ModelSpec, parse_model_config
+from planner.units import GIB
+from probes.cluster import snapshots_to_cluster
+from probes.hub import resolve_model
+from probes.snapshot import HardwareSnapshot, load_snapshot
+
+
+class CliError(ValueError):
+    """Arguments that are valid one by one but not together (one-line message)."""
+
+
+def load_model(model: str, revision: str | None = None) -> tuple[ModelSource, ModelSpec]:
+    """Resolve a path or repo id (catalog first, then the hub) and parse its config."""
+    source = resolve_model(model, revision)
+    path = Path(model)
+    # a folder (or its config.json) is what `vllm serve` takes; a loose file is named by stem
+    name = source.repo_id or (str(path) if path.is_dir() else
+                              str(path.parent) if path.name == "config.json" else path.stem)
+    return source, parse_model_config(source.config, source.hf_quant_config, name=name)
+
+
+def _custom_cluster(memory_gib: float, gpus_per_node: int, nodes: int) -> ClusterSpec:
+    """Identical nodes of a GPU known only by its CUDA total (PCIe assumed between GPUs)."""
+    gpu = custom_gpu(round(memory_gib * GIB), name=f"Custom {memory_gib:g} GiB GPU")
+    node_specs = tuple(
+        NodeSpec(hostname=f"node{i}", gpu=gpu, gpus_per_node=gpus_per_node,
+                 intra_node_link="pcie")
+        for i in range(nodes)
+    )
+    where = f" x {nodes} nodes" if nodes > 1 else ""
+    return ClusterSpec(nodes=node_specs,
+                       source=f"custom: {gpus_per_node}x {memory_gib:g} GiB GPU{where}")
+
+
+def build_cluster(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareSnapshot]]:
+    """The cluster from --snapshot files, else from --gpu / --gpu-memory-gib x --gpus."""
+    if args.snapshot:
+        clashing = [flag for flag, value in (("--gpu", args.gpu), ("--gpus", args.gpus),
+                    ("--gpu-memory-gib", args.gpu_memory_gib), ("--nodes", args.nodes))
+                    if value is not None]
+        if clashing:
+            raise CliError(f"{', '.join(clashing)} cannot be combined with --snapshot "
+                           "(the snapshots say which GPUs there are)")
+        snapshots = [load_snapshot(path) for path in args.snapshot]
+        return snapshots_to_cluster(snapshots), snapshots
+    if (args.gpu is None) == (args.gpu_memory_gib is None):
+        raise CliError("give exactly one of --gpu NAME, --gpu-memory-gib X or --snapshot FILE")
+    gpus, nodes = args.gpus or 1, args.nodes or 1
+    if gpus % nodes:
+        raise CliError(f"--gpus {gpus} cannot be spread evenly over --nodes {nodes}")
+    if args.gpu is not None:
+        return preset_cluster(args.gpu, gpus // nodes, nodes), []
+    return _custom_cluster(args.gpu_memory_gib, gpus // nodes, nodes), []
+
+
+def engine_settings(args: argparse.Namespace, **overrides: object) -> EngineSettings:
+    """EngineSettings from the vLLM flags (unset flags keep vLLM's defaults)."""
+    values: dict[str, object] = {
+        "dtype": args.dtype,
+        "quantization": None if args.quantization == "auto" else args.quantization,
+        "target_quant": getattr(args, "target_quant", None),
+        "kv_cache_dtype": getattr(args, "kv_cache_dtype", "auto"),
+        "gpu_memory_utilization": args.gpu_memory_utilization,
+        "max_model_len": args.max_model_len,
+        "max_num_seqs": args.max_num_seqs,
+        "max_num_batched_tokens": args.max_num_batched_tokens,
+        "kv_cache_memory_bytes": args.kv_cache_memory,
+    }
+    if args.vllm_version:
+        values["vllm_version"] = args.vllm_version
+    values.update(overrides)
+    return EngineSettings(**values)
+
+
+def parallel_layout(args: argparse.Namespace, spec: ModelSpec, cluster: ClusterSpec
+                    ) -> ParallelLayout:
+    """--tp/--pp/--ep (defaults: TP = GPUs per node, PP = nodes); CliError if vLLM refuses it."""
+    layout = ParallelLayout(
+        tp=args.tp or cluster.gpus_per_node,
+        pp=args.pp or (len(cluster.nodes) if args.tp is None else 1),
+        ep=args.ep,
+    )
+    errors = layout_errors(spec, cluster, layout)
+    if errors:
+        raise CliError(f"invalid layout {layout.label()}: {' '.join(errors)}")
+    return layout
+
+

@@ -1,0 +1,180 @@
+"""`python -m planner plan|sweep|inspect|report`: the planner on the command line.
+
+The commands read files, snapshots and the hub (through probes), call the pure planner,
+and print. Bad input of any kind ends with exit code 2 and one line on stderr, no traceback.
+Output never contains a Hugging Face token: anything that looks like the token in the
+environment is masked before it is printed (defence in depth; no input carries it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from cli.args import build_parser
+from cli.inputs import CliError, build_cluster, engine_settings, load_model, parallel_layout
+from cli.text import card_text, plan_text, sweep_text
+from planner.checkpoint import CheckpointError, compare_param_counts
+from planner.engine import EngineSettings
+from planner.hardware import ClusterSpec, HardwareError
+from planner.layout import layout_errors
+from planner.model_spec import ConfigError, ModelSpec
+from planner.params import count_params
+from planner.plan import Plan, PlanRequest, plan
+from planner.quant import UnknownSchemeError, checkpoint_scheme
+from planner.report import (
+    ComparisonRow,
+    ModelCard,
+    ReportInputs,
+    build_report,
+    comparison_row,
+    model_card,
+)
+from planner.sweep import SweepError, sweep
+from probes.audit_summary import audit_summary
+from probes.hub import HubError
+from probes.snapshot import SnapshotError
+
+TOKEN_ENV_VARS = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HUB_TOKEN")
+ROOT = Path(__file__).resolve().parent.parent
+
+USER_ERRORS: tuple[type[Exception], ...] = (
+    CliError, ConfigError, HardwareError, HubError, SnapshotError, CheckpointError,
+    UnknownSchemeError, SweepError, ValidationError,
+)
+"""Exceptions that mean bad input: exit code 2 with their one-line message."""
+
+
+def headroom_version() -> str:
+    """The version in pyproject.toml (the project is run from its checkout, not installed)."""
+    import tomllib
+
+    with open(ROOT / "pyproject.toml", "rb") as handle:
+        return tomllib.load(handle)["project"]["version"]
+
+
+def _one_line(exc: Exception) -> str:
+    """The exception's message on one line; pydantic errors as 'field: message'."""
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        return f"{where}: {first['msg']}" if where else first["msg"]
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def redact(text: str) -> str:
+    """`text` with any Hugging Face token from the environment masked."""
+    for name in TOKEN_ENV_VARS:
+        secret = os.environ.get(name, "")
+        if len(secret) >= 8:
+            text = text.replace(secret, "***")
+    return text
+
+
+def _card(spec: ModelSpec, source) -> ModelCard:
+    """The architecture card with the parameter check when the checkpoint metadata is known."""
+    params = count_params(spec)
+    check = None
+    if source.checkpoint is not None:
+        check = compare_param_counts(params.text_total, source.checkpoint,
+                                     mtp_layers=spec.mtp_layers, vision_params=params.vision)
+    return model_card(spec, source, params_total=params.total, params_active=params.active,
+                      param_check=check, checkpoint_format=checkpoint_scheme(spec).label)
+
+
+def _plan(args: argparse.Namespace) -> tuple[Plan, ModelSpec, object, ClusterSpec, list]:
+    source, spec = load_model(args.model, args.revision)
+    cluster, snapshots = build_cluster(args)
+    layout = parallel_layout(args, spec, cluster)
+    request = PlanRequest(model=spec, cluster=cluster, layout=layout,
+                          engine=engine_settings(args))
+    return plan(request), spec, source, cluster, snapshots
+
+
+def cmd_plan(args: argparse.Namespace) -> str:
+    """One plan, as JSON (the Plan object) or a readable summary."""
+    result = _plan(args)[0]
+    if args.json:
+        return result.model_dump_json(indent=2) + "\n"
+    return plan_text(result)
+
+
+def cmd_sweep(args: argparse.Namespace) -> str:
+    """Every quantization x layout x KV dtype for the model on the cluster, best first."""
+    _, spec = load_model(args.model, args.revision)
+    cluster, _ = build_cluster(args)
+    result = sweep(spec, cluster, engine_settings(args))
+    if args.top:
+        result = result.model_copy(update={"rows": result.rows[: args.top]})
+    if args.json:
+        return result.model_dump_json(indent=2) + "\n"
+    if args.csv:
+        return result.to_csv()
+    return sweep_text(result)
+
+
+def cmd_inspect(args: argparse.Namespace) -> str:
+    """The architecture card, as text or JSON."""
+    source, spec = load_model(args.model, args.revision)
+    card = _card(spec, source)
+    return card.model_dump_json(indent=2) + "\n" if args.json else card_text(card)
+
+
+def _comparison(args: argparse.Namespace, main: Plan, cluster: ClusterSpec,
+                engine: EngineSettings) -> tuple[ComparisonRow, ...]:
+    """The chosen plan beside each --compare model on the same GPUs and settings."""
+    rows = [comparison_row(main)]
+    for name in args.compare:
+        _, spec = load_model(name)
+        layout = main.layout
+        if layout_errors(spec, cluster, layout):
+            layout = main.layout.model_copy(update={"ep": False})
+        other = plan(PlanRequest(model=spec, cluster=cluster, layout=layout,
+                                 engine=engine.model_copy(update={"max_model_len": None})))
+        rows.append(comparison_row(other))
+    return tuple(rows)
+
+
+def cmd_report(args: argparse.Namespace) -> str:
+    """The full report in the chosen format (CSV is the sweep table)."""
+    chosen, spec, source, cluster, snapshots = _plan(args)
+    engine = chosen.engine
+    want_sweep = args.sweep or args.format == "csv"
+    inputs = ReportInputs(
+        date=args.date or datetime.now(UTC).date().isoformat(),
+        headroom_version=headroom_version(),
+        model=spec,
+        card=_card(spec, source),
+        cluster_source=cluster.source,
+        plan=chosen,
+        sweep=sweep(spec, cluster, engine.model_copy(update={"target_quant": None}))
+        if want_sweep else None,
+        comparison=_comparison(args, chosen, cluster, engine) if args.compare else (),
+        audits=tuple(audit_summary(s) for s in snapshots),
+    )
+    bundle = build_report(inputs)
+    return {"md": bundle.markdown, "json": bundle.json_text, "csv": bundle.csv_text}[args.format]
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], str]] = {
+    "plan": cmd_plan, "sweep": cmd_sweep, "inspect": cmd_inspect, "report": cmd_report,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; 0 on success, 2 on bad input (one line on stderr)."""
+    args = build_parser().parse_args(argv)
+    try:
+        text = COMMANDS[args.command](args)
+    except USER_ERRORS as exc:
+        message = redact(_one_line(exc))
+        print(f"python -m planner {args.command}: error: {message}", file=sys.stderr)
+        return 2
+    sys.stdout.write(redact(text))
+    return 0

@@ -1,0 +1,619 @@
+"""Reports: an audit (optional), a model, a plan (+ sweep, + comparison) -> Markdown, JSON, CSV.
+
+Pure: no I/O, no Streamlit, no probes. The CLI (`python -m planner report`) and the app's
+Report page build one `ReportInputs` and call `build_report`, so both print the same text.
+The hardware audit enters as `AuditSummary`, a small flat model that probes/audit_summary.py
+fills from a HardwareSnapshot and its findings. Nothing here ever sees a token or a secret:
+the inputs carry none, so the outputs cannot.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from planner.attention import model_kv_layers
+from planner.checkpoint import ModelSource, ParamCheck
+from planner.engine import kv_elem_bytes
+from planner.model_spec import (
+    AttentionMixer,
+    FieldSource,
+    LayerSpec,
+    LinearAttentionMixer,
+    MambaMixer,
+    MlaMixer,
+    ModelSpec,
+    MoeMlp,
+)
+from planner.plan import Plan
+from planner.quant import scheme
+from planner.sweep import SweepResult, sweep_csv
+from planner.units import GIB
+
+REPORT_SCHEMA = "headroom.report"
+REPORT_VERSION = 1
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# --- the audit, flattened for reports ----------------------------------------------------
+
+
+class Fact(_Frozen):
+    """One labelled value of a report table (host resources, serving stack)."""
+
+    label: str
+    value: str
+
+
+class GpuRow(_Frozen):
+    """One audited GPU as a report row."""
+
+    index: int
+    name: str
+    memory_total_bytes: int | None
+    memory_used_bytes: int | None
+    pcie_link: str = Field(description="'Gen4 x16' (current link), '—' when unknown")
+    power_limit_watts: float | None
+    temperature_c: int | None
+    ecc: str = Field(description="'on' / 'off' / '—'")
+    nvlinks_active: int
+
+
+class FindingRow(_Frozen):
+    """One audit finding: what is wrong, the evidence and the mitigation."""
+
+    code: str
+    severity: Literal["info", "warning", "critical"]
+    title: str
+    evidence: str
+    advice: str
+
+
+class AuditSummary(_Frozen):
+    """What a report shows of one node's hardware audit (built by probes/audit_summary.py)."""
+
+    hostname: str
+    taken_at: str = Field(description="ISO 8601 UTC time of the snapshot")
+    gpus: tuple[GpuRow, ...]
+    gpu_unavailable_reason: str | None = None
+    driver_version: str | None
+    cuda_version: str | None = Field(description="CUDA version the driver supports, '12.8'")
+    cuda_toolkit_version: str | None
+    topology: tuple[tuple[str, ...], ...] = Field(
+        default=(), description="`nvidia-smi topo -m` matrix, header row first; () for one GPU"
+    )
+    topology_legend: tuple[Fact, ...] = ()
+    host: tuple[Fact, ...] = Field(description="OS, CPU, RAM, swap, disks, ulimits")
+    serving_stack: tuple[Fact, ...] = Field(description="package -> version ('—' if absent)")
+    findings: tuple[FindingRow, ...] = ()
+
+
+# --- the model card (also `python -m planner inspect`) -----------------------------------
+
+
+def _mixer_label(layer: LayerSpec) -> str:
+    """Short kind of one layer's token mixer: 'full', 'sliding(128)', 'mla', 'linear', ..."""
+    mixer = layer.mixer
+    if mixer is None:
+        return "none"
+    if isinstance(mixer, AttentionMixer) and mixer.kind == "sliding":
+        return f"sliding({mixer.sliding_window})"
+    return mixer.kind
+
+
+def attention_pattern(spec: ModelSpec) -> str:
+    """Run-length summary of the attention kind of every layer.
+
+    Examples: '94x full'; gpt-oss-120b (36 layers, sliding 128 then full, repeated):
+    '18x sliding(128) / 18x full alternating'; Qwen3-Next (3 linear then 1 full, 48 layers):
+    '36x linear / 12x full, repeating every 4 layers (linear, linear, linear, full)'.
+    """
+    labels = [_mixer_label(layer) for layer in spec.layers]
+    n = len(labels)
+    period = next(p for p in range(1, n + 1) if all(labels[i] == labels[i % p] for i in range(n)))
+    counts = Counter(labels)
+    summary = " / ".join(f"{count}x {label}" for label, count in counts.items())
+    if period == 1:
+        return summary
+    if period == 2 and len(counts) == 2:
+        return f"{summary} alternating"
+    if period < n and period <= 8:
+        return f"{summary}, repeating every {period} layers ({', '.join(labels[:period])})"
+    runs = 1 + sum(a != b for a, b in zip(labels, labels[1:], strict=False))
+    return f"{summary}, in {runs} runs"
+
+
+def _distinct(values: list[int]) -> str:
+    """'4' when all equal, else the distinct values in first-seen order: '16 / 4'."""
+    return " / ".join(str(v) for v in dict.fromkeys(values)) if values else "—"
+
+
+class ModelCard(_Frozen):
+    """The architecture card: the model's facts with the source of each field."""
+
+    name: str
+    source: str = Field(description="'catalog: ...', 'hub: org/name @ sha', 'file: path'")
+    model_type: str
+    architectures: tuple[str, ...]
+    num_layers: int
+    attention_pattern: str
+    num_heads: str
+    num_kv_heads: str
+    head_dim: str
+    experts: str | None = Field(description="'128 routed, 8 per token', None for dense")
+    params_total: int
+    params_active: int
+    param_check: ParamCheck | None = Field(description="architecture vs checkpoint metadata")
+    checkpoint_format: str
+    stored_dtypes: dict[str, int] = Field(description="safetensors dtype -> stored elements")
+    checkpoint_bytes: int | None
+    max_context_tokens: int
+    extended_context_tokens: int | None
+    rope_scaling: str | None
+    fields: tuple[FieldSource, ...]
+    assumptions: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+
+def card_facts(card: ModelCard) -> list[tuple[str, str]]:
+    """The card as (label, value) rows, shared by the report table and `inspect`."""
+    extended = (f" ({card.rope_scaling}: {card.extended_context_tokens:,})"
+                if card.extended_context_tokens else "")
+    size = "unknown" if card.checkpoint_bytes is None else f"{card.checkpoint_bytes / GIB:,.2f} GiB"
+    rows = [
+        ("Source", card.source),
+        ("Architecture", f"{card.model_type} ({', '.join(card.architectures) or '—'})"),
+        ("Layers", str(card.num_layers)),
+        ("Attention per layer", card.attention_pattern),
+        ("Query heads", card.num_heads),
+        ("KV heads", card.num_kv_heads),
+        ("Head dim", card.head_dim),
+        ("Experts", card.experts or "dense"),
+        ("Parameters (total)", f"{card.params_total:,}"),
+        ("Parameters (active per token)", f"{card.params_active:,}"),
+        ("Checkpoint format", card.checkpoint_format),
+        ("Checkpoint size", size),
+        ("Max context", f"{card.max_context_tokens:,} tokens{extended}"),
+    ]
+    if card.param_check:
+        rows.append(("Parameter check", card.param_check.explanation))
+    if card.stored_dtypes:
+        rows.append(("Stored dtypes", ", ".join(f"{k}: {v:,}" for k, v in
+                                                card.stored_dtypes.items())))
+    return rows
+
+
+def source_label(source: ModelSource | None, spec: ModelSpec) -> str:
+    """Where the config came from, with the resolved commit when known."""
+    if source is None:
+        return f"config: {spec.name or spec.model_type}"
+    where = source.repo_id or "local config.json"
+    commit = source.commit_sha or source.revision
+    revision = f" @ {commit}" if commit else ""
+    return f"{source.origin}: {where}{revision}"
+
+
+def _heads(spec: ModelSpec) -> tuple[str, str, str]:
+    """Query heads, KV heads and head_dim over all attention layers (MLA: the latent)."""
+    attn = [layer.mixer for layer in spec.layers if isinstance(layer.mixer, AttentionMixer)]
+    mla = [layer.mixer for layer in spec.layers if isinstance(layer.mixer, MlaMixer)]
+    if mla:
+        m = mla[0]
+        return (
+            _distinct([x.num_heads for x in mla]),
+            f"latent: kv_lora_rank {m.kv_lora_rank} + rope {m.qk_rope_head_dim}",
+            f"{m.qk_nope_head_dim + m.qk_rope_head_dim} (qk), {m.v_head_dim} (v)",
+        )
+    if not attn:
+        recurrent = [layer.mixer for layer in spec.layers
+                     if isinstance(layer.mixer, LinearAttentionMixer | MambaMixer)]
+        kinds = ", ".join(sorted({m.kind for m in recurrent}))
+        return "—", f"none (fixed {kinds} state)", "—"
+    return (
+        _distinct([m.num_heads for m in attn]),
+        _distinct([m.num_kv_heads for m in attn]),
+        _distinct([m.head_dim for m in attn]),
+    )
+
+
+def _experts(spec: ModelSpec) -> str | None:
+    """'128 routed, 8 per token, 1 shared (MoE in 58 of 61 layers)' or None when dense."""
+    moe = [layer.mlp for layer in spec.layers if isinstance(layer.mlp, MoeMlp)]
+    if not moe:
+        return None
+    m = moe[0]
+    text = f"{m.num_experts} routed, {m.experts_per_token} per token"
+    if m.num_shared_experts:
+        text += f", {m.num_shared_experts} shared"
+    if len(moe) < spec.num_layers:
+        text += f" (MoE in {len(moe)} of {spec.num_layers} layers)"
+    return text
+
+
+def model_card(
+    spec: ModelSpec,
+    source: ModelSource | None,
+    *,
+    params_total: int,
+    params_active: int,
+    param_check: ParamCheck | None,
+    checkpoint_format: str,
+) -> ModelCard:
+    """The architecture card of `spec`; counts and the check come from planner.params/checkpoint."""
+    heads, kv_heads, head_dim = _heads(spec)
+    checkpoint = source.checkpoint if source else None
+    rope = None
+    if spec.rope_scaling_type:
+        rope = f"{spec.rope_scaling_type} x{spec.rope_scaling_factor:g}" if (
+            spec.rope_scaling_factor) else spec.rope_scaling_type
+    return ModelCard(
+        name=spec.name or (source.repo_id if source and source.repo_id else spec.model_type),
+        source=source_label(source, spec),
+        model_type=spec.model_type,
+        architectures=spec.architectures,
+        num_layers=spec.num_layers,
+        attention_pattern=attention_pattern(spec),
+        num_heads=heads,
+        num_kv_heads=kv_heads,
+        head_dim=head_dim,
+        experts=_experts(spec),
+        params_total=params_total,
+        params_active=params_active,
+        param_check=param_check,
+        checkpoint_format=checkpoint_format,
+        stored_dtypes=dict(checkpoint.params_by_dtype) if checkpoint else {},
+        checkpoint_bytes=checkpoint.safetensors_bytes if checkpoint else None,
+        max_context_tokens=spec.max_position_embeddings,
+        extended_context_tokens=spec.extended_context_tokens,
+        rope_scaling=rope,
+        fields=tuple(dict.fromkeys(spec.fields)),  # the parser may repeat per-layer fields
+        assumptions=spec.assumptions,
+        warnings=spec.warnings,
+    )
+
+
+# --- KV formula with the model's own numbers -----------------------------------------------
+
+
+def kv_formula_lines(spec: ModelSpec, kv_elem_bytes: int, tp: int) -> tuple[list[str], int]:
+    """One line per group of identical layers, e.g. '94 layers x [max(1, 4 // 8) KV heads x
+    (128 + 128) dims x 2 B = 512 B] = 48,128 B', and the sum over all layers (one rank)."""
+    groups = Counter(kv for kv in model_kv_layers(spec) if kv is not None)
+    lines, total = [], 0
+    for kv, count in groups.items():
+        per_layer = kv.bytes_per_token(kv_elem_bytes, tp)
+        if per_layer == 0:
+            lines.append(f"{count} {kv.kind} layers: fixed state per sequence, 0 B per token "
+                         f"({kv.formula(kv_elem_bytes, tp)})")
+            continue
+        total += count * per_layer
+        lines.append(f"{count} layers x [{kv.formula(kv_elem_bytes, tp)}] = "
+                     f"{count * per_layer:,} B")
+    return lines, total
+
+
+# --- comparison rows and accuracy figures ---------------------------------------------------
+
+
+class ComparisonRow(_Frozen):
+    """One model of a comparison: the same GPUs and settings, the headline figures."""
+
+    model_name: str
+    layout: str
+    params_total: int
+    params_active: int
+    weights_bytes_per_gpu: int
+    kv_bytes_per_token: int
+    fits: bool
+    max_context_tokens: int
+    max_concurrency: float
+    max_model_len: int
+    verdict: str
+
+
+def comparison_row(plan: Plan) -> ComparisonRow:
+    """The headline figures of one plan, for the model comparison table."""
+    return ComparisonRow(
+        model_name=plan.model_name,
+        layout=plan.layout.label(),
+        params_total=plan.params_total,
+        params_active=plan.params_active,
+        weights_bytes_per_gpu=plan.weights_bytes_per_gpu,
+        kv_bytes_per_token=plan.kv_bytes_per_token,
+        fits=plan.fits,
+        max_context_tokens=plan.max_context_tokens,
+        max_concurrency=plan.max_concurrency,
+        max_model_len=plan.max_model_len,
+        verdict=plan.verdict,
+    )
+
+
+class AccuracyFigure(_Frozen):
+    """The measured error of one estimated term against real vLLM start-ups."""
+
+    term: str = Field(description="Plan term key: 'activation', 'non_torch', 'cuda_graphs'")
+    label: str
+    mape_percent: float | None = Field(description="mean absolute percentage error")
+    cases: int | None
+    note: str = ""
+
+
+# --- the report -------------------------------------------------------------------------------
+
+
+class ReportInputs(_Frozen):
+    """Everything one report shows; the CLI and the app's Report page both build this."""
+
+    date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="injected, for reproducibility")
+    headroom_version: str
+    model: ModelSpec
+    card: ModelCard
+    cluster_source: str = Field(description="ClusterSpec.source: preset / live audit / snapshots")
+    plan: Plan
+    sweep: SweepResult | None = None
+    sweep_top: int = Field(default=10, ge=1, description="sweep rows shown in Markdown")
+    comparison: tuple[ComparisonRow, ...] = ()
+    audits: tuple[AuditSummary, ...] = Field(default=(), description="one per audited node")
+    accuracy: tuple[AccuracyFigure, ...] = ()
+
+
+class ReportBundle(_Frozen):
+    """The same report in every export format."""
+
+    markdown: str
+    json_text: str = Field(description='{"schema": "headroom.report", "version": 1, ...}')
+    csv_text: str = Field(description="the sweep table (header only when there is no sweep)")
+
+
+def _gib(n_bytes: float) -> str:
+    return f"{n_bytes / GIB:,.2f} GiB"
+
+
+def _cell(value: object) -> str:
+    """Text safe inside a Markdown table cell (pipes escaped, newlines flattened)."""
+    return " ".join(str(value).split()).replace("|", "\\|")
+
+
+def md_table(header: list[str], rows: list[list[object]]) -> list[str]:
+    """A GitHub-flavoured Markdown table."""
+    lines = ["| " + " | ".join(_cell(h) for h in header) + " |",
+             "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
+    return lines
+
+
+def _header(inputs: ReportInputs) -> list[str]:
+    return [
+        f"# Headroom report: {inputs.card.name}",
+        "",
+        f"- Date: {inputs.date}",
+        f"- Headroom version: {inputs.headroom_version}",
+        f"- Model source: {inputs.card.source}",
+        f"- Hardware source: {inputs.cluster_source}",
+    ]
+
+
+def _settings_label(plan: Plan, card: ModelCard) -> str:
+    """'TP=8, GPTQ int4 (w4a16), KV auto, utilization 0.9, max-model-len 40,960'."""
+    engine = plan.engine
+    quant = (scheme(engine.target_quant).label + " (what-if)" if engine.target_quant else
+             f"runtime --quantization {engine.quantization}" if engine.quantization else
+             card.checkpoint_format)
+    return (f"{plan.layout.label()} on {plan.gpus_used}x {plan.gpu_name}, weights {quant}, "
+            f"KV cache {engine.kv_cache_dtype}, gpu-memory-utilization "
+            f"{engine.gpu_memory_utilization:g}, max-model-len {plan.max_model_len:,}")
+
+
+def _summary(inputs: ReportInputs) -> list[str]:
+    plan = inputs.plan
+    lines = [
+        "## Executive summary",
+        "",
+        f"- Verdict: {plan.verdict}",
+        f"- Context ceiling (longest single request): {plan.max_context_tokens:,} tokens",
+        f"- Concurrency at max-model-len {plan.max_model_len:,}: "
+        f"{plan.max_concurrency:,.2f} requests",
+        f"- Configuration: {_settings_label(plan, inputs.card)}",
+    ]
+    if inputs.sweep and inputs.sweep.rows:
+        best = inputs.sweep.rows[0]
+        lines.append(f"- Best in the sweep: {best.quant_label}, {best.layout.label()}, KV "
+                     f"{best.kv_cache_dtype}: ceiling {best.max_context_tokens:,} tokens, "
+                     f"concurrency {best.max_concurrency:,.2f}")
+    return lines
+
+
+def _audit_section(audit: AuditSummary) -> list[str]:
+    lines = [f"### Host {audit.hostname} (audited {audit.taken_at})", ""]
+    if not audit.gpus:
+        lines += [f"No GPU visible: {audit.gpu_unavailable_reason or 'unknown reason'}", ""]
+    else:
+        lines += [f"Driver {audit.driver_version or '—'}, CUDA (driver) "
+                  f"{audit.cuda_version or '—'}, CUDA toolkit "
+                  f"{audit.cuda_toolkit_version or 'not found'}", ""]
+        lines += md_table(
+            ["GPU", "Name", "Memory total", "Used", "PCIe link", "Power limit", "Temp", "ECC",
+             "NVLinks"],
+            [[g.index, g.name, "—" if g.memory_total_bytes is None else _gib(g.memory_total_bytes),
+              "—" if g.memory_used_bytes is None else _gib(g.memory_used_bytes), g.pcie_link,
+              "—" if g.power_limit_watts is None else f"{g.power_limit_watts:.0f} W",
+              "—" if g.temperature_c is None else f"{g.temperature_c} C", g.ecc,
+              g.nvlinks_active] for g in audit.gpus],
+        ) + [""]
+    if audit.topology:
+        lines += ["Topology (as `nvidia-smi topo -m`):", ""]
+        lines += md_table(list(audit.topology[0]), [list(r) for r in audit.topology[1:]]) + [""]
+        lines += ["Legend: " + "; ".join(f"{f.label} = {f.value}" for f in
+                                         audit.topology_legend), ""]
+    lines += ["Host resources:", ""]
+    lines += md_table(["Resource", "Value"], [[f.label, f.value] for f in audit.host]) + [""]
+    lines += ["Serving stack:", ""]
+    lines += md_table(["Package", "Version"],
+                      [[f.label, f.value] for f in audit.serving_stack]) + [""]
+    if audit.findings:
+        lines += ["Findings:", ""]
+        lines += md_table(["Severity", "Finding", "Evidence", "Mitigation"],
+                          [[f.severity, f.title, f.evidence, f.advice] for f in audit.findings])
+    else:
+        lines.append("Findings: no red flags.")
+    return lines + [""]
+
+
+def _platform(inputs: ReportInputs) -> list[str]:
+    plan = inputs.plan
+    lines = ["## Platform", ""]
+    total = plan.per_gpu[0].total_bytes if plan.per_gpu else 0
+    lines += [f"{plan.gpus_used}x {plan.gpu_name}, {_gib(total)} per GPU as CUDA reports it "
+              f"({inputs.cluster_source}).", ""]
+    if not inputs.audits:
+        lines += ["No hardware audit was attached: driver, topology, host resources and "
+                  "findings are not known (run `python -m probes --json > node.json` on each "
+                  "node and pass `--snapshot node.json`).", ""]
+    for audit in inputs.audits:
+        lines += _audit_section(audit)
+    return lines
+
+
+def _model_facts(inputs: ReportInputs) -> list[str]:
+    card = inputs.card
+    rows = [list(fact) for fact in card_facts(card)]
+    lines = ["## Model facts", ""] + md_table(["Fact", "Value"], rows) + [""]
+    if card.fields:
+        lines += ["Where each figure came from:", ""]
+        lines += md_table(["Field", "Value", "Source"],
+                          [[f.field, f.value, f.source] for f in card.fields]) + [""]
+    return lines
+
+
+def _memory_plan(inputs: ReportInputs) -> list[str]:
+    plan, spec = inputs.plan, inputs.model
+    lines = ["## Memory plan", ""]
+    lines += md_table(
+        ["Rank", "Node", "GPU", "PP stage", "Layers", "Total", "Budget", "Used by others",
+         "Weights", "Activation", "Non-torch", "CUDA graphs", "KV cache", "Blocks"],
+        [[r.rank, r.node, r.gpu_index, r.pp_stage, f"{r.layers[0]}-{r.layers[1] - 1}",
+          _gib(r.total_bytes), _gib(r.budget_bytes), _gib(r.used_by_others_bytes),
+          _gib(r.weights_bytes), _gib(r.activation_bytes), _gib(r.non_torch_bytes),
+          _gib(r.cuda_graph_bytes), _gib(r.kv_cache_bytes), f"{r.num_blocks:,}"]
+         for r in plan.per_gpu],
+    ) + [""]
+    elem = kv_elem_bytes(plan.engine, spec.torch_dtype)
+    total_lines, _ = kv_formula_lines(spec, elem, 1)
+    rank_lines, _ = kv_formula_lines(spec, elem, plan.layout.tp)
+    lines += ["KV cache bytes per token, with this model's numbers:", "", "```text",
+              "whole model (TP=1):", *total_lines,
+              f"  total = {plan.kv_bytes_per_token:,} B per token",
+              f"one GPU at TP={plan.layout.tp}:", *rank_lines,
+              f"  per GPU = {plan.kv_bytes_per_token_per_gpu:,} B per token"
+              + (f" (binding PP stage: rank {plan.binding_rank})" if plan.layout.pp > 1 else ""),
+              "```", ""]
+    lines += [
+        f"- KV pool per GPU: {_gib(plan.kv_cache_bytes_per_gpu)} "
+        f"({plan.kv_cache_bytes_per_gpu:,} B) = {plan.num_gpu_blocks:,} blocks of "
+        f"{plan.engine.block_size} tokens",
+        f"- KV cache tokens: {plan.kv_cache_tokens:,}",
+        f"- Context ceiling: {plan.max_context_tokens:,} tokens",
+        f"- Concurrency at {plan.max_model_len:,} tokens: {plan.max_concurrency:,.2f}",
+    ]
+    lines += [f"- Warning: {w}" for w in plan.warnings]
+    lines += [f"- Error: {e}" for e in plan.errors]
+    return lines + [""]
+
+
+def _alternatives(inputs: ReportInputs) -> list[str]:
+    if inputs.sweep is None and not inputs.comparison:
+        return []
+    lines = ["## Alternatives", ""]
+    if inputs.sweep is not None:
+        shown = inputs.sweep.rows[: inputs.sweep_top]
+        lines += [f"Top {len(shown)} of {len(inputs.sweep.rows)} valid configurations "
+                  "(fits first, then context ceiling, concurrency, fewer GPUs):", ""]
+        lines += md_table(
+            ["#", "Weights", "Layout", "KV dtype", "GPUs", "Fits", "Weights/GPU", "KV pool/GPU",
+             "Ceiling (tokens)", "Concurrency"],
+            [[i, r.quant_label, r.layout.label(), r.kv_cache_dtype, r.gpus_used,
+              "yes" if r.fits else "no", _gib(r.weights_bytes_per_gpu),
+              _gib(r.kv_cache_bytes_per_gpu), f"{r.max_context_tokens:,}",
+              f"{r.max_concurrency:,.2f}"] for i, r in enumerate(shown, 1)],
+        ) + [""]
+    if inputs.comparison:
+        lines += ["Model comparison on the same hardware and settings:", ""]
+        lines += md_table(
+            ["Model", "Layout", "Params (total / active)", "Weights/GPU", "KV B/token",
+             "Fits", "Ceiling (tokens)", "Concurrency"],
+            [[c.model_name, c.layout, f"{c.params_total / 1e9:,.1f} B / "
+              f"{c.params_active / 1e9:,.1f} B", _gib(c.weights_bytes_per_gpu),
+              f"{c.kv_bytes_per_token:,}", "yes" if c.fits else "no",
+              f"{c.max_context_tokens:,}", f"{c.max_concurrency:,.2f}"]
+             for c in inputs.comparison],
+        ) + [""]
+    return lines
+
+
+ESTIMATED_TERMS = {
+    "activation": "activation_bytes_per_gpu",
+    "non_torch": "non_torch_bytes_per_gpu",
+    "cuda_graphs": "cuda_graph_bytes_per_gpu",
+}
+"""Plan term key -> Plan field of the terms estimated rather than derived (their error is
+measured by bench/accuracy.py against real vLLM start-ups)."""
+
+
+def _assumptions(inputs: ReportInputs) -> list[str]:
+    plan = inputs.plan
+    errors = {a.term: a for a in inputs.accuracy}
+    terms = {t.key: t for t in plan.terms}
+    rows = []
+    for key, field in ESTIMATED_TERMS.items():
+        term = terms.get(key)
+        figure = errors.get(key)
+        error = ("not measured" if figure is None or figure.mape_percent is None
+                 else f"{figure.mape_percent:.1f} % MAPE over {figure.cases} start-ups")
+        rows.append([term.label if term else key, _gib(getattr(plan, field)),
+                     f"{term.formula} {term.note}".strip() if term else "—", error])
+    lines = ["## Assumptions and limits", "",
+             "Estimated terms (per GPU) and their measured error against real vLLM start-ups:",
+             ""]
+    lines += md_table(["Term", "Value", "How it is estimated", "Expected error"], rows) + [""]
+    defaults = [f"{t.label}: {t.note}" for t in plan.terms if t.note and t.key not in
+                ESTIMATED_TERMS]
+    lines += [f"- {text}" for text in (*defaults, *inputs.card.assumptions,
+                                       *inputs.card.warnings)]
+    return lines + [""]
+
+
+def render_markdown(inputs: ReportInputs) -> str:
+    """The report as Markdown (pure; the same text for the CLI and the app)."""
+    plan = inputs.plan
+    lines = [
+        *_header(inputs), "",
+        *_summary(inputs), "",
+        *_platform(inputs),
+        *_model_facts(inputs),
+        *_memory_plan(inputs),
+        *_alternatives(inputs),
+        "## Launch", "", "```bash", plan.vllm_command, "```", "",
+        *_assumptions(inputs),
+    ]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def report_document(inputs: ReportInputs) -> dict:
+    """The report as one versioned JSON-ready dict: {"schema": "headroom.report", ...}."""
+    data = inputs.model_dump(mode="json")
+    return {"schema": REPORT_SCHEMA, "version": REPORT_VERSION, **data}
+
+
+def build_report(inputs: ReportInputs) -> ReportBundle:
+    """The one entry point for the CLI and the app: every export of one report."""
+    return ReportBundle(
+        markdown=render_markdown(inputs),
+        json_text=json.dumps(report_document(inputs), indent=2) + "\n",
+        csv_text=sweep_csv(inputs.sweep.rows if inputs.sweep else ()),
+    )
