@@ -139,6 +139,7 @@ class StageKv(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     layers: tuple[KvLayer, ...]
+    kinds: tuple[tuple[KvLayer, int], ...]
     group_size: int
     num_groups: int
     page_bytes: int
@@ -172,16 +173,19 @@ def stage_kv(layers: tuple[KvLayer, ...], block_size: int, kv_bytes: int, tp: in
     One block = group_size pages. Gemma-3-27B: 52 sliding + 10 full -> size 10, 6 + 1 = 7
     groups; page 16 x 2 x 16 x 128 x 2 = 131,072 B; block = 10 pages = 1.25 MiB.
     """
-    kinds: dict[str, int] = {}
+    kinds: dict[str, tuple[KvLayer, int]] = {}
     for kv in layers:
-        kinds[kv.group_key] = kinds.get(kv.group_key, 0) + 1
-    smallest, largest = min(kinds.values()), max(kinds.values())
+        first, count = kinds.get(kv.group_key, (kv, 0))
+        kinds[kv.group_key] = (first, count + 1)
+    counts = [n for _, n in kinds.values()]
+    smallest, largest = min(counts), max(counts)
     group_size = largest if largest < 1.25 * smallest else smallest
-    num_groups = sum(cdiv(n, group_size) for n in kinds.values())
+    num_groups = sum(cdiv(n, group_size) for n in counts)
     block_tokens = _attention_block(list(layers), block_size, kv_bytes, tp)
     page = max(kv.page_bytes(block_tokens, kv_bytes, tp) for kv in layers)
     return StageKv(
         layers=layers,
+        kinds=tuple(kinds.values()),
         group_size=group_size,
         num_groups=num_groups,
         page_bytes=page,
@@ -199,12 +203,8 @@ def blocks_per_request(stage: StageKv, max_model_len: int, max_num_batched_token
     cdiv(max_memory_usage_bytes, page). Per group we take its first layer's need (all layers
     of a group are alike): Gemma-3-27B at 8192: 512 (full) + 6 x 513 (sliding) = 3,590.
     """
-    kinds: dict[str, tuple[KvLayer, int]] = {}
-    for kv in stage.layers:
-        first, count = kinds.get(kv.group_key, (kv, 0))
-        kinds[kv.group_key] = (first, count + 1)
     total = 0
-    for kv, count in kinds.values():
+    for kv, count in stage.kinds:
         need = kv.max_memory_usage_bytes(
             max_model_len, stage.block_tokens, 1, 1, max_num_batched_tokens
         )
@@ -220,8 +220,8 @@ def request_bytes(stage: StageKv, max_model_len: int, kv_bytes: int, tp: int, mb
     the worker and compares with its available memory.
     """
     return sum(
-        kv.max_memory_usage_bytes(max_model_len, stage.block_tokens, kv_bytes, tp, mbt)
-        for kv in stage.layers
+        count * kv.max_memory_usage_bytes(max_model_len, stage.block_tokens, kv_bytes, tp, mbt)
+        for kv, count in stage.kinds
     )
 
 
@@ -272,6 +272,9 @@ def model_facts(spec: ModelSpec) -> ModelFacts:
     return facts
 
 
+_WIDTHS: dict[tuple[int, int, int], tuple[ModelFacts, int, int]] = {}
+
+
 def activation_features(
     facts: ModelFacts,
     layers: range,
@@ -283,8 +286,13 @@ def activation_features(
 ) -> tuple[int, int, int]:
     """The three byte counts the activation fit weighs: sampler S, forward F, MoE routed R."""
     mbt = max_num_batched_tokens
-    width = max((facts.mlp_width[i] for i in layers), default=0) // tp
-    routed = max((facts.routed_per_token[i] for i in layers), default=0)
+    key = (id(facts), layers.start, layers.stop)
+    hit = _WIDTHS.get(key)
+    if hit is None or hit[0] is not facts:
+        widest = max((facts.mlp_width[i] for i in layers), default=0)
+        most_routed = max((facts.routed_per_token[i] for i in layers), default=0)
+        hit = _WIDTHS[key] = (facts, widest, most_routed)
+    width, routed = hit[1] // tp, hit[2]
     sampler = min(max_num_seqs, mbt) * facts.vocab_size * 4 if last_stage else 0
     forward = mbt * (facts.hidden_size + width) * act_bytes
     return sampler, forward, mbt * routed * facts.hidden_size * act_bytes
@@ -322,15 +330,25 @@ def _stage_ranges(num_layers: int, pp: int) -> tuple[range, ...]:
     return pp_layer_split(num_layers, pp)
 
 
+_STAGES: dict[tuple, tuple[ModelFacts, tuple]] = {}
+
+
 def stage_layouts(
     facts: ModelFacts, layout: ParallelLayout, block_size: int, kv_bytes: int
 ) -> tuple[tuple[range, StageKv | None], ...]:
     """Each PP stage's layer range and KV layout (None for a stage without KV layers)."""
+    key = (id(facts), layout.tp, layout.pp, block_size, kv_bytes)
+    hit = _STAGES.get(key)
+    if hit is not None and hit[0] is facts:
+        return hit[1]
     out = []
     for rng in _stage_ranges(len(facts.kv_layers), layout.pp):
         kv = tuple(k for k in (facts.kv_layers[i] for i in rng) if k is not None)
         out.append((rng, stage_kv(kv, block_size, kv_bytes, layout.tp) if kv else None))
-    return tuple(out)
+    if len(_STAGES) > 1024:
+        _STAGES.clear()
+    _STAGES[key] = (facts, tuple(out))
+    return _STAGES[key][1]
 
 
 def kv_elem_bytes(settings: EngineSettings, model_dtype: str) -> int:

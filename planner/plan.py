@@ -211,11 +211,34 @@ def _ceiling(
     return lo
 
 
+_CACHE: dict[tuple, tuple[ModelSpec, object]] = {}
+
+
+def _param_totals(spec: ModelSpec) -> tuple[int, int]:
+    """(total, active) parameters, computed once per spec."""
+    params = count_params(spec)
+    return params.total, params.active
+
+
+def _cached(spec: ModelSpec, key: tuple, compute):
+    """Per-spec results cached by identity: hashing a large frozen spec costs more than a plan."""
+    full_key = (id(spec), *key)
+    hit = _CACHE.get(full_key)
+    if hit is not None and hit[0] is spec:
+        return hit[1]
+    if len(_CACHE) > 1024:
+        _CACHE.clear()
+    value = compute()
+    _CACHE[full_key] = (spec, value)
+    return value
+
+
 def plan(request: PlanRequest) -> Plan:
     """Plan one model on one cluster with one layout and vLLM settings."""
     spec, cluster, layout, s = request.model, request.cluster, request.layout, request.engine
     facts = model_facts(spec)
-    errors = layout_errors(spec, cluster, layout)
+    errors = list(_cached(spec, ("layout", layout, cluster.gpu_count),
+                          lambda: layout_errors(spec, cluster, layout)))
     warnings: list[str] = []
     node0 = cluster.nodes[0]
     gpu = min((n.gpu for n in cluster.nodes), key=lambda g: g.memory_total_bytes)
@@ -230,10 +253,13 @@ def plan(request: PlanRequest) -> Plan:
     version = version_tuple(s.vllm_version)
     subtract_graphs = version >= GRAPHS_SUBTRACTED_FROM and not s.enforce_eager
     scheme = _weight_scheme(spec, s)
-    weights = rank_weights(spec, scheme, layout)
+    weights = _cached(
+        spec, ("weights", scheme.key, layout), lambda: rank_weights(spec, scheme, layout)
+    )
     stages = stage_layouts(facts, layout, s.block_size, kv_b)
-    params = count_params(spec)
+    params_total, params_active = _cached(spec, ("params",), lambda: _param_totals(spec))
 
+    stage_act: dict[int, int] = {}
     ranks: list[RankMemory] = []
     gpus = min(layout.gpus, cluster.gpu_count)
     for rank in range(gpus):
@@ -250,9 +276,11 @@ def plan(request: PlanRequest) -> Plan:
             kv = s.kv_cache_memory_bytes
         else:
             last = pp_stage == layout.pp - 1
-            act = s.activation_bytes if s.activation_bytes is not None else activation_bytes(
-                facts, rng, last, mbt, seqs, layout.tp, act_b
-            )[0]
+            if pp_stage not in stage_act:
+                stage_act[pp_stage] = activation_bytes(
+                    facts, rng, last, mbt, seqs, layout.tp, act_b
+                )[0]
+            act = s.activation_bytes if s.activation_bytes is not None else stage_act[pp_stage]
             nt = s.non_torch_bytes if s.non_torch_bytes is not None else non_torch_bytes(layout)
             graphs = 0 if s.enforce_eager else (
                 s.cuda_graph_bytes if s.cuda_graph_bytes is not None else cuda_graph_bytes(len(rng))
@@ -363,11 +391,11 @@ def plan(request: PlanRequest) -> Plan:
         engine=s,
         gpu_name=gpu.name,
         gpus_used=layout.gpus,
-        params_total=params.total,
-        params_active=params.active,
+        params_total=params_total,
+        params_active=params_active,
         weights_bytes_total=weights_total,
         weights_bytes_per_gpu=max(r.weights_bytes for r in ranks),
-        kv_bytes_per_token=kv_bytes_per_token(spec, kv_b, 1),
+        kv_bytes_per_token=_cached(spec, ("kv", kv_b), lambda: kv_bytes_per_token(spec, kv_b)),
         kv_bytes_per_token_per_gpu=binding.kv_bytes_per_token,
         activation_bytes_per_gpu=binding.activation_bytes,
         non_torch_bytes_per_gpu=binding.non_torch_bytes,
@@ -403,11 +431,8 @@ def _terms(
     tokens_formula, tokens, ceiling, max_model_len, subtract_graphs, facts, stages,
 ) -> list[Term]:
     """Every figure of the binding rank with its formula and real numbers."""
-    kinds = {}
-    for kv in stage.layers if stage else ():
-        kinds.setdefault(kv.formula(kv_b, layout.tp), 0)
-        kinds[kv.formula(kv_b, layout.tp)] += 1
-    per_token = " + ".join(f"{n} layers x [{f}]" for f, n in kinds.items())
+    kinds = stage.kinds if stage else ()
+    per_token = " + ".join(f"{n} layers x [{kv.formula(kv_b, layout.tp)}]" for kv, n in kinds)
     graphs_note = "subtracted" if subtract_graphs else "reported, not subtracted (vLLM < 0.21)"
     act_formula = activation_bytes(
         facts, stages[r.pp_stage][0], r.pp_stage == layout.pp - 1, mbt, seqs, layout.tp, act_b
