@@ -363,8 +363,8 @@ def checkpoint_scheme(spec: ModelSpec) -> QuantScheme:
 # --- checkpoint exclusions (modules_to_not_convert / ignore / exclude_modules) -------------
 
 _LAYER = re.compile(r"layers\.(\d+|\*)")
-_NOT_TEXT = ("vision", "visual", "audio", "mm_projector", "multi_modal", "image")
-_ROUTER_TAILS = ("router", "mlp.gate", "block_sparse_moe.gate", "gate.wg")
+_NOT_TEXT = ("vision", "visual", "audio", "mm_projector", "multi_modal", "image", "mtp")
+_ROUTER_NAMES = ("router", "gate", "e_score_correction_bias")
 
 
 class Exclusions(BaseModel):
@@ -384,7 +384,11 @@ class Exclusions(BaseModel):
 
 
 def _module_components(name: str) -> tuple[Component, ...] | None:
-    """The components one excluded module name covers, () for non-text, None if unknown."""
+    """The components one excluded module name covers, () for non-text, None if unknown.
+
+    Routers: 'mlp.gate' (Qwen MoE), 'mlp.router' (gpt-oss), 'block_sparse_moe.gate' (Mixtral),
+    bare 'gate' / 'e_score_correction_bias' (MiniMax-M2). MTP modules are not loaded: ().
+    """
     tail = name.rstrip("*").rstrip(".").lower()
     if any(word in tail for word in _NOT_TEXT):
         return ()
@@ -398,7 +402,7 @@ def _module_components(name: str) -> tuple[Component, ...] | None:
         return ("shared_experts",)
     if "experts" in tail:
         return ("experts",)
-    if tail.endswith(_ROUTER_TAILS):
+    if tail.rsplit(".", 1)[-1] in _ROUTER_NAMES:
         return ("router",)
     if any(word in tail for word in ("attn", "attention", "mixer")):
         return ("attention",)

@@ -214,6 +214,15 @@ def test_exclusions_gemma4_nvfp4_globs_and_vision():
     assert ex.unmatched == ()  # the vision tower is not part of the text model
 
 
+def test_exclusions_minimax_bare_names_and_mtp():
+    # MiniMaxAI/MiniMax-M2.5 modules_to_not_convert, verbatim: the router is a bare 'gate'
+    ex = parse_exclusions(("gate", "e_score_correction_bias", "lm_head"))
+    assert ex.all_layers == {"router", "lm_head"} and ex.unmatched == ()
+    # nvidia/Qwen3.6-35B-A3B-NVFP4 excludes its MTP module, which vLLM does not load
+    ex = parse_exclusions(("mtp.layers.0*", "mtp*"))
+    assert ex.all_layers == frozenset() and ex.unmatched == ()
+
+
 def test_exclusions_whole_mlp_and_unknown_names():
     ex = parse_exclusions(("model.layers.3.mlp", "model.foo.bar"))
     assert ex.by_layer[3] == {"dense_mlp", "experts", "shared_experts", "router"}

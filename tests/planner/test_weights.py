@@ -211,6 +211,14 @@ def test_gpt_oss_20b_mxfp4_on_disk(ref_config):
     assert terms.attention_bytes == 24 * 26_550_144 * 2  # kept in bf16 by the exclusions
 
 
+def test_kimi_k2_fp8_block_on_disk(ref_config):
+    # 958.51 GiB in 61 files, fp8 e4m3 with fp32 weight_scale_inv per 128x128 block
+    # (SOURCES.md, full shard scan); embeddings, lm_head, routers and norms in bf16.
+    spec = spec_of(ref_config, "moonshotai__Kimi-K2-Instruct")
+    terms = weights_bytes(spec, checkpoint_scheme(spec))
+    assert terms.total_bytes / GIB == pytest.approx(958.51, rel=0.005)
+
+
 # vLLM v0.19.0 on one H100, `model_loading_took_gib` of rank 0
 # (/work/shared/calibration/vllm-v0.19-h100.json, llm-d-planner accuracy logs).
 # Llama-3.1-8B by hand: 8,030,261,248 params x 2 B = 14.96 GiB; the quantized runs keep
