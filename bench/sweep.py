@@ -1,0 +1,64 @@
+"""Time the sweep: how long do N plans take? Target: 1,000 plans in under 0.1 s (2-core CI).
+
+    python bench/sweep.py [--repeat 3] [--gpus 8] [--gpu rtx-3090]
+
+Sweeps a few reference models (seed scenario first) over every quantization x layout x KV
+dtype and prints plans, seconds, plans per second and milliseconds per plan. A benchmark,
+not a test: nothing here asserts a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from planner.engine import EngineSettings  # noqa: E402
+from planner.hardware import preset_cluster  # noqa: E402
+from planner.model_spec import parse_model_config  # noqa: E402
+from planner.sweep import sweep  # noqa: E402
+
+CONFIGS = ROOT.parent / "shared" / "model-configs"
+MODELS = ("Qwen__Qwen3-235B-A22B", "meta-llama__Meta-Llama-3.1-70B", "openai__gpt-oss-120b",
+          "deepseek-ai__DeepSeek-V3")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--gpu", default="rtx-3090")
+    parser.add_argument("--gpus", type=int, default=8)
+    parser.add_argument("--configs", type=Path, default=CONFIGS)
+    args = parser.parse_args()
+    cluster = preset_cluster(args.gpu, args.gpus)
+    total_plans, total_s = 0, 0.0
+    print(f"| model | plans | best of {args.repeat} (s) | ms per plan |")
+    print("|---|---|---|---|")
+    for name in MODELS:
+        path = args.configs / f"{name}.json"
+        if not path.exists():
+            print(f"| {name} | config not found at {path} | | |")
+            continue
+        spec = parse_model_config(json.loads(path.read_text()), name=name.replace("__", "/"))
+        best = float("inf")
+        for _ in range(args.repeat):
+            start = time.perf_counter()
+            result = sweep(spec, cluster, EngineSettings())
+            best = min(best, time.perf_counter() - start)
+        plans = len(result.rows)
+        total_plans += plans
+        total_s += best
+        print(f"| {name} | {plans} | {best:.3f} | {1000 * best / plans:.2f} |")
+    if total_plans:
+        print(f"\n{total_plans} plans in {total_s:.3f} s = {total_plans / total_s:,.0f} plans/s; "
+              f"1,000 plans would take {1000 * total_s / total_plans:.2f} s (target < 0.1 s)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,86 @@
+"""planner.sweep: candidates, validity, ranking and CSV, on a tiny hand-written model."""
+
+import csv
+import io
+
+import pytest
+
+from planner.engine import EngineSettings
+from planner.hardware import preset_cluster
+from planner.layout import ParallelLayout
+from planner.model_spec import parse_model_config
+from planner.sweep import (
+    CSV_COLUMNS,
+    SweepError,
+    layout_candidates,
+    quant_candidates,
+    rank_key,
+    sweep,
+)
+from tests.cli.tiny_model import TINY_CONFIG, TINY_KV_BYTES_PER_TOKEN_TP2
+
+SPEC = parse_model_config(TINY_CONFIG, name="tiny/llama")
+CLUSTER = preset_cluster("rtx-3090", 4)
+
+
+def test_layouts_are_every_valid_tp_pp_pair() -> None:
+    # tp x pp <= 4 GPUs, pp <= 4 layers; TP=3 is refused (8 heads, 2 KV heads):
+    # (1,1) (1,2) (1,3) (1,4) (2,1) (2,2) (4,1) = 7; dense model, so no EP variants.
+    got = {(lay.tp, lay.pp, lay.ep) for lay in layout_candidates(SPEC, CLUSTER)}
+    assert got == {(1, 1, False), (1, 2, False), (1, 3, False), (1, 4, False),
+                   (2, 1, False), (2, 2, False), (4, 1, False)}
+
+
+def test_what_if_formats_follow_the_gpu() -> None:
+    # Ampere (RTX 3090): no native FP4, so mxfp4/nvfp4 are not proposed; fp8 runs weight-only.
+    assert quant_candidates(SPEC, CLUSTER) == (
+        "bf16", "fp8-tensor", "w8a8-int8", "w4a16-gptq-g128", "w4a16-awq-g128")
+    # Blackwell (B200) computes MXFP4 and NVFP4 natively.
+    assert {"mxfp4", "nvfp4"} <= set(quant_candidates(SPEC, preset_cluster("b200", 4)))
+
+
+def test_quantized_checkpoint_is_planned_as_stored() -> None:
+    config = {**TINY_CONFIG, "quantization_config": {
+        "quant_method": "gptq", "bits": 4, "group_size": 128, "sym": True, "desc_act": False}}
+    spec = parse_model_config(config, name="tiny/llama-gptq")
+    assert quant_candidates(spec, CLUSTER) == ("w4a16-gptq-g128",)
+
+
+def test_sweep_covers_every_combination_ranked() -> None:
+    result = sweep(SPEC, CLUSTER, EngineSettings(max_model_len=4096))
+    # 5 weight formats x 2 KV dtypes x 7 layouts
+    assert len(result.rows) == 5 * 2 * 7
+    assert list(result.rows) == sorted(result.rows, key=rank_key)
+    fits = [row.fits for row in result.rows]
+    assert fits == sorted(fits, reverse=True)  # every fitting row before any other
+    tp2 = next(r for r in result.rows if r.layout == ParallelLayout(tp=2)
+               and r.kv_cache_dtype == "auto" and r.quant_key == "bf16")
+    assert tp2.kv_bytes_per_token_per_gpu == TINY_KV_BYTES_PER_TOKEN_TP2
+
+
+def test_runtime_fp8_is_a_vllm_flag_and_offline_formats_are_not() -> None:
+    result = sweep(SPEC, CLUSTER, EngineSettings(), kv_dtypes=["auto"],
+                   layouts=[ParallelLayout(tp=1)])
+    by_key = {row.quant_key: row for row in result.rows}
+    assert "--quantization fp8" in by_key["fp8-tensor"].vllm_command
+    assert "--quantization" not in by_key["w4a16-gptq-g128"].vllm_command
+    # fewer weight bits never grow the weights
+    assert (by_key["bf16"].weights_bytes_per_gpu > by_key["fp8-tensor"].weights_bytes_per_gpu
+            > by_key["w4a16-gptq-g128"].weights_bytes_per_gpu)
+
+
+def test_explicit_choices_and_invalid_layouts() -> None:
+    result = sweep(SPEC, CLUSTER, EngineSettings(), quant_keys=["bf16"], kv_dtypes=["fp8"],
+                   layouts=[ParallelLayout(tp=2), ParallelLayout(tp=3)])
+    assert [(r.quant_key, r.kv_cache_dtype, r.layout.tp) for r in result.rows] == [
+        ("bf16", "fp8", 2)]
+    with pytest.raises(SweepError):
+        sweep(SPEC, CLUSTER, EngineSettings(), layouts=[ParallelLayout(tp=3)])
+
+
+def test_csv_has_the_header_and_one_line_per_row() -> None:
+    result = sweep(SPEC, CLUSTER, EngineSettings(), kv_dtypes=["auto"])
+    rows = list(csv.reader(io.StringIO(result.to_csv())))
+    assert tuple(rows[0]) == CSV_COLUMNS
+    assert len(rows) == 1 + len(result.rows)
+    assert [int(r[0]) for r in rows[1:]] == list(range(1, len(result.rows) + 1))
