@@ -140,7 +140,7 @@ F32 = 32.0
 # are never quantized (F32); token_embd keeps the base type. Per mix:
 #   Q4_K_M / Q5_K_M: attn_v and ffn_down -> Q6_K on `use_more_bits` layers (i < n/8,
 #     i >= 7n/8, or (i - n/8) % 3 == 2: half of the layers, 16 of 32).
-#   Q3_K_M: attn_v -> Q4_K (Q5_K on the first 2 layers), attn_output -> Q4_K,
+#   Q3_K_M: attn_v -> Q4_K (Q5_K on the first 2 layers: left out), attn_output -> Q4_K,
 #     ffn_down -> Q4_K (Q5_K on the first n/16 layers).
 #   Q2_K: attn_v -> Q4_K (GQA >= 4, else Q3_K), attn_output -> Q3_K, ffn_down -> Q3_K.
 # We turn these into effective bits per component for a Llama-shaped layer (GQA 4: q and o are
@@ -153,7 +153,10 @@ _ATTN_V_SHARE, _ATTN_O_SHARE, _FFN_DOWN_SHARE, _MORE_BITS_LAYERS = 0.1, 0.4, 1 /
 
 
 def _gguf(key: str, label: str, attention: float, mlp: float, base: float) -> QuantScheme:
-    """A GGUF mix: `attention` and `mlp` are its effective bits for those components."""
+    """A GGUF mix: `attention` and `mlp` are its effective bits for those components.
+
+    bits_per_weight is the MLP figure, which covers most of a model's weights.
+    """
     return QuantScheme(
         key=key,
         label=label,
