@@ -233,6 +233,12 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
         r.record("extended context (rope scaling)", rope["extended"], None, rope["formula"])
     quant = _quant(config, text_cfg, hf_quant, notes)
     mtp_layers = _mtp_layers(r)
+    if model_type == "qwen3_next" and r.key("num_nextn_predict_layers") is None:
+        mtp_layers = 1
+        notes.assumptions.append(
+            "Qwen3-Next: one multi-token-prediction layer (mtp.* tensors ship in the "
+            "checkpoint; config.json does not list it)"
+        )
     _leftover_keys(r, model_type, notes)
     if r is not top:
         _leftover_keys(top, model_type, notes)

@@ -14,6 +14,7 @@ import pytest
 from planner.model_spec import parse_model_config
 from planner.params import count_params
 from tests.conftest import CONFIG_DIR, load_ref_config
+from tests.planner.test_params import NOT_MODELLED
 
 torch = pytest.importorskip("torch", reason="torch is not installed (pip install torch==2.13.0)")
 transformers = pytest.importorskip(
@@ -99,6 +100,8 @@ def test_text_params_match_meta_device(name):
     got = meta_counts(config)
     if isinstance(got, str):
         pytest.skip(got)
+    if name in NOT_MODELLED:
+        pytest.xfail(NOT_MODELLED[name])
     ours = count_params(parse_model_config(config, quant, name=name)).text_total
     assert ours == pytest.approx(got[0], rel=1e-3), f"{name}: ours {ours:,} vs meta {got[0]:,}"
 
