@@ -1,0 +1,162 @@
+"""planner.report: structure, Markdown tables, numbers, JSON schema and CSV of one report."""
+
+import csv
+import io
+import json
+
+import pytest
+from markdown_it import MarkdownIt
+from pydantic import ValidationError
+
+from planner.engine import EngineSettings
+from planner.hardware import preset_cluster
+from planner.layout import ParallelLayout
+from planner.model_spec import parse_model_config
+from planner.params import count_params
+from planner.plan import PlanRequest, plan
+from planner.report import (
+    AuditSummary,
+    Fact,
+    FindingRow,
+    GpuRow,
+    ReportInputs,
+    attention_pattern,
+    build_report,
+    comparison_row,
+    model_card,
+)
+from planner.sweep import CSV_COLUMNS, sweep
+from tests.cli.tiny_model import (
+    TINY_CONFIG,
+    TINY_KV_BYTES_PER_TOKEN,
+    TINY_KV_BYTES_PER_TOKEN_TP2,
+)
+
+SECTIONS = ["Executive summary", "Platform", "Model facts", "Memory plan", "Alternatives",
+            "Launch", "Assumptions and limits"]
+
+SPEC = parse_model_config(TINY_CONFIG, name="tiny/llama")
+CLUSTER = preset_cluster("rtx-3090", 2)
+PLAN = plan(PlanRequest(model=SPEC, cluster=CLUSTER, layout=ParallelLayout(tp=2),
+                        engine=EngineSettings(max_model_len=4096)))
+PARAMS = count_params(SPEC)
+CARD = model_card(SPEC, None, params_total=PARAMS.total, params_active=PARAMS.active,
+                  param_check=None, checkpoint_format="BF16")
+AUDIT = AuditSummary(
+    hostname="rig",
+    taken_at="2026-01-01T00:00:00+00:00",
+    gpus=(GpuRow(index=0, name="NVIDIA GeForce RTX 3090", memory_total_bytes=24 << 30,
+                 memory_used_bytes=0, pcie_link="Gen4 x16", power_limit_watts=350.0,
+                 temperature_c=40, ecc="—", nvlinks_active=0),),
+    driver_version="570.172.08",
+    cuda_version="12.8",
+    cuda_toolkit_version=None,
+    topology=(("", "GPU0", "GPU1"), ("GPU0", "X", "PIX"), ("GPU1", "PIX", "X")),
+    topology_legend=(Fact(label="PIX", value="at most a single PCIe bridge"),),
+    host=(Fact(label="RAM", value="64.00 GiB"),),
+    serving_stack=(Fact(label="vllm", value="0.10.1"),),
+    findings=(FindingRow(code="no_nvlink", severity="warning", title="No NVLink",
+                         evidence="2 GPUs, PCIe | only", advice="keep TP small"),),
+)
+
+
+def inputs(**overrides) -> ReportInputs:
+    values = dict(date="2026-01-02", headroom_version="9.9.9", model=SPEC, card=CARD,
+                  cluster_source=CLUSTER.source, plan=PLAN,
+                  sweep=sweep(SPEC, CLUSTER, EngineSettings(max_model_len=4096)),
+                  comparison=(comparison_row(PLAN),), audits=(AUDIT,))
+    values.update(overrides)
+    return ReportInputs(**values)
+
+
+def tables(markdown: str) -> list[list[list[str]]]:
+    """Every table as rows of cell texts, parsed by markdown-it with the table extension."""
+    tokens = MarkdownIt("commonmark").enable("table").parse(markdown)
+    out, row = [], None
+    for tok in tokens:
+        if tok.type == "table_open":
+            out.append([])
+        elif tok.type == "tr_open":
+            row = []
+        elif tok.type == "inline" and row is not None:
+            row.append(tok.content)
+        elif tok.type == "tr_close":
+            out[-1].append(row)
+            row = None
+    return out
+
+
+def test_every_section_in_order_with_the_injected_date() -> None:
+    md = build_report(inputs()).markdown
+    headings = [line[3:] for line in md.splitlines() if line.startswith("## ")]
+    assert headings == SECTIONS
+    assert "- Date: 2026-01-02" in md and "Headroom version: 9.9.9" in md
+
+
+def test_tables_parse_and_are_rectangular() -> None:
+    parsed = tables(build_report(inputs()).markdown)
+    # platform: GPUs, topology, host, stack, findings; model: facts, fields; plan: ranks;
+    # alternatives: sweep, comparison; assumptions: estimated terms
+    assert len(parsed) == 11
+    for table in parsed:
+        assert len({len(row) for row in table}) == 1, table[0]
+    findings = next(t for t in parsed if t[0][0] == "Severity")
+    assert findings[1][2] == "2 GPUs, PCIe | only"  # the pipe stayed inside its cell
+
+
+def test_numbers_are_the_plans() -> None:
+    md = build_report(inputs()).markdown
+    ranks = next(t for t in tables(md) if t[0][0] == "Rank")
+    assert len(ranks) == 1 + 2  # header + one row per GPU of TP=2
+    assert f"total = {TINY_KV_BYTES_PER_TOKEN:,} B per token" in md
+    assert f"per GPU = {TINY_KV_BYTES_PER_TOKEN_TP2:,} B per token" in md
+    assert f"KV cache tokens: {PLAN.kv_cache_tokens:,}" in md
+    assert PLAN.vllm_command in md
+    assert "4x full" in md  # attention pattern of the 4 layers
+
+
+def test_without_audit_or_sweep_the_platform_says_so() -> None:
+    md = build_report(inputs(audits=(), sweep=None, comparison=())).markdown
+    assert "No hardware audit was attached" in md
+    assert "## Alternatives" not in md
+
+
+def test_json_is_versioned_and_carries_the_objects() -> None:
+    doc = json.loads(build_report(inputs()).json_text)
+    assert doc["schema"] == "headroom.report" and doc["version"] == 1
+    assert doc["plan"]["kv_bytes_per_token"] == TINY_KV_BYTES_PER_TOKEN
+    assert doc["audits"][0]["hostname"] == "rig"
+    assert doc["date"] == "2026-01-02"
+
+
+def test_csv_is_the_sweep() -> None:
+    bundle = build_report(inputs())
+    rows = list(csv.reader(io.StringIO(bundle.csv_text)))
+    assert tuple(rows[0]) == CSV_COLUMNS
+    assert len(rows) - 1 == len(inputs().sweep.rows)
+    assert build_report(inputs(sweep=None)).csv_text.strip() == ",".join(CSV_COLUMNS)
+
+
+def test_date_must_be_iso() -> None:
+    with pytest.raises(ValidationError):
+        inputs(date="yesterday")
+
+
+def _spec_with_layer_types(kinds: list[str]) -> object:
+    config = {**TINY_CONFIG, "num_hidden_layers": len(kinds), "sliding_window": 128,
+              "layer_types": kinds}
+    return parse_model_config(config, name="tiny/hybrid")
+
+
+@pytest.mark.parametrize(
+    ("kinds", "expected"),
+    [
+        (["full_attention"] * 4, "4x full"),
+        (["sliding_attention", "full_attention"] * 3,
+         "3x sliding(128) / 3x full alternating"),
+        (["sliding_attention"] * 3 + ["full_attention"] * 2,
+         "3x sliding(128) / 2x full, in 2 runs"),
+    ],
+)
+def test_attention_pattern(kinds: list[str], expected: str) -> None:
+    assert attention_pattern(_spec_with_layer_types(kinds)) == expected
