@@ -4,16 +4,43 @@ Resolution raises the owning module's own error (HardwareError, SnapshotError, .
 caller shows it inline with `show_error`, so bad input never becomes a traceback.
 """
 
+from pathlib import Path
+
 import streamlit as st
 
+from planner.checkpoint import ModelSource, compare_param_counts
+from planner.engine import EngineSettings
 from planner.hardware import ClusterSpec, preset_cluster
+from planner.layout import ParallelLayout, layout_errors
+from planner.model_spec import ModelSpec, parse_model_config
+from planner.params import ParamBreakdown
+from planner.plan import Plan, PlanRequest, plan
+from planner.quant import checkpoint_scheme, scheme
+from planner.report import ModelCard, model_card
+from planner.sweep import layout_candidates
 from probes.cluster import snapshots_to_cluster
+from probes.hub import HubError
 from probes.snapshot import HardwareSnapshot
-from ui.io import live_snapshot
-from ui.state import state
+from ui.io import hub_source, live_snapshot
+from ui.state import CHECKPOINT_QUANT, state
 
 UPLOADS_KEY = "uploaded_snapshots"
 """session_state key of the uploaded snapshots: {file name: HardwareSnapshot}."""
+TOKEN_KEY = "hub_token"
+"""session_state key of the Hugging Face token: this session only, never in URL or on disk."""
+_SOURCES_KEY = "model_sources"
+
+USER_ERRORS = (ValueError, KeyError, HubError)
+"""What bad input raises in the planner and probes (KeyError: planner.quant's unknown key)."""
+
+
+class ModelInputError(ValueError):
+    """A model field the app will not resolve (a local path: the app reads repo ids only)."""
+
+
+def error_text(exc: BaseException) -> str:
+    """The one-line message of a user error (KeyError's str() would add quotes)."""
+    return str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
 
 
 def uploaded_snapshots() -> dict[str, HardwareSnapshot]:
@@ -49,3 +76,101 @@ def cluster_label(cluster: ClusterSpec) -> str:
     link = "NVLink" if node.intra_node_link == "nvlink" else "PCIe"
     text = f"{node.gpus_per_node}x {node.gpu.name} ({link})"
     return text if len(cluster.nodes) == 1 else f"{len(cluster.nodes)} nodes x {text}"
+
+
+def model_source(model: str, revision: str = "") -> ModelSource:
+    """The config of a catalog entry or hub repo, resolved once per session.
+
+    Catalog ids are answered offline; anything else asks the hub (through the cached
+    wrapper), with the session's token. Local paths are refused: a web page should not
+    read the server's files (the CLI reads them).
+    """
+    sources: dict[tuple[str, str], ModelSource] = st.session_state.setdefault(_SOURCES_KEY, {})
+    key = (model.strip(), revision.strip())
+    if key not in sources:
+        if key[0].startswith(("/", "~", ".")) or Path(key[0]).expanduser().exists():
+            raise ModelInputError(
+                f"{key[0]!r} looks like a local path; the app takes Hugging Face repo ids "
+                "(org/name). Plan a local config.json with the CLI instead."
+            )
+        with st.spinner(f"Fetching {key[0]}…"):
+            sources[key] = hub_source(key[0], key[1] or None, st.session_state.get(TOKEN_KEY))
+    return sources[key]
+
+
+def model_spec(model: str, revision: str = "") -> ModelSpec:
+    """The parsed architecture of a model (parsing is pure and fast: never cached)."""
+    source = model_source(model, revision)
+    return parse_model_config(source.config, source.hf_quant_config, name=source.repo_id or model)
+
+
+def model_card_for(spec: ModelSpec, source: ModelSource, params: ParamBreakdown) -> ModelCard:
+    """The architecture card, with the parameter check when the hub gave checkpoint metadata."""
+    check = None if source.checkpoint is None else compare_param_counts(
+        params.text_total, source.checkpoint, mtp_layers=spec.mtp_layers,
+        vision_params=params.vision)
+    return model_card(spec, source, params_total=params.total, params_active=params.active,
+                      param_check=check, checkpoint_format=checkpoint_scheme(spec).label)
+
+
+def current_spec() -> ModelSpec:
+    """The architecture of the model chosen on the Model page."""
+    return model_spec(state().model, state().revision)
+
+
+def current_engine() -> EngineSettings:
+    """vLLM settings from the Plan page's choices.
+
+    A what-if format vLLM makes at load time (fp8 from a 16-bit checkpoint) is passed as
+    `--quantization`, so the command line carries it; other what-ifs are target schemes.
+    """
+    current = state()
+    quantization = target = None
+    if current.quant != CHECKPOINT_QUANT:
+        chosen = scheme(current.quant)
+        if chosen.runtime and chosen.vllm_quantization:
+            quantization = chosen.vllm_quantization
+        else:
+            target = chosen.key
+    return EngineSettings(
+        quantization=quantization,
+        target_quant=target,
+        kv_cache_dtype=current.kv_cache_dtype,
+        gpu_memory_utilization=current.gpu_memory_utilization,
+        max_model_len=current.max_model_len,
+        max_num_seqs=current.max_num_seqs,
+        max_num_batched_tokens=current.max_num_batched_tokens,
+    )
+
+
+def current_layout() -> ParallelLayout:
+    """The TP/PP/EP layout chosen on the Plan page."""
+    current = state()
+    return ParallelLayout(tp=current.tp, pp=current.pp, ep=current.ep)
+
+
+def current_request() -> PlanRequest:
+    """Everything one plan() call needs, from the state (raises the owning module's errors)."""
+    return PlanRequest(
+        model=current_spec(), cluster=current_cluster(), layout=current_layout(),
+        engine=current_engine(),
+    )
+
+
+def compare_engine() -> EngineSettings:
+    """The Compare page's settings: each model as stored, max_model_len = the chosen context."""
+    return current_engine().model_copy(update={
+        "target_quant": None, "quantization": None, "max_model_len": state().compare_context})
+
+
+def compare_plan(spec: ModelSpec, cluster: ClusterSpec, engine: EngineSettings) -> Plan:
+    """One compared model: the Plan page's layout when the model accepts it, else the valid
+    layout using the most GPUs (most TP, no EP first)."""
+    layout = current_layout()
+    if layout_errors(spec, cluster, layout):
+        valid = layout_candidates(spec, cluster)
+        if not valid:
+            raise ValueError(f"no tensor/pipeline layout of {spec.name} runs on "
+                             f"{cluster.gpu_count} GPUs")
+        layout = max(valid, key=lambda lay: (lay.gpus, lay.tp, not lay.ep))
+    return plan(PlanRequest(model=spec, cluster=cluster, layout=layout, engine=engine))

@@ -142,7 +142,8 @@ def bind(page: str, field: str) -> dict[str, Any]:
     """
     key = f"{page}.{field}"
     if key not in st.session_state:
-        st.session_state[key] = getattr(state(), field)
+        value = getattr(state(), field)
+        st.session_state[key] = list(value) if isinstance(value, tuple) else value
     return {"key": key, "on_change": _commit, "args": (key, field)}
 
 

@@ -1,5 +1,71 @@
-"""compare page (built once the planner modules land)."""
+"""Compare page: 2 to 6 models on the same hardware and vLLM settings, side by side."""
 
+import pandas as pd
 import streamlit as st
+from planner.catalog import catalog_entries
+
+from planner.report import comparison_row
+from ui import format as fmt
+from ui.charts import grouped_bars
+from ui.context import (
+    USER_ERRORS,
+    compare_engine,
+    compare_plan,
+    current_cluster,
+    error_text,
+    model_spec,
+)
+from ui.state import MAX_COMPARE, bind, state
 
 st.title("Compare")
+options = sorted({*(e.repo_id for e in catalog_entries()), *state().compare})
+st.multiselect("Models (2 to 6; type any Hugging Face repo id to add it)", options,
+               max_selections=MAX_COMPARE, accept_new_options=True, **bind("compare", "compare"))
+st.number_input("Concurrency at context (tokens)", min_value=1, max_value=1 << 24, step=4096,
+                **bind("compare", "compare_context"))
+if len(state().compare) < 2:
+    st.info("Pick at least two models to compare.")
+    st.stop()
+try:
+    cluster = current_cluster()
+    engine = compare_engine()
+except USER_ERRORS as exc:
+    st.error(f"Cannot compare: {error_text(exc)}")
+    st.stop()
+st.caption(f"All on {cluster.source}; each model in its own checkpoint format, KV dtype "
+           f"{engine.kv_cache_dtype}, gpu_memory_utilization {engine.gpu_memory_utilization:g}, "
+           f"max_model_len {engine.max_model_len:,}.")
+
+concurrency = f"concurrency at {engine.max_model_len:,}"
+rows = []
+for name in state().compare:
+    try:
+        result = compare_plan(model_spec(name), cluster, engine)
+    except USER_ERRORS as exc:
+        st.error(f"{name}: {error_text(exc)}")
+        continue
+    row = comparison_row(result)
+    rows.append({
+        "model": row.model_name, "layout": row.layout, "fits": row.fits,
+        "params": fmt.params(row.params_total), "active": fmt.params(row.params_active),
+        "weights per GPU (GiB)": round(row.weights_bytes_per_gpu / 2**30, 2),
+        "KV B/token per GPU": result.kv_bytes_per_token_per_gpu,
+        "KV B/token (model)": row.kv_bytes_per_token,
+        "ceiling (tokens)": row.max_context_tokens,
+        concurrency: round(row.max_concurrency, 2),
+        "verdict": row.verdict,
+    })
+if not rows:
+    st.stop()
+table = pd.DataFrame(rows)
+st.dataframe(table, hide_index=True)
+st.caption("Bars are green where the model fits, red where it does not.")
+left, right = st.columns(2)
+left.plotly_chart(grouped_bars(table, ["weights per GPU (GiB)"], "Weights per GPU (GiB)"),
+                  width="stretch")
+right.plotly_chart(grouped_bars(table, ["KV B/token per GPU", "KV B/token (model)"],
+                                "KV bytes per token"), width="stretch")
+left.plotly_chart(grouped_bars(table, ["ceiling (tokens)"], "Context ceiling (one request)"),
+                  width="stretch")
+right.plotly_chart(grouped_bars(table, [concurrency], f"Concurrent requests ({concurrency})"),
+                   width="stretch")

@@ -4,8 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from planner.hardware import GPU_PRESETS
-from probes.findings import audit
-from probes.nvml import TOPOLOGY_LEGEND
+from probes.audit_summary import audit_summary
 from probes.snapshot import HardwareSnapshot, SnapshotError, load_snapshot
 from ui import format as fmt
 from ui.context import UPLOADS_KEY, cluster_label, current_cluster, uploaded_snapshots
@@ -21,81 +20,35 @@ _SEVERITY = {"critical": st.error, "warning": st.warning, "info": st.info}
 _UPLOAD_ERRORS_KEY = "hw.upload_errors"
 
 
-def _gpu_table(snap: HardwareSnapshot) -> pd.DataFrame:
-    """One row per GPU, as `nvidia-smi` would summarise it."""
-    rows = []
-    for gpu in snap.gpus:
-        pcie = (
-            f"Gen{gpu.pcie_generation_current} x{gpu.pcie_width_current} "
-            f"(max Gen{gpu.pcie_generation_max} x{gpu.pcie_width_max})"
-            if gpu.pcie_generation_current
-            else "—"
-        )
-        rows.append(
-            {
-                "GPU": gpu.index,
-                "Name": gpu.name,
-                "Total (usable)": fmt.gib(gpu.usable_total_bytes),
-                "Used": fmt.gib(gpu.memory_used_bytes),
-                "Free": fmt.gib(gpu.memory_free_bytes),
-                "CC": gpu.compute_capability,
-                "PCIe": pcie,
-                "NVLinks up": gpu.active_nvlinks,
-                "Power (W)": f"{gpu.power_draw_watts or 0:.0f} / {gpu.power_limit_watts or 0:.0f}",
-                "Temp (C)": gpu.temperature_c,
-                "NUMA": gpu.numa_node,
-                "CPU affinity": gpu.cpu_affinity,
-                "Processes": len(gpu.processes),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def _host_facts(snap: HardwareSnapshot) -> dict[str, str]:
-    """Host facts that matter for serving, as label -> text."""
-    host = snap.host
-    return {
-        "Host": snap.hostname,
-        "Taken at": snap.taken_at,
-        "OS": f"{host.os_name or '?'} (kernel {host.kernel}, {host.architecture})",
-        "CPU": f"{host.cpu_model or '?'}: {host.cpu_sockets or '?'} sockets, "
-        f"{host.cpu_cores or '?'} cores, {host.cpu_threads or '?'} threads, "
-        f"{host.numa_nodes or '?'} NUMA nodes",
-        "RAM": f"{fmt.gib(host.ram_total_bytes)} total, {fmt.gib(host.ram_available_bytes)} "
-        "available",
-        "Swap": f"{fmt.gib(host.swap_total_bytes)} total, {fmt.gib(host.swap_used_bytes)} used",
-        "Open files (ulimit -n)": f"{host.ulimit_nofile_soft} soft / "
-        f"{host.ulimit_nofile_hard} hard",
-        "CUDA toolkit": host.cuda_toolkit_version or "not found (nvcc absent)",
-        "Python": host.python_version,
-        "Serving packages": ", ".join(
-            f"{name} {version or '(absent)'}" for name, version in host.packages.items()
-        ),
-        "Driver": snap.gpus[0].driver_version if snap.gpus else "—",
-    }
-
-
 def _render_snapshot(snap: HardwareSnapshot) -> None:
-    """GPU table, topology matrix with its legend, host facts and findings of one snapshot."""
-    if snap.gpus:
-        st.dataframe(_gpu_table(snap), hide_index=True)
+    """GPU table, topology matrix with its legend, host facts and findings of one snapshot
+    (the same AuditSummary the report prints)."""
+    summary = audit_summary(snap)
+    if summary.gpus:
+        st.dataframe(pd.DataFrame([{
+            "GPU": g.index, "Name": g.name, "Total (NVML)": fmt.gib(g.memory_total_bytes),
+            "Used": fmt.gib(g.memory_used_bytes), "PCIe link": g.pcie_link,
+            "Power limit (W)": g.power_limit_watts, "Temp (C)": g.temperature_c,
+            "ECC": g.ecc, "NVLinks up": g.nvlinks_active,
+        } for g in summary.gpus]), hide_index=True)
+        st.caption(f"Driver {summary.driver_version or '—'}, CUDA {summary.cuda_version or '—'}"
+                   f", toolkit {summary.cuda_toolkit_version or 'not found'}")
     else:
-        st.info(f"No GPU on {snap.hostname}: {snap.gpu_unavailable_reason or 'NVML listed none'}.")
-    if snap.topology is not None and len(snap.topology.gpu_indices) > 1:
-        topo = snap.topology
-        labels = [f"GPU{i}" for i in topo.gpu_indices]
-        n = len(labels)
-        matrix = [[topo.cell(r, c) for c in range(n)] for r in range(n)]
+        st.info(f"No GPU on {snap.hostname}: {summary.gpu_unavailable_reason or 'none listed'}.")
+    if summary.topology:
+        header, *rows = summary.topology
         st.markdown("**Topology** (`nvidia-smi topo -m`)")
-        st.dataframe(pd.DataFrame(matrix, index=labels, columns=labels))
-        st.caption("  \n".join(f"`{code}` {meaning}" for code, meaning in TOPOLOGY_LEGEND))
+        st.dataframe(pd.DataFrame([row[1:] for row in rows], index=[row[0] for row in rows],
+                                  columns=header[1:]))
+        st.caption("  \n".join(f"`{f.label}` {f.value}" for f in summary.topology_legend))
     st.markdown("**Host**")
-    st.table(pd.Series(_host_facts(snap), name="value"))
+    facts = (*summary.host, *summary.serving_stack)
+    st.table(pd.Series({f.label: f.value for f in facts}, name=f"{snap.hostname}, "
+                       f"{snap.taken_at}"))
     st.markdown("**Findings**")
-    findings = audit(snap)
-    if not findings:
+    if not summary.findings:
         st.success("No red flags.")
-    for finding in findings:
+    for finding in summary.findings:
         _SEVERITY[finding.severity](
             f"**{finding.title}**  \n{finding.evidence}  \n*Advice:* {finding.advice}"
         )

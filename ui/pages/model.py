@@ -1,5 +1,169 @@
-"""model page (built once the planner modules land)."""
+"""Model page: pick from the catalog or any hub repo; architecture card, parameters, checkpoint."""
 
+import pandas as pd
+import plotly.express as px
 import streamlit as st
+from planner.catalog import catalog_entries
+
+from planner.checkpoint import ModelSource
+from planner.params import ParamBreakdown, count_params
+from planner.quant import checkpoint_scheme
+from planner.report import ModelCard
+from planner.weights import weights_bytes
+from ui import format as fmt
+from ui.context import (
+    TOKEN_KEY,
+    USER_ERRORS,
+    current_spec,
+    error_text,
+    model_card_for,
+    model_source,
+)
+from ui.state import set_state, state
+
+_TOKEN_WIDGET = "model.token"
+_FETCH_ERROR_KEY = "model.fetch_error"
+
+
+def _keep_token() -> None:
+    """on_change of the token field: keep it for this session only, then clear the field."""
+    st.session_state[TOKEN_KEY] = st.session_state[_TOKEN_WIDGET].strip() or None
+    st.session_state[_TOKEN_WIDGET] = ""
+
+
+def _forget_token() -> None:
+    """on_click: drop the session's token."""
+    st.session_state[TOKEN_KEY] = None
+
+
+def _use(repo_id: str, revision: str = "") -> None:
+    """on_click: resolve a model (catalog offline, else the hub) and make it the current one."""
+    st.session_state[_FETCH_ERROR_KEY] = None
+    repo_id, revision = repo_id.strip(), revision.strip()
+    if not repo_id:
+        st.session_state[_FETCH_ERROR_KEY] = "Type a repo id, e.g. Qwen/Qwen3-8B."
+        return
+    try:
+        model_source(repo_id, revision)
+    except USER_ERRORS as exc:
+        st.session_state[_FETCH_ERROR_KEY] = f"Could not use {repo_id}: {error_text(exc)}"
+        return
+    set_state(model=repo_id, revision=revision)
+
+
+def _pickers() -> None:
+    """Catalog search, or any Hugging Face repo with revision and token."""
+    catalog, hub = st.tabs(["Bundled catalog", "Any Hugging Face repo"])
+    with catalog:
+        query = st.text_input("Search", placeholder="qwen3, llama, deepseek, fp8…",
+                              key="model.search").strip().lower()
+        ids = [e.repo_id for e in catalog_entries()
+               if query in f"{e.repo_id} {e.family}".lower()]
+        if not ids:
+            st.warning(f"No catalog model matches {query!r}; try the Hugging Face tab.")
+        else:
+            choice = st.selectbox("Model", ids, key="model.catalog_choice")
+            st.button("Use this model", on_click=_use, args=(choice,), key="model.use_catalog")
+    with hub:
+        repo = st.text_input("Repo id", placeholder="org/name", key="model.repo")
+        revision = st.text_input("Revision (branch, tag or commit; optional)",
+                                 key="model.revision")
+        st.text_input("Access token (gated or private repos; kept for this session only)",
+                      type="password", key=_TOKEN_WIDGET, on_change=_keep_token)
+        if st.session_state.get(TOKEN_KEY):
+            st.caption("A token is set for this session.")
+            st.button("Forget the token", on_click=_forget_token)
+        st.button("Fetch and use", on_click=_use, args=(repo, revision), key="model.fetch")
+    if st.session_state.get(_FETCH_ERROR_KEY):
+        st.error(st.session_state[_FETCH_ERROR_KEY])
+
+
+def _card(card: ModelCard) -> None:
+    """Headline facts, then every field with where it came from."""
+    cols = st.columns(4)
+    cols[0].metric("Parameters", fmt.params(card.params_total))
+    cols[1].metric("Active per token", fmt.params(card.params_active))
+    cols[2].metric("Layers", card.num_layers)
+    cols[3].metric("Max context", fmt.tokens(card.max_context_tokens))
+    facts = {
+        "Source": card.source,
+        "Architecture": f"{card.model_type} ({', '.join(card.architectures) or '—'})",
+        "Attention": card.attention_pattern,
+        "Heads (query / KV / head_dim)": f"{card.num_heads} / {card.num_kv_heads} / "
+        f"{card.head_dim}",
+        "Experts": card.experts or "dense",
+        "Checkpoint format": card.checkpoint_format,
+        "RoPE scaling": card.rope_scaling or "none",
+    }
+    st.table(pd.Series(facts, name="value"))
+    if card.param_check is not None:
+        check = card.param_check
+        (st.info if check.agrees is not False else st.warning)(
+            f"Parameter check against the checkpoint: {check.explanation}")
+    if card.fields:
+        with st.expander("Every field and its source"):
+            st.dataframe(pd.DataFrame([f.model_dump() for f in card.fields]), hide_index=True)
+    for text in (*card.assumptions, *card.warnings):
+        st.caption(text)
+
+
+def _breakdown_chart(params: ParamBreakdown) -> None:
+    """Parameters by component (billions)."""
+    parts = {
+        "embeddings": params.embeddings, "lm_head": params.lm_head,
+        "attention": params.attention, "dense MLP": params.dense_mlp,
+        "routed experts": params.routed_experts, "shared experts": params.shared_experts,
+        "routers": params.routers, "norms": params.norms + params.final_norm,
+        "vision tower": params.vision, "MTP (not loaded)": params.mtp,
+    }
+    table = pd.DataFrame({"component": list(parts), "billions": [v / 1e9 for v in parts.values()]})
+    table = table[table["billions"] > 0]
+    fig = px.bar(table, x="billions", y="component", orientation="h", text_auto=".2f")
+    fig.update_layout(height=60 + 32 * len(table), margin={"t": 10, "b": 10},
+                      yaxis={"categoryorder": "total ascending"})
+    st.plotly_chart(fig, width="stretch")
+
+
+def _checkpoint(source: ModelSource) -> None:
+    """The checkpoint's format and sizes: planned weights, and the hub's files when known."""
+    spec = current_spec()
+    own = checkpoint_scheme(spec)
+    planned = weights_bytes(spec, own).total_bytes
+    st.markdown(f"**{own.label}**: {own.bits_per_weight:.2f} bits per weight; weights in GPU "
+                f"memory {fmt.gib(planned)} ({fmt.gb(planned)}).")
+    checkpoint = source.checkpoint
+    if checkpoint is None:
+        st.caption(f"File sizes need the hub ({source.origin} answer). "
+                   + " ".join(source.notes))
+        return
+    if checkpoint.safetensors_bytes:
+        st.markdown(f"Safetensors on disk: {fmt.gb(checkpoint.safetensors_bytes)} "
+                    f"({fmt.gib(checkpoint.safetensors_bytes)}).")
+    if checkpoint.params_by_dtype:
+        st.dataframe(pd.DataFrame({"stored dtype": list(checkpoint.params_by_dtype),
+                                   "elements": list(checkpoint.params_by_dtype.values())}),
+                     hide_index=True)
+    if checkpoint.gguf_files:
+        st.dataframe(pd.DataFrame([{"GGUF file": f.path, "size": fmt.gb(f.size_bytes)}
+                                   for f in checkpoint.gguf_files]), hide_index=True)
+
 
 st.title("Model")
+_pickers()
+try:
+    source = model_source(state().model, state().revision)
+    spec = current_spec()
+    params = count_params(spec)
+    card = model_card_for(spec, source, params)
+except USER_ERRORS as exc:
+    st.error(f"Cannot read {state().model}: {error_text(exc)}")
+    st.stop()
+st.subheader(card.name)
+_card(card)
+left, right = st.columns(2)
+with left:
+    st.markdown("**Parameters by component**")
+    _breakdown_chart(params)
+with right:
+    st.markdown("**Checkpoint**")
+    _checkpoint(source)

@@ -1,5 +1,208 @@
-"""plan page (built once the planner modules land)."""
+"""Plan page: quantization, KV dtype, layout and vLLM knobs -> one plan() call -> figures."""
 
+import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
+from planner.engine import kv_elem_bytes
+from planner.layout import ParallelLayout, layout_errors
+from planner.plan import Plan, PlanRequest, plan
+from planner.quant import checkpoint_scheme, scheme
+from planner.report import kv_formula_lines
+from planner.sweep import SweepResult, layout_candidates, quant_candidates, sweep
+from ui import format as fmt
+from ui.charts import memory_bar, sweep_heatmap
+from ui.context import USER_ERRORS, current_cluster, current_request, current_spec, error_text
+from ui.state import CHECKPOINT_QUANT, bind, set_state, state
+
+_KV_DTYPES = ["auto", "bf16", "fp16", "fp8"]
+_CURVE_POINTS = (4096, 8192, 16384, 32768, 65536, 131072, 262144, 524288, 1048576)
+_SWEEP_KEY = "plan.sweep_result"
+
+
+def _valid_layouts() -> tuple[ParallelLayout, ...]:
+    """Layouts vLLM accepts for this model on this cluster (planner.sweep's candidates)."""
+    return layout_candidates(current_spec(), current_cluster())
+
+
+def _explain_invalid_tp(valid: tuple[ParallelLayout, ...]) -> None:
+    """Why each TP size up to the GPU count is not offered, in vLLM's words."""
+    spec, cluster = current_spec(), current_cluster()
+    offered = {layout.tp for layout in valid}
+    reasons = {
+        tp: layout_errors(spec, cluster, ParallelLayout(tp=tp))
+        for tp in range(1, cluster.gpu_count + 1)
+        if tp not in offered
+    }
+    if reasons:
+        with st.expander(f"Why not TP = {', '.join(map(str, reasons))}?"):
+            for tp, errors in reasons.items():
+                st.markdown(f"**TP={tp}**: " + " ".join(errors or ["no valid PP/EP pairing."]))
+
+
+def _keep_valid(field: str, value: object, options: list, why: str) -> None:
+    """When a linked value is not a valid choice here, say why and fall back to a valid one."""
+    if value not in options:
+        st.error(f"{field}={value} is not possible here: {why} Showing {options[0]} instead.")
+        set_state(**{field: options[0]})
+
+
+def _controls() -> None:
+    """The widgets; only valid choices are offered, invalid ones are explained."""
+    spec, cluster = current_spec(), current_cluster()
+    own = checkpoint_scheme(spec)
+    quants = [CHECKPOINT_QUANT] + [k for k in quant_candidates(spec, cluster) if k != own.key]
+    _keep_valid("quant", state().quant, quants,
+                "a quantized checkpoint is planned as stored, and what-ifs must run on this GPU.")
+    valid = _valid_layouts()
+    if not valid:
+        st.error(f"No tensor/pipeline layout of {spec.name} runs on {cluster.gpu_count} GPUs.")
+        _explain_invalid_tp(valid)
+        st.stop()
+    tps = sorted({layout.tp for layout in valid})
+    why = "; ".join(layout_errors(spec, cluster, ParallelLayout(tp=state().tp))) or "see below."
+    _keep_valid("tp", state().tp, tps, why)
+    pps = sorted({layout.pp for layout in valid if layout.tp == state().tp})
+    _keep_valid("pp", state().pp, pps, f"TP={state().tp} x PP must fit {cluster.gpu_count} GPUs.")
+    eps = sorted({layout.ep for layout in valid if (layout.tp, layout.pp) == (state().tp,
+                                                                              state().pp)})
+    _keep_valid("ep", state().ep, eps, "expert parallelism needs routed experts that divide.")
+
+    left, mid, right = st.columns(3)
+    left.selectbox(
+        "Quantization", quants,
+        format_func=lambda k: f"Checkpoint: {own.label}" if k == CHECKPOINT_QUANT
+        else f"What-if: {scheme(k).label}",
+        **bind("plan", "quant"),
+    )
+    left.selectbox("KV cache dtype", _KV_DTYPES, help="auto follows the model dtype",
+                   **bind("plan", "kv_cache_dtype"))
+    mid.selectbox("Tensor parallel (TP)", tps, **bind("plan", "tp"))
+    mid.selectbox("Pipeline parallel (PP)", pps, **bind("plan", "pp"))
+    mid.checkbox("Expert parallel (EP)", disabled=eps == [False], **bind("plan", "ep"))
+    right.slider("gpu_memory_utilization", 0.05, 1.0, step=0.01,
+                 **bind("plan", "gpu_memory_utilization"))
+    right.number_input("max_model_len (empty: the model's)", min_value=1, max_value=1 << 24,
+                       step=1024, **bind("plan", "max_model_len"))
+    a, b = right.columns(2)
+    a.number_input("max_num_seqs", min_value=1, max_value=65536, step=1,
+                   **bind("plan", "max_num_seqs"))
+    b.number_input("max_num_batched_tokens", min_value=1, max_value=1 << 24, step=1024,
+                   **bind("plan", "max_num_batched_tokens"))
+    _explain_invalid_tp(valid)
+
+
+def _kv_formula(request: PlanRequest, result: Plan) -> None:
+    """KV bytes per token, total and per GPU, with the formula filled in."""
+    spec, tp = request.model, request.layout.tp
+    kv_b = kv_elem_bytes(request.engine, spec.torch_dtype)
+    for label, ranks in (("whole model (TP=1)", 1), (f"per GPU at TP={tp}", tp)):
+        lines, total = kv_formula_lines(spec, kv_b, ranks)
+        st.markdown(f"KV bytes per token, {label}: **{total:,} B**")
+        st.code("\n".join(lines), language=None, wrap_lines=True)
+    st.caption(f"K and V at {kv_b} B per element; KV heads are replicated, not split, once TP "
+               "exceeds their count.")
+
+
+def _concurrency_curve(request: PlanRequest) -> go.Figure | None:
+    """Concurrent requests the KV pool holds when max_model_len is set to each context."""
+    limit = max(request.model.max_position_embeddings, request.engine.max_model_len or 0)
+    xs, ys = [], []
+    for tokens in (t for t in _CURVE_POINTS if t <= limit):
+        engine = request.engine.model_copy(update={"max_model_len": tokens})
+        result = plan(request.model_copy(update={"engine": engine}))
+        xs.append(tokens)
+        ys.append(result.max_concurrency)
+    if not xs:
+        return None
+    fig = go.Figure(go.Scatter(x=xs, y=ys, mode="lines+markers", name="concurrency"))
+    fig.add_hline(y=1, line_dash="dot", annotation_text="one request")
+    fig.update_layout(xaxis={"title": "context (max_model_len, tokens)", "type": "log"},
+                      yaxis_title="concurrent requests", height=320,
+                      margin={"t": 30, "b": 10})
+    return fig
+
+
+def _results(request: PlanRequest, result: Plan) -> None:
+    """Verdict, headline figures, memory bar, curve, command and every formula."""
+    (st.success if result.fits else st.error)(result.verdict)
+    for message in result.errors[:-1] if not result.fits else result.errors:
+        st.error(message)
+    for message in result.warnings:
+        st.warning(message)
+    cols = st.columns(5)
+    cols[0].metric("Weights per GPU", fmt.gib(result.weights_bytes_per_gpu))
+    cols[1].metric("KV bytes/token per GPU", f"{result.kv_bytes_per_token_per_gpu:,} B",
+                   help=f"whole model: {result.kv_bytes_per_token:,} B per token")
+    cols[2].metric("KV pool per GPU", fmt.gib(result.kv_cache_bytes_per_gpu))
+    cols[3].metric("Context ceiling", fmt.tokens(result.max_context_tokens),
+                   help="longest single request the KV pool holds")
+    cols[4].metric(f"Concurrency at {result.max_model_len:,}", f"{result.max_concurrency:.2f}")
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Memory per GPU**")
+        st.plotly_chart(memory_bar(result), width="stretch")
+    with right:
+        st.markdown("**Concurrency vs context**")
+        curve = _concurrency_curve(request)
+        if curve is not None:
+            st.plotly_chart(curve, width="stretch")
+    st.markdown("**Start it**")
+    st.code(result.vllm_command, language="bash", wrap_lines=True)
+    _kv_formula(request, result)
+    with st.expander("How every figure is computed"):
+        st.dataframe(pd.DataFrame(
+            [{"figure": t.label, "value": f"{t.value:,.2f} {t.unit}", "formula": t.formula,
+              "note": t.note} for t in result.terms]), hide_index=True)
+
+
+def _apply_sweep_row(result: SweepResult, index: int) -> None:
+    """on_click: make one sweep row the plan (quantization, layout, KV dtype)."""
+    row = result.rows[index]
+    own = checkpoint_scheme(current_spec()).key
+    set_state(quant=CHECKPOINT_QUANT if row.quant_key == own else row.quant_key,
+              tp=row.layout.tp, pp=row.layout.pp, ep=row.layout.ep,
+              kv_cache_dtype=row.kv_cache_dtype)
+
+
+def _sweep_section(request: PlanRequest) -> None:
+    """Every quantization x layout x KV dtype, best first: a table and a heatmap."""
+    st.subheader("Sweep")
+    key = (request.model.name, request.cluster.source, request.engine.model_dump_json())
+    if st.button("Run the sweep", help="plans every valid combination (may take a second)"):
+        engine = request.engine.model_copy(update={"target_quant": None, "quantization": None})
+        try:
+            st.session_state[_SWEEP_KEY] = (key, sweep(request.model, request.cluster, engine))
+        except USER_ERRORS as exc:
+            st.error(error_text(exc))
+    stored = st.session_state.get(_SWEEP_KEY)
+    if stored is None or stored[0] != key:
+        st.caption("Plans every quantization x layout x KV dtype this hardware can run.")
+        return
+    result: SweepResult = stored[1]
+    table = pd.DataFrame([{
+        "quantization": row.quant_label, "layout": row.layout.label(), "KV dtype":
+        row.kv_cache_dtype, "fits": row.fits, "ceiling (tokens)": row.max_context_tokens,
+        "concurrency": round(row.max_concurrency, 2), "weights/GPU": fmt.gib(
+            row.weights_bytes_per_gpu), "KV B/token/GPU": row.kv_bytes_per_token_per_gpu,
+    } for row in result.rows])
+    st.dataframe(table, hide_index=True, height=280)
+    metric = st.radio("Heatmap of", ["ceiling (tokens)", "concurrency"], horizontal=True,
+                      key="plan.heatmap_metric")
+    st.plotly_chart(sweep_heatmap(table, metric), width="stretch")
+    index = st.selectbox("Use a row", range(len(result.rows)), key="plan.sweep_row",
+                         format_func=lambda i: f"#{i + 1}: {table.iloc[i]['quantization']}, "
+                         f"{table.iloc[i]['layout']}, KV {table.iloc[i]['KV dtype']}")
+    st.button("Apply", on_click=_apply_sweep_row, args=(result, index))
+
+
 st.title("Plan")
+try:
+    _controls()
+    request = current_request()
+    result = plan(request)
+except USER_ERRORS as exc:
+    st.error(f"Cannot plan this: {error_text(exc)}")
+    st.stop()
+_results(request, result)
+_sweep_section(request)

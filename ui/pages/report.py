@@ -1,5 +1,85 @@
-"""report page (built once the planner modules land)."""
+"""Report page: the current plan (+ audit, sweep, comparison) as Markdown, JSON and CSV."""
+
+from datetime import UTC, datetime
 
 import streamlit as st
 
+from cli.planner_cli import headroom_version
+from planner.params import count_params
+from planner.plan import Plan, PlanRequest, plan
+from planner.report import (
+    AuditSummary,
+    ComparisonRow,
+    ReportInputs,
+    build_report,
+    comparison_row,
+)
+from planner.sweep import sweep
+from probes.audit_summary import audit_summary
+from ui.context import (
+    USER_ERRORS,
+    compare_engine,
+    compare_plan,
+    current_request,
+    error_text,
+    model_card_for,
+    model_source,
+    model_spec,
+    uploaded_snapshots,
+)
+from ui.io import live_snapshot
+from ui.state import state
+
+
+def _audits() -> tuple[AuditSummary, ...]:
+    """The audited nodes behind the hardware (none for a preset cluster)."""
+    if state().hardware == "audit":
+        return (audit_summary(live_snapshot()),)
+    if state().hardware == "snapshots":
+        return tuple(audit_summary(s) for s in uploaded_snapshots().values())
+    return ()
+
+
+def _comparison(request: PlanRequest, chosen: Plan) -> tuple[ComparisonRow, ...]:
+    """The chosen plan beside the Compare page's models, as the Compare page plans them."""
+    others = (name for name in state().compare if name != state().model)
+    return (comparison_row(chosen), *(
+        comparison_row(compare_plan(model_spec(name), request.cluster, compare_engine()))
+        for name in others))
+
+
 st.title("Report")
+left, right = st.columns(2)
+with_sweep = left.checkbox("Include the sweep (every quantization x layout x KV dtype)",
+                           key="report.sweep")
+with_comparison = right.checkbox("Include the Compare page's models", key="report.compare")
+try:
+    request = current_request()
+    chosen = plan(request)
+    source = model_source(state().model, state().revision)
+    inputs = ReportInputs(
+        date=datetime.now(UTC).date().isoformat(),
+        headroom_version=headroom_version(),
+        model=request.model,
+        card=model_card_for(request.model, source, count_params(request.model)),
+        cluster_source=request.cluster.source,
+        plan=chosen,
+        sweep=sweep(request.model, request.cluster,
+                    request.engine.model_copy(update={"target_quant": None,
+                                                      "quantization": None}))
+        if with_sweep else None,
+        comparison=_comparison(request, chosen) if with_comparison else (),
+        audits=_audits(),
+    )
+    bundle = build_report(inputs)
+except USER_ERRORS as exc:
+    st.error(f"Cannot build the report: {error_text(exc)}")
+    st.stop()
+stem = f"headroom-{(request.model.name or 'model').replace('/', '_')}-{inputs.date}"
+cols = st.columns(3)
+cols[0].download_button("Download Markdown", bundle.markdown, f"{stem}.md", "text/markdown")
+cols[1].download_button("Download JSON", bundle.json_text, f"{stem}.json", "application/json")
+cols[2].download_button("Download sweep CSV", bundle.csv_text, f"{stem}.csv", "text/csv",
+                        disabled=not with_sweep)
+with st.container(border=True):
+    st.markdown(bundle.markdown)
