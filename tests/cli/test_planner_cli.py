@@ -1,0 +1,146 @@
+"""`python -m planner`: JSON keys, exit code 2 on bad input, subprocess runs, no secrets."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cli.planner_cli import main
+from tests.cli.tiny_model import (
+    TINY_CONFIG,
+    TINY_KV_BYTES_PER_TOKEN,
+    TINY_KV_BYTES_PER_TOKEN_TP2,
+)
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+SNAPSHOT = ROOT / "tests" / "fixtures" / "snapshots" / "rtx3090x8.json"
+PLAN_KEYS = {
+    "params_total", "params_active", "weights_bytes_per_gpu", "kv_bytes_per_token",
+    "kv_bytes_per_token_per_gpu", "activation_bytes_per_gpu", "non_torch_bytes_per_gpu",
+    "cuda_graph_bytes_per_gpu", "kv_cache_bytes_per_gpu", "kv_cache_tokens", "max_concurrency",
+    "max_context_tokens", "fits", "warnings", "errors", "per_gpu", "vllm_command",
+}
+BYTE_KEYS = {k for k in PLAN_KEYS if k.endswith("_bytes_per_gpu") or "bytes_per_token" in k}
+SECRET = "hf_secretTOKENvalue0123456789abcdef"
+
+
+@pytest.fixture()
+def model_dir(tmp_path: Path) -> Path:
+    """A folder holding the tiny config.json, as `--model` accepts it."""
+    (tmp_path / "config.json").write_text(json.dumps(TINY_CONFIG))
+    return tmp_path
+
+
+def run_main(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_plan_json_keys_and_byte_integers(capsys, model_dir: Path) -> None:
+    code, out, _ = run_main(capsys, "plan", "--model", str(model_dir), "--gpu", "rtx-3090",
+                            "--gpus", "2", "--max-model-len", "4096", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert set(data) >= PLAN_KEYS
+    assert all(isinstance(data[k], int) for k in BYTE_KEYS)
+    assert data["kv_bytes_per_token"] == TINY_KV_BYTES_PER_TOKEN  # hand-worked, see tiny_model
+    assert data["kv_bytes_per_token_per_gpu"] == TINY_KV_BYTES_PER_TOKEN_TP2  # default TP = 2
+    assert len(data["per_gpu"]) == 2
+
+
+def test_kv_cache_memory_skips_profiling(capsys, model_dir: Path) -> None:
+    code, out, _ = run_main(capsys, "plan", "--model", str(model_dir / "config.json"),
+                            "--gpu-memory-gib", "23.5", "--kv-cache-memory", "1G", "--json")
+    data = json.loads(out)
+    assert code == 0
+    assert data["kv_cache_bytes_per_gpu"] == 1 << 30  # 'G' upper-case = binary, as in vLLM
+    assert data["activation_bytes_per_gpu"] == 0
+
+
+def _bad_inputs(model_dir: Path, tmp_path: Path) -> dict[str, list[str]]:
+    corrupt = tmp_path / "corrupt.json"
+    corrupt.write_text("{not json")
+    base = ["plan", "--model", str(model_dir)]
+    return {
+        "unknown gpu": [*base, "--gpu", "rtx-9999"],
+        "invalid layout": [*base, "--gpu", "rtx-3090", "--gpus", "4", "--tp", "3"],
+        "layout bigger than cluster": [*base, "--gpu", "rtx-3090", "--gpus", "2", "--tp", "4"],
+        "utilization 1.5": [*base, "--gpu", "rtx-3090", "--gpu-memory-utilization", "1.5"],
+        "max-model-len 0": [*base, "--gpu", "rtx-3090", "--max-model-len", "0"],
+        "negative gpus": [*base, "--gpu", "rtx-3090", "--gpus", "-1"],
+        "corrupt snapshot": [*base, "--snapshot", str(corrupt)],
+        "no hardware": base,
+        "gpu and snapshot": [*base, "--gpu", "rtx-3090", "--snapshot", str(SNAPSHOT)],
+        "unknown target quant": [*base, "--gpu", "rtx-3090", "--target-quant", "w3a7"],
+        "bad kv dtype": [*base, "--gpu", "rtx-3090", "--kv-cache-dtype", "int3"],
+        "sweep without hardware": ["sweep", "--model", str(model_dir)],
+        "report bad date": ["report", "--model", str(model_dir), "--gpu", "rtx-3090",
+                            "--date", "soon"],
+    }
+
+
+def test_every_bad_input_exits_2_with_one_line(capsys, model_dir: Path, tmp_path: Path) -> None:
+    for label, argv in _bad_inputs(model_dir, tmp_path).items():
+        with pytest.raises(SystemExit) if label in ("utilization 1.5", "max-model-len 0",
+                                                     "negative gpus", "bad kv dtype") \
+                else _no_raise() as caught:
+            code = main(argv)
+        code = caught.value.code if isinstance(caught, pytest.ExceptionInfo) else code
+        err = capsys.readouterr().err
+        assert code == 2, label
+        assert len(err.strip().splitlines()) == 1 and "Traceback" not in err, (label, err)
+        assert "error:" in err, label
+
+
+@pytest.mark.parametrize("command", ["plan", "inspect"])
+def test_unknown_model_exits_2(capsys, monkeypatch, tmp_path: Path, command: str) -> None:
+    pytest.importorskip("planner.catalog")  # resolve_model looks repo ids up in the catalog
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # no network in tests
+    for model in (str(tmp_path / "missing"), "no-such-org/no-such-model-xyz"):
+        argv = ["plan", "--model", model, "--gpu", "rtx-3090"] if command == "plan" else [
+            "inspect", model]
+        code, _, err = run_main(capsys, *argv)
+        assert code == 2 and len(err.strip().splitlines()) == 1, (model, err)
+
+
+class _no_raise:
+    """Context manager standing in for pytest.raises when main returns its code."""
+
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc) -> bool:
+        return False
+
+
+def _python_m(*argv: str, env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", **(env_extra or {})}
+    return subprocess.run([sys.executable, "-m", "planner", *argv], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_subprocess_runs_and_never_prints_the_token(model_dir: Path, tmp_path: Path) -> None:
+    base = ["--model", str(model_dir), "--gpu", "rtx-3090", "--gpus", "2"]
+    runs = {
+        "plan": ["plan", *base, "--json"],
+        "plan text": ["plan", *base],
+        "sweep csv": ["sweep", *base, "--csv"],
+        "inspect": ["inspect", str(model_dir), "--json"],
+        "report md": ["report", *base, "--sweep", "--date", "2026-01-02"],
+        "report json": ["report", "--model", str(model_dir), "--snapshot", str(SNAPSHOT),
+                        "--format", "json", "--date", "2026-01-02"],
+        "report csv": ["report", *base, "--format", "csv"],
+        "error": ["plan", *base, "--tp", "3"],
+    }
+    for label, argv in runs.items():
+        done = _python_m(*argv, env_extra={"HF_TOKEN": SECRET})
+        assert done.returncode == (2 if label == "error" else 0), (label, done.stderr)
+        assert SECRET not in done.stdout + done.stderr, label
+        assert "Traceback" not in done.stderr, label
+    report = json.loads(_python_m(*runs["report json"]).stdout)
+    assert report["schema"] == "headroom.report"
+    assert report["audits"][0]["hostname"] == "rig-3090x8"
