@@ -144,3 +144,14 @@ def test_subprocess_runs_and_never_prints_the_token(model_dir: Path, tmp_path: P
     report = json.loads(_python_m(*runs["report json"]).stdout)
     assert report["schema"] == "headroom.report"
     assert report["audits"][0]["hostname"] == "rig-3090x8"
+
+
+def test_plan_json_for_every_catalog_model(capsys) -> None:
+    catalog = pytest.importorskip("planner.catalog")
+    for entry in catalog.catalog_entries():
+        code, out, err = run_main(capsys, "plan", "--model", entry.repo_id, "--gpu", "h100-sxm",
+                                  "--gpus", "8", "--tp", "1", "--json")
+        assert code == 0, (entry.repo_id, err)
+        data = json.loads(out)
+        assert set(data) >= PLAN_KEYS, entry.repo_id
+        assert data["kv_bytes_per_token"] >= data["kv_bytes_per_token_per_gpu"] >= 0

@@ -1,0 +1,45 @@
+"""The committed example report is what its documented command prints now, and it is right."""
+
+import contextlib
+import io
+import re
+from pathlib import Path
+
+import pytest
+
+from cli.planner_cli import main
+
+pytest.importorskip("planner.catalog")  # the seed model is a bundled catalog entry
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+EXAMPLE = ROOT / "docs" / "examples" / "seed-8x3090-qwen3-235b-w4a16.md"
+COMMAND = ["report", "--model", "Qwen/Qwen3-235B-A22B-GPTQ-Int4", "--gpu", "rtx-3090",
+           "--gpus", "8", "--tp", "8", "--gpu-memory-utilization", "0.9", "--sweep",
+           "--date", "2026-01-01"]
+
+
+@pytest.fixture(scope="module")
+def seed_report() -> str:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(COMMAND) == 0
+    return out.getvalue()
+
+
+def test_the_documented_command_is_the_one_tested() -> None:
+    readme = (ROOT / "docs" / "examples" / "README.md").read_text()
+    flat = " ".join(readme.replace("\\\n", " ").split())
+    assert "python -m planner " + " ".join(COMMAND) in flat
+
+
+def test_committed_example_is_current(seed_report: str) -> None:
+    assert EXAMPLE.read_text() == seed_report
+
+
+def test_seed_scenario_figures(seed_report: str) -> None:
+    # README seed scenario, by hand: 2 x 94 layers x 4 KV heads x 128 x 2 B = 192,512 B;
+    # at TP=8 each GPU keeps max(1, 4 // 8) = 1 KV head: 2 x 94 x 1 x 128 x 2 B = 48,128 B.
+    assert "total = 192,512 B per token" in seed_report
+    assert "per GPU = 48,128 B per token" in seed_report
+    ceiling = int(re.search(r"Context ceiling: ([\d,]+) tokens", seed_report)[1].replace(",", ""))
+    assert ceiling > 4 * 4096  # the hand-written audit's "2K-4K tokens max" was far too low
