@@ -349,7 +349,8 @@ def _layers(r: _Reader, model_type: str, hidden: int, num_layers: int) -> list[L
     moe_flags = _moe_flags(r, model_type, num_layers)
     r.used.add("intermediate_size")  # the dense width; unused when every layer is MoE
     attn = _Attention(r, model_type, hidden)
-    num_norms = 4 if model_type in GEMMA_TYPES[1:] else 2
+    # Gemma 2+: pre/post norms around attention and MLP; Phi-2: one norm (parallel block).
+    num_norms = 4 if model_type in GEMMA_TYPES[1:] else 1 if model_type == "phi" else 2
     layers = []
     for i in range(num_layers):
         mlp = attn.moe_mlp() if moe_flags[i] else attn.dense_mlp(moe_model=any(moe_flags))
@@ -514,7 +515,7 @@ class _Attention:
         self.window = r.int_("sliding_window", hi=MAX_CONTEXT)
         if model_type.startswith("llama4"):
             self.window = r.int_("attention_chunk_size", hi=MAX_CONTEXT)
-        bias = bool(r.flag("attention_bias"))
+        bias = bool(r.flag("attention_bias")) or model_type == "phi"
         self.qkv_bias = bias or model_type in QWEN2_BIAS_TYPES
         self.o_bias = bias and model_type not in QWEN2_BIAS_TYPES
         self.qk_norm = model_type in QK_NORM_TYPES or bool(r.flag("use_qk_norm"))
@@ -604,7 +605,7 @@ class _Attention:
             )
         r.record("MLP width", size, r.key(*keys))
         return DenseMlp(intermediate_size=size, gated=_gated(r, self.model_type),
-                        bias=bool(r.flag("mlp_bias")))  # fmt: skip
+                        bias=bool(r.flag("mlp_bias")) or self.model_type == "phi")  # fmt: skip
 
     def moe_mlp(self) -> MoeMlp:
         """The MoE block from the expert keys of the config."""

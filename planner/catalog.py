@@ -1,0 +1,46 @@
+"""The bundled catalog: real config.json files (+ hf_quant_config.json) shipped with Headroom.
+
+Lets the planner work offline for popular models. Each entry says where its config came
+from and which values could not be verified (notes).
+"""
+
+import json
+from functools import cache
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+CATALOG_DIR = Path(__file__).resolve().parent / "catalog_data"
+
+
+class CatalogEntry(BaseModel):
+    """One bundled model: its repo id, config.json, optional ModelOpt quant config, provenance."""
+
+    model_config = ConfigDict(frozen=True)
+
+    repo_id: str
+    family: str
+    config: dict
+    hf_quant_config: dict | None = None
+    source: str
+    notes: str = ""
+
+
+@cache
+def _load() -> tuple[CatalogEntry, ...]:
+    entries = []
+    for path in sorted(CATALOG_DIR.glob("*.json")):
+        # NOTE: json.loads accepts the bare `Infinity` that some NVIDIA configs contain.
+        entries.append(CatalogEntry(**json.loads(path.read_text(encoding="utf-8"))))
+    return tuple(sorted(entries, key=lambda e: e.repo_id.lower()))
+
+
+def catalog_entries() -> list[CatalogEntry]:
+    """All bundled entries, sorted by repo id."""
+    return list(_load())
+
+
+def catalog_entry(repo_id: str) -> CatalogEntry | None:
+    """The entry for a repo id (case-insensitive), or None."""
+    wanted = repo_id.strip().lower()
+    return next((e for e in _load() if e.repo_id.lower() == wanted), None)

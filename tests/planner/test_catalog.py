@@ -1,0 +1,68 @@
+"""The bundled catalog: enough real configs, each parseable, looked up case-insensitively."""
+
+import json
+
+import pytest
+
+from planner.catalog import catalog_entries, catalog_entry
+from planner.model_spec import parse_model_config
+from planner.params import count_params
+from tests.conftest import CONFIG_DIR
+
+ENTRIES = catalog_entries()
+
+
+def test_catalog_has_every_reference_config_and_more():
+    ids = {e.repo_id for e in ENTRIES}
+    refs = {p.stem.replace("__", "/", 1) for p in CONFIG_DIR.glob("*.json")
+            if not p.name.endswith(".hf_quant_config.json")}  # fmt: skip
+    assert refs <= ids
+    assert len(ids) >= 25 and len(ids) == len(ENTRIES)
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.repo_id)
+def test_every_entry_parses(entry):
+    spec = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+    assert count_params(spec).total > 0
+    assert entry.source
+
+
+def test_reference_entries_are_verbatim_copies():
+    entry = catalog_entry("nvidia/Qwen3-235B-A22B-NVFP4")
+    stem = CONFIG_DIR / "nvidia__Qwen3-235B-A22B-NVFP4"
+    assert entry.config == json.loads((stem.with_suffix(".json")).read_text())
+    assert entry.hf_quant_config == json.loads(
+        (CONFIG_DIR / "nvidia__Qwen3-235B-A22B-NVFP4.hf_quant_config.json").read_text()
+    )
+
+
+def test_lookup_is_case_insensitive_and_misses_return_none():
+    assert catalog_entry("QWEN/qwen3-8b").repo_id == "Qwen/Qwen3-8B"
+    assert catalog_entry("nobody/nothing") is None
+
+
+def test_seed_gptq_entry():
+    entry = catalog_entry("Qwen/Qwen3-235B-A22B-GPTQ-Int4")
+    spec = parse_model_config(entry.config)
+    assert spec.quant.scheme == "w4a16-gptq-g128"
+    assert "reconstructed" in entry.notes
+    # same architecture as Qwen3-235B-A22B: 235,093,634,560 (see test_params.py)
+    assert count_params(spec).total == 235_093_634_560
+
+
+@pytest.mark.parametrize(
+    ("repo_id", "total"),
+    [
+        # vLLM v0.19 H100 logs (calibration): model_loading_took_gib x 2**30 / 2 bytes,
+        # e.g. CodeLlama-7b 12.56 GiB -> 6.74e9; Qwen1.5-MoE 26.67 GiB -> 14.32e9;
+        # gemma-2-27b-it 50.72 GiB -> 27.23e9; phi-4 27.39 GiB -> 14.70e9.
+        ("codellama/CodeLlama-7b-hf", 6.74e9),
+        ("Qwen/Qwen1.5-MoE-A2.7B", 14.32e9),
+        ("google/gemma-2-27b-it", 27.23e9),
+        ("microsoft/phi-4", 14.70e9),
+        ("deepseek-ai/DeepSeek-V2-Lite-Chat", 15.80e9),
+    ],
+)
+def test_catalog_configs_match_vllm_loaded_weights(repo_id, total):
+    entry = catalog_entry(repo_id)
+    assert count_params(parse_model_config(entry.config)).total == pytest.approx(total, rel=0.01)
