@@ -67,13 +67,13 @@ def quant_candidates(spec: ModelSpec, cluster: ClusterSpec) -> tuple[str, ...]:
 
 
 def layout_candidates(spec: ModelSpec, cluster: ClusterSpec) -> tuple[ParallelLayout, ...]:
-    """Every (TP, PP) with TP x PP <= GPUs, EP on and off for MoE, that vLLM accepts."""
-    eps = (False, True) if spec.is_moe else (False,)
+    """Every (TP, PP) with TP x PP <= GPUs, EP on and off for MoE (TP > 1), that vLLM accepts."""
+    # EP over a single rank (TP=1) is the same layout as no EP, so it is not listed twice.
     candidates = (
         ParallelLayout(tp=tp, pp=pp, ep=ep)
         for tp in range(1, cluster.gpu_count + 1)
         for pp in range(1, cluster.gpu_count // tp + 1)
-        for ep in eps
+        for ep in ((False, True) if spec.is_moe and tp > 1 else (False,))
     )
     return tuple(c for c in candidates if not layout_errors(spec, cluster, c))
 
