@@ -157,9 +157,11 @@ def _commit(key: str, field: str) -> None:
 
 
 def set_state(**updates: Any) -> None:
-    """Change state fields from a callback and drop the widgets bound to them (re-seeded)."""
+    """Change state fields (from a callback, or before the bound widgets are drawn), drop the
+    widgets bound to them so they are re-seeded, and update the URL."""
     current = state()
     for field, value in updates.items():
         setattr(current, field, value)
         for key in [k for k in st.session_state if str(k).endswith(f".{field}")]:
             del st.session_state[key]
+    sync_query_params()

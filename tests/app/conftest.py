@@ -34,8 +34,6 @@ def texts(at: AppTest) -> str:
 @pytest.fixture(autouse=True)
 def _no_gpu(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every app test sees this machine as GPU-less (the recorded VM snapshot) and offline."""
-    pytest.importorskip("planner.catalog", reason="the app opens on a catalog model; "
-                        "planner.catalog (parser engineer) has not landed yet")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     from probes.snapshot import load_snapshot
     from ui import io

@@ -41,10 +41,15 @@ def _explain_invalid_tp(valid: tuple[ParallelLayout, ...]) -> None:
 
 
 def _keep_valid(field: str, value: object, options: list, why: str) -> None:
-    """When a linked value is not a valid choice here, say why and fall back to a valid one."""
-    if value not in options:
-        st.error(f"{field}={value} is not possible here: {why} Showing {options[0]} instead.")
-        set_state(**{field: options[0]})
+    """When a linked value is not a valid choice here, say why and fall back to the nearest
+    valid one (numbers: the closest, larger on ties; else the first)."""
+    if value in options:
+        return
+    fallback = options[0]
+    if isinstance(value, int) and not isinstance(value, bool):
+        fallback = min(options, key=lambda option: (abs(option - value), -option))
+    st.error(f"{field}={value} is not possible here: {why} Showing {field}={fallback} instead.")
+    set_state(**{field: fallback})
 
 
 def _controls() -> None:
@@ -104,20 +109,19 @@ def _kv_formula(request: PlanRequest, result: Plan) -> None:
                "exceeds their count.")
 
 
-def _concurrency_curve(request: PlanRequest) -> go.Figure | None:
+def _concurrency_curve(request: PlanRequest) -> go.Figure:
     """Concurrent requests the KV pool holds when max_model_len is set to each context."""
     limit = max(request.model.max_position_embeddings, request.engine.max_model_len or 0)
     xs, ys = [], []
-    for tokens in (t for t in _CURVE_POINTS if t <= limit):
+    for tokens in sorted({*(t for t in _CURVE_POINTS if t < limit), limit}):
         engine = request.engine.model_copy(update={"max_model_len": tokens})
         result = plan(request.model_copy(update={"engine": engine}))
         xs.append(tokens)
         ys.append(result.max_concurrency)
-    if not xs:
-        return None
     fig = go.Figure(go.Scatter(x=xs, y=ys, mode="lines+markers", name="concurrency"))
     fig.add_hline(y=1, line_dash="dot", annotation_text="one request")
-    fig.update_layout(xaxis={"title": "context (max_model_len, tokens)", "type": "log"},
+    fig.update_layout(xaxis={"title": "context (max_model_len, tokens)", "type": "log",
+                             "tickvals": xs, "ticktext": [f"{x / 1024:g}K" for x in xs]},
                       yaxis_title="concurrent requests", height=320,
                       margin={"t": 30, "b": 10})
     return fig
@@ -134,8 +138,10 @@ def _results(request: PlanRequest, result: Plan) -> None:
     cols[0].metric("Weights per GPU", fmt.gib(result.weights_bytes_per_gpu))
     cols[1].metric("KV bytes/token per GPU", f"{result.kv_bytes_per_token_per_gpu:,} B",
                    help=f"whole model: {result.kv_bytes_per_token:,} B per token")
-    cols[2].metric("KV pool per GPU", fmt.gib(result.kv_cache_bytes_per_gpu))
-    cols[3].metric("Context ceiling", fmt.tokens(result.max_context_tokens),
+    pool = result.kv_cache_bytes_per_gpu
+    cols[2].metric("KV pool per GPU", fmt.gib(pool) if pool >= 0 else "none",
+                   help=None if pool >= 0 else f"the budget is short by {fmt.gib(-pool)}")
+    cols[3].metric("Context ceiling (tokens)", f"{result.max_context_tokens:,}",
                    help="longest single request the KV pool holds")
     cols[4].metric(f"Concurrency at {result.max_model_len:,}", f"{result.max_concurrency:.2f}")
     left, right = st.columns(2)
@@ -144,9 +150,7 @@ def _results(request: PlanRequest, result: Plan) -> None:
         st.plotly_chart(memory_bar(result), width="stretch")
     with right:
         st.markdown("**Concurrency vs context**")
-        curve = _concurrency_curve(request)
-        if curve is not None:
-            st.plotly_chart(curve, width="stretch")
+        st.plotly_chart(_concurrency_curve(request), width="stretch")
     st.markdown("**Start it**")
     st.code(result.vllm_command, language="bash", wrap_lines=True)
     _kv_formula(request, result)

@@ -1,0 +1,41 @@
+"""Compare page: several models on the same GPUs, side by side.
+
+Hand-worked (bf16 KV, whole model): Llama-3.1-70B 2 x 80 layers x 8 KV heads x 128 x 2 B =
+327,680 B per token; Qwen3-30B-A3B 2 x 48 x 4 x 128 x 2 B = 98,304 B. Llama-3.1-70B weights
+at TP=8: about 70.6e9 params x 2 B / 8 = 17.6e9 B = 16.4 GiB per GPU.
+"""
+
+from tests.app.conftest import open_page
+
+
+def test_default_comparison_table_and_charts() -> None:
+    at = open_page("compare")
+    assert not at.exception
+    table = at.dataframe[0].value.set_index("model")
+    assert list(table.index) == [
+        "Qwen/Qwen3-235B-A22B-GPTQ-Int4", "Qwen/Qwen3-30B-A3B", "meta-llama/Meta-Llama-3.1-70B"]
+    assert table.loc["meta-llama/Meta-Llama-3.1-70B", "KV B/token (model)"] == 327_680
+    assert table.loc["Qwen/Qwen3-30B-A3B", "KV B/token (model)"] == 98_304
+    assert abs(table.loc["meta-llama/Meta-Llama-3.1-70B", "weights per GPU (GiB)"] - 16.4) < 0.1
+    assert table.loc["Qwen/Qwen3-235B-A22B-GPTQ-Int4", "KV B/token per GPU"] == 48_128
+    assert len(at.get("plotly_chart")) == 4
+
+
+def test_context_changes_the_concurrency_column() -> None:
+    at = open_page("compare")
+    at.number_input(key="compare.compare_context").set_value(8192).run()
+    table = at.dataframe[0].value
+    assert "concurrency at 8,192" in table.columns
+    assert at.query_params["ctx"] == "8192"
+
+
+def test_a_bad_model_is_reported_and_the_others_still_compared() -> None:
+    at = open_page("compare", cmp="Qwen/Qwen3-8B,bad repo!!,Qwen/Qwen3-32B")
+    assert not at.exception
+    assert any(e.value.startswith("bad repo!!:") for e in at.error)
+    assert len(at.dataframe[0].value) == 2
+
+
+def test_one_model_asks_for_another() -> None:
+    at = open_page("compare", cmp="Qwen/Qwen3-8B")
+    assert any("at least two models" in i.value for i in at.info)

@@ -1,0 +1,79 @@
+"""Model page: the default catalog model, picking another, hub input errors, the token."""
+
+from tests.app.conftest import open_page, texts
+from ui.context import TOKEN_KEY
+
+
+def test_default_model_card_and_breakdown() -> None:
+    at = open_page("model")
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    # Qwen3-235B-A22B model card: "235B in total and 22B activated".
+    assert metrics["Parameters"].startswith("235.")
+    assert metrics["Active per token"].startswith("22.")
+    assert metrics["Layers"] == "94"
+    page = texts(at)
+    assert "64 / 4 / 128" in page  # query heads / KV heads / head_dim from config.json
+    assert "128 routed, 8 per token" in page
+    assert "GPTQ int4, group 128" in page
+    assert len(at.get("plotly_chart")) == 1  # the parameter breakdown
+
+
+def test_catalog_search_and_use_changes_the_model_everywhere() -> None:
+    at = open_page("model")
+    at.text_input(key="model.search").set_value("llama-3.1").run()
+    assert "meta-llama/Meta-Llama-3.1-70B" in at.selectbox(key="model.catalog_choice").options
+    at.selectbox(key="model.catalog_choice").set_value("meta-llama/Meta-Llama-3.1-70B").run()
+    at.button(key="model.use_catalog").click().run()
+    assert not at.exception
+    assert {m.label: m.value for m in at.metric}["Layers"] == "80"  # Llama 3.1 70B
+    assert at.query_params["model"] == "meta-llama/Meta-Llama-3.1-70B"
+    assert at.sidebar.markdown[-1].value == "**meta-llama/Meta-Llama-3.1-70B**"
+
+
+def test_a_search_with_no_match_says_so() -> None:
+    at = open_page("model")
+    at.text_input(key="model.search").set_value("zzz-no-such-model").run()
+    assert any("No catalog model matches" in w.value for w in at.warning)
+
+
+def test_invalid_repo_id_is_an_inline_error_and_the_page_stays_usable() -> None:
+    at = open_page("model")
+    at.text_input(key="model.repo").set_value("not a repo id!").run()
+    at.button(key="model.fetch").click().run()
+    assert not at.exception
+    assert any("Could not use not a repo id!" in e.value for e in at.error)
+    assert {m.label: m.value for m in at.metric}["Layers"] == "94"  # still the previous model
+    assert at.query_params["model"] == "Qwen/Qwen3-235B-A22B-GPTQ-Int4"
+
+
+def test_offline_fetch_failure_is_explained() -> None:
+    at = open_page("model")
+    at.text_input(key="model.repo").set_value("some-org/not-in-the-catalog").run()
+    at.button(key="model.fetch").click().run()
+    assert not at.exception
+    assert any(e.value.startswith("Could not use some-org/not-in-the-catalog") for e in at.error)
+
+
+def test_a_local_path_is_refused() -> None:
+    at = open_page("model")
+    at.text_input(key="model.repo").set_value("/etc").run()
+    at.button(key="model.fetch").click().run()
+    assert any("looks like a local path" in e.value for e in at.error)
+
+
+def test_token_is_kept_for_the_session_but_never_shown_or_linked() -> None:
+    secret = "hf_" + "a" * 34
+    at = open_page("model")
+    at.text_input(key="model.token").set_value(secret).run()
+    assert not at.exception
+    assert at.session_state[TOKEN_KEY] == secret
+    assert at.text_input(key="model.token").value == ""  # the field is cleared at once
+    assert "A token is set for this session." in texts(at)
+    assert secret not in texts(at)
+    assert all(secret not in value for value in at.query_params.values())
+    at.switch_page("ui/pages/plan.py").run()
+    assert at.session_state[TOKEN_KEY] == secret  # survives page changes
+    at.switch_page("ui/pages/model.py").run()
+    at.button[-2].click().run()  # "Forget the token"
+    assert at.session_state[TOKEN_KEY] is None

@@ -1,0 +1,104 @@
+"""Plan page: the seed scenario by default, widgets move the right figure, bad input is inline.
+
+Hand-worked KV figures (Qwen3-235B-A22B config.json: 94 layers, 4 KV heads, head_dim 128):
+  whole model, bf16 KV: 2 (K,V) x 94 x 4 x 128 x 2 B = 192,512 B per token
+  per GPU at TP=8:      2 x 94 x max(1, 4 // 8) x 128 x 2 B = 48,128 B (KV heads replicated)
+  per GPU at TP=8, fp8: 2 x 94 x 1 x 128 x 1 B = 24,064 B
+  per GPU at TP=2:      2 x 94 x (4 // 2) x 128 x 2 B = 96,256 B
+"""
+
+from tests.app.conftest import open_page, texts
+
+
+def metric(at, label: str) -> str:
+    """The value of the metric whose label starts with `label`."""
+    return next(m.value for m in at.metric if m.label.startswith(label))
+
+
+def ceiling(at) -> int:
+    return int(metric(at, "Context ceiling").replace(",", ""))
+
+
+def test_seed_scenario_is_the_first_screen() -> None:
+    at = open_page()  # the default page, no URL parameters
+    assert not at.exception
+    assert at.title[0].value == "Plan"
+    assert metric(at, "KV bytes/token per GPU") == "48,128 B"
+    page = texts(at)
+    assert "KV bytes per token, whole model (TP=1): **192,512 B**" in page
+    assert "max(1, 4 // 8) KV heads x (128 + 128) dims x 2 B = 512 B] = 48,128 B" in page
+    assert 10_000 <= ceiling(at) < 100_000  # "tens of thousands", not the 2K-4K once guessed
+    assert any(s.value.startswith("Fits:") for s in at.success)
+    command = at.code[0].value
+    assert command.startswith("vllm serve Qwen/Qwen3-235B-A22B-GPTQ-Int4")
+    assert "--tensor-parallel-size 8" in command
+    assert at.query_params["model"] == "Qwen/Qwen3-235B-A22B-GPTQ-Int4"
+    assert at.query_params["tp"] == "8"
+
+
+def test_fp8_kv_halves_kv_per_token_and_raises_the_ceiling() -> None:
+    at = open_page()
+    before = ceiling(at)
+    at.selectbox(key="plan.kv_cache_dtype").set_value("fp8").run()
+    assert not at.exception
+    assert metric(at, "KV bytes/token per GPU") == "24,064 B"
+    assert ceiling(at) > before
+    assert "--kv-cache-dtype fp8" in at.code[0].value
+    assert at.query_params["kv"] == "fp8"
+
+
+def test_more_memory_utilization_raises_the_ceiling() -> None:
+    at = open_page()
+    before = ceiling(at)
+    at.slider(key="plan.gpu_memory_utilization").set_value(0.95).run()
+    assert ceiling(at) > before
+    assert "--gpu-memory-utilization 0.95" in at.code[0].value
+
+
+def test_tp2_splits_kv_heads_and_does_not_fit() -> None:
+    at = open_page()
+    at.selectbox(key="plan.tp").set_value(2).run()
+    assert not at.exception
+    assert metric(at, "KV bytes/token per GPU") == "96,256 B"
+    assert any(e.value.startswith("Does not fit") for e in at.error)
+    assert at.selectbox(key="plan.pp").options  # the controls stay usable
+
+
+def test_only_valid_tp_offered_and_the_rest_explained() -> None:
+    at = open_page()
+    # 64 query heads and 4 KV heads: TP must divide 64 and divide or be divided by 4.
+    assert [int(o) for o in at.selectbox(key="plan.tp").options] == [1, 2, 4, 8]
+    assert "Why not TP = 3, 5, 6, 7?" in [e.label for e in at.expander]
+    assert "Total number of attention heads (64) must be divisible by tensor parallel size (3)" \
+        in texts(at)
+
+
+def test_an_impossible_layout_in_the_link_is_explained_and_replaced() -> None:
+    at = open_page(None, tp="3")
+    assert not at.exception
+    assert any("tp=3 is not possible here" in e.value and "divisible" in e.value
+               for e in at.error)
+    assert at.query_params["tp"] == "4"  # the nearest valid size (larger on a tie with 2)
+    assert metric(at, "KV bytes/token per GPU") == "48,128 B"  # 4 KV heads / TP=4 = 1 head
+
+
+def test_absurd_context_is_a_clear_verdict_not_a_traceback() -> None:
+    at = open_page(None, len="10000000")
+    assert not at.exception
+    assert any("exceeds the model's max_position_embeddings" in w.value for w in at.warning)
+    assert any(e.value.startswith("Does not fit") for e in at.error)
+
+
+def test_sweep_runs_on_demand_and_a_row_can_be_applied() -> None:
+    at = open_page()
+    assert not at.dataframe or len(at.dataframe) == 1  # only the formula table until asked
+    at.button[0].click().run()  # "Run the sweep"
+    assert not at.exception
+    table = at.dataframe[-1].value
+    assert set(table["KV dtype"]) == {"auto", "fp8"}
+    assert table["fits"].iloc[0]  # fitting rows first
+    assert table["ceiling (tokens)"].iloc[0] == table[table["fits"]]["ceiling (tokens)"].max()
+    at.selectbox(key="plan.sweep_row").set_value(0).run()
+    at.button[1].click().run()  # "Apply"
+    assert not at.exception
+    assert ceiling(at) == table["ceiling (tokens)"].iloc[0]
