@@ -2,8 +2,8 @@
 
 import pandas as pd
 import streamlit as st
-from planner.catalog import catalog_entries
 
+from planner.catalog import catalog_entries
 from planner.report import comparison_row
 from ui import format as fmt
 from ui.charts import grouped_bars

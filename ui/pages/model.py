@@ -3,8 +3,8 @@
 import pandas as pd
 import plotly.express as px
 import streamlit as st
-from planner.catalog import catalog_entries
 
+from planner.catalog import catalog_entries
 from planner.checkpoint import ModelSource
 from planner.params import ParamBreakdown, count_params
 from planner.quant import checkpoint_scheme
