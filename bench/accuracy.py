@@ -5,19 +5,30 @@ prints, per figure, the mean absolute percentage error and the worst case, besid
 published figures. `--json` prints the same as JSON; `--fit` refits the activation
 coefficients by least squares and prints leave-one-out residuals (numpy, bench only).
 
-    python bench/accuracy.py [--json] [--fit] [--data PATH]
+    python bench/accuracy.py [--json] [--fit] [--data PATH] [--write bench/accuracy_results.json]
+
+`--write` stores both (figures, leave-one-out residuals, date, command) for the report's
+"Assumptions and limits" section (cli reads it; planner.report.accuracy_figures parses it).
 """
 
 import argparse
 import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from planner.engine import EngineSettings, activation_features, model_facts  # noqa: E402
+from planner.catalog import catalog_entry  # noqa: E402
+from planner.engine import (  # noqa: E402
+    EngineSettings,
+    act_elem_bytes,
+    activation_features,
+    model_facts,
+)
 from planner.hardware import preset_cluster  # noqa: E402
 from planner.layout import ParallelLayout  # noqa: E402
+from planner.model_spec import ModelSpec, parse_model_config  # noqa: E402
 from planner.plan import PlanRequest, plan  # noqa: E402
 from planner.units import GIB  # noqa: E402
 
@@ -31,23 +42,19 @@ FIGURES = {
     "weights": ("model_loading_took_gib", lambda p: p.per_gpu[0].weights_bytes / GIB),
     "activation": ("torch_peak_increase_gib", lambda p: p.per_gpu[0].activation_bytes / GIB),
     "non_torch": ("non_torch_forward_increase_gib", lambda p: p.per_gpu[0].non_torch_bytes / GIB),
+    "cuda_graphs": ("cuda_graph_estimated_gib", lambda p: p.per_gpu[0].cuda_graph_bytes / GIB),
     "available_kv": ("available_kv_cache_gib", lambda p: p.per_gpu[0].kv_cache_bytes / GIB),
     "kv_tokens": ("gpu_kv_cache_tokens", lambda p: p.kv_cache_tokens),
     "max_concurrency": ("max_concurrency", lambda p: p.max_concurrency),
 }
 
 
-def _spec(repo_id: str):
-    """The ModelSpec for a calibration model, or None when no config is bundled."""
-    try:
-        from planner.catalog import catalog_entry
-    except ImportError:
+def _spec(repo_id: str) -> ModelSpec | None:
+    """The ModelSpec for a calibration model, or None when the catalog has no config for it."""
+    entry = catalog_entry(repo_id)
+    if entry is None:
         return None
-    try:
-        entry = catalog_entry(repo_id)
-    except (KeyError, ValueError):
-        return None
-    return getattr(entry, "spec", entry)
+    return parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
 
 
 def _request(case: dict, spec) -> PlanRequest:
@@ -115,7 +122,7 @@ def fit(data: Path) -> dict:
         request = _request(case, spec)
         p = plan(request)
         tp = case["tensor_parallel_size"]
-        act_b = 4 if request.engine.dtype == "float32" else 2
+        act_b = act_elem_bytes(request.engine, spec.torch_dtype)
         rank = p.per_gpu[0]
         last = rank.pp_stage == case["pipeline_parallel_size"] - 1
         feats = activation_features(
@@ -132,10 +139,15 @@ def fit(data: Path) -> dict:
         keep = np.arange(len(y)) != i
         c = np.linalg.lstsq(x[keep], y[keep], rcond=None)[0]
         loo.append(float(x[i] @ c - y[i]))
+    worst = int(np.argmax(np.abs(loo)))
     return {
-        "coefficients": {"sampler": coef[0], "forward": coef[1], "moe_routed": coef[2]},
-        "loo_mean_abs_gib": float(np.mean(np.abs(loo))),
-        "loo_mape_pct": float(np.mean(np.abs(loo) / y) * 100),
+        "cases": len(y),
+        "coefficients": {"sampler": round(float(coef[0]), 4), "forward": round(float(coef[1]), 4),
+                         "moe_routed": round(float(coef[2]), 4)},
+        "loo_worst_gib": round(loo[worst], 3),
+        "loo_worst_case": ids[worst],
+        "loo_mean_abs_gib": round(float(np.mean(np.abs(loo))), 3),
+        "loo_mape_pct": round(float(np.mean(np.abs(loo) / y) * 100), 2),
         "loo_residual_gib": dict(zip(ids, (round(r, 3) for r in loo), strict=True)),
     }
 
@@ -160,10 +172,22 @@ def main() -> int:
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.add_argument("--fit", action="store_true", help="refit the activation coefficients")
     parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--write", type=Path, help="store figures + fit as JSON at this path")
     args = parser.parse_args()
     if not args.data.exists():
         print(f"calibration data not found: {args.data}", file=sys.stderr)
         return 2
+    if args.write:
+        document = {
+            "date": datetime.now(UTC).date().isoformat(),
+            "command": "python bench/accuracy.py --write " + str(args.write),
+            "data": "shared/calibration/" + args.data.name,
+            **run(args.data),
+            "activation_fit": fit(args.data),
+        }
+        args.write.write_text(json.dumps(document, indent=1) + "\n")
+        print(markdown(document))
+        return 0
     result = fit(args.data) if args.fit else run(args.data)
     print(json.dumps(result, indent=1) if args.json or args.fit else markdown(result))
     return 0

@@ -9,6 +9,7 @@ environment is masked before it is printed (defence in depth; no input carries i
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -29,9 +30,11 @@ from planner.params import count_params
 from planner.plan import Plan, PlanRequest, plan
 from planner.quant import UnknownSchemeError, checkpoint_scheme
 from planner.report import (
+    AccuracyFigure,
     ComparisonRow,
     ModelCard,
     ReportInputs,
+    accuracy_figures,
     build_report,
     comparison_row,
     model_card,
@@ -141,6 +144,18 @@ def _comparison(args: argparse.Namespace, main: Plan, cluster: ClusterSpec,
     return tuple(rows)
 
 
+ACCURACY_RESULTS = ROOT / "bench" / "accuracy_results.json"
+"""Measured planner error (written by `python bench/accuracy.py --write ...`)."""
+
+
+def load_accuracy(path: Path = ACCURACY_RESULTS) -> tuple[AccuracyFigure, ...]:
+    """The measured accuracy figures for the report, () when the file is absent or unreadable."""
+    try:
+        return accuracy_figures(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError):
+        return ()
+
+
 def cmd_report(args: argparse.Namespace) -> str:
     """The full report in the chosen format (CSV is the sweep table)."""
     chosen, spec, source, cluster, snapshots = _plan(args)
@@ -157,6 +172,7 @@ def cmd_report(args: argparse.Namespace) -> str:
         if want_sweep else None,
         comparison=_comparison(args, chosen, cluster, engine) if args.compare else (),
         audits=tuple(audit_summary(s) for s in snapshots),
+        accuracy=load_accuracy(),
     )
     bundle = build_report(inputs)
     return {"md": bundle.markdown, "json": bundle.json_text, "csv": bundle.csv_text}[args.format]

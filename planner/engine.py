@@ -91,7 +91,9 @@ SAMPLER_COEF = 3.637
 FORWARD_COEF = 0.308
 MOE_ROUTED_COEF = 2.574
 """NOTE: activation peak of the profile run (torch_peak_increase), least-squares fit on the
-26 v0.19 H100 start-ups that print it (bench/accuracy.py --fit re-derives these):
+first 26 v0.19 H100 start-ups that print it. `python bench/accuracy.py --fit` re-derives them
+on all 35 bundled cases (gemma-2 served in bf16): 3.640 / 0.280 / 2.615, within the
+leave-one-out residual of these values, which give the lower worst-case KV error, so kept:
   peak = 3.637 x S + 0.308 x F + 2.574 x R, where
   S = min(max_num_seqs, max_num_batched_tokens) x vocab x 4 B (fp32 logits of the dummy
       sampler run; last PP stage only; not split by TP: logits are gathered),
@@ -99,8 +101,9 @@ MOE_ROUTED_COEF = 2.574
   R = max_num_batched_tokens x experts_per_token x hidden x dtype bytes (MoE stages).
 Llama-3.1-8B, 8192 tokens, 1024 seqs: S = 1024 x 128,256 x 4 = 0.489 GiB,
 F = 8192 x (4096 + 28,672) x 2 = 0.500 GiB -> 1.78 + 0.15 = 1.93 GiB (log: 1.89).
-Leave-one-out residual ~0.11 GiB mean (5.5 %), worst ~0.5 GiB on multimodal MoE models
-whose vision encoder is profiled too (not modelled)."""
+Leave-one-out residual 0.087 GiB mean (4.5 %), worst -0.37 GiB (Mixtral-8x7B, TP=2);
+multimodal models' vision encoders are profiled too (not modelled). Figures and per-case
+residuals: bench/accuracy_results.json."""
 
 NON_TORCH_TP1_BYTES = int(0.25 * GIB)
 NON_TORCH_TP_BYTES = int(2.1 * GIB)
@@ -351,16 +354,27 @@ def stage_layouts(
     return _STAGES[key][1]
 
 
-def kv_elem_bytes(settings: EngineSettings, model_dtype: str) -> int:
+def kv_elem_bytes(settings: EngineSettings, model_dtype: str, bf16: bool = True) -> int:
     """Bytes per KV element for these settings (auto follows the served dtype)."""
-    return kv_dtype_bytes(settings.kv_cache_dtype, served_dtype(settings, model_dtype))
+    return kv_dtype_bytes(settings.kv_cache_dtype, served_dtype(settings, model_dtype, bf16))
 
 
-def served_dtype(settings: EngineSettings, model_dtype: str) -> str:
-    """The compute dtype vLLM runs: --dtype, or the checkpoint's for auto."""
-    return model_dtype if settings.dtype == "auto" else settings.dtype
+def served_dtype(settings: EngineSettings, model_dtype: str, bf16: bool = True) -> str:
+    """The compute dtype vLLM runs: --dtype, or for auto the checkpoint's, float32 downcast.
+
+    NOTE: vLLM config/model.py _resolve_auto_dtype: with --dtype auto a float32 checkpoint is
+    downcast to the platform's preferred dtype, the first of current_platform.supported_dtypes
+    (CUDA cc >= 8.0: bfloat16; older cards: float16). gemma-2-9b-it's config says float32;
+    the v0.19 H100 log loads it as torch.bfloat16 in 17.22 GiB (not 34.4 GiB).
+    `bf16`: whether the GPU computes bfloat16 (False on pre-Ampere cards).
+    """
+    if settings.dtype != "auto":
+        return settings.dtype
+    if model_dtype == "float32":
+        return "bfloat16" if bf16 else "float16"
+    return model_dtype
 
 
-def act_elem_bytes(settings: EngineSettings, model_dtype: str) -> int:
+def act_elem_bytes(settings: EngineSettings, model_dtype: str, bf16: bool = True) -> int:
     """Bytes per activation element."""
-    return TORCH_DTYPE_BYTES[served_dtype(settings, model_dtype)]
+    return TORCH_DTYPE_BYTES[served_dtype(settings, model_dtype, bf16)]

@@ -24,6 +24,7 @@ from planner.engine import (
     model_facts,
     non_torch_bytes,
     request_bytes,
+    served_dtype,
     stage_layouts,
     version_tuple,
 )
@@ -131,8 +132,9 @@ def _gib(n_bytes: float) -> str:
     return f"{n_bytes / GIB:.2f} GiB"
 
 
-def _weight_scheme(spec: ModelSpec, settings: EngineSettings) -> quant.QuantScheme:
-    """The weight format vLLM will hold: what-if scheme, runtime quantization, or checkpoint."""
+def _weight_scheme(spec: ModelSpec, settings: EngineSettings, served: str) -> quant.QuantScheme:
+    """The weight format vLLM will hold: what-if scheme, runtime quantization, or checkpoint
+    (a 16/32-bit checkpoint is held in the served dtype `served`)."""
     if settings.target_quant:
         return quant.scheme(settings.target_quant)
     if settings.quantization:
@@ -142,8 +144,8 @@ def _weight_scheme(spec: ModelSpec, settings: EngineSettings) -> quant.QuantSche
         raise quant.UnknownSchemeError(
             f"runtime --quantization {settings.quantization!r} has no scheme in planner.quant"
         )
-    if spec.quant is None and settings.dtype != "auto":
-        return quant.scheme({"bfloat16": "bf16", "float16": "fp16"}.get(settings.dtype, "fp32"))
+    if spec.quant is None:
+        return quant.scheme({"bfloat16": "bf16", "float16": "fp16"}.get(served, "fp32"))
     return quant.checkpoint_scheme(spec)
 
 
@@ -248,13 +250,15 @@ def plan(request: PlanRequest) -> Plan:
     )
     seqs = s.max_num_seqs or default_seqs
     mbt = s.max_num_batched_tokens or min(default_mbt, seqs * max_model_len)
-    kv_b = kv_elem_bytes(s, spec.torch_dtype)
-    act_b = act_elem_bytes(s, spec.torch_dtype)
+    bf16 = gpu.weight_format_support("bf16") == "native"
+    kv_b = kv_elem_bytes(s, spec.torch_dtype, bf16)
+    act_b = act_elem_bytes(s, spec.torch_dtype, bf16)
     version = version_tuple(s.vllm_version)
     subtract_graphs = version >= GRAPHS_SUBTRACTED_FROM and not s.enforce_eager
-    scheme = _weight_scheme(spec, s)
+    scheme = _weight_scheme(spec, s, served_dtype(s, spec.torch_dtype, bf16))
     weights = _cached(
-        spec, ("weights", scheme.key, layout), lambda: rank_weights(spec, scheme, layout)
+        spec, ("weights", scheme.key, layout, act_b),
+        lambda: rank_weights(spec, scheme, layout, served_dtype_bytes=act_b),
     )
     stages = stage_layouts(facts, layout, s.block_size, kv_b)
     params_total, params_active = _cached(spec, ("params",), lambda: _param_totals(spec))
@@ -453,7 +457,7 @@ def _terms(
               f"{_gib(r.weights_bytes)} (stage {r.pp_stage}, TP rank {r.tp_rank}, layers "
               f"{r.layers[0]}-{r.layers[1] - 1})"),
         _term("activation", "Profile-run activation peak", r.activation_bytes, "B", act_formula,
-              "calibrated on 26 vLLM v0.19 H100 start-ups (see planner.engine)"),
+              "least-squares fit on vLLM v0.19 H100 start-ups (see planner.engine)"),
         _term("non_torch", "Non-torch memory (CUDA context, NCCL)", r.non_torch_bytes, "B",
               f"{_gib(r.non_torch_bytes)} at TP={layout.tp}, PP={layout.pp}"),
         _term("cuda_graphs", "CUDA graphs", r.cuda_graph_bytes, "B",

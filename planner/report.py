@@ -344,6 +344,37 @@ class AccuracyFigure(_Frozen):
     note: str = ""
 
 
+ACCURACY_LABELS = {
+    "weights": "weights per GPU",
+    "activation": "activation peak",
+    "non_torch": "non-torch memory",
+    "cuda_graphs": "CUDA graph estimate",
+    "available_kv": "available KV memory",
+    "kv_tokens": "KV cache tokens",
+    "max_concurrency": "max concurrency",
+}
+"""bench/accuracy.py figure key -> label used in the report."""
+
+
+def accuracy_figures(document: dict) -> tuple[AccuracyFigure, ...]:
+    """AccuracyFigures from bench/accuracy_results.json, already parsed (pure: no file I/O).
+
+    The note names the worst case, llm-d's published error for the same figure and the
+    measurement date, e.g. 'worst 2.68 % (...); llm-d 6.70 %; measured 2026-01-01'.
+    """
+    date = document.get("date", "")
+    out = []
+    for key, fig in document.get("figures", {}).items():
+        llm_d = f"; llm-d {fig['llm_d_published']}" if fig.get("llm_d_published") else ""
+        out.append(AccuracyFigure(
+            term=key, label=ACCURACY_LABELS.get(key, key), mape_percent=fig.get("mape_pct"),
+            cases=fig.get("cases"),
+            note=f"worst {fig.get('worst_pct')} % ({fig.get('worst_case')}){llm_d}; "
+                 f"measured {date}",
+        ))
+    return tuple(out)
+
+
 # --- the report -------------------------------------------------------------------------------
 
 
@@ -581,6 +612,14 @@ def _assumptions(inputs: ReportInputs) -> list[str]:
              "Estimated terms (per GPU) and their measured error against real vLLM start-ups:",
              ""]
     lines += md_table(["Term", "Value", "How it is estimated", "Expected error"], rows) + [""]
+    headline = [a for a in inputs.accuracy if a.term not in ESTIMATED_TERMS and a.mape_percent
+                is not None]
+    if headline:
+        lines += ["Measured error of the headline figures against real vLLM v0.19 start-ups "
+                  "(bench/accuracy_results.json):", ""]
+        lines += md_table(["Figure", "MAPE", "Start-ups", "Worst case and comparison"],
+                          [[a.label, f"{a.mape_percent:.2f} %", a.cases, a.note]
+                           for a in headline]) + [""]
     defaults = [f"{t.label}: {t.note}" for t in plan.terms if t.note and t.key not in
                 ESTIMATED_TERMS]
     lines += [f"- {text}" for text in (*defaults, *inputs.card.assumptions,

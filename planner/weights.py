@@ -35,6 +35,9 @@ class WeightTerms(BaseModel):
     norms_bytes: int = Field(default=0, ge=0, description="layer norms and the final norm")
     lm_head_bytes: int = Field(default=0, ge=0)
     vision_bytes: int = Field(default=0, ge=0, description="vision/audio tower, model dtype")
+    rope_cache_bytes: int = Field(
+        default=0, ge=0, description="rotary cos/sin cache vLLM builds at load (not stored)"
+    )
 
     @property
     def total_bytes(self) -> int:
@@ -49,6 +52,7 @@ class WeightTerms(BaseModel):
             + self.norms_bytes
             + self.lm_head_bytes
             + self.vision_bytes
+            + self.rope_cache_bytes
         )
 
 
@@ -77,14 +81,20 @@ def rank_weights(
     scheme: QuantScheme,
     layout: ParallelLayout,
     params: ParamBreakdown | None = None,
+    *,
+    served_dtype_bytes: int | None = None,
 ) -> tuple[WeightTerms, ...]:
     """Bytes on each GPU of one replica, as vLLM loads them: index = pp_stage * tp + tp_rank.
 
     TP splits heads and MLP columns, PP splits layers (vLLM get_pp_indices), EP places whole
-    experts over tp x dp ranks (the entry for tp_rank r is EP rank r, i.e. DP rank 0).
+    experts over tp x dp ranks (the entry for tp_rank r is EP rank r, i.e. DP rank 0). Every
+    rank also holds the rotary cos/sin cache (rope_cache_bytes) in the served dtype
+    (`served_dtype_bytes`, default: the checkpoint's torch_dtype).
     """
     params = params or count_params(spec)
     stages = pp_layer_split(spec.num_layers, layout.pp)
+    elem = served_dtype_bytes or TORCH_DTYPE_BYTES[spec.torch_dtype]
+    rope = rope_cache_bytes(spec, elem)
     return tuple(
         _terms(
             spec,
@@ -99,9 +109,63 @@ def rank_weights(
                 last_stage=stage == layout.pp - 1,
                 pad_vocab=True,
             ),
-        )
+        ).model_copy(update={"rope_cache_bytes": rope})
         for stage, layers in enumerate(stages)
         for tp_rank in range(layout.tp)
+    )
+
+
+LOCAL_ROPE_MODEL_TYPES = ("gemma3", "gemma3_text")
+"""Models whose sliding-window layers get their own unscaled rope (vLLM gemma3.py: local
+layers override rope_theta with rope_local_base_freq and rope_scaling with the default), so
+a second cos/sin cache of max_position_embeddings rows exists beside the global one."""
+
+
+def rope_cache_rows(spec: ModelSpec) -> int:
+    """Rows (positions) of the global rotary cos/sin cache vLLM precomputes.
+
+    NOTE (vLLM model_executor/layers/rotary_embedding): get_rope(head_size, max_position =
+    config.max_position_embeddings, ...) builds cos_sin_cache of shape [rows, rotary_dim]:
+    default / llama3 / dynamic / mrope: rows = max_position (Llama-3.1: 131,072; Llama-4-Scout
+    10,485,760); linear (LinearScalingRotaryEmbedding): max_position x factor (Gemma-3:
+    131,072 x 8 = 1,048,576); yarn and deepseek_yarn (YaRNScaling / DeepseekScaling, which
+    get original_max_position_embeddings): ceil(original x factor) (DeepSeek-V2: 4,096 x 40
+    = 163,840). Other types (longrope, ...) are ASSUMED to be max_position rows.
+    """
+    kind, factor = spec.rope_scaling_type, spec.rope_scaling_factor or 1.0
+    if kind == "linear":
+        return math.ceil(spec.max_position_embeddings * factor)
+    if kind == "yarn" and spec.original_max_position_embeddings:
+        return math.ceil(spec.original_max_position_embeddings * factor)
+    return spec.max_position_embeddings
+
+
+def rope_cache_bytes(spec: ModelSpec, elem_bytes: int) -> int:
+    """Bytes of the rotary cos/sin caches on one rank (vLLM builds them on every rank).
+
+    NOTE: RotaryEmbeddingBase.__init__ computes cos and sin (rotary_dim / 2 each) for every
+    position, concatenates them and stores the buffer in the model dtype; get_rope caches one
+    instance per distinct (head_size, max_position, scaling, dtype), so layers share it.
+    Llama-3.1-8B: 131,072 x 128 x 2 B = 33,554,432 B = 0.031 GiB, the gap between our
+    weights and vLLM's "Model loading took" line. Gemma-3-12B (head_dim 256): 1,048,576 x
+    256 x 2 = 0.5 GiB global + 131,072 x 256 x 2 = 0.0625 GiB local. The rotary dimension is
+    ASSUMED to be the full head_dim (ModelSpec has no partial_rotary_factor); MLA uses
+    qk_rope_head_dim; linear-attention and Mamba layers have no rope.
+    """
+    global_dims: set[int] = set()
+    local_dims: set[int] = set()
+    local = spec.model_type in LOCAL_ROPE_MODEL_TYPES
+    for layer in spec.layers:
+        mixer = layer.mixer
+        if isinstance(mixer, MlaMixer):
+            global_dims.add(mixer.qk_rope_head_dim)
+        elif isinstance(mixer, AttentionMixer):
+            sliding_local = local and mixer.kind == "sliding"
+            (local_dims if sliding_local else global_dims).add(mixer.head_dim)
+    rows = rope_cache_rows(spec)
+    return elem_bytes * (
+        sum(rows * d for d in global_dims)
+        + sum(spec.max_position_embeddings * d for d in local_dims)
     )
 
 

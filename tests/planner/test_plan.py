@@ -47,6 +47,23 @@ def test_llama_8b_h100_matches_the_v019_log():
         "--max-num-seqs 1024"
     )
     assert {t.key for t in p.terms} >= {"budget", "weights", "activation", "kv_cache"}
+    # weights: 8,030,261,248 params x 2 B = 14.957 GiB + rope cos/sin cache 131,072 x 128
+    # x 2 B = 0.031 GiB = 14.988 GiB; the log's "Model loading took 14.99 GiB"
+    assert p.weights_bytes_per_gpu / GIB == pytest.approx(14.99, abs=0.005)
+
+
+def test_float32_checkpoint_is_served_in_bf16():
+    # vLLM --dtype auto downcasts a float32 config to bfloat16 on cc >= 8.0 (gemma-2-9b-it's
+    # config says float32; the v0.19 H100 log loads torch.bfloat16, 17.22 GiB): same model
+    # as Llama above but declared float32 -> the same bf16 weights and KV bytes per token.
+    fp32 = LLAMA_8B.model_copy(update={"torch_dtype": "float32"})
+    p = plan(PlanRequest(model=fp32, cluster=preset_cluster("h100-sxm", 1), engine=V019))
+    assert p.weights_bytes_per_gpu == llama().weights_bytes_per_gpu
+    assert p.kv_bytes_per_token == 2 * 32 * 8 * 128 * 2
+    # explicit --dtype float32 keeps 4 bytes: 8,030,261,248 x 4 B + 64 MiB rope = 29.98 GiB
+    p32 = plan(PlanRequest(model=fp32, cluster=preset_cluster("h100-sxm", 1),
+                           engine=V019.model_copy(update={"dtype": "float32"})))
+    assert p32.weights_bytes_per_gpu / GIB == pytest.approx(29.98, abs=0.01)
 
 
 def test_pp_uses_the_smallest_stage():

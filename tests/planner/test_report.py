@@ -20,10 +20,12 @@ from planner.report import (
     FindingRow,
     GpuRow,
     ReportInputs,
+    accuracy_figures,
     attention_pattern,
     build_report,
     comparison_row,
     model_card,
+    render_markdown,
 )
 from planner.sweep import CSV_COLUMNS, sweep
 from tests.cli.tiny_model import (
@@ -160,3 +162,23 @@ def _spec_with_layer_types(kinds: list[str]) -> object:
 )
 def test_attention_pattern(kinds: list[str], expected: str) -> None:
     assert attention_pattern(_spec_with_layer_types(kinds)) == expected
+
+
+def test_accuracy_figures_fill_the_assumptions_section() -> None:
+    document = {
+        "date": "2026-01-02",
+        "figures": {
+            "activation": {"mape_pct": 4.1, "worst_pct": 26.4, "worst_case": "a", "cases": 35,
+                           "llm_d_published": ""},
+            "available_kv": {"mape_pct": 0.43, "worst_pct": 2.68, "worst_case": "b",
+                             "cases": 37, "llm_d_published": "6.70 %"},
+        },
+    }
+    figures = accuracy_figures(document)
+    assert [f.term for f in figures] == ["activation", "available_kv"]
+    assert figures[1].note == "worst 2.68 % (b); llm-d 6.70 %; measured 2026-01-02"
+    markdown = render_markdown(inputs(accuracy=figures))
+    limits = markdown.split("## Assumptions and limits")[1]
+    assert "4.1 % MAPE over 35 start-ups" in limits  # the estimated-term table
+    assert "| available KV memory | 0.43 % | 37 | worst 2.68 % (b); llm-d 6.70 %" in limits
+    assert accuracy_figures({}) == ()

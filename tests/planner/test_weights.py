@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from planner.catalog import catalog_entry
 from planner.layout import ParallelLayout
 from planner.model_spec import (
     AttentionMixer,
@@ -18,7 +19,7 @@ from planner.model_spec import (
 )
 from planner.quant import COMPONENTS, SCHEMES, QuantScheme, checkpoint_scheme, scheme
 from planner.units import GIB
-from planner.weights import WeightTerms, rank_weights, weights_bytes
+from planner.weights import WeightTerms, rank_weights, rope_cache_bytes, weights_bytes
 
 BF16 = SCHEMES["bf16"]
 
@@ -76,7 +77,8 @@ def test_fp32_doubles_bf16():
 
 def test_tp2_splits_heads_and_pads_the_vocab():
     # vocab 100 pads to 128 (multiple of 64) -> 64 rows per rank: 64 x 64 x 2 B = 8,192 B
-    # attention 12,288 / 2 per layer, MLP 24,576 / 2, norms replicated (2 x 128 + 64) x 2 B
+    # attention 12,288 / 2 per layer, MLP 24,576 / 2, norms replicated (2 x 128 + 64) x 2 B;
+    # every rank builds the rope cos/sin cache: 4,096 positions x 16 dims x 2 B = 131,072 B
     ranks = rank_weights(make_spec(), BF16, ParallelLayout(tp=2))
     assert len(ranks) == 2 and ranks[0] == ranks[1]
     assert ranks[0] == WeightTerms(
@@ -85,6 +87,7 @@ def test_tp2_splits_heads_and_pads_the_vocab():
         dense_mlp_bytes=2 * 12_288 * 2,
         norms_bytes=640,
         lm_head_bytes=8_192,
+        rope_cache_bytes=131_072,
     )
 
 
@@ -300,3 +303,35 @@ def test_more_tp_never_more_bytes_per_rank(spec, key, ep, pp):
     layouts = [ParallelLayout(tp=tp, pp=pp, ep=ep) for tp in (1, 2, 4, 8, 16)]
     worst = [max(r.total_bytes for r in rank_weights(spec, SCHEMES[key], lay)) for lay in layouts]
     assert worst == sorted(worst, reverse=True)
+
+
+def _catalog_spec(repo_id: str) -> ModelSpec:
+    entry = catalog_entry(repo_id)
+    return parse_model_config(entry.config, entry.hf_quant_config, name=repo_id)
+
+
+@pytest.mark.parametrize(
+    ("repo_id", "expected"),
+    [
+        # llama3 rope: max_position_embeddings rows: 131,072 x 128 x 2 B = 32 MiB (0.031 GiB,
+        # the gap between our weights and vLLM's 14.99 GiB "Model loading took" line)
+        ("meta-llama/Llama-3.1-8B-Instruct", 131_072 * 128 * 2),
+        # linear x8 (global layers): 1,048,576 x 256 x 2 B = 512 MiB, plus the unscaled
+        # local rope of the sliding layers: 131,072 x 256 x 2 B = 64 MiB
+        ("google/gemma-3-12b-it", 1_048_576 * 256 * 2 + 131_072 * 256 * 2),
+        # deepseek_yarn: original 4,096 x factor 40 = 163,840 rows x qk_rope_head_dim 64 x 2 B
+        ("deepseek-ai/DeepSeek-V2-Lite-Chat", 163_840 * 64 * 2),
+        # llama3 rope over 10,485,760 positions x 128 x 2 B = 2.5 GiB (log: weights 53.12 GiB
+        # per GPU at TP=4 against 50.57 GiB without the cache)
+        ("meta-llama/Llama-4-Scout-17B-16E-Instruct", 10_485_760 * 128 * 2),
+    ],
+)
+def test_rope_cache_bytes_by_rope_type(repo_id, expected):
+    assert rope_cache_bytes(_catalog_spec(repo_id), 2) == expected
+
+
+def test_rope_cache_in_served_dtype_on_every_rank():
+    spec = _catalog_spec("meta-llama/Llama-3.1-8B-Instruct")
+    ranks = rank_weights(spec, BF16, ParallelLayout(tp=2, pp=2), served_dtype_bytes=4)
+    assert {r.rope_cache_bytes for r in ranks} == {131_072 * 128 * 4}
+    assert weights_bytes(spec, BF16).rope_cache_bytes == 0  # not part of the checkpoint
