@@ -46,6 +46,7 @@ class EngineSettings(BaseModel):
     cuda_graph_bytes: int | None = Field(default=None, ge=0, description="override")
 
 
+@lru_cache(maxsize=64)
 def version_tuple(version: str) -> tuple[int, int]:
     """'0.19', 'v0.19.0' -> (0, 19)."""
     parts = version.lstrip("v").split(".")
@@ -301,6 +302,12 @@ def activation_features(
     return sampler, forward, mbt * routed * facts.hidden_size * act_bytes
 
 
+def activation_peak_bytes(features: tuple[int, int, int]) -> int:
+    """Profile-run activation peak from the (S, F, R) byte counts (see SAMPLER_COEF)."""
+    sampler, forward, moe = features
+    return int(SAMPLER_COEF * sampler + FORWARD_COEF * forward + MOE_ROUTED_COEF * moe)
+
+
 def activation_bytes(
     facts: ModelFacts,
     layers: range,
@@ -310,12 +317,12 @@ def activation_bytes(
     tp: int,
     act_bytes: int,
 ) -> tuple[int, str]:
-    """Profile-run activation peak of one worker, with its formula (see SAMPLER_COEF)."""
+    """Profile-run activation peak of one worker, with its formula filled in."""
     mbt = max_num_batched_tokens
     sampler, forward, moe = activation_features(
         facts, layers, last_stage, mbt, max_num_seqs, tp, act_bytes
     )
-    total = int(SAMPLER_COEF * sampler + FORWARD_COEF * forward + MOE_ROUTED_COEF * moe)
+    total = activation_peak_bytes((sampler, forward, moe))
     seqs = min(max_num_seqs, mbt) if last_stage else 0
     width = forward // (mbt * act_bytes) - facts.hidden_size
     routed = moe // (mbt * facts.hidden_size * act_bytes)

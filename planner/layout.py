@@ -111,6 +111,37 @@ def _head_errors(mixer: object, tp: int) -> list[str]:
     return errors
 
 
+_SPEC_CACHE: dict[tuple, tuple[ModelSpec, object]] = {}
+
+
+def _per_spec(spec: ModelSpec, key: tuple, compute):
+    """Per-spec facts cached by identity (a sweep checks dozens of layouts of one spec)."""
+    hit = _SPEC_CACHE.get((id(spec), *key))
+    if hit is not None and hit[0] is spec:
+        return hit[1]
+    if len(_SPEC_CACHE) > 1024:
+        _SPEC_CACHE.clear()
+    value = compute()
+    _SPEC_CACHE[(id(spec), *key)] = (spec, value)
+    return value
+
+
+def _spec_head_errors(spec: ModelSpec, tp: int) -> list[str]:
+    """Distinct head-count errors over all layers at this TP, in layer order."""
+
+    def compute() -> tuple[str, ...]:
+        messages = (m for layer in spec.layers for m in _head_errors(layer.mixer, tp))
+        return tuple(dict.fromkeys(messages))
+
+    return list(_per_spec(spec, ("heads", tp), compute))
+
+
+def _first_moe(spec: ModelSpec) -> MoeMlp | None:
+    """The first routed-expert MLP of the model (None for dense models)."""
+    return _per_spec(spec, ("moe",), lambda: next(
+        (layer.mlp for layer in spec.layers if isinstance(layer.mlp, MoeMlp)), None))
+
+
 def layout_errors(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout) -> list[str]:
     """Reasons this layout cannot run this model on this cluster (empty when it can)."""
     errors: list[str] = []
@@ -123,13 +154,8 @@ def layout_errors(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout)
         errors.append(
             f"Pipeline parallel size {layout.pp} exceeds the model's {spec.num_layers} layers."
         )
-    seen: set[str] = set()
-    for layer in spec.layers:
-        for message in _head_errors(layer.mixer, layout.tp):
-            if message not in seen:
-                seen.add(message)
-                errors.append(message)
-    moe = next((layer.mlp for layer in spec.layers if isinstance(layer.mlp, MoeMlp)), None)
+    errors += _spec_head_errors(spec, layout.tp)
+    moe = _first_moe(spec)
     if layout.ep and moe is None:
         errors.append("--enable-expert-parallel was set but the model has no routed experts.")
     if moe is not None and layout.ep and moe.num_experts % layout.ep_size:

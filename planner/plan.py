@@ -5,18 +5,23 @@ Term whose formula is filled in with the real numbers.
 """
 
 import math
+from dataclasses import dataclass
+from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from planner import quant
-from planner.attention import kv_bytes_per_token
+from planner.attention import cdiv, kv_bytes_per_token
 from planner.engine import (
     GRAPHS_SUBTRACTED_FROM,
     TOKENS_FROM_CONCURRENCY_FROM,
     EngineSettings,
+    ModelFacts,
     StageKv,
     act_elem_bytes,
     activation_bytes,
+    activation_features,
+    activation_peak_bytes,
     blocks_per_request,
     cuda_graph_bytes,
     default_batch_limits,
@@ -33,7 +38,7 @@ from planner.layout import ParallelLayout, layout_errors
 from planner.model_spec import ModelSpec
 from planner.params import count_params
 from planner.units import GIB
-from planner.weights import rank_weights
+from planner.weights import WeightTerms, rank_weights
 
 CEILING_SEARCH_TOKENS = 1 << 24
 """Upper end of the max_model_len search (16M tokens), like vLLM's estimate_max_model_len."""
@@ -90,21 +95,19 @@ class RankMemory(BaseModel):
     kv_bytes_per_token: int
 
 
-class Plan(BaseModel):
-    """The result: per-GPU memory, KV capacity, ceiling, verdict and the vllm serve command."""
+class PlanSummary(BaseModel):
+    """The headline figures of a plan: what plan_summary() computes for the sweep.
+
+    Plan extends it, so every field has the same name and meaning in both (tests check that
+    plan_summary() and plan() agree on every one).
+    """
 
     model_config = ConfigDict(frozen=True)
 
     model_name: str
     layout: ParallelLayout
-    engine: EngineSettings
-    gpu_name: str
     gpus_used: int
-    params_total: int
-    params_active: int
-    weights_bytes_total: int
     weights_bytes_per_gpu: int
-    kv_bytes_per_token: int
     kv_bytes_per_token_per_gpu: int
     activation_bytes_per_gpu: int
     non_torch_bytes_per_gpu: int
@@ -122,10 +125,21 @@ class Plan(BaseModel):
     verdict: str
     warnings: list[str]
     errors: list[str]
+    vllm_command: str
+
+
+class Plan(PlanSummary):
+    """The result: per-GPU memory, KV capacity, ceiling, verdict and the vllm serve command."""
+
+    engine: EngineSettings
+    gpu_name: str
+    params_total: int
+    params_active: int
+    weights_bytes_total: int
+    kv_bytes_per_token: int
     per_gpu: list[RankMemory]
     binding_rank: int
     terms: list[Term]
-    vllm_command: str
 
 
 def _gib(n_bytes: float) -> str:
@@ -190,6 +204,10 @@ def _ceiling(
 
     A length fits when each stage's summed per-layer need fits its smallest KV pool minus one
     block (vLLM holds one null block back) and the request's blocks fit the shared pool.
+    NOTE: past every sliding window's cap, need and blocks grow linearly in cdiv(L, block):
+    need = a x cdiv(L, B) + c. So the answer is first guessed in closed form (largest k with
+    a x k + c <= pool - one block, L = k x B) and confirmed with two exact checks (L fits,
+    L + 1 does not); only when the guess falls short of a cap does the binary search run.
     """
 
     def fits(length: int) -> bool:
@@ -201,6 +219,18 @@ def _ceiling(
                 return False
         return True
 
+    guess, linear_from = CEILING_SEARCH_TOKENS, 0
+    for stage, pool in stages:
+        line = _request_lines(stage, kv_bytes, tp, mbt)
+        linear_from = max(linear_from, line.linear_from)
+        for slope, intercept, room in (
+            (line.bytes_slope, line.bytes_intercept, pool - stage.bytes_per_block),
+            (line.blocks_slope, line.blocks_intercept, num_blocks),
+        ):
+            if slope > 0:
+                guess = min(guess, max(0, (room - intercept) // slope) * stage.block_tokens)
+    if linear_from <= guess < CEILING_SEARCH_TOKENS:
+        return guess  # exact: k = cdiv(guess, B) is the largest k both lines allow
     lo, hi = 0, CEILING_SEARCH_TOKENS
     if fits(hi):
         return hi
@@ -213,12 +243,59 @@ def _ceiling(
     return lo
 
 
+class _RequestLines(NamedTuple):
+    """One request's bytes and blocks as lines in k = cdiv(L, block), from L >= linear_from."""
+
+    bytes_slope: int
+    bytes_intercept: int
+    blocks_slope: int
+    blocks_intercept: int
+    linear_from: int
+
+
+_LINES: dict[tuple, tuple[StageKv, _RequestLines]] = {}
+
+
+def _request_lines(stage: StageKv, kv_bytes: int, tp: int, mbt: int) -> _RequestLines:
+    """The lines of one stage, cached per stage layout (stage layouts are cached objects).
+
+    Sliding-window needs stop growing at window - 1 + max_num_batched_tokens, so both costs
+    are exactly linear from the smallest k where they meet their far-away line (binary
+    search once per stage; full attention and MLA are linear from k = 0).
+    """
+    key = (id(stage), kv_bytes, tp, mbt)
+    hit = _LINES.get(key)
+    if hit is not None and hit[0] is stage:
+        return hit[1]
+    block, far = stage.block_tokens, CEILING_SEARCH_TOKENS // stage.block_tokens
+
+    def costs(k: int) -> tuple[int, int]:
+        return (request_bytes(stage, k * block, kv_bytes, tp, mbt),
+                blocks_per_request(stage, k * block, mbt))
+
+    (b_far, n_far), (b_next, n_next) = costs(far), costs(far + 1)
+    b_slope, n_slope = b_next - b_far, n_next - n_far
+    b_icpt, n_icpt = b_far - b_slope * far, n_far - n_slope * far
+    lo, hi = 0, far
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if costs(mid) == (b_slope * mid + b_icpt, n_slope * mid + n_icpt):
+            hi = mid
+        else:
+            lo = mid + 1
+    lines = _RequestLines(b_slope, b_icpt, n_slope, n_icpt, lo * block)
+    if len(_LINES) > 4096:
+        _LINES.clear()
+    _LINES[key] = (stage, lines)
+    return lines
+
+
 _CACHE: dict[tuple, tuple[ModelSpec, object]] = {}
 
 
 def _param_totals(spec: ModelSpec) -> tuple[int, int]:
     """(total, active) parameters, computed once per spec."""
-    params = count_params(spec)
+    params = _cached(spec, ("param_breakdown",), lambda: count_params(spec))
     return params.total, params.active
 
 
@@ -235,87 +312,185 @@ def _cached(spec: ModelSpec, key: tuple, compute):
     return value
 
 
-def plan(request: PlanRequest) -> Plan:
-    """Plan one model on one cluster with one layout and vLLM settings."""
-    spec, cluster, layout, s = request.model, request.cluster, request.layout, request.engine
-    facts = model_facts(spec)
-    errors = list(_cached(spec, ("layout", layout, cluster.gpu_count),
-                          lambda: layout_errors(spec, cluster, layout)))
-    warnings: list[str] = []
-    node0 = cluster.nodes[0]
+@dataclass(frozen=True)
+class _Setup:
+    """Everything both plan paths derive from a request before looking at any GPU."""
+
+    spec: ModelSpec
+    cluster: ClusterSpec
+    layout: ParallelLayout
+    s: EngineSettings
+    r: "_Resolved"
+    weights: tuple[WeightTerms, ...]
+    weight_totals: tuple[int, ...]
+    stages: tuple[tuple[range, StageKv | None], ...]
+
+
+class _Resolved(NamedTuple):
+    """The layout-independent part of a setup: one per (model, cluster, settings)."""
+
+    gpu_name: str
+    unified_memory: bool
+    max_model_len: int
+    mbt: int
+    seqs: int
+    kv_b: int
+    act_b: int
+    subtract_graphs: bool
+    old_graphs: bool
+    scheme_key: str
+    scheme: quant.QuantScheme
+    facts: ModelFacts
+
+
+_RESOLVED: dict[tuple[int, int, int], tuple[tuple, _Resolved]] = {}
+
+
+def _resolve(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolved:
+    """The settings vLLM derives for this model, cluster and flags (cached by identity: a
+    sweep plans every layout with the same three objects)."""
+    key = (id(spec), id(cluster), id(s))
+    hit = _RESOLVED.get(key)
+    if hit is not None and hit[0][0] is spec and hit[0][1] is cluster and hit[0][2] is s:
+        return hit[1]
     gpu = min((n.gpu for n in cluster.nodes), key=lambda g: g.memory_total_bytes)
     max_model_len = s.max_model_len or spec.max_position_embeddings
     default_mbt, default_seqs = default_batch_limits(
         gpu.memory_total_bytes, gpu.name, max_model_len
     )
     seqs = s.max_num_seqs or default_seqs
-    mbt = s.max_num_batched_tokens or min(default_mbt, seqs * max_model_len)
     bf16 = gpu.weight_format_support("bf16") == "native"
-    kv_b = kv_elem_bytes(s, spec.torch_dtype, bf16)
-    act_b = act_elem_bytes(s, spec.torch_dtype, bf16)
     version = version_tuple(s.vllm_version)
-    subtract_graphs = version >= GRAPHS_SUBTRACTED_FROM and not s.enforce_eager
     scheme = _weight_scheme(spec, s, served_dtype(s, spec.torch_dtype, bf16))
-    weights = _cached(
-        spec, ("weights", scheme.key, layout, act_b),
-        lambda: rank_weights(spec, scheme, layout, served_dtype_bytes=act_b),
+    resolved = _Resolved(
+        gpu_name=gpu.name, unified_memory=gpu.unified_memory, max_model_len=max_model_len,
+        mbt=s.max_num_batched_tokens or min(default_mbt, seqs * max_model_len), seqs=seqs,
+        kv_b=kv_elem_bytes(s, spec.torch_dtype, bf16),
+        act_b=act_elem_bytes(s, spec.torch_dtype, bf16),
+        subtract_graphs=version >= GRAPHS_SUBTRACTED_FROM and not s.enforce_eager,
+        old_graphs=version < GRAPHS_SUBTRACTED_FROM and not s.enforce_eager,
+        scheme_key=scheme.key, scheme=scheme, facts=model_facts(spec),
     )
-    stages = stage_layouts(facts, layout, s.block_size, kv_b)
-    params_total, params_active = _cached(spec, ("params",), lambda: _param_totals(spec))
+    if len(_RESOLVED) > 256:
+        _RESOLVED.clear()
+    _RESOLVED[key] = ((spec, cluster, s), resolved)
+    return resolved
 
-    stage_act: dict[int, int] = {}
-    ranks: list[RankMemory] = []
-    gpus = min(layout.gpus, cluster.gpu_count)
-    for rank in range(gpus):
-        pp_stage, tp_rank = divmod(rank % (layout.tp * layout.pp), layout.tp)
-        node_index, gpu_index = divmod(rank, node0.gpus_per_node)
-        node = cluster.nodes[min(node_index, len(cluster.nodes) - 1)]
+
+def _setup(request: PlanRequest) -> _Setup:
+    """Resolve the settings vLLM would derive and fetch the per-model prepared facts."""
+    spec, cluster, layout, s = request.model, request.cluster, request.layout, request.engine
+    r = _resolve(spec, cluster, s)
+
+    def per_rank() -> tuple[tuple[WeightTerms, ...], tuple[int, ...]]:
+        params = _cached(spec, ("param_breakdown",), lambda: count_params(spec))
+        terms = rank_weights(spec, r.scheme, layout, params, served_dtype_bytes=r.act_b)
+        return terms, tuple(w.total_bytes for w in terms)
+
+    weights, totals = _cached(spec, ("weights", r.scheme_key, layout, r.act_b), per_rank)
+    return _Setup(spec=spec, cluster=cluster, layout=layout, s=s, r=r, weights=weights,
+                  weight_totals=totals,
+                  stages=stage_layouts(r.facts, layout, s.block_size, r.kv_b))
+
+
+def _memory(st: _Setup, pp_stage: int, weights: int, total: int) -> tuple[int, ...]:
+    """(budget, activation, non-torch, graphs, KV pool, blocks) of one worker of a stage."""
+    s, layout = st.s, st.layout
+    budget = math.ceil(total * s.gpu_memory_utilization)
+    rng, stage = st.stages[pp_stage]
+    if s.kv_cache_memory_bytes:
+        act = nt = graphs = 0
+        kv = s.kv_cache_memory_bytes
+    else:
+        act = s.activation_bytes if s.activation_bytes is not None else activation_peak_bytes(
+            activation_features(st.r.facts, rng, pp_stage == layout.pp - 1, st.r.mbt, st.r.seqs,
+                                layout.tp, st.r.act_b)
+        )
+        nt = s.non_torch_bytes if s.non_torch_bytes is not None else non_torch_bytes(layout)
+        graphs = 0 if s.enforce_eager else (
+            s.cuda_graph_bytes if s.cuda_graph_bytes is not None else cuda_graph_bytes(len(rng))
+        )
+        kv = budget - weights - act - nt - (graphs if st.r.subtract_graphs else 0)
+    blocks = max(0, kv) // stage.bytes_per_block if stage else 0
+    return budget, act, nt, graphs, kv, blocks
+
+
+def _rank_position(st: _Setup, rank: int) -> tuple[int, int, int, int]:
+    """(pp_stage, tp_rank, node index, GPU index on the node) of a global rank."""
+    pp_stage, tp_rank = divmod(rank % (st.layout.tp * st.layout.pp), st.layout.tp)
+    node_index, gpu_index = divmod(rank, st.cluster.nodes[0].gpus_per_node)
+    return pp_stage, tp_rank, node_index, gpu_index
+
+
+def _node(st: _Setup, node_index: int):
+    return st.cluster.nodes[min(node_index, len(st.cluster.nodes) - 1)]
+
+
+def _busy_errors(st: _Setup) -> list[str]:
+    """vLLM's start-up refusal for each GPU whose free memory is below the budget."""
+    if st.s.kv_cache_memory_bytes or not any(n.memory_used_bytes for n in st.cluster.nodes):
+        return []
+    errors: list[str] = []
+    for rank in range(min(st.layout.gpus, st.cluster.gpu_count)):
+        _, _, node_index, gpu_index = _rank_position(st, rank)
+        node = _node(st, node_index)
         total = node.gpu.memory_total_bytes
         used = node.memory_used_bytes[gpu_index] if node.memory_used_bytes else 0
-        budget = math.ceil(total * s.gpu_memory_utilization)
-        rng, stage = stages[pp_stage]
-        w = weights[pp_stage * layout.tp + tp_rank].total_bytes
-        if s.kv_cache_memory_bytes:
-            act = nt = graphs = 0
-            kv = s.kv_cache_memory_bytes
-        else:
-            last = pp_stage == layout.pp - 1
-            if pp_stage not in stage_act:
-                stage_act[pp_stage] = activation_bytes(
-                    facts, rng, last, mbt, seqs, layout.tp, act_b
-                )[0]
-            act = s.activation_bytes if s.activation_bytes is not None else stage_act[pp_stage]
-            nt = s.non_torch_bytes if s.non_torch_bytes is not None else non_torch_bytes(layout)
-            graphs = 0 if s.enforce_eager else (
-                s.cuda_graph_bytes if s.cuda_graph_bytes is not None else cuda_graph_bytes(len(rng))
-            )
-            kv = budget - w - act - nt - (graphs if subtract_graphs else 0)
-        blocks = max(0, kv) // stage.bytes_per_block if stage else 0
-        ranks.append(RankMemory.model_construct(
-            rank=rank, node=node_index, gpu_index=gpu_index, tp_rank=tp_rank, pp_stage=pp_stage,
-            layers=(rng.start, rng.stop), total_bytes=total, used_by_others_bytes=used,
-            budget_bytes=budget, weights_bytes=w, activation_bytes=act, non_torch_bytes=nt,
-            cuda_graph_bytes=graphs, kv_cache_bytes=kv, free_bytes=max(0, total - budget - used),
-            num_blocks=blocks, kv_bytes_per_token=stage.kv_bytes_per_token if stage else 0,
-        ))
-        if total - used < budget and not s.kv_cache_memory_bytes:
-            msg = (
-                f"Free memory on device cuda:{gpu_index} ({_gib(total - used)}/{_gib(total)}) on "
-                f"startup is less than desired GPU memory utilization "
-                f"({s.gpu_memory_utilization:g}, {_gib(budget)}). Decrease GPU memory "
-                "utilization or reduce GPU memory used by other processes."
-            )
-            if msg not in errors:
-                errors.append(msg)
-    binding = min(ranks, key=lambda r: (r.num_blocks, r.kv_cache_bytes))
-    num_blocks = binding.num_blocks
-    bind_stage = stages[binding.pp_stage][1]
-    kv_stages = [st for _, st in stages if st is not None]
+        budget = math.ceil(total * st.s.gpu_memory_utilization)
+        msg = (
+            f"Free memory on device cuda:{gpu_index} ({_gib(total - used)}/{_gib(total)}) on "
+            f"startup is less than desired GPU memory utilization "
+            f"({st.s.gpu_memory_utilization:g}, {_gib(budget)}). Decrease GPU memory "
+            "utilization or reduce GPU memory used by other processes."
+        )
+        if total - used < budget and msg not in errors:
+            errors.append(msg)
+    return errors
 
-    # concurrency and tokens
-    per_request = max(blocks_per_request(st, max_model_len, mbt) for st in kv_stages)
+
+class _Binding(NamedTuple):
+    """The worker with the fewest blocks, whose figures the plan reports."""
+
+    pp_stage: int
+    weights: int
+    total: int
+    budget: int
+    activation: int
+    non_torch: int
+    graphs: int
+    kv: int
+    blocks: int
+
+
+class _Outcome(NamedTuple):
+    """Capacity, ceiling, verdict: what both plan paths report beyond the binding worker."""
+
+    per_request: int
+    concurrency: float
+    tokens: int
+    tokens_formula: str
+    ceiling: int
+    errors: list[str]
+    warnings: list[str]
+    verdict: str
+
+
+def _outcome(
+    st: _Setup, bind: _Binding, pools: dict[int, int], overweight: bool, errors: list[str]
+) -> _Outcome:
+    """Concurrency, tokens, ceiling and the verdict in vLLM's words, from the binding worker."""
+    s, layout, max_model_len, mbt = st.s, st.layout, st.r.max_model_len, st.r.mbt
+    num_blocks = bind.blocks
+    bind_stage = st.stages[bind.pp_stage][1]
+    kv_stages = [stage for _, stage in st.stages if stage is not None]
+    per_request = max(
+        line.blocks_slope * cdiv(max_model_len, stage.block_tokens) + line.blocks_intercept
+        if max_model_len >= (line := _request_lines(stage, st.r.kv_b, layout.tp, mbt)).linear_from
+        else blocks_per_request(stage, max_model_len, mbt)
+        for stage in kv_stages
+    )
     concurrency = num_blocks / per_request if per_request else 0.0
-    if version >= TOKENS_FROM_CONCURRENCY_FROM:
+    if version_tuple(s.vllm_version) >= TOKENS_FROM_CONCURRENCY_FROM:
         tokens = int(concurrency * max_model_len)
         tokens_formula = f"int({concurrency:.2f} x {max_model_len:,}) = {tokens:,} tokens"
     else:
@@ -324,104 +499,187 @@ def plan(request: PlanRequest) -> Plan:
             f"{num_blocks:,} blocks // {bind_stage.num_groups} groups x "
             f"{bind_stage.block_tokens} tokens = {tokens:,} tokens"
         )
-    pools = {}
-    for r in ranks:
-        st = stages[r.pp_stage][1]
-        if st is not None:
-            pools[r.pp_stage] = min(pools.get(r.pp_stage, r.kv_cache_bytes), r.kv_cache_bytes)
-    ceiling_stages = [(stages[p][1], pool) for p, pool in pools.items()]
-    ceiling = _ceiling(ceiling_stages, kv_b, layout.tp, mbt, num_blocks) if num_blocks else 0
+    ceiling_stages = [(st.stages[p][1], pool) for p, pool in pools.items()]
+    ceiling = _ceiling(ceiling_stages, st.r.kv_b, layout.tp, mbt, num_blocks) if num_blocks else 0
 
-    # verdict, in vLLM's words
-    weights_total = sum(w.total_bytes for w in weights[: layout.tp * layout.pp])
-    if any(r.weights_bytes > r.budget_bytes for r in ranks):
+    if overweight:
         errors.append(
-            f"The weights alone ({_gib(binding.weights_bytes)} per GPU) do not fit the budget "
-            f"({_gib(binding.budget_bytes)} = {s.gpu_memory_utilization:g} x "
-            f"{_gib(binding.total_bytes)}); vLLM runs out of memory while loading the model."
+            f"The weights alone ({_gib(bind.weights)} per GPU) do not fit the budget "
+            f"({_gib(bind.budget)} = {s.gpu_memory_utilization:g} x "
+            f"{_gib(bind.total)}); vLLM runs out of memory while loading the model."
         )
-    elif binding.kv_cache_bytes <= 0:
+    elif bind.kv <= 0:
         errors.append(
             "No available memory for the cache blocks. Try increasing `gpu_memory_utilization` "
             "when initializing the engine."
         )
-    else:
-        need = max(request_bytes(st, max_model_len, kv_b, layout.tp, mbt) for st in kv_stages)
-        if ceiling < max_model_len:
-            estimate = f" Based on the available memory, the estimated maximum model length is " \
-                f"{ceiling}." if ceiling else ""
-            errors.append(
-                f"To serve at least one request with the model's max seq len ({max_model_len}), "
-                f"({_gib(need)} KV cache is needed, which is larger than the available KV cache "
-                f"memory ({_gib(binding.kv_cache_bytes)}).{estimate} Try increasing "
-                "`gpu_memory_utilization` or decreasing `max_model_len` when initializing the "
-                "engine."
-            )
-    native = spec.max_position_embeddings
+    elif ceiling < max_model_len:
+        need = max(request_bytes(stage, max_model_len, st.r.kv_b, layout.tp, mbt)
+                   for stage in kv_stages)
+        estimate = f" Based on the available memory, the estimated maximum model length is " \
+            f"{ceiling}." if ceiling else ""
+        errors.append(
+            f"To serve at least one request with the model's max seq len ({max_model_len}), "
+            f"({_gib(need)} KV cache is needed, which is larger than the available KV cache "
+            f"memory ({_gib(bind.kv)}).{estimate} Try increasing "
+            "`gpu_memory_utilization` or decreasing `max_model_len` when initializing the "
+            "engine."
+        )
+    warnings: list[str] = []
+    native = st.spec.max_position_embeddings
     if max_model_len > native:
         warnings.append(
             f"max_model_len {max_model_len:,} exceeds the model's max_position_embeddings "
             f"{native:,}; vLLM refuses it unless VLLM_ALLOW_LONG_MAX_MODEL_LEN=1 (or rope scaling)."
         )
-    if version < GRAPHS_SUBTRACTED_FROM and not s.enforce_eager:
+    if st.r.old_graphs:
         warnings.append(
             f"vLLM {s.vllm_version} does not subtract CUDA graph memory "
-            f"(~{_gib(binding.cuda_graph_bytes)} per GPU) from the KV budget; it is taken "
+            f"(~{_gib(bind.graphs)} per GPU) from the KV budget; it is taken "
             "after the KV cache is allocated, from the memory left outside the utilization."
         )
-    if gpu.unified_memory:
+    if st.r.unified_memory:
         warnings.append(
-            f"{gpu.name} has unified memory: vLLM takes free memory from host RAM "
+            f"{st.r.gpu_name} has unified memory: vLLM takes free memory from host RAM "
             "(psutil available), so other processes on the host shrink the budget."
         )
-    fits = not errors
-    if fits:
+    if not errors:
         verdict = (
             f"Fits: {num_blocks:,} blocks = {tokens:,} KV tokens per replica, "
             f"{concurrency:.2f} concurrent requests at {max_model_len:,} tokens; "
             f"one request can reach {ceiling:,} tokens."
         )
     else:
-        verdict = "Does not fit: " + errors[-1] if errors else "Does not fit."
+        verdict = "Does not fit: " + errors[-1]
+    return _Outcome(per_request, concurrency, tokens, tokens_formula, ceiling, errors, warnings,
+                    verdict)
 
+
+def _layout_errors(st: _Setup) -> list[str]:
+    spec, cluster, layout = st.spec, st.cluster, st.layout
+    return list(_cached(spec, ("layout", layout, cluster.gpu_count),
+                        lambda: layout_errors(spec, cluster, layout)))
+
+
+def plan(request: PlanRequest) -> Plan:
+    """Plan one model on one cluster with one layout and vLLM settings."""
+    st = _setup(request)
+    spec, layout, s = st.spec, st.layout, st.s
+    errors = _layout_errors(st)
+    memo: dict[tuple[int, int, int], tuple[int, ...]] = {}
+    ranks: list[RankMemory] = []
+    for rank in range(min(layout.gpus, st.cluster.gpu_count)):
+        pp_stage, tp_rank, node_index, gpu_index = _rank_position(st, rank)
+        node = _node(st, node_index)
+        total = node.gpu.memory_total_bytes
+        used = node.memory_used_bytes[gpu_index] if node.memory_used_bytes else 0
+        w = st.weight_totals[pp_stage * layout.tp + tp_rank]
+        key = (pp_stage, w, total)
+        if key not in memo:
+            memo[key] = _memory(st, pp_stage, w, total)
+        budget, act, nt, graphs, kv, blocks = memo[key]
+        rng, stage = st.stages[pp_stage]
+        ranks.append(RankMemory.model_construct(
+            rank=rank, node=node_index, gpu_index=gpu_index, tp_rank=tp_rank, pp_stage=pp_stage,
+            layers=(rng.start, rng.stop), total_bytes=total, used_by_others_bytes=used,
+            budget_bytes=budget, weights_bytes=w, activation_bytes=act, non_torch_bytes=nt,
+            cuda_graph_bytes=graphs, kv_cache_bytes=kv, free_bytes=max(0, total - budget - used),
+            num_blocks=blocks, kv_bytes_per_token=stage.kv_bytes_per_token if stage else 0,
+        ))
+    candidates = [_Binding(r.pp_stage, r.weights_bytes, r.total_bytes, r.budget_bytes,
+                           r.activation_bytes, r.non_torch_bytes, r.cuda_graph_bytes,
+                           r.kv_cache_bytes, r.num_blocks) for r in ranks]
+    index, out, fields = _conclude(st, candidates, errors)
+    binding = ranks[index]
+    params_total, params_active = _cached(spec, ("params",), lambda: _param_totals(spec))
     terms = _terms(
-        spec, layout, s, binding, bind_stage, kv_b, act_b, mbt, seqs, num_blocks, per_request,
-        concurrency, tokens_formula, tokens, ceiling, max_model_len, subtract_graphs, facts,
-        stages,
+        spec, layout, s, binding, st.stages[binding.pp_stage][1], st.r.kv_b, st.r.act_b, st.r.mbt,
+        st.r.seqs, binding.num_blocks, out.per_request, out.concurrency, out.tokens_formula,
+        out.tokens, out.ceiling, st.r.max_model_len, st.r.subtract_graphs, st.r.facts, st.stages,
     )
+    kv_b = st.r.kv_b
     return Plan.model_construct(
-        model_name=spec.name or spec.model_type,
-        layout=layout,
+        **fields,
         engine=s,
-        gpu_name=gpu.name,
-        gpus_used=layout.gpus,
+        gpu_name=st.r.gpu_name,
         params_total=params_total,
         params_active=params_active,
-        weights_bytes_total=weights_total,
-        weights_bytes_per_gpu=max(r.weights_bytes for r in ranks),
+        weights_bytes_total=sum(st.weight_totals[: layout.tp * layout.pp]),
         kv_bytes_per_token=_cached(spec, ("kv", kv_b), lambda: kv_bytes_per_token(spec, kv_b)),
-        kv_bytes_per_token_per_gpu=binding.kv_bytes_per_token,
-        activation_bytes_per_gpu=binding.activation_bytes,
-        non_torch_bytes_per_gpu=binding.non_torch_bytes,
-        cuda_graph_bytes_per_gpu=binding.cuda_graph_bytes,
-        kv_cache_bytes_per_gpu=binding.kv_cache_bytes,
-        num_gpu_blocks=num_blocks,
-        block_size=bind_stage.block_tokens if bind_stage else s.block_size,
-        kv_cache_tokens=tokens,
-        max_concurrency=concurrency,
-        max_context_tokens=ceiling,
-        max_model_len=max_model_len,
-        max_num_batched_tokens=mbt,
-        max_num_seqs=seqs,
-        fits=fits,
-        verdict=verdict,
-        warnings=warnings,
-        errors=errors,
         per_gpu=ranks,
         binding_rank=binding.rank,
         terms=terms,
-        vllm_command=_vllm_command(spec, layout, s, max_model_len, mbt, seqs),
     )
+
+
+def _conclude(
+    st: _Setup, candidates: list[_Binding], errors: list[str]
+) -> tuple[int, _Outcome, dict]:
+    """From the sized workers (in rank order): the binding one (fewest blocks, first on a tie),
+    the outcome, and every PlanSummary field, shared by plan() and plan_summary()."""
+    errors += [e for e in _busy_errors(st) if e not in errors]
+    index = min(range(len(candidates)), key=lambda i: (candidates[i].blocks, candidates[i].kv))
+    bind = candidates[index]
+    pools: dict[int, int] = {}
+    for c in candidates:
+        if st.stages[c.pp_stage][1] is not None:
+            pools[c.pp_stage] = min(pools.get(c.pp_stage, c.kv), c.kv)
+    overweight = any(c.weights > c.budget for c in candidates)
+    out = _outcome(st, bind, pools, overweight, errors)
+    stage = st.stages[bind.pp_stage][1]
+    fields = {
+        "model_name": st.spec.name or st.spec.model_type,
+        "layout": st.layout,
+        "gpus_used": st.layout.gpus,
+        "weights_bytes_per_gpu": max(c.weights for c in candidates),
+        "kv_bytes_per_token_per_gpu": stage.kv_bytes_per_token if stage else 0,
+        "activation_bytes_per_gpu": bind.activation,
+        "non_torch_bytes_per_gpu": bind.non_torch,
+        "cuda_graph_bytes_per_gpu": bind.graphs,
+        "kv_cache_bytes_per_gpu": bind.kv,
+        "num_gpu_blocks": bind.blocks,
+        "block_size": stage.block_tokens if stage else st.s.block_size,
+        "kv_cache_tokens": out.tokens,
+        "max_concurrency": out.concurrency,
+        "max_context_tokens": out.ceiling,
+        "max_model_len": st.r.max_model_len,
+        "max_num_batched_tokens": st.r.mbt,
+        "max_num_seqs": st.r.seqs,
+        "fits": not out.errors,
+        "verdict": out.verdict,
+        "warnings": out.warnings,
+        "errors": out.errors,
+        "vllm_command": _vllm_command(st.spec, st.layout, st.s, st.r.max_model_len, st.r.mbt,
+                                      st.r.seqs),
+    }
+    return index, out, fields
+
+
+def plan_summary(request: PlanRequest, *, validated: bool = False) -> PlanSummary:
+    """The figures of plan(request) the sweep needs, for one worker per distinct PP stage.
+
+    Workers of one stage differ only in their weights (EP splits experts unevenly: 60 over 8
+    ranks -> 8 or 7 each) and, on mixed clusters, in their GPU's total; each distinct pair is
+    sized once. `validated=True` skips layout_errors (the caller already filtered layouts).
+    """
+    st = _setup(request)
+    layout = st.layout
+    errors = [] if validated else _layout_errors(st)
+    gpus = min(layout.gpus, st.cluster.gpu_count)
+    positions = min(gpus, layout.tp * layout.pp)  # (stage, TP rank) slots that have a GPU
+    totals = {n.gpu.memory_total_bytes for n in st.cluster.nodes}
+    candidates: list[_Binding] = []
+    for pp_stage in range(cdiv(positions, layout.tp)):
+        first = pp_stage * layout.tp
+        stage_weights = dict.fromkeys(st.weight_totals[first:min(first + layout.tp, positions)])
+        stage_totals = totals if len(totals) == 1 else sorted({
+            _node(st, _rank_position(st, r)[2]).gpu.memory_total_bytes
+            for r in range(gpus) if _rank_position(st, r)[0] == pp_stage
+        })
+        for total in stage_totals:
+            for w in stage_weights:
+                candidates.append(_Binding(pp_stage, w, total, *_memory(st, pp_stage, w, total)))
+    return PlanSummary.model_construct(**_conclude(st, candidates, errors)[2])
 
 
 def _term(key: str, label: str, value: float, unit: str, formula: str, note: str = "") -> Term:

@@ -1,8 +1,10 @@
 """Sweep: every valid quantization x (TP, PP, EP) x KV dtype for one model on one cluster, ranked.
 
-Each combination is one `plan()`; the sweep only enumerates, filters with the same validity
-rules vLLM applies (planner.layout.layout_errors, the GPU's format support) and ranks:
-fits first, then the longest context ceiling, then the highest concurrency, then fewer GPUs.
+Each combination is one `plan_summary()` (the figures of `plan()` without per-GPU objects or
+formula strings; layouts are validated once here, not per plan); the sweep only enumerates,
+filters with the same validity rules vLLM applies (planner.layout.layout_errors, the GPU's
+format support) and ranks: fits first, then the longest context ceiling, then the highest
+concurrency, then fewer GPUs.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from planner.engine import EngineSettings
 from planner.hardware import ClusterSpec, GpuFormat
 from planner.layout import ParallelLayout, layout_errors
 from planner.model_spec import ModelSpec
-from planner.plan import Plan, PlanRequest, plan
+from planner.plan import Plan, PlanRequest, PlanSummary, plan_summary
 from planner.quant import QuantScheme, checkpoint_scheme, scheme
 
 KV_DTYPES: tuple[str, ...] = ("auto", "fp8")
@@ -69,11 +71,12 @@ def quant_candidates(spec: ModelSpec, cluster: ClusterSpec) -> tuple[str, ...]:
 def layout_candidates(spec: ModelSpec, cluster: ClusterSpec) -> tuple[ParallelLayout, ...]:
     """Every (TP, PP) with TP x PP <= GPUs, EP on and off for MoE (TP > 1), that vLLM accepts."""
     # EP over a single rank (TP=1) is the same layout as no EP, so it is not listed twice.
+    moe = spec.is_moe
     candidates = (
         ParallelLayout(tp=tp, pp=pp, ep=ep)
         for tp in range(1, cluster.gpu_count + 1)
         for pp in range(1, cluster.gpu_count // tp + 1)
-        for ep in ((False, True) if spec.is_moe and tp > 1 else (False,))
+        for ep in ((False, True) if moe and tp > 1 else (False,))
     )
     return tuple(c for c in candidates if not layout_errors(spec, cluster, c))
 
@@ -121,9 +124,9 @@ def rank_key(row: SweepRow) -> tuple:
     return (not row.fits, -row.max_context_tokens, -row.max_concurrency, row.gpus_used)
 
 
-def sweep_row(result: Plan, quant_key: str, kv_cache_dtype: str) -> SweepRow:
-    """The headline figures of one plan."""
-    return SweepRow(
+def sweep_row(result: Plan | PlanSummary, quant_key: str, kv_cache_dtype: str) -> SweepRow:
+    """The headline figures of one plan (full or summary: the fields are the same)."""
+    return SweepRow.model_construct(
         quant_key=quant_key,
         quant_label=scheme(quant_key).label,
         layout=result.layout,
@@ -175,9 +178,9 @@ def sweep(
         for kv in kvs:
             settings = engine.model_copy(update={"kv_cache_dtype": kv, **_quant_settings(key, own)})
             for layout in valid:
-                result = plan(PlanRequest(model=model, cluster=cluster, layout=layout,
-                                          engine=settings))
-                rows.append(sweep_row(result, key, kv))
+                request = PlanRequest.model_construct(model=model, cluster=cluster,
+                                                      layout=layout, engine=settings)
+                rows.append(sweep_row(plan_summary(request, validated=True), key, kv))
     return SweepResult(
         model_name=model.name or model.model_type,
         cluster_source=cluster.source,

@@ -95,24 +95,25 @@ def rank_weights(
     stages = pp_layer_split(spec.num_layers, layout.pp)
     elem = served_dtype_bytes or TORCH_DTYPE_BYTES[spec.torch_dtype]
     rope = rope_cache_bytes(spec, elem)
-    return tuple(
-        _terms(
-            spec,
-            scheme,
-            params,
-            _Shard(
-                layers=layers,
-                tp=layout.tp,
-                ep_size=layout.tp * layout.dp if layout.ep else 1,
-                ep_rank=tp_rank,
-                first_stage=stage == 0,
-                last_stage=stage == layout.pp - 1,
-                pad_vocab=True,
-            ),
-        ).model_copy(update={"rope_cache_bytes": rope})
-        for stage, layers in enumerate(stages)
-        for tp_rank in range(layout.tp)
-    )
+    ep_size = layout.tp * layout.dp if layout.ep else 1
+    # TP ranks of one stage hold the same bytes, except that EP gives the first
+    # num_experts % ep_size ranks one more expert: each distinct case is computed once.
+    remainders = sorted({lp.routed_experts // lp.expert_size % ep_size
+                         for lp in params.layers if lp.expert_size})
+    memo: dict[tuple, WeightTerms] = {}
+    out = []
+    for stage, layers in enumerate(stages):
+        for tp_rank in range(layout.tp):
+            key = (stage, tuple(tp_rank < r for r in remainders))
+            if key not in memo:
+                shard = _Shard(
+                    layers=layers, tp=layout.tp, ep_size=ep_size, ep_rank=tp_rank,
+                    first_stage=stage == 0, last_stage=stage == layout.pp - 1, pad_vocab=True,
+                )
+                terms = _terms(spec, scheme, params, shard)
+                memo[key] = terms.model_copy(update={"rope_cache_bytes": rope})
+            out.append(memo[key])
+    return tuple(out)
 
 
 LOCAL_ROPE_MODEL_TYPES = ("gemma3", "gemma3_text")
