@@ -8,6 +8,7 @@ experts on the tp x dp ranks instead of slicing every expert by TP.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,7 @@ from planner.model_spec import (
     ModelSpec,
     MoeMlp,
 )
+from planner.quant import QuantScheme, parse_exclusions
 
 if TYPE_CHECKING:  # planner.hardware is only needed for the type of `cluster`
     from planner.hardware import ClusterSpec
@@ -142,8 +144,120 @@ def _first_moe(spec: ModelSpec) -> MoeMlp | None:
         (layer.mlp for layer in spec.layers if isinstance(layer.mlp, MoeMlp)), None))
 
 
-def layout_errors(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout) -> list[str]:
-    """Reasons this layout cannot run this model on this cluster (empty when it can)."""
+def group_size(scheme: QuantScheme | None) -> int | None:
+    """The GPTQ/AWQ quantization group of a scheme ('w4a16-gptq-g128' -> 128); None when the
+    format has no input-wise groups (float, fp8, per-channel 'gchannel', ...)."""
+    if scheme is None or scheme.family not in ("gptq", "awq"):
+        return None
+    match = re.search(r"-g(\d+)$", scheme.key)
+    return int(match.group(1)) if match else None
+
+
+def _quantized(spec: ModelSpec, scheme: QuantScheme, component: str) -> bool:
+    """Whether this component is stored in the scheme (not left in 16-bit by it or by the
+    checkpoint's exclusion list, when the scheme is the checkpoint's own)."""
+    if scheme.bits_for(component) >= 16:
+        return False
+    own = spec.quant is not None and spec.quant.scheme == scheme.key
+    return not (own and parse_exclusions(spec.quant.excluded_modules).excluded(None, component))
+
+
+def _row_parallel_inputs(spec: ModelSpec, tp: int) -> list[tuple[str, str, int]]:
+    """(component, layer name, input size per TP rank) of every dense row-parallel layer:
+    o_proj (heads x head_dim / tp), down_proj (intermediate / tp), shared-expert down_proj."""
+    inputs: dict[tuple[str, str, int], None] = {}
+    for layer in spec.layers:
+        mixer, mlp = layer.mixer, layer.mlp
+        if isinstance(mixer, AttentionMixer):
+            inputs[("attention", "o_proj", mixer.num_heads * mixer.v_head_dim // tp)] = None
+        if isinstance(mixer, MlaMixer):
+            inputs[("attention", "o_proj", mixer.num_heads * mixer.v_head_dim // tp)] = None
+        if mlp is not None and mlp.kind == "dense":
+            inputs[("dense_mlp", "down_proj", mlp.intermediate_size // tp)] = None
+        if isinstance(mlp, MoeMlp) and mlp.num_shared_experts:
+            width = mlp.num_shared_experts * mlp.shared_intermediate_size // tp
+            inputs[("shared_experts", "shared_expert.down_proj", width)] = None
+    return list(inputs)
+
+
+def quant_alignment_errors(
+    spec: ModelSpec, layout: ParallelLayout, scheme: QuantScheme | None
+) -> list[str]:
+    """GPTQ/AWQ layers whose per-rank input is not a whole number of quantization groups.
+
+    NOTE: vLLM GPTQ/AWQ (Marlin) linear methods, create_weights: a row-parallel layer's
+    input_size_per_partition must be divisible by group_size, else ValueError "The input size
+    is not aligned with the quantized weight shape. This can be caused by too large tensor
+    parallel size." E.g. a 4096-wide down_proj with group 128 at TP=8: 512 % 128 = 0 fits;
+    TP=16 -> 256 fits; an 11,008-wide one at TP=4: 2,752 % 128 = 64 -> refused.
+    """
+    group = group_size(scheme)
+    if group is None:
+        return []
+    return list(_per_spec(spec, ("align", layout.tp, scheme.key), lambda: tuple(
+        f"The input size is not aligned with the quantized weight shape: {name} takes "
+        f"{size} inputs per GPU at tensor parallel size {layout.tp}, not a multiple of the "
+        f"{scheme.label} group size {group} (vLLM refuses to load it; use a smaller TP)."
+        for component, name, size in _row_parallel_inputs(spec, layout.tp)
+        if size % group and _quantized(spec, scheme, component)
+    )))
+
+
+MARLIN_MOE_HIDDEN_MULTIPLE = 128
+MARLIN_MOE_MIN_GROUP = 64
+
+
+def layout_warnings(
+    spec: ModelSpec, layout: ParallelLayout, scheme: QuantScheme | None
+) -> list[str]:
+    """Slower-kernel warnings for a layout that runs (not errors).
+
+    NOTE: vLLM marlin_utils.check_moe_marlin_supports_layer: GPTQ/AWQ MoE layers run the fast
+    Marlin MoE kernel only when hidden_size % 128 == 0 and intermediate_size_per_partition %
+    max(64, group_size) == 0; otherwise vLLM logs "Layer ... is not supported by
+    GPTQMoeMarlin. Falling back to Moe WNA16 kernels." (a slower Triton kernel). Without EP
+    each expert is sliced by TP: Qwen3-235B g128 at TP=8: 1536 / 8 = 192, 192 % 128 = 64 ->
+    fallback; with --enable-expert-parallel experts stay whole: 1536 % 128 = 0 -> Marlin.
+    """
+    group = group_size(scheme)
+    moe = _first_moe(spec)
+    if group is None or moe is None:
+        return []
+    key = ("moe-kernel", layout.tp, layout.ep, scheme.key)
+    return list(_per_spec(spec, key, lambda: _marlin_moe_warnings(spec, layout, scheme)))
+
+
+def _marlin_moe_warnings(
+    spec: ModelSpec, layout: ParallelLayout, scheme: QuantScheme
+) -> tuple[str, ...]:
+    group, moe = group_size(scheme), _first_moe(spec)
+    if not _quantized(spec, scheme, "experts"):
+        return ()
+    per_partition = moe.expert_intermediate_size // (1 if layout.ep else layout.tp)
+    need = max(MARLIN_MOE_MIN_GROUP, group)
+    if spec.hidden_size % MARLIN_MOE_HIDDEN_MULTIPLE == 0 and per_partition % need == 0:
+        return ()
+    advice = ("" if layout.ep or moe.expert_intermediate_size % need else
+              " --enable-expert-parallel keeps experts whole "
+              f"({moe.expert_intermediate_size} % {need} = 0) and keeps the Marlin kernel.")
+    return (
+        f"{scheme.label} MoE layers fall back from the Marlin MoE kernel to the slower MoE "
+        f"WNA16 (Triton) kernel: each expert is {per_partition} wide per GPU at "
+        f"{layout.label()}, not a multiple of max(64, group {group}) = {need} (hidden "
+        f"{spec.hidden_size} must be a multiple of 128).{advice}",
+    )
+
+
+def layout_errors(
+    spec: ModelSpec,
+    cluster: ClusterSpec,
+    layout: ParallelLayout,
+    scheme: QuantScheme | None = None,
+) -> list[str]:
+    """Reasons this layout cannot run this model on this cluster (empty when it can).
+
+    With `scheme` (the weight format vLLM will hold), GPTQ/AWQ group alignment is checked too.
+    """
     errors: list[str] = []
     if layout.gpus > cluster.gpu_count:
         errors.append(
@@ -169,4 +283,4 @@ def layout_errors(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout)
             f"The expert intermediate size ({moe.expert_intermediate_size}) is not divisible "
             f"by tensor parallel size ({layout.tp}); try --enable-expert-parallel."
         )
-    return errors
+    return errors + quant_alignment_errors(spec, layout, scheme)

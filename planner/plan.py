@@ -34,7 +34,7 @@ from planner.engine import (
     version_tuple,
 )
 from planner.hardware import ClusterSpec
-from planner.layout import ParallelLayout, layout_errors
+from planner.layout import ParallelLayout, layout_errors, layout_warnings
 from planner.model_spec import ModelSpec
 from planner.params import count_params
 from planner.units import GIB
@@ -525,7 +525,7 @@ def _outcome(
             "`gpu_memory_utilization` or decreasing `max_model_len` when initializing the "
             "engine."
         )
-    warnings: list[str] = []
+    warnings = layout_warnings(st.spec, layout, st.r.scheme)
     native = st.spec.max_position_embeddings
     if max_model_len > native:
         warnings.append(
@@ -556,9 +556,9 @@ def _outcome(
 
 
 def _layout_errors(st: _Setup) -> list[str]:
-    spec, cluster, layout = st.spec, st.cluster, st.layout
-    return list(_cached(spec, ("layout", layout, cluster.gpu_count),
-                        lambda: layout_errors(spec, cluster, layout)))
+    spec, cluster, layout, scheme = st.spec, st.cluster, st.layout, st.r.scheme
+    return list(_cached(spec, ("layout", layout, cluster.gpu_count, scheme.key),
+                        lambda: layout_errors(spec, cluster, layout, scheme)))
 
 
 def plan(request: PlanRequest) -> Plan:

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from planner.engine import EngineSettings
 from planner.hardware import ClusterSpec, GpuFormat
-from planner.layout import ParallelLayout, layout_errors
+from planner.layout import ParallelLayout, layout_errors, quant_alignment_errors
 from planner.model_spec import ModelSpec
 from planner.plan import Plan, PlanRequest, PlanSummary, plan_summary
 from planner.quant import QuantScheme, checkpoint_scheme, scheme
@@ -175,9 +175,11 @@ def sweep(
     own = checkpoint_scheme(model).key
     rows = []
     for key in keys:
+        # GPTQ/AWQ group alignment depends on the format: vLLM refuses misaligned layouts
+        runnable = [lay for lay in valid if not quant_alignment_errors(model, lay, scheme(key))]
         for kv in kvs:
             settings = engine.model_copy(update={"kv_cache_dtype": kv, **_quant_settings(key, own)})
-            for layout in valid:
+            for layout in runnable:
                 request = PlanRequest.model_construct(model=model, cluster=cluster,
                                                       layout=layout, engine=settings)
                 rows.append(sweep_row(plan_summary(request, validated=True), key, kv))

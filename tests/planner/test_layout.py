@@ -4,8 +4,15 @@ from types import SimpleNamespace
 
 import pytest
 
-from planner.layout import ParallelLayout, layout_errors, pp_layer_split
+from planner.layout import (
+    ParallelLayout,
+    group_size,
+    layout_errors,
+    layout_warnings,
+    pp_layer_split,
+)
 from planner.model_spec import AttentionMixer, DenseMlp, LayerSpec, ModelSpec, MoeMlp
+from planner.quant import scheme
 
 
 def _spec(heads: int = 64, kv_heads: int = 4, experts: int | None = 128) -> ModelSpec:
@@ -67,3 +74,48 @@ def test_expert_parallel_checks():
                for e in layout_errors(_spec(heads=6, kv_heads=2), _cluster(6), ep6))
     dense = layout_errors(_spec(experts=None), _cluster(2), ParallelLayout(tp=2, ep=True))
     assert any("no routed experts" in e for e in dense)
+
+
+# --- GPTQ/AWQ kernel alignment (vLLM Marlin checks), sizes worked by hand ---------------
+
+G128 = scheme("w4a16-gptq-g128")
+EIGHT = SimpleNamespace(gpu_count=8)
+
+
+def test_group_size_from_the_scheme():
+    assert group_size(G128) == 128
+    assert group_size(scheme("w4a16-awq-g128")) == 128
+    assert group_size(scheme("w4a16-gptq-g32")) == 32
+    assert group_size(scheme("bf16")) is None and group_size(scheme("fp8-tensor")) is None
+    assert group_size(None) is None
+
+
+def test_seed_moe_falls_back_without_ep_only():
+    spec = _spec()  # 1536-wide experts, hidden 4096
+    # TP=8 slices each expert: 1536 / 8 = 192; 192 % max(64, 128) = 64 -> WNA16 fallback
+    (warning,) = layout_warnings(spec, ParallelLayout(tp=8), G128)
+    assert "192 wide" in warning and "--enable-expert-parallel keeps experts whole" in warning
+    # EP keeps experts whole: 1536 % 128 = 0 -> Marlin; TP=4: 1536 / 4 = 384 = 3 x 128
+    assert layout_warnings(spec, ParallelLayout(tp=8, ep=True), G128) == []
+    assert layout_warnings(spec, ParallelLayout(tp=4), G128) == []
+    # group 32: need max(64, 32) = 64 and 192 = 3 x 64 -> Marlin at TP=8
+    assert layout_warnings(spec, ParallelLayout(tp=8), scheme("w4a16-gptq-g32")) == []
+    # not a group-quantized format: no kernel question
+    assert layout_warnings(spec, ParallelLayout(tp=8), scheme("fp8-tensor")) == []
+    # still a layout vLLM runs
+    assert layout_errors(spec, EIGHT, ParallelLayout(tp=8), G128) == []
+
+
+def test_dense_row_parallel_input_must_hold_whole_groups():
+    # Llama-2-7B-like down_proj of 11,008 inputs: TP=4 -> 2,752 = 21.5 x 128 -> refused;
+    # TP=2 -> 5,504 = 43 x 128 -> fine. o_proj: 32 heads x 128 / 4 = 1,024 = 8 x 128.
+    spec = _spec(heads=32, kv_heads=32, experts=None).model_copy(update={"layers": tuple(
+        layer.model_copy(update={"mlp": DenseMlp(intermediate_size=11008)})
+        for layer in _spec(heads=32, kv_heads=32, experts=None).layers
+    )})
+    (error,) = layout_errors(spec, EIGHT, ParallelLayout(tp=4), G128)
+    assert error.startswith("The input size is not aligned with the quantized weight shape")
+    assert "down_proj takes 2752 inputs per GPU" in error
+    assert layout_errors(spec, EIGHT, ParallelLayout(tp=2), G128) == []
+    assert layout_errors(spec, EIGHT, ParallelLayout(tp=4)) == []  # no scheme: not checked
+    assert layout_errors(spec, EIGHT, ParallelLayout(tp=4), scheme("bf16")) == []

@@ -87,3 +87,15 @@ def test_seed_true_ceiling_is_tens_of_thousands():
     assert p19.kv_cache_bytes_per_gpu - p90.kv_cache_bytes_per_gpu == pytest.approx(
         1.65 * GIB, abs=0.01 * GIB
     )
+
+
+def test_seed_warns_about_the_moe_kernel_fallback_without_ep():
+    # 1536 / 8 = 192 per GPU, 192 % 128 != 0 -> vLLM falls back to the MoE WNA16 kernel;
+    # with --enable-expert-parallel the 1536-wide experts stay whole (1536 = 12 x 128)
+    assert any("Falling back" in w or "fall back" in w for w in seed_plan(0.90).warnings)
+    with_ep = plan(PlanRequest(
+        model=QWEN3_235B, cluster=preset_cluster("rtx-3090", 8),
+        layout=ParallelLayout(tp=8, ep=True),
+        engine=EngineSettings(target_quant="w4a16-gptq-g128"),
+    ))
+    assert not any("fall back" in w for w in with_ep.warnings)
