@@ -86,6 +86,26 @@ def default_batch_limits(
     return tokens, min(seqs, tokens)
 
 
+def derived_max_model_len(spec: ModelSpec) -> int:
+    """The longest max_model_len vLLM accepts for this model (its derived max length).
+
+    NOTE: vLLM config/model.py _get_and_verify_max_len: the derived length is the config's
+    max_position_embeddings; a rope_scaling block whose type is not su / longrope / llama3
+    multiplies it by its factor (default 1), and for yarn starts from
+    original_max_position_embeddings. A larger --max-model-len raises "User-specified
+    max_model_len (...) is greater than the derived max_model_len" unless
+    VLLM_ALLOW_LONG_MAX_MODEL_LEN=1. Llama-3.1 (llama3): 131,072; Qwen3-235B (none): 40,960;
+    DeepSeek-V3 (yarn 40 x 4,096): 163,840; Gemma-3 (linear x 8): 131,072 x 8 = 1,048,576.
+    """
+    kind = spec.rope_scaling_type
+    if kind is None or kind in ("su", "longrope", "llama3", "default"):
+        return spec.max_position_embeddings
+    start = spec.max_position_embeddings
+    if kind == "yarn" and spec.original_max_position_embeddings:
+        start = spec.original_max_position_embeddings
+    return int(start * (spec.rope_scaling_factor or 1.0))
+
+
 # --- calibrated overheads -------------------------------------------------------------------
 
 SAMPLER_COEF = 3.637

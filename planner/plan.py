@@ -25,6 +25,7 @@ from planner.engine import (
     blocks_per_request,
     cuda_graph_bytes,
     default_batch_limits,
+    derived_max_model_len,
     kv_elem_bytes,
     model_facts,
     non_torch_bytes,
@@ -117,7 +118,9 @@ class PlanSummary(BaseModel):
     block_size: int
     kv_cache_tokens: int
     max_concurrency: float
-    max_context_tokens: int
+    max_context_tokens: int = Field(description="longest request: KV-limited, capped at the "
+                                    "model's derived max_model_len")
+    kv_limited_context_tokens: int = Field(description="longest request the KV cache holds")
     max_model_len: int
     max_num_batched_tokens: int
     max_num_seqs: int
@@ -470,6 +473,7 @@ class _Outcome(NamedTuple):
     tokens: int
     tokens_formula: str
     ceiling: int
+    model_limit: int
     errors: list[str]
     warnings: list[str]
     verdict: str
@@ -526,11 +530,12 @@ def _outcome(
             "engine."
         )
     warnings = layout_warnings(st.spec, layout, st.r.scheme)
-    native = st.spec.max_position_embeddings
-    if max_model_len > native:
+    limit = derived_max_model_len(st.spec)
+    if max_model_len > limit:
         warnings.append(
-            f"max_model_len {max_model_len:,} exceeds the model's max_position_embeddings "
-            f"{native:,}; vLLM refuses it unless VLLM_ALLOW_LONG_MAX_MODEL_LEN=1 (or rope scaling)."
+            f"max_model_len {max_model_len:,} is greater than the model's derived max_model_len "
+            f"{limit:,} (max_position_embeddings and rope scaling); vLLM refuses it unless "
+            "VLLM_ALLOW_LONG_MAX_MODEL_LEN=1."
         )
     if st.r.old_graphs:
         warnings.append(
@@ -547,12 +552,12 @@ def _outcome(
         verdict = (
             f"Fits: {num_blocks:,} blocks = {tokens:,} KV tokens per replica, "
             f"{concurrency:.2f} concurrent requests at {max_model_len:,} tokens; "
-            f"one request can reach {ceiling:,} tokens."
+            f"one request can reach {min(ceiling, limit):,} tokens."
         )
     else:
         verdict = "Does not fit: " + errors[-1]
-    return _Outcome(per_request, concurrency, tokens, tokens_formula, ceiling, errors, warnings,
-                    verdict)
+    return _Outcome(per_request, concurrency, tokens, tokens_formula, ceiling, limit, errors,
+                    warnings, verdict)
 
 
 def _layout_errors(st: _Setup) -> list[str]:
@@ -595,7 +600,8 @@ def plan(request: PlanRequest) -> Plan:
     terms = _terms(
         spec, layout, s, binding, st.stages[binding.pp_stage][1], st.r.kv_b, st.r.act_b, st.r.mbt,
         st.r.seqs, binding.num_blocks, out.per_request, out.concurrency, out.tokens_formula,
-        out.tokens, out.ceiling, st.r.max_model_len, st.r.subtract_graphs, st.r.facts, st.stages,
+        out.tokens, out.ceiling, out.model_limit, st.r.max_model_len, st.r.subtract_graphs,
+        st.r.facts, st.stages,
     )
     kv_b = st.r.kv_b
     return Plan.model_construct(
@@ -641,7 +647,8 @@ def _conclude(
         "block_size": stage.block_tokens if stage else st.s.block_size,
         "kv_cache_tokens": out.tokens,
         "max_concurrency": out.concurrency,
-        "max_context_tokens": out.ceiling,
+        "max_context_tokens": min(out.ceiling, out.model_limit),
+        "kv_limited_context_tokens": out.ceiling,
         "max_model_len": st.r.max_model_len,
         "max_num_batched_tokens": st.r.mbt,
         "max_num_seqs": st.r.seqs,
@@ -690,7 +697,7 @@ def _term(key: str, label: str, value: float, unit: str, formula: str, note: str
 
 def _terms(
     spec, layout, s, r, stage, kv_b, act_b, mbt, seqs, num_blocks, per_request, concurrency,
-    tokens_formula, tokens, ceiling, max_model_len, subtract_graphs, facts, stages,
+    tokens_formula, tokens, ceiling, model_limit, max_model_len, subtract_graphs, facts, stages,
 ) -> list[Term]:
     """Every figure of the binding rank with its formula and real numbers."""
     kinds = stage.kinds if stage else ()
@@ -734,7 +741,11 @@ def _terms(
         _term("max_concurrency", "Max concurrency at max_model_len", concurrency, "requests",
               f"{num_blocks:,} blocks / {per_request:,} blocks per {max_model_len:,}-token "
               f"request = {concurrency:.2f}"),
-        _term("max_context_tokens", "Longest request that fits", ceiling, "tokens",
-              f"largest max_model_len whose per-layer need fits {_gib(r.kv_cache_bytes)} "
-              f"minus one block = {ceiling:,} tokens"),
+        _term("max_context_tokens", "Longest request that fits", min(ceiling, model_limit),
+              "tokens",
+              f"min(KV-limited {ceiling:,}: largest max_model_len whose per-layer need fits "
+              f"{_gib(r.kv_cache_bytes)} minus one block; model limit {model_limit:,}: the "
+              f"derived max_model_len vLLM accepts) = {min(ceiling, model_limit):,} tokens",
+              "the KV cache binds" if ceiling <= model_limit else
+              "the model's max length binds (max_position_embeddings and rope scaling)"),
     ]

@@ -10,6 +10,7 @@ from planner.engine import (
     blocks_per_request,
     cuda_graph_bytes,
     default_batch_limits,
+    derived_max_model_len,
     kv_elem_bytes,
     model_facts,
     non_torch_bytes,
@@ -122,3 +123,21 @@ def test_non_torch_and_graph_terms():
 def test_model_facts_cached_by_identity():
     assert model_facts(LLAMA_8B) is model_facts(LLAMA_8B)
     assert model_facts(LLAMA_8B).mlp_width[0] == 2 * 14336
+
+
+@pytest.mark.parametrize(
+    ("rope", "expected"),
+    [
+        # no scaling / llama3 (not extended by vLLM): max_position_embeddings
+        ({}, 131_072),
+        ({"rope_scaling_type": "llama3", "rope_scaling_factor": 8.0,
+          "original_max_position_embeddings": 8192}, 131_072),
+        # yarn: original x factor = 4,096 x 40 = 163,840 (DeepSeek-V3)
+        ({"rope_scaling_type": "yarn", "rope_scaling_factor": 40.0,
+          "original_max_position_embeddings": 4096}, 163_840),
+        # linear: max_position_embeddings x factor = 131,072 x 8 (Gemma-3)
+        ({"rope_scaling_type": "linear", "rope_scaling_factor": 8.0}, 1_048_576),
+    ],
+)
+def test_derived_max_model_len_follows_vllm_rope_rules(rope, expected):
+    assert derived_max_model_len(LLAMA_8B.model_copy(update=rope)) == expected
