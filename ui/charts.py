@@ -54,10 +54,12 @@ def grouped_bars(table: pd.DataFrame, columns: list[str], title: str) -> go.Figu
     """One group per model, one bar per column (Compare page); a lone column is coloured by
     the `fits` column: green fits, red does not."""
     fit_colors = ["#54a24b" if fits else "#e45756" for fits in table["fits"]]
+    names = [str(model).rsplit("/", 1)[-1] for model in table["model"]]
     fig = go.Figure()
     for column in columns:
-        fig.add_bar(x=table["model"], y=table[column], name=column,
+        fig.add_bar(x=names, y=table[column], name=column,
                     marker_color=fit_colors if len(columns) == 1 else None)
-    fig.update_layout(barmode="group", title=title, height=320, margin={"t": 40, "b": 10},
-                      legend={"orientation": "h", "y": -0.25})
+    fig.update_layout(barmode="group", title=title, height=320, margin={"t": 60, "b": 10},
+                      showlegend=len(columns) > 1,
+                      legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0})
     return fig

@@ -166,9 +166,10 @@ def compare_engine() -> EngineSettings:
 def compare_plan(spec: ModelSpec, cluster: ClusterSpec, engine: EngineSettings) -> Plan:
     """One compared model: the Plan page's layout when the model accepts it, else the valid
     layout using the most GPUs (most TP, no EP first)."""
-    layout = current_layout()
-    if layout_errors(spec, cluster, layout):
-        valid = layout_candidates(spec, cluster)
+    layout, held = current_layout(), checkpoint_scheme(spec)
+    if layout_errors(spec, cluster, layout, held):
+        valid = [lay for lay in layout_candidates(spec, cluster)
+                 if not layout_errors(spec, cluster, lay, held)]
         if not valid:
             raise ValueError(f"no tensor/pipeline layout of {spec.name} runs on "
                              f"{cluster.gpu_count} GPUs")

@@ -41,10 +41,6 @@ def _render_snapshot(snap: HardwareSnapshot) -> None:
         st.dataframe(pd.DataFrame([row[1:] for row in rows], index=[row[0] for row in rows],
                                   columns=header[1:]))
         st.caption("  \n".join(f"`{f.label}` {f.value}" for f in summary.topology_legend))
-    st.markdown("**Host**")
-    facts = (*summary.host, *summary.serving_stack)
-    st.table(pd.Series({f.label: f.value for f in facts}, name=f"{snap.hostname}, "
-                       f"{snap.taken_at}"))
     st.markdown("**Findings**")
     if not summary.findings:
         st.success("No red flags.")
@@ -52,6 +48,10 @@ def _render_snapshot(snap: HardwareSnapshot) -> None:
         _SEVERITY[finding.severity](
             f"**{finding.title}**  \n{finding.evidence}  \n*Advice:* {finding.advice}"
         )
+    st.markdown("**Host**")
+    facts = (*summary.host, *summary.serving_stack)
+    st.table(pd.Series({f.label: f.value for f in facts}, name=f"{snap.hostname}, "
+                       f"{snap.taken_at}"))
 
 
 def _load_uploads() -> None:
@@ -114,7 +114,8 @@ def _snapshots() -> None:
     for message in st.session_state.get(_UPLOAD_ERRORS_KEY, []):
         st.error(message)
     for name, snap in uploaded_snapshots().items():
-        with st.expander(f"{name}: {snap.hostname}, {len(snap.gpus)} GPUs", expanded=False):
+        with st.expander(f"{name}: {snap.hostname}, {len(snap.gpus)} GPUs",
+                         expanded=len(uploaded_snapshots()) == 1):
             _render_snapshot(snap)
 
 

@@ -7,7 +7,7 @@ import streamlit as st
 from planner.engine import kv_elem_bytes
 from planner.layout import ParallelLayout, layout_errors
 from planner.plan import Plan, PlanRequest, plan
-from planner.quant import checkpoint_scheme, scheme
+from planner.quant import QuantScheme, checkpoint_scheme, scheme
 from planner.report import kv_formula_lines
 from planner.sweep import SweepResult, layout_candidates, quant_candidates, sweep
 from ui import format as fmt
@@ -21,8 +21,17 @@ _SWEEP_KEY = "plan.sweep_result"
 
 
 def _valid_layouts() -> tuple[ParallelLayout, ...]:
-    """Layouts vLLM accepts for this model on this cluster (planner.sweep's candidates)."""
-    return layout_candidates(current_spec(), current_cluster())
+    """Layouts vLLM accepts for this model, on this cluster, in the chosen weight format."""
+    spec, cluster = current_spec(), current_cluster()
+    held = _held_scheme()
+    return tuple(layout for layout in layout_candidates(spec, cluster)
+                 if not layout_errors(spec, cluster, layout, held))
+
+
+def _held_scheme() -> QuantScheme:
+    """The weight format vLLM will hold: the what-if choice or the checkpoint's own."""
+    quant = state().quant
+    return checkpoint_scheme(current_spec()) if quant == CHECKPOINT_QUANT else scheme(quant)
 
 
 def _explain_invalid_tp(valid: tuple[ParallelLayout, ...]) -> None:
@@ -30,7 +39,7 @@ def _explain_invalid_tp(valid: tuple[ParallelLayout, ...]) -> None:
     spec, cluster = current_spec(), current_cluster()
     offered = {layout.tp for layout in valid}
     reasons = {
-        tp: layout_errors(spec, cluster, ParallelLayout(tp=tp))
+        tp: layout_errors(spec, cluster, ParallelLayout(tp=tp), _held_scheme())
         for tp in range(1, cluster.gpu_count + 1)
         if tp not in offered
     }
@@ -65,7 +74,8 @@ def _controls() -> None:
         _explain_invalid_tp(valid)
         st.stop()
     tps = sorted({layout.tp for layout in valid})
-    why = "; ".join(layout_errors(spec, cluster, ParallelLayout(tp=state().tp))) or "see below."
+    why = "; ".join(layout_errors(spec, cluster, ParallelLayout(tp=state().tp),
+                                  _held_scheme())) or "see below."
     _keep_valid("tp", state().tp, tps, why)
     pps = sorted({layout.pp for layout in valid if layout.tp == state().tp})
     _keep_valid("pp", state().pp, pps, f"TP={state().tp} x PP must fit {cluster.gpu_count} GPUs.")
@@ -134,16 +144,18 @@ def _results(request: PlanRequest, result: Plan) -> None:
         st.error(message)
     for message in result.warnings:
         st.warning(message)
-    cols = st.columns(5)
+    pool = result.kv_cache_bytes_per_gpu
+    cols = [*st.columns(3), *st.columns(3)]
     cols[0].metric("Weights per GPU", fmt.gib(result.weights_bytes_per_gpu))
     cols[1].metric("KV bytes/token per GPU", f"{result.kv_bytes_per_token_per_gpu:,} B",
                    help=f"whole model: {result.kv_bytes_per_token:,} B per token")
-    pool = result.kv_cache_bytes_per_gpu
     cols[2].metric("KV pool per GPU", fmt.gib(pool) if pool >= 0 else "none",
                    help=None if pool >= 0 else f"the budget is short by {fmt.gib(-pool)}")
-    cols[3].metric("Context ceiling (tokens)", f"{result.max_context_tokens:,}",
+    cols[3].metric("KV room, one request (tokens)", f"{result.kv_limited_context_tokens:,}",
                    help="longest single request the KV pool holds")
-    cols[4].metric(f"Concurrency at {result.max_model_len:,}", f"{result.max_concurrency:.2f}")
+    cols[4].metric("Context ceiling (tokens)", f"{result.max_context_tokens:,}",
+                   help="the KV room capped at the longest max_model_len vLLM accepts")
+    cols[5].metric(f"Concurrency at {result.max_model_len:,}", f"{result.max_concurrency:.2f}")
     left, right = st.columns(2)
     with left:
         st.markdown("**Memory per GPU**")
