@@ -103,3 +103,22 @@ def test_sweep_runs_on_demand_and_a_row_can_be_applied() -> None:
     at.button[1].click().run()  # "Apply"
     assert not at.exception
     assert metric(at, "Context ceiling") == f"{table['ceiling (tokens)'].iloc[0]:,}"
+
+
+def test_what_if_fp8_of_a_bf16_checkpoint_passes_quantization_to_vllm() -> None:
+    # Qwen3-32B bf16: 64 layers; fp8 weights take about half of bf16's ~61 GiB over TP=4.
+    at = open_page(None, model="Qwen/Qwen3-32B", tp="4")
+    assert not at.exception
+    bf16_weights = metric(at, "Weights per GPU")
+    at.selectbox(key="plan.quant").set_value("fp8-tensor").run()
+    assert not at.exception
+    assert "--quantization fp8" in at.code[0].value
+    assert float(metric(at, "Weights per GPU").split()[0]) < 0.6 * float(bf16_weights.split()[0])
+    assert at.query_params["quant"] == "fp8-tensor"
+
+
+def test_a_what_if_on_a_quantized_checkpoint_is_refused_inline() -> None:
+    at = open_page(None, quant="fp8-tensor")  # the seed checkpoint is already GPTQ int4
+    assert not at.exception
+    assert any("quant=fp8-tensor is not possible here" in e.value for e in at.error)
+    assert at.query_params["quant"] == "checkpoint"
