@@ -13,12 +13,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from planner.config_fields import FieldLog, Part
 from planner.config_quant import quant_spec
 from planner.model_spec import (
     AttentionMixer,
     ConfigError,
     DenseMlp,
-    FieldSource,
     LayerSpec,
     LinearAttentionMixer,
     MambaMixer,
@@ -85,7 +85,7 @@ _ARCH_WORDS = re.compile(
 class _Notes:
     """What the parser recorded while reading: sources, assumptions, warnings."""
 
-    fields: list[FieldSource] = field(default_factory=list)
+    fields: FieldLog = field(default_factory=FieldLog)
     assumptions: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -141,14 +141,20 @@ class _Reader:
         return [_as_int(v, f"{self.where(key)}[{i}]", lo, hi) for i, v in enumerate(value)]
 
     def record(self, label: str, value: object, key: str | None, derived: str = "") -> None:
-        """Note where an architecture figure came from (key, derivation or default)."""
+        """Note where a model-wide architecture figure came from (key, derivation or default)."""
+        self.notes.fields.add(label, str(value), self._source(key, derived))
+
+    def record_layer(
+        self, label: str, value: object, key: str | None, layer: int, part: Part,
+        derived: str = "",
+    ) -> None:  # fmt: skip
+        """Note a per-layer figure; the log folds the layers into one entry per figure."""
+        self.notes.fields.add(label, str(value), self._source(key, derived), layer, part)
+
+    def _source(self, key: str | None, derived: str) -> str:
         if key is not None:
-            source = self.where(key)
-        elif derived:
-            source = f"derived: {derived}"
-        else:
-            source = "default"
-        self.notes.fields.append(FieldSource(field=label, value=str(value), source=source))
+            return self.where(key) + (f" ({derived})" if derived else "")
+        return f"derived: {derived}" if derived else "default"
 
     def required_int(self, label: str, *keys: str, hi: int) -> int:
         """An integer that must be present; ConfigError naming the key otherwise."""
@@ -262,7 +268,7 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
         mtp_layers=mtp_layers,
         mtp_own_embeddings=model_type in ("deepseek_v3", "deepseek_v32", "glm_moe_dsa"),
         norm_bias=model_type in ("phi", "gpt2", "gpt_neox", "starcoder2", "falcon"),
-        fields=tuple(notes.fields),
+        fields=notes.fields.sources(layers),
         assumptions=tuple(notes.assumptions),
         warnings=tuple(notes.warnings),
     )
@@ -353,8 +359,9 @@ def _layers(r: _Reader, model_type: str, hidden: int, num_layers: int) -> list[L
     num_norms = 4 if model_type in GEMMA_TYPES[1:] else 1 if model_type == "phi" else 2
     layers = []
     for i in range(num_layers):
-        mlp = attn.moe_mlp() if moe_flags[i] else attn.dense_mlp(moe_model=any(moe_flags))
-        layers.append(LayerSpec(index=i, mixer=attn.mixer(kinds[i]), mlp=mlp, num_norms=num_norms))
+        mixer = attn.mixer(kinds[i], i)
+        mlp = attn.moe_mlp(i) if moe_flags[i] else attn.dense_mlp(i, moe_model=any(moe_flags))
+        layers.append(LayerSpec(index=i, mixer=mixer, mlp=mlp, num_norms=num_norms))
     return layers
 
 
@@ -489,7 +496,10 @@ class _Attention:
                 "num_attention_heads missing: assumed 32 (transformers LlamaConfig default)"
             )
         self.heads = heads
-        r.record("attention heads", heads, r.key("num_attention_heads", "n_head", "num_heads"))
+        # (key, derivation) of each attention figure, recorded per layer by mixer()
+        self.sources: dict[str, tuple[str | None, str]] = {
+            "attention heads": (r.key("num_attention_heads", "n_head", "num_heads"), "")
+        }
         kv = r.int_("num_key_value_heads", "num_kv_heads", "n_head_kv", hi=MAX_HEADS)
         kv_key = r.key("num_key_value_heads", "num_kv_heads", "n_head_kv")
         if kv is None:
@@ -499,7 +509,7 @@ class _Attention:
                 "transformers default)"
             )
         self.kv_heads = kv
-        r.record("KV heads", kv, kv_key, "" if kv_key else "= num_attention_heads")
+        self.sources["KV heads"] = (kv_key, "" if kv_key else "= num_attention_heads")
         hd = r.int_("head_dim", "attention_head_dim", hi=MAX_WIDTH)
         if hd is None:
             if hidden % heads:
@@ -508,9 +518,9 @@ class _Attention:
                     f"hidden_size = {hidden} and head_dim is not given"
                 )
             hd = hidden // heads
-            r.record("head dim", hd, None, "hidden_size / num_attention_heads")
+            self.sources["head dim"] = (None, "hidden_size / num_attention_heads")
         else:
-            r.record("head dim", hd, r.key("head_dim", "attention_head_dim"))
+            self.sources["head dim"] = (r.key("head_dim", "attention_head_dim"), "")
         self.head_dim = hd
         self.window = r.int_("sliding_window", hi=MAX_CONTEXT)
         if model_type.startswith("llama4"):
@@ -523,24 +533,32 @@ class _Attention:
         self.output_gate = bool(r.flag("attn_output_gate")) or model_type == "qwen3_next"
         self.mla = r.int_("kv_lora_rank", hi=MAX_WIDTH) is not None
 
-    def mixer(self, kind: str) -> Any:
-        """The token mixer for one layer of the given kind."""
+    def mixer(self, kind: str, i: int, kv_heads: int | None = None) -> Any:
+        """The token mixer of layer i, of the given kind (`kv_heads`: a per-layer override)."""
         if kind == "linear":
             return self._linear()
         if kind == "mamba":
             return _mamba(self.r)
         if self.mla:
-            return self._mla()
+            return self._mla(i)
         r = self.r
-        heads, kv, hd = self.heads, self.kv_heads, self.head_dim
-        v_hd = r.int_("v_head_dim", hi=MAX_WIDTH) or hd
+        sources = dict(self.sources)
+        figures = {"attention heads": self.heads, "KV heads": self.kv_heads,
+                   "head dim": self.head_dim}  # fmt: skip
+
+        def override(label: str, key: str, hi: int) -> None:
+            value = r.int_(key, hi=hi)
+            if value is not None:
+                figures[label], sources[label] = value, (key, "")
+
+        v_hd = r.int_("v_head_dim", hi=MAX_WIDTH)
         kv_shared = False
         sinks = self.model_type == "gpt_oss"
         if kind == "sliding" and r.key("swa_num_key_value_heads"):
             # MiMo-V2-Flash: sliding layers have their own head counts and dims.
-            heads = r.int_("swa_num_attention_heads", hi=MAX_HEADS) or heads
-            kv = r.int_("swa_num_key_value_heads", hi=MAX_HEADS) or kv
-            hd = r.int_("swa_head_dim", hi=MAX_WIDTH) or hd
+            override("attention heads", "swa_num_attention_heads", MAX_HEADS)
+            override("KV heads", "swa_num_key_value_heads", MAX_HEADS)
+            override("head dim", "swa_head_dim", MAX_WIDTH)
             v_hd = r.int_("swa_v_head_dim", hi=MAX_WIDTH) or v_hd
             sinks = bool(r.flag("add_swa_attention_sink_bias"))
         elif kind == "full" and self.model_type == "mimo_v2_flash":
@@ -548,9 +566,19 @@ class _Attention:
         if kind == "full" and r.key("global_head_dim"):
             # Gemma 4: global layers have their own head_dim and KV heads, and with
             # attention_k_eq_v the value reuses the key projection.
-            hd = v_hd = r.int_("global_head_dim", hi=MAX_WIDTH) or hd
-            kv = r.int_("num_global_key_value_heads", hi=MAX_HEADS) or kv
+            override("head dim", "global_head_dim", MAX_WIDTH)
+            override("KV heads", "num_global_key_value_heads", MAX_HEADS)
+            v_hd = None
             kv_shared = bool(r.flag("attention_k_eq_v"))
+        if kv_heads is not None:  # Nemotron-NAS: per-block GQA groups
+            figures["KV heads"] = kv_heads
+            sources["KV heads"] = (None, "num_attention_heads / block_configs[].attention."
+                                         "n_heads_in_group")  # fmt: skip
+        for label, value in figures.items():
+            key, derived = sources[label]
+            r.record_layer(label, value, key, i, "mixer", derived)
+        heads, kv, hd = figures["attention heads"], figures["KV heads"], figures["head dim"]
+        v_hd = v_hd or hd
         return AttentionMixer(
             kind="sliding" if kind == "sliding" else "full",
             num_heads=heads,
@@ -567,11 +595,13 @@ class _Attention:
             output_gate=self.output_gate,
         )
 
-    def _mla(self) -> MlaMixer:
+    def _mla(self, i: int) -> MlaMixer:
         r = self.r
+        key, derived = self.sources["attention heads"]
+        r.record_layer("attention heads", self.heads, key, i, "mixer", derived)
         for label, key in (("KV LoRA rank", "kv_lora_rank"), ("Q LoRA rank", "q_lora_rank"),
-                           ("rope head dim", "qk_rope_head_dim")):  # fmt: skip
-            r.record(label, r.get(key), r.key(key))
+                           ("rotary dim", "qk_rope_head_dim")):  # fmt: skip
+            r.record_layer(label, r.get(key), r.key(key), i, "mixer")
         return MlaMixer(
             num_heads=self.heads,
             q_lora_rank=r.int_("q_lora_rank", hi=MAX_WIDTH),
@@ -593,7 +623,7 @@ class _Attention:
             conv_kernel_dim=r.int_("linear_conv_kernel_dim", hi=1024) or 4,
         )
 
-    def dense_mlp(self, moe_model: bool) -> DenseMlp:
+    def dense_mlp(self, i: int, moe_model: bool) -> DenseMlp:
         """Dense MLP; MoE models' dense layers may use a different width (Llama 4)."""
         r = self.r
         keys = ("intermediate_size_mlp", "intermediate_size") if moe_model else ()
@@ -603,13 +633,13 @@ class _Attention:
             raise ConfigError(
                 f"config.json: {r.prefix}intermediate_size is missing (needed: dense MLP width)"
             )
-        r.record("MLP width", size, r.key(*keys))
+        r.record_layer("MLP width", size, r.key(*keys), i, "mlp")
         return DenseMlp(intermediate_size=size, gated=_gated(r, self.model_type),
                         bias=bool(r.flag("mlp_bias")) or self.model_type == "phi")  # fmt: skip
 
-    def moe_mlp(self) -> MoeMlp:
-        """The MoE block from the expert keys of the config."""
-        return _moe(self.r, self.model_type)
+    def moe_mlp(self, i: int) -> MoeMlp:
+        """The MoE block of layer i from the expert keys of the config."""
+        return _moe(self.r, self.model_type, i)
 
 
 def _need(r: _Reader, key: str, hi: int) -> int:
@@ -624,7 +654,7 @@ def _gated(r: _Reader, model_type: str) -> bool:
     return not (act in ("relu2", "gelu_new") or model_type in NON_GATED_TYPES)
 
 
-def _moe(r: _Reader, model_type: str) -> MoeMlp:
+def _moe(r: _Reader, model_type: str, i: int) -> MoeMlp:
     experts_key = r.key("num_experts", "num_local_experts", "n_routed_experts")
     experts = r.int_("num_experts", "num_local_experts", "n_routed_experts", hi=MAX_EXPERTS)
     top_k = r.int_("num_experts_per_tok", "experts_per_token", "top_k_experts", "moe_topk",
@@ -635,14 +665,14 @@ def _moe(r: _Reader, model_type: str) -> MoeMlp:
         raise ConfigError(
             f"config.json: {r.prefix}num_experts_per_tok = {top_k} exceeds the expert count"
         )
-    r.record("experts", experts, experts_key)
-    r.record("experts per token", top_k, r.key("num_experts_per_tok", "experts_per_token",
-                                              "top_k_experts", "moe_topk"))  # fmt: skip
+    r.record_layer("experts", experts, experts_key, i, "mlp")
+    top_k_key = r.key("num_experts_per_tok", "experts_per_token", "top_k_experts", "moe_topk")
+    r.record_layer("experts per token", top_k, top_k_key, i, "mlp")
     size_keys = ("moe_intermediate_size", "expert_intermediate_size", "intermediate_size")
     size = r.int_(*size_keys, hi=MAX_WIDTH)
     if size is None:
         raise ConfigError(f"config.json: {r.prefix}moe_intermediate_size is missing (MoE model)")
-    r.record("expert width", size, r.key(*size_keys))
+    r.record_layer("expert width", size, r.key(*size_keys), i, "mlp")
     n_shared = r.int_("n_shared_experts", "num_shared_experts", lo=0, hi=MAX_EXPERTS) or 0
     shared_size = r.int_(
         "shared_expert_intermediate_size", "moe_shared_expert_intermediate_size", lo=0
@@ -702,11 +732,11 @@ def _pattern_layers(
         if ch == "M":
             mixer, mlp = _mamba(r), None
         elif ch == "*":
-            mixer, mlp = attn.mixer("full"), None
+            mixer, mlp = attn.mixer("full", i), None
         elif ch == "-":
-            mixer, mlp = None, attn.dense_mlp(moe_model=False)
+            mixer, mlp = None, attn.dense_mlp(i, moe_model=False)
         elif ch == "E":
-            mixer, mlp = None, attn.moe_mlp()
+            mixer, mlp = None, attn.moe_mlp(i)
         else:
             raise ConfigError(
                 f"{r.where('hybrid_override_pattern')}[{i}] = {ch!r} is not one of M * - E"
@@ -734,7 +764,7 @@ def _nas_layers(r: _Reader, hidden: int, n: int) -> list[LayerSpec]:
         if not a.get("no_op") and not a.get("replace_with_linear"):
             group = _as_int(a.get("n_heads_in_group"), f"{where}.attention.n_heads_in_group",
                             1, MAX_HEADS)  # fmt: skip
-            mixer = attn.mixer("full").model_copy(update={"num_kv_heads": attn.heads // group})
+            mixer = attn.mixer("full", i, kv_heads=attn.heads // group)
         if not f.get("no_op") and not f.get("replace_with_linear"):
             mult = f.get("ffn_mult")
             if isinstance(mult, bool) or not isinstance(mult, int | float) or not 0 < mult < 1e3:
@@ -743,6 +773,8 @@ def _nas_layers(r: _Reader, hidden: int, n: int) -> list[LayerSpec]:
             # up to a multiple of 256; mult 2.625, hidden 8192 -> 14336 -> 14336.
             width = 256 * math.ceil(int(2 * mult * hidden / 3) / 256)
             mlp = DenseMlp(intermediate_size=width)
+            r.record_layer("MLP width", width, None, i, "mlp",
+                           "block_configs[].ffn.ffn_mult (DeciLM rounding)")  # fmt: skip
         num_norms = (mixer is not None) + (mlp is not None)
         layers.append(LayerSpec(index=i, mixer=mixer, mlp=mlp, num_norms=num_norms))
     r.record("layer pattern", "block_configs (per-layer)", "block_configs")

@@ -7,7 +7,7 @@ or a recurrent state) and its own MLP, so hybrid, sliding-window, MLA and
 heterogeneous (NAS) models are all described the same way.
 """
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -203,10 +203,18 @@ class ModelSpec(_Frozen):
         return any(isinstance(layer.mlp, MoeMlp) for layer in self.layers)
 
 
-from planner.config_parser import parse_model_config  # noqa: E402  (re-export; parser imports the schema)
+def __getattr__(name: str) -> Any:
+    """Re-export parse_model_config lazily: the parser imports this schema, so an import at
+    the top would be circular for whichever parser module is imported first."""
+    if name == "parse_model_config":
+        from planner.config_parser import parse_model_config
+
+        return parse_model_config
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "AttentionMixer", "ConfigError", "DenseMlp", "FieldSource", "LayerSpec",
     "LinearAttentionMixer", "MambaMixer", "MlaMixer", "ModelSpec", "MoeMlp", "QuantSpec",
-    "VisionSpec", "parse_model_config",
+    "VisionSpec", "parse_model_config",  # noqa: F822  (provided by __getattr__)
 ]  # fmt: skip

@@ -272,7 +272,7 @@ def model_card(
         max_context_tokens=spec.max_position_embeddings,
         extended_context_tokens=spec.extended_context_tokens,
         rope_scaling=rope,
-        fields=tuple(dict.fromkeys(spec.fields)),  # the parser may repeat per-layer fields
+        fields=spec.fields,
         assumptions=spec.assumptions,
         warnings=spec.warnings,
     )
