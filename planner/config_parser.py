@@ -44,6 +44,8 @@ QK_NORM_TYPES = (
     "qwen3_vl_moe_text", "qwen3_5", "qwen3_5_text", "qwen3_5_moe", "qwen3_5_moe_text",
     "gemma3", "gemma3_text", "gemma4", "gemma4_text", "olmo2", "olmoe",
 )  # fmt: skip
+NOPE_TYPES = ("nemotron_h",)
+"""Attention without any rotary embedding (vLLM nemotron_h.py builds no get_rope)."""
 NON_GATED_TYPES = ("phi", "gpt2", "gpt_neox", "gpt_bigcode", "starcoder2", "falcon", "nemotron")
 KNOWN_TYPES = (
     "llama", "mistral", "mixtral", "qwen2", "qwen2_moe", "qwen3", "qwen3_moe", "qwen3_next",
@@ -532,6 +534,11 @@ class _Attention:
         self.qk_norm_per_layer = r.get("qk_norm_type") == "per_layer"
         self.output_gate = bool(r.flag("attn_output_gate")) or model_type == "qwen3_next"
         self.mla = r.int_("kv_lora_rank", hi=MAX_WIDTH) is not None
+        ropes = r.get("rope_parameters")
+        # Gemma 4: one rope block per layer type (rope_parameters.full_attention / ...).
+        self.typed_ropes = isinstance(ropes, dict) and any(
+            isinstance(v, dict) and k.endswith("_attention") for k, v in ropes.items()
+        )
 
     def mixer(self, kind: str, i: int, kv_heads: int | None = None) -> Any:
         """The token mixer of layer i, of the given kind (`kv_heads`: a per-layer override)."""
@@ -579,6 +586,7 @@ class _Attention:
             r.record_layer(label, value, key, i, "mixer", derived)
         heads, kv, hd = figures["attention heads"], figures["KV heads"], figures["head dim"]
         v_hd = v_hd or hd
+        rotary, rope_local, rope_padded = self._rotary(kind, hd, i)
         return AttentionMixer(
             kind="sliding" if kind == "sliding" else "full",
             num_heads=heads,
@@ -593,7 +601,70 @@ class _Attention:
             qk_norm_per_layer=self.qk_norm_per_layer,
             sinks=sinks,
             output_gate=self.output_gate,
+            rotary_dim=rotary,
+            rope_local=rope_local,
+            rope_padded=rope_padded,
         )
+
+    def _rotary(self, kind: str, head_dim: int, i: int) -> tuple[int, bool, bool]:
+        """(rotary_dim, own local rope, cache padded to head_dim) of attention layer i.
+
+        NOTE (vLLM get_rope): rotary_dim = int(head_size x partial_rotary_factor), e.g.
+        Qwen3-Next 256 x 0.25 = 64, Phi-2 80 x 0.4 = 32, MiMo-V2 192 x 0.334 = 64;
+        MiniMax-M2 gives rotary_dim 64 directly. Nemotron-H attention and Llama 4's global
+        (no_rope_layers 0) layers have no rope. Gemma 3 / Gemma 4 / MiMo-V2 sliding layers
+        use their own unscaled rope (a second cos/sin cache); Gemma 4 "proportional" rope
+        pads its cache to the full head_dim (vLLM gemma4_rope.py).
+        """
+        r = self.r
+
+        def record(value: object, key: str | None, derived: str = "") -> None:
+            r.record_layer("rotary dim", value, key, i, "mixer", derived)
+
+        if self.model_type in NOPE_TYPES:
+            record("none (NoPE)", None, f"{self.model_type} attention has no rotary embedding")
+            return 0, False, False
+        if self.model_type.startswith("llama4") and kind == "full":
+            record("none (NoPE)", r.key("no_rope_layers"),
+                   "0 = no rope" if r.key("no_rope_layers") else "every 4th layer is NoPE")
+            return 0, False, False
+        block, block_key = self._rope_block(kind)
+        rope_local = kind == "sliding" and (
+            self.typed_ropes or r.key("rope_local_base_freq", "swa_rope_theta") is not None
+        )
+        padded = block.get("rope_type") == "proportional"
+        if "partial_rotary_factor" in block:
+            factor, key = block["partial_rotary_factor"], f"{block_key}.partial_rotary_factor"
+        else:
+            key = r.key("partial_rotary_factor", "rotary_pct")
+            factor = None if key is None else r.cfg[key]
+        if factor is not None:
+            if isinstance(factor, bool) or not isinstance(factor, int | float) or not (
+                0 < factor <= 1
+            ):
+                raise ConfigError(f"{r.where(key)} must be a number in (0, 1], got {factor!r}")
+            rotary = int(head_dim * factor)
+            record(rotary, key, f"int({head_dim} x {factor:g})")
+            return rotary, rope_local, padded
+        key = r.key("rotary_dim", "qk_rope_head_dim")
+        if key is None:
+            record(head_dim, None, "= head_dim (no partial_rotary_factor)")
+            return head_dim, rope_local, padded
+        rotary = _as_int(r.cfg[key], r.where(key), 1, head_dim)
+        record(rotary, key)
+        return rotary, rope_local, padded
+
+    def _rope_block(self, kind: str) -> tuple[dict, str]:
+        """The rope_parameters / rope_scaling object of a layer kind, and its key path."""
+        r = self.r
+        key = r.key("rope_parameters", "rope_scaling")
+        block = r.cfg[key] if key else {}
+        if key and self.typed_ropes:
+            layer_type = "sliding_attention" if kind == "sliding" else "full_attention"
+            block, key = block.get(layer_type) or {}, f"{key}.{layer_type}"
+        if not isinstance(block, dict):
+            raise ConfigError(f"{r.where(str(key))} must be an object")
+        return block, str(key)
 
     def _mla(self, i: int) -> MlaMixer:
         r = self.r

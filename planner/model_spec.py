@@ -9,7 +9,7 @@ heterogeneous (NAS) models are all described the same way.
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from planner.units import TorchDtype
 
@@ -43,6 +43,40 @@ class AttentionMixer(_Frozen):
     qk_norm_per_layer: bool = Field(
         default=False, description="q/k norms span all heads (MiniMax-M2), not one head"
     )
+    rotary_dim: int = Field(
+        ge=0,
+        description="dims of each q/k head that RoPE rotates (partial_rotary_factor x head_dim,"
+        " or rotary_dim); 0: no RoPE (NoPE layers); omitted: the full head_dim",
+    )
+    rope_local: bool = Field(
+        default=False,
+        description="sliding layer with its own unscaled rope (Gemma 3 rope_local_base_freq, "
+        "Gemma 4 rope_parameters.sliding_attention, MiMo-V2 swa_rope_theta)",
+    )
+    rope_padded: bool = Field(
+        default=False,
+        description="proportional rope (Gemma 4): the cos/sin cache spans the full head_dim, "
+        "the dims past rotary_dim padded as identity rotations",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _full_rotary_by_default(cls, data: Any) -> Any:
+        """A mixer built without rotary_dim rotates its whole head (most models)."""
+        if isinstance(data, dict) and data.get("rotary_dim") is None and "head_dim" in data:
+            return {**data, "rotary_dim": data["head_dim"]}
+        return data
+
+    @model_validator(mode="after")
+    def _rotary_within_head(self) -> "AttentionMixer":
+        if self.rotary_dim > self.head_dim:
+            raise ValueError(f"rotary_dim {self.rotary_dim} exceeds head_dim {self.head_dim}")
+        return self
+
+    @property
+    def rope_cache_dim(self) -> int:
+        """Width of the cos/sin cache vLLM builds for this layer (0 without RoPE)."""
+        return self.head_dim if self.rope_padded and self.rotary_dim else self.rotary_dim
 
 
 class MlaMixer(_Frozen):

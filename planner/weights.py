@@ -116,12 +116,6 @@ def rank_weights(
     return tuple(out)
 
 
-LOCAL_ROPE_MODEL_TYPES = ("gemma3", "gemma3_text")
-"""Models whose sliding-window layers get their own unscaled rope (vLLM gemma3.py: local
-layers override rope_theta with rope_local_base_freq and rope_scaling with the default), so
-a second cos/sin cache of max_position_embeddings rows exists beside the global one."""
-
-
 def rope_cache_rows(spec: ModelSpec) -> int:
     """Rows (positions) of the global rotary cos/sin cache vLLM precomputes.
 
@@ -144,30 +138,27 @@ def rope_cache_rows(spec: ModelSpec) -> int:
 def rope_cache_bytes(spec: ModelSpec, elem_bytes: int) -> int:
     """Bytes of the rotary cos/sin caches on one rank (vLLM builds them on every rank).
 
-    NOTE: RotaryEmbeddingBase.__init__ computes cos and sin (rotary_dim / 2 each) for every
-    position, concatenates them and stores the buffer in the model dtype; get_rope caches one
-    instance per distinct (head_size, max_position, scaling, dtype), so layers share it.
-    Llama-3.1-8B: 131,072 x 128 x 2 B = 33,554,432 B = 0.031 GiB, the gap between our
+    NOTE (vLLM rotary_embedding/base.py, get_rope): RotaryEmbedding computes cos and sin
+    (rotary_dim / 2 each) for every position, concatenates them into cos_sin_cache of shape
+    [rows, rotary_dim] and stores it in the model dtype; get_rope caches one instance per
+    distinct (head_size, rotary_dim, max_position, rope parameters, dtype), so layers share
+    it. Llama-3.1-8B: 131,072 x 128 x 2 B = 33,554,432 B = 0.031 GiB, the gap between our
     weights and vLLM's "Model loading took" line. Gemma-3-12B (head_dim 256): 1,048,576 x
-    256 x 2 = 0.5 GiB global + 131,072 x 256 x 2 = 0.0625 GiB local. The rotary dimension is
-    ASSUMED to be the full head_dim (ModelSpec has no partial_rotary_factor); MLA uses
-    qk_rope_head_dim; linear-attention and Mamba layers have no rope.
+    256 x 2 = 0.5 GiB global + 131,072 x 256 x 2 = 0.0625 GiB for the sliding layers' own
+    unscaled rope (rope_local: max_position rows). Partial rotary: Qwen3-Next 262,144 x
+    (256 x 0.25 = 64) x 2 = 32 MiB. MLA uses qk_rope_head_dim; NoPE layers (rotary_dim 0),
+    linear-attention and Mamba layers have none.
     """
-    global_dims: set[int] = set()
-    local_dims: set[int] = set()
-    local = spec.model_type in LOCAL_ROPE_MODEL_TYPES
+    caches: set[tuple[int, int, bool]] = set()  # (head_dim, cache width, local)
     for layer in spec.layers:
         mixer = layer.mixer
         if isinstance(mixer, MlaMixer):
-            global_dims.add(mixer.qk_rope_head_dim)
-        elif isinstance(mixer, AttentionMixer):
-            sliding_local = local and mixer.kind == "sliding"
-            (local_dims if sliding_local else global_dims).add(mixer.head_dim)
+            caches.add((mixer.qk_rope_head_dim, mixer.qk_rope_head_dim, False))
+        elif isinstance(mixer, AttentionMixer) and mixer.rotary_dim:
+            caches.add((mixer.head_dim, mixer.rope_cache_dim, mixer.rope_local))
     rows = rope_cache_rows(spec)
-    return elem_bytes * (
-        sum(rows * d for d in global_dims)
-        + sum(spec.max_position_embeddings * d for d in local_dims)
-    )
+    local_rows = spec.max_position_embeddings
+    return elem_bytes * sum((local_rows if local else rows) * dim for _, dim, local in caches)
 
 
 def _terms(

@@ -237,6 +237,64 @@ def test_unknown_architecture_warns():
     assert "num_widget_layers" in spec.warnings[1]
 
 
+def rotary(spec) -> set[tuple[str, int, bool, bool]]:
+    """(kind, rotary_dim, rope_local, rope_padded) over the attention layers."""
+    return {(m.kind, m.rotary_dim, m.rope_local, m.rope_padded)
+            for layer in spec.layers if isinstance(m := layer.mixer, AttentionMixer)}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "expected", "source"),
+    [
+        # no partial_rotary_factor: the whole head_dim 128 (4096 / 32)
+        ("meta-llama__Meta-Llama-3.1-8B", {("full", 128, False, False)},
+         "derived: = head_dim (no partial_rotary_factor)"),
+        # partial_rotary_factor 0.25 x head_dim 256 = 64 (full-attention layers only)
+        ("Qwen__Qwen3-Next-80B-A3B-Instruct", {("full", 64, False, False)},
+         "config.json: partial_rotary_factor (int(256 x 0.25))"),
+        # text_config.rope_parameters.partial_rotary_factor 0.25 x head_dim 256
+        ("Qwen__Qwen3.5-27B", {("full", 64, False, False)},
+         "config.json: text_config.rope_parameters.partial_rotary_factor (int(256 x 0.25))"),
+        # rotary_dim 64 of head_dim 128
+        ("MiniMaxAI__MiniMax-M2.5", {("full", 64, False, False)}, "config.json: rotary_dim"),
+        # int(192 x 0.334) = int(64.128) = 64; sliding layers rotate with swa_rope_theta
+        ("XiaomiMiMo__MiMo-V2-Flash", {("full", 64, False, False), ("sliding", 64, True, False)},
+         "config.json: partial_rotary_factor (int(192 x 0.334))"),
+        # Gemma 4: rope_parameters.sliding_attention (default rope, full head_dim 256) and
+        # rope_parameters.full_attention (proportional, 0.25 x global_head_dim 512 = 128)
+        ("google__gemma-4-26B-A4B", {("sliding", 256, True, False), ("full", 128, False, True)},
+         "derived: = head_dim (no partial_rotary_factor); config.json: text_config."
+         "rope_parameters.full_attention.partial_rotary_factor (int(512 x 0.25))"),
+        # Nemotron-H attention layers have no rope, whatever partial_rotary_factor says
+        ("nvidia__NVIDIA-Nemotron-3-Nano-30B-A3B-BF16", {("full", 0, False, False)},
+         "derived: nemotron_h attention has no rotary embedding"),
+        # Llama 4: every 4th layer (3, 7, ...) is global NoPE attention; chunked layers rope
+        ("meta-llama__Llama-4-Maverick-17B-128E-Instruct",
+         {("sliding", 128, False, False), ("full", 0, False, False)},
+         "derived: = head_dim (no partial_rotary_factor); derived: every 4th layer is NoPE"),
+    ],
+)
+def test_rotary_dims(name, expected, source):
+    spec = spec_of(name)
+    assert rotary(spec) == expected
+    assert next(f for f in spec.fields if f.field == "rotary dim").source == source
+
+
+def test_mla_rotary_dim_is_the_rope_head_dim():
+    # DeepSeek-V3 config.json: qk_rope_head_dim 64
+    spec = spec_of("deepseek-ai__DeepSeek-V3")
+    assert {f.field: f.value for f in spec.fields}["rotary dim"] == "64"
+
+
+def test_gemma3_local_rope_from_rope_local_base_freq():
+    config = {**BASE, "model_type": "gemma3_text", "head_dim": 64, "sliding_window": 512,
+              "sliding_window_pattern": 2, "rope_local_base_freq": 10000.0,
+              "rope_scaling": {"rope_type": "linear", "factor": 8.0}}  # fmt: skip
+    spec = parse_model_config(config)
+    # pattern 2: layer 0 slides (own unscaled rope), layer 1 is global (scaled rope)
+    assert rotary(spec) == {("sliding", 64, True, False), ("full", 64, False, False)}
+
+
 BASE = {"model_type": "llama", "hidden_size": 512, "num_hidden_layers": 2, "vocab_size": 100,
         "intermediate_size": 1024, "num_attention_heads": 8}  # fmt: skip
 
@@ -256,6 +314,10 @@ BASE = {"model_type": "llama", "hidden_size": 512, "num_hidden_layers": 2, "voca
         ({"num_local_experts": 4, "num_experts_per_tok": 8}, "num_experts_per_tok"),
         ({"quantization_config": {"quant_method": "fp8", "weight_block_size": "x"}},
          "weight_block_size"),
+        ({"partial_rotary_factor": 1.5}, "partial_rotary_factor"),
+        ({"partial_rotary_factor": "half"}, "partial_rotary_factor"),
+        ({"rotary_dim": 128}, "rotary_dim"),  # head_dim is 512 / 8 = 64
+        ({"rope_parameters": [1]}, "rope_parameters"),
     ],
 )
 def test_malformed_configs_name_the_field(change, field):

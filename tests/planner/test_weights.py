@@ -324,6 +324,22 @@ def _catalog_spec(repo_id: str) -> ModelSpec:
         # llama3 rope over 10,485,760 positions x 128 x 2 B = 2.5 GiB (log: weights 53.12 GiB
         # per GPU at TP=4 against 50.57 GiB without the cache)
         ("meta-llama/Llama-4-Scout-17B-16E-Instruct", 10_485_760 * 128 * 2),
+        # partial_rotary_factor 0.25 of head_dim 256 = 64 dims over 262,144 positions
+        ("Qwen/Qwen3-Next-80B-A3B-Instruct", 262_144 * 64 * 2),
+        # text_config.rope_parameters.partial_rotary_factor 0.25 (mrope, default type)
+        ("Qwen/Qwen3.5-27B", 262_144 * 64 * 2),
+        # partial_rotary_factor 0.4 of head_dim 2560 / 32 = 80 -> int(32.0) = 32 dims, 2,048 rows
+        ("microsoft/phi-2", 2_048 * 32 * 2),
+        # rotary_dim 64 of head_dim 128, 196,608 positions
+        ("MiniMaxAI/MiniMax-M2.5", 196_608 * 64 * 2),
+        # int(192 x 0.334) = 64 dims; full layers (rope_theta) and sliding layers
+        # (swa_rope_theta) each get their own cache of 262,144 rows
+        ("XiaomiMiMo/MiMo-V2-Flash", 2 * 262_144 * 64 * 2),
+        # Nemotron-H attention has no rope (NoPE): no cache at all
+        ("nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B-BF16", 0),
+        # proportional rope on the global layers: 0.25 x 512 dims rotate but the cache spans
+        # the full head_dim 512; sliding layers: default rope over head_dim 256; 262,144 rows
+        ("google/gemma-4-26B-A4B", 262_144 * 512 * 2 + 262_144 * 256 * 2),
     ],
 )
 def test_rope_cache_bytes_by_rope_type(repo_id, expected):
