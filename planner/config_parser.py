@@ -75,7 +75,8 @@ _BENIGN_KEYS = frozenset(
         "video_seq_length", "max_length", "min_length", "num_beams", "num_beam_groups",
         "num_return_sequences", "mtp_hybrid_override_pattern", "moe_shared_expert_overlap",
         "position_embedding_size", "swiglu_limit", "attn_type_list", "qk_head_dim",
-        "attention_chunk_size",
+        "attention_chunk_size", "attention_multiplier", "embedding_multiplier",
+        "residual_multiplier",
     )
 )
 _ARCH_WORDS = re.compile(

@@ -61,6 +61,10 @@ def test_seed_gptq_entry():
         ("google/gemma-2-27b-it", 27.23e9),
         ("microsoft/phi-4", 14.70e9),
         ("deepseek-ai/DeepSeek-V2-Lite-Chat", 15.80e9),
+        # granite-3.3-8b 15.25 GiB -> 8.19e9; granite-vision-3.3-2b 5.54 GiB -> 2.97e9 (the
+        # SigLIP tower and projector are an estimate from vision_config)
+        ("ibm-granite/granite-3.3-8b-instruct", 8.19e9),
+        ("ibm-granite/granite-vision-3.3-2b", 2.97e9),
     ],
 )
 def test_catalog_configs_match_vllm_loaded_weights(repo_id, total):
