@@ -19,10 +19,10 @@ import json
 import math
 import os
 import re
+import struct
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import httpx2
 from huggingface_hub import HfApi, constants, get_token
@@ -40,16 +40,15 @@ from huggingface_hub.errors import (
 )
 from huggingface_hub.utils import disable_progress_bars
 
+from planner.catalog import CatalogEntry, catalog_entry
 from planner.checkpoint import (
     CheckpointError,
     CheckpointFile,
+    CheckpointMetadata,
     ModelSource,
     build_checkpoint_metadata,
 )
 from planner.units import GIB
-
-if TYPE_CHECKING:
-    from planner.catalog import CatalogEntry
 
 DEADLINE_ENV = "HEADROOM_HUB_DEADLINE_S"
 DEFAULT_DEADLINE_S = 20.0
@@ -57,6 +56,10 @@ REQUEST_TIMEOUT_S = 10.0
 """Per-request timeout, capped by the overall deadline."""
 CONFIG_FILE = "config.json"
 QUANT_CONFIG_FILE = "hf_quant_config.json"
+MAX_HEADER_BYTES = 100_000_000
+"""Largest safetensors header read from a local file: the safetensors format itself refuses
+headers over 100 MB (N_MAX in safetensors/src/tensor.rs), so a bigger length means a corrupt
+file or not a safetensors file at all."""
 
 # Same rules as huggingface_hub's validate_repo_id: [namespace/]name, word chars, '-', '.',
 # at most 96 characters, no '--' or '..', no leading/trailing '-' or '.'.
@@ -417,15 +420,12 @@ def _from_cache(repo_id: str, revision: str | None, reason: str) -> ModelSource 
     )
 
 
-def _catalog_lookup(repo_id: str) -> "CatalogEntry | None":
+def _catalog_lookup(repo_id: str) -> CatalogEntry | None:
     """The bundled catalog entry for a repo id (case-insensitive), if any."""
-    # NOTE: imported here, not at the top, until planner/catalog.py (parser engineer) lands.
-    from planner.catalog import catalog_entry
-
     return catalog_entry(repo_id)
 
 
-def _catalog_source(entry: "CatalogEntry", note: str) -> ModelSource:
+def _catalog_source(entry: CatalogEntry, note: str) -> ModelSource:
     """A ModelSource for a bundled catalog entry."""
     return ModelSource(
         repo_id=entry.repo_id,
@@ -440,7 +440,8 @@ def _catalog_source(entry: "CatalogEntry", note: str) -> ModelSource:
 
 
 def _from_path(path: Path) -> ModelSource:
-    """Configs from a config.json file or a folder holding one (+ hf_quant_config.json)."""
+    """Configs from a config.json file or a folder holding one (+ hf_quant_config.json), and
+    the checkpoint metadata of the model folder's *.safetensors headers."""
     if path.is_dir():
         config_path = path / CONFIG_FILE
         quant_path = path / QUANT_CONFIG_FILE
@@ -452,16 +453,91 @@ def _from_path(path: Path) -> ModelSource:
         # and <name>.json + <name>.hf_quant_config.json as in /work/shared/model-configs.
         paired = f"{path.stem}.{QUANT_CONFIG_FILE}"
         quant_path = path.with_name(QUANT_CONFIG_FILE if path.name == CONFIG_FILE else paired)
+    config = _read_json(config_path, str(config_path))
+    quant = _read_json(quant_path, str(quant_path)) if quant_path.is_file() else None
+    notes = [f"read from {config_path}"]
+    checkpoint = None
+    # A <name>.json beside other configs says nothing about the folder's weights; a
+    # config.json is the model folder's own.
+    if config_path.name == CONFIG_FILE:
+        checkpoint, note = _local_checkpoint(config_path.parent)
+        notes.append(note)
     return ModelSource(
         repo_id=None,
         revision=None,
         commit_sha=None,
         origin="file",
-        config=_read_json(config_path, str(config_path)),
-        hf_quant_config=_read_json(quant_path, str(quant_path)) if quant_path.is_file() else None,
-        checkpoint=None,
-        notes=(f"read from {config_path}",),
+        config=config,
+        hf_quant_config=quant,
+        checkpoint=checkpoint,
+        notes=tuple(notes),
     )
+
+
+def _local_checkpoint(folder: Path) -> tuple[CheckpointMetadata | None, str]:
+    """Checkpoint metadata from the safetensors headers in a model folder, and a note.
+
+    Reads each *.safetensors file's header only (never tensor data). A header that cannot be
+    read leaves the file list without tensor counts and says why, as the hub path does.
+    """
+    files = tuple(
+        CheckpointFile(path=p.name, size_bytes=p.stat().st_size)
+        for p in sorted(folder.iterdir())
+        if p.is_file()
+    )
+    shards = [folder / f.path for f in files if f.path.endswith(".safetensors")]
+    if not shards and not any(f.path.endswith(".gguf") for f in files):
+        return None, f"no *.safetensors files in {folder}: checkpoint not read"
+    try:
+        tensors = [t for shard in shards for t in _safetensors_header(shard)]
+        checkpoint = build_checkpoint_metadata(tensors, files)
+    except (HubError, CheckpointError) as err:
+        return build_checkpoint_metadata([], files), f"safetensors headers not read: {err}"
+    return checkpoint, f"safetensors headers of {len(shards)} file(s) read from {folder}"
+
+
+def _safetensors_header(path: Path) -> list[tuple[str, str, int]]:
+    """(name, dtype, elements) of every tensor in one safetensors file, from its header.
+
+    NOTE (safetensors format): the file starts with an unsigned 64-bit little-endian length N,
+    then N bytes of JSON {name: {"dtype", "shape", "data_offsets"}, "__metadata__": {...}};
+    the tensor data follows and is never read here. A [4096, 1024] BF16 tensor counts
+    4,194,304 elements.
+    """
+    with path.open("rb") as f:
+        prefix = f.read(8)
+        if len(prefix) < 8:
+            raise HubError("malformed", f"{path.name} is shorter than the 8-byte header length")
+        (length,) = struct.unpack("<Q", prefix)
+        if length > MAX_HEADER_BYTES:
+            raise HubError(
+                "malformed",
+                f"{path.name} declares a {length:,}-byte header, over the 100 MB safetensors "
+                "limit: a corrupt file or not a safetensors file",
+            )
+        raw = f.read(length)
+    if len(raw) < length:
+        raise HubError(
+            "malformed", f"{path.name} ends inside its {length:,}-byte header (truncated?)"
+        )
+    try:
+        header = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise HubError("malformed", f"{path.name} has a header that is not JSON") from None
+    if not isinstance(header, dict):
+        raise HubError("malformed", f"{path.name} has a header that is not a JSON object")
+    tensors = []
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        dtype = info.get("dtype") if isinstance(info, dict) else None
+        shape = info.get("shape") if isinstance(info, dict) else None
+        if not isinstance(dtype, str) or not isinstance(shape, list) or not all(
+            isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape
+        ):
+            raise HubError("malformed", f"{path.name}: tensor {name!r} has no valid dtype/shape")
+        tensors.append((name, dtype, math.prod(shape)))
+    return tensors
 
 
 def _read_json(path: str | Path, label: str) -> dict:

@@ -5,15 +5,19 @@ HF_HOME and HF_HUB_OFFLINE once at import; HF_HOME is a temporary folder. Nothin
 touches the internet or patches huggingface_hub.
 """
 
-import importlib.util
 import json
 import os
+import struct
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from planner.catalog import catalog_entries
+from planner.checkpoint import compare_param_counts
+from planner.model_spec import parse_model_config
+from planner.params import count_params
 from probes.hub import HubError, _mapped, fetch_model, resolve_model
 from tests.hubserver import FakeFile, FakeHub, FakeRepo, safetensors_file
 
@@ -23,12 +27,6 @@ TOKEN = "hf_PrivateReaderToken0123456789abcdefXYZ"
 OTHER_TOKEN = "hf_NotAcceptedForGatedRepo9876543210qrs"
 WIDTHS = {"BF16": 2, "F8_E4M3": 1, "F32": 4, "U8": 1}
 SHA = "0123456789abcdef0123456789abcdef01234567"
-
-# Fallbacks end in planner.catalog (the parser engineer's module); until it lands, the cases
-# that reach it are skipped rather than failed.
-requires_catalog = pytest.mark.skipif(
-    importlib.util.find_spec("planner.catalog") is None, reason="planner.catalog not there yet"
-)
 
 CLIENT = """
 import json, sys
@@ -218,14 +216,12 @@ def test_cache_hit_with_the_server_stopped(hub, tmp_path):
     assert "unreachable" in src["notes"][0] and "local cache" in src["notes"][0]
 
 
-@requires_catalog
 def test_offline_uses_the_cache_then_the_catalog(hub, tmp_path):
-    import planner.catalog as catalog
     run_client(hub.url, tmp_path, "openai/gpt-oss-20b")
     cached = run_client(hub.url, tmp_path, "openai/gpt-oss-20b", offline=True)["source"]
     assert cached["origin"] == "cache"
     assert "HF_HUB_OFFLINE" in cached["notes"][0]
-    entry = catalog.catalog_entries()[0]
+    entry = catalog_entries()[0]
     from_catalog = run_client(hub.url, tmp_path, entry.repo_id, offline=True)["source"]
     assert from_catalog["origin"] == "catalog"
     assert from_catalog["config"] == entry.config
@@ -236,11 +232,9 @@ def test_offline_uses_the_cache_then_the_catalog(hub, tmp_path):
     assert not [r for r in hub.requests if "never-cached" in r[1]]
 
 
-@requires_catalog
 def test_unreachable_hub_falls_back_to_the_catalog(hub, tmp_path):
-    import planner.catalog as catalog
     hub.stop()
-    repo_id = catalog.catalog_entries()[0].repo_id
+    repo_id = catalog_entries()[0].repo_id
     src = run_client(hub.url, tmp_path, repo_id)["source"]
     assert src["origin"] == "catalog"
     assert "unreachable" in src["notes"][0]
@@ -257,7 +251,7 @@ def test_unreachable_hub_falls_back_to_the_catalog(hub, tmp_path):
         ("meta-llama/Gated-8B", "gated", "accept its licence"),
         ("acme/broken-json", "malformed", "not valid JSON"),
         ("acme/list-json", "malformed", "JSON list, not an object"),
-        pytest.param("acme/down", "server_error", "HTTP 500", marks=requires_catalog),
+        ("acme/down", "server_error", "HTTP 500"),
     ],
 )
 def test_failures_have_specific_messages(hub, tmp_path, repo, kind, words):
@@ -287,7 +281,6 @@ def test_invalid_repo_id_is_refused_before_any_request(hub, tmp_path):
     assert hub.requests == []
 
 
-@requires_catalog
 def test_a_hub_that_never_answers_hits_the_deadline(hub, tmp_path):
     # The client alone would retry for minutes (60 s HEAD timeout + backoff).
     out = run_client(hub.url, tmp_path, "acme/slow", deadline_s=2)
@@ -351,10 +344,8 @@ def test_resolve_model_reads_a_model_folder(tmp_path):
         resolve_model(str(tmp_path / ".."))
 
 
-@requires_catalog
 def test_resolve_model_prefers_the_catalog_without_asking_the_hub():
-    import planner.catalog as catalog
-    entry = catalog.catalog_entries()[0]
+    entry = catalog_entries()[0]
     src = resolve_model(entry.repo_id.upper())
     assert src.origin == "catalog"
     assert src.repo_id == entry.repo_id
@@ -386,3 +377,103 @@ def test_a_5xx_inside_hf_hub_download_maps_to_server_error():
         err = _mapped(wrapped, "acme/down", None, None, 20.0)
     assert isinstance(err, HubError)
     assert err.kind == "server_error" and "HTTP 503" in err.message
+
+
+# A tiny Llama (hidden 64, 2 layers, 4 heads of 16, 2 KV heads, MLP 128, vocab 100, untied):
+# embed 100 x 64 = 6,400; per layer q 64x64 + k 64x32 + v 64x32 + o 64x64 = 12,288,
+# gate/up/down 3 x 64 x 128 = 24,576, 2 norms of 64 -> 36,992; x 2 layers = 73,984;
+# final norm 64; lm_head 6,400 -> 86,848 parameters.
+TINY_CONFIG = {"model_type": "llama", "hidden_size": 64, "num_hidden_layers": 2,
+               "num_attention_heads": 4, "num_key_value_heads": 2, "intermediate_size": 128,
+               "vocab_size": 100, "tie_word_embeddings": False, "torch_dtype": "bfloat16"}
+
+
+def _layer_tensors(i: int) -> dict[str, tuple[str, list[int]]]:
+    prefix = f"model.layers.{i}."
+    shapes = {"self_attn.q_proj": [64, 64], "self_attn.k_proj": [32, 64],
+              "self_attn.v_proj": [32, 64], "self_attn.o_proj": [64, 64],
+              "mlp.gate_proj": [128, 64], "mlp.up_proj": [128, 64], "mlp.down_proj": [64, 128],
+              "input_layernorm": [64], "post_attention_layernorm": [64]}  # fmt: skip
+    return {f"{prefix}{name}.weight": ("BF16", shape) for name, shape in shapes.items()}
+
+
+def _write(path: Path, fake: FakeFile, with_data: bool = True) -> None:
+    """A safetensors file on disk: header, then zeros for the data (or none at all)."""
+    path.write_bytes(fake.data + (b"\0" * (fake.size - len(fake.data)) if with_data else b""))
+
+
+def _tiny_model_folder(folder: Path) -> None:
+    (folder / "config.json").write_text(json.dumps(TINY_CONFIG))
+    shard1 = {"model.embed_tokens.weight": ("BF16", [100, 64]), **_layer_tensors(0)}
+    shard2 = {**_layer_tensors(1), "model.norm.weight": ("BF16", [64]),
+              "lm_head.weight": ("BF16", [100, 64])}  # fmt: skip
+    _write(folder / "model-00001-of-00002.safetensors", safetensors_file(shard1, WIDTHS))
+    # the second shard holds its header only: the counts never need the tensor data
+    _write(folder / "model-00002-of-00002.safetensors", safetensors_file(shard2, WIDTHS),
+           with_data=False)  # fmt: skip
+
+
+def test_local_folder_reads_safetensors_headers_and_agrees_with_the_architecture(tmp_path):
+    _tiny_model_folder(tmp_path)
+    for model in (tmp_path, tmp_path / "config.json"):
+        src = resolve_model(str(model))
+        ckpt = src.checkpoint
+        assert ckpt.params_by_dtype == {"BF16": 86_848}
+        assert ckpt.tensor_bytes == 86_848 * 2
+        assert {f.path for f in ckpt.files} == {
+            "config.json", "model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"
+        }
+        sizes = [(tmp_path / f.path).stat().st_size for f in ckpt.files
+                 if f.path.endswith(".safetensors")]  # fmt: skip
+        assert ckpt.safetensors_bytes == sum(sizes)
+        assert "headers of 2 file(s) read" in src.notes[1]
+        spec = parse_model_config(src.config)
+        check = compare_param_counts(count_params(spec).total, ckpt)
+        assert check.agrees and check.metadata_params == 86_848
+
+
+def _framed(header: bytes) -> bytes:
+    """A safetensors prefix: the 8-byte little-endian header length, then the header."""
+    return struct.pack("<Q", len(header)) + header
+
+
+def _raw_shard(folder: Path, data: bytes) -> None:
+    (folder / "config.json").write_text(json.dumps(TINY_CONFIG))
+    (folder / "model.safetensors").write_bytes(data)
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (struct.pack("<Q", 100_000_001), "100,000,001-byte header, over the 100 MB"),
+        (struct.pack("<Q", 50) + b"{}", "ends inside its 50-byte header"),
+        (b"abc", "shorter than the 8-byte header length"),
+        (_framed(b"{x}"), "header that is not JSON"),
+        (_framed(b"[]"), "not a JSON object"),
+        (_framed(b'{"w": {"dtype": "BF16"}}'), "tensor 'w' has no valid"),
+        (_framed(b'{"w": {"dtype": "BF16", "shape": [2, -1]}}'), "tensor 'w' has no valid"),
+    ],
+)
+def test_unreadable_local_headers_keep_the_config_and_say_why(tmp_path, data, words):
+    _raw_shard(tmp_path, data)
+    src = resolve_model(str(tmp_path))
+    assert src.config["hidden_size"] == 64
+    assert src.checkpoint.params_by_dtype == {}
+    assert {f.path for f in src.checkpoint.files} == {"config.json", "model.safetensors"}
+    assert src.notes[1].startswith("safetensors headers not read: model.safetensors")
+    assert words in src.notes[1]
+
+
+def test_unknown_local_dtype_is_named(tmp_path):
+    _raw_shard(tmp_path, _framed(b'{"w": {"dtype": "Q9", "shape": [2], "data_offsets": [0, 2]}}'))
+    src = resolve_model(str(tmp_path))
+    assert "unknown safetensors dtype 'Q9'" in src.notes[1]
+
+
+def test_local_folder_without_weights_has_no_checkpoint(tmp_path):
+    (tmp_path / "config.json").write_text(json.dumps(TINY_CONFIG))
+    src = resolve_model(str(tmp_path))
+    assert src.checkpoint is None
+    assert "no *.safetensors files" in src.notes[1]
+    # a <name>.json among other configs says nothing about a folder's weights
+    assert resolve_model(str(FIXTURES / "openai__gpt-oss-20b.json")).checkpoint is None
