@@ -1,11 +1,13 @@
 """`python -m probes`: audit this node and print a summary, or write a snapshot with --json.
 
-Exit 0 whether or not a GPU is present; exit 2 with one line on bad input.
+Exit 0 whether or not a GPU is present; exit 2 with one line on bad input; exit 141
+(128 + SIGPIPE), silently, when the reader of stdout goes away (`| head`).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -150,7 +152,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SnapshotError as exc:
         print(f"python -m probes: error: {exc}", file=sys.stderr)
         return 2
-    print(snap.to_json() if args.json else render_summary(snap, audit(snap)))
+    return _emit(snap.to_json() if args.json else render_summary(snap, audit(snap)))
+
+
+SIGPIPE_EXIT = 141
+"""What a shell reports for a process killed by SIGPIPE (128 + 13)."""
+
+
+def _emit(text: str) -> int:
+    """Print `text`; if stdout's reader has gone (`| head -c 10`), end quietly with 141.
+
+    NOTE (Python docs, signal module, "Note on SIGPIPE"): Python ignores SIGPIPE, so a
+    write to a closed pipe raises BrokenPipeError; stdout is then pointed at devnull so the
+    interpreter's final flush cannot raise (and print a traceback) a second time.
+    """
+    try:
+        print(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return SIGPIPE_EXIT
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -76,3 +77,28 @@ def test_summary_of_the_3090_rig(capsys: pytest.CaptureFixture) -> None:
     assert "  PXB  = Connection traversing multiple PCIe bridges" in out
     assert "[WARNING] No NVLink: tensor parallelism runs over PCIe" in out
     assert "ECC mode: not supported" in out
+
+
+@pytest.mark.parametrize("args", [("--json",), ()])
+def test_a_closed_stdout_pipe_ends_quietly(args: tuple[str, ...]) -> None:
+    # `python -m probes --json | head -c 10`, made deterministic: the pipe's only read end is
+    # closed before the child writes, so its first write meets EPIPE (BrokenPipeError).
+    snapshot = ROOT / "tests" / "fixtures" / "snapshots" / "rtx3090x8.json"
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run([sys.executable, "-m", "probes", "--load", str(snapshot), *args],
+                              cwd=ROOT, stdout=write_end, stderr=subprocess.PIPE, text=True,
+                              timeout=60)  # fmt: skip
+    finally:
+        os.close(write_end)
+    assert done.returncode == 141  # 128 + SIGPIPE, as a shell reports a piped writer
+    assert done.stderr == ""  # no BrokenPipeError traceback, no "Exception ignored"
+
+
+def test_head_of_the_json_is_clean() -> None:
+    # The real pipeline: whichever side wins the race, no traceback reaches stderr.
+    done = subprocess.run(f"{sys.executable} -m probes --json | head -c 10", shell=True,
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.stdout == '{\n  "kind"'
+    assert done.stderr == ""
