@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import re
+from datetime import date
 from typing import NoReturn
 
 KV_CACHE_DTYPE_ALIASES = {
@@ -82,6 +83,13 @@ def _kv_dtype(text: str) -> str:
     except KeyError:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a KV cache dtype; use auto, bf16, fp16, fp32 or fp8") from None
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _add_model(parser: argparse.ArgumentParser) -> None:
@@ -165,6 +173,6 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--compare", nargs="+", default=[], metavar="MODEL",
                         help="other models to compare on the same hardware")
     report.add_argument("--format", choices=["md", "json", "csv"], default="md")
-    report.add_argument("--date", metavar="YYYY-MM-DD",
+    report.add_argument("--date", type=_iso_date, metavar="YYYY-MM-DD",
                         help="date printed in the header (default today; fix it to reproduce)")
     return parser

@@ -9,57 +9,35 @@ environment is masked before it is printed (defence in depth; no input carries i
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
-from pathlib import Path
 
 from pydantic import ValidationError
 
 from cli.args import build_parser
 from cli.inputs import CliError, build_cluster, engine_settings, load_model, parallel_layout
+from cli.report_inputs import report_inputs, today
 from cli.text import card_text, plan_text, sweep_text
-from planner.checkpoint import CheckpointError, compare_param_counts
-from planner.engine import EngineSettings
+from planner.checkpoint import CheckpointError
 from planner.hardware import ClusterSpec, HardwareError
 from planner.layout import layout_errors
 from planner.model_spec import ConfigError, ModelSpec
-from planner.params import count_params
 from planner.plan import Plan, PlanRequest, plan
-from planner.quant import UnknownSchemeError, checkpoint_scheme
-from planner.report import (
-    AccuracyFigure,
-    ComparisonRow,
-    ModelCard,
-    ReportInputs,
-    accuracy_figures,
-    build_report,
-    comparison_row,
-    model_card,
-)
+from planner.quant import UnknownSchemeError
+from planner.report import ComparisonRow, build_report, comparison_row, model_card
 from planner.sweep import SweepError, sweep
 from probes.audit_summary import audit_summary
 from probes.hub import HubError
 from probes.snapshot import SnapshotError
 
 TOKEN_ENV_VARS = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HUB_TOKEN")
-ROOT = Path(__file__).resolve().parent.parent
 
 USER_ERRORS: tuple[type[Exception], ...] = (
     CliError, ConfigError, HardwareError, HubError, SnapshotError, CheckpointError,
     UnknownSchemeError, SweepError, ValidationError,
 )
 """Exceptions that mean bad input: exit code 2 with their one-line message."""
-
-
-def headroom_version() -> str:
-    """The version in pyproject.toml (the project is run from its checkout, not installed)."""
-    import tomllib
-
-    with open(ROOT / "pyproject.toml", "rb") as handle:
-        return tomllib.load(handle)["project"]["version"]
 
 
 def _one_line(exc: Exception) -> str:
@@ -78,17 +56,6 @@ def redact(text: str) -> str:
         if len(secret) >= 8:
             text = text.replace(secret, "***")
     return text
-
-
-def _card(spec: ModelSpec, source) -> ModelCard:
-    """The architecture card with the parameter check when the checkpoint metadata is known."""
-    params = count_params(spec)
-    check = None
-    if source.checkpoint is not None:
-        check = compare_param_counts(params.text_total, source.checkpoint,
-                                     mtp_layers=spec.mtp_layers, vision_params=params.vision)
-    return model_card(spec, source, params_total=params.total, params_active=params.active,
-                      param_check=check, checkpoint_format=checkpoint_scheme(spec).label)
 
 
 def _plan(args: argparse.Namespace) -> tuple[Plan, ModelSpec, object, ClusterSpec, list]:
@@ -125,12 +92,12 @@ def cmd_sweep(args: argparse.Namespace) -> str:
 def cmd_inspect(args: argparse.Namespace) -> str:
     """The architecture card, as text or JSON."""
     source, spec = load_model(args.model, args.revision)
-    card = _card(spec, source)
+    card = model_card(spec, source)
     return card.model_dump_json(indent=2) + "\n" if args.json else card_text(card)
 
 
-def _comparison(args: argparse.Namespace, main: Plan, cluster: ClusterSpec,
-                engine: EngineSettings) -> tuple[ComparisonRow, ...]:
+def _comparison(args: argparse.Namespace, main: Plan, cluster: ClusterSpec
+                ) -> tuple[ComparisonRow, ...]:
     """The chosen plan beside each --compare model on the same GPUs and settings."""
     rows = [comparison_row(main)]
     for name in args.compare:
@@ -139,40 +106,19 @@ def _comparison(args: argparse.Namespace, main: Plan, cluster: ClusterSpec,
         if layout_errors(spec, cluster, layout):
             layout = main.layout.model_copy(update={"ep": False})
         other = plan(PlanRequest(model=spec, cluster=cluster, layout=layout,
-                                 engine=engine.model_copy(update={"max_model_len": None})))
+                                 engine=main.engine.model_copy(update={"max_model_len": None})))
         rows.append(comparison_row(other))
     return tuple(rows)
-
-
-ACCURACY_RESULTS = ROOT / "bench" / "accuracy_results.json"
-"""Measured planner error (written by `python bench/accuracy.py --write ...`)."""
-
-
-def load_accuracy(path: Path = ACCURACY_RESULTS) -> tuple[AccuracyFigure, ...]:
-    """The measured accuracy figures for the report, () when the file is absent or unreadable."""
-    try:
-        return accuracy_figures(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, KeyError, TypeError):
-        return ()
 
 
 def cmd_report(args: argparse.Namespace) -> str:
     """The full report in the chosen format (CSV is the sweep table)."""
     chosen, spec, source, cluster, snapshots = _plan(args)
-    engine = chosen.engine
-    want_sweep = args.sweep or args.format == "csv"
-    inputs = ReportInputs(
-        date=args.date or datetime.now(UTC).date().isoformat(),
-        headroom_version=headroom_version(),
-        model=spec,
-        card=_card(spec, source),
-        cluster_source=cluster.source,
-        plan=chosen,
-        sweep=sweep(spec, cluster, engine.model_copy(update={"target_quant": None}))
-        if want_sweep else None,
-        comparison=_comparison(args, chosen, cluster, engine) if args.compare else (),
+    inputs = report_inputs(
+        spec, source, cluster, chosen, day=args.date or today(),
+        with_sweep=args.sweep or args.format == "csv",
+        comparison=_comparison(args, chosen, cluster) if args.compare else (),
         audits=tuple(audit_summary(s) for s in snapshots),
-        accuracy=load_accuracy(),
     )
     bundle = build_report(inputs)
     return {"md": bundle.markdown, "json": bundle.json_text, "csv": bundle.csv_text}[args.format]

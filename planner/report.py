@@ -15,8 +15,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from planner import __version__
 from planner.attention import model_kv_layers
-from planner.checkpoint import ModelSource, ParamCheck
+from planner.checkpoint import ModelSource, ParamCheck, compare_param_counts
 from planner.engine import kv_elem_bytes
 from planner.model_spec import (
     AttentionMixer,
@@ -28,8 +29,9 @@ from planner.model_spec import (
     ModelSpec,
     MoeMlp,
 )
+from planner.params import count_params
 from planner.plan import Plan
-from planner.quant import scheme
+from planner.quant import checkpoint_scheme, scheme
 from planner.sweep import SweepResult, sweep_csv
 from planner.units import GIB
 
@@ -236,18 +238,14 @@ def _experts(spec: ModelSpec) -> str | None:
     return text
 
 
-def model_card(
-    spec: ModelSpec,
-    source: ModelSource | None,
-    *,
-    params_total: int,
-    params_active: int,
-    param_check: ParamCheck | None,
-    checkpoint_format: str,
-) -> ModelCard:
-    """The architecture card of `spec`; counts and the check come from planner.params/checkpoint."""
-    heads, kv_heads, head_dim = _heads(spec)
+def model_card(spec: ModelSpec, source: ModelSource | None) -> ModelCard:
+    """The architecture card of `spec` (`inspect`, the Model page and every report): parameter
+    counts from planner.params, checked against the checkpoint metadata when `source` has it."""
+    params = count_params(spec)
     checkpoint = source.checkpoint if source else None
+    check = None if checkpoint is None else compare_param_counts(
+        params.text_total, checkpoint, mtp_layers=spec.mtp_layers, vision_params=params.vision)
+    heads, kv_heads, head_dim = _heads(spec)
     rope = None
     if spec.rope_scaling_type:
         rope = f"{spec.rope_scaling_type} x{spec.rope_scaling_factor:g}" if (
@@ -263,10 +261,10 @@ def model_card(
         num_kv_heads=kv_heads,
         head_dim=head_dim,
         experts=_experts(spec),
-        params_total=params_total,
-        params_active=params_active,
-        param_check=param_check,
-        checkpoint_format=checkpoint_format,
+        params_total=params.total,
+        params_active=params.active,
+        param_check=check,
+        checkpoint_format=checkpoint_scheme(spec).label,
         stored_dtypes=dict(checkpoint.params_by_dtype) if checkpoint else {},
         checkpoint_bytes=checkpoint.safetensors_bytes if checkpoint else None,
         max_context_tokens=spec.max_position_embeddings,
@@ -382,7 +380,7 @@ class ReportInputs(_Frozen):
     """Everything one report shows; the CLI and the app's Report page both build this."""
 
     date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="injected, for reproducibility")
-    headroom_version: str
+    headroom_version: str = Field(default=__version__, description="planner.__version__")
     model: ModelSpec
     card: ModelCard
     cluster_source: str = Field(description="ClusterSpec.source: preset / live audit / snapshots")

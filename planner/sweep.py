@@ -144,9 +144,10 @@ def sweep_row(result: Plan | PlanSummary, quant_key: str, kv_cache_dtype: str) -
     )
 
 
-def _quant_settings(key: str, own: str) -> dict[str, str | None]:
-    """EngineSettings fields for a weight format: a runtime one (fp8) is vLLM's
-    --quantization flag, an offline one is a what-if `target_quant`, the checkpoint's is none."""
+def quant_settings(key: str, own: str) -> dict[str, str | None]:
+    """EngineSettings fields (`quantization`, `target_quant`) that plan weight format `key` for
+    a checkpoint stored as `own`: the checkpoint's own format sets neither, a runtime what-if
+    (fp8 from 16-bit) is vLLM's --quantization flag, an offline one is a `target_quant`."""
     target = scheme(key)
     if key == own:
         return {"quantization": None, "target_quant": None}
@@ -164,7 +165,11 @@ def sweep(
     kv_dtypes: Iterable[str] | None = None,
     layouts: Iterable[ParallelLayout] | None = None,
 ) -> SweepResult:
-    """Plan every combination and rank them (see rank_key)."""
+    """Plan every combination and rank them (see rank_key).
+
+    `engine`'s quantization and target_quant are replaced per weight format (quant_settings),
+    so the caller passes its settings as they are; the other knobs apply to every row.
+    """
     keys = tuple(quant_keys) if quant_keys is not None else quant_candidates(model, cluster)
     kvs = tuple(kv_dtypes) if kv_dtypes is not None else KV_DTYPES
     valid = (layout_candidates(model, cluster) if layouts is None else
@@ -178,7 +183,7 @@ def sweep(
         # GPTQ/AWQ group alignment depends on the format: vLLM refuses misaligned layouts
         runnable = [lay for lay in valid if not quant_alignment_errors(model, lay, scheme(key))]
         for kv in kvs:
-            settings = engine.model_copy(update={"kv_cache_dtype": kv, **_quant_settings(key, own)})
+            settings = engine.model_copy(update={"kv_cache_dtype": kv, **quant_settings(key, own)})
             for layout in runnable:
                 request = PlanRequest.model_construct(model=model, cluster=cluster,
                                                       layout=layout, engine=settings)

@@ -1,23 +1,23 @@
 """The hardware and model the state points at, resolved for the sidebar and every page.
 
 Resolution raises the owning module's own error (HardwareError, SnapshotError, ...); the
-caller shows it inline with `show_error`, so bad input never becomes a traceback.
+caller shows it inline (`or_error`), so bad input never becomes a traceback.
 """
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import streamlit as st
 
-from planner.checkpoint import ModelSource, compare_param_counts
+from planner.checkpoint import ModelSource
 from planner.engine import EngineSettings
 from planner.hardware import ClusterSpec, preset_cluster
 from planner.layout import ParallelLayout, layout_errors
 from planner.model_spec import ModelSpec, parse_model_config
-from planner.params import ParamBreakdown
 from planner.plan import Plan, PlanRequest, plan
-from planner.quant import checkpoint_scheme, scheme
-from planner.report import ModelCard, model_card
-from planner.sweep import layout_candidates
+from planner.quant import checkpoint_scheme
+from planner.sweep import layout_candidates, quant_settings
 from probes.cluster import snapshots_to_cluster
 from probes.hub import HubError
 from probes.snapshot import HardwareSnapshot
@@ -41,6 +41,18 @@ class ModelInputError(ValueError):
 def error_text(exc: BaseException) -> str:
     """The one-line message of a user error (KeyError's str() would add quotes)."""
     return str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+
+
+T = TypeVar("T")
+
+
+def or_error(call: Callable[[], T], failure: str) -> T | None:
+    """`call()`, or None after showing '<failure>: <message>' inline when bad input raises."""
+    try:
+        return call()
+    except USER_ERRORS as exc:
+        st.error(f"{failure}: {error_text(exc)}")
+        return None
 
 
 def uploaded_snapshots() -> dict[str, HardwareSnapshot]:
@@ -104,43 +116,33 @@ def model_spec(model: str, revision: str = "") -> ModelSpec:
     return parse_model_config(source.config, source.hf_quant_config, name=source.repo_id or model)
 
 
-def model_card_for(spec: ModelSpec, source: ModelSource, params: ParamBreakdown) -> ModelCard:
-    """The architecture card, with the parameter check when the hub gave checkpoint metadata."""
-    check = None if source.checkpoint is None else compare_param_counts(
-        params.text_total, source.checkpoint, mtp_layers=spec.mtp_layers,
-        vision_params=params.vision)
-    return model_card(spec, source, params_total=params.total, params_active=params.active,
-                      param_check=check, checkpoint_format=checkpoint_scheme(spec).label)
-
-
 def current_spec() -> ModelSpec:
     """The architecture of the model chosen on the Model page."""
     return model_spec(state().model, state().revision)
+
+
+def _engine_knobs() -> dict[str, object]:
+    """The vLLM knobs the Plan and Compare pages share (not the weight format or context)."""
+    current = state()
+    return {
+        "kv_cache_dtype": current.kv_cache_dtype,
+        "gpu_memory_utilization": current.gpu_memory_utilization,
+        "max_num_seqs": current.max_num_seqs,
+        "max_num_batched_tokens": current.max_num_batched_tokens,
+    }
 
 
 def current_engine() -> EngineSettings:
     """vLLM settings from the Plan page's choices.
 
     A what-if format vLLM makes at load time (fp8 from a 16-bit checkpoint) is passed as
-    `--quantization`, so the command line carries it; other what-ifs are target schemes.
+    `--quantization`, so the command line carries it; other what-ifs are target schemes
+    (planner.sweep.quant_settings, the rule the sweep applies to its rows).
     """
     current = state()
-    quantization = target = None
-    if current.quant != CHECKPOINT_QUANT:
-        chosen = scheme(current.quant)
-        if chosen.runtime and chosen.vllm_quantization:
-            quantization = chosen.vllm_quantization
-        else:
-            target = chosen.key
-    return EngineSettings(
-        quantization=quantization,
-        target_quant=target,
-        kv_cache_dtype=current.kv_cache_dtype,
-        gpu_memory_utilization=current.gpu_memory_utilization,
-        max_model_len=current.max_model_len,
-        max_num_seqs=current.max_num_seqs,
-        max_num_batched_tokens=current.max_num_batched_tokens,
-    )
+    quant = ({} if current.quant == CHECKPOINT_QUANT else
+             quant_settings(current.quant, checkpoint_scheme(current_spec()).key))
+    return EngineSettings(**quant, **_engine_knobs(), max_model_len=current.max_model_len)
 
 
 def current_layout() -> ParallelLayout:
@@ -159,8 +161,7 @@ def current_request() -> PlanRequest:
 
 def compare_engine() -> EngineSettings:
     """The Compare page's settings: each model as stored, max_model_len = the chosen context."""
-    return current_engine().model_copy(update={
-        "target_quant": None, "quantization": None, "max_model_len": state().compare_context})
+    return EngineSettings(**_engine_knobs(), max_model_len=state().compare_context)
 
 
 def compare_plan(spec: ModelSpec, cluster: ClusterSpec, engine: EngineSettings) -> Plan:

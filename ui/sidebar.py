@@ -5,7 +5,7 @@ import streamlit as st
 from planner.params import count_params
 from planner.quant import checkpoint_scheme
 from ui import format as fmt
-from ui.context import USER_ERRORS, cluster_label, current_cluster, current_spec, error_text
+from ui.context import cluster_label, current_cluster, current_spec, or_error
 from ui.state import pop_messages
 
 
@@ -15,11 +15,8 @@ def render_sidebar() -> None:
         for message in pop_messages():
             st.warning(message)
         st.subheader("Hardware")
-        try:
-            cluster = current_cluster()
-        except USER_ERRORS as exc:
-            st.error(f"No usable hardware: {error_text(exc)}")
-        else:
+        cluster = or_error(current_cluster, "No usable hardware")
+        if cluster is not None:
             gpu = cluster.nodes[0].gpu
             st.markdown(f"**{cluster_label(cluster)}**")
             st.caption(
@@ -27,11 +24,8 @@ def render_sidebar() -> None:
                 f"{cluster.gpu_count} GPUs · {cluster.source}"
             )
         st.subheader("Model")
-        try:
-            spec = current_spec()
-        except USER_ERRORS as exc:
-            st.error(f"No usable model: {error_text(exc)}")
-        else:
+        spec = or_error(current_spec, "No usable model")
+        if spec is not None:
             params = count_params(spec)
             st.markdown(f"**{spec.name}**")
             st.caption(

@@ -86,7 +86,8 @@ def _bad_inputs(model_dir: Path, tmp_path: Path) -> dict[str, list[str]]:
 def test_every_bad_input_exits_2_with_one_line(capsys, model_dir: Path, tmp_path: Path) -> None:
     for label, argv in _bad_inputs(model_dir, tmp_path).items():
         with pytest.raises(SystemExit) if label in ("utilization 1.5", "max-model-len 0",
-                                                     "negative gpus", "bad kv dtype") \
+                                                     "negative gpus", "bad kv dtype",
+                                                     "report bad date") \
                 else _no_raise() as caught:
             code = main(argv)
         code = caught.value.code if isinstance(caught, pytest.ExceptionInfo) else code

@@ -3,16 +3,19 @@
 import csv
 import io
 import json
+import tomllib
+from pathlib import Path
 
 import pytest
 from markdown_it import MarkdownIt
 from pydantic import ValidationError
 
+import planner
+from planner.checkpoint import CheckpointMetadata, ModelSource
 from planner.engine import EngineSettings
 from planner.hardware import preset_cluster
 from planner.layout import ParallelLayout
 from planner.model_spec import parse_model_config
-from planner.params import count_params
 from planner.plan import PlanRequest, plan
 from planner.report import (
     AuditSummary,
@@ -41,9 +44,7 @@ SPEC = parse_model_config(TINY_CONFIG, name="tiny/llama")
 CLUSTER = preset_cluster("rtx-3090", 2)
 PLAN = plan(PlanRequest(model=SPEC, cluster=CLUSTER, layout=ParallelLayout(tp=2),
                         engine=EngineSettings(max_model_len=4096)))
-PARAMS = count_params(SPEC)
-CARD = model_card(SPEC, None, params_total=PARAMS.total, params_active=PARAMS.active,
-                  param_check=None, checkpoint_format="BF16")
+CARD = model_card(SPEC, None)
 AUDIT = AuditSummary(
     hostname="rig",
     taken_at="2026-01-01T00:00:00+00:00",
@@ -182,3 +183,29 @@ def test_accuracy_figures_fill_the_assumptions_section() -> None:
     assert "4.1 % MAPE over 35 start-ups" in limits  # the estimated-term table
     assert "| available KV memory | 0.43 % | 37 | worst 2.68 % (b); llm-d 6.70 %" in limits
     assert accuracy_figures({}) == ()
+
+
+def test_model_card_counts_and_checks_parameters_itself() -> None:
+    # tiny Llama by hand: embeddings and untied lm_head 2 x 32,000 x 512 = 32,768,000;
+    # per layer q, o 512 x 512 + k, v 512 x 128 = 655,360, MLP 3 x 512 x 1,024 = 1,572,864,
+    # two norms 1,024 -> 2,229,248 x 4 layers = 8,916,992; final norm 512 -> 41,685,504.
+    stored = 41_685_504
+    source = ModelSource(
+        repo_id="tiny/llama", revision=None, commit_sha="a" * 40, origin="hub",
+        config=TINY_CONFIG, hf_quant_config=None,
+        checkpoint=CheckpointMetadata(params_by_dtype={"BF16": stored}, total_params=stored,
+                                      tensor_bytes=2 * stored, safetensors_bytes=2 * stored),
+    )
+    card = model_card(SPEC, source)
+    assert card.params_total == card.params_active == stored  # dense: all active
+    assert card.param_check is not None and card.param_check.agrees
+    assert card.checkpoint_format == "BF16"
+    assert card.source == f"hub: tiny/llama @ {'a' * 40}"
+    assert CARD.param_check is None  # no source, nothing to check against
+
+
+def test_version_is_pyproject_version() -> None:
+    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+    with pyproject.open("rb") as handle:
+        assert planner.__version__ == tomllib.load(handle)["project"]["version"]
+    assert ReportInputs.model_fields["headroom_version"].default == planner.__version__

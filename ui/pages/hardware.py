@@ -7,7 +7,13 @@ from planner.hardware import GPU_PRESETS
 from probes.audit_summary import audit_summary
 from probes.snapshot import HardwareSnapshot, SnapshotError, load_snapshot
 from ui import format as fmt
-from ui.context import UPLOADS_KEY, cluster_label, current_cluster, uploaded_snapshots
+from ui.context import (
+    UPLOADS_KEY,
+    cluster_label,
+    current_cluster,
+    or_error,
+    uploaded_snapshots,
+)
 from ui.io import live_snapshot
 from ui.state import bind, state
 
@@ -133,10 +139,7 @@ else:
     _snapshots()
 
 st.subheader("Hardware used for planning")
-try:
-    cluster = current_cluster()
-except ValueError as exc:
-    st.error(f"This hardware cannot be planned for: {exc}")
-else:
+cluster = or_error(current_cluster, "This hardware cannot be planned for")
+if cluster is not None:
     st.success(f"{cluster_label(cluster)} — {cluster.gpu_count} GPUs, "
                f"{fmt.gib(cluster.min_memory_total_bytes)} per GPU. Source: {cluster.source}")

@@ -8,7 +8,7 @@ from planner.catalog import catalog_entries
 from planner.checkpoint import ModelSource
 from planner.params import ParamBreakdown, count_params
 from planner.quant import checkpoint_scheme
-from planner.report import ModelCard
+from planner.report import ModelCard, model_card
 from planner.weights import weights_bytes
 from ui import format as fmt
 from ui.context import (
@@ -16,7 +16,6 @@ from ui.context import (
     USER_ERRORS,
     current_spec,
     error_text,
-    model_card_for,
     model_source,
 )
 from ui.state import set_state, state
@@ -154,7 +153,7 @@ try:
     source = model_source(state().model, state().revision)
     spec = current_spec()
     params = count_params(spec)
-    card = model_card_for(spec, source, params)
+    card = model_card(spec, source)
 except USER_ERRORS as exc:
     st.error(f"Cannot read {state().model}: {error_text(exc)}")
     st.stop()

@@ -186,9 +186,9 @@ def _sweep_section(request: PlanRequest) -> None:
     st.subheader("Sweep")
     key = (request.model.name, request.cluster.source, request.engine.model_dump_json())
     if st.button("Run the sweep", help="plans every valid combination (may take a second)"):
-        engine = request.engine.model_copy(update={"target_quant": None, "quantization": None})
         try:
-            st.session_state[_SWEEP_KEY] = (key, sweep(request.model, request.cluster, engine))
+            st.session_state[_SWEEP_KEY] = (key, sweep(request.model, request.cluster,
+                                                       request.engine))
         except USER_ERRORS as exc:
             st.error(error_text(exc))
     stored = st.session_state.get(_SWEEP_KEY)

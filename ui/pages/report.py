@@ -1,20 +1,14 @@
-"""Report page: the current plan (+ audit, sweep, comparison) as Markdown, JSON and CSV."""
+"""Report page: the current plan (+ audit, sweep, comparison) as Markdown, JSON and CSV.
 
-from datetime import UTC, datetime
+The inputs are made by cli.report_inputs.report_inputs, the recipe `python -m planner report`
+uses, so the same choices give the same text on both (tests/app/test_report.py checks it).
+"""
 
 import streamlit as st
 
-from cli.planner_cli import headroom_version
-from planner.params import count_params
+from cli.report_inputs import report_inputs, today
 from planner.plan import Plan, PlanRequest, plan
-from planner.report import (
-    AuditSummary,
-    ComparisonRow,
-    ReportInputs,
-    build_report,
-    comparison_row,
-)
-from planner.sweep import sweep
+from planner.report import AuditSummary, ComparisonRow, build_report, comparison_row
 from probes.audit_summary import audit_summary
 from ui.context import (
     USER_ERRORS,
@@ -22,7 +16,6 @@ from ui.context import (
     compare_plan,
     current_request,
     error_text,
-    model_card_for,
     model_source,
     model_spec,
     uploaded_snapshots,
@@ -49,25 +42,18 @@ def _comparison(request: PlanRequest, chosen: Plan) -> tuple[ComparisonRow, ...]
 
 
 st.title("Report")
-left, right = st.columns(2)
+left, mid, right = st.columns([2, 2, 1])
 with_sweep = left.checkbox("Include the sweep (every quantization x layout x KV dtype)",
                            key="report.sweep")
-with_comparison = right.checkbox("Include the Compare page's models", key="report.compare")
+with_comparison = mid.checkbox("Include the Compare page's models", key="report.compare")
+day = right.date_input("Date in the header", value=today(),
+                        key="report.date", help="fix it to reproduce a report (CLI: --date)")
 try:
     request = current_request()
     chosen = plan(request)
-    source = model_source(state().model, state().revision)
-    inputs = ReportInputs(
-        date=datetime.now(UTC).date().isoformat(),
-        headroom_version=headroom_version(),
-        model=request.model,
-        card=model_card_for(request.model, source, count_params(request.model)),
-        cluster_source=request.cluster.source,
-        plan=chosen,
-        sweep=sweep(request.model, request.cluster,
-                    request.engine.model_copy(update={"target_quant": None,
-                                                      "quantization": None}))
-        if with_sweep else None,
+    inputs = report_inputs(
+        request.model, model_source(state().model, state().revision), request.cluster, chosen,
+        day=day, with_sweep=with_sweep,
         comparison=_comparison(request, chosen) if with_comparison else (),
         audits=_audits(),
     )

@@ -1,0 +1,68 @@
+"""The one recipe for a report's inputs, shared by `python -m planner report` and the app's
+Report page, so both print the same text for the same choices (the edges differ only in
+how they read the choices: flags or widgets).
+
+It reads bench/accuracy_results.json, which is why it lives at the edge, not in planner/.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from planner.checkpoint import ModelSource
+from planner.hardware import ClusterSpec
+from planner.model_spec import ModelSpec
+from planner.plan import Plan
+from planner.report import (
+    AccuracyFigure,
+    AuditSummary,
+    ComparisonRow,
+    ReportInputs,
+    accuracy_figures,
+    model_card,
+)
+from planner.sweep import sweep
+
+ACCURACY_RESULTS = Path(__file__).resolve().parent.parent / "bench" / "accuracy_results.json"
+"""Measured planner error (written by `python bench/accuracy.py --write ...`)."""
+
+
+def load_accuracy(path: Path = ACCURACY_RESULTS) -> tuple[AccuracyFigure, ...]:
+    """The measured accuracy figures for the report, () when the file is absent or unreadable."""
+    try:
+        return accuracy_figures(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError):
+        return ()
+
+
+def today() -> date:
+    """Today's date in UTC, the report's default date."""
+    return datetime.now(UTC).date()
+
+
+def report_inputs(
+    spec: ModelSpec,
+    source: ModelSource | None,
+    cluster: ClusterSpec,
+    chosen: Plan,
+    *,
+    day: date,
+    with_sweep: bool,
+    comparison: tuple[ComparisonRow, ...] = (),
+    audits: tuple[AuditSummary, ...] = (),
+) -> ReportInputs:
+    """ReportInputs for the plan `chosen` of `spec` on `cluster`: the model card, the sweep
+    (when asked, over the plan's own engine settings) and the measured accuracy figures."""
+    return ReportInputs(
+        date=day.isoformat(),
+        model=spec,
+        card=model_card(spec, source),
+        cluster_source=cluster.source,
+        plan=chosen,
+        sweep=sweep(spec, cluster, chosen.engine) if with_sweep else None,
+        comparison=comparison,
+        audits=audits,
+        accuracy=load_accuracy(),
+    )
