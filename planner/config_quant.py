@@ -134,9 +134,15 @@ def _compressed(qc: dict, where: str, excluded: tuple[str, ...], warnings: list[
     elif wtype == "int" and bits == 8 and a_bits == 8:
         scheme, summary = "w8a8-int8", "INT8 weights and activations (W8A8) via compressed-tensors"
     elif wtype == "int" and bits in (4, 8):
+        # compressed-tensors QuantizationArgs.symmetric defaults to true; symmetric checkpoints
+        # store no zero points (planner.quant "ct" keys), asymmetric ones pack them like GPTQ.
+        symmetric = w.get("symmetric", True) is not False
         tag = f"g{size}" if size else "gchannel"
-        scheme = f"w{bits}a16-gptq-{tag}"
-        summary = f"int{bits} weights, group {size or 'per-channel'} (W{bits}A16) compressed"
+        scheme = f"w{bits}a16-{'ct' if symmetric else 'gptq'}-{tag}"
+        summary = (
+            f"int{bits} weights, group {size or 'per-channel'} (W{bits}A16) compressed-tensors, "
+            + ("symmetric (no zero points)" if symmetric else "asymmetric (zero points)")
+        )
     else:
         warnings.append(f"{where}: compressed-tensors {wtype} {bits}-bit not understood")
         scheme, summary = "bf16", "unknown compressed-tensors format"

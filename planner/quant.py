@@ -99,27 +99,42 @@ def _quantized(**fields: object) -> QuantScheme:
 # Symmetric GPTQ checkpoints still store `qzeros` (AutoGPTQ/GPTQModel packing: qweight int32
 # [in/8, out], scales fp16 [in/g, out], qzeros int32 [in/g, out/8]); AutoAWQ GEMM packs the
 # same amounts (qweight [in, out/8], qzeros [in/g, out/8], scales [in/g, out]). The act-order
-# `g_idx` (one int32 per input row) adds 32/out bits, under 0.01 bit: left out. Symmetric
-# compressed-tensors pack-quantized checkpoints store no zero points (4 + 16/128 = 4.125 bits),
-# 0.8 % less than this figure. Per-channel ("gchannel") counts one group per 4096 inputs.
+# `g_idx` (one int32 per input row) adds 32/out bits, under 0.01 bit: left out. Per-channel
+# ("gchannel") counts one group per 4096 inputs.
+# Symmetric compressed-tensors "pack-quantized" checkpoints ("ct") store no zero point at all:
+# weight_packed int32 [out, in/8] + weight_scale bf16 [out, in/g]; vLLM's CompressedTensorsWNA16
+# registers weight_zero_point only when `symmetric` is false. So bits = w + 16/g: int4 g32
+# 4 + 16/32 = 4.5 (Kimi-K2.5), g128 4 + 16/128 = 4.125. An asymmetric one stores a packed
+# zero point like GPTQ (4 + 20/g) and is planned with the GPTQ key.
 _CHANNEL_GROUP = 4096
-_GROUP_LABELS = {"gptq": "GPTQ", "awq": "AWQ"}
+_GROUP_LABELS = {"gptq": "GPTQ", "awq": "AWQ", "ct": "compressed-tensors symmetric"}
+GroupMethod = Literal["gptq", "awq", "ct"]
 
 
-def _grouped(method: Literal["gptq", "awq"], weight_bits: int, group: str) -> QuantScheme:
-    """A GPTQ/AWQ format; `group` is 'g<N>' or 'gchannel' (one scale per output channel)."""
+def _grouped(method: GroupMethod, weight_bits: int, group: str) -> QuantScheme:
+    """A GPTQ/AWQ/compressed-tensors int format; `group` is 'g<N>' or 'gchannel'.
+
+    Every one loads through vLLM's mixed-precision int kernels (Marlin / Machete), so all carry
+    the "gptq"/"awq" family that the layout checks use for the group alignment rule.
+    """
     size = _CHANNEL_GROUP if group == "gchannel" else int(group[1:])
     shown = "per-channel" if group == "gchannel" else f"group {size}"
     name = _GROUP_LABELS[method]
+    zero_bits = 0 if method == "ct" else weight_bits
+    stored = (
+        "compressed-tensors pack-quantized layout (weight_packed, weight_scale; no zero point)"
+        if method == "ct"
+        else "AutoGPTQ/GPTQModel and AutoAWQ tensor layouts (qweight, scales, qzeros)"
+    )
+    zero = f" + {weight_bits}-bit packed zero" if zero_bits else ""
     return _quantized(
         key=f"w{weight_bits}a16-{method}-{group}",
         label=f"{name} int{weight_bits}, {shown} (W{weight_bits}A16)",
-        family=method,
-        bits_per_weight=weight_bits + (16 + weight_bits) / size,
-        loading=f"{method}_marlin repacks the weights into Marlin tiles: about the same bytes",
+        family="awq" if method == "awq" else "gptq",
+        bits_per_weight=weight_bits + (16 + zero_bits) / size,
+        loading="Marlin / Machete repack the weights into their tiles: about the same bytes",
         source=(
-            f"{weight_bits} + (16-bit scale + {weight_bits}-bit packed zero) / {size}; "
-            "AutoGPTQ/GPTQModel and AutoAWQ tensor layouts (qweight, scales, qzeros); "
+            f"{weight_bits} + (16-bit scale{zero}) / {size}; {stored}; "
             "embeddings, lm_head, router and norms are not quantized modules"
         ),
     )
@@ -335,13 +350,14 @@ _SCHEMES: tuple[QuantScheme, ...] = (
 )
 
 SCHEMES: dict[str, QuantScheme] = {s.key: s for s in _SCHEMES}
-"""Every fixed scheme key; `scheme()` also resolves 'w4a16-gptq-g{N}' / 'w4a16-awq-g{N}'."""
+"""Every fixed scheme key; `scheme()` also resolves other groups of 'w4a16-gptq-g{N}',
+'w4a16-awq-g{N}' and 'w4a16-ct-g{N}' (compressed-tensors symmetric, no zero points)."""
 
-_GROUP_PATTERN = re.compile(r"w(4|8)a16-(gptq|awq)-(g[1-9]\d*|gchannel)")
+_GROUP_PATTERN = re.compile(r"w(4|8)a16-(gptq|awq|ct)-(g[1-9]\d*|gchannel)")
 
 
 def scheme(key: str) -> QuantScheme:
-    """The scheme for a key; other GPTQ/AWQ group sizes ('g<N>', 'gchannel') by pattern."""
+    """The scheme for a key; other GPTQ/AWQ/ct group sizes ('g<N>', 'gchannel') by pattern."""
     if key in SCHEMES:
         return SCHEMES[key]
     match = _GROUP_PATTERN.fullmatch(key)
@@ -349,7 +365,8 @@ def scheme(key: str) -> QuantScheme:
         return _grouped(match.group(2), int(match.group(1)), match.group(3))
     raise UnknownSchemeError(
         f"Unknown quantization scheme {key!r}. Known: {', '.join(SCHEMES)}; or "
-        "w4a16-gptq-g<N>, w4a16-awq-g<N>, w8a16-gptq-g<N> (N > 0 or 'channel')."
+        "w4a16-gptq-g<N>, w4a16-awq-g<N>, w4a16-ct-g<N>, w8a16-gptq-g<N>, w8a16-ct-g<N> "
+        "(N > 0 or 'channel')."
     )
 
 

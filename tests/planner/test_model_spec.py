@@ -186,7 +186,8 @@ def test_vl_models_plan_the_text_model():
         ("Qwen__Qwen3-235B-A22B-FP8", "fp8-block128", None),
         ("nvidia__Qwen3-235B-A22B-NVFP4", "nvfp4", "fp8"),
         ("nvidia__Llama-3.1-70B-Instruct-FP8", "fp8-tensor", "fp8"),
-        ("moonshotai__Kimi-K2.5", "w4a16-gptq-g32", None),
+        # compressed-tensors int4 group 32, "symmetric": true -> no zero points ("ct")
+        ("moonshotai__Kimi-K2.5", "w4a16-ct-g32", None),
         ("openai__gpt-oss-120b", "mxfp4", None),
         ("Qwen__Qwen3-8B", None, None),
     ],
@@ -211,6 +212,36 @@ def test_gptq_group_size_scheme():
     assert parse_model_config(config).quant.scheme == "w4a16-gptq-g128"
     config["quantization_config"] = {"quant_method": "awq", "bits": 4, "group_size": 64}
     assert parse_model_config(config).quant.scheme == "w4a16-awq-g64"
+
+
+def _compressed_int(**weights) -> dict:
+    """A compressed-tensors pack-quantized quantization_config with these weight args."""
+    args = {"num_bits": 4, "type": "int", "strategy": "group", "group_size": 128} | weights
+    return {"quant_method": "compressed-tensors", "format": "pack-quantized",
+            "config_groups": {"group_0": {"targets": ["Linear"], "weights": args}}}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("weights", "scheme"),
+    [
+        # symmetric: weight_packed + weight_scale only -> the zero-point-free "ct" key
+        ({"symmetric": True}, "w4a16-ct-g128"),
+        ({}, "w4a16-ct-g128"),  # compressed-tensors QuantizationArgs.symmetric defaults to true
+        ({"symmetric": True, "group_size": 32}, "w4a16-ct-g32"),
+        ({"symmetric": True, "num_bits": 8, "strategy": "channel", "group_size": None},
+         "w8a16-ct-gchannel"),
+        # asymmetric: a packed weight_zero_point per group, the same bytes as GPTQ's qzeros
+        ({"symmetric": False}, "w4a16-gptq-g128"),
+    ],
+)
+def test_compressed_tensors_int_schemes_follow_symmetric(weights, scheme):
+    config, _ = load_ref_config("Qwen__Qwen3-8B")
+    config["quantization_config"] = _compressed_int(**weights)
+    spec = parse_model_config(config)
+    assert spec.quant.scheme == scheme
+    assert ("asymmetric" if weights.get("symmetric") is False else "symmetric") in (
+        spec.quant.summary
+    )
 
 
 def test_missing_fields_use_defaults_and_say_so():

@@ -127,6 +127,10 @@ def test_runtime_fp8_is_flagged_for_vllm():
         ("w4a16-gptq-g256", 4 + 20 / 256),  # 4.078125
         ("w8a16-gptq-g32", 8 + 24 / 32),  # 8.75
         ("w4a16-gptq-gchannel", 4 + 20 / 4096),  # one group per 4096-wide row
+        # compressed-tensors symmetric: one bf16 scale per group, no zero point
+        ("w4a16-ct-g32", 4 + 16 / 32),  # 4.5 (Kimi-K2.5)
+        ("w4a16-ct-g128", 4 + 16 / 128),  # 4.125
+        ("w8a16-ct-gchannel", 8 + 16 / 4096),
     ],
 )
 def test_group_size_pattern(key, bits):
@@ -142,6 +146,17 @@ def test_unknown_scheme_lists_the_keys(key):
     message = str(err.value)
     assert repr(key) in message
     assert "gguf-q4_k_m" in message and "w4a16-gptq-g<N>" in message
+    assert "w4a16-ct-g<N>" in message
+
+
+def test_compressed_tensors_symmetric_int4_is_a_gptq_family_format_without_zero_points():
+    # The layout checks (group alignment) and the sweep's int4 kernel support go by family.
+    ct, gptq = scheme("w4a16-ct-g128"), scheme("w4a16-gptq-g128")
+    assert ct.family == gptq.family == "gptq"
+    assert ct.keeps_16bit == gptq.keeps_16bit
+    assert "zero" not in ct.label and "no zero point" in ct.source
+    # 4.15625 - 4.125 = 4/128 bit per weight: the zero points GPTQ stores
+    assert gptq.bits_per_weight - ct.bits_per_weight == pytest.approx(4 / 128)
 
 
 def make_spec(**overrides) -> ModelSpec:

@@ -51,12 +51,6 @@ DeepSeek-V4 (compressed/sparse attention, hyper-connections, fp4 experts) is not
 Qwen3.6 ModelOpt checkpoint mixes FP8 (attention, DeltaNet projections) and NVFP4 (experts)."""
 
 WEIGHTS_XFAIL = {
-    "moonshotai__Kimi-K2.5": (
-        "planner charges w4a16-gptq-g32 = 4.625 bits (a 4-bit zero point per 32) but the "
-        "checkpoint is compressed-tensors int4 group 32 *symmetric*: no zero points, 4.5 bits. "
-        "Experts 60 x 384 x 3 x 7168 x 2048 = 1,014,686,023,680 x 0.125/8 B = 15.85 GB too many "
-        "(planner 568.95 GiB, hand 554.27 GiB = 595.1 GB)"
-    ),
     "deepseek-ai__DeepSeek-V4-Flash": (
         "the parser ignores expert_dtype 'fp4' and plans every linear as fp8 block: planner "
         "272.05 GiB against about 144.9 GiB with 4.25-bit routed experts"
