@@ -1,6 +1,28 @@
 """Report page: the same report the CLI writes, previewed and downloadable."""
 
+import contextlib
+import datetime as dt
+import io
+
+import pytest
+
+from cli.planner_cli import main
 from tests.app.conftest import open_page
+
+SEED_MODEL = "Qwen/Qwen3-235B-A22B-GPTQ-Int4"
+SEED_URL = {"hw": "preset", "gpu": "rtx-3090", "gpn": "8", "nodes": "1", "model": SEED_MODEL,
+            "tp": "8", "pp": "1", "gmu": "0.9"}
+SEED_FLAGS = ["--model", SEED_MODEL, "--gpu", "rtx-3090", "--gpus", "8", "--tp", "8",
+              "--gpu-memory-utilization", "0.9"]
+DATE = dt.date(2026, 1, 1)
+
+
+def cli_report(*flags: str) -> str:
+    """What `python -m planner report ...` prints (in-process, stdout captured)."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["report", *SEED_FLAGS, "--date", DATE.isoformat(), *flags]) == 0
+    return out.getvalue()
 
 
 def test_report_preview_and_downloads() -> None:
@@ -11,6 +33,24 @@ def test_report_preview_and_downloads() -> None:
     assert "preset: 8x NVIDIA GeForce RTX 3090" in markdown
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["Download Markdown", "Download JSON", "Download sweep CSV"]
+
+
+@pytest.mark.parametrize("ep, with_sweep", [(False, True), (True, False)],
+                         ids=["no EP, sweep", "EP, no sweep"])
+def test_report_page_is_the_cli_report(ep: bool, with_sweep: bool) -> None:
+    # Issue 7, done when: the Report page and `python -m planner report` produce the same
+    # Markdown for the same inputs (seed scenario, same layout, sweep choice and date).
+    at = open_page("report", **SEED_URL, ep="1" if ep else "0")
+    at.date_input(key="report.date").set_value(DATE)
+    at.checkbox(key="report.sweep").set_value(with_sweep).run()
+    assert not at.exception
+    page = at.main.markdown[-1].value
+    cli = cli_report(*(["--ep"] if ep else []), *(["--sweep"] if with_sweep else []))
+    assert page == cli.rstrip("\n")  # st.markdown drops the file's final newline, nothing else
+    assert "## Alternatives" in page if with_sweep else "## Alternatives" not in page
+    command = next(line for line in page.splitlines() if line.startswith("vllm serve"))
+    assert ("--enable-expert-parallel" in command) == ep
+    assert "MAPE over" in page  # the measured accuracy figures reach both
 
 
 def test_report_with_comparison_and_audit() -> None:
