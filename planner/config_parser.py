@@ -240,7 +240,7 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
     rope = _rope(r, top)
     if rope.get("extended"):
         r.record("extended context (rope scaling)", rope["extended"], None, rope["formula"])
-    quant = _quant(config, text_cfg, hf_quant, notes)
+    quant = _quant(config, text_cfg, hf_quant, notes, r.get("expert_dtype"))
     mtp_layers = _mtp_layers(r)
     if model_type == "qwen3_next" and r.key("num_nextn_predict_layers") is None:
         mtp_layers = 1
@@ -917,14 +917,16 @@ def _leftover_keys(r: _Reader, model_type: str, notes: _Notes) -> None:
 
 
 def _quant(
-    config: dict, text_cfg: dict | None, hf_quant: dict | None, notes: _Notes
-) -> QuantSpec | None:
-    """QuantSpec from quantization_config (top level or text_config) or hf_quant_config."""
+    config: dict, text_cfg: dict | None, hf_quant: dict | None, notes: _Notes,
+    expert_dtype: object,
+) -> QuantSpec | None:  # fmt: skip
+    """QuantSpec from quantization_config (top level or text_config) or hf_quant_config,
+    with a separate routed-expert format (expert_dtype) where the config gives one."""
     qc = config.get("quantization_config")
     where = "quantization_config"
     if qc is None and text_cfg:
         qc, where = text_cfg.get("quantization_config"), "text_config.quantization_config"
-    return quant_spec(qc, where, hf_quant, notes.warnings)
+    return quant_spec(qc, where, hf_quant, notes.warnings, expert_dtype)
 
 
 def _vision(config: dict, text_hidden: int, notes: _Notes) -> VisionSpec | None:

@@ -26,9 +26,34 @@ MODELOPT_ALGOS = {
 
 
 def quant_spec(
+    qc: object,
+    where: str,
+    hf_quant: dict | None,
+    warnings: list[str],
+    expert_dtype: object = None,
+) -> QuantSpec | None:
+    """The checkpoint's QuantSpec; hf_quant_config.json wins over quantization_config.
+
+    `expert_dtype` is config.json's top-level key of that name (DeepSeek-V4: "fp4" routed
+    experts beside fp8-block linears).
+    """
+    spec = _quant_spec(qc, where, hf_quant, warnings)
+    if expert_dtype is None or (expert_dtype == "fp8" and spec is not None
+                                and spec.method == "fp8"):  # fmt: skip
+        return spec
+    if expert_dtype == "fp4" and spec is not None and spec.scheme == "fp8-block128":
+        return spec.model_copy(update={
+            "scheme": "fp8-block128-fp4experts",
+            "summary": spec.summary + "; routed experts FP4 (e2m1, ue8m0 scale per 32)",
+        })  # fmt: skip
+    planned = spec.summary if spec is not None else "16-bit weights"
+    warnings.append(f"expert_dtype {expert_dtype!r} not understood here: planned as {planned}")
+    return spec
+
+
+def _quant_spec(
     qc: object, where: str, hf_quant: dict | None, warnings: list[str]
 ) -> QuantSpec | None:
-    """The checkpoint's QuantSpec; hf_quant_config.json wins over quantization_config."""
     if hf_quant is not None:
         block = hf_quant.get("quantization", hf_quant)
         if not isinstance(block, dict):

@@ -247,6 +247,22 @@ _SCHEMES: tuple[QuantScheme, ...] = (
         ),
     ),
     _quantized(
+        key="fp8-block128-fp4experts",
+        label="FP8 E4M3 128x128 blocks, routed experts FP4 (MXFP4 layout)",
+        family="fp8",
+        bits_per_weight=8 + 32 / (128 * 128),
+        # NOTE: DeepSeek-V4 (config.json expert_dtype "fp4"): routed experts hold FP4 E2M1
+        # values with one UE8M0 scale per 32, the OCP MX layout: 4 + 8/32 = 4.25 bits; the
+        # other linears (attention, shared expert) are fp8 128x128 blocks (8.00195 bits).
+        # DeepSeek-V4-Flash: 277,025,390,592 expert weights x 4.25/8 B = 147.2 GB.
+        component_bits={"experts": 4 + 8 / 32},
+        loading="fp8 block kernels for the linears; the FP4 experts are kept as stored",
+        source=(
+            "quantization_config fp8 weight_block_size [128, 128] + expert_dtype 'fp4' "
+            "(DeepSeek-V4): e2m1 values with a ue8m0 scale per 32 for the routed experts"
+        ),
+    ),
+    _quantized(
         key="w8a8-int8",
         label="INT8 W8A8, per-channel scale",
         family="int8",

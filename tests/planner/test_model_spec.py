@@ -189,6 +189,8 @@ def test_vl_models_plan_the_text_model():
         # compressed-tensors int4 group 32, "symmetric": true -> no zero points ("ct")
         ("moonshotai__Kimi-K2.5", "w4a16-ct-g32", None),
         ("openai__gpt-oss-120b", "mxfp4", None),
+        # fp8 128x128 blocks + top-level expert_dtype "fp4" for the routed experts
+        ("deepseek-ai__DeepSeek-V4-Flash", "fp8-block128-fp4experts", None),
         ("Qwen__Qwen3-8B", None, None),
     ],
 )
@@ -212,6 +214,27 @@ def test_gptq_group_size_scheme():
     assert parse_model_config(config).quant.scheme == "w4a16-gptq-g128"
     config["quantization_config"] = {"quant_method": "awq", "bits": 4, "group_size": 64}
     assert parse_model_config(config).quant.scheme == "w4a16-awq-g64"
+
+
+@pytest.mark.parametrize(
+    ("quantization_config", "expert_dtype", "scheme", "warns"),
+    [
+        ({"quant_method": "fp8", "weight_block_size": [128, 128]}, "fp4",
+         "fp8-block128-fp4experts", False),
+        ({"quant_method": "fp8", "weight_block_size": [128, 128]}, "fp8", "fp8-block128", False),
+        # fp4 experts beside per-tensor fp8 or a 16-bit model: not a known mix, said so
+        ({"quant_method": "fp8"}, "fp4", "fp8-tensor", True),
+        (None, "fp4", None, True),
+    ],
+)
+def test_expert_dtype(quantization_config, expert_dtype, scheme, warns):
+    config, _ = load_ref_config("Qwen__Qwen3-30B-A3B")
+    config["quantization_config"] = quantization_config
+    config["expert_dtype"] = expert_dtype
+    spec = parse_model_config(config)
+    assert (spec.quant.scheme if spec.quant else None) == scheme
+    assert any("expert_dtype" in w for w in spec.warnings) == warns
+    assert not any("keys not understood" in w for w in spec.warnings)
 
 
 def _compressed_int(**weights) -> dict:

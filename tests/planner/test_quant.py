@@ -14,7 +14,8 @@ from planner.quant import (
 from planner.units import GIB
 
 FIXED_KEYS = (
-    "fp32", "bf16", "fp16", "fp8-tensor", "fp8-channel", "fp8-block128", "w8a8-int8",
+    "fp32", "bf16", "fp16", "fp8-tensor", "fp8-channel", "fp8-block128",
+    "fp8-block128-fp4experts", "w8a8-int8",
     "w4a16-gptq-g128", "w4a16-gptq-g32", "w4a16-awq-g128", "w8a16-gptq-g128", "mxfp4", "nvfp4",
     "bnb-nf4", "bnb-int8", "gguf-q8_0", "gguf-q6_k", "gguf-q5_k_m", "gguf-q4_k_m",
     "gguf-q3_k_m", "gguf-q2_k",
@@ -102,6 +103,14 @@ def test_usual_quantized_formats_keep_embeddings_lm_head_router_norms_16bit():
         for component in ("embeddings", "lm_head", "router", "norms"):
             assert s.bits_for(component) == 16
         assert s.bits_for("attention") == s.bits_per_weight
+
+
+def test_deepseek_v4_fp4_experts_beside_fp8_blocks():
+    s = scheme("fp8-block128-fp4experts")
+    assert s.bits_for("experts") == 4 + 8 / 32  # e2m1 + one ue8m0 scale per 32 = 4.25
+    for component in ("attention", "shared_experts", "dense_mlp"):
+        assert s.bits_for(component) == 8 + 32 / 16384  # fp32 scale per 128x128 block
+    assert s.bits_for("embeddings") == s.bits_for("router") == 16
 
 
 def test_mxfp4_quantizes_only_the_experts():

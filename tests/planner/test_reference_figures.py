@@ -47,16 +47,9 @@ PARTIALLY_MODELLED = {
 }
 """Models the parser knowingly approximates, and a phrase its warning must contain.
 
-DeepSeek-V4 (compressed/sparse attention, hyper-connections, fp4 experts) is not modelled; the
-Qwen3.6 ModelOpt checkpoint mixes FP8 (attention, DeltaNet projections) and NVFP4 (experts)."""
-
-WEIGHTS_XFAIL = {
-    "deepseek-ai__DeepSeek-V4-Flash": (
-        "the parser ignores expert_dtype 'fp4' and plans every linear as fp8 block: planner "
-        "272.05 GiB against about 144.9 GiB with 4.25-bit routed experts"
-    ),
-}
-"""Hand figure and planner disagree; the reason names both figures. Fixes go to the planner."""
+DeepSeek-V4's attention (compressed/sparse KV, q/o LoRA, hyper-connections) is not modelled (its
+fp4 routed experts are); the Qwen3.6 ModelOpt checkpoint mixes FP8 (attention, DeltaNet
+projections) and NVFP4 (experts)."""
 
 
 def spec_of(name: str) -> ModelSpec:
@@ -95,15 +88,7 @@ def test_kv_bytes_per_token_per_gpu_at_tp8(name):
     assert kv_bytes_per_token(spec_of(name), 2, 8) == FIGURES[name]["kv_bytes_per_token_tp8"]
 
 
-def _weights_params():
-    for name in NAMES:
-        marks = ()
-        if name in WEIGHTS_XFAIL:
-            marks = pytest.mark.xfail(strict=True, reason=WEIGHTS_XFAIL[name])
-        yield pytest.param(name, marks=marks, id=name)
-
-
-@pytest.mark.parametrize("name", list(_weights_params()))
+@pytest.mark.parametrize("name", NAMES)
 def test_checkpoint_weights_bytes(name):
     spec = spec_of(name)
     row = FIGURES[name]
