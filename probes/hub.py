@@ -132,15 +132,19 @@ def resolve_model(
     return fetch_model(model, revision, token, deadline_s=deadline_s)
 
 
+def invalid_repo_id_message(repo_id: str, *, local_paths: bool = True) -> str:
+    """Why `repo_id` is refused. `local_paths` names the CLI's alternative (a config.json or
+    model folder); the app, which reads repo ids only, asks for the message without it."""
+    rules = (f"{repo_id!r} is not a Hugging Face repo id: expected owner/name such as "
+             "Qwen/Qwen3-8B (letters, digits, '-', '_', '.'; at most 96 characters each)")
+    return rules + (", or a path to an existing config.json or model folder." if local_paths
+                    else ".")
+
+
 def _fetch(repo_id: str, revision: str | None, secret: str | None, limit_s: float) -> ModelSource:
     """fetch_model without the token scrubbing: hub, then cache, then catalog."""
     if not _REPO_ID.match(repo_id) or "--" in repo_id or ".." in repo_id:
-        raise HubError(
-            "invalid_repo_id",
-            f"{repo_id!r} is not a Hugging Face repo id: expected owner/name such as "
-            "Qwen/Qwen3-8B (letters, digits, '-', '_', '.'; at most 96 characters each), "
-            "or a path to an existing config.json or model folder.",
-        )
+        raise HubError("invalid_repo_id", invalid_repo_id_message(repo_id))
     if revision is not None and not revision.strip():
         raise HubError("revision_not_found", "The revision is empty: give a branch, tag or sha.")
     if _offline():

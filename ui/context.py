@@ -19,7 +19,7 @@ from planner.plan import Plan, PlanRequest, plan
 from planner.quant import checkpoint_scheme
 from planner.sweep import layout_candidates, quant_settings
 from probes.cluster import snapshots_to_cluster
-from probes.hub import HubError
+from probes.hub import HubError, invalid_repo_id_message
 from probes.snapshot import HardwareSnapshot
 from ui.io import hub_source, live_snapshot
 from ui.state import CHECKPOINT_QUANT, state
@@ -106,7 +106,16 @@ def model_source(model: str, revision: str = "") -> ModelSource:
                 "(org/name). Plan a local config.json with the CLI instead."
             )
         with st.spinner(f"Fetching {key[0]}…"):
-            sources[key] = hub_source(key[0], key[1] or None, st.session_state.get(TOKEN_KEY))
+            try:
+                sources[key] = hub_source(key[0], key[1] or None,
+                                          st.session_state.get(TOKEN_KEY))
+            except HubError as exc:
+                if exc.kind != "invalid_repo_id":
+                    raise
+                # the hub's message offers a local path, which this page refuses (above)
+                raise ModelInputError(invalid_repo_id_message(key[0], local_paths=False)
+                                      + " Plan a local config.json with the CLI (python -m "
+                                      "planner).") from None
     return sources[key]
 
 

@@ -42,7 +42,9 @@ def test_invalid_repo_id_is_an_inline_error_and_the_page_stays_usable() -> None:
     at.text_input(key="model.repo").set_value("not a repo id!").run()
     at.button(key="model.fetch").click().run()
     assert not at.exception
-    assert any("Could not use not a repo id!" in e.value for e in at.error)
+    message = next(e.value for e in at.error if "Could not use not a repo id!" in e.value)
+    assert "is not a Hugging Face repo id: expected owner/name" in message
+    assert "path" not in message  # the hub's CLI hint (pass a config.json path) is not offered
     assert {m.label: m.value for m in at.metric}["Layers"] == "94"  # still the previous model
     assert at.query_params["model"] == "Qwen/Qwen3-235B-A22B-GPTQ-Int4"
 

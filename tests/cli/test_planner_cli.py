@@ -156,3 +156,11 @@ def test_plan_json_for_every_catalog_model(capsys) -> None:
         data = json.loads(out)
         assert set(data) >= PLAN_KEYS, entry.repo_id
         assert data["kv_bytes_per_token"] >= data["kv_bytes_per_token_per_gpu"] >= 0
+
+
+def test_invalid_repo_id_suggests_a_local_path(capsys) -> None:
+    # the CLI reads config.json paths, so its message offers one (the app's does not)
+    code, _, err = run_main(capsys, "inspect", "not a repo id!")
+    assert code == 2
+    assert "is not a Hugging Face repo id" in err
+    assert "or a path to an existing config.json or model folder" in err
