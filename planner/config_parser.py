@@ -241,6 +241,8 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
     if rope.get("extended"):
         r.record("extended context (rope scaling)", rope["extended"], None, rope["formula"])
     quant = _quant(config, text_cfg, hf_quant, notes, r.get("expert_dtype"))
+    if quant is None:
+        _warn_quantized_name(name, notes)
     mtp_layers = _mtp_layers(r)
     if model_type == "qwen3_next" and r.key("num_nextn_predict_layers") is None:
         mtp_layers = 1
@@ -927,6 +929,29 @@ def _quant(
     if qc is None and text_cfg:
         qc, where = text_cfg.get("quantization_config"), "text_config.quantization_config"
     return quant_spec(qc, where, hf_quant, notes.warnings, expert_dtype)
+
+
+QUANTIZED_NAME_WORDS = frozenset(
+    ("fp8", "fp4", "nvfp4", "mxfp4", "awq", "gptq", "int4", "int8", "w4a16", "w8a16", "w8a8",
+     "w4a8", "4bit", "8bit", "bnb")
+)  # fmt: skip
+"""Words of a repo id that say its checkpoint is quantized ('...-A12B-FP8', '...quantized.w4a16',
+'...-GPTQ-Int4'), matched between separators so that e.g. 'Llama-4' or 'int' alone do not."""
+
+
+def _warn_quantized_name(name: str | None, notes: _Notes) -> None:
+    """Warn when the model name says quantized but no quantization info was given.
+
+    NOTE: NVIDIA's Nemotron-3-Super-120B-A12B-FP8 ships its FP8 format only in
+    hf_quant_config.json; its config.json alone reads as a bf16 model twice the size.
+    """
+    words = set(re.split(r"[^a-z0-9]+", (name or "").lower())) & QUANTIZED_NAME_WORDS
+    if words:
+        notes.warnings.append(
+            f"{name} looks quantized ({', '.join(sorted(words))}) but its config.json carries "
+            "no quantization_config, so it is planned as 16-bit weights: pass its "
+            "hf_quant_config.json, or choose the format as a what-if"
+        )
 
 
 def _vision(config: dict, text_hidden: int, notes: _Notes) -> VisionSpec | None:

@@ -31,6 +31,8 @@ EXPECTED_WARNINGS = {
     "deepseek-ai__DeepSeek-V4-Flash": ("not a known architecture", "keys not understood"),
     # ModelOpt MIXED_PRECISION: FP8 attention + NVFP4 experts, planned as NVFP4.
     "nvidia__Qwen3.6-35B-A3B-NVFP4": ("mixed precision",),
+    # The repo id says FP8 but config.json has no quantization_config (hf_quant_config.json).
+    "nvidia__NVIDIA-Nemotron-3-Super-120B-A12B-FP8": ("looks quantized (fp8)",),
 }
 
 
@@ -235,6 +237,41 @@ def test_expert_dtype(quantization_config, expert_dtype, scheme, warns):
     assert (spec.quant.scheme if spec.quant else None) == scheme
     assert any("expert_dtype" in w for w in spec.warnings) == warns
     assert not any("keys not understood" in w for w in spec.warnings)
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("nvidia/NVIDIA-Nemotron-3-Super-120B-A12B-FP8", "fp8"),
+        ("RedHatAI/Meta-Llama-3.1-8B-Instruct-quantized.w4a16", "w4a16"),
+        ("Qwen/Qwen3-235B-A22B-GPTQ-Int4", "gptq, int4"),
+        ("someone/Llama-3-8B-AWQ", "awq"),
+        ("nvidia/Qwen3-235B-A22B-NVFP4", "nvfp4"),
+    ],
+)
+def test_quantized_name_without_quantization_config_warns(name, words):
+    config, _ = load_ref_config("meta-llama__Meta-Llama-3.1-8B")
+    spec = parse_model_config(config, name=name)
+    assert spec.quant is None
+    (warning,) = spec.warnings
+    assert f"{name} looks quantized ({words})" in warning
+    assert "no quantization_config" in warning and "16-bit" in warning
+    assert "hf_quant_config.json" in warning and "what-if" in warning
+
+
+@pytest.mark.parametrize(
+    "name", ["meta-llama/Llama-4-Scout-17B-16E", "Qwen/Qwen3-8B", "google/gemma-3-4b-it", None]
+)
+def test_unquantized_names_do_not_warn(name):
+    config, _ = load_ref_config("meta-llama__Meta-Llama-3.1-8B")
+    assert parse_model_config(config, name=name).warnings == ()
+
+
+def test_quantized_name_with_hf_quant_config_does_not_warn():
+    config, quant = load_ref_config("nvidia__Llama-3.1-70B-Instruct-FP8")
+    assert quant is not None and "quantization_config" not in config
+    spec = parse_model_config(config, quant, name="nvidia/Llama-3.1-70B-Instruct-FP8")
+    assert spec.quant.scheme == "fp8-tensor" and spec.warnings == ()
 
 
 def _compressed_int(**weights) -> dict:
