@@ -439,13 +439,22 @@ def _settings_label(plan: Plan, card: ModelCard) -> str:
             f"{engine.gpu_memory_utilization:g}, max-model-len {plan.max_model_len:,}")
 
 
+def _ceiling(plan: Plan) -> str:
+    """The ceiling beside the KV-limited figure it is capped from, and which bound binds."""
+    kv_room = plan.kv_limited_context_tokens
+    if kv_room > plan.max_context_tokens:
+        return (f"{plan.max_context_tokens:,} tokens (the model's max_model_len binds; the KV "
+                f"cache alone holds {kv_room:,} tokens for one request)")
+    return f"{plan.max_context_tokens:,} tokens (the KV cache binds)"
+
+
 def _summary(inputs: ReportInputs) -> list[str]:
     plan = inputs.plan
     lines = [
         "## Executive summary",
         "",
         f"- Verdict: {plan.verdict}",
-        f"- Context ceiling (longest single request): {plan.max_context_tokens:,} tokens",
+        f"- Context ceiling (longest single request): {_ceiling(plan)}",
         f"- Concurrency at max-model-len {plan.max_model_len:,}: "
         f"{plan.max_concurrency:,.2f} requests",
         f"- Configuration: {_settings_label(plan, inputs.card)}",
@@ -547,7 +556,7 @@ def _memory_plan(inputs: ReportInputs) -> list[str]:
         f"({plan.kv_cache_bytes_per_gpu:,} B) = {plan.num_gpu_blocks:,} blocks of "
         f"{plan.engine.block_size} tokens",
         f"- KV cache tokens: {plan.kv_cache_tokens:,}",
-        f"- Context ceiling: {plan.max_context_tokens:,} tokens",
+        f"- Context ceiling: {_ceiling(plan)}",
         f"- Concurrency at {plan.max_model_len:,} tokens: {plan.max_concurrency:,.2f}",
     ]
     lines += [f"- Warning: {w}" for w in plan.warnings]

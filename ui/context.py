@@ -154,18 +154,20 @@ def current_engine() -> EngineSettings:
     return EngineSettings(**quant, **_engine_knobs(), max_model_len=current.max_model_len)
 
 
-def current_layout() -> ParallelLayout:
-    """The TP/PP/EP layout chosen on the Plan page."""
+def layout_for(spec: ModelSpec) -> ParallelLayout:
+    """The TP/PP/EP layout chosen on the Plan page, as it applies to `spec`: the EP choice
+    counts only for routed experts spread over more than one GPU (a dense model, or TP=1,
+    is the same layout without EP), so it can stay on while other models are looked at."""
     current = state()
-    return ParallelLayout(tp=current.tp, pp=current.pp, ep=current.ep)
+    ep = current.ep and spec.is_moe and current.tp > 1
+    return ParallelLayout(tp=current.tp, pp=current.pp, ep=ep)
 
 
 def current_request() -> PlanRequest:
     """Everything one plan() call needs, from the state (raises the owning module's errors)."""
-    return PlanRequest(
-        model=current_spec(), cluster=current_cluster(), layout=current_layout(),
-        engine=current_engine(),
-    )
+    spec = current_spec()
+    return PlanRequest(model=spec, cluster=current_cluster(), layout=layout_for(spec),
+                       engine=current_engine())
 
 
 def compare_engine() -> EngineSettings:
@@ -176,7 +178,7 @@ def compare_engine() -> EngineSettings:
 def compare_plan(spec: ModelSpec, cluster: ClusterSpec, engine: EngineSettings) -> Plan:
     """One compared model: the Plan page's layout when the model accepts it, else the valid
     layout using the most GPUs (most TP, no EP first)."""
-    layout, held = current_layout(), checkpoint_scheme(spec)
+    layout, held = layout_for(spec), checkpoint_scheme(spec)
     if layout_errors(spec, cluster, layout, held):
         valid = [lay for lay in layout_candidates(spec, cluster)
                  if not layout_errors(spec, cluster, lay, held)]

@@ -46,7 +46,10 @@ class AppState(BaseModel):
     kv_cache_dtype: Literal["auto", "bf16", "fp16", "fp32", "fp8"] = Field("auto", alias="kv")
     tp: int = Field(8, alias="tp", ge=1, le=1024)
     pp: int = Field(1, alias="pp", ge=1, le=1024)
-    ep: bool = Field(False, alias="ep")
+    ep: bool = Field(True, alias="ep")
+    """Expert parallelism wherever the model has routed experts over more than one GPU
+    (ui.context.layout_for). On by default: at the seed's TP=8 it keeps Qwen3-235B's GPTQ
+    experts whole, so vLLM keeps the Marlin MoE kernel (planner.layout.layout_warnings)."""
     gpu_memory_utilization: float = Field(0.9, alias="gmu", gt=0, le=1)
     max_model_len: int | None = Field(None, alias="len", ge=1)
     max_num_seqs: int | None = Field(None, alias="seqs", ge=1)

@@ -32,9 +32,43 @@ def test_seed_scenario_is_the_first_screen() -> None:
     assert any(s.value.startswith("Fits:") for s in at.success)
     command = at.code[0].value
     assert command.startswith("vllm serve Qwen/Qwen3-235B-A22B-GPTQ-Int4")
-    assert "--tensor-parallel-size 8" in command
+    # the seed follows the Marlin advice: EP keeps each expert whole (1536 % 128 = 0)
+    assert "--tensor-parallel-size 8 --enable-expert-parallel" in command
+    assert not at.warning  # so no kernel-fallback warning
     assert at.query_params["model"] == "Qwen/Qwen3-235B-A22B-GPTQ-Int4"
     assert at.query_params["tp"] == "8"
+    assert at.query_params["ep"] == "1"
+
+
+def test_seed_without_ep_warns_of_the_marlin_fallback_with_the_same_figures() -> None:
+    # GPTQ g128 experts sliced by TP=8: 1536 / 8 = 192 wide per GPU, 192 % 128 = 64, so vLLM
+    # leaves the Marlin MoE kernel; memory is the same: 16 whole experts or 128 eighths per GPU.
+    with_ep = open_page()
+    at = open_page(None, ep="0")
+    assert not at.exception
+    warning = next(w.value for w in at.warning if "Marlin MoE kernel" in w.value)
+    assert "each expert is 192 wide per GPU at TP=8" in warning
+    assert "--enable-expert-parallel keeps experts whole (1536 % 128 = 0)" in warning
+    assert "--enable-expert-parallel" not in at.code[0].value
+    for label in ("Weights per GPU", "KV bytes/token per GPU", "KV room", "Context ceiling"):
+        assert metric(at, label) == metric(with_ep, label), label
+    assert metric(at, "KV bytes/token per GPU") == "48,128 B"
+
+
+def test_kv_room_is_shown_beside_the_capped_ceiling() -> None:
+    # seed: the KV pool holds more than Qwen3-235B's 40,960-token max_position_embeddings,
+    # so the ceiling is the model's limit and the KV room is the larger, uncapped figure
+    at = open_page()
+    assert metric(at, "Context ceiling") == "40,960"
+    assert kv_room(at) > 40_960
+
+
+def test_ep_choice_is_ignored_for_a_dense_model() -> None:
+    at = open_page(None, model="Qwen/Qwen3-32B", tp="4", ep="1")
+    assert not at.exception
+    assert not any("ep=" in e.value for e in at.error)  # no "ep=True is not possible here"
+    assert "--enable-expert-parallel" not in at.code[0].value
+    assert at.checkbox(key="plan.ep_none").disabled
 
 
 def test_fp8_kv_halves_kv_per_token_and_raises_the_ceiling() -> None:

@@ -50,6 +50,9 @@ def test_report_page_is_the_cli_report(ep: bool, with_sweep: bool) -> None:
     assert "## Alternatives" in page if with_sweep else "## Alternatives" not in page
     command = next(line for line in page.splitlines() if line.startswith("vllm serve"))
     assert ("--enable-expert-parallel" in command) == ep
+    # TP=8 without EP: the Marlin MoE fallback and the advice to enable EP are in the report
+    assert ("fall back from the Marlin MoE kernel" in page) == (not ep)
+    assert "KV cache alone holds" in page  # the KV-limited context beside the capped ceiling
     assert "MAPE over" in page  # the measured accuracy figures reach both
 
 

@@ -117,8 +117,10 @@ def test_every_page_in_a_real_browser(browser, server: str, shots) -> None:
     page = _open(browser, server, f"?{SEED}", height=1900)
     page.get_by_text("48,128 B").first.wait_for()  # KV per token per GPU at TP=8
     page.get_by_text("Fits:").first.wait_for()
+    # the seed layout follows the Marlin MoE advice: TP=8 with expert parallelism
     page.locator("[data-testid=stCode]", has_text="vllm serve Qwen/Qwen3-235B-A22B-GPTQ-Int4 "
-                 "--tensor-parallel-size 8").first.wait_for()
+                 "--tensor-parallel-size 8 --enable-expert-parallel").first.wait_for()
+    page.get_by_text("KV room, one request").first.wait_for()  # beside the capped ceiling
     _settle(page, charts=2)
     _shot(page, shots, "plan", for_docs=True)
     page.close()
@@ -146,6 +148,7 @@ def test_every_page_in_a_real_browser(browser, server: str, shots) -> None:
 
     page = _open(browser, server, f"report?{SEED}")
     page.get_by_text("Headroom report: Qwen/Qwen3-235B-A22B-GPTQ-Int4").first.wait_for()
+    page.get_by_text("the KV cache alone holds").first.wait_for()
     _settle(page)
     _shot(page, shots, "report", for_docs=False)
     page.close()

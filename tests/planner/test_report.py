@@ -209,3 +209,17 @@ def test_version_is_pyproject_version() -> None:
     with pyproject.open("rb") as handle:
         assert planner.__version__ == tomllib.load(handle)["project"]["version"]
     assert ReportInputs.model_fields["headroom_version"].default == planner.__version__
+
+
+def test_ceiling_is_shown_with_the_kv_limited_context_and_which_bound_binds() -> None:
+    # 2x RTX 3090 hold far more KV than the tiny model's 8,192-token max_position_embeddings
+    text = render_markdown(inputs())
+    assert (f"- Context ceiling: 8,192 tokens (the model's max_model_len binds; the KV cache "
+            f"alone holds {PLAN.kv_limited_context_tokens:,} tokens for one request)") in text
+    # a 1 MiB KV pool per GPU at 1,024 B per token per GPU holds about 1,024 tokens: KV binds
+    small = plan(PlanRequest(model=SPEC, cluster=CLUSTER, layout=ParallelLayout(tp=2),
+                             engine=EngineSettings(max_model_len=512,
+                                                   kv_cache_memory_bytes=1 << 20)))
+    assert small.max_context_tokens <= 1024
+    text = render_markdown(inputs(plan=small))
+    assert f"- Context ceiling: {small.max_context_tokens:,} tokens (the KV cache binds)" in text

@@ -12,7 +12,14 @@ from planner.report import kv_formula_lines
 from planner.sweep import SweepResult, layout_candidates, quant_candidates, sweep
 from ui import format as fmt
 from ui.charts import memory_bar, sweep_heatmap
-from ui.context import USER_ERRORS, current_cluster, current_request, current_spec, error_text
+from ui.context import (
+    USER_ERRORS,
+    current_cluster,
+    current_request,
+    current_spec,
+    error_text,
+    layout_for,
+)
 from ui.state import CHECKPOINT_QUANT, bind, set_state, state
 
 _KV_DTYPES = ["auto", "bf16", "fp16", "fp8"]
@@ -81,7 +88,8 @@ def _controls() -> None:
     _keep_valid("pp", state().pp, pps, f"TP={state().tp} x PP must fit {cluster.gpu_count} GPUs.")
     eps = sorted({layout.ep for layout in valid if (layout.tp, layout.pp) == (state().tp,
                                                                               state().pp)})
-    _keep_valid("ep", state().ep, eps, "expert parallelism needs routed experts that divide.")
+    _keep_valid("ep", layout_for(spec).ep, eps,
+                "expert parallelism needs routed experts that divide.")
 
     left, mid, right = st.columns(3)
     left.selectbox(
@@ -94,7 +102,11 @@ def _controls() -> None:
                    **bind("plan", "kv_cache_dtype"))
     mid.selectbox("Tensor parallel (TP)", tps, **bind("plan", "tp"))
     mid.selectbox("Pipeline parallel (PP)", pps, **bind("plan", "pp"))
-    mid.checkbox("Expert parallel (EP)", disabled=eps == [False], **bind("plan", "ep"))
+    if eps == [False]:  # dense, TP=1 or experts that do not divide: the EP choice is kept
+        mid.checkbox("Expert parallel (EP)", value=False, disabled=True, key="plan.ep_none",
+                     help="no routed experts to spread over GPUs in this layout")
+    else:
+        mid.checkbox("Expert parallel (EP)", disabled=len(eps) == 1, **bind("plan", "ep"))
     right.slider("gpu_memory_utilization", 0.05, 1.0, step=0.01,
                  **bind("plan", "gpu_memory_utilization"))
     right.number_input("max_model_len (empty: the model's)", min_value=1, max_value=1 << 24,
