@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from planner.config_fields import FieldLog, Part
 from planner.config_quant import quant_spec
+from planner.config_vision import vision_estimate
 from planner.model_spec import (
     AttentionMixer,
     ConfigError,
@@ -250,6 +251,7 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
             "Qwen3-Next: one multi-token-prediction layer (mtp.* tensors ship in the "
             "checkpoint; config.json does not list it)"
         )
+    vision = _vision(top, model_type, hidden, notes)
     _leftover_keys(r, model_type, notes)
     if r is not top:
         _leftover_keys(top, model_type, notes)
@@ -269,7 +271,7 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
         extended_context_tokens=rope.get("extended"),
         original_max_position_embeddings=rope.get("original"),
         quant=quant,
-        vision=_vision(config, hidden, notes),
+        vision=vision,
         mtp_layers=mtp_layers,
         mtp_own_embeddings=model_type in ("deepseek_v3", "deepseek_v32", "glm_moe_dsa"),
         norm_bias=model_type in ("phi", "gpt2", "gpt_neox", "starcoder2", "falcon"),
@@ -954,46 +956,28 @@ def _warn_quantized_name(name: str | None, notes: _Notes) -> None:
         )
 
 
-def _vision(config: dict, text_hidden: int, notes: _Notes) -> VisionSpec | None:
+def _vision(top: _Reader, model_type: str, text_hidden: int, notes: _Notes) -> VisionSpec | None:
     """Estimated parameters of the vision tower and projector (not planned, only counted)."""
-    vc = config.get("vision_config")
+    vc = top.get("vision_config")
+    if vc is None and model_type == "llama4":
+        # transformers' Llama4Config builds a default Llama4VisionConfig when the key is absent
+        notes.assumptions.append(
+            "llama4 config without vision_config: the vision tower counted with transformers' "
+            "Llama4VisionConfig defaults (what a model built from this config.json holds)"
+        )
+        vc = {}
     if vc is None:
         return None
     if not isinstance(vc, dict):
         raise ConfigError("config.json: vision_config must be an object")
-    r = _Reader(vc, "vision_config.", notes)
-    depth = r.int_("depth", "num_hidden_layers", "vt_num_hidden_layers", hi=MAX_LAYERS)
-    h = r.int_("hidden_size", "vt_hidden_size", "embed_dim", hi=MAX_WIDTH)
-    inter = r.int_("intermediate_size", "vt_intermediate_size", hi=MAX_WIDTH)
-    if depth is None or h is None or inter is None:
+    try:
+        vision = vision_estimate(_Reader(vc, "vision_config.", notes), top, text_hidden,
+                                 model_type)  # fmt: skip
+    except LookupError:
         notes.warnings.append("vision_config without depth/hidden_size/intermediate_size: "
                               "vision tower not counted")  # fmt: skip
         return None
-    patch = r.int_("patch_size", hi=1024) or 14
-    temporal = r.int_("temporal_patch_size", hi=64) or 1
-    channels = r.int_("in_channels", "num_channels", hi=64) or 3
-    positions = r.int_("num_position_embeddings", "position_embedding_size", hi=MAX_CONTEXT) or 0
-    merge = r.int_("spatial_merge_size", hi=64) or 1
-    out = r.int_("out_hidden_size", "text_hidden_size", hi=MAX_WIDTH) or text_hidden
-    deepstack = r.get("deepstack_visual_indexes")
-    mergers = 1 + (len(deepstack) if isinstance(deepstack, list) else 0)
-    # NOTE: ViT estimate (Qwen3-VL layout): per block qkv + proj (4h^2 + 4h), a 2-matrix
-    # GELU MLP (2*h*i + i + h) and two LayerNorms (4h); patch embedding c*t*p*p*h + h;
-    # learned positions P*h; each merger (main + deepstack) maps h*m^2 -> h*m^2 -> out with
-    # biases and a LayerNorm. Qwen3-VL-30B-A3B (depth 27, h 1152, i 4304, m 2, 3 deepstack):
-    # 27 * 13,554,640 + 1,770,624 + 2,654,208 + 4 * 30,428,160 = 491,..
-    block = 4 * h * h + 4 * h + 2 * h * inter + inter + h + 4 * h
-    merged = h * merge * merge
-    merger = merged * merged + merged + merged * out + out + 2 * merged
-    params = depth * block + channels * temporal * patch * patch * h + h + positions * h
-    params += mergers * merger
-    model_type = vc.get("model_type") if isinstance(vc.get("model_type"), str) else "vision"
     notes.assumptions.append(
-        "vision tower parameters are an estimate from vision_config dimensions (ViT blocks, "
-        "patch and position embeddings, merger/projector)"
+        f"vision tower parameters are an estimate from vision_config dimensions ({vision.note})"
     )
-    return VisionSpec(
-        model_type=model_type,
-        params=params,
-        note=f"estimate: {depth} blocks of width {h}, MLP {inter}, {mergers} merger(s) to {out}",
-    )
+    return vision
