@@ -11,7 +11,6 @@ nothing here asserts a time.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -19,14 +18,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from planner.catalog import catalog_entry  # noqa: E402
 from planner.engine import EngineSettings  # noqa: E402
 from planner.hardware import preset_cluster  # noqa: E402
 from planner.model_spec import parse_model_config  # noqa: E402
 from planner.sweep import sweep  # noqa: E402
 
-CONFIGS = ROOT.parent / "shared" / "model-configs"
-MODELS = ("Qwen__Qwen3-235B-A22B", "meta-llama__Meta-Llama-3.1-70B", "openai__gpt-oss-120b",
-          "deepseek-ai__DeepSeek-V3")
+MODELS = ("Qwen/Qwen3-235B-A22B", "meta-llama/Meta-Llama-3.1-70B", "openai/gpt-oss-120b",
+          "deepseek-ai/DeepSeek-V3")
+"""Bundled catalog entries (planner.catalog), so the benchmark runs from a clean clone."""
 
 
 def main() -> int:
@@ -34,19 +34,15 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--gpu", default="rtx-3090")
     parser.add_argument("--gpus", type=int, default=8)
-    parser.add_argument("--configs", type=Path, default=CONFIGS)
     args = parser.parse_args()
     cluster = preset_cluster(args.gpu, args.gpus)
     total_plans, warm_s, cold_s = 0, 0.0, 0.0
     print(f"| model | plans | cold (s) | warm, best of {args.repeat} (s) | warm ms per plan |")
     print("|---|---|---|---|---|")
     for name in MODELS:
-        path = args.configs / f"{name}.json"
-        if not path.exists():
-            print(f"| {name} | config not found at {path} | | | |")
-            continue
+        entry = catalog_entry(name)
         # cold: a freshly parsed spec, so no per-model fact is prepared yet
-        spec = parse_model_config(json.loads(path.read_text()), name=name.replace("__", "/"))
+        spec = parse_model_config(entry.config, entry.hf_quant_config, name=name)
         times = []
         for _ in range(args.repeat + 1):
             start = time.perf_counter()
