@@ -1,17 +1,18 @@
 """Sweep: every valid quantization x (TP, PP, EP) x KV dtype for one model on one cluster, ranked.
 
-Each combination is one `plan_summary()` (the figures of `plan()` without per-GPU objects or
-formula strings; layouts are validated once here, not per plan); the sweep only enumerates,
-filters with the same validity rules vLLM applies (planner.layout.layout_errors, the GPU's
-format support) and ranks: fits first, then the longest context ceiling, then the highest
-concurrency, then fewer GPUs.
+Each combination is one `summary_figures()` (plan_summary()'s figures of `plan()`, without
+per-GPU objects or formula strings, as a dict; layouts are validated once here, not per plan);
+the sweep only enumerates, filters with the same validity rules vLLM applies
+(planner.layout.layout_errors, the GPU's format support) and ranks: fits first, then the
+longest context ceiling, then the highest concurrency, then fewer GPUs.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -19,7 +20,7 @@ from planner.engine import EngineSettings
 from planner.hardware import ClusterSpec, GpuFormat
 from planner.layout import ParallelLayout, layout_errors, quant_alignment_errors
 from planner.model_spec import ModelSpec
-from planner.plan import Plan, PlanRequest, PlanSummary, plan_summary
+from planner.plan import summary_figures
 from planner.quant import QuantScheme, checkpoint_scheme, scheme
 
 KV_DTYPES: tuple[str, ...] = ("auto", "fp8")
@@ -124,23 +125,24 @@ def rank_key(row: SweepRow) -> tuple:
     return (not row.fits, -row.max_context_tokens, -row.max_concurrency, row.gpus_used)
 
 
-def sweep_row(result: Plan | PlanSummary, quant_key: str, kv_cache_dtype: str) -> SweepRow:
-    """The headline figures of one plan (full or summary: the fields are the same)."""
+def sweep_row(figures: Mapping[str, Any], quant_key: str, kv_cache_dtype: str) -> SweepRow:
+    """The headline figures of one plan: summary_figures(...), or dict(p) of a Plan or
+    PlanSummary (iterating a pydantic model gives its fields; the names are the same)."""
     return SweepRow.model_construct(
         quant_key=quant_key,
         quant_label=scheme(quant_key).label,
-        layout=result.layout,
+        layout=figures["layout"],
         kv_cache_dtype=kv_cache_dtype,
-        gpus_used=result.gpus_used,
-        fits=result.fits,
-        weights_bytes_per_gpu=result.weights_bytes_per_gpu,
-        kv_cache_bytes_per_gpu=result.kv_cache_bytes_per_gpu,
-        kv_bytes_per_token_per_gpu=result.kv_bytes_per_token_per_gpu,
-        kv_cache_tokens=result.kv_cache_tokens,
-        max_context_tokens=result.max_context_tokens,
-        max_concurrency=result.max_concurrency,
-        verdict=result.verdict,
-        vllm_command=result.vllm_command,
+        gpus_used=figures["gpus_used"],
+        fits=figures["fits"],
+        weights_bytes_per_gpu=figures["weights_bytes_per_gpu"],
+        kv_cache_bytes_per_gpu=figures["kv_cache_bytes_per_gpu"],
+        kv_bytes_per_token_per_gpu=figures["kv_bytes_per_token_per_gpu"],
+        kv_cache_tokens=figures["kv_cache_tokens"],
+        max_context_tokens=figures["max_context_tokens"],
+        max_concurrency=figures["max_concurrency"],
+        verdict=figures["verdict"],
+        vllm_command=figures["vllm_command"],
     )
 
 
@@ -185,9 +187,8 @@ def sweep(
         for kv in kvs:
             settings = engine.model_copy(update={"kv_cache_dtype": kv, **quant_settings(key, own)})
             for layout in runnable:
-                request = PlanRequest.model_construct(model=model, cluster=cluster,
-                                                      layout=layout, engine=settings)
-                rows.append(sweep_row(plan_summary(request, validated=True), key, kv))
+                figures = summary_figures(model, cluster, layout, settings, validated=True)
+                rows.append(sweep_row(figures, key, kv))
     return SweepResult(
         model_name=model.name or model.model_type,
         cluster_source=cluster.source,
