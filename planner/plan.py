@@ -166,11 +166,8 @@ def _weight_scheme(spec: ModelSpec, settings: EngineSettings, served: str) -> qu
     return quant.checkpoint_scheme(spec)
 
 
-def _vllm_command(
-    spec: ModelSpec, layout: ParallelLayout, s: EngineSettings, max_model_len: int,
-    mbt: int, seqs: int,
-) -> str:
-    """The `vllm serve` line that produces this plan (defaults spelled out where they matter)."""
+def _vllm_command(spec: ModelSpec, layout: ParallelLayout, engine_flags: str) -> str:
+    """The `vllm serve` line that produces this plan: layout flags, then _engine_flags()."""
     parts = [f"vllm serve {spec.name or '<model>'}"]
     if layout.tp > 1:
         parts.append(f"--tensor-parallel-size {layout.tp}")
@@ -180,6 +177,14 @@ def _vllm_command(
         parts.append(f"--data-parallel-size {layout.dp}")
     if layout.ep:
         parts.append("--enable-expert-parallel")
+    parts.append(engine_flags)
+    return " ".join(parts)
+
+
+def _engine_flags(s: EngineSettings, max_model_len: int, mbt: int, seqs: int) -> str:
+    """The engine half of the `vllm serve` line (defaults spelled out where they matter); the
+    same for every layout, so built once per _resolve()."""
+    parts = []
     if s.dtype != "auto":
         parts.append(f"--dtype {s.dtype}")
     if s.quantization:
@@ -344,6 +349,8 @@ class _Resolved(NamedTuple):
     scheme_key: str
     scheme: quant.QuantScheme
     facts: ModelFacts
+    model_limit: int
+    engine_flags: str
 
 
 _RESOLVED: dict[tuple[int, int, int], tuple[tuple, _Resolved]] = {}
@@ -362,17 +369,20 @@ def _resolve(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resol
         gpu.memory_total_bytes, gpu.name, max_model_len
     )
     seqs = s.max_num_seqs or default_seqs
+    mbt = s.max_num_batched_tokens or min(default_mbt, seqs * max_model_len)
     bf16 = gpu.weight_format_support("bf16") == "native"
     version = version_tuple(s.vllm_version)
     scheme = _weight_scheme(spec, s, served_dtype(s, spec.torch_dtype, bf16))
     resolved = _Resolved(
         gpu_name=gpu.name, unified_memory=gpu.unified_memory, max_model_len=max_model_len,
-        mbt=s.max_num_batched_tokens or min(default_mbt, seqs * max_model_len), seqs=seqs,
+        mbt=mbt, seqs=seqs,
         kv_b=kv_elem_bytes(s, spec.torch_dtype, bf16),
         act_b=act_elem_bytes(s, spec.torch_dtype, bf16),
         subtract_graphs=version >= GRAPHS_SUBTRACTED_FROM and not s.enforce_eager,
         old_graphs=version < GRAPHS_SUBTRACTED_FROM and not s.enforce_eager,
         scheme_key=scheme.key, scheme=scheme, facts=model_facts(spec),
+        model_limit=derived_max_model_len(spec),
+        engine_flags=_engine_flags(s, max_model_len, mbt, seqs),
     )
     if len(_RESOLVED) > 256:
         _RESOLVED.clear()
@@ -391,7 +401,8 @@ def _setup(
         terms = rank_weights(spec, r.scheme, layout, params, served_dtype_bytes=r.act_b)
         return terms, tuple(w.total_bytes for w in terms)
 
-    weights, totals = _cached(spec, ("weights", r.scheme_key, layout, r.act_b), per_rank)
+    weights, totals = _cached(spec, ("weights", r.scheme_key, *_layout_key(layout), r.act_b),
+                              per_rank)
     return _Setup(spec=spec, cluster=cluster, layout=layout, s=s, r=r, weights=weights,
                   weight_totals=totals,
                   stages=stage_layouts(r.facts, layout, s.block_size, r.kv_b))
@@ -487,13 +498,7 @@ def _outcome(
     s, layout, max_model_len, mbt = st.s, st.layout, st.r.max_model_len, st.r.mbt
     num_blocks = bind.blocks
     bind_stage = st.stages[bind.pp_stage][1]
-    kv_stages = [stage for _, stage in st.stages if stage is not None]
-    per_request = max(
-        line.blocks_slope * cdiv(max_model_len, stage.block_tokens) + line.blocks_intercept
-        if max_model_len >= (line := _request_lines(stage, st.r.kv_b, layout.tp, mbt)).linear_from
-        else blocks_per_request(stage, max_model_len, mbt)
-        for stage in kv_stages
-    )
+    per_request, need = _full_request(st)
     concurrency = num_blocks / per_request if per_request else 0.0
     if version_tuple(s.vllm_version) >= TOKENS_FROM_CONCURRENCY_FROM:
         tokens = int(concurrency * max_model_len)
@@ -519,8 +524,6 @@ def _outcome(
             "when initializing the engine."
         )
     elif ceiling < max_model_len:
-        need = max(request_bytes(stage, max_model_len, st.r.kv_b, layout.tp, mbt)
-                   for stage in kv_stages)
         estimate = f" Based on the available memory, the estimated maximum model length is " \
             f"{ceiling}." if ceiling else ""
         errors.append(
@@ -530,14 +533,8 @@ def _outcome(
             "`gpu_memory_utilization` or decreasing `max_model_len` when initializing the "
             "engine."
         )
-    warnings = layout_warnings(st.spec, layout, st.r.scheme)
-    limit = derived_max_model_len(st.spec)
-    if max_model_len > limit:
-        warnings.append(
-            f"max_model_len {max_model_len:,} is greater than the model's derived max_model_len "
-            f"{limit:,} (max_position_embeddings and rope scaling); vLLM refuses it unless "
-            "VLLM_ALLOW_LONG_MAX_MODEL_LEN=1."
-        )
+    warnings = list(_layout_length_warnings(st))
+    limit = st.r.model_limit
     if st.r.old_graphs:
         warnings.append(
             f"vLLM {s.vllm_version} does not subtract CUDA graph memory "
@@ -561,9 +558,48 @@ def _outcome(
                     warnings, verdict)
 
 
+def _full_request(st: _Setup) -> tuple[int, int]:
+    """(blocks, bytes) one max_model_len request needs on its hungriest stage: the same for
+    every weight format and worker, so cached per spec and KV layout."""
+    tp, r = st.layout.tp, st.r
+
+    def compute() -> tuple[int, int]:
+        kv_stages = [stage for _, stage in st.stages if stage is not None]
+        return (max(blocks_per_request(stage, r.max_model_len, r.mbt) for stage in kv_stages),
+                max(request_bytes(stage, r.max_model_len, r.kv_b, tp, r.mbt)
+                    for stage in kv_stages))
+
+    key = ("request", tp, st.layout.pp, st.s.block_size, r.kv_b, r.mbt, r.max_model_len)
+    return _cached(st.spec, key, compute)
+
+
+def _layout_length_warnings(st: _Setup) -> tuple[str, ...]:
+    """The warnings no worker's memory changes: slower kernels for this layout and weight
+    format, and a max_model_len past the model's derived one; cached per spec."""
+    spec, layout, r = st.spec, st.layout, st.r
+
+    def compute() -> tuple[str, ...]:
+        warnings = layout_warnings(spec, layout, r.scheme)
+        if r.max_model_len > r.model_limit:
+            warnings.append(
+                f"max_model_len {r.max_model_len:,} is greater than the model's derived "
+                f"max_model_len {r.model_limit:,} (max_position_embeddings and rope scaling); "
+                "vLLM refuses it unless VLLM_ALLOW_LONG_MAX_MODEL_LEN=1."
+            )
+        return tuple(warnings)
+
+    key = ("warnings", *_layout_key(layout), r.scheme_key, r.max_model_len)
+    return _cached(spec, key, compute)
+
+
+def _layout_key(layout: ParallelLayout) -> tuple[int, int, int, bool]:
+    """A layout as a cache key part (hashing the pydantic model costs more than a plan step)."""
+    return layout.tp, layout.pp, layout.dp, layout.ep
+
+
 def _layout_errors(st: _Setup) -> list[str]:
     spec, cluster, layout, scheme = st.spec, st.cluster, st.layout, st.r.scheme
-    return list(_cached(spec, ("layout", layout, cluster.gpu_count, scheme.key),
+    return list(_cached(spec, ("layout", *_layout_key(layout), cluster.gpu_count, scheme.key),
                         lambda: layout_errors(spec, cluster, layout, scheme)))
 
 
@@ -657,8 +693,7 @@ def _conclude(
         "verdict": out.verdict,
         "warnings": out.warnings,
         "errors": out.errors,
-        "vllm_command": _vllm_command(st.spec, st.layout, st.s, st.r.max_model_len, st.r.mbt,
-                                      st.r.seqs),
+        "vllm_command": _vllm_command(st.spec, st.layout, st.r.engine_flags),
     }
     return index, out, fields
 
