@@ -5,7 +5,6 @@ Term whose formula is filled in with the real numbers.
 """
 
 import math
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -320,8 +319,7 @@ def _cached(spec: ModelSpec, key: tuple, compute):
     return value
 
 
-@dataclass(frozen=True)
-class _Setup:
+class _Setup(NamedTuple):
     """Everything both plan paths derive from a request before looking at any GPU."""
 
     spec: ModelSpec
@@ -346,6 +344,7 @@ class _Resolved(NamedTuple):
     act_b: int
     subtract_graphs: bool
     old_graphs: bool
+    tokens_from_concurrency: bool
     scheme_key: str
     scheme: quant.QuantScheme
     facts: ModelFacts
@@ -380,6 +379,7 @@ def _resolve(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resol
         act_b=act_elem_bytes(s, spec.torch_dtype, bf16),
         subtract_graphs=version >= GRAPHS_SUBTRACTED_FROM and not s.enforce_eager,
         old_graphs=version < GRAPHS_SUBTRACTED_FROM and not s.enforce_eager,
+        tokens_from_concurrency=version >= TOKENS_FROM_CONCURRENCY_FROM,
         scheme_key=scheme.key, scheme=scheme, facts=model_facts(spec),
         model_limit=derived_max_model_len(spec),
         engine_flags=_engine_flags(s, max_model_len, mbt, seqs),
@@ -483,7 +483,6 @@ class _Outcome(NamedTuple):
     per_request: int
     concurrency: float
     tokens: int
-    tokens_formula: str
     ceiling: int
     model_limit: int
     errors: list[str]
@@ -500,15 +499,10 @@ def _outcome(
     bind_stage = st.stages[bind.pp_stage][1]
     per_request, need = _full_request(st)
     concurrency = num_blocks / per_request if per_request else 0.0
-    if version_tuple(s.vllm_version) >= TOKENS_FROM_CONCURRENCY_FROM:
+    if st.r.tokens_from_concurrency:
         tokens = int(concurrency * max_model_len)
-        tokens_formula = f"int({concurrency:.2f} x {max_model_len:,}) = {tokens:,} tokens"
     else:
         tokens = num_blocks // bind_stage.num_groups * bind_stage.block_tokens
-        tokens_formula = (
-            f"{num_blocks:,} blocks // {bind_stage.num_groups} groups x "
-            f"{bind_stage.block_tokens} tokens = {tokens:,} tokens"
-        )
     ceiling_stages = [(st.stages[p][1], pool) for p, pool in pools.items()]
     ceiling = _ceiling(ceiling_stages, st.r.kv_b, layout.tp, mbt, num_blocks) if num_blocks else 0
 
@@ -554,8 +548,7 @@ def _outcome(
         )
     else:
         verdict = "Does not fit: " + errors[-1]
-    return _Outcome(per_request, concurrency, tokens, tokens_formula, ceiling, limit, errors,
-                    warnings, verdict)
+    return _Outcome(per_request, concurrency, tokens, ceiling, limit, errors, warnings, verdict)
 
 
 def _full_request(st: _Setup) -> tuple[int, int]:
@@ -636,9 +629,9 @@ def plan(request: PlanRequest) -> Plan:
     params_total, params_active = _cached(spec, ("params",), lambda: _param_totals(spec))
     terms = _terms(
         spec, layout, s, binding, st.stages[binding.pp_stage][1], st.r.kv_b, st.r.act_b, st.r.mbt,
-        st.r.seqs, binding.num_blocks, out.per_request, out.concurrency, out.tokens_formula,
-        out.tokens, out.ceiling, out.model_limit, st.r.max_model_len, st.r.subtract_graphs,
-        st.r.facts, st.stages,
+        st.r.seqs, binding.num_blocks, out.per_request, out.concurrency,
+        st.r.tokens_from_concurrency, out.tokens, out.ceiling, out.model_limit,
+        st.r.max_model_len, st.r.subtract_graphs, st.r.facts, st.stages,
     )
     kv_b = st.r.kv_b
     return Plan.model_construct(
@@ -746,9 +739,15 @@ def _term(key: str, label: str, value: float, unit: str, formula: str, note: str
 
 def _terms(
     spec, layout, s, r, stage, kv_b, act_b, mbt, seqs, num_blocks, per_request, concurrency,
-    tokens_formula, tokens, ceiling, model_limit, max_model_len, subtract_graphs, facts, stages,
+    tokens_from_concurrency, tokens, ceiling, model_limit, max_model_len, subtract_graphs, facts,
+    stages,
 ) -> list[Term]:
     """Every figure of the binding rank with its formula and real numbers."""
+    if tokens_from_concurrency:
+        tokens_formula = f"int({concurrency:.2f} x {max_model_len:,}) = {tokens:,} tokens"
+    else:
+        tokens_formula = (f"{num_blocks:,} blocks // {stage.num_groups} groups x "
+                          f"{stage.block_tokens} tokens = {tokens:,} tokens")
     kinds = stage.kinds if stage else ()
     per_token = " + ".join(f"{n} layers x [{kv.formula(kv_b, layout.tp)}]" for kv, n in kinds)
     graphs_note = "subtracted" if subtract_graphs else "reported, not subtracted (vLLM < 0.21)"
