@@ -312,7 +312,7 @@ def _cached(spec: ModelSpec, key: tuple, compute):
     hit = _CACHE.get(full_key)
     if hit is not None and hit[0] is spec:
         return hit[1]
-    if len(_CACHE) > 1024:
+    if len(_CACHE) > 4096:  # a 32-GPU sweep holds ~1,200 entries (weights, warnings per layout)
         _CACHE.clear()
     value = compute()
     _CACHE[full_key] = (spec, value)
