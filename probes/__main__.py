@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from planner.units import GIB
+from probes.audit_summary import cuda_version_text
 from probes.findings import Finding, audit
 from probes.host import UNLIMITED, HostInfo
 from probes.nvml import TOPOLOGY_LEGEND, GpuInfo, TopologyMatrix
@@ -112,10 +113,9 @@ def render_summary(snap: HardwareSnapshot, findings: list[Finding]) -> str:
     lines = [f"Headroom hardware audit: {snap.hostname} at {snap.taken_at}", ""]
     if snap.gpus:
         first = snap.gpus[0]
-        cuda = first.cuda_driver_version
-        cuda_text = "-" if cuda is None else f"{cuda // 1000}.{cuda % 1000 // 10}"
         lines += [f"GPUs: {len(snap.gpus)}, driver {_fmt(first.driver_version)}, "
-                  f"CUDA (driver) {cuda_text}", *_gpu_rows(snap.gpus), ""]
+                  f"CUDA (driver) {_fmt(cuda_version_text(first.cuda_driver_version))}",
+                  *_gpu_rows(snap.gpus), ""]
     else:
         lines += [f"GPUs: none ({snap.gpu_unavailable_reason})", ""]
     if snap.topology and len(snap.gpus) > 1:
