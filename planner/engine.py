@@ -355,11 +355,6 @@ def activation_bytes(
     return total, formula
 
 
-@lru_cache(maxsize=4096)
-def _stage_ranges(num_layers: int, pp: int) -> tuple[range, ...]:
-    return pp_layer_split(num_layers, pp)
-
-
 _STAGES: dict[tuple, tuple[ModelFacts, tuple]] = {}
 
 
@@ -372,7 +367,7 @@ def stage_layouts(
     if hit is not None and hit[0] is facts:
         return hit[1]
     out = []
-    for rng in _stage_ranges(len(facts.kv_layers), layout.pp):
+    for rng in pp_layer_split(len(facts.kv_layers), layout.pp):
         kv = tuple(k for k in (facts.kv_layers[i] for i in rng) if k is not None)
         out.append((rng, stage_kv(kv, block_size, kv_bytes, layout.tp) if kv else None))
     if len(_STAGES) > 1024:
