@@ -36,9 +36,9 @@ from planner.engine import (
 from planner.hardware import ClusterSpec
 from planner.layout import ParallelLayout, layout_errors, layout_warnings
 from planner.model_spec import ModelSpec
-from planner.params import count_params
+from planner.params import ParamBreakdown, count_params
 from planner.units import GIB
-from planner.weights import WeightTerms, rank_weights
+from planner.weights import rank_weights
 
 CEILING_SEARCH_TOKENS = 1 << 24
 """Upper end of the max_model_len search (16M tokens), like vLLM's estimate_max_model_len."""
@@ -300,10 +300,9 @@ def _request_lines(stage: StageKv, kv_bytes: int, tp: int, mbt: int) -> _Request
 _CACHE: dict[tuple, tuple[ModelSpec, object]] = {}
 
 
-def _param_totals(spec: ModelSpec) -> tuple[int, int]:
-    """(total, active) parameters, computed once per spec."""
-    params = _cached(spec, ("param_breakdown",), lambda: count_params(spec))
-    return params.total, params.active
+def _params(spec: ModelSpec) -> ParamBreakdown:
+    """The parameter breakdown, counted once per spec."""
+    return _cached(spec, ("param_breakdown",), lambda: count_params(spec))
 
 
 def _cached(spec: ModelSpec, key: tuple, compute):
@@ -327,7 +326,6 @@ class _Setup(NamedTuple):
     layout: ParallelLayout
     s: EngineSettings
     r: "_Resolved"
-    weights: tuple[WeightTerms, ...]
     weight_totals: tuple[int, ...]
     stages: tuple[tuple[range, StageKv | None], ...]
 
@@ -396,15 +394,12 @@ def _setup(
     """Resolve the settings vLLM would derive and fetch the per-model prepared facts."""
     r = _resolve(spec, cluster, s)
 
-    def per_rank() -> tuple[tuple[WeightTerms, ...], tuple[int, ...]]:
-        params = _cached(spec, ("param_breakdown",), lambda: count_params(spec))
-        terms = rank_weights(spec, r.scheme, layout, params, served_dtype_bytes=r.act_b)
-        return terms, tuple(w.total_bytes for w in terms)
+    def per_rank() -> tuple[int, ...]:
+        terms = rank_weights(spec, r.scheme, layout, _params(spec), served_dtype_bytes=r.act_b)
+        return tuple(w.total_bytes for w in terms)
 
-    weights, totals = _cached(spec, ("weights", r.scheme_key, *_layout_key(layout), r.act_b),
-                              per_rank)
-    return _Setup(spec=spec, cluster=cluster, layout=layout, s=s, r=r, weights=weights,
-                  weight_totals=totals,
+    totals = _cached(spec, ("weights", r.scheme_key, *_layout_key(layout), r.act_b), per_rank)
+    return _Setup(spec=spec, cluster=cluster, layout=layout, s=s, r=r, weight_totals=totals,
                   stages=stage_layouts(r.facts, layout, s.block_size, r.kv_b))
 
 
@@ -626,7 +621,7 @@ def plan(request: PlanRequest) -> Plan:
                            r.kv_cache_bytes, r.num_blocks) for r in ranks]
     index, out, fields = _conclude(st, candidates, errors)
     binding = ranks[index]
-    params_total, params_active = _cached(spec, ("params",), lambda: _param_totals(spec))
+    params = _params(spec)
     terms = _terms(
         spec, layout, s, binding, st.stages[binding.pp_stage][1], st.r.kv_b, st.r.act_b, st.r.mbt,
         st.r.seqs, binding.num_blocks, out.per_request, out.concurrency,
@@ -638,8 +633,8 @@ def plan(request: PlanRequest) -> Plan:
         **fields,
         engine=s,
         gpu_name=st.r.gpu_name,
-        params_total=params_total,
-        params_active=params_active,
+        params_total=params.total,
+        params_active=params.active,
         weights_bytes_total=sum(st.weight_totals[: layout.tp * layout.pp]),
         kv_bytes_per_token=_cached(spec, ("kv", kv_b), lambda: kv_bytes_per_token(spec, kv_b)),
         per_gpu=ranks,
