@@ -343,7 +343,6 @@ class _Resolved(NamedTuple):
     subtract_graphs: bool
     old_graphs: bool
     tokens_from_concurrency: bool
-    scheme_key: str
     scheme: quant.QuantScheme
     facts: ModelFacts
     model_limit: int
@@ -378,7 +377,7 @@ def _resolve(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resol
         subtract_graphs=version >= GRAPHS_SUBTRACTED_FROM and not s.enforce_eager,
         old_graphs=version < GRAPHS_SUBTRACTED_FROM and not s.enforce_eager,
         tokens_from_concurrency=version >= TOKENS_FROM_CONCURRENCY_FROM,
-        scheme_key=scheme.key, scheme=scheme, facts=model_facts(spec),
+        scheme=scheme, facts=model_facts(spec),
         model_limit=derived_max_model_len(spec),
         engine_flags=_engine_flags(s, max_model_len, mbt, seqs),
     )
@@ -398,7 +397,7 @@ def _setup(
         terms = rank_weights(spec, r.scheme, layout, _params(spec), served_dtype_bytes=r.act_b)
         return tuple(w.total_bytes for w in terms)
 
-    totals = _cached(spec, ("weights", r.scheme_key, *_layout_key(layout), r.act_b), per_rank)
+    totals = _cached(spec, ("weights", r.scheme.key, *_layout_key(layout), r.act_b), per_rank)
     return _Setup(spec=spec, cluster=cluster, layout=layout, s=s, r=r, weight_totals=totals,
                   stages=stage_layouts(r.facts, layout, s.block_size, r.kv_b))
 
@@ -576,7 +575,7 @@ def _layout_length_warnings(st: _Setup) -> tuple[str, ...]:
             )
         return tuple(warnings)
 
-    key = ("warnings", *_layout_key(layout), r.scheme_key, r.max_model_len)
+    key = ("warnings", *_layout_key(layout), r.scheme.key, r.max_model_len)
     return _cached(spec, key, compute)
 
 
