@@ -68,7 +68,7 @@ def build_cluster(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareS
     return _custom_cluster(args.gpu_memory_gib, gpus // nodes, nodes), []
 
 
-def engine_settings(args: argparse.Namespace, **overrides: object) -> EngineSettings:
+def engine_settings(args: argparse.Namespace) -> EngineSettings:
     """EngineSettings from the vLLM flags (unset flags keep vLLM's defaults)."""
     values: dict[str, object] = {
         "dtype": args.dtype,
@@ -83,7 +83,6 @@ def engine_settings(args: argparse.Namespace, **overrides: object) -> EngineSett
     }
     if args.vllm_version:
         values["vllm_version"] = args.vllm_version
-    values.update(overrides)
     return EngineSettings(**values)
 
 
