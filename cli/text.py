@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from planner.plan import Plan
-from planner.report import ModelCard, card_facts
+from planner.report import ModelCard, card_facts, sweep_cells
 from planner.sweep import SweepResult
 from planner.units import GIB
 
@@ -48,11 +48,7 @@ def plan_text(plan: Plan) -> str:
 def sweep_text(result: SweepResult) -> str:
     """The ranked sweep as an aligned table."""
     rows = [["#", "weights", "layout", "kv", "gpus", "fits", "weights/gpu", "kv/gpu",
-             "ceiling", "concurrency"]]
-    rows += [[str(i), r.quant_label, r.layout.label(), r.kv_cache_dtype, str(r.gpus_used),
-              "yes" if r.fits else "no", _gib(r.weights_bytes_per_gpu),
-              _gib(r.kv_cache_bytes_per_gpu), f"{r.max_context_tokens:,}",
-              f"{r.max_concurrency:,.2f}"] for i, r in enumerate(result.rows, 1)]
+             "ceiling", "concurrency"], *sweep_cells(result.rows)]
     head = (f"{result.model_name} on {result.cluster_source}: {len(result.rows)} combinations "
             f"({len(result.quant_keys)} weight formats x {result.layouts_tried} layouts x "
             f"{len(result.kv_dtypes)} KV dtypes)")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -32,7 +33,7 @@ from planner.model_spec import (
 from planner.params import count_params
 from planner.plan import Plan
 from planner.quant import checkpoint_scheme, scheme
-from planner.sweep import SweepResult, sweep_csv
+from planner.sweep import SweepResult, SweepRow, sweep_csv
 from planner.units import GIB
 
 REPORT_SCHEMA = "headroom.report"
@@ -564,6 +565,15 @@ def _memory_plan(inputs: ReportInputs) -> list[str]:
     return lines + [""]
 
 
+def sweep_cells(rows: Iterable[SweepRow]) -> list[list[str]]:
+    """One line of text cells per ranked sweep row: rank, weights, layout, KV dtype, GPUs,
+    fits, weights and KV pool per GPU, ceiling, concurrency (the report's and the CLI's table)."""
+    return [[str(i), r.quant_label, r.layout.label(), r.kv_cache_dtype, str(r.gpus_used),
+             "yes" if r.fits else "no", _gib(r.weights_bytes_per_gpu),
+             _gib(r.kv_cache_bytes_per_gpu), f"{r.max_context_tokens:,}",
+             f"{r.max_concurrency:,.2f}"] for i, r in enumerate(rows, 1)]
+
+
 def _alternatives(inputs: ReportInputs) -> list[str]:
     if inputs.sweep is None and not inputs.comparison:
         return []
@@ -575,10 +585,7 @@ def _alternatives(inputs: ReportInputs) -> list[str]:
         lines += md_table(
             ["#", "Weights", "Layout", "KV dtype", "GPUs", "Fits", "Weights/GPU", "KV pool/GPU",
              "Ceiling (tokens)", "Concurrency"],
-            [[i, r.quant_label, r.layout.label(), r.kv_cache_dtype, r.gpus_used,
-              "yes" if r.fits else "no", _gib(r.weights_bytes_per_gpu),
-              _gib(r.kv_cache_bytes_per_gpu), f"{r.max_context_tokens:,}",
-              f"{r.max_concurrency:,.2f}"] for i, r in enumerate(shown, 1)],
+            sweep_cells(shown),
         ) + [""]
     if inputs.comparison:
         lines += ["Model comparison on the same hardware and settings:", ""]
