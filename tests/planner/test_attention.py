@@ -83,7 +83,8 @@ def test_qwen3_next_only_full_layers_grow():
 
 
 def test_mamba2_state():
-    # Nemotron-H-56B: 128 heads x 64, d_state 256, 8 groups, conv 4
+    # Nemotron-H-56B-like (its config has 256 heads; 128 here): heads x 64, d_state 256,
+    # 8 groups, conv 4
     # conv (128 x 64 + 2 x 8 x 256) x 3 = 12,288 x 3 = 36,864; ssm 128 x 64 x 256 = 2,097,152
     mamba = MambaMixer(num_heads=128, head_dim=64, state_size=256, n_groups=8, conv_kernel=4)
     assert kv_layer_spec(mamba, 2).state_bytes(1) == (36_864 + 2_097_152) * 2

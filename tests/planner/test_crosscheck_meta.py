@@ -95,13 +95,14 @@ def measured_table() -> dict[str, dict]:
 
 
 @pytest.mark.parametrize("name", _names())
-def test_text_params_match_meta_device(name):
+def test_text_params_match_meta_device(name, request):
     config, quant = load_ref_config(name)
     got = meta_counts(config)
     if isinstance(got, str):
         pytest.skip(got)
     if name in NOT_MODELLED:
-        pytest.xfail(NOT_MODELLED[name])
+        # strict: still compared, so the day the parser models it the xfail reports XPASS
+        request.applymarker(pytest.mark.xfail(reason=NOT_MODELLED[name], strict=True))
     ours = count_params(parse_model_config(config, quant, name=name)).text_total
     assert ours == pytest.approx(got[0], rel=1e-3), f"{name}: ours {ours:,} vs meta {got[0]:,}"
 

@@ -68,8 +68,8 @@ def test_uniform_model_one_group():
     # one group of 32 layers; page = 16 tokens x 2 x 8 x 128 x 2 B = 65,536 B; block = 2 MiB
     assert (stage.num_groups, stage.group_size, stage.page_bytes) == (1, 32, 65_536)
     assert stage.bytes_per_block == 2 * 1024 * 1024
-    # llm-d log: 58.11 GiB available -> 29,751 blocks (58.11 GiB / 2 MiB = 29,752.3)
-    assert int(58.11 * GIB) // stage.bytes_per_block == 29_752
+    # llm-d log: 58.11 GiB available -> 29,751 blocks (58.11 GiB / 2 MiB = 29,752.3; the
+    # log's 58.11 is rounded); test_plan.py checks the planner's own pool against that log
     assert blocks_per_request(stage, 8192, 8192) == 512  # 8192 / 16
 
 
@@ -81,9 +81,9 @@ def test_gemma3_27b_groups_reproduce_logged_concurrency():
     # 10 full + 52 sliding -> group size 10 -> 1 + cdiv(52, 10) = 7 groups
     assert (stage.group_size, stage.num_groups) == (10, 7)
     assert stage.bytes_per_block == 10 * 16 * 2 * 16 * 128 * 2  # 1.25 MiB
-    # 512 full + 6 x (512 + 1) sliding = 3,590; log: 15,997 blocks / 3,590 = 4.46
+    # 512 full + 6 x (512 + 1) sliding = 3,590; the log's concurrency 4.46 is its
+    # 15,997 blocks / 3,590, so blocks per request is the figure that must match
     assert blocks_per_request(stage, 8192, 8192) == 3_590
-    assert round(15_997 / 3_590, 2) == 4.46
     assert 15_997 // stage.num_groups * 16 == 36_560  # logged GPU KV cache size
 
 

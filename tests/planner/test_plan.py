@@ -4,14 +4,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-pytest.importorskip("planner.weights")
-
-from planner.engine import EngineSettings  # noqa: E402
-from planner.hardware import preset_cluster  # noqa: E402
-from planner.layout import ParallelLayout  # noqa: E402
-from planner.model_spec import AttentionMixer, DenseMlp, LayerSpec, ModelSpec  # noqa: E402
-from planner.plan import PlanRequest, plan  # noqa: E402
-from planner.units import GIB  # noqa: E402
+from planner.engine import EngineSettings
+from planner.hardware import preset_cluster
+from planner.layout import ParallelLayout
+from planner.model_spec import AttentionMixer, DenseMlp, LayerSpec, ModelSpec
+from planner.plan import PlanRequest, plan
+from planner.units import GIB
 
 LLAMA_8B = ModelSpec(
     name="meta-llama/Llama-3.1-8B-Instruct", model_type="llama", hidden_size=4096,

@@ -26,14 +26,12 @@ KV pool at 0.95: + 1.18 GiB = 3.23 GiB -> ~72,000 tokens.
 
 import pytest
 
-pytest.importorskip("planner.weights")
-
-from planner.engine import EngineSettings  # noqa: E402
-from planner.hardware import preset_cluster  # noqa: E402
-from planner.layout import ParallelLayout  # noqa: E402
-from planner.model_spec import AttentionMixer, LayerSpec, ModelSpec, MoeMlp  # noqa: E402
-from planner.plan import PlanRequest, plan  # noqa: E402
-from planner.units import GIB  # noqa: E402
+from planner.engine import EngineSettings
+from planner.hardware import preset_cluster
+from planner.layout import ParallelLayout
+from planner.model_spec import AttentionMixer, LayerSpec, ModelSpec, MoeMlp
+from planner.plan import PlanRequest, plan
+from planner.units import GIB
 
 MIXER = AttentionMixer(num_heads=64, num_kv_heads=4, head_dim=128, v_head_dim=128, qk_norm=True)
 MOE = MoeMlp(num_experts=128, experts_per_token=8, expert_intermediate_size=1536)
@@ -58,7 +56,9 @@ def test_seed_per_gpu_figures():
     p = seed_plan(0.90)
     assert p.kv_bytes_per_token_per_gpu == 48_128
     assert p.kv_bytes_per_token == 192_512  # at TP=1
-    assert p.weights_bytes_per_gpu / GIB == pytest.approx(14.55, rel=0.03)
+    # 1 %: the hand sum leaves out norms and rounds the GPTQ overhead; 4.0 bits instead of
+    # 4.16 for the experts would be 0.53 GiB (3.6 %) less
+    assert p.weights_bytes_per_gpu / GIB == pytest.approx(14.55, rel=0.01)
     assert (p.max_num_batched_tokens, p.max_num_seqs) == (2048, 256)
     assert p.activation_bytes_per_gpu / GIB == pytest.approx(0.86, abs=0.02)
     assert p.non_torch_bytes_per_gpu / GIB == pytest.approx(2.1, abs=0.01)
@@ -84,7 +84,10 @@ def test_seed_true_ceiling_is_tens_of_thousands():
     )
     # the native 40,960 context needs 1.84 GiB: it fits at 0.95, and (just) at 0.90
     assert p95.fits and p95.max_concurrency > 1.5
-    assert p90.fits == (p90.kv_cache_bytes_per_gpu > 40_960 * 48_128 + 48_128 * 16)
+    assert p90.fits
+    # by hand (docstring): 2.05 GiB / 48,128 B = ~45,700 tokens; 3.23 GiB -> ~72,000
+    assert p90.kv_cache_tokens == pytest.approx(45_700, rel=0.02)
+    assert p95.kv_cache_tokens == pytest.approx(72_000, rel=0.02)
     # on vLLM 0.19 graphs are not subtracted: 1.65 GiB more KV pool
     p19 = seed_plan(0.90, "0.19")
     assert p19.kv_cache_bytes_per_gpu - p90.kv_cache_bytes_per_gpu == pytest.approx(
