@@ -29,6 +29,7 @@ UPLOADS_KEY = "uploaded_snapshots"
 TOKEN_KEY = "hub_token"
 """session_state key of the Hugging Face token: this session only, never in URL or on disk."""
 _SOURCES_KEY = "model_sources"
+_SPECS_KEY = "model_specs"
 
 USER_ERRORS = (ValueError, KeyError, HubError)
 """What bad input raises in the planner and probes (KeyError: planner.quant's unknown key)."""
@@ -120,9 +121,15 @@ def model_source(model: str, revision: str = "") -> ModelSource:
 
 
 def model_spec(model: str, revision: str = "") -> ModelSpec:
-    """The parsed architecture of a model (parsing is pure and fast: never cached)."""
-    source = model_source(model, revision)
-    return parse_model_config(source.config, source.hf_quant_config, name=source.repo_id or model)
+    """The parsed architecture of a model, parsed once per session like its source: a large
+    config takes ~10 ms to parse and the sidebar and Plan page ask for it ~11 times a run."""
+    specs: dict[tuple[str, str], ModelSpec] = st.session_state.setdefault(_SPECS_KEY, {})
+    key = (model, revision)
+    if key not in specs:
+        source = model_source(model, revision)
+        specs[key] = parse_model_config(source.config, source.hf_quant_config,
+                                        name=source.repo_id or model)
+    return specs[key]
 
 
 def current_spec() -> ModelSpec:
