@@ -9,8 +9,6 @@ import pytest
 
 from cli.planner_cli import main
 
-pytest.importorskip("planner.catalog")  # the seed model is a bundled catalog entry
-
 ROOT = Path(__file__).resolve().parent.parent.parent
 EXAMPLE = ROOT / "docs" / "examples" / "seed-8x3090-qwen3-235b-w4a16.md"
 COMMAND = ["report", "--model", "Qwen/Qwen3-235B-A22B-GPTQ-Int4", "--gpu", "rtx-3090",

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from cli.planner_cli import main
+from planner.catalog import catalog_entries
 from tests.cli.tiny_model import (
     TINY_CONFIG,
     TINY_KV_BYTES_PER_TOKEN,
@@ -99,7 +100,6 @@ def test_every_bad_input_exits_2_with_one_line(capsys, model_dir: Path, tmp_path
 
 @pytest.mark.parametrize("command", ["plan", "inspect"])
 def test_unknown_model_exits_2(capsys, monkeypatch, tmp_path: Path, command: str) -> None:
-    pytest.importorskip("planner.catalog")  # resolve_model looks repo ids up in the catalog
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # no network in tests
     for model in (str(tmp_path / "missing"), "no-such-org/no-such-model-xyz"):
         argv = ["plan", "--model", model, "--gpu", "rtx-3090"] if command == "plan" else [
@@ -148,8 +148,7 @@ def test_subprocess_runs_and_never_prints_the_token(model_dir: Path, tmp_path: P
 
 
 def test_plan_json_for_every_catalog_model(capsys) -> None:
-    catalog = pytest.importorskip("planner.catalog")
-    for entry in catalog.catalog_entries():
+    for entry in catalog_entries():
         code, out, err = run_main(capsys, "plan", "--model", entry.repo_id, "--gpu", "h100-sxm",
                                   "--gpus", "8", "--tp", "1", "--json")
         assert code == 0, (entry.repo_id, err)

@@ -84,6 +84,19 @@ def test_explicit_choices_and_invalid_layouts() -> None:
         sweep(SPEC, CLUSTER, EngineSettings(), layouts=[ParallelLayout(tp=3)])
 
 
+def test_fitting_rows_rank_before_the_rest() -> None:
+    # the tiny model fits everywhere, so the ordering is checked on the seed, where some rows
+    # cannot fit: bf16 needs 235,093,634,560 x 2 B / 8 = 54.7 GiB per GPU against 23.57 GiB
+    entry = catalog_entry("Qwen/Qwen3-235B-A22B-GPTQ-Int4")
+    spec = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+    result = sweep(spec, preset_cluster("rtx-3090", 8), EngineSettings(),
+                   quant_keys=["bf16", "w4a16-gptq-g128"], kv_dtypes=["auto"],
+                   layouts=[ParallelLayout(tp=8), ParallelLayout(tp=8, ep=True)])
+    fits = [(row.quant_key, row.fits) for row in result.rows]
+    assert [f for _, f in fits] == [True, True, False, False], fits
+    assert {k for k, f in fits if not f} == {"bf16"}
+
+
 def test_csv_has_the_header_and_one_line_per_row() -> None:
     result = sweep(SPEC, CLUSTER, EngineSettings(), kv_dtypes=["auto"])
     rows = list(csv.reader(io.StringIO(result.to_csv())))
@@ -107,6 +120,7 @@ def test_rows_equal_the_full_plan(repo_id: str) -> None:
     result = sweep(spec, cluster, engine)
     assert len(result.rows) > 20
     shared = set(SweepRow.model_fields) & set(Plan.model_fields)
+    assert {"fits", "weights_bytes_per_gpu", "kv_cache_tokens", "vllm_command"} <= shared
     for row in result.rows:
         settings = engine.model_copy(
             update={"kv_cache_dtype": row.kv_cache_dtype, **quant_settings(row.quant_key, own)})
