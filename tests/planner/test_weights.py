@@ -216,6 +216,18 @@ def test_gpt_oss_20b_mxfp4_on_disk(ref_config):
     assert terms.attention_bytes == 24 * 26_550_144 * 2  # kept in bf16 by the exclusions
 
 
+@pytest.mark.xfail(strict=True, reason="expert biases are charged at MXFP4's 4.25 bits, not bf16: "
+                   "13,751,518,848 B against 13,761,264,768 B (-9,745,920 B)")
+def test_gpt_oss_20b_expert_biases_stay_bf16(ref_config):
+    # The checkpoint stores gate_up_proj_bias [32, 5760] and down_proj_bias [32, 2880] in bf16
+    # and vLLM's Mxfp4MoEMethod creates w13_bias / w2_bias as bf16: only the *_blocks are
+    # 4.25-bit. So the exact total is the hand figure above, 13,761,264,768 B; biases at
+    # 4.25 bits would be 24 x 32 x 8,640 x (2 - 0.53125) B = 9,745,920 B less.
+    spec = spec_of(ref_config, "openai__gpt-oss-20b")
+    terms = weights_bytes(spec, checkpoint_scheme(spec))
+    assert terms.total_bytes == 13_761_264_768
+
+
 def test_kimi_k2_fp8_block_on_disk(ref_config):
     # 958.51 GiB in 61 files, fp8 e4m3 with fp32 weight_scale_inv per 128x128 block
     # (SOURCES.md, full shard scan); embeddings, lm_head, routers and norms in bf16.
