@@ -69,11 +69,6 @@ class GpuSpec(BaseModel):
     source: str = Field(min_length=1)
     notes: str = ""
 
-    @property
-    def memory_total_gib(self) -> float:
-        """CUDA-reported total in GiB (2**30), for display and comparisons."""
-        return self.memory_total_bytes / GIB
-
     def weight_format_support(self, fmt: GpuFormat) -> FormatSupport:
         """How weights stored in `fmt` run here: native tensor cores, weight-only, or not.
 

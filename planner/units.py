@@ -29,7 +29,3 @@ def kv_dtype_bytes(kv_cache_dtype: str, torch_dtype: str) -> int:
         return TORCH_DTYPE_BYTES[torch_dtype]
     return KV_DTYPE_BYTES[kv_cache_dtype]
 
-
-def to_gib(n_bytes: int | float) -> float:
-    """Bytes to GiB (2**30), for display only."""
-    return n_bytes / GIB
