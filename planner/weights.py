@@ -73,7 +73,8 @@ def weights_bytes(
     spec: ModelSpec, scheme: QuantScheme, params: ParamBreakdown | None = None
 ) -> WeightTerms:
     """Bytes of the whole checkpoint (text model, plus any vision tower) in this scheme."""
-    return _terms(spec, scheme, params or count_params(spec), _Shard(range(spec.num_layers)))
+    shard = _Shard(range(spec.num_layers))
+    return _terms(spec, _scheme_bits(spec, scheme), params or count_params(spec), shard)
 
 
 def rank_weights(
@@ -92,6 +93,7 @@ def rank_weights(
     (`served_dtype_bytes`, default: the checkpoint's torch_dtype).
     """
     params = params or count_params(spec)
+    bits = _scheme_bits(spec, scheme)
     stages = pp_layer_split(spec.num_layers, layout.pp)
     elem = served_dtype_bytes or TORCH_DTYPE_BYTES[spec.torch_dtype]
     rope = rope_cache_bytes(spec, elem)
@@ -110,7 +112,7 @@ def rank_weights(
                     layers=layers, tp=layout.tp, ep_size=ep_size, ep_rank=tp_rank,
                     first_stage=stage == 0, last_stage=stage == layout.pp - 1, pad_vocab=True,
                 )
-                terms = _terms(spec, scheme, params, shard)
+                terms = _terms(spec, bits, params, shard)
                 memo[key] = terms.model_copy(update={"rope_cache_bytes": rope})
             out.append(memo[key])
     return tuple(out)
@@ -161,10 +163,28 @@ def rope_cache_bytes(spec: ModelSpec, elem_bytes: int) -> int:
     return elem_bytes * sum((local_rows if local else rows) * dim for _, dim, local in caches)
 
 
-def _terms(
-    spec: ModelSpec, scheme: QuantScheme, params: ParamBreakdown, shard: _Shard
-) -> WeightTerms:
-    """Weight bytes of one shard of the model."""
+_LAYER_COMPONENTS: tuple[Component, ...] = (
+    "attention", "dense_mlp", "experts", "shared_experts", "router", "norms"
+)  # fmt: skip
+"""The per-layer components, in the order of _SchemeBits.layers' entries."""
+
+
+@dataclass(frozen=True)
+class _SchemeBits:
+    """Bits per weight of every component in one scheme, checkpoint exclusions applied."""
+
+    embeddings: float  # the token embeddings (lm_head bits when tied)
+    lm_head: float
+    final_norm: float
+    layers: tuple[tuple[float, ...], ...]  # per layer, one entry per _LAYER_COMPONENTS
+
+
+def _scheme_bits(spec: ModelSpec, scheme: QuantScheme) -> _SchemeBits:
+    """Look every component's bits up once, so that a shard's loop over layers only reads them.
+
+    In the checkpoint's own format its exclusion list keeps the modules it names in 16-bit;
+    layers the list does not name one by one share the same bits.
+    """
     own_format = spec.quant is not None and spec.quant.scheme == scheme.key
     exclusions = parse_exclusions(spec.quant.excluded_modules) if own_format else Exclusions()
 
@@ -173,35 +193,58 @@ def _terms(
             return KEPT_BITS
         return scheme.bits_for(component)
 
+    shared = tuple(bits(c) for c in _LAYER_COMPONENTS)
+    named = {i: tuple(bits(c, i) for c in _LAYER_COMPONENTS) for i in exclusions.by_layer}
+    # NOTE: llama.cpp stores tied token embeddings in the output (lm_head) type, and every
+    # other scheme keeps both in 16-bit, so tied embeddings take the lm_head bits.
+    return _SchemeBits(
+        embeddings=bits("lm_head" if spec.tie_word_embeddings else "embeddings"),
+        lm_head=bits("lm_head"),
+        final_norm=bits("norms"),
+        layers=tuple(named.get(i, shared) for i in range(spec.num_layers)),
+    )
+
+
+def _terms(
+    spec: ModelSpec, bits: _SchemeBits, params: ParamBreakdown, shard: _Shard
+) -> WeightTerms:
+    """Weight bytes of one shard of the model."""
     total: dict[str, float] = {}
 
     def add(component: str, n_params: float, n_bits: float) -> None:
         total[component] = total.get(component, 0.0) + n_params * n_bits
 
-    # NOTE: llama.cpp stores tied token embeddings in the output (lm_head) type, and every
-    # other scheme keeps both in 16-bit, so tied embeddings take the lm_head bits.
-    embed_bits = bits("lm_head" if spec.tie_word_embeddings else "embeddings")
     vocab_share = _vocab_rows(spec.vocab_size, shard) / spec.vocab_size
     if shard.first_stage:
-        add("embeddings", params.embeddings * vocab_share, embed_bits)
+        add("embeddings", params.embeddings * vocab_share, bits.embeddings)
         dtype_bits = 8 * TORCH_DTYPE_BYTES[spec.torch_dtype]
         add("vision", params.vision / shard.tp, dtype_bits)
     if shard.last_stage:
-        add("norms", params.final_norm, bits("norms"))
+        add("norms", params.final_norm, bits.final_norm)
         # NOTE: with tied embeddings and PP > 1 the last stage holds its own copy of the
         # embedding matrix as lm_head (vLLM ParallelLMHead is only tied on a shared stage).
         head = params.lm_head or (0 if shard.first_stage else params.embeddings)
-        head_bits = bits("lm_head") if params.lm_head else embed_bits
+        head_bits = bits.lm_head if params.lm_head else bits.embeddings
         add("lm_head", head * vocab_share, head_bits)
+    # The layer sums run in locals (the hot loop of a sweep), in the same order as add().
+    attention = dense_mlp = experts = shared_experts = router = 0.0
+    norms = total.get("norms", 0.0)
     for i in shard.layers:
         layer, lp = spec.layers[i], params.layers[i]
-        attention = _attention_per_rank(layer.mixer, spec.hidden_size, lp.attention, shard.tp)
-        add("attention", attention, bits("attention", i))
-        add("dense_mlp", lp.dense_mlp / shard.tp, bits("dense_mlp", i))
-        add("experts", _experts_per_rank(lp, shard), bits("experts", i))
-        add("shared_experts", lp.shared_experts / shard.tp, bits("shared_experts", i))
-        add("router", lp.router, bits("router", i))
-        add("norms", lp.norms, bits("norms", i))
+        attention_bits, dense_bits, experts_bits, shared_bits, router_bits, norms_bits = (
+            bits.layers[i]
+        )
+        attention_params = _attention_per_rank(
+            layer.mixer, spec.hidden_size, lp.attention, shard.tp
+        )
+        attention += attention_params * attention_bits
+        dense_mlp += lp.dense_mlp / shard.tp * dense_bits
+        experts += _experts_per_rank(lp, shard) * experts_bits
+        shared_experts += lp.shared_experts / shard.tp * shared_bits
+        router += lp.router * router_bits
+        norms += lp.norms * norms_bits
+    total.update(attention=attention, dense_mlp=dense_mlp, experts=experts,
+                 shared_experts=shared_experts, router=router, norms=norms)  # fmt: skip
     return WeightTerms(**{f"{c}_bytes": math.ceil(b / 8) for c, b in total.items()})
 
 
