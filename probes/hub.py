@@ -126,7 +126,7 @@ def resolve_model(
     if path.exists():
         return _from_path(path)
     if prefer_catalog and revision is None:
-        entry = _catalog_lookup(model)
+        entry = catalog_entry(model)
         if entry is not None:
             return _catalog_source(entry, "bundled catalog entry (the hub was not asked)")
     return fetch_model(model, revision, token, deadline_s=deadline_s)
@@ -166,7 +166,7 @@ def _fetch(repo_id: str, revision: str | None, secret: str | None, limit_s: floa
             failure = err
     reason = _FALLBACK_REASONS[failure.kind]
     source = _from_cache(repo_id, revision, reason)
-    if source is None and revision is None and (entry := _catalog_lookup(repo_id)):
+    if source is None and revision is None and (entry := catalog_entry(repo_id)):
         source = _catalog_source(entry, f"{reason}: served from the bundled catalog")
     if source is None:
         raise HubError(
@@ -422,11 +422,6 @@ def _from_cache(repo_id: str, revision: str | None, reason: str) -> ModelSource 
             "checkpoint metadata (safetensors headers, file sizes) needs the hub",
         ),
     )
-
-
-def _catalog_lookup(repo_id: str) -> CatalogEntry | None:
-    """The bundled catalog entry for a repo id (case-insensitive), if any."""
-    return catalog_entry(repo_id)
 
 
 def _catalog_source(entry: CatalogEntry, note: str) -> ModelSource:
