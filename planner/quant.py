@@ -8,7 +8,7 @@ computed by planner.weights.
 """
 
 import re
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -24,16 +24,7 @@ Component = Literal[
     "norms",
     "lm_head",
 ]
-COMPONENTS: tuple[Component, ...] = (
-    "embeddings",
-    "attention",
-    "dense_mlp",
-    "experts",
-    "shared_experts",
-    "router",
-    "norms",
-    "lm_head",
-)
+COMPONENTS: tuple[Component, ...] = get_args(Component)
 """The parts of a text model that weights are counted in (planner.weights.WeightTerms)."""
 
 KEPT_BITS = 16.0
