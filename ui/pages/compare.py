@@ -5,6 +5,7 @@ import streamlit as st
 
 from planner.catalog import catalog_entries
 from planner.report import comparison_row
+from planner.units import GIB
 from ui import format as fmt
 from ui.charts import grouped_bars
 from ui.context import (
@@ -48,7 +49,7 @@ for name in state().compare:
     rows.append({
         "model": row.model_name, "layout": row.layout, "fits": row.fits,
         "params": fmt.params(row.params_total), "active": fmt.params(row.params_active),
-        "weights per GPU (GiB)": round(row.weights_bytes_per_gpu / 2**30, 2),
+        "weights per GPU (GiB)": round(row.weights_bytes_per_gpu / GIB, 2),
         "KV B/token per GPU": result.kv_bytes_per_token_per_gpu,
         "KV B/token (model)": row.kv_bytes_per_token,
         "ceiling (tokens)": row.max_context_tokens,
