@@ -33,6 +33,7 @@ class LayerParams(BaseModel):
     router: int  # router / gate (+ bias)
     norms: int  # hidden-size layernorms of the layer
     experts_per_token: int = 0  # routed experts each token uses (0 if none)
+    expert_bias: int = 0  # biases of one routed expert (part of expert_size; never quantized)
 
     @property
     def total(self) -> int:
@@ -199,12 +200,13 @@ def mlp_params(width: int, hidden: int, gated: bool, bias: bool) -> int:
 def layer_params(layer: LayerSpec, hidden: int, norm_bias: bool = False) -> LayerParams:
     """Parameters of one decoder layer."""
     mlp = layer.mlp
-    dense = routed = expert = shared = router = top_k = 0
+    dense = routed = expert = expert_bias = shared = router = top_k = 0
     if isinstance(mlp, DenseMlp):
         dense = mlp_params(mlp.intermediate_size, hidden, mlp.gated, mlp.bias)
     elif isinstance(mlp, MoeMlp):
         width_in = mlp.latent_size or hidden
         expert = mlp_params(mlp.expert_intermediate_size, width_in, mlp.gated, mlp.bias)
+        expert_bias = expert - mlp_params(mlp.expert_intermediate_size, width_in, mlp.gated, False)
         routed = mlp.num_experts * expert
         top_k = mlp.experts_per_token
         router = hidden * mlp.num_experts + (mlp.num_experts if mlp.router_bias else 0)
@@ -223,6 +225,7 @@ def layer_params(layer: LayerSpec, hidden: int, norm_bias: bool = False) -> Laye
         router=router,
         norms=layer.num_norms * hidden * (2 if norm_bias else 1),
         experts_per_token=top_k,
+        expert_bias=expert_bias,
     )
 
 

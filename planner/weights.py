@@ -239,7 +239,15 @@ def _terms(
         )
         attention += attention_params * attention_bits
         dense_mlp += lp.dense_mlp / shard.tp * dense_bits
-        experts += _experts_per_rank(lp, shard) * experts_bits
+        expert_params = _experts_per_rank(lp, shard)
+        if lp.expert_bias:
+            # NOTE: no scheme quantizes biases: gpt-oss stores its expert biases in bf16 beside
+            # the MXFP4 blocks, and vLLM's Mxfp4MoEMethod creates w13_bias/w2_bias in bf16.
+            # gpt-oss-20b: 24 layers x 32 experts x (2 x 2880 + 2880) = 6,635,520 bias params.
+            bias_params = expert_params * lp.expert_bias / lp.expert_size
+            experts += bias_params * max(experts_bits, KEPT_BITS)
+            expert_params -= bias_params
+        experts += expert_params * experts_bits
         shared_experts += lp.shared_experts / shard.tp * shared_bits
         router += lp.router * router_bits
         norms += lp.norms * norms_bits

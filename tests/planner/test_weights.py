@@ -216,8 +216,6 @@ def test_gpt_oss_20b_mxfp4_on_disk(ref_config):
     assert terms.attention_bytes == 24 * 26_550_144 * 2  # kept in bf16 by the exclusions
 
 
-@pytest.mark.xfail(strict=True, reason="expert biases are charged at MXFP4's 4.25 bits, not bf16: "
-                   "13,751,518,848 B against 13,761,264,768 B (-9,745,920 B)")
 def test_gpt_oss_20b_expert_biases_stay_bf16(ref_config):
     # The checkpoint stores gate_up_proj_bias [32, 5760] and down_proj_bias [32, 2880] in bf16
     # and vLLM's Mxfp4MoEMethod creates w13_bias / w2_bias as bf16: only the *_blocks are
