@@ -122,8 +122,9 @@ def render_summary(snap: HardwareSnapshot, findings: list[Finding]) -> str:
         lines += ["Topology (as nvidia-smi topo -m):", *_topology_rows(snap.topology, snap.gpus),
                   ""]
     lines += ["Host:", *_host_rows(snap.host), "", "Findings:", *_finding_rows(findings)]
-    if snap.notes or any(g.notes for g in snap.gpus):
+    if snap.notes or snap.host.notes or any(g.notes for g in snap.gpus):
         lines += ["", "Probe notes (fields left empty):", *(f"  {n}" for n in snap.notes)]
+        lines += [f"  host: {n}" for n in snap.host.notes]
         lines += [f"  GPU{g.index}: {'; '.join(g.notes)}" for g in snap.gpus if g.notes]
     return "\n".join(lines)
 

@@ -102,3 +102,15 @@ def test_head_of_the_json_is_clean() -> None:
                           cwd=ROOT, capture_output=True, text=True, timeout=60)  # fmt: skip
     assert done.stdout == '{\n  "kind"'
     assert done.stderr == ""
+
+
+def test_summary_shows_host_probe_notes(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    # A host fact the probe could not read is said, not silently left empty.
+    snap = load_snapshot(RTX3090X8)
+    noted = snap.model_copy(
+        update={"host": snap.host.model_copy(update={"notes": ["nvcc --version failed: boom"]})}
+    )
+    path = tmp_path / "noted.json"
+    path.write_text(noted.to_json())
+    assert main(["--load", str(path)]) == 0
+    assert "  host: nvcc --version failed: boom" in capsys.readouterr().out
