@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from planner.attention import KvLayer, RecurrentStateKv, cdiv, model_kv_layers
 from planner.layout import ParallelLayout, pp_layer_split
+from planner.memo import IdentityMemo
 from planner.model_spec import DenseMlp, ModelSpec, MoeMlp
 from planner.units import GIB, TORCH_DTYPE_BYTES, kv_dtype_bytes
 
@@ -261,14 +262,16 @@ class ModelFacts(BaseModel):
     routed_per_token: tuple[int, ...]
 
 
-_FACTS: dict[int, tuple[ModelSpec, ModelFacts]] = {}
+_FACTS: IdentityMemo[ModelFacts] = IdentityMemo(256)
 
 
 def model_facts(spec: ModelSpec) -> ModelFacts:
     """Prepared facts for a spec, cached by identity (hashing a large frozen spec is slow)."""
-    hit = _FACTS.get(id(spec))
-    if hit is not None and hit[0] is spec:
-        return hit[1]
+    return _FACTS.get(spec, (), _prepare_facts, spec)
+
+
+def _prepare_facts(spec: ModelSpec) -> ModelFacts:
+    """Work out the facts model_facts caches."""
     widths, routed = [], []
     for layer in spec.layers:
         mlp = layer.mlp
@@ -283,20 +286,16 @@ def model_facts(spec: ModelSpec) -> ModelFacts:
         else:
             widths.append(0)
             routed.append(0)
-    facts = ModelFacts.model_construct(
+    return ModelFacts.model_construct(
         kv_layers=model_kv_layers(spec),
         hidden_size=spec.hidden_size,
         vocab_size=spec.vocab_size,
         mlp_width=tuple(widths),
         routed_per_token=tuple(routed),
     )
-    if len(_FACTS) > 256:
-        _FACTS.clear()
-    _FACTS[id(spec)] = (spec, facts)
-    return facts
 
 
-_WIDTHS: dict[tuple[int, int, int], tuple[ModelFacts, int, int]] = {}
+_WIDTHS: IdentityMemo[tuple[int, int]] = IdentityMemo(1024)
 
 
 def activation_features(
@@ -310,16 +309,17 @@ def activation_features(
 ) -> tuple[int, int, int]:
     """The three byte counts the activation fit weighs: sampler S, forward F, MoE routed R."""
     mbt = max_num_batched_tokens
-    key = (id(facts), layers.start, layers.stop)
-    hit = _WIDTHS.get(key)
-    if hit is None or hit[0] is not facts:
-        widest = max((facts.mlp_width[i] for i in layers), default=0)
-        most_routed = max((facts.routed_per_token[i] for i in layers), default=0)
-        hit = _WIDTHS[key] = (facts, widest, most_routed)
-    width, routed = hit[1] // tp, hit[2]
+    widest, routed = _WIDTHS.get(facts, (layers.start, layers.stop), _widest, facts, layers)
+    width = widest // tp
     sampler = min(max_num_seqs, mbt) * facts.vocab_size * 4 if last_stage else 0
     forward = mbt * (facts.hidden_size + width) * act_bytes
     return sampler, forward, mbt * routed * facts.hidden_size * act_bytes
+
+
+def _widest(facts: ModelFacts, layers: range) -> tuple[int, int]:
+    """The widest MLP and the most routed experts per token among these layers."""
+    return (max((facts.mlp_width[i] for i in layers), default=0),
+            max((facts.routed_per_token[i] for i in layers), default=0))
 
 
 def activation_peak_bytes(features: tuple[int, int, int]) -> int:
@@ -355,25 +355,26 @@ def activation_bytes(
     return total, formula
 
 
-_STAGES: dict[tuple, tuple[ModelFacts, tuple]] = {}
+_STAGES: IdentityMemo[tuple[tuple[range, StageKv | None], ...]] = IdentityMemo(1024)
 
 
 def stage_layouts(
     facts: ModelFacts, layout: ParallelLayout, block_size: int, kv_bytes: int
 ) -> tuple[tuple[range, StageKv | None], ...]:
     """Each PP stage's layer range and KV layout (None for a stage without KV layers)."""
-    key = (id(facts), layout.tp, layout.pp, block_size, kv_bytes)
-    hit = _STAGES.get(key)
-    if hit is not None and hit[0] is facts:
-        return hit[1]
+    key = (layout.tp, layout.pp, block_size, kv_bytes)
+    return _STAGES.get(facts, key, _split_stages, facts, layout, block_size, kv_bytes)
+
+
+def _split_stages(
+    facts: ModelFacts, layout: ParallelLayout, block_size: int, kv_bytes: int
+) -> tuple[tuple[range, StageKv | None], ...]:
+    """Work out the stage layouts stage_layouts caches."""
     out = []
     for rng in pp_layer_split(len(facts.kv_layers), layout.pp):
         kv = tuple(k for k in (facts.kv_layers[i] for i in rng) if k is not None)
         out.append((rng, stage_kv(kv, block_size, kv_bytes, layout.tp) if kv else None))
-    if len(_STAGES) > 1024:
-        _STAGES.clear()
-    _STAGES[key] = (facts, tuple(out))
-    return _STAGES[key][1]
+    return tuple(out)
 
 
 def kv_elem_bytes(settings: EngineSettings, model_dtype: str, bf16: bool = True) -> int:

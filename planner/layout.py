@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from planner.memo import IdentityMemo
 from planner.model_spec import (
     AttentionMixer,
     LinearAttentionMixer,
@@ -113,19 +114,12 @@ def _head_errors(mixer: object, tp: int) -> list[str]:
     return errors
 
 
-_SPEC_CACHE: dict[tuple, tuple[ModelSpec, object]] = {}
+_SPEC_CACHE: IdentityMemo[object] = IdentityMemo(1024)
 
 
 def _per_spec(spec: ModelSpec, key: tuple, compute):
     """Per-spec facts cached by identity (a sweep checks dozens of layouts of one spec)."""
-    hit = _SPEC_CACHE.get((id(spec), *key))
-    if hit is not None and hit[0] is spec:
-        return hit[1]
-    if len(_SPEC_CACHE) > 1024:
-        _SPEC_CACHE.clear()
-    value = compute()
-    _SPEC_CACHE[(id(spec), *key)] = (spec, value)
-    return value
+    return _SPEC_CACHE.get(spec, key, compute)
 
 
 def _spec_head_errors(spec: ModelSpec, tp: int) -> list[str]:

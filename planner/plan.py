@@ -35,6 +35,7 @@ from planner.engine import (
 )
 from planner.hardware import ClusterSpec
 from planner.layout import ParallelLayout, layout_errors, layout_warnings
+from planner.memo import IdentityMemo
 from planner.model_spec import ModelSpec
 from planner.params import ParamBreakdown, count_params
 from planner.units import GIB
@@ -260,7 +261,7 @@ class _RequestLines(NamedTuple):
     linear_from: int
 
 
-_LINES: dict[tuple, tuple[StageKv, _RequestLines]] = {}
+_LINES: IdentityMemo[_RequestLines] = IdentityMemo(4096)
 
 
 def _request_lines(stage: StageKv, kv_bytes: int, tp: int, mbt: int) -> _RequestLines:
@@ -270,10 +271,11 @@ def _request_lines(stage: StageKv, kv_bytes: int, tp: int, mbt: int) -> _Request
     are exactly linear from the smallest k where they meet their far-away line (binary
     search once per stage; full attention and MLA are linear from k = 0).
     """
-    key = (id(stage), kv_bytes, tp, mbt)
-    hit = _LINES.get(key)
-    if hit is not None and hit[0] is stage:
-        return hit[1]
+    return _LINES.get(stage, (kv_bytes, tp, mbt), _fit_lines, stage, kv_bytes, tp, mbt)
+
+
+def _fit_lines(stage: StageKv, kv_bytes: int, tp: int, mbt: int) -> _RequestLines:
+    """Fit the lines of one stage (see _request_lines)."""
     block, far = stage.block_tokens, CEILING_SEARCH_TOKENS // stage.block_tokens
 
     def costs(k: int) -> tuple[int, int]:
@@ -290,14 +292,11 @@ def _request_lines(stage: StageKv, kv_bytes: int, tp: int, mbt: int) -> _Request
             hi = mid
         else:
             lo = mid + 1
-    lines = _RequestLines(b_slope, b_icpt, n_slope, n_icpt, lo * block)
-    if len(_LINES) > 4096:
-        _LINES.clear()
-    _LINES[key] = (stage, lines)
-    return lines
+    return _RequestLines(b_slope, b_icpt, n_slope, n_icpt, lo * block)
 
 
-_CACHE: dict[tuple, tuple[ModelSpec, object]] = {}
+_CACHE: IdentityMemo[Any] = IdentityMemo(4096)
+"""Per-spec results: a 32-GPU sweep holds ~1,200 entries (weights, warnings per layout)."""
 
 
 def _params(spec: ModelSpec) -> ParamBreakdown:
@@ -307,15 +306,7 @@ def _params(spec: ModelSpec) -> ParamBreakdown:
 
 def _cached(spec: ModelSpec, key: tuple, compute):
     """Per-spec results cached by identity: hashing a large frozen spec costs more than a plan."""
-    full_key = (id(spec), *key)
-    hit = _CACHE.get(full_key)
-    if hit is not None and hit[0] is spec:
-        return hit[1]
-    if len(_CACHE) > 4096:  # a 32-GPU sweep holds ~1,200 entries (weights, warnings per layout)
-        _CACHE.clear()
-    value = compute()
-    _CACHE[full_key] = (spec, value)
-    return value
+    return _CACHE.get(spec, key, compute)
 
 
 class _Setup(NamedTuple):
@@ -349,16 +340,17 @@ class _Resolved(NamedTuple):
     engine_flags: str
 
 
-_RESOLVED: dict[tuple[int, int, int], tuple[tuple, _Resolved]] = {}
+_RESOLVED: IdentityMemo[_Resolved] = IdentityMemo(256)
 
 
 def _resolve(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolved:
     """The settings vLLM derives for this model, cluster and flags (cached by identity: a
     sweep plans every layout with the same three objects)."""
-    key = (id(spec), id(cluster), id(s))
-    hit = _RESOLVED.get(key)
-    if hit is not None and hit[0][0] is spec and hit[0][1] is cluster and hit[0][2] is s:
-        return hit[1]
+    return _RESOLVED.get_all((spec, cluster, s), (), _derive, spec, cluster, s)
+
+
+def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolved:
+    """Work out the settings _resolve caches."""
     gpu = min((n.gpu for n in cluster.nodes), key=lambda g: g.memory_total_bytes)
     max_model_len = s.max_model_len or spec.max_position_embeddings
     default_mbt, default_seqs = default_batch_limits(
@@ -369,7 +361,7 @@ def _resolve(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resol
     bf16 = gpu.weight_format_support("bf16") == "native"
     version = version_tuple(s.vllm_version)
     scheme = _weight_scheme(spec, s, served_dtype(s, spec.torch_dtype, bf16))
-    resolved = _Resolved(
+    return _Resolved(
         gpu_name=gpu.name, unified_memory=gpu.unified_memory, max_model_len=max_model_len,
         mbt=mbt, seqs=seqs,
         kv_b=kv_elem_bytes(s, spec.torch_dtype, bf16),
@@ -381,10 +373,6 @@ def _resolve(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resol
         model_limit=derived_max_model_len(spec),
         engine_flags=_engine_flags(s, max_model_len, mbt, seqs),
     )
-    if len(_RESOLVED) > 256:
-        _RESOLVED.clear()
-    _RESOLVED[key] = ((spec, cluster, s), resolved)
-    return resolved
 
 
 def _setup(
