@@ -23,7 +23,7 @@ from planner.model_spec import (
     ModelSpec,
     MoeMlp,
 )
-from planner.quant import QuantScheme, parse_exclusions
+from planner.quant import QuantScheme, checkpoint_exclusions
 
 if TYPE_CHECKING:  # planner.hardware is only needed for the type of `cluster`
     from planner.hardware import ClusterSpec
@@ -152,8 +152,7 @@ def _quantized(spec: ModelSpec, scheme: QuantScheme, component: str) -> bool:
     checkpoint's exclusion list, when the scheme is the checkpoint's own)."""
     if scheme.bits_for(component) >= 16:
         return False
-    own = spec.quant is not None and spec.quant.scheme == scheme.key
-    return not (own and parse_exclusions(spec.quant.excluded_modules).excluded(None, component))
+    return not checkpoint_exclusions(spec, scheme).excluded(None, component)
 
 
 def _row_parallel_inputs(spec: ModelSpec, tp: int) -> list[tuple[str, str, int]]:

@@ -460,3 +460,11 @@ def parse_exclusions(modules: tuple[str, ...]) -> Exclusions:
         by_layer={i: frozenset(c) for i, c in by_layer.items()},
         unmatched=tuple(unmatched),
     )
+
+
+def checkpoint_exclusions(spec: ModelSpec, scheme: QuantScheme) -> Exclusions:
+    """The modules kept in 16-bit when planning `scheme`: the checkpoint's exclusion list
+    applies only to its own format; a what-if target keeps just what the scheme itself keeps."""
+    if spec.quant is not None and spec.quant.scheme == scheme.key:
+        return parse_exclusions(spec.quant.excluded_modules)
+    return Exclusions()

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from planner.layout import ParallelLayout, pp_layer_split
 from planner.model_spec import AttentionMixer, MlaMixer, ModelSpec
 from planner.params import LayerParams, ParamBreakdown, count_params
-from planner.quant import KEPT_BITS, Component, Exclusions, QuantScheme, parse_exclusions
+from planner.quant import KEPT_BITS, Component, QuantScheme, checkpoint_exclusions
 from planner.units import TORCH_DTYPE_BYTES
 
 VOCAB_PADDING = 64
@@ -185,8 +185,7 @@ def _scheme_bits(spec: ModelSpec, scheme: QuantScheme) -> _SchemeBits:
     In the checkpoint's own format its exclusion list keeps the modules it names in 16-bit;
     layers the list does not name one by one share the same bits.
     """
-    own_format = spec.quant is not None and spec.quant.scheme == scheme.key
-    exclusions = parse_exclusions(spec.quant.excluded_modules) if own_format else Exclusions()
+    exclusions = checkpoint_exclusions(spec, scheme)
 
     def bits(component: Component, layer: int | None = None) -> float:
         if exclusions.excluded(layer, component):
