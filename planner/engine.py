@@ -18,7 +18,7 @@ from planner.attention import KvLayer, RecurrentStateKv, cdiv, model_kv_layers
 from planner.layout import ParallelLayout, pp_layer_split
 from planner.memo import IdentityMemo
 from planner.model_spec import DenseMlp, ModelSpec, MoeMlp
-from planner.units import GIB, TORCH_DTYPE_BYTES, kv_dtype_bytes
+from planner.units import GIB, TORCH_DTYPE_BYTES, KvCacheDtype, kv_dtype_bytes
 
 
 class EngineError(ValueError):
@@ -34,7 +34,7 @@ class EngineSettings(BaseModel):
     dtype: Literal["auto", "bfloat16", "float16", "float32"] = "auto"
     quantization: str | None = Field(default=None, description="runtime --quantization, e.g. fp8")
     target_quant: str | None = Field(default=None, description="what-if scheme key (planner.quant)")
-    kv_cache_dtype: Literal["auto", "bf16", "fp16", "fp32", "fp8"] = "auto"
+    kv_cache_dtype: KvCacheDtype = "auto"
     gpu_memory_utilization: float = Field(default=0.9, gt=0, le=1)
     max_model_len: int | None = Field(default=None, gt=0, description="None: the model's")
     max_num_seqs: int | None = Field(default=None, gt=0, description="None: vLLM's default")
