@@ -13,6 +13,7 @@ import streamlit as st
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from planner.hardware import gpu_preset
+from planner.units import KvCacheDtype
 
 DEFAULT_MODEL = "Qwen/Qwen3-235B-A22B-GPTQ-Int4"
 DEFAULT_GPU = "rtx-3090"
@@ -43,7 +44,7 @@ class AppState(BaseModel):
     model: str = Field(DEFAULT_MODEL, alias="model", min_length=1, max_length=200)
     revision: str = Field("", alias="rev", max_length=100)
     quant: str = Field(CHECKPOINT_QUANT, alias="quant", min_length=1)
-    kv_cache_dtype: Literal["auto", "bf16", "fp16", "fp32", "fp8"] = Field("auto", alias="kv")
+    kv_cache_dtype: KvCacheDtype = Field("auto", alias="kv")
     tp: int = Field(8, alias="tp", ge=1, le=1024)
     pp: int = Field(1, alias="pp", ge=1, le=1024)
     ep: bool = Field(True, alias="ep")
