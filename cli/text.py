@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 from planner.plan import Plan
-from planner.report import ModelCard, card_facts, sweep_cells
+from planner.report import ModelCard, card_facts, sweep_cells, text_columns
 from planner.sweep import SweepResult
 from planner.units import GIB
 
 
 def _gib(n_bytes: float) -> str:
     return f"{n_bytes / GIB:,.2f} GiB"
-
-
-def _columns(rows: list[list[str]]) -> list[str]:
-    """Left-aligned columns two spaces apart."""
-    widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
-    return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-            for row in rows]
 
 
 def plan_text(plan: Plan) -> str:
@@ -52,16 +45,16 @@ def sweep_text(result: SweepResult) -> str:
     head = (f"{result.model_name} on {result.cluster_source}: {len(result.rows)} combinations "
             f"({len(result.quant_keys)} weight formats x {result.layouts_tried} layouts x "
             f"{len(result.kv_dtypes)} KV dtypes)")
-    return "\n".join([head, "", *_columns(rows)]) + "\n"
+    return "\n".join([head, "", *text_columns(rows)]) + "\n"
 
 
 def card_text(card: ModelCard) -> str:
     """The architecture card as aligned text, then each field's source and the assumptions."""
-    lines = [card.name, "", *("  " + line for line in _columns(
+    lines = [card.name, "", *("  " + line for line in text_columns(
         [list(fact) for fact in card_facts(card)]))]
     if card.fields:
         lines += ["", "Fields and their sources:",
-                  *("  " + line for line in _columns(
+                  *("  " + line for line in text_columns(
                       [[f.field, f.value, f.source] for f in card.fields]))]
     lines += [f"assumption: {a}" for a in card.assumptions]
     lines += [f"warning: {w}" for w in card.warnings]

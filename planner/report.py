@@ -410,6 +410,13 @@ def _cell(value: object) -> str:
     return " ".join(str(value).split()).replace("|", "\\|")
 
 
+def text_columns(rows: list[list[str]]) -> list[str]:
+    """Plain-text table lines: left-aligned columns two spaces apart (the CLIs' tables)."""
+    widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
+    return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+            for row in rows]
+
+
 def md_table(header: list[str], rows: list[list[object]]) -> list[str]:
     """A GitHub-flavoured Markdown table."""
     lines = ["| " + " | ".join(_cell(h) for h in header) + " |",

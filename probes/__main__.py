@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from planner.report import text_columns
 from planner.units import GIB
 from probes.audit_summary import cuda_version_text
 from probes.findings import Finding, audit
@@ -37,13 +38,6 @@ def _gib(n_bytes: int | None) -> str:
     return "-" if n_bytes is None else f"{n_bytes / GIB:.2f}"
 
 
-def _table(rows: list[list[str]]) -> list[str]:
-    """Left-aligned columns two spaces apart."""
-    widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
-    return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-            for row in rows]
-
-
 def _gpu_rows(gpus: list[GpuInfo]) -> list[str]:
     rows = [["#", "Name", "Used / total GiB", "Temp", "Power W", "PCIe now (max)", "Util",
              "Procs"]]
@@ -56,7 +50,7 @@ def _gpu_rows(gpus: list[GpuInfo]) -> list[str]:
                      f"{_gib(g.memory_used_bytes)} / {_gib(g.memory_total_bytes)}",
                      _fmt(g.temperature_c, " C"), power, pcie,
                      _fmt(g.utilization_gpu_percent, "%"), str(len(g.processes))])
-    return _table(rows)
+    return text_columns(rows)
 
 
 def _topology_rows(topo: TopologyMatrix, gpus: list[GpuInfo]) -> list[str]:
@@ -66,7 +60,7 @@ def _topology_rows(topo: TopologyMatrix, gpus: list[GpuInfo]) -> list[str]:
         cells = [topo.cell(r, c) for c in range(len(names))]
         rows.append([names[r], *cells, _fmt(gpu.cpu_affinity), _fmt(gpu.numa_node)])
     legend = [f"  {code:<4} = {meaning}" for code, meaning in TOPOLOGY_LEGEND]
-    return [*_table(rows), "", "Legend:", *legend]
+    return [*text_columns(rows), "", "Legend:", *legend]
 
 
 def _limit(value: int | None, unit: str = "") -> str:
