@@ -20,16 +20,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from planner.catalog import catalog_entry  # noqa: E402
-from planner.engine import (  # noqa: E402
+from planner.model.spec import ModelSpec, parse_model_config  # noqa: E402
+from planner.serving.engine import (  # noqa: E402
     EngineSettings,
     act_elem_bytes,
     activation_features,
     model_facts,
 )
-from planner.hardware import preset_cluster  # noqa: E402
-from planner.layout import ParallelLayout  # noqa: E402
-from planner.model_spec import ModelSpec, parse_model_config  # noqa: E402
-from planner.plan import PlanRequest, plan  # noqa: E402
+from planner.serving.hardware import preset_cluster  # noqa: E402
+from planner.serving.layout import ParallelLayout  # noqa: E402
+from planner.serving.plan import PlanRequest, plan  # noqa: E402
 from planner.units import GIB  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "calibration" / "vllm-v0.19-h100.json"

@@ -19,10 +19,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from planner.catalog import catalog_entry  # noqa: E402
-from planner.engine import EngineSettings  # noqa: E402
-from planner.hardware import preset_cluster  # noqa: E402
-from planner.model_spec import parse_model_config  # noqa: E402
-from planner.sweep import sweep  # noqa: E402
+from planner.model.spec import parse_model_config  # noqa: E402
+from planner.serving.engine import EngineSettings  # noqa: E402
+from planner.serving.hardware import preset_cluster  # noqa: E402
+from planner.serving.sweep import sweep  # noqa: E402
 
 MODELS = ("Qwen/Qwen3-235B-A22B", "meta-llama/Meta-Llama-3.1-70B", "openai/gpt-oss-120b",
           "deepseek-ai/DeepSeek-V3")

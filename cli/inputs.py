@@ -9,11 +9,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from planner.checkpoint import ModelSource
-from planner.engine import EngineSettings
-from planner.hardware import ClusterSpec, NodeSpec, custom_gpu, preset_cluster
-from planner.layout import ParallelLayout, layout_errors
-from planner.model_spec import ModelSpec, parse_model_config
+from planner.model.checkpoint import ModelSource
+from planner.model.config.parser import parse_model_config
+from planner.model.spec import ModelSpec
+from planner.serving.engine import EngineSettings
+from planner.serving.hardware import ClusterSpec, NodeSpec, custom_gpu, preset_cluster
+from planner.serving.layout import ParallelLayout, layout_errors
 from planner.units import GIB
 from probes.cluster import snapshots_to_cluster
 from probes.hub import resolve_model

@@ -19,14 +19,14 @@ from cli.args import build_parser
 from cli.inputs import CliError, build_cluster, engine_settings, load_model, parallel_layout
 from cli.report_inputs import report_inputs, today
 from cli.text import card_text, plan_text, sweep_text
-from planner.checkpoint import CheckpointError
-from planner.hardware import ClusterSpec, HardwareError
-from planner.layout import layout_errors
-from planner.model_spec import ConfigError, ModelSpec
-from planner.plan import Plan, PlanRequest, plan
-from planner.quant import UnknownSchemeError
+from planner.model.checkpoint import CheckpointError
+from planner.model.quant import UnknownSchemeError
+from planner.model.spec import ConfigError, ModelSpec
 from planner.report import ComparisonRow, build_report, comparison_row, model_card
-from planner.sweep import SweepError, sweep
+from planner.serving.hardware import ClusterSpec, HardwareError
+from planner.serving.layout import layout_errors
+from planner.serving.plan import Plan, PlanRequest, plan
+from planner.serving.sweep import SweepError, sweep
 from probes.audit_summary import audit_summary
 from probes.hub import HubError
 from probes.snapshot import SnapshotError

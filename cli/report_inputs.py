@@ -11,10 +11,8 @@ import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from planner.checkpoint import ModelSource
-from planner.hardware import ClusterSpec
-from planner.model_spec import ModelSpec
-from planner.plan import Plan
+from planner.model.checkpoint import ModelSource
+from planner.model.spec import ModelSpec
 from planner.report import (
     AccuracyFigure,
     AuditSummary,
@@ -23,7 +21,9 @@ from planner.report import (
     accuracy_figures,
     model_card,
 )
-from planner.sweep import sweep
+from planner.serving.hardware import ClusterSpec
+from planner.serving.plan import Plan
+from planner.serving.sweep import sweep
 
 ACCURACY_RESULTS = Path(__file__).resolve().parent.parent / "bench" / "accuracy_results.json"
 """Measured planner error (written by `python bench/accuracy.py --write ...`)."""

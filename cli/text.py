@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from planner.plan import Plan
 from planner.report import ModelCard, card_facts, sweep_cells, text_columns
-from planner.sweep import SweepResult
+from planner.serving.plan import Plan
+from planner.serving.sweep import SweepResult
 from planner.units import GIB
 
 

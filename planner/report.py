@@ -17,10 +17,11 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from planner import __version__
-from planner.attention import model_kv_layers
-from planner.checkpoint import ModelSource, ParamCheck, compare_param_counts
-from planner.engine import kv_elem_bytes
-from planner.model_spec import (
+from planner.model.attention import model_kv_layers
+from planner.model.checkpoint import ModelSource, ParamCheck, compare_param_counts
+from planner.model.params import count_params
+from planner.model.quant import checkpoint_scheme, scheme
+from planner.model.spec import (
     AttentionMixer,
     FieldSource,
     LayerSpec,
@@ -30,10 +31,9 @@ from planner.model_spec import (
     ModelSpec,
     MoeMlp,
 )
-from planner.params import count_params
-from planner.plan import Plan
-from planner.quant import checkpoint_scheme, scheme
-from planner.sweep import SweepResult, SweepRow, sweep_csv
+from planner.serving.engine import kv_elem_bytes
+from planner.serving.plan import Plan
+from planner.serving.sweep import SweepResult, SweepRow, sweep_csv
 from planner.units import GIB
 
 REPORT_SCHEMA = "headroom.report"
@@ -241,7 +241,8 @@ def _experts(spec: ModelSpec) -> str | None:
 
 def model_card(spec: ModelSpec, source: ModelSource | None) -> ModelCard:
     """The architecture card of `spec` (`inspect`, the Model page and every report): parameter
-    counts from planner.params, checked against the checkpoint metadata when `source` has it."""
+    counts from planner.model.params, checked against the checkpoint metadata when `source` has
+    it."""
     params = count_params(spec)
     checkpoint = source.checkpoint if source else None
     check = None if checkpoint is None else compare_param_counts(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from planner.hardware import ClusterSpec, GpuSpec, NodeSpec, match_gpu_name
+from planner.serving.hardware import ClusterSpec, GpuSpec, NodeSpec, match_gpu_name
 from probes.nvml import GpuInfo
 from probes.snapshot import HardwareSnapshot, SnapshotError
 

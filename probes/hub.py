@@ -41,7 +41,7 @@ from huggingface_hub.errors import (
 from huggingface_hub.utils import disable_progress_bars
 
 from planner.catalog import CatalogEntry, catalog_entry
-from planner.checkpoint import (
+from planner.model.checkpoint import (
     CheckpointError,
     CheckpointFile,
     CheckpointMetadata,

@@ -61,3 +61,27 @@ def test_no_trust_remote_code() -> None:
         if "trust_remote_code=True" in p.read_text(encoding="utf-8")
     ]
     assert offenders == []
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Full dotted names of the modules a Python file imports (absolute imports only)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+@pytest.mark.parametrize(
+    "path", sorted((ROOT / "planner" / "model").rglob("*.py")),
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_model_never_imports_serving(path: Path) -> None:
+    """The floors point down: what a checkpoint is (planner.model) never depends on how an
+    engine serves it (planner.serving) or on the report."""
+    upward = {m for m in imported_modules(path)
+              if m.startswith(("planner.serving", "planner.report"))}
+    assert upward == set(), upward

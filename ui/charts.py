@@ -4,7 +4,7 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
-from planner.plan import Plan
+from planner.serving.plan import Plan
 from planner.units import GIB
 
 _SEGMENTS = (

@@ -10,14 +10,15 @@ from typing import TypeVar
 
 import streamlit as st
 
-from planner.checkpoint import ModelSource
-from planner.engine import EngineSettings
-from planner.hardware import ClusterSpec, preset_cluster
-from planner.layout import ParallelLayout, layout_errors
-from planner.model_spec import ModelSpec, parse_model_config
-from planner.plan import Plan, PlanRequest, plan
-from planner.quant import checkpoint_scheme
-from planner.sweep import layout_candidates, quant_settings
+from planner.model.checkpoint import ModelSource
+from planner.model.config.parser import parse_model_config
+from planner.model.quant import checkpoint_scheme
+from planner.model.spec import ModelSpec
+from planner.serving.engine import EngineSettings
+from planner.serving.hardware import ClusterSpec, preset_cluster
+from planner.serving.layout import ParallelLayout, layout_errors
+from planner.serving.plan import Plan, PlanRequest, plan
+from planner.serving.sweep import layout_candidates, quant_settings
 from probes.cluster import snapshots_to_cluster
 from probes.hub import HubError, invalid_repo_id_message
 from probes.snapshot import HardwareSnapshot
@@ -32,7 +33,7 @@ _SOURCES_KEY = "model_sources"
 _SPECS_KEY = "model_specs"
 
 USER_ERRORS = (ValueError, KeyError, HubError)
-"""What bad input raises in the planner and probes (KeyError: planner.quant's unknown key)."""
+"""What bad input raises in the planner and probes (KeyError: planner.model.quant's unknown key)."""
 
 
 class ModelInputError(ValueError):
@@ -153,7 +154,7 @@ def current_engine() -> EngineSettings:
 
     A what-if format vLLM makes at load time (fp8 from a 16-bit checkpoint) is passed as
     `--quantization`, so the command line carries it; other what-ifs are target schemes
-    (planner.sweep.quant_settings, the rule the sweep applies to its rows).
+    (planner.serving.sweep.quant_settings, the rule the sweep applies to its rows).
     """
     current = state()
     quant = ({} if current.quant == CHECKPOINT_QUANT else

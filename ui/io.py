@@ -6,7 +6,7 @@ microseconds. Exceptions are not cached, so a failed fetch is retried on the nex
 
 import streamlit as st
 
-from planner.checkpoint import ModelSource
+from planner.model.checkpoint import ModelSource
 from probes.hub import resolve_model
 from probes.snapshot import HardwareSnapshot, take_snapshot
 

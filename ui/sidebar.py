@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from planner.params import count_params
-from planner.quant import checkpoint_scheme
+from planner.model.params import count_params
+from planner.model.quant import checkpoint_scheme
 from ui import format as fmt
 from ui.context import cluster_label, current_cluster, current_spec, or_error
 from ui.state import pop_messages

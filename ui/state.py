@@ -12,7 +12,7 @@ from typing import Any, Literal
 import streamlit as st
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from planner.hardware import gpu_preset
+from planner.serving.hardware import gpu_preset
 from planner.units import KvCacheDtype
 
 DEFAULT_MODEL = "Qwen/Qwen3-235B-A22B-GPTQ-Int4"
@@ -50,7 +50,7 @@ class AppState(BaseModel):
     ep: bool = Field(True, alias="ep")
     """Expert parallelism wherever the model has routed experts over more than one GPU
     (ui.context.layout_for). On by default: at the seed's TP=8 it keeps Qwen3-235B's GPTQ
-    experts whole, so vLLM keeps the Marlin MoE kernel (planner.layout.layout_warnings)."""
+    experts whole, so vLLM keeps the Marlin MoE kernel (planner.serving.layout.layout_warnings)."""
     gpu_memory_utilization: float = Field(0.9, alias="gmu", gt=0, le=1)
     max_model_len: int | None = Field(None, alias="len", ge=1)
     max_num_seqs: int | None = Field(None, alias="seqs", ge=1)
@@ -61,7 +61,8 @@ class AppState(BaseModel):
     @field_validator("gpu")
     @classmethod
     def _known_gpu(cls, value: str) -> str:
-        """A GPU preset key (planner.hardware.GPU_PRESETS); the error names close matches."""
+        """A GPU preset key (planner.serving.hardware.GPU_PRESETS); the error names close
+        matches."""
         return gpu_preset(value).key
 
     @field_validator("compare", mode="before")

@@ -5,8 +5,8 @@ import json
 import pytest
 
 from planner.catalog import catalog_entries, catalog_entry
-from planner.model_spec import parse_model_config
-from planner.params import count_params
+from planner.model.config.parser import parse_model_config
+from planner.model.params import count_params
 from tests.conftest import CONFIG_DIR
 
 ENTRIES = catalog_entries()

@@ -11,12 +11,8 @@ from markdown_it import MarkdownIt
 from pydantic import ValidationError
 
 import planner
-from planner.checkpoint import CheckpointMetadata, ModelSource
-from planner.engine import EngineSettings
-from planner.hardware import preset_cluster
-from planner.layout import ParallelLayout
-from planner.model_spec import parse_model_config
-from planner.plan import PlanRequest, plan
+from planner.model.checkpoint import CheckpointMetadata, ModelSource
+from planner.model.config.parser import parse_model_config
 from planner.report import (
     AuditSummary,
     Fact,
@@ -30,7 +26,11 @@ from planner.report import (
     model_card,
     render_markdown,
 )
-from planner.sweep import CSV_COLUMNS, sweep
+from planner.serving.engine import EngineSettings
+from planner.serving.hardware import preset_cluster
+from planner.serving.layout import ParallelLayout
+from planner.serving.plan import PlanRequest, plan
+from planner.serving.sweep import CSV_COLUMNS, sweep
 from tests.cli.tiny_model import (
     TINY_CONFIG,
     TINY_KV_BYTES_PER_TOKEN,

@@ -1,4 +1,4 @@
-"""snapshots_to_cluster: recorded node snapshots -> planner.hardware.ClusterSpec."""
+"""snapshots_to_cluster: recorded node snapshots -> planner.serving.hardware.ClusterSpec."""
 
 from __future__ import annotations
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from planner.catalog import catalog_entries
-from planner.checkpoint import compare_param_counts
-from planner.model_spec import parse_model_config
-from planner.params import count_params
+from planner.model.checkpoint import compare_param_counts
+from planner.model.config.parser import parse_model_config
+from planner.model.params import count_params
 from probes.hub import HubError, _mapped, fetch_model, resolve_model
 from tests.hubserver import FakeFile, FakeHub, FakeRepo, safetensors_file
 

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from planner.hardware import GPU_PRESETS
+from planner.serving.hardware import GPU_PRESETS
 from probes.audit_summary import audit_summary
 from probes.snapshot import HardwareSnapshot, SnapshotError, load_snapshot
 from ui import format as fmt

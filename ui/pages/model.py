@@ -5,11 +5,11 @@ import plotly.express as px
 import streamlit as st
 
 from planner.catalog import catalog_entries
-from planner.checkpoint import ModelSource
-from planner.params import ParamBreakdown, count_params
-from planner.quant import checkpoint_scheme
+from planner.model.checkpoint import ModelSource
+from planner.model.params import ParamBreakdown, count_params
+from planner.model.quant import checkpoint_scheme
 from planner.report import ModelCard, model_card
-from planner.weights import weights_bytes
+from planner.serving.weights import weights_bytes
 from ui import format as fmt
 from ui.context import (
     TOKEN_KEY,

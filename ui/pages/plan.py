@@ -4,12 +4,12 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from planner.engine import kv_elem_bytes
-from planner.layout import ParallelLayout, layout_errors
-from planner.plan import Plan, PlanRequest, plan
-from planner.quant import QuantScheme, checkpoint_scheme, scheme
+from planner.model.quant import QuantScheme, checkpoint_scheme, scheme
 from planner.report import kv_formula_lines
-from planner.sweep import SweepResult, layout_candidates, quant_candidates, sweep
+from planner.serving.engine import kv_elem_bytes
+from planner.serving.layout import ParallelLayout, layout_errors
+from planner.serving.plan import Plan, PlanRequest, plan
+from planner.serving.sweep import SweepResult, layout_candidates, quant_candidates, sweep
 from ui import format as fmt
 from ui.charts import memory_bar, sweep_heatmap
 from ui.context import (

@@ -7,8 +7,8 @@ uses, so the same choices give the same text on both (tests/app/test_report.py c
 import streamlit as st
 
 from cli.report_inputs import report_inputs, today
-from planner.plan import Plan, PlanRequest, plan
 from planner.report import AuditSummary, ComparisonRow, build_report, comparison_row
+from planner.serving.plan import Plan, PlanRequest, plan
 from probes.audit_summary import audit_summary
 from ui.context import (
     USER_ERRORS,

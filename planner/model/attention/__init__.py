@@ -1,0 +1,132 @@
+"""KV cache per layer kind: one small class per kind, one registry, the per-token total.
+
+Kinds (vLLM v1 `kv_cache_interface.py` names in brackets): full attention
+[FullAttentionSpec], sliding window [SlidingWindowSpec], MLA [MLAAttentionSpec],
+Gated DeltaNet and Mamba2 [MambaSpec]. A new kind is one class plus one registry line;
+an unknown mixer is an error that names it.
+"""
+
+from collections.abc import Callable
+
+from planner.model.attention.base import KvLayer, cdiv
+from planner.model.attention.full import FullAttentionKv
+from planner.model.attention.linear import GatedDeltaNetKv, RecurrentStateKv
+from planner.model.attention.mamba import Mamba2Kv
+from planner.model.attention.mla import MlaKv
+from planner.model.attention.sliding import SlidingWindowKv
+from planner.model.spec import (
+    AttentionMixer,
+    LinearAttentionMixer,
+    MambaMixer,
+    MlaMixer,
+    ModelSpec,
+)
+from planner.units import TORCH_DTYPE_BYTES
+
+__all__ = [
+    "FullAttentionKv",
+    "GatedDeltaNetKv",
+    "KvLayer",
+    "Mamba2Kv",
+    "MlaKv",
+    "RecurrentStateKv",
+    "SlidingWindowKv",
+    "UnknownLayerKindError",
+    "cdiv",
+    "kv_bytes_per_token",
+    "kv_layer_spec",
+    "model_kv_layers",
+]
+
+
+class UnknownLayerKindError(ValueError):
+    """A token mixer with no KV layer class registered for it."""
+
+
+def _attention(mixer: AttentionMixer, state_elem_bytes: int) -> KvLayer:
+    dims = {
+        "num_kv_heads": mixer.num_kv_heads,
+        "head_dim": mixer.head_dim,
+        "v_head_dim": mixer.v_head_dim,
+    }
+    if mixer.kind == "sliding" and mixer.sliding_window:
+        return SlidingWindowKv(sliding_window=mixer.sliding_window, **dims)
+    return FullAttentionKv(**dims)
+
+
+def _mla(mixer: MlaMixer, state_elem_bytes: int) -> KvLayer:
+    return MlaKv(
+        kv_lora_rank=mixer.kv_lora_rank,
+        qk_rope_head_dim=mixer.qk_rope_head_dim,
+        index_head_dim=mixer.index_head_dim if mixer.index_n_heads else None,
+    )
+
+
+def _linear(mixer: LinearAttentionMixer, state_elem_bytes: int) -> KvLayer:
+    return GatedDeltaNetKv(
+        num_key_heads=mixer.num_key_heads,
+        num_value_heads=mixer.num_value_heads,
+        key_head_dim=mixer.key_head_dim,
+        value_head_dim=mixer.value_head_dim,
+        conv_kernel_dim=mixer.conv_kernel_dim,
+        state_elem_bytes=state_elem_bytes,
+    )
+
+
+def _mamba(mixer: MambaMixer, state_elem_bytes: int) -> KvLayer:
+    return Mamba2Kv(
+        num_heads=mixer.num_heads,
+        head_dim=mixer.head_dim,
+        state_size=mixer.state_size,
+        n_groups=mixer.n_groups,
+        conv_kernel=mixer.conv_kernel,
+        state_elem_bytes=(
+            TORCH_DTYPE_BYTES[mixer.state_dtype] if mixer.state_dtype else state_elem_bytes
+        ),
+    )
+
+
+_REGISTRY: dict[type, Callable[..., KvLayer]] = {
+    AttentionMixer: _attention,
+    MlaMixer: _mla,
+    LinearAttentionMixer: _linear,
+    MambaMixer: _mamba,
+}
+
+
+def kv_layer_spec(mixer: object, state_elem_bytes: int = 2) -> KvLayer | None:
+    """The KV layer class for one token mixer (None for a layer without a mixer).
+
+    `state_elem_bytes` is the model dtype width used by recurrent (GDN/Mamba) states.
+    """
+    if mixer is None:
+        return None
+    build = _REGISTRY.get(type(mixer))
+    if build is None:
+        raise UnknownLayerKindError(
+            f"no KV cache model for token mixer {type(mixer).__name__!r}; "
+            f"known: {', '.join(t.__name__ for t in _REGISTRY)}"
+        )
+    return build(mixer, state_elem_bytes)
+
+
+def model_kv_layers(spec: ModelSpec) -> tuple[KvLayer | None, ...]:
+    """One KV layer (or None) per decoder layer of the model, in order."""
+    state_bytes = TORCH_DTYPE_BYTES[spec.torch_dtype]
+    return tuple(kv_layer_spec(layer.mixer, state_bytes) for layer in spec.layers)
+
+
+def kv_bytes_per_token(
+    spec: ModelSpec, kv_elem_bytes: int, tp: int = 1, layers: range | None = None
+) -> int:
+    """KV bytes one more token of context adds, summed over the token-growing layers.
+
+    At tp=1 this is the model's total; at the layout's TP it is the per-rank figure; pass a
+    PP stage's `layers` range for that stage only. Sliding-window layers count (they grow
+    until the window fills); GDN/Mamba layers add 0 (fixed state per sequence).
+    NOTE: Qwen3-235B-A22B (94 layers, 4 KV heads, head_dim 128, bf16):
+    TP=1: 2 x 94 x 4 x 128 x 2 = 192,512 B; TP=4 and TP=8: 2 x 94 x 1 x 128 x 2 = 48,128 B.
+    """
+    kv_layers = model_kv_layers(spec)
+    picked = kv_layers if layers is None else (kv_layers[i] for i in layers)
+    return sum(kv.bytes_per_token(kv_elem_bytes, tp) for kv in picked if kv is not None)

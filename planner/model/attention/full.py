@@ -1,0 +1,42 @@
+"""Full (global) softmax attention: K and V for every token of every sequence."""
+
+from typing import Literal
+
+from planner.model.attention.base import KvLayer
+
+
+class FullAttentionKv(KvLayer):
+    """Standard MHA/GQA/MQA attention layer (vLLM `FullAttentionSpec`)."""
+
+    kind: Literal["full"] = "full"
+    num_kv_heads: int
+    head_dim: int
+    v_head_dim: int
+
+    def kv_heads_per_rank(self, tp: int) -> int:
+        """KV heads held by one TP rank.
+
+        NOTE: vLLM ModelConfig.get_num_kv_heads = max(1, total_kv_heads // tp): once
+        tp >= kv heads the heads are replicated, not split further. Qwen3-235B-A22B has
+        4 KV heads: TP=4 -> 1 head per rank, TP=8 -> still 1 (each head on 2 ranks).
+        """
+        return max(1, self.num_kv_heads // tp)
+
+    def bytes_per_token(self, kv_elem_bytes: int, tp: int) -> int:
+        """K and V of one token on one rank.
+
+        NOTE: vLLM AttentionSpec page = block x kv_heads x (head_size + head_size_v) x dtype
+        (v1/kv_cache_interface.py), i.e. 2 x kv_heads x head_dim x bytes per token when
+        v = k dims. Llama-3.1-8B: 2 x 8 x 128 x 2 B = 4,096 B per layer, x 32 layers =
+        131,072 B/token. Layers with k_eq_v (kv_shared) are ASSUMED to still store both K
+        and V: vLLM's standard Attention layer allocates head_size_v = head_size for them.
+        """
+        return self.kv_heads_per_rank(tp) * (self.head_dim + self.v_head_dim) * kv_elem_bytes
+
+    def formula(self, kv_elem_bytes: int, tp: int) -> str:
+        """'max(1, 4 // 8) KV heads x (128 + 128) dims x 2 B = 512 B'."""
+        return (
+            f"max(1, {self.num_kv_heads} // {tp}) KV heads x ({self.head_dim} + "
+            f"{self.v_head_dim}) dims x {kv_elem_bytes} B = "
+            f"{self.bytes_per_token(kv_elem_bytes, tp):,} B"
+        )

@@ -1,0 +1,81 @@
+"""Gated DeltaNet linear attention: a fixed recurrent state per sequence."""
+
+from typing import Literal
+
+from planner.model.attention.base import KvLayer
+
+
+class RecurrentStateKv(KvLayer):
+    """Base of fixed-state kinds (vLLM `MambaSpec`): no per-token growth, one page per sequence."""
+
+    state_elem_bytes: int = 2
+
+    def bytes_per_token(self, kv_elem_bytes: int, tp: int) -> int:
+        """A recurrent state does not grow with context."""
+        return 0
+
+    def state_elements(self, tp: int) -> int:
+        """Elements of all state tensors on one rank."""
+        raise NotImplementedError
+
+    def state_bytes(self, tp: int, kv_elem_bytes: int = 2) -> int:
+        """State of one sequence on one rank, in the model dtype (not the KV dtype).
+
+        NOTE: vLLM MambaSpec.page_size_bytes = sum(prod(shape) x dtype_size); the state dtype
+        follows --mamba-cache-dtype (default auto = model dtype), not --kv-cache-dtype.
+        """
+        return self.state_elements(tp) * self.state_elem_bytes
+
+    def page_bytes(self, block_size: int, kv_elem_bytes: int, tp: int) -> int:
+        """One page holds one whole state, whatever the block size."""
+        return self.state_bytes(tp)
+
+    def max_memory_usage_bytes(
+        self,
+        max_model_len: int,
+        block_size: int,
+        kv_elem_bytes: int,
+        tp: int,
+        max_num_batched_tokens: int,
+    ) -> int:
+        """One state page per request (mamba_cache_mode 'none', no speculative decoding)."""
+        return self.state_bytes(tp)
+
+
+class GatedDeltaNetKv(RecurrentStateKv):
+    """A Gated DeltaNet layer (Qwen3-Next, Qwen3.5): conv state + delta-rule state."""
+
+    kind: Literal["linear"] = "linear"
+    num_key_heads: int
+    num_value_heads: int
+    key_head_dim: int
+    value_head_dim: int
+    conv_kernel_dim: int
+
+    def state_elements(self, tp: int) -> int:
+        """Conv state + temporal state elements on one rank.
+
+        NOTE: vLLM mamba_utils.py MambaStateShapeCalculator.gated_delta_net_state_shape:
+        conv_dim = key_dim x key_heads x 2 + value_dim x value_heads;
+        conv = conv_dim / tp x (kernel - 1); temporal = value_heads / tp x v_dim x k_dim.
+        Qwen3-Next-80B-A3B at TP=1: conv_dim = 128 x 16 x 2 + 128 x 32 = 8,192;
+        8,192 x 3 + 32 x 128 x 128 = 24,576 + 524,288 = 548,864 elements
+        (x 2 B = 1,097,728 B per layer per sequence).
+        """
+        conv_dim = (
+            self.key_head_dim * self.num_key_heads * 2 + self.value_head_dim * self.num_value_heads
+        )
+        conv = conv_dim // tp * (self.conv_kernel_dim - 1)
+        temporal = self.num_value_heads // tp * self.value_head_dim * self.key_head_dim
+        return conv + temporal
+
+    def formula(self, kv_elem_bytes: int, tp: int) -> str:
+        """Fixed state per sequence with the numbers filled in."""
+        conv_dim = (
+            self.key_head_dim * self.num_key_heads * 2 + self.value_head_dim * self.num_value_heads
+        )
+        return (
+            f"({conv_dim} / {tp} x {self.conv_kernel_dim - 1} conv + {self.num_value_heads} / "
+            f"{tp} x {self.value_head_dim} x {self.key_head_dim} state) x "
+            f"{self.state_elem_bytes} B = {self.state_bytes(tp):,} B per sequence"
+        )

@@ -1,0 +1,47 @@
+"""Mamba2 selective state-space layers: a fixed conv + SSM state per sequence."""
+
+from typing import Literal
+
+from planner.model.attention.linear import RecurrentStateKv
+
+
+class Mamba2Kv(RecurrentStateKv):
+    """A Mamba2 layer (Nemotron-H, Jamba, Granite 4; vLLM `MambaSpec`)."""
+
+    kind: Literal["mamba"] = "mamba"
+    num_heads: int
+    head_dim: int
+    state_size: int
+    n_groups: int
+    conv_kernel: int
+
+    def groups_per_rank_total(self, tp: int) -> int:
+        """Groups after vLLM replicates them to follow the head shards.
+
+        NOTE: vLLM extra_groups_for_head_shards: 0 if n_groups % tp == 0 else tp - n_groups
+        (n_groups = 1 replicated on every rank). Nemotron-H n_groups 8 at TP=4 -> 8.
+        """
+        return self.n_groups + (0 if self.n_groups % tp == 0 else tp - self.n_groups)
+
+    def state_elements(self, tp: int) -> int:
+        """Conv state + SSM state elements on one rank.
+
+        NOTE: vLLM MambaStateShapeCalculator.mamba2_state_shape: intermediate = heads x
+        head_dim; conv = (intermediate + 2 x groups x d_state) / tp x (kernel - 1);
+        ssm = heads / tp x head_dim x d_state. Nemotron-H-56B (128 heads x 64, 8 groups,
+        d_state 256, kernel 4) at TP=1: (8,192 + 4,096) x 3 + 128 x 64 x 256 =
+        36,864 + 2,097,152 = 2,134,016 elements.
+        """
+        intermediate = self.num_heads * self.head_dim
+        conv_dim = intermediate + 2 * self.groups_per_rank_total(tp) * self.state_size
+        conv = conv_dim // tp * (self.conv_kernel - 1)
+        ssm = self.num_heads // tp * self.head_dim * self.state_size
+        return conv + ssm
+
+    def formula(self, kv_elem_bytes: int, tp: int) -> str:
+        """Fixed state per sequence with the numbers filled in."""
+        return (
+            f"conv + ssm state ({self.num_heads} heads x {self.head_dim} x {self.state_size}"
+            f" / {tp}) = {self.state_elements(tp):,} elements x {self.state_elem_bytes} B = "
+            f"{self.state_bytes(tp):,} B per sequence"
+        )

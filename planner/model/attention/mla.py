@@ -1,0 +1,50 @@
+"""Multi-head latent attention: one compressed latent per token, the same on every TP rank."""
+
+from typing import Literal
+
+from planner.model.attention.base import KvLayer
+
+INDEXER_QUANT_BLOCK = 128
+"""Elements per fp32 scale in the DeepSeek-V3.2 indexer key cache."""
+
+
+class MlaKv(KvLayer):
+    """An MLA layer (vLLM `MLAAttentionSpec`), plus the sparse-attention indexer cache if any."""
+
+    kind: Literal["mla"] = "mla"
+    kv_lora_rank: int
+    qk_rope_head_dim: int
+    index_head_dim: int | None = None
+
+    def latent_bytes(self, kv_elem_bytes: int) -> int:
+        """The latent of one token.
+
+        NOTE: vLLM mla_attention.py builds MLAAttentionSpec with num_kv_heads=1,
+        head_size = kv_lora_rank + qk_rope_head_dim, head_size_v = 0, max_tp_shards=1:
+        not split by TP. DeepSeek-V3: (512 + 64) x 2 B = 1,152 B per layer, x 61 layers =
+        70,272 B/token at any TP.
+        """
+        return (self.kv_lora_rank + self.qk_rope_head_dim) * kv_elem_bytes
+
+    def indexer_bytes(self) -> int:
+        """The sparse-attention indexer key of one token (DeepSeek-V3.2, GLM-5), else 0.
+
+        NOTE: vLLM deepseek_v2.py DeepseekV32IndexerCache stores fp8 keys plus one fp32
+        scale per 128 elements as uint8: head_dim + head_dim // 128 x 4 bytes, one head,
+        not split by TP: 128 + 4 = 132 B per layer per token, whatever --kv-cache-dtype.
+        (Read from vLLM's source from memory; not re-verified against a start-up log.)
+        """
+        if not self.index_head_dim:
+            return 0
+        return self.index_head_dim + self.index_head_dim // INDEXER_QUANT_BLOCK * 4
+
+    def bytes_per_token(self, kv_elem_bytes: int, tp: int) -> int:
+        """Latent + indexer key of one token; identical on every rank."""
+        return self.latent_bytes(kv_elem_bytes) + self.indexer_bytes()
+
+    def formula(self, kv_elem_bytes: int, tp: int) -> str:
+        """'(512 + 64) x 2 B = 1,152 B (not split by TP)'."""
+        text = f"({self.kv_lora_rank} + {self.qk_rope_head_dim}) x {kv_elem_bytes} B"
+        if self.index_head_dim:
+            text += f" + indexer {self.indexer_bytes()} B"
+        return f"{text} = {self.bytes_per_token(kv_elem_bytes, tp):,} B (not split by TP)"

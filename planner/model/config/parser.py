@@ -1,0 +1,983 @@
+"""parse_model_config: a Hugging Face config.json (+ hf_quant_config.json) -> ModelSpec.
+
+This is the only code that reads Hugging Face key names. It never executes model
+code: it reads plain JSON values, validates them, and records where each
+architecture figure came from (FieldSource), what it assumed (a documented
+transformers default) and what it did not understand (warnings).
+"""
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from planner.model.config.fields import FieldLog, Part
+from planner.model.config.quant import quant_spec
+from planner.model.config.vision import vision_estimate
+from planner.model.spec import (
+    AttentionMixer,
+    ConfigError,
+    DenseMlp,
+    LayerSpec,
+    LinearAttentionMixer,
+    MambaMixer,
+    MlaMixer,
+    ModelSpec,
+    MoeMlp,
+    QuantSpec,
+    VisionSpec,
+)
+
+# Plausibility limits: a value outside them is a malformed config, not a model.
+MAX_LAYERS = 4096
+MAX_WIDTH = 1 << 20  # hidden / intermediate sizes
+MAX_HEADS = 1 << 14
+MAX_VOCAB = 1 << 24
+MAX_EXPERTS = 1 << 16
+MAX_CONTEXT = 1 << 30
+
+GEMMA_TYPES = ("gemma", "gemma2", "gemma3", "gemma3_text", "gemma4", "gemma4_text")
+QWEN2_BIAS_TYPES = ("qwen2", "qwen2_moe", "qwen2_vl", "qwen2_5_vl", "mimo")
+QK_NORM_TYPES = (
+    "qwen3", "qwen3_moe", "qwen3_next", "qwen3_vl", "qwen3_vl_text", "qwen3_vl_moe",
+    "qwen3_vl_moe_text", "qwen3_5", "qwen3_5_text", "qwen3_5_moe", "qwen3_5_moe_text",
+    "gemma3", "gemma3_text", "gemma4", "gemma4_text", "olmo2", "olmoe",
+)  # fmt: skip
+NOPE_TYPES = ("nemotron_h",)
+"""Attention without any rotary embedding (vLLM nemotron_h.py builds no get_rope)."""
+NON_GATED_TYPES = ("phi", "gpt2", "gpt_neox", "gpt_bigcode", "starcoder2", "falcon", "nemotron")
+KNOWN_TYPES = (
+    "llama", "mistral", "mixtral", "qwen2", "qwen2_moe", "qwen3", "qwen3_moe", "qwen3_next",
+    "qwen3_vl", "qwen3_vl_moe", "qwen3_5", "qwen3_5_moe", "phi3", "phi", "granite",
+    "gemma", "gemma2", "gemma3", "gemma3_text", "gemma4", "gemma4_text", "deepseek_v2",
+    "deepseek_v3", "deepseek_v32", "kimi_k2", "kimi_k25", "glm_moe_dsa", "gpt_oss",
+    "llama4", "llama4_text", "nemotron_h", "nemotron-nas", "minimax_m2", "mimo",
+    "mimo_v2_flash", "mistral3", "kimi_vl", "granitemoe", "olmo2", "olmoe", "starcoder2",
+)  # fmt: skip
+
+# Keys whose name looks architectural but that do not change parameter or KV counts.
+_BENIGN_KEYS = frozenset(
+    (
+        "rope_theta", "rms_norm_eps", "layer_norm_epsilon", "norm_eps", "initializer_range",
+        "max_window_layers", "use_sliding_window", "num_logits_to_keep",
+        "partial_rotary_factor", "rotary_dim", "n_group", "topk_group",
+        "routed_scaling_factor", "router_aux_loss_coef", "aux_loss_alpha", "ep_size",
+        "pretraining_tp", "norm_topk_prob", "output_router_logits", "chunk_size",
+        "time_step_rank", "expand", "mamba_hidden_act", "mamba_proj_bias", "time_step_min",
+        "time_step_max", "time_step_floor", "time_step_limit", "index_topk",
+        "initial_context_length", "swa_rope_theta", "attention_value_scale",
+        "sliding_window_size", "num_kv_shared_layers", "hidden_size_per_layer_input",
+        "vocab_size_per_layer_input", "use_double_wide_mlp", "rescale_prenorm_residual",
+        "residual_in_fp32", "mtp_use_dedicated_embeddings", "mamba_ssm_dtype",
+        "mamba_ssm_cache_dtype", "num_mtp_modules", "mtp_transformer_layers",
+        "deepstack_visual_indexes", "default_output_length", "image_seq_length",
+        "video_seq_length", "max_length", "min_length", "num_beams", "num_beam_groups",
+        "num_return_sequences", "mtp_hybrid_override_pattern", "moe_shared_expert_overlap",
+        "position_embedding_size", "swiglu_limit", "attn_type_list", "qk_head_dim",
+        "attention_chunk_size", "attention_multiplier", "embedding_multiplier",
+        "residual_multiplier",
+    )
+)
+_ARCH_WORDS = re.compile(
+    r"(^num_|^n_|_size$|_dim$|layers?$|heads?$|experts?|_rank$|window|pattern|lora|_ratio|_mult)"
+)
+
+
+@dataclass
+class _Notes:
+    """What the parser recorded while reading: sources, assumptions, warnings."""
+
+    fields: FieldLog = field(default_factory=FieldLog)
+    assumptions: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+class _Reader:
+    """Typed, validated reads from one config dict; remembers which keys it used."""
+
+    def __init__(self, cfg: dict, prefix: str, notes: _Notes):
+        self.cfg, self.prefix, self.notes = cfg, prefix, notes
+        self.used: set[str] = set()
+
+    def key(self, *keys: str) -> str | None:
+        """The first of `keys` present with a non-null value."""
+        for k in keys:
+            self.used.add(k)
+            if self.cfg.get(k) is not None:
+                return k
+        return None
+
+    def where(self, key: str) -> str:
+        """Human-readable location of a key, e.g. 'config.json: text_config.head_dim'."""
+        return f"config.json: {self.prefix}{key}"
+
+    def get(self, *keys: str) -> Any:
+        """Raw value of the first present key, or None."""
+        k = self.key(*keys)
+        return None if k is None else self.cfg[k]
+
+    def int_(self, *keys: str, lo: int = 1, hi: int = MAX_WIDTH) -> int | None:
+        """An integer in [lo, hi] from the first present key; None when absent."""
+        k = self.key(*keys)
+        if k is None:
+            return None
+        return _as_int(self.cfg[k], self.where(k), lo, hi)
+
+    def flag(self, *keys: str) -> bool | None:
+        """A boolean (JSON true/false) from the first present key; None when absent."""
+        k = self.key(*keys)
+        if k is None:
+            return None
+        value = self.cfg[k]
+        if not isinstance(value, bool):
+            raise ConfigError(f"{self.where(k)} must be true or false, got {value!r}")
+        return value
+
+    def int_list(self, key: str, lo: int = 0, hi: int = MAX_LAYERS) -> list[int] | None:
+        """A list of integers, or None when absent."""
+        value = self.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, list):
+            raise ConfigError(f"{self.where(key)} must be a list, got {type(value).__name__}")
+        return [_as_int(v, f"{self.where(key)}[{i}]", lo, hi) for i, v in enumerate(value)]
+
+    def record(self, label: str, value: object, key: str | None, derived: str = "") -> None:
+        """Note where a model-wide architecture figure came from (key, derivation or default)."""
+        self.notes.fields.add(label, str(value), self._source(key, derived))
+
+    def record_layer(
+        self, label: str, value: object, key: str | None, layer: int, part: Part,
+        derived: str = "",
+    ) -> None:  # fmt: skip
+        """Note a per-layer figure; the log folds the layers into one entry per figure."""
+        self.notes.fields.add(label, str(value), self._source(key, derived), layer, part)
+
+    def _source(self, key: str | None, derived: str) -> str:
+        if key is not None:
+            return self.where(key) + (f" ({derived})" if derived else "")
+        return f"derived: {derived}" if derived else "default"
+
+    def required_int(self, label: str, *keys: str, hi: int) -> int:
+        """An integer that must be present; ConfigError naming the key otherwise."""
+        value = self.int_(*keys, hi=hi)
+        if value is None:
+            raise ConfigError(f"config.json: {self.prefix}{keys[0]} is missing (needed: {label})")
+        self.record(label, value, self.key(*keys))
+        return value
+
+    def defaulted_int(self, label: str, keys: tuple[str, ...], default: int, why: str) -> int:
+        """An integer with a documented default, recorded as an assumption when used."""
+        value = self.int_(*keys, hi=MAX_CONTEXT)
+        if value is None:
+            self.notes.assumptions.append(f"{self.prefix}{keys[0]} missing: assumed {why}")
+            self.record(label, default, None)
+            return default
+        self.record(label, value, self.key(*keys))
+        return value
+
+
+def _as_int(value: object, where: str, lo: int, hi: int) -> int:
+    """Validate one JSON number as an integer in [lo, hi]."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"{where} must be an integer, got {value!r}")
+    if isinstance(value, float):
+        if not math.isfinite(value) or value != int(value):
+            raise ConfigError(f"{where} must be a whole number, got {value!r}")
+        value = int(value)
+    if not lo <= value <= hi:
+        raise ConfigError(f"{where} = {value} is out of range ({lo} to {hi})")
+    return value
+
+
+def parse_model_config(
+    config: dict, hf_quant_config: dict | None = None, *, name: str | None = None
+) -> ModelSpec:
+    """Parse a config.json dict (and optional ModelOpt hf_quant_config.json) into a ModelSpec.
+
+    Raises ConfigError, and nothing else, for any input that cannot be planned.
+    """
+    if not isinstance(config, dict):
+        raise ConfigError(f"config.json must be a JSON object, got {type(config).__name__}")
+    if hf_quant_config is not None and not isinstance(hf_quant_config, dict):
+        raise ConfigError("hf_quant_config.json must be a JSON object")
+    try:
+        return _parse(config, hf_quant_config, name)
+    except ConfigError:
+        raise
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"])
+        raise ConfigError(f"config.json gives an invalid {loc}: {err['msg']}") from None
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError, OverflowError) as exc:
+        raise ConfigError(f"config.json is malformed: {type(exc).__name__}: {exc}") from None
+
+
+def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
+    notes = _Notes()
+    top = _Reader(config, "", notes)
+    text_cfg = config.get("text_config")
+    if text_cfg is not None and not isinstance(text_cfg, dict):
+        raise ConfigError("config.json: text_config must be an object")
+    r = _Reader(text_cfg, "text_config.", notes) if text_cfg else top
+    model_type = _model_type(top, r, notes)
+
+    hidden = r.required_int("hidden size", "hidden_size", "d_model", "n_embd", hi=MAX_WIDTH)
+    num_layers = r.required_int(
+        "layers", "num_hidden_layers", "n_layer", "num_layers", hi=MAX_LAYERS
+    )
+    vocab = r.required_int("vocab size", "vocab_size", hi=MAX_VOCAB)
+
+    layers = _layers(r, model_type, hidden, num_layers)
+    tie = _tie_embeddings(top, r, model_type)
+    max_pos = r.defaulted_int(
+        "max context",
+        ("max_position_embeddings", "n_positions", "max_sequence_length"),
+        2048,
+        "2048 (transformers PretrainedConfig/LlamaConfig default)",
+    )
+    rope = _rope(r, top)
+    if rope.get("extended"):
+        r.record("extended context (rope scaling)", rope["extended"], None, rope["formula"])
+    quant = _quant(config, text_cfg, hf_quant, notes, r.get("expert_dtype"))
+    if quant is None:
+        _warn_quantized_name(name, notes)
+    mtp_layers = _mtp_layers(r)
+    if model_type == "qwen3_next" and r.key("num_nextn_predict_layers") is None:
+        mtp_layers = 1
+        notes.assumptions.append(
+            "Qwen3-Next: one multi-token-prediction layer (mtp.* tensors ship in the "
+            "checkpoint; config.json does not list it)"
+        )
+    vision = _vision(top, model_type, hidden, notes)
+    _leftover_keys(r, model_type, notes)
+    if r is not top:
+        _leftover_keys(top, model_type, notes)
+
+    return ModelSpec(
+        name=name,
+        model_type=model_type,
+        architectures=_architectures(config),
+        hidden_size=hidden,
+        vocab_size=vocab,
+        layers=tuple(layers),
+        tie_word_embeddings=tie,
+        torch_dtype=_dtype(top, r),
+        max_position_embeddings=max_pos,
+        rope_scaling_type=rope.get("type"),
+        rope_scaling_factor=rope.get("factor"),
+        extended_context_tokens=rope.get("extended"),
+        original_max_position_embeddings=rope.get("original"),
+        quant=quant,
+        vision=vision,
+        mtp_layers=mtp_layers,
+        mtp_own_embeddings=model_type in ("deepseek_v3", "deepseek_v32", "glm_moe_dsa"),
+        norm_bias=model_type in ("phi", "gpt2", "gpt_neox", "starcoder2", "falcon"),
+        fields=notes.fields.sources(layers),
+        assumptions=tuple(notes.assumptions),
+        warnings=tuple(notes.warnings),
+    )
+
+
+def _model_type(top: _Reader, r: _Reader, notes: _Notes) -> str:
+    value = top.get("model_type")
+    if value is None:
+        value = r.get("model_type")
+    if value is None:
+        notes.warnings.append("config.json has no model_type: read as a Llama-style decoder")
+        return "unknown"
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"config.json: model_type must be a string, got {value!r}")
+    text_type = r.get("model_type") if r is not top else None
+    if value not in KNOWN_TYPES and text_type not in KNOWN_TYPES:
+        notes.warnings.append(
+            f"model_type {value!r} is not a known architecture: read from the standard "
+            "fields (hidden_size, heads, intermediate_size, experts); check the figures"
+        )
+    return value
+
+
+def _architectures(config: dict) -> tuple[str, ...]:
+    archs = config.get("architectures")
+    if isinstance(archs, list):
+        return tuple(a for a in archs if isinstance(a, str))
+    return ()
+
+
+def _dtype(top: _Reader, r: _Reader) -> str:
+    """torch_dtype / dtype, text config first; bfloat16 assumed when absent."""
+    aliases = {"bfloat16": "bfloat16", "bf16": "bfloat16", "float16": "float16",
+               "fp16": "float16", "half": "float16", "float32": "float32", "float": "float32",
+               "fp32": "float32"}  # fmt: skip
+    for reader in (r, top):
+        k = reader.key("torch_dtype", "dtype")
+        if k is None:
+            continue
+        raw = reader.cfg[k]
+        value = aliases.get(str(raw).removeprefix("torch."))
+        if value is None:
+            reader.notes.warnings.append(
+                f"{reader.where(k)} = {raw!r} is not a 16/32-bit float: planned as bfloat16"
+            )
+            value = "bfloat16"
+        reader.record("dtype", value, k)
+        return value
+    r.notes.assumptions.append(
+        "torch_dtype missing: assumed bfloat16 (vLLM's dtype=auto serves float32 configs "
+        "in 16-bit; quantized checkpoints keep unquantized tensors in bfloat16)"
+    )
+    r.record("dtype", "bfloat16", None)
+    return "bfloat16"
+
+
+def _tie_embeddings(top: _Reader, r: _Reader, model_type: str) -> bool:
+    for reader in (r, top):
+        value = reader.flag("tie_word_embeddings")
+        if value is not None:
+            reader.record("tied embeddings", value, "tie_word_embeddings")
+            return value
+    default = model_type in GEMMA_TYPES
+    r.notes.assumptions.append(
+        f"tie_word_embeddings missing: assumed {default} (transformers default for "
+        f"{'Gemma' if default else 'Llama-style'} configs)"
+    )
+    r.record("tied embeddings", default, None)
+    return default
+
+
+# --- layers -----------------------------------------------------------------------------
+
+
+def _layers(r: _Reader, model_type: str, hidden: int, num_layers: int) -> list[LayerSpec]:
+    """Per-layer mixer and MLP, from whichever layer-pattern keys the config uses."""
+    if r.get("block_configs") is not None:
+        return _nas_layers(r, hidden, num_layers)
+    pattern = r.get("hybrid_override_pattern")
+    if pattern is not None:
+        r.used.add("intermediate_size")
+        return _pattern_layers(r, model_type, hidden, num_layers, pattern)
+    kinds = _mixer_kinds(r, model_type, num_layers)
+    moe_flags = _moe_flags(r, model_type, num_layers)
+    r.used.add("intermediate_size")  # the dense width; unused when every layer is MoE
+    attn = _Attention(r, model_type, hidden)
+    # Gemma 2+: pre/post norms around attention and MLP; Phi-2: one norm (parallel block).
+    num_norms = 4 if model_type in GEMMA_TYPES[1:] else 1 if model_type == "phi" else 2
+    layers = []
+    for i in range(num_layers):
+        mixer = attn.mixer(kinds[i], i)
+        mlp = attn.moe_mlp(i) if moe_flags[i] else attn.dense_mlp(i, moe_model=any(moe_flags))
+        layers.append(LayerSpec(index=i, mixer=mixer, mlp=mlp, num_norms=num_norms))
+    return layers
+
+
+def _mixer_kinds(r: _Reader, model_type: str, n: int) -> list[str]:
+    """'full' / 'sliding' / 'linear' / 'mamba' for each layer (MLA decided later)."""
+    layer_types = r.get("layer_types")
+    if layer_types is not None:
+        return _from_layer_types(r, layer_types, n)
+    hybrid = r.int_list("hybrid_layer_pattern", hi=1)  # MiMo-V2: 1 = sliding window
+    if hybrid is not None:
+        _check_len(r, "hybrid_layer_pattern", hybrid, n)
+        r.record("layer pattern", "hybrid_layer_pattern (1 = sliding)", "hybrid_layer_pattern")
+        return ["sliding" if v else "full" for v in hybrid]
+    interval = r.int_("full_attention_interval", hi=MAX_LAYERS)
+    if interval is not None:
+        # NOTE: Qwen3-Next: layer i is full attention when (i + 1) % interval == 0, else
+        # gated DeltaNet; interval 4 over 48 layers -> 12 full + 36 linear
+        # (transformers Qwen3NextConfig.layer_types).
+        r.record("layer pattern", f"full every {interval}", "full_attention_interval")
+        return ["full" if (i + 1) % interval == 0 else "linear" for i in range(n)]
+    attn_types = r.int_list("attn_type_list", hi=1)
+    if attn_types is not None and 0 in attn_types:
+        r.notes.warnings.append(
+            "attn_type_list has lightning (linear) attention layers: planned as full attention"
+        )
+    if r.get("attention_chunk_size") is not None and model_type.startswith("llama4"):
+        return _llama4_kinds(r, n)
+    return _sliding_kinds(r, model_type, n)
+
+
+def _from_layer_types(r: _Reader, layer_types: object, n: int) -> list[str]:
+    names = {"full_attention": "full", "attention": "full", "global": "full",
+             "sliding_attention": "sliding", "local": "sliding", "chunked_attention": "sliding",
+             "linear_attention": "linear", "mamba": "mamba", "mamba2": "mamba"}  # fmt: skip
+    if not isinstance(layer_types, list):
+        raise ConfigError(f"{r.where('layer_types')} must be a list of strings")
+    _check_len(r, "layer_types", layer_types, n)
+    kinds = []
+    for i, t in enumerate(layer_types):
+        if not isinstance(t, str) or t not in names:
+            raise ConfigError(f"{r.where('layer_types')}[{i}] = {t!r} is not a known layer kind")
+        kinds.append(names[t])
+    r.record("layer pattern", "layer_types", "layer_types")
+    return kinds
+
+
+def _check_len(r: _Reader, key: str, values: list | str, n: int) -> None:
+    if len(values) != n:
+        raise ConfigError(
+            f"{r.where(key)} has {len(values)} entries but num_hidden_layers is {n}"
+        )
+
+
+def _llama4_kinds(r: _Reader, n: int) -> list[str]:
+    # NOTE: Llama 4 uses chunked local attention (attention_chunk_size) on three layers of
+    # four and global NoPE attention on every 4th (transformers Llama4TextConfig:
+    # no_rope_layers default = every (i+1) % 4 == 0 is global). Chunked layers hold at
+    # most one chunk of KV, so they are planned as sliding-window layers of that size.
+    nope = r.int_list("no_rope_layers", hi=1)
+    if nope is not None:
+        _check_len(r, "no_rope_layers", nope, n)
+        kinds = ["sliding" if v else "full" for v in nope]
+    else:
+        step = r.int_("no_rope_layer_interval") or 4
+        kinds = ["full" if (i + 1) % step == 0 else "sliding" for i in range(n)]
+    r.notes.assumptions.append(
+        "Llama 4 chunked attention planned as sliding-window layers of attention_chunk_size"
+    )
+    return kinds
+
+
+def _sliding_kinds(r: _Reader, model_type: str, n: int) -> list[str]:
+    window = r.int_("sliding_window", hi=MAX_CONTEXT)
+    use = r.flag("use_sliding_window")
+    if window is None or use is False:
+        return ["full"] * n
+    pattern = r.int_("sliding_window_pattern", hi=MAX_LAYERS)
+    if pattern is None and model_type == "gemma2":
+        pattern = 2  # transformers Gemma2Config: alternating, even layers sliding
+    if pattern is not None:
+        # NOTE: Gemma 3: sliding_window_pattern 6 -> layers 5, 11, ... are global
+        # ((i + 1) % 6 == 0), the other five of six slide (transformers Gemma3TextConfig).
+        r.record("layer pattern", f"full every {pattern}", "sliding_window_pattern")
+        return ["full" if (i + 1) % pattern == 0 else "sliding" for i in range(n)]
+    if use is True:
+        # Qwen2-style: layers from max_window_layers on use the window.
+        start = r.int_("max_window_layers", lo=0, hi=MAX_LAYERS) or 0
+        return ["sliding" if i >= start else "full" for i in range(n)]
+    return ["sliding"] * n  # Mistral / Phi-3 semantics: every layer slides
+
+
+def _moe_flags(r: _Reader, model_type: str, n: int) -> list[bool]:
+    """True for each layer whose MLP is a mixture of experts."""
+    experts = r.int_("num_experts", "num_local_experts", "n_routed_experts", lo=0, hi=MAX_EXPERTS)
+    if not experts or r.flag("enable_moe_block") is False:
+        return [False] * n
+    first_dense = r.int_("first_k_dense_replace", lo=0, hi=MAX_LAYERS) or 0
+    if isinstance(r.get("moe_layer_freq"), list):  # MiMo-V2: one 0/1 flag per layer
+        freq_list = r.int_list("moe_layer_freq", hi=1) or []
+        _check_len(r, "moe_layer_freq", freq_list, n)
+        return [bool(v) for v in freq_list]
+    freq = r.int_("moe_layer_freq", hi=MAX_LAYERS) or 1
+    sparse_step = r.int_("decoder_sparse_step", hi=MAX_LAYERS) or 1
+    interleave = r.int_("interleave_moe_layer_step", hi=MAX_LAYERS) or 1
+    dense_list = set(r.int_list("mlp_only_layers", hi=MAX_LAYERS) or [])
+    moe_list = r.int_list("moe_layers", hi=MAX_LAYERS)
+    flags = []
+    for i in range(n):
+        # NOTE: DeepSeek-V3: first_k_dense_replace 3 -> layers 0-2 dense, 3-60 MoE
+        # (i % moe_layer_freq == 0); Qwen MoE: (i + 1) % decoder_sparse_step == 0 unless in
+        # mlp_only_layers; Llama 4 Maverick: interleave_moe_layer_step 2 -> odd layers MoE.
+        is_moe = (
+            i >= first_dense
+            and i % freq == 0
+            and (i + 1) % sparse_step == 0
+            and (i + 1) % interleave == 0
+            and i not in dense_list
+        )
+        flags.append(is_moe if moe_list is None else i in moe_list)
+    return flags
+
+
+class _Attention:
+    """Builds mixers and MLPs for the uniform-layer families from one config."""
+
+    def __init__(self, r: _Reader, model_type: str, hidden: int):
+        self.r, self.model_type, self.hidden = r, model_type, hidden
+        heads = r.int_("num_attention_heads", "n_head", "num_heads", hi=MAX_HEADS)
+        if heads is None:
+            heads = 32
+            r.notes.assumptions.append(
+                "num_attention_heads missing: assumed 32 (transformers LlamaConfig default)"
+            )
+        self.heads = heads
+        # (key, derivation) of each attention figure, recorded per layer by mixer()
+        self.sources: dict[str, tuple[str | None, str]] = {
+            "attention heads": (r.key("num_attention_heads", "n_head", "num_heads"), "")
+        }
+        kv = r.int_("num_key_value_heads", "num_kv_heads", "n_head_kv", hi=MAX_HEADS)
+        kv_key = r.key("num_key_value_heads", "num_kv_heads", "n_head_kv")
+        if kv is None:
+            kv = heads
+            r.notes.assumptions.append(
+                "num_key_value_heads missing: assumed = num_attention_heads (MHA, "
+                "transformers default)"
+            )
+        self.kv_heads = kv
+        self.sources["KV heads"] = (kv_key, "" if kv_key else "= num_attention_heads")
+        hd = r.int_("head_dim", "attention_head_dim", hi=MAX_WIDTH)
+        if hd is None:
+            if hidden % heads:
+                raise ConfigError(
+                    f"config.json: {r.prefix}num_attention_heads = {heads} does not divide "
+                    f"hidden_size = {hidden} and head_dim is not given"
+                )
+            hd = hidden // heads
+            self.sources["head dim"] = (None, "hidden_size / num_attention_heads")
+        else:
+            self.sources["head dim"] = (r.key("head_dim", "attention_head_dim"), "")
+        self.head_dim = hd
+        self.window = r.int_("sliding_window", hi=MAX_CONTEXT)
+        if model_type.startswith("llama4"):
+            self.window = r.int_("attention_chunk_size", hi=MAX_CONTEXT)
+        bias = bool(r.flag("attention_bias")) or model_type == "phi"
+        self.qkv_bias = bias or model_type in QWEN2_BIAS_TYPES
+        self.o_bias = bias and model_type not in QWEN2_BIAS_TYPES
+        self.qk_norm = model_type in QK_NORM_TYPES or bool(r.flag("use_qk_norm"))
+        self.qk_norm_per_layer = r.get("qk_norm_type") == "per_layer"
+        self.output_gate = bool(r.flag("attn_output_gate")) or model_type == "qwen3_next"
+        self.mla = r.int_("kv_lora_rank", hi=MAX_WIDTH) is not None
+        ropes = r.get("rope_parameters")
+        # Gemma 4: one rope block per layer type (rope_parameters.full_attention / ...).
+        self.typed_ropes = isinstance(ropes, dict) and any(
+            isinstance(v, dict) and k.endswith("_attention") for k, v in ropes.items()
+        )
+
+    def mixer(self, kind: str, i: int, kv_heads: int | None = None) -> Any:
+        """The token mixer of layer i, of the given kind (`kv_heads`: a per-layer override)."""
+        if kind == "linear":
+            return self._linear()
+        if kind == "mamba":
+            return _mamba(self.r)
+        if self.mla:
+            return self._mla(i)
+        r = self.r
+        sources = dict(self.sources)
+        figures = {"attention heads": self.heads, "KV heads": self.kv_heads,
+                   "head dim": self.head_dim}  # fmt: skip
+
+        def override(label: str, key: str, hi: int) -> None:
+            value = r.int_(key, hi=hi)
+            if value is not None:
+                figures[label], sources[label] = value, (key, "")
+
+        v_hd = r.int_("v_head_dim", hi=MAX_WIDTH)
+        kv_shared = False
+        sinks = self.model_type == "gpt_oss"
+        if kind == "sliding" and r.key("swa_num_key_value_heads"):
+            # MiMo-V2-Flash: sliding layers have their own head counts and dims.
+            override("attention heads", "swa_num_attention_heads", MAX_HEADS)
+            override("KV heads", "swa_num_key_value_heads", MAX_HEADS)
+            override("head dim", "swa_head_dim", MAX_WIDTH)
+            v_hd = r.int_("swa_v_head_dim", hi=MAX_WIDTH) or v_hd
+            sinks = bool(r.flag("add_swa_attention_sink_bias"))
+        elif kind == "full" and self.model_type == "mimo_v2_flash":
+            sinks = bool(r.flag("add_full_attention_sink_bias"))
+        if kind == "full" and r.key("global_head_dim"):
+            # Gemma 4: global layers have their own head_dim and KV heads, and with
+            # attention_k_eq_v the value reuses the key projection.
+            override("head dim", "global_head_dim", MAX_WIDTH)
+            override("KV heads", "num_global_key_value_heads", MAX_HEADS)
+            v_hd = None
+            kv_shared = bool(r.flag("attention_k_eq_v"))
+        if kv_heads is not None:  # Nemotron-NAS: per-block GQA groups
+            figures["KV heads"] = kv_heads
+            sources["KV heads"] = (None, "num_attention_heads / block_configs[].attention."
+                                         "n_heads_in_group")  # fmt: skip
+        for label, value in figures.items():
+            key, derived = sources[label]
+            r.record_layer(label, value, key, i, "mixer", derived)
+        heads, kv, hd = figures["attention heads"], figures["KV heads"], figures["head dim"]
+        v_hd = v_hd or hd
+        rotary, rope_local, rope_padded = self._rotary(kind, hd, i)
+        return AttentionMixer(
+            kind="sliding" if kind == "sliding" else "full",
+            num_heads=heads,
+            num_kv_heads=kv,
+            head_dim=hd,
+            v_head_dim=v_hd,
+            sliding_window=self.window if kind == "sliding" else None,
+            kv_shared=kv_shared,
+            qkv_bias=self.qkv_bias,
+            o_bias=self.o_bias,
+            qk_norm=self.qk_norm,
+            qk_norm_per_layer=self.qk_norm_per_layer,
+            sinks=sinks,
+            output_gate=self.output_gate,
+            rotary_dim=rotary,
+            rope_local=rope_local,
+            rope_padded=rope_padded,
+        )
+
+    def _rotary(self, kind: str, head_dim: int, i: int) -> tuple[int, bool, bool]:
+        """(rotary_dim, own local rope, cache padded to head_dim) of attention layer i.
+
+        NOTE (vLLM get_rope): rotary_dim = int(head_size x partial_rotary_factor), e.g.
+        Qwen3-Next 256 x 0.25 = 64, Phi-2 80 x 0.4 = 32, MiMo-V2 192 x 0.334 = 64;
+        MiniMax-M2 gives rotary_dim 64 directly. Nemotron-H attention and Llama 4's global
+        (no_rope_layers 0) layers have no rope. Gemma 3 / Gemma 4 / MiMo-V2 sliding layers
+        use their own unscaled rope (a second cos/sin cache); Gemma 4 "proportional" rope
+        pads its cache to the full head_dim (vLLM gemma4_rope.py).
+        """
+        r = self.r
+
+        def record(value: object, key: str | None, derived: str = "") -> None:
+            r.record_layer("rotary dim", value, key, i, "mixer", derived)
+
+        if self.model_type in NOPE_TYPES:
+            record("none (NoPE)", None, f"{self.model_type} attention has no rotary embedding")
+            return 0, False, False
+        if self.model_type.startswith("llama4") and kind == "full":
+            record("none (NoPE)", r.key("no_rope_layers"),
+                   "0 = no rope" if r.key("no_rope_layers") else "every 4th layer is NoPE")
+            return 0, False, False
+        block, block_key = self._rope_block(kind)
+        rope_local = kind == "sliding" and (
+            self.typed_ropes or r.key("rope_local_base_freq", "swa_rope_theta") is not None
+        )
+        padded = block.get("rope_type") == "proportional"
+        if "partial_rotary_factor" in block:
+            factor, key = block["partial_rotary_factor"], f"{block_key}.partial_rotary_factor"
+        else:
+            key = r.key("partial_rotary_factor", "rotary_pct")
+            factor = None if key is None else r.cfg[key]
+        if factor is not None:
+            if isinstance(factor, bool) or not isinstance(factor, int | float) or not (
+                0 < factor <= 1
+            ):
+                raise ConfigError(f"{r.where(key)} must be a number in (0, 1], got {factor!r}")
+            rotary = int(head_dim * factor)
+            record(rotary, key, f"int({head_dim} x {factor:g})")
+            return rotary, rope_local, padded
+        key = r.key("rotary_dim", "qk_rope_head_dim")
+        if key is None:
+            record(head_dim, None, "= head_dim (no partial_rotary_factor)")
+            return head_dim, rope_local, padded
+        rotary = _as_int(r.cfg[key], r.where(key), 1, head_dim)
+        record(rotary, key)
+        return rotary, rope_local, padded
+
+    def _rope_block(self, kind: str) -> tuple[dict, str]:
+        """The rope_parameters / rope_scaling object of a layer kind, and its key path."""
+        r = self.r
+        key = r.key("rope_parameters", "rope_scaling")
+        block = r.cfg[key] if key else {}
+        if key and self.typed_ropes:
+            layer_type = "sliding_attention" if kind == "sliding" else "full_attention"
+            block, key = block.get(layer_type) or {}, f"{key}.{layer_type}"
+        if not isinstance(block, dict):
+            raise ConfigError(f"{r.where(str(key))} must be an object")
+        return block, str(key)
+
+    def _mla(self, i: int) -> MlaMixer:
+        r = self.r
+        key, derived = self.sources["attention heads"]
+        r.record_layer("attention heads", self.heads, key, i, "mixer", derived)
+        for label, key in (("KV LoRA rank", "kv_lora_rank"), ("Q LoRA rank", "q_lora_rank"),
+                           ("rotary dim", "qk_rope_head_dim")):  # fmt: skip
+            r.record_layer(label, r.get(key), r.key(key), i, "mixer")
+        return MlaMixer(
+            num_heads=self.heads,
+            q_lora_rank=r.int_("q_lora_rank", hi=MAX_WIDTH),
+            kv_lora_rank=r.int_("kv_lora_rank", hi=MAX_WIDTH),
+            qk_nope_head_dim=r.int_("qk_nope_head_dim", hi=MAX_WIDTH) or 128,
+            qk_rope_head_dim=r.int_("qk_rope_head_dim", hi=MAX_WIDTH) or 64,
+            v_head_dim=r.int_("v_head_dim", hi=MAX_WIDTH) or 128,
+            index_n_heads=r.int_("index_n_heads", hi=MAX_HEADS),
+            index_head_dim=r.int_("index_head_dim", hi=MAX_WIDTH),
+        )
+
+    def _linear(self) -> LinearAttentionMixer:
+        r = self.r
+        return LinearAttentionMixer(
+            num_key_heads=_need(r, "linear_num_key_heads", MAX_HEADS),
+            num_value_heads=_need(r, "linear_num_value_heads", MAX_HEADS),
+            key_head_dim=_need(r, "linear_key_head_dim", MAX_WIDTH),
+            value_head_dim=_need(r, "linear_value_head_dim", MAX_WIDTH),
+            conv_kernel_dim=r.int_("linear_conv_kernel_dim", hi=1024) or 4,
+        )
+
+    def dense_mlp(self, i: int, moe_model: bool) -> DenseMlp:
+        """Dense MLP; MoE models' dense layers may use a different width (Llama 4)."""
+        r = self.r
+        keys = ("intermediate_size_mlp", "intermediate_size") if moe_model else ()
+        keys += ("intermediate_size", "ffn_hidden_size", "n_inner")
+        size = r.int_(*keys, hi=MAX_WIDTH)
+        if size is None:
+            raise ConfigError(
+                f"config.json: {r.prefix}intermediate_size is missing (needed: dense MLP width)"
+            )
+        r.record_layer("MLP width", size, r.key(*keys), i, "mlp")
+        return DenseMlp(intermediate_size=size, gated=_gated(r, self.model_type),
+                        bias=bool(r.flag("mlp_bias")) or self.model_type == "phi")  # fmt: skip
+
+    def moe_mlp(self, i: int) -> MoeMlp:
+        """The MoE block of layer i from the expert keys of the config."""
+        return _moe(self.r, self.model_type, i)
+
+
+def _need(r: _Reader, key: str, hi: int) -> int:
+    value = r.int_(key, hi=hi)
+    if value is None:
+        raise ConfigError(f"config.json: {r.prefix}{key} is missing (needed for this layer kind)")
+    return value
+
+
+def _gated(r: _Reader, model_type: str) -> bool:
+    act = r.get("mlp_hidden_act", "hidden_act", "hidden_activation", "activation_function")
+    return not (act in ("relu2", "gelu_new") or model_type in NON_GATED_TYPES)
+
+
+def _moe(r: _Reader, model_type: str, i: int) -> MoeMlp:
+    experts_key = r.key("num_experts", "num_local_experts", "n_routed_experts")
+    experts = r.int_("num_experts", "num_local_experts", "n_routed_experts", hi=MAX_EXPERTS)
+    top_k = r.int_("num_experts_per_tok", "experts_per_token", "top_k_experts", "moe_topk",
+                   hi=MAX_EXPERTS)  # fmt: skip
+    if top_k is None:
+        raise ConfigError(f"config.json: {r.prefix}num_experts_per_tok is missing (MoE model)")
+    if experts is None or top_k > experts:
+        raise ConfigError(
+            f"config.json: {r.prefix}num_experts_per_tok = {top_k} exceeds the expert count"
+        )
+    r.record_layer("experts", experts, experts_key, i, "mlp")
+    top_k_key = r.key("num_experts_per_tok", "experts_per_token", "top_k_experts", "moe_topk")
+    r.record_layer("experts per token", top_k, top_k_key, i, "mlp")
+    size_keys = ("moe_intermediate_size", "expert_intermediate_size", "intermediate_size")
+    size = r.int_(*size_keys, hi=MAX_WIDTH)
+    if size is None:
+        raise ConfigError(f"config.json: {r.prefix}moe_intermediate_size is missing (MoE model)")
+    r.record_layer("expert width", size, r.key(*size_keys), i, "mlp")
+    n_shared = r.int_("n_shared_experts", "num_shared_experts", lo=0, hi=MAX_EXPERTS) or 0
+    shared_size = r.int_(
+        "shared_expert_intermediate_size", "moe_shared_expert_intermediate_size", lo=0
+    )
+    if shared_size is None and n_shared:
+        shared_size = size * n_shared  # DeepSeek: n_shared experts fused into one MLP
+    elif shared_size and not n_shared:
+        n_shared = 1
+    if model_type.startswith("llama4"):
+        n_shared, shared_size = 1, size  # Llama 4: one shared expert of the expert width
+    if model_type.startswith("gemma4"):
+        # NOTE: Gemma 4 MoE layers keep a dense MLP (intermediate_size) beside the experts;
+        # it runs for every token, so it is planned as a shared expert.
+        n_shared, shared_size = 1, r.int_("intermediate_size")
+    router_bias = (
+        model_type in ("gpt_oss", "nemotron_h")
+        or r.get("topk_method") == "noaux_tc"
+        or bool(r.flag("use_routing_bias"))
+    )
+    return MoeMlp(
+        num_experts=experts,
+        experts_per_token=top_k,
+        expert_intermediate_size=size,
+        num_shared_experts=1 if n_shared and shared_size else 0,
+        shared_intermediate_size=shared_size or 0,
+        shared_expert_gate=bool(shared_size) and model_type.startswith(("qwen2_moe", "qwen3")),
+        gated=_gated(r, model_type),
+        bias=model_type == "gpt_oss",
+        router_bias=router_bias,
+        latent_size=r.int_("moe_latent_size", hi=MAX_WIDTH),
+    )
+
+
+def _mamba(r: _Reader) -> MambaMixer:
+    ssm_dtype = r.get("mamba_ssm_cache_dtype", "mamba_ssm_dtype")
+    return MambaMixer(
+        num_heads=_need(r, "mamba_num_heads", MAX_HEADS),
+        head_dim=_need(r, "mamba_head_dim", MAX_WIDTH),
+        state_size=_need(r, "ssm_state_size", MAX_WIDTH),
+        n_groups=r.int_("n_groups", hi=MAX_HEADS) or 1,
+        conv_kernel=r.int_("conv_kernel", hi=1024) or 4,
+        state_dtype=ssm_dtype if ssm_dtype in ("bfloat16", "float16", "float32") else None,
+    )
+
+
+def _pattern_layers(
+    r: _Reader, model_type: str, hidden: int, n: int, pattern: object
+) -> list[LayerSpec]:
+    """Nemotron-H: one block per character (M Mamba2, * attention, - MLP, E MoE)."""
+    if not isinstance(pattern, str):
+        raise ConfigError(f"{r.where('hybrid_override_pattern')} must be a string")
+    _check_len(r, "hybrid_override_pattern", pattern, n)
+    r.record("layer pattern", pattern, "hybrid_override_pattern")
+    attn = _Attention(r, model_type, hidden)
+    layers = []
+    for i, ch in enumerate(pattern):
+        if ch == "M":
+            mixer, mlp = _mamba(r), None
+        elif ch == "*":
+            mixer, mlp = attn.mixer("full", i), None
+        elif ch == "-":
+            mixer, mlp = None, attn.dense_mlp(i, moe_model=False)
+        elif ch == "E":
+            mixer, mlp = None, attn.moe_mlp(i)
+        else:
+            raise ConfigError(
+                f"{r.where('hybrid_override_pattern')}[{i}] = {ch!r} is not one of M * - E"
+            )
+        layers.append(LayerSpec(index=i, mixer=mixer, mlp=mlp, num_norms=1))
+    return layers
+
+
+def _nas_layers(r: _Reader, hidden: int, n: int) -> list[LayerSpec]:
+    """Nemotron-NAS (DeciLM) block_configs: per-layer GQA groups, FFN width, no-op blocks."""
+    blocks = r.get("block_configs")
+    if not isinstance(blocks, list) or not all(isinstance(b, dict) for b in blocks):
+        raise ConfigError(f"{r.where('block_configs')} must be a list of objects")
+    _check_len(r, "block_configs", blocks, n)
+    attn = _Attention(r, "nemotron-nas", hidden)
+    layers = []
+    for i, block in enumerate(blocks):
+        where = f"{r.where('block_configs')}[{i}]"
+        a, f = block.get("attention") or {}, block.get("ffn") or {}
+        if not isinstance(a, dict) or not isinstance(f, dict):
+            raise ConfigError(f"{where} attention/ffn must be objects")
+        mixer = mlp = None
+        if a.get("replace_with_linear") or f.get("replace_with_linear"):
+            r.notes.warnings.append(f"{where}: replace_with_linear blocks are not modelled")
+        if not a.get("no_op") and not a.get("replace_with_linear"):
+            group = _as_int(a.get("n_heads_in_group"), f"{where}.attention.n_heads_in_group",
+                            1, MAX_HEADS)  # fmt: skip
+            mixer = attn.mixer("full", i, kv_heads=attn.heads // group)
+        if not f.get("no_op") and not f.get("replace_with_linear"):
+            mult = f.get("ffn_mult")
+            if isinstance(mult, bool) or not isinstance(mult, int | float) or not 0 < mult < 1e3:
+                raise ConfigError(f"{where}.ffn.ffn_mult must be a positive number")
+            # NOTE: DeciLM _ffn_mult_to_intermediate_size: int(2 * mult * hidden / 3) rounded
+            # up to a multiple of 256; mult 2.625, hidden 8192 -> 14336 -> 14336.
+            width = 256 * math.ceil(int(2 * mult * hidden / 3) / 256)
+            mlp = DenseMlp(intermediate_size=width)
+            r.record_layer("MLP width", width, None, i, "mlp",
+                           "block_configs[].ffn.ffn_mult (DeciLM rounding)")  # fmt: skip
+        num_norms = (mixer is not None) + (mlp is not None)
+        layers.append(LayerSpec(index=i, mixer=mixer, mlp=mlp, num_norms=num_norms))
+    r.record("layer pattern", "block_configs (per-layer)", "block_configs")
+    return layers
+
+
+# --- context, MTP, quantization, vision ---------------------------------------------------
+
+
+def _rope(r: _Reader, top: _Reader) -> dict:
+    """rope_scaling / rope_parameters: type, factor, and the context a YaRN factor gives."""
+    for reader in (r, top):
+        k = reader.key("rope_scaling", "rope_parameters")
+        if k is None:
+            continue
+        block = reader.cfg[k]
+        if not isinstance(block, dict):
+            raise ConfigError(f"{reader.where(k)} must be an object")
+        rtype = block.get("rope_type", block.get("type"))
+        factor = block.get("factor")
+        if rtype is None or rtype == "default" or factor is None:
+            return {}
+        if isinstance(factor, bool) or not isinstance(factor, int | float) or not factor > 0:
+            raise ConfigError(f"{reader.where(k)}.factor must be a positive number")
+        out: dict = {"type": str(rtype), "factor": float(factor)}
+        orig = block.get("original_max_position_embeddings")
+        if orig is not None:
+            out["original"] = _as_int(orig, f"{reader.where(k)}.original_max_position_embeddings",
+                                      1, MAX_CONTEXT)  # fmt: skip
+        if rtype == "yarn" and "original" in out:
+            # NOTE: YaRN stretches the trained context by `factor`: DeepSeek-V3 40 x 4096 =
+            # 163,840 tokens; gpt-oss 32 x 4096 = 131,072 (rope_scaling block of config.json).
+            out["extended"] = int(factor * out["original"])
+            out["formula"] = f"{factor:g} x {out['original']} ({k}: yarn)"
+        return out
+    return {}
+
+
+def _mtp_layers(r: _Reader) -> int:
+    k = r.key("num_nextn_predict_layers", "mtp_num_hidden_layers", "num_mtp_modules")
+    if k is None:
+        return 0
+    value = _as_int(r.cfg[k], r.where(k), 0, 64)
+    if k == "num_mtp_modules" and r.flag("use_mtp") is False:
+        return 0
+    return value
+
+
+def _leftover_keys(r: _Reader, model_type: str, notes: _Notes) -> None:
+    """Warn about keys that look architectural and that nothing here read."""
+    skip = {"text_config", "vision_config", "audio_config", "quantization_config",
+            "block_configs"}  # fmt: skip
+    left = sorted(
+        k
+        for k in r.cfg
+        if k not in r.used
+        and k not in skip
+        and k not in _BENIGN_KEYS
+        and "token" not in k
+        and _ARCH_WORDS.search(k)
+        and r.cfg[k] not in (None, 0, False, [], {})
+    )
+    if left:
+        notes.warnings.append(
+            f"{model_type}: keys not understood (ignored in the counts): "
+            + ", ".join(r.prefix + k for k in left)
+        )
+
+
+def _quant(
+    config: dict, text_cfg: dict | None, hf_quant: dict | None, notes: _Notes,
+    expert_dtype: object,
+) -> QuantSpec | None:  # fmt: skip
+    """QuantSpec from quantization_config (top level or text_config) or hf_quant_config,
+    with a separate routed-expert format (expert_dtype) where the config gives one."""
+    qc = config.get("quantization_config")
+    where = "quantization_config"
+    if qc is None and text_cfg:
+        qc, where = text_cfg.get("quantization_config"), "text_config.quantization_config"
+    return quant_spec(qc, where, hf_quant, notes.warnings, expert_dtype)
+
+
+QUANTIZED_NAME_WORDS = frozenset(
+    ("fp8", "fp4", "nvfp4", "mxfp4", "awq", "gptq", "int4", "int8", "w4a16", "w8a16", "w8a8",
+     "w4a8", "4bit", "8bit", "bnb")
+)  # fmt: skip
+"""Words of a repo id that say its checkpoint is quantized ('...-A12B-FP8', '...quantized.w4a16',
+'...-GPTQ-Int4'), matched between separators so that e.g. 'Llama-4' or 'int' alone do not."""
+
+
+def _warn_quantized_name(name: str | None, notes: _Notes) -> None:
+    """Warn when the model name says quantized but no quantization info was given.
+
+    NOTE: NVIDIA's Nemotron-3-Super-120B-A12B-FP8 ships its FP8 format only in
+    hf_quant_config.json; its config.json alone reads as a bf16 model twice the size.
+    """
+    words = set(re.split(r"[^a-z0-9]+", (name or "").lower())) & QUANTIZED_NAME_WORDS
+    if words:
+        notes.warnings.append(
+            f"{name} looks quantized ({', '.join(sorted(words))}) but its config.json carries "
+            "no quantization_config, so it is planned as 16-bit weights: pass its "
+            "hf_quant_config.json, or choose the format as a what-if"
+        )
+
+
+def _vision(top: _Reader, model_type: str, text_hidden: int, notes: _Notes) -> VisionSpec | None:
+    """Estimated parameters of the vision tower and projector (not planned, only counted)."""
+    vc = top.get("vision_config")
+    if vc is None and model_type == "llama4":
+        # transformers' Llama4Config builds a default Llama4VisionConfig when the key is absent
+        notes.assumptions.append(
+            "llama4 config without vision_config: the vision tower counted with transformers' "
+            "Llama4VisionConfig defaults (what a model built from this config.json holds)"
+        )
+        vc = {}
+    if vc is None:
+        return None
+    if not isinstance(vc, dict):
+        raise ConfigError("config.json: vision_config must be an object")
+    try:
+        vision = vision_estimate(_Reader(vc, "vision_config.", notes), top, text_hidden,
+                                 model_type)  # fmt: skip
+    except LookupError:
+        notes.warnings.append("vision_config without depth/hidden_size/intermediate_size: "
+                              "vision tower not counted")  # fmt: skip
+        return None
+    notes.assumptions.append(
+        f"vision tower parameters are an estimate from vision_config dimensions ({vision.note})"
+    )
+    return vision

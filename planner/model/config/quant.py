@@ -1,0 +1,222 @@
+"""QuantSpec from a config.json `quantization_config` or a ModelOpt hf_quant_config.json.
+
+Maps every storage format to one scheme key of planner.model.quant (e.g. "fp8-block128",
+"w4a16-gptq-g128", "mxfp4", "nvfp4"); the byte widths live there, not here.
+"""
+
+from collections import Counter
+
+from planner.model.spec import ConfigError, QuantSpec
+
+# ModelOpt quant_algo -> scheme key (hf_quant_config.json "quantization.quant_algo").
+MODELOPT_ALGOS = {
+    "FP8": "fp8-tensor",
+    "FP8_PER_CHANNEL_PER_TOKEN": "fp8-channel",
+    "FP8_PB_WO": "fp8-block128",
+    "FP8_BLOCK": "fp8-block128",
+    "NVFP4": "nvfp4",
+    "W4A16_NVFP4": "nvfp4",
+    "NVFP4_AWQ": "nvfp4",
+    "W4A16_AWQ": "w4a16-awq-g128",
+    "W4A8_AWQ": "w4a16-awq-g128",
+    "INT8_SQ": "w8a8-int8",
+    "W8A8_SQ_PER_CHANNEL": "w8a8-int8",
+    "MXFP4": "mxfp4",
+}
+
+
+def quant_spec(
+    qc: object,
+    where: str,
+    hf_quant: dict | None,
+    warnings: list[str],
+    expert_dtype: object = None,
+) -> QuantSpec | None:
+    """The checkpoint's QuantSpec; hf_quant_config.json wins over quantization_config.
+
+    `expert_dtype` is config.json's top-level key of that name (DeepSeek-V4: "fp4" routed
+    experts beside fp8-block linears).
+    """
+    spec = _quant_spec(qc, where, hf_quant, warnings)
+    if expert_dtype is None or (expert_dtype == "fp8" and spec is not None
+                                and spec.method == "fp8"):  # fmt: skip
+        return spec
+    if expert_dtype == "fp4" and spec is not None and spec.scheme == "fp8-block128":
+        return spec.model_copy(update={
+            "scheme": "fp8-block128-fp4experts",
+            "summary": spec.summary + "; routed experts FP4 (e2m1, ue8m0 scale per 32)",
+        })  # fmt: skip
+    planned = spec.summary if spec is not None else "16-bit weights"
+    warnings.append(f"expert_dtype {expert_dtype!r} not understood here: planned as {planned}")
+    return spec
+
+
+def _quant_spec(
+    qc: object, where: str, hf_quant: dict | None, warnings: list[str]
+) -> QuantSpec | None:
+    if hf_quant is not None:
+        block = hf_quant.get("quantization", hf_quant)
+        if not isinstance(block, dict):
+            raise ConfigError("hf_quant_config.json: quantization must be an object")
+        return _modelopt(block, "hf_quant_config.json", warnings)
+    if qc is None:
+        return None
+    if not isinstance(qc, dict):
+        raise ConfigError(f"config.json: {where} must be an object")
+    method = qc.get("quant_method")
+    if not isinstance(method, str):
+        raise ConfigError(f"config.json: {where}.quant_method is missing or not a string")
+    method = method.lower()
+    excluded = _names(qc.get("modules_to_not_convert") or qc.get("ignore") or [], where)
+    if method == "fp8":
+        return _fp8(qc, where, excluded, warnings)
+    if method in ("gptq", "awq", "gptq_marlin", "awq_marlin"):
+        return _gptq_awq(qc, where, method.removesuffix("_marlin"), excluded)
+    if method == "compressed-tensors":
+        return _compressed(qc, where, excluded, warnings)
+    if method == "mxfp4":
+        return QuantSpec(method="mxfp4", scheme="mxfp4", weight_bits=4, group_size=32,
+                         excluded_modules=excluded,
+                         summary="MXFP4 (e2m1, one e8m0 scale per 32) MoE experts")  # fmt: skip
+    if method == "bitsandbytes":
+        return _bnb(qc, excluded)
+    if method == "modelopt":
+        return _modelopt(qc, f"config.json: {where}", warnings)
+    if method == "fbgemm_fp8":
+        return QuantSpec(method=method, scheme="fp8-channel", weight_bits=8,
+                         excluded_modules=excluded, summary="FP8 per-channel (fbgemm)")  # fmt: skip
+    warnings.append(f"{where}.quant_method {method!r} not understood: planned as 16-bit weights")
+    return None
+
+
+def _names(value: object, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"config.json: {where} module lists must be lists of strings")
+    return tuple(value)
+
+
+def _int_field(qc: dict, key: str, where: str, default: int | None) -> int | None:
+    value = qc.get(key, default)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not -1 <= value <= 1 << 20:
+        raise ConfigError(f"{where}.{key} must be an integer, got {value!r}")
+    return value
+
+
+def _fp8(qc: dict, where: str, excluded: tuple[str, ...], warnings: list[str]) -> QuantSpec:
+    block = qc.get("weight_block_size")
+    if block is None:
+        summary = "FP8 e4m3, per-tensor scales"
+        return QuantSpec(method="fp8", scheme="fp8-tensor", weight_bits=8,
+                         excluded_modules=excluded, summary=summary)  # fmt: skip
+    if (
+        not isinstance(block, list)
+        or len(block) != 2
+        or not all(isinstance(b, int) and not isinstance(b, bool) and b > 0 for b in block)
+    ):
+        raise ConfigError(f"config.json: {where}.weight_block_size must be two positive ints")
+    if block != [128, 128]:
+        warnings.append(f"fp8 block {block} planned with the 128x128 block-scale overhead")
+    return QuantSpec(method="fp8", scheme="fp8-block128", weight_bits=8,
+                     block_size=(block[0], block[1]), excluded_modules=excluded,
+                     summary=f"FP8 e4m3, {block[0]}x{block[1]} block scales")  # fmt: skip
+
+
+def _gptq_awq(qc: dict, where: str, method: str, excluded: tuple[str, ...]) -> QuantSpec:
+    bits = _int_field(qc, "bits", f"config.json: {where}", 4)
+    group = _int_field(qc, "group_size", f"config.json: {where}", 128)
+    if bits not in (4, 8):
+        raise ConfigError(f"config.json: {where}.bits = {bits} is not 4 or 8")
+    tag = "gchannel" if group == -1 else f"g{group}"
+    scheme = f"w{bits}a16-{method}-{tag}"
+    sym = "sym" if qc.get("sym", qc.get("zero_point") is False) else "asym"
+    summary = f"{method.upper()} int{bits}, group {group if group != -1 else 'per-channel'}, {sym}"
+    return QuantSpec(method=method, scheme=scheme, weight_bits=bits,
+                     group_size=None if group == -1 else group, excluded_modules=excluded,
+                     summary=summary)  # fmt: skip
+
+
+def _compressed(qc: dict, where: str, excluded: tuple[str, ...], warnings: list[str]) -> QuantSpec:
+    groups = qc.get("config_groups")
+    if not isinstance(groups, dict) or not groups:
+        raise ConfigError(f"config.json: {where}.config_groups is missing or empty")
+    group = next(iter(groups.values()))
+    if not isinstance(group, dict) or not isinstance(group.get("weights"), dict):
+        raise ConfigError(f"config.json: {where}.config_groups entries need a weights object")
+    w, a = group["weights"], group.get("input_activations")
+    bits = _int_field(w, "num_bits", f"config.json: {where}.weights", None)
+    size = _int_field(w, "group_size", f"config.json: {where}.weights", None)
+    wtype, strategy = w.get("type"), w.get("strategy")
+    a_bits = a.get("num_bits") if isinstance(a, dict) else None
+    kv = qc.get("kv_cache_scheme")
+    kv_fp8 = "fp8" if isinstance(kv, dict) and kv.get("num_bits") == 8 else None
+    if wtype == "float" and bits == 4:
+        scheme, summary = "nvfp4", "NVFP4 (e2m1, fp8 scale per 16) via compressed-tensors"
+    elif wtype == "float" and bits == 8:
+        scheme = {"block": "fp8-block128", "channel": "fp8-channel"}.get(strategy, "fp8-tensor")
+        summary = f"FP8 e4m3 ({strategy or 'tensor'} scales) via compressed-tensors"
+    elif wtype == "int" and bits == 8 and a_bits == 8:
+        scheme, summary = "w8a8-int8", "INT8 weights and activations (W8A8) via compressed-tensors"
+    elif wtype == "int" and bits in (4, 8):
+        # compressed-tensors QuantizationArgs.symmetric defaults to true; symmetric checkpoints
+        # store no zero points (planner.model.quant "ct" keys), asymmetric ones pack them like GPTQ.
+        symmetric = w.get("symmetric", True) is not False
+        tag = f"g{size}" if size else "gchannel"
+        scheme = f"w{bits}a16-{'ct' if symmetric else 'gptq'}-{tag}"
+        summary = (
+            f"int{bits} weights, group {size or 'per-channel'} (W{bits}A16) compressed-tensors, "
+            + ("symmetric (no zero points)" if symmetric else "asymmetric (zero points)")
+        )
+    else:
+        warnings.append(f"{where}: compressed-tensors {wtype} {bits}-bit not understood")
+        scheme, summary = "bf16", "unknown compressed-tensors format"
+    if len(groups) > 1:
+        warnings.append(f"{where}: {len(groups)} config_groups; planned with the first")
+    return QuantSpec(method="compressed-tensors", scheme=scheme, weight_bits=bits,
+                     group_size=size, excluded_modules=excluded, kv_cache_dtype=kv_fp8,
+                     summary=summary)  # fmt: skip
+
+
+def _bnb(qc: dict, excluded: tuple[str, ...]) -> QuantSpec:
+    if qc.get("load_in_8bit"):
+        return QuantSpec(method="bitsandbytes", scheme="bnb-int8", weight_bits=8,
+                         excluded_modules=excluded, summary="bitsandbytes LLM.int8()")  # fmt: skip
+    kind = qc.get("bnb_4bit_quant_type", "nf4")
+    return QuantSpec(method="bitsandbytes", scheme="bnb-nf4", weight_bits=4, group_size=64,
+                     excluded_modules=excluded, summary=f"bitsandbytes 4-bit {kind}")  # fmt: skip
+
+
+def _modelopt(block: dict, where: str, warnings: list[str]) -> QuantSpec:
+    algo = block.get("quant_algo")
+    group = block.get("group_size")
+    if algo == "MIXED_PRECISION":
+        layers = block.get("quantized_layers")
+        if not isinstance(layers, dict) or not layers:
+            raise ConfigError(f"{where}: MIXED_PRECISION needs quantized_layers")
+        algos = Counter(v.get("quant_algo") for v in layers.values() if isinstance(v, dict))
+        # The experts carry most weights; plan with the 4-bit algorithm when present.
+        four_bit = [a for a in algos if a in MODELOPT_ALGOS and "4" in a]
+        algo = four_bit[0] if four_bit else algos.most_common(1)[0][0]
+        group = next((v.get("group_size") for v in layers.values()
+                      if isinstance(v, dict) and v.get("quant_algo") == algo), group)  # fmt: skip
+        warnings.append(
+            f"{where}: mixed precision ({', '.join(f'{k} x{n}' for k, n in algos.items())}); "
+            f"planned as {algo} throughout"
+        )
+    if not isinstance(algo, str) or algo not in MODELOPT_ALGOS:
+        raise ConfigError(f"{where}: quant_algo {algo!r} is not a known ModelOpt algorithm")
+    kv_algo = block.get("kv_cache_quant_algo")
+    excluded = block.get("exclude_modules") or []
+    if not isinstance(excluded, list):
+        raise ConfigError(f"{where}: exclude_modules must be a list")
+    scheme = MODELOPT_ALGOS[algo]
+    return QuantSpec(
+        method="modelopt",
+        scheme=scheme,
+        weight_bits=4 if "4" in algo else 8,
+        group_size=group if isinstance(group, int) and not isinstance(group, bool) else None,
+        excluded_modules=tuple(str(m) for m in excluded),
+        kv_cache_dtype="fp8" if kv_algo == "FP8" else None,
+        summary=f"ModelOpt {algo}" + (", FP8 KV cache" if kv_algo == "FP8" else ""),
+    )

@@ -1,0 +1,191 @@
+"""Vision tower + projector parameters from a config.json vision_config (counted, not planned).
+
+One estimator per tower family, each summing the tensors transformers builds for it (the
+modeling files named in each NOTE), so that the figure matches a meta-device count of the
+model (tests/fixtures/param_counts.json) rather than a generic ViT guess.
+"""
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from planner.model.spec import VisionSpec
+
+
+class Reader(Protocol):
+    """The validated reads planner.model.config.parser._Reader offers (one config dict)."""
+
+    def int_(self, *keys: str, lo: int = 1, hi: int = ...) -> int | None: ...
+
+    def get(self, *keys: str) -> Any: ...
+
+
+MAX_DIM = 1 << 20
+Estimate = tuple[int, str]
+"""(parameters, one-line note saying what was counted)."""
+
+
+def vit_block(h: int, inter: int) -> int:
+    """One pre-norm ViT block with biases: q/k/v/o (4h^2 + 4h), a 2-matrix MLP
+    (2 h i + i + h) and two LayerNorms (4h)."""
+    return 4 * h * h + 4 * h + 2 * h * inter + inter + h + 4 * h
+
+
+def _dims(r: Reader, prefix: str = "") -> tuple[int, int, int]:
+    """(depth, width, MLP width) from the usual keys (Kimi-K2.5 prefixes them with 'vt_')."""
+    depth = r.int_(f"{prefix}num_hidden_layers", "num_hidden_layers", "depth", hi=4096)
+    h = r.int_(f"{prefix}hidden_size", "hidden_size", "embed_dim", hi=MAX_DIM)
+    inter = r.int_(f"{prefix}intermediate_size", "intermediate_size", hi=MAX_DIM)
+    if depth is None or h is None or inter is None:
+        raise LookupError("depth/hidden_size/intermediate_size")
+    return depth, h, inter
+
+
+def _qwen_vl(r: Reader, top: Reader, text_hidden: int, top_type: str) -> Estimate:
+    """Qwen2.5/3-VL and Qwen3.5 towers (transformers qwen3_vl/modeling_qwen3_vl.py).
+
+    NOTE: blocks = vit_block; Conv3d patch embedding c x t x p x p x h + bias h; learned
+    positions P x h; the main merger LayerNorm(h) -> Linear(h m^2, h m^2) -> GELU ->
+    Linear(h m^2, out), each deepstack merger the same with LayerNorm(h m^2) after the
+    shuffle. Qwen3-VL-30B-A3B (27 x 1152, MLP 4304, c 3, t 2, p 16, 2304 positions, m 2,
+    out 2048, 3 deepstack): 27 x 15,239,504 + 1,770,624 + 2,654,208 + 30,679,808 + 3 x
+    30,686,720 = 538,631,408, the meta-device count.
+    """
+    depth, h, inter = _dims(r)
+    patch = r.int_("patch_size", hi=1024) or 14
+    temporal = r.int_("temporal_patch_size", hi=64) or 1
+    channels = r.int_("in_channels", "num_channels", hi=64) or 3
+    positions = r.int_("num_position_embeddings", hi=1 << 24) or 0
+    merge = r.int_("spatial_merge_size", hi=64) or 1
+    out = r.int_("out_hidden_size", hi=MAX_DIM) or text_hidden
+    deepstack = r.get("deepstack_visual_indexes")
+    extra = len(deepstack) if isinstance(deepstack, list) else 0
+    merged = h * merge * merge
+    mlp = merged * merged + merged + merged * out + out
+    params = depth * vit_block(h, inter) + channels * temporal * patch * patch * h + h
+    params += positions * h + (2 * h + mlp) + extra * (2 * merged + mlp)
+    return params, f"{depth} ViT blocks of width {h}, MLP {inter}, {1 + extra} merger(s) to {out}"
+
+
+def _siglip(r: Reader, top: Reader, text_hidden: int, top_type: str) -> Estimate:
+    """SigLIP tower (siglip/modeling_siglip.py) + the Gemma 3 or LLaVA projector.
+
+    NOTE: Conv2d patch 3 p^2 h + h; (image / p)^2 learned positions x h; blocks = vit_block;
+    post_layernorm 2h (no pooling head when vision_use_head is false). Gemma 3
+    (gemma3/modeling_gemma3.py Gemma3MultiModalProjector): mm_input_projection_weight h x text
+    + mm_soft_emb_norm h. LLaVA(-NeXT) (llava_next/modeling_llava_next.py): linear_1 (h x
+    feature layers) -> text + bias, linear_2 text -> text + bias, image_newline text.
+    Gemma-3-4B (27 x 1152, MLP 4304, 896 px / 14): 411,466,608 + 678,528 + 4,096 x 1,152
+    + 2,304 + 1,152 x 2,560 + 1,152 = 419,816,304.
+    """
+    depth, h, inter = _dims(r)
+    patch = r.int_("patch_size", hi=1024) or 14
+    image = r.int_("image_size", hi=1 << 16) or 224
+    channels = r.int_("num_channels", hi=64) or 3
+    params = depth * vit_block(h, inter) + channels * patch * patch * h + h
+    params += (image // patch) ** 2 * h + 2 * h
+    if top_type.startswith("gemma3"):
+        return params + h * text_hidden + h, f"SigLIP {depth} x {h} + Gemma 3 projector"
+    layers = top.get("vision_feature_layer")
+    n_layers = len(layers) if isinstance(layers, list) else 1
+    bias = top.get("multimodal_projector_bias") is not False
+    projector = h * n_layers * text_hidden + text_hidden * text_hidden
+    projector += 2 * text_hidden if bias else 0
+    newline = text_hidden if top_type == "llava_next" else 0
+    note = f"SigLIP {depth} x {h} + LLaVA projector over {n_layers} feature layer(s)"
+    return params + projector + newline, note
+
+
+def _gemma4(r: Reader, top: Reader, text_hidden: int, top_type: str) -> Estimate:
+    """Gemma 4 vision encoder (gemma4/modeling_gemma4.py) + embed_vision projection.
+
+    NOTE: patch input_proj 3 p^2 x h (no bias); position_embedding_table 2 x P x h; per layer
+    q/o h x (heads x head_dim), k/v h x (kv_heads x head_dim), no biases, q_norm + k_norm
+    (head_dim each), a gated MLP 3 x h x i without biases and four RMSNorms (4h); std_bias +
+    std_scale buffers (2h) when standardize; embed_vision Linear(h, text) without bias.
+    Gemma-4-26B-A4B (27 x 1152, 16 heads x 72, MLP 4304, p 16, P 10240, text 2816):
+    884,736 + 23,592,960 + 27 x 20,187,792 + 2,304 + 3,244,032 = 572,794,416 (meta count).
+    """
+    depth, h, inter = _dims(r)
+    heads = r.int_("num_attention_heads", hi=1 << 14) or 16
+    kv_heads = r.int_("num_key_value_heads", hi=1 << 14) or heads
+    head_dim = r.int_("head_dim", hi=MAX_DIM) or h // heads
+    patch = r.int_("patch_size", hi=1024) or 16
+    positions = r.int_("position_embedding_size", hi=1 << 24) or 0
+    layer = 2 * h * heads * head_dim + 2 * h * kv_heads * head_dim + 2 * head_dim
+    layer += 3 * h * inter + 4 * h
+    standardize = 2 * h if r.get("standardize") else 0
+    params = 3 * patch * patch * h + 2 * positions * h + depth * layer + standardize
+    return params + h * text_hidden, f"Gemma 4 encoder {depth} x {h}, MLP {inter} (gated)"
+
+
+def _llama4(r: Reader, top: Reader, text_hidden: int, top_type: str) -> Estimate:
+    """Llama 4 vision model + pixel-shuffle adapter + projector (llama4/modeling_llama4.py).
+
+    NOTE: Llama4UnfoldConvolution c p^2 x h (no bias); class_embedding h; positions
+    ((image / p)^2 + 1) x h; layernorm_pre/post 4h; blocks = vit_block; vision_adapter MLP
+    fc1 intermediate x projector_input_dim + fc2 projector_output_dim^2 (no biases);
+    multi_modal_projector vision_output_dim x text (no bias). Missing keys take the
+    Llama4VisionConfig defaults (768 wide, 34 layers, MLP 5632, 448 px / 14, output 7680,
+    projector 4096): with Maverick's text width 5120 that is 455,178,240, the meta count.
+    """
+    depth = r.int_("num_hidden_layers", hi=4096) or 34
+    h = r.int_("hidden_size", hi=MAX_DIM) or 768
+    inter = r.int_("intermediate_size", hi=MAX_DIM) or 5632
+    patch = r.int_("patch_size", hi=1024) or 14
+    image = r.int_("image_size", hi=1 << 16) or 448
+    channels = r.int_("num_channels", hi=64) or 3
+    vision_out = r.int_("vision_output_dim", hi=MAX_DIM) or 7680
+    proj_in = r.int_("projector_input_dim", hi=MAX_DIM) or 4096
+    proj_out = r.int_("projector_output_dim", hi=MAX_DIM) or 4096
+    params = channels * patch * patch * h + h + ((image // patch) ** 2 + 1) * h + 4 * h
+    params += depth * vit_block(h, inter) + inter * proj_in + proj_out * proj_out
+    return params + vision_out * text_hidden, f"Llama 4 vision {depth} x {h}, MLP {inter}"
+
+
+def _moonvit(r: Reader, top: Reader, text_hidden: int, top_type: str) -> Estimate:
+    """MoonViT (Kimi-VL) / MoonViT-3D (Kimi-K2.5) + the patch-merger projector.
+
+    NOTE (kimi_k25/modular_kimi_k25.py, Kimi-VL modeling_kimi_vl.py): Conv2d patch 3 p^2 h + h;
+    learned positions H x W x h (init_pos_emb_height/width, default 64); blocks = vit_block;
+    final LayerNorm 2h; projector LayerNorm(h) 2h -> Linear(h m^2, h m^2) + bias -> GELU ->
+    Linear(h m^2, text) + bias. Kimi-K2.5 (27 x 1152, MLP 4304, p 14, 64 x 64, m 2x2, text
+    7168): 678,528 + 4,718,592 + 411,466,608 + 2,304 + 54,277,888 = 471,143,920.
+    """
+    prefix = "vt_" if r.get("vt_hidden_size") is not None else ""
+    depth, h, inter = _dims(r, prefix)
+    patch = r.int_("patch_size", hi=1024) or 14
+    pos = (r.int_("init_pos_emb_height", hi=4096) or 64) * (r.int_("init_pos_emb_width",
+                                                                   hi=4096) or 64)  # fmt: skip
+    kernel = r.get("merge_kernel_size")
+    if not (isinstance(kernel, list) and len(kernel) == 2 and all(
+            isinstance(k, int) and not isinstance(k, bool) and 0 < k <= 64 for k in kernel)):
+        kernel = [2, 2]  # fmt: skip
+    out = r.int_("text_hidden_size", hi=MAX_DIM) or text_hidden
+    merged = h * kernel[0] * kernel[1]
+    projector = 2 * h + merged * merged + merged + merged * out + out
+    params = 3 * patch * patch * h + h + pos * h + depth * vit_block(h, inter) + 2 * h
+    return params + projector, f"MoonViT {depth} x {h}, MLP {inter}, patch merger to {out}"
+
+
+def _family(vision_type: str, top_type: str, r: Reader) -> Callable[..., Estimate]:
+    """The estimator for a tower, from the vision_config and top-level model_type."""
+    if vision_type.startswith("gemma4") or top_type.startswith("gemma4"):
+        return _gemma4
+    if top_type.startswith("llama4") or vision_type.startswith("llama4"):
+        return _llama4
+    if vision_type.startswith(("moonvit", "kimi")) or r.get("vt_hidden_size") is not None:
+        return _moonvit
+    if vision_type.startswith(("siglip", "clip")):
+        return _siglip
+    return _qwen_vl
+
+
+def vision_estimate(r: Reader, top: Reader, text_hidden: int, top_type: str) -> VisionSpec:
+    """Parameters of the vision tower and its projector; LookupError when its dims are missing.
+
+    `r` reads vision_config, `top` the top-level config (LLaVA keeps projector keys there).
+    """
+    vision_type = r.get("model_type")
+    vision_type = vision_type if isinstance(vision_type, str) else ""
+    params, note = _family(vision_type, top_type, r)(r, top, text_hidden, top_type)
+    return VisionSpec(model_type=vision_type or "vision", params=params, note=f"estimate: {note}")

@@ -1,0 +1,253 @@
+"""Parameter counts per component, total and active per token, from a ModelSpec.
+
+Counts follow the tensors a Hugging Face checkpoint stores for each layer kind, so the
+totals match transformers building the same config (checked in
+tests/planner/model/test_crosscheck_meta.py and against tests/fixtures/param_counts.json).
+"""
+
+from pydantic import BaseModel, ConfigDict
+
+from planner.model.spec import (
+    AttentionMixer,
+    DenseMlp,
+    LayerSpec,
+    LinearAttentionMixer,
+    MambaMixer,
+    MlaMixer,
+    ModelSpec,
+    MoeMlp,
+)
+
+
+class LayerParams(BaseModel):
+    """Parameters of one decoder layer, split by component."""
+
+    model_config = ConfigDict(frozen=True)
+
+    index: int
+    attention: int  # token mixer incl. its norms/biases (q/k/v/o, MLA, GDN, Mamba)
+    dense_mlp: int  # dense MLP (0 for MoE layers)
+    routed_experts: int  # all routed experts of this layer
+    expert_size: int  # one routed expert (0 if none)
+    shared_experts: int  # shared experts + their gate (+ latent projections, Nemotron-3)
+    router: int  # router / gate (+ bias)
+    norms: int  # hidden-size layernorms of the layer
+    experts_per_token: int = 0  # routed experts each token uses (0 if none)
+    expert_bias: int = 0  # biases of one routed expert (part of expert_size; never quantized)
+
+    @property
+    def total(self) -> int:
+        """All parameters of the layer."""
+        return (
+            self.attention
+            + self.dense_mlp
+            + self.routed_experts
+            + self.shared_experts
+            + self.router
+            + self.norms
+        )
+
+    @property
+    def inactive(self) -> int:
+        """Routed-expert parameters a token does not use."""
+        return self.routed_experts - self.experts_per_token * self.expert_size
+
+
+class ParamBreakdown(BaseModel):
+    """Parameter counts of a whole model by component; vision and MTP kept apart."""
+
+    model_config = ConfigDict(frozen=True)
+
+    embeddings: int
+    lm_head: int  # 0 when tied to the embeddings
+    final_norm: int
+    layers: tuple[LayerParams, ...]
+    vision: int = 0  # vision/audio tower incl. projector (an estimate)
+    mtp: int = 0  # multi-token-prediction module (not loaded by default serving)
+
+    def _sum(self, name: str) -> int:
+        return sum(getattr(layer, name) for layer in self.layers)
+
+    @property
+    def attention(self) -> int:
+        """All token-mixer parameters."""
+        return self._sum("attention")
+
+    @property
+    def dense_mlp(self) -> int:
+        """All dense-MLP parameters."""
+        return self._sum("dense_mlp")
+
+    @property
+    def routed_experts(self) -> int:
+        """All routed-expert parameters."""
+        return self._sum("routed_experts")
+
+    @property
+    def shared_experts(self) -> int:
+        """All shared-expert parameters."""
+        return self._sum("shared_experts")
+
+    @property
+    def routers(self) -> int:
+        """All router parameters."""
+        return self._sum("router")
+
+    @property
+    def norms(self) -> int:
+        """All per-layer norm parameters (final norm apart)."""
+        return self._sum("norms")
+
+    @property
+    def text_total(self) -> int:
+        """Text model: embeddings + lm_head + final norm + layers (no vision, no MTP)."""
+        return self.embeddings + self.lm_head + self.final_norm + self._sum("total")
+
+    @property
+    def total(self) -> int:
+        """Text model plus the vision tower (MTP excluded: vLLM does not load it by default)."""
+        return self.text_total + self.vision
+
+    @property
+    def active(self) -> int:
+        """Parameters used per token: text_total minus the routed experts not selected."""
+        return self.text_total - self._sum("inactive")
+
+
+def attention_params(mixer: object, hidden: int) -> int:
+    """Parameters of one token mixer (projections, biases, norms inside the mixer)."""
+    if isinstance(mixer, AttentionMixer):
+        return _softmax_attention(mixer, hidden)
+    if isinstance(mixer, MlaMixer):
+        return _mla(mixer, hidden)
+    if isinstance(mixer, LinearAttentionMixer):
+        return _gated_deltanet(mixer, hidden)
+    if isinstance(mixer, MambaMixer):
+        return _mamba2(mixer, hidden)
+    return 0
+
+
+def _softmax_attention(a: AttentionMixer, hidden: int) -> int:
+    # NOTE: q (x2 with an output gate, Qwen3-Next), k, v (none when K=V, Gemma 4), o.
+    # Llama-3.1-8B: 4096*4096 + 2*4096*1024 + 4096*4096 = 41,943,040 per layer.
+    q_out = a.num_heads * a.head_dim * (2 if a.output_gate else 1)
+    k_out = a.num_kv_heads * a.head_dim
+    v_out = 0 if a.kv_shared else a.num_kv_heads * a.v_head_dim
+    params = hidden * (q_out + k_out + v_out) + a.num_heads * a.v_head_dim * hidden
+    if a.qkv_bias:
+        params += q_out + k_out + v_out
+    if a.o_bias:
+        params += hidden
+    if a.qk_norm:
+        params += (a.num_heads + a.num_kv_heads) * a.head_dim if a.qk_norm_per_layer else (
+            2 * a.head_dim
+        )
+    if a.sinks:
+        params += a.num_heads
+    return params
+
+
+def _mla(m: MlaMixer, hidden: int) -> int:
+    # NOTE: DeepSeek-V3 MLA (modeling_deepseek.py): q_a 7168x1536 + norm 1536 +
+    # q_b 1536x(128*192); kv_a 7168x(512+64) + norm 512; kv_b 512x(128*(128+128));
+    # o (128*128)x7168 -> 187,107,328 per layer.
+    qk_dim = m.qk_nope_head_dim + m.qk_rope_head_dim
+    if m.q_lora_rank:
+        q = hidden * m.q_lora_rank + m.q_lora_rank + m.q_lora_rank * m.num_heads * qk_dim
+    else:
+        q = hidden * m.num_heads * qk_dim
+    kv = hidden * (m.kv_lora_rank + m.qk_rope_head_dim) + m.kv_lora_rank
+    kv += m.kv_lora_rank * m.num_heads * (m.qk_nope_head_dim + m.v_head_dim)
+    o = m.num_heads * m.v_head_dim * hidden
+    indexer = 0
+    if m.index_n_heads and m.index_head_dim:
+        # NOTE: DeepSeek-V3.2 indexer: wq_b q_lora x (heads*dim), wk hidden x dim,
+        # k_norm LayerNorm(dim) weight+bias, weights_proj hidden x heads.
+        q_in = m.q_lora_rank or hidden
+        heads, dim = m.index_n_heads, m.index_head_dim
+        indexer = q_in * heads * dim + hidden * dim + 2 * dim + hidden * heads
+    return q + kv + o + indexer
+
+
+def _gated_deltanet(g: LinearAttentionMixer, hidden: int) -> int:
+    # NOTE: Qwen3-Next GatedDeltaNet: in_proj_qkvz hidden x (2*nk*dk + 2*nv*dv), in_proj_ba
+    # hidden x 2*nv, conv1d (2*nk*dk + nv*dv) x kernel (no bias), dt_bias nv, A_log nv,
+    # gated RMSNorm dv, out_proj (nv*dv) x hidden.
+    key_dim = g.num_key_heads * g.key_head_dim
+    value_dim = g.num_value_heads * g.value_head_dim
+    in_proj = hidden * (2 * key_dim + 2 * value_dim + 2 * g.num_value_heads)
+    conv = (2 * key_dim + value_dim) * g.conv_kernel_dim
+    return in_proj + conv + 2 * g.num_value_heads + g.value_head_dim + value_dim * hidden
+
+
+def _mamba2(m: MambaMixer, hidden: int) -> int:
+    # NOTE: Mamba2 (transformers NemotronHMamba2Mixer): in_proj hidden x (2*d_inner +
+    # 2*groups*d_state + heads), conv1d (d_inner + 2*groups*d_state) x (kernel + 1 bias),
+    # dt_bias, A_log, D (heads each), gated RMSNorm d_inner, out_proj d_inner x hidden.
+    d_inner = m.num_heads * m.head_dim
+    conv_dim = d_inner + 2 * m.n_groups * m.state_size
+    in_proj = hidden * (2 * d_inner + 2 * m.n_groups * m.state_size + m.num_heads)
+    return in_proj + conv_dim * (m.conv_kernel + 1) + 3 * m.num_heads + d_inner + d_inner * hidden
+
+
+def mlp_params(width: int, hidden: int, gated: bool, bias: bool) -> int:
+    """One feed-forward block: gate+up+down (gated) or up+down, with optional biases."""
+    matrices = 3 if gated else 2
+    biases = (2 * width + hidden if gated else width + hidden) if bias else 0
+    return matrices * hidden * width + biases
+
+
+def layer_params(layer: LayerSpec, hidden: int, norm_bias: bool = False) -> LayerParams:
+    """Parameters of one decoder layer."""
+    mlp = layer.mlp
+    dense = routed = expert = expert_bias = shared = router = top_k = 0
+    if isinstance(mlp, DenseMlp):
+        dense = mlp_params(mlp.intermediate_size, hidden, mlp.gated, mlp.bias)
+    elif isinstance(mlp, MoeMlp):
+        width_in = mlp.latent_size or hidden
+        expert = mlp_params(mlp.expert_intermediate_size, width_in, mlp.gated, mlp.bias)
+        expert_bias = expert - mlp_params(mlp.expert_intermediate_size, width_in, mlp.gated, False)
+        routed = mlp.num_experts * expert
+        top_k = mlp.experts_per_token
+        router = hidden * mlp.num_experts + (mlp.num_experts if mlp.router_bias else 0)
+        if mlp.num_shared_experts:
+            shared = mlp_params(mlp.shared_intermediate_size, hidden, mlp.gated, False)
+            shared += hidden if mlp.shared_expert_gate else 0
+        if mlp.latent_size:
+            shared += 2 * hidden * mlp.latent_size  # fc1/fc2 latent projections
+    return LayerParams(
+        index=layer.index,
+        attention=attention_params(layer.mixer, hidden),
+        dense_mlp=dense,
+        routed_experts=routed,
+        expert_size=expert,
+        shared_experts=shared,
+        router=router,
+        norms=layer.num_norms * hidden * (2 if norm_bias else 1),
+        experts_per_token=top_k,
+        expert_bias=expert_bias,
+    )
+
+
+def count_params(spec: ModelSpec) -> ParamBreakdown:
+    """Parameter counts of the model, per component and per layer."""
+    hidden = spec.hidden_size
+    norm = hidden * (2 if spec.norm_bias else 1)
+    layers = tuple(layer_params(layer, hidden, spec.norm_bias) for layer in spec.layers)
+    embeddings = spec.vocab_size * hidden
+    mtp = 0
+    if spec.mtp_layers:
+        # NOTE: one MTP module = a copy of the last decoder layer + enorm + hnorm +
+        # eh_proj (2*hidden -> hidden) + its output norm; DeepSeek-V3 also stores its own
+        # embedding and head copies per module (model.layers.61.embed_tokens / shared_head).
+        last = layers[-1].total
+        own = 2 * embeddings if spec.mtp_own_embeddings else 0
+        mtp = spec.mtp_layers * (last + 3 * norm + 2 * hidden * hidden + own)
+    return ParamBreakdown(
+        embeddings=embeddings,
+        lm_head=0 if spec.tie_word_embeddings else embeddings,
+        final_norm=norm,
+        layers=layers,
+        vision=spec.vision.params if spec.vision else 0,
+        mtp=mtp,
+    )

@@ -1,0 +1,472 @@
+"""Quantization schemes as data: bits per weight (scales and zero points included), which
+components stay 16-bit, how vLLM loads each one, and where every figure comes from.
+
+A scheme is used in two modes: the checkpoint's own format (`checkpoint_scheme(spec)`, from
+`spec.quant.scheme`, with the checkpoint's exclusions in `spec.quant.excluded_modules`) and a
+what-if target format for a 16-bit model (`scheme("w4a16-gptq-g128")`). Sizes in bytes are
+computed by planner.serving.weights.
+"""
+
+import re
+from typing import Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from planner.model.spec import ModelSpec
+
+Component = Literal[
+    "embeddings",
+    "attention",
+    "dense_mlp",
+    "experts",
+    "shared_experts",
+    "router",
+    "norms",
+    "lm_head",
+]
+COMPONENTS: tuple[Component, ...] = get_args(Component)
+"""The parts of a text model that weights are counted in (planner.serving.weights.WeightTerms)."""
+
+KEPT_BITS = 16.0
+"""Bits of a tensor a quantized checkpoint leaves unquantized (bf16/fp16)."""
+
+_USUAL_KEEPS: tuple[Component, ...] = ("embeddings", "lm_head", "router", "norms")
+
+
+class UnknownSchemeError(KeyError):
+    """A quantization scheme key that planner.model.quant does not know; the message lists the
+    keys."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class QuantScheme(BaseModel):
+    """One weight storage format: effective bits per weight and what it leaves in 16-bit."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    key: str = Field(description="'bf16', 'fp8-block128', 'w4a16-gptq-g128', 'gguf-q4_k_m', ...")
+    label: str
+    family: Literal["float", "fp8", "int8", "gptq", "awq", "mxfp4", "nvfp4", "bnb", "gguf"]
+    bits_per_weight: float = Field(gt=0, description="effective, incl. scales and zero points")
+    keeps_16bit: tuple[Component, ...] = Field(
+        default=(), description="components left in 16-bit by this format"
+    )
+    component_bits: dict[Component, float] = Field(
+        default_factory=dict,
+        description="components stored at other bits than bits_per_weight (GGUF mixes)",
+    )
+    vllm_quantization: str | None = Field(
+        default=None, description="`vllm serve --quantization` value when it must be passed"
+    )
+    runtime: bool = Field(
+        default=False, description="vLLM can produce it from a 16-bit checkpoint at load"
+    )
+    loading: str = Field(default="", description="how vLLM holds it on the GPU")
+    source: str
+
+    def bits_for(self, component: Component) -> float:
+        """Bits per weight this format gives one component (before checkpoint exclusions)."""
+        if component in self.component_bits:
+            return self.component_bits[component]
+        if component in self.keeps_16bit:
+            return KEPT_BITS
+        return self.bits_per_weight
+
+
+def _float(key: str, label: str, bits: float, source: str) -> QuantScheme:
+    """An unquantized format: every tensor at `bits`."""
+    return QuantScheme(key=key, label=label, family="float", bits_per_weight=bits, source=source)
+
+
+def _quantized(**fields: object) -> QuantScheme:
+    """A quantized format that leaves embeddings, lm_head, router and norms in 16-bit."""
+    return QuantScheme(keeps_16bit=_USUAL_KEEPS, **fields)
+
+
+# NOTE: group-quantized int formats (GPTQ, AWQ) store per group of `g` input weights one fp16
+# scale and one packed zero point of the weight's own width, so bits = w + (16 + w) / g.
+# GPTQ int4 g128: 4 + 20/128 = 4.15625; g32: 4 + 20/32 = 4.625; int8 g128: 8 + 24/128 = 8.1875.
+# Symmetric GPTQ checkpoints still store `qzeros` (AutoGPTQ/GPTQModel packing: qweight int32
+# [in/8, out], scales fp16 [in/g, out], qzeros int32 [in/g, out/8]); AutoAWQ GEMM packs the
+# same amounts (qweight [in, out/8], qzeros [in/g, out/8], scales [in/g, out]). The act-order
+# `g_idx` (one int32 per input row) adds 32/out bits, under 0.01 bit: left out. Per-channel
+# ("gchannel") counts one group per 4096 inputs.
+# Symmetric compressed-tensors "pack-quantized" checkpoints ("ct") store no zero point at all:
+# weight_packed int32 [out, in/8] + weight_scale bf16 [out, in/g]; vLLM's CompressedTensorsWNA16
+# registers weight_zero_point only when `symmetric` is false. So bits = w + 16/g: int4 g32
+# 4 + 16/32 = 4.5 (Kimi-K2.5), g128 4 + 16/128 = 4.125. An asymmetric one stores a packed
+# zero point like GPTQ (4 + 20/g) and is planned with the GPTQ key.
+_CHANNEL_GROUP = 4096
+_GROUP_LABELS = {"gptq": "GPTQ", "awq": "AWQ", "ct": "compressed-tensors symmetric"}
+GroupMethod = Literal["gptq", "awq", "ct"]
+
+
+def _grouped(method: GroupMethod, weight_bits: int, group: str) -> QuantScheme:
+    """A GPTQ/AWQ/compressed-tensors int format; `group` is 'g<N>' or 'gchannel'.
+
+    Every one loads through vLLM's mixed-precision int kernels (Marlin / Machete), so all carry
+    the "gptq"/"awq" family that the layout checks use for the group alignment rule.
+    """
+    size = _CHANNEL_GROUP if group == "gchannel" else int(group[1:])
+    shown = "per-channel" if group == "gchannel" else f"group {size}"
+    name = _GROUP_LABELS[method]
+    zero_bits = 0 if method == "ct" else weight_bits
+    stored = (
+        "compressed-tensors pack-quantized layout (weight_packed, weight_scale; no zero point)"
+        if method == "ct"
+        else "AutoGPTQ/GPTQModel and AutoAWQ tensor layouts (qweight, scales, qzeros)"
+    )
+    zero = f" + {weight_bits}-bit packed zero" if zero_bits else ""
+    return _quantized(
+        key=f"w{weight_bits}a16-{method}-{group}",
+        label=f"{name} int{weight_bits}, {shown} (W{weight_bits}A16)",
+        family="awq" if method == "awq" else "gptq",
+        bits_per_weight=weight_bits + (16 + zero_bits) / size,
+        loading="Marlin / Machete repack the weights into their tiles: about the same bytes",
+        source=(
+            f"{weight_bits} + (16-bit scale{zero}) / {size}; {stored}; "
+            "embeddings, lm_head, router and norms are not quantized modules"
+        ),
+    )
+
+
+# NOTE: GGUF K-quant super-blocks hold 256 weights (ggml/src/ggml-common.h):
+#   block_q8_0 = fp16 d + 32 x int8                              = 34 B / 32   -> 8.5 bits
+#   block_q6_K = ql[128] + qh[64] + int8 scales[16] + fp16 d      = 210 B / 256 -> 6.5625
+#   block_q5_K = fp16 d, dmin + scales[12] + qh[32] + qs[128]     = 176 B / 256 -> 5.5
+#   block_q4_K = fp16 d, dmin + scales[12] + qs[128]              = 144 B / 256 -> 4.5
+#   block_q3_K = hmask[32] + qs[64] + scales[12] + fp16 d         = 110 B / 256 -> 3.4375
+#   block_q2_K = scales[16] + qs[64] + fp16 d, dmin               = 84 B / 256  -> 2.625
+Q8_0, Q6_K, Q5_K, Q4_K, Q3_K, Q2_K = 8.5, 6.5625, 5.5, 4.5, 3.4375, 2.625
+F32 = 32.0
+
+# NOTE: the _M mixes (llama.cpp src/llama-quant.cpp, llama_tensor_get_type_impl) raise some
+# tensors above the base type. output.weight (lm_head) -> Q6_K; norms and ffn_gate_inp (router)
+# are never quantized (F32); token_embd keeps the base type. Per mix:
+#   Q4_K_M / Q5_K_M: attn_v and ffn_down -> Q6_K on `use_more_bits` layers (i < n/8,
+#     i >= 7n/8, or (i - n/8) % 3 == 2: half of the layers, 16 of 32).
+#   Q3_K_M: attn_v -> Q4_K (Q5_K on the first 2 layers: left out), attn_output -> Q4_K,
+#     ffn_down -> Q4_K (Q5_K on the first n/16 layers).
+#   Q2_K: attn_v -> Q4_K (GQA >= 4, else Q3_K), attn_output -> Q3_K, ffn_down -> Q3_K.
+# We turn these into effective bits per component for a Llama-shaped layer (GQA 4: q and o are
+# 0.4 of the attention weights each, k and v 0.1 each; gated MLP: ffn_down is 1/3), an estimate
+# for other shapes. Q4_K_M attention = 4.5 + 0.1 x 0.5 x (6.5625 - 4.5) = 4.603125; MLP =
+# 4.5 + (1/3) x 0.5 x 2.0625 = 4.84375. Cross-check: these give Llama-3-8B 4.575 GiB against
+# the 4.58G that llama.cpp's tools/quantize/quantize.cpp lists
+# (see tests/planner/model/test_quant.py).
+# Not modelled: the 8-expert (Mixtral) rules (attn_k/attn_v -> Q8_0) and shape fallbacks.
+_ATTN_V_SHARE, _ATTN_O_SHARE, _FFN_DOWN_SHARE, _MORE_BITS_LAYERS = 0.1, 0.4, 1 / 3, 0.5
+
+
+def _gguf(key: str, label: str, attention: float, mlp: float, base: float) -> QuantScheme:
+    """A GGUF mix: `attention` and `mlp` are its effective bits for those components.
+
+    bits_per_weight is the MLP figure, which covers most of a model's weights.
+    """
+    return QuantScheme(
+        key=key,
+        label=label,
+        family="gguf",
+        bits_per_weight=mlp,
+        component_bits={
+            "embeddings": base,
+            "attention": attention,
+            "router": F32,
+            "norms": F32,
+            "lm_head": Q8_0 if base == Q8_0 else Q6_K,
+        },
+        loading="vLLM's GGUF loader keeps the ggml blocks as stored (experimental)",
+        source=(
+            "ggml-common.h block sizes; mix rules of llama.cpp src/llama-quant.cpp "
+            "(llama_tensor_get_type_impl); effective bits for a Llama-shaped layer (estimate)"
+        ),
+    )
+
+
+def _blend(base: float, *raised: tuple[float, float]) -> float:
+    """Effective bits of a component whose (share, bits) parts are raised above `base`."""
+    return base + sum(share * (bits - base) for share, bits in raised)
+
+
+_HALF_V = (_ATTN_V_SHARE * _MORE_BITS_LAYERS, Q6_K)
+_HALF_DOWN = (_FFN_DOWN_SHARE * _MORE_BITS_LAYERS, Q6_K)
+_Q3_K_M_DOWN = _blend(Q4_K, (1 / 16, Q5_K))
+
+_SCHEMES: tuple[QuantScheme, ...] = (
+    _float("fp32", "FP32", 32, "IEEE 754 binary32: 4 bytes per weight"),
+    _float("bf16", "BF16", 16, "bfloat16: 2 bytes per weight"),
+    _float("fp16", "FP16", 16, "IEEE 754 binary16: 2 bytes per weight"),
+    _quantized(
+        key="fp8-tensor",
+        label="FP8 E4M3, per-tensor scale",
+        family="fp8",
+        bits_per_weight=8,
+        vllm_quantization="fp8",
+        runtime=True,
+        loading=(
+            "`--quantization fp8` on a 16-bit checkpoint quantizes every Linear at load with "
+            "one scale per tensor; VocabParallelEmbedding and lm_head stay 16-bit"
+        ),
+        source=(
+            "1 byte per weight + one fp32 weight_scale per tensor (negligible); vLLM "
+            "model_executor/layers/quantization/fp8.py (Fp8LinearMethod); ModelOpt FP8"
+        ),
+    ),
+    _quantized(
+        key="fp8-channel",
+        label="FP8 E4M3, per-channel scale",
+        family="fp8",
+        # NOTE: one fp32 scale per output row, amortized over the row's in_features inputs;
+        # for in_features = 4096: 8 + 32/4096 = 8.0078125 (an estimate for other widths).
+        bits_per_weight=8 + 32 / 4096,
+        loading="compressed-tensors FP8 kernels keep the stored layout",
+        source=(
+            "1 byte per weight + one fp32 weight_scale per output channel [out, 1] "
+            "(compressed-tensors FP8 / FP8_DYNAMIC checkpoints); in_features 4096 assumed"
+        ),
+    ),
+    _quantized(
+        key="fp8-block128",
+        label="FP8 E4M3, 128x128 block scales",
+        family="fp8",
+        # NOTE: one fp32 weight_scale_inv per 128 x 128 block: 8 + 32/16384 = 8.001953125.
+        bits_per_weight=8 + 32 / (128 * 128),
+        loading="block-scaled fp8 kernels (DeepGEMM / CUTLASS) keep the stored layout",
+        source=(
+            "quantization_config weight_block_size [128, 128] with fp32 weight_scale_inv "
+            "per block (DeepSeek-V3, Kimi K2, Qwen3-*-FP8 checkpoints)"
+        ),
+    ),
+    _quantized(
+        key="fp8-block128-fp4experts",
+        label="FP8 E4M3 128x128 blocks, routed experts FP4 (MXFP4 layout)",
+        family="fp8",
+        bits_per_weight=8 + 32 / (128 * 128),
+        # NOTE: DeepSeek-V4 (config.json expert_dtype "fp4"): routed experts hold FP4 E2M1
+        # values with one UE8M0 scale per 32, the OCP MX layout: 4 + 8/32 = 4.25 bits; the
+        # other linears (attention, shared expert) are fp8 128x128 blocks (8.00195 bits).
+        # DeepSeek-V4-Flash: 277,025,390,592 expert weights x 4.25/8 B = 147.2 GB.
+        component_bits={"experts": 4 + 8 / 32},
+        loading="fp8 block kernels for the linears; the FP4 experts are kept as stored",
+        source=(
+            "quantization_config fp8 weight_block_size [128, 128] + expert_dtype 'fp4' "
+            "(DeepSeek-V4): e2m1 values with a ue8m0 scale per 32 for the routed experts"
+        ),
+    ),
+    _quantized(
+        key="w8a8-int8",
+        label="INT8 W8A8, per-channel scale",
+        family="int8",
+        bits_per_weight=8 + 32 / 4096,
+        loading="compressed-tensors W8A8 int8 kernels keep the stored layout",
+        source=(
+            "1 byte per weight + one scale per output channel (<= 32 bits, in_features 4096 "
+            "assumed); compressed-tensors int8 W8A8 (e.g. RedHatAI *-quantized.w8a8)"
+        ),
+    ),
+    _grouped("gptq", 4, "g128"),
+    _grouped("gptq", 4, "g32"),
+    _grouped("awq", 4, "g128"),
+    _grouped("gptq", 8, "g128"),
+    QuantScheme(
+        key="mxfp4",
+        label="MXFP4 (experts only)",
+        family="mxfp4",
+        # NOTE: OCP MX v1.0: 32 FP4 E2M1 values share one E8M0 scale: 4 + 8/32 = 4.25 bits.
+        bits_per_weight=4 + 8 / 32,
+        keeps_16bit=(*_USUAL_KEEPS, "attention", "dense_mlp", "shared_experts"),
+        loading=(
+            "vLLM Mxfp4Config quantizes only FusedMoE experts; every Linear layer is left "
+            "unquantized (bf16)"
+        ),
+        source=(
+            "OCP Microscaling Formats (MX) v1.0: 32-element blocks, E8M0 scale; gpt-oss "
+            "checkpoints (*_blocks U8, *_scales U8) and vLLM quantization/mxfp4.py"
+        ),
+    ),
+    _quantized(
+        key="nvfp4",
+        label="NVFP4 (FP4 E2M1, 16-value FP8 scales)",
+        family="nvfp4",
+        # NOTE: one FP8 E4M3 scale per 16 FP4 values: 4 + 8/16 = 4.5 bits, plus one fp32
+        # weight_scale_2 per tensor (4 bytes for millions of weights: left out).
+        bits_per_weight=4 + 8 / 16,
+        loading="ModelOpt NVFP4 kernels keep the stored layout (FP4 weights + FP8 scales)",
+        source=(
+            "NVIDIA ModelOpt NVFP4 (hf_quant_config.json quant_algo NVFP4, group_size 16): "
+            "U8-packed FP4 weight, F8_E4M3 weight_scale per 16, F32 weight_scale_2 per tensor"
+        ),
+    ),
+    _quantized(
+        key="bnb-nf4",
+        label="bitsandbytes NF4 (double quant)",
+        family="bnb",
+        # NOTE: 64-value blocks; double quantization stores each block's absmax as uint8 with
+        # one fp32 scale per 256 blocks: 4 + 8/64 + 32/(64 x 256) = 4.126953125 bits.
+        # Without double quant the absmax is fp32: 4 + 32/64 = 4.5 bits.
+        bits_per_weight=4 + 8 / 64 + 32 / (64 * 256),
+        vllm_quantization="bitsandbytes",
+        runtime=True,
+        loading="`--quantization bitsandbytes` quantizes a 16-bit checkpoint to 4 bits at load",
+        source=(
+            "bitsandbytes Linear4bit: NF4 with blocksize 64, double quant (uint8 absmax, fp32 "
+            "per 256 blocks); QLoRA paper (Dettmers et al. 2023) section 3"
+        ),
+    ),
+    _quantized(
+        key="bnb-int8",
+        label="bitsandbytes LLM.int8",
+        family="bnb",
+        bits_per_weight=8 + 32 / 4096,
+        loading="pre-quantized 8-bit bitsandbytes checkpoints load as stored",
+        source=(
+            "bitsandbytes Linear8bitLt: int8 weight + fp32 SCB scale per output row "
+            "(in_features 4096 assumed); LLM.int8() paper (Dettmers et al. 2022)"
+        ),
+    ),
+    _gguf("gguf-q8_0", "GGUF Q8_0", Q8_0, Q8_0, Q8_0),
+    _gguf("gguf-q6_k", "GGUF Q6_K", Q6_K, Q6_K, Q6_K),
+    _gguf(
+        "gguf-q5_k_m",
+        "GGUF Q5_K_M (mix)",
+        _blend(Q5_K, _HALF_V),
+        _blend(Q5_K, _HALF_DOWN),
+        Q5_K,
+    ),
+    _gguf(
+        "gguf-q4_k_m",
+        "GGUF Q4_K_M (mix)",
+        _blend(Q4_K, _HALF_V),
+        _blend(Q4_K, _HALF_DOWN),
+        Q4_K,
+    ),
+    _gguf(
+        "gguf-q3_k_m",
+        "GGUF Q3_K_M (mix)",
+        _blend(Q3_K, (_ATTN_V_SHARE + _ATTN_O_SHARE, Q4_K)),
+        _blend(Q3_K, (_FFN_DOWN_SHARE, _Q3_K_M_DOWN)),
+        Q3_K,
+    ),
+    _gguf(
+        "gguf-q2_k",
+        "GGUF Q2_K (mix)",
+        _blend(Q2_K, (_ATTN_V_SHARE, Q4_K), (_ATTN_O_SHARE, Q3_K)),
+        _blend(Q2_K, (_FFN_DOWN_SHARE, Q3_K)),
+        Q2_K,
+    ),
+)
+
+SCHEMES: dict[str, QuantScheme] = {s.key: s for s in _SCHEMES}
+"""Every fixed scheme key; `scheme()` also resolves other groups of 'w4a16-gptq-g{N}',
+'w4a16-awq-g{N}' and 'w4a16-ct-g{N}' (compressed-tensors symmetric, no zero points)."""
+
+_GROUP_PATTERN = re.compile(r"w(4|8)a16-(gptq|awq|ct)-(g[1-9]\d*|gchannel)")
+
+
+def scheme(key: str) -> QuantScheme:
+    """The scheme for a key; other GPTQ/AWQ/ct group sizes ('g<N>', 'gchannel') by pattern."""
+    if key in SCHEMES:
+        return SCHEMES[key]
+    match = _GROUP_PATTERN.fullmatch(key)
+    if match and match.group(1, 2) != ("8", "awq"):
+        return _grouped(match.group(2), int(match.group(1)), match.group(3))
+    raise UnknownSchemeError(
+        f"Unknown quantization scheme {key!r}. Known: {', '.join(SCHEMES)}; or "
+        "w4a16-gptq-g<N>, w4a16-awq-g<N>, w4a16-ct-g<N>, w8a16-gptq-g<N>, w8a16-ct-g<N> "
+        "(N > 0 or 'channel')."
+    )
+
+
+_DTYPE_SCHEME = {"bfloat16": "bf16", "float16": "fp16", "float32": "fp32"}
+
+
+def checkpoint_scheme(spec: ModelSpec) -> QuantScheme:
+    """The checkpoint's own format: spec.quant.scheme when quantized, else its torch_dtype."""
+    if spec.quant is not None:
+        return scheme(spec.quant.scheme)
+    return SCHEMES[_DTYPE_SCHEME[spec.torch_dtype]]
+
+
+# --- checkpoint exclusions (modules_to_not_convert / ignore / exclude_modules) -------------
+
+_LAYER = re.compile(r"layers\.(\d+|\*)")
+_NOT_TEXT = ("vision", "visual", "audio", "mm_projector", "multi_modal", "image", "mtp")
+_ROUTER_NAMES = ("router", "gate", "e_score_correction_bias")
+
+
+class Exclusions(BaseModel):
+    """Components a checkpoint keeps in 16-bit, per layer, read from its exclusion list."""
+
+    model_config = ConfigDict(frozen=True)
+
+    all_layers: frozenset[Component] = frozenset()
+    by_layer: dict[int, frozenset[Component]] = Field(default_factory=dict)
+    unmatched: tuple[str, ...] = Field(default=(), description="names we could not place")
+
+    def excluded(self, layer: int | None, component: Component) -> bool:
+        """True when the checkpoint leaves this component (of this layer) unquantized."""
+        if component in self.all_layers:
+            return True
+        return layer is not None and component in self.by_layer.get(layer, frozenset())
+
+
+def _module_components(name: str) -> tuple[Component, ...] | None:
+    """The components one excluded module name covers, () for non-text, None if unknown.
+
+    Routers: 'mlp.gate' (Qwen MoE), 'mlp.router' (gpt-oss), 'block_sparse_moe.gate' (Mixtral),
+    bare 'gate' / 'e_score_correction_bias' (MiniMax-M2). MTP modules are not loaded: ().
+    """
+    tail = name.rstrip("*").rstrip(".").lower()
+    if any(word in tail for word in _NOT_TEXT):
+        return ()
+    if tail.endswith("lm_head"):
+        return ("lm_head",)
+    if "embed_tokens" in tail or tail.endswith("wte"):
+        return ("embeddings",)
+    if "norm" in tail.rsplit(".", 1)[-1]:
+        return ("norms",)
+    if "shared_expert" in tail:
+        return ("shared_experts",)
+    if "experts" in tail:
+        return ("experts",)
+    if tail.rsplit(".", 1)[-1] in _ROUTER_NAMES:
+        return ("router",)
+    if any(word in tail for word in ("attn", "attention", "mixer")):
+        return ("attention",)
+    if tail.endswith(("mlp", "feed_forward", "block_sparse_moe")):
+        return ("dense_mlp", "experts", "shared_experts", "router")
+    if any(word in tail for word in ("mlp", "feed_forward")):
+        return ("dense_mlp",)
+    return None
+
+
+def parse_exclusions(modules: tuple[str, ...]) -> Exclusions:
+    """Map module names or globs ('model.layers.*.self_attn', 'lm_head') to components."""
+    all_layers: set[Component] = set()
+    by_layer: dict[int, set[Component]] = {}
+    unmatched: list[str] = []
+    for name in modules:
+        components = _module_components(name)
+        if components is None:
+            unmatched.append(name)
+            continue
+        layer = _LAYER.search(name)
+        if layer is None or layer.group(1) == "*":
+            all_layers.update(components)
+        else:
+            by_layer.setdefault(int(layer.group(1)), set()).update(components)
+    return Exclusions(
+        all_layers=frozenset(all_layers),
+        by_layer={i: frozenset(c) for i, c in by_layer.items()},
+        unmatched=tuple(unmatched),
+    )
+
+
+def checkpoint_exclusions(spec: ModelSpec, scheme: QuantScheme) -> Exclusions:
+    """The modules kept in 16-bit when planning `scheme`: the checkpoint's exclusion list
+    applies only to its own format; a what-if target keeps just what the scheme itself keeps."""
+    if spec.quant is not None and spec.quant.scheme == scheme.key:
+        return parse_exclusions(spec.quant.excluded_modules)
+    return Exclusions()

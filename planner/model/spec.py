@@ -1,0 +1,244 @@
+"""ModelSpec: the architecture of a model, parsed once from its config.json.
+
+This is the only module that knows Hugging Face key names. Everything downstream
+(parameter counts, weights, KV cache, plans) reads the typed fields here, never a
+raw config dict. Each layer carries its own token mixer (attention of some kind,
+or a recurrent state) and its own MLP, so hybrid, sliding-window, MLA and
+heterogeneous (NAS) models are all described the same way.
+"""
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from planner.units import TorchDtype
+
+
+class ConfigError(ValueError):
+    """A config.json that cannot be planned; the message says exactly why."""
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# --- token mixers (one per layer kind) -------------------------------------------------
+
+
+class AttentionMixer(_Frozen):
+    """Standard softmax attention (MHA / GQA / MQA), full or sliding-window."""
+
+    kind: Literal["full", "sliding"] = "full"
+    num_heads: int = Field(gt=0, description="query heads")
+    num_kv_heads: int = Field(gt=0, description="key/value heads (GQA groups)")
+    head_dim: int = Field(gt=0, description="dimension of one K head")
+    v_head_dim: int = Field(gt=0, description="dimension of one V head (usually = head_dim)")
+    sliding_window: int | None = Field(default=None, gt=0, description="tokens kept, if sliding")
+    kv_shared: bool = Field(default=False, description="K and V share one projection (k_eq_v)")
+    qkv_bias: bool = False
+    o_bias: bool = False
+    qk_norm: bool = Field(default=False, description="per-head RMSNorm on q and k (Qwen3)")
+    sinks: bool = Field(default=False, description="learned attention-sink logits (gpt-oss)")
+    output_gate: bool = Field(default=False, description="gated output projection (Qwen3-Next)")
+    qk_norm_per_layer: bool = Field(
+        default=False, description="q/k norms span all heads (MiniMax-M2), not one head"
+    )
+    rotary_dim: int = Field(
+        ge=0,
+        description="dims of each q/k head that RoPE rotates (partial_rotary_factor x head_dim,"
+        " or rotary_dim); 0: no RoPE (NoPE layers); omitted: the full head_dim",
+    )
+    rope_local: bool = Field(
+        default=False,
+        description="sliding layer with its own unscaled rope (Gemma 3 rope_local_base_freq, "
+        "Gemma 4 rope_parameters.sliding_attention, MiMo-V2 swa_rope_theta)",
+    )
+    rope_padded: bool = Field(
+        default=False,
+        description="proportional rope (Gemma 4): the cos/sin cache spans the full head_dim, "
+        "the dims past rotary_dim padded as identity rotations",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _full_rotary_by_default(cls, data: Any) -> Any:
+        """A mixer built without rotary_dim rotates its whole head (most models)."""
+        if isinstance(data, dict) and data.get("rotary_dim") is None and "head_dim" in data:
+            return {**data, "rotary_dim": data["head_dim"]}
+        return data
+
+    @model_validator(mode="after")
+    def _rotary_within_head(self) -> "AttentionMixer":
+        if self.rotary_dim > self.head_dim:
+            raise ValueError(f"rotary_dim {self.rotary_dim} exceeds head_dim {self.head_dim}")
+        return self
+
+    @property
+    def rope_cache_dim(self) -> int:
+        """Width of the cos/sin cache vLLM builds for this layer (0 without RoPE)."""
+        return self.head_dim if self.rope_padded and self.rotary_dim else self.rotary_dim
+
+
+class MlaMixer(_Frozen):
+    """Multi-head latent attention (DeepSeek-V2/V3, Kimi K2): one compressed latent per token."""
+
+    kind: Literal["mla"] = "mla"
+    num_heads: int = Field(gt=0)
+    q_lora_rank: int | None = Field(default=None, gt=0, description="None: q projected directly")
+    kv_lora_rank: int = Field(gt=0)
+    qk_nope_head_dim: int = Field(gt=0)
+    qk_rope_head_dim: int = Field(gt=0)
+    v_head_dim: int = Field(gt=0)
+    index_n_heads: int | None = Field(default=None, description="sparse-attention indexer heads")
+    index_head_dim: int | None = Field(default=None, description="indexer key dimension")
+
+
+class LinearAttentionMixer(_Frozen):
+    """Gated DeltaNet linear attention (Qwen3-Next, Qwen3.5): a fixed state per sequence."""
+
+    kind: Literal["linear"] = "linear"
+    num_key_heads: int = Field(gt=0)
+    num_value_heads: int = Field(gt=0)
+    key_head_dim: int = Field(gt=0)
+    value_head_dim: int = Field(gt=0)
+    conv_kernel_dim: int = Field(gt=0)
+
+
+class MambaMixer(_Frozen):
+    """Mamba2 selective state-space layer (Nemotron-H, Jamba, Granite 4): a fixed state."""
+
+    kind: Literal["mamba"] = "mamba"
+    num_heads: int = Field(gt=0)
+    head_dim: int = Field(gt=0)
+    state_size: int = Field(gt=0, description="ssm_state_size (d_state)")
+    n_groups: int = Field(gt=0)
+    conv_kernel: int = Field(gt=0)
+    state_dtype: TorchDtype | None = Field(default=None, description="None: the model dtype")
+
+
+Mixer = Annotated[
+    AttentionMixer | MlaMixer | LinearAttentionMixer | MambaMixer, Field(discriminator="kind")
+]
+
+
+# --- MLPs ------------------------------------------------------------------------------
+
+
+class DenseMlp(_Frozen):
+    """A dense feed-forward block."""
+
+    kind: Literal["dense"] = "dense"
+    intermediate_size: int = Field(gt=0)
+    gated: bool = Field(default=True, description="SwiGLU/GeGLU: gate+up+down; else up+down")
+    bias: bool = False
+
+
+class MoeMlp(_Frozen):
+    """A mixture-of-experts block: routed experts, optional shared experts and a router."""
+
+    kind: Literal["moe"] = "moe"
+    num_experts: int = Field(gt=0)
+    experts_per_token: int = Field(gt=0)
+    expert_intermediate_size: int = Field(gt=0)
+    num_shared_experts: int = Field(default=0, ge=0)
+    shared_intermediate_size: int = Field(default=0, ge=0, description="per shared expert")
+    shared_expert_gate: bool = Field(default=False, description="sigmoid gate on shared expert")
+    gated: bool = True
+    bias: bool = Field(default=False, description="biases on expert projections (gpt-oss)")
+    router_bias: bool = Field(default=False, description="router bias / correction term")
+    latent_size: int | None = Field(
+        default=None, gt=0, description="routed experts work in this latent width (Nemotron-3)"
+    )
+
+
+Mlp = Annotated[DenseMlp | MoeMlp, Field(discriminator="kind")]
+
+
+class LayerSpec(_Frozen):
+    """One decoder layer: a token mixer and an MLP (either may be absent: Nemotron-H, NAS)."""
+
+    index: int = Field(ge=0)
+    mixer: Mixer | None
+    mlp: Mlp | None
+    num_norms: int = Field(default=2, ge=0, description="hidden-size norm vectors in the layer")
+
+
+# --- everything else ---------------------------------------------------------------------
+
+
+class QuantSpec(_Frozen):
+    """How the checkpoint's weights are stored, from quantization_config / hf_quant_config.json."""
+
+    method: str = Field(description="gptq, awq, compressed-tensors, fp8, mxfp4, modelopt, ...")
+    scheme: str = Field(description="key into planner.model.quant schemes, e.g. 'w4a16-gptq-g128'")
+    weight_bits: int | None = None
+    group_size: int | None = None
+    block_size: tuple[int, int] | None = Field(default=None, description="fp8 block scales")
+    excluded_modules: tuple[str, ...] = Field(default=(), description="kept in 16-bit")
+    kv_cache_dtype: Literal["fp8"] | None = Field(default=None, description="checkpoint KV")
+    summary: str = Field(description="one line, e.g. 'GPTQ int4, group 128, sym'")
+
+
+class VisionSpec(_Frozen):
+    """The vision (or audio) tower of a multimodal model: counted, not planned."""
+
+    model_type: str
+    params: int = Field(ge=0, description="parameters of the tower incl. projector (estimated)")
+    note: str = ""
+
+
+class FieldSource(_Frozen):
+    """Where one architecture figure came from, for the architecture card and the report."""
+
+    field: str
+    value: str
+    source: str = Field(description="'config.json: text_config.head_dim', 'default', 'derived'")
+
+
+class ModelSpec(_Frozen):
+    """A model's architecture, from the fields actually present in its config.json."""
+
+    name: str | None = Field(default=None, description="repo id or file name, for display")
+    model_type: str
+    architectures: tuple[str, ...] = ()
+    hidden_size: int = Field(gt=0)
+    vocab_size: int = Field(gt=0)
+    layers: tuple[LayerSpec, ...] = Field(min_length=1)
+    tie_word_embeddings: bool
+    torch_dtype: TorchDtype
+    max_position_embeddings: int = Field(gt=0)
+    rope_scaling_type: str | None = None
+    rope_scaling_factor: float | None = None
+    extended_context_tokens: int | None = Field(
+        default=None, description="context a YaRN-style factor gives (factor x original)"
+    )
+    quant: QuantSpec | None = None
+    vision: VisionSpec | None = None
+    mtp_layers: int = Field(default=0, ge=0, description="multi-token-prediction layers")
+    mtp_own_embeddings: bool = Field(
+        default=False, description="each MTP layer stores its own embedding and head copies"
+    )
+    norm_bias: bool = Field(default=False, description="LayerNorm with bias (2 vectors per norm)")
+    original_max_position_embeddings: int | None = Field(
+        default=None, gt=0, description="pre-scaling context of a rope_scaling block"
+    )
+    fields: tuple[FieldSource, ...] = ()
+    assumptions: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def num_layers(self) -> int:
+        """Decoder layers (MTP layers not included)."""
+        return len(self.layers)
+
+    @property
+    def is_moe(self) -> bool:
+        """True when any layer has a mixture-of-experts MLP."""
+        return any(isinstance(layer.mlp, MoeMlp) for layer in self.layers)
+
+
+__all__ = [
+    "AttentionMixer", "ConfigError", "DenseMlp", "FieldSource", "LayerSpec",
+    "LinearAttentionMixer", "MambaMixer", "MlaMixer", "ModelSpec", "MoeMlp", "QuantSpec",
+    "VisionSpec",
+]  # fmt: skip

@@ -1,0 +1,405 @@
+"""The vLLM (V1 engine) memory model: every term vLLM subtracts before the KV cache, named.
+
+Per worker (GPU), vLLM 0.11-0.19 computes (v1/worker/gpu_worker.py determine_available_memory,
+see ../shared/calibration/VLLM_ACCOUNTING.md section 1):
+    budget    = ceil(total x gpu_memory_utilization)        (of TOTAL memory, not free)
+    KV pool   = budget - weights - activation peak - non-torch [- CUDA graphs from 0.21]
+then groups the layers, sizes one block for all groups, and every rank uses the smallest
+block count (section 3). The constants below are calibrated on 39 real v0.19 H100 start-ups;
+bench/accuracy.py refits them and prints the residuals.
+"""
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from planner.memo import IdentityMemo
+from planner.model.attention import KvLayer, RecurrentStateKv, cdiv, model_kv_layers
+from planner.model.spec import DenseMlp, ModelSpec, MoeMlp
+from planner.serving.layout import ParallelLayout, pp_layer_split
+from planner.units import GIB, TORCH_DTYPE_BYTES, KvCacheDtype, kv_dtype_bytes
+
+
+class EngineError(ValueError):
+    """Engine settings that cannot be planned (bad version string, unknown dtype)."""
+
+
+class EngineSettings(BaseModel):
+    """The `vllm serve` settings that change memory, with vLLM's defaults."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    vllm_version: str = Field(default="0.21", description="graphs are subtracted from 0.21")
+    dtype: Literal["auto", "bfloat16", "float16", "float32"] = "auto"
+    quantization: str | None = Field(default=None, description="runtime --quantization, e.g. fp8")
+    target_quant: str | None = Field(
+        default=None, description="what-if scheme key (planner.model.quant)"
+    )
+    kv_cache_dtype: KvCacheDtype = "auto"
+    gpu_memory_utilization: float = Field(default=0.9, gt=0, le=1)
+    max_model_len: int | None = Field(default=None, gt=0, description="None: the model's")
+    max_num_seqs: int | None = Field(default=None, gt=0, description="None: vLLM's default")
+    max_num_batched_tokens: int | None = Field(default=None, gt=0, description="None: default")
+    block_size: int = Field(default=16, gt=0)
+    enforce_eager: bool = False
+    kv_cache_memory_bytes: int | None = Field(default=None, gt=0, description="--kv-cache-memory")
+    activation_bytes: int | None = Field(default=None, ge=0, description="override")
+    non_torch_bytes: int | None = Field(default=None, ge=0, description="override")
+    cuda_graph_bytes: int | None = Field(default=None, ge=0, description="override")
+
+
+@lru_cache(maxsize=64)
+def version_tuple(version: str) -> tuple[int, int]:
+    """'0.19', 'v0.19.0' -> (0, 19)."""
+    parts = version.lstrip("v").split(".")
+    try:
+        return int(parts[0]), int(parts[1]) if len(parts) > 1 else 0
+    except ValueError as exc:
+        raise EngineError(f"vLLM version {version!r} is not like '0.19' or 'v0.21.0'") from exc
+
+
+GRAPHS_SUBTRACTED_FROM = (0, 21)
+"""NOTE: VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS defaults to 1 from v0.21.0 (VLLM_ACCOUNTING
+1c); v0.19 logs print the estimate but do not subtract it."""
+
+TOKENS_FROM_CONCURRENCY_FROM = (0, 20)
+"""NOTE: 'GPU KV cache size' is num_blocks // groups x block_size in 0.11 up to at least v0.19
+(_report_kv_cache_config) and int(max_concurrency x max_model_len) in 0.33
+(get_kv_cache_capacity). The switch version between them is not pinned down: we ASSUME 0.20."""
+
+
+# --- defaults -------------------------------------------------------------------------------
+
+
+def default_batch_limits(
+    gpu_memory_total_bytes: int, gpu_name: str, max_model_len: int
+) -> tuple[int, int]:
+    """vLLM's default (max_num_batched_tokens, max_num_seqs) for `vllm serve` on this GPU.
+
+    NOTE: vLLM engine/arg_utils.py EngineArgs.get_batch_defaults (v0.11-v0.19, OpenAI API
+    server usage context): GPUs with >= 70 GiB that are not A100 get 8192 tokens / 1024 seqs,
+    every other GPU 2048 / 256; then _set_default_max_num_seqs_and_batched_tokens_args caps
+    tokens at max_num_seqs x max_model_len and seqs at tokens. RTX 3090 (23.57 GiB): 2048 /
+    256; H100 80GB (79.19 GiB): 8192 / 1024 (the llm-d v0.19 logs profile 8192 tokens).
+    """
+    big = gpu_memory_total_bytes >= 70 * GIB and "a100" not in gpu_name.lower()
+    tokens, seqs = (8192, 1024) if big else (2048, 256)
+    tokens = min(seqs * max_model_len, tokens)
+    return tokens, min(seqs, tokens)
+
+
+def derived_max_model_len(spec: ModelSpec) -> int:
+    """The longest max_model_len vLLM accepts for this model (its derived max length).
+
+    NOTE: vLLM config/model.py _get_and_verify_max_len: the derived length is the config's
+    max_position_embeddings; a rope_scaling block whose type is not su / longrope / llama3
+    multiplies it by its factor (default 1), and for yarn starts from
+    original_max_position_embeddings. A larger --max-model-len raises "User-specified
+    max_model_len (...) is greater than the derived max_model_len" unless
+    VLLM_ALLOW_LONG_MAX_MODEL_LEN=1. Llama-3.1 (llama3): 131,072; Qwen3-235B (none): 40,960;
+    DeepSeek-V3 (yarn 40 x 4,096): 163,840; Gemma-3 (linear x 8): 131,072 x 8 = 1,048,576.
+    """
+    kind = spec.rope_scaling_type
+    if kind is None or kind in ("su", "longrope", "llama3", "default"):
+        return spec.max_position_embeddings
+    start = spec.max_position_embeddings
+    if kind == "yarn" and spec.original_max_position_embeddings:
+        start = spec.original_max_position_embeddings
+    return int(start * (spec.rope_scaling_factor or 1.0))
+
+
+# --- calibrated overheads -------------------------------------------------------------------
+
+SAMPLER_COEF = 3.637
+FORWARD_COEF = 0.308
+MOE_ROUTED_COEF = 2.574
+"""NOTE: activation peak of the profile run (torch_peak_increase), least-squares fit on the
+first 26 v0.19 H100 start-ups that print it. `python bench/accuracy.py --fit` re-derives them
+on all 35 bundled cases (gemma-2 served in bf16): 3.640 / 0.280 / 2.615, within the
+leave-one-out residual of these values, which give the lower worst-case KV error, so kept:
+  peak = 3.637 x S + 0.308 x F + 2.574 x R, where
+  S = min(max_num_seqs, max_num_batched_tokens) x vocab x 4 B (fp32 logits of the dummy
+      sampler run; last PP stage only; not split by TP: logits are gathered),
+  F = max_num_batched_tokens x (hidden + widest MLP output per rank) x dtype bytes,
+  R = max_num_batched_tokens x experts_per_token x hidden x dtype bytes (MoE stages).
+Llama-3.1-8B, 8192 tokens, 1024 seqs: S = 1024 x 128,256 x 4 = 0.489 GiB,
+F = 8192 x (4096 + 28,672) x 2 = 0.500 GiB -> 1.78 + 0.15 = 1.93 GiB (log: 1.89).
+Leave-one-out residual 0.087 GiB mean (4.5 %), worst -0.37 GiB (Mixtral-8x7B, TP=2);
+multimodal models' vision encoders are profiled too (not modelled). Figures and per-case
+residuals: bench/accuracy_results.json."""
+
+NON_TORCH_TP1_BYTES = int(0.25 * GIB)
+NON_TORCH_TP_BYTES = int(2.1 * GIB)
+NON_TORCH_PP_ONLY_BYTES = int(0.07 * GIB)
+"""NOTE: non_torch_forward_increase in the v0.19 H100 logs: 0.24-0.27 GiB at TP=1 (CUDA
+context growth, cuBLAS workspace), 2.07-2.17 GiB per GPU at TP >= 2 (NCCL buffers + custom
+all-reduce IPC buffers), about 0.07 GiB with PP only (VLLM_ACCOUNTING section 5)."""
+
+GRAPH_BASE_BYTES = int(0.496 * GIB)
+GRAPH_PER_LAYER_BYTES = int(0.0123 * GIB)
+"""NOTE: CUDA graph estimate, fit on cuda_graph_estimated_gib of the v0.19 logs:
+0.496 GiB + 0.0123 GiB per decoder layer on the stage (Llama-3.1-8B, 32 layers: 0.89 GiB,
+log 0.84). Mean error 0.22 GiB (24 %): graph memory varies with backends and TP."""
+
+
+def non_torch_bytes(layout: ParallelLayout) -> int:
+    """CUDA context + NCCL / custom all-reduce buffers per GPU."""
+    if layout.tp > 1:
+        return NON_TORCH_TP_BYTES
+    if layout.pp > 1:
+        return NON_TORCH_PP_ONLY_BYTES
+    return NON_TORCH_TP1_BYTES
+
+
+def cuda_graph_bytes(stage_layers: int) -> int:
+    """Estimated CUDA graph memory of one worker holding `stage_layers` decoder layers."""
+    return GRAPH_BASE_BYTES + GRAPH_PER_LAYER_BYTES * stage_layers
+
+
+# --- per-model facts, prepared once ------------------------------------------------------------
+
+
+class StageKv(BaseModel):
+    """How vLLM lays out the KV cache of one PP stage: groups, page and block sizes."""
+
+    model_config = ConfigDict(frozen=True)
+
+    layers: tuple[KvLayer, ...]
+    kinds: tuple[tuple[KvLayer, int], ...]
+    group_size: int
+    num_groups: int
+    page_bytes: int
+    block_tokens: int
+    bytes_per_block: int
+    kv_bytes_per_token: int
+    state_bytes: int
+
+
+def _attention_block(layers: list[KvLayer], block_size: int, kv_bytes: int, tp: int) -> int:
+    """Attention block size, raised for hybrid Mamba/GDN models so pages match.
+
+    NOTE: vLLM HybridAttentionMambaModelConfig.verify_and_update_config: attention block =
+    16 x cdiv(mamba page, 16 x attention bytes per token per layer), then the mamba page is
+    padded to the attention page. Qwen3-Next at TP=1: GDN page 1,097,728 B, attention
+    2 x 2 x 256 x 2 = 2,048 B/token -> 16 x cdiv(1,097,728, 32,768) = 16 x 34 = 544 tokens.
+    """
+    states = [kv.state_bytes(tp) for kv in layers if isinstance(kv, RecurrentStateKv)]
+    per_token = max((kv.bytes_per_token(kv_bytes, tp) for kv in layers), default=0)
+    if not states or per_token == 0:
+        return block_size
+    return max(block_size, 16 * cdiv(max(states), 16 * per_token))
+
+
+def stage_kv(layers: tuple[KvLayer, ...], block_size: int, kv_bytes: int, tp: int) -> StageKv:
+    """Group the stage's KV layers as vLLM does and size one block.
+
+    NOTE: vLLM kv_cache_utils._get_kv_cache_groups_uniform_page_size: layers of equal spec
+    form a type; group_size = the smallest type's layer count (or the largest, when that is
+    < 1.25 x the smallest, to avoid padding); each type is cut into groups of group_size.
+    One block = group_size pages. Gemma-3-27B: 52 sliding + 10 full -> size 10, 6 + 1 = 7
+    groups; page 16 x 2 x 16 x 128 x 2 = 131,072 B; block = 10 pages = 1.25 MiB.
+    """
+    kinds: dict[str, tuple[KvLayer, int]] = {}
+    for kv in layers:
+        first, count = kinds.get(kv.group_key, (kv, 0))
+        kinds[kv.group_key] = (first, count + 1)
+    counts = [n for _, n in kinds.values()]
+    smallest, largest = min(counts), max(counts)
+    group_size = largest if largest < 1.25 * smallest else smallest
+    num_groups = sum(cdiv(n, group_size) for n in counts)
+    block_tokens = _attention_block(list(layers), block_size, kv_bytes, tp)
+    page = max(kv.page_bytes(block_tokens, kv_bytes, tp) for kv in layers)
+    return StageKv(
+        layers=layers,
+        kinds=tuple(kinds.values()),
+        group_size=group_size,
+        num_groups=num_groups,
+        page_bytes=page,
+        block_tokens=block_tokens,
+        bytes_per_block=page * group_size,
+        kv_bytes_per_token=sum(kv.bytes_per_token(kv_bytes, tp) for kv in layers),
+        state_bytes=sum(kv.state_bytes(tp) for kv in layers),
+    )
+
+
+def blocks_per_request(stage: StageKv, max_model_len: int, max_num_batched_tokens: int) -> int:
+    """Blocks one request of max_model_len needs, summed over groups.
+
+    NOTE: vLLM get_max_concurrency_for_kv_cache_config: sum over groups of
+    cdiv(max_memory_usage_bytes, page). Per group we take its first layer's need (all layers
+    of a group are alike): Gemma-3-27B at 8192: 512 (full) + 6 x 513 (sliding) = 3,590.
+    """
+    total = 0
+    for kv, count in stage.kinds:
+        need = kv.max_memory_usage_bytes(
+            max_model_len, stage.block_tokens, 1, 1, max_num_batched_tokens
+        )
+        page = kv.page_bytes(stage.block_tokens, 1, 1)
+        total += cdiv(count, stage.group_size) * (cdiv(need, page) if page else 1)
+    return total
+
+
+def request_bytes(stage: StageKv, max_model_len: int, kv_bytes: int, tp: int, mbt: int) -> int:
+    """Bytes one request of max_model_len needs on this stage (vLLM's start-up check).
+
+    NOTE: vLLM check_enough_kv_cache_memory sums max_memory_usage_bytes over all layers of
+    the worker and compares with its available memory.
+    """
+    return sum(
+        count * kv.max_memory_usage_bytes(max_model_len, stage.block_tokens, kv_bytes, tp, mbt)
+        for kv, count in stage.kinds
+    )
+
+
+class ModelFacts(BaseModel):
+    """Per-model figures the engine model needs, prepared once per ModelSpec."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kv_layers: tuple[KvLayer | None, ...]
+    hidden_size: int
+    vocab_size: int
+    mlp_width: tuple[int, ...]
+    routed_per_token: tuple[int, ...]
+
+
+_FACTS: IdentityMemo[ModelFacts] = IdentityMemo(256)
+
+
+def model_facts(spec: ModelSpec) -> ModelFacts:
+    """Prepared facts for a spec, cached by identity (hashing a large frozen spec is slow)."""
+    return _FACTS.get(spec, (), _prepare_facts, spec)
+
+
+def _prepare_facts(spec: ModelSpec) -> ModelFacts:
+    """Work out the facts model_facts caches."""
+    widths, routed = [], []
+    for layer in spec.layers:
+        mlp = layer.mlp
+        if isinstance(mlp, DenseMlp):
+            widths.append(mlp.intermediate_size * (2 if mlp.gated else 1))
+            routed.append(0)
+        elif isinstance(mlp, MoeMlp):
+            shared = mlp.num_shared_experts * mlp.shared_intermediate_size
+            width = mlp.experts_per_token * mlp.expert_intermediate_size + shared
+            widths.append(width * (2 if mlp.gated else 1))
+            routed.append(mlp.experts_per_token)
+        else:
+            widths.append(0)
+            routed.append(0)
+    return ModelFacts.model_construct(
+        kv_layers=model_kv_layers(spec),
+        hidden_size=spec.hidden_size,
+        vocab_size=spec.vocab_size,
+        mlp_width=tuple(widths),
+        routed_per_token=tuple(routed),
+    )
+
+
+_WIDTHS: IdentityMemo[tuple[int, int]] = IdentityMemo(1024)
+
+
+def activation_features(
+    facts: ModelFacts,
+    layers: range,
+    last_stage: bool,
+    max_num_batched_tokens: int,
+    max_num_seqs: int,
+    tp: int,
+    act_bytes: int,
+) -> tuple[int, int, int]:
+    """The three byte counts the activation fit weighs: sampler S, forward F, MoE routed R."""
+    mbt = max_num_batched_tokens
+    widest, routed = _WIDTHS.get(facts, (layers.start, layers.stop), _widest, facts, layers)
+    width = widest // tp
+    sampler = min(max_num_seqs, mbt) * facts.vocab_size * 4 if last_stage else 0
+    forward = mbt * (facts.hidden_size + width) * act_bytes
+    return sampler, forward, mbt * routed * facts.hidden_size * act_bytes
+
+
+def _widest(facts: ModelFacts, layers: range) -> tuple[int, int]:
+    """The widest MLP and the most routed experts per token among these layers."""
+    return (max((facts.mlp_width[i] for i in layers), default=0),
+            max((facts.routed_per_token[i] for i in layers), default=0))
+
+
+def activation_peak_bytes(features: tuple[int, int, int]) -> int:
+    """Profile-run activation peak from the (S, F, R) byte counts (see SAMPLER_COEF)."""
+    sampler, forward, moe = features
+    return int(SAMPLER_COEF * sampler + FORWARD_COEF * forward + MOE_ROUTED_COEF * moe)
+
+
+def activation_bytes(
+    facts: ModelFacts,
+    layers: range,
+    last_stage: bool,
+    max_num_batched_tokens: int,
+    max_num_seqs: int,
+    tp: int,
+    act_bytes: int,
+) -> tuple[int, str]:
+    """Profile-run activation peak of one worker, with its formula filled in."""
+    mbt = max_num_batched_tokens
+    sampler, forward, moe = activation_features(
+        facts, layers, last_stage, mbt, max_num_seqs, tp, act_bytes
+    )
+    total = activation_peak_bytes((sampler, forward, moe))
+    seqs = min(max_num_seqs, mbt) if last_stage else 0
+    width = forward // (mbt * act_bytes) - facts.hidden_size
+    routed = moe // (mbt * facts.hidden_size * act_bytes)
+    formula = (
+        f"{SAMPLER_COEF} x {seqs} seqs x {facts.vocab_size:,} vocab x 4 B"
+        f" + {FORWARD_COEF} x {mbt} tokens x ({facts.hidden_size} + {width}) x {act_bytes} B"
+        f" + {MOE_ROUTED_COEF} x {mbt} x {routed} experts x {facts.hidden_size} x {act_bytes}"
+        f" B = {total / GIB:.2f} GiB"
+    )
+    return total, formula
+
+
+_STAGES: IdentityMemo[tuple[tuple[range, StageKv | None], ...]] = IdentityMemo(1024)
+
+
+def stage_layouts(
+    facts: ModelFacts, layout: ParallelLayout, block_size: int, kv_bytes: int
+) -> tuple[tuple[range, StageKv | None], ...]:
+    """Each PP stage's layer range and KV layout (None for a stage without KV layers)."""
+    key = (layout.tp, layout.pp, block_size, kv_bytes)
+    return _STAGES.get(facts, key, _split_stages, facts, layout, block_size, kv_bytes)
+
+
+def _split_stages(
+    facts: ModelFacts, layout: ParallelLayout, block_size: int, kv_bytes: int
+) -> tuple[tuple[range, StageKv | None], ...]:
+    """Work out the stage layouts stage_layouts caches."""
+    out = []
+    for rng in pp_layer_split(len(facts.kv_layers), layout.pp):
+        kv = tuple(k for k in (facts.kv_layers[i] for i in rng) if k is not None)
+        out.append((rng, stage_kv(kv, block_size, kv_bytes, layout.tp) if kv else None))
+    return tuple(out)
+
+
+def kv_elem_bytes(settings: EngineSettings, model_dtype: str, bf16: bool = True) -> int:
+    """Bytes per KV element for these settings (auto follows the served dtype)."""
+    return kv_dtype_bytes(settings.kv_cache_dtype, served_dtype(settings, model_dtype, bf16))
+
+
+def served_dtype(settings: EngineSettings, model_dtype: str, bf16: bool = True) -> str:
+    """The compute dtype vLLM runs: --dtype, or for auto the checkpoint's, float32 downcast.
+
+    NOTE: vLLM config/model.py _resolve_auto_dtype: with --dtype auto a float32 checkpoint is
+    downcast to the platform's preferred dtype, the first of current_platform.supported_dtypes
+    (CUDA cc >= 8.0: bfloat16; older cards: float16). gemma-2-9b-it's config says float32;
+    the v0.19 H100 log loads it as torch.bfloat16 in 17.22 GiB (not 34.4 GiB).
+    `bf16`: whether the GPU computes bfloat16 (False on pre-Ampere cards).
+    """
+    if settings.dtype != "auto":
+        return settings.dtype
+    if model_dtype == "float32":
+        return "bfloat16" if bf16 else "float16"
+    return model_dtype
+
+
+def act_elem_bytes(settings: EngineSettings, model_dtype: str, bf16: bool = True) -> int:
+    """Bytes per activation element."""
+    return TORCH_DTYPE_BYTES[served_dtype(settings, model_dtype, bf16)]

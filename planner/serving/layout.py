@@ -1,0 +1,279 @@
+"""Parallel layouts (TP, PP, DP, EP) and the checks vLLM makes before it will start one.
+
+vLLM splits attention heads and MLP columns across the TP ranks of a stage, splits the
+decoder layers across PP stages (embeddings on the first stage, lm_head on the last),
+runs DP replicas side by side, and with `--enable-expert-parallel` places whole routed
+experts on the tp x dp ranks instead of slicing every expert by TP.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from planner.memo import IdentityMemo
+from planner.model.quant import QuantScheme, checkpoint_exclusions
+from planner.model.spec import (
+    AttentionMixer,
+    LinearAttentionMixer,
+    MambaMixer,
+    MlaMixer,
+    ModelSpec,
+    MoeMlp,
+)
+
+if TYPE_CHECKING:  # planner.serving.hardware is only needed for the type of `cluster`
+    from planner.serving.hardware import ClusterSpec
+
+
+class ParallelLayout(BaseModel):
+    """How one model is spread over GPUs: tensor, pipeline, data parallel and expert parallel."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    tp: int = Field(default=1, ge=1, description="--tensor-parallel-size")
+    pp: int = Field(default=1, ge=1, description="--pipeline-parallel-size")
+    dp: int = Field(default=1, ge=1, description="--data-parallel-size (replicas)")
+    ep: bool = Field(default=False, description="--enable-expert-parallel (EP size = tp x dp)")
+
+    @property
+    def gpus(self) -> int:
+        """GPUs the layout occupies: tp x pp x dp."""
+        return self.tp * self.pp * self.dp
+
+    @property
+    def ep_size(self) -> int:
+        """Ranks the routed experts are spread over: tp x dp with EP, else 1 (sliced by TP)."""
+        return self.tp * self.dp if self.ep else 1
+
+    def label(self) -> str:
+        """Short display form, e.g. 'TP=8', 'TP=4 x PP=2', 'TP=2 x DP=4 + EP'."""
+        parts = [f"TP={self.tp}"]
+        if self.pp > 1:
+            parts.append(f"PP={self.pp}")
+        if self.dp > 1:
+            parts.append(f"DP={self.dp}")
+        return " x ".join(parts) + (" + EP" if self.ep else "")
+
+
+@lru_cache(maxsize=1024)
+def pp_layer_split(num_layers: int, pp: int) -> tuple[range, ...]:
+    """Decoder layers of each PP stage, as vLLM's `get_pp_indices` assigns them.
+
+    NOTE: vLLM (model_executor/models/utils.py get_pp_indices, no VLLM_PP_LAYER_PARTITION)
+    gives every stage num_layers // pp layers, then adds one of the remaining layers to
+    each stage counted backwards from the second-to-last (`partitions[-i] += 1` for
+    i in 2..remainder+1), so the last stage, which also holds lm_head, stays light.
+    Example: 94 layers, PP=4 -> 23 each + 2 left over -> [23, 24, 24, 23];
+    61 layers, PP=4 -> [15, 15, 16, 15].
+    """
+    if pp < 1 or num_layers < pp:
+        raise ValueError(f"cannot split {num_layers} layers over {pp} pipeline stages")
+    sizes = [num_layers // pp] * pp
+    for i in range(2, num_layers % pp + 2):
+        sizes[-i] += 1
+    stages, start = [], 0
+    for size in sizes:
+        stages.append(range(start, start + size))
+        start += size
+    return tuple(stages)
+
+
+def _head_errors(mixer: object, tp: int) -> list[str]:
+    """Head-count divisibility checks of one token mixer at this TP (vLLM's own wording)."""
+    errors: list[str] = []
+    if isinstance(mixer, AttentionMixer | MlaMixer) and mixer.num_heads % tp:
+        # vLLM ModelConfig.verify_with_parallel_config
+        errors.append(
+            f"Total number of attention heads ({mixer.num_heads}) must be divisible by "
+            f"tensor parallel size ({tp})."
+        )
+    if isinstance(mixer, AttentionMixer):
+        kv = mixer.num_kv_heads
+        # NOTE: QKVParallelLinear: kv heads are split when tp <= kv, replicated tp // kv
+        # times when tp > kv; either way one must divide the other (vllm linear.py divide()).
+        if (kv >= tp and kv % tp) or (kv < tp and tp % kv):
+            errors.append(
+                f"{kv} KV heads cannot be split or replicated evenly over tensor parallel "
+                f"size {tp} (one must divide the other)."
+            )
+    if isinstance(mixer, LinearAttentionMixer) and (
+        mixer.num_key_heads % tp or mixer.num_value_heads % tp
+    ):
+        errors.append(
+            f"Linear-attention heads ({mixer.num_key_heads} key, {mixer.num_value_heads} "
+            f"value) must be divisible by tensor parallel size ({tp})."
+        )
+    if isinstance(mixer, MambaMixer) and mixer.num_heads % tp:
+        errors.append(
+            f"Mamba heads ({mixer.num_heads}) must be divisible by tensor parallel size ({tp})."
+        )
+    return errors
+
+
+_SPEC_CACHE: IdentityMemo[object] = IdentityMemo(1024)
+
+
+def _per_spec(spec: ModelSpec, key: tuple, compute):
+    """Per-spec facts cached by identity (a sweep checks dozens of layouts of one spec)."""
+    return _SPEC_CACHE.get(spec, key, compute)
+
+
+def _spec_head_errors(spec: ModelSpec, tp: int) -> list[str]:
+    """Distinct head-count errors over all layers at this TP, in layer order."""
+
+    def compute() -> tuple[str, ...]:
+        messages = (m for layer in spec.layers for m in _head_errors(layer.mixer, tp))
+        return tuple(dict.fromkeys(messages))
+
+    return list(_per_spec(spec, ("heads", tp), compute))
+
+
+def _first_moe(spec: ModelSpec) -> MoeMlp | None:
+    """The first routed-expert MLP of the model (None for dense models)."""
+    return _per_spec(spec, ("moe",), lambda: next(
+        (layer.mlp for layer in spec.layers if isinstance(layer.mlp, MoeMlp)), None))
+
+
+def group_size(scheme: QuantScheme | None) -> int | None:
+    """The GPTQ/AWQ quantization group of a scheme ('w4a16-gptq-g128' -> 128); None when the
+    format has no input-wise groups (float, fp8, per-channel 'gchannel', ...)."""
+    if scheme is None or scheme.family not in ("gptq", "awq"):
+        return None
+    match = re.search(r"-g(\d+)$", scheme.key)
+    return int(match.group(1)) if match else None
+
+
+def _quantized(spec: ModelSpec, scheme: QuantScheme, component: str) -> bool:
+    """Whether this component is stored in the scheme (not left in 16-bit by it or by the
+    checkpoint's exclusion list, when the scheme is the checkpoint's own)."""
+    if scheme.bits_for(component) >= 16:
+        return False
+    return not checkpoint_exclusions(spec, scheme).excluded(None, component)
+
+
+def _row_parallel_inputs(spec: ModelSpec, tp: int) -> list[tuple[str, str, int]]:
+    """(component, layer name, input size per TP rank) of every dense row-parallel layer:
+    o_proj (heads x head_dim / tp), down_proj (intermediate / tp), shared-expert down_proj."""
+    inputs: dict[tuple[str, str, int], None] = {}
+    for layer in spec.layers:
+        mixer, mlp = layer.mixer, layer.mlp
+        if isinstance(mixer, AttentionMixer):
+            inputs[("attention", "o_proj", mixer.num_heads * mixer.v_head_dim // tp)] = None
+        if isinstance(mixer, MlaMixer):
+            inputs[("attention", "o_proj", mixer.num_heads * mixer.v_head_dim // tp)] = None
+        if mlp is not None and mlp.kind == "dense":
+            inputs[("dense_mlp", "down_proj", mlp.intermediate_size // tp)] = None
+        if isinstance(mlp, MoeMlp) and mlp.num_shared_experts:
+            width = mlp.num_shared_experts * mlp.shared_intermediate_size // tp
+            inputs[("shared_experts", "shared_expert.down_proj", width)] = None
+    return list(inputs)
+
+
+def quant_alignment_errors(
+    spec: ModelSpec, layout: ParallelLayout, scheme: QuantScheme | None
+) -> list[str]:
+    """GPTQ/AWQ layers whose per-rank input is not a whole number of quantization groups.
+
+    NOTE: vLLM GPTQ/AWQ (Marlin) linear methods, create_weights: a row-parallel layer's
+    input_size_per_partition must be divisible by group_size, else ValueError "The input size
+    is not aligned with the quantized weight shape. This can be caused by too large tensor
+    parallel size." E.g. a 4096-wide down_proj with group 128 at TP=8: 512 % 128 = 0 fits;
+    TP=16 -> 256 fits; an 11,008-wide one at TP=4: 2,752 % 128 = 64 -> refused.
+    """
+    group = group_size(scheme)
+    if group is None:
+        return []
+    return list(_per_spec(spec, ("align", layout.tp, scheme.key), lambda: tuple(
+        f"The input size is not aligned with the quantized weight shape: {name} takes "
+        f"{size} inputs per GPU at tensor parallel size {layout.tp}, not a multiple of the "
+        f"{scheme.label} group size {group} (vLLM refuses to load it; use a smaller TP)."
+        for component, name, size in _row_parallel_inputs(spec, layout.tp)
+        if size % group and _quantized(spec, scheme, component)
+    )))
+
+
+MARLIN_MOE_HIDDEN_MULTIPLE = 128
+MARLIN_MOE_MIN_GROUP = 64
+
+
+def layout_warnings(
+    spec: ModelSpec, layout: ParallelLayout, scheme: QuantScheme | None
+) -> list[str]:
+    """Slower-kernel warnings for a layout that runs (not errors).
+
+    NOTE: vLLM marlin_utils.check_moe_marlin_supports_layer: GPTQ/AWQ MoE layers run the fast
+    Marlin MoE kernel only when hidden_size % 128 == 0 and intermediate_size_per_partition %
+    max(64, group_size) == 0; otherwise vLLM logs "Layer ... is not supported by
+    GPTQMoeMarlin. Falling back to Moe WNA16 kernels." (a slower Triton kernel). Without EP
+    each expert is sliced by TP: Qwen3-235B g128 at TP=8: 1536 / 8 = 192, 192 % 128 = 64 ->
+    fallback; with --enable-expert-parallel experts stay whole: 1536 % 128 = 0 -> Marlin.
+    """
+    group = group_size(scheme)
+    moe = _first_moe(spec)
+    if group is None or moe is None:
+        return []
+    key = ("moe-kernel", layout.tp, layout.ep, scheme.key)
+    return list(_per_spec(spec, key, lambda: _marlin_moe_warnings(spec, layout, scheme)))
+
+
+def _marlin_moe_warnings(
+    spec: ModelSpec, layout: ParallelLayout, scheme: QuantScheme
+) -> tuple[str, ...]:
+    group, moe = group_size(scheme), _first_moe(spec)
+    if not _quantized(spec, scheme, "experts"):
+        return ()
+    per_partition = moe.expert_intermediate_size // (1 if layout.ep else layout.tp)
+    need = max(MARLIN_MOE_MIN_GROUP, group)
+    if spec.hidden_size % MARLIN_MOE_HIDDEN_MULTIPLE == 0 and per_partition % need == 0:
+        return ()
+    advice = ("" if layout.ep or moe.expert_intermediate_size % need else
+              " --enable-expert-parallel keeps experts whole "
+              f"({moe.expert_intermediate_size} % {need} = 0) and keeps the Marlin kernel.")
+    return (
+        f"{scheme.label} MoE layers fall back from the Marlin MoE kernel to the slower MoE "
+        f"WNA16 (Triton) kernel: each expert is {per_partition} wide per GPU at "
+        f"{layout.label()}, not a multiple of max(64, group {group}) = {need} (hidden "
+        f"{spec.hidden_size} must be a multiple of 128).{advice}",
+    )
+
+
+def layout_errors(
+    spec: ModelSpec,
+    cluster: ClusterSpec,
+    layout: ParallelLayout,
+    scheme: QuantScheme | None = None,
+) -> list[str]:
+    """Reasons this layout cannot run this model on this cluster (empty when it can).
+
+    With `scheme` (the weight format vLLM will hold), GPTQ/AWQ group alignment is checked too.
+    """
+    errors: list[str] = []
+    if layout.gpus > cluster.gpu_count:
+        errors.append(
+            f"The layout {layout.label()} needs {layout.gpus} GPUs (tp x pp x dp) but the "
+            f"cluster has {cluster.gpu_count}."
+        )
+    if layout.pp > spec.num_layers:
+        errors.append(
+            f"Pipeline parallel size {layout.pp} exceeds the model's {spec.num_layers} layers."
+        )
+    errors += _spec_head_errors(spec, layout.tp)
+    moe = _first_moe(spec)
+    if layout.ep and moe is None:
+        errors.append("--enable-expert-parallel was set but the model has no routed experts.")
+    if moe is not None and layout.ep and moe.num_experts % layout.ep_size:
+        errors.append(
+            f"{moe.num_experts} routed experts are not divisible by the expert-parallel size "
+            f"{layout.ep_size} (tp x dp)."
+        )
+    if moe is not None and not layout.ep and moe.expert_intermediate_size % layout.tp:
+        # vLLM FusedMoE: intermediate_size_per_partition = divide(intermediate_size, tp_size)
+        errors.append(
+            f"The expert intermediate size ({moe.expert_intermediate_size}) is not divisible "
+            f"by tensor parallel size ({layout.tp}); try --enable-expert-parallel."
+        )
+    return errors + quant_alignment_errors(spec, layout, scheme)

@@ -1,0 +1,781 @@
+"""plan(PlanRequest) -> Plan: does the model fit, per GPU, and how much KV cache it leaves.
+
+One serialisable result feeds the pages, the report and `--json`. Every figure comes with a
+Term whose formula is filled in with the real numbers.
+"""
+
+import math
+from typing import Any, NamedTuple
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from planner.memo import IdentityMemo
+from planner.model import quant
+from planner.model.attention import cdiv, kv_bytes_per_token
+from planner.model.params import ParamBreakdown, count_params
+from planner.model.spec import ModelSpec
+from planner.serving.engine import (
+    GRAPHS_SUBTRACTED_FROM,
+    TOKENS_FROM_CONCURRENCY_FROM,
+    EngineSettings,
+    ModelFacts,
+    StageKv,
+    act_elem_bytes,
+    activation_bytes,
+    activation_features,
+    activation_peak_bytes,
+    blocks_per_request,
+    cuda_graph_bytes,
+    default_batch_limits,
+    derived_max_model_len,
+    kv_elem_bytes,
+    model_facts,
+    non_torch_bytes,
+    request_bytes,
+    served_dtype,
+    stage_layouts,
+    version_tuple,
+)
+from planner.serving.hardware import ClusterSpec
+from planner.serving.layout import ParallelLayout, layout_errors, layout_warnings
+from planner.serving.weights import rank_weights
+from planner.units import GIB
+
+CEILING_SEARCH_TOKENS = 1 << 24
+"""Upper end of the max_model_len search (16M tokens), like vLLM's estimate_max_model_len."""
+
+_MiB = 1 << 20
+
+
+class PlanRequest(BaseModel):
+    """Everything one plan needs: model, cluster, layout and engine settings."""
+
+    model_config = ConfigDict(frozen=True)
+
+    model: ModelSpec
+    cluster: ClusterSpec
+    layout: ParallelLayout = ParallelLayout()
+    engine: EngineSettings = EngineSettings()
+
+
+class Term(BaseModel):
+    """One figure of the plan with its formula filled in and its inputs."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    label: str
+    value: float
+    unit: str
+    formula: str
+    inputs: dict[str, str] = Field(default_factory=dict)
+    note: str = ""
+
+
+class RankMemory(BaseModel):
+    """The memory of one GPU (one worker) in the layout."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rank: int
+    node: int
+    gpu_index: int
+    tp_rank: int
+    pp_stage: int
+    layers: tuple[int, int]
+    total_bytes: int
+    used_by_others_bytes: int
+    budget_bytes: int
+    weights_bytes: int
+    activation_bytes: int
+    non_torch_bytes: int
+    cuda_graph_bytes: int
+    kv_cache_bytes: int
+    free_bytes: int
+    num_blocks: int
+    kv_bytes_per_token: int
+
+
+class PlanSummary(BaseModel):
+    """The headline figures of a plan: what plan_summary() computes for the sweep.
+
+    Plan extends it, so every field has the same name and meaning in both (tests check that
+    plan_summary() and plan() agree on every one).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    model_name: str
+    layout: ParallelLayout
+    gpus_used: int
+    weights_bytes_per_gpu: int
+    kv_bytes_per_token_per_gpu: int
+    activation_bytes_per_gpu: int
+    non_torch_bytes_per_gpu: int
+    cuda_graph_bytes_per_gpu: int
+    kv_cache_bytes_per_gpu: int
+    num_gpu_blocks: int
+    block_size: int
+    kv_cache_tokens: int
+    max_concurrency: float
+    max_context_tokens: int = Field(description="longest request: KV-limited, capped at the "
+                                    "model's derived max_model_len")
+    kv_limited_context_tokens: int = Field(description="longest request the KV cache holds")
+    max_model_len: int
+    max_num_batched_tokens: int
+    max_num_seqs: int
+    fits: bool
+    verdict: str
+    warnings: list[str]
+    errors: list[str]
+    vllm_command: str
+
+
+class Plan(PlanSummary):
+    """The result: per-GPU memory, KV capacity, ceiling, verdict and the vllm serve command."""
+
+    engine: EngineSettings
+    gpu_name: str
+    params_total: int
+    params_active: int
+    weights_bytes_total: int
+    kv_bytes_per_token: int
+    per_gpu: list[RankMemory]
+    binding_rank: int
+    terms: list[Term]
+
+
+def _gib(n_bytes: float) -> str:
+    return f"{n_bytes / GIB:.2f} GiB"
+
+
+def _weight_scheme(spec: ModelSpec, settings: EngineSettings, served: str) -> quant.QuantScheme:
+    """The weight format vLLM will hold: what-if scheme, runtime quantization, or checkpoint
+    (a 16/32-bit checkpoint is held in the served dtype `served`)."""
+    if settings.target_quant:
+        return quant.scheme(settings.target_quant)
+    if settings.quantization:
+        for candidate in quant.SCHEMES.values():
+            if candidate.runtime and candidate.vllm_quantization == settings.quantization:
+                return candidate
+        raise quant.UnknownSchemeError(
+            f"runtime --quantization {settings.quantization!r} has no scheme in planner.model.quant"
+        )
+    if spec.quant is None:
+        return quant.scheme({"bfloat16": "bf16", "float16": "fp16"}.get(served, "fp32"))
+    return quant.checkpoint_scheme(spec)
+
+
+def _vllm_command(spec: ModelSpec, layout: ParallelLayout, engine_flags: str) -> str:
+    """The `vllm serve` line that produces this plan: layout flags, then _engine_flags()."""
+    parts = [f"vllm serve {spec.name or '<model>'}"]
+    if layout.tp > 1:
+        parts.append(f"--tensor-parallel-size {layout.tp}")
+    if layout.pp > 1:
+        parts.append(f"--pipeline-parallel-size {layout.pp}")
+    if layout.dp > 1:
+        parts.append(f"--data-parallel-size {layout.dp}")
+    if layout.ep:
+        parts.append("--enable-expert-parallel")
+    parts.append(engine_flags)
+    return " ".join(parts)
+
+
+def _engine_flags(s: EngineSettings, max_model_len: int, mbt: int, seqs: int) -> str:
+    """The engine half of the `vllm serve` line (defaults spelled out where they matter); the
+    same for every layout, so built once per _resolve()."""
+    parts = []
+    if s.dtype != "auto":
+        parts.append(f"--dtype {s.dtype}")
+    if s.quantization:
+        parts.append(f"--quantization {s.quantization}")
+    if s.kv_cache_dtype != "auto":
+        parts.append(f"--kv-cache-dtype {s.kv_cache_dtype}")
+    parts.append(f"--max-model-len {max_model_len}")
+    if s.kv_cache_memory_bytes:
+        parts.append(f"--kv-cache-memory {s.kv_cache_memory_bytes}")
+    else:
+        parts.append(f"--gpu-memory-utilization {s.gpu_memory_utilization:g}")
+    parts.append(f"--max-num-batched-tokens {mbt}")
+    parts.append(f"--max-num-seqs {seqs}")
+    if s.block_size != 16:
+        parts.append(f"--block-size {s.block_size}")
+    if s.enforce_eager:
+        parts.append("--enforce-eager")
+    return " ".join(parts)
+
+
+def _ceiling(
+    stages: list[tuple[StageKv, int]], kv_bytes: int, tp: int, mbt: int, num_blocks: int
+) -> int:
+    """Largest max_model_len one request fits in, on every stage (vLLM estimate_max_model_len).
+
+    A length fits when each stage's summed per-layer need fits its smallest KV pool minus one
+    block (vLLM holds one null block back) and the request's blocks fit the shared pool.
+    NOTE: past every sliding window's cap, need and blocks grow linearly in cdiv(L, block):
+    need = a x cdiv(L, B) + c. So the answer is first guessed in closed form (largest k with
+    a x k + c <= pool - one block, L = k x B) and confirmed with two exact checks (L fits,
+    L + 1 does not); only when the guess falls short of a cap does the binary search run.
+    """
+
+    def fits(length: int) -> bool:
+        for stage, pool in stages:
+            need = request_bytes(stage, length, kv_bytes, tp, mbt)
+            if need > pool - stage.bytes_per_block:
+                return False
+            if blocks_per_request(stage, length, mbt) > num_blocks:
+                return False
+        return True
+
+    guess, linear_from = CEILING_SEARCH_TOKENS, 0
+    for stage, pool in stages:
+        line = _request_lines(stage, kv_bytes, tp, mbt)
+        linear_from = max(linear_from, line.linear_from)
+        for slope, intercept, room in (
+            (line.bytes_slope, line.bytes_intercept, pool - stage.bytes_per_block),
+            (line.blocks_slope, line.blocks_intercept, num_blocks),
+        ):
+            if slope > 0:
+                guess = min(guess, max(0, (room - intercept) // slope) * stage.block_tokens)
+    if linear_from <= guess < CEILING_SEARCH_TOKENS:
+        return guess  # exact: k = cdiv(guess, B) is the largest k both lines allow
+    lo, hi = 0, CEILING_SEARCH_TOKENS
+    if fits(hi):
+        return hi
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if fits(mid):
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+class _RequestLines(NamedTuple):
+    """One request's bytes and blocks as lines in k = cdiv(L, block), from L >= linear_from."""
+
+    bytes_slope: int
+    bytes_intercept: int
+    blocks_slope: int
+    blocks_intercept: int
+    linear_from: int
+
+
+_LINES: IdentityMemo[_RequestLines] = IdentityMemo(4096)
+
+
+def _request_lines(stage: StageKv, kv_bytes: int, tp: int, mbt: int) -> _RequestLines:
+    """The lines of one stage, cached per stage layout (stage layouts are cached objects).
+
+    Sliding-window needs stop growing at window - 1 + max_num_batched_tokens, so both costs
+    are exactly linear from the smallest k where they meet their far-away line (binary
+    search once per stage; full attention and MLA are linear from k = 0).
+    """
+    return _LINES.get(stage, (kv_bytes, tp, mbt), _fit_lines, stage, kv_bytes, tp, mbt)
+
+
+def _fit_lines(stage: StageKv, kv_bytes: int, tp: int, mbt: int) -> _RequestLines:
+    """Fit the lines of one stage (see _request_lines)."""
+    block, far = stage.block_tokens, CEILING_SEARCH_TOKENS // stage.block_tokens
+
+    def costs(k: int) -> tuple[int, int]:
+        return (request_bytes(stage, k * block, kv_bytes, tp, mbt),
+                blocks_per_request(stage, k * block, mbt))
+
+    (b_far, n_far), (b_next, n_next) = costs(far), costs(far + 1)
+    b_slope, n_slope = b_next - b_far, n_next - n_far
+    b_icpt, n_icpt = b_far - b_slope * far, n_far - n_slope * far
+    lo, hi = 0, far
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if costs(mid) == (b_slope * mid + b_icpt, n_slope * mid + n_icpt):
+            hi = mid
+        else:
+            lo = mid + 1
+    return _RequestLines(b_slope, b_icpt, n_slope, n_icpt, lo * block)
+
+
+_CACHE: IdentityMemo[Any] = IdentityMemo(4096)
+"""Per-spec results: a 32-GPU sweep holds ~1,200 entries (weights, warnings per layout)."""
+
+
+def _params(spec: ModelSpec) -> ParamBreakdown:
+    """The parameter breakdown, counted once per spec."""
+    return _cached(spec, ("param_breakdown",), lambda: count_params(spec))
+
+
+def _cached(spec: ModelSpec, key: tuple, compute):
+    """Per-spec results cached by identity: hashing a large frozen spec costs more than a plan."""
+    return _CACHE.get(spec, key, compute)
+
+
+class _Setup(NamedTuple):
+    """Everything both plan paths derive from a request before looking at any GPU."""
+
+    spec: ModelSpec
+    cluster: ClusterSpec
+    layout: ParallelLayout
+    s: EngineSettings
+    r: "_Resolved"
+    weight_totals: tuple[int, ...]
+    stages: tuple[tuple[range, StageKv | None], ...]
+
+
+class _Resolved(NamedTuple):
+    """The layout-independent part of a setup: one per (model, cluster, settings)."""
+
+    gpu_name: str
+    unified_memory: bool
+    max_model_len: int
+    mbt: int
+    seqs: int
+    kv_b: int
+    act_b: int
+    subtract_graphs: bool
+    old_graphs: bool
+    tokens_from_concurrency: bool
+    scheme: quant.QuantScheme
+    facts: ModelFacts
+    model_limit: int
+    engine_flags: str
+
+
+_RESOLVED: IdentityMemo[_Resolved] = IdentityMemo(256)
+
+
+def _resolve(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolved:
+    """The settings vLLM derives for this model, cluster and flags (cached by identity: a
+    sweep plans every layout with the same three objects)."""
+    return _RESOLVED.get_all((spec, cluster, s), (), _derive, spec, cluster, s)
+
+
+def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolved:
+    """Work out the settings _resolve caches."""
+    gpu = min((n.gpu for n in cluster.nodes), key=lambda g: g.memory_total_bytes)
+    max_model_len = s.max_model_len or spec.max_position_embeddings
+    default_mbt, default_seqs = default_batch_limits(
+        gpu.memory_total_bytes, gpu.name, max_model_len
+    )
+    seqs = s.max_num_seqs or default_seqs
+    mbt = s.max_num_batched_tokens or min(default_mbt, seqs * max_model_len)
+    bf16 = gpu.weight_format_support("bf16") == "native"
+    version = version_tuple(s.vllm_version)
+    scheme = _weight_scheme(spec, s, served_dtype(s, spec.torch_dtype, bf16))
+    return _Resolved(
+        gpu_name=gpu.name, unified_memory=gpu.unified_memory, max_model_len=max_model_len,
+        mbt=mbt, seqs=seqs,
+        kv_b=kv_elem_bytes(s, spec.torch_dtype, bf16),
+        act_b=act_elem_bytes(s, spec.torch_dtype, bf16),
+        subtract_graphs=version >= GRAPHS_SUBTRACTED_FROM and not s.enforce_eager,
+        old_graphs=version < GRAPHS_SUBTRACTED_FROM and not s.enforce_eager,
+        tokens_from_concurrency=version >= TOKENS_FROM_CONCURRENCY_FROM,
+        scheme=scheme, facts=model_facts(spec),
+        model_limit=derived_max_model_len(spec),
+        engine_flags=_engine_flags(s, max_model_len, mbt, seqs),
+    )
+
+
+def _setup(
+    spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout, s: EngineSettings
+) -> _Setup:
+    """Resolve the settings vLLM would derive and fetch the per-model prepared facts."""
+    r = _resolve(spec, cluster, s)
+
+    def per_rank() -> tuple[int, ...]:
+        terms = rank_weights(spec, r.scheme, layout, _params(spec), served_dtype_bytes=r.act_b)
+        return tuple(w.total_bytes for w in terms)
+
+    totals = _cached(spec, ("weights", r.scheme.key, *_layout_key(layout), r.act_b), per_rank)
+    return _Setup(spec=spec, cluster=cluster, layout=layout, s=s, r=r, weight_totals=totals,
+                  stages=stage_layouts(r.facts, layout, s.block_size, r.kv_b))
+
+
+def _memory(st: _Setup, pp_stage: int, weights: int, total: int) -> tuple[int, ...]:
+    """(budget, activation, non-torch, graphs, KV pool, blocks) of one worker of a stage."""
+    s, layout = st.s, st.layout
+    budget = math.ceil(total * s.gpu_memory_utilization)
+    rng, stage = st.stages[pp_stage]
+    if s.kv_cache_memory_bytes:
+        act = nt = graphs = 0
+        kv = s.kv_cache_memory_bytes
+    else:
+        act = s.activation_bytes if s.activation_bytes is not None else activation_peak_bytes(
+            activation_features(st.r.facts, rng, pp_stage == layout.pp - 1, st.r.mbt, st.r.seqs,
+                                layout.tp, st.r.act_b)
+        )
+        nt = s.non_torch_bytes if s.non_torch_bytes is not None else non_torch_bytes(layout)
+        graphs = 0 if s.enforce_eager else (
+            s.cuda_graph_bytes if s.cuda_graph_bytes is not None else cuda_graph_bytes(len(rng))
+        )
+        kv = budget - weights - act - nt - (graphs if st.r.subtract_graphs else 0)
+    blocks = max(0, kv) // stage.bytes_per_block if stage else 0
+    return budget, act, nt, graphs, kv, blocks
+
+
+def _rank_position(st: _Setup, rank: int) -> tuple[int, int, int, int]:
+    """(pp_stage, tp_rank, node index, GPU index on the node) of a global rank."""
+    pp_stage, tp_rank = divmod(rank % (st.layout.tp * st.layout.pp), st.layout.tp)
+    node_index, gpu_index = divmod(rank, st.cluster.nodes[0].gpus_per_node)
+    return pp_stage, tp_rank, node_index, gpu_index
+
+
+def _node(st: _Setup, node_index: int):
+    return st.cluster.nodes[min(node_index, len(st.cluster.nodes) - 1)]
+
+
+def _busy_errors(st: _Setup) -> list[str]:
+    """vLLM's start-up refusal for each GPU whose free memory is below the budget."""
+    if st.s.kv_cache_memory_bytes or not any(n.memory_used_bytes for n in st.cluster.nodes):
+        return []
+    errors: list[str] = []
+    for rank in range(min(st.layout.gpus, st.cluster.gpu_count)):
+        _, _, node_index, gpu_index = _rank_position(st, rank)
+        node = _node(st, node_index)
+        total = node.gpu.memory_total_bytes
+        used = node.memory_used_bytes[gpu_index] if node.memory_used_bytes else 0
+        budget = math.ceil(total * st.s.gpu_memory_utilization)
+        msg = (
+            f"Free memory on device cuda:{gpu_index} ({_gib(total - used)}/{_gib(total)}) on "
+            f"startup is less than desired GPU memory utilization "
+            f"({st.s.gpu_memory_utilization:g}, {_gib(budget)}). Decrease GPU memory "
+            "utilization or reduce GPU memory used by other processes."
+        )
+        if total - used < budget and msg not in errors:
+            errors.append(msg)
+    return errors
+
+
+class _Binding(NamedTuple):
+    """The worker with the fewest blocks, whose figures the plan reports."""
+
+    pp_stage: int
+    weights: int
+    total: int
+    budget: int
+    activation: int
+    non_torch: int
+    graphs: int
+    kv: int
+    blocks: int
+
+
+class _Outcome(NamedTuple):
+    """Capacity, ceiling, verdict: what both plan paths report beyond the binding worker."""
+
+    per_request: int
+    concurrency: float
+    tokens: int
+    ceiling: int
+    model_limit: int
+    errors: list[str]
+    warnings: list[str]
+    verdict: str
+
+
+def _outcome(
+    st: _Setup, bind: _Binding, pools: dict[int, int], overweight: bool, errors: list[str]
+) -> _Outcome:
+    """Concurrency, tokens, ceiling and the verdict in vLLM's words, from the binding worker."""
+    s, layout, max_model_len, mbt = st.s, st.layout, st.r.max_model_len, st.r.mbt
+    num_blocks = bind.blocks
+    bind_stage = st.stages[bind.pp_stage][1]
+    per_request, need = _full_request(st)
+    concurrency = num_blocks / per_request if per_request else 0.0
+    if st.r.tokens_from_concurrency:
+        tokens = int(concurrency * max_model_len)
+    else:
+        tokens = num_blocks // bind_stage.num_groups * bind_stage.block_tokens
+    ceiling_stages = [(st.stages[p][1], pool) for p, pool in pools.items()]
+    ceiling = _ceiling(ceiling_stages, st.r.kv_b, layout.tp, mbt, num_blocks) if num_blocks else 0
+
+    if overweight:
+        errors.append(
+            f"The weights alone ({_gib(bind.weights)} per GPU) do not fit the budget "
+            f"({_gib(bind.budget)} = {s.gpu_memory_utilization:g} x "
+            f"{_gib(bind.total)}); vLLM runs out of memory while loading the model."
+        )
+    elif bind.kv <= 0:
+        errors.append(
+            "No available memory for the cache blocks. Try increasing `gpu_memory_utilization` "
+            "when initializing the engine."
+        )
+    elif ceiling < max_model_len:
+        estimate = f" Based on the available memory, the estimated maximum model length is " \
+            f"{ceiling}." if ceiling else ""
+        errors.append(
+            f"To serve at least one request with the model's max seq len ({max_model_len}), "
+            f"({_gib(need)} KV cache is needed, which is larger than the available KV cache "
+            f"memory ({_gib(bind.kv)}).{estimate} Try increasing "
+            "`gpu_memory_utilization` or decreasing `max_model_len` when initializing the "
+            "engine."
+        )
+    warnings = list(_layout_length_warnings(st))
+    limit = st.r.model_limit
+    if st.r.old_graphs:
+        warnings.append(
+            f"vLLM {s.vllm_version} does not subtract CUDA graph memory "
+            f"(~{_gib(bind.graphs)} per GPU) from the KV budget; it is taken "
+            "after the KV cache is allocated, from the memory left outside the utilization."
+        )
+    if st.r.unified_memory:
+        warnings.append(
+            f"{st.r.gpu_name} has unified memory: vLLM takes free memory from host RAM "
+            "(psutil available), so other processes on the host shrink the budget."
+        )
+    if not errors:
+        verdict = (
+            f"Fits: {num_blocks:,} blocks = {tokens:,} KV tokens per replica, "
+            f"{concurrency:.2f} concurrent requests at {max_model_len:,} tokens; "
+            f"one request can reach {min(ceiling, limit):,} tokens."
+        )
+    else:
+        verdict = "Does not fit: " + errors[-1]
+    return _Outcome(per_request, concurrency, tokens, ceiling, limit, errors, warnings, verdict)
+
+
+def _full_request(st: _Setup) -> tuple[int, int]:
+    """(blocks, bytes) one max_model_len request needs on its hungriest stage: the same for
+    every weight format and worker, so cached per spec and KV layout."""
+    tp, r = st.layout.tp, st.r
+
+    def compute() -> tuple[int, int]:
+        kv_stages = [stage for _, stage in st.stages if stage is not None]
+        return (max(blocks_per_request(stage, r.max_model_len, r.mbt) for stage in kv_stages),
+                max(request_bytes(stage, r.max_model_len, r.kv_b, tp, r.mbt)
+                    for stage in kv_stages))
+
+    key = ("request", tp, st.layout.pp, st.s.block_size, r.kv_b, r.mbt, r.max_model_len)
+    return _cached(st.spec, key, compute)
+
+
+def _layout_length_warnings(st: _Setup) -> tuple[str, ...]:
+    """The warnings no worker's memory changes: slower kernels for this layout and weight
+    format, and a max_model_len past the model's derived one; cached per spec."""
+    spec, layout, r = st.spec, st.layout, st.r
+
+    def compute() -> tuple[str, ...]:
+        warnings = layout_warnings(spec, layout, r.scheme)
+        if r.max_model_len > r.model_limit:
+            warnings.append(
+                f"max_model_len {r.max_model_len:,} is greater than the model's derived "
+                f"max_model_len {r.model_limit:,} (max_position_embeddings and rope scaling); "
+                "vLLM refuses it unless VLLM_ALLOW_LONG_MAX_MODEL_LEN=1."
+            )
+        return tuple(warnings)
+
+    key = ("warnings", *_layout_key(layout), r.scheme.key, r.max_model_len)
+    return _cached(spec, key, compute)
+
+
+def _layout_key(layout: ParallelLayout) -> tuple[int, int, int, bool]:
+    """A layout as a cache key part (hashing the pydantic model costs more than a plan step)."""
+    return layout.tp, layout.pp, layout.dp, layout.ep
+
+
+def _layout_errors(st: _Setup) -> list[str]:
+    spec, cluster, layout, scheme = st.spec, st.cluster, st.layout, st.r.scheme
+    return list(_cached(spec, ("layout", *_layout_key(layout), cluster.gpu_count, scheme.key),
+                        lambda: layout_errors(spec, cluster, layout, scheme)))
+
+
+def plan(request: PlanRequest) -> Plan:
+    """Plan one model on one cluster with one layout and vLLM settings."""
+    st = _setup(request.model, request.cluster, request.layout, request.engine)
+    spec, layout, s = st.spec, st.layout, st.s
+    errors = _layout_errors(st)
+    memo: dict[tuple[int, int, int], tuple[int, ...]] = {}
+    ranks: list[RankMemory] = []
+    for rank in range(min(layout.gpus, st.cluster.gpu_count)):
+        pp_stage, tp_rank, node_index, gpu_index = _rank_position(st, rank)
+        node = _node(st, node_index)
+        total = node.gpu.memory_total_bytes
+        used = node.memory_used_bytes[gpu_index] if node.memory_used_bytes else 0
+        w = st.weight_totals[pp_stage * layout.tp + tp_rank]
+        key = (pp_stage, w, total)
+        if key not in memo:
+            memo[key] = _memory(st, pp_stage, w, total)
+        budget, act, nt, graphs, kv, blocks = memo[key]
+        rng, stage = st.stages[pp_stage]
+        ranks.append(RankMemory.model_construct(
+            rank=rank, node=node_index, gpu_index=gpu_index, tp_rank=tp_rank, pp_stage=pp_stage,
+            layers=(rng.start, rng.stop), total_bytes=total, used_by_others_bytes=used,
+            budget_bytes=budget, weights_bytes=w, activation_bytes=act, non_torch_bytes=nt,
+            cuda_graph_bytes=graphs, kv_cache_bytes=kv, free_bytes=max(0, total - budget - used),
+            num_blocks=blocks, kv_bytes_per_token=stage.kv_bytes_per_token if stage else 0,
+        ))
+    candidates = [_Binding(r.pp_stage, r.weights_bytes, r.total_bytes, r.budget_bytes,
+                           r.activation_bytes, r.non_torch_bytes, r.cuda_graph_bytes,
+                           r.kv_cache_bytes, r.num_blocks) for r in ranks]
+    index, out, fields = _conclude(st, candidates, errors)
+    binding = ranks[index]
+    params = _params(spec)
+    terms = _terms(
+        spec, layout, s, binding, st.stages[binding.pp_stage][1], st.r.kv_b, st.r.act_b, st.r.mbt,
+        st.r.seqs, binding.num_blocks, out.per_request, out.concurrency,
+        st.r.tokens_from_concurrency, out.tokens, out.ceiling, out.model_limit,
+        st.r.max_model_len, st.r.subtract_graphs, st.r.facts, st.stages,
+    )
+    kv_b = st.r.kv_b
+    return Plan.model_construct(
+        **fields,
+        engine=s,
+        gpu_name=st.r.gpu_name,
+        params_total=params.total,
+        params_active=params.active,
+        weights_bytes_total=sum(st.weight_totals[: layout.tp * layout.pp]),
+        kv_bytes_per_token=_cached(spec, ("kv", kv_b), lambda: kv_bytes_per_token(spec, kv_b)),
+        per_gpu=ranks,
+        binding_rank=binding.rank,
+        terms=terms,
+    )
+
+
+def _conclude(
+    st: _Setup, candidates: list[_Binding], errors: list[str]
+) -> tuple[int, _Outcome, dict[str, Any]]:
+    """From the sized workers (in rank order): the binding one (fewest blocks, first on a tie),
+    the outcome, and every PlanSummary field, shared by plan() and plan_summary()."""
+    errors += [e for e in _busy_errors(st) if e not in errors]
+    index = min(range(len(candidates)), key=lambda i: (candidates[i].blocks, candidates[i].kv))
+    bind = candidates[index]
+    pools: dict[int, int] = {}
+    for c in candidates:
+        if st.stages[c.pp_stage][1] is not None:
+            pools[c.pp_stage] = min(pools.get(c.pp_stage, c.kv), c.kv)
+    overweight = any(c.weights > c.budget for c in candidates)
+    out = _outcome(st, bind, pools, overweight, errors)
+    stage = st.stages[bind.pp_stage][1]
+    fields = {
+        "model_name": st.spec.name or st.spec.model_type,
+        "layout": st.layout,
+        "gpus_used": st.layout.gpus,
+        "weights_bytes_per_gpu": max(c.weights for c in candidates),
+        "kv_bytes_per_token_per_gpu": stage.kv_bytes_per_token if stage else 0,
+        "activation_bytes_per_gpu": bind.activation,
+        "non_torch_bytes_per_gpu": bind.non_torch,
+        "cuda_graph_bytes_per_gpu": bind.graphs,
+        "kv_cache_bytes_per_gpu": bind.kv,
+        "num_gpu_blocks": bind.blocks,
+        "block_size": stage.block_tokens if stage else st.s.block_size,
+        "kv_cache_tokens": out.tokens,
+        "max_concurrency": out.concurrency,
+        "max_context_tokens": min(out.ceiling, out.model_limit),
+        "kv_limited_context_tokens": out.ceiling,
+        "max_model_len": st.r.max_model_len,
+        "max_num_batched_tokens": st.r.mbt,
+        "max_num_seqs": st.r.seqs,
+        "fits": not out.errors,
+        "verdict": out.verdict,
+        "warnings": out.warnings,
+        "errors": out.errors,
+        "vllm_command": _vllm_command(st.spec, st.layout, st.r.engine_flags),
+    }
+    return index, out, fields
+
+
+def plan_summary(request: PlanRequest, *, validated: bool = False) -> PlanSummary:
+    """The figures of plan(request) the sweep needs, for one worker per distinct PP stage.
+
+    Workers of one stage differ only in their weights (EP splits experts unevenly: 60 over 8
+    ranks -> 8 or 7 each) and, on mixed clusters, in their GPU's total; each distinct pair is
+    sized once. `validated=True` skips layout_errors (the caller already filtered layouts).
+    """
+    return PlanSummary.model_construct(**summary_figures(
+        request.model, request.cluster, request.layout, request.engine, validated=validated))
+
+
+def summary_figures(
+    model: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout, engine: EngineSettings,
+    *, validated: bool = False,
+) -> dict[str, Any]:
+    """plan_summary()'s fields as a plain dict, from the four parts of a request.
+
+    The sweep builds its own row from them: one pydantic object per row instead of three
+    (request, summary, row), a quarter of a sweep's time.
+    """
+    st = _setup(model, cluster, layout, engine)
+    layout = st.layout
+    errors = [] if validated else _layout_errors(st)
+    gpus = min(layout.gpus, st.cluster.gpu_count)
+    positions = min(gpus, layout.tp * layout.pp)  # (stage, TP rank) slots that have a GPU
+    totals = {n.gpu.memory_total_bytes for n in st.cluster.nodes}
+    candidates: list[_Binding] = []
+    for pp_stage in range(cdiv(positions, layout.tp)):
+        first = pp_stage * layout.tp
+        stage_weights = dict.fromkeys(st.weight_totals[first:min(first + layout.tp, positions)])
+        stage_totals = totals if len(totals) == 1 else sorted({
+            _node(st, _rank_position(st, r)[2]).gpu.memory_total_bytes
+            for r in range(gpus) if _rank_position(st, r)[0] == pp_stage
+        })
+        for total in stage_totals:
+            for w in stage_weights:
+                candidates.append(_Binding(pp_stage, w, total, *_memory(st, pp_stage, w, total)))
+    return _conclude(st, candidates, errors)[2]
+
+
+def _term(key: str, label: str, value: float, unit: str, formula: str, note: str = "") -> Term:
+    return Term.model_construct(
+        key=key, label=label, value=value, unit=unit, formula=formula, inputs={}, note=note
+    )
+
+
+def _terms(
+    spec, layout, s, r, stage, kv_b, act_b, mbt, seqs, num_blocks, per_request, concurrency,
+    tokens_from_concurrency, tokens, ceiling, model_limit, max_model_len, subtract_graphs, facts,
+    stages,
+) -> list[Term]:
+    """Every figure of the binding rank with its formula and real numbers."""
+    if tokens_from_concurrency:
+        tokens_formula = f"int({concurrency:.2f} x {max_model_len:,}) = {tokens:,} tokens"
+    else:
+        tokens_formula = (f"{num_blocks:,} blocks // {stage.num_groups} groups x "
+                          f"{stage.block_tokens} tokens = {tokens:,} tokens")
+    kinds = stage.kinds if stage else ()
+    per_token = " + ".join(f"{n} layers x [{kv.formula(kv_b, layout.tp)}]" for kv, n in kinds)
+    graphs_note = "subtracted" if subtract_graphs else "reported, not subtracted (vLLM < 0.21)"
+    act_formula = activation_bytes(
+        facts, stages[r.pp_stage][0], r.pp_stage == layout.pp - 1, mbt, seqs, layout.tp, act_b
+    )[1]
+    kv_formula = (
+        f"{_gib(r.budget_bytes)} - {_gib(r.weights_bytes)} weights - "
+        f"{_gib(r.activation_bytes)} activation - {_gib(r.non_torch_bytes)} non-torch"
+        + (f" - {_gib(r.cuda_graph_bytes)} CUDA graphs" if subtract_graphs else "")
+        + f" = {_gib(r.kv_cache_bytes)}"
+    )
+    if s.kv_cache_memory_bytes:
+        kv_formula = f"--kv-cache-memory {s.kv_cache_memory_bytes:,} B (profiling skipped)"
+    return [
+        _term("budget", "Budget (total x utilization)", r.budget_bytes, "B",
+              f"ceil({_gib(r.total_bytes)} x {s.gpu_memory_utilization:g}) = "
+              f"{_gib(r.budget_bytes)}", "gpu_memory_utilization is a fraction of TOTAL memory"),
+        _term("weights", "Weights on the binding GPU", r.weights_bytes, "B",
+              f"{_gib(r.weights_bytes)} (stage {r.pp_stage}, TP rank {r.tp_rank}, layers "
+              f"{r.layers[0]}-{r.layers[1] - 1})"),
+        _term("activation", "Profile-run activation peak", r.activation_bytes, "B", act_formula,
+              "least-squares fit on vLLM v0.19 H100 start-ups (see planner.serving.engine)"),
+        _term("non_torch", "Non-torch memory (CUDA context, NCCL)", r.non_torch_bytes, "B",
+              f"{_gib(r.non_torch_bytes)} at TP={layout.tp}, PP={layout.pp}"),
+        _term("cuda_graphs", "CUDA graphs", r.cuda_graph_bytes, "B",
+              f"0.496 GiB + 0.0123 GiB x {r.layers[1] - r.layers[0]} layers = "
+              f"{_gib(r.cuda_graph_bytes)}", graphs_note),
+        _term("kv_cache", "KV cache pool per GPU", r.kv_cache_bytes, "B", kv_formula),
+        _term("kv_bytes_per_token_per_gpu", "KV bytes per token per GPU", r.kv_bytes_per_token,
+              "B", f"{per_token} = {r.kv_bytes_per_token:,} B"),
+        _term("bytes_per_block", "Bytes per block", stage.bytes_per_block if stage else 0, "B",
+              f"{stage.group_size} layers per group x {stage.page_bytes:,} B page "
+              f"({stage.block_tokens} tokens) = {stage.bytes_per_block:,} B" if stage else "-"),
+        _term("num_blocks", "KV blocks (smallest rank)", num_blocks, "blocks",
+              f"{_gib(r.kv_cache_bytes)} // {stage.bytes_per_block:,} B = {num_blocks:,}"
+              if stage else "-"),
+        _term("kv_cache_tokens", "KV cache tokens", tokens, "tokens", tokens_formula),
+        _term("max_concurrency", "Max concurrency at max_model_len", concurrency, "requests",
+              f"{num_blocks:,} blocks / {per_request:,} blocks per {max_model_len:,}-token "
+              f"request = {concurrency:.2f}"),
+        _term("max_context_tokens", "Longest request that fits", min(ceiling, model_limit),
+              "tokens",
+              f"min(KV-limited {ceiling:,}: largest max_model_len whose per-layer need fits "
+              f"{_gib(r.kv_cache_bytes)} minus one block; model limit {model_limit:,}: the "
+              f"derived max_model_len vLLM accepts) = {min(ceiling, model_limit):,} tokens",
+              "the KV cache binds" if ceiling <= model_limit else
+              "the model's max length binds (max_position_embeddings and rope scaling)"),
+    ]

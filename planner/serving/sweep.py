@@ -1,0 +1,221 @@
+"""Sweep: every valid quantization x (TP, PP, EP) x KV dtype for one model on one cluster, ranked.
+
+Each combination is one `summary_figures()` (plan_summary()'s figures of `plan()`, without
+per-GPU objects or formula strings, as a dict; layouts are validated once here, not per plan);
+the sweep only enumerates, filters with the same validity rules vLLM applies
+(planner.serving.layout.layout_errors, the GPU's format support) and ranks: fits first, then the
+longest context ceiling, then the highest concurrency, then fewer GPUs.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from planner.model.quant import QuantScheme, checkpoint_scheme, scheme
+from planner.model.spec import ModelSpec
+from planner.serving.engine import EngineSettings
+from planner.serving.hardware import ClusterSpec, GpuFormat
+from planner.serving.layout import ParallelLayout, layout_errors, quant_alignment_errors
+from planner.serving.plan import summary_figures
+
+KV_DTYPES: tuple[str, ...] = ("auto", "fp8")
+"""KV cache dtypes tried by default: the model's own and fp8 (one byte per element)."""
+
+WHAT_IF_KEYS: tuple[str, ...] = (
+    "fp8-tensor", "w8a8-int8", "w4a16-gptq-g128", "w4a16-awq-g128", "mxfp4", "nvfp4",
+)
+"""Formats a 16-bit checkpoint can be turned into (at load for fp8, or offline)."""
+
+NATIVE_ONLY_FAMILIES = ("mxfp4", "nvfp4")
+"""Families proposed only where the GPU computes them natively (Blackwell): elsewhere a
+4-bit GPTQ/AWQ checkpoint gives the same memory with wider kernel support."""
+
+
+class SweepError(ValueError):
+    """A sweep that cannot run (no quantization or layout candidate at all)."""
+
+
+def _gpu_format(s: QuantScheme) -> GpuFormat | None:
+    """The tensor-core format a scheme's weights need (None: plain 16/32-bit floats)."""
+    if s.family in ("gptq", "awq"):
+        return "int8" if s.bits_per_weight >= 8 else "int4"
+    return {"fp8": "fp8", "int8": "int8", "mxfp4": "mxfp4", "nvfp4": "nvfp4"}.get(s.family)
+
+
+def quant_candidates(spec: ModelSpec, cluster: ClusterSpec) -> tuple[str, ...]:
+    """The checkpoint's own scheme, plus what-if targets when the checkpoint is 16-bit.
+
+    A quantized checkpoint is planned as stored: re-quantizing it is not something vLLM does.
+    What-ifs are kept only where the cluster's GPU can run them (weight-only counts).
+    """
+    own = checkpoint_scheme(spec)
+    if own.family != "float" or own.bits_per_weight < 16:
+        return (own.key,)
+    gpu = min((node.gpu for node in cluster.nodes), key=lambda g: g.memory_total_bytes)
+    keys = [own.key]
+    for key in WHAT_IF_KEYS:
+        fmt = _gpu_format(scheme(key))
+        support = "native" if fmt is None else gpu.weight_format_support(fmt)
+        if support == "unsupported":
+            continue
+        if scheme(key).family in NATIVE_ONLY_FAMILIES and support != "native":
+            continue
+        keys.append(key)
+    return tuple(keys)
+
+
+def layout_candidates(spec: ModelSpec, cluster: ClusterSpec) -> tuple[ParallelLayout, ...]:
+    """Every (TP, PP) with TP x PP <= GPUs, EP on and off for MoE (TP > 1), that vLLM accepts."""
+    # EP over a single rank (TP=1) is the same layout as no EP, so it is not listed twice.
+    moe = spec.is_moe
+    candidates = (
+        ParallelLayout(tp=tp, pp=pp, ep=ep)
+        for tp in range(1, cluster.gpu_count + 1)
+        for pp in range(1, cluster.gpu_count // tp + 1)
+        for ep in ((False, True) if moe and tp > 1 else (False,))
+    )
+    return tuple(c for c in candidates if not layout_errors(spec, cluster, c))
+
+
+class SweepRow(BaseModel):
+    """One combination's headline figures (the full plan is one `plan()` call away)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    quant_key: str
+    quant_label: str
+    layout: ParallelLayout
+    kv_cache_dtype: str
+    gpus_used: int
+    fits: bool
+    weights_bytes_per_gpu: int
+    kv_cache_bytes_per_gpu: int
+    kv_bytes_per_token_per_gpu: int
+    kv_cache_tokens: int
+    max_context_tokens: int
+    max_concurrency: float
+    verdict: str
+    vllm_command: str
+
+
+class SweepResult(BaseModel):
+    """Every valid combination, best first, and what was tried."""
+
+    model_config = ConfigDict(frozen=True)
+
+    model_name: str
+    cluster_source: str
+    quant_keys: tuple[str, ...]
+    kv_dtypes: tuple[str, ...]
+    layouts_tried: int = Field(description="valid layouts (invalid ones are never planned)")
+    rows: tuple[SweepRow, ...]
+
+    def to_csv(self) -> str:
+        """The ranked rows as CSV text (bytes as integers)."""
+        return sweep_csv(self.rows)
+
+
+def rank_key(row: SweepRow) -> tuple:
+    """Sort key: fits first, then longer ceiling, higher concurrency, fewer GPUs."""
+    return (not row.fits, -row.max_context_tokens, -row.max_concurrency, row.gpus_used)
+
+
+def sweep_row(figures: Mapping[str, Any], quant_key: str, kv_cache_dtype: str) -> SweepRow:
+    """The headline figures of one plan: summary_figures(...), or dict(p) of a Plan or
+    PlanSummary (iterating a pydantic model gives its fields; the names are the same)."""
+    return SweepRow.model_construct(
+        quant_key=quant_key,
+        quant_label=scheme(quant_key).label,
+        layout=figures["layout"],
+        kv_cache_dtype=kv_cache_dtype,
+        gpus_used=figures["gpus_used"],
+        fits=figures["fits"],
+        weights_bytes_per_gpu=figures["weights_bytes_per_gpu"],
+        kv_cache_bytes_per_gpu=figures["kv_cache_bytes_per_gpu"],
+        kv_bytes_per_token_per_gpu=figures["kv_bytes_per_token_per_gpu"],
+        kv_cache_tokens=figures["kv_cache_tokens"],
+        max_context_tokens=figures["max_context_tokens"],
+        max_concurrency=figures["max_concurrency"],
+        verdict=figures["verdict"],
+        vllm_command=figures["vllm_command"],
+    )
+
+
+def quant_settings(key: str, own: str) -> dict[str, str | None]:
+    """EngineSettings fields (`quantization`, `target_quant`) that plan weight format `key` for
+    a checkpoint stored as `own`: the checkpoint's own format sets neither, a runtime what-if
+    (fp8 from 16-bit) is vLLM's --quantization flag, an offline one is a `target_quant`."""
+    target = scheme(key)
+    if key == own:
+        return {"quantization": None, "target_quant": None}
+    if target.runtime and target.vllm_quantization:
+        return {"quantization": target.vllm_quantization, "target_quant": None}
+    return {"quantization": None, "target_quant": key}
+
+
+def sweep(
+    model: ModelSpec,
+    cluster: ClusterSpec,
+    engine: EngineSettings,
+    *,
+    quant_keys: Iterable[str] | None = None,
+    kv_dtypes: Iterable[str] | None = None,
+    layouts: Iterable[ParallelLayout] | None = None,
+) -> SweepResult:
+    """Plan every combination and rank them (see rank_key).
+
+    `engine`'s quantization and target_quant are replaced per weight format (quant_settings),
+    so the caller passes its settings as they are; the other knobs apply to every row.
+    """
+    keys = tuple(quant_keys) if quant_keys is not None else quant_candidates(model, cluster)
+    kvs = tuple(kv_dtypes) if kv_dtypes is not None else KV_DTYPES
+    valid = (layout_candidates(model, cluster) if layouts is None else
+             tuple(lay for lay in layouts if not layout_errors(model, cluster, lay)))
+    if not keys or not kvs or not valid:
+        raise SweepError(f"nothing to sweep for {model.name or model.model_type} on "
+                         f"{cluster.source}: no valid layout or quantization candidate")
+    own = checkpoint_scheme(model).key
+    rows = []
+    for key in keys:
+        # GPTQ/AWQ group alignment depends on the format: vLLM refuses misaligned layouts
+        runnable = [lay for lay in valid if not quant_alignment_errors(model, lay, scheme(key))]
+        for kv in kvs:
+            settings = engine.model_copy(update={"kv_cache_dtype": kv, **quant_settings(key, own)})
+            for layout in runnable:
+                figures = summary_figures(model, cluster, layout, settings, validated=True)
+                rows.append(sweep_row(figures, key, kv))
+    return SweepResult(
+        model_name=model.name or model.model_type,
+        cluster_source=cluster.source,
+        quant_keys=keys,
+        kv_dtypes=kvs,
+        layouts_tried=len(valid),
+        rows=tuple(sorted(rows, key=rank_key)),
+    )
+
+
+CSV_COLUMNS = (
+    "rank", "quant_key", "quant_label", "tp", "pp", "ep", "kv_cache_dtype", "gpus_used", "fits",
+    "weights_bytes_per_gpu", "kv_cache_bytes_per_gpu", "kv_bytes_per_token_per_gpu",
+    "kv_cache_tokens", "max_context_tokens", "max_concurrency", "vllm_command",
+)
+
+
+def sweep_csv(rows: Iterable[SweepRow]) -> str:
+    """CSV text: the CSV_COLUMNS header, then one line per row in rank order."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows(
+        [i, r.quant_key, r.quant_label, r.layout.tp, r.layout.pp, r.layout.ep,
+         r.kv_cache_dtype, r.gpus_used, r.fits, r.weights_bytes_per_gpu,
+         r.kv_cache_bytes_per_gpu, r.kv_bytes_per_token_per_gpu, r.kv_cache_tokens,
+         r.max_context_tokens, round(r.max_concurrency, 4), r.vllm_command]
+        for i, r in enumerate(rows, 1)
+    )
+    return out.getvalue()

@@ -1,0 +1,315 @@
+"""Weight bytes: the whole checkpoint, and each GPU's share under TP / PP / EP as vLLM loads it.
+
+Bytes per component = parameters x bits of the component in the scheme / 8. In the
+checkpoint's own format (scheme key = spec.quant.scheme) the checkpoint's exclusion list also
+keeps the modules it names in 16-bit; a what-if scheme applies only its own 16-bit keeps.
+"""
+
+import math
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from planner.model.params import LayerParams, ParamBreakdown, count_params
+from planner.model.quant import KEPT_BITS, Component, QuantScheme, checkpoint_exclusions
+from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec
+from planner.serving.layout import ParallelLayout, pp_layer_split
+from planner.units import TORCH_DTYPE_BYTES
+
+VOCAB_PADDING = 64
+"""vLLM pads the vocabulary of VocabParallelEmbedding / ParallelLMHead to a multiple of this
+(model_executor/layers/vocab_parallel_embedding.py, DEFAULT_VOCAB_PADDING_SIZE)."""
+
+
+class WeightTerms(BaseModel):
+    """Weight bytes by component, for a whole model or one GPU."""
+
+    model_config = ConfigDict(frozen=True)
+
+    embeddings_bytes: int = Field(default=0, ge=0)
+    attention_bytes: int = Field(default=0, ge=0, description="token mixers (any kind)")
+    dense_mlp_bytes: int = Field(default=0, ge=0)
+    experts_bytes: int = Field(default=0, ge=0, description="routed experts")
+    shared_experts_bytes: int = Field(default=0, ge=0)
+    router_bytes: int = Field(default=0, ge=0)
+    norms_bytes: int = Field(default=0, ge=0, description="layer norms and the final norm")
+    lm_head_bytes: int = Field(default=0, ge=0)
+    vision_bytes: int = Field(default=0, ge=0, description="vision/audio tower, model dtype")
+    rope_cache_bytes: int = Field(
+        default=0, ge=0, description="rotary cos/sin cache vLLM builds at load (not stored)"
+    )
+
+    @property
+    def total_bytes(self) -> int:
+        """All weight bytes."""
+        return (
+            self.embeddings_bytes
+            + self.attention_bytes
+            + self.dense_mlp_bytes
+            + self.experts_bytes
+            + self.shared_experts_bytes
+            + self.router_bytes
+            + self.norms_bytes
+            + self.lm_head_bytes
+            + self.vision_bytes
+            + self.rope_cache_bytes
+        )
+
+
+@dataclass(frozen=True)
+class _Shard:
+    """Where one GPU sits: its layers, its TP and EP position, and its PP-stage duties."""
+
+    layers: range
+    tp: int = 1
+    ep_size: int = 1  # 1: experts sliced by TP; else whole experts over tp x dp ranks
+    ep_rank: int = 0
+    first_stage: bool = True
+    last_stage: bool = True
+    pad_vocab: bool = False
+
+
+def weights_bytes(
+    spec: ModelSpec, scheme: QuantScheme, params: ParamBreakdown | None = None
+) -> WeightTerms:
+    """Bytes of the whole checkpoint (text model, plus any vision tower) in this scheme."""
+    shard = _Shard(range(spec.num_layers))
+    return _terms(spec, _scheme_bits(spec, scheme), params or count_params(spec), shard)
+
+
+def rank_weights(
+    spec: ModelSpec,
+    scheme: QuantScheme,
+    layout: ParallelLayout,
+    params: ParamBreakdown | None = None,
+    *,
+    served_dtype_bytes: int | None = None,
+) -> tuple[WeightTerms, ...]:
+    """Bytes on each GPU of one replica, as vLLM loads them: index = pp_stage * tp + tp_rank.
+
+    TP splits heads and MLP columns, PP splits layers (vLLM get_pp_indices), EP places whole
+    experts over tp x dp ranks (the entry for tp_rank r is EP rank r, i.e. DP rank 0). Every
+    rank also holds the rotary cos/sin cache (rope_cache_bytes) in the served dtype
+    (`served_dtype_bytes`, default: the checkpoint's torch_dtype).
+    """
+    params = params or count_params(spec)
+    bits = _scheme_bits(spec, scheme)
+    stages = pp_layer_split(spec.num_layers, layout.pp)
+    elem = served_dtype_bytes or TORCH_DTYPE_BYTES[spec.torch_dtype]
+    rope = rope_cache_bytes(spec, elem)
+    ep_size = layout.tp * layout.dp if layout.ep else 1
+    # TP ranks of one stage hold the same bytes, except that EP gives the first
+    # num_experts % ep_size ranks one more expert: each distinct case is computed once.
+    remainders = sorted({lp.routed_experts // lp.expert_size % ep_size
+                         for lp in params.layers if lp.expert_size})
+    memo: dict[tuple, WeightTerms] = {}
+    out = []
+    for stage, layers in enumerate(stages):
+        for tp_rank in range(layout.tp):
+            key = (stage, tuple(tp_rank < r for r in remainders))
+            if key not in memo:
+                shard = _Shard(
+                    layers=layers, tp=layout.tp, ep_size=ep_size, ep_rank=tp_rank,
+                    first_stage=stage == 0, last_stage=stage == layout.pp - 1, pad_vocab=True,
+                )
+                terms = _terms(spec, bits, params, shard)
+                memo[key] = terms.model_copy(update={"rope_cache_bytes": rope})
+            out.append(memo[key])
+    return tuple(out)
+
+
+def rope_cache_rows(spec: ModelSpec) -> int:
+    """Rows (positions) of the global rotary cos/sin cache vLLM precomputes.
+
+    NOTE (vLLM model_executor/layers/rotary_embedding): get_rope(head_size, max_position =
+    config.max_position_embeddings, ...) builds cos_sin_cache of shape [rows, rotary_dim]:
+    default / llama3 / dynamic / mrope: rows = max_position (Llama-3.1: 131,072; Llama-4-Scout
+    10,485,760); linear (LinearScalingRotaryEmbedding): max_position x factor (Gemma-3:
+    131,072 x 8 = 1,048,576); yarn and deepseek_yarn (YaRNScaling / DeepseekScaling, which
+    get original_max_position_embeddings): ceil(original x factor) (DeepSeek-V2: 4,096 x 40
+    = 163,840). Other types (longrope, ...) are ASSUMED to be max_position rows.
+    """
+    kind, factor = spec.rope_scaling_type, spec.rope_scaling_factor or 1.0
+    if kind == "linear":
+        return math.ceil(spec.max_position_embeddings * factor)
+    if kind == "yarn" and spec.original_max_position_embeddings:
+        return math.ceil(spec.original_max_position_embeddings * factor)
+    return spec.max_position_embeddings
+
+
+def rope_cache_bytes(spec: ModelSpec, elem_bytes: int) -> int:
+    """Bytes of the rotary cos/sin caches on one rank (vLLM builds them on every rank).
+
+    NOTE (vLLM rotary_embedding/base.py, get_rope): RotaryEmbedding computes cos and sin
+    (rotary_dim / 2 each) for every position, concatenates them into cos_sin_cache of shape
+    [rows, rotary_dim] and stores it in the model dtype; get_rope caches one instance per
+    distinct (head_size, rotary_dim, max_position, rope parameters, dtype), so layers share
+    it. Llama-3.1-8B: 131,072 x 128 x 2 B = 33,554,432 B = 0.031 GiB, the gap between our
+    weights and vLLM's "Model loading took" line. Gemma-3-12B (head_dim 256): 1,048,576 x
+    256 x 2 = 0.5 GiB global + 131,072 x 256 x 2 = 0.0625 GiB for the sliding layers' own
+    unscaled rope (rope_local: max_position rows). Partial rotary: Qwen3-Next 262,144 x
+    (256 x 0.25 = 64) x 2 = 32 MiB. MLA uses qk_rope_head_dim; NoPE layers (rotary_dim 0),
+    linear-attention and Mamba layers have none.
+    """
+    caches: set[tuple[int, int, bool]] = set()  # (head_dim, cache width, local)
+    for layer in spec.layers:
+        mixer = layer.mixer
+        if isinstance(mixer, MlaMixer):
+            caches.add((mixer.qk_rope_head_dim, mixer.qk_rope_head_dim, False))
+        elif isinstance(mixer, AttentionMixer) and mixer.rotary_dim:
+            caches.add((mixer.head_dim, mixer.rope_cache_dim, mixer.rope_local))
+    rows = rope_cache_rows(spec)
+    local_rows = spec.max_position_embeddings
+    return elem_bytes * sum((local_rows if local else rows) * dim for _, dim, local in caches)
+
+
+_LAYER_COMPONENTS: tuple[Component, ...] = (
+    "attention", "dense_mlp", "experts", "shared_experts", "router", "norms"
+)  # fmt: skip
+"""The per-layer components, in the order of _SchemeBits.layers' entries."""
+
+
+@dataclass(frozen=True)
+class _SchemeBits:
+    """Bits per weight of every component in one scheme, checkpoint exclusions applied."""
+
+    embeddings: float  # the token embeddings (lm_head bits when tied)
+    lm_head: float
+    final_norm: float
+    layers: tuple[tuple[float, ...], ...]  # per layer, one entry per _LAYER_COMPONENTS
+
+
+def _scheme_bits(spec: ModelSpec, scheme: QuantScheme) -> _SchemeBits:
+    """Look every component's bits up once, so that a shard's loop over layers only reads them.
+
+    In the checkpoint's own format its exclusion list keeps the modules it names in 16-bit;
+    layers the list does not name one by one share the same bits.
+    """
+    exclusions = checkpoint_exclusions(spec, scheme)
+
+    def bits(component: Component, layer: int | None = None) -> float:
+        if exclusions.excluded(layer, component):
+            return KEPT_BITS
+        return scheme.bits_for(component)
+
+    shared = tuple(bits(c) for c in _LAYER_COMPONENTS)
+    named = {i: tuple(bits(c, i) for c in _LAYER_COMPONENTS) for i in exclusions.by_layer}
+    # NOTE: llama.cpp stores tied token embeddings in the output (lm_head) type, and every
+    # other scheme keeps both in 16-bit, so tied embeddings take the lm_head bits.
+    return _SchemeBits(
+        embeddings=bits("lm_head" if spec.tie_word_embeddings else "embeddings"),
+        lm_head=bits("lm_head"),
+        final_norm=bits("norms"),
+        layers=tuple(named.get(i, shared) for i in range(spec.num_layers)),
+    )
+
+
+def _terms(
+    spec: ModelSpec, bits: _SchemeBits, params: ParamBreakdown, shard: _Shard
+) -> WeightTerms:
+    """Weight bytes of one shard of the model."""
+    total: dict[str, float] = {}
+
+    def add(component: str, n_params: float, n_bits: float) -> None:
+        total[component] = total.get(component, 0.0) + n_params * n_bits
+
+    vocab_share = _vocab_rows(spec.vocab_size, shard) / spec.vocab_size
+    if shard.first_stage:
+        add("embeddings", params.embeddings * vocab_share, bits.embeddings)
+        dtype_bits = 8 * TORCH_DTYPE_BYTES[spec.torch_dtype]
+        add("vision", params.vision / shard.tp, dtype_bits)
+    if shard.last_stage:
+        add("norms", params.final_norm, bits.final_norm)
+        # NOTE: with tied embeddings and PP > 1 the last stage holds its own copy of the
+        # embedding matrix as lm_head (vLLM ParallelLMHead is only tied on a shared stage).
+        head = params.lm_head or (0 if shard.first_stage else params.embeddings)
+        head_bits = bits.lm_head if params.lm_head else bits.embeddings
+        add("lm_head", head * vocab_share, head_bits)
+    # The layer sums run in locals (the hot loop of a sweep), in the same order as add().
+    attention = dense_mlp = experts = shared_experts = router = 0.0
+    norms = total.get("norms", 0.0)
+    for i in shard.layers:
+        layer, lp = spec.layers[i], params.layers[i]
+        attention_bits, dense_bits, experts_bits, shared_bits, router_bits, norms_bits = (
+            bits.layers[i]
+        )
+        attention_params = _attention_per_rank(
+            layer.mixer, spec.hidden_size, lp.attention, shard.tp
+        )
+        attention += attention_params * attention_bits
+        dense_mlp += lp.dense_mlp / shard.tp * dense_bits
+        expert_params = _experts_per_rank(lp, shard)
+        if lp.expert_bias:
+            # NOTE: no scheme quantizes biases: gpt-oss stores its expert biases in bf16 beside
+            # the MXFP4 blocks, and vLLM's Mxfp4MoEMethod creates w13_bias/w2_bias in bf16.
+            # gpt-oss-20b: 24 layers x 32 experts x (2 x 2880 + 2880) = 6,635,520 bias params.
+            bias_params = expert_params * lp.expert_bias / lp.expert_size
+            experts += bias_params * max(experts_bits, KEPT_BITS)
+            expert_params -= bias_params
+        experts += expert_params * experts_bits
+        shared_experts += lp.shared_experts / shard.tp * shared_bits
+        router += lp.router * router_bits
+        norms += lp.norms * norms_bits
+    total.update(attention=attention, dense_mlp=dense_mlp, experts=experts,
+                 shared_experts=shared_experts, router=router, norms=norms)  # fmt: skip
+    return WeightTerms(**{f"{c}_bytes": math.ceil(b / 8) for c, b in total.items()})
+
+
+def _vocab_rows(vocab_size: int, shard: _Shard) -> int:
+    """Embedding rows on one rank: the padded vocabulary split over TP (vLLM) or all rows.
+
+    NOTE: VocabParallelEmbedding pads the vocabulary to a multiple of 64, then splits it
+    evenly: Llama-3.1 128256 is already a multiple (2004 x 64): 64128 rows per rank at TP2;
+    gpt-oss 201088 = 3142 x 64; a 32001-token vocab pads to 32064.
+    """
+    if not shard.pad_vocab:
+        return vocab_size
+    padded = -(-vocab_size // VOCAB_PADDING) * VOCAB_PADDING
+    return -(-padded // shard.tp)
+
+
+def _attention_per_rank(mixer: object, hidden: int, total: int, tp: int) -> float:
+    """Token-mixer parameters on one TP rank.
+
+    NOTE (vLLM QKVParallelLinear / RowParallelLinear): q and o split by heads; k and v split
+    by KV heads while tp <= num_kv_heads, otherwise every rank holds one KV head (replicated
+    tp / kv times), i.e. max(1, kv // tp) heads. Per-head q/k norms and the o bias are
+    replicated. Llama-3.1-8B layer at TP 16 (8 KV heads): k+v = 2 x 4096 x 1024 = 8,388,608
+    -> 1 of 8 heads = 1,048,576 per rank; q+o = 33,554,432 / 16 = 2,097,152.
+    MLA (DeepSeek-V2/V3): q_b (or q_proj), kv_b and o split by heads; q_a, kv_a, their norms
+    and the sparse-attention indexer are replicated. Gated DeltaNet and Mamba2 split by heads.
+    """
+    if tp == 1:
+        return total
+    if isinstance(mixer, AttentionMixer):
+        v_dim = 0 if mixer.kv_shared else mixer.v_head_dim
+        kv_width = mixer.num_kv_heads * (mixer.head_dim + v_dim)
+        kv = hidden * kv_width + (kv_width if mixer.qkv_bias else 0)
+        replicated = hidden if mixer.o_bias else 0
+        if mixer.qk_norm and not mixer.qk_norm_per_layer:
+            replicated += 2 * mixer.head_dim
+        kv_heads_per_rank = max(1, mixer.num_kv_heads // tp)
+        kv_rank = kv * kv_heads_per_rank / mixer.num_kv_heads
+        return (total - kv - replicated) / tp + kv_rank + replicated
+    if isinstance(mixer, MlaMixer):
+        heads = mixer.num_heads
+        q_in = mixer.q_lora_rank or hidden
+        split = q_in * heads * (mixer.qk_nope_head_dim + mixer.qk_rope_head_dim)
+        split += mixer.kv_lora_rank * heads * (mixer.qk_nope_head_dim + mixer.v_head_dim)
+        split += heads * mixer.v_head_dim * hidden
+        return total - split + split / tp
+    return total / tp
+
+
+def _experts_per_rank(lp: LayerParams, shard: _Shard) -> float:
+    """Routed-expert parameters on one rank: sliced by TP, or whole experts with EP.
+
+    NOTE: with EP vLLM (FusedMoE determine_expert_map) gives each of the ep_size = tp x dp
+    ranks num_experts // ep_size experts and one more to the first num_experts % ep_size
+    ranks: 60 experts over 8 ranks -> 8, 8, 8, 8, 7, 7, 7, 7.
+    """
+    if shard.ep_size == 1 or not lp.expert_size:
+        return lp.routed_experts / shard.tp
+    num_experts = lp.routed_experts // lp.expert_size
+    local = num_experts // shard.ep_size + (shard.ep_rank < num_experts % shard.ep_size)
+    return local * lp.expert_size

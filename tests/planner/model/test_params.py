@@ -1,0 +1,122 @@
+"""count_params against hand-worked counts, published totals and the measured meta table.
+
+tests/fixtures/param_counts.json holds counts measured by transformers on the meta device
+(tests/planner/model/test_crosscheck_meta.py writes it), so CI without torch still checks them.
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from planner.model.config.parser import parse_model_config
+from planner.model.params import count_params
+from tests.conftest import load_ref_config
+
+TABLE = json.loads(
+    (Path(__file__).resolve().parents[2] / "fixtures" / "param_counts.json").read_text()
+)["models"]
+NOT_MODELLED = {
+    "deepseek-ai__DeepSeek-V4-Flash": "DeepSeek-V4 (hyper-connections, compressed attention, "
+    "o_lora) is not modelled: the parser warns and counts it as plain attention (+2.3 %)",
+}
+MEASURED = sorted(name for name, row in TABLE.items() if row["count"])
+
+
+def params_of(name: str):
+    config, quant = load_ref_config(name)
+    return count_params(parse_model_config(config, quant, name=name))
+
+
+@pytest.mark.parametrize("name", [n for n in MEASURED if n not in NOT_MODELLED])
+def test_text_total_within_0_1_percent_of_meta_count(name):
+    assert params_of(name).text_total == pytest.approx(TABLE[name]["count"], rel=1e-3)
+
+
+def test_qwen25_72b_exact():
+    # embed 152064*8192 = 1,245,708,288, untied head: x2 = 2,491,416,576.
+    # layer: q 8192^2 + k,v 2*8192*1024 + o 8192^2 = 150,994,944, qkv bias 8192+2*1024,
+    # MLP 3*8192*29568 = 726,663,168, norms 2*8192 -> 877,684,736; x80 = 70,214,778,880.
+    # + final norm 8192 = 72,706,203,648 (SOURCES.md: full shard scan).
+    assert params_of("Qwen__Qwen2.5-72B-Instruct").total == 72_706_203_648
+
+
+def test_qwen3_235b_total_and_active():
+    # layer: attention 71,303,168 + q/k norms 256; experts 128 * 3*4096*1536 =
+    # 2,415,919,104; router 4096*128 = 524,288; norms 8192 -> 2,487,755,008; x94 =
+    # 233,849,970,752; + embed and head 2*151936*4096 = 1,244,659,712 + final norm 4096
+    # = 235,093,634,560. Active: minus 120 unused experts * 18,874,368 * 94 layers
+    # (212,902,871,040) = 22,190,763,520 (model card: 22B active).
+    p = params_of("Qwen__Qwen3-235B-A22B")
+    assert p.total == 235_093_634_560
+    assert p.active == 22_190_763_520
+    assert p.layers[0].expert_size == 3 * 4096 * 1536
+    assert p.embeddings == p.lm_head == 151_936 * 4096
+
+
+def test_deepseek_v3_main_and_mtp():
+    # DeepSeek-V3 README: 671B main model + 14B MTP module = 685B on the hub.
+    # MTP by hand: last MoE layer 11,507,286,272 (MLA 187,107,328 + experts 256*3*7168*2048
+    # + shared 3*7168*2048 + router 7168*256+256 + norms 2*7168) + enorm/hnorm/norm 3*7168
+    # + eh_proj 2*7168^2 + own embed/head 2*129280*7168 = 13,463,426,304.
+    p = params_of("deepseek-ai__DeepSeek-V3")
+    assert p.text_total == pytest.approx(671e9, rel=2e-3)
+    assert p.mtp == 13_463_426_304
+    assert p.text_total + p.mtp == pytest.approx(685e9, rel=2e-3)
+    assert p.layers[0].attention == 187_107_328
+    assert p.active == pytest.approx(37e9, rel=0.02)  # README: 37B activated
+
+
+def test_qwen3_next_with_mtp_matches_shard_scan():
+    # SOURCES.md: 81,324,862,720 including mtp.*; MTP by hand: full-attention MoE layer
+    # 1,642,076,672 + 3 norms 3*2048 + fc 2*2048*2048 = 1,650,471,424.
+    p = params_of("Qwen__Qwen3-Next-80B-A3B-Instruct")
+    assert p.mtp == 1_650_471_424
+    assert p.text_total + p.mtp == 81_324_862_720
+
+
+def test_gpt_oss_published_totals():
+    # Model card: gpt-oss-20b 21B total, 3.6B active; gpt-oss-120b 117B total, 5.1B
+    # active. The card's active figure leaves out the embedding table (201088*2880).
+    small, big = params_of("openai__gpt-oss-20b"), params_of("openai__gpt-oss-120b")
+    assert small.total == pytest.approx(21e9, rel=0.01)
+    assert big.total == pytest.approx(117e9, rel=0.01)
+    assert small.active - small.embeddings == pytest.approx(3.6e9, rel=0.01)
+    assert big.active - big.embeddings == pytest.approx(5.1e9, rel=0.02)
+
+
+def test_nemotron_nas_49b_by_hand():
+    # Not buildable without remote code. Model card: 49B. Checked per block from the
+    # config: attention 2*8192^2 + 2*8192*(8192/g) where present, MLP 3*8192*w with
+    # w = ceil(int(2*mult*8192/3) / 256) * 256, one norm per present sub-block.
+    config, _ = load_ref_config("nvidia__Llama-3_3-Nemotron-Super-49B-v1")
+    expected = 2 * 128_256 * 8192 + 8192
+    for block in config["block_configs"]:
+        a, f = block["attention"], block["ffn"]
+        if not a["no_op"]:
+            expected += 2 * 8192 * 8192 + 2 * 8192 * (8192 // a["n_heads_in_group"]) + 8192
+        if not f["no_op"]:
+            width = -(-int(2 * f["ffn_mult"] * 8192 / 3) // 256) * 256
+            expected += 3 * 8192 * width + 8192
+    p = params_of("nvidia__Llama-3_3-Nemotron-Super-49B-v1")
+    assert p.total == expected
+    assert p.total == pytest.approx(49.9e9, rel=0.01)
+
+
+def test_tied_embeddings_have_no_lm_head():
+    p = params_of("Qwen__Qwen3-0.6B")
+    assert p.lm_head == 0 and p.embeddings == 151_936 * 1024
+
+
+def test_dense_model_active_equals_total():
+    p = params_of("meta-llama__Meta-Llama-3.1-8B")
+    assert p.active == p.total == 8_030_261_248  # Llama-3.1-8B: 8.03B
+
+
+def test_vision_tower_counted_apart():
+    # Qwen3-VL-32B: text model = Qwen3-32B (same text dims); vision tower about 0.6B.
+    vl, text = params_of("Qwen__Qwen3-VL-32B-Instruct"), params_of("Qwen__Qwen3-32B")
+    assert vl.text_total == text.text_total
+    assert vl.total - vl.text_total == vl.vision
+    assert vl.vision == pytest.approx(TABLE["Qwen__Qwen3-VL-32B-Instruct"]["vision_count"],
+                                      rel=0.01)  # fmt: skip

@@ -1,0 +1,143 @@
+"""vLLM engine memory model: defaults, KV groups and blocks, calibrated terms (worked by hand)."""
+
+import pytest
+
+from planner.model.attention import kv_layer_spec
+from planner.model.spec import (
+    AttentionMixer,
+    DenseMlp,
+    LayerSpec,
+    LinearAttentionMixer,
+    ModelSpec,
+)
+from planner.serving.engine import (
+    EngineError,
+    EngineSettings,
+    activation_bytes,
+    blocks_per_request,
+    cuda_graph_bytes,
+    default_batch_limits,
+    derived_max_model_len,
+    kv_elem_bytes,
+    model_facts,
+    non_torch_bytes,
+    stage_kv,
+    version_tuple,
+)
+from planner.serving.layout import ParallelLayout
+from planner.units import GIB
+
+
+def attn(kv_heads, head_dim, kind="full", window=None):
+    return AttentionMixer(kind=kind, num_heads=32, num_kv_heads=kv_heads, head_dim=head_dim,
+                          v_head_dim=head_dim, sliding_window=window)
+
+
+LLAMA_8B = ModelSpec(
+    model_type="llama", hidden_size=4096, vocab_size=128256, tie_word_embeddings=False,
+    torch_dtype="bfloat16", max_position_embeddings=131072,
+    layers=tuple(LayerSpec(index=i, mixer=attn(8, 128), mlp=DenseMlp(intermediate_size=14336))
+                 for i in range(32)),
+)
+
+
+def test_version_parsing():
+    assert version_tuple("v0.19.0") == (0, 19) and version_tuple("0.21") == (0, 21)
+    with pytest.raises(EngineError, match="'latest'"):
+        version_tuple("latest")
+
+
+def test_default_batch_limits_follow_get_batch_defaults():
+    # vLLM EngineArgs.get_batch_defaults, OpenAI server: >= 70 GiB and not A100 -> 8192 / 1024
+    assert default_batch_limits(int(79.19 * GIB), "NVIDIA H100 80GB HBM3", 8192) == (8192, 1024)
+    assert default_batch_limits(int(23.57 * GIB), "NVIDIA GeForce RTX 3090", 40960) == (2048, 256)
+    assert default_batch_limits(int(79.15 * GIB), "NVIDIA A100-SXM4-80GB", 8192) == (2048, 256)
+    # capped at max_num_seqs x max_model_len: 256 x 4 = 1024 tokens, then seqs <= tokens
+    assert default_batch_limits(int(23.57 * GIB), "RTX 3090", 4) == (1024, 256)
+
+
+def test_kv_dtype_auto_follows_served_dtype():
+    assert kv_elem_bytes(EngineSettings(), "bfloat16") == 2
+    assert kv_elem_bytes(EngineSettings(dtype="float32"), "bfloat16") == 4
+    assert kv_elem_bytes(EngineSettings(kv_cache_dtype="fp8"), "bfloat16") == 1
+
+
+def test_uniform_model_one_group():
+    layers = tuple(kv_layer_spec(attn(8, 128)) for _ in range(32))
+    stage = stage_kv(layers, 16, 2, 1)
+    # one group of 32 layers; page = 16 tokens x 2 x 8 x 128 x 2 B = 65,536 B; block = 2 MiB
+    assert (stage.num_groups, stage.group_size, stage.page_bytes) == (1, 32, 65_536)
+    assert stage.bytes_per_block == 2 * 1024 * 1024
+    # llm-d log: 58.11 GiB available -> 29,751 blocks (58.11 GiB / 2 MiB = 29,752.3; the
+    # log's 58.11 is rounded); test_plan.py checks the planner's own pool against that log
+    assert blocks_per_request(stage, 8192, 8192) == 512  # 8192 / 16
+
+
+def test_gemma3_27b_groups_reproduce_logged_concurrency():
+    # 62 layers, every 6th full, sliding window 1024, 16 KV heads x 128
+    mixers = [attn(16, 128) if (i + 1) % 6 == 0 else attn(16, 128, "sliding", 1024)
+              for i in range(62)]
+    stage = stage_kv(tuple(kv_layer_spec(m) for m in mixers), 16, 2, 1)
+    # 10 full + 52 sliding -> group size 10 -> 1 + cdiv(52, 10) = 7 groups
+    assert (stage.group_size, stage.num_groups) == (10, 7)
+    assert stage.bytes_per_block == 10 * 16 * 2 * 16 * 128 * 2  # 1.25 MiB
+    # 512 full + 6 x (512 + 1) sliding = 3,590; the log's concurrency 4.46 is its
+    # 15,997 blocks / 3,590, so blocks per request is the figure that must match
+    assert blocks_per_request(stage, 8192, 8192) == 3_590
+    assert 15_997 // stage.num_groups * 16 == 36_560  # logged GPU KV cache size
+
+
+def test_qwen3_next_attention_block_raised_to_544():
+    gdn = LinearAttentionMixer(num_key_heads=16, num_value_heads=32, key_head_dim=128,
+                               value_head_dim=128, conv_kernel_dim=4)
+    mixers = [attn(2, 256) if (i + 1) % 4 == 0 else gdn for i in range(48)]
+    stage = stage_kv(tuple(kv_layer_spec(m) for m in mixers), 16, 2, 1)
+    # GDN state 1,097,728 B; attention 2 x 2 x 256 x 2 = 2,048 B/token/layer
+    # 16 x cdiv(1,097,728, 16 x 2,048) = 16 x 34 = 544 tokens; page 544 x 2,048 = 1,114,112 B
+    assert stage.block_tokens == 544 and stage.page_bytes == 1_114_112
+    assert (stage.group_size, stage.num_groups) == (12, 4)  # 12 full; 36 GDN -> 3 groups
+    assert stage.kv_bytes_per_token == 24_576 and stage.state_bytes == 36 * 1_097_728
+    # one request of 8192 tokens: cdiv(8192, 544) = 16 attention blocks + 3 state blocks
+    assert blocks_per_request(stage, 8192, 2048) == 19
+
+
+def test_activation_llama_8b_close_to_log():
+    facts = model_facts(LLAMA_8B)
+    act, formula = activation_bytes(facts, range(32), True, 8192, 1024, 1, 2)
+    # 3.637 x 1024 x 128,256 x 4 B (0.4893 GiB) + 0.308 x 8192 x (4096 + 28,672) x 2 B
+    # (0.5 GiB) = 1.7795 + 0.154 = 1.934 GiB; the v0.19 log says 1.89 GiB
+    assert act / GIB == pytest.approx(1.934, abs=0.01)
+    assert "128,256 vocab" in formula
+    first_stage, _ = activation_bytes(facts, range(16), False, 8192, 1024, 1, 2)
+    assert first_stage / GIB == pytest.approx(0.154, abs=0.01)  # no sampler before the last
+
+
+def test_non_torch_and_graph_terms():
+    assert non_torch_bytes(ParallelLayout()) == int(0.25 * GIB)
+    assert non_torch_bytes(ParallelLayout(tp=2)) == int(2.1 * GIB)
+    assert non_torch_bytes(ParallelLayout(pp=2)) == int(0.07 * GIB)
+    # 0.496 + 0.0123 x 32 = 0.89 GiB (log: 0.84 GiB for Llama-3.1-8B)
+    assert cuda_graph_bytes(32) / GIB == pytest.approx(0.89, abs=0.01)
+
+
+def test_model_facts_cached_by_identity():
+    assert model_facts(LLAMA_8B) is model_facts(LLAMA_8B)
+    assert model_facts(LLAMA_8B).mlp_width[0] == 2 * 14336
+
+
+@pytest.mark.parametrize(
+    ("rope", "expected"),
+    [
+        # no scaling / llama3 (not extended by vLLM): max_position_embeddings
+        ({}, 131_072),
+        ({"rope_scaling_type": "llama3", "rope_scaling_factor": 8.0,
+          "original_max_position_embeddings": 8192}, 131_072),
+        # yarn: original x factor = 4,096 x 40 = 163,840 (DeepSeek-V3)
+        ({"rope_scaling_type": "yarn", "rope_scaling_factor": 40.0,
+          "original_max_position_embeddings": 4096}, 163_840),
+        # linear: max_position_embeddings x factor = 131,072 x 8 (Gemma-3)
+        ({"rope_scaling_type": "linear", "rope_scaling_factor": 8.0}, 1_048_576),
+    ],
+)
+def test_derived_max_model_len_follows_vllm_rope_rules(rope, expected):
+    assert derived_max_model_len(LLAMA_8B.model_copy(update=rope)) == expected

@@ -1,0 +1,240 @@
+"""Tests for planner.serving.hardware: presets, name matching, nodes and clusters.
+
+Expected figures come from published sources (datasheets, vLLM logs), not from the code.
+"""
+
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from planner.serving.hardware import (
+    GPU_PRESETS,
+    ClusterSpec,
+    HardwareError,
+    NodeSpec,
+    UnknownGpuError,
+    custom_gpu,
+    gpu_preset,
+    match_gpu_name,
+    preset_cluster,
+)
+from planner.units import GIB, TIB
+
+REQUIRED_KEYS = {
+    "rtx-3090", "rtx-4090", "rtx-5090", "a10", "a40", "l4", "l40s", "rtx-6000-ada",
+    "rtx-pro-6000", "a100-40gb", "a100-80gb", "a100-80gb-pcie", "h100-pcie", "h100-sxm",
+    "h100-nvl", "h200", "gh200", "b200", "dgx-spark-gb10", "mi300x",
+}  # fmt: skip
+
+
+def _gib(n_bytes: int) -> float:
+    return n_bytes / GIB
+
+
+def test_preset_table_has_every_required_gpu() -> None:
+    assert len(GPU_PRESETS) >= 20
+    assert set(GPU_PRESETS) >= REQUIRED_KEYS
+    assert all(key == gpu.key for key, gpu in GPU_PRESETS.items())
+
+
+def test_h100_sxm_total_is_what_vllm_logs() -> None:
+    # shared/calibration: vLLM v0.19 on one H100 80GB prints total 79.19 GiB
+    # (requested 75.23 GiB = 79.19 x 0.95).
+    assert _gib(gpu_preset("h100-sxm").memory_total_bytes) == pytest.approx(79.19, abs=0.005)
+
+
+def test_rtx_3090_total_is_what_cuda_reports() -> None:
+    # PyTorch OOM messages on RTX 3090: "GPU 0 has a total capacity of 23.57 GiB".
+    assert _gib(gpu_preset("rtx-3090").memory_total_bytes) == pytest.approx(23.57, abs=0.005)
+
+
+def test_estimated_total_follows_the_documented_rule() -> None:
+    # H100 NVL: nvidia-smi 95830 MiB minus 512 MiB = 95318 MiB = 95318 / 1024 = 93.084 GiB.
+    gpu = gpu_preset("h100-nvl")
+    assert _gib(gpu.memory_total_bytes) == pytest.approx(93.084, abs=0.005)
+    assert "estimated" in gpu.notes
+
+
+@pytest.mark.parametrize("gpu", GPU_PRESETS.values(), ids=list(GPU_PRESETS))
+def test_every_row_is_sourced_and_below_its_nominal_size(gpu) -> None:
+    assert gpu.source.strip()
+    assert gpu.memory_bandwidth_gbps > 0
+    # Labels are marketing sizes ("24 GB" boards hold 24 GiB of DRAM); the driver keeps
+    # some of it, so CUDA's total is below the label but not far below (>= 90%).
+    nominal_gib = float(re.match(r"\d+(\.\d+)?", gpu.memory_label)[0])
+    assert 0.9 * nominal_gib * GIB < gpu.memory_total_bytes < nominal_gib * GIB
+
+
+@pytest.mark.parametrize("gpu", GPU_PRESETS.values(), ids=list(GPU_PRESETS))
+def test_fp8_is_native_only_from_ada_and_hopper_on(gpu) -> None:
+    if gpu.vendor != "nvidia":
+        return
+    major, minor = (int(part) for part in gpu.compute_capability.split("."))
+    has_fp8_cores = (major, minor) >= (8, 9)
+    assert ("fp8" in gpu.native_weight_formats) == has_fp8_cores
+    assert ("fp8" in gpu.native_kv_dtypes) == has_fp8_cores
+    assert (gpu.fp8_dense_tflops is not None) <= has_fp8_cores
+
+
+def test_fp4_formats_are_blackwell_only() -> None:
+    blackwell = {k for k, g in GPU_PRESETS.items() if "nvfp4" in g.native_weight_formats}
+    assert blackwell == {"rtx-5090", "rtx-pro-6000", "dgx-spark-gb10", "b200"}
+
+
+def test_published_dense_figures() -> None:
+    # H100 SXM datasheet: BF16 1979 TFLOPS and FP8 3958 TFLOPS *with sparsity*, so dense
+    # is half; memory bandwidth 3.35 TB/s.
+    h100 = gpu_preset("h100-sxm")
+    assert h100.bf16_dense_tflops == pytest.approx(1979 / 2, rel=0.01)
+    assert h100.fp8_dense_tflops == pytest.approx(3958 / 2, rel=0.01)
+    assert h100.memory_bandwidth_gbps == 3350
+    # GA102 whitepaper: RTX 3090 has 936 GB/s and no FP8.
+    assert gpu_preset("rtx-3090").memory_bandwidth_gbps == 936
+    assert gpu_preset("rtx-3090").fp8_dense_tflops is None
+
+
+def test_unified_memory_parts() -> None:
+    unified = {k for k, g in GPU_PRESETS.items() if g.unified_memory}
+    assert unified == {"gh200", "dgx-spark-gb10"}
+
+
+def test_format_support_on_ampere_hopper_and_volta() -> None:
+    rtx3090, h100, v100 = gpu_preset("rtx-3090"), gpu_preset("h100-sxm"), gpu_preset("v100-32gb")
+    assert rtx3090.weight_format_support("fp8") == "weight_only"  # Marlin W8A16
+    assert rtx3090.weight_format_support("int4") == "native"
+    assert rtx3090.kv_dtype_support("fp8") == "storage_only"
+    assert h100.weight_format_support("fp8") == "native"
+    assert h100.weight_format_support("nvfp4") == "weight_only"
+    assert h100.kv_dtype_support("fp8") == "native"
+    assert v100.weight_format_support("bf16") == "unsupported"  # Volta has no BF16
+    assert v100.weight_format_support("fp8") == "unsupported"
+    assert v100.kv_dtype_support("fp8") == "unsupported"
+
+
+def test_unknown_key_error_names_close_matches() -> None:
+    with pytest.raises(UnknownGpuError, match=r"did you mean .*h100-sxm") as info:
+        gpu_preset("h100")
+    assert "rtx-3090" in str(info.value)  # lists the known keys too
+    assert isinstance(info.value, ValueError)
+
+
+def test_preset_key_lookup_ignores_case_and_spaces() -> None:
+    assert gpu_preset(" RTX-4090 ").key == "rtx-4090"
+
+
+@pytest.mark.parametrize(
+    ("nvml_name", "total_gib", "key"),
+    [
+        ("NVIDIA GeForce RTX 3090", 25_300_000_000 / GIB, "rtx-3090"),
+        ("NVIDIA H100 80GB HBM3", 79.19, "h100-sxm"),
+        ("NVIDIA A100-SXM4-80GB", 79.15, "a100-80gb"),
+        ("NVIDIA GeForce RTX 4090", 23.65, "rtx-4090"),
+        ("NVIDIA H100 PCIe", 79.19, "h100-pcie"),
+        ("NVIDIA RTX PRO 6000 Blackwell Workstation Edition", 94.97, "rtx-pro-6000"),
+        ("Tesla V100-PCIE-32GB", 31.74, "v100-32gb"),
+    ],
+)
+def test_match_gpu_name_finds_presets(nvml_name: str, total_gib: float, key: str) -> None:
+    assert match_gpu_name(nvml_name, round(total_gib * GIB)).key == key
+
+
+def test_unknown_name_becomes_custom_gpu_from_measured_total() -> None:
+    measured = round(15.57 * GIB)
+    gpu = match_gpu_name("NVIDIA GeForce RTX 4080", measured)
+    assert gpu.memory_total_bytes == measured
+    assert gpu.name == "NVIDIA GeForce RTX 4080"
+    assert "measured by audit; no preset" in gpu.notes
+
+
+def test_known_name_with_other_memory_size_is_not_the_preset() -> None:
+    # A 48 GB modded RTX 4090 reports ~47 GiB: not the 24 GB preset.
+    gpu = match_gpu_name("NVIDIA GeForce RTX 4090", round(47.0 * GIB))
+    assert gpu.key == "custom"
+    assert gpu.memory_total_bytes == round(47.0 * GIB)
+
+
+def test_gb10_matches_by_name_without_a_memory_total() -> None:
+    # NVML has no memory figure for GB10 (DGX Spark known issues); host RAM may be passed.
+    assert match_gpu_name("NVIDIA GB10", 128_501_256_192).key == "dgx-spark-gb10"
+
+
+@given(name=st.text(max_size=40), total=st.integers(min_value=1, max_value=TIB - 1))
+def test_match_gpu_name_always_answers(name: str, total: int) -> None:
+    gpu = match_gpu_name(name, total)
+    assert gpu.memory_total_bytes == total or gpu.key in GPU_PRESETS
+
+
+@pytest.mark.parametrize("total", [0, -1, TIB, 2 * TIB])
+def test_custom_gpu_rejects_impossible_totals(total: int) -> None:
+    with pytest.raises(HardwareError, match="between 1 byte and 1 TiB"):
+        custom_gpu(total)
+
+
+def test_custom_gpu_formats_follow_compute_capability() -> None:
+    gpu = custom_gpu(round(15.6 * GIB), "NVIDIA GeForce RTX 4080", compute_capability="8.9")
+    assert "fp8" in gpu.native_weight_formats
+    assert custom_gpu(GIB).native_weight_formats == ("fp32", "fp16")
+
+
+def test_preset_cluster_of_eight_3090s() -> None:
+    cluster = preset_cluster("rtx-3090", 8)
+    assert cluster.gpu_count == 8
+    assert cluster.gpus_per_node == 8
+    assert cluster.nodes[0].intra_node_link == "pcie"
+    assert cluster.source == "preset: 8x NVIDIA GeForce RTX 3090"
+
+
+def test_preset_cluster_of_two_h100_nodes() -> None:
+    cluster = preset_cluster("h100-sxm", 8, nodes=2, inter_node_link="InfiniBand 400 Gb/s")
+    assert cluster.gpu_count == 16
+    assert [node.hostname for node in cluster.nodes] == ["node0", "node1"]
+    assert all(node.intra_node_link == "nvlink" for node in cluster.nodes)
+    assert cluster.inter_node_link == "InfiniBand 400 Gb/s"
+
+
+@pytest.mark.parametrize("gpus_per_node", [0, 65])
+def test_preset_cluster_rejects_bad_gpu_counts(gpus_per_node: int) -> None:
+    with pytest.raises(HardwareError, match="gpus_per_node must be 1..64"):
+        preset_cluster("rtx-3090", gpus_per_node)
+
+
+def test_preset_cluster_rejects_nvlink_without_nvlink() -> None:
+    with pytest.raises(HardwareError, match="has no NVLink"):
+        preset_cluster("rtx-4090", 2, intra_node_link="nvlink")
+
+
+def test_cluster_smallest_memory_over_mixed_nodes() -> None:
+    small = NodeSpec(gpu=gpu_preset("rtx-3090"), gpus_per_node=2, intra_node_link="pcie")
+    big = NodeSpec(gpu=gpu_preset("a40"), gpus_per_node=4, intra_node_link="pcie")
+    cluster = ClusterSpec(nodes=(big, small), source="test")
+    assert cluster.gpu_count == 6
+    assert cluster.gpus_per_node == 4
+    assert cluster.min_memory_total_bytes == gpu_preset("rtx-3090").memory_total_bytes
+
+
+def test_node_used_memory_is_one_entry_per_gpu() -> None:
+    gpu = gpu_preset("rtx-3090")
+    NodeSpec(gpu=gpu, gpus_per_node=2, intra_node_link="pcie", memory_used_bytes=(0, GIB))
+    with pytest.raises(ValidationError, match="expected 0 or 2"):
+        NodeSpec(gpu=gpu, gpus_per_node=2, intra_node_link="pcie", memory_used_bytes=(0,))
+    with pytest.raises(ValidationError, match="outside"):
+        NodeSpec(gpu=gpu, gpus_per_node=1, intra_node_link="pcie", memory_used_bytes=(30 * GIB,))
+
+
+def test_cluster_needs_a_node() -> None:
+    with pytest.raises(ValidationError):
+        ClusterSpec(nodes=(), source="test")
+
+
+def test_specs_are_frozen() -> None:
+    with pytest.raises(ValidationError):
+        gpu_preset("l4").memory_total_bytes = 1  # type: ignore[misc]
+
+
+def test_custom_gpu_needs_a_name_but_an_unnamed_audit_still_matches() -> None:
+    with pytest.raises(HardwareError, match="name must not be empty"):
+        custom_gpu(GIB, " ")
+    assert match_gpu_name("", GIB).name == "Unnamed GPU"

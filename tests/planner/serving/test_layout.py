@@ -1,0 +1,121 @@
+"""Parallel layouts: vLLM's PP layer split and the validity checks."""
+
+from types import SimpleNamespace
+
+import pytest
+
+from planner.model.quant import scheme
+from planner.model.spec import AttentionMixer, DenseMlp, LayerSpec, ModelSpec, MoeMlp
+from planner.serving.layout import (
+    ParallelLayout,
+    group_size,
+    layout_errors,
+    layout_warnings,
+    pp_layer_split,
+)
+
+
+def _spec(heads: int = 64, kv_heads: int = 4, experts: int | None = 128) -> ModelSpec:
+    """A small hand-built spec: 4 layers of GQA attention, MoE or dense MLP."""
+    mlp = (
+        MoeMlp(num_experts=experts, experts_per_token=8, expert_intermediate_size=1536)
+        if experts
+        else DenseMlp(intermediate_size=4096)
+    )
+    mixer = AttentionMixer(num_heads=heads, num_kv_heads=kv_heads, head_dim=128, v_head_dim=128)
+    layers = tuple(LayerSpec(index=i, mixer=mixer, mlp=mlp) for i in range(4))
+    return ModelSpec(
+        model_type="test", hidden_size=4096, vocab_size=151936, layers=layers,
+        tie_word_embeddings=False, torch_dtype="bfloat16", max_position_embeddings=40960,
+    )
+
+
+def _cluster(gpus: int) -> SimpleNamespace:
+    return SimpleNamespace(gpu_count=gpus)
+
+
+def test_pp_split_gives_remainder_to_stages_before_last():
+    # 94 // 4 = 23, remainder 2 -> partitions[-2] and [-3] get +1: [23, 24, 24, 23]
+    assert [len(r) for r in pp_layer_split(94, 4)] == [23, 24, 24, 23]
+    # 61 // 4 = 15, remainder 1 -> partitions[-2] + 1: [15, 15, 16, 15] (DeepSeek-V3)
+    assert [len(r) for r in pp_layer_split(61, 4)] == [15, 15, 16, 15]
+    stages = pp_layer_split(32, 3)  # 10 each + 2 -> [11, 11, 10]
+    assert [(r.start, r.stop) for r in stages] == [(0, 11), (11, 22), (22, 32)]
+
+
+def test_pp_split_rejects_more_stages_than_layers():
+    with pytest.raises(ValueError, match="cannot split 2 layers over 3"):
+        pp_layer_split(2, 3)
+
+
+def test_layout_gpus_and_label():
+    layout = ParallelLayout(tp=2, pp=2, dp=2, ep=True)
+    assert layout.gpus == 8 and layout.ep_size == 4
+    assert layout.label() == "TP=2 x PP=2 x DP=2 + EP"
+
+
+def test_valid_layout_has_no_errors():
+    # 64 heads / 8 = 8; 4 KV heads replicated 8 // 4 = 2 times; 1536 / 8 = 192
+    assert layout_errors(_spec(), _cluster(8), ParallelLayout(tp=8)) == []
+
+
+def test_errors_name_the_reason():
+    errors = layout_errors(_spec(heads=40, kv_heads=8), _cluster(4), ParallelLayout(tp=3, pp=2))
+    text = " ".join(errors)
+    assert "needs 6 GPUs" in text and "has 4" in text
+    assert "attention heads (40) must be divisible by tensor parallel size (3)" in text
+    assert "8 KV heads" in text
+    assert "expert intermediate size (1536) is not divisible" not in text  # 1536 % 3 == 0
+
+
+def test_expert_parallel_checks():
+    ep6 = ParallelLayout(tp=2, dp=3, ep=True)  # EP size 6; 128 % 6 = 2
+    assert any("not divisible by the expert-parallel size 6" in e
+               for e in layout_errors(_spec(heads=6, kv_heads=2), _cluster(6), ep6))
+    dense = layout_errors(_spec(experts=None), _cluster(2), ParallelLayout(tp=2, ep=True))
+    assert any("no routed experts" in e for e in dense)
+
+
+# --- GPTQ/AWQ kernel alignment (vLLM Marlin checks), sizes worked by hand ---------------
+
+G128 = scheme("w4a16-gptq-g128")
+EIGHT = SimpleNamespace(gpu_count=8)
+
+
+def test_group_size_from_the_scheme():
+    assert group_size(G128) == 128
+    assert group_size(scheme("w4a16-awq-g128")) == 128
+    assert group_size(scheme("w4a16-gptq-g32")) == 32
+    assert group_size(scheme("bf16")) is None and group_size(scheme("fp8-tensor")) is None
+    assert group_size(None) is None
+
+
+def test_seed_moe_falls_back_without_ep_only():
+    spec = _spec()  # 1536-wide experts, hidden 4096
+    # TP=8 slices each expert: 1536 / 8 = 192; 192 % max(64, 128) = 64 -> WNA16 fallback
+    (warning,) = layout_warnings(spec, ParallelLayout(tp=8), G128)
+    assert "192 wide" in warning and "--enable-expert-parallel keeps experts whole" in warning
+    # EP keeps experts whole: 1536 % 128 = 0 -> Marlin; TP=4: 1536 / 4 = 384 = 3 x 128
+    assert layout_warnings(spec, ParallelLayout(tp=8, ep=True), G128) == []
+    assert layout_warnings(spec, ParallelLayout(tp=4), G128) == []
+    # group 32: need max(64, 32) = 64 and 192 = 3 x 64 -> Marlin at TP=8
+    assert layout_warnings(spec, ParallelLayout(tp=8), scheme("w4a16-gptq-g32")) == []
+    # not a group-quantized format: no kernel question
+    assert layout_warnings(spec, ParallelLayout(tp=8), scheme("fp8-tensor")) == []
+    # still a layout vLLM runs
+    assert layout_errors(spec, EIGHT, ParallelLayout(tp=8), G128) == []
+
+
+def test_dense_row_parallel_input_must_hold_whole_groups():
+    # Llama-2-7B-like down_proj of 11,008 inputs: TP=4 -> 2,752 = 21.5 x 128 -> refused;
+    # TP=2 -> 5,504 = 43 x 128 -> fine. o_proj: 32 heads x 128 / 4 = 1,024 = 8 x 128.
+    spec = _spec(heads=32, kv_heads=32, experts=None).model_copy(update={"layers": tuple(
+        layer.model_copy(update={"mlp": DenseMlp(intermediate_size=11008)})
+        for layer in _spec(heads=32, kv_heads=32, experts=None).layers
+    )})
+    (error,) = layout_errors(spec, EIGHT, ParallelLayout(tp=4), G128)
+    assert error.startswith("The input size is not aligned with the quantized weight shape")
+    assert "down_proj takes 2752 inputs per GPU" in error
+    assert layout_errors(spec, EIGHT, ParallelLayout(tp=2), G128) == []
+    assert layout_errors(spec, EIGHT, ParallelLayout(tp=4)) == []  # no scheme: not checked
+    assert layout_errors(spec, EIGHT, ParallelLayout(tp=4), scheme("bf16")) == []

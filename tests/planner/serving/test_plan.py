@@ -1,0 +1,108 @@
+"""plan(): a logged vLLM v0.19 start-up reproduced, layouts, verdicts and invariants."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from planner.model.spec import AttentionMixer, DenseMlp, LayerSpec, ModelSpec
+from planner.serving.engine import EngineSettings
+from planner.serving.hardware import preset_cluster
+from planner.serving.layout import ParallelLayout
+from planner.serving.plan import PlanRequest, plan
+from planner.units import GIB
+
+LLAMA_8B = ModelSpec(
+    name="meta-llama/Llama-3.1-8B-Instruct", model_type="llama", hidden_size=4096,
+    vocab_size=128256, tie_word_embeddings=False, torch_dtype="bfloat16",
+    max_position_embeddings=131072,
+    layers=tuple(
+        LayerSpec(index=i,
+                  mixer=AttentionMixer(num_heads=32, num_kv_heads=8, head_dim=128, v_head_dim=128),
+                  mlp=DenseMlp(intermediate_size=14336))
+        for i in range(32)
+    ),
+)
+V019 = EngineSettings(vllm_version="0.19", gpu_memory_utilization=0.95, max_model_len=8192)
+
+
+def llama(gpus=1, layout=None, engine=V019):
+    return plan(PlanRequest(model=LLAMA_8B, cluster=preset_cluster("h100-sxm", gpus),
+                            layout=layout or ParallelLayout(), engine=engine))
+
+
+def test_llama_8b_h100_matches_the_v019_log():
+    # log: budget 75.23 GiB, weights 14.99, peak 1.89, non-torch 0.25 -> 58.11 GiB,
+    # 29,751 blocks x 16 = 476,016 tokens, concurrency 29,751 / 512 = 58.11
+    p = llama()
+    assert p.per_gpu[0].budget_bytes / GIB == pytest.approx(75.23, abs=0.01)
+    assert p.kv_cache_bytes_per_gpu / GIB == pytest.approx(58.11, rel=0.01)
+    assert p.kv_cache_tokens == pytest.approx(476_016, rel=0.01)
+    assert p.kv_cache_tokens == p.num_gpu_blocks * 16
+    assert p.max_concurrency == pytest.approx(58.11, rel=0.01)
+    # the KV pool holds ~476,000 tokens but vLLM accepts at most max_position_embeddings
+    # (llama3 rope scaling does not extend it): the ceiling is capped at 131,072
+    assert p.fits and p.kv_limited_context_tokens > 400_000
+    assert p.max_context_tokens == 131_072
+    ceiling = next(t for t in p.terms if t.key == "max_context_tokens")
+    assert ceiling.note.startswith("the model's max length binds")
+    assert p.vllm_command.endswith(
+        "--max-model-len 8192 --gpu-memory-utilization 0.95 --max-num-batched-tokens 8192 "
+        "--max-num-seqs 1024"
+    )
+    assert {t.key for t in p.terms} >= {"budget", "weights", "activation", "kv_cache"}
+    # weights: 8,030,261,248 params x 2 B = 14.957 GiB + rope cos/sin cache 131,072 x 128
+    # x 2 B = 0.031 GiB = 14.988 GiB; the log's "Model loading took 14.99 GiB"
+    assert p.weights_bytes_per_gpu / GIB == pytest.approx(14.99, abs=0.005)
+
+
+def test_float32_checkpoint_is_served_in_bf16():
+    # vLLM --dtype auto downcasts a float32 config to bfloat16 on cc >= 8.0 (gemma-2-9b-it's
+    # config says float32; the v0.19 H100 log loads torch.bfloat16, 17.22 GiB): same model
+    # as Llama above but declared float32 -> the same bf16 weights and KV bytes per token.
+    fp32 = LLAMA_8B.model_copy(update={"torch_dtype": "float32"})
+    p = plan(PlanRequest(model=fp32, cluster=preset_cluster("h100-sxm", 1), engine=V019))
+    assert p.weights_bytes_per_gpu == llama().weights_bytes_per_gpu
+    assert p.kv_bytes_per_token == 2 * 32 * 8 * 128 * 2
+    # explicit --dtype float32 keeps 4 bytes: 8,030,261,248 x 4 B + 64 MiB rope = 29.98 GiB
+    p32 = plan(PlanRequest(model=fp32, cluster=preset_cluster("h100-sxm", 1),
+                           engine=V019.model_copy(update={"dtype": "float32"})))
+    assert p32.weights_bytes_per_gpu / GIB == pytest.approx(29.98, abs=0.01)
+
+
+def test_pp_uses_the_smallest_stage():
+    # log (PP=2): 67,207 blocks of 16 layers x 64 KiB = 1 MiB -> 1,075,312 tokens
+    p = llama(2, ParallelLayout(pp=2))
+    assert [r.layers for r in p.per_gpu] == [(0, 16), (16, 32)]
+    assert p.binding_rank == 1  # the last stage also runs the sampler
+    assert p.kv_cache_tokens == pytest.approx(1_075_312, rel=0.02)
+
+
+def test_errors_say_what_vllm_would_say():
+    short = llama(1, ParallelLayout(tp=2))
+    assert not short.fits and any("needs 2 GPUs" in e for e in short.errors)
+    long = llama(engine=V019.model_copy(update={"max_model_len": 1_000_000}))
+    assert not long.fits and "estimated maximum model length is" in long.verdict
+    busy = plan(PlanRequest(
+        model=LLAMA_8B,
+        cluster=preset_cluster("h100-sxm", 1).model_copy(update={"nodes": (
+            preset_cluster("h100-sxm", 1).nodes[0].model_copy(
+                update={"memory_used_bytes": (10 * GIB,)}),
+        )}),
+        engine=V019,
+    ))
+    assert any("less than desired GPU memory utilization" in e for e in busy.errors)
+
+
+def test_kv_cache_memory_skips_profiling():
+    p = llama(engine=V019.model_copy(update={"kv_cache_memory_bytes": 8 * GIB}))
+    assert p.kv_cache_bytes_per_gpu == 8 * GIB and p.activation_bytes_per_gpu == 0
+    assert p.num_gpu_blocks == 8 * GIB // (2 * 1024 * 1024)  # 4,096 blocks of 2 MiB
+    assert "--kv-cache-memory" in p.vllm_command
+
+
+@settings(max_examples=10, deadline=None)
+@given(tp=st.sampled_from([1, 2, 4]))
+def test_more_gpus_never_shrink_kv_room(tp):
+    small, big = llama(tp, ParallelLayout(tp=tp)), llama(2 * tp, ParallelLayout(tp=2 * tp))
+    assert big.kv_cache_bytes_per_gpu * 2 * tp >= small.kv_cache_bytes_per_gpu * tp
+    assert big.kv_bytes_per_token_per_gpu <= small.kv_bytes_per_token_per_gpu

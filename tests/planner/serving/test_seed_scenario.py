@@ -1,0 +1,107 @@
+"""The seed scenario: Qwen3-235B-A22B W4A16 (GPTQ int4, group 128) on 8x RTX 3090, TP=8.
+
+The hand-written audit that motivated Headroom concluded a 2K-4K token ceiling. Worked by hand:
+
+Architecture (Qwen/Qwen3-235B-A22B config.json): 94 layers, hidden 4096, 64 query heads,
+4 KV heads, head_dim 128, 128 experts (8 per token) of width 1536, vocab 151,936, untied,
+max_position_embeddings 40,960.
+
+Weights per GPU at TP=8 (int4 + fp16 scale and zero per 128 -> ~4.16 bits; embeddings,
+lm_head and routers stay 16-bit):
+  experts   94 x 128 x 3 x 4096 x 1536 / 8 = 28.39 G params x 4.16 / 8 B = 13.74 GiB
+  attention 94 x (2 x 4096 x 8192 / 8 + 2 x 4096 x 128) = 0.887 G x 4.16 / 8 B = 0.43 GiB
+            (4 KV heads at TP=8: each rank holds one whole head, replicated)
+  embeddings + lm_head 2 x 151,936 x 4096 / 8 x 2 B = 0.29 GiB; routers 94 x 4096 x 128
+            x 2 B = 0.09 GiB                         -> about 14.55 GiB per GPU
+KV per token per GPU: 2 x 94 x max(1, 4 // 8) x 128 x 2 B = 48,128 B.
+Budget: ceil(23.57 GiB x 0.90) = 21.21 GiB (x 0.95: 22.39 GiB).
+vLLM defaults on a 24 GB card (get_batch_defaults, < 70 GiB): 2048 batched tokens, 256 seqs.
+Activation: 3.637 x 256 x 151,936 x 4 B (0.145 GiB) + 0.308 x 2048 x (4096 + 3072) x 2 B
+  (0.027 GiB) + 2.574 x 2048 x 8 x 4096 x 2 B (0.125 GiB) = 0.527 + 0.008 + 0.322 = 0.86 GiB.
+Non-torch at TP=8: 2.1 GiB.  CUDA graphs: 0.496 + 0.0123 x 94 = 1.65 GiB (vLLM >= 0.21).
+KV pool at 0.90, vLLM 0.21: 21.21 - 14.55 - 0.86 - 2.1 - 1.65 = 2.05 GiB
+  -> 2.05 GiB / 48,128 B = ~45,700 tokens; the native 40,960 needs 40,960 x 48,128 B = 1.84 GiB.
+KV pool at 0.95: + 1.18 GiB = 3.23 GiB -> ~72,000 tokens.
+"""
+
+import pytest
+
+from planner.model.spec import AttentionMixer, LayerSpec, ModelSpec, MoeMlp
+from planner.serving.engine import EngineSettings
+from planner.serving.hardware import preset_cluster
+from planner.serving.layout import ParallelLayout
+from planner.serving.plan import PlanRequest, plan
+from planner.units import GIB
+
+MIXER = AttentionMixer(num_heads=64, num_kv_heads=4, head_dim=128, v_head_dim=128, qk_norm=True)
+MOE = MoeMlp(num_experts=128, experts_per_token=8, expert_intermediate_size=1536)
+QWEN3_235B = ModelSpec(
+    name="Qwen/Qwen3-235B-A22B", model_type="qwen3_moe", hidden_size=4096, vocab_size=151936,
+    layers=tuple(LayerSpec(index=i, mixer=MIXER, mlp=MOE) for i in range(94)),
+    tie_word_embeddings=False, torch_dtype="bfloat16", max_position_embeddings=40960,
+)
+
+
+def seed_plan(utilization: float, version: str = "0.21"):
+    return plan(PlanRequest(
+        model=QWEN3_235B,
+        cluster=preset_cluster("rtx-3090", 8),
+        layout=ParallelLayout(tp=8),
+        engine=EngineSettings(vllm_version=version, target_quant="w4a16-gptq-g128",
+                              gpu_memory_utilization=utilization),
+    ))
+
+
+def test_seed_per_gpu_figures():
+    p = seed_plan(0.90)
+    assert p.kv_bytes_per_token_per_gpu == 48_128
+    assert p.kv_bytes_per_token == 192_512  # at TP=1
+    # 1 %: the hand sum leaves out norms and rounds the GPTQ overhead; 4.0 bits instead of
+    # 4.16 for the experts would be 0.53 GiB (3.6 %) less
+    assert p.weights_bytes_per_gpu / GIB == pytest.approx(14.55, rel=0.01)
+    assert (p.max_num_batched_tokens, p.max_num_seqs) == (2048, 256)
+    assert p.activation_bytes_per_gpu / GIB == pytest.approx(0.86, abs=0.02)
+    assert p.non_torch_bytes_per_gpu / GIB == pytest.approx(2.1, abs=0.01)
+    assert p.cuda_graph_bytes_per_gpu / GIB == pytest.approx(1.65, abs=0.01)
+    budget = p.per_gpu[0].budget_bytes
+    assert budget / GIB == pytest.approx(21.21, abs=0.01)
+    kv = budget - p.weights_bytes_per_gpu - (0.86 + 2.1 + 1.65) * GIB
+    assert p.kv_cache_bytes_per_gpu == pytest.approx(kv, abs=0.03 * GIB)
+    assert len(p.per_gpu) == 8 and p.vllm_command.startswith("vllm serve Qwen/Qwen3-235B-A22B")
+
+
+def test_seed_true_ceiling_is_tens_of_thousands():
+    p90, p95 = seed_plan(0.90), seed_plan(0.95)
+    for p in (p90, p95):
+        # KV tokens = pool / 48,128 B (one group: tokens = blocks x 16), to a block
+        assert p.kv_cache_tokens == pytest.approx(p.kv_cache_bytes_per_gpu / 48_128, abs=16)
+        # an order of magnitude above the audit's 2K-4K: the pool holds ~45,700 (0.90) and
+        # ~72,000 (0.95) tokens, but vLLM accepts at most the model's 40,960 (no rope scaling)
+        assert p.kv_limited_context_tokens > 40_960
+        assert p.max_context_tokens == 40_960
+    assert p95.kv_cache_bytes_per_gpu - p90.kv_cache_bytes_per_gpu == pytest.approx(
+        0.05 * 23.57 * GIB, abs=0.01 * GIB
+    )
+    # the native 40,960 context needs 1.84 GiB: it fits at 0.95, and (just) at 0.90
+    assert p95.fits and p95.max_concurrency > 1.5
+    assert p90.fits
+    # by hand (docstring): 2.05 GiB / 48,128 B = ~45,700 tokens; 3.23 GiB -> ~72,000
+    assert p90.kv_cache_tokens == pytest.approx(45_700, rel=0.02)
+    assert p95.kv_cache_tokens == pytest.approx(72_000, rel=0.02)
+    # on vLLM 0.19 graphs are not subtracted: 1.65 GiB more KV pool
+    p19 = seed_plan(0.90, "0.19")
+    assert p19.kv_cache_bytes_per_gpu - p90.kv_cache_bytes_per_gpu == pytest.approx(
+        1.65 * GIB, abs=0.01 * GIB
+    )
+
+
+def test_seed_warns_about_the_moe_kernel_fallback_without_ep():
+    # 1536 / 8 = 192 per GPU, 192 % 128 != 0 -> vLLM falls back to the MoE WNA16 kernel;
+    # with --enable-expert-parallel the 1536-wide experts stay whole (1536 = 12 x 128)
+    assert any("Marlin MoE kernel" in w for w in seed_plan(0.90).warnings)
+    with_ep = plan(PlanRequest(
+        model=QWEN3_235B, cluster=preset_cluster("rtx-3090", 8),
+        layout=ParallelLayout(tp=8, ep=True),
+        engine=EngineSettings(target_quant="w4a16-gptq-g128"),
+    ))
+    assert with_ep.warnings == []  # no warning at all, whatever its wording

@@ -1,0 +1,129 @@
+"""planner.serving.sweep: candidates, validity, ranking and CSV on a tiny hand-written model; rows
+agree with plan() on catalog models."""
+
+import csv
+import io
+
+import pytest
+
+from planner.catalog import catalog_entry
+from planner.model.config.parser import parse_model_config
+from planner.model.quant import checkpoint_scheme
+from planner.serving.engine import EngineSettings
+from planner.serving.hardware import preset_cluster
+from planner.serving.layout import ParallelLayout
+from planner.serving.plan import Plan, PlanRequest, plan
+from planner.serving.sweep import (
+    CSV_COLUMNS,
+    SweepError,
+    SweepRow,
+    layout_candidates,
+    quant_candidates,
+    quant_settings,
+    rank_key,
+    sweep,
+)
+from tests.cli.tiny_model import TINY_CONFIG, TINY_KV_BYTES_PER_TOKEN_TP2
+
+SPEC = parse_model_config(TINY_CONFIG, name="tiny/llama")
+CLUSTER = preset_cluster("rtx-3090", 4)
+
+
+def test_layouts_are_every_valid_tp_pp_pair() -> None:
+    # tp x pp <= 4 GPUs, pp <= 4 layers; TP=3 is refused (8 heads, 2 KV heads):
+    # (1,1) (1,2) (1,3) (1,4) (2,1) (2,2) (4,1) = 7; dense model, so no EP variants.
+    got = {(lay.tp, lay.pp, lay.ep) for lay in layout_candidates(SPEC, CLUSTER)}
+    assert got == {(1, 1, False), (1, 2, False), (1, 3, False), (1, 4, False),
+                   (2, 1, False), (2, 2, False), (4, 1, False)}
+
+
+def test_what_if_formats_follow_the_gpu() -> None:
+    # Ampere (RTX 3090): no native FP4, so mxfp4/nvfp4 are not proposed; fp8 runs weight-only.
+    assert quant_candidates(SPEC, CLUSTER) == (
+        "bf16", "fp8-tensor", "w8a8-int8", "w4a16-gptq-g128", "w4a16-awq-g128")
+    # Blackwell (B200) computes MXFP4 and NVFP4 natively.
+    assert {"mxfp4", "nvfp4"} <= set(quant_candidates(SPEC, preset_cluster("b200", 4)))
+
+
+def test_quantized_checkpoint_is_planned_as_stored() -> None:
+    config = {**TINY_CONFIG, "quantization_config": {
+        "quant_method": "gptq", "bits": 4, "group_size": 128, "sym": True, "desc_act": False}}
+    spec = parse_model_config(config, name="tiny/llama-gptq")
+    assert quant_candidates(spec, CLUSTER) == ("w4a16-gptq-g128",)
+
+
+def test_sweep_covers_every_combination_ranked() -> None:
+    result = sweep(SPEC, CLUSTER, EngineSettings(max_model_len=4096))
+    # 5 weight formats x 2 KV dtypes x 7 layouts
+    assert len(result.rows) == 5 * 2 * 7
+    assert list(result.rows) == sorted(result.rows, key=rank_key)
+    fits = [row.fits for row in result.rows]
+    assert fits == sorted(fits, reverse=True)  # every fitting row before any other
+    tp2 = next(r for r in result.rows if r.layout == ParallelLayout(tp=2)
+               and r.kv_cache_dtype == "auto" and r.quant_key == "bf16")
+    assert tp2.kv_bytes_per_token_per_gpu == TINY_KV_BYTES_PER_TOKEN_TP2
+
+
+def test_runtime_fp8_is_a_vllm_flag_and_offline_formats_are_not() -> None:
+    result = sweep(SPEC, CLUSTER, EngineSettings(), kv_dtypes=["auto"],
+                   layouts=[ParallelLayout(tp=1)])
+    by_key = {row.quant_key: row for row in result.rows}
+    assert "--quantization fp8" in by_key["fp8-tensor"].vllm_command
+    assert "--quantization" not in by_key["w4a16-gptq-g128"].vllm_command
+    # fewer weight bits never grow the weights
+    assert (by_key["bf16"].weights_bytes_per_gpu > by_key["fp8-tensor"].weights_bytes_per_gpu
+            > by_key["w4a16-gptq-g128"].weights_bytes_per_gpu)
+
+
+def test_explicit_choices_and_invalid_layouts() -> None:
+    result = sweep(SPEC, CLUSTER, EngineSettings(), quant_keys=["bf16"], kv_dtypes=["fp8"],
+                   layouts=[ParallelLayout(tp=2), ParallelLayout(tp=3)])
+    assert [(r.quant_key, r.kv_cache_dtype, r.layout.tp) for r in result.rows] == [
+        ("bf16", "fp8", 2)]
+    with pytest.raises(SweepError):
+        sweep(SPEC, CLUSTER, EngineSettings(), layouts=[ParallelLayout(tp=3)])
+
+
+def test_fitting_rows_rank_before_the_rest() -> None:
+    # the tiny model fits everywhere, so the ordering is checked on the seed, where some rows
+    # cannot fit: bf16 needs 235,093,634,560 x 2 B / 8 = 54.7 GiB per GPU against 23.57 GiB
+    entry = catalog_entry("Qwen/Qwen3-235B-A22B-GPTQ-Int4")
+    spec = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+    result = sweep(spec, preset_cluster("rtx-3090", 8), EngineSettings(),
+                   quant_keys=["bf16", "w4a16-gptq-g128"], kv_dtypes=["auto"],
+                   layouts=[ParallelLayout(tp=8), ParallelLayout(tp=8, ep=True)])
+    fits = [(row.quant_key, row.fits) for row in result.rows]
+    assert [f for _, f in fits] == [True, True, False, False], fits
+    assert {k for k, f in fits if not f} == {"bf16"}
+
+
+def test_csv_has_the_header_and_one_line_per_row() -> None:
+    result = sweep(SPEC, CLUSTER, EngineSettings(), kv_dtypes=["auto"])
+    rows = list(csv.reader(io.StringIO(result.to_csv())))
+    assert tuple(rows[0]) == CSV_COLUMNS
+    assert len(rows) == 1 + len(result.rows)
+    assert [int(r[0]) for r in rows[1:]] == list(range(1, len(result.rows) + 1))
+
+
+@pytest.mark.parametrize("repo_id", [
+    "Qwen/Qwen3-235B-A22B-GPTQ-Int4",  # the seed: 27 of 44 rows do not fit, EP on and off
+    "Qwen/Qwen1.5-MoE-A2.7B",  # what-if formats (fp8 at load, offline 4/8-bit), uneven EP
+    "openai/gpt-oss-20b",  # sliding-window + full attention groups
+])
+def test_rows_equal_the_full_plan(repo_id: str) -> None:
+    # every row is plan() of its combination: same figures, verdict and command, field by field
+    entry = catalog_entry(repo_id)
+    spec = parse_model_config(entry.config, entry.hf_quant_config, name=repo_id)
+    cluster = preset_cluster("rtx-3090", 8)
+    engine = EngineSettings(max_num_seqs=64)
+    own = checkpoint_scheme(spec).key
+    result = sweep(spec, cluster, engine)
+    assert len(result.rows) > 20
+    shared = set(SweepRow.model_fields) & set(Plan.model_fields)
+    assert {"fits", "weights_bytes_per_gpu", "kv_cache_tokens", "vllm_command"} <= shared
+    for row in result.rows:
+        settings = engine.model_copy(
+            update={"kv_cache_dtype": row.kv_cache_dtype, **quant_settings(row.quant_key, own)})
+        full = plan(PlanRequest(model=spec, cluster=cluster, layout=row.layout, engine=settings))
+        for name in shared:
+            assert getattr(row, name) == getattr(full, name), (row.layout, name)
