@@ -11,6 +11,8 @@ import re
 from datetime import date
 from typing import NoReturn
 
+from planner.serving.sweep import OBJECTIVES
+
 KV_CACHE_DTYPE_ALIASES = {
     "auto": "auto", "bf16": "bf16", "bfloat16": "bf16", "fp16": "fp16", "float16": "fp16",
     "fp32": "fp32", "float32": "fp32", "fp8": "fp8", "fp8_e4m3": "fp8", "fp8_e5m2": "fp8",
@@ -73,6 +75,8 @@ def _positive_float(high: float, what: str, *, inclusive: bool):
     return parse
 
 
+_milliseconds = _positive_float(3.6e6, "a time in milliseconds (0 < ms < 3,600,000)",
+                                inclusive=False)
 _fraction = _positive_float(1, "a fraction of GPU memory in (0, 1] (e.g. 0.9)", inclusive=True)
 _gib_amount = _positive_float(1024, "a GPU memory size in GiB (0..1024)", inclusive=False)
 
@@ -156,6 +160,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_engine(sweep, layout=False)
     sweep.add_argument("--top", type=_bounded_int(1, 1 << 20), metavar="K",
                        help="print only the K best rows")
+    sweep.add_argument("--objective", choices=list(OBJECTIVES), default="context",
+                       help="rank by: longest context (default), most concurrency, highest "
+                       "throughput (within --tpot-ms), fewest GPUs; fitting rows always first")
+    sweep.add_argument("--tpot-ms", type=_milliseconds, metavar="Y",
+                       help="with --objective throughput: rows whose time per output token is "
+                       "at most Y ms rank first")
     out = sweep.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true")
     out.add_argument("--csv", action="store_true")

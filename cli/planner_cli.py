@@ -79,7 +79,8 @@ def cmd_sweep(args: argparse.Namespace) -> str:
     """Every quantization x layout x KV dtype for the model on the cluster, best first."""
     _, spec = load_model(args.model, args.revision)
     cluster, _ = build_cluster(args)
-    result = sweep(spec, cluster, engine_settings(args))
+    result = sweep(spec, cluster, engine_settings(args), objective=args.objective,
+                   tpot_ms_target=args.tpot_ms)
     if args.top:
         result = result.model_copy(update={"rows": result.rows[: args.top]})
     if args.json:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -34,6 +34,13 @@ WHAT_IF_KEYS: tuple[str, ...] = (
 NATIVE_ONLY_FAMILIES = ("mxfp4", "nvfp4")
 """Families proposed only where the GPU computes them natively (Blackwell): elsewhere a
 4-bit GPTQ/AWQ checkpoint gives the same memory with wider kernel support."""
+
+
+Objective = Literal["context", "concurrency", "throughput", "fewest-gpus"]
+OBJECTIVES: tuple[Objective, ...] = ("context", "concurrency", "throughput", "fewest-gpus")
+"""What the sweep ranks by (after fits first): the longest context ceiling (the default),
+the most concurrent requests, the highest output throughput within a TPOT target, or the
+fewest GPUs."""
 
 
 class SweepError(ValueError):
@@ -101,6 +108,10 @@ class SweepRow(BaseModel):
     max_concurrency: float
     verdict: str
     vllm_command: str
+    tpot_ms: float | None = None
+    """Time per output token at the sweep's speed workload; None: no speed (does not fit)."""
+    output_tokens_per_s: float | None = None
+    """Aggregate output tokens/s at the sweep's speed workload; None: no speed."""
 
 
 class SweepResult(BaseModel):
@@ -114,15 +125,41 @@ class SweepResult(BaseModel):
     kv_dtypes: tuple[str, ...]
     layouts_tried: int = Field(description="valid layouts (invalid ones are never planned)")
     rows: tuple[SweepRow, ...]
+    objective: Objective = "context"
+    tpot_ms_target: float | None = None
 
     def to_csv(self) -> str:
         """The ranked rows as CSV text (bytes as integers)."""
         return sweep_csv(self.rows)
 
 
-def rank_key(row: SweepRow) -> tuple:
-    """Sort key: fits first, then longer ceiling, higher concurrency, fewer GPUs."""
-    return (not row.fits, -row.max_context_tokens, -row.max_concurrency, row.gpus_used)
+def rank_key(row: SweepRow, objective: Objective = "context",
+             tpot_ms_target: float | None = None) -> tuple:
+    """Sort key, fits first, then by the objective:
+    context: longer ceiling, higher concurrency, fewer GPUs (the original order);
+    concurrency: higher concurrency, longer ceiling, fewer GPUs;
+    fewest-gpus: fewer GPUs, longer ceiling, higher concurrency;
+    throughput: rows meeting the TPOT target (any, without one) first, then higher output
+    tokens/s, then the context order (rows without a speed figure last)."""
+    context = (-row.max_context_tokens, -row.max_concurrency, row.gpus_used)
+    if objective == "concurrency":
+        return (not row.fits, -row.max_concurrency, -row.max_context_tokens, row.gpus_used)
+    if objective == "fewest-gpus":
+        return (not row.fits, row.gpus_used, -row.max_context_tokens, -row.max_concurrency)
+    if objective == "throughput":
+        tps, tpot = row.output_tokens_per_s, row.tpot_ms
+        meets = tps is not None and (tpot_ms_target is None
+                                     or (tpot is not None and tpot <= tpot_ms_target))
+        return (not row.fits, not meets, -(tps or 0.0), *context)
+    return (not row.fits, *context)
+
+
+def ranked(rows: Iterable[SweepRow], objective: Objective = "context",
+           tpot_ms_target: float | None = None) -> tuple[SweepRow, ...]:
+    """`rows` best first for the objective (see rank_key)."""
+    if objective not in OBJECTIVES:
+        raise SweepError(f"unknown objective {objective!r}; use one of {', '.join(OBJECTIVES)}")
+    return tuple(sorted(rows, key=lambda row: rank_key(row, objective, tpot_ms_target)))
 
 
 def sweep_row(figures: Mapping[str, Any], quant_key: str, kv_cache_dtype: str) -> SweepRow:
@@ -166,8 +203,10 @@ def sweep(
     quant_keys: Iterable[str] | None = None,
     kv_dtypes: Iterable[str] | None = None,
     layouts: Iterable[ParallelLayout] | None = None,
+    objective: Objective = "context",
+    tpot_ms_target: float | None = None,
 ) -> SweepResult:
-    """Plan every combination and rank them (see rank_key).
+    """Plan every combination and rank them by `objective` (see rank_key).
 
     `engine`'s quantization and target_quant are replaced per weight format (quant_settings),
     so the caller passes its settings as they are; the other knobs apply to every row.
@@ -195,7 +234,9 @@ def sweep(
         quant_keys=keys,
         kv_dtypes=kvs,
         layouts_tried=len(valid),
-        rows=tuple(sorted(rows, key=rank_key)),
+        rows=ranked(rows, objective, tpot_ms_target),
+        objective=objective,
+        tpot_ms_target=tpot_ms_target,
     )
 
 

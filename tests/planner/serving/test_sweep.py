@@ -21,6 +21,7 @@ from planner.serving.sweep import (
     quant_candidates,
     quant_settings,
     rank_key,
+    ranked,
     sweep,
 )
 from tests.cli.tiny_model import TINY_CONFIG, TINY_KV_BYTES_PER_TOKEN_TP2
@@ -127,3 +128,44 @@ def test_rows_equal_the_full_plan(repo_id: str) -> None:
         full = plan(PlanRequest(model=spec, cluster=cluster, layout=row.layout, engine=settings))
         for name in shared:
             assert getattr(row, name) == getattr(full, name), (row.layout, name)
+
+
+def _row(name: str, ctx: int, conc: float, gpus: int, tps: float | None = None,
+         tpot: float | None = None, fits: bool = True) -> SweepRow:
+    """A hand-made row: only the ranked figures matter (quant_key carries the name)."""
+    return SweepRow.model_construct(
+        quant_key=name, fits=fits, max_context_tokens=ctx, max_concurrency=conc,
+        gpus_used=gpus, output_tokens_per_s=tps, tpot_ms=tpot)
+
+
+ROWS = (
+    _row("a", ctx=32768, conc=2.0, gpus=8, tps=100.0, tpot=80.0),
+    _row("b", ctx=16384, conc=6.0, gpus=4, tps=300.0, tpot=20.0),
+    _row("c", ctx=8192, conc=3.0, gpus=1, tps=50.0, tpot=40.0),
+    _row("d", ctx=65536, conc=9.0, gpus=1, fits=False),  # best everywhere, but does not fit
+)
+
+
+@pytest.mark.parametrize(("objective", "target", "order"), [
+    ("context", None, "abcd"),       # longest ceiling: 32K > 16K > 8K
+    ("concurrency", None, "bcad"),   # 6 > 3 > 2 requests
+    ("fewest-gpus", None, "cbad"),   # 1 < 4 < 8 GPUs
+    ("throughput", None, "bacd"),    # 300 > 100 > 50 tokens/s
+    ("throughput", 50.0, "bcad"),    # a's 80 ms TPOT misses 50 ms: b (300), c (50), then a
+])
+def test_objectives_rank_fitting_rows_by_what_they_name(objective, target, order) -> None:
+    got = ranked(reversed(ROWS), objective, target)
+    assert "".join(row.quant_key for row in got) == order
+
+
+def test_unknown_objective_is_a_sweep_error() -> None:
+    with pytest.raises(SweepError, match="unknown objective 'speed'"):
+        ranked(ROWS, "speed")  # type: ignore[arg-type]
+
+
+def test_fewest_gpus_puts_one_gpu_rows_first_and_is_recorded() -> None:
+    # the tiny model fits one RTX 3090 in every format, so the best rows use one GPU
+    result = sweep(SPEC, CLUSTER, EngineSettings(max_model_len=4096), objective="fewest-gpus")
+    assert result.objective == "fewest-gpus"
+    fitting = [row.gpus_used for row in result.rows if row.fits]
+    assert fitting[0] == 1 and fitting == sorted(fitting)

@@ -1,0 +1,110 @@
+"""GPU rental prices ($ per GPU-hour) for `recommend`: defaults with a source each, user-editable.
+
+Prices move weekly and differ 2-5x between providers for the same chip, so every default names
+where it was read and when, and `with_overrides` replaces any of them (CLI `--price KEY=USD`,
+`--prices prices.json`, the app's editable table). Defaults are on-demand rates (no commitment,
+not spot/interruptible), one provider per GPU where it lists the GPU, so rows compare:
+RunPod's pods (Secure Cloud), else Lambda's on-demand list, else a clearly-labelled estimate.
+GPUs no one rents out by the hour at a standard price have no default (None): a recommendation
+skips them unless a price is given.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from planner.serving.hardware import GPU_PRESETS, HardwareError
+
+PRICE_TABLE_DATE = "2026-11-30"
+"""When this table was put together (each row also says when its source was read)."""
+
+_RUNPOD = ("RunPod pods, Secure Cloud, on-demand: https://www.runpod.io/pricing, read "
+           "2026-09-25 (as transcribed with URL and date in github.com/tgarg01/silybench-data, "
+           "derived/csv/gpu_prices.csv)")
+_LAMBDA = ("Lambda on-demand, 1x instance: https://lambda.ai/pricing, read 2026-09-25 (as "
+           "transcribed with URL and date in github.com/tgarg01/silybench-data, "
+           "derived/csv/gpu_prices.csv)")
+_SERVERLESS = ("RunPod Serverless, active (always-on) worker rate per second x 3600: "
+               "https://docs.runpod.io/serverless/pricing, read 2026-11-30; a serverless tier "
+               "shared by several GPUs ({tier}), usually dearer than a pod of the same GPU")
+
+
+class GpuPrice(BaseModel):
+    """The hourly price of one GPU of a preset, and where it comes from."""
+
+    model_config = ConfigDict(frozen=True)
+
+    gpu_key: str
+    usd_per_gpu_hour: float | None = Field(ge=0)
+    """None: no standard rental price; give one to include this GPU."""
+    source: str
+    estimate: bool = False
+    """True when the figure is derived (a range's midpoint, a marketplace floor), not a list
+    price read as is."""
+
+
+def _row(key: str, usd: float | None, source: str, *, estimate: bool = False) -> GpuPrice:
+    return GpuPrice(gpu_key=key, usd_per_gpu_hour=usd, source=source, estimate=estimate)
+
+
+_DEFAULT_ROWS = (
+    _row("h100-sxm", 3.49, _RUNPOD),
+    _row("h100-pcie", 2.89, _RUNPOD),
+    _row("h100-nvl", 3.19, _RUNPOD),
+    _row("h200", 4.59, _RUNPOD),
+    _row("b200", 6.79, _RUNPOD),
+    _row("a100-80gb", 1.59, _RUNPOD),
+    _row("a100-80gb-pcie", 1.59, _RUNPOD),
+    _row("l40s", 1.09, _RUNPOD),
+    _row("rtx-4090", 0.74, _RUNPOD),
+    _row("a100-40gb", 1.99, _LAMBDA),
+    _row("a10", 1.29, _LAMBDA),
+    _row("gh200", 2.29, _LAMBDA),
+    # 0.00013 $/s x 3600 = 0.468 $/h; 0.00024 x 3600 = 0.864; 0.00037 x 3600 = 1.332
+    _row("rtx-3090", 0.468, _SERVERLESS.format(tier="L4, A5000, 3090; 24 GB")),
+    _row("l4", 0.468, _SERVERLESS.format(tier="L4, A5000, 3090; 24 GB")),
+    _row("rtx-a6000", 0.864, _SERVERLESS.format(tier="A6000, A40; 48 GB")),
+    _row("a40", 0.864, _SERVERLESS.format(tier="A6000, A40; 48 GB")),
+    _row("rtx-6000-ada", 1.332, _SERVERLESS.format(tier="L40, L40S, 6000 Ada; 48 GB")),
+    _row("l40", 1.332, _SERVERLESS.format(tier="L40, L40S, 6000 Ada; 48 GB")),
+    _row("rtx-5090", 1.00, "estimate: midpoint of the Vast.ai on-demand range $0.865-$1.141 "
+         "quoted for June 2026 at https://www.usagepricing.com/blueprint/vast-ai (a "
+         "marketplace: hosts set prices, which move daily)", estimate=True),
+    _row("rtx-pro-6000", 2.04, "estimate: Akash marketplace 'starting at' price for Pro 6000 "
+         "SE 96GB PCIe, https://akash.network/pricing/gpus/, read 2026-09-20 (as transcribed "
+         "in github.com/api-evangelist/akash, plans/plans.yml)", estimate=True),
+    _row("dgx-spark-gb10", None, "a desktop machine, not rented by the hour: give a price"),
+    _row("v100-32gb", None, "no current on-demand list price found: give a price"),
+    _row("mi300x", None, "no on-demand list price recorded here: give a price"),
+)
+
+DEFAULT_PRICES: dict[str, GpuPrice] = {row.gpu_key: row for row in _DEFAULT_ROWS}
+"""The default table, by GPU preset key (every preset has a row)."""
+
+
+class PriceError(HardwareError):
+    """A price override that cannot be used (unknown GPU, negative or not a number)."""
+
+
+def user_price(gpu_key: str, usd_per_gpu_hour: float) -> GpuPrice:
+    """A price the user gave for a preset, checked (a known key, a finite price >= 0)."""
+    key = gpu_key.strip().lower()
+    if key not in GPU_PRESETS:
+        raise PriceError(f"price for unknown GPU {gpu_key!r}; known: "
+                         f"{', '.join(sorted(GPU_PRESETS))}")
+    if not math.isfinite(usd_per_gpu_hour) or usd_per_gpu_hour < 0:
+        raise PriceError(f"price for {key} must be a number of $ per GPU-hour >= 0, "
+                         f"got {usd_per_gpu_hour}")
+    return GpuPrice(gpu_key=key, usd_per_gpu_hour=usd_per_gpu_hour, source="given by the user")
+
+
+def with_overrides(overrides: Mapping[str, float] | None = None) -> dict[str, GpuPrice]:
+    """The default table with the user's prices in place of the defaults."""
+    table = dict(DEFAULT_PRICES)
+    for key, usd in (overrides or {}).items():
+        price = user_price(key, usd)
+        table[price.gpu_key] = price
+    return table

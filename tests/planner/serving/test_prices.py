@@ -1,0 +1,42 @@
+"""planner.serving.prices: every preset has a price row with its source; overrides are checked."""
+
+import math
+
+import pytest
+
+from planner.serving.hardware import GPU_PRESETS
+from planner.serving.prices import DEFAULT_PRICES, PriceError, user_price, with_overrides
+
+
+def test_every_preset_has_a_row_and_every_price_a_source() -> None:
+    assert set(DEFAULT_PRICES) == set(GPU_PRESETS)
+    for key, row in DEFAULT_PRICES.items():
+        if row.usd_per_gpu_hour is None:
+            assert "give a price" in row.source, key
+        else:
+            assert "https://" in row.source, key  # where it was read
+            assert row.estimate == row.source.startswith("estimate"), key
+
+
+def test_serverless_rates_are_per_second_times_3600() -> None:
+    # docs.runpod.io/serverless/pricing, active worker: 24 GB tier $0.00013/s, 48 GB $0.00024/s
+    assert math.isclose(DEFAULT_PRICES["rtx-3090"].usd_per_gpu_hour, 0.00013 * 3600)
+    assert math.isclose(DEFAULT_PRICES["rtx-a6000"].usd_per_gpu_hour, 0.00024 * 3600)
+
+
+def test_overrides_replace_defaults_and_keep_the_rest() -> None:
+    table = with_overrides({"RTX-3090": 0.22, "v100-32gb": 0.5})
+    assert table["rtx-3090"].usd_per_gpu_hour == 0.22
+    assert table["rtx-3090"].source == "given by the user"
+    assert table["v100-32gb"].usd_per_gpu_hour == 0.5  # had no default
+    assert table["h100-sxm"] == DEFAULT_PRICES["h100-sxm"]
+
+
+@pytest.mark.parametrize(("key", "usd", "message"), [
+    ("rtx-9999", 1.0, "price for unknown GPU 'rtx-9999'"),
+    ("rtx-3090", -0.1, "must be a number of $ per GPU-hour >= 0"),
+    ("rtx-3090", float("nan"), "must be a number of $ per GPU-hour >= 0"),
+])
+def test_bad_overrides_are_refused(key: str, usd: float, message: str) -> None:
+    with pytest.raises(PriceError, match=message.replace("$", r"\$")):
+        user_price(key, usd)
