@@ -125,7 +125,9 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
                          help="pipeline parallel size (default: nodes)")
         eng.add_argument("--ep", action="store_true", help="--enable-expert-parallel")
         eng.add_argument("--target-quant", metavar="FORMAT",
-                         help="what-if quantization of a 16-bit checkpoint, e.g. w4a16-gptq-g128")
+                         help="what-if quantization of a 16-bit checkpoint: a scheme key "
+                         "(w4a16-gptq-g128) or a common name (w4a16, int4, gptq, awq, fp8, "
+                         "nvfp4, mxfp4, int8, w8a8); the exact scheme is echoed")
         eng.add_argument("--kv-cache-dtype", type=_kv_dtype, default="auto",
                          help="auto | bf16 | fp16 | fp32 | fp8 (default auto)")
     eng.add_argument("--dtype", choices=["auto", "bfloat16", "float16", "float32"],

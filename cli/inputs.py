@@ -11,6 +11,7 @@ from pathlib import Path
 
 from planner.model.checkpoint import ModelSource
 from planner.model.config.parser import parse_model_config
+from planner.model.quant import resolve_scheme
 from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import ClusterSpec, NodeSpec, custom_gpu, preset_cluster
@@ -71,10 +72,11 @@ def build_cluster(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareS
 
 def engine_settings(args: argparse.Namespace) -> EngineSettings:
     """EngineSettings from the vLLM flags (unset flags keep vLLM's defaults)."""
+    target = getattr(args, "target_quant", None)
     values: dict[str, object] = {
         "dtype": args.dtype,
         "quantization": None if args.quantization == "auto" else args.quantization,
-        "target_quant": getattr(args, "target_quant", None),
+        "target_quant": target and resolve_scheme(target).key,
         "kv_cache_dtype": getattr(args, "kv_cache_dtype", "auto"),
         "gpu_memory_utilization": args.gpu_memory_utilization,
         "max_model_len": args.max_model_len,

@@ -17,6 +17,7 @@ def plan_text(plan: Plan) -> str:
     lines = [
         f"{plan.model_name} on {plan.gpus_used}x {plan.gpu_name}, {plan.layout.label()}",
         "",
+        f"  weight format       {plan.weight_format} ({plan.weight_format_label})",
         f"  parameters          {plan.params_total:,} total, {plan.params_active:,} active",
         f"  weights per GPU     {_gib(plan.weights_bytes_per_gpu)}",
         f"  activation per GPU  {_gib(plan.activation_bytes_per_gpu)}",

@@ -12,6 +12,7 @@ from typing import Any, Literal
 import streamlit as st
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from planner.model.quant import UnknownSchemeError, resolve_scheme
 from planner.serving.hardware import gpu_preset
 from planner.units import KvCacheDtype
 
@@ -64,6 +65,17 @@ class AppState(BaseModel):
         """A GPU preset key (planner.serving.hardware.GPU_PRESETS); the error names close
         matches."""
         return gpu_preset(value).key
+
+    @field_validator("quant")
+    @classmethod
+    def _known_quant(cls, value: str) -> str:
+        """'checkpoint' or a weight scheme; common names (w4a16, fp8) become the exact key."""
+        if value == CHECKPOINT_QUANT:
+            return value
+        try:
+            return resolve_scheme(value).key
+        except UnknownSchemeError as exc:  # a KeyError: pydantic reports only ValueErrors
+            raise ValueError(str(exc)) from None
 
     @field_validator("compare", mode="before")
     @classmethod

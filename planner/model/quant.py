@@ -374,9 +374,31 @@ def scheme(key: str) -> QuantScheme:
         return _grouped(match.group(2), int(match.group(1)), match.group(3))
     raise UnknownSchemeError(
         f"Unknown quantization scheme {key!r}. Known: {', '.join(SCHEMES)}; or "
+        f"{', '.join(SCHEME_ALIASES)}; or "
         "w4a16-gptq-g<N>, w4a16-awq-g<N>, w4a16-ct-g<N>, w8a16-gptq-g<N>, w8a16-ct-g<N> "
         "(N > 0 or 'channel')."
     )
+
+
+SCHEME_ALIASES: dict[str, str] = {
+    "int4": "w4a16-gptq-g128", "w4a16": "w4a16-gptq-g128", "gptq": "w4a16-gptq-g128",
+    "gptq-int4": "w4a16-gptq-g128", "awq": "w4a16-awq-g128", "awq-int4": "w4a16-awq-g128",
+    "int8": "w8a8-int8", "w8a8": "w8a8-int8", "w8a16": "w8a16-gptq-g128",
+    "gptq-int8": "w8a16-gptq-g128", "fp8": "fp8-tensor", "w8a8-fp8": "fp8-tensor",
+    "fp8-block": "fp8-block128", "nvfp4": "nvfp4", "mxfp4": "mxfp4", "nf4": "bnb-nf4",
+    "bnb": "bnb-nf4", "bitsandbytes": "bnb-nf4", "bfloat16": "bf16", "float16": "fp16",
+    "q4_k_m": "gguf-q4_k_m", "q8_0": "gguf-q8_0",
+}
+"""Common names of a weight format -> the default scheme of that family: int4/GPTQ as
+GPTQ int4 group 128 (the usual GPTQ export), AWQ int4 group 128 (AutoAWQ's default), int8 as
+compressed-tensors W8A8, fp8 as vLLM's runtime `--quantization fp8` (per-tensor)."""
+
+
+def resolve_scheme(name: str) -> QuantScheme:
+    """The scheme for a key or a common name (SCHEME_ALIASES), case and spaces ignored;
+    callers echo `.key` back so the exact scheme is visible."""
+    wanted = "-".join(name.strip().lower().split())
+    return scheme(SCHEME_ALIASES.get(wanted, wanted))
 
 
 _DTYPE_SCHEME = {"bfloat16": "bf16", "float16": "fp16", "float32": "fp32"}

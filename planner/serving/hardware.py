@@ -481,35 +481,65 @@ GPU_PRESETS: dict[str, GpuSpec] = {gpu.key: gpu for gpu in _PRESET_ROWS}
 """All presets by key."""
 
 
-def gpu_preset(key: str) -> GpuSpec:
-    """The preset for `key`; an unknown key raises UnknownGpuError naming close matches."""
-    wanted = key.strip().lower()
-    if wanted in GPU_PRESETS:
-        return GPU_PRESETS[wanted]
-    close = difflib.get_close_matches(wanted, list(GPU_PRESETS), n=3, cutoff=0.5)
-    hint = f"did you mean {', '.join(close)}? " if close else ""
-    raise UnknownGpuError(
-        f"unknown GPU preset {key!r}; {hint}known: {', '.join(sorted(GPU_PRESETS))}"
-    )
+_VENDOR_WORDS = frozenset({"nvidia", "geforce", "tesla", "quadro", "amd", "instinct"})
+_MEMORY_WORD = re.compile(r"\d+gb|hbm\w*|gddr\w*|lpddr\w*")
+"""Words of a GPU name that only say how much and what memory it has ("80gb", "hbm3")."""
 
 
-def _normalise_name(name: str) -> str:
-    """Lower-case NVML name without vendor words and punctuation, for matching."""
+def _compact(name: str, *, drop_memory: bool = False) -> str:
+    """A GPU name as one lower-case token without vendor words or punctuation:
+    "NVIDIA GeForce RTX 3090" -> "rtx3090"; with drop_memory, "H100 80GB HBM3" -> "h100"."""
     words = re.split(r"[^a-z0-9]+", name.lower())
-    return " ".join(w for w in words if w and w not in {"nvidia", "geforce", "tesla", "amd"})
+    return "".join(w for w in words if w and w not in _VENDOR_WORDS
+                   and not (drop_memory and _MEMORY_WORD.fullmatch(w)))
 
 
-def _index_by_name(rows: tuple[GpuSpec, ...]) -> dict[str, tuple[GpuSpec, ...]]:
-    """Presets by normalised NVML name and aliases (one name may fit several sizes)."""
-    index: dict[str, tuple[GpuSpec, ...]] = {}
+def _spellings(rows: tuple[GpuSpec, ...], *, drop_memory: bool) -> dict[str, tuple[str, ...]]:
+    """Preset keys by the compact form of their key, NVML name and aliases."""
+    index: dict[str, tuple[str, ...]] = {}
     for gpu in rows:
-        for name in (gpu.name, *gpu.aliases):
-            norm = _normalise_name(name)
-            index[norm] = (*index.get(norm, ()), gpu)
+        for name in (gpu.key, gpu.name, *gpu.aliases):
+            form = _compact(name, drop_memory=drop_memory)
+            if form and gpu.key not in index.get(form, ()):
+                index[form] = (*index.get(form, ()), gpu.key)
     return index
 
 
-_PRESETS_BY_NAME = _index_by_name(_PRESET_ROWS)
+_BY_SPELLING = _spellings(_PRESET_ROWS, drop_memory=False)
+_BY_SHORT_SPELLING = _spellings(_PRESET_ROWS, drop_memory=True)
+
+
+def resolve_gpu_key(name: str) -> str:
+    """The preset key for a GPU as people and NVML write it, or UnknownGpuError.
+
+    Case, spaces and punctuation do not matter, nor vendor words ("NVIDIA GeForce RTX 3090"
+    -> rtx-3090); memory words are dropped when the rest names one preset ("H100 80GB HBM3"
+    is h100-sxm's NVML name; "A100" alone is ambiguous: 40 or 80 GB). Near misses get a
+    "did you mean".
+    """
+    wanted = name.strip().lower()
+    if wanted in GPU_PRESETS:
+        return wanted
+    for index, form in ((_BY_SPELLING, _compact(name)),
+                        (_BY_SHORT_SPELLING, _compact(name, drop_memory=True))):
+        keys = index.get(form, ())
+        if len(keys) == 1:
+            return keys[0]
+        if keys:
+            raise UnknownGpuError(
+                f"GPU {name!r} is ambiguous: did you mean {' or '.join(sorted(keys))}?")
+    close = difflib.get_close_matches(_compact(name), list(_BY_SPELLING), n=6, cutoff=0.6)
+    keys = list(dict.fromkeys(k for form in close for k in _BY_SPELLING[form]))[:3]
+    hint = f"did you mean {', '.join(keys)}? " if keys else ""
+    raise UnknownGpuError(
+        f"unknown GPU preset {name!r}; {hint}known: {', '.join(sorted(GPU_PRESETS))}"
+    )
+
+
+def gpu_preset(key: str) -> GpuSpec:
+    """The preset for a key or any spelling resolve_gpu_key() accepts."""
+    return GPU_PRESETS[resolve_gpu_key(key)]
+
 
 # NOTE: a name match is only trusted when the measured total is within 10% of the
 # preset's, so a 48 GB modded RTX 4090 (~47 GiB) is not taken for the 24 GB preset.
@@ -524,7 +554,8 @@ def match_gpu_name(nvml_name: str, memory_total_bytes: int) -> GpuSpec:
     The preset keeps its curated figures; the measured total is used only to refuse a
     match whose memory is clearly another product (see the NOTE above).
     """
-    for gpu in _PRESETS_BY_NAME.get(_normalise_name(nvml_name), ()):
+    for key in _BY_SPELLING.get(_compact(nvml_name), ()):
+        gpu = GPU_PRESETS[key]
         gap = abs(gpu.memory_total_bytes - memory_total_bytes) / gpu.memory_total_bytes
         if gpu.unified_memory or gap <= _NAME_MATCH_MEMORY_TOLERANCE:
             return gpu

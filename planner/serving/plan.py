@@ -129,6 +129,9 @@ class PlanSummary(BaseModel):
     warnings: list[str]
     errors: list[str]
     vllm_command: str
+    weight_format: str = Field(default="", description="the exact weight scheme planned "
+                               "(planner.model.quant key), echoed for aliases like 'w4a16'")
+    weight_format_label: str = ""
 
 
 class Plan(PlanSummary):
@@ -669,6 +672,8 @@ def _conclude(
         "warnings": out.warnings,
         "errors": out.errors,
         "vllm_command": _vllm_command(st.spec, st.layout, st.r.engine_flags),
+        "weight_format": st.r.scheme.key,
+        "weight_format_label": st.r.scheme.label,
     }
     return index, out, fields
 

@@ -30,3 +30,11 @@ def test_a_bad_link_opens_the_app_with_a_sidebar_warning() -> None:
     assert not at.exception
     assert any("gpu='no-such-gpu' ignored" in w.value for w in at.sidebar.warning)
     assert at.query_params["gpu"] == "rtx-3090" and at.query_params["gpn"] == "4"
+
+
+def test_link_names_as_people_type_them_become_exact_keys() -> None:
+    decoded, messages = decode({"gpu": "NVIDIA GeForce RTX 3090", "quant": "w4a16"}, AppState())
+    assert messages == []
+    assert (decoded.gpu, decoded.quant) == ("rtx-3090", "w4a16-gptq-g128")
+    _, messages = decode({"quant": "int3"}, AppState())
+    assert len(messages) == 1 and "int3" in messages[0]

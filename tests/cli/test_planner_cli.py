@@ -163,3 +163,18 @@ def test_invalid_repo_id_suggests_a_local_path(capsys) -> None:
     assert code == 2
     assert "is not a Hugging Face repo id" in err
     assert "or a path to an existing config.json or model folder" in err
+
+
+def test_gpu_and_weight_format_names_as_people_type_them(capsys) -> None:
+    """Issue 12: --gpu "RTX 3090" and --target-quant w4a16 were refused; the exact scheme is
+    echoed back in text and JSON."""
+    argv = ["plan", "--model", "Qwen/Qwen3-8B", "--gpu", "NVIDIA GeForce RTX 3090",
+            "--target-quant", "w4a16"]
+    code, out, err = run_main(capsys, *argv, "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["gpu_name"] == "NVIDIA GeForce RTX 3090"
+    assert data["weight_format"] == "w4a16-gptq-g128"
+    assert data["engine"]["target_quant"] == "w4a16-gptq-g128"
+    code, out, _ = run_main(capsys, *argv)
+    assert "weight format       w4a16-gptq-g128 (GPTQ int4, group 128 (W4A16))" in out

@@ -8,6 +8,7 @@ from planner.model.quant import (
     UnknownSchemeError,
     checkpoint_scheme,
     parse_exclusions,
+    resolve_scheme,
     scheme,
 )
 from planner.model.spec import AttentionMixer, DenseMlp, LayerSpec, ModelSpec, QuantSpec
@@ -251,3 +252,26 @@ def test_exclusions_whole_mlp_and_unknown_names():
     ex = parse_exclusions(("model.layers.3.mlp", "model.foo.bar"))
     assert ex.by_layer[3] == {"dense_mlp", "experts", "shared_experts", "router"}
     assert ex.unmatched == ("model.foo.bar",)
+
+
+@pytest.mark.parametrize(("name", "key", "bits"), [
+    ("w4a16", "w4a16-gptq-g128", 4 + 20 / 128),  # GPTQ int4 g128: 4 + (16 + 4) / 128
+    ("int4", "w4a16-gptq-g128", 4 + 20 / 128),
+    ("GPTQ", "w4a16-gptq-g128", 4 + 20 / 128),
+    ("awq", "w4a16-awq-g128", 4 + 20 / 128),
+    ("fp8", "fp8-tensor", 8),
+    ("nvfp4", "nvfp4", 4 + 8 / 16),  # one fp8 scale per 16 values
+    ("mxfp4", "mxfp4", 4 + 8 / 32),  # one e8m0 scale per 32 values
+    ("int8", "w8a8-int8", 8 + 32 / 4096),
+    ("W8A8", "w8a8-int8", 8 + 32 / 4096),
+])
+def test_common_weight_format_names_map_to_the_family_default(name, key, bits) -> None:
+    resolved = resolve_scheme(name)
+    assert resolved.key == key
+    assert resolved.bits_per_weight == pytest.approx(bits)
+
+
+def test_scheme_keys_still_resolve_and_unknown_names_list_the_aliases() -> None:
+    assert resolve_scheme("w4a16-awq-g64").key == "w4a16-awq-g64"
+    with pytest.raises(UnknownSchemeError, match="or int4, w4a16, gptq"):
+        resolve_scheme("int3")

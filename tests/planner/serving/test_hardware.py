@@ -20,6 +20,7 @@ from planner.serving.hardware import (
     gpu_preset,
     match_gpu_name,
     preset_cluster,
+    resolve_gpu_key,
 )
 from planner.units import GIB, TIB
 
@@ -116,13 +117,43 @@ def test_format_support_on_ampere_hopper_and_volta() -> None:
 
 def test_unknown_key_error_names_close_matches() -> None:
     with pytest.raises(UnknownGpuError, match=r"did you mean .*h100-sxm") as info:
-        gpu_preset("h100")
+        gpu_preset("h100 sxm6")
     assert "rtx-3090" in str(info.value)  # lists the known keys too
     assert isinstance(info.value, ValueError)
 
 
 def test_preset_key_lookup_ignores_case_and_spaces() -> None:
     assert gpu_preset(" RTX-4090 ").key == "rtx-4090"
+
+
+@pytest.mark.parametrize(("typed", "key"), [
+    ("RTX 3090", "rtx-3090"),  # issue 12: refused before
+    ("NVIDIA GeForce RTX 3090", "rtx-3090"),  # NVML's name
+    ("rtx3090", "rtx-3090"),
+    ("H100 80GB HBM3", "h100-sxm"),  # NVML's name of the SXM part
+    ("NVIDIA H100 PCIe", "h100-pcie"),
+    ("h100 nvl", "h100-nvl"),
+    ("NVIDIA A100-SXM4-80GB", "a100-80gb"),
+    ("A100 80GB", "a100-80gb"),
+    ("A100 40GB", "a100-40gb"),
+    ("Tesla V100-SXM2-32GB", "v100-32gb"),
+    ("AMD Instinct MI300X", "mi300x"),
+    ("RTX 6000 Ada", "rtx-6000-ada"),
+    ("L40S", "l40s"),
+])
+def test_common_spellings_and_nvml_names_resolve(typed: str, key: str) -> None:
+    assert resolve_gpu_key(typed) == key
+    assert gpu_preset(typed).key == key
+
+
+def test_ambiguous_gpu_name_lists_the_presets_it_could_be() -> None:
+    with pytest.raises(UnknownGpuError, match="ambiguous: did you mean a100-40gb or a100-80gb"):
+        resolve_gpu_key("A100")
+
+
+def test_near_miss_gets_did_you_mean() -> None:
+    with pytest.raises(UnknownGpuError, match=r"did you mean rtx-3090"):
+        resolve_gpu_key("RTX 3909")
 
 
 @pytest.mark.parametrize(
