@@ -11,6 +11,7 @@ import re
 from datetime import date
 from typing import NoReturn
 
+from planner.serving.engine import EngineSettings
 from planner.serving.sweep import OBJECTIVES
 
 KV_CACHE_DTYPE_ALIASES = {
@@ -24,8 +25,29 @@ MAX_TOKENS = 1 << 31
 MAX_GPUS = 4096
 
 
+SWEEP_TOP_DEFAULT = 20
+"""Rows the readable sweep table shows unless --top or --all says otherwise."""
+
+
+class _Help(argparse.HelpFormatter):
+    """--help that prints each option's default, unless it is unset (None), a plain switch
+    (False) or already spelled out in the help text."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        if (default is None or default is False or default == [] or "default" in text
+                or default is argparse.SUPPRESS or not action.option_strings):
+            return text
+        return f"{text} (default: %(default)s)".lstrip()
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that reports a bad argument in one line (no usage block), exit code 2."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", _Help)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message}\n")
@@ -131,24 +153,32 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
         eng.add_argument("--kv-cache-dtype", type=_kv_dtype, default="auto",
                          help="auto | bf16 | fp16 | fp32 | fp8 (default auto)")
     eng.add_argument("--dtype", choices=["auto", "bfloat16", "float16", "float32"],
-                     default="auto")
+                     default="auto", help="weights' dtype for a 16-bit checkpoint")
     eng.add_argument("--quantization", default="auto", metavar="METHOD",
                      help="runtime --quantization, e.g. fp8 (default auto: the checkpoint's)")
-    eng.add_argument("--gpu-memory-utilization", type=_fraction, default=0.9, metavar="U")
+    eng.add_argument("--gpu-memory-utilization", type=_fraction, default=0.9, metavar="U",
+                     help="fraction of each GPU's memory vLLM may use")
     eng.add_argument("--max-model-len", type=_bounded_int(1, MAX_TOKENS), metavar="L",
                      help="default: the model's max_position_embeddings")
-    eng.add_argument("--max-num-seqs", type=_bounded_int(1, 1 << 20), metavar="S")
-    eng.add_argument("--max-num-batched-tokens", type=_bounded_int(1, MAX_TOKENS), metavar="B")
+    eng.add_argument("--max-num-seqs", type=_bounded_int(1, 1 << 20), metavar="S",
+                     help="default: vLLM's for the GPU (1024 at >= 70 GiB except A100, "
+                     "else 256)")
+    eng.add_argument("--max-num-batched-tokens", type=_bounded_int(1, MAX_TOKENS), metavar="B",
+                     help="default: vLLM's for the GPU (8192 at >= 70 GiB except A100, "
+                     "else 2048)")
     eng.add_argument("--kv-cache-memory", type=_bounded_int(1, 1 << 40), metavar="BYTES",
                      help="KV pool per GPU, like vLLM's flag: skips the profiling terms")
-    eng.add_argument("--vllm-version", metavar="V", help="vLLM version whose rules apply")
+    eng.add_argument("--vllm-version", metavar="V", help="vLLM version whose memory rules apply",
+                     default=EngineSettings.model_fields["vllm_version"].default)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The `python -m planner` parser with its four subcommands."""
     parser = _Parser(prog="python -m planner",
-                     description="Plan LLM inference capacity on your own GPUs (vLLM).")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+                     description="Plan LLM inference capacity on your own GPUs (vLLM).",
+                     epilog="python -m planner COMMAND --help shows a command's options.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser,
+                                title="commands", metavar="COMMAND")
 
     plan = sub.add_parser("plan", help="one plan: does it fit, KV cache, ceiling, concurrency")
     _add_model(plan)
@@ -160,8 +190,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model(sweep)
     _add_hardware(sweep)
     _add_engine(sweep, layout=False)
-    sweep.add_argument("--top", type=_bounded_int(1, 1 << 20), metavar="K",
-                       help="print only the K best rows")
+    rows = sweep.add_mutually_exclusive_group()
+    rows.add_argument("--top", type=_bounded_int(1, 1 << 20), metavar="K",
+                      help=f"print only the K best rows (default: {SWEEP_TOP_DEFAULT} in the "
+                      "table, every row with --json or --csv)")
+    rows.add_argument("--all", action="store_true", help="print every row")
     sweep.add_argument("--objective", choices=list(OBJECTIVES), default="context",
                        help="rank by: longest context (default), most concurrency, highest "
                        "throughput (within --tpot-ms), fewest GPUs; fitting rows always first")
@@ -169,13 +202,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help="with --objective throughput: rows whose time per output token is "
                        "at most Y ms rank first")
     out = sweep.add_mutually_exclusive_group()
-    out.add_argument("--json", action="store_true")
-    out.add_argument("--csv", action="store_true")
+    out.add_argument("--json", action="store_true", help="machine-readable output")
+    out.add_argument("--csv", action="store_true", help="CSV, one line per row")
 
     inspect = sub.add_parser("inspect", help="the architecture card of a model")
     inspect.add_argument("model", metavar="PATH_OR_REPO_ID")
-    inspect.add_argument("--revision")
-    inspect.add_argument("--json", action="store_true")
+    inspect.add_argument("--revision", help="hub revision (branch, tag or commit)")
+    inspect.add_argument("--json", action="store_true", help="machine-readable output")
 
     report = sub.add_parser("report", help="a full report (Markdown, JSON or CSV)")
     _add_model(report)

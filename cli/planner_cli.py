@@ -9,18 +9,19 @@ environment is masked before it is printed (defence in depth; no input carries i
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Callable, Sequence
 
 from pydantic import ValidationError
 
-from cli.args import build_parser
+from cli.args import SWEEP_TOP_DEFAULT, build_parser
 from cli.inputs import CliError, build_cluster, engine_settings, load_model, parallel_layout
 from cli.report_inputs import report_inputs, today
 from cli.text import card_text, plan_text, sweep_text
 from planner.model.checkpoint import CheckpointError
-from planner.model.quant import UnknownSchemeError
+from planner.model.quant import UnknownSchemeError, checkpoint_scheme
 from planner.model.spec import ConfigError, ModelSpec
 from planner.report import ComparisonRow, build_report, comparison_row, model_card
 from planner.serving.hardware import ClusterSpec, HardwareError
@@ -76,18 +77,28 @@ def cmd_plan(args: argparse.Namespace) -> str:
 
 
 def cmd_sweep(args: argparse.Namespace) -> str:
-    """Every quantization x layout x KV dtype for the model on the cluster, best first."""
+    """Every quantization x layout x KV dtype for the model on the cluster, best first.
+
+    The table shows the best SWEEP_TOP_DEFAULT rows unless --top or --all is given; JSON and
+    CSV hold every row unless --top is given. JSON adds `rows_total` (rows before --top) and
+    `checkpoint_quant_key` (rows with another quant_key are what-ifs).
+    """
     _, spec = load_model(args.model, args.revision)
     cluster, _ = build_cluster(args)
     result = sweep(spec, cluster, engine_settings(args), objective=args.objective,
                    tpot_ms_target=args.tpot_ms)
+    own_key = checkpoint_scheme(spec).key
+    if not (args.json or args.csv):
+        return sweep_text(result, own_key,
+                          None if args.all else args.top or SWEEP_TOP_DEFAULT)
+    total = len(result.rows)
     if args.top:
         result = result.model_copy(update={"rows": result.rows[: args.top]})
-    if args.json:
-        return result.model_dump_json(indent=2) + "\n"
     if args.csv:
         return result.to_csv()
-    return sweep_text(result)
+    data = {**result.model_dump(mode="json"), "rows_total": total,
+            "checkpoint_quant_key": own_key}
+    return json.dumps(data, indent=2) + "\n"
 
 
 def cmd_inspect(args: argparse.Namespace) -> str:
@@ -131,8 +142,15 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], str]] = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; 0 on success, 2 on bad input (one line on stderr)."""
-    args = build_parser().parse_args(argv)
+    """Run one command; 0 on success, 2 on bad input (one line on stderr).
+
+    With no command at all, the help (one line per command) goes to stderr, exit code 2.
+    """
+    parser = build_parser()
+    if not (sys.argv[1:] if argv is None else argv):
+        parser.print_help(sys.stderr)
+        return 2
+    args = parser.parse_args(argv)
     try:
         text = COMMANDS[args.command](args)
     except USER_ERRORS as exc:

@@ -39,14 +39,35 @@ def plan_text(plan: Plan) -> str:
     return "\n".join(lines) + "\n"
 
 
-def sweep_text(result: SweepResult) -> str:
-    """The ranked sweep as an aligned table."""
-    rows = [["#", "weights", "layout", "kv", "gpus", "fits", "weights/gpu", "kv/gpu",
-             "ceiling", "concurrency"], *sweep_cells(result.rows)]
-    head = (f"{result.model_name} on {result.cluster_source}: {len(result.rows)} combinations "
+def sweep_text(result: SweepResult, own_key: str, top: int | None) -> str:
+    """The ranked sweep as an aligned table: the `top` best rows (None: all), each marked as
+    the checkpoint's own format or a what-if; the best own-format row is always shown (after
+    a '...' line, with its real rank, when it ranks below `top`)."""
+    shown = list(enumerate(result.rows[:top] if top else result.rows, 1))
+    own = next(((i, r) for i, r in enumerate(result.rows, 1) if r.quant_key == own_key), None)
+    cells = [["#", "format", "weights", "layout", "kv", "gpus", "fits", "weights/gpu",
+              "kv/gpu", "ceiling", "concurrency"]]
+    if own is not None and own[0] > len(shown):
+        shown += [(0, None), own]
+    for rank, row in shown:
+        if row is None:
+            cells.append(["..."] + [""] * (len(cells[0]) - 1))
+            continue
+        line = sweep_cells([row])[0]
+        cells.append([str(rank), "checkpoint" if row.quant_key == own_key else "what-if",
+                      *line[1:]])
+    total = len(result.rows)
+    count = f"top {min(top, total)} of {total}" if top and top < total else f"all {total}"
+    head = (f"{result.model_name} on {result.cluster_source}: {count} combinations "
             f"({len(result.quant_keys)} weight formats x {result.layouts_tried} layouts x "
-            f"{len(result.kv_dtypes)} KV dtypes)")
-    return "\n".join([head, "", *text_columns(rows)]) + "\n"
+            f"{len(result.kv_dtypes)} KV dtypes), best first")
+    lines = [head]
+    if own is not None:
+        lines.append(f"best in the checkpoint's own format ({own[1].quant_label}): #{own[0]}; "
+                     "what-if rows need a converted checkpoint")
+    if top and top < total:
+        lines.append("--top K or --all shows more rows")
+    return "\n".join([*lines, "", *text_columns(cells)]) + "\n"
 
 
 def card_text(card: ModelCard) -> str:

@@ -1,0 +1,80 @@
+"""`python -m planner` as a newcomer meets it (issue 13, item 15), run as a subprocess.
+
+No command lists the commands; --help prints defaults; the readable sweep shows a default top
+and says how many rows there are; a 16-bit checkpoint's own format is never buried behind
+what-ifs (Qwen3-235B-A22B in BF16 on 8x H100: 4-bit what-ifs rank first).
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SWEEP = ["sweep", "--model", "Qwen/Qwen3-235B-A22B", "--gpu", "h100-sxm", "--gpus", "8"]
+
+
+def planner(*argv: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    return subprocess.run([sys.executable, "-m", "planner", *argv], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def table_rows(out: str) -> list[list[str]]:
+    """The data rows of the readable sweep table (split on runs of 2+ spaces)."""
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("#  "))
+    return [[c.strip() for c in line.split("  ") if c.strip()] for line in lines[start + 1:]]
+
+
+def test_no_command_lists_every_command_one_line_each() -> None:
+    run = planner()
+    assert run.returncode == 2
+    assert run.stdout == ""
+    lines = run.stderr.splitlines()
+    for command in ("plan", "sweep", "inspect", "report"):
+        assert sum(line.split()[:1] == [command] for line in lines) == 1, command
+    assert "Traceback" not in run.stderr
+
+
+def test_help_shows_defaults() -> None:
+    text = " ".join(planner("plan", "--help").stdout.split())  # argparse wraps lines
+    assert "(default: 0.9)" in text  # --gpu-memory-utilization
+    assert "(default: 0.21)" in text  # --vllm-version
+    assert "(default: None)" not in text  # unset flags say what unset means instead
+    sweep_help = " ".join(planner("sweep", "--help").stdout.split())
+    assert "(default: 20 in the table" in sweep_help
+
+
+def test_sweep_defaults_to_the_top_20_and_says_how_many_there_are() -> None:
+    total = len(json.loads(planner(*SWEEP, "--json").stdout)["rows"])
+    assert total > 40  # 5 formats x ~22 layouts x 2 KV dtypes
+    run = planner(*SWEEP)
+    assert run.returncode == 0
+    assert f": top 20 of {total} combinations" in run.stdout.splitlines()[0]
+    ranks = [row[0] for row in table_rows(run.stdout)]
+    assert ranks[:20] == [str(i) for i in range(1, 21)]
+    assert len(planner(*SWEEP, "--all").stdout.splitlines()) > total
+
+
+def test_top_5_header_counts_shown_of_total() -> None:
+    data = json.loads(planner(*SWEEP, "--json", "--top", "5").stdout)
+    assert len(data["rows"]) == 5
+    total = data["rows_total"]
+    head = planner(*SWEEP, "--top", "5").stdout.splitlines()[0]
+    assert f"top 5 of {total} combinations" in head
+    assert "5 combinations" not in head.replace(f"of {total} combinations", "")
+
+
+def test_checkpoint_format_is_marked_and_never_buried() -> None:
+    data = json.loads(planner(*SWEEP, "--json").stdout)
+    assert data["checkpoint_quant_key"] == "bf16"
+    own_rank = 1 + next(i for i, r in enumerate(data["rows"]) if r["quant_key"] == "bf16")
+    assert own_rank > 5  # 4-bit what-ifs hold more KV, so they rank first
+    run = planner(*SWEEP, "--top", "5")
+    rows = table_rows(run.stdout)
+    assert [r[1] for r in rows[:5]] == ["what-if"] * 5
+    assert rows[5] == ["..."]
+    assert rows[6][:3] == [str(own_rank), "checkpoint", "BF16"]
+    assert f"best in the checkpoint's own format (BF16): #{own_rank}" in run.stdout
