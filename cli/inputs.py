@@ -16,6 +16,7 @@ from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import ClusterSpec, NodeSpec, custom_gpu, preset_cluster
 from planner.serving.layout import ParallelLayout, layout_errors
+from planner.serving.vllm_versions import require_kv_cache_dtype, vllm_rules
 from planner.units import GIB
 from probes.cluster import snapshots_to_cluster
 from probes.hub import resolve_model
@@ -86,7 +87,10 @@ def engine_settings(args: argparse.Namespace) -> EngineSettings:
     }
     if args.vllm_version:
         values["vllm_version"] = args.vllm_version
-    return EngineSettings(**values)
+    settings = EngineSettings(**values)
+    # EngineError (exit 2) for a version not covered or a KV dtype it does not offer
+    require_kv_cache_dtype(vllm_rules(settings.vllm_version), settings.kv_cache_dtype)
+    return settings
 
 
 def parallel_layout(args: argparse.Namespace, spec: ModelSpec, cluster: ClusterSpec

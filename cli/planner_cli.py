@@ -28,6 +28,7 @@ from planner.serving.hardware import ClusterSpec, HardwareError
 from planner.serving.layout import layout_errors
 from planner.serving.plan import Plan, PlanRequest, plan
 from planner.serving.sweep import SweepError, sweep
+from planner.serving.vllm_versions import EngineError
 from probes.audit_summary import audit_summary
 from probes.hub import HubError
 from probes.snapshot import SnapshotError
@@ -36,7 +37,7 @@ TOKEN_ENV_VARS = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HUB_TOKEN")
 
 USER_ERRORS: tuple[type[Exception], ...] = (
     CliError, ConfigError, HardwareError, HubError, SnapshotError, CheckpointError,
-    UnknownSchemeError, SweepError, ValidationError,
+    UnknownSchemeError, SweepError, ValidationError, EngineError,
 )
 """Exceptions that mean bad input: exit code 2 with their one-line message."""
 

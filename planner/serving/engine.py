@@ -1,15 +1,14 @@
 """The vLLM (V1 engine) memory model: every term vLLM subtracts before the KV cache, named.
 
-Per worker (GPU), vLLM 0.11-0.19 computes (v1/worker/gpu_worker.py determine_available_memory,
+Per worker (GPU), vLLM 0.11-0.33 computes (v1/worker/gpu_worker.py determine_available_memory,
 see ../shared/calibration/VLLM_ACCOUNTING.md section 1):
     budget    = ceil(total x gpu_memory_utilization)        (of TOTAL memory, not free)
-    KV pool   = budget - weights - activation peak - non-torch [- CUDA graphs from 0.21]
+    KV pool   = budget - weights - activation peak - non-torch [- CUDA graphs from 0.20]
 then groups the layers, sizes one block for all groups, and every rank uses the smallest
 block count (section 3). The constants below are calibrated on 39 real v0.19 H100 start-ups;
 bench/accuracy.py refits them and prints the residuals.
 """
 
-from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,11 +17,8 @@ from planner.memo import IdentityMemo
 from planner.model.attention import KvLayer, RecurrentStateKv, cdiv, model_kv_layers
 from planner.model.spec import DenseMlp, ModelSpec, MoeMlp
 from planner.serving.layout import ParallelLayout, pp_layer_split
+from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, VllmRules, vllm_rules
 from planner.units import GIB, TORCH_DTYPE_BYTES, KvCacheDtype, kv_dtype_bytes
-
-
-class EngineError(ValueError):
-    """Engine settings that cannot be planned (bad version string, unknown dtype)."""
 
 
 class EngineSettings(BaseModel):
@@ -30,7 +26,9 @@ class EngineSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    vllm_version: str = Field(default="0.21", description="graphs are subtracted from 0.21")
+    vllm_version: str = Field(
+        default=DEFAULT_VLLM_VERSION, description="whose rules apply (serving.vllm_versions)"
+    )
     dtype: Literal["auto", "bfloat16", "float16", "float32"] = "auto"
     quantization: str | None = Field(default=None, description="runtime --quantization, e.g. fp8")
     target_quant: str | None = Field(
@@ -49,42 +47,33 @@ class EngineSettings(BaseModel):
     cuda_graph_bytes: int | None = Field(default=None, ge=0, description="override")
 
 
-@lru_cache(maxsize=64)
-def version_tuple(version: str) -> tuple[int, int]:
-    """'0.19', 'v0.19.0' -> (0, 19)."""
-    parts = version.lstrip("v").split(".")
-    try:
-        return int(parts[0]), int(parts[1]) if len(parts) > 1 else 0
-    except ValueError as exc:
-        raise EngineError(f"vLLM version {version!r} is not like '0.19' or 'v0.21.0'") from exc
-
-
-GRAPHS_SUBTRACTED_FROM = (0, 21)
-"""NOTE: VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS defaults to 1 from v0.21.0 (VLLM_ACCOUNTING
-1c); v0.19 logs print the estimate but do not subtract it."""
-
-TOKENS_FROM_CONCURRENCY_FROM = (0, 20)
-"""NOTE: 'GPU KV cache size' is num_blocks // groups x block_size in 0.11 up to at least v0.19
-(_report_kv_cache_config) and int(max_concurrency x max_model_len) in 0.33
-(get_kv_cache_capacity). The switch version between them is not pinned down: we ASSUME 0.20."""
-
-
 # --- defaults -------------------------------------------------------------------------------
 
 
 def default_batch_limits(
-    gpu_memory_total_bytes: int, gpu_name: str, max_model_len: int
+    gpu_memory_total_bytes: int, gpu_name: str, max_model_len: int,
+    rules: VllmRules | None = None, compute_capability: str = "",
 ) -> tuple[int, int]:
     """vLLM's default (max_num_batched_tokens, max_num_seqs) for `vllm serve` on this GPU.
 
-    NOTE: vLLM engine/arg_utils.py EngineArgs.get_batch_defaults (v0.11-v0.19, OpenAI API
-    server usage context): GPUs with >= 70 GiB that are not A100 get 8192 tokens / 1024 seqs,
-    every other GPU 2048 / 256; then _set_default_max_num_seqs_and_batched_tokens_args caps
-    tokens at max_num_seqs x max_model_len and seqs at tokens. RTX 3090 (23.57 GiB): 2048 /
-    256; H100 80GB (79.19 GiB): 8192 / 1024 (the llm-d v0.19 logs profile 8192 tokens).
+    NOTE: vLLM engine/arg_utils.py EngineArgs.get_batch_defaults (OpenAI API server usage
+    context): GPUs with >= 70 GiB that are not A100 get 8192 tokens / 1024 seqs, every other
+    GPU 2048 / 256; from 0.28.0 (vllm_versions.BIG_GPU_TIER_FROM) GPUs with >= 160 GiB get
+    16384 / 1024, and from 0.33.0 GB10 (cc 12.1) stays on the small tier. Then
+    _set_default_max_num_seqs_and_batched_tokens_args caps tokens at max_num_seqs x
+    max_model_len (0.19.0 wheel on; 0.11.0 did not cap, which only matters below 8 tokens)
+    and seqs at tokens. RTX 3090 (23.57 GiB): 2048 / 256; H100 80GB (79.19 GiB): 8192 / 1024
+    (the llm-d v0.19 logs profile 8192 tokens).
     """
-    big = gpu_memory_total_bytes >= 70 * GIB and "a100" not in gpu_name.lower()
-    tokens, seqs = (8192, 1024) if big else (2048, 256)
+    rules = rules or vllm_rules(DEFAULT_VLLM_VERSION)
+    gb10 = compute_capability == "12.1"
+    if rules.big_gpu_tier and gpu_memory_total_bytes >= 160 * GIB:
+        tokens, seqs = 16384, 1024
+    elif (gpu_memory_total_bytes >= 70 * GIB and "a100" not in gpu_name.lower()
+          and not (rules.gb10_small_tier and gb10)):
+        tokens, seqs = 8192, 1024
+    else:
+        tokens, seqs = 2048, 256
     tokens = min(seqs * max_model_len, tokens)
     return tokens, min(seqs, tokens)
 

@@ -15,8 +15,6 @@ from planner.model.attention import cdiv, kv_bytes_per_token
 from planner.model.params import ParamBreakdown, count_params
 from planner.model.spec import ModelSpec
 from planner.serving.engine import (
-    GRAPHS_SUBTRACTED_FROM,
-    TOKENS_FROM_CONCURRENCY_FROM,
     EngineSettings,
     ModelFacts,
     StageKv,
@@ -34,10 +32,10 @@ from planner.serving.engine import (
     request_bytes,
     served_dtype,
     stage_layouts,
-    version_tuple,
 )
 from planner.serving.hardware import ClusterSpec
 from planner.serving.layout import ParallelLayout, layout_errors, layout_warnings
+from planner.serving.vllm_versions import vllm_rules
 from planner.serving.weights import rank_weights
 from planner.units import GIB
 
@@ -356,22 +354,22 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
     """Work out the settings _resolve caches."""
     gpu = min((n.gpu for n in cluster.nodes), key=lambda g: g.memory_total_bytes)
     max_model_len = s.max_model_len or spec.max_position_embeddings
+    rules = vllm_rules(s.vllm_version)
     default_mbt, default_seqs = default_batch_limits(
-        gpu.memory_total_bytes, gpu.name, max_model_len
+        gpu.memory_total_bytes, gpu.name, max_model_len, rules, gpu.compute_capability
     )
     seqs = s.max_num_seqs or default_seqs
     mbt = s.max_num_batched_tokens or min(default_mbt, seqs * max_model_len)
     bf16 = gpu.weight_format_support("bf16") == "native"
-    version = version_tuple(s.vllm_version)
     scheme = _weight_scheme(spec, s, served_dtype(s, spec.torch_dtype, bf16))
     return _Resolved(
         gpu_name=gpu.name, unified_memory=gpu.unified_memory, max_model_len=max_model_len,
         mbt=mbt, seqs=seqs,
         kv_b=kv_elem_bytes(s, spec.torch_dtype, bf16),
         act_b=act_elem_bytes(s, spec.torch_dtype, bf16),
-        subtract_graphs=version >= GRAPHS_SUBTRACTED_FROM and not s.enforce_eager,
-        old_graphs=version < GRAPHS_SUBTRACTED_FROM and not s.enforce_eager,
-        tokens_from_concurrency=version >= TOKENS_FROM_CONCURRENCY_FROM,
+        subtract_graphs=rules.graphs_subtracted and not s.enforce_eager,
+        old_graphs=not rules.graphs_subtracted and not s.enforce_eager,
+        tokens_from_concurrency=rules.tokens_from_concurrency,
         scheme=scheme, facts=model_facts(spec),
         model_limit=derived_max_model_len(spec),
         engine_flags=_engine_flags(s, max_model_len, mbt, seqs),
@@ -737,7 +735,7 @@ def _terms(
                           f"{stage.block_tokens} tokens = {tokens:,} tokens")
     kinds = stage.kinds if stage else ()
     per_token = " + ".join(f"{n} layers x [{kv.formula(kv_b, layout.tp)}]" for kv, n in kinds)
-    graphs_note = "subtracted" if subtract_graphs else "reported, not subtracted (vLLM < 0.21)"
+    graphs_note = "subtracted" if subtract_graphs else "reported, not subtracted (vLLM < 0.20)"
     act_formula = activation_bytes(
         facts, stages[r.pp_stage][0], r.pp_stage == layout.pp - 1, mbt, seqs, layout.tp, act_b
     )[1]

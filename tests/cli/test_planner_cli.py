@@ -78,6 +78,11 @@ def _bad_inputs(model_dir: Path, tmp_path: Path) -> dict[str, list[str]]:
         "gpu and snapshot": [*base, "--gpu", "rtx-3090", "--snapshot", str(SNAPSHOT)],
         "unknown target quant": [*base, "--gpu", "rtx-3090", "--target-quant", "w3a7"],
         "bad kv dtype": [*base, "--gpu", "rtx-3090", "--kv-cache-dtype", "int3"],
+        # planner.serving.vllm_versions: not a version; V0 era; KV dtype absent in 0.11.0
+        "vllm version abc": [*base, "--gpu", "rtx-3090", "--vllm-version", "abc"],
+        "vllm version 0.7.3": [*base, "--gpu", "rtx-3090", "--vllm-version", "0.7.3"],
+        "fp16 kv on 0.11": [*base, "--gpu", "rtx-3090", "--vllm-version", "0.11",
+                            "--kv-cache-dtype", "fp16"],
         "sweep without hardware": ["sweep", "--model", str(model_dir)],
         "report bad date": ["report", "--model", str(model_dir), "--gpu", "rtx-3090",
                             "--date", "soon"],

@@ -11,7 +11,6 @@ from planner.model.spec import (
     ModelSpec,
 )
 from planner.serving.engine import (
-    EngineError,
     EngineSettings,
     activation_bytes,
     blocks_per_request,
@@ -22,7 +21,6 @@ from planner.serving.engine import (
     model_facts,
     non_torch_bytes,
     stage_kv,
-    version_tuple,
 )
 from planner.serving.layout import ParallelLayout
 from planner.units import GIB
@@ -39,12 +37,6 @@ LLAMA_8B = ModelSpec(
     layers=tuple(LayerSpec(index=i, mixer=attn(8, 128), mlp=DenseMlp(intermediate_size=14336))
                  for i in range(32)),
 )
-
-
-def test_version_parsing():
-    assert version_tuple("v0.19.0") == (0, 19) and version_tuple("0.21") == (0, 21)
-    with pytest.raises(EngineError, match="'latest'"):
-        version_tuple("latest")
 
 
 def test_default_batch_limits_follow_get_batch_defaults():

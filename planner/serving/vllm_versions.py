@@ -1,0 +1,132 @@
+"""The vLLM releases Headroom covers, and each version-dependent memory rule pinned to the
+release that changed it.
+
+Every rule below was read from the `.py` files of vLLM's PyPI wheels (`pip download
+vllm==X --no-deps`, unzipped, never installed): 0.11.0, every minor release 0.19.0-0.25.0,
+0.27.0-0.29.0, 0.31.0-0.33.0. A rule's `FROM` version is the first release whose wheel has
+the new behaviour, with the last one read that does not. Versions outside the covered range are
+refused with one line (the CLI exits 2), never planned with guessed rules.
+"""
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+Version = tuple[int, int, int]
+
+DEFAULT_VLLM_VERSION = "0.33.0"
+"""The newest release on PyPI when this table was written (`pip index versions vllm`)."""
+
+OLDEST_COVERED: Version = (0, 11, 0)
+"""NOTE: vLLM 0.11.0 is the first release whose wheel has no V0 engine (no vllm/worker/
+worker.py; VLLM_USE_V1 defaults to 1): from it on every start-up is the V1 engine modelled here.
+The V0 engine (<= 0.10) profiled a dummy batch of max(max_model_len, 2048) tokens without
+chunked prefill (V0 SchedulerConfig) and printed other figures; it is not modelled."""
+
+NEWEST_COVERED: Version = (0, 33, 99)
+"""Any 0.33.x patch release; 0.34 and later have not been read."""
+
+GRAPHS_SUBTRACTED_FROM: Version = (0, 20, 0)
+"""NOTE: envs.py VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS defaults to "0" in the 0.19.0
+wheel and to "1" in the 0.20.0 wheel (gpu_worker.py then subtracts the estimate from the KV
+budget). The log line of 0.20.0-0.33.0 says "default since v0.21.0", but the 0.20.0 code
+already subtracts it; the code wins. v0.19 H100 logs print the estimate and do not subtract."""
+
+TOKENS_FROM_CONCURRENCY_FROM: Version = (0, 24, 0)
+"""NOTE: "GPU KV cache size" is num_blocks // groups x min block_size in
+v1/core/kv_cache_utils.py _report_kv_cache_config up to the 0.23.0 wheel, and
+int(max_concurrency x max_model_len) in get_kv_cache_capacity from the 0.24.0 wheel on."""
+
+BIG_GPU_TIER_FROM: Version = (0, 28, 0)
+"""NOTE: engine/arg_utils.py EngineArgs.get_batch_defaults: the tier for GPUs with
+>= 160 GiB (16384 tokens / 1024 sequences for `vllm serve`) is absent from the 0.27.0 wheel
+and present from the 0.28.0 wheel on."""
+
+GB10_SMALL_TIER_FROM: Version = (0, 33, 0)
+"""NOTE: get_batch_defaults keeps GB10 (DGX Spark, cc 12.1, 119+ GiB) on the small tier
+(2048 / 256) from the 0.33.0 wheel on (is_gb10); the 0.32.0 wheel does not."""
+
+CACHE_DTYPES_OLD = ("auto", "bfloat16", "fp8", "fp8_e4m3", "fp8_e5m2", "fp8_inc")
+CACHE_DTYPES_FP16_FROM: Version = (0, 19, 0)
+"""NOTE: config/cache.py CacheDType: the 0.11.0 wheel offers auto, bfloat16 and the fp8
+variants; the 0.19.0 wheel adds "float16" (and fp8_ds_mla); later ones add more (turboquant,
+nvfp4_ds_mla) that Headroom does not model. Headroom's KV dtypes map to them as bf16 ->
+bfloat16, fp16 -> float16, fp8 -> fp8; fp32 is no vLLM cache dtype."""
+
+
+class EngineError(ValueError):
+    """Engine settings that cannot be planned (bad or uncovered version, unknown dtype)."""
+
+
+@dataclass(frozen=True)
+class VllmRules:
+    """The memory rules of one vLLM release (see the module constants for their sources)."""
+
+    version: Version
+    graphs_subtracted: bool
+    tokens_from_concurrency: bool
+    big_gpu_tier: bool
+    gb10_small_tier: bool
+    kv_cache_dtypes: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        """'0.33.0'."""
+        return ".".join(str(part) for part in self.version)
+
+
+def parse_version(text: str) -> Version:
+    """'0.19', 'v0.21.0', '0.20.2' -> (0, 19, 0), (0, 21, 0), (0, 20, 2); EngineError else."""
+    parts = text.strip().lstrip("v").split(".")
+    try:
+        numbers = [int(part) for part in parts]
+    except ValueError:
+        numbers = []
+    if not 2 <= len(numbers) <= 3 or any(n < 0 for n in numbers):
+        raise EngineError(f"vLLM version {text!r} is not like '0.33.0', '0.19' or 'v0.21.0'")
+    return numbers[0], numbers[1], numbers[2] if len(numbers) == 3 else 0
+
+
+def _label(version: Version) -> str:
+    return ".".join(str(part) for part in version)
+
+
+@lru_cache(maxsize=64)
+def vllm_rules(text: str) -> VllmRules:
+    """The rules of vLLM `text`; EngineError (one line) for a version Headroom does not cover."""
+    version = parse_version(text)
+    if version < OLDEST_COVERED:
+        raise EngineError(
+            f"vLLM {text} is not covered: Headroom models the V1 engine of vLLM "
+            f"{_label(OLDEST_COVERED)} to {NEWEST_COVERED[0]}.{NEWEST_COVERED[1]}.x (older "
+            "releases can run the V0 engine, which profiles max_model_len tokens)"
+        )
+    if version > NEWEST_COVERED:
+        raise EngineError(
+            f"vLLM {text} is not covered: the newest release Headroom was checked against is "
+            f"{NEWEST_COVERED[0]}.{NEWEST_COVERED[1]}.x (pass --vllm-version {DEFAULT_VLLM_VERSION}"
+            " to plan with its rules)"
+        )
+    fp16 = ("float16",) if version >= CACHE_DTYPES_FP16_FROM else ()
+    return VllmRules(
+        version=version,
+        graphs_subtracted=version >= GRAPHS_SUBTRACTED_FROM,
+        tokens_from_concurrency=version >= TOKENS_FROM_CONCURRENCY_FROM,
+        big_gpu_tier=version >= BIG_GPU_TIER_FROM,
+        gb10_small_tier=version >= GB10_SMALL_TIER_FROM,
+        kv_cache_dtypes=CACHE_DTYPES_OLD + fp16,
+    )
+
+
+VLLM_CACHE_DTYPE = {"auto": "auto", "bf16": "bfloat16", "fp16": "float16", "fp8": "fp8"}
+"""Headroom's KV dtype -> vLLM's --kv-cache-dtype spelling (fp32 has none: it is what auto
+gives a model served in float32, and is not checked here)."""
+
+
+def require_kv_cache_dtype(rules: VllmRules, dtype: str) -> None:
+    """EngineError (one line) when vLLM `rules.label` has no such --kv-cache-dtype."""
+    name = VLLM_CACHE_DTYPE.get(dtype)
+    if name is not None and name not in rules.kv_cache_dtypes:
+        raise EngineError(
+            f"vLLM {rules.label} has no --kv-cache-dtype {name} (it offers: "
+            f"{', '.join(rules.kv_cache_dtypes)})"
+        )

@@ -1,0 +1,70 @@
+"""The vLLM version table: each rule at the release its wheel shows it changing."""
+
+import pytest
+
+from planner.serving.engine import EngineSettings, default_batch_limits
+from planner.serving.vllm_versions import (
+    DEFAULT_VLLM_VERSION,
+    EngineError,
+    parse_version,
+    require_kv_cache_dtype,
+    vllm_rules,
+)
+from planner.units import GIB
+
+
+def test_default_is_the_newest_pypi_release_read():
+    # `pip index versions vllm` listed 0.33.0 as the newest when the table was written
+    assert DEFAULT_VLLM_VERSION == "0.33.0" == EngineSettings().vllm_version
+
+
+def test_parse_version_accepts_vllm_spellings():
+    assert parse_version("v0.19.0") == (0, 19, 0)
+    assert parse_version("0.21") == (0, 21, 0)
+    assert parse_version("0.20.2") == (0, 20, 2)
+    for bad in ("abc", "latest", "1", "0.x.1", "0.1.2.3", ""):
+        with pytest.raises(EngineError, match="is not like"):
+            parse_version(bad)
+
+
+def test_graphs_subtracted_from_0_20_wheel():
+    # envs.py VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS: "0" in the 0.19.0 wheel, "1" in 0.20.0
+    # (the v0.19 llm-d logs print the estimate without subtracting it)
+    assert not vllm_rules("0.19.1").graphs_subtracted
+    assert vllm_rules("0.20.0").graphs_subtracted and vllm_rules("0.33.0").graphs_subtracted
+
+
+def test_tokens_formula_switches_at_0_24():
+    # kv_cache_utils: _report_kv_cache_config (blocks // groups x block) in 0.23.0,
+    # get_kv_cache_capacity (int(concurrency x max_model_len)) in 0.24.0
+    assert not vllm_rules("0.23.0").tokens_from_concurrency
+    assert vllm_rules("0.24").tokens_from_concurrency
+
+
+def test_batch_defaults_per_release():
+    # get_batch_defaults: the >= 160 GiB tier appears in 0.28.0; GB10 stays small from 0.33.0
+    b200 = int(178.4 * GIB)
+    assert default_batch_limits(b200, "NVIDIA B200", 8192, vllm_rules("0.27.0")) == (8192, 1024)
+    assert default_batch_limits(b200, "NVIDIA B200", 8192, vllm_rules("0.28.0")) == (16384, 1024)
+    gb10 = int(119.7 * GIB)
+    assert default_batch_limits(gb10, "NVIDIA GB10", 8192, vllm_rules("0.32.0"), "12.1") == (
+        8192, 1024)
+    assert default_batch_limits(gb10, "NVIDIA GB10", 8192, vllm_rules("0.33.0"), "12.1") == (
+        2048, 256)
+
+
+def test_uncovered_versions_are_refused_in_one_line():
+    # V0-engine era (the 0.10.0 wheel still ships vllm/worker/worker.py) and unread releases
+    for version, words in (("0.7.3", "V0 engine"), ("0.10.2", "V0 engine"),
+                           ("0.34.0", "newest release")):
+        with pytest.raises(EngineError, match=words) as err:
+            vllm_rules(version)
+        assert "\n" not in str(err.value)
+
+
+def test_kv_cache_dtypes_per_release():
+    # config/cache.py CacheDType: float16 is absent from the 0.11.0 wheel, present in 0.19.0
+    with pytest.raises(EngineError, match="no --kv-cache-dtype float16"):
+        require_kv_cache_dtype(vllm_rules("0.11.0"), "fp16")
+    require_kv_cache_dtype(vllm_rules("0.19.0"), "fp16")
+    require_kv_cache_dtype(vllm_rules("0.11.0"), "fp8")
