@@ -136,6 +136,10 @@ def _add_hardware(parser: argparse.ArgumentParser) -> None:
                     help="nodes the GPUs are spread over (default 1)")
     hw.add_argument("--snapshot", action="append", default=[], metavar="node.json",
                     help="audit snapshot of a node (python -m probes --json); repeat per node")
+    hw.add_argument("--link", choices=["nvlink", "pcie", "pcie-no-p2p", "cross-socket"],
+                    help="how GPUs in a node talk (default: the GPU preset's, or the "
+                    "snapshot's topology): NVLink, PCIe with P2P, PCIe through host memory, "
+                    "or across CPU sockets")
 
 
 def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:

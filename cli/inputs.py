@@ -14,7 +14,14 @@ from planner.model.config.parser import parse_model_config
 from planner.model.quant import resolve_scheme
 from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings
-from planner.serving.hardware import ClusterSpec, NodeSpec, custom_gpu, preset_cluster
+from planner.serving.hardware import (
+    ClusterSpec,
+    LinkKind,
+    NodeSpec,
+    custom_gpu,
+    preset_cluster,
+    with_link,
+)
 from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.vllm_versions import require_kv_cache_dtype, vllm_rules
 from planner.units import GIB
@@ -37,12 +44,13 @@ def load_model(model: str, revision: str | None = None) -> tuple[ModelSource, Mo
     return source, parse_model_config(source.config, source.hf_quant_config, name=name)
 
 
-def _custom_cluster(memory_gib: float, gpus_per_node: int, nodes: int) -> ClusterSpec:
+def _custom_cluster(memory_gib: float, gpus_per_node: int, nodes: int,
+                    link: LinkKind = "pcie") -> ClusterSpec:
     """Identical nodes of a GPU known only by its CUDA total (PCIe assumed between GPUs)."""
     gpu = custom_gpu(round(memory_gib * GIB), name=f"Custom {memory_gib:g} GiB GPU")
     node_specs = tuple(
         NodeSpec(hostname=f"node{i}", gpu=gpu, gpus_per_node=gpus_per_node,
-                 intra_node_link="pcie")
+                 intra_node_link=link)
         for i in range(nodes)
     )
     where = f" x {nodes} nodes" if nodes > 1 else ""
@@ -60,15 +68,19 @@ def build_cluster(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareS
             raise CliError(f"{', '.join(clashing)} cannot be combined with --snapshot "
                            "(the snapshots say which GPUs there are)")
         snapshots = [load_snapshot(path) for path in args.snapshot]
-        return snapshots_to_cluster(snapshots), snapshots
+        cluster = snapshots_to_cluster(snapshots)
+        if getattr(args, "link", None):
+            cluster = with_link(cluster, args.link)
+        return cluster, snapshots
     if (args.gpu is None) == (args.gpu_memory_gib is None):
         raise CliError("give exactly one of --gpu NAME, --gpu-memory-gib X or --snapshot FILE")
     gpus, nodes = args.gpus or 1, args.nodes or 1
     if gpus % nodes:
         raise CliError(f"--gpus {gpus} cannot be spread evenly over --nodes {nodes}")
+    link = getattr(args, "link", None)
     if args.gpu is not None:
-        return preset_cluster(args.gpu, gpus // nodes, nodes), []
-    return _custom_cluster(args.gpu_memory_gib, gpus // nodes, nodes), []
+        return preset_cluster(args.gpu, gpus // nodes, nodes, intra_node_link=link), []
+    return _custom_cluster(args.gpu_memory_gib, gpus // nodes, nodes, link or "pcie"), []
 
 
 def engine_settings(args: argparse.Namespace) -> EngineSettings:

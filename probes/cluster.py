@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from planner.serving.hardware import ClusterSpec, GpuSpec, NodeSpec, match_gpu_name
+from planner.serving.hardware import (
+    ClusterSpec,
+    GpuSpec,
+    NodeSpec,
+    link_from_topology,
+    match_gpu_name,
+)
 from probes.nvml import GpuInfo
 from probes.snapshot import HardwareSnapshot, SnapshotError
 
@@ -13,6 +19,17 @@ def _gpu_spec(snap: HardwareSnapshot, gpu: GpuInfo) -> GpuSpec:
         raise SnapshotError(f"{snap.hostname}: GPU{gpu.index} has no name or memory total "
                             "in the snapshot, so it cannot be planned for")
     return match_gpu_name(gpu.name, gpu.usable_total_bytes)
+
+
+def _link(snap: HardwareSnapshot, gpu: GpuSpec):
+    """The node's link kind from its topology matrix (every GPU pair's cell); without a
+    matrix, NVLink when any GPU has an active NVLink, else the GPU's default PCIe link."""
+    topology = snap.topology
+    if topology is not None and len(topology.gpu_indices) > 1:
+        return link_from_topology([topology.cell(i, j) for i, j in topology.pairs()], gpu)
+    if len(snap.gpus) > 1 and all(g.active_nvlinks for g in snap.gpus):
+        return "nvlink"
+    return "pcie" if gpu.default_intra_node_link == "nvlink" else gpu.default_intra_node_link
 
 
 def snapshot_to_node(snap: HardwareSnapshot) -> tuple[NodeSpec, list[str]]:
@@ -35,7 +52,7 @@ def snapshot_to_node(snap: HardwareSnapshot) -> tuple[NodeSpec, list[str]]:
             hostname=snap.hostname,
             gpu=smallest,
             gpus_per_node=len(snap.gpus),
-            intra_node_link="nvlink" if any(g.active_nvlinks for g in snap.gpus) else "pcie",
+            intra_node_link=_link(snap, smallest),
             pcie_topology=topology.worst_pcie_level() if topology else None,
             memory_used_bytes=tuple(g.memory_used_bytes or 0 for g in snap.gpus),
         )

@@ -17,7 +17,12 @@ from planner.units import GIB, MIB, TIB
 GpuFormat = Literal["fp32", "bf16", "fp16", "fp8", "int8", "int4", "mxfp4", "nvfp4"]
 """Number formats a GPU's tensor cores (matrix units) compute in natively."""
 
-IntraNodeLink = Literal["nvlink", "pcie"]
+LinkKind = Literal["nvlink", "pcie", "pcie-no-p2p", "cross-socket"]
+"""How the GPUs of one node exchange tensor-parallel traffic: NVLink; PCIe with peer-to-peer
+(P2P) DMA; PCIe without P2P (NCCL stages every transfer through host memory); or across the
+CPU sockets' interconnect (UPI / Infinity Fabric), also through host memory."""
+IntraNodeLink = LinkKind
+Generation = Literal["volta", "ampere", "ada", "hopper", "blackwell", "other"]
 FormatSupport = Literal["native", "weight_only", "storage_only", "unsupported"]
 
 MAX_GPUS_PER_NODE = 64
@@ -51,6 +56,8 @@ class GpuSpec(BaseModel):
     bf16_dense_tflops: float | None = Field(default=None, gt=0)
     fp8_dense_tflops: float | None = Field(default=None, gt=0)
     fp4_dense_tflops: float | None = Field(default=None, gt=0)
+    int8_dense_tops: float | None = Field(default=None, gt=0)
+    """Dense INT8 tensor TOPS; None where the datasheet gives none (fp16 = the bf16 figure)."""
     compute_capability: str
     """CUDA compute capability ("8.6"), the gfx target for AMD, "" when unknown."""
     native_weight_formats: tuple[GpuFormat, ...]
@@ -61,13 +68,43 @@ class GpuSpec(BaseModel):
     interconnect: str
     nvlink_bandwidth_gbps: float | None = Field(default=None, gt=0)
     """Total (both directions) NVLink bandwidth per GPU in GB/s; None without NVLink."""
-    default_intra_node_link: IntraNodeLink = "pcie"
+    default_intra_node_link: LinkKind = "pcie"
     """How several of these GPUs in one box talk by default: "nvlink" only for NVSwitch
-    (SXM/HGX) parts; bridged PCIe cards pair up at most, so they default to "pcie"."""
+    (SXM/HGX) parts; bridged PCIe cards pair up at most, so they default to "pcie"; GeForce
+    cards whose driver refuses PCIe P2P default to "pcie-no-p2p" (see _NO_P2P_NOTE)."""
+    pcie_generation: int = Field(default=4, ge=3, le=6)
+    """PCIe generation of the card's x16 host link (3, 4, 5)."""
     aliases: tuple[str, ...] = ()
     """Other NVML spellings of the same product (e.g. per driver version)."""
     source: str = Field(min_length=1)
     notes: str = ""
+
+    @property
+    def generation(self) -> Generation:
+        """Architecture generation from the compute capability (NVIDIA) or "other"."""
+        match = re.fullmatch(r"(\d+)\.(\d+)", self.compute_capability)
+        if self.vendor != "nvidia" or not match:
+            return "other"
+        major, minor = int(match[1]), int(match[2])
+        if major >= 10:
+            return "blackwell"
+        return {7: "volta", 8: "ada" if minor >= 9 else "ampere", 9: "hopper"}.get(major, "other")
+
+    @property
+    def p2p_over_pcie(self) -> bool:
+        """Whether the driver allows PCIe peer-to-peer between two of these cards."""
+        return self.default_intra_node_link != "pcie-no-p2p"
+
+    def dense_tflops(self, fmt: GpuFormat) -> float | None:
+        """Dense tensor-core TFLOP/s (TOPS for int8) in `fmt`; None when not published.
+
+        fp16 runs at the bf16 rate; mxfp4 and nvfp4 share the FP4 rate.
+        """
+        return {
+            "bf16": self.bf16_dense_tflops, "fp16": self.bf16_dense_tflops,
+            "fp8": self.fp8_dense_tflops, "int8": self.int8_dense_tops,
+            "mxfp4": self.fp4_dense_tflops, "nvfp4": self.fp4_dense_tflops,
+        }.get(fmt)
 
     def weight_format_support(self, fmt: GpuFormat) -> FormatSupport:
         """How weights stored in `fmt` run here: native tensor cores, weight-only, or not.
@@ -111,7 +148,7 @@ class NodeSpec(BaseModel):
     hostname: str = "node0"
     gpu: GpuSpec
     gpus_per_node: int = Field(ge=1, le=MAX_GPUS_PER_NODE)
-    intra_node_link: IntraNodeLink
+    intra_node_link: LinkKind
     pcie_topology: str | None = None
     """Worst `nvidia-smi topo -m` level between GPUs (PIX/PXB/PHB/NODE/SYS), from an audit."""
     memory_used_bytes: tuple[int, ...] = ()
@@ -159,6 +196,114 @@ class ClusterSpec(BaseModel):
         """Smallest CUDA total over all nodes: tensor parallelism is bound by the smallest."""
         return min(node.gpu.memory_total_bytes for node in self.nodes)
 
+    @property
+    def link(self) -> "LinkSpec":
+        """The intra-node link tensor-parallel traffic runs over: the slowest of all nodes
+        (one collective waits for its slowest member)."""
+        return min((link_spec(n.gpu, n.intra_node_link) for n in self.nodes),
+                   key=lambda link: (link.bandwidth_gbps, -link.latency_us))
+
+
+class LinkSpec(BaseModel):
+    """One GPU-to-GPU link as the speed model (and NCCL buffer sizing) sees it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: LinkKind
+    bandwidth_gbps: float = Field(gt=0)
+    """Per GPU, per direction, GB/s (10**9): what a ring all-reduce's bus bandwidth is bound by."""
+    latency_us: float = Field(gt=0)
+    """One hop of a collective (launch + synchronisation + wire), microseconds."""
+    p2p: bool
+    """Whether GPUs DMA straight into each other's memory (NVLink, PCIe P2P)."""
+    formula: str
+    source: str
+
+
+# NOTE: PCIe x16 rates per direction, from the PCI-SIG base specifications: 3.0 runs
+# 8 GT/s, 4.0 16 GT/s, 5.0 32 GT/s per lane with 128b/130b encoding, so x16 carries
+# 8 x 16 x 128/130 / 8 = 15.75 GB/s (3.0), 31.5 GB/s (4.0), 63.0 GB/s (5.0) per direction.
+PCIE_X16_GBPS: dict[int, float] = {
+    gen: rate * 16 * 128 / 130 / 8 for gen, rate in ((3, 8.0), (4, 16.0), (5, 32.0), (6, 64.0))
+}
+# NOTE: per-hop latencies are ESTIMATES (not fitted; the calibration data has NVLink only):
+# NCCL's own tuning model (src/graph/tuning.cc, hwLat) charges about 0.6-4 us per NVLink hop
+# and about 1-4 us per PCIe hop depending on protocol; a transfer staged through host memory
+# adds a host copy and a CPU-side flag poll (~10 us), and crossing sockets the UPI/Infinity
+# Fabric hop (~15 us).
+# Bandwidth without P2P is MEASURED, not derived: cuda-samples p2pBandwidthLatencyTest on
+# 2x RTX 4090, PCIe 4.0, P2P disabled (tinygrad/open-gpu-kernel-modules#44): 6.34 GB/s
+# unidirectional = 0.20 of the 31.5 GB/s x16 rate (the copy is staged through host memory).
+# The same fraction is applied to every PCIe generation and across sockets (unverified).
+HOST_STAGED_FRACTION = 6.34 / 31.5
+_LINK_LATENCY_US: dict[str, float] = {
+    "nvlink": 2.0, "pcie": 5.0, "pcie-no-p2p": 10.0, "cross-socket": 15.0,
+}
+
+
+def with_link(cluster: ClusterSpec, kind: LinkKind) -> ClusterSpec:
+    """The cluster with every node's intra-node link set to `kind` (a --link override);
+    HardwareError when a node's GPU cannot have it (NVLink on a card without any)."""
+    for node in cluster.nodes:
+        link_spec(node.gpu, kind)
+    nodes = tuple(n.model_copy(update={"intra_node_link": kind}) for n in cluster.nodes)
+    return cluster.model_copy(update={"nodes": nodes})
+
+
+def link_spec(gpu: GpuSpec, kind: LinkKind) -> LinkSpec:
+    """Bandwidth and latency of a link of `kind` between two GPUs of this model.
+
+    NVLink: half the preset's bidirectional per-GPU NVLink figure (NVIDIA datasheets: A100
+    600 GB/s, H100 900, B200 1800 GB/s total) per direction. PCIe: the x16 rate of the card's
+    generation (PCIE_X16_GBPS). Without P2P or across sockets: HOST_STAGED_FRACTION of it.
+    """
+    pcie = PCIE_X16_GBPS[gpu.pcie_generation]
+    latency = _LINK_LATENCY_US[kind]
+    if kind == "nvlink":
+        if gpu.nvlink_bandwidth_gbps is None:
+            raise HardwareError(f"{gpu.name} has no NVLink; use --link pcie or pcie-no-p2p")
+        bw = gpu.nvlink_bandwidth_gbps / 2
+        formula = f"{gpu.nvlink_bandwidth_gbps:g} GB/s NVLink (both directions) / 2"
+        source = "NVLink per-GPU bandwidth from the GPU's datasheet (see its preset)"
+    elif kind == "pcie":
+        bw = pcie
+        formula = f"PCIe {gpu.pcie_generation}.0 x16 = {pcie:.2f} GB/s per direction"
+        source = "PCI-SIG base specification rates (128b/130b encoding)"
+    else:
+        bw = pcie * HOST_STAGED_FRACTION
+        formula = (f"PCIe {gpu.pcie_generation}.0 x16 {pcie:.2f} GB/s x {HOST_STAGED_FRACTION:.3f}"
+                   " (staged through host memory; 6.34 of 31.5 GB/s measured on 2x RTX 4090)")
+        source = "PCI-SIG rates x the host-staged fraction measured in "
+        source += "tinygrad/open-gpu-kernel-modules#44"
+    return LinkSpec(kind=kind, bandwidth_gbps=bw, latency_us=latency,
+                    p2p=kind in ("nvlink", "pcie"), formula=formula,
+                    source=f"{source}; latency {latency:g} us per hop is an estimate "
+                    "(NCCL tuning.cc hwLat order of magnitude)")
+
+
+def link_from_topology(cells: list[str], gpu: GpuSpec) -> LinkKind:
+    """The link kind from the `nvidia-smi topo -m` cells between every pair of GPUs.
+
+    NV# everywhere -> nvlink; otherwise the farthest PCIe level decides: PIX/PXB (a PCIe
+    switch) -> pcie with P2P; PHB (through the CPU's host bridge) -> pcie-no-p2p (NCCL's
+    default NCCL_P2P_LEVEL stops at PXB on Intel hosts, src/graph/paths.cc); NODE/SYS
+    (between host bridges or sockets) -> cross-socket. NCCL src/graph/paths.cc,
+    ncclTopoCheckP2p: "By default don't use P2P across CPU Host Bridges and further apart",
+    `int p2pLevel = PATH_PXB` (AMD hosts with two GPUs excepted). A GPU whose driver refuses
+    P2P (GeForce RTX 30/40/50) never gets better than pcie-no-p2p over PCIe.
+    """
+    if not cells:
+        return gpu.default_intra_node_link
+    if all(c.startswith("NV") for c in cells):
+        return "nvlink"
+    levels = ("PIX", "PXB", "PHB", "NODE", "SYS")
+    worst = max((c for c in cells if c in levels), key=levels.index, default="PHB")
+    kind: LinkKind = {"PIX": "pcie", "PXB": "pcie", "PHB": "pcie-no-p2p"}.get(
+        worst, "cross-socket")
+    if kind == "pcie" and not gpu.p2p_over_pcie:
+        return "pcie-no-p2p"
+    return kind
+
 
 def _cc_at_least(compute_capability: str, major: int, minor: int) -> bool:
     """True when an NVIDIA "major.minor" capability is at least (major, minor)."""
@@ -200,6 +345,7 @@ _NVIDIA_WEIGHT_FORMATS: dict[str, tuple[GpuFormat, ...]] = {
     "8.9": _ADA,
     "9.0": _HOPPER,
     "10.0": _BLACKWELL,
+    "10.3": _BLACKWELL,
     "12.0": _BLACKWELL,
     "12.1": _BLACKWELL,
 }
@@ -225,6 +371,12 @@ _GEFORCE_NOTE = (
     "GeForce tensor throughput is the FP32-accumulate rate (half the FP16-accumulate "
     "figure in marketing)."
 )
+_NO_P2P_NOTE = (
+    "GeForce driver refuses PCIe peer-to-peer (cudaDeviceCanAccessPeer = 0 without an NVLink "
+    "bridge or a patched kernel module: NVIDIA/nccl#1127, sgl-project/sglang#531, "
+    "tinygrad/open-gpu-kernel-modules#29), so NCCL stages TP traffic through host memory; "
+    "pass --link pcie for a P2P-enabled driver."
+)
 _ESTIMATED_NOTE = "memory_total_bytes estimated: nvidia-smi total minus 512 MiB (see NOTE)."
 
 
@@ -240,7 +392,9 @@ def _nvidia(
     source: str,
     *,
     nvlink_gbps: float | None = None,
-    default_link: IntraNodeLink = "pcie",
+    default_link: LinkKind = "pcie",
+    int8_tops: float | None = None,
+    pcie_gen: int = 4,
     unified_memory: bool = False,
     aliases: tuple[str, ...] = (),
     notes: str = "",
@@ -258,6 +412,7 @@ def _nvidia(
         bf16_dense_tflops=bf16,
         fp8_dense_tflops=fp8,
         fp4_dense_tflops=fp4,
+        int8_dense_tops=int8_tops,
         compute_capability=compute_capability,
         native_weight_formats=weights,
         native_kv_dtypes=kv,
@@ -265,6 +420,7 @@ def _nvidia(
         interconnect=interconnect,
         nvlink_bandwidth_gbps=nvlink_gbps,
         default_intra_node_link=default_link,
+        pcie_generation=pcie_gen,
         aliases=aliases,
         source=source,
         notes=notes,
@@ -282,22 +438,26 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "NVIDIA Ampere GA102 GPU Architecture whitepaper v2.1 (2021), RTX 3090 column; "
         "CUDA total 23.57 GiB from PyTorch OOM messages on RTX 3090 (nvidia-smi 24576 MiB)",
         nvlink_gbps=112.5,
-        notes=f"{_GEFORCE_NOTE} {_AMPERE_NOTE} NVLink bridge joins pairs only.",
+        int8_tops=284.0, default_link="pcie-no-p2p",
+        notes=f"{_GEFORCE_NOTE} {_AMPERE_NOTE} NVLink bridge joins pairs only. {_NO_P2P_NOTE}",
     ),
     _nvidia(
         "rtx-4090", "NVIDIA GeForce RTX 4090", "24 GB GDDR6X", _gib(23.64), 1008.0,
         (165.2, 330.3, None), "8.9", _PCIE4,
         "NVIDIA Ada Lovelace GPU Architecture whitepaper v2.1 (2023), RTX 4090 column; "
         "CUDA total 23.64 GiB from a PyTorch OOM message (3DTopia/Phidias-Diffusion#8)",
-        notes=f"{_GEFORCE_NOTE} Older drivers report 23.65-23.68 GiB.",
+        int8_tops=660.6, default_link="pcie-no-p2p",
+        notes=f"{_GEFORCE_NOTE} Older drivers report 23.65-23.68 GiB. {_NO_P2P_NOTE}",
     ),
     _nvidia(
         "rtx-5090", "NVIDIA GeForce RTX 5090", "32 GB GDDR7", _gib(31.36), 1792.0,
         (209.5, 419.0, 1676.0), "12.0", _PCIE5,
         "NVIDIA RTX Blackwell GPU Architecture whitepaper v1.0 (2025), RTX 5090 column; "
         "CUDA total 31.36 GiB from a PyTorch OOM message (TrajectoryCrafter#20)",
+        int8_tops=838.0, default_link="pcie-no-p2p", pcie_gen=5,
         notes=f"{_GEFORCE_NOTE} FP4 figure is 3352 AI TOPS (sparse) / 2; unsure whether "
-        "FP4 is also halved for FP32 accumulate. Windows reports ~31.5 GiB.",
+        "FP4 is also halved for FP32 accumulate. Windows reports ~31.5 GiB. INT8 838 TOPS "
+        f"unverified. {_NO_P2P_NOTE}",
     ),
     _nvidia(
         "rtx-a6000", "NVIDIA RTX A6000", "48 GB GDDR6 (ECC)", _gib(47.54), 768.0,
@@ -305,6 +465,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "NVIDIA RTX A6000 datasheet (2021); CUDA total 47.54 GiB as commonly printed in "
         "PyTorch OOM messages for 48 GB Ampere boards (nvidia-smi 49140 MiB, ECC off)",
         nvlink_gbps=112.5,
+        int8_tops=309.7,
         notes=f"{_AMPERE_NOTE} CUDA total not tied to a named-GPU log; with ECC on the "
         "board shows 46068 MiB and ~44.4 GiB.",
     ),
@@ -314,6 +475,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "NVIDIA RTX 6000 Ada Generation datasheet (2023), 1457 AI TFLOPS FP8 sparse; CUDA "
         "total 44.43 GiB from a PyTorch OOM message with nvidia-smi 46068 MiB "
         "(DINGYANB/MTVCrafter#21)",
+        int8_tops=728.5,
         notes="Figure is with ECC on (the default); ECC off shows 49140 MiB (~47.4 GiB).",
     ),
     _nvidia(
@@ -325,8 +487,9 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
             "NVIDIA RTX PRO 6000 Blackwell Workstation Edition",
             "NVIDIA RTX PRO 6000 Blackwell Max-Q Workstation Edition",
         ),
-        notes="Dense TFLOP/s derived from the sparse FP4 peak (/2 sparsity, x2 per wider "
-        "format); unverified. Max-Q (300 W) has lower clocks.",
+        int8_tops=1007.6, pcie_gen=5,
+        notes="Dense TFLOP/s and INT8 TOPS derived from the sparse FP4 peak (/2 sparsity, x2 "
+        "per wider format); unverified. Max-Q (300 W) has lower clocks.",
     ),
     _nvidia(
         "dgx-spark-gb10", "NVIDIA GB10", "128 GB LPDDR5X unified", _gib(121.69), 273.0,
@@ -334,6 +497,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "NVIDIA DGX Spark datasheet (2025), 1 PFLOP FP4 sparse, 273 GB/s; CUDA total "
         "121.69 GiB from vLLM 'Free memory on device (x/121.69 GiB)' logs",
         unified_memory=True,
+        pcie_gen=5,
         notes="Unified memory: OS and page cache share the pool, so free memory is well "
         "below total. NVML reports no memory total. BF16/FP8 dense not published.",
     ),
@@ -342,6 +506,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "a10", "NVIDIA A10", "24 GB GDDR6 (ECC)", _gib(22.06), 600.0,
         (125.0, None, None), "8.6", _PCIE4,
         "NVIDIA A10 Tensor Core GPU datasheet (2021)",
+        int8_tops=250.0,
         notes=f"{_AMPERE_NOTE} CUDA total assumed equal to the A10G's measured 22.06 GiB "
         "(same 24 GB GDDR6 ECC, nvidia-smi 23028 MiB); estimated.",
     ),
@@ -351,6 +516,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "NVIDIA A40 datasheet (2021); CUDA total 44.42 GiB from a PyTorch OOM message on "
         "an A40",
         nvlink_gbps=112.5,
+        int8_tops=299.3,
         notes=_AMPERE_NOTE,
     ),
     _nvidia(
@@ -358,6 +524,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         (121.0, 242.5, None), "8.9", "PCIe 4.0 x16, no NVLink",
         "NVIDIA L4 Tensor Core GPU datasheet (2023); CUDA total 22.03 GiB from PyTorch OOM "
         "messages on L4 (nvidia-smi 23034 MiB)",
+        int8_tops=242.5,
         notes="Some logs show 22.04-22.05 GiB (driver dependent).",
     ),
     _nvidia(
@@ -365,11 +532,13 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         (181.0, 362.0, None), "8.9", _PCIE4,
         "NVIDIA L40 GPU datasheet (2022); CUDA total 44.40 GiB from a PyTorch OOM message "
         "on an L40 (QwenLM/Qwen3-VL#2097)",
+        int8_tops=362.0,
     ),
     _nvidia(
         "l40s", "NVIDIA L40S", "48 GB GDDR6 (ECC)", _gib(44.40), 864.0,
         (362.05, 733.0, None), "8.9", _PCIE4,
         "NVIDIA L40S GPU datasheet (2023)",
+        int8_tops=733.0,
         notes="CUDA total assumed equal to the L40's (same 48 GB GDDR6 ECC, nvidia-smi "
         "46068 MiB); estimated.",
     ),
@@ -378,6 +547,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         (312.0, None, None), "8.0", "PCIe 4.0 x16; optional 2-way NVLink 3 bridge",
         "NVIDIA A100 Tensor Core GPU datasheet (2021), 80GB PCIe column",
         nvlink_gbps=600.0,
+        int8_tops=624.0,
         notes=f"{_AMPERE_NOTE} CUDA total assumed equal to the SXM 80GB part; estimated.",
     ),
     _nvidia(
@@ -386,12 +556,14 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "NVIDIA H100 Tensor Core GPU datasheet (2023), H100 PCIe column; CUDA total "
         "79.19 GiB from a PyTorch OOM message on 'NVIDIA H100 PCIe'",
         nvlink_gbps=600.0,
+        int8_tops=1513.0, pcie_gen=5,
     ),
     _nvidia(
         "h100-nvl", "NVIDIA H100 NVL", "94 GB HBM3", _estimated_total(95830), 3900.0,
         (835.5, 1671.0, None), "9.0", "PCIe 5.0 x16; 2-/4-way NVLink bridge",
         "NVIDIA H100 Tensor Core GPU datasheet (2023), H100 NVL column",
         nvlink_gbps=600.0,
+        int8_tops=1671.0, pcie_gen=5,
         notes=f"{_ESTIMATED_NOTE} nvidia-smi 95830 MiB.",
     ),
     # ---- SXM / HGX / superchips -------------------------------------------------------
@@ -401,6 +573,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "NVIDIA A100 Tensor Core GPU datasheet (2021), 40GB SXM column; CUDA total "
         "39.50 GiB from a PyTorch OOM message on an A100 40GB (TianheWu/CoSeR#10)",
         nvlink_gbps=600.0, default_link="nvlink",
+        int8_tops=624.0,
         notes=f"{_AMPERE_NOTE} Older drivers report 39.39-39.59 GiB.",
     ),
     _nvidia(
@@ -409,6 +582,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "NVIDIA A100 Tensor Core GPU datasheet (2021), 80GB SXM column; CUDA total "
         "79.25 GiB from a PyTorch OOM message on an A100 (levihsu/OOTDiffusion#235)",
         nvlink_gbps=600.0, default_link="nvlink",
+        int8_tops=624.0,
         notes=f"{_AMPERE_NOTE} Reports range 79.15-79.35 GiB with driver version.",
     ),
     _nvidia(
@@ -418,6 +592,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "79.19 GiB from vLLM v0.19 logs (llm-d-planner, shared/calibration)",
         nvlink_gbps=900.0, default_link="nvlink",
         aliases=("NVIDIA H100 SXM5 80GB",),
+        int8_tops=1978.9, pcie_gen=5,
         notes="nvidia-smi shows 81559 MiB.",
     ),
     _nvidia(
@@ -426,6 +601,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "NVIDIA H200 Tensor Core GPU datasheet (2024), H200 SXM column; CUDA total "
         "139.80 GiB from PyTorch OOM messages on 8xH200 nodes",
         nvlink_gbps=900.0, default_link="nvlink",
+        int8_tops=1978.9, pcie_gen=5,
         notes="Some drivers report 139.81 GiB. H200 NVL (PCIe) is a different product.",
     ),
     _nvidia(
@@ -433,6 +609,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         (989.4, 1978.9, None), "9.0", "NVLink-C2C to Grace CPU (900 GB/s)",
         "NVIDIA GH200 Grace Hopper Superchip datasheet (2024), 96 GB HBM3 version",
         nvlink_gbps=900.0, unified_memory=True,
+        int8_tops=1978.9, pcie_gen=5,
         notes="CUDA total 94.50 GiB from one OOM report on a ~96 GB card; not confirmed "
         "as GH200 (estimated). NVLink figure is the C2C link to the CPU, not GPU-GPU. "
         "The 144 GB HBM3e version needs its own row.",
@@ -443,7 +620,28 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "NVIDIA HGX B200 / DGX B200 datasheet (2024): 1440 GB over 8 GPUs, 64 TB/s; CUDA "
         "total 178.36 GiB from PyTorch OOM messages on 8xB200 nodes",
         nvlink_gbps=1800.0, default_link="nvlink",
+        int8_tops=4500.0, pcie_gen=5,
         notes="nvidia-smi shows 183359 MiB. Early marketing said 192 GB.",
+    ),
+    _nvidia(
+        "b300", "NVIDIA B300 SXM6 AC", "288 GB HBM3e", _estimated_total(288 * 1000**3 // MIB),
+        8000.0, (2250.0, 4500.0, 13500.0), "10.3", "NVLink 5 via NVSwitch (1800 GB/s)",
+        "NVIDIA technical blog 'Inside NVIDIA Blackwell Ultra' (2025): 288 GB HBM3e, 8 TB/s, "
+        "NVLink 5 1.8 TB/s, dense NVFP4 1.5x B200",
+        nvlink_gbps=1800.0, default_link="nvlink", pcie_gen=6,
+        notes="Estimated: CUDA total from 288 GB minus 512 MiB (no log found); BF16/FP8 "
+        "assumed equal to B200's; FP4 = 1.5 x B200's 9,000; INT8 not published (cut on "
+        "Blackwell Ultra). NVML name unverified.",
+    ),
+    _nvidia(
+        "gb200", "NVIDIA GB200", "186 GB HBM3e", _estimated_total(186 * 1000**3 // MIB),
+        8000.0, (2500.0, 5000.0, 10000.0), "10.0", "NVLink 5 via NVSwitch (1800 GB/s)",
+        "NVIDIA GB200 NVL72 datasheet (2024): 13.4 TB HBM3e and 576 TB/s over 72 GPUs, "
+        "FP4 1,440 / FP8 720 / BF16 360 PFLOPS sparse over 72 GPUs (dense = / 2)",
+        nvlink_gbps=1800.0, default_link="nvlink", int8_tops=5000.0, pcie_gen=6,
+        unified_memory=True,
+        notes="Estimated: CUDA total from 186 GB minus 512 MiB (no log found). NVLink-C2C "
+        "to Grace makes memory unified as on GH200.",
     ),
     _nvidia(
         "v100-32gb", "Tesla V100-SXM2-32GB", "32 GB HBM2", _gib(31.75), 900.0,
@@ -452,6 +650,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "in PyTorch OOM messages on V100 32GB",
         nvlink_gbps=300.0, default_link="nvlink",
         aliases=("Tesla V100-PCIE-32GB",),
+        pcie_gen=3,
         notes="No BF16: FP16 tensor cores only (125 TFLOP/s). vLLM V1 needs cc >= 8.0, so "
         "only older vLLM or other engines run here. PCIe variants lack NVLink.",
     ),
@@ -616,7 +815,7 @@ def preset_cluster(
     gpu_key: str,
     gpus_per_node: int,
     nodes: int = 1,
-    intra_node_link: IntraNodeLink | None = None,
+    intra_node_link: LinkKind | None = None,
     inter_node_link: str | None = None,
 ) -> ClusterSpec:
     """`nodes` identical nodes of `gpus_per_node` preset GPUs.

@@ -782,3 +782,13 @@ def _terms(
               "the KV cache binds" if ceiling <= model_limit else
               "the model's max length binds (max_position_embeddings and rope scaling)"),
     ]
+
+
+def served_scheme(request: PlanRequest) -> quant.QuantScheme:
+    """The weight format vLLM holds for this request (what plan() sizes the weights in)."""
+    return _resolve(request.model, request.cluster, request.engine).scheme
+
+
+def param_breakdown(spec: ModelSpec) -> ParamBreakdown:
+    """The model's parameter breakdown, counted once per spec (shared with plan())."""
+    return _params(spec)

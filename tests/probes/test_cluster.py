@@ -24,7 +24,7 @@ def test_two_3090_nodes(rig: HardwareSnapshot) -> None:
     assert [n.hostname for n in cluster.nodes] == ["rig-3090x8", "node2"]
     node = cluster.nodes[0]
     assert node.gpu.key == "rtx-3090" and node.gpu.memory_total_bytes == RTX3090_CUDA_TOTAL
-    assert node.intra_node_link == "pcie"
+    assert node.intra_node_link == "cross-socket"  # NODE: between host bridges, via the host
     assert node.pcie_topology == "NODE"  # worst of PIX/PXB/NODE on the board
     assert node.memory_used_bytes == (MIB,) * 8  # 1 MiB used per idle GPU
     assert cluster.source == "snapshots: rig-3090x8, node2"
@@ -52,13 +52,24 @@ def test_mixed_models_in_one_node(rig: HardwareSnapshot) -> None:
     assert "planned as 8x NVIDIA GeForce RTX 3090" in cluster.source
 
 
-def test_any_active_nvlink_makes_the_node_nvlink(rig: HardwareSnapshot) -> None:
+def test_the_link_is_nvlink_only_when_every_pair_is_nvlinked(rig: HardwareSnapshot) -> None:
+    n = len(rig.topology.gpu_indices)
+    everywhere = [[0 if i == j else 4 for j in range(n)] for i in range(n)]
+    one_pair = [[4 if {i, j} == {0, 1} else 0 for j in range(n)] for i in range(n)]
+    for matrix, kind in ((everywhere, "nvlink"), (one_pair, "cross-socket")):
+        topology = rig.topology.model_copy(update={"nvlink": matrix})
+        cluster = snapshots_to_cluster([rig.model_copy(update={"topology": topology})])
+        assert cluster.nodes[0].intra_node_link == kind
+
+
+def test_without_a_matrix_active_nvlinks_on_every_gpu_make_nvlink(rig: HardwareSnapshot) -> None:
     links = [NvLinkInfo(link=k, active=True, remote_pci_bus_id="00000000:21:00.0")
              for k in range(4)]
-    gpus = list(rig.gpus)
-    gpus[0] = gpus[0].model_copy(update={"nvlinks": links})
-    cluster = snapshots_to_cluster([rig.model_copy(update={"gpus": gpus})])
+    gpus = [g.model_copy(update={"nvlinks": links}) for g in rig.gpus]
+    cluster = snapshots_to_cluster([rig.model_copy(update={"gpus": gpus, "topology": None})])
     assert cluster.nodes[0].intra_node_link == "nvlink"
+    plain = snapshots_to_cluster([rig.model_copy(update={"topology": None})])
+    assert plain.nodes[0].intra_node_link == "pcie-no-p2p"  # RTX 3090's default
 
 
 def test_a_snapshot_without_gpus_is_an_error(rig: HardwareSnapshot,

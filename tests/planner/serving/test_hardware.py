@@ -18,6 +18,8 @@ from planner.serving.hardware import (
     UnknownGpuError,
     custom_gpu,
     gpu_preset,
+    link_from_topology,
+    link_spec,
     match_gpu_name,
     preset_cluster,
     resolve_gpu_key,
@@ -82,7 +84,7 @@ def test_fp8_is_native_only_from_ada_and_hopper_on(gpu) -> None:
 
 def test_fp4_formats_are_blackwell_only() -> None:
     blackwell = {k for k, g in GPU_PRESETS.items() if "nvfp4" in g.native_weight_formats}
-    assert blackwell == {"rtx-5090", "rtx-pro-6000", "dgx-spark-gb10", "b200"}
+    assert blackwell == {"rtx-5090", "rtx-pro-6000", "dgx-spark-gb10", "b200", "b300", "gb200"}
 
 
 def test_published_dense_figures() -> None:
@@ -99,7 +101,7 @@ def test_published_dense_figures() -> None:
 
 def test_unified_memory_parts() -> None:
     unified = {k for k, g in GPU_PRESETS.items() if g.unified_memory}
-    assert unified == {"gh200", "dgx-spark-gb10"}
+    assert unified == {"gh200", "dgx-spark-gb10", "gb200"}
 
 
 def test_format_support_on_ampere_hopper_and_volta() -> None:
@@ -214,7 +216,8 @@ def test_preset_cluster_of_eight_3090s() -> None:
     cluster = preset_cluster("rtx-3090", 8)
     assert cluster.gpu_count == 8
     assert cluster.gpus_per_node == 8
-    assert cluster.nodes[0].intra_node_link == "pcie"
+    # GeForce drivers refuse PCIe P2P: TP traffic is staged through host memory
+    assert cluster.nodes[0].intra_node_link == "pcie-no-p2p"
     assert cluster.source == "preset: 8x NVIDIA GeForce RTX 3090"
 
 
@@ -269,3 +272,44 @@ def test_custom_gpu_needs_a_name_but_an_unnamed_audit_still_matches() -> None:
     with pytest.raises(HardwareError, match="name must not be empty"):
         custom_gpu(GIB, " ")
     assert match_gpu_name("", GIB).name == "Unnamed GPU"
+
+
+def test_link_bandwidths_from_the_specs() -> None:
+    # PCIe 4.0: 16 GT/s x 16 lanes x 128/130 / 8 bits = 31.51 GB/s per direction; without P2P
+    # the measured 6.34 GB/s (2x RTX 4090, p2pBandwidthLatencyTest, P2P disabled) = 0.2013 of
+    # 31.5 -> 31.51 x 0.2013 = 6.34 GB/s. H100 SXM NVLink 900 GB/s both ways -> 450.
+    rtx3090, h100 = gpu_preset("rtx-3090"), gpu_preset("h100-sxm")
+    assert link_spec(rtx3090, "pcie").bandwidth_gbps == pytest.approx(31.51, abs=0.01)
+    assert link_spec(rtx3090, "pcie-no-p2p").bandwidth_gbps == pytest.approx(6.34, abs=0.01)
+    rtx5090 = link_spec(gpu_preset("rtx-5090"), "pcie")
+    assert rtx5090.bandwidth_gbps == pytest.approx(63.02, abs=0.01)  # PCIe 5.0: 32 GT/s
+    assert link_spec(h100, "nvlink").bandwidth_gbps == 450
+    assert not link_spec(rtx3090, "pcie-no-p2p").p2p and link_spec(rtx3090, "pcie").p2p
+    assert preset_cluster("h100-sxm", 8).link.kind == "nvlink"
+    assert preset_cluster("rtx-3090", 8, intra_node_link="pcie").link.bandwidth_gbps == (
+        pytest.approx(31.51, abs=0.01))
+    with pytest.raises(HardwareError, match="has no NVLink"):
+        link_spec(gpu_preset("rtx-4090"), "nvlink")
+
+
+@pytest.mark.parametrize(("cells", "gpu", "kind"), [
+    (["NV12", "NV12", "NV12"], "h100-sxm", "nvlink"),
+    (["NV4", "PIX", "PXB"], "rtx-a6000", "pcie"),  # bridged pairs only: PCIe decides
+    (["PIX", "PHB"], "rtx-a6000", "pcie-no-p2p"),  # NCCL: no P2P across the host bridge
+    (["PIX", "SYS"], "rtx-a6000", "cross-socket"),
+    (["PIX", "NODE"], "rtx-a6000", "cross-socket"),
+    (["PIX", "PXB"], "rtx-4090", "pcie-no-p2p"),  # GeForce: the driver refuses P2P
+])
+def test_link_from_topology(cells: list[str], gpu: str, kind: str) -> None:
+    assert link_from_topology(cells, gpu_preset(gpu)) == kind
+
+
+def test_generation_and_dense_rates() -> None:
+    assert gpu_preset("rtx-3090").generation == "ampere"
+    assert gpu_preset("rtx-4090").generation == "ada"
+    assert gpu_preset("h200").generation == "hopper"
+    assert gpu_preset("b300").generation == "blackwell"
+    # GA102 whitepaper: RTX 3090 FP16 (FP32 accumulate) 71 TFLOPS, INT8 284 TOPS dense
+    assert gpu_preset("rtx-3090").dense_tflops("fp16") == 71.0
+    assert gpu_preset("rtx-3090").dense_tflops("int8") == 284.0
+    assert gpu_preset("rtx-3090").dense_tflops("fp8") is None

@@ -1,0 +1,490 @@
+"""Speed: TTFT, TPOT and throughput of a plan at a serving load, from physics and a few fitted
+coefficients, every term named with its formula.
+
+How to call it (the app, the CLI, the report, the sweep and `recommend` all do this):
+
+    from planner.serving.plan import PlanRequest, plan
+    from planner.serving.speed import ServingLoad, estimate_speed
+    request = PlanRequest(model=spec, cluster=cluster, layout=layout, engine=engine)
+    est = estimate_speed(request, ServingLoad(input_len=1024, output_len=1024, concurrency=8))
+    # pass plan=plan(request) when you already have it (it is computed otherwise)
+
+`est` is None when the plan does not fit, or one request (input + output tokens) is longer
+than the plan's context ceiling. Otherwise a SpeedEstimate: ttft_ms, tpot_ms,
+output_tokens_per_s (all requests), output_tokens_per_s_per_request, prefill_tokens_per_s,
+the concurrency actually served (capped at the KV-limited maximum, `kv_bound` says when that
+cap binds), and `terms` (planner.serving.plan.Term, each with its formula filled in).
+
+The model (one replica; DP replicas split the concurrency and add their throughput):
+- decode step of one pipeline stage at B tokens = max(memory time, compute time)
+  + TP all-reduce + fixed overhead, where memory time = (dense weights + routed experts x
+  the expected fraction a step touches, 1 - (1 - k/E)^B) / (bandwidth x efficiency of the
+  kernel family) + KV bytes read / (bandwidth x KV efficiency), compute time = 2 x active
+  parameters per rank x B (+ attention) / (dense TFLOP/s of the compute format x efficiency);
+- all-reduce over N ranks (twice per layer) = 2 (N - 1) x link latency + (N - 1)/N x 2 x
+  bytes / link bandwidth, over ClusterSpec.link (NVLink, PCIe P2P, through host, cross-socket);
+- pipeline: a token passes every stage in turn (TPOT = PP x stage time + hops); PP stages
+  work on PP micro-batches at once, so PP raises throughput, not single-request speed;
+- prefill of one request in chunks of max_num_batched_tokens, each chunk compute-bound
+  (2 x active params x tokens + the causal attention term) or weight-read bound;
+- serving at concurrency C: TPOT = decode step at C + a share of the other requests'
+  prefills; TTFT = prefill + the prefills queued ahead of it.
+The efficiencies, overheads and queueing shares are SpeedCoefficients, fitted by
+bench/speed_accuracy.py on ../shared/calibration/perf-silicon-aic.csv (see FITTED).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from planner.memo import IdentityMemo
+from planner.model.attention import cdiv, model_kv_layers
+from planner.model.attention.sliding import SlidingWindowKv
+from planner.model.params import ParamBreakdown
+from planner.model.quant import QuantScheme
+from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec, MoeMlp
+from planner.serving.engine import act_elem_bytes, kv_elem_bytes
+from planner.serving.hardware import GpuFormat, GpuSpec, LinkSpec
+from planner.serving.layout import layout_warnings, pp_layer_split
+from planner.serving.plan import Plan, PlanRequest, Term, param_breakdown, plan, served_scheme
+from planner.serving.weights import rank_weights
+
+KernelFamily = Literal["bf16", "fp8", "fp4", "weight-only"]
+"""How the GEMMs run: 16-bit; FP8 tensor cores (W8A8); FP4 tensor cores (NVFP4/MXFP4 on
+Blackwell); or weight-only (Marlin/Machete W4A16, W8A16: weights dequantised to 16-bit in
+the kernel, so memory is saved and compute is 16-bit)."""
+
+
+class ServingLoad(BaseModel):
+    """What the server is asked to do: request shape and how many run at once."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    input_len: int = Field(default=1024, ge=1, le=1 << 24, description="prompt tokens")
+    output_len: int = Field(default=1024, ge=1, le=1 << 24, description="generated tokens")
+    concurrency: int = Field(default=1, ge=1, le=1 << 20, description="requests in flight")
+
+
+class SpeedCoefficients(BaseModel):
+    """The few fitted numbers of the speed model; everything else is physics."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    bandwidth_efficiency: dict[KernelFamily, float]
+    """Fraction of the datasheet memory bandwidth a decode GEMM of this family reaches."""
+    kv_bandwidth_efficiency: float = Field(gt=0, le=1)
+    """Fraction of the bandwidth the attention kernel reaches reading the KV cache."""
+    compute_efficiency: float = Field(gt=0, le=1)
+    """Fraction of the dense TFLOP/s a large (prefill) GEMM reaches."""
+    link_efficiency: float = Field(gt=0, le=1)
+    """Fraction of the link bandwidth an all-reduce reaches (bus bandwidth / link rate)."""
+    step_overhead_us: float = Field(ge=0)
+    """Per decode/prefill step: scheduling, sampling, input preparation (CUDA graphs on)."""
+    layer_overhead_us: float = Field(ge=0)
+    """Per layer per step: kernel launches and small ops a CUDA graph still replays."""
+    queue_share: float = Field(ge=0, le=1)
+    """Share of the other C - 1 requests' prefills a new request waits behind (0: none ever
+    waits; 1: all arrive at once and queue, as at a benchmark's start)."""
+    prefill_interference: float = Field(ge=0, le=1)
+    """Share of the other requests' prefill time that lands inside one request's decode."""
+    source: str
+
+
+FITTED = SpeedCoefficients(
+    bandwidth_efficiency={"bf16": 0.75, "fp8": 0.7, "fp4": 0.6, "weight-only": 0.6},
+    kv_bandwidth_efficiency=0.7,
+    compute_efficiency=0.5,
+    link_efficiency=0.8,
+    step_overhead_us=1500.0,
+    layer_overhead_us=20.0,
+    queue_share=0.5,
+    prefill_interference=1.0,
+    source="first physical guess, not fitted yet (bench/speed_accuracy.py refits it)",
+)
+"""The coefficients the planner uses (see bench/speed_accuracy.py for the fit and its error)."""
+
+EAGER_LAYER_OVERHEAD_FACTOR = 3.0
+"""--enforce-eager: no CUDA graphs, each layer's kernels are launched from Python. ESTIMATE
+(unverified; no eager runs in the calibration data)."""
+
+WNA16_FALLBACK_SLOWDOWN = 1.5
+"""MoE layers that fall back from Marlin MoE to the Triton MoE WNA16 kernel read their
+experts this much slower. ESTIMATE (unverified; no such runs in the calibration data)."""
+
+
+class SpeedEstimate(BaseModel):
+    """Speed of one plan at one load: latency per request, throughput, and the terms."""
+
+    model_config = ConfigDict(frozen=True)
+
+    load: ServingLoad
+    concurrency: int = Field(description="requests served at once (load, capped by KV)")
+    kv_limited_concurrency: int = Field(description="requests of input + output tokens the "
+                                        "KV cache holds (all replicas)")
+    kv_bound: bool = Field(description="the KV cache capped the requested concurrency")
+    ttft_ms: float
+    tpot_ms: float
+    output_tokens_per_s: float = Field(description="all requests together")
+    output_tokens_per_s_per_request: float
+    prefill_tokens_per_s: float = Field(description="one request's prompt / its prefill time")
+    decode_step_ms: float = Field(description="one decode step of the whole pipeline")
+    prefill_ms: float = Field(description="one request's prefill, nothing queued")
+    allreduce_ms_per_step: float = Field(description="TP all-reduce time inside one decode step")
+    kernel: KernelFamily
+    link: str
+    terms: list[Term]
+    notes: list[str]
+
+
+@dataclass(frozen=True)
+class _Stage:
+    """What one GPU of one pipeline stage reads and computes (the slowest rank of the stage)."""
+
+    layers: int
+    dense_bytes: int  # weights read every step: attention, dense MLP, shared experts, lm_head
+    expert_bytes: int  # routed experts held by this rank
+    dense_params: float  # parameters per rank every token multiplies (excl. routed experts)
+    expert_params_per_token: float  # routed-expert parameters per token per rank (k x size)
+    attn_width_decode: int  # sum over layers of heads per rank x (qk + v dims), decode form
+    attn_width_prefill: int  # the same in prefill form (MLA not absorbed)
+    kv_bytes_per_token: int  # full-attention KV bytes per token on this rank
+    window_kv: tuple[tuple[int, int], ...]  # (window, bytes per token) of sliding layers
+
+
+def kernel_family(scheme: QuantScheme, gpu: GpuSpec) -> tuple[KernelFamily, GpuFormat]:
+    """(kernel family, compute format) of a weight format on a GPU.
+
+    FP8 runs on FP8 tensor cores from Ada/Hopper on, else as Marlin W8A16; NVFP4/MXFP4 on
+    FP4 tensor cores on Blackwell only, else weight-only; GPTQ/AWQ/bnb/GGUF/int8 are
+    weight-only (vLLM's Marlin/Machete kernels). Source: vLLM docs, "Supported Hardware".
+    """
+    fam = scheme.family
+    if fam == "float":
+        return "bf16", "bf16"
+    if fam == "fp8" and gpu.weight_format_support("fp8") == "native":
+        return "fp8", "fp8"
+    if fam in ("mxfp4", "nvfp4") and gpu.weight_format_support(fam) == "native":
+        return "fp4", fam
+    if fam == "int8" and gpu.weight_format_support("int8") == "native":
+        return "fp8", "int8"  # W8A8 int8 GEMMs: the same 8-bit tensor-core path and rate
+    return "weight-only", "bf16"
+
+
+def expected_experts_touched(num_experts: int, top_k: int, tokens: int) -> float:
+    """Expected number of distinct experts a step's `tokens` route to (uniform routing):
+    E x (1 - (1 - k/E)^tokens). gpt-oss-120b (E=128, k=4) at 64 tokens: 111.2."""
+    return num_experts * (1 - (1 - top_k / num_experts) ** tokens)
+
+
+_STAGES: IdentityMemo[tuple[_Stage, ...]] = IdentityMemo(512)
+
+
+def _stages(request: PlanRequest, scheme: QuantScheme, act_b: int, kv_b: int
+            ) -> tuple[_Stage, ...]:
+    spec, layout = request.model, request.layout
+    key = (scheme.key, layout.tp, layout.pp, layout.dp, layout.ep, act_b, kv_b)
+    return _STAGES.get(spec, key, _build_stages, spec, request, scheme, act_b, kv_b)
+
+
+def _build_stages(spec: ModelSpec, request: PlanRequest, scheme: QuantScheme, act_b: int,
+                  kv_b: int) -> tuple[_Stage, ...]:
+    """Per PP stage: the bytes its busiest rank reads and the parameters it multiplies."""
+    layout = request.layout
+    params: ParamBreakdown = param_breakdown(spec)
+    weights = rank_weights(spec, scheme, layout, params, served_dtype_bytes=act_b)
+    kv_layers = model_kv_layers(spec)
+    ep_div = layout.ep_size if layout.ep else layout.tp
+    out = []
+    for stage, layers in enumerate(pp_layer_split(spec.num_layers, layout.pp)):
+        ranks = weights[stage * layout.tp:(stage + 1) * layout.tp]
+        w = max(ranks, key=lambda t: t.total_bytes)
+        dense = (w.attention_bytes + w.dense_mlp_bytes + w.shared_experts_bytes
+                 + w.router_bytes + w.norms_bytes + w.lm_head_bytes)
+        lps = [params.layers[i] for i in layers]
+        dense_params = sum(lp.attention + lp.dense_mlp + lp.shared_experts + lp.router
+                           for lp in lps) / layout.tp
+        if stage == layout.pp - 1:
+            dense_params += (params.lm_head or params.embeddings) / layout.tp
+        expert = sum(lp.experts_per_token * lp.expert_size for lp in lps) / ep_div
+        wd = wp = 0
+        kv_full, windows = 0, []
+        for i in layers:
+            mixer = spec.layers[i].mixer
+            if isinstance(mixer, AttentionMixer):
+                heads = max(1, mixer.num_heads // layout.tp)
+                wd += heads * (mixer.head_dim + mixer.v_head_dim)
+                wp += heads * (mixer.head_dim + mixer.v_head_dim)
+            elif isinstance(mixer, MlaMixer):
+                heads = max(1, mixer.num_heads // layout.tp)
+                wd += heads * (2 * mixer.kv_lora_rank + mixer.qk_rope_head_dim)
+                wp += heads * (mixer.qk_nope_head_dim + mixer.qk_rope_head_dim
+                               + mixer.v_head_dim)
+            kv = kv_layers[i]
+            if kv is None:
+                continue
+            per_token = kv.bytes_per_token(kv_b, layout.tp)
+            if isinstance(kv, SlidingWindowKv):
+                windows.append((kv.sliding_window, per_token))
+            else:
+                kv_full += per_token
+        out.append(_Stage(
+            layers=len(layers), dense_bytes=dense, expert_bytes=w.experts_bytes,
+            dense_params=dense_params, expert_params_per_token=expert,
+            attn_width_decode=wd, attn_width_prefill=wp, kv_bytes_per_token=kv_full,
+            window_kv=tuple(windows),
+        ))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    """Everything one estimate needs, resolved once."""
+
+    gpu: GpuSpec
+    link: LinkSpec
+    tp: int
+    pp: int
+    dp: int
+    ep: bool
+    hidden: int
+    act_b: int
+    moe: MoeMlp | None
+    family: KernelFamily
+    peak_flops: float  # FLOP/s of the compute format
+    bw: float  # B/s
+    c: SpeedCoefficients
+    wna16: bool
+    eager: bool
+    mbt: int
+
+
+def _allreduce_s(ctx: _Ctx, nbytes: float) -> float:
+    """One all-reduce of `nbytes` over the TP group: 2(N-1) hops of latency plus the ring's
+    (N-1)/N x 2 x bytes over the link (GenZ collective_times.py form)."""
+    n = ctx.tp
+    if n == 1:
+        return 0.0
+    bw = ctx.link.bandwidth_gbps * 1e9 * ctx.c.link_efficiency
+    return 2 * (n - 1) * ctx.link.latency_us * 1e-6 + (n - 1) / n * 2 * nbytes / bw
+
+
+def _overhead_s(ctx: _Ctx, stage: _Stage) -> float:
+    per_layer = ctx.c.layer_overhead_us * (EAGER_LAYER_OVERHEAD_FACTOR if ctx.eager else 1)
+    return (ctx.c.step_overhead_us / ctx.pp + per_layer * stage.layers) * 1e-6
+
+
+def _kv_read_bytes(stage: _Stage, contexts: float, tokens_ctx: float) -> float:
+    """KV bytes one step reads for `contexts` sequences of `tokens_ctx` context each."""
+    window = sum(per * min(tokens_ctx, w) for w, per in stage.window_kv)
+    return contexts * (stage.kv_bytes_per_token * tokens_ctx + window)
+
+
+def _step_parts(ctx: _Ctx, stage: _Stage, tokens: float, seqs: float, context: float,
+                prefill: bool) -> dict[str, float]:
+    """Seconds of one step of one stage: weights, KV, compute, all-reduce, overhead.
+
+    `tokens` new tokens on this DP rank (decode: one per sequence), `seqs` sequences each
+    with `context` tokens of KV (for prefill, context is the mean causal context).
+    """
+    routed_tokens = tokens * (ctx.dp if ctx.ep else 1)
+    frac = 1.0
+    if ctx.moe is not None:
+        frac = expected_experts_touched(ctx.moe.num_experts, ctx.moe.experts_per_token,
+                                        math.ceil(routed_tokens)) / ctx.moe.num_experts
+    eff = ctx.c.bandwidth_efficiency[ctx.family]
+    expert_s = stage.expert_bytes * frac / (ctx.bw * eff)
+    if ctx.wna16:
+        expert_s *= WNA16_FALLBACK_SLOWDOWN
+    weights_s = stage.dense_bytes / (ctx.bw * eff) + expert_s
+    kv_s = _kv_read_bytes(stage, seqs, context) / (ctx.bw * ctx.c.kv_bandwidth_efficiency)
+    width = stage.attn_width_prefill if prefill else stage.attn_width_decode
+    flops = (2 * stage.dense_params * tokens + 2 * stage.expert_params_per_token * routed_tokens
+             + 2 * tokens * context * width)
+    compute_s = flops / (ctx.peak_flops * ctx.c.compute_efficiency)
+    comm_s = 2 * stage.layers * _allreduce_s(ctx, tokens * ctx.hidden * ctx.act_b)
+    return {"weights": weights_s, "kv": kv_s, "compute": compute_s, "allreduce": comm_s,
+            "overhead": _overhead_s(ctx, stage)}
+
+
+def _step_s(parts: dict[str, float]) -> float:
+    """Roofline: memory and compute overlap, communication and overhead do not."""
+    return max(parts["weights"] + parts["kv"], parts["compute"]) + parts["allreduce"] \
+        + parts["overhead"]
+
+
+def _p2p_s(ctx: _Ctx, tokens: float) -> float:
+    """One hop between pipeline stages: the hidden states of `tokens` tokens."""
+    bw = ctx.link.bandwidth_gbps * 1e9 * ctx.c.link_efficiency
+    return ctx.link.latency_us * 1e-6 + tokens * ctx.hidden * ctx.act_b / bw
+
+
+def _decode(ctx: _Ctx, stages: tuple[_Stage, ...], batch: int, context: float
+            ) -> tuple[float, dict[str, float]]:
+    """(TPOT without prefill interference, the slowest stage's parts) at `batch` sequences
+    on this DP rank: PP micro-batches of batch / PP pass every stage in turn."""
+    micro = max(1.0, batch / ctx.pp)
+    parts = [_step_parts(ctx, s, micro, micro, context, prefill=False) for s in stages]
+    stage_s = [_step_s(p) for p in parts]
+    slow = max(range(len(stages)), key=lambda i: stage_s[i])
+    tpot = ctx.pp * stage_s[slow] + (ctx.pp - 1) * _p2p_s(ctx, micro)
+    return tpot, parts[slow]
+
+
+def _prefill(ctx: _Ctx, stages: tuple[_Stage, ...], input_len: int) -> tuple[float, int]:
+    """(seconds, chunks) to prefill one prompt alone, chunk by chunk through every stage."""
+    total, done = 0.0, 0
+    chunks = cdiv(input_len, ctx.mbt)
+    for _ in range(chunks):
+        chunk = min(ctx.mbt, input_len - done)
+        mean_context = done + chunk / 2
+        for s in stages:
+            total += _step_s(_step_parts(ctx, s, chunk, 1, mean_context, prefill=True))
+        total += (ctx.pp - 1) * _p2p_s(ctx, chunk)
+        done += chunk
+    return total, chunks
+
+
+def _term(key: str, label: str, value: float, unit: str, formula: str, note: str = "") -> Term:
+    return Term(key=key, label=label, value=value, unit=unit, formula=formula, note=note)
+
+
+def estimate_speed(
+    request: PlanRequest,
+    load: ServingLoad | None = None,
+    *,
+    plan_result: Plan | None = None,
+    coefficients: SpeedCoefficients = FITTED,
+) -> SpeedEstimate | None:
+    """Speed of `request` at `load` (default 1024 in, 1024 out, one request); None when the
+    plan does not fit or one request of input + output tokens exceeds its context ceiling."""
+    load = load or ServingLoad()
+    p = plan_result or plan(request)
+    length = load.input_len + load.output_len
+    if not p.fits or length > p.max_context_tokens:
+        return None
+    spec, layout, s = request.model, request.layout, request.engine
+    gpu = min((n.gpu for n in request.cluster.nodes), key=lambda g: g.memory_bandwidth_gbps)
+    if gpu.memory_bandwidth_gbps <= 0:
+        return None  # a custom GPU without a bandwidth figure: no speed
+    scheme = served_scheme(request)
+    bf16 = gpu.weight_format_support("bf16") == "native"
+    act_b = act_elem_bytes(s, spec.torch_dtype, bf16)
+    kv_b = kv_elem_bytes(s, spec.torch_dtype, bf16)
+    family, fmt = kernel_family(scheme, gpu)
+    peak = gpu.dense_tflops(fmt) or gpu.bf16_dense_tflops or gpu.dense_tflops("fp16")
+    if peak is None:
+        return None
+    moe = next((layer.mlp for layer in spec.layers if isinstance(layer.mlp, MoeMlp)), None)
+    wna16 = any("WNA16" in w for w in layout_warnings(spec, layout, scheme))
+    ctx = _Ctx(gpu=gpu, link=request.cluster.link, tp=layout.tp, pp=layout.pp, dp=layout.dp,
+               ep=layout.ep, hidden=spec.hidden_size, act_b=act_b, moe=moe, family=family,
+               peak_flops=peak * 1e12, bw=gpu.memory_bandwidth_gbps * 1e9, c=coefficients,
+               wna16=wna16, eager=s.enforce_eager, mbt=p.max_num_batched_tokens)
+    stages = _stages(request, scheme, act_b, kv_b)
+
+    kv_limit = max(1, min(p.max_num_seqs, p.kv_cache_tokens // length)) * layout.dp
+    conc = min(load.concurrency, kv_limit)
+    per_replica = cdiv(conc, layout.dp)
+    context = load.input_len + load.output_len / 2
+    tpot_base, parts = _decode(ctx, stages, per_replica, context)
+    prefill_s, chunks = _prefill(ctx, stages, load.input_len)
+    busy_s = prefill_s / ctx.pp  # time one prefill holds the pipeline's busiest stage
+    others = per_replica - 1
+    interference = coefficients.prefill_interference * others * busy_s / load.output_len
+    tpot = tpot_base + interference
+    queue = coefficients.queue_share * others * busy_s
+    ttft = prefill_s + queue
+    per_request = 1 / tpot
+    aggregate = conc / (tpot + ttft / load.output_len)
+    allreduce = parts["allreduce"] * ctx.pp
+    notes = []
+    if conc < load.concurrency:
+        notes.append(f"concurrency capped at {conc}: the KV cache holds {p.kv_cache_tokens:,} "
+                     f"tokens per replica = {kv_limit // layout.dp} requests of {length:,}")
+    if wna16:
+        notes.append(f"MoE experts run the Triton WNA16 fallback: expert reads x "
+                     f"{WNA16_FALLBACK_SLOWDOWN} (estimate)")
+    if layout.gpus > request.cluster.gpus_per_node:
+        notes.append("the layout spans nodes: collectives are charged at the intra-node link "
+                     "(the inter-node link is not modelled)")
+    terms = _speed_terms(ctx, stages, load, conc, kv_limit, per_replica, context, parts,
+                         tpot_base, interference, prefill_s, chunks, queue, tpot, ttft,
+                         aggregate)
+    return SpeedEstimate(
+        load=load, concurrency=conc, kv_limited_concurrency=kv_limit,
+        kv_bound=conc < load.concurrency, ttft_ms=ttft * 1e3, tpot_ms=tpot * 1e3,
+        output_tokens_per_s=aggregate, output_tokens_per_s_per_request=per_request,
+        prefill_tokens_per_s=load.input_len / prefill_s, decode_step_ms=tpot_base * 1e3,
+        prefill_ms=prefill_s * 1e3, allreduce_ms_per_step=allreduce * 1e3, kernel=family,
+        link=ctx.link.kind, terms=terms, notes=notes,
+    )
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1e3:.3f} ms"
+
+
+def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, parts,
+                 tpot_base, interference, prefill_s, chunks, queue, tpot, ttft,
+                 aggregate) -> list[Term]:
+    """The speed figures with their formulas in the model's own numbers."""
+    c = ctx.c
+    s = max(stages, key=lambda st: st.dense_bytes + st.expert_bytes)
+    eff = c.bandwidth_efficiency[ctx.family]
+    bw = f"{ctx.gpu.memory_bandwidth_gbps:,.0f} GB/s"
+    micro = max(1.0, per_replica / ctx.pp)
+    touched = ""
+    if ctx.moe is not None:
+        routed = math.ceil(micro * (ctx.dp if ctx.ep else 1))
+        e, k = ctx.moe.num_experts, ctx.moe.experts_per_token
+        touched = (f" + {s.expert_bytes / 1e9:.3f} GB experts x (1 - (1 - {k}/{e})^{routed}) "
+                   f"= {expected_experts_touched(e, k, routed):.1f} of {e} touched")
+    msg = micro * ctx.hidden * ctx.act_b
+    link = ctx.link
+    return [
+        _term("kv_limited_concurrency", "KV-limited concurrency", kv_limit, "requests",
+              f"min(max_num_seqs, KV tokens // ({load.input_len:,} + {load.output_len:,})) x "
+              f"DP {ctx.dp} = {kv_limit}; served {conc} of {load.concurrency} asked",
+              "the KV cache binds" if conc < load.concurrency else ""),
+        _term("decode_weights", "Decode: weight read per stage step", parts["weights"] * 1e3,
+              "ms", f"({s.dense_bytes / 1e9:.3f} GB dense{touched}) / ({bw} x {eff:.2f} "
+              f"{ctx.family} efficiency) = {_ms(parts['weights'])}"),
+        _term("decode_kv", "Decode: KV read per stage step", parts["kv"] * 1e3, "ms",
+              f"{micro:.0f} seqs x {context:,.0f} tokens x {s.kv_bytes_per_token:,} B / "
+              f"({bw} x {c.kv_bandwidth_efficiency:.2f}) = {_ms(parts['kv'])}"),
+        _term("decode_compute", "Decode: compute per stage step", parts["compute"] * 1e3, "ms",
+              f"2 x ({s.dense_params / 1e9:.3f} + {s.expert_params_per_token / 1e9:.3f} "
+              f"expert) G params x {micro:.0f} tokens (+ attention) / ({ctx.peak_flops / 1e12:,.0f}"
+              f" TFLOP/s x {c.compute_efficiency:.2f}) = {_ms(parts['compute'])}"),
+        _term("allreduce", "TP all-reduce per stage step", parts["allreduce"] * 1e3, "ms",
+              f"2 x {s.layers} layers x [2 x ({ctx.tp} - 1) x {link.latency_us:g} us + "
+              f"({ctx.tp} - 1)/{ctx.tp} x 2 x {msg:,.0f} B / ({link.bandwidth_gbps:.1f} GB/s "
+              f"x {c.link_efficiency:.2f})] = {_ms(parts['allreduce'])}",
+              f"{link.kind}: {link.formula}"),
+        _term("step_overhead", "Fixed overhead per stage step", parts["overhead"] * 1e3, "ms",
+              f"{c.step_overhead_us:g} us / PP {ctx.pp} + {c.layer_overhead_us:g} us x "
+              f"{s.layers} layers{' x eager factor' if ctx.eager else ''} = "
+              f"{_ms(parts['overhead'])}"),
+        _term("decode_step", "Decode step (whole pipeline)", tpot_base * 1e3, "ms",
+              f"PP {ctx.pp} x (max(weights + KV, compute) + all-reduce + overhead) + "
+              f"{ctx.pp - 1} stage hops = {_ms(tpot_base)}"),
+        _term("prefill", "Prefill of one request", prefill_s * 1e3, "ms",
+              f"{chunks} chunk(s) of <= {ctx.mbt:,} tokens of {load.input_len:,}, each "
+              f"max(2 x active params x tokens + causal attention at {ctx.peak_flops / 1e12:,.0f}"
+              f" TFLOP/s x {c.compute_efficiency:.2f}, weight read) + all-reduce through "
+              f"{ctx.pp} stage(s) = {_ms(prefill_s)}"),
+        _term("ttft", "Time to first token", ttft * 1e3, "ms",
+              f"{_ms(prefill_s)} prefill + {c.queue_share:.2f} x {per_replica - 1} others' "
+              f"prefills queued ahead = {_ms(ttft)}"),
+        _term("tpot", "Time per output token", tpot * 1e3, "ms",
+              f"{_ms(tpot_base)} decode step + {c.prefill_interference:.2f} x "
+              f"{per_replica - 1} others' prefills / {load.output_len:,} output tokens "
+              f"({_ms(interference)}) = {_ms(tpot)}"),
+        _term("output_tokens_per_s", "Output tokens/s (all requests)", aggregate, "tok/s",
+              f"{conc} requests / ({_ms(tpot)} + {_ms(ttft)} / {load.output_len:,}) = "
+              f"{aggregate:,.1f} tok/s"),
+    ]
