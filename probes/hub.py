@@ -92,16 +92,20 @@ def fetch_model(
     revision: str | None = None,
     token: str | None = None,
     *,
+    ambient_token: bool = True,
     deadline_s: float | None = None,
 ) -> ModelSource:
     """Config, quant config, checkpoint metadata and commit of a hub repo, within a deadline.
 
-    The token is `token`, else HF_TOKEN / the hub's stored login. Offline (HF_HUB_OFFLINE=1) or
-    when the hub cannot be reached, falls back to the local cache, then (no revision given) the
-    bundled catalog; `origin` and `notes` say which. `deadline_s` defaults to
-    HEADROOM_HUB_DEADLINE_S or 20 s.
+    The token is `token`, else (only when `ambient_token`) HF_TOKEN / the hub's stored login.
+    Without either, the client is told to send none (token=False: huggingface_hub would
+    otherwise read HF_TOKEN or the stored login itself, utils/_headers.py get_token_to_send).
+    A web server passes ambient_token=False so its own token never serves a visitor.
+    Offline (HF_HUB_OFFLINE=1) or when the hub cannot be reached, falls back to the local cache,
+    then (no revision given) the bundled catalog; `origin` and `notes` say which. `deadline_s`
+    defaults to HEADROOM_HUB_DEADLINE_S or 20 s.
     """
-    secret = token or get_token()
+    secret = token or (get_token() if ambient_token else None)
     try:
         source = _fetch(repo_id, revision, secret, _deadline(deadline_s))
     except HubError as err:
@@ -114,13 +118,15 @@ def resolve_model(
     revision: str | None = None,
     token: str | None = None,
     *,
+    ambient_token: bool = True,
     prefer_catalog: bool = True,
     deadline_s: float | None = None,
 ) -> ModelSource:
     """A ModelSource from a config.json path, a folder holding one, or a repo id.
 
     A repo id is answered from the bundled catalog first when `prefer_catalog` and no revision
-    is given (offline-safe, no network), else from the hub via fetch_model.
+    is given (offline-safe, no network), else from the hub via fetch_model (`token` and
+    `ambient_token` as there).
     """
     path = Path(model).expanduser()
     if path.exists():
@@ -129,7 +135,8 @@ def resolve_model(
         entry = catalog_entry(model)
         if entry is not None:
             return _catalog_source(entry, "bundled catalog entry (the hub was not asked)")
-    return fetch_model(model, revision, token, deadline_s=deadline_s)
+    return fetch_model(model, revision, token, ambient_token=ambient_token,
+                       deadline_s=deadline_s)
 
 
 def invalid_repo_id_message(repo_id: str, *, local_paths: bool = True) -> str:
@@ -197,7 +204,8 @@ def _fetch_online(
     timeout_s = min(REQUEST_TIMEOUT_S, limit_s)
     try:
         info = api.model_info(
-            repo_id, revision=revision, files_metadata=True, timeout=timeout_s, token=secret
+            repo_id, revision=revision, files_metadata=True, timeout=timeout_s,
+            token=_auth(secret),
         )
         siblings = info.siblings or ()
         files = tuple(CheckpointFile(path=s.rfilename, size_bytes=s.size) for s in siblings)
@@ -207,7 +215,7 @@ def _fetch_online(
 
         def download(filename: str, at: str | None) -> str:
             return api.hf_hub_download(
-                repo_id, filename, revision=at, token=secret, etag_timeout=timeout_s
+                repo_id, filename, revision=at, token=_auth(secret), etag_timeout=timeout_s
             )
 
         # NOTE: the config is fetched at the branch name, not the sha, so the cache records
@@ -256,7 +264,7 @@ def _read_tensors(
         return [], "the repo has no .safetensors files"
     try:
         meta = api.get_safetensors_metadata(
-            repo_id, revision=revision, token=secret, timeout=timeout_s
+            repo_id, revision=revision, token=_auth(secret), timeout=timeout_s
         )
     except (NotASafetensorsRepoError, SafetensorsParsingError, HfHubHTTPError, OSError) as exc:
         return [], str(exc).splitlines()[0]
@@ -586,6 +594,12 @@ def _deadline(deadline_s: float | None) -> float:
             f"(argument deadline_s or {DEADLINE_ENV}).",
         )
     return value
+
+
+def _auth(secret: str | None) -> str | bool:
+    """The client's token argument: the token, or False (send none; None would let the
+    client read HF_TOKEN or the stored login by itself)."""
+    return secret or False
 
 
 def _scrub(text: str, secret: str | None) -> str:

@@ -22,7 +22,7 @@ from planner.serving.sweep import layout_candidates, quant_settings
 from probes.cluster import snapshots_to_cluster
 from probes.hub import HubError, invalid_repo_id_message
 from probes.snapshot import HardwareSnapshot
-from ui.io import hub_source, live_snapshot
+from ui.io import hub_source, live_snapshot, server_token_allowed
 from ui.state import CHECKPOINT_QUANT, state
 
 UPLOADS_KEY = "uploaded_snapshots"
@@ -110,7 +110,8 @@ def model_source(model: str, revision: str = "") -> ModelSource:
         with st.spinner(f"Fetching {key[0]}…"):
             try:
                 sources[key] = hub_source(key[0], key[1] or None,
-                                          st.session_state.get(TOKEN_KEY))
+                                          st.session_state.get(TOKEN_KEY),
+                                          server_token_allowed())
             except HubError as exc:
                 if exc.kind != "invalid_repo_id":
                     raise

@@ -477,3 +477,21 @@ def test_local_folder_without_weights_has_no_checkpoint(tmp_path):
     assert "no *.safetensors files" in src.notes[1]
     # a <name>.json among other configs says nothing about a folder's weights
     assert resolve_model(str(FIXTURES / "openai__gpt-oss-20b.json")).checkpoint is None
+
+
+def test_without_ambient_token_the_env_and_stored_login_are_never_sent(hub, tmp_path):
+    # HF_TOKEN in the environment and a stored `hf auth login` token (HF_HOME/token) are both
+    # the caller's own; ambient_token=False (a web server's visitors) must use neither.
+    (tmp_path / "token").write_text(TOKEN)
+    for env_token in (TOKEN, None):
+        out = run_client(hub.url, tmp_path, "nvidia/Nemotron-H-56B-Base-8K", hf_token=env_token,
+                         ambient_token=False)
+        assert out["kind"] == "private"
+    assert hub.requests and not any("authorization" in h for _, _, h in hub.requests)
+    # The same call with the ambient token allowed (the CLI's default) reads the repo.
+    ok = run_client(hub.url, tmp_path, "nvidia/Nemotron-H-56B-Base-8K")
+    assert ok["source"]["origin"] == "hub"
+    # A visitor's own token still works with the ambient one refused.
+    own = run_client(hub.url, tmp_path / "fresh", "nvidia/Nemotron-H-56B-Base-8K",
+                     token=TOKEN, ambient_token=False)
+    assert own["source"]["origin"] == "hub"

@@ -18,6 +18,7 @@ from ui.context import (
     error_text,
     model_source,
 )
+from ui.io import server_token_allowed
 from ui.state import set_state, state
 
 _TOKEN_WIDGET = "model.token"
@@ -72,6 +73,11 @@ def _pickers() -> None:
         if st.session_state.get(TOKEN_KEY):
             st.caption("A token is set for this session.")
             st.button("Forget the token", on_click=_forget_token)
+        elif server_token_allowed():
+            st.caption("Without a token of yours, this server's own Hugging Face login is used.")
+        else:
+            st.caption("This server does not lend its own Hugging Face login: private and "
+                       "gated repos need your token.")
         st.button("Fetch and use", on_click=_use, args=(repo, revision), key="model.fetch")
     if st.session_state.get(_FETCH_ERROR_KEY):
         st.error(st.session_state[_FETCH_ERROR_KEY])
