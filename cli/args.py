@@ -118,6 +118,57 @@ def _iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
+def _price(text: str) -> tuple[str, float]:
+    """argparse type: 'rtx-3090=0.22' -> ('rtx-3090', 0.22) ($ per GPU-hour)."""
+    key, sep, usd = text.partition("=")
+    try:
+        value = float(usd)
+    except ValueError:
+        value = float("nan")
+    if not sep or not key.strip() or not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not GPU=USD_PER_GPU_HOUR (e.g. rtx-3090=0.22)")
+    return key.strip(), value
+
+
+def _add_recommend(sub) -> None:
+    """`recommend`: the cheapest GPUs x count x format x layout serving a workload."""
+    rec = sub.add_parser("recommend", help="cheapest GPUs, count, format and layout that "
+                         "serve a workload, with $/hour and $ per million output tokens")
+    rec.add_argument("--model", action="append", required=True, metavar="PATH_OR_REPO_ID",
+                     help="a model to place (repeat to compare several)")
+    work = rec.add_argument_group("workload (--context/--concurrency, or --requests-per-s)")
+    work.add_argument("--context", type=_bounded_int(2, MAX_TOKENS), metavar="L",
+                      help="max_model_len to plan (default: input + output length)")
+    work.add_argument("--concurrency", type=_bounded_int(1, 1 << 20), default=1, metavar="C",
+                      help="requests served at once (default 1)")
+    work.add_argument("--requests-per-s", type=_positive_float(1e6, "a rate > 0",
+                                                               inclusive=True), metavar="R",
+                      help="arrival rate to sustain: output tokens/s >= R x output length")
+    work.add_argument("--input-len", type=_bounded_int(1, MAX_TOKENS), default=1024,
+                      metavar="N", help="prompt tokens per request (default 1024)")
+    work.add_argument("--output-len", type=_bounded_int(1, MAX_TOKENS), default=1024,
+                      metavar="N", help="output tokens per request (default 1024)")
+    work.add_argument("--ttft-ms", type=_milliseconds, metavar="X",
+                      help="time-to-first-token target")
+    work.add_argument("--tpot-ms", type=_milliseconds, metavar="Y",
+                      help="time-per-output-token target")
+    search = rec.add_argument_group("search")
+    search.add_argument("--gpus-max", type=_bounded_int(1, MAX_GPUS), default=8, metavar="N",
+                        help="most GPUs to consider (1, 2, 4, 8, then whole 8-GPU nodes)")
+    search.add_argument("--gpu", action="append", metavar="NAME",
+                        help="only these presets (repeat; default: every priced preset)")
+    search.add_argument("--price", action="append", type=_price, default=[],
+                        metavar="GPU=USD", help="$ per GPU-hour for a preset, e.g. "
+                        "rtx-3090=0.22 (repeat; overrides the default table)")
+    search.add_argument("--prices", metavar="prices.json",
+                        help='a JSON object of $ per GPU-hour by preset, {"rtx-3090": 0.22}')
+    search.add_argument("--gpu-memory-utilization", type=_fraction, default=0.9, metavar="U")
+    search.add_argument("--top", type=_bounded_int(1, 1000), default=10, metavar="K",
+                        help="how many configurations to list (default 10)")
+    rec.add_argument("--json", action="store_true")
+
+
 def _add_model(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", required=True, metavar="PATH_OR_REPO_ID",
                         help="config.json, a folder holding it, or a repo id (catalog first)")
@@ -177,7 +228,7 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The `python -m planner` parser with its four subcommands."""
+    """The `python -m planner` parser with its subcommands."""
     parser = _Parser(prog="python -m planner",
                      description="Plan LLM inference capacity on your own GPUs (vLLM).",
                      epilog="python -m planner COMMAND --help shows a command's options.")
@@ -208,6 +259,8 @@ def build_parser() -> argparse.ArgumentParser:
     out = sweep.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="machine-readable output")
     out.add_argument("--csv", action="store_true", help="CSV, one line per row")
+
+    _add_recommend(sub)
 
     inspect = sub.add_parser("inspect", help="the architecture card of a model")
     inspect.add_argument("model", metavar="PATH_OR_REPO_ID")

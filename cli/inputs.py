@@ -7,6 +7,8 @@ problem raises an exception with a one-line message; planner_cli maps them to ex
 from __future__ import annotations
 
 import argparse
+import json
+import math
 from pathlib import Path
 
 from planner.model.checkpoint import ModelSource
@@ -119,3 +121,30 @@ def parallel_layout(args: argparse.Namespace, spec: ModelSpec, cluster: ClusterS
     return layout
 
 
+
+
+MAX_PRICES_FILE_BYTES = 1 << 20
+
+
+def load_prices(path: str | None, pairs: list[tuple[str, float]]) -> dict[str, float]:
+    """$ per GPU-hour overrides: the --prices JSON file ({"rtx-3090": 0.22}), then each
+    --price GPU=USD on top (checked against the presets by planner.serving.prices)."""
+    prices: dict[str, float] = {}
+    if path:
+        file = Path(path)
+        try:
+            if file.stat().st_size > MAX_PRICES_FILE_BYTES:
+                raise CliError(f"--prices {path}: larger than 1 MiB, not a price table")
+            data = json.loads(file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise CliError(f"--prices {path}: cannot read a JSON object ({exc})") from None
+        if not isinstance(data, dict):
+            raise CliError(f"--prices {path}: expected a JSON object of GPU preset -> $ per "
+                           "GPU-hour")
+        for key, usd in data.items():
+            if isinstance(usd, bool) or not isinstance(usd, (int, float)) \
+                    or not math.isfinite(usd):
+                raise CliError(f"--prices {path}: the price of {key!r} is not a number")
+            prices[str(key)] = float(usd)
+    prices.update(dict(pairs))
+    return prices

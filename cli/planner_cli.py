@@ -1,4 +1,4 @@
-"""`python -m planner plan|sweep|inspect|report`: the planner on the command line.
+"""`python -m planner plan|sweep|recommend|inspect|report`: the planner on the command line.
 
 The commands read files, snapshots and the hub (through probes), call the pure planner,
 and print. Bad input of any kind ends with exit code 2 and one line on stderr, no traceback.
@@ -17,16 +17,26 @@ from collections.abc import Callable, Sequence
 from pydantic import ValidationError
 
 from cli.args import SWEEP_TOP_DEFAULT, build_parser
-from cli.inputs import CliError, build_cluster, engine_settings, load_model, parallel_layout
+from cli.inputs import (
+    CliError,
+    build_cluster,
+    engine_settings,
+    load_model,
+    load_prices,
+    parallel_layout,
+)
 from cli.report_inputs import report_inputs, today
-from cli.text import card_text, plan_text, sweep_text
+from cli.text import card_text, plan_text, recommend_text, sweep_text
 from planner.model.checkpoint import CheckpointError
 from planner.model.quant import UnknownSchemeError, checkpoint_scheme
 from planner.model.spec import ConfigError, ModelSpec
 from planner.report import ComparisonRow, build_report, comparison_row, model_card
-from planner.serving.hardware import ClusterSpec, HardwareError
+from planner.serving.engine import EngineSettings
+from planner.serving.hardware import ClusterSpec, HardwareError, gpu_preset
 from planner.serving.layout import layout_errors
 from planner.serving.plan import Plan, PlanRequest, plan
+from planner.serving.prices import with_overrides
+from planner.serving.recommend import RecommendError, Workload, recommend
 from planner.serving.sweep import SweepError, sweep
 from planner.serving.vllm_versions import EngineError
 from probes.audit_summary import audit_summary
@@ -37,7 +47,7 @@ TOKEN_ENV_VARS = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HUB_TOKEN")
 
 USER_ERRORS: tuple[type[Exception], ...] = (
     CliError, ConfigError, HardwareError, HubError, SnapshotError, CheckpointError,
-    UnknownSchemeError, SweepError, ValidationError, EngineError,
+    UnknownSchemeError, SweepError, ValidationError, EngineError, RecommendError,
 )
 """Exceptions that mean bad input: exit code 2 with their one-line message."""
 
@@ -102,6 +112,22 @@ def cmd_sweep(args: argparse.Namespace) -> str:
     return json.dumps(data, indent=2) + "\n"
 
 
+def cmd_recommend(args: argparse.Namespace) -> str:
+    """The cheapest configurations serving the workload, as a table or JSON."""
+    prices = with_overrides(load_prices(args.prices, args.price))
+    workload = Workload(
+        input_len=args.input_len, output_len=args.output_len, context_tokens=args.context,
+        concurrency=args.concurrency, requests_per_s=args.requests_per_s,
+        ttft_ms=args.ttft_ms, tpot_ms=args.tpot_ms,
+    )
+    specs = [load_model(name)[1] for name in args.model]
+    gpu_keys = [gpu_preset(key).key for key in args.gpu] if args.gpu else None
+    result = recommend(specs, workload, prices, gpus_max=args.gpus_max, gpu_keys=gpu_keys,
+                       top=args.top, engine=EngineSettings(
+                           gpu_memory_utilization=args.gpu_memory_utilization))
+    return result.model_dump_json(indent=2) + "\n" if args.json else recommend_text(result)
+
+
 def cmd_inspect(args: argparse.Namespace) -> str:
     """The architecture card, as text or JSON."""
     source, spec = load_model(args.model, args.revision)
@@ -139,6 +165,7 @@ def cmd_report(args: argparse.Namespace) -> str:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], str]] = {
     "plan": cmd_plan, "sweep": cmd_sweep, "inspect": cmd_inspect, "report": cmd_report,
+    "recommend": cmd_recommend,
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from planner.report import ModelCard, card_facts, sweep_cells, text_columns
 from planner.serving.plan import Plan
+from planner.serving.recommend import RecommendResult
 from planner.serving.sweep import SweepResult
 from planner.units import GIB
 
@@ -68,6 +69,43 @@ def sweep_text(result: SweepResult, own_key: str, top: int | None) -> str:
     if top and top < total:
         lines.append("--top K or --all shows more rows")
     return "\n".join([*lines, "", *text_columns(cells)]) + "\n"
+
+
+def _speed(value: float | None, digits: int = 1) -> str:
+    return "—" if value is None else f"{value:,.{digits}f}"
+
+
+def recommend_text(result: RecommendResult) -> str:
+    """The cheapest configurations as an aligned table, then what the search covered."""
+    w = result.workload
+    goal = (f"{w.requests_per_s:g} requests/s" if w.requests_per_s is not None
+            else f"{w.concurrency} concurrent requests")
+    targets = "".join(f", {name} <= {v:g} ms" for name, v in (("TTFT", w.ttft_ms),
+                                                                 ("TPOT", w.tpot_ms)) if v)
+    head = (f"Cheapest configurations for {goal} at {w.max_model_len:,} tokens of context "
+            f"(input {w.input_len:,}, output {w.output_len:,}){targets}")
+    rows = [["#", "model", "gpus", "weights", "layout", "kv", "$/hour", "$/M out tok",
+             "tpot ms", "out tok/s", "ceiling", "concurrency"]]
+    rows += [[str(i), r.model_name, f"{r.gpus}x {r.gpu_key}", r.quant_label, r.layout.label(),
+              r.kv_cache_dtype, f"{r.usd_per_hour:,.2f}" + ("*" if r.price_estimate else ""),
+              _speed(r.usd_per_million_output_tokens, 2), _speed(r.tpot_ms),
+              _speed(r.output_tokens_per_s), f"{r.max_context_tokens:,}",
+              f"{r.max_concurrency:,.2f}"] for i, r in enumerate(result.rows, 1)]
+    lines = [head, ""]
+    lines += text_columns(rows) if result.rows else ["No configuration serves this workload "
+                                                     "within the search."]
+    lines += [
+        "",
+        f"Searched {len(result.gpu_keys)} priced GPU presets x {result.gpu_counts} GPUs: "
+        f"{result.plans_made:,} plans ({result.pruned} GPU counts skipped: memory below the "
+        "weights).",
+        f"Prices: $ per GPU-hour, table of {result.price_table_date} (on-demand list prices, "
+        "sources in python -m planner recommend --json); * marks an estimate.",
+    ]
+    if result.unpriced_gpu_keys:
+        lines.append(f"No price (left out; add one with --price GPU=USD): "
+                     f"{', '.join(result.unpriced_gpu_keys)}.")
+    return "\n".join(lines) + "\n"
 
 
 def card_text(card: ModelCard) -> str:

@@ -45,3 +45,64 @@ def test_bad_sweep_objective_flags_exit_2(capsys, model_dir: Path, flags: list[s
         main(["sweep", "--model", str(model_dir), "--gpu", "rtx-3090", *flags])
     err = capsys.readouterr().err
     assert caught.value.code == 2 and len(err.strip().splitlines()) == 1
+
+
+SEED = "Qwen/Qwen3-235B-A22B-GPTQ-Int4"
+"""Bundled catalog entry. Its GPTQ int4 weights are ~235 B params x ~4.16 bits = ~114 GiB:
+more than 4 RTX 3090s hold at 0.9 (4 x 23.57 GiB x 0.9 = 84.9 GiB), less than 8 (169.7 GiB);
+more than 1 H100 holds (79.19 x 0.9 = 71.3 GiB), less than 2 (142.5 GiB)."""
+
+
+def _recommend(capsys, *flags: str) -> dict:
+    code, out, err = _run(capsys, "recommend", "--model", SEED, "--gpu", "rtx-3090",
+                          "--gpu", "h100-sxm", "--context", "4096", "--json", *flags)
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_recommend_lists_the_cheapest_by_memory_and_price(capsys) -> None:
+    data = _recommend(capsys)
+    # 8 x $0.468 = $3.744/h beats 2 x $3.49 = $6.98/h (default table)
+    assert [(r["gpu_key"], r["gpus"]) for r in data["rows"]] == [("rtx-3090", 8),
+                                                                 ("h100-sxm", 2)]
+    assert data["rows"][0]["usd_per_hour"] == pytest.approx(8 * 0.468)
+    assert data["rows"][1]["usd_per_hour"] == pytest.approx(2 * 3.49)
+    assert data["pruned"] == 4  # 1, 2 and 4 RTX 3090s, 1 H100: memory below the weights
+    assert "runpod.io" in data["rows"][1]["price_source"]
+
+
+def test_a_price_override_changes_the_order(capsys) -> None:
+    # at $1 per RTX 3090, 8 of them ($8/h) cost more than 2 H100s ($6.98/h)
+    data = _recommend(capsys, "--price", "rtx-3090=1")
+    assert [(r["gpu_key"], r["usd_per_hour"]) for r in data["rows"]] == [
+        ("h100-sxm", pytest.approx(6.98)), ("rtx-3090", pytest.approx(8.0))]
+    assert data["rows"][1]["price_source"] == "given by the user"
+
+
+def test_prices_file_and_text_output(capsys, tmp_path: Path) -> None:
+    prices = tmp_path / "prices.json"
+    prices.write_text(json.dumps({"rtx-3090": 1.0, "h100-sxm": 5.0}))
+    code, out, _ = _run(capsys, "recommend", "--model", SEED, "--gpu", "rtx-3090", "--gpu",
+                        "h100-sxm", "--context", "4096", "--prices", str(prices))
+    assert code == 0
+    first = next(line for line in out.splitlines() if line.startswith("1 "))
+    assert "8x rtx-3090" in first and "8.00" in first  # $8/h beats 2 x $5 = $10/h
+
+
+@pytest.mark.parametrize(("flags", "message"), [
+    (["--price", "rtx-3090=abc"], "is not GPU=USD_PER_GPU_HOUR"),
+    (["--price", "rtx-9999=1"], "price for unknown GPU 'rtx-9999'"),
+    (["--gpu", "rtx-9999"], "unknown GPU preset 'rtx-9999'"),
+    (["--context", "100", "--input-len", "1024"], "cannot hold an input of 1,024 tokens"),
+    (["--gpus-max", "0"], "is outside 1..4,096"),
+    (["--prices", "/nonexistent/prices.json"], "--prices /nonexistent/prices.json: cannot read"),
+])
+def test_bad_recommend_input_exits_2_with_one_line(capsys, flags: list[str], message: str
+                                                    ) -> None:
+    try:
+        code = main(["recommend", "--model", SEED, *flags])
+    except SystemExit as caught:
+        code = caught.code
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1, err
+    assert message in err
