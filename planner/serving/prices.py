@@ -16,7 +16,7 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from planner.serving.hardware import GPU_PRESETS, HardwareError
+from planner.serving.hardware import HardwareError, UnknownGpuError, gpu_preset
 
 PRICE_TABLE_DATE = "2026-11-30"
 """When this table was put together (each row also says when its source was read)."""
@@ -91,10 +91,10 @@ class PriceError(HardwareError):
 
 def user_price(gpu_key: str, usd_per_gpu_hour: float) -> GpuPrice:
     """A price the user gave for a preset, checked (a known key, a finite price >= 0)."""
-    key = gpu_key.strip().lower()
-    if key not in GPU_PRESETS:
-        raise PriceError(f"price for unknown GPU {gpu_key!r}; known: "
-                         f"{', '.join(sorted(GPU_PRESETS))}")
+    try:
+        key = gpu_preset(gpu_key).key
+    except UnknownGpuError as exc:
+        raise PriceError(f"price for unknown GPU: {exc}") from None
     if not math.isfinite(usd_per_gpu_hour) or usd_per_gpu_hour < 0:
         raise PriceError(f"price for {key} must be a number of $ per GPU-hour >= 0, "
                          f"got {usd_per_gpu_hour}")

@@ -91,7 +91,7 @@ def test_prices_file_and_text_output(capsys, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("flags", "message"), [
     (["--price", "rtx-3090=abc"], "is not GPU=USD_PER_GPU_HOUR"),
-    (["--price", "rtx-9999=1"], "price for unknown GPU 'rtx-9999'"),
+    (["--price", "rtx-9999=1"], "unknown GPU preset 'rtx-9999'"),
     (["--gpu", "rtx-9999"], "unknown GPU preset 'rtx-9999'"),
     (["--context", "100", "--input-len", "1024"], "cannot hold an input of 1,024 tokens"),
     (["--gpus-max", "0"], "is outside 1..4,096"),
