@@ -4,7 +4,7 @@ import streamlit as st
 
 from ui.context import gpu_present
 from ui.sidebar import render_sidebar
-from ui.state import init_state, sync_query_params
+from ui.state import init_state, pop_refusals, sync_query_params
 
 st.set_page_config(page_title="Headroom", page_icon=":material/memory:", layout="wide")
 init_state("audit" if gpu_present() else "preset")
@@ -19,4 +19,6 @@ navigation = st.navigation(
 )
 sync_query_params()
 render_sidebar()
+for refusal in pop_refusals():
+    st.warning(refusal, icon=":material/block:")
 navigation.run()

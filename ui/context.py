@@ -12,8 +12,9 @@ import streamlit as st
 
 from planner.model.checkpoint import ModelSource
 from planner.model.config.parser import parse_model_config
-from planner.model.quant import checkpoint_scheme
+from planner.model.quant import checkpoint_scheme, scheme
 from planner.model.spec import ModelSpec
+from planner.serving.auto_layout import auto_layout
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import ClusterSpec, preset_cluster
 from planner.serving.layout import ParallelLayout, layout_errors
@@ -31,6 +32,7 @@ TOKEN_KEY = "hub_token"
 """session_state key of the Hugging Face token: this session only, never in URL or on disk."""
 _SOURCES_KEY = "model_sources"
 _SPECS_KEY = "model_specs"
+_AUTO_LAYOUT_KEY = "auto_layouts"
 
 USER_ERRORS = (ValueError, KeyError, HubError)
 """What bad input raises in the planner and probes (KeyError: planner.model.quant's unknown key)."""
@@ -163,13 +165,38 @@ def current_engine() -> EngineSettings:
     return EngineSettings(**quant, **_engine_knobs(), max_model_len=current.max_model_len)
 
 
-def layout_for(spec: ModelSpec) -> ParallelLayout:
+def layout_for(spec: ModelSpec, engine: EngineSettings | None = None) -> ParallelLayout:
     """The TP/PP/EP layout chosen on the Plan page, as it applies to `spec`: the EP choice
     counts only for routed experts spread over more than one GPU (a dense model, or TP=1,
-    is the same layout without EP), so it can stay on while other models are looked at."""
+    is the same layout without EP), so it can stay on while other models are looked at.
+
+    With no TP chosen (the default) the layout is the hardware's (auto_layout: TP = GPUs per
+    node x PP = nodes when it fits, else the fitting layout using the most GPUs), planned
+    with `engine` (default: the Plan page's settings) and kept per session.
+    """
     current = state()
-    ep = current.ep and spec.is_moe and current.tp > 1
-    return ParallelLayout(tp=current.tp, pp=current.pp, ep=ep)
+    if current.tp is None:
+        layout = _auto_layout(spec, engine or current_engine())
+        if layout is not None:
+            return layout
+    tp, pp = current.tp or 1, current.pp or 1
+    return ParallelLayout(tp=tp, pp=pp, ep=current.ep and spec.is_moe and tp > 1)
+
+
+def _auto_layout(spec: ModelSpec, engine: EngineSettings) -> ParallelLayout | None:
+    """auto_layout for the current cluster and `spec`'s held format, once per session and
+    inputs (when nothing fits, every valid layout is planned: ~100 plans at 64 GPUs)."""
+    cluster = current_cluster()
+    # the format the layout checks need: GPTQ/AWQ group alignment (fp8 has none)
+    held = scheme(engine.target_quant) if engine.target_quant else checkpoint_scheme(spec)
+    key = (id(spec), spec.name, cluster.model_dump_json(), held.key,
+           engine.model_dump_json(), state().ep)
+    memo: dict = st.session_state.setdefault(_AUTO_LAYOUT_KEY, {})
+    if key not in memo:
+        if len(memo) > 64:
+            memo.clear()
+        memo[key] = auto_layout(spec, cluster, held, engine, ep=state().ep)
+    return memo[key]
 
 
 def current_request() -> PlanRequest:
@@ -187,7 +214,7 @@ def compare_engine() -> EngineSettings:
 def compare_plan(spec: ModelSpec, cluster: ClusterSpec, engine: EngineSettings) -> Plan:
     """One compared model: the Plan page's layout when the model accepts it, else the valid
     layout using the most GPUs (most TP, no EP first)."""
-    layout, held = layout_for(spec), checkpoint_scheme(spec)
+    layout, held = layout_for(spec, engine), checkpoint_scheme(spec)
     if layout_errors(spec, cluster, layout, held):
         valid = [lay for lay in layout_candidates(spec, cluster)
                  if not layout_errors(spec, cluster, lay, held)]

@@ -29,6 +29,7 @@ CHECKPOINT_QUANT = "checkpoint"
 
 _STATE_KEY = "app_state"
 _MESSAGES_KEY = "app_state_messages"
+_REFUSED_KEY = "app_state_refused"
 
 
 class AppState(BaseModel):
@@ -46,16 +47,20 @@ class AppState(BaseModel):
     revision: str = Field("", alias="rev", max_length=100)
     quant: str = Field(CHECKPOINT_QUANT, alias="quant", min_length=1)
     kv_cache_dtype: KvCacheDtype = Field("auto", alias="kv")
-    tp: int = Field(8, alias="tp", ge=1, le=1024)
-    pp: int = Field(1, alias="pp", ge=1, le=1024)
+    tp: int | None = Field(None, alias="tp", ge=1, le=1024)
+    """None: the layout is chosen for the hardware (planner.serving.auto_layout), so nodes
+    and GPUs per node move it; a number pins TP (and PP, 1 when the link has none)."""
+    pp: int | None = Field(None, alias="pp", ge=1, le=1024)
     ep: bool = Field(True, alias="ep")
     """Expert parallelism wherever the model has routed experts over more than one GPU
     (ui.context.layout_for). On by default: at the seed's TP=8 it keeps Qwen3-235B's GPTQ
     experts whole, so vLLM keeps the Marlin MoE kernel (planner.serving.layout.layout_warnings)."""
     gpu_memory_utilization: float = Field(0.9, alias="gmu", gt=0, le=1)
-    max_model_len: int | None = Field(None, alias="len", ge=1)
-    max_num_seqs: int | None = Field(None, alias="seqs", ge=1)
-    max_num_batched_tokens: int | None = Field(None, alias="mbt", ge=1)
+    max_model_len: int | None = Field(None, alias="len", ge=1, le=1 << 24)
+    """None (an empty field): the model's own max_position_embeddings, as in vLLM."""
+    max_num_seqs: int | None = Field(None, alias="seqs", ge=1, le=1 << 16)
+    """None: vLLM's default for the GPU (planner.serving.engine.default_batch_limits)."""
+    max_num_batched_tokens: int | None = Field(None, alias="mbt", ge=1, le=1 << 24)
     compare: tuple[str, ...] = Field(DEFAULT_COMPARE, alias="cmp", max_length=MAX_COMPARE)
     compare_context: int = Field(32768, alias="ctx", ge=1)
 
@@ -103,6 +108,19 @@ def encode(state: AppState) -> dict[str, str]:
     return params
 
 
+def reason(exc: ValidationError) -> str:
+    """The first error's message without pydantic's 'Value error, ' prefix (our validators'
+    own text is the message)."""
+    return str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+
+
+def _shown(value: Any) -> str:
+    """A state value as a person reads it: 'empty' for None, thousands separators."""
+    if value is None:
+        return "empty (the default)"
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
+
+
 def decode(params: dict[str, str], base: AppState) -> tuple[AppState, list[str]]:
     """`base` with every valid parameter applied, and one message per parameter ignored.
 
@@ -117,8 +135,7 @@ def decode(params: dict[str, str], base: AppState) -> tuple[AppState, list[str]]
         try:
             setattr(state, aliases[key], raw)
         except ValidationError as exc:
-            reason = exc.errors()[0]["msg"]
-            messages.append(f"Link parameter {key}={raw!r} ignored: {reason}.")
+            messages.append(f"Link parameter {key}={raw!r} ignored: {reason(exc)}.")
     return state, messages
 
 
@@ -138,8 +155,14 @@ def state() -> AppState:
 
 
 def pop_messages() -> list[str]:
-    """Messages about link parameters or values the state refused (each shown once)."""
+    """Messages about link parameters the state refused (each shown once, in the sidebar)."""
     return st.session_state.pop(_MESSAGES_KEY, [])
+
+
+def pop_refusals() -> list[str]:
+    """Messages about values typed into a widget that the state refused (each shown once,
+    at the top of the page, so the field the user just typed in is not silently reset)."""
+    return st.session_state.pop(_REFUSED_KEY, [])
 
 
 def sync_query_params() -> None:
@@ -165,12 +188,16 @@ def bind(page: str, field: str) -> dict[str, Any]:
 
 
 def _commit(key: str, field: str) -> None:
-    """on_change callback: copy a widget's value into the state (refused values noted)."""
+    """on_change callback: copy a widget's value into the state; a refused value is noted
+    (pop_refusals) and the widget goes back to the state's value."""
+    value = st.session_state[key]
     try:
-        setattr(state(), field, st.session_state[key])
+        setattr(state(), field, value)
     except ValidationError as exc:
-        st.session_state[_MESSAGES_KEY] = [f"{field}: {exc.errors()[0]['msg']}"]
-        st.session_state[key] = getattr(state(), field)
+        kept = getattr(state(), field)
+        st.session_state[_REFUSED_KEY] = [
+            f"{field} = {_shown(value)} refused: {reason(exc)}. Kept {_shown(kept)}."]
+        st.session_state[key] = list(kept) if isinstance(kept, tuple) else kept
 
 
 def set_state(**updates: Any) -> None:

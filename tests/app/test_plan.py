@@ -36,7 +36,7 @@ def test_seed_scenario_is_the_first_screen() -> None:
     assert "--tensor-parallel-size 8 --enable-expert-parallel" in command
     assert not at.warning  # so no kernel-fallback warning
     assert at.query_params["model"] == "Qwen/Qwen3-235B-A22B-GPTQ-Int4"
-    assert at.query_params["tp"] == "8"
+    assert "tp" not in at.query_params  # the hardware's layout (1 node x 8 GPUs: TP=8)
     assert at.query_params["ep"] == "1"
 
 
@@ -111,8 +111,10 @@ def test_only_valid_tp_offered_and_the_rest_explained() -> None:
 def test_an_impossible_layout_in_the_link_is_explained_and_replaced() -> None:
     at = open_page(None, tp="3")
     assert not at.exception
-    assert any("tp=3 is not possible here" in e.value and "divisible" in e.value
-               for e in at.error)
+    # an automatic fallback is a warning, not a red error (issue 13, item 14)
+    assert not any("not possible here" in e.value for e in at.error)
+    assert any("tp=3 is not possible here" in w.value and "divisible" in w.value
+               for w in at.warning)
     assert at.query_params["tp"] == "4"  # the nearest valid size (larger on a tie with 2)
     assert metric(at, "KV bytes/token per GPU") == "48,128 B"  # 4 KV heads / TP=4 = 1 head
 
@@ -154,5 +156,5 @@ def test_what_if_fp8_of_a_bf16_checkpoint_passes_quantization_to_vllm() -> None:
 def test_a_what_if_on_a_quantized_checkpoint_is_refused_inline() -> None:
     at = open_page(None, quant="fp8-tensor")  # the seed checkpoint is already GPTQ int4
     assert not at.exception
-    assert any("quant=fp8-tensor is not possible here" in e.value for e in at.error)
+    assert any("quant=fp8-tensor is not possible here" in w.value for w in at.warning)
     assert at.query_params["quant"] == "checkpoint"

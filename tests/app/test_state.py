@@ -19,7 +19,7 @@ def test_round_trip_keeps_every_field() -> None:
 def test_bad_parameters_are_ignored_with_a_message_and_good_ones_kept() -> None:
     decoded, messages = decode({"tp": "0", "gpu": "rtx-3909", "pp": "2", "gmu": "1.5"}, AppState())
     assert (decoded.tp, decoded.gpu, decoded.pp, decoded.gpu_memory_utilization) == (
-        8, "rtx-3090", 2, 0.9)
+        None, "rtx-3090", 2, 0.9)  # tp None: the hardware's layout
     assert len(messages) == 3
     assert any("tp='0'" in m for m in messages)
     assert any("rtx-3909" in m and "rtx-3090" in m for m in messages)  # names the close match

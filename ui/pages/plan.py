@@ -64,7 +64,8 @@ def _keep_valid(field: str, value: object, options: list, why: str) -> None:
     fallback = options[0]
     if isinstance(value, int) and not isinstance(value, bool):
         fallback = min(options, key=lambda option: (abs(option - value), -option))
-    st.error(f"{field}={value} is not possible here: {why} Showing {field}={fallback} instead.")
+    st.warning(f"{field}={value} is not possible here: {why} Showing {field}={fallback} "
+               "instead.", icon=":material/swap_horiz:")
     set_state(**{field: fallback})
 
 
@@ -81,13 +82,22 @@ def _controls() -> None:
         _explain_invalid_tp(valid)
         st.stop()
     tps = sorted({layout.tp for layout in valid})
-    why = "; ".join(layout_errors(spec, cluster, ParallelLayout(tp=state().tp),
-                                  _held_scheme())) or "see below."
-    _keep_valid("tp", state().tp, tps, why)
-    pps = sorted({layout.pp for layout in valid if layout.tp == state().tp})
-    _keep_valid("pp", state().pp, pps, f"TP={state().tp} x PP must fit {cluster.gpu_count} GPUs.")
-    eps = sorted({layout.ep for layout in valid if (layout.tp, layout.pp) == (state().tp,
-                                                                              state().pp)})
+    auto = state().tp is None
+    if auto:  # the hardware's layout: the widgets show it, picking one pins it
+        chosen = layout_for(spec)
+        st.session_state["plan.tp"], st.session_state["plan.pp"] = chosen.tp, chosen.pp
+    else:
+        why = " ".join(layout_errors(spec, cluster, ParallelLayout(tp=state().tp),
+                                      _held_scheme())) or "see below."
+        _keep_valid("tp", state().tp, tps, why)
+        pps = sorted({layout.pp for layout in valid if layout.tp == state().tp})
+        _keep_valid("pp", state().pp or 1, pps,
+                    f"TP={state().tp} x PP must fit {cluster.gpu_count} GPUs.")
+        st.session_state.setdefault("plan.tp", state().tp)
+        st.session_state.setdefault("plan.pp", state().pp or 1)
+    tp, pp = st.session_state["plan.tp"], st.session_state["plan.pp"]
+    pps = sorted({layout.pp for layout in valid if layout.tp == tp})
+    eps = sorted({layout.ep for layout in valid if (layout.tp, layout.pp) == (tp, pp)})
     _keep_valid("ep", layout_for(spec).ep, eps,
                 "expert parallelism needs routed experts that divide.")
 
@@ -100,8 +110,8 @@ def _controls() -> None:
     )
     left.selectbox("KV cache dtype", _KV_DTYPES, help="auto follows the model dtype",
                    **bind("plan", "kv_cache_dtype"))
-    mid.selectbox("Tensor parallel (TP)", tps, **bind("plan", "tp"))
-    mid.selectbox("Pipeline parallel (PP)", pps, **bind("plan", "pp"))
+    mid.selectbox("Tensor parallel (TP)", tps, key="plan.tp", on_change=_pin_layout)
+    mid.selectbox("Pipeline parallel (PP)", pps, key="plan.pp", on_change=_pin_layout)
     if eps == [False]:  # dense, TP=1 or experts that do not divide: the EP choice is kept
         mid.checkbox("Expert parallel (EP)", value=False, disabled=True, key="plan.ep_none",
                      help="no routed experts to spread over GPUs in this layout")
@@ -109,14 +119,34 @@ def _controls() -> None:
         mid.checkbox("Expert parallel (EP)", disabled=len(eps) == 1, **bind("plan", "ep"))
     right.slider("gpu_memory_utilization", 0.05, 1.0, step=0.01,
                  **bind("plan", "gpu_memory_utilization"))
-    right.number_input("max_model_len (empty: the model's)", min_value=1, max_value=1 << 24,
-                       step=1024, **bind("plan", "max_model_len"))
+    # value=None: an emptied field is None (the model's / vLLM's default), not min_value; no
+    # widget bounds, so an out-of-range number reaches the state, which refuses it aloud
+    right.number_input("max_model_len (empty: the model's)", value=None, step=1024,
+                       placeholder=f"the model's: {spec.max_position_embeddings:,}",
+                       **bind("plan", "max_model_len"))
     a, b = right.columns(2)
-    a.number_input("max_num_seqs", min_value=1, max_value=65536, step=1,
+    a.number_input("max_num_seqs", value=None, step=1, placeholder="vLLM's default",
                    **bind("plan", "max_num_seqs"))
-    b.number_input("max_num_batched_tokens", min_value=1, max_value=1 << 24, step=1024,
-                   **bind("plan", "max_num_batched_tokens"))
+    b.number_input("max_num_batched_tokens", value=None, step=1024,
+                   placeholder="vLLM's default", **bind("plan", "max_num_batched_tokens"))
+    _layout_note(auto)
     _explain_invalid_tp(valid)
+
+
+def _pin_layout() -> None:
+    """on_change of TP or PP: the layout is the user's from now on (both values pinned)."""
+    set_state(tp=st.session_state["plan.tp"], pp=st.session_state["plan.pp"])
+
+
+def _layout_note(auto: bool) -> None:
+    """Whether the layout is the hardware's default or pinned, with a way back."""
+    if auto:
+        st.caption("Layout chosen for this hardware (TP = GPUs per node x PP = nodes when it "
+                   "fits, else the fitting layout that uses the most GPUs); pick TP or PP to "
+                   "change it.")
+    else:
+        st.button("Use the hardware's layout", key="plan.auto_layout",
+                  on_click=set_state, kwargs={"tp": None, "pp": None})
 
 
 def _kv_formula(request: PlanRequest, result: Plan) -> None:
@@ -149,6 +179,33 @@ def _concurrency_curve(request: PlanRequest) -> go.Figure:
     return fig
 
 
+def _ranges(indices: list[int]) -> str:
+    """'0-3, 6' for [0, 1, 2, 3, 6]."""
+    parts: list[str] = []
+    for i in indices:
+        if parts and parts[-1][1] == i - 1:
+            parts[-1] = (parts[-1][0], i)
+        else:
+            parts.append((i, i))
+    return ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in parts)
+
+
+def _idle_gpus(request: PlanRequest, result: Plan) -> str:
+    """'This layout uses 8 of 16 GPUs; idle: node 1 GPUs 0-7.' ('' when every GPU works)."""
+    cluster = request.cluster
+    if result.gpus_used >= cluster.gpu_count:
+        return ""
+    busy = {(r.node, r.gpu_index) for r in result.per_gpu}
+    idle = []
+    for n, node in enumerate(cluster.nodes):
+        free = [g for g in range(node.gpus_per_node) if (n, g) not in busy]
+        if free:
+            where = f"node {n} " if len(cluster.nodes) > 1 else ""
+            idle.append(f"{where}GPU{'s' if len(free) > 1 else ''} {_ranges(free)}")
+    return (f"This layout uses {result.gpus_used} of {cluster.gpu_count} GPUs; idle: "
+            f"{'; '.join(idle)}.")
+
+
 def _results(request: PlanRequest, result: Plan) -> None:
     """Verdict, headline figures, memory bar, curve, command and every formula."""
     (st.success if result.fits else st.error)(result.verdict)
@@ -156,6 +213,9 @@ def _results(request: PlanRequest, result: Plan) -> None:
         st.error(message)
     for message in result.warnings:
         st.warning(message)
+    idle = _idle_gpus(request, result)
+    if idle:
+        st.info(idle, icon=":material/info:")
     pool = result.kv_cache_bytes_per_gpu
     cols = [*st.columns(3), *st.columns(3)]
     cols[0].metric("Weights per GPU", fmt.gib(result.weights_bytes_per_gpu))
@@ -197,7 +257,8 @@ def _sweep_section(request: PlanRequest) -> None:
     """Every quantization x layout x KV dtype, best first: a table and a heatmap."""
     st.subheader("Sweep")
     key = (request.model.name, request.cluster.source, request.engine.model_dump_json())
-    if st.button("Run the sweep", help="plans every valid combination (may take a second)"):
+    if st.button("Run the sweep", help="plans every valid combination (may take a second)",
+                 key="plan.run_sweep"):
         try:
             st.session_state[_SWEEP_KEY] = (key, sweep(request.model, request.cluster,
                                                        request.engine))

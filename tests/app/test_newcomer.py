@@ -1,0 +1,93 @@
+"""What a newcomer hit on the Plan page (issue 13, items 12 and 13).
+
+Item 12: an emptied engine field means the default (the model's max_position_embeddings,
+vLLM's batch limits), never the widget's minimum; an out-of-range number gets a message.
+Item 13: the default layout uses the hardware (TP = GPUs per node x PP = nodes, as the CLI),
+falls back to a fitting layout, and says which GPUs a smaller layout leaves idle.
+
+Hand-worked: Qwen3-235B-A22B's config has max_position_embeddings 40,960; vLLM's defaults for
+a GPU below 70 GiB (RTX 3090) are 2048 batched tokens and 256 sequences
+(planner.serving.engine.default_batch_limits cites vLLM's arg_utils); DeepSeek-V3 has 61
+layers, so PP=8 is valid (61 >= 8), and 671 B parameters in FP8 (~640 GiB) cannot fit the
+8 x 80 GB of one node but fit 64 GPUs.
+"""
+
+from tests.app.conftest import open_page
+from tests.app.test_plan import metric
+
+
+def command(at) -> str:
+    return at.code[0].value
+
+
+def test_clearing_max_model_len_means_the_models_own() -> None:
+    at = open_page(None, len="8192")
+    assert metric(at, "Concurrency at") and "--max-model-len 8192" in command(at)
+    at.number_input(key="plan.max_model_len").set_value(None).run()
+    assert not at.exception
+    assert "len" not in at.query_params
+    assert "--max-model-len 40960" in command(at)
+    assert any(m.label == "Concurrency at 40,960" for m in at.metric)
+
+
+def test_clearing_the_batch_limits_means_vllms_defaults() -> None:
+    at = open_page(None, seqs="64", mbt="4096")
+    assert "--max-num-batched-tokens 4096 --max-num-seqs 64" in command(at)
+    at.number_input(key="plan.max_num_seqs").set_value(None).run()
+    at.number_input(key="plan.max_num_batched_tokens").set_value(None).run()
+    assert not at.exception
+    assert "seqs" not in at.query_params and "mbt" not in at.query_params
+    assert "--max-num-batched-tokens 2048 --max-num-seqs 256" in command(at)
+
+
+def test_out_of_range_numbers_are_refused_aloud() -> None:
+    at = open_page(None, len="8192")
+    for key in ("plan.max_model_len", "plan.max_num_seqs", "plan.max_num_batched_tokens"):
+        # no widget bounds: a browser would refuse the value silently (red border, no rerun)
+        assert at.number_input(key=key).min is None and at.number_input(key=key).max is None
+    at.number_input(key="plan.max_model_len").set_value(0).run()
+    assert not at.exception
+    refusal = [w.value for w in at.main.warning if "refused" in w.value]
+    assert refusal == ["max_model_len = 0 refused: Input should be greater than or equal to 1. "
+                       "Kept 8,192."]
+    assert at.query_params["len"] == "8192"
+    assert at.number_input(key="plan.max_model_len").value == 8192
+    at.number_input(key="plan.max_num_seqs").set_value(10**9).run()
+    assert any("max_num_seqs = 1,000,000,000 refused" in w.value for w in at.main.warning)
+    assert "seqs" not in at.query_params
+
+
+def test_two_nodes_default_to_tp_8_x_pp_2_on_all_16_gpus() -> None:
+    at = open_page(None, nodes="2")
+    assert not at.exception
+    assert "--tensor-parallel-size 8 --pipeline-parallel-size 2" in command(at)
+    assert not any("idle" in i.value for i in at.info)
+    assert at.selectbox(key="plan.tp").value == 8 and at.selectbox(key="plan.pp").value == 2
+
+
+def test_deepseek_v3_on_8_nodes_of_8_h100_opens_on_a_fitting_layout() -> None:
+    at = open_page(None, model="deepseek-ai/DeepSeek-V3", gpu="h100-sxm", nodes="8")
+    assert not at.exception
+    assert any(s.value.startswith("Fits:") for s in at.success)
+    assert "--tensor-parallel-size 8 --pipeline-parallel-size 8" in command(at)
+    at.button(key="plan.run_sweep").click().run()
+    assert at.dataframe[-1].value["fits"].iloc[0]  # the sweep agrees: it fits
+
+
+def test_a_smaller_layout_says_which_gpus_are_idle_and_can_go_back() -> None:
+    at = open_page(None, nodes="2", tp="8", pp="1")  # pinned by the link
+    assert "--pipeline-parallel-size" not in command(at)
+    assert any(i.value == "This layout uses 8 of 16 GPUs; idle: node 1 GPUs 0-7."
+               for i in at.info)
+    at.button(key="plan.auto_layout").click().run()
+    assert "--tensor-parallel-size 8 --pipeline-parallel-size 2" in command(at)
+    at = open_page(None, tp="4")
+    assert any(i.value == "This layout uses 4 of 8 GPUs; idle: GPUs 4-7." for i in at.info)
+
+
+def test_picking_tp_pins_the_layout() -> None:
+    at = open_page(None, nodes="2")
+    at.selectbox(key="plan.tp").set_value(4).run()
+    assert not at.exception
+    assert at.query_params["tp"] == "4" and at.query_params["pp"] == "2"
+    assert "--tensor-parallel-size 4 --pipeline-parallel-size 2" in command(at)
