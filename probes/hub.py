@@ -15,7 +15,6 @@ Client behaviour designed around (huggingface_hub 2.x, measured against a local 
 - HF_ENDPOINT and HF_HUB_OFFLINE are read once, at import; offline mode is re-checked here.
 """
 
-import json
 import math
 import os
 import re
@@ -41,6 +40,7 @@ from huggingface_hub.errors import (
 from huggingface_hub.utils import disable_progress_bars
 
 from planner.catalog import CatalogEntry, catalog_entry
+from planner.jsondoc import JsonDocumentError, parse_json_document, size_text
 from planner.model.checkpoint import (
     CheckpointError,
     CheckpointFile,
@@ -49,6 +49,7 @@ from planner.model.checkpoint import (
     build_checkpoint_metadata,
 )
 from planner.units import GIB
+from probes.files import read_json_document
 
 DEADLINE_ENV = "HEADROOM_HUB_DEADLINE_S"
 DEFAULT_DEADLINE_S = 20.0
@@ -56,6 +57,10 @@ REQUEST_TIMEOUT_S = 10.0
 """Per-request timeout, capped by the overall deadline."""
 CONFIG_FILE = "config.json"
 QUANT_CONFIG_FILE = "hf_quant_config.json"
+MAX_CONFIG_BYTES = 4 * 10**6
+"""4 MB (decimal), for config.json and hf_quant_config.json: the largest real ones are tens of
+kB (nvidia/Qwen3.6-35B-A3B-NVFP4: 58 kB and 35 kB), so a bigger file is not a config, and
+reading it would cost memory per app session."""
 MAX_HEADER_BYTES = 100_000_000
 """Largest safetensors header read from a local file: the safetensors format itself refuses
 headers over 100 MB (N_MAX in safetensors/src/tensor.rs), so a bigger length means a corrupt
@@ -212,6 +217,12 @@ def _fetch_online(
         names = {f.path for f in files}
         if info.siblings is not None and CONFIG_FILE not in names:
             raise HubError("no_config", _no_config_message(repo_id, files))
+        oversized = [f for f in files if f.path in (CONFIG_FILE, QUANT_CONFIG_FILE)
+                     and (f.size_bytes or 0) > MAX_CONFIG_BYTES]
+        if oversized:  # refused before the download; the read below is bounded regardless
+            raise HubError("malformed", f"{repo_id}/{oversized[0].path} is over the "
+                           f"{size_text(MAX_CONFIG_BYTES)} limit ({oversized[0].size_bytes:,} "
+                           "bytes listed by the hub): not a model config.")
 
         def download(filename: str, at: str | None) -> str:
             return api.hf_hub_download(
@@ -528,9 +539,9 @@ def _safetensors_header(path: Path) -> list[tuple[str, str, int]]:
             "malformed", f"{path.name} ends inside its {length:,}-byte header (truncated?)"
         )
     try:
-        header = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise HubError("malformed", f"{path.name} has a header that is not JSON") from None
+        header = parse_json_document(raw, f"{path.name}: its header", MAX_HEADER_BYTES)
+    except JsonDocumentError as err:
+        raise HubError("malformed", str(err)) from None
     if not isinstance(header, dict):
         raise HubError("malformed", f"{path.name} has a header that is not a JSON object")
     tensors = []
@@ -548,18 +559,11 @@ def _safetensors_header(path: Path) -> list[tuple[str, str, int]]:
 
 
 def _read_json(path: str | Path, label: str) -> dict:
-    """A JSON object from a file (bare Infinity/NaN accepted, as some real configs hold them)."""
+    """A JSON object from a config file, read within MAX_CONFIG_BYTES (probes.files)."""
     try:
-        data = json.loads(Path(path).read_bytes().decode("utf-8"))
-    except UnicodeDecodeError:
-        raise HubError("malformed", f"{label} is not UTF-8 text, so not a JSON config.") from None
-    except json.JSONDecodeError as err:
-        raise HubError(
-            "malformed",
-            f"{label} is not valid JSON ({err.msg} at line {err.lineno}, column {err.colno}).",
-        ) from None
-    except OSError as err:
-        raise HubError("malformed", f"{label} cannot be read ({err.strerror}).") from None
+        data = read_json_document(path, MAX_CONFIG_BYTES, label)
+    except JsonDocumentError as err:
+        raise HubError("malformed", f"{err}.") from None
     if not isinstance(data, dict):
         raise HubError(
             "malformed", f"{label} holds a JSON {type(data).__name__}, not an object."

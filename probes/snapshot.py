@@ -6,7 +6,6 @@ input with a SnapshotError that says what is wrong.
 
 from __future__ import annotations
 
-import json
 import socket
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,6 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from planner.jsondoc import JsonDocumentError, parse_json_document
+from probes.files import read_json_document
 from probes.host import HostInfo, probe_host
 from probes.nvml import GpuInfo, TopologyMatrix, probe_gpus
 
@@ -63,20 +64,6 @@ def take_snapshot(model_dirs: tuple[str | Path, ...] = ()) -> HardwareSnapshot:
     )
 
 
-def _read_bounded(source: str | Path | bytes) -> tuple[bytes, str]:
-    """The raw bytes and a name for messages; a file's size is checked before it is read."""
-    path = None if isinstance(source, bytes) else Path(source)
-    name = "snapshot" if path is None else str(path)
-    try:
-        size = len(source) if path is None else path.stat().st_size
-        if size > MAX_SNAPSHOT_BYTES:
-            raise SnapshotError(f"{name}: {size} bytes is over the "
-                                f"{MAX_SNAPSHOT_BYTES // 10**6} MB limit for a snapshot")
-        return (source if path is None else path.read_bytes()), name
-    except OSError as exc:
-        raise SnapshotError(f"{name}: cannot read ({exc.strerror or exc})") from exc
-
-
 def _first_error(exc: ValidationError) -> str:
     """'gpus.0.memory_total_bytes: Input should be a valid integer' (+ how many more)."""
     errors = exc.errors()
@@ -88,11 +75,12 @@ def _first_error(exc: ValidationError) -> str:
 
 def load_snapshot(source: str | Path | bytes) -> HardwareSnapshot:
     """Read a snapshot from a path or raw bytes; SnapshotError says exactly what is wrong."""
-    data, name = _read_bounded(source)
+    name = "snapshot" if isinstance(source, bytes) else str(source)
     try:
-        raw = json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise SnapshotError(f"{name}: not JSON ({exc})") from exc
+        raw = (parse_json_document(source, name, MAX_SNAPSHOT_BYTES) if isinstance(source, bytes)
+               else read_json_document(source, MAX_SNAPSHOT_BYTES, name))
+    except JsonDocumentError as exc:
+        raise SnapshotError(str(exc)) from None
     if not isinstance(raw, dict):
         raise SnapshotError(f"{name}: a snapshot is a JSON object, got {type(raw).__name__}")
     if raw.get("kind") != SNAPSHOT_KIND:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.app.conftest import SNAPSHOTS, open_page, texts
+from tests.app.conftest import ROOT, SNAPSHOTS, open_page, texts
 from ui import io
 
 
@@ -68,6 +68,27 @@ def test_uploaded_snapshots_become_the_cluster() -> None:
         [("rig.json", good, "application/json"), ("bad.json", b"{not json", "application/json")]
     ).run()
     assert not at.exception
-    assert any(e.value.startswith("bad.json:") and "not JSON" in e.value for e in at.error)
+    assert any(e.value.startswith("bad.json:") and "not valid JSON" in e.value for e in at.error)
     assert "8x NVIDIA GeForce RTX 3090 (PCIe) — 8 GPUs" in texts(at)
     assert "snapshots: rig-3090x8" in texts(at)
+
+
+BAD_SNAPSHOTS = {
+    # name -> words of its error (reproducers copied from ../shared/bad-inputs/, issue 13)
+    "snapshot_deep_nested.json": "nested too deeply",
+}
+
+
+def test_bad_snapshot_uploads_are_inline_errors_not_tracebacks() -> None:
+    bad = ROOT / "tests" / "fixtures" / "bad_inputs"
+    good = (SNAPSHOTS / "rtx3090x8.json").read_text()
+    bigint = good.replace('"temperature_c": 34', '"temperature_c": ' + "9" * 4301, 1)
+    assert bigint != good
+    files = [(name, (bad / name).read_bytes(), "application/json") for name in BAD_SNAPSHOTS]
+    files.append(("bigint.json", bigint.encode(), "application/json"))
+    at = open_page("hardware", hw="snapshots")
+    at.get("file_uploader")[0].set_value(files).run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    for name, words in {**BAD_SNAPSHOTS, "bigint.json": "more than 4,300 digits"}.items():
+        assert any(e.startswith(f"{name}:") and words in e for e in errors), (name, errors)

@@ -448,7 +448,7 @@ def _raw_shard(folder: Path, data: bytes) -> None:
         (struct.pack("<Q", 100_000_001), "100,000,001-byte header, over the 100 MB"),
         (struct.pack("<Q", 50) + b"{}", "ends inside its 50-byte header"),
         (b"abc", "shorter than the 8-byte header length"),
-        (_framed(b"{x}"), "header that is not JSON"),
+        (_framed(b"{x}"), "its header is not valid JSON"),
         (_framed(b"[]"), "not a JSON object"),
         (_framed(b'{"w": {"dtype": "BF16"}}'), "tensor 'w' has no valid"),
         (_framed(b'{"w": {"dtype": "BF16", "shape": [2, -1]}}'), "tensor 'w' has no valid"),

@@ -65,8 +65,8 @@ def write(tmp_path: Path, data: bytes) -> Path:
 
 
 @pytest.mark.parametrize(("data", "message"), [
-    (b"hello", "not JSON"),
-    (b'{"kind": "headroom.hardware-snapshot", "schema_version": 1, "gpus": [', "not JSON"),
+    (b"hello", "not valid JSON"),
+    (b'{"kind": "headroom.hardware-snapshot", "schema_version": 1, "gpus": [', "not valid JSON"),
     (b"\xff\xfe\x00", "not JSON"),
     (b"[1, 2]", "a snapshot is a JSON object, got list"),
     (b'{"kind": "something-else", "schema_version": 1}', "kind is 'something-else'"),
@@ -102,7 +102,7 @@ def test_load_rejects_unknown_fields() -> None:
 def test_load_checks_size_before_parsing(tmp_path: Path) -> None:
     # Over 5 MB and not JSON: the size must be what is reported, so it was checked first.
     path = write(tmp_path, b"x" * (5_000_000 + 1))
-    with pytest.raises(SnapshotError, match="5000001 bytes is over the 5 MB limit"):
+    with pytest.raises(SnapshotError, match=r"over the 5 MB limit \(more than 5,000,000 bytes"):
         load_snapshot(path)
     with pytest.raises(SnapshotError, match="over the 5 MB limit"):
         load_snapshot(b" " * (MAX_SNAPSHOT_BYTES + 1))

@@ -1,0 +1,52 @@
+"""Bounded reads of the files users name: regular files only, never more than the cap.
+
+A size from stat() is not trusted (it is 0 for /dev/zero and for FIFOs): the file is read up
+to cap + 1 bytes and refused if that much came. Anything but a regular file (a directory, a
+device, a FIFO, a socket) is refused before it is read, and a FIFO is opened non-blocking so
+it can never hang the caller.
+"""
+
+import os
+import stat
+from pathlib import Path
+
+from planner.jsondoc import JsonDocumentError, parse_json_document, size_text
+
+_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+          (stat.S_ISSOCK, "a socket"))
+
+
+def _not_regular(mode: int) -> str | None:
+    """What a non-regular file is ('a FIFO (named pipe)'), or None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def read_bounded(path: str | Path, max_bytes: int, label: str | None = None) -> bytes:
+    """The bytes of a regular file of at most `max_bytes`; JsonDocumentError otherwise."""
+    label = str(path) if label is None else label
+    try:
+        kind = _not_regular(os.stat(path).st_mode)
+        if kind is None:
+            # NOTE: O_NONBLOCK: a FIFO swapped in after the stat opens at once instead of
+            # waiting for a writer; fstat below then refuses it. No effect on regular files.
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+            with os.fdopen(fd, "rb") as file:
+                kind = _not_regular(os.fstat(file.fileno()).st_mode)
+                data = b"" if kind else file.read(max_bytes + 1)
+    except OSError as exc:
+        raise JsonDocumentError(f"{label}: cannot read ({exc.strerror or exc})") from None
+    if kind:
+        raise JsonDocumentError(f"{label} is {kind}, not a regular file")
+    if len(data) > max_bytes:
+        raise JsonDocumentError(f"{label} is over the {size_text(max_bytes)} limit "
+                                f"(more than {max_bytes:,} bytes)")
+    return data
+
+
+def read_json_document(path: str | Path, max_bytes: int, label: str | None = None) -> object:
+    """read_bounded, then parse_json_document: one JSON value from a file, or one clear error."""
+    label = str(path) if label is None else label
+    return parse_json_document(read_bounded(path, max_bytes, label), label, max_bytes)

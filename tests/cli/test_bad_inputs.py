@@ -1,0 +1,91 @@
+"""Bad input through the real command lines: exit 2, one line on stderr, no traceback.
+
+The reproducers in tests/fixtures/bad_inputs/ are copies of ../shared/bad-inputs/ (issue 13).
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BAD = ROOT / "tests" / "fixtures" / "bad_inputs"
+SNAPSHOT = ROOT / "tests" / "fixtures" / "snapshots" / "rtx3090x8.json"
+HW = ("--gpu", "h100-sxm", "--gpus", "1")
+
+
+def run(module: str, *args: str) -> subprocess.CompletedProcess[str]:
+    # 60 s only stops a hung command from hanging the suite (a FIFO read would block forever)
+    return subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+
+
+def assert_one_line_error(done: subprocess.CompletedProcess[str], prefix: str,
+                          words: str) -> None:
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == ""
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert done.stderr.startswith(prefix)
+    assert words in done.stderr
+
+
+@pytest.fixture()
+def fifo(tmp_path: Path) -> Path:
+    path = tmp_path / "config.json"
+    os.mkfifo(path)
+    return path
+
+
+@pytest.fixture()
+def oversized(tmp_path: Path) -> Path:
+    """Valid JSON one byte over the 4 MB config cap (spaces pad it)."""
+    path = tmp_path / "config.json"
+    path.write_bytes(b"{" + b" " * (4 * 10**6 - 1) + b"}")
+    return path
+
+
+@pytest.mark.parametrize(("model", "words"), [
+    (str(BAD / "bigint_4301_digits.config.json"), "an integer of more than 4,300 digits"),
+    (str(BAD / "deep_nesting.config.json"), "nested too deeply"),
+    ("/dev/zero", "/dev/zero is a character device, not a regular file"),
+])
+def test_planner_refuses_unreadable_configs(model: str, words: str) -> None:
+    assert_one_line_error(run("planner", "plan", "--model", model, *HW),
+                          "python -m planner plan: error: ", words)
+
+
+def test_planner_refuses_a_fifo_without_blocking(fifo: Path) -> None:
+    assert_one_line_error(run("planner", "inspect", str(fifo)),
+                          "python -m planner inspect: error: ", "is a FIFO (named pipe)")
+
+
+def test_planner_caps_a_config_by_bytes_read(oversized: Path) -> None:
+    assert_one_line_error(run("planner", "inspect", str(oversized.parent)),
+                          "python -m planner inspect: error: ",
+                          "is over the 4 MB limit (more than 4,000,000 bytes)")
+
+
+@pytest.mark.parametrize(("snapshot", "words"), [
+    ("/dev/zero", "/dev/zero is a character device, not a regular file"),
+    (str(BAD / "snapshot_deep_nested.json"), "nested too deeply"),
+])
+def test_planner_refuses_unreadable_snapshots(snapshot: str, words: str) -> None:
+    done = run("planner", "plan", "--model", "Qwen/Qwen3-8B", "--snapshot", snapshot)
+    assert_one_line_error(done, "python -m planner plan: error: ", words)
+
+
+@pytest.mark.parametrize(("snapshot", "words"), [
+    ("/dev/zero", "/dev/zero is a character device, not a regular file"),
+    (str(ROOT / "tests"), "is a directory, not a regular file"),
+    (str(BAD / "snapshot_deep_nested.json"), "nested too deeply"),
+])
+def test_probes_refuses_unreadable_snapshots(snapshot: str, words: str) -> None:
+    assert_one_line_error(run("probes", "--load", snapshot), "python -m probes: error: ", words)
+
+
+def test_probes_refuses_a_fifo_without_blocking(fifo: Path) -> None:
+    assert_one_line_error(run("probes", "--load", str(fifo)), "python -m probes: error: ",
+                          "is a FIFO (named pipe)")

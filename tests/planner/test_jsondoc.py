@@ -1,0 +1,40 @@
+"""planner.jsondoc: every way a JSON document can be too much gives one JsonDocumentError."""
+
+import json
+
+import pytest
+
+from planner.jsondoc import MAX_NESTING, JsonDocumentError, parse_json_document
+
+
+def test_a_real_document_parses_whatever_its_unicode_encoding() -> None:
+    doc = {"model_type": "llama", "rope_scaling": {"factor": 8.0}, "eps": float("inf")}
+    text = json.dumps(doc)  # 'Infinity' is written bare, as some NVIDIA configs hold it
+    assert parse_json_document(text.encode(), "c", 10**6) == doc
+    assert parse_json_document(text.encode("utf-16"), "c", 10**6) == doc
+
+
+@pytest.mark.parametrize(("data", "cap", "words"), [
+    (b"{" + b" " * 100 + b"}", 100, "c is over the 0.0001 MB limit (102 bytes)"),
+    (b"[" * 5000 + b"]" * 5000, 10**6, "nested too deeply"),  # RecursionError inside json
+    (b"[" * (MAX_NESTING + 1) + b"]" * (MAX_NESTING + 1), 10**6,
+     f"more than {MAX_NESTING} levels"),
+    (b'{"a": ' + b"9" * 4301 + b"}", 10**6, "an integer of more than 4,300 digits"),
+    (b'{"a": 1,}', 100, "not valid JSON (Expecting property name enclosed in double quotes"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00", 100, "not UTF-8 text"),
+], ids=["size", "recursion", "depth", "bigint", "syntax", "binary"])
+def test_bad_documents_give_one_clear_error(data: bytes, cap: int, words: str) -> None:
+    with pytest.raises(JsonDocumentError) as info:
+        parse_json_document(data, "c", cap)
+    assert words in str(info.value)
+    assert str(info.value).startswith("c ")
+
+
+def test_nesting_at_the_limit_is_accepted() -> None:
+    deep = b"[" * MAX_NESTING + b"]" * MAX_NESTING
+    assert parse_json_document(deep, "c", 10**6) is not None
+    # an object inside lists counts its own level too
+    assert parse_json_document(b'[{"a": [1]}]', "c", 100) == [{"a": [1]}]
+    too_deep = b'[{"a": ' + b"[" * (MAX_NESTING - 1) + b"]" * (MAX_NESTING - 1) + b"}]"
+    with pytest.raises(JsonDocumentError):
+        parse_json_document(too_deep, "c", 10**6)
