@@ -1,137 +1,322 @@
-"""Accuracy of the planner against 39 real vLLM v0.19 start-ups on one H100 (llm-d logs).
+"""Accuracy of the planner against every real vLLM start-up in ../shared/calibration.
 
-Runs plan() on every ../shared/calibration case whose config planner.catalog can supply and
-prints, per figure, the mean absolute percentage error and the worst case, beside llm-d's
-published figures. `--json` prints the same as JSON; `--fit` refits the activation
-coefficients by least squares and prints leave-one-out residuals (numpy, bench only).
+Two sets: `vllm-v0.19-h100.json` (39 llm-d runs, one H100, v0.19.0) and
+`vllm-other-gpus.json` (11 runs from issues and pages: RTX 3090/4090, A100, GH200, a 96 GB
+card, H100 with other models; vLLM 0.2-0.22). Every case is planned from its config and
+settings alone and compared term by term with what vLLM printed ("-" where the log does not
+print a term). Errors are split by GPU class (NVLink datacenter / PCIe / unified memory), by
+vLLM version and by term. `--fit` refits the fitted coefficients (activation, NVLS, CUDA
+graphs) by least squares and prints their leave-one-out residuals (numpy, bench only).
 
-    python bench/accuracy.py [--json] [--fit] [--data PATH] [--write bench/accuracy_results.json]
+    python bench/accuracy.py [--json] [--fit] [--cases] [--write bench/accuracy_results.json]
 
-`--write` stores both (figures, leave-one-out residuals, date, command) for the report's
-"Assumptions and limits" section (cli reads it; planner.report.accuracy_figures parses it).
+`--write` stores the figures (the H100 set under "figures", as the report reads them), the
+other set case by case, the splits and the fits.
 """
 
 import argparse
 import json
+import statistics
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from planner.catalog import catalog_entry  # noqa: E402
-from planner.model.spec import ModelSpec, parse_model_config  # noqa: E402
+from planner.model.config.parser import parse_model_config  # noqa: E402
+from planner.model.spec import ModelSpec  # noqa: E402
 from planner.serving.engine import (  # noqa: E402
+    CONTEXT_BYTES,
+    CUSTOM_AR_BYTES,
     EngineSettings,
     act_elem_bytes,
     activation_features,
     model_facts,
 )
-from planner.serving.hardware import preset_cluster  # noqa: E402
+from planner.serving.hardware import (  # noqa: E402
+    ClusterSpec,
+    NodeSpec,
+    _estimated_total,
+    custom_gpu,
+    gpu_preset,
+    preset_cluster,
+)
 from planner.serving.layout import ParallelLayout  # noqa: E402
-from planner.serving.plan import PlanRequest, plan  # noqa: E402
+from planner.serving.plan import Plan, PlanRequest, plan  # noqa: E402
+from planner.serving.vllm_versions import (  # noqa: E402
+    DEFAULT_VLLM_VERSION,
+    OLDEST_COVERED,
+    EngineError,
+    vllm_rules,
+)
 from planner.units import GIB  # noqa: E402
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "calibration" / "vllm-v0.19-h100.json"
+CALIBRATION = Path(__file__).resolve().parents[2] / "shared" / "calibration"
+H100_SET = CALIBRATION / "vllm-v0.19-h100.json"
+OTHER_SET = CALIBRATION / "vllm-other-gpus.json"
 LLMD_PUBLISHED = {"weights": "0.75 %", "available_kv": "6.70 %", "max_concurrency": "9.90 %"}
 """llm-d-planner's published MAPE on the same sweep (accuracy report, commit d3121e05)."""
 TARGETS = {"weights": 1.0, "available_kv": 3.0, "kv_tokens": 3.0, "max_concurrency": 3.0}
+KV_TARGET = (5.0, 0.5)
+"""Issue 11: available KV memory within 5 % or 0.5 GiB on >= 80 % of non-H100 start-ups."""
 
-# figure key -> (log field, how to read the plan's figure)
+
+def _per_gpu(field: str):
+    return lambda p: getattr(p.per_gpu[p.binding_rank], field) / GIB
+
+
+# figure key -> (log fields, in order of preference, how to read the plan's figure)
 FIGURES = {
-    "weights": ("model_loading_took_gib", lambda p: p.per_gpu[0].weights_bytes / GIB),
-    "activation": ("torch_peak_increase_gib", lambda p: p.per_gpu[0].activation_bytes / GIB),
-    "non_torch": ("non_torch_forward_increase_gib", lambda p: p.per_gpu[0].non_torch_bytes / GIB),
-    "cuda_graphs": ("cuda_graph_estimated_gib", lambda p: p.per_gpu[0].cuda_graph_bytes / GIB),
-    "available_kv": ("available_kv_cache_gib", lambda p: p.per_gpu[0].kv_cache_bytes / GIB),
-    "kv_tokens": ("gpu_kv_cache_tokens", lambda p: p.kv_cache_tokens),
-    "max_concurrency": ("max_concurrency", lambda p: p.max_concurrency),
+    "weights": (("model_loading_took_gib", "model_weights_gib"), _per_gpu("weights_bytes")),
+    "activation": (("torch_peak_increase_gib", "activation_peak_gib"),
+                   _per_gpu("activation_bytes")),
+    "non_torch": (("non_torch_forward_increase_gib", "non_torch_memory_gib"),
+                  _per_gpu("non_torch_bytes")),
+    "cuda_graphs": (("cuda_graph_estimated_gib",), _per_gpu("cuda_graph_bytes")),
+    "available_kv": (("available_kv_cache_gib",), _per_gpu("kv_cache_bytes")),
+    "num_blocks": (("num_gpu_blocks",), lambda p: p.num_gpu_blocks),
+    "kv_tokens": (("gpu_kv_cache_tokens",), lambda p: p.kv_cache_tokens),
+    "max_concurrency": (("max_concurrency",), lambda p: p.max_concurrency),
 }
 
 
-def _spec(repo_id: str) -> ModelSpec | None:
-    """The ModelSpec for a calibration model, or None when the catalog has no config for it."""
+class Setup(NamedTuple):
+    """How one logged start-up is re-planned, and what the comparison must say about it."""
+
+    repo_id: str | None
+    gpu: str
+    version: str
+    notes: tuple[str, ...]
+
+
+STAND_INS = {
+    "vllm-pr10511-llama3-8b-tp1": ("meta-llama/Meta-Llama-3.1-8B", "stand-in config: "
+                                   "Llama-3.1-8B (same layers, heads, vocab as Llama-3-8B)"),
+    "vllm-pr10511-llama3-8b-tp2": ("meta-llama/Meta-Llama-3.1-8B", "stand-in config: "
+                                   "Llama-3.1-8B (same layers, heads, vocab as Llama-3-8B)"),
+    "club3090-pr594-qwen36-27b-fp8-tp2": ("Qwen/Qwen3.5-27B", "stand-in config: Qwen3.5-27B "
+                                          "(Qwen3.6-27B's config is not in ../shared)"),
+    "mitchross-pr1995-qwen38-27b-fp8-tp2": ("Qwen/Qwen3.5-27B", "stand-in config: Qwen3.5-27B "
+                                            "(64 layers, full attention every 4th, as the "
+                                            "author states)"),
+    "vllm-pr2031-llama2-7b-a100": ("codellama/CodeLlama-7b-hf", "stand-in config: CodeLlama-7B "
+                                   "(Llama-2-7B's layers and heads, vocab 32,016 vs 32,000)"),
+    "vllm-pr2031-llama2-70b-4xa100": ("meta-llama/Llama-3.1-70B-Instruct", "stand-in config: "
+                                      "Llama-3.1-70B (Llama-2-70B's layers and KV heads, "
+                                      "vocab 128,256 vs 32,000)"),
+    "file-fs61370435018-qwen3-vl-30b-a3b-fp8-96gb": ("Qwen/Qwen3-VL-30B-A3B-Instruct",
+                                                     "stand-in config: the bf16 Qwen3-VL-30B-A3B "
+                                                     "with --quantization fp8"),
+}
+"""Cases whose exact config.json is not in ../shared or the catalog: an architecture twin,
+named in every comparison that uses it (KV bytes per token are identical in each pair)."""
+
+GPUS = {
+    "NVIDIA RTX 4090": "rtx-4090", "NVIDIA RTX 3090": "rtx-3090", "NVIDIA H100": "h100-sxm",
+    "NVIDIA GH200 96GB": "gh200", "NVIDIA A100 80GB": "a100-80gb",
+}
+"""The log's GPU name -> preset; unnamed GPUs are planned from the total the log prints."""
+
+
+def gpu_class(case: dict, gpu: str) -> str:
+    """NVLink datacenter / PCIe / unified memory: how the GPUs of the run are attached."""
+    preset = gpu_preset(gpu) if gpu != "custom" else None
+    if preset is not None and preset.unified_memory:
+        return "unified memory"
+    if preset is not None and preset.default_intra_node_link == "nvlink":
+        return "NVLink datacenter"
+    return "PCIe"
+
+
+def setup(case: dict) -> Setup:
+    """Config, GPU and vLLM rules for one case, and the notes its comparison must carry."""
+    notes: list[str] = []
+    repo_id = case["model"]
+    if case["id"] in STAND_INS:
+        repo_id, why = STAND_INS[case["id"]]
+        notes.append(why)
+    elif catalog_entry(repo_id) is None:
+        notes.append("no config.json in ../shared or the catalog: only the model-independent "
+                     "non-torch term is planned")
+        repo_id = None
+    named = case["gpu_model"] or ""
+    gpu = next((key for name, key in GPUS.items() if named.startswith(name)), "custom")
+    if gpu == "custom" and case["gpu_total_memory_gib"] and case["gpu_total_memory_gib"] > 79:
+        gpu = "h100-sxm"
+        notes.append(f"GPU not named; planned as an H100 ({case['gpu_total_memory_gib']} GiB)")
+    elif gpu == "custom" and case["gpu_model"] is None and case["id"].startswith("club3090"):
+        gpu = "rtx-3090"
+        notes.append("GPU not printed; RTX 3090 per the repository's purpose")
+    raw = (case["vllm_version"] or "").split(" ")[0]
+    oldest = ".".join(map(str, OLDEST_COVERED))
+    if "V0" in (case["notes"] or "") or case["id"].startswith(("vllm-pr2031", "vllm-pr10511")):
+        version = oldest
+        notes.append(f"V0 engine (not covered): planned with {oldest}'s V1 rules for contrast")
+    elif not raw:
+        version = DEFAULT_VLLM_VERSION
+        notes.append(f"vLLM version not printed; planned with {version}")
+    else:
+        try:
+            version = vllm_rules(raw).label
+        except EngineError:
+            version = oldest
+            notes.append(f"vLLM {raw} is not covered; planned with {oldest}'s rules")
+    return Setup(repo_id, gpu, version, tuple(notes))
+
+
+def _spec(repo_id: str) -> ModelSpec:
     entry = catalog_entry(repo_id)
-    if entry is None:
-        return None
     return parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
 
 
-def _request(case: dict, spec) -> PlanRequest:
-    """The PlanRequest that reproduces one logged start-up (vLLM 0.19: graphs not subtracted)."""
-    tp, pp = case["tensor_parallel_size"], case["pipeline_parallel_size"]
+def _cluster(case: dict, gpu: str, gpus: int) -> ClusterSpec:
+    if gpu != "custom":
+        return preset_cluster(gpu, gpus)
+    # the 96 GB card of the Qwen3-VL case: nvidia-smi total 97,887 MiB (its notes)
+    card = custom_gpu(_estimated_total(97887), name="96 GB card (model not named)")
+    return ClusterSpec(nodes=(NodeSpec(gpu=card, gpus_per_node=gpus, intra_node_link="pcie"),),
+                       source="calibration case")
+
+
+def request(case: dict, spec: ModelSpec, s: Setup) -> PlanRequest:
+    """The PlanRequest that reproduces one logged start-up."""
+    tp = case["tensor_parallel_size"] or 1
+    pp = case["pipeline_parallel_size"] or 1
+    quant = (case["weight_quantization"] or "").split(" ")[0]
+    kv = (case["kv_cache_dtype"] or "auto")
     engine = EngineSettings(
-        vllm_version="0.19",
+        vllm_version=s.version,
         dtype="float32" if case["weight_dtype"] == "torch.float32" else "auto",
-        quantization="fp8" if case["weight_quantization"] == "fp8" else None,
-        kv_cache_dtype="fp8" if case["kv_cache_dtype"].startswith("fp8") else "auto",
-        gpu_memory_utilization=case["gpu_memory_utilization"],
+        quantization="fp8" if quant == "fp8" and spec.quant is None else None,
+        kv_cache_dtype="fp8" if kv.startswith("fp8") else "auto",
+        gpu_memory_utilization=case["gpu_memory_utilization"] or 0.9,
         max_model_len=case["max_model_len"],
         max_num_seqs=case["max_num_seqs"],
         max_num_batched_tokens=case["max_num_batched_tokens"],
+        block_size=case["block_size"] or 16,
     )
-    return PlanRequest(
-        model=spec,
-        cluster=preset_cluster("h100-sxm", tp * pp),
-        layout=ParallelLayout(tp=tp, pp=pp),
-        engine=engine,
-    )
+    return PlanRequest(model=spec, cluster=_cluster(case, s.gpu, tp * pp),
+                       layout=ParallelLayout(tp=tp, pp=pp, ep=bool(case["expert_parallel"])),
+                       engine=engine)
 
 
-def run(data: Path) -> dict:
-    """Plan every case; collect per-figure errors."""
-    cases = [c for c in json.loads(data.read_text()) if c["status"] == "ok"]
-    errors: dict[str, list[tuple[float, str]]] = {k: [] for k in FIGURES}
-    skipped = []
-    for case in cases:
-        spec = _spec(case["model"])
-        if spec is None:
-            skipped.append(case["model"])
-            continue
-        result = plan(_request(case, spec))
-        for key, (field, read) in FIGURES.items():
-            logged = case["figures"].get(field)
-            if logged:
-                pct = abs(read(result) - logged) / logged * 100
-                errors[key].append((pct, case["id"]))
-    summary = {}
-    for key, errs in errors.items():
+def _logged(case: dict, fields: tuple[str, ...]) -> float | None:
+    for field in fields:
+        value = case["figures"].get(field)
+        if value is not None:
+            return value
+    if "model_weights_gib" in fields and case["figures"].get("loading_model_weights_took_gb"):
+        return case["figures"]["loading_model_weights_took_gb"] * 1e9 / GIB
+    return None
+
+
+def compare(case: dict) -> dict:
+    """One case planned and compared term by term (None where the log prints no figure)."""
+    s = setup(case)
+    row = {"id": case["id"], "model": case["model"], "gpu": s.gpu,
+           "gpu_class": gpu_class(case, s.gpu), "version": s.version, "notes": list(s.notes),
+           "terms": {}}
+    if s.repo_id is None:
+        from planner.serving.engine import non_torch_bytes
+
+        tp = case["tensor_parallel_size"] or 1
+        link = preset_cluster(s.gpu, tp).nodes[0].intra_node_link
+        predicted = non_torch_bytes(ParallelLayout(tp=tp), link, False) / GIB
+        logged = _logged(case, FIGURES["non_torch"][0])
+        row["terms"]["non_torch"] = {"logged": logged, "planned": round(predicted, 3)}
+        return row
+    spec = _spec(s.repo_id)
+    result: Plan = plan(request(case, spec, s))
+    for key, (fields, read) in FIGURES.items():
+        logged = _logged(case, fields)
+        row["terms"][key] = {"logged": logged, "planned": round(read(result), 3)}
+    row["fits"] = result.fits
+    row["status"] = case["status"]
+    return row
+
+
+def _pct(term: dict) -> float | None:
+    if term["logged"] in (None, 0):
+        return None
+    return abs(term["planned"] - term["logged"]) / abs(term["logged"]) * 100
+
+
+def summarise(rows: list[dict]) -> dict:
+    """MAPE and worst case per term over these rows."""
+    out = {}
+    for key in FIGURES:
+        errs = [(e, r["id"]) for r in rows if key in r["terms"]
+                if (e := _pct(r["terms"][key])) is not None]
         if errs:
             worst = max(errs)
-            summary[key] = {
-                "mape_pct": round(sum(e for e, _ in errs) / len(errs), 2),
-                "worst_pct": round(worst[0], 2),
-                "worst_case": worst[1],
-                "cases": len(errs),
-                "target_pct": TARGETS.get(key),
-                "llm_d_published": LLMD_PUBLISHED.get(key, ""),
-            }
-    return {"figures": summary, "skipped_no_config": sorted(set(skipped))}
+            out[key] = {"mape_pct": round(sum(e for e, _ in errs) / len(errs), 2),
+                        "worst_pct": round(worst[0], 2), "worst_case": worst[1],
+                        "cases": len(errs), "target_pct": TARGETS.get(key),
+                        "llm_d_published": LLMD_PUBLISHED.get(key, "")}
+    return out
 
 
-def fit(data: Path) -> dict:
-    """Least-squares refit of the activation coefficients, with leave-one-out residuals."""
+def kv_target(rows: list[dict]) -> dict:
+    """Issue 11's target on the GPUs other than H100: available KV within 5 % or 0.5 GiB."""
+    pct, gib = KV_TARGET
+    hits, cases = 0, []
+    for r in rows:
+        term = r["terms"].get("available_kv")
+        if term is None or term["logged"] is None or r["gpu"] == "h100-sxm":
+            continue
+        miss = abs(term["planned"] - term["logged"])
+        ok = miss <= gib or miss <= abs(term["logged"]) * pct / 100
+        hits += ok
+        cases.append({"id": r["id"], "logged": term["logged"], "planned": term["planned"],
+                      "within": ok})
+    return {"within": hits, "cases": len(cases), "detail": cases,
+            "rule": f"within {pct:g} % or {gib} GiB"}
+
+
+def run() -> dict:
+    """Plan both sets; per-term figures of the H100 set, the other set case by case, splits."""
+    h100 = [compare(c) for c in json.loads(H100_SET.read_text()) if c["status"] == "ok"]
+    other = [compare(c) for c in json.loads(OTHER_SET.read_text())]
+    every = h100 + other
+    splits: dict[str, dict] = {"gpu_class": {}, "vllm_version": {}}
+    for split, field in (("gpu_class", "gpu_class"), ("vllm_version", "version")):
+        for value in sorted({r[field] for r in every}):
+            splits[split][value] = summarise([r for r in every if r[field] == value])
+    return {"figures": summarise(h100), "other_gpus": summarise(other),
+            "splits": splits, "kv_target_non_h100": kv_target(other), "cases": other}
+
+
+def fit() -> dict:
+    """Least-squares refits with leave-one-out residuals: activation (3 coefficients), the
+    NVLS term (mean over NVLink H100 TP >= 2 runs) and the per-graph CUDA graph cost."""
     import numpy as np
 
-    rows, ys, ids = [], [], []
-    for case in json.loads(data.read_text()):
-        logged = case["figures"].get("torch_peak_increase_gib")
-        spec = _spec(case["model"])
-        if case["status"] != "ok" or not logged or spec is None:
+    rows, ys, ids, nvls, graphs = [], [], [], [], []
+    for case in json.loads(H100_SET.read_text()):
+        if case["status"] != "ok":
             continue
-        request = _request(case, spec)
-        p = plan(request)
-        tp = case["tensor_parallel_size"]
-        act_b = act_elem_bytes(request.engine, spec.torch_dtype)
-        rank = p.per_gpu[0]
-        last = rank.pp_stage == case["pipeline_parallel_size"] - 1
-        feats = activation_features(
-            model_facts(spec), range(*rank.layers), last, p.max_num_batched_tokens,
-            p.max_num_seqs, tp, act_b,
-        )
-        rows.append([f / GIB for f in feats])
-        ys.append(logged)
-        ids.append(case["id"])
+        s = setup(case)
+        spec = _spec(s.repo_id)
+        req = request(case, spec, s)
+        p = plan(req)
+        figures = case["figures"]
+        if figures.get("torch_peak_increase_gib"):
+            rank = p.per_gpu[0]
+            feats = activation_features(
+                model_facts(spec), range(*rank.layers), rank.pp_stage == req.layout.pp - 1,
+                p.max_num_batched_tokens, p.max_num_seqs, req.layout.tp,
+                act_elem_bytes(req.engine, spec.torch_dtype))
+            rows.append([f / GIB for f in feats])
+            ys.append(figures["torch_peak_increase_gib"])
+            ids.append(case["id"])
+        if req.layout.tp > 1 and figures.get("non_torch_forward_increase_gib"):
+            nvls.append(figures["non_torch_forward_increase_gib"]
+                        - (CONTEXT_BYTES + CUSTOM_AR_BYTES) / GIB)
+        if figures.get("cuda_graph_estimated_gib"):
+            count = p.per_gpu[0].cuda_graph_bytes  # graphs x per-graph: recover the count
+            graphs.append((figures["cuda_graph_estimated_gib"], count))
     x, y = np.array(rows), np.array(ys)
     coef = np.linalg.lstsq(x, y, rcond=None)[0]
     loo = []
@@ -140,6 +325,13 @@ def fit(data: Path) -> dict:
         c = np.linalg.lstsq(x[keep], y[keep], rcond=None)[0]
         loo.append(float(x[i] @ c - y[i]))
     worst = int(np.argmax(np.abs(loo)))
+    nvls_loo = [statistics.mean(nvls[:i] + nvls[i + 1:]) - v for i, v in enumerate(nvls)]
+    from planner.serving.engine import GRAPH_BYTES_PER_GRAPH
+
+    counts = [n / GRAPH_BYTES_PER_GRAPH for _, n in graphs]
+    per_graph = [g / c for (g, _), c in zip(graphs, counts, strict=True)]
+    graph_loo = [statistics.median(per_graph[:i] + per_graph[i + 1:]) * c - g
+                 for i, ((g, _), c) in enumerate(zip(graphs, counts, strict=True))]
     return {
         "cases": len(y),
         "coefficients": {"sampler": round(float(coef[0]), 4), "forward": round(float(coef[1]), 4),
@@ -149,46 +341,78 @@ def fit(data: Path) -> dict:
         "loo_mean_abs_gib": round(float(np.mean(np.abs(loo))), 3),
         "loo_mape_pct": round(float(np.mean(np.abs(loo) / y) * 100), 2),
         "loo_residual_gib": dict(zip(ids, (round(r, 3) for r in loo), strict=True)),
+        "nvls": {"cases": len(nvls), "mean_gib": round(statistics.mean(nvls), 3),
+                 "loo_worst_gib": round(max(nvls_loo, key=abs), 3)},
+        "cuda_graph_per_graph": {
+            "cases": len(per_graph),
+            "median_mib": round(statistics.median(per_graph) * 1024, 2),
+            "loo_mean_abs_gib": round(statistics.mean(abs(r) for r in graph_loo), 3),
+            "loo_mape_pct": round(statistics.mean(abs(r) / g for r, (g, _) in
+                                                  zip(graph_loo, graphs, strict=True)) * 100, 1),
+        },
     }
 
 
-def markdown(summary: dict) -> str:
-    """The accuracy table: figure | MAPE | worst case | llm-d published."""
-    lines = ["| figure | MAPE | worst case | target | llm-d published |", "|---|---|---|---|---|"]
-    for key, s in summary["figures"].items():
-        target = f"<= {s['target_pct']} %" if s["target_pct"] else ""
-        lines.append(
-            f"| {key} | {s['mape_pct']:.2f} % | {s['worst_pct']:.2f} % ({s['worst_case']}) | "
-            f"{target} | {s['llm_d_published']} |"
-        )
-    if summary["skipped_no_config"]:
+def _table(summary: dict) -> list[str]:
+    lines = ["| figure | MAPE | worst case | cases |", "|---|---|---|---|"]
+    for key, s in summary.items():
+        lines.append(f"| {key} | {s['mape_pct']:.2f} % | {s['worst_pct']:.2f} % "
+                     f"({s['worst_case']}) | {s['cases']} |")
+    return lines
+
+
+def markdown(result: dict) -> str:
+    """Both sets, the splits, the KV target, and every other-GPU case term by term."""
+    lines = ["## vLLM v0.19 on H100 (39 llm-d runs)", "", *_table(result["figures"]), "",
+             "## Other GPUs and versions (vllm-other-gpus.json)", "",
+             *_table(result["other_gpus"]), ""]
+    for split, groups in result["splits"].items():
+        lines += [f"## By {split.replace('_', ' ')}", "",
+                  "| group | figure | MAPE | cases |", "|---|---|---|---|"]
+        for group, summary in groups.items():
+            lines += [f"| {group} | {k} | {s['mape_pct']:.2f} % | {s['cases']} |"
+                      for k, s in summary.items()]
         lines.append("")
-        lines.append("No bundled config (skipped): " + ", ".join(summary["skipped_no_config"]))
+    target = result["kv_target_non_h100"]
+    lines += [f"Available KV on non-H100 start-ups {target['rule']}: "
+              f"{target['within']} of {target['cases']}", "",
+              "## Other GPUs, term by term (logged / planned; - = not printed by the log)", ""]
+    for row in result["cases"]:
+        cells = [f"{k} {_fmt(t['logged'])} / {_fmt(t['planned'])}"
+                 for k, t in row["terms"].items()]
+        lines.append(f"- {row['id']} ({row['gpu']}, {row['gpu_class']}, vLLM "
+                     f"{row['version']}): " + "; ".join(cells))
+        lines += [f"  - {note}" for note in row["notes"]]
     return "\n".join(lines)
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.2f}" if isinstance(value, float) and abs(value) < 1000 else f"{value:,.0f}"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print JSON")
-    parser.add_argument("--fit", action="store_true", help="refit the activation coefficients")
-    parser.add_argument("--data", type=Path, default=DATA)
-    parser.add_argument("--write", type=Path, help="store figures + fit as JSON at this path")
+    parser.add_argument("--fit", action="store_true", help="refit the fitted coefficients")
+    parser.add_argument("--write", type=Path, help="store figures + fits as JSON at this path")
     args = parser.parse_args()
-    if not args.data.exists():
-        print(f"calibration data not found: {args.data}", file=sys.stderr)
+    if not H100_SET.exists() or not OTHER_SET.exists():
+        print(f"calibration data not found in {CALIBRATION}", file=sys.stderr)
         return 2
     if args.write:
         document = {
             "date": datetime.now(UTC).date().isoformat(),
             "command": "python bench/accuracy.py --write " + str(args.write),
-            "data": "shared/calibration/" + args.data.name,
-            **run(args.data),
-            "activation_fit": fit(args.data),
+            "data": ["shared/calibration/" + H100_SET.name, "shared/calibration/" + OTHER_SET.name],
+            **run(),
+            "activation_fit": fit(),
         }
         args.write.write_text(json.dumps(document, indent=1) + "\n")
         print(markdown(document))
         return 0
-    result = fit(args.data) if args.fit else run(args.data)
+    result = fit() if args.fit else run()
     print(json.dumps(result, indent=1) if args.json or args.fit else markdown(result))
     return 0
 

@@ -118,32 +118,115 @@ Leave-one-out residual 0.087 GiB mean (4.5 %), worst -0.37 GiB (Mixtral-8x7B, TP
 multimodal models' vision encoders are profiled too (not modelled). Figures and per-case
 residuals: bench/accuracy_results.json."""
 
-NON_TORCH_TP1_BYTES = int(0.25 * GIB)
-NON_TORCH_TP_BYTES = int(2.1 * GIB)
-NON_TORCH_PP_ONLY_BYTES = int(0.07 * GIB)
-"""NOTE: non_torch_forward_increase in the v0.19 H100 logs: 0.24-0.27 GiB at TP=1 (CUDA
-context growth, cuBLAS workspace), 2.07-2.17 GiB per GPU at TP >= 2 (NCCL buffers + custom
-all-reduce IPC buffers), about 0.07 GiB with PP only (VLLM_ACCOUNTING section 5)."""
+CONTEXT_BYTES = int(0.25 * GIB)
+PP_ONLY_BYTES = int(0.07 * GIB)
+"""NOTE: non_torch_forward_increase of a worker without TP peers: 0.24-0.27 GiB in the v0.19
+H100 logs at TP=1 (CUDA context growth, cuBLAS workspace), about 0.07 GiB per GPU with PP
+only (VLLM_ACCOUNTING section 5). It is also the whole figure where NCCL keeps its buffers
+in host memory: 2x RTX 4090 at TP=2 (no P2P) print 0.25 GiB (vllm-other-gpus.json)."""
 
-GRAPH_BASE_BYTES = int(0.496 * GIB)
-GRAPH_PER_LAYER_BYTES = int(0.0123 * GIB)
-"""NOTE: CUDA graph estimate, fit on cuda_graph_estimated_gib of the v0.19 logs:
-0.496 GiB + 0.0123 GiB per decoder layer on the stage (Llama-3.1-8B, 32 layers: 0.89 GiB,
-log 0.84). Mean error 0.22 GiB (24 %): graph memory varies with backends and TP."""
+NCCL_CONNECTION_BYTES = (1 << 22) + 120 * 640 * 8 * 8 + 8 * 512 * 8 * 16
+"""NOTE: NCCL src/init.cc: one P2P connection's receive buffers are DEFAULT_BUFFSIZE (Simple,
+4 MiB) + DEFAULT_LL128_BUFFSIZE (NCCL_LL128_ELEMS_PER_THREAD 120 x NCCL_LL128_MAX_NTHREADS
+640 x NCCL_STEPS 8 x 8 B = 4,915,200 B) + DEFAULT_LL_BUFFSIZE (NCCL_LL_LINES_PER_THREAD 8 x
+NCCL_LL_MAX_NTHREADS 512 x 8 steps x 16 B = 524,288 B) = 9,633,792 B (9.19 MiB; a DGX Spark
+report measured 9.19 MiB per proxy connection). Without P2P (GeForce cards, PHB, across
+sockets) NCCL's SHM transport keeps them in host memory: nothing on the GPU."""
+
+NCCL_P2P_CONNECTIONS = 4
+"""ASSUMED (no log prints it): 2 channels x (ring + tree) receive connections per GPU over
+PCIe with P2P, 4 x 9.19 MiB = 36.75 MiB."""
+
+CUSTOM_AR_BYTES = 2 * 8192 * 1024
+CUSTOM_AR_WORLD_SIZES = (2, 4, 6, 8)
+"""NOTE: vLLM distributed/device_communicators/custom_all_reduce.py CustomAllreduce (0.19.0
+wheel): with peers on one node it cudaMallocs meta_size() + max_size (8 MiB) and an 8 MiB IPC
+buffer outside torch (the 8 MiB rank_data tensor is torch memory). It is disabled for world
+sizes other than 2/4/6/8, "on more than two PCIe-only GPUs" (not fully connected), and
+without GPU P2P. The 0.33.0 wheel's buffer is 16 MiB (8 MiB more, not modelled)."""
+
+NVLS_BYTES = int(1.826 * GIB)
+"""FITTED: NCCL on an NVSwitch with NVLink SHARP (Hopper and later SXM parts): NVLS multicast
+buffers plus its many channels' buffers, per GPU. vLLM issue #9699 shows NCCL's line
+"NVLS comm ... nvlsPerRankSize 301989888 nvlsTotalSize 2415919104" on 8x H200; the size
+does not follow a formula we could read, so it is the mean of non_torch_forward_increase
+minus the context and custom all-reduce terms over the 6 v0.19 H100 runs at TP 2 and 4
+(2.07-2.17 GiB logged): 1.826 GiB, leave-one-out error at most 0.07 GiB
+(`python bench/accuracy.py --fit`)."""
 
 
-def non_torch_bytes(layout: ParallelLayout) -> int:
-    """CUDA context + NCCL / custom all-reduce buffers per GPU."""
-    if layout.tp > 1:
-        return NON_TORCH_TP_BYTES
-    if layout.pp > 1:
-        return NON_TORCH_PP_ONLY_BYTES
-    return NON_TORCH_TP1_BYTES
+def non_torch_parts(
+    layout: ParallelLayout, link: str = "nvlink", nvswitch_sharp: bool = True,
+    tp_within_node: bool = True,
+) -> tuple[tuple[str, int], ...]:
+    """Named parts of the non-torch memory of one worker: CUDA context, NCCL, custom AR.
+
+    `link` is the node's intra-node link kind (planner.serving.hardware): P2P works over
+    "nvlink" and "pcie"; `nvswitch_sharp`: the GPUs sit on an NVLink-SHARP NVSwitch.
+    """
+    if layout.tp == 1:
+        return (("CUDA context", PP_ONLY_BYTES if layout.pp > 1 else CONTEXT_BYTES),)
+    p2p = link in ("nvlink", "pcie") and tp_within_node
+    parts = [("CUDA context", CONTEXT_BYTES)]
+    if p2p and link == "nvlink" and nvswitch_sharp:
+        parts.append(("NCCL NVLS + channels (fitted)", NVLS_BYTES))
+    elif p2p:
+        parts.append((f"NCCL {NCCL_P2P_CONNECTIONS} x 9.19 MiB P2P buffers",
+                      NCCL_P2P_CONNECTIONS * NCCL_CONNECTION_BYTES))
+    custom_ar = p2p and layout.tp in CUSTOM_AR_WORLD_SIZES and (
+        link == "nvlink" or layout.tp == 2)
+    if custom_ar:
+        parts.append(("vLLM custom all-reduce 2 x 8 MiB", CUSTOM_AR_BYTES))
+    return tuple(parts)
 
 
-def cuda_graph_bytes(stage_layers: int) -> int:
-    """Estimated CUDA graph memory of one worker holding `stage_layers` decoder layers."""
-    return GRAPH_BASE_BYTES + GRAPH_PER_LAYER_BYTES * stage_layers
+def non_torch_bytes(
+    layout: ParallelLayout, link: str = "nvlink", nvswitch_sharp: bool = True,
+    tp_within_node: bool = True,
+) -> int:
+    """CUDA context + NCCL / custom all-reduce buffers per GPU (see non_torch_parts)."""
+    return sum(n for _, n in non_torch_parts(layout, link, nvswitch_sharp, tp_within_node))
+
+
+GRAPH_BYTES_PER_GRAPH = int(8.4 * (1 << 20))
+"""FITTED: vLLM's estimate is first-capture + per-graph x (graphs - 1) per mode
+(gpu_model_runner.py profile_cudagraph_memory); the v0.19 H100 logs (all at the default
+102 graphs) show no dependence on depth (Llama-3.1-8B with 32 layers and gemma-2-9b with 42
+both 0.84 GiB), so one coefficient per graph: the median of cuda_graph_estimated_gib / 102
+= 0.84 GiB / 102 = 8.4 MiB (`python bench/accuracy.py --fit` gives its leave-one-out)."""
+
+
+def capture_sizes(max_num_seqs: int, max_num_batched_tokens: int, blackwell_1024: bool
+                  ) -> list[int]:
+    """vLLM's default cudagraph_capture_sizes.
+
+    NOTE: vLLM config/vllm.py VllmConfig._set_cudagraph_sizes (0.19.0-0.33.0 wheels): the
+    largest size is min(max_num_seqs x 2, 512), 1024 on Blackwell (cc 10.x) from 0.28.0,
+    then at most max_num_batched_tokens; sizes are 1, 2, 4, then every 8 below 256, then
+    every 16 up to the largest. max_num_seqs 256 -> 512 -> 3 + 31 + 17 = 51 sizes.
+    """
+    largest = min(max_num_seqs * 2, 1024 if blackwell_1024 else 512, max_num_batched_tokens)
+    sizes = [i for i in (1, 2, 4) if i <= largest]
+    sizes += list(range(8, min(largest + 1, 256), 8))
+    sizes += list(range(256, largest + 1, 16))
+    return sizes
+
+
+def cuda_graph_count(max_num_seqs: int, max_num_batched_tokens: int,
+                     blackwell_1024: bool = False) -> tuple[int, int]:
+    """(piecewise, full) graphs vLLM captures by default (FULL_AND_PIECEWISE).
+
+    NOTE: v1/cudagraph_dispatcher.py (0.19.0 wheel): one PIECEWISE graph per capture size,
+    plus one FULL decode graph per capture size <= max_num_seqs (uniform decode of one
+    token per request). Default 1024 seqs on H100: 51 + 51 = 102 graphs.
+    """
+    sizes = capture_sizes(max_num_seqs, max_num_batched_tokens, blackwell_1024)
+    return len(sizes), sum(1 for size in sizes if size <= max_num_seqs)
+
+
+def cuda_graph_bytes(graphs: int) -> int:
+    """Estimated CUDA graph memory of one worker that captures `graphs` graphs."""
+    return GRAPH_BYTES_PER_GRAPH * graphs
 
 
 # --- per-model facts, prepared once ------------------------------------------------------------

@@ -15,6 +15,7 @@ from planner.model.attention import cdiv, kv_bytes_per_token
 from planner.model.params import ParamBreakdown, count_params
 from planner.model.spec import ModelSpec
 from planner.serving.engine import (
+    GRAPH_BYTES_PER_GRAPH,
     EngineSettings,
     ModelFacts,
     StageKv,
@@ -24,11 +25,13 @@ from planner.serving.engine import (
     activation_peak_bytes,
     blocks_per_request,
     cuda_graph_bytes,
+    cuda_graph_count,
     default_batch_limits,
     derived_max_model_len,
     kv_elem_bytes,
     model_facts,
     non_torch_bytes,
+    non_torch_parts,
     request_bytes,
     served_dtype,
     stage_layouts,
@@ -336,6 +339,10 @@ class _Resolved(NamedTuple):
     old_graphs: bool
     tokens_from_concurrency: bool
     scheme: quant.QuantScheme
+    link: str
+    nvswitch_sharp: bool
+    gpus_per_node: int
+    graphs: tuple[int, int]
     facts: ModelFacts
     model_limit: int
     engine_flags: str
@@ -352,7 +359,8 @@ def _resolve(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resol
 
 def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolved:
     """Work out the settings _resolve caches."""
-    gpu = min((n.gpu for n in cluster.nodes), key=lambda g: g.memory_total_bytes)
+    node = min(cluster.nodes, key=lambda n: n.gpu.memory_total_bytes)
+    gpu = node.gpu
     max_model_len = s.max_model_len or spec.max_position_embeddings
     rules = vllm_rules(s.vllm_version)
     default_mbt, default_seqs = default_batch_limits(
@@ -371,9 +379,18 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         old_graphs=not rules.graphs_subtracted and not s.enforce_eager,
         tokens_from_concurrency=rules.tokens_from_concurrency,
         scheme=scheme, facts=model_facts(spec),
+        link=node.intra_node_link, gpus_per_node=node.gpus_per_node,
+        nvswitch_sharp=gpu.default_intra_node_link == "nvlink" and _cc(gpu) >= (9, 0),
+        graphs=cuda_graph_count(seqs, mbt, rules.blackwell_graphs_1024 and _cc(gpu)[0] == 10),
         model_limit=derived_max_model_len(spec),
         engine_flags=_engine_flags(s, max_model_len, mbt, seqs),
     )
+
+
+def _cc(gpu) -> tuple[int, int]:
+    """The GPU's compute capability as numbers ((0, 0) when unknown, e.g. AMD targets)."""
+    major, _, minor = gpu.compute_capability.partition(".")
+    return (int(major), int(minor or 0)) if major.isdigit() and minor.isdigit() else (0, 0)
 
 
 def _setup(
@@ -404,9 +421,11 @@ def _memory(st: _Setup, pp_stage: int, weights: int, total: int) -> tuple[int, .
             activation_features(st.r.facts, rng, pp_stage == layout.pp - 1, st.r.mbt, st.r.seqs,
                                 layout.tp, st.r.act_b)
         )
-        nt = s.non_torch_bytes if s.non_torch_bytes is not None else non_torch_bytes(layout)
+        nt = s.non_torch_bytes if s.non_torch_bytes is not None else non_torch_bytes(
+            layout, st.r.link, st.r.nvswitch_sharp, layout.tp <= st.r.gpus_per_node)
         graphs = 0 if s.enforce_eager else (
-            s.cuda_graph_bytes if s.cuda_graph_bytes is not None else cuda_graph_bytes(len(rng))
+            s.cuda_graph_bytes if s.cuda_graph_bytes is not None
+            else cuda_graph_bytes(sum(st.r.graphs))
         )
         kv = budget - weights - act - nt - (graphs if st.r.subtract_graphs else 0)
     blocks = max(0, kv) // stage.bytes_per_block if stage else 0
@@ -615,6 +634,8 @@ def plan(request: PlanRequest) -> Plan:
         st.r.seqs, binding.num_blocks, out.per_request, out.concurrency,
         st.r.tokens_from_concurrency, out.tokens, out.ceiling, out.model_limit,
         st.r.max_model_len, st.r.subtract_graphs, st.r.facts, st.stages,
+        non_torch_parts(layout, st.r.link, st.r.nvswitch_sharp, layout.tp <= st.r.gpus_per_node),
+        st.r.graphs,
     )
     kv_b = st.r.kv_b
     return Plan.model_construct(
@@ -725,7 +746,7 @@ def _term(key: str, label: str, value: float, unit: str, formula: str, note: str
 def _terms(
     spec, layout, s, r, stage, kv_b, act_b, mbt, seqs, num_blocks, per_request, concurrency,
     tokens_from_concurrency, tokens, ceiling, model_limit, max_model_len, subtract_graphs, facts,
-    stages,
+    stages, nt_parts, graph_counts,
 ) -> list[Term]:
     """Every figure of the binding rank with its formula and real numbers."""
     if tokens_from_concurrency:
@@ -757,10 +778,14 @@ def _terms(
         _term("activation", "Profile-run activation peak", r.activation_bytes, "B", act_formula,
               "least-squares fit on vLLM v0.19 H100 start-ups (see planner.serving.engine)"),
         _term("non_torch", "Non-torch memory (CUDA context, NCCL)", r.non_torch_bytes, "B",
-              f"{_gib(r.non_torch_bytes)} at TP={layout.tp}, PP={layout.pp}"),
+              " + ".join(f"{n / GIB:.2f} GiB {name}" for name, n in nt_parts)
+              + f" = {_gib(r.non_torch_bytes)} at TP={layout.tp}, PP={layout.pp}"
+              if s.non_torch_bytes is None else f"{_gib(r.non_torch_bytes)} (given)"),
         _term("cuda_graphs", "CUDA graphs", r.cuda_graph_bytes, "B",
-              f"0.496 GiB + 0.0123 GiB x {r.layers[1] - r.layers[0]} layers = "
-              f"{_gib(r.cuda_graph_bytes)}", graphs_note),
+              f"{GRAPH_BYTES_PER_GRAPH / _MiB:.1f} MiB x ({graph_counts[0]} piecewise + "
+              f"{graph_counts[1]} full graphs) = {_gib(r.cuda_graph_bytes)}"
+              if s.cuda_graph_bytes is None and not s.enforce_eager
+              else f"{_gib(r.cuda_graph_bytes)}", graphs_note),
         _term("kv_cache", "KV cache pool per GPU", r.kv_cache_bytes, "B", kv_formula),
         _term("kv_bytes_per_token_per_gpu", "KV bytes per token per GPU", r.kv_bytes_per_token,
               "B", f"{per_token} = {r.kv_bytes_per_token:,} B"),

@@ -45,6 +45,11 @@ GB10_SMALL_TIER_FROM: Version = (0, 33, 0)
 """NOTE: get_batch_defaults keeps GB10 (DGX Spark, cc 12.1, 119+ GiB) on the small tier
 (2048 / 256) from the 0.33.0 wheel on (is_gb10); the 0.32.0 wheel does not."""
 
+BLACKWELL_GRAPHS_1024_FROM: Version = (0, 28, 0)
+"""NOTE: config/vllm.py _set_cudagraph_sizes: the largest default CUDA graph capture size is
+min(2 x max_num_seqs, 512) up to the 0.27.0 wheel; from the 0.28.0 wheel on Blackwell
+(is_device_capability_family(100)) gets 1024 instead of 512."""
+
 CACHE_DTYPES_OLD = ("auto", "bfloat16", "fp8", "fp8_e4m3", "fp8_e5m2", "fp8_inc")
 CACHE_DTYPES_FP16_FROM: Version = (0, 19, 0)
 """NOTE: config/cache.py CacheDType: the 0.11.0 wheel offers auto, bfloat16 and the fp8
@@ -66,6 +71,7 @@ class VllmRules:
     tokens_from_concurrency: bool
     big_gpu_tier: bool
     gb10_small_tier: bool
+    blackwell_graphs_1024: bool
     kv_cache_dtypes: tuple[str, ...]
 
     @property
@@ -113,6 +119,7 @@ def vllm_rules(text: str) -> VllmRules:
         tokens_from_concurrency=version >= TOKENS_FROM_CONCURRENCY_FROM,
         big_gpu_tier=version >= BIG_GPU_TIER_FROM,
         gb10_small_tier=version >= GB10_SMALL_TIER_FROM,
+        blackwell_graphs_1024=version >= BLACKWELL_GRAPHS_1024_FROM,
         kv_cache_dtypes=CACHE_DTYPES_OLD + fp16,
     )
 
