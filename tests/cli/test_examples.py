@@ -40,6 +40,6 @@ def test_seed_scenario_figures(seed_report: str) -> None:
     assert "total = 192,512 B per token" in seed_report
     assert "per GPU = 48,128 B per token" in seed_report
     ceiling = int(re.search(r"Context ceiling: ([\d,]+) tokens", seed_report)[1].replace(",", ""))
-    # the hand-written audit's "2K-4K tokens max" was far too low: the KV pool holds ~45,700
+    # the hand-written audit's "2K-4K tokens max" was far too low: the KV pool holds ~108,000
     # tokens at 0.90 (tests/planner/serving/test_seed_scenario.py), so max_position_embeddings binds
     assert ceiling == 40_960

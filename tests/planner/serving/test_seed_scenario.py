@@ -18,10 +18,16 @@ Budget: ceil(23.57 GiB x 0.90) = 21.21 GiB (x 0.95: 22.39 GiB).
 vLLM defaults on a 24 GB card (get_batch_defaults, < 70 GiB): 2048 batched tokens, 256 seqs.
 Activation: 3.637 x 256 x 151,936 x 4 B (0.145 GiB) + 0.308 x 2048 x (4096 + 3072) x 2 B
   (0.027 GiB) + 2.574 x 2048 x 8 x 4096 x 2 B (0.125 GiB) = 0.527 + 0.008 + 0.322 = 0.86 GiB.
-Non-torch at TP=8: 2.1 GiB.  CUDA graphs: 0.496 + 0.0123 x 94 = 1.65 GiB (vLLM >= 0.21).
-KV pool at 0.90, vLLM 0.21: 21.21 - 14.55 - 0.86 - 2.1 - 1.65 = 2.05 GiB
-  -> 2.05 GiB / 48,128 B = ~45,700 tokens; the native 40,960 needs 40,960 x 48,128 B = 1.84 GiB.
-KV pool at 0.95: + 1.18 GiB = 3.23 GiB -> ~72,000 tokens.
+Non-torch at TP=8 over PCIe without P2P (the GeForce driver refuses it): NCCL's SHM transport
+  keeps its buffers in host memory and vLLM's custom all-reduce is off (no P2P, and "not
+  supported on more than two PCIe-only GPUs"), so only the CUDA context: 0.25 GiB.
+CUDA graphs (subtracted from vLLM 0.20): largest capture size min(2 x 256, 512) = 512 ->
+  sizes 1, 2, 4, 8..248 by 8, 256..512 by 16 = 51 piecewise graphs + 35 full decode graphs
+  (sizes <= 256) = 86 graphs x 8.4 MiB = 722 MiB = 0.71 GiB.
+KV pool at 0.90, vLLM 0.33: 21.21 - 14.55 - 0.86 - 0.25 - 0.71 = 4.84 GiB
+  -> 4.84 GiB / 48,128 B = ~108,000 tokens; the native 40,960 needs 40,960 x 48,128 B = 1.84 GiB
+  (2.64 requests at full length).
+KV pool at 0.95: + 1.18 GiB = 6.02 GiB -> ~134,300 tokens.
 """
 
 import pytest
@@ -42,7 +48,7 @@ QWEN3_235B = ModelSpec(
 )
 
 
-def seed_plan(utilization: float, version: str = "0.21"):
+def seed_plan(utilization: float, version: str = "0.33.0"):
     return plan(PlanRequest(
         model=QWEN3_235B,
         cluster=preset_cluster("rtx-3090", 8),
@@ -61,11 +67,11 @@ def test_seed_per_gpu_figures():
     assert p.weights_bytes_per_gpu / GIB == pytest.approx(14.55, rel=0.01)
     assert (p.max_num_batched_tokens, p.max_num_seqs) == (2048, 256)
     assert p.activation_bytes_per_gpu / GIB == pytest.approx(0.86, abs=0.02)
-    assert p.non_torch_bytes_per_gpu / GIB == pytest.approx(2.1, abs=0.01)
-    assert p.cuda_graph_bytes_per_gpu / GIB == pytest.approx(1.65, abs=0.01)
+    assert p.non_torch_bytes_per_gpu / GIB == pytest.approx(0.25, abs=0.01)
+    assert p.cuda_graph_bytes_per_gpu / GIB == pytest.approx(0.71, abs=0.01)
     budget = p.per_gpu[0].budget_bytes
     assert budget / GIB == pytest.approx(21.21, abs=0.01)
-    kv = budget - p.weights_bytes_per_gpu - (0.86 + 2.1 + 1.65) * GIB
+    kv = budget - p.weights_bytes_per_gpu - (0.86 + 0.25 + 0.71) * GIB
     assert p.kv_cache_bytes_per_gpu == pytest.approx(kv, abs=0.03 * GIB)
     assert len(p.per_gpu) == 8 and p.vllm_command.startswith("vllm serve Qwen/Qwen3-235B-A22B")
 
@@ -75,23 +81,23 @@ def test_seed_true_ceiling_is_tens_of_thousands():
     for p in (p90, p95):
         # KV tokens = pool / 48,128 B (one group: tokens = blocks x 16), to a block
         assert p.kv_cache_tokens == pytest.approx(p.kv_cache_bytes_per_gpu / 48_128, abs=16)
-        # an order of magnitude above the audit's 2K-4K: the pool holds ~45,700 (0.90) and
-        # ~72,000 (0.95) tokens, but vLLM accepts at most the model's 40,960 (no rope scaling)
+        # far above the audit's 2K-4K: the pool holds ~108,000 (0.90) and ~134,300 (0.95)
+        # tokens, but vLLM accepts at most the model's 40,960 (no rope scaling)
         assert p.kv_limited_context_tokens > 40_960
         assert p.max_context_tokens == 40_960
     assert p95.kv_cache_bytes_per_gpu - p90.kv_cache_bytes_per_gpu == pytest.approx(
         0.05 * 23.57 * GIB, abs=0.01 * GIB
     )
-    # the native 40,960 context needs 1.84 GiB: it fits at 0.95, and (just) at 0.90
-    assert p95.fits and p95.max_concurrency > 1.5
-    assert p90.fits
-    # by hand (docstring): 2.05 GiB / 48,128 B = ~45,700 tokens; 3.23 GiB -> ~72,000
-    assert p90.kv_cache_tokens == pytest.approx(45_700, rel=0.02)
-    assert p95.kv_cache_tokens == pytest.approx(72_000, rel=0.02)
-    # on vLLM 0.19 graphs are not subtracted: 1.65 GiB more KV pool
+    # the native 40,960 context needs 1.84 GiB: 2.64 requests at 0.90, 3.28 at 0.95
+    assert p90.fits and p90.max_concurrency == pytest.approx(2.64, abs=0.02)
+    assert p95.fits and p95.max_concurrency == pytest.approx(3.28, abs=0.02)
+    # by hand (docstring): 4.84 GiB / 48,128 B = ~108,000 tokens; 6.02 GiB -> ~134,300
+    assert p90.kv_cache_tokens == pytest.approx(108_000, rel=0.01)
+    assert p95.kv_cache_tokens == pytest.approx(134_300, rel=0.01)
+    # on vLLM 0.19 graphs are not subtracted (envs default 0): 0.71 GiB more KV pool
     p19 = seed_plan(0.90, "0.19")
     assert p19.kv_cache_bytes_per_gpu - p90.kv_cache_bytes_per_gpu == pytest.approx(
-        1.65 * GIB, abs=0.01 * GIB
+        0.71 * GIB, abs=0.01 * GIB
     )
 
 
