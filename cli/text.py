@@ -85,11 +85,13 @@ def recommend_text(result: RecommendResult) -> str:
     head = (f"Cheapest configurations for {goal} at {w.max_model_len:,} tokens of context "
             f"(input {w.input_len:,}, output {w.output_len:,}){targets}")
     rows = [["#", "model", "gpus", "weights", "layout", "kv", "$/hour", "$/M out tok",
-             "tpot ms", "out tok/s", "ceiling", "concurrency"]]
+             "ttft ms", "tpot ms", "out tok/s", "at C", "ceiling", "kv room (req)"]]
     rows += [[str(i), r.model_name, f"{r.gpus}x {r.gpu_key}", r.quant_label, r.layout.label(),
               r.kv_cache_dtype, f"{r.usd_per_hour:,.2f}" + ("*" if r.price_estimate else ""),
-              _speed(r.usd_per_million_output_tokens, 2), _speed(r.tpot_ms),
-              _speed(r.output_tokens_per_s), f"{r.max_context_tokens:,}",
+              _speed(r.usd_per_million_output_tokens, 2), _speed(r.ttft_ms, 0),
+              _speed(r.tpot_ms), _speed(r.output_tokens_per_s),
+              "—" if r.speed_concurrency is None else str(r.speed_concurrency),
+              f"{r.max_context_tokens:,}",
               f"{r.max_concurrency:,.2f}"] for i, r in enumerate(result.rows, 1)]
     lines = [head, ""]
     lines += text_columns(rows) if result.rows else ["No configuration serves this workload "

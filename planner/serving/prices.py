@@ -60,6 +60,9 @@ _DEFAULT_ROWS = (
     _row("a100-80gb-pcie", 1.59, _RUNPOD),
     _row("l40s", 1.09, _RUNPOD),
     _row("rtx-4090", 0.74, _RUNPOD),
+    _row("b300", 7.89, "RunPod pods, on-demand: https://www.runpod.io/pricing, read 2026-10-07 "
+         "(as transcribed with URL and date in github.com/api-evangelist/runpod, "
+         "plans/runpod-plans-pricing.yml)"),
     _row("a100-40gb", 1.99, _LAMBDA),
     _row("a10", 1.29, _LAMBDA),
     _row("gh200", 2.29, _LAMBDA),
@@ -76,6 +79,8 @@ _DEFAULT_ROWS = (
     _row("rtx-pro-6000", 2.04, "estimate: Akash marketplace 'starting at' price for Pro 6000 "
          "SE 96GB PCIe, https://akash.network/pricing/gpus/, read 2026-09-20 (as transcribed "
          "in github.com/api-evangelist/akash, plans/plans.yml)", estimate=True),
+    _row("gb200", None, "sold as NVL72 racks, not rented per GPU-hour at a list price: give a "
+         "price"),
     _row("dgx-spark-gb10", None, "a desktop machine, not rented by the hour: give a price"),
     _row("v100-32gb", None, "no current on-demand list price found: give a price"),
     _row("mi300x", None, "no on-demand list price recorded here: give a price"),

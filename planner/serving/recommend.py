@@ -2,10 +2,13 @@
 
 For each model, each priced GPU preset and each GPU count (powers of two up to one 8-GPU node,
 then whole nodes, up to `gpus_max`), the sweep (planner.serving.sweep) plans every weight
-format x layout using exactly that many GPUs x KV dtype at the workload's context. A row is
-kept when it fits with room for the workload's concurrency (or, given a request rate, when its
-throughput sustains it) and meets the TTFT/TPOT targets; the best row per (model, GPU, count)
-is listed, cheapest $/hour first, with $ per million output tokens. GPU counts whose memory
+format x layout using exactly that many GPUs x KV dtype at the workload's context, with its
+speed (planner.serving.speed) at the workload's concurrency, or, given a request rate, at
+the fewest requests in flight whose output tokens/s reach rate x output length. A row is kept
+when it fits with room for the concurrency, reaches the rate and meets the TTFT/TPOT targets;
+the best row per (model, GPU, count) is listed, cheapest $/hour first, with $ per million
+output tokens ($/hour / output tokens per hour: at the rate when one is given, else at the
+throughput of the concurrency). GPU counts whose memory
 cannot hold the smallest weight format are skipped before any plan is made, and once a count
 serves the workload, larger counts of the same GPU (dearer per hour) are not planned.
 """
@@ -22,6 +25,7 @@ from planner.serving.engine import EngineSettings
 from planner.serving.hardware import GPU_PRESETS, preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.prices import PRICE_TABLE_DATE, GpuPrice
+from planner.serving.speed import ServingLoad
 from planner.serving.sweep import SweepRow, layout_candidates, quant_candidates, sweep
 from planner.serving.weights import weights_bytes
 
@@ -55,9 +59,15 @@ class Workload(BaseModel):
         return self.context_tokens or self.input_len + self.output_len
 
     @property
-    def needs_speed(self) -> bool:
-        """True when a target can only be checked with the speed model."""
-        return any(v is not None for v in (self.requests_per_s, self.ttft_ms, self.tpot_ms))
+    def load(self) -> ServingLoad:
+        """The serving load the speed model is asked about."""
+        return ServingLoad(input_len=self.input_len, output_len=self.output_len,
+                           concurrency=self.concurrency)
+
+    @property
+    def output_tokens_per_s(self) -> float | None:
+        """Output tokens/s a request rate needs: rate x output length."""
+        return None if self.requests_per_s is None else self.requests_per_s * self.output_len
 
 
 class Recommendation(BaseModel):
@@ -82,6 +92,10 @@ class Recommendation(BaseModel):
     ttft_ms: float | None = None
     tpot_ms: float | None = None
     output_tokens_per_s: float | None = None
+    """Output tokens/s of all requests at `speed_concurrency` (planner.serving.speed)."""
+    speed_concurrency: int | None = None
+    """Requests in flight the speed figures are for: the workload's concurrency, or at a
+    request rate the fewest that reach it."""
     price_source: str
     price_estimate: bool
     vllm_command: str
@@ -130,26 +144,29 @@ def _serves(row: SweepRow, workload: Workload) -> bool:
     """Fits at the workload's context with room for its concurrency, and meets its targets."""
     if not row.fits or row.max_concurrency < workload.concurrency:
         return False
-    if workload.requests_per_s is not None:
-        needed = workload.requests_per_s * workload.output_len
-        if row.output_tokens_per_s is None or row.output_tokens_per_s < needed:
-            return False
-    target = workload.tpot_ms
-    return target is None or (row.tpot_ms is not None and row.tpot_ms <= target)
+    needed = workload.output_tokens_per_s
+    if needed is not None and (row.output_tokens_per_s or 0.0) < needed:
+        return False
+    return all(target is None or (value is not None and value <= target)
+               for value, target in ((row.tpot_ms, workload.tpot_ms),
+                                     (row.ttft_ms, workload.ttft_ms)))
 
 
-def _best(rows: Sequence[SweepRow]) -> SweepRow:
-    """Of the rows serving the workload on the same GPUs (same price): most throughput, else
-    most concurrency, then longest context."""
-    return max(rows, key=lambda r: (r.output_tokens_per_s or 0.0, r.max_concurrency,
-                                    r.max_context_tokens))
+def _best(rows: Sequence[SweepRow], workload: Workload) -> SweepRow:
+    """Of the rows serving the workload on the same GPUs (same price): at a request rate the
+    lowest TPOT at it, else the most output tokens/s at the concurrency; then the most
+    concurrency and the longest context."""
+    def key(r: SweepRow) -> tuple:
+        speed = (-(r.tpot_ms or float("inf")) if workload.requests_per_s is not None
+                 else r.output_tokens_per_s or 0.0)
+        return (speed, r.max_concurrency, r.max_context_tokens)
+    return max(rows, key=key)
 
 
 def _recommendation(spec: ModelSpec, gpu_key: str, gpus: int, row: SweepRow, price: GpuPrice,
                     workload: Workload) -> Recommendation:
     usd_per_hour = gpus * (price.usd_per_gpu_hour or 0.0)
-    served_tps = (workload.requests_per_s * workload.output_len
-                  if workload.requests_per_s is not None else row.output_tokens_per_s)
+    served_tps = workload.output_tokens_per_s or row.output_tokens_per_s
     per_million = (usd_per_hour / (served_tps * 3600) * 1e6) if served_tps else None
     return Recommendation(
         model_name=spec.name or spec.model_type, gpu_key=gpu_key,
@@ -157,9 +174,10 @@ def _recommendation(spec: ModelSpec, gpu_key: str, gpus: int, row: SweepRow, pri
         quant_key=row.quant_key, quant_label=row.quant_label, layout=row.layout,
         kv_cache_dtype=row.kv_cache_dtype, max_context_tokens=row.max_context_tokens,
         max_concurrency=row.max_concurrency, usd_per_hour=usd_per_hour,
-        usd_per_million_output_tokens=per_million, tpot_ms=row.tpot_ms,
-        output_tokens_per_s=row.output_tokens_per_s, price_source=price.source,
-        price_estimate=price.estimate, vllm_command=row.vllm_command,
+        usd_per_million_output_tokens=per_million, tpot_ms=row.tpot_ms, ttft_ms=row.ttft_ms,
+        output_tokens_per_s=row.output_tokens_per_s, speed_concurrency=row.speed_concurrency,
+        price_source=price.source, price_estimate=price.estimate,
+        vllm_command=row.vllm_command,
     )
 
 
@@ -206,11 +224,13 @@ def recommend(
                 layouts = [lay for lay in layout_candidates(spec, cluster) if lay.gpus == n]
                 if not layouts:
                     continue
-                result = sweep(spec, cluster, settings, quant_keys=quants, layouts=layouts)
+                result = sweep(spec, cluster, settings, quant_keys=quants, layouts=layouts,
+                               load=workload.load,
+                               min_output_tokens_per_s=workload.output_tokens_per_s)
                 plans += len(result.rows)
                 serving = [row for row in result.rows if _serves(row, workload)]
                 if serving:
-                    found.append(_recommendation(spec, gpu_key, n, _best(serving),
+                    found.append(_recommendation(spec, gpu_key, n, _best(serving, workload),
                                                  prices[gpu_key], workload))
                     break  # more of the same GPU only costs more per hour
     found.sort(key=lambda r: (r.usd_per_hour, r.usd_per_million_output_tokens or float("inf"),

@@ -21,7 +21,8 @@ from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import ClusterSpec, GpuFormat
 from planner.serving.layout import ParallelLayout, layout_errors, quant_alignment_errors
-from planner.serving.plan import summary_figures
+from planner.serving.plan import PlanRequest, PlanSummary, summary_figures
+from planner.serving.speed import ServingLoad, SpeedEstimate, estimate_speed
 
 KV_DTYPES: tuple[str, ...] = ("auto", "fp8")
 """KV cache dtypes tried by default: the model's own and fp8 (one byte per element)."""
@@ -109,9 +110,14 @@ class SweepRow(BaseModel):
     verdict: str
     vllm_command: str
     tpot_ms: float | None = None
-    """Time per output token at the sweep's speed workload; None: no speed (does not fit)."""
+    """Time per output token at the sweep's load (planner.serving.speed); None: no speed
+    (the row does not fit, or the sweep was run without a load)."""
     output_tokens_per_s: float | None = None
-    """Aggregate output tokens/s at the sweep's speed workload; None: no speed."""
+    """Output tokens/s of all requests together at the sweep's load; None: no speed."""
+    ttft_ms: float | None = None
+    speed_concurrency: int | None = None
+    """Requests in flight the speed figures are for: the load's (capped by the KV cache), or
+    for the throughput objective the best concurrency within the TPOT target."""
 
 
 class SweepResult(BaseModel):
@@ -127,6 +133,8 @@ class SweepResult(BaseModel):
     rows: tuple[SweepRow, ...]
     objective: Objective = "context"
     tpot_ms_target: float | None = None
+    load: ServingLoad | None = None
+    """The serving load of the speed columns; None: the sweep ran without speed."""
 
     def to_csv(self) -> str:
         """The ranked rows as CSV text (bytes as integers)."""
@@ -183,6 +191,75 @@ def sweep_row(figures: Mapping[str, Any], quant_key: str, kv_cache_dtype: str) -
     )
 
 
+def row_speed(request: PlanRequest, figures: Mapping[str, Any], load: ServingLoad, *,
+              best: bool = False, tpot_ms_target: float | None = None,
+              min_output_tokens_per_s: float | None = None) -> SpeedEstimate | None:
+    """The speed of one fitting row at `load`, or at a concurrency searched for:
+    - `min_output_tokens_per_s`: the smallest concurrency whose output tokens/s reach it
+      (best latency at that rate); None when even the KV-limited maximum falls short;
+    - `best`: the concurrency (up to the KV-limited maximum: vLLM's max_num_seqs capped by
+      the KV cache) with the most output tokens/s and TPOT within `tpot_ms_target` (no
+      target: the maximum; none meeting it: one request).
+    TPOT and throughput both grow with concurrency, so each search is a bisection (about
+    log2(max_num_seqs) estimates)."""
+    summary = PlanSummary.model_construct(**figures)
+
+    def at(concurrency: int) -> SpeedEstimate | None:
+        return estimate_speed(request, load.model_copy(update={"concurrency": concurrency}),
+                              plan_result=summary)  # type: ignore[arg-type]  # fields it reads
+
+    if min_output_tokens_per_s is None and not best:
+        return at(load.concurrency)
+    top = at(figures["max_num_seqs"] * request.layout.dp)
+    if top is None:
+        return None
+    if min_output_tokens_per_s is not None:
+        if top.output_tokens_per_s < min_output_tokens_per_s:
+            return None
+        return _bisect(at, top, lambda e: e.output_tokens_per_s >= min_output_tokens_per_s,
+                       smallest=True)
+    if tpot_ms_target is None or top.tpot_ms <= tpot_ms_target:
+        return top
+    one = at(1)
+    if one is None or one.tpot_ms > tpot_ms_target:
+        return one
+    return _bisect(at, top, lambda e: e.tpot_ms <= tpot_ms_target, smallest=False, low=one)
+
+
+def _bisect(at, top: SpeedEstimate, ok, *, smallest: bool,
+            low: SpeedEstimate | None = None) -> SpeedEstimate:
+    """The smallest concurrency where `ok` holds (it holds at `top`), or the largest where it
+    holds (it holds at `low`, concurrency 1, and fails at `top`)."""
+    lo, hi = 1, top.concurrency
+    found = top if smallest else low
+    if smallest:
+        first = at(1)
+        if first is not None and ok(first):
+            return first
+    while hi - lo > 1:
+        middle = (lo + hi) // 2
+        estimate = at(middle)
+        good = estimate is not None and ok(estimate)
+        if good:
+            found = estimate
+        if good == smallest:
+            hi = middle
+        else:
+            lo = middle
+    return found
+
+
+def with_speed(row: SweepRow, speed: SpeedEstimate | None) -> SweepRow:
+    """`row` with the speed columns of `speed` (unchanged without one)."""
+    if speed is None:
+        return row
+    return row.model_copy(update={
+        "tpot_ms": speed.tpot_ms, "ttft_ms": speed.ttft_ms,
+        "output_tokens_per_s": speed.output_tokens_per_s,
+        "speed_concurrency": speed.concurrency,
+    })
+
+
 def quant_settings(key: str, own: str) -> dict[str, str | None]:
     """EngineSettings fields (`quantization`, `target_quant`) that plan weight format `key` for
     a checkpoint stored as `own`: the checkpoint's own format sets neither, a runtime what-if
@@ -205,12 +282,18 @@ def sweep(
     layouts: Iterable[ParallelLayout] | None = None,
     objective: Objective = "context",
     tpot_ms_target: float | None = None,
+    load: ServingLoad | None = None,
+    min_output_tokens_per_s: float | None = None,
 ) -> SweepResult:
     """Plan every combination and rank them by `objective` (see rank_key).
 
     `engine`'s quantization and target_quant are replaced per weight format (quant_settings),
-    so the caller passes its settings as they are; the other knobs apply to every row.
+    so the caller passes its settings as they are; the other knobs apply to every row. With a
+    `load`, every fitting row gets its speed (row_speed; the throughput objective needs one,
+    `min_output_tokens_per_s` searches the concurrency that reaches a rate).
     """
+    if objective == "throughput" and load is None:
+        load = ServingLoad()
     keys = tuple(quant_keys) if quant_keys is not None else quant_candidates(model, cluster)
     kvs = tuple(kv_dtypes) if kv_dtypes is not None else KV_DTYPES
     valid = (layout_candidates(model, cluster) if layouts is None else
@@ -227,7 +310,15 @@ def sweep(
             settings = engine.model_copy(update={"kv_cache_dtype": kv, **quant_settings(key, own)})
             for layout in runnable:
                 figures = summary_figures(model, cluster, layout, settings, validated=True)
-                rows.append(sweep_row(figures, key, kv))
+                row = sweep_row(figures, key, kv)
+                if load is not None and row.fits:
+                    request = PlanRequest.model_construct(
+                        model=model, cluster=cluster, layout=layout, engine=settings)
+                    row = with_speed(row, row_speed(
+                        request, figures, load, best=objective == "throughput",
+                        tpot_ms_target=tpot_ms_target,
+                        min_output_tokens_per_s=min_output_tokens_per_s))
+                rows.append(row)
     return SweepResult(
         model_name=model.name or model.model_type,
         cluster_source=cluster.source,
@@ -237,6 +328,7 @@ def sweep(
         rows=ranked(rows, objective, tpot_ms_target),
         objective=objective,
         tpot_ms_target=tpot_ms_target,
+        load=load,
     )
 
 
@@ -244,6 +336,7 @@ CSV_COLUMNS = (
     "rank", "quant_key", "quant_label", "tp", "pp", "ep", "kv_cache_dtype", "gpus_used", "fits",
     "weights_bytes_per_gpu", "kv_cache_bytes_per_gpu", "kv_bytes_per_token_per_gpu",
     "kv_cache_tokens", "max_context_tokens", "max_concurrency", "vllm_command",
+    "ttft_ms", "tpot_ms", "output_tokens_per_s", "speed_concurrency",
 )
 
 
@@ -256,7 +349,10 @@ def sweep_csv(rows: Iterable[SweepRow]) -> str:
         [i, r.quant_key, r.quant_label, r.layout.tp, r.layout.pp, r.layout.ep,
          r.kv_cache_dtype, r.gpus_used, r.fits, r.weights_bytes_per_gpu,
          r.kv_cache_bytes_per_gpu, r.kv_bytes_per_token_per_gpu, r.kv_cache_tokens,
-         r.max_context_tokens, round(r.max_concurrency, 4), r.vllm_command]
+         r.max_context_tokens, round(r.max_concurrency, 4), r.vllm_command,
+         *("" if v is None else round(v, 4) for v in (r.ttft_ms, r.tpot_ms,
+                                                     r.output_tokens_per_s)),
+         "" if r.speed_concurrency is None else r.speed_concurrency]
         for i, r in enumerate(rows, 1)
     )
     return out.getvalue()

@@ -106,3 +106,23 @@ def test_bad_recommend_input_exits_2_with_one_line(capsys, flags: list[str], mes
     err = capsys.readouterr().err
     assert code == 2 and len(err.strip().splitlines()) == 1, err
     assert message in err
+
+
+def test_targets_and_a_request_rate_hold_in_every_row(capsys) -> None:
+    # 0.5 requests/s x 512 output tokens = 256 output tokens/s needed
+    data = _recommend(capsys, "--requests-per-s", "0.5", "--input-len", "1024",
+                      "--output-len", "512", "--tpot-ms", "120", "--ttft-ms", "10000")
+    assert data["rows"]
+    for row in data["rows"]:
+        assert row["output_tokens_per_s"] >= 256
+        assert row["tpot_ms"] <= 120 and row["ttft_ms"] <= 10_000
+        # $ per million output tokens at the rate served: $/h / (256 tok/s x 3600 s) x 1e6
+        assert row["usd_per_million_output_tokens"] == pytest.approx(
+            row["usd_per_hour"] / (256 * 3600) * 1e6)
+
+
+def test_an_impossible_target_lists_nothing_and_says_so(capsys) -> None:
+    code, out, _ = _run(capsys, "recommend", "--model", SEED, "--gpu", "rtx-3090",
+                        "--context", "4096", "--tpot-ms", "0.001")
+    assert code == 0
+    assert "No configuration serves this workload within the search." in out

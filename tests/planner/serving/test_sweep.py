@@ -13,6 +13,7 @@ from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import Plan, PlanRequest, plan
+from planner.serving.speed import ServingLoad, estimate_speed
 from planner.serving.sweep import (
     CSV_COLUMNS,
     SweepError,
@@ -169,3 +170,40 @@ def test_fewest_gpus_puts_one_gpu_rows_first_and_is_recorded() -> None:
     assert result.objective == "fewest-gpus"
     fitting = [row.gpus_used for row in result.rows if row.fits]
     assert fitting[0] == 1 and fitting == sorted(fitting)
+
+
+def test_rows_that_fit_get_speed_at_the_load_and_others_none() -> None:
+    result = sweep(SPEC, CLUSTER, EngineSettings(max_model_len=4096),
+                   load=ServingLoad(input_len=512, output_len=256, concurrency=3))
+    assert result.load.concurrency == 3
+    for row in result.rows:
+        if row.fits:
+            assert row.tpot_ms > 0 and row.ttft_ms > 0 and row.output_tokens_per_s > 0
+            assert row.speed_concurrency == 3  # the tiny model's KV holds far more than 3
+        else:
+            assert row.tpot_ms is None and row.output_tokens_per_s is None
+
+
+def test_throughput_within_a_tpot_target_is_the_largest_concurrency_meeting_it() -> None:
+    # throughput grows with concurrency, and so does TPOT: the best concurrency for a target
+    # is the largest whose TPOT meets it, so one more request must miss it
+    engine = EngineSettings(max_model_len=4096)
+    load = ServingLoad(input_len=512, output_len=256)
+    free = sweep(SPEC, CLUSTER, engine, objective="throughput", load=load)
+    single = min(row.tpot_ms for row in sweep(SPEC, CLUSTER, engine, load=load).rows
+                 if row.fits)  # the fastest row with one request in flight
+    target = (single + free.rows[0].tpot_ms) / 2  # between one request and the busiest row
+    result = sweep(SPEC, CLUSTER, engine, objective="throughput", tpot_ms_target=target,
+                   load=load)
+    best = result.rows[0]
+    assert best.fits and best.tpot_ms <= target
+    assert 1 <= best.speed_concurrency < free.rows[0].speed_concurrency
+    settings = engine.model_copy(update={"kv_cache_dtype": best.kv_cache_dtype,
+                                         **quant_settings(best.quant_key, "bf16")})
+    request = PlanRequest(model=SPEC, cluster=CLUSTER, layout=best.layout, engine=settings)
+    more = estimate_speed(request, load.model_copy(
+        update={"concurrency": best.speed_concurrency + 1}))
+    assert more.tpot_ms > target
+    meeting = [row.output_tokens_per_s for row in result.rows
+               if row.tpot_ms is not None and row.tpot_ms <= target]
+    assert best.output_tokens_per_s == max(meeting)
