@@ -1,7 +1,8 @@
 """Plotly figures shared by the pages (display only: every number comes from the planner)."""
 
+import re
+
 import pandas as pd
-import plotly.express as px
 import plotly.graph_objects as go
 
 from planner.serving.plan import Plan
@@ -35,18 +36,60 @@ def memory_bar(result: Plan) -> go.Figure:
     ]
     fig.add_bar(x=gpus, y=free, name="free", marker_color="#d3d3d3",
                 hovertemplate="%{y:.2f} GiB")
-    fig.update_layout(barmode="stack", yaxis_title="GiB", height=320,
-                      legend={"orientation": "h", "y": -0.2}, margin={"t": 30, "b": 10})
+    _budget_line(fig, [r.budget_bytes / GIB for r in result.per_gpu])
+    fig.update_layout(barmode="stack", yaxis_title="GiB", height=360,
+                      legend={"orientation": "h", "y": -0.15, "font": {"size": 12}},
+                      margin={"t": 30, "b": 10})
     return fig
 
 
+def _budget_line(fig: go.Figure, budgets_gib: list[float]) -> None:
+    """A dashed line at each GPU's budget (gpu_memory_utilization x total): what the stacked
+    terms must stay under, so a 'Does not fit' bar shows by how much it overflows."""
+    style = {"color": "#222222", "width": 2, "dash": "dash"}
+    if len(set(budgets_gib)) == 1:
+        fig.add_hline(y=budgets_gib[0], line=style, annotation_text="budget",
+                      annotation_position="top left", annotation_font_size=12)
+        return
+    for i, budget in enumerate(budgets_gib):  # mixed GPUs: one segment per bar
+        fig.add_shape(type="line", xref="x", x0=i - 0.4, x1=i + 0.4, y0=budget, y1=budget,
+                      line=style)
+
+
+HEATMAP_MAX_LAYOUTS = 20
+"""Layout columns the sweep heatmap shows (the best ones): beyond ~20, labels and cells get
+too narrow to read at 1280 px; the table beside it has every row."""
+
+
+def _layout_order(label: str) -> tuple[int, int, int, bool]:
+    """Sort key of a layout label such as 'TP=2 x PP=4 + EP': GPUs, then TP, PP, EP."""
+    tp = int(re.search(r"TP=(\d+)", label).group(1))
+    pp_match = re.search(r"PP=(\d+)", label)
+    pp = int(pp_match.group(1)) if pp_match else 1
+    return tp * pp, tp, pp, "EP" in label
+
+
 def sweep_heatmap(table: pd.DataFrame, metric: str) -> go.Figure:
-    """`metric` over (quantization x KV dtype) rows and layout columns, from the sweep table."""
+    """`metric` over (quantization x KV dtype) rows and layout columns, from the sweep table:
+    the HEATMAP_MAX_LAYOUTS layouts with the best values, ordered by GPUs then TP."""
     table = table.assign(format=table["quantization"] + " · KV " + table["KV dtype"])
     grid = table.pivot_table(index="format", columns="layout", values=metric, aggfunc="max")
-    fig = px.imshow(grid, text_auto=True, aspect="auto", color_continuous_scale="Greens",
-                    labels={"color": metric})
-    fig.update_layout(height=120 + 40 * len(grid), margin={"t": 30, "b": 10})
+    best = grid.max().sort_values(ascending=False).index[:HEATMAP_MAX_LAYOUTS]
+    grid = grid[sorted(best, key=_layout_order)]
+    cells = grid.map(lambda v: "" if pd.isna(v) else
+                     f"{v:,.0f}" if metric.startswith("ceiling") else f"{v:,.1f}")
+    fig = go.Figure(go.Heatmap(
+        z=grid.values, x=list(grid.columns), y=list(grid.index), text=cells.values,
+        texttemplate="%{text}", textfont={"size": 11}, colorscale="Greens",
+        colorbar={"title": {"text": metric, "side": "right", "font": {"size": 12}},
+                  "thickness": 14, "tickfont": {"size": 11}},
+        hovertemplate="%{y}<br>%{x}<br>" + metric + ": %{z:,}<extra></extra>"))
+    fig.update_layout(
+        height=max(360, 150 + 30 * len(grid)), font={"size": 12},
+        margin={"t": 20, "b": 10, "l": 10, "r": 10},
+        xaxis={"title": {"text": "layout", "standoff": 8}, "tickangle": -40,
+               "tickfont": {"size": 11}, "automargin": True, "type": "category"},
+        yaxis={"tickfont": {"size": 11}, "automargin": True, "autorange": "reversed"})
     return fig
 
 

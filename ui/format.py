@@ -47,3 +47,13 @@ def params(n_params: int | None) -> str:
     if n_params >= 10**9:
         return f"{n_params / 10**9:,.1f} B"
     return f"{n_params / 10**6:,.1f} M"
+
+
+def quantity(value: float, unit: str) -> str:
+    """A figure with its unit: whole numbers without decimals ('2,853 blocks'), others with
+    two ('1.11 requests'); bytes also in GiB ('2.05 GiB (2,201,468,928 B)')."""
+    if unit == "B" and abs(value) >= GIB:
+        return f"{gib(value)} ({int(value):,} B)"
+    if float(value).is_integer():
+        return f"{int(value):,} {unit}"
+    return f"{value:,.2f} {unit}"

@@ -110,8 +110,14 @@ def encode(state: AppState) -> dict[str, str]:
 
 def reason(exc: ValidationError) -> str:
     """The first error's message without pydantic's 'Value error, ' prefix (our validators'
-    own text is the message)."""
-    return str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+    own text is the message) and without a list of every known name (the GPU presets: the
+    'did you mean' names stay; the Hardware page lists them all)."""
+    text = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+    head, cut, _ = text.partition(" known: ")
+    if cut:
+        head = head.rstrip(" ;")
+        text = head if "did you mean" in head else f"{head}; pick one on the Hardware page"
+    return text.rstrip(".")
 
 
 def _shown(value: Any) -> str:
@@ -135,7 +141,9 @@ def decode(params: dict[str, str], base: AppState) -> tuple[AppState, list[str]]
         try:
             setattr(state, aliases[key], raw)
         except ValidationError as exc:
-            messages.append(f"Link parameter {key}={raw!r} ignored: {reason(exc)}.")
+            why = reason(exc)
+            messages.append(f"Link parameter {key}={raw!r} ignored: {why}"
+                            + ("" if why.endswith("?") else "."))
     return state, messages
 
 

@@ -750,7 +750,9 @@ def _terms(
 ) -> list[Term]:
     """Every figure of the binding rank with its formula and real numbers."""
     if tokens_from_concurrency:
-        tokens_formula = f"int({concurrency:.2f} x {max_model_len:,}) = {tokens:,} tokens"
+        # the concurrency itself (blocks / blocks per request), so the shown numbers reproduce
+        tokens_formula = (f"int({num_blocks:,} blocks / {per_request:,} blocks per request x "
+                          f"{max_model_len:,}) = {tokens:,} tokens")
     else:
         tokens_formula = (f"{num_blocks:,} blocks // {stage.num_groups} groups x "
                           f"{stage.block_tokens} tokens = {tokens:,} tokens")

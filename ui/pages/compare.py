@@ -59,7 +59,9 @@ for name in state().compare:
 if not rows:
     st.stop()
 table = pd.DataFrame(rows)
-st.dataframe(table, hide_index=True)
+# the verdicts are sentences: a static table below wraps them whole (a grid cell cuts them)
+st.dataframe(table.drop(columns="verdict"), hide_index=True)
+st.table(table[["model", "verdict"]].set_index("model"))
 st.caption("Bars are green where the model fits, red where it does not.")
 left, right = st.columns(2)
 left.plotly_chart(grouped_bars(table, ["weights per GPU (GiB)"], "Weights per GPU (GiB)"),

@@ -23,6 +23,8 @@ from ui.state import set_state, state
 
 _TOKEN_WIDGET = "model.token"
 _FETCH_ERROR_KEY = "model.fetch_error"
+_CHOICE_KEY = "model.catalog_choice"
+_SWITCHED_KEY = "model.switched_to"
 
 
 def _keep_token() -> None:
@@ -49,6 +51,7 @@ def _use(repo_id: str, revision: str = "") -> None:
         st.session_state[_FETCH_ERROR_KEY] = f"Could not use {repo_id}: {error_text(exc)}"
         return
     set_state(model=repo_id, revision=revision)
+    st.session_state[_SWITCHED_KEY] = repo_id
 
 
 def _pickers() -> None:
@@ -62,8 +65,16 @@ def _pickers() -> None:
         if not ids:
             st.warning(f"No catalog model matches {query!r}; try the Hugging Face tab.")
         else:
-            choice = st.selectbox("Model", ids, key="model.catalog_choice")
-            st.button("Use this model", on_click=_use, args=(choice,), key="model.use_catalog")
+            current = state().model
+            if st.session_state.get(_CHOICE_KEY) not in ids:  # first visit, or filtered out
+                st.session_state[_CHOICE_KEY] = current if current in ids else ids[0]
+            choice = st.selectbox("Model", ids, key=_CHOICE_KEY,
+                                  format_func=lambda i: f"{i} (current)" if i == current else i)
+            if choice == current:
+                st.caption("This is the model every page plans now.")
+            else:
+                st.button(f"Use {choice} instead of {current}", on_click=_use, args=(choice,),
+                          key="model.use_catalog", type="primary")
     with hub:
         repo = st.text_input("Repo id", placeholder="org/name", key="model.repo")
         revision = st.text_input("Revision (branch, tag or commit; optional)",
@@ -81,6 +92,10 @@ def _pickers() -> None:
         st.button("Fetch and use", on_click=_use, args=(repo, revision), key="model.fetch")
     if st.session_state.get(_FETCH_ERROR_KEY):
         st.error(st.session_state[_FETCH_ERROR_KEY])
+    switched = st.session_state.pop(_SWITCHED_KEY, None)
+    if switched:
+        st.success(f"Now planning {switched}: the Plan, Compare and Report pages use it.",
+                   icon=":material/check_circle:")
 
 
 def _card(card: ModelCard) -> None:
@@ -89,7 +104,7 @@ def _card(card: ModelCard) -> None:
     cols[0].metric("Parameters", fmt.params(card.params_total))
     cols[1].metric("Active per token", fmt.params(card.params_active))
     cols[2].metric("Layers", card.num_layers)
-    cols[3].metric("Max context", fmt.tokens(card.max_context_tokens))
+    cols[3].metric("Max context (tokens)", f"{card.max_context_tokens:,}")
     facts = {
         "Source": card.source,
         "Architecture": f"{card.model_type} ({', '.join(card.architectures) or '—'})",

@@ -11,7 +11,7 @@ from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.plan import Plan, PlanRequest, plan
 from planner.serving.sweep import SweepResult, layout_candidates, quant_candidates, sweep
 from ui import format as fmt
-from ui.charts import memory_bar, sweep_heatmap
+from ui.charts import HEATMAP_MAX_LAYOUTS, memory_bar, sweep_heatmap
 from ui.context import (
     USER_ERRORS,
     current_cluster,
@@ -171,7 +171,10 @@ def _concurrency_curve(request: PlanRequest) -> go.Figure:
         xs.append(tokens)
         ys.append(result.max_concurrency)
     fig = go.Figure(go.Scatter(x=xs, y=ys, mode="lines+markers", name="concurrency"))
-    fig.add_hline(y=1, line_dash="dot", annotation_text="one request")
+    # the label sits at the left end, below the line: the curve falls with context, so it is
+    # high above one request there and never under the label
+    fig.add_hline(y=1, line_dash="dot", annotation_text="one request",
+                  annotation_position="bottom left")
     fig.update_layout(xaxis={"title": "context (max_model_len, tokens)", "type": "log",
                              "tickvals": xs, "ticktext": [f"{x / 1024:g}K" for x in xs]},
                       yaxis_title="concurrent requests", height=320,
@@ -240,7 +243,7 @@ def _results(request: PlanRequest, result: Plan) -> None:
     _kv_formula(request, result)
     with st.expander("How every figure is computed"):
         st.dataframe(pd.DataFrame(
-            [{"figure": t.label, "value": f"{t.value:,.2f} {t.unit}", "formula": t.formula,
+            [{"figure": t.label, "value": fmt.quantity(t.value, t.unit), "formula": t.formula,
               "note": t.note} for t in result.terms]), hide_index=True)
 
 
@@ -279,6 +282,10 @@ def _sweep_section(request: PlanRequest) -> None:
     metric = st.radio("Heatmap of", ["ceiling (tokens)", "concurrency"], horizontal=True,
                       key="plan.heatmap_metric")
     st.plotly_chart(sweep_heatmap(table, metric), width="stretch")
+    layouts = table["layout"].nunique()
+    if layouts > HEATMAP_MAX_LAYOUTS:
+        st.caption(f"The heatmap shows the {HEATMAP_MAX_LAYOUTS} layouts with the best {metric} "
+                   f"of {layouts}; the table above lists every combination.")
     index = st.selectbox("Use a row", range(len(result.rows)), key="plan.sweep_row",
                          format_func=lambda i: f"#{i + 1}: {table.iloc[i]['quantization']}, "
                          f"{table.iloc[i]['layout']}, KV {table.iloc[i]['KV dtype']}")

@@ -1,0 +1,119 @@
+"""What the pages show, checked as a newcomer read them (issue 13, items 14 and 16).
+
+Hand-worked seed figures (README): Qwen3-235B-A22B GPTQ on 8x RTX 3090, TP=8 + EP: the KV pool
+holds 45,648 tokens in blocks of 16 = 2,853 blocks; a 40,960-token request needs
+40,960 / 16 = 2,560 blocks, so concurrency = 2,853 / 2,560 = 1.114 and
+int(2,853 / 2,560 x 40,960) = int(2,853 x 16) = 45,648. The budget is
+0.9 x 23.57 GiB (the 3090's CUDA total) = 21.21 GiB; at TP=4 the weights alone are
+28.96 GiB per GPU, so that plan does not fit.
+"""
+
+import json
+import re
+
+from planner.catalog import catalog_entries
+from tests.app.conftest import open_page, texts
+from tests.app.test_plan import metric
+
+
+def figure(at, index: int) -> dict:
+    return json.loads(at.get("plotly_chart")[index].proto.spec)
+
+
+def terms(at) -> dict[str, tuple[str, str]]:
+    """'How every figure is computed': figure -> (value, formula)."""
+    table = at.dataframe[0].value
+    return {r["figure"]: (r["value"], r["formula"]) for _, r in table.iterrows()}
+
+
+def test_whole_numbers_print_without_decimals_and_the_token_formula_reproduces() -> None:
+    at = open_page()
+    rows = terms(at)
+    assert rows["KV blocks (smallest rank)"][0] == "2,853 blocks"
+    assert rows["KV cache tokens"][0] == "45,648 tokens"
+    assert rows["Max concurrency at max_model_len"][0] == "1.11 requests"
+    formula = rows["KV cache tokens"][1]
+    numbers = [int(n.replace(",", "")) for n in re.findall(r"\d[\d,]*", formula)]
+    blocks, per_request, length, tokens = numbers
+    assert (blocks, per_request, length, tokens) == (2853, 2560, 40960, 45648)
+    assert int(blocks / per_request * length) == tokens  # from the shown numbers alone
+
+
+def test_the_memory_bar_draws_the_budget_line() -> None:
+    at = open_page(None, tp="4")  # weights 28.96 GiB > the 21.21 GiB budget
+    assert any(e.value.startswith("Does not fit") for e in at.error)
+    bar = figure(at, 0)
+    lines = [s for s in bar["layout"].get("shapes", []) if s.get("type") == "line"]
+    assert len(lines) == 1
+    assert abs(lines[0]["y0"] - 0.9 * 23.57) < 0.01
+    weights = next(t for t in bar["data"] if t["name"] == "weights")
+    assert min(weights["y"]) > lines[0]["y0"]  # the overflow shows above the line
+
+
+def test_one_request_label_sits_below_the_line_at_the_left_end() -> None:
+    curve = figure(open_page(), 1)
+    label = next(a for a in curve["layout"]["annotations"] if a["text"] == "one request")
+    assert label["yanchor"] == "top" and label["xanchor"] == "left"  # below y=1, from the left
+    ys = curve["data"][0]["y"]
+    assert ys[0] > 5  # at 4K context the curve is far above the label (about 11 requests)
+
+
+def test_sweep_heatmap_is_readable_at_64_gpus() -> None:
+    at = open_page(None, nodes="8")  # 64 RTX 3090
+    at.button(key="plan.run_sweep").click().run()
+    assert not at.exception
+    heat = figure(at, 2)
+    layouts = at.dataframe[-1].value["layout"].nunique()
+    assert layouts > 20
+    trace = heat["data"][0]
+    assert len(trace["x"]) == 20
+    assert any(f"shows the 20 layouts with the best ceiling (tokens) of {layouts}" in c.value
+               for c in at.caption)
+    layout = heat["layout"]
+    assert trace["textfont"]["size"] >= 11
+    assert layout["xaxis"]["tickfont"]["size"] >= 11 and layout["yaxis"]["tickfont"]["size"] >= 11
+    assert trace["colorbar"]["tickfont"]["size"] >= 11
+    assert layout["height"] >= 360  # the colour bar spans the plot, not a squashed strip
+    assert "title" not in layout["yaxis"] or not layout["yaxis"]["title"].get("text")
+
+
+def test_sidebar_link_warnings_have_no_pydantic_prefix_or_preset_list() -> None:
+    at = open_page(None, gpu="rtx3090x")
+    (warning,) = [w.value for w in at.sidebar.warning]
+    assert "did you mean rtx-3090" in warning
+    assert "Value error" not in warning and "known:" not in warning and "a100-40gb" not in warning
+    (warning,) = [w.value for w in open_page(None, gpu="no-such-gpu").sidebar.warning]
+    assert warning == ("Link parameter gpu='no-such-gpu' ignored: unknown GPU preset "
+                       "'no-such-gpu'; pick one on the Hardware page.")
+
+
+def test_compare_shows_every_verdict_whole() -> None:
+    at = open_page("compare", tp="8")
+    assert "verdict" not in at.dataframe[0].value.columns
+    verdicts = at.table[0].value["verdict"]
+    assert len(verdicts) == 3
+    # Llama-3.1-70B bf16 at TP=8 on 3090s: vLLM's full sentence, with its closing advice
+    llama = verdicts["meta-llama/Meta-Llama-3.1-70B"]
+    assert llama.startswith("Does not fit") and llama.endswith("initializing the engine.")
+
+
+def test_model_picker_shows_the_current_model_and_never_switches_silently() -> None:
+    at = open_page("model", model="Qwen/Qwen3-8B")
+    picker = at.selectbox(key="model.catalog_choice")
+    assert picker.value == "Qwen/Qwen3-8B"  # not the first entry of the catalog
+    assert not [b for b in at.button if b.key == "model.use_catalog"]
+    picker.set_value("Qwen/Qwen3-32B").run()
+    button = at.button(key="model.use_catalog")
+    assert button.label == "Use Qwen/Qwen3-32B instead of Qwen/Qwen3-8B"
+    button.click().run()
+    assert at.query_params["model"] == "Qwen/Qwen3-32B"
+    assert any(s.value.startswith("Now planning Qwen/Qwen3-32B") for s in at.success)
+
+
+def test_model_page_context_is_not_truncated_and_no_local_path_shows() -> None:
+    at = open_page("model", model="deepseek-ai/DeepSeek-V3")
+    assert metric(at, "Max context (tokens)") == "163,840"  # config max_position_embeddings
+    page = texts(at)
+    assert "/work/" not in page and "/shared/" not in page
+    assert not [e.repo_id for e in catalog_entries()
+                if re.search(r"(^|[\s(])(/|~/)\w", e.source)]
