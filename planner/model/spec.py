@@ -225,6 +225,10 @@ class ModelSpec(_Frozen):
     fields: tuple[FieldSource, ...] = ()
     assumptions: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    unmodelled: tuple[str, ...] = Field(
+        default=(), description="parts of the architecture the figures leave out (an unknown "
+        "model_type, config keys not understood); each also has its line in warnings"
+    )
 
     @property
     def num_layers(self) -> int:

@@ -542,9 +542,17 @@ def _outcome(
             f"{st.r.gpu_name} has unified memory: vLLM takes free memory from host RAM "
             "(psutil available), so other processes on the host shrink the budget."
         )
+    if st.spec.unmodelled:
+        warnings.append(
+            "Not modelled: " + ", ".join(st.spec.unmodelled) + f" ({st.spec.model_type}). The "
+            "memory figures leave these parts of the architecture out, so the verdict is not "
+            "a confident fit: check against a real start-up."
+        )
     if not errors:
+        fits = "Fits" if not st.spec.unmodelled else (
+            "Fits (unmodelled: " + ", ".join(st.spec.unmodelled) + ")")
         verdict = (
-            f"Fits: {num_blocks:,} blocks = {tokens:,} KV tokens per replica, "
+            f"{fits}: {num_blocks:,} blocks = {tokens:,} KV tokens per replica, "
             f"{concurrency:.2f} concurrent requests at {max_model_len:,} tokens; "
             f"one request can reach {min(ceiling, limit):,} tokens."
         )

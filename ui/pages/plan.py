@@ -211,7 +211,9 @@ def _idle_gpus(request: PlanRequest, result: Plan) -> str:
 
 def _results(request: PlanRequest, result: Plan) -> None:
     """Verdict, headline figures, memory bar, curve, command and every formula."""
-    (st.success if result.fits else st.error)(result.verdict)
+    # a fit on unmodelled architecture parts is shown as a warning, not a green "Fits"
+    confident = result.fits and not request.model.unmodelled
+    (st.success if confident else st.warning if result.fits else st.error)(result.verdict)
     for message in result.errors[:-1] if not result.fits else result.errors:
         st.error(message)
     for message in result.warnings:

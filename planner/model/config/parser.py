@@ -92,6 +92,7 @@ class _Notes:
     fields: FieldLog = field(default_factory=FieldLog)
     assumptions: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    unmodelled: list[str] = field(default_factory=list)
 
 
 class _Reader:
@@ -278,6 +279,7 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
         fields=notes.fields.sources(layers),
         assumptions=tuple(notes.assumptions),
         warnings=tuple(notes.warnings),
+        unmodelled=tuple(notes.unmodelled),
     )
 
 
@@ -296,6 +298,7 @@ def _model_type(top: _Reader, r: _Reader, notes: _Notes) -> str:
             f"model_type {value!r} is not a known architecture: read from the standard "
             "fields (hidden_size, heads, intermediate_size, experts); check the figures"
         )
+        notes.unmodelled.append(f"model_type {value!r}")
     return value
 
 
@@ -918,6 +921,7 @@ def _leftover_keys(r: _Reader, model_type: str, notes: _Notes) -> None:
             f"{model_type}: keys not understood (ignored in the counts): "
             + ", ".join(r.prefix + k for k in left)
         )
+        notes.unmodelled.extend(r.prefix + k for k in left)
 
 
 def _quant(
