@@ -181,6 +181,10 @@ def _add_hardware(parser: argparse.ArgumentParser) -> None:
     hw.add_argument("--gpu", metavar="NAME", help="GPU preset key, e.g. rtx-3090, h100-sxm")
     hw.add_argument("--gpu-memory-gib", type=_gib_amount, metavar="X",
                     help="a custom GPU: the total CUDA reports for one GPU, in GiB")
+    hw.add_argument("--gpu-name", metavar="NAME",
+                    help="with --gpu-memory-gib: the custom GPU's model as people or NVML write "
+                    "it (e.g. 'A100', 'NVIDIA GeForce RTX 3090'); vLLM's batch defaults, "
+                    "formats and link follow that model")
     hw.add_argument("--gpus", type=_bounded_int(1, MAX_GPUS), metavar="N",
                     help="GPUs in all (default: from --snapshot, else 1)")
     hw.add_argument("--nodes", type=_bounded_int(1, 1024), metavar="M",

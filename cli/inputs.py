@@ -22,6 +22,7 @@ from planner.serving.hardware import (
     NodeSpec,
     custom_gpu,
     preset_cluster,
+    preset_named,
     with_link,
 )
 from planner.serving.layout import ParallelLayout, layout_errors
@@ -47,17 +48,28 @@ def load_model(model: str, revision: str | None = None) -> tuple[ModelSource, Mo
 
 
 def _custom_cluster(memory_gib: float, gpus_per_node: int, nodes: int,
-                    link: LinkKind = "pcie") -> ClusterSpec:
-    """Identical nodes of a GPU known only by its CUDA total (PCIe assumed between GPUs)."""
-    gpu = custom_gpu(round(memory_gib * GIB), name=f"Custom {memory_gib:g} GiB GPU")
+                    link: LinkKind | None = None, name: str | None = None) -> ClusterSpec:
+    """Identical nodes of a GPU known by its CUDA total, and by its model when `name` is
+    given: the preset that name designates (an ambiguous one settled by the memory) keeps
+    its identity (compute capability, formats, default link, the name vLLM's batch defaults
+    look at) with the memory as given; a name no preset has is kept as typed. PCIe is
+    assumed between GPUs of no known model."""
+    total = round(memory_gib * GIB)
+    gpu = custom_gpu(total, name=f"Custom {memory_gib:g} GiB GPU")
+    if name is not None:
+        named = preset_named(name, total)
+        gpu = custom_gpu(total, name=name.strip() or gpu.name) if named is None else \
+            named.model_copy(update={
+                "memory_total_bytes": total, "memory_label": f"{memory_gib:g} GiB (given)",
+                "source": f"{named.source}; memory as given (--gpu-memory-gib {memory_gib:g})"})
     node_specs = tuple(
         NodeSpec(hostname=f"node{i}", gpu=gpu, gpus_per_node=gpus_per_node,
-                 intra_node_link=link)
+                 intra_node_link=link or gpu.default_intra_node_link)
         for i in range(nodes)
     )
     where = f" x {nodes} nodes" if nodes > 1 else ""
     return ClusterSpec(nodes=node_specs,
-                       source=f"custom: {gpus_per_node}x {memory_gib:g} GiB GPU{where}")
+                       source=f"custom: {gpus_per_node}x {gpu.name} {memory_gib:g} GiB{where}")
 
 
 def build_cluster(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareSnapshot]]:
@@ -74,6 +86,9 @@ def build_cluster(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareS
         if getattr(args, "link", None):
             cluster = with_link(cluster, args.link)
         return cluster, snapshots
+    if getattr(args, "gpu_name", None) is not None and args.gpu_memory_gib is None:
+        raise CliError("--gpu-name names the model of a --gpu-memory-gib GPU; use --gpu NAME "
+                       "for a preset")
     if (args.gpu is None) == (args.gpu_memory_gib is None):
         raise CliError("give exactly one of --gpu NAME, --gpu-memory-gib X or --snapshot FILE")
     gpus, nodes = args.gpus or 1, args.nodes or 1
@@ -82,7 +97,8 @@ def build_cluster(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareS
     link = getattr(args, "link", None)
     if args.gpu is not None:
         return preset_cluster(args.gpu, gpus // nodes, nodes, intra_node_link=link), []
-    return _custom_cluster(args.gpu_memory_gib, gpus // nodes, nodes, link or "pcie"), []
+    return _custom_cluster(args.gpu_memory_gib, gpus // nodes, nodes, link,
+                           getattr(args, "gpu_name", None)), []
 
 
 def engine_settings(args: argparse.Namespace) -> EngineSettings:

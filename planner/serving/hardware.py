@@ -740,6 +740,18 @@ def gpu_preset(key: str) -> GpuSpec:
     return GPU_PRESETS[resolve_gpu_key(key)]
 
 
+def preset_named(name: str, memory_total_bytes: int) -> GpuSpec | None:
+    """The preset a GPU name designates, an ambiguous name ("A100": 40 or 80 GB) settled by
+    the closest memory total; None when the name designates no preset."""
+    for index, form in ((_BY_SPELLING, _compact(name)),
+                        (_BY_SHORT_SPELLING, _compact(name, drop_memory=True))):
+        keys = index.get(form, ())
+        if keys:
+            return min((GPU_PRESETS[k] for k in keys),
+                       key=lambda g: abs(g.memory_total_bytes - memory_total_bytes))
+    return None
+
+
 # NOTE: a name match is only trusted when the measured total is within 10% of the
 # preset's, so a 48 GB modded RTX 4090 (~47 GiB) is not taken for the 24 GB preset.
 # Unified-memory parts (GB10) are matched by name alone: NVML reports no memory total

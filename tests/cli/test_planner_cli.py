@@ -183,3 +183,25 @@ def test_gpu_and_weight_format_names_as_people_type_them(capsys) -> None:
     assert data["engine"]["target_quant"] == "w4a16-gptq-g128"
     code, out, _ = run_main(capsys, *argv)
     assert "weight format       w4a16-gptq-g128 (GPTQ int4, group 128 (W4A16))" in out
+
+
+@pytest.mark.parametrize(("name", "gpu", "batch"), [
+    # vLLM get_batch_defaults: >= 70 GiB and "a100" not in the device name -> 8192 / 1024,
+    # A100 -> 2048 / 256; "A100" alone is two presets (40 / 80 GB): the memory settles it
+    ("A100", "NVIDIA A100-SXM4-80GB", (2048, 256)),
+    ("NVIDIA A100-SXM4-80GB", "NVIDIA A100-SXM4-80GB", (2048, 256)),
+    ("H100 80GB HBM3", "NVIDIA H100 80GB HBM3", (8192, 1024)),
+    ("Blorp 9000", "Blorp 9000", (8192, 1024)),  # no preset: the name is kept as typed
+])
+def test_custom_gpu_memory_with_a_named_model(capsys, model_dir: Path, name, gpu, batch):
+    code, out, _ = run_main(capsys, "plan", "--model", str(model_dir), "--gpu-memory-gib",
+                            "79.2", "--gpu-name", name, "--max-model-len", "8192", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["gpu_name"] == gpu
+    assert (data["max_num_batched_tokens"], data["max_num_seqs"]) == batch
+    assert data["per_gpu"][0]["total_bytes"] == round(79.2 * 2**30)  # the memory as given
+
+
+def test_gpu_name_needs_gpu_memory_gib(capsys, model_dir: Path) -> None:
+    code, _, err = run_main(capsys, "plan", "--model", str(model_dir), "--gpu-name", "A100")
+    assert code == 2 and "--gpu-memory-gib" in err and len(err.strip().splitlines()) == 1
