@@ -106,3 +106,32 @@ def grouped_bars(table: pd.DataFrame, columns: list[str], title: str) -> go.Figu
                       showlegend=len(columns) > 1,
                       legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0})
     return fig
+
+
+def speed_vs_concurrency(points: pd.DataFrame, kv_limit: int, chosen: int) -> go.Figure:
+    """Output tokens/s (all requests, left axis) and TPOT / TTFT in ms (right axis) against
+    requests in flight, from `points` (columns concurrency, output_tokens_per_s, tpot_ms,
+    ttft_ms); the KV-limited concurrency and the chosen one are marked."""
+    fig = go.Figure()
+    fig.add_scatter(x=points["concurrency"], y=points["output_tokens_per_s"],
+                    name="output tokens/s (all requests)", mode="lines+markers",
+                    marker_color="#4c78a8", hovertemplate="%{y:,.0f} tokens/s")
+    fig.add_scatter(x=points["concurrency"], y=points["tpot_ms"], name="TPOT (ms)",
+                    mode="lines+markers", yaxis="y2", marker_color="#f58518",
+                    hovertemplate="%{y:,.1f} ms")
+    fig.add_scatter(x=points["concurrency"], y=points["ttft_ms"], name="TTFT (ms)",
+                    mode="lines", yaxis="y2", line={"dash": "dot", "color": "#e45756"},
+                    hovertemplate="%{y:,.0f} ms")
+    fig.add_vline(x=kv_limit, line_dash="dash", line_color="#54a24b",
+                  annotation_text=f"KV limit: {kv_limit:,}", annotation_position="top left")
+    if chosen != kv_limit:
+        fig.add_vline(x=chosen, line_dash="dot", line_color="#888",
+                      annotation_text=f"chosen: {chosen:,}", annotation_position="bottom right")
+    fig.update_layout(
+        xaxis={"title": "requests in flight (concurrency)", "type": "log"},
+        yaxis={"title": "output tokens/s", "rangemode": "tozero"},
+        yaxis2={"title": "ms", "overlaying": "y", "side": "right", "type": "log"},
+        height=320, margin={"t": 30, "b": 10},
+        legend={"orientation": "h", "y": -0.25},
+    )
+    return fig

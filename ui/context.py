@@ -19,6 +19,7 @@ from planner.serving.engine import EngineSettings
 from planner.serving.hardware import ClusterSpec, preset_cluster
 from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.plan import Plan, PlanRequest, plan
+from planner.serving.speed import ServingLoad
 from planner.serving.sweep import layout_candidates, quant_settings
 from probes.cluster import snapshots_to_cluster
 from probes.hub import HubError, invalid_repo_id_message
@@ -223,3 +224,10 @@ def compare_plan(spec: ModelSpec, cluster: ClusterSpec, engine: EngineSettings) 
                              f"{cluster.gpu_count} GPUs")
         layout = max(valid, key=lambda lay: (lay.gpus, lay.tp, not lay.ep))
     return plan(PlanRequest(model=spec, cluster=cluster, layout=layout, engine=engine))
+
+
+def current_load() -> ServingLoad:
+    """The serving load the speed figures are for (Plan page: input, output, concurrency)."""
+    current = state()
+    return ServingLoad(input_len=current.input_len, output_len=current.output_len,
+                       concurrency=current.concurrency)

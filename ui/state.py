@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from planner.model.quant import UnknownSchemeError, resolve_scheme
 from planner.serving.hardware import gpu_preset
+from planner.serving.sweep import Objective
 from planner.units import KvCacheDtype
 
 DEFAULT_MODEL = "Qwen/Qwen3-235B-A22B-GPTQ-Int4"
@@ -63,6 +64,14 @@ class AppState(BaseModel):
     max_num_batched_tokens: int | None = Field(None, alias="mbt", ge=1, le=1 << 24)
     compare: tuple[str, ...] = Field(DEFAULT_COMPARE, alias="cmp", max_length=MAX_COMPARE)
     compare_context: int = Field(32768, alias="ctx", ge=1)
+    input_len: int = Field(1024, alias="in", ge=1, le=1 << 24)
+    """Speed (planner.serving.speed.ServingLoad): prompt tokens per request."""
+    output_len: int = Field(1024, alias="out", ge=1, le=1 << 24)
+    concurrency: int = Field(1, alias="conc", ge=1, le=1 << 16)
+    """Requests in flight; the speed model caps it at what the KV cache holds."""
+    sweep_objective: Objective = Field("context", alias="obj")
+    tpot_target_ms: float | None = Field(None, alias="tpot", gt=0, le=3.6e6)
+    """The sweep's TPOT target for the throughput objective; None: no target."""
 
     @field_validator("gpu")
     @classmethod

@@ -129,7 +129,7 @@ def test_absurd_context_is_a_clear_verdict_not_a_traceback() -> None:
 
 def test_sweep_runs_on_demand_and_a_row_can_be_applied() -> None:
     at = open_page()
-    assert not at.dataframe or len(at.dataframe) == 1  # only the formula table until asked
+    assert len(at.dataframe) == 2  # only the formula tables (memory, speed) until asked
     at.button[0].click().run()  # "Run the sweep"
     assert not at.exception
     table = at.dataframe[-1].value

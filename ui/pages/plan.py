@@ -9,22 +9,40 @@ from planner.report import kv_formula_lines
 from planner.serving.engine import kv_elem_bytes
 from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.plan import Plan, PlanRequest, plan
-from planner.serving.sweep import SweepResult, layout_candidates, quant_candidates, sweep
+from planner.serving.speed import SpeedEstimate, estimate_speed
+from planner.serving.sweep import (
+    OBJECTIVES,
+    SweepResult,
+    layout_candidates,
+    quant_candidates,
+    sweep,
+)
 from ui import format as fmt
 from ui.charts import HEATMAP_MAX_LAYOUTS, memory_bar, sweep_heatmap
 from ui.context import (
     USER_ERRORS,
     current_cluster,
+    current_load,
     current_request,
     current_spec,
     error_text,
     layout_for,
 )
+from ui.speed import load_controls, no_speed_reason, speed_details, speed_metrics
 from ui.state import CHECKPOINT_QUANT, bind, set_state, state
 
 _KV_DTYPES = ["auto", "bf16", "fp16", "fp8"]
 _CURVE_POINTS = (4096, 8192, 16384, 32768, 65536, 131072, 262144, 524288, 1048576)
 _SWEEP_KEY = "plan.sweep_result"
+_OBJECTIVE_LABELS = {
+    "context": "longest context", "concurrency": "most concurrency",
+    "throughput": "highest throughput (within the TPOT target)", "fewest-gpus": "fewest GPUs",
+}
+
+
+def _rounded(value: float | None, digits: int = 0) -> float | None:
+    """A speed figure for a table cell (None stays empty)."""
+    return None if value is None else round(value, digits)
 
 
 def _valid_layouts() -> tuple[ParallelLayout, ...]:
@@ -110,6 +128,7 @@ def _controls() -> None:
     )
     left.selectbox("KV cache dtype", _KV_DTYPES, help="auto follows the model dtype",
                    **bind("plan", "kv_cache_dtype"))
+    load_controls(left)
     mid.selectbox("Tensor parallel (TP)", tps, key="plan.tp", on_change=_pin_layout)
     mid.selectbox("Pipeline parallel (PP)", pps, key="plan.pp", on_change=_pin_layout)
     if eps == [False]:  # dense, TP=1 or experts that do not divide: the EP choice is kept
@@ -233,6 +252,7 @@ def _results(request: PlanRequest, result: Plan) -> None:
     cols[4].metric("Context ceiling (tokens)", f"{result.max_context_tokens:,}",
                    help="the KV room capped at the longest max_model_len vLLM accepts")
     cols[5].metric(f"Concurrency at {result.max_model_len:,}", f"{result.max_concurrency:.2f}")
+    speed = _speed(request, result)
     left, right = st.columns(2)
     with left:
         st.markdown("**Memory per GPU**")
@@ -240,6 +260,8 @@ def _results(request: PlanRequest, result: Plan) -> None:
     with right:
         st.markdown("**Concurrency vs context**")
         st.plotly_chart(_concurrency_curve(request), width="stretch")
+    if speed is not None:
+        speed_details(request, result, speed)
     st.markdown("**Start it**")
     st.code(result.vllm_command, language="bash", wrap_lines=True)
     _kv_formula(request, result)
@@ -247,6 +269,17 @@ def _results(request: PlanRequest, result: Plan) -> None:
         st.dataframe(pd.DataFrame(
             [{"figure": t.label, "value": fmt.quantity(t.value, t.unit), "formula": t.formula,
               "note": t.note} for t in result.terms]), hide_index=True)
+
+
+def _speed(request: PlanRequest, result: Plan) -> SpeedEstimate | None:
+    """TTFT, TPOT and throughput at the chosen load as metrics (or why there are none)."""
+    load = current_load()
+    est = estimate_speed(request, load, plan_result=result)
+    if est is None:
+        st.info(no_speed_reason(result, load), icon=":material/speed:")
+    else:
+        speed_metrics(est)
+    return est
 
 
 def _apply_sweep_row(result: SweepResult, index: int) -> None:
@@ -261,12 +294,24 @@ def _apply_sweep_row(result: SweepResult, index: int) -> None:
 def _sweep_section(request: PlanRequest) -> None:
     """Every quantization x layout x KV dtype, best first: a table and a heatmap."""
     st.subheader("Sweep")
-    key = (request.model.name, request.cluster.source, request.engine.model_dump_json())
+    left, right = st.columns(2)
+    left.selectbox("Rank by", OBJECTIVES, format_func=_OBJECTIVE_LABELS.get,
+                   help="fitting rows always come first", **bind("plan", "sweep_objective"))
+    right.number_input("TPOT target (ms, throughput ranking)", value=None, min_value=0.1,
+                       step=5.0, placeholder="none",
+                       disabled=state().sweep_objective != "throughput",
+                       help="rows whose time per output token meets it rank first, each at "
+                       "the concurrency with the most tokens/s within it",
+                       **bind("plan", "tpot_target_ms"))
+    load, objective, target = current_load(), state().sweep_objective, state().tpot_target_ms
+    key = (request.model.name, request.cluster.source, request.engine.model_dump_json(),
+           load, objective, target)
     if st.button("Run the sweep", help="plans every valid combination (may take a second)",
                  key="plan.run_sweep"):
         try:
-            st.session_state[_SWEEP_KEY] = (key, sweep(request.model, request.cluster,
-                                                       request.engine))
+            st.session_state[_SWEEP_KEY] = (key, sweep(
+                request.model, request.cluster, request.engine, objective=objective,
+                tpot_ms_target=target, load=load))
         except USER_ERRORS as exc:
             st.error(error_text(exc))
     stored = st.session_state.get(_SWEEP_KEY)
@@ -279,7 +324,14 @@ def _sweep_section(request: PlanRequest) -> None:
         row.kv_cache_dtype, "fits": row.fits, "ceiling (tokens)": row.max_context_tokens,
         "concurrency": round(row.max_concurrency, 2), "weights/GPU": fmt.gib(
             row.weights_bytes_per_gpu), "KV B/token/GPU": row.kv_bytes_per_token_per_gpu,
+        "TPOT (ms)": _rounded(row.tpot_ms, 1), "output tok/s": _rounded(row.output_tokens_per_s),
+        "TTFT (ms)": _rounded(row.ttft_ms), "at concurrency": row.speed_concurrency,
     } for row in result.rows])
+    st.caption(f"Speed columns at {load.input_len:,} input and {load.output_len:,} output "
+               "tokens, " + ("each row at its best concurrency within the TPOT target."
+                             if objective == "throughput" else
+                             f"{load.concurrency:,} requests in flight (capped by the KV "
+                             "cache)."))
     st.dataframe(table, hide_index=True, height=280)
     metric = st.radio("Heatmap of", ["ceiling (tokens)", "concurrency"], horizontal=True,
                       key="plan.heatmap_metric")

@@ -1,0 +1,77 @@
+"""Plan page speed: TTFT, TPOT and throughput beside memory, the load in the URL, the curve,
+the terms, and the sweep ranked by an objective with speed columns."""
+
+import pytest
+
+from tests.app.conftest import open_page, texts
+
+
+def metric(at, label: str) -> str:
+    return next(m.value for m in at.metric if m.label.startswith(label))
+
+
+def number(text: str) -> float:
+    return float(text.split()[0].replace(",", ""))
+
+
+def test_seed_shows_speed_beside_memory() -> None:
+    at = open_page()
+    assert not at.exception
+    tpot, per_request = number(metric(at, "TPOT")), number(metric(at, "Tokens/s per request"))
+    assert tpot > 0 and number(metric(at, "TTFT")) > 0
+    assert per_request == pytest.approx(1000 / tpot, rel=0.01)  # one token every TPOT ms
+    # one request in flight: all requests together make what that request makes, or a bit
+    # less (its time to first token counts against it)
+    assert 0 < number(metric(at, "Output tokens/s at 1")) <= per_request
+    assert number(metric(at, "Prefill tokens/s")) > 0
+    assert "How the speed figures are computed" in [e.label for e in at.expander]
+    assert "TPOT" in texts(at)  # the terms table
+    assert "**Throughput and latency vs concurrency**" in texts(at)
+    assert len(at.get("plotly_chart")) == 3  # memory bar, concurrency curve, speed curve
+
+
+def test_more_concurrency_raises_throughput_and_tpot_and_is_in_the_link() -> None:
+    at = open_page()
+    one_tps, one_tpot = number(metric(at, "Output tokens/s at 1")), number(metric(at, "TPOT"))
+    at.number_input(key="plan.concurrency").set_value(8).run()
+    assert not at.exception
+    assert at.query_params["conc"] == "8"
+    assert number(metric(at, "Output tokens/s at 8")) > one_tps
+    assert number(metric(at, "TPOT")) >= one_tpot
+
+
+def test_load_from_the_link_and_a_request_longer_than_the_ceiling() -> None:
+    at = open_page(None, **{"in": "2048", "out": "256", "conc": "4"})
+    assert not at.exception
+    assert metric(at, "Output tokens/s at 4")
+    # the seed's context ceiling is the model's 40,960 tokens: 40,000 + 1,024 do not fit in it
+    at = open_page(None, **{"in": "40000"})
+    assert not at.exception
+    assert any("one request of 40,000 + 1,024 = 41,024 tokens is longer than the context "
+               "ceiling (40,960 tokens)" in i.value for i in at.info)
+    assert not [m for m in at.metric if m.label == "TPOT"]
+
+
+def test_concurrency_beyond_the_kv_cache_is_capped_and_said() -> None:
+    at = open_page(None, conc="60000")  # the seed's KV cache holds tens of requests
+    assert not at.exception
+    capped = next(m.label for m in at.metric if m.label.startswith("Output tokens/s at "))
+    assert int(capped.split(" at ")[1].replace(",", "")) < 60_000
+    assert any("Concurrency capped at" in c.value for c in at.caption)
+
+
+def test_sweep_by_throughput_within_a_tpot_target() -> None:
+    at = open_page()
+    at.selectbox(key="plan.sweep_objective").set_value("throughput").run()
+    at.number_input(key="plan.tpot_target_ms").set_value(200.0).run()
+    assert at.query_params["obj"] == "throughput" and at.query_params["tpot"] == "200.0"
+    at.button(key="plan.run_sweep").click().run()
+    assert not at.exception
+    table = at.dataframe[-1].value
+    meeting = table[table["TPOT (ms)"] <= 200.0]
+    assert len(meeting) > 0
+    # the rows meeting the target come first, highest output tokens/s first
+    head = table.head(len(meeting))
+    assert (head["TPOT (ms)"] <= 200.0).all()
+    assert list(head["output tok/s"]) == sorted(head["output tok/s"], reverse=True)
+    assert table[~table["fits"]]["TPOT (ms)"].isna().all()  # no speed without a fit

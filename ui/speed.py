@@ -1,0 +1,92 @@
+"""The speed parts of the app: load inputs, TTFT/TPOT/throughput metrics, the curve against
+concurrency and the terms (every figure from planner.serving.speed, formatted here)."""
+
+import pandas as pd
+import streamlit as st
+
+from planner.serving.plan import Plan, PlanRequest
+from planner.serving.speed import ServingLoad, SpeedEstimate, estimate_speed
+from ui.charts import speed_vs_concurrency
+from ui.state import bind
+
+_MAX_CURVE_POINTS = 12
+
+
+def load_controls(container) -> None:
+    """Input tokens, output tokens and concurrency, side by side in `container`."""
+    a, b, c = container.columns(3)
+    a.number_input("Input tokens", min_value=1, max_value=1 << 24, step=256,
+                   help="prompt tokens per request (speed figures)",
+                   **bind("plan", "input_len"))
+    b.number_input("Output tokens", min_value=1, max_value=1 << 24, step=256,
+                   help="generated tokens per request (speed figures)",
+                   **bind("plan", "output_len"))
+    c.number_input("Concurrency", min_value=1, max_value=1 << 16, step=1,
+                   help="requests in flight; capped at what the KV cache holds",
+                   **bind("plan", "concurrency"))
+
+
+def no_speed_reason(result: Plan, load: ServingLoad) -> str:
+    """Why a plan has no speed figures."""
+    if not result.fits:
+        return "No speed figures: the plan does not fit."
+    length = load.input_len + load.output_len
+    if length > result.max_context_tokens:
+        return (f"No speed figures: one request of {load.input_len:,} + {load.output_len:,} = "
+                f"{length:,} tokens is longer than the context ceiling "
+                f"({result.max_context_tokens:,} tokens).")
+    return "No speed figures for this GPU (no bandwidth or TFLOP/s figure)."
+
+
+def speed_metrics(est: SpeedEstimate) -> None:
+    """TTFT, TPOT, output tokens/s (all requests and per request), prefill tokens/s."""
+    cols = st.columns(5)
+    cols[0].metric("TTFT", f"{est.ttft_ms:,.0f} ms",
+                   help="time to first token: the prompt's prefill plus the prefills queued "
+                   "ahead of it")
+    cols[1].metric("TPOT", f"{est.tpot_ms:,.1f} ms", help="time per output token (decode)")
+    cols[2].metric(f"Output tokens/s at {est.concurrency:,}", f"{est.output_tokens_per_s:,.0f}",
+                   help="all requests in flight together")
+    cols[3].metric("Tokens/s per request", f"{est.output_tokens_per_s_per_request:,.1f}")
+    cols[4].metric("Prefill tokens/s", f"{est.prefill_tokens_per_s:,.0f}",
+                   help="one request's prompt divided by its prefill time")
+    if est.kv_bound:
+        st.caption(f"Concurrency capped at {est.concurrency:,}: the KV cache holds "
+                   f"{est.kv_limited_concurrency:,} requests of "
+                   f"{est.load.input_len + est.load.output_len:,} tokens.")
+
+
+def curve_points(request: PlanRequest, result: Plan, load: ServingLoad, kv_limit: int
+                 ) -> pd.DataFrame:
+    """Speed at 1, 2, 4, ... requests up to the KV-limited concurrency (and at it)."""
+    levels = sorted({*(1 << k for k in range(kv_limit.bit_length()) if 1 << k <= kv_limit),
+                     kv_limit, min(load.concurrency, kv_limit)})
+    if len(levels) > _MAX_CURVE_POINTS:  # keep the ends and the chosen point
+        keep = {levels[0], levels[-1], min(load.concurrency, kv_limit)}
+        step = len(levels) / _MAX_CURVE_POINTS
+        levels = sorted(keep | {levels[int(i * step)] for i in range(_MAX_CURVE_POINTS)})
+    rows = []
+    for level in levels:
+        est = estimate_speed(request, load.model_copy(update={"concurrency": level}),
+                             plan_result=result)
+        if est is not None:
+            rows.append({"concurrency": est.concurrency, "output_tokens_per_s":
+                         est.output_tokens_per_s, "tpot_ms": est.tpot_ms,
+                         "ttft_ms": est.ttft_ms})
+    return pd.DataFrame(rows).drop_duplicates("concurrency")
+
+
+def speed_details(request: PlanRequest, result: Plan, est: SpeedEstimate) -> None:
+    """The throughput-and-latency curve against concurrency, and the speed terms."""
+    st.markdown("**Throughput and latency vs concurrency**")
+    points = curve_points(request, result, est.load, est.kv_limited_concurrency)
+    st.plotly_chart(speed_vs_concurrency(points, est.kv_limited_concurrency, est.concurrency),
+                    width="stretch")
+    with st.expander("How the speed figures are computed"):
+        st.caption(f"Kernel path: {est.kernel}; link: {est.link}. Coefficients: "
+                   "planner.serving.speed.FITTED (see the README's speed accuracy).")
+        st.dataframe(pd.DataFrame(
+            [{"figure": t.label, "value": f"{t.value:,.3g} {t.unit}", "formula": t.formula,
+              "note": t.note} for t in est.terms]), hide_index=True)
+        for note in est.notes:
+            st.caption(note)
