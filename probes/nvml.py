@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterable
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from probes.host import process_state
 
@@ -155,6 +155,22 @@ class TopologyMatrix(BaseModel):
         description="X on the diagonal, else PIX/PXB/PHB/NODE/SYS; None where NVML failed"
     )
     nvlink: list[list[int]] = Field(description="bonded active NVLinks between each pair")
+
+    @model_validator(mode="after")
+    def _square(self) -> TopologyMatrix:
+        """Both matrices are n x n for the n GPUs listed (a recorded or edited snapshot may
+        not be: every reader indexes them by position), links are counted from 0."""
+        n = len(self.gpu_indices)
+        if len(set(self.gpu_indices)) != n:
+            raise ValueError(f"gpu_indices {self.gpu_indices} repeat a GPU")
+        for name, matrix in (("pcie", self.pcie), ("nvlink", self.nvlink)):
+            if len(matrix) != n or any(len(row) != n for row in matrix):
+                shape = f"{len(matrix)} rows of {sorted({len(r) for r in matrix})} cells"
+                raise ValueError(f"{name} must be {n} x {n} (one row and column per GPU in "
+                                 f"gpu_indices), got {shape}")
+        if any(count < 0 for row in self.nvlink for count in row):
+            raise ValueError("nvlink counts must be 0 or more")
+        return self
 
     def cell(self, row: int, col: int) -> str:
         """The nvidia-smi cell: X, NV# when NVLinked, else the PCIe level ('?' if unknown)."""

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from planner.jsondoc import JsonDocumentError, parse_json_document
 from probes.files import read_json_document
@@ -44,6 +44,17 @@ class HardwareSnapshot(BaseModel):
     gpu_unavailable_reason: str | None
     notes: list[str] = Field(default_factory=list)
 
+    @model_validator(mode="after")
+    def _topology_matches_gpus(self) -> HardwareSnapshot:
+        """One topology row per GPU, in the GPUs' order (readers pair them by position)."""
+        indices = [g.index for g in self.gpus]
+        if len(set(indices)) != len(indices):
+            raise ValueError(f"GPU indices {indices} repeat a GPU")
+        if self.topology is not None and self.topology.gpu_indices != indices:
+            raise ValueError(f"topology.gpu_indices {self.topology.gpu_indices} must list the "
+                             f"snapshot's GPUs in order: {indices}")
+        return self
+
     def to_json(self) -> str:
         """The snapshot as indented JSON (what `python -m probes --json` writes)."""
         return self.model_dump_json(indent=2)
@@ -68,9 +79,10 @@ def _first_error(exc: ValidationError) -> str:
     """'gpus.0.memory_total_bytes: Input should be a valid integer' (+ how many more)."""
     errors = exc.errors()
     first = errors[0]
-    where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    where = ".".join(str(part) for part in first["loc"])
+    message = first["msg"].removeprefix("Value error, ")  # our validators' own sentences
     more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
-    return f"{where}: {first['msg']}{more}"
+    return f"{where}: {message}{more}" if where else f"{message}{more}"
 
 
 def load_snapshot(source: str | Path | bytes) -> HardwareSnapshot:

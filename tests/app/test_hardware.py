@@ -76,6 +76,9 @@ def test_uploaded_snapshots_become_the_cluster() -> None:
 BAD_SNAPSHOTS = {
     # name -> words of its error (reproducers copied from ../shared/bad-inputs/, issue 13)
     "snapshot_deep_nested.json": "nested too deeply",
+    "snapshot_ragged_nvlink.json": "topology: nvlink must be 8 x 8",
+    "snapshot_ragged_pcie.json": "topology: pcie must be 8 x 8",
+    "snapshot_short_gpu_indices.json": "topology: pcie must be 7 x 7",
 }
 
 
@@ -92,3 +95,7 @@ def test_bad_snapshot_uploads_are_inline_errors_not_tracebacks() -> None:
     errors = [e.value for e in at.error]
     for name, words in {**BAD_SNAPSHOTS, "bigint.json": "more than 4,300 digits"}.items():
         assert any(e.startswith(f"{name}:") and words in e for e in errors), (name, errors)
+    # none of them became the cluster, so the sidebar and every page still work
+    assert "snapshots:" not in texts(at)
+    at.switch_page("ui/pages/plan.py").run()
+    assert not at.exception

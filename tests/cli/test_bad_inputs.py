@@ -3,6 +3,7 @@
 The reproducers in tests/fixtures/bad_inputs/ are copies of ../shared/bad-inputs/ (issue 13).
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -71,6 +72,7 @@ def test_planner_caps_a_config_by_bytes_read(oversized: Path) -> None:
 @pytest.mark.parametrize(("snapshot", "words"), [
     ("/dev/zero", "/dev/zero is a character device, not a regular file"),
     (str(BAD / "snapshot_deep_nested.json"), "nested too deeply"),
+    (str(BAD / "snapshot_ragged_pcie.json"), "topology: pcie must be 8 x 8"),
 ])
 def test_planner_refuses_unreadable_snapshots(snapshot: str, words: str) -> None:
     done = run("planner", "plan", "--model", "Qwen/Qwen3-8B", "--snapshot", snapshot)
@@ -81,6 +83,11 @@ def test_planner_refuses_unreadable_snapshots(snapshot: str, words: str) -> None
     ("/dev/zero", "/dev/zero is a character device, not a regular file"),
     (str(ROOT / "tests"), "is a directory, not a regular file"),
     (str(BAD / "snapshot_deep_nested.json"), "nested too deeply"),
+    # one row or column short: IndexError in findings / the summary before issue 13
+    (str(BAD / "snapshot_ragged_nvlink.json"), "topology: nvlink must be 8 x 8 (one row and "
+     "column per GPU in gpu_indices), got 8 rows of [7, 8] cells"),
+    (str(BAD / "snapshot_ragged_pcie.json"), "topology: pcie must be 8 x 8"),
+    (str(BAD / "snapshot_short_gpu_indices.json"), "topology: pcie must be 7 x 7"),
 ])
 def test_probes_refuses_unreadable_snapshots(snapshot: str, words: str) -> None:
     assert_one_line_error(run("probes", "--load", snapshot), "python -m probes: error: ", words)
@@ -89,3 +96,13 @@ def test_probes_refuses_unreadable_snapshots(snapshot: str, words: str) -> None:
 def test_probes_refuses_a_fifo_without_blocking(fifo: Path) -> None:
     assert_one_line_error(run("probes", "--load", str(fifo)), "python -m probes: error: ",
                           "is a FIFO (named pipe)")
+
+
+def test_probes_refuses_the_fuzzed_snapshot(tmp_path: Path) -> None:
+    # the reproducer records the mutated snapshot under "snapshot", beside its mutations
+    fuzzed = json.loads((BAD / "fuzz_snapshot_findings_IndexError.json").read_text())["snapshot"]
+    path = tmp_path / "node.json"
+    path.write_text(json.dumps(fuzzed))
+    assert_one_line_error(run("probes", "--load", str(path)), "python -m probes: error: ",
+                          "topology: pcie must be 8 x 8 (one row and column per GPU in "
+                          "gpu_indices), got 7 rows of [8] cells")

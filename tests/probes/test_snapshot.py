@@ -116,3 +116,19 @@ def test_load_exactly_at_the_limit_is_parsed(tmp_path: Path) -> None:
 def test_load_missing_file(tmp_path: Path) -> None:
     with pytest.raises(SnapshotError, match="cannot read"):
         load_snapshot(tmp_path / "nope.json")
+
+
+@pytest.mark.parametrize(("change", "words"), [
+    (lambda raw: raw["topology"]["nvlink"][2].append(0), "topology: nvlink must be 8 x 8"),
+    (lambda raw: raw["topology"]["pcie"].pop(), "topology: pcie must be 8 x 8"),
+    (lambda raw: raw["topology"]["nvlink"][0].__setitem__(1, -2), "nvlink counts must be 0"),
+    (lambda raw: raw["topology"]["gpu_indices"].__setitem__(1, 0), "repeat a GPU"),
+    (lambda raw: raw["gpus"].pop(), "topology.gpu_indices [0, 1, 2, 3, 4, 5, 6, 7] must list"),
+])
+def test_load_refuses_a_topology_that_does_not_match_the_gpus(change, words: str) -> None:
+    raw = raw_3090()
+    change(raw)
+    with pytest.raises(SnapshotError) as info:
+        load_snapshot(json.dumps(raw).encode())
+    assert words in str(info.value)
+    assert "Value error" not in str(info.value)
