@@ -1,9 +1,9 @@
 """What the pages show, checked as a newcomer read them (issue 13, items 14 and 16).
 
 Hand-worked seed figures (README): Qwen3-235B-A22B GPTQ on 8x RTX 3090, TP=8 + EP: the KV pool
-holds 45,648 tokens in blocks of 16 = 2,853 blocks; a 40,960-token request needs
-40,960 / 16 = 2,560 blocks, so concurrency = 2,853 / 2,560 = 1.114 and
-int(2,853 / 2,560 x 40,960) = int(2,853 x 16) = 45,648. The budget is
+holds 108,048 tokens in blocks of 16 = 6,753 blocks; a 40,960-token request needs
+40,960 / 16 = 2,560 blocks, so concurrency = 6,753 / 2,560 = 2.638 and
+int(6,753 / 2,560 x 40,960) = int(6,753 x 16) = 108,048. The budget is
 0.9 x 23.57 GiB (the 3090's CUDA total) = 21.21 GiB; at TP=4 the weights alone are
 28.96 GiB per GPU, so that plan does not fit.
 """
@@ -29,13 +29,13 @@ def terms(at) -> dict[str, tuple[str, str]]:
 def test_whole_numbers_print_without_decimals_and_the_token_formula_reproduces() -> None:
     at = open_page()
     rows = terms(at)
-    assert rows["KV blocks (smallest rank)"][0] == "2,853 blocks"
-    assert rows["KV cache tokens"][0] == "45,648 tokens"
-    assert rows["Max concurrency at max_model_len"][0] == "1.11 requests"
+    assert rows["KV blocks (smallest rank)"][0] == "6,753 blocks"
+    assert rows["KV cache tokens"][0] == "108,048 tokens"
+    assert rows["Max concurrency at max_model_len"][0] == "2.64 requests"
     formula = rows["KV cache tokens"][1]
     numbers = [int(n.replace(",", "")) for n in re.findall(r"\d[\d,]*", formula)]
     blocks, per_request, length, tokens = numbers
-    assert (blocks, per_request, length, tokens) == (2853, 2560, 40960, 45648)
+    assert (blocks, per_request, length, tokens) == (6753, 2560, 40960, 108048)
     assert int(blocks / per_request * length) == tokens  # from the shown numbers alone
 
 
@@ -55,7 +55,7 @@ def test_one_request_label_sits_below_the_line_at_the_left_end() -> None:
     label = next(a for a in curve["layout"]["annotations"] if a["text"] == "one request")
     assert label["yanchor"] == "top" and label["xanchor"] == "left"  # below y=1, from the left
     ys = curve["data"][0]["y"]
-    assert ys[0] > 5  # at 4K context the curve is far above the label (about 11 requests)
+    assert ys[0] > 5  # at 4K context the curve is far above the label (~26 requests)
 
 
 def test_sweep_heatmap_is_readable_at_64_gpus() -> None:
@@ -88,11 +88,12 @@ def test_sidebar_link_warnings_have_no_pydantic_prefix_or_preset_list() -> None:
 
 
 def test_compare_shows_every_verdict_whole() -> None:
-    at = open_page("compare", tp="8")
+    at = open_page("compare", tp="8", ctx="131072")
     assert "verdict" not in at.dataframe[0].value.columns
     verdicts = at.table[0].value["verdict"]
     assert len(verdicts) == 3
-    # Llama-3.1-70B bf16 at TP=8 on 3090s: vLLM's full sentence, with its closing advice
+    # Llama-3.1-70B bf16 at TP=8 on 3090s, 131,072 tokens: 131,072 x 40,960 B = 5 GiB of KV per
+    # GPU beside 16.46 GiB of weights in a 21.21 GiB budget: vLLM's full sentence, with its advice
     llama = verdicts["meta-llama/Meta-Llama-3.1-70B"]
     assert llama.startswith("Does not fit") and llama.endswith("initializing the engine.")
 

@@ -12,7 +12,7 @@ from cli.planner_cli import main
 ROOT = Path(__file__).resolve().parent.parent.parent
 EXAMPLE = ROOT / "docs" / "examples" / "seed-8x3090-qwen3-235b-w4a16.md"
 COMMAND = ["report", "--model", "Qwen/Qwen3-235B-A22B-GPTQ-Int4", "--gpu", "rtx-3090",
-           "--gpus", "8", "--tp", "8", "--gpu-memory-utilization", "0.9", "--sweep",
+           "--gpus", "8", "--tp", "8", "--ep", "--gpu-memory-utilization", "0.9", "--sweep",
            "--date", "2026-01-01"]
 
 
