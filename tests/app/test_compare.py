@@ -42,3 +42,15 @@ def test_a_bad_model_is_reported_and_the_others_still_compared() -> None:
 def test_one_model_asks_for_another() -> None:
     at = open_page("compare", cmp="Qwen/Qwen3-8B")
     assert any("at least two models" in i.value for i in at.info)
+
+
+def test_speed_columns_follow_the_plan_pages_load() -> None:
+    at = open_page("compare", tp="8", conc="4")
+    assert not at.exception
+    table = at.dataframe[0].value.set_index("model")
+    assert "4 requests in flight" in " ".join(c.value for c in at.caption)
+    # decode reads the active weights each step: Qwen3-30B-A3B (~3 B active) against the
+    # dense Llama-3.1-70B (70 B) on the same GPUs and layout must be faster per token
+    qwen, llama = "Qwen/Qwen3-30B-A3B", "meta-llama/Meta-Llama-3.1-70B"
+    assert 0 < table.loc[qwen, "TPOT (ms)"] < table.loc[llama, "TPOT (ms)"]
+    assert table.loc[qwen, "output tok/s"] > table.loc[llama, "output tok/s"]

@@ -5,6 +5,8 @@ import streamlit as st
 
 from planner.catalog import catalog_entries
 from planner.report import comparison_row
+from planner.serving.plan import PlanRequest
+from planner.serving.speed import estimate_speed
 from planner.units import GIB
 from ui import format as fmt
 from ui.charts import grouped_bars
@@ -13,6 +15,7 @@ from ui.context import (
     compare_engine,
     compare_plan,
     current_cluster,
+    current_load,
     error_text,
     model_spec,
 )
@@ -37,14 +40,21 @@ st.caption(f"All on {cluster.source}; each model in its own checkpoint format, K
            f"{engine.kv_cache_dtype}, gpu_memory_utilization {engine.gpu_memory_utilization:g}, "
            f"max_model_len {engine.max_model_len:,}.")
 
+load = current_load()
+st.caption(f"Speed at the Plan page's load: {load.input_len:,} input and {load.output_len:,} "
+           f"output tokens, {load.concurrency:,} requests in flight (capped by each KV cache); "
+           "empty where the model does not fit or a request exceeds its context.")
 concurrency = f"concurrency at {engine.max_model_len:,}"
 rows = []
 for name in state().compare:
     try:
-        result = compare_plan(model_spec(name), cluster, engine)
+        spec = model_spec(name)
+        result = compare_plan(spec, cluster, engine)
     except USER_ERRORS as exc:
         st.error(f"{name}: {error_text(exc)}")
         continue
+    speed = estimate_speed(PlanRequest(model=spec, cluster=cluster, layout=result.layout,
+                                       engine=engine), load, plan_result=result)
     row = comparison_row(result)
     rows.append({
         "model": row.model_name, "layout": row.layout, "fits": row.fits,
@@ -54,6 +64,11 @@ for name in state().compare:
         "KV B/token (model)": row.kv_bytes_per_token,
         "ceiling (tokens)": row.max_context_tokens,
         concurrency: round(row.max_concurrency, 2),
+        "TTFT (ms)": None if speed is None else round(speed.ttft_ms),
+        "TPOT (ms)": None if speed is None else round(speed.tpot_ms, 1),
+        "output tok/s": None if speed is None else round(speed.output_tokens_per_s),
+        "tok/s per request": None if speed is None else round(
+            speed.output_tokens_per_s_per_request, 1),
         "verdict": row.verdict,
     })
 if not rows:
