@@ -204,6 +204,9 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
                          help="tensor parallel size (default: GPUs per node)")
         eng.add_argument("--pp", type=_bounded_int(1, MAX_GPUS), metavar="P",
                          help="pipeline parallel size (default: nodes)")
+        eng.add_argument("--dp", type=_bounded_int(1, MAX_GPUS), metavar="D",
+                         help="data parallel size, --data-parallel-size (default 1): D "
+                         "replicas of TP x PP; with --ep the experts spread over TP x D ranks")
         eng.add_argument("--ep", action="store_true", help="--enable-expert-parallel")
         eng.add_argument("--target-quant", metavar="FORMAT",
                          help="what-if quantization of a 16-bit checkpoint: a scheme key "

@@ -125,10 +125,13 @@ def engine_settings(args: argparse.Namespace) -> EngineSettings:
 
 def parallel_layout(args: argparse.Namespace, spec: ModelSpec, cluster: ClusterSpec
                     ) -> ParallelLayout:
-    """--tp/--pp/--ep (defaults: TP = GPUs per node, PP = nodes); CliError if vLLM refuses it."""
+    """--tp/--pp/--dp/--ep (defaults: TP = GPUs per node / DP, PP = nodes without --tp or
+    --dp); CliError if vLLM refuses it."""
+    dp = getattr(args, "dp", None) or 1
     layout = ParallelLayout(
-        tp=args.tp or cluster.gpus_per_node,
-        pp=args.pp or (len(cluster.nodes) if args.tp is None else 1),
+        tp=args.tp or max(1, cluster.gpus_per_node // dp),
+        pp=args.pp or (len(cluster.nodes) if args.tp is None and dp == 1 else 1),
+        dp=dp,
         ep=args.ep,
     )
     errors = layout_errors(spec, cluster, layout)

@@ -78,14 +78,17 @@ def quant_candidates(spec: ModelSpec, cluster: ClusterSpec) -> tuple[str, ...]:
 
 
 def layout_candidates(spec: ModelSpec, cluster: ClusterSpec) -> tuple[ParallelLayout, ...]:
-    """Every (TP, PP) with TP x PP <= GPUs, EP on and off for MoE (TP > 1), that vLLM accepts."""
-    # EP over a single rank (TP=1) is the same layout as no EP, so it is not listed twice.
-    moe = spec.is_moe
+    """Every (TP, PP) with TP x PP <= GPUs, plus every data-parallel split (DP > 1) of the
+    layouts that fill the cluster (TP x PP x DP = GPUs), EP on and off for MoE (more than
+    one rank), that vLLM accepts."""
+    # EP over a single rank (TP x DP = 1) is the same layout as no EP, so not listed twice.
+    moe, gpus = spec.is_moe, cluster.gpu_count
     candidates = (
-        ParallelLayout(tp=tp, pp=pp, ep=ep)
-        for tp in range(1, cluster.gpu_count + 1)
-        for pp in range(1, cluster.gpu_count // tp + 1)
-        for ep in ((False, True) if moe and tp > 1 else (False,))
+        ParallelLayout(tp=tp, pp=pp, dp=dp, ep=ep)
+        for tp in range(1, gpus + 1)
+        for pp in range(1, gpus // tp + 1)
+        for dp in (1, *(d for d in range(2, gpus // (tp * pp) + 1) if tp * pp * d == gpus))
+        for ep in ((False, True) if moe and tp * dp > 1 else (False,))
     )
     return tuple(c for c in candidates if not layout_errors(spec, cluster, c))
 

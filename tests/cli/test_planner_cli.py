@@ -205,3 +205,13 @@ def test_custom_gpu_memory_with_a_named_model(capsys, model_dir: Path, name, gpu
 def test_gpu_name_needs_gpu_memory_gib(capsys, model_dir: Path) -> None:
     code, _, err = run_main(capsys, "plan", "--model", str(model_dir), "--gpu-name", "A100")
     assert code == 2 and "--gpu-memory-gib" in err and len(err.strip().splitlines()) == 1
+
+
+def test_dp_flag_plans_replicas(capsys, model_dir: Path) -> None:
+    # --dp 2 on 4 GPUs: TP defaults to 4 GPUs per node / 2 replicas = 2
+    code, out, _ = run_main(capsys, "plan", "--model", str(model_dir), "--gpu", "rtx-3090",
+                            "--gpus", "4", "--dp", "2", "--max-model-len", "4096", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["layout"] == {"tp": 2, "pp": 1, "dp": 2, "ep": False}
+    assert "--tensor-parallel-size 2 --data-parallel-size 2" in data["vllm_command"]
+    assert len(data["per_gpu"]) == 4

@@ -125,3 +125,24 @@ def test_unmodelled_architecture_is_no_confident_fit():
     # a modelled architecture keeps the plain verdict
     assert plan(PlanRequest(model=LLAMA_8B, cluster=preset_cluster("h100-sxm", 1))
                 ).verdict.startswith("Fits: ")
+
+
+def test_data_parallel_with_expert_parallel_spreads_experts_over_every_rank():
+    # The 4+4 L40S Qwen3-235B FP8 run (issue 11): --data-parallel-size 2
+    # --tensor-parallel-size 4 --enable-expert-parallel puts 128 / 8 = 16 experts on each GPU,
+    # 16 fewer than TP=4 with EP alone (128 / 4 = 32). Each expert (config.json): 3 x 4096 x
+    # 1536 weights per layer, 94 layers, FP8 with one fp32 scale per 128 x 128 block:
+    # 16 x 94 x 3 x 4096 x 1536 x (1 + 4 / 16,384) B = 28,393,979,904 B less per GPU.
+    from planner.catalog import catalog_entry
+    from planner.model.config.parser import parse_model_config
+
+    entry = catalog_entry("Qwen/Qwen3-235B-A22B-FP8")
+    spec = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+    dp = plan(PlanRequest(model=spec, cluster=preset_cluster("l40s", 4, 2),
+                          layout=ParallelLayout(tp=4, dp=2, ep=True)))
+    tp = plan(PlanRequest(model=spec, cluster=preset_cluster("l40s", 4),
+                          layout=ParallelLayout(tp=4, ep=True)))
+    assert tp.weights_bytes_per_gpu - dp.weights_bytes_per_gpu == 28_393_979_904
+    assert len(dp.per_gpu) == 8 and dp.fits and not tp.fits
+    assert "--tensor-parallel-size 4 --data-parallel-size 2 --enable-expert-parallel" in (
+        dp.vllm_command)

@@ -34,9 +34,12 @@ CLUSTER = preset_cluster("rtx-3090", 4)
 def test_layouts_are_every_valid_tp_pp_pair() -> None:
     # tp x pp <= 4 GPUs, pp <= 4 layers; TP=3 is refused (8 heads, 2 KV heads):
     # (1,1) (1,2) (1,3) (1,4) (2,1) (2,2) (4,1) = 7; dense model, so no EP variants.
-    got = {(lay.tp, lay.pp, lay.ep) for lay in layout_candidates(SPEC, CLUSTER)}
-    assert got == {(1, 1, False), (1, 2, False), (1, 3, False), (1, 4, False),
-                   (2, 1, False), (2, 2, False), (4, 1, False)}
+    # Data parallel (issue 11) splits the 4 GPUs into replicas: tp x pp x dp = 4 with dp > 1
+    # -> (1,1) x 4, (1,2) x 2, (2,1) x 2 = 3 more.
+    got = {(lay.tp, lay.pp, lay.dp, lay.ep) for lay in layout_candidates(SPEC, CLUSTER)}
+    assert got == {(1, 1, 1, False), (1, 2, 1, False), (1, 3, 1, False), (1, 4, 1, False),
+                   (2, 1, 1, False), (2, 2, 1, False), (4, 1, 1, False),
+                   (1, 1, 4, False), (1, 2, 2, False), (2, 1, 2, False)}
 
 
 def test_what_if_formats_follow_the_gpu() -> None:
@@ -56,8 +59,8 @@ def test_quantized_checkpoint_is_planned_as_stored() -> None:
 
 def test_sweep_covers_every_combination_ranked() -> None:
     result = sweep(SPEC, CLUSTER, EngineSettings(max_model_len=4096))
-    # 5 weight formats x 2 KV dtypes x 7 layouts
-    assert len(result.rows) == 5 * 2 * 7
+    # 5 weight formats x 2 KV dtypes x 10 layouts (7 without DP + 3 DP splits)
+    assert len(result.rows) == 5 * 2 * 10
     assert list(result.rows) == sorted(result.rows, key=rank_key)
     fits = [row.fits for row in result.rows]
     assert fits == sorted(fits, reverse=True)  # every fitting row before any other
