@@ -16,13 +16,23 @@ from tests.app.conftest import open_page, texts
 from tests.app.test_plan import metric
 
 
-def figure(at, index: int) -> dict:
-    return json.loads(at.get("plotly_chart")[index].proto.spec)
+def figure(at, kind: str) -> dict:
+    """The plotly figure drawn by ui.charts: 'memory' (stacked bars), 'curve' (the one-request
+    line), 'heatmap'."""
+    for chart in at.get("plotly_chart"):
+        fig = json.loads(chart.proto.spec)
+        data, annotations = fig["data"], fig["layout"].get("annotations", [])
+        if (kind == "heatmap" and data[0].get("type") == "heatmap"
+                or kind == "memory" and any(t.get("name") == "weights" for t in data)
+                or kind == "curve" and any(a.get("text") == "one request" for a in annotations)):
+            return fig
+    raise AssertionError(f"no {kind} chart")
 
 
 def terms(at) -> dict[str, tuple[str, str]]:
     """'How every figure is computed': figure -> (value, formula)."""
-    table = at.dataframe[0].value
+    table = next(d.value for d in at.dataframe if "figure" in d.value
+                 and "Budget (total x utilization)" in set(d.value["figure"]))
     return {r["figure"]: (r["value"], r["formula"]) for _, r in table.iterrows()}
 
 
@@ -42,7 +52,7 @@ def test_whole_numbers_print_without_decimals_and_the_token_formula_reproduces()
 def test_the_memory_bar_draws_the_budget_line() -> None:
     at = open_page(None, tp="4")  # weights 28.96 GiB > the 21.21 GiB budget
     assert any(e.value.startswith("Does not fit") for e in at.error)
-    bar = figure(at, 0)
+    bar = figure(at, "memory")
     lines = [s for s in bar["layout"].get("shapes", []) if s.get("type") == "line"]
     assert len(lines) == 1
     assert abs(lines[0]["y0"] - 0.9 * 23.57) < 0.01
@@ -51,7 +61,7 @@ def test_the_memory_bar_draws_the_budget_line() -> None:
 
 
 def test_one_request_label_sits_below_the_line_at_the_left_end() -> None:
-    curve = figure(open_page(), 1)
+    curve = figure(open_page(), "curve")
     label = next(a for a in curve["layout"]["annotations"] if a["text"] == "one request")
     assert label["yanchor"] == "top" and label["xanchor"] == "left"  # below y=1, from the left
     ys = curve["data"][0]["y"]
@@ -62,7 +72,7 @@ def test_sweep_heatmap_is_readable_at_64_gpus() -> None:
     at = open_page(None, nodes="8")  # 64 RTX 3090
     at.button(key="plan.run_sweep").click().run()
     assert not at.exception
-    heat = figure(at, 2)
+    heat = figure(at, "heatmap")
     layouts = at.dataframe[-1].value["layout"].nunique()
     assert layouts > 20
     trace = heat["data"][0]
