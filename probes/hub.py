@@ -27,6 +27,7 @@ import httpx2
 from huggingface_hub import HfApi, constants, get_token
 from huggingface_hub.errors import (
     EntryNotFoundError,
+    FileMetadataError,
     GatedRepoError,
     HfHubHTTPError,
     LocalEntryNotFoundError,
@@ -72,7 +73,7 @@ _REPO_ID = re.compile(r"^(\b[\w\-.]+\b/)?\b[\w\-.]{1,96}\b$")
 _COMMIT_SHA = re.compile(r"^[0-9a-f]{40}$")
 _TOKEN_LIKE = re.compile(r"hf_[A-Za-z0-9]{20,}")
 _TRUE = {"1", "ON", "YES", "TRUE"}
-_FALLBACK_KINDS = ("offline_not_cached", "network", "timeout", "server_error")
+_FALLBACK_KINDS = ("offline_not_cached", "network", "timeout", "server_error", "not_a_hub")
 """Failures that say nothing about the repo itself, so the cache and catalog may answer."""
 
 # NOTE: config.json is a few kB; progress bars on stderr would only be noise in the CLI.
@@ -83,7 +84,8 @@ class HubError(Exception):
     """A hub, cache or file failure with a kind (for code) and an actionable message (for people).
 
     kinds: invalid_repo_id, not_found, gated, private, revision_not_found, no_config, malformed,
-    offline_not_cached, timeout, server_error, network, invalid_setting.
+    offline_not_cached, timeout, server_error, network, invalid_setting, not_a_hub (an answer
+    that is not the hub's: HTML, an image, a 4xx without the hub's error code).
     """
 
     def __init__(self, kind: str, message: str):
@@ -194,6 +196,7 @@ _FALLBACK_REASONS = {
     "network": "the hub is unreachable",
     "timeout": "the hub did not answer in time",
     "server_error": "the hub answered with a server error",
+    "not_a_hub": "the server at HF_ENDPOINT did not answer as a hub",
 }
 
 
@@ -277,7 +280,8 @@ def _read_tensors(
         meta = api.get_safetensors_metadata(
             repo_id, revision=revision, token=_auth(secret), timeout=timeout_s
         )
-    except (NotASafetensorsRepoError, SafetensorsParsingError, HfHubHTTPError, OSError) as exc:
+    except (NotASafetensorsRepoError, SafetensorsParsingError, HfHubHTTPError, OSError,
+            ValueError, RecursionError) as exc:  # ValueError: an answer that is not JSON
         return [], str(exc).splitlines()[0]
     except httpx2.HTTPError as exc:
         return [], f"network error ({type(exc).__name__})"
@@ -383,6 +387,23 @@ def _mapped(
             f"Cannot reach the hub at {constants.ENDPOINT} ({type(exc).__name__}): check your "
             "connection, proxy and HF_ENDPOINT, or pass a path to a config.json.",
         )
+    if isinstance(exc, ValueError | RecursionError):  # r.json() on a web page, an image...
+        return HubError(
+            "not_a_hub",
+            f"The hub at {constants.ENDPOINT} returned something that is not JSON "
+            f"({_what_came(exc)}) for {repo_id}: HF_ENDPOINT may not point at a Hugging Face "
+            "hub, or a proxy or captive portal answered instead; check both.",
+        )
+    # NOTE: 429 is the real hub's rate limit, so it stays a server-side "retry later"
+    if isinstance(exc, FileMetadataError) or (status is not None and status < 500
+                                               and status != 429):
+        answer = "without the hub's headers" if status is None else f"HTTP {status}"
+        return HubError(
+            "not_a_hub",
+            f"The server at {constants.ENDPOINT} answered {answer} for {repo_id}, without the "
+            "hub's error details: it does not look like a Hugging Face hub. Check HF_ENDPOINT "
+            "and any proxy in between.",
+        )
     if status is not None:
         return HubError(
             "server_error",
@@ -390,6 +411,18 @@ def _mapped(
             "server-side problem, not your input; retry later.",
         )
     return exc
+
+
+def _what_came(exc: Exception) -> str:
+    """'an HTML page', 'binary data', ... for an answer json could not read."""
+    if isinstance(exc, UnicodeDecodeError):
+        return "binary data, not text"
+    if isinstance(exc, RecursionError):
+        return "JSON nested too deeply to read"
+    doc = getattr(exc, "doc", "")
+    if isinstance(doc, str) and doc.lstrip()[:1] == "<":
+        return "an HTML page"
+    return f"{type(exc).__name__}: {str(exc).splitlines()[0][:80]}" if str(exc) else "no JSON"
 
 
 def _no_config_message(repo_id: str, files: tuple[CheckpointFile, ...]) -> str:

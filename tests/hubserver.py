@@ -48,7 +48,9 @@ class FakeRepo:
     """Tokens that may read a private repo or have accepted a gated repo's licence."""
     behaviour: str = "normal"
     """normal | hang (accept, never answer) | hang_weights (only *.safetensors* hang) |
-    error500 (every route answers 500)."""
+    error500 (every route answers 500) | html (every route answers 200 with a web page, as a
+    captive portal or a wrong HF_ENDPOINT does) | png (200 with an image) | plain404 (404
+    without the hub's X-Error-Code, as any web server that is not a hub answers)."""
 
 
 @dataclass
@@ -111,6 +113,10 @@ class FakeHub:
             return None
         if repo.behaviour == "error500":
             return _error(req, 500, None, "Internal Error")
+        if repo.behaviour in NOT_A_HUB:
+            content_type, data = NOT_A_HUB[repo.behaviour]
+            status = 404 if repo.behaviour == "plain404" else 200
+            return _send(req, status, {"Content-Type": content_type}, data if body else b"")
         token = req.headers.get("authorization", "").removeprefix("Bearer ")
         allowed = token in repo.tokens
         if repo.private and not allowed:
@@ -126,6 +132,14 @@ class FakeHub:
         if file is None:
             return _error(req, 404, "EntryNotFound", "Entry not found", commit=repo.sha)
         return _send_file(req, body, repo, file)
+
+
+NOT_A_HUB = {
+    "html": ("text/html", b"<!doctype html><html><body><h1>Sign in to the Wi-Fi</h1></body>"),
+    "png": ("image/png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\xff\xfe"),
+    "plain404": ("text/html", b"<html><body>404 Not Found</body></html>"),
+}
+"""What a server that is not the hub answers: (content type, body) per behaviour."""
 
 
 def _model_info(repo_id: str, repo: FakeRepo) -> dict:

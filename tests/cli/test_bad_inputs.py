@@ -11,16 +11,19 @@ from pathlib import Path
 
 import pytest
 
+from tests.hubserver import FakeFile, FakeHub, FakeRepo
+
 ROOT = Path(__file__).resolve().parents[2]
 BAD = ROOT / "tests" / "fixtures" / "bad_inputs"
 SNAPSHOT = ROOT / "tests" / "fixtures" / "snapshots" / "rtx3090x8.json"
 HW = ("--gpu", "h100-sxm", "--gpus", "1")
 
 
-def run(module: str, *args: str) -> subprocess.CompletedProcess[str]:
+def run(module: str, *args: str, env: dict[str, str] | None = None
+        ) -> subprocess.CompletedProcess[str]:
     # 60 s only stops a hung command from hanging the suite (a FIFO read would block forever)
     return subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=60)
+                          text=True, timeout=60, env=env)
 
 
 def assert_one_line_error(done: subprocess.CompletedProcess[str], prefix: str,
@@ -106,3 +109,35 @@ def test_probes_refuses_the_fuzzed_snapshot(tmp_path: Path) -> None:
     assert_one_line_error(run("probes", "--load", str(path)), "python -m probes: error: ",
                           "topology: pcie must be 8 x 8 (one row and column per GPU in "
                           "gpu_indices), got 7 rows of [8] cells")
+
+
+def test_planner_refuses_an_unknown_vllm_version() -> None:
+    done = run("planner", "plan", "--model", "Qwen/Qwen3-8B", *HW, "--vllm-version", "abc")
+    assert_one_line_error(done, "python -m planner plan: error: ",
+                          "vLLM version 'abc' is not like")
+
+
+@pytest.fixture(scope="module")
+def odd_hub():
+    config = FakeFile((ROOT / "tests" / "fixtures" / "configs" / "Qwen__Qwen3-8B.json")
+                      .read_bytes())
+    server = FakeHub({f"acme/{kind}": FakeRepo({"config.json": config}, behaviour=kind)
+                      for kind in ("html", "png", "plain404")})
+    yield server
+    server.stop()
+
+
+@pytest.mark.parametrize(("repo", "words"), [
+    ("acme/html", "returned something that is not JSON (an HTML page)"),
+    ("acme/png", "returned something that is not JSON (binary data, not text)"),
+    ("acme/plain404", "answered HTTP 404 for acme/plain404, without the hub's error details"),
+])
+def test_planner_names_a_server_that_is_not_the_hub(odd_hub: FakeHub, tmp_path: Path,
+                                                    repo: str, words: str) -> None:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("HF_", "HUGGINGFACE_", "HEADROOM_")) and "proxy" not in k.lower()}
+    env.update(HF_ENDPOINT=odd_hub.url, HF_HOME=str(tmp_path), NO_PROXY="127.0.0.1",
+               HF_HUB_DISABLE_TELEMETRY="1")
+    done = run("planner", "inspect", repo, env=env)
+    assert_one_line_error(done, "python -m planner inspect: error: ", words)
+    assert "server-side problem" not in done.stderr

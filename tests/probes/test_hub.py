@@ -44,6 +44,10 @@ def _fixture(name: str) -> FakeFile:
     return FakeFile((FIXTURES / name).read_bytes())
 
 
+def _bad_input(name: str) -> FakeFile:
+    return FakeFile((ROOT / "tests" / "fixtures" / "bad_inputs" / name).read_bytes())
+
+
 def _repos() -> dict[str, FakeRepo]:
     # Llama-3.1-70B FP8 (ModelOpt): two shards with one layer's worth of real shapes.
     # shard 1: embed_tokens [128256, 8192] BF16, down_proj [8192, 28672] F8_E4M3,
@@ -115,6 +119,15 @@ def _repos() -> dict[str, FakeRepo]:
             }
         ),
         "acme/down": FakeRepo({"config.json": config}, behaviour="error500"),
+        # issue 13: answers that are not the hub's, and configs that are not configs
+        "acme/html": FakeRepo({"config.json": config}, behaviour="html"),
+        "acme/png": FakeRepo({"config.json": config}, behaviour="png"),
+        "acme/plain404": FakeRepo({"config.json": config}, behaviour="plain404"),
+        "acme/html-config": FakeRepo({"config.json": FakeFile(b"<!doctype html><html>")}),
+        "acme/deep-config": FakeRepo({"config.json": _bad_input("deep_nesting.config.json")}),
+        "acme/bigint-config": FakeRepo(
+            {"config.json": _bad_input("bigint_4301_digits.config.json")}),
+        "acme/huge-config": FakeRepo({"config.json": FakeFile(b"{}", size_bytes=62 * 10**6)}),
         "acme/slow": FakeRepo({"config.json": config}, behaviour="hang"),
         "acme/slow-weights": FakeRepo(
             {"config.json": config, "model.safetensors": gpt_oss}, behaviour="hang_weights"
@@ -252,6 +265,15 @@ def test_unreachable_hub_falls_back_to_the_catalog(hub, tmp_path):
         ("acme/broken-json", "malformed", "not valid JSON"),
         ("acme/list-json", "malformed", "JSON list, not an object"),
         ("acme/down", "server_error", "HTTP 500"),
+        ("acme/html", "not_a_hub", "returned something that is not JSON (an HTML page)"),
+        ("acme/png", "not_a_hub", "returned something that is not JSON (binary data, not text)"),
+        ("acme/plain404", "not_a_hub", "answered HTTP 404 for acme/plain404, without the hub's "
+         "error details: it does not look like a Hugging Face hub. Check HF_ENDPOINT"),
+        ("acme/html-config", "malformed", "acme/html-config/config.json is not valid JSON"),
+        ("acme/deep-config", "malformed", "nested too deeply"),
+        ("acme/bigint-config", "malformed", "an integer of more than 4,300 digits"),
+        ("acme/huge-config", "malformed", "config.json is over the 4 MB limit (62,000,000 bytes "
+         "listed by the hub)"),
     ],
 )
 def test_failures_have_specific_messages(hub, tmp_path, repo, kind, words):

@@ -1,0 +1,71 @@
+"""The app's error box for a hub that answers a web page, an image or a bare 404, and for
+hub configs that are too deep or hold a 4,301-digit integer: a clear message, no traceback.
+
+The app runs under AppTest in a fresh interpreter (huggingface_hub reads HF_ENDPOINT at import)
+against the local fake hub (tests/hubserver.py) with the real client.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.hubserver import FakeFile, FakeHub, FakeRepo
+
+ROOT = Path(__file__).resolve().parents[2]
+BAD = ROOT / "tests" / "fixtures" / "bad_inputs"
+
+VISITS = """
+import json, sys
+from streamlit.testing.v1 import AppTest
+from probes.snapshot import load_snapshot
+from ui import io
+
+snapshot = load_snapshot("tests/fixtures/snapshots/no-gpu-vm.json")
+io.take_snapshot = lambda: snapshot  # this machine as GPU-less, as every app test sees it
+out = {}
+for model in json.loads(sys.argv[1]):
+    at = AppTest.from_file("app.py", default_timeout=60)
+    at.query_params["model"] = model
+    at.run()
+    out[model] = {"exception": bool(at.exception), "errors": [e.value for e in at.error]}
+print(json.dumps(out))
+"""
+
+EXPECTED = {
+    "acme/html": "returned something that is not JSON (an HTML page)",
+    "acme/png": "returned something that is not JSON (binary data, not text)",
+    "acme/plain404": "answered HTTP 404 for acme/plain404, without the hub's error details",
+    "acme/deep": "config.json is nested too deeply to be read",
+    "acme/bigint": "config.json holds an integer of more than 4,300 digits",
+}
+
+
+def test_odd_hub_answers_are_clear_errors_in_the_app(tmp_path: Path) -> None:
+    config = FakeFile((ROOT / "tests" / "fixtures" / "configs" / "Qwen__Qwen3-8B.json")
+                      .read_bytes())
+    repos = {f"acme/{kind}": FakeRepo({"config.json": config}, behaviour=kind)
+             for kind in ("html", "png", "plain404")}
+    repos["acme/deep"] = FakeRepo(
+        {"config.json": FakeFile((BAD / "deep_nesting.config.json").read_bytes())})
+    repos["acme/bigint"] = FakeRepo(
+        {"config.json": FakeFile((BAD / "bigint_4301_digits.config.json").read_bytes())})
+    hub = FakeHub(repos)
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("HF_", "HUGGINGFACE_", "HEADROOM_")) and "proxy" not in k.lower()}
+    env.update(HF_ENDPOINT=hub.url, HF_HOME=str(tmp_path), HF_HUB_DISABLE_TELEMETRY="1",
+               NO_PROXY="127.0.0.1", PYTHONPATH=str(ROOT))
+    try:
+        # The bound only stops a hung run from hanging the suite; it is not a timing.
+        proc = subprocess.run([sys.executable, "-c", VISITS, json.dumps(list(EXPECTED))],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    finally:
+        hub.stop()
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    seen = json.loads(proc.stdout.strip().splitlines()[-1])
+    for model, words in EXPECTED.items():
+        assert not seen[model]["exception"], model
+        assert any(words in e for e in seen[model]["errors"]), (model, seen[model]["errors"])
+        assert not any("Expecting value" in e or "server-side" in e
+                       for e in seen[model]["errors"])
