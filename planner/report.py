@@ -34,6 +34,7 @@ from planner.model.spec import (
 from planner.serving.engine import kv_elem_bytes
 from planner.serving.plan import Plan
 from planner.serving.sweep import SweepResult, SweepRow, sweep_csv
+from planner.text import md_code_block, md_escape
 from planner.units import GIB
 
 REPORT_SCHEMA = "headroom.report"
@@ -406,11 +407,6 @@ def _gib(n_bytes: float) -> str:
     return f"{n_bytes / GIB:,.2f} GiB"
 
 
-def _cell(value: object) -> str:
-    """Text safe inside a Markdown table cell (pipes escaped, newlines flattened)."""
-    return " ".join(str(value).split()).replace("|", "\\|")
-
-
 def text_columns(rows: list[list[str]]) -> list[str]:
     """Plain-text table lines: left-aligned columns two spaces apart (the CLIs' tables)."""
     widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
@@ -419,21 +415,21 @@ def text_columns(rows: list[list[str]]) -> list[str]:
 
 
 def md_table(header: list[str], rows: list[list[object]]) -> list[str]:
-    """A GitHub-flavoured Markdown table."""
-    lines = ["| " + " | ".join(_cell(h) for h in header) + " |",
+    """A GitHub-flavoured Markdown table; every cell is escaped (planner.text.md_escape)."""
+    lines = ["| " + " | ".join(md_escape(h) for h in header) + " |",
              "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
+    lines += ["| " + " | ".join(md_escape(c) for c in row) + " |" for row in rows]
     return lines
 
 
 def _header(inputs: ReportInputs) -> list[str]:
     return [
-        f"# Headroom report: {inputs.card.name}",
+        f"# Headroom report: {md_escape(inputs.card.name)}",
         "",
-        f"- Date: {inputs.date}",
-        f"- Headroom version: {inputs.headroom_version}",
-        f"- Model source: {inputs.card.source}",
-        f"- Hardware source: {inputs.cluster_source}",
+        f"- Date: {md_escape(inputs.date)}",
+        f"- Headroom version: {md_escape(inputs.headroom_version)}",
+        f"- Model source: {md_escape(inputs.card.source)}",
+        f"- Hardware source: {md_escape(inputs.cluster_source)}",
     ]
 
 
@@ -462,28 +458,29 @@ def _summary(inputs: ReportInputs) -> list[str]:
     lines = [
         "## Executive summary",
         "",
-        f"- Verdict: {plan.verdict}",
-        f"- Context ceiling (longest single request): {_ceiling(plan)}",
+        f"- Verdict: {md_escape(plan.verdict)}",
+        f"- Context ceiling (longest single request): {md_escape(_ceiling(plan))}",
         f"- Concurrency at max-model-len {plan.max_model_len:,}: "
         f"{plan.max_concurrency:,.2f} requests",
-        f"- Configuration: {_settings_label(plan, inputs.card)}",
+        f"- Configuration: {md_escape(_settings_label(plan, inputs.card))}",
     ]
     if inputs.sweep and inputs.sweep.rows:
         best = inputs.sweep.rows[0]
-        lines.append(f"- Best in the sweep: {best.quant_label}, {best.layout.label()}, KV "
-                     f"{best.kv_cache_dtype}: ceiling {best.max_context_tokens:,} tokens, "
-                     f"concurrency {best.max_concurrency:,.2f}")
+        lines.append("- Best in the sweep: " + md_escape(
+            f"{best.quant_label}, {best.layout.label()}, KV {best.kv_cache_dtype}: ceiling "
+            f"{best.max_context_tokens:,} tokens, concurrency {best.max_concurrency:,.2f}"))
     return lines
 
 
 def _audit_section(audit: AuditSummary) -> list[str]:
-    lines = [f"### Host {audit.hostname} (audited {audit.taken_at})", ""]
+    lines = [f"### Host {md_escape(audit.hostname)} (audited {md_escape(audit.taken_at)})", ""]
     if not audit.gpus:
-        lines += [f"No GPU visible: {audit.gpu_unavailable_reason or 'unknown reason'}", ""]
+        lines += ["No GPU visible: "
+                  + md_escape(audit.gpu_unavailable_reason or "unknown reason"), ""]
     else:
-        lines += [f"Driver {audit.driver_version or '—'}, CUDA (driver) "
-                  f"{audit.cuda_version or '—'}, CUDA toolkit "
-                  f"{audit.cuda_toolkit_version or 'not found'}", ""]
+        lines += [md_escape(f"Driver {audit.driver_version or '—'}, CUDA (driver) "
+                            f"{audit.cuda_version or '—'}, CUDA toolkit "
+                            f"{audit.cuda_toolkit_version or 'not found'}"), ""]
         lines += md_table(
             ["GPU", "Name", "Memory total", "Used", "PCIe link", "Power limit", "Temp", "ECC",
              "NVLinks"],
@@ -496,8 +493,8 @@ def _audit_section(audit: AuditSummary) -> list[str]:
     if audit.topology:
         lines += ["Topology (as `nvidia-smi topo -m`):", ""]
         lines += md_table(list(audit.topology[0]), [list(r) for r in audit.topology[1:]]) + [""]
-        lines += ["Legend: " + "; ".join(f"{f.label} = {f.value}" for f in
-                                         audit.topology_legend), ""]
+        lines += ["Legend: " + md_escape("; ".join(f"{f.label} = {f.value}" for f in
+                                                   audit.topology_legend)), ""]
     lines += ["Host resources:", ""]
     lines += md_table(["Resource", "Value"], [[f.label, f.value] for f in audit.host]) + [""]
     lines += ["Serving stack:", ""]
@@ -516,8 +513,8 @@ def _platform(inputs: ReportInputs) -> list[str]:
     plan = inputs.plan
     lines = ["## Platform", ""]
     total = plan.per_gpu[0].total_bytes if plan.per_gpu else 0
-    lines += [f"{plan.gpus_used}x {plan.gpu_name}, {_gib(total)} per GPU as CUDA reports it "
-              f"({inputs.cluster_source}).", ""]
+    lines += [md_escape(f"{plan.gpus_used}x {plan.gpu_name}, {_gib(total)} per GPU as CUDA "
+                        f"reports it ({inputs.cluster_source})."), ""]
     if not inputs.audits:
         lines += ["No hardware audit was attached: driver, topology, host resources and "
                   "findings are not known (run `python -m probes --json > node.json` on each "
@@ -553,13 +550,12 @@ def _memory_plan(inputs: ReportInputs) -> list[str]:
     elem = kv_elem_bytes(plan.engine, spec.torch_dtype)
     total_lines, _ = kv_formula_lines(spec, elem, 1)
     rank_lines, _ = kv_formula_lines(spec, elem, plan.layout.tp)
-    lines += ["KV cache bytes per token, with this model's numbers:", "", "```text",
-              "whole model (TP=1):", *total_lines,
-              f"  total = {plan.kv_bytes_per_token:,} B per token",
-              f"one GPU at TP={plan.layout.tp}:", *rank_lines,
-              f"  per GPU = {plan.kv_bytes_per_token_per_gpu:,} B per token"
-              + (f" (binding PP stage: rank {plan.binding_rank})" if plan.layout.pp > 1 else ""),
-              "```", ""]
+    lines += ["KV cache bytes per token, with this model's numbers:", "", *md_code_block("text", [
+        "whole model (TP=1):", *total_lines,
+        f"  total = {plan.kv_bytes_per_token:,} B per token",
+        f"one GPU at TP={plan.layout.tp}:", *rank_lines,
+        f"  per GPU = {plan.kv_bytes_per_token_per_gpu:,} B per token"
+        + (f" (binding PP stage: rank {plan.binding_rank})" if plan.layout.pp > 1 else "")]), ""]
     lines += [
         f"- KV pool per GPU: {_gib(plan.kv_cache_bytes_per_gpu)} "
         f"({plan.kv_cache_bytes_per_gpu:,} B) = {plan.num_gpu_blocks:,} blocks of "
@@ -568,8 +564,8 @@ def _memory_plan(inputs: ReportInputs) -> list[str]:
         f"- Context ceiling: {_ceiling(plan)}",
         f"- Concurrency at {plan.max_model_len:,} tokens: {plan.max_concurrency:,.2f}",
     ]
-    lines += [f"- Warning: {w}" for w in plan.warnings]
-    lines += [f"- Error: {e}" for e in plan.errors]
+    lines += [f"- Warning: {md_escape(w)}" for w in plan.warnings]
+    lines += [f"- Error: {md_escape(e)}" for e in plan.errors]
     return lines + [""]
 
 
@@ -644,8 +640,8 @@ def _assumptions(inputs: ReportInputs) -> list[str]:
                            for a in headline]) + [""]
     defaults = [f"{t.label}: {t.note}" for t in plan.terms if t.note and t.key not in
                 ESTIMATED_TERMS]
-    lines += [f"- {text}" for text in (*defaults, *inputs.card.assumptions,
-                                       *inputs.card.warnings)]
+    lines += [f"- {md_escape(text)}" for text in (*defaults, *inputs.card.assumptions,
+                                                  *inputs.card.warnings)]
     return lines + [""]
 
 
@@ -659,7 +655,7 @@ def render_markdown(inputs: ReportInputs) -> str:
         *_model_facts(inputs),
         *_memory_plan(inputs),
         *_alternatives(inputs),
-        "## Launch", "", "```bash", plan.vllm_command, "```", "",
+        "## Launch", "", *md_code_block("bash", [plan.vllm_command]), "",
         *_assumptions(inputs),
     ]
     return "\n".join(lines).rstrip() + "\n"

@@ -21,6 +21,7 @@ from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.plan import Plan, PlanRequest, plan
 from planner.serving.speed import ServingLoad
 from planner.serving.sweep import layout_candidates, quant_settings
+from planner.text import md_escape
 from probes.cluster import snapshots_to_cluster
 from probes.hub import HubError, invalid_repo_id_message
 from probes.snapshot import HardwareSnapshot
@@ -56,7 +57,7 @@ def or_error(call: Callable[[], T], failure: str) -> T | None:
     try:
         return call()
     except USER_ERRORS as exc:
-        st.error(f"{failure}: {error_text(exc)}")
+        st.error(f"{failure}: {md_escape(error_text(exc))}")
         return None
 
 

@@ -4,6 +4,7 @@ import streamlit as st
 
 from planner.model.params import count_params
 from planner.model.quant import checkpoint_scheme
+from planner.text import md_escape
 from ui import format as fmt
 from ui.context import cluster_label, current_cluster, current_spec, or_error
 from ui.state import pop_messages
@@ -13,21 +14,21 @@ def render_sidebar() -> None:
     """Hardware and model summaries, plus any message about the link or refused values."""
     with st.sidebar:
         for message in pop_messages():
-            st.warning(message)
+            st.warning(md_escape(message))
         st.subheader("Hardware")
         cluster = or_error(current_cluster, "No usable hardware")
         if cluster is not None:
             gpu = cluster.nodes[0].gpu
-            st.markdown(f"**{cluster_label(cluster)}**")
+            st.markdown(f"**{md_escape(cluster_label(cluster))}**")
             st.caption(
                 f"{fmt.gib(gpu.memory_total_bytes)} per GPU (CUDA total), "
-                f"{cluster.gpu_count} GPUs · {cluster.source}"
+                f"{cluster.gpu_count} GPUs · {md_escape(cluster.source)}"
             )
         st.subheader("Model")
         spec = or_error(current_spec, "No usable model")
         if spec is not None:
             params = count_params(spec)
-            st.markdown(f"**{spec.name}**")
+            st.markdown(f"**{md_escape(spec.name)}**")
             st.caption(
                 f"{fmt.params(params.total)} parameters ({fmt.params(params.active)} active), "
                 f"{checkpoint_scheme(spec).label}, {fmt.tokens(spec.max_position_embeddings)}"

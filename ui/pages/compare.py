@@ -7,6 +7,7 @@ from planner.catalog import catalog_entries
 from planner.report import comparison_row
 from planner.serving.plan import PlanRequest
 from planner.serving.speed import estimate_speed
+from planner.text import md_escape
 from planner.units import GIB
 from ui import format as fmt
 from ui.charts import grouped_bars
@@ -34,9 +35,9 @@ try:
     cluster = current_cluster()
     engine = compare_engine()
 except USER_ERRORS as exc:
-    st.error(f"Cannot compare: {error_text(exc)}")
+    st.error(f"Cannot compare: {md_escape(error_text(exc))}")
     st.stop()
-st.caption(f"All on {cluster.source}; each model in its own checkpoint format, KV dtype "
+st.caption(f"All on {md_escape(cluster.source)}; each model in its own checkpoint format, KV dtype "
            f"{engine.kv_cache_dtype}, gpu_memory_utilization {engine.gpu_memory_utilization:g}, "
            f"max_model_len {engine.max_model_len:,}.")
 
@@ -51,7 +52,7 @@ for name in state().compare:
         spec = model_spec(name)
         result = compare_plan(spec, cluster, engine)
     except USER_ERRORS as exc:
-        st.error(f"{name}: {error_text(exc)}")
+        st.error(f"{md_escape(name)}: {md_escape(error_text(exc))}")
         continue
     speed = estimate_speed(PlanRequest(model=spec, cluster=cluster, layout=result.layout,
                                        engine=engine), load, plan_result=result)

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from planner.serving.hardware import GPU_PRESETS
+from planner.text import md_escape
 from probes.audit_summary import audit_summary
 from probes.snapshot import HardwareSnapshot, SnapshotError, load_snapshot
 from ui import format as fmt
@@ -37,27 +38,31 @@ def _render_snapshot(snap: HardwareSnapshot) -> None:
             "Power limit (W)": g.power_limit_watts, "Temp (C)": g.temperature_c,
             "ECC": g.ecc, "NVLinks up": g.nvlinks_active,
         } for g in summary.gpus]), hide_index=True)
-        st.caption(f"Driver {summary.driver_version or '—'}, CUDA {summary.cuda_version or '—'}"
-                   f", toolkit {summary.cuda_toolkit_version or 'not found'}")
+        st.caption(md_escape(f"Driver {summary.driver_version or '—'}, CUDA "
+                             f"{summary.cuda_version or '—'}, toolkit "
+                             f"{summary.cuda_toolkit_version or 'not found'}"))
     else:
-        st.info(f"No GPU on {snap.hostname}: {summary.gpu_unavailable_reason or 'none listed'}.")
+        st.info(md_escape(f"No GPU on {snap.hostname}: "
+                          f"{summary.gpu_unavailable_reason or 'none listed'}."))
     if summary.topology:
         header, *rows = summary.topology
         st.markdown("**Topology** (`nvidia-smi topo -m`)")
         st.dataframe(pd.DataFrame([row[1:] for row in rows], index=[row[0] for row in rows],
                                   columns=header[1:]))
-        st.caption("  \n".join(f"`{f.label}` {f.value}" for f in summary.topology_legend))
+        st.caption("  \n".join(f"**{md_escape(f.label)}** {md_escape(f.value)}"
+                                for f in summary.topology_legend))
     st.markdown("**Findings**")
     if not summary.findings:
         st.success("No red flags.")
     for finding in summary.findings:
         _SEVERITY[finding.severity](
-            f"**{finding.title}**  \n{finding.evidence}  \n*Advice:* {finding.advice}"
+            f"**{md_escape(finding.title)}**  \n{md_escape(finding.evidence)}  \n"
+            f"*Advice:* {md_escape(finding.advice)}"
         )
     st.markdown("**Host**")
     facts = (*summary.host, *summary.serving_stack)
-    st.table(pd.Series({f.label: f.value for f in facts}, name=f"{snap.hostname}, "
-                       f"{snap.taken_at}"))
+    st.table(pd.Series({md_escape(f.label): md_escape(f.value) for f in facts},
+                       name=md_escape(f"{snap.hostname}, {snap.taken_at}")))
 
 
 def _load_uploads() -> None:
@@ -118,9 +123,9 @@ def _snapshots() -> None:
     st.file_uploader("Probe snapshots (JSON)", type="json", accept_multiple_files=True,
                      key="hw.uploads", on_change=_load_uploads)
     for message in st.session_state.get(_UPLOAD_ERRORS_KEY, []):
-        st.error(message)
+        st.error(md_escape(message))
     for name, snap in uploaded_snapshots().items():
-        with st.expander(f"{name}: {snap.hostname}, {len(snap.gpus)} GPUs",
+        with st.expander(md_escape(f"{name}: {snap.hostname}, {len(snap.gpus)} GPUs"),
                          expanded=len(uploaded_snapshots()) == 1):
             _render_snapshot(snap)
 
@@ -141,5 +146,6 @@ else:
 st.subheader("Hardware used for planning")
 cluster = or_error(current_cluster, "This hardware cannot be planned for")
 if cluster is not None:
-    st.success(f"{cluster_label(cluster)} — {cluster.gpu_count} GPUs, "
-               f"{fmt.gib(cluster.min_memory_total_bytes)} per GPU. Source: {cluster.source}")
+    st.success(md_escape(f"{cluster_label(cluster)} — {cluster.gpu_count} GPUs, "
+                         f"{fmt.gib(cluster.min_memory_total_bytes)} per GPU. Source: "
+                         f"{cluster.source}"))

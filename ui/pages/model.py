@@ -10,6 +10,7 @@ from planner.model.params import ParamBreakdown, count_params
 from planner.model.quant import checkpoint_scheme
 from planner.report import ModelCard, model_card
 from planner.serving.weights import weights_bytes
+from planner.text import md_escape
 from ui import format as fmt
 from ui.context import (
     TOKEN_KEY,
@@ -63,7 +64,8 @@ def _pickers() -> None:
         ids = [e.repo_id for e in catalog_entries()
                if query in f"{e.repo_id} {e.family}".lower()]
         if not ids:
-            st.warning(f"No catalog model matches {query!r}; try the Hugging Face tab.")
+            st.warning(f"No catalog model matches {md_escape(repr(query))}; try the Hugging "
+                       "Face tab.")
         else:
             current = state().model
             if st.session_state.get(_CHOICE_KEY) not in ids:  # first visit, or filtered out
@@ -73,7 +75,8 @@ def _pickers() -> None:
             if choice == current:
                 st.caption("This is the model every page plans now.")
             else:
-                st.button(f"Use {choice} instead of {current}", on_click=_use, args=(choice,),
+                st.button(f"Use {md_escape(choice)} instead of {md_escape(current)}",
+                          on_click=_use, args=(choice,),
                           key="model.use_catalog", type="primary")
     with hub:
         repo = st.text_input("Repo id", placeholder="org/name", key="model.repo")
@@ -91,11 +94,11 @@ def _pickers() -> None:
                        "gated repos need your token.")
         st.button("Fetch and use", on_click=_use, args=(repo, revision), key="model.fetch")
     if st.session_state.get(_FETCH_ERROR_KEY):
-        st.error(st.session_state[_FETCH_ERROR_KEY])
+        st.error(md_escape(st.session_state[_FETCH_ERROR_KEY]))
     switched = st.session_state.pop(_SWITCHED_KEY, None)
     if switched:
-        st.success(f"Now planning {switched}: the Plan, Compare and Report pages use it.",
-                   icon=":material/check_circle:")
+        st.success(f"Now planning {md_escape(switched)}: the Plan, Compare and Report pages use "
+                   "it.", icon=":material/check_circle:")
 
 
 def _card(card: ModelCard) -> None:
@@ -115,16 +118,16 @@ def _card(card: ModelCard) -> None:
         "Checkpoint format": card.checkpoint_format,
         "RoPE scaling": card.rope_scaling or "none",
     }
-    st.table(pd.Series(facts, name="value"))
+    st.table(pd.Series({k: md_escape(v) for k, v in facts.items()}, name="value"))
     if card.param_check is not None:
         check = card.param_check
         (st.info if check.agrees is not False else st.warning)(
-            f"Parameter check against the checkpoint: {check.explanation}")
+            f"Parameter check against the checkpoint: {md_escape(check.explanation)}")
     if card.fields:
         with st.expander("Every field and its source"):
             st.dataframe(pd.DataFrame([f.model_dump() for f in card.fields]), hide_index=True)
     for text in (*card.assumptions, *card.warnings):
-        st.caption(text)
+        st.caption(md_escape(text))
 
 
 def _breakdown_chart(params: ParamBreakdown) -> None:
@@ -154,7 +157,7 @@ def _checkpoint(source: ModelSource) -> None:
     checkpoint = source.checkpoint
     if checkpoint is None:
         st.caption(f"File sizes need the hub ({source.origin} answer). "
-                   + " ".join(source.notes))
+                   + md_escape(" ".join(source.notes)))
         return
     if checkpoint.safetensors_bytes:
         st.markdown(f"Safetensors on disk: {fmt.gb(checkpoint.safetensors_bytes)} "
@@ -176,9 +179,9 @@ try:
     params = count_params(spec)
     card = model_card(spec, source)
 except USER_ERRORS as exc:
-    st.error(f"Cannot read {state().model}: {error_text(exc)}")
+    st.error(f"Cannot read {md_escape(state().model)}: {md_escape(error_text(exc))}")
     st.stop()
-st.subheader(card.name)
+st.subheader(md_escape(card.name))
 _card(card)
 left, right = st.columns(2)
 with left:

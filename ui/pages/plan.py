@@ -17,6 +17,7 @@ from planner.serving.sweep import (
     quant_candidates,
     sweep,
 )
+from planner.text import md_escape
 from ui import format as fmt
 from ui.charts import HEATMAP_MAX_LAYOUTS, memory_bar, sweep_heatmap
 from ui.context import (
@@ -71,7 +72,8 @@ def _explain_invalid_tp(valid: tuple[ParallelLayout, ...]) -> None:
     if reasons:
         with st.expander(f"Why not TP = {', '.join(map(str, reasons))}?"):
             for tp, errors in reasons.items():
-                st.markdown(f"**TP={tp}**: " + " ".join(errors or ["no valid PP/EP pairing."]))
+                st.markdown(f"**TP={tp}**: "
+                            + md_escape(" ".join(errors or ["no valid PP/EP pairing."])))
 
 
 def _keep_valid(field: str, value: object, options: list, why: str) -> None:
@@ -82,8 +84,8 @@ def _keep_valid(field: str, value: object, options: list, why: str) -> None:
     fallback = options[0]
     if isinstance(value, int) and not isinstance(value, bool):
         fallback = min(options, key=lambda option: (abs(option - value), -option))
-    st.warning(f"{field}={value} is not possible here: {why} Showing {field}={fallback} "
-               "instead.", icon=":material/swap_horiz:")
+    st.warning(md_escape(f"{field}={value} is not possible here: {why} Showing "
+                         f"{field}={fallback} instead."), icon=":material/swap_horiz:")
     set_state(**{field: fallback})
 
 
@@ -96,7 +98,8 @@ def _controls() -> None:
                 "a quantized checkpoint is planned as stored, and what-ifs must run on this GPU.")
     valid = _valid_layouts()
     if not valid:
-        st.error(f"No tensor/pipeline layout of {spec.name} runs on {cluster.gpu_count} GPUs.")
+        st.error(md_escape(f"No tensor/pipeline layout of {spec.name} runs on "
+                           f"{cluster.gpu_count} GPUs."))
         _explain_invalid_tp(valid)
         st.stop()
     tps = sorted({layout.tp for layout in valid})
@@ -232,11 +235,12 @@ def _results(request: PlanRequest, result: Plan) -> None:
     """Verdict, headline figures, memory bar, curve, command and every formula."""
     # a fit on unmodelled architecture parts is shown as a warning, not a green "Fits"
     confident = result.fits and not request.model.unmodelled
-    (st.success if confident else st.warning if result.fits else st.error)(result.verdict)
+    (st.success if confident else st.warning if result.fits else st.error)(
+        md_escape(result.verdict))
     for message in result.errors[:-1] if not result.fits else result.errors:
-        st.error(message)
+        st.error(md_escape(message))
     for message in result.warnings:
-        st.warning(message)
+        st.warning(md_escape(message))
     idle = _idle_gpus(request, result)
     if idle:
         st.info(idle, icon=":material/info:")
@@ -313,7 +317,7 @@ def _sweep_section(request: PlanRequest) -> None:
                 request.model, request.cluster, request.engine, objective=objective,
                 tpot_ms_target=target, load=load))
         except USER_ERRORS as exc:
-            st.error(error_text(exc))
+            st.error(md_escape(error_text(exc)))
     stored = st.session_state.get(_SWEEP_KEY)
     if stored is None or stored[0] != key:
         st.caption("Plans every quantization x layout x KV dtype this hardware can run.")
@@ -352,7 +356,7 @@ try:
     request = current_request()
     result = plan(request)
 except USER_ERRORS as exc:
-    st.error(f"Cannot plan this: {error_text(exc)}")
+    st.error(f"Cannot plan this: {md_escape(error_text(exc))}")
     st.stop()
 _results(request, result)
 _sweep_section(request)

@@ -9,6 +9,7 @@ import streamlit as st
 from cli.report_inputs import report_inputs, today
 from planner.report import AuditSummary, ComparisonRow, build_report, comparison_row
 from planner.serving.plan import Plan, PlanRequest, plan
+from planner.text import md_escape
 from probes.audit_summary import audit_summary
 from ui.context import (
     USER_ERRORS,
@@ -59,7 +60,7 @@ try:
     )
     bundle = build_report(inputs)
 except USER_ERRORS as exc:
-    st.error(f"Cannot build the report: {error_text(exc)}")
+    st.error(f"Cannot build the report: {md_escape(error_text(exc))}")
     st.stop()
 stem = f"headroom-{(request.model.name or 'model').replace('/', '_')}-{inputs.date}"
 cols = st.columns(3)

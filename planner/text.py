@@ -1,0 +1,39 @@
+"""Untrusted text made inert for Markdown: the report and every page of the app use these.
+
+Model ids from a link, hub config fields, snapshot host and GPU names, file names and error
+messages that echo them are data, never markup: escaped, they render as the characters they
+are (CommonMark lets a backslash escape any ASCII punctuation, spec 2.4), so no link, image,
+heading, emphasis, table cell break or HTML can come from them. Code spans and fenced blocks
+show text verbatim, so md_code_block only makes sure the text cannot close its fence.
+"""
+
+import re
+
+_SPECIAL = re.compile(r"[\\`*{}\[\]<>|~$@&]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|:(?=\S)")
+"""Inline Markdown and HTML syntax (not '(', ')' or '!': a link or image needs '[', escaped,
+and the report's formulas stay readable), plus what Streamlit adds on top of CommonMark:
+':' before a non-space (emoji and :color[...] directives, GFM autolinks such as http://),
+'$' (LaTeX), '~' (strikethrough), '@' (GFM e-mail autolinks). An '_' between two letters
+or digits can neither open nor close emphasis (CommonMark 6.2): max_position_embeddings stays."""
+_WWW = re.compile(r"(www)\.", re.IGNORECASE)
+"""GFM's other autolink literal (www.example.com) needs no scheme, only 'www.'."""
+_BLOCK_START = re.compile(r"^([-+#=]|\d+(?=[.)](\s|$)))")
+"""Block syntax counts only at the start of a line, and md_escape leaves no line breaks: a
+leading '-', '+', '1.' or '1)' (a list), '#' (a heading) or '=' is escaped there only."""
+
+
+def md_escape(text: object) -> str:
+    """`text` as inline Markdown that shows exactly these characters; line breaks become
+    spaces (a newline could start a heading, a list or a table row)."""
+    flat = " ".join(str(text).split())
+    escaped = _WWW.sub(r"\1\\.", _SPECIAL.sub(lambda m: "\\" + m[0], flat))
+    return _BLOCK_START.sub(lambda m: m[1] + "\\" if m[1][0].isdigit() else "\\" + m[1],
+                            escaped)
+
+
+def md_code_block(language: str, lines: list[str]) -> list[str]:
+    """A fenced code block whose fence is longer than any backtick run inside, so the text
+    cannot close it (CommonMark 4.5)."""
+    longest = max((len(run) for line in lines for run in re.findall(r"`+", line)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [fence + language, *lines, fence]

@@ -1,0 +1,91 @@
+"""No Markdown or HTML from a link, a snapshot, a file name or a hub config reaches the page.
+
+Every element whose body Streamlit renders as Markdown (markdown, captions, titles, messages,
+expander labels, st.table cells) is parsed with markdown-it-py: no link, image or HTML may
+appear, and no bare autolink ('://', 'www.'), while the hostile text itself is still shown.
+"""
+
+import re
+
+import pytest
+from markdown_it import MarkdownIt
+
+from planner.model.checkpoint import ModelSource
+from tests.app.conftest import ROOT, open_page
+from ui import io
+
+HOSTILE_DIR = ROOT / "tests" / "fixtures" / "hostile"
+PAGES = ("hardware", "model", "plan", "compare", "report")
+LINK = "[Session expired - sign in again](http://evil.example/login)"
+IMAGE = "![t](http://evil.example/x.png)"
+QUERY = {  # every URL parameter the issue names, each with a different payload
+    "model": LINK, "gpu": "<img src=x onerror=alert(1)>", "quant": IMAGE,
+    "rev": "<script>alert(1)</script>", "cmp": f"{LINK},# heading\n|a|b|",
+}
+FORBIDDEN = {"link_open", "image", "html_inline", "html_block"}
+
+
+def _bodies(at) -> list[str]:
+    """The Markdown source of every element Streamlit renders as Markdown."""
+    bodies = [str(e.value) for kind in ("markdown", "caption", "title", "subheader", "error",
+                                        "warning", "info", "success") for e in at.get(kind)]
+    bodies += [e.label for e in at.get("expander")]
+    for table in at.table:
+        frame = table.value
+        bodies += [str(v) for v in (*frame.to_numpy().ravel(), *frame.index, *frame.columns)]
+    return bodies
+
+
+def _assert_inert(at) -> str:
+    """No markup from input on this page; returns the page's text as a reader sees it."""
+    assert not at.exception, at.exception
+    parser = MarkdownIt("commonmark").enable("table")
+    shown = []
+    for body in _bodies(at):
+        tokens = [t for block in parser.parse(body) for t in (block, *(block.children or []))]
+        assert not {t.type for t in tokens} & FORBIDDEN, body
+        assert not re.search(r"(?<!\\)(://|www\.)", body), body
+        shown += [t.content for t in tokens if t.type == "text"]
+    return "\n".join(shown)
+
+
+def test_hostile_url_parameters_are_shown_as_text_on_every_page() -> None:
+    at = open_page(**QUERY)
+    seen = _assert_inert(at)
+    for page in PAGES:
+        at.switch_page(f"ui/pages/{page}.py").run()
+        seen += _assert_inert(at)
+    assert LINK in seen  # refused, and said so in its own words
+
+
+def test_hostile_snapshots_and_file_names_are_shown_as_text() -> None:
+    at = open_page("hardware", hw="snapshots")
+    uploads = [(f"{IMAGE}<b>{name}", (HOSTILE_DIR / name).read_bytes(), "application/json")
+               for name in ("snapshot_hostname_html.json", "snapshot_name_html.json")]
+    uploads.append((f"{LINK}.json", b"{not json", "application/json"))
+    at.get("file_uploader")[0].set_value(uploads).run()
+    seen = _assert_inert(at)
+    assert f"{LINK}.json" in seen  # the refused file's name, in its error
+    assert "<script>alert(1)</script> # INJECTED |a|b|" in seen  # the hostname
+    for page in PAGES:
+        at.switch_page(f"ui/pages/{page}.py").run()
+        seen += _assert_inert(at)
+    assert "<img src=x onerror=alert(1)> **B** [x](javascript:alert(1))" in seen  # GPU name
+
+
+def test_hostile_hub_config_fields_are_shown_as_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    config = (HOSTILE_DIR / "html_model_type.config.json").read_text()
+    source = ModelSource.model_validate({
+        "repo_id": "acme/hostile", "revision": None, "commit_sha": None, "origin": "hub",
+        "config": __import__("json").loads(config), "hf_quant_config": None,
+        "checkpoint": None, "notes": (f"fetched from {LINK}",),
+    })
+    monkeypatch.setattr(io, "resolve_model", lambda *args, **kwargs: source)
+    io.hub_source.clear()
+    at = open_page("model", model="acme/hostile")
+    seen = _assert_inert(at)
+    assert "<img src=x onerror=alert(1)> (<script>alert(1)</script>" in seen  # model_type
+    for page in PAGES:
+        at.switch_page(f"ui/pages/{page}.py").run()
+        _assert_inert(at)
+    io.hub_source.clear()

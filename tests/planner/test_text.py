@@ -1,0 +1,105 @@
+"""planner.text: hostile strings become inert Markdown, in the report as in the app.
+
+Rendered with markdown-it-py (CommonMark + tables, as GitHub and Streamlit parse them): no
+link, image, HTML or heading may come from input, and the text must still read as typed.
+"""
+
+import re
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+
+from cli.planner_cli import main
+from planner.text import md_code_block, md_escape
+
+HOSTILE_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "hostile"
+HOSTILE = [
+    "[Session expired - sign in again](http://evil.example/login)",
+    "![t](http://127.0.0.1:9/x.png)",
+    "<img src=x onerror=alert(1)>",
+    "<script>alert(1)</script>",
+    "# heading",
+    "a | b || c",
+    "line one\n# INJECTED\n![i](http://evil/y.png)\n| x | y |",
+    "<http://evil.example>",
+    "www.evil.example and http://evil.example and mail@evil.example",
+    "**bold** _em_ `code` ~~gone~~ :red[red] :smile: $x^2$",
+    "- a list\n1. numbered",
+    "&lt;b&gt;",
+]
+MARKUP = {"link_open", "image", "html_inline", "html_block", "heading_open", "em_open",
+          "strong_open", "s_open", "code_inline", "bullet_list_open", "ordered_list_open",
+          "table_open", "blockquote_open"}
+
+
+def _tokens(markdown: str) -> list:
+    parser = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+    out = []
+    for token in parser.parse(markdown):
+        out += [token, *(token.children or [])]
+    return out
+
+
+def _text(markdown: str) -> str:
+    return "".join(t.content for t in _tokens(markdown) if t.type == "text")
+
+
+def test_each_hostile_string_renders_as_its_own_text_and_nothing_else() -> None:
+    for raw in HOSTILE:
+        escaped = md_escape(raw)
+        kinds = {t.type for t in _tokens(escaped)}
+        assert not kinds & MARKUP, (raw, escaped, kinds & MARKUP)
+        assert _text(escaped) == " ".join(raw.split())
+        # GFM autolink literals (GitHub, Streamlit) need a bare '://', 'www.' or 'x@y'
+        assert not re.search(r"(?<!\\)(://|www\.|@)", escaped), escaped
+
+
+def test_escaping_leaves_ordinary_names_readable() -> None:
+    for name in ("Qwen/Qwen3-235B-A22B-GPTQ-Int4", "max_position_embeddings", "9.9.9",
+                 "GPTQ int4, group 128 (W4A16)", "a + b = c", "config: tiny/llama"):
+        assert md_escape(name) == name
+
+
+def test_a_code_block_cannot_be_closed_by_its_text() -> None:
+    lines = md_code_block("bash", ["vllm serve x```", "````# not a heading"])
+    assert lines[0] == "`````bash" and lines[-1] == "`````"
+    kinds = [t.type for t in _tokens("\n".join(lines))]
+    assert kinds == ["fence"]
+
+
+def test_the_report_shows_hostile_snapshots_and_configs_as_text(capsys, tmp_path) -> None:
+    # ../shared/bad-inputs reproducers: a snapshot hostname with <script>, a heading, a table
+    # row and an outside image; GPU names with <img onerror>, bold, a javascript: link and an
+    # image; a config whose model_type / architectures are HTML and an image.
+    config = tmp_path / "[Session expired](http:evil) <b>x.json"
+    config.write_bytes((HOSTILE_DIR / "html_model_type.config.json").read_bytes())
+    code = main(["report", "--model", str(config), "--tp", "8",
+                 "--snapshot", str(HOSTILE_DIR / "snapshot_hostname_html.json"),
+                 "--snapshot", str(HOSTILE_DIR / "snapshot_name_html.json"),
+                 "--compare", "Qwen/Qwen3-8B", "--sweep", "--date", "2026-01-01"])
+    markdown = capsys.readouterr().out
+    assert code == 0
+    tokens = _tokens(markdown)
+    kinds = {t.type for t in tokens}
+    assert not kinds & {"link_open", "image", "html_inline", "html_block"}
+    headings = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open"]
+    # only the report's own headings; a hostname is text inside its "Host ..." heading
+    assert sum(h.startswith("Host ") for h in headings) == 2
+    assert all(h.startswith(("Headroom report", "Executive", "Platform", "Host ", "Model facts",
+                             "Memory plan", "Alternatives", "Launch", "Assumptions"))
+               for h in headings), headings
+    assert not re.search(r"(?<!\\)(://|www\.)", markdown)
+    text = _text(markdown)
+    # the input still reads as typed, as text
+    assert "<script>alert(1)</script> # INJECTED |a|b| ![t](http://127.0.0.1:9/h.png)" in text
+    assert "<img src=x onerror=alert(1)> **B** [x](javascript:alert(1))" in text
+    assert "<img src=x onerror=alert(1)> (<script>alert(1)</script>" in text  # model_type
+    # every row of a table has its header's column count: no pipe from input splits a cell
+    tables, current = [], []
+    for line in [*markdown.splitlines(), ""]:
+        if line.startswith("|"):
+            current.append(len(re.split(r"(?<!\\)\|", line)))
+        elif current:
+            tables, current = [*tables, current], []
+    assert len(tables) >= 8
+    assert all(len(set(counts)) == 1 for counts in tables), tables
