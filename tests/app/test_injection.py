@@ -5,6 +5,7 @@ expander labels, st.table cells) is parsed with markdown-it-py: no link, image o
 appear, and no bare autolink ('://', 'www.'), while the hostile text itself is still shown.
 """
 
+import json
 import re
 
 import pytest
@@ -73,19 +74,28 @@ def test_hostile_snapshots_and_file_names_are_shown_as_text() -> None:
     assert "<img src=x onerror=alert(1)> **B** [x](javascript:alert(1))" in seen  # GPU name
 
 
-def test_hostile_hub_config_fields_are_shown_as_text(monkeypatch: pytest.MonkeyPatch) -> None:
-    config = (HOSTILE_DIR / "html_model_type.config.json").read_text()
+@pytest.fixture
+def hostile_hub(monkeypatch: pytest.MonkeyPatch):
+    """acme/hostile answers with ../shared/bad-inputs/html_model_type.config.json (HTML in
+    model_type and architectures) and a note echoing a link; other ids resolve as usual."""
     source = ModelSource.model_validate({
         "repo_id": "acme/hostile", "revision": None, "commit_sha": None, "origin": "hub",
-        "config": __import__("json").loads(config), "hf_quant_config": None,
-        "checkpoint": None, "notes": (f"fetched from {LINK}",),
+        "config": json.loads((HOSTILE_DIR / "html_model_type.config.json").read_text()),
+        "hf_quant_config": None, "checkpoint": None, "notes": (f"fetched from {LINK}",),
     })
-    monkeypatch.setattr(io, "resolve_model", lambda *args, **kwargs: source)
+    real = io.resolve_model
+    monkeypatch.setattr(io, "resolve_model", lambda repo_id, *args, **kwargs: (
+        source if repo_id == "acme/hostile" else real(repo_id, *args, **kwargs)))
     io.hub_source.clear()
+    yield
+    io.hub_source.clear()
+
+
+@pytest.mark.usefixtures("hostile_hub")
+def test_hostile_hub_config_fields_are_shown_as_text() -> None:
     at = open_page("model", model="acme/hostile")
     seen = _assert_inert(at)
     assert "<img src=x onerror=alert(1)> (<script>alert(1)</script>" in seen  # model_type
     for page in PAGES:
         at.switch_page(f"ui/pages/{page}.py").run()
         _assert_inert(at)
-    io.hub_source.clear()
