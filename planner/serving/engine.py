@@ -243,6 +243,7 @@ class StageKv(BaseModel):
     num_groups: int
     page_bytes: int
     block_tokens: int
+    kind_blocks: tuple[int, ...]
     bytes_per_block: int
     kv_bytes_per_token: int
     state_bytes: int
@@ -263,7 +264,22 @@ def _attention_block(layers: list[KvLayer], block_size: int, kv_bytes: int, tp: 
     return max(block_size, 16 * cdiv(max(states), 16 * per_token))
 
 
-def stage_kv(layers: tuple[KvLayer, ...], block_size: int, kv_bytes: int, tp: int) -> StageKv:
+FA4_FP8_HD512_BLOCK = 64
+"""NOTE: vLLM v1/attention/backends/flash_attn.py _get_sm90_fa4_fp8_kv_block_size (0.31.0
+wheel on, absent from 0.30.0): on Hopper (SM90) with an fp8 KV cache, layers of head size
+512 run FlashAttention 4's FP8-dequant kernel, whose "64-token TMA tile/page" makes 64 their
+block size (Gemma-4's global layers)."""
+
+
+def _kernel_block(kv: KvLayer, block: int, kv_bytes: int, fa4_fp8_hd512: bool) -> int:
+    """The block size the attention backend gives this layer kind (before page unification)."""
+    if fa4_fp8_hd512 and kv_bytes == 1 and getattr(kv, "head_dim", 0) == 512:
+        return max(block, FA4_FP8_HD512_BLOCK)
+    return block
+
+
+def stage_kv(layers: tuple[KvLayer, ...], block_size: int, kv_bytes: int, tp: int,
+             fa4_fp8_hd512: bool = False) -> StageKv:
     """Group the stage's KV layers as vLLM does and size one block.
 
     NOTE: vLLM kv_cache_utils._get_kv_cache_groups_uniform_page_size: layers of equal spec
@@ -271,6 +287,11 @@ def stage_kv(layers: tuple[KvLayer, ...], block_size: int, kv_bytes: int, tp: in
     < 1.25 x the smallest, to avoid padding); each type is cut into groups of group_size.
     One block = group_size pages. Gemma-3-27B: 52 sliding + 10 full -> size 10, 6 + 1 = 7
     groups; page 16 x 2 x 16 x 128 x 2 = 131,072 B; block = 10 pages = 1.25 MiB.
+    Mixed page sizes: unify_kv_cache_spec_page_size (0.19.0 and 0.33.0 wheels) raises the
+    block size of the kinds with smaller pages by max page / their page (a page that does
+    not divide the largest is padded instead). Gemma-4-31B, fp8 KV: sliding layers 16 x 16
+    heads x 512 x 1 B = 131,072 B, global layers 16 x 4 x 1,024 x 1 B = 65,536 B -> global
+    blocks of 32 tokens, one 131,072 B page for every kind.
     """
     kinds: dict[str, tuple[KvLayer, int]] = {}
     for kv in layers:
@@ -280,15 +301,21 @@ def stage_kv(layers: tuple[KvLayer, ...], block_size: int, kv_bytes: int, tp: in
     smallest, largest = min(counts), max(counts)
     group_size = largest if largest < 1.25 * smallest else smallest
     num_groups = sum(cdiv(n, group_size) for n in counts)
-    block_tokens = _attention_block(list(layers), block_size, kv_bytes, tp)
-    page = max(kv.page_bytes(block_tokens, kv_bytes, tp) for kv in layers)
+    base = _attention_block(list(layers), block_size, kv_bytes, tp)
+    blocks = [_kernel_block(kv, base, kv_bytes, fa4_fp8_hd512) for kv, _ in kinds.values()]
+    pages = [kv.page_bytes(b, kv_bytes, tp) for (kv, _), b in zip(kinds.values(), blocks,
+                                                                   strict=True)]
+    page = max(pages)
+    blocks = [b * (page // p) if p and page % p == 0 and not isinstance(kv, RecurrentStateKv)
+              else b for (kv, _), b, p in zip(kinds.values(), blocks, pages, strict=True)]
     return StageKv(
         layers=layers,
         kinds=tuple(kinds.values()),
         group_size=group_size,
         num_groups=num_groups,
         page_bytes=page,
-        block_tokens=block_tokens,
+        block_tokens=min(blocks),
+        kind_blocks=tuple(blocks),
         bytes_per_block=page * group_size,
         kv_bytes_per_token=sum(kv.bytes_per_token(kv_bytes, tp) for kv in layers),
         state_bytes=sum(kv.state_bytes(tp) for kv in layers),
@@ -303,11 +330,9 @@ def blocks_per_request(stage: StageKv, max_model_len: int, max_num_batched_token
     of a group are alike): Gemma-3-27B at 8192: 512 (full) + 6 x 513 (sliding) = 3,590.
     """
     total = 0
-    for kv, count in stage.kinds:
-        need = kv.max_memory_usage_bytes(
-            max_model_len, stage.block_tokens, 1, 1, max_num_batched_tokens
-        )
-        page = kv.page_bytes(stage.block_tokens, 1, 1)
+    for (kv, count), block in zip(stage.kinds, stage.kind_blocks, strict=True):
+        need = kv.max_memory_usage_bytes(max_model_len, block, 1, 1, max_num_batched_tokens)
+        page = kv.page_bytes(block, 1, 1)
         total += cdiv(count, stage.group_size) * (cdiv(need, page) if page else 1)
     return total
 
@@ -319,8 +344,8 @@ def request_bytes(stage: StageKv, max_model_len: int, kv_bytes: int, tp: int, mb
     the worker and compares with its available memory.
     """
     return sum(
-        count * kv.max_memory_usage_bytes(max_model_len, stage.block_tokens, kv_bytes, tp, mbt)
-        for kv, count in stage.kinds
+        count * kv.max_memory_usage_bytes(max_model_len, block, kv_bytes, tp, mbt)
+        for (kv, count), block in zip(stage.kinds, stage.kind_blocks, strict=True)
     )
 
 
@@ -433,21 +458,25 @@ _STAGES: IdentityMemo[tuple[tuple[range, StageKv | None], ...]] = IdentityMemo(1
 
 
 def stage_layouts(
-    facts: ModelFacts, layout: ParallelLayout, block_size: int, kv_bytes: int
+    facts: ModelFacts, layout: ParallelLayout, block_size: int, kv_bytes: int,
+    fa4_fp8_hd512: bool = False,
 ) -> tuple[tuple[range, StageKv | None], ...]:
     """Each PP stage's layer range and KV layout (None for a stage without KV layers)."""
-    key = (layout.tp, layout.pp, block_size, kv_bytes)
-    return _STAGES.get(facts, key, _split_stages, facts, layout, block_size, kv_bytes)
+    key = (layout.tp, layout.pp, block_size, kv_bytes, fa4_fp8_hd512)
+    return _STAGES.get(facts, key, _split_stages, facts, layout, block_size, kv_bytes,
+                       fa4_fp8_hd512)
 
 
 def _split_stages(
-    facts: ModelFacts, layout: ParallelLayout, block_size: int, kv_bytes: int
+    facts: ModelFacts, layout: ParallelLayout, block_size: int, kv_bytes: int,
+    fa4_fp8_hd512: bool,
 ) -> tuple[tuple[range, StageKv | None], ...]:
     """Work out the stage layouts stage_layouts caches."""
     out = []
     for rng in pp_layer_split(len(facts.kv_layers), layout.pp):
         kv = tuple(k for k in (facts.kv_layers[i] for i in rng) if k is not None)
-        out.append((rng, stage_kv(kv, block_size, kv_bytes, layout.tp) if kv else None))
+        stage = stage_kv(kv, block_size, kv_bytes, layout.tp, fa4_fp8_hd512) if kv else None
+        out.append((rng, stage))
     return tuple(out)
 
 

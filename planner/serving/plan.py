@@ -231,8 +231,10 @@ def _ceiling(
                 return False
         return True
 
+    # kinds with different block sizes (unified pages) are not linear in one block: search
+    mixed = any(len(set(stage.kind_blocks)) > 1 for stage, _ in stages)
     guess, linear_from = CEILING_SEARCH_TOKENS, 0
-    for stage, pool in stages:
+    for stage, pool in () if mixed else stages:
         line = _request_lines(stage, kv_bytes, tp, mbt)
         linear_from = max(linear_from, line.linear_from)
         for slope, intercept, room in (
@@ -241,7 +243,7 @@ def _ceiling(
         ):
             if slope > 0:
                 guess = min(guess, max(0, (room - intercept) // slope) * stage.block_tokens)
-    if linear_from <= guess < CEILING_SEARCH_TOKENS:
+    if not mixed and linear_from <= guess < CEILING_SEARCH_TOKENS:
         return guess  # exact: k = cdiv(guess, B) is the largest k both lines allow
     lo, hi = 0, CEILING_SEARCH_TOKENS
     if fits(hi):
@@ -343,6 +345,7 @@ class _Resolved(NamedTuple):
     nvswitch_sharp: bool
     gpus_per_node: int
     graphs: tuple[int, int]
+    fa4_fp8_hd512: bool
     facts: ModelFacts
     model_limit: int
     engine_flags: str
@@ -363,6 +366,11 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
     gpu = node.gpu
     max_model_len = s.max_model_len or spec.max_position_embeddings
     rules = vllm_rules(s.vllm_version)
+    # --kv-cache-dtype auto takes a ModelOpt checkpoint's kv_cache_quant_algo FP8
+    # (vllm_versions.CHECKPOINT_KV_DTYPE_FROM), unless a what-if replaces the checkpoint
+    checkpoint_fp8_kv = (s.kv_cache_dtype == "auto" and rules.checkpoint_kv_dtype
+                         and not s.target_quant and spec.quant is not None
+                         and spec.quant.kv_cache_dtype == "fp8")
     default_mbt, default_seqs = default_batch_limits(
         gpu.memory_total_bytes, gpu.name, max_model_len, rules, gpu.compute_capability
     )
@@ -373,7 +381,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
     return _Resolved(
         gpu_name=gpu.name, unified_memory=gpu.unified_memory, max_model_len=max_model_len,
         mbt=mbt, seqs=seqs,
-        kv_b=kv_elem_bytes(s, spec.torch_dtype, bf16),
+        kv_b=1 if checkpoint_fp8_kv else kv_elem_bytes(s, spec.torch_dtype, bf16),
         act_b=act_elem_bytes(s, spec.torch_dtype, bf16),
         subtract_graphs=rules.graphs_subtracted and not s.enforce_eager,
         old_graphs=not rules.graphs_subtracted and not s.enforce_eager,
@@ -382,6 +390,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         link=node.intra_node_link, gpus_per_node=node.gpus_per_node,
         nvswitch_sharp=gpu.default_intra_node_link == "nvlink" and _cc(gpu) >= (9, 0),
         graphs=cuda_graph_count(seqs, mbt, rules.blackwell_graphs_1024 and _cc(gpu)[0] == 10),
+        fa4_fp8_hd512=rules.sm90_fa4_fp8_hd512 and _cc(gpu)[0] == 9,
         model_limit=derived_max_model_len(spec),
         engine_flags=_engine_flags(s, max_model_len, mbt, seqs),
     )
@@ -405,7 +414,7 @@ def _setup(
 
     totals = _cached(spec, ("weights", r.scheme.key, *_layout_key(layout), r.act_b), per_rank)
     return _Setup(spec=spec, cluster=cluster, layout=layout, s=s, r=r, weight_totals=totals,
-                  stages=stage_layouts(r.facts, layout, s.block_size, r.kv_b))
+                  stages=stage_layouts(r.facts, layout, s.block_size, r.kv_b, r.fa4_fp8_hd512))
 
 
 def _memory(st: _Setup, pp_stage: int, weights: int, total: int) -> tuple[int, ...]:
@@ -572,7 +581,8 @@ def _full_request(st: _Setup) -> tuple[int, int]:
                 max(request_bytes(stage, r.max_model_len, r.kv_b, tp, r.mbt)
                     for stage in kv_stages))
 
-    key = ("request", tp, st.layout.pp, st.s.block_size, r.kv_b, r.mbt, r.max_model_len)
+    key = ("request", tp, st.layout.pp, st.s.block_size, r.kv_b, r.mbt, r.max_model_len,
+           r.fa4_fp8_hd512)
     return _cached(st.spec, key, compute)
 
 

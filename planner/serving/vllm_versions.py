@@ -2,8 +2,8 @@
 release that changed it.
 
 Every rule below was read from the `.py` files of vLLM's PyPI wheels (`pip download
-vllm==X --no-deps`, unzipped, never installed): 0.11.0, every minor release 0.19.0-0.25.0,
-0.27.0-0.29.0, 0.31.0-0.33.0. A rule's `FROM` version is the first release whose wheel has
+vllm==X --no-deps`, unzipped, never installed): every minor release 0.11.0-0.15.0, 0.17.0,
+0.19.0-0.25.0, 0.27.0-0.33.0. A rule's `FROM` version is the first release whose wheel has
 the new behaviour, with the last one read that does not. Versions outside the covered range are
 refused with one line (the CLI exits 2), never planned with guessed rules.
 """
@@ -50,6 +50,16 @@ BLACKWELL_GRAPHS_1024_FROM: Version = (0, 28, 0)
 min(2 x max_num_seqs, 512) up to the 0.27.0 wheel; from the 0.28.0 wheel on Blackwell
 (is_device_capability_family(100)) gets 1024 instead of 512."""
 
+SM90_FA4_FP8_HD512_FROM: Version = (0, 31, 0)
+"""NOTE: v1/attention/backends/flash_attn.py _get_sm90_fa4_fp8_kv_block_size: 64-token blocks
+for head-size-512 layers with an fp8 KV cache on Hopper, absent from the 0.30.0 wheel,
+present from the 0.31.0 wheel on."""
+
+CHECKPOINT_KV_DTYPE_FROM: Version = (0, 14, 0)
+"""NOTE: utils/torch_utils.py resolve_kv_cache_dtype_string (called by EngineArgs when the
+cache config is built): --kv-cache-dtype auto takes the checkpoint's kv_cache_quant_algo
+(ModelOpt "FP8" -> fp8). Absent from the 0.13.0 wheel, present from 0.14.0 on."""
+
 CACHE_DTYPES_OLD = ("auto", "bfloat16", "fp8", "fp8_e4m3", "fp8_e5m2", "fp8_inc")
 CACHE_DTYPES_FP16_FROM: Version = (0, 19, 0)
 """NOTE: config/cache.py CacheDType: the 0.11.0 wheel offers auto, bfloat16 and the fp8
@@ -72,6 +82,8 @@ class VllmRules:
     big_gpu_tier: bool
     gb10_small_tier: bool
     blackwell_graphs_1024: bool
+    sm90_fa4_fp8_hd512: bool
+    checkpoint_kv_dtype: bool
     kv_cache_dtypes: tuple[str, ...]
 
     @property
@@ -120,6 +132,8 @@ def vllm_rules(text: str) -> VllmRules:
         big_gpu_tier=version >= BIG_GPU_TIER_FROM,
         gb10_small_tier=version >= GB10_SMALL_TIER_FROM,
         blackwell_graphs_1024=version >= BLACKWELL_GRAPHS_1024_FROM,
+        sm90_fa4_fp8_hd512=version >= SM90_FA4_FP8_HD512_FROM,
+        checkpoint_kv_dtype=version >= CHECKPOINT_KV_DTYPE_FROM,
         kv_cache_dtypes=CACHE_DTYPES_OLD + fp16,
     )
 

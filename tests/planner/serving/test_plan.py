@@ -146,3 +146,36 @@ def test_data_parallel_with_expert_parallel_spreads_experts_over_every_rank():
     assert len(dp.per_gpu) == 8 and dp.fits and not tp.fits
     assert "--tensor-parallel-size 4 --data-parallel-size 2 --enable-expert-parallel" in (
         dp.vllm_command)
+
+
+def _gemma4(version: str):
+    # nvidia/Gemma-4-31B-IT-NVFP4 (../shared/model-configs): 50 sliding layers (16 KV heads x
+    # 256, window 1,024) + 10 global layers (4 KV heads x 512); hf_quant_config.json says
+    # kv_cache_quant_algo FP8
+    from planner.catalog import catalog_entry
+    from planner.model.config.parser import parse_model_config
+
+    entry = catalog_entry("nvidia/Gemma-4-31B-IT-NVFP4")
+    spec = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+    return plan(PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", 1),
+                            engine=EngineSettings(vllm_version=version, max_model_len=262144,
+                                                  max_num_batched_tokens=4096)))
+
+
+def test_gemma4_pages_unified_by_larger_blocks():
+    # vLLM >= 0.14 resolves --kv-cache-dtype auto to the checkpoint's FP8
+    # (resolve_kv_cache_dtype_string): 50 x 16 x 512 x 1 B + 10 x 4 x 1,024 x 1 B = 450,560 B
+    p33, p30, p11 = _gemma4("0.33.0"), _gemma4("0.30.0"), _gemma4("0.11.0")
+    assert p33.kv_bytes_per_token_per_gpu == p30.kv_bytes_per_token_per_gpu == 450_560
+    assert p11.kv_bytes_per_token_per_gpu == 2 * 450_560  # 0.11: auto is the model's bf16
+    # 0.30 (unify_kv_cache_spec_page_size): sliding page 16 x 8,192 B = 131,072 B; global page
+    # 16 x 4,096 B = 65,536 B -> global blocks of 32 tokens. One 262,144-token request:
+    # 262,144 / 32 = 8,192 global blocks + 5 sliding groups x (cdiv(1,023 + 4,096, 16) + 1 =
+    # 321) = 9,797 blocks of 10 x 131,072 B
+    assert (p30.block_size, p30.num_gpu_blocks) == (16, p30.kv_cache_bytes_per_gpu // 1_310_720)
+    assert p30.max_concurrency == pytest.approx(p30.num_gpu_blocks / 9_797, rel=1e-9)
+    # 0.31+ on Hopper: FA4's FP8 kernel makes the head-512 layers' blocks 64 tokens
+    # (_get_sm90_fa4_fp8_kv_block_size): global page 64 x 4,096 = 262,144 B, sliding blocks
+    # raised to 32 -> 4,096 + 5 x (cdiv(5,119, 32) + 1 = 161) = 4,901 blocks of 2,621,440 B
+    assert (p33.block_size, p33.num_gpu_blocks) == (32, p33.kv_cache_bytes_per_gpu // 2_621_440)
+    assert p33.max_concurrency == pytest.approx(p33.num_gpu_blocks / 4_901, rel=1e-9)

@@ -68,3 +68,11 @@ def test_kv_cache_dtypes_per_release():
         require_kv_cache_dtype(vllm_rules("0.11.0"), "fp16")
     require_kv_cache_dtype(vllm_rules("0.19.0"), "fp16")
     require_kv_cache_dtype(vllm_rules("0.11.0"), "fp8")
+
+
+def test_kernel_and_kv_dtype_rules_per_release():
+    # flash_attn.py _get_sm90_fa4_fp8_kv_block_size: absent in 0.30.0, present in 0.31.0
+    assert not vllm_rules("0.30.0").sm90_fa4_fp8_hd512 and vllm_rules("0.31").sm90_fa4_fp8_hd512
+    # torch_utils.resolve_kv_cache_dtype_string: absent in 0.13.0, present in 0.14.0
+    assert not vllm_rules("0.13.0").checkpoint_kv_dtype
+    assert vllm_rules("0.14.0").checkpoint_kv_dtype
