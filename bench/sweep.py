@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from planner.catalog import catalog_entry  # noqa: E402
-from planner.model.spec import parse_model_config  # noqa: E402
+from planner.model.config.parser import parse_model_config  # noqa: E402
 from planner.serving.engine import EngineSettings  # noqa: E402
 from planner.serving.hardware import preset_cluster  # noqa: E402
 from planner.serving.sweep import sweep  # noqa: E402

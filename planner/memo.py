@@ -2,12 +2,16 @@
 
 Specs, clusters and settings are large frozen pydantic models: hashing one costs more than a
 whole plan, so the planner caches what it derives from them by ``id()`` instead. An ``id()`` is
-only unique among live objects, so every entry holds a reference to its owners: while the entry
-exists no other object can take their ids, and a recycled id can never hit a stale value.
+only unique among live objects, so every entry holds a *weak* reference to its owners: an
+entry is dropped the moment one of its owners is collected (before its id can be reused), and
+a hit checks that the owner is still that very object. Entries live no longer than their
+owners, so an app session that ends frees its specs and everything derived from them (the
+memo used to hold its owners strongly, which kept ~1,365 ended sessions' specs alive).
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
@@ -15,7 +19,7 @@ V = TypeVar("V")
 
 
 class IdentityMemo(Generic[V]):
-    """Values cached per (object identity, key), holding the object; cleared when full."""
+    """Values cached per (object identity, key), owners held weakly; cleared when full."""
 
     __slots__ = ("_entries", "_max_entries")
 
@@ -36,30 +40,45 @@ class IdentityMemo(Generic[V]):
         """The value for ``owner`` (by identity) and ``key``; on a miss, ``compute(*args)``.
 
         ``key`` holds cheap hashables (ints, strings) that, with the owner, fix the value.
-        This is the planner's hot path (~10 lookups a plan): one dict lookup and one ``is``;
-        ``compute`` takes ``args`` rather than being a fresh closure, which costs more per hit.
+        This is the planner's hot path (~10 lookups a plan): one dict lookup and one weak
+        dereference; ``compute`` takes ``args`` rather than being a fresh closure, which costs
+        more per hit. The owner must accept weak references (pydantic models do).
         """
         full_key = (id(owner), *key)
         entry = self._entries.get(full_key)
-        if entry is not None and entry[0] is owner:
+        if entry is not None and entry[0]() is owner:
             return entry[1]
-        return self._store(full_key, owner, compute(*args))
+        value = compute(*args)
+        self._store(full_key, weakref.ref(owner, self._dropper(full_key)), value)
+        return value
 
     def get_all(self, owners: tuple[object, ...], key: tuple[Hashable, ...],
                 compute: Callable[..., V], *args: object) -> V:
-        """Like get, for a value that depends on several objects by identity (all are held and
-        checked); a memo is used with one of the two methods, and always as many owners."""
+        """Like get, for a value that depends on several objects by identity (all are held
+        weakly and checked); a memo is used with one of the two methods, and always as many
+        owners."""
         full_key = (*map(id, owners), *key)
         entry = self._entries.get(full_key)
-        # tuple == tests each pair with `is` first, and held owners with these ids are these
-        # very objects, so this is the identity check (all(map(operator.is_, ...)) is slower)
-        if entry is not None and entry[0] == owners:
+        if entry is not None and all(ref() is owner
+                                     for ref, owner in zip(entry[0], owners, strict=True)):
             return entry[1]
-        return self._store(full_key, owners, compute(*args))
+        value = compute(*args)
+        drop = self._dropper(full_key)
+        self._store(full_key, tuple(weakref.ref(owner, drop) for owner in owners), value)
+        return value
 
-    def _store(self, full_key: tuple, held: object, value: V) -> V:
-        """Keep ``value`` with the object(s) it was computed for, clearing the memo if full."""
+    def _dropper(self, full_key: tuple) -> Callable[[object], None]:
+        """The weakref callback that forgets ``full_key`` once an owner is collected."""
+        entries = self._entries
+
+        def drop(_ref: object) -> None:
+            entries.pop(full_key, None)
+
+        return drop
+
+    def _store(self, full_key: tuple, refs: object, value: V) -> None:
+        """Keep ``value`` with weak references to the object(s) it was computed for, clearing
+        the memo if full."""
         if len(self._entries) >= self._max_entries:
             self._entries.clear()
-        self._entries[full_key] = (held, value)
-        return value
+        self._entries[full_key] = (refs, value)

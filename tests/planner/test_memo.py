@@ -1,6 +1,7 @@
 """IdentityMemo: hits by identity, never by a recycled id(), and stays within its bound."""
 
 import gc
+import weakref
 
 import pytest
 
@@ -38,20 +39,22 @@ def test_other_key_or_other_object_misses():
     assert len(memo) == 3 and len(runs) == 3
 
 
-def test_held_object_keeps_its_id_so_a_new_object_never_hits():
+def test_an_entry_lives_no_longer_than_its_owner():
     memo, (compute, runs) = IdentityMemo(8), _counting()
-    thing = _Thing()
+    thing, other = _Thing(), _Thing()
     memo.get(thing, (), compute)
-    first_id = id(thing)
+    memo.get_all((other, thing), (), compute)
+    alive = weakref.ref(thing)
     del thing
     gc.collect()
-    # the memo still holds the first object, so no live object can have its id: every new
-    # object misses (without the held reference CPython would often reuse the address)
+    # the memo did not keep the owner alive, and forgot both entries it was part of
+    assert alive() is None
+    assert len(memo) == 0
+    # a new object (CPython often reuses the address) misses
     fresh = [_Thing() for _ in range(200)]
-    assert all(id(f) != first_id for f in fresh)
     for f in fresh[:5]:
         memo.get(f, (), compute)
-    assert len(runs) == 6
+    assert len(runs) == 7
 
 
 def test_get_all_needs_every_owner_to_be_the_same_object():
@@ -81,3 +84,25 @@ def test_bound_is_respected_by_clearing_when_full():
 def test_bound_must_be_positive():
     with pytest.raises(ValueError, match="max_entries >= 1"):
         IdentityMemo(0)
+
+
+def test_a_planned_and_swept_model_is_freed_once_its_caller_drops_it(ref_config):
+    # An app session parses its own spec and builds its own cluster and settings each rerun;
+    # when the session ends, nothing in the planner may keep them (issue 13 item 9).
+    from planner.model.config.parser import parse_model_config
+    from planner.serving.engine import EngineSettings
+    from planner.serving.hardware import preset_cluster
+    from planner.serving.layout import ParallelLayout
+    from planner.serving.plan import PlanRequest, plan
+    from planner.serving.sweep import sweep
+
+    config, quant = ref_config("Qwen__Qwen3-30B-A3B")
+    spec = parse_model_config(config, quant, name="Qwen/Qwen3-30B-A3B")
+    cluster, engine = preset_cluster("rtx-3090", 4), EngineSettings()
+    plan(PlanRequest(model=spec, cluster=cluster, layout=ParallelLayout(tp=4), engine=engine))
+    rows = sweep(spec, cluster, engine).rows
+    assert rows
+    owners = [weakref.ref(o) for o in (spec, cluster, engine)]
+    del spec, cluster, engine, rows
+    gc.collect()
+    assert [o() for o in owners] == [None, None, None]
