@@ -14,6 +14,7 @@ navigation = st.navigation(
         st.Page("ui/pages/model.py", title="Model", icon=":material/neurology:"),
         st.Page("ui/pages/plan.py", title="Plan", icon=":material/calculate:", default=True),
         st.Page("ui/pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
+        st.Page("ui/pages/recommend.py", title="Recommend", icon=":material/savings:"),
         st.Page("ui/pages/report.py", title="Report", icon=":material/description:"),
     ]
 )

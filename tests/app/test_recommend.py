@@ -1,0 +1,60 @@
+"""Recommend page: the cheapest configurations for a workload, prices editable in a table.
+
+Hand-worked (as in tests/cli/test_objective_recommend_cli.py): Qwen3-235B-A22B GPTQ int4 is
+~114 GiB of weights, so it needs 8 RTX 3090s (8 x $0.468 = $3.744/h with the default table)
+or 2 A100/H100-class 80 GB cards; Qwen3-8B in int4 fits one 24 GB card, the cheapest of
+which in the default table are the RTX 3090 and L4 at $0.468/h.
+"""
+
+from tests.app.conftest import open_page
+
+
+def _run(at):
+    at.button(key="recommend.run").click().run()
+    assert not at.exception
+    return at.dataframe[-1].value
+
+
+def test_the_page_is_registered_and_waits_for_the_button() -> None:
+    at = open_page("recommend")
+    assert not at.exception
+    assert at.title[0].value == "Recommend"
+    assert at.multiselect(key="recommend.models").value == ["Qwen/Qwen3-235B-A22B-GPTQ-Int4"]
+    assert not [d for d in at.dataframe if "$/hour" in d.value.columns]
+
+
+def test_cheapest_first_for_a_small_model() -> None:
+    at = open_page("recommend", model="Qwen/Qwen3-8B")
+    table = _run(at)
+    assert list(table["$/hour"]) == sorted(table["$/hour"])
+    assert table["$/hour"].iloc[0] == 0.47  # one 24 GB card at $0.468/h, rounded
+    assert table["GPUs"].iloc[0].startswith("1x ")
+    assert at.code[-1].value.startswith("vllm serve Qwen/Qwen3-8B")
+
+
+def test_an_edited_price_changes_the_order() -> None:
+    at = open_page("recommend", model="Qwen/Qwen3-8B")
+    first = _run(at)["GPUs"].iloc[0]
+    assert "3090" in first or "L4" in first
+    # the price editor (the page's first table): make both $0.468 cards cost $50/h
+    gpus = list(at.dataframe[0].value["GPU"])
+    at.session_state["recommend.prices"] = {
+        "edited_rows": {gpus.index(g): {"$/GPU-hour": 50.0} for g in ("rtx-3090", "l4")},
+        "added_rows": [], "deleted_rows": []}
+    at.run()
+    second = _run(at)
+    assert "3090" not in second["GPUs"].iloc[0] and "L4" not in second["GPUs"].iloc[0]
+    assert second["$/hour"].iloc[0] > 0.47
+
+
+def test_a_request_rate_and_an_impossible_target() -> None:
+    at = open_page("recommend", model="Qwen/Qwen3-8B")
+    at.radio(key="recommend.mode").set_value("a request rate").run()
+    at.number_input(key="recommend.rate").set_value(2.0).run()
+    table = _run(at)
+    # 2 requests/s x 1,024 output tokens = 2,048 output tokens/s at least
+    assert (table["output tok/s"] >= 2048).all()
+    at.number_input(key="recommend.tpot").set_value(0.1).run()
+    at.button(key="recommend.run").click().run()
+    assert not at.exception
+    assert any("No configuration serves this workload" in w.value for w in at.warning)

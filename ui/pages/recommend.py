@@ -1,0 +1,134 @@
+"""Recommend page: the cheapest GPUs, count, weight format and layout that serve a workload.
+
+One planner.serving.recommend.recommend() call over the models chosen here, with the price
+table as edited on this page (defaults from planner.serving.prices, each with its source).
+The inputs live in this session only (not in the link): the price table is too long for a URL.
+"""
+
+import pandas as pd
+import streamlit as st
+
+from planner.catalog import catalog_entries
+from planner.serving.hardware import GPU_PRESETS
+from planner.serving.prices import DEFAULT_PRICES, PRICE_TABLE_DATE, with_overrides
+from planner.serving.recommend import RecommendResult, Workload, recommend
+from ui.context import USER_ERRORS, error_text, model_spec
+from ui.state import state
+
+_RESULT_KEY = "recommend.result"
+_GPU_COUNTS = [1, 2, 4, 8, 16, 32, 64]
+
+
+def _price_table() -> dict[str, float]:
+    """The editable price table; returns the prices the user changed or added."""
+    table = pd.DataFrame([{
+        "GPU": key, "name": GPU_PRESETS[key].name, "$/GPU-hour": row.usd_per_gpu_hour,
+        "estimate": row.estimate, "source": row.source,
+    } for key, row in DEFAULT_PRICES.items()])
+    edited = st.data_editor(
+        table, key="recommend.prices", hide_index=True, height=300,
+        disabled=["GPU", "name", "estimate", "source"],
+        column_config={"$/GPU-hour": st.column_config.NumberColumn(
+            "$/GPU-hour", min_value=0.0, max_value=1000.0, format="%.3f",
+            help="on-demand $ per GPU-hour; empty: the GPU is left out")},
+    )
+    changed = {}
+    for key, usd in zip(edited["GPU"], edited["$/GPU-hour"], strict=True):
+        if pd.notna(usd) and usd != DEFAULT_PRICES[key].usd_per_gpu_hour:
+            changed[key] = float(usd)
+    return changed
+
+
+def _workload() -> Workload:
+    """The workload widgets: a context and concurrency, or a request rate; lengths; targets."""
+    mode = st.radio("Serve", ["concurrent requests", "a request rate"], horizontal=True,
+                    key="recommend.mode")
+    a, b, c, d = st.columns(4)
+    input_len = a.number_input("Input tokens", 1, 1 << 24, state().input_len, step=256,
+                               key="recommend.input_len")
+    output_len = b.number_input("Output tokens", 1, 1 << 24, state().output_len, step=256,
+                                key="recommend.output_len")
+    context = c.number_input("Context (max_model_len; empty: input + output)", 2, 1 << 24,
+                             None, step=1024, key="recommend.context")
+    if mode == "concurrent requests":
+        concurrency = d.number_input("Concurrency", 1, 1 << 16, max(1, state().concurrency),
+                                     key="recommend.concurrency")
+        rate = None
+    else:
+        concurrency = 1
+        rate = d.number_input("Requests/s", 0.001, 1e6, 1.0, step=0.5, format="%.3f",
+                              key="recommend.rate")
+    e, f, g, _ = st.columns(4)
+    ttft = e.number_input("TTFT target (ms)", 0.1, 3.6e6, None, placeholder="none",
+                          key="recommend.ttft")
+    tpot = f.number_input("TPOT target (ms)", 0.1, 3.6e6, None, placeholder="none",
+                          key="recommend.tpot")
+    g.selectbox("At most (GPUs)", _GPU_COUNTS, index=_GPU_COUNTS.index(8),
+                key="recommend.gpus_max")
+    return Workload(input_len=input_len, output_len=output_len, context_tokens=context,
+                    concurrency=concurrency, requests_per_s=rate, ttft_ms=ttft, tpot_ms=tpot)
+
+
+def _show(result: RecommendResult) -> None:
+    """The configurations found, cheapest first, and the command of a chosen one."""
+    if not result.rows:
+        st.warning("No configuration serves this workload within the search: relax a target, "
+                   "allow more GPUs or add prices.")
+        return
+    table = pd.DataFrame([{
+        "model": r.model_name, "GPUs": f"{r.gpus}x {r.gpu_name}", "weights": r.quant_label,
+        "layout": r.layout.label(), "KV dtype": r.kv_cache_dtype,
+        "$/hour": round(r.usd_per_hour, 2), "price is an estimate": r.price_estimate,
+        "$ per M output tokens": None if r.usd_per_million_output_tokens is None
+        else round(r.usd_per_million_output_tokens, 3),
+        "TTFT (ms)": None if r.ttft_ms is None else round(r.ttft_ms),
+        "TPOT (ms)": None if r.tpot_ms is None else round(r.tpot_ms, 1),
+        "output tok/s": None if r.output_tokens_per_s is None else round(r.output_tokens_per_s),
+        "at concurrency": r.speed_concurrency, "ceiling (tokens)": r.max_context_tokens,
+    } for r in result.rows])
+    st.dataframe(table, hide_index=True)
+    st.caption(f"{result.plans_made:,} plans over {len(result.gpu_keys)} priced GPUs x "
+               f"{list(result.gpu_counts)} GPUs; {result.pruned} GPU counts skipped (memory "
+               "below the weights). $ per million output tokens = $/hour / output tokens per "
+               "hour, at the request rate when one is given, else at the concurrency's "
+               "throughput.")
+    if result.unpriced_gpu_keys:
+        st.caption(f"Left out for want of a price: {', '.join(result.unpriced_gpu_keys)}.")
+    index = st.selectbox("Start one", range(len(result.rows)), key="recommend.row",
+                         format_func=lambda i: f"#{i + 1}: {table.iloc[i]['GPUs']}, "
+                         f"{table.iloc[i]['weights']}, {table.iloc[i]['layout']}")
+    st.code(result.rows[index].vllm_command, language="bash", wrap_lines=True)
+
+
+st.title("Recommend")
+st.caption("The cheapest GPU presets x GPU count x weight format x layout that fit the context "
+           "and concurrency (or sustain the request rate) and meet the latency targets, with "
+           "$/hour and $ per million output tokens.")
+options = sorted({*(e.repo_id for e in catalog_entries()), state().model})
+models = st.multiselect("Models", options, default=[state().model], key="recommend.models",
+                        max_selections=4, accept_new_options=True)
+try:
+    workload = _workload()
+except USER_ERRORS as exc:
+    st.error(f"Cannot search: {error_text(exc)}")
+    st.stop()
+with st.expander(f"Prices ($ per GPU-hour; defaults of {PRICE_TABLE_DATE}, edit any)"):
+    st.caption("On-demand rates, one provider per GPU where it lists it (RunPod, else Lambda), "
+               "else an estimate (marked). Prices move weekly: put in what you pay.")
+    overrides = _price_table()
+key = (tuple(models), workload, tuple(sorted(overrides.items())),
+       st.session_state["recommend.gpus_max"])
+if st.button("Find the cheapest", type="primary", key="recommend.run", disabled=not models):
+    try:
+        with st.spinner("Planning every GPU x count x format x layout…"):
+            specs = [model_spec(name) for name in models]
+            result = recommend(specs, workload, with_overrides(overrides),
+                               gpus_max=st.session_state["recommend.gpus_max"])
+        st.session_state[_RESULT_KEY] = (key, result)
+    except USER_ERRORS as exc:
+        st.error(f"Cannot search: {error_text(exc)}")
+stored = st.session_state.get(_RESULT_KEY)
+if stored is not None and stored[0] == key:
+    _show(stored[1])
+else:
+    st.caption("Set the workload and press the button (a search takes a second or two).")
