@@ -225,7 +225,8 @@ def recommend(
                 if not layouts:
                     continue
                 result = sweep(spec, cluster, settings, quant_keys=quants, layouts=layouts,
-                               load=workload.load,
+                               load=workload.load, tpot_ms_target=workload.tpot_ms,
+                               ttft_ms_target=workload.ttft_ms,
                                min_output_tokens_per_s=workload.output_tokens_per_s)
                 plans += len(result.rows)
                 serving = [row for row in result.rows if _serves(row, workload)]

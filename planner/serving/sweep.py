@@ -196,53 +196,53 @@ def sweep_row(figures: Mapping[str, Any], quant_key: str, kv_cache_dtype: str) -
 
 def row_speed(request: PlanRequest, figures: Mapping[str, Any], load: ServingLoad, *,
               best: bool = False, tpot_ms_target: float | None = None,
+              ttft_ms_target: float | None = None,
               min_output_tokens_per_s: float | None = None) -> SpeedEstimate | None:
     """The speed of one fitting row at `load`, or at a concurrency searched for:
-    - `min_output_tokens_per_s`: the smallest concurrency whose output tokens/s reach it
-      (best latency at that rate); None when even the KV-limited maximum falls short;
-    - `best`: the concurrency (up to the KV-limited maximum: vLLM's max_num_seqs capped by
-      the KV cache) with the most output tokens/s and TPOT within `tpot_ms_target` (no
-      target: the maximum; none meeting it: one request).
-    TPOT and throughput both grow with concurrency, so each search is a bisection (about
-    log2(max_num_seqs) estimates)."""
+    - `min_output_tokens_per_s`: the fewest requests in flight whose output tokens/s reach
+      it (the best latency at that rate);
+    - `best`: the most requests in flight, up to the KV-limited maximum (vLLM's max_num_seqs
+      capped by the KV cache), whose TPOT and TTFT meet the targets: the most output tokens/s
+      within them (no target: the maximum).
+    Throughput, TPOT and TTFT all grow with concurrency, so each search is a bisection (about
+    log2(max_num_seqs) estimates), and a row that misses a target with one request in
+    flight is given up at once (returned as it is, so it ranks after the rows that meet it)."""
     summary = PlanSummary.model_construct(**figures)
 
     def at(concurrency: int) -> SpeedEstimate | None:
         return estimate_speed(request, load.model_copy(update={"concurrency": concurrency}),
                               plan_result=summary)  # type: ignore[arg-type]  # fields it reads
 
+    def meets(e: SpeedEstimate | None) -> bool:
+        return e is not None and (tpot_ms_target is None or e.tpot_ms <= tpot_ms_target) \
+            and (ttft_ms_target is None or e.ttft_ms <= ttft_ms_target)
+
     if min_output_tokens_per_s is None and not best:
         return at(load.concurrency)
-    top = at(figures["max_num_seqs"] * request.layout.dp)
-    if top is None:
-        return None
-    if min_output_tokens_per_s is not None:
-        if top.output_tokens_per_s < min_output_tokens_per_s:
-            return None
-        return _bisect(at, top, lambda e: e.output_tokens_per_s >= min_output_tokens_per_s,
-                       smallest=True)
-    if tpot_ms_target is None or top.tpot_ms <= tpot_ms_target:
-        return top
     one = at(1)
-    if one is None or one.tpot_ms > tpot_ms_target:
+    if one is None or not meets(one):
         return one
-    return _bisect(at, top, lambda e: e.tpot_ms <= tpot_ms_target, smallest=False, low=one)
+    if min_output_tokens_per_s is not None:
+        def enough(e: SpeedEstimate | None) -> bool:
+            return e is not None and e.output_tokens_per_s >= min_output_tokens_per_s
+        if enough(one):
+            return one
+        top = at(figures["max_num_seqs"] * request.layout.dp)
+        return top if not enough(top) else _bisect(at, top, enough, smallest=True, low=one)
+    top = at(figures["max_num_seqs"] * request.layout.dp)
+    return top if meets(top) else _bisect(at, top, meets, smallest=False, low=one)
 
 
-def _bisect(at, top: SpeedEstimate, ok, *, smallest: bool,
-            low: SpeedEstimate | None = None) -> SpeedEstimate:
-    """The smallest concurrency where `ok` holds (it holds at `top`), or the largest where it
-    holds (it holds at `low`, concurrency 1, and fails at `top`)."""
-    lo, hi = 1, top.concurrency
+def _bisect(at, top: SpeedEstimate, ok, *, smallest: bool, low: SpeedEstimate
+            ) -> SpeedEstimate:
+    """Between `low` (concurrency 1) and `top`: the smallest concurrency where `ok` holds (it
+    fails at `low`, holds at `top`), or the largest (it holds at `low`, fails at `top`)."""
+    lo, hi = low.concurrency, top.concurrency
     found = top if smallest else low
-    if smallest:
-        first = at(1)
-        if first is not None and ok(first):
-            return first
     while hi - lo > 1:
         middle = (lo + hi) // 2
         estimate = at(middle)
-        good = estimate is not None and ok(estimate)
+        good = ok(estimate)
         if good:
             found = estimate
         if good == smallest:
@@ -287,13 +287,15 @@ def sweep(
     tpot_ms_target: float | None = None,
     load: ServingLoad | None = None,
     min_output_tokens_per_s: float | None = None,
+    ttft_ms_target: float | None = None,
 ) -> SweepResult:
     """Plan every combination and rank them by `objective` (see rank_key).
 
     `engine`'s quantization and target_quant are replaced per weight format (quant_settings),
     so the caller passes its settings as they are; the other knobs apply to every row. With a
     `load`, every fitting row gets its speed (row_speed; the throughput objective needs one,
-    `min_output_tokens_per_s` searches the concurrency that reaches a rate).
+    `min_output_tokens_per_s` searches the concurrency that reaches a rate; the TPOT and
+    TTFT targets bound both searches).
     """
     if objective == "throughput" and load is None:
         load = ServingLoad()
@@ -319,7 +321,7 @@ def sweep(
                         model=model, cluster=cluster, layout=layout, engine=settings)
                     row = with_speed(row, row_speed(
                         request, figures, load, best=objective == "throughput",
-                        tpot_ms_target=tpot_ms_target,
+                        tpot_ms_target=tpot_ms_target, ttft_ms_target=ttft_ms_target,
                         min_output_tokens_per_s=min_output_tokens_per_s))
                 rows.append(row)
     return SweepResult(

@@ -54,6 +54,8 @@ def test_a_request_rate_and_an_impossible_target() -> None:
     table = _run(at)
     # 2 requests/s x 1,024 output tokens = 2,048 output tokens/s at least
     assert (table["output tok/s"] >= 2048).all()
+    at.multiselect(key="recommend.gpus").set_value(["rtx-3090", "h100-sxm"]).run()
+    assert set(_run(at)["GPUs"].str.split().str[-1]) <= {"3090", "HBM3"}  # the two chosen
     at.number_input(key="recommend.tpot").set_value(0.1).run()
     at.button(key="recommend.run").click().run()
     assert not at.exception

@@ -58,13 +58,15 @@ def _workload() -> Workload:
         concurrency = 1
         rate = d.number_input("Requests/s", 0.001, 1e6, 1.0, step=0.5, format="%.3f",
                               key="recommend.rate")
-    e, f, g, _ = st.columns(4)
+    e, f, g, h = st.columns(4)
     ttft = e.number_input("TTFT target (ms)", 0.1, 3.6e6, None, placeholder="none",
                           key="recommend.ttft")
     tpot = f.number_input("TPOT target (ms)", 0.1, 3.6e6, None, placeholder="none",
                           key="recommend.tpot")
     g.selectbox("At most (GPUs)", _GPU_COUNTS, index=_GPU_COUNTS.index(8),
                 key="recommend.gpus_max")
+    h.multiselect("Only these GPUs", list(GPU_PRESETS), default=[], placeholder="every priced "
+                  "GPU", key="recommend.gpus")
     return Workload(input_len=input_len, output_len=output_len, context_tokens=context,
                     concurrency=concurrency, requests_per_s=rate, ttft_ms=ttft, tpot_ms=tpot)
 
@@ -116,14 +118,16 @@ with st.expander(f"Prices ($ per GPU-hour; defaults of {PRICE_TABLE_DATE}, edit 
     st.caption("On-demand rates, one provider per GPU where it lists it (RunPod, else Lambda), "
                "else an estimate (marked). Prices move weekly: put in what you pay.")
     overrides = _price_table()
+gpu_keys = tuple(st.session_state["recommend.gpus"]) or None
 key = (tuple(models), workload, tuple(sorted(overrides.items())),
-       st.session_state["recommend.gpus_max"])
+       st.session_state["recommend.gpus_max"], gpu_keys)
 if st.button("Find the cheapest", type="primary", key="recommend.run", disabled=not models):
     try:
         with st.spinner("Planning every GPU x count x format x layout…"):
             specs = [model_spec(name) for name in models]
             result = recommend(specs, workload, with_overrides(overrides),
-                               gpus_max=st.session_state["recommend.gpus_max"])
+                               gpus_max=st.session_state["recommend.gpus_max"],
+                               gpu_keys=gpu_keys)
         st.session_state[_RESULT_KEY] = (key, result)
     except USER_ERRORS as exc:
         st.error(f"Cannot search: {error_text(exc)}")
