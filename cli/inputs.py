@@ -13,7 +13,7 @@ from pathlib import Path
 
 from planner.model.checkpoint import ModelSource
 from planner.model.config.parser import parse_model_config
-from planner.model.quant import resolve_scheme
+from planner.model.quant import checkpoint_scheme, resolve_scheme
 from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import (
@@ -26,6 +26,7 @@ from planner.serving.hardware import (
     with_link,
 )
 from planner.serving.layout import ParallelLayout, layout_errors
+from planner.serving.sweep import accepts_what_if
 from planner.serving.vllm_versions import require_kv_cache_dtype, vllm_rules
 from planner.units import GIB
 from probes.cluster import snapshots_to_cluster
@@ -167,3 +168,13 @@ def load_prices(path: str | None, pairs: list[tuple[str, float]]) -> dict[str, f
             prices[str(key)] = float(usd)
     prices.update(dict(pairs))
     return prices
+
+
+def check_target_quant(spec: ModelSpec, engine: EngineSettings) -> None:
+    """CliError for --target-quant on an already-quantized checkpoint, as the app refuses it
+    (planner.serving.sweep.accepts_what_if); naming the checkpoint's own format is fine."""
+    own = checkpoint_scheme(spec).key
+    if engine.target_quant and engine.target_quant != own and not accepts_what_if(spec):
+        raise CliError(f"--target-quant {engine.target_quant}: {spec.name} is already quantized "
+                       f"({own}) and is planned as stored; what-if formats apply to 16-bit "
+                       "checkpoints only")

@@ -20,6 +20,7 @@ from cli.args import SWEEP_TOP_DEFAULT, build_parser
 from cli.inputs import (
     CliError,
     build_cluster,
+    check_target_quant,
     engine_settings,
     load_model,
     load_prices,
@@ -73,17 +74,26 @@ def redact(text: str) -> str:
 def _plan(args: argparse.Namespace) -> tuple[Plan, ModelSpec, object, ClusterSpec, list]:
     source, spec = load_model(args.model, args.revision)
     cluster, snapshots = build_cluster(args)
+    engine = engine_settings(args)
+    check_target_quant(spec, engine)
     layout = parallel_layout(args, spec, cluster)
-    request = PlanRequest(model=spec, cluster=cluster, layout=layout,
-                          engine=engine_settings(args))
+    request = PlanRequest(model=spec, cluster=cluster, layout=layout, engine=engine)
     return plan(request), spec, source, cluster, snapshots
 
 
+def _keep_model_warnings(args: argparse.Namespace, spec: ModelSpec) -> None:
+    """Hand the parser's warnings (unknown quant_method, unknown architecture) to main(),
+    which prints them on stderr once the command has succeeded (a failure stays one line)."""
+    args.model_warnings = spec.warnings
+
+
 def cmd_plan(args: argparse.Namespace) -> str:
-    """One plan, as JSON (the Plan object) or a readable summary."""
-    result = _plan(args)[0]
+    """One plan, as JSON (the Plan object + `model_warnings`, the parser's) or a summary."""
+    result, spec = _plan(args)[:2]
+    _keep_model_warnings(args, spec)
     if args.json:
-        return result.model_dump_json(indent=2) + "\n"
+        data = {**result.model_dump(mode="json"), "model_warnings": list(spec.warnings)}
+        return json.dumps(data, indent=2) + "\n"
     return plan_text(result)
 
 
@@ -92,9 +102,11 @@ def cmd_sweep(args: argparse.Namespace) -> str:
 
     The table shows the best SWEEP_TOP_DEFAULT rows unless --top or --all is given; JSON and
     CSV hold every row unless --top is given. JSON adds `rows_total` (rows before --top) and
-    `checkpoint_quant_key` (rows with another quant_key are what-ifs).
+    `checkpoint_quant_key` (rows with another quant_key are what-ifs) and `model_warnings`
+    (the parser's warnings, which the other formats print on stderr).
     """
     _, spec = load_model(args.model, args.revision)
+    _keep_model_warnings(args, spec)
     cluster, _ = build_cluster(args)
     result = sweep(spec, cluster, engine_settings(args), objective=args.objective,
                    tpot_ms_target=args.tpot_ms)
@@ -108,7 +120,7 @@ def cmd_sweep(args: argparse.Namespace) -> str:
     if args.csv:
         return result.to_csv()
     data = {**result.model_dump(mode="json"), "rows_total": total,
-            "checkpoint_quant_key": own_key}
+            "checkpoint_quant_key": own_key, "model_warnings": list(spec.warnings)}
     return json.dumps(data, indent=2) + "\n"
 
 
@@ -185,5 +197,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = redact(_one_line(exc))
         print(f"python -m planner {args.command}: error: {message}", file=sys.stderr)
         return 2
+    if not getattr(args, "json", False):
+        for warning in getattr(args, "model_warnings", ()):
+            print(f"python -m planner {args.command}: warning: {redact(warning)}",
+                  file=sys.stderr)
     sys.stdout.write(redact(text))
     return 0

@@ -55,14 +55,20 @@ def _gpu_format(s: QuantScheme) -> GpuFormat | None:
     return {"fp8": "fp8", "int8": "int8", "mxfp4": "mxfp4", "nvfp4": "nvfp4"}.get(s.family)
 
 
-def quant_candidates(spec: ModelSpec, cluster: ClusterSpec) -> tuple[str, ...]:
-    """The checkpoint's own scheme, plus what-if targets when the checkpoint is 16-bit.
-
-    A quantized checkpoint is planned as stored: re-quantizing it is not something vLLM does.
-    What-ifs are kept only where the cluster's GPU can run them (weight-only counts).
-    """
+def accepts_what_if(spec: ModelSpec) -> bool:
+    """True for a 16-bit checkpoint, the only kind given what-if formats (the app's choices,
+    the sweep's rows, the CLI's --target-quant): a quantized checkpoint is planned as stored,
+    since re-quantizing it is not something vLLM does."""
     own = checkpoint_scheme(spec)
-    if own.family != "float" or own.bits_per_weight < 16:
+    return own.family == "float" and own.bits_per_weight >= 16
+
+
+def quant_candidates(spec: ModelSpec, cluster: ClusterSpec) -> tuple[str, ...]:
+    """The checkpoint's own scheme, plus what-if targets when the checkpoint is 16-bit
+    (accepts_what_if). What-ifs are kept only where the cluster's GPU can run them
+    (weight-only counts)."""
+    own = checkpoint_scheme(spec)
+    if not accepts_what_if(spec):
         return (own.key,)
     gpu = min((node.gpu for node in cluster.nodes), key=lambda g: g.memory_total_bytes)
     keys = [own.key]

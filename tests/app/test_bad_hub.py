@@ -1,5 +1,6 @@
 """The app's error box for a hub that answers a web page, an image or a bare 404, and for
-hub configs that are too deep or hold a 4,301-digit integer: a clear message, no traceback.
+hub configs that are too deep, hold a 4,301-digit integer or describe an impossible model
+(issue 13 reproducers): a clear message, no traceback.
 
 The app runs under AppTest in a fresh interpreter (huggingface_hub reads HF_ENDPOINT at import)
 against the local fake hub (tests/hubserver.py) with the real client.
@@ -39,6 +40,9 @@ EXPECTED = {
     "acme/plain404": "answered HTTP 404 for acme/plain404, without the hub's error details",
     "acme/deep": "config.json is nested too deeply to be read",
     "acme/bigint": "config.json holds an integer of more than 4,300 digits",
+    "acme/kv-gt": "num_key_value_heads = 64 is more than num_attention_heads = 32",
+    "acme/kv-split": "num_attention_heads = 32 is not divisible by num_key_value_heads = 5",
+    "acme/yarn": "rope_scaling.factor = 1e+06 stretches the context",
 }
 
 
@@ -51,6 +55,10 @@ def test_odd_hub_answers_are_clear_errors_in_the_app(tmp_path: Path) -> None:
         {"config.json": FakeFile((BAD / "deep_nesting.config.json").read_bytes())})
     repos["acme/bigint"] = FakeRepo(
         {"config.json": FakeFile((BAD / "bigint_4301_digits.config.json").read_bytes())})
+    for repo, name in (("kv-gt", "kv_heads_gt_heads"), ("kv-split", "kv_heads_not_dividing_heads"),
+                       ("yarn", "yarn_factor_1e6")):
+        repos[f"acme/{repo}"] = FakeRepo(
+            {"config.json": FakeFile((BAD / f"{name}.config.json").read_bytes())})
     hub = FakeHub(repos)
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("HF_", "HUGGINGFACE_", "HEADROOM_")) and "proxy" not in k.lower()}

@@ -55,6 +55,13 @@ def oversized(tmp_path: Path) -> Path:
     (str(BAD / "bigint_4301_digits.config.json"), "an integer of more than 4,300 digits"),
     (str(BAD / "deep_nesting.config.json"), "nested too deeply"),
     ("/dev/zero", "/dev/zero is a character device, not a regular file"),
+    # impossible configs: planned ("Fits") before issue 13
+    (str(BAD / "kv_heads_gt_heads.config.json"),
+     "num_key_value_heads = 64 is more than num_attention_heads = 32"),
+    (str(BAD / "kv_heads_not_dividing_heads.config.json"),
+     "num_attention_heads = 32 is not divisible by num_key_value_heads = 5"),
+    (str(BAD / "yarn_factor_1e6.config.json"), "rope_scaling.factor = 1e+06 stretches the "
+     "context to 8,192,000,000 tokens"),
 ])
 def test_planner_refuses_unreadable_configs(model: str, words: str) -> None:
     assert_one_line_error(run("planner", "plan", "--model", model, *HW),
@@ -141,3 +148,34 @@ def test_planner_names_a_server_that_is_not_the_hub(odd_hub: FakeHub, tmp_path: 
     done = run("planner", "inspect", repo, env=env)
     assert_one_line_error(done, "python -m planner inspect: error: ", words)
     assert "server-side problem" not in done.stderr
+
+
+def test_target_quant_on_a_quantized_checkpoint_is_refused_as_in_the_app() -> None:
+    # the seed checkpoint is GPTQ int4 already: the app offers it no what-if format
+    seed = ("--model", "Qwen/Qwen3-235B-A22B-GPTQ-Int4", "--gpu", "rtx-3090", "--gpus", "8")
+    done = run("planner", "plan", *seed, "--target-quant", "fp8")
+    assert_one_line_error(done, "python -m planner plan: error: ",
+                          "--target-quant fp8-tensor: Qwen/Qwen3-235B-A22B-GPTQ-Int4 is already "
+                          "quantized (w4a16-gptq-g128)")
+    own = run("planner", "plan", *seed, "--target-quant", "w4a16-gptq-g128")
+    assert own.returncode == 0, own.stderr  # naming its own format is no what-if
+
+
+def test_plan_and_sweep_pass_the_parsers_warnings_on(tmp_path: Path) -> None:
+    config = json.loads((BAD / "kv_heads_gt_heads.config.json").read_text())
+    config.update(num_key_value_heads=8, model_type="llamax",
+                  quantization_config={"quant_method": "weird"})
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    expected = ["model_type 'llamax' is not a known architecture",
+                "quantization_config.quant_method 'weird' not understood"]
+    for command in ("plan", "sweep"):
+        text = run("planner", command, "--model", str(tmp_path), *HW)
+        assert text.returncode == 0, text.stderr
+        lines = text.stderr.strip().splitlines()
+        assert [line.split(": warning: ")[1][:len(e)] for line, e in zip(lines, expected,
+                                                                        strict=True)] == expected
+        assert all(line.startswith(f"python -m planner {command}: warning: ") for line in lines)
+        as_json = run("planner", command, "--model", str(tmp_path), *HW, "--json")
+        assert as_json.stderr == ""
+        warnings = json.loads(as_json.stdout)["model_warnings"]
+        assert [w[:len(e)] for w, e in zip(warnings, expected, strict=True)] == expected

@@ -239,7 +239,7 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
         2048,
         "2048 (transformers PretrainedConfig/LlamaConfig default)",
     )
-    rope = _rope(r, top)
+    rope = _rope(r, top, max_pos)
     if rope.get("extended"):
         r.record("extended context (rope scaling)", rope["extended"], None, rope["formula"])
     quant = _quant(config, text_cfg, hf_quant, notes, r.get("expert_dtype"))
@@ -593,6 +593,9 @@ class _Attention:
             key, derived = sources[label]
             r.record_layer(label, value, key, i, "mixer", derived)
         heads, kv, hd = figures["attention heads"], figures["KV heads"], figures["head dim"]
+        _check_groups(heads, kv, *(r.prefix + sources[label][0] if sources[label][0] else
+                                   f"{label} ({sources[label][1]})"
+                                   for label in ("attention heads", "KV heads")))
         v_hd = v_hd or hd
         rotary, rope_local, rope_padded = self._rotary(kind, hd, i)
         return AttentionMixer(
@@ -860,11 +863,34 @@ def _nas_layers(r: _Reader, hidden: int, n: int) -> list[LayerSpec]:
     return layers
 
 
+def _check_groups(heads: int, kv: int, heads_key: str, kv_key: str) -> None:
+    """Grouped-query attention shares each KV head with an equal group of query heads.
+
+    NOTE (vLLM Attention.__init__, model_executor/layers/attention): `assert num_heads %
+    num_kv_heads == 0, "num_heads (...) is not divisible by num_kv_heads (...)"`; more KV
+    heads than query heads cannot divide them either. Llama-3.1-8B: 32 / 8 = 4 per group.
+    """
+    if kv > heads:
+        raise ConfigError(f"config.json: {kv_key} = {kv} is more than {heads_key} = {heads}: "
+                          "a model cannot have more KV heads than query heads")
+    if heads % kv:
+        raise ConfigError(f"config.json: {heads_key} = {heads} is not divisible by {kv_key} = "
+                          f"{kv}: each KV head serves an equal group of query heads (vLLM "
+                          "refuses this)")
+
+
 # --- context, MTP, quantization, vision ---------------------------------------------------
 
 
-def _rope(r: _Reader, top: _Reader) -> dict:
-    """rope_scaling / rope_parameters: type, factor, and the context a YaRN factor gives."""
+def _rope(r: _Reader, top: _Reader, max_pos: int) -> dict:
+    """rope_scaling / rope_parameters: type, factor, and the context a YaRN factor gives.
+
+    A factor that stretches the context past MAX_CONTEXT is refused. NOTE (vLLM
+    model_executor/layers/rotary_embedding, get_rope): linear and YaRN scaling precompute a
+    cos/sin cache of (max_position or original_max_position_embeddings) x factor rows, so
+    YaRN factor 1e6 on Llama-3.1's 8,192 would be 8.2e9 rows (about 2 TB in bf16 at
+    rotary_dim 128); real factors are 4-64 (Qwen3 4 x 32,768, DeepSeek-V3 40 x 4,096).
+    Neither vLLM nor transformers caps the factor (transformers only warns below 1)."""
     for reader in (r, top):
         k = reader.key("rope_scaling", "rope_parameters")
         if k is None:
@@ -883,6 +909,13 @@ def _rope(r: _Reader, top: _Reader) -> dict:
         if orig is not None:
             out["original"] = _as_int(orig, f"{reader.where(k)}.original_max_position_embeddings",
                                       1, MAX_CONTEXT)  # fmt: skip
+        base = out.get("original", max_pos) if rtype == "yarn" else max_pos
+        if factor * base > MAX_CONTEXT:
+            raise ConfigError(
+                f"{reader.where(k)}.factor = {factor:g} stretches the context to "
+                f"{factor * base:,.0f} tokens ({factor:g} x {base:,}), over the "
+                f"{MAX_CONTEXT:,}-token limit of any real model: not a usable rope scaling"
+            )
         if rtype == "yarn" and "original" in out:
             # NOTE: YaRN stretches the trained context by `factor`: DeepSeek-V3 40 x 4096 =
             # 163,840 tokens; gpt-oss 32 x 4096 = 131,072 (rope_scaling block of config.json).
