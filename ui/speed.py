@@ -6,6 +6,7 @@ import streamlit as st
 
 from planner.serving.plan import Plan, PlanRequest
 from planner.serving.speed import ServingLoad, SpeedEstimate, estimate_speed
+from planner.text import md_escape
 from ui.charts import speed_vs_concurrency
 from ui.state import bind
 
@@ -83,10 +84,10 @@ def speed_details(request: PlanRequest, result: Plan, est: SpeedEstimate) -> Non
     st.plotly_chart(speed_vs_concurrency(points, est.kv_limited_concurrency, est.concurrency),
                     width="stretch")
     with st.expander("How the speed figures are computed"):
-        st.caption(f"Kernel path: {est.kernel}; link: {est.link}. Coefficients: "
+        st.caption(f"Kernel path: {est.kernel}; link: {md_escape(est.link)}. Coefficients: "
                    "planner.serving.speed.FITTED (see the README's speed accuracy).")
         st.dataframe(pd.DataFrame(
             [{"figure": t.label, "value": f"{t.value:,.3g} {t.unit}", "formula": t.formula,
               "note": t.note} for t in est.terms]), hide_index=True)
         for note in est.notes:
-            st.caption(note)
+            st.caption(md_escape(note))

@@ -12,6 +12,7 @@ from planner.catalog import catalog_entries
 from planner.serving.hardware import GPU_PRESETS
 from planner.serving.prices import DEFAULT_PRICES, PRICE_TABLE_DATE, with_overrides
 from planner.serving.recommend import RecommendResult, Workload, recommend
+from planner.text import md_escape
 from ui.context import USER_ERRORS, error_text, model_spec
 from ui.state import state
 
@@ -112,7 +113,7 @@ models = st.multiselect("Models", options, default=[state().model], key="recomme
 try:
     workload = _workload()
 except USER_ERRORS as exc:
-    st.error(f"Cannot search: {error_text(exc)}")
+    st.error(f"Cannot search: {md_escape(error_text(exc))}")
     st.stop()
 with st.expander(f"Prices ($ per GPU-hour; defaults of {PRICE_TABLE_DATE}, edit any)"):
     st.caption("On-demand rates, one provider per GPU where it lists it (RunPod, else Lambda), "
@@ -130,7 +131,7 @@ if st.button("Find the cheapest", type="primary", key="recommend.run", disabled=
                                gpu_keys=gpu_keys)
         st.session_state[_RESULT_KEY] = (key, result)
     except USER_ERRORS as exc:
-        st.error(f"Cannot search: {error_text(exc)}")
+        st.error(f"Cannot search: {md_escape(error_text(exc))}")
 stored = st.session_state.get(_RESULT_KEY)
 if stored is not None and stored[0] == key:
     _show(stored[1])
