@@ -1,6 +1,8 @@
 """Bad input through the real command lines: exit 2, one line on stderr, no traceback.
 
-The reproducers in tests/fixtures/bad_inputs/ are copies of ../shared/bad-inputs/ (issue 13).
+The reproducers in tests/fixtures/bad_inputs/ are copies of ../shared/bad-inputs/ (issue 13);
+its three HTML-injection reproducers live in tests/fixtures/hostile/ with their escaping tests
+(tests/planner/test_text.py, tests/app/test_injection.py).
 """
 
 import json
