@@ -39,7 +39,7 @@ from planner.serving.engine import (
 from planner.serving.hardware import ClusterSpec
 from planner.serving.layout import ParallelLayout, layout_errors, layout_warnings
 from planner.serving.vllm_versions import vllm_rules
-from planner.serving.weights import rank_weights
+from planner.serving.weights import mxfp4_expert_padding, rank_weights
 from planner.units import GIB
 
 CEILING_SEARCH_TOKENS = 1 << 24
@@ -346,6 +346,7 @@ class _Resolved(NamedTuple):
     gpus_per_node: int
     graphs: tuple[int, int]
     fa4_fp8_hd512: bool
+    expert_pad: tuple[int, int]
     facts: ModelFacts
     model_limit: int
     engine_flags: str
@@ -391,6 +392,8 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         nvswitch_sharp=gpu.default_intra_node_link == "nvlink" and _cc(gpu) >= (9, 0),
         graphs=cuda_graph_count(seqs, mbt, rules.blackwell_graphs_1024 and _cc(gpu)[0] == 10),
         fa4_fp8_hd512=rules.sm90_fa4_fp8_hd512 and _cc(gpu)[0] == 9,
+        expert_pad=mxfp4_expert_padding(gpu.compute_capability) if scheme.key == "mxfp4"
+        else (1, 1),
         model_limit=derived_max_model_len(spec),
         engine_flags=_engine_flags(s, max_model_len, mbt, seqs),
     )
@@ -409,10 +412,12 @@ def _setup(
     r = _resolve(spec, cluster, s)
 
     def per_rank() -> tuple[int, ...]:
-        terms = rank_weights(spec, r.scheme, layout, _params(spec), served_dtype_bytes=r.act_b)
+        terms = rank_weights(spec, r.scheme, layout, _params(spec), served_dtype_bytes=r.act_b,
+                             expert_pad=r.expert_pad)
         return tuple(w.total_bytes for w in terms)
 
-    totals = _cached(spec, ("weights", r.scheme.key, *_layout_key(layout), r.act_b), per_rank)
+    key = ("weights", r.scheme.key, *_layout_key(layout), r.act_b, r.expert_pad)
+    totals = _cached(spec, key, per_rank)
     return _Setup(spec=spec, cluster=cluster, layout=layout, s=s, r=r, weight_totals=totals,
                   stages=stage_layouts(r.facts, layout, s.block_size, r.kv_b, r.fa4_fp8_hd512))
 

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from planner.model.params import LayerParams, ParamBreakdown, count_params
 from planner.model.quant import KEPT_BITS, Component, QuantScheme, checkpoint_exclusions
-from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec
+from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec, MoeMlp
 from planner.serving.layout import ParallelLayout, pp_layer_split
 from planner.units import TORCH_DTYPE_BYTES
 
@@ -67,6 +67,7 @@ class _Shard:
     first_stage: bool = True
     last_stage: bool = True
     pad_vocab: bool = False
+    expert_pad: tuple[int, int] = (1, 1)  # (hidden, intermediate) multiples of the MoE kernel
 
 
 def weights_bytes(
@@ -84,13 +85,16 @@ def rank_weights(
     params: ParamBreakdown | None = None,
     *,
     served_dtype_bytes: int | None = None,
+    expert_pad: tuple[int, int] = (1, 1),
 ) -> tuple[WeightTerms, ...]:
     """Bytes on each GPU of one replica, as vLLM loads them: index = pp_stage * tp + tp_rank.
 
     TP splits heads and MLP columns, PP splits layers (vLLM get_pp_indices), EP places whole
     experts over tp x dp ranks (the entry for tp_rank r is EP rank r, i.e. DP rank 0). Every
     rank also holds the rotary cos/sin cache (rope_cache_bytes) in the served dtype
-    (`served_dtype_bytes`, default: the checkpoint's torch_dtype).
+    (`served_dtype_bytes`, default: the checkpoint's torch_dtype). `expert_pad`: the MoE
+    kernel rounds each expert's hidden and per-rank intermediate dims up to these multiples
+    (see mxfp4_expert_padding).
     """
     params = params or count_params(spec)
     bits = _scheme_bits(spec, scheme)
@@ -111,6 +115,7 @@ def rank_weights(
                 shard = _Shard(
                     layers=layers, tp=layout.tp, ep_size=ep_size, ep_rank=tp_rank,
                     first_stage=stage == 0, last_stage=stage == layout.pp - 1, pad_vocab=True,
+                    expert_pad=expert_pad,
                 )
                 terms = _terms(spec, bits, params, shard)
                 memo[key] = terms.model_copy(update={"rope_cache_bytes": rope})
@@ -246,6 +251,8 @@ def _terms(
             bias_params = expert_params * lp.expert_bias / lp.expert_size
             experts += bias_params * max(experts_bits, KEPT_BITS)
             expert_params -= bias_params
+        if shard.expert_pad != (1, 1) and isinstance(layer.mlp, MoeMlp):
+            expert_params *= _padding_factor(spec.hidden_size, layer.mlp, shard)
         experts += expert_params * experts_bits
         shared_experts += lp.shared_experts / shard.tp * shared_bits
         router += lp.router * router_bits
@@ -299,6 +306,38 @@ def _attention_per_rank(mixer: object, hidden: int, total: int, tp: int) -> floa
         split += heads * mixer.v_head_dim * hidden
         return total - split + split / tp
     return total / tp
+
+
+MXFP4_MARLIN_PAD = (256, 128)
+"""NOTE: vLLM pads MXFP4 expert dims for its MoE kernels: Marlin needs n % 256 and k % 128
+(model_executor/layers/quantization/mxfp4.py, 0.11.0 wheel: hidden round_up 256, per-rank
+intermediate round_up 128; fused_moe/oracle/mxfp4.py mxfp4_round_up_hidden_size_and_
+intermediate_size, 0.33.0 wheel: the same for MARLIN and the FlashInfer TRT-LLM kernels of
+Blackwell). Hopper's default OAI Triton kernel only rounds the intermediate to 64."""
+
+
+def mxfp4_expert_padding(compute_capability: str) -> tuple[int, int]:
+    """(hidden, intermediate) multiples vLLM pads MXFP4 experts to on this GPU.
+
+    Marlin on every NVIDIA GPU below Hopper (get_mxfp4_backend: capability < 9) and on
+    consumer Blackwell (cc 12.x: the 0.33.0 wheel ranks Marlin before Triton there), the
+    TRT-LLM kernel on data-centre Blackwell (cc 10.x) pads alike; Hopper (cc 9.x) runs the
+    Triton kernel: 2,880-wide gpt-oss experts stay as they are (a multiple of 64). The
+    Hopper fallback to Marlin when triton_kernels is missing (vLLM issue #23278's log) is
+    not modelled.
+    """
+    major = compute_capability.partition(".")[0]
+    if not major.isdigit() or int(major) == 9:
+        return (1, 1)
+    return MXFP4_MARLIN_PAD
+
+
+def _padding_factor(hidden: int, mlp: MoeMlp, shard: _Shard) -> float:
+    """Padded / real size of one expert's weights on this rank (hidden x intermediate)."""
+    inter = mlp.expert_intermediate_size // (shard.tp if shard.ep_size == 1 else 1)
+    pad_h, pad_i = shard.expert_pad
+    padded = (-(-hidden // pad_h) * pad_h) * (-(-inter // pad_i) * pad_i)
+    return padded / (hidden * inter)
 
 
 def _experts_per_rank(lp: LayerParams, shard: _Shard) -> float:

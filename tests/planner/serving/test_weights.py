@@ -365,3 +365,24 @@ def test_rope_cache_in_served_dtype_on_every_rank():
     ranks = rank_weights(spec, BF16, ParallelLayout(tp=2, pp=2), served_dtype_bytes=4)
     assert {r.rope_cache_bytes for r in ranks} == {131_072 * 128 * 4}
     assert weights_bytes(spec, BF16).rope_cache_bytes == 0  # not part of the checkpoint
+
+
+def test_mxfp4_experts_padded_for_marlin_below_hopper():
+    # gpt-oss-120b (config.json): 36 layers x 128 experts, hidden 2,880, expert width 2,880.
+    # vLLM pads MXFP4 experts for Marlin to hidden % 256 and intermediate % 128
+    # (quantization/mxfp4.py, 0.11.0; fused_moe/oracle/mxfp4.py, 0.33.0): 3,072 x 2,944.
+    # Extra per GPU: 36 x 128 x 3 x (3,072 x 2,944 - 2,880 x 2,880) params x 4.25 / 8 B
+    # = 10,362,028,032 x 0.53125 = 5,504,827,392 B. Hopper's Triton kernel pads nothing.
+    from planner.catalog import catalog_entry
+    from planner.model.config.parser import parse_model_config
+    from planner.serving.hardware import preset_cluster
+    from planner.serving.plan import PlanRequest, plan
+
+    entry = catalog_entry("openai/gpt-oss-120b")
+    spec = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+    h100 = plan(PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", 1)))
+    a100 = plan(PlanRequest(model=spec, cluster=preset_cluster("a100-80gb", 1)))
+    assert a100.weights_bytes_per_gpu - h100.weights_bytes_per_gpu == pytest.approx(
+        5_504_827_392, abs=64)
+    # vLLM issue #23278 (H100 on the Marlin fallback) logged 65.9651 GiB: within 0.1 %
+    assert a100.weights_bytes_per_gpu / GIB == pytest.approx(65.9651, rel=0.001)
