@@ -173,7 +173,8 @@ def layout_for(spec: ModelSpec, engine: EngineSettings | None = None) -> Paralle
     is the same layout without EP), so it can stay on while other models are looked at.
 
     With no TP chosen (the default) the layout is the hardware's (auto_layout: TP = GPUs per
-    node x PP = nodes when it fits, else the fitting layout using the most GPUs), planned
+    node, the nodes as the fewest PP stages that fit x DP replicas, else the fitting layout
+    using the most GPUs), planned
     with `engine` (default: the Plan page's settings) and kept per session.
     """
     current = state()
@@ -181,8 +182,8 @@ def layout_for(spec: ModelSpec, engine: EngineSettings | None = None) -> Paralle
         layout = _auto_layout(spec, engine or current_engine())
         if layout is not None:
             return layout
-    tp, pp = current.tp or 1, current.pp or 1
-    return ParallelLayout(tp=tp, pp=pp, ep=current.ep and spec.is_moe and tp > 1)
+    tp, pp, dp = current.tp or 1, current.pp or 1, current.dp or 1
+    return ParallelLayout(tp=tp, pp=pp, dp=dp, ep=current.ep and spec.is_moe and tp * dp > 1)
 
 
 def _auto_layout(spec: ModelSpec, engine: EngineSettings) -> ParallelLayout | None:

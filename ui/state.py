@@ -50,8 +50,10 @@ class AppState(BaseModel):
     kv_cache_dtype: KvCacheDtype = Field("auto", alias="kv")
     tp: int | None = Field(None, alias="tp", ge=1, le=1024)
     """None: the layout is chosen for the hardware (planner.serving.auto_layout), so nodes
-    and GPUs per node move it; a number pins TP (and PP, 1 when the link has none)."""
+    and GPUs per node move it; a number pins TP (and PP and DP, 1 when the link has none)."""
     pp: int | None = Field(None, alias="pp", ge=1, le=1024)
+    dp: int | None = Field(None, alias="dp", ge=1, le=1024)
+    """Data-parallel replicas; like pp, pinned together with tp (1 when the link has none)."""
     ep: bool = Field(True, alias="ep")
     """Expert parallelism wherever the model has routed experts over more than one GPU
     (ui.context.layout_for). On by default: at the seed's TP=8 it keeps Qwen3-235B's GPTQ

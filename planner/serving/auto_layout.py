@@ -1,9 +1,12 @@
 """The layout a plan opens on when nobody chose one: the hardware's, or the best that fits.
 
-First choice: TP = GPUs per node x PP = nodes, the CLI's default (cli.inputs.parallel_layout),
-which uses every GPU and keeps tensor parallelism inside a node. When vLLM refuses it, or it
-does not fit, every valid layout is planned and the one picked is the first of: fits, uses
-the most GPUs, keeps TP inside a node, larger TP, the wanted EP choice, longest ceiling.
+First choice: TP = GPUs per node inside each node, and the nodes shared out as the fewest
+pipeline stages one replica needs with data-parallel replicas over the rest (TP=8 x DP=2 on
+2 nodes of 8 when one node holds the model; TP=8 x PP=2 x DP=4 on 8 nodes when a replica
+needs 2), so every GPU works and no replica is pipelined further than it must be. When no
+such layout is valid and fits, every valid layout is planned and the one picked is the first
+of: fits, uses the most GPUs, keeps TP inside a node, larger TP, the wanted EP choice,
+longest ceiling.
 """
 
 from __future__ import annotations
@@ -17,27 +20,28 @@ from planner.serving.plan import summary_figures
 from planner.serving.sweep import layout_candidates
 
 
-def _with_ep(spec: ModelSpec, tp: int, pp: int, ep: bool) -> ParallelLayout:
-    """(tp, pp) with EP where it means something: routed experts over more than one rank."""
-    return ParallelLayout(tp=tp, pp=pp, ep=ep and spec.is_moe and tp > 1)
+def _with_ep(spec: ModelSpec, tp: int, pp: int, dp: int, ep: bool) -> ParallelLayout:
+    """The layout with EP where it means something: routed experts over more than one rank."""
+    return ParallelLayout(tp=tp, pp=pp, dp=dp, ep=ep and spec.is_moe and tp * dp > 1)
 
 
 def auto_layout(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme,
                 engine: EngineSettings, *, ep: bool) -> ParallelLayout | None:
     """The default layout of `spec` on `cluster` in weight format `held` (None: no valid
     layout at all). `ep` is the wanted expert-parallel choice, kept where valid."""
-    gpn = cluster.gpus_per_node
-    first = _with_ep(spec, gpn, len(cluster.nodes), ep)
-    if (not layout_errors(spec, cluster, first, held)
-            and summary_figures(spec, cluster, first, engine, validated=True)["fits"]):
-        return first
+    gpn, nodes = cluster.gpus_per_node, len(cluster.nodes)
+    for pp in (p for p in range(1, nodes + 1) if nodes % p == 0):
+        first = _with_ep(spec, gpn, pp, nodes // pp, ep)
+        if (not layout_errors(spec, cluster, first, held)
+                and summary_figures(spec, cluster, first, engine, validated=True)["fits"]):
+            return first
     valid = [lay for lay in layout_candidates(spec, cluster)
              if not layout_errors(spec, cluster, lay, held)]
     if not valid:
         return None
     figures = {lay: summary_figures(spec, cluster, lay, engine, validated=True)
                for lay in valid}
-    wanted_ep = {lay: lay == _with_ep(spec, lay.tp, lay.pp, ep) for lay in valid}
+    wanted_ep = {lay: lay == _with_ep(spec, lay.tp, lay.pp, lay.dp, ep) for lay in valid}
     return min(valid, key=lambda lay: (
         not figures[lay]["fits"], -lay.gpus, lay.tp > gpn, -lay.tp, not wanted_ep[lay],
         -figures[lay]["max_context_tokens"]))

@@ -2,14 +2,17 @@
 
 Item 12: an emptied engine field means the default (the model's max_position_embeddings,
 vLLM's batch limits), never the widget's minimum; an out-of-range number gets a message.
-Item 13: the default layout uses the hardware (TP = GPUs per node x PP = nodes, as the CLI),
-falls back to a fitting layout, and says which GPUs a smaller layout leaves idle.
+Item 13: the default layout uses the hardware (TP = GPUs per node inside each node; the nodes
+as the fewest pipeline stages a replica needs, data-parallel replicas over the rest), falls
+back to a fitting layout, and says which GPUs a smaller layout leaves idle.
 
 Hand-worked: Qwen3-235B-A22B's config has max_position_embeddings 40,960; vLLM's defaults for
 a GPU below 70 GiB (RTX 3090) are 2048 batched tokens and 256 sequences
 (planner.serving.engine.default_batch_limits cites vLLM's arg_utils); DeepSeek-V3 has 61
-layers, so PP=8 is valid (61 >= 8), and 671 B parameters in FP8 (~640 GiB) cannot fit the
-8 x 80 GB of one node but fit 64 GPUs.
+layers and 256 routed experts; 671 B parameters in FP8 (~625 GiB) cannot fit one node
+(8 x 0.9 x 79.2 GiB = 570 GiB), but with EP over TP=8 x DP=8 = 64 ranks each GPU holds
+256 / 64 = 4 whole experts. Qwen3-235B GPTQ fits one node of 8 RTX 3090 (README), so two
+nodes are two replicas.
 """
 
 from tests.app.conftest import open_page
@@ -57,19 +60,20 @@ def test_out_of_range_numbers_are_refused_aloud() -> None:
     assert "seqs" not in at.query_params
 
 
-def test_two_nodes_default_to_tp_8_x_pp_2_on_all_16_gpus() -> None:
+def test_two_nodes_default_to_a_replica_per_node_on_all_16_gpus() -> None:
     at = open_page(None, nodes="2")
     assert not at.exception
-    assert "--tensor-parallel-size 8 --pipeline-parallel-size 2" in command(at)
+    assert "--tensor-parallel-size 8 --data-parallel-size 2" in command(at)
     assert not any("idle" in i.value for i in at.info)
-    assert at.selectbox(key="plan.tp").value == 8 and at.selectbox(key="plan.pp").value == 2
+    assert [at.selectbox(key=f"plan.{f}").value for f in ("tp", "pp", "dp")] == [8, 1, 2]
 
 
 def test_deepseek_v3_on_8_nodes_of_8_h100_opens_on_a_fitting_layout() -> None:
     at = open_page(None, model="deepseek-ai/DeepSeek-V3", gpu="h100-sxm", nodes="8")
     assert not at.exception
     assert any(s.value.startswith("Fits:") for s in at.success)
-    assert "--tensor-parallel-size 8 --pipeline-parallel-size 8" in command(at)
+    assert "--tensor-parallel-size 8 --data-parallel-size 8 --enable-expert-parallel" \
+        in command(at)
     at.button(key="plan.run_sweep").click().run()
     assert at.dataframe[-1].value["fits"].iloc[0]  # the sweep agrees: it fits
 
@@ -80,14 +84,17 @@ def test_a_smaller_layout_says_which_gpus_are_idle_and_can_go_back() -> None:
     assert any(i.value == "This layout uses 8 of 16 GPUs; idle: node 1 GPUs 0-7."
                for i in at.info)
     at.button(key="plan.auto_layout").click().run()
-    assert "--tensor-parallel-size 8 --pipeline-parallel-size 2" in command(at)
+    assert "--tensor-parallel-size 8 --data-parallel-size 2" in command(at)
+    assert "tp" not in at.query_params
     at = open_page(None, tp="4")
     assert any(i.value == "This layout uses 4 of 8 GPUs; idle: GPUs 4-7." for i in at.info)
 
 
-def test_picking_tp_pins_the_layout() -> None:
+def test_picking_tp_pins_the_layout_and_keeps_every_gpu_busy() -> None:
     at = open_page(None, nodes="2")
     at.selectbox(key="plan.tp").set_value(4).run()
     assert not at.exception
-    assert at.query_params["tp"] == "4" and at.query_params["pp"] == "2"
-    assert "--tensor-parallel-size 4 --pipeline-parallel-size 2" in command(at)
+    # TP=4 x PP=1 x DP=2 would leave 8 GPUs idle: the other two move to a layout on all 16,
+    # keeping the 2 replicas -> TP=4 x PP=2 x DP=2
+    assert [at.query_params[f] for f in ("tp", "pp", "dp")] == ["4", "2", "2"]
+    assert not at.warning or not any("not possible here" in w.value for w in at.warning)

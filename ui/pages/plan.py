@@ -106,19 +106,29 @@ def _controls() -> None:
     auto = state().tp is None
     if auto:  # the hardware's layout: the widgets show it, picking one pins it
         chosen = layout_for(spec)
-        st.session_state["plan.tp"], st.session_state["plan.pp"] = chosen.tp, chosen.pp
+        for field in ("tp", "pp", "dp"):
+            st.session_state[f"plan.{field}"] = getattr(chosen, field)
     else:
-        why = " ".join(layout_errors(spec, cluster, ParallelLayout(tp=state().tp),
+        current = state()
+        why = " ".join(layout_errors(spec, cluster, ParallelLayout(tp=current.tp),
                                       _held_scheme())) or "see below."
-        _keep_valid("tp", state().tp, tps, why)
-        pps = sorted({layout.pp for layout in valid if layout.tp == state().tp})
-        _keep_valid("pp", state().pp or 1, pps,
-                    f"TP={state().tp} x PP must fit {cluster.gpu_count} GPUs.")
-        st.session_state.setdefault("plan.tp", state().tp)
-        st.session_state.setdefault("plan.pp", state().pp or 1)
-    tp, pp = st.session_state["plan.tp"], st.session_state["plan.pp"]
+        _keep_valid("tp", current.tp, tps, why)
+        pps = sorted({layout.pp for layout in valid if layout.tp == current.tp})
+        _keep_valid("pp", current.pp or 1, pps,
+                    f"TP={current.tp} x PP must fit {cluster.gpu_count} GPUs.")
+        dps = sorted({layout.dp for layout in valid
+                      if (layout.tp, layout.pp) == (current.tp, current.pp or 1)})
+        _keep_valid("dp", current.dp or 1, dps,
+                    f"TP={current.tp} x PP={current.pp or 1} x DP must fill "
+                    f"{cluster.gpu_count} GPUs.")
+        st.session_state.setdefault("plan.tp", current.tp)
+        st.session_state.setdefault("plan.pp", current.pp or 1)
+        st.session_state.setdefault("plan.dp", current.dp or 1)
+    tp, pp, dp = (st.session_state[f"plan.{field}"] for field in ("tp", "pp", "dp"))
     pps = sorted({layout.pp for layout in valid if layout.tp == tp})
-    eps = sorted({layout.ep for layout in valid if (layout.tp, layout.pp) == (tp, pp)})
+    dps = sorted({layout.dp for layout in valid if (layout.tp, layout.pp) == (tp, pp)})
+    eps = sorted({layout.ep for layout in valid if (layout.tp, layout.pp, layout.dp)
+                  == (tp, pp, dp)})
     _keep_valid("ep", layout_for(spec).ep, eps,
                 "expert parallelism needs routed experts that divide.")
 
@@ -132,8 +142,12 @@ def _controls() -> None:
     left.selectbox("KV cache dtype", _KV_DTYPES, help="auto follows the model dtype",
                    **bind("plan", "kv_cache_dtype"))
     load_controls(left)
-    mid.selectbox("Tensor parallel (TP)", tps, key="plan.tp", on_change=_pin_layout)
-    mid.selectbox("Pipeline parallel (PP)", pps, key="plan.pp", on_change=_pin_layout)
+    mid.selectbox("Tensor parallel (TP)", tps, key="plan.tp", on_change=_pin_layout,
+                  args=("tp",))
+    mid.selectbox("Pipeline parallel (PP)", pps, key="plan.pp", on_change=_pin_layout,
+                  args=("pp",))
+    mid.selectbox("Data parallel (DP, replicas)", dps, key="plan.dp", on_change=_pin_layout,
+                  args=("dp",), help="offered where TP x PP x DP fills every GPU")
     if eps == [False]:  # dense, TP=1 or experts that do not divide: the EP choice is kept
         mid.checkbox("Expert parallel (EP)", value=False, disabled=True, key="plan.ep_none",
                      help="no routed experts to spread over GPUs in this layout")
@@ -155,20 +169,29 @@ def _controls() -> None:
     _explain_invalid_tp(valid)
 
 
-def _pin_layout() -> None:
-    """on_change of TP or PP: the layout is the user's from now on (both values pinned)."""
-    set_state(tp=st.session_state["plan.tp"], pp=st.session_state["plan.pp"])
+def _pin_layout(changed: str) -> None:
+    """on_change of TP, PP or DP: the layout is the user's from now on (all three pinned).
+    When the other two no longer make a valid layout with the changed one, they move to the
+    valid layout with that value using the most GPUs (keeping DP, then PP, where possible)."""
+    wanted = {field: st.session_state[f"plan.{field}"] for field in ("tp", "pp", "dp")}
+    same = [lay for lay in _valid_layouts() if getattr(lay, changed) == wanted[changed]]
+    if same and not any((lay.tp, lay.pp, lay.dp) == tuple(wanted.values()) for lay in same):
+        best = max(same, key=lambda lay: (lay.gpus, lay.dp == wanted["dp"],
+                                          lay.pp == wanted["pp"], lay.tp == wanted["tp"]))
+        wanted = {field: getattr(best, field) for field in wanted}
+    set_state(**wanted)
 
 
 def _layout_note(auto: bool) -> None:
     """Whether the layout is the hardware's default or pinned, with a way back."""
     if auto:
-        st.caption("Layout chosen for this hardware (TP = GPUs per node x PP = nodes when it "
-                   "fits, else the fitting layout that uses the most GPUs); pick TP or PP to "
-                   "change it.")
+        st.caption("Layout chosen for this hardware: TP = GPUs per node, the nodes as the fewest "
+                   "pipeline stages that fit with data-parallel replicas over the rest (else "
+                   "the fitting layout that uses the most GPUs); pick TP, PP or DP to change "
+                   "it.")
     else:
         st.button("Use the hardware's layout", key="plan.auto_layout",
-                  on_click=set_state, kwargs={"tp": None, "pp": None})
+                  on_click=set_state, kwargs={"tp": None, "pp": None, "dp": None})
 
 
 def _kv_formula(request: PlanRequest, result: Plan) -> None:
@@ -291,7 +314,7 @@ def _apply_sweep_row(result: SweepResult, index: int) -> None:
     row = result.rows[index]
     own = checkpoint_scheme(current_spec()).key
     set_state(quant=CHECKPOINT_QUANT if row.quant_key == own else row.quant_key,
-              tp=row.layout.tp, pp=row.layout.pp, ep=row.layout.ep,
+              tp=row.layout.tp, pp=row.layout.pp, dp=row.layout.dp, ep=row.layout.ep,
               kv_cache_dtype=row.kv_cache_dtype)
 
 
