@@ -4,11 +4,14 @@ Resolution raises the owning module's own error (HardwareError, SnapshotError, .
 caller shows it inline (`or_error`), so bad input never becomes a traceback.
 """
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from planner.model.checkpoint import ModelSource
 from planner.model.config.parser import parse_model_config
@@ -106,7 +109,7 @@ def model_source(model: str, revision: str = "") -> ModelSource:
     sources: dict[tuple[str, str], ModelSource] = st.session_state.setdefault(_SOURCES_KEY, {})
     key = (model.strip(), revision.strip())
     if key not in sources:
-        if key[0].startswith(("/", "~", ".")) or Path(key[0]).expanduser().exists():
+        if _local_path(key[0]):
             raise ModelInputError(
                 f"{key[0]!r} looks like a local path; the app takes Hugging Face repo ids "
                 "(org/name). Plan a local config.json with the CLI instead."
@@ -124,6 +127,40 @@ def model_source(model: str, revision: str = "") -> ModelSource:
                                       + " Plan a local config.json with the CLI (python -m "
                                       "planner).") from None
     return sources[key]
+
+
+def _local_path(model: str) -> bool:
+    """Whether a model field names a file or folder on the server rather than a repo id."""
+    return model.startswith(("/", "~", ".")) or Path(model).expanduser().exists()
+
+
+def prefetch_sources(models: Iterable[str]) -> None:
+    """Resolve the repo ids this session has not resolved yet, all at once (the Compare page's
+    2-6 ids): a slow or hanging hub then costs one deadline, not one per model.
+
+    Threads with this run's script context, so st.cache_data and the failure memory behave as
+    in the script thread (huggingface_hub downloads different repos concurrently under its
+    per-file locks, file_download.py). Failures are left for model_source to report.
+    """
+    sources: dict[tuple[str, str], ModelSource] = st.session_state.setdefault(_SOURCES_KEY, {})
+    missing = [m for m in dict.fromkeys(m.strip() for m in models)
+               if (m, "") not in sources and not _local_path(m)]
+    if len(missing) < 2:
+        return
+    token, lend, ctx = st.session_state.get(TOKEN_KEY), server_token_allowed(), get_script_run_ctx()
+
+    def fetch(model: str) -> tuple[str, ModelSource | None]:
+        add_script_run_ctx(threading.current_thread(), ctx)
+        try:
+            return model, hub_source(model, None, token, lend)
+        except USER_ERRORS:
+            return model, None
+
+    with st.spinner(f"Fetching {len(missing)} models…"), \
+            ThreadPoolExecutor(max_workers=len(missing)) as pool:
+        for model, source in pool.map(fetch, missing):
+            if source is not None:
+                sources[(model, "")] = source
 
 
 def model_spec(model: str, revision: str = "") -> ModelSpec:

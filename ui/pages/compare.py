@@ -19,6 +19,7 @@ from ui.context import (
     current_load,
     error_text,
     model_spec,
+    prefetch_sources,
 )
 from ui.state import MAX_COMPARE, bind, state
 
@@ -47,6 +48,7 @@ st.caption(f"Speed at the Plan page's load: {load.input_len:,} input and {load.o
            "empty where the model does not fit or a request exceeds its context.")
 concurrency = f"concurrency at {engine.max_model_len:,}"
 rows = []
+prefetch_sources(state().compare)
 for name in state().compare:
     try:
         spec = model_spec(name)

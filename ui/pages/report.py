@@ -19,6 +19,7 @@ from ui.context import (
     error_text,
     model_source,
     model_spec,
+    prefetch_sources,
     uploaded_snapshots,
 )
 from ui.io import live_snapshot
@@ -36,7 +37,8 @@ def _audits() -> tuple[AuditSummary, ...]:
 
 def _comparison(request: PlanRequest, chosen: Plan) -> tuple[ComparisonRow, ...]:
     """The chosen plan beside the Compare page's models, as the Compare page plans them."""
-    others = (name for name in state().compare if name != state().model)
+    others = [name for name in state().compare if name != state().model]
+    prefetch_sources(others)
     return (comparison_row(chosen), *(
         comparison_row(compare_plan(model_spec(name), request.cluster, compare_engine()))
         for name in others))
