@@ -7,10 +7,10 @@ problem raises an exception with a one-line message; planner_cli maps them to ex
 from __future__ import annotations
 
 import argparse
-import json
 import math
 from pathlib import Path
 
+from planner.jsondoc import JsonDocumentError
 from planner.model.checkpoint import ModelSource
 from planner.model.config.parser import parse_model_config
 from planner.model.quant import checkpoint_scheme, resolve_scheme
@@ -30,6 +30,7 @@ from planner.serving.sweep import accepts_what_if
 from planner.serving.vllm_versions import require_kv_cache_dtype, vllm_rules
 from planner.units import GIB
 from probes.cluster import snapshots_to_cluster
+from probes.files import read_json_document
 from probes.hub import resolve_model
 from probes.snapshot import HardwareSnapshot, load_snapshot
 
@@ -143,7 +144,8 @@ def parallel_layout(args: argparse.Namespace, spec: ModelSpec, cluster: ClusterS
 
 
 
-MAX_PRICES_FILE_BYTES = 1 << 20
+MAX_PRICES_FILE_BYTES = 10**6
+"""1 MB: a price table is a few hundred bytes (probes.files reads at most this much)."""
 
 
 def load_prices(path: str | None, pairs: list[tuple[str, float]]) -> dict[str, float]:
@@ -151,13 +153,10 @@ def load_prices(path: str | None, pairs: list[tuple[str, float]]) -> dict[str, f
     --price GPU=USD on top (checked against the presets by planner.serving.prices)."""
     prices: dict[str, float] = {}
     if path:
-        file = Path(path)
         try:
-            if file.stat().st_size > MAX_PRICES_FILE_BYTES:
-                raise CliError(f"--prices {path}: larger than 1 MiB, not a price table")
-            data = json.loads(file.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise CliError(f"--prices {path}: cannot read a JSON object ({exc})") from None
+            data = read_json_document(path, MAX_PRICES_FILE_BYTES, f"--prices {path}")
+        except JsonDocumentError as exc:
+            raise CliError(str(exc)) from None
         if not isinstance(data, dict):
             raise CliError(f"--prices {path}: expected a JSON object of GPU preset -> $ per "
                            "GPU-hour")

@@ -181,3 +181,14 @@ def test_plan_and_sweep_pass_the_parsers_warnings_on(tmp_path: Path) -> None:
         assert as_json.stderr == ""
         warnings = json.loads(as_json.stdout)["model_warnings"]
         assert [w[:len(e)] for w, e in zip(warnings, expected, strict=True)] == expected
+
+
+@pytest.mark.parametrize(("prices", "words"), [
+    ("/dev/zero", "--prices /dev/zero is a character device, not a regular file"),
+    (str(BAD / "deep_nesting.config.json"), "nested too deeply"),
+])
+def test_recommend_reads_a_prices_file_through_the_bounded_reader(prices: str,
+                                                                  words: str) -> None:
+    done = run("planner", "recommend", "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-3090",
+               "--context", "4096", "--prices", prices)
+    assert_one_line_error(done, "python -m planner recommend: error: ", words)
