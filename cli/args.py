@@ -16,9 +16,11 @@ from planner.serving.sweep import OBJECTIVES
 
 KV_CACHE_DTYPE_ALIASES = {
     "auto": "auto", "bf16": "bf16", "bfloat16": "bf16", "fp16": "fp16", "float16": "fp16",
-    "fp32": "fp32", "float32": "fp32", "fp8": "fp8", "fp8_e4m3": "fp8", "fp8_e5m2": "fp8",
+    "fp32": "fp32", "float32": "fp32", "fp8": "fp8", "fp8_e4m3": "fp8_e4m3",
+    "fp8_e5m2": "fp8_e5m2",
 }
-"""vLLM --kv-cache-dtype spellings -> the planner's KV dtype (every fp8 is one byte)."""
+"""vLLM --kv-cache-dtype spellings -> the planner's KV dtype (every fp8 is one byte); whether
+the targeted vLLM release takes it is checked against its fixture (planner.serving.vllm_cli)."""
 
 MAX_TOKENS = 1 << 31
 """Upper bound for token counts (max-model-len, batched tokens): beyond any real model."""
@@ -108,7 +110,8 @@ def _kv_dtype(text: str) -> str:
         return KV_CACHE_DTYPE_ALIASES[text.lower()]
     except KeyError:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a KV cache dtype; use auto, bf16, fp16, fp32 or fp8") from None
+            f"{text!r} is not a KV cache dtype; use auto, bfloat16, float16, fp8, fp8_e4m3 "
+            "or fp8_e5m2") from None
 
 
 def _iso_date(text: str) -> date:
@@ -212,8 +215,12 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
                          help="what-if quantization of a 16-bit checkpoint: a scheme key "
                          "(w4a16-gptq-g128) or a common name (w4a16, int4, gptq, awq, fp8, "
                          "nvfp4, mxfp4, int8, w8a8); the exact scheme is echoed")
+        eng.add_argument("--target-checkpoint", metavar="REPO_OR_PATH",
+                         help="a checkpoint that holds the --target-quant format: the launch "
+                         "command loads it")
         eng.add_argument("--kv-cache-dtype", type=_kv_dtype, default="auto",
-                         help="auto | bf16 | fp16 | fp32 | fp8 (default auto)")
+                         help="auto | bfloat16 | float16 | fp8 | fp8_e4m3 | fp8_e5m2 (bf16/fp16 "
+                         "accepted; default auto)")
     eng.add_argument("--dtype", choices=["auto", "bfloat16", "float16", "float32"],
                      default="auto", help="weights' dtype for a 16-bit checkpoint")
     eng.add_argument("--quantization", default="auto", metavar="METHOD",
@@ -228,7 +235,8 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
     eng.add_argument("--max-num-batched-tokens", type=_bounded_int(1, MAX_TOKENS), metavar="B",
                      help="default: vLLM's for the GPU (8192 at >= 70 GiB except A100, "
                      "else 2048)")
-    eng.add_argument("--kv-cache-memory", type=_bounded_int(1, 1 << 40), metavar="BYTES",
+    eng.add_argument("--kv-cache-memory-bytes", "--kv-cache-memory", dest="kv_cache_memory",
+                     type=_bounded_int(1, 1 << 40), metavar="BYTES",
                      help="KV pool per GPU, like vLLM's flag: skips the profiling terms")
     eng.add_argument("--vllm-version", metavar="V", help="vLLM version whose memory rules apply",
                      default=EngineSettings.model_fields["vllm_version"].default)

@@ -110,6 +110,7 @@ def engine_settings(args: argparse.Namespace) -> EngineSettings:
         "dtype": args.dtype,
         "quantization": None if args.quantization == "auto" else args.quantization,
         "target_quant": target and resolve_scheme(target).key,
+        "target_checkpoint": getattr(args, "target_checkpoint", None),
         "kv_cache_dtype": getattr(args, "kv_cache_dtype", "auto"),
         "gpu_memory_utilization": args.gpu_memory_utilization,
         "max_model_len": args.max_model_len,

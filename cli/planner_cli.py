@@ -39,6 +39,7 @@ from planner.serving.plan import Plan, PlanRequest, plan
 from planner.serving.prices import with_overrides
 from planner.serving.recommend import RecommendError, Workload, recommend
 from planner.serving.sweep import SweepError, sweep
+from planner.serving.vllm_cli import VllmCliError
 from planner.serving.vllm_versions import EngineError
 from probes.audit_summary import audit_summary
 from probes.hub import HubError
@@ -49,6 +50,7 @@ TOKEN_ENV_VARS = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HUB_TOKEN")
 USER_ERRORS: tuple[type[Exception], ...] = (
     CliError, ConfigError, HardwareError, HubError, SnapshotError, CheckpointError,
     UnknownSchemeError, SweepError, ValidationError, EngineError, RecommendError,
+    VllmCliError,
 )
 """Exceptions that mean bad input: exit code 2 with their one-line message."""
 

@@ -35,7 +35,8 @@ def plan_text(plan: Plan) -> str:
         *(f"warning: {w}" for w in plan.warnings),
         *(f"error: {e}" for e in plan.errors if e != plan.verdict.removeprefix("Does not fit: ")),
         "",
-        plan.vllm_command,
+        *([plan.vllm_command] if plan.vllm_command else []),
+        *([plan.launch_note] if plan.launch_note else []),
     ]
     return "\n".join(lines) + "\n"
 
@@ -68,7 +69,8 @@ def sweep_text(result: SweepResult, own_key: str, top: int | None) -> str:
                      "what-if rows need a converted checkpoint")
     if top and top < total:
         lines.append("--top K or --all shows more rows")
-    return "\n".join([*lines, "", *text_columns(cells)]) + "\n"
+    launches = [f"#{rank}  {row.vllm_command or row.launch_note}" for rank, row in shown if row]
+    return "\n".join([*lines, "", *text_columns(cells), "", "Launch:", *launches]) + "\n"
 
 
 def _speed(value: float | None, digits: int = 1) -> str:

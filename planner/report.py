@@ -645,6 +645,14 @@ def _assumptions(inputs: ReportInputs) -> list[str]:
     return lines + [""]
 
 
+def _launch(plan: Plan) -> list[str]:
+    """The launch command, or the note saying why there is none (and what it loads)."""
+    lines = ["## Launch", ""]
+    if plan.vllm_command:
+        lines += [*md_code_block("bash", [plan.vllm_command]), ""]
+    return lines + ([plan.launch_note, ""] if plan.launch_note else [])
+
+
 def render_markdown(inputs: ReportInputs) -> str:
     """The report as Markdown (pure; the same text for the CLI and the app)."""
     plan = inputs.plan
@@ -655,7 +663,7 @@ def render_markdown(inputs: ReportInputs) -> str:
         *_model_facts(inputs),
         *_memory_plan(inputs),
         *_alternatives(inputs),
-        "## Launch", "", *md_code_block("bash", [plan.vllm_command]), "",
+        *_launch(plan),
         *_assumptions(inputs),
     ]
     return "\n".join(lines).rstrip() + "\n"

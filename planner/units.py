@@ -13,14 +13,26 @@ TIB = 1 << 40
 GB = 10**9
 
 TorchDtype = Literal["bfloat16", "float16", "float32"]
-KvCacheDtype = Literal["auto", "bf16", "fp16", "fp32", "fp8"]
+KvCacheDtype = Literal["auto", "bf16", "fp16", "fp32", "fp8", "fp8_e4m3", "fp8_e5m2"]
 
 TORCH_DTYPE_BYTES: dict[str, int] = {"bfloat16": 2, "float16": 2, "float32": 4}
 """Bytes per element of the model's compute dtype (config.json `torch_dtype`/`dtype`)."""
 
-KV_DTYPE_BYTES: dict[str, int] = {"bf16": 2, "fp16": 2, "fp32": 4, "fp8": 1}
+KV_DTYPE_BYTES: dict[str, int] = {
+    "bf16": 2, "fp16": 2, "fp32": 4, "fp8": 1, "fp8_e4m3": 1, "fp8_e5m2": 1,
+}
 """Bytes per KV element. NOTE: vLLM maps every fp8 variant (fp8, fp8_e4m3, fp8_e5m2)
-to torch.uint8, one byte (vllm/utils/torch_utils.py kv_cache_dtype_str_to_dtype)."""
+to torch.uint8, one byte (vllm/utils/torch_utils.py STR_DTYPE_TO_TORCH_DTYPE, 0.19-0.33), with
+one fp32 k/v scale per layer (not per token). Later formats (nvfp4: head_dim/2 + head_dim/16
+bytes per head, the fp4 data and one fp8 scale per 16; turboquant, int4/int8 per token-head)
+are not sized here (planner.serving.vllm_cli.unmodelled_kv_cache_dtypes)."""
+
+VLLM_KV_DTYPE: dict[str, str] = {
+    "auto": "auto", "bf16": "bfloat16", "fp16": "float16", "fp32": "float32", "fp8": "fp8",
+    "fp8_e4m3": "fp8_e4m3", "fp8_e5m2": "fp8_e5m2",
+}
+"""Headroom's KV dtype -> `vllm serve --kv-cache-dtype` spelling (vllm/config/cache.py
+CacheDType: bfloat16/float16, no float32 in 0.19-0.33)."""
 
 
 def kv_dtype_bytes(kv_cache_dtype: str, torch_dtype: str) -> int:

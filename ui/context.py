@@ -201,7 +201,9 @@ def current_engine() -> EngineSettings:
     current = state()
     quant = ({} if current.quant == CHECKPOINT_QUANT else
              quant_settings(current.quant, checkpoint_scheme(current_spec()).key))
-    return EngineSettings(**quant, **_engine_knobs(), max_model_len=current.max_model_len)
+    checkpoint = current.target_checkpoint.strip() or None if quant.get("target_quant") else None
+    return EngineSettings(**quant, **_engine_knobs(), max_model_len=current.max_model_len,
+                          target_checkpoint=checkpoint)
 
 
 def layout_for(spec: ModelSpec, engine: EngineSettings | None = None) -> ParallelLayout:

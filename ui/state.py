@@ -47,6 +47,8 @@ class AppState(BaseModel):
     model: str = Field(DEFAULT_MODEL, alias="model", min_length=1, max_length=200)
     revision: str = Field("", alias="rev", max_length=100)
     quant: str = Field(CHECKPOINT_QUANT, alias="quant", min_length=1)
+    target_checkpoint: str = Field("", alias="ckpt", max_length=200)
+    """A checkpoint that holds the what-if format, for the launch command (optional)."""
     kv_cache_dtype: KvCacheDtype = Field("auto", alias="kv")
     tp: int | None = Field(None, alias="tp", ge=1, le=1024)
     """None: the layout is chosen for the hardware (planner.serving.auto_layout), so nodes

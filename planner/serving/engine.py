@@ -34,6 +34,9 @@ class EngineSettings(BaseModel):
     target_quant: str | None = Field(
         default=None, description="what-if scheme key (planner.model.quant)"
     )
+    target_checkpoint: str | None = Field(
+        default=None, description="a checkpoint holding target_quant, for the launch command"
+    )
     kv_cache_dtype: KvCacheDtype = "auto"
     gpu_memory_utilization: float = Field(default=0.9, gt=0, le=1)
     max_model_len: int | None = Field(default=None, gt=0, description="None: the model's")
@@ -41,7 +44,8 @@ class EngineSettings(BaseModel):
     max_num_batched_tokens: int | None = Field(default=None, gt=0, description="None: default")
     block_size: int = Field(default=16, gt=0)
     enforce_eager: bool = False
-    kv_cache_memory_bytes: int | None = Field(default=None, gt=0, description="--kv-cache-memory")
+    kv_cache_memory_bytes: int | None = Field(default=None, gt=0,
+                                              description="--kv-cache-memory-bytes")
     activation_bytes: int | None = Field(default=None, ge=0, description="override")
     non_torch_bytes: int | None = Field(default=None, ge=0, description="override")
     cuda_graph_bytes: int | None = Field(default=None, ge=0, description="override")

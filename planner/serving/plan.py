@@ -37,7 +37,9 @@ from planner.serving.engine import (
     stage_layouts,
 )
 from planner.serving.hardware import ClusterSpec
+from planner.serving.launch import Launch, engine_flags, launch, with_layout
 from planner.serving.layout import ParallelLayout, layout_errors, layout_warnings
+from planner.serving.vllm_cli import vllm_cli
 from planner.serving.vllm_versions import vllm_rules
 from planner.serving.weights import mxfp4_expert_padding, rank_weights
 from planner.units import GIB
@@ -129,7 +131,10 @@ class PlanSummary(BaseModel):
     verdict: str
     warnings: list[str]
     errors: list[str]
-    vllm_command: str
+    vllm_command: str | None = Field(description="None when there is no command: see "
+                                     "launch_note")
+    launch_note: str = Field(default="", description="what the command loads, or why there "
+                             "is none")
     weight_format: str = Field(default="", description="the exact weight scheme planned "
                                "(planner.model.quant key), echoed for aliases like 'w4a16'")
     weight_format_label: str = ""
@@ -168,45 +173,6 @@ def _weight_scheme(spec: ModelSpec, settings: EngineSettings, served: str) -> qu
     if spec.quant is None:
         return quant.scheme({"bfloat16": "bf16", "float16": "fp16"}.get(served, "fp32"))
     return quant.checkpoint_scheme(spec)
-
-
-def _vllm_command(spec: ModelSpec, layout: ParallelLayout, engine_flags: str) -> str:
-    """The `vllm serve` line that produces this plan: layout flags, then _engine_flags()."""
-    parts = [f"vllm serve {spec.name or '<model>'}"]
-    if layout.tp > 1:
-        parts.append(f"--tensor-parallel-size {layout.tp}")
-    if layout.pp > 1:
-        parts.append(f"--pipeline-parallel-size {layout.pp}")
-    if layout.dp > 1:
-        parts.append(f"--data-parallel-size {layout.dp}")
-    if layout.ep:
-        parts.append("--enable-expert-parallel")
-    parts.append(engine_flags)
-    return " ".join(parts)
-
-
-def _engine_flags(s: EngineSettings, max_model_len: int, mbt: int, seqs: int) -> str:
-    """The engine half of the `vllm serve` line (defaults spelled out where they matter); the
-    same for every layout, so built once per _resolve()."""
-    parts = []
-    if s.dtype != "auto":
-        parts.append(f"--dtype {s.dtype}")
-    if s.quantization:
-        parts.append(f"--quantization {s.quantization}")
-    if s.kv_cache_dtype != "auto":
-        parts.append(f"--kv-cache-dtype {s.kv_cache_dtype}")
-    parts.append(f"--max-model-len {max_model_len}")
-    if s.kv_cache_memory_bytes:
-        parts.append(f"--kv-cache-memory {s.kv_cache_memory_bytes}")
-    else:
-        parts.append(f"--gpu-memory-utilization {s.gpu_memory_utilization:g}")
-    parts.append(f"--max-num-batched-tokens {mbt}")
-    parts.append(f"--max-num-seqs {seqs}")
-    if s.block_size != 16:
-        parts.append(f"--block-size {s.block_size}")
-    if s.enforce_eager:
-        parts.append("--enforce-eager")
-    return " ".join(parts)
 
 
 def _ceiling(
@@ -349,7 +315,7 @@ class _Resolved(NamedTuple):
     expert_pad: tuple[int, int]
     facts: ModelFacts
     model_limit: int
-    engine_flags: str
+    launch: Launch
 
 
 _RESOLVED: IdentityMemo[_Resolved] = IdentityMemo(256)
@@ -395,7 +361,8 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         expert_pad=mxfp4_expert_padding(gpu.compute_capability) if scheme.key == "mxfp4"
         else (1, 1),
         model_limit=derived_max_model_len(spec),
-        engine_flags=_engine_flags(s, max_model_len, mbt, seqs),
+        launch=launch(spec.name or "<model>", scheme, s,
+                      engine_flags(s, max_model_len, mbt, seqs), vllm_cli(s.vllm_version)),
     )
 
 
@@ -713,11 +680,24 @@ def _conclude(
         "verdict": out.verdict,
         "warnings": out.warnings,
         "errors": out.errors,
-        "vllm_command": _vllm_command(st.spec, st.layout, st.r.engine_flags),
+        **_launch_fields(st, not out.errors),
         "weight_format": st.r.scheme.key,
         "weight_format_label": st.r.scheme.label,
     }
     return index, out, fields
+
+
+def _launch_fields(st: _Setup, fits: bool) -> dict[str, Any]:
+    """vllm_command and launch_note: the command only for a plan that fits."""
+    head, note = st.r.launch
+    if head is None:
+        return {"vllm_command": None, "launch_note": note}
+    if not fits:
+        return {"vllm_command": None,
+                "launch_note": "No launch command: the plan does not fit (see the verdict)."}
+    layout = st.layout
+    return {"vllm_command": with_layout(head, layout.tp, layout.pp, layout.dp, layout.ep),
+            "launch_note": note}
 
 
 def plan_summary(request: PlanRequest, *, validated: bool = False) -> PlanSummary:
@@ -792,7 +772,7 @@ def _terms(
         + f" = {_gib(r.kv_cache_bytes)}"
     )
     if s.kv_cache_memory_bytes:
-        kv_formula = f"--kv-cache-memory {s.kv_cache_memory_bytes:,} B (profiling skipped)"
+        kv_formula = f"--kv-cache-memory-bytes {s.kv_cache_memory_bytes:,} B (profiling skipped)"
     return [
         _term("budget", "Budget (total x utilization)", r.budget_bytes, "B",
               f"ceil({_gib(r.total_bytes)} x {s.gpu_memory_utilization:g}) = "

@@ -117,7 +117,8 @@ class SweepRow(BaseModel):
     max_context_tokens: int
     max_concurrency: float
     verdict: str
-    vllm_command: str
+    vllm_command: str | None
+    launch_note: str = ""
     tpot_ms: float | None = None
     """Time per output token at the sweep's load (planner.serving.speed); None: no speed
     (the row does not fit, or the sweep was run without a load)."""
@@ -197,6 +198,7 @@ def sweep_row(figures: Mapping[str, Any], quant_key: str, kv_cache_dtype: str) -
         max_concurrency=figures["max_concurrency"],
         verdict=figures["verdict"],
         vllm_command=figures["vllm_command"],
+        launch_note=figures["launch_note"],
     )
 
 
@@ -347,7 +349,7 @@ CSV_COLUMNS = (
     "rank", "quant_key", "quant_label", "tp", "pp", "ep", "kv_cache_dtype", "gpus_used", "fits",
     "weights_bytes_per_gpu", "kv_cache_bytes_per_gpu", "kv_bytes_per_token_per_gpu",
     "kv_cache_tokens", "max_context_tokens", "max_concurrency", "vllm_command",
-    "ttft_ms", "tpot_ms", "output_tokens_per_s", "speed_concurrency",
+    "ttft_ms", "tpot_ms", "output_tokens_per_s", "speed_concurrency", "launch_note",
 )
 
 
@@ -360,10 +362,10 @@ def sweep_csv(rows: Iterable[SweepRow]) -> str:
         [i, r.quant_key, r.quant_label, r.layout.tp, r.layout.pp, r.layout.ep,
          r.kv_cache_dtype, r.gpus_used, r.fits, r.weights_bytes_per_gpu,
          r.kv_cache_bytes_per_gpu, r.kv_bytes_per_token_per_gpu, r.kv_cache_tokens,
-         r.max_context_tokens, round(r.max_concurrency, 4), r.vllm_command,
+         r.max_context_tokens, round(r.max_concurrency, 4), r.vllm_command or "",
          *("" if v is None else round(v, 4) for v in (r.ttft_ms, r.tpot_ms,
                                                      r.output_tokens_per_s)),
-         "" if r.speed_concurrency is None else r.speed_concurrency]
+         "" if r.speed_concurrency is None else r.speed_concurrency, r.launch_note]
         for i, r in enumerate(rows, 1)
     )
     return out.getvalue()

@@ -159,3 +159,19 @@ def test_a_what_if_on_a_quantized_checkpoint_is_refused_inline() -> None:
     assert not at.exception
     assert any("quant=fp8-tensor is not possible here" in w.value for w in at.warning)
     assert at.query_params["quant"] == "checkpoint"
+
+
+def test_what_if_without_a_checkpoint_shows_a_note_not_a_16_bit_command() -> None:
+    """Issue 12: Qwen3-8B on one L4, what-if GPTQ int4, printed `vllm serve Qwen/Qwen3-8B`,
+    which loads BF16. Now there is no command, a note says why, and naming a checkpoint in
+    that format gives a command that loads it."""
+    query = {"model": "Qwen/Qwen3-8B", "gpu": "l4", "gpn": "1", "tp": "1", "quant": "gptq"}
+    at = open_page(None, **query)
+    assert not at.exception
+    assert at.query_params["quant"] == "w4a16-gptq-g128"
+    assert not [c for c in at.code if c.language == "bash"]
+    assert any(i.value.startswith("No GPTQ int4, group 128 (W4A16) checkpoint of Qwen/Qwen3-8B")
+               for i in at.info)
+    at = open_page(None, **query, ckpt="someone/Qwen3-8B-GPTQ-Int4")
+    command = next(c.value for c in at.code if c.language == "bash")
+    assert command.startswith("vllm serve someone/Qwen3-8B-GPTQ-Int4 ")

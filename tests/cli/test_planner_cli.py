@@ -215,3 +215,32 @@ def test_dp_flag_plans_replicas(capsys, model_dir: Path) -> None:
     assert code == 0 and data["layout"] == {"tp": 2, "pp": 1, "dp": 2, "ep": False}
     assert "--tensor-parallel-size 2 --data-parallel-size 2" in data["vllm_command"]
     assert len(data["per_gpu"]) == 4
+
+
+def test_launch_command_loads_what_was_planned(capsys) -> None:
+    """Issue 12: a what-if prints no 16-bit command; runtime fp8 carries --quantization fp8;
+    a known checkpoint or one the user names is what the command loads."""
+    base = ["plan", "--model", "Qwen/Qwen3-8B", "--gpu", "l4", "--max-model-len", "8192"]
+    _, out, _ = run_main(capsys, *base, "--target-quant", "gptq", "--json")
+    data = json.loads(out)
+    assert data["vllm_command"] is None
+    assert data["launch_note"].startswith("No GPTQ int4, group 128 (W4A16) checkpoint")
+    _, out, _ = run_main(capsys, *base, "--target-quant", "fp8", "--json")
+    assert json.loads(out)["vllm_command"].startswith(
+        "vllm serve Qwen/Qwen3-8B --quantization fp8 --max-model-len 8192")
+    _, out, _ = run_main(capsys, *base, "--target-quant", "gptq", "--target-checkpoint",
+                         "me/Qwen3-8B-GPTQ")
+    assert "\nvllm serve me/Qwen3-8B-GPTQ --max-model-len 8192" in out
+    _, out, _ = run_main(capsys, "plan", "--model", "Qwen/Qwen3-235B-A22B", "--gpu", "h100",
+                         "--gpus", "8", "--target-quant", "nvfp4", "--json")
+    assert json.loads(out)["vllm_command"].startswith(
+        "vllm serve nvidia/Qwen3-235B-A22B-NVFP4 --tensor-parallel-size 8")
+
+
+def test_kv_cache_dtype_is_spelled_as_vllm_takes_it(capsys) -> None:
+    _, out, _ = run_main(capsys, "plan", "--model", "Qwen/Qwen3-8B", "--gpu", "l4",
+                         "--max-model-len", "8192", "--kv-cache-dtype", "bf16",
+                         "--kv-cache-memory", "2G", "--json")
+    command = json.loads(out)["vllm_command"]
+    assert "--kv-cache-dtype bfloat16 " in command
+    assert f"--kv-cache-memory-bytes {2 << 30} " in command

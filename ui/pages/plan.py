@@ -6,7 +6,7 @@ import streamlit as st
 
 from planner.model.quant import QuantScheme, checkpoint_scheme, scheme
 from planner.report import kv_formula_lines
-from planner.serving.engine import kv_elem_bytes
+from planner.serving.engine import EngineSettings, kv_elem_bytes
 from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.plan import Plan, PlanRequest, plan
 from planner.serving.speed import SpeedEstimate, estimate_speed
@@ -17,7 +17,9 @@ from planner.serving.sweep import (
     quant_candidates,
     sweep,
 )
+from planner.serving.vllm_cli import kv_cache_dtypes
 from planner.text import md_escape
+from planner.units import VLLM_KV_DTYPE
 from ui import format as fmt
 from ui.charts import HEATMAP_MAX_LAYOUTS, memory_bar, sweep_heatmap
 from ui.context import (
@@ -32,7 +34,6 @@ from ui.context import (
 from ui.speed import load_controls, no_speed_reason, speed_details, speed_metrics
 from ui.state import CHECKPOINT_QUANT, bind, set_state, state
 
-_KV_DTYPES = ["auto", "bf16", "fp16", "fp8"]
 _CURVE_POINTS = (4096, 8192, 16384, 32768, 65536, 131072, 262144, 524288, 1048576)
 _SWEEP_KEY = "plan.sweep_result"
 _OBJECTIVE_LABELS = {
@@ -139,7 +140,16 @@ def _controls() -> None:
         else f"What-if: {scheme(k).label}",
         **bind("plan", "quant"),
     )
-    left.selectbox("KV cache dtype", _KV_DTYPES, help="auto follows the model dtype",
+    if state().quant != CHECKPOINT_QUANT:
+        left.text_input("Checkpoint in this format (optional)", placeholder="org/model-GPTQ",
+                        help="a repo id or path holding the what-if format: the launch command "
+                        "loads it", **bind("plan", "target_checkpoint"))
+    kv_dtypes = kv_cache_dtypes(EngineSettings().vllm_version)
+    _keep_valid("kv_cache_dtype", state().kv_cache_dtype, kv_dtypes,
+                "this vLLM release has no such --kv-cache-dtype.")
+    left.selectbox("KV cache dtype", kv_dtypes, help="auto follows the model dtype; the "
+                   "choices are the targeted vLLM release's --kv-cache-dtype values Headroom "
+                   "sizes", format_func=lambda kv: VLLM_KV_DTYPE[kv],
                    **bind("plan", "kv_cache_dtype"))
     load_controls(left)
     mid.selectbox("Tensor parallel (TP)", tps, key="plan.tp", on_change=_pin_layout,
@@ -290,7 +300,10 @@ def _results(request: PlanRequest, result: Plan) -> None:
     if speed is not None:
         speed_details(request, result, speed)
     st.markdown("**Start it**")
-    st.code(result.vllm_command, language="bash", wrap_lines=True)
+    if result.vllm_command:
+        st.code(result.vllm_command, language="bash", wrap_lines=True)
+    if result.launch_note:
+        (st.caption if result.vllm_command else st.info)(result.launch_note)
     _kv_formula(request, result)
     with st.expander("How every figure is computed"):
         st.dataframe(pd.DataFrame(

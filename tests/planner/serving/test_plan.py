@@ -97,7 +97,7 @@ def test_kv_cache_memory_skips_profiling():
     p = llama(engine=V019.model_copy(update={"kv_cache_memory_bytes": 8 * GIB}))
     assert p.kv_cache_bytes_per_gpu == 8 * GIB and p.activation_bytes_per_gpu == 0
     assert p.num_gpu_blocks == 8 * GIB // (2 * 1024 * 1024)  # 4,096 blocks of 2 MiB
-    assert "--kv-cache-memory" in p.vllm_command
+    assert "--kv-cache-memory-bytes " in p.vllm_command
 
 
 @settings(max_examples=10, deadline=None)

@@ -1,0 +1,136 @@
+"""The launch command: a `vllm serve` line that loads what was planned, or a note saying why
+there is none. One function decides it for the app, the CLI, the sweep and the report.
+
+What-if weight formats (a 16-bit checkpoint planned as GPTQ, AWQ, NVFP4, ...) are not
+something `vllm serve <16-bit repo>` produces, so the command points at a checkpoint that
+holds the planned format (one the user names, or a known one), or passes vLLM's runtime
+`--quantization` flag where vLLM quantizes at load (fp8), or there is no command.
+"""
+
+from functools import cache
+from typing import NamedTuple
+
+from planner.catalog import catalog_entry
+from planner.model import quant
+from planner.model.config.parser import parse_model_config
+from planner.serving.engine import EngineSettings
+from planner.serving.vllm_cli import VllmCli, command_problems
+from planner.units import VLLM_KV_DTYPE
+
+QUANTIZED_CHECKPOINTS: dict[str, tuple[str, ...]] = {
+    "Qwen/Qwen3-235B-A22B": (
+        "Qwen/Qwen3-235B-A22B-GPTQ-Int4", "Qwen/Qwen3-235B-A22B-FP8",
+        "nvidia/Qwen3-235B-A22B-NVFP4",
+    ),
+    "Qwen/Qwen3-30B-A3B": ("Qwen/Qwen3-30B-A3B-FP8",),
+    "Qwen/Qwen3-32B": ("Qwen/Qwen3-32B-FP8",),
+    "meta-llama/Llama-3.1-8B-Instruct": (
+        "RedHatAI/Meta-Llama-3.1-8B-Instruct-quantized.w4a16",
+        "RedHatAI/Meta-Llama-3.1-8B-Instruct-quantized.w8a8",
+    ),
+    "meta-llama/Llama-3.1-70B-Instruct": ("nvidia/Llama-3.1-70B-Instruct-FP8",),
+}
+"""Quantized checkpoints of a 16-bit model, by the model's repo id. Every one is a bundled
+catalog entry (planner/catalog_data, with its source), published as a quantization of that
+model by its maker (Qwen, NVIDIA ModelOpt, RedHatAI/Neural Magic); which format each holds is
+read from its own config, never assumed."""
+
+
+class Launch(NamedTuple):
+    """The model-and-engine half of the launch: `vllm serve MODEL` plus flags, or None with
+    the reason in `note` (a note may also accompany a command: what it loads)."""
+
+    head: str | None
+    note: str
+
+
+@cache
+def _checkpoint_scheme(repo_id: str) -> str | None:
+    """The weight scheme key a catalog checkpoint holds (from its config), None if absent."""
+    entry = catalog_entry(repo_id)
+    if entry is None:
+        return None
+    spec = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+    return quant.checkpoint_scheme(spec).key
+
+
+def known_checkpoint(model: str, scheme_key: str) -> str | None:
+    """A known checkpoint of `model` in exactly the format `scheme_key`, else None."""
+    return next((repo for repo in QUANTIZED_CHECKPOINTS.get(model, ())
+                 if _checkpoint_scheme(repo) == scheme_key), None)
+
+
+def launch(model: str, scheme: quant.QuantScheme, s: EngineSettings, engine_flags: str,
+           cli: VllmCli) -> Launch:
+    """The command head for `model` planned in `scheme` with settings `s` on vLLM `cli`.
+
+    `engine_flags` are the engine flags (max_model_len, batch limits, KV dtype, ...); the
+    layout flags go in between (with_layout). A command vLLM's parser would refuse is
+    never returned: its problems become the note.
+    """
+    note = ""
+    serve = f"vllm serve {model}"
+    if s.target_quant:
+        known = known_checkpoint(model, scheme.key)
+        if s.target_checkpoint:
+            serve, note = f"vllm serve {s.target_checkpoint}", (
+                f"Loads {s.target_checkpoint}, given as the {scheme.label} checkpoint of "
+                f"{model} (its format is not checked).")
+        elif known:
+            serve, note = f"vllm serve {known}", (
+                f"Loads {known}, the catalog's {scheme.label} checkpoint of {model}.")
+        elif scheme.runtime and scheme.vllm_quantization and cli.accepts(
+                "--quantization", scheme.vllm_quantization):
+            serve += f" --quantization {scheme.vllm_quantization}"
+            note = f"vLLM quantizes {model} to {scheme.label} while loading it."
+        else:
+            return Launch(None, (
+                f"No {scheme.label} checkpoint of {model} is known and vLLM "
+                f"{cli.vllm_version} cannot make one at load: quantize it first (e.g. with "
+                "llm-compressor or GPTQModel) and give its name (--target-checkpoint), or "
+                "pick a listed checkpoint."))
+    head = f"{serve} {engine_flags}"
+    problems = command_problems(head, cli)
+    if problems:
+        return Launch(None, "No launch command: " + "; ".join(problems))
+    return Launch(head, note)
+
+
+def engine_flags(s: EngineSettings, max_model_len: int, mbt: int, seqs: int) -> str:
+    """The engine half of the `vllm serve` line (defaults spelled out where they matter); the
+    same for every layout, so planner.serving.plan builds it once per model and settings."""
+    parts = []
+    if s.dtype != "auto":
+        parts.append(f"--dtype {s.dtype}")
+    if s.quantization:
+        parts.append(f"--quantization {s.quantization}")
+    if s.kv_cache_dtype != "auto":
+        parts.append(f"--kv-cache-dtype {VLLM_KV_DTYPE[s.kv_cache_dtype]}")
+    parts.append(f"--max-model-len {max_model_len}")
+    if s.kv_cache_memory_bytes:
+        parts.append(f"--kv-cache-memory-bytes {s.kv_cache_memory_bytes}")
+    else:
+        parts.append(f"--gpu-memory-utilization {s.gpu_memory_utilization:g}")
+    parts.append(f"--max-num-batched-tokens {mbt}")
+    parts.append(f"--max-num-seqs {seqs}")
+    if s.block_size != 16:
+        parts.append(f"--block-size {s.block_size}")
+    if s.enforce_eager:
+        parts.append("--enforce-eager")
+    return " ".join(parts)
+
+
+def with_layout(head: str, tp: int, pp: int, dp: int, ep: bool) -> str:
+    """`head` with the layout flags after the model (flags checked against every fixture by
+    tests/planner/serving/test_vllm_cli.py)."""
+    serve, _, flags = head.partition(" --")
+    parts = [serve]
+    if tp > 1:
+        parts.append(f"--tensor-parallel-size {tp}")
+    if pp > 1:
+        parts.append(f"--pipeline-parallel-size {pp}")
+    if dp > 1:
+        parts.append(f"--data-parallel-size {dp}")
+    if ep:
+        parts.append("--enable-expert-parallel")
+    return " ".join(parts) + (f" --{flags}" if flags else "")

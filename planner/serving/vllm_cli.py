@@ -1,0 +1,125 @@
+"""vLLM's `vllm serve` command line per release, to check every command Headroom prints.
+
+The fixtures in planner/serving/vllm_cli/ (one small JSON per vLLM release) are extracted from
+the release's wheel by tools/extract_vllm_cli.py, statically (ast, nothing installed): the
+flags, the choices of --kv-cache-dtype / --quantization / --dtype (vLLM's Literal types
+CacheDType, QuantizationMethods, ModelDType) and each --quantization method's minimum compute
+capability (get_min_capability()). Like the bundled catalog, they are package data.
+"""
+
+import json
+import shlex
+from functools import cache
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from planner.units import KV_DTYPE_BYTES, VLLM_KV_DTYPE
+
+FIXTURE_DIR = Path(__file__).resolve().parent / "vllm_cli"
+
+
+class VllmCliError(ValueError):
+    """A vLLM version Headroom has no command-line fixture for (one-line message)."""
+
+
+class VllmCli(BaseModel):
+    """The `vllm serve` flags and choices of one vLLM release."""
+
+    model_config = ConfigDict(frozen=True)
+
+    vllm_version: str
+    flags: frozenset[str]
+    choices: dict[str, tuple[str, ...]]
+    quantization_min_capability: dict[str, int]
+
+    def accepts(self, flag: str, value: str | None = None) -> bool:
+        """True when `vllm serve` of this release takes `flag` (and `value`, if it has choices).
+
+        NOTE: vLLM registers its boolean config fields with argparse.BooleanOptionalAction,
+        which adds `--no-<flag>` beside `--<flag>`; the fixture lists only the `--<flag>` form.
+        """
+        if flag not in self.flags and not (flag.startswith("--no-")
+                                           and "--" + flag[5:] in self.flags):
+            return False
+        return value is None or flag not in self.choices or value in self.choices[flag]
+
+
+def _minor(version: str) -> tuple[int, int]:
+    parts = version.lstrip("v").split(".")
+    try:
+        return int(parts[0]), int(parts[1]) if len(parts) > 1 else 0
+    except ValueError:
+        raise VllmCliError(f"vLLM version {version!r} is not like '0.21' or '0.33.0'") from None
+
+
+@cache
+def _fixtures() -> dict[tuple[int, int], VllmCli]:
+    found = {}
+    for path in sorted(FIXTURE_DIR.glob("vllm-*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        cli = VllmCli(vllm_version=data["vllm_version"], flags=frozenset(data["flags"]),
+                      choices={k: tuple(v) for k, v in data["choices"].items()},
+                      quantization_min_capability=data["quantization_min_capability"])
+        found[_minor(cli.vllm_version)] = cli
+    return dict(sorted(found.items()))
+
+
+def supported_versions() -> tuple[str, ...]:
+    """The vLLM releases with a fixture, oldest first."""
+    return tuple(cli.vllm_version for cli in _fixtures().values())
+
+
+@cache
+def vllm_cli(version: str) -> VllmCli:
+    """The fixture of a release (matched by major.minor: '0.21' and '0.21.1' -> 0.21.0)."""
+    fixtures = _fixtures()
+    wanted = _minor(version)
+    if wanted not in fixtures:
+        raise VllmCliError(
+            f"no vLLM {version} command-line fixture; supported: {', '.join(supported_versions())}"
+            " (add one with tools/extract_vllm_cli.py)")
+    return fixtures[wanted]
+
+
+def command_problems(command: str, cli: VllmCli) -> list[str]:
+    """What `vllm serve` of this release would refuse in `command`, in argparse's words.
+
+    A small argparse-like check: `vllm serve MODEL` then options; an option is known, and a
+    value of an option with choices is one of them. `[]` when the command parses.
+    """
+    tokens = shlex.split(command)
+    if tokens[:2] != ["vllm", "serve"] or len(tokens) < 3 or tokens[2].startswith("-"):
+        return ["not a `vllm serve MODEL ...` command"]
+    problems, i = [], 3
+    while i < len(tokens):
+        flag, _, value = tokens[i].partition("=")
+        i += 1
+        if not flag.startswith("-"):
+            problems.append(f"unrecognized arguments: {flag}")
+            continue
+        if not value and i < len(tokens) and not tokens[i].startswith("-"):
+            value = tokens[i]
+            i += 1
+        if not cli.accepts(flag):
+            problems.append(f"vLLM {cli.vllm_version}: unrecognized arguments: {flag}")
+        elif not cli.accepts(flag, value or None):
+            allowed = ", ".join(f"'{c}'" for c in cli.choices[flag])
+            problems.append(f"vLLM {cli.vllm_version}: argument {flag}: invalid choice: "
+                            f"'{value}' (choose from {allowed})")
+    return problems
+
+
+def kv_cache_dtypes(version: str) -> tuple[str, ...]:
+    """The KV cache dtypes Headroom plans for this release: its --kv-cache-dtype choices
+    whose size Headroom models (planner.units.KV_DTYPE_BYTES), in Headroom's names."""
+    choices = vllm_cli(version).choices.get("--kv-cache-dtype", ())
+    return tuple(kv for kv, spelled in VLLM_KV_DTYPE.items()
+                 if spelled in choices and (kv == "auto" or kv in KV_DTYPE_BYTES))
+
+
+def unmodelled_kv_cache_dtypes(version: str) -> tuple[str, ...]:
+    """This release's --kv-cache-dtype choices Headroom does not size (not offered)."""
+    modelled = {VLLM_KV_DTYPE[kv] for kv in kv_cache_dtypes(version)}
+    return tuple(c for c in vllm_cli(version).choices.get("--kv-cache-dtype", ())
+                 if c not in modelled)

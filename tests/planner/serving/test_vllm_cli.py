@@ -1,0 +1,118 @@
+"""Every command Headroom can emit parses with the targeted vLLM release's own command line
+(fixtures extracted from the wheels by tools/extract_vllm_cli.py) and loads the planned
+weight format; where there is no command, a launch note says why."""
+
+import shlex
+from functools import cache
+
+import pytest
+
+from planner.catalog import catalog_entries, catalog_entry
+from planner.model.config.parser import parse_model_config
+from planner.model.quant import SCHEMES, checkpoint_scheme, scheme
+from planner.serving.engine import EngineSettings
+from planner.serving.hardware import preset_cluster
+from planner.serving.layout import ParallelLayout
+from planner.serving.plan import summary_figures
+from planner.serving.sweep import layout_candidates, quant_candidates, quant_settings
+from planner.serving.vllm_cli import (
+    command_problems,
+    kv_cache_dtypes,
+    supported_versions,
+    unmodelled_kv_cache_dtypes,
+    vllm_cli,
+)
+
+VERSIONS = supported_versions()
+CLUSTER = preset_cluster("b200", 8)  # big enough that most catalog models fit with a command
+LAYOUT_FLAGS = ("--tensor-parallel-size", "--pipeline-parallel-size", "--data-parallel-size",
+                "--enable-expert-parallel")
+
+
+def test_the_three_versions_the_planner_targets_have_fixtures() -> None:
+    assert {"0.19.0", "0.21.0", "0.33.0"} <= set(VERSIONS)
+    for version in VERSIONS:
+        cli = vllm_cli(version)
+        assert all(cli.accepts(flag) for flag in LAYOUT_FLAGS), version
+        assert {"auto", "bfloat16", "float16", "fp8"} <= set(cli.choices["--kv-cache-dtype"])
+
+
+def test_flags_vllm_rejects_are_found() -> None:
+    """Issue 12: each was printed by Headroom and refused by vLLM 0.33's parser."""
+    cli = vllm_cli("0.33.0")
+    head = "vllm serve Qwen/Qwen3-8B "
+    assert "argument --kv-cache-dtype: invalid choice: 'bf16'" in command_problems(
+        head + "--kv-cache-dtype bf16", cli)[0]
+    assert command_problems(head + "--kv-cache-dtype float32", cli)  # no fp32 KV cache
+    assert command_problems(head + "--kv-cache-memory 1073741824", cli) == [
+        "vLLM 0.33.0: unrecognized arguments: --kv-cache-memory"]  # only as an abbreviation
+    assert command_problems(head + "--quantization bitsandbytes", cli)  # gone by 0.33
+    assert command_problems(head + "--quantization bitsandbytes", vllm_cli("0.19")) == []
+    assert command_problems(head + "--kv-cache-dtype bfloat16 --kv-cache-memory-bytes 1 "
+                            "--no-enable-chunked-prefill --enforce-eager", cli) == []
+
+
+def test_kv_dtypes_offered_are_the_versions_own_and_the_rest_is_labelled() -> None:
+    assert kv_cache_dtypes("0.19.0") == ("auto", "bf16", "fp16", "fp8", "fp8_e4m3", "fp8_e5m2")
+    assert "fp32" not in kv_cache_dtypes("0.33.0")
+    assert "nvfp4" in unmodelled_kv_cache_dtypes("0.33.0")  # offered by vLLM, not sized here
+    assert "nvfp4" not in unmodelled_kv_cache_dtypes("0.19.0")  # not in 0.19 at all
+
+
+@cache
+def _spec(repo_id: str):
+    entry = catalog_entry(repo_id)
+    return parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+
+
+def _loaded_format(command: str) -> str:
+    """The weight format `command` loads, worked out from the command alone: vLLM's runtime
+    --quantization where given, else the format of the checkpoint it names (its config)."""
+    tokens = shlex.split(command)
+    if "--quantization" in tokens:
+        method = tokens[tokens.index("--quantization") + 1]
+        return next(s.key for s in SCHEMES.values() if s.runtime and s.vllm_quantization == method)
+    return checkpoint_scheme(_spec(tokens[2])).key
+
+
+def _layout(spec) -> ParallelLayout:
+    """The widest valid TP layout (EP for MoE): one layout per model keeps the test fast."""
+    valid = layout_candidates(spec, CLUSTER)
+    return max(valid, key=lambda lay: (lay.pp == 1, lay.tp, lay.ep))
+
+
+TARGETED = ("0.19.0", "0.21.0", "0.33.0")
+"""The calibration release, the planner's old default and the current one: the full cross
+product. The releases between them get every model x format with kv auto plus every KV
+dtype on the first model (the KV flag is the only part a KV dtype changes): 4 s each
+for the full product would be a minute of CI."""
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_every_command_parses_and_loads_the_planned_format(version: str) -> None:
+    """Every catalog model x weight format the app and CLI offer x KV dtype of the version."""
+    cli = vllm_cli(version)
+    commands = notes = 0
+    for index, entry in enumerate(catalog_entries()):
+        spec = _spec(entry.repo_id)
+        layout = _layout(spec)
+        own = checkpoint_scheme(spec).key
+        full = version in TARGETED or index == 0
+        for key in quant_candidates(spec, CLUSTER):
+            for kv in kv_cache_dtypes(version) if full else ("auto",):
+                settings = EngineSettings(vllm_version=version, kv_cache_dtype=kv,
+                                          max_model_len=4096, **quant_settings(key, own))
+                figures = summary_figures(spec, CLUSTER, layout, settings, validated=True)
+                command = figures["vllm_command"]
+                if command is None:
+                    assert figures["launch_note"], (entry.repo_id, key, kv)
+                    notes += 1
+                    continue
+                commands += 1
+                assert command_problems(command, cli) == [], command
+                loaded, planned = _loaded_format(command), figures["weight_format"]
+                if scheme(loaded).family == "float":  # fp32 checkpoints are served in 16 bits
+                    assert scheme(planned).family == "float" and key == own, command
+                else:
+                    assert loaded == planned == key, command
+    assert commands > 100 and notes > 100  # both paths are exercised

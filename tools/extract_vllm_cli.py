@@ -1,0 +1,183 @@
+"""Extract the `vllm serve` command line of one vLLM release into a small JSON fixture.
+
+    python tools/extract_vllm_cli.py 0.33.0 [0.21.0 ...]   # writes planner/serving/vllm_cli/
+
+For each version: `pip download vllm==X --no-deps` into a temporary folder (the wheel is
+large: one at a time, deleted after reading), then read the wheel as a zip WITHOUT installing
+or importing it, and parse its Python source with `ast`:
+- flags: every option string of an `add_argument(...)` call in vllm/engine/arg_utils.py (the
+  engine flags) and in vllm/entrypoints (the `serve` and API-server flags), plus one
+  `--field-name` per field of the frontend dataclasses (`*FrontendArgs`), which vLLM turns
+  into flags the same way;
+- choices: the `Literal[...]` types vLLM builds the choices from: CacheDType
+  (`--kv-cache-dtype`), QuantizationMethods (`--quantization`), ModelDType (`--dtype`);
+- the minimum compute capability of each `--quantization` method: the `method_to_config`
+  table of get_quantization_config() and each config class's `get_min_capability()`
+  constant (vllm/config/vllm.py refuses a GPU below it).
+
+Headroom reads the fixtures at run time (planner.serving.vllm_cli) to check every command
+it prints; tests/planner/serving/test_vllm_cli.py checks every command it can emit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import hashlib
+import json
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+OUT_DIR = Path(__file__).resolve().parent.parent / "planner" / "serving" / "vllm_cli"
+CHOICE_TYPES = {
+    "--kv-cache-dtype": "CacheDType",
+    "--quantization": "QuantizationMethods",
+    "--dtype": "ModelDType",
+}
+QUANT_DIR = "vllm/model_executor/layers/quantization/"
+
+
+def _sources(wheel: Path) -> dict[str, str]:
+    """Every vllm/**/*.py of the wheel, by path (read from the zip, nothing installed)."""
+    with zipfile.ZipFile(wheel) as zf:
+        return {name: zf.read(name).decode("utf-8", "replace") for name in zf.namelist()
+                if name.startswith("vllm/") and name.endswith(".py")}
+
+
+def _parse(text: str) -> ast.Module | None:
+    try:
+        return ast.parse(text)
+    except SyntaxError:
+        return None
+
+
+def _flag_files(sources: dict[str, str]) -> list[str]:
+    return sorted(p for p in sources if p == "vllm/engine/arg_utils.py"
+                  or (p.startswith("vllm/entrypoints/") and ("cli_args" in p
+                                                             or p.endswith("cli/serve.py"))))
+
+
+def _flags(sources: dict[str, str]) -> list[str]:
+    """Option strings of add_argument calls and of frontend dataclass fields."""
+    flags: set[str] = set()
+    for path in _flag_files(sources):
+        tree = _parse(sources[path])
+        if tree is None:
+            continue
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "add_argument"):
+                flags.update(a.value for a in node.args if isinstance(a, ast.Constant)
+                             and isinstance(a.value, str) and a.value.startswith("-"))
+            if isinstance(node, ast.ClassDef) and node.name.endswith("FrontendArgs"):
+                flags.update("--" + item.target.id.replace("_", "-") for item in node.body
+                             if isinstance(item, ast.AnnAssign)
+                             and isinstance(item.target, ast.Name))
+    return sorted(flags)
+
+
+def _literal_strings(node: ast.expr) -> list[str] | None:
+    """The strings of `Literal["a", "b"]`, else None."""
+    if (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name)
+            and node.value.id == "Literal"):
+        items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        return [i.value for i in items if isinstance(i, ast.Constant)]
+    return None
+
+
+def _choices(sources: dict[str, str]) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """Choices per flag from the Literal aliases, and the file each came from."""
+    found: dict[str, list[str]] = {}
+    where: dict[str, str] = {}
+    wanted = {alias: flag for flag, alias in CHOICE_TYPES.items()}
+    for path in sorted(sources, key=lambda p: ("/config" not in p and QUANT_DIR not in p, p)):
+        if not any(alias in sources[path] for alias in wanted):
+            continue
+        tree = _parse(sources[path])
+        for node in ast.walk(tree) if tree else ():
+            target = node.targets[0] if isinstance(node, ast.Assign) else getattr(
+                node, "target", None)
+            if not isinstance(target, ast.Name) or target.id not in wanted:
+                continue
+            values = _literal_strings(node.value) if node.value is not None else None
+            flag = wanted[target.id]
+            if values and flag not in found:
+                found[flag], where[flag] = values, f"{path} {target.id}"
+    return found, where
+
+
+def _min_capabilities(sources: dict[str, str]) -> dict[str, int]:
+    """--quantization method -> the constant its config class's get_min_capability returns."""
+    own: dict[str, int] = {}
+    bases: dict[str, list[str]] = {}
+    table: dict[str, str] = {}
+    for path in (p for p in sources if p.startswith(QUANT_DIR)):
+        tree = _parse(sources[path])
+        for node in ast.walk(tree) if tree else ():
+            if isinstance(node, ast.ClassDef):
+                bases[node.name] = [b.id for b in node.bases if isinstance(b, ast.Name)]
+                for item in node.body:
+                    if isinstance(item, ast.FunctionDef) and item.name == "get_min_capability":
+                        ret = next((n for n in ast.walk(item) if isinstance(n, ast.Return)),
+                                   None)
+                        if ret is not None and isinstance(ret.value, ast.Constant):
+                            own[node.name] = int(ret.value.value)
+            if (isinstance(node, ast.AnnAssign | ast.Assign) and isinstance(node.value, ast.Dict)
+                    and "method_to_config" in ast.unparse(node)):
+                for key, value in zip(node.value.keys, node.value.values, strict=True):
+                    if isinstance(key, ast.Constant) and isinstance(value, ast.Name):
+                        table[key.value] = value.id
+
+    def capability(cls: str, seen: frozenset = frozenset()) -> int | None:
+        if cls in own:
+            return own[cls]
+        for base in bases.get(cls, []):
+            if base not in seen and (found := capability(base, seen | {cls})) is not None:
+                return found
+        return None
+
+    return {method: cap for method, cls in sorted(table.items())
+            if (cap := capability(cls)) is not None}
+
+
+def fixture(wheel: Path, version: str) -> dict:
+    """The fixture of one wheel."""
+    sources = _sources(wheel)
+    choices, where = _choices(sources)
+    return {
+        "schema": "headroom.vllm-cli",
+        "schema_version": 1,
+        "vllm_version": version,
+        "wheel": wheel.name,
+        "wheel_sha256": hashlib.sha256(wheel.read_bytes()).hexdigest(),
+        "flags": _flags(sources),
+        "choices": choices,
+        "choices_source": where,
+        "quantization_min_capability": _min_capabilities(sources),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("versions", nargs="+", metavar="VERSION")
+    parser.add_argument("--out", type=Path, default=OUT_DIR)
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    for version in args.versions:
+        with tempfile.TemporaryDirectory(prefix="vllm-wheel-") as tmp:
+            subprocess.run([sys.executable, "-m", "pip", "download", f"vllm=={version}",
+                            "--no-deps", "--only-binary", ":all:", "-q", "-d", tmp], check=True)
+            wheel = next(Path(tmp).glob("vllm-*.whl"))
+            data = fixture(wheel, version)
+        path = args.out / f"vllm-{version}.json"
+        path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+        print(f"{path}: {len(data['flags'])} flags, "
+              f"{ {k: len(v) for k, v in data['choices'].items()} }")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
