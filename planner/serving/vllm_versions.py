@@ -11,6 +11,9 @@ refused with one line (the CLI exits 2), never planned with guessed rules.
 from dataclasses import dataclass
 from functools import lru_cache
 
+from planner.serving.vllm_cli import vllm_cli
+from planner.units import VLLM_KV_DTYPE
+
 Version = tuple[int, int, int]
 
 DEFAULT_VLLM_VERSION = "0.33.0"
@@ -60,12 +63,11 @@ CHECKPOINT_KV_DTYPE_FROM: Version = (0, 14, 0)
 cache config is built): --kv-cache-dtype auto takes the checkpoint's kv_cache_quant_algo
 (ModelOpt "FP8" -> fp8). Absent from the 0.13.0 wheel, present from 0.14.0 on."""
 
-CACHE_DTYPES_OLD = ("auto", "bfloat16", "fp8", "fp8_e4m3", "fp8_e5m2", "fp8_inc")
-CACHE_DTYPES_FP16_FROM: Version = (0, 19, 0)
-"""NOTE: config/cache.py CacheDType: the 0.11.0 wheel offers auto, bfloat16 and the fp8
-variants; the 0.19.0 wheel adds "float16" (and fp8_ds_mla); later ones add more (turboquant,
-nvfp4_ds_mla) that Headroom does not model. Headroom's KV dtypes map to them as bf16 ->
-bfloat16, fp16 -> float16, fp8 -> fp8; fp32 is no vLLM cache dtype."""
+
+# NOTE: the --kv-cache-dtype choices of each release are read from its wheel's
+# config/cache.py CacheDType by tools/extract_vllm_cli.py (planner/serving/vllm_cli/):
+# 0.11.0-0.17.0 offer auto, bfloat16 and the fp8 variants; float16 arrives in 0.18.0; later
+# releases add formats Headroom does not size (turboquant, nvfp4, ...). fp32 is none of them.
 
 
 class EngineError(ValueError):
@@ -124,7 +126,6 @@ def vllm_rules(text: str) -> VllmRules:
             f"{NEWEST_COVERED[0]}.{NEWEST_COVERED[1]}.x (pass --vllm-version {DEFAULT_VLLM_VERSION}"
             " to plan with its rules)"
         )
-    fp16 = ("float16",) if version >= CACHE_DTYPES_FP16_FROM else ()
     return VllmRules(
         version=version,
         graphs_subtracted=version >= GRAPHS_SUBTRACTED_FROM,
@@ -134,13 +135,13 @@ def vllm_rules(text: str) -> VllmRules:
         blackwell_graphs_1024=version >= BLACKWELL_GRAPHS_1024_FROM,
         sm90_fa4_fp8_hd512=version >= SM90_FA4_FP8_HD512_FROM,
         checkpoint_kv_dtype=version >= CHECKPOINT_KV_DTYPE_FROM,
-        kv_cache_dtypes=CACHE_DTYPES_OLD + fp16,
+        kv_cache_dtypes=vllm_cli(_label(version)).choices["--kv-cache-dtype"],
     )
 
 
-VLLM_CACHE_DTYPE = {"auto": "auto", "bf16": "bfloat16", "fp16": "float16", "fp8": "fp8"}
-"""Headroom's KV dtype -> vLLM's --kv-cache-dtype spelling (fp32 has none: it is what auto
-gives a model served in float32, and is not checked here)."""
+VLLM_CACHE_DTYPE = VLLM_KV_DTYPE
+"""Headroom's KV dtype -> vLLM's --kv-cache-dtype spelling (planner.units; fp32 is
+"float32", which no release offers as a cache dtype, so it is refused)."""
 
 
 def require_kv_cache_dtype(rules: VllmRules, dtype: str) -> None:

@@ -25,7 +25,8 @@ def table_rows(out: str) -> list[list[str]]:
     """The data rows of the readable sweep table (split on runs of 2+ spaces)."""
     lines = out.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("#  "))
-    return [[c.strip() for c in line.split("  ") if c.strip()] for line in lines[start + 1:]]
+    end = lines.index("", start)  # the launch commands follow the table after a blank line
+    return [[c.strip() for c in line.split("  ") if c.strip()] for line in lines[start + 1:end]]
 
 
 def test_no_command_lists_every_command_one_line_each() -> None:
