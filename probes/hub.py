@@ -496,7 +496,7 @@ def _from_path(path: Path) -> ModelSource:
     if path.is_dir():
         config_path = path / CONFIG_FILE
         quant_path = path / QUANT_CONFIG_FILE
-        if not config_path.is_file():
+        if not config_path.exists():  # a FIFO or device there is refused by the read
             raise HubError("no_config", f"{path} has no {CONFIG_FILE}: pass the model's folder.")
     else:
         config_path = path
@@ -505,7 +505,7 @@ def _from_path(path: Path) -> ModelSource:
         paired = f"{path.stem}.{QUANT_CONFIG_FILE}"
         quant_path = path.with_name(QUANT_CONFIG_FILE if path.name == CONFIG_FILE else paired)
     config = _read_json(config_path, str(config_path))
-    quant = _read_json(quant_path, str(quant_path)) if quant_path.is_file() else None
+    quant = _read_json(quant_path, str(quant_path)) if quant_path.exists() else None
     notes = [f"read from {config_path}"]
     checkpoint = None
     # A <name>.json beside other configs says nothing about the folder's weights; a

@@ -192,3 +192,17 @@ def test_recommend_reads_a_prices_file_through_the_bounded_reader(prices: str,
     done = run("planner", "recommend", "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-3090",
                "--context", "4096", "--prices", prices)
     assert_one_line_error(done, "python -m planner recommend: error: ", words)
+
+
+def test_a_model_folder_with_non_regular_configs_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "config.json").symlink_to("/dev/zero")
+    assert_one_line_error(run("planner", "inspect", str(tmp_path)),
+                          "python -m planner inspect: error: ",
+                          f"{tmp_path}/config.json is a character device, not a regular file")
+    (tmp_path / "config.json").unlink()
+    (tmp_path / "config.json").write_text(
+        (ROOT / "tests" / "fixtures" / "configs" / "Qwen__Qwen3-8B.json").read_text())
+    os.mkfifo(tmp_path / "hf_quant_config.json")  # was skipped silently, now named
+    assert_one_line_error(run("planner", "inspect", str(tmp_path)),
+                          "python -m planner inspect: error: ",
+                          "hf_quant_config.json is a FIFO (named pipe), not a regular file")
