@@ -1,5 +1,6 @@
 """Plotly figures shared by the pages (display only: every number comes from the planner)."""
 
+import math
 import re
 
 import pandas as pd
@@ -56,28 +57,35 @@ def _budget_line(fig: go.Figure, budgets_gib: list[float]) -> None:
                       line=style)
 
 
-HEATMAP_MAX_LAYOUTS = 20
-"""Layout columns the sweep heatmap shows (the best ones): beyond ~20, labels and cells get
+HEATMAP_MAX_LAYOUTS = 16
+"""Layout columns the sweep heatmap shows (the best ones): beyond ~16, labels and cells get
 too narrow to read at 1280 px; the table beside it has every row."""
 
 
-def _layout_order(label: str) -> tuple[int, int, int, bool]:
-    """Sort key of a layout label such as 'TP=2 x PP=4 + EP': GPUs, then TP, PP, EP."""
-    tp = int(re.search(r"TP=(\d+)", label).group(1))
-    pp_match = re.search(r"PP=(\d+)", label)
-    pp = int(pp_match.group(1)) if pp_match else 1
-    return tp * pp, tp, pp, "EP" in label
+def _layout_order(label: str) -> tuple[int, int, int, int, bool]:
+    """Sort key of a layout label such as 'TP=2 x PP=2 x DP=2 + EP': GPUs, TP, PP, DP, EP."""
+    tp, pp, dp = (int(m.group(1)) if (m := re.search(rf"{part}=(\d+)", label)) else 1
+                  for part in ("TP", "PP", "DP"))
+    return tp * pp * dp, tp, pp, dp, "EP" in label
+
+
+def _compact(value: float) -> str:
+    """A cell label that fits a narrow cell: '41k' for 40,960, '6.5M', '12.3' (hover is exact)."""
+    if abs(value) >= 10**6:
+        return f"{value / 10**6:.1f}M"
+    if abs(value) >= 10**4:
+        return f"{value / 10**3:.0f}k"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:.1f}"
 
 
 def sweep_heatmap(table: pd.DataFrame, metric: str) -> go.Figure:
     """`metric` over (quantization x KV dtype) rows and layout columns, from the sweep table:
     the HEATMAP_MAX_LAYOUTS layouts with the best values, ordered by GPUs then TP."""
-    table = table.assign(format=table["quantization"] + " · KV " + table["KV dtype"])
+    table = table.assign(format=table["quantization"] + "<br>KV " + table["KV dtype"])
     grid = table.pivot_table(index="format", columns="layout", values=metric, aggfunc="max")
     best = grid.max().sort_values(ascending=False).index[:HEATMAP_MAX_LAYOUTS]
     grid = grid[sorted(best, key=_layout_order)]
-    cells = grid.map(lambda v: "" if pd.isna(v) else
-                     f"{v:,.0f}" if metric.startswith("ceiling") else f"{v:,.1f}")
+    cells = grid.map(lambda v: "" if pd.isna(v) else _compact(v))
     fig = go.Figure(go.Heatmap(
         z=grid.values, x=list(grid.columns), y=list(grid.index), text=cells.values,
         texttemplate="%{text}", textfont={"size": 11}, colorscale="Greens",
@@ -85,7 +93,7 @@ def sweep_heatmap(table: pd.DataFrame, metric: str) -> go.Figure:
                   "thickness": 14, "tickfont": {"size": 11}},
         hovertemplate="%{y}<br>%{x}<br>" + metric + ": %{z:,}<extra></extra>"))
     fig.update_layout(
-        height=max(360, 150 + 30 * len(grid)), font={"size": 12},
+        height=max(360, 150 + 44 * len(grid)), font={"size": 12},
         margin={"t": 20, "b": 10, "l": 10, "r": 10},
         xaxis={"title": {"text": "layout", "standoff": 8}, "tickangle": -40,
                "tickfont": {"size": 11}, "automargin": True, "type": "category"},
@@ -122,16 +130,21 @@ def speed_vs_concurrency(points: pd.DataFrame, kv_limit: int, chosen: int) -> go
     fig.add_scatter(x=points["concurrency"], y=points["ttft_ms"], name="TTFT (ms)",
                     mode="lines", yaxis="y2", line={"dash": "dot", "color": "#e45756"},
                     hovertemplate="%{y:,.0f} ms")
-    fig.add_vline(x=kv_limit, line_dash="dash", line_color="#54a24b",
-                  annotation_text=f"KV limit: {kv_limit:,}", annotation_position="top left")
+    # a vline's own annotation sits at x in data units, which a log axis reads as log10(x)
+    # (KV limit 52 became 1e52 and stretched the axis): the labels are placed in log10 here
+    fig.add_vline(x=kv_limit, line_dash="dash", line_color="#54a24b")
+    fig.add_annotation(x=math.log10(kv_limit), y=1, yref="paper", yanchor="bottom",
+                       xanchor="right", text=f"KV limit: {kv_limit:,}", showarrow=False)
     if chosen != kv_limit:
-        fig.add_vline(x=chosen, line_dash="dot", line_color="#888",
-                      annotation_text=f"chosen: {chosen:,}", annotation_position="bottom right")
+        fig.add_vline(x=chosen, line_dash="dot", line_color="#888")
+        fig.add_annotation(x=math.log10(chosen), y=0, yref="paper", yanchor="bottom",
+                           xanchor="left", text=f"chosen: {chosen:,}", showarrow=False)
     fig.update_layout(
         xaxis={"title": "requests in flight (concurrency)", "type": "log"},
         yaxis={"title": "output tokens/s", "rangemode": "tozero"},
-        yaxis2={"title": "ms", "overlaying": "y", "side": "right", "type": "log"},
-        height=320, margin={"t": 30, "b": 10},
+        yaxis2={"title": "ms", "overlaying": "y", "side": "right", "type": "log",
+                "automargin": True},
+        height=320, margin={"t": 30, "b": 10, "r": 10},
         legend={"orientation": "h", "y": -0.25},
     )
     return fig

@@ -171,10 +171,10 @@ def _controls() -> None:
                        placeholder=f"the model's: {spec.max_position_embeddings:,}",
                        **bind("plan", "max_model_len"))
     a, b = right.columns(2)
-    a.number_input("max_num_seqs", value=None, step=1, placeholder="vLLM's default",
+    a.number_input("max_num_seqs", value=None, step=1, placeholder="default",
                    **bind("plan", "max_num_seqs"))
     b.number_input("max_num_batched_tokens", value=None, step=1024,
-                   placeholder="vLLM's default", **bind("plan", "max_num_batched_tokens"))
+                   placeholder="default", **bind("plan", "max_num_batched_tokens"))
     _layout_note(auto)
     _explain_invalid_tp(valid)
 
