@@ -80,6 +80,7 @@ FIGURES = {
     "kv_tokens": (("gpu_kv_cache_tokens",), lambda p: p.kv_cache_tokens),
     "max_concurrency": (("max_concurrency",), lambda p: p.max_concurrency),
 }
+TERMS = (*FIGURES, "max_concurrency_given_pool")
 
 
 class Setup(NamedTuple):
@@ -196,6 +197,7 @@ def request(case: dict, spec: ModelSpec, s: Setup) -> PlanRequest:
         max_num_seqs=case["max_num_seqs"],
         max_num_batched_tokens=case["max_num_batched_tokens"],
         block_size=case["block_size"] or 16,
+        enable_prefix_caching=case["enable_prefix_caching"],
     )
     return PlanRequest(model=spec, cluster=_cluster(case, s.gpu, tp * pp),
                        layout=ParallelLayout(tp=tp, pp=pp, ep=bool(case["expert_parallel"])),
@@ -228,10 +230,19 @@ def compare(case: dict) -> dict:
         row["terms"]["non_torch"] = {"logged": logged, "planned": round(predicted, 3)}
         return row
     spec = _spec(s.repo_id)
-    result: Plan = plan(request(case, spec, s))
+    req = request(case, spec, s)
+    result: Plan = plan(req)
     for key, (fields, read) in FIGURES.items():
         logged = _logged(case, fields)
         row["terms"][key] = {"logged": logged, "planned": round(read(result), 3)}
+    pool = case["figures"].get("available_kv_cache_gib")
+    if pool and pool > 0 and case["figures"].get("max_concurrency"):
+        # the arithmetic after the pool alone: the logged pool given as --kv-cache-memory
+        given = plan(req.model_copy(update={"engine": req.engine.model_copy(
+            update={"kv_cache_memory_bytes": round(pool * GIB)})}))
+        row["terms"]["max_concurrency_given_pool"] = {
+            "logged": case["figures"]["max_concurrency"],
+            "planned": round(given.max_concurrency, 3)}
     row["fits"] = result.fits
     row["status"] = case["status"]
     return row
@@ -246,7 +257,7 @@ def _pct(term: dict) -> float | None:
 def summarise(rows: list[dict]) -> dict:
     """MAPE and worst case per term over these rows."""
     out = {}
-    for key in FIGURES:
+    for key in TERMS:
         errs = [(e, r["id"]) for r in rows if key in r["terms"]
                 if (e := _pct(r["terms"][key])) is not None]
         if errs:

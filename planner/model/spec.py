@@ -102,6 +102,8 @@ class LinearAttentionMixer(_Frozen):
     key_head_dim: int = Field(gt=0)
     value_head_dim: int = Field(gt=0)
     conv_kernel_dim: int = Field(gt=0)
+    ssm_dtype: TorchDtype | None = Field(
+        default=None, description="config mamba_ssm_dtype: the recurrent state's dtype, if set")
 
 
 class MambaMixer(_Frozen):

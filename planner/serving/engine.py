@@ -9,7 +9,7 @@ block count (section 3). The constants below are calibrated on 39 real v0.19 H10
 bench/accuracy.py refits them and prints the residuals.
 """
 
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -44,6 +44,8 @@ class EngineSettings(BaseModel):
     max_num_batched_tokens: int | None = Field(default=None, gt=0, description="None: default")
     block_size: int = Field(default=16, gt=0)
     enforce_eager: bool = False
+    enable_prefix_caching: bool | None = Field(
+        default=None, description="None: vLLM's default (on for hybrid models from 0.26)")
     kv_cache_memory_bytes: int | None = Field(default=None, gt=0,
                                               description="--kv-cache-memory-bytes")
     activation_bytes: int | None = Field(default=None, ge=0, description="override")
@@ -248,6 +250,7 @@ class StageKv(BaseModel):
     page_bytes: int
     block_tokens: int
     kind_blocks: tuple[int, ...]
+    state_blocks: int = 1
     bytes_per_block: int
     kv_bytes_per_token: int
     state_bytes: int
@@ -283,7 +286,7 @@ def _kernel_block(kv: KvLayer, block: int, kv_bytes: int, fa4_fp8_hd512: bool) -
 
 
 def stage_kv(layers: tuple[KvLayer, ...], block_size: int, kv_bytes: int, tp: int,
-             fa4_fp8_hd512: bool = False) -> StageKv:
+             fa4_fp8_hd512: bool = False, state_blocks: int = 1) -> StageKv:
     """Group the stage's KV layers as vLLM does and size one block.
 
     NOTE: vLLM kv_cache_utils._get_kv_cache_groups_uniform_page_size: layers of equal spec
@@ -320,6 +323,7 @@ def stage_kv(layers: tuple[KvLayer, ...], block_size: int, kv_bytes: int, tp: in
         page_bytes=page,
         block_tokens=min(blocks),
         kind_blocks=tuple(blocks),
+        state_blocks=state_blocks,
         bytes_per_block=page * group_size,
         kv_bytes_per_token=sum(kv.bytes_per_token(kv_bytes, tp) for kv in layers),
         state_bytes=sum(kv.state_bytes(tp) for kv in layers),
@@ -327,7 +331,8 @@ def stage_kv(layers: tuple[KvLayer, ...], block_size: int, kv_bytes: int, tp: in
 
 
 def blocks_per_request(stage: StageKv, max_model_len: int, max_num_batched_tokens: int) -> int:
-    """Blocks one request of max_model_len needs, summed over groups.
+    """Blocks one request of max_model_len needs, summed over groups (a recurrent group holds
+    stage.state_blocks state pages: 2 in vLLM's mamba_cache_mode "align").
 
     NOTE: vLLM get_max_concurrency_for_kv_cache_config: sum over groups of
     cdiv(max_memory_usage_bytes, page). Per group we take its first layer's need (all layers
@@ -337,7 +342,8 @@ def blocks_per_request(stage: StageKv, max_model_len: int, max_num_batched_token
     for (kv, count), block in zip(stage.kinds, stage.kind_blocks, strict=True):
         need = kv.max_memory_usage_bytes(max_model_len, block, 1, 1, max_num_batched_tokens)
         page = kv.page_bytes(block, 1, 1)
-        total += cdiv(count, stage.group_size) * (cdiv(need, page) if page else 1)
+        held = stage.state_blocks if isinstance(kv, RecurrentStateKv) else 1
+        total += cdiv(count, stage.group_size) * (cdiv(need, page) if page else 1) * held
     return total
 
 
@@ -349,6 +355,7 @@ def request_bytes(stage: StageKv, max_model_len: int, kv_bytes: int, tp: int, mb
     """
     return sum(
         count * kv.max_memory_usage_bytes(max_model_len, block, kv_bytes, tp, mbt)
+        * (stage.state_blocks if isinstance(kv, RecurrentStateKv) else 1)
         for (kv, count), block in zip(stage.kinds, stage.kind_blocks, strict=True)
     )
 
@@ -461,27 +468,46 @@ def activation_bytes(
 _STAGES: IdentityMemo[tuple[tuple[range, StageKv | None], ...]] = IdentityMemo(1024)
 
 
+class StateRules(NamedTuple):
+    """The version's rules for recurrent (GDN / Mamba) state pages."""
+
+    config_ssm_dtype: bool = True  # the config's mamba_ssm_dtype is honoured
+    state_blocks: int = 1  # state pages one request holds (2 in mamba_cache_mode "align")
+
+
+DEFAULT_STATE_RULES = StateRules()
+
+
 def stage_layouts(
     facts: ModelFacts, layout: ParallelLayout, block_size: int, kv_bytes: int,
-    fa4_fp8_hd512: bool = False,
+    fa4_fp8_hd512: bool = False, states: StateRules = DEFAULT_STATE_RULES,
 ) -> tuple[tuple[range, StageKv | None], ...]:
     """Each PP stage's layer range and KV layout (None for a stage without KV layers)."""
-    key = (layout.tp, layout.pp, block_size, kv_bytes, fa4_fp8_hd512)
+    key = (layout.tp, layout.pp, block_size, kv_bytes, fa4_fp8_hd512, states)
     return _STAGES.get(facts, key, _split_stages, facts, layout, block_size, kv_bytes,
-                       fa4_fp8_hd512)
+                       fa4_fp8_hd512, states)
 
 
 def _split_stages(
     facts: ModelFacts, layout: ParallelLayout, block_size: int, kv_bytes: int,
-    fa4_fp8_hd512: bool,
+    fa4_fp8_hd512: bool, states: StateRules,
 ) -> tuple[tuple[range, StageKv | None], ...]:
     """Work out the stage layouts stage_layouts caches."""
     out = []
     for rng in pp_layer_split(len(facts.kv_layers), layout.pp):
-        kv = tuple(k for k in (facts.kv_layers[i] for i in rng) if k is not None)
-        stage = stage_kv(kv, block_size, kv_bytes, layout.tp, fa4_fp8_hd512) if kv else None
+        kv = tuple(_state_dtype(k, states) for k in (facts.kv_layers[i] for i in rng)
+                   if k is not None)
+        stage = stage_kv(kv, block_size, kv_bytes, layout.tp, fa4_fp8_hd512,
+                         states.state_blocks) if kv else None
         out.append((rng, stage))
     return tuple(out)
+
+
+def _state_dtype(kv: KvLayer, states: StateRules) -> KvLayer:
+    """A GDN layer keeps its config's state dtype only where the version honours it."""
+    if states.config_ssm_dtype or getattr(kv, "ssm_elem_bytes", None) is None:
+        return kv
+    return kv.model_copy(update={"ssm_elem_bytes": None})
 
 
 def kv_elem_bytes(settings: EngineSettings, model_dtype: str, bf16: bool = True) -> int:

@@ -117,6 +117,9 @@ def engine_flags(s: EngineSettings, max_model_len: int, mbt: int, seqs: int) -> 
         parts.append(f"--block-size {s.block_size}")
     if s.enforce_eager:
         parts.append("--enforce-eager")
+    if s.enable_prefix_caching is not None:
+        parts.append("--enable-prefix-caching" if s.enable_prefix_caching
+                     else "--no-enable-prefix-caching")
     return " ".join(parts)
 
 

@@ -19,6 +19,7 @@ from planner.serving.engine import (
     EngineSettings,
     ModelFacts,
     StageKv,
+    StateRules,
     act_elem_bytes,
     activation_bytes,
     activation_features,
@@ -313,6 +314,7 @@ class _Resolved(NamedTuple):
     graphs: tuple[int, int]
     fa4_fp8_hd512: bool
     expert_pad: tuple[int, int]
+    states: StateRules
     facts: ModelFacts
     model_limit: int
     launch: Launch
@@ -360,6 +362,9 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         fa4_fp8_hd512=rules.sm90_fa4_fp8_hd512 and _cc(gpu)[0] == 9,
         expert_pad=mxfp4_expert_padding(gpu.compute_capability) if scheme.key == "mxfp4"
         else (1, 1),
+        states=StateRules(rules.config_ssm_dtype, 2 if rules.mamba_align and (
+            s.enable_prefix_caching if s.enable_prefix_caching is not None
+            else rules.hybrid_prefix_caching) else 1),
         model_limit=derived_max_model_len(spec),
         launch=launch(spec.name or "<model>", scheme, s,
                       engine_flags(s, max_model_len, mbt, seqs), vllm_cli(s.vllm_version)),
@@ -386,7 +391,8 @@ def _setup(
     key = ("weights", r.scheme.key, *_layout_key(layout), r.act_b, r.expert_pad)
     totals = _cached(spec, key, per_rank)
     return _Setup(spec=spec, cluster=cluster, layout=layout, s=s, r=r, weight_totals=totals,
-                  stages=stage_layouts(r.facts, layout, s.block_size, r.kv_b, r.fa4_fp8_hd512))
+                  stages=stage_layouts(r.facts, layout, s.block_size, r.kv_b, r.fa4_fp8_hd512,
+                                       r.states))
 
 
 def _memory(st: _Setup, pp_stage: int, weights: int, total: int) -> tuple[int, ...]:
@@ -554,7 +560,7 @@ def _full_request(st: _Setup) -> tuple[int, int]:
                     for stage in kv_stages))
 
     key = ("request", tp, st.layout.pp, st.s.block_size, r.kv_b, r.mbt, r.max_model_len,
-           r.fa4_fp8_hd512)
+           r.fa4_fp8_hd512, r.states)
     return _cached(st.spec, key, compute)
 
 

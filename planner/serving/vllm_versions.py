@@ -2,8 +2,8 @@
 release that changed it.
 
 Every rule below was read from the `.py` files of vLLM's PyPI wheels (`pip download
-vllm==X --no-deps`, unzipped, never installed): every minor release 0.11.0-0.15.0, 0.17.0,
-0.19.0-0.25.0, 0.27.0-0.33.0. A rule's `FROM` version is the first release whose wheel has
+vllm==X --no-deps`, unzipped, never installed): every minor release 0.11.0-0.17.0 and
+0.19.0-0.33.0. A rule's `FROM` version is the first release whose wheel has
 the new behaviour, with the last one read that does not. Versions outside the covered range are
 refused with one line (the CLI exits 2), never planned with guessed rules.
 """
@@ -63,6 +63,22 @@ CHECKPOINT_KV_DTYPE_FROM: Version = (0, 14, 0)
 cache config is built): --kv-cache-dtype auto takes the checkpoint's kv_cache_quant_algo
 (ModelOpt "FP8" -> fp8). Absent from the 0.13.0 wheel, present from 0.14.0 on."""
 
+CONFIG_SSM_DTYPE_FROM: Version = (0, 17, 0)
+"""NOTE: model_executor/models/config.py Qwen3_5ForConditionalGenerationConfig sets
+mamba_ssm_cache_dtype from the config's mamba_ssm_dtype (float32 for Qwen3.5/3.6): absent
+from the 0.16.0 wheel, present from 0.17.0 on. Before, the GDN state is in the model dtype."""
+
+MAMBA_ALIGN_FROM: Version = (0, 15, 0)
+"""NOTE: config/cache.py mamba_cache_mode and MambaModelConfig (models/config.py): with prefix
+caching a hybrid model runs mamba_cache_mode "align", where one request holds 2 state pages
+(MambaSpec.max_memory_usage_bytes: 2 + speculative + prefill-checkpoint blocks) instead of 1.
+Absent from the 0.14.0 wheel, present from 0.15.0 on."""
+
+HYBRID_PREFIX_CACHING_FROM: Version = (0, 26, 0)
+"""NOTE: config/model.py is_prefix_caching_supported: "Generative hybrid models support
+prefix caching", so it is on by default for them, from the 0.26.0 wheel on; the 0.25.0 wheel
+says "Hybrid models do not support prefix caching"."""
+
 
 # NOTE: the --kv-cache-dtype choices of each release are read from its wheel's
 # config/cache.py CacheDType by tools/extract_vllm_cli.py (planner/serving/vllm_cli/):
@@ -86,6 +102,9 @@ class VllmRules:
     blackwell_graphs_1024: bool
     sm90_fa4_fp8_hd512: bool
     checkpoint_kv_dtype: bool
+    config_ssm_dtype: bool
+    mamba_align: bool
+    hybrid_prefix_caching: bool
     kv_cache_dtypes: tuple[str, ...]
 
     @property
@@ -136,6 +155,9 @@ def vllm_rules(text: str) -> VllmRules:
         sm90_fa4_fp8_hd512=version >= SM90_FA4_FP8_HD512_FROM,
         checkpoint_kv_dtype=version >= CHECKPOINT_KV_DTYPE_FROM,
         kv_cache_dtypes=vllm_cli(_label(version)).choices["--kv-cache-dtype"],
+        config_ssm_dtype=version >= CONFIG_SSM_DTYPE_FROM,
+        mamba_align=version >= MAMBA_ALIGN_FROM,
+        hybrid_prefix_caching=version >= HYBRID_PREFIX_CACHING_FROM,
     )
 
 

@@ -70,6 +70,7 @@ def _linear(mixer: LinearAttentionMixer, state_elem_bytes: int) -> KvLayer:
         value_head_dim=mixer.value_head_dim,
         conv_kernel_dim=mixer.conv_kernel_dim,
         state_elem_bytes=state_elem_bytes,
+        ssm_elem_bytes=TORCH_DTYPE_BYTES[mixer.ssm_dtype] if mixer.ssm_dtype else None,
     )
 
 

@@ -51,6 +51,31 @@ class GatedDeltaNetKv(RecurrentStateKv):
     key_head_dim: int
     value_head_dim: int
     conv_kernel_dim: int
+    ssm_elem_bytes: int | None = None
+    """The delta-rule state's dtype width when the config names one (mamba_ssm_dtype);
+    None: the model dtype, like the conv state."""
+
+    def _parts(self, tp: int) -> tuple[int, int]:
+        """(conv, temporal) state elements on one rank."""
+        conv_dim = (
+            self.key_head_dim * self.num_key_heads * 2 + self.value_head_dim * self.num_value_heads
+        )
+        conv = conv_dim // tp * (self.conv_kernel_dim - 1)
+        return conv, self.num_value_heads // tp * self.value_head_dim * self.key_head_dim
+
+    def state_bytes(self, tp: int, kv_elem_bytes: int = 2) -> int:
+        """Conv state in the model dtype + temporal state in mamba_ssm_dtype (when given).
+
+        NOTE: vLLM MambaStateDtypeCalculator.gated_delta_net_state_dtype: (conv dtype,
+        temporal dtype) = (mamba_cache_dtype, mamba_ssm_cache_dtype), each auto = the model
+        dtype; Qwen3_5ForConditionalGenerationConfig sets mamba_ssm_cache_dtype from the
+        config's mamba_ssm_dtype (float32 for Qwen3.5/3.6). Qwen3.5-27B at TP=2: conv
+        (128 x 16 x 2 + 128 x 48) / 2 x 3 = 15,360 x 2 B; temporal 24 x 128 x 128 = 393,216
+        x 4 B -> 30,720 + 1,572,864 = 1,603,584 B per layer per sequence.
+        """
+        conv, temporal = self._parts(tp)
+        return conv * self.state_elem_bytes + temporal * (
+            self.ssm_elem_bytes or self.state_elem_bytes)
 
     def state_elements(self, tp: int) -> int:
         """Conv state + temporal state elements on one rank.
@@ -62,12 +87,7 @@ class GatedDeltaNetKv(RecurrentStateKv):
         8,192 x 3 + 32 x 128 x 128 = 24,576 + 524,288 = 548,864 elements
         (x 2 B = 1,097,728 B per layer per sequence).
         """
-        conv_dim = (
-            self.key_head_dim * self.num_key_heads * 2 + self.value_head_dim * self.num_value_heads
-        )
-        conv = conv_dim // tp * (self.conv_kernel_dim - 1)
-        temporal = self.num_value_heads // tp * self.value_head_dim * self.key_head_dim
-        return conv + temporal
+        return sum(self._parts(tp))
 
     def formula(self, kv_elem_bytes: int, tp: int) -> str:
         """Fixed state per sequence with the numbers filled in."""
@@ -75,7 +95,14 @@ class GatedDeltaNetKv(RecurrentStateKv):
             self.key_head_dim * self.num_key_heads * 2 + self.value_head_dim * self.num_value_heads
         )
         return (
+            f"{conv_dim} / {tp} x {self.conv_kernel_dim - 1} conv x {self.state_elem_bytes} B"
+            f" + {self.num_value_heads} / {tp} x {self.value_head_dim} x {self.key_head_dim} "
+            f"state x {self.ssm_elem_bytes or self.state_elem_bytes} B = "
+            f"{self.state_bytes(tp):,} B per sequence"
+        )
+        return (
             f"({conv_dim} / {tp} x {self.conv_kernel_dim - 1} conv + {self.num_value_heads} / "
-            f"{tp} x {self.value_head_dim} x {self.key_head_dim} state) x "
+            f"{tp} x {self.value_head_dim} x {self.key_head_dim} state x "
+            f"{self.ssm_elem_bytes or self.state_elem_bytes} B) x "
             f"{self.state_elem_bytes} B = {self.state_bytes(tp):,} B per sequence"
         )

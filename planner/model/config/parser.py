@@ -703,6 +703,8 @@ class _Attention:
             key_head_dim=_need(r, "linear_key_head_dim", MAX_WIDTH),
             value_head_dim=_need(r, "linear_value_head_dim", MAX_WIDTH),
             conv_kernel_dim=r.int_("linear_conv_kernel_dim", hi=1024) or 4,
+            ssm_dtype=ssm if (ssm := r.get("mamba_ssm_dtype")) in (
+                "bfloat16", "float16", "float32") else None,
         )
 
     def dense_mlp(self, i: int, moe_model: bool) -> DenseMlp:

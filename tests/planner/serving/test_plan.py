@@ -179,3 +179,40 @@ def test_gemma4_pages_unified_by_larger_blocks():
     # raised to 32 -> 4,096 + 5 x (cdiv(5,119, 32) + 1 = 161) = 4,901 blocks of 2,621,440 B
     assert (p33.block_size, p33.num_gpu_blocks) == (32, p33.kv_cache_bytes_per_gpu // 2_621_440)
     assert p33.max_concurrency == pytest.approx(p33.num_gpu_blocks / 4_901, rel=1e-9)
+
+
+def _qwen35(version: str, prefix_caching: bool | None = None):
+    # Qwen/Qwen3.5-27B (../shared/model-configs): 64 layers, full attention every 4th (16),
+    # 48 Gated DeltaNet layers (16 key / 48 value heads of 128, conv kernel 4),
+    # mamba_ssm_dtype float32; the club-3090 run: 2x RTX 3090, TP=2, fp8 KV, 262,144 tokens
+    from planner.catalog import catalog_entry
+    from planner.model.config.parser import parse_model_config
+
+    entry = catalog_entry("Qwen/Qwen3.5-27B")
+    spec = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+    return plan(PlanRequest(
+        model=spec, cluster=preset_cluster("rtx-3090", 2), layout=ParallelLayout(tp=2),
+        engine=EngineSettings(vllm_version=version, quantization="fp8", kv_cache_dtype="fp8",
+                              max_model_len=262144, max_num_batched_tokens=8192,
+                              max_num_seqs=2, enable_prefix_caching=prefix_caching)))
+
+
+def test_gated_deltanet_state_dtype_and_blocks_per_request():
+    # State per GDN layer per sequence at TP=2: conv (128 x 16 x 2 + 128 x 48) / 2 x 3 =
+    # 15,360 elements x 2 B; delta-rule state 48 / 2 x 128 x 128 = 393,216 elements in the
+    # config's float32 from vLLM 0.17 (Qwen3_5ForConditionalGenerationConfig), bf16 before:
+    # 30,720 + 1,572,864 = 1,603,584 B (0.17+) vs 30,720 + 786,432 = 817,152 B (0.16).
+    # The attention block is raised to cover one state page (HybridAttentionMambaModelConfig):
+    # 16 x cdiv(state page, 16 x 2 heads x 512 x 1 B) -> 16 x 98 = 1,568 (0.17+), 16 x 50 = 800.
+    p33, p16 = _qwen35("0.33.0"), _qwen35("0.16.0")
+    assert (p33.block_size, p16.block_size) == (1568, 800)
+    # one 262,144-token request: cdiv(262,144, 1,568) = 168 attention blocks + 48 / 16 = 3 GDN
+    # groups x state pages; with prefix caching (default for hybrid models from 0.26) vLLM's
+    # mamba_cache_mode "align" holds 2 state pages per request (MambaSpec), else 1
+    per_request = {True: 168 + 3 * 2, False: 168 + 3 * 1}
+    for caching, p in ((True, p33), (False, _qwen35("0.33.0", prefix_caching=False)),
+                       (False, _qwen35("0.25.0")), (True, _qwen35("0.20.0", True))):
+        assert p.block_size == 1568
+        assert p.max_concurrency == pytest.approx(
+            p.num_gpu_blocks / per_request[caching], rel=1e-9), caching
+    assert "--no-enable-prefix-caching" in _qwen35("0.33.0", prefix_caching=False).vllm_command
