@@ -140,10 +140,14 @@ def speed_vs_concurrency(points: pd.DataFrame, kv_limit: int, chosen: int) -> go
         fig.add_annotation(x=math.log10(chosen), y=0, yref="paper", yanchor="bottom",
                            xanchor="left", text=f"chosen: {chosen:,}", showarrow=False)
     fig.update_layout(
-        xaxis={"title": "requests in flight (concurrency)", "type": "log"},
+        # ticks at the planned points and whole milliseconds: a log axis spanning less than
+        # a decade otherwise labels its ticks with bare leading digits (6, 9, 1, 2)
+        xaxis={"title": "requests in flight (concurrency)", "type": "log",
+               "tickvals": list(points["concurrency"]),
+               "ticktext": [f"{int(c):,}" for c in points["concurrency"]]},
         yaxis={"title": "output tokens/s", "rangemode": "tozero"},
         yaxis2={"title": "ms", "overlaying": "y", "side": "right", "type": "log",
-                "automargin": True},
+                "automargin": True, "tickformat": ",.0f"},
         height=320, margin={"t": 30, "b": 10, "r": 10},
         legend={"orientation": "h", "y": -0.25},
     )
