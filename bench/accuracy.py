@@ -89,6 +89,7 @@ class Setup(NamedTuple):
     repo_id: str | None
     gpu: str
     version: str
+    label: str  # the version as the splits show it ("V0 engine", "not printed (0.33.0)")
     notes: tuple[str, ...]
 
 
@@ -153,18 +154,19 @@ def setup(case: dict) -> Setup:
     raw = (case["vllm_version"] or "").split(" ")[0]
     oldest = ".".join(map(str, OLDEST_COVERED))
     if "V0" in (case["notes"] or "") or case["id"].startswith(("vllm-pr2031", "vllm-pr10511")):
-        version = oldest
+        version, label = oldest, "V0 engine"
         notes.append(f"V0 engine (not covered): planned with {oldest}'s V1 rules for contrast")
     elif not raw:
         version = DEFAULT_VLLM_VERSION
+        label = f"not printed ({version})"
         notes.append(f"vLLM version not printed; planned with {version}")
     else:
         try:
-            version = vllm_rules(raw).label
+            version = label = vllm_rules(raw).label
         except EngineError:
-            version = oldest
+            version, label = oldest, f"{raw} (not covered)"
             notes.append(f"vLLM {raw} is not covered; planned with {oldest}'s rules")
-    return Setup(repo_id, gpu, version, tuple(notes))
+    return Setup(repo_id, gpu, version, label, tuple(notes))
 
 
 def _spec(repo_id: str) -> ModelSpec:
@@ -218,7 +220,7 @@ def compare(case: dict) -> dict:
     """One case planned and compared term by term (None where the log prints no figure)."""
     s = setup(case)
     row = {"id": case["id"], "model": case["model"], "gpu": s.gpu,
-           "gpu_class": gpu_class(case, s.gpu), "version": s.version, "notes": list(s.notes),
+           "gpu_class": gpu_class(case, s.gpu), "version": s.label, "notes": list(s.notes),
            "terms": {}}
     if s.repo_id is None:
         from planner.serving.engine import non_torch_bytes
