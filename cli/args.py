@@ -238,6 +238,9 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
     eng.add_argument("--kv-cache-memory-bytes", "--kv-cache-memory", dest="kv_cache_memory",
                      type=_bounded_int(1, 1 << 40), metavar="BYTES",
                      help="KV pool per GPU, like vLLM's flag: skips the profiling terms")
+    eng.add_argument("--enable-chunked-prefill", action=argparse.BooleanOptionalAction,
+                     default=True, help="vLLM V1 default on; --no-enable-chunked-prefill "
+                     "requires max_num_batched_tokens >= max_model_len")
     eng.add_argument("--vllm-version", metavar="V", help="vLLM version whose memory rules apply",
                      default=EngineSettings.model_fields["vllm_version"].default)
 

@@ -36,7 +36,7 @@ def plan_text(plan: Plan) -> str:
         *(f"error: {e}" for e in plan.errors if e != plan.verdict.removeprefix("Does not fit: ")),
         "",
         *([plan.vllm_command] if plan.vllm_command else []),
-        *([plan.launch_note] if plan.launch_note else []),
+        *([plan.launch_text] if plan.launch_text else []),
     ]
     return "\n".join(lines) + "\n"
 

@@ -650,7 +650,7 @@ def _launch(plan: Plan) -> list[str]:
     lines = ["## Launch", ""]
     if plan.vllm_command:
         lines += [*md_code_block("bash", [plan.vllm_command]), ""]
-    return lines + ([plan.launch_note, ""] if plan.launch_note else [])
+    return lines + ([md_escape(plan.launch_text), ""] if plan.launch_text else [])
 
 
 def render_markdown(inputs: ReportInputs) -> str:

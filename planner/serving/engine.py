@@ -46,6 +46,8 @@ class EngineSettings(BaseModel):
     enforce_eager: bool = False
     enable_prefix_caching: bool | None = Field(
         default=None, description="None: vLLM's default (on for hybrid models from 0.26)")
+    enable_chunked_prefill: bool = Field(default=True, description="vLLM V1's default; off: "
+                                         "batched tokens must cover max_model_len")
     kv_cache_memory_bytes: int | None = Field(default=None, gt=0,
                                               description="--kv-cache-memory-bytes")
     activation_bytes: int | None = Field(default=None, ge=0, description="override")

@@ -120,6 +120,8 @@ def engine_flags(s: EngineSettings, max_model_len: int, mbt: int, seqs: int) -> 
     if s.enable_prefix_caching is not None:
         parts.append("--enable-prefix-caching" if s.enable_prefix_caching
                      else "--no-enable-prefix-caching")
+    if not s.enable_chunked_prefill:
+        parts.append("--no-enable-chunked-prefill")
     return " ".join(parts)
 
 

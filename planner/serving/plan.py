@@ -40,6 +40,7 @@ from planner.serving.engine import (
 from planner.serving.hardware import ClusterSpec
 from planner.serving.launch import Launch, engine_flags, launch, with_layout
 from planner.serving.layout import ParallelLayout, layout_errors, layout_warnings
+from planner.serving.startup import startup_errors
 from planner.serving.vllm_cli import vllm_cli
 from planner.serving.vllm_versions import vllm_rules
 from planner.serving.weights import mxfp4_expert_padding, rank_weights
@@ -143,6 +144,17 @@ class PlanSummary(BaseModel):
 
 class Plan(PlanSummary):
     """The result: per-GPU memory, KV capacity, ceiling, verdict and the vllm serve command."""
+
+    nearest_fit: str | None = Field(default=None, description="a plan that does not fit: the "
+                                    "first single change that fits, e.g. '--max-model-len "
+                                    "32768 fits'")
+
+    @property
+    def launch_text(self) -> str:
+        """The launch note with the nearest change that fits, as the CLI, app and report show
+        it when there is no command."""
+        fix = f" Nearest change that fits: {self.nearest_fit}." if self.nearest_fit else ""
+        return self.launch_note + fix
 
     engine: EngineSettings
     gpu_name: str
@@ -317,6 +329,7 @@ class _Resolved(NamedTuple):
     states: StateRules
     facts: ModelFacts
     model_limit: int
+    refusals: tuple[str, ...]
     launch: Launch
 
 
@@ -347,6 +360,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
     mbt = s.max_num_batched_tokens or min(default_mbt, seqs * max_model_len)
     bf16 = gpu.weight_format_support("bf16") == "native"
     scheme = _weight_scheme(spec, s, served_dtype(s, spec.torch_dtype, bf16))
+    cli = vllm_cli(s.vllm_version)
     return _Resolved(
         gpu_name=gpu.name, unified_memory=gpu.unified_memory, max_model_len=max_model_len,
         mbt=mbt, seqs=seqs,
@@ -366,8 +380,13 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             s.enable_prefix_caching if s.enable_prefix_caching is not None
             else rules.hybrid_prefix_caching) else 1),
         model_limit=derived_max_model_len(spec),
+        refusals=tuple(startup_errors(
+            gpu=gpu, scheme=scheme, cli=cli, max_model_len=max_model_len,
+            model_limit=derived_max_model_len(spec), mbt=mbt, seqs=seqs,
+            mbt_given=s.max_num_batched_tokens is not None,
+            chunked_prefill=s.enable_chunked_prefill)),
         launch=launch(spec.name or "<model>", scheme, s,
-                      engine_flags(s, max_model_len, mbt, seqs), vllm_cli(s.vllm_version)),
+                      engine_flags(s, max_model_len, mbt, seqs), cli),
     )
 
 
@@ -566,20 +585,14 @@ def _full_request(st: _Setup) -> tuple[int, int]:
 
 def _layout_length_warnings(st: _Setup) -> tuple[str, ...]:
     """The warnings no worker's memory changes: slower kernels for this layout and weight
-    format, and a max_model_len past the model's derived one; cached per spec."""
+    format; cached per spec (a max_model_len past the model's derived one is a start-up
+    refusal: planner.serving.startup)."""
     spec, layout, r = st.spec, st.layout, st.r
 
     def compute() -> tuple[str, ...]:
-        warnings = layout_warnings(spec, layout, r.scheme)
-        if r.max_model_len > r.model_limit:
-            warnings.append(
-                f"max_model_len {r.max_model_len:,} is greater than the model's derived "
-                f"max_model_len {r.model_limit:,} (max_position_embeddings and rope scaling); "
-                "vLLM refuses it unless VLLM_ALLOW_LONG_MAX_MODEL_LEN=1."
-            )
-        return tuple(warnings)
+        return tuple(layout_warnings(spec, layout, r.scheme))
 
-    key = ("warnings", *_layout_key(layout), r.scheme.key, r.max_model_len)
+    key = ("warnings", *_layout_key(layout), r.scheme.key)
     return _cached(spec, key, compute)
 
 
@@ -634,6 +647,10 @@ def plan(request: PlanRequest) -> Plan:
         st.r.graphs,
     )
     kv_b = st.r.kv_b
+    if not fields["fits"]:
+        from planner.serving.fixes import nearest_fit  # fixes plans candidates: import here
+
+        fields["nearest_fit"] = nearest_fit(request, Plan.model_construct(**fields))
     return Plan.model_construct(
         **fields,
         engine=s,
@@ -653,6 +670,7 @@ def _conclude(
 ) -> tuple[int, _Outcome, dict[str, Any]]:
     """From the sized workers (in rank order): the binding one (fewest blocks, first on a tie),
     the outcome, and every PlanSummary field, shared by plan() and plan_summary()."""
+    errors[:0] = [e for e in st.r.refusals if e not in errors]
     errors += [e for e in _busy_errors(st) if e not in errors]
     index = min(range(len(candidates)), key=lambda i: (candidates[i].blocks, candidates[i].kv))
     bind = candidates[index]

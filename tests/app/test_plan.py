@@ -123,7 +123,10 @@ def test_an_impossible_layout_in_the_link_is_explained_and_replaced() -> None:
 def test_absurd_context_is_a_clear_verdict_not_a_traceback() -> None:
     at = open_page(None, len="10000000")
     assert not at.exception
-    assert any("is greater than the model's derived max_model_len" in w.value for w in at.warning)
+    # vLLM's own refusal (config/model.py), for the GPTQ seed: max_position_embeddings 40,960
+    assert any(e.value.startswith("User-specified max_model_len (10000000) is greater than the "
+                                  "derived max_model_len (max_position_embeddings=40960")
+               for e in at.error)
     assert any(e.value.startswith("Does not fit") for e in at.error)
 
 

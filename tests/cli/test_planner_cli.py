@@ -244,3 +244,52 @@ def test_kv_cache_dtype_is_spelled_as_vllm_takes_it(capsys) -> None:
     command = json.loads(out)["vllm_command"]
     assert "--kv-cache-dtype bfloat16 " in command
     assert f"--kv-cache-memory-bytes {2 << 30} " in command
+
+
+REFUSALS = {
+    # vllm/config/scheduler.py: batched tokens >= max_num_seqs
+    "batch": (["--model", "Qwen/Qwen3-8B", "--gpu", "l4", "--max-model-len", "4096",
+               "--max-num-batched-tokens", "128", "--max-num-seqs", "256"],
+              {"model": "Qwen/Qwen3-8B", "gpu": "l4", "gpn": "1", "tp": "1", "len": "4096",
+               "mbt": "128", "seqs": "256"},
+              "max_num_batched_tokens (128) must be greater than or equal to max_num_seqs (256)."),
+    # vllm/config/model.py: Qwen3-8B's max_position_embeddings is 40,960
+    "length": (["--model", "Qwen/Qwen3-8B", "--gpu", "h100-sxm", "--max-model-len", "50000"],
+               {"model": "Qwen/Qwen3-8B", "gpu": "h100-sxm", "gpn": "1", "tp": "1",
+                "len": "50000"},
+               "User-specified max_model_len (50000) is greater than the derived max_model_len "
+               "(max_position_embeddings=40960 or model_max_length=None in model's "
+               "config.json)."),
+    # vllm/config/vllm.py: fp8's get_min_capability() is 75 in 0.33; V100 is 7.0
+    "capability": (["--model", "Qwen/Qwen3-32B-FP8", "--gpu", "v100", "--gpus", "2"],
+                   {"model": "Qwen/Qwen3-32B-FP8", "gpu": "v100-32gb", "gpn": "2", "tp": "2"},
+                   "The quantization method fp8 is not supported for the current GPU. "
+                   "Minimum capability: 75. Current capability: 70."),
+}
+
+
+@pytest.mark.parametrize("case", list(REFUSALS))
+def test_cli_and_app_refuse_alike_in_vllms_words(capsys, case: str) -> None:
+    from tests.app.conftest import open_page
+
+    argv, query, expected = REFUSALS[case]
+    code, out, _ = run_main(capsys, "plan", *argv, "--json")
+    data = json.loads(out)
+    assert code == 0 and not data["fits"] and data["vllm_command"] is None
+    assert any(e.startswith(expected) for e in data["errors"]), data["errors"]
+    at = open_page(None, **query)
+    shown = [e.value.removeprefix("Does not fit: ") for e in at.error]
+    assert all(e in shown for e in data["errors"]), (shown, data["errors"])
+
+
+def test_a_plan_that_does_not_fit_names_the_nearest_change_that_fits(capsys) -> None:
+    # Qwen3-8B on one L4 at its 40,960-token context: the KV pool holds 22,144 tokens
+    _, out, _ = run_main(capsys, "plan", "--model", "Qwen/Qwen3-8B", "--gpu", "l4", "--json")
+    data = json.loads(out)
+    assert data["vllm_command"] is None
+    assert data["nearest_fit"] == f"--max-model-len {data['max_context_tokens']} fits"
+    _, text, _ = run_main(capsys, "plan", "--model", "Qwen/Qwen3-8B", "--gpu", "l4")
+    assert text.endswith(f"Nearest change that fits: {data['nearest_fit']}.\n")
+    _, out, _ = run_main(capsys, "plan", "--model", "Qwen/Qwen3-8B", "--gpu", "l4",
+                         "--max-model-len", str(data["max_context_tokens"]), "--json")
+    assert json.loads(out)["fits"]  # the change named does fit

@@ -302,8 +302,8 @@ def _results(request: PlanRequest, result: Plan) -> None:
     st.markdown("**Start it**")
     if result.vllm_command:
         st.code(result.vllm_command, language="bash", wrap_lines=True)
-    if result.launch_note:
-        (st.caption if result.vllm_command else st.info)(result.launch_note)
+    if result.launch_text:
+        (st.caption if result.vllm_command else st.info)(result.launch_text)
     _kv_formula(request, result)
     with st.expander("How every figure is computed"):
         st.dataframe(pd.DataFrame(
