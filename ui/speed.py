@@ -16,13 +16,15 @@ _MAX_CURVE_POINTS = 12
 def load_controls(container) -> None:
     """Input tokens, output tokens and concurrency, side by side in `container`."""
     a, b, c = container.columns(3)
-    a.number_input("Input tokens", min_value=1, max_value=1 << 24, step=256,
+    # no widget bounds (a browser refuses an out-of-range value silently): the state refuses
+    # it aloud (ui.state.AppState's limits)
+    a.number_input("Input tokens", step=256,
                    help="prompt tokens per request (speed figures)",
                    **bind("plan", "input_len"))
-    b.number_input("Output tokens", min_value=1, max_value=1 << 24, step=256,
+    b.number_input("Output tokens", step=256,
                    help="generated tokens per request (speed figures)",
                    **bind("plan", "output_len"))
-    c.number_input("Concurrency", min_value=1, max_value=1 << 16, step=1,
+    c.number_input("Concurrency", step=1,
                    help="requests in flight; capped at what the KV cache holds",
                    **bind("plan", "concurrency"))
 

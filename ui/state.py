@@ -67,7 +67,7 @@ class AppState(BaseModel):
     """None: vLLM's default for the GPU (planner.serving.engine.default_batch_limits)."""
     max_num_batched_tokens: int | None = Field(None, alias="mbt", ge=1, le=1 << 24)
     compare: tuple[str, ...] = Field(DEFAULT_COMPARE, alias="cmp", max_length=MAX_COMPARE)
-    compare_context: int = Field(32768, alias="ctx", ge=1)
+    compare_context: int = Field(32768, alias="ctx", ge=1, le=1 << 24)
     input_len: int = Field(1024, alias="in", ge=1, le=1 << 24)
     """Speed (planner.serving.speed.ServingLoad): prompt tokens per request."""
     output_len: int = Field(1024, alias="out", ge=1, le=1 << 24)

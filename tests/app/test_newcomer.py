@@ -98,3 +98,19 @@ def test_picking_tp_pins_the_layout_and_keeps_every_gpu_busy() -> None:
     # keeping the 2 replicas -> TP=4 x PP=2 x DP=2
     assert [at.query_params[f] for f in ("tp", "pp", "dp")] == ["4", "2", "2"]
     assert not at.warning or not any("not possible here" in w.value for w in at.warning)
+
+
+def test_every_state_bound_number_field_refuses_aloud_not_silently() -> None:
+    # the same widget kind elsewhere: GPUs per node and nodes (1..64), the Compare context
+    at = open_page("hardware", hw="preset")
+    for key in ("hw.gpus_per_node", "hw.nodes"):
+        assert at.number_input(key=key).min is None and at.number_input(key=key).max is None
+    at.number_input(key="hw.nodes").set_value(65).run()
+    assert any(w.value.startswith("nodes = 65 refused") for w in at.main.warning)
+    assert at.query_params["nodes"] == "1"
+    at = open_page("compare")
+    field = at.number_input(key="compare.compare_context")
+    assert field.min is None and field.max is None
+    field.set_value(0).run()
+    assert any(w.value.startswith("compare_context = 0 refused") for w in at.main.warning)
+    assert at.query_params["ctx"] == "32768"

@@ -86,9 +86,10 @@ def _preset_builder() -> None:
         format_func=lambda key: f"{GPU_PRESETS[key].name} — {GPU_PRESETS[key].memory_label}",
         **bind("hw", "gpu"),
     )
-    mid.number_input("GPUs per node", min_value=1, max_value=64, step=1,
-                     **bind("hw", "gpus_per_node"))
-    right.number_input("Nodes", min_value=1, max_value=64, step=1, **bind("hw", "nodes"))
+    # no widget bounds (a browser refuses an out-of-range value silently): the state's
+    # limits (1..64) refuse it aloud
+    mid.number_input("GPUs per node", step=1, **bind("hw", "gpus_per_node"))
+    right.number_input("Nodes", step=1, **bind("hw", "nodes"))
     left, right = st.columns(2)
     left.radio("GPU-to-GPU link in a node", ["auto", "nvlink", "pcie"], horizontal=True,
                help="auto: NVLink only for NVSwitch (SXM/HGX) parts",
