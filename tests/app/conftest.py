@@ -21,6 +21,14 @@ def open_page(page: str | None = None, **query: str) -> AppTest:
     return at
 
 
+def show_chart(at: AppTest, tab: str) -> AppTest:
+    """Open one of the Plan page's chart tabs (ui.pages.plan.CHART_TABS) as a click would; the
+    tabs are lazy, so only the open one's chart is built."""
+    at.session_state["plan.charts"] = tab
+    at.run()
+    return at
+
+
 def texts(at: AppTest) -> str:
     """Every markdown, caption, metric, message and table cell on the page, as one string."""
     parts = [str(e.value) for e in (*at.markdown, *at.caption, *at.title, *at.subheader)]

@@ -13,7 +13,7 @@ import math
 import re
 
 from planner.catalog import catalog_entries
-from tests.app.conftest import open_page, texts
+from tests.app.conftest import open_page, show_chart, texts
 from tests.app.test_plan import metric
 
 
@@ -62,7 +62,7 @@ def test_the_memory_bar_draws_the_budget_line() -> None:
 
 
 def test_one_request_label_sits_below_the_line_at_the_left_end() -> None:
-    curve = figure(open_page(), "curve")
+    curve = figure(show_chart(open_page(), "Concurrency vs context"), "curve")
     label = next(a for a in curve["layout"]["annotations"] if a["text"] == "one request")
     assert label["yanchor"] == "top" and label["xanchor"] == "left"  # below y=1, from the left
     ys = curve["data"][0]["y"]

@@ -237,6 +237,11 @@ def _concurrency_curve(request: PlanRequest) -> go.Figure:
     return fig
 
 
+CHARTS_KEY = "plan.charts"
+"""session_state key of the open chart tab (a label of CHART_TABS)."""
+CHART_TABS = ("Memory per GPU", "Concurrency vs context", "Throughput and latency")
+
+
 def _ranges(indices: list[int]) -> str:
     """'0-3, 6' for [0, 1, 2, 3, 6]."""
     parts: list[str] = []
@@ -262,6 +267,23 @@ def _idle_gpus(request: PlanRequest, result: Plan) -> str:
             idle.append(f"{where}GPU{'s' if len(free) > 1 else ''} {_ranges(free)}")
     return (f"This layout uses {result.gpus_used} of {cluster.gpu_count} GPUs; idle: "
             f"{'; '.join(idle)}.")
+
+
+def _charts(request: PlanRequest, result: Plan, speed: SpeedEstimate | None) -> None:
+    """The memory bar, then the curves one tab at a time: a tab's chart is built only while
+    it is open (lazy tabs), since building plotly figures is most of a rerun's time
+    (bench/load.py), and the first screen needs the memory bar only."""
+    names = list(CHART_TABS) if speed is not None else list(CHART_TABS)[:2]
+    tabs = st.tabs(names, key=CHARTS_KEY, on_change="rerun")
+    if tabs[0].open:
+        with tabs[0]:
+            st.plotly_chart(memory_bar(result), width="stretch")
+    if tabs[1].open:
+        with tabs[1]:
+            st.plotly_chart(_concurrency_curve(request), width="stretch")
+    if speed is not None and tabs[2].open:
+        with tabs[2]:
+            speed_details(request, result, speed)
 
 
 def _results(request: PlanRequest, result: Plan) -> None:
@@ -290,15 +312,7 @@ def _results(request: PlanRequest, result: Plan) -> None:
                    help="the KV room capped at the longest max_model_len vLLM accepts")
     cols[5].metric(f"Concurrency at {result.max_model_len:,}", f"{result.max_concurrency:.2f}")
     speed = _speed(request, result)
-    left, right = st.columns(2)
-    with left:
-        st.markdown("**Memory per GPU**")
-        st.plotly_chart(memory_bar(result), width="stretch")
-    with right:
-        st.markdown("**Concurrency vs context**")
-        st.plotly_chart(_concurrency_curve(request), width="stretch")
-    if speed is not None:
-        speed_details(request, result, speed)
+    _charts(request, result, speed)
     st.markdown("**Start it**")
     if result.vllm_command:
         st.code(result.vllm_command, language="bash", wrap_lines=True)
