@@ -1,0 +1,70 @@
+"""Headroom as a package: `pip install .` in a fresh venv gives a working `headroom` command
+outside the checkout, and the README's Python API example runs as written."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+QWEN3_8B_KV_BYTES_PER_TOKEN = 2 * 36 * 8 * 128 * 2
+"""Qwen3-8B config.json: 36 layers, 8 KV heads, head_dim 128, bf16: K and V = 147,456 B."""
+
+
+def _readme_block(heading: str) -> str:
+    """The first ```python block under a README heading."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split(f"## {heading}\n", 1)[1]
+    return re.search(r"```python\n(.*?)```", section, re.S).group(1)
+
+
+def test_readme_python_api_example_runs(capsys, monkeypatch) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    scope: dict = {}
+    exec(compile(_readme_block("Python API"), "README.md", "exec"), scope)  # noqa: S102
+    out = capsys.readouterr().out
+    assert scope["result"].fits and scope["result"].kv_bytes_per_token == \
+        QWEN3_8B_KV_BYTES_PER_TOKEN
+    assert "vllm serve Qwen/Qwen3-8B --max-model-len 8192" in out
+    assert scope["report"].markdown.startswith("# Headroom report: Qwen/Qwen3-8B")
+    assert scope["ranked"].rows[0].fits
+
+
+def test_pip_install_gives_a_headroom_command_that_works_elsewhere(tmp_path: Path) -> None:
+    """A copy of the sources (the build writes build/ and *.egg-info beside them), a venv
+    that sees this interpreter's packages (the dependencies, offline), `pip install --no-deps`
+    (setuptools from the package index in pip's build isolation), then `headroom plan` from
+    another folder: the planner, its catalog and the vLLM fixtures come from site-packages."""
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("planner", "probes", "cli"):
+        shutil.copytree(ROOT / name, src / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "requirements.txt", "README.md"):
+        shutil.copy(ROOT / name, src / name)
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)],
+                   check=True)
+    pip = subprocess.run([venv / "bin" / "python", "-m", "pip", "install", "-q", "--no-deps",
+                          str(src)], capture_output=True, text=True)
+    assert pip.returncode == 0, pip.stderr[-2000:]
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": ""}
+    run = subprocess.run([venv / "bin" / "headroom", "plan", "--model", "Qwen/Qwen3-8B",
+                          "--gpu", "RTX 3090", "--max-model-len", "8192", "--json"],
+                         cwd=elsewhere, env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    data = json.loads(run.stdout)
+    assert data["kv_bytes_per_token"] == QWEN3_8B_KV_BYTES_PER_TOKEN
+    assert data["vllm_command"].startswith("vllm serve Qwen/Qwen3-8B ")
+    where = subprocess.run([venv / "bin" / "python", "-c",
+                            "import planner; print(planner.__file__)"],
+                           cwd=elsewhere, env=env, capture_output=True, text=True).stdout
+    assert str(venv) in where  # not the checkout
+    probes = subprocess.run([venv / "bin" / "python", "-m", "probes", "--json"], cwd=elsewhere,
+                            env=env, capture_output=True, text=True)
+    assert probes.returncode == 0 and json.loads(probes.stdout)["kind"] == \
+        "headroom.hardware-snapshot"
