@@ -353,6 +353,8 @@ ACCURACY_LABELS = {
     "available_kv": "available KV memory",
     "kv_tokens": "KV cache tokens",
     "max_concurrency": "max concurrency",
+    "num_blocks": "KV blocks",
+    "max_concurrency_given_pool": "max concurrency, given the logged pool",
 }
 """bench/accuracy.py figure key -> label used in the report."""
 
