@@ -44,17 +44,30 @@ def memory_bar(result: Plan) -> go.Figure:
     return fig
 
 
+def line_mark(axis: str, at: float, dash: str, color: str = "#222222") -> dict:
+    """A reference line across the plot as a layout shape: a horizontal one at y = `at`
+    (axis 'y') or a vertical one at x = `at` (axis 'x', data units even on a log axis).
+    Written as a dict: plotly's add_hline/add_vline take 10-30 ms each, on every rerun."""
+    line = {"color": color, "width": 2, "dash": dash}
+    if axis == "y":
+        return {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": at,
+                "y1": at, "line": line}
+    return {"type": "line", "yref": "paper", "y0": 0, "y1": 1, "xref": "x", "x0": at, "x1": at,
+            "line": line}
+
+
 def _budget_line(fig: go.Figure, budgets_gib: list[float]) -> None:
     """A dashed line at each GPU's budget (gpu_memory_utilization x total): what the stacked
     terms must stay under, so a 'Does not fit' bar shows by how much it overflows."""
-    style = {"color": "#222222", "width": 2, "dash": "dash"}
     if len(set(budgets_gib)) == 1:
-        fig.add_hline(y=budgets_gib[0], line=style, annotation_text="budget",
-                      annotation_position="top left", annotation_font_size=12)
+        fig.update_layout(shapes=[line_mark("y", budgets_gib[0], "dash")], annotations=[{
+            "xref": "paper", "x": 0, "yref": "y", "y": budgets_gib[0], "text": "budget",
+            "showarrow": False, "xanchor": "left", "yanchor": "bottom", "font": {"size": 12}}])
         return
-    for i, budget in enumerate(budgets_gib):  # mixed GPUs: one segment per bar
-        fig.add_shape(type="line", xref="x", x0=i - 0.4, x1=i + 0.4, y0=budget, y1=budget,
-                      line=style)
+    style = {"color": "#222222", "width": 2, "dash": "dash"}
+    fig.update_layout(shapes=[  # mixed GPUs: one segment per bar
+        {"type": "line", "xref": "x", "x0": i - 0.4, "x1": i + 0.4, "yref": "y", "y0": budget,
+         "y1": budget, "line": style} for i, budget in enumerate(budgets_gib)])
 
 
 HEATMAP_MAX_LAYOUTS = 16
@@ -130,16 +143,17 @@ def speed_vs_concurrency(points: pd.DataFrame, kv_limit: int, chosen: int) -> go
     fig.add_scatter(x=points["concurrency"], y=points["ttft_ms"], name="TTFT (ms)",
                     mode="lines", yaxis="y2", line={"dash": "dot", "color": "#e45756"},
                     hovertemplate="%{y:,.0f} ms")
-    # a vline's own annotation sits at x in data units, which a log axis reads as log10(x)
-    # (KV limit 52 became 1e52 and stretched the axis): the labels are placed in log10 here
-    fig.add_vline(x=kv_limit, line_dash="dash", line_color="#54a24b")
-    fig.add_annotation(x=math.log10(kv_limit), y=1, yref="paper", yanchor="bottom",
-                       xanchor="right", text=f"KV limit: {kv_limit:,}", showarrow=False)
+    # an annotation's x on a log axis is log10(x) (a label at x = the KV limit, 52, stretched
+    # the axis to 1e52); a shape's x stays in data units
+    shapes = [line_mark("x", kv_limit, "dash", "#54a24b")]
+    notes = [{"x": math.log10(kv_limit), "y": 1, "yref": "paper", "yanchor": "bottom",
+              "xanchor": "right", "text": f"KV limit: {kv_limit:,}", "showarrow": False}]
     if chosen != kv_limit:
-        fig.add_vline(x=chosen, line_dash="dot", line_color="#888")
-        fig.add_annotation(x=math.log10(chosen), y=0, yref="paper", yanchor="bottom",
-                           xanchor="left", text=f"chosen: {chosen:,}", showarrow=False)
+        shapes.append(line_mark("x", chosen, "dot", "#888888"))
+        notes.append({"x": math.log10(chosen), "y": 0, "yref": "paper", "yanchor": "bottom",
+                      "xanchor": "left", "text": f"chosen: {chosen:,}", "showarrow": False})
     fig.update_layout(
+        shapes=shapes, annotations=notes,
         # ticks at the planned points and whole milliseconds: a log axis spanning less than
         # a decade otherwise labels its ticks with bare leading digits (6, 9, 1, 2)
         xaxis={"title": "requests in flight (concurrency)", "type": "log",

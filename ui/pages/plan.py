@@ -21,7 +21,7 @@ from planner.serving.vllm_cli import kv_cache_dtypes
 from planner.text import md_escape
 from planner.units import VLLM_KV_DTYPE
 from ui import format as fmt
-from ui.charts import HEATMAP_MAX_LAYOUTS, memory_bar, sweep_heatmap
+from ui.charts import HEATMAP_MAX_LAYOUTS, line_mark, memory_bar, sweep_heatmap
 from ui.context import (
     USER_ERRORS,
     current_cluster,
@@ -228,12 +228,13 @@ def _concurrency_curve(request: PlanRequest) -> go.Figure:
     fig = go.Figure(go.Scatter(x=xs, y=ys, mode="lines+markers", name="concurrency"))
     # the label sits at the left end, below the line: the curve falls with context, so it is
     # high above one request there and never under the label
-    fig.add_hline(y=1, line_dash="dot", annotation_text="one request",
-                  annotation_position="bottom left")
-    fig.update_layout(xaxis={"title": "context (max_model_len, tokens)", "type": "log",
-                             "tickvals": xs, "ticktext": [f"{x / 1024:g}K" for x in xs]},
-                      yaxis_title="concurrent requests", height=320,
-                      margin={"t": 30, "b": 10})
+    fig.update_layout(
+        shapes=[line_mark("y", 1, "dot")],
+        annotations=[{"xref": "paper", "x": 0, "yref": "y", "y": 1, "text": "one request",
+                      "showarrow": False, "xanchor": "left", "yanchor": "top"}],
+        xaxis={"title": "context (max_model_len, tokens)", "type": "log", "tickvals": xs,
+               "ticktext": [f"{x / 1024:g}K" for x in xs]},
+        yaxis_title="concurrent requests", height=320, margin={"t": 30, "b": 10})
     return fig
 
 
