@@ -133,7 +133,7 @@ def _controls() -> None:
     _keep_valid("ep", layout_for(spec).ep, eps,
                 "expert parallelism needs routed experts that divide.")
 
-    left, mid, right = st.columns(3)
+    left, mid, right = st.columns([1.3, 1, 1.2])  # wider: format labels, the load and knobs
     left.selectbox(
         "Quantization", quants,
         format_func=lambda k: f"Checkpoint: {own.label}" if k == CHECKPOINT_QUANT
