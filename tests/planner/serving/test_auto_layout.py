@@ -1,0 +1,44 @@
+"""planner.serving.auto_layout: the layout the app opens on for given hardware.
+
+Hand-worked: Qwen3-235B-A22B GPTQ-Int4 fits one node of 8 RTX 3090 at TP=8 (README seed
+scenario), so one node is TP=8 (+ EP, kept as asked) and two nodes are two replicas of it.
+Qwen3-32B has 64 query heads and 8 KV heads: TP=16 across 2 nodes of 8 would be allowed by the
+heads, but auto_layout keeps TP inside a node (TP = 8). Llama-3.1-70B in bf16 needs
+70.55e9 x 2 B = 131 GiB of weights: it cannot fit one RTX 3090 (budget 0.9 x 23.57 = 21.2 GiB),
+so on 1 node x 1 GPU nothing fits and the one valid layout, TP=1, is returned.
+"""
+
+from planner.catalog import catalog_entry
+from planner.model.config.parser import parse_model_config
+from planner.model.quant import checkpoint_scheme
+from planner.serving.auto_layout import auto_layout
+from planner.serving.engine import EngineSettings
+from planner.serving.hardware import preset_cluster
+from planner.serving.layout import ParallelLayout
+
+
+def _auto(model: str, gpu: str, per_node: int, nodes: int, *, ep: bool = True):
+    entry = catalog_entry(model)
+    spec = parse_model_config(entry.config, entry.hf_quant_config, name=model)
+    return auto_layout(spec, preset_cluster(gpu, per_node, nodes), checkpoint_scheme(spec),
+                       EngineSettings(), ep=ep)
+
+
+def test_one_node_is_tp_per_node_with_ep_as_asked() -> None:
+    seed = "Qwen/Qwen3-235B-A22B-GPTQ-Int4"
+    assert _auto(seed, "rtx-3090", 8, 1) == ParallelLayout(tp=8, ep=True)
+    assert _auto(seed, "rtx-3090", 8, 1, ep=False) == ParallelLayout(tp=8)
+
+
+def test_nodes_become_replicas_when_one_node_holds_the_model() -> None:
+    layout = _auto("Qwen/Qwen3-235B-A22B-GPTQ-Int4", "rtx-3090", 8, 2)
+    assert (layout.tp, layout.pp, layout.dp, layout.gpus) == (8, 1, 2, 16)
+
+
+def test_tp_stays_inside_a_node() -> None:
+    layout = _auto("Qwen/Qwen3-32B", "h100-sxm", 8, 2)
+    assert layout.tp == 8 and layout.gpus == 16 and not layout.ep  # dense: no EP
+
+
+def test_nothing_fits_still_gives_the_valid_layout() -> None:
+    assert _auto("meta-llama/Meta-Llama-3.1-70B", "rtx-3090", 1, 1) == ParallelLayout(tp=1)
