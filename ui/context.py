@@ -225,6 +225,12 @@ def layout_for(spec: ModelSpec, engine: EngineSettings | None = None) -> Paralle
     return ParallelLayout(tp=tp, pp=pp, dp=dp, ep=current.ep and spec.is_moe and tp * dp > 1)
 
 
+def hardware_layout(spec: ModelSpec) -> ParallelLayout | None:
+    """The layout the Plan page would open on for `spec` (auto_layout), even when TP is
+    pinned: a pinned layout that does not fit can point to it."""
+    return _auto_layout(spec, current_engine())
+
+
 def _auto_layout(spec: ModelSpec, engine: EngineSettings) -> ParallelLayout | None:
     """auto_layout for the current cluster and `spec`'s held format, once per session and
     inputs (when nothing fits, every valid layout is planned: ~100 plans at 64 GPUs)."""

@@ -114,3 +114,12 @@ def test_every_state_bound_number_field_refuses_aloud_not_silently() -> None:
     field.set_value(0).run()
     assert any(w.value.startswith("compare_context = 0 refused") for w in at.main.warning)
     assert at.query_params["ctx"] == "32768"
+
+
+def test_a_pinned_layout_that_does_not_fit_points_to_one_that_does() -> None:
+    # DeepSeek-V3 pinned at TP=8 (8 of 64 H100): ~625 GiB of FP8 weights cannot fit 8 GPUs
+    at = open_page(None, model="deepseek-ai/DeepSeek-V3", gpu="h100-sxm", nodes="8", tp="8")
+    assert any(e.value.startswith("Does not fit") for e in at.error)
+    assert any(i.value.startswith("TP=8 x DP=8 + EP fits this hardware") for i in at.info)
+    at.button(key="plan.auto_layout").click().run()
+    assert any(s.value.startswith("Fits:") for s in at.success)

@@ -29,6 +29,7 @@ from ui.context import (
     current_request,
     current_spec,
     error_text,
+    hardware_layout,
     layout_for,
 )
 from ui.speed import load_controls, no_speed_reason, speed_details, speed_metrics
@@ -287,6 +288,16 @@ def _charts(request: PlanRequest, result: Plan, speed: SpeedEstimate | None) -> 
             speed_details(request, result, speed)
 
 
+def _point_to_a_fitting_layout(request: PlanRequest) -> None:
+    """A pinned layout that does not fit: name the hardware's layout when that one fits."""
+    other = hardware_layout(request.model)
+    if other is None or other == request.layout:
+        return
+    if plan(request.model_copy(update={"layout": other})).fits:
+        st.info(f"{other.label()} fits this hardware: 'Use the hardware's layout' above "
+                "switches to it.", icon=":material/lightbulb:")
+
+
 def _results(request: PlanRequest, result: Plan) -> None:
     """Verdict, headline figures, memory bar, curve, command and every formula."""
     # a fit on unmodelled architecture parts is shown as a warning, not a green "Fits"
@@ -300,6 +311,8 @@ def _results(request: PlanRequest, result: Plan) -> None:
     idle = _idle_gpus(request, result)
     if idle:
         st.info(idle, icon=":material/info:")
+    if not result.fits and state().tp is not None:
+        _point_to_a_fitting_layout(request)
     pool = result.kv_cache_bytes_per_gpu
     cols = [*st.columns(3), *st.columns(3)]
     cols[0].metric("Weights per GPU", fmt.gib(result.weights_bytes_per_gpu))
