@@ -4,7 +4,6 @@ One serialisable result feeds the pages, the report and `--json`. Every figure c
 Term whose formula is filled in with the real numbers.
 """
 
-import math
 from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -22,29 +21,28 @@ from planner.serving.engine import (
     StateRules,
     act_elem_bytes,
     activation_bytes,
-    activation_features,
-    activation_peak_bytes,
     blocks_per_request,
-    cuda_graph_bytes,
     cuda_graph_count,
     default_batch_limits,
     derived_max_model_len,
     kv_elem_bytes,
     model_facts,
-    non_torch_bytes,
     non_torch_parts,
     request_bytes,
     served_dtype,
-    stage_layouts,
 )
+from planner.serving.engines import VLLM, Engine, Worker
 from planner.serving.hardware import ClusterSpec
-from planner.serving.launch import Launch, engine_flags, launch, with_layout
+from planner.serving.launch import Launch, launch, with_layout
 from planner.serving.layout import ParallelLayout, layout_errors, layout_warnings
 from planner.serving.startup import startup_errors
 from planner.serving.vllm_cli import vllm_cli
 from planner.serving.vllm_versions import vllm_rules
 from planner.serving.weights import mxfp4_expert_padding, rank_weights
 from planner.units import GIB
+
+ENGINE: Engine = VLLM
+"""The engine whose memory rules plan() applies (planner.serving.engines: the seam)."""
 
 CEILING_SEARCH_TOKENS = 1 << 24
 """Upper end of the max_model_len search (16M tokens), like vLLM's estimate_max_model_len."""
@@ -386,7 +384,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             mbt_given=s.max_num_batched_tokens is not None,
             chunked_prefill=s.enable_chunked_prefill)),
         launch=launch(spec.name or "<model>", scheme, s,
-                      engine_flags(s, max_model_len, mbt, seqs), cli),
+                      ENGINE.launch_flags(s, max_model_len, mbt, seqs), cli),
     )
 
 
@@ -410,30 +408,25 @@ def _setup(
     key = ("weights", r.scheme.key, *_layout_key(layout), r.act_b, r.expert_pad)
     totals = _cached(spec, key, per_rank)
     return _Setup(spec=spec, cluster=cluster, layout=layout, s=s, r=r, weight_totals=totals,
-                  stages=stage_layouts(r.facts, layout, s.block_size, r.kv_b, r.fa4_fp8_hd512,
-                                       r.states))
+                  stages=ENGINE.stage_layouts(r.facts, layout, s.block_size, r.kv_b,
+                                              r.fa4_fp8_hd512, r.states))
 
 
 def _memory(st: _Setup, pp_stage: int, weights: int, total: int) -> tuple[int, ...]:
     """(budget, activation, non-torch, graphs, KV pool, blocks) of one worker of a stage."""
     s, layout = st.s, st.layout
-    budget = math.ceil(total * s.gpu_memory_utilization)
+    budget = ENGINE.budget_bytes(total, s)
     rng, stage = st.stages[pp_stage]
     if s.kv_cache_memory_bytes:
         act = nt = graphs = 0
         kv = s.kv_cache_memory_bytes
     else:
-        act = s.activation_bytes if s.activation_bytes is not None else activation_peak_bytes(
-            activation_features(st.r.facts, rng, pp_stage == layout.pp - 1, st.r.mbt, st.r.seqs,
-                                layout.tp, st.r.act_b)
-        )
-        nt = s.non_torch_bytes if s.non_torch_bytes is not None else non_torch_bytes(
-            layout, st.r.link, st.r.nvswitch_sharp, layout.tp <= st.r.gpus_per_node)
-        graphs = 0 if s.enforce_eager else (
-            s.cuda_graph_bytes if s.cuda_graph_bytes is not None
-            else cuda_graph_bytes(sum(st.r.graphs))
-        )
-        kv = budget - weights - act - nt - (graphs if st.r.subtract_graphs else 0)
+        o = ENGINE.overheads(Worker(
+            st.r.facts, rng, pp_stage == layout.pp - 1, layout, st.r.mbt, st.r.seqs, st.r.act_b,
+            st.r.link, st.r.nvswitch_sharp, layout.tp <= st.r.gpus_per_node, st.r.graphs,
+        ), s, st.r.subtract_graphs)
+        act, nt, graphs = o.activation, o.non_torch, o.graphs
+        kv = budget - weights - o.subtracted
     blocks = max(0, kv) // stage.bytes_per_block if stage else 0
     return budget, act, nt, graphs, kv, blocks
 
@@ -459,7 +452,7 @@ def _busy_errors(st: _Setup) -> list[str]:
         node = _node(st, node_index)
         total = node.gpu.memory_total_bytes
         used = node.memory_used_bytes[gpu_index] if node.memory_used_bytes else 0
-        budget = math.ceil(total * st.s.gpu_memory_utilization)
+        budget = ENGINE.budget_bytes(total, st.s)
         msg = (
             f"Free memory on device cuda:{gpu_index} ({_gib(total - used)}/{_gib(total)}) on "
             f"startup is less than desired GPU memory utilization "

@@ -1,0 +1,117 @@
+"""The engine seam: what plan() asks of an inference engine's memory rules, and vLLM's answers.
+
+plan() works through one Engine: the budget a worker starts from, the terms subtracted before
+the KV cache, how pages and blocks are laid out, and the flags that launch it. vLLM (VLLM
+below, rules in planner.serving.engine and planner.serving.vllm_versions) is the only engine
+modelled; another (SGLang, llama.cpp) is added by implementing the same four methods beside
+it, without touching planner/model.
+"""
+
+import math
+from typing import NamedTuple, Protocol
+
+from planner.serving.engine import (
+    DEFAULT_STATE_RULES,
+    EngineSettings,
+    ModelFacts,
+    StageKv,
+    StateRules,
+    activation_features,
+    activation_peak_bytes,
+    cuda_graph_bytes,
+    non_torch_bytes,
+    stage_layouts,
+)
+from planner.serving.launch import engine_flags
+from planner.serving.layout import ParallelLayout
+
+
+class Worker(NamedTuple):
+    """One worker (GPU) as the subtracted terms see it."""
+
+    facts: ModelFacts
+    layers: range
+    last_stage: bool
+    layout: ParallelLayout
+    max_num_batched_tokens: int
+    max_num_seqs: int
+    act_bytes: int
+    link: str
+    nvswitch_sharp: bool
+    tp_within_node: bool
+    graphs: tuple[int, int]
+
+
+class Overheads(NamedTuple):
+    """The terms an engine subtracts from the budget before the KV cache (bytes)."""
+
+    activation: int
+    non_torch: int
+    graphs: int
+    graphs_subtracted: bool
+
+    @property
+    def subtracted(self) -> int:
+        """What comes off the budget (graphs only where the engine subtracts them)."""
+        return self.activation + self.non_torch + (self.graphs if self.graphs_subtracted else 0)
+
+
+class Engine(Protocol):
+    """The memory rules of one inference engine."""
+
+    name: str
+
+    def budget_bytes(self, total_bytes: int, settings: EngineSettings) -> int:
+        """Memory one worker may use, from the GPU's total."""
+
+    def overheads(self, worker: Worker, settings: EngineSettings,
+                  graphs_subtracted: bool) -> Overheads:
+        """The terms subtracted from the budget before the KV cache."""
+
+    def stage_layouts(self, facts: ModelFacts, layout: ParallelLayout, block_size: int,
+                      kv_bytes: int, fa4_fp8_hd512: bool, states: StateRules,
+                      ) -> tuple[tuple[range, StageKv | None], ...]:
+        """Each pipeline stage's layers and KV page / block layout."""
+
+    def launch_flags(self, settings: EngineSettings, max_model_len: int,
+                     max_num_batched_tokens: int, max_num_seqs: int) -> str:
+        """The engine's half of the launch command."""
+
+
+class VllmEngine:
+    """vLLM's V1 engine (determine_available_memory, kv_cache_utils, `vllm serve`)."""
+
+    name = "vllm"
+
+    def budget_bytes(self, total_bytes: int, settings: EngineSettings) -> int:
+        """ceil(total x gpu_memory_utilization): a fraction of TOTAL memory (request_memory)."""
+        return math.ceil(total_bytes * settings.gpu_memory_utilization)
+
+    def overheads(self, worker: Worker, settings: EngineSettings,
+                  graphs_subtracted: bool) -> Overheads:
+        """Activation peak, non-torch memory and CUDA graphs (overrides in `settings` win)."""
+        w, s = worker, settings
+        act = s.activation_bytes if s.activation_bytes is not None else activation_peak_bytes(
+            activation_features(w.facts, w.layers, w.last_stage, w.max_num_batched_tokens,
+                                w.max_num_seqs, w.layout.tp, w.act_bytes))
+        nt = s.non_torch_bytes if s.non_torch_bytes is not None else non_torch_bytes(
+            w.layout, w.link, w.nvswitch_sharp, w.tp_within_node)
+        graphs = 0 if s.enforce_eager else (
+            s.cuda_graph_bytes if s.cuda_graph_bytes is not None
+            else cuda_graph_bytes(sum(w.graphs)))
+        return Overheads(act, nt, graphs, graphs_subtracted)
+
+    def stage_layouts(self, facts: ModelFacts, layout: ParallelLayout, block_size: int,
+                      kv_bytes: int, fa4_fp8_hd512: bool = False,
+                      states: StateRules = DEFAULT_STATE_RULES,
+                      ) -> tuple[tuple[range, StageKv | None], ...]:
+        """vLLM's KV groups, unified pages and blocks per stage (planner.serving.engine)."""
+        return stage_layouts(facts, layout, block_size, kv_bytes, fa4_fp8_hd512, states)
+
+    def launch_flags(self, settings: EngineSettings, max_model_len: int,
+                     max_num_batched_tokens: int, max_num_seqs: int) -> str:
+        """`vllm serve` engine flags (planner.serving.launch)."""
+        return engine_flags(settings, max_model_len, max_num_batched_tokens, max_num_seqs)
+
+
+VLLM: Engine = VllmEngine()
