@@ -134,7 +134,7 @@ def test_model_page_context_is_not_truncated_and_no_local_path_shows() -> None:
 def test_speed_chart_labels_stay_on_its_log_axis() -> None:
     # plotly reads an annotation's x on a log axis as log10(x): a label at x = the KV limit
     # (e.g. 26 requests) stretched the axis to 1e26; the label must sit at log10(limit)
-    at = open_page()
+    at = show_chart(open_page(), "Throughput and latency")  # a lazy tab
     chart = next(json.loads(c.proto.spec) for c in at.get("plotly_chart")
                  if "requests in flight" in json.dumps(json.loads(c.proto.spec)["layout"]))
     label = next(a for a in chart["layout"]["annotations"] if a["text"].startswith("KV limit"))
