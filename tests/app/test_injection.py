@@ -16,7 +16,7 @@ from tests.app.conftest import ROOT, open_page
 from ui import io
 
 HOSTILE_DIR = ROOT / "tests" / "fixtures" / "hostile"
-PAGES = ("hardware", "model", "plan", "compare", "report")
+PAGES = ("hardware", "model", "plan", "compare", "recommend", "report")
 LINK = "[Session expired - sign in again](http://evil.example/login)"
 IMAGE = "![t](http://evil.example/x.png)"
 QUERY = {  # every URL parameter the issue names, each with a different payload
