@@ -172,6 +172,17 @@ def _add_recommend(sub) -> None:
     rec.add_argument("--json", action="store_true")
 
 
+def add_load(parser: argparse.ArgumentParser) -> None:
+    """The serving load the speed figures are computed at (planner.serving.speed)."""
+    load = parser.add_argument_group("serving load (speed: TTFT, TPOT, throughput)")
+    load.add_argument("--input-len", type=_bounded_int(1, MAX_TOKENS), default=1024,
+                      metavar="N", help="prompt tokens per request (default 1024)")
+    load.add_argument("--output-len", type=_bounded_int(1, MAX_TOKENS), default=1024,
+                      metavar="N", help="output tokens per request (default 1024)")
+    load.add_argument("--concurrency", type=_bounded_int(1, 1 << 20), default=1, metavar="C",
+                      help="requests in flight (default 1; capped at what the KV cache holds)")
+
+
 def _add_model(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", required=True, metavar="PATH_OR_REPO_ID",
                         help="config.json, a folder holding it, or a repo id (catalog first)")
@@ -257,6 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model(plan)
     _add_hardware(plan)
     _add_engine(plan, layout=True)
+    add_load(plan)
     plan.add_argument("--json", action="store_true", help="machine-readable output")
 
     sweep = sub.add_parser("sweep", help="every quantization x layout x KV dtype, ranked")
@@ -289,6 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model(report)
     _add_hardware(report)
     _add_engine(report, layout=True)
+    add_load(report)
     report.add_argument("--sweep", action="store_true", help="add the ranked alternatives")
     report.add_argument("--compare", nargs="+", default=[], metavar="MODEL",
                         help="other models to compare on the same hardware")

@@ -38,6 +38,7 @@ from planner.serving.layout import layout_errors
 from planner.serving.plan import Plan, PlanRequest, plan
 from planner.serving.prices import with_overrides
 from planner.serving.recommend import RecommendError, Workload, recommend
+from planner.serving.speed import ServingLoad, SpeedEstimate, estimate_speed, speed_fields
 from planner.serving.sweep import SweepError, sweep
 from planner.serving.vllm_cli import VllmCliError
 from planner.serving.vllm_versions import EngineError
@@ -73,14 +74,23 @@ def redact(text: str) -> str:
     return text
 
 
-def _plan(args: argparse.Namespace) -> tuple[Plan, ModelSpec, object, ClusterSpec, list]:
+def _load(args: argparse.Namespace) -> ServingLoad:
+    """The serving load of --input-len, --output-len and --concurrency."""
+    return ServingLoad(input_len=args.input_len, output_len=args.output_len,
+                       concurrency=args.concurrency)
+
+
+def _plan(args: argparse.Namespace
+          ) -> tuple[Plan, ModelSpec, object, ClusterSpec, list, SpeedEstimate | None]:
     source, spec = load_model(args.model, args.revision)
     cluster, snapshots = build_cluster(args)
     engine = engine_settings(args)
     check_target_quant(spec, engine)
     layout = parallel_layout(args, spec, cluster)
     request = PlanRequest(model=spec, cluster=cluster, layout=layout, engine=engine)
-    return plan(request), spec, source, cluster, snapshots
+    result = plan(request)
+    speed = estimate_speed(request, _load(args), plan_result=result)
+    return result, spec, source, cluster, snapshots, speed
 
 
 def _keep_model_warnings(args: argparse.Namespace, spec: ModelSpec) -> None:
@@ -90,13 +100,15 @@ def _keep_model_warnings(args: argparse.Namespace, spec: ModelSpec) -> None:
 
 
 def cmd_plan(args: argparse.Namespace) -> str:
-    """One plan, as JSON (the Plan object + `model_warnings`, the parser's) or a summary."""
-    result, spec = _plan(args)[:2]
+    """One plan, as JSON (the Plan object, `model_warnings` (the parser's) and the speed keys)
+    or a readable summary."""
+    result, spec, *_, speed = _plan(args)
     _keep_model_warnings(args, spec)
     if args.json:
-        data = {**result.model_dump(mode="json"), "model_warnings": list(spec.warnings)}
+        data = {**result.model_dump(mode="json"), "model_warnings": list(spec.warnings),
+                **speed_fields(speed)}
         return json.dumps(data, indent=2) + "\n"
-    return plan_text(result)
+    return plan_text(result, speed)
 
 
 def cmd_sweep(args: argparse.Namespace) -> str:
@@ -166,12 +178,13 @@ def _comparison(args: argparse.Namespace, main: Plan, cluster: ClusterSpec
 
 def cmd_report(args: argparse.Namespace) -> str:
     """The full report in the chosen format (CSV is the sweep table)."""
-    chosen, spec, source, cluster, snapshots = _plan(args)
+    chosen, spec, source, cluster, snapshots, _ = _plan(args)
     inputs = report_inputs(
         spec, source, cluster, chosen, day=args.date or today(),
         with_sweep=args.sweep or args.format == "csv",
         comparison=_comparison(args, chosen, cluster) if args.compare else (),
         audits=tuple(audit_summary(s) for s in snapshots),
+        load=_load(args),
     )
     bundle = build_report(inputs)
     return {"md": bundle.markdown, "json": bundle.json_text, "csv": bundle.csv_text}[args.format]

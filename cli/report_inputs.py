@@ -18,11 +18,14 @@ from planner.report import (
     AuditSummary,
     ComparisonRow,
     ReportInputs,
+    SpeedAccuracy,
     accuracy_figures,
     model_card,
+    speed_accuracy,
 )
 from planner.serving.hardware import ClusterSpec
-from planner.serving.plan import Plan
+from planner.serving.plan import Plan, PlanRequest
+from planner.serving.speed import ServingLoad, estimate_speed
 from planner.serving.sweep import sweep
 
 ACCURACY_RESULTS = Path(__file__).resolve().parent.parent / "bench" / "accuracy_results.json"
@@ -35,6 +38,18 @@ def load_accuracy(path: Path = ACCURACY_RESULTS) -> tuple[AccuracyFigure, ...]:
         return accuracy_figures(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError, KeyError, TypeError):
         return ()
+
+
+SPEED_RESULTS = ACCURACY_RESULTS.parent / "speed_accuracy_results.json"
+"""Measured speed-model error (written by `python bench/speed_accuracy.py --write ...`)."""
+
+
+def load_speed_accuracy(path: Path = SPEED_RESULTS) -> SpeedAccuracy | None:
+    """The speed model's held-out error for the report, None when absent or unreadable."""
+    try:
+        return speed_accuracy(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def today() -> date:
@@ -52,9 +67,13 @@ def report_inputs(
     with_sweep: bool,
     comparison: tuple[ComparisonRow, ...] = (),
     audits: tuple[AuditSummary, ...] = (),
+    load: ServingLoad | None = None,
 ) -> ReportInputs:
     """ReportInputs for the plan `chosen` of `spec` on `cluster`: the model card, the sweep
-    (when asked, over the plan's own engine settings) and the measured accuracy figures."""
+    (when asked, over the plan's own engine settings), the speed at `load` (default 1024 in,
+    1024 out, one request) and the measured accuracy figures."""
+    request = PlanRequest(model=spec, cluster=cluster, layout=chosen.layout,
+                          engine=chosen.engine)
     return ReportInputs(
         date=day.isoformat(),
         model=spec,
@@ -65,4 +84,6 @@ def report_inputs(
         comparison=comparison,
         audits=audits,
         accuracy=load_accuracy(),
+        speed=estimate_speed(request, load, plan_result=chosen),
+        speed_accuracy=load_speed_accuracy(),
     )

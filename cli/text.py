@@ -5,6 +5,7 @@ from __future__ import annotations
 from planner.report import ModelCard, card_facts, sweep_cells, text_columns
 from planner.serving.plan import Plan
 from planner.serving.recommend import RecommendResult
+from planner.serving.speed import SpeedEstimate
 from planner.serving.sweep import SweepResult
 from planner.units import GIB
 
@@ -13,8 +14,31 @@ def _gib(n_bytes: float) -> str:
     return f"{n_bytes / GIB:,.2f} GiB"
 
 
-def plan_text(plan: Plan) -> str:
-    """The plan's headline figures, the binding GPU's memory and the launch command."""
+def speed_lines(speed: SpeedEstimate | None) -> list[str]:
+    """The Speed block of a plan: TTFT, TPOT, throughput, prefill rate, all-reduce, notes."""
+    if speed is None:
+        return ["Speed: none (the plan does not fit, or one request is longer than its "
+                "context ceiling)"]
+    load = speed.load
+    asked = "" if speed.concurrency == load.concurrency else f" (of {load.concurrency} asked)"
+    return [
+        f"Speed at {load.input_len:,} in / {load.output_len:,} out, {speed.concurrency} "
+        f"request(s) at once{asked}; {speed.kernel} kernels, {speed.link} link",
+        f"  TTFT                {speed.ttft_ms:,.0f} ms",
+        f"  TPOT                {speed.tpot_ms:,.1f} ms "
+        f"({speed.output_tokens_per_s_per_request:,.1f} tok/s per request)",
+        f"  output throughput   {speed.output_tokens_per_s:,.0f} tok/s (all requests)",
+        f"  prefill             {speed.prefill_tokens_per_s:,.0f} tok/s (one request)",
+        f"  TP all-reduce       {speed.allreduce_ms_per_step:,.2f} ms per decode step",
+        f"  KV-limited          {speed.kv_limited_concurrency:,} requests of "
+        f"{load.input_len + load.output_len:,} tokens",
+        *(f"  note: {n}" for n in speed.notes),
+    ]
+
+
+def plan_text(plan: Plan, speed: SpeedEstimate | None = None) -> str:
+    """The plan's headline figures, the binding GPU's memory, the speed block (when given)
+    and the launch command."""
     lines = [
         f"{plan.model_name} on {plan.gpus_used}x {plan.gpu_name}, {plan.layout.label()}",
         "",
@@ -34,6 +58,8 @@ def plan_text(plan: Plan) -> str:
         plan.verdict,
         *(f"warning: {w}" for w in plan.warnings),
         *(f"error: {e}" for e in plan.errors if e != plan.verdict.removeprefix("Does not fit: ")),
+        "",
+        *speed_lines(speed),
         "",
         *([plan.vllm_command] if plan.vllm_command else []),
         *([plan.launch_text] if plan.launch_text else []),

@@ -33,6 +33,7 @@ from planner.model.spec import (
 )
 from planner.serving.engine import kv_elem_bytes
 from planner.serving.plan import Plan
+from planner.serving.speed import SpeedEstimate
 from planner.serving.sweep import SweepResult, SweepRow, sweep_csv
 from planner.text import md_code_block, md_escape
 from planner.units import GIB
@@ -378,6 +379,30 @@ def accuracy_figures(document: dict) -> tuple[AccuracyFigure, ...]:
     return tuple(out)
 
 
+class SpeedAccuracy(_Frozen):
+    """The speed model's measured error on held-out rows (bench/speed_accuracy.py --write)."""
+
+    tpot_median_percent: float
+    tpot_p90_percent: float
+    ttft_median_percent: float
+    ttft_p90_percent: float
+    rows: int
+    split: str
+    measured_on: str = Field(description="GPUs, backends and links the rows cover")
+    date: str
+
+
+def speed_accuracy(document: dict) -> SpeedAccuracy:
+    """SpeedAccuracy from bench/speed_accuracy_results.json, already parsed (pure)."""
+    held = document["held_out"]["all"]
+    return SpeedAccuracy(
+        tpot_median_percent=held["tpot_median"], tpot_p90_percent=held["tpot_p90"],
+        ttft_median_percent=held["ttft_median"], ttft_p90_percent=held["ttft_p90"],
+        rows=held["rows"], split=document["split"], measured_on=document["measured_on"],
+        date=document["date"],
+    )
+
+
 # --- the report -------------------------------------------------------------------------------
 
 
@@ -395,6 +420,9 @@ class ReportInputs(_Frozen):
     comparison: tuple[ComparisonRow, ...] = ()
     audits: tuple[AuditSummary, ...] = Field(default=(), description="one per audited node")
     accuracy: tuple[AccuracyFigure, ...] = ()
+    speed: SpeedEstimate | None = Field(default=None, description="None: the plan does not "
+                                        "fit, or the load is longer than its ceiling")
+    speed_accuracy: SpeedAccuracy | None = None
 
 
 class ReportBundle(_Frozen):
@@ -571,6 +599,42 @@ def _memory_plan(inputs: ReportInputs) -> list[str]:
     return lines + [""]
 
 
+def _performance(inputs: ReportInputs) -> list[str]:
+    """Performance expectations: TTFT, TPOT, throughput with their formulas, and the error."""
+    lines = ["## Performance expectations", ""]
+    speed = inputs.speed
+    if speed is None:
+        return lines + ["No speed figures: the plan does not fit (or one request is longer "
+                        "than its context ceiling).", ""]
+    load = speed.load
+    lines += [f"At {load.input_len:,} input and {load.output_len:,} output tokens per request, "
+              f"{speed.concurrency} request(s) at once"
+              + (f" (of {load.concurrency} asked: the KV cache binds)" if speed.kv_bound else "")
+              + f"; {speed.kernel} kernels, {speed.link} link:", ""]
+    lines += md_table(["Figure", "Value"], [
+        ["Time to first token (TTFT)", f"{speed.ttft_ms:,.0f} ms"],
+        ["Time per output token (TPOT)", f"{speed.tpot_ms:,.1f} ms"],
+        ["Output tokens/s per request", f"{speed.output_tokens_per_s_per_request:,.1f}"],
+        ["Output tokens/s, all requests", f"{speed.output_tokens_per_s:,.0f}"],
+        ["Prefill tokens/s (one request)", f"{speed.prefill_tokens_per_s:,.0f}"],
+        ["TP all-reduce per decode step", f"{speed.allreduce_ms_per_step:,.2f} ms"],
+        ["KV-limited concurrency", f"{speed.kv_limited_concurrency:,}"],
+    ]) + ["", "How each figure is made, with this model's numbers:", "", "```text"]
+    lines += [f"{t.label}: {t.formula}" for t in speed.terms] + ["```", ""]
+    lines += [f"- {n}" for n in speed.notes]
+    acc = inputs.speed_accuracy
+    if acc is None:
+        lines.append("- Expected error: not measured (bench/speed_accuracy_results.json absent).")
+    else:
+        lines.append(
+            f"- Expected error (bench/speed_accuracy.py, {acc.rows} held-out measurements, "
+            f"{acc.date}): TPOT median {acc.tpot_median_percent:.1f} % (p90 "
+            f"{acc.tpot_p90_percent:.1f} %), TTFT median {acc.ttft_median_percent:.1f} % (p90 "
+            f"{acc.ttft_p90_percent:.1f} %). Measured on {acc.measured_on}; on other GPUs and "
+            "links (consumer cards, PCIe) the error is not measured.")
+    return lines + [""]
+
+
 def sweep_cells(rows: Iterable[SweepRow]) -> list[list[str]]:
     """One line of text cells per ranked sweep row: rank, weights, layout, KV dtype, GPUs,
     fits, weights and KV pool per GPU, ceiling, concurrency (the report's and the CLI's table)."""
@@ -664,6 +728,7 @@ def render_markdown(inputs: ReportInputs) -> str:
         *_platform(inputs),
         *_model_facts(inputs),
         *_memory_plan(inputs),
+        *_performance(inputs),
         *_alternatives(inputs),
         *_launch(plan),
         *_assumptions(inputs),

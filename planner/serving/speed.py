@@ -21,14 +21,19 @@ The model (one replica; DP replicas split the concurrency and add their throughp
   the expected fraction a step touches, 1 - (1 - k/E)^B) / (bandwidth x efficiency of the
   kernel family) + KV bytes read / (bandwidth x KV efficiency), compute time = 2 x active
   parameters per rank x B (+ attention) / (dense TFLOP/s of the compute format x efficiency);
-- all-reduce over N ranks (twice per layer) = 2 (N - 1) x link latency + (N - 1)/N x 2 x
-  bytes / link bandwidth, over ClusterSpec.link (NVLink, PCIe P2P, through host, cross-socket);
-- pipeline: a token passes every stage in turn (TPOT = PP x stage time + hops); PP stages
-  work on PP micro-batches at once, so PP raises throughput, not single-request speed;
+- all-reduce over N ranks (twice per layer) = hops x link latency + (N - 1)/N x 2 x bytes /
+  link bandwidth, over ClusterSpec.link (NVLink, PCIe P2P, through host, cross-socket); hops
+  = 2 with vLLM's custom all-reduce (P2P), else NCCL's ring 2 (N - 1);
+- pipeline: a token passes every stage in turn, plus one hop between stages; PP stages
+  work on PP micro-batches at once, so PP raises throughput, not single-request speed
+  (TPOT = max(sum of the stages, min(sequences, PP) x the slowest stage));
 - prefill of one request in chunks of max_num_batched_tokens, each chunk compute-bound
   (2 x active params x tokens + the causal attention term) or weight-read bound;
-- serving at concurrency C: TPOT = decode step at C + a share of the other requests'
-  prefills; TTFT = prefill + the prefills queued ahead of it.
+- serving at concurrency C (capped at what the KV cache holds): TPOT = decode step at C +
+  the other requests' prefill work spread over the output; TTFT = request overhead + prefill
+  + one decode step (C > 1) + the prefill work queued ahead of it.
+- EP all-to-all (dispatch + combine per MoE layer) only with attention DP (dp > 1); not
+  modelled: inter-node links, speculative decoding, prefix caching.
 The efficiencies, overheads and queueing shares are SpeedCoefficients, fitted by
 bench/speed_accuracy.py on ../shared/calibration/perf-silicon-aic.csv (see FITTED).
 """
@@ -76,6 +81,9 @@ class SpeedCoefficients(BaseModel):
 
     bandwidth_efficiency: dict[KernelFamily, float]
     """Fraction of the datasheet memory bandwidth a decode GEMM of this family reaches."""
+    expert_bandwidth_factor: float = Field(gt=0, le=2)
+    """Routed-expert reads run at this times the family's efficiency: fused-MoE kernels
+    stream many small expert matrices (gather, grouped GEMM, scatter), not one large one."""
     kv_bandwidth_efficiency: float = Field(gt=0, le=1)
     """Fraction of the bandwidth the attention kernel reaches reading the KV cache."""
     compute_efficiency: float = Field(gt=0, le=1)
@@ -86,26 +94,37 @@ class SpeedCoefficients(BaseModel):
     """Per decode/prefill step: scheduling, sampling, input preparation (CUDA graphs on)."""
     layer_overhead_us: float = Field(ge=0)
     """Per layer per step: kernel launches and small ops a CUDA graph still replays."""
+    request_overhead_ms: float = Field(ge=0)
+    """Per request, before its prefill: HTTP, tokenization, scheduling (in TTFT)."""
     queue_share: float = Field(ge=0, le=1)
-    """Share of the other C - 1 requests' prefills a new request waits behind (0: none ever
-    waits; 1: all arrive at once and queue, as at a benchmark's start)."""
+    """Share of the other C - 1 requests' prefill work a new request waits behind (0: none
+    ever waits; 1: all arrive at once and queue, as at a benchmark's start). Queued prefills
+    are batched, so each costs its compute and all-reduce, not another weight read."""
     prefill_interference: float = Field(ge=0, le=1)
-    """Share of the other requests' prefill time that lands inside one request's decode."""
+    """Share of the other requests' prefill work (compute and all-reduce) that lands inside
+    one request's decode steps."""
     source: str
 
 
 FITTED = SpeedCoefficients(
-    bandwidth_efficiency={"bf16": 0.75, "fp8": 0.7, "fp4": 0.6, "weight-only": 0.6},
-    kv_bandwidth_efficiency=0.7,
-    compute_efficiency=0.5,
+    bandwidth_efficiency={"bf16": 0.75, "fp8": 0.778, "fp4": 0.821, "weight-only": 0.913},
+    expert_bandwidth_factor=0.762,
+    kv_bandwidth_efficiency=0.735,
+    compute_efficiency=0.6,
     link_efficiency=0.8,
-    step_overhead_us=1500.0,
-    layer_overhead_us=20.0,
-    queue_share=0.5,
+    step_overhead_us=1944.0,
+    layer_overhead_us=40.8,
+    request_overhead_ms=25.9,
+    queue_share=0.336,
     prefill_interference=1.0,
-    source="first physical guess, not fitted yet (bench/speed_accuracy.py refits it)",
+    source="fitted 2026-11-30 by `python bench/speed_accuracy.py --fit` on the 773 fit rows of "
+    "../shared/calibration/perf-silicon-aic.csv (H100/H200/B200/B300, vLLM and SGLang); "
+    "bf16 kept at its 0.75 start (no bf16 row moved it); link_efficiency 0.8 is an estimate "
+    "(no PCIe rows); rounded to 3 digits",
 )
-"""The coefficients the planner uses (see bench/speed_accuracy.py for the fit and its error)."""
+"""The coefficients the planner uses (see bench/speed_accuracy.py for the fit and its error).
+Weight-only 0.913 is fitted on Kimi-K2.5's int4 MoE rows only; it agrees with Marlin's
+published "near ideal 4x speedup up to batch 16-32" (IST-DASLab/marlin README)."""
 
 EAGER_LAYER_OVERHEAD_FACTOR = 3.0
 """--enforce-eager: no CUDA graphs, each layer's kernels are launched from Python. ESTIMATE
@@ -153,6 +172,7 @@ class _Stage:
     attn_width_prefill: int  # the same in prefill form (MLA not absorbed)
     kv_bytes_per_token: int  # full-attention KV bytes per token on this rank
     window_kv: tuple[tuple[int, int], ...]  # (window, bytes per token) of sliding layers
+    moe_layers: int  # layers with routed experts (EP all-to-all happens in each)
 
 
 def kernel_family(scheme: QuantScheme, gpu: GpuSpec) -> tuple[KernelFamily, GpuFormat]:
@@ -236,6 +256,7 @@ def _build_stages(spec: ModelSpec, request: PlanRequest, scheme: QuantScheme, ac
             dense_params=dense_params, expert_params_per_token=expert,
             attn_width_decode=wd, attn_width_prefill=wp, kv_bytes_per_token=kv_full,
             window_kv=tuple(windows),
+            moe_layers=sum(1 for i in layers if isinstance(spec.layers[i].mlp, MoeMlp)),
         ))
     return tuple(out)
 
@@ -262,14 +283,26 @@ class _Ctx:
     mbt: int
 
 
+def allreduce_hops(link: LinkSpec, n: int) -> int:
+    """Latency hops of one all-reduce over `n` GPUs: 2 with vLLM's custom all-reduce (one-
+    or two-shot, every rank reads its peers directly), else NCCL's ring, 2 (n - 1).
+
+    NOTE: vLLM distributed/device_communicators/custom_all_reduce.py uses its own kernel only
+    with P2P between all ranks, and over PCIe only for two GPUs ("not supported on more than
+    two PCIe-only GPUs"); otherwise the all-reduce is NCCL's.
+    """
+    custom = link.kind == "nvlink" or (link.p2p and n == 2)
+    return 2 if custom else 2 * (n - 1)
+
+
 def _allreduce_s(ctx: _Ctx, nbytes: float) -> float:
-    """One all-reduce of `nbytes` over the TP group: 2(N-1) hops of latency plus the ring's
+    """One all-reduce of `nbytes` over the TP group: hops x link latency plus the ring's
     (N-1)/N x 2 x bytes over the link (GenZ collective_times.py form)."""
     n = ctx.tp
     if n == 1:
         return 0.0
     bw = ctx.link.bandwidth_gbps * 1e9 * ctx.c.link_efficiency
-    return 2 * (n - 1) * ctx.link.latency_us * 1e-6 + (n - 1) / n * 2 * nbytes / bw
+    return allreduce_hops(ctx.link, n) * ctx.link.latency_us * 1e-6 + (n - 1) / n * 2 * nbytes / bw
 
 
 def _overhead_s(ctx: _Ctx, stage: _Stage) -> float:
@@ -296,7 +329,7 @@ def _step_parts(ctx: _Ctx, stage: _Stage, tokens: float, seqs: float, context: f
         frac = expected_experts_touched(ctx.moe.num_experts, ctx.moe.experts_per_token,
                                         math.ceil(routed_tokens)) / ctx.moe.num_experts
     eff = ctx.c.bandwidth_efficiency[ctx.family]
-    expert_s = stage.expert_bytes * frac / (ctx.bw * eff)
+    expert_s = stage.expert_bytes * frac / (ctx.bw * eff * ctx.c.expert_bandwidth_factor)
     if ctx.wna16:
         expert_s *= WNA16_FALLBACK_SLOWDOWN
     weights_s = stage.dense_bytes / (ctx.bw * eff) + expert_s
@@ -306,8 +339,22 @@ def _step_parts(ctx: _Ctx, stage: _Stage, tokens: float, seqs: float, context: f
              + 2 * tokens * context * width)
     compute_s = flops / (ctx.peak_flops * ctx.c.compute_efficiency)
     comm_s = 2 * stage.layers * _allreduce_s(ctx, tokens * ctx.hidden * ctx.act_b)
-    return {"weights": weights_s, "kv": kv_s, "compute": compute_s, "allreduce": comm_s,
+    return {"weights": weights_s, "kv": kv_s, "compute": compute_s,
+            "allreduce": comm_s + stage.moe_layers * _all_to_all_s(ctx, tokens),
             "overhead": _overhead_s(ctx, stage)}
+
+
+def _all_to_all_s(ctx: _Ctx, tokens: float) -> float:
+    """EP dispatch + combine of one MoE layer with attention DP (dp > 1): each DP rank sends
+    its tokens' hidden states to the k experts' ranks ((EP-1)/EP of them remote) and gets
+    them back. With DP = 1 the hidden states are already on every TP rank and the expert
+    outputs are summed by the layer's all-reduce, so there is no all-to-all."""
+    if not (ctx.ep and ctx.dp > 1 and ctx.moe is not None):
+        return 0.0
+    ep = ctx.tp * ctx.dp
+    nbytes = tokens * ctx.moe.experts_per_token * ctx.hidden * ctx.act_b * (ep - 1) / ep
+    bw = ctx.link.bandwidth_gbps * 1e9 * ctx.c.link_efficiency
+    return 2 * (ctx.link.latency_us * 1e-6 + nbytes / bw)
 
 
 def _step_s(parts: dict[str, float]) -> float:
@@ -330,22 +377,31 @@ def _decode(ctx: _Ctx, stages: tuple[_Stage, ...], batch: int, context: float
     parts = [_step_parts(ctx, s, micro, micro, context, prefill=False) for s in stages]
     stage_s = [_step_s(p) for p in parts]
     slow = max(range(len(stages)), key=lambda i: stage_s[i])
-    tpot = ctx.pp * stage_s[slow] + (ctx.pp - 1) * _p2p_s(ctx, micro)
-    return tpot, parts[slow]
+    # fewer sequences than stages: a token walks the stages one after another (the sum);
+    # a full pipeline: each stage serves min(batch, PP) micro-batches per token (the slowest)
+    walk = max(sum(stage_s), min(batch, ctx.pp) * stage_s[slow])
+    return walk + (ctx.pp - 1) * _p2p_s(ctx, micro), parts[slow]
 
 
-def _prefill(ctx: _Ctx, stages: tuple[_Stage, ...], input_len: int) -> tuple[float, int]:
-    """(seconds, chunks) to prefill one prompt alone, chunk by chunk through every stage."""
-    total, done = 0.0, 0
+def _prefill(ctx: _Ctx, stages: tuple[_Stage, ...], input_len: int
+             ) -> tuple[float, float, int]:
+    """(seconds alone, marginal seconds, chunks) of one prompt, chunk by chunk through every
+    stage. Alone: each chunk step as the roofline gives it. Marginal: what the prompt adds to
+    steps that run anyway (batched with other work): its compute and all-reduce, summed over
+    the stages (the work one stage does for it is what the pipeline's busiest stage adds)."""
+    total = marginal = 0.0
+    done = 0
     chunks = cdiv(input_len, ctx.mbt)
     for _ in range(chunks):
         chunk = min(ctx.mbt, input_len - done)
         mean_context = done + chunk / 2
         for s in stages:
-            total += _step_s(_step_parts(ctx, s, chunk, 1, mean_context, prefill=True))
+            parts = _step_parts(ctx, s, chunk, 1, mean_context, prefill=True)
+            total += _step_s(parts)
+            marginal += parts["compute"] + parts["allreduce"]
         total += (ctx.pp - 1) * _p2p_s(ctx, chunk)
         done += chunk
-    return total, chunks
+    return total, marginal / ctx.pp, chunks
 
 
 def _term(key: str, label: str, value: float, unit: str, formula: str, note: str = "") -> Term:
@@ -386,25 +442,30 @@ def estimate_speed(
                wna16=wna16, eager=s.enforce_eager, mbt=p.max_num_batched_tokens)
     stages = _stages(request, scheme, act_b, kv_b)
 
-    kv_limit = max(1, min(p.max_num_seqs, p.kv_cache_tokens // length)) * layout.dp
+    # vLLM allocates KV blocks as tokens arrive: a request in flight holds its prompt and,
+    # on average, half its output
+    held = load.input_len + load.output_len // 2
+    kv_limit = max(1, min(p.max_num_seqs, p.kv_cache_tokens // held)) * layout.dp
     conc = min(load.concurrency, kv_limit)
     per_replica = cdiv(conc, layout.dp)
     context = load.input_len + load.output_len / 2
     tpot_base, parts = _decode(ctx, stages, per_replica, context)
-    prefill_s, chunks = _prefill(ctx, stages, load.input_len)
-    busy_s = prefill_s / ctx.pp  # time one prefill holds the pipeline's busiest stage
+    prefill_s, marginal_s, chunks = _prefill(ctx, stages, load.input_len)
     others = per_replica - 1
-    interference = coefficients.prefill_interference * others * busy_s / load.output_len
+    interference = coefficients.prefill_interference * others * marginal_s / load.output_len
     tpot = tpot_base + interference
-    queue = coefficients.queue_share * others * busy_s
-    ttft = prefill_s + queue
+    # the prefill rides in a step with the running decode batch (waiting for the current
+    # step, then sharing one): one decode step on top, plus the prefill work queued ahead
+    queue = tpot_base * (others > 0) + coefficients.queue_share * others * marginal_s
+    ttft = coefficients.request_overhead_ms / 1e3 + prefill_s + queue
     per_request = 1 / tpot
     aggregate = conc / (tpot + ttft / load.output_len)
     allreduce = parts["allreduce"] * ctx.pp
     notes = []
     if conc < load.concurrency:
         notes.append(f"concurrency capped at {conc}: the KV cache holds {p.kv_cache_tokens:,} "
-                     f"tokens per replica = {kv_limit // layout.dp} requests of {length:,}")
+                     f"tokens per replica = {kv_limit // layout.dp} requests of {held:,} "
+                     "(prompt + half the output, held on average)")
     if wna16:
         notes.append(f"MoE experts run the Triton WNA16 fallback: expert reads x "
                      f"{WNA16_FALLBACK_SLOWDOWN} (estimate)")
@@ -412,7 +473,7 @@ def estimate_speed(
         notes.append("the layout spans nodes: collectives are charged at the intra-node link "
                      "(the inter-node link is not modelled)")
     terms = _speed_terms(ctx, stages, load, conc, kv_limit, per_replica, context, parts,
-                         tpot_base, interference, prefill_s, chunks, queue, tpot, ttft,
+                         tpot_base, interference, prefill_s, marginal_s, chunks, tpot, ttft,
                          aggregate)
     return SpeedEstimate(
         load=load, concurrency=conc, kv_limited_concurrency=kv_limit,
@@ -429,7 +490,7 @@ def _ms(seconds: float) -> str:
 
 
 def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, parts,
-                 tpot_base, interference, prefill_s, chunks, queue, tpot, ttft,
+                 tpot_base, interference, prefill_s, marginal_s, chunks, tpot, ttft,
                  aggregate) -> list[Term]:
     """The speed figures with their formulas in the model's own numbers."""
     c = ctx.c
@@ -437,31 +498,36 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
     eff = c.bandwidth_efficiency[ctx.family]
     bw = f"{ctx.gpu.memory_bandwidth_gbps:,.0f} GB/s"
     micro = max(1.0, per_replica / ctx.pp)
-    touched = ""
+    touched = moe_eff = ""
     if ctx.moe is not None:
         routed = math.ceil(micro * (ctx.dp if ctx.ep else 1))
         e, k = ctx.moe.num_experts, ctx.moe.experts_per_token
+        slow = f" x {WNA16_FALLBACK_SLOWDOWN:g} WNA16 fallback" if ctx.wna16 else ""
+        moe_eff = f"; experts at x {c.expert_bandwidth_factor:.3f} of it"
         touched = (f" + {s.expert_bytes / 1e9:.3f} GB experts x (1 - (1 - {k}/{e})^{routed}) "
-                   f"= {expected_experts_touched(e, k, routed):.1f} of {e} touched")
+                   f"= {expected_experts_touched(e, k, routed):.1f} of {e} touched{slow}")
     msg = micro * ctx.hidden * ctx.act_b
     link = ctx.link
     return [
         _term("kv_limited_concurrency", "KV-limited concurrency", kv_limit, "requests",
-              f"min(max_num_seqs, KV tokens // ({load.input_len:,} + {load.output_len:,})) x "
-              f"DP {ctx.dp} = {kv_limit}; served {conc} of {load.concurrency} asked",
+              f"min(max_num_seqs, KV tokens // ({load.input_len:,} in + {load.output_len:,} / 2 "
+              f"out held on average)) x DP {ctx.dp} = {kv_limit}; served {conc} of "
+              f"{load.concurrency} asked",
               "the KV cache binds" if conc < load.concurrency else ""),
         _term("decode_weights", "Decode: weight read per stage step", parts["weights"] * 1e3,
-              "ms", f"({s.dense_bytes / 1e9:.3f} GB dense{touched}) / ({bw} x {eff:.2f} "
-              f"{ctx.family} efficiency) = {_ms(parts['weights'])}"),
+              "ms", f"({s.dense_bytes / 1e9:.3f} GB dense{touched}) / ({bw} x {eff:.3f} "
+              f"{ctx.family} efficiency{moe_eff}) = {_ms(parts['weights'])}"),
         _term("decode_kv", "Decode: KV read per stage step", parts["kv"] * 1e3, "ms",
               f"{micro:.0f} seqs x {context:,.0f} tokens x {s.kv_bytes_per_token:,} B / "
-              f"({bw} x {c.kv_bandwidth_efficiency:.2f}) = {_ms(parts['kv'])}"),
+              f"({bw} x {c.kv_bandwidth_efficiency:.3f}) = {_ms(parts['kv'])}"),
         _term("decode_compute", "Decode: compute per stage step", parts["compute"] * 1e3, "ms",
               f"2 x ({s.dense_params / 1e9:.3f} + {s.expert_params_per_token / 1e9:.3f} "
               f"expert) G params x {micro:.0f} tokens (+ attention) / ({ctx.peak_flops / 1e12:,.0f}"
-              f" TFLOP/s x {c.compute_efficiency:.2f}) = {_ms(parts['compute'])}"),
-        _term("allreduce", "TP all-reduce per stage step", parts["allreduce"] * 1e3, "ms",
-              f"2 x {s.layers} layers x [2 x ({ctx.tp} - 1) x {link.latency_us:g} us + "
+              f" TFLOP/s x {c.compute_efficiency:.3f}) = {_ms(parts['compute'])}"),
+        _term("allreduce", "TP all-reduce (+ EP all-to-all) per stage step",
+              parts["allreduce"] * 1e3, "ms",
+              f"2 x {s.layers} layers x [{allreduce_hops(link, ctx.tp)} hops x "
+              f"{link.latency_us:g} us + "
               f"({ctx.tp} - 1)/{ctx.tp} x 2 x {msg:,.0f} B / ({link.bandwidth_gbps:.1f} GB/s "
               f"x {c.link_efficiency:.2f})] = {_ms(parts['allreduce'])}",
               f"{link.kind}: {link.formula}"),
@@ -470,21 +536,45 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
               f"{s.layers} layers{' x eager factor' if ctx.eager else ''} = "
               f"{_ms(parts['overhead'])}"),
         _term("decode_step", "Decode step (whole pipeline)", tpot_base * 1e3, "ms",
-              f"PP {ctx.pp} x (max(weights + KV, compute) + all-reduce + overhead) + "
-              f"{ctx.pp - 1} stage hops = {_ms(tpot_base)}"),
+              f"max(sum over {ctx.pp} stage(s), min(sequences, PP) x slowest stage) of "
+              f"[max(weights + KV, compute) + all-reduce + overhead] + {ctx.pp - 1} stage "
+              f"hops = {_ms(tpot_base)}"),
         _term("prefill", "Prefill of one request", prefill_s * 1e3, "ms",
               f"{chunks} chunk(s) of <= {ctx.mbt:,} tokens of {load.input_len:,}, each "
               f"max(2 x active params x tokens + causal attention at {ctx.peak_flops / 1e12:,.0f}"
               f" TFLOP/s x {c.compute_efficiency:.2f}, weight read) + all-reduce through "
               f"{ctx.pp} stage(s) = {_ms(prefill_s)}"),
+        _term("prefill_marginal", "Prefill work one request adds to a busy step",
+              marginal_s * 1e3, "ms",
+              f"compute + all-reduce of {load.input_len:,} tokens (no weight re-read) on the "
+              f"busiest stage = {_ms(marginal_s)}"),
         _term("ttft", "Time to first token", ttft * 1e3, "ms",
-              f"{_ms(prefill_s)} prefill + {c.queue_share:.2f} x {per_replica - 1} others' "
-              f"prefills queued ahead = {_ms(ttft)}"),
+              f"{c.request_overhead_ms:g} ms request overhead + {_ms(prefill_s)} prefill + "
+              f"{'one decode step ' + _ms(tpot_base) + ' + ' if per_replica > 1 else ''}"
+              f"{c.queue_share:.3f} x {per_replica - 1} others x {_ms(marginal_s)} queued "
+              f"ahead = {_ms(ttft)}"),
         _term("tpot", "Time per output token", tpot * 1e3, "ms",
-              f"{_ms(tpot_base)} decode step + {c.prefill_interference:.2f} x "
-              f"{per_replica - 1} others' prefills / {load.output_len:,} output tokens "
-              f"({_ms(interference)}) = {_ms(tpot)}"),
+              f"{_ms(tpot_base)} decode step + {c.prefill_interference:.3f} x "
+              f"{per_replica - 1} others x {_ms(marginal_s)} / {load.output_len:,} output "
+              f"tokens ({_ms(interference)}) = {_ms(tpot)}"),
         _term("output_tokens_per_s", "Output tokens/s (all requests)", aggregate, "tok/s",
               f"{conc} requests / ({_ms(tpot)} + {_ms(ttft)} / {load.output_len:,}) = "
               f"{aggregate:,.1f} tok/s"),
     ]
+
+
+SPEED_KEYS = ("ttft_ms", "tpot_ms", "output_tokens_per_s", "output_tokens_per_s_per_request",
+              "prefill_tokens_per_s")
+"""The plan JSON's speed keys (a contract: add, never rename)."""
+
+
+def speed_fields(est: SpeedEstimate | None) -> dict:
+    """The speed keys of `python -m planner plan --json`: each figure, `speed_terms` (each term
+    with `name`, its formula and value) and `speed` (the whole estimate); null without one."""
+    if est is None:
+        return {**dict.fromkeys(SPEED_KEYS), "speed_terms": None, "speed": None}
+    return {
+        **{key: getattr(est, key) for key in SPEED_KEYS},
+        "speed_terms": [{"name": t.key, **t.model_dump(mode="json")} for t in est.terms],
+        "speed": est.model_dump(mode="json", exclude={"terms"}),
+    }

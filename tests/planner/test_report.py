@@ -25,11 +25,13 @@ from planner.report import (
     comparison_row,
     model_card,
     render_markdown,
+    speed_accuracy,
 )
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
+from planner.serving.speed import ServingLoad, estimate_speed
 from planner.serving.sweep import CSV_COLUMNS, sweep
 from tests.cli.tiny_model import (
     TINY_CONFIG,
@@ -37,8 +39,8 @@ from tests.cli.tiny_model import (
     TINY_KV_BYTES_PER_TOKEN_TP2,
 )
 
-SECTIONS = ["Executive summary", "Platform", "Model facts", "Memory plan", "Alternatives",
-            "Launch", "Assumptions and limits"]
+SECTIONS = ["Executive summary", "Platform", "Model facts", "Memory plan",
+            "Performance expectations", "Alternatives", "Launch", "Assumptions and limits"]
 
 SPEC = parse_model_config(TINY_CONFIG, name="tiny/llama")
 CLUSTER = preset_cluster("rtx-3090", 2)
@@ -225,3 +227,22 @@ def test_ceiling_is_shown_with_the_kv_limited_context_and_which_bound_binds() ->
     assert small.max_context_tokens == 1_008
     text = render_markdown(inputs(plan=small))
     assert f"- Context ceiling: {small.max_context_tokens:,} tokens (the KV cache binds)" in text
+
+
+def test_performance_expectations_show_the_figures_formulas_and_error() -> None:
+    request = PlanRequest(model=SPEC, cluster=CLUSTER, layout=ParallelLayout(tp=2),
+                          engine=EngineSettings(max_model_len=4096))
+    speed = estimate_speed(request, ServingLoad(input_len=512, output_len=128, concurrency=4),
+                           plan_result=PLAN)
+    accuracy = speed_accuracy({
+        "held_out": {"all": {"rows": 10, "tpot_median": 12.5, "tpot_p90": 40.0,
+                             "ttft_median": 30.0, "ttft_p90": 90.0}},
+        "split": "by hash", "measured_on": "H100 over NVLink", "date": "2026-01-03"})
+    md = build_report(inputs(speed=speed, speed_accuracy=accuracy)).markdown
+    section = md.split("## Performance expectations")[1].split("## ")[0]
+    assert "At 512 input and 128 output tokens per request, 4 request(s) at once" in section
+    assert f"| Time per output token (TPOT) | {speed.tpot_ms:,.1f} ms |" in section
+    assert all(t.formula in section for t in speed.terms)
+    assert "TPOT median 12.5 % (p90 40.0 %), TTFT median 30.0 %" in section
+    assert "H100 over NVLink" in section
+    assert "does not fit" in build_report(inputs()).markdown.split("## Performance")[1]

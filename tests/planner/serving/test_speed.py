@@ -76,37 +76,78 @@ def test_concurrency_is_capped_by_the_kv_cache() -> None:
     p = plan(request)
     est = estimate_speed(request, ServingLoad(concurrency=1000), plan_result=p)
     assert est.kv_bound
-    assert est.concurrency == p.kv_cache_tokens // 2048 == est.kv_limited_concurrency
+    # a request in flight holds its prompt and on average half its output: 1024 + 512 tokens
+    assert est.concurrency == p.kv_cache_tokens // 1536 == est.kv_limited_concurrency
     assert any("capped" in n for n in est.notes)
 
 
 def test_pipeline_raises_throughput_not_single_request_speed() -> None:
-    tp8 = estimate_speed(_seed(ParallelLayout(tp=8, ep=True)))
-    pp8 = estimate_speed(_seed(ParallelLayout(tp=1, pp=8)))
-    pp8_busy = estimate_speed(_seed(ParallelLayout(tp=1, pp=8)), ServingLoad(concurrency=32))
-    # PP=8 reads the same bytes per token as one GPU would, in turn: no faster alone
-    assert pp8.tpot_ms > 0.9 * tp8.tpot_ms
-    assert pp8.prefill_ms > tp8.prefill_ms
-    # with 32 requests the 8 stages work at once: throughput grows more than 8x
-    assert pp8_busy.output_tokens_per_s > 8 * pp8.output_tokens_per_s
+    spec = _spec("meta-llama/Llama-3.1-8B-Instruct")
+
+    def speed(layout: ParallelLayout, concurrency: int):
+        request = PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", 2), layout=layout,
+                              engine=EngineSettings(max_model_len=8192))
+        return estimate_speed(request, ServingLoad(concurrency=concurrency))
+
+    tp1, pp2, tp2 = (ParallelLayout(), ParallelLayout(pp=2), ParallelLayout(tp=2))
+    # alone, a token walks both stages in turn: no faster than one GPU doing all the layers
+    assert speed(pp2, 1).tpot_ms > 0.97 * speed(tp1, 1).tpot_ms
+    assert speed(tp2, 1).tpot_ms < 0.8 * speed(tp1, 1).tpot_ms  # TP splits every layer
+    # busy, both stages work at once on two micro-batches: more tokens/s than one GPU
+    assert speed(pp2, 64).output_tokens_per_s > 1.2 * speed(tp1, 64).output_tokens_per_s
+    assert speed(pp2, 64).tpot_ms < 2 * speed(pp2, 1).tpot_ms
+
+
+def _qwen3_32b_on_3090s(tp: int, link: str):
+    request = PlanRequest(model=_spec("Qwen/Qwen3-32B"),
+                          cluster=preset_cluster("rtx-3090", tp, intra_node_link=link),
+                          layout=ParallelLayout(tp=tp),
+                          engine=EngineSettings(max_model_len=8192,
+                                                target_quant="w4a16-gptq-g128"))
+    return estimate_speed(request, ServingLoad(input_len=4096, output_len=256))
 
 
 def test_pcie_without_p2p_costs_prefill_more_than_decode() -> None:
-    # Measured (issue 10): on 2x RTX 3090 P2P off costs 3-5 % of decode but 35-49 % of
-    # prefill. The model must show the same ordering: prefill is bandwidth-bound on the link.
-    spec = _spec("Qwen/Qwen3-32B")
-    engine = EngineSettings(max_model_len=8192, target_quant="w4a16-gptq-g128")
-
-    def speed(link: str):
-        request = PlanRequest(model=spec, cluster=preset_cluster("rtx-3090", 2,
-                              intra_node_link=link), layout=ParallelLayout(tp=2), engine=engine)
-        return estimate_speed(request, ServingLoad(input_len=4096, output_len=256))
-
-    p2p, host = speed("pcie"), speed("pcie-no-p2p")
+    # Measured (issue 10, public runs): on 2x RTX 3090, P2P off costs 3-5 % of decode but
+    # 35-49 % of prefill. Decode all-reduces are small (latency), prefill's are large
+    # (bandwidth, 5x lower through host memory).
+    p2p, host = _qwen3_32b_on_3090s(2, "pcie"), _qwen3_32b_on_3090s(2, "pcie-no-p2p")
     decode_cost = host.tpot_ms / p2p.tpot_ms - 1
     prefill_cost = host.prefill_ms / p2p.prefill_ms - 1
+    # the model: decode +8.7 % (above the measured 3-5 %: the 10 us host-staged hop latency
+    # is an estimate), prefill +24 % (below 35-49 %)
     assert 0 < decode_cost < 0.10
+    assert 0.2 < prefill_cost < 0.6
     assert prefill_cost > 2 * decode_cost
+
+
+def test_tp4_over_tp2_on_3090s_helps_prefill_more_than_decode() -> None:
+    # Measured (issue 10): TP=2 -> TP=4 on 3090s leaves single-stream decode about flat but
+    # speeds prefill 55-62 %. The model: halving the weights per GPU is eaten by 3x the ring
+    # hops per all-reduce; prefill halves its compute per GPU.
+    tp2, tp4 = _qwen3_32b_on_3090s(2, "pcie-no-p2p"), _qwen3_32b_on_3090s(4, "pcie-no-p2p")
+    decode_gain = tp2.tpot_ms / tp4.tpot_ms - 1
+    prefill_gain = tp2.prefill_ms / tp4.prefill_ms - 1
+    assert abs(decode_gain) < 0.2
+    assert prefill_gain > 0.25 and prefill_gain > decode_gain + 0.15
+
+
+@pytest.mark.xfail(strict=True, reason="the model gives 80 % of the roofline, not the measured "
+                   "61 %: its FP4 efficiency (0.821) is fitted on B200/B300 HBM3e rows; GB10's "
+                   "LPDDR5X unified memory is not in the calibration data")
+def test_dgx_spark_decodes_near_61_percent_of_its_bandwidth_roofline() -> None:
+    # Measured (issue 10): a DGX Spark decodes Llama-3.3-70B NVFP4 at ~61 % of its bandwidth
+    # roofline (weights / 273 GB/s). Llama-3.3-70B has Llama-3.1-70B's architecture.
+    request = PlanRequest(model=_spec("meta-llama/Llama-3.1-70B-Instruct"),
+                          cluster=preset_cluster("dgx-spark-gb10", 1),
+                          engine=EngineSettings(max_model_len=8192, target_quant="nvfp4"))
+    est = estimate_speed(request, ServingLoad(input_len=128, output_len=256))
+    # bytes a token reads: 80 layers x (2 x 8192^2 q, o + 2 x 8192 x 1024 k, v + 3 x 8192 x
+    # 28,672 MLP) = 68,451,041,280 weights x 4.5/8 B (NVFP4) + lm_head 128,256 x 8192 x 2 B
+    # = 38.504 + 2.101 = 40.605 GB -> 40.605 / 273 GB/s = 148.7 ms
+    roofline_ms = (68_451_041_280 * 4.5 / 8 + 128_256 * 8192 * 2) / 273e9 * 1e3
+    assert est.kernel == "fp4"
+    assert roofline_ms / est.tpot_ms == pytest.approx(0.61, abs=0.09)
 
 
 def test_fitted_coefficients_are_physical() -> None:

@@ -1,0 +1,332 @@
+"""Accuracy of the speed model against 2,265 measured TTFT/TPOT points (perf-silicon-aic.csv).
+
+Each row of ../shared/calibration/perf-silicon-aic.csv (NVIDIA AIConfigurator's silicon
+samples: vLLM and SGLang, aggregated serving, H100/H200/B200/B300/GB200) is planned from the
+model's config.json and the row's layout, weight format and load alone, then compared with
+the measured mean TTFT and TPOT.
+
+Rows kept: the model's config is in the bundled catalog; the layout fits one 8-GPU node
+(tp x attention DP <= 8); the planner accepts the layout and the weights fit (a row whose TP
+label cannot hold the model is an impossible label, dropped and counted); the measured TPOT
+is not below the physical floor (weights and KV read at 100 % of the datasheet bandwidth,
+no overhead: such rows cannot be real decode steps). Duplicates (same configuration and
+load) are averaged; a row whose TPOT falls by more than 10 % when its concurrency rises,
+other things equal, is dropped as non-monotonic.
+
+Split: every concurrency sweep (model, GPU, backend, version, format, isl, osl, layout) goes
+wholly to the fit or the held-out set by the md5 of its key (held out when the hash mod 3 is
+0): no held-out row has a sibling in the fit at another concurrency.
+
+    python bench/speed_accuracy.py            # the held-out error table (FITTED coefficients)
+    python bench/speed_accuracy.py --fit      # refit the coefficients on the fit rows, print
+                                              # them and the held-out error with them
+    python bench/speed_accuracy.py --json     # the same as JSON
+"""
+
+import argparse
+import hashlib
+import json
+import math
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from planner.catalog import catalog_entry  # noqa: E402
+from planner.model.config.parser import parse_model_config  # noqa: E402
+from planner.serving.engine import EngineSettings  # noqa: E402
+from planner.serving.hardware import preset_cluster  # noqa: E402
+from planner.serving.layout import ParallelLayout, layout_errors  # noqa: E402
+from planner.serving.plan import PlanRequest, plan  # noqa: E402
+from planner.serving.speed import (  # noqa: E402
+    FITTED,
+    ServingLoad,
+    SpeedCoefficients,
+    estimate_speed,
+)
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "calibration" / "perf-silicon-aic.csv"
+SYSTEMS = {"h100_sxm": "h100-sxm", "h200_sxm": "h200", "b200_sxm": "b200", "b300_sxm": "b300",
+           "gb200": "gb200"}
+MODELS = {
+    "MiniMaxAI/MiniMax-M2.5": "MiniMaxAI/MiniMax-M2.5",
+    "Qwen/Qwen3-235B-A22B-FP8": "Qwen/Qwen3-235B-A22B-FP8",
+    "Qwen/Qwen3-32B": "Qwen/Qwen3-32B",
+    "meta-llama/Llama-3.1-70B": "meta-llama/Meta-Llama-3.1-70B",
+    "meta-llama/Llama-3.1-8B-Instruct": "meta-llama/Llama-3.1-8B-Instruct",
+    "nvidia/Llama-3.1-8B-Instruct-FP8": "meta-llama/Llama-3.1-8B-Instruct",
+    "deepseek-ai/DeepSeek-R1": "deepseek-ai/DeepSeek-R1",
+    "deepseek-ai/DeepSeek-V3": "deepseek-ai/DeepSeek-V3",
+    "moonshotai/Kimi-K2.5": "moonshotai/Kimi-K2.5",
+    "openai/gpt-oss-120b": "openai/gpt-oss-120b",
+    "zhipuai/GLM-5": "zai-org/GLM-5",
+}
+"""CSV model -> catalog config (same architecture; Qwen3.5-397B-A17B has none: dropped)."""
+FAMILIES = {"MiniMaxAI": "minimax", "Qwen/Qwen3-235B": "qwen3-moe", "Qwen/Qwen3-32B": "qwen3",
+            "meta-llama": "llama-3.1", "nvidia/Llama": "llama-3.1", "deepseek": "deepseek-v3",
+            "moonshotai": "kimi-k2", "openai": "gpt-oss", "zhipuai": "glm-5"}
+SERIES = ["model_path", "system", "backend", "backend_version", "gemm_quant_mode",
+          "moe_quant_mode", "isl", "osl", "tp_size", "attention_dp_size", "moe_ep_size"]
+TARGETS = {"tpot": 10.0, "ttft": 20.0}
+
+
+def _format(row) -> str:
+    """The planner's weight scheme for the row's GEMM/MoE formats."""
+    if row.model_path == "openai/gpt-oss-120b":
+        return "mxfp4"  # the checkpoint's own MXFP4 (the CSV labels it nvfp4)
+    if row.gemm_quant_mode == "bf16":
+        return "bf16"
+    if row.gemm_quant_mode == "int4_wo":
+        return ""  # the checkpoint's own int4 (Kimi-K2.5 compressed-tensors)
+    if row.gemm_quant_mode == "nvfp4":
+        return "nvfp4"
+    if "fp8_block" in (row.gemm_quant_mode, row.moe_quant_mode):
+        return "fp8-block128"
+    return "fp8-tensor"
+
+
+def _family(model: str) -> str:
+    return next(v for k, v in FAMILIES.items() if model.startswith(k))
+
+
+def load_rows(path: Path = DATA) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The usable rows (duplicates averaged, bad rows dropped) and the drop counts."""
+    raw = pd.read_csv(path)
+    # blank cells: one attention replica; the weight formats follow `precision`
+    precision = raw.precision.map({"bf16": "bf16", "fp8": "fp8", "fp4": "nvfp4",
+                                   "int4": "int4_wo"})
+    raw = raw.assign(attention_dp_size=raw.attention_dp_size.fillna(1),
+                     backend_version=raw.backend_version.fillna("unknown"),
+                     gemm_quant_mode=raw.gemm_quant_mode.fillna(precision),
+                     moe_quant_mode=raw.moe_quant_mode.fillna(precision))
+    dropped: dict[str, int] = {}
+    key = SERIES + ["batch_size"]
+    data = raw.groupby(key, as_index=False)[["silicon_ttft_ms", "silicon_tpot_ms"]].mean()
+    dropped["duplicates merged"] = len(raw) - len(data)
+    no_config = ~data.model_path.isin(list(MODELS))
+    dropped["no config (Qwen3.5-397B-A17B)"] = int(no_config.sum())
+    data = data[~no_config]
+    multi = data.tp_size * data.attention_dp_size > 8
+    dropped["more than one 8-GPU node"] = int(multi.sum())
+    data = data[~multi].sort_values(key).reset_index(drop=True)
+    bad = []
+    for _, group in data.groupby(SERIES):
+        prev = None
+        for idx, row in group.iterrows():
+            if prev is not None and row.silicon_tpot_ms < 0.9 * prev:
+                bad.append(idx)
+            prev = row.silicon_tpot_ms
+    dropped["non-monotonic TPOT"] = len(bad)
+    data = data.drop(index=bad).reset_index(drop=True)
+    data["family"] = data.model_path.map(_family)
+    data["held_out"] = [
+        int(hashlib.md5("|".join(str(row[c]) for c in SERIES).encode()).hexdigest(), 16) % 3 == 0
+        for _, row in data.iterrows()
+    ]
+    return data, dropped
+
+
+_SPECS: dict[str, object] = {}
+
+
+def _spec(repo_id: str):
+    if repo_id not in _SPECS:
+        entry = catalog_entry(MODELS[repo_id])
+        _SPECS[repo_id] = parse_model_config(entry.config, entry.hf_quant_config,
+                                             name=entry.repo_id)
+    return _SPECS[repo_id]
+
+
+def prepare(data: pd.DataFrame, dropped: dict[str, int]) -> list[tuple]:
+    """(row, request, plan, load) per usable row; impossible layouts are dropped and counted."""
+    out, impossible = [], 0
+    for _, row in data.iterrows():
+        spec = _spec(row.model_path)
+        layout = ParallelLayout(tp=int(row.tp_size), dp=int(row.attention_dp_size),
+                                ep=int(row.moe_ep_size) > 1)
+        cluster = preset_cluster(SYSTEMS[row.system], 8)
+        fmt = _format(row)
+        engine = EngineSettings(target_quant=fmt or None, max_model_len=int(row.isl + row.osl),
+                                gpu_memory_utilization=0.9)
+        request = PlanRequest(model=spec, cluster=cluster, layout=layout, engine=engine)
+        if layout_errors(spec, cluster, layout):
+            impossible += 1
+            continue
+        p = plan(request)
+        if not p.fits:
+            impossible += 1
+            continue
+        load = ServingLoad(input_len=int(row.isl), output_len=int(row.osl),
+                           concurrency=int(row.batch_size))
+        out.append((row, request, p, load))
+    dropped["impossible layout or weights do not fit (bad TP label)"] = impossible
+    floor = predict(out, ROOFLINE)
+    fast = [i for i, (row, *_) in enumerate(out) if row.silicon_tpot_ms < floor[i, 1]]
+    dropped["TPOT below the bandwidth floor (weights + KV read at 100 % of the datasheet "
+            "bandwidth, no overhead)"] = len(fast)
+    return [r for i, r in enumerate(out) if i not in set(fast)]
+
+
+def predict(rows: list[tuple], coefficients: SpeedCoefficients) -> np.ndarray:
+    """(TTFT ms, TPOT ms) predicted per row."""
+    out = np.empty((len(rows), 2))
+    for i, (_, request, p, load) in enumerate(rows):
+        est = estimate_speed(request, load, plan_result=p, coefficients=coefficients)
+        out[i] = (est.ttft_ms, est.tpot_ms) if est else (math.nan, math.nan)
+    return out
+
+
+def measured(rows: list[tuple]) -> np.ndarray:
+    return np.array([(r.silicon_ttft_ms, r.silicon_tpot_ms) for r, *_ in rows])
+
+
+# --- the fit ---------------------------------------------------------------------------------
+
+ROOFLINE = SpeedCoefficients(
+    bandwidth_efficiency=dict.fromkeys(("bf16", "fp8", "fp4", "weight-only"), 1.0),
+    expert_bandwidth_factor=1.0, kv_bandwidth_efficiency=1.0, compute_efficiency=1.0,
+    link_efficiency=1.0,
+    step_overhead_us=0.0, layer_overhead_us=0.0, request_overhead_ms=0.0, queue_share=0.0,
+    prefill_interference=0.0, source="the physical floor: datasheet rates, no overhead",
+)
+"""Coefficients of a perfect machine: a measured TPOT below this one is not physical."""
+
+_NAMES = ["bw_bf16", "bw_fp8", "bw_fp4", "bw_wo", "expert_factor", "kv_bw", "compute",
+          "step_us", "layer_us", "request_ms", "queue", "interference"]
+_BOUNDS = [(0.1, 1), (0.1, 1), (0.1, 1), (0.1, 1), (0.2, 2), (0.1, 1), (0.05, 0.8), (0, 20000),
+           (0, 500), (0, 1000), (0, 1), (0, 1)]
+"""Physical ranges: efficiencies are fractions (a dense GEMM reaches at most ~80 % of the
+datasheet peak), overheads are non-negative."""
+
+
+def _coefficients(x: np.ndarray, source: str) -> SpeedCoefficients:
+    v = [min(max(val, lo), hi) for val, (lo, hi) in zip(x, _BOUNDS, strict=True)]
+    return SpeedCoefficients(
+        bandwidth_efficiency={"bf16": v[0], "fp8": v[1], "fp4": v[2], "weight-only": v[3]},
+        expert_bandwidth_factor=v[4], kv_bandwidth_efficiency=v[5], compute_efficiency=v[6],
+        link_efficiency=FITTED.link_efficiency, step_overhead_us=v[7], layer_overhead_us=v[8],
+        request_overhead_ms=v[9], queue_share=v[10], prefill_interference=v[11], source=source,
+    )
+
+
+def _vector(c: SpeedCoefficients) -> np.ndarray:
+    b = c.bandwidth_efficiency
+    return np.array([b["bf16"], b["fp8"], b["fp4"], b["weight-only"], c.expert_bandwidth_factor,
+                     c.kv_bandwidth_efficiency,
+                     c.compute_efficiency, c.step_overhead_us, c.layer_overhead_us,
+                     c.request_overhead_ms, c.queue_share, c.prefill_interference])
+
+
+def _loss(rows: list[tuple], truth: np.ndarray, x: np.ndarray) -> float:
+    """Mean absolute log error of TPOT plus half that of TTFT (TPOT is the tighter target),
+    each clipped at 0.4 (a factor 1.5) so that a few rows the model cannot explain do not
+    pull the typical row (the target is a median)."""
+    pred = predict(rows, _coefficients(x, "fit"))
+    err = np.minimum(np.abs(np.log(pred / truth)), 0.4)
+    return float(np.nanmean(err[:, 1]) + 0.5 * np.nanmean(err[:, 0]))
+
+
+def fit(rows: list[tuple], start: SpeedCoefficients, rounds: int = 4) -> SpeedCoefficients:
+    """Coordinate search in log space (numpy only): each coefficient is scaled by factors
+    around its value, the best kept, with shrinking steps."""
+    truth = measured(rows)
+    x = _vector(start)
+    best = _loss(rows, truth, x)
+    for step in (2.0, 1.4, 1.15, 1.05)[:rounds]:
+        for i in range(len(x)):
+            for factor in (step, 1 / step):
+                trial = x.copy()
+                trial[i] = min(max(trial[i] * factor if trial[i] else 0.01, _BOUNDS[i][0]),
+                               _BOUNDS[i][1])
+                loss = _loss(rows, truth, trial)
+                if loss < best:
+                    best, x = loss, trial
+        print(f"  step x{step}: loss {best:.4f}", file=sys.stderr)
+    return _coefficients(x, "fit")
+
+
+# --- the report ------------------------------------------------------------------------------
+
+
+def errors(rows: list[tuple], coefficients: SpeedCoefficients) -> pd.DataFrame:
+    """Absolute % error of TTFT and TPOT per row, with the grouping columns."""
+    pred, truth = predict(rows, coefficients), measured(rows)
+    pct = np.abs(pred / truth - 1) * 100
+    frame = pd.DataFrame([{"gpu": r.system, "backend": r.backend, "family": r.family}
+                          for r, *_ in rows])
+    frame["ttft"], frame["tpot"] = pct[:, 0], pct[:, 1]
+    return frame
+
+
+def summary(frame: pd.DataFrame) -> dict:
+    """Median and p90 absolute % error of TPOT and TTFT: overall and per group."""
+    def stats(part: pd.DataFrame) -> dict:
+        return {"rows": len(part),
+                **{f"{m}_{q}": round(float(np.nanpercentile(part[m], p)), 1)
+                   for m in ("tpot", "ttft") for q, p in (("median", 50), ("p90", 90))}}
+    out = {"all": stats(frame)}
+    for col in ("gpu", "backend", "family"):
+        out[col] = {k: stats(g) for k, g in frame.groupby(col)}
+    return out
+
+
+def _print(result: dict) -> None:
+    print(f"Split: {result['split']}")
+    print("Dropped: " + "; ".join(f"{k}: {v}" for k, v in result["dropped"].items()))
+    print(f"Held-out rows: {result['held_out']['all']['rows']} (fit rows: {result['fit_rows']})")
+    print(f"{'group':<22}{'rows':>6}{'TPOT med':>10}{'TPOT p90':>10}{'TTFT med':>10}"
+          f"{'TTFT p90':>10}")
+    def line(name, s):
+        print(f"{name:<22}{s['rows']:>6}{s['tpot_median']:>9.1f}%{s['tpot_p90']:>9.1f}%"
+              f"{s['ttft_median']:>9.1f}%{s['ttft_p90']:>9.1f}%")
+    line("all held-out", result["held_out"]["all"])
+    for col in ("gpu", "backend", "family"):
+        for k, s in result["held_out"][col].items():
+            line(f"{col} {k}", s)
+    print(f"Targets: median TPOT <= {TARGETS['tpot']:g} %, TTFT <= {TARGETS['ttft']:g} %")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--fit", action="store_true", help="refit the coefficients first")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--write", type=Path, metavar="JSON",
+                        help="also store the result (the report reads "
+                        "bench/speed_accuracy_results.json)")
+    args = parser.parse_args()
+    data, dropped = load_rows(args.data)
+    rows = prepare(data, dropped)
+    fit_rows = [r for r in rows if not r[0].held_out]
+    held = [r for r in rows if r[0].held_out]
+    coefficients = FITTED
+    if args.fit:
+        coefficients = fit(fit_rows, FITTED)
+        print(coefficients.model_dump_json(indent=2))
+    result = {
+        "split": "each concurrency sweep (model, GPU, backend, version, format, isl, osl, "
+                 "layout) held out when md5(key) % 3 == 0",
+        "measured_on": "H100/H200/B200/B300 SXM over NVLink, vLLM and SGLang (fp8, nvfp4, "
+                       "mxfp4, int4 weight-only), one 8-GPU node",
+        "date": datetime.now(UTC).date().isoformat(),
+        "command": "python bench/speed_accuracy.py" + (" --fit" if args.fit else ""),
+        "dropped": dropped, "fit_rows": len(fit_rows),
+        "coefficients": coefficients.model_dump(),
+        "held_out": summary(errors(held, coefficients)),
+        "fit": summary(errors(fit_rows, coefficients))["all"],
+    }
+    if args.write:
+        args.write.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        _print(result)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

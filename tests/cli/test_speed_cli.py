@@ -1,0 +1,74 @@
+"""`python -m planner plan` speed contract: --input-len/--output-len/--concurrency/--link and the
+JSON keys ttft_ms, tpot_ms, output_tokens_per_s(_per_request), prefill_tokens_per_s,
+speed_terms; a plan that does not fit keeps its memory figures and has null speed."""
+
+import json
+
+import pytest
+
+from cli.planner_cli import main
+
+SEED = ["plan", "--model", "Qwen/Qwen3-235B-A22B-GPTQ-Int4", "--gpu", "rtx-3090", "--gpus", "8",
+        "--tp", "8", "--ep"]
+SPEED_KEYS = {"ttft_ms", "tpot_ms", "output_tokens_per_s", "output_tokens_per_s_per_request",
+              "prefill_tokens_per_s", "speed_terms"}
+
+
+def _json(capsys, *argv: str) -> dict:
+    assert main(list(argv)) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_plan_json_has_the_speed_keys(capsys) -> None:
+    data = _json(capsys, *SEED, "--json")
+    assert set(data) >= SPEED_KEYS
+    assert data["tpot_ms"] > 0 and data["ttft_ms"] > 0
+    # one request: aggregate and per-request rates are both 1000 / TPOT, less the first token
+    assert data["output_tokens_per_s_per_request"] == pytest.approx(1000 / data["tpot_ms"])
+    assert data["output_tokens_per_s"] < data["output_tokens_per_s_per_request"]
+    names = {t["name"] for t in data["speed_terms"]}
+    assert {"allreduce", "decode_weights", "prefill", "ttft", "tpot"} <= names
+    assert all(t["formula"] and "value" in t for t in data["speed_terms"])
+    assert data["speed"]["link"] == "pcie-no-p2p"  # GeForce default
+
+
+def test_load_and_link_flags_change_the_figures(capsys) -> None:
+    base = _json(capsys, *SEED, "--json")
+    longer = _json(capsys, *SEED, "--input-len", "32K", "--json")
+    assert longer["ttft_ms"] > 10 * base["ttft_ms"]  # 32x the prompt
+    assert longer["speed"]["load"]["input_len"] == 32768
+    p2p = _json(capsys, *SEED, "--link", "pcie", "--json")
+    assert p2p["speed"]["link"] == "pcie" and p2p["tpot_ms"] < base["tpot_ms"]
+    busy = _json(capsys, *SEED, "--concurrency", "1000", "--json")
+    assert busy["speed"]["kv_bound"] and busy["speed"]["concurrency"] < 1000
+    assert busy["output_tokens_per_s"] > base["output_tokens_per_s"]
+
+
+def test_a_plan_that_does_not_fit_has_memory_figures_and_null_speed(capsys) -> None:
+    data = _json(capsys, "plan", "--model", "Qwen/Qwen3-235B-A22B-GPTQ-Int4", "--gpu",
+                 "rtx-3090", "--gpus", "2", "--json")
+    assert not data["fits"] and data["weights_bytes_per_gpu"] > 0
+    assert all(data[k] is None for k in SPEED_KEYS)
+
+
+def test_plan_text_has_a_speed_block(capsys) -> None:
+    assert main([*SEED, "--concurrency", "4"]) == 0
+    out = capsys.readouterr().out
+    assert "Speed at 1,024 in / 1,024 out, 4 request(s) at once" in out
+    assert "TPOT" in out and "TP all-reduce" in out
+
+
+@pytest.mark.parametrize("flags", [["--concurrency", "0"], ["--input-len", "x"],
+                                   ["--link", "infiniband"]])
+def test_bad_speed_flags_exit_2(capsys, flags: list[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main([*SEED, *flags])
+    assert info.value.code == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_nvlink_on_a_card_without_it_exits_2(capsys) -> None:
+    argv = ["plan", "--model", "Qwen/Qwen3-235B-A22B-GPTQ-Int4", "--gpu", "rtx-4090", "--gpus",
+            "8", "--link", "nvlink"]
+    assert main(argv) == 2
+    assert "has no NVLink" in capsys.readouterr().err

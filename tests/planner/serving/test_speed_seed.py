@@ -1,0 +1,219 @@
+"""Speed of the seed scenario, worked by hand: Qwen3-235B-A22B GPTQ-Int4 on 8x RTX 3090.
+
+Inputs, none read from the code under test:
+- config.json (Qwen/Qwen3-235B-A22B): 94 layers, hidden 4096, 64 query heads, 4 KV heads,
+  head_dim 128, 128 routed experts, 8 per token, expert width 1536, vocab 151,936.
+- GPTQ int4 group 128: 4 + 20/128 = 4.15625 bits = 0.51953125 B per weight; embeddings,
+  lm_head, routers and norms stay 16-bit.
+- RTX 3090 (GA102 whitepaper): 936 GB/s, 71 TFLOP/s FP16 with FP32 accumulate.
+- Link: GeForce drivers refuse PCIe P2P, so NCCL stages through host memory: PCIe 4.0 x16
+  = 16 GT/s x 16 x 128/130 / 8 = 31.508 GB/s; measured host-staged share 6.34 / 31.5 ->
+  6.3415 GB/s; x 0.8 link efficiency = 5.0732 GB/s; 10 us per hop; NCCL's ring (no custom
+  all-reduce without P2P): 2 (N - 1) hops.
+- The fitted coefficients (planner.serving.speed.FITTED, bench/speed_accuracy.py --fit),
+  typed here: see COEF.
+- vLLM defaults on a 24 GB card: 2048 batched tokens, 256 sequences; the memory plan at 0.90
+  holds 108,048 KV tokens at TP=8 (tests/planner/serving/test_seed_scenario.py).
+
+Per GPU at TP=8 with EP (16 whole experts per GPU):
+  attention  94 x (4096 x 8192/8 q + 8192/8 x 4096 o + 2 x 4096 x 128 k, v: one KV head
+             each, replicated) = 94 x 9,437,184 = 887,095,296 x 0.51953125 B = 460.87 MB
+  routers    94 x 4096 x 128 x 2 B = 98.57 MB;  norms 94 x 2 x 4096 x 2 B + 8,192 = 1.55 MB
+  lm_head    151,936 / 8 x 4096 x 2 B = 155.58 MB   -> dense bytes read per step 716.57 MB
+  experts    16 x 94 x 3 x 4096 x 1536 = 28,386,459,648 x 0.51953125 B = 14,747.57 MB
+  one token touches 8 of 128 experts: 14,747.57 MB x 8/128 = 921.72 MB
+  KV per token per GPU: 2 x 94 x 1 x 128 x 2 B = 48,128 B
+All-reduce (twice per layer, 188 per step) of one token's hidden state, 8,192 B:
+  14 hops x 10 us + 7/8 x 2 x 8,192 B / 5.0732 GB/s = 140 + 2.826 = 142.83 us
+  -> 188 x 142.83 us = 26.85 ms per decode step: the largest single term.
+Without EP (TP=8 slices every expert to 192 columns, 192 % 128 != 0): vLLM falls back to
+the Triton WNA16 MoE kernel, charged 1.5x on the expert read.
+TP=4 x PP=2: 47 layers per stage; per GPU attention 47 x (2 x 4096 x 2048 + 2 x 4096 x 128)
+  = 837,812,224 x 0.51953125 B = 435.27 MB, routers 49.28 MB, norms 0.77 MB, lm_head (last
+  stage) 151,936 / 4 x 4096 x 2 B = 311.16 MB, experts 128 x 47 x 18,874,368 / 4 weights =
+  the same 14,747.57 MB; KV 47 x 2 x 128 x 2 B = 24,064 B per token; all-reduce 6 hops:
+  60 us + 3/4 x 2 x 8,192 / 5.0732 GB/s = 62.42 us x 94 = 5.87 ms per stage.
+TP=1 x PP=8: a token walks 8 stages (11, 12 x 6, 11 layers); all together they read every
+  weight once: attention 94 x 71,303,424 x 0.51953125 B = 3,482.19 MB (+ q/k norms), routers
+  98.57 MB, norms 1.55 MB, lm_head 151,936 x 4096 x 2 B = 1,244.66 MB, experts 117,980.6 MB
+  x 8/128; KV 94 x 2 x 4 x 128 x 2 B = 192,512 B per token; no all-reduce; 7 stage hops of
+  10 us + 8,192 B / 5.0732 GB/s = 11.61 us.
+"""
+
+import pytest
+
+from planner.catalog import catalog_entry
+from planner.model.config.parser import parse_model_config
+from planner.serving.engine import EngineSettings
+from planner.serving.hardware import preset_cluster
+from planner.serving.layout import ParallelLayout
+from planner.serving.plan import PlanRequest, plan
+from planner.serving.speed import FITTED, ServingLoad, estimate_speed
+
+COEF = {
+    "wo": 0.913, "expert": 0.762, "kv": 0.735, "compute": 0.6, "step_us": 1944.0,
+    "layer_us": 40.8, "request_ms": 25.9, "queue": 0.336, "interference": 1.0,
+}
+"""FITTED, typed by hand from `python bench/speed_accuracy.py --fit` (a refit must update
+these and the figures below)."""
+
+BW = 936e9  # B/s
+PEAK = 71e12  # FLOP/s
+LINK = 31.5077e9 * 6.34 / 31.5 * 0.8  # 5.0732e9 B/s
+HOP = 10e-6
+MB = 1e6
+
+ENTRY = catalog_entry("Qwen/Qwen3-235B-A22B-GPTQ-Int4")
+SPEC = parse_model_config(ENTRY.config, ENTRY.hf_quant_config, name=ENTRY.repo_id)
+
+
+def _request(layout: ParallelLayout) -> PlanRequest:
+    return PlanRequest(model=SPEC, cluster=preset_cluster("rtx-3090", 8), layout=layout,
+                       engine=EngineSettings(max_model_len=40960))
+
+
+def _speed(layout: ParallelLayout, **load: int):
+    return estimate_speed(_request(layout), ServingLoad(**load))
+
+
+def _mem_s(dense_mb: float, experts_mb: float, kv_bytes: float) -> float:
+    """Weight and KV read time: dense at the weight-only efficiency, experts x the factor."""
+    return (dense_mb * MB / (BW * COEF["wo"]) + experts_mb * MB / (BW * COEF["wo"] * COEF["expert"])
+            + kv_bytes / (BW * COEF["kv"]))
+
+
+def _overhead_s(layers: int, pp: int = 1) -> float:
+    return (COEF["step_us"] / pp + COEF["layer_us"] * layers) * 1e-6
+
+
+def test_the_fitted_coefficients_are_the_ones_worked_here() -> None:
+    assert FITTED.bandwidth_efficiency["weight-only"] == COEF["wo"]
+    assert (FITTED.expert_bandwidth_factor, FITTED.kv_bandwidth_efficiency,
+            FITTED.compute_efficiency) == (COEF["expert"], COEF["kv"], COEF["compute"])
+    assert (FITTED.step_overhead_us, FITTED.layer_overhead_us, FITTED.request_overhead_ms,
+            FITTED.queue_share, FITTED.prefill_interference) == (
+        COEF["step_us"], COEF["layer_us"], COEF["request_ms"], COEF["queue"],
+        COEF["interference"])
+    assert FITTED.link_efficiency == 0.8
+
+
+# --- TP=8 + EP ---------------------------------------------------------------------------------
+
+DENSE_TP8 = 716.57  # MB, see the docstring
+EXPERTS_TP8 = 14747.57
+ALLREDUCE_1 = 188 * (14 * HOP + 7 / 8 * 2 * 8192 / LINK)  # 26.85 ms
+# TPOT alone: 1,536 tokens of KV on average (1,024 prompt + half of 1,024 out)
+TPOT_EP = (_mem_s(DENSE_TP8, EXPERTS_TP8 * 8 / 128, 1536 * 48128) + ALLREDUCE_1
+           + _overhead_s(94))
+# prefill of 1,024 tokens in one chunk: every expert is touched (1 - (15/16)^1024 = 1);
+# compute 2 x 1,024 x (921.77 M dense + 1,774.19 M expert parameters per GPU) + the causal
+# attention 2 x 1,024 x 512 x 94 x 8 heads x 256 = 5.7232e12 FLOP, against 71 TFLOP/s x 0.6
+DENSE_PARAMS = 94 * 71_303_680 / 8 + 94 * 524_288 / 8 + 151_936 * 4096 / 8  # 921.77 M
+EXPERT_PARAMS = 8 * 3 * 4096 * 1536 * 94 / 8  # 1,774.19 M per token per GPU
+WIDTH = 94 * 8 * 256  # attention: heads per GPU x (q.k + v dims), all layers
+
+
+def _prefill_chunk(tokens: int, context: float) -> tuple[float, float]:
+    """(step seconds, marginal seconds) of one prefill chunk at TP=8 + EP."""
+    flops = 2 * tokens * (DENSE_PARAMS + EXPERT_PARAMS) + 2 * tokens * context * WIDTH
+    compute = flops / (PEAK * COEF["compute"])
+    memory = _mem_s(DENSE_TP8, EXPERTS_TP8, context * 48128)
+    allreduce = 188 * (14 * HOP + 7 / 8 * 2 * tokens * 8192 / LINK)
+    return max(compute, memory) + allreduce + _overhead_s(94), compute + allreduce
+
+
+PREFILL_1K, MARGINAL_1K = _prefill_chunk(1024, 512)
+TTFT_1K = COEF["request_ms"] / 1e3 + PREFILL_1K
+# 32K: 16 chunks of 2,048 (max_num_batched_tokens), chunk i sees 2,048 i + 1,024 context
+TTFT_32K = COEF["request_ms"] / 1e3 + sum(_prefill_chunk(2048, 2048 * i + 1024)[0]
+                                          for i in range(16))
+
+
+def test_tp8_ep_tpot_and_allreduce() -> None:
+    est = _speed(ParallelLayout(tp=8, ep=True))
+    assert est.allreduce_ms_per_step == pytest.approx(ALLREDUCE_1 * 1e3, rel=1e-3)
+    assert pytest.approx(26.85e-3, rel=1e-3) == ALLREDUCE_1
+    assert est.tpot_ms == pytest.approx(TPOT_EP * 1e3, rel=0.005)
+    assert est.link == "pcie-no-p2p" and est.kernel == "weight-only"
+
+
+def test_tp8_ep_ttft_at_1k_and_32k() -> None:
+    assert _speed(ParallelLayout(tp=8, ep=True)).ttft_ms == pytest.approx(TTFT_1K * 1e3,
+                                                                          rel=0.005)
+    long = _speed(ParallelLayout(tp=8, ep=True), input_len=32768)
+    assert long.ttft_ms == pytest.approx(TTFT_32K * 1e3, rel=0.005)
+    # the link, not the GPUs, sets the long prompt's pace: 16 chunks x 188 all-reduces of
+    # 16.8 MB through host memory = 17.8 s of the TTFT
+    assert pytest.approx(17.4, abs=0.1) == 16 * 188 * 7 / 8 * 2 * 2048 * 8192 / LINK
+
+
+def test_tp8_ep_throughput_at_the_kv_limited_concurrency() -> None:
+    # 108,048 KV tokens // (1,024 + 512) = 70 requests in flight
+    k = 108048 // 1536
+    touched = 1 - (1 - 8 / 128) ** k  # 126.6 of 128 experts
+    step_memory = _mem_s(DENSE_TP8, EXPERTS_TP8 * touched, k * 1536 * 48128)
+    step_compute = (2 * k * (DENSE_PARAMS + EXPERT_PARAMS) + 2 * k * 1536 * WIDTH) / (
+        PEAK * COEF["compute"])
+    step = (max(step_memory, step_compute) + 188 * (14 * HOP + 7 / 8 * 2 * k * 8192 / LINK)
+            + _overhead_s(94))
+    tpot = step + COEF["interference"] * (k - 1) * MARGINAL_1K / 1024
+    ttft = COEF["request_ms"] / 1e3 + PREFILL_1K + step + COEF["queue"] * (k - 1) * MARGINAL_1K
+    throughput = k / (tpot + ttft / 1024)
+    est = _speed(ParallelLayout(tp=8, ep=True), concurrency=1000)
+    assert est.concurrency == k == 70 and est.kv_bound
+    assert est.tpot_ms == pytest.approx(tpot * 1e3, rel=0.005)
+    assert est.ttft_ms == pytest.approx(ttft * 1e3, rel=0.005)
+    assert est.output_tokens_per_s == pytest.approx(throughput, rel=0.005)
+
+
+# --- TP=8 without EP, TP=4 x PP=2, TP=1 x PP=8 -------------------------------------------------
+
+
+def test_tp8_without_ep_pays_the_wna16_fallback() -> None:
+    expert_read = EXPERTS_TP8 * 8 / 128 * MB / (BW * COEF["wo"] * COEF["expert"])
+    est = _speed(ParallelLayout(tp=8))
+    assert est.tpot_ms == pytest.approx((TPOT_EP + 0.5 * expert_read) * 1e3, rel=0.005)
+
+
+def test_tp4_pp2_tpot() -> None:
+    allreduce = 94 * (6 * HOP + 3 / 4 * 2 * 8192 / LINK)  # 5.87 ms per stage
+    first = 435.27 + 49.28 + 0.77
+    stages = [
+        _mem_s(first, EXPERTS_TP8 / 16, 1536 * 24064) + allreduce + _overhead_s(47, 2),
+        _mem_s(first + 311.16 + 0.008, EXPERTS_TP8 / 16, 1536 * 24064) + allreduce
+        + _overhead_s(47, 2),
+    ]
+    tpot = sum(stages) + HOP + 8192 / LINK
+    est = _speed(ParallelLayout(tp=4, pp=2))
+    assert est.tpot_ms == pytest.approx(tpot * 1e3, rel=0.005)
+    assert est.allreduce_ms_per_step == pytest.approx(2 * allreduce * 1e3, rel=1e-3)
+
+
+def test_tp1_pp8_tpot() -> None:
+    dense = 94 * 71_303_680 * 0.51953125 / MB + 98.57 + 1.55 + 1244.66
+    experts = 128 * 94 * 3 * 4096 * 1536 * 0.51953125 / MB  # 117,980.6 MB
+    tpot = (_mem_s(dense, experts * 8 / 128, 1536 * 192512) + _overhead_s(94)
+            + 7 * (HOP + 8192 / LINK))
+    est = _speed(ParallelLayout(tp=1, pp=8))
+    assert est.tpot_ms == pytest.approx(tpot * 1e3, rel=0.005)
+    assert est.allreduce_ms_per_step == 0
+
+
+def test_the_layouts_compared() -> None:
+    """What the sweep could not tell before: on host-staged PCIe, TP=8's 188 all-reduces of 14
+    ring hops each cost more per token than TP=4 x PP=2 (6 hops) or PP=8 (none, seven stage
+    hops), yet PP=8 walks eight stages at one GPU's bandwidth and prefills at one GPU's
+    compute; at the KV-limited concurrency PP=8 (most KV room) serves the most tokens/s."""
+    ep, tp8 = _speed(ParallelLayout(tp=8, ep=True)), _speed(ParallelLayout(tp=8))
+    tp4pp2, pp8 = _speed(ParallelLayout(tp=4, pp=2)), _speed(ParallelLayout(tp=1, pp=8))
+    assert tp4pp2.tpot_ms < pp8.tpot_ms < ep.tpot_ms < tp8.tpot_ms  # TP=8: WNA16 fallback
+    assert ep.ttft_ms < tp4pp2.ttft_ms < pp8.ttft_ms
+    busy = {name: _speed(layout, concurrency=1000) for name, layout in (
+        ("ep", ParallelLayout(tp=8, ep=True)), ("tp4pp2", ParallelLayout(tp=4, pp=2)),
+        ("pp8", ParallelLayout(tp=1, pp=8)))}
+    assert all(e.kv_bound for e in busy.values())
+    kv = {name: plan(_request(layout)).kv_cache_tokens // 1536 for name, layout in (
+        ("ep", ParallelLayout(tp=8, ep=True)), ("tp4pp2", ParallelLayout(tp=4, pp=2)),
+        ("pp8", ParallelLayout(tp=1, pp=8)))}
+    assert {n: e.concurrency for n, e in busy.items()} == kv
+    assert busy["pp8"].output_tokens_per_s > busy["ep"].output_tokens_per_s
