@@ -619,9 +619,9 @@ def _performance(inputs: ReportInputs) -> list[str]:
         ["Prefill tokens/s (one request)", f"{speed.prefill_tokens_per_s:,.0f}"],
         ["TP all-reduce per decode step", f"{speed.allreduce_ms_per_step:,.2f} ms"],
         ["KV-limited concurrency", f"{speed.kv_limited_concurrency:,}"],
-    ]) + ["", "How each figure is made, with this model's numbers:", "", "```text"]
-    lines += [f"{t.label}: {t.formula}" for t in speed.terms] + ["```", ""]
-    lines += [f"- {n}" for n in speed.notes]
+    ]) + ["", "How each figure is made, with this model's numbers:", ""]
+    lines += [*md_code_block("text", [f"{t.label}: {t.formula}" for t in speed.terms]), ""]
+    lines += [f"- {md_escape(n)}" for n in speed.notes]
     acc = inputs.speed_accuracy
     if acc is None:
         lines.append("- Expected error: not measured (bench/speed_accuracy_results.json absent).")

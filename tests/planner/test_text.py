@@ -86,7 +86,8 @@ def test_the_report_shows_hostile_snapshots_and_configs_as_text(capsys, tmp_path
     # only the report's own headings; a hostname is text inside its "Host ..." heading
     assert sum(h.startswith("Host ") for h in headings) == 2
     assert all(h.startswith(("Headroom report", "Executive", "Platform", "Host ", "Model facts",
-                             "Memory plan", "Alternatives", "Launch", "Assumptions"))
+                             "Memory plan", "Performance expectations", "Alternatives",
+                             "Launch", "Assumptions"))
                for h in headings), headings
     assert not re.search(r"(?<!\\)(://|www\.)", markdown)
     text = _text(markdown)
