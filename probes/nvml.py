@@ -95,10 +95,12 @@ class GpuInfo(BaseModel):
     driver_version: str | None = Field(description="e.g. '570.172.08'")
     cuda_driver_version: int | None = Field(description="CUDA version the driver supports, "
                                             "1000*major + 10*minor: 12080 = 12.8")
-    memory_total_bytes: int | None = Field(description="NVML total (24576 MiB on an RTX 3090)")
-    memory_reserved_bytes: int | None = Field(description="held by the driver, not usable")
-    memory_used_bytes: int | None
-    memory_free_bytes: int | None
+    memory_total_bytes: int | None = Field(
+        ge=1, description="NVML total (24576 MiB on an RTX 3090)"
+    )
+    memory_reserved_bytes: int | None = Field(ge=0, description="held by the driver, not usable")
+    memory_used_bytes: int | None = Field(ge=0)
+    memory_free_bytes: int | None = Field(ge=0)
     compute_capability: str | None = Field(description="e.g. '8.6'")
     pcie_generation_current: int | None
     pcie_generation_max: int | None
@@ -125,6 +127,15 @@ class GpuInfo(BaseModel):
     nvlinks: list[NvLinkInfo]
     processes: list[GpuProcess]
     notes: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _reserved_within_total(self) -> GpuInfo:
+        """Driver-reserved memory is part of the total, so usable memory stays positive."""
+        total, reserved = self.memory_total_bytes, self.memory_reserved_bytes
+        if total is not None and reserved is not None and reserved >= total:
+            raise ValueError(f"memory_reserved_bytes ({reserved}) must be below "
+                             f"memory_total_bytes ({total})")
+        return self
 
     @property
     def usable_total_bytes(self) -> int | None:

@@ -92,6 +92,22 @@ def test_load_names_the_field_that_violates_the_schema(tmp_path: Path) -> None:
         load_snapshot(write(tmp_path, json.dumps(raw).encode()))
 
 
+@pytest.mark.parametrize(("field", "value", "words"), [
+    ("memory_total_bytes", 0, "greater than or equal to 1"),
+    ("memory_total_bytes", False, "greater than or equal to 1"),
+    ("memory_free_bytes", -1, "greater than or equal to 0"),
+    # the recorded 3090 has 25,769,803,776 B total: reserving all of it leaves nothing usable
+    ("memory_reserved_bytes", 25_769_803_776, "must be below memory_total_bytes"),
+])
+def test_load_refuses_memory_no_gpu_can_have(field: str, value: object, words: str) -> None:
+    # Found by the snapshot fuzzer: a total of False (0) loaded and made the cluster's usable
+    # total negative, which only failed later, deep in the hardware model.
+    raw = raw_3090()
+    raw["gpus"][0][field] = value
+    with pytest.raises(SnapshotError, match=words):
+        load_snapshot(json.dumps(raw).encode())
+
+
 def test_load_rejects_unknown_fields() -> None:
     raw = raw_3090()
     raw["host"]["colour"] = "green"
