@@ -11,11 +11,15 @@ full download would be noticed in `requests` (only Range reads are expected).
 
 import hashlib
 import json
+import os
 import struct
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass
@@ -199,3 +203,13 @@ def safetensors_file(tensors: dict[str, tuple[str, list[int]]], widths: dict) ->
         offset += size
     raw = json.dumps(header).encode()
     return FakeFile(struct.pack("<Q", len(raw)) + raw, size_bytes=8 + len(raw) + offset)
+
+
+def client_env(url: str, hf_home: Path, **extra: str) -> dict[str, str]:
+    """The environment of a fresh interpreter whose huggingface_hub uses the fake hub at `url`
+    (read once at import) and `hf_home` as its cache, with none of the caller's HF_/HEADROOM_
+    settings or proxies; `extra` is added (HF_TOKEN, HEADROOM_HUB_DEADLINE_S, ...)."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("HF_", "HUGGINGFACE_", "HEADROOM_")) and "proxy" not in k.lower()}
+    return {**env, "HF_ENDPOINT": url, "HF_HOME": str(hf_home), "HF_HUB_DISABLE_TELEMETRY": "1",
+            "NO_PROXY": "127.0.0.1", "PYTHONPATH": str(ROOT), **extra}

@@ -7,12 +7,11 @@ against the local fake hub (tests/hubserver.py) with the real client.
 """
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
-from tests.hubserver import FakeFile, FakeHub, FakeRepo
+from tests.hubserver import FakeFile, FakeHub, FakeRepo, client_env
 
 ROOT = Path(__file__).resolve().parents[2]
 BAD = ROOT / "tests" / "fixtures" / "bad_inputs"
@@ -60,10 +59,7 @@ def test_odd_hub_answers_are_clear_errors_in_the_app(tmp_path: Path) -> None:
         repos[f"acme/{repo}"] = FakeRepo(
             {"config.json": FakeFile((BAD / f"{name}.config.json").read_bytes())})
     hub = FakeHub(repos)
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("HF_", "HUGGINGFACE_", "HEADROOM_")) and "proxy" not in k.lower()}
-    env.update(HF_ENDPOINT=hub.url, HF_HOME=str(tmp_path), HF_HUB_DISABLE_TELEMETRY="1",
-               NO_PROXY="127.0.0.1", PYTHONPATH=str(ROOT))
+    env = client_env(hub.url, tmp_path)
     try:
         # The bound only stops a hung run from hanging the suite; it is not a timing.
         proc = subprocess.run([sys.executable, "-c", VISITS, json.dumps(list(EXPECTED))],

@@ -6,12 +6,11 @@ never answer, with HEADROOM_HUB_DEADLINE_S=3.
 """
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
-from tests.hubserver import FakeFile, FakeHub, FakeRepo
+from tests.hubserver import FakeFile, FakeHub, FakeRepo, client_env
 
 ROOT = Path(__file__).resolve().parents[2]
 DEADLINE_S = 3
@@ -54,12 +53,7 @@ def test_failures_are_remembered_and_compared_models_are_looked_up_together(tmp_
     hub = FakeHub({name: FakeRepo({"config.json": FakeFile(config)}, behaviour="hang")
                    for name in HANGING})
     try:
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("HF_", "HUGGINGFACE_", "HEADROOM_"))
-               and "proxy" not in k.lower()}
-        env.update(HF_ENDPOINT=hub.url, HF_HOME=str(tmp_path), HF_HUB_DISABLE_TELEMETRY="1",
-                   NO_PROXY="127.0.0.1", PYTHONPATH=str(ROOT),
-                   HEADROOM_HUB_DEADLINE_S=str(DEADLINE_S))
+        env = client_env(hub.url, tmp_path, HEADROOM_HUB_DEADLINE_S=str(DEADLINE_S))
         # The bound only stops a hung run from hanging the suite; it is not a timing.
         proc = subprocess.run([sys.executable, "-c", SESSION, json.dumps(HANGING)], cwd=ROOT,
                               env=env, capture_output=True, text=True, timeout=300)

@@ -6,14 +6,13 @@ the server's HF_TOKEN in its environment and a private repo that needs that very
 """
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.hubserver import FakeFile, FakeHub, FakeRepo
+from tests.hubserver import FakeFile, FakeHub, FakeRepo, client_env
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER_TOKEN = "hf_ServerOperatorsOwnToken0123456789abc"
@@ -66,10 +65,7 @@ def hub():
 def visitors(hub: FakeHub, tmp_path: Path, visits: list[tuple]) -> list[dict]:
     """Fresh sessions, one per (HEADROOM_SERVER_TOKEN, server.address, token the visitor types)
     (None: unset, streamlit's default, none), on one server whose environment holds HF_TOKEN."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("HF_", "HUGGINGFACE_", "HEADROOM_")) and "proxy" not in k.lower()}
-    env.update(HF_ENDPOINT=hub.url, HF_HOME=str(tmp_path), HF_TOKEN=SERVER_TOKEN,
-               HF_HUB_DISABLE_TELEMETRY="1", NO_PROXY="127.0.0.1", PYTHONPATH=str(ROOT))
+    env = client_env(hub.url, tmp_path, HF_TOKEN=SERVER_TOKEN)
     args = {"model": PRIVATE, "visitors": visits}
     # The bound only stops a hung run from hanging the suite; it is not a timing.
     proc = subprocess.run([sys.executable, "-c", VISITORS, json.dumps(args)], cwd=ROOT, env=env,

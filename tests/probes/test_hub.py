@@ -6,7 +6,6 @@ touches the internet or patches huggingface_hub.
 """
 
 import json
-import os
 import struct
 import subprocess
 import sys
@@ -19,7 +18,7 @@ from planner.model.checkpoint import compare_param_counts
 from planner.model.config.parser import parse_model_config
 from planner.model.params import count_params
 from probes.hub import HubError, _mapped, fetch_model, resolve_model
-from tests.hubserver import FakeFile, FakeHub, FakeRepo, safetensors_file
+from tests.hubserver import FakeFile, FakeHub, FakeRepo, client_env, safetensors_file
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "hub"
@@ -144,18 +143,7 @@ def hub():
 
 def run_client(url: str, hf_home: Path, model: str, *, offline=False, hf_token=None, **kwargs):
     """fetch_model (or resolve_model with resolve=True) in a fresh interpreter; its JSON."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("HF_", "HUGGINGFACE_", "HEADROOM_")) and "proxy" not in k.lower()
-    }
-    env.update(
-        HF_ENDPOINT=url,
-        HF_HOME=str(hf_home),
-        HF_HUB_DISABLE_TELEMETRY="1",
-        NO_PROXY="127.0.0.1",
-        PYTHONPATH=str(ROOT),
-    )
+    env = client_env(url, hf_home)
     if offline:
         env["HF_HUB_OFFLINE"] = "1"
     if hf_token:
