@@ -7,8 +7,19 @@ from and which values could not be verified (notes).
 import json
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
+
+Provenance = Literal["verbatim", "subset", "reconstructed"]
+"""How a config.json was obtained: copied verbatim from a public copy of the Hub file (see
+../shared/model-configs/SOURCES.md), a verbatim but partial copy, or written from memory."""
+
+PROVENANCE_LABELS: dict[str, str] = {
+    "reconstructed": "reconstructed, unverified",
+    "subset": "text-only subset of the Hub config",
+}
+"""What is shown beside every figure of a config that is not a verbatim copy."""
 
 CATALOG_DIR = Path(__file__).resolve().parent / "catalog_data"
 
@@ -24,6 +35,7 @@ class CatalogEntry(BaseModel):
     hf_quant_config: dict | None = None
     source: str
     notes: str = ""
+    provenance: Provenance = "reconstructed"
 
 
 @cache

@@ -17,6 +17,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from planner import __version__
+from planner.catalog import PROVENANCE_LABELS
 from planner.model.attention import model_kv_layers
 from planner.model.checkpoint import ModelSource, ParamCheck, compare_param_counts
 from planner.model.params import count_params
@@ -254,9 +255,15 @@ def model_card(spec: ModelSpec, source: ModelSource | None) -> ModelCard:
     if spec.rope_scaling_type:
         rope = f"{spec.rope_scaling_type} x{spec.rope_scaling_factor:g}" if (
             spec.rope_scaling_factor) else spec.rope_scaling_type
+    label = PROVENANCE_LABELS.get(source.config_provenance, "") if source else ""
+    marked = f"config.json ({label}): "
+    fields = spec.fields if not label else tuple(
+        f.model_copy(update={"source": f.source.replace("config.json: ", marked)})
+        for f in spec.fields)
     return ModelCard(
         name=spec.name or (source.repo_id if source and source.repo_id else spec.model_type),
-        source=source_label(source, spec),
+        source=source_label(source, spec) + (
+            f" ({label}; a hub fetch, e.g. --revision main, replaces it)" if label else ""),
         model_type=spec.model_type,
         architectures=spec.architectures,
         num_layers=spec.num_layers,
@@ -274,7 +281,7 @@ def model_card(spec: ModelSpec, source: ModelSource | None) -> ModelCard:
         max_context_tokens=spec.max_position_embeddings,
         extended_context_tokens=spec.extended_context_tokens,
         rope_scaling=rope,
-        fields=spec.fields,
+        fields=fields,
         assumptions=spec.assumptions,
         warnings=spec.warnings,
     )

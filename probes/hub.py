@@ -487,6 +487,7 @@ def _catalog_source(entry: CatalogEntry, note: str) -> ModelSource:
         hf_quant_config=entry.hf_quant_config,
         checkpoint=None,
         notes=(f"{note}; catalog source: {entry.source}",),
+        config_provenance=entry.provenance,
     )
 
 

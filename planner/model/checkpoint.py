@@ -118,6 +118,8 @@ class ModelSource(BaseModel):
     hf_quant_config: dict | None
     checkpoint: CheckpointMetadata | None
     notes: tuple[str, ...] = ()
+    config_provenance: Literal["verbatim", "subset", "reconstructed"] = "verbatim"
+    """A bundled catalog config may be a partial copy or reconstructed (planner.catalog)."""
 
 
 class ParamCheck(BaseModel):

@@ -95,10 +95,14 @@ def derived_max_model_len(spec: ModelSpec) -> int:
     original_max_position_embeddings. A larger --max-model-len raises "User-specified
     max_model_len (...) is greater than the derived max_model_len" unless
     VLLM_ALLOW_LONG_MAX_MODEL_LEN=1. Llama-3.1 (llama3): 131,072; Qwen3-235B (none): 40,960;
-    DeepSeek-V3 (yarn 40 x 4,096): 163,840; Gemma-3 (linear x 8): 131,072 x 8 = 1,048,576.
+    DeepSeek-V3 (yarn 40 x 4,096): 163,840; Gemma-3 (linear x 8): 131,072 (vLLM does not
+    apply the factor to gemma3 types).
     """
     kind = spec.rope_scaling_type
-    if kind is None or kind in ("su", "longrope", "llama3", "default"):
+    # NOTE: vllm/config/model.py (0.33.0) skips the factor for "gemma3" model types:
+    # "Gemma3's max_model_len (128K) is already scaled by RoPE scaling".
+    if kind is None or kind in ("su", "longrope", "llama3", "default") or (
+            "gemma3" in spec.model_type):
         return spec.max_position_embeddings
     start = spec.max_position_embeddings
     if kind == "yarn" and spec.original_max_position_embeddings:

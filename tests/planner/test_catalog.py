@@ -70,3 +70,55 @@ def test_seed_gptq_entry():
 def test_catalog_configs_match_vllm_loaded_weights(repo_id, total):
     entry = catalog_entry(repo_id)
     assert count_params(parse_model_config(entry.config)).total == pytest.approx(total, rel=0.01)
+
+
+def _card(repo_id: str):
+    from planner.model.checkpoint import ModelSource
+    from planner.model.config.parser import parse_model_config
+    from planner.report import model_card
+
+    entry = catalog_entry(repo_id)
+    source = ModelSource(repo_id=repo_id, revision=None, commit_sha=None, origin="catalog",
+                         config=entry.config, hf_quant_config=entry.hf_quant_config,
+                         checkpoint=None, config_provenance=entry.provenance)
+    spec = parse_model_config(entry.config, entry.hf_quant_config, name=repo_id)
+    return spec, model_card(spec, source)
+
+
+def test_verbatim_copies_replaced_the_reconstructed_configs() -> None:
+    """../shared/model-configs sources C-I: these were written from memory before."""
+    for repo_id in ("Qwen/Qwen2.5-7B-Instruct", "meta-llama/Llama-3.1-8B-Instruct",
+                    "meta-llama/Llama-3.1-70B-Instruct", "microsoft/phi-4", "microsoft/phi-2",
+                    "google/gemma-2-9b-it", "ibm-granite/granite-3.3-8b-instruct",
+                    "deepseek-ai/DeepSeek-V2-Lite-Chat"):
+        assert catalog_entry(repo_id).provenance == "verbatim", repo_id
+    # values the real files have and the reconstructions did not (SOURCES.md notes)
+    assert catalog_entry("google/gemma-2-9b-it").config["query_pre_attn_scalar"] == 256
+    assert catalog_entry("meta-llama/Llama-3.1-8B-Instruct").config["eos_token_id"] == [
+        128001, 128008, 128009]
+    assert catalog_entry("meta-llama/Llama-4-Maverick-17B-128E-Instruct").provenance == "subset"
+
+
+def test_every_figure_of_a_reconstructed_config_says_so() -> None:
+    _, card = _card("google/gemma-3-27b-it")
+    assert "(reconstructed, unverified;" in card.source
+    read = [f for f in card.fields if "config.json" in f.source]
+    assert read and all("config.json (reconstructed, unverified): " in f.source for f in read)
+    _, card = _card("Qwen/Qwen3-8B")  # a verbatim copy carries no label
+    assert "unverified" not in card.source
+    assert all("unverified" not in f.source for f in card.fields)
+    _, card = _card("meta-llama/Llama-4-Maverick-17B-128E-Instruct")
+    assert "text-only subset of the Hub config" in card.source
+
+
+def test_gemma3_ceiling_is_the_class_default_131072() -> None:
+    """The real gemma-3 configs have no max_position_embeddings: transformers'
+    Gemma3TextConfig default 131,072 applies, and vLLM does not multiply it by the linear
+    rope factor 8 for gemma3 (vllm/config/model.py); it was 1,048,576."""
+    from planner.serving.engine import derived_max_model_len
+
+    spec, card = _card("google/gemma-3-27b-it")
+    assert spec.max_position_embeddings == 131_072 and card.max_context_tokens == 131_072
+    assert derived_max_model_len(spec) == 131_072
+    source = {f.field: f.source for f in card.fields}["max context"]
+    assert "Gemma3TextConfig class default" in source

@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from planner.model.config.defaults import max_position_default
 from planner.model.config.fields import FieldLog, Part
 from planner.model.config.quant import quant_spec
 from planner.model.config.vision import vision_estimate
@@ -174,7 +175,7 @@ class _Reader:
         value = self.int_(*keys, hi=MAX_CONTEXT)
         if value is None:
             self.notes.assumptions.append(f"{self.prefix}{keys[0]} missing: assumed {why}")
-            self.record(label, default, None)
+            self.notes.fields.add(label, str(default), f"default: {why}")
             return default
         self.record(label, value, self.key(*keys))
         return value
@@ -236,8 +237,7 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
     max_pos = r.defaulted_int(
         "max context",
         ("max_position_embeddings", "n_positions", "max_sequence_length"),
-        2048,
-        "2048 (transformers PretrainedConfig/LlamaConfig default)",
+        *max_position_default(r.get("model_type") or model_type),
     )
     rope = _rope(r, top, max_pos)
     if rope.get("extended"):

@@ -316,7 +316,8 @@ def test_missing_fields_use_defaults_and_say_so():
     assert "num_key_value_heads" in text and "max_position_embeddings" in text
     assert "torch_dtype" in text and "tie_word_embeddings" in text
     sources = {f.field: f.source for f in spec.fields}
-    assert sources["max context"] == "default"
+    assert sources["max context"] == ("default: 2048 (transformers LlamaConfig class default for "
+                                      "model_type 'llama')")
 
 
 def test_unknown_architecture_warns():
