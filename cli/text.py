@@ -75,6 +75,9 @@ def sweep_text(result: SweepResult, own_key: str, top: int | None) -> str:
     own = next(((i, r) for i, r in enumerate(result.rows, 1) if r.quant_key == own_key), None)
     cells = [["#", "format", "weights", "layout", "kv", "gpus", "fits", "weights/gpu",
               "kv/gpu", "ceiling", "concurrency"]]
+    speed = result.load is not None
+    if speed:
+        cells[0] += ["ttft ms", "tpot ms", "out tok/s", "at C"]
     if own is not None and own[0] > len(shown):
         shown += [(0, None), own]
     for rank, row in shown:
@@ -84,6 +87,10 @@ def sweep_text(result: SweepResult, own_key: str, top: int | None) -> str:
         line = sweep_cells([row])[0]
         cells.append([str(rank), "checkpoint" if row.quant_key == own_key else "what-if",
                       *line[1:]])
+        if speed:
+            cells[-1] += [_speed(row.ttft_ms, 0), _speed(row.tpot_ms),
+                          _speed(row.output_tokens_per_s, 0),
+                          "—" if row.speed_concurrency is None else str(row.speed_concurrency)]
     total = len(result.rows)
     count = f"top {min(top, total)} of {total}" if top and top < total else f"all {total}"
     head = (f"{result.model_name} on {result.cluster_source}: {count} combinations "
@@ -95,8 +102,21 @@ def sweep_text(result: SweepResult, own_key: str, top: int | None) -> str:
                      "what-if rows need a converted checkpoint")
     if top and top < total:
         lines.append("--top K or --all shows more rows")
+    if speed:
+        lines.append(_sweep_speed_note(result))
     launches = [f"#{rank}  {row.vllm_command or row.launch_note}" for rank, row in shown if row]
     return "\n".join([*lines, "", *text_columns(cells), "", "Launch:", *launches]) + "\n"
+
+
+def _sweep_speed_note(result: SweepResult) -> str:
+    """What the sweep's speed columns are for."""
+    load = result.load
+    where = ("each row at the concurrency with the most output tokens/s"
+             + (f" within TPOT {result.tpot_ms_target:g} ms" if result.tpot_ms_target else "")
+             if result.objective == "throughput"
+             else f"{load.concurrency} request(s) in flight, capped by the KV cache")
+    return (f"speed at {load.input_len:,} input / {load.output_len:,} output tokens, {where}; "
+            f"ranked by {result.objective}")
 
 
 def _speed(value: float | None, digits: int = 1) -> str:

@@ -202,3 +202,35 @@ def test_typed_engine_values_in_a_real_browser(browser, server: str) -> None:
     field.press("Enter")
     page.locator("[data-testid=stCode]", has_text="--max-model-len 40960").first.wait_for()
     page.close()
+
+
+def test_speed_beside_memory_above_the_fold_and_recommend(browser, server: str, shots) -> None:
+    """At 1280x800 the verdict and the speed figures show without scrolling; the speed chart,
+    the terms and the Recommend page work in a real browser."""
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.set_default_timeout(30_000)
+    page.goto(f"{server}/?{SEED}&conc=4")
+    page.wait_for_selector("[data-testid=stAppViewContainer]")
+    tpot = page.locator("[data-testid=stMetric]", has_text="TPOT").first
+    tpot.wait_for()
+    page.get_by_text("Output tokens/s at 4").first.wait_for()
+    _settle(page, charts=3)
+    box = tpot.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 800, box  # above the fold
+    verdict = page.get_by_text("Fits:").first.bounding_box()
+    assert verdict is not None and verdict["y"] < box["y"]
+    _shot(page, shots, "plan-speed-1280x800", for_docs=False)
+    page.get_by_text("Throughput and latency vs concurrency").first.scroll_into_view_if_needed()
+    page.get_by_text("KV limit:").first.wait_for()  # the marked KV-limited concurrency
+    page.get_by_text("How the speed figures are computed").first.click()
+    page.get_by_text("Kernel path:").first.wait_for()
+    page.close()
+
+    page = _open(browser, server, f"recommend?{SEED}", height=1400)
+    page.get_by_text("Prices ($ per GPU-hour").first.wait_for()
+    page.get_by_role("button", name="Find the cheapest").click()
+    page.locator("[data-testid=stCode]", has_text="vllm serve Qwen/Qwen3-235B-A22B-GPTQ-Int4"
+                 ).first.wait_for(timeout=120_000)
+    _settle(page)
+    _shot(page, shots, "recommend", for_docs=False)
+    page.close()
