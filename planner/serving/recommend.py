@@ -98,7 +98,9 @@ class Recommendation(BaseModel):
     request rate the fewest that reach it."""
     price_source: str
     price_estimate: bool
-    vllm_command: str
+    vllm_command: str | None
+    """None when there is no command (a what-if needing a converted checkpoint): launch_note."""
+    launch_note: str = ""
 
 
 class RecommendResult(BaseModel):
@@ -177,7 +179,7 @@ def _recommendation(spec: ModelSpec, gpu_key: str, gpus: int, row: SweepRow, pri
         usd_per_million_output_tokens=per_million, tpot_ms=row.tpot_ms, ttft_ms=row.ttft_ms,
         output_tokens_per_s=row.output_tokens_per_s, speed_concurrency=row.speed_concurrency,
         price_source=price.source, price_estimate=price.estimate,
-        vllm_command=row.vllm_command,
+        vllm_command=row.vllm_command, launch_note=row.launch_note,
     )
 
 

@@ -1,6 +1,8 @@
 """Plan page speed: TTFT, TPOT and throughput beside memory, the load in the URL, the curve,
 the terms, and the sweep ranked by an objective with speed columns."""
 
+import json
+
 import pytest
 
 from tests.app.conftest import open_page, show_chart, texts
@@ -78,3 +80,12 @@ def test_sweep_by_throughput_within_a_tpot_target() -> None:
     assert (head["TPOT (ms)"] <= 200.0).all()
     assert list(head["output tok/s"]) == sorted(head["output tok/s"], reverse=True)
     assert table[~table["fits"]]["TPOT (ms)"].isna().all()  # no speed without a fit
+
+
+def test_the_curve_marks_the_kv_limited_concurrency() -> None:
+    # seed: the KV pool holds 108,048 tokens (README); requests of 1,024 + 1,024 = 2,048
+    # tokens: 108,048 // 2,048 = 52 requests in flight at most (below max_num_seqs 256)
+    at = show_chart(open_page(), "Throughput and latency")
+    curve = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert any(a["text"] == "KV limit: 52" for a in curve["layout"]["annotations"])
+    assert [s["x0"] for s in curve["layout"]["shapes"]] == [52, 1]  # the limit, the chosen 1

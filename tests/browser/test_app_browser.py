@@ -212,7 +212,7 @@ def test_speed_beside_memory_above_the_fold_and_recommend(browser, server: str, 
     page.goto(f"{server}/?{SEED}&conc=4")
     page.wait_for_selector("[data-testid=stAppViewContainer]")
     tpot = page.locator("[data-testid=stMetric]", has_text="TPOT").first
-    tpot.wait_for()
+    tpot.wait_for(timeout=90_000)
     page.get_by_text("Output tokens/s at 4").first.wait_for()
     _settle(page, charts=3)
     box = tpot.bounding_box()

@@ -313,6 +313,7 @@ def _results(request: PlanRequest, result: Plan) -> None:
         st.info(idle, icon=":material/info:")
     if not result.fits and state().tp is not None:
         _point_to_a_fitting_layout(request)
+    speed = _speed(request, result)  # first under the verdict: in view at 1280x800
     pool = result.kv_cache_bytes_per_gpu
     cols = [*st.columns(3), *st.columns(3)]
     cols[0].metric("Weights per GPU", fmt.gib(result.weights_bytes_per_gpu))
@@ -325,7 +326,6 @@ def _results(request: PlanRequest, result: Plan) -> None:
     cols[4].metric("Context ceiling (tokens)", f"{result.max_context_tokens:,}",
                    help="the KV room capped at the longest max_model_len vLLM accepts")
     cols[5].metric(f"Concurrency at {result.max_model_len:,}", f"{result.max_concurrency:.2f}")
-    speed = _speed(request, result)
     _charts(request, result, speed)
     st.markdown("**Start it**")
     if result.vllm_command:

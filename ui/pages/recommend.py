@@ -100,7 +100,11 @@ def _show(result: RecommendResult) -> None:
     index = st.selectbox("Start one", range(len(result.rows)), key="recommend.row",
                          format_func=lambda i: f"#{i + 1}: {table.iloc[i]['GPUs']}, "
                          f"{table.iloc[i]['weights']}, {table.iloc[i]['layout']}")
-    st.code(result.rows[index].vllm_command, language="bash", wrap_lines=True)
+    chosen = result.rows[index]
+    if chosen.vllm_command:
+        st.code(chosen.vllm_command, language="bash", wrap_lines=True)
+    if chosen.launch_note:
+        st.caption(md_escape(chosen.launch_note))
 
 
 st.title("Recommend")
