@@ -83,9 +83,10 @@ def test_sweep_by_throughput_within_a_tpot_target() -> None:
 
 
 def test_the_curve_marks_the_kv_limited_concurrency() -> None:
-    # seed: the KV pool holds 108,048 tokens (README); requests of 1,024 + 1,024 = 2,048
-    # tokens: 108,048 // 2,048 = 52 requests in flight at most (below max_num_seqs 256)
+    # seed: the KV pool holds 108,048 tokens (the verdict); a request in flight holds its
+    # 1,024-token prompt and on average half its 1,024 output tokens (planner.serving.speed):
+    # 108,048 // 1,536 = 70 requests in flight at most (below max_num_seqs 256)
     at = show_chart(open_page(), "Throughput and latency")
     curve = json.loads(at.get("plotly_chart")[0].proto.spec)
-    assert any(a["text"] == "KV limit: 52" for a in curve["layout"]["annotations"])
-    assert [s["x0"] for s in curve["layout"]["shapes"]] == [52, 1]  # the limit, the chosen 1
+    assert any(a["text"] == "KV limit: 70" for a in curve["layout"]["annotations"])
+    assert [s["x0"] for s in curve["layout"]["shapes"]] == [70, 1]  # the limit, the chosen 1
