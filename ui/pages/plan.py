@@ -134,7 +134,7 @@ def _controls() -> None:
     _keep_valid("ep", layout_for(spec).ep, eps,
                 "expert parallelism needs routed experts that divide.")
 
-    left, mid, right = st.columns([1.3, 1, 1.2])  # wider: format labels, the load and knobs
+    left, mid, right = st.columns([1.6, 1, 1.2])  # wider: format labels, the load and knobs
     left.selectbox(
         "Quantization", quants,
         format_func=lambda k: f"Checkpoint: {own.label}" if k == CHECKPOINT_QUANT
@@ -239,8 +239,9 @@ def _concurrency_curve(request: PlanRequest) -> go.Figure:
     return fig
 
 
+# session_state key of the open chart tab (a label of CHART_TABS). A comment, not a
+# docstring: Streamlit's "magic" prints a bare string in a page script on the page.
 CHARTS_KEY = "plan.charts"
-"""session_state key of the open chart tab (a label of CHART_TABS)."""
 CHART_TABS = ("Memory per GPU", "Concurrency vs context", "Throughput and latency")
 
 
