@@ -275,6 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model(sweep)
     _add_hardware(sweep)
     _add_engine(sweep, layout=False)
+    add_load(sweep)
     rows = sweep.add_mutually_exclusive_group()
     rows.add_argument("--top", type=_bounded_int(1, 1 << 20), metavar="K",
                       help=f"print only the K best rows (default: {SWEEP_TOP_DEFAULT} in the "

@@ -123,7 +123,7 @@ def cmd_sweep(args: argparse.Namespace) -> str:
     _keep_model_warnings(args, spec)
     cluster, _ = build_cluster(args)
     result = sweep(spec, cluster, engine_settings(args), objective=args.objective,
-                   tpot_ms_target=args.tpot_ms)
+                   tpot_ms_target=args.tpot_ms, load=_load(args))
     own_key = checkpoint_scheme(spec).key
     if not (args.json or args.csv):
         return sweep_text(result, own_key,

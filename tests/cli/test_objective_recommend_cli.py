@@ -126,3 +126,16 @@ def test_an_impossible_target_lists_nothing_and_says_so(capsys) -> None:
                         "--context", "4096", "--tpot-ms", "0.001")
     assert code == 0
     assert "No configuration serves this workload within the search." in out
+
+
+def test_sweep_rows_carry_speed_at_the_load(capsys, model_dir: Path) -> None:
+    code, out, _ = _run(capsys, "sweep", "--model", str(model_dir), "--gpu", "rtx-3090",
+                        "--gpus", "2", "--max-model-len", "4096", "--input-len", "512",
+                        "--output-len", "128", "--concurrency", "3", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["load"] == {"input_len": 512, "output_len": 128, "concurrency": 3}
+    for row in data["rows"]:
+        if row["fits"]:
+            assert row["tpot_ms"] > 0 and row["speed_concurrency"] == 3
+        else:
+            assert row["tpot_ms"] is None
