@@ -57,13 +57,11 @@ def _custom_cluster(memory_gib: float, gpus_per_node: int, nodes: int,
     look at) with the memory as given; a name no preset has is kept as typed. PCIe is
     assumed between GPUs of no known model."""
     total = round(memory_gib * GIB)
-    gpu = custom_gpu(total, name=f"Custom {memory_gib:g} GiB GPU")
-    if name is not None:
-        named = preset_named(name, total)
-        gpu = custom_gpu(total, name=name.strip() or gpu.name) if named is None else \
-            named.model_copy(update={
-                "memory_total_bytes": total, "memory_label": f"{memory_gib:g} GiB (given)",
-                "source": f"{named.source}; memory as given (--gpu-memory-gib {memory_gib:g})"})
+    named = preset_named(name, total) if name is not None else None
+    if named is not None:
+        return preset_cluster(named.key, gpus_per_node, nodes, intra_node_link=link,
+                              memory_total_bytes=total)
+    gpu = custom_gpu(total, name=(name or "").strip() or f"Custom {memory_gib:g} GiB GPU")
     node_specs = tuple(
         NodeSpec(hostname=f"node{i}", gpu=gpu, gpus_per_node=gpus_per_node,
                  intra_node_link=link or gpu.default_intra_node_link)

@@ -25,6 +25,7 @@ from planner.serving.plan import Plan, PlanRequest, plan
 from planner.serving.speed import ServingLoad
 from planner.serving.sweep import layout_candidates, quant_settings
 from planner.text import md_escape
+from planner.units import GIB
 from probes.cluster import snapshots_to_cluster
 from probes.hub import HubError, invalid_repo_id_message
 from probes.snapshot import HardwareSnapshot
@@ -88,6 +89,8 @@ def current_cluster() -> ClusterSpec:
         current.nodes,
         intra_node_link=link,
         inter_node_link=current.inter_node_link or None,
+        memory_total_bytes=round(current.gpu_memory_gib * GIB) if current.gpu_memory_gib
+        else None,
     )
 
 

@@ -42,6 +42,9 @@ class AppState(BaseModel):
     gpu: str = Field(DEFAULT_GPU, alias="gpu", min_length=1)
     gpus_per_node: int = Field(8, alias="gpn", ge=1, le=64)
     nodes: int = Field(1, alias="nodes", ge=1, le=64)
+    gpu_memory_gib: float | None = Field(None, alias="gmem", gt=0, le=1024)
+    """None: the preset's CUDA total; a number: the chosen GPU model with this memory per GPU
+    (a custom card that names its model, like `--gpu-memory-gib X --gpu-name NAME`)."""
     intra_node_link: Literal["auto", "nvlink", "pcie"] = Field("auto", alias="link")
     inter_node_link: str = Field("", alias="inter", max_length=100)
     model: str = Field(DEFAULT_MODEL, alias="model", min_length=1, max_length=200)

@@ -829,13 +829,24 @@ def preset_cluster(
     nodes: int = 1,
     intra_node_link: LinkKind | None = None,
     inter_node_link: str | None = None,
+    memory_total_bytes: int | None = None,
 ) -> ClusterSpec:
     """`nodes` identical nodes of `gpus_per_node` preset GPUs.
 
     The intra-node link defaults to the preset's (NVLink only for NVSwitch parts); asking
-    for NVLink on a GPU without any is an error.
+    for NVLink on a GPU without any is an error. `memory_total_bytes`: the preset's model with
+    another CUDA total (a custom card that names its model: vLLM's batch defaults, formats
+    and link follow the model, the budget the memory given).
     """
     gpu = gpu_preset(gpu_key)
+    if memory_total_bytes is not None:
+        if not 0 < memory_total_bytes < MAX_MEMORY_TOTAL_BYTES:
+            raise HardwareError(f"GPU memory must be between 1 byte and 1 TiB, got "
+                                f"{memory_total_bytes} bytes")
+        gpu = gpu.model_copy(update={
+            "memory_total_bytes": memory_total_bytes,
+            "memory_label": f"{memory_total_bytes / GIB:.2f} GiB (given)",
+            "source": f"{gpu.source}; memory as given ({memory_total_bytes / GIB:.2f} GiB)"})
     if not 1 <= gpus_per_node <= MAX_GPUS_PER_NODE:
         raise HardwareError(f"gpus_per_node must be 1..{MAX_GPUS_PER_NODE}, got {gpus_per_node}")
     if nodes < 1:

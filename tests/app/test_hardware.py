@@ -99,3 +99,16 @@ def test_bad_snapshot_uploads_are_inline_errors_not_tracebacks() -> None:
     assert "snapshots:" not in texts(at)
     at.switch_page("ui/pages/plan.py").run()
     assert not at.exception
+
+
+def test_a_custom_card_of_a_named_model() -> None:
+    # an RTX 4090 modded to 48 GB: the preset's model (Ada, PCIe without P2P) with the memory
+    # given; vLLM's batch defaults follow the 47.5 GiB (< 70 GiB: 2048 tokens / 256 seqs)
+    at = open_page("hardware", gpu="rtx-4090")
+    at.number_input(key="hw.gpu_memory_gib").set_value(47.5).run()
+    assert not at.exception
+    assert "8x NVIDIA GeForce RTX 4090" in texts(at) and "47.50 GiB per GPU" in texts(at)
+    assert at.query_params["gmem"] == "47.5"
+    plan_page = open_page("plan", gpu="rtx-4090", gmem="47.5")
+    assert not plan_page.exception
+    assert "47.50 GiB" in texts(plan_page)

@@ -90,6 +90,10 @@ def _preset_builder() -> None:
     # limits (1..64) refuse it aloud
     mid.number_input("GPUs per node", step=1, **bind("hw", "gpus_per_node"))
     right.number_input("Nodes", step=1, **bind("hw", "nodes"))
+    st.number_input("Memory per GPU as CUDA reports it (GiB; empty: the model's)", value=None,
+                    step=1.0, help="a custom card of this model, e.g. a 48 GB RTX 4090: vLLM's "
+                    "batch defaults, formats and link follow the model, the budget this memory",
+                    **bind("hw", "gpu_memory_gib"))
     left, right = st.columns(2)
     left.radio("GPU-to-GPU link in a node", ["auto", "nvlink", "pcie"], horizontal=True,
                help="auto: NVLink only for NVSwitch (SXM/HGX) parts",
@@ -97,8 +101,11 @@ def _preset_builder() -> None:
     right.text_input("Link between nodes", placeholder="e.g. InfiniBand 400 Gb/s",
                      **bind("hw", "inter_node_link"))
     gpu = GPU_PRESETS[state().gpu]
+    given = state().gpu_memory_gib
     facts = {
-        "CUDA total per GPU": f"{fmt.gib(gpu.memory_total_bytes)} (label {gpu.memory_label})",
+        "CUDA total per GPU": f"{given:g} GiB (given; the preset's is "
+                              f"{fmt.gib(gpu.memory_total_bytes)})" if given else
+                              f"{fmt.gib(gpu.memory_total_bytes)} (label {gpu.memory_label})",
         "Memory bandwidth": f"{gpu.memory_bandwidth_gbps:,.0f} GB/s",
         "Dense BF16 / FP8 / FP4": " / ".join(
             f"{t:,.0f} TFLOPS" if t else "—"
