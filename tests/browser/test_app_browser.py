@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-SEED = "hw=preset&gpu=rtx-3090&gpn=8&nodes=1&model=Qwen/Qwen3-235B-A22B-GPTQ-Int4&tp=8"
+SEED = "hw=preset&gpu=rtx-3090&gpn=8&nodes=1&model=Qwen/Qwen3-235B-A22B-GPTQ-Int4"
 SNAPSHOT = ROOT / "tests" / "fixtures" / "snapshots" / "rtx3090x8.json"
 START_TIMEOUT_S = 30
 
@@ -94,8 +94,8 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, bool]:
 VIEWPORT = {"width": 1280, "height": 800}
 
 
-def _open(browser, server: str, path: str):
-    page = browser.new_page(viewport=VIEWPORT)
+def _open(browser, server: str, path: str, height: int = VIEWPORT["height"]):
+    page = browser.new_page(viewport={**VIEWPORT, "height": height})
     page.set_default_timeout(60_000)
     page.goto(f"{server}/{path}")
     page.wait_for_selector("[data-testid=stAppViewContainer]")
@@ -141,6 +141,11 @@ def test_every_page_in_a_real_browser(browser, server: str, shots) -> None:
     _shot(page, shots, "plan", for_docs=True)
     _scroll_to(page, "Memory per GPU")
     _shot(page, shots, "plan-charts", for_docs=True)
+    page.get_by_role("tab", name="Concurrency vs context").click()  # a lazy tab: built now
+    page.locator(".js-plotly-plot", has_text="one request").first.wait_for()
+    _settle(page)
+    _scroll_to(page, "Memory per GPU")
+    _shot(page, shots, "plan-curve", for_docs=True)
     page.get_by_role("button", name="Run the sweep").click()
     page.locator(".js-plotly-plot .heatmaplayer").first.wait_for()
     _settle(page)
@@ -169,13 +174,17 @@ def test_every_page_in_a_real_browser(browser, server: str, shots) -> None:
     _shot(page, shots, "model", for_docs=False)
     page.close()
 
-    # a context where Llama-3.1-70B does not fit at TP=8: its verdict is vLLM's long sentence
+    page = _open(browser, server, f"compare?{SEED}")
+    page.get_by_text("Context ceiling (one request)").first.wait_for()
+    _settle(page, charts=4)
+    _shot(page, shots, "compare", for_docs=True)
+    page.close()
+    # a context the models do not fit: each verdict is vLLM's long sentence, shown whole
     page = _open(browser, server, f"compare?{SEED}&ctx=131072")
     page.get_by_text("Context ceiling (one request)").first.wait_for()
     _settle(page, charts=4)
     verdict = page.locator("[data-testid=stTable] td", has_text="initializing the engine.")
     assert verdict.count() >= 1 and verdict.first.is_visible()  # whole, not cut by a grid cell
-    _shot(page, shots, "compare", for_docs=True)
     page.close()
 
     page = _open(browser, server, f"report?{SEED}")
