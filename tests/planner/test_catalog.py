@@ -1,6 +1,7 @@
 """The bundled catalog: enough real configs, each parseable, looked up case-insensitively."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -97,6 +98,61 @@ def test_verbatim_copies_replaced_the_reconstructed_configs() -> None:
     assert catalog_entry("meta-llama/Llama-3.1-8B-Instruct").config["eos_token_id"] == [
         128001, 128008, 128009]
     assert catalog_entry("meta-llama/Llama-4-Maverick-17B-128E-Instruct").provenance == "subset"
+
+
+SHARED_CONFIGS = Path(__file__).resolve().parents[3] / "shared" / "model-configs"
+"""../shared/model-configs beside the checkout (SOURCES.md), where it is: a superset of
+tests/fixtures/configs (Qwen3-14B, Qwen3-4B and the second search's files)."""
+
+
+@pytest.mark.parametrize("folder", [CONFIG_DIR, SHARED_CONFIGS], ids=["fixtures", "shared"])
+def test_every_verbatim_file_is_in_the_catalog_as_it_is_there(folder: Path) -> None:
+    """Each verbatim config file equals its catalog entry's config (and ModelOpt quant
+    config), with provenance "subset" only for the text-only Maverick copy (SOURCES.md,
+    'Caution about source A') and "verbatim" for every other."""
+    if not folder.is_dir():
+        pytest.skip(f"{folder} is not here (it sits beside the repository checkout)")
+    files = [p for p in folder.glob("*.json") if not p.name.endswith(".hf_quant_config.json")]
+    assert len(files) >= 43  # 43 in tests/fixtures/configs, 53 in ../shared
+    for path in files:
+        entry = catalog_entry(path.stem.replace("__", "/", 1))
+        assert entry is not None, path.name
+        assert entry.config == json.loads(path.read_text()), path.name
+        quant = path.with_name(f"{path.stem}.hf_quant_config.json")
+        assert entry.hf_quant_config == (json.loads(quant.read_text()) if quant.exists()
+                                         else None), path.name
+        subset = entry.repo_id == "meta-llama/Llama-4-Maverick-17B-128E-Instruct"
+        assert entry.provenance == ("subset" if subset else "verbatim"), path.name
+
+
+@pytest.mark.parametrize(
+    ("repo_id", "total", "kv_bytes"),
+    [
+        # Qwen3-14B (SOURCES.md source D): hidden 5120, 40 layers, 40 heads / 8 KV heads of
+        # 128, MLP 17408, vocab 151936, untied. Per layer: q 5120 x 5120 + k, v 5120 x 1024
+        # each + o 5120 x 5120 = 62,914,560; q/k norms 2 x 128; MLP 3 x 5120 x 17408 =
+        # 267,386,880; 2 norms of 5120 -> 330,311,936. x 40 = 13,212,477,440; final norm 5,120;
+        # embed and lm_head 151936 x 5120 = 777,912,320 each -> 14,768,307,200 (the model
+        # card: 14.8B, 13.2B non-embedding). KV: 2 x 40 x 8 x 128 x 2 B = 163,840.
+        ("Qwen/Qwen3-14B", 14_768_307_200, 163_840),
+        # Qwen3-4B: hidden 2560, 36 layers, 32 heads / 8 KV heads of 128, MLP 9728, tied.
+        # Per layer: q 2560 x 4096 + k, v 2560 x 1024 each + o 4096 x 2560 = 26,214,400;
+        # q/k norms 256; MLP 3 x 2560 x 9728 = 74,711,040; norms 5,120 -> 100,930,816.
+        # x 36 = 3,633,509,376; final norm 2,560; embed (tied) 151936 x 2560 = 388,956,160
+        # -> 4,022,468,096 (the model card: 4.0B, 3.6B non-embedding).
+        # KV: 2 x 36 x 8 x 128 x 2 B = 147,456.
+        ("Qwen/Qwen3-4B", 4_022_468_096, 147_456),
+    ],
+)
+def test_qwen3_14b_and_4b_verbatim_figures(repo_id, total, kv_bytes) -> None:
+    from planner.model.attention import kv_bytes_per_token
+
+    entry = catalog_entry(repo_id)
+    assert entry.provenance == "verbatim"
+    spec = parse_model_config(entry.config, name=repo_id)
+    assert count_params(spec).total == total
+    assert kv_bytes_per_token(spec, 2) == kv_bytes
+    assert spec.max_position_embeddings == 40_960
 
 
 def test_every_figure_of_a_reconstructed_config_says_so() -> None:
