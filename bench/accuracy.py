@@ -91,6 +91,7 @@ class Setup(NamedTuple):
     version: str
     label: str  # the version as the splits show it ("V0 engine", "not printed (0.33.0)")
     notes: tuple[str, ...]
+    engine: tuple[tuple[str, object], ...] = ()  # EngineSettings the case's notes imply
 
 
 STAND_INS = {
@@ -114,6 +115,14 @@ STAND_INS = {
 }
 """Cases whose exact config.json is not in ../shared or the catalog: an architecture twin,
 named in every comparison that uses it (KV bytes per token are identical in each pair)."""
+
+SPEC_DECODE = {
+    "club3090-pr594-qwen36-27b-fp8-tp2": (3, "MTP speculative decoding, 3 tokens: the log's "
+                                          "args are truncated; 3 is the club-3090 recipes' "
+                                          "setting (their PR #44 log: speculative_config "
+                                          "{'method': 'mtp', 'num_speculative_tokens': 3})"),
+}
+"""Cases whose notes say speculative decoding ran: num_speculative_tokens and its source."""
 
 GPUS = {
     "NVIDIA RTX 4090": "rtx-4090", "NVIDIA RTX 3090": "rtx-3090", "NVIDIA H100": "h100-sxm",
@@ -166,7 +175,16 @@ def setup(case: dict) -> Setup:
         except EngineError:
             version, label = oldest, f"{raw} (not covered)"
             notes.append(f"vLLM {raw} is not covered; planned with {oldest}'s rules")
-    return Setup(repo_id, gpu, version, label, tuple(notes))
+    engine: list[tuple[str, object]] = []
+    if case["id"] in SPEC_DECODE:
+        tokens, why = SPEC_DECODE[case["id"]]
+        engine.append(("num_speculative_tokens", tokens))
+        notes.append(why)
+    if "marlin" in (case["weight_quantization"] or "").lower() and "mxfp4" in (
+            case["weight_quantization"] or ""):
+        engine.append(("mxfp4_marlin", True))
+        notes.append("MXFP4 experts on the Marlin fallback (the log's kernel)")
+    return Setup(repo_id, gpu, version, label, tuple(notes), tuple(engine))
 
 
 def _spec(repo_id: str) -> ModelSpec:
@@ -200,6 +218,7 @@ def request(case: dict, spec: ModelSpec, s: Setup) -> PlanRequest:
         max_num_batched_tokens=case["max_num_batched_tokens"],
         block_size=case["block_size"] or 16,
         enable_prefix_caching=case["enable_prefix_caching"],
+        **dict(s.engine),
     )
     return PlanRequest(model=spec, cluster=_cluster(case, s.gpu, tp * pp),
                        layout=ParallelLayout(tp=tp, pp=pp, ep=bool(case["expert_parallel"])),

@@ -50,6 +50,12 @@ class EngineSettings(BaseModel):
                                          "batched tokens must cover max_model_len")
     kv_cache_memory_bytes: int | None = Field(default=None, gt=0,
                                               description="--kv-cache-memory-bytes")
+    num_speculative_tokens: int = Field(
+        default=0, ge=0, description="--speculative-config method mtp: draft tokens per step "
+        "from the model's own MTP layers (0: no speculative decoding)")
+    mxfp4_marlin: bool = Field(
+        default=False, description="MXFP4 experts on vLLM's Marlin kernel: its fallback when "
+        "triton_kernels is missing on Hopper, or VLLM_MXFP4_USE_MARLIN=1 (0.11-0.19)")
     activation_bytes: int | None = Field(default=None, ge=0, description="override")
     non_torch_bytes: int | None = Field(default=None, ge=0, description="override")
     cuda_graph_bytes: int | None = Field(default=None, ge=0, description="override")
@@ -476,10 +482,26 @@ _STAGES: IdentityMemo[tuple[tuple[range, StageKv | None], ...]] = IdentityMemo(1
 
 
 class StateRules(NamedTuple):
-    """The version's rules for recurrent (GDN / Mamba) state pages."""
+    """The version's rules for recurrent (GDN / Mamba) state pages, and what MTP speculative
+    decoding adds to the KV cache."""
 
     config_ssm_dtype: bool = True  # the config's mamba_ssm_dtype is honoured
-    state_blocks: int = 1  # state pages one request holds (2 in mamba_cache_mode "align")
+    state_blocks: int = 1  # state pages one request holds (2 in "align", + speculative tokens)
+    spec_tokens: int = 0  # num_speculative_tokens: the conv states widen by as many columns
+    draft_kv_layers: int = 0  # the MTP draft's attention layers, on the last stage
+
+
+def draft_kv_layer(layers: tuple[KvLayer | None, ...]) -> KvLayer | None:
+    """The KV layer of an MTP draft layer: the model's last attention (non-recurrent) layer.
+
+    NOTE: vLLM builds the MTP module as a copy of a full decoder layer (qwen3_5_mtp.py
+    Qwen3_5MultiTokenPredictor: Qwen3_5DecoderLayer(layer_type="full_attention");
+    deepseek_mtp.py: a DeepseekV2DecoderLayer, MLA); its attention registers its own KV cache
+    spec, so it joins the attention group like one more layer. A 2x RTX 3090 Qwen3.6-27B log
+    with MTP (club3090-pr594) groups 17 attention layers (16 + 1 draft) with 48 GDN layers.
+    """
+    return next((kv for kv in reversed(layers)
+                 if kv is not None and not isinstance(kv, RecurrentStateKv)), None)
 
 
 DEFAULT_STATE_RULES = StateRules()
@@ -501,9 +523,13 @@ def _split_stages(
 ) -> tuple[tuple[range, StageKv | None], ...]:
     """Work out the stage layouts stage_layouts caches."""
     out = []
-    for rng in pp_layer_split(len(facts.kv_layers), layout.pp):
+    stages = pp_layer_split(len(facts.kv_layers), layout.pp)
+    draft = draft_kv_layer(facts.kv_layers) if states.draft_kv_layers else None
+    for rng in stages:
         kv = tuple(_state_dtype(k, states) for k in (facts.kv_layers[i] for i in rng)
                    if k is not None)
+        if draft is not None and rng is stages[-1]:
+            kv += (draft,) * states.draft_kv_layers
         stage = stage_kv(kv, block_size, kv_bytes, layout.tp, fa4_fp8_hd512,
                          states.state_blocks) if kv else None
         out.append((rng, stage))
@@ -511,10 +537,14 @@ def _split_stages(
 
 
 def _state_dtype(kv: KvLayer, states: StateRules) -> KvLayer:
-    """A GDN layer keeps its config's state dtype only where the version honours it."""
-    if states.config_ssm_dtype or getattr(kv, "ssm_elem_bytes", None) is None:
-        return kv
-    return kv.model_copy(update={"ssm_elem_bytes": None})
+    """A GDN layer keeps its config's state dtype only where the version honours it; a
+    recurrent layer's conv state widens by the speculative tokens."""
+    update: dict = {}
+    if not states.config_ssm_dtype and getattr(kv, "ssm_elem_bytes", None) is not None:
+        update["ssm_elem_bytes"] = None
+    if states.spec_tokens and isinstance(kv, RecurrentStateKv):
+        update["spec_tokens"] = states.spec_tokens
+    return kv.model_copy(update=update) if update else kv
 
 
 def kv_elem_bytes(settings: EngineSettings, model_dtype: str, bf16: bool = True) -> int:

@@ -38,7 +38,7 @@ from planner.serving.layout import ParallelLayout, layout_errors, layout_warning
 from planner.serving.startup import startup_errors
 from planner.serving.vllm_cli import vllm_cli
 from planner.serving.vllm_versions import vllm_rules
-from planner.serving.weights import mxfp4_expert_padding, rank_weights
+from planner.serving.weights import MXFP4_MARLIN_PAD, mxfp4_expert_padding, rank_weights
 from planner.units import GIB
 
 ENGINE: Engine = VLLM
@@ -372,20 +372,44 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         nvswitch_sharp=gpu.default_intra_node_link == "nvlink" and _cc(gpu) >= (9, 0),
         graphs=cuda_graph_count(seqs, mbt, rules.blackwell_graphs_1024 and _cc(gpu)[0] == 10),
         fa4_fp8_hd512=rules.sm90_fa4_fp8_hd512 and _cc(gpu)[0] == 9,
-        expert_pad=mxfp4_expert_padding(gpu.compute_capability) if scheme.key == "mxfp4"
-        else (1, 1),
-        states=StateRules(rules.config_ssm_dtype, 2 if rules.mamba_align and (
-            s.enable_prefix_caching if s.enable_prefix_caching is not None
-            else rules.hybrid_prefix_caching) else 1),
+        expert_pad=(MXFP4_MARLIN_PAD if s.mxfp4_marlin else mxfp4_expert_padding(
+            gpu.compute_capability)) if scheme.key == "mxfp4" else (1, 1),
+        states=_state_rules(spec, s, rules),
         model_limit=derived_max_model_len(spec),
         refusals=tuple(startup_errors(
             gpu=gpu, scheme=scheme, cli=cli, max_model_len=max_model_len,
             model_limit=derived_max_model_len(spec), mbt=mbt, seqs=seqs,
             mbt_given=s.max_num_batched_tokens is not None,
-            chunked_prefill=s.enable_chunked_prefill)),
+            chunked_prefill=s.enable_chunked_prefill)) + _mtp_refusal(spec, s),
         launch=launch(spec.name or "<model>", scheme, s,
                       ENGINE.launch_flags(s, max_model_len, mbt, seqs), cli),
     )
+
+
+def _state_rules(spec: ModelSpec, s: EngineSettings, rules) -> StateRules:
+    """State pages per request, the conv states' width and the MTP draft's KV layers.
+
+    NOTE: vLLM MambaSpec.max_memory_usage_bytes (v1/kv_cache_interface.py, 0.15.0-0.33.0
+    wheels): a request holds 2 + num_speculative_blocks state pages in mamba_cache_mode
+    "align" (prefix caching on a hybrid model), 1 + num_speculative_blocks otherwise;
+    mamba/abstract.py sets num_speculative_blocks = num_speculative_tokens, and
+    MambaStateShapeCalculator widens each conv state to kernel - 1 + num_speculative_tokens.
+    The MTP draft's attention layers (spec.mtp_layers) join the KV cache.
+    """
+    n = s.num_speculative_tokens
+    align = rules.mamba_align and (s.enable_prefix_caching if s.enable_prefix_caching
+                                   is not None else rules.hybrid_prefix_caching)
+    return StateRules(rules.config_ssm_dtype, (2 if align else 1) + n, n,
+                      spec.mtp_layers if n else 0)
+
+
+def _mtp_refusal(spec: ModelSpec, s: EngineSettings) -> tuple[str, ...]:
+    """MTP speculative decoding on a model whose config declares no MTP layer."""
+    if s.num_speculative_tokens and not spec.mtp_layers:
+        return (f"--speculative-config method mtp: {spec.name or spec.model_type} declares no "
+                "multi-token-prediction layer (num_nextn_predict_layers / "
+                "mtp_num_hidden_layers), so there is no draft to load.",)
+    return ()
 
 
 def _cc(gpu) -> tuple[int, int]:
@@ -402,10 +426,11 @@ def _setup(
 
     def per_rank() -> tuple[int, ...]:
         terms = rank_weights(spec, r.scheme, layout, _params(spec), served_dtype_bytes=r.act_b,
-                             expert_pad=r.expert_pad)
+                             expert_pad=r.expert_pad, mtp_layers=r.states.draft_kv_layers)
         return tuple(w.total_bytes for w in terms)
 
-    key = ("weights", r.scheme.key, *_layout_key(layout), r.act_b, r.expert_pad)
+    key = ("weights", r.scheme.key, *_layout_key(layout), r.act_b, r.expert_pad,
+           r.states.draft_kv_layers)
     totals = _cached(spec, key, per_rank)
     return _Setup(spec=spec, cluster=cluster, layout=layout, s=s, r=r, weight_totals=totals,
                   stages=ENGINE.stage_layouts(r.facts, layout, s.block_size, r.kv_b,

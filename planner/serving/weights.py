@@ -38,6 +38,8 @@ class WeightTerms(BaseModel):
     rope_cache_bytes: int = Field(
         default=0, ge=0, description="rotary cos/sin cache vLLM builds at load (not stored)"
     )
+    mtp_bytes: int = Field(default=0, ge=0, description="MTP draft layers (speculative "
+                           "decoding), last stage")
 
     @property
     def total_bytes(self) -> int:
@@ -53,6 +55,7 @@ class WeightTerms(BaseModel):
             + self.lm_head_bytes
             + self.vision_bytes
             + self.rope_cache_bytes
+            + self.mtp_bytes
         )
 
 
@@ -86,6 +89,7 @@ def rank_weights(
     *,
     served_dtype_bytes: int | None = None,
     expert_pad: tuple[int, int] = (1, 1),
+    mtp_layers: int = 0,
 ) -> tuple[WeightTerms, ...]:
     """Bytes on each GPU of one replica, as vLLM loads them: index = pp_stage * tp + tp_rank.
 
@@ -94,7 +98,8 @@ def rank_weights(
     rank also holds the rotary cos/sin cache (rope_cache_bytes) in the served dtype
     (`served_dtype_bytes`, default: the checkpoint's torch_dtype). `expert_pad`: the MoE
     kernel rounds each expert's hidden and per-rank intermediate dims up to these multiples
-    (see mxfp4_expert_padding).
+    (see mxfp4_expert_padding). `mtp_layers`: MTP draft layers loaded for speculative
+    decoding, held by the last stage (mtp_bytes).
     """
     params = params or count_params(spec)
     bits = _scheme_bits(spec, scheme)
@@ -118,9 +123,32 @@ def rank_weights(
                     expert_pad=expert_pad,
                 )
                 terms = _terms(spec, bits, params, shard)
-                memo[key] = terms.model_copy(update={"rope_cache_bytes": rope})
+                mtp = _mtp_bytes(spec, bits, params, shard) * mtp_layers if (
+                    mtp_layers and shard.last_stage) else 0
+                memo[key] = terms.model_copy(update={"rope_cache_bytes": rope, "mtp_bytes": mtp})
             out.append(memo[key])
     return tuple(out)
+
+
+def _mtp_bytes(spec: ModelSpec, bits: "_SchemeBits", params: ParamBreakdown, shard: _Shard
+               ) -> int:
+    """One MTP draft layer on this rank: a copy of the last decoder layer, sharded like it,
+    plus its fc (2 x hidden -> hidden, column-parallel) and 3 norms; embeddings and lm_head
+    are the target's.
+
+    NOTE: vLLM qwen3_5_mtp.py Qwen3_5MultiTokenPredictor (fc ColumnParallelLinear(2 x hidden,
+    hidden), pre_fc_norm_hidden, pre_fc_norm_embedding, norm, one decoder layer);
+    v1/spec_decode/llm_base_proposer.py _maybe_share_embeddings / _maybe_share_lm_head: an
+    MTP draft always takes the target's embedding and lm_head (its own copies are deleted).
+    The fc is held in the dense-MLP format of the last layer.
+    """
+    last = range(spec.num_layers - 1, spec.num_layers)
+    layer = _terms(spec, bits, params, _Shard(last, shard.tp, shard.ep_size, shard.ep_rank,
+                                              False, False, shard.pad_vocab, shard.expert_pad))
+    hidden = spec.hidden_size
+    fc_bits = bits.layers[-1][1]
+    return layer.total_bytes + math.ceil(2 * hidden * hidden / shard.tp * fc_bits / 8) + (
+        3 * hidden * 2)
 
 
 def rope_cache_rows(spec: ModelSpec) -> int:

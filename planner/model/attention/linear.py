@@ -9,6 +9,9 @@ class RecurrentStateKv(KvLayer):
     """Base of fixed-state kinds (vLLM `MambaSpec`): no per-token growth, one page per sequence."""
 
     state_elem_bytes: int = 2
+    spec_tokens: int = 0
+    """Speculative tokens the conv state also keeps (vLLM MambaStateShapeCalculator: the
+    conv state is kernel - 1 + num_speculative_tokens wide)."""
 
     def bytes_per_token(self, kv_elem_bytes: int, tp: int) -> int:
         """A recurrent state does not grow with context."""
@@ -60,7 +63,7 @@ class GatedDeltaNetKv(RecurrentStateKv):
         conv_dim = (
             self.key_head_dim * self.num_key_heads * 2 + self.value_head_dim * self.num_value_heads
         )
-        conv = conv_dim // tp * (self.conv_kernel_dim - 1)
+        conv = conv_dim // tp * (self.conv_kernel_dim - 1 + self.spec_tokens)
         return conv, self.num_value_heads // tp * self.value_head_dim * self.key_head_dim
 
     def state_bytes(self, tp: int, kv_elem_bytes: int = 2) -> int:
@@ -82,7 +85,8 @@ class GatedDeltaNetKv(RecurrentStateKv):
 
         NOTE: vLLM mamba_utils.py MambaStateShapeCalculator.gated_delta_net_state_shape:
         conv_dim = key_dim x key_heads x 2 + value_dim x value_heads;
-        conv = conv_dim / tp x (kernel - 1); temporal = value_heads / tp x v_dim x k_dim.
+        conv = conv_dim / tp x (kernel - 1 + num_spec);
+        temporal = value_heads / tp x v_dim x k_dim.
         Qwen3-Next-80B-A3B at TP=1: conv_dim = 128 x 16 x 2 + 128 x 32 = 8,192;
         8,192 x 3 + 32 x 128 x 128 = 24,576 + 524,288 = 548,864 elements
         (x 2 B = 1,097,728 B per layer per sequence).
@@ -95,14 +99,8 @@ class GatedDeltaNetKv(RecurrentStateKv):
             self.key_head_dim * self.num_key_heads * 2 + self.value_head_dim * self.num_value_heads
         )
         return (
-            f"{conv_dim} / {tp} x {self.conv_kernel_dim - 1} conv x {self.state_elem_bytes} B"
-            f" + {self.num_value_heads} / {tp} x {self.value_head_dim} x {self.key_head_dim} "
-            f"state x {self.ssm_elem_bytes or self.state_elem_bytes} B = "
+            f"{conv_dim} / {tp} x {self.conv_kernel_dim - 1 + self.spec_tokens} conv x "
+            f"{self.state_elem_bytes} B + {self.num_value_heads} / {tp} x {self.value_head_dim}"
+            f" x {self.key_head_dim} state x {self.ssm_elem_bytes or self.state_elem_bytes} B = "
             f"{self.state_bytes(tp):,} B per sequence"
-        )
-        return (
-            f"({conv_dim} / {tp} x {self.conv_kernel_dim - 1} conv + {self.num_value_heads} / "
-            f"{tp} x {self.value_head_dim} x {self.key_head_dim} state x "
-            f"{self.ssm_elem_bytes or self.state_elem_bytes} B) x "
-            f"{self.state_elem_bytes} B = {self.state_bytes(tp):,} B per sequence"
         )

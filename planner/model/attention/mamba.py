@@ -27,14 +27,14 @@ class Mamba2Kv(RecurrentStateKv):
         """Conv state + SSM state elements on one rank.
 
         NOTE: vLLM MambaStateShapeCalculator.mamba2_state_shape: intermediate = heads x
-        head_dim; conv = (intermediate + 2 x groups x d_state) / tp x (kernel - 1);
+        head_dim; conv = (intermediate + 2 x groups x d_state) / tp x (kernel - 1 + num_spec);
         ssm = heads / tp x head_dim x d_state. Nemotron-H-56B (128 heads x 64, 8 groups,
         d_state 256, kernel 4) at TP=1: (8,192 + 4,096) x 3 + 128 x 64 x 256 =
         36,864 + 2,097,152 = 2,134,016 elements.
         """
         intermediate = self.num_heads * self.head_dim
         conv_dim = intermediate + 2 * self.groups_per_rank_total(tp) * self.state_size
-        conv = conv_dim // tp * (self.conv_kernel - 1)
+        conv = conv_dim // tp * (self.conv_kernel - 1 + self.spec_tokens)
         ssm = self.num_heads // tp * self.head_dim * self.state_size
         return conv + ssm
 
