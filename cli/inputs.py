@@ -116,6 +116,7 @@ def engine_settings(args: argparse.Namespace) -> EngineSettings:
         "max_num_batched_tokens": args.max_num_batched_tokens,
         "kv_cache_memory_bytes": args.kv_cache_memory,
         "enable_chunked_prefill": args.enable_chunked_prefill,
+        "num_speculative_tokens": getattr(args, "num_speculative_tokens", 0),
     }
     if args.vllm_version:
         values["vllm_version"] = args.vllm_version

@@ -83,3 +83,21 @@ def test_mxfp4_marlin_fallback_on_hopper():
     assert marlin.weights_bytes_per_gpu - triton.weights_bytes_per_gpu == pytest.approx(
         5_504_827_392, abs=64)
     assert marlin.weights_bytes_per_gpu / GIB == pytest.approx(65.9651, rel=0.001)
+
+
+def test_cli_num_speculative_tokens(capsys):
+    # `--num-speculative-tokens 3` reaches the plan: the same 205-block pool arithmetic as
+    # test_mtp_reproduces_the_club3090_pool_arithmetic, and the launch command's flag.
+    import json
+
+    from cli.planner_cli import main
+
+    code = main(["plan", "--model", "Qwen/Qwen3.5-27B", "--gpu", "rtx-3090", "--gpus", "2",
+                 "--tp", "2", "--quantization", "fp8", "--kv-cache-dtype", "fp8",
+                 "--max-model-len", "262144", "--max-num-seqs", "2",
+                 "--max-num-batched-tokens", "8192", "--kv-cache-memory", str(round(5.33 * GIB)),
+                 "--vllm-version", "0.33.0", "--num-speculative-tokens", "3", "--json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert doc["kv_cache_tokens"] == 300_220
+    assert '"num_speculative_tokens": 3' in doc["vllm_command"]
