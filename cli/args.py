@@ -17,10 +17,13 @@ from planner.serving.sweep import OBJECTIVES
 KV_CACHE_DTYPE_ALIASES = {
     "auto": "auto", "bf16": "bf16", "bfloat16": "bf16", "fp16": "fp16", "float16": "fp16",
     "fp32": "fp32", "float32": "fp32", "fp8": "fp8", "fp8_e4m3": "fp8_e4m3",
-    "fp8_e5m2": "fp8_e5m2",
+    "fp8_e5m2": "fp8_e5m2", "nvfp4": "nvfp4", "nvfp4_4over6": "nvfp4_4over6",
+    "int8_per_token_head": "int8_per_token_head", "fp8_per_token_head": "fp8_per_token_head",
+    "int4_per_token_head": "int4_per_token_head",
 }
-"""vLLM --kv-cache-dtype spellings -> the planner's KV dtype (every fp8 is one byte); whether
-the targeted vLLM release takes it is checked against its fixture (planner.serving.vllm_cli)."""
+"""vLLM --kv-cache-dtype spellings -> the planner's KV dtype (every fp8 is one byte; the packed
+formats are sized in planner.model.attention.kvformat); whether the targeted vLLM release takes
+it is checked against its fixture (planner.serving.vllm_cli)."""
 
 MAX_TOKENS = 1 << 31
 """Upper bound for token counts (max-model-len, batched tokens): beyond any real model."""
@@ -110,8 +113,9 @@ def _kv_dtype(text: str) -> str:
         return KV_CACHE_DTYPE_ALIASES[text.lower()]
     except KeyError:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a KV cache dtype; use auto, bfloat16, float16, fp8, fp8_e4m3 "
-            "or fp8_e5m2") from None
+            f"{text!r} is not a KV cache dtype Headroom sizes; use one of "
+            f"{', '.join(sorted(set(KV_CACHE_DTYPE_ALIASES) - {'bf16', 'fp16', 'fp32'}))}"
+            ) from None
 
 
 def _iso_date(text: str) -> date:
@@ -230,8 +234,10 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
                          help="a checkpoint that holds the --target-quant format: the launch "
                          "command loads it")
         eng.add_argument("--kv-cache-dtype", type=_kv_dtype, default="auto",
-                         help="auto | bfloat16 | float16 | fp8 | fp8_e4m3 | fp8_e5m2 (bf16/fp16 "
-                         "accepted; default auto)")
+                         help="auto | bfloat16 | float16 | fp8 | fp8_e4m3 | fp8_e5m2 | nvfp4 "
+                         "| nvfp4_4over6 | int8_per_token_head | fp8_per_token_head | "
+                         "int4_per_token_head, as far as --vllm-version and the GPU have them "
+                         "(bf16/fp16 accepted; default auto)")
     eng.add_argument("--dtype", choices=["auto", "bfloat16", "float16", "float32"],
                      default="auto", help="weights' dtype for a 16-bit checkpoint")
     eng.add_argument("--quantization", default="auto", metavar="METHOD",

@@ -13,7 +13,9 @@ TIB = 1 << 40
 GB = 10**9
 
 TorchDtype = Literal["bfloat16", "float16", "float32"]
-KvCacheDtype = Literal["auto", "bf16", "fp16", "fp32", "fp8", "fp8_e4m3", "fp8_e5m2"]
+KvCacheDtype = Literal["auto", "bf16", "fp16", "fp32", "fp8", "fp8_e4m3", "fp8_e5m2", "nvfp4",
+                       "nvfp4_4over6", "int8_per_token_head", "fp8_per_token_head",
+                       "int4_per_token_head"]
 
 TORCH_DTYPE_BYTES: dict[str, int] = {"bfloat16": 2, "float16": 2, "float32": 4}
 """Bytes per element of the model's compute dtype (config.json `torch_dtype`/`dtype`)."""
@@ -23,13 +25,16 @@ KV_DTYPE_BYTES: dict[str, int] = {
 }
 """Bytes per KV element. NOTE: vLLM maps every fp8 variant (fp8, fp8_e4m3, fp8_e5m2)
 to torch.uint8, one byte (vllm/utils/torch_utils.py STR_DTYPE_TO_TORCH_DTYPE, 0.19-0.33), with
-one fp32 k/v scale per layer (not per token). Later formats (nvfp4: head_dim/2 + head_dim/16
-bytes per head, the fp4 data and one fp8 scale per 16; turboquant, int4/int8 per token-head)
-are not sized here (planner.serving.vllm_cli.unmodelled_kv_cache_dtypes)."""
+one fp32 k/v scale per layer (not per token). The packed formats (nvfp4, nvfp4_4over6 and the
+per-token-head ones) are sized per head vector with their scales in
+planner.model.attention.kvformat.KV_FORMATS; others (turboquant, ultraquant, octave, the
+DeepSeek MLA layouts, Gaudi's fp8_inc) are not sized (vllm_cli.unmodelled_kv_cache_dtypes)."""
 
 VLLM_KV_DTYPE: dict[str, str] = {
     "auto": "auto", "bf16": "bfloat16", "fp16": "float16", "fp32": "float32", "fp8": "fp8",
-    "fp8_e4m3": "fp8_e4m3", "fp8_e5m2": "fp8_e5m2",
+    "fp8_e4m3": "fp8_e4m3", "fp8_e5m2": "fp8_e5m2", "nvfp4": "nvfp4",
+    "nvfp4_4over6": "nvfp4_4over6", "int8_per_token_head": "int8_per_token_head",
+    "fp8_per_token_head": "fp8_per_token_head", "int4_per_token_head": "int4_per_token_head",
 }
 """Headroom's KV dtype -> `vllm serve --kv-cache-dtype` spelling (vllm/config/cache.py
 CacheDType: bfloat16/float16, no float32 in 0.19-0.33)."""

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from planner.memo import IdentityMemo
 from planner.model.attention import KvLayer, RecurrentStateKv, cdiv, model_kv_layers
+from planner.model.attention.kvformat import KV_FORMATS, KvBytes
 from planner.model.spec import DenseMlp, ModelSpec, MoeMlp
 from planner.serving.layout import ParallelLayout, pp_layer_split
 from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, VllmRules, vllm_rules
@@ -269,7 +270,7 @@ class StageKv(BaseModel):
     state_bytes: int
 
 
-def _attention_block(layers: list[KvLayer], block_size: int, kv_bytes: int, tp: int) -> int:
+def _attention_block(layers: list[KvLayer], block_size: int, kv_bytes: KvBytes, tp: int) -> int:
     """Attention block size, raised for hybrid Mamba/GDN models so pages match.
 
     NOTE: vLLM HybridAttentionMambaModelConfig.verify_and_update_config: attention block =
@@ -291,14 +292,14 @@ wheel on, absent from 0.30.0): on Hopper (SM90) with an fp8 KV cache, layers of 
 block size (Gemma-4's global layers)."""
 
 
-def _kernel_block(kv: KvLayer, block: int, kv_bytes: int, fa4_fp8_hd512: bool) -> int:
+def _kernel_block(kv: KvLayer, block: int, kv_bytes: KvBytes, fa4_fp8_hd512: bool) -> int:
     """The block size the attention backend gives this layer kind (before page unification)."""
     if fa4_fp8_hd512 and kv_bytes == 1 and getattr(kv, "head_dim", 0) == 512:
         return max(block, FA4_FP8_HD512_BLOCK)
     return block
 
 
-def stage_kv(layers: tuple[KvLayer, ...], block_size: int, kv_bytes: int, tp: int,
+def stage_kv(layers: tuple[KvLayer, ...], block_size: int, kv_bytes: KvBytes, tp: int,
              fa4_fp8_hd512: bool = False, state_blocks: int = 1) -> StageKv:
     """Group the stage's KV layers as vLLM does and size one block.
 
@@ -360,7 +361,7 @@ def blocks_per_request(stage: StageKv, max_model_len: int, max_num_batched_token
     return total
 
 
-def request_bytes(stage: StageKv, max_model_len: int, kv_bytes: int, tp: int, mbt: int) -> int:
+def request_bytes(stage: StageKv, max_model_len: int, kv_bytes: KvBytes, tp: int, mbt: int) -> int:
     """Bytes one request of max_model_len needs on this stage (vLLM's start-up check).
 
     NOTE: vLLM check_enough_kv_cache_memory sums max_memory_usage_bytes over all layers of
@@ -508,7 +509,7 @@ DEFAULT_STATE_RULES = StateRules()
 
 
 def stage_layouts(
-    facts: ModelFacts, layout: ParallelLayout, block_size: int, kv_bytes: int,
+    facts: ModelFacts, layout: ParallelLayout, block_size: int, kv_bytes: KvBytes,
     fa4_fp8_hd512: bool = False, states: StateRules = DEFAULT_STATE_RULES,
 ) -> tuple[tuple[range, StageKv | None], ...]:
     """Each PP stage's layer range and KV layout (None for a stage without KV layers)."""
@@ -518,7 +519,7 @@ def stage_layouts(
 
 
 def _split_stages(
-    facts: ModelFacts, layout: ParallelLayout, block_size: int, kv_bytes: int,
+    facts: ModelFacts, layout: ParallelLayout, block_size: int, kv_bytes: KvBytes,
     fa4_fp8_hd512: bool, states: StateRules,
 ) -> tuple[tuple[range, StageKv | None], ...]:
     """Work out the stage layouts stage_layouts caches."""
@@ -547,8 +548,12 @@ def _state_dtype(kv: KvLayer, states: StateRules) -> KvLayer:
     return kv.model_copy(update=update) if update else kv
 
 
-def kv_elem_bytes(settings: EngineSettings, model_dtype: str, bf16: bool = True) -> int:
-    """Bytes per KV element for these settings (auto follows the served dtype)."""
+def kv_elem_bytes(settings: EngineSettings, model_dtype: str, bf16: bool = True) -> KvBytes:
+    """Bytes per KV element for these settings (auto follows the served dtype), or the packed
+    format (nvfp4, per-token-head) that sizes each head vector with its scales."""
+    packed = KV_FORMATS.get(settings.kv_cache_dtype)
+    if packed is not None:
+        return packed
     return kv_dtype_bytes(settings.kv_cache_dtype, served_dtype(settings, model_dtype, bf16))
 
 

@@ -10,6 +10,7 @@ it, without touching planner/model.
 import math
 from typing import NamedTuple, Protocol
 
+from planner.model.attention.kvformat import KvBytes
 from planner.serving.engine import (
     DEFAULT_STATE_RULES,
     EngineSettings,
@@ -69,7 +70,7 @@ class Engine(Protocol):
         """The terms subtracted from the budget before the KV cache."""
 
     def stage_layouts(self, facts: ModelFacts, layout: ParallelLayout, block_size: int,
-                      kv_bytes: int, fa4_fp8_hd512: bool, states: StateRules,
+                      kv_bytes: KvBytes, fa4_fp8_hd512: bool, states: StateRules,
                       ) -> tuple[tuple[range, StageKv | None], ...]:
         """Each pipeline stage's layers and KV page / block layout."""
 
@@ -102,7 +103,7 @@ class VllmEngine:
         return Overheads(act, nt, graphs, graphs_subtracted)
 
     def stage_layouts(self, facts: ModelFacts, layout: ParallelLayout, block_size: int,
-                      kv_bytes: int, fa4_fp8_hd512: bool = False,
+                      kv_bytes: KvBytes, fa4_fp8_hd512: bool = False,
                       states: StateRules = DEFAULT_STATE_RULES,
                       ) -> tuple[tuple[range, StageKv | None], ...]:
         """vLLM's KV groups, unified pages and blocks per stage (planner.serving.engine)."""

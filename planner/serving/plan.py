@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from planner.memo import IdentityMemo
 from planner.model import quant
 from planner.model.attention import cdiv, kv_bytes_per_token
+from planner.model.attention.kvformat import KvBytes
 from planner.model.params import ParamBreakdown, count_params
 from planner.model.spec import ModelSpec
 from planner.serving.engine import (
@@ -35,7 +36,7 @@ from planner.serving.engines import VLLM, Engine, Worker
 from planner.serving.hardware import ClusterSpec
 from planner.serving.launch import Launch, launch, with_layout
 from planner.serving.layout import ParallelLayout, layout_errors, layout_warnings
-from planner.serving.startup import startup_errors
+from planner.serving.startup import kv_format_errors, startup_errors
 from planner.serving.vllm_cli import vllm_cli
 from planner.serving.vllm_versions import vllm_rules
 from planner.serving.weights import MXFP4_MARLIN_PAD, mxfp4_expert_padding, rank_weights
@@ -187,7 +188,7 @@ def _weight_scheme(spec: ModelSpec, settings: EngineSettings, served: str) -> qu
 
 
 def _ceiling(
-    stages: list[tuple[StageKv, int]], kv_bytes: int, tp: int, mbt: int, num_blocks: int
+    stages: list[tuple[StageKv, int]], kv_bytes: KvBytes, tp: int, mbt: int, num_blocks: int
 ) -> int:
     """Largest max_model_len one request fits in, on every stage (vLLM estimate_max_model_len).
 
@@ -247,7 +248,7 @@ class _RequestLines(NamedTuple):
 _LINES: IdentityMemo[_RequestLines] = IdentityMemo(4096)
 
 
-def _request_lines(stage: StageKv, kv_bytes: int, tp: int, mbt: int) -> _RequestLines:
+def _request_lines(stage: StageKv, kv_bytes: KvBytes, tp: int, mbt: int) -> _RequestLines:
     """The lines of one stage, cached per stage layout (stage layouts are cached objects).
 
     Sliding-window needs stop growing at window - 1 + max_num_batched_tokens, so both costs
@@ -257,7 +258,7 @@ def _request_lines(stage: StageKv, kv_bytes: int, tp: int, mbt: int) -> _Request
     return _LINES.get(stage, (kv_bytes, tp, mbt), _fit_lines, stage, kv_bytes, tp, mbt)
 
 
-def _fit_lines(stage: StageKv, kv_bytes: int, tp: int, mbt: int) -> _RequestLines:
+def _fit_lines(stage: StageKv, kv_bytes: KvBytes, tp: int, mbt: int) -> _RequestLines:
     """Fit the lines of one stage (see _request_lines)."""
     block, far = stage.block_tokens, CEILING_SEARCH_TOKENS // stage.block_tokens
 
@@ -312,7 +313,7 @@ class _Resolved(NamedTuple):
     max_model_len: int
     mbt: int
     seqs: int
-    kv_b: int
+    kv_b: KvBytes
     act_b: int
     subtract_graphs: bool
     old_graphs: bool
@@ -380,7 +381,8 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             gpu=gpu, scheme=scheme, cli=cli, max_model_len=max_model_len,
             model_limit=derived_max_model_len(spec), mbt=mbt, seqs=seqs,
             mbt_given=s.max_num_batched_tokens is not None,
-            chunked_prefill=s.enable_chunked_prefill)) + _mtp_refusal(spec, s),
+            chunked_prefill=s.enable_chunked_prefill)) + _mtp_refusal(spec, s)
+            + tuple(kv_format_errors(gpu, spec, s.kv_cache_dtype, cli)),
         launch=launch(spec.name or "<model>", scheme, s,
                       ENGINE.launch_flags(s, max_model_len, mbt, seqs), cli),
     )

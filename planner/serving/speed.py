@@ -48,6 +48,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from planner.memo import IdentityMemo
 from planner.model.attention import cdiv, model_kv_layers
+from planner.model.attention.kvformat import KvBytes
 from planner.model.attention.sliding import SlidingWindowKv
 from planner.model.params import ParamBreakdown
 from planner.model.quant import QuantScheme
@@ -203,7 +204,7 @@ def expected_experts_touched(num_experts: int, top_k: int, tokens: int) -> float
 _STAGES: IdentityMemo[tuple[_Stage, ...]] = IdentityMemo(512)
 
 
-def _stages(request: PlanRequest, scheme: QuantScheme, act_b: int, kv_b: int
+def _stages(request: PlanRequest, scheme: QuantScheme, act_b: int, kv_b: KvBytes
             ) -> tuple[_Stage, ...]:
     spec, layout = request.model, request.layout
     key = (scheme.key, layout.tp, layout.pp, layout.dp, layout.ep, act_b, kv_b)
@@ -211,7 +212,7 @@ def _stages(request: PlanRequest, scheme: QuantScheme, act_b: int, kv_b: int
 
 
 def _build_stages(spec: ModelSpec, request: PlanRequest, scheme: QuantScheme, act_b: int,
-                  kv_b: int) -> tuple[_Stage, ...]:
+                  kv_b: KvBytes) -> tuple[_Stage, ...]:
     """Per PP stage: the bytes its busiest rank reads and the parameters it multiplies."""
     layout = request.layout
     params: ParamBreakdown = param_breakdown(spec)

@@ -6,12 +6,16 @@ messages in Plan.errors), so they agree on every refusal. Sources, read in the 0
   max_num_seqs, and vs max_model_len when chunked prefill is off;
 - vllm/config/model.py _get_and_verify_max_len: a max_model_len above the derived one;
 - vllm/config/vllm.py _get_quantization_config: the quantization method's minimum compute
-  capability (per release from planner/serving/vllm_cli/, get_min_capability()).
+  capability (per release from planner/serving/vllm_cli/, get_min_capability());
+- platforms/cuda.py get_attn_backend_cls: no attention backend takes the --kv-cache-dtype on
+  this GPU (kv_format_errors, per release).
 """
 
+from planner.model.attention.kvformat import KV_FORMATS
 from planner.model.quant import QuantScheme
+from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec
 from planner.serving.hardware import GpuSpec
-from planner.serving.vllm_cli import VllmCli
+from planner.serving.vllm_cli import VllmCli, kv_cache_dtypes
 
 QUANT_METHOD: dict[str, str] = {
     "fp8": "fp8", "gptq": "gptq", "awq": "awq", "int8": "compressed-tensors",
@@ -25,6 +29,94 @@ def _capability(gpu: GpuSpec) -> int | None:
     """vLLM's DeviceCapability.to_int(): major x 10 + minor (None off NVIDIA or unknown)."""
     major, _, minor = gpu.compute_capability.partition(".")
     return int(major) * 10 + int(minor) if major.isdigit() and minor.isdigit() else None
+
+
+def _flashinfer_head_sizes(minor: int) -> set[int]:
+    """FlashInferBackend.get_supported_head_sizes(): 64/128/256 in the 0.21.0 wheel, 512 from
+    the 0.22.0 wheel on."""
+    return {64, 128, 256} if minor < 22 else {64, 128, 256, 512}
+
+
+def _no_backend(kv: str, why: str, cc: int) -> str:
+    """vLLM's selector refusal (platforms/cuda.py), with the one backend that takes `kv`."""
+    return (f"No valid attention backend found for cuda with kv_cache_dtype={kv}. Reasons: "
+            f"{{FLASHINFER: [{why}]}} (compute capability {cc // 10}.{cc % 10}).")
+
+
+def _nvfp4_error(kv: str, minor: int, cc: int, head_sizes: set[int], sinks: bool) -> str | None:
+    """Why vLLM 0.`minor` cannot run an nvfp4 KV cache here (None when it can).
+
+    NOTE: only FlashInfer takes nvfp4 KV (v1/attention/backends/flashinfer.py), per wheel:
+    0.20.0: no backend lists it (supported_kv_cache_dtypes) and FlashInferMetadataBuilder
+    raises "nvfp4 KV cache is not yet supported"; 0.21.0-0.22.0: listed, trtllm-gen FP4
+    kernels only, which exist for the SM100 family, unchecked (it fails in the kernel);
+    0.23.0-0.24.0: the builder raises "--kv-cache-dtype nvfp4 requires sm100f, ..." off
+    is_device_capability_family(100); 0.25.0-0.31.0: supports_kv_cache_dtype is False off the
+    SM100 family, so the selector finds no backend; 0.32.0-0.33.0: _nvfp4_kv_on_fa2() also
+    runs plain nvfp4 (not nvfp4_4over6: "the slot-mapping writer has no scale search") on the
+    8.x, 9.x and 12.x families through fa2, where supports_combination refuses head size 64
+    and attention sinks. FlashInfer itself needs head sizes 64/128/256/512 and capability
+    8.0-12.1 (7.5-12.1 before 0.24.0), head sizes in _flashinfer_head_sizes.
+    """
+    family = cc // 10
+    if minor < 21:
+        return _no_backend(kv, "kv_cache_dtype not supported", cc)
+    if cc > 121 or cc < (80 if minor >= 24 else 75):
+        return _no_backend(kv, "compute capability not supported", cc)
+    if not head_sizes <= _flashinfer_head_sizes(minor):
+        return _no_backend(kv, "head_size not supported", cc)
+    fa2 = minor >= 32 and family in (8, 9, 12)
+    if family == 10:
+        return None
+    if fa2 and kv != "nvfp4":
+        return _no_backend(kv, "kv_cache_dtype not supported", cc)
+    if fa2 and 64 in head_sizes:
+        return _no_backend(kv, "fa2 prefill misreads an NVFP4 KV cache at head_size 64", cc)
+    if fa2 and sinks:
+        return _no_backend(kv, "the sink prefill wrapper cannot read an NVFP4 KV cache", cc)
+    if fa2:
+        return None
+    if minor < 23:
+        return (f"vLLM 0.{minor} runs an nvfp4 KV cache only on FlashInfer's trtllm-gen "
+                "kernels, built for the SM100 family (compute capability 10.x), not "
+                f"{cc // 10}.{cc % 10}; it does not check this before 0.23 and fails in the "
+                "kernel.")
+    if minor < 25:
+        return "--kv-cache-dtype nvfp4 requires sm100f, please try a different dtype or remove"
+    return _no_backend(kv, "kv_cache_dtype not supported", cc)
+
+
+def kv_format_errors(gpu: GpuSpec, spec: ModelSpec, kv_cache_dtype: str, cli: VllmCli
+                     ) -> list[str]:
+    """Why vLLM `cli.vllm_version` cannot run this --kv-cache-dtype on `gpu` for `spec`.
+
+    Plain dtypes (auto, bf16/fp16, the fp8 variants) have a backend on every NVIDIA GPU vLLM
+    runs (TRITON_ATTN lists them and supports_compute_capability is True in every wheel), so
+    only the packed formats (kvformat.KV_FORMATS) are checked. The per-token-head formats run
+    on TRITON_ATTN, any capability, head size >= 32 (0.20.0-0.33.0 triton_attn.py); MLA
+    layers are not sized for packed formats here, so they are refused in Headroom's words.
+    """
+    if kv_cache_dtype not in KV_FORMATS:
+        return []
+    mixers = [layer.mixer for layer in spec.layers]
+    if any(isinstance(m, MlaMixer) for m in mixers):
+        return [f"Headroom does not size --kv-cache-dtype {kv_cache_dtype} for MLA layers "
+                f"(vLLM packs the latent differently); use auto or fp8 for {spec.name}."]
+    cc = _capability(gpu)
+    if cc is None or not kv_cache_dtype.startswith("nvfp4"):
+        return []
+    attention = [m for m in mixers if isinstance(m, AttentionMixer)]
+    heads = {m.head_dim for m in attention} | {m.v_head_dim for m in attention}
+    minor = int(cli.vllm_version.split(".")[1])
+    error = _nvfp4_error(kv_cache_dtype, minor, cc, heads, any(m.sinks for m in attention))
+    return [error] if error else []
+
+
+def runnable_kv_cache_dtypes(gpu: GpuSpec, spec: ModelSpec, cli: VllmCli) -> tuple[str, ...]:
+    """The KV dtypes of this release (vllm_cli.kv_cache_dtypes) vLLM can run here for `spec`:
+    what the app offers; the CLI refuses the others with kv_format_errors' words."""
+    return tuple(kv for kv in kv_cache_dtypes(cli.vllm_version)
+                 if not kv_format_errors(gpu, spec, kv, cli))
 
 
 def startup_errors(

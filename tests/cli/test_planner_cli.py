@@ -282,6 +282,37 @@ def test_cli_and_app_refuse_alike_in_vllms_words(capsys, case: str) -> None:
     assert all(e in shown for e in data["errors"]), (shown, data["errors"])
 
 
+KV_REFUSALS = {
+    # flashinfer.py supports_kv_cache_dtype (0.33): fa2 on 8.x runs plain nvfp4, no 4over6
+    "nvfp4_4over6": "No valid attention backend found for cuda with kv_cache_dtype="
+                    "nvfp4_4over6. Reasons: {FLASHINFER: [kv_cache_dtype not supported]} "
+                    "(compute capability 8.6).",
+    # gpt-oss has head_dim 64, which FlashInfer's fa2 prefill misreads in nvfp4
+    "nvfp4": "No valid attention backend found for cuda with kv_cache_dtype=nvfp4. Reasons: "
+             "{FLASHINFER: [fa2 prefill misreads an NVFP4 KV cache at head_size 64]} "
+             "(compute capability 8.6).",
+}
+
+
+@pytest.mark.parametrize("kv", list(KV_REFUSALS))
+def test_cli_and_app_refuse_a_kv_format_alike(capsys, kv: str) -> None:
+    """The KV-format twin of the refusals above: the CLI plan's error is the app's warning
+    (the app offers only the KV dtypes vLLM runs on the GPU and falls back to auto)."""
+    from tests.app.conftest import open_page
+
+    model = "openai/gpt-oss-20b" if kv == "nvfp4" else "meta-llama/Llama-3.1-8B-Instruct"
+    code, out, _ = run_main(capsys, "plan", "--model", model, "--gpu", "rtx-3090",
+                            "--max-model-len", "8192", "--kv-cache-dtype", kv, "--json")
+    data = json.loads(out)
+    assert code == 0 and not data["fits"] and data["vllm_command"] is None
+    assert data["errors"] == [KV_REFUSALS[kv]]
+    at = open_page(None, model=model, gpu="rtx-3090", gpn="1", tp="1", len="8192", kv=kv)
+    warned = [w.value.replace("\\", "") for w in at.warning]
+    assert f"kv_cache_dtype={kv} is not possible here: {KV_REFUSALS[kv]} Showing " \
+        "kv_cache_dtype=auto instead." in warned, warned
+    assert kv not in at.selectbox(key="plan.kv_cache_dtype").options
+
+
 def test_a_plan_that_does_not_fit_names_the_nearest_change_that_fits(capsys) -> None:
     # Qwen3-8B on one L4 at its 40,960-token context: the KV pool holds 22,144 tokens
     _, out, _ = run_main(capsys, "plan", "--model", "Qwen/Qwen3-8B", "--gpu", "l4", "--json")

@@ -10,6 +10,7 @@ from planner.serving.engine import EngineSettings, kv_elem_bytes
 from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.plan import Plan, PlanRequest, plan
 from planner.serving.speed import SpeedEstimate, estimate_speed
+from planner.serving.startup import kv_format_errors, runnable_kv_cache_dtypes
 from planner.serving.sweep import (
     OBJECTIVES,
     SweepResult,
@@ -17,7 +18,7 @@ from planner.serving.sweep import (
     quant_candidates,
     sweep,
 )
-from planner.serving.vllm_cli import kv_cache_dtypes
+from planner.serving.vllm_cli import vllm_cli
 from planner.text import md_escape
 from planner.units import VLLM_KV_DTYPE
 from ui import format as fmt
@@ -145,12 +146,16 @@ def _controls() -> None:
         left.text_input("Checkpoint in this format (optional)", placeholder="org/model-GPTQ",
                         help="a repo id or path holding the what-if format: the launch command "
                         "loads it", **bind("plan", "target_checkpoint"))
-    kv_dtypes = kv_cache_dtypes(EngineSettings().vllm_version)
+    cli = vllm_cli(EngineSettings().vllm_version)
+    gpu = min((node.gpu for node in cluster.nodes), key=lambda g: g.memory_total_bytes)
+    kv_dtypes = runnable_kv_cache_dtypes(gpu, spec, cli)
     _keep_valid("kv_cache_dtype", state().kv_cache_dtype, kv_dtypes,
-                "this vLLM release has no such --kv-cache-dtype.")
+                " ".join(kv_format_errors(gpu, spec, state().kv_cache_dtype, cli))
+                or "this vLLM release has no such --kv-cache-dtype.")
     left.selectbox("KV cache dtype", kv_dtypes, help="auto follows the model dtype; the "
                    "choices are the targeted vLLM release's --kv-cache-dtype values Headroom "
-                   "sizes", format_func=lambda kv: VLLM_KV_DTYPE[kv],
+                   "sizes that it runs on this GPU (nvfp4 and the per-token-head formats "
+                   "include their scales)", format_func=lambda kv: VLLM_KV_DTYPE[kv],
                    **bind("plan", "kv_cache_dtype"))
     load_controls(left)
     mid.selectbox("Tensor parallel (TP)", tps, key="plan.tp", on_change=_pin_layout,

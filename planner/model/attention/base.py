@@ -2,6 +2,8 @@
 
 from pydantic import BaseModel, ConfigDict
 
+from planner.model.attention.kvformat import KvBytes
+
 
 def cdiv(a: int, b: int) -> int:
     """Ceiling division, as vLLM's `cdiv`."""
@@ -15,15 +17,15 @@ class KvLayer(BaseModel):
 
     kind: str
 
-    def bytes_per_token(self, kv_elem_bytes: int, tp: int) -> int:
+    def bytes_per_token(self, kv_elem_bytes: KvBytes, tp: int) -> int:
         """Bytes one more token of context adds on one rank (0 for fixed-state kinds)."""
         raise NotImplementedError
 
-    def state_bytes(self, tp: int, kv_elem_bytes: int = 2) -> int:
+    def state_bytes(self, tp: int, kv_elem_bytes: KvBytes = 2) -> int:
         """Bytes per sequence that do not grow with context (recurrent state); 0 for attention."""
         return 0
 
-    def page_bytes(self, block_size: int, kv_elem_bytes: int, tp: int) -> int:
+    def page_bytes(self, block_size: int, kv_elem_bytes: KvBytes, tp: int) -> int:
         """Bytes of one page (one layer, one block of `block_size` tokens, one rank)."""
         return block_size * self.bytes_per_token(kv_elem_bytes, tp)
 
@@ -31,7 +33,7 @@ class KvLayer(BaseModel):
         self,
         max_model_len: int,
         block_size: int,
-        kv_elem_bytes: int,
+        kv_elem_bytes: KvBytes,
         tp: int,
         max_num_batched_tokens: int,
     ) -> int:
@@ -44,6 +46,6 @@ class KvLayer(BaseModel):
         """Layers with the same key share a vLLM KV cache group type (full, sliding-N, mamba)."""
         return self.kind
 
-    def formula(self, kv_elem_bytes: int, tp: int) -> str:
+    def formula(self, kv_elem_bytes: KvBytes, tp: int) -> str:
         """Per-token (or per-sequence) formula of one layer with the real numbers filled in."""
         raise NotImplementedError

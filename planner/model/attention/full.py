@@ -3,6 +3,7 @@
 from typing import Literal
 
 from planner.model.attention.base import KvLayer
+from planner.model.attention.kvformat import KvBytes, side_bytes, side_formula
 
 
 class FullAttentionKv(KvLayer):
@@ -22,7 +23,7 @@ class FullAttentionKv(KvLayer):
         """
         return max(1, self.num_kv_heads // tp)
 
-    def bytes_per_token(self, kv_elem_bytes: int, tp: int) -> int:
+    def bytes_per_token(self, kv_elem_bytes: KvBytes, tp: int) -> int:
         """K and V of one token on one rank.
 
         NOTE: vLLM AttentionSpec page = block x kv_heads x (head_size + head_size_v) x dtype
@@ -30,11 +31,22 @@ class FullAttentionKv(KvLayer):
         v = k dims. Llama-3.1-8B: 2 x 8 x 128 x 2 B = 4,096 B per layer, x 32 layers =
         131,072 B/token. Layers with k_eq_v (kv_shared) are ASSUMED to still store both K
         and V: vLLM's standard Attention layer allocates head_size_v = head_size for them.
+        A packed format (kvformat.KvFormat: nvfp4, per-token-head) sizes each head vector with
+        its scales: kv_heads x (side(head_dim) + side(v_head_dim)).
         """
-        return self.kv_heads_per_rank(tp) * (self.head_dim + self.v_head_dim) * kv_elem_bytes
+        return self.kv_heads_per_rank(tp) * (side_bytes(kv_elem_bytes, self.head_dim)
+                                             + side_bytes(kv_elem_bytes, self.v_head_dim))
 
-    def formula(self, kv_elem_bytes: int, tp: int) -> str:
-        """'max(1, 4 // 8) KV heads x (128 + 128) dims x 2 B = 512 B'."""
+    def formula(self, kv_elem_bytes: KvBytes, tp: int) -> str:
+        """'max(1, 4 // 8) KV heads x (128 + 128) dims x 2 B = 512 B'; packed formats:
+        'max(1, 8 // 1) KV heads x [K (128 / 2 + 128 / 16 x 1 = 72) B nvfp4 + V (...)]'."""
+        if not isinstance(kv_elem_bytes, int):
+            return (
+                f"max(1, {self.num_kv_heads} // {tp}) KV heads x [K "
+                f"{side_formula(kv_elem_bytes, self.head_dim)} + V "
+                f"{side_formula(kv_elem_bytes, self.v_head_dim)}] = "
+                f"{self.bytes_per_token(kv_elem_bytes, tp):,} B"
+            )
         return (
             f"max(1, {self.num_kv_heads} // {tp}) KV heads x ({self.head_dim} + "
             f"{self.v_head_dim}) dims x {kv_elem_bytes} B = "

@@ -3,6 +3,7 @@
 from typing import Literal
 
 from planner.model.attention.base import KvLayer
+from planner.model.attention.kvformat import KvBytes, side_bytes, side_formula
 
 INDEXER_QUANT_BLOCK = 128
 """Elements per fp32 scale in the DeepSeek-V3.2 indexer key cache."""
@@ -16,15 +17,16 @@ class MlaKv(KvLayer):
     qk_rope_head_dim: int
     index_head_dim: int | None = None
 
-    def latent_bytes(self, kv_elem_bytes: int) -> int:
+    def latent_bytes(self, kv_elem_bytes: KvBytes) -> int:
         """The latent of one token.
 
         NOTE: vLLM mla_attention.py builds MLAAttentionSpec with num_kv_heads=1,
         head_size = kv_lora_rank + qk_rope_head_dim, head_size_v = 0, max_tp_shards=1:
         not split by TP. DeepSeek-V3: (512 + 64) x 2 B = 1,152 B per layer, x 61 layers =
-        70,272 B/token at any TP.
+        70,272 B/token at any TP. A packed format is sized as one head vector of that size
+        (unverified for MLA: planner.serving.startup refuses packed KV formats on MLA).
         """
-        return (self.kv_lora_rank + self.qk_rope_head_dim) * kv_elem_bytes
+        return side_bytes(kv_elem_bytes, self.kv_lora_rank + self.qk_rope_head_dim)
 
     def indexer_bytes(self) -> int:
         """The sparse-attention indexer key of one token (DeepSeek-V3.2, GLM-5), else 0.
@@ -38,13 +40,15 @@ class MlaKv(KvLayer):
             return 0
         return self.index_head_dim + self.index_head_dim // INDEXER_QUANT_BLOCK * 4
 
-    def bytes_per_token(self, kv_elem_bytes: int, tp: int) -> int:
+    def bytes_per_token(self, kv_elem_bytes: KvBytes, tp: int) -> int:
         """Latent + indexer key of one token; identical on every rank."""
         return self.latent_bytes(kv_elem_bytes) + self.indexer_bytes()
 
-    def formula(self, kv_elem_bytes: int, tp: int) -> str:
+    def formula(self, kv_elem_bytes: KvBytes, tp: int) -> str:
         """'(512 + 64) x 2 B = 1,152 B (not split by TP)'."""
-        text = f"({self.kv_lora_rank} + {self.qk_rope_head_dim}) x {kv_elem_bytes} B"
+        text = (f"({self.kv_lora_rank} + {self.qk_rope_head_dim}) x {kv_elem_bytes} B"
+                if isinstance(kv_elem_bytes, int) else
+                side_formula(kv_elem_bytes, self.kv_lora_rank + self.qk_rope_head_dim))
         if self.index_head_dim:
             text += f" + indexer {self.indexer_bytes()} B"
         return f"{text} = {self.bytes_per_token(kv_elem_bytes, tp):,} B (not split by TP)"

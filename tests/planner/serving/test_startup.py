@@ -34,3 +34,62 @@ def test_capability_per_release_and_format() -> None:
     # ModelOpt NVFP4's get_min_capability() is 75 (Marlin W4A16): an RTX 3090 (8.6) loads it
     assert errors(gpu=rtx3090, scheme=scheme("nvfp4")) == []
     assert errors(gpu=v100, scheme=scheme("w4a16-gptq-g128")) == []  # GPTQ: 60
+
+
+def _spec(repo_id: str):
+    from planner.catalog import catalog_entry
+    from planner.model.config.parser import parse_model_config
+
+    entry = catalog_entry(repo_id)
+    return parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+
+
+def _no_backend(kv: str, why: str, cc: str) -> str:
+    return (f"No valid attention backend found for cuda with kv_cache_dtype={kv}. Reasons: "
+            f"{{FLASHINFER: [{why}]}} (compute capability {cc}).")
+
+
+def test_nvfp4_kv_per_release_and_capability() -> None:
+    """Read in each wheel's v1/attention/backends/flashinfer.py (see startup._nvfp4_error)."""
+    from planner.serving.startup import kv_format_errors, runnable_kv_cache_dtypes
+
+    llama = _spec("meta-llama/Llama-3.1-8B-Instruct")  # head_dim 128, no sinks
+
+    def kv_errors(gpu: str, kv: str, version: str, spec=llama) -> list[str]:
+        return kv_format_errors(gpu_preset(gpu), spec, kv, vllm_cli(version))
+
+    # Blackwell SM100 family: trtllm-gen, from 0.21 (0.20 has no backend listing nvfp4)
+    assert kv_errors("b200", "nvfp4", "0.20.0") == [
+        _no_backend("nvfp4", "kv_cache_dtype not supported", "10.0")]
+    assert kv_errors("b200", "nvfp4", "0.21.0") == kv_errors("b300", "nvfp4_4over6",
+                                                             "0.28.0") == []
+    # an RTX 3090 (8.6): refused up to 0.31, each release in its words; fa2 from 0.32
+    assert "fails in the kernel" in kv_errors("rtx-3090", "nvfp4", "0.22.0")[0]
+    assert kv_errors("rtx-3090", "nvfp4", "0.24.0") == [
+        "--kv-cache-dtype nvfp4 requires sm100f, please try a different dtype or remove"]
+    assert kv_errors("rtx-3090", "nvfp4", "0.31.0") == [
+        _no_backend("nvfp4", "kv_cache_dtype not supported", "8.6")]
+    assert kv_errors("rtx-3090", "nvfp4", "0.32.0") == kv_errors("h100-sxm", "nvfp4",
+                                                                 "0.33.0") == []
+    assert kv_errors("rtx-5090", "nvfp4", "0.33.0") == []  # 12.x family, fa2 too
+    # fa2 has no scale search: nvfp4_4over6 stays Blackwell-only
+    assert kv_errors("rtx-3090", "nvfp4_4over6", "0.33.0") == [
+        _no_backend("nvfp4_4over6", "kv_cache_dtype not supported", "8.6")]
+    # FlashInfer runs 8.0-12.1 from 0.24 (SM75 broken): a V100 has no nvfp4 backend
+    assert kv_errors("v100-32gb", "nvfp4", "0.33.0") == [
+        _no_backend("nvfp4", "compute capability not supported", "7.0")]
+    # gpt-oss: head_dim 64 and attention sinks, which fa2 cannot read; trtllm-gen can
+    oss = _spec("openai/gpt-oss-20b")
+    assert kv_errors("rtx-3090", "nvfp4", "0.33.0", oss) == [
+        _no_backend("nvfp4", "fa2 prefill misreads an NVFP4 KV cache at head_size 64", "8.6")]
+    assert kv_errors("b200", "nvfp4", "0.33.0", oss) == []
+    # per-token-head formats run on TRITON_ATTN, any capability; plain dtypes are not checked
+    assert kv_errors("v100-32gb", "int8_per_token_head", "0.33.0") == []
+    assert kv_errors("v100-32gb", "fp8", "0.33.0") == []
+    # MLA latents are not sized for packed formats: refused in Headroom's words
+    deepseek = _spec("deepseek-ai/DeepSeek-V3")
+    assert kv_errors("b200", "nvfp4", "0.33.0", deepseek)[0].startswith(
+        "Headroom does not size --kv-cache-dtype nvfp4 for MLA layers")
+    # what the app offers is exactly what is not refused
+    offered = runnable_kv_cache_dtypes(gpu_preset("rtx-3090"), llama, vllm_cli("0.31.0"))
+    assert "nvfp4" not in offered and "int4_per_token_head" in offered and "fp8" in offered

@@ -22,6 +22,7 @@ from planner.serving.vllm_cli import (
     unmodelled_kv_cache_dtypes,
     vllm_cli,
 )
+from planner.units import VLLM_KV_DTYPE
 
 VERSIONS = supported_versions()
 CLUSTER = preset_cluster("b200", 8)  # big enough that most catalog models fit with a command
@@ -58,8 +59,21 @@ def test_flags_vllm_rejects_are_found() -> None:
 def test_kv_dtypes_offered_are_the_versions_own_and_the_rest_is_labelled() -> None:
     assert kv_cache_dtypes("0.19.0") == ("auto", "bf16", "fp16", "fp8", "fp8_e4m3", "fp8_e5m2")
     assert "fp32" not in kv_cache_dtypes("0.33.0")
-    assert "nvfp4" in unmodelled_kv_cache_dtypes("0.33.0")  # offered by vLLM, not sized here
     assert "nvfp4" not in unmodelled_kv_cache_dtypes("0.19.0")  # not in 0.19 at all
+    # the packed formats arrive with the release whose CacheDType lists them (config/cache.py)
+    packed = ("nvfp4", "nvfp4_4over6", "int8_per_token_head", "fp8_per_token_head",
+              "int4_per_token_head")
+    offered = {v: [kv for kv in packed if kv in kv_cache_dtypes(v)]
+               for v in ("0.19.0", "0.20.0", "0.24.0", "0.25.0", "0.27.0", "0.28.0", "0.33.0")}
+    assert offered == {
+        "0.19.0": [], "0.20.0": ["nvfp4", "int8_per_token_head", "fp8_per_token_head"],
+        "0.24.0": ["nvfp4", "int8_per_token_head", "fp8_per_token_head"],
+        "0.25.0": ["nvfp4", "int8_per_token_head", "fp8_per_token_head", "int4_per_token_head"],
+        "0.27.0": ["nvfp4", "int8_per_token_head", "fp8_per_token_head", "int4_per_token_head"],
+        "0.28.0": list(packed), "0.33.0": list(packed)}
+    # offered by vLLM, not sized here: the rotated-codebook and MLA-specific layouts
+    assert {"turboquant_k8v4", "ultraquant_4bit", "octave_k3v4", "fp8_ds_mla", "nvfp4_ds_mla",
+            "fp8_inc"} <= set(unmodelled_kv_cache_dtypes("0.33.0"))
 
 
 @cache
@@ -113,6 +127,8 @@ def test_every_command_parses_and_loads_the_planned_format(version: str) -> None
                     continue
                 commands += 1
                 assert command_problems(command, cli) == [], command
+                # the KV format planned is the one the command asks for
+                assert (kv == "auto") != (f"--kv-cache-dtype {VLLM_KV_DTYPE[kv]} " in command)
                 loaded, planned = _loaded_format(command), figures["weight_format"]
                 if scheme(loaded).family == "float":  # fp32 checkpoints are served in 16 bits
                     assert scheme(planned).family == "float" and key == own, command

@@ -1,0 +1,80 @@
+"""Packed KV cache formats: whole bytes of one K (or V) head vector of one token, scales included.
+
+A plain KV dtype is an int (bytes per element: bf16 2, fp8 1). The 4-bit and per-token-head
+formats vLLM added from 0.20.0 store one head vector of one token as packed data plus its
+scales, inline in the same page, so their size is per head vector, not per element:
+`side_bytes(fmt, head_dim)`. Every layer kind takes either (`KvBytes`).
+"""
+
+from pydantic import BaseModel, ConfigDict
+
+
+class KvFormat(BaseModel):
+    """A packed --kv-cache-dtype: `data_bits` per element, plus one `group_scale_bytes` scale
+    per `group` elements, plus `head_scale_bytes` per head vector (each side, K and V)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    data_bits: int
+    group: int | None = None
+    group_scale_bytes: int = 0
+    head_scale_bytes: int = 0
+
+    def side_bytes(self, head_dim: int) -> int:
+        """Bytes of one head vector (K or V) of one token."""
+        data = head_dim * self.data_bits // 8
+        scales = head_dim // self.group * self.group_scale_bytes if self.group else 0
+        return data + scales + self.head_scale_bytes
+
+    def side_formula(self, head_dim: int) -> str:
+        """'128 / 2 + 128 / 16 x 1 = 72' with the head dim filled in."""
+        parts = [f"{head_dim} / {8 // self.data_bits}" if self.data_bits < 8 else f"{head_dim}"]
+        if self.group:
+            parts.append(f"{head_dim} / {self.group} x {self.group_scale_bytes}")
+        if self.head_scale_bytes:
+            parts.append(f"{self.head_scale_bytes}")
+        return f"{' + '.join(parts)} = {self.side_bytes(head_dim)}"
+
+
+NVFP4_NOTE = """NOTE: vllm/utils/torch_utils.py nvfp4_kv_cache_full_dim(head_size) =
+head_size // 2 + head_size // 16: two fp4 values per byte plus one fp8 (e4m3) block scale per
+16 elements, stored after the data of each head ([K data | K scale | V data | V scale]).
+Page (0.33.0 v1/attention/backends/flashinfer.py FlashInferBackend.customize_spec:
+num_head_slots = 2 x kv_heads, state_content_bytes = full_dim x 1 B (uint8)) = block x 2 x
+kv_heads x (head_dim/2 + head_dim/16); the 0.20.0-0.27.0 wheels compute the same in
+v1/kv_cache_interface.py AttentionSpec.real_page_size_bytes. Llama-3.1-8B: 2 x 8 x (64 + 8)
+= 1,152 B per layer per token, x 32 layers = 36,864 B (bf16: 131,072 B). nvfp4_4over6 has
+the same layout (only the scale choice differs)."""
+
+PER_TOKEN_HEAD_NOTE = """NOTE: per-token-head formats keep one fp32 scale per head per token
+and side: 0.33.0 v1/attention/backends/triton_attn.py TritonAttentionBackend.customize_spec:
+state_content_bytes = (head_size + head_size_v) x 1 B + 2 x 4 B (int4: head sizes halved,
+two values per byte); 0.20.0-0.27.0 kv_cache_interface.py AttentionSpec.page_size_bytes adds
+2 x block x kv_heads x 4 B to the int8 / uint8 page. Llama-3.1-8B int8_per_token_head:
+8 x (128 + 4 + 128 + 4) = 2,112 B per layer per token."""
+
+KV_FORMATS: dict[str, KvFormat] = {
+    "nvfp4": KvFormat(name="nvfp4", data_bits=4, group=16, group_scale_bytes=1),
+    "nvfp4_4over6": KvFormat(name="nvfp4_4over6", data_bits=4, group=16, group_scale_bytes=1),
+    "int8_per_token_head": KvFormat(name="int8_per_token_head", data_bits=8, head_scale_bytes=4),
+    "fp8_per_token_head": KvFormat(name="fp8_per_token_head", data_bits=8, head_scale_bytes=4),
+    "int4_per_token_head": KvFormat(name="int4_per_token_head", data_bits=4, head_scale_bytes=4),
+}
+"""The packed formats Headroom sizes, by vLLM's --kv-cache-dtype name (NVFP4_NOTE,
+PER_TOKEN_HEAD_NOTE)."""
+
+KvBytes = int | KvFormat
+"""What a KV layer is sized with: bytes per element of a plain dtype, or a packed format."""
+
+
+def side_bytes(kv: KvBytes, head_dim: int) -> int:
+    """Bytes of one head vector (K or V) of one token in `kv`."""
+    return head_dim * kv if isinstance(kv, int) else kv.side_bytes(head_dim)
+
+
+def side_formula(kv: KvBytes, head_dim: int) -> str:
+    """The formula of side_bytes: '128 x 2 B' or '(128 / 2 + 128 / 16 x 1 = 72) B'."""
+    if isinstance(kv, int):
+        return f"{head_dim} x {kv} B"
+    return f"({kv.side_formula(head_dim)}) B {kv.name}"
