@@ -36,7 +36,7 @@ from planner.serving.engines import VLLM, Engine, Worker
 from planner.serving.hardware import ClusterSpec
 from planner.serving.launch import Launch, launch, with_layout
 from planner.serving.layout import ParallelLayout, layout_errors, layout_warnings
-from planner.serving.startup import kv_format_errors, startup_errors
+from planner.serving.startup import fp4_weight_notes, kv_format_errors, startup_errors
 from planner.serving.vllm_cli import vllm_cli
 from planner.serving.vllm_versions import vllm_rules
 from planner.serving.weights import MXFP4_MARLIN_PAD, mxfp4_expert_padding, rank_weights
@@ -556,6 +556,8 @@ def _outcome(
             "engine."
         )
     warnings = list(_layout_length_warnings(st))
+    warnings += fp4_weight_notes(min((n.gpu for n in st.cluster.nodes),
+                                     key=lambda g: g.memory_total_bytes), st.r.scheme)
     limit = st.r.model_limit
     if st.r.old_graphs:
         warnings.append(

@@ -119,6 +119,38 @@ def runnable_kv_cache_dtypes(gpu: GpuSpec, spec: ModelSpec, cli: VllmCli) -> tup
                  if not kv_format_errors(gpu, spec, kv, cli))
 
 
+def fp4_weight_notes(gpu: GpuSpec, scheme: QuantScheme) -> list[str]:
+    """What vLLM runs FP4 weights with on a GPU without FP4 tensor cores (it loads them).
+
+    NOTE: NVFP4: ModelOpt's get_min_capability() is 80 (0.11.0-0.13.0 wheels), then 75, so no
+    covered release refuses an 8.x or 9.x GPU (vllm_cli fixtures). The W4A4 kernels need FP4
+    tensor cores (FlashInfer CuTe-DSL "requires sm_10x", cutlass_fp4_supported()); the next in
+    0.33.0 model_executor/kernels/linear/__init__.py _POSSIBLE_NVFP4_KERNELS is
+    MarlinNvFp4LinearKernel, "NVFP4 weight-only GEMM via Marlin (W4A16)", whose
+    is_fp4_marlin_supported() is capability >= 7.5 (>= 8.0 in 0.11.0: modelopt.py
+    ModelOptNvFp4LinearMethod backend "marlin"). MXFP4 (gpt-oss): 0.33.0
+    fused_moe/oracle/mxfp4.py _get_priority_backends_for_gpt_oss takes the OAI Triton MoE
+    kernels on 9.0-12.x (_triton_kernel_moe_supports_current_device, 16-bit activations,
+    when triton_kernels is installed) and Marlin MXFP4 (capability >= 7.5) otherwise.
+    """
+    fmt = scheme.family
+    if fmt not in ("nvfp4", "mxfp4") or gpu.vendor != "nvidia" or _capability(gpu) is None:
+        return []
+    if gpu.weight_format_support(fmt) == "native" or _capability(gpu) < 75:
+        return []  # below 7.5 the quantization method's minimum capability refuses it
+    cc = gpu.compute_capability
+    if fmt == "nvfp4":
+        return [f"NVFP4 on {gpu.name} (compute capability {cc}) runs through vLLM's Marlin FP4 "
+                "fallback: weights stay 4-bit, compute is 16-bit (MarlinNvFp4LinearKernel, "
+                "W4A16; FP4 tensor cores need Blackwell). Source: vLLM "
+                "model_executor/kernels/linear/nvfp4/marlin.py."]
+    kernel = ("the OAI Triton MoE kernels (Marlin MXFP4 without triton_kernels)"
+              if _capability(gpu) >= 90 else "the Marlin MXFP4 kernel")
+    return [f"MXFP4 on {gpu.name} (compute capability {cc}) runs on {kernel}: weights stay "
+            "4-bit, compute is 16-bit (FP4 tensor cores need Blackwell). Source: vLLM "
+            "model_executor/layers/fused_moe/oracle/mxfp4.py."]
+
+
 def startup_errors(
     *, gpu: GpuSpec, scheme: QuantScheme, cli: VllmCli, max_model_len: int, model_limit: int,
     mbt: int, seqs: int, mbt_given: bool, chunked_prefill: bool,

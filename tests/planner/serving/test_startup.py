@@ -93,3 +93,34 @@ def test_nvfp4_kv_per_release_and_capability() -> None:
     # what the app offers is exactly what is not refused
     offered = runnable_kv_cache_dtypes(gpu_preset("rtx-3090"), llama, vllm_cli("0.31.0"))
     assert "nvfp4" not in offered and "int4_per_token_head" in offered and "fp8" in offered
+
+
+def test_fp4_weights_below_blackwell_load_through_marlin_and_the_plan_says_so() -> None:
+    """NVFP4 on an RTX 3090 is not refused by any covered release: ModelOpt's
+    get_min_capability() is 80 in 0.11-0.13 and 75 from 0.14 (fixtures, from the wheels), and
+    vLLM falls back to MarlinNvFp4LinearKernel (kernels/linear/nvfp4/marlin.py, W4A16)."""
+    from planner.serving.engine import EngineSettings
+    from planner.serving.hardware import preset_cluster
+    from planner.serving.layout import ParallelLayout
+    from planner.serving.plan import PlanRequest, plan
+    from planner.serving.startup import fp4_weight_notes
+    from planner.serving.vllm_cli import supported_versions
+
+    rtx3090 = gpu_preset("rtx-3090")
+    for version in supported_versions():
+        minimum = vllm_cli(version).quantization_min_capability["modelopt_fp4"]
+        assert minimum == (80 if version in ("0.11.0", "0.12.0", "0.13.0") else 75), version
+        assert errors(gpu=rtx3090, scheme=scheme("nvfp4"), cli=vllm_cli(version)) == []
+    marlin = ("NVFP4 on NVIDIA GeForce RTX 3090 (compute capability 8.6) runs through vLLM's "
+              "Marlin FP4 fallback: weights stay 4-bit, compute is 16-bit")
+    assert fp4_weight_notes(rtx3090, scheme("nvfp4"))[0].startswith(marlin)
+    assert fp4_weight_notes(gpu_preset("b200"), scheme("nvfp4")) == []  # FP4 tensor cores
+    assert fp4_weight_notes(gpu_preset("rtx-5090"), scheme("mxfp4")) == []
+    assert fp4_weight_notes(gpu_preset("v100-32gb"), scheme("nvfp4")) == []  # refused instead
+    assert "Marlin MXFP4" in fp4_weight_notes(rtx3090, scheme("mxfp4"))[0]
+    assert "OAI Triton" in fp4_weight_notes(gpu_preset("h100-sxm"), scheme("mxfp4"))[0]
+    # the plan carries it where users read warnings (CLI "warning:", app, JSON "warnings")
+    result = plan(PlanRequest(model=_spec("nvidia/Qwen3-235B-A22B-NVFP4"),
+                              cluster=preset_cluster("rtx-3090", 8), layout=ParallelLayout(tp=8),
+                              engine=EngineSettings(max_model_len=8192)))
+    assert any(w.startswith(marlin) for w in result.warnings), result.warnings
