@@ -7,7 +7,8 @@ How to call it (the app, the CLI, the report, the sweep and `recommend` all do t
     from planner.serving.speed import ServingLoad, estimate_speed
     request = PlanRequest(model=spec, cluster=cluster, layout=layout, engine=engine)
     est = estimate_speed(request, ServingLoad(input_len=1024, output_len=1024, concurrency=8))
-    # pass plan=plan(request) when you already have it (it is computed otherwise)
+    # pass plan_result=plan(request) when you already have it (it is computed otherwise);
+    # the sweep passes its PlanSummary: the headline figures are all the estimate reads
 
 `est` is None when the plan does not fit, or one request (input + output tokens) is longer
 than the plan's context ceiling. Otherwise a SpeedEstimate: ttft_ms, tpot_ms,
@@ -56,7 +57,14 @@ from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec, MoeMlp
 from planner.serving.engine import act_elem_bytes, kv_elem_bytes
 from planner.serving.hardware import GpuFormat, GpuSpec, LinkSpec
 from planner.serving.layout import layout_warnings, pp_layer_split
-from planner.serving.plan import Plan, PlanRequest, Term, param_breakdown, plan, served_scheme
+from planner.serving.plan import (
+    PlanRequest,
+    PlanSummary,
+    Term,
+    param_breakdown,
+    plan,
+    served_scheme,
+)
 from planner.serving.weights import rank_weights
 
 KernelFamily = Literal["bf16", "fp8", "fp4", "weight-only"]
@@ -413,11 +421,15 @@ def estimate_speed(
     request: PlanRequest,
     load: ServingLoad | None = None,
     *,
-    plan_result: Plan | None = None,
+    plan_result: PlanSummary | None = None,
     coefficients: SpeedCoefficients = FITTED,
 ) -> SpeedEstimate | None:
     """Speed of `request` at `load` (default 1024 in, 1024 out, one request); None when the
-    plan does not fit or one request of input + output tokens exceeds its context ceiling."""
+    plan does not fit or one request of input + output tokens exceeds its context ceiling.
+
+    `plan_result` is plan(request) or its PlanSummary (Plan extends it): of the plan, only
+    fits, max_context_tokens, max_num_seqs, max_num_batched_tokens and kv_cache_tokens are
+    read, and every PlanSummary has them."""
     load = load or ServingLoad()
     p = plan_result or plan(request)
     length = load.input_len + load.output_len

@@ -52,7 +52,9 @@ def _gpu_format(s: QuantScheme) -> GpuFormat | None:
     """The tensor-core format a scheme's weights need (None: plain 16/32-bit floats)."""
     if s.family in ("gptq", "awq"):
         return "int8" if s.bits_per_weight >= 8 else "int4"
-    return {"fp8": "fp8", "int8": "int8", "mxfp4": "mxfp4", "nvfp4": "nvfp4"}.get(s.family)
+    formats: dict[str, GpuFormat] = {"fp8": "fp8", "int8": "int8", "mxfp4": "mxfp4",
+                                      "nvfp4": "nvfp4"}
+    return formats.get(s.family)
 
 
 def accepts_what_if(spec: ModelSpec) -> bool:
@@ -219,7 +221,7 @@ def row_speed(request: PlanRequest, figures: Mapping[str, Any], load: ServingLoa
 
     def at(concurrency: int) -> SpeedEstimate | None:
         return estimate_speed(request, load.model_copy(update={"concurrency": concurrency}),
-                              plan_result=summary)  # type: ignore[arg-type]  # fields it reads
+                              plan_result=summary)
 
     def meets(e: SpeedEstimate | None) -> bool:
         return e is not None and (tpot_ms_target is None or e.tpot_ms <= tpot_ms_target) \
@@ -236,9 +238,14 @@ def row_speed(request: PlanRequest, figures: Mapping[str, Any], load: ServingLoa
         if enough(one):
             return one
         top = at(figures["max_num_seqs"] * request.layout.dp)
-        return top if not enough(top) else _bisect(at, top, enough, smallest=True, low=one)
+        if top is None or not enough(top):
+            return top
+        return _bisect(at, top, enough, smallest=True, low=one)
     top = at(figures["max_num_seqs"] * request.layout.dp)
-    return top if meets(top) else _bisect(at, top, meets, smallest=False, low=one)
+    # (None only where one request has none too: speed does not depend on the concurrency)
+    if top is None or meets(top):
+        return top
+    return _bisect(at, top, meets, smallest=False, low=one)
 
 
 def _bisect(at, top: SpeedEstimate, ok, *, smallest: bool, low: SpeedEstimate
