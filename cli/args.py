@@ -144,18 +144,15 @@ def _add_recommend(sub) -> None:
                          "serve a workload, with $/hour and $ per million output tokens")
     rec.add_argument("--model", action="append", required=True, metavar="PATH_OR_REPO_ID",
                      help="a model to place (repeat to compare several)")
-    work = rec.add_argument_group("workload (--context/--concurrency, or --requests-per-s)")
+    # the load flags are plan's and sweep's (add_load); --concurrency is a requirement here
+    # (every row holds that many requests), not a load the KV cache caps
+    work = add_load(rec, "workload (--context/--concurrency, or --requests-per-s)",
+                    concurrency_help="requests served at once (default 1)")
     work.add_argument("--context", type=_bounded_int(2, MAX_TOKENS), metavar="L",
                       help="max_model_len to plan (default: input + output length)")
-    work.add_argument("--concurrency", type=_bounded_int(1, 1 << 20), default=1, metavar="C",
-                      help="requests served at once (default 1)")
     work.add_argument("--requests-per-s", type=_positive_float(1e6, "a rate > 0",
                                                                inclusive=True), metavar="R",
                       help="arrival rate to sustain: output tokens/s >= R x output length")
-    work.add_argument("--input-len", type=_bounded_int(1, MAX_TOKENS), default=1024,
-                      metavar="N", help="prompt tokens per request (default 1024)")
-    work.add_argument("--output-len", type=_bounded_int(1, MAX_TOKENS), default=1024,
-                      metavar="N", help="output tokens per request (default 1024)")
     work.add_argument("--ttft-ms", type=_milliseconds, metavar="X",
                       help="time-to-first-token target")
     work.add_argument("--tpot-ms", type=_milliseconds, metavar="Y",
@@ -176,15 +173,32 @@ def _add_recommend(sub) -> None:
     rec.add_argument("--json", action="store_true")
 
 
-def add_load(parser: argparse.ArgumentParser) -> None:
-    """The serving load the speed figures are computed at (planner.serving.speed)."""
-    load = parser.add_argument_group("serving load (speed: TTFT, TPOT, throughput)")
+def add_load(parser: argparse.ArgumentParser,
+             title: str = "serving load (speed: TTFT, TPOT, throughput)", *,
+             concurrency_help: str = "requests in flight (default 1; capped at what the KV "
+             "cache holds)") -> argparse._ArgumentGroup:
+    """The serving load the speed figures are computed at (planner.serving.speed):
+    --input-len, --output-len, --concurrency, the same for plan, sweep, report and recommend
+    (which titles the group and says what its concurrency means); returns the group."""
+    load = parser.add_argument_group(title)
     load.add_argument("--input-len", type=_bounded_int(1, MAX_TOKENS), default=1024,
                       metavar="N", help="prompt tokens per request (default 1024)")
     load.add_argument("--output-len", type=_bounded_int(1, MAX_TOKENS), default=1024,
                       metavar="N", help="output tokens per request (default 1024)")
     load.add_argument("--concurrency", type=_bounded_int(1, 1 << 20), default=1, metavar="C",
-                      help="requests in flight (default 1; capped at what the KV cache holds)")
+                      help=concurrency_help)
+    return load
+
+
+def add_objective(parser: argparse.ArgumentParser) -> None:
+    """What ranks the sweep's fitting rows (planner.serving.sweep.rank_key): `sweep` and
+    `report --sweep` take the same two flags."""
+    parser.add_argument("--objective", choices=list(OBJECTIVES), default="context",
+                        help="rank by: longest context (default), most concurrency, highest "
+                        "throughput (within --tpot-ms), fewest GPUs; fitting rows always first")
+    parser.add_argument("--tpot-ms", type=_milliseconds, metavar="Y",
+                        help="with --objective throughput: rows whose time per output token is "
+                        "at most Y ms rank first")
 
 
 def _add_model(parser: argparse.ArgumentParser) -> None:
@@ -291,12 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help=f"print only the K best rows (default: {SWEEP_TOP_DEFAULT} in the "
                       "table, every row with --json or --csv)")
     rows.add_argument("--all", action="store_true", help="print every row")
-    sweep.add_argument("--objective", choices=list(OBJECTIVES), default="context",
-                       help="rank by: longest context (default), most concurrency, highest "
-                       "throughput (within --tpot-ms), fewest GPUs; fitting rows always first")
-    sweep.add_argument("--tpot-ms", type=_milliseconds, metavar="Y",
-                       help="with --objective throughput: rows whose time per output token is "
-                       "at most Y ms rank first")
+    add_objective(sweep)
     out = sweep.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="machine-readable output")
     out.add_argument("--csv", action="store_true", help="CSV, one line per row")
@@ -313,7 +322,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_hardware(report)
     _add_engine(report, layout=True)
     add_load(report)
-    report.add_argument("--sweep", action="store_true", help="add the ranked alternatives")
+    report.add_argument("--sweep", action="store_true", help="add the ranked alternatives, "
+                        "with their speed at the load, ranked by --objective")
+    add_objective(report)
     report.add_argument("--compare", nargs="+", default=[], metavar="MODEL",
                         help="other models to compare on the same hardware")
     report.add_argument("--format", choices=["md", "json", "csv"], default="md")

@@ -161,30 +161,33 @@ def cmd_inspect(args: argparse.Namespace) -> str:
     return card.model_dump_json(indent=2) + "\n" if args.json else card_text(card)
 
 
-def _comparison(args: argparse.Namespace, main: Plan, cluster: ClusterSpec
-                ) -> tuple[ComparisonRow, ...]:
-    """The chosen plan beside each --compare model on the same GPUs and settings."""
-    rows = [comparison_row(main)]
+def _comparison(args: argparse.Namespace, main: Plan, speed: SpeedEstimate | None,
+                cluster: ClusterSpec) -> tuple[ComparisonRow, ...]:
+    """The chosen plan beside each --compare model on the same GPUs and settings, each with
+    its speed at the load flags."""
+    rows = [comparison_row(main, speed)]
     for name in args.compare:
         _, spec = load_model(name)
         layout = main.layout
         if layout_errors(spec, cluster, layout):
             layout = main.layout.model_copy(update={"ep": False})
-        other = plan(PlanRequest(model=spec, cluster=cluster, layout=layout,
-                                 engine=main.engine.model_copy(update={"max_model_len": None})))
-        rows.append(comparison_row(other))
+        request = PlanRequest(model=spec, cluster=cluster, layout=layout,
+                              engine=main.engine.model_copy(update={"max_model_len": None}))
+        other = plan(request)
+        rows.append(comparison_row(other, estimate_speed(request, _load(args),
+                                                         plan_result=other)))
     return tuple(rows)
 
 
 def cmd_report(args: argparse.Namespace) -> str:
     """The full report in the chosen format (CSV is the sweep table)."""
-    chosen, spec, source, cluster, snapshots, _ = _plan(args)
+    chosen, spec, source, cluster, snapshots, speed = _plan(args)
     inputs = report_inputs(
         spec, source, cluster, chosen, day=args.date or today(),
         with_sweep=args.sweep or args.format == "csv",
-        comparison=_comparison(args, chosen, cluster) if args.compare else (),
+        comparison=_comparison(args, chosen, speed, cluster) if args.compare else (),
         audits=tuple(audit_summary(s) for s in snapshots),
-        load=_load(args),
+        load=_load(args), objective=args.objective, tpot_ms_target=args.tpot_ms,
     )
     bundle = build_report(inputs)
     return {"md": bundle.markdown, "json": bundle.json_text, "csv": bundle.csv_text}[args.format]

@@ -26,7 +26,7 @@ from planner.report import (
 from planner.serving.hardware import ClusterSpec
 from planner.serving.plan import Plan, PlanRequest
 from planner.serving.speed import ServingLoad, estimate_speed
-from planner.serving.sweep import sweep
+from planner.serving.sweep import Objective, sweep
 
 ACCURACY_RESULTS = Path(__file__).resolve().parent.parent / "bench" / "accuracy_results.json"
 """Measured planner error (written by `python bench/accuracy.py --write ...`)."""
@@ -68,10 +68,14 @@ def report_inputs(
     comparison: tuple[ComparisonRow, ...] = (),
     audits: tuple[AuditSummary, ...] = (),
     load: ServingLoad | None = None,
+    objective: Objective = "context",
+    tpot_ms_target: float | None = None,
 ) -> ReportInputs:
     """ReportInputs for the plan `chosen` of `spec` on `cluster`: the model card, the sweep
-    (when asked, over the plan's own engine settings), the speed at `load` (default 1024 in,
-    1024 out, one request) and the measured accuracy figures."""
+    (when asked, over the plan's own engine settings, ranked by `objective` as `python -m
+    planner sweep` ranks, every fitting row with its speed at `load`), the speed at `load`
+    (default 1024 in, 1024 out, one request) and the measured accuracy figures."""
+    load = load or ServingLoad()
     request = PlanRequest(model=spec, cluster=cluster, layout=chosen.layout,
                           engine=chosen.engine)
     return ReportInputs(
@@ -80,10 +84,12 @@ def report_inputs(
         card=model_card(spec, source),
         cluster_source=cluster.source,
         plan=chosen,
-        sweep=sweep(spec, cluster, chosen.engine) if with_sweep else None,
+        sweep=sweep(spec, cluster, chosen.engine, objective=objective,
+                    tpot_ms_target=tpot_ms_target, load=load) if with_sweep else None,
         comparison=comparison,
         audits=audits,
         accuracy=load_accuracy(),
+        load=load,
         speed=estimate_speed(request, load, plan_result=chosen),
         speed_accuracy=load_speed_accuracy(),
     )

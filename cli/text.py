@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from planner.report import ModelCard, card_facts, sweep_cells, text_columns
+from planner.report import (
+    ModelCard,
+    card_facts,
+    speed_cell,
+    sweep_cells,
+    sweep_speed_cells,
+    sweep_speed_note,
+    text_columns,
+)
 from planner.serving.plan import Plan
 from planner.serving.recommend import RecommendResult
 from planner.serving.speed import SpeedEstimate
@@ -88,9 +96,7 @@ def sweep_text(result: SweepResult, own_key: str, top: int | None) -> str:
         cells.append([str(rank), "checkpoint" if row.quant_key == own_key else "what-if",
                       *line[1:]])
         if speed:
-            cells[-1] += [_speed(row.ttft_ms, 0), _speed(row.tpot_ms),
-                          _speed(row.output_tokens_per_s, 0),
-                          "—" if row.speed_concurrency is None else str(row.speed_concurrency)]
+            cells[-1] += sweep_speed_cells(row)
     total = len(result.rows)
     count = f"top {min(top, total)} of {total}" if top and top < total else f"all {total}"
     head = (f"{result.model_name} on {result.cluster_source}: {count} combinations "
@@ -103,24 +109,9 @@ def sweep_text(result: SweepResult, own_key: str, top: int | None) -> str:
     if top and top < total:
         lines.append("--top K or --all shows more rows")
     if speed:
-        lines.append(_sweep_speed_note(result))
+        lines.append(sweep_speed_note(result))
     launches = [f"#{rank}  {row.vllm_command or row.launch_note}" for rank, row in shown if row]
     return "\n".join([*lines, "", *text_columns(cells), "", "Launch:", *launches]) + "\n"
-
-
-def _sweep_speed_note(result: SweepResult) -> str:
-    """What the sweep's speed columns are for."""
-    load = result.load
-    where = ("each row at the concurrency with the most output tokens/s"
-             + (f" within TPOT {result.tpot_ms_target:g} ms" if result.tpot_ms_target else "")
-             if result.objective == "throughput"
-             else f"{load.concurrency} request(s) in flight, capped by the KV cache")
-    return (f"speed at {load.input_len:,} input / {load.output_len:,} output tokens, {where}; "
-            f"ranked by {result.objective}")
-
-
-def _speed(value: float | None, digits: int = 1) -> str:
-    return "—" if value is None else f"{value:,.{digits}f}"
 
 
 def recommend_text(result: RecommendResult) -> str:
@@ -136,8 +127,8 @@ def recommend_text(result: RecommendResult) -> str:
              "ttft ms", "tpot ms", "out tok/s", "at C", "ceiling", "kv room (req)"]]
     rows += [[str(i), r.model_name, f"{r.gpus}x {r.gpu_key}", r.quant_label, r.layout.label(),
               r.kv_cache_dtype, f"{r.usd_per_hour:,.2f}" + ("*" if r.price_estimate else ""),
-              _speed(r.usd_per_million_output_tokens, 2), _speed(r.ttft_ms, 0),
-              _speed(r.tpot_ms), _speed(r.output_tokens_per_s),
+              speed_cell(r.usd_per_million_output_tokens, 2), speed_cell(r.ttft_ms, 0),
+              speed_cell(r.tpot_ms), speed_cell(r.output_tokens_per_s),
               "—" if r.speed_concurrency is None else str(r.speed_concurrency),
               f"{r.max_context_tokens:,}",
               f"{r.max_concurrency:,.2f}"] for i, r in enumerate(result.rows, 1)]

@@ -35,7 +35,7 @@ from planner.model.spec import (
 )
 from planner.serving.engine import kv_elem_bytes
 from planner.serving.plan import Plan
-from planner.serving.speed import SpeedEstimate
+from planner.serving.speed import SPEED_KEYS, ServingLoad, SpeedEstimate
 from planner.serving.sweep import SweepResult, SweepRow, sweep_csv
 from planner.text import md_code_block, md_escape
 from planner.units import GIB
@@ -325,11 +325,24 @@ class ComparisonRow(_Frozen):
     max_concurrency: float
     max_model_len: int
     verdict: str
+    ttft_ms: float | None = None
+    """Speed at the report's load (planner.serving.speed); None: no speed (the model does
+    not fit, or one request is longer than its ceiling)."""
+    tpot_ms: float | None = None
+    output_tokens_per_s: float | None = Field(default=None, description="all requests")
+    output_tokens_per_s_per_request: float | None = None
+    prefill_tokens_per_s: float | None = None
+    speed_concurrency: int | None = Field(default=None, description="requests in flight the "
+                                          "speed is for: the load's, capped by the KV cache")
 
 
-def comparison_row(plan: Plan) -> ComparisonRow:
-    """The headline figures of one plan, for the model comparison table."""
+def comparison_row(plan: Plan, speed: SpeedEstimate | None = None) -> ComparisonRow:
+    """The headline figures of one plan, for the model comparison table, with its speed at
+    the report's load when given."""
+    fast = {} if speed is None else {**{key: getattr(speed, key) for key in SPEED_KEYS},
+                                      "speed_concurrency": speed.concurrency}
     return ComparisonRow(
+        **fast,
         model_name=plan.model_name,
         layout=plan.layout.label(),
         params_total=plan.params_total,
@@ -428,6 +441,8 @@ class ReportInputs(_Frozen):
     comparison: tuple[ComparisonRow, ...] = ()
     audits: tuple[AuditSummary, ...] = Field(default=(), description="one per audited node")
     accuracy: tuple[AccuracyFigure, ...] = ()
+    load: ServingLoad = Field(default=ServingLoad(), description="the load of every speed "
+                              "figure: the plan's, the sweep's rows and the comparison's")
     speed: SpeedEstimate | None = Field(default=None, description="None: the plan does not "
                                         "fit, or the load is longer than its ceiling")
     speed_accuracy: SpeedAccuracy | None = None
@@ -652,28 +667,75 @@ def sweep_cells(rows: Iterable[SweepRow]) -> list[list[str]]:
              f"{r.max_concurrency:,.2f}"] for i, r in enumerate(rows, 1)]
 
 
+def speed_cell(value: float | None, digits: int = 1) -> str:
+    """A speed figure with thousands separators, '—' where there is none."""
+    return "—" if value is None else f"{value:,.{digits}f}"
+
+
+def sweep_speed_cells(row: SweepRow) -> list[str]:
+    """A sweep row's speed cells: TTFT ms, TPOT ms, output tokens/s (all requests) and the
+    concurrency they are for ('—' where the row has no speed: it does not fit)."""
+    return [speed_cell(row.ttft_ms, 0), speed_cell(row.tpot_ms),
+            speed_cell(row.output_tokens_per_s, 0),
+            "—" if row.speed_concurrency is None else str(row.speed_concurrency)]
+
+
+def sweep_speed_note(result: SweepResult) -> str:
+    """What a sweep's speed columns are for: the load, the concurrency and the objective."""
+    load = result.load or ServingLoad()
+    where = ("each row at the concurrency with the most output tokens/s"
+             + (f" within TPOT {result.tpot_ms_target:g} ms" if result.tpot_ms_target else "")
+             if result.objective == "throughput"
+             else f"{load.concurrency} request(s) in flight, capped by the KV cache")
+    return (f"speed at {load.input_len:,} input / {load.output_len:,} output tokens, {where}; "
+            f"ranked by {result.objective}")
+
+
+RANKING = {
+    "context": "fits first, then context ceiling, concurrency, fewer GPUs",
+    "concurrency": "fits first, then concurrency, context ceiling, fewer GPUs",
+    "fewest-gpus": "fits first, then fewer GPUs, context ceiling, concurrency",
+    "throughput": "fits first, then the rows meeting the TPOT target, highest output "
+                  "tokens/s, context ceiling",
+}
+"""How each sweep objective orders the rows, in words (planner.serving.sweep.rank_key)."""
+
+
 def _alternatives(inputs: ReportInputs) -> list[str]:
     if inputs.sweep is None and not inputs.comparison:
         return []
     lines = ["## Alternatives", ""]
     if inputs.sweep is not None:
-        shown = inputs.sweep.rows[: inputs.sweep_top]
-        lines += [f"Top {len(shown)} of {len(inputs.sweep.rows)} valid configurations "
-                  "(fits first, then context ceiling, concurrency, fewer GPUs):", ""]
+        result = inputs.sweep
+        shown = result.rows[: inputs.sweep_top]
+        order = RANKING[result.objective]
+        if result.objective == "throughput" and result.tpot_ms_target:
+            order = order.replace("TPOT target", f"TPOT target of {result.tpot_ms_target:g} ms")
+        lines += [f"Top {len(shown)} of {len(result.rows)} valid configurations ({order}); "
+                  f"{md_escape(sweep_speed_note(result))}:", ""]
         lines += md_table(
             ["#", "Weights", "Layout", "KV dtype", "GPUs", "Fits", "Weights/GPU", "KV pool/GPU",
-             "Ceiling (tokens)", "Concurrency"],
-            sweep_cells(shown),
+             "Ceiling (tokens)", "Concurrency", "TTFT ms", "TPOT ms", "Output tok/s",
+             "At concurrency"],
+            [cells + sweep_speed_cells(row) for cells, row in zip(sweep_cells(shown), shown,
+                                                                  strict=True)],
         ) + [""]
     if inputs.comparison:
-        lines += ["Model comparison on the same hardware and settings:", ""]
+        load = inputs.load
+        lines += ["Model comparison on the same hardware and settings; speed at "
+                  f"{load.input_len:,} input / {load.output_len:,} output tokens, "
+                  f"{load.concurrency} request(s) in flight, capped by each KV cache:", ""]
         lines += md_table(
             ["Model", "Layout", "Params (total / active)", "Weights/GPU", "KV B/token",
-             "Fits", "Ceiling (tokens)", "Concurrency"],
+             "Fits", "Ceiling (tokens)", "Concurrency", "TTFT ms", "TPOT ms", "Output tok/s",
+             "At concurrency"],
             [[c.model_name, c.layout, f"{c.params_total / 1e9:,.1f} B / "
               f"{c.params_active / 1e9:,.1f} B", _gib(c.weights_bytes_per_gpu),
               f"{c.kv_bytes_per_token:,}", "yes" if c.fits else "no",
-              f"{c.max_context_tokens:,}", f"{c.max_concurrency:,.2f}"]
+              f"{c.max_context_tokens:,}", f"{c.max_concurrency:,.2f}",
+              speed_cell(c.ttft_ms, 0), speed_cell(c.tpot_ms),
+              speed_cell(c.output_tokens_per_s, 0),
+              "—" if c.speed_concurrency is None else str(c.speed_concurrency)]
              for c in inputs.comparison],
         ) + [""]
     return lines

@@ -6,6 +6,12 @@ The unit is always printed, so a GiB figure is never mistaken for a GB one.
 from planner.units import GB, GIB, KIB, MIB
 
 
+def rounded(value: float | None, digits: int = 0) -> float | None:
+    """A speed figure for a table cell, `digits` after the point (0: a whole number); None
+    stays empty."""
+    return None if value is None else round(value, digits or None)
+
+
 def gib(n_bytes: int | float | None, digits: int = 2) -> str:
     """'22.13 GiB' (2**30 bytes); '—' for None."""
     if n_bytes is None:

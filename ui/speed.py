@@ -6,27 +6,49 @@ import streamlit as st
 
 from planner.serving.plan import Plan, PlanRequest
 from planner.serving.speed import ServingLoad, SpeedEstimate, estimate_speed
+from planner.serving.sweep import OBJECTIVES
 from planner.text import md_escape
 from ui.charts import speed_vs_concurrency
-from ui.state import bind
+from ui.state import bind, state
 
 _MAX_CURVE_POINTS = 12
 
 
-def load_controls(container) -> None:
-    """Input tokens, output tokens and concurrency, side by side in `container`."""
+def load_controls(container, page: str = "plan") -> None:
+    """Input tokens, output tokens and concurrency, side by side in `container` (the Plan and
+    Report pages: one state, so both show the same load)."""
     a, b, c = container.columns(3)
     # no widget bounds (a browser refuses an out-of-range value silently): the state refuses
     # it aloud (ui.state.AppState's limits)
     a.number_input("Input tokens", step=256,
                    help="prompt tokens per request (speed figures)",
-                   **bind("plan", "input_len"))
+                   **bind(page, "input_len"))
     b.number_input("Output tokens", step=256,
                    help="generated tokens per request (speed figures)",
-                   **bind("plan", "output_len"))
+                   **bind(page, "output_len"))
     c.number_input("Concurrency", step=1,
                    help="requests in flight; capped at what the KV cache holds",
-                   **bind("plan", "concurrency"))
+                   **bind(page, "concurrency"))
+
+
+OBJECTIVE_LABELS = {
+    "context": "longest context", "concurrency": "most concurrency",
+    "throughput": "highest throughput (within the TPOT target)", "fewest-gpus": "fewest GPUs",
+}
+
+
+def objective_controls(container, page: str = "plan") -> None:
+    """What ranks the sweep (planner.serving.sweep.OBJECTIVES) and the TPOT target of the
+    throughput ranking, side by side in `container` (the Plan and Report pages)."""
+    left, right = container.columns(2)
+    left.selectbox("Rank by", OBJECTIVES, format_func=OBJECTIVE_LABELS.get,
+                   help="fitting rows always come first", **bind(page, "sweep_objective"))
+    right.number_input("TPOT target (ms, throughput ranking)", value=None, min_value=0.1,
+                       step=5.0, placeholder="none",
+                       disabled=state().sweep_objective != "throughput",
+                       help="rows whose time per output token meets it rank first, each at "
+                       "the concurrency with the most tokens/s within it",
+                       **bind(page, "tpot_target_ms"))
 
 
 def no_speed_reason(result: Plan, load: ServingLoad) -> str:

@@ -35,17 +35,26 @@ def test_report_preview_and_downloads() -> None:
     assert labels == ["Download Markdown", "Download JSON", "Download sweep CSV"]
 
 
-@pytest.mark.parametrize("ep, with_sweep", [(False, True), (True, False)],
-                         ids=["no EP, sweep", "EP, no sweep"])
-def test_report_page_is_the_cli_report(ep: bool, with_sweep: bool) -> None:
+LOAD_URL = {"in": "2048", "out": "256", "conc": "6", "obj": "throughput", "tpot": "40"}
+LOAD_FLAGS = ["--input-len", "2048", "--output-len", "256", "--concurrency", "6",
+              "--objective", "throughput", "--tpot-ms", "40"]
+
+
+@pytest.mark.parametrize("ep, with_sweep, load", [(False, True, False), (True, False, False),
+                                                  (True, True, True)],
+                         ids=["no EP, sweep", "EP, no sweep", "EP, sweep, load and objective"])
+def test_report_page_is_the_cli_report(ep: bool, with_sweep: bool, load: bool) -> None:
     # Issue 7, done when: the Report page and `python -m planner report` produce the same
     # Markdown for the same inputs (seed scenario, same layout, sweep choice and date).
-    at = open_page("report", **SEED_URL, ep="1" if ep else "0")
+    # Issue 10: and the same speed, the sweep's rows at the same load ranked by the same
+    # objective (the Plan page's load and objective in the link; CLI: the same flags).
+    at = open_page("report", **SEED_URL, ep="1" if ep else "0", **(LOAD_URL if load else {}))
     at.date_input(key="report.date").set_value(DATE)
     at.checkbox(key="report.sweep").set_value(with_sweep).run()
     assert not at.exception
     page = at.main.markdown[-1].value
-    cli = cli_report(*(["--ep"] if ep else []), *(["--sweep"] if with_sweep else []))
+    cli = cli_report(*(["--ep"] if ep else []), *(["--sweep"] if with_sweep else []),
+                     *(LOAD_FLAGS if load else []))
     assert page == cli.rstrip("\n")  # st.markdown drops the file's final newline, nothing else
     assert "## Alternatives" in page if with_sweep else "## Alternatives" not in page
     command = next(line for line in page.splitlines() if line.startswith("vllm serve"))
@@ -67,3 +76,23 @@ def test_report_of_a_hardware_that_cannot_be_planned_is_an_inline_error() -> Non
     at = open_page("report", hw="audit")  # this test machine has no GPU
     assert not at.exception
     assert any(e.value.startswith("Cannot build the report") for e in at.error)
+
+
+def test_report_page_load_and_objective_controls_are_the_clis_flags() -> None:
+    # the Report page's own load and ranking controls: changing them there gives the CLI's
+    # report with the same flags, speed columns in the Alternatives table included
+    at = open_page("report", **SEED_URL, ep="1")
+    at.date_input(key="report.date").set_value(DATE)
+    at.checkbox(key="report.sweep").check().run()
+    at.number_input(key="report.concurrency").set_value(4).run()
+    at.selectbox(key="report.sweep_objective").set_value("fewest-gpus").run()
+    assert not at.exception
+    page = at.main.markdown[-1].value
+    cli = cli_report("--ep", "--sweep", "--concurrency", "4", "--objective", "fewest-gpus")
+    assert page == cli.rstrip("\n")
+    alternatives = page.split("## Alternatives")[1].split("## ")[0]
+    header = next(line for line in alternatives.splitlines() if line.startswith("| \\#"))
+    assert header.endswith("| TTFT ms | TPOT ms | Output tok/s | At concurrency |")
+    assert "4 request(s) in flight, capped by the KV cache; ranked by fewest-gpus" in alternatives
+    # one state: the Plan page's load and objective moved too (and the link with them)
+    assert at.query_params["conc"] == "4" and at.query_params["obj"] == "fewest-gpus"

@@ -38,11 +38,13 @@ def test_sweep_objective_fewest_gpus_ranks_one_gpu_first(capsys, model_dir: Path
     assert data["rows"][0]["kv_bytes_per_token_per_gpu"] == 2 * 1 * 2 * 64 * 1
 
 
+@pytest.mark.parametrize("command", ["sweep", "report"])
 @pytest.mark.parametrize("flags", [["--objective", "speed"], ["--tpot-ms", "0"],
                                    ["--tpot-ms", "fast"]])
-def test_bad_sweep_objective_flags_exit_2(capsys, model_dir: Path, flags: list[str]) -> None:
+def test_bad_sweep_objective_flags_exit_2(capsys, model_dir: Path, flags: list[str],
+                                          command: str) -> None:
     with pytest.raises(SystemExit) as caught:
-        main(["sweep", "--model", str(model_dir), "--gpu", "rtx-3090", *flags])
+        main([command, "--model", str(model_dir), "--gpu", "rtx-3090", *flags])
     err = capsys.readouterr().err
     assert caught.value.code == 2 and len(err.strip().splitlines()) == 1
 
@@ -139,3 +141,57 @@ def test_sweep_rows_carry_speed_at_the_load(capsys, model_dir: Path) -> None:
             assert row["tpot_ms"] > 0 and row["speed_concurrency"] == 3
         else:
             assert row["tpot_ms"] is None
+
+
+@pytest.mark.parametrize("objective", [["--objective", "throughput", "--tpot-ms", "5"],
+                                       ["--objective", "fewest-gpus"], []])
+def test_report_ranks_its_alternatives_as_the_sweep_does(capsys, model_dir: Path,
+                                                         objective: list[str]) -> None:
+    # `report --sweep` takes sweep's load and objective flags: the same rows, in the same
+    # order, with the same speed figures as `python -m planner sweep` prints
+    common = ["--model", str(model_dir), "--gpu", "rtx-3090", "--gpus", "2",
+              "--max-model-len", "4096", "--input-len", "512", "--output-len", "128",
+              "--concurrency", "3", *objective]
+    code, out, err = _run(capsys, "sweep", *common, "--json")
+    assert code == 0, err
+    swept = json.loads(out)
+    code, out, err = _run(capsys, "report", *common, "--sweep", "--format", "json")
+    assert code == 0, err
+    reported = json.loads(out)
+    assert reported["sweep"]["objective"] == swept["objective"] == (
+        objective[1] if objective else "context")
+    assert reported["load"] == swept["load"] == {"input_len": 512, "output_len": 128,
+                                                 "concurrency": 3}
+
+    def key(row: dict) -> tuple:
+        return (row["quant_key"], row["layout"]["tp"], row["layout"]["pp"],
+                row["layout"]["ep"], row["kv_cache_dtype"], row["ttft_ms"], row["tpot_ms"],
+                row["output_tokens_per_s"], row["speed_concurrency"])
+    assert [key(r) for r in reported["sweep"]["rows"]] == [key(r) for r in swept["rows"]]
+    assert any(r["tpot_ms"] for r in reported["sweep"]["rows"])
+    code, out, _ = _run(capsys, "report", *common, "--sweep")
+    assert code == 0
+    intro = next(line for line in out.splitlines() if line.startswith("Top 10 of "))
+    assert intro.endswith(f"ranked by {swept['objective']}:")
+    assert "speed at 512 input / 128 output tokens" in intro
+
+
+def test_recommend_takes_the_load_flags_plan_takes(capsys) -> None:
+    # one definition (cli.args.add_load): the same names, defaults, suffixes and bounds
+    from cli.args import build_parser
+
+    parser = build_parser()
+    flags = ["--input-len", "2K", "--output-len", "1k", "--concurrency", "4"]
+    plan = parser.parse_args(["plan", "--model", SEED, *flags])
+    rec = parser.parse_args(["recommend", "--model", SEED, *flags])
+    for args in (plan, rec):
+        assert (args.input_len, args.output_len, args.concurrency) == (2048, 1000, 4)
+    plan = parser.parse_args(["plan", "--model", SEED])
+    rec = parser.parse_args(["recommend", "--model", SEED])
+    for args in (plan, rec):
+        assert (args.input_len, args.output_len, args.concurrency) == (1024, 1024, 1)
+    with pytest.raises(SystemExit) as caught:
+        main(["recommend", "--model", SEED, "--concurrency", "0"])
+    assert caught.value.code == 2 and "is outside 1..1,048,576" in capsys.readouterr().err
+    text = parser._subparsers._group_actions[0].choices["recommend"].format_help()
+    assert "requests served at once (default 1)" in text  # its meaning here, said as before

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 import planner
 from planner.model.checkpoint import CheckpointMetadata, ModelSource
 from planner.model.config.parser import parse_model_config
+from planner.model.quant import checkpoint_scheme
 from planner.report import (
     AuditSummary,
     Fact,
@@ -32,7 +33,7 @@ from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
 from planner.serving.speed import ServingLoad, estimate_speed
-from planner.serving.sweep import CSV_COLUMNS, sweep
+from planner.serving.sweep import CSV_COLUMNS, quant_settings, sweep
 from tests.cli.tiny_model import (
     TINY_CONFIG,
     TINY_KV_BYTES_PER_TOKEN,
@@ -246,3 +247,56 @@ def test_performance_expectations_show_the_figures_formulas_and_error() -> None:
     assert "TPOT median 12.5 % (p90 40.0 %), TTFT median 30.0 %" in section
     assert "H100 over NVLink" in section
     assert "does not fit" in build_report(inputs()).markdown.split("## Performance")[1]
+
+
+def test_alternatives_show_each_rows_speed_ranked_by_the_sweeps_objective() -> None:
+    load = ServingLoad(input_len=512, output_len=128, concurrency=3)
+    engine = EngineSettings(max_model_len=4096)
+    ranked = sweep(SPEC, CLUSTER, engine, objective="throughput", load=load)
+    md = render_markdown(inputs(sweep=ranked, load=load, sweep_top=100))
+    table = next(t for t in tables(md) if t[0][1] == "Weights")
+    assert table[0][-4:] == ["TTFT ms", "TPOT ms", "Output tok/s", "At concurrency"]
+    own = checkpoint_scheme(SPEC).key
+    throughput = []
+    for cells, row in zip(table[1:], ranked.rows, strict=True):
+        assert cells[1:4] == [row.quant_label, row.layout.label(), row.kv_cache_dtype]
+        if not row.fits:
+            assert cells[-4:] == ["—"] * 4
+            continue
+        # the row's figures again, by the whole plan() and the speed model at the concurrency
+        # the throughput search settled on (the sweep goes through its PlanSummary instead)
+        request = PlanRequest(model=SPEC, cluster=CLUSTER, layout=row.layout,
+                              engine=engine.model_copy(update={
+                                  "kv_cache_dtype": row.kv_cache_dtype,
+                                  **quant_settings(row.quant_key, own)}))
+        est = estimate_speed(request, load.model_copy(
+            update={"concurrency": int(cells[-1])}))
+        assert cells[-4:-1] == [f"{est.ttft_ms:,.0f}", f"{est.tpot_ms:,.1f}",
+                                f"{est.output_tokens_per_s:,.0f}"]
+        throughput.append(est.output_tokens_per_s)
+    # highest output tokens/s first: no TPOT target, so every fitting row meets it
+    assert len(throughput) > 2 and throughput == sorted(throughput, reverse=True)
+    assert "speed at 512 input / 128 output tokens, each row at the concurrency" in md
+    assert "ranked by throughput" in md
+
+
+def test_comparison_rows_carry_speed_at_the_load() -> None:
+    load = ServingLoad(input_len=512, output_len=128, concurrency=4)
+    request = PlanRequest(model=SPEC, cluster=CLUSTER, layout=ParallelLayout(tp=2),
+                          engine=EngineSettings(max_model_len=4096))
+    speed = estimate_speed(request, load, plan_result=PLAN)
+    row = comparison_row(PLAN, speed)
+    assert (row.ttft_ms, row.tpot_ms, row.output_tokens_per_s, row.speed_concurrency) == (
+        speed.ttft_ms, speed.tpot_ms, speed.output_tokens_per_s, 4)
+    assert comparison_row(PLAN).tpot_ms is None  # no speed given: none shown
+    report = build_report(inputs(comparison=(row, comparison_row(PLAN)), load=load))
+    table = next(t for t in tables(report.markdown) if t[0][0] == "Model")
+    assert table[0][-4:] == ["TTFT ms", "TPOT ms", "Output tok/s", "At concurrency"]
+    assert table[1][-4:] == [f"{speed.ttft_ms:,.0f}", f"{speed.tpot_ms:,.1f}",
+                             f"{speed.output_tokens_per_s:,.0f}", "4"]
+    assert table[2][-4:] == ["—"] * 4
+    assert "speed at 512 input / 128 output tokens, 4 request(s) in flight" in report.markdown
+    compared = json.loads(report.json_text)["comparison"][0]
+    for key in ("ttft_ms", "tpot_ms", "output_tokens_per_s",
+                "output_tokens_per_s_per_request", "prefill_tokens_per_s"):
+        assert compared[key] == getattr(speed, key)

@@ -59,7 +59,7 @@ for name in state().compare:
         continue
     speed = estimate_speed(PlanRequest(model=spec, cluster=cluster, layout=result.layout,
                                        engine=engine), load, plan_result=result)
-    row = comparison_row(result)
+    row = comparison_row(result, speed)
     rows.append({
         "model": row.model_name, "layout": row.layout, "fits": row.fits,
         "params": fmt.params(row.params_total), "active": fmt.params(row.params_active),
@@ -68,11 +68,9 @@ for name in state().compare:
         "KV B/token (model)": row.kv_bytes_per_token,
         "ceiling (tokens)": row.max_context_tokens,
         concurrency: round(row.max_concurrency, 2),
-        "TTFT (ms)": None if speed is None else round(speed.ttft_ms),
-        "TPOT (ms)": None if speed is None else round(speed.tpot_ms, 1),
-        "output tok/s": None if speed is None else round(speed.output_tokens_per_s),
-        "tok/s per request": None if speed is None else round(
-            speed.output_tokens_per_s_per_request, 1),
+        "TTFT (ms)": fmt.rounded(row.ttft_ms), "TPOT (ms)": fmt.rounded(row.tpot_ms, 1),
+        "output tok/s": fmt.rounded(row.output_tokens_per_s),
+        "tok/s per request": fmt.rounded(row.output_tokens_per_s_per_request, 1),
         "verdict": row.verdict,
     })
 if not rows:

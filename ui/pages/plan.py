@@ -12,7 +12,6 @@ from planner.serving.plan import Plan, PlanRequest, plan
 from planner.serving.speed import SpeedEstimate, estimate_speed
 from planner.serving.startup import kv_format_errors, runnable_kv_cache_dtypes
 from planner.serving.sweep import (
-    OBJECTIVES,
     SweepResult,
     layout_candidates,
     quant_candidates,
@@ -33,20 +32,17 @@ from ui.context import (
     hardware_layout,
     layout_for,
 )
-from ui.speed import load_controls, no_speed_reason, speed_details, speed_metrics
+from ui.speed import (
+    load_controls,
+    no_speed_reason,
+    objective_controls,
+    speed_details,
+    speed_metrics,
+)
 from ui.state import CHECKPOINT_QUANT, bind, set_state, state
 
 _CURVE_POINTS = (4096, 8192, 16384, 32768, 65536, 131072, 262144, 524288, 1048576)
 _SWEEP_KEY = "plan.sweep_result"
-_OBJECTIVE_LABELS = {
-    "context": "longest context", "concurrency": "most concurrency",
-    "throughput": "highest throughput (within the TPOT target)", "fewest-gpus": "fewest GPUs",
-}
-
-
-def _rounded(value: float | None, digits: int = 0) -> float | None:
-    """A speed figure for a table cell (None stays empty)."""
-    return None if value is None else round(value, digits)
 
 
 def _valid_layouts() -> tuple[ParallelLayout, ...]:
@@ -368,15 +364,7 @@ def _apply_sweep_row(result: SweepResult, index: int) -> None:
 def _sweep_section(request: PlanRequest) -> None:
     """Every quantization x layout x KV dtype, best first: a table and a heatmap."""
     st.subheader("Sweep")
-    left, right = st.columns(2)
-    left.selectbox("Rank by", OBJECTIVES, format_func=_OBJECTIVE_LABELS.get,
-                   help="fitting rows always come first", **bind("plan", "sweep_objective"))
-    right.number_input("TPOT target (ms, throughput ranking)", value=None, min_value=0.1,
-                       step=5.0, placeholder="none",
-                       disabled=state().sweep_objective != "throughput",
-                       help="rows whose time per output token meets it rank first, each at "
-                       "the concurrency with the most tokens/s within it",
-                       **bind("plan", "tpot_target_ms"))
+    objective_controls(st)
     load, objective, target = current_load(), state().sweep_objective, state().tpot_target_ms
     key = (request.model.name, request.cluster.source, request.engine.model_dump_json(),
            load, objective, target)
@@ -398,8 +386,9 @@ def _sweep_section(request: PlanRequest) -> None:
         row.kv_cache_dtype, "fits": row.fits, "ceiling (tokens)": row.max_context_tokens,
         "concurrency": round(row.max_concurrency, 2), "weights/GPU": fmt.gib(
             row.weights_bytes_per_gpu), "KV B/token/GPU": row.kv_bytes_per_token_per_gpu,
-        "TPOT (ms)": _rounded(row.tpot_ms, 1), "output tok/s": _rounded(row.output_tokens_per_s),
-        "TTFT (ms)": _rounded(row.ttft_ms), "at concurrency": row.speed_concurrency,
+        "TPOT (ms)": fmt.rounded(row.tpot_ms, 1),
+        "output tok/s": fmt.rounded(row.output_tokens_per_s),
+        "TTFT (ms)": fmt.rounded(row.ttft_ms), "at concurrency": row.speed_concurrency,
     } for row in result.rows])
     st.caption(f"Speed columns at {load.input_len:,} input and {load.output_len:,} output "
                "tokens, " + ("each row at its best concurrency within the TPOT target."

@@ -1,4 +1,7 @@
-"""Report page: the current plan (+ audit, sweep, comparison) as Markdown, JSON and CSV.
+"""Report page: the current plan (+ audit, sweep, comparison) as Markdown, JSON and CSV, with
+its speed at the load chosen here or on the Plan page (one state) and the sweep ranked by the
+objective chosen here or there (`report --input-len/--output-len/--concurrency --objective
+--tpot-ms` on the command line).
 
 The inputs are made by cli.report_inputs.report_inputs, the recipe `python -m planner report`
 uses, so the same choices give the same text on both (tests/app/test_report.py checks it).
@@ -9,12 +12,14 @@ import streamlit as st
 from cli.report_inputs import report_inputs, today
 from planner.report import AuditSummary, ComparisonRow, build_report, comparison_row
 from planner.serving.plan import Plan, PlanRequest, plan
+from planner.serving.speed import ServingLoad, estimate_speed
 from planner.text import md_escape
 from probes.audit_summary import audit_summary
 from ui.context import (
     USER_ERRORS,
     compare_engine,
     compare_plan,
+    current_load,
     current_request,
     error_text,
     model_source,
@@ -23,6 +28,7 @@ from ui.context import (
     uploaded_snapshots,
 )
 from ui.io import live_snapshot
+from ui.speed import load_controls, objective_controls
 from ui.state import state
 
 
@@ -35,13 +41,21 @@ def _audits() -> tuple[AuditSummary, ...]:
     return ()
 
 
-def _comparison(request: PlanRequest, chosen: Plan) -> tuple[ComparisonRow, ...]:
-    """The chosen plan beside the Compare page's models, as the Compare page plans them."""
+def _comparison(request: PlanRequest, chosen: Plan, load: ServingLoad
+                ) -> tuple[ComparisonRow, ...]:
+    """The chosen plan beside the Compare page's models, as the Compare page plans them,
+    each with its speed at the Plan page's load (as the Compare page shows it)."""
     others = [name for name in state().compare if name != state().model]
     prefetch_sources(others)
-    return (comparison_row(chosen), *(
-        comparison_row(compare_plan(model_spec(name), request.cluster, compare_engine()))
-        for name in others))
+    rows = [comparison_row(chosen, estimate_speed(request, load, plan_result=chosen))]
+    engine = compare_engine()
+    for name in others:
+        spec = model_spec(name)
+        other = compare_plan(spec, request.cluster, engine)
+        rows.append(comparison_row(other, estimate_speed(
+            PlanRequest(model=spec, cluster=request.cluster, layout=other.layout,
+                        engine=engine), load, plan_result=other)))
+    return tuple(rows)
 
 
 st.title("Report")
@@ -51,14 +65,18 @@ with_sweep = left.checkbox("Include the sweep (every quantization x layout x KV 
 with_comparison = mid.checkbox("Include the Compare page's models", key="report.compare")
 day = right.date_input("Date in the header", value=today(),
                         key="report.date", help="fix it to reproduce a report (CLI: --date)")
+load_side, rank_side = st.columns([3, 2])
+load_controls(load_side, "report")  # the Plan page's load: one state, the same figures
+objective_controls(rank_side, "report")
 try:
-    request = current_request()
+    request, load = current_request(), current_load()
     chosen = plan(request)
     inputs = report_inputs(
         request.model, model_source(state().model, state().revision), request.cluster, chosen,
         day=day, with_sweep=with_sweep,
-        comparison=_comparison(request, chosen) if with_comparison else (),
-        audits=_audits(),
+        comparison=_comparison(request, chosen, load) if with_comparison else (),
+        audits=_audits(), load=load, objective=state().sweep_objective,
+        tpot_ms_target=state().tpot_target_ms,
     )
     bundle = build_report(inputs)
 except USER_ERRORS as exc:
