@@ -13,6 +13,8 @@ from typing import NoReturn
 
 from planner.serving.engine import EngineSettings
 from planner.serving.sweep import OBJECTIVES
+from planner.serving.vllm_cli import unmodelled_kv_cache_dtypes
+from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION
 
 KV_CACHE_DTYPE_ALIASES = {
     "auto": "auto", "bf16": "bf16", "bfloat16": "bf16", "fp16": "fp16", "float16": "fp16",
@@ -112,10 +114,12 @@ def _kv_dtype(text: str) -> str:
     try:
         return KV_CACHE_DTYPE_ALIASES[text.lower()]
     except KeyError:
+        vllms = " (vLLM offers it; its page layout is not modelled)" if text in \
+            unmodelled_kv_cache_dtypes(DEFAULT_VLLM_VERSION) else ""
+        names = sorted(set(KV_CACHE_DTYPE_ALIASES) - {"bf16", "fp16", "fp32", "float32"})
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a KV cache dtype Headroom sizes; use one of "
-            f"{', '.join(sorted(set(KV_CACHE_DTYPE_ALIASES) - {'bf16', 'fp16', 'fp32'}))}"
-            ) from None
+            f"{text!r} is not a KV cache dtype Headroom sizes{vllms}; use one of "
+            f"{', '.join(names)}") from None
 
 
 def _iso_date(text: str) -> date:

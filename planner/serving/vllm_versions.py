@@ -83,7 +83,9 @@ says "Hybrid models do not support prefix caching"."""
 # NOTE: the --kv-cache-dtype choices of each release are read from its wheel's
 # config/cache.py CacheDType by tools/extract_vllm_cli.py (planner/serving/vllm_cli/):
 # 0.11.0-0.17.0 offer auto, bfloat16 and the fp8 variants; float16 arrives in 0.18.0; later
-# releases add formats Headroom does not size (turboquant, nvfp4, ...). fp32 is none of them.
+# releases add packed formats, sized in planner.model.attention.kvformat (nvfp4, the
+# per-token-head ones) or not offered (turboquant, ultraquant, octave, the DeepSeek MLA
+# layouts). fp32 is none of them.
 
 
 class EngineError(ValueError):

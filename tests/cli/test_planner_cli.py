@@ -313,6 +313,22 @@ def test_cli_and_app_refuse_a_kv_format_alike(capsys, kv: str) -> None:
     assert kv not in at.selectbox(key="plan.kv_cache_dtype").options
 
 
+def test_a_kv_format_vllm_offers_but_headroom_does_not_size_is_refused_in_one_line(
+        capsys) -> None:
+    with pytest.raises(SystemExit) as caught:  # argparse's own one-line usage error
+        main(["plan", "--model", "Qwen/Qwen3-8B", "--gpu", "b200",
+              "--kv-cache-dtype", "turboquant_k8v4"])
+    err = capsys.readouterr().err
+    assert caught.value.code == 2
+    assert "error: argument --kv-cache-dtype" in err.strip().splitlines()[-1]  # one line
+    assert ("'turboquant_k8v4' is not a KV cache dtype Headroom sizes (vLLM offers it; its "
+            "page layout is not modelled); use one of auto, bfloat16, float16, fp8,") in err
+    # a packed format the targeted release does not have yet: vLLM 0.19 has no nvfp4
+    code, _, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-8B", "--gpu", "b200",
+                            "--kv-cache-dtype", "nvfp4", "--vllm-version", "0.19")
+    assert code == 2 and "vLLM 0.19.0 has no --kv-cache-dtype nvfp4" in err
+
+
 def test_a_plan_that_does_not_fit_names_the_nearest_change_that_fits(capsys) -> None:
     # Qwen3-8B on one L4 at its 40,960-token context: the KV pool holds 22,144 tokens
     _, out, _ = run_main(capsys, "plan", "--model", "Qwen/Qwen3-8B", "--gpu", "l4", "--json")
