@@ -110,6 +110,7 @@ def test_every_command_parses_and_loads_the_planned_format(version: str) -> None
     """Every catalog model x weight format the app and CLI offer x KV dtype of the version."""
     cli = vllm_cli(version)
     commands = notes = 0
+    kv_launched = set()
     for index, entry in enumerate(catalog_entries()):
         spec = _spec(entry.repo_id)
         layout = _layout(spec)
@@ -126,6 +127,7 @@ def test_every_command_parses_and_loads_the_planned_format(version: str) -> None
                     notes += 1
                     continue
                 commands += 1
+                kv_launched.add(kv)
                 assert command_problems(command, cli) == [], command
                 # the KV format planned is the one the command asks for
                 assert (kv == "auto") != (f"--kv-cache-dtype {VLLM_KV_DTYPE[kv]} " in command)
@@ -135,3 +137,5 @@ def test_every_command_parses_and_loads_the_planned_format(version: str) -> None
                 else:
                     assert loaded == planned == key, command
     assert commands > 100 and notes > 100  # both paths are exercised
+    if version in TARGETED:  # every KV dtype of the release launched somewhere (B200: nvfp4)
+        assert kv_launched == set(kv_cache_dtypes(version)), version
