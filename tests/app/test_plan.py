@@ -179,3 +179,16 @@ def test_what_if_without_a_checkpoint_shows_a_note_not_a_16_bit_command() -> Non
     at = open_page(None, **query, ckpt="someone/Qwen3-8B-GPTQ-Int4")
     command = next(c.value for c in at.code if c.language == "bash")
     assert command.startswith("vllm serve someone/Qwen3-8B-GPTQ-Int4 ")
+
+
+def test_an_nvfp4_kv_cache_is_offered_and_sized_with_its_scales() -> None:
+    # Llama-3.1-8B on a B200 (nvfp4 KV runs on the SM100 family): 32 layers x 2 x 8 KV heads
+    # x (128 / 2 fp4 bytes + 128 / 16 fp8 scales) = 36,864 B per token (bf16: 131,072 B)
+    at = open_page(None, model="meta-llama/Llama-3.1-8B-Instruct", gpu="b200", gpn="1",
+                   tp="1", len="8192", kv="nvfp4")
+    assert not at.exception and not at.warning
+    assert at.selectbox(key="plan.kv_cache_dtype").value == "nvfp4"
+    shown = texts(at)
+    assert "KV bytes per token, whole model (TP=1): **36,864 B**" in shown
+    assert "K (128 / 2 + 128 / 16 x 1 = 72) B nvfp4" in shown
+    assert "K and V at nvfp4: 4-bit data plus its scales in each head vector" in shown

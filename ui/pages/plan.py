@@ -4,6 +4,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from planner.model.attention.kvformat import describe
 from planner.model.quant import QuantScheme, checkpoint_scheme, scheme
 from planner.report import kv_formula_lines
 from planner.serving.engine import EngineSettings, kv_elem_bytes
@@ -214,7 +215,7 @@ def _kv_formula(request: PlanRequest, result: Plan) -> None:
         lines, total = kv_formula_lines(spec, kv_b, ranks)
         st.markdown(f"KV bytes per token, {label}: **{total:,} B**")
         st.code("\n".join(lines), language=None, wrap_lines=True)
-    st.caption(f"K and V at {kv_b} B per element; KV heads are replicated, not split, once TP "
+    st.caption(f"K and V at {describe(kv_b)}; KV heads are replicated, not split, once TP "
                "exceeds their count.")
 
 

@@ -78,3 +78,10 @@ def side_formula(kv: KvBytes, head_dim: int) -> str:
     if isinstance(kv, int):
         return f"{head_dim} x {kv} B"
     return f"({kv.side_formula(head_dim)}) B {kv.name}"
+
+
+def describe(kv: KvBytes) -> str:
+    """'2 B per element' or 'nvfp4: 4-bit data plus its scales in each head vector'."""
+    if isinstance(kv, int):
+        return f"{kv} B per element"
+    return f"{kv.name}: {kv.data_bits}-bit data plus its scales in each head vector"
