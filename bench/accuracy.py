@@ -80,7 +80,8 @@ FIGURES = {
     "kv_tokens": (("gpu_kv_cache_tokens",), lambda p: p.kv_cache_tokens),
     "max_concurrency": (("max_concurrency",), lambda p: p.max_concurrency),
 }
-TERMS = (*FIGURES, "max_concurrency_given_pool")
+TERMS = (*FIGURES, "max_concurrency_given_pool", "kv_needed_given_pool",
+         "max_model_len_given_pool")
 
 
 class Setup(NamedTuple):
@@ -123,6 +124,15 @@ SPEC_DECODE = {
                                           "{'method': 'mtp', 'num_speculative_tokens': 3})"),
 }
 """Cases whose notes say speculative decoding ran: num_speculative_tokens and its source."""
+
+LLM_CLASS = {
+    "vllm-i44376-deepseek-v4-flash-2xgh200": (16384, "run with vllm.LLM(...) (the issue's "
+                                              "code): the offline class's batch default at >= 70 "
+                                              "GiB is 16,384 tokens (engine/arg_utils.py "
+                                              "get_batch_defaults, 0.22.0 wheel)"),
+}
+"""Cases started through the offline LLM class, whose max_num_batched_tokens default differs
+from `vllm serve`'s (Headroom plans `vllm serve`)."""
 
 GPUS = {
     "NVIDIA RTX 4090": "rtx-4090", "NVIDIA RTX 3090": "rtx-3090", "NVIDIA H100": "h100-sxm",
@@ -180,6 +190,10 @@ def setup(case: dict) -> Setup:
         tokens, why = SPEC_DECODE[case["id"]]
         engine.append(("num_speculative_tokens", tokens))
         notes.append(why)
+    if case["id"] in LLM_CLASS:
+        tokens, why = LLM_CLASS[case["id"]]
+        engine.append(("max_num_batched_tokens", tokens))
+        notes.append(why)
     if "marlin" in (case["weight_quantization"] or "").lower() and "mxfp4" in (
             case["weight_quantization"] or ""):
         engine.append(("mxfp4_marlin", True))
@@ -215,10 +229,9 @@ def request(case: dict, spec: ModelSpec, s: Setup) -> PlanRequest:
         gpu_memory_utilization=case["gpu_memory_utilization"] or 0.9,
         max_model_len=case["max_model_len"],
         max_num_seqs=case["max_num_seqs"],
-        max_num_batched_tokens=case["max_num_batched_tokens"],
         block_size=case["block_size"] or 16,
         enable_prefix_caching=case["enable_prefix_caching"],
-        **dict(s.engine),
+        **({"max_num_batched_tokens": case["max_num_batched_tokens"]} | dict(s.engine)),
     )
     return PlanRequest(model=spec, cluster=_cluster(case, s.gpu, tp * pp),
                        layout=ParallelLayout(tp=tp, pp=pp, ep=bool(case["expert_parallel"])),
@@ -264,9 +277,32 @@ def compare(case: dict) -> dict:
         row["terms"]["max_concurrency_given_pool"] = {
             "logged": case["figures"]["max_concurrency"],
             "planned": round(given.max_concurrency, 3)}
+    if pool and pool > 0 and case["figures"].get("error_kv_needed_gib"):
+        row["terms"].update(_refusal_terms(case, req, pool))
     row["fits"] = result.fits
     row["status"] = case["status"]
     return row
+
+
+def _refusal_terms(case: dict, req: PlanRequest, pool: float) -> dict:
+    """A start-up refused for want of KV cache: the KV one max_model_len request needs, and
+    the longest max_model_len the logged pool holds (vLLM's "estimated maximum model
+    length"), both planned from the logged pool."""
+    from planner.serving.engine import kv_elem_bytes, model_facts, request_bytes, stage_layouts
+
+    given = plan(req.model_copy(update={"engine": req.engine.model_copy(
+        update={"kv_cache_memory_bytes": round(pool * GIB)})}))
+    spec, layout = req.model, req.layout
+    kv_b = kv_elem_bytes(req.engine, spec.torch_dtype)
+    stages = [st for _, st in stage_layouts(model_facts(spec), layout, req.engine.block_size,
+                                            kv_b) if st is not None]
+    need = max(request_bytes(st, given.max_model_len, kv_b, layout.tp,
+                             given.max_num_batched_tokens) for st in stages)
+    figures = case["figures"]
+    return {"kv_needed_given_pool": {"logged": figures["error_kv_needed_gib"],
+                                     "planned": round(need / GIB, 3)},
+            "max_model_len_given_pool": {"logged": figures.get("error_estimated_max_model_len"),
+                                         "planned": given.kv_limited_context_tokens}}
 
 
 def _pct(term: dict) -> float | None:

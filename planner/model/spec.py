@@ -197,6 +197,17 @@ class FieldSource(_Frozen):
     source: str = Field(description="'config.json: text_config.head_dim', 'default', 'derived'")
 
 
+class CompressedAttention(_Frozen):
+    """DeepSeek-V4's compressed sparse attention, as its KV cache sees it (config.json
+    compress_ratios, sliding_window, head_dim, index_head_dim)."""
+
+    compress_ratios: tuple[int, ...] = Field(description="per decoder layer: 0 (window only), "
+                                             "4 (compressed + indexer) or 128")
+    sliding_window: int = Field(gt=0)
+    head_dim: int = Field(gt=0, description="the compressor's state width per entry")
+    index_head_dim: int = Field(gt=0)
+
+
 class ModelSpec(_Frozen):
     """A model's architecture, from the fields actually present in its config.json."""
 
@@ -216,6 +227,8 @@ class ModelSpec(_Frozen):
     )
     quant: QuantSpec | None = None
     vision: VisionSpec | None = None
+    compressed_attention: CompressedAttention | None = Field(
+        default=None, description="DeepSeek-V4 compressed attention (its KV cache layout)")
     mtp_layers: int = Field(default=0, ge=0, description="multi-token-prediction layers")
     mtp_own_embeddings: bool = Field(
         default=False, description="each MTP layer stores its own embedding and head copies"
@@ -244,7 +257,7 @@ class ModelSpec(_Frozen):
 
 
 __all__ = [
-    "AttentionMixer", "ConfigError", "DenseMlp", "FieldSource", "LayerSpec",
+    "AttentionMixer", "CompressedAttention", "ConfigError", "DenseMlp", "FieldSource", "LayerSpec",
     "LinearAttentionMixer", "MambaMixer", "MlaMixer", "ModelSpec", "MoeMlp", "QuantSpec",
     "VisionSpec",
 ]  # fmt: skip

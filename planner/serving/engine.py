@@ -9,12 +9,19 @@ block count (section 3). The constants below are calibrated on 39 real v0.19 H10
 bench/accuracy.py refits them and prints the residuals.
 """
 
+from collections import Counter
 from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from planner.memo import IdentityMemo
-from planner.model.attention import KvLayer, RecurrentStateKv, cdiv, model_kv_layers
+from planner.model.attention import (
+    DeepseekV4Kv,
+    KvLayer,
+    RecurrentStateKv,
+    cdiv,
+    model_kv_layers,
+)
 from planner.model.attention.kvformat import KV_FORMATS, KvBytes
 from planner.model.spec import DenseMlp, ModelSpec, MoeMlp
 from planner.serving.layout import ParallelLayout, pp_layer_split
@@ -268,6 +275,7 @@ class StageKv(BaseModel):
     bytes_per_block: int
     kv_bytes_per_token: int
     state_bytes: int
+    dsv4_groups: tuple[tuple[int, int | None], ...] = ()  # DeepSeek-V4: (block, window)
 
 
 def _attention_block(layers: list[KvLayer], block_size: int, kv_bytes: KvBytes, tp: int) -> int:
@@ -314,6 +322,8 @@ def stage_kv(layers: tuple[KvLayer, ...], block_size: int, kv_bytes: KvBytes, tp
     heads x 512 x 1 B = 131,072 B, global layers 16 x 4 x 1,024 x 1 B = 65,536 B -> global
     blocks of 32 tokens, one 131,072 B page for every kind.
     """
+    if layers and isinstance(layers[0], DeepseekV4Kv):
+        return _dsv4_stage(layers, DSV4_BLOCK if block_size == 16 else block_size)
     kinds: dict[str, tuple[KvLayer, int]] = {}
     for kv in layers:
         first, count = kinds.get(kv.group_key, (kv, 0))
@@ -344,6 +354,78 @@ def stage_kv(layers: tuple[KvLayer, ...], block_size: int, kv_bytes: KvBytes, tp
     )
 
 
+DSV4_BLOCK = 256
+"""NOTE: DeepSeek-V4 without --block-size: vLLM takes the first attention backend's preferred
+block size (platforms/interface.py update_block_size_for_backend), the sparse SWA backend's
+256 (sparse_swa.py DeepseekSparseSWABackend.get_preferred_block_size, 0.22.0 wheel)."""
+
+
+def _dsv4_stage(layers: tuple[KvLayer, ...], block_size: int) -> StageKv:
+    """DeepSeek-V4's KV layout: one full-context MLA group and sliding groups sharing one
+    tensor layout of "layer tuples".
+
+    NOTE: vLLM v1/core/kv_cache_utils.py (0.22.0 wheel): group_and_unify_kv_cache_specs puts
+    the full-context caches (compressed MLA, indexer) in one group and the sliding caches in
+    groups of equal (block, window); _get_kv_cache_groups_uniform_groups picks the layer-tuple
+    count d = _approximate_gcd (least padding, at least the MLA group's count), pads sliding
+    pages to the nearest MLA page size and splits each sliding group into cdiv(n, d) groups.
+    A block row is sum(distinct MLA page sizes) x the largest tuple count
+    (_get_kv_cache_config_deepseek_v4, _max_memory_usage_bytes_from_groups), and a request
+    needs, per group, its cache's max_memory_usage in pages. DeepSeek-V4-Flash (21 layers of
+    ratio 4, 20 of 128, 2 window-only), block 256: MLA pages 37,440 + 1,728 + 8,640 =
+    47,808 B, d = 22 (43 window caches -> 22 + 21), row = 22 x 47,808 = 1,051,776 B.
+    """
+    caches = [cache for kv in layers for cache in kv.caches(block_size)]
+    full = Counter(c.page_bytes for c in caches if c.window is None)
+    mla_pages = sorted(full)
+    sliding: dict[tuple[int, int], list[int]] = {}
+    for c in caches:
+        if c.window is not None:
+            sliding.setdefault((c.block, c.window), []).append(c.page_bytes)
+    counts = [full.most_common(1)[0][1]] + [Counter(p).most_common(1)[0][1]
+                                             for p in sliding.values()]
+    d = _approximate_gcd(counts, counts[0])
+    groups: list[tuple[int, int | None]] = [(block_size, None)]
+    tuples = [counts[0]]
+    for (block, window), pages in sliding.items():
+        padded = Counter(min(p for p in mla_pages if p >= page) for page in pages)
+        per_size = next(iter(padded.values()))
+        splits = cdiv(per_size, d)
+        groups += [(block, window)] * splits
+        tuples.append(cdiv(per_size, splits))
+    row = sum(mla_pages) * max(tuples)
+    ratios = Counter(kv.compress_ratio for kv in layers)
+    kinds = tuple((next(kv for kv in layers if kv.compress_ratio == c), n)
+                  for c, n in ratios.items())
+    return StageKv(
+        layers=layers, kinds=kinds, group_size=max(tuples),
+        num_groups=len(groups), page_bytes=sum(mla_pages), block_tokens=block_size,
+        kind_blocks=(block_size,), bytes_per_block=row,
+        kv_bytes_per_token=sum(kv.bytes_per_token(1, 1) for kv in layers), state_bytes=0,
+        dsv4_groups=tuple(groups),
+    )
+
+
+def _approximate_gcd(values: list[int], lower_bound: int) -> int:
+    """vLLM kv_cache_utils._approximate_gcd: the d in [lower_bound, max] with the least
+    round-up padding of `values`, the larger on a tie."""
+    best_d, best_pad = lower_bound, None
+    for d in range(lower_bound, max(values) + 1):
+        pad = sum((d - x % d) % d for x in values)
+        if best_pad is None or pad < best_pad or (pad == best_pad and d > best_d):
+            best_d, best_pad = d, pad
+    return best_d
+
+
+def _dsv4_pages(stage: StageKv, max_model_len: int, mbt: int) -> int:
+    """Pages (block rows) one DeepSeek-V4 request needs: per group, cdiv(L, block) for the
+    full-context group, cdiv(min(window - 1 + batched tokens, L), block) + 1 for a sliding
+    one (SlidingWindowSpec.max_admission_blocks_per_request)."""
+    return sum(cdiv(max_model_len, block) if window is None
+               else cdiv(min(window - 1 + mbt, max_model_len), block) + 1
+               for block, window in stage.dsv4_groups)
+
+
 def blocks_per_request(stage: StageKv, max_model_len: int, max_num_batched_tokens: int) -> int:
     """Blocks one request of max_model_len needs, summed over groups (a recurrent group holds
     stage.state_blocks state pages: 2 in vLLM's mamba_cache_mode "align").
@@ -352,6 +434,8 @@ def blocks_per_request(stage: StageKv, max_model_len: int, max_num_batched_token
     cdiv(max_memory_usage_bytes, page). Per group we take its first layer's need (all layers
     of a group are alike): Gemma-3-27B at 8192: 512 (full) + 6 x 513 (sliding) = 3,590.
     """
+    if stage.dsv4_groups:
+        return _dsv4_pages(stage, max_model_len, max_num_batched_tokens)
     total = 0
     for (kv, count), block in zip(stage.kinds, stage.kind_blocks, strict=True):
         need = kv.max_memory_usage_bytes(max_model_len, block, 1, 1, max_num_batched_tokens)
@@ -365,8 +449,11 @@ def request_bytes(stage: StageKv, max_model_len: int, kv_bytes: KvBytes, tp: int
     """Bytes one request of max_model_len needs on this stage (vLLM's start-up check).
 
     NOTE: vLLM check_enough_kv_cache_memory sums max_memory_usage_bytes over all layers of
-    the worker and compares with its available memory.
+    the worker and compares with its available memory; DeepSeek-V4: block rows x pages
+    (_max_memory_usage_bytes_from_groups).
     """
+    if stage.dsv4_groups:
+        return stage.bytes_per_block * _dsv4_pages(stage, max_model_len, mbt)
     return sum(
         count * kv.max_memory_usage_bytes(max_model_len, block, kv_bytes, tp, mbt)
         * (stage.state_blocks if isinstance(kv, RecurrentStateKv) else 1)

@@ -38,7 +38,7 @@ from planner.serving.launch import Launch, launch, with_layout
 from planner.serving.layout import ParallelLayout, layout_errors, layout_warnings
 from planner.serving.startup import fp4_weight_notes, kv_format_errors, startup_errors
 from planner.serving.vllm_cli import vllm_cli
-from planner.serving.vllm_versions import vllm_rules
+from planner.serving.vllm_versions import DSV4_LAYOUT_READ, vllm_rules
 from planner.serving.weights import MXFP4_MARLIN_PAD, mxfp4_expert_padding, rank_weights
 from planner.units import GIB
 
@@ -570,6 +570,11 @@ def _outcome(
             f"{st.r.gpu_name} has unified memory: vLLM takes free memory from host RAM "
             "(psutil available), so other processes on the host shrink the budget."
         )
+    if st.spec.compressed_attention and not (
+            DSV4_LAYOUT_READ[0] <= vllm_rules(s.vllm_version).version <= DSV4_LAYOUT_READ[1]):
+        warnings.append(
+            f"DeepSeek-V4's KV cache layout is read from vLLM 0.21-0.24; vLLM "
+            f"{s.vllm_version} reorganised it: its KV figures here are unverified.")
     if st.spec.unmodelled:
         warnings.append(
             "Not modelled: " + ", ".join(st.spec.unmodelled) + f" ({st.spec.model_type}). The "

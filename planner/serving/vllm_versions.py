@@ -74,6 +74,12 @@ caching a hybrid model runs mamba_cache_mode "align", where one request holds 2 
 (MambaSpec.max_memory_usage_bytes: 2 + speculative + prefill-checkpoint blocks) instead of 1.
 Absent from the 0.14.0 wheel, present from 0.15.0 on."""
 
+DSV4_LAYOUT_READ: tuple[Version, Version] = ((0, 21, 0), (0, 24, 99))
+"""NOTE: DeepSeek-V4's KV layout (planner.model.attention.compressed, engine._dsv4_stage) was
+read from the 0.22.0 wheel; the 0.21.0 and 0.24.0 wheels have the same 584 B token, 64-token
+window blocks and layer-tuple grouping. Later wheels move it (kv_cache_planning.py, no fixed
+window block): a plan on another release says the layout is unverified there."""
+
 HYBRID_PREFIX_CACHING_FROM: Version = (0, 26, 0)
 """NOTE: config/model.py is_prefix_caching_supported: "Generative hybrid models support
 prefix caching", so it is on by default for them, from the 0.26.0 wheel on; the 0.25.0 wheel

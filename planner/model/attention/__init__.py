@@ -9,6 +9,7 @@ an unknown mixer is an error that names it.
 from collections.abc import Callable
 
 from planner.model.attention.base import KvLayer, cdiv
+from planner.model.attention.compressed import DeepseekV4Kv
 from planner.model.attention.full import FullAttentionKv
 from planner.model.attention.linear import GatedDeltaNetKv, RecurrentStateKv
 from planner.model.attention.mamba import Mamba2Kv
@@ -24,6 +25,7 @@ from planner.model.spec import (
 from planner.units import TORCH_DTYPE_BYTES
 
 __all__ = [
+    "DeepseekV4Kv",
     "FullAttentionKv",
     "GatedDeltaNetKv",
     "KvLayer",
@@ -113,6 +115,11 @@ def kv_layer_spec(mixer: object, state_elem_bytes: int = 2) -> KvLayer | None:
 
 def model_kv_layers(spec: ModelSpec) -> tuple[KvLayer | None, ...]:
     """One KV layer (or None) per decoder layer of the model, in order."""
+    ca = spec.compressed_attention
+    if ca is not None:  # DeepSeek-V4: its own caches per layer (attention/compressed.py)
+        return tuple(DeepseekV4Kv(compress_ratio=c, sliding_window=ca.sliding_window,
+                                  head_dim=ca.head_dim, index_head_dim=ca.index_head_dim)
+                     for c in ca.compress_ratios)
     state_bytes = TORCH_DTYPE_BYTES[spec.torch_dtype]
     return tuple(kv_layer_spec(layer.mixer, state_bytes) for layer in spec.layers)
 

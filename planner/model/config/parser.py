@@ -19,6 +19,7 @@ from planner.model.config.quant import quant_spec
 from planner.model.config.vision import vision_estimate
 from planner.model.spec import (
     AttentionMixer,
+    CompressedAttention,
     ConfigError,
     DenseMlp,
     LayerSpec,
@@ -253,6 +254,7 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
             "checkpoint; config.json does not list it)"
         )
     vision = _vision(top, model_type, hidden, notes)
+    compressed = _compressed_attention(r, model_type, num_layers)
     _leftover_keys(r, model_type, notes)
     if r is not top:
         _leftover_keys(top, model_type, notes)
@@ -273,6 +275,7 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
         original_max_position_embeddings=rope.get("original"),
         quant=quant,
         vision=vision,
+        compressed_attention=compressed,
         mtp_layers=mtp_layers,
         mtp_own_embeddings=model_type in ("deepseek_v3", "deepseek_v32", "glm_moe_dsa"),
         norm_bias=model_type in ("phi", "gpt2", "gpt_neox", "starcoder2", "falcon"),
@@ -925,6 +928,27 @@ def _rope(r: _Reader, top: _Reader, max_pos: int) -> dict:
             out["formula"] = f"{factor:g} x {out['original']} ({k}: yarn)"
         return out
     return {}
+
+
+def _compressed_attention(r: _Reader, model_type: str, num_layers: int
+                          ) -> CompressedAttention | None:
+    """DeepSeek-V4's compressed attention fields (its KV cache layout), None for others.
+
+    NOTE: vLLM models/deepseek_v4 (0.22.0 wheel): layer i compresses by compress_ratios[i]
+    (0 and 1: the 128-token window only; 4: compressed cache + Lightning indexer; 128);
+    compress_ratios has one more entry than num_hidden_layers (the MTP layer's)."""
+    if model_type != "deepseek_v4":
+        return None
+    ratios = r.int_list("compress_ratios", hi=1 << 16)
+    window = r.int_("sliding_window", hi=MAX_CONTEXT)
+    head_dim = r.int_("head_dim", hi=MAX_WIDTH)
+    index_dim = r.int_("index_head_dim", hi=MAX_WIDTH)
+    if not ratios or len(ratios) < num_layers or None in (window, head_dim, index_dim):
+        raise ConfigError("config.json: deepseek_v4 needs compress_ratios (one per layer), "
+                          "sliding_window, head_dim and index_head_dim")
+    return CompressedAttention(compress_ratios=tuple(ratios[:num_layers]),
+                               sliding_window=window, head_dim=head_dim,
+                               index_head_dim=index_dim)
 
 
 def _mtp_layers(r: _Reader) -> int:

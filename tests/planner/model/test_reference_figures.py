@@ -49,10 +49,11 @@ PARTIALLY_MODELLED = {
 }
 """Models the parser knowingly approximates, and a phrase its warning must contain.
 
-DeepSeek-V4's attention (compressed/sparse KV, q/o LoRA, hyper-connections) is not modelled (its
-fp4 routed experts are); the Qwen3.6 ModelOpt checkpoint mixes FP8 (attention, DeltaNet
-projections) and NVFP4 (experts); the Nemotron-3-Super FP8 repo keeps its format in an
-hf_quant_config.json that the reference set lacks, so it is planned (and worked) as bf16."""
+DeepSeek-V4's attention weights (q/o LoRA, hyper-connections, hash layers) are not modelled
+(its compressed KV cache and fp4 routed experts are); the Qwen3.6 ModelOpt checkpoint mixes
+FP8 (attention, DeltaNet projections) and NVFP4 (experts); the Nemotron-3-Super FP8 repo
+keeps its format in an hf_quant_config.json that the reference set lacks, so it is planned
+(and worked) as bf16."""
 
 
 def spec_of(name: str) -> ModelSpec:

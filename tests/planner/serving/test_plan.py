@@ -109,19 +109,20 @@ def test_more_gpus_never_shrink_kv_room(tp):
 
 
 def test_unmodelled_architecture_is_no_confident_fit():
-    # ../shared/model-configs/deepseek-ai__DeepSeek-V4-Flash.json: model_type deepseek_v4 and
-    # its compressed-attention keys (compress_ratios, ...) are not modelled (issue 11): the
-    # verdict and the warnings must say so
+    # ../shared/model-configs/deepseek-ai__DeepSeek-V4-Flash.json: model_type deepseek_v4's
+    # weights (hyper-connections hc_mult, q/o LoRA, hash layers) are not modelled (issue 11):
+    # the verdict and the warnings must say so; its compressed-attention KV cache is
+    # (compress_ratios read, tests/planner/serving/test_deepseek_v4_kv.py)
     from planner.catalog import catalog_entry
     from planner.model.config.parser import parse_model_config
 
     entry = catalog_entry("deepseek-ai/DeepSeek-V4-Flash")
     spec = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
-    assert "compress_ratios" in spec.unmodelled
+    assert "hc_mult" in spec.unmodelled and "compress_ratios" not in spec.unmodelled
     p = plan(PlanRequest(model=spec, cluster=preset_cluster("h200", 8),
                          layout=ParallelLayout(tp=8)))
     assert p.fits and p.verdict.startswith("Fits (unmodelled: model_type 'deepseek_v4'")
-    assert any(w.startswith("Not modelled: ") and "compress_ratios" in w for w in p.warnings)
+    assert any(w.startswith("Not modelled: ") and "hc_mult" in w for w in p.warnings)
     # a modelled architecture keeps the plain verdict
     assert plan(PlanRequest(model=LLAMA_8B, cluster=preset_cluster("h100-sxm", 1))
                 ).verdict.startswith("Fits: ")

@@ -1,0 +1,56 @@
+"""DeepSeek-V4's compressed-attention KV cache, checked against the GH200 start-up refusal of
+vLLM issue #44376 (../shared/calibration/vllm-other-gpus.json vllm-i44376)."""
+
+import pytest
+
+from planner.catalog import catalog_entry
+from planner.model.config.parser import parse_model_config
+from planner.serving.engine import EngineSettings
+from planner.serving.hardware import preset_cluster
+from planner.serving.layout import ParallelLayout
+from planner.serving.plan import PlanRequest, plan
+from planner.units import GIB
+
+
+def _v4(**engine):
+    entry = catalog_entry("deepseek-ai/DeepSeek-V4-Flash")
+    spec = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+    # the issue's LLM(...): TP=2 + EP on 2x GH200, fp8 KV, block 256, 30,000 tokens,
+    # prefix caching; the offline LLM class batches 16,384 tokens by default (>= 70 GiB)
+    settings = dict(vllm_version="0.22.0", kv_cache_dtype="fp8", block_size=256,
+                    max_model_len=30000, max_num_batched_tokens=16384,
+                    enable_prefix_caching=True, gpu_memory_utilization=0.95)
+    return plan(PlanRequest(model=spec, cluster=preset_cluster("gh200", 2),
+                            layout=ParallelLayout(tp=2, ep=True),
+                            engine=EngineSettings(**settings | engine)))
+
+
+def test_block_row_and_request_need_match_the_logged_refusal():
+    # Log: "(6.66 GiB KV cache is needed, which is larger than the available KV cache memory
+    # (5.44 GiB). ... the estimated maximum model length is 13528."
+    # By hand (vLLM 0.22.0: kv_cache_interface.py pages, kv_cache_utils.py grouping):
+    # compress_ratios: 2 window-only layers, 21 of ratio 4, 20 of ratio 128.
+    #   full-context pages: c=4 cache 64 x 584 = 37,376 -> 37,440 (576-aligned); c=128
+    #   2 x 584 -> 1,728; indexer 64 x 132 = 8,448 -> 8,640: a tuple of 47,808 B
+    #   sliding groups: window caches (block 64, 43 layers), c=4 compressor states (block 4,
+    #   window 8, 21 + 21 indexer), c=128 states (block 8, window 128, 20 layers);
+    #   d = _approximate_gcd([21, 43, 21, 20], 21) = 22 -> 43 window caches split 22 + 21;
+    #   block row = 22 x 47,808 = 1,051,776 B
+    #   pages per 30,000-token request: cdiv(30,000, 256) = 118; 2 x (cdiv(127 + 16,384, 64)
+    #   + 1) = 2 x 259; cdiv(7 + 16,384, 4) + 1 = 4,099; cdiv(127 + 16,384, 8) + 1 = 2,065:
+    #   6,800 rows x 1,051,776 B = 7,152,076,800 B = 6.66 GiB
+    p = _v4(kv_cache_memory_bytes=round(5.44 * GIB))
+    assert p.per_gpu[0].kv_bytes_per_token == 21 * (584 // 4 + 132 // 4) + 20 * (584 // 128)
+    assert not p.fits
+    assert "(6.66 GiB KV cache is needed" in p.verdict
+    assert p.num_gpu_blocks == round(5.44 * GIB) // 1_051_776
+    # the longest request the 5.44 GiB pool holds: 13,528 logged (5.44 is rounded)
+    assert p.kv_limited_context_tokens == pytest.approx(13_528, rel=0.002)
+
+
+def test_vllm_serve_batch_default_needs_less():
+    # `vllm serve` batches 8,192 tokens at >= 70 GiB: the windows cover fewer tokens,
+    # 118 + 2 x 131 + 2,051 + 1,041 = 3,472 rows (3.40 GiB) per 30,000-token request
+    p = _v4(max_num_batched_tokens=None, kv_cache_memory_bytes=round(5.44 * GIB))
+    assert p.fits
+    assert p.max_concurrency == pytest.approx(p.num_gpu_blocks / 3_472, rel=1e-9)
