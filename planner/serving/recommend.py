@@ -93,6 +93,8 @@ class Recommendation(BaseModel):
     tpot_ms: float | None = None
     output_tokens_per_s: float | None = None
     """Output tokens/s of all requests at `speed_concurrency` (planner.serving.speed)."""
+    output_tokens_per_s_per_request: float | None = None
+    prefill_tokens_per_s: float | None = None
     speed_concurrency: int | None = None
     """Requests in flight the speed figures are for: the workload's concurrency, or at a
     request rate the fewest that reach it."""
@@ -178,6 +180,8 @@ def _recommendation(spec: ModelSpec, gpu_key: str, gpus: int, row: SweepRow, pri
         max_concurrency=row.max_concurrency, usd_per_hour=usd_per_hour,
         usd_per_million_output_tokens=per_million, tpot_ms=row.tpot_ms, ttft_ms=row.ttft_ms,
         output_tokens_per_s=row.output_tokens_per_s, speed_concurrency=row.speed_concurrency,
+        output_tokens_per_s_per_request=row.output_tokens_per_s_per_request,
+        prefill_tokens_per_s=row.prefill_tokens_per_s,
         price_source=price.source, price_estimate=price.estimate,
         vllm_command=row.vllm_command, launch_note=row.launch_note,
     )

@@ -127,6 +127,9 @@ class SweepRow(BaseModel):
     output_tokens_per_s: float | None = None
     """Output tokens/s of all requests together at the sweep's load; None: no speed."""
     ttft_ms: float | None = None
+    output_tokens_per_s_per_request: float | None = None
+    prefill_tokens_per_s: float | None = None
+    """One request's prompt / its prefill time (planner.serving.speed); None: no speed."""
     speed_concurrency: int | None = None
     """Requests in flight the speed figures are for: the load's (capped by the KV cache), or
     for the throughput objective the best concurrency within the TPOT target."""
@@ -274,6 +277,8 @@ def with_speed(row: SweepRow, speed: SpeedEstimate | None) -> SweepRow:
     return row.model_copy(update={
         "tpot_ms": speed.tpot_ms, "ttft_ms": speed.ttft_ms,
         "output_tokens_per_s": speed.output_tokens_per_s,
+        "output_tokens_per_s_per_request": speed.output_tokens_per_s_per_request,
+        "prefill_tokens_per_s": speed.prefill_tokens_per_s,
         "speed_concurrency": speed.concurrency,
     })
 
@@ -357,7 +362,9 @@ CSV_COLUMNS = (
     "weights_bytes_per_gpu", "kv_cache_bytes_per_gpu", "kv_bytes_per_token_per_gpu",
     "kv_cache_tokens", "max_context_tokens", "max_concurrency", "vllm_command",
     "ttft_ms", "tpot_ms", "output_tokens_per_s", "speed_concurrency", "launch_note",
+    "output_tokens_per_s_per_request", "prefill_tokens_per_s", "dp",
 )
+"""Columns are only ever added at the end (scripts read them by position too)."""
 
 
 def sweep_csv(rows: Iterable[SweepRow]) -> str:
@@ -372,7 +379,10 @@ def sweep_csv(rows: Iterable[SweepRow]) -> str:
          r.max_context_tokens, round(r.max_concurrency, 4), r.vllm_command or "",
          *("" if v is None else round(v, 4) for v in (r.ttft_ms, r.tpot_ms,
                                                      r.output_tokens_per_s)),
-         "" if r.speed_concurrency is None else r.speed_concurrency, r.launch_note]
+         "" if r.speed_concurrency is None else r.speed_concurrency, r.launch_note,
+         *("" if v is None else round(v, 4) for v in (r.output_tokens_per_s_per_request,
+                                                     r.prefill_tokens_per_s)),
+         r.layout.dp]
         for i, r in enumerate(rows, 1)
     )
     return out.getvalue()

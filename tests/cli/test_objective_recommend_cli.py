@@ -1,6 +1,8 @@
 """`python -m planner sweep --objective` and `python -m planner recommend`: hand-checkable
 orders on the tiny hand-written model (tests/cli/tiny_model.py), bad input exits 2."""
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -118,6 +120,9 @@ def test_targets_and_a_request_rate_hold_in_every_row(capsys) -> None:
     for row in data["rows"]:
         assert row["output_tokens_per_s"] >= 256
         assert row["tpot_ms"] <= 120 and row["ttft_ms"] <= 10_000
+        # one request gets a token every TPOT: 1,000 / TPOT ms tokens/s
+        assert row["output_tokens_per_s_per_request"] == pytest.approx(1e3 / row["tpot_ms"])
+        assert row["prefill_tokens_per_s"] > 0
         # $ per million output tokens at the rate served: $/h / (256 tok/s x 3600 s) x 1e6
         assert row["usd_per_million_output_tokens"] == pytest.approx(
             row["usd_per_hour"] / (256 * 3600) * 1e6)
@@ -195,3 +200,26 @@ def test_recommend_takes_the_load_flags_plan_takes(capsys) -> None:
     assert caught.value.code == 2 and "is outside 1..1,048,576" in capsys.readouterr().err
     text = parser._subparsers._group_actions[0].choices["recommend"].format_help()
     assert "requests served at once (default 1)" in text  # its meaning here, said as before
+
+
+def test_sweep_csv_carries_dp_and_every_speed_figure_of_plan(capsys, model_dir: Path) -> None:
+    # 4 GPUs: DP splits (TP=2 x DP=2, ...) are rows; the CSV says which, and each fitting
+    # row's speed is what `plan` prints for that layout at the same load
+    load = ["--input-len", "512", "--output-len", "128", "--concurrency", "2"]
+    base = ["--model", str(model_dir), "--gpu", "rtx-3090", "--gpus", "4",
+            "--max-model-len", "4096", *load]
+    code, out, _ = _run(capsys, "sweep", *base, "--csv")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert {int(r["dp"]) for r in rows} >= {1, 2, 4}
+    row = next(r for r in rows if r["fits"] == "True" and int(r["dp"]) == 2
+               and r["quant_key"] == "bf16")
+    code, out, _ = _run(capsys, "plan", *base, "--tp", row["tp"], "--pp", row["pp"], "--dp", "2",
+                        "--kv-cache-dtype", row["kv_cache_dtype"], "--json")
+    planned = json.loads(out)
+    assert code == 0 and planned["layout"]["dp"] == 2
+    for key in ("ttft_ms", "tpot_ms", "output_tokens_per_s", "output_tokens_per_s_per_request",
+                "prefill_tokens_per_s"):
+        assert float(row[key]) == pytest.approx(planned[key], abs=1e-4), key
+    assert float(row["output_tokens_per_s_per_request"]) == pytest.approx(
+        1e3 / float(row["tpot_ms"]), rel=1e-4)
