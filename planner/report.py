@@ -519,9 +519,13 @@ def _summary(inputs: ReportInputs) -> list[str]:
     ]
     if inputs.sweep and inputs.sweep.rows:
         best = inputs.sweep.rows[0]
-        lines.append("- Best in the sweep: " + md_escape(
+        speed = "" if best.tpot_ms is None else (
+            f"; TPOT {best.tpot_ms:,.1f} ms, {best.output_tokens_per_s:,.0f} output tokens/s "
+            f"at {best.speed_concurrency} request(s)")
+        lines.append(f"- Best in the sweep (by {inputs.sweep.objective}): " + md_escape(
             f"{best.quant_label}, {best.layout.label()}, KV {best.kv_cache_dtype}: ceiling "
-            f"{best.max_context_tokens:,} tokens, concurrency {best.max_concurrency:,.2f}"))
+            f"{best.max_context_tokens:,} tokens, concurrency {best.max_concurrency:,.2f}"
+            + speed))
     return lines
 
 

@@ -66,10 +66,21 @@ def test_report_page_is_the_cli_report(ep: bool, with_sweep: bool, load: bool) -
 
 
 def test_report_with_comparison_and_audit() -> None:
-    at = open_page("report", cmp="Qwen/Qwen3-235B-A22B-GPTQ-Int4,Qwen/Qwen3-8B")
+    models = "Qwen/Qwen3-235B-A22B-GPTQ-Int4,Qwen/Qwen3-8B"
+    at = open_page("report", cmp=models, conc="2")
     at.checkbox(key="report.compare").check().run()
     assert not at.exception
-    assert "Qwen/Qwen3-8B" in at.main.markdown[-1].value
+    page = at.main.markdown[-1].value
+    assert "Qwen/Qwen3-8B" in page
+    # the comparison's speed is the Compare page's, at the same load
+    assert "2 request(s) in flight, capped by each KV cache" in page
+    row = next(line for line in page.splitlines() if line.startswith("| Qwen/Qwen3-8B |"))
+    ttft, tpot, tokens, at_concurrency = [c.strip() for c in row.strip("|").split("|")][-4:]
+    compare = open_page("compare", cmp=models, conc="2")
+    table = compare.dataframe[0].value.set_index("model")
+    assert tpot == f"{table.loc['Qwen/Qwen3-8B', 'TPOT (ms)']:,.1f}"
+    assert ttft == f"{table.loc['Qwen/Qwen3-8B', 'TTFT (ms)']:,.0f}"
+    assert tokens == f"{table.loc['Qwen/Qwen3-8B', 'output tok/s']:,.0f}" and at_concurrency == "2"
 
 
 def test_report_of_a_hardware_that_cannot_be_planned_is_an_inline_error() -> None:

@@ -34,6 +34,7 @@ from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
 from planner.serving.speed import ServingLoad, estimate_speed
 from planner.serving.sweep import CSV_COLUMNS, quant_settings, sweep
+from planner.text import md_escape
 from tests.cli.tiny_model import (
     TINY_CONFIG,
     TINY_KV_BYTES_PER_TOKEN,
@@ -278,6 +279,10 @@ def test_alternatives_show_each_rows_speed_ranked_by_the_sweeps_objective() -> N
     assert len(throughput) > 2 and throughput == sorted(throughput, reverse=True)
     assert "speed at 512 input / 128 output tokens, each row at the concurrency" in md
     assert "ranked by throughput" in md
+    best = ranked.rows[0]
+    assert (f"- Best in the sweep (by throughput): {md_escape(best.quant_label)}" in md
+            and f"{best.output_tokens_per_s:,.0f} output tokens/s at "
+                f"{best.speed_concurrency} request(s)" in md)
 
 
 def test_comparison_rows_carry_speed_at_the_load() -> None:
