@@ -207,7 +207,8 @@ def add_objective(parser: argparse.ArgumentParser) -> None:
 
 def _add_model(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", required=True, metavar="PATH_OR_REPO_ID",
-                        help="config.json, a folder holding it, or a repo id (catalog first)")
+                        help="config.json, a folder holding it, or a repo id (a verbatim catalog "
+                             "entry, else the hub, then the cache and catalog)")
     parser.add_argument("--revision", help="hub revision (branch, tag or commit); skips the "
                         "catalog")
 

@@ -40,7 +40,8 @@ class CliError(ValueError):
 
 
 def load_model(model: str, revision: str | None = None) -> tuple[ModelSource, ModelSpec]:
-    """Resolve a path or repo id (catalog first, then the hub) and parse its config."""
+    """Resolve a path or repo id (a verbatim catalog entry, else the hub, whose fallbacks are the
+    local cache and the catalog) and parse its config."""
     source = resolve_model(model, revision)
     path = Path(model)
     # a folder (or its config.json) is what `vllm serve` takes; a loose file is named by stem

@@ -28,7 +28,7 @@ from cli.inputs import (
 )
 from cli.report_inputs import report_inputs, today
 from cli.text import card_text, plan_text, recommend_text, sweep_text
-from planner.model.checkpoint import CheckpointError
+from planner.model.checkpoint import CheckpointError, ModelSource
 from planner.model.quant import UnknownSchemeError, checkpoint_scheme
 from planner.model.spec import ConfigError, ModelSpec
 from planner.report import ComparisonRow, build_report, comparison_row, model_card
@@ -81,8 +81,8 @@ def _load(args: argparse.Namespace) -> ServingLoad:
 
 
 def _plan(args: argparse.Namespace
-          ) -> tuple[Plan, ModelSpec, object, ClusterSpec, list, SpeedEstimate | None]:
-    source, spec = load_model(args.model, args.revision)
+          ) -> tuple[Plan, ModelSpec, ModelSource, ClusterSpec, list, SpeedEstimate | None]:
+    source, spec = _model(args, args.model, args.revision)
     cluster, snapshots = build_cluster(args)
     engine = engine_settings(args)
     check_target_quant(spec, engine)
@@ -91,6 +91,19 @@ def _plan(args: argparse.Namespace
     result = plan(request)
     speed = estimate_speed(request, _load(args), plan_result=result)
     return result, spec, source, cluster, snapshots, speed
+
+
+def _model(args: argparse.Namespace, model: str, revision: str | None = None
+           ) -> tuple[ModelSource, ModelSpec]:
+    """load_model, keeping the note of a stand-in source (the local cache or the catalog
+    answering for a failed hub fetch) for main() to print on stderr once the command has
+    succeeded: "Qwen/Qwen3-235B-A22B-GPTQ-Int4: the hub is unreachable: using the bundled
+    catalog config (reconstructed, unverified)"."""
+    source, spec = load_model(model, revision)
+    if source.fallback_reason is not None:
+        args.source_notes = (*getattr(args, "source_notes", ()),
+                             f"{source.repo_id}: {source.notes[0]}")
+    return source, spec
 
 
 def _keep_model_warnings(args: argparse.Namespace, spec: ModelSpec) -> None:
@@ -119,7 +132,7 @@ def cmd_sweep(args: argparse.Namespace) -> str:
     `checkpoint_quant_key` (rows with another quant_key are what-ifs) and `model_warnings`
     (the parser's warnings, which the other formats print on stderr).
     """
-    _, spec = load_model(args.model, args.revision)
+    _, spec = _model(args, args.model, args.revision)
     _keep_model_warnings(args, spec)
     cluster, _ = build_cluster(args)
     result = sweep(spec, cluster, engine_settings(args), objective=args.objective,
@@ -146,7 +159,7 @@ def cmd_recommend(args: argparse.Namespace) -> str:
         concurrency=args.concurrency, requests_per_s=args.requests_per_s,
         ttft_ms=args.ttft_ms, tpot_ms=args.tpot_ms,
     )
-    specs = [load_model(name)[1] for name in args.model]
+    specs = [_model(args, name)[1] for name in args.model]
     gpu_keys = [gpu_preset(key).key for key in args.gpu] if args.gpu else None
     result = recommend(specs, workload, prices, gpus_max=args.gpus_max, gpu_keys=gpu_keys,
                        top=args.top, engine=EngineSettings(
@@ -156,7 +169,7 @@ def cmd_recommend(args: argparse.Namespace) -> str:
 
 def cmd_inspect(args: argparse.Namespace) -> str:
     """The architecture card, as text or JSON."""
-    source, spec = load_model(args.model, args.revision)
+    source, spec = _model(args, args.model, args.revision)
     card = model_card(spec, source)
     return card.model_dump_json(indent=2) + "\n" if args.json else card_text(card)
 
@@ -167,7 +180,7 @@ def _comparison(args: argparse.Namespace, main: Plan, speed: SpeedEstimate | Non
     its speed at the load flags."""
     rows = [comparison_row(main, speed)]
     for name in args.compare:
-        _, spec = load_model(name)
+        _, spec = _model(args, name)
         layout = main.layout
         if layout_errors(spec, cluster, layout):
             layout = main.layout.model_copy(update={"ep": False})
@@ -215,6 +228,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = redact(_one_line(exc))
         print(f"python -m planner {args.command}: error: {message}", file=sys.stderr)
         return 2
+    for note in dict.fromkeys(getattr(args, "source_notes", ())):
+        print(f"python -m planner {args.command}: note: {redact(note)}", file=sys.stderr)
     if not getattr(args, "json", False):
         for warning in getattr(args, "model_warnings", ()):
             print(f"python -m planner {args.command}: warning: {redact(warning)}",

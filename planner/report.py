@@ -206,6 +206,14 @@ def source_label(source: ModelSource | None, spec: ModelSpec) -> str:
     return f"{source.origin}: {where}{revision}"
 
 
+def _source_caveat(label: str, source: ModelSource | None) -> str:
+    """' (reconstructed, unverified; the hub is unreachable)': what the config is when it is
+    not a verbatim copy, and why the hub's own answer is not the one used, when it is not."""
+    why = source.fallback_reason if source else None
+    said = "; ".join(part for part in (label, why) if part)
+    return f" ({said})" if said else ""
+
+
 def _heads(spec: ModelSpec) -> tuple[str, str, str]:
     """Query heads, KV heads and head_dim over all attention layers (MLA: the latent)."""
     attn = [layer.mixer for layer in spec.layers if isinstance(layer.mixer, AttentionMixer)]
@@ -263,8 +271,7 @@ def model_card(spec: ModelSpec, source: ModelSource | None) -> ModelCard:
         for f in spec.fields)
     return ModelCard(
         name=spec.name or (source.repo_id if source and source.repo_id else spec.model_type),
-        source=source_label(source, spec) + (
-            f" ({label}; a hub fetch, e.g. --revision main, replaces it)" if label else ""),
+        source=source_label(source, spec) + _source_caveat(label, source),
         model_type=spec.model_type,
         architectures=spec.architectures,
         num_layers=spec.num_layers,

@@ -40,7 +40,7 @@ from huggingface_hub.errors import (
 )
 from huggingface_hub.utils import disable_progress_bars
 
-from planner.catalog import CatalogEntry, catalog_entry
+from planner.catalog import PROVENANCE_LABELS, CatalogEntry, catalog_entry
 from planner.jsondoc import JsonDocumentError, parse_json_document, size_text
 from planner.model.checkpoint import (
     CheckpointError,
@@ -75,6 +75,8 @@ _TOKEN_LIKE = re.compile(r"hf_[A-Za-z0-9]{20,}")
 _TRUE = {"1", "ON", "YES", "TRUE"}
 _FALLBACK_KINDS = ("offline_not_cached", "network", "timeout", "server_error", "not_a_hub")
 """Failures that say nothing about the repo itself, so the cache and catalog may answer."""
+_CATALOG_FALLBACK_KINDS = ("gated", "malformed")
+"""Failures after which a catalog entry answers (labelled), but not the cache."""
 
 # NOTE: config.json is a few kB; progress bars on stderr would only be noise in the CLI.
 disable_progress_bars()
@@ -109,15 +111,19 @@ def fetch_model(
     otherwise read HF_TOKEN or the stored login itself, utils/_headers.py get_token_to_send).
     A web server passes ambient_token=False so its own token never serves a visitor.
     Offline (HF_HUB_OFFLINE=1) or when the hub cannot be reached, falls back to the local cache,
-    then (no revision given) the bundled catalog; `origin` and `notes` say which. `deadline_s`
-    defaults to HEADROOM_HUB_DEADLINE_S or 20 s.
+    then (no revision given) the bundled catalog; a gated repo or a config that is not JSON
+    falls back to the catalog only. `origin`, `notes` and `fallback_reason` say which and why.
+    `deadline_s` defaults to HEADROOM_HUB_DEADLINE_S or 20 s.
     """
     secret = token or (get_token() if ambient_token else None)
     try:
         source = _fetch(repo_id, revision, secret, _deadline(deadline_s))
     except HubError as err:
         raise HubError(err.kind, _scrub(err.message, secret)) from None
-    return source.model_copy(update={"notes": tuple(_scrub(n, secret) for n in source.notes)})
+    reason = source.fallback_reason
+    return source.model_copy(update={
+        "notes": tuple(_scrub(n, secret) for n in source.notes),
+        "fallback_reason": None if reason is None else _scrub(reason, secret)})
 
 
 def resolve_model(
@@ -131,19 +137,22 @@ def resolve_model(
 ) -> ModelSource:
     """A ModelSource from a config.json path, a folder holding one, or a repo id.
 
-    A repo id is answered from the bundled catalog first when `prefer_catalog` and no revision
-    is given (offline-safe, no network), else from the hub via fetch_model (`token` and
-    `ambient_token` as there).
+    A repo id with a verbatim catalog entry is answered from the catalog when
+    `prefer_catalog` and no revision is given: the copy holds the hub file's values, so
+    asking would cost a deadline offline and change nothing but the checkpoint metadata.
+    Anything else (a reconstructed or subset entry included, under the catalog's spelling)
+    asks the hub via fetch_model (`token` and `ambient_token` as there), whose fallbacks
+    serve that entry, labelled, when the hub cannot answer.
     """
     path = Path(model).expanduser()
     if path.exists():
         return _from_path(path)
-    if prefer_catalog and revision is None:
-        entry = catalog_entry(model)
-        if entry is not None:
-            return _catalog_source(entry, "bundled catalog entry (the hub was not asked)")
-    return fetch_model(model, revision, token, ambient_token=ambient_token,
-                       deadline_s=deadline_s)
+    entry = catalog_entry(model) if revision is None else None
+    if prefer_catalog and entry is not None and entry.provenance == "verbatim":
+        return _catalog_source(entry, "bundled catalog entry, a verbatim copy of the hub's "
+                               "config.json (the hub was not asked)")
+    return fetch_model(model if entry is None else entry.repo_id, revision, token,
+                       ambient_token=ambient_token, deadline_s=deadline_s)
 
 
 def invalid_repo_id_message(repo_id: str, *, local_paths: bool = True) -> str:
@@ -175,13 +184,28 @@ def _fetch(repo_id: str, revision: str | None, secret: str | None, limit_s: floa
                 repo_id,
             )
         except HubError as err:
-            if err.kind not in _FALLBACK_KINDS:
+            if err.kind not in (*_FALLBACK_KINDS, *_CATALOG_FALLBACK_KINDS):
                 raise
             failure = err
+    return _stand_in(repo_id, revision, failure)
+
+
+def _stand_in(repo_id: str, revision: str | None, failure: HubError) -> ModelSource:
+    """What answers for a failed fetch: the local cache (the hub unreachable or offline),
+    else the bundled catalog (no revision asked), else the failure, saying where it looked.
+
+    A gated repo or a config that is not JSON goes to the catalog only: the cache may hold a
+    gated config fetched with another token (an app's visitors share it).
+    """
+    entry = catalog_entry(repo_id) if revision is None else None
+    if failure.kind not in _FALLBACK_KINDS:
+        if entry is None:
+            raise failure
+        return _catalog_source(entry, reason=failure.message.rstrip("."))
     reason = _FALLBACK_REASONS[failure.kind]
     source = _from_cache(repo_id, revision, reason)
-    if source is None and revision is None and (entry := catalog_entry(repo_id)):
-        source = _catalog_source(entry, f"{reason}: served from the bundled catalog")
+    if source is None and entry is not None:
+        source = _catalog_source(entry, reason=reason)
     if source is None:
         raise HubError(
             failure.kind,
@@ -473,11 +497,18 @@ def _from_cache(repo_id: str, revision: str | None, reason: str) -> ModelSource 
             f"at commit {sha or 'unknown'}",
             "checkpoint metadata (safetensors headers, file sizes) needs the hub",
         ),
+        fallback_reason=reason,
     )
 
 
-def _catalog_source(entry: CatalogEntry, note: str) -> ModelSource:
-    """A ModelSource for a bundled catalog entry."""
+def _catalog_source(entry: CatalogEntry, note: str | None = None, *,
+                    reason: str | None = None) -> ModelSource:
+    """A ModelSource for a bundled catalog entry: asked for (`note`), or standing in for a
+    failed fetch (`reason`, e.g. "the hub is unreachable: using the bundled catalog config
+    (reconstructed, unverified)")."""
+    if reason is not None:
+        label = PROVENANCE_LABELS.get(entry.provenance, "a verbatim copy")
+        note = f"{reason}: using the bundled catalog config ({label})"
     return ModelSource(
         repo_id=entry.repo_id,
         revision=None,
@@ -486,8 +517,9 @@ def _catalog_source(entry: CatalogEntry, note: str) -> ModelSource:
         config=entry.config,
         hf_quant_config=entry.hf_quant_config,
         checkpoint=None,
-        notes=(f"{note}; catalog source: {entry.source}",),
+        notes=(note, f"catalog source: {entry.source}"),
         config_provenance=entry.provenance,
+        fallback_reason=reason,
     )
 
 

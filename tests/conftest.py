@@ -1,9 +1,27 @@
-"""Shared test helpers: `ref_config(name)` loads a reference config from tests/fixtures/configs."""
+"""Shared test helpers: `ref_config(name)` loads a reference config from tests/fixtures/configs.
 
+No test touches the network: a repo id whose catalog entry is not verbatim asks the hub first
+(probes.hub.resolve_model), so HF_HUB_OFFLINE=1 (no request at all, not even a refused
+connection) and an empty HF_HOME (no cache or stored login of the machine's) are set here,
+before huggingface_hub is imported (it reads them once), for this process and every
+subprocess. Tests of the hub path give their client the local fake hub (tests/hubserver.py,
+client_env), which drops both.
+"""
+
+import atexit
 import json
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
+
+_HF_HOME = tempfile.mkdtemp(prefix="headroom-tests-hf-")
+atexit.register(shutil.rmtree, _HF_HOME, ignore_errors=True)
+os.environ.update(HF_HUB_OFFLINE="1", HF_HOME=_HF_HOME)
+for _name in ("HF_HUB_CACHE", "HF_ENDPOINT", "HF_TOKEN", "HUGGINGFACE_HUB_CACHE"):
+    os.environ.pop(_name, None)
 
 CONFIG_DIR = Path(__file__).resolve().parent / "fixtures" / "configs"
 

@@ -105,8 +105,10 @@ def cluster_label(cluster: ClusterSpec) -> str:
 def model_source(model: str, revision: str = "") -> ModelSource:
     """The config of a catalog entry or hub repo, resolved once per session.
 
-    Catalog ids are answered offline; anything else asks the hub (through the cached
-    wrapper), with the session's token. Local paths are refused: a web page should not
+    Verbatim catalog ids are answered offline; anything else asks the hub (through the cached
+    wrapper), with the session's token, and a reconstructed catalog entry answers, labelled,
+    when the hub cannot. The session keeps what it got, so its figures do not change under
+    it; a new session (a reload) asks again. Local paths are refused: a web page should not
     read the server's files (the CLI reads them).
     """
     sources: dict[tuple[str, str], ModelSource] = st.session_state.setdefault(_SOURCES_KEY, {})

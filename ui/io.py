@@ -3,7 +3,9 @@
 Only I/O is cached (st.cache_data with a TTL), never planner functions, which take
 microseconds. st.cache_data does not keep exceptions, so a failed hub look-up is remembered
 here for HUB_FAILURE_TTL_S: with a hub that hangs, every rerun would otherwise wait the whole
-deadline again.
+deadline again. A stand-in answer for a failed look-up (the cache's or a reconstructed catalog
+entry's) is remembered the same way, not for HUB_TTL_S, so the hub's own config replaces it
+a minute after the hub is back.
 """
 
 import hashlib
@@ -23,9 +25,10 @@ SNAPSHOT_TTL_S = 30
 HUB_TTL_S = 600
 """Hub answers for one (repo, revision): configs rarely change within minutes."""
 HUB_FAILURE_TTL_S = 60.0
-"""How long a failed hub look-up is answered from memory (per repo, revision and token)."""
+"""How long a failed hub look-up, or the stand-in answered for it (the cache's or catalog's),
+is answered from memory (per repo, revision and token)."""
 _MAX_FAILURES = 1024
-_failures: dict[tuple, tuple[float, HubError]] = {}
+_failures: dict[tuple, tuple[float, HubError | ModelSource]] = {}
 _failures_lock = threading.Lock()
 SERVER_TOKEN_ENV = "HEADROOM_SERVER_TOKEN"
 """allow | deny | unset (allow only when the server listens on a loopback address)."""
@@ -58,35 +61,68 @@ def live_snapshot() -> HardwareSnapshot:
     return take_snapshot()
 
 
+class _StandIn(Exception):
+    """Carries a stand-in answer (the cache's or the catalog's for a failed fetch) out of
+    _hub_answer, so st.cache_data, which keeps no exception, does not keep it for HUB_TTL_S."""
+
+    def __init__(self, source: ModelSource):
+        super().__init__(source.fallback_reason)
+        self.source = source
+
+
 @st.cache_data(ttl=HUB_TTL_S, show_spinner=False)
+def _hub_answer(repo_id: str, revision: str | None, token: str | None,
+                server_token: bool) -> ModelSource:
+    """resolve_model's answer, kept HUB_TTL_S when it is the hub's (or a verbatim catalog
+    entry's); a stand-in is raised as _StandIn."""
+    source = resolve_model(repo_id, revision, token, ambient_token=server_token)
+    if source.fallback_reason is not None:
+        raise _StandIn(source)
+    return source
+
+
 def hub_source(repo_id: str, revision: str | None, token: str | None,
                server_token: bool) -> ModelSource:
-    """A model's config: the bundled catalog when it has the repo and no revision is asked,
-    else the hub (or its local cache). The visitor's `token`, else the server's when
-    `server_token` (server_token_allowed). Only the token's hash keys the in-memory cache, and
-    a session without a token never shares an answer fetched with one. A failure is raised
-    again without asking the hub for HUB_FAILURE_TTL_S (shared by every session)."""
+    """A model's config: a verbatim catalog entry when no revision is asked, else the hub (or
+    its local cache, or a reconstructed catalog entry when the hub cannot answer). The
+    visitor's `token`, else the server's when `server_token` (server_token_allowed). Only the
+    token's hash keys the in-memory cache, and a session without a token never shares an
+    answer fetched with one. A failure, and a stand-in answered for one, are given again
+    without asking the hub for HUB_FAILURE_TTL_S (shared by every session), then the hub is
+    asked again."""
     digest = hashlib.sha256(token.encode()).hexdigest() if token else None
     key = (repo_id, revision, digest, server_token)
     with _failures_lock:
-        failed = _failures.get(key)
-    if failed is not None:
-        age_s = time.monotonic() - failed[0]
+        recent = _failures.get(key)
+    if recent is not None:
+        age_s = time.monotonic() - recent[0]
         if age_s < HUB_FAILURE_TTL_S:
-            raise HubError(failed[1].kind, f"{failed[1].message} (This answer is "
+            if isinstance(recent[1], ModelSource):
+                return recent[1]
+            raise HubError(recent[1].kind, f"{recent[1].message} (This answer is "
                            f"{age_s:.0f} s old; the hub is asked again after "
                            f"{HUB_FAILURE_TTL_S:.0f} s.)")
     try:
-        return resolve_model(repo_id, revision, token, ambient_token=server_token)
+        return _hub_answer(repo_id, revision, token, server_token)
     except HubError as exc:
-        with _failures_lock:
-            if len(_failures) >= _MAX_FAILURES:
-                _failures.clear()
-            _failures[key] = (time.monotonic(), exc)
+        _remember(key, exc)
         raise
+    except _StandIn as stand_in:
+        _remember(key, stand_in.source)
+        return stand_in.source
 
 
-def forget_hub_failures() -> None:
-    """Ask the hub again at the next look-up, whatever failed recently (tests, a retry)."""
+def _remember(key: tuple, answer: HubError | ModelSource) -> None:
+    """Keep a failure or a stand-in for HUB_FAILURE_TTL_S (at most _MAX_FAILURES keys)."""
+    with _failures_lock:
+        if len(_failures) >= _MAX_FAILURES:
+            _failures.clear()
+        _failures[key] = (time.monotonic(), answer)
+
+
+def forget_hub_answers() -> None:
+    """Ask the hub again at the next look-up, whatever it answered or failed recently (tests,
+    a retry)."""
     with _failures_lock:
         _failures.clear()
+    _hub_answer.clear()

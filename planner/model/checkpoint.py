@@ -120,6 +120,9 @@ class ModelSource(BaseModel):
     notes: tuple[str, ...] = ()
     config_provenance: Literal["verbatim", "subset", "reconstructed"] = "verbatim"
     """A bundled catalog config may be a partial copy or reconstructed (planner.catalog)."""
+    fallback_reason: str | None = None
+    """Why the hub's own answer is not this one: set when the local cache or the catalog
+    answered for a failed hub fetch (offline, unreachable, gated...), None otherwise."""
 
 
 class ParamCheck(BaseModel):

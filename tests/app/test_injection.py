@@ -86,9 +86,9 @@ def hostile_hub(monkeypatch: pytest.MonkeyPatch):
     real = io.resolve_model
     monkeypatch.setattr(io, "resolve_model", lambda repo_id, *args, **kwargs: (
         source if repo_id == "acme/hostile" else real(repo_id, *args, **kwargs)))
-    io.hub_source.clear()
+    io.forget_hub_answers()
     yield
-    io.hub_source.clear()
+    io.forget_hub_answers()
 
 
 @pytest.mark.usefixtures("hostile_hub")

@@ -73,7 +73,7 @@ def test_catalog_configs_match_vllm_loaded_weights(repo_id, total):
     assert count_params(parse_model_config(entry.config)).total == pytest.approx(total, rel=0.01)
 
 
-def _card(repo_id: str):
+def _card(repo_id: str, fallback_reason: str | None = None):
     from planner.model.checkpoint import ModelSource
     from planner.model.config.parser import parse_model_config
     from planner.report import model_card
@@ -81,7 +81,8 @@ def _card(repo_id: str):
     entry = catalog_entry(repo_id)
     source = ModelSource(repo_id=repo_id, revision=None, commit_sha=None, origin="catalog",
                          config=entry.config, hf_quant_config=entry.hf_quant_config,
-                         checkpoint=None, config_provenance=entry.provenance)
+                         checkpoint=None, config_provenance=entry.provenance,
+                         fallback_reason=fallback_reason)
     spec = parse_model_config(entry.config, entry.hf_quant_config, name=repo_id)
     return spec, model_card(spec, source)
 
@@ -157,7 +158,11 @@ def test_qwen3_14b_and_4b_verbatim_figures(repo_id, total, kv_bytes) -> None:
 
 def test_every_figure_of_a_reconstructed_config_says_so() -> None:
     _, card = _card("google/gemma-3-27b-it")
-    assert "(reconstructed, unverified;" in card.source
+    assert card.source == "catalog: google/gemma-3-27b-it (reconstructed, unverified)"
+    # answering for a failed hub fetch (probes.hub), the card says why the hub's is not used
+    _, card = _card("google/gemma-3-27b-it", "the hub is unreachable")
+    assert card.source == ("catalog: google/gemma-3-27b-it (reconstructed, unverified; the hub "
+                           "is unreachable)")
     read = [f for f in card.fields if "config.json" in f.source]
     assert read and all("config.json (reconstructed, unverified): " in f.source for f in read)
     _, card = _card("Qwen/Qwen3-8B")  # a verbatim copy carries no label

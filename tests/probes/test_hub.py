@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from planner.catalog import catalog_entries
+from planner.catalog import catalog_entries, catalog_entry
 from planner.model.checkpoint import compare_param_counts
 from planner.model.config.parser import parse_model_config
 from planner.model.params import count_params
@@ -354,11 +354,99 @@ def test_resolve_model_reads_a_model_folder(tmp_path):
         resolve_model(str(tmp_path / ".."))
 
 
-def test_resolve_model_prefers_the_catalog_without_asking_the_hub():
-    entry = catalog_entries()[0]
-    src = resolve_model(entry.repo_id.upper())
-    assert src.origin == "catalog"
-    assert src.repo_id == entry.repo_id
+# issue 12, item 4: a catalog entry that is not a verbatim copy asks the hub first.
+GEMMA3 = "google/gemma-3-27b-it"  # reconstructed
+SCOUT = "meta-llama/Llama-4-Scout-17B-16E-Instruct"  # reconstructed, gated on the hub
+MAVERICK = "meta-llama/Llama-4-Maverick-17B-128E-Instruct"  # a text-only subset
+
+
+def _served(repo_id: str) -> dict:
+    """A config the fake hub serves for a catalog repo: the entry's, plus a key the entry
+    lacks, so which of the two answered is plain."""
+    return {**catalog_entry(repo_id).config, "served_by": "the fake hub"}
+
+
+@pytest.fixture
+def catalog_hub():
+    """The catalog's gemma-3-27b-it (reconstructed), Maverick (subset) and Scout (gated)
+    and a verbatim entry, Qwen3-8B, each with a config that differs from the bundled one."""
+    repos = {repo: FakeRepo({"config.json": FakeFile(json.dumps(_served(repo)).encode())},
+                            gated=repo == SCOUT, tokens=frozenset({TOKEN}))
+             for repo in (GEMMA3, MAVERICK, SCOUT, "Qwen/Qwen3-8B")}
+    server = FakeHub(repos)
+    yield server
+    server.stop()
+
+
+@pytest.mark.parametrize("repo", [GEMMA3, MAVERICK])
+def test_a_catalog_entry_that_is_not_verbatim_is_fetched_from_the_hub(catalog_hub, tmp_path,
+                                                                      repo):
+    # typed in another case, as people do: the catalog's spelling is asked for
+    src = run_client(catalog_hub.url, tmp_path, repo.upper(), resolve=True)["source"]
+    assert src["origin"] == "hub" and src["repo_id"] == repo
+    assert src["commit_sha"] == SHA
+    assert src["config"] == _served(repo) != catalog_entry(repo).config
+    assert src["config_provenance"] == "verbatim" and src["fallback_reason"] is None
+    assert any(f"/api/models/{repo}" in path for _, path, _ in catalog_hub.requests)
+
+
+def test_hub_down_falls_back_to_the_labelled_catalog_entry_at_once(catalog_hub, tmp_path):
+    catalog_hub.stop()
+    # a refused connection fails at once: a wait for the 60 s deadline would overrun
+    # run_client's 30 s bound (which only keeps a hung client from hanging the suite)
+    src = run_client(catalog_hub.url, tmp_path, GEMMA3, resolve=True, deadline_s=60)["source"]
+    assert src["origin"] == "catalog" and src["config"] == catalog_entry(GEMMA3).config
+    assert src["config_provenance"] == "reconstructed"
+    assert src["fallback_reason"] == "the hub is unreachable"
+    assert src["notes"][0] == ("the hub is unreachable: using the bundled catalog config "
+                               "(reconstructed, unverified)")
+    # a revision names a commit the catalog cannot vouch for: no stand-in then
+    pinned = run_client(catalog_hub.url, tmp_path, GEMMA3, resolve=True, revision="main")
+    assert pinned["kind"] == "network" and "not in the local cache" in pinned["message"]
+
+
+def test_offline_the_catalog_entry_answers_without_a_request(catalog_hub, tmp_path):
+    src = run_client(catalog_hub.url, tmp_path, MAVERICK, resolve=True, offline=True)["source"]
+    assert src["origin"] == "catalog" and src["config_provenance"] == "subset"
+    assert src["notes"][0] == ("offline (HF_HUB_OFFLINE is set): using the bundled catalog "
+                               "config (text-only subset of the Hub config)")
+    assert catalog_hub.requests == []
+
+
+def test_a_hub_config_fetched_before_beats_the_catalog_when_the_hub_goes_down(catalog_hub,
+                                                                              tmp_path):
+    run_client(catalog_hub.url, tmp_path, GEMMA3, resolve=True)
+    catalog_hub.stop()
+    src = run_client(catalog_hub.url, tmp_path, GEMMA3, resolve=True)["source"]
+    assert src["origin"] == "cache" and src["commit_sha"] == SHA
+    assert src["config"] == _served(GEMMA3)
+    assert src["fallback_reason"] == "the hub is unreachable"
+
+
+def test_a_gated_repo_without_a_token_falls_back_to_the_catalog_with_a_note(catalog_hub,
+                                                                            tmp_path):
+    src = run_client(catalog_hub.url, tmp_path, SCOUT, resolve=True)["source"]
+    assert src["origin"] == "catalog" and src["config"] == catalog_entry(SCOUT).config
+    assert src["fallback_reason"].startswith(f"{SCOUT} is gated: accept its licence at ")
+    assert src["notes"][0].endswith("for that account: using the bundled catalog config "
+                                    "(reconstructed, unverified)")
+    # with a token that has accepted the licence, the hub's config
+    ok = run_client(catalog_hub.url, tmp_path, SCOUT, resolve=True, token=TOKEN)["source"]
+    assert ok["origin"] == "hub" and ok["config"] == _served(SCOUT)
+    # a repo the catalog does not have stays an error (test_failures_have_specific_messages)
+
+
+def test_a_verbatim_catalog_entry_never_asks_the_hub(catalog_hub, tmp_path):
+    src = run_client(catalog_hub.url, tmp_path, "QWEN/qwen3-8b", resolve=True)["source"]
+    assert src["origin"] == "catalog" and src["repo_id"] == "Qwen/Qwen3-8B"
+    assert src["config"] == catalog_entry("Qwen/Qwen3-8B").config
+    assert src["fallback_reason"] is None
+    assert "verbatim copy" in src["notes"][0] and "the hub was not asked" in src["notes"][0]
+    assert catalog_hub.requests == []
+    # a revision asks the hub, verbatim entry or not
+    pinned = run_client(catalog_hub.url, tmp_path, "Qwen/Qwen3-8B", resolve=True,
+                        revision="main")["source"]
+    assert pinned["origin"] == "hub" and pinned["config"] == _served("Qwen/Qwen3-8B")
 
 
 def test_bad_deadline_settings_are_named(monkeypatch):

@@ -40,7 +40,8 @@ def _forget_token() -> None:
 
 
 def _use(repo_id: str, revision: str = "") -> None:
-    """on_click: resolve a model (catalog offline, else the hub) and make it the current one."""
+    """on_click: resolve a model (a verbatim catalog entry offline, else the hub) and make it
+    the current one."""
     st.session_state[_FETCH_ERROR_KEY] = None
     repo_id, revision = repo_id.strip(), revision.strip()
     if not repo_id:
