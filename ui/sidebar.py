@@ -6,8 +6,8 @@ from planner.model.params import count_params
 from planner.model.quant import checkpoint_scheme
 from planner.text import md_escape
 from ui import format as fmt
-from ui.context import cluster_label, current_cluster, current_spec, or_error
-from ui.state import pop_messages
+from ui.context import cluster_label, current_cluster, current_spec, model_source, or_error
+from ui.state import pop_messages, state
 
 
 def render_sidebar() -> None:
@@ -33,3 +33,6 @@ def render_sidebar() -> None:
                 f"{fmt.params(params.total)} parameters ({fmt.params(params.active)} active), "
                 f"{checkpoint_scheme(spec).label}, {fmt.tokens(spec.max_position_embeddings)}"
             )
+            source = model_source(state().model, state().revision)  # resolved for the spec
+            if source.fallback_reason is not None:  # the cache or catalog, not the hub
+                st.caption(md_escape(source.notes[0]))

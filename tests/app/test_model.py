@@ -19,6 +19,20 @@ def test_default_model_card_and_breakdown() -> None:
     assert len(at.get("plotly_chart")) == 1  # the parameter breakdown
 
 
+def test_a_reconstructed_catalog_config_says_why_the_hub_did_not_answer() -> None:
+    # the seed model's catalog config is reconstructed: offline (every app test is), it
+    # stands in for the hub's, and the sidebar of every page and the card's source say why
+    stand_in = ("offline (HF_HUB_OFFLINE is set): using the bundled catalog config "
+                "(reconstructed, unverified)")
+    at = open_page("model")
+    assert stand_in in [c.value for c in at.sidebar.caption]
+    assert ("catalog: Qwen/Qwen3-235B-A22B-GPTQ-Int4 (reconstructed, unverified; offline "
+            "(HF_HUB_OFFLINE is set))") in texts(at)
+    verbatim = open_page("model", model="Qwen/Qwen3-8B")  # a verbatim copy: no such line
+    assert not [c for c in verbatim.sidebar.caption if "bundled catalog" in c.value]
+    assert "catalog: Qwen/Qwen3-8B\n" in texts(verbatim) + "\n"
+
+
 def test_catalog_search_and_use_changes_the_model_everywhere() -> None:
     at = open_page("model")
     at.text_input(key="model.search").set_value("llama-3.1").run()
