@@ -162,6 +162,31 @@ def test_plan_json_for_every_catalog_model(capsys) -> None:
         assert data["kv_bytes_per_token"] >= data["kv_bytes_per_token_per_gpu"] >= 0
 
 
+def test_a_stand_in_catalog_config_is_a_note_on_stderr_for_every_command(capsys) -> None:
+    # gemma-3-27b-it's catalog config is reconstructed: the hub is asked first, and offline
+    # (as in every test) the catalog answers, with a note once the command succeeds
+    note = ("note: google/gemma-3-27b-it: offline (HF_HUB_OFFLINE is set): using the bundled "
+            "catalog config (reconstructed, unverified)")
+    gpus = ["--gpu", "h100-sxm", "--gpus", "2"]
+    runs = {
+        "plan": ["plan", "--model", "google/gemma-3-27b-it", *gpus, "--json"],
+        "sweep": ["sweep", "--model", "google/gemma-3-27b-it", *gpus, "--top", "1"],
+        "inspect": ["inspect", "google/gemma-3-27b-it"],
+        "report": ["report", "--model", "Qwen/Qwen3-8B", *gpus, "--compare",
+                   "google/gemma-3-27b-it"],
+        "recommend": ["recommend", "--model", "google/gemma-3-27b-it", "--gpu", "h100-sxm",
+                      "--context", "8k", "--concurrency", "1", "--top", "1"],
+    }
+    for command, argv in runs.items():
+        code, out, err = run_main(capsys, *argv)
+        assert code == 0, (command, err)
+        assert f"python -m planner {command}: {note}" in err.splitlines(), (command, err)
+    assert json.loads(run_main(capsys, *runs["plan"])[1])["fits"]  # stdout stays JSON
+    # a verbatim copy answers without asking the hub, and without a note
+    code, _, err = run_main(capsys, "inspect", "Qwen/Qwen3-8B")
+    assert code == 0 and "note:" not in err
+
+
 def test_invalid_repo_id_suggests_a_local_path(capsys) -> None:
     # the CLI reads config.json paths, so its message offers one (the app's does not)
     code, _, err = run_main(capsys, "inspect", "not a repo id!")
