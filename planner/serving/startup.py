@@ -94,10 +94,15 @@ def kv_format_errors(gpu: GpuSpec, spec: ModelSpec, kv_cache_dtype: str, cli: Vl
     runs (TRITON_ATTN lists them and supports_compute_capability is True in every wheel), so
     only the packed formats (kvformat.KV_FORMATS) are checked. The per-token-head formats run
     on TRITON_ATTN, any capability, head size >= 32 (0.20.0-0.33.0 triton_attn.py); MLA
-    layers are not sized for packed formats here, so they are refused in Headroom's words.
+    layers are not sized for packed formats here, so they are refused in Headroom's words;
+    DeepSeek-V4's fp8_ds_mla cache refuses any non-fp8 dtype (vLLM's words).
     """
     if kv_cache_dtype not in KV_FORMATS:
         return []
+    if spec.compressed_attention is not None:  # 0.33.0 models/deepseek_v4/attention.py
+        return [f"DeepseekV4 fp8_ds_mla layout only supports fp8 kv-cache, got "
+                f"{kv_cache_dtype}. Please set `--kv-cache-dtype fp8` or select a backend "
+                "that supports bfloat16 KV cache."]
     mixers = [layer.mixer for layer in spec.layers]
     if any(isinstance(m, MlaMixer) for m in mixers):
         return [f"Headroom does not size --kv-cache-dtype {kv_cache_dtype} for MLA layers "

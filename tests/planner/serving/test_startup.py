@@ -90,6 +90,12 @@ def test_nvfp4_kv_per_release_and_capability() -> None:
     deepseek = _spec("deepseek-ai/DeepSeek-V3")
     assert kv_errors("b200", "nvfp4", "0.33.0", deepseek)[0].startswith(
         "Headroom does not size --kv-cache-dtype nvfp4 for MLA layers")
+    # DeepSeek-V4's fp8_ds_mla cache (models/deepseek_v4/attention.py) takes fp8 only
+    assert kv_errors("b200", "int8_per_token_head", "0.33.0",
+                     _spec("deepseek-ai/DeepSeek-V4-Flash")) == [
+        "DeepseekV4 fp8_ds_mla layout only supports fp8 kv-cache, got int8_per_token_head. "
+        "Please set `--kv-cache-dtype fp8` or select a backend that supports bfloat16 KV "
+        "cache."]
     # what the app offers is exactly what is not refused
     offered = runnable_kv_cache_dtypes(gpu_preset("rtx-3090"), llama, vllm_cli("0.31.0"))
     assert "nvfp4" not in offered and "int4_per_token_head" in offered and "fp8" in offered
