@@ -118,6 +118,7 @@ def engine_settings(args: argparse.Namespace) -> EngineSettings:
         "kv_cache_memory_bytes": args.kv_cache_memory,
         "enable_chunked_prefill": args.enable_chunked_prefill,
         "num_speculative_tokens": getattr(args, "num_speculative_tokens", 0),
+        "skip_mm_profiling": getattr(args, "skip_mm_profiling", False),
     }
     if args.vllm_version:
         values["vllm_version"] = args.vllm_version

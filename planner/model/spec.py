@@ -181,12 +181,27 @@ class QuantSpec(_Frozen):
     summary: str = Field(description="one line, e.g. 'GPTQ int4, group 128, sym'")
 
 
+class VisionEncoder(_Frozen):
+    """A Qwen3-VL-style ViT as vLLM's profile run sees it (vision_config dims)."""
+
+    depth: int = Field(gt=0)
+    hidden: int = Field(gt=0)
+    mlp: int = Field(gt=0)
+    patch_input: int = Field(gt=0, description="values per patch: channels x temporal x p^2")
+    merge: int = Field(gt=0, description="spatial_merge_size: patches per token = merge^2")
+    out_hidden: int = Field(gt=0)
+    deepstack: int = Field(ge=0, description="deepstack mergers (extra outputs per token)")
+    max_item_patches: int = Field(gt=0, description="patches of the largest image item")
+
+
 class VisionSpec(_Frozen):
-    """The vision (or audio) tower of a multimodal model: counted, not planned."""
+    """The vision (or audio) tower of a multimodal model: counted, and for the Qwen3-VL
+    family the encoder vLLM profiles at start-up."""
 
     model_type: str
     params: int = Field(ge=0, description="parameters of the tower incl. projector (estimated)")
     note: str = ""
+    encoder: VisionEncoder | None = None
 
 
 class FieldSource(_Frozen):
@@ -259,5 +274,5 @@ class ModelSpec(_Frozen):
 __all__ = [
     "AttentionMixer", "CompressedAttention", "ConfigError", "DenseMlp", "FieldSource", "LayerSpec",
     "LinearAttentionMixer", "MambaMixer", "MlaMixer", "ModelSpec", "MoeMlp", "QuantSpec",
-    "VisionSpec",
+    "VisionEncoder", "VisionSpec",
 ]  # fmt: skip

@@ -23,7 +23,7 @@ from planner.model.attention import (
     model_kv_layers,
 )
 from planner.model.attention.kvformat import KV_FORMATS, KvBytes
-from planner.model.spec import DenseMlp, ModelSpec, MoeMlp
+from planner.model.spec import DenseMlp, ModelSpec, MoeMlp, VisionEncoder
 from planner.serving.layout import ParallelLayout, pp_layer_split
 from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, VllmRules, vllm_rules
 from planner.units import GIB, TORCH_DTYPE_BYTES, KvCacheDtype, kv_dtype_bytes
@@ -58,6 +58,8 @@ class EngineSettings(BaseModel):
                                          "batched tokens must cover max_model_len")
     kv_cache_memory_bytes: int | None = Field(default=None, gt=0,
                                               description="--kv-cache-memory-bytes")
+    skip_mm_profiling: bool = Field(
+        default=False, description="--skip-mm-profiling: no multimodal encoder profile run")
     num_speculative_tokens: int = Field(
         default=0, ge=0, description="--speculative-config method mtp: draft tokens per step "
         "from the model's own MTP layers (0: no speculative decoding)")
@@ -471,6 +473,7 @@ class ModelFacts(BaseModel):
     vocab_size: int
     mlp_width: tuple[int, ...]
     routed_per_token: tuple[int, ...]
+    vision: VisionEncoder | None = None
 
 
 _FACTS: IdentityMemo[ModelFacts] = IdentityMemo(256)
@@ -503,6 +506,7 @@ def _prepare_facts(spec: ModelSpec) -> ModelFacts:
         vocab_size=spec.vocab_size,
         mlp_width=tuple(widths),
         routed_per_token=tuple(routed),
+        vision=spec.vision.encoder if spec.vision else None,
     )
 
 
@@ -564,6 +568,51 @@ def activation_bytes(
         f" B = {total / GIB:.2f} GiB"
     )
     return total, formula
+
+
+MM_LIMIT_PER_PROMPT = 999
+"""NOTE: vLLM config/multimodal.py get_limit_per_prompt: a modality without
+--limit-mm-per-prompt allows 999 items per prompt."""
+
+
+class EncoderProfile(NamedTuple):
+    """vLLM's multimodal encoder profile run on one worker (bytes)."""
+
+    vit_peak: int  # the ViT's own forward: dummy input, positions, deepstack, one MLP
+    held: int  # what stays allocated through the decoder's dummy run
+    items: int
+    patches: int
+
+
+def encoder_profile(enc: VisionEncoder, tp: int, mbt: int, seqs: int, max_model_len: int,
+                    act_bytes: int) -> EncoderProfile:
+    """The encoder half of vLLM's profile run, from the tensors it keeps alive.
+
+    NOTE: vLLM v1/worker/gpu_model_runner.py profile_run (0.20.0 wheel): the encoder runs
+    on max_mm_items_per_batch dummy items of the largest size (multimodal/encoder_budget.py:
+    items = max(1, min(budget // tokens per item, max_num_seqs x max(1, min(999,
+    max_model_len // tokens per item)))), budget = max(max_num_batched_tokens, tokens per
+    item)), its outputs stay in the encoder cache, and the dummy batch stays referenced,
+    through the decoder's dummy run. The torch peak is the larger of
+      ViT: input N x (c t p^2) + positions N x h (prepare_encoder_metadata) + deepstack
+           outputs k x N / m^2 x out + at the last block's MLP x and norm2(x) (2 N h) and
+           fc1 out + its activation (2 N i / TP: ColumnParallel fc1), x dtype bytes;
+      decoder: input + encoder outputs N / m^2 x out x (1 + k) + the decoder's own peak.
+    Pixel values arrive in the model dtype (multimodal/processing/context.py). Not counted:
+    rotary cos/sin (N x head_dim), the attention's transients (smaller than the MLP's).
+    Qwen3-VL-30B-A3B, one 16,384-token image (N = 65,536, h 1152, i 4304, k 3, out 2048):
+    201,326,592 + 150,994,944 + 201,326,592 + 301,989,888 + 1,128,267,776 = 1.85 GiB.
+    """
+    tokens = enc.max_item_patches // (enc.merge * enc.merge)
+    per_prompt = max(1, min(MM_LIMIT_PER_PROMPT, max_model_len // tokens))
+    items = max(1, min(max(mbt, tokens) // tokens, seqs * per_prompt))
+    n = items * enc.max_item_patches
+    merged = n // (enc.merge * enc.merge)
+    held = n * enc.patch_input * act_bytes + merged * enc.out_hidden * (1 + enc.deepstack) * (
+        act_bytes)
+    vit = (n * enc.patch_input + n * enc.hidden + enc.deepstack * merged * enc.out_hidden
+           + 2 * n * enc.hidden + 2 * n * (enc.mlp // tp)) * act_bytes
+    return EncoderProfile(vit, held, items, n)
 
 
 _STAGES: IdentityMemo[tuple[tuple[range, StageKv | None], ...]] = IdentityMemo(1024)

@@ -20,6 +20,7 @@ from planner.serving.engine import (
     activation_features,
     activation_peak_bytes,
     cuda_graph_bytes,
+    encoder_profile,
     non_torch_bytes,
     stage_layouts,
 )
@@ -41,6 +42,7 @@ class Worker(NamedTuple):
     nvswitch_sharp: bool
     tp_within_node: bool
     graphs: tuple[int, int]
+    max_model_len: int = 0
 
 
 class Overheads(NamedTuple):
@@ -95,6 +97,11 @@ class VllmEngine:
         act = s.activation_bytes if s.activation_bytes is not None else activation_peak_bytes(
             activation_features(w.facts, w.layers, w.last_stage, w.max_num_batched_tokens,
                                 w.max_num_seqs, w.layout.tp, w.act_bytes))
+        if s.activation_bytes is None and w.facts.vision is not None and (
+                not s.skip_mm_profiling and w.layers.start == 0):
+            enc = encoder_profile(w.facts.vision, w.layout.tp, w.max_num_batched_tokens,
+                                  w.max_num_seqs, w.max_model_len, w.act_bytes)
+            act = max(enc.vit_peak, enc.held + act)
         nt = s.non_torch_bytes if s.non_torch_bytes is not None else non_torch_bytes(
             w.layout, w.link, w.nvswitch_sharp, w.tp_within_node)
         graphs = 0 if s.enforce_eager else (

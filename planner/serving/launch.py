@@ -122,6 +122,8 @@ def engine_flags(s: EngineSettings, max_model_len: int, mbt: int, seqs: int) -> 
                      else "--no-enable-prefix-caching")
     if not s.enable_chunked_prefill:
         parts.append("--no-enable-chunked-prefill")
+    if s.skip_mm_profiling:
+        parts.append("--skip-mm-profiling")
     if s.num_speculative_tokens:
         parts.append("--speculative-config '{\"method\": \"mtp\", \"num_speculative_tokens\": "
                      f"{s.num_speculative_tokens}}}'")

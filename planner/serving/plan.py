@@ -26,6 +26,7 @@ from planner.serving.engine import (
     cuda_graph_count,
     default_batch_limits,
     derived_max_model_len,
+    encoder_profile,
     kv_elem_bytes,
     model_facts,
     non_torch_parts,
@@ -451,6 +452,7 @@ def _memory(st: _Setup, pp_stage: int, weights: int, total: int) -> tuple[int, .
         o = ENGINE.overheads(Worker(
             st.r.facts, rng, pp_stage == layout.pp - 1, layout, st.r.mbt, st.r.seqs, st.r.act_b,
             st.r.link, st.r.nvswitch_sharp, layout.tp <= st.r.gpus_per_node, st.r.graphs,
+            st.r.max_model_len,
         ), s, st.r.subtract_graphs)
         act, nt, graphs = o.activation, o.non_torch, o.graphs
         kv = budget - weights - o.subtracted
@@ -813,9 +815,17 @@ def _terms(
     kinds = stage.kinds if stage else ()
     per_token = " + ".join(f"{n} layers x [{kv.formula(kv_b, layout.tp)}]" for kv, n in kinds)
     graphs_note = "subtracted" if subtract_graphs else "reported, not subtracted (vLLM < 0.20)"
-    act_formula = activation_bytes(
+    decoder_act, act_formula = activation_bytes(
         facts, stages[r.pp_stage][0], r.pp_stage == layout.pp - 1, mbt, seqs, layout.tp, act_b
-    )[1]
+    )
+    if facts.vision is not None and r.pp_stage == 0 and not s.skip_mm_profiling and (
+            s.activation_bytes is None):
+        enc = encoder_profile(facts.vision, layout.tp, mbt, seqs, max_model_len, act_b)
+        act_formula = (
+            f"max(vision encoder profile {_gib(enc.vit_peak)} ({enc.items} dummy image(s), "
+            f"{enc.patches:,} patches), {_gib(enc.held)} encoder input + outputs held + "
+            f"decoder {_gib(decoder_act)}) = {_gib(r.activation_bytes)}; decoder: "
+            + act_formula)
     kv_formula = (
         f"{_gib(r.budget_bytes)} - {_gib(r.weights_bytes)} weights - "
         f"{_gib(r.activation_bytes)} activation - {_gib(r.non_torch_bytes)} non-torch"

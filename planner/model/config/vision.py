@@ -8,7 +8,7 @@ model (tests/fixtures/param_counts.json) rather than a generic ViT guess.
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from planner.model.spec import VisionSpec
+from planner.model.spec import VisionEncoder, VisionSpec
 
 
 class Reader(Protocol):
@@ -180,6 +180,32 @@ def _family(vision_type: str, top_type: str, r: Reader) -> Callable[..., Estimat
     return _qwen_vl
 
 
+QWEN3_VL_MAX_PIXELS = 16_777_216
+"""UNVERIFIED (preprocessor_config.json is not in ../shared): the Qwen3-VL / Qwen3.5 image
+processor's size.longest_edge, 4096 x 4096 pixels, as public copies of those files give it.
+vLLM's dummy image for the profile run is the processor's largest (qwen3_vl.py
+get_image_size_with_most_features): 4096 / 16 = 256 x 256 = 65,536 patches, 16,384 tokens."""
+
+QWEN3_VL_TYPES = ("qwen3_vl", "qwen3_5")
+"""Top-level model types whose tower is the 16-pixel-patch Qwen3-VL ViT that vLLM profiles
+with QWEN3_VL_MAX_PIXELS images (Qwen2/2.5-VL use other patches and pixel limits)."""
+
+
+def _qwen3_vl_encoder(r: Reader, text_hidden: int) -> VisionEncoder:
+    """The dims vLLM's encoder profile run depends on (qwen3_vl.py Qwen3_VisionTransformer)."""
+    depth, h, inter = _dims(r)
+    patch = r.int_("patch_size", hi=1024) or 16
+    temporal = r.int_("temporal_patch_size", hi=64) or 1
+    channels = r.int_("in_channels", "num_channels", hi=64) or 3
+    deepstack = r.get("deepstack_visual_indexes")
+    return VisionEncoder(
+        depth=depth, hidden=h, mlp=inter, patch_input=channels * temporal * patch * patch,
+        merge=r.int_("spatial_merge_size", hi=64) or 1,
+        out_hidden=r.int_("out_hidden_size", hi=MAX_DIM) or text_hidden,
+        deepstack=len(deepstack) if isinstance(deepstack, list) else 0,
+        max_item_patches=QWEN3_VL_MAX_PIXELS // (patch * patch))
+
+
 def vision_estimate(r: Reader, top: Reader, text_hidden: int, top_type: str) -> VisionSpec:
     """Parameters of the vision tower and its projector; LookupError when its dims are missing.
 
@@ -187,5 +213,9 @@ def vision_estimate(r: Reader, top: Reader, text_hidden: int, top_type: str) -> 
     """
     vision_type = r.get("model_type")
     vision_type = vision_type if isinstance(vision_type, str) else ""
-    params, note = _family(vision_type, top_type, r)(r, top, text_hidden, top_type)
-    return VisionSpec(model_type=vision_type or "vision", params=params, note=f"estimate: {note}")
+    family = _family(vision_type, top_type, r)
+    params, note = family(r, top, text_hidden, top_type)
+    encoder = _qwen3_vl_encoder(r, text_hidden) if family is _qwen_vl and top_type.startswith(
+        QWEN3_VL_TYPES) else None
+    return VisionSpec(model_type=vision_type or "vision", params=params, note=f"estimate: {note}",
+                      encoder=encoder)

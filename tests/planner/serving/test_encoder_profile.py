@@ -1,0 +1,82 @@
+"""vLLM's multimodal encoder profile run (Qwen3-VL family): the ViT's peak on the largest
+dummy image, checked against two logged start-ups whose pools it explains."""
+
+import pytest
+
+from planner.catalog import catalog_entry
+from planner.model.config.parser import parse_model_config
+from planner.serving.engine import EngineSettings, encoder_profile
+from planner.serving.hardware import (
+    ClusterSpec,
+    NodeSpec,
+    _estimated_total,
+    custom_gpu,
+    preset_cluster,
+)
+from planner.serving.layout import ParallelLayout
+from planner.serving.plan import PlanRequest, plan
+from planner.units import GIB
+
+
+def _spec(repo_id: str):
+    entry = catalog_entry(repo_id)
+    return parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+
+
+def test_vit_peak_by_hand():
+    # Qwen3-VL-30B-A3B vision_config: 27 blocks of 1152, MLP 4304, patch 16 x 16 x 2 frames
+    # x 3 channels = 1,536 values, merge 2, 3 deepstack mergers to 2048. One 4096 x 4096
+    # dummy image = 65,536 patches = 16,384 tokens (8,192 batched tokens < 16,384: 1 item).
+    # ViT, bf16: input 65,536 x 1,536 x 2 = 201,326,592; positions 65,536 x 1,152 x 2 =
+    # 150,994,944; deepstack 3 x 16,384 x 2,048 x 2 = 201,326,592; last MLP: x + norm2(x)
+    # 2 x 150,994,944 + fc1 and GELU outputs 2 x 65,536 x 4,304 x 2 = 1,128,267,776.
+    enc = _spec("Qwen/Qwen3-VL-30B-A3B-Instruct").vision.encoder
+    p = encoder_profile(enc, tp=1, mbt=8192, seqs=4, max_model_len=32768, act_bytes=2)
+    assert (p.items, p.patches) == (1, 65_536)
+    assert p.vit_peak == 201_326_592 + 150_994_944 + 201_326_592 + 301_989_888 + 1_128_267_776
+    # held through the decoder's dummy run: the input + 16,384 x 2,048 x 4 x 2 B outputs
+    assert p.held == 201_326_592 + 268_435_456
+    # at TP=2 the ColumnParallel fc1 halves the MLP outputs; 2 x 16,384 batched tokens: 2
+    p2 = encoder_profile(enc, tp=2, mbt=32768, seqs=4, max_model_len=32768, act_bytes=2)
+    assert (p2.items, p2.patches) == (2, 131_072)
+
+
+def test_qwen3_vl_96gb_pool_within_the_target():
+    # file-fs61370435018 (vllm-other-gpus.json): Qwen3-VL-30B-A3B FP8 on a 96 GB card
+    # (97,887 MiB), vLLM 0.20.2, utilization 0.7, 32,768 tokens, 4 sequences: "Available KV
+    # cache memory: 33.59 GiB". The activation term becomes the ViT's 1.85 GiB (decoder
+    # 0.72 GiB): the pool drops by 1.13 GiB to 34.32, within 5 % (35.45 before).
+    card = custom_gpu(_estimated_total(97887), name="96 GB card")
+    cluster = ClusterSpec(nodes=(NodeSpec(gpu=card, gpus_per_node=1, intra_node_link="pcie"),),
+                          source="test")
+    engine = EngineSettings(vllm_version="0.20.2", quantization="fp8",
+                            gpu_memory_utilization=0.7, max_model_len=32768, max_num_seqs=4)
+    spec = _spec("Qwen/Qwen3-VL-30B-A3B-Instruct")
+    p = plan(PlanRequest(model=spec, cluster=cluster, engine=engine))
+    assert p.activation_bytes_per_gpu / GIB == pytest.approx(1.85, abs=0.005)
+    assert abs(p.kv_cache_bytes_per_gpu / GIB - 33.59) <= 0.05 * 33.59
+    skipped = plan(PlanRequest(model=spec, cluster=cluster,
+                               engine=engine.model_copy(update={"skip_mm_profiling": True})))
+    assert skipped.activation_bytes_per_gpu < p.activation_bytes_per_gpu
+    assert "--skip-mm-profiling" in skipped.vllm_command
+
+
+def test_qwen36_27b_club3090_pool_within_half_a_gib():
+    # club3090-pr594: 2x RTX 3090, TP=2, MTP 3 tokens, "Available KV cache memory: 5.33 GiB".
+    # Qwen3.5-27B's tower (no deepstack, out 5120) at TP=2: 201,326,592 + 150,994,944 +
+    # 301,989,888 + 2 x 65,536 x 2,152 x 2 = 1,218,445,312 B = 1.13 GiB (decoder 0.11 GiB)
+    p = plan(PlanRequest(
+        model=_spec("Qwen/Qwen3.5-27B"), cluster=preset_cluster("rtx-3090", 2),
+        layout=ParallelLayout(tp=2),
+        engine=EngineSettings(quantization="fp8", kv_cache_dtype="fp8", max_model_len=262144,
+                              max_num_batched_tokens=8192, max_num_seqs=2,
+                              enable_prefix_caching=True, num_speculative_tokens=3)))
+    assert p.activation_bytes_per_gpu == 1_218_445_312
+    assert abs(p.kv_cache_bytes_per_gpu / GIB - 5.33) <= 0.5
+
+
+def test_text_only_models_have_no_encoder_term():
+    spec = _spec("Qwen/Qwen3-8B")
+    assert spec.vision is None
+    p = plan(PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", 1)))
+    assert "vision encoder" not in next(t.formula for t in p.terms if t.key == "activation")
