@@ -91,6 +91,8 @@ class MlaMixer(_Frozen):
     v_head_dim: int = Field(gt=0)
     index_n_heads: int | None = Field(default=None, description="sparse-attention indexer heads")
     index_head_dim: int | None = Field(default=None, description="indexer key dimension")
+    index_topk: int | None = Field(default=None, description="tokens each query attends to "
+                                   "(sparse attention: the indexer's top-k)")
 
 
 class LinearAttentionMixer(_Frozen):

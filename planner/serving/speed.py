@@ -42,6 +42,7 @@ bench/speed_accuracy.py on ../shared/calibration/perf-silicon-aic.csv (see FITTE
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -97,18 +98,24 @@ class SpeedCoefficients(BaseModel):
     """Fraction of the bandwidth the attention kernel reaches reading the KV cache."""
     compute_efficiency: float = Field(gt=0, le=1)
     """Fraction of the dense TFLOP/s a large (prefill) GEMM reaches."""
+    expert_compute_factor: float = Field(default=1.0, gt=0, le=2)
+    """Routed-expert GEMMs run at this times the compute efficiency: a fused-MoE kernel
+    multiplies many small per-expert matrices (tokens x k / E rows each), not one large one."""
     link_efficiency: float = Field(gt=0, le=1)
     """Fraction of the link bandwidth an all-reduce reaches (bus bandwidth / link rate)."""
     step_overhead_us: float = Field(ge=0)
     """Per decode/prefill step: scheduling, sampling, input preparation (CUDA graphs on)."""
     layer_overhead_us: float = Field(ge=0)
     """Per layer per step: kernel launches and small ops a CUDA graph still replays."""
+    indexer_layer_overhead_us: float = Field(default=0.0, ge=0)
+    """Per sparse-attention layer per step on top: the indexer's own kernels (its
+    projections, RoPE, fp8 quantisation of the index keys, the logits, the top-k selection)."""
     request_overhead_ms: float = Field(ge=0)
     """Per request, before its prefill: HTTP, tokenization, scheduling (in TTFT)."""
     queue_share: float = Field(ge=0, le=1)
-    """Share of the other C - 1 requests' prefill work a new request waits behind (0: none
-    ever waits; 1: all arrive at once and queue, as at a benchmark's start). Queued prefills
-    are batched, so each costs its compute and all-reduce, not another weight read."""
+    """Share of the other C - 1 requests' prefills a new request waits behind, each a whole
+    prefill as it runs alone (0: none ever waits; 0.5: all arrive at once and queue, as at a
+    benchmark's start; a run of R rounds whose first round arrives at once: 1 / (2 R))."""
     prefill_interference: float = Field(ge=0, le=1)
     """Share of the other requests' prefill work (compute and all-reduce) that lands inside
     one request's decode steps."""
@@ -116,24 +123,28 @@ class SpeedCoefficients(BaseModel):
 
 
 FITTED = SpeedCoefficients(
-    bandwidth_efficiency={"bf16": 0.75, "fp8": 0.778, "fp4": 0.821, "weight-only": 0.913},
-    expert_bandwidth_factor=0.762,
-    kv_bandwidth_efficiency=0.735,
+    bandwidth_efficiency={"bf16": 0.75, "fp8": 0.857, "fp4": 0.9, "weight-only": 0.9},
+    expert_bandwidth_factor=0.726,
+    kv_bandwidth_efficiency=0.772,
     compute_efficiency=0.6,
+    expert_compute_factor=0.35,
     link_efficiency=0.8,
-    step_overhead_us=1944.0,
-    layer_overhead_us=40.8,
-    request_overhead_ms=25.9,
-    queue_share=0.336,
+    step_overhead_us=1460.0,
+    layer_overhead_us=49.5,
+    indexer_layer_overhead_us=102.0,
+    request_overhead_ms=23.7,
+    queue_share=0.0845,
     prefill_interference=1.0,
     source="fitted 2026-11-30 by `python bench/speed_accuracy.py --fit` on the 773 fit rows of "
     "../shared/calibration/perf-silicon-aic.csv (H100/H200/B200/B300, vLLM and SGLang); "
-    "bf16 kept at its 0.75 start (no bf16 row moved it); link_efficiency 0.8 is an estimate "
-    "(no PCIe rows); rounded to 3 digits",
+    "bf16 kept at its 0.75 start (no bf16 row moved it); weight-only not fitted (its only rows, "
+    "Kimi-K2.5 int4 MoE, would set every consumer GPTQ/AWQ figure) and held at the 0.9 bound "
+    "like fp4; link_efficiency 0.8 is an estimate (no PCIe rows); rounded to 3 digits",
 )
 """The coefficients the planner uses (see bench/speed_accuracy.py for the fit and its error).
-Weight-only 0.913 is fitted on Kimi-K2.5's int4 MoE rows only; it agrees with Marlin's
-published "near ideal 4x speedup up to batch 16-32" (IST-DASLab/marlin README)."""
+Weight-only 0.9 is not fitted: it stands for Marlin's published "near ideal 4x speedup up to
+batch 16-32" (IST-DASLab/marlin README); Kimi-K2.5's int4 MoE rows (Marlin MoE) run slower
+than it (bench/speed_accuracy.py, group kimi-k2)."""
 
 EAGER_LAYER_OVERHEAD_FACTOR = 3.0
 """--enforce-eager: no CUDA graphs, each layer's kernels are launched from Python. ESTIMATE
@@ -179,6 +190,11 @@ class _Stage:
     expert_params_per_token: float  # routed-expert parameters per token per rank (k x size)
     attn_width_decode: int  # sum over layers of heads per rank x (qk + v dims), decode form
     attn_width_prefill: int  # the same in prefill form (MLA not absorbed)
+    sparse_width_decode: int  # the part of attn_width_decode in sparse-attention layers
+    sparse_width_prefill: int  # the same for attn_width_prefill
+    sparse_topk: int  # tokens a sparse-attention query attends to (0: no sparse layers)
+    sparse_layers: int  # layers with a sparse-attention indexer
+    indexer_width: int  # sum over sparse layers of indexer heads x dim (replicated on TP)
     kv_bytes_per_token: int  # full-attention KV bytes per token on this rank
     window_kv: tuple[tuple[int, int], ...]  # (window, bytes per token) of sliding layers
     moe_layers: int  # layers with routed experts (EP all-to-all happens in each)
@@ -187,16 +203,24 @@ class _Stage:
 def kernel_family(scheme: QuantScheme, gpu: GpuSpec) -> tuple[KernelFamily, GpuFormat]:
     """(kernel family, compute format) of a weight format on a GPU.
 
-    FP8 runs on FP8 tensor cores from Ada/Hopper on, else as Marlin W8A16; NVFP4/MXFP4 on
-    FP4 tensor cores on Blackwell only, else weight-only; GPTQ/AWQ/bnb/GGUF/int8 are
-    weight-only (vLLM's Marlin/Machete kernels). Source: vLLM docs, "Supported Hardware".
+    FP8 runs on FP8 tensor cores from Ada/Hopper on, else as Marlin W8A16; NVFP4 on FP4
+    tensor cores on Blackwell only, else weight-only; GPTQ/AWQ/bnb/GGUF/int8 are weight-only
+    (vLLM's Marlin/Machete kernels). Source: vLLM docs, "Supported Hardware". MXFP4 (gpt-oss)
+    has its own MoE kernels on Hopper and datacenter Blackwell (vllm 0.17
+    quantization/mxfp4.py get_mxfp4_backend: FlashInfer MXFP4 x BF16 on sm100 by default,
+    MXFP4 x MXFP8 only behind VLLM_USE_FLASHINFER_MOE_MXFP4_MXFP8; triton_kernels on sm90;
+    Marlin elsewhere, e.g. sm120 and Ampere): FP4 weights read as such, multiplied with
+    16-bit activations, so compute runs at the 16-bit rate.
     """
     fam = scheme.family
     if fam == "float":
         return "bf16", "bf16"
     if fam == "fp8" and gpu.weight_format_support("fp8") == "native":
         return "fp8", "fp8"
-    if fam in ("mxfp4", "nvfp4") and gpu.weight_format_support(fam) == "native":
+    if fam == "mxfp4" and re.fullmatch(r"(9|10)\.\d+", gpu.compute_capability) \
+            and gpu.vendor == "nvidia":
+        return "fp4", "bf16"  # FlashInfer (sm100) or triton_kernels (sm90), 16-bit compute
+    if fam == "nvfp4" and gpu.weight_format_support(fam) == "native":
         return "fp4", fam
     if fam == "int8" and gpu.weight_format_support("int8") == "native":
         return "fp8", "int8"  # W8A8 int8 GEMMs: the same 8-bit tensor-core path and rate
@@ -239,7 +263,7 @@ def _build_stages(spec: ModelSpec, request: PlanRequest, scheme: QuantScheme, ac
         if stage == layout.pp - 1:
             dense_params += (params.lm_head or params.embeddings) / layout.tp
         expert = sum(lp.experts_per_token * lp.expert_size for lp in lps) / ep_div
-        wd = wp = 0
+        wd = wp = sd = sp = topk = indexer = n_sparse = 0
         kv_full, windows = 0, []
         for i in layers:
             mixer = spec.layers[i].mixer
@@ -249,9 +273,14 @@ def _build_stages(spec: ModelSpec, request: PlanRequest, scheme: QuantScheme, ac
                 wp += heads * (mixer.head_dim + mixer.v_head_dim)
             elif isinstance(mixer, MlaMixer):
                 heads = max(1, mixer.num_heads // layout.tp)
-                wd += heads * (2 * mixer.kv_lora_rank + mixer.qk_rope_head_dim)
-                wp += heads * (mixer.qk_nope_head_dim + mixer.qk_rope_head_dim
+                dec = heads * (2 * mixer.kv_lora_rank + mixer.qk_rope_head_dim)
+                pre = heads * (mixer.qk_nope_head_dim + mixer.qk_rope_head_dim
                                + mixer.v_head_dim)
+                wd, wp = wd + dec, wp + pre
+                if mixer.index_n_heads and mixer.index_head_dim and mixer.index_topk:
+                    sd, sp, topk = sd + dec, sp + pre, mixer.index_topk
+                    n_sparse += 1
+                    indexer += mixer.index_n_heads * mixer.index_head_dim
             kv = kv_layers[i]
             if kv is None:
                 continue
@@ -263,7 +292,10 @@ def _build_stages(spec: ModelSpec, request: PlanRequest, scheme: QuantScheme, ac
         out.append(_Stage(
             layers=len(layers), dense_bytes=dense, expert_bytes=w.experts_bytes,
             dense_params=dense_params, expert_params_per_token=expert,
-            attn_width_decode=wd, attn_width_prefill=wp, kv_bytes_per_token=kv_full,
+            attn_width_decode=wd, attn_width_prefill=wp, sparse_width_decode=sd,
+            sparse_width_prefill=sp, sparse_topk=topk, sparse_layers=n_sparse,
+            indexer_width=indexer,
+            kv_bytes_per_token=kv_full,
             window_kv=tuple(windows),
             moe_layers=sum(1 for i in layers if isinstance(spec.layers[i].mlp, MoeMlp)),
         ))
@@ -285,6 +317,8 @@ class _Ctx:
     moe: MoeMlp | None
     family: KernelFamily
     peak_flops: float  # FLOP/s of the compute format
+    attn_flops: float  # FLOP/s of the attention kernels (16-bit tensor cores)
+    index_flops: float  # FLOP/s of the sparse-attention indexer's logits (FP8 where native)
     bw: float  # B/s
     c: SpeedCoefficients
     wna16: bool
@@ -315,8 +349,10 @@ def _allreduce_s(ctx: _Ctx, nbytes: float) -> float:
 
 
 def _overhead_s(ctx: _Ctx, stage: _Stage) -> float:
-    per_layer = ctx.c.layer_overhead_us * (EAGER_LAYER_OVERHEAD_FACTOR if ctx.eager else 1)
-    return (ctx.c.step_overhead_us / ctx.pp + per_layer * stage.layers) * 1e-6
+    eager = EAGER_LAYER_OVERHEAD_FACTOR if ctx.eager else 1
+    per_layer = ctx.c.layer_overhead_us * stage.layers \
+        + ctx.c.indexer_layer_overhead_us * stage.sparse_layers
+    return (ctx.c.step_overhead_us / ctx.pp + eager * per_layer) * 1e-6
 
 
 def _kv_read_bytes(stage: _Stage, contexts: float, tokens_ctx: float) -> float:
@@ -344,9 +380,15 @@ def _step_parts(ctx: _Ctx, stage: _Stage, tokens: float, seqs: float, context: f
     weights_s = stage.dense_bytes / (ctx.bw * eff) + expert_s
     kv_s = _kv_read_bytes(stage, seqs, context) / (ctx.bw * ctx.c.kv_bandwidth_efficiency)
     width = stage.attn_width_prefill if prefill else stage.attn_width_decode
-    flops = (2 * stage.dense_params * tokens + 2 * stage.expert_params_per_token * routed_tokens
-             + 2 * tokens * context * width)
-    compute_s = flops / (ctx.peak_flops * ctx.c.compute_efficiency)
+    sparse = stage.sparse_width_prefill if prefill else stage.sparse_width_decode
+    attn_flops = 2 * tokens * ((width - sparse) * context
+                               + sparse * min(context, stage.sparse_topk))
+    compute_s = (2 * stage.dense_params * tokens / ctx.peak_flops
+                 + 2 * stage.expert_params_per_token * routed_tokens
+                 / (ctx.peak_flops * ctx.c.expert_compute_factor)
+                 + attn_flops / ctx.attn_flops
+                 + 2 * tokens * context * stage.indexer_width / ctx.index_flops
+                 ) / ctx.c.compute_efficiency
     comm_s = 2 * stage.layers * _allreduce_s(ctx, tokens * ctx.hidden * ctx.act_b)
     return {"weights": weights_s, "kv": kv_s, "compute": compute_s,
             "allreduce": comm_s + stage.moe_layers * _all_to_all_s(ctx, tokens),
@@ -447,11 +489,14 @@ def estimate_speed(
     peak = gpu.dense_tflops(fmt) or gpu.bf16_dense_tflops or gpu.dense_tflops("fp16")
     if peak is None:
         return None
+    attn = gpu.bf16_dense_tflops or peak
     moe = next((layer.mlp for layer in spec.layers if isinstance(layer.mlp, MoeMlp)), None)
     wna16 = any("WNA16" in w for w in layout_warnings(spec, layout, scheme))
     ctx = _Ctx(gpu=gpu, link=request.cluster.link, tp=layout.tp, pp=layout.pp, dp=layout.dp,
                ep=layout.ep, hidden=spec.hidden_size, act_b=act_b, moe=moe, family=family,
-               peak_flops=peak * 1e12, bw=gpu.memory_bandwidth_gbps * 1e9, c=coefficients,
+               peak_flops=peak * 1e12, attn_flops=attn * 1e12,
+               index_flops=(gpu.dense_tflops("fp8") or attn) * 1e12,
+               bw=gpu.memory_bandwidth_gbps * 1e9, c=coefficients,
                wna16=wna16, eager=s.enforce_eager, mbt=p.max_num_batched_tokens)
     stages = _stages(request, scheme, act_b, kv_b)
 
@@ -469,7 +514,7 @@ def estimate_speed(
     tpot = tpot_base + interference
     # the prefill rides in a step with the running decode batch (waiting for the current
     # step, then sharing one): one decode step on top, plus the prefill work queued ahead
-    queue = tpot_base * (others > 0) + coefficients.queue_share * others * marginal_s
+    queue = tpot_base * (others > 0) + coefficients.queue_share * others * prefill_s
     ttft = coefficients.request_overhead_ms / 1e3 + prefill_s + queue
     per_request = 1 / tpot
     aggregate = conc / (tpot + ttft / load.output_len)
@@ -521,6 +566,8 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
                    f"= {expected_experts_touched(e, k, routed):.1f} of {e} touched{slow}")
     msg = micro * ctx.hidden * ctx.act_b
     link = ctx.link
+    sparse = (f" + {c.indexer_layer_overhead_us:g} us x {s.sparse_layers} indexer layers"
+              if s.sparse_layers else "")
     return [
         _term("kv_limited_concurrency", "KV-limited concurrency", kv_limit, "requests",
               f"min(max_num_seqs, KV tokens // ({load.input_len:,} in + {load.output_len:,} / 2 "
@@ -546,7 +593,7 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
               f"{link.kind}: {link.formula}"),
         _term("step_overhead", "Fixed overhead per stage step", parts["overhead"] * 1e3, "ms",
               f"{c.step_overhead_us:g} us / PP {ctx.pp} + {c.layer_overhead_us:g} us x "
-              f"{s.layers} layers{' x eager factor' if ctx.eager else ''} = "
+              f"{s.layers} layers{sparse}{' x eager factor' if ctx.eager else ''} = "
               f"{_ms(parts['overhead'])}"),
         _term("decode_step", "Decode step (whole pipeline)", tpot_base * 1e3, "ms",
               f"max(sum over {ctx.pp} stage(s), min(sequences, PP) x slowest stage) of "
@@ -554,8 +601,10 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
               f"hops = {_ms(tpot_base)}"),
         _term("prefill", "Prefill of one request", prefill_s * 1e3, "ms",
               f"{chunks} chunk(s) of <= {ctx.mbt:,} tokens of {load.input_len:,}, each "
-              f"max(2 x active params x tokens + causal attention at {ctx.peak_flops / 1e12:,.0f}"
-              f" TFLOP/s x {c.compute_efficiency:.2f}, weight read) + all-reduce through "
+              f"max(2 x active params x tokens at {ctx.peak_flops / 1e12:,.0f} TFLOP/s (experts"
+              f" x {c.expert_compute_factor:.3f}) + causal attention at "
+              f"{ctx.attn_flops / 1e12:,.0f} TFLOP/s, all x {c.compute_efficiency:.2f}; weight "
+              f"read) + all-reduce through "
               f"{ctx.pp} stage(s) = {_ms(prefill_s)}"),
         _term("prefill_marginal", "Prefill work one request adds to a busy step",
               marginal_s * 1e3, "ms",
@@ -564,8 +613,8 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
         _term("ttft", "Time to first token", ttft * 1e3, "ms",
               f"{c.request_overhead_ms:g} ms request overhead + {_ms(prefill_s)} prefill + "
               f"{'one decode step ' + _ms(tpot_base) + ' + ' if per_replica > 1 else ''}"
-              f"{c.queue_share:.3f} x {per_replica - 1} others x {_ms(marginal_s)} queued "
-              f"ahead = {_ms(ttft)}"),
+              f"{c.queue_share:.3f} x {per_replica - 1} others x {_ms(prefill_s)} prefill "
+              f"queued ahead = {_ms(ttft)}"),
         _term("tpot", "Time per output token", tpot * 1e3, "ms",
               f"{_ms(tpot_base)} decode step + {c.prefill_interference:.3f} x "
               f"{per_replica - 1} others x {_ms(marginal_s)} / {load.output_len:,} output "

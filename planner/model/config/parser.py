@@ -696,6 +696,7 @@ class _Attention:
             v_head_dim=r.int_("v_head_dim", hi=MAX_WIDTH) or 128,
             index_n_heads=r.int_("index_n_heads", hi=MAX_HEADS),
             index_head_dim=r.int_("index_head_dim", hi=MAX_WIDTH),
+            index_topk=r.int_("index_topk", hi=MAX_CONTEXT),
         )
 
     def _linear(self) -> LinearAttentionMixer:

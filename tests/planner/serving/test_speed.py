@@ -48,6 +48,69 @@ def test_kernel_families_per_generation() -> None:
     assert kernel_family(gptq, gpu_preset("b200")) == ("weight-only", "bf16")
 
 
+def test_mxfp4_reads_fp4_but_computes_16_bit() -> None:
+    # vllm 0.17 quantization/mxfp4.py get_mxfp4_backend: FlashInfer MXFP4 x BF16 on sm100,
+    # triton_kernels on sm90, Marlin elsewhere (sm120 consumer Blackwell, Ampere)
+    mxfp4 = scheme("mxfp4")
+    assert kernel_family(mxfp4, gpu_preset("b200")) == ("fp4", "bf16")
+    assert kernel_family(mxfp4, gpu_preset("h100-sxm")) == ("fp4", "bf16")
+    assert kernel_family(mxfp4, gpu_preset("rtx-5090")) == ("weight-only", "bf16")
+    assert kernel_family(mxfp4, gpu_preset("rtx-3090")) == ("weight-only", "bf16")
+
+
+GLM5 = _spec("zai-org/GLM-5")
+
+
+def _glm5(load: ServingLoad, spec=GLM5):
+    request = PlanRequest(model=spec, cluster=preset_cluster("b200", 8),
+                          layout=ParallelLayout(tp=8),
+                          engine=EngineSettings(max_model_len=20000, target_quant="fp8-block128"))
+    return estimate_speed(request, load)
+
+
+def test_sparse_attention_layers_pay_the_indexer_overhead() -> None:
+    # GLM-5 config.json: 78 layers, every one MLA with a DSA indexer (index_n_heads 32,
+    # index_head_dim 128, index_topk 2048): overhead per decode step = 1,460 us + 78 x
+    # (49.5 + 102) us = 13,277 us
+    est = _glm5(ServingLoad(input_len=1024, output_len=1024))
+    overhead = next(t for t in est.terms if t.key == "step_overhead")
+    expected_us = (FITTED.step_overhead_us + 78 * (FITTED.layer_overhead_us
+                                                   + FITTED.indexer_layer_overhead_us))
+    assert overhead.value == pytest.approx(expected_us / 1000)
+    assert "78 indexer layers" in overhead.formula
+
+
+def test_sparse_attention_caps_the_attended_context_at_the_top_k() -> None:
+    # A 16,384-token prompt, one chunk (B200: 16,384 batched tokens), mean causal context
+    # 8,192, 78 layers of 64 / 8 heads x (192 + 64 + 256) = 4,096 attention width at TP=8:
+    # dense MLA: 2 x 16,384 x 8,192 x 4,096 x 78 = 8.576e13 FLOP / (2,250 TFLOP/s 16-bit
+    #            x 0.6) = 63.52 ms
+    # DSA:       the same over the top 2,048 tokens = 15.88 ms, + the indexer on every token
+    #            (32 heads x 128, replicated on every rank) 2 x 16,384 x 8,192 x 4,096 x 78
+    #            = 8.576e13 FLOP at FP8 (4,500 x 0.6) = 31.76 ms, + 78 x 102 us = 7.96 ms
+    # -> DSA saves 63.52 - 15.88 - 31.76 - 7.96 = 7.92 ms of this prefill
+    layers = [layer.model_copy(update={"mixer": layer.mixer.model_copy(
+        update={"index_topk": None})}) for layer in GLM5.layers]
+    dense = GLM5.model_copy(update={"layers": layers})
+    load = ServingLoad(input_len=16384, output_len=16)
+    flops = 2 * 16384 * 8192 * 4096 * 78
+    attention_ms = flops / (2250e12 * FITTED.compute_efficiency) * 1e3
+    indexer_ms = flops / (4500e12 * FITTED.compute_efficiency) * 1e3
+    saved_ms = attention_ms * (1 - 2048 / 8192) - indexer_ms \
+        - 78 * FITTED.indexer_layer_overhead_us / 1e3
+    assert pytest.approx(7.92, abs=0.01) == saved_ms
+    assert _glm5(load, dense).prefill_ms - _glm5(load).prefill_ms == pytest.approx(saved_ms,
+                                                                                   rel=0.01)
+
+
+def test_ttft_queues_behind_a_share_of_the_others_whole_prefills() -> None:
+    # TTFT(C) - TTFT(1) = one decode step at C + queue_share x (C - 1) x prefill alone
+    one = estimate_speed(_seed(ParallelLayout(tp=8, ep=True)), ServingLoad(concurrency=1))
+    eight = estimate_speed(_seed(ParallelLayout(tp=8, ep=True)), ServingLoad(concurrency=8))
+    assert eight.ttft_ms - one.ttft_ms == pytest.approx(
+        eight.decode_step_ms + FITTED.queue_share * 7 * one.prefill_ms)
+
+
 def test_a_plan_that_does_not_fit_has_no_speed() -> None:
     request = PlanRequest(model=QWEN_INT4, cluster=preset_cluster("rtx-3090", 2),
                           layout=ParallelLayout(tp=2), engine=SEED)
@@ -98,42 +161,79 @@ def test_pipeline_raises_throughput_not_single_request_speed() -> None:
     assert speed(pp2, 64).tpot_ms < 2 * speed(pp2, 1).tpot_ms
 
 
-def _qwen3_32b_on_3090s(tp: int, link: str):
+TOLERANCE_POINTS = 5.0
+"""A published fact is met when the model lies within its range widened by 5 percentage points
+each side (bench/speed_accuracy.py prints the same checks with the same rule)."""
+
+
+def _within(value_pct: float, low: float, high: float) -> bool:
+    return low - TOLERANCE_POINTS <= value_pct <= high + TOLERANCE_POINTS
+
+
+def _qwen3_32b(gpu: str, tp: int, link: str):
+    """Qwen3-32B GPTQ-int4, 4,096 prompt tokens, 256 generated, one request."""
     request = PlanRequest(model=_spec("Qwen/Qwen3-32B"),
-                          cluster=preset_cluster("rtx-3090", tp, intra_node_link=link),
+                          cluster=preset_cluster(gpu, tp, intra_node_link=link),
                           layout=ParallelLayout(tp=tp),
                           engine=EngineSettings(max_model_len=8192,
                                                 target_quant="w4a16-gptq-g128"))
     return estimate_speed(request, ServingLoad(input_len=4096, output_len=256))
 
 
-def test_pcie_without_p2p_costs_prefill_more_than_decode() -> None:
-    # Measured (issue 10, public runs): on 2x RTX 3090, P2P off costs 3-5 % of decode but
-    # 35-49 % of prefill. Decode all-reduces are small (latency), prefill's are large
-    # (bandwidth, 5x lower through host memory).
-    p2p, host = _qwen3_32b_on_3090s(2, "pcie"), _qwen3_32b_on_3090s(2, "pcie-no-p2p")
-    decode_cost = host.tpot_ms / p2p.tpot_ms - 1
-    prefill_cost = host.prefill_ms / p2p.prefill_ms - 1
-    # the model: decode +8.7 % (above the measured 3-5 %: the 10 us host-staged hop latency
-    # is an estimate), prefill +24 % (below 35-49 %)
-    assert 0 < decode_cost < 0.10
-    assert 0.2 < prefill_cost < 0.6
-    assert prefill_cost > 2 * decode_cost
+def test_3090_p2p_off_costs_decode_3_to_5_percent() -> None:
+    # Measured (issue 10, public runs): on 2x RTX 3090, P2P off costs 3-5 % of decode.
+    # Decode all-reduces are small (latency-bound). The model: +8.6 % (the 10 us host-staged
+    # hop latency is an estimate), inside 3-5 % +- 5 points.
+    p2p, host = _qwen3_32b("rtx-3090", 2, "pcie"), _qwen3_32b("rtx-3090", 2, "pcie-no-p2p")
+    cost = (host.tpot_ms / p2p.tpot_ms - 1) * 100
+    assert _within(cost, 3, 5) and cost > 0
 
 
-def test_tp4_over_tp2_on_3090s_helps_prefill_more_than_decode() -> None:
-    # Measured (issue 10): TP=2 -> TP=4 on 3090s leaves single-stream decode about flat but
-    # speeds prefill 55-62 %. The model: halving the weights per GPU is eaten by 3x the ring
-    # hops per all-reduce; prefill halves its compute per GPU.
-    tp2, tp4 = _qwen3_32b_on_3090s(2, "pcie-no-p2p"), _qwen3_32b_on_3090s(4, "pcie-no-p2p")
-    decode_gain = tp2.tpot_ms / tp4.tpot_ms - 1
-    prefill_gain = tp2.prefill_ms / tp4.prefill_ms - 1
-    assert abs(decode_gain) < 0.2
-    assert prefill_gain > 0.25 and prefill_gain > decode_gain + 0.15
+@pytest.mark.xfail(strict=True, reason="the model says P2P off costs 2x RTX 3090 24 % of "
+                   "prefill, the public runs 35-49 %: prefill's large all-reduces through host "
+                   "memory cost more than the 0.20 host-staged bandwidth fraction (measured on "
+                   "4090s) gives")
+def test_3090_p2p_off_costs_prefill_35_to_49_percent() -> None:
+    p2p, host = _qwen3_32b("rtx-3090", 2, "pcie"), _qwen3_32b("rtx-3090", 2, "pcie-no-p2p")
+    assert _within((host.prefill_ms / p2p.prefill_ms - 1) * 100, 35, 49)
 
 
-@pytest.mark.xfail(strict=True, reason="the model gives 80 % of the roofline, not the measured "
-                   "61 %: its FP4 efficiency (0.821) is fitted on B200/B300 HBM3e rows; GB10's "
+def test_3090_p2p_off_costs_prefill_more_than_decode() -> None:
+    p2p, host = _qwen3_32b("rtx-3090", 2, "pcie"), _qwen3_32b("rtx-3090", 2, "pcie-no-p2p")
+    assert host.prefill_ms / p2p.prefill_ms > 2 * (host.tpot_ms / p2p.tpot_ms) - 1
+
+
+@pytest.mark.xfail(strict=True, reason="the model says P2P on speeds 2x RTX 5090 decode by 12 "
+                   "%, the public run 32.5 %: the per-hop latencies (5 us P2P, 10 us through "
+                   "host) are estimates; a published 5090 P2P test measured 0.48 vs 14 us")
+def test_5090_p2p_on_speeds_decode_32_5_percent() -> None:
+    off, on = _qwen3_32b("rtx-5090", 2, "pcie-no-p2p"), _qwen3_32b("rtx-5090", 2, "pcie")
+    assert _within((off.tpot_ms / on.tpot_ms - 1) * 100, 32.5, 32.5)
+
+
+def test_5090_p2p_on_speeds_prefill_33_9_percent() -> None:
+    # Measured (issue 10): 2x RTX 5090 P2P on vs off, prefill +33.9 %. The model: +34.6 %.
+    off, on = _qwen3_32b("rtx-5090", 2, "pcie-no-p2p"), _qwen3_32b("rtx-5090", 2, "pcie")
+    assert _within((off.prefill_ms / on.prefill_ms - 1) * 100, 33.9, 33.9)
+
+
+def test_tp4_over_tp2_on_3090s_leaves_decode_flat() -> None:
+    # Measured (issue 10): TP=2 -> TP=4 on 3090s leaves single-stream decode about flat. The
+    # model: halving the weights per GPU is eaten by 3x the ring hops per all-reduce (+2.2 %).
+    tp2, tp4 = _qwen3_32b("rtx-3090", 2, "pcie-no-p2p"), _qwen3_32b("rtx-3090", 4, "pcie-no-p2p")
+    assert _within((tp2.tpot_ms / tp4.tpot_ms - 1) * 100, 0, 0)
+
+
+@pytest.mark.xfail(strict=True, reason="the model speeds prefill by 34 % from TP=2 to TP=4 on "
+                   "3090s, the public runs 55-62 %: the host-staged all-reduce of the prefill "
+                   "takes too large a share of the model's prefill")
+def test_tp4_over_tp2_on_3090s_speeds_prefill_55_to_62_percent() -> None:
+    tp2, tp4 = _qwen3_32b("rtx-3090", 2, "pcie-no-p2p"), _qwen3_32b("rtx-3090", 4, "pcie-no-p2p")
+    assert _within((tp2.prefill_ms / tp4.prefill_ms - 1) * 100, 55, 62)
+
+
+@pytest.mark.xfail(strict=True, reason="the model gives 87 % of the roofline, not the measured "
+                   "61 %: its FP4 efficiency (0.9) is fitted on B200/B300 HBM3e rows; GB10's "
                    "LPDDR5X unified memory is not in the calibration data")
 def test_dgx_spark_decodes_near_61_percent_of_its_bandwidth_roofline() -> None:
     # Measured (issue 10): a DGX Spark decodes Llama-3.3-70B NVFP4 at ~61 % of its bandwidth
@@ -147,7 +247,7 @@ def test_dgx_spark_decodes_near_61_percent_of_its_bandwidth_roofline() -> None:
     # = 38.504 + 2.101 = 40.605 GB -> 40.605 / 273 GB/s = 148.7 ms
     roofline_ms = (68_451_041_280 * 4.5 / 8 + 128_256 * 8192 * 2) / 273e9 * 1e3
     assert est.kernel == "fp4"
-    assert roofline_ms / est.tpot_ms == pytest.approx(0.61, abs=0.09)
+    assert _within(roofline_ms / est.tpot_ms * 100, 61, 61)
 
 
 def test_fitted_coefficients_are_physical() -> None:

@@ -51,8 +51,9 @@ from planner.serving.plan import PlanRequest, plan
 from planner.serving.speed import FITTED, ServingLoad, estimate_speed
 
 COEF = {
-    "wo": 0.913, "expert": 0.762, "kv": 0.735, "compute": 0.6, "step_us": 1944.0,
-    "layer_us": 40.8, "request_ms": 25.9, "queue": 0.336, "interference": 1.0,
+    "wo": 0.9, "expert": 0.726, "kv": 0.772, "compute": 0.6, "expert_compute": 0.35,
+    "step_us": 1460.0, "layer_us": 49.5, "request_ms": 23.7, "queue": 0.0845,
+    "interference": 1.0,
 }
 """FITTED, typed by hand from `python bench/speed_accuracy.py --fit` (a refit must update
 these and the figures below)."""
@@ -89,7 +90,9 @@ def _overhead_s(layers: int, pp: int = 1) -> float:
 def test_the_fitted_coefficients_are_the_ones_worked_here() -> None:
     assert FITTED.bandwidth_efficiency["weight-only"] == COEF["wo"]
     assert (FITTED.expert_bandwidth_factor, FITTED.kv_bandwidth_efficiency,
-            FITTED.compute_efficiency) == (COEF["expert"], COEF["kv"], COEF["compute"])
+            FITTED.compute_efficiency, FITTED.expert_compute_factor) == (
+        COEF["expert"], COEF["kv"], COEF["compute"], COEF["expert_compute"])
+    assert FITTED.indexer_layer_overhead_us > 0  # Qwen3 has no sparse attention: unused here
     assert (FITTED.step_overhead_us, FITTED.layer_overhead_us, FITTED.request_overhead_ms,
             FITTED.queue_share, FITTED.prefill_interference) == (
         COEF["step_us"], COEF["layer_us"], COEF["request_ms"], COEF["queue"],
@@ -106,8 +109,10 @@ ALLREDUCE_1 = 188 * (14 * HOP + 7 / 8 * 2 * 8192 / LINK)  # 26.85 ms
 TPOT_EP = (_mem_s(DENSE_TP8, EXPERTS_TP8 * 8 / 128, 1536 * 48128) + ALLREDUCE_1
            + _overhead_s(94))
 # prefill of 1,024 tokens in one chunk: every expert is touched (1 - (15/16)^1024 = 1);
-# compute 2 x 1,024 x (921.77 M dense + 1,774.19 M expert parameters per GPU) + the causal
-# attention 2 x 1,024 x 512 x 94 x 8 heads x 256 = 5.7232e12 FLOP, against 71 TFLOP/s x 0.6
+# compute 2 x 1,024 x 921.77 M dense parameters per GPU at 71 TFLOP/s, 2 x 1,024 x 1,774.19 M
+# expert parameters at 71 x 0.35 (fused-MoE GEMMs), the causal attention 2 x 1,024 x 512 x 94
+# x 8 heads x 256 = 0.2023e12 FLOP at the 16-bit rate (71 TFLOP/s on a 3090: the GPTQ
+# GEMMs run 16-bit too), all at 0.6 efficiency
 DENSE_PARAMS = 94 * 71_303_680 / 8 + 94 * 524_288 / 8 + 151_936 * 4096 / 8  # 921.77 M
 EXPERT_PARAMS = 8 * 3 * 4096 * 1536 * 94 / 8  # 1,774.19 M per token per GPU
 WIDTH = 94 * 8 * 256  # attention: heads per GPU x (q.k + v dims), all layers
@@ -115,8 +120,8 @@ WIDTH = 94 * 8 * 256  # attention: heads per GPU x (q.k + v dims), all layers
 
 def _prefill_chunk(tokens: int, context: float) -> tuple[float, float]:
     """(step seconds, marginal seconds) of one prefill chunk at TP=8 + EP."""
-    flops = 2 * tokens * (DENSE_PARAMS + EXPERT_PARAMS) + 2 * tokens * context * WIDTH
-    compute = flops / (PEAK * COEF["compute"])
+    compute = (2 * tokens * DENSE_PARAMS + 2 * tokens * EXPERT_PARAMS / COEF["expert_compute"]
+               + 2 * tokens * context * WIDTH) / (PEAK * COEF["compute"])
     memory = _mem_s(DENSE_TP8, EXPERTS_TP8, context * 48128)
     allreduce = 188 * (14 * HOP + 7 / 8 * 2 * tokens * 8192 / LINK)
     return max(compute, memory) + allreduce + _overhead_s(94), compute + allreduce
@@ -130,6 +135,10 @@ TTFT_32K = COEF["request_ms"] / 1e3 + sum(_prefill_chunk(2048, 2048 * i + 1024)[
 
 
 def test_tp8_ep_tpot_and_allreduce() -> None:
+    # by hand: dense 716.57 MB / (936 GB/s x 0.9) = 0.851 ms; experts 921.72 MB / (936 x 0.9
+    # x 0.726) = 1.507 ms; KV 1,536 x 48,128 B / (936 x 0.772) = 0.102 ms; all-reduce
+    # 26.85 ms; overhead 1,460 us + 49.5 us x 94 = 6.113 ms -> 35.42 ms per token (28 tok/s)
+    assert pytest.approx(35.42e-3, rel=1e-3) == TPOT_EP
     est = _speed(ParallelLayout(tp=8, ep=True))
     assert est.allreduce_ms_per_step == pytest.approx(ALLREDUCE_1 * 1e3, rel=1e-3)
     assert pytest.approx(26.85e-3, rel=1e-3) == ALLREDUCE_1
@@ -138,6 +147,11 @@ def test_tp8_ep_tpot_and_allreduce() -> None:
 
 
 def test_tp8_ep_ttft_at_1k_and_32k() -> None:
+    # by hand: compute (1.888e12 dense + 3.634e12 / 0.35 expert + 0.202e12 attention FLOP)
+    # / 42.6e12 = 292.75 ms > the 25.0 ms weight read; all-reduce 188 x (14 x 10 us +
+    # 7/8 x 2 x 1,024 x 8,192 B / 5.0732 GB/s) = 188 x 3.0336 ms = 570.3 ms; overhead
+    # 6.113 ms -> prefill 869.2 ms; + 23.7 ms request overhead = 0.893 s
+    assert pytest.approx(0.8929, rel=1e-3) == TTFT_1K
     assert _speed(ParallelLayout(tp=8, ep=True)).ttft_ms == pytest.approx(TTFT_1K * 1e3,
                                                                           rel=0.005)
     long = _speed(ParallelLayout(tp=8, ep=True), input_len=32768)
@@ -149,16 +163,25 @@ def test_tp8_ep_ttft_at_1k_and_32k() -> None:
 
 def test_tp8_ep_throughput_at_the_kv_limited_concurrency() -> None:
     # 108,048 KV tokens // (1,024 + 512) = 70 requests in flight
+    # by hand: 0.9375^70 = e^(70 x -0.064539) = 0.0109, so 98.9 % of the experts are read:
+    # 14,586.5 MB / 611.58 GB/s = 23.85 ms + dense 0.85 + KV 70 x 1,536 x 48,128 B / 722.59
+    # GB/s = 7.16 -> 31.86 ms (compute 20.66 ms is below); all-reduce 188 x (140 us + 7/8 x 2
+    # x 70 x 8,192 B / 5.0732 GB/s) = 63.51 ms; overhead 6.11 ms: step 101.49 ms. TPOT adds
+    # 69 others' prefill work 69 x 863.07 ms / 1,024 = 58.16 ms -> 159.65 ms; TTFT = 23.7 +
+    # 869.19 + 101.49 + 0.0845 x 69 x 869.19 = 6,062 ms; 70 / (0.15965 + 6.062 / 1,024)
+    # = 422.8 output tokens/s
     k = 108048 // 1536
     touched = 1 - (1 - 8 / 128) ** k  # 126.6 of 128 experts
     step_memory = _mem_s(DENSE_TP8, EXPERTS_TP8 * touched, k * 1536 * 48128)
-    step_compute = (2 * k * (DENSE_PARAMS + EXPERT_PARAMS) + 2 * k * 1536 * WIDTH) / (
-        PEAK * COEF["compute"])
+    step_compute = (2 * k * (DENSE_PARAMS + EXPERT_PARAMS / COEF["expert_compute"])
+                    + 2 * k * 1536 * WIDTH) / (PEAK * COEF["compute"])
     step = (max(step_memory, step_compute) + 188 * (14 * HOP + 7 / 8 * 2 * k * 8192 / LINK)
             + _overhead_s(94))
     tpot = step + COEF["interference"] * (k - 1) * MARGINAL_1K / 1024
-    ttft = COEF["request_ms"] / 1e3 + PREFILL_1K + step + COEF["queue"] * (k - 1) * MARGINAL_1K
+    # a new request waits behind a share of the other 69 requests' whole prefills
+    ttft = COEF["request_ms"] / 1e3 + PREFILL_1K + step + COEF["queue"] * (k - 1) * PREFILL_1K
     throughput = k / (tpot + ttft / 1024)
+    assert (tpot, ttft, throughput) == pytest.approx((0.15965, 6.062, 422.8), rel=2e-3)
     est = _speed(ParallelLayout(tp=8, ep=True), concurrency=1000)
     assert est.concurrency == k == 70 and est.kv_bound
     assert est.tpot_ms == pytest.approx(tpot * 1e3, rel=0.005)
@@ -176,6 +199,10 @@ def test_tp8_without_ep_pays_the_wna16_fallback() -> None:
 
 
 def test_tp4_pp2_tpot() -> None:
+    # by hand: stage 1 = dense 485.32 MB / 842.4 GB/s 0.576 + experts 1.507 + KV 1,536 x
+    # 24,064 B / 722.59 GB/s 0.051 + all-reduce 5.868 + overhead 1,460 / 2 + 49.5 x 47 us
+    # 3.057 = 11.059 ms; stage 2 reads the 311.17 MB lm_head too: 11.428 ms; + one 11.6 us
+    # stage hop = 22.50 ms per token
     allreduce = 94 * (6 * HOP + 3 / 4 * 2 * 8192 / LINK)  # 5.87 ms per stage
     first = 435.27 + 49.28 + 0.77
     stages = [
@@ -184,16 +211,22 @@ def test_tp4_pp2_tpot() -> None:
         + _overhead_s(47, 2),
     ]
     tpot = sum(stages) + HOP + 8192 / LINK
+    assert pytest.approx(22.50e-3, rel=2e-3) == tpot
     est = _speed(ParallelLayout(tp=4, pp=2))
     assert est.tpot_ms == pytest.approx(tpot * 1e3, rel=0.005)
     assert est.allreduce_ms_per_step == pytest.approx(2 * allreduce * 1e3, rel=1e-3)
 
 
 def test_tp1_pp8_tpot() -> None:
+    # by hand: dense 4,826.98 MB / 842.4 GB/s = 5.730 ms; experts 117,980.6 x 8/128 = 7,373.8
+    # MB / 611.58 GB/s = 12.057 ms; KV 1,536 x 192,512 B / 722.59 GB/s = 0.409 ms; overhead
+    # 8 stages x 1,460 / 8 us + 49.5 us x 94 = 6.113 ms; 7 hops x 11.61 us = 0.081 ms
+    # -> 24.39 ms per token
     dense = 94 * 71_303_680 * 0.51953125 / MB + 98.57 + 1.55 + 1244.66
     experts = 128 * 94 * 3 * 4096 * 1536 * 0.51953125 / MB  # 117,980.6 MB
     tpot = (_mem_s(dense, experts * 8 / 128, 1536 * 192512) + _overhead_s(94)
             + 7 * (HOP + 8192 / LINK))
+    assert pytest.approx(24.39e-3, rel=2e-3) == tpot
     est = _speed(ParallelLayout(tp=1, pp=8))
     assert est.tpot_ms == pytest.approx(tpot * 1e3, rel=0.005)
     assert est.allreduce_ms_per_step == 0
