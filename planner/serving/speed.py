@@ -486,6 +486,8 @@ def estimate_speed(
     act_b = act_elem_bytes(s, spec.torch_dtype, bf16)
     kv_b = kv_elem_bytes(s, spec.torch_dtype, bf16)
     family, fmt = kernel_family(scheme, gpu)
+    if s.mxfp4_marlin and scheme.family == "mxfp4":
+        family, fmt = "weight-only", "bf16"  # vLLM's Marlin MXFP4 fallback (EngineSettings)
     peak = gpu.dense_tflops(fmt) or gpu.bf16_dense_tflops or gpu.dense_tflops("fp16")
     if peak is None:
         return None

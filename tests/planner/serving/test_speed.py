@@ -56,6 +56,15 @@ def test_mxfp4_reads_fp4_but_computes_16_bit() -> None:
     assert kernel_family(mxfp4, gpu_preset("h100-sxm")) == ("fp4", "bf16")
     assert kernel_family(mxfp4, gpu_preset("rtx-5090")) == ("weight-only", "bf16")
     assert kernel_family(mxfp4, gpu_preset("rtx-3090")) == ("weight-only", "bf16")
+    # unless vLLM falls back to Marlin (no triton_kernels on Hopper, VLLM_MXFP4_USE_MARLIN=1)
+    gpt_oss = _spec("openai/gpt-oss-120b")
+
+    def kernel(marlin: bool) -> str:
+        request = PlanRequest(model=gpt_oss, cluster=preset_cluster("h100-sxm", 2),
+                              layout=ParallelLayout(tp=2),
+                              engine=EngineSettings(max_model_len=8192, mxfp4_marlin=marlin))
+        return estimate_speed(request).kernel
+    assert (kernel(False), kernel(True)) == ("fp4", "weight-only")
 
 
 GLM5 = _spec("zai-org/GLM-5")
