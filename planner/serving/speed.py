@@ -584,7 +584,8 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
               f"({bw} x {c.kv_bandwidth_efficiency:.3f}) = {_ms(parts['kv'])}"),
         _term("decode_compute", "Decode: compute per stage step", parts["compute"] * 1e3, "ms",
               f"2 x ({s.dense_params / 1e9:.3f} + {s.expert_params_per_token / 1e9:.3f} "
-              f"expert) G params x {micro:.0f} tokens (+ attention) / ({ctx.peak_flops / 1e12:,.0f}"
+              f"expert / {c.expert_compute_factor:.3f}) G params x {micro:.0f} tokens "
+              f"(+ attention at {ctx.attn_flops / 1e12:,.0f}) / ({ctx.peak_flops / 1e12:,.0f}"
               f" TFLOP/s x {c.compute_efficiency:.3f}) = {_ms(parts['compute'])}"),
         _term("allreduce", "TP all-reduce (+ EP all-to-all) per stage step",
               parts["allreduce"] * 1e3, "ms",
