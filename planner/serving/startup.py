@@ -16,6 +16,7 @@ from planner.model.quant import QuantScheme
 from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec
 from planner.serving.hardware import GpuSpec
 from planner.serving.vllm_cli import VllmCli, kv_cache_dtypes
+from planner.units import VLLM_KV_DTYPE
 
 QUANT_METHOD: dict[str, str] = {
     "fp8": "fp8", "gptq": "gptq", "awq": "awq", "int8": "compressed-tensors",
@@ -86,33 +87,58 @@ def _nvfp4_error(kv: str, minor: int, cc: int, head_sizes: set[int], sinks: bool
     return _no_backend(kv, "kv_cache_dtype not supported", cc)
 
 
+def _flash_attn_fp8_only(kv: str, minor: int, cc: int) -> str | None:
+    """vLLM 0.15-0.22 on Hopper: FLASH_ATTN (FA3, first in the 9.x priority list) accepts a
+    KV dtype it cannot read.
+
+    NOTE: v1/attention/backends/flash_attn.py FlashAttentionBackend.supports_kv_cache_dtype
+    returns flash_attn_supports_fp8() (FA3 on the 9.x family) for any kv.startswith("fp8")
+    (0.15.0-0.19.0 wheels) or any is_quantized_kv_cache(kv) (0.20.0-0.22.0), but its forward
+    views the cache through get_fp8_dtype_for_flashattn, which takes fp8 / fp8_e4m3 only and
+    raises "Unrecognized FP8 dtype: ..." at the first attention step. From 0.23.0 it claims
+    fp8 / fp8_e4m3 only and TRITON_ATTN or FlashInfer take the others. 0.11-0.14 not read.
+    """
+    name = VLLM_KV_DTYPE[kv]
+    claimed = (name.startswith("fp8") if minor < 20
+               else name not in ("auto", "bfloat16", "float16", "float32"))
+    if 15 <= minor <= 22 and cc // 10 == 9 and claimed and name not in ("fp8", "fp8_e4m3"):
+        return (f"Unrecognized FP8 dtype: {name} (vLLM 0.{minor} selects FLASH_ATTN for it on "
+                f"compute capability {cc // 10}.{cc % 10}, which reads fp8_e4m3 only; it fails "
+                "at the first attention step).")
+    return None
+
+
 def kv_format_errors(gpu: GpuSpec, spec: ModelSpec, kv_cache_dtype: str, cli: VllmCli
                      ) -> list[str]:
     """Why vLLM `cli.vllm_version` cannot run this --kv-cache-dtype on `gpu` for `spec`.
 
     Plain dtypes (auto, bf16/fp16, the fp8 variants) have a backend on every NVIDIA GPU vLLM
-    runs (TRITON_ATTN lists them and supports_compute_capability is True in every wheel), so
-    only the packed formats (kvformat.KV_FORMATS) are checked. The per-token-head formats run
-    on TRITON_ATTN, any capability, head size >= 32 (0.20.0-0.33.0 triton_attn.py); MLA
-    layers are not sized for packed formats here, so they are refused in Headroom's words;
-    DeepSeek-V4's fp8_ds_mla cache refuses any non-fp8 dtype (vLLM's words).
+    runs (TRITON_ATTN lists them and supports_compute_capability is True in every wheel),
+    except fp8_e5m2 on Hopper in 0.15-0.22 (_flash_attn_fp8_only). The per-token-head formats
+    run on TRITON_ATTN, any capability, head size >= 32 (0.20.0-0.33.0 triton_attn.py; on
+    Hopper from 0.23); MLA layers are not sized for packed formats here, so they are refused
+    in Headroom's words; DeepSeek-V4's fp8_ds_mla cache refuses any non-fp8 dtype (vLLM's).
     """
+    cc = _capability(gpu)
+    mixers = [layer.mixer for layer in spec.layers]
+    mla = any(isinstance(m, MlaMixer) for m in mixers) or spec.compressed_attention is not None
+    minor = int(cli.vllm_version.split(".")[1])
+    flash_attn = None if mla or cc is None else _flash_attn_fp8_only(kv_cache_dtype, minor, cc)
+    if flash_attn:
+        return [flash_attn]
     if kv_cache_dtype not in KV_FORMATS:
         return []
     if spec.compressed_attention is not None:  # 0.33.0 models/deepseek_v4/attention.py
         return [f"DeepseekV4 fp8_ds_mla layout only supports fp8 kv-cache, got "
                 f"{kv_cache_dtype}. Please set `--kv-cache-dtype fp8` or select a backend "
                 "that supports bfloat16 KV cache."]
-    mixers = [layer.mixer for layer in spec.layers]
-    if any(isinstance(m, MlaMixer) for m in mixers):
+    if mla:
         return [f"Headroom does not size --kv-cache-dtype {kv_cache_dtype} for MLA layers "
                 f"(vLLM packs the latent differently); use auto or fp8 for {spec.name}."]
-    cc = _capability(gpu)
     if cc is None or not kv_cache_dtype.startswith("nvfp4"):
         return []
     attention = [m for m in mixers if isinstance(m, AttentionMixer)]
     heads = {m.head_dim for m in attention} | {m.v_head_dim for m in attention}
-    minor = int(cli.vllm_version.split(".")[1])
     error = _nvfp4_error(kv_cache_dtype, minor, cc, heads, any(m.sinks for m in attention))
     return [error] if error else []
 

@@ -90,6 +90,18 @@ def test_nvfp4_kv_per_release_and_capability() -> None:
     deepseek = _spec("deepseek-ai/DeepSeek-V3")
     assert kv_errors("b200", "nvfp4", "0.33.0", deepseek)[0].startswith(
         "Headroom does not size --kv-cache-dtype nvfp4 for MLA layers")
+    # 0.15-0.22 on Hopper: FLASH_ATTN (FA3) claims every quantized KV dtype but reads only
+    # fp8 / fp8_e4m3 (flash_attn.py get_fp8_dtype_for_flashattn); from 0.23 it claims those two
+    hopper = ("Unrecognized FP8 dtype: {} (vLLM 0.{} selects FLASH_ATTN for it on compute "
+              "capability 9.0, which reads fp8_e4m3 only; it fails at the first attention step).")
+    assert kv_errors("h100-sxm", "fp8_e5m2", "0.19.0") == [hopper.format("fp8_e5m2", 19)]
+    assert kv_errors("h100-sxm", "nvfp4", "0.21.0") == [hopper.format("nvfp4", 21)]
+    assert kv_errors("h100-sxm", "int8_per_token_head", "0.22.0") == [
+        hopper.format("int8_per_token_head", 22)]
+    assert kv_errors("h100-sxm", "int8_per_token_head", "0.23.0") == []
+    assert kv_errors("h100-sxm", "fp8_e5m2", "0.23.0") == kv_errors("h100-sxm", "fp8",
+                                                                     "0.19.0") == []
+    assert kv_errors("rtx-3090", "fp8_e5m2", "0.19.0") == []  # no FA3 below 9.0
     # DeepSeek-V4's fp8_ds_mla cache (models/deepseek_v4/attention.py) takes fp8 only
     assert kv_errors("b200", "int8_per_token_head", "0.33.0",
                      _spec("deepseek-ai/DeepSeek-V4-Flash")) == [
