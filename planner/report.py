@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -36,7 +36,7 @@ from planner.model.spec import (
 from planner.serving.engine import kv_elem_bytes
 from planner.serving.plan import Plan
 from planner.serving.speed import SPEED_KEYS, ServingLoad, SpeedEstimate
-from planner.serving.sweep import SweepResult, SweepRow, sweep_csv
+from planner.serving.sweep import Objective, SweepResult, SweepRow, sweep_csv
 from planner.text import md_code_block, md_escape
 from planner.units import GIB
 
@@ -474,7 +474,7 @@ def text_columns(rows: list[list[str]]) -> list[str]:
             for row in rows]
 
 
-def md_table(header: list[str], rows: list[list[object]]) -> list[str]:
+def md_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
     """A GitHub-flavoured Markdown table; every cell is escaped (planner.text.md_escape)."""
     lines = ["| " + " | ".join(md_escape(h) for h in header) + " |",
              "|" + "|".join("---" for _ in header) + "|"]
@@ -702,7 +702,7 @@ def sweep_speed_note(result: SweepResult) -> str:
             f"ranked by {result.objective}")
 
 
-RANKING = {
+RANKING: dict[Objective, str] = {
     "context": "fits first, then context ceiling, concurrency, fewer GPUs",
     "concurrency": "fits first, then concurrency, context ceiling, fewer GPUs",
     "fewest-gpus": "fits first, then fewer GPUs, context ceiling, concurrency",
