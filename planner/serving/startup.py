@@ -38,10 +38,38 @@ def _flashinfer_head_sizes(minor: int) -> set[int]:
     return {64, 128, 256} if minor < 22 else {64, 128, 256, 512}
 
 
-def _no_backend(kv: str, why: str, cc: int) -> str:
-    """vLLM's selector refusal (platforms/cuda.py), with the one backend that takes `kv`."""
+def _no_backend(kv: str, why: str | dict[str, list[str]], cc: int) -> str:
+    """vLLM's selector refusal (platforms/cuda.py get_attn_backend_cls), with each backend's
+    reasons (`why` alone: FlashInfer's, the one backend that takes nvfp4)."""
+    reasons = {"FLASHINFER": [why]} if isinstance(why, str) else why
+    listed = ", ".join(f"{name}: [{', '.join(r)}]" for name, r in reasons.items())
     return (f"No valid attention backend found for cuda with kv_cache_dtype={kv}. Reasons: "
-            f"{{FLASHINFER: [{why}]}} (compute capability {cc // 10}.{cc % 10}).")
+            f"{{{listed}}} (compute capability {cc // 10}.{cc % 10}).")
+
+
+def _mla_backend_error(kv: str, minor: int, cc: int) -> str | None:
+    """No dense-MLA attention backend of vLLM 0.`minor` (>= 0.15) takes `kv` on this GPU.
+
+    NOTE: supported_kv_cache_dtypes and supports_compute_capability of
+    v1/attention/backends/mla/*.py, the same in the 0.15.0-0.33.0 wheels except where noted:
+    FLASH_ATTN_MLA auto/bfloat16, major 9; FLASHMLA auto/bfloat16/fp8/fp8_e4m3, major 9 or 10;
+    FLASHINFER_MLA and CUTLASS_MLA as FLASHMLA, major 10; TRITON_MLA auto/bfloat16 (fp8 and
+    fp8_e4m3 from 0.19.0), any capability; float16 in every list from 0.19.0. No list has
+    fp8_e5m2 or a packed format (0.11-0.14 not read).
+    """
+    half = ("auto", "bfloat16") + (("float16",) if minor >= 19 else ())
+    fp8 = ("fp8", "fp8_e4m3")
+    backends = {
+        "FLASH_ATTN_MLA": (half, cc // 10 == 9),
+        "FLASHMLA": (half + fp8, cc // 10 in (9, 10)),
+        "FLASHINFER_MLA": (half + fp8, cc // 10 == 10),
+        "CUTLASS_MLA": (half + fp8, cc // 10 == 10),
+        "TRITON_MLA": (half + (fp8 if minor >= 19 else ()), True),
+    }
+    reasons = {name: [why for why, bad in (("kv_cache_dtype not supported", kv not in kvs),
+                                            ("compute capability not supported", not ok))
+                      if bad] for name, (kvs, ok) in backends.items()}
+    return None if not all(reasons.values()) else _no_backend(kv, reasons, cc)
 
 
 def _nvfp4_error(kv: str, minor: int, cc: int, head_sizes: set[int], sinks: bool) -> str | None:
@@ -116,8 +144,9 @@ def kv_format_errors(gpu: GpuSpec, spec: ModelSpec, kv_cache_dtype: str, cli: Vl
     runs (TRITON_ATTN lists them and supports_compute_capability is True in every wheel),
     except fp8_e5m2 on Hopper in 0.15-0.22 (_flash_attn_fp8_only). The per-token-head formats
     run on TRITON_ATTN, any capability, head size >= 32 (0.20.0-0.33.0 triton_attn.py; on
-    Hopper from 0.23); MLA layers are not sized for packed formats here, so they are refused
-    in Headroom's words; DeepSeek-V4's fp8_ds_mla cache refuses any non-fp8 dtype (vLLM's).
+    Hopper from 0.23). Dense MLA models pick among the MLA backends (_mla_backend_error, from
+    0.15); packed formats on other MLA layers (sparse, older releases) are refused in
+    Headroom's words (not sized); DeepSeek-V4's fp8_ds_mla cache takes fp8 only (vLLM's).
     """
     cc = _capability(gpu)
     mixers = [layer.mixer for layer in spec.layers]
@@ -126,6 +155,13 @@ def kv_format_errors(gpu: GpuSpec, spec: ModelSpec, kv_cache_dtype: str, cli: Vl
     flash_attn = None if mla or cc is None else _flash_attn_fp8_only(kv_cache_dtype, minor, cc)
     if flash_attn:
         return [flash_attn]
+    dense_mla = (spec.compressed_attention is None and cc is not None and minor >= 15
+                 and any(isinstance(m, MlaMixer) for m in mixers)
+                 and not any(isinstance(m, MlaMixer) and m.index_n_heads for m in mixers))
+    mla_error = _mla_backend_error(VLLM_KV_DTYPE[kv_cache_dtype], minor, cc) \
+        if dense_mla else None
+    if mla_error:
+        return [mla_error]
     if kv_cache_dtype not in KV_FORMATS:
         return []
     if spec.compressed_attention is not None:  # 0.33.0 models/deepseek_v4/attention.py

@@ -86,9 +86,23 @@ def test_nvfp4_kv_per_release_and_capability() -> None:
     # per-token-head formats run on TRITON_ATTN, any capability; plain dtypes are not checked
     assert kv_errors("v100-32gb", "int8_per_token_head", "0.33.0") == []
     assert kv_errors("v100-32gb", "fp8", "0.33.0") == []
-    # MLA latents are not sized for packed formats: refused in Headroom's words
+    # dense MLA picks among the MLA backends (v1/attention/backends/mla/*.py): none lists
+    # fp8_e5m2 or a packed format; TRITON_MLA (any GPU) has fp8 from 0.19 only
     deepseek = _spec("deepseek-ai/DeepSeek-V3")
-    assert kv_errors("b200", "nvfp4", "0.33.0", deepseek)[0].startswith(
+    assert kv_errors("b200", "nvfp4", "0.33.0", deepseek) == [
+        "No valid attention backend found for cuda with kv_cache_dtype=nvfp4. Reasons: "
+        "{FLASH_ATTN_MLA: [kv_cache_dtype not supported, compute capability not supported], "
+        "FLASHMLA: [kv_cache_dtype not supported], FLASHINFER_MLA: [kv_cache_dtype not "
+        "supported], CUTLASS_MLA: [kv_cache_dtype not supported], TRITON_MLA: [kv_cache_dtype "
+        "not supported]} (compute capability 10.0)."]
+    assert kv_errors("a100-80gb", "fp8_e5m2", "0.33.0", deepseek)[0].startswith(
+        "No valid attention backend found for cuda with kv_cache_dtype=fp8_e5m2.")
+    assert kv_errors("a100-80gb", "fp8", "0.33.0", deepseek) == []  # TRITON_MLA
+    assert "TRITON_MLA: [kv_cache_dtype not supported]}" in kv_errors(
+        "a100-80gb", "fp8", "0.18.0", deepseek)[0]
+    assert kv_errors("h100-sxm", "fp8", "0.18.0", deepseek) == []  # FLASHMLA on 9.x
+    # sparse MLA (an indexer: DeepSeek-V3.2) has other backends: packed formats not sized
+    assert kv_errors("b200", "nvfp4", "0.33.0", _spec("deepseek-ai/DeepSeek-V3.2"))[0].startswith(
         "Headroom does not size --kv-cache-dtype nvfp4 for MLA layers")
     # 0.15-0.22 on Hopper: FLASH_ATTN (FA3) claims every quantized KV dtype but reads only
     # fp8 / fp8_e4m3 (flash_attn.py get_fp8_dtype_for_flashattn); from 0.23 it claims those two
