@@ -24,9 +24,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx2
-from huggingface_hub import HfApi, constants, get_token
+from huggingface_hub import HfApi, constants, get_token, try_to_load_from_cache
 from huggingface_hub.errors import (
-    EntryNotFoundError,
     FileMetadataError,
     GatedRepoError,
     HfHubHTTPError,
@@ -56,6 +55,11 @@ DEADLINE_ENV = "HEADROOM_HUB_DEADLINE_S"
 DEFAULT_DEADLINE_S = 20.0
 REQUEST_TIMEOUT_S = 10.0
 """Per-request timeout, capped by the overall deadline."""
+STAND_IN_DEADLINE_S = 5.0
+"""The deadline when a catalog entry (reconstructed or subset) stands in for a failed fetch
+and neither deadline_s nor HEADROOM_HUB_DEADLINE_S is given: a hub that never answers then
+costs a few seconds (the app's default model is such an entry), not DEFAULT_DEADLINE_S; a
+config is a few kB, and headers still unread at the deadline are left out with a note."""
 CONFIG_FILE = "config.json"
 QUANT_CONFIG_FILE = "hf_quant_config.json"
 MAX_CONFIG_BYTES = 4 * 10**6
@@ -142,7 +146,8 @@ def resolve_model(
     asking would cost a deadline offline and change nothing but the checkpoint metadata.
     Anything else (a reconstructed or subset entry included, under the catalog's spelling)
     asks the hub via fetch_model (`token` and `ambient_token` as there), whose fallbacks
-    serve that entry, labelled, when the hub cannot answer.
+    serve that entry, labelled, when the hub cannot answer (within STAND_IN_DEADLINE_S unless
+    a deadline is given).
     """
     path = Path(model).expanduser()
     if path.exists():
@@ -151,6 +156,8 @@ def resolve_model(
     if prefer_catalog and entry is not None and entry.provenance == "verbatim":
         return _catalog_source(entry, "bundled catalog entry, a verbatim copy of the hub's "
                                "config.json (the hub was not asked)")
+    if entry is not None and deadline_s is None and os.environ.get(DEADLINE_ENV) is None:
+        deadline_s = STAND_IN_DEADLINE_S
     return fetch_model(model if entry is None else entry.repo_id, revision, token,
                        ambient_token=ambient_token, deadline_s=deadline_s)
 
@@ -466,22 +473,23 @@ def _no_config_message(repo_id: str, files: tuple[CheckpointFile, ...]) -> str:
     return message
 
 
+def _cached_file(repo_id: str, filename: str, revision: str | None) -> str | None:
+    """A file's path in the local hub cache, or None: try_to_load_from_cache reads the cache
+    folders only. NOTE: hf_hub_download(local_files_only=True) builds request headers first,
+    and huggingface_hub 2.4's user agent fetches {HF_ENDPOINT}/api/agent-harnesses (3 s
+    timeout, utils/_detect_agent.py) once per process, so an unreachable hub cost the
+    fallback another 3 s."""
+    path = try_to_load_from_cache(repo_id, filename, revision=revision)
+    return path if isinstance(path, str) else None  # else None or the "known absent" marker
+
+
 def _from_cache(repo_id: str, revision: str | None, reason: str) -> ModelSource | None:
     """The configs from the local hub cache (no network), or None if config.json is not there."""
-    api = HfApi()
-    try:
-        config_path = api.hf_hub_download(
-            repo_id, CONFIG_FILE, revision=revision, local_files_only=True
-        )
-    except (LocalEntryNotFoundError, EntryNotFoundError):
+    config_path = _cached_file(repo_id, CONFIG_FILE, revision)
+    if config_path is None:
         return None
     sha = _snapshot_sha(config_path)
-    try:
-        quant_path = api.hf_hub_download(
-            repo_id, QUANT_CONFIG_FILE, revision=sha or revision, local_files_only=True
-        )
-    except (LocalEntryNotFoundError, EntryNotFoundError):
-        quant_path = None
+    quant_path = _cached_file(repo_id, QUANT_CONFIG_FILE, sha or revision)
     return ModelSource(
         repo_id=repo_id,
         revision=revision,

@@ -28,14 +28,16 @@ WIDTHS = {"BF16": 2, "F8_E4M3": 1, "F32": 4, "U8": 1}
 SHA = "0123456789abcdef0123456789abcdef01234567"
 
 CLIENT = """
-import json, sys
+import json, sys, time
 from probes.hub import HubError, fetch_model, resolve_model
 args = json.loads(sys.argv[1])
 call = resolve_model if args.pop("resolve") else fetch_model
+start = time.monotonic()
 try:
-    print(json.dumps({"source": call(args.pop("model"), **args).model_dump(mode="json")}))
+    out = {"source": call(args.pop("model"), **args).model_dump(mode="json")}
 except HubError as err:
-    print(json.dumps({"kind": err.kind, "message": err.message, "text": str(err)}))
+    out = {"kind": err.kind, "message": err.message, "text": str(err)}
+print(json.dumps({**out, "s": time.monotonic() - start}))
 """
 
 
@@ -403,6 +405,22 @@ def test_hub_down_falls_back_to_the_labelled_catalog_entry_at_once(catalog_hub, 
     # a revision names a commit the catalog cannot vouch for: no stand-in then
     pinned = run_client(catalog_hub.url, tmp_path, GEMMA3, resolve=True, revision="main")
     assert pinned["kind"] == "network" and "not in the local cache" in pinned["message"]
+
+
+def test_a_hanging_hub_costs_a_catalog_entry_the_short_stand_in_deadline(tmp_path):
+    # a hub (or a firewall) that never answers: the app's default model is a reconstructed
+    # entry, so the full 20 s deadline would hold up every first page of a session
+    config = FakeFile(json.dumps(_served(GEMMA3)).encode())
+    hub = FakeHub({GEMMA3: FakeRepo({"config.json": config}, behaviour="hang")})
+    try:
+        out = run_client(hub.url, tmp_path, GEMMA3, resolve=True)
+    finally:
+        hub.stop()
+    src = out["source"]
+    assert src["origin"] == "catalog" and src["config"] == catalog_entry(GEMMA3).config
+    assert src["fallback_reason"] == "the hub did not answer in time"
+    # STAND_IN_DEADLINE_S (5 s), not the 10 s request timeout nor the 20 s deadline
+    assert 5.0 <= out["s"] < 8.0, out["s"]
 
 
 def test_offline_the_catalog_entry_answers_without_a_request(catalog_hub, tmp_path):
