@@ -20,8 +20,11 @@ The model (one replica; DP replicas split the concurrency and add their throughp
 - decode step of one pipeline stage at B tokens = max(memory time, compute time)
   + TP all-reduce + fixed overhead, where memory time = (dense weights + routed experts x
   the expected fraction a step touches, 1 - (1 - k/E)^B) / (bandwidth x efficiency of the
-  kernel family) + KV bytes read / (bandwidth x KV efficiency), compute time = 2 x active
-  parameters per rank x B (+ attention) / (dense TFLOP/s of the compute format x efficiency);
+  kernel family) + KV bytes read / (bandwidth x KV efficiency), compute time = (2 x dense
+  parameters per rank x B + 2 x routed-expert parameters x B / the MoE compute factor) /
+  dense TFLOP/s of the compute format + attention FLOPs / 16-bit TFLOP/s (+ a sparse-attention
+  indexer's at FP8), all / the compute efficiency; sparse-attention (DSA) layers attend to at
+  most index_topk tokens and add an indexer overhead per layer;
 - all-reduce over N ranks (twice per layer) = hops x link latency + (N - 1)/N x 2 x bytes /
   link bandwidth, over ClusterSpec.link (NVLink, PCIe P2P, through host, cross-socket); hops
   = 2 with vLLM's custom all-reduce (P2P), else NCCL's ring 2 (N - 1);
@@ -32,7 +35,7 @@ The model (one replica; DP replicas split the concurrency and add their throughp
   (2 x active params x tokens + the causal attention term) or weight-read bound;
 - serving at concurrency C (capped at what the KV cache holds): TPOT = decode step at C +
   the other requests' prefill work spread over the output; TTFT = request overhead + prefill
-  + one decode step (C > 1) + the prefill work queued ahead of it.
+  + one decode step (C > 1) + a share of the other C - 1 requests' whole prefills.
 - EP all-to-all (dispatch + combine per MoE layer) only with attention DP (dp > 1); not
   modelled: inter-node links, speculative decoding, prefix caching.
 The efficiencies, overheads and queueing shares are SpeedCoefficients, fitted by
