@@ -85,7 +85,9 @@ def _nvfp4_error(kv: str, minor: int, cc: int, head_sizes: set[int], sinks: bool
     runs plain nvfp4 (not nvfp4_4over6: "the slot-mapping writer has no scale search") on the
     8.x, 9.x and 12.x families through fa2, where supports_combination refuses head size 64
     and attention sinks. FlashInfer itself needs head sizes 64/128/256/512 and capability
-    8.0-12.1 (7.5-12.1 before 0.24.0), head sizes in _flashinfer_head_sizes.
+    8.0-12.1 (7.5-12.1 before 0.24.0), head sizes in _flashinfer_head_sizes. Not modelled:
+    the trtllm-gen path also needs its cubins downloadable at start-up
+    (utils/flashinfer.py supports_trtllm_attention: has_nvidia_artifactory()).
     """
     family = cc // 10
     if minor < 21:
