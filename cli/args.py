@@ -60,14 +60,15 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-_HUMAN_INT = re.compile(r"(\d+(?:\.\d+)?)([kKmMgGtT]?)")
+_HUMAN_INT = re.compile(r"(-?\d+(?:\.\d+)?)([kKmMgGtT]?)")
 
 
 def human_int(text: str) -> int:
     """An integer with vLLM's optional suffix: '32768', '32k' (x1000), '32K' (x1024), '20G'.
 
     NOTE: vLLM's human_readable_int (vllm/engine/arg_utils.py) reads lower-case suffixes as
-    decimal and upper-case as binary: '1k' = 1,000, '1K' = 1,024, '25.6k' = 25,600.
+    decimal and upper-case as binary: '1k' = 1,000, '1K' = 1,024, '25.6k' = 25,600. A minus
+    sign is read, so '-1' is refused by its bounds ("outside 0..64"), not as "not a number".
     """
     match = _HUMAN_INT.fullmatch(text.strip())
     if not match:

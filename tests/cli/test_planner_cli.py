@@ -103,6 +103,16 @@ def test_every_bad_input_exits_2_with_one_line(capsys, model_dir: Path, tmp_path
         assert "error:" in err, label
 
 
+def test_a_negative_count_is_named_by_its_bounds(capsys, model_dir: Path) -> None:
+    # was "'-1' is not a number": the flag's range (0..64 draft tokens) is what is wrong
+    with pytest.raises(SystemExit) as caught:
+        main(["plan", "--model", str(model_dir), "--gpu", "rtx-3090",
+              "--num-speculative-tokens", "-1"])
+    err = capsys.readouterr().err
+    assert caught.value.code == 2
+    assert err.strip().endswith("argument --num-speculative-tokens: -1 is outside 0..64"), err
+
+
 @pytest.mark.parametrize("command", ["plan", "inspect"])
 def test_unknown_model_exits_2(capsys, monkeypatch, tmp_path: Path, command: str) -> None:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # no network in tests
