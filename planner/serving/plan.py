@@ -822,8 +822,9 @@ def _terms(
             s.activation_bytes is None):
         enc = encoder_profile(facts.vision, layout.tp, mbt, seqs, max_model_len, act_b)
         act_formula = (
-            f"max(vision encoder profile {_gib(enc.vit_peak)} ({enc.items} dummy image(s), "
-            f"{enc.patches:,} patches), {_gib(enc.held)} encoder input + outputs held + "
+            f"max(vision encoder profile {_gib(enc.vit_peak)} ({enc.items} dummy image(s) "
+            f"at the image processor's largest size, unverified: {enc.patches:,} patches), "
+            f"{_gib(enc.held)} encoder input + outputs held + "
             f"decoder {_gib(decoder_act)}) = {_gib(r.activation_bytes)}; decoder: "
             + act_formula)
     kv_formula = (

@@ -58,6 +58,9 @@ def test_qwen3_vl_96gb_pool_within_the_target():
     skipped = plan(PlanRequest(model=spec, cluster=cluster,
                                engine=engine.model_copy(update={"skip_mm_profiling": True})))
     assert skipped.activation_bytes_per_gpu < p.activation_bytes_per_gpu
+    # the dummy image's size (QWEN3_VL_MAX_PIXELS) is not in ../shared: the figure says so
+    formula = next(t.formula for t in p.terms if t.key == "activation")
+    assert "largest size, unverified: 65,536 patches" in formula
     assert "--skip-mm-profiling" in skipped.vllm_command
 
 
