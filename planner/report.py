@@ -720,8 +720,10 @@ def _alternatives(inputs: ReportInputs) -> list[str]:
         result = inputs.sweep
         shown = result.rows[: inputs.sweep_top]
         order = RANKING[result.objective]
-        if result.objective == "throughput" and result.tpot_ms_target:
-            order = order.replace("TPOT target", f"TPOT target of {result.tpot_ms_target:g} ms")
+        if result.objective == "throughput":
+            order = (order.replace("TPOT target", f"TPOT target of {result.tpot_ms_target:g} ms")
+                     if result.tpot_ms_target else
+                     "fits first, then highest output tokens/s (no TPOT target), context ceiling")
         lines += [f"Top {len(shown)} of {len(result.rows)} valid configurations ({order}); "
                   f"{md_escape(sweep_speed_note(result))}:", ""]
         lines += md_table(

@@ -80,6 +80,7 @@ def test_sweep_by_throughput_within_a_tpot_target() -> None:
     assert (head["TPOT (ms)"] <= 200.0).all()
     assert list(head["output tok/s"]) == sorted(head["output tok/s"], reverse=True)
     assert table[~table["fits"]]["TPOT (ms)"].isna().all()  # no speed without a fit
+    assert any("within the TPOT target of 200 ms." in c.value for c in at.caption)
 
 
 def test_the_curve_marks_the_kv_limited_concurrency() -> None:

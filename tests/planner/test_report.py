@@ -279,6 +279,9 @@ def test_alternatives_show_each_rows_speed_ranked_by_the_sweeps_objective() -> N
     assert len(throughput) > 2 and throughput == sorted(throughput, reverse=True)
     assert "speed at 512 input / 128 output tokens, each row at the concurrency" in md
     assert "ranked by throughput" in md
+    # no --tpot-ms: the order says so instead of naming a target there is none of
+    assert "(fits first, then highest output tokens/s (no TPOT target), context ceiling)" in md
+    assert "meeting the TPOT target" not in md
     best = ranked.rows[0]
     assert (f"- Best in the sweep (by throughput): {md_escape(best.quant_label)}" in md
             and f"{best.output_tokens_per_s:,.0f} output tokens/s at "

@@ -392,7 +392,9 @@ def _sweep_section(request: PlanRequest) -> None:
         "TTFT (ms)": fmt.rounded(row.ttft_ms), "at concurrency": row.speed_concurrency,
     } for row in result.rows])
     st.caption(f"Speed columns at {load.input_len:,} input and {load.output_len:,} output "
-               "tokens, " + ("each row at its best concurrency within the TPOT target."
+               "tokens, " + ((f"each row at its best concurrency within the TPOT target of "
+                              f"{target:g} ms." if target else "each row at the concurrency "
+                              "with the most output tokens/s (no TPOT target).")
                              if objective == "throughput" else
                              f"{load.concurrency:,} requests in flight (capped by the KV "
                              "cache)."))
