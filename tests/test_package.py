@@ -35,9 +35,10 @@ def test_readme_python_api_example_runs(capsys, monkeypatch) -> None:
 
 def test_pip_install_gives_a_headroom_command_that_works_elsewhere(tmp_path: Path) -> None:
     """A copy of the sources (the build writes build/ and *.egg-info beside them), a venv
-    that sees this interpreter's packages (the dependencies, offline), `pip install --no-deps`
-    (setuptools from the package index in pip's build isolation), then `headroom plan` from
-    another folder: the planner, its catalog and the vLLM fixtures come from site-packages."""
+    that sees this interpreter's packages (the dependencies and setuptools), `pip install
+    --no-deps --no-build-isolation --no-index` (no package index: no test touches the network),
+    then `headroom plan` from another folder: the planner, its catalog and the vLLM fixtures
+    come from site-packages."""
     src = tmp_path / "src"
     src.mkdir()
     for name in ("planner", "probes", "cli"):
@@ -47,8 +48,12 @@ def test_pip_install_gives_a_headroom_command_that_works_elsewhere(tmp_path: Pat
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)],
                    check=True)
+    # the venv's own ensurepip setuptools (no bdist_wheel) would shadow this interpreter's
+    subprocess.run([venv / "bin" / "python", "-m", "pip", "uninstall", "-q", "-y", "setuptools"],
+                   check=True)
     pip = subprocess.run([venv / "bin" / "python", "-m", "pip", "install", "-q", "--no-deps",
-                          str(src)], capture_output=True, text=True)
+                          "--no-build-isolation", "--no-index", str(src)],
+                         capture_output=True, text=True)
     assert pip.returncode == 0, pip.stderr[-2000:]
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
