@@ -535,6 +535,10 @@ def estimate_speed(
     if layout.gpus > request.cluster.gpus_per_node:
         notes.append("the layout spans nodes: collectives are charged at the intra-node link "
                      "(the inter-node link is not modelled)")
+    if s.num_speculative_tokens:
+        notes.append(f"speculative decoding ({s.num_speculative_tokens} MTP draft tokens) is "
+                     "not modelled: these figures decode one token per step without the draft "
+                     "layer (with accepted drafts TPOT is lower)")
     terms = _speed_terms(ctx, stages, load, conc, kv_limit, per_replica, context, parts,
                          tpot_base, interference, prefill_s, marginal_s, chunks, tpot, ttft,
                          aggregate)

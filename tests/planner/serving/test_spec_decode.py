@@ -64,6 +64,20 @@ def test_mtp_draft_weights_and_launch_flag():
             in with_mtp.vllm_command)
 
 
+def test_the_speed_figures_say_they_leave_speculative_decoding_out():
+    # README: "--num-speculative-tokens N ... (the speed model ignores it)"; users see it too
+    from planner.serving.speed import estimate_speed
+
+    request = PlanRequest(model=_spec("Qwen/Qwen3.5-27B"), cluster=preset_cluster("h100-sxm", 1),
+                          engine=EngineSettings(max_model_len=32768, num_speculative_tokens=3))
+    est = estimate_speed(request)
+    assert any(n.startswith("speculative decoding (3 MTP draft tokens) is not modelled")
+               for n in est.notes)
+    plain = estimate_speed(request.model_copy(update={"engine": EngineSettings(
+        max_model_len=32768)}))
+    assert not any("speculative" in n for n in plain.notes)
+
+
 def test_mtp_refused_without_mtp_layers():
     p = plan(PlanRequest(model=_spec("Qwen/Qwen3-8B"), cluster=preset_cluster("h100-sxm", 1),
                          engine=EngineSettings(num_speculative_tokens=2)))
