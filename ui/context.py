@@ -197,7 +197,8 @@ def _engine_knobs() -> dict[str, object]:
 
 
 def current_engine() -> EngineSettings:
-    """vLLM settings from the Plan page's choices.
+    """vLLM settings from the Plan page's choices (MTP speculative decoding and
+    --skip-mm-profiling included; the Compare page plans each model without them).
 
     A what-if format vLLM makes at load time (fp8 from a 16-bit checkpoint) is passed as
     `--quantization`, so the command line carries it; other what-ifs are target schemes
@@ -208,7 +209,9 @@ def current_engine() -> EngineSettings:
              quant_settings(current.quant, checkpoint_scheme(current_spec()).key))
     checkpoint = current.target_checkpoint.strip() or None if quant.get("target_quant") else None
     return EngineSettings(**quant, **_engine_knobs(), max_model_len=current.max_model_len,
-                          target_checkpoint=checkpoint)
+                          target_checkpoint=checkpoint,
+                          num_speculative_tokens=current.num_speculative_tokens,
+                          skip_mm_profiling=current.skip_mm_profiling)
 
 
 def layout_for(spec: ModelSpec, engine: EngineSettings | None = None) -> ParallelLayout:

@@ -69,6 +69,11 @@ class AppState(BaseModel):
     max_num_seqs: int | None = Field(None, alias="seqs", ge=1, le=1 << 16)
     """None: vLLM's default for the GPU (planner.serving.engine.default_batch_limits)."""
     max_num_batched_tokens: int | None = Field(None, alias="mbt", ge=1, le=1 << 24)
+    num_speculative_tokens: int = Field(0, alias="spec", ge=0, le=64)
+    """MTP speculative decoding: draft tokens per step (0: off; 64: the CLI's bound); offered
+    only for a model with MTP layers (planner.serving.plan.mtp_refusal)."""
+    skip_mm_profiling: bool = Field(False, alias="skipmm")
+    """vLLM --skip-mm-profiling: no profile run of the vision encoder (vision models only)."""
     compare: tuple[str, ...] = Field(DEFAULT_COMPARE, alias="cmp", max_length=MAX_COMPARE)
     compare_context: int = Field(32768, alias="ctx", ge=1, le=1 << 24)
     input_len: int = Field(1024, alias="in", ge=1, le=1 << 24)

@@ -382,7 +382,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             gpu=gpu, scheme=scheme, cli=cli, max_model_len=max_model_len,
             model_limit=derived_max_model_len(spec), mbt=mbt, seqs=seqs,
             mbt_given=s.max_num_batched_tokens is not None,
-            chunked_prefill=s.enable_chunked_prefill)) + _mtp_refusal(spec, s)
+            chunked_prefill=s.enable_chunked_prefill)) + mtp_refusal(spec, s)
             + tuple(kv_format_errors(gpu, spec, s.kv_cache_dtype, cli)),
         launch=launch(spec.name or "<model>", scheme, s,
                       ENGINE.launch_flags(s, max_model_len, mbt, seqs), cli),
@@ -406,8 +406,9 @@ def _state_rules(spec: ModelSpec, s: EngineSettings, rules) -> StateRules:
                       spec.mtp_layers if n else 0)
 
 
-def _mtp_refusal(spec: ModelSpec, s: EngineSettings) -> tuple[str, ...]:
-    """MTP speculative decoding on a model whose config declares no MTP layer."""
+def mtp_refusal(spec: ModelSpec, s: EngineSettings) -> tuple[str, ...]:
+    """MTP speculative decoding on a model whose config declares no MTP layer (the plan's
+    error; the app offers the setting only where this is empty)."""
     if s.num_speculative_tokens and not spec.mtp_layers:
         return (f"--speculative-config method mtp: {spec.name or spec.model_type} declares no "
                 "multi-token-prediction layer (num_nextn_predict_layers / "

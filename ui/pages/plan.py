@@ -9,7 +9,7 @@ from planner.model.quant import QuantScheme, checkpoint_scheme, scheme
 from planner.report import kv_formula_lines
 from planner.serving.engine import EngineSettings, kv_elem_bytes
 from planner.serving.layout import ParallelLayout, layout_errors
-from planner.serving.plan import Plan, PlanRequest, plan
+from planner.serving.plan import Plan, PlanRequest, mtp_refusal, plan
 from planner.serving.speed import SpeedEstimate, estimate_speed
 from planner.serving.startup import kv_format_errors, runnable_kv_cache_dtypes
 from planner.serving.sweep import (
@@ -92,6 +92,14 @@ def _keep_valid(field: str, value: object, options: list, why: str) -> None:
 def _controls() -> None:
     """The widgets; only valid choices are offered, invalid ones are explained."""
     spec, cluster = current_spec(), current_cluster()
+    mtp_refused = mtp_refusal(spec, EngineSettings(num_speculative_tokens=1))
+    # before any plan: a linked setting this model cannot take would refuse every layout
+    if mtp_refused:
+        _keep_valid("num_speculative_tokens", state().num_speculative_tokens, [0],
+                    " ".join(mtp_refused))
+    if not spec.vision:
+        _keep_valid("skip_mm_profiling", state().skip_mm_profiling, [False],
+                    f"{spec.name} has no vision tower to profile.")
     own = checkpoint_scheme(spec)
     quants = [CHECKPOINT_QUANT] + [k for k in quant_candidates(spec, cluster) if k != own.key]
     _keep_valid("quant", state().quant, quants,
@@ -178,8 +186,35 @@ def _controls() -> None:
                    **bind("plan", "max_num_seqs"))
     b.number_input("max_num_batched_tokens", value=None, step=1024,
                    placeholder="default", **bind("plan", "max_num_batched_tokens"))
+    _more_options(right, spec, mtp_refused)
     _layout_note(auto)
     _explain_invalid_tp(valid)
+
+
+def _more_options(container, spec, mtp_refused: tuple[str, ...]) -> None:
+    """MTP speculative decoding (models with MTP layers) and --skip-mm-profiling (models with
+    a vision tower), folded away: open when one is set; absent when neither applies."""
+    if mtp_refused and not spec.vision:
+        return
+    current = state()
+    with container.expander("More vLLM options", expanded=bool(
+            current.num_speculative_tokens or current.skip_mm_profiling)):
+        if not mtp_refused:
+            # no widget bounds: the state refuses an out-of-range number aloud
+            st.number_input(
+                "MTP draft tokens (0: off)", step=1,
+                help="speculative decoding with the model's own MTP layers "
+                f"({spec.mtp_layers} in its config), N draft tokens per step (vLLM "
+                "--speculative-config method mtp): adds the draft's weights and KV cache "
+                "layers (and, on hybrid models, wider state pages); memory only, the speed "
+                "figures do not model speculative decoding",
+                **bind("plan", "num_speculative_tokens"))
+        if spec.vision:
+            st.checkbox("Skip multimodal profiling", help="vLLM --skip-mm-profiling: the "
+                        "start-up profile runs the language model only, so the vision "
+                        "encoder's activation peak is yours to leave room for; it changes the "
+                        "figures where Headroom models the encoder (the Qwen3-VL family)",
+                        **bind("plan", "skip_mm_profiling"))
 
 
 def _pin_layout(changed: str) -> None:

@@ -1,0 +1,107 @@
+"""Plan page, "More vLLM options": MTP speculative decoding and --skip-mm-profiling give the
+same plan as the CLI's `plan --json` with the same flags, and are offered only where they apply.
+
+Hand-worked KV figures (../shared/model-configs/Qwen__Qwen3.5-27B.json, text_config: 64 layers,
+full_attention_interval 4, so 16 full-attention layers (the other 48 are linear attention, with
+state pages, not KV per token); num_key_value_heads 4, head_dim 256, bfloat16;
+mtp_num_hidden_layers 1, a full-attention decoder layer):
+  KV per token, TP=1:  16 layers x 2 (K,V) x 4 heads x 256 dims x 2 B = 65,536 B
+  the MTP draft layer: 1 layer  x 2 x 4 x 256 x 2 B                   =  4,096 B
+  with MTP speculative decoding:  65,536 + 4,096                      = 69,632 B
+"""
+
+import json
+
+import pytest
+
+from cli.planner_cli import main
+from tests.app.conftest import open_page, texts
+from ui import format as fmt
+
+QWEN35 = {"model": "Qwen/Qwen3.5-27B", "gpu": "h100-sxm", "gpn": "1", "len": "131072"}
+CLI_QWEN35 = ["--model", "Qwen/Qwen3.5-27B", "--gpu", "h100-sxm", "--gpus", "1",
+              "--max-model-len", "131072"]
+
+
+def metric(at, label: str) -> str:
+    """The value of the metric whose label starts with `label`."""
+    return next(m.value for m in at.metric if m.label.startswith(label))
+
+
+def cli_plan(capsys: pytest.CaptureFixture, *flags: str) -> dict:
+    """`python -m planner plan --json` with these flags, in-process."""
+    capsys.readouterr()
+    main(["plan", *flags, "--json"])
+    return json.loads(capsys.readouterr().out)
+
+
+def assert_same_plan(at, cli: dict) -> None:
+    """Every headline figure and the launch command of the page equal the CLI's plan."""
+    assert not at.exception
+    assert metric(at, "Weights per GPU") == fmt.gib(cli["weights_bytes_per_gpu"])
+    assert metric(at, "KV bytes/token per GPU") == f"{cli['kv_bytes_per_token_per_gpu']:,} B"
+    assert metric(at, "KV pool per GPU") == fmt.gib(cli["kv_cache_bytes_per_gpu"])
+    assert metric(at, "KV room") == f"{cli['kv_limited_context_tokens']:,}"
+    assert metric(at, "Context ceiling") == f"{cli['max_context_tokens']:,}"
+    assert metric(at, "Concurrency at 131,072") == f"{cli['max_concurrency']:.2f}"
+    assert cli["fits"] and at.code[0].value == cli["vllm_command"]
+
+
+def test_mtp_draft_tokens_give_the_clis_plan(capsys) -> None:
+    at = open_page(None, **QWEN35)
+    assert metric(at, "KV bytes/token per GPU") == "65,536 B"  # by hand, above
+    assert_same_plan(at, cli_plan(capsys, *CLI_QWEN35))
+    at.number_input(key="plan.num_speculative_tokens").set_value(2).run()
+    assert metric(at, "KV bytes/token per GPU") == "69,632 B"  # + the draft layer's 4,096 B
+    cli = cli_plan(capsys, *CLI_QWEN35, "--num-speculative-tokens", "2")
+    assert_same_plan(at, cli)
+    assert ('--speculative-config \'{"method": "mtp", "num_speculative_tokens": 2}\''
+            in at.code[0].value)
+    assert at.query_params["spec"] == "2"
+    # the link reproduces it, with the options open
+    linked = open_page(None, **QWEN35, spec="2")
+    assert_same_plan(linked, cli)
+    assert next(e for e in linked.expander if e.label == "More vLLM options").proto.expanded
+
+
+def test_skip_mm_profiling_gives_the_clis_plan(capsys) -> None:
+    at = open_page(None, **QWEN35)
+    pool = metric(at, "KV pool per GPU")
+    at.checkbox(key="plan.skip_mm_profiling").check().run()
+    assert_same_plan(at, cli_plan(capsys, *CLI_QWEN35, "--skip-mm-profiling"))
+    assert "--skip-mm-profiling" in at.code[0].value
+    assert metric(at, "KV pool per GPU") != pool  # no encoder profile peak: a larger pool
+    assert at.query_params["skipmm"] == "1"
+    # both at once
+    at.number_input(key="plan.num_speculative_tokens").set_value(3).run()
+    assert_same_plan(at, cli_plan(capsys, *CLI_QWEN35, "--skip-mm-profiling",
+                                  "--num-speculative-tokens", "3"))
+
+
+def test_a_model_without_mtp_layers_or_vision_tower_offers_neither() -> None:
+    at = open_page(None, model="Qwen/Qwen3-8B")
+    assert not at.exception
+    assert not [w for w in at.number_input if w.key == "plan.num_speculative_tokens"]
+    assert not [w for w in at.checkbox if w.key == "plan.skip_mm_profiling"]
+    assert "More vLLM options" not in [e.label for e in at.expander]
+    # a vision model without MTP layers (Qwen3-VL-32B: no mtp_num_hidden_layers) offers only
+    # the profiling switch
+    vl = open_page(None, model="Qwen/Qwen3-VL-32B-Instruct")
+    assert not vl.exception
+    assert not [w for w in vl.number_input if w.key == "plan.num_speculative_tokens"]
+    assert vl.checkbox(key="plan.skip_mm_profiling")
+
+
+def test_linked_draft_tokens_on_a_model_without_mtp_are_refused_in_the_clis_words(
+        capsys) -> None:
+    cli = cli_plan(capsys, "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-3090",
+                   "--num-speculative-tokens", "3")
+    refusal = next(e for e in cli["errors"] if "multi-token-prediction" in e)
+    at = open_page(None, model="Qwen/Qwen3-8B", spec="3", skipmm="1")
+    assert not at.exception
+    page = texts(at)
+    assert f"num_speculative_tokens=3 is not possible here: {refusal}" in page
+    assert "skip_mm_profiling=True is not possible here: Qwen/Qwen3-8B has no vision" in page
+    assert (at.query_params["spec"], at.query_params["skipmm"]) == ("0", "0")
+    assert "--speculative-config" not in at.code[0].value
+    assert "--skip-mm-profiling" not in at.code[0].value
