@@ -13,6 +13,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from pydantic import ValidationError
 
@@ -99,11 +100,33 @@ def _model(args: argparse.Namespace, model: str, revision: str | None = None
     answering for a failed hub fetch) for main() to print on stderr once the command has
     succeeded: "Qwen/Qwen3-235B-A22B-GPTQ-Int4: the hub is unreachable: using the bundled
     catalog config (reconstructed, unverified)"."""
-    source, spec = load_model(model, revision)
+    loaded = getattr(args, "preloaded", {}).pop((model, revision), None)
+    if isinstance(loaded, Exception):
+        raise loaded
+    source, spec = loaded or load_model(model, revision)
     if source.fallback_reason is not None:
         args.source_notes = (*getattr(args, "source_notes", ()),
                              f"{source.repo_id}: {source.notes[0]}")
     return source, spec
+
+
+def _preload(args: argparse.Namespace, models: Sequence[tuple[str, str | None]]) -> None:
+    """Look up several (model, revision) at once, for _model to take in its own order: a hub
+    look-up that cannot be answered waits its deadline, so a hub that never answers costs
+    `report --compare` and `recommend --model ...` one deadline, not one per model (the app's
+    Compare page does the same). A failure is raised when _model reaches that model."""
+    wanted = list(dict.fromkeys(models))
+    if len(wanted) < 2:
+        return
+
+    def attempt(item: tuple[str, str | None]) -> tuple[ModelSource, ModelSpec] | Exception:
+        try:
+            return load_model(*item)
+        except Exception as exc:  # raised again by _model, in the command's order
+            return exc
+
+    with ThreadPoolExecutor(max_workers=min(len(wanted), 8)) as pool:
+        args.preloaded = dict(zip(wanted, pool.map(attempt, wanted), strict=True))
 
 
 def _keep_model_warnings(args: argparse.Namespace, spec: ModelSpec) -> None:
@@ -159,6 +182,7 @@ def cmd_recommend(args: argparse.Namespace) -> str:
         concurrency=args.concurrency, requests_per_s=args.requests_per_s,
         ttft_ms=args.ttft_ms, tpot_ms=args.tpot_ms,
     )
+    _preload(args, [(name, None) for name in args.model])
     specs = [_model(args, name)[1] for name in args.model]
     gpu_keys = [gpu_preset(key).key for key in args.gpu] if args.gpu else None
     result = recommend(specs, workload, prices, gpus_max=args.gpus_max, gpu_keys=gpu_keys,
@@ -194,6 +218,7 @@ def _comparison(args: argparse.Namespace, main: Plan, speed: SpeedEstimate | Non
 
 def cmd_report(args: argparse.Namespace) -> str:
     """The full report in the chosen format (CSV is the sweep table)."""
+    _preload(args, [(args.model, args.revision), *((name, None) for name in args.compare)])
     chosen, spec, source, cluster, snapshots, speed = _plan(args)
     inputs = report_inputs(
         spec, source, cluster, chosen, day=args.date or today(),

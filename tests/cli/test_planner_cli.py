@@ -113,6 +113,29 @@ def test_a_negative_count_is_named_by_its_bounds(capsys, model_dir: Path) -> Non
     assert err.strip().endswith("argument --num-speculative-tokens: -1 is outside 0..64"), err
 
 
+def test_report_looks_up_its_compared_models_at_once(capsys, monkeypatch,
+                                                      model_dir: Path) -> None:
+    # a hub that never answers costs each look-up its deadline: three models must wait
+    # together (one deadline), not in turn. The barrier opens only when all three look-ups
+    # are in flight at the same time; in turn, the first one waits 10 s and breaks it.
+    import threading
+
+    import cli.planner_cli as planner_cli
+
+    real, barrier = planner_cli.load_model, threading.Barrier(3, timeout=10)
+
+    def together(model: str, revision: str | None = None):
+        barrier.wait()
+        return real(model, revision)
+
+    monkeypatch.setattr(planner_cli, "load_model", together)
+    code = main(["report", "--model", str(model_dir), "--gpu", "rtx-3090", "--max-model-len",
+                 "4096", "--compare", str(model_dir / "config.json"), "Qwen/Qwen3-8B"])
+    assert code == 0, capsys.readouterr().err
+    table = capsys.readouterr().out.split("Model comparison", 1)[1]
+    assert table.index(str(model_dir)) < table.index("Qwen/Qwen3-8B")  # in the given order
+
+
 @pytest.mark.parametrize("command", ["plan", "inspect"])
 def test_unknown_model_exits_2(capsys, monkeypatch, tmp_path: Path, command: str) -> None:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # no network in tests
