@@ -184,7 +184,7 @@ def prepare(data: pd.DataFrame, dropped: dict[str, int]) -> list[tuple]:
     return [r for i, r in enumerate(out) if i not in set(fast)]
 
 
-SGLANG_REQUEST_OVERHEAD_MS = 171.0
+SGLANG_REQUEST_OVERHEAD_MS = 174.4
 """SGLang's request overhead (its tokenizer, scheduler and detokenizer processes talk over
 ZMQ; TTFT at low concurrency is 2-4x the prefill arithmetic): the serving stack's own fixed
 cost, fitted on the fit split's SGLang rows like FITTED.request_overhead_ms on vLLM's. The
@@ -261,25 +261,30 @@ def _loss(rows: list[tuple], truth: np.ndarray, x: np.ndarray) -> float:
     return float(np.nanmean(err[:, 1]) + 0.5 * np.nanmean(err[:, 0]))
 
 
-def fit(rows: list[tuple], start: SpeedCoefficients, rounds: int = 4
+def fit(rows: list[tuple], start: SpeedCoefficients, passes: int = 3
         ) -> tuple[SpeedCoefficients, float]:
     """Coordinate search in log space (numpy only): each coefficient is scaled by factors
-    around its value, the best kept, with shrinking steps. Returns the coefficients and
+    around its value, the best kept, with shrinking steps, each step repeated (up to
+    `passes` times) while it still lowers the loss. Returns the coefficients and
     SGLang's request overhead."""
     truth = measured(rows)
     x = _vector(start, SGLANG_REQUEST_OVERHEAD_MS)
     best = _loss(rows, truth, x)
-    for step in (2.0, 1.4, 1.15, 1.05)[:rounds]:
-        for i in range(len(x)):
-            if _NAMES[i] in _NOT_FITTED:
-                continue
-            for factor in (step, 1 / step):
-                trial = x.copy()
-                trial[i] = min(max(trial[i] * factor if trial[i] else 0.01, _BOUNDS[i][0]),
-                               _BOUNDS[i][1])
-                loss = _loss(rows, truth, trial)
-                if loss < best:
-                    best, x = loss, trial
+    for step in (2.0, 1.4, 1.15, 1.05, 1.02):
+        for _ in range(passes):
+            before = best
+            for i in range(len(x)):
+                if _NAMES[i] in _NOT_FITTED:
+                    continue
+                for factor in (step, 1 / step):
+                    trial = x.copy()
+                    trial[i] = min(max(trial[i] * factor if trial[i] else 0.01, _BOUNDS[i][0]),
+                                   _BOUNDS[i][1])
+                    loss = _loss(rows, truth, trial)
+                    if loss < best:
+                        best, x = loss, trial
+            if best >= before:
+                break
         print(f"  step x{step}: loss {best:.4f}", file=sys.stderr)
     return _coefficients(x, "fit"), float(x[-1])
 

@@ -126,17 +126,17 @@ class SpeedCoefficients(BaseModel):
 
 
 FITTED = SpeedCoefficients(
-    bandwidth_efficiency={"bf16": 0.75, "fp8": 0.857, "fp4": 0.9, "weight-only": 0.9},
-    expert_bandwidth_factor=0.726,
-    kv_bandwidth_efficiency=0.772,
+    bandwidth_efficiency={"bf16": 0.75, "fp8": 0.882, "fp4": 0.9, "weight-only": 0.9},
+    expert_bandwidth_factor=0.725,
+    kv_bandwidth_efficiency=0.803,
     compute_efficiency=0.6,
-    expert_compute_factor=0.35,
+    expert_compute_factor=0.28,
     link_efficiency=0.8,
-    step_overhead_us=1460.0,
-    layer_overhead_us=49.5,
-    indexer_layer_overhead_us=102.0,
-    request_overhead_ms=23.7,
-    queue_share=0.0845,
+    step_overhead_us=666.0,
+    layer_overhead_us=62.7,
+    indexer_layer_overhead_us=100.0,
+    request_overhead_ms=21.9,
+    queue_share=0.087,
     prefill_interference=1.0,
     source="fitted 2026-11-30 by `python bench/speed_accuracy.py --fit` on the 773 fit rows of "
     "../shared/calibration/perf-silicon-aic.csv (H100/H200/B200/B300, vLLM and SGLang); "
