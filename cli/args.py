@@ -12,6 +12,7 @@ from datetime import date
 from typing import NoReturn
 
 from planner.serving.engine import EngineSettings
+from planner.serving.speed import ServingLoad
 from planner.serving.sweep import OBJECTIVES
 from planner.serving.vllm_cli import unmodelled_kv_cache_dtypes
 from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION
@@ -29,6 +30,10 @@ it is checked against its fixture (planner.serving.vllm_cli)."""
 
 MAX_TOKENS = 1 << 31
 """Upper bound for token counts (max-model-len, batched tokens): beyond any real model."""
+MAX_LOAD_TOKENS = next(m.le for m in ServingLoad.model_fields["input_len"].metadata
+                       if hasattr(m, "le"))
+"""--input-len / --output-len: planner.serving.speed.ServingLoad's own bound (2**24), so a
+larger value is refused by its flag, not by the model's field name."""
 MAX_GPUS = 4096
 
 
@@ -186,9 +191,9 @@ def add_load(parser: argparse.ArgumentParser,
     --input-len, --output-len, --concurrency, the same for plan, sweep, report and recommend
     (which titles the group and says what its concurrency means); returns the group."""
     load = parser.add_argument_group(title)
-    load.add_argument("--input-len", type=_bounded_int(1, MAX_TOKENS), default=1024,
+    load.add_argument("--input-len", type=_bounded_int(1, MAX_LOAD_TOKENS), default=1024,
                       metavar="N", help="prompt tokens per request (default 1024)")
-    load.add_argument("--output-len", type=_bounded_int(1, MAX_TOKENS), default=1024,
+    load.add_argument("--output-len", type=_bounded_int(1, MAX_LOAD_TOKENS), default=1024,
                       metavar="N", help="output tokens per request (default 1024)")
     load.add_argument("--concurrency", type=_bounded_int(1, 1 << 20), default=1, metavar="C",
                       help=concurrency_help)

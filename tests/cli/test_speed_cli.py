@@ -59,12 +59,14 @@ def test_plan_text_has_a_speed_block(capsys) -> None:
 
 
 @pytest.mark.parametrize("flags", [["--concurrency", "0"], ["--input-len", "x"],
-                                   ["--link", "infiniband"]])
+                                   ["--link", "infiniband"], ["--output-len", "16777217"]])
 def test_bad_speed_flags_exit_2(capsys, flags: list[str]) -> None:
     with pytest.raises(SystemExit) as info:
         main([*SEED, *flags])
     assert info.value.code == 2
-    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1
+    assert f"argument {flags[0]}" in err  # named by its flag (2**24 + 1: ServingLoad's bound)
 
 
 def test_nvlink_on_a_card_without_it_exits_2(capsys) -> None:
