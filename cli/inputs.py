@@ -105,6 +105,9 @@ def build_cluster(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareS
 def engine_settings(args: argparse.Namespace) -> EngineSettings:
     """EngineSettings from the vLLM flags (unset flags keep vLLM's defaults)."""
     target = getattr(args, "target_quant", None)
+    if getattr(args, "target_checkpoint", None) and not target:
+        raise CliError("--target-checkpoint names a checkpoint in the --target-quant format: "
+                       "give --target-quant too (alone, --model is the checkpoint served)")
     values: dict[str, object] = {
         "dtype": args.dtype,
         "quantization": None if args.quantization == "auto" else args.quantization,

@@ -77,6 +77,8 @@ def _bad_inputs(model_dir: Path, tmp_path: Path) -> dict[str, list[str]]:
         "no hardware": base,
         "gpu and snapshot": [*base, "--gpu", "rtx-3090", "--snapshot", str(SNAPSHOT)],
         "unknown target quant": [*base, "--gpu", "rtx-3090", "--target-quant", "w3a7"],
+        # it would be ignored: the command would serve --model, not the checkpoint named
+        "target checkpoint alone": [*base, "--gpu", "rtx-3090", "--target-checkpoint", "a/b"],
         "bad kv dtype": [*base, "--gpu", "rtx-3090", "--kv-cache-dtype", "int3"],
         # planner.serving.vllm_versions: not a version; V0 era; KV dtype absent in 0.11.0
         "vllm version abc": [*base, "--gpu", "rtx-3090", "--vllm-version", "abc"],
