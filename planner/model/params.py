@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 from planner.model.spec import (
     AttentionMixer,
+    CompressedAttention,
     DenseMlp,
     LayerSpec,
     LinearAttentionMixer,
@@ -34,6 +35,7 @@ class LayerParams(BaseModel):
     norms: int  # hidden-size layernorms of the layer
     experts_per_token: int = 0  # routed experts each token uses (0 if none)
     expert_bias: int = 0  # biases of one routed expert (part of expert_size; never quantized)
+    hyper_connections: int = 0  # DeepSeek-V4's hc mixing (fn, base, scale of attn and ffn)
 
     @property
     def total(self) -> int:
@@ -45,6 +47,7 @@ class LayerParams(BaseModel):
             + self.shared_experts
             + self.router
             + self.norms
+            + self.hyper_connections
         )
 
     @property
@@ -64,6 +67,7 @@ class ParamBreakdown(BaseModel):
     layers: tuple[LayerParams, ...]
     vision: int = 0  # vision/audio tower incl. projector (an estimate)
     mtp: int = 0  # multi-token-prediction module (not loaded by default serving)
+    hc_head: int = 0  # DeepSeek-V4's hyper-connection head (collapses the streams)
 
     def _sum(self, name: str) -> int:
         return sum(getattr(layer, name) for layer in self.layers)
@@ -101,7 +105,8 @@ class ParamBreakdown(BaseModel):
     @property
     def text_total(self) -> int:
         """Text model: embeddings + lm_head + final norm + layers (no vision, no MTP)."""
-        return self.embeddings + self.lm_head + self.final_norm + self._sum("total")
+        return (self.embeddings + self.lm_head + self.final_norm + self.hc_head
+                + self._sum("total"))
 
     @property
     def total(self) -> int:
@@ -190,6 +195,48 @@ def _mamba2(m: MambaMixer, hidden: int) -> int:
     return in_proj + conv_dim * (m.conv_kernel + 1) + 3 * m.num_heads + d_inner + d_inner * hidden
 
 
+def dsv4_attention_params(c: CompressedAttention, hidden: int, ratio: int) -> int:
+    """One DeepSeek-V4 attention block: q/kv projections, q/o LoRA, sinks, compressor and
+    (ratio 4) the Lightning indexer with its own compressor.
+
+    NOTE: vLLM models/deepseek_v4 (0.22.0 wheel), nvidia/model.py DeepseekV4Attention:
+    fused_wqa_wkv hidden -> q_lora + head_dim, q_norm q_lora, wq_b q_lora -> heads x head_dim,
+    kv_norm head_dim, wo_a (heads x head_dim / o_groups) -> o_groups x o_lora (grouped),
+    wo_b o_groups x o_lora -> hidden, attn_sink one per head (q_head_norm has no weight);
+    compressor.py DeepseekCompressor (coff = 2 for ratio 4, else 1): ape ratio x coff x dim,
+    fused_wkv_wgate hidden -> 2 x coff x dim, norm dim; attention.py DeepseekV4Indexer
+    (ratio 4 only): wq_b q_lora -> index_heads x index_dim, weights_proj hidden ->
+    index_heads, and a compressor of width index_dim. DeepSeek-V4-Flash by hand: base
+    4096 x 1536 + 1024 + 1024 x 32768 + 512 + 4096 x 8192 + 8192 x 4096 + 64 = 106,956,352;
+    ratio 128 + (128 x 512 + 4096 x 1024 + 512) = 111,216,704; ratio 4 + (4 x 1024 + 4096 x
+    2048 + 512) + (1024 x 8192 + 4096 x 64 + 4 x 256 + 4096 x 512 + 128) = 126,098,624.
+    """
+    heads, dim = c.num_heads, c.head_dim
+    params = hidden * (c.q_lora_rank + dim) + c.q_lora_rank + dim
+    params += c.q_lora_rank * heads * dim + heads * dim * c.o_lora_rank
+    params += c.o_groups * c.o_lora_rank * hidden + heads
+    if ratio > 1:
+        params += _dsv4_compressor(hidden, dim, ratio)
+    if ratio == 4:
+        params += c.q_lora_rank * c.index_n_heads * c.index_head_dim + hidden * c.index_n_heads
+        params += _dsv4_compressor(hidden, c.index_head_dim, ratio)
+    return params
+
+
+def _dsv4_compressor(hidden: int, dim: int, ratio: int) -> int:
+    """DeepseekCompressor: ape (ratio x coff x dim) + fused_wkv_wgate + norm (dim)."""
+    coff = 2 if ratio == 4 else 1
+    return ratio * coff * dim + hidden * 2 * coff * dim + dim
+
+
+def dsv4_hyper_params(c: CompressedAttention, hidden: int) -> int:
+    """One layer's hyper-connection mixing, for attention and for the MoE: fn (mix x hc_mult
+    x hidden), base (mix), scale (3), mix = (2 + hc_mult) x hc_mult (nvidia/model.py
+    DeepseekV4DecoderLayer). Flash: 2 x (24 x 16384 + 24 + 3) = 786,486."""
+    mix = (2 + c.hc_mult) * c.hc_mult
+    return 2 * (mix * c.hc_mult * hidden + mix + 3)
+
+
 def mlp_params(width: int, hidden: int, gated: bool, bias: bool) -> int:
     """One feed-forward block: gate+up+down (gated) or up+down, with optional biases."""
     matrices = 3 if gated else 2
@@ -198,7 +245,7 @@ def mlp_params(width: int, hidden: int, gated: bool, bias: bool) -> int:
 
 
 def layer_params(layer: LayerSpec, hidden: int, norm_bias: bool = False) -> LayerParams:
-    """Parameters of one decoder layer."""
+    """Parameters of one decoder layer (DeepSeek-V4: see _dsv4_layer)."""
     mlp = layer.mlp
     dense = routed = expert = expert_bias = shared = router = top_k = 0
     if isinstance(mlp, DenseMlp):
@@ -229,11 +276,30 @@ def layer_params(layer: LayerSpec, hidden: int, norm_bias: bool = False) -> Laye
     )
 
 
+def _dsv4_layer(spec: ModelSpec, layer: LayerSpec) -> LayerParams:
+    """A DeepSeek-V4 layer: its own attention block, hyper-connections, and a router with a
+    token-id table (int, vocab x top_k) on the first num_hash_layers layers in place of the
+    e_score_correction_bias (nvidia/model.py DeepseekV4MoE)."""
+    c, hidden = spec.compressed_attention, spec.hidden_size
+    base = layer_params(layer, hidden)
+    mlp = layer.mlp
+    router = base.router
+    if isinstance(mlp, MoeMlp):
+        router = hidden * mlp.num_experts + (
+            spec.vocab_size * mlp.experts_per_token if layer.index < c.num_hash_layers
+            else mlp.num_experts)
+    return base.model_copy(update={
+        "attention": dsv4_attention_params(c, hidden, c.compress_ratios[layer.index]),
+        "router": router, "hyper_connections": dsv4_hyper_params(c, hidden)})
+
+
 def count_params(spec: ModelSpec) -> ParamBreakdown:
     """Parameter counts of the model, per component and per layer."""
     hidden = spec.hidden_size
     norm = hidden * (2 if spec.norm_bias else 1)
-    layers = tuple(layer_params(layer, hidden, spec.norm_bias) for layer in spec.layers)
+    c = spec.compressed_attention
+    layers = tuple(_dsv4_layer(spec, layer) if c else layer_params(layer, hidden, spec.norm_bias)
+                   for layer in spec.layers)
     embeddings = spec.vocab_size * hidden
     mtp = 0
     if spec.mtp_layers:
@@ -250,4 +316,6 @@ def count_params(spec: ModelSpec) -> ParamBreakdown:
         layers=layers,
         vision=spec.vision.params if spec.vision else 0,
         mtp=mtp,
+        # NOTE: DeepseekV4Model hc_head_fn (hc_mult x hc_mult x hidden), base, scale (1).
+        hc_head=c.hc_mult * (c.hc_mult * hidden + 1) + 1 if c else 0,
     )

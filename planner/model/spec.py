@@ -223,6 +223,18 @@ class CompressedAttention(_Frozen):
     sliding_window: int = Field(gt=0)
     head_dim: int = Field(gt=0, description="the compressor's state width per entry")
     index_head_dim: int = Field(gt=0)
+    # The weights' shapes (vLLM models/deepseek_v4, 0.22.0 wheel; planner/model/params.py
+    # dsv4_attention_params).
+    num_heads: int = Field(gt=0)
+    q_lora_rank: int = Field(gt=0)
+    o_lora_rank: int = Field(gt=0)
+    o_groups: int = Field(gt=0)
+    rope_head_dim: int = Field(gt=0, description="qk_rope_head_dim")
+    index_n_heads: int = Field(gt=0)
+    index_topk: int = Field(gt=0)
+    hc_mult: int = Field(gt=0, description="hyper-connection streams")
+    num_hash_layers: int = Field(ge=0, description="first layers routed by a token-id table "
+                                 "(tid2eid) instead of a learned gate bias")
 
 
 class ModelSpec(_Frozen):

@@ -430,11 +430,12 @@ def _setup(
 
     def per_rank() -> tuple[int, ...]:
         terms = rank_weights(spec, r.scheme, layout, _params(spec), served_dtype_bytes=r.act_b,
-                             expert_pad=r.expert_pad, mtp_layers=r.states.draft_kv_layers)
+                             expert_pad=r.expert_pad, mtp_layers=r.states.draft_kv_layers,
+                             max_num_batched_tokens=r.mbt)
         return tuple(w.total_bytes for w in terms)
 
     key = ("weights", r.scheme.key, *_layout_key(layout), r.act_b, r.expert_pad,
-           r.states.draft_kv_layers)
+           r.states.draft_kv_layers, r.mbt if spec.compressed_attention else 0)
     totals = _cached(spec, key, per_rank)
     return _Setup(spec=spec, cluster=cluster, layout=layout, s=s, r=r, weight_totals=totals,
                   stages=ENGINE.stage_layouts(r.facts, layout, s.block_size, r.kv_b,

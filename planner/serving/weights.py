@@ -14,6 +14,7 @@ from planner.model.params import LayerParams, ParamBreakdown, count_params
 from planner.model.quant import KEPT_BITS, Component, QuantScheme, checkpoint_exclusions
 from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec, MoeMlp
 from planner.serving.layout import ParallelLayout, pp_layer_split
+from planner.serving.weights_dsv4 import dsv4_buffer_bytes, dsv4_rank_bytes
 from planner.units import TORCH_DTYPE_BYTES
 
 VOCAB_PADDING = 64
@@ -40,6 +41,10 @@ class WeightTerms(BaseModel):
     )
     mtp_bytes: int = Field(default=0, ge=0, description="MTP draft layers (speculative "
                            "decoding), last stage")
+    hyper_connections_bytes: int = Field(default=0, ge=0, description="DeepSeek-V4's "
+                                         "hyper-connection mixing, float32")
+    buffers_bytes: int = Field(default=0, ge=0, description="buffers the model allocates at "
+                               "init, sized by max_num_batched_tokens (DeepSeek-V4)")
 
     @property
     def total_bytes(self) -> int:
@@ -56,6 +61,8 @@ class WeightTerms(BaseModel):
             + self.vision_bytes
             + self.rope_cache_bytes
             + self.mtp_bytes
+            + self.hyper_connections_bytes
+            + self.buffers_bytes
         )
 
 
@@ -78,7 +85,11 @@ def weights_bytes(
 ) -> WeightTerms:
     """Bytes of the whole checkpoint (text model, plus any vision tower) in this scheme."""
     shard = _Shard(range(spec.num_layers))
-    return _terms(spec, _scheme_bits(spec, scheme), params or count_params(spec), shard)
+    params = params or count_params(spec)
+    if spec.compressed_attention and spec.quant and scheme.key == spec.quant.scheme:
+        whole = _dsv4_terms(spec, params, shard, TORCH_DTYPE_BYTES[spec.torch_dtype], 0)
+        return whole.model_copy(update={"rope_cache_bytes": 0})
+    return _terms(spec, _scheme_bits(spec, scheme), params, shard)
 
 
 def rank_weights(
@@ -90,6 +101,7 @@ def rank_weights(
     served_dtype_bytes: int | None = None,
     expert_pad: tuple[int, int] = (1, 1),
     mtp_layers: int = 0,
+    max_num_batched_tokens: int = 0,
 ) -> tuple[WeightTerms, ...]:
     """Bytes on each GPU of one replica, as vLLM loads them: index = pp_stage * tp + tp_rank.
 
@@ -122,12 +134,32 @@ def rank_weights(
                     first_stage=stage == 0, last_stage=stage == layout.pp - 1, pad_vocab=True,
                     expert_pad=expert_pad,
                 )
+                if spec.compressed_attention and spec.quant and scheme.key == spec.quant.scheme:
+                    memo[key] = _dsv4_terms(spec, params, shard, elem, max_num_batched_tokens)
+                    out.append(memo[key])
+                    continue
                 terms = _terms(spec, bits, params, shard)
                 mtp = _mtp_bytes(spec, bits, params, shard) * mtp_layers if (
                     mtp_layers and shard.last_stage) else 0
                 memo[key] = terms.model_copy(update={"rope_cache_bytes": rope, "mtp_bytes": mtp})
             out.append(memo[key])
     return tuple(out)
+
+
+def _dsv4_terms(spec: ModelSpec, params: ParamBreakdown, shard: _Shard, act_b: int,
+                max_num_batched_tokens: int) -> WeightTerms:
+    """DeepSeek-V4 on one rank (planner.serving.weights_dsv4); its MTP layer is not loaded
+    (load_weights skips "mtp.")."""
+    local = tuple(round(_experts_per_rank(lp, shard) / lp.expert_size) if lp.expert_size
+                  else 0 for lp in params.layers)
+    r = dsv4_rank_bytes(spec, shard.layers, shard.tp, local, shard.first_stage,
+                        shard.last_stage, _vocab_rows(spec.vocab_size, shard), act_b)
+    buffers = dsv4_buffer_bytes(spec, max_num_batched_tokens, act_b, shard.last_stage)
+    return WeightTerms(embeddings_bytes=r.embeddings, attention_bytes=r.attention,
+                       experts_bytes=r.experts, shared_experts_bytes=r.shared_experts,
+                       router_bytes=r.router, norms_bytes=r.norms, lm_head_bytes=r.lm_head,
+                       rope_cache_bytes=r.rope_cache, hyper_connections_bytes=r.hyper_connections,
+                       buffers_bytes=buffers)
 
 
 def _mtp_bytes(spec: ModelSpec, bits: "_SchemeBits", params: ParamBreakdown, shard: _Shard

@@ -57,6 +57,7 @@ KNOWN_TYPES = (
     "deepseek_v3", "deepseek_v32", "kimi_k2", "kimi_k25", "glm_moe_dsa", "gpt_oss",
     "llama4", "llama4_text", "nemotron_h", "nemotron-nas", "minimax_m2", "mimo",
     "mimo_v2_flash", "mistral3", "kimi_vl", "granitemoe", "olmo2", "olmoe", "starcoder2",
+    "deepseek_v4",
 )  # fmt: skip
 
 # Keys whose name looks architectural but that do not change parameter or KV counts.
@@ -254,7 +255,7 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
             "checkpoint; config.json does not list it)"
         )
     vision = _vision(top, model_type, hidden, notes)
-    compressed = _compressed_attention(r, model_type, num_layers)
+    compressed = _compressed_attention(r, model_type, num_layers, notes)
     _leftover_keys(r, model_type, notes)
     if r is not top:
         _leftover_keys(top, model_type, notes)
@@ -931,7 +932,7 @@ def _rope(r: _Reader, top: _Reader, max_pos: int) -> dict:
     return {}
 
 
-def _compressed_attention(r: _Reader, model_type: str, num_layers: int
+def _compressed_attention(r: _Reader, model_type: str, num_layers: int, notes: _Notes
                           ) -> CompressedAttention | None:
     """DeepSeek-V4's compressed attention fields (its KV cache layout), None for others.
 
@@ -944,12 +945,34 @@ def _compressed_attention(r: _Reader, model_type: str, num_layers: int
     window = r.int_("sliding_window", hi=MAX_CONTEXT)
     head_dim = r.int_("head_dim", hi=MAX_WIDTH)
     index_dim = r.int_("index_head_dim", hi=MAX_WIDTH)
-    if not ratios or len(ratios) < num_layers or None in (window, head_dim, index_dim):
+    shapes = {field: r.int_(key, lo=0 if field == "num_hash_layers" else 1, hi=MAX_WIDTH)
+              for field, key in _DSV4_SHAPE_KEYS.items()}
+    missing = [key for field, key in _DSV4_SHAPE_KEYS.items() if shapes[field] is None]
+    if not ratios or len(ratios) < num_layers or None in (window, head_dim, index_dim) or (
+            missing):
         raise ConfigError("config.json: deepseek_v4 needs compress_ratios (one per layer), "
-                          "sliding_window, head_dim and index_head_dim")
+                          "sliding_window, head_dim, index_head_dim and "
+                          + ", ".join(_DSV4_SHAPE_KEYS.values()))
+    notes.warnings.append(DSV4_ACTIVATION_WARNING)
+    notes.unmodelled.append("DeepSeek-V4 profile-run activation")
     return CompressedAttention(compress_ratios=tuple(ratios[:num_layers]),
                                sliding_window=window, head_dim=head_dim,
-                               index_head_dim=index_dim)
+                               index_head_dim=index_dim, **shapes)
+
+
+DSV4_ACTIVATION_WARNING = (
+    "deepseek_v4: parameters, weights, buffers and KV cache are modelled from vLLM 0.22's "
+    "source; its profile-run activation is not (the fit on standard decoders stands in: no "
+    "hyper-connection streams, padded FlashMLA heads or indexer buffers)")
+
+
+_DSV4_SHAPE_KEYS = {
+    "num_heads": "num_attention_heads", "q_lora_rank": "q_lora_rank",
+    "o_lora_rank": "o_lora_rank", "o_groups": "o_groups", "rope_head_dim": "qk_rope_head_dim",
+    "index_n_heads": "index_n_heads", "index_topk": "index_topk", "hc_mult": "hc_mult",
+    "num_hash_layers": "num_hash_layers",
+}  # fmt: skip
+"""CompressedAttention field -> config.json key of DeepSeek-V4's weight shapes."""
 
 
 def _mtp_layers(r: _Reader) -> int:

@@ -21,7 +21,7 @@ planner's code or output. The rules used:
 
 Tolerances: 0.1 % (the hand figure counts every tensor, vision towers included; what is left is
 the fp8 scale rounding, < 0.01 %); 1 % for Qwen3.6-NVFP4, whose FP8 attention and DeltaNet layers
-the planner prices at NVFP4 (it warns); 5 % for the DeepSeek-V4 estimate (see its string).
+the planner prices at NVFP4 (it warns).
 """
 
 import json
@@ -43,14 +43,14 @@ FIGURES = json.loads(
 NAMES = sorted(FIGURES)
 
 PARTIALLY_MODELLED = {
-    "deepseek-ai__DeepSeek-V4-Flash": "not a known architecture",
+    "deepseek-ai__DeepSeek-V4-Flash": "profile-run activation is not",
     "nvidia__Qwen3.6-35B-A3B-NVFP4": "planned as W4A16_NVFP4 throughout",
     "nvidia__NVIDIA-Nemotron-3-Super-120B-A12B-FP8": "carries no quantization_config",
 }
 """Models the parser knowingly approximates, and a phrase its warning must contain.
 
-DeepSeek-V4's attention weights (q/o LoRA, hyper-connections, hash layers) are not modelled
-(its compressed KV cache and fp4 routed experts are); the Qwen3.6 ModelOpt checkpoint mixes
+DeepSeek-V4's profile-run activation is not modelled (its weights, buffers and compressed KV
+cache are); the Qwen3.6 ModelOpt checkpoint mixes
 FP8 (attention, DeltaNet projections) and NVFP4 (experts); the Nemotron-3-Super FP8 repo
 keeps its format in an hf_quant_config.json that the reference set lacks, so it is planned
 (and worked) as bf16."""

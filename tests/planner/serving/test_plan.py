@@ -110,19 +110,20 @@ def test_more_gpus_never_shrink_kv_room(tp):
 
 def test_unmodelled_architecture_is_no_confident_fit():
     # ../shared/model-configs/deepseek-ai__DeepSeek-V4-Flash.json: model_type deepseek_v4's
-    # weights (hyper-connections hc_mult, q/o LoRA, hash layers) are not modelled (issue 11):
-    # the verdict and the warnings must say so; its compressed-attention KV cache is
-    # (compress_ratios read, tests/planner/serving/test_deepseek_v4_kv.py)
+    # profile-run activation is not modelled (issue 11): the verdict and the warnings must
+    # say so; its weights (tests/planner/serving/test_weights_dsv4.py) and compressed-attention
+    # KV cache (tests/planner/serving/test_deepseek_v4_kv.py) are
     from planner.catalog import catalog_entry
     from planner.model.config.parser import parse_model_config
 
     entry = catalog_entry("deepseek-ai/DeepSeek-V4-Flash")
     spec = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
-    assert "hc_mult" in spec.unmodelled and "compress_ratios" not in spec.unmodelled
+    assert spec.unmodelled == ("DeepSeek-V4 profile-run activation",)
     p = plan(PlanRequest(model=spec, cluster=preset_cluster("h200", 8),
                          layout=ParallelLayout(tp=8)))
-    assert p.fits and p.verdict.startswith("Fits (unmodelled: model_type 'deepseek_v4'")
-    assert any(w.startswith("Not modelled: ") and "hc_mult" in w for w in p.warnings)
+    assert p.fits and p.verdict.startswith("Fits (unmodelled: DeepSeek-V4 profile-run activation")
+    assert any(w.startswith("Not modelled: DeepSeek-V4 profile-run activation")
+               for w in p.warnings)
     # a modelled architecture keeps the plain verdict
     assert plan(PlanRequest(model=LLAMA_8B, cluster=preset_cluster("h100-sxm", 1))
                 ).verdict.startswith("Fits: ")

@@ -1,0 +1,142 @@
+"""DeepSeek-V4 on one GPU, as vLLM 0.22 allocates it: every parameter in its loaded dtype,
+the rotary caches, and the buffers the model builds at init (counted in "Model loading").
+
+Sources (vLLM 0.22.0 wheel, models/deepseek_v4/): quant_config.py DeepseekV4FP8Config
+(linear layers FP8 e4m3 in 128 x 128 blocks, block scales ue8m0 (1 B) when expert_dtype is
+"fp4", else float32; routed experts Mxfp4MoEMethod: uint8 e2m1 pairs + one uint8 ue8m0 scale
+per 32, no padding at 4096 / 2048), nvidia/model.py (DeepseekV4Attention, DeepseekV4MoE,
+DeepseekV4DecoderLayer, DeepseekV4Model), attention.py (DeepseekV4Indexer), compressor.py
+(DeepseekCompressor: quant_config=None, so bf16). Parameter counts are
+planner.model.params.dsv4_attention_params' (exact against transformers on `meta`).
+"""
+
+import math
+from typing import NamedTuple
+
+from planner.model.spec import CompressedAttention, ModelSpec, MoeMlp
+
+FP8_BLOCK = 128
+MXFP4_GROUP = 32
+FLASHMLA_MIN_HEADS = 64
+"""NOTE: DeepseekV4Attention pads attn_sink to max(local heads, 64) float32 for FlashMLA."""
+
+
+class Dsv4Rank(NamedTuple):
+    """Bytes on one GPU by component."""
+
+    embeddings: int
+    attention: int
+    experts: int
+    shared_experts: int
+    router: int
+    norms: int
+    hyper_connections: int
+    lm_head: int
+    rope_cache: int
+
+
+def _fp8(out: int, inp: int, scale_b: int) -> int:
+    """An FP8 block-quantized linear: out x in bytes + one scale per 128 x 128 block
+    (fp8.py Fp8LinearMethod.create_weights: weight_scale_inv of ceil(out/128) x ceil(in/128),
+    float8_e8m0fnu when is_scale_e8m0)."""
+    return out * inp + math.ceil(out / FP8_BLOCK) * math.ceil(inp / FP8_BLOCK) * scale_b
+
+
+def _compressor(hidden: int, dim: int, ratio: int, act_b: int) -> int:
+    """DeepseekCompressor: ape float32 (ratio x coff x dim), fused_wkv_wgate unquantized
+    (hidden x 2 coff dim) and an RMSNorm(dim) in the model dtype; coff = 2 at ratio 4."""
+    coff = 2 if ratio == 4 else 1
+    return 4 * ratio * coff * dim + act_b * (hidden * 2 * coff * dim + dim)
+
+
+def _attention(c: CompressedAttention, hidden: int, ratio: int, tp: int, scale_b: int,
+               act_b: int) -> int:
+    """One attention block on one TP rank.
+
+    fused_wqa_wkv (replicated, disable_tp) and the indexer's wq_b (ReplicatedLinear) are
+    whole on every rank; wq_b and wo_a (ColumnParallel) split their outputs, wo_b
+    (RowParallel) its input; q_norm / kv_norm and the compressors are replicated.
+    """
+    heads, dim = c.num_heads, c.head_dim
+    total = _fp8(c.q_lora_rank + dim, hidden, scale_b) + act_b * (c.q_lora_rank + dim)
+    total += _fp8(heads * dim // tp, c.q_lora_rank, scale_b)
+    total += _fp8(c.o_groups * c.o_lora_rank // tp, heads * dim // c.o_groups, scale_b)
+    total += _fp8(hidden, c.o_groups * c.o_lora_rank // tp, scale_b)
+    total += 4 * max(heads // tp, FLASHMLA_MIN_HEADS)
+    if ratio > 1:
+        total += _compressor(hidden, dim, ratio, act_b)
+    if ratio == 4:
+        total += _fp8(c.index_n_heads * c.index_head_dim, c.q_lora_rank, scale_b)
+        total += act_b * hidden * c.index_n_heads  # weights_proj, quant_config=None
+        total += _compressor(hidden, c.index_head_dim, ratio, act_b)
+    return total
+
+
+def dsv4_rank_bytes(spec: ModelSpec, layers: range, tp: int, local_experts: tuple[int, ...],
+                    first_stage: bool, last_stage: bool, vocab_rows: int, act_b: int
+                    ) -> Dsv4Rank:
+    """DeepSeek-V4's bytes on one rank; local_experts[i] = routed experts of layer i held
+    here (whole experts under EP; under TP every expert's intermediate is split instead,
+    which Mxfp4MoEMethod prices the same per parameter)."""
+    c, hidden = spec.compressed_attention, spec.hidden_size
+    expert_fp4 = spec.quant is not None and "fp4experts" in spec.quant.scheme
+    scale_b = 1 if expert_fp4 else 4  # DeepseekV4FP8Config.is_scale_e8m0
+    attention = experts = shared = router = norms = hyper = 0
+    mix = (2 + c.hc_mult) * c.hc_mult
+    for i in layers:
+        layer = spec.layers[i]
+        attention += _attention(c, hidden, c.compress_ratios[i], tp, scale_b, act_b)
+        norms += 2 * hidden * act_b  # attn_norm, ffn_norm
+        hyper += 4 * 2 * (mix * c.hc_mult * hidden + mix + 3)  # hc_{attn,ffn}_{fn,base,scale}
+        mlp = layer.mlp
+        if not isinstance(mlp, MoeMlp):
+            continue
+        inter = mlp.expert_intermediate_size
+        if expert_fp4:  # w13 + w2: 3 x inter x hidden e2m1 pairs + a ue8m0 scale per 32
+            experts += local_experts[i] * (3 * inter * hidden // 2
+                                           + 3 * inter * hidden // MXFP4_GROUP)
+        else:
+            experts += local_experts[i] * (_fp8(2 * inter, hidden, scale_b)
+                                           + _fp8(hidden, inter, scale_b))
+        shared_inter = mlp.shared_intermediate_size * max(1, mlp.num_shared_experts)
+        if mlp.num_shared_experts:
+            shared += _fp8(2 * shared_inter // tp, hidden, scale_b)
+            shared += _fp8(hidden, shared_inter // tp, scale_b)
+        # GateLinear in the model dtype; tid2eid int32 (vocab x top_k) on hash layers, else
+        # e_score_correction_bias float32 (experts).
+        router += act_b * hidden * mlp.num_experts
+        router += (4 * spec.vocab_size * mlp.experts_per_token if i < c.num_hash_layers
+                   else 4 * mlp.num_experts)
+    embeddings = vocab_rows * hidden * act_b if first_stage else 0
+    lm_head = vocab_rows * hidden * act_b if last_stage else 0
+    if last_stage:
+        norms += hidden * act_b
+    hyper += 4 * (c.hc_mult * c.hc_mult * hidden + c.hc_mult + 1)  # hc_head fn, base, scale
+    return Dsv4Rank(embeddings, attention, experts, shared, router, norms, hyper, lm_head,
+                    dsv4_rope_bytes(spec))
+
+
+def dsv4_rope_bytes(spec: ModelSpec) -> int:
+    """Rotary caches: DeepseekV4ScalingRotaryEmbedding keeps cos_sin_cache in float32,
+    original_max_position x factor rows x rope_dim, and get_rope builds one per rope_theta:
+    window-only layers use rope_theta, compressed layers compress_rope_theta (nvidia/model.py
+    DeepseekV4Attention; rotary_embedding/deepseek_scaling_rope.py). Flash: 2 x 65,536 x 16
+    x 64 x 4 B = 512 MiB."""
+    c = spec.compressed_attention
+    rows = math.ceil((spec.original_max_position_embeddings or spec.max_position_embeddings)
+                     * (spec.rope_scaling_factor or 1.0))
+    thetas = {max(1, r) > 1 for r in c.compress_ratios}
+    return len(thetas) * rows * c.rope_head_dim * 4
+
+
+def dsv4_buffer_bytes(spec: ModelSpec, max_num_batched_tokens: int, act_b: int,
+                      last_stage: bool = True) -> int:
+    """Buffers DeepseekV4Model allocates at init, sized by max_num_batched_tokens:
+    topk_indices_buffer (tokens x index_topk int32) and, on the last PP rank,
+    _mtp_hidden_buffer (tokens x hc_mult x hidden, model dtype; allocated with or without
+    MTP). Flash at 16,384 tokens: 16,384 x 512 x 4 = 32 MiB + 16,384 x 16,384 x 2 = 512 MiB.
+    """
+    c = spec.compressed_attention
+    tokens = max_num_batched_tokens
+    mtp_hidden = tokens * c.hc_mult * spec.hidden_size * act_b if last_stage else 0
+    return tokens * c.index_topk * 4 + mtp_hidden

@@ -1,0 +1,86 @@
+"""DeepSeek-V4-Flash's parameters and per-GPU bytes as vLLM 0.22 allocates them, worked by hand
+from ../shared/model-configs/deepseek-ai__DeepSeek-V4-Flash.json (hidden 4096, 43 layers:
+compress_ratios 0, 0, then 4 / 128 alternating, 4 last -> 21 layers of ratio 4, 20 of 128, 2
+window-only; 64 heads x 512, q_lora 1024, o_lora 1024 x 8 groups, indexer 64 x 128, 256
+experts of 2048 + 1 shared, top-6, hc_mult 4, 3 hash layers, vocab 129,280).
+
+Shapes from vLLM 0.22.0 models/deepseek_v4 (nvidia/model.py, attention.py, compressor.py,
+quant_config.py); dtypes: linear layers FP8 128 x 128 blocks with 1-byte ue8m0 scales
+(expert_dtype fp4), experts MXFP4 (4.25 bits), compressors / indexer weights_proj / gate /
+norms bf16, attn_sink / ape / hyper-connections / e_score_correction_bias float32, tid2eid
+int32.
+"""
+
+from planner.catalog import catalog_entry
+from planner.model.config.parser import parse_model_config
+from planner.model.params import count_params
+from planner.model.quant import checkpoint_scheme
+from planner.serving.layout import ParallelLayout
+from planner.serving.weights import rank_weights, weights_bytes
+
+ENTRY = catalog_entry("deepseek-ai/DeepSeek-V4-Flash")
+SPEC = parse_model_config(ENTRY.config, ENTRY.hf_quant_config, name=ENTRY.repo_id)
+
+
+def test_parameter_count_by_component():
+    # attention, window-only layer: wq_a + wkv 4096 x (1024 + 512) = 6,291,456, q_norm 1024,
+    # kv_norm 512, wq_b 1024 x 64 x 512 = 33,554,432, wo_a (64 x 512 / 8 = 4096) x (8 x 1024)
+    # = 33,554,432, wo_b 8192 x 4096 = 33,554,432, sinks 64 -> 106,956,352.
+    # ratio 128: + compressor ape 128 x 512 + wkv/wgate 4096 x 2 x 512 + norm 512 = 4,260,352.
+    # ratio 4: + compressor (coff 2) 4 x 1024 + 4096 x 2048 + 512 = 8,393,216, + indexer
+    # wq_b 1024 x 8192 = 8,388,608, weights_proj 4096 x 64 = 262,144, its compressor
+    # 4 x 256 + 4096 x 512 + 128 = 2,098,304 -> 126,098,624.
+    p = count_params(SPEC)
+    assert [p.layers[i].attention for i in (0, 2, 3)] == [106_956_352, 126_098_624, 111_216_704]
+    # router: gate 4096 x 256 = 1,048,576 + tid2eid 129,280 x 6 = 775,680 (layers 0-2) or
+    # the correction bias 256.
+    assert [p.layers[i].router for i in (2, 3)] == [1_824_256, 1_048_832]
+    # hyper-connections: 2 x ((2 + 4) x 4 x 4 x 4096 + 24 + 3) = 786,486 per layer;
+    # head 4 x 4 x 4096 + 4 + 1 = 65,541.
+    assert p.layers[0].hyper_connections == 786_486 and p.hc_head == 65_541
+    # layers: 43 x (experts 256 x 3 x 4096 x 2048 = 6,442,450,944 + shared 25,165,824 +
+    # norms 8192 + hc 786,486 + gate 1,048,576) = 43 x 6,469,460,022 = 278,186,780,946;
+    # + attention 43 x 106,956,352 + 20 x 4,260,352 + 21 x 19,142,272 = 5,086,317,888;
+    # + tid2eid 3 x 775,680 + bias 40 x 256 = 2,337,280; + embed and head 2 x 129,280 x
+    # 4096 = 1,059,061,760 + final norm 4096 + hc head 65,541 = 284,334,567,511, the count
+    # transformers 5.24 gives on `meta` (tests/fixtures/param_counts.json).
+    assert p.text_total == 284_334_567_511
+
+
+def test_checkpoint_bytes_as_vllm_loads_them():
+    # embed + head 2 x 129,280 x 4096 x 2 B = 2,118,123,520; experts 43 x 256 x 25,165,824
+    # x 17/32 B = 147,169,738,752; shared 43 x (25,165,824 + scales 32 x 32 + 32 x 16) =
+    # 1,082,196,480; router 43 x 4096 x 256 x 2 + 3 x 129,280 x 6 x 4 + 40 x 256 x 4 =
+    # 99,526,656; norms (43 x 2 + 1) x 4096 x 2 = 712,704; hyper-connections 43 x 2 x
+    # 393,243 x 4 + 65,541 x 4 = 135,537,756; attention: window-only layer 6,291,456 + 384
+    # scales + 1536 x 2 + 3 x (33,554,432 + 2048) + 256 = 106,964,608, ratio 128 adds
+    # 262,144 + 8,388,608 + 1024 = 8,651,776, ratio 4 adds 16,384 + 16,777,216 + 1024 +
+    # indexer (8,388,608 + 512) + 524,288 + (4096 + 4,194,304 + 256) = 29,906,688 ->
+    # 43 x 106,964,608 + 20 x 8,651,776 + 21 x 29,906,688 = 5,400,554,112.
+    assert weights_bytes(SPEC, checkpoint_scheme(SPEC)).total_bytes == 156_006_389_980
+
+
+def test_per_gpu_bytes_2x_gh200_tp2_ep():
+    # vLLM issue #44376 (../shared/calibration/vllm-other-gpus.json vllm-i44376): TP=2 with
+    # expert parallel, vllm.LLM's 16,384-token batch. Per GPU: embed and head 64,640 rows x
+    # 4096 x 2 = 529,530,880 each; experts 43 x 128 x 13,369,344 = 73,584,869,376; shared
+    # (gate_up 2048 x 4096 + 512, down 4096 x 1024 + 256) x 43 = 541,098,240; attention:
+    # wq_b / wo_a / wo_b halved (16,777,216 + 1024 each), sink still 64 x 4 -> 56,629,888
+    # per layer x 43 + 173,035,520 + 628,040,448 = 3,236,161,152; router, norms and
+    # hyper-connections replicated (99,526,656 + 712,704 + 135,537,756); rope caches 2 thetas
+    # x 1,048,576 x 64 x 4 = 536,870,912; buffers 16,384 x 512 x 4 + 16,384 x 16,384 x 2 =
+    # 570,425,344. Total 79,764,263,900 B = 74.29 GiB.
+    terms = rank_weights(SPEC, checkpoint_scheme(SPEC), ParallelLayout(tp=2, ep=True),
+                         max_num_batched_tokens=16_384)
+    assert len(terms) == 2 and terms[0] == terms[1]
+    t = terms[0]
+    assert (t.experts_bytes, t.attention_bytes, t.rope_cache_bytes, t.buffers_bytes) == (
+        73_584_869_376, 3_236_161_152, 536_870_912, 570_425_344)
+    assert t.total_bytes == 79_764_263_900
+
+
+def test_buffers_scale_with_the_batch():
+    # vllm serve's 8,192-token batch: 8192 x (512 x 4 + 16,384 x 2) = 285,212,672.
+    t = rank_weights(SPEC, checkpoint_scheme(SPEC), ParallelLayout(tp=2, ep=True),
+                     max_num_batched_tokens=8192)[0]
+    assert t.buffers_bytes == 285_212_672
