@@ -193,11 +193,13 @@ def _controls() -> None:
 
 def _more_options(container, spec, mtp_refused: tuple[str, ...]) -> None:
     """MTP speculative decoding (models with MTP layers) and --skip-mm-profiling (models with
-    a vision tower), folded away: open when one is set; absent when neither applies."""
+    a vision tower), folded away (open when a link sets one); absent when neither applies."""
     if mtp_refused and not spec.vision:
         return
     current = state()
-    with container.expander("More vLLM options", expanded=bool(
+    # a fixed key: `expanded` only opens it on first show (a linked setting), then it stays
+    # as the user leaves it (without a key, a new `expanded` would make it a new element)
+    with container.expander("More vLLM options", key="plan.more_options", expanded=bool(
             current.num_speculative_tokens or current.skip_mm_profiling)):
         if not mtp_refused:
             # no widget bounds: the state refuses an out-of-range number aloud
