@@ -24,6 +24,7 @@ from planner.model.attention import (
 )
 from planner.model.attention.kvformat import KV_FORMATS, KvBytes
 from planner.model.spec import DenseMlp, ModelSpec, MoeMlp, VisionEncoder
+from planner.serving.activation_dsv4 import Dsv4Shape, dsv4_activation, dsv4_shape
 from planner.serving.layout import ParallelLayout, pp_layer_split
 from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, VllmRules, vllm_rules
 from planner.units import GIB, TORCH_DTYPE_BYTES, KvCacheDtype, kv_dtype_bytes
@@ -474,6 +475,7 @@ class ModelFacts(BaseModel):
     mlp_width: tuple[int, ...]
     routed_per_token: tuple[int, ...]
     vision: VisionEncoder | None = None
+    dsv4: Dsv4Shape | None = None  # DeepSeek-V4: its activation comes from activation_dsv4
 
 
 _FACTS: IdentityMemo[ModelFacts] = IdentityMemo(256)
@@ -507,6 +509,7 @@ def _prepare_facts(spec: ModelSpec) -> ModelFacts:
         mlp_width=tuple(widths),
         routed_per_token=tuple(routed),
         vision=spec.vision.encoder if spec.vision else None,
+        dsv4=dsv4_shape(spec),
     )
 
 
@@ -551,12 +554,17 @@ def activation_bytes(
     max_num_seqs: int,
     tp: int,
     act_bytes: int,
+    max_model_len: int = 0,
 ) -> tuple[int, str]:
-    """Profile-run activation peak of one worker, with its formula filled in."""
+    """Profile-run activation peak of one worker, with its formula filled in (DeepSeek-V4:
+    planner.serving.activation_dsv4, its sampler from the fit's sampler term)."""
     mbt = max_num_batched_tokens
     sampler, forward, moe = activation_features(
         facts, layers, last_stage, mbt, max_num_seqs, tp, act_bytes
     )
+    if facts.dsv4 is not None:
+        return dsv4_activation(facts.dsv4, tp, mbt, max_model_len, act_bytes,
+                               int(SAMPLER_COEF * sampler))
     total = activation_peak_bytes((sampler, forward, moe))
     seqs = min(max_num_seqs, mbt) if last_stage else 0
     width = forward // (mbt * act_bytes) - facts.hidden_size

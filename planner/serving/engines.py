@@ -17,6 +17,7 @@ from planner.serving.engine import (
     ModelFacts,
     StageKv,
     StateRules,
+    activation_bytes,
     activation_features,
     activation_peak_bytes,
     cuda_graph_bytes,
@@ -94,9 +95,15 @@ class VllmEngine:
                   graphs_subtracted: bool) -> Overheads:
         """Activation peak, non-torch memory and CUDA graphs (overrides in `settings` win)."""
         w, s = worker, settings
-        act = s.activation_bytes if s.activation_bytes is not None else activation_peak_bytes(
-            activation_features(w.facts, w.layers, w.last_stage, w.max_num_batched_tokens,
-                                w.max_num_seqs, w.layout.tp, w.act_bytes))
+        if s.activation_bytes is not None:
+            act = s.activation_bytes
+        elif w.facts.dsv4 is not None:
+            act = activation_bytes(w.facts, w.layers, w.last_stage, w.max_num_batched_tokens,
+                                   w.max_num_seqs, w.layout.tp, w.act_bytes, w.max_model_len)[0]
+        else:
+            act = activation_peak_bytes(activation_features(
+                w.facts, w.layers, w.last_stage, w.max_num_batched_tokens, w.max_num_seqs,
+                w.layout.tp, w.act_bytes))
         if s.activation_bytes is None and w.facts.vision is not None and (
                 not s.skip_mm_profiling and w.layers.start == 0):
             enc = encoder_profile(w.facts.vision, w.layout.tp, w.max_num_batched_tokens,

@@ -818,7 +818,8 @@ def _terms(
     per_token = " + ".join(f"{n} layers x [{kv.formula(kv_b, layout.tp)}]" for kv, n in kinds)
     graphs_note = "subtracted" if subtract_graphs else "reported, not subtracted (vLLM < 0.20)"
     decoder_act, act_formula = activation_bytes(
-        facts, stages[r.pp_stage][0], r.pp_stage == layout.pp - 1, mbt, seqs, layout.tp, act_b
+        facts, stages[r.pp_stage][0], r.pp_stage == layout.pp - 1, mbt, seqs, layout.tp, act_b,
+        max_model_len,
     )
     if facts.vision is not None and r.pp_stage == 0 and not s.skip_mm_profiling and (
             s.activation_bytes is None):
@@ -845,6 +846,8 @@ def _terms(
               f"{_gib(r.weights_bytes)} (stage {r.pp_stage}, TP rank {r.tp_rank}, layers "
               f"{r.layers[0]}-{r.layers[1] - 1})"),
         _term("activation", "Profile-run activation peak", r.activation_bytes, "B", act_formula,
+              "DeepSeek-V4: the tensors vLLM 0.22 holds, from its source; unverified against a "
+              "printed peak" if facts.dsv4 else
               "least-squares fit on vLLM v0.19 H100 start-ups (see planner.serving.engine)"),
         _term("non_torch", "Non-torch memory (CUDA context, NCCL)", r.non_torch_bytes, "B",
               " + ".join(f"{n / GIB:.2f} GiB {name}" for name, n in nt_parts)

@@ -953,17 +953,18 @@ def _compressed_attention(r: _Reader, model_type: str, num_layers: int, notes: _
         raise ConfigError("config.json: deepseek_v4 needs compress_ratios (one per layer), "
                           "sliding_window, head_dim, index_head_dim and "
                           + ", ".join(_DSV4_SHAPE_KEYS.values()))
-    notes.warnings.append(DSV4_ACTIVATION_WARNING)
-    notes.unmodelled.append("DeepSeek-V4 profile-run activation")
+    notes.warnings.append(DSV4_WARNING)
+    notes.unmodelled.append("DeepSeek-V4 CUDA graph memory")
     return CompressedAttention(compress_ratios=tuple(ratios[:num_layers]),
                                sliding_window=window, head_dim=head_dim,
                                index_head_dim=index_dim, **shapes)
 
 
-DSV4_ACTIVATION_WARNING = (
-    "deepseek_v4: parameters, weights, buffers and KV cache are modelled from vLLM 0.22's "
-    "source; its profile-run activation is not (the fit on standard decoders stands in: no "
-    "hyper-connection streams, padded FlashMLA heads or indexer buffers)")
+DSV4_WARNING = (
+    "deepseek_v4: parameters, weights, buffers, profile-run activation and KV cache are "
+    "modelled from vLLM 0.22's source, but its CUDA graph memory is not (the per-graph cost "
+    "is fitted on standard decoders), and the one logged start-up (2x GH200, vLLM issue "
+    "#44376) has 5.3 GiB less KV pool than planned: read the pool as an upper bound")
 
 
 _DSV4_SHAPE_KEYS = {

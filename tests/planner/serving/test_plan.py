@@ -110,19 +110,20 @@ def test_more_gpus_never_shrink_kv_room(tp):
 
 def test_unmodelled_architecture_is_no_confident_fit():
     # ../shared/model-configs/deepseek-ai__DeepSeek-V4-Flash.json: model_type deepseek_v4's
-    # profile-run activation is not modelled (issue 11): the verdict and the warnings must
-    # say so; its weights (tests/planner/serving/test_weights_dsv4.py) and compressed-attention
-    # KV cache (tests/planner/serving/test_deepseek_v4_kv.py) are
+    # CUDA graph memory is not modelled and its one log's pool is 5.3 GiB under the plan
+    # (issue 11): the verdict and the warnings must say so; its weights
+    # (tests/planner/serving/test_weights_dsv4.py) and compressed-attention KV cache
+    # (tests/planner/serving/test_deepseek_v4_kv.py) are
     from planner.catalog import catalog_entry
     from planner.model.config.parser import parse_model_config
 
     entry = catalog_entry("deepseek-ai/DeepSeek-V4-Flash")
     spec = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
-    assert spec.unmodelled == ("DeepSeek-V4 profile-run activation",)
+    assert spec.unmodelled == ("DeepSeek-V4 CUDA graph memory",)
     p = plan(PlanRequest(model=spec, cluster=preset_cluster("h200", 8),
                          layout=ParallelLayout(tp=8)))
-    assert p.fits and p.verdict.startswith("Fits (unmodelled: DeepSeek-V4 profile-run activation")
-    assert any(w.startswith("Not modelled: DeepSeek-V4 profile-run activation")
+    assert p.fits and p.verdict.startswith("Fits (unmodelled: DeepSeek-V4 CUDA graph memory")
+    assert any(w.startswith("Not modelled: DeepSeek-V4 CUDA graph memory")
                for w in p.warnings)
     # a modelled architecture keeps the plain verdict
     assert plan(PlanRequest(model=LLAMA_8B, cluster=preset_cluster("h100-sxm", 1))

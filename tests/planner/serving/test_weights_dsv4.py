@@ -84,3 +84,19 @@ def test_buffers_scale_with_the_batch():
     t = rank_weights(SPEC, checkpoint_scheme(SPEC), ParallelLayout(tp=2, ep=True),
                      max_num_batched_tokens=8192)[0]
     assert t.buffers_bytes == 285_212_672
+
+
+def test_profile_run_activation_2x_gh200():
+    # vLLM 0.22 models/deepseek_v4, the indexer op of a ratio-4 layer at 16,384 tokens, TP=2
+    # (32 local heads -> FlashMLA pads to 64), max_model_len 30,000:
+    # streams 16,384 x (4 + 1) x 4096 x 2 = 671,088,640; o_padded + padded q
+    # 2 x 16,384 x 64 x 512 x 2 = 2,147,483,648; GEMMs 2 x 16,384 x 1536 x 2 + 16,384 x 2048
+    # x 4 + 16,384 x 512 x 4 + 16,384 x 64 x 2 = 270,532,608; indexer queries 16,384 x 64 x
+    # (128 + 4) + 512 MiB logits = 675,282,944; workspace max(4 x (7500 + 128 + 16,384) x
+    # 512 x 2 = 98,353,152, 300,000 x 132 + 1 MiB) = 98,353,152 -> 3,862,740,992 B.
+    from planner.serving.activation_dsv4 import dsv4_activation, dsv4_shape
+
+    peak, formula = dsv4_activation(dsv4_shape(SPEC), 2, 16_384, 30_000, 2, 10**9)
+    assert peak == 3_862_740_992 and "64 heads" in formula
+    # a sampler larger than the forward moment wins
+    assert dsv4_activation(dsv4_shape(SPEC), 2, 16_384, 30_000, 2, 4 << 30)[0] == 4 << 30
