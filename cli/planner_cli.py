@@ -237,6 +237,20 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], str]] = {
 }
 
 
+def _unused_ranking_flags(args: argparse.Namespace) -> tuple[str, ...]:
+    """Notes for sweep/report ranking flags given where nothing reads them (not an error: the
+    command runs as without them)."""
+    if args.command not in ("sweep", "report"):
+        return ()
+    if args.command == "report" and not (args.sweep or args.format == "csv") and (
+            args.objective != "context" or args.tpot_ms is not None):
+        return ("--objective and --tpot-ms rank the report's sweep: ignored without --sweep",)
+    if args.tpot_ms is not None and args.objective != "throughput":
+        return (f"--tpot-ms ranks --objective throughput only: ignored with --objective "
+                f"{args.objective}",)
+    return ()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; 0 on success, 2 on bad input (one line on stderr).
 
@@ -253,7 +267,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = redact(_one_line(exc))
         print(f"python -m planner {args.command}: error: {message}", file=sys.stderr)
         return 2
-    for note in dict.fromkeys(getattr(args, "source_notes", ())):
+    for note in dict.fromkeys((*_unused_ranking_flags(args), *getattr(args, "source_notes", ()))):
         print(f"python -m planner {args.command}: note: {redact(note)}", file=sys.stderr)
     if not getattr(args, "json", False):
         for warning in getattr(args, "model_warnings", ()):

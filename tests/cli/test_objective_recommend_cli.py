@@ -51,6 +51,24 @@ def test_bad_sweep_objective_flags_exit_2(capsys, model_dir: Path, flags: list[s
     assert caught.value.code == 2 and len(err.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize(("argv", "note"), [
+    (["sweep", "--tpot-ms", "20"],
+     "--tpot-ms ranks --objective throughput only: ignored with --objective context"),
+    (["sweep", "--objective", "throughput", "--tpot-ms", "20"], None),
+    (["report", "--objective", "throughput"],
+     "--objective and --tpot-ms rank the report's sweep: ignored without --sweep"),
+    (["report", "--sweep", "--objective", "fewest-gpus", "--tpot-ms", "20"],
+     "--tpot-ms ranks --objective throughput only: ignored with --objective fewest-gpus"),
+])
+def test_ranking_flags_nothing_reads_are_named_on_stderr(capsys, model_dir: Path,
+                                                         argv: list[str], note) -> None:
+    code, _, err = _run(capsys, argv[0], "--model", str(model_dir), "--gpu", "rtx-3090",
+                        "--max-model-len", "4096", *argv[1:])
+    assert code == 0
+    notes = [line for line in err.splitlines() if ": note: " in line]
+    assert notes == ([] if note is None else [f"python -m planner {argv[0]}: note: {note}"])
+
+
 SEED = "Qwen/Qwen3-235B-A22B-GPTQ-Int4"
 """Bundled catalog entry. Its GPTQ int4 weights are ~235 B params x ~4.16 bits = ~114 GiB:
 more than 4 RTX 3090s hold at 0.9 (4 x 23.57 GiB x 0.9 = 84.9 GiB), less than 8 (169.7 GiB);
