@@ -128,6 +128,13 @@ def _kv_dtype(text: str) -> str:
             f"{', '.join(names)}") from None
 
 
+def _gpu_name(text: str) -> str:
+    """A GPU model name with something in it (a blank one would silently mean "no name")."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("is empty: give the GPU's model, e.g. 'RTX 3090'")
+    return text.strip()
+
+
 def _iso_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -224,7 +231,7 @@ def _add_hardware(parser: argparse.ArgumentParser) -> None:
     hw.add_argument("--gpu", metavar="NAME", help="GPU preset key, e.g. rtx-3090, h100-sxm")
     hw.add_argument("--gpu-memory-gib", type=_gib_amount, metavar="X",
                     help="a custom GPU: the total CUDA reports for one GPU, in GiB")
-    hw.add_argument("--gpu-name", metavar="NAME",
+    hw.add_argument("--gpu-name", type=_gpu_name, metavar="NAME",
                     help="with --gpu-memory-gib: the custom GPU's model as people or NVML write "
                     "it (e.g. 'A100', 'NVIDIA GeForce RTX 3090'); vLLM's batch defaults, "
                     "formats and link follow that model")

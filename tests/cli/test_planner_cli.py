@@ -267,6 +267,17 @@ def test_gpu_name_needs_gpu_memory_gib(capsys, model_dir: Path) -> None:
     assert code == 2 and "--gpu-memory-gib" in err and len(err.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_blank_gpu_name_is_refused(capsys, model_dir: Path, blank: str) -> None:
+    # was accepted and dropped: the plan silently used "Custom 24 GiB GPU"
+    with pytest.raises(SystemExit) as caught:
+        main(["plan", "--model", str(model_dir), "--gpu-memory-gib", "24", "--gpu-name", blank])
+    err = capsys.readouterr().err
+    assert caught.value.code == 2
+    assert err.strip().endswith("argument --gpu-name: is empty: give the GPU's model, "
+                                "e.g. 'RTX 3090'"), err
+
+
 def test_dp_flag_plans_replicas(capsys, model_dir: Path) -> None:
     # --dp 2 on 4 GPUs: TP defaults to 4 GPUs per node / 2 replicas = 2
     code, out, _ = run_main(capsys, "plan", "--model", str(model_dir), "--gpu", "rtx-3090",
