@@ -12,6 +12,7 @@ from datetime import date
 from typing import NoReturn
 
 from planner.serving.engine import EngineSettings
+from planner.serving.kv_unsized import unsized_reason
 from planner.serving.speed import ServingLoad
 from planner.serving.sweep import OBJECTIVES
 from planner.serving.vllm_cli import unmodelled_kv_cache_dtypes
@@ -120,7 +121,7 @@ def _kv_dtype(text: str) -> str:
     try:
         return KV_CACHE_DTYPE_ALIASES[text.lower()]
     except KeyError:
-        vllms = " (vLLM offers it; its page layout is not modelled)" if text in \
+        vllms = f" (vLLM offers it: {unsized_reason(text)})" if text in \
             unmodelled_kv_cache_dtypes(DEFAULT_VLLM_VERSION) else ""
         names = sorted(set(KV_CACHE_DTYPE_ALIASES) - {"bf16", "fp16", "fp32", "float32"})
         raise argparse.ArgumentTypeError(

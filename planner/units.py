@@ -27,8 +27,8 @@ KV_DTYPE_BYTES: dict[str, int] = {
 to torch.uint8, one byte (vllm/utils/torch_utils.py STR_DTYPE_TO_TORCH_DTYPE, 0.19-0.33), with
 one fp32 k/v scale per layer (not per token). The packed formats (nvfp4, nvfp4_4over6 and the
 per-token-head ones) are sized per head vector with their scales in
-planner.model.attention.kvformat.KV_FORMATS; others (turboquant, ultraquant, octave, the
-DeepSeek MLA layouts, Gaudi's fp8_inc) are not sized (vllm_cli.unmodelled_kv_cache_dtypes)."""
+planner.model.attention.kvformat.KV_FORMATS; the others are refused with their reason
+(planner.serving.kv_unsized.UNSIZED_KV_REASONS)."""
 
 VLLM_KV_DTYPE: dict[str, str] = {
     "auto": "auto", "bf16": "bfloat16", "fp16": "float16", "fp32": "float32", "fp8": "fp8",

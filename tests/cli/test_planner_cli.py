@@ -392,8 +392,16 @@ def test_a_kv_format_vllm_offers_but_headroom_does_not_size_is_refused_in_one_li
     err = capsys.readouterr().err
     assert caught.value.code == 2
     assert "error: argument --kv-cache-dtype" in err.strip().splitlines()[-1]  # one line
-    assert ("'turboquant_k8v4' is not a KV cache dtype Headroom sizes (vLLM offers it; its "
-            "page layout is not modelled); use one of auto, bfloat16, float16, fp8,") in err
+    assert ("'turboquant_k8v4' is not a KV cache dtype Headroom sizes (vLLM offers it: runs "
+            "on NVIDIA (0.20.0+, the TURBOQUANT backend) but Headroom does not size it yet") in err
+    assert "); use one of auto, bfloat16, float16, fp8," in err
+    # one that no NVIDIA GPU runs: refused with vLLM's platform reason, on one line
+    with pytest.raises(SystemExit) as caught:
+        main(["plan", "--model", "Qwen/Qwen3-8B", "--gpu", "h100",
+              "--kv-cache-dtype", "octave_k3v4"])
+    err = capsys.readouterr().err
+    assert caught.value.code == 2 and "octave_k3v4" in err.strip().splitlines()[-1]
+    assert "(vLLM offers it: ROCm only (0.33.0+): its one backend, ROCM_OCTAVE," in err
     # a packed format the targeted release does not have yet: vLLM 0.19 has no nvfp4
     code, _, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-8B", "--gpu", "b200",
                             "--kv-cache-dtype", "nvfp4", "--vllm-version", "0.19")
