@@ -306,7 +306,9 @@ def count_params(spec: ModelSpec) -> ParamBreakdown:
         # NOTE: one MTP module = a copy of the last decoder layer + enorm + hnorm +
         # eh_proj (2*hidden -> hidden) + its output norm; DeepSeek-V3 also stores its own
         # embedding and head copies per module (model.layers.61.embed_tokens / shared_head).
-        last = layers[-1].total
+        # MiMo-V2-Flash: its own draft layer shape (spec.mtp_layer).
+        last = (layer_params(spec.mtp_layer, hidden, spec.norm_bias).total if spec.mtp_layer
+                else layers[-1].total)
         own = 2 * embeddings if spec.mtp_own_embeddings else 0
         mtp = spec.mtp_layers * (last + 3 * norm + 2 * hidden * hidden + own)
     return ParamBreakdown(

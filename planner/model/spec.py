@@ -259,6 +259,10 @@ class ModelSpec(_Frozen):
     compressed_attention: CompressedAttention | None = Field(
         default=None, description="DeepSeek-V4 compressed attention (its KV cache layout)")
     mtp_layers: int = Field(default=0, ge=0, description="multi-token-prediction layers")
+    mtp_layer: LayerSpec | None = Field(
+        default=None, description="the MTP draft's decoder layer where vLLM builds one unlike "
+        "the model's last layer (MiMo-V2-Flash: a sliding-window layer with a dense MLP)"
+    )
     mtp_own_embeddings: bool = Field(
         default=False, description="each MTP layer stores its own embedding and head copies"
     )

@@ -20,6 +20,7 @@ from planner.model.attention import (
     KvLayer,
     RecurrentStateKv,
     cdiv,
+    kv_layer_spec,
     model_kv_layers,
 )
 from planner.model.attention.kvformat import KV_FORMATS, KvBytes
@@ -476,6 +477,7 @@ class ModelFacts(BaseModel):
     routed_per_token: tuple[int, ...]
     vision: VisionEncoder | None = None
     dsv4: Dsv4Shape | None = None  # DeepSeek-V4: its activation comes from activation_dsv4
+    draft_kv: KvLayer | None = None  # the KV layer of one MTP draft layer (draft_kv_layer)
 
 
 _FACTS: IdentityMemo[ModelFacts] = IdentityMemo(256)
@@ -502,8 +504,12 @@ def _prepare_facts(spec: ModelSpec) -> ModelFacts:
         else:
             widths.append(0)
             routed.append(0)
+    kv_layers = model_kv_layers(spec)
+    draft_kv = (kv_layer_spec(spec.mtp_layer.mixer, TORCH_DTYPE_BYTES[spec.torch_dtype])
+                if spec.mtp_layer else draft_kv_layer(kv_layers))
     return ModelFacts.model_construct(
-        kv_layers=model_kv_layers(spec),
+        kv_layers=kv_layers,
+        draft_kv=draft_kv,
         hidden_size=spec.hidden_size,
         vocab_size=spec.vocab_size,
         mlp_width=tuple(widths),
@@ -637,7 +643,9 @@ class StateRules(NamedTuple):
 
 
 def draft_kv_layer(layers: tuple[KvLayer | None, ...]) -> KvLayer | None:
-    """The KV layer of an MTP draft layer: the model's last attention (non-recurrent) layer.
+    """The KV layer of an MTP draft layer: the model's last attention (non-recurrent) layer,
+    unless the spec names the draft's own layer (ModelSpec.mtp_layer: MiMo-V2-Flash's
+    sliding-window draft, mimo_v2_mtp.py).
 
     NOTE: vLLM builds the MTP module as a copy of a full decoder layer (qwen3_5_mtp.py
     Qwen3_5MultiTokenPredictor: Qwen3_5DecoderLayer(layer_type="full_attention");
@@ -669,7 +677,7 @@ def _split_stages(
     """Work out the stage layouts stage_layouts caches."""
     out = []
     stages = pp_layer_split(len(facts.kv_layers), layout.pp)
-    draft = draft_kv_layer(facts.kv_layers) if states.draft_kv_layers else None
+    draft = facts.draft_kv if states.draft_kv_layers else None
     for rng in stages:
         kv = tuple(_state_dtype(k, states) for k in (facts.kv_layers[i] for i in rng)
                    if k is not None)

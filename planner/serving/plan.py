@@ -37,6 +37,7 @@ from planner.serving.engines import VLLM, Engine, Worker
 from planner.serving.hardware import ClusterSpec
 from planner.serving.launch import Launch, launch, with_layout
 from planner.serving.layout import ParallelLayout, layout_errors, layout_warnings
+from planner.serving.mtp import mtp_refusal as draft_refusal
 from planner.serving.startup import fp4_weight_notes, kv_format_errors, startup_errors
 from planner.serving.vllm_cli import vllm_cli
 from planner.serving.vllm_versions import DSV4_LAYOUT_READ, vllm_rules
@@ -407,13 +408,10 @@ def _state_rules(spec: ModelSpec, s: EngineSettings, rules) -> StateRules:
 
 
 def mtp_refusal(spec: ModelSpec, s: EngineSettings) -> tuple[str, ...]:
-    """MTP speculative decoding on a model whose config declares no MTP layer (the plan's
-    error; the app offers the setting only where this is empty)."""
-    if s.num_speculative_tokens and not spec.mtp_layers:
-        return (f"--speculative-config method mtp: {spec.name or spec.model_type} declares no "
-                "multi-token-prediction layer (num_nextn_predict_layers / "
-                "mtp_num_hidden_layers), so there is no draft to load.",)
-    return ()
+    """vLLM's refusal of MTP speculative decoding for this model and release
+    (planner.serving.mtp; the plan's error; the app offers the setting only where it is
+    empty)."""
+    return draft_refusal(spec, s.num_speculative_tokens, s.vllm_version)
 
 
 def _cc(gpu) -> tuple[int, int]:

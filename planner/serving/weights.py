@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from planner.model.params import LayerParams, ParamBreakdown, count_params
+from planner.model.params import LayerParams, ParamBreakdown, count_params, layer_params
 from planner.model.quant import KEPT_BITS, Component, QuantScheme, checkpoint_exclusions
 from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec, MoeMlp
 from planner.serving.layout import ParallelLayout, pp_layer_split
@@ -139,7 +139,7 @@ def rank_weights(
                     out.append(memo[key])
                     continue
                 terms = _terms(spec, bits, params, shard)
-                mtp = _mtp_bytes(spec, bits, params, shard) * mtp_layers if (
+                mtp = _mtp_bytes(spec, bits, params, shard, elem) * mtp_layers if (
                     mtp_layers and shard.last_stage) else 0
                 memo[key] = terms.model_copy(update={"rope_cache_bytes": rope, "mtp_bytes": mtp})
             out.append(memo[key])
@@ -162,25 +162,56 @@ def _dsv4_terms(spec: ModelSpec, params: ParamBreakdown, shard: _Shard, act_b: i
                        buffers_bytes=buffers)
 
 
-def _mtp_bytes(spec: ModelSpec, bits: "_SchemeBits", params: ParamBreakdown, shard: _Shard
-               ) -> int:
-    """One MTP draft layer on this rank: a copy of the last decoder layer, sharded like it,
-    plus its fc (2 x hidden -> hidden, column-parallel) and 3 norms; embeddings and lm_head
-    are the target's.
+_REPLICATED_FC = frozenset({"deepseek_v3", "deepseek_v32", "glm_moe_dsa", "mimo",
+                            "mimo_v2_flash"})
+"""Model types whose MTP fc (eh_proj) is a replicated, unquantized linear in the model dtype.
+
+NOTE: vLLM 0.22.0 deepseek_mtp.py DeepSeekMultiTokenPredictorLayer (also GLM-5's draft:
+speculative.py maps glm_moe_dsa to deepseek_mtp) and mimo_mtp.py (input_proj) build it as
+torch nn.Linear(2 x hidden, hidden); mimo_v2_mtp.py as ReplicatedLinear without a
+quant_config. qwen3_next_mtp.py, qwen3_5_mtp.py and nemotron_h_mtp.py use a
+ColumnParallelLinear.
+"""
+
+
+def _mtp_bytes(spec: ModelSpec, bits: "_SchemeBits", params: ParamBreakdown, shard: _Shard,
+               elem: int) -> int:
+    """One MTP draft layer on this rank: its decoder layer (a copy of the last one, or the
+    spec's own mtp_layer), sharded like the model's layers, plus its fc (2 x hidden -> hidden)
+    and 3 norms; embeddings and lm_head are the target's.
 
     NOTE: vLLM qwen3_5_mtp.py Qwen3_5MultiTokenPredictor (fc ColumnParallelLinear(2 x hidden,
     hidden), pre_fc_norm_hidden, pre_fc_norm_embedding, norm, one decoder layer);
     v1/spec_decode/llm_base_proposer.py _maybe_share_embeddings / _maybe_share_lm_head: an
     MTP draft always takes the target's embedding and lm_head (its own copies are deleted).
-    The fc is held in the dense-MLP format of the last layer.
+    A column-parallel fc is held in the dense-MLP format of the last layer; a replicated one
+    (_REPLICATED_FC) whole, in the served dtype. MiMo-V2-Flash (mimo_v2_mtp.py, 0.21.0-0.33.0):
+    enorm, hnorm, final_layernorm, and the layer's o_proj is built without a quant_config
+    (mimo_v2.py MiMoV2Attention: quant_config if "mtp.layers" not in prefix else None), so
+    it stays in the served dtype.
     """
-    last = range(spec.num_layers - 1, spec.num_layers)
-    layer = _terms(spec, bits, params, _Shard(last, shard.tp, shard.ep_size, shard.ep_rank,
-                                              False, False, shard.pad_vocab, shard.expert_pad))
+    n = spec.num_layers
+    draft = spec.mtp_layer
+    if draft is not None:
+        spec = spec.model_copy(update={"layers": (*spec.layers, draft)})
+        params = params.model_copy(update={"layers": (
+            *params.layers, layer_params(draft, spec.hidden_size, spec.norm_bias))})
+        bits = _SchemeBits(bits.embeddings, bits.lm_head, bits.final_norm,
+                           (*bits.layers, bits.layers[-1]))
+    index = n if draft is not None else n - 1
+    layer = _terms(spec, bits, params, _Shard(range(index, index + 1), shard.tp, shard.ep_size,
+                                              shard.ep_rank, False, False, shard.pad_vocab,
+                                              shard.expert_pad))
     hidden = spec.hidden_size
-    fc_bits = bits.layers[-1][1]
-    return layer.total_bytes + math.ceil(2 * hidden * hidden / shard.tp * fc_bits / 8) + (
-        3 * hidden * 2)
+    if spec.model_type in _REPLICATED_FC:
+        fc = 2 * hidden * hidden * elem
+    else:
+        fc = math.ceil(2 * hidden * hidden / shard.tp * bits.layers[-1][1] / 8)
+    o_proj = 0
+    if spec.model_type == "mimo_v2_flash" and isinstance(draft.mixer, AttentionMixer):
+        o_params = draft.mixer.num_heads * draft.mixer.v_head_dim * hidden / shard.tp
+        o_proj = math.ceil(o_params * (8 * elem - bits.layers[-1][0]) / 8)
+    return layer.total_bytes + fc + 3 * hidden * elem + o_proj
 
 
 def rope_cache_rows(spec: ModelSpec) -> int:

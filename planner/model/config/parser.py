@@ -254,6 +254,13 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
             "Qwen3-Next: one multi-token-prediction layer (mtp.* tensors ship in the "
             "checkpoint; config.json does not list it)"
         )
+    mtp_layer = None
+    if model_type == "mimo_v2_flash":
+        mtp_layers, mtp_layer = 1, _mimo_v2_mtp_layer(r, layers)
+        notes.assumptions.append(
+            "MiMo-V2-Flash: one multi-token-prediction layer, as vLLM builds it (config.json "
+            "does not list the checkpoint's mtp layers; vLLM loads only the first)"
+        )
     vision = _vision(top, model_type, hidden, notes)
     compressed = _compressed_attention(r, model_type, num_layers, notes)
     _leftover_keys(r, model_type, notes)
@@ -278,6 +285,7 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
         vision=vision,
         compressed_attention=compressed,
         mtp_layers=mtp_layers,
+        mtp_layer=mtp_layer,
         mtp_own_embeddings=model_type in ("deepseek_v3", "deepseek_v32", "glm_moe_dsa"),
         norm_bias=model_type in ("phi", "gpt2", "gpt_neox", "starcoder2", "falcon"),
         fields=notes.fields.sources(layers),
@@ -984,6 +992,26 @@ def _mtp_layers(r: _Reader) -> int:
     if k == "num_mtp_modules" and r.flag("use_mtp") is False:
         return 0
     return value
+
+
+def _mimo_v2_mtp_layer(r: _Reader, layers: list[LayerSpec]) -> LayerSpec | None:
+    """MiMo-V2-Flash's MTP draft layer: the sliding layers' attention and a dense MLP of
+    intermediate_size.
+
+    NOTE: vLLM model_executor/models/mimo_v2_mtp.py (0.21.0-0.33.0 wheels):
+    _MIMO_V2_FLASH_NUM_MTP_LAYERS = 1 ("vLLM currently supports only the first MiMo-V2 MTP
+    layer"); MiMoV2MTPLayer builds MiMoV2Attention from swa_num_attention_heads,
+    swa_num_key_value_heads, swa_head_dim, swa_v_head_dim, sliding_window_size,
+    add_swa_attention_sink_bias and swa_rope_theta ("MTP uses the SWA attention
+    configuration"), and MiMoV2MLP(intermediate_size), dense (gate_up + down).
+    """
+    sliding = next((lay.mixer for lay in layers if getattr(lay.mixer, "kind", None)
+                    == "sliding"), None)
+    size = r.int_("intermediate_size", hi=MAX_WIDTH)
+    if sliding is None or size is None:
+        return None
+    return LayerSpec(index=len(layers), mixer=sliding, mlp=DenseMlp(intermediate_size=size),
+                     num_norms=2)
 
 
 def _leftover_keys(r: _Reader, model_type: str, notes: _Notes) -> None:

@@ -78,11 +78,130 @@ def test_the_speed_figures_say_they_leave_speculative_decoding_out():
     assert not any("speculative" in n for n in plain.notes)
 
 
-def test_mtp_refused_without_mtp_layers():
-    p = plan(PlanRequest(model=_spec("Qwen/Qwen3-8B"), cluster=preset_cluster("h100-sxm", 1),
-                         engine=EngineSettings(num_speculative_tokens=2)))
-    assert not p.fits
-    assert "declares no multi-token-prediction layer" in p.verdict
+def test_mtp_refused_in_vllms_words_without_an_mtp_draft():
+    # vLLM SpeculativeConfig.__post_init__ (config/speculative.py, 0.22.0 and 0.33.0 wheels):
+    # hf_config_override leaves a model type it has no MTP draft for as it is (qwen3;
+    # minimax_m2, whose config declares num_mtp_modules 3 that vLLM never loads), and
+    # NotImplementedError(f"Unsupported speculative method: '{self.method}'") follows.
+    for repo in ("Qwen/Qwen3-8B", "MiniMaxAI/MiniMax-M2.5"):
+        p = plan(PlanRequest(model=_spec(repo), cluster=preset_cluster("h100-sxm", 8),
+                             layout=ParallelLayout(tp=8),
+                             engine=EngineSettings(num_speculative_tokens=2)))
+        assert not p.fits
+        assert "Unsupported speculative method: 'mtp'" in p.verdict
+        assert "multi-token-prediction" in p.verdict
+
+
+@pytest.mark.parametrize(("repo", "last_refused", "first"), [
+    # the first unpacked wheel whose hf_config_override maps the type (none has 0.18.0)
+    ("XiaomiMiMo/MiMo-V2-Flash", "0.20.0", "0.21.0"),  # MiMoV2FlashForCausalLM
+    ("zai-org/GLM-5", "0.15.0", "0.16.0"),  # glm_moe_dsa -> deepseek_mtp
+    ("Qwen/Qwen3.5-27B", "0.16.0", "0.17.0"),  # qwen3_5 -> qwen3_5_mtp
+    ("nvidia/NVIDIA-Nemotron-3-Super-120B-A12B-FP8", "0.16.0", "0.17.0"),  # nemotron_h_mtp
+])
+def test_mtp_refused_before_the_release_that_maps_the_model(repo, last_refused, first):
+    from planner.serving.mtp import mtp_refusal
+
+    spec = _spec(repo)
+    (refusal,) = mtp_refusal(spec, 1, last_refused)
+    assert f"vLLM {last_refused} refuses" in refusal
+    assert "Unsupported speculative method: 'mtp'" in refusal and f"arrives in {first}" in refusal
+    assert mtp_refusal(spec, 1, first) == () == mtp_refusal(spec, 1, "0.33.0")
+
+
+@pytest.mark.parametrize("repo", ["deepseek-ai/DeepSeek-V3", "deepseek-ai/DeepSeek-R1",
+                                  "deepseek-ai/DeepSeek-V3.2", "Qwen/Qwen3-Next-80B-A3B-Instruct",
+                                  "XiaomiMiMo/MiMo-7B-Base", "Qwen/Qwen3.5-35B-A3B"])
+def test_mtp_drafts_from_the_oldest_covered_release(repo):
+    # deepseek_v3 (0.7.3), mimo (MiMoForCausalLM, 0.10.0), deepseek_v32 and qwen3_next
+    # (0.11.0) are mapped in every covered release; qwen3_5_moe from 0.17.0; one draft layer
+    # each (num_nextn_predict_layers / mtp_num_hidden_layers 1; Qwen3-Next: parser default)
+    from planner.serving.mtp import mtp_refusal
+
+    spec = _spec(repo)
+    assert spec.mtp_layers == 1
+    assert mtp_refusal(spec, 3, "0.19.0") == ()
+
+
+def test_deepseek_v3_drafts_with_an_mla_layer():
+    # deepseek_mtp.py DeepSeekMultiTokenPredictorLayer: a DeepseekV2DecoderLayer (MLA); its
+    # cache holds kv_lora_rank 512 + qk_rope_head_dim 64 per token, bf16, on every TP rank:
+    # (512 + 64) x 2 B = 1,152 B.
+    from planner.serving.engine import model_facts
+
+    draft = model_facts(_spec("deepseek-ai/DeepSeek-V3")).draft_kv
+    assert draft.bytes_per_token(2, 1) == draft.bytes_per_token(2, 8) == 1_152
+
+
+def _mimo_v2(tp: int, spec_tokens: int):
+    return plan(PlanRequest(model=_spec("XiaomiMiMo/MiMo-V2-Flash"),
+                            cluster=preset_cluster("h100-sxm", tp), layout=ParallelLayout(tp=tp),
+                            engine=EngineSettings(max_model_len=32768, vllm_version="0.22.0",
+                                                  num_speculative_tokens=spec_tokens)))
+
+
+def test_mimo_v2_flash_drafts_with_one_sliding_window_layer():
+    # vLLM 0.22.0 config/speculative.py hf_config_override: MiMoV2FlashForCausalLM ->
+    # mimo_v2_mtp, n_predict = _MIMO_V2_FLASH_NUM_MTP_LAYERS = 1 (models/mimo_v2_mtp.py:54);
+    # MiMoV2MTPLayer's attention "uses the SWA attention configuration": swa_num_key_value_heads
+    # 8, swa_head_dim 192 (K), swa_v_head_dim 128 (V), sliding_window_size 128. KV bytes per
+    # token, bf16: TP=1 8 x (192 + 128) x 2 B = 5,120 B; TP=8 1 x 320 x 2 = 640 B (the model's
+    # last layer, full attention with 4 KV heads, would give 2,560 B).
+    from planner.serving.engine import model_facts
+
+    spec = _spec("XiaomiMiMo/MiMo-V2-Flash")
+    assert spec.mtp_layers == 1
+    draft = model_facts(spec).draft_kv
+    assert draft.bytes_per_token(2, 1) == 5_120
+    assert draft.bytes_per_token(2, 8) == 640
+    assert spec.mtp_layer.mixer.sliding_window == 128
+    assert _mimo_v2(8, 0).fits and _mimo_v2(8, 1).fits
+
+
+def test_mimo_v2_flash_draft_weights():
+    # mimo_v2_mtp.py (0.22.0) MiMoV2MTPLayer, fp8 block-128 checkpoint at TP=1:
+    #   qkv_proj (fp8): (64 x 192 + 8 x 192 + 8 x 128) x 4,096 = 60,817,408 B
+    #                   + scales (96 + 12 + 8) x 32 blocks x 4 B = 14,848 B
+    #   o_proj (built without quant_config in mtp.layers: bf16): 64 x 128 x 4,096 x 2
+    #                   = 67,108,864 B
+    #   MLP (MiMoV2MLP, intermediate_size 16,384, fp8): 3 x 16,384 x 4,096 = 201,326,592 B
+    #                   + scales 3 x 128 x 32 x 4 B = 49,152 B
+    #   eh_proj (ReplicatedLinear, no quant_config: bf16) 8,192 x 4,096 x 2 = 67,108,864 B
+    #   enorm, hnorm, input_layernorm, pre_mlp_layernorm, final_layernorm 5 x 4,096 x 2
+    #                   = 40,960 B
+    #   = 396,466,752 B (+ 64 attention-sink values); embed_tokens and lm_head are the target's
+    # TP=8: qkv 7,602,176 + 1,856, o 8,388,608, MLP 25,165,824 + 6,144, eh_proj 67,108,864
+    #   (replicated), norms 40,960 = 108,314,432 B (+ 8 sink values)
+    for tp, cluster, draft_bytes in ((1, "h200", 396_466_752), (8, "h100-sxm", 108_314_432)):
+        def weights(n, tp=tp, cluster=cluster):
+            return plan(PlanRequest(
+                model=_spec("XiaomiMiMo/MiMo-V2-Flash"), cluster=preset_cluster(cluster, tp),
+                layout=ParallelLayout(tp=tp), engine=EngineSettings(
+                    max_model_len=32768, vllm_version="0.22.0", num_speculative_tokens=n),
+            )).weights_bytes_per_gpu
+        assert weights(1) - weights(0) == pytest.approx(draft_bytes, abs=128)
+
+
+def test_mimo_7b_draft_weights_and_kv():
+    # vLLM mimo_mtp.py (0.22.0) MiMoMultiTokenPredictorLayer: token_layernorm,
+    # hidden_layernorm, input_proj nn.Linear(8,192 -> 4,096) (replicated, bf16), a
+    # Qwen2DecoderLayer (q/k/v with bias), final_layernorm; num_nextn_predict_layers 1.
+    # Params: attention 4,096 x (4,096 + 2 x 1,024) + 6,144 bias + o 4,096 x 4,096
+    #   = 41,949,184; MLP 3 x 4,096 x 11,008 = 135,266,304; 2 layer norms 8,192;
+    #   input_proj 33,554,432; 3 norms 12,288 -> TP=1: 210,790,400 x 2 B = 421,580,800 B;
+    #   TP=2: (20,974,592 + 67,633,152 + 8,192 + 33,554,432 + 12,288) x 2 = 244,365,312 B.
+    # KV of the draft (full attention, 8 KV heads x 128): 2 x 8 x 128 x 2 = 4,096 B/token.
+    from planner.serving.engine import model_facts
+
+    spec = _spec("XiaomiMiMo/MiMo-7B-Base")
+    assert model_facts(spec).draft_kv.bytes_per_token(2, 1) == 4_096
+    for tp, draft_bytes in ((1, 421_580_800), (2, 244_365_312)):
+        def weights(n, tp=tp):
+            return plan(PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", tp),
+                                    layout=ParallelLayout(tp=tp), engine=EngineSettings(
+                                        max_model_len=32768, num_speculative_tokens=n),
+                                    )).weights_bytes_per_gpu
+        assert weights(1) - weights(0) == draft_bytes
 
 
 def test_mxfp4_marlin_fallback_on_hopper():

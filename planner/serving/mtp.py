@@ -1,0 +1,59 @@
+"""Which models vLLM drafts for with --speculative-config '{"method": "mtp"}', from which
+release, and its refusal where it has none.
+
+NOTE: vLLM SpeculativeConfig.hf_config_override (config/speculative.py) turns the target's
+config into its MTP draft's: each model type (MiMo: architectures[0]) below is rewritten to
+the draft type named here; a model it does not rewrite keeps its own model_type, which is not
+one of MTPModelTypes, and __post_init__ raises NotImplementedError("Unsupported speculative
+method: 'mtp'"). The first release is the first unpacked wheel (0.7.3-0.33.0, no 0.9 or 0.18)
+whose hf_config_override names the type; all are still there in 0.33.0.
+"""
+
+from planner.model.spec import ModelSpec
+from planner.serving.vllm_versions import Version, parse_version
+
+MTP_DRAFTS: dict[str, tuple[str, Version]] = {
+    "deepseek_v3": ("deepseek_mtp", (0, 7, 3)),
+    "deepseek_v32": ("deepseek_mtp", (0, 11, 0)),
+    "glm_moe_dsa": ("deepseek_mtp", (0, 16, 0)),
+    "deepseek_v4": ("deepseek_mtp", (0, 20, 0)),
+    "mimo": ("mimo_mtp", (0, 10, 0)),
+    "mimo_v2_flash": ("mimo_v2_mtp", (0, 21, 0)),
+    "glm4_moe": ("glm4_moe_mtp", (0, 10, 0)),
+    "glm4_moe_lite": ("glm4_moe_lite_mtp", (0, 15, 0)),
+    "ernie4_5_moe": ("ernie_mtp", (0, 11, 0)),
+    "qwen3_next": ("qwen3_next_mtp", (0, 11, 0)),
+    "qwen3_5": ("qwen3_5_mtp", (0, 17, 0)),
+    "qwen3_5_moe": ("qwen3_5_mtp", (0, 17, 0)),
+    "nemotron_h": ("nemotron_h_mtp", (0, 17, 0)),
+    "exaone_moe": ("exaone_moe_mtp", (0, 14, 0)),
+    "longcat_flash": ("longcat_flash_mtp", (0, 11, 0)),
+    "step3p5": ("step3p5_mtp", (0, 16, 0)),
+    "pangu_ultra_moe": ("pangu_ultra_moe_mtp", (0, 12, 0)),
+    "hy_v3": ("hy_v3_mtp", (0, 20, 0)),
+}  # fmt: skip
+"""model_type -> (vLLM's draft model_type, first release whose hf_config_override maps it)."""
+
+_UNSUPPORTED = "Unsupported speculative method: 'mtp'"
+
+
+def mtp_refusal(spec: ModelSpec, num_speculative_tokens: int, vllm_version: str
+                ) -> tuple[str, ...]:
+    """vLLM's refusal of MTP drafting for this model and release, or () where it drafts."""
+    if not num_speculative_tokens:
+        return ()
+    name = spec.name or spec.model_type
+    draft = MTP_DRAFTS.get(spec.model_type)
+    if draft is None:
+        return (f"vLLM refuses --speculative-config method mtp for {name}: \"{_UNSUPPORTED}\" "
+                f"(it has no multi-token-prediction draft for model_type {spec.model_type})",)
+    first = ".".join(map(str, draft[1]))
+    if parse_version(vllm_version) < draft[1]:
+        return (f"vLLM {vllm_version} refuses --speculative-config method mtp for {name}: "
+                f"\"{_UNSUPPORTED}\" (its multi-token-prediction draft {draft[0]} arrives in "
+                f"{first})",)
+    if not spec.mtp_layers:
+        return (f"--speculative-config method mtp: {name} declares no multi-token-prediction "
+                "layer (num_nextn_predict_layers / mtp_num_hidden_layers), so there is no "
+                "draft to load.",)
+    return ()
