@@ -44,7 +44,9 @@ def mtp_refusal(spec: ModelSpec, num_speculative_tokens: int, vllm_version: str
         return ()
     name = spec.name or spec.model_type
     draft = MTP_DRAFTS.get(spec.model_type)
-    if draft is None:
+    # NOTE: hf_config_override rewrites nemotron_h only where num_nextn_predict_layers > 0
+    # (Nemotron-3 Nano has none): it stays unmapped.
+    if draft is None or (spec.model_type == "nemotron_h" and not spec.mtp_layers):
         return (f"vLLM refuses --speculative-config method mtp for {name}: \"{_UNSUPPORTED}\" "
                 f"(it has no multi-token-prediction draft for model_type {spec.model_type})",)
     first = ".".join(map(str, draft[1]))

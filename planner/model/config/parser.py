@@ -261,6 +261,8 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
             "MiMo-V2-Flash: one multi-token-prediction layer, as vLLM builds it (config.json "
             "does not list the checkpoint's mtp layers; vLLM loads only the first)"
         )
+    if model_type == "nemotron_h" and mtp_layers:
+        mtp_layer = _nemotron_h_mtp_layer(r, layers)
     vision = _vision(top, model_type, hidden, notes)
     compressed = _compressed_attention(r, model_type, num_layers, notes)
     _leftover_keys(r, model_type, notes)
@@ -1012,6 +1014,25 @@ def _mimo_v2_mtp_layer(r: _Reader, layers: list[LayerSpec]) -> LayerSpec | None:
         return None
     return LayerSpec(index=len(layers), mixer=sliding, mlp=DenseMlp(intermediate_size=size),
                      num_norms=2)
+
+
+def _nemotron_h_mtp_layer(r: _Reader, layers: list[LayerSpec]) -> LayerSpec | None:
+    """Nemotron-H's MTP step from mtp_hybrid_override_pattern "*E": one attention layer and
+    one MoE layer, held as one layer (the model's attention mixer and MoE block, 2 norms);
+    other patterns keep the last-layer copy.
+
+    NOTE: vLLM nemotron_h_mtp.py NemotronHMultiTokenPredictor (0.17.0-0.33.0 wheels): one
+    physical layer per pattern character, "*" NemotronHMTPAttentionDecoderLayer, "E"
+    NemotronHMTPMoEDecoderLayer (others: NotImplementedError); the first holds enorm, hnorm
+    and eh_proj, the last the final norm.
+    """
+    if r.get("mtp_hybrid_override_pattern") != "*E":
+        return None
+    mixer = next((lay.mixer for lay in layers if isinstance(lay.mixer, AttentionMixer)), None)
+    mlp = next((lay.mlp for lay in layers if isinstance(lay.mlp, MoeMlp)), None)
+    if mixer is None or mlp is None:
+        return None
+    return LayerSpec(index=len(layers), mixer=mixer, mlp=mlp, num_norms=2)
 
 
 def _leftover_keys(r: _Reader, model_type: str, notes: _Notes) -> None:

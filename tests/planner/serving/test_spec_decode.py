@@ -83,7 +83,9 @@ def test_mtp_refused_in_vllms_words_without_an_mtp_draft():
     # hf_config_override leaves a model type it has no MTP draft for as it is (qwen3;
     # minimax_m2, whose config declares num_mtp_modules 3 that vLLM never loads), and
     # NotImplementedError(f"Unsupported speculative method: '{self.method}'") follows.
-    for repo in ("Qwen/Qwen3-8B", "MiniMaxAI/MiniMax-M2.5"):
+    # nemotron_h is rewritten only with num_nextn_predict_layers > 0 (Nemotron-3 Nano: none).
+    for repo in ("Qwen/Qwen3-8B", "MiniMaxAI/MiniMax-M2.5",
+                 "nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B-BF16"):
         p = plan(PlanRequest(model=_spec(repo), cluster=preset_cluster("h100-sxm", 8),
                              layout=ParallelLayout(tp=8),
                              engine=EngineSettings(num_speculative_tokens=2)))
@@ -234,3 +236,30 @@ def test_cli_num_speculative_tokens(capsys):
     assert code == 0
     assert doc["kv_cache_tokens"] == 300_220
     assert '"num_speculative_tokens": 3' in doc["vllm_command"]
+
+
+def test_nemotron_3_super_drafts_an_attention_and_a_moe_layer():
+    # vLLM nemotron_h_mtp.py (0.22.0) NemotronHMultiTokenPredictor: mtp_hybrid_override_pattern
+    # "*E" -> NemotronHMTPAttentionDecoderLayer + NemotronHMTPMoEDecoderLayer (enorm, hnorm,
+    # eh_proj ColumnParallelLinear(8,192 -> 4,096) on the first, final norm on the last).
+    # bf16 config (no quantization_config), TP=2:
+    #   attention q 4,096 x 32 x 128 / 2 + k, v 4,096 x 2 x 128 x 2 / 2 + o 4,096 x 4,096 / 2
+    #     = 17,825,792 params
+    #   512 experts x up + down in the 1,024 latent: 512 x 2 x 1,024 x 2,688 / 2 = 1,409,286,144
+    #   latent projections 2 x 4,096 x 1,024 / 2 = 4,194,304; shared expert 2 x 4,096 x 5,376
+    #     / 2 = 22,020,096; router 512 x 4,096 + 512 bias = 2,097,664 (replicated)
+    #   eh_proj 2 x 4,096 x 4,096 / 2 = 16,777,216; 5 norms 20,480
+    #   = 1,472,221,696 params x 2 B = 2,944,443,392 B (the MoE-layer copy alone, as planned
+    #   before, missed the attention layer's 35,651,584 B)
+    # Its KV: the attention layer, 2 x 2 KV heads x 128 x 2 B = 1,024 B per token at TP=1.
+    from planner.serving.engine import model_facts
+
+    spec = _spec("nvidia/NVIDIA-Nemotron-3-Super-120B-A12B-FP8")
+    assert model_facts(spec).draft_kv.bytes_per_token(2, 1) == 1_024
+
+    def weights(n):
+        return plan(PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", 2),
+                                layout=ParallelLayout(tp=2), engine=EngineSettings(
+                                    max_model_len=32768, num_speculative_tokens=n),
+                                )).weights_bytes_per_gpu
+    assert weights(1) - weights(0) == pytest.approx(2_944_443_392, rel=0.001)
