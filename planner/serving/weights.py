@@ -7,6 +7,7 @@ keeps the modules it names in 16-bit; a what-if scheme applies only its own 16-b
 
 import math
 from dataclasses import dataclass
+from fnmatch import fnmatch
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -192,6 +193,9 @@ def _mtp_bytes(spec: ModelSpec, bits: "_SchemeBits", params: ParamBreakdown, sha
     """
     n = spec.num_layers
     draft = spec.mtp_layer
+    if _mtp_excluded(spec):
+        bits = _SchemeBits(bits.embeddings, bits.lm_head, bits.final_norm,
+                           (*bits.layers[:-1], (KEPT_BITS,) * len(bits.layers[-1])))
     if draft is not None:
         spec = spec.model_copy(update={"layers": (*spec.layers, draft)})
         params = params.model_copy(update={"layers": (
@@ -212,6 +216,18 @@ def _mtp_bytes(spec: ModelSpec, bits: "_SchemeBits", params: ParamBreakdown, sha
         o_params = draft.mixer.num_heads * draft.mixer.v_head_dim * hidden / shard.tp
         o_proj = math.ceil(o_params * (8 * elem - bits.layers[-1][0]) / 8)
     return layer.total_bytes + fc + 3 * hidden * elem + o_proj
+
+
+def _mtp_excluded(spec: ModelSpec) -> bool:
+    """Whether the checkpoint's exclusion list keeps the MTP layers in 16-bit.
+
+    NOTE: vLLM modelopt.py ModelOptQuantConfigBase.is_layer_excluded matches exclude_modules
+    as wildcards against the module prefix; qwen3_5_mtp.py builds the draft under "mtp"
+    (mtp.fc, mtp.layers.0.*), so nvidia/Qwen3.6-35B-A3B-NVFP4's "mtp*" leaves it unquantized.
+    """
+    quant = spec.quant
+    return quant is not None and any(fnmatch("mtp.layers.0.mlp", p) and fnmatch("mtp.fc", p)
+                                     for p in quant.excluded_modules)
 
 
 def rope_cache_rows(spec: ModelSpec) -> int:

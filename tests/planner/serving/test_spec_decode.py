@@ -263,3 +263,22 @@ def test_nemotron_3_super_drafts_an_attention_and_a_moe_layer():
                                     max_model_len=32768, num_speculative_tokens=n),
                                 )).weights_bytes_per_gpu
     assert weights(1) - weights(0) == pytest.approx(2_944_443_392, rel=0.001)
+
+
+def test_an_mtp_draft_the_checkpoint_excludes_stays_16_bit():
+    # nvidia/Qwen3.6-35B-A3B-NVFP4 excludes "mtp*" (hf_quant_config.json); vLLM modelopt.py
+    # is_layer_excluded matches it as a wildcard against the draft's prefixes (qwen3_5_mtp.py:
+    # mtp.fc, mtp.layers.0.*), so the draft loads in bf16. TP=1, one full-attention MoE layer:
+    #   q with gate 2,048 x 16 x 256 x 2 + k, v 2,048 x 2 x 256 x 2 + o 4,096 x 2,048 + q/k
+    #     norms 512 = 27,263,488; experts 256 x 3 x 2,048 x 512 = 805,306,368; shared expert
+    #     3 x 2,048 x 512 + gate 2,048 = 3,147,776; router 256 x 2,048 = 524,288; 2 norms
+    #     4,096; fc 2 x 2,048 x 2,048 = 8,388,608; 3 norms 6,144
+    #   = 844,640,768 params x 2 B = 1,689,281,536 B (at NVFP4's 4.5 bits: about 0.48 GB)
+    spec = _spec("nvidia/Qwen3.6-35B-A3B-NVFP4")
+
+    def weights(n):
+        return plan(PlanRequest(model=spec, cluster=preset_cluster("b200", 1),
+                                engine=EngineSettings(max_model_len=32768,
+                                                      num_speculative_tokens=n),
+                                )).weights_bytes_per_gpu
+    assert weights(1) - weights(0) == 1_689_281_536
