@@ -23,7 +23,9 @@ KV_CACHE_DTYPE_ALIASES = {
     "fp32": "fp32", "float32": "fp32", "fp8": "fp8", "fp8_e4m3": "fp8_e4m3",
     "fp8_e5m2": "fp8_e5m2", "nvfp4": "nvfp4", "nvfp4_4over6": "nvfp4_4over6",
     "int8_per_token_head": "int8_per_token_head", "fp8_per_token_head": "fp8_per_token_head",
-    "int4_per_token_head": "int4_per_token_head",
+    "int4_per_token_head": "int4_per_token_head", "turboquant_k8v4": "turboquant_k8v4",
+    "turboquant_4bit_nc": "turboquant_4bit_nc", "turboquant_k3v4_nc": "turboquant_k3v4_nc",
+    "turboquant_3bit_nc": "turboquant_3bit_nc",
 }
 """vLLM --kv-cache-dtype spellings -> the planner's KV dtype (every fp8 is one byte; the packed
 formats are sized in planner.model.attention.kvformat); whether the targeted vLLM release takes

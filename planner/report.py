@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from planner import __version__
 from planner.catalog import PROVENANCE_LABELS
-from planner.model.attention import model_kv_layers
+from planner.model.attention import model_kv_layers, turboquant_layers
 from planner.model.attention.kvformat import KvBytes
 from planner.model.checkpoint import ModelSource, ParamCheck, compare_param_counts
 from planner.model.params import count_params
@@ -301,7 +301,8 @@ def model_card(spec: ModelSpec, source: ModelSource | None) -> ModelCard:
 def kv_formula_lines(spec: ModelSpec, kv_elem_bytes: KvBytes, tp: int) -> tuple[list[str], int]:
     """One line per group of identical layers, e.g. '94 layers x [max(1, 4 // 8) KV heads x
     (128 + 128) dims x 2 B = 512 B] = 48,128 B', and the sum over all layers (one rank)."""
-    groups = Counter(kv for kv in model_kv_layers(spec) if kv is not None)
+    groups = Counter(kv for kv in turboquant_layers(model_kv_layers(spec), kv_elem_bytes)
+                     if kv is not None)
     lines, total = [], 0
     for kv, count in groups.items():
         per_layer = kv.bytes_per_token(kv_elem_bytes, tp)

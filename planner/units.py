@@ -15,7 +15,8 @@ GB = 10**9
 TorchDtype = Literal["bfloat16", "float16", "float32"]
 KvCacheDtype = Literal["auto", "bf16", "fp16", "fp32", "fp8", "fp8_e4m3", "fp8_e5m2", "nvfp4",
                        "nvfp4_4over6", "int8_per_token_head", "fp8_per_token_head",
-                       "int4_per_token_head"]
+                       "int4_per_token_head", "turboquant_k8v4", "turboquant_4bit_nc",
+                       "turboquant_k3v4_nc", "turboquant_3bit_nc"]
 
 TORCH_DTYPE_BYTES: dict[str, int] = {"bfloat16": 2, "float16": 2, "float32": 4}
 """Bytes per element of the model's compute dtype (config.json `torch_dtype`/`dtype`)."""
@@ -26,7 +27,7 @@ KV_DTYPE_BYTES: dict[str, int] = {
 """Bytes per KV element. NOTE: vLLM maps every fp8 variant (fp8, fp8_e4m3, fp8_e5m2)
 to torch.uint8, one byte (vllm/utils/torch_utils.py STR_DTYPE_TO_TORCH_DTYPE, 0.19-0.33), with
 one fp32 k/v scale per layer (not per token). The packed formats (nvfp4, nvfp4_4over6 and the
-per-token-head ones) are sized per head vector with their scales in
+per-token-head ones, turboquant_*) are sized per head vector with their scales in
 planner.model.attention.kvformat.KV_FORMATS; the others are refused with their reason
 (planner.serving.kv_unsized.UNSIZED_KV_REASONS)."""
 
@@ -35,6 +36,8 @@ VLLM_KV_DTYPE: dict[str, str] = {
     "fp8_e4m3": "fp8_e4m3", "fp8_e5m2": "fp8_e5m2", "nvfp4": "nvfp4",
     "nvfp4_4over6": "nvfp4_4over6", "int8_per_token_head": "int8_per_token_head",
     "fp8_per_token_head": "fp8_per_token_head", "int4_per_token_head": "int4_per_token_head",
+    **{tq: tq for tq in ("turboquant_k8v4", "turboquant_4bit_nc", "turboquant_k3v4_nc",
+                         "turboquant_3bit_nc")},
 }
 """Headroom's KV dtype -> `vllm serve --kv-cache-dtype` spelling (vllm/config/cache.py
 CacheDType: bfloat16/float16, no float32 in 0.19-0.33)."""

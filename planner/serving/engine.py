@@ -17,11 +17,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from planner.memo import IdentityMemo
 from planner.model.attention import (
     DeepseekV4Kv,
+    FullAttentionKv,
     KvLayer,
     RecurrentStateKv,
     cdiv,
     kv_layer_spec,
     model_kv_layers,
+    turboquant_layers,
 )
 from planner.model.attention.kvformat import KV_FORMATS, KvBytes
 from planner.model.spec import DenseMlp, ModelSpec, MoeMlp, VisionEncoder
@@ -280,6 +282,7 @@ class StageKv(BaseModel):
     kv_bytes_per_token: int
     state_bytes: int
     dsv4_groups: tuple[tuple[int, int | None], ...] = ()  # DeepSeek-V4: (block, window)
+    uniform_type: bool = False  # full-attention pages of two sizes in one group (turboquant)
 
 
 def _attention_block(layers: list[KvLayer], block_size: int, kv_bytes: KvBytes, tp: int) -> int:
@@ -341,6 +344,16 @@ def stage_kv(layers: tuple[KvLayer, ...], block_size: int, kv_bytes: KvBytes, tp
     pages = [kv.page_bytes(b, kv_bytes, tp) for (kv, _), b in zip(kinds.values(), blocks,
                                                                    strict=True)]
     page = max(pages)
+    if len(kinds) > 1 and all(type(kv) is FullAttentionKv for kv, _ in kinds.values()):
+        # turboquant's 16-bit boundary pages: one group of every layer, a block is the sum
+        # of the pages (vLLM UniformTypeKVCacheSpecs.page_size_bytes; kvformat.TURBOQUANT_NOTE)
+        return StageKv(
+            layers=layers, kinds=tuple(kinds.values()), group_size=len(layers), num_groups=1,
+            page_bytes=page, block_tokens=base, kind_blocks=tuple(blocks),
+            state_blocks=state_blocks, uniform_type=True,
+            bytes_per_block=sum(p * n for p, (_, n) in zip(pages, kinds.values(), strict=True)),
+            kv_bytes_per_token=sum(kv.bytes_per_token(kv_bytes, tp) for kv in layers),
+            state_bytes=0)
     blocks = [b * (page // p) if p and page % p == 0 and not isinstance(kv, RecurrentStateKv)
               else b for (kv, _), b, p in zip(kinds.values(), blocks, pages, strict=True)]
     return StageKv(
@@ -441,7 +454,8 @@ def blocks_per_request(stage: StageKv, max_model_len: int, max_num_batched_token
     if stage.dsv4_groups:
         return _dsv4_pages(stage, max_model_len, max_num_batched_tokens)
     total = 0
-    for (kv, count), block in zip(stage.kinds, stage.kind_blocks, strict=True):
+    for (kv, count), block in zip(stage.kinds[:1] if stage.uniform_type else stage.kinds,
+                                  stage.kind_blocks, strict=False):
         need = kv.max_memory_usage_bytes(max_model_len, block, 1, 1, max_num_batched_tokens)
         page = kv.page_bytes(block, 1, 1)
         held = stage.state_blocks if isinstance(kv, RecurrentStateKv) else 1
@@ -678,8 +692,9 @@ def _split_stages(
     out = []
     stages = pp_layer_split(len(facts.kv_layers), layout.pp)
     draft = facts.draft_kv if states.draft_kv_layers else None
+    kv_layers = turboquant_layers(facts.kv_layers, kv_bytes)
     for rng in stages:
-        kv = tuple(_state_dtype(k, states) for k in (facts.kv_layers[i] for i in rng)
+        kv = tuple(_state_dtype(k, states) for k in (kv_layers[i] for i in rng)
                    if k is not None)
         if draft is not None and rng is stages[-1]:
             kv += (draft,) * states.draft_kv_layers

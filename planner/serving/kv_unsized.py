@@ -35,10 +35,6 @@ UNSIZED_KV_REASONS: dict[str, str] = {
     "nvfp4_ds_mla": (
         "DeepSeek sparse-MLA layout only, Blackwell (SM100) only, on FLASHMLA_SPARSE "
         "(0.30.0+, flashmla_sparse.py: 352 B per token); Headroom does not size it"),
-    **{f"turboquant_{preset}": (
-        "runs on NVIDIA (0.20.0+, the TURBOQUANT backend) but Headroom does not size it yet "
-        "(packed K|V slots, the first and last two layers kept 16-bit)")
-       for preset in ("k8v4", "4bit_nc", "k3v4_nc", "3bit_nc")},
 }
 """vLLM --kv-cache-dtype choices Headroom refuses, with the reason (the CLI's one-line error,
 README "Known limits")."""

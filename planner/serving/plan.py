@@ -793,6 +793,17 @@ def summary_figures(
     return _conclude(st, candidates, errors)[2]
 
 
+def _block_formula(stage: StageKv, kv_b: KvBytes, tp: int) -> str:
+    """'32 layers per group x 65,536 B page (16 tokens) = ...'; turboquant's two page sizes
+    in one group: '28 pages x 25,088 B + 4 pages x 65,536 B (16 tokens) = ...'."""
+    if stage.uniform_type:
+        pages = " + ".join(f"{n} pages x {kv.page_bytes(b, kv_b, tp):,} B" for (kv, n), b
+                           in zip(stage.kinds, stage.kind_blocks, strict=True))
+        return f"{pages} ({stage.block_tokens} tokens) = {stage.bytes_per_block:,} B"
+    return (f"{stage.group_size} layers per group x {stage.page_bytes:,} B page "
+            f"({stage.block_tokens} tokens) = {stage.bytes_per_block:,} B")
+
+
 def _term(key: str, label: str, value: float, unit: str, formula: str, note: str = "") -> Term:
     return Term.model_construct(
         key=key, label=label, value=value, unit=unit, formula=formula, inputs={}, note=note
@@ -860,8 +871,7 @@ def _terms(
         _term("kv_bytes_per_token_per_gpu", "KV bytes per token per GPU", r.kv_bytes_per_token,
               "B", f"{per_token} = {r.kv_bytes_per_token:,} B"),
         _term("bytes_per_block", "Bytes per block", stage.bytes_per_block if stage else 0, "B",
-              f"{stage.group_size} layers per group x {stage.page_bytes:,} B page "
-              f"({stage.block_tokens} tokens) = {stage.bytes_per_block:,} B" if stage else "-"),
+              _block_formula(stage, kv_b, layout.tp) if stage else "-"),
         _term("num_blocks", "KV blocks (smallest rank)", num_blocks, "blocks",
               f"{_gib(r.kv_cache_bytes)} // {stage.bytes_per_block:,} B = {num_blocks:,}"
               if stage else "-"),

@@ -127,10 +127,13 @@ def _flash_attn_fp8_only(kv: str, minor: int, cc: int) -> str | None:
     views the cache through get_fp8_dtype_for_flashattn, which takes fp8 / fp8_e4m3 only and
     raises "Unrecognized FP8 dtype: ..." at the first attention step. From 0.23.0 it claims
     fp8 / fp8_e4m3 only and TRITON_ATTN or FlashInfer take the others. 0.11-0.14 not read.
+    A turboquant_* run is not claimed: engine/arg_utils.py (0.20.0 on) sets flash_attn_version
+    2 for it, and flash_attn_supports_fp8() is FA3 only.
     """
     name = VLLM_KV_DTYPE[kv]
     claimed = (name.startswith("fp8") if minor < 20
-               else name not in ("auto", "bfloat16", "float16", "float32"))
+               else name not in ("auto", "bfloat16", "float16", "float32")
+               and not name.startswith("turboquant_"))
     if 15 <= minor <= 22 and cc // 10 == 9 and claimed and name not in ("fp8", "fp8_e4m3"):
         return (f"Unrecognized FP8 dtype: {name} (vLLM 0.{minor} selects FLASH_ATTN for it on "
                 f"compute capability {cc // 10}.{cc % 10}, which reads fp8_e4m3 only; it fails "
@@ -173,12 +176,37 @@ def kv_format_errors(gpu: GpuSpec, spec: ModelSpec, kv_cache_dtype: str, cli: Vl
     if mla:
         return [f"Headroom does not size --kv-cache-dtype {kv_cache_dtype} for MLA layers "
                 f"(vLLM packs the latent differently); use auto or fp8 for {spec.name}."]
+    attention = [m for m in mixers if isinstance(m, AttentionMixer)]
+    if kv_cache_dtype.startswith("turboquant_"):
+        return _turboquant_errors(kv_cache_dtype, spec, mixers, attention)
     if cc is None or not kv_cache_dtype.startswith("nvfp4"):
         return []
-    attention = [m for m in mixers if isinstance(m, AttentionMixer)]
     heads = {m.head_dim for m in attention} | {m.v_head_dim for m in attention}
     error = _nvfp4_error(kv_cache_dtype, minor, cc, heads, any(m.sinks for m in attention))
     return [error] if error else []
+
+
+def _turboquant_errors(kv: str, spec: ModelSpec, mixers: list, attention: list[AttentionMixer]
+                       ) -> list[str]:
+    """Where Headroom does not run a turboquant_* preset (kvformat.TURBOQUANT_NOTE).
+
+    NOTE: vLLM 0.20.0-0.33.0 platforms/cuda.py ends every dense priority list with TURBOQUANT,
+    the one backend whose supports_kv_cache_dtype takes turboquant_*; it keeps the base
+    supports_compute_capability (True: any NVIDIA GPU) and supports_sink (False: "attention
+    sinks not supported"). Its slot is sized from one head_size (K and V alike). Headroom sizes
+    it where every layer is full attention: hybrid and sliding-window models page otherwise.
+    """
+    if len(attention) != len(mixers) or any(m.kind == "sliding" and m.sliding_window
+                                            for m in attention):
+        return [f"Headroom sizes --kv-cache-dtype {kv} only for models whose every layer is "
+                f"full attention; {spec.name} has other layers."]
+    if any(m.sinks for m in attention):
+        return [f"No valid attention backend found for cuda with kv_cache_dtype={kv}. "
+                "Reasons: {TURBOQUANT: [attention sinks not supported]}."]
+    if any(m.head_dim != m.v_head_dim for m in attention):
+        return [f"Headroom sizes --kv-cache-dtype {kv} only where K and V heads have one size "
+                f"(vLLM's TurboQuantConfig takes one head_dim); {spec.name} has two."]
+    return []
 
 
 def runnable_kv_cache_dtypes(gpu: GpuSpec, spec: ModelSpec, cli: VllmCli) -> tuple[str, ...]:

@@ -388,12 +388,12 @@ def test_a_kv_format_vllm_offers_but_headroom_does_not_size_is_refused_in_one_li
         capsys) -> None:
     with pytest.raises(SystemExit) as caught:  # argparse's own one-line usage error
         main(["plan", "--model", "Qwen/Qwen3-8B", "--gpu", "b200",
-              "--kv-cache-dtype", "turboquant_k8v4"])
+              "--kv-cache-dtype", "nvfp4_ds_mla"])
     err = capsys.readouterr().err
     assert caught.value.code == 2
     assert "error: argument --kv-cache-dtype" in err.strip().splitlines()[-1]  # one line
-    assert ("'turboquant_k8v4' is not a KV cache dtype Headroom sizes (vLLM offers it: runs "
-            "on NVIDIA (0.20.0+, the TURBOQUANT backend) but Headroom does not size it yet") in err
+    assert ("'nvfp4_ds_mla' is not a KV cache dtype Headroom sizes (vLLM offers it: DeepSeek "
+            "sparse-MLA layout only, Blackwell (SM100) only") in err
     assert "); use one of auto, bfloat16, float16, fp8," in err
     # one that no NVIDIA GPU runs: refused with vLLM's platform reason, on one line
     with pytest.raises(SystemExit) as caught:

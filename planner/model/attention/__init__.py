@@ -11,6 +11,7 @@ from collections.abc import Callable
 from planner.model.attention.base import KvLayer, cdiv
 from planner.model.attention.compressed import DeepseekV4Kv
 from planner.model.attention.full import FullAttentionKv
+from planner.model.attention.kvformat import KvBytes, TurboQuantFormat, boundary_layers
 from planner.model.attention.linear import GatedDeltaNetKv, RecurrentStateKv
 from planner.model.attention.mamba import Mamba2Kv
 from planner.model.attention.mla import MlaKv
@@ -38,6 +39,7 @@ __all__ = [
     "kv_bytes_per_token",
     "kv_layer_spec",
     "model_kv_layers",
+    "turboquant_layers",
 ]
 
 
@@ -124,8 +126,22 @@ def model_kv_layers(spec: ModelSpec) -> tuple[KvLayer | None, ...]:
     return tuple(kv_layer_spec(layer.mixer, state_bytes) for layer in spec.layers)
 
 
+def turboquant_layers(kv_layers: tuple[KvLayer | None, ...], kv: KvBytes
+                      ) -> tuple[KvLayer | None, ...]:
+    """The layers as a turboquant_* run pages them: its boundary layers (kvformat.
+    boundary_layers of the decoder layers) marked to stay 16-bit; unchanged for any other
+    format or a model with other than full-attention layers (Headroom offers turboquant only
+    there: serving.startup.kv_format_errors)."""
+    if not isinstance(kv, TurboQuantFormat) or not all(
+            type(k) is FullAttentionKv for k in kv_layers):
+        return kv_layers
+    keep = boundary_layers(len(kv_layers))
+    return tuple(k.model_copy(update={"boundary": True}) if i in keep and k else k
+                 for i, k in enumerate(kv_layers))
+
+
 def kv_bytes_per_token(
-    spec: ModelSpec, kv_elem_bytes: int, tp: int = 1, layers: range | None = None
+    spec: ModelSpec, kv_elem_bytes: KvBytes, tp: int = 1, layers: range | None = None
 ) -> int:
     """KV bytes one more token of context adds, summed over the token-growing layers.
 
@@ -135,6 +151,6 @@ def kv_bytes_per_token(
     NOTE: Qwen3-235B-A22B (94 layers, 4 KV heads, head_dim 128, bf16):
     TP=1: 2 x 94 x 4 x 128 x 2 = 192,512 B; TP=4 and TP=8: 2 x 94 x 1 x 128 x 2 = 48,128 B.
     """
-    kv_layers = model_kv_layers(spec)
+    kv_layers = turboquant_layers(model_kv_layers(spec), kv_elem_bytes)
     picked = kv_layers if layers is None else (kv_layers[i] for i in layers)
     return sum(kv.bytes_per_token(kv_elem_bytes, tp) for kv in picked if kv is not None)

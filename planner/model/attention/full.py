@@ -3,7 +3,7 @@
 from typing import Literal
 
 from planner.model.attention.base import KvLayer
-from planner.model.attention.kvformat import KvBytes, side_bytes, side_formula
+from planner.model.attention.kvformat import KvBytes, TurboQuantFormat, side_bytes, side_formula
 
 
 class FullAttentionKv(KvLayer):
@@ -13,6 +13,19 @@ class FullAttentionKv(KvLayer):
     num_kv_heads: int
     head_dim: int
     v_head_dim: int
+    boundary: bool = False
+    """A first or last layer a turboquant_* run keeps in the model's 16-bit dtype
+    (kvformat.boundary_layers); set only for such a run (attention.turboquant_layers)."""
+
+    @property
+    def group_key(self) -> str:
+        """Boundary layers have their own page (one vLLM group still: UniformTypeKVCacheSpecs)."""
+        return "full-16bit" if self.boundary else self.kind
+
+    def _kv(self, kv_elem_bytes: KvBytes) -> KvBytes:
+        """2 B per element on a turboquant run's boundary layer, else the format itself."""
+        return 2 if self.boundary and isinstance(kv_elem_bytes, TurboQuantFormat) \
+            else kv_elem_bytes
 
     def kv_heads_per_rank(self, tp: int) -> int:
         """KV heads held by one TP rank.
@@ -32,14 +45,17 @@ class FullAttentionKv(KvLayer):
         131,072 B/token. Layers with k_eq_v (kv_shared) are ASSUMED to still store both K
         and V: vLLM's standard Attention layer allocates head_size_v = head_size for them.
         A packed format (kvformat.KvFormat: nvfp4, per-token-head) sizes each head vector with
-        its scales: kv_heads x (side(head_dim) + side(v_head_dim)).
+        its scales: kv_heads x (side(head_dim) + side(v_head_dim)); turboquant: the packed
+        K|V slot, 16-bit on the boundary layers (kvformat.TURBOQUANT_NOTE).
         """
+        kv_elem_bytes = self._kv(kv_elem_bytes)
         return self.kv_heads_per_rank(tp) * (side_bytes(kv_elem_bytes, self.head_dim)
                                              + side_bytes(kv_elem_bytes, self.v_head_dim))
 
     def formula(self, kv_elem_bytes: KvBytes, tp: int) -> str:
         """'max(1, 4 // 8) KV heads x (128 + 128) dims x 2 B = 512 B'; packed formats:
         'max(1, 8 // 1) KV heads x [K (128 / 2 + 128 / 16 x 1 = 72) B nvfp4 + V (...)]'."""
+        kv_elem_bytes = self._kv(kv_elem_bytes)
         if not isinstance(kv_elem_bytes, int):
             return (
                 f"max(1, {self.num_kv_heads} // {tp}) KV heads x [K "

@@ -54,15 +54,56 @@ two values per byte); 0.20.0-0.27.0 kv_cache_interface.py AttentionSpec.page_siz
 2 x block x kv_heads x 4 B to the int8 / uint8 page. Llama-3.1-8B int8_per_token_head:
 8 x (128 + 4 + 128 + 4) = 2,112 B per layer per token."""
 
+class TurboQuantFormat(KvFormat):
+    """A turboquant_* preset: K and V of one head packed into one slot (TURBOQUANT_NOTE)."""
+
+    key_bits: int
+    value_bits: int
+
+    def slot_bytes(self, head_dim: int) -> int:
+        """TurboQuantConfig.slot_size_aligned: key + value packed, rounded up to even."""
+        key = head_dim if self.key_bits == 8 else -(-head_dim * self.key_bits // 8) + 2
+        slot = key + -(-head_dim * self.value_bits // 8) + 4
+        return slot + slot % 2
+
+    def side_bytes(self, head_dim: int) -> int:
+        """Half the slot: vLLM's effective head size, slot_size_aligned // 2 (K + V = slot)."""
+        return self.slot_bytes(head_dim) // 2
+
+    def side_formula(self, head_dim: int) -> str:
+        """'(128 + 128 / 2 + 4 = 196) / 2 = 98' with the head dim filled in."""
+        key = f"{head_dim}" if self.key_bits == 8 else f"{head_dim} x {self.key_bits} / 8 + 2"
+        return (f"({key} + {head_dim} x {self.value_bits} / 8 + 4 -> "
+                f"{self.slot_bytes(head_dim)}) / 2 = {self.side_bytes(head_dim)}")
+
+
+TURBOQUANT_NOTE = """NOTE: model_executor/layers/quantization/turboquant/config.py (0.20.0-0.33.0
+wheels, same formula): TQ_PRESETS key/value bits k8v4 8/4, 4bit_nc 4/4, k3v4_nc 3/4, 3bit_nc
+3/3; key_packed_size = head_dim (8-bit: fp8 keys) or ceil(head_dim x bits / 8) + 2 (fp16
+norm); value_packed_size = ceil(head_dim x bits / 8) + 4 (fp16 scale + zero); slot_size_aligned
+= their sum rounded up to even. Page = block x kv_heads x slot (0.33.0 turboquant_attn.py
+TurboQuantAttentionBackend.customize_spec state_content_bytes; 0.20.0-0.27.0
+kv_cache_interface.py TQFullAttentionSpec.real_page_size_bytes). Boundary layers: arg_utils.py
+adds TurboQuantConfig.get_boundary_skip_layers (first and last min(2, layers // 2) of
+num_hidden_layers; none for a hybrid model from 0.21.0) to kv_cache_dtype_skip_layers, which
+attention.py turns into "auto" (the model's 16-bit dtype: the backend takes float16/bfloat16
+only). The mixed pages stay one group (UniformTypeKVCacheSpecs: a block is the sum of every
+layer's page, no padding). Llama-3.1-8B k8v4: slot 128 + 64 + 4 = 196 B, 28 layers x 8 x 196
++ 4 layers x 8 x 2 x 128 x 2 = 43,904 + 16,384 = 60,288 B per token (bf16: 131,072 B)."""
+
 KV_FORMATS: dict[str, KvFormat] = {
     "nvfp4": KvFormat(name="nvfp4", data_bits=4, group=16, group_scale_bytes=1),
     "nvfp4_4over6": KvFormat(name="nvfp4_4over6", data_bits=4, group=16, group_scale_bytes=1),
     "int8_per_token_head": KvFormat(name="int8_per_token_head", data_bits=8, head_scale_bytes=4),
     "fp8_per_token_head": KvFormat(name="fp8_per_token_head", data_bits=8, head_scale_bytes=4),
     "int4_per_token_head": KvFormat(name="int4_per_token_head", data_bits=4, head_scale_bytes=4),
+    **{f"turboquant_{preset}": TurboQuantFormat(
+        name=f"turboquant_{preset}", data_bits=v, key_bits=k, value_bits=v)
+       for preset, (k, v) in {"k8v4": (8, 4), "4bit_nc": (4, 4), "k3v4_nc": (3, 4),
+                              "3bit_nc": (3, 3)}.items()},
 }
 """The packed formats Headroom sizes, by vLLM's --kv-cache-dtype name (NVFP4_NOTE,
-PER_TOKEN_HEAD_NOTE)."""
+PER_TOKEN_HEAD_NOTE, TURBOQUANT_NOTE)."""
 
 KvBytes = int | KvFormat
 """What a KV layer is sized with: bytes per element of a plain dtype, or a packed format."""
@@ -80,8 +121,18 @@ def side_formula(kv: KvBytes, head_dim: int) -> str:
     return f"({kv.side_formula(head_dim)}) B {kv.name}"
 
 
+def boundary_layers(num_layers: int) -> frozenset[int]:
+    """The layers a turboquant_* run keeps 16-bit: TurboQuantConfig.get_boundary_skip_layers,
+    the first and last min(2, num_layers // 2) (TURBOQUANT_NOTE)."""
+    n = min(2, num_layers // 2)
+    return frozenset(range(n)) | frozenset(range(num_layers - n, num_layers))
+
+
 def describe(kv: KvBytes) -> str:
     """'2 B per element' or 'nvfp4: 4-bit data plus its scales in each head vector'."""
     if isinstance(kv, int):
         return f"{kv} B per element"
+    if isinstance(kv, TurboQuantFormat):
+        return (f"{kv.name}: {kv.key_bits}-bit keys and {kv.value_bits}-bit values packed per "
+                "head with their norms and scales; first and last two layers 16-bit")
     return f"{kv.name}: {kv.data_bits}-bit data plus its scales in each head vector"

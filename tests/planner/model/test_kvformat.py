@@ -7,7 +7,7 @@ import pytest
 
 from planner.catalog import catalog_entry
 from planner.model.attention import FullAttentionKv, kv_bytes_per_token
-from planner.model.attention.kvformat import KV_FORMATS
+from planner.model.attention.kvformat import KV_FORMATS, boundary_layers
 from planner.model.config.parser import parse_model_config
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
@@ -22,6 +22,15 @@ def _spec(repo_id: str):
 
 
 LLAMA_8B = "meta-llama/Llama-3.1-8B-Instruct"  # 32 layers, 8 KV heads, head_dim 128
+
+
+def _llama_plan(gpu: str, kv: str):
+    """Llama-3.1-8B on one `gpu` at 8,192 tokens in `kv`: it starts and fits."""
+    result = plan(PlanRequest(model=_spec(LLAMA_8B), cluster=preset_cluster(gpu, 1),
+                              layout=ParallelLayout(tp=1),
+                              engine=EngineSettings(kv_cache_dtype=kv, max_model_len=8192)))
+    assert result.errors == [] and result.fits
+    return result
 
 
 @pytest.mark.parametrize(("kv", "expected"), [
@@ -55,13 +64,44 @@ def test_formula_shows_data_and_scales() -> None:
 def test_a_plan_pages_nvfp4_blocks() -> None:
     # B200 (nvfp4 KV runs on the SM100 family): a block is 32 layers x one 16-token page of
     # 16 x 1,152 B = 589,824 B; KV bytes per token 36,864 on the one GPU
-    spec = _spec(LLAMA_8B)
-    result = plan(PlanRequest(model=spec, cluster=preset_cluster("b200", 1),
-                              layout=ParallelLayout(tp=1),
-                              engine=EngineSettings(kv_cache_dtype="nvfp4",
-                                                    max_model_len=8192)))
-    assert result.errors == [] and result.fits
+    result = _llama_plan("b200", "nvfp4")
     assert result.kv_bytes_per_token == 36_864
     terms = {t.key: t for t in result.terms}
     assert terms["bytes_per_block"].value == 32 * 16 * 1_152
     assert result.vllm_command.split().count("nvfp4") == 1
+
+
+# turboquant/config.py TurboQuantConfig, head_dim 128: key_packed_size = 128 (fp8 keys) or
+# ceil(128 x bits / 8) + 2 (fp16 norm); value_packed_size = ceil(128 x bits / 8) + 4 (fp16 scale
+# and zero); slot_size_aligned rounds the sum up to even. arg_utils.py keeps layers 0, 1, 30
+# and 31 (get_boundary_skip_layers, n=2) at "auto": 8 heads x (128 + 128) x 2 B = 4,096 B.
+@pytest.mark.parametrize(("kv", "slot"), [
+    ("turboquant_k8v4", 128 + 64 + 4),  # 196
+    ("turboquant_4bit_nc", 64 + 2 + 64 + 4),  # 134
+    ("turboquant_k3v4_nc", 48 + 2 + 64 + 4),  # 118
+    ("turboquant_3bit_nc", 48 + 2 + 48 + 4),  # 102
+])
+def test_llama_31_8b_turboquant_bytes_per_token(kv: str, slot: int) -> None:
+    expected = 28 * 8 * slot + 4 * 4_096  # k8v4: 43,904 + 16,384 = 60,288 B
+    assert kv_bytes_per_token(_spec(LLAMA_8B), KV_FORMATS[kv]) == expected
+
+
+def test_turboquant_slot_rounds_to_even_and_boundaries_follow_the_layer_count() -> None:
+    # head_dim 72, k3v4_nc: ceil(72 x 3 / 8) + 2 = 29, 36 + 4 = 40 -> 69, aligned 70
+    assert KV_FORMATS["turboquant_k3v4_nc"].slot_bytes(72) == 70
+    assert boundary_layers(32) == {0, 1, 30, 31}
+    assert boundary_layers(3) == {0, 2}  # n = min(2, 3 // 2) = 1
+    assert boundary_layers(1) == set()
+
+
+def test_a_plan_pages_turboquant_in_one_group_of_two_page_sizes() -> None:
+    # UniformTypeKVCacheSpecs: one block = the sum of the 32 layers' 16-token pages:
+    # 28 x 16 x 8 x 196 + 4 x 16 x 4,096 = 702,464 + 262,144 = 964,608 B = 16 x 60,288
+    result = _llama_plan("h100", "turboquant_k8v4")
+    assert result.kv_bytes_per_token == 60_288
+    terms = {t.key: t for t in result.terms}
+    assert terms["bytes_per_block"].value == 964_608
+    formula = terms["bytes_per_block"].formula
+    assert "4 pages x 65,536 B + 28 pages x 25,088 B (16 tokens)" in formula
+    assert terms["kv_cache_tokens"].value == terms["kv_cache"].value // 964_608 * 16
+    assert "--kv-cache-dtype turboquant_k8v4 " in result.vllm_command

@@ -156,3 +156,26 @@ def test_fp4_weights_below_blackwell_load_through_marlin_and_the_plan_says_so() 
                               cluster=preset_cluster("rtx-3090", 8), layout=ParallelLayout(tp=8),
                               engine=EngineSettings(max_model_len=8192)))
     assert any(w.startswith(marlin) for w in result.warnings), result.warnings
+
+
+def test_turboquant_runs_on_every_nvidia_gpu_for_full_attention_models_only() -> None:
+    from planner.serving.startup import kv_format_errors
+
+    def kv_errors(gpu: str, kv: str, version: str, repo: str) -> list[str]:
+        return kv_format_errors(gpu_preset(gpu), _spec(repo), kv, vllm_cli(version))
+
+    llama = "meta-llama/Llama-3.1-8B-Instruct"
+    # TURBOQUANT closes every CUDA priority list and keeps the base supports_compute_capability
+    # (True); on Hopper 0.20-0.22 FLASH_ATTN does not claim it (arg_utils.py forces FA2)
+    for gpu in ("v100-32gb", "a100-80gb", "h100-sxm", "b200"):
+        for version in ("0.20.0", "0.22.0", "0.33.0"):
+            assert kv_errors(gpu, "turboquant_k8v4", version, llama) == [], (gpu, version)
+    assert kv_errors("h100-sxm", "turboquant_3bit_nc", "0.33.0", "google/gemma-2-9b-it") == [
+        "Headroom sizes --kv-cache-dtype turboquant_3bit_nc only for models whose every layer "
+        "is full attention; google/gemma-2-9b-it has other layers."]
+    assert kv_errors("h100-sxm", "turboquant_k8v4", "0.33.0", "Qwen/Qwen3.5-27B")[0].startswith(
+        "Headroom sizes --kv-cache-dtype turboquant_k8v4 only for models whose every layer")
+    # dense MLA: no MLA backend lists it (vLLM's selector words)
+    assert kv_errors("h100-sxm", "turboquant_k8v4", "0.33.0", "deepseek-ai/DeepSeek-R1")[
+        0].startswith("No valid attention backend found for cuda with kv_cache_dtype="
+                      "turboquant_k8v4. Reasons: {FLASH_ATTN_MLA: [kv_cache_dtype not supported")

@@ -71,9 +71,14 @@ def test_kv_dtypes_offered_are_the_versions_own_and_the_rest_is_labelled() -> No
         "0.25.0": ["nvfp4", "int8_per_token_head", "fp8_per_token_head", "int4_per_token_head"],
         "0.27.0": ["nvfp4", "int8_per_token_head", "fp8_per_token_head", "int4_per_token_head"],
         "0.28.0": list(packed), "0.33.0": list(packed)}
-    # offered by vLLM, not sized here: the rotated-codebook and MLA-specific layouts
-    assert {"turboquant_k8v4", "ultraquant_4bit", "octave_k3v4", "fp8_ds_mla", "nvfp4_ds_mla",
-            "fp8_inc"} <= set(unmodelled_kv_cache_dtypes("0.33.0"))
+    # the four turboquant presets, from 0.20.0 (CacheDType; turboquant/config.py TQ_PRESETS)
+    tq = ("turboquant_k8v4", "turboquant_4bit_nc", "turboquant_k3v4_nc", "turboquant_3bit_nc")
+    assert not set(tq) & set(kv_cache_dtypes("0.19.0"))
+    for version in ("0.20.0", "0.27.0", "0.33.0"):
+        assert kv_cache_dtypes(version)[-4:] == tq
+    # offered by vLLM, not sized here: ROCm, Gaudi and MLA-specific layouts (kv_unsized)
+    assert {"ultraquant_4bit", "octave_k3v4", "fp8_ds_mla", "nvfp4_ds_mla", "fp8_inc"} \
+        == set(unmodelled_kv_cache_dtypes("0.33.0")) - {"octave_k3v3", "octave_k3v3_compact"}
 
 
 @cache
