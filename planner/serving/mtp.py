@@ -59,3 +59,19 @@ def mtp_refusal(spec: ModelSpec, num_speculative_tokens: int, vllm_version: str
                 "layer (num_nextn_predict_layers / mtp_num_hidden_layers), so there is no "
                 "draft to load.",)
     return ()
+
+
+SHARED_HEAD_FROM: Version = (0, 17, 0)
+"""NOTE: deepseek_mtp.py gives each MTP layer a SharedHead with its own ParallelLMHead
+(shared_head.head, loaded from model.layers.N.shared_head.head). vLLM 0.11.0-0.16.x
+(v1/spec_decode/eagle.py load_model) shares only the draft's embed_tokens and model-level
+lm_head with the target; from 0.17.0 it also replaces shared_head.head by the target's
+lm_head ("Shared target model lm_head with MTP shared_head.head")."""
+
+
+def draft_own_heads(spec: ModelSpec, vllm_version: str) -> bool:
+    """Whether each MTP draft layer keeps its own lm_head copy (DeepSeek-style drafts before
+    SHARED_HEAD_FROM)."""
+    draft = MTP_DRAFTS.get(spec.model_type)
+    return (draft is not None and draft[0] == "deepseek_mtp"
+            and parse_version(vllm_version) < SHARED_HEAD_FROM)

@@ -37,6 +37,7 @@ from planner.serving.engines import VLLM, Engine, Worker
 from planner.serving.hardware import ClusterSpec
 from planner.serving.launch import Launch, launch, with_layout
 from planner.serving.layout import ParallelLayout, layout_errors, layout_warnings
+from planner.serving.mtp import draft_own_heads
 from planner.serving.mtp import mtp_refusal as draft_refusal
 from planner.serving.startup import fp4_weight_notes, kv_format_errors, startup_errors
 from planner.serving.vllm_cli import vllm_cli
@@ -426,14 +427,16 @@ def _setup(
     """Resolve the settings vLLM would derive and fetch the per-model prepared facts."""
     r = _resolve(spec, cluster, s)
 
+    own_heads = bool(r.states.draft_kv_layers) and draft_own_heads(spec, s.vllm_version)
+
     def per_rank() -> tuple[int, ...]:
         terms = rank_weights(spec, r.scheme, layout, _params(spec), served_dtype_bytes=r.act_b,
                              expert_pad=r.expert_pad, mtp_layers=r.states.draft_kv_layers,
-                             max_num_batched_tokens=r.mbt)
+                             mtp_own_heads=own_heads, max_num_batched_tokens=r.mbt)
         return tuple(w.total_bytes for w in terms)
 
     key = ("weights", r.scheme.key, *_layout_key(layout), r.act_b, r.expert_pad,
-           r.states.draft_kv_layers, r.mbt if spec.compressed_attention else 0)
+           r.states.draft_kv_layers, own_heads, r.mbt if spec.compressed_attention else 0)
     totals = _cached(spec, key, per_rank)
     return _Setup(spec=spec, cluster=cluster, layout=layout, s=s, r=r, weight_totals=totals,
                   stages=ENGINE.stage_layouts(r.facts, layout, s.block_size, r.kv_b,

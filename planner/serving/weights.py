@@ -102,6 +102,7 @@ def rank_weights(
     served_dtype_bytes: int | None = None,
     expert_pad: tuple[int, int] = (1, 1),
     mtp_layers: int = 0,
+    mtp_own_heads: bool = False,
     max_num_batched_tokens: int = 0,
 ) -> tuple[WeightTerms, ...]:
     """Bytes on each GPU of one replica, as vLLM loads them: index = pp_stage * tp + tp_rank.
@@ -112,7 +113,8 @@ def rank_weights(
     (`served_dtype_bytes`, default: the checkpoint's torch_dtype). `expert_pad`: the MoE
     kernel rounds each expert's hidden and per-rank intermediate dims up to these multiples
     (see mxfp4_expert_padding). `mtp_layers`: MTP draft layers loaded for speculative
-    decoding, held by the last stage (mtp_bytes).
+    decoding, held by the last stage (mtp_bytes); `mtp_own_heads`: each keeps its own lm_head
+    copy in the served dtype (planner.serving.mtp.SHARED_HEAD_FROM).
     """
     params = params or count_params(spec)
     bits = _scheme_bits(spec, scheme)
@@ -140,7 +142,9 @@ def rank_weights(
                     out.append(memo[key])
                     continue
                 terms = _terms(spec, bits, params, shard)
-                mtp = _mtp_bytes(spec, bits, params, shard, elem) * mtp_layers if (
+                mtp = (_mtp_bytes(spec, bits, params, shard, elem) + (
+                    _vocab_rows(spec.vocab_size, shard) * spec.hidden_size * elem
+                    if mtp_own_heads else 0)) * mtp_layers if (
                     mtp_layers and shard.last_stage) else 0
                 memo[key] = terms.model_copy(update={"rope_cache_bytes": rope, "mtp_bytes": mtp})
             out.append(memo[key])

@@ -282,3 +282,19 @@ def test_an_mtp_draft_the_checkpoint_excludes_stays_16_bit():
                                                       num_speculative_tokens=n),
                                 )).weights_bytes_per_gpu
     assert weights(1) - weights(0) == 1_689_281_536
+
+
+def test_deepseek_draft_keeps_its_own_head_before_0_17():
+    # deepseek_mtp.py SharedHead.head is a ParallelLMHead per MTP layer; vLLM 0.16
+    # (v1/spec_decode/eagle.py load_model) shares only embed_tokens and the model-level
+    # lm_head, 0.17.0 also shares shared_head.head. DeepSeek-V3 at TP=8: 129,280 rows (a
+    # multiple of 64) / 8 x 7,168 x 2 B = 231,669,760 B more per GPU on 0.16.
+    spec = _spec("deepseek-ai/DeepSeek-V3")
+
+    def draft(version):
+        w = [plan(PlanRequest(model=spec, cluster=preset_cluster("h200", 8),
+                              layout=ParallelLayout(tp=8), engine=EngineSettings(
+                                  max_model_len=32768, num_speculative_tokens=n,
+                                  vllm_version=version))).weights_bytes_per_gpu for n in (0, 1)]
+        return w[1] - w[0]
+    assert draft("0.16.0") - draft("0.17.0") == 231_669_760
