@@ -216,9 +216,6 @@ class LinkSpec(BaseModel):
     """One hop of a collective (launch + synchronisation + wire), microseconds."""
     p2p: bool
     """Whether GPUs DMA straight into each other's memory (NVLink, PCIe P2P)."""
-    nccl_bus_gbps: float | None = Field(default=None, gt=0)
-    """PCIe only: the bus bandwidth of NCCL's ring over this link, GB/s (see collectives.py):
-    NCCL's PCI rate with P2P, the measured host-staged rate without."""
     formula: str
     source: str
 
@@ -229,24 +226,18 @@ class LinkSpec(BaseModel):
 PCIE_X16_GBPS: dict[int, float] = {
     gen: rate * 16 * 128 / 130 / 8 for gen, rate in ((3, 8.0), (4, 16.0), (5, 32.0), (6, 64.0))
 }
-# NOTE: the same links as NCCL's topology rates them (src/graph/topo.cc, kvDictPciGen: 60, 120,
-# 240, 480 x 100 Mbps per lane for 8, 16, 32, 64 GT/s; ncclTopoConnectNodes(..., LINK_PCI,
-# width * speed / 80.0); topo.h PCI_BW 12.0 "PCI Gen3 x16"): x16 = 12, 24, 48, 96 GB/s. NCCL's
-# ring bus bandwidth over PCIe P2P cannot exceed it (planner/serving/collectives.py).
-NCCL_PCI_X16_GBPS: dict[int, float] = {gen: 16 * 60 * 2 ** (gen - 3) / 80 for gen in (3, 4, 5, 6)}
+# NOTE: per-hop latencies are ESTIMATES (not fitted; the calibration data has NVLink only):
+# NCCL's own tuning model (src/graph/tuning.cc, hwLat) charges about 0.6-4 us per NVLink hop
+# and about 1-4 us per PCIe hop depending on protocol; a transfer staged through host memory
+# adds a host copy and a CPU-side flag poll (~10 us), and crossing sockets the UPI/Infinity
+# Fabric hop (~15 us).
 # Bandwidth without P2P is MEASURED, not derived: cuda-samples p2pBandwidthLatencyTest on
 # 2x RTX 4090, PCIe 4.0, P2P disabled (tinygrad/open-gpu-kernel-modules#44): 6.34 GB/s
 # unidirectional = 0.20 of the 31.5 GB/s x16 rate (the copy is staged through host memory).
 # The same fraction is applied to every PCIe generation and across sockets (unverified).
 HOST_STAGED_FRACTION = 6.34 / 31.5
-# One hop between two GPUs (a pipeline stage's send, an EP all-to-all leg). PCIe, with or
-# without P2P, and across sockets: NCCL's own cost of a one-step ring transfer, baseLat Ring LL
-# 6.6 us + hwLat PCI Ring LL 1.0 us (NCCL src/graph/tuning.cc; its PCI row serves every path that
-# is not NVLink). NVLink: 2 us, an ESTIMATE kept as the calibration fit was made with it (NCCL's
-# NVLink LL step is 6.6 + 0.6 us; not rebuilt yet). The TP all-reduce over PCIe has its own
-# model per message size (planner/serving/collectives.py).
 _LINK_LATENCY_US: dict[str, float] = {
-    "nvlink": 2.0, "pcie": 7.6, "pcie-no-p2p": 7.6, "cross-socket": 7.6,
+    "nvlink": 2.0, "pcie": 5.0, "pcie-no-p2p": 10.0, "cross-socket": 15.0,
 }
 
 
@@ -268,7 +259,6 @@ def link_spec(gpu: GpuSpec, kind: LinkKind) -> LinkSpec:
     """
     pcie = PCIE_X16_GBPS[gpu.pcie_generation]
     latency = _LINK_LATENCY_US[kind]
-    nccl_bus = None
     if kind == "nvlink":
         if gpu.nvlink_bandwidth_gbps is None:
             raise HardwareError(f"{gpu.name} has no NVLink; use --link pcie or pcie-no-p2p")
@@ -279,19 +269,16 @@ def link_spec(gpu: GpuSpec, kind: LinkKind) -> LinkSpec:
         bw = pcie
         formula = f"PCIe {gpu.pcie_generation}.0 x16 = {pcie:.2f} GB/s per direction"
         source = "PCI-SIG base specification rates (128b/130b encoding)"
-        nccl_bus = NCCL_PCI_X16_GBPS[gpu.pcie_generation]
     else:
         bw = pcie * HOST_STAGED_FRACTION
         formula = (f"PCIe {gpu.pcie_generation}.0 x16 {pcie:.2f} GB/s x {HOST_STAGED_FRACTION:.3f}"
                    " (staged through host memory; 6.34 of 31.5 GB/s measured on 2x RTX 4090)")
         source = "PCI-SIG rates x the host-staged fraction measured in "
         source += "tinygrad/open-gpu-kernel-modules#44"
-        nccl_bus = bw
-    hop = ("an estimate" if kind == "nvlink"
-           else "NCCL tuning.cc's one-step Ring LL cost, 6.6 + 1.0 us")
     return LinkSpec(kind=kind, bandwidth_gbps=bw, latency_us=latency,
-                    p2p=kind in ("nvlink", "pcie"), nccl_bus_gbps=nccl_bus, formula=formula,
-                    source=f"{source}; latency {latency:g} us per hop is {hop}")
+                    p2p=kind in ("nvlink", "pcie"), formula=formula,
+                    source=f"{source}; latency {latency:g} us per hop is an estimate "
+                    "(NCCL tuning.cc hwLat order of magnitude)")
 
 
 def link_from_topology(cells: list[str], gpu: GpuSpec) -> LinkKind:

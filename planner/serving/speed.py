@@ -25,12 +25,9 @@ The model (one replica; DP replicas split the concurrency and add their throughp
   dense TFLOP/s of the compute format + attention FLOPs / 16-bit TFLOP/s (+ a sparse-attention
   indexer's at FP8), all / the compute efficiency; sparse-attention (DSA) layers attend to at
   most index_topk tokens and add an indexer overhead per layer;
-- all-reduce over N ranks (twice per layer) over ClusterSpec.link, per message size: on PCIe
-  (P2P, through host, cross-socket) vLLM's one-shot custom kernel (2 GPUs with P2P, < 8 MiB:
-  2 flag hops + bytes / link) or else NCCL's tuning model, the faster of Ring LL and Ring
-  Simple: baseLat + 2 (N - 1) hwLat + bytes / (bus bandwidth (x 1/4 for LL) x N / (2 (N - 1)))
-  (planner/serving/collectives.py, with sources); on NVLink 2 hops x link latency + (N - 1)/N x
-  2 x bytes / (link bandwidth x the fitted link efficiency);
+- all-reduce over N ranks (twice per layer) = hops x link latency + (N - 1)/N x 2 x bytes /
+  link bandwidth, over ClusterSpec.link (NVLink, PCIe P2P, through host, cross-socket); hops
+  = 2 with vLLM's custom all-reduce (P2P), else NCCL's ring 2 (N - 1);
 - pipeline: a token passes every stage in turn, plus one hop between stages; PP stages
   work on PP micro-batches at once, so PP raises throughput, not single-request speed
   (TPOT = max(sum of the stages, min(sequences, PP) x the slowest stage));
@@ -61,7 +58,6 @@ from planner.model.attention.sliding import SlidingWindowKv
 from planner.model.params import ParamBreakdown
 from planner.model.quant import QuantScheme
 from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec, MoeMlp
-from planner.serving.collectives import AllReduce, pcie_allreduce
 from planner.serving.engine import act_elem_bytes, kv_elem_bytes
 from planner.serving.hardware import GpuFormat, GpuSpec, LinkSpec
 from planner.serving.layout import layout_warnings, pp_layer_split
@@ -333,27 +329,26 @@ class _Ctx:
     mbt: int
 
 
-NVLINK_ALLREDUCE_HOPS = 2
-"""Latency hops of one NVLink all-reduce: vLLM's custom all-reduce (one- or two-shot, every rank
-reads its peers directly; vLLM uses it on full NVLink)."""
+def allreduce_hops(link: LinkSpec, n: int) -> int:
+    """Latency hops of one all-reduce over `n` GPUs: 2 with vLLM's custom all-reduce (one-
+    or two-shot, every rank reads its peers directly), else NCCL's ring, 2 (n - 1).
+
+    NOTE: vLLM distributed/device_communicators/custom_all_reduce.py uses its own kernel only
+    with P2P between all ranks, and over PCIe only for two GPUs ("not supported on more than
+    two PCIe-only GPUs"); otherwise the all-reduce is NCCL's.
+    """
+    custom = link.kind == "nvlink" or (link.p2p and n == 2)
+    return 2 if custom else 2 * (n - 1)
 
 
-def _allreduce(ctx: _Ctx, nbytes: float) -> AllReduce:
-    """One all-reduce of `nbytes` over the TP group. PCIe (P2P, through host, across sockets):
-    collectives.pcie_allreduce, vLLM's custom kernel or NCCL's tuning model per message size.
-    NVLink: hops x link latency plus the ring's (N-1)/N x 2 x bytes over the link at the fitted
-    link efficiency (GenZ collective_times.py form; the calibration fit rests on it)."""
+def _allreduce_s(ctx: _Ctx, nbytes: float) -> float:
+    """One all-reduce of `nbytes` over the TP group: hops x link latency plus the ring's
+    (N-1)/N x 2 x bytes over the link (GenZ collective_times.py form)."""
     n = ctx.tp
     if n == 1:
-        return AllReduce(0.0, "TP = 1: none")
-    if ctx.link.kind != "nvlink":
-        return pcie_allreduce(ctx.link, n, nbytes)
-    bw = ctx.link.bandwidth_gbps * ctx.c.link_efficiency
-    hops = NVLINK_ALLREDUCE_HOPS
-    return AllReduce(hops * ctx.link.latency_us * 1e-6 + (n - 1) / n * 2 * nbytes / (bw * 1e9),
-                     f"{hops} hops x {ctx.link.latency_us:g} us + ({n} - 1)/{n} x 2 x "
-                     f"{nbytes:,.0f} B / ({ctx.link.bandwidth_gbps:.1f} GB/s x "
-                     f"{ctx.c.link_efficiency:.2f})")
+        return 0.0
+    bw = ctx.link.bandwidth_gbps * 1e9 * ctx.c.link_efficiency
+    return allreduce_hops(ctx.link, n) * ctx.link.latency_us * 1e-6 + (n - 1) / n * 2 * nbytes / bw
 
 
 def _overhead_s(ctx: _Ctx, stage: _Stage) -> float:
@@ -397,7 +392,7 @@ def _step_parts(ctx: _Ctx, stage: _Stage, tokens: float, seqs: float, context: f
                  + attn_flops / ctx.attn_flops
                  + 2 * tokens * context * stage.indexer_width / ctx.index_flops
                  ) / ctx.c.compute_efficiency
-    comm_s = 2 * stage.layers * _allreduce(ctx, tokens * ctx.hidden * ctx.act_b).seconds
+    comm_s = 2 * stage.layers * _allreduce_s(ctx, tokens * ctx.hidden * ctx.act_b)
     return {"weights": weights_s, "kv": kv_s, "compute": compute_s,
             "allreduce": comm_s + stage.moe_layers * _all_to_all_s(ctx, tokens),
             "overhead": _overhead_s(ctx, stage)}
@@ -601,8 +596,10 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
               f" TFLOP/s x {c.compute_efficiency:.3f}) = {_ms(parts['compute'])}"),
         _term("allreduce", "TP all-reduce (+ EP all-to-all) per stage step",
               parts["allreduce"] * 1e3, "ms",
-              f"2 x {s.layers} layers x [{_allreduce(ctx, msg).formula}] = "
-              f"{_ms(parts['allreduce'])}",
+              f"2 x {s.layers} layers x [{allreduce_hops(link, ctx.tp)} hops x "
+              f"{link.latency_us:g} us + "
+              f"({ctx.tp} - 1)/{ctx.tp} x 2 x {msg:,.0f} B / ({link.bandwidth_gbps:.1f} GB/s "
+              f"x {c.link_efficiency:.2f})] = {_ms(parts['allreduce'])}",
               f"{link.kind}: {link.formula}"),
         _term("step_overhead", "Fixed overhead per stage step", parts["overhead"] * 1e3, "ms",
               f"{c.step_overhead_us:g} us / PP {ctx.pp} + {c.layer_overhead_us:g} us x "

@@ -6,16 +6,10 @@ Inputs, none read from the code under test:
 - GPTQ int4 group 128: 4 + 20/128 = 4.15625 bits = 0.51953125 B per weight; embeddings,
   lm_head, routers and norms stay 16-bit.
 - RTX 3090 (GA102 whitepaper): 936 GB/s, 71 TFLOP/s FP16 with FP32 accumulate.
-- Link: GeForce drivers refuse PCIe P2P, so NCCL stages through host memory (its SHM
-  transport) and vLLM's custom all-reduce is off: PCIe 4.0 x16 = 16 GT/s x 16 x 128/130 / 8 =
-  31.508 GB/s; measured host-staged share 6.34 / 31.5 -> 6.3415 GB/s, the ring's bus
-  bandwidth. NCCL's tuning model (src/graph/tuning.cc): Ring LL = 6.6 us + 2 (N - 1) steps x
-  2 PCIe copies x 1.0 us + bytes / (6.3415 / 4 GB/s x N / (2 (N - 1))); Ring Simple = 8.4 us
-  + 2 (N - 1) x 2 x 5.7 us + bytes / (6.3415 GB/s x N / (2 (N - 1))); NCCL takes the faster.
-  N = 8: LL 34.6 us + bytes / 0.90594 GB/s, Simple 168.0 us + bytes / 3.62374 GB/s: LL
-  below 133.4 us / (1/0.90594 - 1/3.62374) ns/B = 161,136 B. N = 4: LL 18.6 us + bytes /
-  1.05692 GB/s. A pipeline stage hop: NCCL's one-step 6.6 + 1.0 = 7.6 us + bytes / (6.3415
-  x 0.8 link efficiency = 5.0732 GB/s).
+- Link: GeForce drivers refuse PCIe P2P, so NCCL stages through host memory: PCIe 4.0 x16
+  = 16 GT/s x 16 x 128/130 / 8 = 31.508 GB/s; measured host-staged share 6.34 / 31.5 ->
+  6.3415 GB/s; x 0.8 link efficiency = 5.0732 GB/s; 10 us per hop; NCCL's ring (no custom
+  all-reduce without P2P): 2 (N - 1) hops.
 - The fitted coefficients (planner.serving.speed.FITTED, bench/speed_accuracy.py --fit),
   typed here: see COEF.
 - vLLM defaults on a 24 GB card: 2048 batched tokens, 256 sequences; the memory plan at 0.90
@@ -30,20 +24,20 @@ Per GPU at TP=8 with EP (16 whole experts per GPU):
   one token touches 8 of 128 experts: 14,747.57 MB x 8/128 = 921.72 MB
   KV per token per GPU: 2 x 94 x 1 x 128 x 2 B = 48,128 B
 All-reduce (twice per layer, 188 per step) of one token's hidden state, 8,192 B:
-  Ring LL 34.6 us + 8,192 B / 0.90594 GB/s = 34.6 + 9.043 = 43.64 us
-  -> 188 x 43.64 us = 8.205 ms per decode step.
+  14 hops x 10 us + 7/8 x 2 x 8,192 B / 5.0732 GB/s = 140 + 2.826 = 142.83 us
+  -> 188 x 142.83 us = 26.85 ms per decode step: the largest single term.
 Without EP (TP=8 slices every expert to 192 columns, 192 % 128 != 0): vLLM falls back to
 the Triton WNA16 MoE kernel, charged 1.5x on the expert read.
 TP=4 x PP=2: 47 layers per stage; per GPU attention 47 x (2 x 4096 x 2048 + 2 x 4096 x 128)
   = 837,812,224 x 0.51953125 B = 435.27 MB, routers 49.28 MB, norms 0.77 MB, lm_head (last
   stage) 151,936 / 4 x 4096 x 2 B = 311.16 MB, experts 128 x 47 x 18,874,368 / 4 weights =
-  the same 14,747.57 MB; KV 47 x 2 x 128 x 2 B = 24,064 B per token; all-reduce Ring LL
-  18.6 us + 8,192 B / 1.05692 GB/s = 18.6 + 7.751 = 26.35 us x 94 = 2.477 ms per stage.
+  the same 14,747.57 MB; KV 47 x 2 x 128 x 2 B = 24,064 B per token; all-reduce 6 hops:
+  60 us + 3/4 x 2 x 8,192 / 5.0732 GB/s = 62.42 us x 94 = 5.87 ms per stage.
 TP=1 x PP=8: a token walks 8 stages (11, 12 x 6, 11 layers); all together they read every
   weight once: attention 94 x 71,303,424 x 0.51953125 B = 3,482.19 MB (+ q/k norms), routers
   98.57 MB, norms 1.55 MB, lm_head 151,936 x 4096 x 2 B = 1,244.66 MB, experts 117,980.6 MB
   x 8/128; KV 94 x 2 x 4 x 128 x 2 B = 192,512 B per token; no all-reduce; 7 stage hops of
-  7.6 us + 8,192 B / 5.0732 GB/s = 9.21 us.
+  10 us + 8,192 B / 5.0732 GB/s = 11.61 us.
 """
 
 import pytest
@@ -66,9 +60,8 @@ these and the figures below)."""
 
 BW = 936e9  # B/s
 PEAK = 71e12  # FLOP/s
-BUS = 31.5077e9 * 6.34 / 31.5  # 6.3415e9 B/s, the ring's bus bandwidth through host
-LINK = BUS * 0.8  # 5.0732e9 B/s, a pipeline stage hop
-HOP = 7.6e-6
+LINK = 31.5077e9 * 6.34 / 31.5 * 0.8  # 5.0732e9 B/s
+HOP = 10e-6
 MB = 1e6
 
 ENTRY = catalog_entry("Qwen/Qwen3-235B-A22B-GPTQ-Int4")
@@ -88,14 +81,6 @@ def _mem_s(dense_mb: float, experts_mb: float, kv_bytes: float) -> float:
     """Weight and KV read time: dense at the weight-only efficiency, experts x the factor."""
     return (dense_mb * MB / (BW * COEF["wo"]) + experts_mb * MB / (BW * COEF["wo"] * COEF["expert"])
             + kv_bytes / (BW * COEF["kv"]))
-
-
-def _allreduce_s(n: int, nbytes: float) -> float:
-    """NCCL through host memory, the faster of Ring LL and Ring Simple (see the docstring)."""
-    steps = 2 * (n - 1)
-    ll = (6.6 + steps * 2 * 1.0) * 1e-6 + nbytes / (BUS / 4 * n / steps)
-    simple = (8.4 + steps * 2 * 5.7) * 1e-6 + nbytes / (BUS * n / steps)
-    return min(ll, simple)
 
 
 def _overhead_s(layers: int, pp: int = 1) -> float:
@@ -119,7 +104,7 @@ def test_the_fitted_coefficients_are_the_ones_worked_here() -> None:
 
 DENSE_TP8 = 716.57  # MB, see the docstring
 EXPERTS_TP8 = 14747.57
-ALLREDUCE_1 = 188 * _allreduce_s(8, 8192)  # 8.205 ms
+ALLREDUCE_1 = 188 * (14 * HOP + 7 / 8 * 2 * 8192 / LINK)  # 26.85 ms
 # TPOT alone: 1,536 tokens of KV on average (1,024 prompt + half of 1,024 out)
 TPOT_EP = (_mem_s(DENSE_TP8, EXPERTS_TP8 * 8 / 128, 1536 * 48128) + ALLREDUCE_1
            + _overhead_s(94))
@@ -138,7 +123,7 @@ def _prefill_chunk(tokens: int, context: float) -> tuple[float, float]:
     compute = (2 * tokens * DENSE_PARAMS + 2 * tokens * EXPERT_PARAMS / COEF["expert_compute"]
                + 2 * tokens * context * WIDTH) / (PEAK * COEF["compute"])
     memory = _mem_s(DENSE_TP8, EXPERTS_TP8, context * 48128)
-    allreduce = 188 * _allreduce_s(8, tokens * 8192)
+    allreduce = 188 * (14 * HOP + 7 / 8 * 2 * tokens * 8192 / LINK)
     return max(compute, memory) + allreduce + _overhead_s(94), compute + allreduce
 
 
@@ -152,53 +137,51 @@ TTFT_32K = COEF["request_ms"] / 1e3 + sum(_prefill_chunk(2048, 2048 * i + 1024)[
 def test_tp8_ep_tpot_and_allreduce() -> None:
     # by hand: dense 716.57 MB / (936 GB/s x 0.9) = 0.851 ms; experts 921.72 MB / (936 x 0.9
     # x 0.725) = 1.509 ms; KV 1,536 x 48,128 B / (936 x 0.803) = 0.098 ms; all-reduce
-    # 8.205 ms; overhead 666 us + 62.7 us x 94 = 6.560 ms -> 17.22 ms per token (58.1 tok/s)
-    assert pytest.approx(17.22e-3, rel=1e-3) == TPOT_EP
+    # 26.851 ms; overhead 666 us + 62.7 us x 94 = 6.560 ms -> 35.87 ms per token (27.9 tok/s)
+    assert pytest.approx(35.87e-3, rel=1e-3) == TPOT_EP
     est = _speed(ParallelLayout(tp=8, ep=True))
     assert est.allreduce_ms_per_step == pytest.approx(ALLREDUCE_1 * 1e3, rel=1e-3)
-    assert pytest.approx(8.205e-3, rel=1e-3) == ALLREDUCE_1
+    assert pytest.approx(26.85e-3, rel=1e-3) == ALLREDUCE_1
     assert est.tpot_ms == pytest.approx(TPOT_EP * 1e3, rel=0.005)
     assert est.link == "pcie-no-p2p" and est.kernel == "weight-only"
 
 
 def test_tp8_ep_ttft_at_1k_and_32k() -> None:
     # by hand: compute (1.888e12 dense + 3.634e12 / 0.28 expert + 0.202e12 attention FLOP)
-    # / 42.6e12 = 353.67 ms > the 25.0 ms weight read; all-reduce of 1,024 x 8,192 =
-    # 8,388,608 B (> 161,136 B: Ring Simple) 188 x (168.0 us + 8,388,608 B / 3.62374 GB/s =
-    # 168.0 + 2,314.9 us) = 188 x 2.4829 ms = 466.8 ms; overhead 6.560 ms -> prefill
-    # 827.0 ms; + 21.9 ms request overhead = 0.849 s
-    assert pytest.approx(0.8489, rel=1e-3) == TTFT_1K
+    # / 42.6e12 = 353.67 ms > the 25.0 ms weight read; all-reduce 188 x (14 x 10 us +
+    # 7/8 x 2 x 1,024 x 8,192 B / 5.0732 GB/s) = 188 x 3.0336 ms = 570.3 ms; overhead
+    # 6.560 ms -> prefill 930.55 ms; + 21.9 ms request overhead = 0.952 s
+    assert pytest.approx(0.9525, rel=1e-3) == TTFT_1K
     assert _speed(ParallelLayout(tp=8, ep=True)).ttft_ms == pytest.approx(TTFT_1K * 1e3,
                                                                           rel=0.005)
     long = _speed(ParallelLayout(tp=8, ep=True), input_len=32768)
     assert long.ttft_ms == pytest.approx(TTFT_32K * 1e3, rel=0.005)
     # the link, not the GPUs, sets the long prompt's pace: 16 chunks x 188 all-reduces of
-    # 16.8 MB through host memory at 3.62374 GB/s = 13.9 s of the TTFT
-    assert pytest.approx(13.9, abs=0.1) == 16 * 188 * 2048 * 8192 / (BUS * 8 / 14)
+    # 16.8 MB through host memory = 17.8 s of the TTFT
+    assert pytest.approx(17.4, abs=0.1) == 16 * 188 * 7 / 8 * 2 * 2048 * 8192 / LINK
 
 
 def test_tp8_ep_throughput_at_the_kv_limited_concurrency() -> None:
     # 108,048 KV tokens // (1,024 + 512) = 70 requests in flight
     # by hand: 0.9375^70 = e^(70 x -0.064539) = 0.0109, so 98.9 % of the experts are read:
     # 14,586.5 MB / 610.74 GB/s = 23.88 ms + dense 0.85 + KV 70 x 1,536 x 48,128 B / 751.61
-    # GB/s = 6.88 -> 31.62 ms (compute 24.83 ms is below); all-reduce of 70 x 8,192 = 573,440
-    # B (Ring Simple) 188 x (168.0 us + 573,440 B / 3.62374 GB/s = 168.0 + 158.2 us) = 61.33
-    # ms; overhead 6.56 ms: step 99.51 ms. TPOT adds 69 others' prefill work (compute 353.67
-    # + all-reduce 466.79 ms) 69 x 820.46 ms / 1,024 = 55.28 ms -> 154.80 ms; TTFT = 21.9 +
-    # 827.02 + 99.51 + 0.087 x 69 x 827.02 = 5,913 ms; 70 / (0.15480 + 5.913 / 1,024)
-    # = 435.9 output tokens/s
+    # GB/s = 6.88 -> 31.62 ms (compute 24.83 ms is below); all-reduce 188 x (140 us + 7/8 x 2
+    # x 70 x 8,192 B / 5.0732 GB/s) = 63.51 ms; overhead 6.56 ms: step 101.69 ms. TPOT adds
+    # 69 others' prefill work 69 x 923.99 ms / 1,024 = 62.26 ms -> 163.95 ms; TTFT = 21.9 +
+    # 930.55 + 101.69 + 0.087 x 69 x 930.55 = 6,640 ms; 70 / (0.16395 + 6.640 / 1,024)
+    # = 410.7 output tokens/s
     k = 108048 // 1536
     touched = 1 - (1 - 8 / 128) ** k  # 126.6 of 128 experts
     step_memory = _mem_s(DENSE_TP8, EXPERTS_TP8 * touched, k * 1536 * 48128)
     step_compute = (2 * k * (DENSE_PARAMS + EXPERT_PARAMS / COEF["expert_compute"])
                     + 2 * k * 1536 * WIDTH) / (PEAK * COEF["compute"])
-    step = (max(step_memory, step_compute) + 188 * _allreduce_s(8, k * 8192)
+    step = (max(step_memory, step_compute) + 188 * (14 * HOP + 7 / 8 * 2 * k * 8192 / LINK)
             + _overhead_s(94))
     tpot = step + COEF["interference"] * (k - 1) * MARGINAL_1K / 1024
     # a new request waits behind a share of the other 69 requests' whole prefills
     ttft = COEF["request_ms"] / 1e3 + PREFILL_1K + step + COEF["queue"] * (k - 1) * PREFILL_1K
     throughput = k / (tpot + ttft / 1024)
-    assert (tpot, ttft, throughput) == pytest.approx((0.15480, 5.913, 435.9), rel=2e-3)
+    assert (tpot, ttft, throughput) == pytest.approx((0.16395, 6.640, 410.7), rel=2e-3)
     est = _speed(ParallelLayout(tp=8, ep=True), concurrency=1000)
     assert est.concurrency == k == 70 and est.kv_bound
     assert est.tpot_ms == pytest.approx(tpot * 1e3, rel=0.005)
@@ -217,10 +200,10 @@ def test_tp8_without_ep_pays_the_wna16_fallback() -> None:
 
 def test_tp4_pp2_tpot() -> None:
     # by hand: stage 1 = dense 485.32 MB / 842.4 GB/s 0.576 + experts 1.509 + KV 1,536 x
-    # 24,064 B / 751.61 GB/s 0.049 + all-reduce 2.477 + overhead 666 / 2 + 62.7 x 47 us
-    # 3.280 = 7.891 ms; stage 2 reads the 311.17 MB lm_head too: 8.260 ms; + one 9.2 us
-    # stage hop = 16.16 ms per token
-    allreduce = 94 * _allreduce_s(4, 8192)  # 2.477 ms per stage
+    # 24,064 B / 751.61 GB/s 0.049 + all-reduce 5.868 + overhead 666 / 2 + 62.7 x 47 us
+    # 3.280 = 11.282 ms; stage 2 reads the 311.17 MB lm_head too: 11.652 ms; + one 11.6 us
+    # stage hop = 22.95 ms per token
+    allreduce = 94 * (6 * HOP + 3 / 4 * 2 * 8192 / LINK)  # 5.87 ms per stage
     first = 435.27 + 49.28 + 0.77
     stages = [
         _mem_s(first, EXPERTS_TP8 / 16, 1536 * 24064) + allreduce + _overhead_s(47, 2),
@@ -228,7 +211,7 @@ def test_tp4_pp2_tpot() -> None:
         + _overhead_s(47, 2),
     ]
     tpot = sum(stages) + HOP + 8192 / LINK
-    assert pytest.approx(16.16e-3, rel=2e-3) == tpot
+    assert pytest.approx(22.95e-3, rel=2e-3) == tpot
     est = _speed(ParallelLayout(tp=4, pp=2))
     assert est.tpot_ms == pytest.approx(tpot * 1e3, rel=0.005)
     assert est.allreduce_ms_per_step == pytest.approx(2 * allreduce * 1e3, rel=1e-3)
@@ -237,27 +220,26 @@ def test_tp4_pp2_tpot() -> None:
 def test_tp1_pp8_tpot() -> None:
     # by hand: dense 4,826.98 MB / 842.4 GB/s = 5.730 ms; experts 117,980.6 x 8/128 = 7,373.8
     # MB / 610.74 GB/s = 12.074 ms; KV 1,536 x 192,512 B / 751.61 GB/s = 0.393 ms; overhead
-    # 8 stages x 666 / 8 us + 62.7 us x 94 = 6.560 ms; 7 hops x 9.21 us = 0.064 ms
-    # -> 24.82 ms per token
+    # 8 stages x 666 / 8 us + 62.7 us x 94 = 6.560 ms; 7 hops x 11.61 us = 0.081 ms
+    # -> 24.84 ms per token
     dense = 94 * 71_303_680 * 0.51953125 / MB + 98.57 + 1.55 + 1244.66
     experts = 128 * 94 * 3 * 4096 * 1536 * 0.51953125 / MB  # 117,980.6 MB
     tpot = (_mem_s(dense, experts * 8 / 128, 1536 * 192512) + _overhead_s(94)
             + 7 * (HOP + 8192 / LINK))
-    assert pytest.approx(24.82e-3, rel=1e-3) == tpot
+    assert pytest.approx(24.84e-3, rel=2e-3) == tpot
     est = _speed(ParallelLayout(tp=1, pp=8))
     assert est.tpot_ms == pytest.approx(tpot * 1e3, rel=0.005)
     assert est.allreduce_ms_per_step == 0
 
 
 def test_the_layouts_compared() -> None:
-    """What the sweep could not tell before: on host-staged PCIe, TP=8's 188 all-reduces (14
-    ring steps each, 8.2 ms a token) cost more than TP=4 x PP=2's 2 x 94 (6 steps, 5.0 ms), so
-    TP=4 x PP=2 decodes fastest (16.2 against 17.2 ms); PP=8 has no all-reduce but walks eight
-    stages at one GPU's bandwidth (24.8 ms) and prefills at one GPU's compute; at the
-    KV-limited concurrency PP=8 (most KV room) serves the most tokens/s."""
+    """What the sweep could not tell before: on host-staged PCIe, TP=8's 188 all-reduces of 14
+    ring hops each cost more per token than TP=4 x PP=2 (6 hops) or PP=8 (none, seven stage
+    hops), yet PP=8 walks eight stages at one GPU's bandwidth and prefills at one GPU's
+    compute; at the KV-limited concurrency PP=8 (most KV room) serves the most tokens/s."""
     ep, tp8 = _speed(ParallelLayout(tp=8, ep=True)), _speed(ParallelLayout(tp=8))
     tp4pp2, pp8 = _speed(ParallelLayout(tp=4, pp=2)), _speed(ParallelLayout(tp=1, pp=8))
-    assert tp4pp2.tpot_ms < ep.tpot_ms < tp8.tpot_ms < pp8.tpot_ms  # TP=8: WNA16 fallback
+    assert tp4pp2.tpot_ms < pp8.tpot_ms < ep.tpot_ms < tp8.tpot_ms  # TP=8: WNA16 fallback
     assert ep.ttft_ms < tp4pp2.ttft_ms < pp8.ttft_ms
     busy = {name: _speed(layout, concurrency=1000) for name, layout in (
         ("ep", ParallelLayout(tp=8, ep=True)), ("tp4pp2", ParallelLayout(tp=4, pp=2)),
