@@ -25,8 +25,8 @@ from planner.model.attention import (
     model_kv_layers,
     turboquant_layers,
 )
-from planner.model.attention.kvformat import KV_FORMATS, KvBytes
-from planner.model.spec import DenseMlp, ModelSpec, MoeMlp, VisionEncoder
+from planner.model.attention.kvformat import FP8_DS_MLA, KV_FORMATS, KvBytes
+from planner.model.spec import DenseMlp, MlaMixer, ModelSpec, MoeMlp, VisionEncoder
 from planner.serving.activation_dsv4 import Dsv4Shape, dsv4_activation, dsv4_shape
 from planner.serving.layout import ParallelLayout, pp_layer_split
 from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, VllmRules, vllm_rules
@@ -722,6 +722,59 @@ def kv_elem_bytes(settings: EngineSettings, model_dtype: str, bf16: bool = True)
     if packed is not None:
         return packed
     return kv_dtype_bytes(settings.kv_cache_dtype, served_dtype(settings, model_dtype, bf16))
+
+
+DS_MLA_CONFIG_RULE = ((0, 11), (0, 17))
+"""vLLM releases whose model config turns DeepseekV32ForCausalLM's fp8 cache into fp8_ds_mla."""
+DS_MLA_BACKEND_RULE = ((0, 19), (0, 33))
+"""vLLM releases where the sparse backend picked per GPU decides it (read 0.19-0.33)."""
+
+
+def is_sparse_mla(spec: ModelSpec) -> bool:
+    """Whether the model has DeepSeek sparse-MLA layers (an indexer: DeepSeek-V3.2, GLM-5)."""
+    return any(isinstance(layer.mixer, MlaMixer) and layer.mixer.index_head_dim
+               for layer in spec.layers)
+
+
+def ds_mla_read(spec: ModelSpec, vllm_version: str) -> bool:
+    """Whether sparse_mla_kv's rule was read for this model and release (else: today's
+    plain-dtype figure, flagged unverified by the plan)."""
+    minor = vllm_rules(vllm_version).version[:2]
+    lo, hi = DS_MLA_CONFIG_RULE
+    return (DS_MLA_BACKEND_RULE[0] <= minor <= DS_MLA_BACKEND_RULE[1]
+            or (lo <= minor <= hi and spec.model_type == "deepseek_v32"))
+
+
+def sparse_mla_kv(spec: ModelSpec, settings: EngineSettings, kv: KvBytes,
+                  compute_capability: str) -> KvBytes:
+    """The KV layout vLLM stores a sparse-MLA model's latent in: fp8_ds_mla (656 B,
+    FP8_DS_MLA_NOTE) where the release and GPU make it so, else `kv` (the plain dtype).
+
+    NOTE: 0.11.0-0.17.0 model_executor/models/config.py DeepseekV32ForCausalLM
+    .verify_and_update_config sets cache_dtype = "fp8_ds_mla" on any GPU when the cache dtype
+    startswith("fp8") (0.11.0: or is "auto"); only that architecture (not GLM-5's).
+    0.19.0-0.33.0 model_executor/layers/attention/mla_attention.py: FLASHMLA_SPARSE turns a
+    quantized (0.19: fp8*) dtype into fp8_ds_mla (from 0.24 _canonicalize_sparse_mla_kv_cache
+    _dtype, which also turns auto / fp8 / fp8_e4m3 into it on FLASHINFER_MLA_SPARSE_SM120).
+    Which backend (platforms/cuda.py _get_backend_priorities, MLA, head size 576): SM90 ->
+    FLASHMLA_SPARSE is the first sparse backend taking fp8 (FLASH_ATTN_MLA_SPARSE, 0.25+,
+    takes auto/float16/bfloat16 only; FLASHINFER_MLA_SPARSE_SM90, 0.30+, comes after it
+    unless head size is 512); SM100 with a quantized cache prefers FLASHINFER_MLA_SPARSE,
+    which keeps plain fp8 (576 B); SM120 (0.24+) has FLASHINFER_MLA_SPARSE_SM120 only.
+    """
+    if not is_sparse_mla(spec) or not ds_mla_read(spec, settings.vllm_version):
+        return kv
+    minor = vllm_rules(settings.vllm_version).version[:2]
+    dtype = settings.kv_cache_dtype
+    if minor <= DS_MLA_CONFIG_RULE[1]:
+        fp8 = dtype in ("fp8", "fp8_e4m3", "fp8_e5m2")
+        return FP8_DS_MLA if fp8 or (dtype == "auto" and minor == (0, 11)) else kv
+    cc_major = compute_capability.partition(".")[0]
+    fp8 = dtype in ("fp8", "fp8_e4m3")
+    if (cc_major == "9" and fp8) or (
+            cc_major == "12" and minor >= (0, 24) and (fp8 or dtype == "auto")):
+        return FP8_DS_MLA
+    return kv
 
 
 def served_dtype(settings: EngineSettings, model_dtype: str, bf16: bool = True) -> str:

@@ -26,12 +26,15 @@ from planner.serving.engine import (
     cuda_graph_count,
     default_batch_limits,
     derived_max_model_len,
+    ds_mla_read,
     encoder_profile,
+    is_sparse_mla,
     kv_elem_bytes,
     model_facts,
     non_torch_parts,
     request_bytes,
     served_dtype,
+    sparse_mla_kv,
 )
 from planner.serving.engines import VLLM, Engine, Worker
 from planner.serving.hardware import ClusterSpec
@@ -366,7 +369,8 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
     return _Resolved(
         gpu_name=gpu.name, unified_memory=gpu.unified_memory, max_model_len=max_model_len,
         mbt=mbt, seqs=seqs,
-        kv_b=1 if checkpoint_fp8_kv else kv_elem_bytes(s, spec.torch_dtype, bf16),
+        kv_b=sparse_mla_kv(spec, s, 1 if checkpoint_fp8_kv else kv_elem_bytes(
+            s, spec.torch_dtype, bf16), gpu.compute_capability),
         act_b=act_elem_bytes(s, spec.torch_dtype, bf16),
         subtract_graphs=rules.graphs_subtracted and not s.enforce_eager,
         old_graphs=not rules.graphs_subtracted and not s.enforce_eager,
@@ -580,6 +584,11 @@ def _outcome(
         warnings.append(
             f"DeepSeek-V4's KV cache layout is read from vLLM 0.21-0.24; vLLM "
             f"{s.vllm_version} reorganised it: its KV figures here are unverified.")
+    if is_sparse_mla(st.spec) and not ds_mla_read(st.spec, s.vllm_version):
+        warnings.append(
+            f"Whether vLLM {s.vllm_version} stores {st.spec.name}'s KV cache as fp8_ds_mla "
+            "(656 B per layer per token instead of 576 B at fp8) is not read for this "
+            "release: the latent is sized as the plain dtype, unverified.")
     if st.spec.unmodelled:
         warnings.append(
             "Not modelled: " + ", ".join(st.spec.unmodelled) + f" ({st.spec.model_type}). The "

@@ -58,7 +58,7 @@ from planner.model.attention.sliding import SlidingWindowKv
 from planner.model.params import ParamBreakdown
 from planner.model.quant import QuantScheme
 from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec, MoeMlp
-from planner.serving.engine import act_elem_bytes, kv_elem_bytes
+from planner.serving.engine import act_elem_bytes, kv_elem_bytes, sparse_mla_kv
 from planner.serving.hardware import GpuFormat, GpuSpec, LinkSpec
 from planner.serving.layout import layout_warnings, pp_layer_split
 from planner.serving.plan import (
@@ -487,7 +487,8 @@ def estimate_speed(
     scheme = served_scheme(request)
     bf16 = gpu.weight_format_support("bf16") == "native"
     act_b = act_elem_bytes(s, spec.torch_dtype, bf16)
-    kv_b = kv_elem_bytes(s, spec.torch_dtype, bf16)
+    kv_b = sparse_mla_kv(spec, s, kv_elem_bytes(s, spec.torch_dtype, bf16),
+                         gpu.compute_capability)
     family, fmt = kernel_family(scheme, gpu)
     if s.mxfp4_marlin and scheme.family == "mxfp4":
         family, fmt = "weight-only", "bf16"  # vLLM's Marlin MXFP4 fallback (EngineSettings)

@@ -91,6 +91,34 @@ only). The mixed pages stay one group (UniformTypeKVCacheSpecs: a block is the s
 layer's page, no padding). Llama-3.1-8B k8v4: slot 128 + 64 + 4 = 196 B, 28 layers x 8 x 196
 + 4 layers x 8 x 2 x 128 x 2 = 43,904 + 16,384 = 60,288 B per token (bf16: 131,072 B)."""
 
+class DsMlaFormat(KvFormat):
+    """vLLM's fp8_ds_mla row of a sparse-MLA latent: fp8 NoPE with one fp32 scale per 128,
+    RoPE kept bf16 (FP8_DS_MLA_NOTE). Sized per latent vector (kv_lora_rank + rope)."""
+
+    rope_dim: int = 64
+
+    def side_bytes(self, head_dim: int) -> int:
+        """NoPE x 1 B + NoPE / 128 x 4 B + RoPE x 2 B."""
+        nope = head_dim - self.rope_dim
+        return nope + nope // self.group * self.group_scale_bytes + self.rope_dim * 2
+
+    def side_formula(self, head_dim: int) -> str:
+        """'512 + 512 / 128 x 4 + 64 x 2 = 656' with the latent filled in."""
+        nope = head_dim - self.rope_dim
+        return (f"{nope} + {nope} / {self.group} x {self.group_scale_bytes} + "
+                f"{self.rope_dim} x 2 = {self.side_bytes(head_dim)}")
+
+
+FP8_DS_MLA_NOTE = """NOTE: 0.33.0 v1/attention/backends/mla/flashmla_sparse.py (module note):
+"For DeepSeek V3.2, in the 'FP8 with scale' format, each token's KV cache is 656 Bytes": 512
+float8_e4m3 NoPE values, 4 float32 scales (one per 128), 64 bfloat16 RoPE values;
+mla_attention.py MLAAttention.get_kv_cache_spec state_content_bytes {"fp8_ds_mla": 656}."""
+
+FP8_DS_MLA = DsMlaFormat(name="fp8_ds_mla", data_bits=8, group=128, group_scale_bytes=4)
+"""The layout vLLM stores a sparse-MLA fp8 (or, on SM120, auto) cache in (FP8_DS_MLA_NOTE);
+not a user choice: planner.serving.engine.sparse_mla_kv picks it."""
+
+
 KV_FORMATS: dict[str, KvFormat] = {
     "nvfp4": KvFormat(name="nvfp4", data_bits=4, group=16, group_scale_bytes=1),
     "nvfp4_4over6": KvFormat(name="nvfp4_4over6", data_bits=4, group=16, group_scale_bytes=1),

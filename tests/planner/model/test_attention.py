@@ -13,6 +13,7 @@ from planner.model.attention import (
     kv_bytes_per_token,
     kv_layer_spec,
 )
+from planner.model.attention.kvformat import FP8_DS_MLA
 from planner.model.spec import (
     AttentionMixer,
     DenseMlp,
@@ -67,6 +68,9 @@ def test_deepseek_v32_indexer_adds_132_bytes_per_layer():
                    v_head_dim=128, index_n_heads=64, index_head_dim=128)
     # 576 x 2 latent + (128 fp8 + 128 / 128 x 4 scale bytes) = 1,152 + 132 = 1,284 B per layer
     assert kv_layer_spec(mla).bytes_per_token(2, 8) == 1_284
+    # vLLM's fp8_ds_mla row: 512 fp8 NoPE + 4 fp32 scales (16 B) + 64 bf16 RoPE (128 B) = 656
+    assert kv_layer_spec(mla).bytes_per_token(FP8_DS_MLA, 8) == 656 + 132
+    assert "512 + 512 / 128 x 4 + 64 x 2 = 656" in kv_layer_spec(mla).formula(FP8_DS_MLA, 8)
 
 
 def test_qwen3_next_only_full_layers_grow():

@@ -219,3 +219,31 @@ def test_gated_deltanet_state_dtype_and_blocks_per_request():
         assert p.max_concurrency == pytest.approx(
             p.num_gpu_blocks / per_request[caching], rel=1e-9), caching
     assert "--no-enable-prefix-caching" in _qwen35("0.33.0", prefix_caching=False).vllm_command
+
+
+@pytest.mark.parametrize(("gpu", "version", "kv", "per_layer"), [
+    # latent + indexer per layer: bf16 (512 + 64) x 2 + 132 = 1,284; plain fp8 576 + 132 = 708;
+    # fp8_ds_mla 512 + 512 / 128 x 4 + 64 x 2 = 656, + 132 = 788 (engine.sparse_mla_kv)
+    ("h100-sxm", "0.33.0", "fp8", 788),  # FLASHMLA_SPARSE canonicalizes fp8
+    ("h100-sxm", "0.33.0", "auto", 1_284),  # FLASH_ATTN_MLA_SPARSE, bf16
+    ("b200", "0.33.0", "fp8", 708),  # FLASHINFER_MLA_SPARSE keeps plain fp8
+    ("rtx-5090", "0.33.0", "auto", 788),  # FLASHINFER_MLA_SPARSE_SM120: auto too
+    ("rtx-5090", "0.23.0", "fp8", 708),  # no SM120 sparse backend before 0.24
+    ("h100-sxm", "0.19.0", "fp8", 788),
+    ("b200", "0.17.0", "fp8", 788),  # config.py DeepseekV32ForCausalLM rule, any GPU
+    ("b200", "0.17.0", "auto", 1_284),
+    ("b200", "0.11.0", "auto", 788),  # 0.11.0's rule takes auto as well
+    ("h100-sxm", "0.18.0", "fp8", 708),  # not read: plain fp8, flagged below
+])
+def test_deepseek_v32_kv_layout_per_release_and_gpu(gpu, version, kv, per_layer):
+    from planner.catalog import catalog_entry
+    from planner.model.config.parser import parse_model_config
+
+    entry = catalog_entry("deepseek-ai/DeepSeek-V3.2")
+    spec = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+    p = plan(PlanRequest(model=spec, cluster=preset_cluster(gpu, 8), layout=ParallelLayout(tp=8),
+                         engine=EngineSettings(vllm_version=version, kv_cache_dtype=kv,
+                                               max_model_len=8192)))
+    assert p.kv_bytes_per_token == 61 * per_layer  # 61 layers: H100 0.33 fp8 48,068 B
+    unread = [w for w in p.warnings if "fp8_ds_mla" in w]
+    assert bool(unread) == (version == "0.18.0")
