@@ -31,10 +31,13 @@ class MlaKv(KvLayer):
     def indexer_bytes(self) -> int:
         """The sparse-attention indexer key of one token (DeepSeek-V3.2, GLM-5), else 0.
 
-        NOTE: vLLM deepseek_v2.py DeepseekV32IndexerCache stores fp8 keys plus one fp32
-        scale per 128 elements as uint8: head_dim + head_dim // 128 x 4 bytes, one head,
-        not split by TP: 128 + 4 = 132 B per layer per token, whatever --kv-cache-dtype.
-        (Read from vLLM's source from memory; not re-verified against a start-up log.)
+        NOTE: vLLM's Indexer allocates its k_cache as uint8 of head_dim + head_dim //
+        quant_block_size x 4 bytes (fp8 keys plus one fp32 scale per 128 elements,
+        quant_block_size = 128), one head, not split by TP: 128 + 4 = 132 B per layer per
+        token, whatever --kv-cache-dtype. Read in the wheels: 0.11.0
+        model_executor/models/deepseek_v2.py (Indexer.__init__) and 0.33.0
+        models/deepseek_v32/attention.py (the same expression); not checked against a
+        start-up log.
         """
         if not self.index_head_dim:
             return 0
