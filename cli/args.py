@@ -25,7 +25,7 @@ KV_CACHE_DTYPE_ALIASES = {
     "int8_per_token_head": "int8_per_token_head", "fp8_per_token_head": "fp8_per_token_head",
     "int4_per_token_head": "int4_per_token_head", "turboquant_k8v4": "turboquant_k8v4",
     "turboquant_4bit_nc": "turboquant_4bit_nc", "turboquant_k3v4_nc": "turboquant_k3v4_nc",
-    "turboquant_3bit_nc": "turboquant_3bit_nc",
+    "turboquant_3bit_nc": "turboquant_3bit_nc", "nvfp4_ds_mla": "nvfp4_ds_mla",
 }
 """vLLM --kv-cache-dtype spellings -> the planner's KV dtype (every fp8 is one byte; the packed
 formats are sized in planner.model.attention.kvformat); whether the targeted vLLM release takes

@@ -16,7 +16,7 @@ TorchDtype = Literal["bfloat16", "float16", "float32"]
 KvCacheDtype = Literal["auto", "bf16", "fp16", "fp32", "fp8", "fp8_e4m3", "fp8_e5m2", "nvfp4",
                        "nvfp4_4over6", "int8_per_token_head", "fp8_per_token_head",
                        "int4_per_token_head", "turboquant_k8v4", "turboquant_4bit_nc",
-                       "turboquant_k3v4_nc", "turboquant_3bit_nc"]
+                       "turboquant_k3v4_nc", "turboquant_3bit_nc", "nvfp4_ds_mla"]
 
 TORCH_DTYPE_BYTES: dict[str, int] = {"bfloat16": 2, "float16": 2, "float32": 4}
 """Bytes per element of the model's compute dtype (config.json `torch_dtype`/`dtype`)."""
@@ -34,7 +34,8 @@ planner.model.attention.kvformat.KV_FORMATS; the others are refused with their r
 VLLM_KV_DTYPE: dict[str, str] = {
     "auto": "auto", "bf16": "bfloat16", "fp16": "float16", "fp32": "float32", "fp8": "fp8",
     "fp8_e4m3": "fp8_e4m3", "fp8_e5m2": "fp8_e5m2", "nvfp4": "nvfp4",
-    "nvfp4_4over6": "nvfp4_4over6", "int8_per_token_head": "int8_per_token_head",
+    "nvfp4_4over6": "nvfp4_4over6", "nvfp4_ds_mla": "nvfp4_ds_mla",
+    "int8_per_token_head": "int8_per_token_head",
     "fp8_per_token_head": "fp8_per_token_head", "int4_per_token_head": "int4_per_token_head",
     **{tq: tq for tq in ("turboquant_k8v4", "turboquant_4bit_nc", "turboquant_k3v4_nc",
                          "turboquant_3bit_nc")},

@@ -32,9 +32,6 @@ UNSIZED_KV_REASONS: dict[str, str] = {
         "DeepSeek sparse-MLA layout only (DeepSeek-V3.2, GLM-5, DeepSeek-V4): vLLM serves "
         "--kv-cache-dtype fp8 on FLASHMLA_SPARSE as fp8_ds_mla itself "
         "(mla_attention.py _canonicalize_sparse_mla_kv_cache_dtype); pass fp8"),
-    "nvfp4_ds_mla": (
-        "DeepSeek sparse-MLA layout only, Blackwell (SM100) only, on FLASHMLA_SPARSE "
-        "(0.30.0+, flashmla_sparse.py: 352 B per token); Headroom does not size it"),
 }
 """vLLM --kv-cache-dtype choices Headroom refuses, with the reason (the CLI's one-line error,
 README "Known limits")."""

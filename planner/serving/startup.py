@@ -173,6 +173,8 @@ def kv_format_errors(gpu: GpuSpec, spec: ModelSpec, kv_cache_dtype: str, cli: Vl
         return [f"DeepseekV4 fp8_ds_mla layout only supports fp8 kv-cache, got "
                 f"{kv_cache_dtype}. Please set `--kv-cache-dtype fp8` or select a backend "
                 "that supports bfloat16 KV cache."]
+    if kv_cache_dtype == "nvfp4_ds_mla":
+        return _nvfp4_ds_mla_errors(spec, cc)
     if mla:
         return [f"Headroom does not size --kv-cache-dtype {kv_cache_dtype} for MLA layers "
                 f"(vLLM packs the latent differently); use auto or fp8 for {spec.name}."]
@@ -184,6 +186,24 @@ def kv_format_errors(gpu: GpuSpec, spec: ModelSpec, kv_cache_dtype: str, cli: Vl
     heads = {m.head_dim for m in attention} | {m.v_head_dim for m in attention}
     error = _nvfp4_error(kv_cache_dtype, minor, cc, heads, any(m.sinks for m in attention))
     return [error] if error else []
+
+
+def _nvfp4_ds_mla_errors(spec: ModelSpec, cc: int | None) -> list[str]:
+    """Where vLLM cannot store the nvfp4_ds_mla layout (kvformat.NVFP4_DS_MLA_NOTE).
+
+    NOTE: 0.30.0-0.33.0 v1/attention/backends/mla/flashmla_sparse.py: FLASHMLA_SPARSE, the one
+    backend listing nvfp4_ds_mla (FLASHINFER_MLA_SPARSE takes auto/float16/bfloat16/fp8/
+    fp8_e4m3 only), refuses it off SM100 in the words below; the layout is the DeepSeek
+    sparse-MLA latent, so a model without sparse-MLA layers has no backend for it at all.
+    """
+    if not any(isinstance(layer.mixer, MlaMixer) and layer.mixer.index_head_dim
+               for layer in spec.layers):
+        return [f"--kv-cache-dtype nvfp4_ds_mla is vLLM's DeepSeek sparse-MLA cache layout "
+                f"(FLASHMLA_SPARSE only); {spec.name} has no sparse-MLA layers."]
+    if cc is not None and cc // 10 != 10:
+        return ["FLASHMLA_SPARSE only supports the nvfp4_ds_mla kv-cache dtype on SM100 "
+                "(Blackwell)"]
+    return []
 
 
 def _turboquant_errors(kv: str, spec: ModelSpec, mixers: list, attention: list[AttentionMixer]

@@ -115,8 +115,8 @@ def kv_cache_dtypes(version: str) -> tuple[str, ...]:
     """The KV cache dtypes Headroom plans for this release: its --kv-cache-dtype choices
     whose size Headroom models (planner.units.KV_DTYPE_BYTES, the packed formats of
     planner.model.attention.kvformat.KV_FORMATS), in Headroom's names: nvfp4 and the int8 /
-    fp8 per-token-head formats from 0.20.0, int4_per_token_head from 0.25.0, nvfp4_4over6 from
-    0.28.0 (each release's CacheDType)."""
+    fp8 per-token-head formats and turboquant_* from 0.20.0, int4_per_token_head from 0.25.0,
+    nvfp4_4over6 from 0.28.0, nvfp4_ds_mla from 0.30.0 (each release's CacheDType)."""
     choices = vllm_cli(version).choices.get("--kv-cache-dtype", ())
     return tuple(kv for kv, spelled in VLLM_KV_DTYPE.items() if spelled in choices
                  and (kv == "auto" or kv in KV_DTYPE_BYTES or kv in KV_FORMATS))

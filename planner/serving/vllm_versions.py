@@ -90,8 +90,8 @@ says "Hybrid models do not support prefix caching"."""
 # config/cache.py CacheDType by tools/extract_vllm_cli.py (planner/serving/vllm_cli/):
 # 0.11.0-0.17.0 offer auto, bfloat16 and the fp8 variants; float16 arrives in 0.18.0; later
 # releases add packed formats, sized in planner.model.attention.kvformat (nvfp4, the
-# per-token-head ones) or not offered (turboquant, ultraquant, octave, the DeepSeek MLA
-# layouts). fp32 is none of them.
+# per-token-head ones, turboquant, nvfp4_ds_mla) or refused with their reason
+# (planner.serving.kv_unsized: ultraquant, octave, fp8_inc, fp8_ds_mla). fp32 is none of them.
 
 
 class EngineError(ValueError):

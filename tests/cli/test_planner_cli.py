@@ -384,16 +384,37 @@ def test_cli_and_app_refuse_a_kv_format_alike(capsys, kv: str) -> None:
     assert kv not in at.selectbox(key="plan.kv_cache_dtype").options
 
 
+@pytest.mark.parametrize(("gpu", "kv_bytes", "error"), [
+    # DeepSeek-V3.2: 61 layers, latent 512 NoPE + 64 RoPE, indexer head 128 (config.json).
+    # nvfp4_ds_mla row (flashmla_sparse.py): 512 / 2 + 512 / 16 x 1 + 64 x 1 = 352 B; the
+    # indexer's fp8 key + one fp32 scale per 128: 128 + 4 = 132 B; 61 x (352 + 132) = 29,524
+    ("b200", 29_524, None),
+    ("h100", 29_524, "FLASHMLA_SPARSE only supports the nvfp4_ds_mla kv-cache dtype on SM100 "
+                     "(Blackwell)"),
+])
+def test_nvfp4_ds_mla_is_sized_for_sparse_mla_on_blackwell(capsys, gpu, kv_bytes,
+                                                           error) -> None:
+    code, out, _ = run_main(capsys, "plan", "--model", "deepseek-ai/DeepSeek-V3.2", "--gpu",
+                            gpu, "--gpus", "8", "--kv-cache-dtype", "nvfp4_ds_mla",
+                            "--vllm-version", "0.33.0", "--max-model-len", "32768", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["kv_bytes_per_token_per_gpu"] == kv_bytes  # MLA: not split
+    if error is None:
+        assert "--kv-cache-dtype nvfp4_ds_mla " in data["vllm_command"]
+    else:
+        assert error in data["errors"] and data["vllm_command"] is None
+
+
 def test_a_kv_format_vllm_offers_but_headroom_does_not_size_is_refused_in_one_line(
         capsys) -> None:
     with pytest.raises(SystemExit) as caught:  # argparse's own one-line usage error
         main(["plan", "--model", "Qwen/Qwen3-8B", "--gpu", "b200",
-              "--kv-cache-dtype", "nvfp4_ds_mla"])
+              "--kv-cache-dtype", "fp8_ds_mla"])
     err = capsys.readouterr().err
     assert caught.value.code == 2
     assert "error: argument --kv-cache-dtype" in err.strip().splitlines()[-1]  # one line
-    assert ("'nvfp4_ds_mla' is not a KV cache dtype Headroom sizes (vLLM offers it: DeepSeek "
-            "sparse-MLA layout only, Blackwell (SM100) only") in err
+    assert ("'fp8_ds_mla' is not a KV cache dtype Headroom sizes (vLLM offers it: DeepSeek "
+            "sparse-MLA layout only") in err and "pass fp8" in err
     assert "); use one of auto, bfloat16, float16, fp8," in err
     # one that no NVIDIA GPU runs: refused with vLLM's platform reason, on one line
     with pytest.raises(SystemExit) as caught:

@@ -92,21 +92,25 @@ layer's page, no padding). Llama-3.1-8B k8v4: slot 128 + 64 + 4 = 196 B, 28 laye
 + 4 layers x 8 x 2 x 128 x 2 = 43,904 + 16,384 = 60,288 B per token (bf16: 131,072 B)."""
 
 class DsMlaFormat(KvFormat):
-    """vLLM's fp8_ds_mla row of a sparse-MLA latent: fp8 NoPE with one fp32 scale per 128,
-    RoPE kept bf16 (FP8_DS_MLA_NOTE). Sized per latent vector (kv_lora_rank + rope)."""
+    """vLLM's DeepSeek sparse-MLA row of one latent: NoPE at `data_bits` with one
+    `group_scale_bytes` scale per `group`, RoPE at `rope_bytes` per element (FP8_DS_MLA_NOTE,
+    NVFP4_DS_MLA_NOTE). Sized per latent vector (kv_lora_rank + rope)."""
 
     rope_dim: int = 64
+    rope_bytes: int = 2
 
     def side_bytes(self, head_dim: int) -> int:
-        """NoPE x 1 B + NoPE / 128 x 4 B + RoPE x 2 B."""
+        """NoPE x data bits / 8 + NoPE / group x scale bytes + RoPE x rope bytes."""
         nope = head_dim - self.rope_dim
-        return nope + nope // self.group * self.group_scale_bytes + self.rope_dim * 2
+        return (nope * self.data_bits // 8 + nope // self.group * self.group_scale_bytes
+                + self.rope_dim * self.rope_bytes)
 
     def side_formula(self, head_dim: int) -> str:
         """'512 + 512 / 128 x 4 + 64 x 2 = 656' with the latent filled in."""
         nope = head_dim - self.rope_dim
-        return (f"{nope} + {nope} / {self.group} x {self.group_scale_bytes} + "
-                f"{self.rope_dim} x 2 = {self.side_bytes(head_dim)}")
+        data = f"{nope} / {8 // self.data_bits}" if self.data_bits < 8 else f"{nope}"
+        return (f"{data} + {nope} / {self.group} x {self.group_scale_bytes} + "
+                f"{self.rope_dim} x {self.rope_bytes} = {self.side_bytes(head_dim)}")
 
 
 FP8_DS_MLA_NOTE = """NOTE: 0.33.0 v1/attention/backends/mla/flashmla_sparse.py (module note):
@@ -118,6 +122,13 @@ FP8_DS_MLA = DsMlaFormat(name="fp8_ds_mla", data_bits=8, group=128, group_scale_
 """The layout vLLM stores a sparse-MLA fp8 (or, on SM120, auto) cache in (FP8_DS_MLA_NOTE);
 not a user choice: planner.serving.engine.sparse_mla_kv picks it."""
 
+NVFP4_DS_MLA_NOTE = """NOTE: 0.33.0 v1/attention/backends/mla/flashmla_sparse.py (module note):
+"In the nvfp4_ds_mla format (SM100 only, DeepSeek V3.2 geometry), each token's KV cache is 352
+Bytes": 256 B of 512 e2m1 NoPE values (2 per byte), 64 B of 64 float8_e4m3 RoPE values, 32 B
+of float8_e4m3 NoPE scales (one per 16); mla_attention.py MLAAttention.get_kv_cache_spec
+state_content_bytes {"nvfp4_ds_mla": 352}. A --kv-cache-dtype choice from 0.30.0 (the CLI
+fixtures); FLASHMLA_SPARSE alone takes it, on SM100 only (planner.serving.startup)."""
+
 
 KV_FORMATS: dict[str, KvFormat] = {
     "nvfp4": KvFormat(name="nvfp4", data_bits=4, group=16, group_scale_bytes=1),
@@ -125,13 +136,15 @@ KV_FORMATS: dict[str, KvFormat] = {
     "int8_per_token_head": KvFormat(name="int8_per_token_head", data_bits=8, head_scale_bytes=4),
     "fp8_per_token_head": KvFormat(name="fp8_per_token_head", data_bits=8, head_scale_bytes=4),
     "int4_per_token_head": KvFormat(name="int4_per_token_head", data_bits=4, head_scale_bytes=4),
+    "nvfp4_ds_mla": DsMlaFormat(name="nvfp4_ds_mla", data_bits=4, group=16,
+                                group_scale_bytes=1, rope_bytes=1),
     **{f"turboquant_{preset}": TurboQuantFormat(
         name=f"turboquant_{preset}", data_bits=v, key_bits=k, value_bits=v)
        for preset, (k, v) in {"k8v4": (8, 4), "4bit_nc": (4, 4), "k3v4_nc": (3, 4),
                               "3bit_nc": (3, 3)}.items()},
 }
 """The packed formats Headroom sizes, by vLLM's --kv-cache-dtype name (NVFP4_NOTE,
-PER_TOKEN_HEAD_NOTE, TURBOQUANT_NOTE)."""
+PER_TOKEN_HEAD_NOTE, TURBOQUANT_NOTE; nvfp4_ds_mla for sparse MLA only: NVFP4_DS_MLA_NOTE)."""
 
 KvBytes = int | KvFormat
 """What a KV layer is sized with: bytes per element of a plain dtype, or a packed format."""

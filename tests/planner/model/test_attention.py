@@ -13,7 +13,7 @@ from planner.model.attention import (
     kv_bytes_per_token,
     kv_layer_spec,
 )
-from planner.model.attention.kvformat import FP8_DS_MLA
+from planner.model.attention.kvformat import FP8_DS_MLA, KV_FORMATS
 from planner.model.spec import (
     AttentionMixer,
     DenseMlp,
@@ -71,6 +71,11 @@ def test_deepseek_v32_indexer_adds_132_bytes_per_layer():
     # vLLM's fp8_ds_mla row: 512 fp8 NoPE + 4 fp32 scales (16 B) + 64 bf16 RoPE (128 B) = 656
     assert kv_layer_spec(mla).bytes_per_token(FP8_DS_MLA, 8) == 656 + 132
     assert "512 + 512 / 128 x 4 + 64 x 2 = 656" in kv_layer_spec(mla).formula(FP8_DS_MLA, 8)
+    # nvfp4_ds_mla row (flashmla_sparse.py): 256 B of e2m1 NoPE + 32 fp8 scales (one per 16)
+    # + 64 fp8 RoPE = 352 B; the indexer key stays 132 B
+    nvfp4_ds_mla = KV_FORMATS["nvfp4_ds_mla"]
+    assert kv_layer_spec(mla).bytes_per_token(nvfp4_ds_mla, 8) == 352 + 132
+    assert "512 / 2 + 512 / 16 x 1 + 64 x 1 = 352" in kv_layer_spec(mla).formula(nvfp4_ds_mla, 8)
 
 
 def test_qwen3_next_only_full_layers_grow():

@@ -20,7 +20,7 @@ def test_the_platform_reasons_read_from_the_source() -> None:
     assert "'Intel Gaudi (HPU) supports fp8 (using fp8_inc)'" in unsized_reason("fp8_inc")
     # mla_attention.py: FLASHMLA_SPARSE serves any quantized dtype as fp8_ds_mla
     assert unsized_reason("fp8_ds_mla").endswith("pass fp8")
-    assert "SM100" in unsized_reason("nvfp4_ds_mla")
+    assert "nvfp4_ds_mla" not in UNSIZED_KV_REASONS  # sized (kvformat.NVFP4_DS_MLA_NOTE)
     assert "--attention-backend ULTRAQUANT" in unsized_reason("ultraquant_4bit")
     assert "\n" not in "".join(UNSIZED_KV_REASONS.values())  # each fits the CLI's one line
     assert unsized_reason("a_future_dtype") == "its page layout is not modelled"

@@ -76,8 +76,12 @@ def test_kv_dtypes_offered_are_the_versions_own_and_the_rest_is_labelled() -> No
     assert not set(tq) & set(kv_cache_dtypes("0.19.0"))
     for version in ("0.20.0", "0.27.0", "0.33.0"):
         assert kv_cache_dtypes(version)[-4:] == tq
-    # offered by vLLM, not sized here: ROCm, Gaudi and MLA-specific layouts (kv_unsized)
-    assert {"ultraquant_4bit", "octave_k3v4", "fp8_ds_mla", "nvfp4_ds_mla", "fp8_inc"} \
+    # nvfp4_ds_mla (sparse MLA, SM100: kvformat.NVFP4_DS_MLA_NOTE) from 0.30.0's CacheDType
+    assert "nvfp4_ds_mla" not in kv_cache_dtypes("0.29.0")
+    assert "nvfp4_ds_mla" in kv_cache_dtypes("0.30.0") and "nvfp4_ds_mla" in kv_cache_dtypes(
+        "0.33.0")
+    # offered by vLLM, not sized here: ROCm, Gaudi and vLLM's own fp8 sparse-MLA layout
+    assert {"ultraquant_4bit", "octave_k3v4", "fp8_ds_mla", "fp8_inc"} \
         == set(unmodelled_kv_cache_dtypes("0.33.0")) - {"octave_k3v3", "octave_k3v3_compact"}
 
 
