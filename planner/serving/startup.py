@@ -14,6 +14,7 @@ messages in Plan.errors), so they agree on every refusal. Sources, read in the 0
 from planner.model.attention.kvformat import KV_FORMATS
 from planner.model.quant import QuantScheme
 from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec
+from planner.serving.engine import is_sparse_mla
 from planner.serving.hardware import GpuSpec
 from planner.serving.vllm_cli import VllmCli, kv_cache_dtypes
 from planner.units import VLLM_KV_DTYPE
@@ -196,8 +197,7 @@ def _nvfp4_ds_mla_errors(spec: ModelSpec, cc: int | None) -> list[str]:
     fp8_e4m3 only), refuses it off SM100 in the words below; the layout is the DeepSeek
     sparse-MLA latent, so a model without sparse-MLA layers has no backend for it at all.
     """
-    if not any(isinstance(layer.mixer, MlaMixer) and layer.mixer.index_head_dim
-               for layer in spec.layers):
+    if not is_sparse_mla(spec):
         return [f"--kv-cache-dtype nvfp4_ds_mla is vLLM's DeepSeek sparse-MLA cache layout "
                 f"(FLASHMLA_SPARSE only); {spec.name} has no sparse-MLA layers."]
     if cc is not None and cc // 10 != 10:
