@@ -47,8 +47,8 @@ from planner.serving.speed import (  # noqa: E402
     ServingLoad,
     SpeedCoefficients,
     estimate_speed,
-    expected_experts_touched,
 )
+from planner.serving.speed_facts import TOLERANCE_POINTS, public_fact_figures  # noqa: E402
 from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "calibration" / "perf-silicon-aic.csv"
@@ -291,57 +291,28 @@ def fit(rows: list[tuple], start: SpeedCoefficients, passes: int = 3
 
 # --- public facts on hardware without rows (checks, never fitted) ---------------------------
 
-TOLERANCE_POINTS = 5.0
-"""A check is met when the model's figure lies within the published range widened by this
-many percentage points on each side (the same rule as the tests in
-tests/planner/serving/test_speed.py)."""
-
-
-def _speed(repo_id: str, gpu: str, tp: int, link: str | None, quant: str | None,
-           input_len: int, output_len: int, concurrency: int = 1):
-    entry = catalog_entry(repo_id)
-    spec = parse_model_config(entry.config, entry.hf_quant_config, name=repo_id)
-    request = PlanRequest(model=spec, cluster=preset_cluster(gpu, tp, intra_node_link=link),
-                          layout=ParallelLayout(tp=tp),
-                          engine=EngineSettings(max_model_len=8192, target_quant=quant))
-    return estimate_speed(request, ServingLoad(input_len=input_len, output_len=output_len,
-                                               concurrency=concurrency))
-
-
-def _qwen32b(gpu: str, tp: int, link: str):
-    """Qwen3-32B GPTQ-int4, 4,096 prompt tokens, 256 generated, one request: a model the
-    cards' memory holds at TP=2 (the published runs do not all name theirs)."""
-    return _speed("Qwen/Qwen3-32B", gpu, tp, link, "w4a16-gptq-g128", 4096, 256)
-
-
 def public_checks() -> list[dict]:
     """The model against published single-figure facts on hardware the calibration data does
-    not cover (issue 10). Percentages: how much slower (cost) or faster (gain) one setup is."""
-    off, on = _qwen32b("rtx-3090", 2, "pcie-no-p2p"), _qwen32b("rtx-3090", 2, "pcie")
-    off5, on5 = _qwen32b("rtx-5090", 2, "pcie-no-p2p"), _qwen32b("rtx-5090", 2, "pcie")
-    tp4 = _qwen32b("rtx-3090", 4, "pcie-no-p2p")
-    spark = _speed("meta-llama/Llama-3.1-70B-Instruct", "dgx-spark-gb10", 1, None, "nvfp4",
-                   128, 256)
-    # Llama-3.3-70B (Llama-3.1-70B's architecture) NVFP4: 68,451,041,280 layer weights x 4.5
-    # bits + the 16-bit lm_head 128,256 x 8,192 = 40.605 GB a token reads, / 273 GB/s
-    roofline_ms = (68_451_041_280 * 4.5 / 8 + 128_256 * 8192 * 2) / 273e9 * 1e3
+    not cover (issue 10; the setups in planner/serving/speed_facts.py). Percentages: how much
+    slower (cost) or faster (gain) one setup is."""
+    fig = public_fact_figures()
     rows = [
         ("gpt-oss-120b, experts touched at batch 64 (of 128)", "~111",
-         expected_experts_touched(128, 4, 64), 111, 111, 1.0),
+         fig["gpt_oss_experts_touched_b64"], 111, 111, 1.0),
         ("2x RTX 3090, P2P off: decode cost %", "3-5",
-         (off.tpot_ms / on.tpot_ms - 1) * 100, 3, 5, TOLERANCE_POINTS),
+         fig["rtx3090_p2p_off_decode_cost_pct"], 3, 5, TOLERANCE_POINTS),
         ("2x RTX 3090, P2P off: prefill cost %", "35-49",
-         (off.prefill_ms / on.prefill_ms - 1) * 100, 35, 49, TOLERANCE_POINTS),
+         fig["rtx3090_p2p_off_prefill_cost_pct"], 35, 49, TOLERANCE_POINTS),
         ("2x RTX 5090, P2P on: decode gain %", "32.5",
-         (off5.tpot_ms / on5.tpot_ms - 1) * 100, 32.5, 32.5, TOLERANCE_POINTS),
+         fig["rtx5090_p2p_on_decode_gain_pct"], 32.5, 32.5, TOLERANCE_POINTS),
         ("2x RTX 5090, P2P on: prefill gain %", "33.9",
-         (off5.prefill_ms / on5.prefill_ms - 1) * 100, 33.9, 33.9, TOLERANCE_POINTS),
+         fig["rtx5090_p2p_on_prefill_gain_pct"], 33.9, 33.9, TOLERANCE_POINTS),
         ("RTX 3090 TP=2 -> 4: single-stream decode gain %", "flat (0)",
-         (off.tpot_ms / tp4.tpot_ms - 1) * 100, 0, 0, TOLERANCE_POINTS),
+         fig["rtx3090_tp2_to_tp4_decode_gain_pct"], 0, 0, TOLERANCE_POINTS),
         ("RTX 3090 TP=2 -> 4: prefill gain %", "55-62",
-         (off.prefill_ms / tp4.prefill_ms - 1) * 100, 55, 62, TOLERANCE_POINTS),
+         fig["rtx3090_tp2_to_tp4_prefill_gain_pct"], 55, 62, TOLERANCE_POINTS),
         ("DGX Spark, Llama-3.3-70B NVFP4: % of bandwidth roofline", "~61",
-         roofline_ms / spark.tpot_ms * 100, 61, 61, TOLERANCE_POINTS),
+         fig["dgx_spark_roofline_pct"], 61, 61, TOLERANCE_POINTS),
     ]
     return [{"check": name, "published": pub, "model": round(value, 1),
              "met": lo - tol <= value <= hi + tol} for name, pub, value, lo, hi, tol in rows]
