@@ -27,7 +27,8 @@ The model (one replica; DP replicas split the concurrency and add their throughp
   most index_topk tokens and add an indexer overhead per layer;
 - all-reduce over N ranks (twice per layer) = hops x link latency + (N - 1)/N x 2 x bytes /
   link bandwidth, over ClusterSpec.link (NVLink, PCIe P2P, through host, cross-socket); hops
-  = 2 with vLLM's custom all-reduce (P2P), else NCCL's ring 2 (N - 1);
+  = 2 with vLLM's custom all-reduce (P2P on every rank, two GPUs or NVLink, messages under
+  8 MiB: allreduce_algorithm), else NCCL's ring 2 (N - 1);
 - pipeline: a token passes every stage in turn, plus one hop between stages; PP stages
   work on PP micro-batches at once, so PP raises throughput, not single-request speed
   (TPOT = max(sum of the stages, min(sequences, PP) x the slowest stage));
@@ -329,16 +330,45 @@ class _Ctx:
     mbt: int
 
 
-def allreduce_hops(link: LinkSpec, n: int) -> int:
-    """Latency hops of one all-reduce over `n` GPUs: 2 with vLLM's custom all-reduce (one-
-    or two-shot, every rank reads its peers directly), else NCCL's ring, 2 (n - 1).
+CUSTOM_AR_MAX_BYTES = 8192 * 1024
+"""vLLM's own all-reduce takes a message only below this size: CustomAllreduce(max_size=8192 *
+1024) and should_custom_ar's `inp_size < self.max_size` (vllm/distributed/device_communicators/
+custom_all_reduce.py, 0.11.0-0.33.0; only Hopper/datacenter-Blackwell symmetric memory lowers it,
+all_reduce_utils.CUSTOM_ALL_REDUCE_MAX_SIZES). Larger messages (a prefill chunk of 2,048 tokens
+x 5,120 x 2 B = 20 MiB) fall through to NCCL (cuda_communicator.py CudaCommunicator.all_reduce:
+custom all-reduce, then symmetric memory, then pynccl)."""
 
-    NOTE: vLLM distributed/device_communicators/custom_all_reduce.py uses its own kernel only
-    with P2P between all ranks, and over PCIe only for two GPUs ("not supported on more than
-    two PCIe-only GPUs"); otherwise the all-reduce is NCCL's.
+
+def allreduce_algorithm(link: LinkSpec, n: int, nbytes: float) -> str:
+    """Which all-reduce vLLM runs for one message of `nbytes` over `n` GPUs on `link`.
+
+    vLLM (custom_all_reduce.py, CustomAllreduce.__init__ and should_custom_ar) enables its own
+    kernel only where every rank can P2P (`_can_p2p`; a GeForce driver without P2P fails it)
+    and the group is two GPUs or fully NVLink-connected ("Custom allreduce is disabled because
+    it's not supported on more than two PCIe-only GPUs"), and then only for messages below
+    CUSTOM_AR_MAX_BYTES; with two GPUs its kernel is one-shot (each rank reads its peer's
+    buffer between two barriers). Otherwise NCCL's ring runs it, through pinned host memory
+    (NCCL's SHM transport) where the GPUs cannot P2P. On NVLink every size is charged as one
+    round: vLLM's custom kernel, torch symmetric memory or NVLS up to tens of MiB
+    (all_reduce_utils.SYMM_MEM_ALL_REDUCE_MAX_SIZES), and a ring's extra 2 us hops on the
+    larger prefill messages are under 0.1 % of their transfer.
     """
-    custom = link.kind == "nvlink" or (link.p2p and n == 2)
-    return 2 if custom else 2 * (n - 1)
+    if link.kind == "nvlink":
+        return "vLLM custom all-reduce (NVLink)"
+    if link.p2p and n == 2 and nbytes < CUSTOM_AR_MAX_BYTES:
+        return "vLLM one-shot custom all-reduce (P2P, 2 GPUs, < 8 MiB)"
+    if not link.p2p:
+        return "NCCL ring through host memory (no P2P)"
+    if n > 2:
+        return "NCCL ring (vLLM's custom all-reduce is off on more than two PCIe GPUs)"
+    return "NCCL ring (message >= 8 MiB, vLLM's custom all-reduce limit)"
+
+
+def allreduce_hops(link: LinkSpec, n: int, nbytes: float) -> int:
+    """Latency hops of one all-reduce over `n` GPUs: 2 for vLLM's own kernel (a barrier
+    before and after the peers' reads), else NCCL's ring, 2 (n - 1) steps (reduce-scatter,
+    then all-gather); allreduce_algorithm says which runs."""
+    return 2 if allreduce_algorithm(link, n, nbytes).startswith("vLLM") else 2 * (n - 1)
 
 
 def _allreduce_s(ctx: _Ctx, nbytes: float) -> float:
@@ -348,7 +378,8 @@ def _allreduce_s(ctx: _Ctx, nbytes: float) -> float:
     if n == 1:
         return 0.0
     bw = ctx.link.bandwidth_gbps * 1e9 * ctx.c.link_efficiency
-    return allreduce_hops(ctx.link, n) * ctx.link.latency_us * 1e-6 + (n - 1) / n * 2 * nbytes / bw
+    hops = allreduce_hops(ctx.link, n, nbytes)
+    return hops * ctx.link.latency_us * 1e-6 + (n - 1) / n * 2 * nbytes / bw
 
 
 def _overhead_s(ctx: _Ctx, stage: _Stage) -> float:
@@ -412,7 +443,16 @@ def _all_to_all_s(ctx: _Ctx, tokens: float) -> float:
 
 
 def _step_s(parts: dict[str, float]) -> float:
-    """Roofline: memory and compute overlap, communication and overhead do not."""
+    """Roofline: memory and compute overlap, communication and overhead do not.
+
+    The TP all-reduce does not overlap the GEMMs, in prefill as in decode: vLLM's
+    RowParallelLinear.forward waits for it on the compute stream (`if self.reduce_results and
+    self.tp_size > 1: output = tensor_model_parallel_all_reduce(output_parallel)`,
+    model_executor/layers/linear.py, 0.33.0). The compile passes that would overlap it
+    (sequence parallelism with async TP / GEMM-communication fusion) are off by default:
+    PassConfig enable_sequence_parallelism = enable_async_tp = False (config/compilation.py,
+    0.11.0); enable_sp = fuse_gemm_comms = IS_DENSE = False at every -O level
+    (config/vllm.py, 0.19.0); 0.33.0 has no such pass."""
     return max(parts["weights"] + parts["kv"], parts["compute"]) + parts["allreduce"] \
         + parts["overhead"]
 
@@ -576,6 +616,10 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
                    f"= {expected_experts_touched(e, k, routed):.1f} of {e} touched{slow}")
     msg = micro * ctx.hidden * ctx.act_b
     link = ctx.link
+    chunk_msg = ctx.mbt * ctx.hidden * ctx.act_b
+    algorithms = "" if ctx.tp == 1 else (
+        f"; decode: {allreduce_algorithm(link, ctx.tp, msg)}; a prefill chunk's {chunk_msg:,} B: "
+        f"{allreduce_algorithm(link, ctx.tp, chunk_msg)}")
     sparse = (f" + {c.indexer_layer_overhead_us:g} us x {s.sparse_layers} indexer layers"
               if s.sparse_layers else "")
     return [
@@ -597,11 +641,11 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
               f" TFLOP/s x {c.compute_efficiency:.3f}) = {_ms(parts['compute'])}"),
         _term("allreduce", "TP all-reduce (+ EP all-to-all) per stage step",
               parts["allreduce"] * 1e3, "ms",
-              f"2 x {s.layers} layers x [{allreduce_hops(link, ctx.tp)} hops x "
+              f"2 x {s.layers} layers x [{allreduce_hops(link, ctx.tp, msg)} hops x "
               f"{link.latency_us:g} us + "
               f"({ctx.tp} - 1)/{ctx.tp} x 2 x {msg:,.0f} B / ({link.bandwidth_gbps:.1f} GB/s "
               f"x {c.link_efficiency:.2f})] = {_ms(parts['allreduce'])}",
-              f"{link.kind}: {link.formula}"),
+              f"{link.kind}: {link.formula}{algorithms}"),
         _term("step_overhead", "Fixed overhead per stage step", parts["overhead"] * 1e3, "ms",
               f"{c.step_overhead_us:g} us / PP {ctx.pp} + {c.layer_overhead_us:g} us x "
               f"{s.layers} layers{sparse}{' x eager factor' if ctx.eager else ''} = "

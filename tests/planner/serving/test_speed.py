@@ -6,12 +6,14 @@ from planner.catalog import catalog_entry
 from planner.model.config.parser import parse_model_config
 from planner.model.quant import scheme
 from planner.serving.engine import EngineSettings
-from planner.serving.hardware import gpu_preset, preset_cluster
+from planner.serving.hardware import gpu_preset, link_spec, preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
 from planner.serving.speed import (
     FITTED,
     ServingLoad,
+    allreduce_algorithm,
+    allreduce_hops,
     estimate_speed,
     expected_experts_touched,
     kernel_family,
@@ -184,6 +186,37 @@ def fig() -> dict[str, float]:
     return public_fact_figures()
 
 
+def test_allreduce_algorithm_follows_vllm_custom_allreduce_rules() -> None:
+    # vLLM custom_all_reduce.py: its kernel needs P2P on every rank, two GPUs or full NVLink,
+    # and a message under max_size = 8192 x 1024 B; otherwise NCCL's ring (2 (N - 1) steps).
+    gpu = gpu_preset("rtx-3090")
+    p2p, host = link_spec(gpu, "pcie"), link_spec(gpu, "pcie-no-p2p")
+    decode = 5120 * 2  # one token of Qwen3-32B's hidden size in bf16
+    chunk = 2048 * 5120 * 2  # a 2,048-token prefill chunk: 20,971,520 B > 8,388,608 B
+    assert allreduce_algorithm(p2p, 2, decode).startswith("vLLM one-shot")
+    assert allreduce_algorithm(p2p, 2, 8192 * 1024 - 16).startswith("vLLM one-shot")
+    assert allreduce_algorithm(p2p, 2, 8192 * 1024).startswith("NCCL ring (message")
+    assert allreduce_algorithm(p2p, 2, chunk).startswith("NCCL ring (message")
+    assert allreduce_algorithm(p2p, 4, decode).startswith("NCCL ring (vLLM's custom")
+    assert allreduce_algorithm(host, 2, decode) == "NCCL ring through host memory (no P2P)"
+    nvlink = link_spec(gpu_preset("h100-sxm"), "nvlink")
+    assert allreduce_algorithm(nvlink, 8, chunk).startswith("vLLM custom")
+    # hops: 2 for vLLM's kernel (a barrier before and after), 2 (N - 1) ring steps for NCCL
+    assert [allreduce_hops(p2p, 2, decode), allreduce_hops(p2p, 2, chunk),
+            allreduce_hops(host, 4, decode), allreduce_hops(p2p, 8, decode),
+            allreduce_hops(nvlink, 8, decode)] == [2, 2, 6, 14, 2]
+
+
+def test_allreduce_term_names_the_algorithm_per_message() -> None:
+    request = PlanRequest(model=_spec("Qwen/Qwen3-32B"), cluster=preset_cluster(
+        "rtx-3090", 2, intra_node_link="pcie"), layout=ParallelLayout(tp=2),
+        engine=EngineSettings(max_model_len=8192, target_quant="w4a16-gptq-g128"))
+    term = next(t for t in estimate_speed(request).terms if t.key == "allreduce")
+    # vLLM's batch default below 70 GiB: 2,048 tokens x 5,120 x 2 B = 20,971,520 B per chunk
+    assert "decode: vLLM one-shot custom all-reduce" in term.note
+    assert "a prefill chunk's 20,971,520 B: NCCL ring (message >= 8 MiB" in term.note
+
+
 def _within(value_pct: float, low: float, high: float) -> bool:
     """Within the published range widened by TOLERANCE_POINTS (5 points) each side."""
     return low - TOLERANCE_POINTS <= value_pct <= high + TOLERANCE_POINTS
@@ -198,9 +231,10 @@ def test_3090_p2p_off_costs_decode_3_to_5_percent(fig) -> None:
 
 
 @pytest.mark.xfail(strict=True, reason="the model says P2P off costs 2x RTX 3090 24 % of "
-                   "prefill, the public runs 35-49 %: prefill's large all-reduces through host "
-                   "memory cost more than the 0.20 host-staged bandwidth fraction (measured on "
-                   "4090s) gives")
+                   "prefill, the public runs 35-49 %; on one stand-in model this and the TP=2 "
+                   "-> 4 prefill gain of 55-62 % cannot both hold: a cost >= 30 % needs the "
+                   "host-staged all-reduce >= 0.3 x compute, which caps the gain at 1.3 / (0.5 "
+                   "+ 1.5 x 0.3) - 1 = 37 % (README, Accuracy > Speed)")
 def test_3090_p2p_off_costs_prefill_35_to_49_percent(fig) -> None:
     assert _within(fig["rtx3090_p2p_off_prefill_cost_pct"], 35, 49)
 
@@ -211,8 +245,9 @@ def test_3090_p2p_off_costs_prefill_more_than_decode(fig) -> None:
 
 
 @pytest.mark.xfail(strict=True, reason="the model says P2P on speeds 2x RTX 5090 decode by 12 "
-                   "%, the public run 32.5 %: the per-hop latencies (5 us P2P, 10 us through "
-                   "host) are estimates; a published 5090 P2P test measured 0.48 vs 14 us")
+                   "%, the public run 32.5 %; with the 3090's P2P-off decode cost of 3-5 % "
+                   "on one stand-in model the two ask a per-token difference whose ratio "
+                   "(>= 27.5 / 10) exceeds the cards' TPOT ratio (<= 1,792 / 936 = 1.91)")
 def test_5090_p2p_on_speeds_decode_32_5_percent(fig) -> None:
     assert _within(fig["rtx5090_p2p_on_decode_gain_pct"], 32.5, 32.5)
 
@@ -229,8 +264,9 @@ def test_tp4_over_tp2_on_3090s_leaves_decode_flat(fig) -> None:
 
 
 @pytest.mark.xfail(strict=True, reason="the model speeds prefill by 34 % from TP=2 to TP=4 on "
-                   "3090s, the public runs 55-62 %: the host-staged all-reduce of the prefill "
-                   "takes too large a share of the model's prefill")
+                   "3090s, the public runs 55-62 %; NCCL's ring moves 1.5x the bytes per GPU "
+                   "at TP=4, so with the P2P-off prefill cost >= 30 % the gain is <= 37 % "
+                   "(README, Accuracy > Speed)")
 def test_tp4_over_tp2_on_3090s_speeds_prefill_55_to_62_percent(fig) -> None:
     assert _within(fig["rtx3090_tp2_to_tp4_prefill_gain_pct"], 55, 62)
 
@@ -244,8 +280,10 @@ def test_dgx_spark_roofline_is_40_6_gb_over_273_gb_per_s() -> None:
 
 
 @pytest.mark.xfail(strict=True, reason="the model gives 87 % of the roofline, not the measured "
-                   "61 %: its FP4 efficiency (0.9) is fitted on B200/B300 HBM3e rows; GB10's "
-                   "LPDDR5X unified memory is not in the calibration data")
+                   "61 %: its FP4 efficiency (0.9) is fitted on B200/B300 HBM3e rows; no "
+                   "measured GB10 LPDDR5X bandwidth was found, and vLLM's SM121 NVFP4 path "
+                   "(FlashInfer CUTLASS FP4) is reported slow (flashinfer#3013) without a "
+                   "figure")
 def test_dgx_spark_decodes_near_61_percent_of_its_bandwidth_roofline(fig) -> None:
     # Measured (issue 10): a DGX Spark decodes Llama-3.3-70B NVFP4 at ~61 % of its bandwidth
     # roofline (weights / 273 GB/s). Llama-3.3-70B has Llama-3.1-70B's architecture.
