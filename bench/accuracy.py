@@ -77,9 +77,13 @@ FIGURES = {
     "cuda_graphs": (("cuda_graph_estimated_gib",), _per_gpu("cuda_graph_bytes")),
     "available_kv": (("available_kv_cache_gib",), _per_gpu("kv_cache_bytes")),
     "num_blocks": (("num_gpu_blocks",), lambda p: p.num_gpu_blocks),
+    # PR #2031 printed the blocks before its fix too: torch's allocated peak only, as here
+    "num_blocks_before_fix": (("num_gpu_blocks_before_fix",), lambda p: p.num_gpu_blocks),
     "kv_tokens": (("gpu_kv_cache_tokens",), lambda p: p.kv_cache_tokens),
     "max_concurrency": (("max_concurrency",), lambda p: p.max_concurrency),
 }
+LOGGED_ONLY = {"num_blocks_before_fix"}
+"""Terms compared only where the log prints them (one source prints them at all)."""
 TERMS = (*FIGURES, "max_concurrency_given_pool", "kv_needed_given_pool",
          "max_model_len_given_pool")
 
@@ -134,6 +138,54 @@ LLM_CLASS = {
 """Cases started through the offline LLM class, whose max_num_batched_tokens default differs
 from `vllm serve`'s (Headroom plans `vllm serve`)."""
 
+RELEASE_BY_DATE = {
+    "vllm-i23278-gpt-oss-120b-h100": ("0.10.x", "vLLM version not printed; by date a 0.10.x "
+                                      "release (not covered): gpt-oss's model file is absent "
+                                      "from the 0.10.0 wheel (built 2025-07-24) and the issue "
+                                      "(2025-08-20) predates the 0.11.0 wheel (built "
+                                      "2025-10-03)"),
+}
+"""Cases whose log prints no version but whose date and model pin it to a release range."""
+
+CASE_NOTES = {
+    "vllm-i23278-gpt-oss-120b-h100": (
+        "pool not explained: utilization not printed; at vLLM's default 0.90 the log implies "
+        "ceil(79.19 x 0.90) = 71.27 - 65.97 weights + 2.14 = 7.44 GiB of activation and "
+        "non-torch memory (0.10.x subtracts no CUDA graphs), about twice the planned terms"),
+    "vllm-pr2031-llama2-7b-a100": (
+        "num_blocks_before_fix: PR #2031's 'current main' subtracted torch's allocated peak "
+        "only, as Headroom's V1 accounting does; the fix took total - free from "
+        "torch.cuda.mem_get_info after the profile run (V0 0.2.x, not modelled): "
+        "(7,449 - 7,351) x 524,288 B = 49 MiB more at TP=1"),
+    "vllm-pr2031-llama2-70b-4xa100": (
+        "num_blocks_before_fix: Headroom's accounting is the pre-fix one (torch's allocated "
+        "peak). The stand-in's 128,256-token vocab costs (128,256 - 32,000) x 8,192 x 2 B x 2 "
+        "/ 4 = 0.73 GiB of embeddings and lm_head per rank and 3.637 x 256 x 96,256 x 4 B = "
+        "0.33 GiB of sampler logits: with vocab 32,000 the same plan gives 31,730 blocks vs "
+        "31,615 before the fix (+0.4 %). The fix's 10,750 fewer blocks x 1,310,720 B (80 "
+        "layers x 2 x 2 heads x 128 x 16 tokens x 2 B) = 13.1 GiB are what mem_get_info "
+        "counted beyond torch's allocated peak in V0 0.2.x (torch's cached blocks, NCCL), "
+        "not derivable from the model"),
+    "page-robotmunki-gemma4-31b-nvfp4-h100": (
+        "the log's pool is impossible on an 80 GB H100 as vLLM lays this model out, though "
+        "its tokens and concurrency agree (int(5.965 x 262,144) = 1,563,739): one "
+        "262,144-token request needs 10 global layers x 262,144 x 2 x 4 heads x 512 x 1 B "
+        "(fp8; gemma4.py loads K into both the K and V slots) = 10.0 GiB plus the 50 sliding "
+        "layers' windows, so 5.97 requests need > 59.7 GiB, while 79.19 GiB x 1.0 - 31.18 "
+        "GiB weights = 48.0 GiB. At the planned pool, 5.97 means half the planned need per "
+        "request: a cache stored at half size, or an H200-sized pool, would explain it"),
+    "vllm-i44376-deepseek-v4-flash-2xgh200": (
+        "traced from the 0.22.0 wheel: budget ceil(94.50 x 0.95) (GH200's CUDA total "
+        "estimated), weights + init buffers (weights_dsv4.py), profile peak (activation_dsv4"
+        ".py), non-torch (context, NCCL, custom AR); untraced 5.3 GiB. Candidates, neither "
+        "modelled: DeepSeek-V4's CUDA graphs (an independent DeepSeek-V4-Flash log, vLLM "
+        "issue #50576, prints 2.44 GiB estimated, 2.51 GiB actual; the per-graph constant "
+        "fitted on standard decoders gives 0.84 GiB) and GH200's memory accounting (vLLM "
+        "mem_utils.py: cudaMemGetInfo on GH200 counts the OS's page cache held in HBM as "
+        "used; the non-torch term is measured from before model loading)"),
+}
+"""What each hard case's log does and does not explain, with its arithmetic."""
+
 GPUS = {
     "NVIDIA RTX 4090": "rtx-4090", "NVIDIA RTX 3090": "rtx-3090", "NVIDIA H100": "h100-sxm",
     "NVIDIA GH200 96GB": "gh200", "NVIDIA A100 80GB": "a100-80gb",
@@ -175,6 +227,10 @@ def setup(case: dict) -> Setup:
     if "V0" in (case["notes"] or "") or case["id"].startswith(("vllm-pr2031", "vllm-pr10511")):
         version, label = oldest, "V0 engine"
         notes.append(f"V0 engine (not covered): planned with {oldest}'s V1 rules for contrast")
+    elif case["id"] in RELEASE_BY_DATE:
+        release, why = RELEASE_BY_DATE[case["id"]]
+        version, label = oldest, f"{release} (not covered)"
+        notes.append(f"{why}; planned with {oldest}'s rules for contrast")
     elif not raw:
         version = DEFAULT_VLLM_VERSION
         label = f"not printed ({version})"
@@ -198,6 +254,8 @@ def setup(case: dict) -> Setup:
             case["weight_quantization"] or ""):
         engine.append(("mxfp4_marlin", True))
         notes.append("MXFP4 experts on the Marlin fallback (the log's kernel)")
+    if case["id"] in CASE_NOTES:
+        notes.append(CASE_NOTES[case["id"]])
     return Setup(repo_id, gpu, version, label, tuple(notes), tuple(engine))
 
 
@@ -268,6 +326,8 @@ def compare(case: dict) -> dict:
     result: Plan = plan(req)
     for key, (fields, read) in FIGURES.items():
         logged = _logged(case, fields)
+        if logged is None and key in LOGGED_ONLY:
+            continue
         row["terms"][key] = {"logged": logged, "planned": round(read(result), 3)}
     pool = case["figures"].get("available_kv_cache_gib")
     if pool and pool > 0 and case["figures"].get("max_concurrency"):

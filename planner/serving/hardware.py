@@ -64,7 +64,8 @@ class GpuSpec(BaseModel):
     native_kv_dtypes: tuple[GpuFormat, ...]
     """KV dtypes the attention kernels compute in without upcasting."""
     unified_memory: bool = False
-    """GH200/GB10: CPU and GPU share memory; vLLM's free memory comes from host RAM."""
+    """GH200/GB10: CPU and GPU share memory; where vLLM reads free memory then depends on
+    the release and the part (planner.serving.vllm_versions.free_memory_source)."""
     interconnect: str
     nvlink_bandwidth_gbps: float | None = Field(default=None, gt=0)
     """Total (both directions) NVLink bandwidth per GPU in GB/s; None without NVLink."""

@@ -44,7 +44,12 @@ from planner.serving.mtp import draft_own_heads
 from planner.serving.mtp import mtp_refusal as draft_refusal
 from planner.serving.startup import fp4_weight_notes, kv_format_errors, startup_errors
 from planner.serving.vllm_cli import vllm_cli
-from planner.serving.vllm_versions import DSV4_LAYOUT_READ, vllm_rules
+from planner.serving.vllm_versions import (
+    DSV4_LAYOUT_READ,
+    free_memory_source,
+    unified_memory_note,
+    vllm_rules,
+)
 from planner.serving.weights import MXFP4_MARLIN_PAD, mxfp4_expert_padding, rank_weights
 from planner.units import GIB
 
@@ -316,6 +321,7 @@ class _Resolved(NamedTuple):
 
     gpu_name: str
     unified_memory: bool
+    free_memory: str
     max_model_len: int
     mbt: int
     seqs: int
@@ -368,6 +374,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
     cli = vllm_cli(s.vllm_version)
     return _Resolved(
         gpu_name=gpu.name, unified_memory=gpu.unified_memory, max_model_len=max_model_len,
+        free_memory=free_memory_source(rules, gpu.compute_capability, gpu.unified_memory),
         mbt=mbt, seqs=seqs,
         kv_b=sparse_mla_kv(spec, s, 1 if checkpoint_fp8_kv else kv_elem_bytes(
             s, spec.torch_dtype, bf16), gpu.compute_capability),
@@ -575,10 +582,7 @@ def _outcome(
             "after the KV cache is allocated, from the memory left outside the utilization."
         )
     if st.r.unified_memory:
-        warnings.append(
-            f"{st.r.gpu_name} has unified memory: vLLM takes free memory from host RAM "
-            "(psutil available), so other processes on the host shrink the budget."
-        )
+        warnings.append(unified_memory_note(st.r.gpu_name, st.r.free_memory, s.vllm_version))
     if st.spec.compressed_attention and not (
             DSV4_LAYOUT_READ[0] <= vllm_rules(s.vllm_version).version <= DSV4_LAYOUT_READ[1]):
         warnings.append(

@@ -85,6 +85,52 @@ HYBRID_PREFIX_CACHING_FROM: Version = (0, 26, 0)
 prefix caching", so it is on by default for them, from the 0.26.0 wheel on; the 0.25.0 wheel
 says "Hybrid models do not support prefix caching"."""
 
+UMA_PSUTIL_BY_CC_FROM: Version = (0, 12, 0)
+"""NOTE: utils/mem_utils.py MemorySnapshot.measure takes a GPU's free memory from psutil's
+available host memory instead of cudaMemGetInfo for compute capabilities 8.7, 11.0 and 12.1
+("Orin, Thor, Spark") from the 0.12.0 wheel on; the 0.11.0 wheel (utils/__init__.py) always
+uses cudaMemGetInfo."""
+
+UMA_PSUTIL_BY_INTEGRATED_FROM: Version = (0, 20, 0)
+"""NOTE: from the 0.20.0 wheel the test is current_platform.is_integrated_gpu (torch's device
+property is_integrated) instead of the capability list; its comment names GH200 beside DGX
+Spark and Jetson Orin, but whether torch reports a GH200 as integrated is not in vLLM's
+source (unverified)."""
+
+UMA_PSUTIL_CCS = ("8.7", "11.0", "12.1")
+"""The capabilities of the 0.12.0-0.19.x list (Jetson Orin, Thor, DGX Spark's GB10)."""
+
+
+def free_memory_source(rules: "VllmRules", compute_capability: str,
+                       unified_memory: bool) -> str:
+    """Where vLLM `rules` reads a GPU's free memory: "cudaMemGetInfo", "psutil" (the host's
+    available RAM) or "unverified" (is_integrated decides, and vLLM does not say how a
+    unified-memory GPU outside the old list reports it)."""
+    if rules.version < UMA_PSUTIL_BY_CC_FROM:
+        return "cudaMemGetInfo"
+    if compute_capability in UMA_PSUTIL_CCS:
+        return "psutil"
+    if unified_memory and rules.version >= UMA_PSUTIL_BY_INTEGRATED_FROM:
+        return "unverified"
+    return "cudaMemGetInfo"
+
+
+def unified_memory_note(gpu_name: str, source: str, version: str) -> str:
+    """The plan's warning for a unified-memory GPU: where vLLM reads its free memory and
+    what the plan leaves out because of it."""
+    if source == "psutil":
+        how = (f"vLLM {version} takes its free memory from the host's available RAM (psutil), "
+               "so other processes and the page cache count against the start-up check")
+    elif source == "unverified":
+        how = (f"vLLM {version} takes its free memory from the host's available RAM only if "
+               f"torch reports the {gpu_name} as integrated (is_integrated), which vLLM's "
+               "source does not settle, else from cudaMemGetInfo")
+    else:
+        how = (f"vLLM {version} reads its free memory from cudaMemGetInfo, which on such "
+               "devices misses reclaimable OS memory (page cache; vLLM utils/mem_utils.py)")
+    return (f"{gpu_name} has unified memory: {how}. Memory the host takes while vLLM "
+            "profiles is measured as non-torch memory, which this plan does not model.")
+
 
 # NOTE: the --kv-cache-dtype choices of each release are read from its wheel's
 # config/cache.py CacheDType by tools/extract_vllm_cli.py (planner/serving/vllm_cli/):

@@ -6,6 +6,7 @@ from planner.serving.engine import EngineSettings, default_batch_limits
 from planner.serving.vllm_versions import (
     DEFAULT_VLLM_VERSION,
     EngineError,
+    free_memory_source,
     parse_version,
     require_kv_cache_dtype,
     vllm_rules,
@@ -76,3 +77,40 @@ def test_kernel_and_kv_dtype_rules_per_release():
     # torch_utils.resolve_kv_cache_dtype_string: absent in 0.13.0, present in 0.14.0
     assert not vllm_rules("0.13.0").checkpoint_kv_dtype
     assert vllm_rules("0.14.0").checkpoint_kv_dtype
+
+
+def test_free_memory_source_per_release_and_part():
+    # vLLM utils/mem_utils.py MemorySnapshot.measure: the 0.11.0 wheel (utils/__init__.py)
+    # always calls torch.cuda.mem_get_info; 0.12.0-0.19.0 replace free memory by psutil's
+    # available RAM on capabilities (8, 7), (11, 0), (12, 1) ("Orin, Thor, Spark"); from
+    # 0.20.0 on, on current_platform.is_integrated_gpu (torch's is_integrated property)
+    def source(version, cc, unified):
+        return free_memory_source(vllm_rules(version), cc, unified)
+
+    assert source("0.11.0", "12.1", True) == "cudaMemGetInfo"  # DGX Spark before the list
+    assert source("0.12.0", "12.1", True) == "psutil"
+    assert source("0.33.0", "12.1", True) == "psutil"
+    assert source("0.19.0", "9.0", True) == "cudaMemGetInfo"  # GH200: not in the list
+    assert source("0.22.0", "9.0", True) == "unverified"  # is_integrated decides
+    assert source("0.33.0", "9.0", False) == "cudaMemGetInfo"  # H100
+
+
+def test_gh200_plan_warns_where_vllm_reads_its_free_memory():
+    from planner.catalog import catalog_entry
+    from planner.model.config.parser import parse_model_config
+    from planner.serving.hardware import preset_cluster
+    from planner.serving.layout import ParallelLayout
+    from planner.serving.plan import PlanRequest, plan
+
+    entry = catalog_entry("meta-llama/Meta-Llama-3.1-8B")
+    spec = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+
+    def warning(gpu, version):
+        p = plan(PlanRequest(model=spec, cluster=preset_cluster(gpu, 1),
+                             layout=ParallelLayout(),
+                             engine=EngineSettings(vllm_version=version)))
+        return next(w for w in p.warnings if "unified memory" in w)
+
+    assert "cudaMemGetInfo" in warning("gh200", "0.19.0")
+    assert "is_integrated" in warning("gh200", "0.22.0")
+    assert "psutil" in warning("dgx-spark-gb10", "0.33.0")
