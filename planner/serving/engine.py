@@ -187,14 +187,34 @@ minus the context and custom all-reduce terms over the 6 v0.19 H100 runs at TP 2
 (`python bench/accuracy.py --fit`)."""
 
 
+SYMM_MEM_BYTES = {
+    "9.0": {2: 64 << 20, 4: 32 << 20, 6: 64 << 20, 8: 64 << 20},
+    "10.0": {2: 8 << 20, 4: 32 << 20, 6: 128 << 20, 8: 128 << 20},
+}
+"""NOTE: vLLM distributed/device_communicators/symm_mem.py SymmMemCommunicator (TP groups,
+VLLM_ALLREDUCE_USE_SYMM_MEM defaults to 1 in every wheel 0.11.0-0.33.0): one
+torch_symm_mem.empty buffer of SYMM_MEM_ALL_REDUCE_MAX_SIZES[capability][TP] bytes
+(all_reduce_utils.py, the same for 9.0 and 10.0 in every wheel 0.11.0-0.33.0), allocated
+outside torch's caching allocator before the rendezvous that may disable it, so it stays on
+GPUs without multicast too. Only GPUs of those capabilities get one (10.3 from 0.19.0 and
+10.7 from 0.28.0 are NVSwitch parts, where the fitted NVLS term holds it)."""
+
+
+def symm_mem_bytes(compute_capability: str, tp: int) -> int:
+    """vLLM's symmetric-memory all-reduce buffer per TP worker (0 where none)."""
+    return SYMM_MEM_BYTES.get(compute_capability, {}).get(tp, 0)
+
+
 def non_torch_parts(
     layout: ParallelLayout, link: str = "nvlink", nvswitch_sharp: bool = True,
-    tp_within_node: bool = True,
+    tp_within_node: bool = True, compute_capability: str = "",
 ) -> tuple[tuple[str, int], ...]:
-    """Named parts of the non-torch memory of one worker: CUDA context, NCCL, custom AR.
+    """Named parts of the non-torch memory of one worker: CUDA context, NCCL, custom AR,
+    symmetric memory.
 
     `link` is the node's intra-node link kind (planner.serving.hardware): P2P works over
-    "nvlink" and "pcie"; `nvswitch_sharp`: the GPUs sit on an NVLink-SHARP NVSwitch.
+    "nvlink" and "pcie"; `nvswitch_sharp`: the GPUs sit on an NVLink-SHARP NVSwitch, whose
+    fitted NVLS term already holds the symmetric-memory buffer of the H100 logs.
     """
     if layout.tp == 1:
         return (("CUDA context", PP_ONLY_BYTES if layout.pp > 1 else CONTEXT_BYTES),)
@@ -209,15 +229,21 @@ def non_torch_parts(
         link == "nvlink" or layout.tp == 2)
     if custom_ar:
         parts.append(("vLLM custom all-reduce 2 x 8 MiB", CUSTOM_AR_BYTES))
+    symm = 0 if p2p and link == "nvlink" and nvswitch_sharp else symm_mem_bytes(
+        compute_capability, layout.tp)
+    if symm:
+        parts.append((f"vLLM symmetric-memory all-reduce buffer {symm >> 20} MiB", symm))
     return tuple(parts)
 
 
 def non_torch_bytes(
     layout: ParallelLayout, link: str = "nvlink", nvswitch_sharp: bool = True,
-    tp_within_node: bool = True,
+    tp_within_node: bool = True, compute_capability: str = "",
 ) -> int:
-    """CUDA context + NCCL / custom all-reduce buffers per GPU (see non_torch_parts)."""
-    return sum(n for _, n in non_torch_parts(layout, link, nvswitch_sharp, tp_within_node))
+    """CUDA context + NCCL / custom all-reduce / symmetric-memory buffers per GPU (see
+    non_torch_parts)."""
+    return sum(n for _, n in non_torch_parts(layout, link, nvswitch_sharp, tp_within_node,
+                                             compute_capability))
 
 
 GRAPH_BYTES_PER_GRAPH = int(8.4 * (1 << 20))

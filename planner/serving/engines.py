@@ -44,6 +44,7 @@ class Worker(NamedTuple):
     tp_within_node: bool
     graphs: tuple[int, int]
     max_model_len: int = 0
+    compute_capability: str = ""
 
 
 class Overheads(NamedTuple):
@@ -110,7 +111,7 @@ class VllmEngine:
                                   w.max_num_seqs, w.max_model_len, w.act_bytes)
             act = max(enc.vit_peak, enc.held + act)
         nt = s.non_torch_bytes if s.non_torch_bytes is not None else non_torch_bytes(
-            w.layout, w.link, w.nvswitch_sharp, w.tp_within_node)
+            w.layout, w.link, w.nvswitch_sharp, w.tp_within_node, w.compute_capability)
         graphs = 0 if s.enforce_eager else (
             s.cuda_graph_bytes if s.cuda_graph_bytes is not None
             else cuda_graph_bytes(sum(w.graphs)))

@@ -333,6 +333,7 @@ class _Resolved(NamedTuple):
     scheme: quant.QuantScheme
     link: str
     nvswitch_sharp: bool
+    compute_capability: str
     gpus_per_node: int
     graphs: tuple[int, int]
     fa4_fp8_hd512: bool
@@ -385,6 +386,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         scheme=scheme, facts=model_facts(spec),
         link=node.intra_node_link, gpus_per_node=node.gpus_per_node,
         nvswitch_sharp=gpu.default_intra_node_link == "nvlink" and _cc(gpu) >= (9, 0),
+        compute_capability=gpu.compute_capability,
         graphs=cuda_graph_count(seqs, mbt, rules.blackwell_graphs_1024 and _cc(gpu)[0] == 10),
         fa4_fp8_hd512=rules.sm90_fa4_fp8_hd512 and _cc(gpu)[0] == 9,
         expert_pad=(MXFP4_MARLIN_PAD if s.mxfp4_marlin else mxfp4_expert_padding(
@@ -466,7 +468,7 @@ def _memory(st: _Setup, pp_stage: int, weights: int, total: int) -> tuple[int, .
         o = ENGINE.overheads(Worker(
             st.r.facts, rng, pp_stage == layout.pp - 1, layout, st.r.mbt, st.r.seqs, st.r.act_b,
             st.r.link, st.r.nvswitch_sharp, layout.tp <= st.r.gpus_per_node, st.r.graphs,
-            st.r.max_model_len,
+            st.r.max_model_len, st.r.compute_capability,
         ), s, st.r.subtract_graphs)
         act, nt, graphs = o.activation, o.non_torch, o.graphs
         kv = budget - weights - o.subtracted
@@ -688,7 +690,8 @@ def plan(request: PlanRequest) -> Plan:
         st.r.seqs, binding.num_blocks, out.per_request, out.concurrency,
         st.r.tokens_from_concurrency, out.tokens, out.ceiling, out.model_limit,
         st.r.max_model_len, st.r.subtract_graphs, st.r.facts, st.stages,
-        non_torch_parts(layout, st.r.link, st.r.nvswitch_sharp, layout.tp <= st.r.gpus_per_node),
+        non_torch_parts(layout, st.r.link, st.r.nvswitch_sharp, layout.tp <= st.r.gpus_per_node,
+                        st.r.compute_capability),
         st.r.graphs,
     )
     kv_b = st.r.kv_b

@@ -130,6 +130,24 @@ def test_non_torch_over_pcie_follows_nccl_and_custom_all_reduce():
     assert non_torch_bytes(ParallelLayout(tp=4), "pcie", False) == int(0.25 * GIB) + 4 * 9_633_792
 
 
+def test_non_torch_adds_the_symmetric_memory_buffer_off_nvswitch():
+    # vLLM symm_mem.py SymmMemCommunicator (VLLM_ALLREDUCE_USE_SYMM_MEM=1, 0.11.0-0.33.0
+    # wheels) allocates SYMM_MEM_ALL_REDUCE_MAX_SIZES[cc][TP] (all_reduce_utils.py): 64 MiB
+    # at TP=2 and 32 MiB at TP=4 on cc 9.0, 8 MiB at TP=2 on cc 10.0, none on Ampere/Ada
+    base = 0.25 * GIB + 4 * 9_633_792 + 16 * 2**20  # context + NCCL P2P + custom AR (TP=2)
+    assert non_torch_bytes(ParallelLayout(tp=2), "pcie", False, True, "9.0") == int(
+        base + 64 * 2**20)
+    assert non_torch_bytes(ParallelLayout(tp=2), "pcie", False, True, "10.0") == int(
+        base + 8 * 2**20)
+    assert non_torch_bytes(ParallelLayout(tp=2), "pcie", False, True, "8.6") == int(base)
+    assert non_torch_bytes(ParallelLayout(tp=4), "pcie", False, True, "9.0") == int(
+        0.25 * GIB) + 4 * 9_633_792 + 32 * 2**20
+    # on an NVLink-SHARP NVSwitch the fitted NVLS term (v0.19 H100 logs) already holds it
+    assert non_torch_bytes(ParallelLayout(tp=2), "nvlink", True, True, "9.0") == \
+        non_torch_bytes(ParallelLayout(tp=2), "nvlink", True)
+    assert non_torch_bytes(ParallelLayout(), "pcie", False, True, "9.0") == int(0.25 * GIB)
+
+
 def test_cuda_graph_count_follows_capture_sizes():
     # _set_cudagraph_sizes: largest = min(2 x max_num_seqs, 512); sizes 1, 2, 4, 8..248 by 8,
     # 256..512 by 16 -> 3 + 31 + 17 = 51 piecewise; FULL decode graphs for sizes <= max_num_seqs
