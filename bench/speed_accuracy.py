@@ -76,7 +76,7 @@ SERIES = ["model_path", "system", "backend", "backend_version", "gemm_quant_mode
 TARGETS = {"tpot": 10.0, "ttft": 20.0}
 
 
-def _format(row) -> str:
+def _format(row, spec) -> str:
     """The planner's weight scheme for the row's GEMM/MoE formats."""
     if row.model_path == "openai/gpt-oss-120b":
         return "mxfp4"  # the checkpoint's own MXFP4 (the CSV labels it nvfp4)
@@ -88,6 +88,9 @@ def _format(row) -> str:
         return "nvfp4"
     if "fp8_block" in (row.gemm_quant_mode, row.moe_quant_mode):
         return "fp8-block128"
+    if spec.quant is not None and spec.quant.method == "fp8":
+        return ""  # an FP8 checkpoint (Qwen3-235B-A22B-FP8, MiniMax-M2.5: 128x128 blocks) is
+        # served as stored: vLLM reads its quantization_config, the row's "fp8" names it
     return "fp8-tensor"
 
 
@@ -162,7 +165,7 @@ def prepare(data: pd.DataFrame, dropped: dict[str, int]) -> list[tuple]:
         layout = ParallelLayout(tp=int(row.tp_size), dp=int(row.attention_dp_size),
                                 ep=int(row.moe_ep_size) > 1)
         cluster = preset_cluster(SYSTEMS[row.system], 8)
-        fmt = _format(row)
+        fmt = _format(row, spec)
         engine = EngineSettings(target_quant=fmt or None, max_model_len=int(row.isl + row.osl),
                                 gpu_memory_utilization=0.9, vllm_version=_version(row))
         request = PlanRequest(model=spec, cluster=cluster, layout=layout, engine=engine)

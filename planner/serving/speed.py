@@ -70,6 +70,7 @@ from planner.serving.plan import (
     plan,
     served_scheme,
 )
+from planner.serving.vllm_versions import vllm_rules
 from planner.serving.weights import rank_weights
 
 KernelFamily = Literal["bf16", "fp8", "fp4", "weight-only"]
@@ -127,21 +128,22 @@ class SpeedCoefficients(BaseModel):
 
 
 FITTED = SpeedCoefficients(
-    bandwidth_efficiency={"bf16": 0.75, "fp8": 0.882, "fp4": 0.9, "weight-only": 0.9},
-    expert_bandwidth_factor=0.725,
-    kv_bandwidth_efficiency=0.803,
-    compute_efficiency=0.6,
-    expert_compute_factor=0.28,
+    bandwidth_efficiency={"bf16": 0.75, "fp8": 0.9, "fp4": 0.9, "weight-only": 0.9},
+    expert_bandwidth_factor=0.74,
+    kv_bandwidth_efficiency=0.735,
+    compute_efficiency=0.63,
+    expert_compute_factor=0.349,
     link_efficiency=0.8,
-    step_overhead_us=666.0,
-    layer_overhead_us=62.7,
+    step_overhead_us=598.0,
+    layer_overhead_us=65.2,
     indexer_layer_overhead_us=100.0,
-    request_overhead_ms=21.9,
+    request_overhead_ms=24.2,
     queue_share=0.087,
     prefill_interference=1.0,
     source="fitted 2026-11-30 by `python bench/speed_accuracy.py --fit` on the 773 fit rows of "
     "../shared/calibration/perf-silicon-aic.csv (H100/H200/B200/B300, vLLM and SGLang); "
-    "bf16 kept at its 0.75 start (no bf16 row moved it); weight-only not fitted (its only rows, "
+    "bf16 kept at its 0.75 start (no bf16 row moved it); fp8 at the 0.9 bound; weight-only "
+    "not fitted (its only rows, "
     "Kimi-K2.5 int4 MoE, would set every consumer GPTQ/AWQ figure) and held at the 0.9 bound "
     "like fp4; link_efficiency 0.8 is an estimate (no PCIe rows); rounded to 3 digits",
 )
@@ -153,6 +155,31 @@ than it (bench/speed_accuracy.py, group kimi-k2)."""
 EAGER_LAYER_OVERHEAD_FACTOR = 3.0
 """--enforce-eager: no CUDA graphs, each layer's kernels are launched from Python. ESTIMATE
 (unverified; no eager runs in the calibration data)."""
+
+DEEPGEMM_PADDED_MOE = ((0, 12), (0, 14))
+"""vLLM releases (first, last minor) whose block-FP8 MoE layers run DeepGEMM's m-grouped
+contiguous GEMM at every batch size on compute capability 9.0 and 10.x, with rows padded per
+expert. Read from vLLM's source:
+- quantization/fp8.py get_fp8_moe_backend (0.12; fused_moe/oracle/fp8.py in 0.14): DeepGEMM
+  is picked for block-quantized weights when is_deep_gemm_supported() (sm90, sm100), before
+  the SM100 CUTLASS block-scaled path and Triton; FlashInfer only when VLLM_USE_FLASHINFER_MOE_FP8
+  is set; off by default when the MoE's TP size (tp x dp without expert parallelism, 1 with
+  it) is >= 8;
+- fused_moe/triton_deep_gemm_moe.py: DeepGEMM is used whenever is_deep_gemm_e8m0_used(),
+  which VLLM_USE_DEEP_GEMM_E8M0 (default 1) turns on on Hopper too from 0.12 (0.11 needed
+  VLLM_USE_DEEP_GEMM_E8M0_HOPPER there: Triton below M = 128);
+- fused_moe/deep_gemm_utils.py compute_aligned_M: without per-expert token counts on the CPU
+  (the single-node path) the grouped GEMM gets M_sum = round_up(M x k + E_local x (128 - 1),
+  128) rows, room for every local expert's last partial 128-row block.
+From 0.15 FlashInfer's CUTLASS MoE, which supports 128-block FP8 on sm90, comes first in
+oracle/fp8.py's backend order. The padded blocks are charged as computed rows at the dense
+GEMM efficiency: Qwen3-235B-A22B-FP8 on vLLM 0.12 decodes at ~52 ms (TP=2) and ~35 ms (TP=4)
+whatever the batch (4-48 requests, perf-silicon-aic.csv), as a fixed 128 x 127 x E-row GEMM
+does, where the byte count alone gives 17-41 ms growing with the batch."""
+DEEPGEMM_ALIGN_ROWS = 128
+"""DeepGEMM's M alignment of the contiguous layout; vLLM uses DeepGEMM's MoE only when the
+weights' block shape equals it (triton_deep_gemm_moe.py: block_shape ==
+get_mk_alignment_for_contiguous_layout()), so 128 for the 128x128 block-FP8 checkpoints."""
 
 WNA16_FALLBACK_SLOWDOWN = 1.5
 """MoE layers that fall back from Marlin MoE to the Triton MoE WNA16 kernel read their
@@ -229,6 +256,18 @@ def kernel_family(scheme: QuantScheme, gpu: GpuSpec) -> tuple[KernelFamily, GpuF
     if fam == "int8" and gpu.weight_format_support("int8") == "native":
         return "fp8", "int8"  # W8A8 int8 GEMMs: the same 8-bit tensor-core path and rate
     return "weight-only", "bf16"
+
+
+def _deepgemm_padded_moe(scheme: QuantScheme, gpu: GpuSpec, vllm_version: str, layout
+                         ) -> bool:
+    """Whether vLLM runs this plan's MoE layers through DeepGEMM's padded grouped GEMM
+    (DEEPGEMM_PADDED_MOE: block-FP8 weights, vLLM 0.12-0.14, compute capability 9.0 or 10.x,
+    MoE TP size below 8)."""
+    lo, hi = DEEPGEMM_PADDED_MOE
+    moe_tp = 1 if layout.ep else layout.tp * layout.dp
+    return (scheme.key.startswith("fp8-block") and gpu.vendor == "nvidia"
+            and re.fullmatch(r"9\.0|10\.\d+", gpu.compute_capability) is not None
+            and lo <= vllm_rules(vllm_version).version[:2] <= hi and moe_tp < 8)
 
 
 def expected_experts_touched(num_experts: int, top_k: int, tokens: int) -> float:
@@ -328,6 +367,7 @@ class _Ctx:
     wna16: bool
     eager: bool
     mbt: int
+    padded_moe: bool = False  # DEEPGEMM_PADDED_MOE: expert GEMMs over padded rows
 
 
 CUSTOM_AR_MAX_BYTES = 8192 * 1024
@@ -395,6 +435,17 @@ def _kv_read_bytes(stage: _Stage, contexts: float, tokens_ctx: float) -> float:
     return contexts * (stage.kv_bytes_per_token * tokens_ctx + window)
 
 
+def _moe_padding_s(ctx: _Ctx, stage: _Stage) -> float:
+    """DEEPGEMM_PADDED_MOE's padding rows, E x (128 - 1) per MoE layer, each multiplied by one
+    expert's parameters on this rank (expert parameters per token / k, summed over the
+    stage's layers) at the dense rate and compute efficiency; 0 off that path."""
+    if not ctx.padded_moe or ctx.moe is None:
+        return 0.0
+    rows = ctx.moe.num_experts * (DEEPGEMM_ALIGN_ROWS - 1)
+    params = stage.expert_params_per_token / ctx.moe.experts_per_token
+    return 2 * params * rows / (ctx.peak_flops * ctx.c.compute_efficiency)
+
+
 def _step_parts(ctx: _Ctx, stage: _Stage, tokens: float, seqs: float, context: float,
                 prefill: bool) -> dict[str, float]:
     """Seconds of one step of one stage: weights, KV, compute, all-reduce, overhead.
@@ -426,7 +477,7 @@ def _step_parts(ctx: _Ctx, stage: _Stage, tokens: float, seqs: float, context: f
     comm_s = 2 * stage.layers * _allreduce_s(ctx, tokens * ctx.hidden * ctx.act_b)
     return {"weights": weights_s, "kv": kv_s, "compute": compute_s,
             "allreduce": comm_s + stage.moe_layers * _all_to_all_s(ctx, tokens),
-            "overhead": _overhead_s(ctx, stage)}
+            "moe_padding": _moe_padding_s(ctx, stage), "overhead": _overhead_s(ctx, stage)}
 
 
 def _all_to_all_s(ctx: _Ctx, tokens: float) -> float:
@@ -443,7 +494,8 @@ def _all_to_all_s(ctx: _Ctx, tokens: float) -> float:
 
 
 def _step_s(parts: dict[str, float]) -> float:
-    """Roofline: memory and compute overlap, communication and overhead do not.
+    """Roofline: memory and compute overlap; communication, the padded MoE rows and the
+    overhead do not (DEEPGEMM_PADDED_MOE: the measured TPOT is the sum).
 
     The TP all-reduce does not overlap the GEMMs, in prefill as in decode: vLLM's
     RowParallelLinear.forward waits for it on the compute stream (`if self.reduce_results and
@@ -454,7 +506,7 @@ def _step_s(parts: dict[str, float]) -> float:
     0.11.0); enable_sp = fuse_gemm_comms = IS_DENSE = False at every -O level
     (config/vllm.py, 0.19.0); 0.33.0 has no such pass."""
     return max(parts["weights"] + parts["kv"], parts["compute"]) + parts["allreduce"] \
-        + parts["overhead"]
+        + parts["moe_padding"] + parts["overhead"]
 
 
 def _p2p_s(ctx: _Ctx, tokens: float) -> float:
@@ -538,12 +590,14 @@ def estimate_speed(
     attn = gpu.bf16_dense_tflops or peak
     moe = next((layer.mlp for layer in spec.layers if isinstance(layer.mlp, MoeMlp)), None)
     wna16 = any("WNA16" in w for w in layout_warnings(spec, layout, scheme))
+    padded_moe = moe is not None and _deepgemm_padded_moe(scheme, gpu, s.vllm_version, layout)
     ctx = _Ctx(gpu=gpu, link=request.cluster.link, tp=layout.tp, pp=layout.pp, dp=layout.dp,
                ep=layout.ep, hidden=spec.hidden_size, act_b=act_b, moe=moe, family=family,
                peak_flops=peak * 1e12, attn_flops=attn * 1e12,
                index_flops=(gpu.dense_tflops("fp8") or attn) * 1e12,
                bw=gpu.memory_bandwidth_gbps * 1e9, c=coefficients,
-               wna16=wna16, eager=s.enforce_eager, mbt=p.max_num_batched_tokens)
+               wna16=wna16, eager=s.enforce_eager, mbt=p.max_num_batched_tokens,
+               padded_moe=padded_moe)
     stages = _stages(request, scheme, act_b, kv_b)
 
     # vLLM allocates KV blocks as tokens arrive: a request in flight holds its prompt and,
@@ -622,6 +676,19 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
         f"{allreduce_algorithm(link, ctx.tp, chunk_msg)}")
     sparse = (f" + {c.indexer_layer_overhead_us:g} us x {s.sparse_layers} indexer layers"
               if s.sparse_layers else "")
+    padding = []
+    if ctx.padded_moe and ctx.moe is not None:
+        one_expert = s.expert_params_per_token / ctx.moe.experts_per_token
+        padding = [_term(
+            "decode_moe_padding", "Decode: padded MoE rows per stage step",
+            parts["moe_padding"] * 1e3, "ms",
+            f"2 x {one_expert / 1e9:.4f} G params (this GPU's routed-expert parameters / "
+            f"{ctx.moe.num_experts}) x {ctx.moe.num_experts} experts x "
+            f"{DEEPGEMM_ALIGN_ROWS - 1} padding rows / "
+            f"({ctx.peak_flops / 1e12:,.0f} TFLOP/s x {c.compute_efficiency:.3f}) = "
+            f"{_ms(parts['moe_padding'])}",
+            "block-FP8 MoE on vLLM 0.12-0.14: DeepGEMM's grouped GEMM pads every expert to "
+            "128 rows (deep_gemm_utils.py compute_aligned_M), added to the step")]
     return [
         _term("kv_limited_concurrency", "KV-limited concurrency", kv_limit, "requests",
               f"min(max_num_seqs, KV tokens // ({load.input_len:,} in + {load.output_len:,} / 2 "
@@ -639,6 +706,7 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
               f"expert / {c.expert_compute_factor:.3f}) G params x {micro:.0f} tokens "
               f"(+ attention at {ctx.attn_flops / 1e12:,.0f}) / ({ctx.peak_flops / 1e12:,.0f}"
               f" TFLOP/s x {c.compute_efficiency:.3f}) = {_ms(parts['compute'])}"),
+        *padding,
         _term("allreduce", "TP all-reduce (+ EP all-to-all) per stage step",
               parts["allreduce"] * 1e3, "ms",
               f"2 x {s.layers} layers x [{allreduce_hops(link, ctx.tp, msg)} hops x "
@@ -652,7 +720,8 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
               f"{_ms(parts['overhead'])}"),
         _term("decode_step", "Decode step (whole pipeline)", tpot_base * 1e3, "ms",
               f"max(sum over {ctx.pp} stage(s), min(sequences, PP) x slowest stage) of "
-              f"[max(weights + KV, compute) + all-reduce + overhead] + {ctx.pp - 1} stage "
+              f"[max(weights + KV, compute) + all-reduce"
+              f"{' + padded MoE rows' if padding else ''} + overhead] + {ctx.pp - 1} stage "
               f"hops = {_ms(tpot_base)}"),
         _term("prefill", "Prefill of one request", prefill_s * 1e3, "ms",
               f"{chunks} chunk(s) of <= {ctx.mbt:,} tokens of {load.input_len:,}, each "
