@@ -148,13 +148,7 @@ Llama-3.1-8B, 8192 tokens, 1024 seqs: S = 1024 x 128,256 x 4 = 0.489 GiB,
 F = 8192 x (4096 + 28,672) x 2 = 0.500 GiB -> 1.78 + 0.15 = 1.93 GiB (log: 1.89).
 Leave-one-out residual 0.087 GiB mean (4.5 %), worst -0.37 GiB (Mixtral-8x7B, TP=2);
 multimodal models' vision encoders are profiled too (not modelled). Figures and per-case
-residuals: bench/accuracy_results.json.
-Other releases: the S term is the PyTorch-native top-k/top-p path (v1/sample/ops/
-topk_topp_sampler.py forward_native: fp32 logits, softmax probs, exponential noise q), which
-0.19.0 runs (VLLM_USE_FLASHINFER_SAMPLER unset -> native). From 0.21.0 FlashInfer sampling
-is the default but _dummy_sampler_run (gpu_model_runner.py) then warms forward_native with a
-per-request generator on the same logits, so the profile peak is still the native path's
-(0.21.0-0.33.0 wheels); 0.20.0 runs native only."""
+residuals: bench/accuracy_results.json."""
 
 CONTEXT_BYTES = int(0.25 * GIB)
 PP_ONLY_BYTES = int(0.07 * GIB)

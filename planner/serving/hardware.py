@@ -57,6 +57,13 @@ class GpuSpec(BaseModel):
     fp8_dense_tflops: float | None = Field(default=None, gt=0)
     fp4_dense_tflops: float | None = Field(default=None, gt=0)
     int8_dense_tops: float | None = Field(default=None, gt=0)
+    softmax_exp_tera_per_s: float | None = Field(default=None, gt=0)
+    """Exponentials per second (10**12) the special function units issue (MUFU.EX2, one per
+    attention score in softmax): 16 per SM per clock against 128 FP32 lanes (FA4 paper,
+    Zadouri et al. 2026, and NVIDIA's "Making Softmax More Efficient with NVIDIA Blackwell
+    Ultra"), so the datasheet non-tensor FP32 TFLOP/s / 16 (an FMA is 2 FLOP on each lane:
+    SMs x 128 x 2 x clock / 16 = SMs x 16 x clock); None where the preset has no FP32 figure
+    (the softmax term is then left out)."""
     """Dense INT8 tensor TOPS; None where the datasheet gives none (fp16 = the bf16 figure)."""
     compute_capability: str
     """CUDA compute capability ("8.6"), the gfx target for AMD, "" when unknown."""
@@ -400,6 +407,8 @@ def _nvidia(
     nvlink_gbps: float | None = None,
     default_link: LinkKind = "pcie",
     int8_tops: float | None = None,
+    fp32_tflops: float | None = None,
+    sfu_per_sm_clock: int = 16,
     pcie_gen: int = 4,
     unified_memory: bool = False,
     aliases: tuple[str, ...] = (),
@@ -419,6 +428,7 @@ def _nvidia(
         fp8_dense_tflops=fp8,
         fp4_dense_tflops=fp4,
         int8_dense_tops=int8_tops,
+        softmax_exp_tera_per_s=fp32_tflops * sfu_per_sm_clock / 256 if fp32_tflops else None,
         compute_capability=compute_capability,
         native_weight_formats=weights,
         native_kv_dtypes=kv,
@@ -598,8 +608,9 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "79.19 GiB from vLLM v0.19 logs (llm-d-planner, shared/calibration)",
         nvlink_gbps=900.0, default_link="nvlink",
         aliases=("NVIDIA H100 SXM5 80GB",),
-        int8_tops=1978.9, pcie_gen=5,
-        notes="nvidia-smi shows 81559 MiB.",
+        int8_tops=1978.9, pcie_gen=5, fp32_tflops=67.0,
+        notes="nvidia-smi shows 81559 MiB. FP32 67 TFLOPS (datasheet; 132 SMs x 128 x 2 x "
+        "1.98 GHz = 66.9) sets the softmax exponential rate.",
     ),
     _nvidia(
         "h200", "NVIDIA H200", "141 GB HBM3e", _gib(139.80), 4800.0,
@@ -607,8 +618,9 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "NVIDIA H200 Tensor Core GPU datasheet (2024), H200 SXM column; CUDA total "
         "139.80 GiB from PyTorch OOM messages on 8xH200 nodes",
         nvlink_gbps=900.0, default_link="nvlink",
-        int8_tops=1978.9, pcie_gen=5,
-        notes="Some drivers report 139.81 GiB. H200 NVL (PCIe) is a different product.",
+        int8_tops=1978.9, pcie_gen=5, fp32_tflops=67.0,
+        notes="Some drivers report 139.81 GiB. H200 NVL (PCIe) is a different product. FP32 "
+        "67 TFLOPS (datasheet; the H100's GH100 die) sets the softmax exponential rate.",
     ),
     _nvidia(
         "gh200", "NVIDIA GH200 480GB", "96 GB HBM3 (+480 GB LPDDR5X)", _gib(94.50), 4000.0,
@@ -626,8 +638,9 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "NVIDIA HGX B200 / DGX B200 datasheet (2024): 1440 GB over 8 GPUs, 64 TB/s; CUDA "
         "total 178.36 GiB from PyTorch OOM messages on 8xB200 nodes",
         nvlink_gbps=1800.0, default_link="nvlink",
-        int8_tops=4500.0, pcie_gen=5,
-        notes="nvidia-smi shows 183359 MiB. Early marketing said 192 GB.",
+        int8_tops=4500.0, pcie_gen=5, fp32_tflops=75.0,
+        notes="nvidia-smi shows 183359 MiB. Early marketing said 192 GB. FP32 75 TFLOPS per "
+        "GPU (HGX B200 specifications table) sets the softmax exponential rate.",
     ),
     _nvidia(
         "b300", "NVIDIA B300 SXM6 AC", "288 GB HBM3e", _estimated_total(288 * 1000**3 // MIB),
@@ -635,9 +648,12 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "NVIDIA technical blog 'Inside NVIDIA Blackwell Ultra' (2025): 288 GB HBM3e, 8 TB/s, "
         "NVLink 5 1.8 TB/s, dense NVFP4 1.5x B200",
         nvlink_gbps=1800.0, default_link="nvlink", pcie_gen=6,
+        fp32_tflops=75.0, sfu_per_sm_clock=32,
         notes="Estimated: CUDA total from 288 GB minus 512 MiB (no log found); BF16/FP8 "
         "assumed equal to B200's; FP4 = 1.5 x B200's 9,000; INT8 not published (cut on "
-        "Blackwell Ultra). NVML name unverified.",
+        "Blackwell Ultra). NVML name unverified. Softmax: twice Blackwell's SFU throughput "
+        "(NVIDIA, 'Making Softmax More Efficient with NVIDIA Blackwell Ultra'), FP32 assumed "
+        "B200's 75 TFLOPS (estimate).",
     ),
     _nvidia(
         "gb200", "NVIDIA GB200", "186 GB HBM3e", _estimated_total(186 * 1000**3 // MIB),
@@ -645,9 +661,10 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "NVIDIA GB200 NVL72 datasheet (2024): 13.4 TB HBM3e and 576 TB/s over 72 GPUs, "
         "FP4 1,440 / FP8 720 / BF16 360 PFLOPS sparse over 72 GPUs (dense = / 2)",
         nvlink_gbps=1800.0, default_link="nvlink", int8_tops=5000.0, pcie_gen=6,
-        unified_memory=True,
+        unified_memory=True, fp32_tflops=80.0,
         notes="Estimated: CUDA total from 186 GB minus 512 MiB (no log found). NVLink-C2C "
-        "to Grace makes memory unified as on GH200.",
+        "to Grace makes memory unified as on GH200. FP32 80 TFLOPS per GPU (GB200 NVL72 "
+        "specifications table) sets the softmax exponential rate.",
     ),
     _nvidia(
         "v100-32gb", "Tesla V100-SXM2-32GB", "32 GB HBM2", _gib(31.75), 900.0,

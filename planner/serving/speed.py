@@ -23,8 +23,10 @@ The model (one replica; DP replicas split the concurrency and add their throughp
   kernel family) + KV bytes read / (bandwidth x KV efficiency), compute time = (2 x dense
   parameters per rank x B + 2 x routed-expert parameters x B / the MoE compute factor) /
   dense TFLOP/s of the compute format + attention FLOPs / 16-bit TFLOP/s (+ a sparse-attention
-  indexer's at FP8), all / the compute efficiency; sparse-attention (DSA) layers attend to at
-  most index_topk tokens and add an indexer overhead per layer;
+  indexer's at FP8), all / the compute efficiency, + softmax exponentials (one per query head
+  per key) / the GPU's SFU rate (FP32 TFLOP/s / 16); sliding-window layers attend to at most
+  their window and sparse-attention (DSA) layers to at most index_topk tokens (these add an
+  indexer overhead per layer); a prefill chunk runs the lm_head on its last token only;
 - all-reduce over N ranks (twice per layer) = hops x link latency + (N - 1)/N x 2 x bytes /
   link bandwidth, over ClusterSpec.link (NVLink, PCIe P2P, through host, cross-socket); hops
   = 2 with vLLM's custom all-reduce (P2P on every rank, two GPUs or NVLink, messages under
@@ -130,13 +132,13 @@ class SpeedCoefficients(BaseModel):
 FITTED = SpeedCoefficients(
     bandwidth_efficiency={"bf16": 0.75, "fp8": 0.9, "fp4": 0.9, "weight-only": 0.9},
     expert_bandwidth_factor=0.74,
-    kv_bandwidth_efficiency=0.735,
+    kv_bandwidth_efficiency=0.757,
     compute_efficiency=0.63,
-    expert_compute_factor=0.349,
+    expert_compute_factor=0.316,
     link_efficiency=0.8,
-    step_overhead_us=598.0,
-    layer_overhead_us=65.2,
-    indexer_layer_overhead_us=100.0,
+    step_overhead_us=546.0,
+    layer_overhead_us=66.5,
+    indexer_layer_overhead_us=98.0,
     request_overhead_ms=24.2,
     queue_share=0.087,
     prefill_interference=1.0,
@@ -211,6 +213,17 @@ class SpeedEstimate(BaseModel):
 
 
 @dataclass(frozen=True)
+class _AttnGroup:
+    """Attention layers of one stage whose queries see at most `span` tokens (None: the whole
+    causal context; a sliding window; a sparse-attention top-k), summed over the layers."""
+
+    span: int | None
+    width_decode: int  # heads per rank x (qk + v dims), decode form (MLA absorbed)
+    width_prefill: int  # the same in prefill form (MLA decompressed per head)
+    heads: int  # query heads per rank: one softmax exponential per head per key
+
+
+@dataclass(frozen=True)
 class _Stage:
     """What one GPU of one pipeline stage reads and computes (the slowest rank of the stage)."""
 
@@ -218,12 +231,9 @@ class _Stage:
     dense_bytes: int  # weights read every step: attention, dense MLP, shared experts, lm_head
     expert_bytes: int  # routed experts held by this rank
     dense_params: float  # parameters per rank every token multiplies (excl. routed experts)
+    lm_head_params: float  # the part of dense_params that is the lm_head (last stage only)
     expert_params_per_token: float  # routed-expert parameters per token per rank (k x size)
-    attn_width_decode: int  # sum over layers of heads per rank x (qk + v dims), decode form
-    attn_width_prefill: int  # the same in prefill form (MLA not absorbed)
-    sparse_width_decode: int  # the part of attn_width_decode in sparse-attention layers
-    sparse_width_prefill: int  # the same for attn_width_prefill
-    sparse_topk: int  # tokens a sparse-attention query attends to (0: no sparse layers)
+    attention: tuple[_AttnGroup, ...]  # attention layers grouped by the tokens a query sees
     sparse_layers: int  # layers with a sparse-attention indexer
     indexer_width: int  # sum over sparse layers of indexer heads x dim (replicated on TP)
     kv_bytes_per_token: int  # full-attention KV bytes per token on this rank
@@ -303,28 +313,33 @@ def _build_stages(spec: ModelSpec, request: PlanRequest, scheme: QuantScheme, ac
         lps = [params.layers[i] for i in layers]
         dense_params = sum(lp.attention + lp.dense_mlp + lp.shared_experts + lp.router
                            for lp in lps) / layout.tp
-        if stage == layout.pp - 1:
-            dense_params += (params.lm_head or params.embeddings) / layout.tp
+        lm_head = (params.lm_head or params.embeddings) / layout.tp \
+            if stage == layout.pp - 1 else 0.0
+        dense_params += lm_head
         expert = sum(lp.experts_per_token * lp.expert_size for lp in lps) / ep_div
-        wd = wp = sd = sp = topk = indexer = n_sparse = 0
+        groups: dict[int | None, list[int]] = {}
+        indexer = n_sparse = 0
         kv_full, windows = 0, []
         for i in layers:
-            mixer = spec.layers[i].mixer
+            mixer, kv = spec.layers[i].mixer, kv_layers[i]
+            span = kv.sliding_window if isinstance(kv, SlidingWindowKv) else None
             if isinstance(mixer, AttentionMixer):
                 heads = max(1, mixer.num_heads // layout.tp)
-                wd += heads * (mixer.head_dim + mixer.v_head_dim)
-                wp += heads * (mixer.head_dim + mixer.v_head_dim)
+                dec = pre = heads * (mixer.head_dim + mixer.v_head_dim)
             elif isinstance(mixer, MlaMixer):
                 heads = max(1, mixer.num_heads // layout.tp)
                 dec = heads * (2 * mixer.kv_lora_rank + mixer.qk_rope_head_dim)
                 pre = heads * (mixer.qk_nope_head_dim + mixer.qk_rope_head_dim
                                + mixer.v_head_dim)
-                wd, wp = wd + dec, wp + pre
                 if mixer.index_n_heads and mixer.index_head_dim and mixer.index_topk:
-                    sd, sp, topk = sd + dec, sp + pre, mixer.index_topk
+                    span = mixer.index_topk
                     n_sparse += 1
                     indexer += mixer.index_n_heads * mixer.index_head_dim
-            kv = kv_layers[i]
+            else:
+                heads = dec = pre = 0
+            if heads:
+                g = groups.setdefault(span, [0, 0, 0])
+                g[0], g[1], g[2] = g[0] + dec, g[1] + pre, g[2] + heads
             if kv is None:
                 continue
             per_token = kv.bytes_per_token(kv_b, layout.tp)
@@ -334,9 +349,9 @@ def _build_stages(spec: ModelSpec, request: PlanRequest, scheme: QuantScheme, ac
                 kv_full += per_token
         out.append(_Stage(
             layers=len(layers), dense_bytes=dense, expert_bytes=w.experts_bytes,
-            dense_params=dense_params, expert_params_per_token=expert,
-            attn_width_decode=wd, attn_width_prefill=wp, sparse_width_decode=sd,
-            sparse_width_prefill=sp, sparse_topk=topk, sparse_layers=n_sparse,
+            dense_params=dense_params, lm_head_params=lm_head, expert_params_per_token=expert,
+            attention=tuple(_AttnGroup(span, *g) for span, g in groups.items()),
+            sparse_layers=n_sparse,
             indexer_width=indexer,
             kv_bytes_per_token=kv_full,
             window_kv=tuple(windows),
@@ -362,6 +377,7 @@ class _Ctx:
     peak_flops: float  # FLOP/s of the compute format
     attn_flops: float  # FLOP/s of the attention kernels (16-bit tensor cores)
     index_flops: float  # FLOP/s of the sparse-attention indexer's logits (FP8 where native)
+    exp_rate: float  # softmax exponentials per second (SFUs; inf when the GPU has no figure)
     bw: float  # B/s
     c: SpeedCoefficients
     wna16: bool
@@ -464,20 +480,31 @@ def _step_parts(ctx: _Ctx, stage: _Stage, tokens: float, seqs: float, context: f
         expert_s *= WNA16_FALLBACK_SLOWDOWN
     weights_s = stage.dense_bytes / (ctx.bw * eff) + expert_s
     kv_s = _kv_read_bytes(stage, seqs, context) / (ctx.bw * ctx.c.kv_bandwidth_efficiency)
-    width = stage.attn_width_prefill if prefill else stage.attn_width_decode
-    sparse = stage.sparse_width_prefill if prefill else stage.sparse_width_decode
-    attn_flops = 2 * tokens * ((width - sparse) * context
-                               + sparse * min(context, stage.sparse_topk))
-    compute_s = (2 * stage.dense_params * tokens / ctx.peak_flops
+    # causal attention: each new token's query meets `context` keys (at most the group's
+    # span: a sliding window, a sparse top-k) in Q.K^T and P.V; softmax takes one exponential
+    # per head per key, on the SFUs, and P.V waits for it (NVIDIA, "Making Softmax More
+    # Efficient with NVIDIA Blackwell Ultra", 2025: BMM2 cannot start until softmax completes)
+    attn_flops = exps = 0.0
+    for g in stage.attention:
+        keys = tokens * (context if g.span is None else min(context, g.span))
+        attn_flops += 2 * keys * (g.width_prefill if prefill else g.width_decode)
+        exps += keys * g.heads
+    # vLLM computes logits only at each request's last scheduled token (gpu_model_runner.py,
+    # logits_indices = query_start_loc[1:] - 1; hidden_states[logits_indices] into
+    # compute_logits, 0.11.0 and 0.33.0): a prefill chunk runs the lm_head for one token
+    logit_rows = seqs if prefill else tokens
+    compute_s = (2 * (stage.dense_params - stage.lm_head_params) * tokens / ctx.peak_flops
+                 + 2 * stage.lm_head_params * logit_rows / ctx.peak_flops
                  + 2 * stage.expert_params_per_token * routed_tokens
                  / (ctx.peak_flops * ctx.c.expert_compute_factor)
                  + attn_flops / ctx.attn_flops
                  + 2 * tokens * context * stage.indexer_width / ctx.index_flops
-                 ) / ctx.c.compute_efficiency
+                 ) / ctx.c.compute_efficiency + exps / ctx.exp_rate
     comm_s = 2 * stage.layers * _allreduce_s(ctx, tokens * ctx.hidden * ctx.act_b)
     return {"weights": weights_s, "kv": kv_s, "compute": compute_s,
             "allreduce": comm_s + stage.moe_layers * _all_to_all_s(ctx, tokens),
-            "moe_padding": _moe_padding_s(ctx, stage), "overhead": _overhead_s(ctx, stage)}
+            "moe_padding": _moe_padding_s(ctx, stage), "overhead": _overhead_s(ctx, stage),
+            "softmax": exps / ctx.exp_rate}
 
 
 def _all_to_all_s(ctx: _Ctx, tokens: float) -> float:
@@ -530,12 +557,13 @@ def _decode(ctx: _Ctx, stages: tuple[_Stage, ...], batch: int, context: float
 
 
 def _prefill(ctx: _Ctx, stages: tuple[_Stage, ...], input_len: int
-             ) -> tuple[float, float, int]:
-    """(seconds alone, marginal seconds, chunks) of one prompt, chunk by chunk through every
-    stage. Alone: each chunk step as the roofline gives it. Marginal: what the prompt adds to
-    steps that run anyway (batched with other work): its compute and all-reduce, summed over
-    the stages (the work one stage does for it is what the pipeline's busiest stage adds)."""
-    total = marginal = 0.0
+             ) -> tuple[float, float, int, float]:
+    """(seconds alone, marginal seconds, chunks, softmax seconds) of one prompt, chunk by
+    chunk through every stage. Alone: each chunk step as the roofline gives it. Marginal: what
+    the prompt adds to steps that run anyway (batched with other work): its compute and
+    all-reduce, summed over the stages (the work one stage does for it is what the pipeline's
+    busiest stage adds). Softmax: the part of the compute the exponentials take."""
+    total = marginal = softmax = 0.0
     done = 0
     chunks = cdiv(input_len, ctx.mbt)
     for _ in range(chunks):
@@ -545,9 +573,10 @@ def _prefill(ctx: _Ctx, stages: tuple[_Stage, ...], input_len: int
             parts = _step_parts(ctx, s, chunk, 1, mean_context, prefill=True)
             total += _step_s(parts)
             marginal += parts["compute"] + parts["allreduce"]
+            softmax += parts["softmax"]
         total += (ctx.pp - 1) * _p2p_s(ctx, chunk)
         done += chunk
-    return total, marginal / ctx.pp, chunks
+    return total, marginal / ctx.pp, chunks, softmax
 
 
 def _term(key: str, label: str, value: float, unit: str, formula: str, note: str = "") -> Term:
@@ -595,6 +624,7 @@ def estimate_speed(
                ep=layout.ep, hidden=spec.hidden_size, act_b=act_b, moe=moe, family=family,
                peak_flops=peak * 1e12, attn_flops=attn * 1e12,
                index_flops=(gpu.dense_tflops("fp8") or attn) * 1e12,
+               exp_rate=(gpu.softmax_exp_tera_per_s or math.inf) * 1e12,
                bw=gpu.memory_bandwidth_gbps * 1e9, c=coefficients,
                wna16=wna16, eager=s.enforce_eager, mbt=p.max_num_batched_tokens,
                padded_moe=padded_moe)
@@ -608,7 +638,7 @@ def estimate_speed(
     per_replica = cdiv(conc, layout.dp)
     context = load.input_len + load.output_len / 2
     tpot_base, parts = _decode(ctx, stages, per_replica, context)
-    prefill_s, marginal_s, chunks = _prefill(ctx, stages, load.input_len)
+    prefill_s, marginal_s, chunks, softmax_s = _prefill(ctx, stages, load.input_len)
     others = per_replica - 1
     interference = coefficients.prefill_interference * others * marginal_s / load.output_len
     tpot = tpot_base + interference
@@ -636,7 +666,7 @@ def estimate_speed(
                      "layer (with accepted drafts TPOT is lower)")
     terms = _speed_terms(ctx, stages, load, conc, kv_limit, per_replica, context, parts,
                          tpot_base, interference, prefill_s, marginal_s, chunks, tpot, ttft,
-                         aggregate)
+                         aggregate, softmax_s)
     return SpeedEstimate(
         load=load, concurrency=conc, kv_limited_concurrency=kv_limit,
         kv_bound=conc < load.concurrency, ttft_ms=ttft * 1e3, tpot_ms=tpot * 1e3,
@@ -653,7 +683,7 @@ def _ms(seconds: float) -> str:
 
 def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, parts,
                  tpot_base, interference, prefill_s, marginal_s, chunks, tpot, ttft,
-                 aggregate) -> list[Term]:
+                 aggregate, softmax_s) -> list[Term]:
     """The speed figures with their formulas in the model's own numbers."""
     c = ctx.c
     s = max(stages, key=lambda st: st.dense_bytes + st.expert_bytes)
@@ -726,10 +756,18 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
         _term("prefill", "Prefill of one request", prefill_s * 1e3, "ms",
               f"{chunks} chunk(s) of <= {ctx.mbt:,} tokens of {load.input_len:,}, each "
               f"max(2 x active params x tokens at {ctx.peak_flops / 1e12:,.0f} TFLOP/s (experts"
-              f" x {c.expert_compute_factor:.3f}) + causal attention at "
-              f"{ctx.attn_flops / 1e12:,.0f} TFLOP/s, all x {c.compute_efficiency:.2f}; weight "
-              f"read) + all-reduce through "
-              f"{ctx.pp} stage(s) = {_ms(prefill_s)}"),
+              f" x {c.expert_compute_factor:.3f}; the lm_head on one token per chunk) + causal "
+              f"attention at {ctx.attn_flops / 1e12:,.0f} TFLOP/s, all x "
+              f"{c.compute_efficiency:.2f}, + softmax {_ms(softmax_s)}; weight read) + "
+              f"all-reduce through {ctx.pp} stage(s) = {_ms(prefill_s)}"),
+        _term("prefill_softmax", "Prefill: softmax exponentials", softmax_s * 1e3, "ms",
+              f"{load.input_len:,} tokens x keys seen (causal, capped by sliding windows and "
+              f"sparse top-k) x query heads per GPU, summed over layers and chunks, / "
+              + (f"{ctx.exp_rate / 1e12:.3g}e12 exp/s (FP32 TFLOP/s / 16: 16 SFU exponentials "
+                 f"per SM per clock) = {_ms(softmax_s)}" if math.isfinite(ctx.exp_rate)
+                 else "(no FP32 figure for this GPU: left out) = 0 ms"),
+              "P.V waits for the softmax (NVIDIA, 'Making Softmax More Efficient with NVIDIA "
+              "Blackwell Ultra'): the exponentials add to the attention GEMMs"),
         _term("prefill_marginal", "Prefill work one request adds to a busy step",
               marginal_s * 1e3, "ms",
               f"compute + all-reduce of {load.input_len:,} tokens (no weight re-read) on the "
