@@ -37,7 +37,7 @@ from planner.serving.engine import (
     sparse_mla_kv,
 )
 from planner.serving.engines import VLLM, Engine, Worker
-from planner.serving.hardware import ClusterSpec
+from planner.serving.hardware import ClusterSpec, GpuSpec
 from planner.serving.launch import Launch, launch, with_layout
 from planner.serving.layout import ParallelLayout, layout_errors, layout_warnings
 from planner.serving.mtp import draft_own_heads
@@ -320,8 +320,6 @@ class _Resolved(NamedTuple):
     """The layout-independent part of a setup: one per (model, cluster, settings)."""
 
     gpu_name: str
-    unified_memory: bool
-    free_memory: str
     max_model_len: int
     mbt: int
     seqs: int
@@ -338,6 +336,8 @@ class _Resolved(NamedTuple):
     graphs: tuple[int, int]
     fa4_fp8_hd512: bool
     expert_pad: tuple[int, int]
+    gpu_notes: tuple[str, ...]  # fp4_weight_notes: worked out once, not per plan
+    model_notes: tuple[str, ...]  # _model_notes: likewise
     states: StateRules
     facts: ModelFacts
     model_limit: int
@@ -374,8 +374,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
     scheme = _weight_scheme(spec, s, served_dtype(s, spec.torch_dtype, bf16))
     cli = vllm_cli(s.vllm_version)
     return _Resolved(
-        gpu_name=gpu.name, unified_memory=gpu.unified_memory, max_model_len=max_model_len,
-        free_memory=free_memory_source(rules, gpu.compute_capability, gpu.unified_memory),
+        gpu_name=gpu.name, max_model_len=max_model_len,
         mbt=mbt, seqs=seqs,
         kv_b=sparse_mla_kv(spec, s, 1 if checkpoint_fp8_kv else kv_elem_bytes(
             s, spec.torch_dtype, bf16), gpu.compute_capability),
@@ -392,6 +391,8 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         expert_pad=(MXFP4_MARLIN_PAD if s.mxfp4_marlin else mxfp4_expert_padding(
             gpu.compute_capability)) if scheme.key == "mxfp4" else (1, 1),
         states=_state_rules(spec, s, rules),
+        gpu_notes=tuple(fp4_weight_notes(gpu, scheme)),
+        model_notes=_model_notes(spec, gpu, s),
         model_limit=derived_max_model_len(spec),
         refusals=tuple(startup_errors(
             gpu=gpu, scheme=scheme, cli=cli, max_model_len=max_model_len,
@@ -426,6 +427,33 @@ def mtp_refusal(spec: ModelSpec, s: EngineSettings) -> tuple[str, ...]:
     (planner.serving.mtp; the plan's error; the app offers the setting only where it is
     empty)."""
     return draft_refusal(spec, s.num_speculative_tokens, s.vllm_version)
+
+
+def _model_notes(spec: ModelSpec, gpu: GpuSpec, s: EngineSettings) -> tuple[str, ...]:
+    """The warnings no layout or worker changes (after the CUDA-graph one, in this order):
+    unified memory, DeepSeek-V4's and sparse MLA's unread KV layouts, unmodelled parts."""
+    notes = []
+    if gpu.unified_memory:
+        notes.append(unified_memory_note(gpu.name, free_memory_source(
+            vllm_rules(s.vllm_version), gpu.compute_capability, gpu.unified_memory),
+            s.vllm_version))
+    if spec.compressed_attention and not (
+            DSV4_LAYOUT_READ[0] <= vllm_rules(s.vllm_version).version <= DSV4_LAYOUT_READ[1]):
+        notes.append(
+            f"DeepSeek-V4's KV cache layout is read from vLLM 0.21-0.24; vLLM "
+            f"{s.vllm_version} reorganised it: its KV figures here are unverified.")
+    if is_sparse_mla(spec) and not ds_mla_read(spec, s.vllm_version):
+        notes.append(
+            f"Whether vLLM {s.vllm_version} stores {spec.name}'s KV cache as fp8_ds_mla "
+            "(656 B per layer per token instead of 576 B at fp8) is not read for this "
+            "release: the latent is sized as the plain dtype, unverified.")
+    if spec.unmodelled:
+        notes.append(
+            "Not modelled: " + ", ".join(spec.unmodelled) + f" ({spec.model_type}). The "
+            "memory figures leave these parts of the architecture out, so the verdict is not "
+            "a confident fit: check against a real start-up."
+        )
+    return tuple(notes)
 
 
 def _cc(gpu) -> tuple[int, int]:
@@ -573,34 +601,15 @@ def _outcome(
             "`gpu_memory_utilization` or decreasing `max_model_len` when initializing the "
             "engine."
         )
-    warnings = list(_layout_length_warnings(st))
-    warnings += fp4_weight_notes(min((n.gpu for n in st.cluster.nodes),
-                                     key=lambda g: g.memory_total_bytes), st.r.scheme)
-    limit = st.r.model_limit
+    warnings = [*_layout_length_warnings(st), *st.r.gpu_notes]
     if st.r.old_graphs:
         warnings.append(
             f"vLLM {s.vllm_version} does not subtract CUDA graph memory "
             f"(~{_gib(bind.graphs)} per GPU) from the KV budget; it is taken "
             "after the KV cache is allocated, from the memory left outside the utilization."
         )
-    if st.r.unified_memory:
-        warnings.append(unified_memory_note(st.r.gpu_name, st.r.free_memory, s.vllm_version))
-    if st.spec.compressed_attention and not (
-            DSV4_LAYOUT_READ[0] <= vllm_rules(s.vllm_version).version <= DSV4_LAYOUT_READ[1]):
-        warnings.append(
-            f"DeepSeek-V4's KV cache layout is read from vLLM 0.21-0.24; vLLM "
-            f"{s.vllm_version} reorganised it: its KV figures here are unverified.")
-    if is_sparse_mla(st.spec) and not ds_mla_read(st.spec, s.vllm_version):
-        warnings.append(
-            f"Whether vLLM {s.vllm_version} stores {st.spec.name}'s KV cache as fp8_ds_mla "
-            "(656 B per layer per token instead of 576 B at fp8) is not read for this "
-            "release: the latent is sized as the plain dtype, unverified.")
-    if st.spec.unmodelled:
-        warnings.append(
-            "Not modelled: " + ", ".join(st.spec.unmodelled) + f" ({st.spec.model_type}). The "
-            "memory figures leave these parts of the architecture out, so the verdict is not "
-            "a confident fit: check against a real start-up."
-        )
+    warnings += st.r.model_notes
+    limit = st.r.model_limit
     if not errors:
         fits = "Fits" if not st.spec.unmodelled else (
             "Fits (unmodelled: " + ", ".join(st.spec.unmodelled) + ")")
