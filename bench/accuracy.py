@@ -175,14 +175,15 @@ CASE_NOTES = {
         "GiB weights = 48.0 GiB. At the planned pool, 5.97 means half the planned need per "
         "request: a cache stored at half size, or an H200-sized pool, would explain it"),
     "vllm-i44376-deepseek-v4-flash-2xgh200": (
-        "traced from the 0.22.0 wheel: budget ceil(94.50 x 0.95) (GH200's CUDA total "
-        "estimated), weights + init buffers (weights_dsv4.py), profile peak (activation_dsv4"
-        ".py), non-torch (context, NCCL, custom AR); untraced 5.3 GiB. Candidates, neither "
-        "modelled: DeepSeek-V4's CUDA graphs (an independent DeepSeek-V4-Flash log, vLLM "
-        "issue #50576, prints 2.44 GiB estimated, 2.51 GiB actual; the per-graph constant "
-        "fitted on standard decoders gives 0.84 GiB) and GH200's memory accounting (vLLM "
-        "mem_utils.py: cudaMemGetInfo on GH200 counts the OS's page cache held in HBM as "
-        "used; the non-torch term is measured from before model loading)"),
+        "traced from the 0.22.0 wheel: budget ceil(95.08 x 0.95) (GH200's CUDA total "
+        "estimated from nvidia-smi's 97,871 MiB), weights + init buffers (weights_dsv4.py), "
+        "profile peak (activation_dsv4.py), non-torch (context, NCCL, custom AR, symmetric "
+        "memory); untraced 5.8 GiB. Candidates, neither modelled: DeepSeek-V4's CUDA graphs "
+        "(an independent DeepSeek-V4-Flash log, vLLM issue #50576, prints 2.44 GiB estimated, "
+        "2.51 GiB actual; the per-graph constant fitted on standard decoders gives 0.84 GiB) "
+        "and GH200's memory accounting (vLLM mem_utils.py: cudaMemGetInfo on GH200 counts the "
+        "OS's page cache held in HBM as used; the non-torch term is measured from before "
+        "model loading)"),
 }
 """What each hard case's log does and does not explain, with its arithmetic."""
 

@@ -623,13 +623,16 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "67 TFLOPS (datasheet; the H100's GH100 die) sets the softmax exponential rate.",
     ),
     _nvidia(
-        "gh200", "NVIDIA GH200 480GB", "96 GB HBM3 (+480 GB LPDDR5X)", _gib(94.50), 4000.0,
+        "gh200", "NVIDIA GH200 480GB", "96 GB HBM3 (+480 GB LPDDR5X)", _estimated_total(97871),
+        4000.0,
         (989.4, 1978.9, None), "9.0", "NVLink-C2C to Grace CPU (900 GB/s)",
         "NVIDIA GH200 Grace Hopper Superchip datasheet (2024), 96 GB HBM3 version",
         nvlink_gbps=900.0, unified_memory=True,
         int8_tops=1978.9, pcie_gen=5,
-        notes="CUDA total 94.50 GiB from one OOM report on a ~96 GB card; not confirmed "
-        "as GH200 (estimated). NVLink figure is the C2C link to the CPU, not GPU-GPU. "
+        notes="CUDA total estimated (95.08 GiB) from nvidia-smi's 97,871 MiB on an 'NVIDIA "
+        "GH200 480GB' (grace-gpu-containers README, sweetapi.com/biondizzle, 2026-04) minus "
+        "the usual 512 MiB; it was 94.50 GiB from an OOM report on an unnamed ~96 GB card. "
+        "NVLink figure is the C2C link to the CPU, not GPU-GPU. "
         "The 144 GB HBM3e version needs its own row.",
     ),
     _nvidia(

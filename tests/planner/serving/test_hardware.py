@@ -313,3 +313,12 @@ def test_generation_and_dense_rates() -> None:
     assert gpu_preset("rtx-3090").dense_tflops("fp16") == 71.0
     assert gpu_preset("rtx-3090").dense_tflops("int8") == 284.0
     assert gpu_preset("rtx-3090").dense_tflops("fp8") is None
+
+
+def test_gh200_total_from_its_nvidia_smi_total():
+    # nvidia-smi prints "14920MiB / 97871MiB" for an "NVIDIA GH200 480GB" (grace-gpu-containers
+    # README, sweetapi.com/biondizzle); CUDA keeps about 512 MiB of it (H100: 81,559 MiB ->
+    # 79.19 GiB): (97,871 - 512) MiB = 95.08 GiB
+    from planner.serving.hardware import gpu_preset
+
+    assert gpu_preset("gh200").memory_total_bytes == (97_871 - 512) * 2**20
