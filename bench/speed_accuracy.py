@@ -187,18 +187,27 @@ def prepare(data: pd.DataFrame, dropped: dict[str, int]) -> list[tuple]:
     return [r for i, r in enumerate(out) if i not in set(fast)]
 
 
-SGLANG_REQUEST_OVERHEAD_MS = 174.4
+SGLANG_REQUEST_OVERHEAD_MS = 166.1
 """SGLang's request overhead (its tokenizer, scheduler and detokenizer processes talk over
 ZMQ; TTFT at low concurrency is 2-4x the prefill arithmetic): the serving stack's own fixed
 cost, fitted on the fit split's SGLang rows like FITTED.request_overhead_ms on vLLM's. The
 planner plans vLLM only; this serves to read the SGLang rows without biasing vLLM's."""
+SGLANG_QUEUE_SHARE = 0.103
+"""SGLang's share of the other requests' prefills a new request waits behind, fitted on the
+fit split's SGLang rows like FITTED.queue_share on vLLM's: SGLang schedules differently (a
+prefill runs as its own batch ahead of the running decodes, and a request is admitted only
+when the KV cache can also hold a reserved share of every running request's remaining
+output: scheduler.py get_new_batch_prefill, schedule_policy.py PrefillAdder), and its TTFT
+grows faster with concurrency than vLLM's; one shared share let those rows set vLLM's."""
+SGLANG = {"request_overhead_ms": SGLANG_REQUEST_OVERHEAD_MS, "queue_share": SGLANG_QUEUE_SHARE}
+"""The coefficients that differ when reading SGLang rows."""
 
 
 def predict(rows: list[tuple], coefficients: SpeedCoefficients,
-            sglang_request_ms: float = SGLANG_REQUEST_OVERHEAD_MS) -> np.ndarray:
-    """(TTFT ms, TPOT ms) predicted per row."""
+            sglang: dict[str, float] = SGLANG) -> np.ndarray:
+    """(TTFT ms, TPOT ms) predicted per row (SGLang rows with the `sglang` coefficients)."""
     out = np.empty((len(rows), 2))
-    sglang = coefficients.model_copy(update={"request_overhead_ms": sglang_request_ms})
+    sglang = coefficients.model_copy(update=sglang)
     for i, (row, request, p, load) in enumerate(rows):
         c = sglang if row.backend == "sglang" else coefficients
         est = estimate_speed(request, load, plan_result=p, coefficients=c)
@@ -223,9 +232,10 @@ ROOFLINE = SpeedCoefficients(
 
 _NAMES = ["bw_bf16", "bw_fp8", "bw_fp4", "bw_wo", "expert_factor", "kv_bw", "compute",
           "step_us", "layer_us", "request_ms", "queue", "interference", "expert_compute",
-          "indexer_us", "sglang_request_ms"]
+          "indexer_us", "sglang_request_ms", "sglang_queue"]
 _BOUNDS = [(0.1, 0.9), (0.1, 0.9), (0.1, 0.9), (0.1, 0.9), (0.2, 2), (0.1, 1), (0.05, 0.8),
-           (0, 20000), (0, 500), (0, 1000), (0, 1), (0, 1), (0.05, 2), (0, 1000), (0, 2000)]
+           (0, 20000), (0, 500), (0, 1000), (0, 1), (0, 1), (0.05, 2), (0, 1000), (0, 2000),
+           (0, 1)]
 """Physical ranges: efficiencies are fractions (a dense GEMM reaches at most ~80 % of the
 datasheet peak; a memory stream about 90 % of the datasheet bandwidth, ESTIMATE from
 device-copy benchmarks, unverified), overheads are non-negative."""
@@ -233,6 +243,10 @@ _NOT_FITTED = {"bw_wo"}
 """Kept at FITTED's value: the data's only weight-only rows are Kimi-K2.5's int4 MoE (Marlin
 MoE, group 32), which would set the figure every GPTQ/AWQ dense model on a consumer card
 uses (Marlin's dense kernels are near-ideal up to batch 16-32, IST-DASLab/marlin README)."""
+
+
+def _sglang(x: np.ndarray) -> dict[str, float]:
+    return {"request_overhead_ms": float(x[-2]), "queue_share": float(x[-1])}
 
 
 def _coefficients(x: np.ndarray, source: str) -> SpeedCoefficients:
@@ -246,32 +260,33 @@ def _coefficients(x: np.ndarray, source: str) -> SpeedCoefficients:
     )
 
 
-def _vector(c: SpeedCoefficients, sglang_request_ms: float) -> np.ndarray:
+def _vector(c: SpeedCoefficients, sglang: dict[str, float]) -> np.ndarray:
     b = c.bandwidth_efficiency
     return np.array([b["bf16"], b["fp8"], b["fp4"], b["weight-only"], c.expert_bandwidth_factor,
                      c.kv_bandwidth_efficiency,
                      c.compute_efficiency, c.step_overhead_us, c.layer_overhead_us,
                      c.request_overhead_ms, c.queue_share, c.prefill_interference,
-                     c.expert_compute_factor, c.indexer_layer_overhead_us, sglang_request_ms])
+                     c.expert_compute_factor, c.indexer_layer_overhead_us,
+                     sglang["request_overhead_ms"], sglang["queue_share"]])
 
 
 def _loss(rows: list[tuple], truth: np.ndarray, x: np.ndarray) -> float:
     """Mean absolute log error of TPOT plus half that of TTFT (TPOT is the tighter target),
     each clipped at 0.4 (a factor 1.5) so that a few rows the model cannot explain do not
     pull the typical row (the target is a median)."""
-    pred = predict(rows, _coefficients(x, "fit"), x[-1])
+    pred = predict(rows, _coefficients(x, "fit"), _sglang(x))
     err = np.minimum(np.abs(np.log(pred / truth)), 0.4)
     return float(np.nanmean(err[:, 1]) + 0.5 * np.nanmean(err[:, 0]))
 
 
 def fit(rows: list[tuple], start: SpeedCoefficients, passes: int = 3
-        ) -> tuple[SpeedCoefficients, float]:
+        ) -> tuple[SpeedCoefficients, dict[str, float]]:
     """Coordinate search in log space (numpy only): each coefficient is scaled by factors
     around its value, the best kept, with shrinking steps, each step repeated (up to
     `passes` times) while it still lowers the loss. Returns the coefficients and
-    SGLang's request overhead."""
+    SGLang's request overhead and queue share."""
     truth = measured(rows)
-    x = _vector(start, SGLANG_REQUEST_OVERHEAD_MS)
+    x = _vector(start, SGLANG)
     best = _loss(rows, truth, x)
     for step in (2.0, 1.4, 1.15, 1.05, 1.02):
         for _ in range(passes):
@@ -289,7 +304,7 @@ def fit(rows: list[tuple], start: SpeedCoefficients, passes: int = 3
             if best >= before:
                 break
         print(f"  step x{step}: loss {best:.4f}", file=sys.stderr)
-    return _coefficients(x, "fit"), float(x[-1])
+    return _coefficients(x, "fit"), _sglang(x)
 
 
 # --- public facts on hardware without rows (checks, never fitted) ---------------------------
@@ -325,9 +340,9 @@ def public_checks() -> list[dict]:
 
 
 def errors(rows: list[tuple], coefficients: SpeedCoefficients,
-           sglang_request_ms: float = SGLANG_REQUEST_OVERHEAD_MS) -> pd.DataFrame:
+           sglang: dict[str, float] = SGLANG) -> pd.DataFrame:
     """Absolute % error of TTFT and TPOT per row, with the grouping columns."""
-    pred, truth = predict(rows, coefficients, sglang_request_ms), measured(rows)
+    pred, truth = predict(rows, coefficients, sglang), measured(rows)
     pct = np.abs(pred / truth - 1) * 100
     frame = pd.DataFrame([{"gpu": r.system, "backend": r.backend, "family": r.family}
                           for r, *_ in rows])
@@ -382,11 +397,12 @@ def main() -> int:
     rows = prepare(data, dropped)
     fit_rows = [r for r in rows if not r[0].held_out]
     held = [r for r in rows if r[0].held_out]
-    coefficients, sglang_ms = FITTED, SGLANG_REQUEST_OVERHEAD_MS
+    coefficients, sglang = FITTED, SGLANG
     if args.fit:
-        coefficients, sglang_ms = fit(fit_rows, FITTED)
+        coefficients, sglang = fit(fit_rows, FITTED)
         print(coefficients.model_dump_json(indent=2))
-        print(f"SGLANG_REQUEST_OVERHEAD_MS = {sglang_ms:.1f}")
+        print(f"SGLANG_REQUEST_OVERHEAD_MS = {sglang['request_overhead_ms']:.1f}")
+        print(f"SGLANG_QUEUE_SHARE = {sglang['queue_share']:.3f}")
     result = {
         "split": "each concurrency sweep (model, GPU, backend, version, format, isl, osl, "
                  "layout) held out when md5(key) % 3 == 0",
@@ -396,9 +412,10 @@ def main() -> int:
         "command": "python bench/speed_accuracy.py" + (" --fit" if args.fit else ""),
         "dropped": dropped, "fit_rows": len(fit_rows),
         "coefficients": coefficients.model_dump(),
-        "sglang_request_overhead_ms": sglang_ms,
-        "held_out": summary(errors(held, coefficients, sglang_ms)),
-        "fit": summary(errors(fit_rows, coefficients, sglang_ms))["all"],
+        "sglang_request_overhead_ms": sglang["request_overhead_ms"],
+        "sglang_queue_share": sglang["queue_share"],
+        "held_out": summary(errors(held, coefficients, sglang)),
+        "fit": summary(errors(fit_rows, coefficients, sglang))["all"],
         "public_checks": public_checks(),
     }
     if args.write:

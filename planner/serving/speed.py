@@ -131,15 +131,15 @@ class SpeedCoefficients(BaseModel):
 
 FITTED = SpeedCoefficients(
     bandwidth_efficiency={"bf16": 0.75, "fp8": 0.9, "fp4": 0.9, "weight-only": 0.9},
-    expert_bandwidth_factor=0.74,
+    expert_bandwidth_factor=0.755,
     kv_bandwidth_efficiency=0.757,
     compute_efficiency=0.63,
     expert_compute_factor=0.316,
     link_efficiency=0.8,
-    step_overhead_us=546.0,
-    layer_overhead_us=66.5,
-    indexer_layer_overhead_us=98.0,
-    request_overhead_ms=24.2,
+    step_overhead_us=470.0,
+    layer_overhead_us=67.8,
+    indexer_layer_overhead_us=100.0,
+    request_overhead_ms=24.7,
     queue_share=0.087,
     prefill_interference=1.0,
     source="fitted 2026-11-30 by `python bench/speed_accuracy.py --fit` on the 773 fit rows of "
