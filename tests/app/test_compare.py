@@ -7,6 +7,8 @@ Hand-worked (bf16 KV, whole model): Llama-3.1-70B 2 x 80 layers x 8 KV heads x 1
 131,072 positions x 128 x 2 B = 0.031 GiB -> 16.46 GiB per GPU (vocab 128,256 splits evenly).
 """
 
+import json
+
 from tests.app.conftest import open_page
 
 
@@ -54,3 +56,21 @@ def test_speed_columns_follow_the_plan_pages_load() -> None:
     qwen, llama = "Qwen/Qwen3-30B-A3B", "meta-llama/Meta-Llama-3.1-70B"
     assert 0 < table.loc[qwen, "TPOT (ms)"] < table.loc[llama, "TPOT (ms)"]
     assert table.loc[qwen, "output tok/s"] > table.loc[llama, "output tok/s"]
+
+
+def test_the_grid_shows_the_key_columns_and_the_rest_under_more_columns() -> None:
+    # at 1280 px the grid must not scroll sideways: the key columns under short labels, the
+    # others in an expander; every column of the table is shown in one of the two grids
+    at = open_page("compare", tp="8")
+    grid, more = at.dataframe[0], at.dataframe[1]
+    assert list(grid.proto.column_order) == [
+        "model", "layout", "fits", "weights per GPU (GiB)", "KV B/token per GPU",
+        "ceiling (tokens)", "concurrency at 32,768", "TPOT (ms)", "output tok/s"]
+    assert list(more.proto.column_order) == [
+        "model", "params", "active", "KV B/token (model)", "TTFT (ms)", "tok/s per request"]
+    shown = {*grid.proto.column_order, *more.proto.column_order}
+    assert shown == set(grid.value.columns)  # the verdicts are in the table below
+    config = json.loads(grid.proto.columns)
+    assert config["concurrency at 32,768"] == {"label": "conc. @ 32,768",
+                                               "help": "concurrency at 32,768"}
+    assert at.expander[0].label.startswith("More columns")

@@ -76,8 +76,26 @@ for name in state().compare:
 if not rows:
     st.stop()
 table = pd.DataFrame(rows)
+# at 1280 px the grid holds the key columns under short labels (the full name is the
+# tooltip); the others are one click away: nothing scrolls sideways and nothing is dropped.
+# A repo id longer than the model column (~31 characters) is cut at its edge;
+# the verdict table below and the picker above show it whole.
+short = {
+    "weights per GPU (GiB)": "GiB/GPU", "KV B/token per GPU": "KV B/tok/GPU",
+    "ceiling (tokens)": "ceiling", concurrency: f"conc. @ {engine.max_model_len:,}",
+    "TPOT (ms)": "TPOT ms", "output tok/s": "tok/s",
+}
+grid = table.drop(columns="verdict")  # the verdicts: the static table below
+st.dataframe(grid, hide_index=True, placeholder="—",
+             column_order=["model", "layout", "fits", *short],
+             column_config={"model": st.column_config.Column(width=230),
+                            **{name: st.column_config.Column(label, help=name)
+                               for name, label in short.items()}})
+with st.expander("More columns: parameters, the whole model's KV bytes per token, TTFT, "
+                 "output tok/s per request"):
+    st.dataframe(grid, hide_index=True, placeholder="—", column_order=[
+        "model", "params", "active", "KV B/token (model)", "TTFT (ms)", "tok/s per request"])
 # the verdicts are sentences: a static table below wraps them whole (a grid cell cuts them)
-st.dataframe(table.drop(columns="verdict"), hide_index=True)
 st.table(table[["model", "verdict"]].set_index("model"))
 st.caption("Bars are green where the model fits, red where it does not.")
 left, right = st.columns(2)
