@@ -187,12 +187,12 @@ def prepare(data: pd.DataFrame, dropped: dict[str, int]) -> list[tuple]:
     return [r for i, r in enumerate(out) if i not in set(fast)]
 
 
-SGLANG_REQUEST_OVERHEAD_MS = 166.1
+SGLANG_REQUEST_OVERHEAD_MS = 171.0
 """SGLang's request overhead (its tokenizer, scheduler and detokenizer processes talk over
 ZMQ; TTFT at low concurrency is 2-4x the prefill arithmetic): the serving stack's own fixed
 cost, fitted on the fit split's SGLang rows like FITTED.request_overhead_ms on vLLM's. The
 planner plans vLLM only; this serves to read the SGLang rows without biasing vLLM's."""
-SGLANG_QUEUE_SHARE = 0.103
+SGLANG_QUEUE_SHARE = 0.104
 """SGLang's share of the other requests' prefills a new request waits behind, fitted on the
 fit split's SGLang rows like FITTED.queue_share on vLLM's: SGLang schedules differently (a
 prefill runs as its own batch ahead of the running decodes, and a request is admitted only
@@ -232,10 +232,10 @@ ROOFLINE = SpeedCoefficients(
 
 _NAMES = ["bw_bf16", "bw_fp8", "bw_fp4", "bw_wo", "expert_factor", "kv_bw", "compute",
           "step_us", "layer_us", "request_ms", "queue", "interference", "expert_compute",
-          "indexer_us", "sglang_request_ms", "sglang_queue"]
+          "indexer_us", "moe_layer_us", "sglang_request_ms", "sglang_queue"]
 _BOUNDS = [(0.1, 0.9), (0.1, 0.9), (0.1, 0.9), (0.1, 0.9), (0.2, 2), (0.1, 1), (0.05, 0.8),
-           (0, 20000), (0, 500), (0, 1000), (0, 1), (0, 1), (0.05, 2), (0, 1000), (0, 2000),
-           (0, 1)]
+           (0, 20000), (0, 500), (0, 1000), (0, 1), (0, 1), (0.05, 2), (0, 1000), (0, 500),
+           (0, 2000), (0, 1)]
 """Physical ranges: efficiencies are fractions (a dense GEMM reaches at most ~80 % of the
 datasheet peak; a memory stream about 90 % of the datasheet bandwidth, ESTIMATE from
 device-copy benchmarks, unverified), overheads are non-negative."""
@@ -256,7 +256,8 @@ def _coefficients(x: np.ndarray, source: str) -> SpeedCoefficients:
         expert_bandwidth_factor=v[4], kv_bandwidth_efficiency=v[5], compute_efficiency=v[6],
         link_efficiency=FITTED.link_efficiency, step_overhead_us=v[7], layer_overhead_us=v[8],
         request_overhead_ms=v[9], queue_share=v[10], prefill_interference=v[11],
-        expert_compute_factor=v[12], indexer_layer_overhead_us=v[13], source=source,
+        expert_compute_factor=v[12], indexer_layer_overhead_us=v[13],
+        moe_layer_overhead_us=v[14], source=source,
     )
 
 
@@ -267,7 +268,8 @@ def _vector(c: SpeedCoefficients, sglang: dict[str, float]) -> np.ndarray:
                      c.compute_efficiency, c.step_overhead_us, c.layer_overhead_us,
                      c.request_overhead_ms, c.queue_share, c.prefill_interference,
                      c.expert_compute_factor, c.indexer_layer_overhead_us,
-                     sglang["request_overhead_ms"], sglang["queue_share"]])
+                     c.moe_layer_overhead_us, sglang["request_overhead_ms"],
+                     sglang["queue_share"]])
 
 
 def _loss(rows: list[tuple], truth: np.ndarray, x: np.ndarray) -> float:

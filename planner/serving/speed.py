@@ -114,6 +114,11 @@ class SpeedCoefficients(BaseModel):
     """Per decode/prefill step: scheduling, sampling, input preparation (CUDA graphs on)."""
     layer_overhead_us: float = Field(ge=0)
     """Per layer per step: kernel launches and small ops a CUDA graph still replays."""
+    moe_layer_overhead_us: float = Field(default=0.0, ge=0)
+    """Per MoE layer per step on top: the kernels a fused-MoE layer runs that a dense MLP does
+    not (vLLM fused_moe.py fused_experts_impl: router top-k, the activation quantisation,
+    moe_align_block_size's sort of (token, expert) pairs, the second quantisation and
+    ops.moe_sum's combine of the k expert outputs), each a launch-latency-bound kernel."""
     indexer_layer_overhead_us: float = Field(default=0.0, ge=0)
     """Per sparse-attention layer per step on top: the indexer's own kernels (its
     projections, RoPE, fp8 quantisation of the index keys, the logits, the top-k selection)."""
@@ -131,14 +136,15 @@ class SpeedCoefficients(BaseModel):
 
 FITTED = SpeedCoefficients(
     bandwidth_efficiency={"bf16": 0.75, "fp8": 0.9, "fp4": 0.9, "weight-only": 0.9},
-    expert_bandwidth_factor=0.755,
+    expert_bandwidth_factor=0.793,
     kv_bandwidth_efficiency=0.757,
     compute_efficiency=0.63,
     expert_compute_factor=0.316,
     link_efficiency=0.8,
-    step_overhead_us=470.0,
+    step_overhead_us=55.7,
     layer_overhead_us=67.8,
-    indexer_layer_overhead_us=100.0,
+    moe_layer_overhead_us=13.9,
+    indexer_layer_overhead_us=93.4,
     request_overhead_ms=24.7,
     queue_share=0.087,
     prefill_interference=1.0,
@@ -441,6 +447,7 @@ def _allreduce_s(ctx: _Ctx, nbytes: float) -> float:
 def _overhead_s(ctx: _Ctx, stage: _Stage) -> float:
     eager = EAGER_LAYER_OVERHEAD_FACTOR if ctx.eager else 1
     per_layer = ctx.c.layer_overhead_us * stage.layers \
+        + ctx.c.moe_layer_overhead_us * stage.moe_layers \
         + ctx.c.indexer_layer_overhead_us * stage.sparse_layers
     return (ctx.c.step_overhead_us / ctx.pp + eager * per_layer) * 1e-6
 
@@ -706,6 +713,8 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
         f"{allreduce_algorithm(link, ctx.tp, chunk_msg)}")
     sparse = (f" + {c.indexer_layer_overhead_us:g} us x {s.sparse_layers} indexer layers"
               if s.sparse_layers else "")
+    moe_layers = (f" + {c.moe_layer_overhead_us:g} us x {s.moe_layers} MoE layers"
+                  if s.moe_layers else "")
     padding = []
     if ctx.padded_moe and ctx.moe is not None:
         one_expert = s.expert_params_per_token / ctx.moe.experts_per_token
@@ -746,7 +755,7 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
               f"{link.kind}: {link.formula}{algorithms}"),
         _term("step_overhead", "Fixed overhead per stage step", parts["overhead"] * 1e3, "ms",
               f"{c.step_overhead_us:g} us / PP {ctx.pp} + {c.layer_overhead_us:g} us x "
-              f"{s.layers} layers{sparse}{' x eager factor' if ctx.eager else ''} = "
+              f"{s.layers} layers{moe_layers}{sparse}{' x eager factor' if ctx.eager else ''} = "
               f"{_ms(parts['overhead'])}"),
         _term("decode_step", "Decode step (whole pipeline)", tpot_base * 1e3, "ms",
               f"max(sum over {ctx.pp} stage(s), min(sequences, PP) x slowest stage) of "

@@ -87,13 +87,14 @@ def _glm5(load: ServingLoad, spec=GLM5):
 
 def test_sparse_attention_layers_pay_the_indexer_overhead() -> None:
     # GLM-5 config.json: 78 layers, every one MLA with a DSA indexer (index_n_heads 32,
-    # index_head_dim 128, index_topk 2048): overhead per decode step = 470 us + 78 x
-    # (67.8 + 100) us = 13,558.4 us
+    # index_head_dim 128, index_topk 2048), the first 3 dense (first_k_dense_replace), 75 MoE:
+    # overhead per decode step = 55.7 us + 78 x (67.8 + 93.4) us + 75 x 13.9 us = 13,671.8 us
     est = _glm5(ServingLoad(input_len=1024, output_len=1024))
     overhead = next(t for t in est.terms if t.key == "step_overhead")
     expected_us = (FITTED.step_overhead_us + 78 * (FITTED.layer_overhead_us
-                                                   + FITTED.indexer_layer_overhead_us))
-    assert pytest.approx(13558.4, abs=1.0) == expected_us
+                                                   + FITTED.indexer_layer_overhead_us)
+                   + 75 * FITTED.moe_layer_overhead_us)
+    assert pytest.approx(13671.8, abs=1.0) == expected_us
     assert overhead.value == pytest.approx(expected_us / 1000)
     assert "78 indexer layers" in overhead.formula
 
@@ -105,11 +106,11 @@ def test_sparse_attention_caps_the_attended_context_at_the_top_k() -> None:
     #            x 0.63) = 60.50 ms
     # DSA:       the same over the top 2,048 tokens = 15.13 ms, + the indexer on every token
     #            (32 heads x 128, replicated on every rank) 2 x 16,384 x 8,192 x 4,096 x 78
-    #            = 8.576e13 FLOP at FP8 (4,500 x 0.63) = 30.25 ms, + 78 x 100 us = 7.80 ms
+    #            = 8.576e13 FLOP at FP8 (4,500 x 0.63) = 30.25 ms, + 78 x 93.4 us = 7.29 ms
     # softmax:   one exponential per head per key seen: 16,384 x (8,192 - 2,048) x 8 heads x 78
     #            = 6.281e10 fewer, at the B200's 75 TFLOP/s FP32 / 16 = 4.6875e12 per s
     #            (16 SFU exponentials per SM per clock against 128 FP32 lanes) = 13.40 ms
-    # -> DSA saves 60.50 - 15.13 - 30.25 - 7.80 + 13.40 = 20.73 ms of this prefill
+    # -> DSA saves 60.50 - 15.13 - 30.25 - 7.29 + 13.40 = 21.24 ms of this prefill
     layers = [layer.model_copy(update={"mixer": layer.mixer.model_copy(
         update={"index_topk": None})}) for layer in GLM5.layers]
     dense = GLM5.model_copy(update={"layers": layers})
@@ -121,7 +122,7 @@ def test_sparse_attention_caps_the_attended_context_at_the_top_k() -> None:
     assert pytest.approx(13.40, abs=0.01) == softmax_ms
     saved_ms = attention_ms * (1 - 2048 / 8192) - indexer_ms \
         - 78 * FITTED.indexer_layer_overhead_us / 1e3 + softmax_ms
-    assert pytest.approx(20.73, abs=0.01) == saved_ms
+    assert pytest.approx(21.24, abs=0.01) == saved_ms
     assert _glm5(load, dense).prefill_ms - _glm5(load).prefill_ms == pytest.approx(saved_ms,
                                                                                    rel=0.01)
 

@@ -70,3 +70,22 @@ def test_blackwell_pads_too_at_its_own_fp8_rate() -> None:
     ms = _padding_ms(_est("0.14.0", tp=4, gpu="b200"))
     assert ms == pytest.approx(2 * 4_718_592 * 94 * 128 * 127
                                / (4500e12 * FITTED.compute_efficiency) * 1e3, rel=1e-3)
+
+
+def test_only_moe_layers_pay_the_moe_layer_overhead() -> None:
+    # Llama-3.1-70B (config.json: 80 layers, dense MLPs): 55.7 us + 80 x 67.8 us = 5,479.7 us;
+    # Qwen3-235B-A22B-FP8 at TP=8 (no DeepGEMM padding there): 94 MoE layers,
+    # 55.7 + 94 x (67.8 + 13.9) = 7,735.5 us at the coefficients fitted on 2026-11-30
+    entry = catalog_entry("meta-llama/Meta-Llama-3.1-70B")
+    llama = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+    request = PlanRequest(model=llama, cluster=preset_cluster("h200", 8),
+                          layout=ParallelLayout(tp=8), engine=EngineSettings(max_model_len=4096))
+    dense = estimate_speed(request, ServingLoad(input_len=1024, output_len=1024))
+    moe = _est("0.15.0", tp=8)
+    c = FITTED
+    dense_us, moe_us = (next(t.value for t in e.terms if t.key == "step_overhead") * 1e3
+                        for e in (dense, moe))
+    assert dense_us == pytest.approx(c.step_overhead_us + 80 * c.layer_overhead_us)
+    assert moe_us == pytest.approx(c.step_overhead_us + 94 * (
+        c.layer_overhead_us + c.moe_layer_overhead_us))
+    assert (dense_us, moe_us) == pytest.approx((5479.7, 7735.5), abs=0.5)

@@ -51,8 +51,8 @@ from planner.serving.plan import PlanRequest, plan
 from planner.serving.speed import FITTED, ServingLoad, estimate_speed
 
 COEF = {
-    "wo": 0.9, "expert": 0.755, "kv": 0.757, "compute": 0.63, "expert_compute": 0.316,
-    "step_us": 470.0, "layer_us": 67.8, "request_ms": 24.7, "queue": 0.087,
+    "wo": 0.9, "expert": 0.793, "kv": 0.757, "compute": 0.63, "expert_compute": 0.316,
+    "step_us": 55.7, "layer_us": 67.8, "moe_layer_us": 13.9, "request_ms": 24.7, "queue": 0.087,
     "interference": 1.0,
 }
 """FITTED, typed by hand from `python bench/speed_accuracy.py --fit` (a refit must update
@@ -84,7 +84,9 @@ def _mem_s(dense_mb: float, experts_mb: float, kv_bytes: float) -> float:
 
 
 def _overhead_s(layers: int, pp: int = 1) -> float:
-    return (COEF["step_us"] / pp + COEF["layer_us"] * layers) * 1e-6
+    """Every Qwen3-235B layer is MoE (config.json: decoder_sparse_step 1, no mlp_only_layers),
+    so each pays the per-layer and the per-MoE-layer overhead."""
+    return (COEF["step_us"] / pp + (COEF["layer_us"] + COEF["moe_layer_us"]) * layers) * 1e-6
 
 
 def test_the_fitted_coefficients_are_the_ones_worked_here() -> None:
@@ -93,10 +95,10 @@ def test_the_fitted_coefficients_are_the_ones_worked_here() -> None:
             FITTED.compute_efficiency, FITTED.expert_compute_factor) == (
         COEF["expert"], COEF["kv"], COEF["compute"], COEF["expert_compute"])
     assert FITTED.indexer_layer_overhead_us > 0  # Qwen3 has no sparse attention: unused here
-    assert (FITTED.step_overhead_us, FITTED.layer_overhead_us, FITTED.request_overhead_ms,
-            FITTED.queue_share, FITTED.prefill_interference) == (
-        COEF["step_us"], COEF["layer_us"], COEF["request_ms"], COEF["queue"],
-        COEF["interference"])
+    assert (FITTED.step_overhead_us, FITTED.layer_overhead_us, FITTED.moe_layer_overhead_us,
+            FITTED.request_overhead_ms, FITTED.queue_share, FITTED.prefill_interference) == (
+        COEF["step_us"], COEF["layer_us"], COEF["moe_layer_us"], COEF["request_ms"],
+        COEF["queue"], COEF["interference"])
     assert FITTED.link_efficiency == 0.8
 
 
@@ -140,9 +142,10 @@ TTFT_32K = COEF["request_ms"] / 1e3 + sum(_prefill_chunk(2048, 2048 * i + 1024)[
 
 def test_tp8_ep_tpot_and_allreduce() -> None:
     # by hand: dense 716.57 MB / (936 GB/s x 0.9) = 0.851 ms; experts 921.72 MB / (936 x 0.9
-    # x 0.755) = 1.449 ms; KV 1,536 x 48,128 B / (936 x 0.757) = 0.104 ms; all-reduce
-    # 26.851 ms; overhead 470 us + 67.8 us x 94 = 6.843 ms -> 36.10 ms per token (27.7 tok/s)
-    assert pytest.approx(36.10e-3, rel=1e-3) == TPOT_EP
+    # x 0.793) = 1.380 ms; KV 1,536 x 48,128 B / (936 x 0.757) = 0.104 ms; all-reduce
+    # 26.851 ms; overhead 55.7 us + (67.8 + 13.9 MoE) us x 94 = 7.735 ms -> 36.92 ms per token
+    # (27.1 tok/s)
+    assert pytest.approx(36.92e-3, rel=1e-3) == TPOT_EP
     est = _speed(ParallelLayout(tp=8, ep=True))
     assert est.allreduce_ms_per_step == pytest.approx(ALLREDUCE_1 * 1e3, rel=1e-3)
     assert pytest.approx(26.85e-3, rel=1e-3) == ALLREDUCE_1
@@ -152,10 +155,10 @@ def test_tp8_ep_tpot_and_allreduce() -> None:
 
 def test_tp8_ep_ttft_at_1k_and_32k() -> None:
     # by hand: compute (1.729e12 dense (the lm_head on one token) + 3.634e12 / 0.316 expert +
-    # 0.202e12 attention FLOP) / 44.73e12 = 300.22 ms > the 24.1 ms weight read; all-reduce
+    # 0.202e12 attention FLOP) / 44.73e12 = 300.22 ms > the 23.0 ms weight read; all-reduce
     # 188 x (14 x 10 us + 7/8 x 2 x 1,024 x 8,192 B / 5.0732 GB/s) = 188 x 3.0336 ms = 570.3
-    # ms; overhead 6.843 ms -> prefill 877.39 ms; + 24.7 ms request overhead = 0.902 s
-    assert pytest.approx(0.9021, rel=1e-3) == TTFT_1K
+    # ms; overhead 7.735 ms -> prefill 878.28 ms; + 24.7 ms request overhead = 0.903 s
+    assert pytest.approx(0.9030, rel=1e-3) == TTFT_1K
     assert _speed(ParallelLayout(tp=8, ep=True)).ttft_ms == pytest.approx(TTFT_1K * 1e3,
                                                                           rel=0.005)
     long = _speed(ParallelLayout(tp=8, ep=True), input_len=32768)
@@ -168,12 +171,12 @@ def test_tp8_ep_ttft_at_1k_and_32k() -> None:
 def test_tp8_ep_throughput_at_the_kv_limited_concurrency() -> None:
     # 108,048 KV tokens // (1,024 + 512) = 70 requests in flight
     # by hand: 0.9375^70 = e^(70 x -0.064539) = 0.0109, so 98.9 % of the experts are read:
-    # 14,586.6 MB / 636.01 GB/s = 22.93 ms + dense 0.85 + KV 70 x 1,536 x 48,128 B / 708.55
-    # GB/s = 7.30 -> 31.09 ms (compute 21.38 ms is below); all-reduce 188 x (140 us + 7/8 x 2
-    # x 70 x 8,192 B / 5.0732 GB/s) = 63.51 ms; overhead 6.84 ms: step 101.44 ms. TPOT adds
-    # 69 others' prefill work 69 x 870.55 ms / 1,024 = 58.66 ms -> 160.10 ms; TTFT = 24.7 +
-    # 877.39 + 101.44 + 0.087 x 69 x 877.39 = 6,270 ms; 70 / (0.16010 + 6.270 / 1,024)
-    # = 421.1 output tokens/s
+    # 14,586.6 MB / 668.02 GB/s = 21.84 ms + dense 0.85 + KV 70 x 1,536 x 48,128 B / 708.55
+    # GB/s = 7.30 -> 29.99 ms (compute 21.38 ms is below); all-reduce 188 x (140 us + 7/8 x 2
+    # x 70 x 8,192 B / 5.0732 GB/s) = 63.51 ms; overhead 7.74 ms: step 101.23 ms. TPOT adds
+    # 69 others' prefill work 69 x 870.55 ms / 1,024 = 58.66 ms -> 159.89 ms; TTFT = 24.7 +
+    # 878.28 + 101.23 + 0.087 x 69 x 878.28 = 6,277 ms; 70 / (0.15989 + 6.277 / 1,024)
+    # = 421.6 output tokens/s
     k = 108048 // 1536
     touched = 1 - (1 - 8 / 128) ** k  # 126.6 of 128 experts
     step_memory = _mem_s(DENSE_TP8, EXPERTS_TP8 * touched, k * 1536 * 48128)
@@ -185,7 +188,7 @@ def test_tp8_ep_throughput_at_the_kv_limited_concurrency() -> None:
     # a new request waits behind a share of the other 69 requests' whole prefills
     ttft = COEF["request_ms"] / 1e3 + PREFILL_1K + step + COEF["queue"] * (k - 1) * PREFILL_1K
     throughput = k / (tpot + ttft / 1024)
-    assert (tpot, ttft, throughput) == pytest.approx((0.16010, 6.270, 421.1), rel=2e-3)
+    assert (tpot, ttft, throughput) == pytest.approx((0.15989, 6.277, 421.6), rel=2e-3)
     est = _speed(ParallelLayout(tp=8, ep=True), concurrency=1000)
     assert est.concurrency == k == 70 and est.kv_bound
     assert est.tpot_ms == pytest.approx(tpot * 1e3, rel=0.005)
@@ -203,10 +206,10 @@ def test_tp8_without_ep_pays_the_wna16_fallback() -> None:
 
 
 def test_tp4_pp2_tpot() -> None:
-    # by hand: stage 1 = dense 485.32 MB / 842.4 GB/s 0.576 + experts 1.449 + KV 1,536 x
-    # 24,064 B / 708.55 GB/s 0.052 + all-reduce 5.868 + overhead 470 / 2 + 67.8 x 47 us
-    # 3.422 = 11.367 ms; stage 2 reads the 311.17 MB lm_head too: 11.736 ms; + one 11.6 us
-    # stage hop = 23.11 ms per token
+    # by hand: stage 1 = dense 485.32 MB / 842.4 GB/s 0.576 + experts 1.380 + KV 1,536 x
+    # 24,064 B / 708.55 GB/s 0.052 + all-reduce 5.868 + overhead 55.7 / 2 + (67.8 + 13.9 MoE) us
+    # x 47 = 3.868 -> 11.743 ms; stage 2 reads the 311.17 MB lm_head too: 12.113 ms;
+    # + one 11.6 us stage hop = 23.87 ms per token
     allreduce = 94 * (6 * HOP + 3 / 4 * 2 * 8192 / LINK)  # 5.87 ms per stage
     first = 435.27 + 49.28 + 0.77
     stages = [
@@ -215,7 +218,7 @@ def test_tp4_pp2_tpot() -> None:
         + _overhead_s(47, 2),
     ]
     tpot = sum(stages) + HOP + 8192 / LINK
-    assert pytest.approx(23.11e-3, rel=2e-3) == tpot
+    assert pytest.approx(23.87e-3, rel=2e-3) == tpot
     est = _speed(ParallelLayout(tp=4, pp=2))
     assert est.tpot_ms == pytest.approx(tpot * 1e3, rel=0.005)
     assert est.allreduce_ms_per_step == pytest.approx(2 * allreduce * 1e3, rel=1e-3)
@@ -223,14 +226,14 @@ def test_tp4_pp2_tpot() -> None:
 
 def test_tp1_pp8_tpot() -> None:
     # by hand: dense 4,826.98 MB / 842.4 GB/s = 5.730 ms; experts 117,980.6 x 8/128 = 7,373.8
-    # MB / 636.01 GB/s = 11.594 ms; KV 1,536 x 192,512 B / 708.55 GB/s = 0.417 ms; overhead
-    # 8 stages x 470 / 8 us + 67.8 us x 94 = 6.843 ms; 7 hops x 11.61 us = 0.081 ms
-    # -> 24.67 ms per token
+    # MB / 668.02 GB/s = 11.038 ms; KV 1,536 x 192,512 B / 708.55 GB/s = 0.417 ms; overhead
+    # 8 stages x 55.7 / 8 us + (67.8 + 13.9 MoE) us x 94 = 7.735 ms; 7 hops x 11.61 us = 0.081 ms
+    # -> 25.00 ms per token
     dense = 94 * 71_303_680 * 0.51953125 / MB + 98.57 + 1.55 + 1244.66
     experts = 128 * 94 * 3 * 4096 * 1536 * 0.51953125 / MB  # 117,980.6 MB
     tpot = (_mem_s(dense, experts * 8 / 128, 1536 * 192512) + _overhead_s(94)
             + 7 * (HOP + 8192 / LINK))
-    assert pytest.approx(24.67e-3, rel=2e-3) == tpot
+    assert pytest.approx(25.00e-3, rel=2e-3) == tpot
     est = _speed(ParallelLayout(tp=1, pp=8))
     assert est.tpot_ms == pytest.approx(tpot * 1e3, rel=0.005)
     assert est.allreduce_ms_per_step == 0
