@@ -756,8 +756,17 @@ DS_MLA_BACKEND_RULE = ((0, 19), (0, 33))
 """vLLM releases where the sparse backend picked per GPU decides it (read 0.19-0.33)."""
 
 
+_SPARSE_MLA: IdentityMemo[bool] = IdentityMemo(256)
+
+
 def is_sparse_mla(spec: ModelSpec) -> bool:
-    """Whether the model has DeepSeek sparse-MLA layers (an indexer: DeepSeek-V3.2, GLM-5)."""
+    """Whether the model has DeepSeek sparse-MLA layers (an indexer: DeepSeek-V3.2, GLM-5);
+    looked up once per spec (cached by identity: the layers are walked once)."""
+    return _SPARSE_MLA.get(spec, (), _has_indexer, spec)
+
+
+def _has_indexer(spec: ModelSpec) -> bool:
+    """Whether any layer is MLA with an indexer (is_sparse_mla, uncached)."""
     return any(isinstance(layer.mixer, MlaMixer) and layer.mixer.index_head_dim
                for layer in spec.layers)
 
