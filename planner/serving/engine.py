@@ -341,7 +341,8 @@ def _kernel_block(kv: KvLayer, block: int, kv_bytes: KvBytes, fa4_fp8_hd512: boo
 
 
 def stage_kv(layers: tuple[KvLayer, ...], block_size: int, kv_bytes: KvBytes, tp: int,
-             fa4_fp8_hd512: bool = False, state_blocks: int = 1) -> StageKv:
+             fa4_fp8_hd512: bool = False, state_blocks: int = 1,
+             model_layers: tuple[KvLayer, ...] = (), first: int = 0) -> StageKv:
     """Group the stage's KV layers as vLLM does and size one block.
 
     NOTE: vLLM kv_cache_utils._get_kv_cache_groups_uniform_page_size: layers of equal spec
@@ -354,9 +355,12 @@ def stage_kv(layers: tuple[KvLayer, ...], block_size: int, kv_bytes: KvBytes, tp
     not divide the largest is padded instead). Gemma-4-31B, fp8 KV: sliding layers 16 x 16
     heads x 512 x 1 B = 131,072 B, global layers 16 x 4 x 1,024 x 1 B = 65,536 B -> global
     blocks of 32 tokens, one 131,072 B page for every kind.
+    DeepSeek-V4 (`model_layers`: the whole model's, this stage from index `first`) is grouped
+    over the whole model and projected on the stage (_dsv4_stage).
     """
     if layers and isinstance(layers[0], DeepseekV4Kv):
-        return _dsv4_stage(layers, DSV4_BLOCK if block_size == 16 else block_size)
+        return _dsv4_stage(model_layers or layers, range(first, first + len(layers)),
+                           DSV4_BLOCK if block_size == 16 else block_size)
     kinds: dict[str, tuple[KvLayer, int]] = {}
     for kv in layers:
         first, count = kinds.get(kv.group_key, (kv, 0))
@@ -403,39 +407,49 @@ block size (platforms/interface.py update_block_size_for_backend), the sparse SW
 256 (sparse_swa.py DeepseekSparseSWABackend.get_preferred_block_size, 0.22.0 wheel)."""
 
 
-def _dsv4_stage(layers: tuple[KvLayer, ...], block_size: int) -> StageKv:
-    """DeepSeek-V4's KV layout: one full-context MLA group and sliding groups sharing one
-    tensor layout of "layer tuples".
+def _dsv4_stage(model: tuple[KvLayer, ...], stage: range, block_size: int) -> StageKv:
+    """DeepSeek-V4's KV layout on one PP stage: one full-context MLA group and sliding groups
+    sharing one tensor layout of "layer tuples", grouped over the whole model.
 
     NOTE: vLLM v1/core/kv_cache_utils.py (0.22.0 wheel): group_and_unify_kv_cache_specs puts
     the full-context caches (compressed MLA, indexer) in one group and the sliding caches in
     groups of equal (block, window); _get_kv_cache_groups_uniform_groups picks the layer-tuple
     count d = _approximate_gcd (least padding, at least the MLA group's count), pads sliding
-    pages to the nearest MLA page size and splits each sliding group into cdiv(n, d) groups.
-    A block row is sum(distinct MLA page sizes) x the largest tuple count
-    (_get_kv_cache_config_deepseek_v4, _max_memory_usage_bytes_from_groups), and a request
-    needs, per group, its cache's max_memory_usage in pages. DeepSeek-V4-Flash (21 layers of
-    ratio 4, 20 of 128, 2 window-only), block 256: MLA pages 37,440 + 1,728 + 8,640 =
-    47,808 B, d = 22 (43 window caches -> 22 + 21), row = 22 x 47,808 = 1,051,776 B.
+    pages to the nearest MLA page size and splits each sliding group into cdiv(n, d) groups
+    (group g takes layer tuples g, g + splits, ...). A block row is sum(distinct MLA page
+    sizes) x the largest tuple count (_get_kv_cache_config_deepseek_v4, _max_memory_usage_
+    bytes_from_groups), and a request needs, per group, its cache's max_memory_usage in pages.
+    DeepSeek-V4-Flash (21 layers of ratio 4, 20 of 128, 2 window-only), block 256: MLA pages
+    37,440 + 1,728 + 8,640 = 47,808 B, d = 22 (43 window caches -> 22 + 21), row = 22 x
+    47,808 = 1,051,776 B.
+    Pipeline parallel: get_kv_cache_configs groups the specs merged over all workers, then
+    _project_kv_cache_groups_to_worker keeps each group's layers on the worker (an empty group
+    keeps the global spec), so the groups and MLA pages are the whole model's and the row
+    counts the stage's tuples: PP=15 puts the two window-only layers alone on stage 0, whose
+    row is 1 x 47,808 B.
     """
-    caches = [cache for kv in layers for cache in kv.caches(block_size)]
-    full = Counter(c.page_bytes for c in caches if c.window is None)
+    caches = [(i, cache) for i, kv in enumerate(model) for cache in kv.caches(block_size)]
+    full = Counter(c.page_bytes for _, c in caches if c.window is None)
     mla_pages = sorted(full)
-    sliding: dict[tuple[int, int], list[int]] = {}
-    for c in caches:
+    sliding: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for i, c in caches:
         if c.window is not None:
-            sliding.setdefault((c.block, c.window), []).append(c.page_bytes)
-    counts = [full.most_common(1)[0][1]] + [Counter(p).most_common(1)[0][1]
-                                             for p in sliding.values()]
+            sliding.setdefault((c.block, c.window), []).append((i, c.page_bytes))
+    counts = [full.most_common(1)[0][1]] + [Counter(p for _, p in m).most_common(1)[0][1]
+                                             for m in sliding.values()]
     d = _approximate_gcd(counts, counts[0])
     groups: list[tuple[int, int | None]] = [(block_size, None)]
-    tuples = [counts[0]]
-    for (block, window), pages in sliding.items():
-        padded = Counter(min(p for p in mla_pages if p >= page) for page in pages)
-        per_size = next(iter(padded.values()))
-        splits = cdiv(per_size, d)
+    here = Counter(c.page_bytes for i, c in caches if c.window is None and i in stage)
+    tuples = [max(here.values(), default=0)]
+    for (block, window), members in sliding.items():
+        by_size: dict[int, list[int]] = {}
+        for i, page in members:
+            by_size.setdefault(min(p for p in mla_pages if p >= page), []).append(i)
+        splits = cdiv(len(next(iter(by_size.values()))), d)
         groups += [(block, window)] * splits
-        tuples.append(cdiv(per_size, splits))
+        tuples += [sum(i in stage for i in layers[g::splits])
+                   for g in range(splits) for layers in by_size.values()]
+    layers = model[stage.start:stage.stop]
     row = sum(mla_pages) * max(tuples)
     ratios = Counter(kv.compress_ratio for kv in layers)
     kinds = tuple((next(kv for kv in layers if kv.compress_ratio == c), n)
@@ -719,13 +733,19 @@ def _split_stages(
     stages = pp_layer_split(len(facts.kv_layers), layout.pp)
     draft = facts.draft_kv if states.draft_kv_layers else None
     kv_layers = turboquant_layers(facts.kv_layers, kv_bytes)
+    per_stage = []
     for rng in stages:
         kv = tuple(_state_dtype(k, states) for k in (kv_layers[i] for i in rng)
                    if k is not None)
         if draft is not None and rng is stages[-1]:
             kv += (draft,) * states.draft_kv_layers
+        per_stage.append(kv)
+    model = tuple(kv for stage in per_stage for kv in stage)
+    first = 0
+    for rng, kv in zip(stages, per_stage, strict=True):
         stage = stage_kv(kv, block_size, kv_bytes, layout.tp, fa4_fp8_hd512,
-                         states.state_blocks) if kv else None
+                         states.state_blocks, model, first) if kv else None
+        first += len(kv)
         out.append((rng, stage))
     return tuple(out)
 

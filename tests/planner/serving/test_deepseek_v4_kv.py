@@ -5,7 +5,7 @@ import pytest
 
 from planner.catalog import catalog_entry
 from planner.model.config.parser import parse_model_config
-from planner.serving.engine import EngineSettings
+from planner.serving.engine import EngineSettings, model_facts, stage_layouts
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
@@ -54,3 +54,34 @@ def test_vllm_serve_batch_default_needs_less():
     p = _v4(max_num_batched_tokens=None, kv_cache_memory_bytes=round(5.44 * GIB))
     assert p.fits
     assert p.max_concurrency == pytest.approx(p.num_gpu_blocks / 3_472, rel=1e-9)
+
+
+def test_pp_stage_rows_count_the_stage_tuples_of_the_whole_model_groups():
+    # vLLM groups the specs merged over all PP workers and projects the groups on each worker
+    # (kv_cache_utils.get_kv_cache_configs, _project_kv_cache_groups_to_worker, 0.22.0 wheel).
+    # By hand, block 256 (the sparse SWA backend's): groups are the whole model's: the MLA
+    # group, the 43 window caches split 22 + 21 (d = 22: tuples 0, 2, 4, ... and 1, 3, ...),
+    # the c=4 compressor states, the c=128 states: 5 groups. PP=15: 43 layers -> [2, 3 x 13, 2]
+    # (get_pp_indices). Stage 0 = layers 0-1 (both window-only): no MLA cache, one window
+    # cache in each split group -> 1 tuple, row 47,808 B. Stage 1 = layers 2-4 (ratios 4,
+    # 128, 4): MLA buckets 2 (c=4), 1 (c=128), 2 (indexer); window tuples 2, 3, 4 -> 2 in
+    # the even group; 2 c=4 states -> 2 tuples, row 2 x 47,808 = 95,616 B.
+    entry = catalog_entry("deepseek-ai/DeepSeek-V4-Flash")
+    spec = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+    stages = stage_layouts(model_facts(spec), ParallelLayout(tp=1, pp=15), 16, 1)
+    assert [len(rng) for rng, _ in stages] == [2] + [3] * 13 + [2]
+    assert stages[0][1].bytes_per_block == 47_808
+    assert stages[1][1].bytes_per_block == 95_616
+    assert {stage.num_groups for _, stage in stages} == {5}
+    # the whole model on one stage keeps the logged row (test above): 22 x 47,808
+    whole = stage_layouts(model_facts(spec), ParallelLayout(tp=1, pp=1), 16, 1)
+    assert whole[0][1].bytes_per_block == 1_051_776
+
+
+def test_pp15_sweep_plans_every_layout():
+    # the reported traceback: sweep --gpu h100-sxm --gpus 16 --nodes 2 reached PP=15
+    entry = catalog_entry("deepseek-ai/DeepSeek-V4-Flash")
+    spec = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+    p = plan(PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", 8, nodes=2),
+                         layout=ParallelLayout(tp=1, pp=15), engine=EngineSettings()))
+    assert p.binding_rank != 0  # stage 0's 47,808 B rows leave it the most blocks
