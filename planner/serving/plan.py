@@ -47,6 +47,7 @@ from planner.serving.vllm_cli import vllm_cli
 from planner.serving.vllm_versions import (
     DSV4_LAYOUT_READ,
     free_memory_source,
+    parse_version,
     unified_memory_note,
     vllm_rules,
 )
@@ -537,6 +538,29 @@ def _busy_errors(st: _Setup) -> list[str]:
     return errors
 
 
+def _empty_stage_errors(st: _Setup) -> list[str]:
+    """vLLM's start-up failure when a pipeline stage holds no KV layer while others do.
+
+    NOTE: vLLM get_kv_cache_configs (kv_cache_utils.py, 0.11.0-0.33.0 wheels) projects the
+    whole model's KV groups on each worker; on a worker without KV layers every projected
+    group is empty and get_kv_cache_config_from_groups fails: get_uniform_page_size's
+    `assert len(page_sizes) == 1` (0.11), `assert group_size > 0, "group_size must be greater
+    than 0"` (0.12-0.28), _get_kv_cache_bytes_per_block's `assert bytes_per_block > 0` or a
+    division by its 0 (0.29-0.33). Nemotron-Super-49B at PP=8: layers 60-69 have no attention.
+    """
+    if all(stage is None for _, stage in st.stages):
+        return []
+    minor = parse_version(st.s.vllm_version)[1]
+    failure = ('AssertionError: group_size must be greater than 0' if 12 <= minor <= 28
+               else "an AssertionError in vLLM's KV cache sizing")
+    return [
+        f"Pipeline stage {k} (layers {rng.start}-{rng.stop - 1}) holds no attention layer: "
+        f"vLLM fails to size its KV cache at start-up ({failure}); choose another pipeline "
+        "parallel size."
+        for k, (rng, stage) in enumerate(st.stages) if stage is None
+    ]
+
+
 class _Binding(NamedTuple):
     """The worker with the fewest blocks, whose figures the plan reports."""
 
@@ -729,7 +753,10 @@ def _conclude(
     the outcome, and every PlanSummary field, shared by plan() and plan_summary()."""
     errors[:0] = [e for e in st.r.refusals if e not in errors]
     errors += [e for e in _busy_errors(st) if e not in errors]
-    index = min(range(len(candidates)), key=lambda i: (candidates[i].blocks, candidates[i].kv))
+    errors += [e for e in _empty_stage_errors(st) if e not in errors]
+    sized = [i for i, c in enumerate(candidates) if st.stages[c.pp_stage][1] is not None]
+    index = min(sized or range(len(candidates)),
+                key=lambda i: (candidates[i].blocks, candidates[i].kv))
     bind = candidates[index]
     pools: dict[int, int] = {}
     for c in candidates:
