@@ -116,7 +116,8 @@ def _positive_float(high: float, what: str, *, inclusive: bool):
 _milliseconds = _positive_float(3.6e6, "a time in milliseconds (0 < ms < 3,600,000)",
                                 inclusive=False)
 _fraction = _positive_float(1, "a fraction of GPU memory in (0, 1] (e.g. 0.9)", inclusive=True)
-_gib_amount = _positive_float(1024, "a GPU memory size in GiB (0..1024)", inclusive=False)
+_gib_amount = _positive_float(1024, "a GPU memory size in GiB (0 < GiB < 1024)",
+                              inclusive=False)
 
 
 def _kv_dtype(text: str) -> str:
@@ -170,8 +171,9 @@ def _add_recommend(sub) -> None:
                     concurrency_help="requests served at once (default 1)")
     work.add_argument("--context", type=_bounded_int(2, MAX_TOKENS), metavar="L",
                       help="max_model_len to plan (default: input + output length)")
-    work.add_argument("--requests-per-s", type=_positive_float(1e6, "a rate > 0",
-                                                               inclusive=True), metavar="R",
+    rate = _positive_float(1e6, "a rate in requests per second (0 < R <= 1,000,000)",
+                           inclusive=True)
+    work.add_argument("--requests-per-s", type=rate, metavar="R",
                       help="arrival rate to sustain: output tokens/s >= R x output length")
     work.add_argument("--ttft-ms", type=_milliseconds, metavar="X",
                       help="time-to-first-token target")

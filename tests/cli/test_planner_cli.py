@@ -440,3 +440,20 @@ def test_a_plan_that_does_not_fit_names_the_nearest_change_that_fits(capsys) -> 
     _, out, _ = run_main(capsys, "plan", "--model", "Qwen/Qwen3-8B", "--gpu", "l4",
                          "--max-model-len", str(data["max_context_tokens"]), "--json")
     assert json.loads(out)["fits"]  # the change named does fit
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    # 1024 is the open bound: the message must not read as if 1024 were allowed
+    (("plan", "--gpu-memory-gib", "1024"),
+     "argument --gpu-memory-gib: 1024 is not a GPU memory size in GiB (0 < GiB < 1024)"),
+    # 1e9 is > 0: the message names the upper bound it breaks
+    (("recommend", "--requests-per-s", "1e9"),
+     "argument --requests-per-s: 1e+09 is not a rate in requests per second "
+     "(0 < R <= 1,000,000)"),
+])
+def test_out_of_range_floats_name_their_range(capsys, model_dir: Path, argv, message) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main([argv[0], "--model", str(model_dir), *argv[1:]])
+    err = capsys.readouterr().err
+    assert caught.value.code == 2
+    assert err.strip().splitlines()[-1] == f"python -m planner {argv[0]}: error: {message}"
