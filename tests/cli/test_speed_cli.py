@@ -42,6 +42,10 @@ def test_load_and_link_flags_change_the_figures(capsys) -> None:
     busy = _json(capsys, *SEED, "--concurrency", "1000", "--json")
     assert busy["speed"]["kv_bound"] and busy["speed"]["concurrency"] < 1000
     assert busy["output_tokens_per_s"] > base["output_tokens_per_s"]
+    # the clients beyond the KV slots wait, by Little's law, longer than one served request
+    wait = busy["speed"]["kv_wait_ms"]
+    assert wait > busy["ttft_ms"] + 1024 * busy["tpot_ms"] and base["speed"]["kv_wait_ms"] == 0
+    assert "kv_wait" in {t["name"] for t in busy["speed_terms"]}
 
 
 def test_a_plan_that_does_not_fit_has_memory_figures_and_null_speed(capsys) -> None:

@@ -176,7 +176,9 @@ def test_tp8_ep_throughput_at_the_kv_limited_concurrency() -> None:
     # x 70 x 8,192 B / 5.0732 GB/s) = 63.51 ms; overhead 7.74 ms: step 101.23 ms. TPOT adds
     # 69 others' prefill work 69 x 870.55 ms / 1,024 = 58.66 ms -> 159.89 ms; TTFT = 24.7 +
     # 878.28 + 101.23 + 0.087 x 69 x 878.28 = 6,277 ms; 70 / (0.15989 + 6.277 / 1,024)
-    # = 421.6 output tokens/s
+    # = 421.6 output tokens/s. 1,000 clients share the 70 slots (closed loop, Little's law):
+    # each waits (1,000 / 70 - 1) x (6.277 + 1,024 x 0.15989 = 170.00 s) = 13.2857 x 170.00
+    # = 2,258.6 s for one, shown apart from the served request's TTFT
     k = 108048 // 1536
     touched = 1 - (1 - 8 / 128) ** k  # 126.6 of 128 experts
     step_memory = _mem_s(DENSE_TP8, EXPERTS_TP8 * touched, k * 1536 * 48128)
@@ -189,11 +191,32 @@ def test_tp8_ep_throughput_at_the_kv_limited_concurrency() -> None:
     ttft = COEF["request_ms"] / 1e3 + PREFILL_1K + step + COEF["queue"] * (k - 1) * PREFILL_1K
     throughput = k / (tpot + ttft / 1024)
     assert (tpot, ttft, throughput) == pytest.approx((0.15989, 6.277, 421.6), rel=2e-3)
+    wait = (1000 / k - 1) * (ttft + 1024 * tpot)
+    assert pytest.approx(2258.6, rel=2e-3) == wait
     est = _speed(ParallelLayout(tp=8, ep=True), concurrency=1000)
     assert est.concurrency == k == 70 and est.kv_bound
     assert est.tpot_ms == pytest.approx(tpot * 1e3, rel=0.005)
     assert est.ttft_ms == pytest.approx(ttft * 1e3, rel=0.005)
     assert est.output_tokens_per_s == pytest.approx(throughput, rel=0.005)
+    assert est.kv_wait_ms == pytest.approx(wait * 1e3, rel=0.005)
+    assert {t.key: t.value for t in est.terms}["kv_wait"] == est.kv_wait_ms
+
+
+def test_twice_the_kv_limited_concurrency_waits_one_served_request() -> None:
+    # 140 clients on the 70 slots: each request waits (140 / 70 - 1) = 1 x a served request's
+    # whole time, 6.277 s TTFT + 1,024 x 0.15989 s = 170.00 s, before its prefill; the served
+    # 70 run as at 70 clients (TTFT 6.277 s, TPOT 159.89 ms, 421.6 tokens/s in all, so
+    # 421.6 / 140 = 3.01 tokens/s per client)
+    est = _speed(ParallelLayout(tp=8, ep=True), concurrency=140)
+    assert est.concurrency == 70 and est.kv_bound
+    assert est.kv_wait_ms == pytest.approx(170.00e3, rel=2e-3)
+    assert (est.ttft_ms, est.tpot_ms) == pytest.approx((6277, 159.89), rel=2e-3)
+    assert est.output_tokens_per_s == pytest.approx(421.6, rel=2e-3)
+    wait = next(t for t in est.terms if t.key == "kv_wait")
+    assert "(140 clients / 70 slots - 1)" in wait.formula and "3.01" in wait.note
+    at_limit = _speed(ParallelLayout(tp=8, ep=True), concurrency=70)
+    assert not at_limit.kv_bound and at_limit.kv_wait_ms == 0
+    assert at_limit.ttft_ms == pytest.approx(6277, rel=2e-3)
 
 
 # --- TP=8 without EP, TP=4 x PP=2, TP=1 x PP=8 -------------------------------------------------
