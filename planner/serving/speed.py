@@ -812,7 +812,7 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
         _term("kv_wait", "Wait for a KV slot (before TTFT starts)", kv_wait * 1e3, "ms",
               f"({load.concurrency} clients / {kv_limit} slots - 1) x ({_ms(ttft)} TTFT + "
               f"{load.output_len:,} output x {_ms(tpot)} TPOT) = {_ms(kv_wait)}"
-              if kv_wait else f"{load.concurrency} requests <= {kv_limit} KV slots: none "
+              if kv_wait else f"{load.concurrency} client(s) <= {kv_limit} KV slots: none "
               "waits = 0 ms",
               "closed loop (each client sends its next request when its last ends): by "
               "Little's law a request spends clients / slots x its served time in the server; "
