@@ -85,3 +85,14 @@ def test_pp15_sweep_plans_every_layout():
     p = plan(PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", 8, nodes=2),
                          layout=ParallelLayout(tp=1, pp=15), engine=EngineSettings()))
     assert p.binding_rank != 0  # stage 0's 47,808 B rows leave it the most blocks
+
+
+def test_the_parser_warning_states_the_logged_pool_gap():
+    # The log's pool is 5.44 GiB; the plan of the same start-up (no pool given) is 11.24 GiB
+    # (README, Accuracy): the warning every DeepSeek-V4 plan carries names the 5.8 GiB gap.
+    from planner.model.config.parser import DSV4_WARNING
+
+    planned_gib = _v4().kv_cache_bytes_per_gpu / GIB
+    gap_gib = planned_gib - 5.44
+    assert planned_gib == pytest.approx(11.24, abs=0.01)
+    assert f"has {gap_gib:.1f} GiB less KV pool than planned" in DSV4_WARNING
