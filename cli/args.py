@@ -273,8 +273,10 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
         eng.add_argument("--kv-cache-dtype", type=_kv_dtype, default="auto",
                          help="auto | bfloat16 | float16 | fp8 | fp8_e4m3 | fp8_e5m2 | nvfp4 "
                          "| nvfp4_4over6 | int8_per_token_head | fp8_per_token_head | "
-                         "int4_per_token_head, as far as --vllm-version and the GPU have them "
-                         "(bf16/fp16 accepted; default auto)")
+                         "int4_per_token_head | turboquant_k8v4 | turboquant_4bit_nc | "
+                         "turboquant_k3v4_nc | turboquant_3bit_nc | nvfp4_ds_mla, as far as "
+                         "--vllm-version and the GPU have them (bf16/fp16 accepted; default "
+                         "auto)")
     eng.add_argument("--dtype", choices=["auto", "bfloat16", "float16", "float32"],
                      default="auto", help="weights' dtype for a 16-bit checkpoint")
     eng.add_argument("--quantization", default="auto", metavar="METHOD",
@@ -284,10 +286,11 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
     eng.add_argument("--max-model-len", type=_bounded_int(1, MAX_TOKENS), metavar="L",
                      help="default: the model's max_position_embeddings")
     eng.add_argument("--max-num-seqs", type=_bounded_int(1, 1 << 20), metavar="S",
-                     help="default: vLLM's for the GPU (1024 at >= 70 GiB except A100, "
-                     "else 256)")
+                     help="default: vLLM's for the GPU and --vllm-version (1024 at >= 70 GiB "
+                     "except A100 and, from 0.33, DGX Spark; else 256)")
     eng.add_argument("--max-num-batched-tokens", type=_bounded_int(1, MAX_TOKENS), metavar="B",
-                     help="default: vLLM's for the GPU (8192 at >= 70 GiB except A100, "
+                     help="default: vLLM's for the GPU and --vllm-version (8192 at >= 70 GiB "
+                     "except A100 and, from 0.33, DGX Spark; 16384 at >= 160 GiB from 0.28; "
                      "else 2048)")
     eng.add_argument("--kv-cache-memory-bytes", "--kv-cache-memory", dest="kv_cache_memory",
                      type=_bounded_int(1, 1 << 40), metavar="BYTES",

@@ -46,6 +46,20 @@ def test_help_shows_defaults() -> None:
     assert "(default: None)" not in text  # unset flags say what unset means instead
     sweep_help = " ".join(planner("sweep", "--help").stdout.split())
     assert "(default: 20 in the table" in sweep_help
+    # the batch defaults' tiers (vllm_versions.py BIG_GPU_TIER_FROM: 16384 tokens from 0.28
+    # at >= 160 GiB; a B200 plans --max-num-batched-tokens 16384)
+    assert "16384 at >= 160 GiB from 0.28" in text
+
+
+def test_help_names_every_kv_cache_dtype_the_flag_takes() -> None:
+    # every spelling --kv-cache-dtype accepts (README: auto ... turboquant_*, nvfp4_ds_mla),
+    # bar the bf16/fp16/fp32 shorthands the help mentions as accepted
+    text = " ".join(planner("plan", "--help").stdout.split()).replace("- ", "-")
+    for name in ("auto", "bfloat16", "float16", "fp8", "fp8_e4m3", "fp8_e5m2", "nvfp4",
+                 "nvfp4_4over6", "int8_per_token_head", "fp8_per_token_head",
+                 "int4_per_token_head", "turboquant_k8v4", "turboquant_4bit_nc",
+                 "turboquant_k3v4_nc", "turboquant_3bit_nc", "nvfp4_ds_mla"):
+        assert f" {name} " in text.replace("|", " ").replace(",", " "), name
 
 
 def test_sweep_defaults_to_the_top_20_and_says_how_many_there_are() -> None:
