@@ -21,7 +21,6 @@ from planner.serving.sweep import (
     layout_candidates,
     quant_candidates,
     quant_settings,
-    rank_key,
     ranked,
     sweep,
 )
@@ -61,7 +60,11 @@ def test_sweep_covers_every_combination_ranked() -> None:
     result = sweep(SPEC, CLUSTER, EngineSettings(max_model_len=4096))
     # 5 weight formats x 2 KV dtypes x 10 layouts (7 without DP + 3 DP splits)
     assert len(result.rows) == 5 * 2 * 10
-    assert list(result.rows) == sorted(result.rows, key=rank_key)
+    # README "Command line": fitting rows first, then the longest ceiling, then the most
+    # concurrency, then fewer GPUs (written out here, not sweep.rank_key)
+    order = [(not r.fits, -r.max_context_tokens, -r.max_concurrency, r.gpus_used)
+             for r in result.rows]
+    assert order == sorted(order)
     fits = [row.fits for row in result.rows]
     assert fits == sorted(fits, reverse=True)  # every fitting row before any other
     tp2 = next(r for r in result.rows if r.layout == ParallelLayout(tp=2)
