@@ -179,11 +179,17 @@ CASE_NOTES = {
         "estimated from nvidia-smi's 97,871 MiB), weights + init buffers (weights_dsv4.py), "
         "profile peak (activation_dsv4.py), non-torch (context, NCCL, custom AR, symmetric "
         "memory); untraced 5.8 GiB. Candidates, neither modelled: DeepSeek-V4's CUDA graphs "
-        "(an independent DeepSeek-V4-Flash log, vLLM issue #50576, prints 2.44 GiB estimated, "
-        "2.51 GiB actual; the per-graph constant fitted on standard decoders gives 0.84 GiB) "
         "and GH200's memory accounting (vLLM mem_utils.py: cudaMemGetInfo on GH200 counts the "
         "OS's page cache held in HBM as used; the non-torch term is measured from before "
-        "model loading)"),
+        "model loading). Graphs: planned 0.84 GiB = 8.4 MiB (fitted on standard decoders) x "
+        "(51 piecewise + 51 full graphs, vLLM's count for this run). An independent "
+        "DeepSeek-V4-Flash log (vLLM issue #50576, an SM8x build of about 0.27: 51 piecewise "
+        "graphs, no full ones) prints 2.44 GiB estimated, 2.51 GiB actual, 49 MiB a graph. "
+        "vLLM measures its estimate (first capture + the second capture's growth x (graphs - "
+        "1), profile_cudagraph_memory), so the source does not give it, and the log's figure "
+        "does not transfer: 0.22 compiles DeepSeek-V4 into torch.compile pieces, 0.23 on "
+        "captures it as breakable graphs. At 49 MiB a graph this run's 102 graphs would take "
+        "4.88 GiB, 4.04 more than planned: a size for the gap, not a model"),
 }
 """What each hard case's log does and does not explain, with its arithmetic."""
 

@@ -255,6 +255,38 @@ over the 39 runs, 8.43 MiB, kept as 8.4; leave-one-out error 0.18 GiB mean (18.9
 (`python bench/accuracy.py --fit`)."""
 
 
+DSV4_LOGGED_GRAPH_BYTES = int(2.44 * (1 << 30))
+DSV4_LOGGED_GRAPHS = 51
+"""UNMODELLED, a log's figures, not a fit: DeepSeek-V4's CUDA graph memory.
+
+vLLM issue #50576 (a DeepSeek-V4-Flash start-up on a 47.4 GiB SM8x card, an SM8x build whose log
+lines sit where the 0.27.0 wheel's do: gpu_model_runner.py:6905 "Graph capturing finished" vs
+6914, gpu_worker.py:726 "CUDA graph pool memory" vs 727) prints "Profiling CUDA graph memory:
+PIECEWISE=51", spends 21 of its 22 s of capture on the 51 piecewise graphs (so, read from the
+timing, no FULL graphs; its settings are not shown) and "2.51 GiB (actual), 2.44 GiB
+(estimated)": 49 MiB a graph, about six times GRAPH_BYTES_PER_GRAPH. vLLM's estimate
+(profile_cudagraph_memory, 0.22.0 and 0.27.0 wheels) is, per mode, the first capture (the
+largest size) plus the second capture's growth x (graphs - 1), FULL and PIECEWISE overlaid by
+their larger first capture; both are measured with cudaMemGetInfo (driver graph memory, the
+warm-up's allocator growth, the private pool) and the split is logged at debug level only, so
+one total can neither be derived from the source nor split into rules. It does not transfer
+either: DeepSeek-V4 is compiled into torch.compile pieces (@support_torch_compile,
+models/deepseek_v4/nvidia/model.py) in 0.22 only; from 0.23 it has no torch.compile and vLLM
+auto-enables VLLM_USE_BREAKABLE_CUDAGRAPH for it (config/vllm.py), one eager-broken graph per
+size, and its attention backends (FlashMLA sparse, sparse SWA, the indexer) support
+UNIFORM_BATCH full graphs, which the #50576 build did not capture. Shown beside the fitted
+figure, never used in it."""
+
+
+def dsv4_graphs_note() -> str:
+    """The cuda_graphs term's note for DeepSeek-V4 (see DSV4_LOGGED_GRAPH_BYTES)."""
+    per_graph = DSV4_LOGGED_GRAPH_BYTES / DSV4_LOGGED_GRAPHS / (1 << 20)
+    return (f"DeepSeek-V4: unmodelled, the per-graph cost is fitted on standard decoders; "
+            f"vLLM issue #50576's DeepSeek-V4-Flash start-up (an SM8x build of about 0.27) "
+            f"estimates {DSV4_LOGGED_GRAPH_BYTES / (1 << 30):.2f} GiB for "
+            f"{DSV4_LOGGED_GRAPHS} piecewise graphs, {per_graph:.0f} MiB a graph")
+
+
 def capture_sizes(max_num_seqs: int, max_num_batched_tokens: int, blackwell_1024: bool
                   ) -> list[int]:
     """vLLM's default cudagraph_capture_sizes.

@@ -27,6 +27,7 @@ from planner.serving.engine import (
     default_batch_limits,
     derived_max_model_len,
     ds_mla_read,
+    dsv4_graphs_note,
     encoder_profile,
     is_sparse_mla,
     kv_elem_bytes,
@@ -881,6 +882,8 @@ def _terms(
     kinds = stage.kinds if stage else ()
     per_token = " + ".join(f"{n} layers x [{kv.formula(kv_b, layout.tp)}]" for kv, n in kinds)
     graphs_note = "subtracted" if subtract_graphs else "reported, not subtracted (vLLM < 0.20)"
+    if facts.dsv4 is not None and s.cuda_graph_bytes is None and not s.enforce_eager:
+        graphs_note += "; " + dsv4_graphs_note()
     decoder_act, act_formula = activation_bytes(
         facts, stages[r.pp_stage][0], r.pp_stage == layout.pp - 1, mbt, seqs, layout.tp, act_b,
         max_model_len,

@@ -130,6 +130,37 @@ def test_unmodelled_architecture_is_no_confident_fit():
                 ).verdict.startswith("Fits: ")
 
 
+def test_dsv4_graph_term_keeps_the_rule_and_names_the_logged_figure():
+    # vLLM issue #50576 (a DeepSeek-V4-Flash start-up on a 47.4 GiB SM8x card, a build of
+    # about vLLM 0.27) prints "Profiling CUDA graph memory: PIECEWISE=51" and "2.51 GiB
+    # (actual), 2.44 GiB (estimated)". The count follows vLLM's rules (engine/arg_utils.py
+    # get_batch_defaults: < 70 GiB -> 2,048 tokens / 256 seqs; config/vllm.py
+    # _set_cudagraph_sizes: largest min(2 x 256, 512) = 512 -> 1, 2, 4 + 8..248 by 8 (31) +
+    # 256..512 by 16 (17) = 51); the cost per graph does not (2.44 x 1024 / 51 = 48.99 MiB a
+    # graph vs 8.4 fitted on standard decoders), so DeepSeek-V4 keeps the rule's figure and
+    # the term says so instead of scaling it (planner.serving.engine.DSV4_LOGGED_GRAPH_BYTES).
+    from planner.catalog import catalog_entry
+    from planner.model.config.parser import parse_model_config
+    from planner.serving.engine import cuda_graph_count, default_batch_limits
+    from planner.serving.vllm_versions import vllm_rules
+
+    mbt, seqs = default_batch_limits(int(47.4 * GIB), "NVIDIA A800", 30000,
+                                     vllm_rules("0.27.0"))
+    assert (mbt, seqs) == (2048, 256)
+    assert cuda_graph_count(seqs, mbt)[0] == 51  # the log's PIECEWISE=51
+    entry = catalog_entry("deepseek-ai/DeepSeek-V4-Flash")
+    spec = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+    p = plan(PlanRequest(model=spec, cluster=preset_cluster("h200", 8),
+                         layout=ParallelLayout(tp=8)))
+    graphs = next(t for t in p.terms if t.key == "cuda_graphs")
+    # H200 (>= 70 GiB, < 160 GiB): 8,192 tokens / 1,024 seqs -> 51 piecewise + 51 full
+    assert graphs.value == 102 * int(8.4 * (1 << 20))
+    assert "unmodelled" in graphs.note
+    assert "2.44 GiB for 51 piecewise graphs, 49 MiB a graph" in graphs.note
+    standard = next(t for t in llama().terms if t.key == "cuda_graphs")
+    assert "#50576" not in standard.note
+
+
 def test_data_parallel_with_expert_parallel_spreads_experts_over_every_rank():
     # The 4+4 L40S Qwen3-235B FP8 run (issue 11): --data-parallel-size 2
     # --tensor-parallel-size 4 --enable-expert-parallel puts 128 / 8 = 16 experts on each GPU,
