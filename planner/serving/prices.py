@@ -4,7 +4,8 @@ Prices move weekly and differ 2-5x between providers for the same chip, so every
 where it was read and when, and `with_overrides` replaces any of them (CLI `--price KEY=USD`,
 `--prices prices.json`, the app's editable table). Defaults are on-demand rates (no commitment,
 not spot/interruptible), one provider per GPU where it lists the GPU, so rows compare:
-RunPod's pods (Secure Cloud), else Lambda's on-demand list, else a clearly-labelled estimate.
+RunPod's pods (Secure Cloud), else Lambda's on-demand list, else RunPod Serverless's always-on
+worker rate, else a clearly-labelled estimate.
 GPUs no one rents out by the hour at a standard price have no default (None): a recommendation
 skips them unless a price is given.
 """
