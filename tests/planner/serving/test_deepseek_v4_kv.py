@@ -88,11 +88,10 @@ def test_pp15_sweep_plans_every_layout():
 
 
 def test_the_parser_warning_states_the_logged_pool_gap():
-    # The log's pool is 5.44 GiB; the plan of the same start-up (no pool given) is 11.24 GiB
-    # (README, Accuracy): the warning every DeepSeek-V4 plan carries names the 5.8 GiB gap.
+    # Log: "available KV cache memory (5.44 GiB)". The warning every DeepSeek-V4 plan carries
+    # names the gap between that and the plan of the same start-up (no pool given), so it
+    # goes stale, and this fails, when a change moves the planned pool.
     from planner.model.config.parser import DSV4_WARNING
 
-    planned_gib = _v4().kv_cache_bytes_per_gpu / GIB
-    gap_gib = planned_gib - 5.44
-    assert planned_gib == pytest.approx(11.24, abs=0.01)
+    gap_gib = _v4().kv_cache_bytes_per_gpu / GIB - 5.44
     assert f"has {gap_gib:.1f} GiB less KV pool than planned" in DSV4_WARNING
