@@ -29,7 +29,12 @@ from planner.model.attention.kvformat import FP8_DS_MLA, KV_FORMATS, KvBytes
 from planner.model.spec import DenseMlp, MlaMixer, ModelSpec, MoeMlp, VisionEncoder
 from planner.serving.activation_dsv4 import Dsv4Shape, dsv4_activation, dsv4_shape
 from planner.serving.layout import ParallelLayout, pp_layer_split
-from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, VllmRules, vllm_rules
+from planner.serving.vllm_versions import (
+    CHUNKED_OFF_TOKENS_MAX_FROM,
+    DEFAULT_VLLM_VERSION,
+    VllmRules,
+    vllm_rules,
+)
 from planner.units import GIB, TORCH_DTYPE_BYTES, KvCacheDtype, kv_dtype_bytes
 
 
@@ -81,6 +86,7 @@ class EngineSettings(BaseModel):
 def default_batch_limits(
     gpu_memory_total_bytes: int, gpu_name: str, max_model_len: int,
     rules: VllmRules | None = None, compute_capability: str = "",
+    chunked_prefill: bool = True,
 ) -> tuple[int, int]:
     """vLLM's default (max_num_batched_tokens, max_num_seqs) for `vllm serve` on this GPU.
 
@@ -91,7 +97,8 @@ def default_batch_limits(
     _set_default_max_num_seqs_and_batched_tokens_args caps tokens at max_num_seqs x
     max_model_len (0.19.0 wheel on; 0.11.0 did not cap, which only matters below 8 tokens)
     and seqs at tokens. RTX 3090 (23.57 GiB): 2048 / 256; H100 80GB (79.19 GiB): 8192 / 1024
-    (the llm-d v0.19 logs profile 8192 tokens).
+    (the llm-d v0.19 logs profile 8192 tokens). With chunked prefill off the tokens cover
+    max_model_len (vllm_versions.CHUNKED_OFF_TOKENS_MAX_FROM).
     """
     rules = rules or vllm_rules(DEFAULT_VLLM_VERSION)
     gb10 = compute_capability == "12.1"
@@ -102,6 +109,9 @@ def default_batch_limits(
         tokens, seqs = 8192, 1024
     else:
         tokens, seqs = 2048, 256
+    if not chunked_prefill:
+        tokens = (max(max_model_len, tokens) if rules.version >= CHUNKED_OFF_TOKENS_MAX_FROM
+                  else max_model_len)
     tokens = min(seqs * max_model_len, tokens)
     return tokens, min(seqs, tokens)
 

@@ -368,7 +368,8 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
                          and not s.target_quant and spec.quant is not None
                          and spec.quant.kv_cache_dtype == "fp8")
     default_mbt, default_seqs = default_batch_limits(
-        gpu.memory_total_bytes, gpu.name, max_model_len, rules, gpu.compute_capability
+        gpu.memory_total_bytes, gpu.name, max_model_len, rules, gpu.compute_capability,
+        s.enable_chunked_prefill,
     )
     seqs = s.max_num_seqs or default_seqs
     mbt = s.max_num_batched_tokens or min(default_mbt, seqs * max_model_len)

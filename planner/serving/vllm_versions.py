@@ -44,6 +44,12 @@ BIG_GPU_TIER_FROM: Version = (0, 28, 0)
 >= 160 GiB (16384 tokens / 1024 sequences for `vllm serve`) is absent from the 0.27.0 wheel
 and present from the 0.28.0 wheel on."""
 
+CHUNKED_OFF_TOKENS_MAX_FROM: Version = (0, 12, 0)
+"""NOTE: engine/arg_utils.py, --no-enable-chunked-prefill without --max-num-batched-tokens:
+the 0.11.0 wheel defaults the batch to max_model_len (EngineArgs._set_default_args); from the
+0.12.0 wheel on (_set_default_max_num_seqs_and_batched_tokens_args, to 0.33.0) to
+max(max_model_len, the GPU's default), so SchedulerConfig.verify_max_model_len passes."""
+
 GB10_SMALL_TIER_FROM: Version = (0, 33, 0)
 """NOTE: get_batch_defaults keeps GB10 (DGX Spark, cc 12.1, 119+ GiB) on the small tier
 (2048 / 256) from the 0.33.0 wheel on (is_gb10); the 0.32.0 wheel does not."""

@@ -2,7 +2,12 @@
 
 import pytest
 
+from planner.catalog import catalog_entry
+from planner.model.config.parser import parse_model_config
 from planner.serving.engine import EngineSettings, default_batch_limits
+from planner.serving.hardware import preset_cluster
+from planner.serving.layout import ParallelLayout
+from planner.serving.plan import PlanRequest, plan
 from planner.serving.vllm_versions import (
     DEFAULT_VLLM_VERSION,
     EngineError,
@@ -52,6 +57,28 @@ def test_batch_defaults_per_release():
         8192, 1024)
     assert default_batch_limits(gb10, "NVIDIA GB10", 8192, vllm_rules("0.33.0"), "12.1") == (
         2048, 256)
+
+
+def test_chunked_prefill_off_batches_the_whole_context():
+    # engine/arg_utils.py, --no-enable-chunked-prefill and no --max-num-batched-tokens:
+    # 0.11.0 takes max_model_len; 0.12.0-0.33.0 max(max_model_len, the GPU's default), so
+    # SchedulerConfig.verify_max_model_len passes (H100: 8192 / 1024, RTX 3090: 2048 / 256)
+    h100, rtx3090 = int(79.19 * GIB), int(23.57 * GIB)
+    for version in ("0.12.0", "0.33.0"):
+        rules = vllm_rules(version)
+        assert default_batch_limits(h100, "NVIDIA H100 80GB HBM3", 40960, rules,
+                                    chunked_prefill=False) == (40960, 1024)
+        assert default_batch_limits(h100, "NVIDIA H100 80GB HBM3", 1000, rules,
+                                    chunked_prefill=False) == (8192, 1024)
+    assert default_batch_limits(rtx3090, "NVIDIA GeForce RTX 3090", 1000, vllm_rules("0.11.0"),
+                                chunked_prefill=False) == (1000, 256)
+    # the plan's launch line is one vLLM starts: batched tokens >= max_model_len
+    spec = parse_model_config(catalog_entry("Qwen/Qwen3-8B").config, name="Qwen/Qwen3-8B")
+    p = plan(PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", 1),
+                         layout=ParallelLayout(), engine=EngineSettings(
+                             max_model_len=32768, enable_chunked_prefill=False)))
+    assert p.fits and "--max-num-batched-tokens 32768 " in p.vllm_command
+    assert "--no-enable-chunked-prefill" in p.vllm_command
 
 
 def test_uncovered_versions_are_refused_in_one_line():
