@@ -27,10 +27,12 @@ The model (one replica; DP replicas split the concurrency and add their throughp
   per key) / the GPU's SFU rate (FP32 TFLOP/s / 16); sliding-window layers attend to at most
   their window and sparse-attention (DSA) layers to at most index_topk tokens (these add an
   indexer overhead per layer); a prefill chunk runs the lm_head on its last token only;
-- all-reduce over N ranks (twice per layer) = hops x link latency + (N - 1)/N x 2 x bytes /
-  link bandwidth, over ClusterSpec.link (NVLink, PCIe P2P, through host, cross-socket); hops
-  = 2 with vLLM's custom all-reduce (P2P on every rank, two GPUs or NVLink, messages under
-  8 MiB: allreduce_algorithm), else NCCL's ring 2 (N - 1);
+- all-reduce over N ranks (twice per layer) = start-up + (N - 1)/N x 2 x bytes / bus
+  bandwidth, over ClusterSpec.link (NVLink, PCIe P2P, through host, cross-socket): start-up =
+  hops x link latency, hops = 2 with vLLM's custom all-reduce (P2P on every rank, two GPUs or
+  NVLink, messages under 8 MiB: allreduce_algorithm), else NCCL's ring 2 (N - 1); bus
+  bandwidth = link rate x link_efficiency, except on NVLink 4/5 where both are the published
+  benchmark's (NVLINK_ALLREDUCE: NVLink 5 all-reduces reach 640 GB/s of its 900);
 - pipeline: a token passes every stage in turn, plus one hop between stages; PP stages
   work on PP micro-batches at once, so PP raises throughput, not single-request speed
   (TPOT = max(sum of the stages, min(sequences, PP) x the slowest stage));
@@ -109,7 +111,8 @@ class SpeedCoefficients(BaseModel):
     """Routed-expert GEMMs run at this times the compute efficiency: a fused-MoE kernel
     multiplies many small per-expert matrices (tokens x k / E rows each), not one large one."""
     link_efficiency: float = Field(gt=0, le=1)
-    """Fraction of the link bandwidth an all-reduce reaches (bus bandwidth / link rate)."""
+    """Fraction of the link bandwidth an all-reduce reaches (bus bandwidth / link rate), on
+    links without a measured rate (NVLINK_ALLREDUCE has NVLink 4 and 5's)."""
     step_overhead_us: float = Field(ge=0)
     """Per decode/prefill step: scheduling, sampling, input preparation (CUDA graphs on)."""
     layer_overhead_us: float = Field(ge=0)
@@ -136,24 +139,25 @@ class SpeedCoefficients(BaseModel):
 
 FITTED = SpeedCoefficients(
     bandwidth_efficiency={"bf16": 0.75, "fp8": 0.9, "fp4": 0.9, "weight-only": 0.9},
-    expert_bandwidth_factor=0.793,
-    kv_bandwidth_efficiency=0.757,
+    expert_bandwidth_factor=0.849,
+    kv_bandwidth_efficiency=0.735,
     compute_efficiency=0.63,
-    expert_compute_factor=0.316,
+    expert_compute_factor=0.31,
     link_efficiency=0.8,
-    step_overhead_us=55.7,
+    step_overhead_us=1.36,
     layer_overhead_us=67.8,
-    moe_layer_overhead_us=13.9,
-    indexer_layer_overhead_us=93.4,
-    request_overhead_ms=24.7,
+    moe_layer_overhead_us=17.8,
+    indexer_layer_overhead_us=91.6,
+    request_overhead_ms=25.9,
     queue_share=0.087,
     prefill_interference=1.0,
-    source="fitted 2026-11-30 by `python bench/speed_accuracy.py --fit` on the 773 fit rows of "
+    source="fitted 2026-12-01 by `python bench/speed_accuracy.py --fit` on the 773 fit rows of "
     "../shared/calibration/perf-silicon-aic.csv (H100/H200/B200/B300, vLLM and SGLang); "
     "bf16 kept at its 0.75 start (no bf16 row moved it); fp8 at the 0.9 bound; weight-only "
     "not fitted (its only rows, "
     "Kimi-K2.5 int4 MoE, would set every consumer GPTQ/AWQ figure) and held at the 0.9 bound "
-    "like fp4; link_efficiency 0.8 is an estimate (no PCIe rows); rounded to 3 digits",
+    "like fp4; link_efficiency 0.8 is an estimate (no PCIe rows; NVLink 4/5 use the "
+    "measured NVLINK_ALLREDUCE rates); rounded to 3 digits",
 )
 """The coefficients the planner uses (see bench/speed_accuracy.py for the fit and its error).
 Weight-only 0.9 is not fitted: it stands for Marlin's published "near ideal 4x speedup up to
@@ -403,6 +407,45 @@ x 5,120 x 2 B = 20 MiB) fall through to NCCL (cuda_communicator.py CudaCommunica
 custom all-reduce, then symmetric memory, then pynccl)."""
 
 
+@dataclass(frozen=True)
+class MeasuredAllreduce:
+    """What vLLM's prefill-size all-reduces reach on one NVLink generation, measured: the bus
+    bandwidth ((N - 1)/N x 2 x bytes / time) and the start-up time of a message too large for
+    vLLM's custom kernel (torch symmetric memory or NCCL: kernel launch, barriers, pipeline
+    fill), from a straight line through the fastest algorithm's times at 16 and 128 MiB."""
+
+    bus_gbps: float
+    startup_us: float
+    source: str
+
+
+NVLINK_ALLREDUCE: dict[float, MeasuredAllreduce] = {
+    450.0: MeasuredAllreduce(
+        433.6, 19.3, "NVLink 4 (H100/H200, SM 9.0): vLLM PR #42324 benchmark table, 8 GPUs "
+        "(unverified: the world size is read from its crossovers), 16 MiB in 87 us (torch "
+        "symmetric memory multimem), 128 MiB in 561 us (pynccl)"),
+    900.0: MeasuredAllreduce(
+        640.3, 26.1, "NVLink 5 (B300, SM 10.3): vLLM PR #37756 benchmark table, 8 GPUs "
+        "(unverified: the world size is read from its crossovers: custom all-reduce to 4 MiB, "
+        "symmetric memory below 64 MiB), 16 MiB in 72 us (multimem), 128 MiB in 393 us "
+        "(pynccl)"),
+}
+"""Measured all-reduce rates per NVLink generation, keyed by the link's per-direction GB/s
+(LinkSpec.bandwidth_gbps: NVLink 4 450, NVLink 5 900). NVLink 5 doubles the link but its
+all-reduces reach 0.71 of it where NVLink 4's reach 0.96: the collectives run on a fixed
+number of CTAs whose copy-and-reduce rate does not double with the link (vLLM issue #33459,
+"Torch symm AllReduce seems suboptimal on 8xB200 (fixed CTA count?)"). A Blackwell prefill
+therefore spends more of its time in all-reduce than the link rate says: Llama-3.1-70B, TP=8,
+a 1,024-token chunk (16 MiB per all-reduce, 160 per chunk): 11.5 ms (26.1 us + 29.4 MB of bus
+traffic at 640.3 GB/s, each) where the link rate said 7.2 ms (4 us + at 900 x 0.8 GB/s).
+Other links (NVLink 3, PCIe) keep the link rate x link_efficiency."""
+
+
+def measured_allreduce(link: LinkSpec) -> MeasuredAllreduce | None:
+    """The measured all-reduce rates of this link (NVLINK_ALLREDUCE), None off NVLink 4/5."""
+    return NVLINK_ALLREDUCE.get(link.bandwidth_gbps) if link.kind == "nvlink" else None
+
+
 def allreduce_algorithm(link: LinkSpec, n: int, nbytes: float) -> str:
     """Which all-reduce vLLM runs for one message of `nbytes` over `n` GPUs on `link`.
 
@@ -412,12 +455,13 @@ def allreduce_algorithm(link: LinkSpec, n: int, nbytes: float) -> str:
     it's not supported on more than two PCIe-only GPUs"), and then only for messages below
     CUSTOM_AR_MAX_BYTES; with two GPUs its kernel is one-shot (each rank reads its peer's
     buffer between two barriers). Otherwise NCCL's ring runs it, through pinned host memory
-    (NCCL's SHM transport) where the GPUs cannot P2P. On NVLink every size is charged as one
-    round: vLLM's custom kernel, torch symmetric memory or NVLS up to tens of MiB
-    (all_reduce_utils.SYMM_MEM_ALL_REDUCE_MAX_SIZES), and a ring's extra 2 us hops on the
-    larger prefill messages are under 0.1 % of their transfer.
+    (NCCL's SHM transport) where the GPUs cannot P2P. On NVLink a message of CUSTOM_AR_MAX_BYTES
+    or more goes to torch symmetric memory (all_reduce_utils.SYMM_MEM_ALL_REDUCE_MAX_SIZES) or
+    NCCL, charged at the measured start-up of NVLINK_ALLREDUCE.
     """
     if link.kind == "nvlink":
+        if nbytes >= CUSTOM_AR_MAX_BYTES:
+            return "torch symmetric memory or NCCL (NVLink, message >= 8 MiB)"
         return "vLLM custom all-reduce (NVLink)"
     if link.p2p and n == 2 and nbytes < CUSTOM_AR_MAX_BYTES:
         return "vLLM one-shot custom all-reduce (P2P, 2 GPUs, < 8 MiB)"
@@ -435,15 +479,33 @@ def allreduce_hops(link: LinkSpec, n: int, nbytes: float) -> int:
     return 2 if allreduce_algorithm(link, n, nbytes).startswith("vLLM") else 2 * (n - 1)
 
 
+def allreduce_rates(link: LinkSpec, n: int, nbytes: float, link_efficiency: float
+                    ) -> tuple[float, float, str, str]:
+    """(start-up seconds, bus bandwidth B/s, each as the allreduce term writes it) of one
+    all-reduce of `nbytes` over `n` GPUs: on NVLink 4/5 the measured bus bandwidth
+    (NVLINK_ALLREDUCE) and, from 8 MiB, the measured start-up; else the link rate x
+    link_efficiency and hops x the link's latency."""
+    hops = allreduce_hops(link, n, nbytes)
+    startup, startup_text = hops * link.latency_us, f"{hops} hops x {link.latency_us:g} us"
+    measured = measured_allreduce(link)
+    if measured is None:
+        return (startup * 1e-6, link.bandwidth_gbps * 1e9 * link_efficiency, startup_text,
+                f"({link.bandwidth_gbps:.1f} GB/s x {link_efficiency:.2f})")
+    if nbytes >= CUSTOM_AR_MAX_BYTES:
+        startup, startup_text = measured.startup_us, f"{measured.startup_us:g} us measured start-up"
+    return (startup * 1e-6, measured.bus_gbps * 1e9, startup_text,
+            f"{measured.bus_gbps:g} GB/s measured bus bandwidth")
+
+
 def _allreduce_s(ctx: _Ctx, nbytes: float) -> float:
-    """One all-reduce of `nbytes` over the TP group: hops x link latency plus the ring's
-    (N-1)/N x 2 x bytes over the link (GenZ collective_times.py form)."""
+    """One all-reduce of `nbytes` over the TP group: its start-up plus the ring's
+    (N-1)/N x 2 x bytes over the bus bandwidth (GenZ collective_times.py form; allreduce_rates
+    gives both)."""
     n = ctx.tp
     if n == 1:
         return 0.0
-    bw = ctx.link.bandwidth_gbps * 1e9 * ctx.c.link_efficiency
-    hops = allreduce_hops(ctx.link, n, nbytes)
-    return hops * ctx.link.latency_us * 1e-6 + (n - 1) / n * 2 * nbytes / bw
+    startup, bw, _, _ = allreduce_rates(ctx.link, n, nbytes, ctx.c.link_efficiency)
+    return startup + (n - 1) / n * 2 * nbytes / bw
 
 
 def _overhead_s(ctx: _Ctx, stage: _Stage) -> float:
@@ -731,6 +793,9 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
     msg = micro * ctx.hidden * ctx.act_b
     link = ctx.link
     chunk_msg = ctx.mbt * ctx.hidden * ctx.act_b
+    _, _, ar_start, ar_bw = allreduce_rates(link, max(ctx.tp, 2), msg, c.link_efficiency)
+    measured = measured_allreduce(link)
+    ar_source = f"; all-reduce rates: {measured.source}" if measured else ""
     algorithms = "" if ctx.tp == 1 else (
         f"; decode: {allreduce_algorithm(link, ctx.tp, msg)}; a prefill chunk's {chunk_msg:,} B: "
         f"{allreduce_algorithm(link, ctx.tp, chunk_msg)}")
@@ -771,11 +836,9 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
         *padding,
         _term("allreduce", "TP all-reduce (+ EP all-to-all) per stage step",
               parts["allreduce"] * 1e3, "ms",
-              f"2 x {s.layers} layers x [{allreduce_hops(link, ctx.tp, msg)} hops x "
-              f"{link.latency_us:g} us + "
-              f"({ctx.tp} - 1)/{ctx.tp} x 2 x {msg:,.0f} B / ({link.bandwidth_gbps:.1f} GB/s "
-              f"x {c.link_efficiency:.2f})] = {_ms(parts['allreduce'])}",
-              f"{link.kind}: {link.formula}{algorithms}"),
+              f"2 x {s.layers} layers x [{ar_start} + ({ctx.tp} - 1)/{ctx.tp} x 2 x "
+              f"{msg:,.0f} B / {ar_bw}] = {_ms(parts['allreduce'])}",
+              f"{link.kind}: {link.formula}{ar_source}{algorithms}"),
         _term("step_overhead", "Fixed overhead per stage step", parts["overhead"] * 1e3, "ms",
               f"{c.step_overhead_us:g} us / PP {ctx.pp} + {c.layer_overhead_us:g} us x "
               f"{s.layers} layers{moe_layers}{sparse}{' x eager factor' if ctx.eager else ''} = "

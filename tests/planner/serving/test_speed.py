@@ -11,9 +11,11 @@ from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
 from planner.serving.speed import (
     FITTED,
+    NVLINK_ALLREDUCE,
     ServingLoad,
     allreduce_algorithm,
     allreduce_hops,
+    allreduce_rates,
     estimate_speed,
     expected_experts_touched,
     kernel_family,
@@ -88,13 +90,13 @@ def _glm5(load: ServingLoad, spec=GLM5):
 def test_sparse_attention_layers_pay_the_indexer_overhead() -> None:
     # GLM-5 config.json: 78 layers, every one MLA with a DSA indexer (index_n_heads 32,
     # index_head_dim 128, index_topk 2048), the first 3 dense (first_k_dense_replace), 75 MoE:
-    # overhead per decode step = 55.7 us + 78 x (67.8 + 93.4) us + 75 x 13.9 us = 13,671.8 us
+    # overhead per decode step = 1.36 us + 78 x (67.8 + 91.6) us + 75 x 17.8 us = 13,769.56 us
     est = _glm5(ServingLoad(input_len=1024, output_len=1024))
     overhead = next(t for t in est.terms if t.key == "step_overhead")
     expected_us = (FITTED.step_overhead_us + 78 * (FITTED.layer_overhead_us
                                                    + FITTED.indexer_layer_overhead_us)
                    + 75 * FITTED.moe_layer_overhead_us)
-    assert pytest.approx(13671.8, abs=1.0) == expected_us
+    assert pytest.approx(13769.56, abs=0.01) == expected_us
     assert overhead.value == pytest.approx(expected_us / 1000)
     assert "78 indexer layers" in overhead.formula
 
@@ -106,11 +108,11 @@ def test_sparse_attention_caps_the_attended_context_at_the_top_k() -> None:
     #            x 0.63) = 60.50 ms
     # DSA:       the same over the top 2,048 tokens = 15.13 ms, + the indexer on every token
     #            (32 heads x 128, replicated on every rank) 2 x 16,384 x 8,192 x 4,096 x 78
-    #            = 8.576e13 FLOP at FP8 (4,500 x 0.63) = 30.25 ms, + 78 x 93.4 us = 7.29 ms
+    #            = 8.576e13 FLOP at FP8 (4,500 x 0.63) = 30.25 ms, + 78 x 91.6 us = 7.14 ms
     # softmax:   one exponential per head per key seen: 16,384 x (8,192 - 2,048) x 8 heads x 78
     #            = 6.281e10 fewer, at the B200's 75 TFLOP/s FP32 / 16 = 4.6875e12 per s
     #            (16 SFU exponentials per SM per clock against 128 FP32 lanes) = 13.40 ms
-    # -> DSA saves 60.50 - 15.13 - 30.25 - 7.29 + 13.40 = 21.24 ms of this prefill
+    # -> DSA saves 60.50 - 15.13 - 30.25 - 7.14 + 13.40 = 21.38 ms of this prefill
     layers = [layer.model_copy(update={"mixer": layer.mixer.model_copy(
         update={"index_topk": None})}) for layer in GLM5.layers]
     dense = GLM5.model_copy(update={"layers": layers})
@@ -122,7 +124,7 @@ def test_sparse_attention_caps_the_attended_context_at_the_top_k() -> None:
     assert pytest.approx(13.40, abs=0.01) == softmax_ms
     saved_ms = attention_ms * (1 - 2048 / 8192) - indexer_ms \
         - 78 * FITTED.indexer_layer_overhead_us / 1e3 + softmax_ms
-    assert pytest.approx(21.24, abs=0.01) == saved_ms
+    assert pytest.approx(21.38, abs=0.01) == saved_ms
     assert _glm5(load, dense).prefill_ms - _glm5(load).prefill_ms == pytest.approx(saved_ms,
                                                                                    rel=0.01)
 
@@ -206,11 +208,57 @@ def test_allreduce_algorithm_follows_vllm_custom_allreduce_rules() -> None:
     assert allreduce_algorithm(p2p, 4, decode).startswith("NCCL ring (vLLM's custom")
     assert allreduce_algorithm(host, 2, decode) == "NCCL ring through host memory (no P2P)"
     nvlink = link_spec(gpu_preset("h100-sxm"), "nvlink")
-    assert allreduce_algorithm(nvlink, 8, chunk).startswith("vLLM custom")
+    assert allreduce_algorithm(nvlink, 8, decode).startswith("vLLM custom")
+    # on NVLink too a message of 8 MiB or more is past vLLM's custom kernel
+    assert allreduce_algorithm(nvlink, 8, chunk).startswith("torch symmetric memory or NCCL")
     # hops: 2 for vLLM's kernel (a barrier before and after), 2 (N - 1) ring steps for NCCL
     assert [allreduce_hops(p2p, 2, decode), allreduce_hops(p2p, 2, chunk),
             allreduce_hops(host, 4, decode), allreduce_hops(p2p, 8, decode),
             allreduce_hops(nvlink, 8, decode)] == [2, 2, 6, 14, 2]
+
+
+def test_nvlink_allreduce_rates_are_the_published_benchmark_lines() -> None:
+    # vLLM PR #42324 (SM 9.0, 8 GPUs): 16 MiB in 87 us, 128 MiB in 561 us; PR #37756 (B300,
+    # 8 GPUs): 72 us and 393 us. Bus bytes = 7/8 x 2 x size: 29,360,128 B and 234,881,024 B,
+    # 205,520,896 B apart. NVLink 4: 205,520,896 B / 474 us = 433.6 GB/s, start-up 87 us -
+    # 29,360,128 B / 433.6 GB/s = 87 - 67.71 = 19.3 us. NVLink 5: / 321 us = 640.3 GB/s,
+    # 72 - 45.86 = 26.1 us.
+    hopper, blackwell = NVLINK_ALLREDUCE[450.0], NVLINK_ALLREDUCE[900.0]
+    assert (hopper.bus_gbps, hopper.startup_us) == (433.6, 19.3)
+    assert (blackwell.bus_gbps, blackwell.startup_us) == (640.3, 26.1)
+    b200 = link_spec(gpu_preset("b200"), "nvlink")
+    assert b200.bandwidth_gbps == 900.0
+    # Llama-3.1-70B TP=8, a 1,024-token prefill chunk: 1,024 x 8,192 x 2 = 16,777,216 B per
+    # all-reduce (>= 8 MiB: symmetric memory / NCCL): 26.1 us + 29,360,128 B / 640.3 GB/s
+    # = 26.1 + 45.854 = 71.95 us, 160 of them (2 per layer x 80) = 11.51 ms; the link rate
+    # (900 x 0.8 GB/s) and 2 hops x 2 us said 4 + 40.78 = 44.78 us, 7.17 ms
+    start, bus, _, _ = allreduce_rates(b200, 8, 16_777_216, FITTED.link_efficiency)
+    one = start + 7 / 8 * 2 * 16_777_216 / bus
+    assert one * 1e6 == pytest.approx(71.95, abs=0.01)
+    assert 160 * one * 1e3 == pytest.approx(11.51, abs=0.01)
+    # a decode step's message (4 tokens: 65,536 B) keeps vLLM's custom kernel: 2 hops x 2 us
+    # + 114,688 B / 640.3 GB/s = 4.179 us
+    start, bus, _, _ = allreduce_rates(b200, 8, 65_536, FITTED.link_efficiency)
+    assert (start + 7 / 8 * 2 * 65_536 / bus) * 1e6 == pytest.approx(4.179, abs=0.001)
+    # NVLink 3 (A100: 600 GB/s total, 300 per direction) has no published line: the link rate
+    # x link_efficiency (300 x 0.8 = 240 GB/s) and hops x latency
+    a100 = link_spec(gpu_preset("a100-80gb"), "nvlink")
+    start, bus, _, _ = allreduce_rates(a100, 8, 16_777_216, FITTED.link_efficiency)
+    assert (start * 1e6, bus / 1e9) == (pytest.approx(28.0), pytest.approx(240.0))
+
+
+def test_blackwell_decode_allreduce_term_by_hand() -> None:
+    # Llama-3.1-70B FP8 on 8 B200s, TP=8, 4 requests: one decode step all-reduces 4 x 8,192
+    # x 2 = 65,536 B twice per layer: 160 x 4.179 us = 0.669 ms
+    request = PlanRequest(model=_spec("meta-llama/Meta-Llama-3.1-70B"),
+                          cluster=preset_cluster("b200", 8), layout=ParallelLayout(tp=8),
+                          engine=EngineSettings(max_model_len=2048, target_quant="fp8-tensor"))
+    est = estimate_speed(request, ServingLoad(input_len=1024, output_len=1024, concurrency=4))
+    assert est.allreduce_ms_per_step == pytest.approx(0.669, abs=0.001)
+    term = next(t for t in est.terms if t.key == "allreduce")
+    assert "640.3 GB/s measured bus bandwidth" in term.formula
+    assert "vLLM PR #37756" in term.note
+    assert "a prefill chunk's" in term.note and "torch symmetric memory or NCCL" in term.note
 
 
 def test_allreduce_term_names_the_algorithm_per_message() -> None:

@@ -51,8 +51,8 @@ from planner.serving.plan import PlanRequest, plan
 from planner.serving.speed import FITTED, ServingLoad, estimate_speed
 
 COEF = {
-    "wo": 0.9, "expert": 0.793, "kv": 0.757, "compute": 0.63, "expert_compute": 0.316,
-    "step_us": 55.7, "layer_us": 67.8, "moe_layer_us": 13.9, "request_ms": 24.7, "queue": 0.087,
+    "wo": 0.9, "expert": 0.849, "kv": 0.735, "compute": 0.63, "expert_compute": 0.31,
+    "step_us": 1.36, "layer_us": 67.8, "moe_layer_us": 17.8, "request_ms": 25.9, "queue": 0.087,
     "interference": 1.0,
 }
 """FITTED, typed by hand from `python bench/speed_accuracy.py --fit` (a refit must update
@@ -142,10 +142,10 @@ TTFT_32K = COEF["request_ms"] / 1e3 + sum(_prefill_chunk(2048, 2048 * i + 1024)[
 
 def test_tp8_ep_tpot_and_allreduce() -> None:
     # by hand: dense 716.57 MB / (936 GB/s x 0.9) = 0.851 ms; experts 921.72 MB / (936 x 0.9
-    # x 0.793) = 1.380 ms; KV 1,536 x 48,128 B / (936 x 0.757) = 0.104 ms; all-reduce
-    # 26.851 ms; overhead 55.7 us + (67.8 + 13.9 MoE) us x 94 = 7.735 ms -> 36.92 ms per token
-    # (27.1 tok/s)
-    assert pytest.approx(36.92e-3, rel=1e-3) == TPOT_EP
+    # x 0.849) = 1.289 ms; KV 1,536 x 48,128 B / (936 x 0.735) = 0.107 ms; all-reduce
+    # 26.851 ms; overhead 1.36 us + (67.8 + 17.8 MoE) us x 94 = 8.048 ms -> 37.15 ms per token
+    # (26.9 tok/s)
+    assert pytest.approx(37.15e-3, rel=1e-3) == TPOT_EP
     est = _speed(ParallelLayout(tp=8, ep=True))
     assert est.allreduce_ms_per_step == pytest.approx(ALLREDUCE_1 * 1e3, rel=1e-3)
     assert pytest.approx(26.85e-3, rel=1e-3) == ALLREDUCE_1
@@ -154,11 +154,11 @@ def test_tp8_ep_tpot_and_allreduce() -> None:
 
 
 def test_tp8_ep_ttft_at_1k_and_32k() -> None:
-    # by hand: compute (1.729e12 dense (the lm_head on one token) + 3.634e12 / 0.316 expert +
-    # 0.202e12 attention FLOP) / 44.73e12 = 300.22 ms > the 23.0 ms weight read; all-reduce
+    # by hand: compute (1.729e12 dense (the lm_head on one token) + 3.634e12 / 0.31 expert +
+    # 0.202e12 attention FLOP) / 44.73e12 = 305.20 ms > the 21.5 ms weight read; all-reduce
     # 188 x (14 x 10 us + 7/8 x 2 x 1,024 x 8,192 B / 5.0732 GB/s) = 188 x 3.0336 ms = 570.3
-    # ms; overhead 7.735 ms -> prefill 878.28 ms; + 24.7 ms request overhead = 0.903 s
-    assert pytest.approx(0.9030, rel=1e-3) == TTFT_1K
+    # ms; overhead 8.048 ms -> prefill 883.57 ms; + 25.9 ms request overhead = 0.9095 s
+    assert pytest.approx(0.9095, rel=1e-3) == TTFT_1K
     assert _speed(ParallelLayout(tp=8, ep=True)).ttft_ms == pytest.approx(TTFT_1K * 1e3,
                                                                           rel=0.005)
     long = _speed(ParallelLayout(tp=8, ep=True), input_len=32768)
@@ -171,14 +171,14 @@ def test_tp8_ep_ttft_at_1k_and_32k() -> None:
 def test_tp8_ep_throughput_at_the_kv_limited_concurrency() -> None:
     # 108,048 KV tokens // (1,024 + 512) = 70 requests in flight
     # by hand: 0.9375^70 = e^(70 x -0.064539) = 0.0109, so 98.9 % of the experts are read:
-    # 14,586.6 MB / 668.02 GB/s = 21.84 ms + dense 0.85 + KV 70 x 1,536 x 48,128 B / 708.55
-    # GB/s = 7.30 -> 29.99 ms (compute 21.38 ms is below); all-reduce 188 x (140 us + 7/8 x 2
-    # x 70 x 8,192 B / 5.0732 GB/s) = 63.51 ms; overhead 7.74 ms: step 101.23 ms. TPOT adds
-    # 69 others' prefill work 69 x 870.55 ms / 1,024 = 58.66 ms -> 159.89 ms; TTFT = 24.7 +
-    # 878.28 + 101.23 + 0.087 x 69 x 878.28 = 6,277 ms; 70 / (0.15989 + 6.277 / 1,024)
-    # = 421.6 output tokens/s. 1,000 clients share the 70 slots (closed loop, Little's law):
-    # each waits (1,000 / 70 - 1) x (6.277 + 1,024 x 0.15989 = 170.00 s) = 13.2857 x 170.00
-    # = 2,258.6 s for one, shown apart from the served request's TTFT
+    # 14,586.6 MB / 715.20 GB/s = 20.40 ms + dense 0.85 + KV 70 x 1,536 x 48,128 B / 687.96
+    # GB/s = 7.52 -> 28.77 ms (compute 21.72 ms is below); all-reduce 188 x (140 us + 7/8 x 2
+    # x 70 x 8,192 B / 5.0732 GB/s) = 63.51 ms; overhead 8.05 ms: step 100.32 ms. TPOT adds
+    # 69 others' prefill work 69 x 875.52 ms / 1,024 = 59.00 ms -> 159.32 ms; TTFT = 25.9 +
+    # 883.57 + 100.32 + 0.087 x 69 x 883.57 = 6,314 ms; 70 / (0.15932 + 6.314 / 1,024)
+    # = 423.0 output tokens/s. 1,000 clients share the 70 slots (closed loop, Little's law):
+    # each waits (1,000 / 70 - 1) x (6.314 + 1,024 x 0.15932 = 169.46 s) = 13.2857 x 169.46
+    # = 2,251.3 s for one, shown apart from the served request's TTFT
     k = 108048 // 1536
     touched = 1 - (1 - 8 / 128) ** k  # 126.6 of 128 experts
     step_memory = _mem_s(DENSE_TP8, EXPERTS_TP8 * touched, k * 1536 * 48128)
@@ -190,9 +190,9 @@ def test_tp8_ep_throughput_at_the_kv_limited_concurrency() -> None:
     # a new request waits behind a share of the other 69 requests' whole prefills
     ttft = COEF["request_ms"] / 1e3 + PREFILL_1K + step + COEF["queue"] * (k - 1) * PREFILL_1K
     throughput = k / (tpot + ttft / 1024)
-    assert (tpot, ttft, throughput) == pytest.approx((0.15989, 6.277, 421.6), rel=2e-3)
+    assert (tpot, ttft, throughput) == pytest.approx((0.15932, 6.314, 423.0), rel=2e-3)
     wait = (1000 / k - 1) * (ttft + 1024 * tpot)
-    assert pytest.approx(2258.6, rel=2e-3) == wait
+    assert pytest.approx(2251.3, rel=2e-3) == wait
     est = _speed(ParallelLayout(tp=8, ep=True), concurrency=1000)
     assert est.concurrency == k == 70 and est.kv_bound
     assert est.tpot_ms == pytest.approx(tpot * 1e3, rel=0.005)
@@ -204,19 +204,19 @@ def test_tp8_ep_throughput_at_the_kv_limited_concurrency() -> None:
 
 def test_twice_the_kv_limited_concurrency_waits_one_served_request() -> None:
     # 140 clients on the 70 slots: each request waits (140 / 70 - 1) = 1 x a served request's
-    # whole time, 6.277 s TTFT + 1,024 x 0.15989 s = 170.00 s, before its prefill; the served
-    # 70 run as at 70 clients (TTFT 6.277 s, TPOT 159.89 ms, 421.6 tokens/s in all, so
-    # 421.6 / 140 = 3.01 tokens/s per client)
+    # whole time, 6.314 s TTFT + 1,024 x 0.15932 s = 169.46 s, before its prefill; the served
+    # 70 run as at 70 clients (TTFT 6.314 s, TPOT 159.32 ms, 423.0 tokens/s in all, so
+    # 423.0 / 140 = 3.02 tokens/s per client)
     est = _speed(ParallelLayout(tp=8, ep=True), concurrency=140)
     assert est.concurrency == 70 and est.kv_bound
-    assert est.kv_wait_ms == pytest.approx(170.00e3, rel=2e-3)
-    assert (est.ttft_ms, est.tpot_ms) == pytest.approx((6277, 159.89), rel=2e-3)
-    assert est.output_tokens_per_s == pytest.approx(421.6, rel=2e-3)
+    assert est.kv_wait_ms == pytest.approx(169.46e3, rel=2e-3)
+    assert (est.ttft_ms, est.tpot_ms) == pytest.approx((6314, 159.32), rel=2e-3)
+    assert est.output_tokens_per_s == pytest.approx(423.0, rel=2e-3)
     wait = next(t for t in est.terms if t.key == "kv_wait")
-    assert "(140 clients / 70 slots - 1)" in wait.formula and "3.01" in wait.note
+    assert "(140 clients / 70 slots - 1)" in wait.formula and "3.02" in wait.note
     at_limit = _speed(ParallelLayout(tp=8, ep=True), concurrency=70)
     assert not at_limit.kv_bound and at_limit.kv_wait_ms == 0
-    assert at_limit.ttft_ms == pytest.approx(6277, rel=2e-3)
+    assert at_limit.ttft_ms == pytest.approx(6314, rel=2e-3)
 
 
 # --- TP=8 without EP, TP=4 x PP=2, TP=1 x PP=8 -------------------------------------------------
@@ -229,10 +229,10 @@ def test_tp8_without_ep_pays_the_wna16_fallback() -> None:
 
 
 def test_tp4_pp2_tpot() -> None:
-    # by hand: stage 1 = dense 485.32 MB / 842.4 GB/s 0.576 + experts 1.380 + KV 1,536 x
-    # 24,064 B / 708.55 GB/s 0.052 + all-reduce 5.868 + overhead 55.7 / 2 + (67.8 + 13.9 MoE) us
-    # x 47 = 3.868 -> 11.743 ms; stage 2 reads the 311.17 MB lm_head too: 12.113 ms;
-    # + one 11.6 us stage hop = 23.87 ms per token
+    # by hand: stage 1 = dense 485.32 MB / 842.4 GB/s 0.576 + experts 1.289 + KV 1,536 x
+    # 24,064 B / 687.96 GB/s 0.054 + all-reduce 5.868 + overhead 1.36 / 2 + (67.8 + 17.8 MoE) us
+    # x 47 = 4.024 -> 11.810 ms; stage 2 reads the 311.17 MB lm_head too: 12.180 ms;
+    # + one 11.6 us stage hop = 24.00 ms per token
     allreduce = 94 * (6 * HOP + 3 / 4 * 2 * 8192 / LINK)  # 5.87 ms per stage
     first = 435.27 + 49.28 + 0.77
     stages = [
@@ -241,7 +241,7 @@ def test_tp4_pp2_tpot() -> None:
         + _overhead_s(47, 2),
     ]
     tpot = sum(stages) + HOP + 8192 / LINK
-    assert pytest.approx(23.87e-3, rel=2e-3) == tpot
+    assert pytest.approx(24.00e-3, rel=2e-3) == tpot
     est = _speed(ParallelLayout(tp=4, pp=2))
     assert est.tpot_ms == pytest.approx(tpot * 1e3, rel=0.005)
     assert est.allreduce_ms_per_step == pytest.approx(2 * allreduce * 1e3, rel=1e-3)
@@ -249,14 +249,14 @@ def test_tp4_pp2_tpot() -> None:
 
 def test_tp1_pp8_tpot() -> None:
     # by hand: dense 4,826.98 MB / 842.4 GB/s = 5.730 ms; experts 117,980.6 x 8/128 = 7,373.8
-    # MB / 668.02 GB/s = 11.038 ms; KV 1,536 x 192,512 B / 708.55 GB/s = 0.417 ms; overhead
-    # 8 stages x 55.7 / 8 us + (67.8 + 13.9 MoE) us x 94 = 7.735 ms; 7 hops x 11.61 us = 0.081 ms
-    # -> 25.00 ms per token
+    # MB / 715.20 GB/s = 10.310 ms; KV 1,536 x 192,512 B / 687.96 GB/s = 0.430 ms; overhead
+    # 8 stages x 1.36 / 8 us + (67.8 + 17.8 MoE) us x 94 = 8.048 ms; 7 hops x 11.61 us = 0.081 ms
+    # -> 24.60 ms per token
     dense = 94 * 71_303_680 * 0.51953125 / MB + 98.57 + 1.55 + 1244.66
     experts = 128 * 94 * 3 * 4096 * 1536 * 0.51953125 / MB  # 117,980.6 MB
     tpot = (_mem_s(dense, experts * 8 / 128, 1536 * 192512) + _overhead_s(94)
             + 7 * (HOP + 8192 / LINK))
-    assert pytest.approx(25.00e-3, rel=2e-3) == tpot
+    assert pytest.approx(24.60e-3, rel=2e-3) == tpot
     est = _speed(ParallelLayout(tp=1, pp=8))
     assert est.tpot_ms == pytest.approx(tpot * 1e3, rel=0.005)
     assert est.allreduce_ms_per_step == 0
