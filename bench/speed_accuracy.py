@@ -232,10 +232,10 @@ ROOFLINE = SpeedCoefficients(
 
 _NAMES = ["bw_bf16", "bw_fp8", "bw_fp4", "bw_wo", "expert_factor", "kv_bw", "compute",
           "step_us", "layer_us", "request_ms", "queue", "interference", "expert_compute",
-          "indexer_us", "moe_layer_us", "sglang_request_ms", "sglang_queue"]
+          "indexer_us", "moe_layer_us", "prompt_token_us", "sglang_request_ms", "sglang_queue"]
 _BOUNDS = [(0.1, 0.9), (0.1, 0.9), (0.1, 0.9), (0.1, 0.9), (0.2, 2), (0.1, 1), (0.05, 0.8),
            (0, 20000), (0, 500), (0, 1000), (0, 1), (0, 1), (0.05, 2), (0, 1000), (0, 500),
-           (0, 2000), (0, 1)]
+           (0, 100), (0, 2000), (0, 1)]
 """Physical ranges: efficiencies are fractions (a dense GEMM reaches at most ~80 % of the
 datasheet peak; a memory stream about 90 % of the datasheet bandwidth, ESTIMATE from
 device-copy benchmarks, unverified), overheads are non-negative."""
@@ -257,7 +257,7 @@ def _coefficients(x: np.ndarray, source: str) -> SpeedCoefficients:
         link_efficiency=FITTED.link_efficiency, step_overhead_us=v[7], layer_overhead_us=v[8],
         request_overhead_ms=v[9], queue_share=v[10], prefill_interference=v[11],
         expert_compute_factor=v[12], indexer_layer_overhead_us=v[13],
-        moe_layer_overhead_us=v[14], source=source,
+        moe_layer_overhead_us=v[14], prompt_token_overhead_us=v[15], source=source,
     )
 
 
@@ -268,8 +268,8 @@ def _vector(c: SpeedCoefficients, sglang: dict[str, float]) -> np.ndarray:
                      c.compute_efficiency, c.step_overhead_us, c.layer_overhead_us,
                      c.request_overhead_ms, c.queue_share, c.prefill_interference,
                      c.expert_compute_factor, c.indexer_layer_overhead_us,
-                     c.moe_layer_overhead_us, sglang["request_overhead_ms"],
-                     sglang["queue_share"]])
+                     c.moe_layer_overhead_us, c.prompt_token_overhead_us,
+                     sglang["request_overhead_ms"], sglang["queue_share"]])
 
 
 def _loss(rows: list[tuple], truth: np.ndarray, x: np.ndarray) -> float:
@@ -281,7 +281,8 @@ def _loss(rows: list[tuple], truth: np.ndarray, x: np.ndarray) -> float:
     return float(np.nanmean(err[:, 1]) + 0.5 * np.nanmean(err[:, 0]))
 
 
-def fit(rows: list[tuple], start: SpeedCoefficients, passes: int = 3
+def fit(rows: list[tuple], start: SpeedCoefficients, passes: int = 3,
+        only: frozenset[str] = frozenset(_NAMES)
         ) -> tuple[SpeedCoefficients, dict[str, float]]:
     """Coordinate search in log space (numpy only): each coefficient is scaled by factors
     around its value, the best kept, with shrinking steps, each step repeated (up to
@@ -294,7 +295,7 @@ def fit(rows: list[tuple], start: SpeedCoefficients, passes: int = 3
         for _ in range(passes):
             before = best
             for i in range(len(x)):
-                if _NAMES[i] in _NOT_FITTED:
+                if _NAMES[i] in _NOT_FITTED or _NAMES[i] not in only:
                     continue
                 for factor in (step, 1 / step):
                     trial = x.copy()
@@ -389,6 +390,9 @@ def _print(result: dict) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fit", action="store_true", help="refit the coefficients first")
+    parser.add_argument("--only", metavar="NAMES",
+                        help="with --fit: refit only these comma-separated coefficients ("
+                        + ", ".join(_NAMES) + "), the others kept")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--write", type=Path, metavar="JSON",
@@ -401,7 +405,10 @@ def main() -> int:
     held = [r for r in rows if r[0].held_out]
     coefficients, sglang = FITTED, SGLANG
     if args.fit:
-        coefficients, sglang = fit(fit_rows, FITTED)
+        only = frozenset(args.only.split(",")) if args.only else frozenset(_NAMES)
+        if only - set(_NAMES):
+            parser.error(f"--only: unknown {', '.join(sorted(only - set(_NAMES)))}")
+        coefficients, sglang = fit(fit_rows, FITTED, only=only)
         print(coefficients.model_dump_json(indent=2))
         print(f"SGLANG_REQUEST_OVERHEAD_MS = {sglang['request_overhead_ms']:.1f}")
         print(f"SGLANG_QUEUE_SHARE = {sglang['queue_share']:.3f}")
@@ -411,7 +418,8 @@ def main() -> int:
         "measured_on": "H100/H200/B200/B300 SXM over NVLink, vLLM and SGLang (fp8, nvfp4, "
                        "mxfp4, int4 weight-only), one 8-GPU node",
         "date": datetime.now(UTC).date().isoformat(),
-        "command": "python bench/speed_accuracy.py" + (" --fit" if args.fit else ""),
+        "command": "python bench/speed_accuracy.py" + (" --fit" if args.fit else "")
+                   + (f" --only {args.only}" if args.fit and args.only else ""),
         "dropped": dropped, "fit_rows": len(fit_rows),
         "coefficients": coefficients.model_dump(),
         "sglang_request_overhead_ms": sglang["request_overhead_ms"],

@@ -127,6 +127,14 @@ class SpeedCoefficients(BaseModel):
     projections, RoPE, fp8 quantisation of the index keys, the logits, the top-k selection)."""
     request_overhead_ms: float = Field(ge=0)
     """Per request, before its prefill: HTTP, tokenization, scheduling (in TTFT)."""
+    prompt_token_overhead_us: float = Field(default=0.0, ge=0)
+    """Per prompt token, in TTFT: time that grows with the prompt but not with TP, the form of
+    BLIS's CPU-overhead regression (inference-sim, alpha0 + alpha1 x input length: tokenization,
+    API serialization). The serving host's per-token work (tokenization; vLLM V1 hashes every
+    16-token block with sha256 for prefix caching, v1/core/kv_cache_utils.py
+    hash_block_tokens) explains only part of the fitted figure, ESTIMATE ~2 us a token
+    (unverified); the rest is prefill time the roofline terms miss and the fit could not place
+    (bench/speed_accuracy.py: it does not vary with TP on the fit rows)."""
     queue_share: float = Field(ge=0, le=1)
     """Share of the other C - 1 requests' prefills a new request waits behind, each a whole
     prefill as it runs alone (0: none ever waits; 0.5: all arrive at once and queue, as at a
@@ -148,8 +156,9 @@ FITTED = SpeedCoefficients(
     layer_overhead_us=67.8,
     moe_layer_overhead_us=17.8,
     indexer_layer_overhead_us=91.6,
-    request_overhead_ms=25.9,
-    queue_share=0.087,
+    request_overhead_ms=17.0,
+    prompt_token_overhead_us=8.0,
+    queue_share=0.0816,
     prefill_interference=1.0,
     source="fitted 2026-12-01 by `python bench/speed_accuracy.py --fit` on the 773 fit rows of "
     "../shared/calibration/perf-silicon-aic.csv (H100/H200/B200/B300, vLLM and SGLang); "
@@ -157,7 +166,9 @@ FITTED = SpeedCoefficients(
     "not fitted (its only rows, "
     "Kimi-K2.5 int4 MoE, would set every consumer GPTQ/AWQ figure) and held at the 0.9 bound "
     "like fp4; link_efficiency 0.8 is an estimate (no PCIe rows; NVLink 4/5 use the "
-    "measured NVLINK_ALLREDUCE rates); rounded to 3 digits",
+    "measured NVLINK_ALLREDUCE rates); rounded to 3 digits; then the three TTFT-only "
+    "coefficients (request overhead, per prompt token, queue share: TPOT does not depend on "
+    "them) by `--fit --only request_ms,prompt_token_us,queue`, the rest kept",
 )
 """The coefficients the planner uses (see bench/speed_accuracy.py for the fit and its error).
 Weight-only 0.9 is not fitted: it stands for Marlin's published "near ideal 4x speedup up to
@@ -716,7 +727,8 @@ def estimate_speed(
     # the prefill rides in a step with the running decode batch (waiting for the current
     # step, then sharing one): one decode step on top, plus the prefill work queued ahead
     queue = tpot_base * (others > 0) + coefficients.queue_share * others * prefill_s
-    ttft = coefficients.request_overhead_ms / 1e3 + prefill_s + queue
+    ttft = coefficients.request_overhead_ms / 1e3 + prefill_s + queue \
+        + coefficients.prompt_token_overhead_us * 1e-6 * load.input_len
     kv_wait = _kv_wait_s(load, kv_limit, ttft, tpot)
     per_request = 1 / tpot
     aggregate = conc / (tpot + ttft / load.output_len)
@@ -868,10 +880,14 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
               f"compute + all-reduce of {load.input_len:,} tokens (no weight re-read) on the "
               f"busiest stage = {_ms(marginal_s)}"),
         _term("ttft", "Time to first token (a served request)", ttft * 1e3, "ms",
-              f"{c.request_overhead_ms:g} ms request overhead + {_ms(prefill_s)} prefill + "
+              f"{c.request_overhead_ms:g} ms request overhead + "
+              f"{c.prompt_token_overhead_us:g} us x {load.input_len:,} prompt tokens + "
+              f"{_ms(prefill_s)} prefill + "
               f"{'one decode step ' + _ms(tpot_base) + ' + ' if per_replica > 1 else ''}"
-              f"{c.queue_share:.3f} x {per_replica - 1} others x {_ms(prefill_s)} prefill "
-              f"queued ahead = {_ms(ttft)}"),
+              f"{c.queue_share:.3g} x {per_replica - 1} others x {_ms(prefill_s)} prefill "
+              f"queued ahead = {_ms(ttft)}",
+              "the per-prompt-token time is fitted (BLIS's alpha1 form): host work such as "
+              "tokenization explains part of it, the rest is prefill time the roofline misses"),
         _term("kv_wait", "Wait for a KV slot (before TTFT starts)", kv_wait * 1e3, "ms",
               f"({load.concurrency} clients / {kv_limit} slots - 1) x ({_ms(ttft)} TTFT + "
               f"{load.output_len:,} output x {_ms(tpot)} TPOT) = {_ms(kv_wait)}"

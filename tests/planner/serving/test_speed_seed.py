@@ -52,8 +52,8 @@ from planner.serving.speed import FITTED, ServingLoad, estimate_speed
 
 COEF = {
     "wo": 0.9, "expert": 0.849, "kv": 0.735, "compute": 0.63, "expert_compute": 0.31,
-    "step_us": 1.36, "layer_us": 67.8, "moe_layer_us": 17.8, "request_ms": 25.9, "queue": 0.087,
-    "interference": 1.0,
+    "step_us": 1.36, "layer_us": 67.8, "moe_layer_us": 17.8, "request_ms": 17.0, "queue": 0.0816,
+    "prompt_token_us": 8.0, "interference": 1.0,
 }
 """FITTED, typed by hand from `python bench/speed_accuracy.py --fit` (a refit must update
 these and the figures below)."""
@@ -96,9 +96,10 @@ def test_the_fitted_coefficients_are_the_ones_worked_here() -> None:
         COEF["expert"], COEF["kv"], COEF["compute"], COEF["expert_compute"])
     assert FITTED.indexer_layer_overhead_us > 0  # Qwen3 has no sparse attention: unused here
     assert (FITTED.step_overhead_us, FITTED.layer_overhead_us, FITTED.moe_layer_overhead_us,
-            FITTED.request_overhead_ms, FITTED.queue_share, FITTED.prefill_interference) == (
+            FITTED.request_overhead_ms, FITTED.queue_share, FITTED.prefill_interference,
+            FITTED.prompt_token_overhead_us) == (
         COEF["step_us"], COEF["layer_us"], COEF["moe_layer_us"], COEF["request_ms"],
-        COEF["queue"], COEF["interference"])
+        COEF["queue"], COEF["interference"], COEF["prompt_token_us"])
     assert FITTED.link_efficiency == 0.8
 
 
@@ -134,10 +135,11 @@ def _prefill_chunk(tokens: int, context: float) -> tuple[float, float]:
 
 
 PREFILL_1K, MARGINAL_1K = _prefill_chunk(1024, 512)
-TTFT_1K = COEF["request_ms"] / 1e3 + PREFILL_1K
+HOST_1K = COEF["request_ms"] / 1e3 + COEF["prompt_token_us"] * 1024 * 1e-6  # 25.19 ms
+TTFT_1K = HOST_1K + PREFILL_1K
 # 32K: 16 chunks of 2,048 (max_num_batched_tokens), chunk i sees 2,048 i + 1,024 context
-TTFT_32K = COEF["request_ms"] / 1e3 + sum(_prefill_chunk(2048, 2048 * i + 1024)[0]
-                                          for i in range(16))
+TTFT_32K = (COEF["request_ms"] / 1e3 + COEF["prompt_token_us"] * 32768 * 1e-6
+            + sum(_prefill_chunk(2048, 2048 * i + 1024)[0] for i in range(16)))
 
 
 def test_tp8_ep_tpot_and_allreduce() -> None:
@@ -157,8 +159,9 @@ def test_tp8_ep_ttft_at_1k_and_32k() -> None:
     # by hand: compute (1.729e12 dense (the lm_head on one token) + 3.634e12 / 0.31 expert +
     # 0.202e12 attention FLOP) / 44.73e12 = 305.20 ms > the 21.5 ms weight read; all-reduce
     # 188 x (14 x 10 us + 7/8 x 2 x 1,024 x 8,192 B / 5.0732 GB/s) = 188 x 3.0336 ms = 570.3
-    # ms; overhead 8.048 ms -> prefill 883.57 ms; + 25.9 ms request overhead = 0.9095 s
-    assert pytest.approx(0.9095, rel=1e-3) == TTFT_1K
+    # ms; overhead 8.048 ms -> prefill 883.57 ms; + 17.0 ms request overhead + 8 us x 1,024
+    # prompt tokens = 8.19 ms -> 0.9088 s
+    assert pytest.approx(0.9088, rel=1e-3) == TTFT_1K
     assert _speed(ParallelLayout(tp=8, ep=True)).ttft_ms == pytest.approx(TTFT_1K * 1e3,
                                                                           rel=0.005)
     long = _speed(ParallelLayout(tp=8, ep=True), input_len=32768)
@@ -174,11 +177,11 @@ def test_tp8_ep_throughput_at_the_kv_limited_concurrency() -> None:
     # 14,586.6 MB / 715.20 GB/s = 20.40 ms + dense 0.85 + KV 70 x 1,536 x 48,128 B / 687.96
     # GB/s = 7.52 -> 28.77 ms (compute 21.72 ms is below); all-reduce 188 x (140 us + 7/8 x 2
     # x 70 x 8,192 B / 5.0732 GB/s) = 63.51 ms; overhead 8.05 ms: step 100.32 ms. TPOT adds
-    # 69 others' prefill work 69 x 875.52 ms / 1,024 = 59.00 ms -> 159.32 ms; TTFT = 25.9 +
-    # 883.57 + 100.32 + 0.087 x 69 x 883.57 = 6,314 ms; 70 / (0.15932 + 6.314 / 1,024)
-    # = 423.0 output tokens/s. 1,000 clients share the 70 slots (closed loop, Little's law):
-    # each waits (1,000 / 70 - 1) x (6.314 + 1,024 x 0.15932 = 169.46 s) = 13.2857 x 169.46
-    # = 2,251.3 s for one, shown apart from the served request's TTFT
+    # 69 others' prefill work 69 x 875.52 ms / 1,024 = 59.00 ms -> 159.32 ms; TTFT = 17.0 +
+    # 8.19 + 883.57 + 100.32 + 0.0816 x 69 x 883.57 = 5,984 ms; 70 / (0.15932 + 5.984 / 1,024)
+    # = 423.8 output tokens/s. 1,000 clients share the 70 slots (closed loop, Little's law):
+    # each waits (1,000 / 70 - 1) x (5.984 + 1,024 x 0.15932 = 169.13 s) = 13.2857 x 169.13
+    # = 2,247.0 s for one, shown apart from the served request's TTFT
     k = 108048 // 1536
     touched = 1 - (1 - 8 / 128) ** k  # 126.6 of 128 experts
     step_memory = _mem_s(DENSE_TP8, EXPERTS_TP8 * touched, k * 1536 * 48128)
@@ -188,11 +191,11 @@ def test_tp8_ep_throughput_at_the_kv_limited_concurrency() -> None:
             + _overhead_s(94))
     tpot = step + COEF["interference"] * (k - 1) * MARGINAL_1K / 1024
     # a new request waits behind a share of the other 69 requests' whole prefills
-    ttft = COEF["request_ms"] / 1e3 + PREFILL_1K + step + COEF["queue"] * (k - 1) * PREFILL_1K
+    ttft = HOST_1K + PREFILL_1K + step + COEF["queue"] * (k - 1) * PREFILL_1K
     throughput = k / (tpot + ttft / 1024)
-    assert (tpot, ttft, throughput) == pytest.approx((0.15932, 6.314, 423.0), rel=2e-3)
+    assert (tpot, ttft, throughput) == pytest.approx((0.15932, 5.984, 423.8), rel=2e-3)
     wait = (1000 / k - 1) * (ttft + 1024 * tpot)
-    assert pytest.approx(2251.3, rel=2e-3) == wait
+    assert pytest.approx(2247.0, rel=2e-3) == wait
     est = _speed(ParallelLayout(tp=8, ep=True), concurrency=1000)
     assert est.concurrency == k == 70 and est.kv_bound
     assert est.tpot_ms == pytest.approx(tpot * 1e3, rel=0.005)
@@ -204,19 +207,19 @@ def test_tp8_ep_throughput_at_the_kv_limited_concurrency() -> None:
 
 def test_twice_the_kv_limited_concurrency_waits_one_served_request() -> None:
     # 140 clients on the 70 slots: each request waits (140 / 70 - 1) = 1 x a served request's
-    # whole time, 6.314 s TTFT + 1,024 x 0.15932 s = 169.46 s, before its prefill; the served
-    # 70 run as at 70 clients (TTFT 6.314 s, TPOT 159.32 ms, 423.0 tokens/s in all, so
-    # 423.0 / 140 = 3.02 tokens/s per client)
+    # whole time, 5.984 s TTFT + 1,024 x 0.15932 s = 169.13 s, before its prefill; the served
+    # 70 run as at 70 clients (TTFT 5.984 s, TPOT 159.32 ms, 423.8 tokens/s in all, so
+    # 423.8 / 140 = 3.03 tokens/s per client)
     est = _speed(ParallelLayout(tp=8, ep=True), concurrency=140)
     assert est.concurrency == 70 and est.kv_bound
-    assert est.kv_wait_ms == pytest.approx(169.46e3, rel=2e-3)
-    assert (est.ttft_ms, est.tpot_ms) == pytest.approx((6314, 159.32), rel=2e-3)
-    assert est.output_tokens_per_s == pytest.approx(423.0, rel=2e-3)
+    assert est.kv_wait_ms == pytest.approx(169.13e3, rel=2e-3)
+    assert (est.ttft_ms, est.tpot_ms) == pytest.approx((5984, 159.32), rel=2e-3)
+    assert est.output_tokens_per_s == pytest.approx(423.8, rel=2e-3)
     wait = next(t for t in est.terms if t.key == "kv_wait")
-    assert "(140 clients / 70 slots - 1)" in wait.formula and "3.02" in wait.note
+    assert "(140 clients / 70 slots - 1)" in wait.formula and "3.03" in wait.note
     at_limit = _speed(ParallelLayout(tp=8, ep=True), concurrency=70)
     assert not at_limit.kv_bound and at_limit.kv_wait_ms == 0
-    assert at_limit.ttft_ms == pytest.approx(6314, rel=2e-3)
+    assert at_limit.ttft_ms == pytest.approx(5984, rel=2e-3)
 
 
 # --- TP=8 without EP, TP=4 x PP=2, TP=1 x PP=8 -------------------------------------------------
