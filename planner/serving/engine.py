@@ -35,7 +35,7 @@ from planner.serving.vllm_versions import (
     VllmRules,
     vllm_rules,
 )
-from planner.units import GIB, TORCH_DTYPE_BYTES, KvCacheDtype, kv_dtype_bytes
+from planner.units import GIB, MIB, TORCH_DTYPE_BYTES, KvCacheDtype, kv_dtype_bytes
 
 
 class EngineSettings(BaseModel):
@@ -256,7 +256,7 @@ def non_torch_bytes(
                                              compute_capability))
 
 
-GRAPH_BYTES_PER_GRAPH = int(8.4 * (1 << 20))
+GRAPH_BYTES_PER_GRAPH = int(8.4 * MIB)
 """FITTED: vLLM's estimate is first-capture + per-graph x (graphs - 1) per mode
 (gpu_model_runner.py profile_cudagraph_memory); the v0.19 H100 logs (all at the default
 102 graphs) show no dependence on depth (Llama-3.1-8B with 32 layers and gemma-2-9b with 42
@@ -265,7 +265,7 @@ over the 39 runs, 8.43 MiB, kept as 8.4; leave-one-out error 0.18 GiB mean (18.9
 (`python bench/accuracy.py --fit`)."""
 
 
-DSV4_LOGGED_GRAPH_BYTES = int(2.44 * (1 << 30))
+DSV4_LOGGED_GRAPH_BYTES = int(2.44 * GIB)
 DSV4_LOGGED_GRAPHS = 51
 """UNMODELLED, a log's figures, not a fit: DeepSeek-V4's CUDA graph memory.
 
@@ -290,10 +290,10 @@ figure, never used in it."""
 
 def dsv4_graphs_note() -> str:
     """The cuda_graphs term's note for DeepSeek-V4 (see DSV4_LOGGED_GRAPH_BYTES)."""
-    per_graph = DSV4_LOGGED_GRAPH_BYTES / DSV4_LOGGED_GRAPHS / (1 << 20)
+    per_graph = DSV4_LOGGED_GRAPH_BYTES / DSV4_LOGGED_GRAPHS / MIB
     return (f"DeepSeek-V4: unmodelled, the per-graph cost is fitted on standard decoders; "
             f"vLLM issue #50576's DeepSeek-V4-Flash start-up (an SM8x build of about 0.27) "
-            f"estimates {DSV4_LOGGED_GRAPH_BYTES / (1 << 30):.2f} GiB for "
+            f"estimates {DSV4_LOGGED_GRAPH_BYTES / GIB:.2f} GiB for "
             f"{DSV4_LOGGED_GRAPHS} piecewise graphs, {per_graph:.0f} MiB a graph")
 
 
