@@ -17,6 +17,7 @@ from planner.serving.speed import ServingLoad
 from planner.serving.sweep import OBJECTIVES
 from planner.serving.vllm_cli import unmodelled_kv_cache_dtypes
 from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION
+from planner.text import sentence
 
 KV_CACHE_DTYPE_ALIASES = {
     "auto": "auto", "bf16": "bf16", "bfloat16": "bf16", "fp16": "fp16", "float16": "fp16",
@@ -65,7 +66,7 @@ class _Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        self.exit(2, f"{self.prog}: error: {sentence(message)}\n")
 
 
 _HUMAN_INT = re.compile(r"(-?\d+(?:\.\d+)?)([kKmMgGtT]?)")
@@ -309,11 +310,12 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
                      default=EngineSettings.model_fields["vllm_version"].default)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The `python -m planner` parser with its subcommands."""
-    parser = _Parser(prog="python -m planner",
+def build_parser(prog: str = "python -m planner") -> argparse.ArgumentParser:
+    """The planner's parser with its subcommands; `prog` is the name the user ran
+    (`python -m planner`, or the installed `headroom` script), used in usage and errors."""
+    parser = _Parser(prog=prog,
                      description="Plan LLM inference capacity on your own GPUs (vLLM).",
-                     epilog="python -m planner COMMAND --help shows a command's options.")
+                     epilog=f"{prog} COMMAND --help shows a command's options.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser,
                                 title="commands", metavar="COMMAND")
 

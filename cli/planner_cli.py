@@ -43,6 +43,7 @@ from planner.serving.speed import ServingLoad, SpeedEstimate, estimate_speed, sp
 from planner.serving.sweep import SweepError, sweep
 from planner.serving.vllm_cli import VllmCliError
 from planner.serving.vllm_versions import EngineError
+from planner.text import sentence
 from probes.audit_summary import audit_summary
 from probes.hub import HubError
 from probes.snapshot import SnapshotError
@@ -58,12 +59,13 @@ USER_ERRORS: tuple[type[Exception], ...] = (
 
 
 def _one_line(exc: Exception) -> str:
-    """The exception's message on one line; pydantic errors as 'field: message'."""
+    """The exception's message on one line, ending with a full stop (planner.text.sentence);
+    pydantic errors as 'field: message'."""
     if isinstance(exc, ValidationError):
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        return f"{where}: {first['msg']}" if where else first["msg"]
-    return " ".join(str(exc).split()) or type(exc).__name__
+        return sentence(f"{where}: {first['msg']}" if where else first["msg"])
+    return sentence(exc) or type(exc).__name__
 
 
 def redact(text: str) -> str:
@@ -251,12 +253,23 @@ def _unused_ranking_flags(args: argparse.Namespace) -> tuple[str, ...]:
     return ()
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; 0 on success, 2 on bad input (one line on stderr).
+def invoked_as(argv: Sequence[str] | None = None) -> str:
+    """The name the user ran, for usage and messages: the installed script's file name
+    (`headroom`) when main reads sys.argv, else `python -m planner` (planner/__main__.py, and
+    main called with explicit arguments)."""
+    script = os.path.basename(sys.argv[0]) if argv is None and sys.argv else ""
+    return script if script and not script.endswith(".py") and script[0] != "-" \
+        else "python -m planner"
+
+
+def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
+    """Run one command; 0 on success, 2 on bad input (one line on stderr). `prog` names the
+    command in usage and messages (default: invoked_as).
 
     With no command at all, the help (one line per command) goes to stderr, exit code 2.
     """
-    parser = build_parser()
+    prog = prog or invoked_as(argv)
+    parser = build_parser(prog)
     if not (sys.argv[1:] if argv is None else argv):
         parser.print_help(sys.stderr)
         return 2
@@ -265,13 +278,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         text = COMMANDS[args.command](args)
     except USER_ERRORS as exc:
         message = redact(_one_line(exc))
-        print(f"python -m planner {args.command}: error: {message}", file=sys.stderr)
+        print(f"{prog} {args.command}: error: {message}", file=sys.stderr)
         return 2
     for note in dict.fromkeys((*_unused_ranking_flags(args), *getattr(args, "source_notes", ()))):
-        print(f"python -m planner {args.command}: note: {redact(note)}", file=sys.stderr)
+        print(f"{prog} {args.command}: note: {redact(note)}", file=sys.stderr)
     if not getattr(args, "json", False):
         for warning in getattr(args, "model_warnings", ()):
-            print(f"python -m planner {args.command}: warning: {redact(warning)}",
+            print(f"{prog} {args.command}: warning: {redact(warning)}",
                   file=sys.stderr)
     sys.stdout.write(redact(text))
     return 0

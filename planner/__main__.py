@@ -2,4 +2,4 @@
 
 from cli.planner_cli import main
 
-raise SystemExit(main())
+raise SystemExit(main(prog="python -m planner"))

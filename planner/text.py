@@ -37,3 +37,11 @@ def md_code_block(language: str, lines: list[str]) -> list[str]:
     longest = max((len(run) for line in lines for run in re.findall(r"`+", line)), default=0)
     fence = "`" * max(3, longest + 1)
     return [fence + language, *lines, fence]
+
+
+def sentence(text: object) -> str:
+    """`text` on one line, ending with a full stop unless it already ends a sentence ('.',
+    '?', '!'): every one-line error the CLI and the app show ends the same way, whichever
+    module worded it."""
+    flat = " ".join(str(text).split())
+    return flat if not flat or flat.endswith((".", "?", "!")) else flat + "."

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from planner.report import text_columns
+from planner.text import sentence
 from planner.units import GIB
 from probes.audit_summary import cuda_version_text
 from probes.findings import Finding, audit
@@ -26,7 +27,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse that reports bad arguments in one line (no usage block), exit code 2."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        self.exit(2, f"{self.prog}: error: {sentence(message)}\n")
 
 
 def _fmt(value: Any, suffix: str = "") -> str:
@@ -145,7 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         snap = load_snapshot(args.load) if args.load else take_snapshot(tuple(args.model_dir))
     except SnapshotError as exc:
-        print(f"python -m probes: error: {exc}", file=sys.stderr)
+        print(f"python -m probes: error: {sentence(exc)}", file=sys.stderr)
         return 2
     return _emit(snap.to_json() if args.json else render_summary(snap, audit(snap)))
 

@@ -449,7 +449,7 @@ def _what_came(exc: Exception) -> str:
     if isinstance(exc, UnicodeDecodeError):
         return "binary data, not text"
     if isinstance(exc, RecursionError):
-        return "JSON nested too deeply to read"
+        return "JSON nested too deeply to be read"
     doc = getattr(exc, "doc", "")
     if isinstance(doc, str) and doc.lstrip()[:1] == "<":
         return "an HTML page"

@@ -65,6 +65,10 @@ def test_pip_install_gives_a_headroom_command_that_works_elsewhere(tmp_path: Pat
     data = json.loads(run.stdout)
     assert data["kv_bytes_per_token"] == QWEN3_8B_KV_BYTES_PER_TOKEN
     assert data["vllm_command"].startswith("vllm serve Qwen/Qwen3-8B ")
+    refused = subprocess.run([venv / "bin" / "headroom", "plan", "--model", "Qwen/Qwen3-8B",
+                              "--gpu", "RTX 9999"], cwd=elsewhere, env=env, capture_output=True,
+                             text=True)
+    assert refused.returncode == 2 and refused.stderr.startswith("headroom plan: error: ")
     where = subprocess.run([venv / "bin" / "python", "-c",
                             "import planner; print(planner.__file__)"],
                            cwd=elsewhere, env=env, capture_output=True, text=True).stdout

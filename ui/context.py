@@ -24,7 +24,7 @@ from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.plan import Plan, PlanRequest, plan
 from planner.serving.speed import ServingLoad
 from planner.serving.sweep import layout_candidates, quant_settings
-from planner.text import md_escape
+from planner.text import md_escape, sentence
 from planner.units import GIB
 from probes.cluster import snapshots_to_cluster
 from probes.hub import HubError, invalid_repo_id_message
@@ -49,8 +49,9 @@ class ModelInputError(ValueError):
 
 
 def error_text(exc: BaseException) -> str:
-    """The one-line message of a user error (KeyError's str() would add quotes)."""
-    return str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+    """The one-line message of a user error, ending with a full stop as the CLI's do
+    (planner.text.sentence; KeyError's str() would add quotes)."""
+    return sentence(exc.args[0] if isinstance(exc, KeyError) and exc.args else exc)
 
 
 T = TypeVar("T")

@@ -34,6 +34,8 @@ def assert_one_line_error(done: subprocess.CompletedProcess[str], prefix: str,
     assert done.stdout == ""
     assert "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    # every one-line error ends as a sentence, whichever module worded it
+    assert done.stderr.endswith((".\n", "?\n", "!\n")), done.stderr
     assert done.stderr.startswith(prefix)
     assert words in done.stderr
 

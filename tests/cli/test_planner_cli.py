@@ -112,7 +112,7 @@ def test_a_negative_count_is_named_by_its_bounds(capsys, model_dir: Path) -> Non
               "--num-speculative-tokens", "-1"])
     err = capsys.readouterr().err
     assert caught.value.code == 2
-    assert err.strip().endswith("argument --num-speculative-tokens: -1 is outside 0..64"), err
+    assert err.strip().endswith("argument --num-speculative-tokens: -1 is outside 0..64."), err
 
 
 def test_report_looks_up_its_compared_models_at_once(capsys, monkeypatch,
@@ -275,7 +275,7 @@ def test_blank_gpu_name_is_refused(capsys, model_dir: Path, blank: str) -> None:
     err = capsys.readouterr().err
     assert caught.value.code == 2
     assert err.strip().endswith("argument --gpu-name: is empty: give the GPU's model, "
-                                "e.g. 'RTX 3090'"), err
+                                "e.g. 'RTX 3090'."), err
 
 
 def test_dp_flag_plans_replicas(capsys, model_dir: Path) -> None:
@@ -456,4 +456,25 @@ def test_out_of_range_floats_name_their_range(capsys, model_dir: Path, argv, mes
         main([argv[0], "--model", str(model_dir), *argv[1:]])
     err = capsys.readouterr().err
     assert caught.value.code == 2
-    assert err.strip().splitlines()[-1] == f"python -m planner {argv[0]}: error: {message}"
+    assert err.strip().splitlines()[-1] == f"python -m planner {argv[0]}: error: {message}."
+
+
+def test_messages_name_the_command_the_user_ran(capsys, monkeypatch, model_dir: Path) -> None:
+    """The installed script (pyproject: headroom = cli.planner_cli:main) reads sys.argv: its
+    usage, errors and notes say `headroom`, not `python -m planner`."""
+    bad_gpu = ["plan", "--model", str(model_dir), "--gpu", "rtx-9999"]
+    monkeypatch.setattr(sys, "argv", ["/usr/local/bin/headroom", *bad_gpu])
+    assert main() == 2
+    assert capsys.readouterr().err.startswith("headroom plan: error: ")
+    monkeypatch.setattr(sys, "argv", ["/usr/local/bin/headroom", "plan", "--gpus", "x"])
+    with pytest.raises(SystemExit):  # argparse's own refusal
+        main()
+    assert capsys.readouterr().err.startswith("headroom plan: error: argument --gpus: ")
+    monkeypatch.setattr(sys, "argv", ["/usr/local/bin/headroom"])
+    assert main() == 2
+    help_text = capsys.readouterr().err
+    assert help_text.startswith("usage: headroom ") and "python -m planner" not in help_text
+    # python -m planner: sys.argv[0] is planner/__main__.py
+    monkeypatch.setattr(sys, "argv", [str(ROOT / "planner" / "__main__.py"), *bad_gpu])
+    assert main() == 2
+    assert capsys.readouterr().err.startswith("python -m planner plan: error: ")

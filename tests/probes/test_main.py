@@ -55,7 +55,7 @@ def test_corrupt_snapshot_exits_2(tmp_path: Path) -> None:
     done = run("--load", str(bad))
     assert done.returncode == 2
     assert done.stderr.strip() == (f"python -m probes: error: {bad}: schema_version 9 is not "
-                                   "supported (this Headroom reads version 1)")
+                                   "supported (this Headroom reads version 1).")
 
 
 def test_no_gpu_summary(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
