@@ -74,6 +74,12 @@ class GpuSpec(BaseModel):
     """GH200/GB10: CPU and GPU share memory; where vLLM reads free memory then depends on
     the release and the part (planner.serving.vllm_versions.free_memory_source)."""
     interconnect: str
+    measured_read_gbps: float | None = Field(default=None, gt=0)
+    """Device-memory read rate a saturating read kernel measured, GB/s, where one is published
+    and below what the speed model's fitted efficiencies (on HBM parts) would read at; None
+    elsewhere. The speed model never streams weights or KV faster."""
+    measured_read_source: str = ""
+    """Where measured_read_gbps comes from (shown in the speed terms when it binds)."""
     nvlink_bandwidth_gbps: float | None = Field(default=None, gt=0)
     """Total (both directions) NVLink bandwidth per GPU in GB/s; None without NVLink."""
     default_intra_node_link: LinkKind = "pcie"
@@ -221,7 +227,12 @@ class LinkSpec(BaseModel):
     bandwidth_gbps: float = Field(gt=0)
     """Per GPU, per direction, GB/s (10**9): what a ring all-reduce's bus bandwidth is bound by."""
     latency_us: float = Field(gt=0)
-    """One hop of a collective (launch + synchronisation + wire), microseconds."""
+    """One hop (ring step) of a collective: synchronisation + wire, microseconds."""
+    startup_us: float = Field(default=0.0, ge=0)
+    """Fixed part of one NCCL collective on this link (launch, set-up), microseconds: an
+    NCCL operation costs startup_us + steps x latency_us (NCCL's own baseLat + nsteps x hwLat
+    form, src/graph/tuning.cc). 0 on NVLink, whose collectives run vLLM's kernels or carry
+    their measured start-up (speed.NVLINK_ALLREDUCE)."""
     p2p: bool
     """Whether GPUs DMA straight into each other's memory (NVLink, PCIe P2P)."""
     formula: str
@@ -234,23 +245,39 @@ class LinkSpec(BaseModel):
 PCIE_X16_GBPS: dict[int, float] = {
     gen: rate * 16 * 128 / 130 / 8 for gen, rate in ((3, 8.0), (4, 16.0), (5, 32.0), (6, 64.0))
 }
-# NOTE: per-hop latencies are ESTIMATES (not fitted; the calibration data has NVLink only):
-# NCCL's own tuning model (src/graph/tuning.cc, hwLat) charges about 0.6-4 us per NVLink hop
-# and about 1-4 us per PCIe hop depending on protocol; a transfer staged through host memory
-# adds a host copy and a CPU-side flag poll (~10 us), and crossing sockets the UPI/Infinity
-# Fabric hop (~15 us). Measured points (other machines, one size each): NCCL all-reduce of
-# 8 B on 8 RTX 4090, 42 us = 3.0 us per ring step (NVIDIA/nccl#1530); NCCL all-to-all of 8 B
-# on 2 RTX 4090 with P2P disabled, 11.9 us for its one host-staged step
-# (tinygrad/open-gpu-kernel-modules#17); NCCL over PCIe P2P on 4 V100 in a CUDA graph, 19.4 us
-# at 4 KB = 3.2 us per step (haohervchb/sglang-V100#2). README Accuracy > Speed says what
-# they would do to the public facts.
+# NOTE: PCIe collective latencies are MEASURED (nccl-tests all_reduce_perf, 8 B - 4 KB,
+# outside CUDA graphs, so a kernel launch included), GeForce cards without P2P:
+#   2 GPUs (2 ring steps): 11.6-12.9 us, 2x RTX 2080 Ti, PCIe 3.0, P2P not supported
+#     (Anthony-Hoo/Anthony-Hoo.github.io posts/AutoDL_Multi-GPU_Interconnection_Test.md);
+#     alltoall on 2x RTX 4090 with P2P disabled 11.3-11.9 us (tinygrad/open-gpu-kernel-modules#17);
+#   8 GPUs (14 ring steps): 42.1 us on 8 RTX 4090 (NVIDIA/nccl#1530), 54.2 us on 8 RTX 3090
+#     (NVIDIA/nccl#1439), both on stock GeForce drivers, which give no P2P (the transport is
+#     not printed).
+# The line through 12 us at 2 steps and their mean 48.2 us at 14 steps: PCIE_NCCL_STEP_US =
+# 3.0 us per ring step + PCIE_NCCL_STARTUP_US = 6.0 us per collective (NCCL's own cost form,
+# baseLat + nsteps x hwLat, src/graph/tuning.cc; its tuning constants, 6.6 us + 1.0 us per PCIe
+# LL step, pick algorithms and are lower than these measurements). With P2P the same line
+# holds within a launch: 4 V100 over PCIe P2P in a CUDA graph (no launch), 19.4 us at 4 KB over
+# 6 steps (haohervchb/sglang-V100#2) against 6 + 6 x 3 = 24 us. The same step applies to
+# vLLM's one-shot kernel between two P2P GPUs (two barriers: 6 us; a one-shot push kernel on
+# V100 takes 4.0 us, the same source). Across sockets the per-step latency stays an ESTIMATE
+# (UPI/Infinity Fabric hop, ~15 us; no measurement found). NVLink: 2 us per hop, vLLM's
+# custom kernel (an estimate; prefill-size messages use the measured NVLINK_ALLREDUCE).
+PCIE_NCCL_STEP_US = 3.0
+PCIE_NCCL_STARTUP_US = 6.0
 # Bandwidth without P2P is MEASURED, not derived: cuda-samples p2pBandwidthLatencyTest on
 # 2x RTX 4090, PCIe 4.0, P2P disabled (tinygrad/open-gpu-kernel-modules#44): 6.34 GB/s
 # unidirectional = 0.20 of the 31.5 GB/s x16 rate (the copy is staged through host memory).
-# The same fraction is applied to every PCIe generation and across sockets (unverified).
+# The same fraction is applied to every PCIe generation and across sockets (unverified). NCCL's
+# own host-staged all-reduce measured 3.9-4.0 GB/s of bus bandwidth on two PCIe 3.0 x16 pairs
+# (NVIDIA/nccl#384, one channel; the 2080 Ti pair above): 0.25 of 15.75 GB/s, where this
+# fraction x the link efficiency 0.8 gives 0.16; no PCIe 4.0/5.0 measurement was found to say
+# whether it scales with the generation (the staged copy above does not: 5.71 GB/s on the
+# PCIe 3.0 pair, 6.34 on PCIe 4.0), so the copy-based figure stays.
 HOST_STAGED_FRACTION = 6.34 / 31.5
 _LINK_LATENCY_US: dict[str, float] = {
-    "nvlink": 2.0, "pcie": 5.0, "pcie-no-p2p": 10.0, "cross-socket": 15.0,
+    "nvlink": 2.0, "pcie": PCIE_NCCL_STEP_US, "pcie-no-p2p": PCIE_NCCL_STEP_US,
+    "cross-socket": 15.0,
 }
 
 
@@ -288,10 +315,17 @@ def link_spec(gpu: GpuSpec, kind: LinkKind) -> LinkSpec:
                    " (staged through host memory; 6.34 of 31.5 GB/s measured on 2x RTX 4090)")
         source = "PCI-SIG rates x the host-staged fraction measured in "
         source += "tinygrad/open-gpu-kernel-modules#44"
+    if kind == "nvlink":
+        timing = f"; {latency:g} us per hop (an estimate)"
+    elif kind == "cross-socket":
+        timing = (f"; {PCIE_NCCL_STARTUP_US:g} us per NCCL collective (measured on PCIe) + "
+                  f"{latency:g} us per step (an estimate)")
+    else:
+        timing = (f"; {PCIE_NCCL_STARTUP_US:g} us per NCCL collective + {latency:g} us per "
+                  "step, measured (nccl-tests on 2 and 8 GeForce cards, NVIDIA/nccl#1530, #1439)")
     return LinkSpec(kind=kind, bandwidth_gbps=bw, latency_us=latency,
-                    p2p=kind in ("nvlink", "pcie"), formula=formula,
-                    source=f"{source}; latency {latency:g} us per hop is an estimate "
-                    "(NCCL tuning.cc hwLat order of magnitude)")
+                    startup_us=0.0 if kind == "nvlink" else PCIE_NCCL_STARTUP_US,
+                    p2p=kind in ("nvlink", "pcie"), formula=formula, source=source + timing)
 
 
 def link_from_topology(cells: list[str], gpu: GpuSpec) -> LinkKind:
@@ -411,6 +445,7 @@ def _nvidia(
     sfu_per_sm_clock: int = 16,
     pcie_gen: int = 4,
     unified_memory: bool = False,
+    measured_read: tuple[float, str] | None = None,
     aliases: tuple[str, ...] = (),
     notes: str = "",
 ) -> GpuSpec:
@@ -433,6 +468,8 @@ def _nvidia(
         native_weight_formats=weights,
         native_kv_dtypes=kv,
         unified_memory=unified_memory,
+        measured_read_gbps=measured_read[0] if measured_read else None,
+        measured_read_source=measured_read[1] if measured_read else "",
         interconnect=interconnect,
         nvlink_bandwidth_gbps=nvlink_gbps,
         default_intra_node_link=default_link,
@@ -513,6 +550,9 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "NVIDIA DGX Spark datasheet (2025), 1 PFLOP FP4 sparse, 273 GB/s; CUDA total "
         "121.69 GiB from vLLM 'Free memory on device (x/121.69 GiB)' logs",
         unified_memory=True,
+        measured_read=(232.5, "a saturating read kernel on a DGX Spark (sm_121, CUDA 13.0) "
+                       "measured 231-234 GB/s of device DRAM reads, 0.85 of 273 GB/s "
+                       "(antirez/ds4#773)"),
         pcie_gen=5,
         notes="Unified memory: OS and page cache share the pool, so free memory is well "
         "below total. NVML reports no memory total. BF16/FP8 dense not published.",

@@ -30,7 +30,8 @@ The model (one replica; DP replicas split the concurrency and add their throughp
 - all-reduce over N ranks (twice per layer) = start-up + (N - 1)/N x 2 x bytes / bus
   bandwidth, over ClusterSpec.link (NVLink, PCIe P2P, through host, cross-socket): start-up =
   hops x link latency, hops = 2 with vLLM's custom all-reduce (P2P on every rank, two GPUs or
-  NVLink, messages under 8 MiB: allreduce_algorithm), else NCCL's ring 2 (N - 1); bus
+  NVLink, messages under 8 MiB: allreduce_algorithm), else NCCL's ring 2 (N - 1) + the link's
+  NCCL start-up (on PCIe 6 us + 3 us per step, measured with nccl-tests: hardware.py); bus
   bandwidth = link rate x link_efficiency, except on NVLink 4/5 where both are the published
   benchmark's (NVLINK_ALLREDUCE: NVLink 5 all-reduces reach 640 GB/s of its 900);
 - pipeline: a token passes every stage in turn, plus one hop between stages; PP stages
@@ -402,6 +403,7 @@ class _Ctx:
     index_flops: float  # FLOP/s of the sparse-attention indexer's logits (FP8 where native)
     exp_rate: float  # softmax exponentials per second (SFUs; inf when the GPU has no figure)
     bw: float  # B/s
+    read_cap: float  # B/s: the GPU's measured read rate (inf without one)
     c: SpeedCoefficients
     wna16: bool
     eager: bool
@@ -495,9 +497,13 @@ def allreduce_rates(link: LinkSpec, n: int, nbytes: float, link_efficiency: floa
     """(start-up seconds, bus bandwidth B/s, each as the allreduce term writes it) of one
     all-reduce of `nbytes` over `n` GPUs: on NVLink 4/5 the measured bus bandwidth
     (NVLINK_ALLREDUCE) and, from 8 MiB, the measured start-up; else the link rate x
-    link_efficiency and hops x the link's latency."""
+    link_efficiency and hops x the link's latency, plus the link's NCCL start-up when NCCL
+    runs it (LinkSpec.startup_us: 6 us on PCIe, measured)."""
     hops = allreduce_hops(link, n, nbytes)
     startup, startup_text = hops * link.latency_us, f"{hops} hops x {link.latency_us:g} us"
+    if link.startup_us and not allreduce_algorithm(link, n, nbytes).startswith("vLLM"):
+        startup += link.startup_us
+        startup_text = f"{link.startup_us:g} us + {startup_text}"
     measured = measured_allreduce(link)
     if measured is None:
         return (startup * 1e-6, link.bandwidth_gbps * 1e9 * link_efficiency, startup_text,
@@ -544,6 +550,14 @@ def _moe_padding_s(ctx: _Ctx, stage: _Stage) -> float:
     return 2 * params * rows / (ctx.peak_flops * ctx.c.compute_efficiency)
 
 
+def _stream_bw(ctx: _Ctx, efficiency: float) -> float:
+    """B/s a kernel reads memory at: `efficiency` of the datasheet bandwidth, but never faster
+    than the GPU's measured read rate (GpuSpec.measured_read_gbps): the fitted efficiencies
+    come from HBM parts, and a part whose memory sustains less than its datasheet x those
+    efficiencies (GB10's LPDDR5X) streams at what it sustains."""
+    return min(ctx.bw * efficiency, ctx.read_cap)
+
+
 def _step_parts(ctx: _Ctx, stage: _Stage, tokens: float, seqs: float, context: float,
                 prefill: bool) -> dict[str, float]:
     """Seconds of one step of one stage: weights, KV, compute, all-reduce, overhead.
@@ -557,11 +571,11 @@ def _step_parts(ctx: _Ctx, stage: _Stage, tokens: float, seqs: float, context: f
         frac = expected_experts_touched(ctx.moe.num_experts, ctx.moe.experts_per_token,
                                         math.ceil(routed_tokens)) / ctx.moe.num_experts
     eff = ctx.c.bandwidth_efficiency[ctx.family]
-    expert_s = stage.expert_bytes * frac / (ctx.bw * eff * ctx.c.expert_bandwidth_factor)
+    expert_s = stage.expert_bytes * frac / _stream_bw(ctx, eff * ctx.c.expert_bandwidth_factor)
     if ctx.wna16:
         expert_s *= WNA16_FALLBACK_SLOWDOWN
-    weights_s = stage.dense_bytes / (ctx.bw * eff) + expert_s
-    kv_s = _kv_read_bytes(stage, seqs, context) / (ctx.bw * ctx.c.kv_bandwidth_efficiency)
+    weights_s = stage.dense_bytes / _stream_bw(ctx, eff) + expert_s
+    kv_s = _kv_read_bytes(stage, seqs, context) / _stream_bw(ctx, ctx.c.kv_bandwidth_efficiency)
     # causal attention: each new token's query meets `context` keys (at most the group's
     # span: a sliding window, a sparse top-k) in Q.K^T and P.V; softmax takes one exponential
     # per head per key, on the SFUs, and P.V waits for it (NVIDIA, "Making Softmax More
@@ -599,7 +613,7 @@ def _all_to_all_s(ctx: _Ctx, tokens: float) -> float:
     ep = ctx.tp * ctx.dp
     nbytes = tokens * ctx.moe.experts_per_token * ctx.hidden * ctx.act_b * (ep - 1) / ep
     bw = ctx.link.bandwidth_gbps * 1e9 * ctx.c.link_efficiency
-    return 2 * (ctx.link.latency_us * 1e-6 + nbytes / bw)
+    return 2 * ((ctx.link.startup_us + ctx.link.latency_us) * 1e-6 + nbytes / bw)
 
 
 def _step_s(parts: dict[str, float]) -> float:
@@ -619,9 +633,11 @@ def _step_s(parts: dict[str, float]) -> float:
 
 
 def _p2p_s(ctx: _Ctx, tokens: float) -> float:
-    """One hop between pipeline stages: the hidden states of `tokens` tokens."""
+    """One hop between pipeline stages: the hidden states of `tokens` tokens, one NCCL send
+    (the link's NCCL start-up + one step)."""
     bw = ctx.link.bandwidth_gbps * 1e9 * ctx.c.link_efficiency
-    return ctx.link.latency_us * 1e-6 + tokens * ctx.hidden * ctx.act_b / bw
+    return ((ctx.link.startup_us + ctx.link.latency_us) * 1e-6
+            + tokens * ctx.hidden * ctx.act_b / bw)
 
 
 def _decode(ctx: _Ctx, stages: tuple[_Stage, ...], batch: int, context: float
@@ -708,6 +724,7 @@ def estimate_speed(
                index_flops=(gpu.dense_tflops("fp8") or attn) * 1e12,
                exp_rate=(gpu.softmax_exp_tera_per_s or math.inf) * 1e12,
                bw=gpu.memory_bandwidth_gbps * 1e9, c=coefficients,
+               read_cap=(gpu.measured_read_gbps or math.inf) * 1e9,
                wna16=wna16, eager=s.enforce_eager, mbt=p.max_num_batched_tokens,
                padded_moe=padded_moe)
     stages = _stages(request, scheme, act_b, kv_b)
@@ -785,13 +802,27 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1e3:.3f} ms"
 
 
+def _capped(ctx: _Ctx, rate: str, efficiency: float) -> str:
+    """The read rate as a formula: (rate), or min(rate, measured read) where the cap binds."""
+    if ctx.bw * efficiency <= ctx.read_cap:
+        return f"({rate})"
+    return f"min({rate}, {ctx.read_cap / 1e9:g} GB/s measured read)"
+
+
+def _cap_note(ctx: _Ctx, efficiency: float) -> str:
+    """Where the measured read rate binds, its source (the GPU preset's)."""
+    if ctx.bw * efficiency <= ctx.read_cap:
+        return ""
+    return f"the GPU's measured read rate binds: {ctx.gpu.measured_read_source}"
+
+
 def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, parts,
                  tpot_base, interference, prefill_s, marginal_s, chunks, tpot, ttft,
                  kv_wait, aggregate, softmax_s) -> list[Term]:
     """The speed figures with their formulas in the model's own numbers."""
     c = ctx.c
     s = max(stages, key=lambda st: st.dense_bytes + st.expert_bytes)
-    eff = c.bandwidth_efficiency[ctx.family]
+    eff, kv_eff = c.bandwidth_efficiency[ctx.family], c.kv_bandwidth_efficiency
     bw = f"{ctx.gpu.memory_bandwidth_gbps:,.0f} GB/s"
     micro = max(1.0, per_replica / ctx.pp)
     touched = moe_eff = ""
@@ -835,11 +866,13 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
               f"{load.concurrency} asked",
               "the KV cache binds" if conc < load.concurrency else ""),
         _term("decode_weights", "Decode: weight read per stage step", parts["weights"] * 1e3,
-              "ms", f"({s.dense_bytes / 1e9:.3f} GB dense{touched}) / ({bw} x {eff:.3f} "
-              f"{ctx.family} efficiency{moe_eff}) = {_ms(parts['weights'])}"),
+              "ms", f"({s.dense_bytes / 1e9:.3f} GB dense{touched}) / "
+              f"{_capped(ctx, f'{bw} x {eff:.3f} {ctx.family} efficiency{moe_eff}', eff)} = "
+              f"{_ms(parts['weights'])}", _cap_note(ctx, eff)),
         _term("decode_kv", "Decode: KV read per stage step", parts["kv"] * 1e3, "ms",
               f"{micro:.0f} seqs x {context:,.0f} tokens x {s.kv_bytes_per_token:,} B / "
-              f"({bw} x {c.kv_bandwidth_efficiency:.3f}) = {_ms(parts['kv'])}"),
+              f"{_capped(ctx, f'{bw} x {kv_eff:.3f}', kv_eff)} = {_ms(parts['kv'])}",
+              _cap_note(ctx, kv_eff)),
         _term("decode_compute", "Decode: compute per stage step", parts["compute"] * 1e3, "ms",
               f"2 x ({s.dense_params / 1e9:.3f} + {s.expert_params_per_token / 1e9:.3f} "
               f"expert / {c.expert_compute_factor:.3f}) G params x {micro:.0f} tokens "
