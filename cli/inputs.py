@@ -29,10 +29,10 @@ from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.sweep import accepts_what_if
 from planner.serving.vllm_versions import require_kv_cache_dtype, vllm_rules
 from planner.units import GIB
-from probes.cluster import snapshots_to_cluster
+from probes.cluster import repeated_machine, snapshots_to_cluster
 from probes.files import read_json_document
 from probes.hub import resolve_model
-from probes.snapshot import HardwareSnapshot, load_snapshot
+from probes.snapshot import HardwareSnapshot, SnapshotError, load_snapshot
 
 
 class CliError(ValueError):
@@ -82,7 +82,14 @@ def build_cluster(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareS
         if clashing:
             raise CliError(f"{', '.join(clashing)} cannot be combined with --snapshot "
                            "(the snapshots say which GPUs there are)")
-        snapshots = [load_snapshot(path) for path in args.snapshot]
+        loaded: list[tuple[str, HardwareSnapshot]] = []
+        for path in args.snapshot:
+            snap = load_snapshot(path)
+            repeat = repeated_machine(loaded, path, snap)
+            if repeat:
+                raise SnapshotError(repeat)
+            loaded.append((path, snap))
+        snapshots = [snap for _, snap in loaded]
         cluster = snapshots_to_cluster(snapshots)
         if getattr(args, "link", None):
             cluster = with_link(cluster, args.link)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from planner.serving.hardware import (
     ClusterSpec,
     GpuSpec,
@@ -59,6 +61,38 @@ def snapshot_to_node(snap: HardwareSnapshot) -> tuple[NodeSpec, list[str]]:
     except ValueError as exc:  # pydantic's ValidationError: e.g. used > the smallest total
         raise SnapshotError(f"{snap.hostname}: cannot plan for this node ({exc})") from exc
     return node, notes
+
+
+def _gpu_uuids(snap: HardwareSnapshot) -> frozenset[str] | None:
+    """The snapshot's GPU UUIDs (NVML's, unique to each GPU), None unless every GPU has one."""
+    uuids = [g.uuid for g in snap.gpus]
+    return frozenset(uuids) if uuids and all(uuids) else None
+
+
+def same_machine(a: HardwareSnapshot, b: HardwareSnapshot) -> bool:
+    """Whether two snapshots describe one machine: the same hostname and, where both list
+    their GPUs' UUIDs, the same ones (two machines may share a default hostname, never a
+    GPU). A copy with another hostname is taken as another node, as its author meant."""
+    if a.hostname != b.hostname:
+        return False
+    uuids_a, uuids_b = _gpu_uuids(a), _gpu_uuids(b)
+    return uuids_a is None or uuids_b is None or uuids_a == uuids_b
+
+
+def repeated_machine(earlier: Iterable[tuple[str, HardwareSnapshot]], name: str,
+                     snap: HardwareSnapshot) -> str | None:
+    """Why snapshot `name` cannot join the `earlier` (name, snapshot) pairs, or None: one
+    snapshot is one node, so a machine given twice would be planned as two nodes."""
+    for first, other in earlier:
+        if same_machine(other, snap):
+            uuids = _gpu_uuids(snap) if _gpu_uuids(other) else None
+            files = (f"{name} is given twice" if first == name else
+                     f"{first} and {name} describe the same machine (hostname "
+                     f"{snap.hostname}" + (f", the same {len(uuids)} GPU UUIDs)" if uuids
+                                           else ")"))
+            return (f"{files}: each snapshot is one node, so that machine would be planned as "
+                    "two; give each machine's snapshot once.")
+    return None
 
 
 def snapshots_to_cluster(snapshots: list[HardwareSnapshot]) -> ClusterSpec:

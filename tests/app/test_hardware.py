@@ -73,6 +73,31 @@ def test_uploaded_snapshots_become_the_cluster() -> None:
     assert "snapshots: rig-3090x8" in texts(at)
 
 
+def test_one_machine_uploaded_twice_is_refused_not_planned_as_two_nodes() -> None:
+    import json
+
+    good = (SNAPSHOTS / "rtx3090x8.json").read_bytes()
+    at = open_page("hardware", hw="snapshots")
+    at.get("file_uploader")[0].set_value(
+        [("rig.json", good, "application/json"), ("rig-copy.json", good, "application/json")]
+    ).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "rig.json and rig-copy.json describe the same machine (hostname rig-3090x8, the same 8 "
+        "GPU UUIDs): each snapshot is one node, so that machine would be planned as two; give "
+        "each machine's snapshot once."]
+    assert "8x NVIDIA GeForce RTX 3090 (PCIe) — 8 GPUs" in texts(at)  # not 2 nodes, 16 GPUs
+    # two machines' files both named node.json (one probe command run on each): both kept
+    other = json.loads(good)
+    other["hostname"] = "rig-2"
+    at = open_page("hardware", hw="snapshots")
+    at.get("file_uploader")[0].set_value(
+        [("node.json", good, "application/json"),
+         ("node.json", json.dumps(other).encode(), "application/json")]).run()
+    assert not at.exception and not at.error
+    assert "2 nodes x 8x NVIDIA GeForce RTX 3090 (PCIe) — 16 GPUs" in texts(at)
+
+
 BAD_SNAPSHOTS = {
     # name -> words of its error (reproducers copied from ../shared/bad-inputs/, issue 13)
     "snapshot_deep_nested.json": "nested too deeply",
@@ -95,6 +120,7 @@ def test_bad_snapshot_uploads_are_inline_errors_not_tracebacks() -> None:
     errors = [e.value for e in at.error]
     for name, words in {**BAD_SNAPSHOTS, "bigint.json": "more than 4,300 digits"}.items():
         assert any(e.startswith(f"{name}:") and words in e for e in errors), (name, errors)
+    assert all(e.endswith(".") for e in errors), errors  # sentences, as the CLI's errors
     # none of them became the cluster, so the sidebar and every page still work
     assert "snapshots:" not in texts(at)
     at.switch_page("ui/pages/plan.py").run()

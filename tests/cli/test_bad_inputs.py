@@ -83,6 +83,21 @@ def test_planner_caps_a_config_by_bytes_read(oversized: Path) -> None:
                           "is over the 4 MB limit (more than 4,000,000 bytes)")
 
 
+def test_planner_refuses_one_machine_given_as_two_nodes(tmp_path: Path) -> None:
+    # was planned as 2 nodes x 8 GPUs: the same file twice, or a copy of it
+    done = run("planner", "plan", "--model", "Qwen/Qwen3-8B", "--snapshot", str(SNAPSHOT),
+               "--snapshot", str(SNAPSHOT))
+    assert_one_line_error(done, "python -m planner plan: error: ",
+                          f"{SNAPSHOT} is given twice: each snapshot is one node")
+    copy = tmp_path / "node2.json"
+    copy.write_bytes(SNAPSHOT.read_bytes())
+    done = run("planner", "plan", "--model", "Qwen/Qwen3-8B", "--snapshot", str(SNAPSHOT),
+               "--snapshot", str(copy))
+    assert_one_line_error(done, "python -m planner plan: error: ",
+                          f"{SNAPSHOT} and {copy} describe the same machine (hostname "
+                          "rig-3090x8, the same 8 GPU UUIDs)")
+
+
 @pytest.mark.parametrize(("snapshot", "words"), [
     ("/dev/zero", "/dev/zero is a character device, not a regular file"),
     (str(BAD / "snapshot_deep_nested.json"), "nested too deeply"),

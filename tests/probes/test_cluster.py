@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from probes.cluster import snapshots_to_cluster
+from probes.cluster import repeated_machine, same_machine, snapshots_to_cluster
 from probes.nvml import NvLinkInfo
 from probes.snapshot import HardwareSnapshot, SnapshotError
 
@@ -83,3 +83,30 @@ def test_a_snapshot_without_gpus_is_an_error(rig: HardwareSnapshot,
 def test_a_gpu_without_memory_total_is_an_error(rig: HardwareSnapshot) -> None:
     with pytest.raises(SnapshotError, match="GPU0 has no name or memory total"):
         snapshots_to_cluster([renamed(rig, "rig", memory_total_bytes=None)])
+
+
+def test_one_machine_is_its_hostname_and_its_gpu_uuids(rig: HardwareSnapshot) -> None:
+    assert same_machine(rig, rig.model_copy())  # the same file read twice
+    # the recorded rig's 8 GPUs each carry an NVML UUID
+    assert all(g.uuid for g in rig.gpus) and len({g.uuid for g in rig.gpus}) == 8
+    # two machines left at a default hostname: their GPUs' UUIDs tell them apart
+    other_gpus = rig.model_copy(update={"gpus": [
+        g.model_copy(update={"uuid": f"GPU-other-{g.index}"}) for g in rig.gpus]})
+    assert not same_machine(rig, other_gpus)
+    # a copy given another hostname is another node, as its author meant (two like machines)
+    assert not same_machine(rig, renamed(rig, "node2"))
+    # without UUIDs on either side, the hostname alone names the machine
+    assert same_machine(rig, renamed(rig, rig.hostname, uuid=None))
+
+
+def test_a_machine_given_twice_is_named_with_both_files(rig: HardwareSnapshot) -> None:
+    assert repeated_machine([("a.json", rig)], "b.json", renamed(rig, "node2")) is None
+    assert repeated_machine([("a.json", rig)], "b.json", rig) == (
+        "a.json and b.json describe the same machine (hostname rig-3090x8, the same 8 GPU "
+        "UUIDs): each snapshot is one node, so that machine would be planned as two; give "
+        "each machine's snapshot once.")
+    assert repeated_machine([("a.json", rig)], "a.json", rig).startswith(
+        "a.json is given twice: each snapshot is one node")
+    no_uuids = renamed(rig, rig.hostname, uuid=None)
+    assert repeated_machine([("a.json", rig)], "b.json", no_uuids).startswith(
+        "a.json and b.json describe the same machine (hostname rig-3090x8): ")

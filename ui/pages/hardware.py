@@ -4,8 +4,9 @@ import pandas as pd
 import streamlit as st
 
 from planner.serving.hardware import GPU_PRESETS
-from planner.text import md_escape
+from planner.text import md_escape, sentence
 from probes.audit_summary import audit_summary
+from probes.cluster import repeated_machine
 from probes.snapshot import HardwareSnapshot, SnapshotError, load_snapshot
 from ui import format as fmt
 from ui.context import (
@@ -66,13 +67,26 @@ def _render_snapshot(snap: HardwareSnapshot) -> None:
 
 
 def _load_uploads() -> None:
-    """on_change of the uploader: parse every file; the parsed snapshots outlive the widget."""
-    loaded, errors = {}, []
+    """on_change of the uploader: parse every file; the parsed snapshots outlive the widget.
+    A file describing a machine already uploaded is refused (it would be planned as a second
+    node); two files of one name from different machines are both kept."""
+    loaded: dict[str, HardwareSnapshot] = {}
+    errors = []
     for upload in st.session_state["hw.uploads"] or []:
         try:
-            loaded[upload.name] = load_snapshot(upload.getvalue())
+            snap = load_snapshot(upload.getvalue())
         except SnapshotError as exc:
-            errors.append(f"{upload.name}: {exc}")
+            errors.append(sentence(f"{upload.name}: {exc}"))
+            continue
+        repeat = repeated_machine(loaded.items(), upload.name, snap)
+        if repeat:
+            errors.append(repeat)
+            continue
+        name, copy = upload.name, 1
+        while name in loaded:
+            copy += 1
+            name = f"{upload.name} ({copy})"
+        loaded[name] = snap
     st.session_state[UPLOADS_KEY] = loaded
     st.session_state[_UPLOAD_ERRORS_KEY] = errors
 
