@@ -39,15 +39,44 @@ class CliError(ValueError):
     """Arguments that are valid one by one but not together (one-line message)."""
 
 
+VLLM_WEIGHT_PATTERNS = ("*.safetensors", "*.bin", "*.pt")
+"""The weight files `vllm serve FOLDER` looks for (vllm/model_executor/model_loader/
+default_loader.py, load format auto: *.safetensors, *.bin, then *.pt; none: "Cannot find any
+model weights with `FOLDER`")."""
+
+
+def _local_name(path: Path) -> tuple[str, str | None]:
+    """The name of a local --model and why `vllm serve` cannot load it (None when it can).
+
+    A folder holding config.json and weights is loaded by its absolute path (the command runs
+    from any directory); a lone config file (<name>.json, as in ../shared/model-configs) is
+    named by its stem for display, and is nothing vLLM loads."""
+    if path.is_dir() or path.name == "config.json":
+        folder = (path if path.is_dir() else path.parent).absolute()
+        if any(next(folder.glob(p), None) for p in VLLM_WEIGHT_PATTERNS):
+            return str(folder), None
+        return str(folder), (
+            f"No launch command: {folder} holds no weights (*.safetensors, *.bin or *.pt), so "
+            f"`vllm serve` would stop with \"Cannot find any model weights\". Plan the "
+            "checkpoint's folder, or its repo id (--model OWNER/NAME), for a command.")
+    owner, _, repo = path.stem.partition("__")
+    example = f"{owner}/{repo}" if owner and repo else "OWNER/NAME"
+    return path.stem, (
+        f"No launch command: {path} is a lone config file, and `vllm serve` loads a repo id "
+        "or a folder holding config.json and the weights. Plan the model's repo id (--model "
+        f"{example}, if that is where the file came from) or its checkpoint folder for a "
+        "command.")
+
+
 def load_model(model: str, revision: str | None = None) -> tuple[ModelSource, ModelSpec]:
     """Resolve a path or repo id (a verbatim catalog entry, else the hub, whose fallbacks are the
-    local cache and the catalog) and parse its config."""
+    local cache and the catalog) and parse its config; a local file or folder that `vllm
+    serve` cannot load is marked (ModelSpec.unservable), so no plan prints a command for it."""
     source = resolve_model(model, revision)
-    path = Path(model)
-    # a folder (or its config.json) is what `vllm serve` takes; a loose file is named by stem
-    name = source.repo_id or (str(path) if path.is_dir() else
-                              str(path.parent) if path.name == "config.json" else path.stem)
-    return source, parse_model_config(source.config, source.hf_quant_config, name=name)
+    name, unservable = (source.repo_id, None) if source.repo_id else \
+        _local_name(Path(model).expanduser())
+    spec = parse_model_config(source.config, source.hf_quant_config, name=name)
+    return source, spec.model_copy(update={"unservable": unservable}) if unservable else spec
 
 
 def _custom_cluster(memory_gib: float, gpus_per_node: int, nodes: int,

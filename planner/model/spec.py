@@ -241,6 +241,10 @@ class ModelSpec(_Frozen):
     """A model's architecture, from the fields actually present in its config.json."""
 
     name: str | None = Field(default=None, description="repo id or file name, for display")
+    unservable: str | None = Field(
+        default=None, description="why `vllm serve` cannot load the model as given (a lone "
+        "config file, a folder without weights): the launch note then, and no command"
+    )
     model_type: str
     architectures: tuple[str, ...] = ()
     hidden_size: int = Field(gt=0)

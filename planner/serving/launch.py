@@ -7,6 +7,7 @@ holds the planned format (one the user names, or a known one), or passes vLLM's 
 `--quantization` flag where vLLM quantizes at load (fp8), or there is no command.
 """
 
+import shlex
 from functools import cache
 from typing import NamedTuple
 
@@ -61,15 +62,19 @@ def known_checkpoint(model: str, scheme_key: str) -> str | None:
 
 
 def launch(model: str, scheme: quant.QuantScheme, s: EngineSettings, engine_flags: str,
-           cli: VllmCli) -> Launch:
+           cli: VllmCli, unservable: str | None = None) -> Launch:
     """The command head for `model` planned in `scheme` with settings `s` on vLLM `cli`.
 
     `engine_flags` are the engine flags (max_model_len, batch limits, KV dtype, ...); the
     layout flags go in between (with_layout). A command vLLM's parser would refuse is
-    never returned: its problems become the note.
+    never returned: its problems become the note. `unservable` (ModelSpec.unservable) says
+    why `model` is nothing vLLM can load: no command then, unless a --target-checkpoint is
+    what it loads.
     """
+    if unservable and not (s.target_quant and s.target_checkpoint):
+        return Launch(None, unservable)
     note = ""
-    serve = f"vllm serve {model}"
+    serve = f"vllm serve {shlex.quote(model)}"  # a folder's path may hold spaces
     if s.target_quant:
         known = known_checkpoint(model, scheme.key)
         if s.target_checkpoint:

@@ -404,7 +404,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             chunked_prefill=s.enable_chunked_prefill)) + mtp_refusal(spec, s)
             + tuple(kv_format_errors(gpu, spec, s.kv_cache_dtype, cli)),
         launch=launch(spec.name or "<model>", scheme, s,
-                      ENGINE.launch_flags(s, max_model_len, mbt, seqs), cli),
+                      ENGINE.launch_flags(s, max_model_len, mbt, seqs), cli, spec.unservable),
     )
 
 

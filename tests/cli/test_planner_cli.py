@@ -280,6 +280,7 @@ def test_blank_gpu_name_is_refused(capsys, model_dir: Path, blank: str) -> None:
 
 def test_dp_flag_plans_replicas(capsys, model_dir: Path) -> None:
     # --dp 2 on 4 GPUs: TP defaults to 4 GPUs per node / 2 replicas = 2
+    (model_dir / "pytorch_model.bin").write_bytes(b"")  # weights: vLLM can load the folder
     code, out, _ = run_main(capsys, "plan", "--model", str(model_dir), "--gpu", "rtx-3090",
                             "--gpus", "4", "--dp", "2", "--max-model-len", "4096", "--json")
     data = json.loads(out)
@@ -478,3 +479,53 @@ def test_messages_name_the_command_the_user_ran(capsys, monkeypatch, model_dir: 
     monkeypatch.setattr(sys, "argv", [str(ROOT / "planner" / "__main__.py"), *bad_gpu])
     assert main() == 2
     assert capsys.readouterr().err.startswith("python -m planner plan: error: ")
+
+
+def test_a_launch_command_only_for_what_vllm_can_load(capsys, monkeypatch,
+                                                       tmp_path: Path) -> None:
+    """`vllm serve` takes a repo id or a folder holding config.json and weights (*.safetensors,
+    *.bin or *.pt, vLLM's default_loader.py): a lone <owner>__<name>.json was served as
+    `vllm serve owner__name`, a name vLLM cannot load."""
+    loose = tmp_path / "openai__gpt-oss-120b.json"
+    loose.write_text(json.dumps(TINY_CONFIG))
+    hw = ["--gpu", "rtx-3090", "--gpus", "1", "--max-model-len", "4096"]
+    _, out, _ = run_main(capsys, "plan", "--model", str(loose), *hw, "--json")
+    data = json.loads(out)
+    assert data["fits"] and data["vllm_command"] is None
+    assert data["launch_note"].startswith(f"No launch command: {loose} is a lone config file")
+    assert "--model openai/gpt-oss-120b, if that is where the file came from" in \
+        data["launch_note"]
+    def commands(text: str) -> list[str]:
+        return [line for line in text.splitlines() if line.startswith("vllm serve")]
+
+    _, out, _ = run_main(capsys, "plan", "--model", str(loose), *hw)
+    assert not commands(out) and f"No launch command: {loose}" in out
+    _, out, _ = run_main(capsys, "sweep", "--model", str(loose), *hw, "--json")
+    rows = json.loads(out)["rows"]
+    assert rows and all(r["vllm_command"] is None for r in rows)
+    _, out, _ = run_main(capsys, "report", "--model", str(loose), *hw, "--sweep")
+    assert not commands(out) and "is a lone config file" in out
+    _, out, _ = run_main(capsys, "recommend", "--model", str(loose), "--context", "4096",
+                         "--gpu", "rtx-3090", "--gpus-max", "1", "--json")
+    rows = json.loads(out)["rows"]
+    assert rows and all(r["vllm_command"] is None and "lone config file" in r["launch_note"]
+                        for r in rows)
+    # a converted checkpoint named with --target-checkpoint is what the command loads
+    _, out, _ = run_main(capsys, "plan", "--model", str(loose), *hw, "--target-quant", "fp8",
+                         "--target-checkpoint", "me/tiny-FP8", "--json")
+    assert json.loads(out)["vllm_command"].startswith("vllm serve me/tiny-FP8 ")
+
+    # a folder: loadable once it holds weights, by its absolute path (given relative here)
+    folder = tmp_path / "my models" / "tiny"
+    folder.mkdir(parents=True)
+    (folder / "config.json").write_text(json.dumps(TINY_CONFIG))
+    monkeypatch.chdir(tmp_path)
+    _, out, _ = run_main(capsys, "plan", "--model", "my models/tiny", *hw, "--json")
+    data = json.loads(out)
+    assert data["vllm_command"] is None
+    assert data["launch_note"].startswith(f"No launch command: {folder} holds no weights")
+    (folder / "model-00001-of-00002.safetensors").write_bytes(b"")
+    for model in ("my models/tiny", "my models/tiny/config.json"):
+        _, out, _ = run_main(capsys, "plan", "--model", model, *hw, "--json")
+        assert json.loads(out)["vllm_command"].startswith(
+            f"vllm serve '{folder}' --max-model-len 4096 ")  # quoted: the path has a space
