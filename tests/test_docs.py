@@ -38,3 +38,51 @@ def test_readme_example_and_app_agree_on_expert_parallelism() -> None:
     from ui.state import AppState  # the app's default: EP on
 
     assert AppState().ep is True
+
+
+GROUP = re.compile(r"([\[(])([^\[\]()]*)[\])]")
+"""An optional [a | b] or required (a | b) group of a synopsis (no nesting in the README)."""
+METAVARS = {"K": "5", "X": "2000", "Y": "50", "R": "main", "M2": "Qwen/Qwen3-8B", "...": ""}
+"""Sample values for the README's placeholders."""
+
+
+def _command_line_synopses() -> list[str]:
+    """Each `python -m planner` command of the Command line section, continuations joined."""
+    section = README.split("## Command line\n", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```bash\n(.*?)```", section, flags=re.S).group(1)
+    return [" ".join(line.split()) for line in block.replace("\\\n", " ").splitlines()
+            if line.startswith("python -m planner ")]
+
+
+def _variants(synopsis: str) -> list[list[str]]:
+    """The synopsis as written (required groups: their first choice, options left out), then
+    with each choice of each group alone, placeholders filled in: argv lists."""
+    groups = list(GROUP.finditer(synopsis))
+
+    def line(chosen: dict[int, str]) -> list[str]:
+        text, end = "", 0
+        for i, match in enumerate(groups):
+            default = match[2].split("|")[0] if match[1] == "(" else ""
+            text += synopsis[end:match.start()] + chosen.get(i, default)
+            end = match.end()
+        words = (text + synopsis[end:]).split()[3:]  # after "python -m planner"
+        return [METAVARS.get(word, word) for word in words if METAVARS.get(word, word)]
+
+    return [line({}), *(line({i: choice}) for i, match in enumerate(groups)
+                        for choice in match[2].split("|"))]
+
+
+def test_every_command_line_synopsis_runs_with_each_option_alone(capsys, monkeypatch) -> None:
+    """README's plan line offered [--dp 2] beside --tp 8: TP=8 x DP=2 on 8 GPUs exits 2.
+    Every variant parses; the plan variants are run (offline, the catalog's seed model)."""
+    from cli.args import build_parser
+    from cli.planner_cli import main
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    synopses = _command_line_synopses()
+    assert {s.split()[3] for s in synopses} >= {"plan", "sweep", "recommend", "inspect"}
+    for synopsis in synopses:
+        for argv in _variants(synopsis):
+            build_parser().parse_args(argv)  # SystemExit(2) on a flag or value it refuses
+            if argv[0] == "plan":
+                assert main(argv) == 0, (argv, capsys.readouterr().err)
