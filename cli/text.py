@@ -141,7 +141,7 @@ def recommend_text(result: RecommendResult) -> str:
         f"{result.plans_made:,} plans ({result.pruned} GPU counts skipped: memory below the "
         "weights).",
         f"Prices: $ per GPU-hour, table of {result.price_table_date} (on-demand list prices, "
-        "sources in python -m planner recommend --json); * marks an estimate.",
+        "--json gives each source); * marks an estimate.",
     ]
     if result.unpriced_gpu_keys:
         lines.append(f"No price (left out; add one with --price GPU=USD): "

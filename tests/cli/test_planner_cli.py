@@ -475,6 +475,11 @@ def test_messages_name_the_command_the_user_ran(capsys, monkeypatch, model_dir: 
     assert main() == 2
     help_text = capsys.readouterr().err
     assert help_text.startswith("usage: headroom ") and "python -m planner" not in help_text
+    monkeypatch.setattr(sys, "argv", ["/usr/local/bin/headroom", "recommend", "--model",
+                                      "Qwen/Qwen3-8B", "--gpu", "rtx-3090", "--gpus-max", "1",
+                                      "--context", "4096"])
+    assert main() == 0
+    assert "python -m planner" not in "".join(capsys.readouterr())  # the price footer too
     # python -m planner: sys.argv[0] is planner/__main__.py
     monkeypatch.setattr(sys, "argv", [str(ROOT / "planner" / "__main__.py"), *bad_gpu])
     assert main() == 2
