@@ -115,7 +115,8 @@ def sweep_text(result: SweepResult, own_key: str, top: int | None) -> str:
 
 
 def recommend_text(result: RecommendResult) -> str:
-    """The cheapest configurations as an aligned table, then what the search covered."""
+    """The configurations as an aligned table (launchable first, then cheapest), each row's
+    command or why it has none, then what the search covered."""
     w = result.workload
     goal = (f"{w.requests_per_s:g} requests/s" if w.requests_per_s is not None
             else f"{w.concurrency} concurrent requests")
@@ -124,22 +125,31 @@ def recommend_text(result: RecommendResult) -> str:
     head = (f"Cheapest configurations for {goal} at {w.max_model_len:,} tokens of context "
             f"(input {w.input_len:,}, output {w.output_len:,}){targets}")
     rows = [["#", "model", "gpus", "weights", "layout", "kv", "$/hour", "$/M out tok",
-             "ttft ms", "tpot ms", "out tok/s", "at C", "ceiling", "kv room (req)"]]
+             "ttft ms", "tpot ms", "out tok/s", "at C", "ceiling", "kv room (req)", "run"]]
     rows += [[str(i), r.model_name, f"{r.gpus}x {r.gpu_key}", r.quant_label, r.layout.label(),
               r.kv_cache_dtype, f"{r.usd_per_hour:,.2f}" + ("*" if r.price_estimate else ""),
               speed_cell(r.usd_per_million_output_tokens, 2), speed_cell(r.ttft_ms, 0),
               speed_cell(r.tpot_ms), speed_cell(r.output_tokens_per_s),
               "—" if r.speed_concurrency is None else str(r.speed_concurrency),
-              f"{r.max_context_tokens:,}",
-              f"{r.max_concurrency:,.2f}"] for i, r in enumerate(result.rows, 1)]
+              f"{r.max_context_tokens:,}", f"{r.max_concurrency:,.2f}",
+              "vllm serve" if r.launchable else "what-if"]
+             for i, r in enumerate(result.rows, 1)]
     lines = [head, ""]
     lines += text_columns(rows) if result.rows else ["No configuration serves this workload "
                                                      "within the search."]
+    if result.rows:
+        lines += ["", "Rows you can start with the targeted vLLM come first (cheapest first); "
+                  "what-if rows (no command) follow.", "Launch:",
+                  *(f"#{i}  {r.vllm_command or 'what-if, no command: ' + r.launch_note}"
+                    for i, r in enumerate(result.rows, 1))]
+    presets = len(result.gpu_keys)
     lines += [
         "",
-        f"Searched {len(result.gpu_keys)} priced GPU presets x {result.gpu_counts} GPUs: "
-        f"{result.plans_made:,} plans ({result.pruned} GPU counts skipped: memory below the "
-        "weights).",
+        *(f"note: {n}" for n in result.notes),
+        f"Searched {presets} priced GPU preset{'s' if presets != 1 else ''} x "
+        f"{result.gpu_counts} GPUs: {result.plans_made:,} plans ({result.pruned} GPU counts "
+        f"skipped: memory below the weights; {result.counts_skipped} below the fewest GPUs a "
+        "replica could serve on).",
         f"Prices: $ per GPU-hour, table of {result.price_table_date} (on-demand list prices, "
         "--json gives each source); * marks an estimate.",
     ]

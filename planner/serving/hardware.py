@@ -213,8 +213,10 @@ class ClusterSpec(BaseModel):
     @property
     def link(self) -> "LinkSpec":
         """The intra-node link tensor-parallel traffic runs over: the slowest of all nodes
-        (one collective waits for its slowest member)."""
-        return min((link_spec(n.gpu, n.intra_node_link) for n in self.nodes),
+        (one collective waits for its slowest member). Each distinct (GPU, link) is sized
+        once: a preset of 512 nodes shares one GPU object."""
+        distinct = {(id(n.gpu), n.intra_node_link): n for n in self.nodes}.values()
+        return min((link_spec(n.gpu, n.intra_node_link) for n in distinct),
                    key=lambda link: (link.bandwidth_gbps, -link.latency_us))
 
 

@@ -15,18 +15,29 @@ serves the workload, larger counts of the same GPU (dearer per hour) are not pla
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
-from planner.model.quant import scheme
+from planner.model.quant import checkpoint_scheme, scheme
 from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import GPU_PRESETS, preset_cluster
-from planner.serving.layout import ParallelLayout
+from planner.serving.layout import ParallelLayout, layout_errors
+from planner.serving.plan import PlanRequest, PlanSummary, summary_figures
 from planner.serving.prices import PRICE_TABLE_DATE, GpuPrice
-from planner.serving.speed import ServingLoad
-from planner.serving.sweep import SweepRow, layout_candidates, quant_candidates, sweep
+from planner.serving.replicas import Bound, Family, families, lowest_counts
+from planner.serving.speed import ServingLoad, estimate_speed
+from planner.serving.sweep import (
+    KV_DTYPES,
+    SweepRow,
+    layout_candidates,
+    quant_candidates,
+    quant_settings,
+    rank_key,
+    sweep,
+)
 from planner.serving.weights import weights_bytes
 
 GPUS_PER_NODE = 8
@@ -104,6 +115,13 @@ class Recommendation(BaseModel):
     """None when there is no command (a what-if needing a converted checkpoint): launch_note."""
     launch_note: str = ""
 
+    @computed_field
+    @property
+    def launchable(self) -> bool:
+        """Whether the targeted vLLM can start it as planned (a `vllm serve` command);
+        launchable rows rank first."""
+        return self.vllm_command is not None
+
 
 class RecommendResult(BaseModel):
     """The configurations found, cheapest first, and what the search covered."""
@@ -119,6 +137,11 @@ class RecommendResult(BaseModel):
     pruned: int = Field(description="(model, GPU, count) skipped: memory below the weights")
     price_table_date: str = PRICE_TABLE_DATE
     rows: tuple[Recommendation, ...]
+    counts_skipped: int = Field(0, description="(model, GPU, count) not planned: below the "
+                                "fewest GPUs any replica family could serve on "
+                                "(planner.serving.replicas)")
+    notes: tuple[str, ...] = ()
+    """Models left out because no count up to gpus_max can serve them, and why."""
 
 
 def gpu_counts(gpus_max: int) -> tuple[int, ...]:
@@ -187,6 +210,126 @@ def _recommendation(spec: ModelSpec, gpu_key: str, gpus: int, row: SweepRow, pri
     )
 
 
+def _search_counts(spec: ModelSpec, gpu_key: str, workload: Workload,
+                   settings: EngineSettings, gpus_max: int) -> dict[Family, Bound]:
+    """Each family's lowest GPU count that could serve (planner.serving.replicas)."""
+    cluster = _cluster(gpu_key, min(gpus_max, GPUS_PER_NODE))
+    own = checkpoint_scheme(spec).key
+    fams = families(spec, cluster, quant_candidates(spec, cluster), KV_DTYPES, gpus_max)
+    return lowest_counts(
+        spec, cluster, fams,
+        lambda fam: settings.model_copy(update={"kv_cache_dtype": fam.kv_cache_dtype,
+                                                **quant_settings(fam.quant_key, own)}),
+        workload.load, output_tokens_per_s=workload.output_tokens_per_s,
+        concurrency=workload.concurrency, ttft_ms=workload.ttft_ms, tpot_ms=workload.tpot_ms,
+        memory_bytes=GPU_PRESETS[gpu_key].memory_total_bytes * settings.gpu_memory_utilization)
+
+
+def _member_can_serve(spec: ModelSpec, cluster, settings: EngineSettings,
+                      layout: ParallelLayout, workload: Workload, cache: dict) -> bool:
+    """Whether `layout` could serve: its replica fits with room for the concurrency and, at a
+    rate, dp replicas at vLLM's max_num_seqs each (the most output tokens/s, the speed model's
+    throughput growing with requests in flight) reach it. Without EP a replica's plan and
+    speed do not depend on DP (planner.serving.replicas), so one replica is planned once for
+    every count."""
+    member = layout if layout.ep else layout.model_copy(update={"dp": 1})
+    key = (settings.kv_cache_dtype, settings.quantization, settings.target_quant, member)
+    if key not in cache:
+        figures = summary_figures(spec, cluster, member, settings, validated=True)
+        top = None
+        if figures["fits"] and workload.output_tokens_per_s is not None:
+            request = PlanRequest.model_construct(model=spec, cluster=cluster, layout=member,
+                                                  engine=settings)
+            speed = estimate_speed(request, workload.load.model_copy(update={
+                "concurrency": figures["max_num_seqs"] * member.dp}),
+                plan_result=PlanSummary.model_construct(**figures))
+            top = 0.0 if speed is None else speed.output_tokens_per_s
+        cache[key] = (figures["fits"] and figures["max_concurrency"] >= workload.concurrency,
+                      top)
+    holds, top = cache[key]
+    replicas = layout.dp // member.dp
+    return holds and (top is None or top * replicas * (1 + 1e-9) >= workload.output_tokens_per_s)
+
+
+def _node_rows(spec: ModelSpec, cluster, settings: EngineSettings, alive: Sequence[Family],
+               gpus: int, workload: Workload, cache: dict) -> list[SweepRow]:
+    """The sweep's rows at `gpus` GPUs for the layouts of the `alive` families that could
+    serve (_member_can_serve), in the order the full sweep would rank them (its ranking is
+    stable, so the rows it leaves out change no other row's place)."""
+    own = checkpoint_scheme(spec).key
+    wanted: dict[tuple[str, str], set[ParallelLayout]] = {}
+    for fam in alive:
+        wanted.setdefault((fam.quant_key, fam.kv_cache_dtype), set()).update(
+            fam.layouts(gpus, spec.num_layers))
+    rows: list[SweepRow] = []
+    for quant in quant_candidates(spec, cluster):
+        for kv in KV_DTYPES:
+            fam_settings = settings.model_copy(update={"kv_cache_dtype": kv,
+                                                       **quant_settings(quant, own)})
+            layouts = sorted((lay for lay in wanted.get((quant, kv), ())
+                              if not layout_errors(spec, cluster, lay, scheme(quant))
+                              and _member_can_serve(spec, cluster, fam_settings, lay, workload,
+                                                    cache)),
+                             key=lambda lay: (lay.tp, lay.pp, lay.dp, lay.ep))
+            if layouts:
+                rows += sweep(spec, cluster, settings, quant_keys=(quant,), kv_dtypes=(kv,),
+                              layouts=layouts, load=workload.load,
+                              tpot_ms_target=workload.tpot_ms, ttft_ms_target=workload.ttft_ms,
+                              min_output_tokens_per_s=workload.output_tokens_per_s).rows
+    return sorted(rows, key=rank_key)
+
+
+class _Picks:
+    """Per (model, GPU): the first count with a launchable serving row, and a what-if (no
+    command for the targeted vLLM) only where it serves on fewer GPUs."""
+
+    def __init__(self) -> None:
+        self.launchable: tuple[int, SweepRow] | None = None
+        self.what_if: tuple[int, SweepRow] | None = None
+
+    def add(self, gpus: int, serving: Sequence[SweepRow], workload: Workload) -> bool:
+        """Record the rows serving on `gpus` GPUs; True once a launchable one is found."""
+        runnable = [r for r in serving if r.vllm_command]
+        if runnable:
+            self.launchable = (gpus, _best(runnable, workload))
+        elif serving and self.what_if is None:
+            self.what_if = (gpus, _best(serving, workload))
+        return self.launchable is not None
+
+    def picked(self) -> list[tuple[int, SweepRow]]:
+        out = [self.launchable] if self.launchable else []
+        if self.what_if and (not out or self.what_if[0] < out[0][0]):
+            out.append(self.what_if)
+        return out
+
+
+def _rank(r: Recommendation) -> tuple:
+    """Launchable first, then cheapest $/hour, $ per M output tokens, fewer GPUs, more room."""
+    return (r.vllm_command is None, r.usd_per_hour,
+            r.usd_per_million_output_tokens or float("inf"), r.gpus, -r.max_concurrency)
+
+
+def _cutoff(found: Sequence[Recommendation], top: int) -> float:
+    """$/hour above which a launchable row cannot enter the `top` (inf until `top` are found):
+    what-ifs rank after every launchable row, so they cannot either."""
+    costs = sorted(r.usd_per_hour for r in found if r.vllm_command)
+    return costs[top - 1] if len(costs) >= top else float("inf")
+
+
+def _absurd(spec: ModelSpec, workload: Workload, lows: Mapping[str, Mapping[Family, Bound]],
+            gpus_max: int) -> str:
+    """Why no searched GPU count can serve (the families' bounds), as one line."""
+    fewest = min((low.gpus for per_gpu in lows.values() for low in per_gpu.values()),
+                 default=math.inf)
+    name = spec.name or spec.model_type
+    if math.isinf(fewest):
+        return (f"{name}: no searched GPU, weight format and layout meets the TTFT/TPOT "
+                "targets even with one request in flight; relax a target")
+    return (f"{name}: serving {workload.output_tokens_per_s:,.0f} output tokens/s needs at "
+            f"least {fewest:,.0f} GPUs of any searched preset (a bound from one replica's "
+            f"most output tokens/s per GPU), more than --gpus-max {gpus_max:,}")
+
+
 def recommend(
     models: Sequence[ModelSpec],
     workload: Workload,
@@ -197,10 +340,14 @@ def recommend(
     gpu_keys: Sequence[str] | None = None,
     top: int = 10,
 ) -> RecommendResult:
-    """The `top` cheapest configurations serving `workload`, best row per (model, GPU, count).
+    """The `top` cheapest configurations serving `workload`, launchable ones first, best row
+    per (model, GPU, count).
 
     `engine` holds the vLLM knobs every candidate shares (gpu_memory_utilization, ...);
     max_model_len comes from the workload, weight format and KV dtype from the search.
+    Counts above one node are searched through replica families (planner.serving.replicas):
+    only counts and layouts a family's bound allows are planned, and none whose $/hour
+    cannot enter the `top`.
     """
     if not models:
         raise RecommendError("give at least one model")
@@ -215,35 +362,63 @@ def recommend(
     settings = (engine or EngineSettings()).model_copy(
         update={"max_model_len": workload.max_model_len})
     found: list[Recommendation] = []
-    plans = pruned = 0
+    notes: list[str] = []
+    plans = pruned = skipped = 0
     for spec in models:
         memo: dict[str, int] = {}
+        lows: dict[str, dict[Family, Bound]] = {}
+        if counts[-1] > GPUS_PER_NODE:
+            lows = {k: _search_counts(spec, k, workload, settings, gpus_max) for k in priced}
+            if all(low.gpus > gpus_max for per_gpu in lows.values() for low in per_gpu.values()):
+                notes.append(_absurd(spec, workload, lows, gpus_max))
+                continue
         for gpu_key in priced:
-            gpu = GPU_PRESETS[gpu_key]
+            gpu, price = GPU_PRESETS[gpu_key], prices[gpu_key]
+            picks = _Picks()
+            members: dict = {}
+            quants = quant_candidates(spec, _cluster(gpu_key, 1))  # one GPU kind: any count
             for n in counts:
-                cluster = _cluster(gpu_key, n)
-                quants = quant_candidates(spec, cluster)
+                # after a what-if serves, only launchable families can add a row
+                bounds = {fam: b for fam, b in lows.get(gpu_key, {}).items()
+                          if b.launchable or picks.what_if is None}
+                fewest = min((b.gpus for b in bounds.values()), default=math.inf) \
+                    if lows else 0.0
+                if fewest > gpus_max:
+                    break
+                if n > GPUS_PER_NODE and n * (price.usd_per_gpu_hour or 0.0) > _cutoff(found,
+                                                                                      top):
+                    break
                 budget = n * gpu.memory_total_bytes * settings.gpu_memory_utilization
                 if _smallest_weights(spec, quants, memo) > budget:
                     pruned += 1
                     continue
-                layouts = [lay for lay in layout_candidates(spec, cluster) if lay.gpus == n]
-                if not layouts:
+                if n < fewest:
+                    skipped += 1
                     continue
-                result = sweep(spec, cluster, settings, quant_keys=quants, layouts=layouts,
-                               load=workload.load, tpot_ms_target=workload.tpot_ms,
-                               ttft_ms_target=workload.ttft_ms,
-                               min_output_tokens_per_s=workload.output_tokens_per_s)
-                plans += len(result.rows)
-                serving = [row for row in result.rows if _serves(row, workload)]
-                if serving:
-                    found.append(_recommendation(spec, gpu_key, n, _best(serving, workload),
-                                                 prices[gpu_key], workload))
+                cluster = _cluster(gpu_key, n)
+                if n > GPUS_PER_NODE:
+                    alive = [fam for fam, b in bounds.items() if b.gpus <= n]
+                    rows = _node_rows(spec, cluster, settings, alive, n, workload, members)
+                else:
+                    layouts = [lay for lay in layout_candidates(spec, cluster) if lay.gpus == n]
+                    if not layouts:
+                        continue
+                    rows = list(sweep(spec, cluster, settings, quant_keys=quants,
+                                      layouts=layouts, load=workload.load,
+                                      tpot_ms_target=workload.tpot_ms,
+                                      ttft_ms_target=workload.ttft_ms,
+                                      min_output_tokens_per_s=workload.output_tokens_per_s
+                                      ).rows)
+                plans += len(rows)
+                if picks.add(n, [row for row in rows if _serves(row, workload)], workload):
                     break  # more of the same GPU only costs more per hour
-    found.sort(key=lambda r: (r.usd_per_hour, r.usd_per_million_output_tokens or float("inf"),
-                              r.gpus, -r.max_concurrency))
+            found += [_recommendation(spec, gpu_key, n, row, price, workload)
+                      for n, row in picks.picked()]
+    if notes and len(notes) == len(models):
+        raise RecommendError("; ".join(notes))
+    found.sort(key=_rank)
     return RecommendResult(
         workload=workload, gpu_counts=counts, gpu_keys=priced,
         unpriced_gpu_keys=tuple(k for k in keys if k not in priced), plans_made=plans,
-        pruned=pruned, rows=tuple(found[:top]),
+        pruned=pruned, counts_skipped=skipped, notes=tuple(notes), rows=tuple(found[:top]),
     )

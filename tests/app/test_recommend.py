@@ -26,12 +26,29 @@ def test_the_page_is_registered_and_waits_for_the_button() -> None:
 def test_cheapest_first_for_a_small_model() -> None:
     at = open_page("recommend", model="Qwen/Qwen3-8B")
     table = _run(at)
-    assert list(table["$/hour"]) == sorted(table["$/hour"])
+    # launchable rows first, each group cheapest first
+    runnable = table["run"] == "vllm serve"
+    assert list(runnable) == sorted(runnable, reverse=True)
+    assert list(table["$/hour"][runnable]) == sorted(table["$/hour"][runnable])
     assert table["$/hour"].iloc[0] == 0.47  # one 24 GB card at $0.468/h, rounded
     assert table["GPUs"].iloc[0].startswith("1x ")
-    # the cheapest is an int4 what-if of the bf16 checkpoint: no command, the reason instead
-    assert "int4" in table["weights"].iloc[0]
-    assert any("quantize it first" in c.value for c in at.caption)
+    # fp8 of the bf16 checkpoint (~8 GB) is made at load (--quantization fp8): a command
+    assert "FP8" in table["weights"].iloc[0]
+    assert any("vllm serve Qwen/Qwen3-8B" in c.value for c in at.code)
+
+
+def test_a_what_if_row_is_labelled_and_says_why() -> None:
+    """3 requests/s on RTX 3090s: the INT8 W8A8 what-if serves on fewer cards than any
+    launchable format; it comes after them, labelled, and picking it gives the reason."""
+    at = open_page("recommend", model="Qwen/Qwen3-8B")
+    at.radio(key="recommend.mode").set_value("a request rate").run()
+    at.number_input(key="recommend.rate").set_value(3.0).run()
+    at.multiselect(key="recommend.gpus").set_value(["rtx-3090"]).run()
+    table = _run(at)
+    assert list(table["run"]) == ["vllm serve", "what-if (no command)"]
+    at.selectbox(key="recommend.row").set_value(1).run()
+    assert any(c.value.startswith("What-if, no command:") and "quantize it first" in c.value
+               for c in at.caption)
 
 
 def test_an_edited_price_changes_the_order() -> None:

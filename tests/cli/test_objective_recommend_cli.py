@@ -109,6 +109,11 @@ def test_prices_file_and_text_output(capsys, tmp_path: Path) -> None:
     assert code == 0
     first = next(line for line in out.splitlines() if line.startswith("1 "))
     assert "8x rtx-3090" in first and "8.00" in first  # $8/h beats 2 x $5 = $10/h
+    assert first.endswith("vllm serve")  # a GPTQ checkpoint as stored: launchable
+    assert "Searched 2 priced GPU presets x" in out
+    code, out, _ = _run(capsys, "recommend", "--model", SEED, "--gpu", "rtx-3090",
+                        "--context", "4096", "--prices", str(prices))
+    assert "Searched 1 priced GPU preset x (1, 2, 4, 8) GPUs" in out
 
 
 @pytest.mark.parametrize(("flags", "message"), [
@@ -118,6 +123,11 @@ def test_prices_file_and_text_output(capsys, tmp_path: Path) -> None:
     (["--context", "100", "--input-len", "1024"], "cannot hold an input of 1,024 tokens"),
     (["--gpus-max", "0"], "is outside 1..4,096"),
     (["--prices", "/nonexistent/prices.json"], "--prices /nonexistent/prices.json: cannot read"),
+    # 1,000,000 requests/s x 256 output tokens: beyond 4,096 GPUs of any preset (a bound)
+    (["--requests-per-s", "1000000", "--output-len", "256", "--gpus-max", "4096"],
+     "256,000,000 output tokens/s needs at least"),
+    # nothing meets a 1 us TPOT even alone, on any count up to 16
+    (["--tpot-ms", "0.001", "--gpus-max", "16"], "meets the TTFT/TPOT targets even with one"),
 ])
 def test_bad_recommend_input_exits_2_with_one_line(capsys, flags: list[str], message: str
                                                     ) -> None:

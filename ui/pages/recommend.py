@@ -73,7 +73,10 @@ def _workload() -> Workload:
 
 
 def _show(result: RecommendResult) -> None:
-    """The configurations found, cheapest first, and the command of a chosen one."""
+    """The configurations found (launchable first, then cheapest) and the command of a chosen
+    one, or why it has none."""
+    for note in result.notes:
+        st.warning(md_escape(note))
     if not result.rows:
         st.warning("No configuration serves this workload within the search: relax a target, "
                    "allow more GPUs or add prices.")
@@ -88,11 +91,15 @@ def _show(result: RecommendResult) -> None:
         "TPOT (ms)": None if r.tpot_ms is None else round(r.tpot_ms, 1),
         "output tok/s": None if r.output_tokens_per_s is None else round(r.output_tokens_per_s),
         "at concurrency": r.speed_concurrency, "ceiling (tokens)": r.max_context_tokens,
+        "run": "vllm serve" if r.launchable else "what-if (no command)",
     } for r in result.rows])
     st.dataframe(table, hide_index=True)
+    st.caption("Rows the targeted vLLM can start come first, cheapest first; what-if rows "
+               "(a format with no checkpoint vLLM can load) follow: pick one to see why.")
     st.caption(f"{result.plans_made:,} plans over {len(result.gpu_keys)} priced GPUs x "
                f"{list(result.gpu_counts)} GPUs; {result.pruned} GPU counts skipped (memory "
-               "below the weights). $ per million output tokens = $/hour / output tokens per "
+               f"below the weights), {result.counts_skipped} below the fewest GPUs a replica "
+               "could serve on. $ per million output tokens = $/hour / output tokens per "
                "hour, at the request rate when one is given, else at the concurrency's "
                "throughput.")
     if result.unpriced_gpu_keys:
@@ -104,7 +111,8 @@ def _show(result: RecommendResult) -> None:
     if chosen.vllm_command:
         st.code(chosen.vllm_command, language="bash", wrap_lines=True)
     if chosen.launch_note:
-        st.caption(md_escape(chosen.launch_note))
+        prefix = "" if chosen.launchable else "What-if, no command: "
+        st.caption(md_escape(prefix + chosen.launch_note))
 
 
 st.title("Recommend")

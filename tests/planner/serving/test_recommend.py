@@ -1,9 +1,23 @@
 """planner.serving.recommend: the GPU counts searched and which rows serve a workload."""
 
+import json
+
 import pytest
 
-from planner.serving.recommend import RecommendError, Workload, _serves, gpu_counts
-from planner.serving.sweep import SweepRow
+from planner.catalog import catalog_entry
+from planner.model.config.parser import parse_model_config
+from planner.serving.engine import EngineSettings
+from planner.serving.prices import with_overrides
+from planner.serving.recommend import (
+    RecommendError,
+    Workload,
+    _best,
+    _cluster,
+    _serves,
+    gpu_counts,
+    recommend,
+)
+from planner.serving.sweep import SweepRow, layout_candidates, sweep
 
 
 def test_counts_are_powers_of_two_then_whole_nodes() -> None:
@@ -33,3 +47,78 @@ def test_a_row_serves_when_it_fits_holds_the_concurrency_and_meets_targets() -> 
     rate = Workload(requests_per_s=2, output_len=512)
     assert _serves(_row(1.0, tps=1024.0), rate)
     assert not _serves(_row(1.0, tps=1023.0), rate)
+
+
+def _qwen8():
+    entry = catalog_entry("Qwen/Qwen3-8B")
+    return parse_model_config(entry.config, entry.hf_quant_config, name="Qwen/Qwen3-8B")
+
+
+def _exhaustive(spec, workload: Workload, gpu_keys, gpus_max: int) -> list[tuple]:
+    """The reference: the full sweep at every count of every GPU (what the search did before
+    it bounded counts above one node), the same choice of rows per GPU."""
+    settings = EngineSettings(max_model_len=workload.max_model_len)
+    picked = []
+    for key in gpu_keys:
+        launchable = what_if = None
+        for n in gpu_counts(gpus_max):
+            cluster = _cluster(key, n)
+            layouts = [lay for lay in layout_candidates(spec, cluster) if lay.gpus == n]
+            rows = sweep(spec, cluster, settings, layouts=layouts, load=workload.load,
+                         tpot_ms_target=workload.tpot_ms, ttft_ms_target=workload.ttft_ms,
+                         min_output_tokens_per_s=workload.output_tokens_per_s).rows
+            serving = [r for r in rows if _serves(r, workload)]
+            runnable = [r for r in serving if r.vllm_command]
+            if runnable:
+                launchable = (n, _best(runnable, workload))
+                break
+            if serving and what_if is None:
+                what_if = (n, _best(serving, workload))
+        for found in (launchable, what_if):
+            if found and (found is launchable or not launchable or found[0] < launchable[0]):
+                n, r = found
+                picked.append((key, n, r.quant_key, r.layout, r.kv_cache_dtype, r.tpot_ms))
+    return picked
+
+
+def test_the_search_above_one_node_finds_what_planning_every_count_finds() -> None:
+    """60 requests/s x 256 output tokens = 15,360 output tokens/s of Qwen3-8B: more than 8
+    RTX 3090s or L4s serve in a launchable format, so the answer lies above one node, where
+    counts are bounded instead of planned one by one; the rows must be the reference's."""
+    spec = _qwen8()
+    workload = Workload(requests_per_s=60, input_len=512, output_len=256)
+    gpus = ("rtx-3090", "l4")
+    result = recommend([spec], workload, with_overrides(), gpus_max=16, gpu_keys=gpus)
+    got = sorted((r.gpu_key, r.gpus, r.quant_key, r.layout, r.kv_cache_dtype, r.tpot_ms)
+                 for r in result.rows)
+    want = sorted(_exhaustive(spec, workload, gpus, 16))
+    assert got == want
+    assert any(r.gpus == 16 and r.launchable for r in result.rows)
+
+
+def test_launchable_rows_come_first_and_what_ifs_say_why() -> None:
+    """3 requests/s of Qwen3-8B on RTX 3090s: an INT8 W8A8 what-if (no checkpoint vLLM can
+    load) serves on fewer GPUs than any launchable format; it is listed, after the
+    launchable rows, with the reason instead of a command."""
+    result = recommend([_qwen8()], Workload(requests_per_s=3), with_overrides(),
+                       gpu_keys=("rtx-3090", "l4"))
+    flags = [r.launchable for r in result.rows]
+    assert flags[0] and flags == sorted(flags, reverse=True)
+    what_ifs = [r for r in result.rows if not r.launchable]
+    assert what_ifs and all(r.vllm_command is None and "quantize it first" in r.launch_note
+                            for r in what_ifs)
+    for w in what_ifs:  # only where it needs fewer GPUs than that GPU's launchable row
+        assert all(w.gpus < r.gpus for r in result.rows
+                   if r.launchable and r.gpu_key == w.gpu_key)
+    data = json.loads(result.model_dump_json())
+    assert [row["launchable"] for row in data["rows"]] == flags
+
+
+def test_an_absurd_rate_is_refused_with_the_bound() -> None:
+    """1,000,000 requests/s x 256 output tokens = 256,000,000 output tokens/s of Qwen3-8B:
+    beyond 4,096 GPUs of any preset (the best, B300 in NVFP4, gives tens of thousands of
+    tokens/s per GPU); refused at once with the figure, not searched for an hour."""
+    with pytest.raises(RecommendError, match=r"256,000,000 output tokens/s needs at least "
+                       r"[\d,]+ GPUs .* more than --gpus-max 4,096"):
+        recommend([_qwen8()], Workload(requests_per_s=1e6, output_len=256),
+                  with_overrides(), gpus_max=4096)

@@ -1,0 +1,173 @@
+"""Replica families: the lowest GPU count at which any layout of a family could serve a workload.
+
+Recommend's search above one node (whole 8-GPU nodes up to 4,096 GPUs) cannot plan every
+count: a count has up to hundreds of layouts and there are hundreds of counts. Every layout
+tp x pp x dp is dp replicas of one tp x pp replica, so the search bounds each *family* of
+layouts sharing a weight format, KV dtype, TP and EP (and, with EP, DP, since EP spreads the
+experts over tp x dp ranks) by arithmetic, and plans only the counts and families that could
+serve.
+
+The bound rests on how planner.serving.speed builds a step (verified by
+tests/planner/serving/test_replicas.py on real plans): the replica's PP stages split its
+layers, so a PP replica at r requests does the same weight, KV, compute and all-reduce work
+per step as the PP = 1 replica at r / PP requests, plus the stages' send/receive; each term
+adds up, and max(memory, compute) of a sum is at most the sum of the stages' maxima. Per GPU,
+a PP replica therefore never beats the PP = 1 replica of its family with unlimited KV room
+(`relaxed`), and misses a TTFT/TPOT target wherever that replica misses it with one request
+in flight. Without expert parallelism a replica's plan and speed do not depend on DP, so dp
+replicas serve dp times one replica's rate: the count a rate needs is
+rate x output length / (output tokens/s per GPU).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+from planner.model.quant import scheme
+from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec, MoeMlp
+from planner.serving.engine import EngineSettings
+from planner.serving.hardware import ClusterSpec
+from planner.serving.layout import ParallelLayout, layout_errors
+from planner.serving.plan import PlanRequest, PlanSummary, summary_figures
+from planner.serving.speed import ServingLoad, estimate_speed
+
+SLACK = 1.05
+"""Margin on every bound (throughput and memory x 1.05, targets / 1.05): the argument above
+holds term by term, but the speed model and the plan round (requests per replica, experts
+touched, KV blocks, uneven PP splits), so a family is dropped only when it misses by more."""
+
+_HUGE = 1 << 50
+"""KV tokens and context ceiling of the relaxed replica: room that never binds."""
+
+
+class Bound(NamedTuple):
+    """A family's fewest GPUs that could serve, and whether its members get a command."""
+
+    gpus: float
+    """math.inf: no member can serve."""
+    launchable: bool
+    """False where the family's weight format needs a converted checkpoint (no `vllm serve`
+    command for the targeted vLLM): the PP = 1 plan's, True where it does not fit to say."""
+
+
+class Family(NamedTuple):
+    """Layouts sharing a weight format, KV dtype, TP and EP; `dp` is fixed only with EP."""
+
+    quant_key: str
+    kv_cache_dtype: str
+    tp: int
+    ep: bool = False
+    dp: int = 0
+    """0: any DP (replicas are independent); with EP the DP the experts are spread over."""
+
+    def replica_gpus(self) -> int:
+        """GPUs of one PP = 1 member: tp, or tp x dp with EP."""
+        return self.tp * (self.dp if self.ep else 1)
+
+    def layouts(self, gpus: int, num_layers: int) -> list[ParallelLayout]:
+        """The members using exactly `gpus` GPUs (PP up to the model's layers)."""
+        if self.ep:
+            pp, rest = divmod(gpus, self.tp * self.dp)
+            return ([ParallelLayout(tp=self.tp, pp=pp, dp=self.dp, ep=True)]
+                    if not rest and pp <= num_layers else [])
+        return [ParallelLayout(tp=self.tp, pp=pp, dp=gpus // (self.tp * pp))
+                for pp in range(1, min(num_layers, gpus // self.tp) + 1)
+                if gpus % (self.tp * pp) == 0]
+
+
+def families(spec: ModelSpec, cluster: ClusterSpec, quants: tuple[str, ...],
+             kv_dtypes: tuple[str, ...], gpus_max: int) -> list[Family]:
+    """Every family with a member vLLM accepts on this GPU (TP, EP size and format alignment
+    checked on the PP = 1 member)."""
+    experts = _num_experts(spec)
+    wide = _wide(cluster, gpus_max)
+    # vLLM divides attention heads by TP: only divisors of a head count can pass the check
+    heads = next((layer.mixer.num_heads for layer in spec.layers
+                  if isinstance(layer.mixer, AttentionMixer | MlaMixer)), None)
+    tried = [tp for tp in range(1, gpus_max + 1) if heads is None or heads % tp == 0]
+    out = []
+    for quant in quants:
+        tps = [tp for tp in tried
+               if not layout_errors(spec, wide, ParallelLayout(tp=tp), scheme(quant))]
+        for kv in kv_dtypes:
+            for tp in tps:
+                out.append(Family(quant, kv, tp))
+                if not experts or experts % tp:
+                    continue
+                for dp in range(1, min(experts // tp, gpus_max // tp) + 1):
+                    layout = ParallelLayout(tp=tp, dp=dp, ep=True)
+                    if tp * dp > 1 and experts % (tp * dp) == 0 and not layout_errors(
+                            spec, wide, layout, scheme(quant)):
+                        out.append(Family(quant, kv, tp, True, dp))
+    return out
+
+
+def _num_experts(spec: ModelSpec) -> int:
+    moe = next((layer.mlp for layer in spec.layers if isinstance(layer.mlp, MoeMlp)), None)
+    return moe.num_experts if moe is not None else 0
+
+
+def _wide(cluster: ClusterSpec, gpus: int) -> ClusterSpec:
+    """`cluster` grown to at least `gpus` GPUs in whole nodes like its first (a layout check
+    and a plan only need room for the layout)."""
+    node = cluster.nodes[0]
+    need = max(1, math.ceil(gpus / node.gpus_per_node))
+    if len(cluster.nodes) >= need:
+        return cluster
+    return cluster.model_copy(update={"nodes": tuple(node for _ in range(need))})
+
+
+def relaxed_speed(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
+                  settings: EngineSettings, load: ServingLoad, figures: dict,
+                  concurrency: int | None):
+    """The speed of `layout` (its plan's `figures`) with unlimited KV room at `concurrency`
+    requests in flight (None: vLLM's max_num_seqs per replica); None where the speed model
+    gives none."""
+    relaxed = PlanSummary.model_construct(**{**figures, "fits": True,
+                                             "kv_cache_tokens": _HUGE,
+                                             "max_context_tokens": _HUGE})
+    request = PlanRequest.model_construct(model=spec, cluster=cluster, layout=layout,
+                                          engine=settings)
+    conc = figures["max_num_seqs"] * layout.dp if concurrency is None else concurrency
+    return estimate_speed(request, load.model_copy(update={"concurrency": conc}),
+                          plan_result=relaxed)
+
+
+def lowest_counts(spec: ModelSpec, cluster: ClusterSpec, fams: list[Family],
+                  settings_of, load: ServingLoad, *, output_tokens_per_s: float | None,
+                  concurrency: int, memory_bytes: float, ttft_ms: float | None,
+                  tpot_ms: float | None) -> dict[Family, Bound]:
+    """Each family's fewest GPUs at which a member could serve (math.inf: none can).
+
+    `settings_of(family)`: the engine settings with the family's weight format and KV dtype;
+    `memory_bytes`: one GPU's budget (total x gpu_memory_utilization). A family misses the
+    TTFT/TPOT targets when its PP = 1 relaxed replica misses them with one request in flight
+    (checked only when a target is given). Without EP a replica must hold `concurrency`
+    requests of max_model_len: weights + concurrency x the bytes one request takes in the
+    PP = 1 plan (its KV cache / its concurrency) must fit in the replica's budget. A rate
+    needs rate / (output tokens/s per GPU of the relaxed replica at vLLM's max_num_seqs)
+    GPUs.
+    """
+    out = {}
+    for fam in fams:
+        layout = ParallelLayout(tp=fam.tp, dp=fam.dp or 1, ep=fam.ep)
+        settings = settings_of(fam)
+        wide = _wide(cluster, layout.gpus)
+        figures = summary_figures(spec, wide, layout, settings, validated=True)
+        low = float(layout.gpus)
+        if concurrency > 1 and not fam.ep and figures["max_concurrency"] > 0:
+            per_request = figures["kv_cache_bytes_per_gpu"] * fam.tp / figures["max_concurrency"]
+            weights = figures["weights_bytes_per_gpu"] * fam.tp
+            low = max(low, (weights + concurrency * per_request) / memory_bytes / SLACK)
+        if ttft_ms is not None or tpot_ms is not None:
+            one = relaxed_speed(spec, wide, layout, settings, load, figures, 1)
+            if one is None or (tpot_ms is not None and one.tpot_ms > tpot_ms * SLACK) or \
+                    (ttft_ms is not None and one.ttft_ms > ttft_ms * SLACK):
+                low = math.inf
+        if output_tokens_per_s is not None and not math.isinf(low):
+            top = relaxed_speed(spec, wide, layout, settings, load, figures, None)
+            rate = 0.0 if top is None else top.output_tokens_per_s * SLACK / layout.gpus
+            low = max(low, output_tokens_per_s / rate) if rate else math.inf
+        out[fam] = Bound(low, figures["vllm_command"] is not None or not figures["fits"])
+    return out
