@@ -187,12 +187,12 @@ def prepare(data: pd.DataFrame, dropped: dict[str, int]) -> list[tuple]:
     return [r for i, r in enumerate(out) if i not in set(fast)]
 
 
-SGLANG_REQUEST_OVERHEAD_MS = 171.0
+SGLANG_REQUEST_OVERHEAD_MS = 167.6
 """SGLang's request overhead (its tokenizer, scheduler and detokenizer processes talk over
 ZMQ; TTFT at low concurrency is 2-4x the prefill arithmetic): the serving stack's own fixed
 cost, fitted on the fit split's SGLang rows like FITTED.request_overhead_ms on vLLM's. The
 planner plans vLLM only; this serves to read the SGLang rows without biasing vLLM's."""
-SGLANG_QUEUE_SHARE = 0.107
+SGLANG_QUEUE_SHARE = 0.102
 """SGLang's share of the other requests' prefills a new request waits behind, fitted on the
 fit split's SGLang rows like FITTED.queue_share on vLLM's: SGLang schedules differently (a
 prefill runs as its own batch ahead of the running decodes, and a request is admitted only
@@ -232,17 +232,27 @@ ROOFLINE = SpeedCoefficients(
 
 _NAMES = ["bw_bf16", "bw_fp8", "bw_fp4", "bw_wo", "expert_factor", "kv_bw", "compute",
           "step_us", "layer_us", "request_ms", "queue", "interference", "expert_compute",
-          "indexer_us", "moe_layer_us", "prompt_token_us", "sglang_request_ms", "sglang_queue"]
+          "indexer_us", "moe_layer_us", "prompt_token_us", "moe_bw_trtllm_mxfp4",
+          "moe_compute_trtllm_mxfp4", "moe_compute_triton_mxfp4", "marlin_bytes_per_flop",
+          "sglang_request_ms", "sglang_queue"]
 _BOUNDS = [(0.1, 0.9), (0.1, 0.9), (0.1, 0.9), (0.1, 0.9), (0.2, 2), (0.1, 1), (0.05, 0.8),
            (0, 20000), (0, 500), (0, 1000), (0, 1), (0, 1), (0.05, 2), (0, 1000), (0, 500),
-           (0, 100), (0, 2000), (0, 1)]
+           (0, 100), (0.2, 1.0), (0.05, 1.2), (0.05, 1.2), (0, 1), (0, 2000), (0, 1)]
 """Physical ranges: efficiencies are fractions (a dense GEMM reaches at most ~80 % of the
 datasheet peak; a memory stream about 90 % of the datasheet bandwidth, ESTIMATE from
-device-copy benchmarks, unverified), overheads are non-negative."""
+device-copy benchmarks, unverified), overheads are non-negative; a MoE kernel family's
+expert factors at most read its experts at that 0.9 (x 1.0 of the fp4 family's 0.9) and
+multiply them at ~80 % of the peak (x 1.2 of the compute efficiency, 0.662 when fitted)."""
 _NOT_FITTED = {"bw_wo"}
 """Kept at FITTED's value: the data's only weight-only rows are Kimi-K2.5's int4 MoE (Marlin
 MoE, group 32), which would set the figure every GPTQ/AWQ dense model on a consumer card
 uses (Marlin's dense kernels are near-ideal up to batch 16-32, IST-DASLab/marlin README)."""
+
+
+TRTLLM, TRITON = "flashinfer-trtllm-mxfp4", "triton-mxfp4"
+"""The MoE kernel families with their own expert factors (moe_bw_trtllm_mxfp4,
+moe_compute_trtllm_mxfp4, moe_compute_triton_mxfp4; planner.serving.speed.moe_kernel says
+which runs where; Marlin MoE has its SM-bound rate, marlin_bytes_per_flop)."""
 
 
 def _sglang(x: np.ndarray) -> dict[str, float]:
@@ -257,7 +267,10 @@ def _coefficients(x: np.ndarray, source: str) -> SpeedCoefficients:
         link_efficiency=FITTED.link_efficiency, step_overhead_us=v[7], layer_overhead_us=v[8],
         request_overhead_ms=v[9], queue_share=v[10], prefill_interference=v[11],
         expert_compute_factor=v[12], indexer_layer_overhead_us=v[13],
-        moe_layer_overhead_us=v[14], prompt_token_overhead_us=v[15], source=source,
+        moe_layer_overhead_us=v[14], prompt_token_overhead_us=v[15],
+        moe_kernel_bandwidth_factor={TRTLLM: v[16]},
+        moe_kernel_compute_factor={TRTLLM: v[17], TRITON: v[18]},
+        marlin_moe_bytes_per_fp32_flop=v[19], source=source,
     )
 
 
@@ -269,6 +282,10 @@ def _vector(c: SpeedCoefficients, sglang: dict[str, float]) -> np.ndarray:
                      c.request_overhead_ms, c.queue_share, c.prefill_interference,
                      c.expert_compute_factor, c.indexer_layer_overhead_us,
                      c.moe_layer_overhead_us, c.prompt_token_overhead_us,
+                     c.moe_kernel_bandwidth_factor.get(TRTLLM, c.expert_bandwidth_factor),
+                     c.moe_kernel_compute_factor.get(TRTLLM, c.expert_compute_factor),
+                     c.moe_kernel_compute_factor.get(TRITON, c.expert_compute_factor),
+                     c.marlin_moe_bytes_per_fp32_flop,
                      sglang["request_overhead_ms"], sglang["queue_share"]])
 
 

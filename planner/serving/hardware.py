@@ -57,6 +57,10 @@ class GpuSpec(BaseModel):
     fp8_dense_tflops: float | None = Field(default=None, gt=0)
     fp4_dense_tflops: float | None = Field(default=None, gt=0)
     int8_dense_tops: float | None = Field(default=None, gt=0)
+    fp32_tflops: float | None = Field(default=None, gt=0)
+    """Dense non-tensor FP32 TFLOP/s (SMs x 128 lanes x 2 x clock): the CUDA-core rate, for
+    kernels bound by SMs x clock rather than memory (speed.py MARLIN_MOE); None where the
+    preset's datasheet figure is not recorded."""
     softmax_exp_tera_per_s: float | None = Field(default=None, gt=0)
     """Exponentials per second (10**12) the special function units issue (MUFU.EX2, one per
     attention score in softmax): 16 per SM per clock against 128 FP32 lanes (FA4 paper,
@@ -465,6 +469,7 @@ def _nvidia(
         fp8_dense_tflops=fp8,
         fp4_dense_tflops=fp4,
         int8_dense_tops=int8_tops,
+        fp32_tflops=fp32_tflops,
         softmax_exp_tera_per_s=fp32_tflops * sfu_per_sm_clock / 256 if fp32_tflops else None,
         compute_capability=compute_capability,
         native_weight_formats=weights,

@@ -42,6 +42,10 @@ The model (one replica; DP replicas split the concurrency and add their throughp
 - serving at concurrency C (capped at what the KV cache holds): TPOT = decode step at C +
   the other requests' prefill work spread over the output; TTFT = request overhead + prefill
   + one decode step (C > 1) + a share of the other C - 1 requests' whole prefills.
+- routed experts run on the MoE kernel family vLLM picks (moe_kernel: FlashInfer TRT-LLM
+  MXFP4 on Blackwell, triton_kernels MXFP4 on Hopper, Marlin MoE for weight-only, vLLM's
+  fused-MoE paths otherwise), each with its own expert factors; Marlin MoE's expert reads
+  are bound by SMs x clock on Hopper/Blackwell (MARLIN_MOE);
 - EP all-to-all (dispatch + combine per MoE layer) only with attention DP (dp > 1); not
   modelled: inter-node links, speculative decoding, prefix caching.
 The efficiencies, overheads and queueing shares are SpeedCoefficients, fitted by
@@ -75,13 +79,22 @@ from planner.serving.plan import (
     plan,
     served_scheme,
 )
-from planner.serving.vllm_versions import vllm_rules
+from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, vllm_rules
 from planner.serving.weights import rank_weights
 
 KernelFamily = Literal["bf16", "fp8", "fp4", "weight-only"]
 """How the GEMMs run: 16-bit; FP8 tensor cores (W8A8); FP4 tensor cores (NVFP4/MXFP4 on
 Blackwell); or weight-only (Marlin/Machete W4A16, W8A16: weights dequantised to 16-bit in
 the kernel, so memory is saved and compute is 16-bit)."""
+
+MoeKernel = Literal["fused-moe", "flashinfer-trtllm-mxfp4", "triton-mxfp4", "marlin-moe",
+                    "flashinfer-trtllm-int4", "humming-moe"]
+"""Which kernel family vLLM runs a MoE layer's routed experts on (moe_kernel): its own fused-MoE
+paths (Triton fused_moe, CUTLASS, DeepGEMM, FlashInfer for FP8/NVFP4: the default figure);
+FlashInfer's TRT-LLM MXFP4 x BF16 MoE (gpt-oss on datacenter Blackwell); OpenAI's
+triton_kernels matmul_ogs (MXFP4 on Hopper); Marlin MoE (weight-only: int4/GPTQ/AWQ, and
+the MXFP4/FP8 fallbacks on older GPUs); from vLLM 0.32 FlashInfer's TRT-LLM MxInt4 MoE and
+Humming for some weight-only MoE (no calibration rows: they take the default figures)."""
 
 
 class ServingLoad(BaseModel):
@@ -104,6 +117,15 @@ class SpeedCoefficients(BaseModel):
     expert_bandwidth_factor: float = Field(gt=0, le=2)
     """Routed-expert reads run at this times the family's efficiency: fused-MoE kernels
     stream many small expert matrices (gather, grouped GEMM, scatter), not one large one."""
+    moe_kernel_bandwidth_factor: dict[MoeKernel, float] = Field(default_factory=dict)
+    """expert_bandwidth_factor of the MoE kernel families with their own figure (moe_kernel);
+    a family missing here reads its experts at expert_bandwidth_factor."""
+    moe_kernel_compute_factor: dict[MoeKernel, float] = Field(default_factory=dict)
+    """expert_compute_factor of the MoE kernel families with their own figure (moe_kernel); a
+    family missing here multiplies its experts at expert_compute_factor."""
+    marlin_moe_bytes_per_fp32_flop: float = Field(default=0.0, ge=0)
+    """Marlin MoE's expert read rate where the SMs, not the memory, bound it: this many bytes
+    per FP32 FLOP of the GPU (SMs x clock; MARLIN_MOE); 0: no such bound."""
     kv_bandwidth_efficiency: float = Field(gt=0, le=1)
     """Fraction of the bandwidth the attention kernel reaches reading the KV cache."""
     compute_efficiency: float = Field(gt=0, le=1)
@@ -149,27 +171,29 @@ class SpeedCoefficients(BaseModel):
 FITTED = SpeedCoefficients(
     bandwidth_efficiency={"bf16": 0.75, "fp8": 0.9, "fp4": 0.9, "weight-only": 0.9},
     expert_bandwidth_factor=0.849,
-    kv_bandwidth_efficiency=0.735,
-    compute_efficiency=0.63,
-    expert_compute_factor=0.31,
+    moe_kernel_bandwidth_factor={"flashinfer-trtllm-mxfp4": 1.0},
+    moe_kernel_compute_factor={"flashinfer-trtllm-mxfp4": 1.2, "triton-mxfp4": 0.37},
+    marlin_moe_bytes_per_fp32_flop=0.0369,
+    kv_bandwidth_efficiency=0.742,
+    compute_efficiency=0.662,
+    expert_compute_factor=0.215,
     link_efficiency=0.8,
-    step_overhead_us=1.36,
-    layer_overhead_us=67.8,
-    moe_layer_overhead_us=17.8,
-    indexer_layer_overhead_us=91.6,
-    request_overhead_ms=17.0,
-    prompt_token_overhead_us=8.0,
+    step_overhead_us=13.1,
+    layer_overhead_us=66.5,
+    moe_layer_overhead_us=22.8,
+    indexer_layer_overhead_us=89.0,
+    request_overhead_ms=23.8,
+    prompt_token_overhead_us=4.93,
     queue_share=0.0816,
     prefill_interference=1.0,
     source="fitted 2026-12-01 by `python bench/speed_accuracy.py --fit` on the 773 fit rows of "
-    "../shared/calibration/perf-silicon-aic.csv (H100/H200/B200/B300, vLLM and SGLang); "
-    "bf16 kept at its 0.75 start (no bf16 row moved it); fp8 at the 0.9 bound; weight-only "
-    "not fitted (its only rows, "
-    "Kimi-K2.5 int4 MoE, would set every consumer GPTQ/AWQ figure) and held at the 0.9 bound "
-    "like fp4; link_efficiency 0.8 is an estimate (no PCIe rows; NVLink 4/5 use the "
-    "measured NVLINK_ALLREDUCE rates); rounded to 3 digits; then the three TTFT-only "
-    "coefficients (request overhead, per prompt token, queue share: TPOT does not depend on "
-    "them) by `--fit --only request_ms,prompt_token_us,queue`, the rest kept",
+    "../shared/calibration/perf-silicon-aic.csv (H100/H200/B200/B300, vLLM and SGLang), with "
+    "the MoE kernel families (moe_kernel); bf16 kept at its 0.75 start (no bf16 row moved it); "
+    "fp8 at the 0.9 bound; weight-only not fitted (its only rows, Kimi-K2.5 int4 MoE, would "
+    "set every consumer GPTQ/AWQ figure) and held at the 0.9 bound like fp4; FlashInfer's "
+    "TRT-LLM MXFP4 MoE at its physical bounds (experts read at 0.9 of the bandwidth, "
+    "multiplied at 0.662 x 1.2 = 0.79 of the BF16 peak); link_efficiency 0.8 is an estimate "
+    "(no PCIe rows; NVLink 4/5 use the measured NVLINK_ALLREDUCE rates); rounded to 3 digits",
 )
 """The coefficients the planner uses (see bench/speed_accuracy.py for the fit and its error).
 Weight-only 0.9 is not fitted: it stands for Marlin's published "near ideal 4x speedup up to
@@ -204,6 +228,19 @@ DEEPGEMM_ALIGN_ROWS = 128
 """DeepGEMM's M alignment of the contiguous layout; vLLM uses DeepGEMM's MoE only when the
 weights' block shape equals it (triton_deep_gemm_moe.py: block_shape ==
 get_mk_alignment_for_contiguous_layout()), so 128 for the 128x128 block-FP8 checkpoints."""
+
+MARLIN_MOE = "SM-bound"
+"""Marlin MoE (fused_marlin_moe: int4/int8 weights dequantised on the CUDA cores, multiplied
+with mma.sync, the Ampere instruction, not Hopper's wgmma or Blackwell's tcgen05) reads its
+experts at a rate set by SMs x clock rather than by the memory on Hopper and Blackwell:
+Kimi-K2.5's int4 experts (compressed-tensors WNA16, group 32, Marlin MoE per moe_kernel) at
+TP=8 decode at nearly the same speed on H200 (4.8 TB/s) and B200 (8 TB/s): 10.4 against
+10.0 ms at 4 requests, 31.1 against 28.5 ms at 64 (perf-silicon-aic.csv, vLLM 0.16.0 and
+0.15.1), where a bandwidth-bound kernel would be 1.67x faster on B200; the GPUs' FP32 rates
+(SMs x clock) are 67 and 75 TFLOP/s. So the expert rate is the smaller of the bandwidth one
+and SpeedCoefficients.marlin_moe_bytes_per_fp32_flop x the FP32 FLOP/s (GpuSpec.fp32_tflops;
+GPUs without that figure stay bandwidth-bound: on an RTX 3090, 35.6 TFLOP/s, the bound would
+lie above its 936 GB/s anyway)."""
 
 WNA16_FALLBACK_SLOWDOWN = 1.5
 """MoE layers that fall back from Marlin MoE to the Triton MoE WNA16 kernel read their
@@ -290,6 +327,38 @@ def kernel_family(scheme: QuantScheme, gpu: GpuSpec) -> tuple[KernelFamily, GpuF
     if fam == "int8" and gpu.weight_format_support("int8") == "native":
         return "fp8", "int8"  # W8A8 int8 GEMMs: the same 8-bit tensor-core path and rate
     return "weight-only", "bf16"
+
+
+def moe_kernel(scheme: QuantScheme, gpu: GpuSpec, family: KernelFamily,
+               vllm_version: str = DEFAULT_VLLM_VERSION) -> MoeKernel:
+    """The kernel family vLLM (`vllm_version`, default the planner's) serves routed experts of
+    this weight format with on this GPU, with no environment variable set.
+
+    MXFP4 (gpt-oss): quantization/mxfp4.py get_mxfp4_backend (0.11.0-0.17.0) and
+    fused_moe/oracle/mxfp4.py (0.19.0, 0.33.0): FlashInfer's TRT-LLM MXFP4 x BF16 MoE on
+    compute capability 10.x (SM100_FI_MXFP4_BF16 / FLASHINFER_TRTLLM_MXFP4_BF16, first when
+    FlashInfer is installed, as in vLLM's images), OpenAI's triton_kernels (matmul_ogs) on 9.0
+    (the SM90 FlashInfer path needs VLLM_USE_FLASHINFER_MOE_MXFP4_BF16), Marlin elsewhere.
+    Weight-only MoE (int4 GPTQ/AWQ/compressed-tensors WNA16) up to 0.31: Marlin MoE
+    (compressed_tensors_moe.py CompressedTensorsWNA16MarlinMoEMethod whenever
+    check_moe_marlin_supports_layer holds; FlashInfer's MxInt4 MoE only behind
+    VLLM_USE_FLASHINFER_MOE_INT4, default 0). From 0.32 fused_moe/oracle/int_wna16.py tries
+    FlashInfer's TRT-LLM MxInt4 MoE first (10.x, symmetric int4 in groups of 32: kInt4Static32,
+    no zero points) and on 9.0 puts Humming ahead of Marlin (humming/priority.py). The rest:
+    vLLM's fused-MoE paths.
+    """
+    if scheme.family == "mxfp4" and family == "fp4":
+        return "flashinfer-trtllm-mxfp4" if gpu.compute_capability.startswith("10.") \
+            else "triton-mxfp4"
+    if family != "weight-only":
+        return "fused-moe"
+    if vllm_rules(vllm_version).version[:2] >= (0, 32) and gpu.vendor == "nvidia":
+        if gpu.compute_capability.startswith("10.") and scheme.family == "gptq" \
+                and scheme.key.endswith("-g32"):
+            return "flashinfer-trtllm-int4"
+        if gpu.compute_capability == "9.0" and scheme.family in ("gptq", "awq"):
+            return "humming-moe"
+    return "marlin-moe"
 
 
 def _deepgemm_padded_moe(scheme: QuantScheme, gpu: GpuSpec, vllm_version: str, layout
@@ -408,7 +477,8 @@ class _Ctx:
     wna16: bool
     eager: bool
     mbt: int
-    padded_moe: bool = False  # DEEPGEMM_PADDED_MOE: expert GEMMs over padded rows
+    padded_moe: bool = False
+    moe_kernel: MoeKernel = "fused-moe"  # DEEPGEMM_PADDED_MOE: expert GEMMs over padded rows
 
 
 CUSTOM_AR_MAX_BYTES = 8192 * 1024
@@ -525,10 +595,20 @@ def _allreduce_s(ctx: _Ctx, nbytes: float) -> float:
     return startup + (n - 1) / n * 2 * nbytes / bw
 
 
+def _moe_kernels_launched(ctx: _Ctx) -> bool:
+    """Whether vLLM itself launches fused_experts_impl's extra kernels (router top-k, the
+    moe_align_block_size sort, moe_sum) that moe_layer_overhead_us stands for. Not on
+    FlashInfer's TRT-LLM MoE kernels: vLLM hands them the router logits and FlashInfer routes,
+    runs both GEMMs and finalizes in one call (quantization/mxfp4.py apply, 0.15.0:
+    trtllm_fp4_block_scale_moe(router_logits, ..., routing_method_type, do_finalize=True);
+    the "Monolithic" TRT-LLM experts of fused_moe/experts/, 0.33.0)."""
+    return not ctx.moe_kernel.startswith("flashinfer-trtllm")
+
+
 def _overhead_s(ctx: _Ctx, stage: _Stage) -> float:
     eager = EAGER_LAYER_OVERHEAD_FACTOR if ctx.eager else 1
     per_layer = ctx.c.layer_overhead_us * stage.layers \
-        + ctx.c.moe_layer_overhead_us * stage.moe_layers \
+        + ctx.c.moe_layer_overhead_us * stage.moe_layers * _moe_kernels_launched(ctx) \
         + ctx.c.indexer_layer_overhead_us * stage.sparse_layers
     return (ctx.c.step_overhead_us / ctx.pp + eager * per_layer) * 1e-6
 
@@ -571,7 +651,7 @@ def _step_parts(ctx: _Ctx, stage: _Stage, tokens: float, seqs: float, context: f
         frac = expected_experts_touched(ctx.moe.num_experts, ctx.moe.experts_per_token,
                                         math.ceil(routed_tokens)) / ctx.moe.num_experts
     eff = ctx.c.bandwidth_efficiency[ctx.family]
-    expert_s = stage.expert_bytes * frac / _stream_bw(ctx, eff * ctx.c.expert_bandwidth_factor)
+    expert_s = stage.expert_bytes * frac / _expert_rate(ctx, eff)
     if ctx.wna16:
         expert_s *= WNA16_FALLBACK_SLOWDOWN
     weights_s = stage.dense_bytes / _stream_bw(ctx, eff) + expert_s
@@ -592,7 +672,7 @@ def _step_parts(ctx: _Ctx, stage: _Stage, tokens: float, seqs: float, context: f
     compute_s = (2 * (stage.dense_params - stage.lm_head_params) * tokens / ctx.peak_flops
                  + 2 * stage.lm_head_params * logit_rows / ctx.peak_flops
                  + 2 * stage.expert_params_per_token * routed_tokens
-                 / (ctx.peak_flops * ctx.c.expert_compute_factor)
+                 / (ctx.peak_flops * _expert_compute(ctx))
                  + attn_flops / ctx.attn_flops
                  + 2 * tokens * context * stage.indexer_width / ctx.index_flops
                  ) / ctx.c.compute_efficiency + exps / ctx.exp_rate
@@ -601,6 +681,32 @@ def _step_parts(ctx: _Ctx, stage: _Stage, tokens: float, seqs: float, context: f
             "allreduce": comm_s + stage.moe_layers * _all_to_all_s(ctx, tokens),
             "moe_padding": _moe_padding_s(ctx, stage), "overhead": _overhead_s(ctx, stage),
             "softmax": exps / ctx.exp_rate}
+
+
+def _expert_factor(ctx: _Ctx) -> float:
+    """The routed-expert bandwidth factor of this plan's MoE kernel family."""
+    return ctx.c.moe_kernel_bandwidth_factor.get(ctx.moe_kernel, ctx.c.expert_bandwidth_factor)
+
+
+def _marlin_rate(ctx: _Ctx) -> float:
+    """MARLIN_MOE's SM-bound expert read rate in B/s (inf off Marlin MoE, or without the
+    GPU's FP32 figure or the coefficient)."""
+    k = ctx.c.marlin_moe_bytes_per_fp32_flop
+    if ctx.moe_kernel != "marlin-moe" or not (k and ctx.gpu.fp32_tflops):
+        return math.inf
+    return k * ctx.gpu.fp32_tflops * 1e12
+
+
+def _expert_rate(ctx: _Ctx, eff: float) -> float:
+    """B/s at which routed experts are read: the bandwidth x the family's efficiency x the MoE
+    kernel's factor (_stream_bw: at most the GPU's measured read rate), at most MARLIN_MOE's
+    SM-bound rate."""
+    return min(_stream_bw(ctx, eff * _expert_factor(ctx)), _marlin_rate(ctx))
+
+
+def _expert_compute(ctx: _Ctx) -> float:
+    """The routed-expert compute factor of this plan's MoE kernel family."""
+    return ctx.c.moe_kernel_compute_factor.get(ctx.moe_kernel, ctx.c.expert_compute_factor)
 
 
 def _all_to_all_s(ctx: _Ctx, tokens: float) -> float:
@@ -726,7 +832,8 @@ def estimate_speed(
                bw=gpu.memory_bandwidth_gbps * 1e9, c=coefficients,
                read_cap=(gpu.measured_read_gbps or math.inf) * 1e9,
                wna16=wna16, eager=s.enforce_eager, mbt=p.max_num_batched_tokens,
-               padded_moe=padded_moe)
+               padded_moe=padded_moe,
+               moe_kernel=moe_kernel(scheme, gpu, family, s.vllm_version))
     stages = _stages(request, scheme, act_b, kv_b)
 
     # vLLM allocates KV blocks as tokens arrive: a request in flight holds its prompt and,
@@ -830,7 +937,13 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
         routed = math.ceil(micro * (ctx.dp if ctx.ep else 1))
         e, k = ctx.moe.num_experts, ctx.moe.experts_per_token
         slow = f" x {WNA16_FALLBACK_SLOWDOWN:g} WNA16 fallback" if ctx.wna16 else ""
-        moe_eff = f"; experts at x {c.expert_bandwidth_factor:.3f} of it"
+        moe_eff = f"; experts at x {_expert_factor(ctx):.3f} of it"
+        if math.isfinite(_marlin_rate(ctx)):
+            moe_eff = (f"; experts at min(x {_expert_factor(ctx):.3f} of it, "
+                       f"{c.marlin_moe_bytes_per_fp32_flop:g} B/FLOP x "
+                       f"{ctx.gpu.fp32_tflops:g} FP32 TFLOP/s = "
+                       f"{_marlin_rate(ctx) / 1e9:,.0f} GB/s, Marlin MoE's SM-bound rate)")
+        moe_eff += f", MoE kernel {ctx.moe_kernel}"
         touched = (f" + {s.expert_bytes / 1e9:.3f} GB experts x (1 - (1 - {k}/{e})^{routed}) "
                    f"= {expected_experts_touched(e, k, routed):.1f} of {e} touched{slow}")
     msg = micro * ctx.hidden * ctx.act_b
@@ -875,7 +988,7 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
               _cap_note(ctx, kv_eff)),
         _term("decode_compute", "Decode: compute per stage step", parts["compute"] * 1e3, "ms",
               f"2 x ({s.dense_params / 1e9:.3f} + {s.expert_params_per_token / 1e9:.3f} "
-              f"expert / {c.expert_compute_factor:.3f}) G params x {micro:.0f} tokens "
+              f"expert / {_expert_compute(ctx):.3f}) G params x {micro:.0f} tokens "
               f"(+ attention at {ctx.attn_flops / 1e12:,.0f}) / ({ctx.peak_flops / 1e12:,.0f}"
               f" TFLOP/s x {c.compute_efficiency:.3f}) = {_ms(parts['compute'])}"),
         *padding,
@@ -896,7 +1009,7 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
         _term("prefill", "Prefill of one request", prefill_s * 1e3, "ms",
               f"{chunks} chunk(s) of <= {ctx.mbt:,} tokens of {load.input_len:,}, each "
               f"max(2 x active params x tokens at {ctx.peak_flops / 1e12:,.0f} TFLOP/s (experts"
-              f" x {c.expert_compute_factor:.3f}; the lm_head on one token per chunk) + causal "
+              f" x {_expert_compute(ctx):.3f}; the lm_head on one token per chunk) + causal "
               f"attention at {ctx.attn_flops / 1e12:,.0f} TFLOP/s, all x "
               f"{c.compute_efficiency:.2f}, + softmax {_ms(softmax_s)}; weight read) + "
               f"all-reduce through {ctx.pp} stage(s) = {_ms(prefill_s)}"),

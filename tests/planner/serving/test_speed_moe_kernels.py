@@ -11,17 +11,23 @@ Hand figures, none read from the code under test:
 - H200 SXM (NVIDIA datasheet): FP8 tensor cores 3,958 TFLOP/s with sparsity = 1,979 dense.
 - Padding per step at TP=2: 2 x 9,437,184 x 94 layers x 128 experts x 127 rows
   = 2.8841e13 FLOP / (1,979 TFLOP/s x the fitted compute efficiency) = 23.13 ms at 0.63.
+
+Which kernel family serves routed experts (speed.moe_kernel), from vLLM's backend choices
+with no environment variable set: MXFP4 on FlashInfer's TRT-LLM MoE on sm100 and OpenAI's
+triton_kernels on sm90, weight-only on Marlin MoE (FlashInfer TRT-LLM MxInt4 / Humming from
+0.32); each family's expert efficiency is fitted (bench/speed_accuracy.py).
 """
 
 import pytest
 
 from planner.catalog import catalog_entry
 from planner.model.config.parser import parse_model_config
+from planner.model.quant import scheme
 from planner.serving.engine import EngineSettings
-from planner.serving.hardware import preset_cluster
+from planner.serving.hardware import gpu_preset, preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest
-from planner.serving.speed import FITTED, ServingLoad, estimate_speed
+from planner.serving.speed import FITTED, ServingLoad, estimate_speed, kernel_family, moe_kernel
 
 ENTRY = catalog_entry("Qwen/Qwen3-235B-A22B-FP8")
 QWEN_FP8 = parse_model_config(ENTRY.config, ENTRY.hf_quant_config, name=ENTRY.repo_id)
@@ -73,9 +79,10 @@ def test_blackwell_pads_too_at_its_own_fp8_rate() -> None:
 
 
 def test_only_moe_layers_pay_the_moe_layer_overhead() -> None:
-    # Llama-3.1-70B (config.json: 80 layers, dense MLPs): 1.36 us + 80 x 67.8 us = 5,425.36 us;
+    # Llama-3.1-70B (config.json: 80 layers, dense MLPs): 13.1 us + 80 x 66.5 us = 5,333.1 us;
     # Qwen3-235B-A22B-FP8 at TP=8 (no DeepGEMM padding there): 94 MoE layers,
-    # 1.36 + 94 x (67.8 + 17.8) = 8,047.76 us at the coefficients refitted on 2026-12-01
+    # 13.1 + 94 x (66.5 + 22.8) = 8,407.3 us at the coefficients refitted on 2026-12-01
+    # with the MoE kernel families
     entry = catalog_entry("meta-llama/Meta-Llama-3.1-70B")
     llama = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
     request = PlanRequest(model=llama, cluster=preset_cluster("h200", 8),
@@ -88,4 +95,88 @@ def test_only_moe_layers_pay_the_moe_layer_overhead() -> None:
     assert dense_us == pytest.approx(c.step_overhead_us + 80 * c.layer_overhead_us)
     assert moe_us == pytest.approx(c.step_overhead_us + 94 * (
         c.layer_overhead_us + c.moe_layer_overhead_us))
-    assert (dense_us, moe_us) == pytest.approx((5425.36, 8047.76), abs=0.01)
+    assert (dense_us, moe_us) == pytest.approx((5333.1, 8407.3), abs=0.01)
+
+
+def _spec(repo_id: str):
+    entry = catalog_entry(repo_id)
+    return parse_model_config(entry.config, entry.hf_quant_config, name=repo_id)
+
+
+def test_moe_kernel_per_format_and_generation() -> None:
+    # vLLM's MXFP4 backend choice with no environment variable set (quantization/mxfp4.py
+    # get_mxfp4_backend 0.11-0.17, fused_moe/oracle/mxfp4.py 0.19): FlashInfer TRT-LLM MXFP4 x
+    # BF16 on sm100, triton_kernels on sm90, Marlin elsewhere; compressed-tensors WNA16 MoE:
+    # Marlin MoE (compressed_tensors_moe.py); FP8 and NVFP4: vLLM's own fused-MoE paths
+    trtllm = "flashinfer-trtllm-mxfp4"
+    cases = [("mxfp4", "b200", trtllm), ("mxfp4", "b300", trtllm),
+             ("mxfp4", "h200", "triton-mxfp4"), ("mxfp4", "h100-sxm", "triton-mxfp4"),
+             ("mxfp4", "rtx-5090", "marlin-moe"), ("mxfp4", "rtx-3090", "marlin-moe"),
+             ("w4a16-gptq-g128", "b200", "marlin-moe"),
+             ("w4a16-gptq-g128", "rtx-3090", "marlin-moe"),
+             ("fp8-block128", "h200", "fused-moe"), ("fp8-block128", "rtx-3090", "marlin-moe"),
+             ("nvfp4", "b200", "fused-moe"), ("bf16", "h100-sxm", "fused-moe")]
+    for key, gpu, expected in cases:
+        fmt = scheme(key)
+        family, _ = kernel_family(fmt, gpu_preset(gpu))
+        assert moe_kernel(fmt, gpu_preset(gpu), family, "0.19.0") == expected, (key, gpu)
+    # from 0.32 fused_moe/oracle/int_wna16.py: FlashInfer's TRT-LLM MxInt4 MoE first (sm100,
+    # symmetric int4 in groups of 32 only), Humming ahead of Marlin on sm90
+    kimi_int4, gptq = scheme("w4a16-ct-g32"), scheme("w4a16-gptq-g128")
+    assert moe_kernel(kimi_int4, gpu_preset("b200"), "weight-only", "0.31.0") == "marlin-moe"
+    assert moe_kernel(kimi_int4, gpu_preset("b200"), "weight-only", "0.33.0") \
+        == "flashinfer-trtllm-int4"
+    assert moe_kernel(gptq, gpu_preset("b200"), "weight-only", "0.33.0") == "marlin-moe"
+    assert moe_kernel(gptq, gpu_preset("h200"), "weight-only", "0.33.0") == "humming-moe"
+    assert moe_kernel(gptq, gpu_preset("rtx-3090"), "weight-only", "0.33.0") == "marlin-moe"
+
+
+GPT_OSS = _spec("openai/gpt-oss-120b")
+
+
+def _gpt_oss_overhead_ms(gpu: str) -> float:
+    request = PlanRequest(model=GPT_OSS, cluster=preset_cluster(gpu, 1), layout=ParallelLayout(),
+                          engine=EngineSettings(max_model_len=8192))
+    return next(t.value for t in estimate_speed(request).terms if t.key == "step_overhead")
+
+
+def test_flashinfer_mxfp4_moe_launches_none_of_vllms_fused_moe_kernels() -> None:
+    # gpt-oss-120b config.json: 36 layers, every one MoE. On B200 vLLM hands the router logits
+    # to FlashInfer's trtllm_fp4_block_scale_moe, which routes and finalizes itself: no
+    # per-MoE-layer overhead; on H200 (triton_kernels) every MoE layer pays it
+    c = FITTED
+    assert _gpt_oss_overhead_ms("b200") == pytest.approx(
+        (c.step_overhead_us + 36 * c.layer_overhead_us) / 1000)
+    assert _gpt_oss_overhead_ms("h200") == pytest.approx(
+        (c.step_overhead_us + 36 * (c.layer_overhead_us + c.moe_layer_overhead_us)) / 1000)
+
+
+KIMI = _spec("moonshotai/Kimi-K2.5")
+
+
+def _kimi(gpu: str):
+    request = PlanRequest(model=KIMI, cluster=preset_cluster(gpu, 8), layout=ParallelLayout(tp=8),
+                          engine=EngineSettings(max_model_len=2048, vllm_version="0.19.0"))
+    return estimate_speed(request, ServingLoad(input_len=1024, output_len=1024, concurrency=4))
+
+
+def test_marlin_moe_reads_experts_at_an_sm_bound_rate() -> None:
+    # the rate is the coefficient x the GPU's FP32 FLOP/s (H200 67, B200 75 TFLOP/s, the
+    # presets' datasheet figures) where that is below the bandwidth one
+    k = FITTED.marlin_moe_bytes_per_fp32_flop
+    for gpu, fp32, bw in (("h200", 67, 4800), ("b200", 75, 8000)):
+        rate_gbps = k * fp32 * 1e3
+        assert rate_gbps < bw * FITTED.bandwidth_efficiency["weight-only"] \
+            * FITTED.expert_bandwidth_factor
+        weights = next(t for t in _kimi(gpu).terms if t.key == "decode_weights")
+        assert f"= {rate_gbps:,.0f} GB/s, Marlin MoE's SM-bound rate" in weights.formula
+        assert "MoE kernel marlin-moe" in weights.formula
+
+
+def test_kimi_int4_decodes_about_as_fast_on_h200_as_on_b200() -> None:
+    # perf-silicon-aic.csv, Kimi-K2.5 int4 (Marlin MoE), TP=8, 1,024 in / 1,024 out, 4
+    # requests: 10.05 ms on B200 (vLLM 0.15.1), 10.39 ms on H200 (0.16.0), 0.967 of it,
+    # although B200 has 8,000 / 4,800 = 1.67x the bandwidth; the SM-bound Marlin rate keeps
+    # the model's ratio near it (bandwidth-bound experts gave 0.86)
+    ratio = _kimi("b200").tpot_ms / _kimi("h200").tpot_ms
+    assert 0.9 <= ratio <= 1.0
