@@ -37,7 +37,7 @@ from planner.serving.engine import (
     served_dtype,
     sparse_mla_kv,
 )
-from planner.serving.engines import VLLM, Engine, Worker
+from planner.serving.engines import VLLM, Engine, Overheads, Worker
 from planner.serving.hardware import ClusterSpec, GpuSpec
 from planner.serving.launch import Launch, launch, with_layout
 from planner.serving.layout import ParallelLayout, layout_errors, layout_warnings
@@ -316,6 +316,7 @@ class _Setup(NamedTuple):
     r: "_Resolved"
     weight_totals: tuple[int, ...]
     stages: tuple[tuple[range, StageKv | None], ...]
+    layout_key: tuple[int, int, int, bool]  # _layout_key(layout), for the memo keys
 
 
 class _Resolved(NamedTuple):
@@ -345,15 +346,18 @@ class _Resolved(NamedTuple):
     model_limit: int
     refusals: tuple[str, ...]
     launch: Launch
+    overhead_key: tuple = ()  # _overhead_key: what the overheads read of the settings
 
 
 _RESOLVED: IdentityMemo[_Resolved] = IdentityMemo(256)
 
 
 def _resolve(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolved:
-    """The settings vLLM derives for this model, cluster and flags (cached by identity: a
-    sweep plans every layout with the same three objects)."""
-    return _RESOLVED.get_all((spec, cluster, s), (), _derive, spec, cluster, s)
+    """The settings vLLM derives for this model, cluster and flags: cached by the identity of
+    the model and cluster (a sweep plans every layout with the same two) and by the value of
+    the settings, which are small: a rerun's sweep (new settings objects, equal values)
+    derives nothing again."""
+    return _RESOLVED.get_all((spec, cluster), (s,), _derive, spec, cluster, s)
 
 
 def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolved:
@@ -376,7 +380,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
     bf16 = gpu.weight_format_support("bf16") == "native"
     scheme = _weight_scheme(spec, s, served_dtype(s, spec.torch_dtype, bf16))
     cli = vllm_cli(s.vllm_version)
-    return _Resolved(
+    resolved = _Resolved(
         gpu_name=gpu.name, max_model_len=max_model_len,
         mbt=mbt, seqs=seqs,
         kv_b=sparse_mla_kv(spec, s, 1 if checkpoint_fp8_kv else kv_elem_bytes(
@@ -406,6 +410,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         launch=launch(spec.name or "<model>", scheme, s,
                       ENGINE.launch_flags(s, max_model_len, mbt, seqs), cli, spec.unservable),
     )
+    return resolved._replace(overhead_key=_overhead_key(resolved, s))
 
 
 def _state_rules(spec: ModelSpec, s: EngineSettings, rules) -> StateRules:
@@ -479,32 +484,57 @@ def _setup(
                              mtp_own_heads=own_heads, max_num_batched_tokens=r.mbt)
         return tuple(w.total_bytes for w in terms)
 
-    key = ("weights", r.scheme.key, *_layout_key(layout), r.act_b, r.expert_pad,
+    layout_key = _layout_key(layout)
+    key = ("weights", r.scheme.key, *layout_key, r.act_b, r.expert_pad,
            r.states.draft_kv_layers, own_heads, r.mbt if spec.compressed_attention else 0)
     totals = _cached(spec, key, per_rank)
     return _Setup(spec=spec, cluster=cluster, layout=layout, s=s, r=r, weight_totals=totals,
                   stages=ENGINE.stage_layouts(r.facts, layout, s.block_size, r.kv_b,
-                                              r.fa4_fp8_hd512, r.states))
+                                              r.fa4_fp8_hd512, r.states),
+                  layout_key=layout_key)
 
 
 def _memory(st: _Setup, pp_stage: int, weights: int, total: int) -> tuple[int, ...]:
     """(budget, activation, non-torch, graphs, KV pool, blocks) of one worker of a stage."""
-    s, layout = st.s, st.layout
+    s = st.s
     budget = ENGINE.budget_bytes(total, s)
-    rng, stage = st.stages[pp_stage]
+    stage = st.stages[pp_stage][1]
     if s.kv_cache_memory_bytes:
         act = nt = graphs = 0
         kv = s.kv_cache_memory_bytes
     else:
-        o = ENGINE.overheads(Worker(
-            st.r.facts, rng, pp_stage == layout.pp - 1, layout, st.r.mbt, st.r.seqs, st.r.act_b,
-            st.r.link, st.r.nvswitch_sharp, layout.tp <= st.r.gpus_per_node, st.r.graphs,
-            st.r.max_model_len, st.r.compute_capability,
-        ), s, st.r.subtract_graphs)
+        o = _overheads(st, pp_stage)
         act, nt, graphs = o.activation, o.non_torch, o.graphs
         kv = budget - weights - o.subtracted
     blocks = max(0, kv) // stage.bytes_per_block if stage else 0
     return budget, act, nt, graphs, kv, blocks
+
+
+def _overheads(st: _Setup, pp_stage: int) -> Overheads:
+    """The terms subtracted from a worker's budget. They read neither its weights nor the KV
+    dtype nor the weight format, so a sweep's formats and KV dtypes share them: cached per
+    spec, layout, stage and what they read of the settings (_Resolved.overhead_key)."""
+    rng = st.stages[pp_stage][0]
+    key = ("overheads", *st.layout_key, rng.start, rng.stop, st.r.overhead_key)
+    return _CACHE.get(st.spec, key, _worker_overheads, st, pp_stage)
+
+
+def _worker_overheads(st: _Setup, pp_stage: int) -> Overheads:
+    """Work out the overheads _overheads caches."""
+    layout, r = st.layout, st.r
+    return ENGINE.overheads(Worker(
+        r.facts, st.stages[pp_stage][0], pp_stage == layout.pp - 1, layout, r.mbt, r.seqs,
+        r.act_b, r.link, r.nvswitch_sharp, layout.tp <= r.gpus_per_node, r.graphs,
+        r.max_model_len, r.compute_capability,
+    ), st.s, r.subtract_graphs)
+
+
+def _overhead_key(r: _Resolved, s: EngineSettings) -> tuple:
+    """Everything _worker_overheads reads besides the spec, layout and stage: the Worker's
+    resolved settings and the settings' overrides."""
+    return (r.mbt, r.seqs, r.act_b, r.link, r.nvswitch_sharp, r.gpus_per_node, r.graphs,
+            r.max_model_len, r.compute_capability, r.subtract_graphs, s.activation_bytes,
+            s.non_torch_bytes, s.cuda_graph_bytes, s.enforce_eager, s.skip_mm_profiling)
 
 
 def _rank_position(st: _Setup, rank: int) -> tuple[int, int, int, int]:
@@ -550,7 +580,8 @@ def _empty_stage_errors(st: _Setup) -> list[str]:
     than 0"` (0.12-0.28), _get_kv_cache_bytes_per_block's `assert bytes_per_block > 0` or a
     division by its 0 (0.29-0.33). Nemotron-Super-49B at PP=8: layers 60-69 have no attention.
     """
-    if all(stage is None for _, stage in st.stages):
+    empty = [(k, rng) for k, (rng, stage) in enumerate(st.stages) if stage is None]
+    if not empty or len(empty) == len(st.stages):
         return []
     minor = parse_version(st.s.vllm_version)[1]
     failure = ('AssertionError: group_size must be greater than 0' if 12 <= minor <= 28
@@ -559,7 +590,7 @@ def _empty_stage_errors(st: _Setup) -> list[str]:
         f"Pipeline stage {k} (layers {rng.start}-{rng.stop - 1}) holds no attention layer: "
         f"vLLM fails to size its KV cache at start-up ({failure}); choose another pipeline "
         "parallel size."
-        for k, (rng, stage) in enumerate(st.stages) if stage is None
+        for k, rng in empty
     ]
 
 
@@ -674,7 +705,7 @@ def _layout_length_warnings(st: _Setup) -> tuple[str, ...]:
     def compute() -> tuple[str, ...]:
         return tuple(layout_warnings(spec, layout, r.scheme))
 
-    key = ("warnings", *_layout_key(layout), r.scheme.key)
+    key = ("warnings", *st.layout_key, r.scheme.key)
     return _cached(spec, key, compute)
 
 
@@ -685,7 +716,7 @@ def _layout_key(layout: ParallelLayout) -> tuple[int, int, int, bool]:
 
 def _layout_errors(st: _Setup) -> list[str]:
     spec, cluster, layout, scheme = st.spec, st.cluster, st.layout, st.r.scheme
-    return list(_cached(spec, ("layout", *_layout_key(layout), cluster.gpu_count, scheme.key),
+    return list(_cached(spec, ("layout", *st.layout_key, cluster.gpu_count, scheme.key),
                         lambda: layout_errors(spec, cluster, layout, scheme)))
 
 

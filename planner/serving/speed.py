@@ -793,13 +793,16 @@ def estimate_speed(
     *,
     plan_result: PlanSummary | None = None,
     coefficients: SpeedCoefficients = FITTED,
+    with_terms: bool = True,
 ) -> SpeedEstimate | None:
     """Speed of `request` at `load` (default 1024 in, 1024 out, one request); None when the
     plan does not fit or one request of input + output tokens exceeds its context ceiling.
 
     `plan_result` is plan(request) or its PlanSummary (Plan extends it): of the plan, only
     fits, max_context_tokens, max_num_seqs, max_num_batched_tokens and kv_cache_tokens are
-    read, and every PlanSummary has them."""
+    read, and every PlanSummary has them. `with_terms=False` leaves `terms` empty, for a
+    caller that keeps only the figures (the sweep's rows): the formula strings were a third of
+    an estimate's time."""
     load = load or ServingLoad()
     p = plan_result or plan(request)
     length = load.input_len + load.output_len
@@ -875,7 +878,7 @@ def estimate_speed(
                      "layer (with accepted drafts TPOT is lower)")
     terms = _speed_terms(ctx, stages, load, conc, kv_limit, per_replica, context, parts,
                          tpot_base, interference, prefill_s, marginal_s, chunks, tpot, ttft,
-                         kv_wait, aggregate, softmax_s)
+                         kv_wait, aggregate, softmax_s) if with_terms else []
     return SpeedEstimate(
         load=load, concurrency=conc, kv_limited_concurrency=kv_limit,
         kv_bound=conc < load.concurrency, ttft_ms=ttft * 1e3, tpot_ms=tpot * 1e3,

@@ -228,12 +228,13 @@ def row_speed(request: PlanRequest, figures: Mapping[str, Any], load: ServingLoa
       within them (no target: the maximum).
     Throughput, TPOT and TTFT all grow with concurrency, so each search is a bisection (about
     log2(max_num_seqs) estimates), and a row that misses a target with one request in
-    flight is given up at once (returned as it is, so it ranks after the rows that meet it)."""
+    flight is given up at once (returned as it is, so it ranks after the rows that meet it).
+    The estimate carries no terms: a row keeps only its figures (plan the row for them)."""
     summary = PlanSummary.model_construct(**figures)
 
     def at(concurrency: int) -> SpeedEstimate | None:
         return estimate_speed(request, load.model_copy(update={"concurrency": concurrency}),
-                              plan_result=summary)
+                              plan_result=summary, with_terms=False)
 
     def meets(e: SpeedEstimate | None) -> bool:
         return e is not None and (tpot_ms_target is None or e.tpot_ms <= tpot_ms_target) \

@@ -9,7 +9,7 @@ capability (get_min_capability()). Like the bundled catalog, they are package da
 
 import json
 import shlex
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
@@ -89,8 +89,8 @@ def command_problems(command: str, cli: VllmCli) -> list[str]:
     A small argparse-like check: `vllm serve MODEL` then options; an option is known, and a
     value of an option with choices is one of them. `[]` when the command parses.
     """
-    tokens = shlex.split(command)
-    if tokens[:2] != ["vllm", "serve"] or len(tokens) < 3 or tokens[2].startswith("-"):
+    tokens = _words(command)
+    if tokens[:2] != ("vllm", "serve") or len(tokens) < 3 or tokens[2].startswith("-"):
         return ["not a `vllm serve MODEL ...` command"]
     problems, i = [], 3
     while i < len(tokens):
@@ -109,6 +109,13 @@ def command_problems(command: str, cli: VllmCli) -> list[str]:
             problems.append(f"vLLM {cli.vllm_version}: argument {flag}: invalid choice: "
                             f"'{value}' (choose from {allowed})")
     return problems
+
+
+@lru_cache(maxsize=512)
+def _words(command: str) -> tuple[str, ...]:
+    """The command's words as a POSIX shell splits them (shlex, pure Python, takes longer than
+    a plan; a sweep checks the same few commands again for every rerun)."""
+    return tuple(shlex.split(command))
 
 
 def kv_cache_dtypes(version: str) -> tuple[str, ...]:
