@@ -350,14 +350,20 @@ class _Resolved(NamedTuple):
 
 
 _RESOLVED: IdentityMemo[_Resolved] = IdentityMemo(256)
+_DERIVED: IdentityMemo[_Resolved] = IdentityMemo(256)
 
 
 def _resolve(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolved:
-    """The settings vLLM derives for this model, cluster and flags: cached by the identity of
-    the model and cluster (a sweep plans every layout with the same two) and by the value of
-    the settings, which are small: a rerun's sweep (new settings objects, equal values)
-    derives nothing again."""
-    return _RESOLVED.get_all((spec, cluster), (s,), _derive, spec, cluster, s)
+    """The settings vLLM derives for this model, cluster and flags, cached by identity (a
+    sweep plans every layout with the same three objects) and, on a miss, by the value of the
+    settings, which are small: a rerun's sweep (new settings objects, equal values) derives
+    nothing again."""
+    return _RESOLVED.get_all((spec, cluster, s), (), _derive_once, spec, cluster, s)
+
+
+def _derive_once(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolved:
+    """_derive, cached by the value of the settings (see _resolve)."""
+    return _DERIVED.get_all((spec, cluster), (s,), _derive, spec, cluster, s)
 
 
 def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolved:

@@ -57,7 +57,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -787,6 +787,56 @@ def _term(key: str, label: str, value: float, unit: str, formula: str, note: str
     return Term(key=key, label=label, value=value, unit=unit, formula=formula, note=note)
 
 
+class _Device(NamedTuple):
+    """What an estimate reads of the model, cluster and settings, none of it of the layout or
+    the load: the slowest GPU and link, the weight format and its kernels, the dtypes."""
+
+    gpu: GpuSpec
+    link: LinkSpec
+    scheme: QuantScheme
+    act_b: int
+    kv_b: KvBytes
+    family: KernelFamily
+    peak_tflops: float  # of the compute format
+    attn_tflops: float  # of the attention kernels (16-bit tensor cores)
+    moe: MoeMlp | None  # the model's first routed-expert MLP
+
+
+_DEVICES: IdentityMemo[_Device | None] = IdentityMemo(256)
+
+
+def _device(request: PlanRequest) -> _Device | None:
+    """The layout-independent part of an estimate; None without a bandwidth or compute figure
+    (a custom GPU). Cached by the identity of the model, cluster and settings: a sweep
+    estimates every layout with the same three."""
+    return _DEVICES.get_all((request.model, request.cluster, request.engine), (),
+                            _resolve_device, request)
+
+
+def _resolve_device(request: PlanRequest) -> _Device | None:
+    """Work out what _device caches."""
+    spec, s = request.model, request.engine
+    gpu = min((n.gpu for n in request.cluster.nodes), key=lambda g: g.memory_bandwidth_gbps)
+    if gpu.memory_bandwidth_gbps <= 0:
+        return None
+    scheme = served_scheme(request)
+    bf16 = gpu.weight_format_support("bf16") == "native"
+    family, fmt = kernel_family(scheme, gpu)
+    if s.mxfp4_marlin and scheme.family == "mxfp4":
+        family, fmt = "weight-only", "bf16"  # vLLM's Marlin MXFP4 fallback (EngineSettings)
+    peak = gpu.dense_tflops(fmt) or gpu.bf16_dense_tflops or gpu.dense_tflops("fp16")
+    if peak is None:
+        return None
+    return _Device(
+        gpu=gpu, link=request.cluster.link, scheme=scheme,
+        act_b=act_elem_bytes(s, spec.torch_dtype, bf16),
+        kv_b=sparse_mla_kv(spec, s, kv_elem_bytes(s, spec.torch_dtype, bf16),
+                           gpu.compute_capability),
+        family=family, peak_tflops=peak, attn_tflops=gpu.bf16_dense_tflops or peak,
+        moe=next((layer.mlp for layer in spec.layers if isinstance(layer.mlp, MoeMlp)), None),
+    )
+
+
 def estimate_speed(
     request: PlanRequest,
     load: ServingLoad | None = None,
@@ -808,27 +858,16 @@ def estimate_speed(
     length = load.input_len + load.output_len
     if not p.fits or length > p.max_context_tokens:
         return None
+    device = _device(request)
+    if device is None:
+        return None  # a custom GPU without a bandwidth or compute figure: no speed
     spec, layout, s = request.model, request.layout, request.engine
-    gpu = min((n.gpu for n in request.cluster.nodes), key=lambda g: g.memory_bandwidth_gbps)
-    if gpu.memory_bandwidth_gbps <= 0:
-        return None  # a custom GPU without a bandwidth figure: no speed
-    scheme = served_scheme(request)
-    bf16 = gpu.weight_format_support("bf16") == "native"
-    act_b = act_elem_bytes(s, spec.torch_dtype, bf16)
-    kv_b = sparse_mla_kv(spec, s, kv_elem_bytes(s, spec.torch_dtype, bf16),
-                         gpu.compute_capability)
-    family, fmt = kernel_family(scheme, gpu)
-    if s.mxfp4_marlin and scheme.family == "mxfp4":
-        family, fmt = "weight-only", "bf16"  # vLLM's Marlin MXFP4 fallback (EngineSettings)
-    peak = gpu.dense_tflops(fmt) or gpu.bf16_dense_tflops or gpu.dense_tflops("fp16")
-    if peak is None:
-        return None
-    attn = gpu.bf16_dense_tflops or peak
-    moe = next((layer.mlp for layer in spec.layers if isinstance(layer.mlp, MoeMlp)), None)
+    gpu, scheme, act_b, moe = device.gpu, device.scheme, device.act_b, device.moe
+    peak, attn = device.peak_tflops, device.attn_tflops
     wna16 = any("WNA16" in w for w in layout_warnings(spec, layout, scheme))
     padded_moe = moe is not None and _deepgemm_padded_moe(scheme, gpu, s.vllm_version, layout)
-    ctx = _Ctx(gpu=gpu, link=request.cluster.link, tp=layout.tp, pp=layout.pp, dp=layout.dp,
-               ep=layout.ep, hidden=spec.hidden_size, act_b=act_b, moe=moe, family=family,
+    ctx = _Ctx(gpu=gpu, link=device.link, tp=layout.tp, pp=layout.pp, dp=layout.dp,
+               ep=layout.ep, hidden=spec.hidden_size, act_b=act_b, moe=moe, family=device.family,
                peak_flops=peak * 1e12, attn_flops=attn * 1e12,
                index_flops=(gpu.dense_tflops("fp8") or attn) * 1e12,
                exp_rate=(gpu.softmax_exp_tera_per_s or math.inf) * 1e12,
@@ -836,8 +875,8 @@ def estimate_speed(
                read_cap=(gpu.measured_read_gbps or math.inf) * 1e9,
                wna16=wna16, eager=s.enforce_eager, mbt=p.max_num_batched_tokens,
                padded_moe=padded_moe,
-               moe_kernel=moe_kernel(scheme, gpu, family, s.vllm_version))
-    stages = _stages(request, scheme, act_b, kv_b)
+               moe_kernel=moe_kernel(scheme, gpu, device.family, s.vllm_version))
+    stages = _stages(request, scheme, act_b, device.kv_b)
 
     # vLLM allocates KV blocks as tokens arrive: a request in flight holds its prompt and,
     # on average, half its output
@@ -885,7 +924,7 @@ def estimate_speed(
         kv_wait_ms=kv_wait * 1e3,
         output_tokens_per_s=aggregate, output_tokens_per_s_per_request=per_request,
         prefill_tokens_per_s=load.input_len / prefill_s, decode_step_ms=tpot_base * 1e3,
-        prefill_ms=prefill_s * 1e3, allreduce_ms_per_step=allreduce * 1e3, kernel=family,
+        prefill_ms=prefill_s * 1e3, allreduce_ms_per_step=allreduce * 1e3, kernel=ctx.family,
         link=ctx.link.kind, terms=terms, notes=notes,
     )
 
