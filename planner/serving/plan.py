@@ -519,9 +519,9 @@ def _memory(st: _Setup, pp_stage: int, weights: int, total: int) -> tuple[int, .
 def _overheads(st: _Setup, pp_stage: int) -> Overheads:
     """The terms subtracted from a worker's budget. They read neither its weights nor the KV
     dtype nor the weight format, so a sweep's formats and KV dtypes share them: cached per
-    spec, layout, stage and what they read of the settings (_Resolved.overhead_key)."""
+    spec, engine, layout, stage and what they read of the settings (_Resolved.overhead_key)."""
     rng = st.stages[pp_stage][0]
-    key = ("overheads", *st.layout_key, rng.start, rng.stop, st.r.overhead_key)
+    key = ("overheads", ENGINE, *st.layout_key, rng.start, rng.stop, st.r.overhead_key)
     return _CACHE.get(st.spec, key, _worker_overheads, st, pp_stage)
 
 
