@@ -114,6 +114,13 @@ def sweep_text(result: SweepResult, own_key: str, top: int | None) -> str:
     return "\n".join([*lines, "", *text_columns(cells), "", "Launch:", *launches]) + "\n"
 
 
+def _counts_label(counts: tuple[int, ...]) -> str:
+    """The GPU counts searched: all of them up to 16 GPUs, then the pattern."""
+    if len(counts) <= 6:
+        return str(counts)
+    return f"({', '.join(map(str, counts[:5]))}, ... every 8 up to {counts[-1]:,})"
+
+
 def recommend_text(result: RecommendResult) -> str:
     """The configurations as an aligned table (launchable first, then cheapest), each row's
     command or why it has none, then what the search covered."""
@@ -147,9 +154,9 @@ def recommend_text(result: RecommendResult) -> str:
         "",
         *(f"note: {n}" for n in result.notes),
         f"Searched {presets} priced GPU preset{'s' if presets != 1 else ''} x "
-        f"{result.gpu_counts} GPUs: {result.plans_made:,} plans ({result.pruned} GPU counts "
-        f"skipped: memory below the weights; {result.counts_skipped} below the fewest GPUs a "
-        "replica could serve on).",
+        f"{_counts_label(result.gpu_counts)} GPUs: {result.plans_made:,} plans "
+        f"({result.pruned} GPU counts skipped: memory below the weights; "
+        f"{result.counts_skipped} below the fewest GPUs a replica could serve on).",
         f"Prices: $ per GPU-hour, table of {result.price_table_date} (on-demand list prices, "
         "--json gives each source); * marks an estimate.",
     ]

@@ -22,12 +22,12 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from planner.model.quant import checkpoint_scheme, scheme
 from planner.model.spec import ModelSpec
-from planner.serving.engine import EngineSettings
+from planner.serving.engine import EngineSettings, derived_max_model_len
 from planner.serving.hardware import GPU_PRESETS, preset_cluster
 from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.plan import PlanRequest, PlanSummary, summary_figures
 from planner.serving.prices import PRICE_TABLE_DATE, GpuPrice
-from planner.serving.replicas import Bound, Family, families, lowest_counts
+from planner.serving.replicas import SLACK, Bound, Family, families, lowest_counts
 from planner.serving.speed import ServingLoad, estimate_speed
 from planner.serving.sweep import (
     KV_DTYPES,
@@ -225,18 +225,15 @@ def _search_counts(spec: ModelSpec, gpu_key: str, workload: Workload,
         memory_bytes=GPU_PRESETS[gpu_key].memory_total_bytes * settings.gpu_memory_utilization)
 
 
-def _member_can_serve(spec: ModelSpec, cluster, settings: EngineSettings,
-                      layout: ParallelLayout, workload: Workload, cache: dict) -> bool:
-    """Whether `layout` could serve: its replica fits with room for the concurrency and, at a
-    rate, dp replicas at vLLM's max_num_seqs each (the most output tokens/s, the speed model's
-    throughput growing with requests in flight) reach it. Without EP a replica's plan and
-    speed do not depend on DP (planner.serving.replicas), so one replica is planned once for
-    every count."""
-    member = layout if layout.ep else layout.model_copy(update={"dp": 1})
+def _replica(spec: ModelSpec, cluster, settings: EngineSettings, member: ParallelLayout,
+             workload: Workload, cache: dict) -> tuple[bool, float | None, bool]:
+    """(fits holding the concurrency, output tokens/s at vLLM's max_num_seqs per replica or
+    None without a rate, KV-bound: its KV cache holds fewer requests than max_num_seqs) of
+    one replica, planned once for every count."""
     key = (settings.kv_cache_dtype, settings.quantization, settings.target_quant, member)
     if key not in cache:
         figures = summary_figures(spec, cluster, member, settings, validated=True)
-        top = None
+        top, bound = None, True
         if figures["fits"] and workload.output_tokens_per_s is not None:
             request = PlanRequest.model_construct(model=spec, cluster=cluster, layout=member,
                                                   engine=settings)
@@ -244,23 +241,49 @@ def _member_can_serve(spec: ModelSpec, cluster, settings: EngineSettings,
                 "concurrency": figures["max_num_seqs"] * member.dp}),
                 plan_result=PlanSummary.model_construct(**figures))
             top = 0.0 if speed is None else speed.output_tokens_per_s
+            held = workload.input_len + workload.output_len // 2  # as the speed model holds
+            bound = figures["kv_cache_tokens"] // held < figures["max_num_seqs"]
         cache[key] = (figures["fits"] and figures["max_concurrency"] >= workload.concurrency,
-                      top)
-    holds, top = cache[key]
+                      top, bound)
+    return cache[key]
+
+
+def _member_can_serve(spec: ModelSpec, cluster, settings: EngineSettings,
+                      layout: ParallelLayout, workload: Workload, cache: dict) -> bool:
+    """Whether `layout` could serve: its replica fits with room for the concurrency and, at a
+    rate, dp replicas at vLLM's max_num_seqs each (the most output tokens/s, the speed model's
+    throughput growing with requests in flight) reach it. Without EP a replica's plan and
+    speed do not depend on DP (planner.serving.replicas). Once a smaller PP of the same
+    family is not KV-bound, its output tokens/s per GPU bound every larger PP (the PP
+    argument of planner.serving.replicas at its real KV room), so those are not planned at
+    counts that bound rules out."""
+    member = layout if layout.ep else layout.model_copy(update={"dp": 1})
+    needed = workload.output_tokens_per_s
+    if needed is not None and layout.pp > 1:
+        for pp in range(1, layout.pp):
+            base = member.model_copy(update={"pp": pp})
+            holds, top, kv_bound = _replica(spec, cluster, settings, base, workload, cache)
+            if holds and not kv_bound:
+                if top * layout.gpus / base.gpus * SLACK < needed:
+                    return False
+                break
+    holds, top, _ = _replica(spec, cluster, settings, member, workload, cache)
     replicas = layout.dp // member.dp
-    return holds and (top is None or top * replicas * (1 + 1e-9) >= workload.output_tokens_per_s)
+    return holds and (top is None or top * replicas * (1 + 1e-9) >= needed)
 
 
-def _node_rows(spec: ModelSpec, cluster, settings: EngineSettings, alive: Sequence[Family],
-               gpus: int, workload: Workload, cache: dict) -> list[SweepRow]:
+def _node_rows(spec: ModelSpec, cluster, settings: EngineSettings,
+               alive: Mapping[Family, Bound], gpus: int, workload: Workload, cache: dict
+               ) -> list[SweepRow]:
     """The sweep's rows at `gpus` GPUs for the layouts of the `alive` families that could
     serve (_member_can_serve), in the order the full sweep would rank them (its ranking is
     stable, so the rows it leaves out change no other row's place)."""
     own = checkpoint_scheme(spec).key
     wanted: dict[tuple[str, str], set[ParallelLayout]] = {}
-    for fam in alive:
+    for fam, bound in alive.items():
         wanted.setdefault((fam.quant_key, fam.kv_cache_dtype), set()).update(
-            fam.layouts(gpus, spec.num_layers))
+            lay for lay in fam.layouts(gpus, spec.num_layers)
+            if lay.ep or lay.tp * lay.pp >= bound.replica_gpus)
     rows: list[SweepRow] = []
     for quant in quant_candidates(spec, cluster):
         for kv in KV_DTYPES:
@@ -323,8 +346,15 @@ def _absurd(spec: ModelSpec, workload: Workload, lows: Mapping[str, Mapping[Fami
                  default=math.inf)
     name = spec.name or spec.model_type
     if math.isinf(fewest):
-        return (f"{name}: no searched GPU, weight format and layout meets the TTFT/TPOT "
-                "targets even with one request in flight; relax a target")
+        reasons = []
+        if workload.ttft_ms is not None or workload.tpot_ms is not None:
+            reasons.append("meets the TTFT/TPOT targets even with one request in flight")
+        if workload.concurrency > 1:
+            reasons.append(f"holds {workload.concurrency:,} requests of "
+                           f"{workload.max_model_len:,} tokens in one replica (at most one "
+                           "PP stage per layer)")
+        return (f"{name}: no searched GPU, weight format and layout "
+                f"{' or '.join(reasons) or 'serves it'}")
     return (f"{name}: serving {workload.output_tokens_per_s:,.0f} output tokens/s needs at "
             f"least {fewest:,.0f} GPUs of any searched preset (a bound from one replica's "
             f"most output tokens/s per GPU), more than --gpus-max {gpus_max:,}")
@@ -363,16 +393,28 @@ def recommend(
         update={"max_model_len": workload.max_model_len})
     found: list[Recommendation] = []
     notes: list[str] = []
+    place: dict[tuple[str, str], tuple[int, int]] = {}  # (model, GPU): its place in the search
     plans = pruned = skipped = 0
-    for spec in models:
+    for index, spec in enumerate(models):
         memo: dict[str, int] = {}
+        limit = derived_max_model_len(spec)
+        if workload.max_model_len > limit:  # vLLM refuses it on any GPUs (planner.serving.startup)
+            notes.append(f"{spec.name or spec.model_type}: a context of "
+                         f"{workload.max_model_len:,} tokens is longer than the model's "
+                         f"{limit:,} (vLLM refuses a longer max_model_len)")
+            continue
         lows: dict[str, dict[Family, Bound]] = {}
         if counts[-1] > GPUS_PER_NODE:
             lows = {k: _search_counts(spec, k, workload, settings, gpus_max) for k in priced}
             if all(low.gpus > gpus_max for per_gpu in lows.values() for low in per_gpu.values()):
                 notes.append(_absurd(spec, workload, lows, gpus_max))
                 continue
-        for gpu_key in priced:
+        # cheapest bound first, so the cutoff rules out dear GPUs sooner (the order changes
+        # what is planned, not the rows: ties are put back in the presets' order below)
+        order = sorted(priced, key=lambda k: min((b.gpus for b in lows[k].values()),
+                                                 default=math.inf)
+                       * (prices[k].usd_per_gpu_hour or 0.0)) if lows else priced
+        for gpu_key in order:
             gpu, price = GPU_PRESETS[gpu_key], prices[gpu_key]
             picks = _Picks()
             members: dict = {}
@@ -397,7 +439,7 @@ def recommend(
                     continue
                 cluster = _cluster(gpu_key, n)
                 if n > GPUS_PER_NODE:
-                    alive = [fam for fam, b in bounds.items() if b.gpus <= n]
+                    alive = {fam: b for fam, b in bounds.items() if b.gpus <= n}
                     rows = _node_rows(spec, cluster, settings, alive, n, workload, members)
                 else:
                     layouts = [lay for lay in layout_candidates(spec, cluster) if lay.gpus == n]
@@ -412,11 +454,12 @@ def recommend(
                 plans += len(rows)
                 if picks.add(n, [row for row in rows if _serves(row, workload)], workload):
                     break  # more of the same GPU only costs more per hour
+            place[spec.name or spec.model_type, gpu_key] = (index, priced.index(gpu_key))
             found += [_recommendation(spec, gpu_key, n, row, price, workload)
                       for n, row in picks.picked()]
     if notes and len(notes) == len(models):
         raise RecommendError("; ".join(notes))
-    found.sort(key=_rank)
+    found.sort(key=lambda r: (_rank(r), place[r.model_name, r.gpu_key]))
     return RecommendResult(
         workload=workload, gpu_counts=counts, gpu_keys=priced,
         unpriced_gpu_keys=tuple(k for k in keys if k not in priced), plans_made=plans,

@@ -49,6 +49,8 @@ class Bound(NamedTuple):
     launchable: bool
     """False where the family's weight format needs a converted checkpoint (no `vllm serve`
     command for the targeted vLLM): the PP = 1 plan's, True where it does not fit to say."""
+    replica_gpus: float = 1.0
+    """Without EP, the fewest GPUs one replica needs to hold the concurrency (memory)."""
 
 
 class Family(NamedTuple):
@@ -155,11 +157,13 @@ def lowest_counts(spec: ModelSpec, cluster: ClusterSpec, fams: list[Family],
         settings = settings_of(fam)
         wide = _wide(cluster, layout.gpus)
         figures = summary_figures(spec, wide, layout, settings, validated=True)
-        low = float(layout.gpus)
+        low = replica = float(layout.gpus)
         if concurrency > 1 and not fam.ep and figures["max_concurrency"] > 0:
             per_request = figures["kv_cache_bytes_per_gpu"] * fam.tp / figures["max_concurrency"]
             weights = figures["weights_bytes_per_gpu"] * fam.tp
-            low = max(low, (weights + concurrency * per_request) / memory_bytes / SLACK)
+            replica = max(replica, (weights + concurrency * per_request) / memory_bytes / SLACK)
+            # a replica has at most one PP stage per layer
+            low = replica if replica <= fam.tp * spec.num_layers else math.inf
         if ttft_ms is not None or tpot_ms is not None:
             one = relaxed_speed(spec, wide, layout, settings, load, figures, 1)
             if one is None or (tpot_ms is not None and one.tpot_ms > tpot_ms * SLACK) or \
@@ -169,5 +173,6 @@ def lowest_counts(spec: ModelSpec, cluster: ClusterSpec, fams: list[Family],
             top = relaxed_speed(spec, wide, layout, settings, load, figures, None)
             rate = 0.0 if top is None else top.output_tokens_per_s * SLACK / layout.gpus
             low = max(low, output_tokens_per_s / rate) if rate else math.inf
-        out[fam] = Bound(low, figures["vllm_command"] is not None or not figures["fits"])
+        out[fam] = Bound(low, figures["vllm_command"] is not None or not figures["fits"],
+                         replica)
     return out

@@ -81,12 +81,17 @@ def _exhaustive(spec, workload: Workload, gpu_keys, gpus_max: int) -> list[tuple
     return picked
 
 
-def test_the_search_above_one_node_finds_what_planning_every_count_finds() -> None:
-    """60 requests/s x 256 output tokens = 15,360 output tokens/s of Qwen3-8B: more than 8
-    RTX 3090s or L4s serve in a launchable format, so the answer lies above one node, where
-    counts are bounded instead of planned one by one; the rows must be the reference's."""
+@pytest.mark.parametrize("workload", [
+    # 60 requests/s x 256 output tokens = 15,360 output tokens/s: more than 8 cards
+    Workload(requests_per_s=60, input_len=512, output_len=256),
+    # 150 requests of 16,384 tokens in one replica: ~150 x 16,384 x 72 KiB of fp8 KV
+    # (36 layers x 8 KV heads x 128 x 2) = 170 GiB + weights: more than 8 x 24 GB
+    Workload(concurrency=150, context_tokens=16384),
+])
+def test_the_search_above_one_node_finds_what_planning_every_count_finds(workload) -> None:
+    """Qwen3-8B on RTX 3090s and L4s where the answer lies above one node, where counts are
+    bounded instead of planned one by one: the rows must be the reference's."""
     spec = _qwen8()
-    workload = Workload(requests_per_s=60, input_len=512, output_len=256)
     gpus = ("rtx-3090", "l4")
     result = recommend([spec], workload, with_overrides(), gpus_max=16, gpu_keys=gpus)
     got = sorted((r.gpu_key, r.gpus, r.quant_key, r.layout, r.kv_cache_dtype, r.tpot_ms)
