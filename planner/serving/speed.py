@@ -477,8 +477,8 @@ class _Ctx:
     wna16: bool
     eager: bool
     mbt: int
-    padded_moe: bool = False
-    moe_kernel: MoeKernel = "fused-moe"  # DEEPGEMM_PADDED_MOE: expert GEMMs over padded rows
+    padded_moe: bool = False  # DEEPGEMM_PADDED_MOE: expert GEMMs over padded rows
+    moe_kernel: MoeKernel = "fused-moe"  # moe_kernel: the family serving the routed experts
 
 
 CUSTOM_AR_MAX_BYTES = 8192 * 1024
