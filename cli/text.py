@@ -15,6 +15,7 @@ from planner.serving.plan import Plan
 from planner.serving.recommend import RecommendResult
 from planner.serving.speed import SpeedEstimate
 from planner.serving.sweep import SweepResult
+from planner.text import counted
 from planner.units import GIB
 
 
@@ -153,7 +154,7 @@ def recommend_text(result: RecommendResult) -> str:
     lines += [
         "",
         *(f"note: {n}" for n in result.notes),
-        f"Searched {presets} priced GPU preset{'s' if presets != 1 else ''} x "
+        f"Searched {counted(presets, 'priced GPU preset')} x "
         f"{_counts_label(result.gpu_counts)} GPUs: {result.plans_made:,} plans "
         f"({result.pruned} GPU counts skipped: memory below the weights; "
         f"{result.counts_skipped} below the fewest GPUs a replica could serve on).",

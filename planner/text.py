@@ -45,3 +45,9 @@ def sentence(text: object) -> str:
     module worded it."""
     flat = " ".join(str(text).split())
     return flat if not flat or flat.endswith((".", "?", "!")) else flat + "."
+
+
+def counted(count: int, noun: str) -> str:
+    """`count` with `noun` in the number it needs ("1 request", "2 requests", "1,024 GPUs"):
+    counts a user chose are printed back to them, often as 1."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"

@@ -74,3 +74,10 @@ def test_the_grid_shows_the_key_columns_and_the_rest_under_more_columns() -> Non
     assert config["concurrency at 32,768"] == {"label": "conc. @ 32,768",
                                                "help": "concurrency at 32,768"}
     assert at.expander[0].label.startswith("More columns")
+
+
+def test_one_request_in_flight_reads_in_the_singular() -> None:
+    # the default load is one request: the caption must not say "1 requests"
+    at = open_page("compare", tp="8", conc="1")
+    captions = " ".join(c.value for c in at.caption)
+    assert "1 request in flight" in captions and "1 requests" not in captions

@@ -10,7 +10,7 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 
 from cli.planner_cli import main
-from planner.text import md_code_block, md_escape
+from planner.text import counted, md_code_block, md_escape
 
 HOSTILE_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "hostile"
 HOSTILE = [
@@ -104,3 +104,10 @@ def test_the_report_shows_hostile_snapshots_and_configs_as_text(capsys, tmp_path
             tables, current = [*tables, current], []
     assert len(tables) >= 8
     assert all(len(set(counts)) == 1 for counts in tables), tables
+
+
+def test_counted_puts_the_noun_in_the_number_it_needs() -> None:
+    assert counted(1, "request") == "1 request"
+    assert counted(0, "request") == "0 requests"
+    assert counted(2, "priced GPU preset") == "2 priced GPU presets"
+    assert counted(1024, "GPU") == "1,024 GPUs"

@@ -7,7 +7,7 @@ from planner.catalog import catalog_entries
 from planner.report import comparison_row
 from planner.serving.plan import PlanRequest
 from planner.serving.speed import estimate_speed
-from planner.text import md_escape
+from planner.text import counted, md_escape
 from planner.units import GIB
 from ui import format as fmt
 from ui.charts import grouped_bars
@@ -45,8 +45,8 @@ st.caption(f"All on {md_escape(cluster.source)}; each model in its own checkpoin
 
 load = current_load()
 st.caption(f"Speed at the Plan page's load: {load.input_len:,} input and {load.output_len:,} "
-           f"output tokens, {load.concurrency:,} requests in flight (capped by each KV cache); "
-           "empty where the model does not fit or a request exceeds its context.")
+           f"output tokens, {counted(load.concurrency, 'request')} in flight (capped by each KV "
+           "cache); empty where the model does not fit or a request exceeds its context.")
 concurrency = f"concurrency at {engine.max_model_len:,}"
 rows = []
 prefetch_sources(state().compare)

@@ -19,7 +19,7 @@ from planner.serving.sweep import (
     sweep,
 )
 from planner.serving.vllm_cli import vllm_cli
-from planner.text import md_escape
+from planner.text import counted, md_escape
 from planner.units import VLLM_KV_DTYPE
 from ui import format as fmt
 from ui.charts import HEATMAP_MAX_LAYOUTS, line_mark, memory_bar, sweep_heatmap
@@ -433,7 +433,7 @@ def _sweep_section(request: PlanRequest) -> None:
                               f"{target:g} ms." if target else "each row at the concurrency "
                               "with the most output tokens/s (no TPOT target).")
                              if objective == "throughput" else
-                             f"{load.concurrency:,} requests in flight (capped by the KV "
+                             f"{counted(load.concurrency, 'request')} in flight (capped by the KV "
                              "cache)."))
     st.dataframe(table, hide_index=True, height=280)
     metric = st.radio("Heatmap of", ["ceiling (tokens)", "concurrency"], horizontal=True,
