@@ -239,7 +239,7 @@ def _replica(spec: ModelSpec, cluster, settings: EngineSettings, member: Paralle
                                                   engine=settings)
             speed = estimate_speed(request, workload.load.model_copy(update={
                 "concurrency": figures["max_num_seqs"] * member.dp}),
-                plan_result=PlanSummary.model_construct(**figures))
+                plan_result=PlanSummary.model_construct(**figures), with_terms=False)
             top = 0.0 if speed is None else speed.output_tokens_per_s
             held = workload.input_len + workload.output_len // 2  # as the speed model holds
             bound = figures["kv_cache_tokens"] // held < figures["max_num_seqs"]

@@ -124,8 +124,8 @@ def relaxed_speed(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
                   settings: EngineSettings, load: ServingLoad, figures: dict,
                   concurrency: int | None):
     """The speed of `layout` (its plan's `figures`) with unlimited KV room at `concurrency`
-    requests in flight (None: vLLM's max_num_seqs per replica); None where the speed model
-    gives none."""
+    requests in flight (None: vLLM's max_num_seqs per replica), its figures only (a bound keeps
+    no terms); None where the speed model gives none."""
     relaxed = PlanSummary.model_construct(**{**figures, "fits": True,
                                              "kv_cache_tokens": _HUGE,
                                              "max_context_tokens": _HUGE})
@@ -133,7 +133,7 @@ def relaxed_speed(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
                                           engine=settings)
     conc = figures["max_num_seqs"] * layout.dp if concurrency is None else concurrency
     return estimate_speed(request, load.model_copy(update={"concurrency": conc}),
-                          plan_result=relaxed)
+                          plan_result=relaxed, with_terms=False)
 
 
 def lowest_counts(spec: ModelSpec, cluster: ClusterSpec, fams: list[Family],
