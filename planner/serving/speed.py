@@ -379,7 +379,11 @@ def expected_experts_touched(num_experts: int, top_k: int, tokens: int) -> float
     return num_experts * (1 - (1 - top_k / num_experts) ** tokens)
 
 
-_STAGES: IdentityMemo[tuple[_Stage, ...]] = IdentityMemo(512)
+_STAGES: IdentityMemo[tuple[_Stage, ...]] = IdentityMemo(4096)
+"""Per-stage bytes and parameters by (spec, weight format, layout, dtypes). 4,096: recommend
+bounds every EP family (tp x dp up to the expert count) of every format and KV dtype, and a
+smaller memo cleared itself mid-search (Qwen3-30B-A3B at 1,000 req/s over 1,024 GPUs: 9.0 s
+at 512 entries, 7.3 s at 4,096); entries are a few small tuples and die with their spec."""
 
 
 def _stages(request: PlanRequest, scheme: QuantScheme, act_b: int, kv_b: KvBytes
