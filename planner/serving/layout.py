@@ -132,7 +132,7 @@ def _spec_head_errors(spec: ModelSpec, tp: int) -> list[str]:
     return list(_per_spec(spec, ("heads", tp), compute))
 
 
-def _first_moe(spec: ModelSpec) -> MoeMlp | None:
+def first_moe(spec: ModelSpec) -> MoeMlp | None:
     """The first routed-expert MLP of the model (None for dense models)."""
     return _per_spec(spec, ("moe",), lambda: next(
         (layer.mlp for layer in spec.layers if isinstance(layer.mlp, MoeMlp)), None))
@@ -213,7 +213,7 @@ def layout_warnings(
     fallback; with --enable-expert-parallel experts stay whole: 1536 % 128 = 0 -> Marlin.
     """
     group = group_size(scheme)
-    moe = _first_moe(spec)
+    moe = first_moe(spec)
     if group is None or moe is None:
         return []
     key = ("moe-kernel", layout.tp, layout.ep, scheme.key)
@@ -223,7 +223,7 @@ def layout_warnings(
 def _marlin_moe_warnings(
     spec: ModelSpec, layout: ParallelLayout, scheme: QuantScheme
 ) -> tuple[str, ...]:
-    group, moe = group_size(scheme), _first_moe(spec)
+    group, moe = group_size(scheme), first_moe(spec)
     if not _quantized(spec, scheme, "experts"):
         return ()
     per_partition = moe.expert_intermediate_size // (1 if layout.ep else layout.tp)
@@ -262,7 +262,7 @@ def layout_errors(
             f"Pipeline parallel size {layout.pp} exceeds the model's {spec.num_layers} layers."
         )
     errors += _spec_head_errors(spec, layout.tp)
-    moe = _first_moe(spec)
+    moe = first_moe(spec)
     if layout.ep and moe is None:
         errors.append("--enable-expert-parallel was set but the model has no routed experts.")
     if moe is not None and layout.ep and moe.num_experts % layout.ep_size:

@@ -25,10 +25,10 @@ import math
 from typing import NamedTuple
 
 from planner.model.quant import scheme
-from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec, MoeMlp
+from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import ClusterSpec
-from planner.serving.layout import ParallelLayout, layout_errors
+from planner.serving.layout import ParallelLayout, first_moe, layout_errors
 from planner.serving.plan import PlanRequest, PlanSummary, summary_figures
 from planner.serving.speed import ServingLoad, estimate_speed
 
@@ -82,7 +82,8 @@ def families(spec: ModelSpec, cluster: ClusterSpec, quants: tuple[str, ...],
              kv_dtypes: tuple[str, ...], gpus_max: int) -> list[Family]:
     """Every family with a member vLLM accepts on this GPU (TP, EP size and format alignment
     checked on the PP = 1 member)."""
-    experts = _num_experts(spec)
+    moe = first_moe(spec)
+    experts = moe.num_experts if moe is not None else 0
     wide = _wide(cluster, gpus_max)
     # vLLM divides attention heads by TP: only divisors of a head count can pass the check
     heads = next((layer.mixer.num_heads for layer in spec.layers
@@ -103,11 +104,6 @@ def families(spec: ModelSpec, cluster: ClusterSpec, quants: tuple[str, ...],
                             spec, wide, layout, scheme(quant)):
                         out.append(Family(quant, kv, tp, True, dp))
     return out
-
-
-def _num_experts(spec: ModelSpec) -> int:
-    moe = next((layer.mlp for layer in spec.layers if isinstance(layer.mlp, MoeMlp)), None)
-    return moe.num_experts if moe is not None else 0
 
 
 def _wide(cluster: ClusterSpec, gpus: int) -> ClusterSpec:

@@ -70,7 +70,7 @@ from planner.model.quant import QuantScheme
 from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec, MoeMlp
 from planner.serving.engine import act_elem_bytes, kv_elem_bytes, sparse_mla_kv
 from planner.serving.hardware import GpuFormat, GpuSpec, LinkSpec
-from planner.serving.layout import layout_warnings, pp_layer_split
+from planner.serving.layout import first_moe, layout_warnings, pp_layer_split
 from planner.serving.plan import (
     PlanRequest,
     PlanSummary,
@@ -837,7 +837,7 @@ def _resolve_device(request: PlanRequest) -> _Device | None:
         kv_b=sparse_mla_kv(spec, s, kv_elem_bytes(s, spec.torch_dtype, bf16),
                            gpu.compute_capability),
         family=family, peak_tflops=peak, attn_tflops=gpu.bf16_dense_tflops or peak,
-        moe=next((layer.mlp for layer in spec.layers if isinstance(layer.mlp, MoeMlp)), None),
+        moe=first_moe(spec),
     )
 
 
