@@ -32,9 +32,9 @@ from planner.serving.speed import ServingLoad, estimate_speed
 from planner.serving.sweep import (
     KV_DTYPES,
     SweepRow,
+    candidate_settings,
     layout_candidates,
     quant_candidates,
-    quant_settings,
     rank_key,
     sweep,
 )
@@ -218,8 +218,7 @@ def _search_counts(spec: ModelSpec, gpu_key: str, workload: Workload,
     fams = families(spec, cluster, quant_candidates(spec, cluster), KV_DTYPES, gpus_max)
     return lowest_counts(
         spec, cluster, fams,
-        lambda fam: settings.model_copy(update={"kv_cache_dtype": fam.kv_cache_dtype,
-                                                **quant_settings(fam.quant_key, own)}),
+        lambda fam: candidate_settings(settings, fam.quant_key, fam.kv_cache_dtype, own),
         workload.load, output_tokens_per_s=workload.output_tokens_per_s,
         concurrency=workload.concurrency, ttft_ms=workload.ttft_ms, tpot_ms=workload.tpot_ms,
         memory_bytes=GPU_PRESETS[gpu_key].memory_total_bytes * settings.gpu_memory_utilization)
@@ -287,8 +286,7 @@ def _node_rows(spec: ModelSpec, cluster, settings: EngineSettings,
     rows: list[SweepRow] = []
     for quant in quant_candidates(spec, cluster):
         for kv in KV_DTYPES:
-            fam_settings = settings.model_copy(update={"kv_cache_dtype": kv,
-                                                       **quant_settings(quant, own)})
+            fam_settings = candidate_settings(settings, quant, kv, own)
             layouts = sorted((lay for lay in wanted.get((quant, kv), ())
                               if not layout_errors(spec, cluster, lay, scheme(quant))
                               and _member_can_serve(spec, cluster, fam_settings, lay, workload,

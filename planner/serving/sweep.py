@@ -305,6 +305,14 @@ def quant_settings(key: str, own: str) -> dict[str, str | None]:
     return {"quantization": None, "target_quant": key}
 
 
+def candidate_settings(engine: EngineSettings, key: str, kv_cache_dtype: str, own: str
+                       ) -> EngineSettings:
+    """`engine` planning weight format `key` (quant_settings, for a checkpoint stored as
+    `own`) with this KV cache dtype: one sweep candidate's settings."""
+    return engine.model_copy(update={"kv_cache_dtype": kv_cache_dtype,
+                                     **quant_settings(key, own)})
+
+
 def sweep(
     model: ModelSpec,
     cluster: ClusterSpec,
@@ -342,7 +350,7 @@ def sweep(
         # GPTQ/AWQ group alignment depends on the format: vLLM refuses misaligned layouts
         runnable = [lay for lay in valid if not quant_alignment_errors(model, lay, scheme(key))]
         for kv in kvs:
-            settings = engine.model_copy(update={"kv_cache_dtype": kv, **quant_settings(key, own)})
+            settings = candidate_settings(engine, key, kv, own)
             for layout in runnable:
                 figures = summary_figures(model, cluster, layout, settings, validated=True)
                 row = sweep_row(figures, key, kv)
