@@ -15,7 +15,6 @@ from planner.serving.plan import Plan
 from planner.serving.recommend import RecommendResult
 from planner.serving.speed import SpeedEstimate
 from planner.serving.sweep import SweepResult
-from planner.text import counted
 from planner.units import GIB
 
 
@@ -115,13 +114,6 @@ def sweep_text(result: SweepResult, own_key: str, top: int | None) -> str:
     return "\n".join([*lines, "", *text_columns(cells), "", "Launch:", *launches]) + "\n"
 
 
-def _counts_label(counts: tuple[int, ...]) -> str:
-    """The GPU counts searched: all of them up to 16 GPUs, then the pattern."""
-    if len(counts) <= 6:
-        return str(counts)
-    return f"({', '.join(map(str, counts[:5]))}, ... every 8 up to {counts[-1]:,})"
-
-
 def recommend_text(result: RecommendResult) -> str:
     """The configurations as an aligned table (launchable first, then cheapest), each row's
     command or why it has none, then what the search covered."""
@@ -150,12 +142,10 @@ def recommend_text(result: RecommendResult) -> str:
                   "what-if rows (no command) follow.", "Launch:",
                   *(f"#{i}  {r.vllm_command or 'what-if, no command: ' + r.launch_note}"
                     for i, r in enumerate(result.rows, 1))]
-    presets = len(result.gpu_keys)
     lines += [
         "",
         *(f"note: {n}" for n in result.notes),
-        f"Searched {counted(presets, 'priced GPU preset')} x "
-        f"{_counts_label(result.gpu_counts)} GPUs: {result.plans_made:,} plans "
+        f"Searched {result.searched()}: {result.plans_made:,} plans "
         f"({result.pruned} GPU counts skipped: memory below the weights; "
         f"{result.counts_skipped} below the fewest GPUs a replica could serve on).",
         f"Prices: $ per GPU-hour, table of {result.price_table_date} (on-demand list prices, "

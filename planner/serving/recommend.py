@@ -39,6 +39,7 @@ from planner.serving.sweep import (
     sweep,
 )
 from planner.serving.weights import weights_bytes
+from planner.text import counted
 
 GPUS_PER_NODE = 8
 """Counts above this are whole 8-GPU nodes (the usual HGX / rented-node size)."""
@@ -142,6 +143,15 @@ class RecommendResult(BaseModel):
                                 "(planner.serving.replicas)")
     notes: tuple[str, ...] = ()
     """Models left out because no count up to gpus_max can serve them, and why."""
+
+    def searched(self) -> str:
+        """What the search covered, as one phrase for the CLI and the app: the priced presets
+        x the GPU counts, all of them up to 16 GPUs, then the pattern (up to 4,096 GPUs the
+        counts run to 515 numbers)."""
+        counts = self.gpu_counts
+        label = str(counts) if len(counts) <= 6 else \
+            f"({', '.join(map(str, counts[:5]))}, ... every 8 up to {counts[-1]:,})"
+        return f"{counted(len(self.gpu_keys), 'priced GPU preset')} x {label} GPUs"
 
 
 def gpu_counts(gpus_max: int) -> tuple[int, ...]:

@@ -96,8 +96,8 @@ def _show(result: RecommendResult) -> None:
     st.dataframe(table, hide_index=True)
     st.caption("Rows the targeted vLLM can start come first, cheapest first; what-if rows "
                "(a format with no checkpoint vLLM can load) follow: pick one to see why.")
-    st.caption(f"{result.plans_made:,} plans over {len(result.gpu_keys)} priced GPUs x "
-               f"{list(result.gpu_counts)} GPUs; {result.pruned} GPU counts skipped (memory "
+    st.caption(f"{result.plans_made:,} plans over {result.searched()}; {result.pruned} GPU "
+               "counts skipped (memory "
                f"below the weights), {result.counts_skipped} below the fewest GPUs a replica "
                "could serve on. $ per million output tokens = $/hour / output tokens per "
                "hour, at the request rate when one is given, else at the concurrency's "

@@ -10,6 +10,7 @@ from planner.serving.engine import EngineSettings
 from planner.serving.prices import with_overrides
 from planner.serving.recommend import (
     RecommendError,
+    RecommendResult,
     Workload,
     _best,
     _cluster,
@@ -26,6 +27,18 @@ def test_counts_are_powers_of_two_then_whole_nodes() -> None:
     assert gpu_counts(32) == (1, 2, 4, 8, 16, 24, 32)
     with pytest.raises(RecommendError):
         gpu_counts(0)
+
+
+def test_the_search_is_named_in_one_phrase_however_many_counts() -> None:
+    def searched(keys: tuple[str, ...], gpus_max: int) -> str:
+        return RecommendResult.model_construct(gpu_keys=keys,
+                                               gpu_counts=gpu_counts(gpus_max)).searched()
+
+    assert searched(("h100-sxm",), 8) == "1 priced GPU preset x (1, 2, 4, 8) GPUs"
+    assert searched(("h100-sxm", "l40s"), 16) == "2 priced GPU presets x (1, 2, 4, 8, 16) GPUs"
+    # 4,096 GPUs: 1, 2, 4, 8 and 511 whole nodes from 16 up, shown as the pattern
+    assert searched(("h100-sxm", "l40s"), 4096) == (
+        "2 priced GPU presets x (1, 2, 4, 8, 16, ... every 8 up to 4,096) GPUs")
 
 
 def _row(conc: float, tps: float | None = None, tpot: float | None = None,
