@@ -614,6 +614,25 @@ class _Binding(NamedTuple):
     blocks: int
 
 
+def _kv_pool_oom_errors(st: _Setup, candidates: list[_Binding]) -> list[str]:
+    """The out-of-memory failure of a --kv-cache-memory-bytes pool that, with the weights, is
+    more than a GPU holds.
+
+    NOTE: vLLM gpu_worker.determine_available_memory (0.11.0-0.33.0 wheels) returns
+    kv_cache_memory_bytes as given ("skipped memory profiling. This does not respect the
+    gpu_memory_utilization config ... If OOM'ed, ..."): nothing checks it against the GPU
+    before the KV tensors are allocated, which then fails with torch's CUDA out of memory."""
+    kv = st.s.kv_cache_memory_bytes
+    if not kv:
+        return []
+    worst = max(candidates, key=lambda c: c.weights + kv - c.total)
+    if worst.weights + kv <= worst.total:
+        return []
+    return [f"--kv-cache-memory-bytes {kv:,} ({_gib(kv)}) and the weights ({_gib(worst.weights)}"
+            f" per GPU) exceed the GPU's {_gib(worst.total)}: vLLM skips memory profiling with "
+            "this flag and runs out of CUDA memory allocating the KV cache."]
+
+
 class _Outcome(NamedTuple):
     """Capacity, ceiling, verdict: what both plan paths report beyond the binding worker."""
 
@@ -793,6 +812,7 @@ def _conclude(
     errors[:0] = [e for e in st.r.refusals if e not in errors]
     errors += [e for e in _busy_errors(st) if e not in errors]
     errors += [e for e in _empty_stage_errors(st) if e not in errors]
+    errors += [e for e in _kv_pool_oom_errors(st, candidates) if e not in errors]
     sized = [i for i, c in enumerate(candidates) if st.stages[c.pp_stage][1] is not None]
     index = min(sized or range(len(candidates)),
                 key=lambda i: (candidates[i].blocks, candidates[i].kv))

@@ -100,6 +100,17 @@ def test_kv_cache_memory_skips_profiling():
     assert "--kv-cache-memory-bytes " in p.vllm_command
 
 
+def test_a_kv_pool_larger_than_the_gpu_does_not_fit():
+    # vLLM 0.33 gpu_worker.determine_available_memory returns --kv-cache-memory-bytes as it
+    # is (profiling skipped, gpu_memory_utilization ignored): a pool that with the weights
+    # (8.03e9 params x 2 B = 14.96 GiB) exceeds the H100's 79.19 GiB cannot be allocated
+    over = llama(engine=V019.model_copy(update={"kv_cache_memory_bytes": 65 * GIB}))
+    assert not over.fits and over.vllm_command is None
+    assert "exceed the GPU's 79.19 GiB" in over.verdict
+    assert "runs out of CUDA memory allocating the KV cache" in over.verdict
+    assert llama(engine=V019.model_copy(update={"kv_cache_memory_bytes": 64 * GIB})).fits
+
+
 @settings(max_examples=10, deadline=None)
 @given(tp=st.sampled_from([1, 2, 4]))
 def test_more_gpus_never_shrink_kv_room(tp):
