@@ -144,6 +144,10 @@ def engine_settings(args: argparse.Namespace) -> EngineSettings:
     if getattr(args, "target_checkpoint", None) and not target:
         raise CliError("--target-checkpoint names a checkpoint in the --target-quant format: "
                        "give --target-quant too (alone, --model is the checkpoint served)")
+    if target and args.quantization != "auto":
+        raise CliError(f"--target-quant {target} and --quantization {args.quantization} both "
+                       "name the weight format: give --quantization or --target-quant, not both "
+                       "(--target-quant fp8 on a 16-bit checkpoint is vLLM's --quantization fp8)")
     values: dict[str, object] = {
         "dtype": args.dtype,
         "quantization": None if args.quantization == "auto" else args.quantization,

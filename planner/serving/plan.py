@@ -43,7 +43,12 @@ from planner.serving.launch import Launch, launch, with_layout
 from planner.serving.layout import ParallelLayout, layout_errors, layout_warnings
 from planner.serving.mtp import draft_own_heads
 from planner.serving.mtp import mtp_refusal as draft_refusal
-from planner.serving.startup import fp4_weight_notes, kv_format_errors, startup_errors
+from planner.serving.startup import (
+    fp4_weight_notes,
+    kv_format_errors,
+    quantization_errors,
+    startup_errors,
+)
 from planner.serving.vllm_cli import vllm_cli
 from planner.serving.vllm_versions import (
     DSV4_LAYOUT_READ,
@@ -412,6 +417,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             model_limit=derived_max_model_len(spec), mbt=mbt, seqs=seqs,
             mbt_given=s.max_num_batched_tokens is not None,
             chunked_prefill=s.enable_chunked_prefill)) + mtp_refusal(spec, s)
+            + tuple(quantization_errors(spec, s.quantization))
             + tuple(kv_format_errors(gpu, spec, s.kv_cache_dtype, cli)),
         launch=launch(spec.name or "<model>", scheme, s,
                       ENGINE.launch_flags(s, max_model_len, mbt, seqs), cli, spec.unservable),

@@ -5,6 +5,7 @@ messages in Plan.errors), so they agree on every refusal. Sources, read in the 0
 - vllm/config/scheduler.py SchedulerConfig.verify_max_model_len: batched tokens vs
   max_num_seqs, and vs max_model_len when chunked prefill is off;
 - vllm/config/model.py _get_and_verify_max_len: a max_model_len above the derived one;
+- vllm/config/model.py _verify_quantization: --quantization against a quantized checkpoint;
 - vllm/config/vllm.py _get_quantization_config: the quantization method's minimum compute
   capability (per release from planner/serving/vllm_cli/, get_min_capability());
 - platforms/cuda.py get_attn_backend_cls: no attention backend takes the --kv-cache-dtype on
@@ -266,6 +267,22 @@ def fp4_weight_notes(gpu: GpuSpec, scheme: QuantScheme) -> list[str]:
     return [f"MXFP4 on {gpu.name} (compute capability {cc}) runs on {kernel}: weights stay "
             "4-bit, compute is 16-bit (FP4 tensor cores need Blackwell). Source: vLLM "
             "model_executor/layers/fused_moe/oracle/mxfp4.py."]
+
+
+def quantization_errors(spec: ModelSpec, quantization: str | None) -> list[str]:
+    """vLLM's refusal of a runtime --quantization that is not a quantized checkpoint's own.
+
+    NOTE: vllm/config/model.py _verify_quantization (0.11.0, 0.20.0, 0.33.0 wheels) raises
+    when the config's quant_method and the argument differ after the methods' overrides,
+    which convert only to a method the user named (gptq_marlin for marlin / gptq_marlin, ...);
+    every --quantization Headroom plans (a runtime scheme: fp8) is no such override.
+    """
+    method = spec.quant.method if spec.quant else None
+    if not quantization or method is None or method == quantization:
+        return []
+    return ["Quantization method specified in the model config "
+            f"({method}) does not match the quantization method specified in the "
+            f"`quantization` argument ({quantization})."]
 
 
 def startup_errors(

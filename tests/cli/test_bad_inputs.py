@@ -180,6 +180,28 @@ def test_target_quant_on_a_quantized_checkpoint_is_refused_as_in_the_app() -> No
     assert own.returncode == 0, own.stderr  # naming its own format is no what-if
 
 
+@pytest.mark.parametrize("target", ["fp8", "w4a16"])
+def test_target_quant_and_runtime_quantization_together_are_refused(target: str) -> None:
+    # both name the weight format: --target-quant fp8 --quantization fp8 printed
+    # "--quantization fp8 --quantization fp8"; with w4a16 the runtime flag was dropped
+    done = run("planner", "plan", "--model", "Qwen/Qwen3-8B", *HW, "--target-quant", target,
+               "--quantization", "fp8")
+    assert_one_line_error(done, "python -m planner plan: error: ",
+                          "give --quantization or --target-quant, not both")
+
+
+def test_runtime_quantization_of_a_gptq_checkpoint_does_not_fit() -> None:
+    # vLLM refuses --quantization fp8 on a GPTQ checkpoint at start-up: planned as fp8
+    # weights with a launch command before
+    done = run("planner", "plan", "--model", "Qwen/Qwen3-235B-A22B-GPTQ-Int4", "--gpu",
+               "h100-sxm", "--gpus", "8", "--quantization", "fp8", "--json",
+               env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["fits"] is False and out["vllm_command"] is None
+    assert "model config (gptq) does not match" in out["verdict"]
+
+
 def test_plan_and_sweep_pass_the_parsers_warnings_on(tmp_path: Path) -> None:
     config = json.loads((BAD / "kv_heads_gt_heads.config.json").read_text())
     config.update(num_key_value_heads=8, model_type="llamax",

@@ -179,3 +179,26 @@ def test_turboquant_runs_on_every_nvidia_gpu_for_full_attention_models_only() ->
     assert kv_errors("h100-sxm", "turboquant_k8v4", "0.33.0", "deepseek-ai/DeepSeek-R1")[
         0].startswith("No valid attention backend found for cuda with kv_cache_dtype="
                       "turboquant_k8v4. Reasons: {FLASH_ATTN_MLA: [kv_cache_dtype not supported")
+
+
+def test_runtime_quantization_must_match_a_quantized_checkpoint() -> None:
+    # vLLM config/model.py _verify_quantization (0.11.0, 0.20.0, 0.33.0 wheels): a GPTQ
+    # checkpoint's quant_method 'gptq' is not overridden for --quantization fp8 (gptq_marlin
+    # converts only for marlin / gptq_marlin), so start-up raises
+    from planner.serving.engine import EngineSettings
+    from planner.serving.hardware import preset_cluster
+    from planner.serving.layout import ParallelLayout
+    from planner.serving.plan import PlanRequest, plan
+
+    def run(repo_id: str, quantization: str | None):
+        return plan(PlanRequest(model=_spec(repo_id), cluster=preset_cluster("h100-sxm", 8),
+                                layout=ParallelLayout(tp=8),
+                                engine=EngineSettings(quantization=quantization)))
+
+    gptq = run("Qwen/Qwen3-235B-A22B-GPTQ-Int4", "fp8")
+    assert not gptq.fits and gptq.vllm_command is None
+    assert gptq.errors[0] == (
+        "Quantization method specified in the model config (gptq) does not match the "
+        "quantization method specified in the `quantization` argument (fp8).")
+    assert run("Qwen/Qwen3-30B-A3B-FP8", "fp8").fits  # the checkpoint's own method
+    assert run("Qwen/Qwen3-30B-A3B", "fp8").fits  # a 16-bit checkpoint is quantized at load
