@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import re
+from collections.abc import Callable
 from datetime import date
 from typing import NoReturn
 
@@ -133,11 +134,19 @@ def _kv_dtype(text: str) -> str:
             f"{', '.join(names)}") from None
 
 
-def _gpu_name(text: str) -> str:
-    """A GPU model name with something in it (a blank one would silently mean "no name")."""
-    if not text.strip():
-        raise argparse.ArgumentTypeError("is empty: give the GPU's model, e.g. 'RTX 3090'")
-    return text.strip()
+def _given(hint: str, strip: bool = False) -> Callable[[str], str]:
+    """A type for a text argument that must hold something: a blank one would silently mean
+    "not given" (--vllm-version '' planned the default release) or something else (--model ''
+    read the current folder). `hint` says what to give; `strip` trims the value."""
+    def parse(text: str) -> str:
+        if not text.strip():
+            raise argparse.ArgumentTypeError(f"is empty: give {hint}")
+        return text.strip() if strip else text
+    return parse
+
+
+_gpu_name = _given("the GPU's model, e.g. 'RTX 3090'", strip=True)
+_model = _given("a repo id such as Qwen/Qwen3-8B, a config.json or a folder holding one")
 
 
 def _iso_date(text: str) -> date:
@@ -165,6 +174,7 @@ def _add_recommend(sub) -> None:
     rec = sub.add_parser("recommend", help="cheapest GPUs, count, format and layout that "
                          "serve a workload, with $/hour and $ per million output tokens")
     rec.add_argument("--model", action="append", required=True, metavar="PATH_OR_REPO_ID",
+                     type=_model,
                      help="a model to place (repeat to compare several)")
     # the load flags are plan's and sweep's (add_load); --concurrency is a requirement here
     # (every row holds that many requests), not a load the KV cache caps
@@ -225,7 +235,7 @@ def add_objective(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_model(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", required=True, metavar="PATH_OR_REPO_ID",
+    parser.add_argument("--model", required=True, metavar="PATH_OR_REPO_ID", type=_model,
                         help="config.json, a folder holding it, or a repo id (a verbatim catalog "
                              "entry, else the hub, then the cache and catalog)")
     parser.add_argument("--revision", help="hub revision (branch, tag or commit); skips the "
@@ -265,10 +275,12 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
                          "replicas of TP x PP; with --ep the experts spread over TP x D ranks")
         eng.add_argument("--ep", action="store_true", help="--enable-expert-parallel")
         eng.add_argument("--target-quant", metavar="FORMAT",
+                         type=_given("a format such as w4a16 or fp8"),
                          help="what-if quantization of a 16-bit checkpoint: a scheme key "
                          "(w4a16-gptq-g128) or a common name (w4a16, int4, gptq, awq, fp8, "
                          "nvfp4, mxfp4, int8, w8a8); the exact scheme is echoed")
         eng.add_argument("--target-checkpoint", metavar="REPO_OR_PATH",
+                         type=_given("the checkpoint's repo id or folder"),
                          help="a checkpoint that holds the --target-quant format: the launch "
                          "command loads it")
         eng.add_argument("--kv-cache-dtype", type=_kv_dtype, default="auto",
@@ -307,6 +319,7 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
                      default=True, help="vLLM V1 default on; --no-enable-chunked-prefill "
                      "requires max_num_batched_tokens >= max_model_len")
     eng.add_argument("--vllm-version", metavar="V", help="vLLM version whose memory rules apply",
+                     type=_given("a release such as 0.33.0"),
                      default=EngineSettings.model_fields["vllm_version"].default)
 
 
@@ -344,7 +357,7 @@ def build_parser(prog: str = "python -m planner") -> argparse.ArgumentParser:
     _add_recommend(sub)
 
     inspect = sub.add_parser("inspect", help="the architecture card of a model")
-    inspect.add_argument("model", metavar="PATH_OR_REPO_ID")
+    inspect.add_argument("model", metavar="PATH_OR_REPO_ID", type=_model)
     inspect.add_argument("--revision", help="hub revision (branch, tag or commit)")
     inspect.add_argument("--json", action="store_true", help="machine-readable output")
 
@@ -356,7 +369,7 @@ def build_parser(prog: str = "python -m planner") -> argparse.ArgumentParser:
     report.add_argument("--sweep", action="store_true", help="add the ranked alternatives, "
                         "with their speed at the load, ranked by --objective")
     add_objective(report)
-    report.add_argument("--compare", nargs="+", default=[], metavar="MODEL",
+    report.add_argument("--compare", nargs="+", default=[], metavar="MODEL", type=_model,
                         help="other models to compare on the same hardware")
     report.add_argument("--format", choices=["md", "json", "csv"], default="md")
     report.add_argument("--date", type=_iso_date, metavar="YYYY-MM-DD",

@@ -202,6 +202,24 @@ def test_runtime_quantization_of_a_gptq_checkpoint_does_not_fit() -> None:
     assert "model config (gptq) does not match" in out["verdict"]
 
 
+@pytest.mark.parametrize(("args", "words"), [
+    # before: ". has no config.json" (the empty path read as the current folder)
+    (("plan", "--model", "", *HW), "argument --model: is empty"),
+    (("inspect", ""), "argument PATH_OR_REPO_ID: is empty"),
+    (("report", "--model", "Qwen/Qwen3-8B", *HW, "--compare", ""), "argument --compare: is empty"),
+    (("recommend", "--model", " "), "argument --model: is empty"),
+    # before: silently the default release, no what-if, no checkpoint
+    (("plan", "--model", "Qwen/Qwen3-8B", *HW, "--vllm-version", ""),
+     "argument --vllm-version: is empty"),
+    (("plan", "--model", "Qwen/Qwen3-8B", *HW, "--target-quant", ""),
+     "argument --target-quant: is empty"),
+    (("plan", "--model", "Qwen/Qwen3-8B", *HW, "--target-quant", "fp8", "--target-checkpoint",
+      ""), "argument --target-checkpoint: is empty"),
+])
+def test_an_empty_argument_is_named(args: tuple[str, ...], words: str) -> None:
+    assert_one_line_error(run("planner", *args), f"python -m planner {args[0]}: error: ", words)
+
+
 def test_plan_and_sweep_pass_the_parsers_warnings_on(tmp_path: Path) -> None:
     config = json.loads((BAD / "kv_heads_gt_heads.config.json").read_text())
     config.update(num_key_value_heads=8, model_type="llamax",
