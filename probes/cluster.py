@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from pydantic import ValidationError
+
 from planner.serving.hardware import (
     ClusterSpec,
     GpuSpec,
+    HardwareError,
     NodeSpec,
     link_from_topology,
     match_gpu_name,
 )
 from probes.nvml import GpuInfo
-from probes.snapshot import HardwareSnapshot, SnapshotError
+from probes.snapshot import HardwareSnapshot, SnapshotError, first_error
 
 
 def _gpu_spec(snap: HardwareSnapshot, gpu: GpuInfo) -> GpuSpec:
@@ -20,7 +23,10 @@ def _gpu_spec(snap: HardwareSnapshot, gpu: GpuInfo) -> GpuSpec:
     if gpu.name is None or gpu.usable_total_bytes is None:
         raise SnapshotError(f"{snap.hostname}: GPU{gpu.index} has no name or memory total "
                             "in the snapshot, so it cannot be planned for")
-    return match_gpu_name(gpu.name, gpu.usable_total_bytes)
+    try:
+        return match_gpu_name(gpu.name, gpu.usable_total_bytes)
+    except HardwareError as exc:  # e.g. a memory total no GPU has
+        raise SnapshotError(f"{snap.hostname}: GPU{gpu.index}: {exc}") from None
 
 
 def _link(snap: HardwareSnapshot, gpu: GpuSpec):
@@ -58,8 +64,9 @@ def snapshot_to_node(snap: HardwareSnapshot) -> tuple[NodeSpec, list[str]]:
             pcie_topology=topology.worst_pcie_level() if topology else None,
             memory_used_bytes=tuple(g.memory_used_bytes or 0 for g in snap.gpus),
         )
-    except ValueError as exc:  # pydantic's ValidationError: e.g. used > the smallest total
-        raise SnapshotError(f"{snap.hostname}: cannot plan for this node ({exc})") from exc
+    except ValidationError as exc:  # e.g. memory used > the smallest GPU's total
+        raise SnapshotError(f"{snap.hostname}: cannot plan for this node "
+                            f"({first_error(exc)})") from None
     return node, notes
 
 

@@ -75,7 +75,7 @@ def take_snapshot(model_dirs: tuple[str | Path, ...] = ()) -> HardwareSnapshot:
     )
 
 
-def _first_error(exc: ValidationError) -> str:
+def first_error(exc: ValidationError) -> str:
     """'gpus.0.memory_total_bytes: Input should be a valid integer' (+ how many more)."""
     errors = exc.errors()
     first = errors[0]
@@ -105,4 +105,4 @@ def load_snapshot(source: str | Path | bytes) -> HardwareSnapshot:
     try:
         return HardwareSnapshot.model_validate(raw)
     except ValidationError as exc:
-        raise SnapshotError(f"{name}: {_first_error(exc)}") from exc
+        raise SnapshotError(f"{name}: {first_error(exc)}") from exc

@@ -110,3 +110,20 @@ def test_a_machine_given_twice_is_named_with_both_files(rig: HardwareSnapshot) -
     no_uuids = renamed(rig, rig.hostname, uuid=None)
     assert repeated_machine([("a.json", rig)], "b.json", no_uuids).startswith(
         "a.json and b.json describe the same machine (hostname rig-3090x8): ")
+
+
+def test_memory_used_above_the_total_names_the_field_not_pydantic(rig: HardwareSnapshot) -> None:
+    # 2 x the 3090's 25,308,094,792 B in use: the message was pydantic's whole repr
+    # ("1 validation error for NodeSpec Value error, ... [type=value_error, input_value=...")
+    with pytest.raises(SnapshotError) as caught:
+        snapshots_to_cluster([renamed(rig, "rig-3090x8", memory_used_bytes=2 * 25_308_094_792)])
+    assert str(caught.value) == (
+        "rig-3090x8: cannot plan for this node (memory_used_bytes 50616189584 is outside "
+        "0..25308094792)")
+
+
+def test_an_impossible_gpu_memory_names_the_node(rig: HardwareSnapshot) -> None:
+    # before: "GPU memory total must be between ..." without the node or the GPU
+    with pytest.raises(SnapshotError, match=r"^rig-3090x8: GPU0: GPU memory total must be "
+                       r"between 1 byte and 1 TiB, got 9{20}\d+ bytes"):
+        snapshots_to_cluster([renamed(rig, "rig-3090x8", memory_total_bytes=10**30)])
