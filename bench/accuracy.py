@@ -47,7 +47,7 @@ from planner.serving.layout import ParallelLayout  # noqa: E402
 from planner.serving.plan import Plan, PlanRequest, plan  # noqa: E402
 from planner.serving.vllm_versions import (  # noqa: E402
     DEFAULT_VLLM_VERSION,
-    OLDEST_COVERED,
+    V1_ONLY_FROM,
     EngineError,
     vllm_rules,
 )
@@ -139,13 +139,14 @@ LLM_CLASS = {
 from `vllm serve`'s (Headroom plans `vllm serve`)."""
 
 RELEASE_BY_DATE = {
-    "vllm-i23278-gpt-oss-120b-h100": ("0.10.x", "vLLM version not printed; by date a 0.10.x "
-                                      "release (not covered): gpt-oss's model file is absent "
-                                      "from the 0.10.0 wheel (built 2025-07-24) and the issue "
-                                      "(2025-08-20) predates the 0.11.0 wheel (built "
-                                      "2025-10-03)"),
+    "vllm-i23278-gpt-oss-120b-h100": ("0.10.1", "vLLM version not printed; by date 0.10.1 or "
+                                      "0.10.2: gpt-oss's model file is absent from the 0.10.0 "
+                                      "wheel (built 2025-07-24) and the issue (2025-08-20) "
+                                      "predates the 0.11.0 wheel (built 2025-10-03); both "
+                                      "have the same rules for this run: planned with 0.10.1's"),
 }
-"""Cases whose log prints no version but whose date and model pin it to a release range."""
+"""Cases whose log prints no version but whose date and model pin it to a release range: the
+oldest release of the range whose rules Headroom covers, and why."""
 
 CASE_NOTES = {
     "vllm-i23278-gpt-oss-120b-h100": (
@@ -230,14 +231,14 @@ def setup(case: dict) -> Setup:
         gpu = "rtx-3090"
         notes.append("GPU not printed; RTX 3090 per the repository's purpose")
     raw = (case["vllm_version"] or "").split(" ")[0]
-    oldest = ".".join(map(str, OLDEST_COVERED))
+    oldest = ".".join(map(str, V1_ONLY_FROM))  # the first release without a V0 engine
     if "V0" in (case["notes"] or "") or case["id"].startswith(("vllm-pr2031", "vllm-pr10511")):
         version, label = oldest, "V0 engine"
         notes.append(f"V0 engine (not covered): planned with {oldest}'s V1 rules for contrast")
     elif case["id"] in RELEASE_BY_DATE:
         release, why = RELEASE_BY_DATE[case["id"]]
-        version, label = oldest, f"{release} (not covered)"
-        notes.append(f"{why}; planned with {oldest}'s rules for contrast")
+        version = label = vllm_rules(release).label
+        notes.append(why)
     elif not raw:
         version = DEFAULT_VLLM_VERSION
         label = f"not printed ({version})"

@@ -13,7 +13,10 @@ or importing it, and parse its Python source with `ast`:
   (`--kv-cache-dtype`), QuantizationMethods (`--quantization`), ModelDType (`--dtype`);
 - the minimum compute capability of each `--quantization` method: the `method_to_config`
   table of get_quantization_config() and each config class's `get_min_capability()`
-  constant (vllm/config/vllm.py refuses a GPU below it).
+  constant (vllm/config/vllm.py refuses a GPU below it);
+- with --architectures: the model classes of the release's registry
+  (vllm/model_executor/models/registry.py, the keys of _TEXT_GENERATION_MODELS and
+  _MULTIMODAL_MODELS), for the releases before 0.11 whose oracle Headroom checks.
 
 Headroom reads the fixtures at run time (planner.serving.vllm_cli) to check every command
 it prints; tests/planner/serving/test_vllm_cli.py checks every command it can emit.
@@ -38,6 +41,8 @@ CHOICE_TYPES = {
     "--dtype": "ModelDType",
 }
 QUANT_DIR = "vllm/model_executor/layers/quantization/"
+REGISTRY = "vllm/model_executor/models/registry.py"
+REGISTRY_TABLES = ("_TEXT_GENERATION_MODELS", "_MULTIMODAL_MODELS")
 
 
 def _sources(wheel: Path) -> dict[str, str]:
@@ -143,10 +148,24 @@ def _min_capabilities(sources: dict[str, str]) -> dict[str, int]:
             if (cap := capability(cls)) is not None}
 
 
-def fixture(wheel: Path, version: str) -> dict:
+def _architectures(sources: dict[str, str]) -> list[str]:
+    """The keys of the registry's generation and multimodal tables (model classes served)."""
+    tree = _parse(sources.get(REGISTRY, ""))
+    found: set[str] = set()
+    for node in ast.walk(tree) if tree else ():
+        target = node.targets[0] if isinstance(node, ast.Assign) else getattr(node, "target", None)
+        if (isinstance(target, ast.Name) and target.id in REGISTRY_TABLES
+                and isinstance(node.value, ast.Dict)):
+            found.update(k.value for k in node.value.keys
+                         if isinstance(k, ast.Constant) and isinstance(k.value, str))
+    return sorted(found)
+
+
+def fixture(wheel: Path, version: str, architectures: bool = False) -> dict:
     """The fixture of one wheel."""
     sources = _sources(wheel)
     choices, where = _choices(sources)
+    extra = {"architectures": _architectures(sources)} if architectures else {}
     return {
         "schema": "headroom.vllm-cli",
         "schema_version": 1,
@@ -157,13 +176,15 @@ def fixture(wheel: Path, version: str) -> dict:
         "choices": choices,
         "choices_source": where,
         "quantization_min_capability": _min_capabilities(sources),
-    }
+    } | extra
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("versions", nargs="+", metavar="VERSION")
     parser.add_argument("--out", type=Path, default=OUT_DIR)
+    parser.add_argument("--architectures", action="store_true",
+                        help="also record the registry's model classes")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     for version in args.versions:
@@ -171,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
             subprocess.run([sys.executable, "-m", "pip", "download", f"vllm=={version}",
                             "--no-deps", "--only-binary", ":all:", "-q", "-d", tmp], check=True)
             wheel = next(Path(tmp).glob("vllm-*.whl"))
-            data = fixture(wheel, version)
+            data = fixture(wheel, version, args.architectures)
         path = args.out / f"vllm-{version}.json"
         path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
         print(f"{path}: {len(data['flags'])} flags, "

@@ -217,21 +217,28 @@ def symm_mem_bytes(compute_capability: str, tp: int) -> int:
 
 def non_torch_parts(
     layout: ParallelLayout, link: str = "nvlink", nvswitch_sharp: bool = True,
-    tp_within_node: bool = True, compute_capability: str = "",
+    tp_within_node: bool = True, compute_capability: str = "", symm_mem: bool = True,
 ) -> tuple[tuple[str, int], ...]:
     """Named parts of the non-torch memory of one worker: CUDA context, NCCL, custom AR,
     symmetric memory.
 
     `link` is the node's intra-node link kind (planner.serving.hardware): P2P works over
     "nvlink" and "pcie"; `nvswitch_sharp`: the GPUs sit on an NVLink-SHARP NVSwitch, whose
-    fitted NVLS term already holds the symmetric-memory buffer of the H100 logs.
+    fitted NVLS term already holds the symmetric-memory buffer of the H100 logs. `symm_mem`:
+    the release allocates that buffer (vllm_versions.SYMM_MEM_FROM); before it the buffer is
+    taken out of the fitted NVLS term too.
     """
     if layout.tp == 1:
         return (("CUDA context", PP_ONLY_BYTES if layout.pp > 1 else CONTEXT_BYTES),)
     p2p = link in ("nvlink", "pcie") and tp_within_node
     parts = [("CUDA context", CONTEXT_BYTES)]
-    if p2p and link == "nvlink" and nvswitch_sharp:
+    symm = symm_mem_bytes(compute_capability, layout.tp)
+    sharp = p2p and link == "nvlink" and nvswitch_sharp
+    if sharp and (symm_mem or not symm):
         parts.append(("NCCL NVLS + channels (fitted)", NVLS_BYTES))
+    elif sharp:
+        parts.append((f"NCCL NVLS + channels (fitted, less the {symm >> 20} MiB symmetric-memory"
+                      " buffer this release does not allocate)", NVLS_BYTES - symm))
     elif p2p:
         parts.append((f"NCCL {NCCL_P2P_CONNECTIONS} x 9.19 MiB P2P buffers",
                       NCCL_P2P_CONNECTIONS * NCCL_CONNECTION_BYTES))
@@ -239,21 +246,19 @@ def non_torch_parts(
         link == "nvlink" or layout.tp == 2)
     if custom_ar:
         parts.append(("vLLM custom all-reduce 2 x 8 MiB", CUSTOM_AR_BYTES))
-    symm = 0 if p2p and link == "nvlink" and nvswitch_sharp else symm_mem_bytes(
-        compute_capability, layout.tp)
-    if symm:
+    if symm and symm_mem and not sharp:
         parts.append((f"vLLM symmetric-memory all-reduce buffer {symm >> 20} MiB", symm))
     return tuple(parts)
 
 
 def non_torch_bytes(
     layout: ParallelLayout, link: str = "nvlink", nvswitch_sharp: bool = True,
-    tp_within_node: bool = True, compute_capability: str = "",
+    tp_within_node: bool = True, compute_capability: str = "", symm_mem: bool = True,
 ) -> int:
     """CUDA context + NCCL / custom all-reduce / symmetric-memory buffers per GPU (see
     non_torch_parts)."""
     return sum(n for _, n in non_torch_parts(layout, link, nvswitch_sharp, tp_within_node,
-                                             compute_capability))
+                                             compute_capability, symm_mem))
 
 
 GRAPH_BYTES_PER_GRAPH = int(8.4 * MIB)
@@ -351,6 +356,7 @@ class StageKv(BaseModel):
     state_bytes: int
     dsv4_groups: tuple[tuple[int, int | None], ...] = ()  # DeepSeek-V4: (block, window)
     uniform_type: bool = False  # full-attention pages of two sizes in one group (turboquant)
+    mixed_pages: bool = False  # kinds of different page sizes (unified from vLLM 0.12.0)
 
 
 def _attention_block(layers: list[KvLayer], block_size: int, kv_bytes: KvBytes, tp: int) -> int:
@@ -384,15 +390,18 @@ def _kernel_block(kv: KvLayer, block: int, kv_bytes: KvBytes, fa4_fp8_hd512: boo
 
 def stage_kv(layers: tuple[KvLayer, ...], block_size: int, kv_bytes: KvBytes, tp: int,
              fa4_fp8_hd512: bool = False, state_blocks: int = 1,
-             model_layers: tuple[KvLayer, ...] = (), first: int = 0) -> StageKv:
+             model_layers: tuple[KvLayer, ...] = (), first: int = 0,
+             group_pad: bool = True) -> StageKv:
     """Group the stage's KV layers as vLLM does and size one block.
 
     NOTE: vLLM kv_cache_utils._get_kv_cache_groups_uniform_page_size: layers of equal spec
-    form a type; group_size = the smallest type's layer count (or the largest, when that is
-    < 1.25 x the smallest, to avoid padding); each type is cut into groups of group_size.
+    form a type; group_size = the smallest type's layer count (or, from 0.12.0,
+    vllm_versions.GROUP_PAD_FROM, the largest, when that is < 1.25 x the smallest, to avoid
+    padding: `group_pad`); each type is cut into groups of group_size.
     One block = group_size pages. Gemma-3-27B: 52 sliding + 10 full -> size 10, 6 + 1 = 7
     groups; page 16 x 2 x 16 x 128 x 2 = 131,072 B; block = 10 pages = 1.25 MiB.
-    Mixed page sizes: unify_kv_cache_spec_page_size (0.19.0 and 0.33.0 wheels) raises the
+    Mixed page sizes (`mixed_pages`; before 0.12.0 vLLM cannot start, PAGE_UNIFY_FROM):
+    unify_kv_cache_spec_page_size (0.19.0 and 0.33.0 wheels) raises the
     block size of the kinds with smaller pages by max page / their page (a page that does
     not divide the largest is padded instead). Gemma-4-31B, fp8 KV: sliding layers 16 x 16
     heads x 512 x 1 B = 131,072 B, global layers 16 x 4 x 1,024 x 1 B = 65,536 B -> global
@@ -409,7 +418,7 @@ def stage_kv(layers: tuple[KvLayer, ...], block_size: int, kv_bytes: KvBytes, tp
         kinds[kv.group_key] = (first, count + 1)
     counts = [n for _, n in kinds.values()]
     smallest, largest = min(counts), max(counts)
-    group_size = largest if largest < 1.25 * smallest else smallest
+    group_size = largest if group_pad and largest < 1.25 * smallest else smallest
     num_groups = sum(cdiv(n, group_size) for n in counts)
     base = _attention_block(list(layers), block_size, kv_bytes, tp)
     blocks = [_kernel_block(kv, base, kv_bytes, fa4_fp8_hd512) for kv, _ in kinds.values()]
@@ -440,6 +449,9 @@ def stage_kv(layers: tuple[KvLayer, ...], block_size: int, kv_bytes: KvBytes, tp
         bytes_per_block=page * group_size,
         kv_bytes_per_token=sum(kv.bytes_per_token(kv_bytes, tp) for kv in layers),
         state_bytes=sum(kv.state_bytes(tp) for kv in layers),
+        # a Mamba / GDN page is padded to the attention page (HybridAttentionMambaModelConfig)
+        mixed_pages=len({p for (kv, _), p in zip(kinds.values(), pages, strict=True)
+                         if not isinstance(kv, RecurrentStateKv)}) > 1,
     )
 
 
@@ -759,16 +771,17 @@ DEFAULT_STATE_RULES = StateRules()
 def stage_layouts(
     facts: ModelFacts, layout: ParallelLayout, block_size: int, kv_bytes: KvBytes,
     fa4_fp8_hd512: bool = False, states: StateRules = DEFAULT_STATE_RULES,
+    group_pad: bool = True,
 ) -> tuple[tuple[range, StageKv | None], ...]:
     """Each PP stage's layer range and KV layout (None for a stage without KV layers)."""
-    key = (layout.tp, layout.pp, block_size, kv_bytes, fa4_fp8_hd512, states)
+    key = (layout.tp, layout.pp, block_size, kv_bytes, fa4_fp8_hd512, states, group_pad)
     return _STAGES.get(facts, key, _split_stages, facts, layout, block_size, kv_bytes,
-                       fa4_fp8_hd512, states)
+                       fa4_fp8_hd512, states, group_pad)
 
 
 def _split_stages(
     facts: ModelFacts, layout: ParallelLayout, block_size: int, kv_bytes: KvBytes,
-    fa4_fp8_hd512: bool, states: StateRules,
+    fa4_fp8_hd512: bool, states: StateRules, group_pad: bool = True,
 ) -> tuple[tuple[range, StageKv | None], ...]:
     """Work out the stage layouts stage_layouts caches."""
     out = []
@@ -786,7 +799,7 @@ def _split_stages(
     first = 0
     for rng, kv in zip(stages, per_stage, strict=True):
         stage = stage_kv(kv, block_size, kv_bytes, layout.tp, fa4_fp8_hd512,
-                         states.state_blocks, model, first) if kv else None
+                         states.state_blocks, model, first, group_pad) if kv else None
         first += len(kv)
         out.append((rng, stage))
     return tuple(out)

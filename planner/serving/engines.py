@@ -45,6 +45,7 @@ class Worker(NamedTuple):
     graphs: tuple[int, int]
     max_model_len: int = 0
     compute_capability: str = ""
+    symm_mem: bool = True  # the release allocates vLLM's symmetric-memory buffer (>= 0.11)
 
 
 class Overheads(NamedTuple):
@@ -75,6 +76,7 @@ class Engine(Protocol):
 
     def stage_layouts(self, facts: ModelFacts, layout: ParallelLayout, block_size: int,
                       kv_bytes: KvBytes, fa4_fp8_hd512: bool, states: StateRules,
+                      group_pad: bool = True,
                       ) -> tuple[tuple[range, StageKv | None], ...]:
         """Each pipeline stage's layers and KV page / block layout."""
 
@@ -111,7 +113,8 @@ class VllmEngine:
                                   w.max_num_seqs, w.max_model_len, w.act_bytes)
             act = max(enc.vit_peak, enc.held + act)
         nt = s.non_torch_bytes if s.non_torch_bytes is not None else non_torch_bytes(
-            w.layout, w.link, w.nvswitch_sharp, w.tp_within_node, w.compute_capability)
+            w.layout, w.link, w.nvswitch_sharp, w.tp_within_node, w.compute_capability,
+            w.symm_mem)
         graphs = 0 if s.enforce_eager else (
             s.cuda_graph_bytes if s.cuda_graph_bytes is not None
             else cuda_graph_bytes(sum(w.graphs)))
@@ -119,10 +122,11 @@ class VllmEngine:
 
     def stage_layouts(self, facts: ModelFacts, layout: ParallelLayout, block_size: int,
                       kv_bytes: KvBytes, fa4_fp8_hd512: bool = False,
-                      states: StateRules = DEFAULT_STATE_RULES,
+                      states: StateRules = DEFAULT_STATE_RULES, group_pad: bool = True,
                       ) -> tuple[tuple[range, StageKv | None], ...]:
         """vLLM's KV groups, unified pages and blocks per stage (planner.serving.engine)."""
-        return stage_layouts(facts, layout, block_size, kv_bytes, fa4_fp8_hd512, states)
+        return stage_layouts(facts, layout, block_size, kv_bytes, fa4_fp8_hd512, states,
+                             group_pad)
 
     def launch_flags(self, settings: EngineSettings, max_model_len: int,
                      max_num_batched_tokens: int, max_num_seqs: int) -> str:

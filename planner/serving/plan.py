@@ -49,9 +49,11 @@ from planner.serving.startup import (
     quantization_errors,
     startup_errors,
 )
+from planner.serving.v1_oracle import uncovered_reason
 from planner.serving.vllm_cli import vllm_cli
 from planner.serving.vllm_versions import (
     DSV4_LAYOUT_READ,
+    EngineError,
     free_memory_source,
     parse_version,
     unified_memory_note,
@@ -343,6 +345,8 @@ class _Resolved(NamedTuple):
     gpus_per_node: int
     graphs: tuple[int, int]
     fa4_fp8_hd512: bool
+    symm_mem: bool  # vllm_versions.SYMM_MEM_FROM
+    kv_grouping: tuple[bool, bool]  # (GROUP_PAD_FROM, PAGE_UNIFY_FROM) of the release
     expert_pad: tuple[int, int]
     gpu_notes: tuple[str, ...]  # fp4_weight_notes: worked out once, not per plan
     model_notes: tuple[str, ...]  # _model_notes: likewise
@@ -391,6 +395,14 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
     bf16 = gpu.weight_format_support("bf16") == "native"
     scheme = _weight_scheme(spec, s, served_dtype(s, spec.torch_dtype, bf16))
     cli = vllm_cli(s.vllm_version)
+    # vLLM < 0.11 runs some start-ups on its V0 engine: refused, never planned with V1 rules
+    for node_gpu in sorted({n.gpu.compute_capability for n in cluster.nodes}):
+        reason = uncovered_reason(
+            rules.version, node_gpu, spec, cli, kv_cache_dtype=s.kv_cache_dtype, dtype=s.dtype,
+            num_speculative_tokens=s.num_speculative_tokens,
+            kv_cache_memory_bytes=s.kv_cache_memory_bytes)
+        if reason:
+            raise EngineError(reason)
     resolved = _Resolved(
         gpu_name=gpu.name, max_model_len=max_model_len,
         mbt=mbt, seqs=seqs,
@@ -406,6 +418,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         compute_capability=gpu.compute_capability,
         graphs=cuda_graph_count(seqs, mbt, rules.blackwell_graphs_1024 and _cc(gpu)[0] == 10),
         fa4_fp8_hd512=rules.sm90_fa4_fp8_hd512 and _cc(gpu)[0] == 9,
+        symm_mem=rules.symm_mem, kv_grouping=(rules.group_pad, rules.page_unify),
         expert_pad=(MXFP4_MARLIN_PAD if s.mxfp4_marlin else mxfp4_expert_padding(
             gpu.compute_capability)) if scheme.key == "mxfp4" else (1, 1),
         states=_state_rules(spec, s, rules),
@@ -502,7 +515,7 @@ def _setup(
     totals = _cached(spec, key, per_rank)
     return _Setup(spec=spec, cluster=cluster, layout=layout, s=s, r=r, weight_totals=totals,
                   stages=ENGINE.stage_layouts(r.facts, layout, s.block_size, r.kv_b,
-                                              r.fa4_fp8_hd512, r.states),
+                                              r.fa4_fp8_hd512, r.states, r.kv_grouping[0]),
                   layout_key=layout_key)
 
 
@@ -537,7 +550,7 @@ def _worker_overheads(st: _Setup, pp_stage: int) -> Overheads:
     return ENGINE.overheads(Worker(
         r.facts, st.stages[pp_stage][0], pp_stage == layout.pp - 1, layout, r.mbt, r.seqs,
         r.act_b, r.link, r.nvswitch_sharp, layout.tp <= r.gpus_per_node, r.graphs,
-        r.max_model_len, r.compute_capability,
+        r.max_model_len, r.compute_capability, r.symm_mem,
     ), st.s, r.subtract_graphs)
 
 
@@ -545,7 +558,8 @@ def _overhead_key(r: _Resolved, s: EngineSettings) -> tuple:
     """Everything _worker_overheads reads besides the spec, layout and stage: the Worker's
     resolved settings and the settings' overrides."""
     return (r.mbt, r.seqs, r.act_b, r.link, r.nvswitch_sharp, r.gpus_per_node, r.graphs,
-            r.max_model_len, r.compute_capability, r.subtract_graphs, s.activation_bytes,
+            r.max_model_len, r.compute_capability, r.symm_mem, r.subtract_graphs,
+            s.activation_bytes,
             s.non_torch_bytes, s.cuda_graph_bytes, s.enforce_eager, s.skip_mm_profiling)
 
 
@@ -591,12 +605,16 @@ def _empty_stage_errors(st: _Setup) -> list[str]:
     `assert len(page_sizes) == 1` (0.11), `assert group_size > 0, "group_size must be greater
     than 0"` (0.12-0.28), _get_kv_cache_bytes_per_block's `assert bytes_per_block > 0` or a
     division by its 0 (0.29-0.33). Nemotron-Super-49B at PP=8: layers 60-69 have no attention.
+    In 0.9.1-0.10.x each worker sizes its own: that worker gets the attention-free config of
+    one block (_get_kv_cache_config_attention_free) and unify_kv_cache_configs gives every
+    worker the smallest block count, 1.
     """
     empty = [(k, rng) for k, (rng, stage) in enumerate(st.stages) if stage is None]
     if not empty or len(empty) == len(st.stages):
         return []
     minor = parse_version(st.s.vllm_version)[1]
     failure = ('AssertionError: group_size must be greater than 0' if 12 <= minor <= 28
+               else "every worker gets 1 KV block" if minor < 11
                else "an AssertionError in vLLM's KV cache sizing")
     return [
         f"Pipeline stage {k} (layers {rng.start}-{rng.stop - 1}) holds no attention layer: "
@@ -604,6 +622,16 @@ def _empty_stage_errors(st: _Setup) -> list[str]:
         "parallel size."
         for k, rng in empty
     ]
+
+
+def _page_size_errors(st: _Setup) -> list[str]:
+    """vLLM's start-up failure for KV layers of different page sizes before it unified them
+    (vllm_versions.PAGE_UNIFY_FROM: get_kv_cache_config raises NotImplementedError)."""
+    if st.r.kv_grouping[1] or not any(stage and stage.mixed_pages for _, stage in st.stages):
+        return []
+    return [f"vLLM {st.s.vllm_version} cannot size a KV cache whose layers have different "
+            "page sizes (v1/core/kv_cache_utils.py raises NotImplementedError; vLLM 0.12.0 "
+            "unifies them): use vLLM 0.12 or later."]
 
 
 class _Binding(NamedTuple):
@@ -788,7 +816,7 @@ def plan(request: PlanRequest) -> Plan:
         st.r.tokens_from_concurrency, out.tokens, out.ceiling, out.model_limit,
         st.r.max_model_len, st.r.subtract_graphs, st.r.facts, st.stages,
         non_torch_parts(layout, st.r.link, st.r.nvswitch_sharp, layout.tp <= st.r.gpus_per_node,
-                        st.r.compute_capability),
+                        st.r.compute_capability, st.r.symm_mem),
         st.r.graphs,
     )
     kv_b = st.r.kv_b
@@ -819,6 +847,7 @@ def _conclude(
     errors += [e for e in _busy_errors(st) if e not in errors]
     errors += [e for e in _empty_stage_errors(st) if e not in errors]
     errors += [e for e in _kv_pool_oom_errors(st, candidates) if e not in errors]
+    errors += [e for e in _page_size_errors(st) if e not in errors]
     sized = [i for i, c in enumerate(candidates) if st.stages[c.pp_stage][1] is not None]
     index = min(sized or range(len(candidates)),
                 key=lambda i: (candidates[i].blocks, candidates[i].kv))

@@ -38,6 +38,7 @@ from planner.serving.sweep import (
     rank_key,
     sweep,
 )
+from planner.serving.vllm_versions import EngineError
 from planner.serving.weights import weights_bytes
 from planner.text import counted
 
@@ -241,7 +242,11 @@ def _replica(spec: ModelSpec, cluster, settings: EngineSettings, member: Paralle
     one replica, planned once for every count."""
     key = (settings.kv_cache_dtype, settings.quantization, settings.target_quant, member)
     if key not in cache:
-        figures = summary_figures(spec, cluster, member, settings, validated=True)
+        try:
+            figures = summary_figures(spec, cluster, member, settings, validated=True)
+        except EngineError:  # a start-up this vLLM runs on V0 (planner.serving.v1_oracle)
+            cache[key] = (False, None, True)
+            return cache[key]
         top, bound = None, True
         if figures["fits"] and workload.output_tokens_per_s is not None:
             request = PlanRequest.model_construct(model=spec, cluster=cluster, layout=member,

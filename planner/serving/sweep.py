@@ -23,6 +23,7 @@ from planner.serving.hardware import ClusterSpec, GpuFormat
 from planner.serving.layout import ParallelLayout, layout_errors, quant_alignment_errors
 from planner.serving.plan import PlanRequest, PlanSummary, summary_figures
 from planner.serving.speed import ServingLoad, SpeedEstimate, estimate_speed
+from planner.serving.vllm_versions import EngineError
 
 KV_DTYPES: tuple[str, ...] = ("auto", "fp8")
 """KV cache dtypes tried by default: the model's own and fp8 (one byte per element)."""
@@ -346,13 +347,18 @@ def sweep(
                          f"{cluster.source}: no valid layout or quantization candidate")
     own = checkpoint_scheme(model).key
     rows = []
+    refused: list[EngineError] = []  # a release's V0 fall-backs (planner.serving.v1_oracle)
     for key in keys:
         # GPTQ/AWQ group alignment depends on the format: vLLM refuses misaligned layouts
         runnable = [lay for lay in valid if not quant_alignment_errors(model, lay, scheme(key))]
         for kv in kvs:
             settings = candidate_settings(engine, key, kv, own)
             for layout in runnable:
-                figures = summary_figures(model, cluster, layout, settings, validated=True)
+                try:
+                    figures = summary_figures(model, cluster, layout, settings, validated=True)
+                except EngineError as exc:  # not planned on this release: not a row
+                    refused.append(exc)
+                    break
                 row = sweep_row(figures, key, kv)
                 if load is not None and row.fits:
                     request = PlanRequest.model_construct(
@@ -362,6 +368,8 @@ def sweep(
                         tpot_ms_target=tpot_ms_target, ttft_ms_target=ttft_ms_target,
                         min_output_tokens_per_s=min_output_tokens_per_s))
                 rows.append(row)
+    if refused and not rows:
+        raise refused[0]
     return SweepResult(
         model_name=model.name or model.model_type,
         cluster_source=cluster.source,

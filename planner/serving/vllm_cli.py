@@ -4,7 +4,10 @@ The fixtures in planner/serving/vllm_cli/ (one small JSON per vLLM release) are 
 the release's wheel by tools/extract_vllm_cli.py, statically (ast, nothing installed): the
 flags, the choices of --kv-cache-dtype / --quantization / --dtype (vLLM's Literal types
 CacheDType, QuantizationMethods, ModelDType) and each --quantization method's minimum compute
-capability (get_min_capability()). Like the bundled catalog, they are package data.
+capability (get_min_capability()); the fixtures of releases before 0.11 also list the
+registry's model classes (`architectures`). One fixture per minor release (x.y.0) from 0.11 on;
+before it one per patch release, whose engine oracles differ (planner.serving.v1_oracle).
+Like the bundled catalog, they are package data.
 """
 
 import json
@@ -33,6 +36,13 @@ class VllmCli(BaseModel):
     flags: frozenset[str]
     choices: dict[str, tuple[str, ...]]
     quantization_min_capability: dict[str, int]
+    architectures: frozenset[str] | None = None
+
+    def serves(self, architectures: tuple[str, ...]) -> bool:
+        """False when the fixture lists the release's model classes and none of
+        `architectures` is among them (True when it does not list them, or none is given)."""
+        return (self.architectures is None or not architectures
+                or any(a in self.architectures for a in architectures))
 
     def accepts(self, flag: str, value: str | None = None) -> bool:
         """True when `vllm serve` of this release takes `flag` (and `value`, if it has choices).
@@ -46,23 +56,26 @@ class VllmCli(BaseModel):
         return value is None or flag not in self.choices or value in self.choices[flag]
 
 
-def _minor(version: str) -> tuple[int, int]:
-    parts = version.lstrip("v").split(".")
+def _release(version: str) -> tuple[int, int, int]:
+    parts = version.strip().lstrip("v").split(".")
     try:
-        return int(parts[0]), int(parts[1]) if len(parts) > 1 else 0
+        return (int(parts[0]), int(parts[1]) if len(parts) > 1 else 0,
+                int(parts[2]) if len(parts) > 2 else 0)
     except ValueError:
         raise VllmCliError(f"vLLM version {version!r} is not like '0.21' or '0.33.0'") from None
 
 
 @cache
-def _fixtures() -> dict[tuple[int, int], VllmCli]:
+def _fixtures() -> dict[tuple[int, int, int], VllmCli]:
     found = {}
     for path in sorted(FIXTURE_DIR.glob("vllm-*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
+        archs = data.get("architectures")
         cli = VllmCli(vllm_version=data["vllm_version"], flags=frozenset(data["flags"]),
                       choices={k: tuple(v) for k, v in data["choices"].items()},
-                      quantization_min_capability=data["quantization_min_capability"])
-        found[_minor(cli.vllm_version)] = cli
+                      quantization_min_capability=data["quantization_min_capability"],
+                      architectures=frozenset(archs) if archs is not None else None)
+        found[_release(cli.vllm_version)] = cli
     return dict(sorted(found.items()))
 
 
@@ -73,14 +86,16 @@ def supported_versions() -> tuple[str, ...]:
 
 @cache
 def vllm_cli(version: str) -> VllmCli:
-    """The fixture of a release (matched by major.minor: '0.21' and '0.21.1' -> 0.21.0)."""
-    fixtures = _fixtures()
-    wanted = _minor(version)
-    if wanted not in fixtures:
+    """The fixture of a release: the newest of its minor release up to its patch ('0.21' and
+    '0.21.1' -> 0.21.0; '0.10.2' -> 0.10.2, '0.9.3' -> 0.9.2)."""
+    wanted = _release(version)
+    found = [cli for release, cli in _fixtures().items()
+             if release[:2] == wanted[:2] and release <= wanted]
+    if not found:
         raise VllmCliError(
             f"no vLLM {version} command-line fixture; supported: {', '.join(supported_versions())}"
             " (add one with tools/extract_vllm_cli.py)")
-    return fixtures[wanted]
+    return found[-1]
 
 
 def command_problems(command: str, cli: VllmCli) -> list[str]:

@@ -2,10 +2,10 @@
 release that changed it.
 
 Every rule below was read from the `.py` files of vLLM's PyPI wheels (`pip download
-vllm==X --no-deps`, unzipped, never installed): every minor release 0.11.0-0.17.0 and
-0.19.0-0.33.0. A rule's `FROM` version is the first release whose wheel has
-the new behaviour, with the last one read that does not. Versions outside the covered range are
-refused with one line (the CLI exits 2), never planned with guessed rules.
+vllm==X --no-deps`, unzipped, never installed): 0.9.1, 0.9.2, 0.10.0, 0.10.1, 0.10.2, every
+minor release 0.11.0-0.17.0 and 0.19.0-0.33.0. A rule's `FROM` version is the first release
+whose wheel has the new behaviour, with the last one read that does not. Versions outside the
+covered range are refused with one line (the CLI exits 2), never planned with guessed rules.
 """
 
 from dataclasses import dataclass
@@ -19,11 +19,22 @@ Version = tuple[int, int, int]
 DEFAULT_VLLM_VERSION = "0.33.0"
 """The newest release on PyPI when this table was written (`pip index versions vllm`)."""
 
-OLDEST_COVERED: Version = (0, 11, 0)
-"""NOTE: vLLM 0.11.0 is the first release whose wheel has no V0 engine (no vllm/worker/
-worker.py; VLLM_USE_V1 defaults to 1): from it on every start-up is the V1 engine modelled here.
-The V0 engine (<= 0.10) profiled a dummy batch of max(max_model_len, 2048) tokens without
-chunked prefill (V0 SchedulerConfig) and printed other figures; it is not modelled."""
+OLDEST_COVERED: Version = (0, 9, 1)
+"""NOTE: the V1 engine is vLLM's default from 0.8.0 (envs.py VLLM_USE_V1), but only from the
+0.9.1 wheel does v1/worker/gpu_worker.py determine_available_memory size the KV pool as
+0.11-0.33 do: requested_memory (total x gpu_memory_utilization) - memory_profiling's
+non_kv_cache_memory (weights + torch_peak_increase + non_torch_increase over the snapshot taken
+before the model loads; utils memory_profiling is the same code in 0.9.2, 0.10.x and 0.11.0).
+The 0.8.0, 0.8.5 and 0.9.0 wheels subtract torch's allocated peak plus ALL memory the device
+reports used outside torch (mem_get_info total - free - torch allocated): the CUDA context
+created before loading and other processes on the GPU, which no source sizes, so they are not
+covered. Start-ups of 0.9.1-0.10.x that vLLM would run on its V0 engine are refused
+(planner.serving.v1_oracle)."""
+
+V1_ONLY_FROM: Version = (0, 11, 0)
+"""NOTE: the 0.11.0 wheel has no V0 engine (no vllm/worker/worker.py): from it on every start-up
+is V1. Before it EngineArgs._is_v1_supported_oracle (engine/arg_utils.py) falls back to V0 for
+some settings, hardware and models (planner.serving.v1_oracle refuses those)."""
 
 NEWEST_COVERED: Version = (0, 33, 99)
 """Any 0.33.x patch release; 0.34 and later have not been read."""
@@ -103,6 +114,22 @@ property is_integrated) instead of the capability list; its comment names GH200 
 Spark and Jetson Orin, but whether torch reports a GH200 as integrated is not in vLLM's
 source (unverified)."""
 
+SYMM_MEM_FROM: Version = (0, 11, 0)
+"""NOTE: envs.py VLLM_ALLREDUCE_USE_SYMM_MEM defaults to "0" in the 0.10.2 wheel (the first
+with distributed/device_communicators/symm_mem.py) and to "1" from the 0.11.0 wheel on: before
+0.11 no symmetric-memory all-reduce buffer is allocated (engine.SYMM_MEM_BYTES)."""
+
+GROUP_PAD_FROM: Version = (0, 12, 0)
+"""NOTE: v1/core/kv_cache_utils.py _get_kv_cache_groups_uniform_page_size: group_size is the
+smallest attention type's layer count in the 0.9.1-0.11.0 wheels; from the 0.12.0 wheel it is
+the largest when that is < 1.25 x the smallest ("pad it to (13 sw, 13 full) instead of (12
+sw, 24 full)")."""
+
+PAGE_UNIFY_FROM: Version = (0, 12, 0)
+"""NOTE: kv_cache_utils.py unify_kv_cache_spec_page_size (layers of smaller pages get larger
+blocks) is absent from the 0.9.1-0.11.0 wheels, whose get_kv_cache_config (get_kv_cache_groups
+in 0.11.0) raises NotImplementedError for layers of different page sizes; present from 0.12.0."""
+
 UMA_PSUTIL_CCS = ("8.7", "11.0", "12.1")
 """The capabilities of the 0.12.0-0.19.x list (Jetson Orin, Thor, DGX Spark's GB10)."""
 
@@ -166,6 +193,9 @@ class VllmRules:
     mamba_align: bool
     hybrid_prefix_caching: bool
     kv_cache_dtypes: tuple[str, ...]
+    symm_mem: bool = True
+    group_pad: bool = True
+    page_unify: bool = True
 
     @property
     def label(self) -> str:
@@ -196,8 +226,9 @@ def vllm_rules(text: str) -> VllmRules:
     if version < OLDEST_COVERED:
         raise EngineError(
             f"vLLM {text} is not covered: Headroom models the V1 engine of vLLM "
-            f"{_label(OLDEST_COVERED)} to {NEWEST_COVERED[0]}.{NEWEST_COVERED[1]}.x (older "
-            "releases can run the V0 engine, which profiles max_model_len tokens)"
+            f"{_label(OLDEST_COVERED)} to {NEWEST_COVERED[0]}.{NEWEST_COVERED[1]}.x (before "
+            "0.9.1 V1 subtracts the CUDA context and other processes' memory, which no source "
+            "sizes; before 0.8 the V0 engine runs)"
         )
     if version > NEWEST_COVERED:
         raise EngineError(
@@ -218,6 +249,9 @@ def vllm_rules(text: str) -> VllmRules:
         config_ssm_dtype=version >= CONFIG_SSM_DTYPE_FROM,
         mamba_align=version >= MAMBA_ALIGN_FROM,
         hybrid_prefix_caching=version >= HYBRID_PREFIX_CACHING_FROM,
+        symm_mem=version >= SYMM_MEM_FROM,
+        group_pad=version >= GROUP_PAD_FROM,
+        page_unify=version >= PAGE_UNIFY_FROM,
     )
 
 

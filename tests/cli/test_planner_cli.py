@@ -83,6 +83,10 @@ def _bad_inputs(model_dir: Path, tmp_path: Path) -> dict[str, list[str]]:
         # planner.serving.vllm_versions: not a version; V0 era; KV dtype absent in 0.11.0
         "vllm version abc": [*base, "--gpu", "rtx-3090", "--vllm-version", "abc"],
         "vllm version 0.7.3": [*base, "--gpu", "rtx-3090", "--vllm-version", "0.7.3"],
+        "vllm version 0.9.0": [*base, "--gpu", "rtx-3090", "--vllm-version", "0.9.0"],
+        # planner.serving.v1_oracle: vLLM 0.10.1 runs an fp8 KV cache on an A100 on V0
+        "fp8 kv on an A100 at 0.10.1": [*base, "--gpu", "a100-80gb", "--vllm-version", "0.10.1",
+                                        "--kv-cache-dtype", "fp8"],
         "fp16 kv on 0.11": [*base, "--gpu", "rtx-3090", "--vllm-version", "0.11",
                             "--kv-cache-dtype", "fp16"],
         "sweep without hardware": ["sweep", "--model", str(model_dir)],

@@ -129,7 +129,7 @@ def test_nvfp4_kv_per_release_and_capability() -> None:
 
 def test_fp4_weights_below_blackwell_load_through_marlin_and_the_plan_says_so() -> None:
     """NVFP4 on an RTX 3090 is not refused by any covered release: ModelOpt's
-    get_min_capability() is 80 in 0.11-0.13 and 75 from 0.14 (fixtures, from the wheels), and
+    get_min_capability() is 80 in 0.9.1-0.13 and 75 from 0.14 (fixtures, from the wheels), and
     vLLM falls back to MarlinNvFp4LinearKernel (kernels/linear/nvfp4/marlin.py, W4A16)."""
     from planner.serving.engine import EngineSettings
     from planner.serving.hardware import preset_cluster
@@ -141,7 +141,8 @@ def test_fp4_weights_below_blackwell_load_through_marlin_and_the_plan_says_so() 
     rtx3090 = gpu_preset("rtx-3090")
     for version in supported_versions():
         minimum = vllm_cli(version).quantization_min_capability["modelopt_fp4"]
-        assert minimum == (80 if version in ("0.11.0", "0.12.0", "0.13.0") else 75), version
+        assert minimum == (80 if version in ("0.9.1", "0.9.2", "0.10.0", "0.10.1", "0.10.2",
+                                             "0.11.0", "0.12.0", "0.13.0") else 75), version
         assert errors(gpu=rtx3090, scheme=scheme("nvfp4"), cli=vllm_cli(version)) == []
     marlin = ("NVFP4 on NVIDIA GeForce RTX 3090 (compute capability 8.6) runs through vLLM's "
               "Marlin FP4 fallback: weights stay 4-bit, compute is 16-bit")

@@ -1,0 +1,112 @@
+"""Which start-ups of vLLM 0.9.1-0.10.x run the V1 engine Headroom models, and which it refuses.
+
+Before 0.11 vLLM still ships its V0 engine and EngineArgs._is_v1_supported_oracle
+(engine/arg_utils.py) falls back to it, with only a log line, for settings, hardware and
+models V1 did not run yet; V0 profiles and lays out memory differently (not modelled). Those
+start-ups, and the V1 features whose pre-0.11 memory Headroom has not read, are refused with
+one line naming the release and the reason, never planned with the V1 rules of later releases.
+From 0.11.0 (vllm_versions.V1_ONLY_FROM) every start-up is V1 and nothing here applies.
+"""
+
+from planner.model.spec import LinearAttentionMixer, MambaMixer, MlaMixer, ModelSpec
+from planner.serving.vllm_cli import VllmCli
+from planner.serving.vllm_versions import V1_ONLY_FROM, Version
+from planner.units import VLLM_KV_DTYPE
+
+KV_BLACKWELL_FROM: Version = (0, 10, 0)
+"""NOTE: with --kv-cache-dtype other than auto the oracle asks the platform: the 0.9.1 and 0.9.2
+wheels accept only an fp8 cache on FlashAttention 3 (flash_attn_supports_fp8: FA3 and compute
+capability 9.x, Hopper); from 0.10.0 CudaPlatform.is_kv_cache_dtype_supported also accepts any
+cache dtype on compute capability 10.0 (is_device_capability(100)). Everything else falls back
+to V0."""
+
+KV_MLA_FROM: Version = (0, 10, 2)
+"""NOTE: the 0.10.2 wheel's is_kv_cache_dtype_supported takes an MLA model's cache dtype on its
+default backends (FLASHMLA, CUTLASS_MLA on 10.0) whatever the GPU; before, MLA models follow
+the same FlashAttention rule as the others."""
+
+OLD_GPU_FALLBACK_UNTIL: Version = (0, 10, 1)
+"""NOTE: "Compute Capability < 8.0" falls back to V0 in the 0.9.1-0.10.1 oracles; the check is
+gone from the 0.10.2 wheel, whose V1 attention backends on Volta / Turing Headroom has not read
+(refused as not read)."""
+
+FP32_FALLBACK_UNTIL: Version = (0, 9, 1)
+"""NOTE: the 0.9.1 oracle runs only float16 / bfloat16 models on V1 (V1_SUPPORTED_DTYPES);
+--dtype float32 falls back to V0. The check is gone from the 0.9.2 wheel."""
+
+INNER_STATE_FALLBACK_UNTIL: Version = (0, 10, 1)
+"""NOTE: Mamba and hybrid (Mamba / linear-attention) models: the 0.9.x registries mark the Mamba
+families SupportsV0Only and the 0.10.0-0.10.1 oracles fall back for any model with inner state
+(`model_config.has_inner_state and _warn_or_fallback("Mamba")`, V1 only with VLLM_USE_V1=1 set);
+0.10.2 runs them on V1 with a layout Headroom has not read for it (refused as not read)."""
+
+
+def _label(version: Version) -> str:
+    return ".".join(map(str, version))
+
+
+def _kv_on_v1(version: Version, kv_cache_dtype: str, cc: tuple[int, int], mla: bool) -> bool:
+    """Whether the oracle of `version` keeps a non-auto KV cache dtype on V1 (see the NOTEs)."""
+    name = VLLM_KV_DTYPE.get(kv_cache_dtype, kv_cache_dtype)
+    if version >= KV_MLA_FROM and mla:
+        return True
+    if version >= KV_BLACKWELL_FROM and cc == (10, 0):
+        return True
+    return name.startswith("fp8") and cc[0] == 9
+
+
+def _capability(compute_capability: str) -> tuple[int, int] | None:
+    major, _, minor = compute_capability.partition(".")
+    return (int(major), int(minor)) if major.isdigit() and minor.isdigit() else None
+
+
+def uncovered_reason(version: Version, compute_capability: str, spec: ModelSpec, cli: VllmCli,
+                     *, kv_cache_dtype: str = "auto", dtype: str = "auto",
+                     num_speculative_tokens: int = 0, kv_cache_memory_bytes: int | None = None,
+                     ) -> str | None:
+    """One line: why Headroom does not plan this start-up on vLLM `version` (a V0 fall-back,
+    or a V1 feature it has not read for this release); None when it does (always from 0.11)."""
+    if version >= V1_ONLY_FROM:
+        return None
+    v = _label(version)
+    v0 = f"vLLM {v} would start it on its V0 engine, which Headroom does not model"
+    cc = _capability(compute_capability)
+    mixers = [layer.mixer for layer in spec.layers]
+    mla = any(isinstance(m, MlaMixer) for m in mixers)
+    if cc is None:
+        return (f"vLLM {v}'s engine oracle off NVIDIA GPUs (ROCm, TPU, CPU) is not read; plan "
+                "it with vLLM 0.11 or later")
+    if cc[0] < 8:
+        if version <= OLD_GPU_FALLBACK_UNTIL:
+            return (f"{v0} (compute capability {compute_capability} < 8.0: engine/arg_utils.py "
+                    "_is_v1_supported_oracle); plan it with vLLM 0.10.2 or later")
+        return (f"vLLM {v}'s V1 attention backends on compute capability {compute_capability}"
+                " are not read; plan it with vLLM 0.11 or later")
+    if kv_cache_dtype != "auto" and not _kv_on_v1(
+            version, kv_cache_dtype, cc, mla):
+        return (f"{v0} (--kv-cache-dtype {VLLM_KV_DTYPE.get(kv_cache_dtype, kv_cache_dtype)} on "
+                f"compute capability {compute_capability}: CudaPlatform."
+                "is_kv_cache_dtype_supported); use --kv-cache-dtype auto or vLLM 0.11 or later")
+    if dtype == "float32" and version <= FP32_FALLBACK_UNTIL:
+        return f"{v0} (--dtype float32: V1 runs float16 / bfloat16 only in {v})"
+    if not cli.serves(spec.architectures):
+        return (f"vLLM {v} has no model class for {', '.join(spec.architectures)} "
+                "(model_executor/models/registry.py); it would try the Transformers backend, "
+                "which Headroom does not model")
+    if any(isinstance(m, MambaMixer | LinearAttentionMixer) for m in mixers):
+        if version <= INNER_STATE_FALLBACK_UNTIL:
+            return f"{v0} (a model with Mamba / linear-attention state: has_inner_state)"
+        return (f"vLLM {v}'s V1 layout of Mamba / linear-attention state is not read; plan "
+                "it with vLLM 0.11 or later")
+    if spec.model_type.startswith("llama4"):
+        return (f"vLLM {v}'s chunked local attention (Llama 4; from 0.10.1 it disables the "
+                "hybrid KV cache manager for it) is not read; plan it with vLLM 0.11 or later")
+    if spec.vision is not None:
+        return (f"vLLM {v}'s multimodal encoder profile run (its encoder budget) is not read; "
+                "plan it with vLLM 0.11 or later")
+    if num_speculative_tokens:
+        return (f"vLLM {v}'s speculative-decoding memory is not read; plan it with vLLM 0.11 "
+                "or later")
+    if kv_cache_memory_bytes is not None and not cli.accepts("--kv-cache-memory-bytes"):
+        return f"vLLM {v} has no --kv-cache-memory-bytes (it arrives in 0.10.2)"
+    return None

@@ -1,0 +1,174 @@
+"""vLLM 0.9.1-0.10.x: the V1 engine's rules where they differ from 0.11, and the start-ups
+those releases run on V0 (refused). Every figure is worked out by hand from the wheels' source
+(/tmp/whl/v0.X.Y/vllm, unzipped PyPI wheels) named beside it."""
+
+from functools import cache
+
+import pytest
+
+from planner.catalog import catalog_entry
+from planner.model.attention import FullAttentionKv, SlidingWindowKv
+from planner.model.config.parser import parse_model_config
+from planner.serving.engine import EngineSettings, stage_kv
+from planner.serving.hardware import gpu_preset, preset_cluster
+from planner.serving.layout import ParallelLayout
+from planner.serving.plan import PlanRequest, plan
+from planner.serving.v1_oracle import uncovered_reason
+from planner.serving.vllm_cli import command_problems, vllm_cli
+from planner.serving.vllm_versions import EngineError, parse_version, vllm_rules
+from planner.units import GIB, MIB
+
+
+@cache
+def _spec(repo_id: str):
+    entry = catalog_entry(repo_id)
+    return parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+
+
+def _plan(repo: str, gpu: str, gpus: int, version: str, **engine):
+    return plan(PlanRequest(model=_spec(repo), cluster=preset_cluster(gpu, gpus),
+                            layout=ParallelLayout(tp=gpus),
+                            engine=EngineSettings(vllm_version=version, **engine)))
+
+
+def test_covered_from_the_first_release_with_memory_profiling():
+    # v1/worker/gpu_worker.py determine_available_memory: memory_profiling from the 0.9.1
+    # wheel; 0.9.0 subtracts everything mem_get_info reports used outside torch
+    assert vllm_rules("0.9.1").label == "0.9.1" and vllm_rules("0.10.2").label == "0.10.2"
+    for old in ("0.9.0", "0.8.5", "0.8.0"):
+        with pytest.raises(EngineError, match="CUDA context"):
+            vllm_rules(old)
+
+
+def test_no_symmetric_memory_buffer_before_0_11():
+    # envs.py VLLM_ALLREDUCE_USE_SYMM_MEM: absent (0.9.1-0.10.1), "0" (0.10.2), "1" (0.11.0).
+    # Llama-3.1-8B on 2x H100 PCIe, TP=2 (P2P over PCIe, no NVSwitch): non-torch per GPU =
+    # 0.25 GiB context + 4 NCCL P2P connections x 9,633,792 B + custom all-reduce 2 x 8 MiB
+    # = 268,435,456 + 38,535,168 + 16,777,216 = 323,747,840 B; 0.11 adds the 64 MiB
+    # symmetric-memory buffer of SYMM_MEM_ALL_REDUCE_MAX_SIZES["9.0"][2].
+    old = _plan("meta-llama/Llama-3.1-8B-Instruct", "h100-pcie", 2, "0.9.2", max_model_len=8192)
+    new = _plan("meta-llama/Llama-3.1-8B-Instruct", "h100-pcie", 2, "0.11.0", max_model_len=8192)
+    a, b = old.per_gpu[0], new.per_gpu[0]
+    assert a.non_torch_bytes == 323_747_840
+    assert b.non_torch_bytes == 323_747_840 + 64 * MIB
+    # everything else is the same rule in both: budget, weights, activation
+    assert (a.budget_bytes, a.weights_bytes, a.activation_bytes) == (
+        b.budget_bytes, b.weights_bytes, b.activation_bytes)
+    # one block at TP=2 = 32 layers x 2 (K, V) x 4 KV heads x 128 x 16 tokens x 2 B = 1 MiB,
+    # so the 64 MiB buffer is exactly 64 blocks (the pools are whole MiB apart)
+    assert a.kv_cache_bytes - b.kv_cache_bytes == 64 * MIB
+    assert a.num_blocks - b.num_blocks == 64
+    # on an NVSwitch (H100 SXM) the fitted NVLS term holds the buffer: 0.10 takes it out
+    sxm = _plan("meta-llama/Llama-3.1-8B-Instruct", "h100-sxm", 2, "0.10.1", max_model_len=8192)
+    sxm_new = _plan("meta-llama/Llama-3.1-8B-Instruct", "h100-sxm", 2, "0.11.0",
+                    max_model_len=8192)
+    assert sxm_new.per_gpu[0].non_torch_bytes - sxm.per_gpu[0].non_torch_bytes == 64 * MIB
+
+
+def test_kv_groups_take_the_smallest_type_before_0_12():
+    # kv_cache_utils.py _get_kv_cache_config_uniform_page_size: group_size = min(layer counts)
+    # in 0.9.1-0.11.0; from 0.12.0 the largest when it is < 1.25 x the smallest.
+    # 12 sliding + 13 full layers, 8 KV heads x 128, bf16: page = 16 x 2 x 8 x 128 x 2 B
+    # = 65,536 B. Old: groups of 12 -> 1 + cdiv(13, 12) = 3 groups, block = 12 pages.
+    # New: 13 < 1.25 x 12 = 15 -> groups of 13 -> 1 + 1 = 2 groups, block = 13 pages.
+    sliding = SlidingWindowKv(num_kv_heads=8, head_dim=128, v_head_dim=128, sliding_window=4096)
+    full = FullAttentionKv(num_kv_heads=8, head_dim=128, v_head_dim=128)
+    layers = (sliding,) * 12 + (full,) * 13
+    old = stage_kv(layers, 16, 2, 1, group_pad=False)
+    new = stage_kv(layers, 16, 2, 1)
+    assert (old.group_size, old.num_groups, old.bytes_per_block) == (12, 3, 12 * 65_536)
+    assert (new.group_size, new.num_groups, new.bytes_per_block) == (13, 2, 13 * 65_536)
+    assert not vllm_rules("0.11.0").group_pad and vllm_rules("0.12.0").group_pad
+
+
+def test_mixed_page_sizes_cannot_start_before_0_12():
+    # Gemma-4's global layers (4 KV heads x 512) and sliding layers (16 x 256) have different
+    # pages: kv_cache_utils.py raises NotImplementedError until unify_kv_cache_spec_page_size
+    # (0.12.0 wheel)
+    repo = "nvidia/Gemma-4-31B-IT-NVFP4"
+    old = _plan(repo, "h100-sxm", 1, "0.11.0", max_model_len=8192)
+    new = _plan(repo, "h100-sxm", 1, "0.12.0", max_model_len=8192)
+    assert any("different page sizes" in e for e in old.errors) and not old.fits
+    assert not any("different page sizes" in e for e in new.errors)
+
+
+H100, A100, B200, RTX5090, V100 = "9.0", "8.0", "10.0", "12.0", "7.0"
+
+
+def _why(version: str, cc: str, repo: str = "meta-llama/Llama-3.1-8B-Instruct", **kw):
+    return uncovered_reason(parse_version(version), cc, _spec(repo), vllm_cli(version), **kw)
+
+
+def test_kv_cache_dtype_fall_backs_follow_each_oracle():
+    # 0.9.x: fp8 only on FlashAttention 3 (flash_attn_supports_fp8: Hopper);
+    # 0.10.0-0.10.1 add compute capability 10.0 (is_device_capability(100));
+    # 0.10.2 adds MLA models (FLASHMLA / CUTLASS_MLA take any cache dtype)
+    assert _why("0.9.2", H100, kv_cache_dtype="fp8") is None
+    assert "V0 engine" in _why("0.9.2", B200, kv_cache_dtype="fp8")
+    assert _why("0.10.0", B200, kv_cache_dtype="fp8") is None
+    for version in ("0.9.1", "0.10.1", "0.10.2"):
+        why = _why(version, A100, kv_cache_dtype="fp8")
+        assert why.startswith(f"vLLM {version} would start it on its V0 engine"), why
+        assert "--kv-cache-dtype fp8 on compute capability 8.0" in why
+    assert "V0 engine" in _why("0.10.2", RTX5090, kv_cache_dtype="fp8_e4m3")
+    mla = "deepseek-ai/DeepSeek-V2-Lite-Chat"
+    assert "V0 engine" in _why("0.10.1", A100, mla, kv_cache_dtype="fp8")
+    assert _why("0.10.2", A100, mla, kv_cache_dtype="fp8") is None
+    assert _why("0.10.1", A100) is None  # auto stays on V1
+    assert _why("0.11.0", A100, kv_cache_dtype="fp8") is None  # no V0 engine from 0.11
+
+
+def test_hardware_dtype_and_model_fall_backs():
+    # "Compute Capability < 8.0" falls back in 0.9.1-0.10.1; gone from the 0.10.2 oracle
+    assert "compute capability 7.0 < 8.0" in _why("0.10.1", V100)
+    assert "not read" in _why("0.10.2", V100)
+    # V1_SUPPORTED_DTYPES (bf16 / fp16) in the 0.9.1 oracle only
+    assert "--dtype float32" in _why("0.9.1", A100, dtype="float32")
+    assert _why("0.9.2", A100, dtype="float32") is None
+    # Mamba / hybrid: has_inner_state falls back in 0.10.0-0.10.1; 0.10.2's V1 layout unread
+    nemotron_h = "nvidia/Nemotron-H-56B-Base-8K"
+    assert "has_inner_state" in _why("0.10.1", H100, nemotron_h)
+    assert "not read" in _why("0.10.2", H100, nemotron_h)
+    # registry.py: GptOssForCausalLM arrives in the 0.10.1 wheel
+    assert "no model class for GptOssForCausalLM" in _why("0.10.0", H100, "openai/gpt-oss-120b")
+    assert _why("0.10.1", H100, "openai/gpt-oss-120b") is None
+    # parts of V1 whose pre-0.11 memory is not read
+    assert "multimodal encoder" in _why("0.10.2", H100, "google/gemma-3-27b-it")
+    assert "chunked local attention" in _why(
+        "0.10.2", H100, "meta-llama/Llama-4-Scout-17B-16E-Instruct")
+    assert "speculative" in _why("0.10.2", H100, num_speculative_tokens=1)
+    # --kv-cache-memory-bytes arrives in the 0.10.2 wheel (arg_utils.py, gpu_worker.py)
+    assert "--kv-cache-memory-bytes" in _why("0.10.1", H100, kv_cache_memory_bytes=GIB)
+    assert _why("0.10.2", H100, kv_cache_memory_bytes=GIB) is None
+
+
+def test_a_fall_back_is_refused_by_plan_in_one_line():
+    with pytest.raises(EngineError) as err:
+        _plan("meta-llama/Llama-3.1-8B-Instruct", "a100-80gb", 1, "0.10.1",
+              kv_cache_dtype="fp8", max_model_len=8192)
+    assert "\n" not in str(err.value) and "0.10.1" in str(err.value)
+
+
+def test_launch_command_passes_the_patch_releases_own_parser():
+    # one fixture per patch release before 0.11 (their flags differ); 0.10.3 would take 0.10.2's
+    assert vllm_cli("0.10.1").vllm_version == "0.10.1"
+    assert vllm_cli("0.10.3").vllm_version == "0.10.2"
+    assert vllm_cli("0.11.2").vllm_version == "0.11.0"
+    p = _plan("openai/gpt-oss-120b", "h100-sxm", 2, "0.10.1", max_model_len=8192)
+    assert p.vllm_command and command_problems(p.vllm_command, vllm_cli("0.10.1")) == []
+    # --skip-mm-profiling arrives in 0.10.1, --kv-cache-memory-bytes in 0.10.2 (the wheels'
+    # engine/arg_utils.py, read into the fixtures)
+    head = "vllm serve Qwen/Qwen3-8B "
+    assert command_problems(head + "--kv-cache-memory-bytes 1", vllm_cli("0.10.1")) == [
+        "vLLM 0.10.1: unrecognized arguments: --kv-cache-memory-bytes"]
+    assert command_problems(head + "--kv-cache-memory-bytes 1", vllm_cli("0.10.2")) == []
+    assert command_problems(head + "--skip-mm-profiling", vllm_cli("0.10.0")) == [
+        "vLLM 0.10.0: unrecognized arguments: --skip-mm-profiling"]
+    assert command_problems(head + "--skip-mm-profiling", vllm_cli("0.10.1")) == []
+
+
+def test_unified_memory_gpus_read_cuda_mem_get_info_before_0_12():
+    # utils MemorySnapshot: torch.cuda.mem_get_info in the 0.9.1-0.11.0 wheels
+    from planner.serving.vllm_versions import free_memory_source
+    assert free_memory_source(vllm_rules("0.10.2"), "12.1", True) == "cudaMemGetInfo"
+    assert gpu_preset("dgx-spark-gb10").compute_capability == "12.1"
