@@ -316,11 +316,19 @@ def _read_tensors(
         return [], str(exc).splitlines()[0]
     except httpx2.HTTPError as exc:
         return [], f"network error ({type(exc).__name__})"
+    except (TypeError, AttributeError, KeyError, IndexError) as exc:
+        # huggingface_hub parses a header or index of the wrong shape without checking it
+        return [], f"the hub's safetensors metadata is malformed ({type(exc).__name__}: {exc})"
     tensors = [
         (name, tensor.dtype, tensor.parameter_count)
         for file_meta in meta.files_metadata.values()
         for name, tensor in file_meta.tensors.items()
     ]
+    bad = next((name for name, _, count in tensors
+                if isinstance(count, bool) or not isinstance(count, int) or count < 0), None)
+    if bad is not None:  # huggingface_hub multiplies whatever the shape holds
+        return [], (f"the hub's safetensors metadata is malformed (tensor {bad!r} has no "
+                    "valid shape)")
     return tensors, None
 
 

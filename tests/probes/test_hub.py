@@ -130,6 +130,19 @@ def _repos() -> dict[str, FakeRepo]:
             {"config.json": _bad_input("bigint_4301_digits.config.json")}),
         "acme/huge-config": FakeRepo({"config.json": FakeFile(b"{}", size_bytes=62 * 10**6)}),
         "acme/slow": FakeRepo({"config.json": config}, behaviour="hang"),
+        # safetensors metadata huggingface_hub's parser raised TypeError / AttributeError on
+        "acme/header-list": FakeRepo({"config.json": config,
+                                      "model.safetensors": FakeFile(_framed(b"[1, 2]"))}),
+        "acme/header-shape": FakeRepo({"config.json": config, "model.safetensors": FakeFile(
+            _framed(b'{"w": {"dtype": "BF16", "shape": [2, "x"], "data_offsets": [0, 4]}}'))}),
+        "acme/header-negative": FakeRepo({"config.json": config, "model.safetensors": FakeFile(
+            _framed(b'{"w": {"dtype": "BF16", "shape": [-5, 10], "data_offsets": [0, 4]}}'))}),
+        "acme/header-float": FakeRepo({"config.json": config, "model.safetensors": FakeFile(
+            _framed(b'{"w": {"dtype": "BF16", "shape": [1.5, 10], "data_offsets": [0, 4]}}'))}),
+        "acme/index-map": FakeRepo({
+            "config.json": config,
+            "model.safetensors.index.json": FakeFile(b'{"weight_map": 5}'),
+            "model-00001-of-00001.safetensors": FakeFile(_framed(b"{}"))}),
         "acme/slow-weights": FakeRepo(
             {"config.json": config, "model.safetensors": gpt_oss}, behaviour="hang_weights"
         ),
@@ -299,6 +312,24 @@ def test_a_hub_that_never_answers_hits_the_deadline(hub, tmp_path):
     assert out["kind"] == "timeout"
     assert "within 2 s" in out["message"]
     assert "HEADROOM_HUB_DEADLINE_S" in out["message"]
+
+
+@pytest.mark.parametrize(("repo", "words"), [
+    ("acme/header-list", "AttributeError: 'list' object has no attribute 'get'"),
+    ("acme/header-shape", "TypeError: unsupported operand type(s) for +=: 'int' and 'str'"),
+    ("acme/index-map", "AttributeError: 'int' object has no attribute 'values'"),
+    # exit 2 "total_params: Input should be greater than or equal to 0." before
+    ("acme/header-negative", "tensor 'w' has no valid shape"),
+    ("acme/header-float", "tensor 'w' has no valid shape"),  # counted 15 parameters before
+])
+def test_malformed_hub_safetensors_metadata_keeps_the_config_and_says_why(hub, tmp_path, repo,
+                                                                         words):
+    # a traceback through the CLI and the app before
+    src = run_client(hub.url, tmp_path, repo)["source"]
+    assert src["origin"] == "hub" and src["config"]["num_local_experts"] == 32
+    assert src["checkpoint"]["params_by_dtype"] == {}
+    assert src["notes"][1] == ("safetensors headers not read: the hub's safetensors metadata is "
+                               f"malformed ({words})")
 
 
 def test_a_deadline_while_reading_headers_still_returns_the_config(hub, tmp_path):
