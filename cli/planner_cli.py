@@ -146,7 +146,7 @@ def cmd_plan(args: argparse.Namespace) -> str:
         data = {**result.model_dump(mode="json"), "model_warnings": list(spec.warnings),
                 **speed_fields(speed)}
         return json.dumps(data, indent=2) + "\n"
-    return plan_text(result, speed)
+    return plan_text(result, speed, _load(args))
 
 
 def cmd_sweep(args: argparse.Namespace) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from planner.report import (
     ModelCard,
     card_facts,
+    no_speed_reason,
     speed_cell,
     sweep_cells,
     sweep_speed_cells,
@@ -13,7 +14,7 @@ from planner.report import (
 )
 from planner.serving.plan import Plan
 from planner.serving.recommend import RecommendResult
-from planner.serving.speed import SpeedEstimate
+from planner.serving.speed import ServingLoad, SpeedEstimate
 from planner.serving.sweep import SweepResult
 from planner.units import GIB
 
@@ -22,11 +23,11 @@ def _gib(n_bytes: float) -> str:
     return f"{n_bytes / GIB:,.2f} GiB"
 
 
-def speed_lines(speed: SpeedEstimate | None) -> list[str]:
-    """The Speed block of a plan: TTFT, TPOT, throughput, prefill rate, all-reduce, notes."""
+def speed_lines(speed: SpeedEstimate | None, plan: Plan, load: ServingLoad) -> list[str]:
+    """The Speed block of a plan: TTFT, TPOT, throughput, prefill rate, all-reduce, notes; or
+    why there is none."""
     if speed is None:
-        return ["Speed: none (the plan does not fit, or one request is longer than its "
-                "context ceiling)"]
+        return [no_speed_reason(plan, load)]
     load = speed.load
     asked = "" if speed.concurrency == load.concurrency else f" (of {load.concurrency} asked)"
     return [
@@ -44,9 +45,9 @@ def speed_lines(speed: SpeedEstimate | None) -> list[str]:
     ]
 
 
-def plan_text(plan: Plan, speed: SpeedEstimate | None = None) -> str:
-    """The plan's headline figures, the binding GPU's memory, the speed block (when given)
-    and the launch command."""
+def plan_text(plan: Plan, speed: SpeedEstimate | None, load: ServingLoad) -> str:
+    """The plan's headline figures, the binding GPU's memory, the speed block at `load` (or
+    why there is none) and the launch command."""
     lines = [
         f"{plan.model_name} on {plan.gpus_used}x {plan.gpu_name}, {plan.layout.label()}",
         "",
@@ -67,7 +68,7 @@ def plan_text(plan: Plan, speed: SpeedEstimate | None = None) -> str:
         *(f"warning: {w}" for w in plan.warnings),
         *(f"error: {e}" for e in plan.errors if e != plan.verdict.removeprefix("Does not fit: ")),
         "",
-        *speed_lines(speed),
+        *speed_lines(speed, plan, load),
         "",
         *([plan.vllm_command] if plan.vllm_command else []),
         *([plan.launch_text] if plan.launch_text else []),

@@ -634,13 +634,26 @@ def _memory_plan(inputs: ReportInputs) -> list[str]:
     return lines + [""]
 
 
+def no_speed_reason(result: Plan, load: ServingLoad) -> str:
+    """Why a plan has no speed figures at `load` (the app's Plan page, the CLI plan and the
+    report): it does not fit, one request is longer than its ceiling, or the GPU has no
+    figure the speed model needs (planner.serving.speed.estimate_speed returns None)."""
+    if not result.fits:
+        return "No speed figures: the plan does not fit."
+    length = load.input_len + load.output_len
+    if length > result.max_context_tokens:
+        return (f"No speed figures: one request of {load.input_len:,} + {load.output_len:,} = "
+                f"{length:,} tokens is longer than the context ceiling "
+                f"({result.max_context_tokens:,} tokens).")
+    return "No speed figures for this GPU (no bandwidth or TFLOP/s figure)."
+
+
 def _performance(inputs: ReportInputs) -> list[str]:
     """Performance expectations: TTFT, TPOT, throughput with their formulas, and the error."""
     lines = ["## Performance expectations", ""]
     speed = inputs.speed
     if speed is None:
-        return lines + ["No speed figures: the plan does not fit (or one request is longer "
-                        "than its context ceiling).", ""]
+        return lines + [no_speed_reason(inputs.plan, inputs.load), ""]
     load = speed.load
     lines += [f"At {load.input_len:,} input and {load.output_len:,} output tokens per request, "
               f"{speed.concurrency} request(s) at once"

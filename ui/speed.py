@@ -51,18 +51,6 @@ def objective_controls(container, page: str = "plan") -> None:
                        **bind(page, "tpot_target_ms"))
 
 
-def no_speed_reason(result: Plan, load: ServingLoad) -> str:
-    """Why a plan has no speed figures."""
-    if not result.fits:
-        return "No speed figures: the plan does not fit."
-    length = load.input_len + load.output_len
-    if length > result.max_context_tokens:
-        return (f"No speed figures: one request of {load.input_len:,} + {load.output_len:,} = "
-                f"{length:,} tokens is longer than the context ceiling "
-                f"({result.max_context_tokens:,} tokens).")
-    return "No speed figures for this GPU (no bandwidth or TFLOP/s figure)."
-
-
 def speed_metrics(est: SpeedEstimate) -> None:
     """TTFT, TPOT, output tokens/s (all requests and per request), prefill tokens/s."""
     cols = st.columns(5)

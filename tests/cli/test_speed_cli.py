@@ -78,3 +78,24 @@ def test_nvlink_on_a_card_without_it_exits_2(capsys) -> None:
             "8", "--link", "nvlink"]
     assert main(argv) == 2
     assert "has no NVLink" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("argv", "reason"), [
+    # the V100 preset has no 16-bit TFLOP/s figure: the plan fits, yet the text said
+    # "the plan does not fit, or one request is longer than its context ceiling"
+    (["--gpu", "v100-32gb", "--gpus", "1"],
+     "No speed figures for this GPU (no bandwidth or TFLOP/s figure)."),
+    # 40,000 + 1,024 = 41,024 > Qwen3-8B's 40,960 ceiling
+    (["--gpu", "h100-sxm", "--gpus", "1", "--input-len", "40000"],
+     "No speed figures: one request of 40,000 + 1,024 = 41,024 tokens is longer than the "
+     "context ceiling (40,960 tokens)."),
+    (["--gpu", "h100-sxm", "--gpus", "1", "--kv-cache-memory-bytes", "1G"],
+     "No speed figures: the plan does not fit."),
+])
+@pytest.mark.parametrize("command", ["plan", "report"])
+def test_no_speed_names_its_own_reason(capsys, command: str, argv: list[str],
+                                       reason: str) -> None:
+    assert main([command, "--model", "Qwen/Qwen3-8B", *argv]) == 0
+    out = capsys.readouterr().out
+    assert reason in out
+    assert out.count("No speed figures") == 1

@@ -6,7 +6,7 @@ import streamlit as st
 
 from planner.model.attention.kvformat import describe
 from planner.model.quant import QuantScheme, checkpoint_scheme, scheme
-from planner.report import kv_formula_lines
+from planner.report import kv_formula_lines, no_speed_reason
 from planner.serving.engine import EngineSettings, kv_elem_bytes
 from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.plan import Plan, PlanRequest, mtp_refusal, plan
@@ -35,7 +35,6 @@ from ui.context import (
 )
 from ui.speed import (
     load_controls,
-    no_speed_reason,
     objective_controls,
     speed_details,
     speed_metrics,
