@@ -103,7 +103,7 @@ def sweep_text(result: SweepResult, own_key: str, top: int | None) -> str:
     head = (f"{result.model_name} on {result.cluster_source}: {count} combinations "
             f"({len(result.quant_keys)} weight formats x {result.layouts_tried} layouts x "
             f"{len(result.kv_dtypes)} KV dtypes), best first")
-    lines = [head]
+    lines = [head, *(f"not planned: {why}" for why in result.refused)]
     if own is not None:
         lines.append(f"best in the checkpoint's own format ({own[1].quant_label}): #{own[0]}; "
                      "what-if rows need a converted checkpoint")

@@ -49,10 +49,11 @@ from planner.serving.startup import (
     quantization_errors,
     startup_errors,
 )
-from planner.serving.v1_oracle import uncovered_reason
+from planner.serving.v1_oracle import mxfp4_padding, uncovered_reason
 from planner.serving.vllm_cli import vllm_cli
 from planner.serving.vllm_versions import (
     DSV4_LAYOUT_READ,
+    V1_ONLY_FROM,
     EngineError,
     free_memory_source,
     parse_version,
@@ -403,6 +404,8 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             kv_cache_memory_bytes=s.kv_cache_memory_bytes)
         if reason:
             raise EngineError(reason)
+    old_mxfp4 = (mxfp4_padding(rules.version, gpu.compute_capability)
+                 if scheme.key == "mxfp4" and rules.version < V1_ONLY_FROM else None)
     resolved = _Resolved(
         gpu_name=gpu.name, max_model_len=max_model_len,
         mbt=mbt, seqs=seqs,
@@ -419,10 +422,12 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         graphs=cuda_graph_count(seqs, mbt, rules.blackwell_graphs_1024 and _cc(gpu)[0] == 10),
         fa4_fp8_hd512=rules.sm90_fa4_fp8_hd512 and _cc(gpu)[0] == 9,
         symm_mem=rules.symm_mem, kv_grouping=(rules.group_pad, rules.page_unify),
-        expert_pad=(MXFP4_MARLIN_PAD if s.mxfp4_marlin else mxfp4_expert_padding(
-            gpu.compute_capability)) if scheme.key == "mxfp4" else (1, 1),
+        expert_pad=(MXFP4_MARLIN_PAD if s.mxfp4_marlin else old_mxfp4[0] if old_mxfp4 else
+                    mxfp4_expert_padding(gpu.compute_capability))
+        if scheme.key == "mxfp4" else (1, 1),
         states=_state_rules(spec, s, rules),
-        gpu_notes=tuple(fp4_weight_notes(gpu, scheme)),
+        gpu_notes=(old_mxfp4[1],) if old_mxfp4 and not s.mxfp4_marlin
+        else tuple(fp4_weight_notes(gpu, scheme)),
         model_notes=_model_notes(spec, gpu, s),
         model_limit=derived_max_model_len(spec),
         refusals=tuple(startup_errors(

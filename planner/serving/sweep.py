@@ -151,6 +151,9 @@ class SweepResult(BaseModel):
     tpot_ms_target: float | None = None
     load: ServingLoad | None = None
     """The serving load of the speed columns; None: the sweep ran without speed."""
+    refused: tuple[str, ...] = Field(
+        default=(), description="why some combinations were not planned (vLLM < 0.11 would run "
+        "them on its V0 engine: planner.serving.v1_oracle)")
 
     def to_csv(self) -> str:
         """The ranked rows as CSV text (bytes as integers)."""
@@ -347,7 +350,7 @@ def sweep(
                          f"{cluster.source}: no valid layout or quantization candidate")
     own = checkpoint_scheme(model).key
     rows = []
-    refused: list[EngineError] = []  # a release's V0 fall-backs (planner.serving.v1_oracle)
+    refused: dict[str, EngineError] = {}  # a release's V0 fall-backs (planner.serving.v1_oracle)
     for key in keys:
         # GPTQ/AWQ group alignment depends on the format: vLLM refuses misaligned layouts
         runnable = [lay for lay in valid if not quant_alignment_errors(model, lay, scheme(key))]
@@ -357,7 +360,7 @@ def sweep(
                 try:
                     figures = summary_figures(model, cluster, layout, settings, validated=True)
                 except EngineError as exc:  # not planned on this release: not a row
-                    refused.append(exc)
+                    refused.setdefault(str(exc), exc)
                     break
                 row = sweep_row(figures, key, kv)
                 if load is not None and row.fits:
@@ -369,7 +372,7 @@ def sweep(
                         min_output_tokens_per_s=min_output_tokens_per_s))
                 rows.append(row)
     if refused and not rows:
-        raise refused[0]
+        raise next(iter(refused.values()))
     return SweepResult(
         model_name=model.name or model.model_type,
         cluster_source=cluster.source,
@@ -380,6 +383,7 @@ def sweep(
         objective=objective,
         tpot_ms_target=tpot_ms_target,
         load=load,
+        refused=tuple(refused),
     )
 
 

@@ -110,3 +110,34 @@ def uncovered_reason(version: Version, compute_capability: str, spec: ModelSpec,
     if kv_cache_memory_bytes is not None and not cli.accepts("--kv-cache-memory-bytes"):
         return f"vLLM {v} has no --kv-cache-memory-bytes (it arrives in 0.10.2)"
     return None
+
+
+MXFP4_MARLIN_UNTIL: Version = (0, 10, 1)
+"""NOTE: the 0.10.0 and 0.10.1 wheels pin torch==2.7.1 (METADATA Requires-Dist) and
+model_executor/layers/quantization/mxfp4.py Mxfp4MoEMethod._should_use_marlin runs MXFP4 experts
+on Marlin on every CUDA GPU but compute capability 10.0 while torch is older than 2.8.0, Hopper
+too (hidden round_up 256, intermediate round_up 128). The 0.10.2 wheel (torch==2.8.0)
+get_mxfp4_backend: Marlin below 9.0, else the Triton kernel where triton_kernels is installed
+(intermediate round_up 64). On 10.0 both take FlashInfer's BF16 MoE when FlashInfer is
+installed (the vllm[flashinfer] extra): hidden and intermediate round_up 256."""
+
+
+def mxfp4_padding(version: Version, compute_capability: str) -> tuple[tuple[int, int], str]:
+    """(hidden, intermediate) multiples vLLM `version` (< 0.11) pads MXFP4 experts to on this
+    GPU, and the plan's note naming the kernel (see MXFP4_MARLIN_UNTIL)."""
+    v, cc = _label(version), compute_capability
+    if cc == "10.0":
+        return (256, 256), (
+            f"MXFP4 experts on compute capability 10.0 with vLLM {v}: FlashInfer's BF16 MoE "
+            "kernel, padded to 256 x 256, assuming FlashInfer is installed (vllm[flashinfer]); "
+            "without it the Triton kernel pads to 64 (mxfp4.py): weights unverified.")
+    capability = _capability(cc)
+    if version <= MXFP4_MARLIN_UNTIL or capability is None or capability[0] < 9:
+        return (256, 128), (
+            f"MXFP4 on compute capability {cc} with vLLM {v} runs on the Marlin MXFP4 kernel "
+            "(16-bit compute), experts padded to 256 x 128 (mxfp4.py; 0.10.0-0.10.1 pin torch "
+            "2.7.1, which has no Triton MXFP4 path).")
+    return (1, 64), (
+        f"MXFP4 on compute capability {cc} with vLLM {v} runs on the OAI Triton MoE kernel "
+        "(Marlin MXFP4 without triton_kernels: set it with the Marlin option), intermediate "
+        "padded to 64 (mxfp4.py).")

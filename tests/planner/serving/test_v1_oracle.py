@@ -172,3 +172,38 @@ def test_unified_memory_gpus_read_cuda_mem_get_info_before_0_12():
     from planner.serving.vllm_versions import free_memory_source
     assert free_memory_source(vllm_rules("0.10.2"), "12.1", True) == "cudaMemGetInfo"
     assert gpu_preset("dgx-spark-gb10").compute_capability == "12.1"
+
+
+def test_mxfp4_experts_run_on_marlin_on_hopper_until_0_10_2():
+    # the 0.10.0-0.10.1 wheels pin torch==2.7.1 and mxfp4.py _should_use_marlin needs torch
+    # >= 2.8.0 for the Triton path: Marlin on Hopper (hidden 256, intermediate 128 multiples),
+    # as the 0.11 Marlin fallback; 0.10.2 (torch 2.8.0) takes Triton on Hopper, as 0.11 does
+    from planner.serving.v1_oracle import mxfp4_padding
+
+    assert mxfp4_padding((0, 10, 1), H100)[0] == (256, 128)
+    assert mxfp4_padding((0, 10, 2), H100)[0] == (1, 64)
+    assert mxfp4_padding((0, 10, 2), A100)[0] == (256, 128)
+    assert mxfp4_padding((0, 10, 2), B200)[0] == (256, 256)  # FlashInfer BF16, if installed
+    repo, length = "openai/gpt-oss-120b", 8192
+
+    def weights(version: str, **engine) -> int:
+        return _plan(repo, "h100-sxm", 1, version, max_model_len=length, **engine
+                     ).per_gpu[0].weights_bytes
+
+    marlin = weights("0.11.0", mxfp4_marlin=True)
+    assert weights("0.10.1") == marlin > weights("0.11.0") == weights("0.10.2")
+    note = _plan(repo, "h100-sxm", 1, "0.10.1", max_model_len=length).warnings
+    assert any("Marlin MXFP4 kernel" in w and "torch 2.7.1" in w for w in note), note
+
+
+def test_a_sweep_plans_what_v1_runs_and_says_what_it_left_out():
+    from planner.serving.sweep import sweep
+
+    spec, cluster = _spec("meta-llama/Llama-3.1-8B-Instruct"), preset_cluster("a100-80gb", 2)
+    result = sweep(spec, cluster, EngineSettings(vllm_version="0.10.1", max_model_len=8192))
+    assert result.rows and {row.kv_cache_dtype for row in result.rows} == {"auto"}
+    assert len(result.refused) == 1 and "--kv-cache-dtype fp8" in result.refused[0]
+    assert sweep(spec, cluster, EngineSettings(vllm_version="0.11.0", max_model_len=8192)
+                 ).refused == ()
+    with pytest.raises(EngineError, match="compute capability 7.0"):  # nothing left to plan
+        sweep(spec, preset_cluster("v100-32gb", 2), EngineSettings(vllm_version="0.10.1"))
