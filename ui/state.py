@@ -42,7 +42,8 @@ class AppState(BaseModel):
     gpu: str = Field(DEFAULT_GPU, alias="gpu", min_length=1)
     gpus_per_node: int = Field(8, alias="gpn", ge=1, le=64)
     nodes: int = Field(1, alias="nodes", ge=1, le=64)
-    gpu_memory_gib: float | None = Field(None, alias="gmem", gt=0, le=1024)
+    gpu_memory_gib: float | None = Field(None, alias="gmem", gt=0, le=1024,
+                                          allow_inf_nan=False)
     """None: the preset's CUDA total; a number: the chosen GPU model with this memory per GPU
     (a custom card that names its model, like `--gpu-memory-gib X --gpu-name NAME`)."""
     intra_node_link: Literal["auto", "nvlink", "pcie"] = Field("auto", alias="link")
@@ -63,7 +64,8 @@ class AppState(BaseModel):
     """Expert parallelism wherever the model has routed experts over more than one GPU
     (ui.context.layout_for). On by default: at the seed's TP=8 it keeps Qwen3-235B's GPTQ
     experts whole, so vLLM keeps the Marlin MoE kernel (planner.serving.layout.layout_warnings)."""
-    gpu_memory_utilization: float = Field(0.9, alias="gmu", gt=0, le=1)
+    gpu_memory_utilization: float = Field(0.9, alias="gmu", ge=0.05, le=1, allow_inf_nan=False)
+    """The Plan page's slider runs 0.05..1: a lower value from a link would crash it."""
     max_model_len: int | None = Field(None, alias="len", ge=1, le=1 << 24)
     """None (an empty field): the model's own max_position_embeddings, as in vLLM."""
     max_num_seqs: int | None = Field(None, alias="seqs", ge=1, le=1 << 16)
@@ -82,7 +84,8 @@ class AppState(BaseModel):
     concurrency: int = Field(1, alias="conc", ge=1, le=1 << 16)
     """Requests in flight; the speed model caps it at what the KV cache holds."""
     sweep_objective: Objective = Field("context", alias="obj")
-    tpot_target_ms: float | None = Field(None, alias="tpot", gt=0, le=3.6e6)
+    tpot_target_ms: float | None = Field(None, alias="tpot", ge=0.1, le=3.6e6,
+                                          allow_inf_nan=False)
     """The sweep's TPOT target for the throughput objective; None: no target."""
 
     @field_validator("gpu")

@@ -38,3 +38,22 @@ def test_link_names_as_people_type_them_become_exact_keys() -> None:
     assert (decoded.gpu, decoded.quant) == ("rtx-3090", "w4a16-gptq-g128")
     _, messages = decode({"quant": "int3"}, AppState())
     assert len(messages) == 1 and "int3" in messages[0]
+
+
+def test_a_link_below_the_utilization_slider_is_refused_not_a_crash() -> None:
+    # gmu=1e-9 passed the state's (0, 1] and crashed the Plan page's 0.05..1 slider with
+    # StreamlitValueBelowMinError
+    state, messages = decode({"gmu": "1e-9"}, AppState())
+    assert state.gpu_memory_utilization == 0.9
+    assert messages == ["Link parameter gmu='1e-9' ignored: Input should be greater than or "
+                        "equal to 0.05."]
+    at = open_page(None, gmu="0.01")
+    assert not at.exception
+    assert any("gmu='0.01' ignored" in w.value for w in at.sidebar.warning)
+
+
+def test_nan_and_infinite_link_numbers_are_named_as_such() -> None:
+    # nan was "Input should be less than or equal to 1" (NaN fails every comparison)
+    _, messages = decode({"gmu": "nan", "gmem": "inf", "tpot": "-inf"}, AppState())
+    assert messages == [f"Link parameter {key}={raw!r} ignored: Input should be a finite number."
+                        for key, raw in (("gmu", "nan"), ("gmem", "inf"), ("tpot", "-inf"))]
