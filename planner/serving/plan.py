@@ -734,10 +734,15 @@ def _outcome(
     if not errors:
         fits = "Fits" if not st.spec.unmodelled else (
             "Fits (unmodelled: " + ", ".join(st.spec.unmodelled) + ")")
+        reach = min(ceiling, limit)
+        # vLLM refuses a request over max_model_len, whatever the pool could hold
+        reach_text = f"{reach:,} tokens" if reach <= max_model_len else (
+            f"{max_model_len:,} tokens (max_model_len; the KV cache holds one of {reach:,} at "
+            "a larger --max-model-len)")
         verdict = (
             f"{fits}: {num_blocks:,} blocks = {tokens:,} KV tokens per replica, "
             f"{concurrency:.2f} concurrent requests at {max_model_len:,} tokens; "
-            f"one request can reach {min(ceiling, limit):,} tokens."
+            f"one request can reach {reach_text}."
         )
     else:
         verdict = "Does not fit: " + errors[-1]

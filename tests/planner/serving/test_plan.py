@@ -100,6 +100,16 @@ def test_kv_cache_memory_skips_profiling():
     assert "--kv-cache-memory-bytes " in p.vllm_command
 
 
+def test_the_verdict_caps_one_request_at_max_model_len():
+    # vLLM refuses a request longer than max_model_len (8,192 here) whatever the KV cache
+    # holds: the verdict said "one request can reach 131,072 tokens" (the model's limit,
+    # below the ~476,000-token pool)
+    p = llama()
+    assert p.max_model_len == 8192 and p.max_context_tokens == 131_072
+    assert p.verdict.endswith("; one request can reach 8,192 tokens (max_model_len; the KV "
+                              "cache holds one of 131,072 at a larger --max-model-len).")
+
+
 def test_a_kv_pool_larger_than_the_gpu_does_not_fit():
     # vLLM 0.33 gpu_worker.determine_available_memory returns --kv-cache-memory-bytes as it
     # is (profiling skipped, gpu_memory_utilization ignored): a pool that with the weights
