@@ -98,7 +98,8 @@ def default_batch_limits(
     max_model_len (0.19.0 wheel on; 0.11.0 did not cap, which only matters below 8 tokens)
     and seqs at tokens. RTX 3090 (23.57 GiB): 2048 / 256; H100 80GB (79.19 GiB): 8192 / 1024
     (the llm-d v0.19 logs profile 8192 tokens). With chunked prefill off the tokens cover
-    max_model_len (vllm_versions.CHUNKED_OFF_TOKENS_MAX_FROM).
+    max_model_len from 0.12 (vllm_versions.CHUNKED_OFF_TOKENS_MAX_FROM); before, vLLM turns
+    chunked prefill back on for generative models and the defaults stand.
     """
     rules = rules or vllm_rules(DEFAULT_VLLM_VERSION)
     gb10 = compute_capability == "12.1"
@@ -109,9 +110,8 @@ def default_batch_limits(
         tokens, seqs = 8192, 1024
     else:
         tokens, seqs = 2048, 256
-    if not chunked_prefill:
-        tokens = (max(max_model_len, tokens) if rules.version >= CHUNKED_OFF_TOKENS_MAX_FROM
-                  else max_model_len)
+    if not chunked_prefill and rules.version >= CHUNKED_OFF_TOKENS_MAX_FROM:
+        tokens = max(max_model_len, tokens)
     tokens = min(seqs * max_model_len, tokens)
     return tokens, min(seqs, tokens)
 

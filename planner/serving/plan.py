@@ -52,6 +52,7 @@ from planner.serving.startup import (
 from planner.serving.v1_oracle import mxfp4_padding, uncovered_reason
 from planner.serving.vllm_cli import vllm_cli
 from planner.serving.vllm_versions import (
+    CHUNKED_OFF_TOKENS_MAX_FROM,
     DSV4_LAYOUT_READ,
     V1_ONLY_FROM,
     EngineError,
@@ -434,7 +435,8 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             gpu=gpu, scheme=scheme, cli=cli, max_model_len=max_model_len,
             model_limit=derived_max_model_len(spec), mbt=mbt, seqs=seqs,
             mbt_given=s.max_num_batched_tokens is not None,
-            chunked_prefill=s.enable_chunked_prefill)) + mtp_refusal(spec, s)
+            chunked_prefill=s.enable_chunked_prefill
+            or rules.version < CHUNKED_OFF_TOKENS_MAX_FROM)) + mtp_refusal(spec, s)
             + tuple(quantization_errors(spec, s.quantization))
             + tuple(kv_format_errors(gpu, spec, s.kv_cache_dtype, cli)),
         launch=launch(spec.name or "<model>", scheme, s,
@@ -471,6 +473,11 @@ def _model_notes(spec: ModelSpec, gpu: GpuSpec, s: EngineSettings) -> tuple[str,
     """The warnings no layout or worker changes (after the CUDA-graph one, in this order):
     unified memory, DeepSeek-V4's and sparse MLA's unread KV layouts, unmodelled parts."""
     notes = []
+    if not s.enable_chunked_prefill and parse_version(
+            s.vllm_version) < CHUNKED_OFF_TOKENS_MAX_FROM:
+        notes.append(f"vLLM {s.vllm_version} turns chunked prefill back on for every generative "
+                     "model (engine/arg_utils.py _set_default_args): --no-enable-chunked-prefill "
+                     "has no effect there, and the plan keeps the default batch.")
     if gpu.unified_memory:
         notes.append(unified_memory_note(gpu.name, free_memory_source(
             vllm_rules(s.vllm_version), gpu.compute_capability, gpu.unified_memory),

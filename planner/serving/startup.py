@@ -119,9 +119,9 @@ def _nvfp4_error(kv: str, minor: int, cc: int, head_sizes: set[int], sinks: bool
     return _no_backend(kv, "kv_cache_dtype not supported", cc)
 
 
-def _flash_attn_fp8_only(kv: str, minor: int, cc: int) -> str | None:
-    """vLLM 0.15-0.22 on Hopper: FLASH_ATTN (FA3, first in the 9.x priority list) accepts a
-    KV dtype it cannot read.
+def _flash_attn_fp8_only(kv: str, minor: int, cc: int, patch: int = 0) -> str | None:
+    """vLLM 0.10.1-0.10.2 and 0.15-0.22 on Hopper: FLASH_ATTN (FA3, first in the 9.x priority
+    list) accepts a KV dtype it cannot read.
 
     NOTE: v1/attention/backends/flash_attn.py FlashAttentionBackend.supports_kv_cache_dtype
     returns flash_attn_supports_fp8() (FA3 on the 9.x family) for any kv.startswith("fp8")
@@ -130,13 +130,17 @@ def _flash_attn_fp8_only(kv: str, minor: int, cc: int) -> str | None:
     raises "Unrecognized FP8 dtype: ..." at the first attention step. From 0.23.0 it claims
     fp8 / fp8_e4m3 only and TRITON_ATTN or FlashInfer take the others. 0.11-0.14 not read.
     A turboquant_* run is not claimed: engine/arg_utils.py (0.20.0 on) sets flash_attn_version
-    2 for it, and flash_attn_supports_fp8() is FA3 only.
+    2 for it, and flash_attn_supports_fp8() is FA3 only. 0.10.1-0.10.2 (platforms/cuda.py
+    get_attn_backend_cls: FLASH_ATTN_V1 by default on 8.0+ but 10.0) have the same
+    get_fp8_dtype_for_flashattn; the 0.9.x and 0.10.0 wheels do not (their FA3 path views any
+    fp8 cache as e4m3: it starts).
     """
     name = VLLM_KV_DTYPE[kv]
     claimed = (name.startswith("fp8") if minor < 20
                else name not in ("auto", "bfloat16", "float16", "float32")
                and not name.startswith("turboquant_"))
-    if 15 <= minor <= 22 and cc // 10 == 9 and claimed and name not in ("fp8", "fp8_e4m3"):
+    read = 15 <= minor <= 22 or (minor == 10 and patch >= 1)
+    if read and cc // 10 == 9 and claimed and name not in ("fp8", "fp8_e4m3"):
         return (f"Unrecognized FP8 dtype: {name} (vLLM 0.{minor} selects FLASH_ATTN for it on "
                 f"compute capability {cc // 10}.{cc % 10}, which reads fp8_e4m3 only; it fails "
                 "at the first attention step).")
@@ -158,8 +162,9 @@ def kv_format_errors(gpu: GpuSpec, spec: ModelSpec, kv_cache_dtype: str, cli: Vl
     cc = _capability(gpu)
     mixers = [layer.mixer for layer in spec.layers]
     mla = any(isinstance(m, MlaMixer) for m in mixers) or spec.compressed_attention is not None
-    minor = int(cli.vllm_version.split(".")[1])
-    flash_attn = None if mla or cc is None else _flash_attn_fp8_only(kv_cache_dtype, minor, cc)
+    _, minor, patch = (int(part) for part in cli.vllm_version.split("."))
+    flash_attn = None if mla or cc is None else _flash_attn_fp8_only(kv_cache_dtype, minor, cc,
+                                                                      patch)
     if flash_attn:
         return [flash_attn]
     dense_mla = (spec.compressed_attention is None and cc is not None and minor >= 15

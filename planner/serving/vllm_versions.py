@@ -57,9 +57,11 @@ and present from the 0.28.0 wheel on."""
 
 CHUNKED_OFF_TOKENS_MAX_FROM: Version = (0, 12, 0)
 """NOTE: engine/arg_utils.py, --no-enable-chunked-prefill without --max-num-batched-tokens:
-the 0.11.0 wheel defaults the batch to max_model_len (EngineArgs._set_default_args); from the
-0.12.0 wheel on (_set_default_max_num_seqs_and_batched_tokens_args, to 0.33.0) to
-max(max_model_len, the GPU's default), so SchedulerConfig.verify_max_model_len passes."""
+from the 0.12.0 wheel on (_set_default_max_num_seqs_and_batched_tokens_args, to 0.33.0) the
+batch defaults to max(max_model_len, the GPU's default), so SchedulerConfig.
+verify_max_model_len passes. Before, the 0.9.1-0.11.0 wheels' EngineArgs._set_default_args
+(_set_default_args_v1) set enable_chunked_prefill = True for every non-pooling model, the
+user's flag notwithstanding: the flag has no effect on a generative model there."""
 
 GB10_SMALL_TIER_FROM: Version = (0, 33, 0)
 """NOTE: get_batch_defaults keeps GB10 (DGX Spark, cc 12.1, 119+ GiB) on the small tier

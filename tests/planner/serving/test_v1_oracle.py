@@ -207,3 +207,30 @@ def test_a_sweep_plans_what_v1_runs_and_says_what_it_left_out():
                  ).refused == ()
     with pytest.raises(EngineError, match="compute capability 7.0"):  # nothing left to plan
         sweep(spec, preset_cluster("v100-32gb", 2), EngineSettings(vllm_version="0.10.1"))
+
+
+def test_fp8_e5m2_on_hopper_fails_at_the_first_step_from_0_10_1():
+    # v1/attention/backends/flash_attn.py get_fp8_dtype_for_flashattn ("Unrecognized FP8
+    # dtype", fp8 / fp8_e4m3 only) is in the 0.10.1 and 0.10.2 wheels, not in 0.9.2 / 0.10.0;
+    # the oracle keeps the run on V1 (flash_attn_supports_fp8 on Hopper) and
+    # platforms/cuda.py picks FLASH_ATTN_V1 on 9.0
+    from planner.serving.startup import kv_format_errors
+
+    llama = _spec("meta-llama/Llama-3.1-8B-Instruct")
+    for version, fails in (("0.9.2", False), ("0.10.0", False), ("0.10.1", True),
+                           ("0.10.2", True)):
+        errors = kv_format_errors(gpu_preset("h100-sxm"), llama, "fp8_e5m2", vllm_cli(version))
+        assert bool(errors) == fails and all("Unrecognized FP8 dtype" in e for e in errors)
+
+
+def test_chunked_prefill_stays_on_before_0_12():
+    # engine/arg_utils.py _set_default_args_v1 (0.9.1-0.10.2) / _set_default_args (0.11.0):
+    # `if model_config.runner_type != "pooling": self.enable_chunked_prefill = True`, so a
+    # 4,096-token batch under a 32,768-token context starts there; 0.12 refuses it
+    # (SchedulerConfig: "max_num_batched_tokens (4096) is smaller than max_model_len")
+    settings = {"max_model_len": 32768, "max_num_batched_tokens": 4096,
+                "enable_chunked_prefill": False}
+    old = _plan("Qwen/Qwen3-8B", "h100-sxm", 1, "0.10.2", **settings)
+    new = _plan("Qwen/Qwen3-8B", "h100-sxm", 1, "0.12.0", **settings)
+    assert old.fits and any("turns chunked prefill back on" in w for w in old.warnings)
+    assert not new.fits and "is smaller than max_model_len" in new.errors[0]

@@ -61,8 +61,10 @@ def test_batch_defaults_per_release():
 
 def test_chunked_prefill_off_batches_the_whole_context():
     # engine/arg_utils.py, --no-enable-chunked-prefill and no --max-num-batched-tokens:
-    # 0.11.0 takes max_model_len; 0.12.0-0.33.0 max(max_model_len, the GPU's default), so
-    # SchedulerConfig.verify_max_model_len passes (H100: 8192 / 1024, RTX 3090: 2048 / 256)
+    # 0.12.0-0.33.0 max(max_model_len, the GPU's default), so SchedulerConfig.
+    # verify_max_model_len passes (H100: 8192 / 1024, RTX 3090: 2048 / 256); 0.9.1-0.11.0
+    # _set_default_args(_v1) set enable_chunked_prefill = True for non-pooling models, so the
+    # flag does nothing and the defaults stand
     h100, rtx3090 = int(79.19 * GIB), int(23.57 * GIB)
     for version in ("0.12.0", "0.33.0"):
         rules = vllm_rules(version)
@@ -70,8 +72,9 @@ def test_chunked_prefill_off_batches_the_whole_context():
                                     chunked_prefill=False) == (40960, 1024)
         assert default_batch_limits(h100, "NVIDIA H100 80GB HBM3", 1000, rules,
                                     chunked_prefill=False) == (8192, 1024)
-    assert default_batch_limits(rtx3090, "NVIDIA GeForce RTX 3090", 1000, vllm_rules("0.11.0"),
-                                chunked_prefill=False) == (1000, 256)
+    for version in ("0.9.1", "0.10.2", "0.11.0"):
+        assert default_batch_limits(rtx3090, "NVIDIA GeForce RTX 3090", 40960,
+                                    vllm_rules(version), chunked_prefill=False) == (2048, 256)
     # the plan's launch line is one vLLM starts: batched tokens >= max_model_len
     spec = parse_model_config(catalog_entry("Qwen/Qwen3-8B").config, name="Qwen/Qwen3-8B")
     p = plan(PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", 1),
