@@ -17,6 +17,7 @@ from planner.model.quant import checkpoint_scheme, resolve_scheme
 from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import (
+    MAX_GPUS_PER_NODE,
     ClusterSpec,
     LinkKind,
     NodeSpec,
@@ -131,6 +132,10 @@ def build_cluster(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareS
     gpus, nodes = args.gpus or 1, args.nodes or 1
     if gpus % nodes:
         raise CliError(f"--gpus {gpus} cannot be spread evenly over --nodes {nodes}")
+    if gpus // nodes > MAX_GPUS_PER_NODE:
+        example = f" (e.g. --nodes {gpus // 8} for 8 per node)" if gpus % 8 == 0 else ""
+        raise CliError(f"--gpus {gpus} over --nodes {nodes} is {gpus // nodes:,} GPUs per node; "
+                       f"a node holds at most {MAX_GPUS_PER_NODE}: give --nodes{example}")
     link = getattr(args, "link", None)
     if args.gpu is not None:
         return preset_cluster(args.gpu, gpus // nodes, nodes, intra_node_link=link), []

@@ -299,6 +299,13 @@ def with_link(cluster: ClusterSpec, kind: LinkKind) -> ClusterSpec:
     return cluster.model_copy(update={"nodes": nodes})
 
 
+def no_nvlink(gpu: GpuSpec) -> str:
+    """The refusal of an NVLink link on a GPU without NVLink, in the CLI's and the app's
+    words alike (the --link flag, the Hardware page's link choice)."""
+    return (f"{gpu.name} has no NVLink: its GPUs talk over PCIe (link pcie, or pcie-no-p2p "
+            "without peer-to-peer)")
+
+
 def link_spec(gpu: GpuSpec, kind: LinkKind) -> LinkSpec:
     """Bandwidth and latency of a link of `kind` between two GPUs of this model.
 
@@ -310,7 +317,7 @@ def link_spec(gpu: GpuSpec, kind: LinkKind) -> LinkSpec:
     latency = _LINK_LATENCY_US[kind]
     if kind == "nvlink":
         if gpu.nvlink_bandwidth_gbps is None:
-            raise HardwareError(f"{gpu.name} has no NVLink; use --link pcie or pcie-no-p2p")
+            raise HardwareError(no_nvlink(gpu))
         bw = gpu.nvlink_bandwidth_gbps / 2
         formula = f"{gpu.nvlink_bandwidth_gbps:g} GB/s NVLink (both directions) / 2"
         source = "NVLink per-GPU bandwidth from the GPU's datasheet (see its preset)"
@@ -930,7 +937,7 @@ def preset_cluster(
         raise HardwareError(f"nodes must be >= 1, got {nodes}")
     link = intra_node_link or gpu.default_intra_node_link
     if link == "nvlink" and gpu.nvlink_bandwidth_gbps is None:
-        raise HardwareError(f"{gpu.name} has no NVLink; use intra_node_link='pcie'")
+        raise HardwareError(no_nvlink(gpu))
     node_specs = tuple(
         NodeSpec(hostname=f"node{i}", gpu=gpu, gpus_per_node=gpus_per_node, intra_node_link=link)
         for i in range(nodes)

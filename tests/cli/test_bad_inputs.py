@@ -220,6 +220,21 @@ def test_an_empty_argument_is_named(args: tuple[str, ...], words: str) -> None:
     assert_one_line_error(run("planner", *args), f"python -m planner {args[0]}: error: ", words)
 
 
+@pytest.mark.parametrize(("args", "words"), [
+    # said "use intra_node_link='pcie'", a Python keyword no user types
+    (("--gpu", "rtx-4090", "--gpus", "2", "--link", "nvlink"),
+     "NVIDIA GeForce RTX 4090 has no NVLink: its GPUs talk over PCIe (link pcie, or "
+     "pcie-no-p2p without peer-to-peer)."),
+    # said "gpus_per_node must be 1..64, got 4096"
+    (("--gpu", "h100-sxm", "--gpus", "4096"),
+     "--gpus 4096 over --nodes 1 is 4,096 GPUs per node; a node holds at most 64: give "
+     "--nodes (e.g. --nodes 512 for 8 per node)."),
+])
+def test_hardware_errors_speak_the_flags(args: tuple[str, ...], words: str) -> None:
+    done = run("planner", "plan", "--model", "Qwen/Qwen3-8B", *args)
+    assert_one_line_error(done, "python -m planner plan: error: ", words)
+
+
 def test_plan_and_sweep_pass_the_parsers_warnings_on(tmp_path: Path) -> None:
     config = json.loads((BAD / "kv_heads_gt_heads.config.json").read_text())
     config.update(num_key_value_heads=8, model_type="llamax",
