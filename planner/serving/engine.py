@@ -302,32 +302,40 @@ def dsv4_graphs_note() -> str:
             f"{DSV4_LOGGED_GRAPHS} piecewise graphs, {per_graph:.0f} MiB a graph")
 
 
-def capture_sizes(max_num_seqs: int, max_num_batched_tokens: int, blackwell_1024: bool
-                  ) -> list[int]:
+def capture_sizes(max_num_seqs: int, max_num_batched_tokens: int, blackwell_1024: bool,
+                  rules: VllmRules | None = None) -> list[int]:
     """vLLM's default cudagraph_capture_sizes.
 
     NOTE: vLLM config/vllm.py VllmConfig._set_cudagraph_sizes (0.19.0-0.33.0 wheels): the
     largest size is min(max_num_seqs x 2, 512), 1024 on Blackwell (cc 10.x) from 0.28.0,
     then at most max_num_batched_tokens; sizes are 1, 2, 4, then every 8 below 256, then
-    every 16 up to the largest. max_num_seqs 256 -> 512 -> 3 + 31 + 17 = 51 sizes.
+    every 16 up to the largest. max_num_seqs 256 -> 512 -> 3 + 31 + 17 = 51 sizes. Before
+    0.12 every 8 up to the largest, and 0.9.x's largest is 512 whatever max_num_seqs
+    (vllm_versions.GRAPH_STEP16_FROM, GRAPH_SIZES_BY_SEQS_FROM).
     """
-    largest = min(max_num_seqs * 2, 1024 if blackwell_1024 else 512, max_num_batched_tokens)
+    step16 = rules is None or rules.graph_step16
+    cap = 1024 if blackwell_1024 else 512
+    largest = min(max_num_seqs * 2 if rules is None or rules.graph_sizes_by_seqs else cap, cap,
+                  max_num_batched_tokens)
     sizes = [i for i in (1, 2, 4) if i <= largest]
-    sizes += list(range(8, min(largest + 1, 256), 8))
-    sizes += list(range(256, largest + 1, 16))
+    sizes += list(range(8, min(largest + 1, 256 if step16 else largest + 1), 8))
+    sizes += list(range(256, largest + 1, 16)) if step16 else []
     return sizes
 
 
 def cuda_graph_count(max_num_seqs: int, max_num_batched_tokens: int,
-                     blackwell_1024: bool = False) -> tuple[int, int]:
+                     blackwell_1024: bool = False, rules: VllmRules | None = None
+                     ) -> tuple[int, int]:
     """(piecewise, full) graphs vLLM captures by default (FULL_AND_PIECEWISE).
 
     NOTE: v1/cudagraph_dispatcher.py (0.19.0 wheel): one PIECEWISE graph per capture size,
     plus one FULL decode graph per capture size <= max_num_seqs (uniform decode of one
-    token per request). Default 1024 seqs on H100: 51 + 51 = 102 graphs.
+    token per request). Default 1024 seqs on H100: 51 + 51 = 102 graphs. Before 0.11 the
+    default mode is PIECEWISE: no full graphs (vllm_versions.FULL_GRAPHS_FROM).
     """
-    sizes = capture_sizes(max_num_seqs, max_num_batched_tokens, blackwell_1024)
-    return len(sizes), sum(1 for size in sizes if size <= max_num_seqs)
+    sizes = capture_sizes(max_num_seqs, max_num_batched_tokens, blackwell_1024, rules)
+    full = rules is None or rules.full_graphs
+    return len(sizes), sum(1 for size in sizes if size <= max_num_seqs) if full else 0
 
 
 def cuda_graph_bytes(graphs: int) -> int:

@@ -420,7 +420,8 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         link=node.intra_node_link, gpus_per_node=node.gpus_per_node,
         nvswitch_sharp=gpu.default_intra_node_link == "nvlink" and _cc(gpu) >= (9, 0),
         compute_capability=gpu.compute_capability,
-        graphs=cuda_graph_count(seqs, mbt, rules.blackwell_graphs_1024 and _cc(gpu)[0] == 10),
+        graphs=cuda_graph_count(seqs, mbt, rules.blackwell_graphs_1024 and _cc(gpu)[0] == 10,
+                                rules),
         fa4_fp8_hd512=rules.sm90_fa4_fp8_hd512 and _cc(gpu)[0] == 9,
         symm_mem=rules.symm_mem, kv_grouping=(rules.group_pad, rules.page_unify),
         expert_pad=(MXFP4_MARLIN_PAD if s.mxfp4_marlin else old_mxfp4[0] if old_mxfp4 else

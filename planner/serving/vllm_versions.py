@@ -116,6 +116,19 @@ property is_integrated) instead of the capability list; its comment names GH200 
 Spark and Jetson Orin, but whether torch reports a GH200 as integrated is not in vLLM's
 source (unverified)."""
 
+FULL_GRAPHS_FROM: Version = (0, 11, 0)
+"""NOTE: no full CUDA graphs by default before 0.11: CompilationConfig.full_cuda_graph is False
+in the 0.9.1-0.10.0 wheels (config.py), VllmConfig.__post_init__ sets an unset cudagraph_mode
+to PIECEWISE in 0.10.1-0.10.2 (config/__init__.py) and to FULL_AND_PIECEWISE from 0.11.0."""
+
+GRAPH_STEP16_FROM: Version = (0, 12, 0)
+"""NOTE: _set_cudagraph_sizes: capture sizes 1, 2, 4, then every 8 up to the largest in the
+0.9.1-0.11.0 wheels; every 16 above 256 from the 0.12.0 wheel (config/vllm.py)."""
+
+GRAPH_SIZES_BY_SEQS_FROM: Version = (0, 10, 0)
+"""NOTE: SchedulerConfig.cuda_graph_sizes defaults to [512] in the 0.9.x wheels and to
+[min(max_num_seqs x 2, 512)] from the 0.10.0 wheel (__post_init__)."""
+
 SYMM_MEM_FROM: Version = (0, 11, 0)
 """NOTE: envs.py VLLM_ALLREDUCE_USE_SYMM_MEM defaults to "0" in the 0.10.2 wheel (the first
 with distributed/device_communicators/symm_mem.py) and to "1" from the 0.11.0 wheel on: before
@@ -198,6 +211,9 @@ class VllmRules:
     symm_mem: bool = True
     group_pad: bool = True
     page_unify: bool = True
+    full_graphs: bool = True
+    graph_step16: bool = True
+    graph_sizes_by_seqs: bool = True
 
     @property
     def label(self) -> str:
@@ -254,6 +270,9 @@ def vllm_rules(text: str) -> VllmRules:
         symm_mem=version >= SYMM_MEM_FROM,
         group_pad=version >= GROUP_PAD_FROM,
         page_unify=version >= PAGE_UNIFY_FROM,
+        full_graphs=version >= FULL_GRAPHS_FROM,
+        graph_step16=version >= GRAPH_STEP16_FROM,
+        graph_sizes_by_seqs=version >= GRAPH_SIZES_BY_SEQS_FROM,
     )
 
 

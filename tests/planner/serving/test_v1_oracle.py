@@ -234,3 +234,22 @@ def test_chunked_prefill_stays_on_before_0_12():
     new = _plan("Qwen/Qwen3-8B", "h100-sxm", 1, "0.12.0", **settings)
     assert old.fits and any("turns chunked prefill back on" in w for w in old.warnings)
     assert not new.fits and "is smaller than max_model_len" in new.errors[0]
+
+
+def test_cuda_graphs_captured_per_release():
+    # (not subtracted before 0.20: the plan's warning sizes them)
+    # 0.9.x: SchedulerConfig.cuda_graph_sizes = [512]; from 0.10.0 [min(2 x max_num_seqs, 512)];
+    # sizes 1, 2, 4 + every 8 up to it (0.9.1-0.11.0 _set_cudagraph_sizes), every 16 above 256
+    # from 0.12.0; PIECEWISE only before 0.11 (FULL_AND_PIECEWISE from 0.11.0: a full graph
+    # per size <= max_num_seqs)
+    from planner.serving.engine import cuda_graph_count
+
+    def count(version: str, seqs: int) -> tuple[int, int]:
+        return cuda_graph_count(seqs, 2048, False, vllm_rules(version))
+
+    assert count("0.9.2", 64) == (3 + 64, 0)  # 8..512 by 8
+    assert count("0.10.1", 64) == (3 + 16, 0)  # 8..128 by 8
+    assert count("0.10.1", 256) == (3 + 64, 0)
+    assert count("0.11.0", 64) == (3 + 16, 3 + 8)  # full: 1, 2, 4, 8..64
+    assert count("0.11.0", 256) == (3 + 64, 3 + 32)
+    assert count("0.12.0", 256) == (3 + 31 + 17, 3 + 32)  # 8..248 by 8, 256..512 by 16
