@@ -26,6 +26,18 @@ def size_text(max_bytes: int) -> str:
     return f"{max_bytes / 10**6:g} MB"
 
 
+def json_kind(value: object) -> str:
+    """A parsed JSON value's kind as JSON names it ('an array', 'null'), for messages that
+    said 'a JSON list' or 'got NoneType'."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    kinds = {dict: "an object", list: "an array", str: "a string", int: "a number",
+             float: "a number"}
+    return kinds.get(type(value), f"a {type(value).__name__}")
+
+
 def parse_json_document(data: bytes, label: str, max_bytes: int) -> object:
     """The JSON value in `data` (UTF-8/16/32, as json.loads detects; bare Infinity/NaN
     accepted, as some real configs hold them); JsonDocumentError says what is wrong,

@@ -40,7 +40,7 @@ from huggingface_hub.errors import (
 from huggingface_hub.utils import disable_progress_bars
 
 from planner.catalog import PROVENANCE_LABELS, CatalogEntry, catalog_entry
-from planner.jsondoc import JsonDocumentError, parse_json_document, size_text
+from planner.jsondoc import JsonDocumentError, json_kind, parse_json_document, size_text
 from planner.model.checkpoint import (
     CheckpointError,
     CheckpointFile,
@@ -647,9 +647,7 @@ def _read_json(path: str | Path, label: str) -> dict:
     except JsonDocumentError as err:
         raise HubError("malformed", f"{err}.") from None
     if not isinstance(data, dict):
-        raise HubError(
-            "malformed", f"{label} holds a JSON {type(data).__name__}, not an object."
-        )
+        raise HubError("malformed", f"{label} holds {json_kind(data)}, not a JSON object.")
     return data
 
 

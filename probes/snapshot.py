@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from planner.jsondoc import JsonDocumentError, parse_json_document
+from planner.jsondoc import JsonDocumentError, json_kind, parse_json_document
 from probes.files import read_json_document
 from probes.host import HostInfo, probe_host
 from probes.nvml import GpuInfo, TopologyMatrix, probe_gpus
@@ -94,7 +94,7 @@ def load_snapshot(source: str | Path | bytes) -> HardwareSnapshot:
     except JsonDocumentError as exc:
         raise SnapshotError(str(exc)) from None
     if not isinstance(raw, dict):
-        raise SnapshotError(f"{name}: a snapshot is a JSON object, got {type(raw).__name__}")
+        raise SnapshotError(f"{name}: a snapshot is a JSON object, got {json_kind(raw)}")
     if raw.get("kind") != SNAPSHOT_KIND:
         raise SnapshotError(f"{name}: kind is {raw.get('kind')!r}, expected {SNAPSHOT_KIND!r} "
                             "(write one with `python -m probes --json`)")

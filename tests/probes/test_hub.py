@@ -266,7 +266,7 @@ def test_unreachable_hub_falls_back_to_the_catalog(hub, tmp_path):
         ("nvidia/Nemotron-H-56B-Base-8K", "private", "HF_TOKEN"),
         ("meta-llama/Gated-8B", "gated", "accept its licence"),
         ("acme/broken-json", "malformed", "not valid JSON"),
-        ("acme/list-json", "malformed", "JSON list, not an object"),
+        ("acme/list-json", "malformed", "holds an array, not a JSON object"),
         ("acme/down", "server_error", "HTTP 500"),
         ("acme/html", "not_a_hub", "returned something that is not JSON (an HTML page)"),
         ("acme/png", "not_a_hub", "returned something that is not JSON (binary data, not text)"),
@@ -380,7 +380,7 @@ def test_resolve_model_reads_a_model_folder(tmp_path):
     assert src.config["num_local_experts"] == 32
     assert src.hf_quant_config is None
     (tmp_path / "config.json").write_text('"just a string"')
-    with pytest.raises(HubError, match="JSON str, not an object") as err:
+    with pytest.raises(HubError, match="holds a string, not a JSON object") as err:
         resolve_model(str(tmp_path))
     assert err.value.kind == "malformed"
     with pytest.raises(HubError, match="has no config.json"):

@@ -68,7 +68,8 @@ def write(tmp_path: Path, data: bytes) -> Path:
     (b"hello", "not valid JSON"),
     (b'{"kind": "headroom.hardware-snapshot", "schema_version": 1, "gpus": [', "not valid JSON"),
     (b"\xff\xfe\x00", "not JSON"),
-    (b"[1, 2]", "a snapshot is a JSON object, got list"),
+    (b"[1, 2]", "a snapshot is a JSON object, got an array"),
+    (b"null", "a snapshot is a JSON object, got null"),  # "got NoneType" before
     (b'{"kind": "something-else", "schema_version": 1}', "kind is 'something-else'"),
     (b'{"schema_version": 1}', "kind is None"),
 ])

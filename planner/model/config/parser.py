@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from planner.jsondoc import json_kind
 from planner.model.config.defaults import max_position_default
 from planner.model.config.fields import FieldLog, Part
 from planner.model.config.quant import quant_spec
@@ -145,7 +146,7 @@ class _Reader:
         if value is None:
             return None
         if not isinstance(value, list):
-            raise ConfigError(f"{self.where(key)} must be a list, got {type(value).__name__}")
+            raise ConfigError(f"{self.where(key)} must be a list, got {json_kind(value)}")
         return [_as_int(v, f"{self.where(key)}[{i}]", lo, hi) for i, v in enumerate(value)]
 
     def record(self, label: str, value: object, key: str | None, derived: str = "") -> None:
@@ -204,7 +205,7 @@ def parse_model_config(
     Raises ConfigError, and nothing else, for any input that cannot be planned.
     """
     if not isinstance(config, dict):
-        raise ConfigError(f"config.json must be a JSON object, got {type(config).__name__}")
+        raise ConfigError(f"config.json must be a JSON object, got {json_kind(config)}")
     if hf_quant_config is not None and not isinstance(hf_quant_config, dict):
         raise ConfigError("hf_quant_config.json must be a JSON object")
     try:
