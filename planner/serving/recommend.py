@@ -25,10 +25,10 @@ from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings, derived_max_model_len
 from planner.serving.hardware import GPU_PRESETS, preset_cluster
 from planner.serving.layout import ParallelLayout, layout_errors
-from planner.serving.plan import PlanRequest, PlanSummary, summary_figures
+from planner.serving.plan import PlanRequest, summary_figures
 from planner.serving.prices import PRICE_TABLE_DATE, GpuPrice
 from planner.serving.replicas import SLACK, Bound, Family, families, lowest_counts
-from planner.serving.speed import ServingLoad, estimate_speed
+from planner.serving.speed import PlanFigures, ServingLoad, estimate_speed
 from planner.serving.sweep import (
     KV_DTYPES,
     SweepRow,
@@ -253,7 +253,7 @@ def _replica(spec: ModelSpec, cluster, settings: EngineSettings, member: Paralle
                                                   engine=settings)
             speed = estimate_speed(request, workload.load.model_copy(update={
                 "concurrency": figures["max_num_seqs"] * member.dp}),
-                plan_result=PlanSummary.model_construct(**figures), with_terms=False)
+                plan_result=PlanFigures.of(figures), with_terms=False)
             top = 0.0 if speed is None else speed.output_tokens_per_s
             held = workload.input_len + workload.output_len // 2  # as the speed model holds
             bound = figures["kv_cache_tokens"] // held < figures["max_num_seqs"]

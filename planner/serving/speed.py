@@ -56,8 +56,9 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
-from typing import Literal, NamedTuple
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -70,7 +71,7 @@ from planner.model.quant import QuantScheme
 from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec, MoeMlp
 from planner.serving.engine import act_elem_bytes, kv_elem_bytes, sparse_mla_kv
 from planner.serving.hardware import GpuFormat, GpuSpec, LinkSpec
-from planner.serving.layout import first_moe, layout_warnings, pp_layer_split
+from planner.serving.layout import ParallelLayout, first_moe, layout_warnings, pp_layer_split
 from planner.serving.plan import (
     PlanRequest,
     PlanSummary,
@@ -361,16 +362,15 @@ def moe_kernel(scheme: QuantScheme, gpu: GpuSpec, family: KernelFamily,
     return "marlin-moe"
 
 
-def _deepgemm_padded_moe(scheme: QuantScheme, gpu: GpuSpec, vllm_version: str, layout
-                         ) -> bool:
-    """Whether vLLM runs this plan's MoE layers through DeepGEMM's padded grouped GEMM
-    (DEEPGEMM_PADDED_MOE: block-FP8 weights, vLLM 0.12-0.14, compute capability 9.0 or 10.x,
-    MoE TP size below 8)."""
+def _deepgemm_moe(scheme: QuantScheme, gpu: GpuSpec, vllm_version: str) -> bool:
+    """Whether vLLM runs block-FP8 MoE layers of this format on this GPU through DeepGEMM's
+    padded grouped GEMM at a MoE TP size below 8 (DEEPGEMM_PADDED_MOE: block-FP8 weights, vLLM
+    0.12-0.14, compute capability 9.0 or 10.x); _padded_moe adds the layout's MoE TP size."""
     lo, hi = DEEPGEMM_PADDED_MOE
-    moe_tp = 1 if layout.ep else layout.tp * layout.dp
     return (scheme.key.startswith("fp8-block") and gpu.vendor == "nvidia"
             and re.fullmatch(r"9\.0|10\.\d+", gpu.compute_capability) is not None
-            and lo <= vllm_rules(vllm_version).version[:2] <= hi and moe_tp < 8)
+            and lo <= vllm_rules(vllm_version).version[:2] <= hi)
+
 
 
 def expected_experts_touched(num_experts: int, top_k: int, tokens: int) -> float:
@@ -454,7 +454,9 @@ def _build_stages(spec: ModelSpec, request: PlanRequest, scheme: QuantScheme, ac
             window_kv=tuple(windows),
             moe_layers=sum(1 for i in layers if isinstance(spec.layers[i].mlp, MoeMlp)),
         ))
-    return tuple(out)
+    # equal stages as one object, so that an estimate works each out once (_per_stage)
+    distinct: dict[_Stage, _Stage] = {}
+    return tuple(distinct.setdefault(stage, stage) for stage in out)
 
 
 @dataclass(frozen=True)
@@ -483,6 +485,20 @@ class _Ctx:
     mbt: int
     padded_moe: bool = False  # DEEPGEMM_PADDED_MOE: expert GEMMs over padded rows
     moe_kernel: MoeKernel = "fused-moe"  # moe_kernel: the family serving the routed experts
+
+    # the read rates and expert compute factor every step of every stage reads, worked out
+    # once per estimate (__post_init__), not once per step
+    weights_bw: float = field(init=False)  # B/s: _stream_bw at the family's efficiency
+    kv_bw: float = field(init=False)  # B/s: _stream_bw at the KV efficiency
+    expert_bw: float = field(init=False)  # B/s: _expert_rate
+    expert_compute: float = field(init=False)  # _expert_compute
+
+    def __post_init__(self) -> None:
+        eff = self.c.bandwidth_efficiency[self.family]
+        object.__setattr__(self, "weights_bw", _stream_bw(self, eff))  # frozen: set once here
+        object.__setattr__(self, "kv_bw", _stream_bw(self, self.c.kv_bandwidth_efficiency))
+        object.__setattr__(self, "expert_bw", _expert_rate(self, eff))
+        object.__setattr__(self, "expert_compute", _expert_compute(self))
 
 
 CUSTOM_AR_MAX_BYTES = 8192 * 1024
@@ -566,26 +582,35 @@ def allreduce_hops(link: LinkSpec, n: int, nbytes: float) -> int:
     return 2 if allreduce_algorithm(link, n, nbytes).startswith("vLLM") else 2 * (n - 1)
 
 
-def allreduce_rates(link: LinkSpec, n: int, nbytes: float, link_efficiency: float
-                    ) -> tuple[float, float, str, str]:
+def allreduce_rates(link: LinkSpec, n: int, nbytes: float, link_efficiency: float, *,
+                    text: bool = True) -> tuple[float, float, str, str]:
     """(start-up seconds, bus bandwidth B/s, each as the allreduce term writes it) of one
     all-reduce of `nbytes` over `n` GPUs: on NVLink 4/5 the measured bus bandwidth
     (NVLINK_ALLREDUCE) and, from 8 MiB, the measured start-up; else the link rate x
     link_efficiency and hops x the link's latency, plus the link's NCCL start-up when NCCL
-    runs it (LinkSpec.startup_us: 6 us on PCIe, measured)."""
+    runs it (LinkSpec.startup_us: 6 us on PCIe, measured). `text=False`: the two texts are
+    empty (a step's time needs only the numbers)."""
     hops = allreduce_hops(link, n, nbytes)
-    startup, startup_text = hops * link.latency_us, f"{hops} hops x {link.latency_us:g} us"
-    if link.startup_us and not allreduce_algorithm(link, n, nbytes).startswith("vLLM"):
+    startup = hops * link.latency_us
+    nccl_startup = link.startup_us and not allreduce_algorithm(link, n, nbytes).startswith("vLLM")
+    if nccl_startup:
         startup += link.startup_us
-        startup_text = f"{link.startup_us:g} us + {startup_text}"
     measured = measured_allreduce(link)
-    if measured is None:
-        return (startup * 1e-6, link.bandwidth_gbps * 1e9 * link_efficiency, startup_text,
-                f"({link.bandwidth_gbps:.1f} GB/s x {link_efficiency:.2f})")
-    if nbytes >= CUSTOM_AR_MAX_BYTES:
-        startup, startup_text = measured.startup_us, f"{measured.startup_us:g} us measured start-up"
-    return (startup * 1e-6, measured.bus_gbps * 1e9, startup_text,
-            f"{measured.bus_gbps:g} GB/s measured bus bandwidth")
+    measured_startup = measured is not None and nbytes >= CUSTOM_AR_MAX_BYTES
+    if measured_startup:
+        startup = measured.startup_us
+    bus = link.bandwidth_gbps * 1e9 * link_efficiency if measured is None \
+        else measured.bus_gbps * 1e9
+    if not text:
+        return startup * 1e-6, bus, "", ""
+    startup_text = f"{hops} hops x {link.latency_us:g} us"
+    if nccl_startup:
+        startup_text = f"{link.startup_us:g} us + {startup_text}"
+    if measured_startup:
+        startup_text = f"{measured.startup_us:g} us measured start-up"
+    bus_text = (f"({link.bandwidth_gbps:.1f} GB/s x {link_efficiency:.2f})" if measured is None
+                else f"{measured.bus_gbps:g} GB/s measured bus bandwidth")
+    return startup * 1e-6, bus, startup_text, bus_text
 
 
 def _allreduce_s(ctx: _Ctx, nbytes: float) -> float:
@@ -595,7 +620,7 @@ def _allreduce_s(ctx: _Ctx, nbytes: float) -> float:
     n = ctx.tp
     if n == 1:
         return 0.0
-    startup, bw, _, _ = allreduce_rates(ctx.link, n, nbytes, ctx.c.link_efficiency)
+    startup, bw, _, _ = allreduce_rates(ctx.link, n, nbytes, ctx.c.link_efficiency, text=False)
     return startup + (n - 1) / n * 2 * nbytes / bw
 
 
@@ -619,7 +644,8 @@ def _overhead_s(ctx: _Ctx, stage: _Stage) -> float:
 
 def _kv_read_bytes(stage: _Stage, contexts: float, tokens_ctx: float) -> float:
     """KV bytes one step reads for `contexts` sequences of `tokens_ctx` context each."""
-    window = sum(per * min(tokens_ctx, w) for w, per in stage.window_kv)
+    window = sum(per * min(tokens_ctx, w) for w, per in stage.window_kv) \
+        if stage.window_kv else 0
     return contexts * (stage.kv_bytes_per_token * tokens_ctx + window)
 
 
@@ -634,32 +660,56 @@ def _moe_padding_s(ctx: _Ctx, stage: _Stage) -> float:
     return 2 * params * rows / (ctx.peak_flops * ctx.c.compute_efficiency)
 
 
+def _read_capped(ctx: _Ctx, efficiency: float) -> bool:
+    """Whether the GPU's measured read rate (GpuSpec.measured_read_gbps), not `efficiency` of
+    the datasheet bandwidth, sets a kernel's read rate (_stream_bw; the terms say so)."""
+    return ctx.bw * efficiency > ctx.read_cap
+
+
 def _stream_bw(ctx: _Ctx, efficiency: float) -> float:
     """B/s a kernel reads memory at: `efficiency` of the datasheet bandwidth, but never faster
     than the GPU's measured read rate (GpuSpec.measured_read_gbps): the fitted efficiencies
     come from HBM parts, and a part whose memory sustains less than its datasheet x those
     efficiencies (GB10's LPDDR5X) streams at what it sustains."""
-    return min(ctx.bw * efficiency, ctx.read_cap)
+    return ctx.read_cap if _read_capped(ctx, efficiency) else ctx.bw * efficiency
 
 
-def _step_parts(ctx: _Ctx, stage: _Stage, tokens: float, seqs: float, context: float,
-                prefill: bool) -> dict[str, float]:
-    """Seconds of one step of one stage: weights, KV, compute, all-reduce, overhead.
+class _Tokens(NamedTuple):
+    """What `count` new tokens on this DP rank cost every stage of one step alike."""
 
-    `tokens` new tokens on this DP rank (decode: one per sequence), `seqs` sequences each
-    with `context` tokens of KV (for prefill, context is the mean causal context).
-    """
+    count: float
+    routed: float  # tokens the routed experts see: x DP with EP (attention DP)
+    touched: float  # the fraction of the experts they route to (1 for a dense model)
+    allreduce_s: float  # one TP all-reduce of their hidden states
+    all_to_all_s: float  # one MoE layer's EP all-to-all (_all_to_all_s)
+
+
+def _tokens(ctx: _Ctx, tokens: float) -> _Tokens:
+    """The per-step figures _step_parts reads for `tokens`, worked out once per step rather
+    than once per stage."""
     routed_tokens = tokens * (ctx.dp if ctx.ep else 1)
     frac = 1.0
     if ctx.moe is not None:
         frac = expected_experts_touched(ctx.moe.num_experts, ctx.moe.experts_per_token,
                                         math.ceil(routed_tokens)) / ctx.moe.num_experts
-    eff = ctx.c.bandwidth_efficiency[ctx.family]
-    expert_s = stage.expert_bytes * frac / _expert_rate(ctx, eff)
+    return _Tokens(tokens, routed_tokens, frac,
+                   _allreduce_s(ctx, tokens * ctx.hidden * ctx.act_b), _all_to_all_s(ctx, tokens))
+
+
+def _step_parts(ctx: _Ctx, stage: _Stage, step: _Tokens, seqs: float, context: float,
+                prefill: bool) -> dict[str, float]:
+    """Seconds of one step of one stage: weights, KV, compute, all-reduce, overhead.
+
+    `step`: the new tokens on this DP rank (_tokens; decode: one per sequence), `seqs`
+    sequences each with `context` tokens of KV (for prefill, context is the mean causal
+    context).
+    """
+    tokens, routed_tokens = step.count, step.routed
+    expert_s = stage.expert_bytes * step.touched / ctx.expert_bw
     if ctx.wna16:
         expert_s *= WNA16_FALLBACK_SLOWDOWN
-    weights_s = stage.dense_bytes / _stream_bw(ctx, eff) + expert_s
-    kv_s = _kv_read_bytes(stage, seqs, context) / _stream_bw(ctx, ctx.c.kv_bandwidth_efficiency)
+    weights_s = stage.dense_bytes / ctx.weights_bw + expert_s
+    kv_s = _kv_read_bytes(stage, seqs, context) / ctx.kv_bw
     # causal attention: each new token's query meets `context` keys (at most the group's
     # span: a sliding window, a sparse top-k) in Q.K^T and P.V; softmax takes one exponential
     # per head per key, on the SFUs, and P.V waits for it (NVIDIA, "Making Softmax More
@@ -676,13 +726,13 @@ def _step_parts(ctx: _Ctx, stage: _Stage, tokens: float, seqs: float, context: f
     compute_s = (2 * (stage.dense_params - stage.lm_head_params) * tokens / ctx.peak_flops
                  + 2 * stage.lm_head_params * logit_rows / ctx.peak_flops
                  + 2 * stage.expert_params_per_token * routed_tokens
-                 / (ctx.peak_flops * _expert_compute(ctx))
+                 / (ctx.peak_flops * ctx.expert_compute)
                  + attn_flops / ctx.attn_flops
                  + 2 * tokens * context * stage.indexer_width / ctx.index_flops
                  ) / ctx.c.compute_efficiency + exps / ctx.exp_rate
-    comm_s = 2 * stage.layers * _allreduce_s(ctx, tokens * ctx.hidden * ctx.act_b)
+    comm_s = 2 * stage.layers * step.allreduce_s
     return {"weights": weights_s, "kv": kv_s, "compute": compute_s,
-            "allreduce": comm_s + stage.moe_layers * _all_to_all_s(ctx, tokens),
+            "allreduce": comm_s + stage.moe_layers * step.all_to_all_s,
             "moe_padding": _moe_padding_s(ctx, stage), "overhead": _overhead_s(ctx, stage),
             "softmax": exps / ctx.exp_rate}
 
@@ -750,12 +800,23 @@ def _p2p_s(ctx: _Ctx, tokens: float) -> float:
             + tokens * ctx.hidden * ctx.act_b / bw)
 
 
+def _stage_parts(ctx: _Ctx, stages: tuple[_Stage, ...], step: _Tokens, seqs: float,
+                 context: float, prefill: bool) -> list[dict[str, float]]:
+    """_step_parts of every stage in order, worked out once per distinct stage (_build_stages
+    hands equal stages out as one object: a PP=8 layout has two or three)."""
+    done: dict[int, dict[str, float]] = {}
+    return [done[id(s)] if id(s) in done else
+            done.setdefault(id(s), _step_parts(ctx, s, step, seqs, context, prefill))
+            for s in stages]
+
+
 def _decode(ctx: _Ctx, stages: tuple[_Stage, ...], batch: int, context: float
             ) -> tuple[float, dict[str, float]]:
     """(TPOT without prefill interference, the slowest stage's parts) at `batch` sequences
     on this DP rank: PP micro-batches of batch / PP pass every stage in turn."""
     micro = max(1.0, batch / ctx.pp)
-    parts = [_step_parts(ctx, s, micro, micro, context, prefill=False) for s in stages]
+    step = _tokens(ctx, micro)
+    parts = _stage_parts(ctx, stages, step, micro, context, prefill=False)
     stage_s = [_step_s(p) for p in parts]
     slow = max(range(len(stages)), key=lambda i: stage_s[i])
     # fewer sequences than stages: a token walks the stages one after another (the sum);
@@ -777,8 +838,8 @@ def _prefill(ctx: _Ctx, stages: tuple[_Stage, ...], input_len: int
     for _ in range(chunks):
         chunk = min(ctx.mbt, input_len - done)
         mean_context = done + chunk / 2
-        for s in stages:
-            parts = _step_parts(ctx, s, chunk, 1, mean_context, prefill=True)
+        step = _tokens(ctx, chunk)
+        for parts in _stage_parts(ctx, stages, step, 1, mean_context, prefill=True):
             total += _step_s(parts)
             marginal += parts["compute"] + parts["allreduce"]
             softmax += parts["softmax"]
@@ -801,12 +862,25 @@ class _Device(NamedTuple):
     act_b: int
     kv_b: KvBytes
     family: KernelFamily
-    peak_tflops: float  # of the compute format
-    attn_tflops: float  # of the attention kernels (16-bit tensor cores)
+    peak_flops: float  # FLOP/s of the compute format
+    attn_flops: float  # FLOP/s of the attention kernels (16-bit tensor cores)
+    index_flops: float  # FLOP/s of the sparse-attention indexer's logits (FP8 where native)
+    exp_rate: float  # softmax exponentials per second (SFUs; inf when the GPU has no figure)
+    bw: float  # B/s: the datasheet bandwidth
+    read_cap: float  # B/s: the GPU's measured read rate (inf without one)
     moe: MoeMlp | None  # the model's first routed-expert MLP
+    moe_kernel: MoeKernel  # moe_kernel: the family serving the routed experts
+    deepgemm_moe: bool  # _deepgemm_moe: block-FP8 MoE on DeepGEMM's padded path
 
 
 _DEVICES: IdentityMemo[_Device | None] = IdentityMemo(256)
+
+
+def _padded_moe(device: _Device, layout: ParallelLayout) -> bool:
+    """Whether this plan's MoE layers run DeepGEMM's padded grouped GEMM: a MoE model on the
+    DeepGEMM path (_Device.deepgemm_moe) whose MoE TP size (tp x dp, 1 with EP) is below 8."""
+    moe_tp = 1 if layout.ep else layout.tp * layout.dp
+    return device.moe is not None and device.deepgemm_moe and moe_tp < 8
 
 
 def _device(request: PlanRequest) -> _Device | None:
@@ -831,32 +905,54 @@ def _resolve_device(request: PlanRequest) -> _Device | None:
     peak = gpu.dense_tflops(fmt) or gpu.bf16_dense_tflops or gpu.dense_tflops("fp16")
     if peak is None:
         return None
+    attn = gpu.bf16_dense_tflops or peak
     return _Device(
         gpu=gpu, link=request.cluster.link, scheme=scheme,
         act_b=act_elem_bytes(s, spec.torch_dtype, bf16),
         kv_b=sparse_mla_kv(spec, s, kv_elem_bytes(s, spec.torch_dtype, bf16),
                            gpu.compute_capability),
-        family=family, peak_tflops=peak, attn_tflops=gpu.bf16_dense_tflops or peak,
-        moe=first_moe(spec),
+        family=family, peak_flops=peak * 1e12, attn_flops=attn * 1e12,
+        index_flops=(gpu.dense_tflops("fp8") or attn) * 1e12,
+        exp_rate=(gpu.softmax_exp_tera_per_s or math.inf) * 1e12,
+        bw=gpu.memory_bandwidth_gbps * 1e9, read_cap=(gpu.measured_read_gbps or math.inf) * 1e9,
+        moe=first_moe(spec), moe_kernel=moe_kernel(scheme, gpu, family, s.vllm_version),
+        deepgemm_moe=_deepgemm_moe(scheme, gpu, s.vllm_version),
     )
+
+
+class PlanFigures(NamedTuple):
+    """The figures of a plan an estimate reads (every PlanSummary, and so every Plan, has
+    them): what the sweep and `recommend` pass from summary_figures() instead of building a
+    PlanSummary of all its fields for each estimate."""
+
+    fits: bool
+    max_context_tokens: int
+    max_num_seqs: int
+    max_num_batched_tokens: int
+    kv_cache_tokens: int
+
+    @classmethod
+    def of(cls, figures: Mapping[str, Any]) -> PlanFigures:
+        """These figures of summary_figures(...) (or any mapping with the PlanSummary keys)."""
+        return cls(*map(figures.__getitem__, cls._fields))
 
 
 def estimate_speed(
     request: PlanRequest,
     load: ServingLoad | None = None,
     *,
-    plan_result: PlanSummary | None = None,
+    plan_result: PlanSummary | PlanFigures | None = None,
     coefficients: SpeedCoefficients = FITTED,
     with_terms: bool = True,
 ) -> SpeedEstimate | None:
     """Speed of `request` at `load` (default 1024 in, 1024 out, one request); None when the
     plan does not fit or one request of input + output tokens exceeds its context ceiling.
 
-    `plan_result` is plan(request) or its PlanSummary (Plan extends it): of the plan, only
-    fits, max_context_tokens, max_num_seqs, max_num_batched_tokens and kv_cache_tokens are
-    read, and every PlanSummary has them. `with_terms=False` leaves `terms` empty, for a
-    caller that keeps only the figures (the sweep's rows): the formula strings were a third of
-    an estimate's time."""
+    `plan_result` is plan(request), its PlanSummary (Plan extends it) or its PlanFigures: of
+    the plan, only fits, max_context_tokens, max_num_seqs, max_num_batched_tokens and
+    kv_cache_tokens are read, and every PlanSummary has them. `with_terms=False` leaves
+    `terms` empty, for a caller that keeps only the figures (the sweep's rows): the formula
+    strings were a third of an estimate's time."""
     load = load or ServingLoad()
     p = plan_result or plan(request)
     length = load.input_len + load.output_len
@@ -866,20 +962,16 @@ def estimate_speed(
     if device is None:
         return None  # a custom GPU without a bandwidth or compute figure: no speed
     spec, layout, s = request.model, request.layout, request.engine
-    gpu, scheme, act_b, moe = device.gpu, device.scheme, device.act_b, device.moe
-    peak, attn = device.peak_tflops, device.attn_tflops
-    wna16 = any("WNA16" in w for w in layout_warnings(spec, layout, scheme))
-    padded_moe = moe is not None and _deepgemm_padded_moe(scheme, gpu, s.vllm_version, layout)
-    ctx = _Ctx(gpu=gpu, link=device.link, tp=layout.tp, pp=layout.pp, dp=layout.dp,
+    scheme, act_b, moe = device.scheme, device.act_b, device.moe
+    # (layout_warnings has none for a dense model)
+    wna16 = moe is not None and any("WNA16" in w for w in layout_warnings(spec, layout, scheme))
+    ctx = _Ctx(gpu=device.gpu, link=device.link, tp=layout.tp, pp=layout.pp, dp=layout.dp,
                ep=layout.ep, hidden=spec.hidden_size, act_b=act_b, moe=moe, family=device.family,
-               peak_flops=peak * 1e12, attn_flops=attn * 1e12,
-               index_flops=(gpu.dense_tflops("fp8") or attn) * 1e12,
-               exp_rate=(gpu.softmax_exp_tera_per_s or math.inf) * 1e12,
-               bw=gpu.memory_bandwidth_gbps * 1e9, c=coefficients,
-               read_cap=(gpu.measured_read_gbps or math.inf) * 1e9,
+               peak_flops=device.peak_flops, attn_flops=device.attn_flops,
+               index_flops=device.index_flops, exp_rate=device.exp_rate, bw=device.bw,
+               c=coefficients, read_cap=device.read_cap,
                wna16=wna16, eager=s.enforce_eager, mbt=p.max_num_batched_tokens,
-               padded_moe=padded_moe,
-               moe_kernel=moe_kernel(scheme, gpu, device.family, s.vllm_version))
+               padded_moe=_padded_moe(device, layout), moe_kernel=device.moe_kernel)
     stages = _stages(request, scheme, act_b, device.kv_b)
 
     # vLLM allocates KV blocks as tokens arrive: a request in flight holds its prompt and,
@@ -957,14 +1049,14 @@ def _ms(seconds: float) -> str:
 
 def _capped(ctx: _Ctx, rate: str, efficiency: float) -> str:
     """The read rate as a formula: (rate), or min(rate, measured read) where the cap binds."""
-    if ctx.bw * efficiency <= ctx.read_cap:
+    if not _read_capped(ctx, efficiency):
         return f"({rate})"
     return f"min({rate}, {ctx.read_cap / 1e9:g} GB/s measured read)"
 
 
 def _cap_note(ctx: _Ctx, efficiency: float) -> str:
     """Where the measured read rate binds, its source (the GPU preset's)."""
-    if ctx.bw * efficiency <= ctx.read_cap:
+    if not _read_capped(ctx, efficiency):
         return ""
     return f"the GPU's measured read rate binds: {ctx.gpu.measured_read_source}"
 

@@ -21,8 +21,8 @@ from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import ClusterSpec, GpuFormat
 from planner.serving.layout import ParallelLayout, layout_errors, quant_alignment_errors
-from planner.serving.plan import PlanRequest, PlanSummary, summary_figures
-from planner.serving.speed import ServingLoad, SpeedEstimate, estimate_speed
+from planner.serving.plan import PlanRequest, summary_figures
+from planner.serving.speed import PlanFigures, ServingLoad, SpeedEstimate, estimate_speed
 from planner.serving.vllm_versions import EngineError
 
 KV_DTYPES: tuple[str, ...] = ("auto", "fp8")
@@ -198,9 +198,11 @@ _BLANK_ROW = SweepRow.model_construct(**dict.fromkeys((
 update costs a third of building a row with model_construct, which looks up every field."""
 
 
-def sweep_row(figures: Mapping[str, Any], quant_key: str, kv_cache_dtype: str) -> SweepRow:
+def sweep_row(figures: Mapping[str, Any], quant_key: str, kv_cache_dtype: str,
+              speed: SpeedEstimate | None = None) -> SweepRow:
     """The headline figures of one plan: summary_figures(...), or dict(p) of a Plan or
-    PlanSummary (iterating a pydantic model gives its fields; the names are the same)."""
+    PlanSummary (iterating a pydantic model gives its fields; the names are the same), with
+    the speed columns of `speed` (with_speed) where there is one."""
     return _BLANK_ROW.model_copy(update={
         "quant_key": quant_key,
         "quant_label": scheme(quant_key).label,
@@ -217,6 +219,7 @@ def sweep_row(figures: Mapping[str, Any], quant_key: str, kv_cache_dtype: str) -
         "verdict": figures["verdict"],
         "vllm_command": figures["vllm_command"],
         "launch_note": figures["launch_note"],
+        **_speed_columns(speed),
     })
 
 
@@ -234,11 +237,12 @@ def row_speed(request: PlanRequest, figures: Mapping[str, Any], load: ServingLoa
     log2(max_num_seqs) estimates), and a row that misses a target with one request in
     flight is given up at once (returned as it is, so it ranks after the rows that meet it).
     The estimate carries no terms: a row keeps only its figures (plan the row for them)."""
-    summary = PlanSummary.model_construct(**figures)
+    summary = PlanFigures.of(figures)
 
     def at(concurrency: int) -> SpeedEstimate | None:
-        return estimate_speed(request, load.model_copy(update={"concurrency": concurrency}),
-                              plan_result=summary, with_terms=False)
+        at_load = load if concurrency == load.concurrency else \
+            load.model_copy(update={"concurrency": concurrency})
+        return estimate_speed(request, at_load, plan_result=summary, with_terms=False)
 
     def meets(e: SpeedEstimate | None) -> bool:
         return e is not None and (tpot_ms_target is None or e.tpot_ms <= tpot_ms_target) \
@@ -288,13 +292,20 @@ def with_speed(row: SweepRow, speed: SpeedEstimate | None) -> SweepRow:
     """`row` with the speed columns of `speed` (unchanged without one)."""
     if speed is None:
         return row
-    return row.model_copy(update={
+    return row.model_copy(update=_speed_columns(speed))
+
+
+def _speed_columns(speed: SpeedEstimate | None) -> dict[str, Any]:
+    """A row's speed columns from `speed` (none without one: the row keeps its Nones)."""
+    if speed is None:
+        return {}
+    return {
         "tpot_ms": speed.tpot_ms, "ttft_ms": speed.ttft_ms,
         "output_tokens_per_s": speed.output_tokens_per_s,
         "output_tokens_per_s_per_request": speed.output_tokens_per_s_per_request,
         "prefill_tokens_per_s": speed.prefill_tokens_per_s,
         "speed_concurrency": speed.concurrency,
-    })
+    }
 
 
 def quant_settings(key: str, own: str) -> dict[str, str | None]:
@@ -362,15 +373,15 @@ def sweep(
                 except EngineError as exc:  # not planned on this release: not a row
                     refused.setdefault(str(exc), exc)
                     break
-                row = sweep_row(figures, key, kv)
-                if load is not None and row.fits:
+                speed = None
+                if load is not None and figures["fits"]:
                     request = PlanRequest.model_construct(
                         model=model, cluster=cluster, layout=layout, engine=settings)
-                    row = with_speed(row, row_speed(
+                    speed = row_speed(
                         request, figures, load, best=objective == "throughput",
                         tpot_ms_target=tpot_ms_target, ttft_ms_target=ttft_ms_target,
-                        min_output_tokens_per_s=min_output_tokens_per_s))
-                rows.append(row)
+                        min_output_tokens_per_s=min_output_tokens_per_s)
+                rows.append(sweep_row(figures, key, kv, speed))
     if refused and not rows:
         raise next(iter(refused.values()))
     return SweepResult(
