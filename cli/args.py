@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import NoReturn
 
-from planner.serving.engine import EngineSettings
+from planner.serving.engine import EngineSettings, checkpoint_name_problem
 from planner.serving.kv_unsized import unsized_reason
 from planner.serving.speed import ServingLoad
 from planner.serving.sweep import OBJECTIVES
@@ -143,6 +143,16 @@ def _given(hint: str, strip: bool = False) -> Callable[[str], str]:
             raise argparse.ArgumentTypeError(f"is empty: give {hint}")
         return text.strip() if strip else text
     return parse
+
+
+def _checkpoint(text: str) -> str:
+    """A --target-checkpoint the launch command can load (engine.checkpoint_name_problem)."""
+    problem = checkpoint_name_problem(text)
+    if problem == "is empty":
+        raise argparse.ArgumentTypeError("is empty: give the checkpoint's repo id or folder")
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return text
 
 
 _gpu_name = _given("the GPU's model, e.g. 'RTX 3090'", strip=True)
@@ -280,7 +290,7 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
                          "(w4a16-gptq-g128) or a common name (w4a16, int4, gptq, awq, fp8, "
                          "nvfp4, mxfp4, int8, w8a8); the exact scheme is echoed")
         eng.add_argument("--target-checkpoint", metavar="REPO_OR_PATH",
-                         type=_given("the checkpoint's repo id or folder"),
+                         type=_checkpoint,
                          help="a checkpoint that holds the --target-quant format: the launch "
                          "command loads it")
         eng.add_argument("--kv-cache-dtype", type=_kv_dtype, default="auto",

@@ -46,7 +46,7 @@ from planner.serving.vllm_versions import EngineError
 from planner.text import sentence
 from probes.audit_summary import audit_summary
 from probes.hub import HubError
-from probes.snapshot import SnapshotError
+from probes.snapshot import SnapshotError, first_error
 
 TOKEN_ENV_VARS = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HUB_TOKEN")
 
@@ -62,9 +62,7 @@ def _one_line(exc: Exception) -> str:
     """The exception's message on one line, ending with a full stop (planner.text.sentence);
     pydantic errors as 'field: message'."""
     if isinstance(exc, ValidationError):
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        return sentence(f"{where}: {first['msg']}" if where else first["msg"])
+        return sentence(first_error(exc))
     return sentence(exc) or type(exc).__name__
 
 

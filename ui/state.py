@@ -13,6 +13,7 @@ import streamlit as st
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from planner.model.quant import UnknownSchemeError, resolve_scheme
+from planner.serving.engine import checkpoint_name_problem
 from planner.serving.hardware import gpu_preset
 from planner.serving.sweep import Objective
 from planner.units import KvCacheDtype
@@ -105,6 +106,16 @@ class AppState(BaseModel):
             return resolve_scheme(value).key
         except UnknownSchemeError as exc:  # a KeyError: pydantic reports only ValueErrors
             raise ValueError(str(exc)) from None
+
+    @field_validator("target_checkpoint")
+    @classmethod
+    def _loadable_checkpoint(cls, value: str) -> str:
+        """Empty (none), or a name the launch command can load (a link's `ckpt` is pasted
+        into the command a visitor copies: never a flag or a line break)."""
+        problem = checkpoint_name_problem(value) if value.strip() else None
+        if problem:
+            raise ValueError(f"the checkpoint {problem}")
+        return value
 
     @field_validator("compare", mode="before")
     @classmethod

@@ -12,7 +12,7 @@ bench/accuracy.py refits them and prints the residuals.
 from collections import Counter
 from typing import Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from planner.memo import IdentityMemo
 from planner.model.attention import (
@@ -36,6 +36,20 @@ from planner.serving.vllm_versions import (
     vllm_rules,
 )
 from planner.units import GIB, MIB, TORCH_DTYPE_BYTES, KvCacheDtype, kv_dtype_bytes
+
+
+def checkpoint_name_problem(name: str) -> str | None:
+    """Why `name` cannot be the checkpoint a `vllm serve` command loads (None when it can):
+    blank, a flag (leading '-': vLLM's parser reads --trust-remote-code as an option, not a
+    model), or a control character (a newline splits the command). Spaces and shell
+    characters are fine: planner.serving.launch quotes the name as one shell word."""
+    if not name.strip():
+        return "is empty"
+    if name.lstrip().startswith("-"):
+        return f"{name!r} starts with '-', so vLLM would read it as an option, not a model"
+    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+        return f"{name!r} holds a control character (a newline splits the command)"
+    return None
 
 
 class EngineSettings(BaseModel):
@@ -78,6 +92,15 @@ class EngineSettings(BaseModel):
     activation_bytes: int | None = Field(default=None, ge=0, description="override")
     non_torch_bytes: int | None = Field(default=None, ge=0, description="override")
     cuda_graph_bytes: int | None = Field(default=None, ge=0, description="override")
+
+    @field_validator("target_checkpoint")
+    @classmethod
+    def _loadable_name(cls, value: str | None) -> str | None:
+        """A checkpoint name vLLM reads as a model (checkpoint_name_problem)."""
+        problem = None if value is None else checkpoint_name_problem(value)
+        if problem:
+            raise ValueError(f"target_checkpoint {problem}")
+        return value
 
 
 # --- defaults -------------------------------------------------------------------------------

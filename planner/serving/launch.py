@@ -78,7 +78,7 @@ def launch(model: str, scheme: quant.QuantScheme, s: EngineSettings, engine_flag
     if s.target_quant:
         known = known_checkpoint(model, scheme.key)
         if s.target_checkpoint:
-            serve, note = f"vllm serve {s.target_checkpoint}", (
+            serve, note = f"vllm serve {shlex.quote(s.target_checkpoint)}", (
                 f"Loads {s.target_checkpoint}, given as the {scheme.label} checkpoint of "
                 f"{model} (its format is not checked).")
         elif known:

