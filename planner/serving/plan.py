@@ -232,7 +232,8 @@ def _ceiling(
         return True
 
     # kinds with different block sizes (unified pages) are not linear in one block: search
-    mixed = any(len(set(stage.kind_blocks)) > 1 for stage, _ in stages)
+    mixed = any(len(stage.kind_blocks) > 1 and len(set(stage.kind_blocks)) > 1
+                for stage, _ in stages)
     guess, linear_from = CEILING_SEARCH_TOKENS, 0
     for stage, pool in () if mixed else stages:
         line = _request_lines(stage, kv_bytes, tp, mbt)
@@ -357,6 +358,9 @@ class _Resolved(NamedTuple):
     model_limit: int
     refusals: tuple[str, ...]
     launch: Launch
+    gpu_count: int  # the cluster's (ClusterSpec.gpu_count), read by every plan
+    gpu_totals: tuple[int, ...]  # the distinct GPU memory totals of its nodes
+    busy: bool  # some GPU of the cluster has memory in use by others (_busy_errors)
     overhead_key: tuple = ()  # _overhead_key: what the overheads read of the settings
 
 
@@ -442,6 +446,9 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             + tuple(kv_format_errors(gpu, spec, s.kv_cache_dtype, cli)),
         launch=launch(spec.name or "<model>", scheme, s,
                       ENGINE.launch_flags(s, max_model_len, mbt, seqs), cli, spec.unservable),
+        gpu_count=cluster.gpu_count,
+        gpu_totals=tuple({n.gpu.memory_total_bytes for n in cluster.nodes}),
+        busy=any(n.memory_used_bytes for n in cluster.nodes),
     )
     return resolved._replace(overhead_key=_overhead_key(resolved, s))
 
@@ -589,7 +596,7 @@ def _node(st: _Setup, node_index: int):
 
 def _busy_errors(st: _Setup) -> list[str]:
     """vLLM's start-up refusal for each GPU whose free memory is below the budget."""
-    if st.s.kv_cache_memory_bytes or not any(n.memory_used_bytes for n in st.cluster.nodes):
+    if st.s.kv_cache_memory_bytes or not st.r.busy:
         return []
     errors: list[str] = []
     for rank in range(min(st.layout.gpus, st.cluster.gpu_count)):
@@ -943,9 +950,9 @@ def summary_figures(
     st = _setup(model, cluster, layout, engine)
     layout = st.layout
     errors = [] if validated else _layout_errors(st)
-    gpus = min(layout.gpus, st.cluster.gpu_count)
+    gpus = min(layout.gpus, st.r.gpu_count)
     positions = min(gpus, layout.tp * layout.pp)  # (stage, TP rank) slots that have a GPU
-    totals = {n.gpu.memory_total_bytes for n in st.cluster.nodes}
+    totals = st.r.gpu_totals
     candidates: list[_Binding] = []
     for pp_stage in range(cdiv(positions, layout.tp)):
         first = pp_stage * layout.tp
