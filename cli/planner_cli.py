@@ -85,13 +85,22 @@ def _plan(args: argparse.Namespace
           ) -> tuple[Plan, ModelSpec, ModelSource, ClusterSpec, list, SpeedEstimate | None]:
     source, spec = _model(args, args.model, args.revision)
     cluster, snapshots = build_cluster(args)
-    engine = engine_settings(args)
+    engine = _engine(args, source)
     check_target_quant(spec, engine)
     layout = parallel_layout(args, spec, cluster)
     request = PlanRequest(model=spec, cluster=cluster, layout=layout, engine=engine)
     result = plan(request)
     speed = estimate_speed(request, _load(args), plan_result=result)
     return result, spec, source, cluster, snapshots, speed
+
+
+def _engine(args: argparse.Namespace, source: ModelSource) -> EngineSettings:
+    """engine_settings, pinning the launch command to the commit the config was read at when
+    --revision chose one (the hub's sha, else the revision as given)."""
+    engine = engine_settings(args)
+    if not args.revision or source.origin == "file":
+        return engine
+    return EngineSettings(**{**engine.model_dump(), "revision": source.commit_sha or args.revision})
 
 
 def _model(args: argparse.Namespace, model: str, revision: str | None = None
@@ -155,10 +164,10 @@ def cmd_sweep(args: argparse.Namespace) -> str:
     `checkpoint_quant_key` (rows with another quant_key are what-ifs) and `model_warnings`
     (the parser's warnings, which the other formats print on stderr).
     """
-    _, spec = _model(args, args.model, args.revision)
+    source, spec = _model(args, args.model, args.revision)
     _keep_model_warnings(args, spec)
     cluster, _ = build_cluster(args)
-    result = sweep(spec, cluster, engine_settings(args), objective=args.objective,
+    result = sweep(spec, cluster, _engine(args, source), objective=args.objective,
                    tpot_ms_target=args.tpot_ms, load=_load(args))
     own_key = checkpoint_scheme(spec).key
     if not (args.json or args.csv):

@@ -203,14 +203,18 @@ def current_engine() -> EngineSettings:
 
     A what-if format vLLM makes at load time (fp8 from a 16-bit checkpoint) is passed as
     `--quantization`, so the command line carries it; other what-ifs are target schemes
-    (planner.serving.sweep.quant_settings, the rule the sweep applies to its rows).
+    (planner.serving.sweep.quant_settings, the rule the sweep applies to its rows). A chosen
+    revision pins the command to the commit read (`--revision`).
     """
     current = state()
     quant = ({} if current.quant == CHECKPOINT_QUANT else
              quant_settings(current.quant, checkpoint_scheme(current_spec()).key))
     checkpoint = current.target_checkpoint.strip() or None if quant.get("target_quant") else None
+    # a chosen revision is pinned in the command: the commit the config was read at
+    revision = (model_source(current.model, current.revision).commit_sha
+                or current.revision.strip()) if current.revision.strip() else None
     return EngineSettings(**quant, **_engine_knobs(), max_model_len=current.max_model_len,
-                          target_checkpoint=checkpoint,
+                          target_checkpoint=checkpoint, revision=revision,
                           num_speculative_tokens=current.num_speculative_tokens,
                           skip_mm_profiling=current.skip_mm_profiling)
 

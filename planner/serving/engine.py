@@ -68,6 +68,10 @@ class EngineSettings(BaseModel):
     target_checkpoint: str | None = Field(
         default=None, description="a checkpoint holding target_quant, for the launch command"
     )
+    revision: str | None = Field(
+        default=None, description="the hub commit the config was read at, pinned by the "
+        "launch command (vLLM --revision) when the planned repo itself is served"
+    )
     kv_cache_dtype: KvCacheDtype = "auto"
     gpu_memory_utilization: float = Field(default=0.9, gt=0, le=1)
     max_model_len: int | None = Field(default=None, gt=0, description="None: the model's")
@@ -93,13 +97,13 @@ class EngineSettings(BaseModel):
     non_torch_bytes: int | None = Field(default=None, ge=0, description="override")
     cuda_graph_bytes: int | None = Field(default=None, ge=0, description="override")
 
-    @field_validator("target_checkpoint")
+    @field_validator("target_checkpoint", "revision")
     @classmethod
     def _loadable_name(cls, value: str | None) -> str | None:
-        """A checkpoint name vLLM reads as a model (checkpoint_name_problem)."""
+        """A checkpoint name (or revision) vLLM reads as one (checkpoint_name_problem)."""
         problem = None if value is None else checkpoint_name_problem(value)
         if problem:
-            raise ValueError(f"target_checkpoint {problem}")
+            raise ValueError(problem)
         return value
 
 

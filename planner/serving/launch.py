@@ -75,6 +75,8 @@ def launch(model: str, scheme: quant.QuantScheme, s: EngineSettings, engine_flag
         return Launch(None, unservable)
     note = ""
     serve = f"vllm serve {shlex.quote(model)}"  # a folder's path may hold spaces
+    if s.revision:  # the commit planned, not whatever main is when the server starts
+        serve += f" --revision {shlex.quote(s.revision)}"
     if s.target_quant:
         known = known_checkpoint(model, scheme.key)
         if s.target_checkpoint:

@@ -73,3 +73,40 @@ def test_odd_hub_answers_are_clear_errors_in_the_app(tmp_path: Path) -> None:
         assert any(words in e for e in seen[model]["errors"]), (model, seen[model]["errors"])
         assert not any("Expecting value" in e or "server-side" in e
                        for e in seen[model]["errors"])
+
+
+PINNED = """
+import json
+from streamlit.testing.v1 import AppTest
+from probes.snapshot import load_snapshot
+from ui import io
+
+snapshot = load_snapshot("tests/fixtures/snapshots/no-gpu-vm.json")
+io.take_snapshot = lambda: snapshot
+out = {}
+for rev in ("main", ""):
+    at = AppTest.from_file("app.py", default_timeout=60)
+    at.query_params.update({"model": "acme/pinned", "gpu": "h100-sxm", "gpn": "1", "tp": "1"})
+    if rev:
+        at.query_params["rev"] = rev
+    at.run()
+    out[rev] = [c.value for c in at.code if c.language == "bash"]
+print(json.dumps(out))
+"""
+
+
+def test_a_chosen_revision_is_pinned_in_the_launch_command(tmp_path: Path) -> None:
+    # the command loaded main whatever revision the page planned; now the commit read
+    config = FakeFile((ROOT / "tests" / "fixtures" / "configs" / "Qwen__Qwen3-0.6B.json")
+                      .read_bytes())
+    hub = FakeHub({"acme/pinned": FakeRepo({"config.json": config}, sha="b" * 40)})
+    try:
+        proc = subprocess.run([sys.executable, "-c", PINNED], cwd=ROOT,
+                              env=client_env(hub.url, tmp_path), capture_output=True, text=True,
+                              timeout=300)
+    finally:
+        hub.stop()
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    seen = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert seen["main"][0].startswith(f"vllm serve acme/pinned --revision {'b' * 40} ")
+    assert "--revision" not in seen[""][0]

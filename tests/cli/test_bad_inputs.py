@@ -169,6 +169,33 @@ def test_planner_names_a_server_that_is_not_the_hub(odd_hub: FakeHub, tmp_path: 
     assert "server-side problem" not in done.stderr
 
 
+def test_a_plan_at_a_revision_launches_that_commit(tmp_path: Path) -> None:
+    # the command loaded the repo's main branch whatever --revision the config was read at;
+    # it now pins the commit planned (vLLM's --revision), for the repo itself only
+    config = FakeFile((ROOT / "tests" / "fixtures" / "configs" / "Qwen__Qwen3-0.6B.json")
+                      .read_bytes())
+    hub = FakeHub({"acme/pinned": FakeRepo({"config.json": config}, sha="a" * 40)})
+    try:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(
+            ("HF_", "HUGGINGFACE_", "HEADROOM_")) and "proxy" not in k.lower()}
+        env.update(HF_ENDPOINT=hub.url, HF_HOME=str(tmp_path), NO_PROXY="127.0.0.1",
+                   HF_HUB_DISABLE_TELEMETRY="1")
+        hw = ("--gpu", "h100-sxm", "--gpus", "1", "--json")
+        pinned = run("planner", "plan", "--model", "acme/pinned", "--revision", "main", *hw,
+                     env=env)
+        assert pinned.returncode == 0, pinned.stderr
+        command = json.loads(pinned.stdout)["vllm_command"]
+        assert command.startswith(f"vllm serve acme/pinned --revision {'a' * 40} "), command
+        latest = run("planner", "plan", "--model", "acme/pinned", *hw, env=env)
+        assert "--revision" not in json.loads(latest.stdout)["vllm_command"]
+        other = run("planner", "plan", "--model", "acme/pinned", "--revision", "main", *hw,
+                    "--target-quant", "fp8", "--target-checkpoint", "me/pinned-FP8", env=env)
+        assert json.loads(other.stdout)["vllm_command"].startswith(
+            "vllm serve me/pinned-FP8 --max-model-len")  # another repo: its own revision
+    finally:
+        hub.stop()
+
+
 def test_target_quant_on_a_quantized_checkpoint_is_refused_as_in_the_app() -> None:
     # the seed checkpoint is GPTQ int4 already: the app offers it no what-if format
     seed = ("--model", "Qwen/Qwen3-235B-A22B-GPTQ-Int4", "--gpu", "rtx-3090", "--gpus", "8")
