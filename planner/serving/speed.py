@@ -492,8 +492,12 @@ class _Ctx:
     kv_bw: float = field(init=False)  # B/s: _stream_bw at the KV efficiency
     expert_bw: float = field(init=False)  # B/s: _expert_rate
     expert_compute: float = field(init=False)  # _expert_compute
+    # (padded MoE rows, overhead) seconds of each stage step: the same in every step of a
+    # stage, so worked out at its first step (_step_parts), by the stage's id
+    stage_fixed: dict[int, tuple[float, float]] = field(init=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "stage_fixed", {})
         eff = self.c.bandwidth_efficiency[self.family]
         object.__setattr__(self, "weights_bw", _stream_bw(self, eff))  # frozen: set once here
         object.__setattr__(self, "kv_bw", _stream_bw(self, self.c.kv_bandwidth_efficiency))
@@ -731,10 +735,12 @@ def _step_parts(ctx: _Ctx, stage: _Stage, step: _Tokens, seqs: float, context: f
                  + 2 * tokens * context * stage.indexer_width / ctx.index_flops
                  ) / ctx.c.compute_efficiency + exps / ctx.exp_rate
     comm_s = 2 * stage.layers * step.allreduce_s
+    fixed = ctx.stage_fixed.get(id(stage))
+    if fixed is None:
+        fixed = ctx.stage_fixed[id(stage)] = (_moe_padding_s(ctx, stage), _overhead_s(ctx, stage))
     return {"weights": weights_s, "kv": kv_s, "compute": compute_s,
             "allreduce": comm_s + stage.moe_layers * step.all_to_all_s,
-            "moe_padding": _moe_padding_s(ctx, stage), "overhead": _overhead_s(ctx, stage),
-            "softmax": exps / ctx.exp_rate}
+            "moe_padding": fixed[0], "overhead": fixed[1], "softmax": exps / ctx.exp_rate}
 
 
 def _expert_factor(ctx: _Ctx) -> float:
