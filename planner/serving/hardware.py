@@ -109,6 +109,14 @@ class GpuSpec(BaseModel):
         return {7: "volta", 8: "ada" if minor >= 9 else "ampere", 9: "hopper"}.get(major, "other")
 
     @property
+    def nvlink_bridge_gpus(self) -> int | None:
+        """How many GPUs one NVLink bridge joins, as the preset's datasheet interconnect says
+        ("optional 2-way NVLink 3 bridge": 2; "2-/4-way NVLink bridge": 4); None for NVSwitch
+        parts, cards without NVLink, or a bridge whose size the interconnect does not state."""
+        match = re.search(r"(\d+)-way NVLink", self.interconnect)
+        return int(match[1]) if match and self.nvlink_bandwidth_gbps else None
+
+    @property
     def p2p_over_pcie(self) -> bool:
         """Whether the driver allows PCIe peer-to-peer between two of these cards."""
         return self.default_intra_node_link != "pcie-no-p2p"

@@ -737,7 +737,7 @@ def _outcome(
             "`gpu_memory_utilization` or decreasing `max_model_len` when initializing the "
             "engine."
         )
-    warnings = [*_layout_length_warnings(st), *st.r.gpu_notes]
+    warnings = [*_layout_length_warnings(st), *st.r.gpu_notes, *_bridge_warnings(st)]
     if st.r.old_graphs:
         warnings.append(
             f"vLLM {s.vllm_version} does not subtract CUDA graph memory "
@@ -778,6 +778,28 @@ def _full_request(st: _Setup) -> tuple[int, int]:
     key = ("request", tp, st.layout.pp, st.s.block_size, r.kv_b, r.mbt, r.max_model_len,
            r.fa4_fp8_hd512, r.states)
     return _cached(st.spec, key, compute)
+
+
+def _bridge_warnings(st: _Setup) -> list[str]:
+    """NVLink asked for over more GPUs than one bridge joins (bridged PCIe cards): the
+    all-reduce between bridged groups crosses PCIe, which the nvlink link does not model."""
+    tp = st.layout.tp
+    out: list[str] = []
+    if tp <= 2:  # a bridge joins two GPUs at least
+        return out
+    seen = set()
+    for node in st.cluster.nodes:
+        gpu = node.gpu
+        if node.intra_node_link != "nvlink" or gpu.key in seen:
+            continue
+        seen.add(gpu.key)
+        bridge = gpu.nvlink_bridge_gpus
+        if bridge and tp > bridge:
+            out.append(f"{gpu.name}: an NVLink bridge joins {bridge} GPUs ({gpu.interconnect}), "
+                       f"and TP={tp} spans {tp}: between the bridged groups the all-reduce runs "
+                       "over PCIe, which --link nvlink does not model (plan --link pcie for "
+                       "that bound).")
+    return out
 
 
 def _layout_length_warnings(st: _Setup) -> tuple[str, ...]:

@@ -100,6 +100,24 @@ def test_kv_cache_memory_skips_profiling():
     assert "--kv-cache-memory-bytes " in p.vllm_command
 
 
+def test_nvlink_over_more_gpus_than_a_bridge_joins_is_named():
+    # RTX 3090 preset: "PCIe 4.0 x16; optional 2-way NVLink 3 bridge" (GA102 whitepaper):
+    # TP=8 over --link nvlink was planned and timed as if all 8 shared NVLink
+    from planner.serving.hardware import with_link
+
+    def warnings(gpu: str, layout: ParallelLayout) -> list[str]:
+        cluster = with_link(preset_cluster(gpu, 8), "nvlink")
+        return plan(PlanRequest(model=LLAMA_8B, cluster=cluster, layout=layout,
+                                engine=V019)).warnings
+    bridged = [w for w in warnings("rtx-3090", ParallelLayout(tp=8)) if "bridge" in w]
+    assert bridged == [
+        "NVIDIA GeForce RTX 3090: an NVLink bridge joins 2 GPUs (PCIe 4.0 x16; optional 2-way "
+        "NVLink 3 bridge), and TP=8 spans 8: between the bridged groups the all-reduce runs "
+        "over PCIe, which --link nvlink does not model (plan --link pcie for that bound)."]
+    assert not any("bridge" in w for w in warnings("rtx-3090", ParallelLayout(tp=2, dp=4)))
+    assert not any("bridge" in w for w in warnings("h100-sxm", ParallelLayout(tp=8)))
+
+
 def test_the_verdict_caps_one_request_at_max_model_len():
     # vLLM refuses a request longer than max_model_len (8,192 here) whatever the KV cache
     # holds: the verdict said "one request can reach 131,072 tokens" (the model's limit,
