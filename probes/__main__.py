@@ -126,10 +126,20 @@ def render_summary(snap: HardwareSnapshot, findings: list[Finding]) -> str:
 
 def _model_dir(text: str) -> Path:
     """An argparse type: a directory, or a path not created yet (measured at its parent)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("is empty: give a directory")
     path = Path(text).expanduser()
     if path.exists() and not path.is_dir():
         raise argparse.ArgumentTypeError(f"{text} is not a directory")
     return path
+
+
+def _snapshot_file(text: str) -> str:
+    """An argparse type: a snapshot path with something in it (an empty one would mean "no
+    --load" and audit this machine instead)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("is empty: give a snapshot file")
+    return text
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -140,11 +150,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--model-dir", action="append", type=_model_dir, default=[],
                         metavar="PATH", help="a model directory whose disk to check "
                         "(repeatable)")
-    parser.add_argument("--load", metavar="SNAPSHOT.json",
+    parser.add_argument("--load", metavar="SNAPSHOT.json", type=_snapshot_file,
                         help="summarise a recorded snapshot instead of probing this machine")
     args = parser.parse_args(argv)
+    if args.load is not None and args.model_dir:
+        parser.error("--model-dir measures this machine's disks: it does not apply to --load "
+                     "(a recorded snapshot)")
     try:
-        snap = load_snapshot(args.load) if args.load else take_snapshot(tuple(args.model_dir))
+        snap = (load_snapshot(args.load) if args.load is not None
+                else take_snapshot(tuple(args.model_dir)))
     except SnapshotError as exc:
         print(f"python -m probes: error: {sentence(exc)}", file=sys.stderr)
         return 2

@@ -49,6 +49,21 @@ def test_bad_input_exits_2_with_one_line(args: tuple[str, ...]) -> None:
     assert done.stderr.startswith("python -m probes: error: ")
 
 
+@pytest.mark.parametrize(("args", "words"), [
+    # before: a live audit of this machine (--load '' read as not given), exit 0
+    (("--load", ""), "argument --load: is empty: give a snapshot file"),
+    (("--model-dir", ""), "argument --model-dir: is empty: give a directory"),
+    # before: --model-dir silently unused (a recorded snapshot's disks cannot be measured)
+    (("--load", str(RTX3090X8), "--model-dir", "/tmp"),
+     "--model-dir measures this machine's disks: it does not apply to --load"),
+])
+def test_empty_and_conflicting_arguments_are_named(args: tuple[str, ...], words: str) -> None:
+    done = run(*args)
+    assert done.returncode == 2 and done.stdout == ""
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert done.stderr.startswith(f"python -m probes: error: {words}"), done.stderr
+
+
 def test_corrupt_snapshot_exits_2(tmp_path: Path) -> None:
     bad = tmp_path / "node1.json"
     bad.write_text('{"kind": "headroom.hardware-snapshot", "schema_version": 9}')
