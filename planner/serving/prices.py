@@ -91,6 +91,11 @@ DEFAULT_PRICES: dict[str, GpuPrice] = {row.gpu_key: row for row in _DEFAULT_ROWS
 """The default table, by GPU preset key (every preset has a row)."""
 
 
+MAX_USD_PER_GPU_HOUR = 1000.0
+"""The highest price a user may give: over 100x the dearest list price here (B300, $7.89), far
+below where a count of GPUs overflows a float (1e308 x 2 GPUs was an "inf" $/hour)."""
+
+
 class PriceError(HardwareError):
     """A price override that cannot be used (unknown GPU, negative or not a number)."""
 
@@ -101,9 +106,9 @@ def user_price(gpu_key: str, usd_per_gpu_hour: float) -> GpuPrice:
         key = gpu_preset(gpu_key).key
     except UnknownGpuError as exc:
         raise PriceError(f"price for unknown GPU: {exc}") from None
-    if not math.isfinite(usd_per_gpu_hour) or usd_per_gpu_hour < 0:
-        raise PriceError(f"price for {key} must be a number of $ per GPU-hour >= 0, "
-                         f"got {usd_per_gpu_hour}")
+    if not (math.isfinite(usd_per_gpu_hour) and 0 <= usd_per_gpu_hour <= MAX_USD_PER_GPU_HOUR):
+        raise PriceError(f"price for {key} must be a number of $ per GPU-hour >= 0 and <= "
+                         f"{MAX_USD_PER_GPU_HOUR:,.0f}, got {usd_per_gpu_hour:g}")
     return GpuPrice(gpu_key=key, usd_per_gpu_hour=usd_per_gpu_hour, source="given by the user")
 
 

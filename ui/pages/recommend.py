@@ -10,7 +10,12 @@ import streamlit as st
 
 from planner.catalog import catalog_entries
 from planner.serving.hardware import GPU_PRESETS
-from planner.serving.prices import DEFAULT_PRICES, PRICE_TABLE_DATE, with_overrides
+from planner.serving.prices import (
+    DEFAULT_PRICES,
+    MAX_USD_PER_GPU_HOUR,
+    PRICE_TABLE_DATE,
+    with_overrides,
+)
 from planner.serving.recommend import RecommendResult, Workload, recommend
 from planner.text import md_escape
 from ui.context import USER_ERRORS, error_text, model_spec
@@ -30,7 +35,7 @@ def _price_table() -> dict[str, float]:
         table, key="recommend.prices", hide_index=True, height=300,
         disabled=["GPU", "name", "estimate", "source"],
         column_config={"$/GPU-hour": st.column_config.NumberColumn(
-            "$/GPU-hour", min_value=0.0, max_value=1000.0, format="%.3f",
+            "$/GPU-hour", min_value=0.0, max_value=MAX_USD_PER_GPU_HOUR, format="%.3f",
             help="on-demand $ per GPU-hour; empty: the GPU is left out")},
     )
     changed = {}

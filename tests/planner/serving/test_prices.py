@@ -1,6 +1,7 @@
 """planner.serving.prices: every preset has a price row with its source; overrides are checked."""
 
 import math
+import re
 
 import pytest
 
@@ -34,9 +35,13 @@ def test_overrides_replace_defaults_and_keep_the_rest() -> None:
 
 @pytest.mark.parametrize(("key", "usd", "message"), [
     ("rtx-9999", 1.0, "price for unknown GPU: unknown GPU preset 'rtx-9999'"),
-    ("rtx-3090", -0.1, "must be a number of $ per GPU-hour >= 0"),
-    ("rtx-3090", float("nan"), "must be a number of $ per GPU-hour >= 0"),
+    ("rtx-3090", -0.1, "must be a number of $ per GPU-hour >= 0 and <= 1,000"),
+    ("rtx-3090", float("nan"), "must be a number of $ per GPU-hour >= 0 and <= 1,000"),
+    # 1e308 x 2 GPUs overflowed to an "inf" $/hour and a 300-character table cell
+    ("rtx-3090", 1e308, "must be a number of $ per GPU-hour >= 0 and <= 1,000, got 1e+308"),
+    ("rtx-3090", 1000.01, "<= 1,000, got 1000.01"),
 ])
 def test_bad_overrides_are_refused(key: str, usd: float, message: str) -> None:
-    with pytest.raises(PriceError, match=message.replace("$", r"\$")):
+    with pytest.raises(PriceError, match=re.escape(message)):
         user_price(key, usd)
+    assert user_price("rtx-3090", 1000.0).usd_per_gpu_hour == 1000.0  # the bound itself
