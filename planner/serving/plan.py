@@ -360,6 +360,7 @@ class _Resolved(NamedTuple):
     launch: Launch
     gpu_count: int  # the cluster's (ClusterSpec.gpu_count), read by every plan
     gpu_totals: tuple[int, ...]  # the distinct GPU memory totals of its nodes
+    budgets: dict[int, int]  # ENGINE.budget_bytes of each of those totals
     busy: bool  # some GPU of the cluster has memory in use by others (_busy_errors)
     overhead_key: tuple = ()  # _overhead_key: what the overheads read of the settings
 
@@ -448,6 +449,8 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
                       ENGINE.launch_flags(s, max_model_len, mbt, seqs), cli, spec.unservable),
         gpu_count=cluster.gpu_count,
         gpu_totals=tuple({n.gpu.memory_total_bytes for n in cluster.nodes}),
+        budgets={n.gpu.memory_total_bytes: ENGINE.budget_bytes(n.gpu.memory_total_bytes, s)
+                 for n in cluster.nodes},
         busy=any(n.memory_used_bytes for n in cluster.nodes),
     )
     return resolved._replace(overhead_key=_overhead_key(resolved, s))
@@ -542,7 +545,7 @@ def _setup(
 def _memory(st: _Setup, pp_stage: int, weights: int, total: int) -> tuple[int, ...]:
     """(budget, activation, non-torch, graphs, KV pool, blocks) of one worker of a stage."""
     s = st.s
-    budget = ENGINE.budget_bytes(total, s)
+    budget = st.r.budgets[total]
     stage = st.stages[pp_stage][1]
     if s.kv_cache_memory_bytes:
         act = nt = graphs = 0
@@ -713,8 +716,8 @@ def _outcome(
         tokens = int(concurrency * max_model_len)
     else:
         tokens = num_blocks // bind_stage.num_groups * bind_stage.block_tokens
-    ceiling_stages = [(st.stages[p][1], pool) for p, pool in pools.items()]
-    ceiling = _ceiling(ceiling_stages, st.r.kv_b, layout.tp, mbt, num_blocks) if num_blocks else 0
+    ceiling = _ceiling([(st.stages[p][1], pool) for p, pool in pools.items()], st.r.kv_b,
+                       layout.tp, mbt, num_blocks) if num_blocks else 0
 
     if overweight:
         errors.append(
@@ -896,8 +899,8 @@ def _conclude(
     errors += [e for e in _kv_pool_oom_errors(st, candidates) if e not in errors]
     errors += [e for e in _page_size_errors(st) if e not in errors]
     sized = [i for i, c in enumerate(candidates) if st.stages[c.pp_stage][1] is not None]
-    index = min(sized or range(len(candidates)),
-                key=lambda i: (candidates[i].blocks, candidates[i].kv))
+    index = 0 if len(candidates) == 1 else min(
+        sized or range(len(candidates)), key=lambda i: (candidates[i].blocks, candidates[i].kv))
     bind = candidates[index]
     pools: dict[int, int] = {}
     for c in candidates:
