@@ -150,7 +150,11 @@ def resolve_model(
     a deadline is given).
     """
     path = Path(model).expanduser()
-    if path.exists():
+    try:
+        is_path = path.exists()
+    except OSError:  # a name no file system holds (over NAME_MAX / PATH_MAX): not a path
+        is_path = False
+    if is_path:
         return _from_path(path)
     entry = catalog_entry(model) if revision is None else None
     if prefer_catalog and entry is not None and entry.provenance == "verbatim":

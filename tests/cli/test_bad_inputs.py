@@ -235,6 +235,8 @@ def test_runtime_quantization_of_a_gptq_checkpoint_does_not_fit() -> None:
     (("inspect", ""), "argument PATH_OR_REPO_ID: is empty"),
     (("report", "--model", "Qwen/Qwen3-8B", *HW, "--compare", ""), "argument --compare: is empty"),
     (("recommend", "--model", " "), "argument --model: is empty"),
+    # a traceback before: "OSError: [Errno 36] File name too long" from Path.exists()
+    (("inspect", "x" * 5000), "is not a Hugging Face repo id"),
     # before: silently the default release, no what-if, no checkpoint
     (("plan", "--model", "Qwen/Qwen3-8B", *HW, "--vllm-version", ""),
      "argument --vllm-version: is empty"),
@@ -247,7 +249,7 @@ def test_runtime_quantization_of_a_gptq_checkpoint_does_not_fit() -> None:
       "--target-checkpoint=--trust-remote-code"), "argument --target-checkpoint: "
      "'--trust-remote-code' starts with '-', so vLLM would read it as an option, not a model"),
 ])
-def test_an_empty_argument_is_named(args: tuple[str, ...], words: str) -> None:
+def test_an_empty_or_impossible_model_argument_is_named(args: tuple[str, ...], words: str) -> None:
     assert_one_line_error(run("planner", *args), f"python -m planner {args[0]}: error: ", words)
 
 
