@@ -129,8 +129,11 @@ def _model_dir(text: str) -> Path:
     if not text.strip():
         raise argparse.ArgumentTypeError("is empty: give a directory")
     path = Path(text).expanduser()
-    if path.exists() and not path.is_dir():
-        raise argparse.ArgumentTypeError(f"{text} is not a directory")
+    try:
+        if path.exists() and not path.is_dir():
+            raise argparse.ArgumentTypeError(f"{text} is not a directory")
+    except OSError as exc:  # e.g. a name over the file system's limit
+        raise argparse.ArgumentTypeError(f"{text} cannot be a directory ({exc.strerror})") from None
     return path
 
 
