@@ -333,6 +333,12 @@ def _read_tensors(
     if bad is not None:  # huggingface_hub multiplies whatever the shape holds
         return [], (f"the hub's safetensors metadata is malformed (tensor {bad!r} has no "
                     "valid shape)")
+    for file_meta in meta.files_metadata.values():
+        for name, tensor in file_meta.tensors.items():
+            problem = _oversized(tensor.parameter_count, tensor.data_offsets)
+            if problem:
+                return [], (f"the hub's safetensors metadata is malformed (tensor {name!r} "
+                            f"{problem})")
     return tensors, None
 
 
@@ -600,6 +606,19 @@ def _local_checkpoint(folder: Path) -> tuple[CheckpointMetadata | None, str]:
     return checkpoint, f"safetensors headers of {len(shards)} file(s) read from {folder}"
 
 
+def _oversized(elements: int, offsets: object) -> str | None:
+    """Why a tensor's shape cannot be the bytes its data_offsets span (None when it can, or
+    when the offsets are not two integers): no safetensors dtype packs more than 8 elements
+    in a byte, so a corrupt shape (1e60 elements in 2 bytes) is caught before it is counted."""
+    if not (isinstance(offsets, (list, tuple)) and len(offsets) == 2
+            and all(isinstance(o, int) and not isinstance(o, bool) for o in offsets)):
+        return None
+    size = offsets[1] - offsets[0]
+    if elements > 8 * max(size, 0):
+        return f"declares {elements:.3g} elements in {size:,} bytes"
+    return None
+
+
 def _safetensors_header(path: Path) -> list[tuple[str, str, int]]:
     """(name, dtype, elements) of every tensor in one safetensors file, from its header.
 
@@ -640,6 +659,9 @@ def _safetensors_header(path: Path) -> list[tuple[str, str, int]]:
             isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape
         ):
             raise HubError("malformed", f"{path.name}: tensor {name!r} has no valid dtype/shape")
+        problem = _oversized(math.prod(shape), info.get("data_offsets"))
+        if problem:
+            raise HubError("malformed", f"{path.name}: tensor {name!r} {problem}")
         tensors.append((name, dtype, math.prod(shape)))
     return tensors
 

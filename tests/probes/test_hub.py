@@ -139,6 +139,9 @@ def _repos() -> dict[str, FakeRepo]:
             _framed(b'{"w": {"dtype": "BF16", "shape": [-5, 10], "data_offsets": [0, 4]}}'))}),
         "acme/header-float": FakeRepo({"config.json": config, "model.safetensors": FakeFile(
             _framed(b'{"w": {"dtype": "BF16", "shape": [1.5, 10], "data_offsets": [0, 4]}}'))}),
+        "acme/header-huge": FakeRepo({"config.json": config, "model.safetensors": FakeFile(
+            _framed(b'{"w": {"dtype": "BF16", "shape": [1000000000000000000000000000000, '
+                    b'1000000000000000000000000000000], "data_offsets": [0, 4]}}'))}),
         "acme/index-map": FakeRepo({
             "config.json": config,
             "model.safetensors.index.json": FakeFile(b'{"weight_map": 5}'),
@@ -321,6 +324,7 @@ def test_a_hub_that_never_answers_hits_the_deadline(hub, tmp_path):
     # exit 2 "total_params: Input should be greater than or equal to 0." before
     ("acme/header-negative", "tensor 'w' has no valid shape"),
     ("acme/header-float", "tensor 'w' has no valid shape"),  # counted 15 parameters before
+    ("acme/header-huge", "tensor 'w' declares 1e+60 elements in 4 bytes"),
 ])
 def test_malformed_hub_safetensors_metadata_keeps_the_config_and_says_why(hub, tmp_path, repo,
                                                                          words):
@@ -599,6 +603,10 @@ def _raw_shard(folder: Path, data: bytes) -> None:
         (_framed(b"[]"), "not a JSON object"),
         (_framed(b'{"w": {"dtype": "BF16"}}'), "tensor 'w' has no valid"),
         (_framed(b'{"w": {"dtype": "BF16", "shape": [2, -1]}}'), "tensor 'w' has no valid"),
+        # 1e60 elements in 2 bytes: counted as 1e60 parameters before
+        (_framed(b'{"w": {"dtype": "BF16", "shape": [1000000000000000000000000000000, '
+                 b'1000000000000000000000000000000], "data_offsets": [0, 2]}}'),
+         "tensor 'w' declares 1e+60 elements in 2 bytes"),
     ],
 )
 def test_unreadable_local_headers_keep_the_config_and_say_why(tmp_path, data, words):
