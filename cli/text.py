@@ -16,6 +16,7 @@ from planner.serving.plan import Plan
 from planner.serving.recommend import RecommendResult
 from planner.serving.speed import ServingLoad, SpeedEstimate
 from planner.serving.sweep import SweepResult
+from planner.text import counted
 from planner.units import GIB
 
 
@@ -119,8 +120,9 @@ def recommend_text(result: RecommendResult) -> str:
     """The configurations as an aligned table (launchable first, then cheapest), each row's
     command or why it has none, then what the search covered."""
     w = result.workload
-    goal = (f"{w.requests_per_s:g} requests/s" if w.requests_per_s is not None
-            else f"{w.concurrency} concurrent requests")
+    room = f" with KV room for {counted(w.concurrency, 'request')}" if w.concurrency > 1 else ""
+    goal = (f"{w.requests_per_s:g} requests/s{room}" if w.requests_per_s is not None
+            else counted(w.concurrency, "concurrent request"))
     targets = "".join(f", {name} <= {v:g} ms" for name, v in (("TTFT", w.ttft_ms),
                                                                  ("TPOT", w.tpot_ms)) if v)
     head = (f"Cheapest configurations for {goal} at {w.max_model_len:,} tokens of context "

@@ -253,3 +253,15 @@ def test_sweep_csv_carries_dp_and_every_speed_figure_of_plan(capsys, model_dir: 
     # off by up to 1.2e-4 relative at this tiny model's 0.42 ms)
     assert float(row["output_tokens_per_s_per_request"]) == pytest.approx(
         1e3 / planned["tpot_ms"], rel=1e-4)
+
+
+def test_recommend_heading_names_the_rate_and_the_room_it_requires(capsys) -> None:
+    # "--requests-per-s 2 --concurrency 50" kept rows with KV room for 50 requests, but the
+    # heading said only "2 requests/s"; "1 concurrent requests" read in the plural
+    assert main(["recommend", "--model", "Qwen/Qwen3-8B", "--gpu", "h100-sxm",
+                 "--requests-per-s", "2", "--concurrency", "50"]) == 0
+    assert capsys.readouterr().out.startswith(
+        "Cheapest configurations for 2 requests/s with KV room for 50 requests at 2,048 tokens")
+    assert main(["recommend", "--model", "Qwen/Qwen3-8B", "--gpu", "h100-sxm"]) == 0
+    assert capsys.readouterr().out.startswith(
+        "Cheapest configurations for 1 concurrent request at 2,048 tokens")
