@@ -147,6 +147,27 @@ def _flash_attn_fp8_only(kv: str, minor: int, cc: int, patch: int = 0) -> str | 
     return None
 
 
+def _triton_below_sm80(kv: str, minor: int, cc: int, device: str) -> str | None:
+    """vLLM 0.24-0.33 below compute capability 8.0 (V100): TritonAttentionImpl's refusal.
+
+    NOTE: FLASH_ATTN and FLASHINFER need capability 8.0 (supports_compute_capability,
+    0.24.0-0.33.0 wheels), so TRITON_ATTN, which lists fp8 and bfloat16, is selected, and its
+    __init__ (v1/attention/backends/triton_attn.py, from 0.24.0; absent in 0.11.0-0.23.0)
+    raises for an fp8* KV cache below SM89 and a bfloat16 one below SM80, in these words.
+    """
+    if minor < 24 or cc >= 80:
+        return None
+    name, cap = VLLM_KV_DTYPE[kv], f"{cc // 10}.{cc % 10}"
+    if name.startswith("fp8"):
+        return (f"FP8 KV cache is not supported by the Triton attention backend on {device} "
+                f"(compute capability {cap}); native FP8 (fp8e4nv) requires SM89+. Re-run "
+                "with --kv-cache-dtype float16.")
+    if name == "bfloat16":
+        return (f"bfloat16 KV cache is not supported on {device} (compute capability {cap}); "
+                "bfloat16 requires SM80+. Re-run with --kv-cache-dtype float16.")
+    return None
+
+
 def kv_format_errors(gpu: GpuSpec, spec: ModelSpec, kv_cache_dtype: str, cli: VllmCli
                      ) -> list[str]:
     """Why vLLM `cli.vllm_version` cannot run this --kv-cache-dtype on `gpu` for `spec`.
@@ -167,6 +188,10 @@ def kv_format_errors(gpu: GpuSpec, spec: ModelSpec, kv_cache_dtype: str, cli: Vl
                                                                       patch)
     if flash_attn:
         return [flash_attn]
+    triton = None if mla or cc is None else _triton_below_sm80(kv_cache_dtype, minor, cc,
+                                                                gpu.name)
+    if triton:
+        return [triton]
     dense_mla = (spec.compressed_attention is None and cc is not None and minor >= 15
                  and any(isinstance(m, MlaMixer) for m in mixers)
                  and not any(isinstance(m, MlaMixer) and m.index_n_heads for m in mixers))

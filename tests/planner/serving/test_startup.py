@@ -85,7 +85,8 @@ def test_nvfp4_kv_per_release_and_capability() -> None:
     assert kv_errors("b200", "nvfp4", "0.33.0", oss) == []
     # per-token-head formats run on TRITON_ATTN, any capability; plain dtypes are not checked
     assert kv_errors("v100-32gb", "int8_per_token_head", "0.33.0") == []
-    assert kv_errors("v100-32gb", "fp8", "0.33.0") == []
+    # (fp8 on a V100 is refused from 0.24: test_triton_attention_refuses_fp8_and_bf16_kv...)
+    assert kv_errors("v100-32gb", "fp8", "0.23.0") == []
     # dense MLA picks among the MLA backends (v1/attention/backends/mla/*.py): none lists
     # fp8_e5m2 or a packed format; TRITON_MLA (any GPU) has fp8 from 0.19 only
     deepseek = _spec("deepseek-ai/DeepSeek-V3")
@@ -203,3 +204,26 @@ def test_runtime_quantization_must_match_a_quantized_checkpoint() -> None:
         "quantization method specified in the `quantization` argument (fp8).")
     assert run("Qwen/Qwen3-30B-A3B-FP8", "fp8").fits  # the checkpoint's own method
     assert run("Qwen/Qwen3-30B-A3B", "fp8").fits  # a 16-bit checkpoint is quantized at load
+
+
+def test_triton_attention_refuses_fp8_and_bf16_kv_on_a_v100_from_0_24() -> None:
+    # vLLM 0.24.0-0.33.0: FLASH_ATTN and FLASHINFER need compute capability 8.0, so a V100
+    # (7.0) runs TRITON_ATTN, whose __init__ refuses fp8 below SM89 and bfloat16 below SM80;
+    # Headroom called both "Fits" with a launch command
+    from planner.serving.startup import kv_format_errors
+
+    spec, v100 = _spec("Qwen/Qwen3-8B"), gpu_preset("v100-32gb")
+
+    def kv_errors(kv: str, version: str = "0.33.0", gpu=v100) -> list[str]:
+        return kv_format_errors(gpu, spec, kv, vllm_cli(version))
+    assert kv_errors("fp8") == [
+        "FP8 KV cache is not supported by the Triton attention backend on Tesla V100-SXM2-32GB "
+        "(compute capability 7.0); native FP8 (fp8e4nv) requires SM89+. Re-run with "
+        "--kv-cache-dtype float16."]
+    assert kv_errors("fp8_e5m2", "0.24.0") == kv_errors("fp8")
+    assert kv_errors("bf16") == [
+        "bfloat16 KV cache is not supported on Tesla V100-SXM2-32GB (compute capability 7.0); "
+        "bfloat16 requires SM80+. Re-run with --kv-cache-dtype float16."]
+    assert kv_errors("auto") == kv_errors("fp16") == kv_errors("int8_per_token_head") == []
+    assert kv_errors("fp8", "0.23.0") == []  # no such check before 0.24 (not read further)
+    assert kv_errors("fp8", gpu=gpu_preset("a100-80gb")) == []  # FlashInfer takes it on 8.0
