@@ -8,7 +8,7 @@ How to call it (the app, the CLI, the report, the sweep and `recommend` all do t
     request = PlanRequest(model=spec, cluster=cluster, layout=layout, engine=engine)
     est = estimate_speed(request, ServingLoad(input_len=1024, output_len=1024, concurrency=8))
     # pass plan_result=plan(request) when you already have it (it is computed otherwise);
-    # the sweep passes its PlanSummary: the headline figures are all the estimate reads
+    # the sweep passes PlanFigures.of(its summary figures): the five figures the estimate reads
 
 `est` is None when the plan does not fit, or one request (input + output tokens) is longer
 than the plan's context ceiling. Otherwise a SpeedEstimate: ttft_ms, tpot_ms,
