@@ -22,6 +22,7 @@ from planner.serving.hardware import (
     LinkKind,
     NodeSpec,
     custom_gpu,
+    near_gpu_keys,
     preset_cluster,
     preset_named,
     with_link,
@@ -139,8 +140,16 @@ def build_cluster(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareS
     link = getattr(args, "link", None)
     if args.gpu is not None:
         return preset_cluster(args.gpu, gpus // nodes, nodes, intra_node_link=link), []
-    return _custom_cluster(args.gpu_memory_gib, gpus // nodes, nodes, link,
-                           getattr(args, "gpu_name", None)), []
+    cluster = _custom_cluster(args.gpu_memory_gib, gpus // nodes, nodes, link,
+                              getattr(args, "gpu_name", None))
+    name = getattr(args, "gpu_name", None)
+    if name is not None and cluster.nodes[0].gpu.key == "custom":
+        near = near_gpu_keys(name)
+        hint = f" (did you mean {', '.join(near)}?)" if near else ""
+        args.source_notes = (*getattr(args, "source_notes", ()), (
+            f"--gpu-name {name!r} is no preset GPU model{hint}: planned as a GPU of unknown "
+            "model (no preset's compute capability, native formats or default link apply)"))
+    return cluster, []
 
 
 def engine_settings(args: argparse.Namespace) -> EngineSettings:

@@ -800,6 +800,12 @@ _BY_SPELLING = _spellings(_PRESET_ROWS, drop_memory=False)
 _BY_SHORT_SPELLING = _spellings(_PRESET_ROWS, drop_memory=True)
 
 
+def near_gpu_keys(name: str) -> list[str]:
+    """Up to three preset keys spelled close to `name` (a near miss: "RTX 309")."""
+    close = difflib.get_close_matches(_compact(name), list(_BY_SPELLING), n=6, cutoff=0.6)
+    return list(dict.fromkeys(k for form in close for k in _BY_SPELLING[form]))[:3]
+
+
 def resolve_gpu_key(name: str) -> str:
     """The preset key for a GPU as people and NVML write it, or UnknownGpuError.
 
@@ -819,8 +825,7 @@ def resolve_gpu_key(name: str) -> str:
         if keys:
             raise UnknownGpuError(
                 f"GPU {name!r} is ambiguous: did you mean {' or '.join(sorted(keys))}?")
-    close = difflib.get_close_matches(_compact(name), list(_BY_SPELLING), n=6, cutoff=0.6)
-    keys = list(dict.fromkeys(k for form in close for k in _BY_SPELLING[form]))[:3]
+    keys = near_gpu_keys(name)
     hint = f"did you mean {', '.join(keys)}? " if keys else ""
     raise UnknownGpuError(
         f"unknown GPU preset {name!r}; {hint}known: {', '.join(sorted(GPU_PRESETS))}"

@@ -268,6 +268,18 @@ def test_hardware_errors_speak_the_flags(args: tuple[str, ...], words: str) -> N
     assert_one_line_error(done, "python -m planner plan: error: ", words)
 
 
+def test_a_gpu_name_no_preset_has_is_noted() -> None:
+    # "RTX 309" was planned silently as a GPU of no known model (no capability, formats,
+    # batch defaults or speed), where --gpu "RTX 309" says "did you mean rtx-3090"
+    args = ("plan", "--model", "Qwen/Qwen3-8B", "--gpu-memory-gib", "24", "--gpus", "1")
+    done = run("planner", *args, "--gpu-name", "RTX 309")
+    assert done.returncode == 0, done.stderr
+    assert ("python -m planner plan: note: --gpu-name 'RTX 309' is no preset GPU model (did "
+            "you mean rtx-3090") in done.stderr
+    known = run("planner", *args, "--gpu-name", "NVIDIA GeForce RTX 3090")
+    assert known.returncode == 0 and "note:" not in known.stderr
+
+
 def test_plan_and_sweep_pass_the_parsers_warnings_on(tmp_path: Path) -> None:
     config = json.loads((BAD / "kv_heads_gt_heads.config.json").read_text())
     config.update(num_key_value_heads=8, model_type="llamax",
