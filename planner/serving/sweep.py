@@ -231,6 +231,8 @@ def row_speed(request: PlanRequest, figures: Mapping[str, Any], load: ServingLoa
     flight is given up at once (returned as it is, so it ranks after the rows that meet it).
     The estimate carries no terms: a row keeps only its figures (plan the row for them)."""
     summary = PlanFigures.of(figures)
+    if min_output_tokens_per_s is None and not best:
+        return estimate_speed(request, load, plan_result=summary, with_terms=False)
 
     def at(concurrency: int) -> SpeedEstimate | None:
         at_load = load if concurrency == load.concurrency else \
@@ -241,8 +243,6 @@ def row_speed(request: PlanRequest, figures: Mapping[str, Any], load: ServingLoa
         return e is not None and (tpot_ms_target is None or e.tpot_ms <= tpot_ms_target) \
             and (ttft_ms_target is None or e.ttft_ms <= ttft_ms_target)
 
-    if min_output_tokens_per_s is None and not best:
-        return at(load.concurrency)
     one = at(1)
     if one is None or not meets(one):
         return one
