@@ -62,6 +62,7 @@ from planner.serving.vllm_versions import (
     vllm_rules,
 )
 from planner.serving.weights import MXFP4_MARLIN_PAD, mxfp4_expert_padding, rank_weights
+from planner.text import counted
 from planner.units import GIB
 
 ENGINE: Engine = VLLM
@@ -754,12 +755,12 @@ def _outcome(
             "Fits (unmodelled: " + ", ".join(st.spec.unmodelled) + ")")
         reach = min(ceiling, limit)
         # vLLM refuses a request over max_model_len, whatever the pool could hold
-        reach_text = f"{reach:,} tokens" if reach <= max_model_len else (
-            f"{max_model_len:,} tokens (max_model_len; the KV cache holds one of {reach:,} at "
-            "a larger --max-model-len)")
+        reach_text = counted(reach, "token") if reach <= max_model_len else (
+            f"{counted(max_model_len, 'token')} (max_model_len; the KV cache holds one of "
+            f"{reach:,} at a larger --max-model-len)")
         verdict = (
             f"{fits}: {num_blocks:,} blocks = {tokens:,} KV tokens per replica, "
-            f"{concurrency:.2f} concurrent requests at {max_model_len:,} tokens; "
+            f"{concurrency:.2f} concurrent requests at {counted(max_model_len, 'token')}; "
             f"one request can reach {reach_text}."
         )
     else:

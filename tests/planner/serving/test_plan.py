@@ -128,6 +128,13 @@ def test_the_verdict_caps_one_request_at_max_model_len():
                               "cache holds one of 131,072 at a larger --max-model-len).")
 
 
+def test_the_verdict_counts_one_token_in_the_singular():
+    # --max-model-len 1: the verdict said "at 1 tokens; one request can reach 1 tokens"
+    p = llama(engine=V019.model_copy(update={"max_model_len": 1}))
+    assert " concurrent requests at 1 token; one request can reach 1 token (max_model_len;" \
+        in p.verdict
+
+
 def test_a_kv_pool_larger_than_the_gpu_does_not_fit():
     # vLLM 0.33 gpu_worker.determine_available_memory returns --kv-cache-memory-bytes as it
     # is (profiling skipped, gpu_memory_utilization ignored): a pool that with the weights
