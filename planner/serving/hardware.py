@@ -377,10 +377,17 @@ def link_from_topology(cells: list[str], gpu: GpuSpec) -> LinkKind:
     return kind
 
 
+def parse_capability(compute_capability: str) -> tuple[int, int] | None:
+    """An NVIDIA "major.minor" compute capability as numbers; None off NVIDIA or unknown (an
+    AMD target such as "gfx942", an empty string)."""
+    match = re.fullmatch(r"(\d+)\.(\d+)", compute_capability)
+    return (int(match[1]), int(match[2])) if match else None
+
+
 def _cc_at_least(compute_capability: str, major: int, minor: int) -> bool:
     """True when an NVIDIA "major.minor" capability is at least (major, minor)."""
-    match = re.fullmatch(r"(\d+)\.(\d+)", compute_capability)
-    return bool(match) and (int(match[1]), int(match[2])) >= (major, minor)
+    cc = parse_capability(compute_capability)
+    return cc is not None and cc >= (major, minor)
 
 
 def _gib(value_gib: float) -> int:

@@ -38,7 +38,7 @@ from planner.serving.engine import (
     sparse_mla_kv,
 )
 from planner.serving.engines import VLLM, Engine, Overheads, Worker
-from planner.serving.hardware import ClusterSpec, GpuSpec
+from planner.serving.hardware import ClusterSpec, GpuSpec, parse_capability
 from planner.serving.launch import Launch, launch, with_layout
 from planner.serving.layout import ParallelLayout, layout_errors, layout_warnings
 from planner.serving.mtp import draft_own_heads
@@ -515,8 +515,7 @@ def _model_notes(spec: ModelSpec, gpu: GpuSpec, s: EngineSettings) -> tuple[str,
 
 def _cc(gpu) -> tuple[int, int]:
     """The GPU's compute capability as numbers ((0, 0) when unknown, e.g. AMD targets)."""
-    major, _, minor = gpu.compute_capability.partition(".")
-    return (int(major), int(minor or 0)) if major.isdigit() and minor.isdigit() else (0, 0)
+    return parse_capability(gpu.compute_capability) or (0, 0)
 
 
 def _setup(

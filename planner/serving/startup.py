@@ -16,7 +16,7 @@ from planner.model.attention.kvformat import KV_FORMATS
 from planner.model.quant import QuantScheme
 from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec
 from planner.serving.engine import is_sparse_mla
-from planner.serving.hardware import GpuSpec
+from planner.serving.hardware import GpuSpec, parse_capability
 from planner.serving.vllm_cli import VllmCli, kv_cache_dtypes
 from planner.units import VLLM_KV_DTYPE
 
@@ -30,8 +30,8 @@ quant_method, or the runtime --quantization value); its get_min_capability() app
 
 def _capability(gpu: GpuSpec) -> int | None:
     """vLLM's DeviceCapability.to_int(): major x 10 + minor (None off NVIDIA or unknown)."""
-    major, _, minor = gpu.compute_capability.partition(".")
-    return int(major) * 10 + int(minor) if major.isdigit() and minor.isdigit() else None
+    cc = parse_capability(gpu.compute_capability)
+    return cc[0] * 10 + cc[1] if cc else None
 
 
 def _flashinfer_head_sizes(minor: int) -> set[int]:

@@ -9,8 +9,9 @@ From 0.11.0 (vllm_versions.V1_ONLY_FROM) every start-up is V1 and nothing here a
 """
 
 from planner.model.spec import LinearAttentionMixer, MambaMixer, MlaMixer, ModelSpec
+from planner.serving.hardware import parse_capability
 from planner.serving.vllm_cli import VllmCli
-from planner.serving.vllm_versions import V1_ONLY_FROM, Version
+from planner.serving.vllm_versions import V1_ONLY_FROM, Version, version_label
 from planner.units import VLLM_KV_DTYPE
 
 KV_BLACKWELL_FROM: Version = (0, 10, 0)
@@ -41,10 +42,6 @@ families SupportsV0Only and the 0.10.0-0.10.1 oracles fall back for any model wi
 0.10.2 runs them on V1 with a layout Headroom has not read for it (refused as not read)."""
 
 
-def _label(version: Version) -> str:
-    return ".".join(map(str, version))
-
-
 def _kv_on_v1(version: Version, kv_cache_dtype: str, cc: tuple[int, int], mla: bool) -> bool:
     """Whether the oracle of `version` keeps a non-auto KV cache dtype on V1 (see the NOTEs)."""
     name = VLLM_KV_DTYPE.get(kv_cache_dtype, kv_cache_dtype)
@@ -55,11 +52,6 @@ def _kv_on_v1(version: Version, kv_cache_dtype: str, cc: tuple[int, int], mla: b
     return name.startswith("fp8") and cc[0] == 9
 
 
-def _capability(compute_capability: str) -> tuple[int, int] | None:
-    major, _, minor = compute_capability.partition(".")
-    return (int(major), int(minor)) if major.isdigit() and minor.isdigit() else None
-
-
 def uncovered_reason(version: Version, compute_capability: str, spec: ModelSpec, cli: VllmCli,
                      *, kv_cache_dtype: str = "auto", dtype: str = "auto",
                      num_speculative_tokens: int = 0, kv_cache_memory_bytes: int | None = None,
@@ -68,9 +60,9 @@ def uncovered_reason(version: Version, compute_capability: str, spec: ModelSpec,
     or a V1 feature it has not read for this release); None when it does (always from 0.11)."""
     if version >= V1_ONLY_FROM:
         return None
-    v = _label(version)
+    v = version_label(version)
     v0 = f"vLLM {v} would start it on its V0 engine, which Headroom does not model"
-    cc = _capability(compute_capability)
+    cc = parse_capability(compute_capability)
     mixers = [layer.mixer for layer in spec.layers]
     mla = any(isinstance(m, MlaMixer) for m in mixers)
     if cc is None:
@@ -125,13 +117,13 @@ installed (the vllm[flashinfer] extra): hidden and intermediate round_up 256."""
 def mxfp4_padding(version: Version, compute_capability: str) -> tuple[tuple[int, int], str]:
     """(hidden, intermediate) multiples vLLM `version` (< 0.11) pads MXFP4 experts to on this
     GPU, and the plan's note naming the kernel (see MXFP4_MARLIN_UNTIL)."""
-    v, cc = _label(version), compute_capability
+    v, cc = version_label(version), compute_capability
     if cc == "10.0":
         return (256, 256), (
             f"MXFP4 experts on compute capability 10.0 with vLLM {v}: FlashInfer's BF16 MoE "
             "kernel, padded to 256 x 256, assuming FlashInfer is installed (vllm[flashinfer]); "
             "without it the Triton kernel pads to 64 (mxfp4.py): weights unverified.")
-    capability = _capability(cc)
+    capability = parse_capability(cc)
     if version <= MXFP4_MARLIN_UNTIL or capability is None or capability[0] < 9:
         return (256, 128), (
             f"MXFP4 on compute capability {cc} with vLLM {v} runs on the Marlin MXFP4 kernel "

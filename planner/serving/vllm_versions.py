@@ -218,7 +218,7 @@ class VllmRules:
     @property
     def label(self) -> str:
         """'0.33.0'."""
-        return ".".join(str(part) for part in self.version)
+        return version_label(self.version)
 
 
 def parse_version(text: str) -> Version:
@@ -233,7 +233,8 @@ def parse_version(text: str) -> Version:
     return numbers[0], numbers[1], numbers[2] if len(numbers) == 3 else 0
 
 
-def _label(version: Version) -> str:
+def version_label(version: Version) -> str:
+    """(0, 10, 2) -> "0.10.2"."""
     return ".".join(str(part) for part in version)
 
 
@@ -244,7 +245,7 @@ def vllm_rules(text: str) -> VllmRules:
     if version < OLDEST_COVERED:
         raise EngineError(
             f"vLLM {text} is not covered: Headroom models the V1 engine of vLLM "
-            f"{_label(OLDEST_COVERED)} to {NEWEST_COVERED[0]}.{NEWEST_COVERED[1]}.x (before "
+            f"{version_label(OLDEST_COVERED)} to {NEWEST_COVERED[0]}.{NEWEST_COVERED[1]}.x (before "
             "0.9.1 V1 subtracts the CUDA context and other processes' memory, which no source "
             "sizes; before 0.8 the V0 engine runs)"
         )
@@ -263,7 +264,7 @@ def vllm_rules(text: str) -> VllmRules:
         blackwell_graphs_1024=version >= BLACKWELL_GRAPHS_1024_FROM,
         sm90_fa4_fp8_hd512=version >= SM90_FA4_FP8_HD512_FROM,
         checkpoint_kv_dtype=version >= CHECKPOINT_KV_DTYPE_FROM,
-        kv_cache_dtypes=vllm_cli(_label(version)).choices["--kv-cache-dtype"],
+        kv_cache_dtypes=vllm_cli(version_label(version)).choices["--kv-cache-dtype"],
         config_ssm_dtype=version >= CONFIG_SSM_DTYPE_FROM,
         mamba_align=version >= MAMBA_ALIGN_FROM,
         hybrid_prefix_caching=version >= HYBRID_PREFIX_CACHING_FROM,
