@@ -42,13 +42,9 @@ from planner.serving.engine import EngineSettings  # noqa: E402
 from planner.serving.hardware import preset_cluster  # noqa: E402
 from planner.serving.layout import ParallelLayout, layout_errors  # noqa: E402
 from planner.serving.plan import PlanRequest, plan  # noqa: E402
-from planner.serving.speed import (  # noqa: E402
-    FITTED,
-    ServingLoad,
-    SpeedCoefficients,
-    estimate_speed,
-)
-from planner.serving.speed_facts import TOLERANCE_POINTS, public_fact_figures  # noqa: E402
+from planner.serving.speed import ServingLoad, estimate_speed  # noqa: E402
+from planner.serving.speed.coefficients import FITTED, SpeedCoefficients  # noqa: E402
+from planner.serving.speed.facts import TOLERANCE_POINTS, public_fact_figures  # noqa: E402
 from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "calibration" / "perf-silicon-aic.csv"
@@ -251,7 +247,7 @@ uses (Marlin's dense kernels are near-ideal up to batch 16-32, IST-DASLab/marlin
 
 TRTLLM, TRITON = "flashinfer-trtllm-mxfp4", "triton-mxfp4"
 """The MoE kernel families with their own expert factors (moe_bw_trtllm_mxfp4,
-moe_compute_trtllm_mxfp4, moe_compute_triton_mxfp4; planner.serving.speed.moe_kernel says
+moe_compute_trtllm_mxfp4, moe_compute_triton_mxfp4; planner.serving.speed.kernels.moe_kernel says
 which runs where; Marlin MoE has its SM-bound rate, marlin_bytes_per_flop)."""
 
 
@@ -331,7 +327,7 @@ def fit(rows: list[tuple], start: SpeedCoefficients, passes: int = 3,
 
 def public_checks() -> list[dict]:
     """The model against published single-figure facts on hardware the calibration data does
-    not cover (issue 10; the setups in planner/serving/speed_facts.py). Percentages: how much
+    not cover (issue 10; the setups in planner/serving/speed/facts.py). Percentages: how much
     slower (cost) or faster (gain) one setup is."""
     fig = public_fact_figures()
     rows = [

@@ -97,7 +97,7 @@ def speed_details(request: PlanRequest, result: Plan, est: SpeedEstimate) -> Non
                     width="stretch")
     with st.expander("How the speed figures are computed"):
         st.caption(f"Kernel path: {est.kernel}; link: {md_escape(est.link)}. Coefficients: "
-                   "planner.serving.speed.FITTED (see the README's speed accuracy).")
+                   "planner.serving.speed.coefficients.FITTED (see the README's speed accuracy).")
         st.dataframe(pd.DataFrame(
             [{"figure": t.label, "value": f"{t.value:,.3g} {t.unit}", "formula": t.formula,
               "note": t.note} for t in est.terms]), hide_index=True)

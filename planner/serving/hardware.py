@@ -59,7 +59,7 @@ class GpuSpec(BaseModel):
     int8_dense_tops: float | None = Field(default=None, gt=0)
     fp32_tflops: float | None = Field(default=None, gt=0)
     """Dense non-tensor FP32 TFLOP/s (SMs x 128 lanes x 2 x clock): the CUDA-core rate, for
-    kernels bound by SMs x clock rather than memory (speed.py MARLIN_MOE); None where the
+    kernels bound by SMs x clock rather than memory (speed/kernels.py MARLIN_MOE); None where the
     preset's datasheet figure is not recorded."""
     softmax_exp_tera_per_s: float | None = Field(default=None, gt=0)
     """Exponentials per second (10**12) the special function units issue (MUFU.EX2, one per
@@ -246,7 +246,7 @@ class LinkSpec(BaseModel):
     """Fixed part of one NCCL collective on this link (launch, set-up), microseconds: an
     NCCL operation costs startup_us + steps x latency_us (NCCL's own baseLat + nsteps x hwLat
     form, src/graph/tuning.cc). 0 on NVLink, whose collectives run vLLM's kernels or carry
-    their measured start-up (speed.NVLINK_ALLREDUCE)."""
+    their measured start-up (speed.collectives.NVLINK_ALLREDUCE)."""
     p2p: bool
     """Whether GPUs DMA straight into each other's memory (NVLink, PCIe P2P)."""
     formula: str

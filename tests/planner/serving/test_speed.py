@@ -15,23 +15,22 @@ from planner.serving.hardware import (
 )
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
-from planner.serving.speed import (
-    FITTED,
+from planner.serving.speed import ServingLoad, estimate_speed
+from planner.serving.speed.coefficients import FITTED
+from planner.serving.speed.collectives import (
     NVLINK_ALLREDUCE,
-    ServingLoad,
     allreduce_algorithm,
     allreduce_hops,
     allreduce_rates,
-    estimate_speed,
-    expected_experts_touched,
-    kernel_family,
 )
-from planner.serving.speed_facts import (
+from planner.serving.speed.facts import (
     SPARK_ROOFLINE_MS,
     TOLERANCE_POINTS,
     public_fact_figures,
     spark_speed,
 )
+from planner.serving.speed.kernels import kernel_family
+from planner.serving.speed.step import expected_experts_touched
 
 
 def _spec(repo_id: str):
@@ -195,7 +194,7 @@ def test_pipeline_raises_throughput_not_single_request_speed() -> None:
 
 @pytest.fixture(scope="module")
 def fig() -> dict[str, float]:
-    """The model's figures for the published facts (setups in planner/serving/speed_facts.py:
+    """The model's figures for the published facts (setups in planner/serving/speed/facts.py:
     Qwen3-32B GPTQ-int4, 4,096 + 256 tokens, one request; Llama-3.3-70B NVFP4 on a Spark)."""
     return public_fact_figures()
 

@@ -12,7 +12,7 @@ Hand figures, none read from the code under test:
 - Padding per step at TP=2: 2 x 9,437,184 x 94 layers x 128 experts x 127 rows
   = 2.8841e13 FLOP / (1,979 TFLOP/s x the fitted compute efficiency) = 23.13 ms at 0.63.
 
-Which kernel family serves routed experts (speed.moe_kernel), from vLLM's backend choices
+Which kernel family serves routed experts (speed.kernels.moe_kernel), from vLLM's backend choices
 with no environment variable set: MXFP4 on FlashInfer's TRT-LLM MoE on sm100 and OpenAI's
 triton_kernels on sm90, weight-only on Marlin MoE (FlashInfer TRT-LLM MxInt4 / Humming from
 0.32); each family's expert efficiency is fitted (bench/speed_accuracy.py).
@@ -27,7 +27,9 @@ from planner.serving.engine import EngineSettings
 from planner.serving.hardware import gpu_preset, preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest
-from planner.serving.speed import FITTED, ServingLoad, estimate_speed, kernel_family, moe_kernel
+from planner.serving.speed import ServingLoad, estimate_speed
+from planner.serving.speed.coefficients import FITTED
+from planner.serving.speed.kernels import kernel_family, moe_kernel
 
 ENTRY = catalog_entry("Qwen/Qwen3-235B-A22B-FP8")
 QWEN_FP8 = parse_model_config(ENTRY.config, ENTRY.hf_quant_config, name=ENTRY.repo_id)

@@ -12,8 +12,8 @@ Inputs, none read from the code under test:
   without P2P): 2 (N - 1) steps, each 3 us, + 6 us per collective (nccl-tests on GeForce
   cards: 12 us for 2 GPUs, 42-54 us for 8 = 6 + 14 x 3; NVIDIA/nccl#1530, #1439); a stage
   hop is one NCCL send: 6 + 3 us.
-- The fitted coefficients (planner.serving.speed.FITTED, bench/speed_accuracy.py --fit),
-  typed here: see COEF.
+- The fitted coefficients (planner.serving.speed.coefficients.FITTED,
+  bench/speed_accuracy.py --fit), typed here: see COEF.
 - vLLM defaults on a 24 GB card: 2048 batched tokens, 256 sequences; the memory plan at 0.90
   holds 108,048 KV tokens at TP=8 (tests/planner/serving/test_seed_scenario.py).
 
@@ -50,7 +50,8 @@ from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
-from planner.serving.speed import FITTED, ServingLoad, estimate_speed
+from planner.serving.speed import ServingLoad, estimate_speed
+from planner.serving.speed.coefficients import FITTED
 
 COEF = {
     "wo": 0.9, "expert": 0.849, "kv": 0.742, "compute": 0.662, "expert_compute": 0.215,

@@ -1,0 +1,227 @@
+"""Speed: TTFT, TPOT and throughput of a plan at a serving load, from physics and a few fitted
+coefficients, every term named with its formula.
+
+How to call it (the app, the CLI, the report, the sweep and `recommend` all do this):
+
+    from planner.serving.plan import PlanRequest, plan
+    from planner.serving.speed import ServingLoad, estimate_speed
+    request = PlanRequest(model=spec, cluster=cluster, layout=layout, engine=engine)
+    est = estimate_speed(request, ServingLoad(input_len=1024, output_len=1024, concurrency=8))
+    # pass plan_result=plan(request) when you already have it (it is computed otherwise);
+    # the sweep passes PlanFigures.of(its summary figures): the five figures the estimate reads
+
+`est` is None when the plan does not fit, or one request (input + output tokens) is longer
+than the plan's context ceiling. Otherwise a SpeedEstimate: ttft_ms, tpot_ms,
+output_tokens_per_s (all requests), output_tokens_per_s_per_request, prefill_tokens_per_s,
+the concurrency actually served (capped at the KV-limited maximum, `kv_bound` says when that
+cap binds), and `terms` (planner.serving.plan.Term, each with its formula filled in).
+
+This package holds the public entry (ServingLoad, SpeedEstimate, PlanFigures, estimate_speed,
+SPEED_KEYS, speed_fields) and the serving at a load: one replica; DP replicas split the
+concurrency and add their throughput; at concurrency C (capped at what the KV cache holds)
+TPOT = decode step at C + the other requests' prefill work spread over the output; TTFT =
+request overhead + prefill + one decode step (C > 1) + a share of the other C - 1 requests'
+whole prefills. Not modelled: inter-node links, speculative decoding, prefix caching.
+The rest, one concept per module:
+- coefficients: SpeedCoefficients, FITTED and the estimated constants;
+- kernels: kernel_family, moe_kernel and the DeepGEMM and Marlin MoE rules;
+- context: the device's facts and the per-estimate context with its read and compute rates;
+- stages: what each pipeline stage's busiest GPU reads and multiplies;
+- collectives: all-reduce (algorithm, hops, rates, measured NVLink rates), all-to-all, p2p;
+- step: the per-step time model, decode and prefill, expected_experts_touched;
+- terms: each figure's formula;
+- facts: the model's figures for published facts on hardware the calibration data lacks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from planner.model.attention import cdiv
+from planner.serving.layout import layout_warnings
+from planner.serving.plan import PlanRequest, PlanSummary, Term, plan
+from planner.serving.speed.coefficients import FITTED, WNA16_FALLBACK_SLOWDOWN, SpeedCoefficients
+from planner.serving.speed.context import _Ctx, _device, _padded_moe
+from planner.serving.speed.kernels import KernelFamily
+from planner.serving.speed.stages import _stages
+from planner.serving.speed.step import _decode, _prefill
+from planner.serving.speed.terms import _speed_terms
+
+
+class ServingLoad(BaseModel):
+    """What the server is asked to do: request shape and how many run at once."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    input_len: int = Field(default=1024, ge=1, le=1 << 24, description="prompt tokens")
+    output_len: int = Field(default=1024, ge=1, le=1 << 24, description="generated tokens")
+    concurrency: int = Field(default=1, ge=1, le=1 << 20, description="requests in flight")
+
+
+class SpeedEstimate(BaseModel):
+    """Speed of one plan at one load: latency per request, throughput, and the terms."""
+
+    model_config = ConfigDict(frozen=True)
+
+    load: ServingLoad
+    concurrency: int = Field(description="requests served at once (load, capped by KV)")
+    kv_limited_concurrency: int = Field(description="requests of input + output tokens the "
+                                        "KV cache holds (all replicas)")
+    kv_bound: bool = Field(description="the KV cache capped the requested concurrency")
+    ttft_ms: float = Field(description="a served request's (admitted to a KV slot)")
+    tpot_ms: float
+    kv_wait_ms: float = Field(description="a client's mean wait for a KV slot before TTFT "
+                              "starts (0 when the KV cache holds every request)")
+    output_tokens_per_s: float = Field(description="all requests together")
+    output_tokens_per_s_per_request: float
+    prefill_tokens_per_s: float = Field(description="one request's prompt / its prefill time")
+    decode_step_ms: float = Field(description="one decode step of the whole pipeline")
+    prefill_ms: float = Field(description="one request's prefill, nothing queued")
+    allreduce_ms_per_step: float = Field(description="TP all-reduce time inside one decode step")
+    kernel: KernelFamily
+    link: str
+    terms: list[Term]
+    notes: list[str]
+
+
+class PlanFigures(NamedTuple):
+    """The figures of a plan an estimate reads (every PlanSummary, and so every Plan, has
+    them): what the sweep and `recommend` pass from summary_figures() instead of building a
+    PlanSummary of all its fields for each estimate."""
+
+    fits: bool
+    max_context_tokens: int
+    max_num_seqs: int
+    max_num_batched_tokens: int
+    kv_cache_tokens: int
+
+    @classmethod
+    def of(cls, figures: Mapping[str, Any]) -> PlanFigures:
+        """These figures of summary_figures(...) (or any mapping with the PlanSummary keys)."""
+        return cls(*map(figures.__getitem__, cls._fields))
+
+
+def estimate_speed(
+    request: PlanRequest,
+    load: ServingLoad | None = None,
+    *,
+    plan_result: PlanSummary | PlanFigures | None = None,
+    coefficients: SpeedCoefficients = FITTED,
+    with_terms: bool = True,
+) -> SpeedEstimate | None:
+    """Speed of `request` at `load` (default 1024 in, 1024 out, one request); None when the
+    plan does not fit or one request of input + output tokens exceeds its context ceiling.
+
+    `plan_result` is plan(request), its PlanSummary (Plan extends it) or its PlanFigures: of
+    the plan, only fits, max_context_tokens, max_num_seqs, max_num_batched_tokens and
+    kv_cache_tokens are read, and every PlanSummary has them. `with_terms=False` leaves
+    `terms` empty, for a caller that keeps only the figures (the sweep's rows): the formula
+    strings were a third of an estimate's time."""
+    load = load or ServingLoad()
+    p = plan_result or plan(request)
+    length = load.input_len + load.output_len
+    if not p.fits or length > p.max_context_tokens:
+        return None
+    device = _device(request)
+    if device is None:
+        return None  # a custom GPU without a bandwidth or compute figure: no speed
+    spec, layout, s = request.model, request.layout, request.engine
+    scheme, act_b, moe = device.scheme, device.act_b, device.moe
+    # (layout_warnings has none for a dense model)
+    wna16 = moe is not None and any("WNA16" in w for w in layout_warnings(spec, layout, scheme))
+    ctx = _Ctx(gpu=device.gpu, link=device.link, tp=layout.tp, pp=layout.pp, dp=layout.dp,
+               ep=layout.ep, hidden=spec.hidden_size, act_b=act_b, moe=moe, family=device.family,
+               peak_flops=device.peak_flops, attn_flops=device.attn_flops,
+               index_flops=device.index_flops, exp_rate=device.exp_rate, bw=device.bw,
+               c=coefficients, read_cap=device.read_cap,
+               wna16=wna16, eager=s.enforce_eager, mbt=p.max_num_batched_tokens,
+               padded_moe=_padded_moe(device, layout), moe_kernel=device.moe_kernel)
+    stages = _stages(request, scheme, act_b, device.kv_b)
+
+    # vLLM allocates KV blocks as tokens arrive: a request in flight holds its prompt and,
+    # on average, half its output
+    held = load.input_len + load.output_len // 2
+    kv_limit = max(1, min(p.max_num_seqs, p.kv_cache_tokens // held)) * layout.dp
+    conc = min(load.concurrency, kv_limit)
+    per_replica = cdiv(conc, layout.dp)
+    context = load.input_len + load.output_len / 2
+    tpot_base, parts = _decode(ctx, stages, per_replica, context)
+    prefill_s, marginal_s, chunks, softmax_s = _prefill(ctx, stages, load.input_len)
+    others = per_replica - 1
+    interference = coefficients.prefill_interference * others * marginal_s / load.output_len
+    tpot = tpot_base + interference
+    # the prefill rides in a step with the running decode batch (waiting for the current
+    # step, then sharing one): one decode step on top, plus the prefill work queued ahead
+    queue = tpot_base * (others > 0) + coefficients.queue_share * others * prefill_s
+    ttft = coefficients.request_overhead_ms / 1e3 + prefill_s + queue \
+        + coefficients.prompt_token_overhead_us * 1e-6 * load.input_len
+    kv_wait = _kv_wait_s(load, kv_limit, ttft, tpot)
+    per_request = 1 / tpot
+    aggregate = conc / (tpot + ttft / load.output_len)
+    allreduce = parts["allreduce"] * ctx.pp
+    notes = []
+    if conc < load.concurrency:
+        notes.append(f"concurrency capped at {conc}: the KV cache holds {p.kv_cache_tokens:,} "
+                     f"tokens per replica = {kv_limit // layout.dp} requests of {held:,} "
+                     "(prompt + half the output, held on average); a client waits "
+                     f"{kv_wait:,.1f} s for a slot on average (kv_wait, not in TTFT)")
+    if wna16:
+        notes.append(f"MoE experts run the Triton WNA16 fallback: expert reads x "
+                     f"{WNA16_FALLBACK_SLOWDOWN} (estimate)")
+    if layout.gpus > request.cluster.gpus_per_node:
+        notes.append("the layout spans nodes: collectives are charged at the intra-node link "
+                     "(the inter-node link is not modelled)")
+    if s.num_speculative_tokens:
+        notes.append(f"speculative decoding ({s.num_speculative_tokens} MTP draft tokens) is "
+                     "not modelled: these figures decode one token per step without the draft "
+                     "layer (with accepted drafts TPOT is lower)")
+    terms = _speed_terms(ctx, stages, load, conc, kv_limit, per_replica, context, parts,
+                         tpot_base, interference, prefill_s, marginal_s, chunks, tpot, ttft,
+                         kv_wait, aggregate, softmax_s) if with_terms else []
+    return SpeedEstimate(
+        load=load, concurrency=conc, kv_limited_concurrency=kv_limit,
+        kv_bound=conc < load.concurrency, ttft_ms=ttft * 1e3, tpot_ms=tpot * 1e3,
+        kv_wait_ms=kv_wait * 1e3,
+        output_tokens_per_s=aggregate, output_tokens_per_s_per_request=per_request,
+        prefill_tokens_per_s=load.input_len / prefill_s, decode_step_ms=tpot_base * 1e3,
+        prefill_ms=prefill_s * 1e3, allreduce_ms_per_step=allreduce * 1e3, kernel=ctx.family,
+        link=ctx.link.kind, terms=terms, notes=notes,
+    )
+
+
+def _kv_wait_s(load: ServingLoad, kv_limit: int, ttft: float, tpot: float) -> float:
+    """A client's mean wait for a KV slot when more clients than slots send requests.
+
+    Closed loop (a benchmark client at concurrency C sends its next request when its last one
+    ends): by Little's law C clients on S = kv_limit slots each spend C / S x a served
+    request's time (TTFT + output x TPOT) in the server, so a request waits (C / S - 1) x
+    that before its prefill starts, and each client gets S / C of a served request's tokens/s.
+    Not added to TTFT: added, it raised bench/speed_accuracy.py's held-out TTFT error
+    (median 24.9 -> 25.0 %, p90 81.6 -> 87.6 %; each refitted: 24.3 -> 24.6 %, 81.4 -> 87.5 %)
+    because the runs' KV size is unknown: the CSV records no memory fraction, and S is the
+    small difference of two large numbers (MiniMax-M2.5 FP8 on one B300, 8,192 in + 1,024
+    out: 95,456 KV tokens at 0.90 = 10 slots, 152,048 at 0.95 = 17; measured at 16 clients,
+    TTFT 524 ms: nobody waited)."""
+    if load.concurrency <= kv_limit:
+        return 0.0
+    return (load.concurrency / kv_limit - 1) * (ttft + load.output_len * tpot)
+
+
+SPEED_KEYS = ("ttft_ms", "tpot_ms", "output_tokens_per_s", "output_tokens_per_s_per_request",
+              "prefill_tokens_per_s")
+"""The plan JSON's speed keys (a contract: add, never rename)."""
+
+
+def speed_fields(est: SpeedEstimate | None) -> dict:
+    """The speed keys of `python -m planner plan --json`: each figure, `speed_terms` (each term
+    with `name`, its formula and value) and `speed` (the whole estimate); null without one."""
+    if est is None:
+        return {**dict.fromkeys(SPEED_KEYS), "speed_terms": None, "speed": None}
+    return {
+        **{key: getattr(est, key) for key in SPEED_KEYS},
+        "speed_terms": [{"name": t.key, **t.model_dump(mode="json")} for t in est.terms],
+        "speed": est.model_dump(mode="json", exclude={"terms"}),
+    }

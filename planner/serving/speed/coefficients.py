@@ -1,0 +1,114 @@
+"""The speed model's fitted coefficients (SpeedCoefficients, FITTED) and its estimated
+constants: the efficiencies, overheads and queueing shares, fitted by bench/speed_accuracy.py
+on ../shared/calibration/perf-silicon-aic.csv; everything else is physics.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from planner.serving.speed.kernels import KernelFamily, MoeKernel
+
+
+class SpeedCoefficients(BaseModel):
+    """The few fitted numbers of the speed model; everything else is physics."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    bandwidth_efficiency: dict[KernelFamily, float]
+    """Fraction of the datasheet memory bandwidth a decode GEMM of this family reaches."""
+    expert_bandwidth_factor: float = Field(gt=0, le=2)
+    """Routed-expert reads run at this times the family's efficiency: fused-MoE kernels
+    stream many small expert matrices (gather, grouped GEMM, scatter), not one large one."""
+    moe_kernel_bandwidth_factor: dict[MoeKernel, float] = Field(default_factory=dict)
+    """expert_bandwidth_factor of the MoE kernel families with their own figure (moe_kernel);
+    a family missing here reads its experts at expert_bandwidth_factor."""
+    moe_kernel_compute_factor: dict[MoeKernel, float] = Field(default_factory=dict)
+    """expert_compute_factor of the MoE kernel families with their own figure (moe_kernel); a
+    family missing here multiplies its experts at expert_compute_factor."""
+    marlin_moe_bytes_per_fp32_flop: float = Field(default=0.0, ge=0)
+    """Marlin MoE's expert read rate where the SMs, not the memory, bound it: this many bytes
+    per FP32 FLOP of the GPU (SMs x clock; MARLIN_MOE); 0: no such bound."""
+    kv_bandwidth_efficiency: float = Field(gt=0, le=1)
+    """Fraction of the bandwidth the attention kernel reaches reading the KV cache."""
+    compute_efficiency: float = Field(gt=0, le=1)
+    """Fraction of the dense TFLOP/s a large (prefill) GEMM reaches."""
+    expert_compute_factor: float = Field(default=1.0, gt=0, le=2)
+    """Routed-expert GEMMs run at this times the compute efficiency: a fused-MoE kernel
+    multiplies many small per-expert matrices (tokens x k / E rows each), not one large one."""
+    link_efficiency: float = Field(gt=0, le=1)
+    """Fraction of the link bandwidth an all-reduce reaches (bus bandwidth / link rate), on
+    links without a measured rate (NVLINK_ALLREDUCE has NVLink 4 and 5's)."""
+    step_overhead_us: float = Field(ge=0)
+    """Per decode/prefill step: scheduling, sampling, input preparation (CUDA graphs on)."""
+    layer_overhead_us: float = Field(ge=0)
+    """Per layer per step: kernel launches and small ops a CUDA graph still replays."""
+    moe_layer_overhead_us: float = Field(default=0.0, ge=0)
+    """Per MoE layer per step on top: the kernels a fused-MoE layer runs that a dense MLP does
+    not (vLLM fused_moe.py fused_experts_impl: router top-k, the activation quantisation,
+    moe_align_block_size's sort of (token, expert) pairs, the second quantisation and
+    ops.moe_sum's combine of the k expert outputs), each a launch-latency-bound kernel."""
+    indexer_layer_overhead_us: float = Field(default=0.0, ge=0)
+    """Per sparse-attention layer per step on top: the indexer's own kernels (its
+    projections, RoPE, fp8 quantisation of the index keys, the logits, the top-k selection)."""
+    request_overhead_ms: float = Field(ge=0)
+    """Per request, before its prefill: HTTP, tokenization, scheduling (in TTFT)."""
+    prompt_token_overhead_us: float = Field(default=0.0, ge=0)
+    """Per prompt token, in TTFT: time that grows with the prompt but not with TP, the form of
+    BLIS's CPU-overhead regression (inference-sim, alpha0 + alpha1 x input length: tokenization,
+    API serialization). The serving host's per-token work (tokenization; vLLM V1 hashes every
+    16-token block with sha256 for prefix caching, v1/core/kv_cache_utils.py
+    hash_block_tokens) explains only part of the fitted figure, ESTIMATE ~2 us a token
+    (unverified); the rest is prefill time the roofline terms miss and the fit could not place
+    (bench/speed_accuracy.py: it does not vary with TP on the fit rows)."""
+    queue_share: float = Field(ge=0, le=1)
+    """Share of the other C - 1 requests' prefills a new request waits behind, each a whole
+    prefill as it runs alone (0: none ever waits; 0.5: all arrive at once and queue, as at a
+    benchmark's start; a run of R rounds whose first round arrives at once: 1 / (2 R))."""
+    prefill_interference: float = Field(ge=0, le=1)
+    """Share of the other requests' prefill work (compute and all-reduce) that lands inside
+    one request's decode steps."""
+    source: str
+
+
+FITTED = SpeedCoefficients(
+    bandwidth_efficiency={"bf16": 0.75, "fp8": 0.9, "fp4": 0.9, "weight-only": 0.9},
+    expert_bandwidth_factor=0.849,
+    moe_kernel_bandwidth_factor={"flashinfer-trtllm-mxfp4": 1.0},
+    moe_kernel_compute_factor={"flashinfer-trtllm-mxfp4": 1.2, "triton-mxfp4": 0.37},
+    marlin_moe_bytes_per_fp32_flop=0.0369,
+    kv_bandwidth_efficiency=0.742,
+    compute_efficiency=0.662,
+    expert_compute_factor=0.215,
+    link_efficiency=0.8,
+    step_overhead_us=13.1,
+    layer_overhead_us=66.5,
+    moe_layer_overhead_us=22.8,
+    indexer_layer_overhead_us=89.0,
+    request_overhead_ms=23.8,
+    prompt_token_overhead_us=4.93,
+    queue_share=0.0816,
+    prefill_interference=1.0,
+    source="fitted 2026-12-01 by `python bench/speed_accuracy.py --fit` on the 773 fit rows of "
+    "../shared/calibration/perf-silicon-aic.csv (H100/H200/B200/B300, vLLM and SGLang), with "
+    "the MoE kernel families (moe_kernel); bf16 kept at its 0.75 start (no bf16 row moved it); "
+    "fp8 at the 0.9 bound; weight-only not fitted (its only rows, Kimi-K2.5 int4 MoE, would "
+    "set every consumer GPTQ/AWQ figure) and held at the 0.9 bound like fp4; FlashInfer's "
+    "TRT-LLM MXFP4 MoE at its physical bounds (experts read at 0.9 of the bandwidth, "
+    "multiplied at 0.662 x 1.2 = 0.79 of the BF16 peak); link_efficiency 0.8 is an estimate "
+    "(no PCIe rows; NVLink 4/5 use the measured NVLINK_ALLREDUCE rates); rounded to 3 digits",
+)
+"""The coefficients the planner uses (see bench/speed_accuracy.py for the fit and its error).
+Weight-only 0.9 is not fitted: it stands for Marlin's published "near ideal 4x speedup up to
+batch 16-32" (IST-DASLab/marlin README); Kimi-K2.5's int4 MoE rows (Marlin MoE) run slower
+than it (bench/speed_accuracy.py, group kimi-k2)."""
+
+
+EAGER_LAYER_OVERHEAD_FACTOR = 3.0
+"""--enforce-eager: no CUDA graphs, each layer's kernels are launched from Python. ESTIMATE
+(unverified; no eager runs in the calibration data)."""
+
+
+WNA16_FALLBACK_SLOWDOWN = 1.5
+"""MoE layers that fall back from Marlin MoE to the Triton MoE WNA16 kernel read their
+experts this much slower. ESTIMATE (unverified; no such runs in the calibration data)."""

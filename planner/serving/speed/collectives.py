@@ -1,0 +1,162 @@
+"""Collectives: TP all-reduce (which algorithm vLLM runs, its hops and rates, the measured
+NVLink 4/5 rates), EP all-to-all and the pipeline's point-to-point hop.
+
+- all-reduce over N ranks (twice per layer) = start-up + (N - 1)/N x 2 x bytes / bus
+  bandwidth, over ClusterSpec.link (NVLink, PCIe P2P, through host, cross-socket): start-up =
+  hops x link latency, hops = 2 with vLLM's custom all-reduce (P2P on every rank, two GPUs or
+  NVLink, messages under 8 MiB: allreduce_algorithm), else NCCL's ring 2 (N - 1) + the link's
+  NCCL start-up (on PCIe 6 us + 3 us per step, measured with nccl-tests: hardware.py); bus
+  bandwidth = link rate x link_efficiency, except on NVLink 4/5 where both are the published
+  benchmark's (NVLINK_ALLREDUCE: NVLink 5 all-reduces reach 640 GB/s of its 900);
+- EP all-to-all (dispatch + combine per MoE layer) only with attention DP (dp > 1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from planner.serving.hardware import LinkSpec
+from planner.serving.speed.context import _Ctx
+
+CUSTOM_AR_MAX_BYTES = 8192 * 1024
+"""vLLM's own all-reduce takes a message only below this size: CustomAllreduce(max_size=8192 *
+1024) and should_custom_ar's `inp_size < self.max_size` (vllm/distributed/device_communicators/
+custom_all_reduce.py, 0.11.0-0.33.0; only Hopper/datacenter-Blackwell symmetric memory lowers it,
+all_reduce_utils.CUSTOM_ALL_REDUCE_MAX_SIZES). Larger messages (a prefill chunk of 2,048 tokens
+x 5,120 x 2 B = 20 MiB) fall through to NCCL (cuda_communicator.py CudaCommunicator.all_reduce:
+custom all-reduce, then symmetric memory, then pynccl)."""
+
+
+@dataclass(frozen=True)
+class MeasuredAllreduce:
+    """What vLLM's prefill-size all-reduces reach on one NVLink generation, measured: the bus
+    bandwidth ((N - 1)/N x 2 x bytes / time) and the start-up time of a message too large for
+    vLLM's custom kernel (torch symmetric memory or NCCL: kernel launch, barriers, pipeline
+    fill), from a straight line through the fastest algorithm's times at 16 and 128 MiB."""
+
+    bus_gbps: float
+    startup_us: float
+    source: str
+
+
+NVLINK_ALLREDUCE: dict[float, MeasuredAllreduce] = {
+    450.0: MeasuredAllreduce(
+        433.6, 19.3, "NVLink 4 (H100/H200, SM 9.0): vLLM PR #42324 benchmark table, 8 GPUs "
+        "(unverified: the world size is read from its crossovers), 16 MiB in 87 us (torch "
+        "symmetric memory multimem), 128 MiB in 561 us (pynccl)"),
+    900.0: MeasuredAllreduce(
+        640.3, 26.1, "NVLink 5 (B300, SM 10.3): vLLM PR #37756 benchmark table, 8 GPUs "
+        "(unverified: the world size is read from its crossovers: custom all-reduce to 4 MiB, "
+        "symmetric memory below 64 MiB), 16 MiB in 72 us (multimem), 128 MiB in 393 us "
+        "(pynccl)"),
+}
+"""Measured all-reduce rates per NVLink generation, keyed by the link's per-direction GB/s
+(LinkSpec.bandwidth_gbps: NVLink 4 450, NVLink 5 900). NVLink 5 doubles the link but its
+all-reduces reach 0.71 of it where NVLink 4's reach 0.96: the collectives run on a fixed
+number of CTAs whose copy-and-reduce rate does not double with the link (vLLM issue #33459,
+"Torch symm AllReduce seems suboptimal on 8xB200 (fixed CTA count?)"). A Blackwell prefill
+therefore spends more of its time in all-reduce than the link rate says: Llama-3.1-70B, TP=8,
+a 1,024-token chunk (16 MiB per all-reduce, 160 per chunk): 11.5 ms (26.1 us + 29.4 MB of bus
+traffic at 640.3 GB/s, each) where the link rate said 7.2 ms (4 us + at 900 x 0.8 GB/s).
+Other links (NVLink 3, PCIe) keep the link rate x link_efficiency."""
+
+
+def measured_allreduce(link: LinkSpec) -> MeasuredAllreduce | None:
+    """The measured all-reduce rates of this link (NVLINK_ALLREDUCE), None off NVLink 4/5."""
+    return NVLINK_ALLREDUCE.get(link.bandwidth_gbps) if link.kind == "nvlink" else None
+
+
+def allreduce_algorithm(link: LinkSpec, n: int, nbytes: float) -> str:
+    """Which all-reduce vLLM runs for one message of `nbytes` over `n` GPUs on `link`.
+
+    vLLM (custom_all_reduce.py, CustomAllreduce.__init__ and should_custom_ar) enables its own
+    kernel only where every rank can P2P (`_can_p2p`; a GeForce driver without P2P fails it)
+    and the group is two GPUs or fully NVLink-connected ("Custom allreduce is disabled because
+    it's not supported on more than two PCIe-only GPUs"), and then only for messages below
+    CUSTOM_AR_MAX_BYTES; with two GPUs its kernel is one-shot (each rank reads its peer's
+    buffer between two barriers). Otherwise NCCL's ring runs it, through pinned host memory
+    (NCCL's SHM transport) where the GPUs cannot P2P. On NVLink a message of CUSTOM_AR_MAX_BYTES
+    or more goes to torch symmetric memory (all_reduce_utils.SYMM_MEM_ALL_REDUCE_MAX_SIZES) or
+    NCCL, charged at the measured start-up of NVLINK_ALLREDUCE.
+    """
+    if link.kind == "nvlink":
+        if nbytes >= CUSTOM_AR_MAX_BYTES:
+            return "torch symmetric memory or NCCL (NVLink, message >= 8 MiB)"
+        return "vLLM custom all-reduce (NVLink)"
+    if link.p2p and n == 2 and nbytes < CUSTOM_AR_MAX_BYTES:
+        return "vLLM one-shot custom all-reduce (P2P, 2 GPUs, < 8 MiB)"
+    if not link.p2p:
+        return "NCCL ring through host memory (no P2P)"
+    if n > 2:
+        return "NCCL ring (vLLM's custom all-reduce is off on more than two PCIe GPUs)"
+    return "NCCL ring (message >= 8 MiB, vLLM's custom all-reduce limit)"
+
+
+def allreduce_hops(link: LinkSpec, n: int, nbytes: float) -> int:
+    """Latency hops of one all-reduce over `n` GPUs: 2 for vLLM's own kernel (a barrier
+    before and after the peers' reads), else NCCL's ring, 2 (n - 1) steps (reduce-scatter,
+    then all-gather); allreduce_algorithm says which runs."""
+    return 2 if allreduce_algorithm(link, n, nbytes).startswith("vLLM") else 2 * (n - 1)
+
+
+def allreduce_rates(link: LinkSpec, n: int, nbytes: float, link_efficiency: float, *,
+                    text: bool = True) -> tuple[float, float, str, str]:
+    """(start-up seconds, bus bandwidth B/s, each as the allreduce term writes it) of one
+    all-reduce of `nbytes` over `n` GPUs: on NVLink 4/5 the measured bus bandwidth
+    (NVLINK_ALLREDUCE) and, from 8 MiB, the measured start-up; else the link rate x
+    link_efficiency and hops x the link's latency, plus the link's NCCL start-up when NCCL
+    runs it (LinkSpec.startup_us: 6 us on PCIe, measured). `text=False`: the two texts are
+    empty (a step's time needs only the numbers)."""
+    hops = allreduce_hops(link, n, nbytes)
+    startup = hops * link.latency_us
+    nccl_startup = link.startup_us and not allreduce_algorithm(link, n, nbytes).startswith("vLLM")
+    if nccl_startup:
+        startup += link.startup_us
+    measured = measured_allreduce(link)
+    measured_startup = measured is not None and nbytes >= CUSTOM_AR_MAX_BYTES
+    if measured_startup:
+        startup = measured.startup_us
+    bus = link.bandwidth_gbps * 1e9 * link_efficiency if measured is None \
+        else measured.bus_gbps * 1e9
+    if not text:
+        return startup * 1e-6, bus, "", ""
+    startup_text = f"{hops} hops x {link.latency_us:g} us"
+    if nccl_startup:
+        startup_text = f"{link.startup_us:g} us + {startup_text}"
+    if measured_startup:
+        startup_text = f"{measured.startup_us:g} us measured start-up"
+    bus_text = (f"({link.bandwidth_gbps:.1f} GB/s x {link_efficiency:.2f})" if measured is None
+                else f"{measured.bus_gbps:g} GB/s measured bus bandwidth")
+    return startup * 1e-6, bus, startup_text, bus_text
+
+
+def _allreduce_s(ctx: _Ctx, nbytes: float) -> float:
+    """One all-reduce of `nbytes` over the TP group: its start-up plus the ring's
+    (N-1)/N x 2 x bytes over the bus bandwidth (GenZ collective_times.py form; allreduce_rates
+    gives both)."""
+    n = ctx.tp
+    if n == 1:
+        return 0.0
+    startup, bw, _, _ = allreduce_rates(ctx.link, n, nbytes, ctx.c.link_efficiency, text=False)
+    return startup + (n - 1) / n * 2 * nbytes / bw
+
+
+def _all_to_all_s(ctx: _Ctx, tokens: float) -> float:
+    """EP dispatch + combine of one MoE layer with attention DP (dp > 1): each DP rank sends
+    its tokens' hidden states to the k experts' ranks ((EP-1)/EP of them remote) and gets
+    them back. With DP = 1 the hidden states are already on every TP rank and the expert
+    outputs are summed by the layer's all-reduce, so there is no all-to-all."""
+    if not (ctx.ep and ctx.dp > 1 and ctx.moe is not None):
+        return 0.0
+    ep = ctx.tp * ctx.dp
+    nbytes = tokens * ctx.moe.experts_per_token * ctx.hidden * ctx.act_b * (ep - 1) / ep
+    bw = ctx.link.bandwidth_gbps * 1e9 * ctx.c.link_efficiency
+    return 2 * ((ctx.link.startup_us + ctx.link.latency_us) * 1e-6 + nbytes / bw)
+
+
+def _p2p_s(ctx: _Ctx, tokens: float) -> float:
+    """One hop between pipeline stages: the hidden states of `tokens` tokens, one NCCL send
+    (the link's NCCL start-up + one step)."""
+    bw = ctx.link.bandwidth_gbps * 1e9 * ctx.c.link_efficiency
+    return ((ctx.link.startup_us + ctx.link.latency_us) * 1e-6
+            + tokens * ctx.hidden * ctx.act_b / bw)

@@ -1,0 +1,182 @@
+"""What one estimate resolves before any step: the device's facts (_Device: GPU, link, weight
+format, kernels, dtypes; cached per model, cluster and settings), the plan's context (_Ctx) and
+the read and compute rates every step reads (measured-read cap, routed-expert rates).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from planner.memo import IdentityMemo
+from planner.model.attention.kvformat import KvBytes
+from planner.model.quant import QuantScheme
+from planner.model.spec import MoeMlp
+from planner.serving.engine import act_elem_bytes, kv_elem_bytes, sparse_mla_kv
+from planner.serving.hardware import GpuSpec, LinkSpec
+from planner.serving.layout import ParallelLayout, first_moe
+from planner.serving.plan import PlanRequest, served_scheme
+from planner.serving.speed.coefficients import SpeedCoefficients
+from planner.serving.speed.kernels import (
+    KernelFamily,
+    MoeKernel,
+    _deepgemm_moe,
+    kernel_family,
+    moe_kernel,
+)
+
+
+class _Device(NamedTuple):
+    """What an estimate reads of the model, cluster and settings, none of it of the layout or
+    the load: the slowest GPU and link, the weight format and its kernels, the dtypes."""
+
+    gpu: GpuSpec
+    link: LinkSpec
+    scheme: QuantScheme
+    act_b: int
+    kv_b: KvBytes
+    family: KernelFamily
+    peak_flops: float  # FLOP/s of the compute format
+    attn_flops: float  # FLOP/s of the attention kernels (16-bit tensor cores)
+    index_flops: float  # FLOP/s of the sparse-attention indexer's logits (FP8 where native)
+    exp_rate: float  # softmax exponentials per second (SFUs; inf when the GPU has no figure)
+    bw: float  # B/s: the datasheet bandwidth
+    read_cap: float  # B/s: the GPU's measured read rate (inf without one)
+    moe: MoeMlp | None  # the model's first routed-expert MLP
+    moe_kernel: MoeKernel  # moe_kernel: the family serving the routed experts
+    deepgemm_moe: bool  # _deepgemm_moe: block-FP8 MoE on DeepGEMM's padded path
+
+
+_DEVICES: IdentityMemo[_Device | None] = IdentityMemo(256)
+
+
+def _padded_moe(device: _Device, layout: ParallelLayout) -> bool:
+    """Whether this plan's MoE layers run DeepGEMM's padded grouped GEMM: a MoE model on the
+    DeepGEMM path (_Device.deepgemm_moe) whose MoE TP size (tp x dp, 1 with EP) is below 8."""
+    moe_tp = 1 if layout.ep else layout.tp * layout.dp
+    return device.moe is not None and device.deepgemm_moe and moe_tp < 8
+
+
+def _device(request: PlanRequest) -> _Device | None:
+    """The layout-independent part of an estimate; None without a bandwidth or compute figure
+    (a custom GPU). Cached by the identity of the model, cluster and settings: a sweep
+    estimates every layout with the same three."""
+    return _DEVICES.get_all((request.model, request.cluster, request.engine), (),
+                            _resolve_device, request)
+
+
+def _resolve_device(request: PlanRequest) -> _Device | None:
+    """Work out what _device caches."""
+    spec, s = request.model, request.engine
+    gpu = min((n.gpu for n in request.cluster.nodes), key=lambda g: g.memory_bandwidth_gbps)
+    if gpu.memory_bandwidth_gbps <= 0:
+        return None
+    scheme = served_scheme(request)
+    bf16 = gpu.weight_format_support("bf16") == "native"
+    family, fmt = kernel_family(scheme, gpu)
+    if s.mxfp4_marlin and scheme.family == "mxfp4":
+        family, fmt = "weight-only", "bf16"  # vLLM's Marlin MXFP4 fallback (EngineSettings)
+    peak = gpu.dense_tflops(fmt) or gpu.bf16_dense_tflops or gpu.dense_tflops("fp16")
+    if peak is None:
+        return None
+    attn = gpu.bf16_dense_tflops or peak
+    return _Device(
+        gpu=gpu, link=request.cluster.link, scheme=scheme,
+        act_b=act_elem_bytes(s, spec.torch_dtype, bf16),
+        kv_b=sparse_mla_kv(spec, s, kv_elem_bytes(s, spec.torch_dtype, bf16),
+                           gpu.compute_capability),
+        family=family, peak_flops=peak * 1e12, attn_flops=attn * 1e12,
+        index_flops=(gpu.dense_tflops("fp8") or attn) * 1e12,
+        exp_rate=(gpu.softmax_exp_tera_per_s or math.inf) * 1e12,
+        bw=gpu.memory_bandwidth_gbps * 1e9, read_cap=(gpu.measured_read_gbps or math.inf) * 1e9,
+        moe=first_moe(spec), moe_kernel=moe_kernel(scheme, gpu, family, s.vllm_version),
+        deepgemm_moe=_deepgemm_moe(scheme, gpu, s.vllm_version),
+    )
+
+
+@dataclass(slots=True)
+class _Ctx:
+    """Everything one estimate needs, resolved once (never changed after __post_init__: not
+    frozen only because a frozen dataclass of 28 fields costs an estimate 2 us more to build)."""
+
+    gpu: GpuSpec
+    link: LinkSpec
+    tp: int
+    pp: int
+    dp: int
+    ep: bool
+    hidden: int
+    act_b: int
+    moe: MoeMlp | None
+    family: KernelFamily
+    peak_flops: float  # FLOP/s of the compute format
+    attn_flops: float  # FLOP/s of the attention kernels (16-bit tensor cores)
+    index_flops: float  # FLOP/s of the sparse-attention indexer's logits (FP8 where native)
+    exp_rate: float  # softmax exponentials per second (SFUs; inf when the GPU has no figure)
+    bw: float  # B/s
+    read_cap: float  # B/s: the GPU's measured read rate (inf without one)
+    c: SpeedCoefficients
+    wna16: bool
+    eager: bool
+    mbt: int
+    padded_moe: bool = False  # DEEPGEMM_PADDED_MOE: expert GEMMs over padded rows
+    moe_kernel: MoeKernel = "fused-moe"  # moe_kernel: the family serving the routed experts
+
+    # the read rates and expert compute factor every step of every stage reads, worked out
+    # once per estimate (__post_init__), not once per step
+    weights_bw: float = field(init=False)  # B/s: _stream_bw at the family's efficiency
+    kv_bw: float = field(init=False)  # B/s: _stream_bw at the KV efficiency
+    expert_bw: float = field(init=False)  # B/s: _expert_rate
+    expert_compute: float = field(init=False)  # _expert_compute
+    # (padded MoE rows, overhead) seconds of each stage step: the same in every step of a
+    # stage, so worked out at its first step (_step_parts), by the stage's id
+    stage_fixed: dict[int, tuple[float, float]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.stage_fixed = {}
+        eff = self.c.bandwidth_efficiency[self.family]
+        self.weights_bw = _stream_bw(self, eff)
+        self.kv_bw = _stream_bw(self, self.c.kv_bandwidth_efficiency)
+        self.expert_bw = _expert_rate(self, eff)
+        self.expert_compute = _expert_compute(self)
+
+
+def _read_capped(ctx: _Ctx, efficiency: float) -> bool:
+    """Whether the GPU's measured read rate (GpuSpec.measured_read_gbps), not `efficiency` of
+    the datasheet bandwidth, sets a kernel's read rate (_stream_bw; the terms say so)."""
+    return ctx.bw * efficiency > ctx.read_cap
+
+
+def _stream_bw(ctx: _Ctx, efficiency: float) -> float:
+    """B/s a kernel reads memory at: `efficiency` of the datasheet bandwidth, but never faster
+    than the GPU's measured read rate (GpuSpec.measured_read_gbps): the fitted efficiencies
+    come from HBM parts, and a part whose memory sustains less than its datasheet x those
+    efficiencies (GB10's LPDDR5X) streams at what it sustains."""
+    return ctx.read_cap if _read_capped(ctx, efficiency) else ctx.bw * efficiency
+
+
+def _expert_factor(ctx: _Ctx) -> float:
+    """The routed-expert bandwidth factor of this plan's MoE kernel family."""
+    return ctx.c.moe_kernel_bandwidth_factor.get(ctx.moe_kernel, ctx.c.expert_bandwidth_factor)
+
+
+def _marlin_rate(ctx: _Ctx) -> float:
+    """MARLIN_MOE's SM-bound expert read rate in B/s (inf off Marlin MoE, or without the
+    GPU's FP32 figure or the coefficient)."""
+    k = ctx.c.marlin_moe_bytes_per_fp32_flop
+    if ctx.moe_kernel != "marlin-moe" or not (k and ctx.gpu.fp32_tflops):
+        return math.inf
+    return k * ctx.gpu.fp32_tflops * 1e12
+
+
+def _expert_rate(ctx: _Ctx, eff: float) -> float:
+    """B/s at which routed experts are read: the bandwidth x the family's efficiency x the MoE
+    kernel's factor (_stream_bw: at most the GPU's measured read rate), at most MARLIN_MOE's
+    SM-bound rate."""
+    return min(_stream_bw(ctx, eff * _expert_factor(ctx)), _marlin_rate(ctx))
+
+
+def _expert_compute(ctx: _Ctx) -> float:
+    """The routed-expert compute factor of this plan's MoE kernel family."""
+    return ctx.c.moe_kernel_compute_factor.get(ctx.moe_kernel, ctx.c.expert_compute_factor)

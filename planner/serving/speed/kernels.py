@@ -1,0 +1,144 @@
+"""Kernel selection: which GEMM family a weight format runs on a GPU (kernel_family), which
+kernel vLLM serves routed experts with (moe_kernel), and the vLLM rules behind those choices
+(DeepGEMM's padded block-FP8 MoE, Marlin MoE's SM-bound reads).
+
+Routed experts run on the MoE kernel family vLLM picks (moe_kernel: FlashInfer TRT-LLM MXFP4
+on Blackwell, triton_kernels MXFP4 on Hopper, Marlin MoE for weight-only, vLLM's fused-MoE
+paths otherwise), each with its own expert factors (SpeedCoefficients); Marlin MoE's expert
+reads are bound by SMs x clock on Hopper/Blackwell (MARLIN_MOE).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from planner.model.quant import QuantScheme
+from planner.serving.hardware import GpuFormat, GpuSpec
+from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, vllm_rules
+
+KernelFamily = Literal["bf16", "fp8", "fp4", "weight-only"]
+"""How the GEMMs run: 16-bit; FP8 tensor cores (W8A8); FP4 tensor cores (NVFP4/MXFP4 on
+Blackwell); or weight-only (Marlin/Machete W4A16, W8A16: weights dequantised to 16-bit in
+the kernel, so memory is saved and compute is 16-bit)."""
+
+
+MoeKernel = Literal["fused-moe", "flashinfer-trtllm-mxfp4", "triton-mxfp4", "marlin-moe",
+                    "flashinfer-trtllm-int4", "humming-moe"]
+"""Which kernel family vLLM runs a MoE layer's routed experts on (moe_kernel): its own fused-MoE
+paths (Triton fused_moe, CUTLASS, DeepGEMM, FlashInfer for FP8/NVFP4: the default figure);
+FlashInfer's TRT-LLM MXFP4 x BF16 MoE (gpt-oss on datacenter Blackwell); OpenAI's
+triton_kernels matmul_ogs (MXFP4 on Hopper); Marlin MoE (weight-only: int4/GPTQ/AWQ, and
+the MXFP4/FP8 fallbacks on older GPUs); from vLLM 0.32 FlashInfer's TRT-LLM MxInt4 MoE and
+Humming for some weight-only MoE (no calibration rows: they take the default figures)."""
+
+
+def kernel_family(scheme: QuantScheme, gpu: GpuSpec) -> tuple[KernelFamily, GpuFormat]:
+    """(kernel family, compute format) of a weight format on a GPU.
+
+    FP8 runs on FP8 tensor cores from Ada/Hopper on, else as Marlin W8A16; NVFP4 on FP4
+    tensor cores on Blackwell only, else weight-only; GPTQ/AWQ/bnb/GGUF/int8 are weight-only
+    (vLLM's Marlin/Machete kernels). Source: vLLM docs, "Supported Hardware". MXFP4 (gpt-oss)
+    has its own MoE kernels on Hopper and datacenter Blackwell (vllm 0.17
+    quantization/mxfp4.py get_mxfp4_backend: FlashInfer MXFP4 x BF16 on sm100 by default,
+    MXFP4 x MXFP8 only behind VLLM_USE_FLASHINFER_MOE_MXFP4_MXFP8; triton_kernels on sm90;
+    Marlin elsewhere, e.g. sm120 and Ampere): FP4 weights read as such, multiplied with
+    16-bit activations, so compute runs at the 16-bit rate.
+    """
+    fam = scheme.family
+    if fam == "float":
+        return "bf16", "bf16"
+    if fam == "fp8" and gpu.weight_format_support("fp8") == "native":
+        return "fp8", "fp8"
+    if fam == "mxfp4" and re.fullmatch(r"(9|10)\.\d+", gpu.compute_capability) \
+            and gpu.vendor == "nvidia":
+        return "fp4", "bf16"  # FlashInfer (sm100) or triton_kernels (sm90), 16-bit compute
+    if fam == "nvfp4" and gpu.weight_format_support(fam) == "native":
+        return "fp4", fam
+    if fam == "int8" and gpu.weight_format_support("int8") == "native":
+        return "fp8", "int8"  # W8A8 int8 GEMMs: the same 8-bit tensor-core path and rate
+    return "weight-only", "bf16"
+
+
+def moe_kernel(scheme: QuantScheme, gpu: GpuSpec, family: KernelFamily,
+               vllm_version: str = DEFAULT_VLLM_VERSION) -> MoeKernel:
+    """The kernel family vLLM (`vllm_version`, default the planner's) serves routed experts of
+    this weight format with on this GPU, with no environment variable set.
+
+    MXFP4 (gpt-oss): quantization/mxfp4.py get_mxfp4_backend (0.11.0-0.17.0) and
+    fused_moe/oracle/mxfp4.py (0.19.0, 0.33.0): FlashInfer's TRT-LLM MXFP4 x BF16 MoE on
+    compute capability 10.x (SM100_FI_MXFP4_BF16 / FLASHINFER_TRTLLM_MXFP4_BF16, first when
+    FlashInfer is installed, as in vLLM's images), OpenAI's triton_kernels (matmul_ogs) on 9.0
+    (the SM90 FlashInfer path needs VLLM_USE_FLASHINFER_MOE_MXFP4_BF16), Marlin elsewhere.
+    Weight-only MoE (int4 GPTQ/AWQ/compressed-tensors WNA16) up to 0.31: Marlin MoE
+    (compressed_tensors_moe.py CompressedTensorsWNA16MarlinMoEMethod whenever
+    check_moe_marlin_supports_layer holds; FlashInfer's MxInt4 MoE only behind
+    VLLM_USE_FLASHINFER_MOE_INT4, default 0). From 0.32 fused_moe/oracle/int_wna16.py tries
+    FlashInfer's TRT-LLM MxInt4 MoE first (10.x, symmetric int4 in groups of 32: kInt4Static32,
+    no zero points) and on 9.0 puts Humming ahead of Marlin (humming/priority.py). The rest:
+    vLLM's fused-MoE paths.
+    """
+    if scheme.family == "mxfp4" and family == "fp4":
+        return "flashinfer-trtllm-mxfp4" if gpu.compute_capability.startswith("10.") \
+            else "triton-mxfp4"
+    if family != "weight-only":
+        return "fused-moe"
+    if vllm_rules(vllm_version).version[:2] >= (0, 32) and gpu.vendor == "nvidia":
+        if gpu.compute_capability.startswith("10.") and scheme.family == "gptq" \
+                and scheme.key.endswith("-g32"):
+            return "flashinfer-trtllm-int4"
+        if gpu.compute_capability == "9.0" and scheme.family in ("gptq", "awq"):
+            return "humming-moe"
+    return "marlin-moe"
+
+
+DEEPGEMM_PADDED_MOE = ((0, 12), (0, 14))
+"""vLLM releases (first, last minor) whose block-FP8 MoE layers run DeepGEMM's m-grouped
+contiguous GEMM at every batch size on compute capability 9.0 and 10.x, with rows padded per
+expert. Read from vLLM's source:
+- quantization/fp8.py get_fp8_moe_backend (0.12; fused_moe/oracle/fp8.py in 0.14): DeepGEMM
+  is picked for block-quantized weights when is_deep_gemm_supported() (sm90, sm100), before
+  the SM100 CUTLASS block-scaled path and Triton; FlashInfer only when VLLM_USE_FLASHINFER_MOE_FP8
+  is set; off by default when the MoE's TP size (tp x dp without expert parallelism, 1 with
+  it) is >= 8;
+- fused_moe/triton_deep_gemm_moe.py: DeepGEMM is used whenever is_deep_gemm_e8m0_used(),
+  which VLLM_USE_DEEP_GEMM_E8M0 (default 1) turns on on Hopper too from 0.12 (0.11 needed
+  VLLM_USE_DEEP_GEMM_E8M0_HOPPER there: Triton below M = 128);
+- fused_moe/deep_gemm_utils.py compute_aligned_M: without per-expert token counts on the CPU
+  (the single-node path) the grouped GEMM gets M_sum = round_up(M x k + E_local x (128 - 1),
+  128) rows, room for every local expert's last partial 128-row block.
+From 0.15 FlashInfer's CUTLASS MoE, which supports 128-block FP8 on sm90, comes first in
+oracle/fp8.py's backend order. The padded blocks are charged as computed rows at the dense
+GEMM efficiency: Qwen3-235B-A22B-FP8 on vLLM 0.12 decodes at ~52 ms (TP=2) and ~35 ms (TP=4)
+whatever the batch (4-48 requests, perf-silicon-aic.csv), as a fixed 128 x 127 x E-row GEMM
+does, where the byte count alone gives 17-41 ms growing with the batch."""
+
+
+DEEPGEMM_ALIGN_ROWS = 128
+"""DeepGEMM's M alignment of the contiguous layout; vLLM uses DeepGEMM's MoE only when the
+weights' block shape equals it (triton_deep_gemm_moe.py: block_shape ==
+get_mk_alignment_for_contiguous_layout()), so 128 for the 128x128 block-FP8 checkpoints."""
+
+
+def _deepgemm_moe(scheme: QuantScheme, gpu: GpuSpec, vllm_version: str) -> bool:
+    """Whether vLLM runs block-FP8 MoE layers of this format on this GPU through DeepGEMM's
+    padded grouped GEMM at a MoE TP size below 8 (DEEPGEMM_PADDED_MOE: block-FP8 weights, vLLM
+    0.12-0.14, compute capability 9.0 or 10.x); _padded_moe adds the layout's MoE TP size."""
+    lo, hi = DEEPGEMM_PADDED_MOE
+    return (scheme.key.startswith("fp8-block") and gpu.vendor == "nvidia"
+            and re.fullmatch(r"9\.0|10\.\d+", gpu.compute_capability) is not None
+            and lo <= vllm_rules(vllm_version).version[:2] <= hi)
+
+
+MARLIN_MOE = "SM-bound"
+"""Marlin MoE (fused_marlin_moe: int4/int8 weights dequantised on the CUDA cores, multiplied
+with mma.sync, the Ampere instruction, not Hopper's wgmma or Blackwell's tcgen05) reads its
+experts at a rate set by SMs x clock rather than by the memory on Hopper and Blackwell:
+Kimi-K2.5's int4 experts (compressed-tensors WNA16, group 32, Marlin MoE per moe_kernel) at
+TP=8 decode at nearly the same speed on H200 (4.8 TB/s) and B200 (8 TB/s): 10.4 against
+10.0 ms at 4 requests, 31.1 against 28.5 ms at 64 (perf-silicon-aic.csv, vLLM 0.16.0 and
+0.15.1), where a bandwidth-bound kernel would be 1.67x faster on B200; the GPUs' FP32 rates
+(SMs x clock) are 67 and 75 TFLOP/s. So the expert rate is the smaller of the bandwidth one
+and SpeedCoefficients.marlin_moe_bytes_per_fp32_flop x the FP32 FLOP/s (GpuSpec.fp32_tflops;
+GPUs without that figure stay bandwidth-bound: on an RTX 3090, 35.6 TFLOP/s, the bound would
+lie above its 936 GB/s anyway)."""

@@ -1,0 +1,127 @@
+"""Pipeline stages: what the busiest GPU of each PP stage reads (dense weights, routed experts,
+KV per token) and multiplies (parameters, attention widths), worked out once per layout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from planner.memo import IdentityMemo
+from planner.model.attention import model_kv_layers
+from planner.model.attention.kvformat import KvBytes
+from planner.model.attention.sliding import SlidingWindowKv
+from planner.model.params import ParamBreakdown
+from planner.model.quant import QuantScheme
+from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec, MoeMlp
+from planner.serving.layout import pp_layer_split
+from planner.serving.plan import PlanRequest, param_breakdown
+from planner.serving.weights import rank_weights
+
+
+@dataclass(frozen=True)
+class _AttnGroup:
+    """Attention layers of one stage whose queries see at most `span` tokens (None: the whole
+    causal context; a sliding window; a sparse-attention top-k), summed over the layers."""
+
+    span: int | None
+    width_decode: int  # heads per rank x (qk + v dims), decode form (MLA absorbed)
+    width_prefill: int  # the same in prefill form (MLA decompressed per head)
+    heads: int  # query heads per rank: one softmax exponential per head per key
+
+
+@dataclass(frozen=True)
+class _Stage:
+    """What one GPU of one pipeline stage reads and computes (the slowest rank of the stage)."""
+
+    layers: int
+    dense_bytes: int  # weights read every step: attention, dense MLP, shared experts, lm_head
+    expert_bytes: int  # routed experts held by this rank
+    dense_params: float  # parameters per rank every token multiplies (excl. routed experts)
+    lm_head_params: float  # the part of dense_params that is the lm_head (last stage only)
+    expert_params_per_token: float  # routed-expert parameters per token per rank (k x size)
+    attention: tuple[_AttnGroup, ...]  # attention layers grouped by the tokens a query sees
+    sparse_layers: int  # layers with a sparse-attention indexer
+    indexer_width: int  # sum over sparse layers of indexer heads x dim (replicated on TP)
+    kv_bytes_per_token: int  # full-attention KV bytes per token on this rank
+    window_kv: tuple[tuple[int, int], ...]  # (window, bytes per token) of sliding layers
+    moe_layers: int  # layers with routed experts (EP all-to-all happens in each)
+
+
+_STAGES: IdentityMemo[tuple[_Stage, ...]] = IdentityMemo(4096)
+"""Per-stage bytes and parameters by (spec, weight format, layout, dtypes). 4,096: recommend
+bounds every EP family (tp x dp up to the expert count) of every format and KV dtype, and a
+smaller memo cleared itself mid-search (Qwen3-30B-A3B at 1,000 req/s over 1,024 GPUs: 9.0 s
+at 512 entries, 7.3 s at 4,096); entries are a few small tuples and die with their spec."""
+
+
+def _stages(request: PlanRequest, scheme: QuantScheme, act_b: int, kv_b: KvBytes
+            ) -> tuple[_Stage, ...]:
+    spec, layout = request.model, request.layout
+    key = (scheme.key, layout.tp, layout.pp, layout.dp, layout.ep, act_b, kv_b)
+    return _STAGES.get(spec, key, _build_stages, spec, request, scheme, act_b, kv_b)
+
+
+def _build_stages(spec: ModelSpec, request: PlanRequest, scheme: QuantScheme, act_b: int,
+                  kv_b: KvBytes) -> tuple[_Stage, ...]:
+    """Per PP stage: the bytes its busiest rank reads and the parameters it multiplies."""
+    layout = request.layout
+    params: ParamBreakdown = param_breakdown(spec)
+    weights = rank_weights(spec, scheme, layout, params, served_dtype_bytes=act_b)
+    kv_layers = model_kv_layers(spec)
+    ep_div = layout.ep_size if layout.ep else layout.tp
+    out = []
+    for stage, layers in enumerate(pp_layer_split(spec.num_layers, layout.pp)):
+        ranks = weights[stage * layout.tp:(stage + 1) * layout.tp]
+        w = max(ranks, key=lambda t: t.total_bytes)
+        dense = (w.attention_bytes + w.dense_mlp_bytes + w.shared_experts_bytes
+                 + w.router_bytes + w.norms_bytes + w.lm_head_bytes)
+        lps = [params.layers[i] for i in layers]
+        dense_params = sum(lp.attention + lp.dense_mlp + lp.shared_experts + lp.router
+                           for lp in lps) / layout.tp
+        lm_head = (params.lm_head or params.embeddings) / layout.tp \
+            if stage == layout.pp - 1 else 0.0
+        dense_params += lm_head
+        expert = sum(lp.experts_per_token * lp.expert_size for lp in lps) / ep_div
+        groups: dict[int | None, list[int]] = {}
+        indexer = n_sparse = 0
+        kv_full, windows = 0, []
+        for i in layers:
+            mixer, kv = spec.layers[i].mixer, kv_layers[i]
+            span = kv.sliding_window if isinstance(kv, SlidingWindowKv) else None
+            if isinstance(mixer, AttentionMixer):
+                heads = max(1, mixer.num_heads // layout.tp)
+                dec = pre = heads * (mixer.head_dim + mixer.v_head_dim)
+            elif isinstance(mixer, MlaMixer):
+                heads = max(1, mixer.num_heads // layout.tp)
+                dec = heads * (2 * mixer.kv_lora_rank + mixer.qk_rope_head_dim)
+                pre = heads * (mixer.qk_nope_head_dim + mixer.qk_rope_head_dim
+                               + mixer.v_head_dim)
+                if mixer.index_n_heads and mixer.index_head_dim and mixer.index_topk:
+                    span = mixer.index_topk
+                    n_sparse += 1
+                    indexer += mixer.index_n_heads * mixer.index_head_dim
+            else:
+                heads = dec = pre = 0
+            if heads:
+                g = groups.setdefault(span, [0, 0, 0])
+                g[0], g[1], g[2] = g[0] + dec, g[1] + pre, g[2] + heads
+            if kv is None:
+                continue
+            per_token = kv.bytes_per_token(kv_b, layout.tp)
+            if isinstance(kv, SlidingWindowKv):
+                windows.append((kv.sliding_window, per_token))
+            else:
+                kv_full += per_token
+        out.append(_Stage(
+            layers=len(layers), dense_bytes=dense, expert_bytes=w.experts_bytes,
+            dense_params=dense_params, lm_head_params=lm_head, expert_params_per_token=expert,
+            attention=tuple(_AttnGroup(span, *g) for span, g in groups.items()),
+            sparse_layers=n_sparse,
+            indexer_width=indexer,
+            kv_bytes_per_token=kv_full,
+            window_kv=tuple(windows),
+            moe_layers=sum(1 for i in layers if isinstance(spec.layers[i].mlp, MoeMlp)),
+        ))
+    # equal stages as one object, so that an estimate works each out once (_per_stage)
+    distinct: dict[_Stage, _Stage] = {}
+    return tuple(distinct.setdefault(stage, stage) for stage in out)

@@ -1,0 +1,206 @@
+"""The per-step time model: one decode or prefill step of one pipeline stage (weights, KV,
+compute, collectives, overheads), the pipeline around it, a request's chunked prefill, and the
+experts a step's tokens touch.
+
+- decode step of one pipeline stage at B tokens = max(memory time, compute time)
+  + TP all-reduce + fixed overhead, where memory time = (dense weights + routed experts x
+  the expected fraction a step touches, 1 - (1 - k/E)^B) / (bandwidth x efficiency of the
+  kernel family) + KV bytes read / (bandwidth x KV efficiency), compute time = (2 x dense
+  parameters per rank x B + 2 x routed-expert parameters x B / the MoE compute factor) /
+  dense TFLOP/s of the compute format + attention FLOPs / 16-bit TFLOP/s (+ a sparse-attention
+  indexer's at FP8), all / the compute efficiency, + softmax exponentials (one per query head
+  per key) / the GPU's SFU rate (FP32 TFLOP/s / 16); sliding-window layers attend to at most
+  their window and sparse-attention (DSA) layers to at most index_topk tokens (these add an
+  indexer overhead per layer); a prefill chunk runs the lm_head on its last token only;
+- pipeline: a token passes every stage in turn, plus one hop between stages; PP stages
+  work on PP micro-batches at once, so PP raises throughput, not single-request speed
+  (TPOT = max(sum of the stages, min(sequences, PP) x the slowest stage));
+- prefill of one request in chunks of max_num_batched_tokens, each chunk compute-bound
+  (2 x active params x tokens + the causal attention term) or weight-read bound.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+from planner.model.attention import cdiv
+from planner.serving.speed.coefficients import (
+    EAGER_LAYER_OVERHEAD_FACTOR,
+    WNA16_FALLBACK_SLOWDOWN,
+)
+from planner.serving.speed.collectives import _all_to_all_s, _allreduce_s, _p2p_s
+from planner.serving.speed.context import _Ctx
+from planner.serving.speed.kernels import DEEPGEMM_ALIGN_ROWS
+from planner.serving.speed.stages import _Stage
+
+
+def expected_experts_touched(num_experts: int, top_k: int, tokens: int) -> float:
+    """Expected number of distinct experts a step's `tokens` route to (uniform routing):
+    E x (1 - (1 - k/E)^tokens). gpt-oss-120b (E=128, k=4) at 64 tokens: 111.2."""
+    return num_experts * (1 - (1 - top_k / num_experts) ** tokens)
+
+
+def _moe_kernels_launched(ctx: _Ctx) -> bool:
+    """Whether vLLM itself launches fused_experts_impl's extra kernels (router top-k, the
+    moe_align_block_size sort, moe_sum) that moe_layer_overhead_us stands for. Not on
+    FlashInfer's TRT-LLM MoE kernels: vLLM hands them the router logits and FlashInfer routes,
+    runs both GEMMs and finalizes in one call (quantization/mxfp4.py apply, 0.15.0:
+    trtllm_fp4_block_scale_moe(router_logits, ..., routing_method_type, do_finalize=True);
+    the "Monolithic" TRT-LLM experts of fused_moe/experts/, 0.33.0)."""
+    return not ctx.moe_kernel.startswith("flashinfer-trtllm")
+
+
+def _overhead_s(ctx: _Ctx, stage: _Stage) -> float:
+    eager = EAGER_LAYER_OVERHEAD_FACTOR if ctx.eager else 1
+    per_layer = ctx.c.layer_overhead_us * stage.layers \
+        + ctx.c.moe_layer_overhead_us * stage.moe_layers * _moe_kernels_launched(ctx) \
+        + ctx.c.indexer_layer_overhead_us * stage.sparse_layers
+    return (ctx.c.step_overhead_us / ctx.pp + eager * per_layer) * 1e-6
+
+
+def _kv_read_bytes(stage: _Stage, contexts: float, tokens_ctx: float) -> float:
+    """KV bytes one step reads for `contexts` sequences of `tokens_ctx` context each."""
+    window = sum(per * min(tokens_ctx, w) for w, per in stage.window_kv) \
+        if stage.window_kv else 0
+    return contexts * (stage.kv_bytes_per_token * tokens_ctx + window)
+
+
+def _moe_padding_s(ctx: _Ctx, stage: _Stage) -> float:
+    """DEEPGEMM_PADDED_MOE's padding rows, E x (128 - 1) per MoE layer, each multiplied by one
+    expert's parameters on this rank (expert parameters per token / k, summed over the
+    stage's layers) at the dense rate and compute efficiency; 0 off that path."""
+    if not ctx.padded_moe or ctx.moe is None:
+        return 0.0
+    rows = ctx.moe.num_experts * (DEEPGEMM_ALIGN_ROWS - 1)
+    params = stage.expert_params_per_token / ctx.moe.experts_per_token
+    return 2 * params * rows / (ctx.peak_flops * ctx.c.compute_efficiency)
+
+
+class _Tokens(NamedTuple):
+    """What `count` new tokens on this DP rank cost every stage of one step alike."""
+
+    count: float
+    routed: float  # tokens the routed experts see: x DP with EP (attention DP)
+    touched: float  # the fraction of the experts they route to (1 for a dense model)
+    allreduce_s: float  # one TP all-reduce of their hidden states
+    all_to_all_s: float  # one MoE layer's EP all-to-all (_all_to_all_s)
+
+
+def _tokens(ctx: _Ctx, tokens: float) -> _Tokens:
+    """The per-step figures _step_parts reads for `tokens`, worked out once per step rather
+    than once per stage."""
+    routed_tokens = tokens * (ctx.dp if ctx.ep else 1)
+    frac = 1.0
+    if ctx.moe is not None:
+        frac = expected_experts_touched(ctx.moe.num_experts, ctx.moe.experts_per_token,
+                                        math.ceil(routed_tokens)) / ctx.moe.num_experts
+    return _Tokens(tokens, routed_tokens, frac,
+                   _allreduce_s(ctx, tokens * ctx.hidden * ctx.act_b), _all_to_all_s(ctx, tokens))
+
+
+def _step_parts(ctx: _Ctx, stage: _Stage, step: _Tokens, seqs: float, context: float,
+                prefill: bool) -> dict[str, float]:
+    """Seconds of one step of one stage: weights, KV, compute, all-reduce, overhead.
+
+    `step`: the new tokens on this DP rank (_tokens; decode: one per sequence), `seqs`
+    sequences each with `context` tokens of KV (for prefill, context is the mean causal
+    context).
+    """
+    tokens, routed_tokens = step.count, step.routed
+    expert_s = stage.expert_bytes * step.touched / ctx.expert_bw
+    if ctx.wna16:
+        expert_s *= WNA16_FALLBACK_SLOWDOWN
+    weights_s = stage.dense_bytes / ctx.weights_bw + expert_s
+    kv_s = _kv_read_bytes(stage, seqs, context) / ctx.kv_bw
+    # causal attention: each new token's query meets `context` keys (at most the group's
+    # span: a sliding window, a sparse top-k) in Q.K^T and P.V; softmax takes one exponential
+    # per head per key, on the SFUs, and P.V waits for it (NVIDIA, "Making Softmax More
+    # Efficient with NVIDIA Blackwell Ultra", 2025: BMM2 cannot start until softmax completes)
+    attn_flops = exps = 0.0
+    for g in stage.attention:
+        keys = tokens * (context if g.span is None else min(context, g.span))
+        attn_flops += 2 * keys * (g.width_prefill if prefill else g.width_decode)
+        exps += keys * g.heads
+    # vLLM computes logits only at each request's last scheduled token (gpu_model_runner.py,
+    # logits_indices = query_start_loc[1:] - 1; hidden_states[logits_indices] into
+    # compute_logits, 0.11.0 and 0.33.0): a prefill chunk runs the lm_head for one token
+    logit_rows = seqs if prefill else tokens
+    compute_s = (2 * (stage.dense_params - stage.lm_head_params) * tokens / ctx.peak_flops
+                 + 2 * stage.lm_head_params * logit_rows / ctx.peak_flops
+                 + 2 * stage.expert_params_per_token * routed_tokens
+                 / (ctx.peak_flops * ctx.expert_compute)
+                 + attn_flops / ctx.attn_flops
+                 + 2 * tokens * context * stage.indexer_width / ctx.index_flops
+                 ) / ctx.c.compute_efficiency + exps / ctx.exp_rate
+    comm_s = 2 * stage.layers * step.allreduce_s
+    fixed = ctx.stage_fixed.get(id(stage))
+    if fixed is None:
+        fixed = ctx.stage_fixed[id(stage)] = (_moe_padding_s(ctx, stage), _overhead_s(ctx, stage))
+    return {"weights": weights_s, "kv": kv_s, "compute": compute_s,
+            "allreduce": comm_s + stage.moe_layers * step.all_to_all_s,
+            "moe_padding": fixed[0], "overhead": fixed[1], "softmax": exps / ctx.exp_rate}
+
+
+def _step_s(parts: dict[str, float]) -> float:
+    """Roofline: memory and compute overlap; communication, the padded MoE rows and the
+    overhead do not (DEEPGEMM_PADDED_MOE: the measured TPOT is the sum).
+
+    The TP all-reduce does not overlap the GEMMs, in prefill as in decode: vLLM's
+    RowParallelLinear.forward waits for it on the compute stream (`if self.reduce_results and
+    self.tp_size > 1: output = tensor_model_parallel_all_reduce(output_parallel)`,
+    model_executor/layers/linear.py, 0.33.0). The compile passes that would overlap it
+    (sequence parallelism with async TP / GEMM-communication fusion) are off by default:
+    PassConfig enable_sequence_parallelism = enable_async_tp = False (config/compilation.py,
+    0.11.0); enable_sp = fuse_gemm_comms = IS_DENSE = False at every -O level
+    (config/vllm.py, 0.19.0); 0.33.0 has no such pass."""
+    return max(parts["weights"] + parts["kv"], parts["compute"]) + parts["allreduce"] \
+        + parts["moe_padding"] + parts["overhead"]
+
+
+def _stage_parts(ctx: _Ctx, stages: tuple[_Stage, ...], step: _Tokens, seqs: float,
+                 context: float, prefill: bool) -> list[dict[str, float]]:
+    """_step_parts of every stage in order, worked out once per distinct stage (_build_stages
+    hands equal stages out as one object: a PP=8 layout has two or three)."""
+    done: dict[int, dict[str, float]] = {}
+    return [done[id(s)] if id(s) in done else
+            done.setdefault(id(s), _step_parts(ctx, s, step, seqs, context, prefill))
+            for s in stages]
+
+
+def _decode(ctx: _Ctx, stages: tuple[_Stage, ...], batch: int, context: float
+            ) -> tuple[float, dict[str, float]]:
+    """(TPOT without prefill interference, the slowest stage's parts) at `batch` sequences
+    on this DP rank: PP micro-batches of batch / PP pass every stage in turn."""
+    micro = max(1.0, batch / ctx.pp)
+    step = _tokens(ctx, micro)
+    parts = _stage_parts(ctx, stages, step, micro, context, prefill=False)
+    stage_s = [_step_s(p) for p in parts]
+    slow = max(range(len(stages)), key=lambda i: stage_s[i])
+    # fewer sequences than stages: a token walks the stages one after another (the sum);
+    # a full pipeline: each stage serves min(batch, PP) micro-batches per token (the slowest)
+    walk = max(sum(stage_s), min(batch, ctx.pp) * stage_s[slow])
+    return walk + (ctx.pp - 1) * _p2p_s(ctx, micro), parts[slow]
+
+
+def _prefill(ctx: _Ctx, stages: tuple[_Stage, ...], input_len: int
+             ) -> tuple[float, float, int, float]:
+    """(seconds alone, marginal seconds, chunks, softmax seconds) of one prompt, chunk by
+    chunk through every stage. Alone: each chunk step as the roofline gives it. Marginal: what
+    the prompt adds to steps that run anyway (batched with other work): its compute and
+    all-reduce, summed over the stages (the work one stage does for it is what the pipeline's
+    busiest stage adds). Softmax: the part of the compute the exponentials take."""
+    total = marginal = softmax = 0.0
+    done = 0
+    chunks = cdiv(input_len, ctx.mbt)
+    for _ in range(chunks):
+        chunk = min(ctx.mbt, input_len - done)
+        mean_context = done + chunk / 2
+        step = _tokens(ctx, chunk)
+        for parts in _stage_parts(ctx, stages, step, 1, mean_context, prefill=True):
+            total += _step_s(parts)
+            marginal += parts["compute"] + parts["allreduce"]
+            softmax += parts["softmax"]
+        total += (ctx.pp - 1) * _p2p_s(ctx, chunk)
+        done += chunk
+    return total, marginal / ctx.pp, chunks, softmax

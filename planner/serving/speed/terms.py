@@ -1,0 +1,177 @@
+"""The explanation terms of an estimate: each speed figure with its formula written in the
+model's own numbers (what the plan JSON, the report and the app show).
+"""
+
+from __future__ import annotations
+
+import math
+
+from planner.serving.plan import Term
+from planner.serving.speed.coefficients import WNA16_FALLBACK_SLOWDOWN
+from planner.serving.speed.collectives import (
+    allreduce_algorithm,
+    allreduce_rates,
+    measured_allreduce,
+)
+from planner.serving.speed.context import (
+    _Ctx,
+    _expert_compute,
+    _expert_factor,
+    _marlin_rate,
+    _read_capped,
+)
+from planner.serving.speed.kernels import DEEPGEMM_ALIGN_ROWS
+from planner.serving.speed.step import expected_experts_touched
+
+
+def _term(key: str, label: str, value: float, unit: str, formula: str, note: str = "") -> Term:
+    return Term(key=key, label=label, value=value, unit=unit, formula=formula, note=note)
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1e3:.3f} ms"
+
+
+def _capped(ctx: _Ctx, rate: str, efficiency: float) -> str:
+    """The read rate as a formula: (rate), or min(rate, measured read) where the cap binds."""
+    if not _read_capped(ctx, efficiency):
+        return f"({rate})"
+    return f"min({rate}, {ctx.read_cap / 1e9:g} GB/s measured read)"
+
+
+def _cap_note(ctx: _Ctx, efficiency: float) -> str:
+    """Where the measured read rate binds, its source (the GPU preset's)."""
+    if not _read_capped(ctx, efficiency):
+        return ""
+    return f"the GPU's measured read rate binds: {ctx.gpu.measured_read_source}"
+
+
+def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, parts,
+                 tpot_base, interference, prefill_s, marginal_s, chunks, tpot, ttft,
+                 kv_wait, aggregate, softmax_s) -> list[Term]:
+    """The speed figures with their formulas in the model's own numbers."""
+    c = ctx.c
+    s = max(stages, key=lambda st: st.dense_bytes + st.expert_bytes)
+    eff, kv_eff = c.bandwidth_efficiency[ctx.family], c.kv_bandwidth_efficiency
+    bw = f"{ctx.gpu.memory_bandwidth_gbps:,.0f} GB/s"
+    micro = max(1.0, per_replica / ctx.pp)
+    touched = moe_eff = ""
+    if ctx.moe is not None:
+        routed = math.ceil(micro * (ctx.dp if ctx.ep else 1))
+        e, k = ctx.moe.num_experts, ctx.moe.experts_per_token
+        slow = f" x {WNA16_FALLBACK_SLOWDOWN:g} WNA16 fallback" if ctx.wna16 else ""
+        moe_eff = f"; experts at x {_expert_factor(ctx):.3f} of it"
+        if math.isfinite(_marlin_rate(ctx)):
+            moe_eff = (f"; experts at min(x {_expert_factor(ctx):.3f} of it, "
+                       f"{c.marlin_moe_bytes_per_fp32_flop:g} B/FLOP x "
+                       f"{ctx.gpu.fp32_tflops:g} FP32 TFLOP/s = "
+                       f"{_marlin_rate(ctx) / 1e9:,.0f} GB/s, Marlin MoE's SM-bound rate)")
+        moe_eff += f", MoE kernel {ctx.moe_kernel}"
+        touched = (f" + {s.expert_bytes / 1e9:.3f} GB experts x (1 - (1 - {k}/{e})^{routed}) "
+                   f"= {expected_experts_touched(e, k, routed):.1f} of {e} touched{slow}")
+    msg = micro * ctx.hidden * ctx.act_b
+    link = ctx.link
+    chunk_msg = ctx.mbt * ctx.hidden * ctx.act_b
+    _, _, ar_start, ar_bw = allreduce_rates(link, max(ctx.tp, 2), msg, c.link_efficiency)
+    measured = measured_allreduce(link)
+    ar_source = f"; all-reduce rates: {measured.source}" if measured else ""
+    algorithms = "" if ctx.tp == 1 else (
+        f"; decode: {allreduce_algorithm(link, ctx.tp, msg)}; a prefill chunk's {chunk_msg:,} B: "
+        f"{allreduce_algorithm(link, ctx.tp, chunk_msg)}")
+    sparse = (f" + {c.indexer_layer_overhead_us:g} us x {s.sparse_layers} indexer layers"
+              if s.sparse_layers else "")
+    moe_layers = (f" + {c.moe_layer_overhead_us:g} us x {s.moe_layers} MoE layers"
+                  if s.moe_layers else "")
+    padding = []
+    if ctx.padded_moe and ctx.moe is not None:
+        one_expert = s.expert_params_per_token / ctx.moe.experts_per_token
+        padding = [_term(
+            "decode_moe_padding", "Decode: padded MoE rows per stage step",
+            parts["moe_padding"] * 1e3, "ms",
+            f"2 x {one_expert / 1e9:.4f} G params (this GPU's routed-expert parameters / "
+            f"{ctx.moe.num_experts}) x {ctx.moe.num_experts} experts x "
+            f"{DEEPGEMM_ALIGN_ROWS - 1} padding rows / "
+            f"({ctx.peak_flops / 1e12:,.0f} TFLOP/s x {c.compute_efficiency:.3f}) = "
+            f"{_ms(parts['moe_padding'])}",
+            "block-FP8 MoE on vLLM 0.12-0.14: DeepGEMM's grouped GEMM pads every expert to "
+            "128 rows (deep_gemm_utils.py compute_aligned_M), added to the step")]
+    return [
+        _term("kv_limited_concurrency", "KV-limited concurrency", kv_limit, "requests",
+              f"min(max_num_seqs, KV tokens // ({load.input_len:,} in + {load.output_len:,} / 2 "
+              f"out held on average)) x DP {ctx.dp} = {kv_limit}; served {conc} of "
+              f"{load.concurrency} asked",
+              "the KV cache binds" if conc < load.concurrency else ""),
+        _term("decode_weights", "Decode: weight read per stage step", parts["weights"] * 1e3,
+              "ms", f"({s.dense_bytes / 1e9:.3f} GB dense{touched}) / "
+              f"{_capped(ctx, f'{bw} x {eff:.3f} {ctx.family} efficiency{moe_eff}', eff)} = "
+              f"{_ms(parts['weights'])}", _cap_note(ctx, eff)),
+        _term("decode_kv", "Decode: KV read per stage step", parts["kv"] * 1e3, "ms",
+              f"{micro:.0f} seqs x {context:,.0f} tokens x {s.kv_bytes_per_token:,} B / "
+              f"{_capped(ctx, f'{bw} x {kv_eff:.3f}', kv_eff)} = {_ms(parts['kv'])}",
+              _cap_note(ctx, kv_eff)),
+        _term("decode_compute", "Decode: compute per stage step", parts["compute"] * 1e3, "ms",
+              f"2 x ({s.dense_params / 1e9:.3f} + {s.expert_params_per_token / 1e9:.3f} "
+              f"expert / {_expert_compute(ctx):.3f}) G params x {micro:.0f} tokens "
+              f"(+ attention at {ctx.attn_flops / 1e12:,.0f}) / ({ctx.peak_flops / 1e12:,.0f}"
+              f" TFLOP/s x {c.compute_efficiency:.3f}) = {_ms(parts['compute'])}"),
+        *padding,
+        _term("allreduce", "TP all-reduce (+ EP all-to-all) per stage step",
+              parts["allreduce"] * 1e3, "ms",
+              f"2 x {s.layers} layers x [{ar_start} + ({ctx.tp} - 1)/{ctx.tp} x 2 x "
+              f"{msg:,.0f} B / {ar_bw}] = {_ms(parts['allreduce'])}",
+              f"{link.kind}: {link.formula}{ar_source}{algorithms}"),
+        _term("step_overhead", "Fixed overhead per stage step", parts["overhead"] * 1e3, "ms",
+              f"{c.step_overhead_us:g} us / PP {ctx.pp} + {c.layer_overhead_us:g} us x "
+              f"{s.layers} layers{moe_layers}{sparse}{' x eager factor' if ctx.eager else ''} = "
+              f"{_ms(parts['overhead'])}"),
+        _term("decode_step", "Decode step (whole pipeline)", tpot_base * 1e3, "ms",
+              f"max(sum over {ctx.pp} stage(s), min(sequences, PP) x slowest stage) of "
+              f"[max(weights + KV, compute) + all-reduce"
+              f"{' + padded MoE rows' if padding else ''} + overhead] + {ctx.pp - 1} stage "
+              f"hops = {_ms(tpot_base)}"),
+        _term("prefill", "Prefill of one request", prefill_s * 1e3, "ms",
+              f"{chunks} chunk(s) of <= {ctx.mbt:,} tokens of {load.input_len:,}, each "
+              f"max(2 x active params x tokens at {ctx.peak_flops / 1e12:,.0f} TFLOP/s (experts"
+              f" x {_expert_compute(ctx):.3f}; the lm_head on one token per chunk) + causal "
+              f"attention at {ctx.attn_flops / 1e12:,.0f} TFLOP/s, all x "
+              f"{c.compute_efficiency:.2f}, + softmax {_ms(softmax_s)}; weight read) + "
+              f"all-reduce through {ctx.pp} stage(s) = {_ms(prefill_s)}"),
+        _term("prefill_softmax", "Prefill: softmax exponentials", softmax_s * 1e3, "ms",
+              f"{load.input_len:,} tokens x keys seen (causal, capped by sliding windows and "
+              f"sparse top-k) x query heads per GPU, summed over layers and chunks, / "
+              + (f"{ctx.exp_rate / 1e12:.3g}e12 exp/s (FP32 TFLOP/s / 16: 16 SFU exponentials "
+                 f"per SM per clock) = {_ms(softmax_s)}" if math.isfinite(ctx.exp_rate)
+                 else "(no FP32 figure for this GPU: left out) = 0 ms"),
+              "P.V waits for the softmax (NVIDIA, 'Making Softmax More Efficient with NVIDIA "
+              "Blackwell Ultra'): the exponentials add to the attention GEMMs"),
+        _term("prefill_marginal", "Prefill work one request adds to a busy step",
+              marginal_s * 1e3, "ms",
+              f"compute + all-reduce of {load.input_len:,} tokens (no weight re-read) on the "
+              f"busiest stage = {_ms(marginal_s)}"),
+        _term("ttft", "Time to first token (a served request)", ttft * 1e3, "ms",
+              f"{c.request_overhead_ms:g} ms request overhead + "
+              f"{c.prompt_token_overhead_us:g} us x {load.input_len:,} prompt tokens + "
+              f"{_ms(prefill_s)} prefill + "
+              f"{'one decode step ' + _ms(tpot_base) + ' + ' if per_replica > 1 else ''}"
+              f"{c.queue_share:.3g} x {per_replica - 1} others x {_ms(prefill_s)} prefill "
+              f"queued ahead = {_ms(ttft)}",
+              "the per-prompt-token time is fitted (BLIS's alpha1 form): host work such as "
+              "tokenization explains part of it, the rest is prefill time the roofline misses"),
+        _term("kv_wait", "Wait for a KV slot (before TTFT starts)", kv_wait * 1e3, "ms",
+              f"({load.concurrency} clients / {kv_limit} slots - 1) x ({_ms(ttft)} TTFT + "
+              f"{load.output_len:,} output x {_ms(tpot)} TPOT) = {_ms(kv_wait)}"
+              if kv_wait else f"{load.concurrency} client(s) <= {kv_limit} KV slots: none "
+              "waits = 0 ms",
+              "closed loop (each client sends its next request when its last ends): by "
+              "Little's law a request spends clients / slots x its served time in the server; "
+              f"a client's first token comes after {_ms(kv_wait + ttft)} and its tokens/s is "
+              f"{aggregate / load.concurrency:,.2f} (all requests' / clients); not in TTFT "
+              "(unvalidated: the calibration runs' KV size is unknown)" if kv_wait else ""),
+        _term("tpot", "Time per output token", tpot * 1e3, "ms",
+              f"{_ms(tpot_base)} decode step + {c.prefill_interference:.3f} x "
+              f"{per_replica - 1} others x {_ms(marginal_s)} / {load.output_len:,} output "
+              f"tokens ({_ms(interference)}) = {_ms(tpot)}"),
+        _term("output_tokens_per_s", "Output tokens/s (all requests)", aggregate, "tok/s",
+              f"{conc} requests / ({_ms(tpot)} + {_ms(ttft)} / {load.output_len:,}) = "
+              f"{aggregate:,.1f} tok/s"),
+    ]
