@@ -10,15 +10,14 @@ import argparse
 import re
 from collections.abc import Callable
 from datetime import date
-from typing import NoReturn
 
+from cli.parser import BooleanOnce, OneLineParser
 from planner.serving.engine import EngineSettings, checkpoint_name_problem
 from planner.serving.kv_unsized import unsized_reason
 from planner.serving.speed import ServingLoad
 from planner.serving.sweep import OBJECTIVES
 from planner.serving.vllm_cli import unmodelled_kv_cache_dtypes
 from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION
-from planner.text import sentence
 
 KV_CACHE_DTYPE_ALIASES = {
     "auto": "auto", "bf16": "bf16", "bfloat16": "bf16", "fp16": "fp16", "float16": "fp16",
@@ -59,15 +58,13 @@ class _Help(argparse.HelpFormatter):
         return f"{text} (default: %(default)s)".lstrip()
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse that reports a bad argument in one line (no usage block), exit code 2."""
+class _Parser(OneLineParser):
+    """One-line errors, a single-value option refused twice (cli.parser), --help with
+    defaults."""
 
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("formatter_class", _Help)
         super().__init__(*args, **kwargs)
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {sentence(message)}\n")
 
 
 _HUMAN_INT = re.compile(r"(-?\d+(?:\.\d+)?)([kKmMgGtT]?)")
@@ -325,7 +322,7 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
                      metavar="N", help="MTP speculative decoding with the model's own MTP "
                      "layers, N draft tokens per step (vLLM --speculative-config method mtp; "
                      "default 0: off)")
-    eng.add_argument("--enable-chunked-prefill", action=argparse.BooleanOptionalAction,
+    eng.add_argument("--enable-chunked-prefill", action=BooleanOnce,
                      default=True, help="vLLM V1 default on; --no-enable-chunked-prefill "
                      "requires max_num_batched_tokens >= max_model_len")
     eng.add_argument("--vllm-version", metavar="V", help="vLLM version whose memory rules apply",
@@ -379,8 +376,9 @@ def build_parser(prog: str = "python -m planner") -> argparse.ArgumentParser:
     report.add_argument("--sweep", action="store_true", help="add the ranked alternatives, "
                         "with their speed at the load, ranked by --objective")
     add_objective(report)
-    report.add_argument("--compare", nargs="+", default=[], metavar="MODEL", type=_model,
-                        help="other models to compare on the same hardware")
+    report.add_argument("--compare", nargs="+", action="extend", default=[], metavar="MODEL",
+                        type=_model, help="other models to compare on the same hardware "
+                        "(several after one --compare, or repeat it)")
     report.add_argument("--format", choices=["md", "json", "csv"], default="md")
     report.add_argument("--date", type=_iso_date, metavar="YYYY-MM-DD",
                         help="date printed in the header (default today; fix it to reproduce)")

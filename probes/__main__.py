@@ -11,8 +11,9 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
+from cli.parser import OneLineParser
 from planner.report import text_columns
 from planner.text import sentence
 from planner.units import GIB
@@ -21,13 +22,6 @@ from probes.findings import Finding, audit
 from probes.host import UNLIMITED, HostInfo
 from probes.nvml import TOPOLOGY_LEGEND, GpuInfo, TopologyMatrix
 from probes.snapshot import HardwareSnapshot, SnapshotError, load_snapshot, take_snapshot
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse that reports bad arguments in one line (no usage block), exit code 2."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {sentence(message)}\n")
 
 
 def _fmt(value: Any, suffix: str = "") -> str:
@@ -147,7 +141,7 @@ def _snapshot_file(text: str) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the audit (or read a recorded snapshot) and print it; returns the exit code."""
-    parser = _Parser(prog="python -m probes", description=__doc__.splitlines()[0])
+    parser = OneLineParser(prog="python -m probes", description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true",
                         help="write the snapshot as JSON on stdout instead of the summary")
     parser.add_argument("--model-dir", action="append", type=_model_dir, default=[],

@@ -59,6 +59,9 @@ def test_bad_input_exits_2_with_one_line(args: tuple[str, ...]) -> None:
     # before: --model-dir silently unused (a recorded snapshot's disks cannot be measured)
     (("--load", str(RTX3090X8), "--model-dir", "/tmp"),
      "--model-dir measures this machine's disks: it does not apply to --load"),
+    # before: the last --load won and the first file was silently never read, exit 0
+    (("--load", str(RTX3090X8), "--load", str(RTX3090X8)),
+     f"argument --load: given twice ('{RTX3090X8}', then '{RTX3090X8}'): give it once."),
 ])
 def test_empty_and_conflicting_arguments_are_named(args: tuple[str, ...], words: str) -> None:
     done = run(*args)

@@ -1,0 +1,69 @@
+"""The argument parser of every command line here (`python -m planner`, `python -m probes`).
+
+Two rules for bad input, the same in both: an error is one line (no usage block), exit code 2;
+an option that takes one value refuses a second one. argparse keeps the last of
+`--gpu h100-sxm --gpu rtx-3090` and plans the other GPU without a word; an option that means
+several things (--snapshot per node, --model-dir, recommend's --model) says so with
+action="append" and is left alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+from planner.text import sentence
+
+_GIVEN = "_options_given"
+"""Namespace attribute holding the dests set so far in this parse (removed before returning)."""
+
+
+class _Once(argparse.Action):
+    """Refuses a second occurrence of its option (under any of its spellings)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        given = namespace.__dict__.setdefault(_GIVEN, {})
+        if self.dest in given and self.option_strings:
+            raise argparse.ArgumentError(
+                self, f"given twice ({given[self.dest]}, then {_shown(option_string, values)}): "
+                "give it once")
+        given[self.dest] = _shown(option_string, values)
+        super().__call__(parser, namespace, values, option_string)
+
+
+def _shown(option: str | None, values: Any) -> str:
+    """How one occurrence is echoed: its value, or the spelling of a switch."""
+    if isinstance(values, (list, tuple)) or values is None:
+        return option or ""
+    return repr(str(values))
+
+
+class _StoreOnce(_Once, argparse._StoreAction):
+    """The default action (store), refusing a second value."""
+
+
+class BooleanOnce(_Once, argparse.BooleanOptionalAction):
+    """--flag / --no-flag, refusing to be given twice (--flag --no-flag contradicts itself)."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse that reports a bad argument in one line (no usage block), exit code 2, and
+    refuses a single-value option given twice (subcommands' parsers included, when they are
+    made with parser_class=OneLineParser or a subclass)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.register("action", None, _StoreOnce)
+        self.register("action", "store", _StoreOnce)
+
+    def parse_known_args(self, args: Sequence[str] | None = None,
+                         namespace: argparse.Namespace | None = None
+                         ) -> tuple[argparse.Namespace, list[str]]:
+        namespace, extras = super().parse_known_args(args, namespace)
+        namespace.__dict__.pop(_GIVEN, None)
+        return namespace, extras
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {sentence(message)}\n")

@@ -1,0 +1,101 @@
+"""An option that takes one value, given twice, is refused with one line (exit 2), in every
+subcommand of `python -m planner`: before, argparse kept the last (`--gpu h100-sxm --gpu
+rtx-3090` planned an RTX 3090 without a word). Options that mean several things repeat."""
+
+import argparse
+
+import pytest
+
+from cli.args import build_parser
+from cli.parser import BooleanOnce
+
+REQUIRED = {"plan": ["--model", "m"], "sweep": ["--model", "m"], "report": ["--model", "m"],
+            "recommend": ["--model", "m"], "inspect": ["m"]}
+"""What each subcommand needs besides the option under test."""
+
+
+def _subparsers() -> dict[str, argparse.ArgumentParser]:
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(sub.choices)
+
+
+def _sample(action: argparse.Action) -> str:
+    """A value the option's own type takes: a choice, the default, a date, else '2' (every
+    count, size, time and name of this CLI takes 2)."""
+    if action.choices:
+        return str(next(iter(action.choices)))
+    if action.default not in (None, []):
+        return str(action.default)
+    return "2026-01-01" if action.dest == "date" else "2"
+
+
+SINGLE = [(command, action) for command, parser in _subparsers().items()
+          for action in parser._actions
+          if action.option_strings and type(action).__name__ == "_StoreOnce"]
+
+
+def test_the_single_value_options_are_found() -> None:
+    names = {(c, a.option_strings[0]) for c, a in SINGLE}
+    # one of each kind: a name, a number with a suffix, a choice, a date, an alias pair
+    assert {("plan", "--gpu"), ("plan", "--max-model-len"), ("sweep", "--dtype"),
+            ("report", "--date"), ("plan", "--kv-cache-memory-bytes"),
+            ("recommend", "--prices"), ("inspect", "--revision")} <= names
+    # what repeats is not among them
+    assert not {("plan", "--snapshot"), ("recommend", "--model"), ("recommend", "--gpu"),
+                ("report", "--compare")} & names
+
+
+@pytest.mark.parametrize(("command", "action"), SINGLE,
+                         ids=[f"{c} {a.option_strings[0]}" for c, a in SINGLE])
+def test_a_single_value_option_given_twice_is_refused(
+        command: str, action: argparse.Action, capsys: pytest.CaptureFixture) -> None:
+    value = _sample(action)
+    # the second spelling where there is one (--kv-cache-memory-bytes / --kv-cache-memory)
+    required = [] if action.dest == "model" else REQUIRED[command]
+    argv = [command, *required, action.option_strings[0], value,
+            action.option_strings[-1], value]
+    with pytest.raises(SystemExit) as done:
+        build_parser().parse_args(argv)
+    err = capsys.readouterr().err
+    assert done.value.code == 2
+    assert err.startswith(f"python -m planner {command}: error: argument "
+                          f"{'/'.join(action.option_strings)}: given twice ("), err
+    assert err.endswith("): give it once.\n") and err.count("\n") == 1, err
+
+
+def test_the_refusal_echoes_both_values(capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["plan", "--model", "m", "--gpu", "h100-sxm", "--gpu",
+                                   "rtx-3090"])
+    assert capsys.readouterr().err == ("python -m planner plan: error: argument --gpu: given "
+                                       "twice ('h100-sxm', then 'rtx-3090'): give it once.\n")
+
+
+def test_given_once_each_is_fine_and_leaves_no_trace() -> None:
+    args = build_parser().parse_args(["plan", "--model", "m", "--gpu", "rtx-3090",
+                                      "--max-model-len", "32k"])
+    assert (args.gpu, args.max_model_len) == ("rtx-3090", 32000)
+    assert "_options_given" not in vars(args)  # the bookkeeping never reaches the command
+
+
+def test_a_switch_and_its_negation_are_refused(capsys: pytest.CaptureFixture) -> None:
+    action = next(a for a in _subparsers()["plan"]._actions
+                  if a.dest == "enable_chunked_prefill")
+    assert isinstance(action, BooleanOnce)
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["plan", "--model", "m", "--enable-chunked-prefill",
+                                   "--no-enable-chunked-prefill"])
+    assert "given twice (--enable-chunked-prefill, then --no-enable-chunked-prefill)" in \
+        capsys.readouterr().err
+
+
+def test_options_that_mean_several_things_repeat() -> None:
+    parse = build_parser().parse_args
+    plan = parse(["plan", "--model", "m", "--snapshot", "a.json", "--snapshot", "b.json"])
+    assert plan.snapshot == ["a.json", "b.json"]  # one per node
+    rec = parse(["recommend", "--model", "a", "--model", "b", "--gpu", "x", "--gpu", "y",
+                 "--price", "x=1", "--price", "y=2"])
+    assert (rec.model, rec.gpu, rec.price) == (["a", "b"], ["x", "y"], [("x", 1.0), ("y", 2.0)])
+    # --compare A --compare B compared only B before; both forms now compare both
+    for argv in (["--compare", "a", "--compare", "b"], ["--compare", "a", "b"]):
+        assert parse(["report", "--model", "m", *argv]).compare == ["a", "b"]
