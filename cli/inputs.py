@@ -32,7 +32,7 @@ from planner.serving.sweep import accepts_what_if
 from planner.serving.vllm_versions import require_kv_cache_dtype, vllm_rules
 from planner.units import GIB
 from probes.cluster import repeated_machine, snapshots_to_cluster
-from probes.files import read_json_document
+from probes.files import not_regular_file, read_json_document
 from probes.hub import resolve_model
 from probes.snapshot import HardwareSnapshot, SnapshotError, load_snapshot
 
@@ -44,7 +44,30 @@ class CliError(ValueError):
 VLLM_WEIGHT_PATTERNS = ("*.safetensors", "*.bin", "*.pt")
 """The weight files `vllm serve FOLDER` looks for (vllm/model_executor/model_loader/
 default_loader.py, load format auto: *.safetensors, *.bin, then *.pt; none: "Cannot find any
-model weights with `FOLDER`")."""
+model weights with `FOLDER`").
+
+NOTE: DefaultModelLoader._prepare_weights (0.13.0 wheel) globs the patterns in this order and
+stops at the first that matches anything, a directory or a FIFO included (glob.glob lists
+names, not kinds), then opens every match as a weights file: a folder holding a directory
+named model.safetensors fails there, even beside real *.bin files."""
+
+
+def _weights_problem(folder: Path) -> str | None:
+    """Why `vllm serve FOLDER` finds no weights it can open, with what to do (None when it
+    can): no match of VLLM_WEIGHT_PATTERNS, or a match of the pattern vLLM picks that is not a
+    regular file."""
+    pattern, found = next(((p, m) for p in VLLM_WEIGHT_PATTERNS
+                           if (m := sorted(folder.glob(p)))), ("", []))
+    if not found:
+        return (f"{folder} holds no weights (*.safetensors, *.bin or *.pt), so `vllm serve` "
+                "would stop with \"Cannot find any model weights\". Plan the checkpoint's "
+                "folder, or its repo id (--model OWNER/NAME), for a command.")
+    odd = next(((m, kind) for m in found if (kind := not_regular_file(m))), None)
+    if odd is None:
+        return None
+    return (f"{odd[0]} is {odd[1]}, not a weights file, and `vllm serve` would open it as one "
+            f"(it loads every {pattern} in the folder). Move it out of the folder, or plan "
+            "the checkpoint's repo id (--model OWNER/NAME), for a command.")
 
 
 def _local_name(path: Path) -> tuple[str, str | None]:
@@ -55,12 +78,8 @@ def _local_name(path: Path) -> tuple[str, str | None]:
     named by its stem for display, and is nothing vLLM loads."""
     if path.is_dir() or path.name == "config.json":
         folder = (path if path.is_dir() else path.parent).absolute()
-        if any(next(folder.glob(p), None) for p in VLLM_WEIGHT_PATTERNS):
-            return str(folder), None
-        return str(folder), (
-            f"No launch command: {folder} holds no weights (*.safetensors, *.bin or *.pt), so "
-            f"`vllm serve` would stop with \"Cannot find any model weights\". Plan the "
-            "checkpoint's folder, or its repo id (--model OWNER/NAME), for a command.")
+        problem = _weights_problem(folder)
+        return str(folder), None if problem is None else f"No launch command: {problem}"
     owner, _, repo = path.stem.partition("__")
     example = f"{owner}/{repo}" if owner and repo else "OWNER/NAME"
     return path.stem, (

@@ -24,6 +24,16 @@ def _not_regular(mode: int) -> str | None:
     return next((name for test, name in _KINDS if test(mode)), "not a regular file")
 
 
+def not_regular_file(path: str | Path) -> str | None:
+    """What `path` is when it is not a regular file ('a directory', 'a FIFO (named pipe)',
+    'unreadable (No such file or directory)' for a dangling link), None when it is one (a link
+    to one included). Only stat() is called: nothing is opened, so a FIFO cannot block."""
+    try:
+        return _not_regular(os.stat(path).st_mode)
+    except OSError as exc:
+        return f"unreadable ({exc.strerror or exc})"
+
+
 def read_bounded(path: str | Path, max_bytes: int, label: str | None = None) -> bytes:
     """The bytes of a regular file of at most `max_bytes`; JsonDocumentError otherwise."""
     label = str(path) if label is None else label

@@ -49,7 +49,7 @@ from planner.model.checkpoint import (
     build_checkpoint_metadata,
 )
 from planner.units import GIB
-from probes.files import read_json_document
+from probes.files import not_regular_file, read_json_document
 
 DEADLINE_ENV = "HEADROOM_HUB_DEADLINE_S"
 DEFAULT_DEADLINE_S = 20.0
@@ -63,6 +63,8 @@ config is a few kB, and headers still unread at the deadline are left out with a
 CONFIG_FILE = "config.json"
 QUANT_CONFIG_FILE = "hf_quant_config.json"
 MAX_CONFIG_BYTES = 4 * 10**6
+WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".gguf")
+"""Weight files a user may give where a config is asked for (--model model.safetensors)."""
 """4 MB (decimal), for config.json and hf_quant_config.json: the largest real ones are tens of
 kB (nvidia/Qwen3.6-35B-A3B-NVFP4: 58 kB and 35 kB), so a bigger file is not a config, and
 reading it would cost memory per app session."""
@@ -557,6 +559,9 @@ def _from_path(path: Path) -> ModelSource:
         quant_path = path / QUANT_CONFIG_FILE
         if not config_path.exists():  # a FIFO or device there is refused by the read
             raise HubError("no_config", f"{path} has no {CONFIG_FILE}: pass the model's folder.")
+    elif path.suffix in WEIGHT_SUFFIXES:  # read as JSON, it was "not UTF-8 text"
+        raise HubError("no_config", f"{path} is a weights file, not a config: pass the "
+                       f"model's folder (holding {CONFIG_FILE}) or its {CONFIG_FILE}.")
     else:
         config_path = path
         # NOTE: both layouts are in use: config.json + hf_quant_config.json in one folder,
@@ -590,12 +595,18 @@ def _local_checkpoint(folder: Path) -> tuple[CheckpointMetadata | None, str]:
     Reads each *.safetensors file's header only (never tensor data). A header that cannot be
     read leaves the file list without tensor counts and says why, as the hub path does.
     """
+    entries = sorted(folder.iterdir())
     files = tuple(
-        CheckpointFile(path=p.name, size_bytes=p.stat().st_size)
-        for p in sorted(folder.iterdir())
-        if p.is_file()
+        CheckpointFile(path=p.name, size_bytes=p.stat().st_size) for p in entries if p.is_file()
     )
     shards = [folder / f.path for f in files if f.path.endswith(".safetensors")]
+    # a directory (or FIFO, ...) named *.safetensors is a broken checkpoint, not a missing one:
+    # reading the other shards alone would count part of the weights
+    odd = next(((p, kind) for p in entries if p.name.endswith(".safetensors")
+                and (kind := not_regular_file(p))), None)
+    if odd:
+        return build_checkpoint_metadata([], files), (
+            f"safetensors headers not read: {odd[0].name} is {odd[1]}, not a safetensors file")
     if not shards and not any(f.path.endswith(".gguf") for f in files):
         return None, f"no *.safetensors files in {folder}: checkpoint not read"
     try:

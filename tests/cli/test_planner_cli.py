@@ -10,6 +10,7 @@ import pytest
 
 from cli.planner_cli import main
 from planner.catalog import catalog_entries
+from probes.hub import resolve_model
 from tests.cli.tiny_model import (
     TINY_CONFIG,
     TINY_KV_BYTES_PER_TOKEN,
@@ -538,3 +539,51 @@ def test_a_launch_command_only_for_what_vllm_can_load(capsys, monkeypatch,
         _, out, _ = run_main(capsys, "plan", "--model", model, *hw, "--json")
         assert json.loads(out)["vllm_command"].startswith(
             f"vllm serve '{folder}' --max-model-len 4096 ")  # quoted: the path has a space
+
+
+@pytest.mark.parametrize("make", ["directory", "fifo", "dangling link"])
+def test_a_weights_name_that_is_no_file_gets_no_command(capsys, model_dir: Path,
+                                                         make: str) -> None:
+    """vLLM's DefaultModelLoader._prepare_weights (0.13.0) globs *.safetensors and opens every
+    match: a directory named model.safetensors was "Fits" with `vllm serve FOLDER`, a command
+    that fails at load. The plan stays (what the config holds), the command goes, the note
+    names the path and its kind; the checkpoint's headers count as not read."""
+    odd = model_dir / "model.safetensors"
+    kind = {"directory": "a directory", "fifo": "a FIFO (named pipe)",
+            "dangling link": "unreadable (No such file or directory)"}[make]
+    if make == "directory":
+        odd.mkdir()
+    elif make == "fifo":
+        os.mkfifo(odd)
+    else:
+        odd.symlink_to(model_dir / "gone.safetensors")
+    (model_dir / "pytorch_model.bin").write_bytes(b"")  # vLLM picks *.safetensors first
+    _, out, _ = run_main(capsys, "plan", "--model", str(model_dir), "--gpu", "rtx-3090",
+                         "--max-model-len", "4096", "--json")
+    data = json.loads(out)
+    assert data["fits"] and data["vllm_command"] is None
+    assert data["launch_note"] == (
+        f"No launch command: {odd} is {kind}, not a weights file, and `vllm serve` would "
+        "open it as one (it loads every *.safetensors in the folder). Move it out of the "
+        "folder, or plan the checkpoint's repo id (--model OWNER/NAME), for a command.")
+    source = resolve_model(str(model_dir))
+    assert source.checkpoint is not None and source.checkpoint.total_params == 0
+    assert source.notes[-1] == (f"safetensors headers not read: model.safetensors is {kind}, "
+                                "not a safetensors file")
+    # a regular file by that name (a link to one included) loads
+    odd.unlink() if make != "directory" else odd.rmdir()
+    (model_dir / "weights").write_bytes(b"")
+    odd.symlink_to(model_dir / "weights")
+    _, out, _ = run_main(capsys, "plan", "--model", str(model_dir), "--gpu", "rtx-3090",
+                         "--max-model-len", "4096", "--json")
+    assert json.loads(out)["vllm_command"].startswith(f"vllm serve {model_dir} ")
+
+
+def test_a_weights_file_given_as_the_model_is_named(capsys, tmp_path: Path) -> None:
+    weights = tmp_path / "model.safetensors"
+    weights.write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{}      ")
+    code, out, err = run_main(capsys, "plan", "--model", str(weights), "--gpu", "rtx-3090")
+    assert (code, out) == (2, "")
+    # was: "... is not UTF-8 text, so not JSON."
+    assert err == (f"python -m planner plan: error: {weights} is a weights file, not a config: "
+                   "pass the model's folder (holding config.json) or its config.json.\n")
