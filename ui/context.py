@@ -15,7 +15,7 @@ from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ct
 
 from planner.model.checkpoint import ModelSource
 from planner.model.config.parser import parse_model_config
-from planner.model.quant import checkpoint_scheme, scheme
+from planner.model.quant import QuantScheme, checkpoint_scheme, scheme
 from planner.model.spec import ModelSpec
 from planner.serving.auto_layout import auto_layout
 from planner.serving.engine import EngineSettings
@@ -24,6 +24,7 @@ from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.plan import Plan, PlanRequest, plan
 from planner.serving.speed import ServingLoad
 from planner.serving.sweep import layout_candidates, quant_settings
+from planner.serving.vllm_versions import EngineError
 from planner.text import md_escape, sentence
 from planner.units import GIB
 from probes.cluster import snapshots_to_cluster
@@ -187,9 +188,11 @@ def current_spec() -> ModelSpec:
 
 
 def _engine_knobs() -> dict[str, object]:
-    """The vLLM knobs the Plan and Compare pages share (not the weight format or context)."""
+    """The vLLM release and knobs the Plan and Compare pages share (not the weight format or
+    context)."""
     current = state()
     return {
+        "vllm_version": current.vllm_version,
         "kv_cache_dtype": current.kv_cache_dtype,
         "gpu_memory_utilization": current.gpu_memory_utilization,
         "max_num_seqs": current.max_num_seqs,
@@ -256,8 +259,22 @@ def _auto_layout(spec: ModelSpec, engine: EngineSettings) -> ParallelLayout | No
     if key not in memo:
         if len(memo) > 64:
             memo.clear()
-        memo[key] = auto_layout(spec, cluster, held, engine, ep=state().ep)
+        try:
+            memo[key] = auto_layout(spec, cluster, held, engine, ep=state().ep)
+        except EngineError:
+            # a start-up this release refuses on any layout (planner.serving.v1_oracle: the
+            # refusal reads the model, GPUs and settings only): the widgets show the widest
+            # layout and plan() says why, so the settings that caused it stay on the page
+            memo[key] = _widest_layout(spec, cluster, held)
     return memo[key]
+
+
+def _widest_layout(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme
+                   ) -> ParallelLayout | None:
+    """The valid layout using the most GPUs (most TP, no EP first); None when none is."""
+    valid = [lay for lay in layout_candidates(spec, cluster)
+             if not layout_errors(spec, cluster, lay, held)]
+    return max(valid, key=lambda lay: (lay.gpus, lay.tp, not lay.ep), default=None)
 
 
 def current_request() -> PlanRequest:
@@ -277,12 +294,10 @@ def compare_plan(spec: ModelSpec, cluster: ClusterSpec, engine: EngineSettings) 
     layout using the most GPUs (most TP, no EP first)."""
     layout, held = layout_for(spec, engine), checkpoint_scheme(spec)
     if layout_errors(spec, cluster, layout, held):
-        valid = [lay for lay in layout_candidates(spec, cluster)
-                 if not layout_errors(spec, cluster, lay, held)]
-        if not valid:
+        layout = _widest_layout(spec, cluster, held)
+        if layout is None:
             raise ValueError(f"no tensor/pipeline layout of {spec.name} runs on "
                              f"{cluster.gpu_count} GPUs")
-        layout = max(valid, key=lambda lay: (lay.gpus, lay.tp, not lay.ep))
     return plan(PlanRequest(model=spec, cluster=cluster, layout=layout, engine=engine))
 
 

@@ -1,17 +1,20 @@
-"""The sidebar every page shares: the current hardware and model, always visible."""
+"""The sidebar every page shares: the current hardware and model, always visible, and the
+vLLM release every page plans for (one choice for Plan, Compare, Recommend and Report)."""
 
 import streamlit as st
 
 from planner.model.params import count_params
 from planner.model.quant import checkpoint_scheme
+from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, covered_releases
 from planner.text import md_escape
 from ui import format as fmt
 from ui.context import cluster_label, current_cluster, current_spec, model_source, or_error
-from ui.state import pop_messages, state
+from ui.state import bind, pop_messages, state
 
 
 def render_sidebar() -> None:
-    """Hardware and model summaries, plus any message about the link or refused values."""
+    """Hardware and model summaries, the vLLM release, and any message about the link or
+    refused values."""
     with st.sidebar:
         for message in pop_messages():
             st.warning(md_escape(message))
@@ -36,3 +39,10 @@ def render_sidebar() -> None:
             source = model_source(state().model, state().revision)  # resolved for the spec
             if source.fallback_reason is not None:  # the cache or catalog, not the hub
                 st.caption(md_escape(source.notes[0]))
+        st.subheader("vLLM")
+        st.selectbox("Release whose rules apply", covered_releases()[::-1],  # newest first
+                     format_func=lambda v: f"{v} (default)" if v == DEFAULT_VLLM_VERSION else v,
+                     help="like the CLI's --vllm-version: its batch defaults, CUDA graphs, KV "
+                     "cache dtypes and the flags of the launch command; before 0.11, start-ups "
+                     "that release would run on its V0 engine are refused, with the reason",
+                     **bind("sidebar", "vllm_version"))

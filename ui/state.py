@@ -1,8 +1,8 @@
 """The app's state: one typed record kept in st.session_state and mirrored in the URL.
 
-Every choice that shapes a plan (hardware, model, quantization, layout, engine knobs, the
-models compared) lives in `AppState`. Widgets are bound to its fields (`bind`), the record
-is written to `st.query_params` at the top of every run (`sync_query_params`), and a link
+Every choice that shapes a plan (hardware, model, quantization, layout, vLLM release, engine
+knobs, the models compared) lives in `AppState`. Widgets are bound to its fields (`bind`), the
+record is written to `st.query_params` at the top of every run (`sync_query_params`), and a link
 read back on a session's first run (`init_state`) reproduces the plan. Secrets (the Hugging Face
 token) and uploaded files are never part of it.
 """
@@ -16,6 +16,8 @@ from planner.model.quant import UnknownSchemeError, resolve_scheme
 from planner.serving.engine import checkpoint_name_problem
 from planner.serving.hardware import gpu_preset
 from planner.serving.sweep import Objective
+from planner.serving.vllm_cli import vllm_cli
+from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, covered_releases, vllm_rules
 from planner.units import KvCacheDtype
 
 DEFAULT_MODEL = "Qwen/Qwen3-235B-A22B-GPTQ-Int4"
@@ -54,6 +56,10 @@ class AppState(BaseModel):
     quant: str = Field(CHECKPOINT_QUANT, alias="quant", min_length=1)
     target_checkpoint: str = Field("", alias="ckpt", max_length=200)
     """A checkpoint that holds the what-if format, for the launch command (optional)."""
+    vllm_version: str = Field(DEFAULT_VLLM_VERSION, alias="vllm")
+    """The vLLM release whose rules every plan uses (batch defaults, CUDA graphs, KV dtypes,
+    launch flags): one of planner.serving.vllm_versions.covered_releases(), like the CLI's
+    --vllm-version."""
     kv_cache_dtype: KvCacheDtype = Field("auto", alias="kv")
     tp: int | None = Field(None, alias="tp", ge=1, le=1024)
     """None: the layout is chosen for the hardware (planner.serving.auto_layout), so nodes
@@ -107,6 +113,19 @@ class AppState(BaseModel):
         except UnknownSchemeError as exc:  # a KeyError: pydantic reports only ValueErrors
             raise ValueError(str(exc)) from None
 
+    @field_validator("vllm_version")
+    @classmethod
+    def _covered_release(cls, value: str) -> str:
+        """A release of the app's list; '0.19' and 'v0.19.0' become '0.19.0'. The error is the
+        planner's (EngineError, a ValueError) for text that is no version or a release not
+        covered, and names the listed release for a later patch release."""
+        label = vllm_rules(value).label
+        if label not in covered_releases():
+            listed = vllm_cli(label).vllm_version
+            raise ValueError(f"vLLM {label} plans with the rules and flags of {listed}, the "
+                             f"release the app lists: pick {listed}")
+        return label
+
     @field_validator("target_checkpoint")
     @classmethod
     def _loadable_checkpoint(cls, value: str) -> str:
@@ -122,7 +141,10 @@ class AppState(BaseModel):
     def _split_list(cls, value: Any) -> Any:
         """The URL holds the compared models as one comma-separated string."""
         if isinstance(value, str):
-            return tuple(part.strip() for part in value.split(",") if part.strip())
+            parts = tuple(part.strip() for part in value.split(",") if part.strip())
+            if value.strip() and not parts:  # ',,,': not the emptied picker ('')
+                raise ValueError("it names no model, only empty entries between commas")
+            return parts
         return value
 
 

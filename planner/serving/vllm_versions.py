@@ -11,7 +11,7 @@ covered range are refused with one line (the CLI exits 2), never planned with gu
 from dataclasses import dataclass
 from functools import lru_cache
 
-from planner.serving.vllm_cli import vllm_cli
+from planner.serving.vllm_cli import supported_versions, vllm_cli
 from planner.units import VLLM_KV_DTYPE
 
 Version = tuple[int, int, int]
@@ -275,6 +275,16 @@ def vllm_rules(text: str) -> VllmRules:
         graph_step16=version >= GRAPH_STEP16_FROM,
         graph_sizes_by_seqs=version >= GRAPH_SIZES_BY_SEQS_FROM,
     )
+
+
+def covered_releases() -> tuple[str, ...]:
+    """The releases to choose from, oldest first ('0.9.1' ... '0.33.0'; the app's list): each
+    covered release with a command-line fixture (planner.serving.vllm_cli), one per patch
+    release before 0.11 and one per minor release from it. A later patch release of one of
+    them (--vllm-version 0.19.1) plans with its rules and flags: every rule above changes at
+    one of these releases."""
+    return tuple(v for v in supported_versions()
+                 if OLDEST_COVERED <= parse_version(v) <= NEWEST_COVERED)
 
 
 VLLM_CACHE_DTYPE = VLLM_KV_DTYPE

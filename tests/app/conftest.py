@@ -21,6 +21,16 @@ def open_page(page: str | None = None, **query: str) -> AppTest:
     return at
 
 
+def open_link(page: str, **query: str) -> AppTest:
+    """A link straight to ui/pages/<page>.py, as a browser opens it: the session's first run
+    is that page's, so it shows the sidebar's messages about the link."""
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params.update(query)
+    at.switch_page(f"ui/pages/{page}.py")
+    at.run()
+    return at
+
+
 def show_chart(at: AppTest, tab: str) -> AppTest:
     """Open one of the Plan page's chart tabs (ui.pages.plan.CHART_TABS) as a click would; the
     tabs are lazy, so only the open one's chart is built."""

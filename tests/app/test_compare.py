@@ -9,7 +9,7 @@ Hand-worked (bf16 KV, whole model): Llama-3.1-70B 2 x 80 layers x 8 KV heads x 1
 
 import json
 
-from tests.app.conftest import open_page
+from tests.app.conftest import open_link, open_page
 
 
 def test_default_comparison_table_and_charts() -> None:
@@ -81,3 +81,17 @@ def test_one_request_in_flight_reads_in_the_singular() -> None:
     at = open_page("compare", tp="8", conc="1")
     captions = " ".join(c.value for c in at.caption)
     assert "1 request in flight" in captions and "1 requests" not in captions
+
+
+def test_a_link_of_empty_entries_says_it_was_ignored() -> None:
+    # cmp=,,, was read as no models: the page asked for two with no word about the link
+    at = open_link("compare", cmp=",,,")
+    assert not at.exception and at.title[0].value == "Compare"
+    assert [w.value for w in at.sidebar.warning] == [
+        "Link parameter cmp=',,,' ignored: it names no model, only empty entries between "
+        "commas."]
+    assert list(at.dataframe[0].value["model"]) == [  # the default comparison, shown
+        "Qwen/Qwen3-235B-A22B-GPTQ-Int4", "Qwen/Qwen3-30B-A3B", "meta-llama/Meta-Llama-3.1-70B"]
+    # an emptied picker is a link too (cmp=): no models, no message
+    at = open_link("compare", cmp="")
+    assert not at.sidebar.warning and any("at least two models" in i.value for i in at.info)

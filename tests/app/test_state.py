@@ -57,3 +57,12 @@ def test_nan_and_infinite_link_numbers_are_named_as_such() -> None:
     _, messages = decode({"gmu": "nan", "gmem": "inf", "tpot": "-inf"}, AppState())
     assert messages == [f"Link parameter {key}={raw!r} ignored: Input should be a finite number."
                         for key, raw in (("gmu", "nan"), ("gmem", "inf"), ("tpot", "-inf"))]
+
+
+def test_a_link_release_round_trips_and_a_bad_one_is_refused_one_by_one() -> None:
+    decoded, messages = decode(encode(AppState(vllm_version="0.10.2")), AppState())
+    assert messages == [] and decoded.vllm_version == "0.10.2"
+    decoded, messages = decode({"vllm": "0.9.0", "tp": "4"}, AppState())
+    assert (decoded.vllm_version, decoded.tp) == ("0.33.0", 4)  # the good tp is kept
+    assert len(messages) == 1 and messages[0].startswith(
+        "Link parameter vllm='0.9.0' ignored: vLLM 0.9.0 is not covered")

@@ -39,9 +39,10 @@ try:
 except USER_ERRORS as exc:
     st.error(f"Cannot compare: {md_escape(error_text(exc))}")
     st.stop()
-st.caption(f"All on {md_escape(cluster.source)}; each model in its own checkpoint format, KV dtype "
-           f"{engine.kv_cache_dtype}, gpu_memory_utilization {engine.gpu_memory_utilization:g}, "
-           f"max_model_len {engine.max_model_len:,}.")
+st.caption(f"All on {md_escape(cluster.source)} with vLLM {engine.vllm_version}'s rules; each "
+           f"model in its own checkpoint format, KV dtype {engine.kv_cache_dtype}, "
+           f"gpu_memory_utilization {engine.gpu_memory_utilization:g}, max_model_len "
+           f"{engine.max_model_len:,}.")
 
 load = current_load()
 st.caption(f"Speed at the Plan page's load: {load.input_len:,} input and {load.output_len:,} "

@@ -91,7 +91,8 @@ def _keep_valid(field: str, value: object, options: list, why: str) -> None:
 def _controls() -> None:
     """The widgets; only valid choices are offered, invalid ones are explained."""
     spec, cluster = current_spec(), current_cluster()
-    mtp_refused = mtp_refusal(spec, EngineSettings(num_speculative_tokens=1))
+    mtp_refused = mtp_refusal(spec, EngineSettings(num_speculative_tokens=1,
+                                                   vllm_version=state().vllm_version))
     # before any plan: a linked setting this model cannot take would refuse every layout
     if mtp_refused:
         _keep_valid("num_speculative_tokens", state().num_speculative_tokens, [0],
@@ -150,7 +151,7 @@ def _controls() -> None:
         left.text_input("Checkpoint in this format (optional)", placeholder="org/model-GPTQ",
                         help="a repo id or path holding the what-if format: the launch command "
                         "loads it", **bind("plan", "target_checkpoint"))
-    cli = vllm_cli(EngineSettings().vllm_version)
+    cli = vllm_cli(state().vllm_version)
     gpu = min((node.gpu for node in cluster.nodes), key=lambda g: g.memory_total_bytes)
     kv_dtypes = runnable_kv_cache_dtypes(gpu, spec, cli)
     _keep_valid("kv_cache_dtype", state().kv_cache_dtype, kv_dtypes,

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from planner.catalog import catalog_entries
+from planner.serving.engine import EngineSettings
 from planner.serving.hardware import GPU_PRESETS
 from planner.serving.prices import (
     DEFAULT_PRICES,
@@ -123,7 +124,8 @@ def _show(result: RecommendResult) -> None:
 st.title("Recommend")
 st.caption("The cheapest GPU presets x GPU count x weight format x layout that fit the context "
            "and concurrency (or sustain the request rate) and meet the latency targets, with "
-           "$/hour and $ per million output tokens.")
+           f"$/hour and $ per million output tokens, under vLLM {state().vllm_version}'s rules "
+           "(the sidebar's release).")
 options = sorted({*(e.repo_id for e in catalog_entries()), state().model})
 models = st.multiselect("Models", options, default=[state().model], key="recommend.models",
                         max_selections=4, accept_new_options=True)
@@ -137,13 +139,14 @@ with st.expander(f"Prices ($ per GPU-hour; defaults of {PRICE_TABLE_DATE}, edit 
                "else an estimate (marked). Prices move weekly: put in what you pay.")
     overrides = _price_table()
 gpu_keys = tuple(st.session_state["recommend.gpus"]) or None
+engine = EngineSettings(vllm_version=state().vllm_version)  # the sidebar's release
 key = (tuple(models), workload, tuple(sorted(overrides.items())),
-       st.session_state["recommend.gpus_max"], gpu_keys)
+       st.session_state["recommend.gpus_max"], gpu_keys, engine)
 if st.button("Find the cheapest", type="primary", key="recommend.run", disabled=not models):
     try:
         with st.spinner("Planning every GPU x count x format x layout…"):
             specs = [model_spec(name) for name in models]
-            result = recommend(specs, workload, with_overrides(overrides),
+            result = recommend(specs, workload, with_overrides(overrides), engine=engine,
                                gpus_max=st.session_state["recommend.gpus_max"],
                                gpu_keys=gpu_keys)
         st.session_state[_RESULT_KEY] = (key, result)

@@ -11,6 +11,7 @@ from planner.serving.plan import PlanRequest, plan
 from planner.serving.vllm_versions import (
     DEFAULT_VLLM_VERSION,
     EngineError,
+    covered_releases,
     free_memory_source,
     parse_version,
     require_kv_cache_dtype,
@@ -22,6 +23,17 @@ from planner.units import GIB
 def test_default_is_the_newest_pypi_release_read():
     # `pip index versions vllm` listed 0.33.0 as the newest when the table was written
     assert DEFAULT_VLLM_VERSION == "0.33.0" == EngineSettings().vllm_version
+
+
+def test_the_releases_to_choose_from_are_the_fixtures_of_the_covered_range():
+    # one fixture per patch release 0.9.1-0.10.2, one per minor release 0.11-0.33 (0.18.0's
+    # for its flags): 5 + 23 = 28, oldest first, the default the newest
+    releases = covered_releases()
+    assert releases[:6] == ("0.9.1", "0.9.2", "0.10.0", "0.10.1", "0.10.2", "0.11.0")
+    assert releases[5:] == tuple(f"0.{minor}.0" for minor in range(11, 34))
+    assert releases[-1] == DEFAULT_VLLM_VERSION and len(releases) == 28
+    for release in releases:  # each is planned under its own name
+        assert vllm_rules(release).label == release
 
 
 def test_parse_version_accepts_vllm_spellings():
