@@ -1,5 +1,5 @@
-"""The sidebar every page shares: the current hardware and model, always visible, and the
-vLLM release every page plans for (one choice for Plan, Compare, Recommend and Report)."""
+"""The sidebar every page shares: the vLLM release every page plans for (one choice for Plan,
+Compare, Recommend and Report), and the current hardware and model, always visible."""
 
 import streamlit as st
 
@@ -13,11 +13,17 @@ from ui.state import bind, pop_messages, state
 
 
 def render_sidebar() -> None:
-    """Hardware and model summaries, the vLLM release, and any message about the link or
-    refused values."""
+    """Any message about the link, the vLLM release, then the hardware and model summaries."""
     with st.sidebar:
         for message in pop_messages():
             st.warning(md_escape(message))
+        # first: a choice, in view on a laptop screen above the summaries
+        st.selectbox("vLLM release", covered_releases()[::-1],  # newest first
+                     format_func=lambda v: f"{v} (default)" if v == DEFAULT_VLLM_VERSION else v,
+                     help="the release every page plans for, like the CLI's --vllm-version: "
+                     "its batch defaults, CUDA graphs, KV cache dtypes and launch flags; before "
+                     "0.11, start-ups it would run on its V0 engine are refused, with the reason",
+                     **bind("sidebar", "vllm_version"))
         st.subheader("Hardware")
         cluster = or_error(current_cluster, "No usable hardware")
         if cluster is not None:
@@ -39,10 +45,3 @@ def render_sidebar() -> None:
             source = model_source(state().model, state().revision)  # resolved for the spec
             if source.fallback_reason is not None:  # the cache or catalog, not the hub
                 st.caption(md_escape(source.notes[0]))
-        st.subheader("vLLM")
-        st.selectbox("Release whose rules apply", covered_releases()[::-1],  # newest first
-                     format_func=lambda v: f"{v} (default)" if v == DEFAULT_VLLM_VERSION else v,
-                     help="like the CLI's --vllm-version: its batch defaults, CUDA graphs, KV "
-                     "cache dtypes and the flags of the launch command; before 0.11, start-ups "
-                     "that release would run on its V0 engine are refused, with the reason",
-                     **bind("sidebar", "vllm_version"))
