@@ -49,7 +49,7 @@ from planner.serving.startup import (
     quantization_errors,
     startup_errors,
 )
-from planner.serving.v1_oracle import mxfp4_padding, uncovered_reason
+from planner.serving.v1_oracle import MXFP4_FROM, mxfp4_padding, uncovered_reason
 from planner.serving.vllm_cli import vllm_cli
 from planner.serving.vllm_versions import (
     CHUNKED_OFF_TOKENS_MAX_FROM,
@@ -411,6 +411,9 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             kv_cache_memory_bytes=s.kv_cache_memory_bytes)
         if reason:
             raise EngineError(reason)
+    if scheme.family == "mxfp4" and rules.version < MXFP4_FROM:
+        raise EngineError(f"vLLM {rules.label} has no MXFP4 quantization (quantization/mxfp4.py "
+                          "arrives in 0.10.1); plan it with vLLM 0.10.1 or later")
     old_mxfp4 = (mxfp4_padding(rules.version, gpu.compute_capability)
                  if scheme.key == "mxfp4" and rules.version < V1_ONLY_FROM else None)
     resolved = _Resolved(

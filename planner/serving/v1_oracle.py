@@ -8,6 +8,8 @@ one line naming the release and the reason, never planned with the V1 rules of l
 From 0.11.0 (vllm_versions.V1_ONLY_FROM) every start-up is V1 and nothing here applies.
 """
 
+from typing import Literal
+
 from planner.model.spec import LinearAttentionMixer, MambaMixer, MlaMixer, ModelSpec
 from planner.serving.hardware import parse_capability
 from planner.serving.vllm_cli import VllmCli
@@ -104,8 +106,14 @@ def uncovered_reason(version: Version, compute_capability: str, spec: ModelSpec,
     return None
 
 
+MXFP4_FROM: Version = (0, 10, 1)
+"""NOTE: the 0.9.1-0.10.0 wheels have no model_executor/layers/quantization/mxfp4.py ("mxfp4" is
+not in quantization/__init__.py's QUANTIZATION_METHODS); it arrives with gpt-oss in 0.10.1. An
+MXFP4 plan (gpt-oss, or --target-quant mxfp4) on an older release is refused."""
+
 MXFP4_MARLIN_UNTIL: Version = (0, 10, 1)
-"""NOTE: the 0.10.0 and 0.10.1 wheels pin torch==2.7.1 (METADATA Requires-Dist) and
+"""NOTE: the 0.10.0 and 0.10.1 wheels pin torch==2.7.1 (METADATA Requires-Dist; 0.10.0 has no
+mxfp4.py yet, nor gpt-oss's model class) and the 0.10.1 wheel's
 model_executor/layers/quantization/mxfp4.py Mxfp4MoEMethod._should_use_marlin runs MXFP4 experts
 on Marlin on every CUDA GPU but compute capability 10.0 while torch is older than 2.8.0, Hopper
 too (hidden round_up 256, intermediate round_up 128). The 0.10.2 wheel (torch==2.8.0)
@@ -114,17 +122,35 @@ get_mxfp4_backend: Marlin below 9.0, else the Triton kernel where triton_kernels
 installed (the vllm[flashinfer] extra): hidden and intermediate round_up 256."""
 
 
+Mxfp4Kernel = Literal["flashinfer", "marlin", "triton"]
+"""The kernels vLLM 0.10.1-0.10.2 run MXFP4 experts on (see MXFP4_MARLIN_UNTIL)."""
+
+
+def mxfp4_kernel(version: Version, compute_capability: str) -> Mxfp4Kernel:
+    """The kernel vLLM `version` (< 0.11) runs MXFP4 experts on on this GPU (MXFP4_MARLIN_UNTIL):
+    FlashInfer's BF16 MoE on exactly 10.0 (is_device_capability(100); FlashInfer assumed
+    installed), Marlin everywhere else up to 0.10.1 and below 9.0 after, else OpenAI's
+    triton_kernels (0.10.2: Hopper, and also 10.3 and 12.x, which are not 10.0). The padding
+    (mxfp4_padding) and the speed model's MoE kernel (planner.serving.speed.kernels) read it."""
+    if compute_capability == "10.0":
+        return "flashinfer"
+    capability = parse_capability(compute_capability)
+    if version <= MXFP4_MARLIN_UNTIL or capability is None or capability[0] < 9:
+        return "marlin"
+    return "triton"
+
+
 def mxfp4_padding(version: Version, compute_capability: str) -> tuple[tuple[int, int], str]:
     """(hidden, intermediate) multiples vLLM `version` (< 0.11) pads MXFP4 experts to on this
-    GPU, and the plan's note naming the kernel (see MXFP4_MARLIN_UNTIL)."""
+    GPU, and the plan's note naming the kernel (mxfp4_kernel)."""
     v, cc = version_label(version), compute_capability
-    if cc == "10.0":
+    kernel = mxfp4_kernel(version, cc)
+    if kernel == "flashinfer":
         return (256, 256), (
             f"MXFP4 experts on compute capability 10.0 with vLLM {v}: FlashInfer's BF16 MoE "
             "kernel, padded to 256 x 256, assuming FlashInfer is installed (vllm[flashinfer]); "
             "without it the Triton kernel pads to 64 (mxfp4.py): weights unverified.")
-    capability = parse_capability(cc)
-    if version <= MXFP4_MARLIN_UNTIL or capability is None or capability[0] < 9:
+    if kernel == "marlin":
         return (256, 128), (
             f"MXFP4 on compute capability {cc} with vLLM {v} runs on the Marlin MXFP4 kernel "
             "(16-bit compute), experts padded to 256 x 128 (mxfp4.py; 0.10.0-0.10.1 pin torch "

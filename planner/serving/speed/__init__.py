@@ -48,7 +48,7 @@ from planner.serving.speed.context import _Ctx, _device, _padded_moe
 from planner.serving.speed.kernels import KernelFamily
 from planner.serving.speed.stages import _stages
 from planner.serving.speed.step import _decode, _prefill
-from planner.serving.speed.terms import _speed_terms
+from planner.serving.speed.terms import _speed_terms, release_caveats
 
 
 class ServingLoad(BaseModel):
@@ -138,7 +138,8 @@ def estimate_speed(
                index_flops=device.index_flops, exp_rate=device.exp_rate, bw=device.bw,
                c=coefficients, read_cap=device.read_cap,
                wna16=wna16, eager=s.enforce_eager, mbt=p.max_num_batched_tokens,
-               padded_moe=_padded_moe(device, layout), moe_kernel=device.moe_kernel)
+               padded_moe=_padded_moe(device, layout), moe_kernel=device.moe_kernel,
+               rules=device.rules)
     stages = _stages(request, scheme, act_b, device.kv_b)
 
     # vLLM allocates KV blocks as tokens arrive: a request in flight holds its prompt and,
@@ -174,6 +175,7 @@ def estimate_speed(
     if layout.gpus > request.cluster.gpus_per_node:
         notes.append("the layout spans nodes: collectives are charged at the intra-node link "
                      "(the inter-node link is not modelled)")
+    notes.extend(caveat for caveat in release_caveats(ctx) if caveat)
     if s.num_speculative_tokens:
         notes.append(f"speculative decoding ({s.num_speculative_tokens} MTP draft tokens) is "
                      "not modelled: these figures decode one token per step without the draft "

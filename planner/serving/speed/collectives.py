@@ -21,10 +21,10 @@ from planner.serving.speed.context import _Ctx
 CUSTOM_AR_MAX_BYTES = 8192 * 1024
 """vLLM's own all-reduce takes a message only below this size: CustomAllreduce(max_size=8192 *
 1024) and should_custom_ar's `inp_size < self.max_size` (vllm/distributed/device_communicators/
-custom_all_reduce.py, 0.11.0-0.33.0; only Hopper/datacenter-Blackwell symmetric memory lowers it,
-all_reduce_utils.CUSTOM_ALL_REDUCE_MAX_SIZES). Larger messages (a prefill chunk of 2,048 tokens
-x 5,120 x 2 B = 20 MiB) fall through to NCCL (cuda_communicator.py CudaCommunicator.all_reduce:
-custom all-reduce, then symmetric memory, then pynccl)."""
+custom_all_reduce.py, 0.9.1-0.33.0; only symmetric memory, on by default from 0.11, lowers it on
+Hopper/datacenter Blackwell, all_reduce_utils.CUSTOM_ALL_REDUCE_MAX_SIZES). Larger messages (a
+prefill chunk of 2,048 tokens x 5,120 x 2 B = 20 MiB) fall through to NCCL (cuda_communicator.py
+CudaCommunicator.all_reduce: custom all-reduce, then symmetric memory, then pynccl)."""
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def measured_allreduce(link: LinkSpec) -> MeasuredAllreduce | None:
     return NVLINK_ALLREDUCE.get(link.bandwidth_gbps) if link.kind == "nvlink" else None
 
 
-def allreduce_algorithm(link: LinkSpec, n: int, nbytes: float) -> str:
+def allreduce_algorithm(link: LinkSpec, n: int, nbytes: float, *, symm_mem: bool = True) -> str:
     """Which all-reduce vLLM runs for one message of `nbytes` over `n` GPUs on `link`.
 
     vLLM (custom_all_reduce.py, CustomAllreduce.__init__ and should_custom_ar) enables its own
@@ -77,10 +77,17 @@ def allreduce_algorithm(link: LinkSpec, n: int, nbytes: float) -> str:
     buffer between two barriers). Otherwise NCCL's ring runs it, through pinned host memory
     (NCCL's SHM transport) where the GPUs cannot P2P. On NVLink a message of CUSTOM_AR_MAX_BYTES
     or more goes to torch symmetric memory (all_reduce_utils.SYMM_MEM_ALL_REDUCE_MAX_SIZES) or
-    NCCL, charged at the measured start-up of NVLINK_ALLREDUCE.
+    NCCL, charged at the measured start-up of NVLINK_ALLREDUCE; to NCCL alone with `symm_mem`
+    False (VllmRules.symm_mem: VLLM_ALLREDUCE_USE_SYMM_MEM defaults to 0 in the 0.10.2 wheel,
+    which is the first with symm_mem.py, so cuda_communicator.py CudaCommunicator.all_reduce
+    goes from custom all-reduce straight to pynccl before 0.11; the 0.9.1-0.10.2 wheels'
+    CustomAllreduce has the same 8 MiB max_size and conditions).
     """
     if link.kind == "nvlink":
         if nbytes >= CUSTOM_AR_MAX_BYTES:
+            if not symm_mem:
+                return "NCCL (NVLink, message >= 8 MiB; no symmetric-memory all-reduce " \
+                    "before vLLM 0.11)"
             return "torch symmetric memory or NCCL (NVLink, message >= 8 MiB)"
         return "vLLM custom all-reduce (NVLink)"
     if link.p2p and n == 2 and nbytes < CUSTOM_AR_MAX_BYTES:

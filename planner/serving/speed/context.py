@@ -25,6 +25,7 @@ from planner.serving.speed.kernels import (
     kernel_family,
     moe_kernel,
 )
+from planner.serving.vllm_versions import VllmRules, vllm_rules
 
 
 class _Device(NamedTuple):
@@ -46,6 +47,7 @@ class _Device(NamedTuple):
     moe: MoeMlp | None  # the model's first routed-expert MLP
     moe_kernel: MoeKernel  # moe_kernel: the family serving the routed experts
     deepgemm_moe: bool  # _deepgemm_moe: block-FP8 MoE on DeepGEMM's padded path
+    rules: VllmRules  # the release's rules (piecewise-only CUDA graphs, symmetric memory)
 
 
 _DEVICES: IdentityMemo[_Device | None] = IdentityMemo(256)
@@ -74,7 +76,7 @@ def _resolve_device(request: PlanRequest) -> _Device | None:
         return None
     scheme = served_scheme(request)
     bf16 = gpu.weight_format_support("bf16") == "native"
-    family, fmt = kernel_family(scheme, gpu)
+    family, fmt = kernel_family(scheme, gpu, s.vllm_version)
     if s.mxfp4_marlin and scheme.family == "mxfp4":
         family, fmt = "weight-only", "bf16"  # vLLM's Marlin MXFP4 fallback (EngineSettings)
     peak = gpu.dense_tflops(fmt) or gpu.bf16_dense_tflops or gpu.dense_tflops("fp16")
@@ -92,6 +94,7 @@ def _resolve_device(request: PlanRequest) -> _Device | None:
         bw=gpu.memory_bandwidth_gbps * 1e9, read_cap=(gpu.measured_read_gbps or math.inf) * 1e9,
         moe=first_moe(spec), moe_kernel=moe_kernel(scheme, gpu, family, s.vllm_version),
         deepgemm_moe=_deepgemm_moe(scheme, gpu, s.vllm_version),
+        rules=vllm_rules(s.vllm_version),
     )
 
 
@@ -120,6 +123,7 @@ class _Ctx:
     wna16: bool
     eager: bool
     mbt: int
+    rules: VllmRules  # the release's rules (piecewise-only CUDA graphs, symmetric memory)
     padded_moe: bool = False  # DEEPGEMM_PADDED_MOE: expert GEMMs over padded rows
     moe_kernel: MoeKernel = "fused-moe"  # moe_kernel: the family serving the routed experts
 

@@ -1,6 +1,10 @@
 """Kernel selection: which GEMM family a weight format runs on a GPU (kernel_family), which
 kernel vLLM serves routed experts with (moe_kernel), and the vLLM rules behind those choices
-(DeepGEMM's padded block-FP8 MoE, Marlin MoE's SM-bound reads).
+(MXFP4's backends per release, DeepGEMM's padded block-FP8 MoE, Marlin MoE's SM-bound reads).
+Every choice that differs between vLLM releases is pinned to the release that changed it, read
+from the wheels (0.9.1-0.33.0, as planner.serving.vllm_versions); the int4 Marlin MoE, FP8
+Marlin W8A16 and NVFP4 choices are the same in the 0.9.1-0.11.0 wheels (compressed_tensors_moe.py
+get_moe_method, gptq_marlin.py, marlin_utils.check_moe_marlin_supports_layer, fp8.py).
 
 Routed experts run on the MoE kernel family vLLM picks (moe_kernel: FlashInfer TRT-LLM MXFP4
 on Blackwell, triton_kernels MXFP4 on Hopper, Marlin MoE for weight-only, vLLM's fused-MoE
@@ -15,6 +19,7 @@ from typing import Literal
 
 from planner.model.quant import QuantScheme
 from planner.serving.hardware import GpuFormat, GpuSpec
+from planner.serving.v1_oracle import mxfp4_kernel
 from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, vllm_rules
 
 KernelFamily = Literal["bf16", "fp8", "fp4", "weight-only"]
@@ -33,26 +38,63 @@ the MXFP4/FP8 fallbacks on older GPUs); from vLLM 0.32 FlashInfer's TRT-LLM MxIn
 Humming for some weight-only MoE (no calibration rows: they take the default figures)."""
 
 
-def kernel_family(scheme: QuantScheme, gpu: GpuSpec) -> tuple[KernelFamily, GpuFormat]:
-    """(kernel family, compute format) of a weight format on a GPU.
+MXFP4_PRE_V1_ONLY = ((0, 10, 1), (0, 10, 99))
+"""vLLM releases (first, last) whose MXFP4 MoE kernel is v1_oracle.mxfp4_kernel's, the rule the
+memory side pads the experts for (v1_oracle.mxfp4_padding), read from the wheels:
+- 0.10.1 (torch==2.7.1): quantization/mxfp4.py Mxfp4MoEMethod._should_use_marlin: Marlin on
+  every CUDA GPU but compute capability 10.0 (`not is_torch_equal_or_newer("2.8.0")`, Hopper
+  too); 10.0 (is_device_capability(100), an exact match: not B300's 10.3) runs FlashInfer's
+  trtllm_fp4_block_scale_moe with BF16 activations when FlashInfer is installed;
+- 0.10.2 (torch==2.8.0): get_mxfp4_backend: FlashInfer MXFP4 x BF16 on 10.0, Marlin below
+  9.0, triton_kernels on every other GPU (9.0, and 10.3 and 12.x too).
+Before 0.10.1 no release has MXFP4 (v1_oracle.MXFP4_FROM: the plan refuses it); from 0.11 the
+later rule of mxfp4_moe_kernel applies (its docstring cites the source)."""
+
+_MXFP4_KERNELS: dict[str, MoeKernel] = {"flashinfer": "flashinfer-trtllm-mxfp4",
+                                         "triton": "triton-mxfp4", "marlin": "marlin-moe"}
+
+
+def mxfp4_moe_kernel(gpu: GpuSpec, vllm_version: str = DEFAULT_VLLM_VERSION) -> MoeKernel:
+    """The kernel vLLM `vllm_version` runs MXFP4 (gpt-oss) experts on on this GPU, with no
+    environment variable set: MXFP4_PRE_V1_ONLY's rule in 0.10.1-0.10.x; from 0.11
+    quantization/mxfp4.py get_mxfp4_backend (0.11.0-0.17.0) and fused_moe/oracle/mxfp4.py
+    (0.19.0, 0.33.0): FlashInfer's TRT-LLM MXFP4 x BF16 MoE on compute capability 10.x
+    (SM100_FI_MXFP4_BF16 / FLASHINFER_TRTLLM_MXFP4_BF16, first when FlashInfer is installed,
+    as in vLLM's images), OpenAI's triton_kernels (matmul_ogs) on 9.0 (the SM90 FlashInfer
+    path needs VLLM_USE_FLASHINFER_MOE_MXFP4_BF16), Marlin elsewhere (sm120, Ampere) and off
+    NVIDIA GPUs."""
+    if gpu.vendor != "nvidia":
+        return "marlin-moe"
+    cc = gpu.compute_capability
+    lo, hi = MXFP4_PRE_V1_ONLY
+    version = vllm_rules(vllm_version).version
+    if lo <= version <= hi:
+        return _MXFP4_KERNELS[mxfp4_kernel(version, cc)]
+    if re.fullmatch(r"10\.\d+", cc):
+        return "flashinfer-trtllm-mxfp4"
+    return "triton-mxfp4" if re.fullmatch(r"9\.\d+", cc) else "marlin-moe"
+
+
+def kernel_family(scheme: QuantScheme, gpu: GpuSpec,
+                  vllm_version: str = DEFAULT_VLLM_VERSION) -> tuple[KernelFamily, GpuFormat]:
+    """(kernel family, compute format) of a weight format on a GPU under vLLM `vllm_version`.
 
     FP8 runs on FP8 tensor cores from Ada/Hopper on, else as Marlin W8A16; NVFP4 on FP4
     tensor cores on Blackwell only, else weight-only; GPTQ/AWQ/bnb/GGUF/int8 are weight-only
-    (vLLM's Marlin/Machete kernels). Source: vLLM docs, "Supported Hardware". MXFP4 (gpt-oss)
-    has its own MoE kernels on Hopper and datacenter Blackwell (vllm 0.17
-    quantization/mxfp4.py get_mxfp4_backend: FlashInfer MXFP4 x BF16 on sm100 by default,
-    MXFP4 x MXFP8 only behind VLLM_USE_FLASHINFER_MOE_MXFP4_MXFP8; triton_kernels on sm90;
-    Marlin elsewhere, e.g. sm120 and Ampere): FP4 weights read as such, multiplied with
-    16-bit activations, so compute runs at the 16-bit rate.
+    (vLLM's Marlin/Machete kernels). Source: vLLM docs, "Supported Hardware"; the same choice
+    in the 0.9.1-0.11.0 wheels (quantization/fp8.py Fp8LinearMethod / Fp8MoEMethod use_marlin
+    = not has_device_capability(89); modelopt.py NVFP4 use_marlin without CUTLASS FP4). MXFP4
+    (gpt-oss) has its own MoE kernels (mxfp4_moe_kernel): on FlashInfer's or triton_kernels'
+    FP4 weights are read as such and multiplied with 16-bit activations, so compute runs at
+    the 16-bit rate; on Marlin they are weight-only.
     """
     fam = scheme.family
     if fam == "float":
         return "bf16", "bf16"
     if fam == "fp8" and gpu.weight_format_support("fp8") == "native":
         return "fp8", "fp8"
-    if fam == "mxfp4" and re.fullmatch(r"(9|10)\.\d+", gpu.compute_capability) \
-            and gpu.vendor == "nvidia":
-        return "fp4", "bf16"  # FlashInfer (sm100) or triton_kernels (sm90), 16-bit compute
+    if fam == "mxfp4" and mxfp4_moe_kernel(gpu, vllm_version) != "marlin-moe":
+        return "fp4", "bf16"  # FlashInfer or triton_kernels MXFP4 x BF16: 16-bit compute
     if fam == "nvfp4" and gpu.weight_format_support(fam) == "native":
         return "fp4", fam
     if fam == "int8" and gpu.weight_format_support("int8") == "native":
@@ -65,11 +107,7 @@ def moe_kernel(scheme: QuantScheme, gpu: GpuSpec, family: KernelFamily,
     """The kernel family vLLM (`vllm_version`, default the planner's) serves routed experts of
     this weight format with on this GPU, with no environment variable set.
 
-    MXFP4 (gpt-oss): quantization/mxfp4.py get_mxfp4_backend (0.11.0-0.17.0) and
-    fused_moe/oracle/mxfp4.py (0.19.0, 0.33.0): FlashInfer's TRT-LLM MXFP4 x BF16 MoE on
-    compute capability 10.x (SM100_FI_MXFP4_BF16 / FLASHINFER_TRTLLM_MXFP4_BF16, first when
-    FlashInfer is installed, as in vLLM's images), OpenAI's triton_kernels (matmul_ogs) on 9.0
-    (the SM90 FlashInfer path needs VLLM_USE_FLASHINFER_MOE_MXFP4_BF16), Marlin elsewhere.
+    MXFP4 (gpt-oss): mxfp4_moe_kernel, by release.
     Weight-only MoE (int4 GPTQ/AWQ/compressed-tensors WNA16) up to 0.31: Marlin MoE
     (compressed_tensors_moe.py CompressedTensorsWNA16MarlinMoEMethod whenever
     check_moe_marlin_supports_layer holds; FlashInfer's MxInt4 MoE only behind
@@ -79,8 +117,7 @@ def moe_kernel(scheme: QuantScheme, gpu: GpuSpec, family: KernelFamily,
     vLLM's fused-MoE paths.
     """
     if scheme.family == "mxfp4" and family == "fp4":
-        return "flashinfer-trtllm-mxfp4" if gpu.compute_capability.startswith("10.") \
-            else "triton-mxfp4"
+        return mxfp4_moe_kernel(gpu, vllm_version)
     if family != "weight-only":
         return "fused-moe"
     if vllm_rules(vllm_version).version[:2] >= (0, 32) and gpu.vendor == "nvidia":
@@ -108,10 +145,15 @@ expert. Read from vLLM's source:
   (the single-node path) the grouped GEMM gets M_sum = round_up(M x k + E_local x (128 - 1),
   128) rows, room for every local expert's last partial 128-row block.
 From 0.15 FlashInfer's CUTLASS MoE, which supports 128-block FP8 on sm90, comes first in
-oracle/fp8.py's backend order. The padded blocks are charged as computed rows at the dense
-GEMM efficiency: Qwen3-235B-A22B-FP8 on vLLM 0.12 decodes at ~52 ms (TP=2) and ~35 ms (TP=4)
-whatever the batch (4-48 requests, perf-silicon-aic.csv), as a fixed 128 x 127 x E-row GEMM
-does, where the byte count alone gives 17-41 ms growing with the batch."""
+oracle/fp8.py's backend order. Before 0.11 DeepGEMM is off by default (envs.py
+VLLM_USE_DEEP_GEMM "0" in the 0.9.1-0.10.2 wheels, "1" from 0.11.0): quantization/fp8.py
+Fp8MoEMethod runs block-FP8 experts on Triton's fused_moe, or on exactly compute capability
+10.0 from 0.10.0 on CUTLASS's block-scaled grouped GEMM (allow_cutlass_block_scaled_grouped_
+gemm), both vLLM fused-MoE paths without per-expert padding. The padded blocks are charged as
+computed rows at the dense GEMM efficiency: Qwen3-235B-A22B-FP8 on vLLM 0.12 decodes at
+~52 ms (TP=2) and ~35 ms (TP=4) whatever the batch (4-48 requests, perf-silicon-aic.csv), as a
+fixed 128 x 127 x E-row GEMM does, where the byte count alone gives 17-41 ms growing with the
+batch."""
 
 
 DEEPGEMM_ALIGN_ROWS = 128

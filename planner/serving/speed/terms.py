@@ -9,6 +9,7 @@ import math
 from planner.serving.plan import Term
 from planner.serving.speed.coefficients import WNA16_FALLBACK_SLOWDOWN
 from planner.serving.speed.collectives import (
+    CUSTOM_AR_MAX_BYTES,
     allreduce_algorithm,
     allreduce_rates,
     measured_allreduce,
@@ -46,6 +47,31 @@ def _cap_note(ctx: _Ctx, efficiency: float) -> str:
     return f"the GPU's measured read rate binds: {ctx.gpu.measured_read_source}"
 
 
+def release_caveats(ctx: _Ctx) -> tuple[str, str]:
+    """(CUDA-graph caveat, all-reduce caveat) of this plan's vLLM release: the terms whose
+    fitted or measured figures come from runs of 0.11+ and that vLLM 0.9.1-0.10.x runs
+    otherwise, without a source that sizes the difference (each "" where none applies):
+    - piecewise CUDA graphs only before 0.11 (vllm_versions.FULL_GRAPHS_FROM): every layer's
+      attention runs outside the graphs, launched from Python; the per-layer overhead was
+      fitted on runs of 0.11-0.19 with full decode graphs (FULL_AND_PIECEWISE);
+    - no symmetric-memory all-reduce before 0.11 (vllm_versions.SYMM_MEM_FROM): on NVLink 4/5
+      a prefill chunk's all-reduce of 8 MiB or more runs on NCCL, while NVLINK_ALLREDUCE's
+      measured line passes through torch symmetric memory's 16 MiB time."""
+    v = ctx.rules.label
+    graphs = "" if ctx.rules.full_graphs or ctx.eager else (
+        f"vLLM {v} captures piecewise CUDA graphs only (full decode graphs from 0.11): each "
+        "layer's attention runs outside them, so the per-layer overhead, fitted on 0.11+ runs "
+        f"with full decode graphs, is unverified for {v}")
+    chunk_msg = ctx.mbt * ctx.hidden * ctx.act_b
+    measured_on_nccl = (not ctx.rules.symm_mem and ctx.tp > 1 and chunk_msg >= CUSTOM_AR_MAX_BYTES
+                        and measured_allreduce(ctx.link) is not None)
+    allreduce = "" if not measured_on_nccl else (
+        f"vLLM {v} has no symmetric-memory all-reduce (from 0.11): a prefill chunk's "
+        f"{chunk_msg:,} B all-reduce runs on NCCL, charged at the measured NVLink line whose "
+        f"16 MiB point is symmetric memory's: unverified for {v}")
+    return graphs, allreduce
+
+
 def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, parts,
                  tpot_base, interference, prefill_s, marginal_s, chunks, tpot, ttft,
                  kv_wait, aggregate, softmax_s) -> list[Term]:
@@ -76,8 +102,10 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
     measured = measured_allreduce(link)
     ar_source = f"; all-reduce rates: {measured.source}" if measured else ""
     algorithms = "" if ctx.tp == 1 else (
-        f"; decode: {allreduce_algorithm(link, ctx.tp, msg)}; a prefill chunk's {chunk_msg:,} B: "
-        f"{allreduce_algorithm(link, ctx.tp, chunk_msg)}")
+        f"; decode: {allreduce_algorithm(link, ctx.tp, msg, symm_mem=ctx.rules.symm_mem)}; "
+        f"a prefill chunk's {chunk_msg:,} B: "
+        f"{allreduce_algorithm(link, ctx.tp, chunk_msg, symm_mem=ctx.rules.symm_mem)}")
+    graphs_caveat, allreduce_caveat = release_caveats(ctx)
     sparse = (f" + {c.indexer_layer_overhead_us:g} us x {s.sparse_layers} indexer layers"
               if s.sparse_layers else "")
     moe_layers = (f" + {c.moe_layer_overhead_us:g} us x {s.moe_layers} MoE layers"
@@ -119,11 +147,12 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
               parts["allreduce"] * 1e3, "ms",
               f"2 x {s.layers} layers x [{ar_start} + ({ctx.tp} - 1)/{ctx.tp} x 2 x "
               f"{msg:,.0f} B / {ar_bw}] = {_ms(parts['allreduce'])}",
-              f"{link.kind}: {link.formula}{ar_source}{algorithms}"),
+              f"{link.kind}: {link.formula}{ar_source}{algorithms}"
+              + (f"; {allreduce_caveat}" if allreduce_caveat else "")),
         _term("step_overhead", "Fixed overhead per stage step", parts["overhead"] * 1e3, "ms",
               f"{c.step_overhead_us:g} us / PP {ctx.pp} + {c.layer_overhead_us:g} us x "
               f"{s.layers} layers{moe_layers}{sparse}{' x eager factor' if ctx.eager else ''} = "
-              f"{_ms(parts['overhead'])}"),
+              f"{_ms(parts['overhead'])}", graphs_caveat),
         _term("decode_step", "Decode step (whole pipeline)", tpot_base * 1e3, "ms",
               f"max(sum over {ctx.pp} stage(s), min(sequences, PP) x slowest stage) of "
               f"[max(weights + KV, compute) + all-reduce"

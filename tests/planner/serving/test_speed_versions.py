@@ -1,0 +1,129 @@
+"""planner.serving.speed on vLLM 0.9.1-0.10.x: each release's kernels, read from its wheel.
+
+Hand figures, none read from the code under test:
+- MXFP4 experts (gpt-oss): the 0.10.1 wheel (torch==2.7.1 in METADATA) runs them on Marlin on
+  every CUDA GPU but compute capability 10.0 (quantization/mxfp4.py Mxfp4MoEMethod.
+  _should_use_marlin: `not is_torch_equal_or_newer("2.8.0")`); 10.0 takes FlashInfer's
+  TRT-LLM MXFP4 x BF16 MoE (_should_use_flashinfer_mxfp4_bf16: is_device_capability(100), an
+  exact match, so not B300's 10.3). The 0.10.2 wheel (torch 2.8.0, get_mxfp4_backend):
+  FlashInfer on 10.0, Marlin below 9.0, triton_kernels on every other GPU (H100's 9.0, B300's
+  10.3). From 0.11: FlashInfer on 10.x, triton_kernels on 9.0 (test_speed_moe_kernels.py).
+  The 0.9.1-0.10.0 wheels have no quantization/mxfp4.py at all.
+- Marlin MoE's SM-bound read rate on H100 (FP32 67 TFLOP/s, datasheet): 0.0369 B/FLOP x 67e12
+  = 2,472 GB/s, below the bandwidth one, 3,350 GB/s x 0.9 x 0.849 = 2,560 GB/s.
+- CUDA graphs: piecewise only before 0.11 (0.10.2 config/__init__.py: an unset cudagraph_mode
+  becomes PIECEWISE; 0.11.0: FULL_AND_PIECEWISE). Symmetric-memory all-reduce: off before 0.11
+  (envs.py VLLM_ALLREDUCE_USE_SYMM_MEM "0" in 0.10.2, "1" in 0.11.0), so messages of 8 MiB or
+  more go from vLLM's custom all-reduce straight to pynccl (cuda_communicator.py all_reduce).
+  Neither changes a figure (no source sizes the difference): the terms say "unverified".
+"""
+
+import pytest
+
+from planner.catalog import catalog_entry
+from planner.model.config.parser import parse_model_config
+from planner.serving.engine import EngineSettings
+from planner.serving.hardware import preset_cluster
+from planner.serving.layout import ParallelLayout
+from planner.serving.plan import PlanRequest, plan
+from planner.serving.speed import estimate_speed
+from planner.serving.vllm_versions import EngineError
+
+
+def _spec(repo_id: str):
+    entry = catalog_entry(repo_id)
+    return parse_model_config(entry.config, entry.hf_quant_config, name=repo_id)
+
+
+GPT_OSS = _spec("openai/gpt-oss-120b")
+LLAMA_70B = _spec("meta-llama/Meta-Llama-3.1-70B")
+
+
+def _gpt_oss(gpu: str, version: str) -> PlanRequest:
+    return PlanRequest(model=GPT_OSS, cluster=preset_cluster(gpu, 2), layout=ParallelLayout(tp=2),
+                       engine=EngineSettings(max_model_len=8192, vllm_version=version))
+
+
+def _term(est, key: str):
+    return next(t for t in est.terms if t.key == key)
+
+
+def test_gpt_oss_on_h100_runs_marlin_moe_under_0_10_1_and_triton_from_0_10_2() -> None:
+    old = estimate_speed(_gpt_oss("h100-sxm", "0.10.1"))
+    weights = _term(old, "decode_weights").formula
+    assert old.kernel == "weight-only"
+    assert "MoE kernel marlin-moe" in weights
+    assert pytest.approx(2472.3, abs=0.1) == 0.0369 * 67e12 / 1e9
+    assert "= 2,472 GB/s, Marlin MoE's SM-bound rate" in weights
+    for version in ("0.10.2", "0.11.0"):
+        new = estimate_speed(_gpt_oss("h100-sxm", version))
+        assert new.kernel == "fp4"
+        assert "MoE kernel triton-mxfp4" in _term(new, "decode_weights").formula
+
+
+@pytest.mark.parametrize(("gpu", "version", "kernel", "memory_side"), [
+    ("b200", "0.10.1", "flashinfer-trtllm-mxfp4", "FlashInfer"),  # 10.0 exactly
+    ("b300", "0.10.1", "marlin-moe", "Marlin"),  # 10.3 is not 10.0: torch 2.7.1 -> Marlin
+    ("h100-sxm", "0.10.1", "marlin-moe", "Marlin"),
+    ("b300", "0.10.2", "triton-mxfp4", "Triton"),  # 10.3 >= 9.0, not 10.0: triton_kernels
+    ("b200", "0.10.2", "flashinfer-trtllm-mxfp4", "FlashInfer"),
+    ("h100-sxm", "0.10.2", "triton-mxfp4", "Triton"),
+])
+def test_mxfp4_moe_kernel_is_the_one_the_memory_side_pads_for(gpu: str, version: str,
+                                                                kernel: str,
+                                                                memory_side: str) -> None:
+    request = _gpt_oss(gpu, version)
+    est = estimate_speed(request)
+    assert f"MoE kernel {kernel}" in _term(est, "decode_weights").formula
+    # the plan's note on the MXFP4 padding (v1_oracle.mxfp4_padding) names the same kernel
+    assert any(memory_side in w and "MXFP4" in w for w in plan(request).warnings), \
+        plan(request).warnings
+
+
+def test_b300_takes_flashinfer_from_0_13s_capability_family() -> None:
+    # 0.13.0 get_mxfp4_backend: is_device_capability_family(100); the default release, 0.33
+    est = estimate_speed(_gpt_oss("b300", "0.33.0"))
+    assert "MoE kernel flashinfer-trtllm-mxfp4" in _term(est, "decode_weights").formula
+
+
+def test_mxfp4_before_0_10_1_is_refused() -> None:
+    entry = catalog_entry("Qwen/Qwen3-30B-A3B")
+    qwen = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+    request = PlanRequest(model=qwen, cluster=preset_cluster("h100-sxm", 1),
+                          layout=ParallelLayout(),
+                          engine=EngineSettings(max_model_len=8192, target_quant="mxfp4",
+                                                vllm_version="0.10.0"))
+    with pytest.raises(EngineError, match="no MXFP4 quantization"):
+        plan(request)
+
+
+def _llama(version: str, eager: bool = False):
+    request = PlanRequest(model=LLAMA_70B, cluster=preset_cluster("h100-sxm", 8),
+                          layout=ParallelLayout(tp=8),
+                          engine=EngineSettings(max_model_len=8192, vllm_version=version,
+                                                enforce_eager=eager))
+    return estimate_speed(request)
+
+
+def test_piecewise_graphs_before_0_11_label_the_fitted_layer_overhead_unverified() -> None:
+    old, new = _llama("0.10.2"), _llama("0.11.0")
+    old_term, new_term = _term(old, "step_overhead"), _term(new, "step_overhead")
+    assert "piecewise CUDA graphs only" in old_term.note
+    assert "unverified for 0.10.2" in old_term.note
+    assert any("piecewise CUDA graphs only" in n for n in old.notes)
+    assert new_term.note == ""
+    # the figure itself is kept (no source sizes the difference), only labelled
+    assert old_term.value == pytest.approx(new_term.value)
+    # --enforce-eager captures no graphs on either release: nothing to label
+    assert _term(_llama("0.10.2", eager=True), "step_overhead").note == ""
+
+
+def test_prefill_allreduce_runs_on_nccl_without_symmetric_memory_before_0_11() -> None:
+    old = _term(_llama("0.10.2"), "allreduce").note
+    new = _term(_llama("0.11.0"), "allreduce").note
+    assert "NCCL (NVLink, message >= 8 MiB; no symmetric-memory all-reduce" in old
+    assert "unverified for 0.10.2" in old
+    assert "torch symmetric memory or NCCL (NVLink, message >= 8 MiB)" in new
+    assert "unverified for" not in new
+    # decode messages stay on vLLM's custom all-reduce (< 8 MiB) on both
+    assert "decode: vLLM custom all-reduce (NVLink)" in old
