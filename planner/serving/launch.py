@@ -39,10 +39,13 @@ read from its own config, never assumed."""
 
 class Launch(NamedTuple):
     """The model-and-engine half of the launch: `vllm serve MODEL` plus flags, or None with
-    the reason in `note` (a note may also accompany a command: what it loads)."""
+    the reason in `note` (a note may also accompany a command: what it loads). `refused`:
+    what vLLM's parser would refuse in the command planned (then there is no command, and the
+    plan does not fit: vLLM would not start)."""
 
     head: str | None
     note: str
+    refused: tuple[str, ...] = ()
 
 
 @cache
@@ -99,7 +102,7 @@ def launch(model: str, scheme: quant.QuantScheme, s: EngineSettings, engine_flag
     head = f"{serve} {engine_flags}"
     problems = command_problems(head, cli)
     if problems:
-        return Launch(None, "No launch command: " + "; ".join(problems))
+        return Launch(None, "No launch command: " + "; ".join(problems), tuple(problems))
     return Launch(head, note)
 
 

@@ -416,6 +416,8 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
                           "arrives in 0.10.1); plan it with vLLM 0.10.1 or later")
     old_mxfp4 = (mxfp4_padding(rules.version, gpu.compute_capability)
                  if scheme.key == "mxfp4" and rules.version < V1_ONLY_FROM else None)
+    started = launch(spec.name or "<model>", scheme, s,
+                     ENGINE.launch_flags(s, max_model_len, mbt, seqs), cli, spec.unservable)
     resolved = _Resolved(
         gpu_name=gpu.name, max_model_len=max_model_len,
         mbt=mbt, seqs=seqs,
@@ -448,9 +450,8 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             chunked_prefill=s.enable_chunked_prefill
             or rules.version < CHUNKED_OFF_TOKENS_MAX_FROM)) + mtp_refusal(spec, s)
             + tuple(quantization_errors(spec, s.quantization))
-            + tuple(kv_format_errors(gpu, spec, s.kv_cache_dtype, cli)),
-        launch=launch(spec.name or "<model>", scheme, s,
-                      ENGINE.launch_flags(s, max_model_len, mbt, seqs), cli, spec.unservable),
+            + tuple(kv_format_errors(gpu, spec, s.kv_cache_dtype, cli)) + started.refused,
+        launch=started,
         gpu_count=cluster.gpu_count,
         gpu_totals=tuple({n.gpu.memory_total_bytes for n in cluster.nodes}),
         budgets={n.gpu.memory_total_bytes: ENGINE.budget_bytes(n.gpu.memory_total_bytes, s)
@@ -943,9 +944,10 @@ def _conclude(
 
 
 def _launch_fields(st: _Setup, fits: bool) -> dict[str, Any]:
-    """vllm_command and launch_note: the command only for a plan that fits."""
-    head, note = st.r.launch
-    if head is None:
+    """vllm_command and launch_note: the command only for a plan that fits (a command vLLM's
+    parser refuses is one of the plan's errors, and the verdict says it)."""
+    head, note, refused = st.r.launch
+    if head is None and not refused:
         return {"vllm_command": None, "launch_note": note}
     if not fits:
         return {"vllm_command": None,

@@ -1,0 +1,126 @@
+"""What we tell people to run must run: every flag Headroom writes into `vllm serve`, through
+the real CLI, for every covered vLLM release, parsed by that release's own command line
+(planner/serving/vllm_cli/, extracted from its wheel).
+
+tests/planner/serving/test_vllm_cli.py covers catalog models x weight formats x KV dtypes with
+the default settings; this covers the settings: layouts (DP, EP, PP), the KV pool, chunked
+prefill, batch limits, runtime quantization, dtype, KV dtypes, multimodal profiling, MTP,
+--revision. For each: where the release's parser takes the flag with Headroom's value, the
+plan gets a command that holds it and parses; where it does not, the CLI refuses in one line
+(exit 2) or the plan does not fit: never "Fits" with a command vLLM would refuse.
+"""
+
+import json
+import shlex
+
+import pytest
+
+from cli.planner_cli import main
+from planner.catalog import catalog_entry
+from planner.model.config.parser import parse_model_config
+from planner.serving.engine import EngineSettings
+from planner.serving.hardware import preset_cluster
+from planner.serving.layout import ParallelLayout
+from planner.serving.plan import summary_figures
+from planner.serving.vllm_cli import command_problems, supported_versions, vllm_cli
+from planner.serving.vllm_versions import V1_ONLY_FROM, parse_version
+
+VERSIONS = supported_versions()
+
+FEATURES: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str | None], ...]]] = {
+    # name: (CLI arguments after the base ones, the flags (and values) the command must hold)
+    "dp": (("--gpus", "2", "--tp", "1", "--dp", "2"), (("--data-parallel-size", "2"),)),
+    "ep": (("--model", "Qwen/Qwen3-30B-A3B", "--gpus", "2", "--tp", "2", "--ep"),
+           (("--tensor-parallel-size", "2"), ("--enable-expert-parallel", None))),
+    "pp": (("--gpus", "2", "--tp", "1", "--pp", "2"), (("--pipeline-parallel-size", "2"),)),
+    "kv pool": (("--kv-cache-memory-bytes", "8G"),
+                (("--kv-cache-memory-bytes", str(8 << 30)),)),
+    "no chunked prefill": (("--no-enable-chunked-prefill", "--max-num-batched-tokens", "8192"),
+                           (("--no-enable-chunked-prefill", None),
+                            ("--max-num-batched-tokens", "8192"))),
+    "batch limits": (("--max-num-batched-tokens", "4096", "--max-num-seqs", "64"),
+                     (("--max-num-batched-tokens", "4096"), ("--max-num-seqs", "64"))),
+    "utilization": (("--gpu-memory-utilization", "0.85"), (("--gpu-memory-utilization",
+                                                            "0.85"),)),
+    "runtime fp8": (("--quantization", "fp8"), (("--quantization", "fp8"),)),
+    "what-if fp8": (("--target-quant", "fp8"), (("--quantization", "fp8"),)),
+    "bitsandbytes": (("--quantization", "bitsandbytes"), (("--quantization", "bitsandbytes"),)),
+    "kv fp8": (("--kv-cache-dtype", "fp8"), (("--kv-cache-dtype", "fp8"),)),
+    "kv bfloat16": (("--kv-cache-dtype", "bfloat16"), (("--kv-cache-dtype", "bfloat16"),)),
+    "kv float16": (("--kv-cache-dtype", "float16"), (("--kv-cache-dtype", "float16"),)),
+    "dtype": (("--dtype", "float16"), (("--dtype", "float16"),)),
+    "skip mm profiling": (("--model", "Qwen/Qwen3-VL-32B-Instruct", "--gpus", "2", "--tp", "2",
+                           "--skip-mm-profiling"), (("--skip-mm-profiling", None),)),
+    "mtp": (("--model", "XiaomiMiMo/MiMo-7B-Base", "--num-speculative-tokens", "1"),
+            (("--speculative-config", '{"method": "mtp", "num_speculative_tokens": 1}'),)),
+    "custom gpu": (("--gpu-memory-gib", "79.1", "--gpu-name", "H100"), ()),
+}
+
+
+def _value(tokens: list[str], flag: str) -> str | None:
+    return tokens[tokens.index(flag) + 1] if flag in tokens[:-1] else None
+
+
+@pytest.mark.parametrize("feature", sorted(FEATURES))
+@pytest.mark.parametrize("version", VERSIONS)
+def test_every_flag_headroom_writes_parses_with_the_release(
+        version: str, feature: str, capsys: pytest.CaptureFixture,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # catalog models only: no network
+    extra, wanted = FEATURES[feature]
+    model = extra[extra.index("--model") + 1] if "--model" in extra else "Qwen/Qwen3-8B"
+    extra = tuple(a for i, a in enumerate(extra) if "--model" not in extra[max(i - 1, 0):i + 1])
+    gpu = () if "--gpu-memory-gib" in extra else ("--gpu", "h100-sxm")
+    code = main(["plan", "--model", model, *gpu, "--max-model-len", "8192",
+                 "--vllm-version", version, "--json", *extra])
+    out, err = capsys.readouterr()
+    cli = vllm_cli(version)
+    takes = all(cli.accepts(flag, value) for flag, value in wanted)
+    if code == 2:  # refused up front, in one line: a flag or value the release lacks, or a
+        # start-up that vLLM < 0.11 runs on its V0 engine / V1 parts Headroom does not read
+        assert out == "" and err.count("\n") == 1 and "Traceback" not in err, err
+        assert not takes or parse_version(version) < V1_ONLY_FROM, err
+        return
+    assert code == 0, err
+    plan = json.loads(out)
+    command = plan["vllm_command"]
+    if not takes:
+        assert not plan["fits"] and command is None, (plan["verdict"], command)
+        assert any("invalid choice" in e or "unrecognized arguments" in e
+                   for e in plan["errors"]), plan["errors"]
+        return
+    assert plan["fits"], plan["verdict"]
+    assert command is not None, plan["launch_note"]
+    assert command_problems(command, cli) == [], command
+    tokens = shlex.split(command)
+    for flag, value in wanted:
+        assert flag in tokens and (value is None or _value(tokens, flag) == value), command
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_the_revision_planned_is_pinned_and_parses(version: str) -> None:
+    """--revision needs the hub (tests/cli/test_bad_inputs.py runs it against a fake one for
+    the default release); the command is the same function's for every release."""
+    entry = catalog_entry("Qwen/Qwen3-8B")
+    spec = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+    sha = "0123456789abcdef0123456789abcdef01234567"
+    figures = summary_figures(spec, preset_cluster("h100-sxm", 1), ParallelLayout(tp=1),
+                              EngineSettings(vllm_version=version, max_model_len=8192,
+                                             revision=sha), validated=True)
+    command = figures["vllm_command"]
+    assert command.startswith(f"vllm serve Qwen/Qwen3-8B --revision {sha} "), command
+    assert command_problems(command, vllm_cli(version)) == [], command
+
+
+def test_the_features_reach_a_command_on_the_current_release() -> None:
+    """The matrix is not vacuous: on 0.33.0 every feature but bitsandbytes is taken; vLLM
+    0.28.0 dropped it from --quantization's choices (QuantizationMethods in
+    vllm/model_executor/layers/quantization/__init__.py; the 0.27.0 wheel still lists it), so
+    both branches run: a command on 0.9.1-0.27, no fit on 0.28-0.33 (it was "Fits", the
+    command withheld with a note)."""
+    cli = vllm_cli("0.33.0")
+    refused = {name for name, (_, wanted) in FEATURES.items()
+               if not all(cli.accepts(f, v) for f, v in wanted)}
+    assert refused == {"bitsandbytes"}
+    assert vllm_cli("0.27.0").accepts("--quantization", "bitsandbytes")
+    assert not vllm_cli("0.28.0").accepts("--quantization", "bitsandbytes")
