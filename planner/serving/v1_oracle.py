@@ -123,15 +123,16 @@ installed (the vllm[flashinfer] extra): hidden and intermediate round_up 256."""
 
 
 Mxfp4Kernel = Literal["flashinfer", "marlin", "triton"]
-"""The kernels vLLM 0.10.1-0.10.2 run MXFP4 experts on (see MXFP4_MARLIN_UNTIL)."""
+"""The kernels vLLM 0.10.1-0.11.x run MXFP4 experts on (see MXFP4_MARLIN_UNTIL)."""
 
 
 def mxfp4_kernel(version: Version, compute_capability: str) -> Mxfp4Kernel:
-    """The kernel vLLM `version` (< 0.11) runs MXFP4 experts on on this GPU (MXFP4_MARLIN_UNTIL):
-    FlashInfer's BF16 MoE on exactly 10.0 (is_device_capability(100); FlashInfer assumed
-    installed), Marlin everywhere else up to 0.10.1 and below 9.0 after, else OpenAI's
-    triton_kernels (0.10.2: Hopper, and also 10.3 and 12.x, which are not 10.0). The padding
-    (mxfp4_padding) and the speed model's MoE kernel (planner.serving.speed.kernels) read it."""
+    """The kernel vLLM `version` (0.10.1-0.11.x) runs MXFP4 experts on on this GPU
+    (MXFP4_MARLIN_UNTIL): FlashInfer's BF16 MoE on exactly 10.0 (is_device_capability(100);
+    FlashInfer assumed installed), Marlin everywhere else up to 0.10.1 and below 9.0 after,
+    else OpenAI's triton_kernels (0.10.2-0.11.x: Hopper, and also 10.3 and 12.x, which are not
+    10.0; the 0.11.0-0.11.2 wheels' get_mxfp4_backend is 0.10.2's). The padding before 0.11
+    (mxfp4_padding) and the speed model's MoE kernel (speed.kernels.MXFP4_ORACLE_RULE) read it."""
     if compute_capability == "10.0":
         return "flashinfer"
     capability = parse_capability(compute_capability)

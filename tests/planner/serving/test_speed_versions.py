@@ -7,7 +7,9 @@ Hand figures, none read from the code under test:
   TRT-LLM MXFP4 x BF16 MoE (_should_use_flashinfer_mxfp4_bf16: is_device_capability(100), an
   exact match, so not B300's 10.3). The 0.10.2 wheel (torch 2.8.0, get_mxfp4_backend):
   FlashInfer on 10.0, Marlin below 9.0, triton_kernels on every other GPU (H100's 9.0, B300's
-  10.3). From 0.11: FlashInfer on 10.x, triton_kernels on 9.0 (test_speed_moe_kernels.py).
+  10.3, RTX 5090's 12.0); the 0.11.0-0.11.2 wheels the same. The 0.12.0 wheel: triton_kernels
+  only on 9.0 <= capability < 11.0 (12.0 back to Marlin); the 0.13.0 wheel: FlashInfer on
+  is_device_capability_family(100), B300 too (test_speed_moe_kernels.py for 0.19).
   The 0.9.1-0.10.0 wheels have no quantization/mxfp4.py at all.
 - Marlin MoE's SM-bound read rate on H100 (FP32 67 TFLOP/s, datasheet): 0.0369 B/FLOP x 67e12
   = 2,472 GB/s, below the bandwidth one, 3,350 GB/s x 0.9 x 0.849 = 2,560 GB/s.
@@ -22,11 +24,13 @@ import pytest
 
 from planner.catalog import catalog_entry
 from planner.model.config.parser import parse_model_config
+from planner.model.quant import scheme
 from planner.serving.engine import EngineSettings
-from planner.serving.hardware import preset_cluster
+from planner.serving.hardware import gpu_preset, preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
 from planner.serving.speed import estimate_speed
+from planner.serving.speed.kernels import kernel_family, moe_kernel
 from planner.serving.vllm_versions import EngineError
 
 
@@ -80,10 +84,26 @@ def test_mxfp4_moe_kernel_is_the_one_the_memory_side_pads_for(gpu: str, version:
         plan(request).warnings
 
 
-def test_b300_takes_flashinfer_from_0_13s_capability_family() -> None:
-    # 0.13.0 get_mxfp4_backend: is_device_capability_family(100); the default release, 0.33
-    est = estimate_speed(_gpt_oss("b300", "0.33.0"))
-    assert "MoE kernel flashinfer-trtllm-mxfp4" in _term(est, "decode_weights").formula
+@pytest.mark.parametrize(("gpu", "version", "family", "kernel"), [
+    # 0.11.0-0.11.2 get_mxfp4_backend is 0.10.2's: FlashInfer on exactly 10.0, triton_kernels
+    # on any other capability >= 9.0
+    ("b300", "0.11.0", "fp4", "triton-mxfp4"),
+    ("rtx-5090", "0.11.2", "fp4", "triton-mxfp4"),
+    # 0.12.0: triton_kernels only on 9.0 <= capability < 11.0, FlashInfer still exactly 10.0
+    ("b300", "0.12.0", "fp4", "triton-mxfp4"),
+    ("rtx-5090", "0.12.0", "weight-only", "marlin-moe"),
+    # 0.13.0: is_device_capability_family(100): every 10.x
+    ("b300", "0.13.0", "fp4", "flashinfer-trtllm-mxfp4"),
+    ("b300", "0.33.0", "fp4", "flashinfer-trtllm-mxfp4"),
+    ("h100-sxm", "0.12.0", "fp4", "triton-mxfp4"),
+    ("rtx-3090", "0.11.0", "weight-only", "marlin-moe"),
+])
+def test_mxfp4_backend_per_release_from_0_11(gpu: str, version: str, family: str,
+                                              kernel: str) -> None:
+    fmt, spec = scheme("mxfp4"), gpu_preset(gpu)
+    got, _ = kernel_family(fmt, spec, version)
+    assert got == family
+    assert moe_kernel(fmt, spec, got, version) == kernel
 
 
 def test_mxfp4_before_0_10_1_is_refused() -> None:
