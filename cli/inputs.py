@@ -52,22 +52,50 @@ names, not kinds), then opens every match as a weights file: a folder holding a 
 named model.safetensors fails there, even beside real *.bin files."""
 
 
-def _weights_problem(folder: Path) -> str | None:
-    """Why `vllm serve FOLDER` finds no weights it can open, with what to do (None when it
-    can): no match of VLLM_WEIGHT_PATTERNS, or a match of the pattern vLLM picks that is not a
+def _weights_problem(folder: Path) -> tuple[str, str] | None:
+    """Why `vllm serve FOLDER` finds no weights it can open, and what would (None when it can):
+    no match of VLLM_WEIGHT_PATTERNS, or a match of the pattern vLLM picks that is not a
     regular file."""
     pattern, found = next(((p, m) for p in VLLM_WEIGHT_PATTERNS
                            if (m := sorted(folder.glob(p)))), ("", []))
     if not found:
         return (f"{folder} holds no weights (*.safetensors, *.bin or *.pt), so `vllm serve` "
-                "would stop with \"Cannot find any model weights\". Plan the checkpoint's "
-                "folder, or its repo id (--model OWNER/NAME), for a command.")
+                "would stop with \"Cannot find any model weights\"", "plan the checkpoint's "
+                "folder, or its repo id")
     odd = next(((m, kind) for m in found if (kind := not_regular_file(m))), None)
     if odd is None:
         return None
     return (f"{odd[0]} is {odd[1]}, not a weights file, and `vllm serve` would open it as one "
-            f"(it loads every {pattern} in the folder). Move it out of the folder, or plan "
-            "the checkpoint's repo id (--model OWNER/NAME), for a command.")
+            f"(it loads every {pattern} in the folder)", "move it out of the folder, or plan "
+            "the checkpoint's repo id")
+
+
+def served_checkpoint(name: str | None) -> str | None:
+    """A --target-checkpoint as the command names it: a repo id as given; a local path (vLLM
+    loads a name that exists on disk from there) by its absolute path, so the command runs
+    from any directory, once it is a folder holding config.json and weights vLLM can open;
+    CliError otherwise (the command would fail at load)."""
+    path = Path(name or "")
+    try:
+        local = bool(name) and (path.exists() or path.is_symlink())
+    except OSError:  # a name no file system holds: a repo id (checked by the hub's rules)
+        local = False
+    if not local:
+        return name
+    kind = not_regular_file(path)
+    if kind != "a directory":
+        kind = "a file" if kind is None else kind
+        raise CliError(f"--target-checkpoint {name} is {kind}: `vllm serve` loads a repo id or "
+                       "a folder holding config.json and the weights; give the folder")
+    folder = path.absolute()
+    if not_regular_file(folder / "config.json"):
+        raise CliError(f"--target-checkpoint {folder} holds no config.json, so `vllm serve` "
+                       "cannot load it; give the checkpoint's folder or its repo id")
+    problem = _weights_problem(folder)
+    if problem:
+        raise CliError(f"--target-checkpoint: {problem[0]}; give a folder it can load, or the "
+                       "checkpoint's repo id")
+    return str(folder)
 
 
 def _local_name(path: Path) -> tuple[str, str | None]:
@@ -79,7 +107,9 @@ def _local_name(path: Path) -> tuple[str, str | None]:
     if path.is_dir() or path.name == "config.json":
         folder = (path if path.is_dir() else path.parent).absolute()
         problem = _weights_problem(folder)
-        return str(folder), None if problem is None else f"No launch command: {problem}"
+        return str(folder), None if problem is None else (
+            f"No launch command: {problem[0]}. {problem[1][0].upper()}{problem[1][1:]} "
+            "(--model OWNER/NAME), for a command.")
     owner, _, repo = path.stem.partition("__")
     example = f"{owner}/{repo}" if owner and repo else "OWNER/NAME"
     return path.stem, (
@@ -185,7 +215,7 @@ def engine_settings(args: argparse.Namespace) -> EngineSettings:
         "dtype": args.dtype,
         "quantization": None if args.quantization == "auto" else args.quantization,
         "target_quant": target and resolve_scheme(target).key,
-        "target_checkpoint": getattr(args, "target_checkpoint", None),
+        "target_checkpoint": served_checkpoint(getattr(args, "target_checkpoint", None)),
         "kv_cache_dtype": getattr(args, "kv_cache_dtype", "auto"),
         "gpu_memory_utilization": args.gpu_memory_utilization,
         "max_model_len": args.max_model_len,

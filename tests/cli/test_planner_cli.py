@@ -587,3 +587,42 @@ def test_a_weights_file_given_as_the_model_is_named(capsys, tmp_path: Path) -> N
     # was: "... is not UTF-8 text, so not JSON."
     assert err == (f"python -m planner plan: error: {weights} is a weights file, not a config: "
                    "pass the model's folder (holding config.json) or its config.json.\n")
+
+
+def test_a_local_target_checkpoint_is_a_folder_vllm_can_load(capsys, monkeypatch,
+                                                              tmp_path: Path) -> None:
+    """--target-checkpoint went into the command as typed: a weights file (`vllm serve
+    ckpt/model.safetensors`), a folder without config.json or weights, or a relative path
+    (it loads only from the directory it was planned in) were printed as launch commands."""
+    monkeypatch.chdir(tmp_path)
+    ckpt = tmp_path / "ckpt"
+    ckpt.mkdir()
+    hw = ["plan", "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-3090", "--max-model-len", "4096",
+          "--target-quant", "w4a16", "--json"]
+
+    def refused(given: str) -> str:
+        code, out, err = run_main(capsys, *hw, "--target-checkpoint", given)
+        assert (code, out) == (2, "") and err.count("\n") == 1, err
+        return err.removeprefix("python -m planner plan: error: ").rstrip("\n")
+
+    assert refused("ckpt") == (f"--target-checkpoint {ckpt} holds no config.json, so `vllm "
+                               "serve` cannot load it; give the checkpoint's folder or its "
+                               "repo id.")
+    (ckpt / "config.json").write_text(json.dumps(TINY_CONFIG))
+    assert refused("ckpt") == (
+        f"--target-checkpoint: {ckpt} holds no weights (*.safetensors, *.bin or *.pt), so "
+        "`vllm serve` would stop with \"Cannot find any model weights\"; give a folder it can "
+        "load, or the checkpoint's repo id.")
+    (ckpt / "model.safetensors").mkdir()
+    assert refused("ckpt").startswith(f"--target-checkpoint: {ckpt / 'model.safetensors'} is "
+                                      "a directory, not a weights file")
+    (ckpt / "model.safetensors").rmdir()
+    (ckpt / "model.safetensors").write_bytes(b"")
+    assert refused("ckpt/model.safetensors") == (
+        "--target-checkpoint ckpt/model.safetensors is a file: `vllm serve` loads a repo id "
+        "or a folder holding config.json and the weights; give the folder.")
+    # a loadable folder, given relative, is named by its absolute path; a repo id as given
+    for given, served in (("ckpt", str(ckpt)), ("me/tiny-GPTQ", "me/tiny-GPTQ")):
+        code, out, err = run_main(capsys, *hw, "--target-checkpoint", given)
+        assert code == 0, err
+        assert json.loads(out)["vllm_command"].startswith(f"vllm serve {served} "), out
