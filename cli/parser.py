@@ -1,10 +1,11 @@
 """The argument parser of every command line here (`python -m planner`, `python -m probes`).
 
-Two rules for bad input, the same in both: an error is one line (no usage block), exit code 2;
-an option that takes one value refuses a second one. argparse keeps the last of
-`--gpu h100-sxm --gpu rtx-3090` and plans the other GPU without a word; an option that means
-several things (--snapshot per node, --model-dir, recommend's --model) says so with
-action="append" and is left alone.
+Three rules for bad input, the same in both: an error is one line (no usage block), exit code
+2; an option that takes one value refuses a second one (argparse keeps the last of `--gpu
+h100-sxm --gpu rtx-3090` and plans the other GPU without a word); an option that means several
+things (--snapshot per node, --model-dir, recommend's --model and --gpu, report's --compare:
+action="append" or "extend") refuses the same thing twice, which made duplicate rows or, for
+--price GPU=USD, kept the last price of a GPU.
 """
 
 from __future__ import annotations
@@ -48,15 +49,49 @@ class BooleanOnce(_Once, argparse.BooleanOptionalAction):
     """--flag / --no-flag, refusing to be given twice (--flag --no-flag contradicts itself)."""
 
 
+class _EachOnce(argparse.Action):
+    """Refuses an item the option already holds: a value, or the key of a (key, value) pair
+    (--price rtx-3090=0.2 --price rtx-3090=0.3)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        held = {_item_key(v): v for v in getattr(namespace, self.dest, None) or ()}
+        for item in values if isinstance(self, argparse._ExtendAction) else [values]:
+            key = _item_key(item)
+            if key in held:
+                first = held[key]
+                both = (f" ({', '.join(map(str, first[1:]))}, then "
+                        f"{', '.join(map(str, item[1:]))})" if isinstance(item, tuple) else "")
+                raise argparse.ArgumentError(self, f"{str(key)!r} given twice{both}: give "
+                                             "each once")
+            held[key] = item
+        super().__call__(parser, namespace, values, option_string)
+
+
+def _item_key(item: Any) -> Any:
+    return item[0] if isinstance(item, tuple) else item
+
+
+class _AppendEachOnce(_EachOnce, argparse._AppendAction):
+    """action="append", refusing a repeated item."""
+
+
+class _ExtendEachOnce(_EachOnce, argparse._ExtendAction):
+    """action="extend", refusing a repeated item."""
+
+
 class OneLineParser(argparse.ArgumentParser):
-    """argparse that reports a bad argument in one line (no usage block), exit code 2, and
-    refuses a single-value option given twice (subcommands' parsers included, when they are
-    made with parser_class=OneLineParser or a subclass)."""
+    """argparse that reports a bad argument in one line (no usage block), exit code 2,
+    refuses a single-value option given twice and a repeatable one given the same item twice
+    (subcommands' parsers included, when they are made with parser_class=OneLineParser or a
+    subclass)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.register("action", None, _StoreOnce)
         self.register("action", "store", _StoreOnce)
+        self.register("action", "append", _AppendEachOnce)
+        self.register("action", "extend", _ExtendEachOnce)
 
     def parse_known_args(self, args: Sequence[str] | None = None,
                          namespace: argparse.Namespace | None = None

@@ -194,6 +194,11 @@ def cmd_recommend(args: argparse.Namespace) -> str:
     _preload(args, [(name, None) for name in args.model])
     specs = [_model(args, name)[1] for name in args.model]
     gpu_keys = [gpu_preset(key).key for key in args.gpu] if args.gpu else None
+    # the same spelling twice is refused by the parser; two spellings of one preset here
+    for i, key in enumerate(gpu_keys or ()):
+        if key in gpu_keys[:i]:
+            raise CliError(f"--gpu {args.gpu[gpu_keys.index(key)]!r} and --gpu {args.gpu[i]!r} "
+                           f"are the same preset ({key}): give each once")
     result = recommend(specs, workload, prices, gpus_max=args.gpus_max, gpu_keys=gpu_keys,
                        top=args.top, engine=EngineSettings(
                            gpu_memory_utilization=args.gpu_memory_utilization))
@@ -227,6 +232,8 @@ def _comparison(args: argparse.Namespace, main: Plan, speed: SpeedEstimate | Non
 
 def cmd_report(args: argparse.Namespace) -> str:
     """The full report in the chosen format (CSV is the sweep table)."""
+    if args.model in args.compare and not args.revision:  # its row is the report's first
+        raise CliError(f"--compare {args.model} is the --model itself: compare other models")
     _preload(args, [(args.model, args.revision), *((name, None) for name in args.compare)])
     chosen, spec, source, cluster, snapshots, speed = _plan(args)
     inputs = report_inputs(

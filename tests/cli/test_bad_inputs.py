@@ -88,7 +88,13 @@ def test_planner_refuses_one_machine_given_as_two_nodes(tmp_path: Path) -> None:
     done = run("planner", "plan", "--model", "Qwen/Qwen3-8B", "--snapshot", str(SNAPSHOT),
                "--snapshot", str(SNAPSHOT))
     assert_one_line_error(done, "python -m planner plan: error: ",
-                          f"{SNAPSHOT} is given twice: each snapshot is one node")
+                          f"argument --snapshot: '{SNAPSHOT}' given twice: give each once")
+    # the same file by another path: the parser sees two words, the machine is one
+    other = str(SNAPSHOT.relative_to(ROOT))
+    done = run("planner", "plan", "--model", "Qwen/Qwen3-8B", "--snapshot", str(SNAPSHOT),
+               "--snapshot", other)
+    assert_one_line_error(done, "python -m planner plan: error: ",
+                          f"{SNAPSHOT} and {other} describe the same machine")
     copy = tmp_path / "node2.json"
     copy.write_bytes(SNAPSHOT.read_bytes())
     done = run("planner", "plan", "--model", "Qwen/Qwen3-8B", "--snapshot", str(SNAPSHOT),

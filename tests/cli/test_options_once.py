@@ -1,6 +1,7 @@
 """An option that takes one value, given twice, is refused with one line (exit 2), in every
 subcommand of `python -m planner`: before, argparse kept the last (`--gpu h100-sxm --gpu
-rtx-3090` planned an RTX 3090 without a word). Options that mean several things repeat."""
+rtx-3090` planned an RTX 3090 without a word). Options that mean several things repeat, but
+not the same thing twice (duplicate rows; --price kept the last price of a GPU)."""
 
 import argparse
 
@@ -8,6 +9,7 @@ import pytest
 
 from cli.args import build_parser
 from cli.parser import BooleanOnce
+from cli.planner_cli import main
 
 REQUIRED = {"plan": ["--model", "m"], "sweep": ["--model", "m"], "report": ["--model", "m"],
             "recommend": ["--model", "m"], "inspect": ["m"]}
@@ -99,3 +101,61 @@ def test_options_that_mean_several_things_repeat() -> None:
     # --compare A --compare B compared only B before; both forms now compare both
     for argv in (["--compare", "a", "--compare", "b"], ["--compare", "a", "b"]):
         assert parse(["report", "--model", "m", *argv]).compare == ["a", "b"]
+
+
+REPEATABLE = [(command, action) for command, parser in _subparsers().items()
+              for action in parser._actions
+              if type(action).__name__ in ("_AppendEachOnce", "_ExtendEachOnce")]
+
+
+def test_the_repeatable_options_are_found() -> None:
+    assert {(c, a.option_strings[0]) for c, a in REPEATABLE} == {
+        (command, "--snapshot") for command in ("plan", "sweep", "report")} | {
+        ("recommend", "--model"), ("recommend", "--gpu"), ("recommend", "--price"),
+        ("report", "--compare")}
+
+
+@pytest.mark.parametrize(("command", "action"), REPEATABLE,
+                         ids=[f"{c} {a.option_strings[0]}" for c, a in REPEATABLE])
+def test_a_repeatable_option_given_the_same_item_twice_is_refused(
+        command: str, action: argparse.Action, capsys: pytest.CaptureFixture) -> None:
+    value, shown = ("rtx-3090=0.2", "'rtx-3090'") if action.dest == "price" else ("x", "'x'")
+    required = [] if action.dest == "model" else REQUIRED[command]
+    argv = [command, *required, action.option_strings[0], value, action.option_strings[0],
+            value]
+    with pytest.raises(SystemExit) as done:
+        build_parser().parse_args(argv)
+    assert done.value.code == 2
+    assert capsys.readouterr().err == (
+        f"python -m planner {command}: error: argument {action.option_strings[0]}: {shown} "
+        f"given twice{' (0.2, then 0.2)' if action.dest == 'price' else ''}: give each once.\n")
+
+
+def test_two_prices_for_one_gpu_are_refused_not_the_last_kept(
+        capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["recommend", "--model", "m", "--price", "rtx-3090=0.2",
+                                   "--price", "rtx-3090=0.3"])
+    assert "argument --price: 'rtx-3090' given twice (0.2, then 0.3): give each once." in \
+        capsys.readouterr().err
+    # within one --compare, too
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["report", "--model", "m", "--compare", "a", "b", "a"])
+    assert "argument --compare: 'a' given twice" in capsys.readouterr().err
+
+
+def test_two_spellings_of_one_preset_or_the_model_compared_with_itself(
+        capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parser sees different words; the command sees one GPU (two rows each before) and
+    one model (its report row twice)."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    assert main(["recommend", "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-3090", "--gpu",
+                 "RTX 3090", "--gpus-max", "1", "--context", "4096"]) == 2
+    assert capsys.readouterr().err == (
+        "python -m planner recommend: error: --gpu 'rtx-3090' and --gpu 'RTX 3090' are the "
+        "same preset (rtx-3090): give each once.\n")
+    assert main(["report", "--model", "Qwen/Qwen3-8B", "--gpu", "h100-sxm", "--compare",
+                 "Qwen/Qwen3-4B", "Qwen/Qwen3-8B"]) == 2
+    assert capsys.readouterr().err == (
+        "python -m planner report: error: --compare Qwen/Qwen3-8B is the --model itself: "
+        "compare other models.\n")

@@ -62,6 +62,9 @@ def test_bad_input_exits_2_with_one_line(args: tuple[str, ...]) -> None:
     # before: the last --load won and the first file was silently never read, exit 0
     (("--load", str(RTX3090X8), "--load", str(RTX3090X8)),
      f"argument --load: given twice ('{RTX3090X8}', then '{RTX3090X8}'): give it once."),
+    # before: the disk listed twice
+    (("--model-dir", "/tmp", "--model-dir", "/tmp/"),
+     "argument --model-dir: '/tmp' given twice: give each once."),
 ])
 def test_empty_and_conflicting_arguments_are_named(args: tuple[str, ...], words: str) -> None:
     done = run(*args)
