@@ -311,3 +311,22 @@ def test_comparison_rows_carry_speed_at_the_load() -> None:
     for key in ("ttft_ms", "tpot_ms", "output_tokens_per_s",
                 "output_tokens_per_s_per_request", "prefill_tokens_per_s"):
         assert compared[key] == getattr(speed, key)
+
+
+def _release_line(md: str) -> str:
+    return next(line for line in md.splitlines() if line.startswith("- vLLM release"))
+
+
+def test_the_header_names_the_vllm_release_whose_rules_it_used() -> None:
+    # planner.serving.vllm_versions.DEFAULT_VLLM_VERSION is 0.33.0 (the newest release read)
+    assert _release_line(build_report(inputs()).markdown) == (
+        "- vLLM release whose rules apply: 0.33.0 (the default)")
+    for given, line in (("0.10.2", "0.10.2"), ("v0.12", "0.12.0"),
+                        # no 0.19.1 fixture: its rules and flags are 0.19.0's
+                        ("0.19.1", "0.19.1 (the rules and flags of 0.19.0)")):
+        other = plan(PlanRequest(model=SPEC, cluster=CLUSTER, layout=ParallelLayout(tp=2),
+                                 engine=EngineSettings(max_model_len=4096, vllm_version=given)))
+        md = build_report(inputs(plan=other, sweep=None, comparison=())).markdown
+        assert _release_line(md) == f"- vLLM release whose rules apply: {line}"
+        assert json.loads(build_report(inputs(plan=other)).json_text
+                          )["plan"]["engine"]["vllm_version"] == given
