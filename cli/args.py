@@ -208,6 +208,7 @@ def _add_recommend(sub) -> None:
     search.add_argument("--prices", metavar="prices.json",
                         help='a JSON object of $ per GPU-hour by preset, {"rtx-3090": 0.22}')
     search.add_argument("--gpu-memory-utilization", type=_fraction, default=0.9, metavar="U")
+    add_vllm_version(search)
     search.add_argument("--top", type=_bounded_int(1, 1000), default=10, metavar="K",
                         help="how many configurations to list (default 10)")
     rec.add_argument("--json", action="store_true")
@@ -325,9 +326,16 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
     eng.add_argument("--enable-chunked-prefill", action=BooleanOnce,
                      default=True, help="vLLM V1 default on; --no-enable-chunked-prefill "
                      "requires max_num_batched_tokens >= max_model_len")
-    eng.add_argument("--vllm-version", metavar="V", help="vLLM version whose memory rules apply",
-                     type=_given("a release such as 0.33.0"),
-                     default=EngineSettings.model_fields["vllm_version"].default)
+    add_vllm_version(eng)
+
+
+def add_vllm_version(group: argparse._ArgumentGroup | argparse.ArgumentParser) -> None:
+    """--vllm-version, the same for plan, sweep, report and recommend: the release whose
+    memory rules, batch defaults, KV cache dtypes and flags apply (checked against the covered
+    releases by planner.serving.vllm_versions.vllm_rules)."""
+    group.add_argument("--vllm-version", metavar="V", help="vLLM version whose memory rules "
+                       "apply", type=_given("a release such as 0.33.0"),
+                       default=EngineSettings.model_fields["vllm_version"].default)
 
 
 def build_parser(prog: str = "python -m planner") -> argparse.ArgumentParser:

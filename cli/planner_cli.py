@@ -201,7 +201,8 @@ def cmd_recommend(args: argparse.Namespace) -> str:
                            f"are the same preset ({key}): give each once")
     result = recommend(specs, workload, prices, gpus_max=args.gpus_max, gpu_keys=gpu_keys,
                        top=args.top, engine=EngineSettings(
-                           gpu_memory_utilization=args.gpu_memory_utilization))
+                           gpu_memory_utilization=args.gpu_memory_utilization,
+                           vllm_version=args.vllm_version))
     return result.model_dump_json(indent=2) + "\n" if args.json else recommend_text(result)
 
 

@@ -38,7 +38,7 @@ from planner.serving.sweep import (
     rank_key,
     sweep,
 )
-from planner.serving.vllm_versions import EngineError
+from planner.serving.vllm_versions import EngineError, vllm_rules
 from planner.serving.weights import weights_bytes
 from planner.text import counted
 
@@ -404,6 +404,7 @@ def recommend(
     counts = gpu_counts(gpus_max)
     settings = (engine or EngineSettings()).model_copy(
         update={"max_model_len": workload.max_model_len})
+    vllm_rules(settings.vllm_version)  # EngineError (one line): a release not covered
     found: list[Recommendation] = []
     notes: list[str] = []
     place: dict[tuple[str, str], tuple[int, int]] = {}  # (model, GPU): its place in the search

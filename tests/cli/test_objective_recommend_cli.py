@@ -265,3 +265,46 @@ def test_recommend_heading_names_the_rate_and_the_room_it_requires(capsys) -> No
     assert main(["recommend", "--model", "Qwen/Qwen3-8B", "--gpu", "h100-sxm"]) == 0
     assert capsys.readouterr().out.startswith(
         "Cheapest configurations for 1 concurrent request at 2,048 tokens")
+
+
+def test_recommend_searches_on_the_vllm_version_given(capsys, model_dir: Path) -> None:
+    # The tiny Llama (not MLA) on an RTX 3090 (compute capability 8.6) with an fp8 KV cache:
+    # vLLM 0.10.2's EngineArgs._is_v1_supported_oracle keeps a non-auto cache dtype on V1
+    # only as fp8 on Hopper (9.x), any dtype on 10.0, or for an MLA model, so that start-up
+    # would run on V0 and the search drops it: every row is auto KV. From 0.11 there is no V0
+    # engine and 0.33.0's CacheDType offers fp8: at the same GPU and price its fp8 row holds
+    # twice the tokens (1 B against 2 B per element), so it ranks first.
+    base = ["recommend", "--model", str(model_dir), "--gpu", "rtx-3090", "--gpus-max", "1",
+            "--price", "rtx-3090=0.22", "--context", "4096", "--json"]
+    rows = {}
+    for version in ("0.33.0", "0.10.2"):
+        code, out, err = _run(capsys, *base, "--vllm-version", version)
+        assert code == 0, err
+        rows[version] = json.loads(out)["rows"]
+    assert rows["0.10.2"] and {r["kv_cache_dtype"] for r in rows["0.10.2"]} == {"auto"}
+    assert rows["0.33.0"][0]["kv_cache_dtype"] == "fp8"
+    # without the flag: the default release, 0.33.0
+    code, out, _ = _run(capsys, *base)
+    assert json.loads(out)["rows"] == rows["0.33.0"]
+
+
+@pytest.mark.parametrize(("flags", "words"), [
+    (["--vllm-version", ""], "--vllm-version: is empty: give a release such as 0.33.0"),
+    (["--vllm-version", "zero"], "vLLM version 'zero' is not like '0.33.0'"),
+    (["--vllm-version", "0.8.0"], "vLLM 0.8.0 is not covered"),
+    (["--vllm-version", "0.40"], "vLLM 0.40 is not covered"),
+    (["--vllm-version", "0.33.0", "--vllm-version", "0.10.2"], "--vllm-version"),
+])
+def test_recommend_refuses_a_vllm_version_as_plan_does(capsys, model_dir: Path,
+                                                       flags: list[str], words: str) -> None:
+    errors = []
+    for command in ("plan", "recommend"):
+        try:
+            code = main([command, "--model", str(model_dir), "--gpu", "rtx-3090", *flags])
+        except SystemExit as caught:
+            code = caught.code
+        err = capsys.readouterr().err.strip()
+        assert code == 2 and len(err.splitlines()) == 1, err
+        assert words in err
+        errors.append(err.partition("error: ")[2])
+    assert errors[0] == errors[1]
