@@ -42,7 +42,7 @@ from planner.serving.recommend import RecommendError, Workload, recommend
 from planner.serving.speed import ServingLoad, SpeedEstimate, estimate_speed, speed_fields
 from planner.serving.sweep import SweepError, sweep
 from planner.serving.vllm_cli import VllmCliError
-from planner.serving.vllm_versions import EngineError
+from planner.serving.vllm_versions import EngineError, UncoveredRelease
 from planner.text import sentence
 from probes.audit_summary import audit_summary
 from probes.hub import HubError
@@ -60,9 +60,12 @@ USER_ERRORS: tuple[type[Exception], ...] = (
 
 def _one_line(exc: Exception) -> str:
     """The exception's message on one line, ending with a full stop (planner.text.sentence);
-    pydantic errors as 'field: message'."""
+    pydantic errors as 'field: message'; a vLLM release not covered with the flag that picks
+    the release standing in for it."""
     if isinstance(exc, ValidationError):
         return sentence(first_error(exc))
+    if isinstance(exc, UncoveredRelease) and exc.stand_in:
+        return sentence(f"{exc} (pass --vllm-version {exc.stand_in} to plan with its rules)")
     return sentence(exc) or type(exc).__name__
 
 

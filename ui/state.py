@@ -17,7 +17,12 @@ from planner.serving.engine import checkpoint_name_problem
 from planner.serving.hardware import gpu_preset
 from planner.serving.sweep import Objective
 from planner.serving.vllm_cli import vllm_cli
-from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, covered_releases, vllm_rules
+from planner.serving.vllm_versions import (
+    DEFAULT_VLLM_VERSION,
+    UncoveredRelease,
+    covered_releases,
+    vllm_rules,
+)
 from planner.units import KvCacheDtype
 
 DEFAULT_MODEL = "Qwen/Qwen3-235B-A22B-GPTQ-Int4"
@@ -118,8 +123,15 @@ class AppState(BaseModel):
     def _covered_release(cls, value: str) -> str:
         """A release of the app's list; '0.19' and 'v0.19.0' become '0.19.0'. The error is the
         planner's (EngineError, a ValueError) for text that is no version or a release not
-        covered, and names the listed release for a later patch release."""
-        label = vllm_rules(value).label
+        covered, with the sidebar's release that stands in for a later one, and names the
+        listed release for a later patch release."""
+        try:
+            label = vllm_rules(value).label
+        except UncoveredRelease as exc:
+            if exc.stand_in is None:
+                raise
+            raise ValueError(f"{exc}; pick {exc.stand_in} in the sidebar to plan with its "
+                             "rules") from None
         if label not in covered_releases():
             listed = vllm_cli(label).vllm_version
             raise ValueError(f"vLLM {label} plans with the rules and flags of {listed}, the "

@@ -192,6 +192,17 @@ class EngineError(ValueError):
     """Engine settings that cannot be planned (bad or uncovered version, unknown dtype)."""
 
 
+class UncoveredRelease(EngineError):
+    """A vLLM release outside the covered range. The message says so and what is covered;
+    `stand_in` is the nearest covered release where its rules may stand in (the newest, for
+    a later release), None for one before the range (its memory is sized otherwise). The
+    edges say how to pick it: the CLI its --vllm-version flag, the app its sidebar."""
+
+    def __init__(self, message: str, stand_in: str | None = None) -> None:
+        super().__init__(message)
+        self.stand_in = stand_in
+
+
 @dataclass(frozen=True)
 class VllmRules:
     """The memory rules of one vLLM release (see the module constants for their sources)."""
@@ -243,18 +254,16 @@ def vllm_rules(text: str) -> VllmRules:
     """The rules of vLLM `text`; EngineError (one line) for a version Headroom does not cover."""
     version = parse_version(text)
     if version < OLDEST_COVERED:
-        raise EngineError(
+        raise UncoveredRelease(
             f"vLLM {text} is not covered: Headroom models the V1 engine of vLLM "
             f"{version_label(OLDEST_COVERED)} to {NEWEST_COVERED[0]}.{NEWEST_COVERED[1]}.x (before "
             "0.9.1 V1 subtracts the CUDA context and other processes' memory, which no source "
             "sizes; before 0.8 the V0 engine runs)"
         )
     if version > NEWEST_COVERED:
-        raise EngineError(
+        raise UncoveredRelease(
             f"vLLM {text} is not covered: the newest release Headroom was checked against is "
-            f"{NEWEST_COVERED[0]}.{NEWEST_COVERED[1]}.x (pass --vllm-version {DEFAULT_VLLM_VERSION}"
-            " to plan with its rules)"
-        )
+            f"{NEWEST_COVERED[0]}.{NEWEST_COVERED[1]}.x", stand_in=covered_releases()[-1])
     return VllmRules(
         version=version,
         graphs_subtracted=version >= GRAPHS_SUBTRACTED_FROM,

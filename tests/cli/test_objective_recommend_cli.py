@@ -292,7 +292,9 @@ def test_recommend_searches_on_the_vllm_version_given(capsys, model_dir: Path) -
     (["--vllm-version", ""], "--vllm-version: is empty: give a release such as 0.33.0"),
     (["--vllm-version", "zero"], "vLLM version 'zero' is not like '0.33.0'"),
     (["--vllm-version", "0.8.0"], "vLLM 0.8.0 is not covered"),
-    (["--vllm-version", "0.40"], "vLLM 0.40 is not covered"),
+    # the planner's refusal with the CLI's hint (the app names its sidebar instead)
+    (["--vllm-version", "0.40"], "error: vLLM 0.40 is not covered: the newest release Headroom "
+     "was checked against is 0.33.x (pass --vllm-version 0.33.0 to plan with its rules)."),
     (["--vllm-version", "0.33.0", "--vllm-version", "0.10.2"], "--vllm-version"),
 ])
 def test_recommend_refuses_a_vllm_version_as_plan_does(capsys, model_dir: Path,

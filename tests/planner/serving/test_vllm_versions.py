@@ -11,6 +11,7 @@ from planner.serving.plan import PlanRequest, plan
 from planner.serving.vllm_versions import (
     DEFAULT_VLLM_VERSION,
     EngineError,
+    UncoveredRelease,
     covered_releases,
     free_memory_source,
     parse_version,
@@ -158,3 +159,17 @@ def test_gh200_plan_warns_where_vllm_reads_its_free_memory():
     assert "cudaMemGetInfo" in warning("gh200", "0.19.0")
     assert "is_integrated" in warning("gh200", "0.22.0")
     assert "psutil" in warning("dgx-spark-gb10", "0.33.0")
+
+
+def test_an_uncovered_release_carries_the_release_that_may_stand_in():
+    # a later release: the newest covered (0.33.0) may stand in, and the edges say how to pick
+    # it (a CLI flag, the app's sidebar), so the planner's words name neither
+    with pytest.raises(UncoveredRelease) as err:
+        vllm_rules("0.40")
+    assert err.value.stand_in == "0.33.0"
+    assert str(err.value) == ("vLLM 0.40 is not covered: the newest release Headroom was "
+                              "checked against is 0.33.x")
+    # before 0.9.1 vLLM sizes its memory otherwise: no release stands in
+    with pytest.raises(UncoveredRelease) as err:
+        vllm_rules("0.8.0")
+    assert err.value.stand_in is None and "--vllm-version" not in str(err.value)
