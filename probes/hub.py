@@ -558,6 +558,9 @@ def _from_path(path: Path) -> ModelSource:
         config_path = path / CONFIG_FILE
         quant_path = path / QUANT_CONFIG_FILE
         if not config_path.exists():  # a FIFO or device there is refused by the read
+            if path.suffix == ".json":  # a config's name: "x/config.json has no config.json"
+                raise HubError("no_config", f"{path} is a directory, not a config file: pass "
+                               f"the model's folder or its {CONFIG_FILE}.")
             raise HubError("no_config", f"{path} has no {CONFIG_FILE}: pass the model's folder.")
     elif path.suffix in WEIGHT_SUFFIXES:  # read as JSON, it was "not UTF-8 text"
         raise HubError("no_config", f"{path} is a weights file, not a config: pass the "

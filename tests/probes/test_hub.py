@@ -391,6 +391,16 @@ def test_resolve_model_reads_a_model_folder(tmp_path):
         resolve_model(str(tmp_path / ".."))
 
 
+def test_a_directory_named_like_a_config_is_named_as_one(tmp_path):
+    # was "<folder>/config.json has no config.json: pass the model's folder."
+    (tmp_path / "config.json").mkdir()
+    with pytest.raises(HubError) as err:
+        resolve_model(str(tmp_path / "config.json"))
+    assert str(err.value) == (f"{tmp_path / 'config.json'} is a directory, not a config file: "
+                              "pass the model's folder or its config.json.")
+    assert err.value.kind == "no_config"
+
+
 # issue 12, item 4: a catalog entry that is not a verbatim copy asks the hub first.
 GEMMA3 = "google/gemma-3-27b-it"  # reconstructed
 SCOUT = "meta-llama/Llama-4-Scout-17B-16E-Instruct"  # reconstructed, gated on the hub
