@@ -151,6 +151,25 @@ def rank_weights(
     return tuple(out)
 
 
+def rank_dense_params(spec: ModelSpec, params: ParamBreakdown, layers: range, tp: int) -> int:
+    """Parameters one TP rank multiplies per token in `layers` outside the routed experts:
+    its attention, dense MLP, shared experts and router, by the per-rank rules of its weight
+    bytes (_terms at one byte per weight), so that what vLLM replicates on every TP rank
+    counts whole there too: MLA's q_a / kv_a projections and a sparse-attention indexer
+    (_attention_per_rank), KV heads when tp > num_kv_heads, the MoE router (ReplicatedLinear /
+    GateLinear). DeepSeek-V3 layer at TP 8: 7,168 x (1,536 + 576) q_a + kv_a + 2,048 norms
+    whole, (q_b 37,748,736 + kv_b 16,777,216 + o 117,440,512) / 8 = 36,636,672; the router
+    7,168 x 256 + 256 bias = 1,835,264. DeepSeek-V4 takes the rules of its layers' mixer (a
+    one-KV-head sliding-window attention, its KV layout), as a what-if scheme's bytes do
+    (weights_dsv4 prices its checkpoint tensor by tensor, in bytes only): of what vLLM
+    replicates (fused_wqa_wkv, the compressors, the indexer) that counts one 1,024-wide KV
+    head whole and splits the rest, an undercount (unverified)."""
+    one = (8.0,) * len(_LAYER_COMPONENTS)
+    bits = _SchemeBits(8.0, 8.0, 8.0, (one,) * spec.num_layers)
+    t = _terms(spec, bits, params, _Shard(layers, tp, first_stage=False, last_stage=False))
+    return t.attention_bytes + t.dense_mlp_bytes + t.shared_experts_bytes + t.router_bytes
+
+
 def _dsv4_terms(spec: ModelSpec, params: ParamBreakdown, shard: _Shard, act_b: int,
                 max_num_batched_tokens: int) -> WeightTerms:
     """DeepSeek-V4 on one rank (planner.serving.weights_dsv4); its MTP layer is not loaded

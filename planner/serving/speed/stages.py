@@ -15,7 +15,7 @@ from planner.model.quant import QuantScheme
 from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec, MoeMlp
 from planner.serving.layout import pp_layer_split
 from planner.serving.plan import PlanRequest, param_breakdown
-from planner.serving.weights import rank_weights
+from planner.serving.weights import rank_dense_params, rank_weights
 
 
 @dataclass(frozen=True)
@@ -76,8 +76,8 @@ def _build_stages(spec: ModelSpec, request: PlanRequest, scheme: QuantScheme, ac
         dense = (w.attention_bytes + w.dense_mlp_bytes + w.shared_experts_bytes
                  + w.router_bytes + w.norms_bytes + w.lm_head_bytes)
         lps = [params.layers[i] for i in layers]
-        dense_params = sum(lp.attention + lp.dense_mlp + lp.shared_experts + lp.router
-                           for lp in lps) / layout.tp
+        # whole on every rank what vLLM replicates (the router, MLA's q_a / kv_a, ...)
+        dense_params: float = rank_dense_params(spec, params, layers, layout.tp)
         lm_head = (params.lm_head or params.embeddings) / layout.tp \
             if stage == layout.pp - 1 else 0.0
         dense_params += lm_head

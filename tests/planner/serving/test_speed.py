@@ -134,6 +134,59 @@ def test_sparse_attention_caps_the_attended_context_at_the_top_k() -> None:
                                                                                    rel=0.01)
 
 
+def test_deepseek_v3_tp8_reads_and_multiplies_its_replicated_tensors_whole() -> None:
+    # vLLM 0.19.0 deepseek_v2.py: q_a_proj and kv_a_proj_with_mqa (fused_qkv_a_proj, a
+    # MergedReplicatedLinear) are ReplicatedLinear, the gate a GateLinear (ReplicatedLinear,
+    # quant_config None: bf16) with an fp32 e_score_correction_bias; q_b_proj / kv_b_proj are
+    # column-, o_proj row-parallel. DeepSeek-V3 config.json: hidden 7,168, 61 layers (the
+    # first 3 dense, intermediate 18,432; 58 MoE, 256 experts of 2,048, 1 shared, top-8),
+    # 128 heads, q_lora 1,536, kv_lora 512, qk_nope 128, qk_rope 64, v 128, vocab 129,280;
+    # block FP8 128 x 128: 1 B a weight + a 4 B scale per 16,384 weights.
+    # Per layer per GPU at TP=8, parameters: q_a 7,168 x 1,536 = 11,010,048 and kv_a 7,168 x
+    # 576 = 4,128,768 whole (+ their norms 1,536 + 512); q_b 1,536 x 128 x 192 = 37,748,736,
+    # kv_b 512 x 128 x 256 = 16,777,216, o 128 x 128 x 7,168 = 117,440,512, / 8 = 21,495,808
+    # -> 36,636,672 x 61 = 2,234,836,992; dense MLP 3 x 3 x 7,168 x 18,432 / 8 = 148,635,648;
+    # shared expert 58 x 3 x 7,168 x 2,048 / 8 = 319,291,392; router 58 x (7,168 x 256 + 256)
+    # = 106,445,312 whole; lm_head 129,280 / 8 x 7,168 = 115,834,880: 2,925,044,224 a token
+    # (with the replicated tensors split by 8: 2,023,760,960). Routed experts: 58 x 8 x
+    # 3 x 7,168 x 2,048 / 8 = 2,554,331,136.
+    # Bytes: the replicated q_a + kv_a 15,138,816 x 61 x (1 + 1/4,096) = 923.7 MB and the bf16
+    # router 58 x 7,168 x 256 x 2 B = 212.9 MB make 1.137 GB of the 3.150 GB dense read per
+    # GPU: attention 61 x (36,634,624 + 2,048 norms) x (1 + 1/4,096) = 2,235.38 MB, dense MLP
+    # 148,635,648 x (1 + 1/4,096) = 148.67 MB, shared 319.29 x (1 + 1/4,096) = 319.37 MB,
+    # router 212.89 MB, norms (2 x 61 + 1) x 7,168 x 2 B = 1.76 MB, lm_head 16,160 x 7,168 x
+    # 2 B = 231.67 MB (split by 8 they would read 2.155 GB)
+    spec = _spec("deepseek-ai/DeepSeek-V3")
+    request = PlanRequest(model=spec, cluster=preset_cluster("h200", 8),
+                          layout=ParallelLayout(tp=8), engine=EngineSettings(max_model_len=8192))
+    terms = {t.key: t for t in estimate_speed(request).terms}
+    attention = 61 * (7168 * (1536 + 576) + 1536 + 512
+                      + (37_748_736 + 16_777_216 + 117_440_512) // 8)
+    dense = attention + 148_635_648 + 319_291_392 + 58 * (7168 * 256 + 256) + 115_834_880
+    assert dense == 2_925_044_224
+    assert terms["decode_compute"].formula.startswith("2 x (2.925 + 2.554 expert")
+    read = (61 * (36_634_624 + 2048) + 148_635_648 + 319_291_392) * (1 + 1 / 4096) \
+        + 58 * 7168 * 256 * 2 + 123 * 7168 * 2 + 16_160 * 7168 * 2
+    assert pytest.approx(3.150e9, rel=1e-3) == read
+    assert terms["decode_weights"].formula.startswith("(3.150 GB dense")
+
+
+def test_gqa_kv_heads_count_whole_once_tp_passes_them() -> None:
+    # Llama-3.1-70B (8 KV heads) at TP=8 splits everything: 80 x (2 x 8,192^2 q, o + 2 x
+    # 8,192 x 1,024 k, v + 3 x 8,192 x 28,672 MLP) / 8 + the lm_head 128,256 / 8 x 8,192 =
+    # 8,556,380,160 + 131,334,144 = 8.688 G parameters a token per GPU. Qwen3-235B (4 KV heads)
+    # at TP=8: vLLM's QKVParallelLinear gives every GPU one whole KV head, and the router
+    # (ReplicatedLinear) is whole: 94 x (2 x 4,096 x 8,192 / 8 q, o + 2 x 4,096 x 128 k, v +
+    # 256 q/k norms + 4,096 x 128 router) + 151,936 / 8 x 4,096 = 936,402,432 + 77,791,232 =
+    # 1.014 G (split by 8: 0.922 G)
+    llama = PlanRequest(model=_spec("meta-llama/Llama-3.1-70B-Instruct"),
+                        cluster=preset_cluster("h100-sxm", 8), layout=ParallelLayout(tp=8),
+                        engine=EngineSettings(max_model_len=8192))
+    for request, dense in ((llama, "8.688"), (_seed(ParallelLayout(tp=8, ep=True)), "1.014")):
+        compute = next(t for t in estimate_speed(request).terms if t.key == "decode_compute")
+        assert compute.formula.startswith(f"2 x ({dense} + ")
+
+
 def test_ttft_queues_behind_a_share_of_the_others_whole_prefills() -> None:
     # TTFT(C) - TTFT(1) = one decode step at C + queue_share x (C - 1) x prefill alone
     one = estimate_speed(_seed(ParallelLayout(tp=8, ep=True)), ServingLoad(concurrency=1))

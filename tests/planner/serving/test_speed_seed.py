@@ -116,14 +116,18 @@ ALLREDUCE_1 = 188 * (NCCL + 14 * STEP + 7 / 8 * 2 * 8192 / LINK)  # 9.56 ms
 TPOT_EP = (_mem_s(DENSE_TP8, EXPERTS_TP8 * 8 / 128, 1536 * 48128) + ALLREDUCE_1
            + _overhead_s(94))
 # prefill of 1,024 tokens in one chunk: every expert is touched (1 - (15/16)^1024 = 1);
-# compute 2 x 1,024 x 843.98 M dense parameters per GPU at 71 TFLOP/s, the 77.79 M lm_head
+# compute 2 x 1,024 x 936.40 M dense parameters per GPU at 71 TFLOP/s, the 77.79 M lm_head
 # slice on the chunk's last token only (vLLM computes logits at logits_indices), 2 x 1,024 x
 # 1,774.19 M expert parameters at 71 x the expert compute factor (fused-MoE GEMMs), the causal
 # attention 2 x 1,024 x 512 x 94 x 8 heads x 256 = 0.2023e12 FLOP at the 16-bit rate (71
 # TFLOP/s on a 3090: the GPTQ GEMMs run 16-bit too), all at the compute efficiency; no
 # softmax term (the RTX 3090 preset carries no FP32 figure)
 LM_HEAD = 151_936 * 4096 / 8  # 77.79 M
-DENSE_PARAMS = 94 * 71_303_680 / 8 + 94 * 524_288 / 8 + LM_HEAD  # 921.77 M
+# per GPU: q, o split (2 x 4,096 x 8,192 / 8), one whole KV head (2 x 4,096 x 128: vLLM
+# replicates the 4 KV heads over 8 GPUs), the q/k norms (256) and the router (4,096 x 128,
+# a ReplicatedLinear) whole, as the weight bytes count them
+DENSE_PARAMS = 94 * (2 * 4096 * 8192 / 8 + 2 * 4096 * 128 + 256 + 4096 * 128) + LM_HEAD
+# 1,014.19 M
 EXPERT_PARAMS = 8 * 3 * 4096 * 1536 * 94 / 8  # 1,774.19 M per token per GPU
 WIDTH = 94 * 8 * 256  # attention: heads per GPU x (q.k + v dims), all layers
 
@@ -162,12 +166,12 @@ def test_tp8_ep_tpot_and_allreduce() -> None:
 
 
 def test_tp8_ep_ttft_at_1k_and_32k() -> None:
-    # by hand: compute (1.729e12 dense (the lm_head on one token) + 3.634e12 / 0.215 expert +
-    # 0.202e12 attention FLOP) / (71 x 0.662 = 47.00e12) = 400.64 ms > the 21.5 ms weight
+    # by hand: compute (1.918e12 dense (the lm_head on one token) + 3.634e12 / 0.215 expert +
+    # 0.202e12 attention FLOP) / (71 x 0.662 = 47.00e12) = 404.66 ms > the 21.5 ms weight
     # read; all-reduce 188 x (6 + 14 x 3 us + 7/8 x 2 x 1,024 x 8,192 B / 5.0732 GB/s) = 188 x
-    # 2.9416 ms = 553.0 ms; overhead 8.407 ms -> prefill 962.07 ms; + 23.8 ms request
-    # overhead + 4.93 us x 1,024 prompt tokens = 5.05 ms -> 0.9909 s
-    assert pytest.approx(0.9909, rel=1e-3) == TTFT_1K
+    # 2.9416 ms = 553.0 ms; overhead 8.407 ms -> prefill 966.10 ms; + 23.8 ms request
+    # overhead + 4.93 us x 1,024 prompt tokens = 5.05 ms -> 0.9949 s
+    assert pytest.approx(0.9949, rel=1e-3) == TTFT_1K
     assert _speed(ParallelLayout(tp=8, ep=True)).ttft_ms == pytest.approx(TTFT_1K * 1e3,
                                                                           rel=0.005)
     long = _speed(ParallelLayout(tp=8, ep=True), input_len=32768)
@@ -181,13 +185,13 @@ def test_tp8_ep_throughput_at_the_kv_limited_concurrency() -> None:
     # 108,048 KV tokens // (1,024 + 512) = 70 requests in flight
     # by hand: 0.9375^70 = e^(70 x -0.064539) = 0.0109, so 98.9 % of the experts are read:
     # 14,586.6 MB / 715.20 GB/s = 20.40 ms + dense 0.85 + KV 70 x 1,536 x 48,128 B / 694.51
-    # GB/s = 7.45 -> 28.70 ms (compute 28.21 ms is below); all-reduce 188 x (48 us + 7/8 x 2
+    # GB/s = 7.45 -> 28.70 ms (compute 28.48 ms is below); all-reduce 188 x (48 us + 7/8 x 2
     # x 70 x 8,192 B / 5.0732 GB/s) = 46.21 ms; overhead 8.41 ms: step 83.32 ms. TPOT adds
-    # 69 others' prefill work 69 x 953.66 ms / 1,024 = 64.26 ms -> 147.58 ms; TTFT = 23.8 +
-    # 5.05 + 962.07 + 83.32 + 0.0816 x 69 x 962.07 = 6,491 ms; 70 / (0.14758 + 6.491 /
-    # 1,024) = 454.8 output tokens/s. 1,000 clients share the 70 slots (closed loop, Little's
-    # law): each waits (1,000 / 70 - 1) x (6.491 + 1,024 x 0.14758 = 157.61 s) = 13.2857 x
-    # 157.61 = 2,093.9 s for one, shown apart from the served request's TTFT
+    # 69 others' prefill work 69 x 957.69 ms / 1,024 = 64.53 ms -> 147.85 ms; TTFT = 23.8 +
+    # 5.05 + 966.10 + 83.32 + 0.0816 x 69 x 966.10 = 6,518 ms; 70 / (0.14785 + 6.518 /
+    # 1,024) = 453.9 output tokens/s. 1,000 clients share the 70 slots (closed loop, Little's
+    # law): each waits (1,000 / 70 - 1) x (6.518 + 1,024 x 0.14785 = 157.91 s) = 13.2857 x
+    # 157.91 = 2,098.0 s for one, shown apart from the served request's TTFT
     k = 108048 // 1536
     touched = 1 - (1 - 8 / 128) ** k  # 126.6 of 128 experts
     step_memory = _mem_s(DENSE_TP8, EXPERTS_TP8 * touched, k * 1536 * 48128)
@@ -200,9 +204,9 @@ def test_tp8_ep_throughput_at_the_kv_limited_concurrency() -> None:
     # a new request waits behind a share of the other 69 requests' whole prefills
     ttft = HOST_1K + PREFILL_1K + step + COEF["queue"] * (k - 1) * PREFILL_1K
     throughput = k / (tpot + ttft / 1024)
-    assert (tpot, ttft, throughput) == pytest.approx((0.14758, 6.491, 454.8), rel=2e-3)
+    assert (tpot, ttft, throughput) == pytest.approx((0.14785, 6.518, 453.9), rel=2e-3)
     wait = (1000 / k - 1) * (ttft + 1024 * tpot)
-    assert pytest.approx(2093.9, rel=2e-3) == wait
+    assert pytest.approx(2098.0, rel=2e-3) == wait
     est = _speed(ParallelLayout(tp=8, ep=True), concurrency=1000)
     assert est.concurrency == k == 70 and est.kv_bound
     assert est.tpot_ms == pytest.approx(tpot * 1e3, rel=0.005)
@@ -214,19 +218,19 @@ def test_tp8_ep_throughput_at_the_kv_limited_concurrency() -> None:
 
 def test_twice_the_kv_limited_concurrency_waits_one_served_request() -> None:
     # 140 clients on the 70 slots: each request waits (140 / 70 - 1) = 1 x a served request's
-    # whole time, 6.491 s TTFT + 1,024 x 0.14758 s = 157.61 s, before its prefill; the served
-    # 70 run as at 70 clients (TTFT 6.491 s, TPOT 147.58 ms, 454.8 tokens/s in all, so
-    # 454.8 / 140 = 3.25 tokens/s per client)
+    # whole time, 6.518 s TTFT + 1,024 x 0.14785 s = 157.91 s, before its prefill; the served
+    # 70 run as at 70 clients (TTFT 6.518 s, TPOT 147.85 ms, 453.9 tokens/s in all, so
+    # 453.9 / 140 = 3.24 tokens/s per client)
     est = _speed(ParallelLayout(tp=8, ep=True), concurrency=140)
     assert est.concurrency == 70 and est.kv_bound
-    assert est.kv_wait_ms == pytest.approx(157.61e3, rel=2e-3)
-    assert (est.ttft_ms, est.tpot_ms) == pytest.approx((6491, 147.58), rel=2e-3)
-    assert est.output_tokens_per_s == pytest.approx(454.8, rel=2e-3)
+    assert est.kv_wait_ms == pytest.approx(157.91e3, rel=2e-3)
+    assert (est.ttft_ms, est.tpot_ms) == pytest.approx((6518, 147.85), rel=2e-3)
+    assert est.output_tokens_per_s == pytest.approx(453.9, rel=2e-3)
     wait = next(t for t in est.terms if t.key == "kv_wait")
-    assert "(140 clients / 70 slots - 1)" in wait.formula and "3.25" in wait.note
+    assert "(140 clients / 70 slots - 1)" in wait.formula and "3.24" in wait.note
     at_limit = _speed(ParallelLayout(tp=8, ep=True), concurrency=70)
     assert not at_limit.kv_bound and at_limit.kv_wait_ms == 0
-    assert at_limit.ttft_ms == pytest.approx(6491, rel=2e-3)
+    assert at_limit.ttft_ms == pytest.approx(6518, rel=2e-3)
 
 
 # --- TP=8 without EP, TP=4 x PP=2, TP=1 x PP=8 -------------------------------------------------
