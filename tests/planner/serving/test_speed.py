@@ -95,13 +95,13 @@ def _glm5(load: ServingLoad, spec=GLM5):
 def test_sparse_attention_layers_pay_the_indexer_overhead() -> None:
     # GLM-5 config.json: 78 layers, every one MLA with a DSA indexer (index_n_heads 32,
     # index_head_dim 128, index_topk 2048), the first 3 dense (first_k_dense_replace), 75 MoE:
-    # overhead per decode step = 13.1 us + 78 x (66.5 + 89.0) us + 75 x 22.8 us = 13,852.1 us
+    # overhead per decode step = 0.319 us + 78 x (66.5 + 89.0) us + 75 x 24.2 us = 13,944.3 us
     est = _glm5(ServingLoad(input_len=1024, output_len=1024))
     overhead = next(t for t in est.terms if t.key == "step_overhead")
     expected_us = (FITTED.step_overhead_us + 78 * (FITTED.layer_overhead_us
                                                    + FITTED.indexer_layer_overhead_us)
                    + 75 * FITTED.moe_layer_overhead_us)
-    assert pytest.approx(13852.1, abs=0.01) == expected_us
+    assert pytest.approx(13944.3, abs=0.02) == expected_us
     assert overhead.value == pytest.approx(expected_us / 1000)
     assert "78 indexer layers" in overhead.formula
 
