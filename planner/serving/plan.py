@@ -49,7 +49,13 @@ from planner.serving.startup import (
     quantization_errors,
     startup_errors,
 )
-from planner.serving.v1_oracle import MXFP4_FROM, mxfp4_padding, uncovered_reason
+from planner.serving.v1_oracle import (
+    MXFP4_FROM,
+    MXFP4_MARLIN_PAD,
+    mxfp4_expert_padding,
+    mxfp4_note,
+    uncovered_reason,
+)
 from planner.serving.vllm_cli import vllm_cli
 from planner.serving.vllm_versions import (
     CHUNKED_OFF_TOKENS_MAX_FROM,
@@ -61,7 +67,7 @@ from planner.serving.vllm_versions import (
     unified_memory_note,
     vllm_rules,
 )
-from planner.serving.weights import MXFP4_MARLIN_PAD, mxfp4_expert_padding, rank_weights
+from planner.serving.weights import rank_weights
 from planner.text import counted
 from planner.units import GIB
 
@@ -414,7 +420,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
     if scheme.family == "mxfp4" and rules.version < MXFP4_FROM:
         raise EngineError(f"vLLM {rules.label} has no MXFP4 quantization (quantization/mxfp4.py "
                           "arrives in 0.10.1); plan it with vLLM 0.10.1 or later")
-    old_mxfp4 = (mxfp4_padding(rules.version, gpu.compute_capability)
+    old_mxfp4 = (mxfp4_note(rules.version, gpu.compute_capability)
                  if scheme.key == "mxfp4" and rules.version < V1_ONLY_FROM else None)
     started = launch(spec.name or "<model>", scheme, s,
                      ENGINE.launch_flags(s, max_model_len, mbt, seqs), cli, spec.unservable)
@@ -435,11 +441,11 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
                                 rules),
         fa4_fp8_hd512=rules.sm90_fa4_fp8_hd512 and _cc(gpu)[0] == 9,
         symm_mem=rules.symm_mem, kv_grouping=(rules.group_pad, rules.page_unify),
-        expert_pad=(MXFP4_MARLIN_PAD if s.mxfp4_marlin else old_mxfp4[0] if old_mxfp4 else
-                    mxfp4_expert_padding(gpu.compute_capability))
+        expert_pad=(MXFP4_MARLIN_PAD if s.mxfp4_marlin else
+                    mxfp4_expert_padding(rules.version, gpu.compute_capability))
         if scheme.key == "mxfp4" else (1, 1),
         states=_state_rules(spec, s, rules),
-        gpu_notes=(old_mxfp4[1],) if old_mxfp4 and not s.mxfp4_marlin
+        gpu_notes=(old_mxfp4,) if old_mxfp4 and not s.mxfp4_marlin
         else tuple(fp4_weight_notes(gpu, scheme)),
         model_notes=_model_notes(spec, gpu, s),
         model_limit=derived_max_model_len(spec),

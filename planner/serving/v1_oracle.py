@@ -122,41 +122,90 @@ get_mxfp4_backend: Marlin below 9.0, else the Triton kernel where triton_kernels
 installed (the vllm[flashinfer] extra): hidden and intermediate round_up 256."""
 
 
+MXFP4_TRITON_BELOW_11_FROM: Version = (0, 12, 0)
+"""NOTE: get_mxfp4_backend takes triton_kernels only on (9, 0) <= capability < (11, 0) from the
+0.12.0 wheel (triton_kernels_supported; fused_moe/oracle/mxfp4.py select_mxfp4_moe_backend in
+0.19.0; 0.33.0 _get_priority_backends_for_gpt_oss moves TRITON behind Marlin on
+is_device_capability_family(120)), Marlin above (12.x); the 0.11.2 wheel on any >= 9.0."""
+
+MXFP4_SM100_FAMILY_FROM: Version = (0, 13, 0)
+"""NOTE: get_mxfp4_backend picks FlashInfer's MXFP4 x BF16 MoE on is_device_capability_family(100)
+(every 10.x: B200's 10.0, B300's 10.3) from the 0.13.0 wheel; the 0.12.0 wheel on exactly 10.0
+(is_device_capability(100)), so B300 runs triton_kernels there."""
+
+MXFP4_TRTLLM_WIDTH_128_FROM: Version = (0, 27, 0)
+"""NOTE: FlashInfer's TRT-LLM MXFP4 MoE pads the per-rank expert width to a multiple of 256
+(hidden 256) in the 0.10.1-0.18.0 wheels' quantization/mxfp4.py create_weights and the 0.19.0
+and 0.26.0 wheels' fused_moe/oracle/mxfp4.py mxfp4_round_up_hidden_size_and_intermediate_size
+(`elif backend in TRTLLM_BACKENDS`); to a multiple of 128 (hidden still 256) from the 0.27.0
+wheel (0.28.0, 0.30.0, 0.32.0, 0.33.0 the same)."""
+
 Mxfp4Kernel = Literal["flashinfer", "marlin", "triton"]
-"""The kernels vLLM 0.10.1-0.11.x run MXFP4 experts on (see MXFP4_MARLIN_UNTIL)."""
+"""The kernels vLLM runs MXFP4 experts on by default (mxfp4_kernel)."""
 
 
 def mxfp4_kernel(version: Version, compute_capability: str) -> Mxfp4Kernel:
-    """The kernel vLLM `version` (0.10.1-0.11.x) runs MXFP4 experts on on this GPU
-    (MXFP4_MARLIN_UNTIL): FlashInfer's BF16 MoE on exactly 10.0 (is_device_capability(100);
-    FlashInfer assumed installed), Marlin everywhere else up to 0.10.1 and below 9.0 after,
-    else OpenAI's triton_kernels (0.10.2-0.11.x: Hopper, and also 10.3 and 12.x, which are not
-    10.0; the 0.11.0-0.11.2 wheels' get_mxfp4_backend is 0.10.2's). The padding before 0.11
-    (mxfp4_padding) and the speed model's MoE kernel (speed.kernels.MXFP4_ORACLE_RULE) read it."""
-    if compute_capability == "10.0":
-        return "flashinfer"
+    """The kernel vLLM `version` (0.10.1 on) runs MXFP4 experts on on this NVIDIA GPU with no
+    environment variable set, FlashInfer assumed installed (as in vLLM's images): FlashInfer's
+    TRT-LLM MXFP4 x BF16 MoE on exactly 10.0 (is_device_capability(100)), every 10.x from
+    MXFP4_SM100_FAMILY_FROM; Marlin on every other GPU up to 0.10.1 (MXFP4_MARLIN_UNTIL) and
+    below 9.0; else OpenAI's triton_kernels (the 0.10.2, 0.11.0, 0.11.1 and 0.11.2 wheels'
+    get_mxfp4_backend: any other capability >= 9.0, B300's 10.3 and 12.x too, though the
+    0.12.0 wheel's comment has triton_kernels "only confirmed to work on SM90 and SM100"),
+    below 11.0 only from MXFP4_TRITON_BELOW_11_FROM (Marlin on 12.x). The memory side pads
+    the experts for it (mxfp4_expert_padding) and the speed model runs it
+    (speed.kernels.mxfp4_moe_kernel). An unknown capability (off NVIDIA) reads as Marlin."""
     capability = parse_capability(compute_capability)
-    if version <= MXFP4_MARLIN_UNTIL or capability is None or capability[0] < 9:
+    if capability is None:
+        return "marlin"
+    if capability == (10, 0) or (version >= MXFP4_SM100_FAMILY_FROM and capability[0] == 10):
+        return "flashinfer"
+    if version <= MXFP4_MARLIN_UNTIL or capability[0] < 9:
+        return "marlin"
+    if version >= MXFP4_TRITON_BELOW_11_FROM and capability[0] >= 11:
         return "marlin"
     return "triton"
 
 
-def mxfp4_padding(version: Version, compute_capability: str) -> tuple[tuple[int, int], str]:
-    """(hidden, intermediate) multiples vLLM `version` (< 0.11) pads MXFP4 experts to on this
-    GPU, and the plan's note naming the kernel (mxfp4_kernel)."""
+MXFP4_MARLIN_PAD = (256, 128)
+"""NOTE: Marlin's MoE kernel needs n % 256 and k % 128: MXFP4 experts padded to hidden % 256 and
+per-rank width % 128 (quantization/mxfp4.py create_weights, 0.10.1-0.18.0 wheels; fused_moe/
+oracle/mxfp4.py mxfp4_round_up_hidden_size_and_intermediate_size, 0.19.0-0.33.0)."""
+
+
+def mxfp4_expert_padding(version: Version, compute_capability: str) -> tuple[int, int]:
+    """(hidden, per-rank width) multiples vLLM `version` pads MXFP4 experts to on this GPU, for
+    the kernel mxfp4_kernel picks: Marlin MXFP4_MARLIN_PAD; FlashInfer's TRT-LLM 256 x 256,
+    256 x 128 from MXFP4_TRTLLM_WIDTH_128_FROM; triton_kernels only the width, to 64 (the
+    `else` branch of the same functions). gpt-oss (2,880 wide) on Hopper: TP=1 stays 2,880,
+    TP=2 1,440 -> 1,472, TP=4 720 -> 768, TP=8 360 -> 384. Off NVIDIA nothing (ROCm's padding,
+    get_padding_alignment, is not modelled)."""
+    if parse_capability(compute_capability) is None:
+        return (1, 1)
+    kernel = mxfp4_kernel(version, compute_capability)
+    if kernel == "marlin":
+        return MXFP4_MARLIN_PAD
+    if kernel == "flashinfer":
+        return (256, 128 if version >= MXFP4_TRTLLM_WIDTH_128_FROM else 256)
+    return (1, 64)
+
+
+def mxfp4_note(version: Version, compute_capability: str) -> str:
+    """The plan's note on vLLM `version` (< 0.11) naming the MXFP4 kernel (mxfp4_kernel) and
+    its padding (mxfp4_expert_padding)."""
     v, cc = version_label(version), compute_capability
     kernel = mxfp4_kernel(version, cc)
     if kernel == "flashinfer":
-        return (256, 256), (
+        return (
             f"MXFP4 experts on compute capability 10.0 with vLLM {v}: FlashInfer's BF16 MoE "
             "kernel, padded to 256 x 256, assuming FlashInfer is installed (vllm[flashinfer]); "
             "without it the Triton kernel pads to 64 (mxfp4.py): weights unverified.")
     if kernel == "marlin":
-        return (256, 128), (
+        return (
             f"MXFP4 on compute capability {cc} with vLLM {v} runs on the Marlin MXFP4 kernel "
             "(16-bit compute), experts padded to 256 x 128 (mxfp4.py; 0.10.0-0.10.1 pin torch "
             "2.7.1, which has no Triton MXFP4 path).")
-    return (1, 64), (
+    return (
         f"MXFP4 on compute capability {cc} with vLLM {v} runs on the OAI Triton MoE kernel "
         "(Marlin MXFP4 without triton_kernels: set it with the Marlin option), intermediate "
         "padded to 64 (mxfp4.py).")

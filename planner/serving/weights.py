@@ -112,7 +112,7 @@ def rank_weights(
     rank also holds the rotary cos/sin cache (rope_cache_bytes) in the served dtype
     (`served_dtype_bytes`, default: the checkpoint's torch_dtype). `expert_pad`: the MoE
     kernel rounds each expert's hidden and per-rank intermediate dims up to these multiples
-    (see mxfp4_expert_padding). `mtp_layers`: MTP draft layers loaded for speculative
+    (v1_oracle.mxfp4_expert_padding). `mtp_layers`: MTP draft layers loaded for speculative
     decoding, held by the last stage (mtp_bytes); `mtp_own_heads`: each keeps its own lm_head
     copy in the served dtype (planner.serving.mtp.SHARED_HEAD_FROM).
     """
@@ -436,30 +436,6 @@ def _attention_per_rank(mixer: object, hidden: int, total: int, tp: int) -> floa
         split += heads * mixer.v_head_dim * hidden
         return total - split + split / tp
     return total / tp
-
-
-MXFP4_MARLIN_PAD = (256, 128)
-"""NOTE: vLLM pads MXFP4 expert dims for its MoE kernels: Marlin needs n % 256 and k % 128
-(model_executor/layers/quantization/mxfp4.py, 0.11.0 wheel: hidden round_up 256, per-rank
-intermediate round_up 128; fused_moe/oracle/mxfp4.py mxfp4_round_up_hidden_size_and_
-intermediate_size, 0.33.0 wheel: the same for MARLIN and the FlashInfer TRT-LLM kernels of
-Blackwell). Hopper's default OAI Triton kernel only rounds the intermediate to 64."""
-
-
-def mxfp4_expert_padding(compute_capability: str) -> tuple[int, int]:
-    """(hidden, intermediate) multiples vLLM pads MXFP4 experts to on this GPU.
-
-    Marlin on every NVIDIA GPU below Hopper (get_mxfp4_backend: capability < 9) and on
-    consumer Blackwell (cc 12.x: the 0.33.0 wheel ranks Marlin before Triton there), the
-    TRT-LLM kernel on data-centre Blackwell (cc 10.x) pads alike; Hopper (cc 9.x) runs the
-    Triton kernel: 2,880-wide gpt-oss experts stay as they are (a multiple of 64). The
-    Hopper fallback to Marlin when triton_kernels is missing (vLLM issue #23278's log) is
-    not modelled.
-    """
-    major = compute_capability.partition(".")[0]
-    if not major.isdigit() or int(major) == 9:
-        return (1, 1)
-    return MXFP4_MARLIN_PAD
 
 
 def _padding_factor(hidden: int, mlp: MoeMlp, shard: _Shard) -> float:

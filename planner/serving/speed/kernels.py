@@ -20,7 +20,7 @@ from typing import Literal
 from planner.model.quant import QuantScheme
 from planner.serving.hardware import GpuFormat, GpuSpec
 from planner.serving.v1_oracle import mxfp4_kernel
-from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, Version, vllm_rules
+from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, vllm_rules
 
 KernelFamily = Literal["bf16", "fp8", "fp4", "weight-only"]
 """How the GEMMs run: 16-bit; FP8 tensor cores (W8A8); FP4 tensor cores (NVFP4/MXFP4 on
@@ -38,53 +38,22 @@ the MXFP4/FP8 fallbacks on older GPUs); from vLLM 0.32 FlashInfer's TRT-LLM MxIn
 Humming for some weight-only MoE (no calibration rows: they take the default figures)."""
 
 
-MXFP4_ORACLE_RULE = ((0, 10, 1), (0, 11, 99))
-"""vLLM releases (first, last) whose MXFP4 MoE kernel is v1_oracle.mxfp4_kernel's, the rule the
-memory side pads the experts for before 0.11 (v1_oracle.mxfp4_padding), read from the wheels:
-- 0.10.1 (torch==2.7.1): quantization/mxfp4.py Mxfp4MoEMethod._should_use_marlin: Marlin on
-  every CUDA GPU but compute capability 10.0 (`not is_torch_equal_or_newer("2.8.0")`, Hopper
-  too); 10.0 (is_device_capability(100), an exact match: not B300's 10.3) runs FlashInfer's
-  trtllm_fp4_block_scale_moe with BF16 activations when FlashInfer is installed;
-- 0.10.2-0.11.x (torch==2.8.0; the 0.10.2, 0.11.0, 0.11.1 and 0.11.2 wheels):
-  get_mxfp4_backend: FlashInfer MXFP4 x BF16 on exactly 10.0, Marlin below 9.0,
-  triton_kernels on every other GPU: 9.0, and B300's 10.3 and 12.x too (the 0.12.0 wheel's
-  comment: triton_kernels "only confirmed to work on SM90 and SM100", SM120 needs a Triton
-  fix, so whether it runs there is unverified).
-Before 0.10.1 no release has MXFP4 (v1_oracle.MXFP4_FROM: the plan refuses it)."""
-
-MXFP4_TRITON_BELOW_11_FROM: Version = (0, 12, 0)
-"""NOTE: get_mxfp4_backend takes triton_kernels only on (9, 0) <= capability < (11, 0) from the
-0.12.0 wheel (triton_kernels_supported), Marlin above (12.x); the 0.11.2 wheel on any >= 9.0."""
-
-MXFP4_SM100_FAMILY_FROM: Version = (0, 13, 0)
-"""NOTE: get_mxfp4_backend picks FlashInfer's MXFP4 x BF16 MoE on is_device_capability_family(100)
-(every 10.x: B200's 10.0, B300's 10.3) from the 0.13.0 wheel; the 0.12.0 wheel on exactly 10.0
-(is_device_capability(100)), so B300 runs triton_kernels there."""
-
 _MXFP4_KERNELS: dict[str, MoeKernel] = {"flashinfer": "flashinfer-trtllm-mxfp4",
                                          "triton": "triton-mxfp4", "marlin": "marlin-moe"}
 
 
 def mxfp4_moe_kernel(gpu: GpuSpec, vllm_version: str = DEFAULT_VLLM_VERSION) -> MoeKernel:
     """The kernel vLLM `vllm_version` runs MXFP4 (gpt-oss) experts on on this GPU, with no
-    environment variable set: MXFP4_ORACLE_RULE's in 0.10.1-0.11.x; from 0.12
-    quantization/mxfp4.py get_mxfp4_backend (0.12.0-0.17.0) and fused_moe/oracle/mxfp4.py
-    (0.19.0, 0.33.0): FlashInfer's TRT-LLM MXFP4 x BF16 MoE on compute capability 10.0, every
-    10.x from 0.13 (MXFP4_SM100_FAMILY_FROM; SM100_FI_MXFP4_BF16 /
+    environment variable set: v1_oracle.mxfp4_kernel's, the one the memory side pads the
+    experts for (v1_oracle.mxfp4_expert_padding; the sources per release are there):
+    FlashInfer's TRT-LLM MXFP4 x BF16 MoE on datacenter Blackwell (SM100_FI_MXFP4_BF16 /
     FLASHINFER_TRTLLM_MXFP4_BF16, first when FlashInfer is installed, as in vLLM's images),
-    OpenAI's triton_kernels (matmul_ogs) on the other GPUs from 9.0 below 11.0
-    (MXFP4_TRITON_BELOW_11_FROM; the SM90 FlashInfer path needs
-    VLLM_USE_FLASHINFER_MOE_MXFP4_BF16), Marlin elsewhere (sm120, Ampere) and off NVIDIA GPUs."""
+    OpenAI's triton_kernels (matmul_ogs) on Hopper (the SM90 FlashInfer path needs
+    VLLM_USE_FLASHINFER_MOE_MXFP4_BF16), Marlin elsewhere and off NVIDIA GPUs."""
     if gpu.vendor != "nvidia":
         return "marlin-moe"
-    cc = gpu.compute_capability
-    lo, hi = MXFP4_ORACLE_RULE
     version = vllm_rules(vllm_version).version
-    if lo <= version <= hi:
-        return _MXFP4_KERNELS[mxfp4_kernel(version, cc)]
-    if cc == "10.0" or (version >= MXFP4_SM100_FAMILY_FROM and re.fullmatch(r"10\.\d+", cc)):
-        return "flashinfer-trtllm-mxfp4"
-    return "triton-mxfp4" if re.fullmatch(r"(9|10)\.\d+", cc) else "marlin-moe"
+    return _MXFP4_KERNELS[mxfp4_kernel(version, gpu.compute_capability)]
 
 
 def kernel_family(scheme: QuantScheme, gpu: GpuSpec,

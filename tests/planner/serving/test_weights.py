@@ -372,7 +372,8 @@ def test_mxfp4_experts_padded_for_marlin_below_hopper():
     # vLLM pads MXFP4 experts for Marlin to hidden % 256 and intermediate % 128
     # (quantization/mxfp4.py, 0.11.0; fused_moe/oracle/mxfp4.py, 0.33.0): 3,072 x 2,944.
     # Extra per GPU: 36 x 128 x 3 x (3,072 x 2,944 - 2,880 x 2,880) params x 4.25 / 8 B
-    # = 10,362,028,032 x 0.53125 = 5,504,827,392 B. Hopper's Triton kernel pads nothing.
+    # = 10,362,028,032 x 0.53125 = 5,504,827,392 B. Hopper's Triton kernel rounds only the
+    # width up to 64, which 2,880 is at TP=1.
     from planner.catalog import catalog_entry
     from planner.model.config.parser import parse_model_config
     from planner.serving.hardware import preset_cluster
@@ -386,3 +387,47 @@ def test_mxfp4_experts_padded_for_marlin_below_hopper():
         5_504_827_392, abs=64)
     # vLLM issue #23278 (H100 on the Marlin fallback) logged 65.9651 GiB: within 0.1 %
     assert a100.weights_bytes_per_gpu / GIB == pytest.approx(65.9651, rel=0.001)
+
+
+# gpt-oss-120b (config.json): 36 layers x 128 experts = 4,608 experts per GPU at any TP, each
+# gate_up + down = 3 x hidden x width params at 4.25 bits (17/32 B). Padding adds, per GPU,
+# 4,608 x 3 x (padded hidden x padded width - 2,880 x width) x 17/32 B, width = 2,880 / TP.
+# vLLM pads per MoE kernel: triton_kernels rounds the width up to 64 (quantization/mxfp4.py
+# create_weights `else` branch, 0.10.2-0.18.0 wheels; fused_moe/oracle/mxfp4.py
+# mxfp4_round_up_hidden_size_and_intermediate_size, 0.19.0-0.33.0); FlashInfer's TRT-LLM MoE
+# to 256 x 256 (0.10.1-0.26.0), 256 x 128 from 0.27.0; Marlin 256 x 128.
+@pytest.mark.parametrize(("gpu", "version", "tp", "extra_bytes"), [
+    # H100 (9.0) on triton_kernels: TP=2 1,440 -> 1,472: 13,824 x 2,880 x 32 x 17/32
+    ("h100-sxm", "0.33.0", 2, 676_823_040),
+    # TP=4 720 -> 768: 13,824 x 2,880 x 48 x 17/32
+    ("h100-sxm", "0.11.0", 4, 1_015_234_560),
+    # TP=8 360 -> 384: 13,824 x 2,880 x 24 x 17/32
+    ("h100-sxm", "0.19.0", 8, 507_617_280),
+    ("h100-sxm", "0.19.0", 1, 0),  # 2,880 = 45 x 64
+    # B300 (10.3): triton_kernels on 0.11-0.12 (FlashInfer on exactly 10.0 there)
+    ("b300", "0.11.0", 2, 676_823_040),
+    ("b300", "0.12.0", 2, 676_823_040),
+    # FlashInfer on every 10.x from 0.13: 3,072 x 1,536: 13,824 x 571,392 x 17/32
+    ("b300", "0.13.0", 2, 4_196_302_848),
+    # B200 (10.0) FlashInfer 256 x 256 until 0.26: 3,072 x 3,072: 13,824 x 1,142,784 x 17/32
+    ("b200", "0.19.0", 1, 8_392_605_696),
+    # 256 x 128 from 0.27: 3,072 x 2,944: 13,824 x 749,568 x 17/32
+    ("b200", "0.33.0", 1, 5_504_827_392),
+    # RTX 5090 (12.0): triton_kernels on 0.11.x, Marlin from 0.12 (3,072 x 1,536)
+    ("rtx-5090", "0.11.2", 2, 676_823_040),
+    ("rtx-5090", "0.12.0", 2, 4_196_302_848),
+])
+def test_mxfp4_experts_padded_for_the_kernel_vllm_picks(gpu: str, version: str, tp: int,
+                                                         extra_bytes: int) -> None:
+    from planner.serving.engine import EngineSettings
+    from planner.serving.hardware import preset_cluster
+    from planner.serving.plan import PlanRequest, plan
+
+    entry = catalog_entry("openai/gpt-oss-120b")
+    spec = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+    layout = ParallelLayout(tp=tp)
+    planned = plan(PlanRequest(model=spec, cluster=preset_cluster(gpu, tp), layout=layout,
+                               engine=EngineSettings(vllm_version=version, max_model_len=8192)))
+    unpadded = max(w.total_bytes for w in rank_weights(spec, checkpoint_scheme(spec), layout,
+                                                       served_dtype_bytes=2))
+    assert planned.weights_bytes_per_gpu - unpadded == pytest.approx(extra_bytes, abs=64)
