@@ -262,9 +262,9 @@ def _auto_layout(spec: ModelSpec, engine: EngineSettings) -> ParallelLayout | No
         try:
             memo[key] = auto_layout(spec, cluster, held, engine, ep=state().ep)
         except EngineError:
-            # a start-up this release refuses on any layout (planner.serving.v1_oracle: the
-            # refusal reads the model, GPUs and settings only): the widgets show the widest
-            # layout and plan() says why, so the settings that caused it stay on the page
+            # a start-up this release refuses on every layout (planner.serving.v1_oracle;
+            # auto_layout passes over those it refuses on some layouts only): the widgets
+            # show the widest layout and plan() says why, so the settings stay on the page
             memo[key] = _widest_layout(spec, cluster, held)
     return memo[key]
 

@@ -18,6 +18,7 @@ from planner.serving.hardware import ClusterSpec
 from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.plan import summary_figures
 from planner.serving.sweep import layout_candidates
+from planner.serving.vllm_versions import EngineError
 
 
 def _with_ep(spec: ModelSpec, tp: int, pp: int, dp: int, ep: bool) -> ParallelLayout:
@@ -32,16 +33,30 @@ def auto_layout(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme,
     gpn, nodes = cluster.gpus_per_node, len(cluster.nodes)
     for pp in (p for p in range(1, nodes + 1) if nodes % p == 0):
         first = _with_ep(spec, gpn, pp, nodes // pp, ep)
-        if (not layout_errors(spec, cluster, first, held)
-                and summary_figures(spec, cluster, first, engine, validated=True)["fits"]):
-            return first
+        if not layout_errors(spec, cluster, first, held):
+            figures = _figures(spec, cluster, first, engine)
+            if not isinstance(figures, EngineError) and figures["fits"]:
+                return first
     valid = [lay for lay in layout_candidates(spec, cluster)
              if not layout_errors(spec, cluster, lay, held)]
     if not valid:
         return None
-    figures = {lay: summary_figures(spec, cluster, lay, engine, validated=True)
-               for lay in valid}
-    wanted_ep = {lay: lay == _with_ep(spec, lay.tp, lay.pp, lay.dp, ep) for lay in valid}
-    return min(valid, key=lambda lay: (
+    planned = {lay: _figures(spec, cluster, lay, engine) for lay in valid}
+    figures = {lay: f for lay, f in planned.items() if not isinstance(f, EngineError)}
+    if not figures:  # the release refuses the start-up on every layout
+        raise planned[valid[0]]
+    wanted_ep = {lay: lay == _with_ep(spec, lay.tp, lay.pp, lay.dp, ep) for lay in figures}
+    return min(figures, key=lambda lay: (
         not figures[lay]["fits"], -lay.gpus, lay.tp > gpn, -lay.tp, not wanted_ep[lay],
         -figures[lay]["max_context_tokens"]))
+
+
+def _figures(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
+             engine: EngineSettings) -> dict | EngineError:
+    """summary_figures of a valid layout, or vLLM's refusal of the start-up on it
+    (planner.serving.v1_oracle: a V0 fall-back refuses every layout, 0.10.1's FlashInfer
+    MXFP4 MoE only those with EP)."""
+    try:
+        return summary_figures(spec, cluster, layout, engine, validated=True)
+    except EngineError as exc:
+        return exc

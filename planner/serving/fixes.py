@@ -8,6 +8,7 @@ from planner.serving.engine import EngineSettings
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import Plan, PlanRequest, summary_figures
 from planner.serving.sweep import layout_candidates
+from planner.serving.vllm_versions import EngineError
 
 
 def _tries(request: PlanRequest, result: Plan) -> list[tuple[str, EngineSettings,
@@ -41,8 +42,11 @@ def nearest_fit(request: PlanRequest, result: Plan) -> str | None:
     if result.fits:
         return None
     for label, settings, layout in _tries(request, result):
-        figures = summary_figures(request.model, request.cluster, layout, settings,
-                                  validated=True)
+        try:
+            figures = summary_figures(request.model, request.cluster, layout, settings,
+                                      validated=True)
+        except EngineError:  # a start-up vLLM refuses on this layout (EP: v1_oracle)
+            continue
         if figures["fits"]:
             return f"{label} fits"
     return None

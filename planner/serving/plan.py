@@ -52,6 +52,7 @@ from planner.serving.startup import (
 from planner.serving.v1_oracle import (
     MXFP4_FROM,
     MXFP4_MARLIN_PAD,
+    mxfp4_ep_reason,
     mxfp4_expert_padding,
     mxfp4_note,
     uncovered_reason,
@@ -364,6 +365,7 @@ class _Resolved(NamedTuple):
     facts: ModelFacts
     model_limit: int
     refusals: tuple[str, ...]
+    ep_refusal: str | None  # v1_oracle.mxfp4_ep_reason: vLLM stops at start-up with EP > 1
     launch: Launch
     gpu_count: int  # the cluster's (ClusterSpec.gpu_count), read by every plan
     gpu_totals: tuple[int, ...]  # the distinct GPU memory totals of its nodes
@@ -457,6 +459,9 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             or rules.version < CHUNKED_OFF_TOKENS_MAX_FROM)) + mtp_refusal(spec, s)
             + tuple(quantization_errors(spec, s.quantization))
             + tuple(kv_format_errors(gpu, spec, s.kv_cache_dtype, cli)) + started.refused,
+        ep_refusal=next(filter(None, (mxfp4_ep_reason(rules.version, cc) for cc in sorted(
+            {n.gpu.compute_capability for n in cluster.nodes}))), None)
+        if scheme.key == "mxfp4" and not s.mxfp4_marlin else None,
         launch=started,
         gpu_count=cluster.gpu_count,
         gpu_totals=tuple({n.gpu.memory_total_bytes for n in cluster.nodes}),
@@ -533,6 +538,8 @@ def _setup(
 ) -> _Setup:
     """Resolve the settings vLLM would derive and fetch the per-model prepared facts."""
     r = _resolve(spec, cluster, s)
+    if r.ep_refusal and layout.ep_size > 1:
+        raise EngineError(r.ep_refusal)
 
     own_heads = bool(r.states.draft_kv_layers) and draft_own_heads(spec, s.vllm_version)
 

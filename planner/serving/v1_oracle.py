@@ -167,6 +167,28 @@ def mxfp4_kernel(version: Version, compute_capability: str) -> Mxfp4Kernel:
     return "triton"
 
 
+MXFP4_FLASHINFER_EP_FROM: Version = (0, 10, 2)
+"""NOTE: the 0.10.1 wheel's quantization/mxfp4.py Mxfp4MoEMethod.apply, on the FlashInfer path
+(should_use_flashinfer_mxfp4: compute capability 10.0 with FlashInfer), asserts `not
+self.moe.use_ep` ("EP is not supported for flashinfer mxfp4 moe backend yet."): the profile
+run at start-up reaches it whenever the expert-parallel size (tp x dp with
+--enable-expert-parallel) is above 1; Marlin (VLLM_MXFP4_USE_MARLIN) returns before it. The
+0.10.1.1 wheel's mxfp4.py is the same file; the 0.10.2 wheel has no such assert."""
+
+
+def mxfp4_ep_reason(version: Version, compute_capability: str) -> str | None:
+    """One line: why vLLM `version` stops at start-up with MXFP4 experts spread by expert
+    parallelism on this GPU (MXFP4_FLASHINFER_EP_FROM); None where it starts."""
+    if version >= MXFP4_FLASHINFER_EP_FROM or mxfp4_kernel(version, compute_capability) \
+            != "flashinfer":
+        return None
+    return (f"vLLM {version_label(version)} stops at start-up: MXFP4 experts with expert "
+            f"parallelism on compute capability {compute_capability} run FlashInfer's MoE, and "
+            "quantization/mxfp4.py Mxfp4MoEMethod.apply asserts \"EP is not supported for "
+            "flashinfer mxfp4 moe backend yet.\"; drop --enable-expert-parallel, or plan it "
+            "with vLLM 0.10.2 or later")
+
+
 MXFP4_MARLIN_PAD = (256, 128)
 """NOTE: Marlin's MoE kernel needs n % 256 and k % 128: MXFP4 experts padded to hidden % 256 and
 per-rank width % 128 (quantization/mxfp4.py create_weights, 0.10.1-0.18.0 wheels; fused_moe/

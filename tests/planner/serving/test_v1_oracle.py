@@ -2,6 +2,7 @@
 those releases run on V0 (refused). Every figure is worked out by hand from the wheels' source
 (/tmp/whl/v0.X.Y/vllm, unzipped PyPI wheels) named beside it."""
 
+import re
 from functools import cache
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from planner.catalog import catalog_entry
 from planner.model.attention import FullAttentionKv, SlidingWindowKv
 from planner.model.config.parser import parse_model_config
+from planner.model.quant import scheme
 from planner.serving.engine import EngineSettings, stage_kv
 from planner.serving.hardware import gpu_preset, preset_cluster
 from planner.serving.layout import ParallelLayout
@@ -253,3 +255,58 @@ def test_cuda_graphs_captured_per_release():
     assert count("0.11.0", 64) == (3 + 16, 3 + 8)  # full: 1, 2, 4, 8..64
     assert count("0.11.0", 256) == (3 + 64, 3 + 32)
     assert count("0.12.0", 256) == (3 + 31 + 17, 3 + 32)  # 8..248 by 8, 256..512 by 16
+
+
+FLASHINFER_NO_EP = "EP is not supported for flashinfer mxfp4 moe backend yet."
+"""The 0.10.1 wheel's quantization/mxfp4.py Mxfp4MoEMethod.apply, on the FlashInfer path
+(should_use_flashinfer_mxfp4: compute capability 10.0, FlashInfer installed): `assert not
+self.moe.use_ep, (...)`, reached by the profile run at start-up; the 0.10.2 wheel has no such
+assert; Marlin (VLLM_MXFP4_USE_MARLIN, or any GPU but 10.0 there) returns before it."""
+
+
+def _gpt_oss_ep(gpu: str, version: str, ep: bool, **engine):
+    return plan(PlanRequest(model=_spec("openai/gpt-oss-120b"), cluster=preset_cluster(gpu, 2),
+                            layout=ParallelLayout(tp=2, ep=ep),
+                            engine=EngineSettings(vllm_version=version, max_model_len=8192,
+                                                  **engine)))
+
+
+def test_gpt_oss_with_expert_parallel_on_b200_fails_at_start_up_in_0_10_1():
+    with pytest.raises(EngineError, match=re.escape(FLASHINFER_NO_EP)) as refused:
+        _gpt_oss_ep("b200", "0.10.1", ep=True)
+    assert "0.10.1" in str(refused.value) and "\n" not in str(refused.value)
+    # not without EP, not in 0.10.2, not on Marlin (H100 in 0.10.1, or the Marlin option)
+    for gpu, version, ep, engine in (("b200", "0.10.1", False, {}), ("b200", "0.10.2", True, {}),
+                                     ("h100-sxm", "0.10.1", True, {}),
+                                     ("b200", "0.10.1", True, {"mxfp4_marlin": True})):
+        assert _gpt_oss_ep(gpu, version, ep, **engine).per_gpu
+
+
+def test_a_sweep_skips_the_expert_parallel_layouts_0_10_1_refuses():
+    from planner.serving.sweep import sweep
+
+    result = sweep(_spec("openai/gpt-oss-120b"), preset_cluster("b200", 2),
+                   EngineSettings(vllm_version="0.10.1", max_model_len=8192),
+                   quant_keys=("mxfp4",), kv_dtypes=("auto",),
+                   layouts=[ParallelLayout(tp=2, ep=True), ParallelLayout(tp=2),
+                            ParallelLayout(tp=1, dp=2, ep=True), ParallelLayout(tp=1)])
+    assert {(row.layout.tp, row.layout.dp, row.layout.ep) for row in result.rows} == {
+        (2, 1, False), (1, 1, False)}
+    assert any(FLASHINFER_NO_EP in line for line in result.refused)
+
+
+def test_nearest_fit_and_auto_layout_pass_over_the_refused_expert_parallel_layouts():
+    from planner.serving.auto_layout import auto_layout
+    from planner.serving.fixes import nearest_fit
+
+    # two 48 GiB GPUs of compute capability 10.0: gpt-oss-120b's ~65 GB need both; the first
+    # wider layout nearest_fit tries is TP=2 + EP, which 0.10.1 refuses, then TP=2 (fits)
+    b200 = preset_cluster("b200", 2)
+    small = b200.nodes[0].gpu.model_copy(update={"memory_total_bytes": 48 * GIB})
+    cluster = b200.model_copy(update={"nodes": [n.model_copy(update={"gpu": small})
+                                                for n in b200.nodes]})
+    spec, engine = _spec("openai/gpt-oss-120b"), EngineSettings(vllm_version="0.10.1",
+                                                                max_model_len=8192)
+    request = PlanRequest(model=spec, cluster=cluster, layout=ParallelLayout(), engine=engine)
+    assert nearest_fit(request, plan(request)) == "TP=2 fits"
+    assert auto_layout(spec, cluster, scheme("mxfp4"), engine, ep=True) == ParallelLayout(tp=2)
