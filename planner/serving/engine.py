@@ -426,13 +426,14 @@ def _kernel_block(kv: KvLayer, block: int, kv_bytes: KvBytes, fa4_fp8_hd512: boo
 def stage_kv(layers: tuple[KvLayer, ...], block_size: int, kv_bytes: KvBytes, tp: int,
              fa4_fp8_hd512: bool = False, state_blocks: int = 1,
              model_layers: tuple[KvLayer, ...] = (), first: int = 0,
-             group_pad: bool = True) -> StageKv:
+             group_pad_ratio: float = 1.5) -> StageKv:
     """Group the stage's KV layers as vLLM does and size one block.
 
     NOTE: vLLM kv_cache_utils._get_kv_cache_groups_uniform_page_size: layers of equal spec
     form a type; group_size = the smallest type's layer count (or, from 0.12.0,
-    vllm_versions.GROUP_PAD_FROM, the largest, when that is < 1.25 x the smallest, to avoid
-    padding: `group_pad`); each type is cut into groups of group_size.
+    vllm_versions.GROUP_PAD_FROM, the largest, when that is < `group_pad_ratio` x the
+    smallest, to avoid padding: 1.25 to 0.17, 1.5 from 0.18, GROUP_PAD_WIDER_FROM); each type
+    is cut into groups of group_size.
     One block = group_size pages. Gemma-3-27B: 52 sliding + 10 full -> size 10, 6 + 1 = 7
     groups; page 16 x 2 x 16 x 128 x 2 = 131,072 B; block = 10 pages = 1.25 MiB.
     Mixed page sizes (`mixed_pages`; before 0.12.0 vLLM cannot start, PAGE_UNIFY_FROM):
@@ -453,7 +454,7 @@ def stage_kv(layers: tuple[KvLayer, ...], block_size: int, kv_bytes: KvBytes, tp
         kinds[kv.group_key] = (first, count + 1)
     counts = [n for _, n in kinds.values()]
     smallest, largest = min(counts), max(counts)
-    group_size = largest if group_pad and largest < 1.25 * smallest else smallest
+    group_size = largest if largest < group_pad_ratio * smallest else smallest
     num_groups = sum(cdiv(n, group_size) for n in counts)
     base = _attention_block(list(layers), block_size, kv_bytes, tp)
     blocks = [_kernel_block(kv, base, kv_bytes, fa4_fp8_hd512) for kv, _ in kinds.values()]
@@ -806,17 +807,17 @@ DEFAULT_STATE_RULES = StateRules()
 def stage_layouts(
     facts: ModelFacts, layout: ParallelLayout, block_size: int, kv_bytes: KvBytes,
     fa4_fp8_hd512: bool = False, states: StateRules = DEFAULT_STATE_RULES,
-    group_pad: bool = True,
+    group_pad_ratio: float = 1.5,
 ) -> tuple[tuple[range, StageKv | None], ...]:
     """Each PP stage's layer range and KV layout (None for a stage without KV layers)."""
-    key = (layout.tp, layout.pp, block_size, kv_bytes, fa4_fp8_hd512, states, group_pad)
+    key = (layout.tp, layout.pp, block_size, kv_bytes, fa4_fp8_hd512, states, group_pad_ratio)
     return _STAGES.get(facts, key, _split_stages, facts, layout, block_size, kv_bytes,
-                       fa4_fp8_hd512, states, group_pad)
+                       fa4_fp8_hd512, states, group_pad_ratio)
 
 
 def _split_stages(
     facts: ModelFacts, layout: ParallelLayout, block_size: int, kv_bytes: KvBytes,
-    fa4_fp8_hd512: bool, states: StateRules, group_pad: bool = True,
+    fa4_fp8_hd512: bool, states: StateRules, group_pad_ratio: float = 1.5,
 ) -> tuple[tuple[range, StageKv | None], ...]:
     """Work out the stage layouts stage_layouts caches."""
     out = []
@@ -834,7 +835,7 @@ def _split_stages(
     first = 0
     for rng, kv in zip(stages, per_stage, strict=True):
         stage = stage_kv(kv, block_size, kv_bytes, layout.tp, fa4_fp8_hd512,
-                         states.state_blocks, model, first, group_pad) if kv else None
+                         states.state_blocks, model, first, group_pad_ratio) if kv else None
         first += len(kv)
         out.append((rng, stage))
     return tuple(out)

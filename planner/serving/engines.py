@@ -76,7 +76,7 @@ class Engine(Protocol):
 
     def stage_layouts(self, facts: ModelFacts, layout: ParallelLayout, block_size: int,
                       kv_bytes: KvBytes, fa4_fp8_hd512: bool, states: StateRules,
-                      group_pad: bool = True,
+                      group_pad_ratio: float = 1.5,
                       ) -> tuple[tuple[range, StageKv | None], ...]:
         """Each pipeline stage's layers and KV page / block layout."""
 
@@ -122,11 +122,11 @@ class VllmEngine:
 
     def stage_layouts(self, facts: ModelFacts, layout: ParallelLayout, block_size: int,
                       kv_bytes: KvBytes, fa4_fp8_hd512: bool = False,
-                      states: StateRules = DEFAULT_STATE_RULES, group_pad: bool = True,
+                      states: StateRules = DEFAULT_STATE_RULES, group_pad_ratio: float = 1.5,
                       ) -> tuple[tuple[range, StageKv | None], ...]:
         """vLLM's KV groups, unified pages and blocks per stage (planner.serving.engine)."""
         return stage_layouts(facts, layout, block_size, kv_bytes, fa4_fp8_hd512, states,
-                             group_pad)
+                             group_pad_ratio)
 
     def launch_flags(self, settings: EngineSettings, max_model_len: int,
                      max_num_batched_tokens: int, max_num_seqs: int) -> str:

@@ -357,7 +357,7 @@ class _Resolved(NamedTuple):
     graphs: tuple[int, int]
     fa4_fp8_hd512: bool
     symm_mem: bool  # vllm_versions.SYMM_MEM_FROM
-    kv_grouping: tuple[bool, bool]  # (GROUP_PAD_FROM, PAGE_UNIFY_FROM) of the release
+    kv_grouping: tuple[float, bool]  # (group_pad_ratio, PAGE_UNIFY_FROM) of the release
     expert_pad: tuple[int, int]
     gpu_notes: tuple[str, ...]  # fp4_weight_notes: worked out once, not per plan
     model_notes: tuple[str, ...]  # _model_notes: likewise
@@ -442,7 +442,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         graphs=cuda_graph_count(seqs, mbt, rules.blackwell_graphs_1024 and _cc(gpu)[0] == 10,
                                 rules),
         fa4_fp8_hd512=rules.sm90_fa4_fp8_hd512 and _cc(gpu)[0] == 9,
-        symm_mem=rules.symm_mem, kv_grouping=(rules.group_pad, rules.page_unify),
+        symm_mem=rules.symm_mem, kv_grouping=(rules.group_pad_ratio, rules.page_unify),
         expert_pad=(MXFP4_MARLIN_PAD if s.mxfp4_marlin else
                     mxfp4_expert_padding(rules.version, gpu.compute_capability))
         if scheme.key == "mxfp4" else (1, 1),

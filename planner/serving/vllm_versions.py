@@ -140,6 +140,12 @@ smallest attention type's layer count in the 0.9.1-0.11.0 wheels; from the 0.12.
 the largest when that is < 1.25 x the smallest ("pad it to (13 sw, 13 full) instead of (12
 sw, 24 full)")."""
 
+GROUP_PAD_WIDER_FROM: Version = (0, 18, 0)
+"""NOTE: the same test reads "max_num_layers < min_num_layers * 1.5" from the 0.18.0 wheel
+("accommodating speculative decoding drafters that add extra layers to one attention type"):
+1.25 in the 0.12.0-0.17.0 wheels; 1.5 in 0.18.0, 0.19.0 and 0.33.0 (moved to
+v1/core/kv_cache_planning.py)."""
+
 PAGE_UNIFY_FROM: Version = (0, 12, 0)
 """NOTE: kv_cache_utils.py unify_kv_cache_spec_page_size (layers of smaller pages get larger
 blocks) is absent from the 0.9.1-0.11.0 wheels, whose get_kv_cache_config (get_kv_cache_groups
@@ -220,7 +226,9 @@ class VllmRules:
     hybrid_prefix_caching: bool
     kv_cache_dtypes: tuple[str, ...]
     symm_mem: bool = True
-    group_pad: bool = True
+    group_pad_ratio: float = 1.5
+    """The largest attention type's layer count is the KV group size when it is below this
+    times the smallest's (1.0: never, before 0.12)."""
     page_unify: bool = True
     full_graphs: bool = True
     graph_step16: bool = True
@@ -278,7 +286,8 @@ def vllm_rules(text: str) -> VllmRules:
         mamba_align=version >= MAMBA_ALIGN_FROM,
         hybrid_prefix_caching=version >= HYBRID_PREFIX_CACHING_FROM,
         symm_mem=version >= SYMM_MEM_FROM,
-        group_pad=version >= GROUP_PAD_FROM,
+        group_pad_ratio=(1.5 if version >= GROUP_PAD_WIDER_FROM else
+                         1.25 if version >= GROUP_PAD_FROM else 1.0),
         page_unify=version >= PAGE_UNIFY_FROM,
         full_graphs=version >= FULL_GRAPHS_FROM,
         graph_step16=version >= GRAPH_STEP16_FROM,

@@ -76,11 +76,29 @@ def test_kv_groups_take_the_smallest_type_before_0_12():
     sliding = SlidingWindowKv(num_kv_heads=8, head_dim=128, v_head_dim=128, sliding_window=4096)
     full = FullAttentionKv(num_kv_heads=8, head_dim=128, v_head_dim=128)
     layers = (sliding,) * 12 + (full,) * 13
-    old = stage_kv(layers, 16, 2, 1, group_pad=False)
-    new = stage_kv(layers, 16, 2, 1)
+    old = stage_kv(layers, 16, 2, 1, group_pad_ratio=1.0)
+    new = stage_kv(layers, 16, 2, 1, group_pad_ratio=1.25)
     assert (old.group_size, old.num_groups, old.bytes_per_block) == (12, 3, 12 * 65_536)
     assert (new.group_size, new.num_groups, new.bytes_per_block) == (13, 2, 13 * 65_536)
-    assert not vllm_rules("0.11.0").group_pad and vllm_rules("0.12.0").group_pad
+    assert vllm_rules("0.11.0").group_pad_ratio == 1.0
+    assert vllm_rules("0.12.0").group_pad_ratio == 1.25
+
+
+def test_kv_groups_pad_up_to_1_5_times_the_smallest_type_from_0_18():
+    # _get_kv_cache_groups_uniform_page_size: "max_num_layers < min_num_layers * 1.25" in the
+    # 0.12.0-0.17.0 wheels, "* 1.5" from the 0.18.0 wheel ("accommodating speculative
+    # decoding drafters that add extra layers to one attention type"; 0.19.0 the same, 0.33.0
+    # in v1/core/kv_cache_planning.py). 4 sliding + 3 full layers, page 65,536 B as above:
+    # 4 >= 1.25 x 3 = 3.75 -> 0.17: groups of 3 -> cdiv(4, 3) + 1 = 3 groups, block 3 pages;
+    # 4 < 1.5 x 3 = 4.5 -> 0.18: groups of 4 -> 1 + 1 = 2 groups, block 4 pages.
+    sliding = SlidingWindowKv(num_kv_heads=8, head_dim=128, v_head_dim=128, sliding_window=4096)
+    full = FullAttentionKv(num_kv_heads=8, head_dim=128, v_head_dim=128)
+    layers = (sliding,) * 4 + (full,) * 3
+    for version, groups in (("0.17.0", (3, 3)), ("0.18.0", (4, 2)), ("0.19.0", (4, 2)),
+                            ("0.33.0", (4, 2))):
+        stage = stage_kv(layers, 16, 2, 1, group_pad_ratio=vllm_rules(version).group_pad_ratio)
+        assert (stage.group_size, stage.num_groups) == groups, version
+        assert stage.bytes_per_block == groups[0] * 65_536
 
 
 def test_mixed_page_sizes_cannot_start_before_0_12():
