@@ -56,17 +56,18 @@ def _mla_backend_error(kv: str, minor: int, cc: int) -> str | None:
     v1/attention/backends/mla/*.py, the same in the 0.15.0-0.33.0 wheels except where noted:
     FLASH_ATTN_MLA auto/bfloat16, major 9; FLASHMLA auto/bfloat16/fp8/fp8_e4m3, major 9 or 10;
     FLASHINFER_MLA and CUTLASS_MLA as FLASHMLA, major 10; TRITON_MLA auto/bfloat16 (fp8 and
-    fp8_e4m3 from 0.19.0), any capability; float16 in every list from 0.19.0. No list has
-    fp8_e5m2 or a packed format (0.11-0.14 not read).
+    fp8_e4m3 from 0.18.0), any capability; float16 in every list from 0.18.0 (absent from the
+    0.17.0 wheel's lists, present in 0.18.0's and 0.19.0's). No list has fp8_e5m2 or a packed
+    format (0.11-0.14 not read).
     """
-    half = ("auto", "bfloat16") + (("float16",) if minor >= 19 else ())
+    half = ("auto", "bfloat16") + (("float16",) if minor >= 18 else ())
     fp8 = ("fp8", "fp8_e4m3")
     backends = {
         "FLASH_ATTN_MLA": (half, cc // 10 == 9),
         "FLASHMLA": (half + fp8, cc // 10 in (9, 10)),
         "FLASHINFER_MLA": (half + fp8, cc // 10 == 10),
         "CUTLASS_MLA": (half + fp8, cc // 10 == 10),
-        "TRITON_MLA": (half + (fp8 if minor >= 19 else ()), True),
+        "TRITON_MLA": (half + (fp8 if minor >= 18 else ()), True),
     }
     reasons = {name: [why for why, bad in (("kv_cache_dtype not supported", kv not in kvs),
                                             ("compute capability not supported", not ok))

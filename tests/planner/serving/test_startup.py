@@ -88,7 +88,8 @@ def test_nvfp4_kv_per_release_and_capability() -> None:
     # (fp8 on a V100 is refused from 0.24: test_triton_attention_refuses_fp8_and_bf16_kv...)
     assert kv_errors("v100-32gb", "fp8", "0.23.0") == []
     # dense MLA picks among the MLA backends (v1/attention/backends/mla/*.py): none lists
-    # fp8_e5m2 or a packed format; TRITON_MLA (any GPU) has fp8 from 0.19 only
+    # fp8_e5m2 or a packed format; TRITON_MLA (any GPU) lists fp8 and fp8_e4m3, and every MLA
+    # backend float16, from the 0.18.0 wheel (absent from 0.17.0's supported_kv_cache_dtypes)
     deepseek = _spec("deepseek-ai/DeepSeek-V3")
     assert kv_errors("b200", "nvfp4", "0.33.0", deepseek) == [
         "No valid attention backend found for cuda with kv_cache_dtype=nvfp4. Reasons: "
@@ -100,8 +101,10 @@ def test_nvfp4_kv_per_release_and_capability() -> None:
         "No valid attention backend found for cuda with kv_cache_dtype=fp8_e5m2.")
     assert kv_errors("a100-80gb", "fp8", "0.33.0", deepseek) == []  # TRITON_MLA
     assert "TRITON_MLA: [kv_cache_dtype not supported]}" in kv_errors(
-        "a100-80gb", "fp8", "0.18.0", deepseek)[0]
-    assert kv_errors("h100-sxm", "fp8", "0.18.0", deepseek) == []  # FLASHMLA on 9.x
+        "a100-80gb", "fp8", "0.17.0", deepseek)[0]
+    assert kv_errors("a100-80gb", "fp8", "0.18.0", deepseek) == []
+    assert kv_errors("a100-80gb", "fp16", "0.18.0", deepseek) == []  # float16 on TRITON_MLA
+    assert kv_errors("h100-sxm", "fp8", "0.17.0", deepseek) == []  # FLASHMLA on 9.x
     # sparse MLA (an indexer: DeepSeek-V3.2) has other backends: packed formats not sized
     assert kv_errors("b200", "nvfp4", "0.33.0", _spec("deepseek-ai/DeepSeek-V3.2"))[0].startswith(
         "Headroom does not size --kv-cache-dtype nvfp4 for MLA layers")
