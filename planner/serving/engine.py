@@ -863,8 +863,15 @@ def kv_elem_bytes(settings: EngineSettings, model_dtype: str, bf16: bool = True)
 
 DS_MLA_CONFIG_RULE = ((0, 11), (0, 17))
 """vLLM releases whose model config turns DeepseekV32ForCausalLM's fp8 cache into fp8_ds_mla."""
-DS_MLA_BACKEND_RULE = ((0, 19), (0, 33))
-"""vLLM releases where the sparse backend picked per GPU decides it (read 0.19-0.33)."""
+DS_MLA_BACKEND_RULE = ((0, 18), (0, 33))
+"""vLLM releases where the sparse backend picked per GPU decides it (read 0.18-0.33)."""
+DS_MLA_BY_HEADS = (0, 18)
+"""NOTE: the 0.18.0 wheel's platforms/cuda.py _get_backend_priorities on compute capability
+10.x puts FLASHMLA_SPARSE (whose fp8 is fp8_ds_mla) first above 16 attention heads per TP
+rank and FLASHINFER_MLA_SPARSE (plain fp8) first at 16 or fewer; from 0.19.0 an fp8* cache
+prefers FlashInfer whatever the heads. Headroom does not model the heads per rank here, so
+--kv-cache-dtype fp8 on 10.x under 0.18 is not read (FLASHMLA_SPARSE does not list
+fp8_e4m3: that one goes to FlashInfer, plain)."""
 
 
 _SPARSE_MLA: IdentityMemo[bool] = IdentityMemo(256)
@@ -882,10 +889,13 @@ def _has_indexer(spec: ModelSpec) -> bool:
                for layer in spec.layers)
 
 
-def ds_mla_read(spec: ModelSpec, vllm_version: str) -> bool:
-    """Whether sparse_mla_kv's rule was read for this model and release (else: today's
-    plain-dtype figure, flagged unverified by the plan)."""
-    minor = vllm_rules(vllm_version).version[:2]
+def ds_mla_read(spec: ModelSpec, settings: EngineSettings, compute_capability: str) -> bool:
+    """Whether sparse_mla_kv's rule was read for this model, release, KV dtype and GPU (else:
+    today's plain-dtype figure, flagged unverified by the plan)."""
+    minor = vllm_rules(settings.vllm_version).version[:2]
+    if (minor == DS_MLA_BY_HEADS and compute_capability.partition(".")[0] == "10"
+            and settings.kv_cache_dtype == "fp8"):
+        return False
     lo, hi = DS_MLA_CONFIG_RULE
     return (DS_MLA_BACKEND_RULE[0] <= minor <= DS_MLA_BACKEND_RULE[1]
             or (lo <= minor <= hi and spec.model_type == "deepseek_v32"))
@@ -899,16 +909,17 @@ def sparse_mla_kv(spec: ModelSpec, settings: EngineSettings, kv: KvBytes,
     NOTE: 0.11.0-0.17.0 model_executor/models/config.py DeepseekV32ForCausalLM
     .verify_and_update_config sets cache_dtype = "fp8_ds_mla" on any GPU when the cache dtype
     startswith("fp8") (0.11.0: or is "auto"); only that architecture (not GLM-5's).
-    0.19.0-0.33.0 model_executor/layers/attention/mla_attention.py: FLASHMLA_SPARSE turns a
-    quantized (0.19: fp8*) dtype into fp8_ds_mla (from 0.24 _canonicalize_sparse_mla_kv_cache
+    0.18.0-0.33.0 model_executor/layers/attention/mla_attention.py: FLASHMLA_SPARSE turns a
+    quantized (0.18-0.19: fp8*) dtype into fp8_ds_mla (from 0.24 _canonicalize_sparse_mla_kv_cache
     _dtype, which also turns auto / fp8 / fp8_e4m3 into it on FLASHINFER_MLA_SPARSE_SM120).
     Which backend (platforms/cuda.py _get_backend_priorities, MLA, head size 576): SM90 ->
     FLASHMLA_SPARSE is the first sparse backend taking fp8 (FLASH_ATTN_MLA_SPARSE, 0.25+,
     takes auto/float16/bfloat16 only; FLASHINFER_MLA_SPARSE_SM90, 0.30+, comes after it
     unless head size is 512); SM100 with a quantized cache prefers FLASHINFER_MLA_SPARSE,
-    which keeps plain fp8 (576 B); SM120 (0.24+) has FLASHINFER_MLA_SPARSE_SM120 only.
+    which keeps plain fp8 (576 B), from 0.19 (0.18: DS_MLA_BY_HEADS); SM120 (0.24+) has
+    FLASHINFER_MLA_SPARSE_SM120 only (no sparse backend runs on 12.x before).
     """
-    if not is_sparse_mla(spec) or not ds_mla_read(spec, settings.vllm_version):
+    if not is_sparse_mla(spec) or not ds_mla_read(spec, settings, compute_capability):
         return kv
     minor = vllm_rules(settings.vllm_version).version[:2]
     dtype = settings.kv_cache_dtype

@@ -5,8 +5,9 @@ NOTE: vLLM SpeculativeConfig.hf_config_override (config/speculative.py) turns th
 config into its MTP draft's: each model type (MiMo: architectures[0]) below is rewritten to
 the draft type named here; a model it does not rewrite keeps its own model_type, which is not
 one of MTPModelTypes, and __post_init__ raises NotImplementedError("Unsupported speculative
-method: 'mtp'"). The first release is the first unpacked wheel (0.7.3-0.33.0, no 0.9 or 0.18)
-whose hf_config_override names the type; all are still there in 0.33.0.
+method: 'mtp'"). The first release is the first unpacked wheel (0.7.3-0.33.0, no 0.9; 0.18.0's
+hf_config_override is 0.17.0's) whose hf_config_override names the type; all are still there
+in 0.33.0.
 """
 
 from planner.model.spec import ModelSpec

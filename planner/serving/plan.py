@@ -514,11 +514,11 @@ def _model_notes(spec: ModelSpec, gpu: GpuSpec, s: EngineSettings) -> tuple[str,
         notes.append(
             f"DeepSeek-V4's KV cache layout is read from vLLM 0.21-0.24; vLLM "
             f"{s.vllm_version} reorganised it: its KV figures here are unverified.")
-    if is_sparse_mla(spec) and not ds_mla_read(spec, s.vllm_version):
+    if is_sparse_mla(spec) and not ds_mla_read(spec, s, gpu.compute_capability):
         notes.append(
             f"Whether vLLM {s.vllm_version} stores {spec.name}'s KV cache as fp8_ds_mla "
             "(656 B per layer per token instead of 576 B at fp8) is not read for this "
-            "release: the latent is sized as the plain dtype, unverified.")
+            "release and GPU: the latent is sized as the plain dtype, unverified.")
     if spec.unmodelled:
         notes.append(
             "Not modelled: " + ", ".join(spec.unmodelled) + f" ({spec.model_type}). The "

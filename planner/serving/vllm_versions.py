@@ -2,8 +2,11 @@
 release that changed it.
 
 Every rule below was read from the `.py` files of vLLM's PyPI wheels (`pip download
-vllm==X --no-deps`, unzipped, never installed): 0.9.1, 0.9.2, 0.10.0, 0.10.1, 0.10.2, every
-minor release 0.11.0-0.17.0 and 0.19.0-0.33.0. A rule's `FROM` version is the first release
+vllm==X --no-deps`, unzipped, never installed): 0.9.1, 0.9.2, 0.10.0, 0.10.1, 0.10.2 and every
+minor release 0.11.0-0.33.0 (0.18.0, sha256 0bc51491..., read against 0.17.0 and 0.19.0 for
+each rule's source: it changes GROUP_PAD_WIDER_FROM and the MLA backends' dtypes,
+planner.serving.startup, and DeepSeek-V3.2's fp8_ds_mla, engine.DS_MLA_BY_HEADS). A rule's
+`FROM` version is the first release
 whose wheel has the new behaviour, with the last one read that does not. Versions outside the
 covered range are refused with one line (the CLI exits 2), never planned with guessed rules.
 """
