@@ -31,6 +31,7 @@ from planner.serving.activation_dsv4 import Dsv4Shape, dsv4_activation, dsv4_sha
 from planner.serving.layout import ParallelLayout, pp_layer_split
 from planner.serving.vllm_versions import (
     CHUNKED_OFF_TOKENS_MAX_FROM,
+    CUSTOM_AR_WORLD_SIZES,
     DEFAULT_VLLM_VERSION,
     VllmRules,
     vllm_rules,
@@ -207,11 +208,11 @@ NCCL_P2P_CONNECTIONS = 4
 PCIe with P2P, 4 x 9.19 MiB = 36.75 MiB."""
 
 CUSTOM_AR_BYTES = 2 * 8192 * 1024
-CUSTOM_AR_WORLD_SIZES = (2, 4, 6, 8)
 """NOTE: vLLM distributed/device_communicators/custom_all_reduce.py CustomAllreduce (0.19.0
 wheel): with peers on one node it cudaMallocs meta_size() + max_size (8 MiB) and an 8 MiB IPC
 buffer outside torch (the 8 MiB rank_data tensor is torch memory). It is disabled for world
-sizes other than 2/4/6/8, "on more than two PCIe-only GPUs" (not fully connected), and
+sizes other than 2/4/6/8 (vllm_versions.CUSTOM_AR_WORLD_SIZES; from 0.27 also 16, more GPUs
+than a preset node holds), "on more than two PCIe-only GPUs" (not fully connected), and
 without GPU P2P. The 0.33.0 wheel's buffer is 16 MiB (8 MiB more, not modelled)."""
 
 NVLS_BYTES = int(1.834 * GIB)

@@ -137,6 +137,16 @@ SYMM_MEM_FROM: Version = (0, 11, 0)
 with distributed/device_communicators/symm_mem.py) and to "1" from the 0.11.0 wheel on: before
 0.11 no symmetric-memory all-reduce buffer is allocated (engine.SYMM_MEM_BYTES)."""
 
+CUSTOM_AR_WORLD_SIZES: tuple[int, ...] = (2, 4, 6, 8)
+"""The TP sizes vLLM's custom all-reduce runs on in every covered release (CUSTOM_AR_16_FROM)."""
+
+CUSTOM_AR_16_FROM: Version = (0, 27, 0)
+"""NOTE: custom_all_reduce.py CustomAllreduce._SUPPORTED_WORLD_SIZES is [2, 4, 6, 8] in the
+0.9.1-0.26.0 wheels and [2, 4, 6, 8, 16] from the 0.27.0 wheel (0.28.0-0.33.0 the same; 16
+with one node fully NVLink-connected or a multi-node NVLink group with multicast, the
+wheel's mnnvl path); any other TP size logs "Custom allreduce is disabled due to an
+unsupported world size" and NCCL runs its all-reduces."""
+
 GROUP_PAD_FROM: Version = (0, 12, 0)
 """NOTE: v1/core/kv_cache_utils.py _get_kv_cache_groups_uniform_page_size: group_size is the
 smallest attention type's layer count in the 0.9.1-0.11.0 wheels; from the 0.12.0 wheel it is
@@ -229,6 +239,7 @@ class VllmRules:
     hybrid_prefix_caching: bool
     kv_cache_dtypes: tuple[str, ...]
     symm_mem: bool = True
+    custom_ar_world_sizes: tuple[int, ...] = (*CUSTOM_AR_WORLD_SIZES, 16)  # CUSTOM_AR_16_FROM
     group_pad_ratio: float = 1.5
     """The largest attention type's layer count is the KV group size when it is below this
     times the smallest's (1.0: never, before 0.12)."""
@@ -289,6 +300,8 @@ def vllm_rules(text: str) -> VllmRules:
         mamba_align=version >= MAMBA_ALIGN_FROM,
         hybrid_prefix_caching=version >= HYBRID_PREFIX_CACHING_FROM,
         symm_mem=version >= SYMM_MEM_FROM,
+        custom_ar_world_sizes=CUSTOM_AR_WORLD_SIZES + ((16,) if version >= CUSTOM_AR_16_FROM
+                                                       else ()),
         group_pad_ratio=(1.5 if version >= GROUP_PAD_WIDER_FROM else
                          1.25 if version >= GROUP_PAD_FROM else 1.0),
         page_unify=version >= PAGE_UNIFY_FROM,

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from planner.serving.hardware import LinkSpec
 from planner.serving.speed.context import _Ctx
+from planner.serving.vllm_versions import CUSTOM_AR_WORLD_SIZES
 
 CUSTOM_AR_MAX_BYTES = 8192 * 1024
 """vLLM's own all-reduce takes a message only below this size: CustomAllreduce(max_size=8192 *
@@ -66,11 +67,22 @@ def measured_allreduce(link: LinkSpec) -> MeasuredAllreduce | None:
     return NVLINK_ALLREDUCE.get(link.bandwidth_gbps) if link.kind == "nvlink" else None
 
 
-def allreduce_algorithm(link: LinkSpec, n: int, nbytes: float, *, symm_mem: bool = True) -> str:
+def _custom_ar(link: LinkSpec, n: int, nbytes: float, world_sizes: tuple[int, ...]) -> bool:
+    """Whether vLLM's custom all-reduce takes this message (allreduce_algorithm's rules)."""
+    if n not in world_sizes or nbytes >= CUSTOM_AR_MAX_BYTES:
+        return False
+    return link.kind == "nvlink" or (link.p2p and n == 2)
+
+
+def allreduce_algorithm(link: LinkSpec, n: int, nbytes: float, *, symm_mem: bool = True,
+                        world_sizes: tuple[int, ...] = CUSTOM_AR_WORLD_SIZES) -> str:
     """Which all-reduce vLLM runs for one message of `nbytes` over `n` GPUs on `link`.
 
     vLLM (custom_all_reduce.py, CustomAllreduce.__init__ and should_custom_ar) enables its own
-    kernel only where every rank can P2P (`_can_p2p`; a GeForce driver without P2P fails it)
+    kernel only for a TP size in its supported list (`world_sizes`: the release's
+    VllmRules.custom_ar_world_sizes, vllm_versions.CUSTOM_AR_16_FROM; TP=3/5/7 run NCCL, and
+    torch symmetric memory takes 2/4/6/8 only), where every rank can P2P (`_can_p2p`; a
+    GeForce driver without P2P fails it)
     and the group is two GPUs or fully NVLink-connected ("Custom allreduce is disabled because
     it's not supported on more than two PCIe-only GPUs"), and then only for messages below
     CUSTOM_AR_MAX_BYTES; with two GPUs its kernel is one-shot (each rank reads its peer's
@@ -83,6 +95,9 @@ def allreduce_algorithm(link: LinkSpec, n: int, nbytes: float, *, symm_mem: bool
     goes from custom all-reduce straight to pynccl before 0.11; the 0.9.1-0.10.2 wheels'
     CustomAllreduce has the same 8 MiB max_size and conditions).
     """
+    if link.kind == "nvlink" and n not in world_sizes:
+        return (f"NCCL ring (NVLink; vLLM's custom all-reduce runs on "
+                f"{', '.join(map(str, world_sizes))} GPUs only)")
     if link.kind == "nvlink":
         if nbytes >= CUSTOM_AR_MAX_BYTES:
             if not symm_mem:
@@ -90,7 +105,7 @@ def allreduce_algorithm(link: LinkSpec, n: int, nbytes: float, *, symm_mem: bool
                     "before vLLM 0.11)"
             return "torch symmetric memory or NCCL (NVLink, message >= 8 MiB)"
         return "vLLM custom all-reduce (NVLink)"
-    if link.p2p and n == 2 and nbytes < CUSTOM_AR_MAX_BYTES:
+    if _custom_ar(link, n, nbytes, world_sizes):
         return "vLLM one-shot custom all-reduce (P2P, 2 GPUs, < 8 MiB)"
     if not link.p2p:
         return "NCCL ring through host memory (no P2P)"
@@ -99,24 +114,26 @@ def allreduce_algorithm(link: LinkSpec, n: int, nbytes: float, *, symm_mem: bool
     return "NCCL ring (message >= 8 MiB, vLLM's custom all-reduce limit)"
 
 
-def allreduce_hops(link: LinkSpec, n: int, nbytes: float) -> int:
+def allreduce_hops(link: LinkSpec, n: int, nbytes: float, *,
+                   world_sizes: tuple[int, ...] = CUSTOM_AR_WORLD_SIZES) -> int:
     """Latency hops of one all-reduce over `n` GPUs: 2 for vLLM's own kernel (a barrier
     before and after the peers' reads), else NCCL's ring, 2 (n - 1) steps (reduce-scatter,
     then all-gather); allreduce_algorithm says which runs."""
-    return 2 if allreduce_algorithm(link, n, nbytes).startswith("vLLM") else 2 * (n - 1)
+    return 2 if _custom_ar(link, n, nbytes, world_sizes) else 2 * (n - 1)
 
 
 def allreduce_rates(link: LinkSpec, n: int, nbytes: float, link_efficiency: float, *,
-                    text: bool = True) -> tuple[float, float, str, str]:
+                    text: bool = True, world_sizes: tuple[int, ...] = CUSTOM_AR_WORLD_SIZES,
+                    ) -> tuple[float, float, str, str]:
     """(start-up seconds, bus bandwidth B/s, each as the allreduce term writes it) of one
     all-reduce of `nbytes` over `n` GPUs: on NVLink 4/5 the measured bus bandwidth
     (NVLINK_ALLREDUCE) and, from 8 MiB, the measured start-up; else the link rate x
     link_efficiency and hops x the link's latency, plus the link's NCCL start-up when NCCL
     runs it (LinkSpec.startup_us: 6 us on PCIe, measured). `text=False`: the two texts are
     empty (a step's time needs only the numbers)."""
-    hops = allreduce_hops(link, n, nbytes)
+    hops = allreduce_hops(link, n, nbytes, world_sizes=world_sizes)
     startup = hops * link.latency_us
-    nccl_startup = link.startup_us and not allreduce_algorithm(link, n, nbytes).startswith("vLLM")
+    nccl_startup = link.startup_us and not _custom_ar(link, n, nbytes, world_sizes)
     if nccl_startup:
         startup += link.startup_us
     measured = measured_allreduce(link)
@@ -144,7 +161,8 @@ def _allreduce_s(ctx: _Ctx, nbytes: float) -> float:
     n = ctx.tp
     if n == 1:
         return 0.0
-    startup, bw, _, _ = allreduce_rates(ctx.link, n, nbytes, ctx.c.link_efficiency, text=False)
+    startup, bw, _, _ = allreduce_rates(ctx.link, n, nbytes, ctx.c.link_efficiency, text=False,
+                                        world_sizes=ctx.rules.custom_ar_world_sizes)
     return startup + (n - 1) / n * 2 * nbytes / bw
 
 

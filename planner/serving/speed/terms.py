@@ -98,13 +98,15 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
     msg = micro * ctx.hidden * ctx.act_b
     link = ctx.link
     chunk_msg = ctx.mbt * ctx.hidden * ctx.act_b
-    _, _, ar_start, ar_bw = allreduce_rates(link, max(ctx.tp, 2), msg, c.link_efficiency)
+    sizes = ctx.rules.custom_ar_world_sizes
+    _, _, ar_start, ar_bw = allreduce_rates(link, max(ctx.tp, 2), msg, c.link_efficiency,
+                                            world_sizes=sizes)
     measured = measured_allreduce(link)
     ar_source = f"; all-reduce rates: {measured.source}" if measured else ""
-    algorithms = "" if ctx.tp == 1 else (
-        f"; decode: {allreduce_algorithm(link, ctx.tp, msg, symm_mem=ctx.rules.symm_mem)}; "
-        f"a prefill chunk's {chunk_msg:,} B: "
-        f"{allreduce_algorithm(link, ctx.tp, chunk_msg, symm_mem=ctx.rules.symm_mem)}")
+    algorithms = "" if ctx.tp == 1 else "".join(
+        f"; {what}: " + allreduce_algorithm(link, ctx.tp, size, symm_mem=ctx.rules.symm_mem,
+                                            world_sizes=sizes)
+        for what, size in (("decode", msg), (f"a prefill chunk's {chunk_msg:,} B", chunk_msg)))
     graphs_caveat, allreduce_caveat = release_caveats(ctx)
     sparse = (f" + {c.indexer_layer_overhead_us:g} us x {s.sparse_layers} indexer layers"
               if s.sparse_layers else "")

@@ -458,3 +458,25 @@ def test_fitted_coefficients_are_physical() -> None:
         assert max(FITTED.bandwidth_efficiency.values()) * factor <= 1, kernel
     for kernel, factor in FITTED.moe_kernel_compute_factor.items():
         assert FITTED.compute_efficiency * factor <= 1, kernel
+
+
+def test_custom_allreduce_runs_only_on_its_world_sizes() -> None:
+    # custom_all_reduce.py CustomAllreduce.__init__: `if world_size not in
+    # _SUPPORTED_WORLD_SIZES` ("Custom allreduce is disabled due to an unsupported world
+    # size") with [2, 4, 6, 8] in the 0.9.1-0.26.0 wheels, [2, 4, 6, 8, 16] from 0.27.0; torch
+    # symmetric memory takes 2/4/6/8 only (all_reduce_utils.SYMM_MEM_ALL_REDUCE_MAX_SIZES), so
+    # TP=3/5/7 (and 16 before 0.27) run NCCL's ring: 2 (N - 1) hops, 4 / 8 / 12 / 30
+    from planner.serving.vllm_versions import vllm_rules
+
+    nvlink = link_spec(gpu_preset("h100-sxm"), "nvlink")
+    decode = 8192 * 2  # one token of Llama-3.1-70B's hidden size in bf16
+    old, new = (vllm_rules(v).custom_ar_world_sizes for v in ("0.26.0", "0.27.0"))
+    for n, hops in ((3, 4), (5, 8), (7, 12)):
+        assert allreduce_algorithm(nvlink, n, decode, world_sizes=new).startswith("NCCL ring")
+        assert allreduce_hops(nvlink, n, decode, world_sizes=new) == hops
+        start, _, _, _ = allreduce_rates(nvlink, n, decode, FITTED.link_efficiency,
+                                         world_sizes=new)
+        assert start == pytest.approx(hops * nvlink.latency_us * 1e-6)
+    assert [allreduce_hops(nvlink, n, decode, world_sizes=old) for n in (2, 4, 6, 8)] == [2] * 4
+    assert allreduce_hops(nvlink, 16, decode, world_sizes=old) == 30
+    assert allreduce_hops(nvlink, 16, decode, world_sizes=new) == 2
