@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from planner.serving.hardware import LinkSpec
 from planner.serving.speed.context import _Ctx
-from planner.serving.vllm_versions import CUSTOM_AR_WORLD_SIZES
+from planner.serving.vllm_versions import CUSTOM_AR_WORLD_SIZES, Version
 
 CUSTOM_AR_MAX_BYTES = 8192 * 1024
 """vLLM's own all-reduce takes a message only below this size: CustomAllreduce(max_size=8192 *
@@ -26,6 +26,36 @@ custom_all_reduce.py, 0.9.1-0.33.0; only symmetric memory, on by default from 0.
 Hopper/datacenter Blackwell, all_reduce_utils.CUSTOM_ALL_REDUCE_MAX_SIZES). Larger messages (a
 prefill chunk of 2,048 tokens x 5,120 x 2 B = 20 MiB) fall through to NCCL (cuda_communicator.py
 CudaCommunicator.all_reduce: custom all-reduce, then symmetric memory, then pynccl)."""
+
+
+CUSTOM_AR_SYMM_MEM_MAX_BYTES = {
+    "9.0": {2: 64 << 20, 4: 32 << 20, 6: 512 << 10, 8: 256 << 10},
+    "10.0": {2: 2 << 20, 4: 2 << 20, 6: 1 << 20, 8: 1 << 20},
+}
+"""NOTE: all_reduce_utils.py CUSTOM_ALL_REDUCE_MAX_SIZES (the same for 9.0 and 10.0 in the
+0.11.0, 0.12.0, 0.17.0, 0.19.0, 0.26.0, 0.27.0 and 0.33.0 wheels): with the symmetric-memory
+communicator on (VllmRules.symm_mem, engine.SYMM_MEM_BYTES' GPUs and TP sizes)
+CustomAllreduce's max_size is min(this, 8 MiB), so on 8x H100 it takes messages below 256 KiB
+only. Between that and 8 MiB cuda_communicator.py CudaCommunicator.all_reduce goes on to
+SymmMemCommunicator (below engine.SYMM_MEM_BYTES, SYMM_MEM_ALL_REDUCE_MAX_SIZES), which runs
+torch's multimem_all_reduce_ on SYMM_MEM_MULTIMEM's TP sizes and two_shot_all_reduce_ on the
+others, then to pynccl. The figures keep the custom kernel's 2 hops for them: the measured
+NVLink 4 line (NVLINK_ALLREDUCE) is that multimem kernel's at 16 MiB. 10.3 (B300) joins the
+tables in 0.19.0 (4 / 4 / 8 / 4 MiB): not labelled here."""
+
+SYMM_MEM_MULTIMEM = {"9.0": (4, 6, 8), "10.0": (6, 8)}
+"""NOTE: symm_mem.py SymmMemCommunicator._WORLD_SIZES_MULTIMEM (0.11.0-0.33.0 wheels)."""
+
+FLASHINFER_ALLREDUCE_NOTE = (
+    "; from vLLM 0.29 FlashInfer's all-reduce is tried before these where FlashInfer is "
+    "installed and takes the TP size (VLLM_ALLREDUCE_USE_FLASHINFER defaults to 1, "
+    "FI_ALLREDUCE_FUSION_MAX_SIZE_MB): not modelled, charged as above")
+
+FLASHINFER_ALLREDUCE_FROM: Version = (0, 29, 0)
+"""NOTE: envs.py VLLM_ALLREDUCE_USE_FLASHINFER defaults to "0" in the 0.19.0-0.28.0 wheels and to
+"1" from 0.29.0 (0.31.0, 0.33.0); cuda_communicator.py CudaCommunicator.all_reduce tries
+FlashInferAllReduce.should_use_fi_ar before the custom kernel (single node: its mnnvl backend,
+trtllm without NVSwitch multicast)."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +105,8 @@ def _custom_ar(link: LinkSpec, n: int, nbytes: float, world_sizes: tuple[int, ..
 
 
 def allreduce_algorithm(link: LinkSpec, n: int, nbytes: float, *, symm_mem: bool = True,
-                        world_sizes: tuple[int, ...] = CUSTOM_AR_WORLD_SIZES) -> str:
+                        world_sizes: tuple[int, ...] = CUSTOM_AR_WORLD_SIZES,
+                        compute_capability: str = "") -> str:
     """Which all-reduce vLLM runs for one message of `nbytes` over `n` GPUs on `link`.
 
     vLLM (custom_all_reduce.py, CustomAllreduce.__init__ and should_custom_ar) enables its own
@@ -93,7 +124,11 @@ def allreduce_algorithm(link: LinkSpec, n: int, nbytes: float, *, symm_mem: bool
     False (VllmRules.symm_mem: VLLM_ALLREDUCE_USE_SYMM_MEM defaults to 0 in the 0.10.2 wheel,
     which is the first with symm_mem.py, so cuda_communicator.py CudaCommunicator.all_reduce
     goes from custom all-reduce straight to pynccl before 0.11; the 0.9.1-0.10.2 wheels'
-    CustomAllreduce has the same 8 MiB max_size and conditions).
+    CustomAllreduce has the same 8 MiB max_size and conditions). With symmetric memory on a
+    GPU of `compute_capability` 9.0 or 10.0 the custom kernel's limit is lower
+    (CUSTOM_AR_SYMM_MEM_MAX_BYTES) and torch symmetric memory runs the messages above it: the
+    name changes, not the figures (nor for FlashInfer's all-reduce, tried first from 0.29:
+    FLASHINFER_ALLREDUCE_NOTE).
     """
     if link.kind == "nvlink" and n not in world_sizes:
         return (f"NCCL ring (NVLink; vLLM's custom all-reduce runs on "
@@ -104,6 +139,14 @@ def allreduce_algorithm(link: LinkSpec, n: int, nbytes: float, *, symm_mem: bool
                 return "NCCL (NVLink, message >= 8 MiB; no symmetric-memory all-reduce " \
                     "before vLLM 0.11)"
             return "torch symmetric memory or NCCL (NVLink, message >= 8 MiB)"
+        cap = CUSTOM_AR_SYMM_MEM_MAX_BYTES.get(compute_capability, {}).get(n, nbytes + 1)
+        if symm_mem and nbytes >= cap:
+            kind = "multimem" if n in SYMM_MEM_MULTIMEM[compute_capability] else "two-shot"
+            return (f"torch symmetric memory {kind} (NVLink; vLLM's custom all-reduce takes "
+                    f"messages below {_size(cap)} on compute capability "
+                    f"{compute_capability} x {n} GPUs once symmetric memory is on: "
+                    "all_reduce_utils.py CUSTOM_ALL_REDUCE_MAX_SIZES; charged as the custom "
+                    "kernel's 2 hops)")
         return "vLLM custom all-reduce (NVLink)"
     if _custom_ar(link, n, nbytes, world_sizes):
         return "vLLM one-shot custom all-reduce (P2P, 2 GPUs, < 8 MiB)"
@@ -112,6 +155,11 @@ def allreduce_algorithm(link: LinkSpec, n: int, nbytes: float, *, symm_mem: bool
     if n > 2:
         return "NCCL ring (vLLM's custom all-reduce is off on more than two PCIe GPUs)"
     return "NCCL ring (message >= 8 MiB, vLLM's custom all-reduce limit)"
+
+
+def _size(nbytes: int) -> str:
+    """1,048,576 -> '1 MiB', 262,144 -> '256 KiB'."""
+    return f"{nbytes >> 20} MiB" if nbytes >= 1 << 20 else f"{nbytes >> 10} KiB"
 
 
 def allreduce_hops(link: LinkSpec, n: int, nbytes: float, *,

@@ -10,6 +10,8 @@ from planner.serving.plan import Term
 from planner.serving.speed.coefficients import WNA16_FALLBACK_SLOWDOWN
 from planner.serving.speed.collectives import (
     CUSTOM_AR_MAX_BYTES,
+    FLASHINFER_ALLREDUCE_FROM,
+    FLASHINFER_ALLREDUCE_NOTE,
     allreduce_algorithm,
     allreduce_rates,
     measured_allreduce,
@@ -104,9 +106,12 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
     measured = measured_allreduce(link)
     ar_source = f"; all-reduce rates: {measured.source}" if measured else ""
     algorithms = "" if ctx.tp == 1 else "".join(
-        f"; {what}: " + allreduce_algorithm(link, ctx.tp, size, symm_mem=ctx.rules.symm_mem,
-                                            world_sizes=sizes)
+        f"; {what}: " + allreduce_algorithm(
+            link, ctx.tp, size, symm_mem=ctx.rules.symm_mem, world_sizes=sizes,
+            compute_capability=ctx.gpu.compute_capability)
         for what, size in (("decode", msg), (f"a prefill chunk's {chunk_msg:,} B", chunk_msg)))
+    if algorithms and link.kind == "nvlink" and ctx.rules.version >= FLASHINFER_ALLREDUCE_FROM:
+        algorithms += FLASHINFER_ALLREDUCE_NOTE
     graphs_caveat, allreduce_caveat = release_caveats(ctx)
     sparse = (f" + {c.indexer_layer_overhead_us:g} us x {s.sparse_layers} indexer layers"
               if s.sparse_layers else "")

@@ -480,3 +480,41 @@ def test_custom_allreduce_runs_only_on_its_world_sizes() -> None:
     assert [allreduce_hops(nvlink, n, decode, world_sizes=old) for n in (2, 4, 6, 8)] == [2] * 4
     assert allreduce_hops(nvlink, 16, decode, world_sizes=old) == 30
     assert allreduce_hops(nvlink, 16, decode, world_sizes=new) == 2
+
+
+def test_symmetric_memory_lowers_the_custom_allreduce_cap_from_0_11() -> None:
+    # all_reduce_utils.CUSTOM_ALL_REDUCE_MAX_SIZES (0.11.0-0.33.0 wheels): with torch symmetric
+    # memory on, CustomAllreduce's max_size = min(table, 8 MiB): 9.0 x 8 GPUs 256 KiB, x 6 512
+    # KiB, x 2 / x 4 8 MiB; 10.0 x 2/4 2 MiB, x 6/8 1 MiB. cuda_communicator.all_reduce then
+    # tries SymmMemCommunicator (below SYMM_MEM_ALL_REDUCE_MAX_SIZES: 64 MiB on 9.0 x 8, 8 MiB
+    # on 10.0 x 2): multimem_all_reduce_ on 9.0 x 4/6/8 and 10.0 x 6/8, two_shot otherwise
+    # (symm_mem.py _WORLD_SIZES_MULTIMEM). The figures keep the custom kernel's 2 hops.
+    nvlink = link_spec(gpu_preset("h100-sxm"), "nvlink")
+    mib = 1 << 20
+    h100_8 = allreduce_algorithm(nvlink, 8, mib, compute_capability="9.0")
+    assert h100_8.startswith("torch symmetric memory multimem") and "256 KiB" in h100_8
+    assert allreduce_algorithm(nvlink, 8, 256 * 1024 - 16, compute_capability="9.0") == \
+        "vLLM custom all-reduce (NVLink)"
+    assert allreduce_algorithm(nvlink, 2, mib, compute_capability="9.0") == \
+        "vLLM custom all-reduce (NVLink)"  # min(64 MiB, 8 MiB)
+    assert allreduce_algorithm(nvlink, 8, mib, compute_capability="9.0", symm_mem=False) == \
+        "vLLM custom all-reduce (NVLink)"  # before 0.11 no symmetric memory
+    b200_2 = allreduce_algorithm(nvlink, 2, 4 * mib, compute_capability="10.0")
+    assert b200_2.startswith("torch symmetric memory two-shot") and "2 MiB" in b200_2
+    assert allreduce_hops(nvlink, 8, mib) == 2
+
+
+@pytest.mark.parametrize(("version", "flashinfer"), [("0.28.0", False), ("0.29.0", True),
+                                                      ("0.33.0", True)])
+def test_allreduce_term_says_flashinfer_goes_first_from_0_29(version: str,
+                                                             flashinfer: bool) -> None:
+    # envs.py VLLM_ALLREDUCE_USE_FLASHINFER: "0" in the 0.19.0-0.28.0 wheels, "1" from 0.29.0;
+    # cuda_communicator.py tries FlashInferAllReduce before the custom kernel. Llama-3.1-70B on
+    # 8x H100 at 64 requests: 64 x 8,192 x 2 B = 1 MiB per decode all-reduce, above 256 KiB
+    request = PlanRequest(model=_spec("meta-llama/Llama-3.1-70B-Instruct"),
+                          cluster=preset_cluster("h100-sxm", 8), layout=ParallelLayout(tp=8),
+                          engine=EngineSettings(vllm_version=version, max_model_len=8192))
+    term = next(t for t in estimate_speed(request, ServingLoad(concurrency=64)).terms
+                if t.key == "allreduce")
+    assert "decode: torch symmetric memory multimem" in term.note
+    assert term.note.count("FlashInfer's all-reduce") == flashinfer
