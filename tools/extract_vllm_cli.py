@@ -10,7 +10,8 @@ or importing it, and parse its Python source with `ast`:
   `--field-name` per field of the frontend dataclasses (`*FrontendArgs`), which vLLM turns
   into flags the same way;
 - choices: the `Literal[...]` types vLLM builds the choices from: CacheDType
-  (`--kv-cache-dtype`), QuantizationMethods (`--quantization`), ModelDType (`--dtype`);
+  (`--kv-cache-dtype`), QuantizationMethods (`--quantization`), ModelDType (`--dtype`),
+  BlockSize (`--block-size`; 0.9.1-0.17.0, later releases type it `int`);
 - the minimum compute capability of each `--quantization` method: the `method_to_config`
   table of get_quantization_config() and each config class's `get_min_capability()`
   constant (vllm/config/vllm.py refuses a GPU below it);
@@ -39,6 +40,7 @@ CHOICE_TYPES = {
     "--kv-cache-dtype": "CacheDType",
     "--quantization": "QuantizationMethods",
     "--dtype": "ModelDType",
+    "--block-size": "BlockSize",
 }
 QUANT_DIR = "vllm/model_executor/layers/quantization/"
 REGISTRY = "vllm/model_executor/models/registry.py"
@@ -85,11 +87,11 @@ def _flags(sources: dict[str, str]) -> list[str]:
 
 
 def _literal_strings(node: ast.expr) -> list[str] | None:
-    """The strings of `Literal["a", "b"]`, else None."""
+    """The values of `Literal["a", "b"]` (or `Literal[1, 8]`) as strings, else None."""
     if (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name)
             and node.value.id == "Literal"):
         items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
-        return [i.value for i in items if isinstance(i, ast.Constant)]
+        return [str(i.value) for i in items if isinstance(i, ast.Constant)]
     return None
 
 

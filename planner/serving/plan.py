@@ -456,7 +456,8 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             model_limit=derived_max_model_len(spec), mbt=mbt, seqs=seqs,
             mbt_given=s.max_num_batched_tokens is not None,
             chunked_prefill=s.enable_chunked_prefill
-            or rules.version < CHUNKED_OFF_TOKENS_MAX_FROM)) + mtp_refusal(spec, s)
+            or rules.version < CHUNKED_OFF_TOKENS_MAX_FROM, block_size=s.block_size))
+            + mtp_refusal(spec, s)
             + tuple(quantization_errors(spec, s.quantization))
             + tuple(kv_format_errors(gpu, spec, s.kv_cache_dtype, cli)) + started.refused,
         ep_refusal=next(filter(None, (mxfp4_ep_reason(rules.version, cc) for cc in sorted(

@@ -9,7 +9,7 @@ messages in Plan.errors), so they agree on every refusal. Sources, read in the 0
 - vllm/config/vllm.py _get_quantization_config: the quantization method's minimum compute
   capability (per release from planner/serving/vllm_cli/, get_min_capability());
 - platforms/cuda.py get_attn_backend_cls: no attention backend takes the --kv-cache-dtype on
-  this GPU (kv_format_errors, per release).
+  this GPU (kv_format_errors, per release), or the --block-size (block_size_errors).
 """
 
 from planner.model.attention.kvformat import KV_FORMATS
@@ -316,16 +316,35 @@ def quantization_errors(spec: ModelSpec, quantization: str | None) -> list[str]:
             f"`quantization` argument ({quantization})."]
 
 
+def block_size_errors(block_size: int) -> list[str]:
+    """A --block-size Headroom does not plan: one that is not a multiple of 16.
+
+    NOTE: the parser of vLLM 0.9.1-0.17.0 takes 1, 8, 16, 32, 64, 128 (and 256 from 0.11.1)
+    only (config/cache.py BlockSize, the fixtures' --block-size choices, checked with the
+    command); 0.18.0-0.33.0 take any int. FLASH_ATTN and TRITON_ATTN, the CUDA defaults below
+    Blackwell, raise "Block size must be a multiple of 16." (get_kv_cache_shape, 0.9.1-0.19.0
+    wheels), and from 0.18.0 the selector drops every backend whose kernel block sizes do not
+    divide it (supports_block_size: the MLA backends take multiples of 16, 32, 64 or 128), so
+    only some backends (FlashInfer before 0.18, FLEX_ATTENTION in 0.18-0.19) might run 1 or 8:
+    which one vLLM picks is not modelled.
+    """
+    if block_size % 16 == 0:
+        return []
+    return [f"--block-size {block_size}: vLLM's FLASH_ATTN and TRITON_ATTN backends raise "
+            "\"Block size must be a multiple of 16.\" (its MLA backends take multiples of 16 "
+            "only); Headroom plans multiples of 16 only."]
+
+
 def startup_errors(
     *, gpu: GpuSpec, scheme: QuantScheme, cli: VllmCli, max_model_len: int, model_limit: int,
-    mbt: int, seqs: int, mbt_given: bool, chunked_prefill: bool,
+    mbt: int, seqs: int, mbt_given: bool, chunked_prefill: bool, block_size: int,
 ) -> list[str]:
     """The ValueErrors vLLM raises at start-up for these settings ([] when it starts).
 
     The batch checks apply to a user-given max_num_batched_tokens: vLLM's defaults already
     satisfy them (EngineArgs caps the defaults, see engine.default_batch_limits).
     """
-    errors = []
+    errors = block_size_errors(block_size)
     if mbt_given and mbt < max_model_len and not chunked_prefill:
         errors.append(
             f"max_num_batched_tokens ({mbt}) is smaller than max_model_len ({max_model_len}). "

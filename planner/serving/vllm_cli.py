@@ -2,11 +2,12 @@
 
 The fixtures in planner/serving/vllm_cli/ (one small JSON per vLLM release) are extracted from
 the release's wheel by tools/extract_vllm_cli.py, statically (ast, nothing installed): the
-flags, the choices of --kv-cache-dtype / --quantization / --dtype (vLLM's Literal types
-CacheDType, QuantizationMethods, ModelDType) and each --quantization method's minimum compute
-capability (get_min_capability()); the fixtures of releases before 0.11 also list the
-registry's model classes (`architectures`). One fixture per minor release (x.y.0) from 0.11 on;
-before it one per patch release, whose engine oracles differ (planner.serving.v1_oracle).
+flags, the choices of --kv-cache-dtype / --quantization / --dtype / --block-size (vLLM's
+Literal types CacheDType, QuantizationMethods, ModelDType, and BlockSize up to 0.17.0) and
+each --quantization method's minimum compute capability (get_min_capability()); the fixtures
+of releases before 0.11 also list the registry's model classes (`architectures`). One fixture
+per minor release (x.y.0) from 0.11 on; before it one per patch release, whose engine oracles
+differ (planner.serving.v1_oracle).
 Like the bundled catalog, they are package data.
 """
 
@@ -120,9 +121,11 @@ def command_problems(command: str, cli: VllmCli) -> list[str]:
         if not cli.accepts(flag):
             problems.append(f"vLLM {cli.vllm_version}: unrecognized arguments: {flag}")
         elif not cli.accepts(flag, value or None):
-            allowed = ", ".join(f"'{c}'" for c in cli.choices[flag])
+            # argparse prints repr(): quoted strings, bare ints (--block-size, type=int)
+            word = "{}" if all(c.isdigit() for c in cli.choices[flag]) else "'{}'"
+            allowed = ", ".join(word.format(c) for c in cli.choices[flag])
             problems.append(f"vLLM {cli.vllm_version}: argument {flag}: invalid choice: "
-                            f"'{value}' (choose from {allowed})")
+                            f"{word.format(value)} (choose from {allowed})")
     return problems
 
 

@@ -7,7 +7,7 @@ from planner.serving.vllm_cli import vllm_cli
 
 BASE = {"gpu": gpu_preset("h100-sxm"), "scheme": scheme("bf16"), "cli": vllm_cli("0.33.0"),
         "max_model_len": 8192, "model_limit": 40960, "mbt": 8192, "seqs": 1024,
-        "mbt_given": True, "chunked_prefill": True}
+        "mbt_given": True, "chunked_prefill": True, "block_size": 16}
 
 
 def errors(**changes) -> list[str]:
@@ -230,3 +230,36 @@ def test_triton_attention_refuses_fp8_and_bf16_kv_on_a_v100_from_0_24() -> None:
     assert kv_errors("auto") == kv_errors("fp16") == kv_errors("int8_per_token_head") == []
     assert kv_errors("fp8", "0.23.0") == []  # no such check before 0.24 (not read further)
     assert kv_errors("fp8", gpu=gpu_preset("a100-80gb")) == []  # FlashInfer takes it on 8.0
+
+
+def test_block_sizes_the_release_refuses_do_not_plan() -> None:
+    """vLLM 0.9.1-0.17.0 parse --block-size against config/cache.py BlockSize (Literal[1, 8, 16,
+    32, 64, 128]; 256 added in the 0.11.1 wheel, the 0.12.0-0.17.0 wheels list it); the 0.18.0,
+    0.19.0 and 0.33.0 wheels type it `int`. FLASH_ATTN / TRITON_ATTN raise "Block size must be
+    a multiple of 16." (get_kv_cache_shape), MLA backends take multiples of 16 only."""
+    from planner.serving.engine import EngineSettings
+    from planner.serving.hardware import preset_cluster
+    from planner.serving.plan import PlanRequest, plan
+
+    qwen = _spec("Qwen/Qwen3-8B")
+
+    def planned(version: str, block: int):
+        return plan(PlanRequest(model=qwen, cluster=preset_cluster("h100-sxm", 1),
+                                engine=EngineSettings(vllm_version=version, block_size=block,
+                                                      max_model_len=8192)))
+
+    p = planned("0.13.0", 48)
+    assert not p.fits and p.vllm_command is None
+    assert ("vLLM 0.13.0: argument --block-size: invalid choice: 48 (choose from 1, 8, 16, 32, "
+            "64, 128, 256)") in p.errors
+    assert ("vLLM 0.11.0: argument --block-size: invalid choice: 256 (choose from 1, 8, 16, "
+            "32, 64, 128)") in planned("0.11.0", 256).errors
+    for version, block in (("0.12.0", 256), ("0.9.1", 128), ("0.19.0", 48), ("0.33.0", 272)):
+        p = planned(version, block)
+        assert p.fits and f"--block-size {block}" in p.vllm_command, (version, block)
+    # 8 is one of 0.13's choices, but no default CUDA backend runs it
+    for version in ("0.13.0", "0.19.0"):
+        assert planned(version, 8).errors == [
+            "--block-size 8: vLLM's FLASH_ATTN and TRITON_ATTN backends raise \"Block size "
+            "must be a multiple of 16.\" (its MLA backends take multiples of 16 only); "
+            "Headroom plans multiples of 16 only."]
