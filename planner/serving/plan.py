@@ -43,20 +43,20 @@ from planner.serving.launch import Launch, launch, with_layout
 from planner.serving.layout import ParallelLayout, layout_errors, layout_warnings
 from planner.serving.mtp import draft_own_heads
 from planner.serving.mtp import mtp_refusal as draft_refusal
+from planner.serving.mxfp4 import (
+    MXFP4_FROM,
+    MXFP4_MARLIN_PAD,
+    mxfp4_ep_reason,
+    mxfp4_expert_padding,
+    mxfp4_note,
+)
 from planner.serving.startup import (
     fp4_weight_notes,
     kv_format_errors,
     quantization_errors,
     startup_errors,
 )
-from planner.serving.v1_oracle import (
-    MXFP4_FROM,
-    MXFP4_MARLIN_PAD,
-    mxfp4_ep_reason,
-    mxfp4_expert_padding,
-    mxfp4_note,
-    uncovered_reason,
-)
+from planner.serving.v1_oracle import uncovered_reason
 from planner.serving.vllm_cli import vllm_cli
 from planner.serving.vllm_versions import (
     CHUNKED_OFF_TOKENS_MAX_FROM,
@@ -365,7 +365,7 @@ class _Resolved(NamedTuple):
     facts: ModelFacts
     model_limit: int
     refusals: tuple[str, ...]
-    ep_refusal: str | None  # v1_oracle.mxfp4_ep_reason: vLLM stops at start-up with EP > 1
+    ep_refusal: str | None  # mxfp4.mxfp4_ep_reason: vLLM stops at start-up with EP > 1
     launch: Launch
     gpu_count: int  # the cluster's (ClusterSpec.gpu_count), read by every plan
     gpu_totals: tuple[int, ...]  # the distinct GPU memory totals of its nodes

@@ -112,7 +112,7 @@ def rank_weights(
     rank also holds the rotary cos/sin cache (rope_cache_bytes) in the served dtype
     (`served_dtype_bytes`, default: the checkpoint's torch_dtype). `expert_pad`: the MoE
     kernel rounds each expert's hidden and per-rank intermediate dims up to these multiples
-    (v1_oracle.mxfp4_expert_padding). `mtp_layers`: MTP draft layers loaded for speculative
+    (mxfp4.mxfp4_expert_padding). `mtp_layers`: MTP draft layers loaded for speculative
     decoding, held by the last stage (mtp_bytes); `mtp_own_heads`: each keeps its own lm_head
     copy in the served dtype (planner.serving.mtp.SHARED_HEAD_FROM).
     """

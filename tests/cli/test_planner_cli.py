@@ -88,7 +88,7 @@ def _bad_inputs(model_dir: Path, tmp_path: Path) -> dict[str, list[str]]:
         # planner.serving.v1_oracle: vLLM 0.10.1 runs an fp8 KV cache on an A100 on V0
         "fp8 kv on an A100 at 0.10.1": [*base, "--gpu", "a100-80gb", "--vllm-version", "0.10.1",
                                         "--kv-cache-dtype", "fp8"],
-        # v1_oracle.mxfp4_ep_reason: 0.10.1's FlashInfer MXFP4 MoE asserts `not use_ep`
+        # mxfp4.mxfp4_ep_reason: 0.10.1's FlashInfer MXFP4 MoE asserts `not use_ep`
         "gpt-oss with EP on B200 at 0.10.1": ["plan", "--model", "openai/gpt-oss-120b",
                                               "--gpu", "b200", "--gpus", "2", "--tp", "2",
                                               "--ep", "--vllm-version", "0.10.1"],

@@ -19,7 +19,7 @@ from typing import Literal
 
 from planner.model.quant import QuantScheme
 from planner.serving.hardware import GpuFormat, GpuSpec
-from planner.serving.v1_oracle import mxfp4_kernel
+from planner.serving.mxfp4 import mxfp4_kernel
 from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, vllm_rules
 
 KernelFamily = Literal["bf16", "fp8", "fp4", "weight-only"]
@@ -44,8 +44,8 @@ _MXFP4_KERNELS: dict[str, MoeKernel] = {"flashinfer": "flashinfer-trtllm-mxfp4",
 
 def mxfp4_moe_kernel(gpu: GpuSpec, vllm_version: str = DEFAULT_VLLM_VERSION) -> MoeKernel:
     """The kernel vLLM `vllm_version` runs MXFP4 (gpt-oss) experts on on this GPU, with no
-    environment variable set: v1_oracle.mxfp4_kernel's, the one the memory side pads the
-    experts for (v1_oracle.mxfp4_expert_padding; the sources per release are there):
+    environment variable set: mxfp4.mxfp4_kernel's, the one the memory side pads the
+    experts for (mxfp4.mxfp4_expert_padding; the sources per release are there):
     FlashInfer's TRT-LLM MXFP4 x BF16 MoE on datacenter Blackwell (SM100_FI_MXFP4_BF16 /
     FLASHINFER_TRTLLM_MXFP4_BF16, first when FlashInfer is installed, as in vLLM's images),
     OpenAI's triton_kernels (matmul_ogs) on Hopper (the SM90 FlashInfer path needs

@@ -79,7 +79,7 @@ def test_mxfp4_moe_kernel_is_the_one_the_memory_side_pads_for(gpu: str, version:
     request = _gpt_oss(gpu, version)
     est = estimate_speed(request)
     assert f"MoE kernel {kernel}" in _term(est, "decode_weights").formula
-    # the plan's note on the MXFP4 padding (v1_oracle.mxfp4_note) names the same kernel
+    # the plan's note on the MXFP4 padding (mxfp4.mxfp4_note) names the same kernel
     assert any(memory_side in w and "MXFP4" in w for w in plan(request).warnings), \
         plan(request).warnings
 

@@ -198,7 +198,7 @@ def test_mxfp4_experts_run_on_marlin_on_hopper_until_0_10_2():
     # the 0.10.0-0.10.1 wheels pin torch==2.7.1 and mxfp4.py _should_use_marlin needs torch
     # >= 2.8.0 for the Triton path: Marlin on Hopper (hidden 256, intermediate 128 multiples),
     # as the 0.11 Marlin fallback; 0.10.2 (torch 2.8.0) takes Triton on Hopper, as 0.11 does
-    from planner.serving.v1_oracle import mxfp4_expert_padding
+    from planner.serving.mxfp4 import mxfp4_expert_padding
 
     assert mxfp4_expert_padding((0, 10, 1), H100) == (256, 128)
     assert mxfp4_expert_padding((0, 10, 2), H100) == (1, 64)

@@ -1,0 +1,138 @@
+"""Which kernel vLLM runs MXFP4 (gpt-oss) experts on, per release and GPU, and what that
+kernel pads them to.
+
+One rule for both sides: the memory plan pads the experts for the kernel (weights), and the
+speed model runs it (speed.kernels.mxfp4_moe_kernel). Read from the 0.10.1-0.33.0 wheels; the
+0.9.1-0.10.0 wheels have no MXFP4 at all (MXFP4_FROM).
+"""
+
+from typing import Literal
+
+from planner.serving.hardware import parse_capability
+from planner.serving.vllm_versions import Version, version_label
+
+MXFP4_FROM: Version = (0, 10, 1)
+"""NOTE: the 0.9.1-0.10.0 wheels have no model_executor/layers/quantization/mxfp4.py ("mxfp4" is
+not in quantization/__init__.py's QUANTIZATION_METHODS); it arrives with gpt-oss in 0.10.1. An
+MXFP4 plan (gpt-oss, or --target-quant mxfp4) on an older release is refused."""
+
+MXFP4_MARLIN_UNTIL: Version = (0, 10, 1)
+"""NOTE: the 0.10.0 and 0.10.1 wheels pin torch==2.7.1 (METADATA Requires-Dist; 0.10.0 has no
+mxfp4.py yet, nor gpt-oss's model class) and the 0.10.1 wheel's
+model_executor/layers/quantization/mxfp4.py Mxfp4MoEMethod._should_use_marlin runs MXFP4 experts
+on Marlin on every CUDA GPU but compute capability 10.0 while torch is older than 2.8.0, Hopper
+too (hidden round_up 256, intermediate round_up 128). The 0.10.2 wheel (torch==2.8.0)
+get_mxfp4_backend: Marlin below 9.0, else the Triton kernel where triton_kernels is installed
+(intermediate round_up 64). On 10.0 both take FlashInfer's BF16 MoE when FlashInfer is
+installed (the vllm[flashinfer] extra): hidden and intermediate round_up 256."""
+
+
+MXFP4_TRITON_BELOW_11_FROM: Version = (0, 12, 0)
+"""NOTE: get_mxfp4_backend takes triton_kernels only on (9, 0) <= capability < (11, 0) from the
+0.12.0 wheel (triton_kernels_supported; fused_moe/oracle/mxfp4.py select_mxfp4_moe_backend in
+0.19.0; 0.33.0 _get_priority_backends_for_gpt_oss moves TRITON behind Marlin on
+is_device_capability_family(120)), Marlin above (12.x); the 0.11.2 wheel on any >= 9.0."""
+
+MXFP4_SM100_FAMILY_FROM: Version = (0, 13, 0)
+"""NOTE: get_mxfp4_backend picks FlashInfer's MXFP4 x BF16 MoE on is_device_capability_family(100)
+(every 10.x: B200's 10.0, B300's 10.3) from the 0.13.0 wheel; the 0.12.0 wheel on exactly 10.0
+(is_device_capability(100)), so B300 runs triton_kernels there."""
+
+MXFP4_TRTLLM_WIDTH_128_FROM: Version = (0, 27, 0)
+"""NOTE: FlashInfer's TRT-LLM MXFP4 MoE pads the per-rank expert width to a multiple of 256
+(hidden 256) in the 0.10.1-0.18.0 wheels' quantization/mxfp4.py create_weights and the 0.19.0
+and 0.26.0 wheels' fused_moe/oracle/mxfp4.py mxfp4_round_up_hidden_size_and_intermediate_size
+(`elif backend in TRTLLM_BACKENDS`); to a multiple of 128 (hidden still 256) from the 0.27.0
+wheel (0.28.0, 0.30.0, 0.32.0, 0.33.0 the same)."""
+
+Mxfp4Kernel = Literal["flashinfer", "marlin", "triton"]
+"""The kernels vLLM runs MXFP4 experts on by default (mxfp4_kernel)."""
+
+
+def mxfp4_kernel(version: Version, compute_capability: str) -> Mxfp4Kernel:
+    """The kernel vLLM `version` (0.10.1 on) runs MXFP4 experts on on this NVIDIA GPU with no
+    environment variable set, FlashInfer assumed installed (as in vLLM's images): FlashInfer's
+    TRT-LLM MXFP4 x BF16 MoE on exactly 10.0 (is_device_capability(100)), every 10.x from
+    MXFP4_SM100_FAMILY_FROM; Marlin on every other GPU up to 0.10.1 (MXFP4_MARLIN_UNTIL) and
+    below 9.0; else OpenAI's triton_kernels (the 0.10.2, 0.11.0, 0.11.1 and 0.11.2 wheels'
+    get_mxfp4_backend: any other capability >= 9.0, B300's 10.3 and 12.x too, though the
+    0.12.0 wheel's comment has triton_kernels "only confirmed to work on SM90 and SM100"),
+    below 11.0 only from MXFP4_TRITON_BELOW_11_FROM (Marlin on 12.x). The memory side pads
+    the experts for it (mxfp4_expert_padding) and the speed model runs it
+    (speed.kernels.mxfp4_moe_kernel). An unknown capability (off NVIDIA) reads as Marlin."""
+    capability = parse_capability(compute_capability)
+    if capability is None:
+        return "marlin"
+    if capability == (10, 0) or (version >= MXFP4_SM100_FAMILY_FROM and capability[0] == 10):
+        return "flashinfer"
+    if version <= MXFP4_MARLIN_UNTIL or capability[0] < 9:
+        return "marlin"
+    if version >= MXFP4_TRITON_BELOW_11_FROM and capability[0] >= 11:
+        return "marlin"
+    return "triton"
+
+
+MXFP4_FLASHINFER_EP_FROM: Version = (0, 10, 2)
+"""NOTE: the 0.10.1 wheel's quantization/mxfp4.py Mxfp4MoEMethod.apply, on the FlashInfer path
+(should_use_flashinfer_mxfp4: compute capability 10.0 with FlashInfer), asserts `not
+self.moe.use_ep` ("EP is not supported for flashinfer mxfp4 moe backend yet."): the profile
+run at start-up reaches it whenever the expert-parallel size (tp x dp with
+--enable-expert-parallel) is above 1; Marlin (VLLM_MXFP4_USE_MARLIN) returns before it. The
+0.10.1.1 wheel's mxfp4.py is the same file; the 0.10.2 wheel has no such assert."""
+
+
+def mxfp4_ep_reason(version: Version, compute_capability: str) -> str | None:
+    """One line: why vLLM `version` stops at start-up with MXFP4 experts spread by expert
+    parallelism on this GPU (MXFP4_FLASHINFER_EP_FROM); None where it starts."""
+    if version >= MXFP4_FLASHINFER_EP_FROM or mxfp4_kernel(version, compute_capability) \
+            != "flashinfer":
+        return None
+    return (f"vLLM {version_label(version)} stops at start-up: MXFP4 experts with expert "
+            f"parallelism on compute capability {compute_capability} run FlashInfer's MoE, and "
+            "quantization/mxfp4.py Mxfp4MoEMethod.apply asserts \"EP is not supported for "
+            "flashinfer mxfp4 moe backend yet.\"; drop --enable-expert-parallel, or plan it "
+            "with vLLM 0.10.2 or later")
+
+
+MXFP4_MARLIN_PAD = (256, 128)
+"""NOTE: Marlin's MoE kernel needs n % 256 and k % 128: MXFP4 experts padded to hidden % 256 and
+per-rank width % 128 (quantization/mxfp4.py create_weights, 0.10.1-0.18.0 wheels; fused_moe/
+oracle/mxfp4.py mxfp4_round_up_hidden_size_and_intermediate_size, 0.19.0-0.33.0)."""
+
+
+def mxfp4_expert_padding(version: Version, compute_capability: str) -> tuple[int, int]:
+    """(hidden, per-rank width) multiples vLLM `version` pads MXFP4 experts to on this GPU, for
+    the kernel mxfp4_kernel picks: Marlin MXFP4_MARLIN_PAD; FlashInfer's TRT-LLM 256 x 256,
+    256 x 128 from MXFP4_TRTLLM_WIDTH_128_FROM; triton_kernels only the width, to 64 (the
+    `else` branch of the same functions). gpt-oss (2,880 wide) on Hopper: TP=1 stays 2,880,
+    TP=2 1,440 -> 1,472, TP=4 720 -> 768, TP=8 360 -> 384. Off NVIDIA nothing (ROCm's padding,
+    get_padding_alignment, is not modelled)."""
+    if parse_capability(compute_capability) is None:
+        return (1, 1)
+    kernel = mxfp4_kernel(version, compute_capability)
+    if kernel == "marlin":
+        return MXFP4_MARLIN_PAD
+    if kernel == "flashinfer":
+        return (256, 128 if version >= MXFP4_TRTLLM_WIDTH_128_FROM else 256)
+    return (1, 64)
+
+
+def mxfp4_note(version: Version, compute_capability: str) -> str:
+    """The plan's note on vLLM `version` (< 0.11) naming the MXFP4 kernel (mxfp4_kernel) and
+    its padding (mxfp4_expert_padding)."""
+    v, cc = version_label(version), compute_capability
+    kernel = mxfp4_kernel(version, cc)
+    if kernel == "flashinfer":
+        return (
+            f"MXFP4 experts on compute capability 10.0 with vLLM {v}: FlashInfer's BF16 MoE "
+            "kernel, padded to 256 x 256, assuming FlashInfer is installed (vllm[flashinfer]); "
+            "without it the Triton kernel pads to 64 (mxfp4.py): weights unverified.")
+    if kernel == "marlin":
+        return (
+            f"MXFP4 on compute capability {cc} with vLLM {v} runs on the Marlin MXFP4 kernel "
+            "(16-bit compute), experts padded to 256 x 128 (mxfp4.py; 0.10.0-0.10.1 pin torch "
+            "2.7.1, which has no Triton MXFP4 path).")
+    return (
+        f"MXFP4 on compute capability {cc} with vLLM {v} runs on the OAI Triton MoE kernel "
+        "(Marlin MXFP4 without triton_kernels: set it with the Marlin option), intermediate "
+        "padded to 64 (mxfp4.py).")
