@@ -916,9 +916,11 @@ def sparse_mla_kv(spec: ModelSpec, settings: EngineSettings, kv: KvBytes,
     Which backend (platforms/cuda.py _get_backend_priorities, MLA, head size 576): SM90 ->
     FLASHMLA_SPARSE is the first sparse backend taking fp8 (FLASH_ATTN_MLA_SPARSE, 0.25+,
     takes auto/float16/bfloat16 only; FLASHINFER_MLA_SPARSE_SM90, 0.30+, comes after it
-    unless head size is 512); SM100 with a quantized cache prefers FLASHINFER_MLA_SPARSE,
-    which keeps plain fp8 (576 B), from 0.19 (0.18: DS_MLA_BY_HEADS); SM120 (0.24+) has
-    FLASHINFER_MLA_SPARSE_SM120 only (no sparse backend runs on 12.x before).
+    unless head size is 512); FLASHMLA_SPARSE does not list fp8_e4m3, which on SM90 runs on
+    FLASHINFER_MLA_SPARSE_SM90 as plain fp8 from 0.30 and has no backend before
+    (startup._SPARSE_MLA_BACKENDS refuses it); SM100 with a quantized cache prefers
+    FLASHINFER_MLA_SPARSE, which keeps plain fp8 (576 B), from 0.19 (0.18: DS_MLA_BY_HEADS);
+    SM120 (0.24+) has FLASHINFER_MLA_SPARSE_SM120 only (no sparse backend runs on 12.x before).
     """
     if not is_sparse_mla(spec) or not ds_mla_read(spec, settings, compute_capability):
         return kv
@@ -928,9 +930,8 @@ def sparse_mla_kv(spec: ModelSpec, settings: EngineSettings, kv: KvBytes,
         fp8 = dtype in ("fp8", "fp8_e4m3", "fp8_e5m2")
         return FP8_DS_MLA if fp8 or (dtype == "auto" and minor == (0, 11)) else kv
     cc_major = compute_capability.partition(".")[0]
-    fp8 = dtype in ("fp8", "fp8_e4m3")
-    if (cc_major == "9" and fp8) or (
-            cc_major == "12" and minor >= (0, 24) and (fp8 or dtype == "auto")):
+    if (cc_major == "9" and dtype == "fp8") or (cc_major == "12" and minor >= (0, 24) and dtype
+                                                 in ("fp8", "fp8_e4m3", "auto")):
         return FP8_DS_MLA
     return kv
 

@@ -49,8 +49,10 @@ def _no_backend(kv: str, why: str | dict[str, list[str]], cc: int) -> str:
             f"{{{listed}}} (compute capability {cc // 10}.{cc % 10}).")
 
 
-def _mla_backend_error(kv: str, minor: int, cc: int) -> str | None:
-    """No dense-MLA attention backend of vLLM 0.`minor` (>= 0.15) takes `kv` on this GPU.
+def _mla_backend_error(kv: str, minor: int, cc: int, sparse: bool = False) -> str | None:
+    """No MLA attention backend of vLLM 0.`minor` (>= 0.15; sparse: >= 0.18) takes `kv` on
+    this GPU. A sparse-MLA model (an indexer) is refused by every dense backend ("sparse not
+    supported") and needs a sparse one (_SPARSE_MLA_BACKENDS) listing `kv`.
 
     NOTE: supported_kv_cache_dtypes and supports_compute_capability of
     v1/attention/backends/mla/*.py, the same in the 0.15.0-0.33.0 wheels except where noted:
@@ -69,10 +71,43 @@ def _mla_backend_error(kv: str, minor: int, cc: int) -> str | None:
         "CUTLASS_MLA": (half + fp8, cc // 10 == 10),
         "TRITON_MLA": (half + (fp8 if minor >= 18 else ()), True),
     }
-    reasons = {name: [why for why, bad in (("kv_cache_dtype not supported", kv not in kvs),
-                                            ("compute capability not supported", not ok))
-                      if bad] for name, (kvs, ok) in backends.items()}
+    if sparse:
+        backends |= {name: (kvs, True) for name, majors, first, kvs in _SPARSE_MLA_BACKENDS
+                     if minor >= first and cc // 10 in majors}  # the GPU's priority list
+    reasons = {name: [why for why, bad in (
+        ("kv_cache_dtype not supported", kv not in kvs),
+        ("sparse not supported", sparse and name not in _SPARSE_NAMES),
+        ("compute capability not supported", not ok)) if bad]
+        for name, (kvs, ok) in backends.items()}
     return None if not all(reasons.values()) else _no_backend(kv, reasons, cc)
+
+
+_SPARSE_MLA_BACKENDS: tuple[tuple[str, tuple[int, ...], int, tuple[str, ...]], ...] = (
+    ("FLASH_ATTN_MLA_SPARSE", (9,), 25, ("auto", "float16", "bfloat16")),
+    ("FLASHMLA_SPARSE", (9, 10), 18, ("auto", "bfloat16", "fp8")),
+    ("FLASHINFER_MLA_SPARSE_SM90", (9,), 30, ("auto", "bfloat16", "fp8", "fp8_e4m3")),
+    ("FLASHINFER_MLA_SPARSE", (10,), 18, ("auto", "float16", "bfloat16", "fp8", "fp8_e4m3")),
+)
+"""(backend, compute capability majors, first 0.minor, plain KV dtypes) of vLLM's sparse-MLA
+backends on Hopper and Blackwell (platforms/cuda.py _get_backend_priorities, MLA with
+use_sparse), as listed in each one's supported_kv_cache_dtypes.
+
+NOTE: v1/attention/backends/mla/flashmla_sparse.py FlashMLASparseBackend lists auto,
+bfloat16, fp8_ds_mla and fp8 ("alias for fp8_ds_mla"; nvfp4_ds_mla from 0.30), never
+fp8_e4m3, float16 or fp8_e5m2 (0.18.0, 0.19.0, 0.20.0, 0.23.0, 0.25.0, 0.29.0-0.33.0 wheels),
+on major 9 and 10; mla_attention.py turns the dtype into fp8_ds_mla only after the selector
+(get_attn_backend) took the backend, so an fp8_e4m3 cache must be listed as such. Hopper's
+other sparse backends: flashattn_mla_sparse.py FLASH_ATTN_MLA_SPARSE (major 9, from the
+0.25.0 wheel; absent from 0.23.0) auto/float16/bfloat16; flashinfer_mla_sparse_sm90.py
+FLASHINFER_MLA_SPARSE_SM90 (major 9, from the 0.30.0 wheel; absent from 0.29.0) auto/bfloat16/
+fp8/fp8_e4m3, for kv_lora_rank 512 and qk_rope_head_dim 0 or 64 (DeepSeek-V3.2, GLM-5), given
+FlashInfer >= 0.6.18, which the 0.30.0 (0.6.18.post1), 0.31.0-0.32.0 (0.7.0.post1) and 0.33.0
+(0.7.2.post1) wheels pin. Blackwell's: flashinfer_mla_sparse.py FLASHINFER_MLA_SPARSE (major
+10) auto/float16/bfloat16/fp8/fp8_e4m3 (0.18.0-0.33.0). 0.33.0's FLASH_ATTN_MLA_SPARSE_FA4
+(10.x, auto/bfloat16) adds no dtype. Before 0.18 model_executor/models/config.py turns any
+fp8* cache of DeepseekV32ForCausalLM into fp8_ds_mla before selection."""
+
+_SPARSE_NAMES = frozenset(name for name, *_ in _SPARSE_MLA_BACKENDS)
 
 
 def _nvfp4_error(kv: str, minor: int, cc: int, head_sizes: set[int], sinks: bool) -> str | None:
@@ -196,8 +231,11 @@ def kv_format_errors(gpu: GpuSpec, spec: ModelSpec, kv_cache_dtype: str, cli: Vl
     dense_mla = (spec.compressed_attention is None and cc is not None and minor >= 15
                  and any(isinstance(m, MlaMixer) for m in mixers)
                  and not any(isinstance(m, MlaMixer) and m.index_n_heads for m in mixers))
-    mla_error = _mla_backend_error(VLLM_KV_DTYPE[kv_cache_dtype], minor, cc) \
-        if dense_mla else None
+    sparse_mla = (spec.compressed_attention is None and cc is not None and minor >= 18
+                  and cc // 10 in (9, 10) and kv_cache_dtype not in KV_FORMATS
+                  and is_sparse_mla(spec))
+    mla_error = _mla_backend_error(VLLM_KV_DTYPE[kv_cache_dtype], minor, cc, sparse_mla) \
+        if dense_mla or sparse_mla else None
     if mla_error:
         return [mla_error]
     if kv_cache_dtype not in KV_FORMATS:

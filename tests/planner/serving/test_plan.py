@@ -303,6 +303,9 @@ def test_gated_deltanet_state_dtype_and_blocks_per_request():
     # fp8_ds_mla 512 + 512 / 128 x 4 + 64 x 2 = 656, + 132 = 788 (engine.sparse_mla_kv)
     ("h100-sxm", "0.33.0", "fp8", 788),  # FLASHMLA_SPARSE canonicalizes fp8
     ("h100-sxm", "0.33.0", "auto", 1_284),  # FLASH_ATTN_MLA_SPARSE, bf16
+    # FLASHMLA_SPARSE does not list fp8_e4m3: FLASHINFER_MLA_SPARSE_SM90 (0.30+) stores it plain
+    ("h100-sxm", "0.33.0", "fp8_e4m3", 708),
+    ("h100-sxm", "0.30.0", "fp8_e4m3", 708),
     ("b200", "0.33.0", "fp8", 708),  # FLASHINFER_MLA_SPARSE keeps plain fp8
     ("rtx-5090", "0.33.0", "auto", 788),  # FLASHINFER_MLA_SPARSE_SM120: auto too
     ("rtx-5090", "0.23.0", "fp8", 708),  # no SM120 sparse backend before 0.24

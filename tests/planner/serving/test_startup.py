@@ -263,3 +263,48 @@ def test_block_sizes_the_release_refuses_do_not_plan() -> None:
             "--block-size 8: vLLM's FLASH_ATTN and TRITON_ATTN backends raise \"Block size "
             "must be a multiple of 16.\" (its MLA backends take multiples of 16 only); "
             "Headroom plans multiples of 16 only."]
+
+
+def test_sparse_mla_kv_dtypes_need_a_sparse_backend_that_lists_them() -> None:
+    """DeepSeek-V3.2 (indexer: sparse MLA). FLASHMLA_SPARSE lists auto/bfloat16/fp8 (and
+    fp8_ds_mla), not fp8_e4m3: on Hopper fp8_e4m3 has no backend until 0.30's
+    FLASHINFER_MLA_SPARSE_SM90; FLASH_ATTN_MLA_SPARSE (0.25+) brings float16; nothing takes
+    fp8_e5m2 (read in the 0.18.0-0.33.0 wheels, startup._SPARSE_MLA_BACKENDS)."""
+    from planner.serving.engine import EngineSettings
+    from planner.serving.hardware import preset_cluster
+    from planner.serving.layout import ParallelLayout
+    from planner.serving.plan import PlanRequest, plan
+    from planner.serving.startup import kv_format_errors
+
+    v32 = _spec("deepseek-ai/DeepSeek-V3.2")
+
+    def kv_errors(gpu: str, kv: str, version: str) -> list[str]:
+        return kv_format_errors(gpu_preset(gpu), v32, kv, vllm_cli(version))
+
+    dense = ("FLASH_ATTN_MLA: [kv_cache_dtype not supported, sparse not supported], FLASHMLA: "
+             "[sparse not supported], FLASHINFER_MLA: [sparse not supported, compute "
+             "capability not supported], CUTLASS_MLA: [sparse not supported, compute capability "
+             "not supported], TRITON_MLA: [sparse not supported]")
+    refusal = ("No valid attention backend found for cuda with kv_cache_dtype=fp8_e4m3. Reasons: "
+               "{" + dense + ", FLASHMLA_SPARSE: [kv_cache_dtype not supported]} (compute "
+               "capability 9.0).")
+    for version in ("0.18.0", "0.19.0", "0.24.0"):
+        assert kv_errors("h100-sxm", "fp8_e4m3", version) == [refusal]
+    assert kv_errors("h100-sxm", "fp8_e4m3", "0.29.0")[0].endswith(
+        "FLASH_ATTN_MLA_SPARSE: [kv_cache_dtype not supported], FLASHMLA_SPARSE: "
+        "[kv_cache_dtype not supported]} (compute capability 9.0).")
+    assert kv_errors("h100-sxm", "fp8_e4m3", "0.30.0") == []  # FLASHINFER_MLA_SPARSE_SM90
+    assert kv_errors("h100-sxm", "fp8_e4m3", "0.17.0") == []  # config.py: fp8_ds_mla first
+    assert kv_errors("b200", "fp8_e4m3", "0.18.0") == []  # FLASHINFER_MLA_SPARSE
+    assert kv_errors("h100-sxm", "fp16", "0.24.0") and not kv_errors(
+        "h100-sxm", "fp16", "0.25.0")  # FLASH_ATTN_MLA_SPARSE arrives in 0.25
+    assert kv_errors("b200", "fp16", "0.18.0") == []
+    for gpu in ("h100-sxm", "b200"):
+        assert kv_errors(gpu, "fp8_e5m2", "0.33.0"), gpu
+    for kv in ("auto", "fp8", "bf16"):
+        assert kv_errors("h100-sxm", kv, "0.19.0") == [], kv
+    p = plan(PlanRequest(model=v32, cluster=preset_cluster("h100-sxm", 8),
+                         layout=ParallelLayout(tp=8),
+                         engine=EngineSettings(vllm_version="0.19.0", kv_cache_dtype="fp8_e4m3",
+                                               max_model_len=8192)))
+    assert not p.fits and refusal in p.errors
