@@ -869,10 +869,13 @@ DS_MLA_BACKEND_RULE = ((0, 18), (0, 33))
 DS_MLA_BY_HEADS = (0, 18)
 """NOTE: the 0.18.0 wheel's platforms/cuda.py _get_backend_priorities on compute capability
 10.x puts FLASHMLA_SPARSE (whose fp8 is fp8_ds_mla) first above 16 attention heads per TP
-rank and FLASHINFER_MLA_SPARSE (plain fp8) first at 16 or fewer; from 0.19.0 an fp8* cache
-prefers FlashInfer whatever the heads. Headroom does not model the heads per rank here, so
---kv-cache-dtype fp8 on 10.x under 0.18 is not read (FLASHMLA_SPARSE does not list
-fp8_e4m3: that one goes to FlashInfer, plain)."""
+rank and FLASHINFER_MLA_SPARSE (plain fp8) first at 16 or fewer (`num_heads`:
+MLAAttention's, the model's num_local_heads = num_attention_heads // tp_size,
+models/deepseek_v2.py, which GLM-5's GlmMoeDsaForCausalLM shares); from 0.19.0 an fp8* cache
+prefers FlashInfer whatever the heads. FLASHMLA_SPARSE does not list fp8_e4m3: that one goes
+to FlashInfer, plain, at any head count."""
+DS_MLA_FEW_HEADS = 16
+"""Heads per TP rank at or below which 0.18.0 prefers FLASHINFER_MLA_SPARSE (DS_MLA_BY_HEADS)."""
 
 
 _SPARSE_MLA: IdentityMemo[bool] = IdentityMemo(256)
@@ -890,22 +893,20 @@ def _has_indexer(spec: ModelSpec) -> bool:
                for layer in spec.layers)
 
 
-def ds_mla_read(spec: ModelSpec, settings: EngineSettings, compute_capability: str) -> bool:
-    """Whether sparse_mla_kv's rule was read for this model, release, KV dtype and GPU (else:
-    today's plain-dtype figure, flagged unverified by the plan)."""
+def ds_mla_read(spec: ModelSpec, settings: EngineSettings) -> bool:
+    """Whether sparse_mla_kv's rule was read for this model and release (else: today's
+    plain-dtype figure, flagged unverified by the plan)."""
     minor = vllm_rules(settings.vllm_version).version[:2]
-    if (minor == DS_MLA_BY_HEADS and compute_capability.partition(".")[0] == "10"
-            and settings.kv_cache_dtype == "fp8"):
-        return False
     lo, hi = DS_MLA_CONFIG_RULE
     return (DS_MLA_BACKEND_RULE[0] <= minor <= DS_MLA_BACKEND_RULE[1]
             or (lo <= minor <= hi and spec.model_type == "deepseek_v32"))
 
 
 def sparse_mla_kv(spec: ModelSpec, settings: EngineSettings, kv: KvBytes,
-                  compute_capability: str) -> KvBytes:
+                  compute_capability: str, tp: int) -> KvBytes:
     """The KV layout vLLM stores a sparse-MLA model's latent in: fp8_ds_mla (656 B,
-    FP8_DS_MLA_NOTE) where the release and GPU make it so, else `kv` (the plain dtype).
+    FP8_DS_MLA_NOTE) where the release, GPU and (0.18 on 10.x) heads per TP rank make it so,
+    else `kv` (the plain dtype).
 
     NOTE: 0.11.0-0.17.0 model_executor/models/config.py DeepseekV32ForCausalLM
     .verify_and_update_config sets cache_dtype = "fp8_ds_mla" on any GPU when the cache dtype
@@ -919,10 +920,11 @@ def sparse_mla_kv(spec: ModelSpec, settings: EngineSettings, kv: KvBytes,
     unless head size is 512); FLASHMLA_SPARSE does not list fp8_e4m3, which on SM90 runs on
     FLASHINFER_MLA_SPARSE_SM90 as plain fp8 from 0.30 and has no backend before
     (startup._SPARSE_MLA_BACKENDS refuses it); SM100 with a quantized cache prefers
-    FLASHINFER_MLA_SPARSE, which keeps plain fp8 (576 B), from 0.19 (0.18: DS_MLA_BY_HEADS);
-    SM120 (0.24+) has FLASHINFER_MLA_SPARSE_SM120 only (no sparse backend runs on 12.x before).
+    FLASHINFER_MLA_SPARSE, which keeps plain fp8 (576 B), from 0.19 (0.18: by heads per rank,
+    DS_MLA_BY_HEADS); SM120 (0.24+) has FLASHINFER_MLA_SPARSE_SM120 only (no sparse backend
+    runs on 12.x before).
     """
-    if not is_sparse_mla(spec) or not ds_mla_read(spec, settings, compute_capability):
+    if not is_sparse_mla(spec) or not ds_mla_read(spec, settings):
         return kv
     minor = vllm_rules(settings.vllm_version).version[:2]
     dtype = settings.kv_cache_dtype
@@ -933,6 +935,10 @@ def sparse_mla_kv(spec: ModelSpec, settings: EngineSettings, kv: KvBytes,
     if (cc_major == "9" and dtype == "fp8") or (cc_major == "12" and minor >= (0, 24) and dtype
                                                  in ("fp8", "fp8_e4m3", "auto")):
         return FP8_DS_MLA
+    if cc_major == "10" and minor == DS_MLA_BY_HEADS and dtype == "fp8":
+        heads = next(layer.mixer.num_heads for layer in spec.layers
+                     if isinstance(layer.mixer, MlaMixer))
+        return FP8_DS_MLA if heads // tp > DS_MLA_FEW_HEADS else kv
     return kv
 
 

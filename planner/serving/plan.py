@@ -335,6 +335,7 @@ class _Setup(NamedTuple):
     weight_totals: tuple[int, ...]
     stages: tuple[tuple[range, StageKv | None], ...]
     layout_key: tuple[int, int, int, bool]  # _layout_key(layout), for the memo keys
+    kv_b: KvBytes  # the layout's KV layout (engine.sparse_mla_kv: 0.18 reads heads per rank)
 
 
 class _Resolved(NamedTuple):
@@ -344,7 +345,7 @@ class _Resolved(NamedTuple):
     max_model_len: int
     mbt: int
     seqs: int
-    kv_b: KvBytes
+    kv_plain: KvBytes  # the KV dtype's bytes; the layout's (_Setup.kv_b) may be fp8_ds_mla
     act_b: int
     subtract_graphs: bool
     old_graphs: bool
@@ -429,8 +430,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
     resolved = _Resolved(
         gpu_name=gpu.name, max_model_len=max_model_len,
         mbt=mbt, seqs=seqs,
-        kv_b=sparse_mla_kv(spec, s, 1 if checkpoint_fp8_kv else kv_elem_bytes(
-            s, spec.torch_dtype, bf16), gpu.compute_capability),
+        kv_plain=1 if checkpoint_fp8_kv else kv_elem_bytes(s, spec.torch_dtype, bf16),
         act_b=act_elem_bytes(s, spec.torch_dtype, bf16),
         subtract_graphs=rules.graphs_subtracted and not s.enforce_eager,
         old_graphs=not rules.graphs_subtracted and not s.enforce_eager,
@@ -515,7 +515,7 @@ def _model_notes(spec: ModelSpec, gpu: GpuSpec, s: EngineSettings) -> tuple[str,
         notes.append(
             f"DeepSeek-V4's KV cache layout is read from vLLM 0.21-0.24; vLLM "
             f"{s.vllm_version} reorganised it: its KV figures here are unverified.")
-    if is_sparse_mla(spec) and not ds_mla_read(spec, s, gpu.compute_capability):
+    if is_sparse_mla(spec) and not ds_mla_read(spec, s):
         notes.append(
             f"Whether vLLM {s.vllm_version} stores {spec.name}'s KV cache as fp8_ds_mla "
             "(656 B per layer per token instead of 576 B at fp8) is not read for this "
@@ -554,10 +554,11 @@ def _setup(
     key = ("weights", r.scheme.key, *layout_key, r.act_b, r.expert_pad,
            r.states.draft_kv_layers, own_heads, r.mbt if spec.compressed_attention else 0)
     totals = _cached(spec, key, per_rank)
+    kv_b = sparse_mla_kv(spec, s, r.kv_plain, r.compute_capability, layout.tp)
     return _Setup(spec=spec, cluster=cluster, layout=layout, s=s, r=r, weight_totals=totals,
-                  stages=ENGINE.stage_layouts(r.facts, layout, s.block_size, r.kv_b,
+                  stages=ENGINE.stage_layouts(r.facts, layout, s.block_size, kv_b,
                                               r.fa4_fp8_hd512, r.states, r.kv_grouping[0]),
-                  layout_key=layout_key)
+                  layout_key=layout_key, kv_b=kv_b)
 
 
 def _memory(st: _Setup, pp_stage: int, weights: int, total: int) -> tuple[int, ...]:
@@ -734,7 +735,7 @@ def _outcome(
         tokens = int(concurrency * max_model_len)
     else:
         tokens = num_blocks // bind_stage.num_groups * bind_stage.block_tokens
-    ceiling = _ceiling([(st.stages[p][1], pool) for p, pool in pools.items()], st.r.kv_b,
+    ceiling = _ceiling([(st.stages[p][1], pool) for p, pool in pools.items()], st.kv_b,
                        layout.tp, mbt, num_blocks) if num_blocks else 0
 
     if overweight:
@@ -793,10 +794,10 @@ def _full_request(st: _Setup) -> tuple[int, int]:
     def compute() -> tuple[int, int]:
         kv_stages = [stage for _, stage in st.stages if stage is not None]
         return (max(blocks_per_request(stage, r.max_model_len, r.mbt) for stage in kv_stages),
-                max(request_bytes(stage, r.max_model_len, r.kv_b, tp, r.mbt)
+                max(request_bytes(stage, r.max_model_len, st.kv_b, tp, r.mbt)
                     for stage in kv_stages))
 
-    key = ("request", tp, st.layout.pp, st.s.block_size, r.kv_b, r.mbt, r.max_model_len,
+    key = ("request", tp, st.layout.pp, st.s.block_size, st.kv_b, r.mbt, r.max_model_len,
            r.fa4_fp8_hd512, r.states)
     return _cached(st.spec, key, compute)
 
@@ -879,7 +880,7 @@ def plan(request: PlanRequest) -> Plan:
     binding = ranks[index]
     params = _params(spec)
     terms = _terms(
-        spec, layout, s, binding, st.stages[binding.pp_stage][1], st.r.kv_b, st.r.act_b, st.r.mbt,
+        spec, layout, s, binding, st.stages[binding.pp_stage][1], st.kv_b, st.r.act_b, st.r.mbt,
         st.r.seqs, binding.num_blocks, out.per_request, out.concurrency,
         st.r.tokens_from_concurrency, out.tokens, out.ceiling, out.model_limit,
         st.r.max_model_len, st.r.subtract_graphs, st.r.facts, st.stages,
@@ -887,7 +888,7 @@ def plan(request: PlanRequest) -> Plan:
                         st.r.compute_capability, st.r.symm_mem),
         st.r.graphs,
     )
-    kv_b = st.r.kv_b
+    kv_b = st.kv_b
     if not fields["fits"]:
         from planner.serving.fixes import nearest_fit  # fixes plans candidates: import here
 

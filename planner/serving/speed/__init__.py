@@ -41,6 +41,7 @@ from typing import Any, NamedTuple
 from pydantic import BaseModel, ConfigDict, Field
 
 from planner.model.attention import cdiv
+from planner.serving.engine import sparse_mla_kv
 from planner.serving.layout import layout_warnings
 from planner.serving.plan import PlanRequest, PlanSummary, Term, plan
 from planner.serving.speed.coefficients import FITTED, WNA16_FALLBACK_SLOWDOWN, SpeedCoefficients
@@ -140,7 +141,8 @@ def estimate_speed(
                wna16=wna16, eager=s.enforce_eager, mbt=p.max_num_batched_tokens,
                padded_moe=_padded_moe(device, layout), moe_kernel=device.moe_kernel,
                rules=device.rules)
-    stages = _stages(request, scheme, act_b, device.kv_b)
+    stages = _stages(request, scheme, act_b, sparse_mla_kv(
+        spec, s, device.kv_plain, device.gpu.compute_capability, layout.tp))
 
     # vLLM allocates KV blocks as tokens arrive: a request in flight holds its prompt and,
     # on average, half its output

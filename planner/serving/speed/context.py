@@ -13,7 +13,7 @@ from planner.memo import IdentityMemo
 from planner.model.attention.kvformat import KvBytes
 from planner.model.quant import QuantScheme
 from planner.model.spec import MoeMlp
-from planner.serving.engine import act_elem_bytes, kv_elem_bytes, sparse_mla_kv
+from planner.serving.engine import act_elem_bytes, kv_elem_bytes
 from planner.serving.hardware import GpuSpec, LinkSpec
 from planner.serving.layout import ParallelLayout, first_moe
 from planner.serving.plan import PlanRequest, served_scheme
@@ -36,7 +36,7 @@ class _Device(NamedTuple):
     link: LinkSpec
     scheme: QuantScheme
     act_b: int
-    kv_b: KvBytes
+    kv_plain: KvBytes  # the KV dtype's bytes; the layout's may be fp8_ds_mla (sparse_mla_kv)
     family: KernelFamily
     peak_flops: float  # FLOP/s of the compute format
     attn_flops: float  # FLOP/s of the attention kernels (16-bit tensor cores)
@@ -86,8 +86,7 @@ def _resolve_device(request: PlanRequest) -> _Device | None:
     return _Device(
         gpu=gpu, link=request.cluster.link, scheme=scheme,
         act_b=act_elem_bytes(s, spec.torch_dtype, bf16),
-        kv_b=sparse_mla_kv(spec, s, kv_elem_bytes(s, spec.torch_dtype, bf16),
-                           gpu.compute_capability),
+        kv_plain=kv_elem_bytes(s, spec.torch_dtype, bf16),
         family=family, peak_flops=peak * 1e12, attn_flops=attn * 1e12,
         index_flops=(gpu.dense_tflops("fp8") or attn) * 1e12,
         exp_rate=(gpu.softmax_exp_tera_per_s or math.inf) * 1e12,

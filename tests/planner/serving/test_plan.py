@@ -318,18 +318,26 @@ def test_gated_deltanet_state_dtype_and_blocks_per_request():
     # off compute capability 10 (platforms/cuda.py _get_backend_priorities)
     ("h100-sxm", "0.18.0", "fp8", 788),
     # on 10.x it prefers FLASHMLA_SPARSE above 16 heads per rank, else FLASHINFER_MLA_SPARSE
-    # (plain fp8): not modelled, so plain fp8, flagged below
+    # (plain fp8): 128 heads / TP 8 = 16 -> plain (the TP=4 case below: 32 -> fp8_ds_mla)
     ("b200", "0.18.0", "fp8", 708),
+    ("b200", "0.18.0", "fp8_e4m3", 708),  # FLASHMLA_SPARSE does not list it: FlashInfer
 ])
-def test_deepseek_v32_kv_layout_per_release_and_gpu(gpu, version, kv, per_layer):
+def test_deepseek_v32_kv_layout_per_release_and_gpu(gpu, version, kv, per_layer, tp=8):
     from planner.catalog import catalog_entry
     from planner.model.config.parser import parse_model_config
 
     entry = catalog_entry("deepseek-ai/DeepSeek-V3.2")
     spec = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
-    p = plan(PlanRequest(model=spec, cluster=preset_cluster(gpu, 8), layout=ParallelLayout(tp=8),
+    p = plan(PlanRequest(model=spec, cluster=preset_cluster(gpu, 8), layout=ParallelLayout(tp=tp),
                          engine=EngineSettings(vllm_version=version, kv_cache_dtype=kv,
                                                max_model_len=8192)))
     assert p.kv_bytes_per_token == 61 * per_layer  # 61 layers: H100 0.33 fp8 48,068 B
-    unread = [w for w in p.warnings if "fp8_ds_mla" in w]
-    assert bool(unread) == ((gpu, version) == ("b200", "0.18.0"))
+    assert not [w for w in p.warnings if "fp8_ds_mla" in w]  # every case here is read
+
+
+def test_deepseek_v32_on_vllm_0_18_blackwell_fp8_follows_heads_per_rank():
+    # 0.18.0 platforms/cuda.py: FLASHMLA_SPARSE first above 16 heads per rank (fp8_ds_mla,
+    # 656 + 132 = 788 B per layer), FLASHINFER_MLA_SPARSE at 16 or fewer (576 + 132 = 708 B)
+    test_deepseek_v32_kv_layout_per_release_and_gpu("b200", "0.18.0", "fp8", 788, tp=4)
+    test_deepseek_v32_kv_layout_per_release_and_gpu("b200", "0.18.0", "fp8", 708, tp=8)
+    test_deepseek_v32_kv_layout_per_release_and_gpu("b200", "0.19.0", "fp8", 708, tp=4)
