@@ -395,19 +395,22 @@ class StageKv(BaseModel):
     mixed_pages: bool = False  # kinds of different page sizes (unified from vLLM 0.12.0)
 
 
-def _attention_block(layers: list[KvLayer], block_size: int, kv_bytes: KvBytes, tp: int) -> int:
+def _attention_block(layers: list[KvLayer], block_size: int, kv_bytes: KvBytes, tp: int,
+                     align: int = 16) -> int:
     """Attention block size, raised for hybrid Mamba/GDN models so pages match.
 
     NOTE: vLLM HybridAttentionMambaModelConfig.verify_and_update_config: attention block =
-    16 x cdiv(mamba page, 16 x attention bytes per token per layer), then the mamba page is
-    padded to the attention page. Qwen3-Next at TP=1: GDN page 1,097,728 B, attention
-    2 x 2 x 256 x 2 = 2,048 B/token -> 16 x cdiv(1,097,728, 32,768) = 16 x 34 = 544 tokens.
+    `align` x cdiv(mamba page, `align` x attention bytes per token per layer), then the mamba
+    page is padded to the attention page; `align` (kernel_block_alignment_size) is 16, or 32
+    for head size 256 on Blackwell in 0.12-0.17 (StateRules.attention_align). Qwen3-Next at
+    TP=1: GDN page 1,097,728 B, attention 2 x 2 x 256 x 2 = 2,048 B/token -> 16 x
+    cdiv(1,097,728, 32,768) = 16 x 34 = 544 tokens (32 x cdiv(1,097,728, 65,536) = 544 too).
     """
     states = [kv.state_bytes(tp) for kv in layers if isinstance(kv, RecurrentStateKv)]
     per_token = max((kv.bytes_per_token(kv_bytes, tp) for kv in layers), default=0)
     if not states or per_token == 0:
         return block_size
-    return max(block_size, 16 * cdiv(max(states), 16 * per_token))
+    return max(block_size, align * cdiv(max(states), align * per_token))
 
 
 FA4_FP8_HD512_BLOCK = 64
@@ -427,7 +430,7 @@ def _kernel_block(kv: KvLayer, block: int, kv_bytes: KvBytes, fa4_fp8_hd512: boo
 def stage_kv(layers: tuple[KvLayer, ...], block_size: int, kv_bytes: KvBytes, tp: int,
              fa4_fp8_hd512: bool = False, state_blocks: int = 1,
              model_layers: tuple[KvLayer, ...] = (), first: int = 0,
-             group_pad_ratio: float = 1.5) -> StageKv:
+             group_pad_ratio: float = 1.5, attention_align: int = 16) -> StageKv:
     """Group the stage's KV layers as vLLM does and size one block.
 
     NOTE: vLLM kv_cache_utils._get_kv_cache_groups_uniform_page_size: layers of equal spec
@@ -457,7 +460,7 @@ def stage_kv(layers: tuple[KvLayer, ...], block_size: int, kv_bytes: KvBytes, tp
     smallest, largest = min(counts), max(counts)
     group_size = largest if largest < group_pad_ratio * smallest else smallest
     num_groups = sum(cdiv(n, group_size) for n in counts)
-    base = _attention_block(list(layers), block_size, kv_bytes, tp)
+    base = _attention_block(list(layers), block_size, kv_bytes, tp, attention_align)
     blocks = [_kernel_block(kv, base, kv_bytes, fa4_fp8_hd512) for kv, _ in kinds.values()]
     pages = [kv.page_bytes(b, kv_bytes, tp) for (kv, _), b in zip(kinds.values(), blocks,
                                                                    strict=True)]
@@ -785,6 +788,7 @@ class StateRules(NamedTuple):
     state_blocks: int = 1  # state pages one request holds (2 in "align", + speculative tokens)
     spec_tokens: int = 0  # num_speculative_tokens: the conv states widen by as many columns
     draft_kv_layers: int = 0  # the MTP draft's attention layers, on the last stage
+    attention_align: int = 16  # a hybrid's attention block multiple (_attention_block)
 
 
 def draft_kv_layer(layers: tuple[KvLayer | None, ...]) -> KvLayer | None:
@@ -836,7 +840,8 @@ def _split_stages(
     first = 0
     for rng, kv in zip(stages, per_stage, strict=True):
         stage = stage_kv(kv, block_size, kv_bytes, layout.tp, fa4_fp8_hd512,
-                         states.state_blocks, model, first, group_pad_ratio) if kv else None
+                         states.state_blocks, model, first, group_pad_ratio,
+                         states.attention_align) if kv else None
         first += len(kv)
         out.append((rng, stage))
     return tuple(out)

@@ -13,7 +13,7 @@ from planner.model import quant
 from planner.model.attention import cdiv, kv_bytes_per_token
 from planner.model.attention.kvformat import KvBytes
 from planner.model.params import ParamBreakdown, count_params
-from planner.model.spec import ModelSpec
+from planner.model.spec import AttentionMixer, ModelSpec
 from planner.serving.engine import (
     GRAPH_BYTES_PER_GRAPH,
     EngineSettings,
@@ -51,6 +51,7 @@ from planner.serving.mxfp4 import (
     mxfp4_note,
 )
 from planner.serving.startup import (
+    flashinfer_hd256_errors,
     fp4_weight_notes,
     kv_format_errors,
     quantization_errors,
@@ -63,6 +64,7 @@ from planner.serving.vllm_versions import (
     DSV4_LAYOUT_READ,
     V1_ONLY_FROM,
     EngineError,
+    flashinfer_hd256_bug,
     free_memory_source,
     parse_version,
     unified_memory_note,
@@ -446,7 +448,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         expert_pad=(MXFP4_MARLIN_PAD if s.mxfp4_marlin else
                     mxfp4_expert_padding(rules.version, gpu.compute_capability))
         if scheme.key == "mxfp4" else (1, 1),
-        states=_state_rules(spec, s, rules),
+        states=_state_rules(spec, s, rules, gpu.compute_capability),
         gpu_notes=(old_mxfp4,) if old_mxfp4 and not s.mxfp4_marlin
         else tuple(fp4_weight_notes(gpu, scheme)),
         model_notes=_model_notes(spec, gpu, s),
@@ -459,7 +461,9 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             or rules.version < CHUNKED_OFF_TOKENS_MAX_FROM, block_size=s.block_size))
             + mtp_refusal(spec, s)
             + tuple(quantization_errors(spec, s.quantization))
-            + tuple(kv_format_errors(gpu, spec, s.kv_cache_dtype, cli)) + started.refused,
+            + tuple(kv_format_errors(gpu, spec, s.kv_cache_dtype, cli))
+            + tuple(flashinfer_hd256_errors(spec, s, rules, gpu.compute_capability))
+            + started.refused,
         ep_refusal=next(filter(None, (mxfp4_ep_reason(rules.version, cc) for cc in sorted(
             {n.gpu.compute_capability for n in cluster.nodes}))), None)
         if scheme.key == "mxfp4" and not s.mxfp4_marlin else None,
@@ -473,8 +477,11 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
     return resolved._replace(overhead_key=_overhead_key(resolved, s))
 
 
-def _state_rules(spec: ModelSpec, s: EngineSettings, rules) -> StateRules:
-    """State pages per request, the conv states' width and the MTP draft's KV layers.
+def _state_rules(spec: ModelSpec, s: EngineSettings, rules, compute_capability: str
+                 ) -> StateRules:
+    """State pages per request, the conv states' width, the MTP draft's KV layers and the
+    attention block's multiple (32 for head size 256 under FlashInfer's Blackwell bug,
+    vllm_versions.FLASHINFER_HD256_READ; 16 else).
 
     NOTE: vLLM MambaSpec.max_memory_usage_bytes (v1/kv_cache_interface.py, 0.15.0-0.33.0
     wheels): a request holds 2 + num_speculative_blocks state pages in mamba_cache_mode
@@ -486,8 +493,11 @@ def _state_rules(spec: ModelSpec, s: EngineSettings, rules) -> StateRules:
     n = s.num_speculative_tokens
     align = rules.mamba_align and (s.enable_prefix_caching if s.enable_prefix_caching
                                    is not None else rules.hybrid_prefix_caching)
+    hd256 = flashinfer_hd256_bug(rules, compute_capability) and any(
+        isinstance(layer.mixer, AttentionMixer) and layer.mixer.head_dim == 256
+        for layer in spec.layers)
     return StateRules(rules.config_ssm_dtype, (2 if align else 1) + n, n,
-                      spec.mtp_layers if n else 0)
+                      spec.mtp_layers if n else 0, 32 if hd256 else 16)
 
 
 def mtp_refusal(spec: ModelSpec, s: EngineSettings) -> tuple[str, ...]:

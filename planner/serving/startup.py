@@ -15,9 +15,10 @@ messages in Plan.errors), so they agree on every refusal. Sources, read in the 0
 from planner.model.attention.kvformat import KV_FORMATS
 from planner.model.quant import QuantScheme
 from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec
-from planner.serving.engine import is_sparse_mla
+from planner.serving.engine import EngineSettings, is_sparse_mla
 from planner.serving.hardware import GpuSpec, parse_capability
 from planner.serving.vllm_cli import VllmCli, kv_cache_dtypes
+from planner.serving.vllm_versions import VllmRules, flashinfer_hd256_bug
 from planner.units import VLLM_KV_DTYPE
 
 QUANT_METHOD: dict[str, str] = {
@@ -371,6 +372,30 @@ def block_size_errors(block_size: int) -> list[str]:
     return [f"--block-size {block_size}: vLLM's FLASH_ATTN and TRITON_ATTN backends raise "
             "\"Block size must be a multiple of 16.\" (its MLA backends take multiples of 16 "
             "only); Headroom plans multiples of 16 only."]
+
+
+def flashinfer_hd256_errors(spec: ModelSpec, s: EngineSettings, rules: VllmRules,
+                            compute_capability: str) -> list[str]:
+    """FlashInfer's assertion for head size 256 in 16-token blocks, where vLLM works around
+    flashinfer issue 1993 (vllm_versions.flashinfer_hd256_bug: 0.12-0.17 on Blackwell).
+
+    NOTE: 0.12.0-0.17.0 platforms/cuda.py _get_backend_priorities puts FLASHINFER first on
+    10.x, and FlashInferMetadataBuilder.__init__ asserts in these words. A hybrid model's
+    attention block is aligned to 32 (plan._state_rules), so only a model of plain
+    head-256 attention (Gemma-2, Gemma-3 4B/12B, Gemma-7B) at --block-size 16 meets it, with
+    a KV dtype FlashInfer lists (supported_kv_cache_dtypes: auto and fp8* from 0.12.0,
+    bfloat16 from 0.15.0; an unlisted one runs on FLASH_ATTN).
+    """
+    mixers = [layer.mixer for layer in spec.layers]
+    kvs = ("auto", "fp8", "fp8_e4m3", "fp8_e5m2") + (
+        ("bf16",) if rules.version >= (0, 15, 0) else ())
+    if (not flashinfer_hd256_bug(rules, compute_capability) or s.block_size != 16
+            or s.kv_cache_dtype not in kvs
+            or not all(isinstance(m, AttentionMixer) and m.head_dim == m.v_head_dim == 256
+                       for m in mixers)):
+        return []
+    return ["There is a bug in FlashInfer block_size 16 head size 256 support. Please avoid "
+            "this combination by passing --block-size 32 or --block-size 64."]
 
 
 def startup_errors(

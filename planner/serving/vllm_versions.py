@@ -164,6 +164,31 @@ PAGE_UNIFY_FROM: Version = (0, 12, 0)
 blocks) is absent from the 0.9.1-0.11.0 wheels, whose get_kv_cache_config (get_kv_cache_groups
 in 0.11.0) raises NotImplementedError for layers of different page sizes; present from 0.12.0."""
 
+FLASHINFER_HD256_READ: tuple[Version, Version] = ((0, 12, 0), (0, 17, 99))
+"""NOTE: flashinfer-ai/flashinfer issue 1993, "head size 256 and block size 16 is not
+supported on blackwell", worked around in the 0.12.0-0.17.0 wheels (gone from 0.18.0):
+v1/attention/backends/flashinfer.py FlashInferMetadataBuilder.__init__ asserts
+kv_cache_spec.block_size != 16 for head_dim 256 ("There is a bug in FlashInfer block_size 16
+head size 256 support. ..."), and model_executor/models/config.py
+HybridAttentionMambaModelConfig aligns a hybrid model's attention block to 32 instead of 16
+when get_head_size() == 256 and no other attention backend is forced. Both test
+current_platform.is_device_capability(100) (10.0 only) in 0.12.0 and
+is_device_capability_family(100) (any 10.x) from 0.13.0."""
+
+FLASHINFER_HD256_FAMILY_FROM: Version = (0, 13, 0)
+
+
+def flashinfer_hd256_bug(rules: "VllmRules", compute_capability: str) -> bool:
+    """Whether vLLM `rules` works around FlashInfer's head-256 block-16 bug on this GPU
+    (FLASHINFER_HD256_READ): 0.12 on compute capability 10.0, 0.13-0.17 on any 10.x."""
+    lo, hi = FLASHINFER_HD256_READ
+    if not lo <= rules.version <= hi:
+        return False
+    if rules.version < FLASHINFER_HD256_FAMILY_FROM:
+        return compute_capability == "10.0"
+    return compute_capability.partition(".")[0] == "10"
+
+
 UMA_PSUTIL_CCS = ("8.7", "11.0", "12.1")
 """The capabilities of the 0.12.0-0.19.x list (Jetson Orin, Thor, DGX Spark's GB10)."""
 

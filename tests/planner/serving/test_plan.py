@@ -298,6 +298,30 @@ def test_gated_deltanet_state_dtype_and_blocks_per_request():
     assert "--no-enable-prefix-caching" in _qwen35("0.33.0", prefix_caching=False).vllm_command
 
 
+def test_hybrid_attention_blocks_align_to_32_for_head_256_on_blackwell_before_0_18():
+    # Qwen3.5-27B at TP=1 on vLLM 0.17 (float32 delta-rule state): GDN state per layer
+    # (128 x 16 x 2 + 128 x 48) x 3 = 30,720 x 2 B + 48 x 128 x 128 x 4 B = 3,207,168 B;
+    # attention 4 KV heads x 256 x 2 x 2 B = 4,096 B per token.
+    # HybridAttentionMambaModelConfig: 16 x cdiv(3,207,168, 16 x 4,096) = 16 x 49 = 784, but
+    # on 10.x with head size 256 (FlashInfer issue 1993, 0.12-0.17) 32 x cdiv(3,207,168,
+    # 32 x 4,096) = 32 x 25 = 800. On 0.13 the state is bf16 (config_ssm_dtype from 0.17):
+    # 61,440 + 786,432 x 2 = 1,634,304 B -> 16 x 25 = 400, or 32 x 13 = 416 (any 10.x from 0.13)
+    from planner.catalog import catalog_entry
+    from planner.model.config.parser import parse_model_config
+
+    entry = catalog_entry("Qwen/Qwen3.5-27B")
+    spec = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+
+    def block(gpu: str, version: str) -> int:
+        return plan(PlanRequest(model=spec, cluster=preset_cluster(gpu, 1),
+                                engine=EngineSettings(vllm_version=version,
+                                                      max_model_len=8192))).block_size
+
+    assert block("b200", "0.17.0") == 800
+    assert block("h100-sxm", "0.17.0") == block("b200", "0.18.0") == 784
+    assert (block("b300", "0.13.0"), block("h100-sxm", "0.13.0")) == (416, 400)
+
+
 @pytest.mark.parametrize(("gpu", "version", "kv", "per_layer"), [
     # latent + indexer per layer: bf16 (512 + 64) x 2 + 132 = 1,284; plain fp8 576 + 132 = 708;
     # fp8_ds_mla 512 + 512 / 128 x 4 + 64 x 2 = 656, + 132 = 788 (engine.sparse_mla_kv)

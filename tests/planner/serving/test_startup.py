@@ -308,3 +308,34 @@ def test_sparse_mla_kv_dtypes_need_a_sparse_backend_that_lists_them() -> None:
                          engine=EngineSettings(vllm_version="0.19.0", kv_cache_dtype="fp8_e4m3",
                                                max_model_len=8192)))
     assert not p.fits and refusal in p.errors
+
+
+def test_flashinfer_head_256_in_16_token_blocks_asserts_on_blackwell_0_12_to_0_17() -> None:
+    """flashinfer.py FlashInferMetadataBuilder.__init__ (0.12.0-0.17.0 wheels): head_dim 256 on
+    is_device_capability(100) (0.12: 10.0 only) / is_device_capability_family(100) (0.13+)
+    asserts block_size != 16; FLASHINFER leads the 10.x priority list and lists auto and fp8*
+    (bfloat16 from 0.15, else FLASH_ATTN runs)."""
+    from planner.serving.engine import EngineSettings
+    from planner.serving.startup import flashinfer_hd256_errors
+    from planner.serving.vllm_versions import vllm_rules
+
+    gemma2 = _spec("google/gemma-2-9b-it")  # head_dim 256, every layer attention
+    bug = ("There is a bug in FlashInfer block_size 16 head size 256 support. Please avoid "
+           "this combination by passing --block-size 32 or --block-size 64.")
+
+    def errors(version: str, cc: str, spec=gemma2, **settings) -> list[str]:
+        s = EngineSettings(vllm_version=version, **settings)
+        return flashinfer_hd256_errors(spec, s, vllm_rules(version), cc)
+
+    assert errors("0.17.0", "10.0") == errors("0.13.0", "10.3") == [bug]
+    assert errors("0.12.0", "10.0") == [bug] and errors("0.12.0", "10.3") == []
+    for version, cc in (("0.18.0", "10.0"), ("0.11.0", "10.0"), ("0.17.0", "9.0"),
+                        ("0.17.0", "12.0")):
+        assert errors(version, cc) == [], (version, cc)
+    assert errors("0.17.0", "10.0", block_size=32) == []
+    assert errors("0.14.0", "10.0", kv_cache_dtype="bf16") == []  # FLASH_ATTN
+    assert errors("0.15.0", "10.0", kv_cache_dtype="bf16") == [bug]
+    assert errors("0.17.0", "10.0", kv_cache_dtype="fp8") == [bug]
+    # hybrid models get 32-aligned attention blocks instead; head 128 is not affected
+    assert errors("0.17.0", "10.0", spec=_spec("Qwen/Qwen3.5-27B")) == []
+    assert errors("0.17.0", "10.0", spec=_spec("meta-llama/Llama-3.1-8B-Instruct")) == []
