@@ -237,7 +237,8 @@ class LinkSpec(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    kind: LinkKind
+    kind: LinkKind | Literal["network"]
+    """"network": between nodes (network_link), never a node's --link."""
     bandwidth_gbps: float = Field(gt=0)
     """Per GPU, per direction, GB/s (10**9): what a ring all-reduce's bus bandwidth is bound by."""
     latency_us: float = Field(gt=0)
@@ -351,6 +352,45 @@ def link_spec(gpu: GpuSpec, kind: LinkKind) -> LinkSpec:
     return LinkSpec(kind=kind, bandwidth_gbps=bw, latency_us=latency,
                     startup_us=0.0 if kind == "nvlink" else PCIE_NCCL_STARTUP_US,
                     p2p=kind in ("nvlink", "pcie"), formula=formula, source=source + timing)
+
+
+# NOTE: one NIC per GPU, as NVIDIA's DGX systems ship (docs.nvidia.com/dgx-basepod reference
+# architecture, Core Components: DGX H100 and H200 "Four OSFP ports serving eight single-port
+# NVIDIA ConnectX-7 VPI ... up to 400 Gb/s InfiniBand/Ethernet"; DGX B200 "4x OSFP ports serving
+# 8x single-port NVIDIA ConnectX-7 VPI, Up to 400Gb/s InfiniBand/Ethernet"). B300: DGX B300 User
+# Guide, eight ConnectX-8 at 800 Gb/s (read from the guide's rear-port figures as quoted by
+# vengineer.hatenablog.com 2025-12-06: unverified). Any other GPU: NETWORK_DEFAULT_GBITS.
+NETWORK_GBITS_PER_GPU: dict[str, tuple[float, str]] = {
+    "h100-sxm": (400.0, "DGX H100: 8x ConnectX-7, 400 Gb/s each (NVIDIA DGX BasePOD RA)"),
+    "h200": (400.0, "DGX H200: 8x ConnectX-7, 400 Gb/s each (NVIDIA DGX BasePOD RA)"),
+    "b200": (400.0, "DGX B200: 8x ConnectX-7, 400 Gb/s each (NVIDIA DGX BasePOD RA)"),
+    "b300": (800.0, "DGX B300: 8x ConnectX-8, 800 Gb/s each (DGX B300 User Guide; unverified)"),
+}
+NETWORK_DEFAULT_GBITS = 400.0
+"""Unverified: the per-GPU network rate assumed for a GPU without a DGX reference (one
+400 Gb/s NDR NIC per GPU, as on DGX H100; a cluster on 100 Gb/s Ethernet is 4x slower)."""
+# NOTE: NCCL's own tuning constants (NVIDIA/nccl src/graph/tuning.cc, ncclTopoTuneModel):
+# baseLat Ring/LL 6.6 us per collective and hwLat[NET] Ring/LL 2.7 us per ring step that crosses
+# the network. Unverified against a measurement: on PCIe the same table's 1.0 us per step is
+# below the measured 3.0 us (PCIE_NCCL_STEP_US).
+NCCL_NET_STEP_US = 2.7
+NCCL_NET_STARTUP_US = 6.6
+
+
+def network_link(gpu: GpuSpec) -> LinkSpec:
+    """The link between two nodes of this GPU as one GPU sees it: its own NIC's rate
+    (NETWORK_GBITS_PER_GPU, else NETWORK_DEFAULT_GBITS) / 8 per direction, NCCL's network
+    step and start-up (NCCL_NET_STEP_US, NCCL_NET_STARTUP_US)."""
+    gbits, source = NETWORK_GBITS_PER_GPU.get(gpu.key, (
+        NETWORK_DEFAULT_GBITS, f"unverified: no DGX reference for {gpu.name}, one "
+        f"{NETWORK_DEFAULT_GBITS:g} Gb/s NIC per GPU assumed"))
+    return LinkSpec(
+        kind="network", bandwidth_gbps=gbits / 8, latency_us=NCCL_NET_STEP_US,
+        startup_us=NCCL_NET_STARTUP_US, p2p=True,
+        formula=f"{gbits:g} Gb/s NIC per GPU / 8 = {gbits / 8:g} GB/s per direction",
+        source=f"{source}; {NCCL_NET_STARTUP_US:g} us per NCCL collective + "
+               f"{NCCL_NET_STEP_US:g} us per network step (NCCL src/graph/tuning.cc "
+               "constants, unverified)")
 
 
 def link_from_topology(cells: list[str], gpu: GpuSpec) -> LinkKind:

@@ -21,7 +21,9 @@ SPEED_KEYS, speed_fields) and the serving at a load: one replica; DP replicas sp
 concurrency and add their throughput; at concurrency C (capped at what the KV cache holds)
 TPOT = decode step at C + the other requests' prefill work spread over the output; TTFT =
 request overhead + prefill + one decode step (C > 1) + a share of the other C - 1 requests'
-whole prefills. Not modelled: inter-node links, speculative decoding, prefix caching.
+whole prefills. Between nodes TP all-reduce and PP hops run over the network
+(hardware.network_link); not modelled: the EP all-to-all between nodes, speculative decoding,
+prefix caching.
 The rest, one concept per module:
 - coefficients: SpeedCoefficients, FITTED and the estimated constants;
 - kernels: kernel_family, moe_kernel and the DeepGEMM and Marlin MoE rules;
@@ -45,6 +47,7 @@ from planner.serving.engine import sparse_mla_kv
 from planner.serving.layout import layout_warnings
 from planner.serving.plan import PlanRequest, PlanSummary, Term, plan
 from planner.serving.speed.coefficients import FITTED, WNA16_FALLBACK_SLOWDOWN, SpeedCoefficients
+from planner.serving.speed.collectives import CrossNode, node_span
 from planner.serving.speed.context import _Ctx, _device, _padded_moe
 from planner.serving.speed.kernels import KernelFamily
 from planner.serving.speed.stages import _stages
@@ -133,6 +136,10 @@ def estimate_speed(
     scheme, act_b, moe = device.scheme, device.act_b, device.moe
     # (layout_warnings has none for a dense model)
     wna16 = moe is not None and any("WNA16" in w for w in layout_warnings(spec, layout, scheme))
+    gpn = request.cluster.gpus_per_node
+    span, net_hops = (node_span(layout.tp, layout.pp, gpn)
+                      if device.net is not None and layout.gpus > gpn else (None, 0))
+    net = device.net if span or net_hops else None
     ctx = _Ctx(gpu=device.gpu, link=device.link, tp=layout.tp, pp=layout.pp, dp=layout.dp,
                ep=layout.ep, hidden=spec.hidden_size, act_b=act_b, moe=moe, family=device.family,
                peak_flops=device.peak_flops, attn_flops=device.attn_flops,
@@ -140,7 +147,8 @@ def estimate_speed(
                c=coefficients, read_cap=device.read_cap,
                wna16=wna16, eager=s.enforce_eager, mbt=p.max_num_batched_tokens,
                padded_moe=_padded_moe(device, layout), moe_kernel=device.moe_kernel,
-               rules=device.rules)
+               rules=device.rules, cross=span and CrossNode(net, *span), net=net,
+               net_hops=net_hops)
     stages = _stages(request, scheme, act_b, sparse_mla_kv(
         spec, s, device.kv_plain, device.gpu.compute_capability, layout.tp))
 
@@ -174,9 +182,14 @@ def estimate_speed(
     if wna16:
         notes.append(f"MoE experts run the Triton WNA16 fallback: expert reads x "
                      f"{WNA16_FALLBACK_SLOWDOWN} (estimate)")
-    if layout.gpus > request.cluster.gpus_per_node:
-        notes.append("the layout spans nodes: collectives are charged at the intra-node link "
-                     "(the inter-node link is not modelled)")
+    if net is not None:
+        over = [f"the TP all-reduce (NCCL ring over {span[0]} nodes)"] if span else []
+        over += [f"{net_hops} of {layout.pp - 1} PP hops"] if net_hops else []
+        notes.append(f"{' and '.join(over)} run between nodes over the network: {net.formula} "
+                     f"({net.source})")
+    if layout.ep and layout.dp > 1 and layout.tp * layout.dp > gpn:
+        notes.append("the EP all-to-all spans nodes: charged at the intra-node link (the "
+                     "network is not modelled for it)")
     notes.extend(caveat for caveat in release_caveats(ctx) if caveat)
     if s.num_speculative_tokens:
         notes.append(f"speculative decoding ({s.num_speculative_tokens} MTP draft tokens) is "

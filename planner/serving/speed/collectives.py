@@ -8,12 +8,16 @@ NVLink 4/5 rates), EP all-to-all and the pipeline's point-to-point hop.
   NCCL start-up (on PCIe 6 us + 3 us per step, measured with nccl-tests: hardware.py); bus
   bandwidth = link rate x link_efficiency, except on NVLink 4/5 where both are the published
   benchmark's (NVLINK_ALLREDUCE: NVLink 5 all-reduces reach 640 GB/s of its 900);
-- EP all-to-all (dispatch + combine per MoE layer) only with attention DP (dp > 1).
+- EP all-to-all (dispatch + combine per MoE layer) only with attention DP (dp > 1);
+- across nodes (node_span: a TP group or a PP hop that leaves a node) NCCL over the network
+  (hardware.network_link): the ring in NCCL's own cost form (_cross_node_rates), sends over
+  one NIC (_pipeline_hops_s).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from planner.serving.hardware import LinkSpec
 from planner.serving.speed.context import _Ctx
@@ -97,16 +101,44 @@ def measured_allreduce(link: LinkSpec) -> MeasuredAllreduce | None:
     return NVLINK_ALLREDUCE.get(link.bandwidth_gbps) if link.kind == "nvlink" else None
 
 
-def _custom_ar(link: LinkSpec, n: int, nbytes: float, world_sizes: tuple[int, ...]) -> bool:
+class CrossNode(NamedTuple):
+    """A TP group over several nodes (node_span): the network between them (hardware.
+    network_link), the most nodes one group spans, the fewest of a group's ranks in one node."""
+
+    net: LinkSpec
+    nodes: int
+    ranks_per_node: int
+
+
+def node_span(tp: int, pp: int, gpus_per_node: int) -> tuple[tuple[int, int] | None, int]:
+    """((most nodes one TP group spans, fewest of its ranks in one node) or None when every
+    TP group sits in one node, the PP hops that cross nodes) of one replica: vLLM numbers the
+    ranks stage by stage (stage i holds ranks i x tp .. (i + 1) x tp - 1) and nodes hold
+    gpus_per_node ranks each. A hop from stage i to i + 1 sends from rank i x tp + j to
+    (i + 1) x tp + j: it crosses when a node boundary lies in (i x tp, (i + 2) x tp - 1]."""
+    g = gpus_per_node
+    span, fewest, hops = 1, tp, 0
+    for i in range(pp):
+        first, last = i * tp, (i + 1) * tp - 1
+        nodes = last // g - first // g + 1
+        if nodes > 1:
+            span = max(span, nodes)
+            fewest = min(fewest, g - first % g, last % g + 1)
+        hops += i < pp - 1 and ((i + 2) * tp - 1) // g > first // g
+    return ((span, fewest) if span > 1 else None), hops
+
+
+def _custom_ar(link: LinkSpec, n: int, nbytes: float, world_sizes: tuple[int, ...],
+               cross: CrossNode | None = None) -> bool:
     """Whether vLLM's custom all-reduce takes this message (allreduce_algorithm's rules)."""
-    if n not in world_sizes or nbytes >= CUSTOM_AR_MAX_BYTES:
+    if cross is not None or n not in world_sizes or nbytes >= CUSTOM_AR_MAX_BYTES:
         return False
     return link.kind == "nvlink" or (link.p2p and n == 2)
 
 
 def allreduce_algorithm(link: LinkSpec, n: int, nbytes: float, *, symm_mem: bool = True,
                         world_sizes: tuple[int, ...] = CUSTOM_AR_WORLD_SIZES,
-                        compute_capability: str = "") -> str:
+                        compute_capability: str = "", cross: CrossNode | None = None) -> str:
     """Which all-reduce vLLM runs for one message of `nbytes` over `n` GPUs on `link`.
 
     vLLM (custom_all_reduce.py, CustomAllreduce.__init__ and should_custom_ar) enables its own
@@ -129,7 +161,17 @@ def allreduce_algorithm(link: LinkSpec, n: int, nbytes: float, *, symm_mem: bool
     (CUSTOM_AR_SYMM_MEM_MAX_BYTES) and torch symmetric memory runs the messages above it: the
     name changes, not the figures (nor for FlashInfer's all-reduce, tried first from 0.29:
     FLASHINFER_ALLREDUCE_NOTE).
+
+    A group over several nodes (`cross`) runs NCCL's ring over the network: CustomAllreduce
+    disables itself unless in_the_same_node_as holds for every rank (custom_all_reduce.py
+    0.9.1-0.26) or, from 0.27 (its 16-GPU size), the nodes share one multi-node NVLink domain
+    (MNNVL multicast, GB200/GB300 NVL72: give such a rack as one node); torch symmetric memory
+    takes 2/4/6/8 ranks only (SYMM_MEM_ALL_REDUCE_MAX_SIZES).
     """
+    if cross is not None:
+        return (f"NCCL ring across {cross.nodes} nodes (vLLM's custom all-reduce and torch "
+                "symmetric memory run within one node: custom_all_reduce.py "
+                "in_the_same_node_as, multi-node only over MNNVL)")
     if link.kind == "nvlink" and n not in world_sizes:
         return (f"NCCL ring (NVLink; vLLM's custom all-reduce runs on "
                 f"{', '.join(map(str, world_sizes))} GPUs only)")
@@ -163,22 +205,25 @@ def _size(nbytes: int) -> str:
 
 
 def allreduce_hops(link: LinkSpec, n: int, nbytes: float, *,
-                   world_sizes: tuple[int, ...] = CUSTOM_AR_WORLD_SIZES) -> int:
+                   world_sizes: tuple[int, ...] = CUSTOM_AR_WORLD_SIZES,
+                   cross: CrossNode | None = None) -> int:
     """Latency hops of one all-reduce over `n` GPUs: 2 for vLLM's own kernel (a barrier
     before and after the peers' reads), else NCCL's ring, 2 (n - 1) steps (reduce-scatter,
     then all-gather); allreduce_algorithm says which runs."""
-    return 2 if _custom_ar(link, n, nbytes, world_sizes) else 2 * (n - 1)
+    return 2 if _custom_ar(link, n, nbytes, world_sizes, cross) else 2 * (n - 1)
 
 
 def allreduce_rates(link: LinkSpec, n: int, nbytes: float, link_efficiency: float, *,
                     text: bool = True, world_sizes: tuple[int, ...] = CUSTOM_AR_WORLD_SIZES,
-                    ) -> tuple[float, float, str, str]:
+                    cross: CrossNode | None = None) -> tuple[float, float, str, str]:
     """(start-up seconds, bus bandwidth B/s, each as the allreduce term writes it) of one
     all-reduce of `nbytes` over `n` GPUs: on NVLink 4/5 the measured bus bandwidth
     (NVLINK_ALLREDUCE) and, from 8 MiB, the measured start-up; else the link rate x
     link_efficiency and hops x the link's latency, plus the link's NCCL start-up when NCCL
     runs it (LinkSpec.startup_us: 6 us on PCIe, measured). `text=False`: the two texts are
-    empty (a step's time needs only the numbers)."""
+    empty (a step's time needs only the numbers). Over several nodes: _cross_node_rates."""
+    if cross is not None:
+        return _cross_node_rates(link, n, link_efficiency, cross, text)
     hops = allreduce_hops(link, n, nbytes, world_sizes=world_sizes)
     startup = hops * link.latency_us
     nccl_startup = link.startup_us and not _custom_ar(link, n, nbytes, world_sizes)
@@ -202,6 +247,32 @@ def allreduce_rates(link: LinkSpec, n: int, nbytes: float, link_efficiency: floa
     return startup * 1e-6, bus, startup_text, bus_text
 
 
+def _cross_node_rates(link: LinkSpec, n: int, link_efficiency: float, cross: CrossNode,
+                      text: bool) -> tuple[float, float, str, str]:
+    """allreduce_rates of NCCL's ring over `cross.nodes` nodes, in NCCL's own cost form
+    (src/graph/tuning.cc: baseLat + (nsteps - nInterSteps) x intra + nInterSteps x inter,
+    nsteps = 2 (n - 1), nInterSteps = 2 (nodes - 1)): start-up = the network's NCCL start-up +
+    the intra-node steps x the node link's hop + the network steps x the network's. Bus
+    bandwidth: each ring channel leaves a node through one NIC, so the ring moves at most the
+    fewest ranks in one node x one NIC's rate x link_efficiency, nor more than inside a node
+    (the node link's rate, or NVLINK_ALLREDUCE's measured one)."""
+    net = cross.net
+    inter = 2 * (cross.nodes - 1)
+    intra = 2 * (n - 1) - inter
+    startup = net.startup_us + intra * link.latency_us + inter * net.latency_us
+    measured = measured_allreduce(link)
+    node_bus = link.bandwidth_gbps * link_efficiency if measured is None else measured.bus_gbps
+    net_bus = cross.ranks_per_node * net.bandwidth_gbps * link_efficiency
+    bus = min(node_bus, net_bus)
+    if not text:
+        return startup * 1e-6, bus * 1e9, "", ""
+    startup_text = (f"{net.startup_us:g} us + {intra} node hops x {link.latency_us:g} us + "
+                    f"{inter} network hops x {net.latency_us:g} us")
+    bus_text = (f"min({node_bus:.1f} GB/s in a node, {cross.ranks_per_node} NICs x "
+                f"{net.bandwidth_gbps:g} GB/s x {link_efficiency:.2f})")
+    return startup * 1e-6, bus * 1e9, startup_text, bus_text
+
+
 def _allreduce_s(ctx: _Ctx, nbytes: float) -> float:
     """One all-reduce of `nbytes` over the TP group: its start-up plus the ring's
     (N-1)/N x 2 x bytes over the bus bandwidth (GenZ collective_times.py form; allreduce_rates
@@ -210,7 +281,8 @@ def _allreduce_s(ctx: _Ctx, nbytes: float) -> float:
     if n == 1:
         return 0.0
     startup, bw, _, _ = allreduce_rates(ctx.link, n, nbytes, ctx.c.link_efficiency, text=False,
-                                        world_sizes=ctx.rules.custom_ar_world_sizes)
+                                        world_sizes=ctx.rules.custom_ar_world_sizes,
+                                        cross=ctx.cross)
     return startup + (n - 1) / n * 2 * nbytes / bw
 
 
@@ -227,9 +299,20 @@ def _all_to_all_s(ctx: _Ctx, tokens: float) -> float:
     return 2 * ((ctx.link.startup_us + ctx.link.latency_us) * 1e-6 + nbytes / bw)
 
 
-def _p2p_s(ctx: _Ctx, tokens: float) -> float:
-    """One hop between pipeline stages: the hidden states of `tokens` tokens, one NCCL send
-    (the link's NCCL start-up + one step)."""
-    bw = ctx.link.bandwidth_gbps * 1e9 * ctx.c.link_efficiency
-    return ((ctx.link.startup_us + ctx.link.latency_us) * 1e-6
+def _p2p_s(ctx: _Ctx, link: LinkSpec, tokens: float) -> float:
+    """One hop between pipeline stages over `link`: the hidden states of `tokens` tokens, one
+    NCCL send (the link's NCCL start-up + one step)."""
+    bw = link.bandwidth_gbps * 1e9 * ctx.c.link_efficiency
+    return ((link.startup_us + link.latency_us) * 1e-6
             + tokens * ctx.hidden * ctx.act_b / bw)
+
+
+def _pipeline_hops_s(ctx: _Ctx, tokens: float) -> float:
+    """The PP - 1 hops of `tokens` tokens between stages: those between nodes (_Ctx.net_hops,
+    node_span) over the network (_Ctx.net), the rest over the node's link."""
+    if ctx.pp == 1:
+        return 0.0
+    inside = (ctx.pp - 1 - ctx.net_hops) * _p2p_s(ctx, ctx.link, tokens)
+    if ctx.net is None or not ctx.net_hops:
+        return inside
+    return inside + ctx.net_hops * _p2p_s(ctx, ctx.net, tokens)

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from planner.memo import IdentityMemo
 from planner.model.attention.kvformat import KvBytes
 from planner.model.quant import QuantScheme
 from planner.model.spec import MoeMlp
 from planner.serving.engine import act_elem_bytes, kv_elem_bytes
-from planner.serving.hardware import GpuSpec, LinkSpec
+from planner.serving.hardware import GpuSpec, LinkSpec, network_link
 from planner.serving.layout import ParallelLayout, first_moe
 from planner.serving.plan import PlanRequest, served_scheme
 from planner.serving.speed.coefficients import SpeedCoefficients
@@ -26,6 +26,9 @@ from planner.serving.speed.kernels import (
     moe_kernel,
 )
 from planner.serving.vllm_versions import VllmRules, vllm_rules
+
+if TYPE_CHECKING:
+    from planner.serving.speed.collectives import CrossNode
 
 
 class _Device(NamedTuple):
@@ -48,6 +51,7 @@ class _Device(NamedTuple):
     moe_kernel: MoeKernel  # moe_kernel: the family serving the routed experts
     deepgemm_moe: bool  # _deepgemm_moe: block-FP8 MoE on DeepGEMM's padded path
     rules: VllmRules  # the release's rules (piecewise-only CUDA graphs, symmetric memory)
+    net: LinkSpec | None  # hardware.network_link between nodes; None on one node
 
 
 _DEVICES: IdentityMemo[_Device | None] = IdentityMemo(256)
@@ -94,6 +98,7 @@ def _resolve_device(request: PlanRequest) -> _Device | None:
         moe=first_moe(spec), moe_kernel=moe_kernel(scheme, gpu, family, s.vllm_version),
         deepgemm_moe=_deepgemm_moe(scheme, gpu, s.vllm_version),
         rules=vllm_rules(s.vllm_version),
+        net=network_link(gpu) if len(request.cluster.nodes) > 1 else None,
     )
 
 
@@ -125,6 +130,9 @@ class _Ctx:
     rules: VllmRules  # the release's rules (piecewise-only CUDA graphs, symmetric memory)
     padded_moe: bool = False  # DEEPGEMM_PADDED_MOE: expert GEMMs over padded rows
     moe_kernel: MoeKernel = "fused-moe"  # moe_kernel: the family serving the routed experts
+    cross: CrossNode | None = None  # the TP group spans nodes (collectives.node_span)
+    net: LinkSpec | None = None  # hardware.network_link, where the layout spans nodes
+    net_hops: int = 0  # PP hops between nodes (collectives.node_span)
 
     # the read rates and expert compute factor every step of every stage reads, worked out
     # once per estimate (__post_init__), not once per step

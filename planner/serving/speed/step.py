@@ -29,7 +29,7 @@ from planner.serving.speed.coefficients import (
     EAGER_LAYER_OVERHEAD_FACTOR,
     WNA16_FALLBACK_SLOWDOWN,
 )
-from planner.serving.speed.collectives import _all_to_all_s, _allreduce_s, _p2p_s
+from planner.serving.speed.collectives import _all_to_all_s, _allreduce_s, _pipeline_hops_s
 from planner.serving.speed.context import _Ctx
 from planner.serving.speed.kernels import DEEPGEMM_ALIGN_ROWS
 from planner.serving.speed.stages import _Stage
@@ -180,7 +180,7 @@ def _decode(ctx: _Ctx, stages: tuple[_Stage, ...], batch: int, context: float
     # fewer sequences than stages: a token walks the stages one after another (the sum);
     # a full pipeline: each stage serves min(batch, PP) micro-batches per token (the slowest)
     walk = max(sum(stage_s), min(batch, ctx.pp) * stage_s[slow])
-    return walk + (ctx.pp - 1) * _p2p_s(ctx, micro), parts[slow]
+    return walk + _pipeline_hops_s(ctx, micro), parts[slow]
 
 
 def _prefill(ctx: _Ctx, stages: tuple[_Stage, ...], input_len: int
@@ -201,6 +201,6 @@ def _prefill(ctx: _Ctx, stages: tuple[_Stage, ...], input_len: int
             total += _step_s(parts)
             marginal += parts["compute"] + parts["allreduce"]
             softmax += parts["softmax"]
-        total += (ctx.pp - 1) * _p2p_s(ctx, chunk)
+        total += _pipeline_hops_s(ctx, chunk)
         done += chunk
     return total, marginal / ctx.pp, chunks, softmax

@@ -102,13 +102,15 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
     chunk_msg = ctx.mbt * ctx.hidden * ctx.act_b
     sizes = ctx.rules.custom_ar_world_sizes
     _, _, ar_start, ar_bw = allreduce_rates(link, max(ctx.tp, 2), msg, c.link_efficiency,
-                                            world_sizes=sizes)
+                                            world_sizes=sizes, cross=ctx.cross)
     measured = measured_allreduce(link)
     ar_source = f"; all-reduce rates: {measured.source}" if measured else ""
+    if ctx.cross is not None:
+        ar_source += f"; network: {ctx.cross.net.formula} ({ctx.cross.net.source})"
     algorithms = "" if ctx.tp == 1 else "".join(
         f"; {what}: " + allreduce_algorithm(
             link, ctx.tp, size, symm_mem=ctx.rules.symm_mem, world_sizes=sizes,
-            compute_capability=ctx.gpu.compute_capability)
+            compute_capability=ctx.gpu.compute_capability, cross=ctx.cross)
         for what, size in (("decode", msg), (f"a prefill chunk's {chunk_msg:,} B", chunk_msg)))
     if algorithms and link.kind == "nvlink" and ctx.rules.version >= FLASHINFER_ALLREDUCE_FROM:
         algorithms += FLASHINFER_ALLREDUCE_NOTE
