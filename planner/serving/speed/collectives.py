@@ -35,6 +35,7 @@ CudaCommunicator.all_reduce: custom all-reduce, then symmetric memory, then pync
 CUSTOM_AR_SYMM_MEM_MAX_BYTES = {
     "9.0": {2: 64 << 20, 4: 32 << 20, 6: 512 << 10, 8: 256 << 10},
     "10.0": {2: 2 << 20, 4: 2 << 20, 6: 1 << 20, 8: 1 << 20},
+    "10.3": {2: 4 << 20, 4: 4 << 20, 6: 8 << 20, 8: 4 << 20},
 }
 """NOTE: all_reduce_utils.py CUSTOM_ALL_REDUCE_MAX_SIZES (the same for 9.0 and 10.0 in the
 0.11.0, 0.12.0, 0.17.0, 0.19.0, 0.26.0, 0.27.0 and 0.33.0 wheels): with the symmetric-memory
@@ -45,10 +46,34 @@ SymmMemCommunicator (below engine.SYMM_MEM_BYTES, SYMM_MEM_ALL_REDUCE_MAX_SIZES)
 torch's multimem_all_reduce_ on SYMM_MEM_MULTIMEM's TP sizes and two_shot_all_reduce_ on the
 others, then to pynccl. The figures keep the custom kernel's 2 hops for them: the measured
 NVLink 4 line (NVLINK_ALLREDUCE) is that multimem kernel's at 16 MiB. 10.3 (B300) joins the
-tables in 0.19.0 (4 / 4 / 8 / 4 MiB): not labelled here."""
+tables in the 0.19.0 wheel (AR_TABLES_10_3_FROM; absent from 0.18.0's; the same in 0.27.0 and
+0.33.0)."""
 
-SYMM_MEM_MULTIMEM = {"9.0": (4, 6, 8), "10.0": (6, 8)}
-"""NOTE: symm_mem.py SymmMemCommunicator._WORLD_SIZES_MULTIMEM (0.11.0-0.33.0 wheels)."""
+AR_TABLES_10_3_FROM: Version = (0, 19, 0)
+"""NOTE: all_reduce_utils.py CUSTOM_ALL_REDUCE_MAX_SIZES / SYMM_MEM_ALL_REDUCE_MAX_SIZES and
+symm_mem.py _WORLD_SIZES_MULTIMEM have a "10.3" entry from the 0.19.0 wheel (not in 0.18.0's):
+before it symm_mem.py disables itself on B300 ("Device capability %s not supported") and the
+custom kernel keeps its 8 MiB limit."""
+
+SYMM_MEM_BELOW_8_MIB = {"10.3": {2: 4 << 20}}
+"""NOTE: the SYMM_MEM_ALL_REDUCE_MAX_SIZES entries below CUSTOM_AR_MAX_BYTES (0.19.0, 0.27.0,
+0.33.0 wheels; every 9.0 / 10.0 entry and 10.3's 4/6/8-GPU ones are 8 MiB or more): on two
+B300s a message of 4-8 MiB is too large for both the custom kernel and symmetric memory and
+goes to pynccl. Exactly 4 MiB (256 tokens x 8,192 x 2 B) is labelled NCCL too, as 0.19.0-0.20.0
+run it (should_use_symm_mem `inp_size < self.max_size`); from the 0.23.0 wheel `<=` sends it to
+symmetric memory (0.21-0.22 not read). The figures are the same either way."""
+
+SYMM_MEM_MULTIMEM = {"9.0": (4, 6, 8), "10.0": (6, 8), "10.3": (6, 8)}
+"""NOTE: symm_mem.py SymmMemCommunicator._WORLD_SIZES_MULTIMEM (0.11.0-0.33.0 wheels; 10.3
+from 0.19.0)."""
+
+
+def ar_capability(compute_capability: str, version: Version) -> str:
+    """The compute capability vLLM's all-reduce size tables know in `version` ("" for one
+    they lack: 10.3 before AR_TABLES_10_3_FROM)."""
+    if compute_capability == "10.3" and version < AR_TABLES_10_3_FROM:
+        return ""
+    return compute_capability
 
 FLASHINFER_ALLREDUCE_NOTE = (
     "; from vLLM 0.29 FlashInfer's all-reduce is tried before these where FlashInfer is "
@@ -183,6 +208,12 @@ def allreduce_algorithm(link: LinkSpec, n: int, nbytes: float, *, symm_mem: bool
             return "torch symmetric memory or NCCL (NVLink, message >= 8 MiB)"
         cap = CUSTOM_AR_SYMM_MEM_MAX_BYTES.get(compute_capability, {}).get(n, nbytes + 1)
         if symm_mem and nbytes >= cap:
+            symm_cap = SYMM_MEM_BELOW_8_MIB.get(compute_capability, {}).get(n, CUSTOM_AR_MAX_BYTES)
+            if nbytes >= symm_cap:
+                return (f"NCCL (NVLink; vLLM's custom all-reduce and torch symmetric memory "
+                        f"take messages below {_size(cap)} and {_size(symm_cap)} on compute "
+                        f"capability {compute_capability} x {n} GPUs: all_reduce_utils.py; "
+                        "charged as the custom kernel's 2 hops)")
             kind = "multimem" if n in SYMM_MEM_MULTIMEM[compute_capability] else "two-shot"
             return (f"torch symmetric memory {kind} (NVLink; vLLM's custom all-reduce takes "
                     f"messages below {_size(cap)} on compute capability "

@@ -14,6 +14,7 @@ from planner.serving.speed.collectives import (
     FLASHINFER_ALLREDUCE_NOTE,
     allreduce_algorithm,
     allreduce_rates,
+    ar_capability,
     measured_allreduce,
 )
 from planner.serving.speed.context import (
@@ -110,7 +111,8 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
     algorithms = "" if ctx.tp == 1 else "".join(
         f"; {what}: " + allreduce_algorithm(
             link, ctx.tp, size, symm_mem=ctx.rules.symm_mem, world_sizes=sizes,
-            compute_capability=ctx.gpu.compute_capability, cross=ctx.cross)
+            compute_capability=ar_capability(ctx.gpu.compute_capability, ctx.rules.version),
+            cross=ctx.cross)
         for what, size in (("decode", msg), (f"a prefill chunk's {chunk_msg:,} B", chunk_msg)))
     if algorithms and link.kind == "nvlink" and ctx.rules.version >= FLASHINFER_ALLREDUCE_FROM:
         algorithms += FLASHINFER_ALLREDUCE_NOTE

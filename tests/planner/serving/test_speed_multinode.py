@@ -1,6 +1,6 @@
-"""TP and PP across nodes: NCCL over the network, never vLLM's single-node kernels. Figures
-worked by hand from the DGX datasheets' NIC rates, NCCL's tuning constants and
-Llama-3.1-70B's config (hidden 8,192, 80 layers, BF16)."""
+"""TP and PP across nodes: NCCL over the network, never vLLM's single-node kernels; B300's
+all-reduce size tables (0.19+). Figures worked by hand from the DGX datasheets' NIC rates,
+NCCL's tuning constants and Llama-3.1-70B's config (hidden 8,192, 80 layers, BF16)."""
 
 import pytest
 
@@ -13,7 +13,9 @@ from planner.serving.plan import PlanRequest
 from planner.serving.speed import ServingLoad, estimate_speed
 from planner.serving.speed.collectives import (
     CrossNode,
+    allreduce_algorithm,
     allreduce_rates,
+    ar_capability,
     node_span,
 )
 
@@ -89,3 +91,21 @@ def test_tp8_pp2_over_two_nodes_sends_one_hop_over_the_network() -> None:
     assert two_nodes.allreduce_ms_per_step == one_node.allreduce_ms_per_step
     assert any("1 of 1 PP hops" in note for note in two_nodes.notes)
 
+
+def test_b300_custom_allreduce_limits_from_vllm_0_19() -> None:
+    # all_reduce_utils.py 0.19.0: CUSTOM_ALL_REDUCE_MAX_SIZES["10.3"] = 4/4/8/4 MiB,
+    # SYMM_MEM_ALL_REDUCE_MAX_SIZES["10.3"][2] = 4 MiB, multimem on 6 and 8 GPUs
+    nvlink = link_spec(gpu_preset("b300"), "nvlink")
+    mib = 1 << 20
+
+    def algo(n: int, nbytes: int, version=(0, 19, 0)) -> str:
+        return allreduce_algorithm(nvlink, n, nbytes,
+                                   compute_capability=ar_capability("10.3", version))
+
+    assert algo(2, 3 * mib).startswith("vLLM custom all-reduce")
+    assert algo(2, 5 * mib).startswith("NCCL (NVLink")  # above both 4 MiB limits
+    assert algo(4, 5 * mib).startswith("torch symmetric memory two-shot")
+    assert algo(8, 5 * mib).startswith("torch symmetric memory multimem")
+    assert algo(6, 7 * mib).startswith("vLLM custom all-reduce")  # 6 GPUs: 8 MiB
+    # 0.18 has no 10.3 entry: the custom kernel keeps its 8 MiB limit
+    assert algo(2, 5 * mib, (0, 18, 0)).startswith("vLLM custom all-reduce")
