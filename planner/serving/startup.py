@@ -73,8 +73,7 @@ def _mla_backend_error(kv: str, minor: int, cc: int, sparse: bool = False) -> st
         "TRITON_MLA": (half + (fp8 if minor >= 18 else ()), True),
     }
     if sparse:
-        backends |= {name: (kvs, True) for name, majors, first, kvs in _SPARSE_MLA_BACKENDS
-                     if minor >= first and cc // 10 in majors}  # the GPU's priority list
+        backends |= _sparse_mla_backends(minor, cc)
     reasons = {name: [why for why, bad in (
         ("kv_cache_dtype not supported", kv not in kvs),
         ("sparse not supported", sparse and name not in _SPARSE_NAMES),
@@ -85,13 +84,14 @@ def _mla_backend_error(kv: str, minor: int, cc: int, sparse: bool = False) -> st
 
 _SPARSE_MLA_BACKENDS: tuple[tuple[str, tuple[int, ...], int, tuple[str, ...]], ...] = (
     ("FLASH_ATTN_MLA_SPARSE", (9,), 25, ("auto", "float16", "bfloat16")),
-    ("FLASHMLA_SPARSE", (9, 10), 18, ("auto", "bfloat16", "fp8")),
+    ("FLASHMLA_SPARSE", (9, 10), 12, ("auto", "bfloat16", "fp8")),
     ("FLASHINFER_MLA_SPARSE_SM90", (9,), 30, ("auto", "bfloat16", "fp8", "fp8_e4m3")),
     ("FLASHINFER_MLA_SPARSE", (10,), 18, ("auto", "float16", "bfloat16", "fp8", "fp8_e4m3")),
+    ("FLASHINFER_MLA_SPARSE_SM120", (12,), 24, ("auto", "fp8", "fp8_e4m3")),
 )
-"""(backend, compute capability majors, first 0.minor, plain KV dtypes) of vLLM's sparse-MLA
-backends on Hopper and Blackwell (platforms/cuda.py _get_backend_priorities, MLA with
-use_sparse), as listed in each one's supported_kv_cache_dtypes.
+"""(backend, compute capability majors it supports, first 0.minor, plain KV dtypes) of vLLM's
+sparse-MLA backends (platforms/cuda.py _get_backend_priorities, MLA with use_sparse), as listed
+in each one's supported_kv_cache_dtypes and supports_compute_capability.
 
 NOTE: v1/attention/backends/mla/flashmla_sparse.py FlashMLASparseBackend lists auto,
 bfloat16, fp8_ds_mla and fp8 ("alias for fp8_ds_mla"; nvfp4_ds_mla from 0.30), never
@@ -105,10 +105,30 @@ fp8/fp8_e4m3, for kv_lora_rank 512 and qk_rope_head_dim 0 or 64 (DeepSeek-V3.2, 
 FlashInfer >= 0.6.18, which the 0.30.0 (0.6.18.post1), 0.31.0-0.32.0 (0.7.0.post1) and 0.33.0
 (0.7.2.post1) wheels pin. Blackwell's: flashinfer_mla_sparse.py FLASHINFER_MLA_SPARSE (major
 10) auto/float16/bfloat16/fp8/fp8_e4m3 (0.18.0-0.33.0). 0.33.0's FLASH_ATTN_MLA_SPARSE_FA4
-(10.x, auto/bfloat16) adds no dtype. Before 0.18 model_executor/models/config.py turns any
-fp8* cache of DeepseekV32ForCausalLM into fp8_ds_mla before selection."""
+(10.x, auto/bfloat16) adds no dtype. SM120: FLASHINFER_MLA_SPARSE_SM120 (flashinfer_mla_sparse
+.py, major 12, from the 0.24.0 wheel; absent from 0.23.0) auto/fp8/fp8_e4m3 (and fp8_ds_mla).
+Which are listed: 10.x FLASHINFER_MLA_SPARSE and FLASHMLA_SPARSE; 12.x from 0.24
+FLASHINFER_MLA_SPARSE_SM120; every other GPU (8.x, 12.x before 0.24) the Hopper list, whose
+backends support 9.x only (or 9.x and 10.x): no sparse backend runs there. The validated
+selector is the 0.12.0 wheel's on (0.11.0 returns FlashMLASparseBackend unchecked); before
+0.18 model_executor/models/config.py turns any fp8* cache of DeepseekV32ForCausalLM into
+fp8_ds_mla before selection, so only the capability is checked there."""
 
 _SPARSE_NAMES = frozenset(name for name, *_ in _SPARSE_MLA_BACKENDS)
+
+
+def _sparse_mla_backends(minor: int, cc: int) -> dict[str, tuple[tuple[str, ...], bool]]:
+    """The sparse-MLA backends of this GPU's priority list in vLLM 0.`minor` (>= 0.12):
+    {name: (the KV dtypes it lists, whether it supports the capability)}; before 0.18 every
+    dtype passes (the config picked fp8_ds_mla already)."""
+    major = cc // 10
+    listed = (("FLASHINFER_MLA_SPARSE", "FLASHMLA_SPARSE") if major == 10 else
+              ("FLASHINFER_MLA_SPARSE_SM120",) if major == 12 and minor >= 24 else
+              ("FLASH_ATTN_MLA_SPARSE", "FLASHMLA_SPARSE", "FLASHINFER_MLA_SPARSE_SM90"))
+    every = tuple(VLLM_KV_DTYPE.values())
+    return {name: (kvs if minor >= 18 else every, major in majors)
+            for name, majors, first, kvs in _SPARSE_MLA_BACKENDS
+            if name in listed and minor >= first}
 
 
 def _nvfp4_error(kv: str, minor: int, cc: int, head_sizes: set[int], sinks: bool) -> str | None:
@@ -232,9 +252,8 @@ def kv_format_errors(gpu: GpuSpec, spec: ModelSpec, kv_cache_dtype: str, cli: Vl
     dense_mla = (spec.compressed_attention is None and cc is not None and minor >= 15
                  and any(isinstance(m, MlaMixer) for m in mixers)
                  and not any(isinstance(m, MlaMixer) and m.index_n_heads for m in mixers))
-    sparse_mla = (spec.compressed_attention is None and cc is not None and minor >= 18
-                  and cc // 10 in (9, 10) and kv_cache_dtype not in KV_FORMATS
-                  and is_sparse_mla(spec))
+    sparse_mla = (spec.compressed_attention is None and cc is not None and minor >= 12
+                  and kv_cache_dtype not in KV_FORMATS and is_sparse_mla(spec))
     mla_error = _mla_backend_error(VLLM_KV_DTYPE[kv_cache_dtype], minor, cc, sparse_mla) \
         if dense_mla or sparse_mla else None
     if mla_error:
@@ -302,9 +321,11 @@ def _turboquant_errors(kv: str, spec: ModelSpec, mixers: list, attention: list[A
 
 def runnable_kv_cache_dtypes(gpu: GpuSpec, spec: ModelSpec, cli: VllmCli) -> tuple[str, ...]:
     """The KV dtypes of this release (vllm_cli.kv_cache_dtypes) vLLM can run here for `spec`:
-    what the app offers; the CLI refuses the others with kv_format_errors' words."""
-    return tuple(kv for kv in kv_cache_dtypes(cli.vllm_version)
-                 if not kv_format_errors(gpu, spec, kv, cli))
+    what the app offers; the CLI refuses the others with kv_format_errors' words. Where none
+    runs (a sparse-MLA model on a GPU no sparse backend supports), all of them: each plan
+    then carries the refusal."""
+    offered = kv_cache_dtypes(cli.vllm_version)
+    return tuple(kv for kv in offered if not kv_format_errors(gpu, spec, kv, cli)) or offered
 
 
 def fp4_weight_notes(gpu: GpuSpec, scheme: QuantScheme) -> list[str]:

@@ -310,6 +310,39 @@ def test_sparse_mla_kv_dtypes_need_a_sparse_backend_that_lists_them() -> None:
     assert not p.fits and refusal in p.errors
 
 
+def test_sparse_mla_runs_on_hopper_and_blackwell_only_and_sm120_from_0_24() -> None:
+    """FLASHMLA_SPARSE (the one sparse backend off 10.x before 0.24) supports majors 9 and 10
+    (flashmla_sparse.py supports_compute_capability, 0.12.0-0.33.0 wheels); SM120 gets
+    FLASHINFER_MLA_SPARSE_SM120 (auto/fp8/fp8_e4m3) in the 0.24.0 wheel; 0.11.0 does not
+    check (cuda.py returns FlashMLASparseBackend)."""
+    from planner.serving.startup import kv_format_errors
+
+    v32 = _spec("deepseek-ai/DeepSeek-V3.2")
+
+    def kv_errors(gpu: str, kv: str, version: str) -> list[str]:
+        return kv_format_errors(gpu_preset(gpu), v32, kv, vllm_cli(version))
+
+    both = "sparse not supported, compute capability not supported"
+    assert kv_errors("rtx-pro-6000", "auto", "0.19.0") == [
+        "No valid attention backend found for cuda with kv_cache_dtype=auto. Reasons: "
+        f"{{FLASH_ATTN_MLA: [{both}], FLASHMLA: [{both}], FLASHINFER_MLA: [{both}], "
+        f"CUTLASS_MLA: [{both}], TRITON_MLA: [sparse not supported], FLASHMLA_SPARSE: "
+        "[compute capability not supported]} (compute capability 12.0)."]
+    for gpu, version in (("rtx-pro-6000", "0.23.0"), ("a100-80gb", "0.13.0"),
+                         ("a100-80gb", "0.33.0"), ("l40s", "0.19.0")):
+        assert kv_errors(gpu, "auto", version), (gpu, version)
+    assert kv_errors("rtx-pro-6000", "auto", "0.24.0") == []
+    assert kv_errors("rtx-pro-6000", "fp8_e4m3", "0.24.0") == []
+    assert kv_errors("rtx-pro-6000", "bf16", "0.24.0")  # SM120 lists auto and fp8 only
+    assert kv_errors("a100-80gb", "auto", "0.11.0") == []  # not checked by 0.11
+    assert kv_errors("h100-sxm", "fp8_e4m3", "0.13.0") == []  # config.py made it fp8_ds_mla
+    # the app offers every dtype where none runs (each plan carries the refusal)
+    from planner.serving.startup import runnable_kv_cache_dtypes
+    from planner.serving.vllm_cli import kv_cache_dtypes
+    assert runnable_kv_cache_dtypes(gpu_preset("a100-80gb"), v32, vllm_cli("0.19.0")) == \
+        kv_cache_dtypes("0.19.0")
+
+
 def test_flashinfer_head_256_in_16_token_blocks_asserts_on_blackwell_0_12_to_0_17() -> None:
     """flashinfer.py FlashInferMetadataBuilder.__init__ (0.12.0-0.17.0 wheels): head_dim 256 on
     is_device_capability(100) (0.12: 10.0 only) / is_device_capability_family(100) (0.13+)
