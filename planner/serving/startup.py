@@ -340,7 +340,10 @@ def fp4_weight_notes(gpu: GpuSpec, scheme: QuantScheme) -> list[str]:
     ModelOptNvFp4LinearMethod backend "marlin"). MXFP4 (gpt-oss): 0.33.0
     fused_moe/oracle/mxfp4.py _get_priority_backends_for_gpt_oss takes the OAI Triton MoE
     kernels on 9.0-12.x (_triton_kernel_moe_supports_current_device, 16-bit activations,
-    when triton_kernels is installed) and Marlin MXFP4 (capability >= 7.5) otherwise.
+    when triton_kernels is installed) and Marlin MXFP4 (capability >= 7.5) otherwise; for the
+    GPUs this note is for (no native FP4: below 10.0) the 0.11.0-0.18.0 wheels choose the same
+    in quantization/mxfp4.py get_mxfp4_backend (0.18.0: FlashInfer on 10.x, triton_kernels on
+    9.0 <= capability < 11.0, else Marlin).
     """
     fmt = scheme.family
     if fmt not in ("nvfp4", "mxfp4") or gpu.vendor != "nvidia" or _capability(gpu) is None:
@@ -357,7 +360,8 @@ def fp4_weight_notes(gpu: GpuSpec, scheme: QuantScheme) -> list[str]:
               if _capability(gpu) >= 90 else "the Marlin MXFP4 kernel")
     return [f"MXFP4 on {gpu.name} (compute capability {cc}) runs on {kernel}: weights stay "
             "4-bit, compute is 16-bit (FP4 tensor cores need Blackwell). Source: vLLM "
-            "model_executor/layers/fused_moe/oracle/mxfp4.py."]
+            "model_executor/layers/quantization/mxfp4.py get_mxfp4_backend (0.11-0.18), "
+            "fused_moe/oracle/mxfp4.py (0.19 on)."]
 
 
 def quantization_errors(spec: ModelSpec, quantization: str | None) -> list[str]:
