@@ -28,6 +28,7 @@ from planner.model.attention import (
 from planner.model.attention.kvformat import FP8_DS_MLA, KV_FORMATS, KvBytes
 from planner.model.spec import DenseMlp, MlaMixer, ModelSpec, MoeMlp, VisionEncoder
 from planner.serving.activation_dsv4 import Dsv4Shape, dsv4_activation, dsv4_shape
+from planner.serving.hardware import parse_capability
 from planner.serving.layout import ParallelLayout, pp_layer_split
 from planner.serving.vllm_versions import (
     CHUNKED_OFF_TOKENS_MAX_FROM,
@@ -936,11 +937,11 @@ def sparse_mla_kv(spec: ModelSpec, settings: EngineSettings, kv: KvBytes,
     if minor <= DS_MLA_CONFIG_RULE[1]:
         fp8 = dtype in ("fp8", "fp8_e4m3", "fp8_e5m2")
         return FP8_DS_MLA if fp8 or (dtype == "auto" and minor == (0, 11)) else kv
-    cc_major = compute_capability.partition(".")[0]
-    if (cc_major == "9" and dtype == "fp8") or (cc_major == "12" and minor >= (0, 24) and dtype
-                                                 in ("fp8", "fp8_e4m3", "auto")):
+    cc_major = (parse_capability(compute_capability) or (0, 0))[0]
+    if (cc_major == 9 and dtype == "fp8") or (cc_major == 12 and minor >= (0, 24) and dtype
+                                               in ("fp8", "fp8_e4m3", "auto")):
         return FP8_DS_MLA
-    if cc_major == "10" and minor == DS_MLA_BY_HEADS and dtype == "fp8":
+    if cc_major == 10 and minor == DS_MLA_BY_HEADS and dtype == "fp8":
         heads = next(layer.mixer.num_heads for layer in spec.layers
                      if isinstance(layer.mixer, MlaMixer))
         return FP8_DS_MLA if heads // tp > DS_MLA_FEW_HEADS else kv

@@ -14,6 +14,7 @@ covered range are refused with one line (the CLI exits 2), never planned with gu
 from dataclasses import dataclass
 from functools import lru_cache
 
+from planner.serving.hardware import parse_capability
 from planner.serving.vllm_cli import supported_versions, vllm_cli
 from planner.units import VLLM_KV_DTYPE
 
@@ -184,9 +185,10 @@ def flashinfer_hd256_bug(rules: "VllmRules", compute_capability: str) -> bool:
     lo, hi = FLASHINFER_HD256_READ
     if not lo <= rules.version <= hi:
         return False
-    if rules.version < FLASHINFER_HD256_FAMILY_FROM:
-        return compute_capability == "10.0"
-    return compute_capability.partition(".")[0] == "10"
+    capability = parse_capability(compute_capability)
+    if capability is None or capability[0] != 10:
+        return False
+    return rules.version >= FLASHINFER_HD256_FAMILY_FROM or capability == (10, 0)
 
 
 UMA_PSUTIL_CCS = ("8.7", "11.0", "12.1")
