@@ -209,6 +209,7 @@ def _add_recommend(sub) -> None:
                         help='a JSON object of $ per GPU-hour by preset, {"rtx-3090": 0.22}')
     search.add_argument("--gpu-memory-utilization", type=_fraction, default=0.9, metavar="U")
     add_vllm_version(search)
+    add_block_size(search)
     search.add_argument("--top", type=_bounded_int(1, 1000), default=10, metavar="K",
                         help="how many configurations to list (default 10)")
     rec.add_argument("--json", action="store_true")
@@ -323,6 +324,7 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
                      metavar="N", help="MTP speculative decoding with the model's own MTP "
                      "layers, N draft tokens per step (vLLM --speculative-config method mtp; "
                      "default 0: off)")
+    add_block_size(eng)
     eng.add_argument("--enable-chunked-prefill", action=BooleanOnce,
                      default=True, help="vLLM V1 default on; --no-enable-chunked-prefill "
                      "requires max_num_batched_tokens >= max_model_len")
@@ -336,6 +338,15 @@ def add_vllm_version(group: argparse._ArgumentGroup | argparse.ArgumentParser) -
     group.add_argument("--vllm-version", metavar="V", help="vLLM version whose memory rules "
                        "apply", type=_given("a release such as 0.33.0"),
                        default=EngineSettings.model_fields["vllm_version"].default)
+
+
+def add_block_size(group: argparse._ArgumentGroup | argparse.ArgumentParser) -> None:
+    """--block-size, the same for plan, sweep, report and recommend: tokens per KV cache block
+    (EngineSettings.block_size), checked against --vllm-version by cli.inputs.block_size_setting."""
+    group.add_argument("--block-size", type=_bounded_int(1, MAX_TOKENS), metavar="N",
+                       help="tokens per KV cache block, vLLM --block-size (default: vLLM's, "
+                       "16); 0.9.1-0.17 take 1, 8, 16, 32, 64, 128 (and 256 from 0.12), 0.18 on "
+                       "any number; Headroom plans multiples of 16")
 
 
 def build_parser(prog: str = "python -m planner") -> argparse.ArgumentParser:

@@ -28,7 +28,9 @@ from planner.serving.hardware import (
     with_link,
 )
 from planner.serving.layout import ParallelLayout, layout_errors
+from planner.serving.startup import block_size_refusal
 from planner.serving.sweep import accepts_what_if
+from planner.serving.vllm_cli import vllm_cli
 from planner.serving.vllm_versions import require_kv_cache_dtype, vllm_rules
 from planner.units import GIB
 from probes.cluster import repeated_machine, snapshots_to_cluster
@@ -228,10 +230,22 @@ def engine_settings(args: argparse.Namespace) -> EngineSettings:
     }
     if args.vllm_version:
         values["vllm_version"] = args.vllm_version
-    settings = EngineSettings(**values)
+    settings = EngineSettings(**values, **block_size_setting(args))
     # EngineError (exit 2) for a version not covered or a KV dtype it does not offer
     require_kv_cache_dtype(vllm_rules(settings.vllm_version), settings.kv_cache_dtype)
     return settings
+
+
+def block_size_setting(args: argparse.Namespace) -> dict[str, int]:
+    """{"block_size": N} for --block-size N, {} when unset (vLLM's default); CliError, in the
+    words of the --vllm-version release that would refuse it (startup.block_size_refusal)."""
+    if args.block_size is None:
+        return {}
+    rules = vllm_rules(args.vllm_version)  # an uncovered release is refused as such first
+    refusal = block_size_refusal(args.block_size, vllm_cli(rules.label))
+    if refusal:
+        raise CliError(refusal)
+    return {"block_size": args.block_size}
 
 
 def parallel_layout(args: argparse.Namespace, spec: ModelSpec, cluster: ClusterSpec

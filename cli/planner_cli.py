@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from cli.args import SWEEP_TOP_DEFAULT, build_parser
 from cli.inputs import (
     CliError,
+    block_size_setting,
     build_cluster,
     check_target_quant,
     engine_settings,
@@ -205,7 +206,7 @@ def cmd_recommend(args: argparse.Namespace) -> str:
     result = recommend(specs, workload, prices, gpus_max=args.gpus_max, gpu_keys=gpu_keys,
                        top=args.top, engine=EngineSettings(
                            gpu_memory_utilization=args.gpu_memory_utilization,
-                           vllm_version=args.vllm_version))
+                           vllm_version=args.vllm_version, **block_size_setting(args)))
     return result.model_dump_json(indent=2) + "\n" if args.json else recommend_text(result)
 
 

@@ -17,7 +17,7 @@ from planner.model.quant import QuantScheme
 from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec
 from planner.serving.engine import EngineSettings, is_sparse_mla
 from planner.serving.hardware import GpuSpec, parse_capability
-from planner.serving.vllm_cli import VllmCli, kv_cache_dtypes
+from planner.serving.vllm_cli import VllmCli, invalid_choice, kv_cache_dtypes
 from planner.serving.vllm_versions import VllmRules, flashinfer_hd256_bug
 from planner.units import VLLM_KV_DTYPE
 
@@ -397,6 +397,15 @@ def block_size_errors(block_size: int) -> list[str]:
     return [f"--block-size {block_size}: vLLM's FLASH_ATTN and TRITON_ATTN backends raise "
             "\"Block size must be a multiple of 16.\" (its MLA backends take multiples of 16 "
             "only); Headroom plans multiples of 16 only."]
+
+
+def block_size_refusal(block_size: int, cli: VllmCli) -> str | None:
+    """Why vLLM `cli.vllm_version` will not run --block-size N, in one line: its parser's
+    refusal (0.9.1-0.17.0 take the BlockSize choices only), else block_size_errors; None when
+    it runs. The CLI stops on it (exit 2) before planning."""
+    if not cli.accepts("--block-size", str(block_size)):
+        return invalid_choice(cli, "--block-size", str(block_size))
+    return next(iter(block_size_errors(block_size)), None)
 
 
 def flashinfer_hd256_errors(spec: ModelSpec, s: EngineSettings, rules: VllmRules,

@@ -121,12 +121,17 @@ def command_problems(command: str, cli: VllmCli) -> list[str]:
         if not cli.accepts(flag):
             problems.append(f"vLLM {cli.vllm_version}: unrecognized arguments: {flag}")
         elif not cli.accepts(flag, value or None):
-            # argparse prints repr(): quoted strings, bare ints (--block-size, type=int)
-            word = "{}" if all(c.isdigit() for c in cli.choices[flag]) else "'{}'"
-            allowed = ", ".join(word.format(c) for c in cli.choices[flag])
-            problems.append(f"vLLM {cli.vllm_version}: argument {flag}: invalid choice: "
-                            f"{word.format(value)} (choose from {allowed})")
+            problems.append(invalid_choice(cli, flag, value))
     return problems
+
+
+def invalid_choice(cli: VllmCli, flag: str, value: str) -> str:
+    """The release's parser refusing `value`, not among `flag`'s choices, in argparse's words."""
+    # argparse prints repr(): quoted strings, bare ints (--block-size, type=int)
+    word = "{}" if all(c.isdigit() for c in cli.choices[flag]) else "'{}'"
+    allowed = ", ".join(word.format(c) for c in cli.choices[flag])
+    return (f"vLLM {cli.vllm_version}: argument {flag}: invalid choice: {word.format(value)} "
+            f"(choose from {allowed})")
 
 
 @lru_cache(maxsize=512)

@@ -5,9 +5,9 @@ the real CLI, for every covered vLLM release, parsed by that release's own comma
 tests/planner/serving/test_vllm_cli.py covers catalog models x weight formats x KV dtypes with
 the default settings; this covers the settings: layouts (DP, EP, PP), the KV pool, chunked
 prefill, batch limits, runtime quantization, dtype, KV dtypes, multimodal profiling, MTP,
---revision. For each: where the release's parser takes the flag with Headroom's value, the
-plan gets a command that holds it and parses; where it does not, the CLI refuses in one line
-(exit 2) or the plan does not fit: never "Fits" with a command vLLM would refuse.
+--block-size, --revision. For each: where the release's parser takes the flag with Headroom's
+value, the plan gets a command that holds it and parses; where it does not, the CLI refuses in
+one line (exit 2) or the plan does not fit: never "Fits" with a command vLLM would refuse.
 """
 
 import json
@@ -54,6 +54,9 @@ FEATURES: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str | None], ...]]] 
     "mtp": (("--model", "XiaomiMiMo/MiMo-7B-Base", "--num-speculative-tokens", "1"),
             (("--speculative-config", '{"method": "mtp", "num_speculative_tokens": 1}'),)),
     "custom gpu": (("--gpu-memory-gib", "79.1", "--gpu-name", "H100"), ()),
+    # every fixture has --block-size; 0.9.1-0.11 refuse 256 (BlockSize), 0.12 on take it
+    "block size": (("--block-size", "32"), (("--block-size", "32"),)),
+    "block size 256": (("--block-size", "256"), (("--block-size", "256"),)),
 }
 
 
