@@ -637,7 +637,7 @@ def _memory_plan(inputs: ReportInputs) -> list[str]:
     lines += [
         f"- KV pool per GPU: {_gib(plan.kv_cache_bytes_per_gpu)} "
         f"({plan.kv_cache_bytes_per_gpu:,} B) = {plan.num_gpu_blocks:,} blocks of "
-        f"{plan.engine.block_size} tokens",
+        f"{plan.block_size} tokens",
         f"- KV cache tokens: {plan.kv_cache_tokens:,}",
         f"- Context ceiling: {_ceiling(plan)}",
         f"- Concurrency at {plan.max_model_len:,} tokens: {plan.max_concurrency:,.2f}",

@@ -41,6 +41,7 @@ from planner.serving.engines import VLLM, Engine, Overheads, Worker
 from planner.serving.hardware import ClusterSpec, GpuSpec, parse_capability
 from planner.serving.launch import Launch, launch, with_layout
 from planner.serving.layout import ParallelLayout, layout_errors, layout_warnings
+from planner.serving.mla_block import mla_block_size
 from planner.serving.mtp import draft_own_heads
 from planner.serving.mtp import mtp_refusal as draft_refusal
 from planner.serving.mxfp4 import (
@@ -348,6 +349,7 @@ class _Resolved(NamedTuple):
     mbt: int
     seqs: int
     kv_plain: KvBytes  # the KV dtype's bytes; the layout's (_Setup.kv_b) may be fp8_ds_mla
+    block_size: int  # what vLLM runs: --block-size, or an MLA backend's (mla_block_size)
     act_b: int
     subtract_graphs: bool
     old_graphs: bool
@@ -433,6 +435,8 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         gpu_name=gpu.name, max_model_len=max_model_len,
         mbt=mbt, seqs=seqs,
         kv_plain=1 if checkpoint_fp8_kv else kv_elem_bytes(s, spec.torch_dtype, bf16),
+        block_size=mla_block_size(spec, s.block_size, rules.version, gpu.compute_capability,
+                                  "fp8" if checkpoint_fp8_kv else s.kv_cache_dtype),
         act_b=act_elem_bytes(s, spec.torch_dtype, bf16),
         subtract_graphs=rules.graphs_subtracted and not s.enforce_eager,
         old_graphs=not rules.graphs_subtracted and not s.enforce_eager,
@@ -566,7 +570,7 @@ def _setup(
     totals = _cached(spec, key, per_rank)
     kv_b = sparse_mla_kv(spec, s, r.kv_plain, r.compute_capability, layout.tp)
     return _Setup(spec=spec, cluster=cluster, layout=layout, s=s, r=r, weight_totals=totals,
-                  stages=ENGINE.stage_layouts(r.facts, layout, s.block_size, kv_b,
+                  stages=ENGINE.stage_layouts(r.facts, layout, r.block_size, kv_b,
                                               r.fa4_fp8_hd512, r.states, r.kv_grouping[0]),
                   layout_key=layout_key, kv_b=kv_b)
 
@@ -807,7 +811,7 @@ def _full_request(st: _Setup) -> tuple[int, int]:
                 max(request_bytes(stage, r.max_model_len, st.kv_b, tp, r.mbt)
                     for stage in kv_stages))
 
-    key = ("request", tp, st.layout.pp, st.s.block_size, st.kv_b, r.mbt, r.max_model_len,
+    key = ("request", tp, st.layout.pp, r.block_size, st.kv_b, r.mbt, r.max_model_len,
            r.fa4_fp8_hd512, r.states)
     return _cached(st.spec, key, compute)
 
@@ -949,7 +953,7 @@ def _conclude(
         "cuda_graph_bytes_per_gpu": bind.graphs,
         "kv_cache_bytes_per_gpu": bind.kv,
         "num_gpu_blocks": bind.blocks,
-        "block_size": stage.block_tokens if stage else st.s.block_size,
+        "block_size": stage.block_tokens if stage else st.r.block_size,
         "kv_cache_tokens": out.tokens,
         "max_concurrency": out.concurrency,
         "max_context_tokens": min(out.ceiling, out.model_limit),

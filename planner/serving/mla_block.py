@@ -1,0 +1,92 @@
+"""The KV cache block size vLLM runs a multi-head latent attention (MLA) model with.
+
+vLLM does not keep --block-size (or its default, 16) for MLA models: until 0.17 the CUDA
+platform forces the size the default MLA backend's kernel needs, and from 0.18 the attention
+backend it selects gives its preferred size. The block size sets the pool's block count
+(KV bytes // page), its tokens (blocks x block size) and what one request holds
+(cdiv(max_model_len, block size) blocks).
+"""
+
+from planner.model.spec import MlaMixer, ModelSpec
+from planner.serving.engine import EngineSettings, is_sparse_mla
+from planner.serving.hardware import parse_capability
+from planner.serving.vllm_versions import Version
+
+DEFAULT_BLOCK_SIZE: int = EngineSettings.model_fields["block_size"].default
+"""16, vLLM config/cache.py CacheConfig.DEFAULT_BLOCK_SIZE; Headroom's command writes
+--block-size only for another size, so vLLM sees a block size of 16 as its default."""
+
+BACKEND_BLOCK_FROM: Version = (0, 18, 0)
+"""From 0.18.0 the selected backend sets the size (platforms/interface.py
+update_block_size_for_backend); before, platforms/cuda.py check_and_update_config forces it."""
+
+_HALF_KV = ("auto", "bf16", "fp16")
+_FLASHINFER_MLA_KV = _HALF_KV + ("fp8", "fp8_e4m3")
+
+
+def mla_block_size(spec: ModelSpec, block_size: int, version: Version, compute_capability: str,
+                   kv_cache_dtype: str) -> int:
+    """The block size vLLM `version` runs `spec` with on this GPU, given Headroom's
+    `block_size` (16: vLLM's default) and the KV cache dtype that reaches the selector
+    (Headroom's name; "fp8" for a checkpoint's FP8 KV cache). Models that are not all MLA
+    (DeepSeek-V4's compressed attention, hybrids) keep `block_size`.
+
+    NOTE: 0.9.1-0.17.0 platforms/cuda.py CudaPlatformBase.check_and_update_config (wheels):
+    - sparse MLA (hf_config has index_topk: DeepSeek-V3.2, GLM-5; 0.11.0 on): 64, whatever
+      was given ("block_size != 64"), last, so on every GPU;
+    - Blackwell (0.10.1-0.12.0: is_device_capability(100), 10.0 only; 0.13.0 on:
+      is_device_capability_family(100), any 10.x): from 0.15.0 a model with
+      qk_nope_head_dim 128 gets FLASHINFER_MLA (a size other than 32 and no multiple of 64
+      becomes 64), otherwise CUTLASS_MLA (128; 0.12.0 on keep a multiple of 128). 0.9.1 and
+      0.10.0 choose CUTLASS_MLA only when VLLM_ATTENTION_BACKEND asks;
+    - Hopper (is_flashmla_supported / is_flashmla_dense_supported: major 9): FLASHMLA, 64
+      (0.12.0 on keep a multiple of 64);
+    - any other GPU: the size given (TRITON_MLA).
+    0.18.0-0.33.0: a --block-size the user gave is kept (CacheConfig.user_specified_block_size);
+    otherwise the first valid backend of platforms/cuda.py _get_backend_priorities gives
+    get_preferred_block_size(16): 16 when its kernel takes 16, else its smallest kernel block
+    (v1/attention/backend.py; kernel blocks in v1/attention/backends/mla/*.py,
+    get_supported_kernel_block_sizes):
+    - dense, 10.x: FLASHINFER_MLA ([32, 64] -> 32) for auto/float16/bfloat16/fp8/fp8_e4m3 and
+      qk_nope_head_dim 64 or 128 (0.18.0; 192 too from the 0.19.0 wheel, also 0.33.0's), else
+      CUTLASS_MLA ([128]); TOKENSPEED_MLA (0.23 on, second) takes only what FLASHINFER_MLA
+      takes;
+    - dense, 9.x: FLASH_ATTN_MLA ([MultipleOf(16)] -> 16) for auto/float16/bfloat16, else
+      FLASHMLA ([64]) for fp8/fp8_e4m3. The llm-d v0.19.0 H100 logs of DeepSeek-V2-Lite and
+      Kimi-VL-A3B hold 16-token blocks (1,505,552 tokens = 94,097 x 16);
+    - dense, other GPUs: TRITON_MLA ([MultipleOf(16)] -> 16);
+    - sparse: 64. 0.18.0-0.32: the first attention layer's backend, which for
+      deepseek_v2.py is the indexer's cache (built before the MLA layer), the indexer backend
+      taking [64] only; 0.33.0 (_preferred_block_size_for_backends): the smallest size every
+      backend takes, lcm(indexer's 64, FLASHMLA_SPARSE's MultipleOf(64) or
+      FLASHINFER_MLA_SPARSE's MultipleOf(32)) = 64.
+    """
+    mixers = [layer.mixer for layer in spec.layers]
+    if not mixers or not all(isinstance(m, MlaMixer) for m in mixers):
+        return block_size
+    sparse = is_sparse_mla(spec)
+    cc = parse_capability(compute_capability) or (0, 0)
+    qk_nope = {m.qk_nope_head_dim for m in mixers if isinstance(m, MlaMixer)}
+    if version >= BACKEND_BLOCK_FROM:
+        if block_size != DEFAULT_BLOCK_SIZE:
+            return block_size
+        if sparse:
+            return 64
+        if cc[0] == 10:
+            nope = (64, 128) if version < (0, 19, 0) else (64, 128, 192)
+            flashinfer = kv_cache_dtype in _FLASHINFER_MLA_KV and qk_nope <= set(nope)
+            return 32 if flashinfer else 128
+        if cc[0] == 9 and kv_cache_dtype not in _HALF_KV:
+            return 64
+        return block_size
+    multiples = version >= (0, 12, 0)  # "% 64 != 0" / "% 128 != 0" rather than "!= 64/128"
+    if sparse and version >= (0, 11, 0):
+        return 64
+    blackwell = cc[0] == 10 if version >= (0, 13, 0) else cc == (10, 0)
+    if blackwell and version >= (0, 15, 0) and qk_nope == {128}:
+        return block_size if block_size == 32 or block_size % 64 == 0 else 64
+    if blackwell and version >= (0, 10, 1):
+        return block_size if multiples and block_size % 128 == 0 else 128
+    if cc[0] == 9:
+        return block_size if multiples and block_size % 64 == 0 else 64
+    return block_size

@@ -1,0 +1,108 @@
+"""The block size vLLM runs MLA models with (planner.serving.mla_block), per release and GPU,
+and what it does to the pool: blocks, tokens, blocks per request.
+
+Expected sizes are read off vLLM's source (the wheels), not the code under test:
+0.9.1-0.17.0 platforms/cuda.py check_and_update_config forces FlashMLA's 64 on Hopper,
+CUTLASS_MLA's 128 on Blackwell (10.0 only before 0.13.0), FlashInfer MLA's 64 on Blackwell
+from 0.15.0 (qk_nope_head_dim 128) and 64 for sparse MLA; 0.18.0 on the first valid backend's
+preferred size: FLASH_ATTN_MLA 16 on Hopper (FLASHMLA 64 for an fp8 cache), FLASHINFER_MLA 32
+on Blackwell, TRITON_MLA 16 elsewhere, 64 for sparse MLA (its indexer's 64).
+"""
+
+from functools import cache
+
+import pytest
+
+from planner.model.spec import ModelSpec
+from planner.serving.engine import EngineSettings
+from planner.serving.hardware import preset_cluster
+from planner.serving.layout import ParallelLayout
+from planner.serving.mla_block import mla_block_size
+from planner.serving.plan import PlanRequest, plan
+from planner.serving.vllm_versions import parse_version
+
+
+@cache
+def _spec(repo_id: str) -> ModelSpec:
+    from planner.catalog import catalog_entry
+    from planner.model.config.parser import parse_model_config
+
+    entry = catalog_entry(repo_id)
+    return parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+
+
+V3, V32, GLM5 = "deepseek-ai/DeepSeek-V3", "deepseek-ai/DeepSeek-V3.2", "zai-org/GLM-5"
+
+
+@pytest.mark.parametrize(("model", "version", "cc", "kv", "given", "runs"), [
+    # 0.9.1 / 0.10.0: FlashMLA on Hopper only ("!= 64"), Blackwell keeps the size
+    (V3, "0.9.1", "9.0", "auto", 16, 64), (V3, "0.10.0", "10.0", "auto", 16, 16),
+    (V3, "0.10.0", "9.0", "auto", 128, 64),
+    # 0.10.1-0.12: CUTLASS_MLA on cc 10.0 (not 10.3); "!= 128" before 0.12, "% 128" from it
+    (V3, "0.11.0", "10.0", "auto", 16, 128), (V3, "0.11.0", "10.3", "auto", 16, 16),
+    (V3, "0.11.0", "10.0", "auto", 256, 128), (V3, "0.12.0", "10.0", "auto", 256, 256),
+    (V3, "0.12.0", "9.0", "auto", 128, 128), (V3, "0.12.0", "9.0", "auto", 32, 64),
+    # 0.13-0.14: any 10.x; 0.15-0.17: FlashInfer MLA for qk_nope_head_dim 128 (32 is kept)
+    (V3, "0.13.0", "10.3", "auto", 16, 128), (V3, "0.15.0", "10.0", "auto", 16, 64),
+    (V3, "0.17.0", "10.0", "auto", 32, 32), (V3, "0.17.0", "10.0", "auto", 48, 64),
+    (V3, "0.17.0", "9.0", "auto", 16, 64), (V3, "0.17.0", "8.0", "auto", 16, 16),
+    # sparse MLA: 64 on every GPU from 0.11, even over a size given
+    (V32, "0.11.0", "10.0", "auto", 16, 64), (V32, "0.17.0", "9.0", "auto", 128, 64),
+    (GLM5, "0.16.0", "10.0", "auto", 32, 64),
+    # 0.18 on: the backend's preference for vLLM's default, a size given is kept
+    (V3, "0.19.0", "9.0", "auto", 16, 16), (V3, "0.19.0", "9.0", "bf16", 16, 16),
+    (V3, "0.19.0", "9.0", "fp8", 16, 64), (V3, "0.33.0", "9.0", "fp8_e4m3", 16, 64),
+    (V3, "0.19.0", "10.0", "auto", 16, 32), (V3, "0.33.0", "10.3", "fp8", 16, 32),
+    (V3, "0.19.0", "12.0", "auto", 16, 16), (V3, "0.19.0", "8.0", "auto", 16, 16),
+    (V3, "0.19.0", "10.0", "auto", 128, 128), (V3, "0.19.0", "9.0", "auto", 48, 48),
+    (V32, "0.19.0", "9.0", "auto", 16, 64), (V32, "0.33.0", "10.0", "fp8", 16, 64),
+    # GLM-5's qk_nope_head_dim 192: FLASHINFER_MLA takes it from 0.19 (not in 0.18); sparse
+    # anyway, so 64
+    (GLM5, "0.18.0", "10.0", "auto", 16, 64), (V32, "0.33.0", "10.0", "auto", 256, 256),
+])
+def test_the_block_size_vllm_runs_mla_with(model, version, cc, kv, given, runs) -> None:
+    assert mla_block_size(_spec(model), given, parse_version(version), cc, kv) == runs
+
+
+def test_models_that_are_not_mla_keep_the_block_size() -> None:
+    qwen = _spec("Qwen/Qwen3-8B")
+    assert mla_block_size(qwen, 16, parse_version("0.17.0"), "9.0", "auto") == 16
+    assert mla_block_size(qwen, 16, parse_version("0.19.0"), "10.0", "auto") == 16
+
+
+def test_h100_runs_deepseek_v2_lite_in_16_token_blocks_under_0_19() -> None:
+    """llm-d v0.19.0 H100 log: 94,097 blocks, 1,505,552 tokens = 16-token blocks
+    (FLASH_ATTN_MLA, first on Hopper and taking 16)."""
+    lite = _spec("deepseek-ai/DeepSeek-V2-Lite-Chat")
+    assert mla_block_size(lite, 16, parse_version("0.19.0"), "9.0", "auto") == 1_505_552 // 94_097
+
+
+V3_LAYERS, MLA_BYTES = 61, 512 + 64
+"""DeepSeek-V3 config.json: 61 layers, one latent of kv_lora_rank 512 + qk_rope_head_dim 64
+elements per token per layer, on every TP rank (not split)."""
+
+
+def _v3_on_8_h200(version: str, kv: str = "auto"):
+    return plan(PlanRequest(model=_spec(V3), cluster=preset_cluster("h200", 8),
+                            layout=ParallelLayout(tp=8),
+                            engine=EngineSettings(vllm_version=version, kv_cache_dtype=kv)))
+
+
+@pytest.mark.parametrize(("version", "kv", "block", "elem_bytes"), [
+    ("0.19.0", "auto", 16, 2),   # FLASH_ATTN_MLA, bf16 cache
+    ("0.19.0", "fp8", 64, 1),    # FLASH_ATTN_MLA takes no fp8: FLASHMLA
+    ("0.17.0", "auto", 64, 2),   # FlashMLA forced
+])
+def test_deepseek_v3_on_8_h200_blocks_by_hand(version, kv, block, elem_bytes) -> None:
+    p = _v3_on_8_h200(version, kv)
+    assert p.fits and p.block_size == block and p.max_model_len == 163_840
+    page = block * MLA_BYTES * elem_bytes  # one layer, one block
+    blocks = p.kv_cache_bytes_per_gpu // (V3_LAYERS * page)
+    assert p.num_gpu_blocks == blocks
+    assert p.kv_cache_tokens == blocks * block
+    # one request holds ceil(163,840 / block) blocks: 10,240 at 16, 2,560 at 64
+    per_request = -(-163_840 // block)
+    assert per_request == {16: 10_240, 64: 2_560}[block]
+    assert p.max_concurrency == pytest.approx(blocks / per_request)
+    # the size is vLLM's own choice: the command leaves --block-size out
+    assert p.vllm_command and "--block-size" not in p.vllm_command
