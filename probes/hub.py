@@ -63,11 +63,11 @@ config is a few kB, and headers still unread at the deadline are left out with a
 CONFIG_FILE = "config.json"
 QUANT_CONFIG_FILE = "hf_quant_config.json"
 MAX_CONFIG_BYTES = 4 * 10**6
-WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".gguf")
-"""Weight files a user may give where a config is asked for (--model model.safetensors)."""
 """4 MB (decimal), for config.json and hf_quant_config.json: the largest real ones are tens of
 kB (nvidia/Qwen3.6-35B-A3B-NVFP4: 58 kB and 35 kB), so a bigger file is not a config, and
 reading it would cost memory per app session."""
+WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".gguf")
+"""Weight files a user may give where a config is asked for (--model model.safetensors)."""
 MAX_HEADER_BYTES = 100_000_000
 """Largest safetensors header read from a local file: the safetensors format itself refuses
 headers over 100 MB (N_MAX in safetensors/src/tensor.rs), so a bigger length means a corrupt
