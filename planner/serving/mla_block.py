@@ -10,7 +10,7 @@ backend it selects gives its preferred size. The block size sets the pool's bloc
 from planner.model.spec import MlaMixer, ModelSpec
 from planner.serving.engine import EngineSettings, is_sparse_mla
 from planner.serving.hardware import parse_capability
-from planner.serving.vllm_versions import Version
+from planner.serving.vllm_versions import Version, sm100_family
 
 DEFAULT_BLOCK_SIZE: int = EngineSettings.model_fields["block_size"].default
 """16, vLLM config/cache.py CacheConfig.DEFAULT_BLOCK_SIZE; Headroom's command writes
@@ -35,10 +35,10 @@ def mla_block_size(spec: ModelSpec, block_size: int, version: Version, compute_c
     - sparse MLA (hf_config has index_topk: DeepSeek-V3.2, GLM-5; 0.11.0 on): 64, whatever
       was given ("block_size != 64"), last, so on every GPU;
     - Blackwell (0.10.1-0.12.0: is_device_capability(100), 10.0 only; 0.13.0 on:
-      is_device_capability_family(100), any 10.x): from 0.15.0 a model with
-      qk_nope_head_dim 128 gets FLASHINFER_MLA (a size other than 32 and no multiple of 64
-      becomes 64), otherwise CUTLASS_MLA (128; 0.12.0 on keep a multiple of 128). 0.9.1 and
-      0.10.0 choose CUTLASS_MLA only when VLLM_ATTENTION_BACKEND asks;
+      is_device_capability_family(100), any 10.x: vllm_versions.sm100_family): from 0.15.0 a model
+      with qk_nope_head_dim 128 gets FLASHINFER_MLA (a size other than 32 and no multiple of 64
+      becomes 64), otherwise CUTLASS_MLA (128; 0.12.0 on keep a multiple of 128). 0.9.1 and 0.10.0
+      choose CUTLASS_MLA only when VLLM_ATTENTION_BACKEND asks;
     - Hopper (is_flashmla_supported / is_flashmla_dense_supported: major 9): FLASHMLA, 64
       (0.12.0 on keep a multiple of 64);
     - any other GPU: the size given (TRITON_MLA).
@@ -82,7 +82,7 @@ def mla_block_size(spec: ModelSpec, block_size: int, version: Version, compute_c
     multiples = version >= (0, 12, 0)  # "% 64 != 0" / "% 128 != 0" rather than "!= 64/128"
     if sparse and version >= (0, 11, 0):
         return 64
-    blackwell = cc[0] == 10 if version >= (0, 13, 0) else cc == (10, 0)
+    blackwell = sm100_family(version, cc)
     if blackwell and version >= (0, 15, 0) and qk_nope == {128}:
         return block_size if block_size == 32 or block_size % 64 == 0 else 64
     if blackwell and version >= (0, 10, 1):

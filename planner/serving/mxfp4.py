@@ -9,7 +9,7 @@ speed model runs it (speed.kernels.mxfp4_moe_kernel). Read from the 0.10.1-0.33.
 from typing import Literal
 
 from planner.serving.hardware import parse_capability
-from planner.serving.vllm_versions import Version, version_label
+from planner.serving.vllm_versions import Version, sm100_family, version_label
 
 MXFP4_FROM: Version = (0, 10, 1)
 """NOTE: the 0.9.1-0.10.0 wheels have no model_executor/layers/quantization/mxfp4.py ("mxfp4" is
@@ -33,10 +33,9 @@ MXFP4_TRITON_BELOW_11_FROM: Version = (0, 12, 0)
 0.19.0; 0.33.0 _get_priority_backends_for_gpt_oss moves TRITON behind Marlin on
 is_device_capability_family(120)), Marlin above (12.x); the 0.11.2 wheel on any >= 9.0."""
 
-MXFP4_SM100_FAMILY_FROM: Version = (0, 13, 0)
-"""NOTE: get_mxfp4_backend picks FlashInfer's MXFP4 x BF16 MoE on is_device_capability_family(100)
-(every 10.x: B200's 10.0, B300's 10.3) from the 0.13.0 wheel; the 0.12.0 wheel on exactly 10.0
-(is_device_capability(100)), so B300 runs triton_kernels there."""
+# NOTE: get_mxfp4_backend picks FlashInfer's MXFP4 x BF16 MoE on is_device_capability_family(100)
+# (every 10.x: B200's 10.0, B300's 10.3) from the 0.13.0 wheel; the 0.12.0 wheel on exactly 10.0
+# (is_device_capability(100)), so B300 runs triton_kernels there (vllm_versions.sm100_family).
 
 MXFP4_TRTLLM_WIDTH_128_FROM: Version = (0, 27, 0)
 """NOTE: FlashInfer's TRT-LLM MXFP4 MoE pads the per-rank expert width to a multiple of 256
@@ -52,18 +51,18 @@ Mxfp4Kernel = Literal["flashinfer", "marlin", "triton"]
 def mxfp4_kernel(version: Version, compute_capability: str) -> Mxfp4Kernel:
     """The kernel vLLM `version` (0.10.1 on) runs MXFP4 experts on on this NVIDIA GPU with no
     environment variable set, FlashInfer assumed installed (as in vLLM's images): FlashInfer's
-    TRT-LLM MXFP4 x BF16 MoE on exactly 10.0 (is_device_capability(100)), every 10.x from
-    MXFP4_SM100_FAMILY_FROM; Marlin on every other GPU up to 0.10.1 (MXFP4_MARLIN_UNTIL) and
+    TRT-LLM MXFP4 x BF16 MoE on exactly 10.0 (is_device_capability(100)), every 10.x from 0.13
+    (vllm_versions.sm100_family); Marlin on every other GPU up to 0.10.1 (MXFP4_MARLIN_UNTIL) and
     below 9.0; else OpenAI's triton_kernels (the 0.10.2, 0.11.0, 0.11.1 and 0.11.2 wheels'
-    get_mxfp4_backend: any other capability >= 9.0, B300's 10.3 and 12.x too, though the
-    0.12.0 wheel's comment has triton_kernels "only confirmed to work on SM90 and SM100"),
-    below 11.0 only from MXFP4_TRITON_BELOW_11_FROM (Marlin on 12.x). The memory side pads
-    the experts for it (mxfp4_expert_padding) and the speed model runs it
-    (speed.kernels.mxfp4_moe_kernel). An unknown capability (off NVIDIA) reads as Marlin."""
+    get_mxfp4_backend: any other capability >= 9.0, B300's 10.3 and 12.x too, though the 0.12.0
+    wheel's comment has triton_kernels "only confirmed to work on SM90 and SM100"), below 11.0 only
+    from MXFP4_TRITON_BELOW_11_FROM (Marlin on 12.x). The memory side pads the experts for it
+    (mxfp4_expert_padding) and the speed model runs it (speed.kernels.mxfp4_moe_kernel). An unknown
+    capability (off NVIDIA) reads as Marlin."""
     capability = parse_capability(compute_capability)
     if capability is None:
         return "marlin"
-    if capability == (10, 0) or (version >= MXFP4_SM100_FAMILY_FROM and capability[0] == 10):
+    if sm100_family(version, capability):
         return "flashinfer"
     if version <= MXFP4_MARLIN_UNTIL or capability[0] < 9:
         return "marlin"

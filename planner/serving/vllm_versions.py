@@ -174,9 +174,21 @@ head size 256 support. ..."), and model_executor/models/config.py
 HybridAttentionMambaModelConfig aligns a hybrid model's attention block to 32 instead of 16
 when get_head_size() == 256 and no other attention backend is forced. Both test
 current_platform.is_device_capability(100) (10.0 only) in 0.12.0 and
-is_device_capability_family(100) (any 10.x) from 0.13.0."""
+is_device_capability_family(100) (any 10.x) from 0.13.0 (SM100_FAMILY_FROM)."""
 
-FLASHINFER_HD256_FAMILY_FROM: Version = (0, 13, 0)
+SM100_FAMILY_FROM: Version = (0, 13, 0)
+"""NOTE: where vLLM singles out datacenter Blackwell it tests
+current_platform.is_device_capability(100), exactly 10.0 (B200; not B300's 10.3), up to the
+0.12.0 wheel, and is_device_capability_family(100), any 10.x, from the 0.13.0 wheel, in every
+rule here that reads it: FlashInfer's head-256 workaround (FLASHINFER_HD256_READ), the MXFP4
+backend (quantization/mxfp4.py get_mxfp4_backend, planner.serving.mxfp4) and the MLA backend
+platforms/cuda.py check_and_update_config forces (planner.serving.mla_block)."""
+
+
+def sm100_family(version: Version, capability: tuple[int, int]) -> bool:
+    """Whether vLLM `version` takes this compute capability for datacenter Blackwell
+    (SM100_FAMILY_FROM): exactly 10.0 before 0.13, any 10.x from it."""
+    return capability == (10, 0) or (version >= SM100_FAMILY_FROM and capability[0] == 10)
 
 
 def flashinfer_hd256_bug(rules: "VllmRules", compute_capability: str) -> bool:
@@ -186,9 +198,7 @@ def flashinfer_hd256_bug(rules: "VllmRules", compute_capability: str) -> bool:
     if not lo <= rules.version <= hi:
         return False
     capability = parse_capability(compute_capability)
-    if capability is None or capability[0] != 10:
-        return False
-    return rules.version >= FLASHINFER_HD256_FAMILY_FROM or capability == (10, 0)
+    return capability is not None and sm100_family(rules.version, capability)
 
 
 UMA_PSUTIL_CCS = ("8.7", "11.0", "12.1")
