@@ -10,7 +10,9 @@ backend it selects gives its preferred size. The block size sets the pool's bloc
 from planner.model.spec import MlaMixer, ModelSpec
 from planner.serving.engine import EngineSettings, is_sparse_mla
 from planner.serving.hardware import parse_capability
+from planner.serving.startup import dense_mla_backends
 from planner.serving.vllm_versions import Version, sm100_family
+from planner.units import VLLM_KV_DTYPE
 
 DEFAULT_BLOCK_SIZE: int = EngineSettings.model_fields["block_size"].default
 """16, vLLM config/cache.py CacheConfig.DEFAULT_BLOCK_SIZE; Headroom's command writes
@@ -19,9 +21,6 @@ DEFAULT_BLOCK_SIZE: int = EngineSettings.model_fields["block_size"].default
 BACKEND_BLOCK_FROM: Version = (0, 18, 0)
 """From 0.18.0 the selected backend sets the size (platforms/interface.py
 update_block_size_for_backend); before, platforms/cuda.py check_and_update_config forces it."""
-
-_HALF_KV = ("auto", "bf16", "fp16")
-_FLASHINFER_MLA_KV = _HALF_KV + ("fp8", "fp8_e4m3")
 
 
 def mla_block_size(spec: ModelSpec, block_size: int, version: Version, compute_capability: str,
@@ -72,11 +71,14 @@ def mla_block_size(spec: ModelSpec, block_size: int, version: Version, compute_c
             return block_size
         if sparse:
             return 64
+        # the KV dtypes each backend lists (startup.dense_mla_backends, vLLM's names)
+        listed = dense_mla_backends(version[1], cc[0] * 10 + cc[1])
+        kv = VLLM_KV_DTYPE[kv_cache_dtype]
         if cc[0] == 10:
             nope = (64, 128) if version < (0, 19, 0) else (64, 128, 192)
-            flashinfer = kv_cache_dtype in _FLASHINFER_MLA_KV and qk_nope <= set(nope)
+            flashinfer = kv in listed["FLASHINFER_MLA"][0] and qk_nope <= set(nope)
             return 32 if flashinfer else 128
-        if cc[0] == 9 and kv_cache_dtype not in _HALF_KV:
+        if cc[0] == 9 and kv not in listed["FLASH_ATTN_MLA"][0]:
             return 64
         return block_size
     multiples = version >= (0, 12, 0)  # "% 64 != 0" / "% 128 != 0" rather than "!= 64/128"

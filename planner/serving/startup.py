@@ -63,15 +63,7 @@ def _mla_backend_error(kv: str, minor: int, cc: int, sparse: bool = False) -> st
     0.17.0 wheel's lists, present in 0.18.0's and 0.19.0's). No list has fp8_e5m2 or a packed
     format (0.11-0.14 not read).
     """
-    half = ("auto", "bfloat16") + (("float16",) if minor >= 18 else ())
-    fp8 = ("fp8", "fp8_e4m3")
-    backends = {
-        "FLASH_ATTN_MLA": (half, cc // 10 == 9),
-        "FLASHMLA": (half + fp8, cc // 10 in (9, 10)),
-        "FLASHINFER_MLA": (half + fp8, cc // 10 == 10),
-        "CUTLASS_MLA": (half + fp8, cc // 10 == 10),
-        "TRITON_MLA": (half + (fp8 if minor >= 18 else ()), True),
-    }
+    backends = dense_mla_backends(minor, cc)
     if sparse:
         backends |= _sparse_mla_backends(minor, cc)
     reasons = {name: [why for why, bad in (
@@ -80,6 +72,21 @@ def _mla_backend_error(kv: str, minor: int, cc: int, sparse: bool = False) -> st
         ("compute capability not supported", not ok)) if bad]
         for name, (kvs, ok) in backends.items()}
     return None if not all(reasons.values()) else _no_backend(kv, reasons, cc)
+
+
+def dense_mla_backends(minor: int, cc: int) -> dict[str, tuple[tuple[str, ...], bool]]:
+    """The dense-MLA backends of vLLM 0.`minor` (>= 0.15): {name: (the KV dtypes it lists,
+    vLLM's names; whether it supports compute capability `cc`, 90 for 9.0)}, as read in
+    _mla_backend_error's NOTE; planner.serving.mla_block picks among them for the block size."""
+    half = ("auto", "bfloat16") + (("float16",) if minor >= 18 else ())
+    fp8 = ("fp8", "fp8_e4m3")
+    return {
+        "FLASH_ATTN_MLA": (half, cc // 10 == 9),
+        "FLASHMLA": (half + fp8, cc // 10 in (9, 10)),
+        "FLASHINFER_MLA": (half + fp8, cc // 10 == 10),
+        "CUTLASS_MLA": (half + fp8, cc // 10 == 10),
+        "TRITON_MLA": (half + (fp8 if minor >= 18 else ()), True),
+    }
 
 
 _SPARSE_MLA_BACKENDS: tuple[tuple[str, tuple[int, ...], int, tuple[str, ...]], ...] = (
