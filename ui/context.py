@@ -188,8 +188,8 @@ def current_spec() -> ModelSpec:
 
 
 def _engine_knobs() -> dict[str, object]:
-    """The vLLM release and knobs the Plan and Compare pages share (not the weight format or
-    context)."""
+    """The vLLM release and knobs the Plan and Compare pages share (the Report page's other
+    models too: compare_engine), not the weight format or context."""
     current = state()
     return {
         "vllm_version": current.vllm_version,
@@ -197,6 +197,8 @@ def _engine_knobs() -> dict[str, object]:
         "gpu_memory_utilization": current.gpu_memory_utilization,
         "max_num_seqs": current.max_num_seqs,
         "max_num_batched_tokens": current.max_num_batched_tokens,
+        # unset (None): EngineSettings' default, which the planner takes as vLLM's choice
+        **({"block_size": current.block_size} if current.block_size else {}),
     }
 
 

@@ -13,8 +13,9 @@ import streamlit as st
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from planner.model.quant import UnknownSchemeError, resolve_scheme
-from planner.serving.engine import checkpoint_name_problem
+from planner.serving.engine import EngineSettings, checkpoint_name_problem
 from planner.serving.hardware import gpu_preset
+from planner.serving.startup import block_size_errors
 from planner.serving.sweep import Objective
 from planner.serving.vllm_cli import vllm_cli
 from planner.serving.vllm_versions import (
@@ -83,6 +84,10 @@ class AppState(BaseModel):
     max_num_seqs: int | None = Field(None, alias="seqs", ge=1, le=1 << 16)
     """None: vLLM's default for the GPU (planner.serving.engine.default_batch_limits)."""
     max_num_batched_tokens: int | None = Field(None, alias="mbt", ge=1, le=1 << 24)
+    block_size: int | None = Field(None, alias="bs", ge=1, le=1 << 24)
+    """vLLM --block-size, tokens per KV cache block; None: vLLM's choice (16, or the MLA
+    backend's: planner.serving.mla_block); the Plan page offers the release's
+    (planner.serving.startup.block_size_choices)."""
     num_speculative_tokens: int = Field(0, alias="spec", ge=0, le=64)
     """MTP speculative decoding: draft tokens per step (0: off; 64: the CLI's bound); offered
     only for a model with MTP layers (planner.serving.plan.mtp_refusal)."""
@@ -137,6 +142,19 @@ class AppState(BaseModel):
             raise ValueError(f"vLLM {label} plans with the rules and flags of {listed}, the "
                              f"release the app lists: pick {listed}")
         return label
+
+    @field_validator("block_size")
+    @classmethod
+    def _plannable_block_size(cls, value: int | None) -> int | None:
+        """A multiple of 16 (planner.serving.startup.block_size_errors); 16, vLLM's default,
+        is planned as vLLM's choice (None), as the CLI plans --block-size 16. Whether the
+        release takes it is the Plan page's check (it follows the sidebar's release)."""
+        if value is None or value == EngineSettings.model_fields["block_size"].default:
+            return None
+        errors = block_size_errors(value)
+        if errors:
+            raise ValueError(errors[0])
+        return value
 
     @field_validator("target_checkpoint")
     @classmethod

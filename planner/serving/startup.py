@@ -17,7 +17,13 @@ from planner.model.quant import QuantScheme
 from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec
 from planner.serving.engine import EngineSettings, is_sparse_mla
 from planner.serving.hardware import GpuSpec, parse_capability
-from planner.serving.vllm_cli import VllmCli, invalid_choice, kv_cache_dtypes
+from planner.serving.vllm_cli import (
+    VllmCli,
+    invalid_choice,
+    kv_cache_dtypes,
+    supported_versions,
+    vllm_cli,
+)
 from planner.serving.vllm_versions import VllmRules, flashinfer_hd256_bug
 from planner.units import VLLM_KV_DTYPE
 
@@ -413,6 +419,21 @@ def block_size_refusal(block_size: int, cli: VllmCli) -> str | None:
     if not cli.accepts("--block-size", str(block_size)):
         return invalid_choice(cli, "--block-size", str(block_size))
     return next(iter(block_size_errors(block_size)), None)
+
+
+def block_size_choices(cli: VllmCli) -> tuple[int, ...]:
+    """The --block-size values to offer under `cli`'s release, smallest first, without vLLM's
+    default (EngineSettings.block_size, 16, which Headroom plans as vLLM's own choice): the
+    parser's choices that block_size_refusal passes (0.9.1-0.11.0: 32-128; 0.12.0-0.17.0:
+    32-256). A release whose parser takes any int (0.18.0 on, no choices in its fixture) is
+    offered the last listed ones (0.17.0's BlockSize); block_size_refusal passes any other
+    multiple of 16 there, as the CLI does."""
+    default = EngineSettings.model_fields["block_size"].default
+    listed = cli.choices.get("--block-size") or next(
+        other.choices["--block-size"] for other in map(vllm_cli, reversed(supported_versions()))
+        if "--block-size" in other.choices)
+    return tuple(sorted(size for size in map(int, listed)
+                        if size != default and block_size_refusal(size, cli) is None))
 
 
 def flashinfer_hd256_errors(spec: ModelSpec, s: EngineSettings, rules: VllmRules,

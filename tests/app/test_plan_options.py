@@ -83,7 +83,9 @@ def test_a_model_without_mtp_layers_or_vision_tower_offers_neither() -> None:
     assert not at.exception
     assert not [w for w in at.number_input if w.key == "plan.num_speculative_tokens"]
     assert not [w for w in at.checkbox if w.key == "plan.skip_mm_profiling"]
-    assert "More vLLM options" not in [e.label for e in at.expander]
+    # the expander stays, folded, for the KV block size (tests/app/test_block_size.py)
+    options = next(e for e in at.expander if e.label == "More vLLM options")
+    assert not options.proto.expanded and at.selectbox(key="plan.block_size")
     # a vision model without MTP layers (Qwen3-VL-32B: no mtp_num_hidden_layers) offers only
     # the profiling switch
     vl = open_page(None, model="Qwen/Qwen3-VL-32B-Instruct")

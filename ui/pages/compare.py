@@ -42,7 +42,8 @@ except USER_ERRORS as exc:
 st.caption(f"All on {md_escape(cluster.source)} with vLLM {engine.vllm_version}'s rules; each "
            f"model in its own checkpoint format, KV dtype {engine.kv_cache_dtype}, "
            f"gpu_memory_utilization {engine.gpu_memory_utilization:g}, max_model_len "
-           f"{engine.max_model_len:,}.")
+           f"{engine.max_model_len:,}"
+           + (f", --block-size {engine.block_size}." if state().block_size else "."))
 
 load = current_load()
 st.caption(f"Speed at the Plan page's load: {load.input_len:,} input and {load.output_len:,} "

@@ -11,15 +11,20 @@ from planner.serving.engine import EngineSettings, kv_elem_bytes
 from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.plan import Plan, PlanRequest, mtp_refusal, plan
 from planner.serving.speed import SpeedEstimate, estimate_speed
-from planner.serving.startup import kv_format_errors, runnable_kv_cache_dtypes
+from planner.serving.startup import (
+    block_size_choices,
+    block_size_refusal,
+    kv_format_errors,
+    runnable_kv_cache_dtypes,
+)
 from planner.serving.sweep import (
     SweepResult,
     layout_candidates,
     quant_candidates,
     sweep,
 )
-from planner.serving.vllm_cli import vllm_cli
-from planner.text import counted, md_escape
+from planner.serving.vllm_cli import VllmCli, vllm_cli
+from planner.text import counted, md_escape, sentence
 from planner.units import VLLM_KV_DTYPE
 from ui import format as fmt
 from ui.charts import HEATMAP_MAX_LAYOUTS, line_mark, memory_bar, sweep_heatmap
@@ -75,16 +80,18 @@ def _explain_invalid_tp(valid: tuple[ParallelLayout, ...]) -> None:
                             + md_escape(" ".join(errors or ["no valid PP/EP pairing."])))
 
 
-def _keep_valid(field: str, value: object, options: list, why: str) -> None:
+def _keep_valid(field: str, value: object, options: list, why: str, *, nearest: bool = True,
+                shown=str) -> None:
     """When a linked value is not a valid choice here, say why and fall back to the nearest
-    valid one (numbers: the closest, larger on ties; else the first)."""
+    valid one (numbers: the closest, larger on ties; else, or with nearest=False, the first),
+    named as `shown` writes it."""
     if value in options:
         return
     fallback = options[0]
-    if isinstance(value, int) and not isinstance(value, bool):
+    if nearest and isinstance(value, int) and not isinstance(value, bool):
         fallback = min(options, key=lambda option: (abs(option - value), -option))
-    st.warning(md_escape(f"{field}={value} is not possible here: {why} Showing "
-                         f"{field}={fallback} instead."), icon=":material/swap_horiz:")
+    st.warning(md_escape(f"{field}={shown(value)} is not possible here: {why} Showing "
+                         f"{field}={shown(fallback)} instead."), icon=":material/swap_horiz:")
     set_state(**{field: fallback})
 
 
@@ -162,6 +169,7 @@ def _controls() -> None:
                    "sizes that it runs on this GPU (nvfp4 and the per-token-head formats "
                    "include their scales)", format_func=lambda kv: VLLM_KV_DTYPE[kv],
                    **bind("plan", "kv_cache_dtype"))
+    block_sizes = _block_sizes(cli)
     load_controls(left)
     mid.selectbox("Tensor parallel (TP)", tps, key="plan.tp", on_change=_pin_layout,
                   args=("tp",))
@@ -186,21 +194,47 @@ def _controls() -> None:
                    **bind("plan", "max_num_seqs"))
     b.number_input("max_num_batched_tokens", value=None, step=1024,
                    placeholder="default", **bind("plan", "max_num_batched_tokens"))
-    _more_options(right, spec, mtp_refused)
+    _more_options(right, spec, mtp_refused, block_sizes)
     _layout_note(auto)
     _explain_invalid_tp(valid)
 
 
-def _more_options(container, spec, mtp_refused: tuple[str, ...]) -> None:
-    """MTP speculative decoding (models with MTP layers) and --skip-mm-profiling (models with
-    a vision tower), folded away (open when a link sets one); absent when neither applies."""
-    if mtp_refused and not spec.vision:
-        return
+def _block_sizes(cli: VllmCli) -> list[int | None]:
+    """The KV block sizes to offer under the sidebar's release, None (vLLM's choice) first:
+    block_size_choices, and a linked size the release takes (block_size_refusal, the CLI's
+    check); a linked size it refuses is dropped here, with its words, before any plan."""
+    sizes: list[int | None] = [None, *block_size_choices(cli)]
+    linked = state().block_size
+    refusal = block_size_refusal(linked, cli) if linked else None
+    if linked and not refusal and linked not in sizes:
+        sizes.append(linked)  # 0.18 on take any multiple of 16
+    _keep_valid("block_size", linked, sizes, sentence(refusal or ""), nearest=False,
+                shown=_block_label)
+    return sorted(sizes, key=lambda size: size or 0)
+
+
+def _block_label(size: int | None) -> str:
+    return "vLLM's choice" if size is None else f"{size} tokens"
+
+
+def _more_options(container, spec, mtp_refused: tuple[str, ...],
+                  block_sizes: list[int | None]) -> None:
+    """The KV block size (vLLM --block-size), MTP speculative decoding (models with MTP
+    layers) and --skip-mm-profiling (models with a vision tower), folded away (open when a
+    link sets one) so the figures stay in view."""
     current = state()
     # a fixed key: `expanded` only opens it on first show (a linked setting), then it stays
     # as the user leaves it (without a key, a new `expanded` would make it a new element)
     with container.expander("More vLLM options", key="plan.more_options", expanded=bool(
-            current.num_speculative_tokens or current.skip_mm_profiling)):
+            current.num_speculative_tokens or current.skip_mm_profiling
+            or current.block_size)):
+        st.selectbox("KV block size (tokens)", block_sizes, format_func=_block_label,
+                     help="vLLM --block-size, tokens per KV cache block. vLLM's choice: 16, or "
+                     "the MLA backend's own size; the others are the sizes this vLLM release's "
+                     "--block-size takes that Headroom plans (multiples of 16). Some "
+                     "start-ups need one: FlashInfer on Blackwell refuses head size 256 "
+                     "(Gemma-2/3) in 16-token blocks under vLLM 0.12-0.17",
+                     **bind("plan", "block_size"))
         if not mtp_refused:
             # no widget bounds: the state refuses an out-of-range number aloud
             st.number_input(

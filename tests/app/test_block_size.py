@@ -1,0 +1,97 @@
+"""Plan page, "More vLLM options": the KV block size (vLLM --block-size), as the CLI's flag.
+
+Gemma-2-9B (google/gemma-2-9b-it, ../shared/model-configs or the catalog: 42 layers, 8 KV
+heads, head_dim 256, bfloat16, sliding window 4096 on every other layer) on one B200 (compute
+capability 10.0) under vLLM 0.17.0: FlashInfer, first on Blackwell, asserts against head size
+256 in 16-token blocks, and its message names the fix. Worked by hand at 32-token blocks:
+  KV bytes per token and layer: 2 (K, V) x 8 heads x 256 dims x 2 B = 8,192 B
+  two KV cache groups (21 sliding-window, 21 full-attention layers) share one page per layer:
+  bytes per block = 21 layers x 32 tokens x 8,192 B = 5,505,024 B
+  pool 139.35 GiB // 5,505,024 B = 27,180 blocks (27,180 x 5,505,024 B = 139.3507 GiB, one
+  more would be 139.356 GiB), tokens = 27,180 // 2 groups x 32 = 434,880.
+The 0.17.0 parser takes --block-size 1, 8, 16, 32, 64, 128, 256 (config/cache.py BlockSize,
+the fixture); Headroom plans multiples of 16, and 16 is vLLM's choice.
+"""
+
+import shlex
+
+from planner.serving.vllm_cli import command_problems, vllm_cli
+from tests.app.conftest import open_link, open_page, texts
+
+GEMMA2 = {"model": "google/gemma-2-9b-it", "gpu": "b200", "gpn": "1", "vllm": "0.17.0"}
+BUG = ("There is a bug in FlashInfer block_size 16 head size 256 support. Please avoid this "
+       "combination by passing --block-size 32 or --block-size 64.")
+BLOCK_BYTES = 21 * 32 * (2 * 8 * 256 * 2)
+BLOCKS = 27_180
+FITS = (f"Fits: {BLOCKS:,} blocks = {BLOCKS // 2 * 32:,} KV tokens per replica")
+
+
+def block_size(at):
+    return at.selectbox(key="plan.block_size")
+
+
+def test_refused_at_vllms_choice_then_fits_at_32() -> None:
+    at = open_page(None, **GEMMA2)
+    assert not at.exception
+    assert [e.value for e in at.error] == [f"Does not fit: {BUG}"]
+    assert "bs" not in at.query_params
+    # the widgets stay: the release's sizes are offered, the expander folded
+    assert block_size(at).value is None
+    assert block_size(at).options == ["vLLM's choice", "32 tokens", "64 tokens", "128 tokens",
+                                      "256 tokens"]
+    assert not at.expander(key="plan.more_options").proto.expanded
+    block_size(at).set_value(32).run()
+    assert not at.exception and not at.error
+    assert BLOCK_BYTES == 5_505_024 and BLOCKS // 2 * 32 == 434_880
+    assert at.success[0].value.startswith(FITS), at.success[0].value
+    assert f"139.35 GiB // {BLOCK_BYTES:,} B = {BLOCKS:,}" in texts(at)
+    command = at.code[0].value
+    words = shlex.split(command)
+    assert words[words.index("--block-size") + 1] == "32", command
+    assert command_problems(command, vllm_cli("0.17.0")) == []
+    assert at.query_params["bs"] == "32"
+    block_size(at).set_value(None).run()  # back to vLLM's choice: refused again
+    assert [e.value for e in at.error] == [f"Does not fit: {BUG}"]
+    assert "bs" not in at.query_params
+
+
+def test_a_link_with_a_block_size_plans_it() -> None:
+    at = open_link("plan", **GEMMA2, bs="64")
+    assert not at.exception and not at.sidebar.warning and not at.error
+    assert block_size(at).value == 64 and at.expander(key="plan.more_options").proto.expanded
+    assert "--block-size 64" in at.code[0].value and at.query_params["bs"] == "64"
+    # 0.18 on, the parser takes any int: a linked multiple of 16 is offered and planned
+    at = open_link("plan", **{**GEMMA2, "vllm": "0.19.0"}, bs="48")
+    assert not at.exception and not at.sidebar.warning
+    assert block_size(at).value == 48 and "48 tokens" in block_size(at).options
+    assert "--block-size 48" in at.code[0].value
+
+
+def test_a_bad_block_size_in_a_link_is_named_and_the_default_planned() -> None:
+    at = open_link("plan", **GEMMA2, bs="20")
+    assert not at.exception
+    assert [w.value for w in at.sidebar.warning] == [
+        "Link parameter bs='20' ignored: --block-size 20: vLLM's FLASH_ATTN and TRITON_ATTN "
+        "backends raise \"Block size must be a multiple of 16.\" (its MLA backends take "
+        "multiples of 16 only); Headroom plans multiples of 16 only."]
+    assert block_size(at).value is None and [e.value for e in at.error] == [
+        f"Does not fit: {BUG}"]
+    # a size the sidebar's release does not take: its parser's words, vLLM's choice planned
+    at = open_link("plan", **{**GEMMA2, "vllm": "0.11.0"}, bs="256")
+    assert not at.exception
+    assert [w.value for w in at.main.warning if "block_size" in w.value] == [
+        "block_size=256 tokens is not possible here: vLLM 0.11.0: argument --block-size: "
+        "invalid choice: 256 (choose from 1, 8, 16, 32, 64, 128). Showing block_size=vLLM's "
+        "choice instead."]
+    assert block_size(at).value is None and "bs" not in at.query_params
+
+
+def test_compare_and_report_plan_with_the_block_size() -> None:
+    both = {**GEMMA2, "cmp": "google/gemma-2-9b-it,Qwen/Qwen3-8B", "ctx": "8192"}
+    refused = open_page("compare", **both)
+    assert list(refused.dataframe[0].value["fits"]) == [False, True]
+    at = open_page("compare", **both, bs="32")
+    assert not at.exception and list(at.dataframe[0].value["fits"]) == [True, True]
+    assert "--block-size 32." in texts(at)
+    report = open_page("report", **both, bs="32")
+    assert not report.exception and "--block-size 32" in report.main.markdown[-1].value
