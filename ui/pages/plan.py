@@ -194,7 +194,8 @@ def _controls() -> None:
                    **bind("plan", "max_num_seqs"))
     b.number_input("max_num_batched_tokens", value=None, step=1024,
                    placeholder="default", **bind("plan", "max_num_batched_tokens"))
-    _more_options(right, spec, mtp_refused, block_sizes)
+    # under the KV dtype and the load: the right column, taller, would push the figures down
+    _more_options(left, spec, mtp_refused, block_sizes)
     _layout_note(auto)
     _explain_invalid_tp(valid)
 
