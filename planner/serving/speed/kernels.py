@@ -6,10 +6,10 @@ from the wheels (0.9.1-0.33.0, as planner.serving.vllm_versions); the int4 Marli
 Marlin W8A16 and NVFP4 choices are the same in the 0.9.1-0.11.0 wheels (compressed_tensors_moe.py
 get_moe_method, gptq_marlin.py, marlin_utils.check_moe_marlin_supports_layer, fp8.py).
 
-Routed experts run on the MoE kernel family vLLM picks (moe_kernel: FlashInfer TRT-LLM MXFP4
-on Blackwell, triton_kernels MXFP4 on Hopper, Marlin MoE for weight-only, vLLM's fused-MoE
-paths otherwise), each with its own expert factors (SpeedCoefficients); Marlin MoE's expert
-reads are bound by SMs x clock on Hopper/Blackwell (MARLIN_MOE).
+Routed experts run on the MoE kernel family vLLM picks (moe_kernel: for MXFP4 the kernel
+planner.serving.mxfp4.mxfp4_kernel picks per release and GPU, Marlin MoE for weight-only,
+vLLM's fused-MoE paths otherwise), each with its own expert factors (SpeedCoefficients);
+Marlin MoE's expert reads are bound by SMs x clock on Hopper/Blackwell (MARLIN_MOE).
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ MoeKernel = Literal["fused-moe", "flashinfer-trtllm-mxfp4", "triton-mxfp4", "mar
 """Which kernel family vLLM runs a MoE layer's routed experts on (moe_kernel): its own fused-MoE
 paths (Triton fused_moe, CUTLASS, DeepGEMM, FlashInfer for FP8/NVFP4: the default figure);
 FlashInfer's TRT-LLM MXFP4 x BF16 MoE (gpt-oss on datacenter Blackwell); OpenAI's
-triton_kernels matmul_ogs (MXFP4 on Hopper); Marlin MoE (weight-only: int4/GPTQ/AWQ, and
+triton_kernels matmul_ogs (MXFP4 on Hopper, and by release B300 and RTX 50: mxfp4.mxfp4_kernel);
+Marlin MoE (weight-only: int4/GPTQ/AWQ, and
 the MXFP4/FP8 fallbacks on older GPUs); from vLLM 0.32 FlashInfer's TRT-LLM MxInt4 MoE and
 Humming for some weight-only MoE (no calibration rows: they take the default figures)."""
 
