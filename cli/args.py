@@ -13,6 +13,7 @@ from datetime import date
 
 from cli.parser import BooleanOnce, OneLineParser
 from planner.serving.engine import EngineSettings, checkpoint_name_problem
+from planner.serving.hardware import HardwareError, NetworkSpec, parse_network
 from planner.serving.kv_unsized import unsized_reason
 from planner.serving.speed import ServingLoad
 from planner.serving.sweep import OBJECTIVES
@@ -210,6 +211,7 @@ def _add_recommend(sub) -> None:
     search.add_argument("--gpu-memory-utilization", type=_fraction, default=0.9, metavar="U")
     add_vllm_version(search)
     add_block_size(search)
+    add_network(search)
     search.add_argument("--top", type=_bounded_int(1, 1000), default=10, metavar="K",
                         help="how many configurations to list (default 10)")
     rec.add_argument("--json", action="store_true")
@@ -270,6 +272,7 @@ def _add_hardware(parser: argparse.ArgumentParser) -> None:
                     help="how GPUs in a node talk (default: the GPU preset's, or the "
                     "snapshot's topology): NVLink, PCIe with P2P, PCIe through host memory, "
                     "or across CPU sockets")
+    add_network(hw)
 
 
 def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
@@ -347,6 +350,24 @@ def add_block_size(group: argparse._ArgumentGroup | argparse.ArgumentParser) -> 
                        help="tokens per KV cache block, vLLM --block-size (default: vLLM's, "
                        "16); 0.9.1-0.17 take 1, 8, 16, 32, 64, 128 (and 256 from 0.12), 0.18 on "
                        "any number; Headroom plans multiples of 16")
+
+
+def _network(text: str) -> NetworkSpec:
+    try:
+        return parse_network(text)
+    except HardwareError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def add_network(group: argparse._ArgumentGroup | argparse.ArgumentParser) -> None:
+    """--network, the same for plan, sweep, report and recommend: each node's NICs for GPU
+    traffic x their Gb/s (planner.serving.hardware.parse_network), shared evenly by the node's
+    GPUs; used between nodes only (ClusterSpec.network)."""
+    group.add_argument("--network", type=_network, metavar="NICSxGBITS",
+                       help="the network between nodes: NICs per node x Gb/s each, e.g. 8x400 "
+                       "(a DGX: one 400 Gb/s NIC per GPU), 2x100 (two 100 GbE ports), 1x400 "
+                       "(one NIC shared by the node); default: the GPU's DGX network, one "
+                       "400 Gb/s NIC per GPU (800 on B300)")
 
 
 def build_parser(prog: str = "python -m planner") -> argparse.ArgumentParser:

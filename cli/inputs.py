@@ -156,7 +156,17 @@ def _custom_cluster(memory_gib: float, gpus_per_node: int, nodes: int,
 
 
 def build_cluster(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareSnapshot]]:
-    """The cluster from --snapshot files, else from --gpu / --gpu-memory-gib x --gpus."""
+    """The cluster from --snapshot files, else from --gpu / --gpu-memory-gib x --gpus, with
+    the --network given."""
+    cluster, snapshots = _cluster_of(args)
+    network = getattr(args, "network", None)
+    if network is not None:
+        cluster = cluster.model_copy(update={"network": network})
+    return cluster, snapshots
+
+
+def _cluster_of(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareSnapshot]]:
+    """build_cluster's nodes."""
     if args.snapshot:
         clashing = [flag for flag, value in (("--gpu", args.gpu), ("--gpus", args.gpus),
                     ("--gpu-memory-gib", args.gpu_memory_gib), ("--nodes", args.nodes))

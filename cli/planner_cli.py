@@ -204,7 +204,7 @@ def cmd_recommend(args: argparse.Namespace) -> str:
             raise CliError(f"--gpu {args.gpu[gpu_keys.index(key)]!r} and --gpu {args.gpu[i]!r} "
                            f"are the same preset ({key}): give each once")
     result = recommend(specs, workload, prices, gpus_max=args.gpus_max, gpu_keys=gpu_keys,
-                       top=args.top, engine=EngineSettings(
+                       top=args.top, network=args.network, engine=EngineSettings(
                            gpu_memory_utilization=args.gpu_memory_utilization,
                            vllm_version=args.vllm_version, **block_size_setting(args)))
     return result.model_dump_json(indent=2) + "\n" if args.json else recommend_text(result)

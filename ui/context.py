@@ -19,7 +19,7 @@ from planner.model.quant import QuantScheme, checkpoint_scheme, scheme
 from planner.model.spec import ModelSpec
 from planner.serving.auto_layout import auto_layout
 from planner.serving.engine import EngineSettings
-from planner.serving.hardware import ClusterSpec, preset_cluster
+from planner.serving.hardware import ClusterSpec, parse_network, preset_cluster
 from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.plan import Plan, PlanRequest, plan
 from planner.serving.speed import ServingLoad
@@ -90,7 +90,7 @@ def current_cluster() -> ClusterSpec:
         current.gpus_per_node,
         current.nodes,
         intra_node_link=link,
-        inter_node_link=current.inter_node_link or None,
+        network=parse_network(current.network) if current.network else None,
         memory_total_bytes=round(current.gpu_memory_gib * GIB) if current.gpu_memory_gib
         else None,
     )

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from planner.model.quant import UnknownSchemeError, resolve_scheme
 from planner.serving.engine import EngineSettings, checkpoint_name_problem
-from planner.serving.hardware import gpu_preset
+from planner.serving.hardware import gpu_preset, parse_network
 from planner.serving.startup import block_size_errors
 from planner.serving.sweep import Objective
 from planner.serving.vllm_cli import vllm_cli
@@ -56,7 +56,9 @@ class AppState(BaseModel):
     """None: the preset's CUDA total; a number: the chosen GPU model with this memory per GPU
     (a custom card that names its model, like `--gpu-memory-gib X --gpu-name NAME`)."""
     intra_node_link: Literal["auto", "nvlink", "pcie"] = Field("auto", alias="link")
-    inter_node_link: str = Field("", alias="inter", max_length=100)
+    network: str = Field("", alias="net", max_length=40)
+    """The network between nodes, as the CLI's --network: NICs per node x Gb/s each ("8x400",
+    "2x100"); empty: the GPU's DGX network (planner.serving.hardware.network_link)."""
     model: str = Field(DEFAULT_MODEL, alias="model", min_length=1, max_length=200)
     revision: str = Field("", alias="rev", max_length=100)
     quant: str = Field(CHECKPOINT_QUANT, alias="quant", min_length=1)
@@ -111,6 +113,15 @@ class AppState(BaseModel):
         """A GPU preset key (planner.serving.hardware.GPU_PRESETS); the error names close
         matches."""
         return gpu_preset(value).key
+
+    @field_validator("network")
+    @classmethod
+    def _network_form(cls, value: str) -> str:
+        """Empty or parse_network's form, kept as typed (stripped); HardwareError's one line
+        (a ValueError) otherwise."""
+        if value.strip():
+            parse_network(value)
+        return value.strip()
 
     @field_validator("quant")
     @classmethod

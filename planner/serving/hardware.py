@@ -196,14 +196,51 @@ class NodeSpec(BaseModel):
         return self
 
 
+NETWORK_FORM = "NICS x GBITS per node, e.g. 8x400 or 2x100"
+_NETWORK = re.compile(r"(\d+)\s*[xX\u00d7*]\s*(\d+(?:\.\d+)?)\s*(?:g|gb/s|gbps|gbit/s|gbe)?",
+                      re.IGNORECASE)
+
+
+class NetworkSpec(BaseModel):
+    """The network between nodes as given (--network, the Hardware page's field): each node's
+    NICs for GPU traffic and their line rate; its GPUs share them evenly (network_link)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    nics_per_node: int = Field(ge=1, le=64)
+    nic_gbits: float = Field(gt=0, le=10_000)
+    """One NIC's line rate, Gb/s (10**9 bits), per direction."""
+
+    @property
+    def label(self) -> str:
+        """'8x 400 Gb/s NICs per node'."""
+        return f"{self.nics_per_node}x {self.nic_gbits:g} Gb/s NICs per node"
+
+
+def parse_network(text: str) -> NetworkSpec:
+    """'8x400', '2 x 100 Gb/s', '1x400G' -> NetworkSpec; HardwareError in one line naming the
+    form otherwise (the CLI's --network and the Hardware page read it alike)."""
+    match = _NETWORK.fullmatch(text.strip())
+    if match is None:
+        raise HardwareError(f"network {text.strip()!r} is not {NETWORK_FORM} (NICs x Gb/s "
+                            "each)")
+    nics, gbits = int(match[1]), float(match[2])
+    if not 1 <= nics <= 64:
+        raise HardwareError(f"network {text.strip()!r}: NICs per node must be 1..64")
+    if not 0 < gbits <= 10_000:
+        raise HardwareError(f"network {text.strip()!r}: a NIC's rate must be 0 < Gb/s <= "
+                            "10,000")
+    return NetworkSpec(nics_per_node=nics, nic_gbits=gbits)
+
+
 class ClusterSpec(BaseModel):
     """One or more nodes that serve one model together."""
 
     model_config = ConfigDict(frozen=True)
 
     nodes: tuple[NodeSpec, ...] = Field(min_length=1)
-    inter_node_link: str | None = None
-    """e.g. "InfiniBand 400 Gb/s", "Ethernet 100 Gb/s"."""
+    network: NetworkSpec | None = None
+    """The network between nodes as given; None: the GPU's DGX default (network_link)."""
     source: str
     """"preset: 8x RTX 3090", "live audit of host X", "snapshots: a.json, b.json"."""
 
@@ -377,17 +414,26 @@ NCCL_NET_STEP_US = 2.7
 NCCL_NET_STARTUP_US = 6.6
 
 
-def network_link(gpu: GpuSpec) -> LinkSpec:
-    """The link between two nodes of this GPU as one GPU sees it: its own NIC's rate
-    (NETWORK_GBITS_PER_GPU, else NETWORK_DEFAULT_GBITS) / 8 per direction, NCCL's network
-    step and start-up (NCCL_NET_STEP_US, NCCL_NET_STARTUP_US)."""
-    gbits, source = NETWORK_GBITS_PER_GPU.get(gpu.key, (
-        NETWORK_DEFAULT_GBITS, f"unverified: no DGX reference for {gpu.name}, one "
-        f"{NETWORK_DEFAULT_GBITS:g} Gb/s NIC per GPU assumed"))
+def network_link(gpu: GpuSpec, network: NetworkSpec | None = None,
+                 gpus_per_node: int = 1) -> LinkSpec:
+    """The link between two nodes of this GPU as one GPU sees it: the `network` given
+    (its NICs x rate shared evenly by the node's `gpus_per_node` GPUs), else its own DGX NIC's
+    rate (NETWORK_GBITS_PER_GPU, else NETWORK_DEFAULT_GBITS), / 8 per direction; NCCL's
+    network step and start-up (NCCL_NET_STEP_US, NCCL_NET_STARTUP_US)."""
+    if network is not None:
+        gbits = network.nics_per_node * network.nic_gbits / gpus_per_node
+        formula = (f"{network.nics_per_node} NICs x {network.nic_gbits:g} Gb/s per node / "
+                   f"{gpus_per_node} GPUs / 8 = {gbits / 8:g} GB/s per GPU per direction")
+        source = f"given: {network.label}"
+    else:
+        gbits, source = NETWORK_GBITS_PER_GPU.get(gpu.key, (
+            NETWORK_DEFAULT_GBITS, f"unverified: no DGX reference for {gpu.name}, one "
+            f"{NETWORK_DEFAULT_GBITS:g} Gb/s NIC per GPU assumed"))
+        formula = f"{gbits:g} Gb/s NIC per GPU / 8 = {gbits / 8:g} GB/s per direction"
+        source = f"preset: {source}"
     return LinkSpec(
         kind="network", bandwidth_gbps=gbits / 8, latency_us=NCCL_NET_STEP_US,
-        startup_us=NCCL_NET_STARTUP_US, p2p=True,
-        formula=f"{gbits:g} Gb/s NIC per GPU / 8 = {gbits / 8:g} GB/s per direction",
+        startup_us=NCCL_NET_STARTUP_US, p2p=True, formula=formula,
         source=f"{source}; {NCCL_NET_STARTUP_US:g} us per NCCL collective + "
                f"{NCCL_NET_STEP_US:g} us per network step (NCCL src/graph/tuning.cc "
                "constants, unverified)")
@@ -972,7 +1018,7 @@ def preset_cluster(
     gpus_per_node: int,
     nodes: int = 1,
     intra_node_link: LinkKind | None = None,
-    inter_node_link: str | None = None,
+    network: NetworkSpec | None = None,
     memory_total_bytes: int | None = None,
 ) -> ClusterSpec:
     """`nodes` identical nodes of `gpus_per_node` preset GPUs.
@@ -1005,6 +1051,6 @@ def preset_cluster(
     layout = f"{gpus_per_node}x {gpu.name}"
     return ClusterSpec(
         nodes=node_specs,
-        inter_node_link=inter_node_link,
+        network=network,
         source=f"preset: {layout}" if nodes == 1 else f"preset: {nodes} nodes x {layout}",
     )

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 from planner.model.quant import checkpoint_scheme, scheme
 from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings, derived_max_model_len
-from planner.serving.hardware import GPU_PRESETS, preset_cluster
+from planner.serving.hardware import GPU_PRESETS, NetworkSpec, preset_cluster
 from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.plan import PlanRequest, summary_figures
 from planner.serving.prices import PRICE_TABLE_DATE, GpuPrice
@@ -164,10 +164,10 @@ def gpu_counts(gpus_max: int) -> tuple[int, ...]:
     return tuple(sorted({*powers, *nodes}))
 
 
-def _cluster(gpu_key: str, gpus: int):
-    """`gpus` presets: one node up to 8, else whole 8-GPU nodes."""
+def _cluster(gpu_key: str, gpus: int, network: NetworkSpec | None = None):
+    """`gpus` presets: one node up to 8, else whole 8-GPU nodes over `network`."""
     per_node = min(gpus, GPUS_PER_NODE)
-    return preset_cluster(gpu_key, per_node, gpus // per_node)
+    return preset_cluster(gpu_key, per_node, gpus // per_node, network=network)
 
 
 def _smallest_weights(spec: ModelSpec, keys: Sequence[str], memo: dict) -> int:
@@ -382,6 +382,7 @@ def recommend(
     gpus_max: int = 8,
     gpu_keys: Sequence[str] | None = None,
     top: int = 10,
+    network: NetworkSpec | None = None,
 ) -> RecommendResult:
     """The `top` cheapest configurations serving `workload`, launchable ones first, best row
     per (model, GPU, count).
@@ -390,7 +391,8 @@ def recommend(
     max_model_len comes from the workload, weight format and KV dtype from the search.
     Counts above one node are searched through replica families (planner.serving.replicas):
     only counts and layouts a family's bound allows are planned, and none whose $/hour
-    cannot enter the `top`.
+    cannot enter the `top`. `network`: between the nodes of those counts (None: the GPU's
+    DGX network, hardware.network_link).
     """
     if not models:
         raise RecommendError("give at least one model")
@@ -451,7 +453,7 @@ def recommend(
                 if n < fewest:
                     skipped += 1
                     continue
-                cluster = _cluster(gpu_key, n)
+                cluster = _cluster(gpu_key, n, network)
                 if n > GPUS_PER_NODE:
                     alive = {fam: b for fam, b in bounds.items() if b.gpus <= n}
                     rows = _node_rows(spec, cluster, settings, alive, n, workload, members)

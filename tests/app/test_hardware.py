@@ -138,3 +138,23 @@ def test_a_custom_card_of_a_named_model() -> None:
     plan_page = open_page("plan", gpu="rtx-4090", gmem="47.5")
     assert not plan_page.exception
     assert "47.50 GiB" in texts(plan_page)
+
+
+def test_network_between_nodes_is_a_parsed_choice_in_the_url() -> None:
+    at = open_page("hardware", gpu="h100-sxm", nodes="2")
+    at.text_input(key="hw.network").set_value("2 x 100").run()
+    assert not at.exception
+    assert at.query_params["net"] == "2 x 100"
+    at.text_input(key="hw.network").set_value("400").run()
+    assert not at.exception
+    refusal = [w.value for w in at.main.warning if "refused" in w.value]
+    assert len(refusal) == 1 and "is not NICS x GBITS per node" in refusal[0]
+    assert at.query_params["net"] == "2 x 100"  # kept
+    # the default MoE model at TP=8 x DP=2 with EP: its all-to-all crosses the network;
+    # 8x400 is the DGX default, 2x100 a quarter of a 400 Gb/s NIC per GPU: slower
+    ttft = {}
+    for net in ("", "8x400", "2x100"):
+        plan_page = open_page("plan", gpu="h100-sxm", nodes="2", net=net)
+        assert not plan_page.exception
+        ttft[net] = next(m.value for m in plan_page.metric if m.label == "TTFT")
+    assert ttft[""] == ttft["8x400"] != ttft["2x100"]

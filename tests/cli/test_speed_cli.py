@@ -63,7 +63,8 @@ def test_plan_text_has_a_speed_block(capsys) -> None:
 
 
 @pytest.mark.parametrize("flags", [["--concurrency", "0"], ["--input-len", "x"],
-                                   ["--link", "infiniband"], ["--output-len", "16777217"]])
+                                   ["--link", "infiniband"], ["--output-len", "16777217"],
+                                   ["--network", "400"], ["--network", "0x100"]])
 def test_bad_speed_flags_exit_2(capsys, flags: list[str]) -> None:
     with pytest.raises(SystemExit) as info:
         main([*SEED, *flags])
@@ -71,6 +72,35 @@ def test_bad_speed_flags_exit_2(capsys, flags: list[str]) -> None:
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1
     assert f"argument {flags[0]}" in err  # named by its flag (2**24 + 1: ServingLoad's bound)
+
+
+TP16 = ["plan", "--model", "meta-llama/Llama-3.1-70B-Instruct", "--gpu", "h100-sxm", "--gpus",
+        "16", "--nodes", "2", "--tp", "16", "--max-model-len", "8192", "--input-len", "2048",
+        "--output-len", "256", "--json"]
+
+
+def _allreduce_ms(data: dict) -> float:
+    return next(t["value"] for t in data["speed_terms"] if t["name"] == "allreduce")
+
+
+@pytest.mark.parametrize("command", ["sweep", "report", "recommend"])
+def test_every_planning_command_takes_network(command: str) -> None:
+    from cli.args import build_parser
+    rest = ["--gpu", "h100-sxm"] if command != "recommend" else []
+    args = build_parser().parse_args([command, "--model", "m", *rest, "--network", "2x100"])
+    assert (args.network.nics_per_node, args.network.nic_gbits) == (2, 100.0)
+
+
+def test_network_flag_sets_the_rate_between_nodes(capsys) -> None:
+    # TP=16 over 2 nodes x 8 H100, one token: 160 all-reduces per step of 68.0 us start-up
+    # (6.6 + 28 x 2 + 2 x 2.7) + 15/16 x 2 x 16,384 B / bus. The DGX default: bus 8 x 50 x
+    # 0.8 = 320 GB/s: 68.096 us x 160 = 10.89536 ms; 8x 100 Gb/s: 80 GB/s, 68.384 us x 160
+    # = 10.94144 ms; one 100 Gb/s NIC per node: 8 x 1.5625 x 0.8 = 10 GB/s, 71.072 us x 160
+    assert _allreduce_ms(_json(capsys, *TP16)) == pytest.approx(10.89536, rel=1e-6)
+    assert _allreduce_ms(_json(capsys, *TP16, "--network", "8x100")) == pytest.approx(
+        10.94144, rel=1e-6)
+    assert _allreduce_ms(_json(capsys, *TP16, "--network", "1x100")) == pytest.approx(
+        11.37152, rel=1e-6)
 
 
 def test_nvlink_on_a_card_without_it_exits_2(capsys) -> None:

@@ -112,8 +112,12 @@ def _preset_builder() -> None:
     left.radio("GPU-to-GPU link in a node", ["auto", "nvlink", "pcie"], horizontal=True,
                help="auto: NVLink only for NVSwitch (SXM/HGX) parts",
                **bind("hw", "intra_node_link"))
-    right.text_input("Link between nodes", placeholder="e.g. InfiniBand 400 Gb/s",
-                     **bind("hw", "inter_node_link"))
+    right.text_input("Network between nodes (NICs per node x Gb/s)", placeholder="e.g. 8x400",
+                     help="each node's NICs for GPU traffic x their line rate, shared evenly "
+                     "by its GPUs: 8x400 (a DGX H100), 2x100 (two 100 GbE ports), 1x400 (one "
+                     "NIC for the node). Empty: the GPU's DGX network, one 400 Gb/s NIC per "
+                     "GPU (800 on B300). Used only when a layout spans nodes",
+                     **bind("hw", "network"))
     gpu = GPU_PRESETS[state().gpu]
     given = state().gpu_memory_gib
     facts = {

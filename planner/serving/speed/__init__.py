@@ -22,8 +22,8 @@ concurrency and add their throughput; at concurrency C (capped at what the KV ca
 TPOT = decode step at C + the other requests' prefill work spread over the output; TTFT =
 request overhead + prefill + one decode step (C > 1) + a share of the other C - 1 requests'
 whole prefills. Between nodes TP all-reduce and PP hops run over the network
-(hardware.network_link); not modelled: the EP all-to-all between nodes, speculative decoding,
-prefix caching.
+and the EP all-to-all's share for other nodes (hardware.network_link); not modelled:
+speculative decoding, prefix caching.
 The rest, one concept per module:
 - coefficients: SpeedCoefficients, FITTED and the estimated constants;
 - kernels: kernel_family, moe_kernel and the DeepGEMM and Marlin MoE rules;
@@ -139,7 +139,9 @@ def estimate_speed(
     gpn = request.cluster.gpus_per_node
     span, net_hops = (node_span(layout.tp, layout.pp, gpn)
                       if device.net is not None and layout.gpus > gpn else (None, 0))
-    net = device.net if span or net_hops else None
+    ep_ranks = layout.tp * layout.dp if moe is not None and layout.ep and layout.dp > 1 else 0
+    ep_node_ranks = gpn if ep_ranks > gpn and device.net is not None else 0
+    net = device.net if span or net_hops or ep_node_ranks else None
     ctx = _Ctx(gpu=device.gpu, link=device.link, tp=layout.tp, pp=layout.pp, dp=layout.dp,
                ep=layout.ep, hidden=spec.hidden_size, act_b=act_b, moe=moe, family=device.family,
                peak_flops=device.peak_flops, attn_flops=device.attn_flops,
@@ -148,7 +150,7 @@ def estimate_speed(
                wna16=wna16, eager=s.enforce_eager, mbt=p.max_num_batched_tokens,
                padded_moe=_padded_moe(device, layout), moe_kernel=device.moe_kernel,
                rules=device.rules, cross=span and CrossNode(net, *span), net=net,
-               net_hops=net_hops)
+               net_hops=net_hops, ep_node_ranks=ep_node_ranks)
     stages = _stages(request, scheme, act_b, sparse_mla_kv(
         spec, s, device.kv_plain, device.gpu.compute_capability, layout.tp))
 
@@ -185,11 +187,11 @@ def estimate_speed(
     if net is not None:
         over = [f"the TP all-reduce (NCCL ring over {span[0]} nodes)"] if span else []
         over += [f"{net_hops} of {layout.pp - 1} PP hops"] if net_hops else []
+        over += [f"the EP all-to-all's traffic to the {ep_ranks - gpn} of {ep_ranks} ranks "
+                 "in other nodes"
+                 ] if ep_node_ranks else []
         notes.append(f"{' and '.join(over)} run between nodes over the network: {net.formula} "
                      f"({net.source})")
-    if layout.ep and layout.dp > 1 and layout.tp * layout.dp > gpn:
-        notes.append("the EP all-to-all spans nodes: charged at the intra-node link (the "
-                     "network is not modelled for it)")
     notes.extend(caveat for caveat in release_caveats(ctx) if caveat)
     if s.num_speculative_tokens:
         notes.append(f"speculative decoding ({s.num_speculative_tokens} MTP draft tokens) is "

@@ -10,8 +10,9 @@ NVLink 4/5 rates), EP all-to-all and the pipeline's point-to-point hop.
   benchmark's (NVLINK_ALLREDUCE: NVLink 5 all-reduces reach 640 GB/s of its 900);
 - EP all-to-all (dispatch + combine per MoE layer) only with attention DP (dp > 1);
 - across nodes (node_span: a TP group or a PP hop that leaves a node) NCCL over the network
-  (hardware.network_link): the ring in NCCL's own cost form (_cross_node_rates), sends over
-  one NIC (_pipeline_hops_s).
+  (hardware.network_link: the --network given, else the DGX NIC): the ring in NCCL's own
+  cost form (_cross_node_rates), sends over the GPU's share of the NICs (_pipeline_hops_s),
+  the EP all-to-all's share for other nodes (_all_to_all_s).
 """
 
 from __future__ import annotations
@@ -321,13 +322,25 @@ def _all_to_all_s(ctx: _Ctx, tokens: float) -> float:
     """EP dispatch + combine of one MoE layer with attention DP (dp > 1): each DP rank sends
     its tokens' hidden states to the k experts' ranks ((EP-1)/EP of them remote) and gets
     them back. With DP = 1 the hidden states are already on every TP rank and the expert
-    outputs are summed by the layer's all-reduce, so there is no all-to-all."""
+    outputs are summed by the layer's all-reduce, so there is no all-to-all.
+
+    An EP group over several nodes (_Ctx.ep_node_ranks = m ranks in each node): with uniform
+    routing (EP - m)/EP of a rank's copies leave its node, over the network (_Ctx.net: two
+    nodes of 8, 8/16 = (N - 1)/N), (m - 1)/EP go to its node's peers over the node's link;
+    the two run side by side (NVLink and the NICs), so each direction costs the network's
+    NCCL start-up + step and the slower of the two shares."""
     if not (ctx.ep and ctx.dp > 1 and ctx.moe is not None):
         return 0.0
     ep = ctx.tp * ctx.dp
-    nbytes = tokens * ctx.moe.experts_per_token * ctx.hidden * ctx.act_b * (ep - 1) / ep
-    bw = ctx.link.bandwidth_gbps * 1e9 * ctx.c.link_efficiency
-    return 2 * ((ctx.link.startup_us + ctx.link.latency_us) * 1e-6 + nbytes / bw)
+    copies = tokens * ctx.moe.experts_per_token * ctx.hidden * ctx.act_b
+    node_bw = ctx.link.bandwidth_gbps * 1e9 * ctx.c.link_efficiency
+    if ctx.ep_node_ranks and ctx.net is not None:
+        m, net = ctx.ep_node_ranks, ctx.net
+        net_bw = net.bandwidth_gbps * 1e9 * ctx.c.link_efficiency
+        slower = max(copies * (m - 1) / ep / node_bw, copies * (ep - m) / ep / net_bw)
+        return 2 * ((net.startup_us + net.latency_us) * 1e-6 + slower)
+    return 2 * ((ctx.link.startup_us + ctx.link.latency_us) * 1e-6
+                + copies * (ep - 1) / ep / node_bw)
 
 
 def _p2p_s(ctx: _Ctx, link: LinkSpec, tokens: float) -> float:

@@ -98,7 +98,8 @@ def _resolve_device(request: PlanRequest) -> _Device | None:
         moe=first_moe(spec), moe_kernel=moe_kernel(scheme, gpu, family, s.vllm_version),
         deepgemm_moe=_deepgemm_moe(scheme, gpu, s.vllm_version),
         rules=vllm_rules(s.vllm_version),
-        net=network_link(gpu) if len(request.cluster.nodes) > 1 else None,
+        net=(network_link(gpu, request.cluster.network, request.cluster.gpus_per_node)
+             if len(request.cluster.nodes) > 1 else None),
     )
 
 
@@ -133,6 +134,7 @@ class _Ctx:
     cross: CrossNode | None = None  # the TP group spans nodes (collectives.node_span)
     net: LinkSpec | None = None  # hardware.network_link, where the layout spans nodes
     net_hops: int = 0  # PP hops between nodes (collectives.node_span)
+    ep_node_ranks: int = 0  # ranks of an EP group over several nodes in one node; 0: in one
 
     # the read rates and expert compute factor every step of every stage reads, worked out
     # once per estimate (__post_init__), not once per step

@@ -106,8 +106,14 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
                                             world_sizes=sizes, cross=ctx.cross)
     measured = measured_allreduce(link)
     ar_source = f"; all-reduce rates: {measured.source}" if measured else ""
-    if ctx.cross is not None:
-        ar_source += f"; network: {ctx.cross.net.formula} ({ctx.cross.net.source})"
+    if ctx.net is not None:
+        ar_source += f"; network: {ctx.net.formula} ({ctx.net.source})"
+    if ctx.ep_node_ranks:
+        ep, m = ctx.tp * ctx.dp, ctx.ep_node_ranks
+        ar_source += (f"; EP all-to-all over {ep} ranks, {m} per node: {ep - m}/{ep} of each "
+                      f"rank's expert copies cross the network, {m - 1}/{ep} stay in its node "
+                      "(uniform routing), each direction the slower of the two + the "
+                      "network's NCCL start-up")
     algorithms = "" if ctx.tp == 1 else "".join(
         f"; {what}: " + allreduce_algorithm(
             link, ctx.tp, size, symm_mem=ctx.rules.symm_mem, world_sizes=sizes,

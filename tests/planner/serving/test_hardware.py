@@ -14,6 +14,7 @@ from planner.serving.hardware import (
     GPU_PRESETS,
     ClusterSpec,
     HardwareError,
+    NetworkSpec,
     NodeSpec,
     UnknownGpuError,
     custom_gpu,
@@ -21,6 +22,7 @@ from planner.serving.hardware import (
     link_from_topology,
     link_spec,
     match_gpu_name,
+    parse_network,
     preset_cluster,
     resolve_gpu_key,
 )
@@ -222,11 +224,11 @@ def test_preset_cluster_of_eight_3090s() -> None:
 
 
 def test_preset_cluster_of_two_h100_nodes() -> None:
-    cluster = preset_cluster("h100-sxm", 8, nodes=2, inter_node_link="InfiniBand 400 Gb/s")
+    cluster = preset_cluster("h100-sxm", 8, nodes=2, network=parse_network("8x400"))
     assert cluster.gpu_count == 16
     assert [node.hostname for node in cluster.nodes] == ["node0", "node1"]
     assert all(node.intra_node_link == "nvlink" for node in cluster.nodes)
-    assert cluster.inter_node_link == "InfiniBand 400 Gb/s"
+    assert cluster.network == NetworkSpec(nics_per_node=8, nic_gbits=400.0)
 
 
 @pytest.mark.parametrize("gpus_per_node", [0, 65])

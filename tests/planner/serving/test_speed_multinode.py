@@ -7,7 +7,14 @@ import pytest
 from planner.catalog import catalog_entry
 from planner.model.config.parser import parse_model_config
 from planner.serving.engine import EngineSettings
-from planner.serving.hardware import gpu_preset, link_spec, network_link, preset_cluster
+from planner.serving.hardware import (
+    HardwareError,
+    gpu_preset,
+    link_spec,
+    network_link,
+    parse_network,
+    preset_cluster,
+)
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest
 from planner.serving.speed import ServingLoad, estimate_speed
@@ -23,11 +30,14 @@ LLAMA_70B = "meta-llama/Llama-3.1-70B-Instruct"
 ONE = ServingLoad(input_len=2048, output_len=256, concurrency=1)
 
 
-def _estimate(tp: int, pp: int, gpus_per_node: int, nodes: int):
-    entry = catalog_entry(LLAMA_70B)
-    spec = parse_model_config(entry.config, entry.hf_quant_config, name=LLAMA_70B)
-    request = PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", gpus_per_node, nodes),
-                          layout=ParallelLayout(tp=tp, pp=pp),
+def _estimate(tp: int, pp: int, gpus_per_node: int, nodes: int, network: str = "",
+              model: str = LLAMA_70B, dp: int = 1, ep: bool = False):
+    entry = catalog_entry(model)
+    spec = parse_model_config(entry.config, entry.hf_quant_config, name=model)
+    cluster = preset_cluster("h100-sxm", gpus_per_node, nodes,
+                             network=parse_network(network) if network else None)
+    request = PlanRequest(model=spec, cluster=cluster,
+                          layout=ParallelLayout(tp=tp, pp=pp, dp=dp, ep=ep),
                           engine=EngineSettings(max_model_len=8192))
     return estimate_speed(request, ONE)
 
@@ -109,3 +119,78 @@ def test_b300_custom_allreduce_limits_from_vllm_0_19() -> None:
     assert algo(6, 7 * mib).startswith("vLLM custom all-reduce")  # 6 GPUs: 8 MiB
     # 0.18 has no 10.3 entry: the custom kernel keeps its 8 MiB limit
     assert algo(2, 5 * mib, (0, 18, 0)).startswith("vLLM custom all-reduce")
+
+
+@pytest.mark.parametrize(("text", "nics", "gbits"), [
+    ("8x400", 8, 400.0), ("2 x 100 Gb/s", 2, 100.0), ("1X400G", 1, 400.0), ("4x12.5", 4, 12.5)])
+def test_parse_network(text: str, nics: int, gbits: float) -> None:
+    net = parse_network(text)
+    assert (net.nics_per_node, net.nic_gbits) == (nics, gbits)
+
+
+@pytest.mark.parametrize("text", ["400", "8x", "x400", "0x400", "65x100", "8x0", "8x20000",
+                                  "eight by 400", "8x400 Tb/s"])
+def test_parse_network_refuses_in_one_line(text: str) -> None:
+    with pytest.raises(HardwareError, match="NICs|Gb/s") as exc:
+        parse_network(text)
+    assert "\n" not in str(exc.value)
+
+
+def test_given_network_is_shared_by_the_node_gpus() -> None:
+    h100 = gpu_preset("h100-sxm")
+    # 8 NICs x 100 Gb/s / 8 GPUs = 100 Gb/s per GPU = 12.5 GB/s; 2 x 100 / 8 = 3.125 GB/s;
+    # one 400 Gb/s NIC for 8 GPUs = 6.25 GB/s
+    assert network_link(h100, parse_network("8x100"), 8).bandwidth_gbps == 12.5
+    assert network_link(h100, parse_network("2x100"), 8).bandwidth_gbps == 3.125
+    one = network_link(h100, parse_network("1x400"), 8)
+    assert one.bandwidth_gbps == 6.25
+    assert one.source.startswith("given: 1x 400 Gb/s NICs per node")
+    assert network_link(h100).source.startswith("preset: DGX H100")
+
+
+def test_tp16_over_a_100_gbit_network_is_bound_by_its_nics() -> None:
+    # as test_tp16_over_two_h100_nodes_is_an_nccl_ring_over_the_network, with 8x 100 Gb/s
+    # NICs per node: bus = min(433.6, 8 NICs x 12.5 GB/s x 0.8 = 80 GB/s) = 80 GB/s;
+    # 68.0 + 15/16 x 2 x 16,384 / 80e3 us = 68.384 us; x 160 = 10.94144 ms
+    slow = _estimate(16, 1, 8, 2, "8x100")
+    assert slow.allreduce_ms_per_step == pytest.approx(10.94144, rel=1e-6)
+    # two 100 GbE ports per node: 8 x 3.125 x 0.8 = 20 GB/s; 68 + 1.536 = 69.536 us x 160
+    assert _estimate(16, 1, 8, 2, "2x100").allreduce_ms_per_step == pytest.approx(
+        11.12576, rel=1e-6)
+    term = next(t for t in slow.terms if t.key == "allreduce")
+    assert "min(433.6 GB/s in a node, 8 NICs x 12.5 GB/s x 0.80)" in term.formula
+    assert "given: 8x 100 Gb/s NICs per node" in term.note
+    # 8x400 given is the DGX default: the same figure
+    assert _estimate(16, 1, 8, 2, "8x400").allreduce_ms_per_step == pytest.approx(
+        _estimate(16, 1, 8, 2).allreduce_ms_per_step)
+    # a prefill chunk of 32 MiB: 68.0 + 15/16 x 2 x 33,554,432 B / 80 GB/s = 854.432 us
+    h100 = gpu_preset("h100-sxm")
+    start, bus, _, _ = allreduce_rates(
+        link_spec(h100, "nvlink"), 16, 33_554_432, 0.8,
+        cross=CrossNode(network_link(h100, parse_network("8x100"), 8), 2, 8))
+    assert (start + 15 / 16 * 2 * 33_554_432 / bus) * 1e6 == pytest.approx(854.432)
+
+
+QWEN3_30B = "Qwen/Qwen3-30B-A3B"
+
+
+def test_ep_all_to_all_over_two_nodes_crosses_the_network() -> None:
+    # Qwen3-30B-A3B (hidden 2,048, 8 of 128 experts, 48 MoE layers, BF16), TP=1 x DP=16 with
+    # EP: one token per DP rank sends 8 x 2,048 x 2 = 32,768 B of expert copies.
+    # One node of 16: 15/16 of it over NVLink: 2 us + 30,720 B / 360 GB/s = 2.08533 us per
+    # direction; x 2 x 48 = 0.200192 ms
+    one = _estimate(1, 1, 16, 1, model=QWEN3_30B, dp=16, ep=True)
+    assert one.allreduce_ms_per_step == pytest.approx(0.200192, rel=1e-6)
+    # two nodes of 8: (2 - 1)/2 = 8/16 leaves the node (16,384 B over 50 GB/s x 0.8 =
+    # 0.4096 us), 7/16 stays (14,336 B / 360 GB/s = 0.0398 us), side by side: 6.6 + 2.7 us
+    # NCCL start-up + step + 0.4096 = 9.7096 us per direction; x 2 x 48 = 0.9321216 ms
+    two = _estimate(1, 1, 8, 2, model=QWEN3_30B, dp=16, ep=True)
+    assert two.allreduce_ms_per_step == pytest.approx(0.9321216, rel=1e-6)
+    assert any("EP all-to-all's traffic to the 8 of 16 ranks in other nodes" in note
+               for note in two.notes)
+    # 8x 100 Gb/s: 16,384 B / 10 GB/s = 1.6384 us: 10.9384 us x 96 = 1.0500864 ms
+    assert _estimate(1, 1, 8, 2, "8x100", model=QWEN3_30B, dp=16, ep=True
+                     ).allreduce_ms_per_step == pytest.approx(1.0500864, rel=1e-6)
+    # four nodes of 4: 12/16 leaves (24,576 B / 40 GB/s = 0.6144 us): 9.9144 us x 96
+    assert _estimate(1, 1, 4, 4, model=QWEN3_30B, dp=16, ep=True
+                     ).allreduce_ms_per_step == pytest.approx(0.9517824, rel=1e-6)
