@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from planner.serving.hardware import GPU_PRESETS
+from planner.serving.hardware import GPU_PRESETS, network_link, parse_network
 from planner.text import md_escape, sentence
 from probes.audit_summary import audit_summary
 from probes.cluster import repeated_machine
@@ -133,11 +133,21 @@ def _preset_builder() -> None:
         "Native weight formats": ", ".join(gpu.native_weight_formats),
         "Native KV dtypes": ", ".join(gpu.native_kv_dtypes),
         "Interconnect": gpu.interconnect,
+        "Network between nodes": _network_fact(gpu),
         "Source": gpu.source,
     }
     st.table(pd.Series(facts, name=gpu.name))
     if gpu.notes:
         st.caption(gpu.notes)
+
+
+def _network_fact(gpu) -> str:
+    """'2 NICs x 100 Gb/s per node / 8 GPUs / 8 = 3.125 GB/s per GPU per direction (given:
+    ...)', or the DGX one the speed model takes when none is given (hardware.network_link)."""
+    current = state()
+    net = network_link(gpu, parse_network(current.network) if current.network else None,
+                       current.gpus_per_node)
+    return f"{net.formula} ({net.source.split('; ')[0]})"
 
 
 def _snapshots() -> None:
