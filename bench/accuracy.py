@@ -295,7 +295,7 @@ def request(case: dict, spec: ModelSpec, s: Setup) -> PlanRequest:
         gpu_memory_utilization=case["gpu_memory_utilization"] or 0.9,
         max_model_len=case["max_model_len"],
         max_num_seqs=case["max_num_seqs"],
-        block_size=case["block_size"] or 16,
+        block_size=case["block_size"],
         enable_prefix_caching=case["enable_prefix_caching"],
         **({"max_num_batched_tokens": case["max_num_batched_tokens"]} | dict(s.engine)),
     )
@@ -362,7 +362,7 @@ def _refusal_terms(case: dict, req: PlanRequest, pool: float) -> dict:
         update={"kv_cache_memory_bytes": round(pool * GIB)})}))
     spec, layout = req.model, req.layout
     kv_b = kv_elem_bytes(req.engine, spec.torch_dtype)
-    stages = [st for _, st in stage_layouts(model_facts(spec), layout, req.engine.block_size,
+    stages = [st for _, st in stage_layouts(model_facts(spec), layout, given.block_size,
                                             kv_b) if st is not None]
     need = max(request_bytes(st, given.max_model_len, kv_b, layout.tp,
                              given.max_num_batched_tokens) for st in stages)

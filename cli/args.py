@@ -347,9 +347,9 @@ def add_block_size(group: argparse._ArgumentGroup | argparse.ArgumentParser) -> 
     """--block-size, the same for plan, sweep, report and recommend: tokens per KV cache block
     (EngineSettings.block_size), checked against --vllm-version by cli.inputs.block_size_setting."""
     group.add_argument("--block-size", type=_bounded_int(1, MAX_TOKENS), metavar="N",
-                       help="tokens per KV cache block, vLLM --block-size (default: vLLM's, "
-                       "16); 0.9.1-0.17 take 1, 8, 16, 32, 64, 128 (and 256 from 0.12), 0.18 on "
-                       "any number; Headroom plans multiples of 16")
+                       help="tokens per KV cache block, vLLM --block-size (default: vLLM's "
+                       "choice, 16 or the MLA backend's); 0.9.1-0.17 take 1, 8, 16, 32, 64, 128 "
+                       "(and 256 from 0.12), 0.18 on any number; Headroom plans multiples of 16")
 
 
 def _network(text: str) -> NetworkSpec:

@@ -13,7 +13,7 @@ import streamlit as st
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from planner.model.quant import UnknownSchemeError, resolve_scheme
-from planner.serving.engine import EngineSettings, checkpoint_name_problem
+from planner.serving.engine import checkpoint_name_problem
 from planner.serving.hardware import gpu_preset, parse_network
 from planner.serving.startup import block_size_errors
 from planner.serving.sweep import Objective
@@ -157,10 +157,11 @@ class AppState(BaseModel):
     @field_validator("block_size")
     @classmethod
     def _plannable_block_size(cls, value: int | None) -> int | None:
-        """A multiple of 16 (planner.serving.startup.block_size_errors); 16, vLLM's default,
-        is planned as vLLM's choice (None), as the CLI plans --block-size 16. Whether the
-        release takes it is the Plan page's check (it follows the sidebar's release)."""
-        if value is None or value == EngineSettings.model_fields["block_size"].default:
+        """A multiple of 16 (planner.serving.startup.block_size_errors); 16 is planned as
+        given, as the CLI plans --block-size 16 (from vLLM 0.18 a given size is kept where
+        vLLM's choice may differ). Whether the release takes it is the Plan page's check (it
+        follows the sidebar's release)."""
+        if value is None:
             return None
         errors = block_size_errors(value)
         if errors:

@@ -79,7 +79,9 @@ class EngineSettings(BaseModel):
     max_model_len: int | None = Field(default=None, gt=0, description="None: the model's")
     max_num_seqs: int | None = Field(default=None, gt=0, description="None: vLLM's default")
     max_num_batched_tokens: int | None = Field(default=None, gt=0, description="None: default")
-    block_size: int = Field(default=16, gt=0)
+    block_size: int | None = Field(
+        default=None, gt=0, description="--block-size; None: vLLM's choice (DEFAULT_BLOCK_SIZE, "
+        "or the attention backend's: mla_block.mla_block_size)")
     enforce_eager: bool = False
     enable_prefix_caching: bool | None = Field(
         default=None, description="None: vLLM's default (on for hybrid models from 0.26)")
@@ -452,7 +454,7 @@ def stage_kv(layers: tuple[KvLayer, ...], block_size: int, kv_bytes: KvBytes, tp
     """
     if layers and isinstance(layers[0], DeepseekV4Kv):
         return _dsv4_stage(model_layers or layers, range(first, first + len(layers)),
-                           DSV4_BLOCK if block_size == 16 else block_size)
+                           block_size)
     kinds: dict[str, tuple[KvLayer, int]] = {}
     for kv in layers:
         first, count = kinds.get(kv.group_key, (kv, 0))
@@ -495,6 +497,10 @@ def stage_kv(layers: tuple[KvLayer, ...], block_size: int, kv_bytes: KvBytes, tp
                          if not isinstance(kv, RecurrentStateKv)}) > 1,
     )
 
+
+DEFAULT_BLOCK_SIZE = 16
+"""vLLM config/cache.py CacheConfig.DEFAULT_BLOCK_SIZE: the block size without --block-size,
+before the attention backend's preference (mla_block.mla_block_size)."""
 
 DSV4_BLOCK = 256
 """NOTE: DeepSeek-V4 without --block-size: vLLM takes the first attention backend's preferred

@@ -123,7 +123,7 @@ def engine_flags(s: EngineSettings, max_model_len: int, mbt: int, seqs: int) -> 
         parts.append(f"--gpu-memory-utilization {s.gpu_memory_utilization:g}")
     parts.append(f"--max-num-batched-tokens {mbt}")
     parts.append(f"--max-num-seqs {seqs}")
-    if s.block_size != 16:
+    if s.block_size is not None:
         parts.append(f"--block-size {s.block_size}")
     if s.enforce_eager:
         parts.append("--enforce-eager")

@@ -1,34 +1,33 @@
-"""The KV cache block size vLLM runs a multi-head latent attention (MLA) model with.
+"""The KV cache block size vLLM runs a model with: --block-size, or vLLM's choice without it.
 
-vLLM does not keep --block-size (or its default, 16) for MLA models: until 0.17 the CUDA
-platform forces the size the default MLA backend's kernel needs, and from 0.18 the attention
-backend it selects gives its preferred size. The block size sets the pool's block count
-(KV bytes // page), its tokens (blocks x block size) and what one request holds
-(cdiv(max_model_len, block size) blocks).
+vLLM does not keep its default (16) for multi-head latent attention (MLA) models, nor, until
+0.17, a given --block-size: until 0.17 the CUDA platform forces the size the default MLA
+backend's kernel needs, and from 0.18 the attention backend it selects gives its preferred
+size unless --block-size was given (DeepSeek-V4's: DSV4_BLOCK). The block size sets the
+pool's block count (KV bytes // page), its tokens (blocks x block size) and what one request
+holds (cdiv(max_model_len, block size) blocks).
 """
 
 from planner.model.spec import MlaMixer, ModelSpec
-from planner.serving.engine import EngineSettings, is_sparse_mla
+from planner.serving.engine import DEFAULT_BLOCK_SIZE, DSV4_BLOCK, is_sparse_mla
 from planner.serving.hardware import parse_capability
 from planner.serving.startup import dense_mla_backends
 from planner.serving.vllm_versions import Version, sm100_family
 from planner.units import VLLM_KV_DTYPE
-
-DEFAULT_BLOCK_SIZE: int = EngineSettings.model_fields["block_size"].default
-"""16, vLLM config/cache.py CacheConfig.DEFAULT_BLOCK_SIZE; Headroom's command writes
---block-size only for another size, so vLLM sees a block size of 16 as its default."""
 
 BACKEND_BLOCK_FROM: Version = (0, 18, 0)
 """From 0.18.0 the selected backend sets the size (platforms/interface.py
 update_block_size_for_backend); before, platforms/cuda.py check_and_update_config forces it."""
 
 
-def mla_block_size(spec: ModelSpec, block_size: int, version: Version, compute_capability: str,
-                   kv_cache_dtype: str) -> int:
-    """The block size vLLM `version` runs `spec` with on this GPU, given Headroom's
-    `block_size` (16: vLLM's default) and the KV cache dtype that reaches the selector
+def mla_block_size(spec: ModelSpec, block_size: int | None, version: Version,
+                   compute_capability: str, kv_cache_dtype: str) -> int:
+    """The block size vLLM `version` runs `spec` with on this GPU, given the --block-size
+    (None: not given, vLLM's choice) and the KV cache dtype that reaches the selector
     (Headroom's name; "fp8" for a checkpoint's FP8 KV cache). Models that are not all MLA
-    (DeepSeek-V4's compressed attention, hybrids) keep `block_size`.
+    keep the given size or DEFAULT_BLOCK_SIZE (hybrids: engine._attention_block raises it to
+    hold the mamba state, as vLLM does with a given size too), DeepSeek-V4's compressed
+    attention the given size or DSV4_BLOCK.
 
     NOTE: 0.9.1-0.17.0 platforms/cuda.py CudaPlatformBase.check_and_update_config (wheels):
     - sparse MLA (hf_config has index_topk: DeepSeek-V3.2, GLM-5; 0.11.0 on): 64, whatever
@@ -60,15 +59,18 @@ def mla_block_size(spec: ModelSpec, block_size: int, version: Version, compute_c
       backend takes, lcm(indexer's 64, FLASHMLA_SPARSE's MultipleOf(64) or
       FLASHINFER_MLA_SPARSE's MultipleOf(32)) = 64.
     """
+    if spec.compressed_attention is not None:
+        return DSV4_BLOCK if block_size is None else block_size
+    if block_size is not None and version >= BACKEND_BLOCK_FROM:
+        return block_size
+    given = DEFAULT_BLOCK_SIZE if block_size is None else block_size
     mixers = [layer.mixer for layer in spec.layers]
     if not mixers or not all(isinstance(m, MlaMixer) for m in mixers):
-        return block_size
+        return given
     sparse = is_sparse_mla(spec)
     cc = parse_capability(compute_capability) or (0, 0)
     qk_nope = {m.qk_nope_head_dim for m in mixers if isinstance(m, MlaMixer)}
     if version >= BACKEND_BLOCK_FROM:
-        if block_size != DEFAULT_BLOCK_SIZE:
-            return block_size
         if sparse:
             return 64
         # the KV dtypes each backend lists (startup.dense_mla_backends, vLLM's names)
@@ -80,15 +82,53 @@ def mla_block_size(spec: ModelSpec, block_size: int, version: Version, compute_c
             return 32 if flashinfer else 128
         if cc[0] == 9 and kv not in listed["FLASH_ATTN_MLA"][0]:
             return 64
-        return block_size
+        return given
     multiples = version >= (0, 12, 0)  # "% 64 != 0" / "% 128 != 0" rather than "!= 64/128"
     if sparse and version >= (0, 11, 0):
         return 64
     blackwell = sm100_family(version, cc)
     if blackwell and version >= (0, 15, 0) and qk_nope == {128}:
-        return block_size if block_size == 32 or block_size % 64 == 0 else 64
+        return given if given == 32 or given % 64 == 0 else 64
     if blackwell and version >= (0, 10, 1):
-        return block_size if multiples and block_size % 128 == 0 else 128
+        return given if multiples and given % 128 == 0 else 128
     if cc[0] == 9:
-        return block_size if multiples and block_size % 64 == 0 else 64
-    return block_size
+        return given if multiples and given % 64 == 0 else 64
+    return given
+
+
+def sparse_block_refusal(spec: ModelSpec, block_size: int | None, version: Version) -> list[str]:
+    """vLLM's refusal of a given --block-size that no sparse MLA backend takes ([] otherwise).
+
+    NOTE: from 0.18.0 a given size reaches the attention selector (before, sparse MLA runs 64
+    whatever was given: mla_block_size). Every CUDA sparse MLA backend takes multiples of 32 at
+    least (supports_block_size: block_size % kernel size == 0): 0.18.0/0.19.0 wheels
+    FLASHMLA_SPARSE [64], FLASHINFER_MLA_SPARSE [32, 64], DEEPSEEK_V32_INDEXER [64]; 0.33.0
+    FLASHMLA_SPARSE, FLASH_ATTN_MLA_SPARSE(_FA4), FLASHINFER_MLA_SPARSE_SM90/SM120
+    MultipleOf(64), FLASHINFER_MLA_SPARSE MultipleOf(32). With none valid,
+    platforms/cuda.py get_attn_backend_cls raises "No valid attention backend found for
+    {device} with {AttentionSelectorConfig}. Reasons: {...}" (0.18.0, 0.19.0, 0.33.0 wheels;
+    the releases between unread). A multiple of 32 that is not one of 64 (32 on Blackwell's
+    FLASHINFER_MLA_SPARSE) then meets the indexer's 64, which is not modelled.
+    """
+    if (block_size is None or block_size % 32 == 0 or version < BACKEND_BLOCK_FROM
+            or not is_sparse_mla(spec)):
+        return []
+    return [f"--block-size {block_size}: vLLM raises \"No valid attention backend found for "
+            f"cuda with AttentionSelectorConfig(..., block_size={block_size}, use_mla=True, ..., "
+            "use_sparse=True, ...)\": its sparse MLA backends take multiples of 32 or 64 "
+            "(FLASHINFER_MLA_SPARSE: 32; FLASHMLA_SPARSE and the DEEPSEEK_V32_INDEXER: 64); "
+            "leave --block-size unset (vLLM's choice, 64) or pass --block-size 64."]
+
+
+def dsv4_block_refusal(spec: ModelSpec, block_size: int | None) -> str | None:
+    """Why DeepSeek-V4 is not planned at a given --block-size that is no multiple of
+    DSV4_BLOCK (None otherwise): vLLM keeps a given size (0.18 on), and the model's C4 indexer
+    cache takes 256-token kernel blocks only (v1/attention/backends/mla/indexer.py
+    DeepseekV4IndexerBackend.get_supported_kernel_block_sizes: [256], 0.33.0 wheel), which
+    no smaller or unaligned block splits into. Which error vLLM raises is not read (unverified)."""
+    if spec.compressed_attention is None or block_size is None or block_size % DSV4_BLOCK == 0:
+        return None
+    return (f"--block-size {block_size}: DeepSeek-V4's indexer cache takes {DSV4_BLOCK}-token "
+            f"kernel blocks only (vLLM DeepseekV4IndexerBackend), which a {block_size}-token "
+            f"block does not hold a whole number of; leave --block-size unset (vLLM's choice, "
+            f"{DSV4_BLOCK}) or pass a multiple of {DSV4_BLOCK}")

@@ -41,7 +41,11 @@ from planner.serving.engines import VLLM, Engine, Overheads, Worker
 from planner.serving.hardware import ClusterSpec, GpuSpec, parse_capability
 from planner.serving.launch import Launch, launch, with_layout
 from planner.serving.layout import ParallelLayout, layout_errors, layout_warnings
-from planner.serving.mla_block import mla_block_size
+from planner.serving.mla_block import (
+    dsv4_block_refusal,
+    mla_block_size,
+    sparse_block_refusal,
+)
 from planner.serving.mtp import draft_own_heads
 from planner.serving.mtp import mtp_refusal as draft_refusal
 from planner.serving.mxfp4 import (
@@ -424,6 +428,9 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             kv_cache_memory_bytes=s.kv_cache_memory_bytes)
         if reason:
             raise EngineError(reason)
+    dsv4_refusal = dsv4_block_refusal(spec, s.block_size)
+    if dsv4_refusal:
+        raise EngineError(dsv4_refusal)
     if scheme.family == "mxfp4" and rules.version < MXFP4_FROM:
         raise EngineError(f"vLLM {rules.label} has no MXFP4 quantization (quantization/mxfp4.py "
                           "arrives in 0.10.1); plan it with vLLM 0.10.1 or later")
@@ -464,6 +471,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             chunked_prefill=s.enable_chunked_prefill
             or rules.version < CHUNKED_OFF_TOKENS_MAX_FROM, block_size=s.block_size))
             + mtp_refusal(spec, s)
+            + tuple(sparse_block_refusal(spec, s.block_size, rules.version))
             + tuple(quantization_errors(spec, s.quantization))
             + tuple(kv_format_errors(gpu, spec, s.kv_cache_dtype, cli))
             + tuple(flashinfer_hd256_errors(spec, s, rules, gpu.compute_capability))

@@ -15,7 +15,7 @@ messages in Plan.errors), so they agree on every refusal. Sources, read in the 0
 from planner.model.attention.kvformat import KV_FORMATS
 from planner.model.quant import QuantScheme
 from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec
-from planner.serving.engine import EngineSettings, is_sparse_mla
+from planner.serving.engine import DEFAULT_BLOCK_SIZE, EngineSettings, is_sparse_mla
 from planner.serving.hardware import GpuSpec, parse_capability
 from planner.serving.vllm_cli import (
     VllmCli,
@@ -422,18 +422,22 @@ def block_size_refusal(block_size: int, cli: VllmCli) -> str | None:
 
 
 def block_size_choices(cli: VllmCli) -> tuple[int, ...]:
-    """The --block-size values to offer under `cli`'s release, smallest first, without vLLM's
-    default (EngineSettings.block_size, 16, which Headroom plans as vLLM's own choice): the
-    parser's choices that block_size_refusal passes (0.9.1-0.11.0: 32-128; 0.12.0-0.17.0:
-    32-256). A release whose parser takes any int (0.18.0 on, no choices in its fixture) is
-    offered the last listed ones (0.17.0's BlockSize); block_size_refusal passes any other
-    multiple of 16 there, as the CLI does."""
-    default = EngineSettings.model_fields["block_size"].default
-    listed = cli.choices.get("--block-size") or next(
+    """The --block-size values to offer under `cli`'s release, smallest first: the parser's
+    choices that block_size_refusal passes (0.9.1-0.11.0: 32-128; 0.12.0-0.17.0: 32-256),
+    without vLLM's default (DEFAULT_BLOCK_SIZE, 16), which these releases run as when it is
+    not given (CUDA's check_and_update_config overrides both alike for MLA). A release whose
+    parser takes any int (0.18.0 on, no choices in its fixture) is offered the last listed
+    ones (0.17.0's BlockSize) with 16: there a given size is kept
+    (CacheConfig.user_specified_block_size) where vLLM's choice may be the backend's (32 or
+    64 for MLA, mla_block.mla_block_size); block_size_refusal passes any other multiple of 16
+    there, as the CLI does."""
+    listed = cli.choices.get("--block-size")
+    sizes = listed or next(
         other.choices["--block-size"] for other in map(vllm_cli, reversed(supported_versions()))
         if "--block-size" in other.choices)
-    return tuple(sorted(size for size in map(int, listed)
-                        if size != default and block_size_refusal(size, cli) is None))
+    return tuple(sorted(size for size in map(int, sizes)
+                        if (size != DEFAULT_BLOCK_SIZE or not listed)
+                        and block_size_refusal(size, cli) is None))
 
 
 def flashinfer_hd256_errors(spec: ModelSpec, s: EngineSettings, rules: VllmRules,
@@ -451,7 +455,8 @@ def flashinfer_hd256_errors(spec: ModelSpec, s: EngineSettings, rules: VllmRules
     mixers = [layer.mixer for layer in spec.layers]
     kvs = ("auto", "fp8", "fp8_e4m3", "fp8_e5m2") + (
         ("bf16",) if rules.version >= (0, 15, 0) else ())
-    if (not flashinfer_hd256_bug(rules, compute_capability) or s.block_size != 16
+    if (not flashinfer_hd256_bug(rules, compute_capability)
+            or s.block_size not in (None, DEFAULT_BLOCK_SIZE)
             or s.kv_cache_dtype not in kvs
             or not all(isinstance(m, AttentionMixer) and m.head_dim == m.v_head_dim == 256
                        for m in mixers)):
@@ -462,14 +467,14 @@ def flashinfer_hd256_errors(spec: ModelSpec, s: EngineSettings, rules: VllmRules
 
 def startup_errors(
     *, gpu: GpuSpec, scheme: QuantScheme, cli: VllmCli, max_model_len: int, model_limit: int,
-    mbt: int, seqs: int, mbt_given: bool, chunked_prefill: bool, block_size: int,
+    mbt: int, seqs: int, mbt_given: bool, chunked_prefill: bool, block_size: int | None,
 ) -> list[str]:
     """The ValueErrors vLLM raises at start-up for these settings ([] when it starts).
 
     The batch checks apply to a user-given max_num_batched_tokens: vLLM's defaults already
     satisfy them (EngineArgs caps the defaults, see engine.default_batch_limits).
     """
-    errors = block_size_errors(block_size)
+    errors = [] if block_size is None else block_size_errors(block_size)
     if mbt_given and mbt < max_model_len and not chunked_prefill:
         errors.append(
             f"max_num_batched_tokens ({mbt}) is smaller than max_model_len ({max_model_len}). "

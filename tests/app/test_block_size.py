@@ -95,3 +95,12 @@ def test_compare_and_report_plan_with_the_block_size() -> None:
     assert "--block-size 32." in texts(at)
     report = open_page("report", **both, bs="32")
     assert not report.exception and "--block-size 32" in report.main.markdown[-1].value
+
+
+def test_a_linked_16_is_planned_as_given_from_0_18() -> None:
+    """From 0.18 vLLM keeps a given --block-size (CacheConfig.user_specified_block_size), so
+    16 is offered and a link's bs=16 is written to the command, no longer read as unset."""
+    at = open_link("plan", **{**GEMMA2, "vllm": "0.19.0"}, bs="16")
+    assert not at.exception and not at.sidebar.warning
+    assert block_size(at).value == 16 and "16 tokens" in block_size(at).options
+    assert "--block-size 16" in at.code[0].value and at.query_params["bs"] == "16"

@@ -127,3 +127,23 @@ def test_sweep_report_and_recommend_plan_the_block_size(capsys) -> None:
         return len(json.loads(out)["rows"])
 
     assert recommended() == 0 and recommended("--block-size", "32") > 0
+
+
+def test_a_given_16_is_planned_and_written_for_deepseek_v3_on_b200(capsys) -> None:
+    """vLLM 0.33.0 keeps a given --block-size (CacheConfig.user_specified_block_size) where it
+    otherwise runs FLASHINFER_MLA's preferred 32 on Blackwell: DeepSeek-V3 (MLA, 61 layers x
+    (512 + 64) x 2 B = 70,272 B per token on every rank) on 8 B200."""
+    argv = ("plan", "--model", "deepseek-ai/DeepSeek-V3", "--gpu", "b200", "--gpus", "8",
+            "--vllm-version", "0.33.0", "--json")
+    for given, block in (((), 32), (("--block-size", "16"), 16)):
+        code, out, err = _run(capsys, *argv, *given)
+        assert code == 0, err
+        plan = json.loads(out)
+        assert plan["block_size"] == block and plan["engine"]["block_size"] == (
+            16 if given else None)
+        blocks = plan["kv_cache_bytes_per_gpu"] // (block * 61 * (512 + 64) * 2)
+        assert plan["num_gpu_blocks"] == blocks and plan["kv_cache_tokens"] == blocks * block
+        tokens = shlex.split(plan["vllm_command"])
+        assert ("--block-size" in tokens) == bool(given)
+        if given:
+            assert tokens[tokens.index("--block-size") + 1] == "16"

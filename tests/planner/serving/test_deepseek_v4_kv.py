@@ -68,13 +68,13 @@ def test_pp_stage_rows_count_the_stage_tuples_of_the_whole_model_groups():
     # the even group; 2 c=4 states -> 2 tuples, row 2 x 47,808 = 95,616 B.
     entry = catalog_entry("deepseek-ai/DeepSeek-V4-Flash")
     spec = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
-    stages = stage_layouts(model_facts(spec), ParallelLayout(tp=1, pp=15), 16, 1)
+    stages = stage_layouts(model_facts(spec), ParallelLayout(tp=1, pp=15), 256, 1)
     assert [len(rng) for rng, _ in stages] == [2] + [3] * 13 + [2]
     assert stages[0][1].bytes_per_block == 47_808
     assert stages[1][1].bytes_per_block == 95_616
     assert {stage.num_groups for _, stage in stages} == {5}
     # the whole model on one stage keeps the logged row (test above): 22 x 47,808
-    whole = stage_layouts(model_facts(spec), ParallelLayout(tp=1, pp=1), 16, 1)
+    whole = stage_layouts(model_facts(spec), ParallelLayout(tp=1, pp=1), 256, 1)
     assert whole[0][1].bytes_per_block == 1_051_776
 
 
@@ -95,3 +95,18 @@ def test_the_parser_warning_states_the_logged_pool_gap():
 
     gap_gib = _v4().kv_cache_bytes_per_gpu / GIB - 5.44
     assert f"has {gap_gib:.1f} GiB less KV pool than planned" in DSV4_WARNING
+
+
+def test_block_size_unset_is_the_sparse_swa_backends_256_and_a_given_16_is_refused():
+    """Without --block-size vLLM takes DeepseekSparseSWABackend's preferred 256 (engine.
+    DSV4_BLOCK) and the command leaves the flag out; a given size is kept (0.18 on), and 16
+    does not hold the C4 indexer's 256-token kernel block (DeepseekV4IndexerBackend: [256])."""
+    from planner.serving.vllm_versions import EngineError
+
+    unset = _v4(block_size=None)
+    assert unset.block_size == 256 and "--block-size" not in unset.vllm_command
+    given = _v4(block_size=512)
+    assert given.block_size == 512
+    with pytest.raises(EngineError, match=r"^--block-size 16: DeepSeek-V4's indexer cache "
+                       r"takes 256-token kernel blocks only"):
+        _v4(block_size=16)

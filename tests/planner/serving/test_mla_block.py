@@ -49,16 +49,20 @@ V3, V32, GLM5 = "deepseek-ai/DeepSeek-V3", "deepseek-ai/DeepSeek-V3.2", "zai-org
     # sparse MLA: 64 on every GPU from 0.11, even over a size given
     (V32, "0.11.0", "10.0", "auto", 16, 64), (V32, "0.17.0", "9.0", "auto", 128, 64),
     (GLM5, "0.16.0", "10.0", "auto", 32, 64),
-    # 0.18 on: the backend's preference for vLLM's default, a size given is kept
-    (V3, "0.19.0", "9.0", "auto", 16, 16), (V3, "0.19.0", "9.0", "bf16", 16, 16),
-    (V3, "0.19.0", "9.0", "fp8", 16, 64), (V3, "0.33.0", "9.0", "fp8_e4m3", 16, 64),
-    (V3, "0.19.0", "10.0", "auto", 16, 32), (V3, "0.33.0", "10.3", "fp8", 16, 32),
-    (V3, "0.19.0", "12.0", "auto", 16, 16), (V3, "0.19.0", "8.0", "auto", 16, 16),
+    # before 0.18 a given 16 is forced like vLLM's default (None)
+    (V3, "0.17.0", "9.0", "auto", None, 64), (V32, "0.17.0", "8.0", "auto", None, 64),
+    # 0.18 on: the backend's preference without --block-size (None), a size given is kept,
+    # 16 included (CacheConfig.user_specified_block_size)
+    (V3, "0.19.0", "9.0", "auto", None, 16), (V3, "0.19.0", "9.0", "bf16", None, 16),
+    (V3, "0.19.0", "9.0", "fp8", None, 64), (V3, "0.33.0", "9.0", "fp8_e4m3", None, 64),
+    (V3, "0.19.0", "10.0", "auto", None, 32), (V3, "0.33.0", "10.3", "fp8", None, 32),
+    (V3, "0.19.0", "12.0", "auto", None, 16), (V3, "0.19.0", "8.0", "auto", None, 16),
     (V3, "0.19.0", "10.0", "auto", 128, 128), (V3, "0.19.0", "9.0", "auto", 48, 48),
-    (V32, "0.19.0", "9.0", "auto", 16, 64), (V32, "0.33.0", "10.0", "fp8", 16, 64),
+    (V3, "0.33.0", "10.0", "auto", 16, 16), (V3, "0.33.0", "9.0", "fp8", 16, 16),
+    (V32, "0.19.0", "9.0", "auto", None, 64), (V32, "0.33.0", "10.0", "fp8", None, 64),
     # GLM-5's qk_nope_head_dim 192: FLASHINFER_MLA takes it from 0.19 (not in 0.18); sparse
     # anyway, so 64
-    (GLM5, "0.18.0", "10.0", "auto", 16, 64), (V32, "0.33.0", "10.0", "auto", 256, 256),
+    (GLM5, "0.18.0", "10.0", "auto", None, 64), (V32, "0.33.0", "10.0", "auto", 256, 256),
 ])
 def test_the_block_size_vllm_runs_mla_with(model, version, cc, kv, given, runs) -> None:
     assert mla_block_size(_spec(model), given, parse_version(version), cc, kv) == runs
@@ -68,13 +72,15 @@ def test_models_that_are_not_mla_keep_the_block_size() -> None:
     qwen = _spec("Qwen/Qwen3-8B")
     assert mla_block_size(qwen, 16, parse_version("0.17.0"), "9.0", "auto") == 16
     assert mla_block_size(qwen, 16, parse_version("0.19.0"), "10.0", "auto") == 16
+    assert mla_block_size(qwen, None, parse_version("0.33.0"), "10.0", "auto") == 16
+    assert mla_block_size(qwen, 48, parse_version("0.33.0"), "10.0", "auto") == 48
 
 
 def test_h100_runs_deepseek_v2_lite_in_16_token_blocks_under_0_19() -> None:
     """llm-d v0.19.0 H100 log: 94,097 blocks, 1,505,552 tokens = 16-token blocks
     (FLASH_ATTN_MLA, first on Hopper and taking 16)."""
     lite = _spec("deepseek-ai/DeepSeek-V2-Lite-Chat")
-    assert mla_block_size(lite, 16, parse_version("0.19.0"), "9.0", "auto") == 1_505_552 // 94_097
+    assert mla_block_size(lite, None, parse_version("0.19.0"), "9.0", "auto") == 1_505_552 // 94_097
 
 
 V3_LAYERS, MLA_BYTES = 61, 512 + 64
@@ -106,3 +112,46 @@ def test_deepseek_v3_on_8_h200_blocks_by_hand(version, kv, block, elem_bytes) ->
     assert p.max_concurrency == pytest.approx(blocks / per_request)
     # the size is vLLM's own choice: the command leaves --block-size out
     assert p.vllm_command and "--block-size" not in p.vllm_command
+
+
+def _v3_on_8_b200(**given):
+    return plan(PlanRequest(model=_spec(V3), cluster=preset_cluster("b200", 8),
+                            layout=ParallelLayout(tp=8),
+                            engine=EngineSettings(vllm_version="0.33.0", **given)))
+
+
+@pytest.mark.parametrize(("given", "block"), [
+    ({}, 32),                   # vLLM's choice: FLASHINFER_MLA's preferred 32 on Blackwell
+    ({"block_size": 16}, 16),   # --block-size 16 is kept from 0.18 (user_specified_block_size)
+])
+def test_deepseek_v3_on_8_b200_plans_a_given_16_as_16(given, block) -> None:
+    """DeepSeek-V3 on 8 B200, vLLM 0.33.0, bf16 cache: 61 layers x (512 + 64) x 2 B =
+    70,272 B per token on every rank; a block is `block` tokens of it."""
+    p = _v3_on_8_b200(**given)
+    assert V3_LAYERS * MLA_BYTES * 2 == 70_272
+    assert p.fits and p.block_size == block
+    blocks = p.kv_cache_bytes_per_gpu // (block * 70_272)
+    assert p.num_gpu_blocks == blocks and p.kv_cache_tokens == blocks * block
+    assert p.max_concurrency == pytest.approx(blocks / -(-p.max_model_len // block))
+    words = p.vllm_command.split()
+    assert ("--block-size" in words) == bool(given)
+    if given:
+        assert words[words.index("--block-size") + 1] == "16"
+
+
+def test_sparse_mla_refuses_a_given_16_from_0_18_in_vllms_words() -> None:
+    """DeepSeek-V3.2 (an indexer: sparse MLA): every CUDA sparse MLA backend of 0.18.0-0.33.0
+    takes multiples of 32 at least, so vLLM's selector finds none for 16; before 0.18 the
+    CUDA platform forced 64 whatever was given."""
+    def run(version, **given):
+        return plan(PlanRequest(model=_spec(V32), cluster=preset_cluster("b200", 8),
+                                layout=ParallelLayout(tp=8),
+                                engine=EngineSettings(vllm_version=version, **given)))
+    refused = run("0.33.0", block_size=16)
+    assert not refused.fits
+    assert [e for e in refused.errors if "No valid attention backend found for cuda with "
+            "AttentionSelectorConfig(..., block_size=16, use_mla=True, ..., use_sparse=True"
+            in e]
+    assert run("0.33.0").block_size == 64 and run("0.33.0").fits
+    assert run("0.33.0", block_size=64).fits
+    assert run("0.17.0", block_size=16).block_size == 64
