@@ -59,9 +59,13 @@ class IdentityMemo(Generic[V]):
         owners."""
         full_key = (*map(id, owners), *key)
         entry = self._entries.get(full_key)
-        if entry is not None and all(ref() is owner
-                                     for ref, owner in zip(entry[0], owners, strict=True)):
-            return entry[1]
+        if entry is not None:
+            # (a loop, not all() over a generator: this runs once per plan and per estimate)
+            for ref, owner in zip(entry[0], owners, strict=True):
+                if ref() is not owner:
+                    break
+            else:
+                return entry[1]
         value = compute(*args)
         drop = self._dropper(full_key)
         self._store(full_key, tuple(weakref.ref(owner, drop) for owner in owners), value)

@@ -117,9 +117,10 @@ def _head_errors(mixer: object, tp: int) -> list[str]:
 _SPEC_CACHE: IdentityMemo[object] = IdentityMemo(1024)
 
 
-def _per_spec(spec: ModelSpec, key: tuple, compute):
-    """Per-spec facts cached by identity (a sweep checks dozens of layouts of one spec)."""
-    return _SPEC_CACHE.get(spec, key, compute)
+def _per_spec(spec: ModelSpec, key: tuple, compute, *args):
+    """Per-spec facts cached by identity (a sweep checks dozens of layouts of one spec); on a
+    miss, compute(*args)."""
+    return _SPEC_CACHE.get(spec, key, compute, *args)
 
 
 def _spec_head_errors(spec: ModelSpec, tp: int) -> list[str]:
@@ -134,8 +135,12 @@ def _spec_head_errors(spec: ModelSpec, tp: int) -> list[str]:
 
 def first_moe(spec: ModelSpec) -> MoeMlp | None:
     """The first routed-expert MLP of the model (None for dense models)."""
-    return _per_spec(spec, ("moe",), lambda: next(
-        (layer.mlp for layer in spec.layers if isinstance(layer.mlp, MoeMlp)), None))
+    return _per_spec(spec, ("moe",), _find_moe, spec)
+
+
+def _find_moe(spec: ModelSpec) -> MoeMlp | None:
+    """Work out what first_moe caches (every speed estimate of a sweep asks)."""
+    return next((layer.mlp for layer in spec.layers if isinstance(layer.mlp, MoeMlp)), None)
 
 
 def group_size(scheme: QuantScheme | None) -> int | None:
@@ -143,7 +148,14 @@ def group_size(scheme: QuantScheme | None) -> int | None:
     format has no input-wise groups (float, fp8, per-channel 'gchannel', ...)."""
     if scheme is None or scheme.family not in ("gptq", "awq"):
         return None
-    match = re.search(r"-g(\d+)$", scheme.key)
+    return _key_group(scheme.key)
+
+
+@lru_cache(maxsize=256)
+def _key_group(key: str) -> int | None:
+    """The group a GPTQ/AWQ scheme key ends with (-g<N>), read once per key: group_size runs
+    for every layout and speed estimate of a sweep."""
+    match = re.search(r"-g(\d+)$", key)
     return int(match.group(1)) if match else None
 
 
@@ -212,12 +224,10 @@ def layout_warnings(
     each expert is sliced by TP: Qwen3-235B g128 at TP=8: 1536 / 8 = 192, 192 % 128 = 64 ->
     fallback; with --enable-expert-parallel experts stay whole: 1536 % 128 = 0 -> Marlin.
     """
-    group = group_size(scheme)
-    moe = first_moe(spec)
-    if group is None or moe is None:
+    if group_size(scheme) is None or first_moe(spec) is None:
         return []
     key = ("moe-kernel", layout.tp, layout.ep, scheme.key)
-    return list(_per_spec(spec, key, lambda: _marlin_moe_warnings(spec, layout, scheme)))
+    return list(_per_spec(spec, key, _marlin_moe_warnings, spec, layout, scheme))
 
 
 def _marlin_moe_warnings(

@@ -236,16 +236,6 @@ def _ceiling(
     a x k + c <= pool - one block, L = k x B) and confirmed with two exact checks (L fits,
     L + 1 does not); only when the guess falls short of a cap does the binary search run.
     """
-
-    def fits(length: int) -> bool:
-        for stage, pool in stages:
-            need = request_bytes(stage, length, kv_bytes, tp, mbt)
-            if need > pool - stage.bytes_per_block:
-                return False
-            if blocks_per_request(stage, length, mbt) > num_blocks:
-                return False
-        return True
-
     # kinds with different block sizes (unified pages) are not linear in one block: search
     mixed = any(len(stage.kind_blocks) > 1 and len(set(stage.kind_blocks)) > 1
                 for stage, _ in stages)
@@ -262,15 +252,26 @@ def _ceiling(
     if not mixed and linear_from <= guess < CEILING_SEARCH_TOKENS:
         return guess  # exact: k = cdiv(guess, B) is the largest k both lines allow
     lo, hi = 0, CEILING_SEARCH_TOKENS
-    if fits(hi):
+    if _fits(stages, hi, kv_bytes, tp, mbt, num_blocks):
         return hi
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if fits(mid):
+        if _fits(stages, mid, kv_bytes, tp, mbt, num_blocks):
             lo = mid
         else:
             hi = mid - 1
     return lo
+
+
+def _fits(stages: list[tuple[StageKv, int]], length: int, kv_bytes: KvBytes, tp: int, mbt: int,
+          num_blocks: int) -> bool:
+    """Whether one request of `length` tokens fits every stage (_ceiling's exact check)."""
+    for stage, pool in stages:
+        if request_bytes(stage, length, kv_bytes, tp, mbt) > pool - stage.bytes_per_block:
+            return False
+        if blocks_per_request(stage, length, mbt) > num_blocks:
+            return False
+    return True
 
 
 class _RequestLines(NamedTuple):
@@ -326,9 +327,11 @@ def _params(spec: ModelSpec) -> ParamBreakdown:
     return _cached(spec, ("param_breakdown",), lambda: count_params(spec))
 
 
-def _cached(spec: ModelSpec, key: tuple, compute):
-    """Per-spec results cached by identity: hashing a large frozen spec costs more than a plan."""
-    return _CACHE.get(spec, key, compute)
+def _cached(spec: ModelSpec, key: tuple, compute, *args):
+    """Per-spec results cached by identity: hashing a large frozen spec costs more than a plan.
+    On a miss, compute(*args) (per-plan lookups pass a function and its arguments rather than
+    a fresh closure, which costs more per hit: IdentityMemo.get)."""
+    return _CACHE.get(spec, key, compute, *args)
 
 
 class _Setup(NamedTuple):
@@ -565,22 +568,24 @@ def _setup(
         raise EngineError(r.ep_refusal)
 
     own_heads = bool(r.states.draft_kv_layers) and draft_own_heads(spec, s.vllm_version)
-
-    def per_rank() -> tuple[int, ...]:
-        terms = rank_weights(spec, r.scheme, layout, _params(spec), served_dtype_bytes=r.act_b,
-                             expert_pad=r.expert_pad, mtp_layers=r.states.draft_kv_layers,
-                             mtp_own_heads=own_heads, max_num_batched_tokens=r.mbt)
-        return tuple(w.total_bytes for w in terms)
-
     layout_key = _layout_key(layout)
     key = ("weights", r.scheme.key, *layout_key, r.act_b, r.expert_pad,
            r.states.draft_kv_layers, own_heads, r.mbt if spec.compressed_attention else 0)
-    totals = _cached(spec, key, per_rank)
+    totals = _cached(spec, key, _rank_totals, spec, r, layout, own_heads)
     kv_b = sparse_mla_kv(spec, s, r.kv_plain, r.compute_capability, layout.tp)
     return _Setup(spec=spec, cluster=cluster, layout=layout, s=s, r=r, weight_totals=totals,
                   stages=ENGINE.stage_layouts(r.facts, layout, r.block_size, kv_b,
                                               r.fa4_fp8_hd512, r.states, r.kv_grouping[0]),
                   layout_key=layout_key, kv_b=kv_b)
+
+
+def _rank_totals(spec: ModelSpec, r: _Resolved, layout: ParallelLayout, own_heads: bool
+                 ) -> tuple[int, ...]:
+    """The weight bytes of each (stage, TP rank) position, in rank order (_setup caches them)."""
+    terms = rank_weights(spec, r.scheme, layout, _params(spec), served_dtype_bytes=r.act_b,
+                         expert_pad=r.expert_pad, mtp_layers=r.states.draft_kv_layers,
+                         mtp_own_heads=own_heads, max_num_batched_tokens=r.mbt)
+    return tuple(w.total_bytes for w in terms)
 
 
 def _memory(st: _Setup, pp_stage: int, weights: int, total: int) -> tuple[int, ...]:
@@ -811,17 +816,18 @@ def _outcome(
 def _full_request(st: _Setup) -> tuple[int, int]:
     """(blocks, bytes) one max_model_len request needs on its hungriest stage: the same for
     every weight format and worker, so cached per spec and KV layout."""
-    tp, r = st.layout.tp, st.r
-
-    def compute() -> tuple[int, int]:
-        kv_stages = [stage for _, stage in st.stages if stage is not None]
-        return (max(blocks_per_request(stage, r.max_model_len, r.mbt) for stage in kv_stages),
-                max(request_bytes(stage, r.max_model_len, st.kv_b, tp, r.mbt)
-                    for stage in kv_stages))
-
-    key = ("request", tp, st.layout.pp, r.block_size, st.kv_b, r.mbt, r.max_model_len,
+    r = st.r
+    key = ("request", st.layout.tp, st.layout.pp, r.block_size, st.kv_b, r.mbt, r.max_model_len,
            r.fa4_fp8_hd512, r.states)
-    return _cached(st.spec, key, compute)
+    return _cached(st.spec, key, _request_need, st)
+
+
+def _request_need(st: _Setup) -> tuple[int, int]:
+    """Work out what _full_request caches."""
+    tp, r = st.layout.tp, st.r
+    kv_stages = [stage for _, stage in st.stages if stage is not None]
+    return (max(blocks_per_request(stage, r.max_model_len, r.mbt) for stage in kv_stages),
+            max(request_bytes(stage, r.max_model_len, st.kv_b, tp, r.mbt) for stage in kv_stages))
 
 
 def _bridge_warnings(st: _Setup) -> list[str]:
@@ -850,13 +856,14 @@ def _layout_length_warnings(st: _Setup) -> tuple[str, ...]:
     """The warnings no worker's memory changes: slower kernels for this layout and weight
     format; cached per spec (a max_model_len past the model's derived one is a start-up
     refusal: planner.serving.startup)."""
-    spec, layout, r = st.spec, st.layout, st.r
+    key = ("warnings", *st.layout_key, st.r.scheme.key)
+    return _cached(st.spec, key, _layout_warnings, st.spec, st.layout, st.r.scheme)
 
-    def compute() -> tuple[str, ...]:
-        return tuple(layout_warnings(spec, layout, r.scheme))
 
-    key = ("warnings", *st.layout_key, r.scheme.key)
-    return _cached(spec, key, compute)
+def _layout_warnings(spec: ModelSpec, layout: ParallelLayout, scheme: quant.QuantScheme
+                     ) -> tuple[str, ...]:
+    """layout_warnings as a tuple, for _layout_length_warnings to cache."""
+    return tuple(layout_warnings(spec, layout, scheme))
 
 
 def _layout_key(layout: ParallelLayout) -> tuple[int, int, int, bool]:

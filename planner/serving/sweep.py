@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from planner.memo import IdentityMemo
 from planner.model.quant import QuantScheme, checkpoint_scheme, scheme
 from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings
@@ -86,10 +87,19 @@ def quant_candidates(spec: ModelSpec, cluster: ClusterSpec) -> tuple[str, ...]:
     return tuple(keys)
 
 
+_LAYOUTS: IdentityMemo[tuple[ParallelLayout, ...]] = IdentityMemo(256)
+
+
 def layout_candidates(spec: ModelSpec, cluster: ClusterSpec) -> tuple[ParallelLayout, ...]:
     """Every (TP, PP) with TP x PP <= GPUs, plus every data-parallel split (DP > 1) of the
     layouts that fill the cluster (TP x PP x DP = GPUs), EP on and off for MoE (more than
-    one rank), that vLLM accepts."""
+    one rank), that vLLM accepts. Cached by the identity of the model and cluster: a rerun's
+    sweep (the app reruns on every change) lists and checks them once."""
+    return _LAYOUTS.get_all((spec, cluster), (), _valid_layouts, spec, cluster)
+
+
+def _valid_layouts(spec: ModelSpec, cluster: ClusterSpec) -> tuple[ParallelLayout, ...]:
+    """Work out what layout_candidates caches."""
     # EP over a single rank (TP x DP = 1) is the same layout as no EP, so not listed twice.
     moe, gpus = spec.is_moe, cluster.gpu_count
     candidates = (

@@ -41,6 +41,15 @@ def test_layouts_are_every_valid_tp_pp_pair() -> None:
                    (1, 1, 4, False), (1, 2, 2, False), (2, 1, 2, False)}
 
 
+def test_layouts_are_listed_once_per_model_and_cluster() -> None:
+    # a rerun's sweep gets the very tuple of the first; another cluster object (2 GPUs) gets
+    # its own list: tp x pp <= 2 -> (1,1) (1,2) (2,1), plus (1,1) x 2 replicas = 4
+    assert layout_candidates(SPEC, CLUSTER) is layout_candidates(SPEC, CLUSTER)
+    two = layout_candidates(SPEC, preset_cluster("rtx-3090", 2))
+    assert {(lay.tp, lay.pp, lay.dp) for lay in two} == {(1, 1, 1), (1, 2, 1), (2, 1, 1),
+                                                         (1, 1, 2)}
+
+
 def test_what_if_formats_follow_the_gpu() -> None:
     # Ampere (RTX 3090): no native FP4, so mxfp4/nvfp4 are not proposed; fp8 runs weight-only.
     assert quant_candidates(SPEC, CLUSTER) == (
