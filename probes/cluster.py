@@ -10,6 +10,7 @@ from planner.serving.hardware import (
     ClusterSpec,
     GpuSpec,
     HardwareError,
+    NetworkSpec,
     NodeSpec,
     link_from_topology,
     match_gpu_name,
@@ -121,5 +122,24 @@ def snapshots_to_cluster(snapshots: list[HardwareSnapshot]) -> ClusterSpec:
         notes.append(f"mixed GPU models across nodes ({', '.join(names)}); the planner uses "
                      f"the smallest, {smallest.name}")
     source = "snapshots: " + ", ".join(s.hostname for s in snapshots)
-    return ClusterSpec(nodes=tuple(nodes),
+    return ClusterSpec(nodes=tuple(nodes), network=snapshots_network(snapshots),
                        source="; ".join([source, *notes]))
+
+
+def snapshots_network(snapshots: list[HardwareSnapshot]) -> NetworkSpec | None:
+    """The network between the nodes from the NICs their audits read (HostInfo.nics): each
+    node's fastest ports of its RDMA ports (InfiniBand or RoCE), else of its Ethernet ports
+    (a 1 GbE management port beside two 100 GbE ones is left out); the node with the least
+    of it binds. None unless every snapshot has one (older snapshots, no /sys): the GPU's
+    DGX network then applies (planner.serving.hardware.network_link)."""
+    found: list[NetworkSpec] = []
+    for snap in snapshots:
+        nics = [n for n in snap.host.nics or [] if n.gbits <= 10_000]  # NetworkSpec's bound
+        ports = [n for n in nics if n.kind == "infiniband"] or nics
+        if not ports:
+            return None
+        fastest = max(n.gbits for n in ports)
+        count = min(sum(n.gbits == fastest for n in ports), 64)
+        found.append(NetworkSpec(nics_per_node=count, nic_gbits=fastest,
+                                 source=f"audit of {snap.hostname}"))
+    return min(found, key=lambda n: n.nics_per_node * n.nic_gbits)

@@ -70,6 +70,53 @@ class ProcessState(BaseModel):
     status: str = Field(description="psutil status ('running', 'sleeping', 'zombie'...) or 'gone'")
 
 
+class NicInfo(BaseModel):
+    """One network port the kernel reports a line rate for (probe_nics)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(description="'mlx5_0 port 1' (InfiniBand/RoCE) or 'eth0' (Ethernet)")
+    kind: Literal["infiniband", "ethernet"]
+    gbits: float = Field(gt=0, description="line rate, Gb/s (10**9 bits) per direction")
+
+
+_IB_RATE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*Gb/sec")
+
+
+def probe_nics(sys_root: Path = Path("/sys")) -> list[NicInfo] | None:
+    """The active RDMA ports (/sys/class/infiniband/*/ports/*/rate, '400 Gb/sec (4X NDR)',
+    with state ACTIVE; RoCE ports are listed there too) and the physical Ethernet interfaces
+    with a link (/sys/class/net/*/speed in Mb/s, a `device` link: not lo, bridges or veths).
+    None when neither folder exists (not Linux, or /sys hidden); never raises: an unreadable
+    port is left out."""
+    ib, net = sys_root / "class" / "infiniband", sys_root / "class" / "net"
+    if not ib.is_dir() and not net.is_dir():
+        return None
+    nics: list[NicInfo] = []
+    for rate in sorted(ib.glob("*/ports/*/rate")) if ib.is_dir() else ():
+        port = rate.parent
+        state = _read(port / "state")
+        match = _IB_RATE.match(_read(rate) or "")
+        if match and float(match[1]) > 0 and (state is None or "ACTIVE" in state):
+            nics.append(NicInfo(name=f"{port.parent.parent.name} port {port.name}",
+                                kind="infiniband", gbits=float(match[1])))
+    for iface in sorted(net.iterdir()) if net.is_dir() else ():
+        speed = _read(iface / "speed")
+        if (iface / "device").exists() and speed and speed.strip().isdigit() \
+                and int(speed) > 0:
+            nics.append(NicInfo(name=iface.name, kind="ethernet", gbits=int(speed) / 1000))
+    return nics
+
+
+def _read(path: Path) -> str | None:
+    """A sysfs file's text, None when absent or unreadable (a down link's speed raises
+    EINVAL)."""
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
 class HostInfo(BaseModel):
     """Facts about the machine around the GPUs."""
 
@@ -99,6 +146,8 @@ class HostInfo(BaseModel):
         description="distribution name -> installed version, None when not installed"
     )
     cuda_toolkit_version: str | None = Field(description="from `nvcc --version`, None if absent")
+    nics: list[NicInfo] | None = Field(default=None, description="probe_nics: ports with a "
+                                       "line rate; None when not read (older snapshots)")
     notes: list[str] = Field(default_factory=list)
 
 
@@ -276,5 +325,6 @@ def probe_host(model_dirs: tuple[Path, ...] = ()) -> HostInfo:
         python_version=platform.python_version(),
         packages=package_versions(),
         cuda_toolkit_version=cuda_toolkit_version(notes),
+        nics=probe_nics(),
         notes=notes,
     )

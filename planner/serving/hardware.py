@@ -210,6 +210,8 @@ class NetworkSpec(BaseModel):
     nics_per_node: int = Field(ge=1, le=64)
     nic_gbits: float = Field(gt=0, le=10_000)
     """One NIC's line rate, Gb/s (10**9 bits), per direction."""
+    source: str = "given"
+    """Where it comes from: "given" (--network, the app's field) or the audit that read it."""
 
     @property
     def label(self) -> str:
@@ -424,7 +426,7 @@ def network_link(gpu: GpuSpec, network: NetworkSpec | None = None,
         gbits = network.nics_per_node * network.nic_gbits / gpus_per_node
         formula = (f"{network.nics_per_node} NICs x {network.nic_gbits:g} Gb/s per node / "
                    f"{gpus_per_node} GPUs / 8 = {gbits / 8:g} GB/s per GPU per direction")
-        source = f"given: {network.label}"
+        source = f"{network.source}: {network.label}"
     else:
         gbits, source = NETWORK_GBITS_PER_GPU.get(gpu.key, (
             NETWORK_DEFAULT_GBITS, f"unverified: no DGX reference for {gpu.name}, one "

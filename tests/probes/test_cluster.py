@@ -127,3 +127,31 @@ def test_an_impossible_gpu_memory_names_the_node(rig: HardwareSnapshot) -> None:
     with pytest.raises(SnapshotError, match=r"^rig-3090x8: GPU0: GPU memory total must be "
                        r"between 1 byte and 1 TiB, got 9{20}\d+ bytes"):
         snapshots_to_cluster([renamed(rig, "rig-3090x8", memory_total_bytes=10**30)])
+
+
+def _with_nics(snap: HardwareSnapshot, hostname: str, *nics: tuple[str, str, float]
+               ) -> HardwareSnapshot:
+    from probes.host import NicInfo
+
+    host = snap.host.model_copy(update={"nics": [
+        NicInfo(name=name, kind=kind, gbits=gbits) for name, kind, gbits in nics]})
+    return renamed(snap, hostname).model_copy(update={"host": host})
+
+
+def test_the_network_between_snapshot_nodes_is_the_audited_nics(rig: HardwareSnapshot) -> None:
+    from planner.serving.hardware import NetworkSpec, network_link
+
+    ib = _with_nics(rig, "a", ("mlx5_0 port 1", "infiniband", 400.0),
+                    ("mlx5_1 port 1", "infiniband", 400.0), ("eno1", "ethernet", 1.0))
+    eth = _with_nics(rig, "b", ("eth0", "ethernet", 100.0), ("eth1", "ethernet", 100.0),
+                     ("eno1", "ethernet", 1.0))
+    # a: the RDMA ports, 2 x 400 = 800 Gb/s; b: its fastest Ethernet, 2 x 100 = 200 Gb/s
+    # (the 1 GbE port left out); b binds
+    cluster = snapshots_to_cluster([ib, eth])
+    assert cluster.network == NetworkSpec(nics_per_node=2, nic_gbits=100.0, source="audit of b")
+    # 200 Gb/s / 8 GPUs / 8 = 3.125 GB/s per GPU
+    net = network_link(cluster.nodes[0].gpu, cluster.network, cluster.gpus_per_node)
+    assert net.bandwidth_gbps == 3.125 and net.source.startswith("audit of b: 2x 100 Gb/s")
+    # a snapshot without NICs read (older, or no /sys): the GPU's default network
+    assert snapshots_to_cluster([ib, rig]).network is None
+    assert snapshots_to_cluster([ib, renamed(ib, "c")]).network.nics_per_node == 2

@@ -102,3 +102,43 @@ def test_probe_host_on_this_machine(tmp_path: Path) -> None:
     assert roles.count("hf_cache") == 1 and roles[-1] == "model_dir"
     assert info.disks[-1].path == str(tmp_path) and info.disks[-1].exists
     assert set(host.SERVING_PACKAGES) == set(info.packages)
+
+
+def _sysfs(root, ib: dict[str, tuple[str, str]], net: dict[str, str | None]) -> None:
+    """A fake /sys: InfiniBand ports {'mlx5_0/1': (rate, state)}, interfaces {'eth0': speed
+    in Mb/s, None for a virtual one without a `device` link}."""
+    for port, (rate, state) in ib.items():
+        folder = root / "class" / "infiniband" / port.split("/")[0] / "ports" / port.split("/")[1]
+        folder.mkdir(parents=True)
+        (folder / "rate").write_text(rate + "\n")
+        (folder / "state").write_text(state + "\n")
+    for name, speed in net.items():
+        folder = root / "class" / "net" / name
+        folder.mkdir(parents=True)
+        if speed is not None:
+            (folder / "device").mkdir()
+            (folder / "speed").write_text(speed + "\n")
+
+
+def test_probe_nics_reads_rdma_ports_and_physical_ethernet(tmp_path) -> None:
+    from probes.host import probe_nics
+
+    _sysfs(tmp_path, {"mlx5_0/1": ("400 Gb/sec (4X NDR)", "4: ACTIVE"),
+                      "mlx5_1/1": ("400 Gb/sec (4X NDR)", "4: ACTIVE"),
+                      "mlx5_2/1": ("10 Gb/sec (4X SDR)", "1: DOWN")},
+           {"eth0": "100000", "eth1": "-1", "lo": None, "eno1": "1000"})
+    found = [(n.name, n.kind, n.gbits) for n in probe_nics(tmp_path)]
+    # the down port, the link-less eth1 (-1) and lo (no device) are left out; 100,000 Mb/s
+    # = 100 Gb/s
+    assert found == [("mlx5_0 port 1", "infiniband", 400.0),
+                     ("mlx5_1 port 1", "infiniband", 400.0),
+                     ("eno1", "ethernet", 1.0), ("eth0", "ethernet", 100.0)]
+
+
+def test_probe_nics_never_raises(tmp_path) -> None:
+    from probes.host import probe_nics
+
+    assert probe_nics(tmp_path) is None  # no /sys/class at all
+    _sysfs(tmp_path, {"mlx5_0/1": ("garbage", "4: ACTIVE")}, {"eth0": "fast"})
+    (tmp_path / "class" / "net" / "eth0" / "speed").chmod(0)  # unreadable unless root
+    assert probe_nics(tmp_path) == []
