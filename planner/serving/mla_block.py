@@ -19,6 +19,30 @@ BACKEND_BLOCK_FROM: Version = (0, 18, 0)
 """From 0.18.0 the selected backend sets the size (platforms/interface.py
 update_block_size_for_backend); before, platforms/cuda.py check_and_update_config forces it."""
 
+BLACKWELL_CUTLASS_FROM: Version = (0, 10, 1)
+"""NOTE: platforms/cuda.py check_and_update_config forces CUTLASS_MLA (128-token blocks) on
+datacenter Blackwell (vllm_versions.sm100_family) from the 0.10.1 wheel; the 0.9.1 and 0.10.0
+wheels choose it only when VLLM_ATTENTION_BACKEND asks."""
+
+SPARSE_BLOCK_64_FROM: Version = (0, 11, 0)
+"""NOTE: check_and_update_config sets block size 64 for sparse MLA (hf_config has index_topk:
+DeepSeek-V3.2, GLM-5; "block_size != 64") from the 0.11.0 wheel, last, so on every GPU."""
+
+BLOCK_MULTIPLES_FROM: Version = (0, 12, 0)
+"""NOTE: check_and_update_config keeps a given size that is a multiple of the kernel's
+("% 64 != 0" / "% 128 != 0") from the 0.12.0 wheel; before it tests "!= 64" / "!= 128"."""
+
+BLACKWELL_FLASHINFER_MLA_FROM: Version = (0, 15, 0)
+"""NOTE: check_and_update_config gives a model with qk_nope_head_dim 128 FLASHINFER_MLA on
+datacenter Blackwell (a size other than 32 and no multiple of 64 becomes 64) from the 0.15.0
+wheel; before, CUTLASS_MLA."""
+
+FLASHINFER_MLA_NOPE_192_FROM: Version = (0, 19, 0)
+"""NOTE: FLASHINFER_MLA takes qk_nope_head_dim 64 or 128 in the 0.18.0 wheel, and 192 too from
+the 0.19.0 wheel (0.33.0's the same): v1/attention/backends/mla/flashinfer_mla.py
+FlashInferMLABackend.supports_combination ("FlashInfer MLA kernel requires qk_nope_head_dim
+in [64, 128, 192]")."""
+
 
 def mla_block_size(spec: ModelSpec, block_size: int | None, version: Version,
                    compute_capability: str, kv_cache_dtype: str) -> int:
@@ -30,15 +54,13 @@ def mla_block_size(spec: ModelSpec, block_size: int | None, version: Version,
     attention the given size or DSV4_BLOCK.
 
     NOTE: 0.9.1-0.17.0 platforms/cuda.py CudaPlatformBase.check_and_update_config (wheels):
-    - sparse MLA (hf_config has index_topk: DeepSeek-V3.2, GLM-5; 0.11.0 on): 64, whatever
-      was given ("block_size != 64"), last, so on every GPU;
+    - sparse MLA: 64, whatever was given (SPARSE_BLOCK_64_FROM);
     - Blackwell (0.10.1-0.12.0: is_device_capability(100), 10.0 only; 0.13.0 on:
-      is_device_capability_family(100), any 10.x: vllm_versions.sm100_family): from 0.15.0 a model
-      with qk_nope_head_dim 128 gets FLASHINFER_MLA (a size other than 32 and no multiple of 64
-      becomes 64), otherwise CUTLASS_MLA (128; 0.12.0 on keep a multiple of 128). 0.9.1 and 0.10.0
-      choose CUTLASS_MLA only when VLLM_ATTENTION_BACKEND asks;
+      is_device_capability_family(100), any 10.x: vllm_versions.sm100_family): FLASHINFER_MLA
+      for qk_nope_head_dim 128 (BLACKWELL_FLASHINFER_MLA_FROM), otherwise CUTLASS_MLA (128;
+      BLACKWELL_CUTLASS_FROM; BLOCK_MULTIPLES_FROM keep a multiple of 128);
     - Hopper (is_flashmla_supported / is_flashmla_dense_supported: major 9): FLASHMLA, 64
-      (0.12.0 on keep a multiple of 64);
+      (BLOCK_MULTIPLES_FROM keep a multiple of 64);
     - any other GPU: the size given (TRITON_MLA).
     0.18.0-0.33.0: a --block-size the user gave is kept (CacheConfig.user_specified_block_size);
     otherwise the first valid backend of platforms/cuda.py _get_backend_priorities gives
@@ -46,7 +68,7 @@ def mla_block_size(spec: ModelSpec, block_size: int | None, version: Version,
     (v1/attention/backend.py; kernel blocks in v1/attention/backends/mla/*.py,
     get_supported_kernel_block_sizes):
     - dense, 10.x: FLASHINFER_MLA ([32, 64] -> 32) for auto/float16/bfloat16/fp8/fp8_e4m3 and
-      qk_nope_head_dim 64 or 128 (0.18.0; 192 too from the 0.19.0 wheel, also 0.33.0's), else
+      qk_nope_head_dim 64 or 128 (192 too: FLASHINFER_MLA_NOPE_192_FROM), else
       CUTLASS_MLA ([128]); TOKENSPEED_MLA (0.23 on, second) takes only what FLASHINFER_MLA
       takes;
     - dense, 9.x: FLASH_ATTN_MLA ([MultipleOf(16)] -> 16) for auto/float16/bfloat16, else
@@ -77,19 +99,19 @@ def mla_block_size(spec: ModelSpec, block_size: int | None, version: Version,
         listed = dense_mla_backends(version[1], cc[0] * 10 + cc[1])
         kv = VLLM_KV_DTYPE[kv_cache_dtype]
         if cc[0] == 10:
-            nope = (64, 128) if version < (0, 19, 0) else (64, 128, 192)
+            nope = (64, 128) + ((192,) if version >= FLASHINFER_MLA_NOPE_192_FROM else ())
             flashinfer = kv in listed["FLASHINFER_MLA"][0] and qk_nope <= set(nope)
             return 32 if flashinfer else 128
         if cc[0] == 9 and kv not in listed["FLASH_ATTN_MLA"][0]:
             return 64
         return given
-    multiples = version >= (0, 12, 0)  # "% 64 != 0" / "% 128 != 0" rather than "!= 64/128"
-    if sparse and version >= (0, 11, 0):
+    multiples = version >= BLOCK_MULTIPLES_FROM
+    if sparse and version >= SPARSE_BLOCK_64_FROM:
         return 64
     blackwell = sm100_family(version, cc)
-    if blackwell and version >= (0, 15, 0) and qk_nope == {128}:
+    if blackwell and version >= BLACKWELL_FLASHINFER_MLA_FROM and qk_nope == {128}:
         return given if given == 32 or given % 64 == 0 else 64
-    if blackwell and version >= (0, 10, 1):
+    if blackwell and version >= BLACKWELL_CUTLASS_FROM:
         return given if multiples and given % 128 == 0 else 128
     if cc[0] == 9:
         return given if multiples and given % 64 == 0 else 64

@@ -24,7 +24,7 @@ from planner.serving.vllm_cli import (
     supported_versions,
     vllm_cli,
 )
-from planner.serving.vllm_versions import VllmRules, flashinfer_hd256_bug
+from planner.serving.vllm_versions import Version, VllmRules, flashinfer_hd256_bug
 from planner.units import VLLM_KV_DTYPE
 
 QUANT_METHOD: dict[str, str] = {
@@ -440,6 +440,12 @@ def block_size_choices(cli: VllmCli) -> tuple[int, ...]:
                         and block_size_refusal(size, cli) is None))
 
 
+FLASHINFER_BF16_KV_FROM: Version = (0, 15, 0)
+"""NOTE: v1/attention/backends/flashinfer.py FlashInferBackend.supported_kv_cache_dtypes lists
+auto and fp8/fp8_e4m3/fp8_e5m2 in the 0.12.0-0.14.0 wheels, and bfloat16 too from the 0.15.0
+wheel."""
+
+
 def flashinfer_hd256_errors(spec: ModelSpec, s: EngineSettings, rules: VllmRules,
                             compute_capability: str) -> list[str]:
     """FlashInfer's assertion for head size 256 in 16-token blocks, where vLLM works around
@@ -449,12 +455,11 @@ def flashinfer_hd256_errors(spec: ModelSpec, s: EngineSettings, rules: VllmRules
     10.x, and FlashInferMetadataBuilder.__init__ asserts in these words. A hybrid model's
     attention block is aligned to 32 (plan._state_rules), so only a model of plain
     head-256 attention (Gemma-2, Gemma-3 4B/12B, Gemma-7B) at --block-size 16 meets it, with
-    a KV dtype FlashInfer lists (supported_kv_cache_dtypes: auto and fp8* from 0.12.0,
-    bfloat16 from 0.15.0; an unlisted one runs on FLASH_ATTN).
+    a KV dtype FlashInfer lists (FLASHINFER_BF16_KV_FROM; an unlisted one runs on FLASH_ATTN).
     """
     mixers = [layer.mixer for layer in spec.layers]
     kvs = ("auto", "fp8", "fp8_e4m3", "fp8_e5m2") + (
-        ("bf16",) if rules.version >= (0, 15, 0) else ())
+        ("bf16",) if rules.version >= FLASHINFER_BF16_KV_FROM else ())
     if (not flashinfer_hd256_bug(rules, compute_capability)
             or s.block_size not in (None, DEFAULT_BLOCK_SIZE)
             or s.kv_cache_dtype not in kvs
