@@ -496,7 +496,7 @@ def _state_rules(spec: ModelSpec, s: EngineSettings, rules, compute_capability: 
                  ) -> StateRules:
     """State pages per request, the conv states' width, the MTP draft's KV layers and the
     attention block's multiple (32 for head size 256 under FlashInfer's Blackwell bug,
-    vllm_versions.FLASHINFER_HD256_READ; 16 else).
+    vllm_versions.FLASHINFER_HD256_FROM; 16 else).
 
     NOTE: vLLM MambaSpec.max_memory_usage_bytes (v1/kv_cache_interface.py, 0.15.0-0.33.0
     wheels): a request holds 2 + num_speculative_blocks state pages in mamba_cache_mode

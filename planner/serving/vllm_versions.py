@@ -165,9 +165,9 @@ PAGE_UNIFY_FROM: Version = (0, 12, 0)
 blocks) is absent from the 0.9.1-0.11.0 wheels, whose get_kv_cache_config (get_kv_cache_groups
 in 0.11.0) raises NotImplementedError for layers of different page sizes; present from 0.12.0."""
 
-FLASHINFER_HD256_READ: tuple[Version, Version] = ((0, 12, 0), (0, 17, 99))
+FLASHINFER_HD256_FROM: Version = (0, 12, 0)
 """NOTE: flashinfer-ai/flashinfer issue 1993, "head size 256 and block size 16 is not
-supported on blackwell", worked around in the 0.12.0-0.17.0 wheels (gone from 0.18.0):
+supported on blackwell", worked around from the 0.12.0 wheel to 0.17.x (FLASHINFER_HD256_GONE_FROM):
 v1/attention/backends/flashinfer.py FlashInferMetadataBuilder.__init__ asserts
 kv_cache_spec.block_size != 16 for head_dim 256 ("There is a bug in FlashInfer block_size 16
 head size 256 support. ..."), and model_executor/models/config.py
@@ -176,11 +176,15 @@ when get_head_size() == 256 and no other attention backend is forced. Both test
 current_platform.is_device_capability(100) (10.0 only) in 0.12.0 and
 is_device_capability_family(100) (any 10.x) from 0.13.0 (SM100_FAMILY_FROM)."""
 
+FLASHINFER_HD256_GONE_FROM: Version = (0, 18, 0)
+"""NOTE: the assertion and the 32-token alignment of FLASHINFER_HD256_FROM are gone from the
+0.18.0 wheel (present in 0.17.0's)."""
+
 SM100_FAMILY_FROM: Version = (0, 13, 0)
 """NOTE: where vLLM singles out datacenter Blackwell it tests
 current_platform.is_device_capability(100), exactly 10.0 (B200; not B300's 10.3), up to the
 0.12.0 wheel, and is_device_capability_family(100), any 10.x, from the 0.13.0 wheel, in every
-rule here that reads it: FlashInfer's head-256 workaround (FLASHINFER_HD256_READ), the MXFP4
+rule here that reads it: FlashInfer's head-256 workaround (FLASHINFER_HD256_FROM), the MXFP4
 backend (quantization/mxfp4.py get_mxfp4_backend, planner.serving.mxfp4) and the MLA backend
 platforms/cuda.py check_and_update_config forces (planner.serving.mla_block)."""
 
@@ -193,9 +197,8 @@ def sm100_family(version: Version, capability: tuple[int, int]) -> bool:
 
 def flashinfer_hd256_bug(rules: "VllmRules", compute_capability: str) -> bool:
     """Whether vLLM `rules` works around FlashInfer's head-256 block-16 bug on this GPU
-    (FLASHINFER_HD256_READ): 0.12 on compute capability 10.0, 0.13-0.17 on any 10.x."""
-    lo, hi = FLASHINFER_HD256_READ
-    if not lo <= rules.version <= hi:
+    (FLASHINFER_HD256_FROM): 0.12 on compute capability 10.0, 0.13-0.17 on any 10.x."""
+    if not FLASHINFER_HD256_FROM <= rules.version < FLASHINFER_HD256_GONE_FROM:
         return False
     capability = parse_capability(compute_capability)
     return capability is not None and sm100_family(rules.version, capability)
