@@ -37,8 +37,7 @@ from planner.serving.engine import kv_elem_bytes
 from planner.serving.plan import Plan
 from planner.serving.speed import SPEED_KEYS, ServingLoad, SpeedEstimate
 from planner.serving.sweep import Objective, SweepResult, SweepRow, sweep_csv
-from planner.serving.vllm_cli import vllm_cli
-from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, vllm_rules
+from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, listed_stand_in, vllm_rules
 from planner.text import md_code_block, md_escape
 from planner.units import GIB
 
@@ -499,12 +498,12 @@ def _header(inputs: ReportInputs) -> list[str]:
 
 def release_label(vllm_version: str) -> str:
     """'0.33.0 (the default)', '0.10.2', or for a patch release without its own fixture
-    '0.19.1 (the rules and flags of 0.19.0)' (planner.serving.vllm_cli)."""
-    label = vllm_rules(vllm_version).label
-    listed = vllm_cli(label).vllm_version
-    if label == DEFAULT_VLLM_VERSION:
-        return f"{label} (the default)"
-    return label if listed == label else f"{label} (the rules and flags of {listed})"
+    '0.19.1 (the rules and flags of 0.19.0)' (vllm_versions.listed_stand_in)."""
+    rules = vllm_rules(vllm_version)
+    if rules.label == DEFAULT_VLLM_VERSION:
+        return f"{rules.label} (the default)"
+    listed = listed_stand_in(rules)
+    return rules.label if listed is None else f"{rules.label} (the rules and flags of {listed})"
 
 
 def _settings_label(plan: Plan, card: ModelCard) -> str:

@@ -17,11 +17,10 @@ from planner.serving.engine import checkpoint_name_problem
 from planner.serving.hardware import gpu_preset, parse_network
 from planner.serving.startup import block_size_errors
 from planner.serving.sweep import Objective
-from planner.serving.vllm_cli import vllm_cli
 from planner.serving.vllm_versions import (
     DEFAULT_VLLM_VERSION,
     UncoveredRelease,
-    covered_releases,
+    listed_stand_in,
     vllm_rules,
 )
 from planner.units import KvCacheDtype
@@ -142,17 +141,17 @@ class AppState(BaseModel):
         covered, with the sidebar's release that stands in for a later one, and names the
         listed release for a later patch release."""
         try:
-            label = vllm_rules(value).label
+            rules = vllm_rules(value)
         except UncoveredRelease as exc:
             if exc.stand_in is None:
                 raise
             raise ValueError(f"{exc}; pick {exc.stand_in} in the sidebar to plan with its "
                              "rules") from None
-        if label not in covered_releases():
-            listed = vllm_cli(label).vllm_version
-            raise ValueError(f"vLLM {label} plans with the rules and flags of {listed}, the "
-                             f"release the app lists: pick {listed}")
-        return label
+        listed = listed_stand_in(rules)
+        if listed is not None:
+            raise ValueError(f"vLLM {rules.label} plans with the rules and flags of {listed}, "
+                             f"the release the app lists: pick {listed}")
+        return rules.label
 
     @field_validator("block_size")
     @classmethod

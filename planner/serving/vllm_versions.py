@@ -362,6 +362,14 @@ def covered_releases() -> tuple[str, ...]:
                  if OLDEST_COVERED <= parse_version(v) <= NEWEST_COVERED)
 
 
+def listed_stand_in(rules: VllmRules) -> str | None:
+    """The listed release (covered_releases) whose rules and flags plan `rules`, for a later
+    patch release without its own fixture ('0.19.0' for 0.19.1: vllm_cli); None for a listed
+    release."""
+    listed = vllm_cli(rules.label).vllm_version
+    return None if listed == rules.label else listed
+
+
 VLLM_CACHE_DTYPE = VLLM_KV_DTYPE
 """Headroom's KV dtype -> vLLM's --kv-cache-dtype spelling (planner.units; fp32 is
 "float32", which no release offers as a cache dtype, so it is refused)."""

@@ -14,6 +14,7 @@ from planner.serving.vllm_versions import (
     UncoveredRelease,
     covered_releases,
     free_memory_source,
+    listed_stand_in,
     parse_version,
     require_kv_cache_dtype,
     vllm_rules,
@@ -173,3 +174,12 @@ def test_an_uncovered_release_carries_the_release_that_may_stand_in():
     with pytest.raises(UncoveredRelease) as err:
         vllm_rules("0.8.0")
     assert err.value.stand_in is None and "--vllm-version" not in str(err.value)
+
+
+def test_a_patch_release_without_a_fixture_names_the_listed_release_standing_in():
+    # planner/serving/vllm_cli/ holds vllm-0.19.0.json and vllm-0.11.0.json, no 0.19.1 or
+    # 0.11.2: those plan with the .0 fixture; 0.10.2 and 0.19.0 have their own
+    assert listed_stand_in(vllm_rules("0.19.1")) == "0.19.0"
+    assert listed_stand_in(vllm_rules("0.11.2")) == "0.11.0"
+    assert listed_stand_in(vllm_rules("0.10.2")) is None
+    assert listed_stand_in(vllm_rules("v0.19")) is None
