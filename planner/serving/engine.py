@@ -34,6 +34,7 @@ from planner.serving.vllm_versions import (
     CHUNKED_OFF_TOKENS_MAX_FROM,
     CUSTOM_AR_WORLD_SIZES,
     DEFAULT_VLLM_VERSION,
+    Version,
     VllmRules,
     vllm_rules,
 )
@@ -905,10 +906,10 @@ def _has_indexer(spec: ModelSpec) -> bool:
                for layer in spec.layers)
 
 
-def ds_mla_read(spec: ModelSpec, settings: EngineSettings) -> bool:
-    """Whether sparse_mla_kv's rule was read for this model and release (else: today's
+def ds_mla_read(spec: ModelSpec, version: Version) -> bool:
+    """Whether sparse_mla_kv's rule was read for this model and vLLM release (else: today's
     plain-dtype figure, flagged unverified by the plan)."""
-    minor = vllm_rules(settings.vllm_version).version[:2]
+    minor = version[:2]
     lo, hi = DS_MLA_CONFIG_RULE
     return (DS_MLA_BACKEND_RULE[0] <= minor <= DS_MLA_BACKEND_RULE[1]
             or (lo <= minor <= hi and spec.model_type == "deepseek_v32"))
@@ -936,9 +937,12 @@ def sparse_mla_kv(spec: ModelSpec, settings: EngineSettings, kv: KvBytes,
     DS_MLA_BY_HEADS); SM120 (0.24+) has FLASHINFER_MLA_SPARSE_SM120 only (no sparse backend
     runs on 12.x before).
     """
-    if not is_sparse_mla(spec) or not ds_mla_read(spec, settings):
+    if not is_sparse_mla(spec):
         return kv
-    minor = vllm_rules(settings.vllm_version).version[:2]
+    version = vllm_rules(settings.vllm_version).version
+    if not ds_mla_read(spec, version):
+        return kv
+    minor = version[:2]
     dtype = settings.kv_cache_dtype
     if minor <= DS_MLA_CONFIG_RULE[1]:
         fp8 = dtype in ("fp8", "fp8_e4m3", "fp8_e5m2")

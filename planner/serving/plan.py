@@ -69,6 +69,7 @@ from planner.serving.vllm_versions import (
     DSV4_LAYOUT_READ,
     V1_ONLY_FROM,
     EngineError,
+    VllmRules,
     flashinfer_hd256_bug,
     free_memory_source,
     parse_version,
@@ -465,7 +466,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         states=_state_rules(spec, s, rules, gpu.compute_capability),
         gpu_notes=(old_mxfp4,) if old_mxfp4 and not s.mxfp4_marlin
         else tuple(fp4_weight_notes(gpu, scheme)),
-        model_notes=_model_notes(spec, gpu, s),
+        model_notes=_model_notes(spec, gpu, s, rules),
         model_limit=derived_max_model_len(spec),
         refusals=tuple(startup_errors(
             gpu=gpu, scheme=scheme, cli=cli, max_model_len=max_model_len,
@@ -522,25 +523,24 @@ def mtp_refusal(spec: ModelSpec, s: EngineSettings) -> tuple[str, ...]:
     return draft_refusal(spec, s.num_speculative_tokens, s.vllm_version)
 
 
-def _model_notes(spec: ModelSpec, gpu: GpuSpec, s: EngineSettings) -> tuple[str, ...]:
+def _model_notes(spec: ModelSpec, gpu: GpuSpec, s: EngineSettings, rules: VllmRules
+                 ) -> tuple[str, ...]:
     """The warnings no layout or worker changes (after the CUDA-graph one, in this order):
     unified memory, DeepSeek-V4's and sparse MLA's unread KV layouts, unmodelled parts."""
     notes = []
-    if not s.enable_chunked_prefill and parse_version(
-            s.vllm_version) < CHUNKED_OFF_TOKENS_MAX_FROM:
+    if not s.enable_chunked_prefill and rules.version < CHUNKED_OFF_TOKENS_MAX_FROM:
         notes.append(f"vLLM {s.vllm_version} turns chunked prefill back on for every generative "
                      "model (engine/arg_utils.py _set_default_args): --no-enable-chunked-prefill "
                      "has no effect there, and the plan keeps the default batch.")
     if gpu.unified_memory:
         notes.append(unified_memory_note(gpu.name, free_memory_source(
-            vllm_rules(s.vllm_version), gpu.compute_capability, gpu.unified_memory),
-            s.vllm_version))
+            rules, gpu.compute_capability, gpu.unified_memory), s.vllm_version))
     if spec.compressed_attention and not (
-            DSV4_LAYOUT_READ[0] <= vllm_rules(s.vllm_version).version <= DSV4_LAYOUT_READ[1]):
+            DSV4_LAYOUT_READ[0] <= rules.version <= DSV4_LAYOUT_READ[1]):
         notes.append(
             f"DeepSeek-V4's KV cache layout is read from vLLM 0.21-0.24; vLLM "
             f"{s.vllm_version} reorganised it: its KV figures here are unverified.")
-    if is_sparse_mla(spec) and not ds_mla_read(spec, s):
+    if is_sparse_mla(spec) and not ds_mla_read(spec, rules.version):
         notes.append(
             f"Whether vLLM {s.vllm_version} stores {spec.name}'s KV cache as fp8_ds_mla "
             "(656 B per layer per token instead of 576 B at fp8) is not read for this "
