@@ -18,7 +18,7 @@ from planner.serving.hardware import ClusterSpec
 from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.plan import summary_figures
 from planner.serving.sweep import layout_candidates
-from planner.serving.vllm_versions import EngineError
+from planner.serving.vllm_versions import LayoutRefused
 
 
 def _with_ep(spec: ModelSpec, tp: int, pp: int, dp: int, ep: bool) -> ParallelLayout:
@@ -35,14 +35,14 @@ def auto_layout(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme,
         first = _with_ep(spec, gpn, pp, nodes // pp, ep)
         if not layout_errors(spec, cluster, first, held):
             figures = _figures(spec, cluster, first, engine)
-            if not isinstance(figures, EngineError) and figures["fits"]:
+            if not isinstance(figures, LayoutRefused) and figures["fits"]:
                 return first
     valid = [lay for lay in layout_candidates(spec, cluster)
              if not layout_errors(spec, cluster, lay, held)]
     if not valid:
         return None
     planned = {lay: _figures(spec, cluster, lay, engine) for lay in valid}
-    figures = {lay: f for lay, f in planned.items() if not isinstance(f, EngineError)}
+    figures = {lay: f for lay, f in planned.items() if not isinstance(f, LayoutRefused)}
     if not figures:  # the release refuses the start-up on every layout
         raise planned[valid[0]]
     wanted_ep = {lay: lay == _with_ep(spec, lay.tp, lay.pp, lay.dp, ep) for lay in figures}
@@ -52,11 +52,11 @@ def auto_layout(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme,
 
 
 def _figures(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
-             engine: EngineSettings) -> dict | EngineError:
-    """summary_figures of a valid layout, or vLLM's refusal of the start-up on it
-    (planner.serving.v1_oracle: a V0 fall-back refuses every layout, 0.10.1's FlashInfer
-    MXFP4 MoE only those with EP)."""
+             engine: EngineSettings) -> dict | LayoutRefused:
+    """summary_figures of a valid layout, or vLLM's refusal of the start-up on this layout
+    only (0.10.1's FlashInfer MXFP4 MoE with EP). A refusal of the settings (a V0 fall-back,
+    planner.serving.v1_oracle) refuses every layout: raised, as the first one planned."""
     try:
         return summary_figures(spec, cluster, layout, engine, validated=True)
-    except EngineError as exc:
+    except LayoutRefused as exc:
         return exc

@@ -45,7 +45,8 @@ def nearest_fit(request: PlanRequest, result: Plan) -> str | None:
         try:
             figures = summary_figures(request.model, request.cluster, layout, settings,
                                       validated=True)
-        except EngineError:  # a start-up vLLM refuses on this layout (EP: v1_oracle)
+        except EngineError:  # a start-up vLLM refuses: this layout (LayoutRefused) or these
+            # changed settings (a V0 fall-back); the request's own settings planned
             continue
         if figures["fits"]:
             return f"{label} fits"

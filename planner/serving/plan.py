@@ -69,6 +69,7 @@ from planner.serving.vllm_versions import (
     DSV4_LAYOUT_READ,
     V1_ONLY_FROM,
     EngineError,
+    LayoutRefused,
     VllmRules,
     flashinfer_hd256_bug,
     free_memory_source,
@@ -565,7 +566,7 @@ def _setup(
     """Resolve the settings vLLM would derive and fetch the per-model prepared facts."""
     r = _resolve(spec, cluster, s)
     if r.ep_refusal and layout.ep_size > 1:
-        raise EngineError(r.ep_refusal)
+        raise LayoutRefused(r.ep_refusal)
 
     own_heads = bool(r.states.draft_kv_layers) and draft_own_heads(spec, s.vllm_version)
     layout_key = _layout_key(layout)

@@ -24,7 +24,7 @@ from planner.serving.hardware import ClusterSpec, GpuFormat
 from planner.serving.layout import ParallelLayout, layout_errors, quant_alignment_errors
 from planner.serving.plan import PlanRequest, summary_figures
 from planner.serving.speed import PlanFigures, ServingLoad, SpeedEstimate, estimate_speed
-from planner.serving.vllm_versions import EngineError
+from planner.serving.vllm_versions import EngineError, LayoutRefused
 
 KV_DTYPES: tuple[str, ...] = ("auto", "fp8")
 """KV cache dtypes tried by default: the model's own and fp8 (one byte per element)."""
@@ -376,7 +376,9 @@ def sweep(
                     planned.append((layout, summary_figures(model, cluster, layout, settings,
                                                             validated=True)))
                 except EngineError as exc:  # not planned on this release: not a row
-                    refused.setdefault(str(exc), exc)  # some refuse only some layouts (EP)
+                    refused.setdefault(str(exc), exc)
+                    if not isinstance(exc, LayoutRefused):
+                        break  # the settings refused (plan._derive): every layout is
             # the speeds after the format's plans, not between them: one code path at a time
             # stays in the CPU's caches (a speed sweep ~6 % faster, same rows in the same order)
             for layout, figures in planned:

@@ -251,6 +251,14 @@ class EngineError(ValueError):
     """Engine settings that cannot be planned (bad or uncovered version, unknown dtype)."""
 
 
+class LayoutRefused(EngineError):
+    """A start-up vLLM refuses on this layout only (0.10.1's FlashInfer MXFP4 MoE with EP:
+    mxfp4.mxfp4_ep_reason, raised by plan._setup): other layouts of the same settings may
+    run. Every other refusal of a plan is raised by plan._derive (a V0 fall-back, MXFP4
+    before 0.10.1, DeepSeek-V4's block size): it depends on the settings only, so it refuses
+    every layout."""
+
+
 class UncoveredRelease(EngineError):
     """A vLLM release outside the covered range. The message says so and what is covered;
     `stand_in` is the nearest covered release where its rules may stand in (the newest, for

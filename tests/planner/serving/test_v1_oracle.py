@@ -17,7 +17,7 @@ from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
 from planner.serving.v1_oracle import uncovered_reason
 from planner.serving.vllm_cli import command_problems, vllm_cli
-from planner.serving.vllm_versions import EngineError, parse_version, vllm_rules
+from planner.serving.vllm_versions import EngineError, LayoutRefused, parse_version, vllm_rules
 from planner.units import GIB, MIB
 
 
@@ -167,6 +167,7 @@ def test_a_fall_back_is_refused_by_plan_in_one_line():
         _plan("meta-llama/Llama-3.1-8B-Instruct", "a100-80gb", 1, "0.10.1",
               kv_cache_dtype="fp8", max_model_len=8192)
     assert "\n" not in str(err.value) and "0.10.1" in str(err.value)
+    assert not isinstance(err.value, LayoutRefused)  # the settings': every layout refuses
 
 
 def test_launch_command_passes_the_patch_releases_own_parser():
@@ -227,6 +228,28 @@ def test_a_sweep_plans_what_v1_runs_and_says_what_it_left_out():
                  ).refused == ()
     with pytest.raises(EngineError, match="compute capability 7.0"):  # nothing left to plan
         sweep(spec, preset_cluster("v100-32gb", 2), EngineSettings(vllm_version="0.10.1"))
+
+
+def test_a_sweep_derives_a_refused_setting_once_not_per_layout(monkeypatch):
+    import planner.serving.plan as plan_module
+    from planner.serving.sweep import sweep
+
+    # 0.10.1 runs an fp8 KV cache on an A100 (compute capability 8.0) on V0: refused for
+    # every layout, so the sweep stops that format's layouts at the first (2 GPUs: 4 layouts)
+    refusals = []
+    derive = plan_module._derive
+
+    def counted(spec, cluster, s):
+        try:
+            return derive(spec, cluster, s)
+        except EngineError:
+            refusals.append(s.kv_cache_dtype)
+            raise
+
+    monkeypatch.setattr(plan_module, "_derive", counted)
+    sweep(_spec("meta-llama/Llama-3.1-8B-Instruct"), preset_cluster("a100-80gb", 2),
+          EngineSettings(vllm_version="0.10.1", max_model_len=8192), quant_keys=("bf16",))
+    assert refusals == ["fp8"]
 
 
 def test_fp8_e5m2_on_hopper_fails_at_the_first_step_from_0_10_1():
@@ -293,6 +316,7 @@ def test_gpt_oss_with_expert_parallel_on_b200_fails_at_start_up_in_0_10_1():
     with pytest.raises(EngineError, match=re.escape(FLASHINFER_NO_EP)) as refused:
         _gpt_oss_ep("b200", "0.10.1", ep=True)
     assert "0.10.1" in str(refused.value) and "\n" not in str(refused.value)
+    assert isinstance(refused.value, LayoutRefused)  # this layout only: TP alone runs
     # not without EP, not in 0.10.2, not on Marlin (H100 in 0.10.1, or the Marlin option)
     for gpu, version, ep, engine in (("b200", "0.10.1", False, {}), ("b200", "0.10.2", True, {}),
                                      ("h100-sxm", "0.10.1", True, {}),
