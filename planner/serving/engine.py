@@ -36,6 +36,7 @@ from planner.serving.vllm_versions import (
     DEFAULT_VLLM_VERSION,
     Version,
     VllmRules,
+    custom_ar_enabled,
     vllm_rules,
 )
 from planner.units import GIB, MIB, TORCH_DTYPE_BYTES, KvCacheDtype, kv_dtype_bytes
@@ -274,9 +275,8 @@ def non_torch_parts(
     elif p2p:
         parts.append((f"NCCL {NCCL_P2P_CONNECTIONS} x 9.19 MiB P2P buffers",
                       NCCL_P2P_CONNECTIONS * NCCL_CONNECTION_BYTES))
-    custom_ar = p2p and layout.tp in CUSTOM_AR_WORLD_SIZES and (
-        link == "nvlink" or layout.tp == 2)
-    if custom_ar:
+    # the fixed 2/4/6/8, not the release's sizes: 16 GPUs are more than a preset node holds
+    if custom_ar_enabled(link == "nvlink", p2p, layout.tp, CUSTOM_AR_WORLD_SIZES):
         parts.append(("vLLM custom all-reduce 2 x 8 MiB", CUSTOM_AR_BYTES))
     if symm and symm_mem and not sharp:
         parts.append((f"vLLM symmetric-memory all-reduce buffer {symm >> 20} MiB", symm))

@@ -148,6 +148,16 @@ with one node fully NVLink-connected or a multi-node NVLink group with multicast
 wheel's mnnvl path); any other TP size logs "Custom allreduce is disabled due to an
 unsupported world size" and NCCL runs its all-reduces."""
 
+
+def custom_ar_enabled(nvlink: bool, p2p: bool, n: int, world_sizes: tuple[int, ...]) -> bool:
+    """Whether vLLM enables its custom all-reduce on a TP group of `n` GPUs (custom_all_reduce.py
+    CustomAllreduce.__init__): `n` in its supported world sizes (`world_sizes`: the release's
+    VllmRules.custom_ar_world_sizes for speed; the memory side passes CUSTOM_AR_WORLD_SIZES,
+    see engine.CUSTOM_AR_BYTES), every rank can P2P (`_can_p2p`), and the group is two GPUs
+    or fully NVLink-connected ("not supported on more than two PCIe-only GPUs")."""
+    return p2p and n in world_sizes and (nvlink or n == 2)
+
+
 GROUP_PAD_FROM: Version = (0, 12, 0)
 """NOTE: v1/core/kv_cache_utils.py _get_kv_cache_groups_uniform_page_size: group_size is the
 smallest attention type's layer count in the 0.9.1-0.11.0 wheels; from the 0.12.0 wheel it is

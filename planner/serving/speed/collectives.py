@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 from planner.serving.hardware import LinkSpec
 from planner.serving.speed.context import _Ctx
-from planner.serving.vllm_versions import CUSTOM_AR_WORLD_SIZES, Version
+from planner.serving.vllm_versions import CUSTOM_AR_WORLD_SIZES, Version, custom_ar_enabled
 
 CUSTOM_AR_MAX_BYTES = 8192 * 1024
 """vLLM's own all-reduce takes a message only below this size: CustomAllreduce(max_size=8192 *
@@ -157,9 +157,8 @@ def node_span(tp: int, pp: int, gpus_per_node: int) -> tuple[tuple[int, int] | N
 def _custom_ar(link: LinkSpec, n: int, nbytes: float, world_sizes: tuple[int, ...],
                cross: CrossNode | None = None) -> bool:
     """Whether vLLM's custom all-reduce takes this message (allreduce_algorithm's rules)."""
-    if cross is not None or n not in world_sizes or nbytes >= CUSTOM_AR_MAX_BYTES:
-        return False
-    return link.kind == "nvlink" or (link.p2p and n == 2)
+    return (cross is None and nbytes < CUSTOM_AR_MAX_BYTES
+            and custom_ar_enabled(link.kind == "nvlink", link.p2p, n, world_sizes))
 
 
 def allreduce_algorithm(link: LinkSpec, n: int, nbytes: float, *, symm_mem: bool = True,
@@ -239,10 +238,15 @@ def _size(nbytes: int) -> str:
 def allreduce_hops(link: LinkSpec, n: int, nbytes: float, *,
                    world_sizes: tuple[int, ...] = CUSTOM_AR_WORLD_SIZES,
                    cross: CrossNode | None = None) -> int:
-    """Latency hops of one all-reduce over `n` GPUs: 2 for vLLM's own kernel (a barrier
-    before and after the peers' reads), else NCCL's ring, 2 (n - 1) steps (reduce-scatter,
-    then all-gather); allreduce_algorithm says which runs."""
-    return 2 if _custom_ar(link, n, nbytes, world_sizes, cross) else 2 * (n - 1)
+    """Latency hops of one all-reduce over `n` GPUs (_hops); allreduce_algorithm says which
+    all-reduce runs."""
+    return _hops(n, _custom_ar(link, n, nbytes, world_sizes, cross))
+
+
+def _hops(n: int, custom_ar: bool) -> int:
+    """2 for vLLM's own kernel (a barrier before and after the peers' reads), else NCCL's
+    ring, 2 (n - 1) steps (reduce-scatter, then all-gather)."""
+    return 2 if custom_ar else 2 * (n - 1)
 
 
 def allreduce_rates(link: LinkSpec, n: int, nbytes: float, link_efficiency: float, *,
@@ -256,9 +260,10 @@ def allreduce_rates(link: LinkSpec, n: int, nbytes: float, link_efficiency: floa
     empty (a step's time needs only the numbers). Over several nodes: _cross_node_rates."""
     if cross is not None:
         return _cross_node_rates(link, n, link_efficiency, cross, text)
-    hops = allreduce_hops(link, n, nbytes, world_sizes=world_sizes)
+    custom_ar = _custom_ar(link, n, nbytes, world_sizes)
+    hops = _hops(n, custom_ar)
     startup = hops * link.latency_us
-    nccl_startup = link.startup_us and not _custom_ar(link, n, nbytes, world_sizes)
+    nccl_startup = link.startup_us and not custom_ar
     if nccl_startup:
         startup += link.startup_us
     measured = measured_allreduce(link)

@@ -13,6 +13,7 @@ from planner.serving.vllm_versions import (
     EngineError,
     UncoveredRelease,
     covered_releases,
+    custom_ar_enabled,
     free_memory_source,
     listed_stand_in,
     parse_version,
@@ -183,3 +184,14 @@ def test_a_patch_release_without_a_fixture_names_the_listed_release_standing_in(
     assert listed_stand_in(vllm_rules("0.11.2")) == "0.11.0"
     assert listed_stand_in(vllm_rules("0.10.2")) is None
     assert listed_stand_in(vllm_rules("v0.19")) is None
+
+
+def test_custom_ar_enabled_follows_custom_all_reduce_py():
+    # CustomAllreduce.__init__: a supported world size, P2P between every rank, and two GPUs
+    # or a fully NVLink-connected group
+    old, new = (2, 4, 6, 8), (2, 4, 6, 8, 16)
+    assert custom_ar_enabled(True, True, 8, old) and custom_ar_enabled(False, True, 2, old)
+    assert not custom_ar_enabled(False, True, 4, old)  # more than two PCIe-only GPUs
+    assert not custom_ar_enabled(False, False, 2, old)  # no P2P (GeForce driver)
+    assert not custom_ar_enabled(True, True, 3, new)  # an unsupported world size
+    assert not custom_ar_enabled(True, True, 16, old) and custom_ar_enabled(True, True, 16, new)
