@@ -47,7 +47,7 @@ from planner.serving.engine import sparse_mla_kv
 from planner.serving.layout import layout_warnings
 from planner.serving.plan import PlanRequest, PlanSummary, Term, plan
 from planner.serving.speed.coefficients import FITTED, WNA16_FALLBACK_SLOWDOWN, SpeedCoefficients
-from planner.serving.speed.collectives import CrossNode, node_span
+from planner.serving.speed.collectives import node_span
 from planner.serving.speed.context import _Ctx, _device, _padded_moe
 from planner.serving.speed.kernels import KernelFamily
 from planner.serving.speed.stages import _stages
@@ -149,7 +149,7 @@ def estimate_speed(
                c=coefficients, read_cap=device.read_cap,
                wna16=wna16, eager=s.enforce_eager, mbt=p.max_num_batched_tokens,
                padded_moe=_padded_moe(device, layout), moe_kernel=device.moe_kernel,
-               rules=device.rules, cross=span and CrossNode(net, *span), net=net,
+               rules=device.rules, net=net, span=span,
                net_hops=net_hops, ep_node_ranks=ep_node_ranks)
     stages = _stages(request, scheme, act_b, sparse_mla_kv(
         spec, s, device.kv_plain, device.gpu.compute_capability, layout.tp))

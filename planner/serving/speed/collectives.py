@@ -18,10 +18,9 @@ NVLink 4/5 rates), EP all-to-all and the pipeline's point-to-point hop.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from planner.serving.hardware import LinkSpec
-from planner.serving.speed.context import _Ctx
+from planner.serving.speed.context import CrossNode, _Ctx
 from planner.serving.vllm_versions import CUSTOM_AR_WORLD_SIZES, Version, custom_ar_enabled
 
 CUSTOM_AR_MAX_BYTES = 8192 * 1024
@@ -125,15 +124,6 @@ Other links (NVLink 3, PCIe) keep the link rate x link_efficiency."""
 def measured_allreduce(link: LinkSpec) -> MeasuredAllreduce | None:
     """The measured all-reduce rates of this link (NVLINK_ALLREDUCE), None off NVLink 4/5."""
     return NVLINK_ALLREDUCE.get(link.bandwidth_gbps) if link.kind == "nvlink" else None
-
-
-class CrossNode(NamedTuple):
-    """A TP group over several nodes (node_span): the network between them (hardware.
-    network_link), the most nodes one group spans, the fewest of a group's ranks in one node."""
-
-    net: LinkSpec
-    nodes: int
-    ranks_per_node: int
 
 
 def node_span(tp: int, pp: int, gpus_per_node: int) -> tuple[tuple[int, int] | None, int]:

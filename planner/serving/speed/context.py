@@ -6,8 +6,8 @@ the read and compute rates every step reads (measured-read cap, routed-expert ra
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NamedTuple
+from dataclasses import InitVar, dataclass, field
+from typing import NamedTuple
 
 from planner.memo import IdentityMemo
 from planner.model.attention.kvformat import KvBytes
@@ -26,9 +26,6 @@ from planner.serving.speed.kernels import (
     moe_kernel,
 )
 from planner.serving.vllm_versions import VllmRules, vllm_rules
-
-if TYPE_CHECKING:
-    from planner.serving.speed.collectives import CrossNode
 
 
 class _Device(NamedTuple):
@@ -103,6 +100,16 @@ def _resolve_device(request: PlanRequest) -> _Device | None:
     )
 
 
+class CrossNode(NamedTuple):
+    """A TP group over several nodes (collectives.node_span): the network between them
+    (hardware.network_link), the most nodes one group spans, the fewest of a group's ranks in
+    one node."""
+
+    net: LinkSpec
+    nodes: int
+    ranks_per_node: int
+
+
 @dataclass(slots=True)
 class _Ctx:
     """Everything one estimate needs, resolved once (never changed after __post_init__: not
@@ -131,8 +138,10 @@ class _Ctx:
     rules: VllmRules  # the release's rules (piecewise-only CUDA graphs, symmetric memory)
     padded_moe: bool = False  # DEEPGEMM_PADDED_MOE: expert GEMMs over padded rows
     moe_kernel: MoeKernel = "fused-moe"  # moe_kernel: the family serving the routed experts
-    cross: CrossNode | None = None  # the TP group spans nodes (collectives.node_span)
     net: LinkSpec | None = None  # hardware.network_link, where the layout spans nodes
+    # (most nodes one TP group spans, fewest of its ranks in one node) where it spans several
+    # (collectives.node_span), else None: with `net`, the CrossNode `cross`
+    span: InitVar[tuple[int, int] | None] = None
     net_hops: int = 0  # PP hops between nodes (collectives.node_span)
     ep_node_ranks: int = 0  # ranks of an EP group over several nodes in one node; 0: in one
 
@@ -142,11 +151,13 @@ class _Ctx:
     kv_bw: float = field(init=False)  # B/s: _stream_bw at the KV efficiency
     expert_bw: float = field(init=False)  # B/s: _expert_rate
     expert_compute: float = field(init=False)  # _expert_compute
+    cross: CrossNode | None = field(init=False)  # the TP group over nodes: net and span
     # (padded MoE rows, overhead) seconds of each stage step: the same in every step of a
     # stage, so worked out at its first step (_step_parts), by the stage's id
     stage_fixed: dict[int, tuple[float, float]] = field(init=False)
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, span: tuple[int, int] | None) -> None:
+        self.cross = span and CrossNode(self.net, *span)
         self.stage_fixed = {}
         eff = self.c.bandwidth_efficiency[self.family]
         self.weights_bw = _stream_bw(self, eff)
