@@ -66,7 +66,8 @@ from planner.serving.v1_oracle import uncovered_reason
 from planner.serving.vllm_cli import vllm_cli
 from planner.serving.vllm_versions import (
     CHUNKED_OFF_TOKENS_MAX_FROM,
-    DSV4_LAYOUT_READ,
+    DSV4_LAYOUT_FROM,
+    DSV4_LAYOUT_GONE_FROM,
     V1_ONLY_FROM,
     EngineError,
     LayoutRefused,
@@ -537,7 +538,7 @@ def _model_notes(spec: ModelSpec, gpu: GpuSpec, s: EngineSettings, rules: VllmRu
         notes.append(unified_memory_note(gpu.name, free_memory_source(
             rules, gpu.compute_capability, gpu.unified_memory), s.vllm_version))
     if spec.compressed_attention and not (
-            DSV4_LAYOUT_READ[0] <= rules.version <= DSV4_LAYOUT_READ[1]):
+            DSV4_LAYOUT_FROM <= rules.version < DSV4_LAYOUT_GONE_FROM):
         notes.append(
             f"DeepSeek-V4's KV cache layout is read from vLLM 0.21-0.24; vLLM "
             f"{s.vllm_version} reorganised it: its KV figures here are unverified.")

@@ -97,11 +97,15 @@ caching a hybrid model runs mamba_cache_mode "align", where one request holds 2 
 (MambaSpec.max_memory_usage_bytes: 2 + speculative + prefill-checkpoint blocks) instead of 1.
 Absent from the 0.14.0 wheel, present from 0.15.0 on."""
 
-DSV4_LAYOUT_READ: tuple[Version, Version] = ((0, 21, 0), (0, 24, 99))
+DSV4_LAYOUT_FROM: Version = (0, 21, 0)
 """NOTE: DeepSeek-V4's KV layout (planner.model.attention.compressed, engine._dsv4_stage) was
 read from the 0.22.0 wheel; the 0.21.0 and 0.24.0 wheels have the same 584 B token, 64-token
 window blocks and layer-tuple grouping. Later wheels move it (kv_cache_planning.py, no fixed
-window block): a plan on another release says the layout is unverified there."""
+window block; DSV4_LAYOUT_GONE_FROM): a plan on another release says the layout is
+unverified there."""
+
+DSV4_LAYOUT_GONE_FROM: Version = (0, 25, 0)
+"""The first minor release after the DeepSeek-V4 layout read (DSV4_LAYOUT_FROM) last held."""
 
 HYBRID_PREFIX_CACHING_FROM: Version = (0, 26, 0)
 """NOTE: config/model.py is_prefix_caching_supported: "Generative hybrid models support
