@@ -314,9 +314,11 @@ def _logged(case: dict, fields: tuple[str, ...]) -> float | None:
     return None
 
 
-def compare(case: dict) -> dict:
-    """One case planned and compared term by term (None where the log prints no figure)."""
-    s = setup(case)
+def compare(case: dict, s: Setup | None = None, spec: ModelSpec | None = None,
+            figures: dict = FIGURES) -> dict:
+    """One case planned and compared term by term (None where the log prints no figure).
+    `s`, `spec` and `figures` default to this set's (bench/public_memory.py passes its own)."""
+    s = s or setup(case)
     row = {"id": case["id"], "model": case["model"], "gpu": s.gpu,
            "gpu_class": gpu_class(case, s.gpu), "version": s.label, "notes": list(s.notes),
            "terms": {}}
@@ -329,10 +331,10 @@ def compare(case: dict) -> dict:
         logged = _logged(case, FIGURES["non_torch"][0])
         row["terms"]["non_torch"] = {"logged": logged, "planned": round(predicted, 3)}
         return row
-    spec = _spec(s.repo_id)
+    spec = spec or _spec(s.repo_id)
     req = request(case, spec, s)
     result: Plan = plan(req)
-    for key, (fields, read) in FIGURES.items():
+    for key, (fields, read) in figures.items():
         logged = _logged(case, fields)
         if logged is None and key in LOGGED_ONLY:
             continue

@@ -1,0 +1,136 @@
+"""Headroom against public vLLM V1 start-ups: CHECKING ONLY, never fitted.
+
+`bench/public_memory_runs.json` holds start-up logs found in public issues, repositories and
+pages (each run quotes its log lines verbatim, with its source), on GPUs other than the H100
+SXM or on vLLM releases other than 0.19, none of them in ../shared/calibration. Nothing in
+planner/ is fitted to them: every run is planned from its config and settings alone, through
+the same path as bench/accuracy.py's other-GPU set (its `request`, `compare`, `summarise`), and
+compared with what vLLM printed. Errors per run, per logged figure, split by GPU class (NVLink
+datacenter / PCIe) and by vLLM release, and the share of runs whose available KV is within
+5 % or 0.5 GiB (issue 11's rule, here over every run).
+
+    python bench/public_memory.py [--json]
+"""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.accuracy import (  # noqa: E402
+    FIGURES,
+    KV_TARGET,
+    Setup,
+    _fmt,
+    _spec,
+    _table,
+    compare,
+    gpu_class,
+    summarise,
+)
+from planner.serving.vllm_versions import vllm_rules  # noqa: E402
+
+RUNS = Path(__file__).resolve().with_name("public_memory_runs.json")
+PUBLIC_FIGURES = {key: FIGURES[key] for key in
+                  ("weights", "activation", "non_torch", "available_kv", "kv_tokens",
+                   "max_concurrency")}
+PUBLIC_FIGURES["cuda_graphs"] = (("graph_capture_took_gib", "cuda_graph_estimated_gib"),
+                                 FIGURES["cuda_graphs"][1])
+"""The logged figures compared: "Model loading took", the profile's activation and non-torch
+terms where printed, "Available KV cache memory", "GPU KV cache size", "Maximum concurrency"
+and the CUDA graphs ("Graph capturing finished ... took", else vLLM's estimate)."""
+
+
+def setup(run: dict) -> Setup:
+    """The config, GPU preset and vLLM release a run is planned with, and what it assumes."""
+    source = run["source"]
+    notes = [f"source: {source.get('url') or 'find_string id ' + source['find_string_id']}"]
+    if run["stand_in"]:
+        notes.append(f"stand-in config: {run['stand_in']}")
+    notes.append(f"GPU: {run['gpu_reason']}")
+    label = vllm_rules(run["vllm_release"]).label
+    if run["vllm_version"] != run["vllm_release"]:
+        notes.append(f"vLLM {run['vllm_version'] or 'not printed'}: {run['version_reason']}")
+    if run["gpu_memory_utilization"] is None:
+        notes.append("gpu_memory_utilization not set: planned with Headroom's default")
+    engine: list[tuple[str, object]] = []
+    if run["enforce_eager"]:
+        engine.append(("enforce_eager", True))
+    if run["num_speculative_tokens"]:
+        engine.append(("num_speculative_tokens", run["num_speculative_tokens"]))
+    if run["notes"]:
+        notes.append(run["notes"])
+    return Setup(run["config"], run["gpu"], label, label, tuple(notes), tuple(engine))
+
+
+def plan_run(run: dict) -> dict:
+    """One run planned and compared figure by figure (None where the log prints none)."""
+    s = setup(run)
+    spec = _spec(s.repo_id)
+    if run.get("max_position_embeddings"):  # the start-up accepted this length (stand_in)
+        spec = spec.model_copy(update={"max_position_embeddings": run["max_position_embeddings"]})
+    row = compare(run, s, spec, PUBLIC_FIGURES)
+    row["gpu_class"] = gpu_class(run, s.gpu)
+    return row
+
+
+def kv_within(rows: list[dict]) -> dict:
+    """Runs whose planned available KV is within 5 % or 0.5 GiB of the logged one."""
+    pct, gib = KV_TARGET
+    cases = []
+    for r in rows:
+        term = r["terms"].get("available_kv")
+        if term and term["logged"] is not None:
+            miss = abs(term["planned"] - term["logged"])
+            cases.append(miss <= gib or miss <= abs(term["logged"]) * pct / 100)
+    return {"within": sum(cases), "cases": len(cases), "rule": f"within {pct:g} % or {gib} GiB"}
+
+
+def run_all() -> dict:
+    """Every run planned; figures overall, by GPU class and by vLLM release."""
+    rows = [plan_run(r) for r in json.loads(RUNS.read_text())["runs"]]
+    splits: dict[str, dict] = {"gpu_class": {}, "vllm_release": {}}
+    for split, field in (("gpu_class", "gpu_class"), ("vllm_release", "version")):
+        for value in sorted({r[field] for r in rows}):
+            splits[split][value] = summarise([r for r in rows if r[field] == value])
+    return {"figures": summarise(rows), "splits": splits, "kv_within": kv_within(rows),
+            "runs": rows}
+
+
+def markdown(result: dict) -> str:
+    """The overall table, the splits, the available-KV share and every run figure by figure."""
+    n = len(result["runs"])
+    lines = [f"## Public vLLM start-ups ({n} runs; checking only, never fitted)", "",
+             *_table(result["figures"]), ""]
+    for split, groups in result["splits"].items():
+        lines += [f"## By {split.replace('_', ' ')}", "",
+                  "| group | figure | MAPE | cases |", "|---|---|---|---|"]
+        for group, summary in groups.items():
+            lines += [f"| {group} | {k} | {s['mape_pct']:.2f} % | {s['cases']} |"
+                      for k, s in summary.items()]
+        lines.append("")
+    share = result["kv_within"]
+    lines += [f"Available KV {share['rule']}: {share['within']} of {share['cases']} runs", "",
+              "## Run by run (logged / planned; - = not printed by the log)", ""]
+    for row in result["runs"]:
+        cells = [f"{k} {_fmt(t['logged'])} / {_fmt(t['planned'])}"
+                 for k, t in row["terms"].items()]
+        lines.append(f"- {row['id']} ({row['gpu']}, {row['gpu_class']}, vLLM "
+                     f"{row['version']}): " + "; ".join(cells))
+        lines += [f"  - {note}" for note in row["notes"]]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    args = parser.parse_args()
+    result = run_all()
+    print(json.dumps(result, indent=1) if args.json else markdown(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
