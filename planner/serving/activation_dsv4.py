@@ -19,19 +19,24 @@ the model is torch.compile'd, so values dead between the split graphs are freed)
   (common/ops/fused_indexer_q.py fused_indexer_q_rope_quant);
 - the indexer's dummy logits, VLLM_SPARSE_INDEXER_MAX_LOGITS_MB = 512 MiB
   (model_executor/layers/sparse_attn_indexer.py, envs.py default);
-- the workspace (v1/worker/workspace.py, kept at its largest): FlashMLA's prefill gather
-  4 x (ceil(max_model_len / 4) + window + T) x head_dim bf16 (nvidia/flashmla.py forward_mqa
-  dummy path, PREFILL_CHUNK_SIZE 4) or the indexer's K gather max_model_len x 40 / 4 x
-  (index_dim + 4) + 1 MiB (get_max_prefill_buffer_size), whichever is larger.
-The MoE moment (streams + Marlin's T x top_k x (2 x inter + inter) bf16 caches, about 2.1 GiB
-for Flash at 16,384 tokens) and the sampler's (the fit's 3.637 x logits bytes) are lower; the
-peak is the larger of this moment and the sampler's.
+- the workspace: one buffer per worker (v1/worker/workspace.py WorkspaceManager
+  .get_simultaneous), grown to the largest request and never shrunk, so every layer's requests
+  share it and it stays allocated from its first growth to the end of the profile run. The
+  requests: FlashMLA's prefill gather 4 x (ceil(max_model_len / 4) + window + T) x head_dim
+  bf16 (nvidia/flashmla.py forward_mqa dummy path, PREFILL_CHUNK_SIZE 4), the indexer's K
+  gather max_model_len x 40 / 4 x (index_dim + 4) + 1 MiB (get_max_prefill_buffer_size), and
+  the routed experts' caches, requested by layer 0's MoE before the first ratio-4 layer runs
+  (marlin_moe_workspace_bytes). The buffer is the largest of the three.
+The MoE moment (streams + the workspace + the MoE's input and router outputs) is lower; the
+sampler's moment (the fit's 3.637 x logits bytes) comes after the forward, with the workspace
+still held; the peak is the larger of the two moments.
 """
 
 import math
 from typing import NamedTuple
 
-from planner.model.spec import ModelSpec
+from planner.model.spec import ModelSpec, MoeMlp
+from planner.serving.hardware import parse_capability
 from planner.units import GIB, MIB
 
 INDEXER_MAX_LOGITS_BYTES = 512 * MIB
@@ -42,6 +47,11 @@ PREFILL_BUFFER_FACTOR = 40
 """NOTE: v1/attention/backends/mla/indexer.py get_max_prefill_buffer_size: max_model_len x 40."""
 RADIX_TOPK_WORKSPACE_BYTES = 1 << 20
 """NOTE: sparse_attn_indexer.py RADIX_TOPK_WORKSPACE_SIZE (uint8)."""
+WORKSPACE_ALIGN = 256
+"""NOTE: v1/worker/workspace.py WorkspaceManager.get_simultaneous rounds each view up to 256 B."""
+MARLIN_INTER_ALIGN, MARLIN_HIDDEN_ALIGN = 128, 256
+"""NOTE: fused_moe/oracle/mxfp4.py mxfp4_round_up_hidden_size_and_intermediate_size, Marlin:
+intermediate (per partition) up to a multiple of 128, hidden up to 256 (0.21.0-0.25.0)."""
 
 
 class Dsv4Shape(NamedTuple):
@@ -56,6 +66,8 @@ class Dsv4Shape(NamedTuple):
     index_dim: int
     window: int
     has_indexer: bool
+    top_k: int  # routed experts per token (0: no MoE layer)
+    moe_inter: int  # one routed expert's intermediate size
 
 
 def dsv4_shape(spec: ModelSpec) -> Dsv4Shape | None:
@@ -63,37 +75,106 @@ def dsv4_shape(spec: ModelSpec) -> Dsv4Shape | None:
     c = spec.compressed_attention
     if c is None:
         return None
+    moe = next((layer.mlp for layer in spec.layers if isinstance(layer.mlp, MoeMlp)), None)
     return Dsv4Shape(spec.hidden_size, c.hc_mult, c.num_heads, c.head_dim, c.q_lora_rank,
                      c.index_n_heads, c.index_head_dim, c.sliding_window,
-                     4 in c.compress_ratios)
+                     4 in c.compress_ratios, moe.experts_per_token if moe else 0,
+                     moe.expert_intermediate_size if moe else 0)
+
+
+def dsv4_marlin(compute_capability: str) -> bool:
+    """Whether vLLM runs DeepSeek-V4's MXFP4 experts on Marlin on this GPU: every GPU but
+    datacenter Blackwell (fused_moe/oracle/mxfp4.py select_deepseek_v4_mxfp4_moe_backend, the
+    0.21.0-0.25.0 wheels: FlashInfer TRT-LLM MXFP8 and DeepGEMM MXFP4 first, both
+    is_device_capability_family(100) only, then Marlin, compute capability >= 7.5). An unknown
+    capability reads as Marlin, as planner.serving.mxfp4.mxfp4_kernel does."""
+    capability = parse_capability(compute_capability)
+    return capability is None or capability[0] != 10
+
+
+def dsv4_first_capture_bytes(s: Dsv4Shape | None, piecewise_graphs: int) -> int:
+    """What DeepSeek-V4's indexer adds to vLLM's CUDA graph estimate (bytes): its dummy logits.
+
+    v1/worker/gpu_model_runner.py profile_cudagraph_memory (0.21.0-0.25.0 wheels) empties the
+    allocator's cache, then measures each mode's first capture (the largest size) as the drop
+    in cudaMemGetInfo's free memory over _warmup_and_capture; PIECEWISE comes first, and its
+    warm-up is a _dummy_run without attention metadata (force_attention only for FULL), so
+    every ratio-4 layer's indexer takes sparse_attn_indexer.py's profiling path, which
+    allocates the VLLM_SPARSE_INDEXER_MAX_LOGITS_MB (512) dummy logits whatever the batch:
+    fresh memory, counted in the first capture. The second capture, the per-graph sample,
+    finds the block cached. FULL warm-ups build metadata and run the real indexer."""
+    return INDEXER_MAX_LOGITS_BYTES if s is not None and s.has_indexer and piecewise_graphs \
+        else 0
+
+
+def _aligned(n: int) -> int:
+    return -(-n // WORKSPACE_ALIGN) * WORKSPACE_ALIGN
+
+
+def _marlin_widths(s: Dsv4Shape, moe_tp: int) -> tuple[int, int]:
+    """Marlin's N (expert intermediate per partition) and K (hidden), rounded up."""
+    n = -(-(s.moe_inter // moe_tp) // MARLIN_INTER_ALIGN) * MARLIN_INTER_ALIGN
+    return n, -(-s.hidden // MARLIN_HIDDEN_ALIGN) * MARLIN_HIDDEN_ALIGN
+
+
+def marlin_moe_workspace_bytes(s: Dsv4Shape, moe_tp: int, tokens: int, act_b: int) -> int:
+    """The routed experts' caches on Marlin, requested from the shared workspace (bytes).
+
+    fused_moe/modular_kernel.py FusedMoEKernel._allocate_buffers (no chunking: M = the
+    tokens) asks get_simultaneous for max(workspace13, output) and workspace2, whose shapes
+    are experts/marlin_moe.py MarlinExperts.workspace_shapes: workspace13 M x top_k x max(N,
+    K), workspace2 M x top_k x max(2N, K), output M x K, in the activation dtype; N is the
+    expert intermediate per partition (whole under expert parallelism, / TP otherwise), K the
+    hidden size, both rounded up for Marlin. Same code in the 0.21.0-0.25.0 wheels. With
+    data parallelism and EP vLLM gathers every DP rank's tokens before the experts; Headroom
+    plans DP replicas as independent engines, so M stays one worker's batch.
+    """
+    n, k = _marlin_widths(s, moe_tp)
+    ws13 = max(tokens * s.top_k * max(n, k), tokens * k) * act_b
+    ws2 = tokens * s.top_k * max(2 * n, k) * act_b
+    return _aligned(ws13) + _aligned(ws2)
 
 
 def dsv4_activation(s: Dsv4Shape, tp: int, tokens: int, max_model_len: int, act_b: int,
-                    sampler_bytes: int) -> tuple[int, str]:
-    """Profile-run activation peak of one worker (bytes) and its formula."""
+                    sampler_bytes: int, moe_tp: int, marlin: bool) -> tuple[int, str]:
+    """Profile-run activation peak of one worker (bytes) and its formula; moe_tp splits each
+    routed expert's intermediate (1 under expert parallelism), marlin says whether the
+    experts run on Marlin (dsv4_marlin)."""
     t = tokens
     padded = 64 if s.heads // tp <= 64 else 128
     streams = t * (s.hc_mult + 1) * s.hidden * act_b
     heads = 2 * t * padded * s.head_dim * act_b  # o_padded + padded q
     gemm = 2 * t * (s.q_lora_rank + s.head_dim) * act_b + t * 4 * s.head_dim * 4
     indexer = 0
-    workspace = PREFILL_CHUNK * (s.window + t) * s.head_dim * 2
+    attention_ws = PREFILL_CHUNK * (s.window + t) * s.head_dim * 2
     if s.has_indexer:
         gemm += t * 4 * s.index_dim * 4 + t * s.index_heads * act_b
         indexer = t * s.index_heads * (s.index_dim + 4) + INDEXER_MAX_LOGITS_BYTES
         gather = PREFILL_CHUNK * (math.ceil(max_model_len / 4) + s.window + t) * s.head_dim * 2
         k_gather = (max_model_len * PREFILL_BUFFER_FACTOR // 4 * (s.index_dim + 4)
                     + RADIX_TOPK_WORKSPACE_BYTES)
-        workspace = max(gather, k_gather)
+        attention_ws = max(gather, k_gather)
+    if not s.top_k:
+        moe_ws, moe_formula = 0, "no routed experts"
+    elif marlin:
+        moe_ws = marlin_moe_workspace_bytes(s, moe_tp, t, act_b)
+        n, k = _marlin_widths(s, moe_tp)
+        moe_formula = (f"Marlin MoE {t:,} x {s.top_k} x (max({n}, {k}) + max(2 x {n}, {k})) x "
+                       f"{act_b} B = {moe_ws / GIB:.2f} GiB")
+    else:
+        moe_ws, moe_formula = 0, "MoE on 10.x (FlashInfer / DeepGEMM) not modelled"
+    workspace = max(attention_ws, moe_ws)
     forward = streams + heads + gemm + indexer + workspace
-    peak = max(forward, sampler_bytes)
+    sampler = sampler_bytes + workspace
+    peak = max(forward, sampler)
     formula = (
-        f"max(forward {forward / GIB:.2f} GiB, sampler {sampler_bytes / GIB:.2f} GiB); forward"
-        f" at the indexer of a ratio-4 layer, {t:,} tokens: streams {t:,} x ({s.hc_mult} + 1)"
-        f" x {s.hidden} x {act_b} B + o_padded and padded q 2 x {t:,} x {padded} heads x "
-        f"{s.head_dim} x {act_b} B + input GEMMs {gemm / GIB:.2f} GiB + indexer queries and "
-        f"logits {indexer / GIB:.2f} GiB + workspace {workspace / GIB:.2f} GiB "
-        f"= {peak / GIB:.2f} GiB (vLLM 0.22 models/deepseek_v4, planner.serving.activation_dsv4)"
+        f"max(forward {forward / GIB:.2f} GiB, sampler {sampler_bytes / GIB:.2f} GiB + workspace"
+        f"); forward at the indexer of a ratio-4 layer, {t:,} tokens: streams {t:,} x "
+        f"({s.hc_mult} + 1) x {s.hidden} x {act_b} B + o_padded and padded q 2 x {t:,} x "
+        f"{padded} heads x {s.head_dim} x {act_b} B + input GEMMs {gemm / GIB:.2f} GiB + indexer"
+        f" queries and logits {indexer / GIB:.2f} GiB + workspace {workspace / GIB:.2f} GiB (the"
+        f" shared buffer at its largest request: attention gathers {attention_ws / GIB:.2f} GiB,"
+        f" {moe_formula}) = {peak / GIB:.2f} GiB (vLLM 0.22 models/deepseek_v4, "
+        "planner.serving.activation_dsv4)"
     )
     return peak, formula
-

@@ -27,7 +27,12 @@ from planner.model.attention import (
 )
 from planner.model.attention.kvformat import FP8_DS_MLA, KV_FORMATS, KvBytes
 from planner.model.spec import DenseMlp, MlaMixer, ModelSpec, MoeMlp, VisionEncoder
-from planner.serving.activation_dsv4 import Dsv4Shape, dsv4_activation, dsv4_shape
+from planner.serving.activation_dsv4 import (
+    Dsv4Shape,
+    dsv4_activation,
+    dsv4_marlin,
+    dsv4_shape,
+)
 from planner.serving.hardware import parse_capability
 from planner.serving.layout import ParallelLayout, pp_layer_split
 from planner.serving.vllm_versions import (
@@ -328,8 +333,10 @@ figure, never used in it."""
 def dsv4_graphs_note() -> str:
     """The cuda_graphs term's note for DeepSeek-V4 (see DSV4_LOGGED_GRAPH_BYTES)."""
     per_graph = DSV4_LOGGED_GRAPH_BYTES / DSV4_LOGGED_GRAPHS / MIB
-    return (f"DeepSeek-V4: unmodelled, the per-graph cost is fitted on standard decoders; "
-            f"vLLM issue #50576's DeepSeek-V4-Flash start-up (an SM8x build of about 0.27) "
+    return (f"DeepSeek-V4: the per-graph cost is fitted on standard decoders (unmodelled for "
+            f"it; only its indexer's dummy logits in the first capture are read from vLLM's "
+            f"source, activation_dsv4.dsv4_first_capture_bytes); vLLM issue #50576's "
+            f"DeepSeek-V4-Flash start-up (an SM8x build of about 0.27) "
             f"estimates {DSV4_LOGGED_GRAPH_BYTES / GIB:.2f} GiB for "
             f"{DSV4_LOGGED_GRAPHS} piecewise graphs, {per_graph:.0f} MiB a graph")
 
@@ -717,16 +724,20 @@ def activation_bytes(
     tp: int,
     act_bytes: int,
     max_model_len: int = 0,
+    ep: bool = False,
+    compute_capability: str = "",
 ) -> tuple[int, str]:
     """Profile-run activation peak of one worker, with its formula filled in (DeepSeek-V4:
-    planner.serving.activation_dsv4, its sampler from the fit's sampler term)."""
+    planner.serving.activation_dsv4, its sampler from the fit's sampler term; `ep` and
+    `compute_capability` pick its MoE kernel's split and workspace)."""
     mbt = max_num_batched_tokens
     sampler, forward, moe = activation_features(
         facts, layers, last_stage, mbt, max_num_seqs, tp, act_bytes
     )
     if facts.dsv4 is not None:
         return dsv4_activation(facts.dsv4, tp, mbt, max_model_len, act_bytes,
-                               int(SAMPLER_COEF * sampler))
+                               int(SAMPLER_COEF * sampler), 1 if ep else tp,
+                               dsv4_marlin(compute_capability))
     total = activation_peak_bytes((sampler, forward, moe))
     seqs = min(max_num_seqs, mbt) if last_stage else 0
     width = forward // (mbt * act_bytes) - facts.hidden_size

@@ -11,6 +11,7 @@ import math
 from typing import NamedTuple, Protocol
 
 from planner.model.attention.kvformat import KvBytes
+from planner.serving.activation_dsv4 import dsv4_first_capture_bytes
 from planner.serving.engine import (
     DEFAULT_STATE_RULES,
     EngineSettings,
@@ -102,7 +103,8 @@ class VllmEngine:
             act = s.activation_bytes
         elif w.facts.dsv4 is not None:
             act = activation_bytes(w.facts, w.layers, w.last_stage, w.max_num_batched_tokens,
-                                   w.max_num_seqs, w.layout.tp, w.act_bytes, w.max_model_len)[0]
+                                   w.max_num_seqs, w.layout.tp, w.act_bytes, w.max_model_len,
+                                   w.layout.ep, w.compute_capability)[0]
         else:
             act = activation_peak_bytes(activation_features(
                 w.facts, w.layers, w.last_stage, w.max_num_batched_tokens, w.max_num_seqs,
@@ -117,7 +119,8 @@ class VllmEngine:
             w.symm_mem)
         graphs = 0 if s.enforce_eager else (
             s.cuda_graph_bytes if s.cuda_graph_bytes is not None
-            else cuda_graph_bytes(sum(w.graphs)))
+            else cuda_graph_bytes(sum(w.graphs))
+            + dsv4_first_capture_bytes(w.facts.dsv4, w.graphs[0]))
         return Overheads(act, nt, graphs, graphs_subtracted)
 
     def stage_layouts(self, facts: ModelFacts, layout: ParallelLayout, block_size: int,

@@ -14,6 +14,7 @@ from planner.model.attention import cdiv, kv_bytes_per_token
 from planner.model.attention.kvformat import KvBytes
 from planner.model.params import ParamBreakdown, count_params
 from planner.model.spec import AttentionMixer, ModelSpec
+from planner.serving.activation_dsv4 import dsv4_first_capture_bytes
 from planner.serving.engine import (
     GRAPH_BYTES_PER_GRAPH,
     EngineSettings,
@@ -917,7 +918,7 @@ def plan(request: PlanRequest) -> Plan:
         st.r.max_model_len, st.r.subtract_graphs, st.r.facts, st.stages,
         non_torch_parts(layout, st.r.link, st.r.nvswitch_sharp, layout.tp <= st.r.gpus_per_node,
                         st.r.compute_capability, st.r.symm_mem),
-        st.r.graphs,
+        st.r.graphs, st.r.compute_capability,
     )
     kv_b = st.kv_b
     if not fields["fits"]:
@@ -1063,7 +1064,7 @@ def _term(key: str, label: str, value: float, unit: str, formula: str, note: str
 def _terms(
     spec, layout, s, r, stage, kv_b, act_b, mbt, seqs, num_blocks, per_request, concurrency,
     tokens_from_concurrency, tokens, ceiling, model_limit, max_model_len, subtract_graphs, facts,
-    stages, nt_parts, graph_counts,
+    stages, nt_parts, graph_counts, compute_capability,
 ) -> list[Term]:
     """Every figure of the binding rank with its formula and real numbers."""
     if tokens_from_concurrency:
@@ -1076,11 +1077,12 @@ def _terms(
     kinds = stage.kinds if stage else ()
     per_token = " + ".join(f"{n} layers x [{kv.formula(kv_b, layout.tp)}]" for kv, n in kinds)
     graphs_note = "subtracted" if subtract_graphs else "reported, not subtracted (vLLM < 0.20)"
+    first_capture = dsv4_first_capture_bytes(facts.dsv4, graph_counts[0])
     if facts.dsv4 is not None and s.cuda_graph_bytes is None and not s.enforce_eager:
         graphs_note += "; " + dsv4_graphs_note()
     decoder_act, act_formula = activation_bytes(
         facts, stages[r.pp_stage][0], r.pp_stage == layout.pp - 1, mbt, seqs, layout.tp, act_b,
-        max_model_len,
+        max_model_len, layout.ep, compute_capability,
     )
     if facts.vision is not None and r.pp_stage == 0 and not s.skip_mm_profiling and (
             s.activation_bytes is None):
@@ -1116,7 +1118,10 @@ def _terms(
               if s.non_torch_bytes is None else f"{_gib(r.non_torch_bytes)} (given)"),
         _term("cuda_graphs", "CUDA graphs", r.cuda_graph_bytes, "B",
               f"{GRAPH_BYTES_PER_GRAPH / _MiB:.1f} MiB x ({graph_counts[0]} piecewise + "
-              f"{graph_counts[1]} full graphs) = {_gib(r.cuda_graph_bytes)}"
+              f"{graph_counts[1]} full graphs)"
+              + (f" + {first_capture / _MiB:.0f} MiB DeepSeek-V4 indexer dummy logits in the "
+                 "first piecewise warm-up" if first_capture else "")
+              + f" = {_gib(r.cuda_graph_bytes)}"
               if s.cuda_graph_bytes is None and not s.enforce_eager
               else f"{_gib(r.cuda_graph_bytes)}", graphs_note),
         _term("kv_cache", "KV cache pool per GPU", r.kv_cache_bytes, "B", kv_formula),

@@ -974,9 +974,10 @@ def _compressed_attention(r: _Reader, model_type: str, num_layers: int, notes: _
 DSV4_WARNING = (
     "deepseek_v4: parameters, weights, buffers, profile-run activation and KV cache are "
     "modelled from vLLM 0.22's source, but its CUDA graph memory is not (the per-graph cost "
-    "is fitted on standard decoders; an independent DeepSeek-V4-Flash start-up, vLLM issue "
-    "#50576, estimates 49 MiB a graph, about six times that), and the one logged start-up (2x "
-    "GH200, vLLM issue #44376) has 5.8 GiB less KV pool than planned: read the pool as an "
+    "is fitted on standard decoders, only the indexer's dummy logits of the first capture are "
+    "read from the source; an independent DeepSeek-V4-Flash start-up, vLLM issue #50576, "
+    "estimates 49 MiB a graph, about six times the fit), and the one logged start-up (2x "
+    "GH200, vLLM issue #44376) has 3.9 GiB less KV pool than planned: read the pool as an "
     "upper bound")
 
 

@@ -27,7 +27,7 @@ NAMES = sorted(
 )
 # The only warnings allowed on the reference configs, each explained.
 EXPECTED_WARNINGS = {
-    # DeepSeek-V4: all modelled but its CUDA graphs; one log 5.8 GiB under (parser.py).
+    # DeepSeek-V4: all modelled but its CUDA graphs; one log 3.9 GiB under (parser.py).
     "deepseek-ai__DeepSeek-V4-Flash": ("CUDA graph memory is not",),
     # ModelOpt MIXED_PRECISION: FP8 attention + NVFP4 experts, planned as NVFP4.
     "nvidia__Qwen3.6-35B-A3B-NVFP4": ("mixed precision",),

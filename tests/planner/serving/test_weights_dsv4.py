@@ -92,11 +92,43 @@ def test_profile_run_activation_2x_gh200():
     # streams 16,384 x (4 + 1) x 4096 x 2 = 671,088,640; o_padded + padded q
     # 2 x 16,384 x 64 x 512 x 2 = 2,147,483,648; GEMMs 2 x 16,384 x 1536 x 2 + 16,384 x 2048
     # x 4 + 16,384 x 512 x 4 + 16,384 x 64 x 2 = 270,532,608; indexer queries 16,384 x 64 x
-    # (128 + 4) + 512 MiB logits = 675,282,944; workspace max(4 x (7500 + 128 + 16,384) x
-    # 512 x 2 = 98,353,152, 300,000 x 132 + 1 MiB) = 98,353,152 -> 3,862,740,992 B.
+    # (128 + 4) + 512 MiB logits = 675,282,944 -> 3,764,387,840 B besides the workspace.
+    # The workspace (v1/worker/workspace.py, one buffer, never shrunk) is the largest request:
+    # attention gathers max(4 x (7500 + 128 + 16,384) x 512 x 2 = 98,353,152, 300,000 x 132
+    # + 1 MiB) = 98,353,152, or layer 0's Marlin MoE (modular_kernel.py _allocate_buffers,
+    # marlin_moe.py workspace_shapes; EP keeps each expert's 2048 whole): max(16,384 x 6 x
+    # max(2048, 4096), 16,384 x 4096) x 2 = 805,306,368 + 16,384 x 6 x max(4096, 4096) x 2 =
+    # 805,306,368 -> 1,610,612,736. Forward 3,764,387,840 + 1,610,612,736 = 5,375,000,576.
     from planner.serving.activation_dsv4 import dsv4_activation, dsv4_shape
 
-    peak, formula = dsv4_activation(dsv4_shape(SPEC), 2, 16_384, 30_000, 2, 10**9)
-    assert peak == 3_862_740_992 and "64 heads" in formula
-    # a sampler larger than the forward moment wins
-    assert dsv4_activation(dsv4_shape(SPEC), 2, 16_384, 30_000, 2, 4 << 30)[0] == 4 << 30
+    shape = dsv4_shape(SPEC)
+    peak, formula = dsv4_activation(shape, 2, 16_384, 30_000, 2, 10**9, 1, True)
+    assert peak == 5_375_000_576 and "64 heads" in formula and "Marlin MoE" in formula
+    # TP without EP splits each expert (N = 1024): max(1024, 4096) and max(2048, 4096) are
+    # still the hidden size, so the same bytes
+    assert dsv4_activation(shape, 2, 16_384, 30_000, 2, 10**9, 2, True)[0] == 5_375_000_576
+    # on datacenter Blackwell the experts run FlashInfer / DeepGEMM: only the attention
+    # gathers are counted, 3,764,387,840 + 98,353,152 = 3,862,740,992
+    assert dsv4_activation(shape, 2, 16_384, 30_000, 2, 10**9, 1, False)[0] == 3_862_740_992
+    # a sampler larger than the forward moment wins, with the workspace still held:
+    # 4 GiB + 1,610,612,736 = 5,905,580,032
+    assert dsv4_activation(shape, 2, 16_384, 30_000, 2, 4 << 30, 1, True)[0] == 5_905_580_032
+
+
+def test_moe_kernel_and_first_capture_logits():
+    # fused_moe/oracle/mxfp4.py select_deepseek_v4_mxfp4_moe_backend (0.21.0-0.25.0): the
+    # FlashInfer TRT-LLM and DeepGEMM MXFP4 kernels need is_device_capability_family(100);
+    # everything else falls through to Marlin
+    from planner.serving.activation_dsv4 import (
+        dsv4_first_capture_bytes,
+        dsv4_marlin,
+        dsv4_shape,
+    )
+
+    assert [dsv4_marlin(cc) for cc in ("9.0", "8.9", "12.0", "10.0", "10.3", "")] == [
+        True, True, True, False, False, True]
+    # profile_cudagraph_memory: the first PIECEWISE warm-up has no attention metadata, so
+    # sparse_attn_indexer.py allocates its 512 MiB dummy logits fresh after empty_cache()
+    shape = dsv4_shape(SPEC)
+    assert dsv4_first_capture_bytes(shape, 51) == 512 << 20
+    assert dsv4_first_capture_bytes(shape, 0) == 0  # FULL graphs only: real indexer path
