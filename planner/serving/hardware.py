@@ -620,8 +620,10 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         (165.2, 330.3, None), "8.9", _PCIE4,
         "NVIDIA Ada Lovelace GPU Architecture whitepaper v2.1 (2023), RTX 4090 column; "
         "CUDA total 23.64 GiB from a PyTorch OOM message (3DTopia/Phidias-Diffusion#8)",
-        int8_tops=660.6, default_link="pcie-no-p2p",
-        notes=f"{_GEFORCE_NOTE} Older drivers report 23.65-23.68 GiB. {_NO_P2P_NOTE}",
+        int8_tops=660.6, default_link="pcie-no-p2p", fp32_tflops=82.6,
+        notes=f"{_GEFORCE_NOTE} Older drivers report 23.65-23.68 GiB. FP32 82.6 TFLOPS (same "
+        "whitepaper, non-Tensor; 16,384 CUDA cores = 128 SMs x 128 x 2 x 2.52 GHz = 82.6) sets "
+        f"the softmax exponential rate. {_NO_P2P_NOTE}",
     ),
     _nvidia(
         "rtx-5090", "NVIDIA GeForce RTX 5090", "32 GB GDDR7", _gib(31.36), 1792.0,
@@ -789,12 +791,14 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         (989.4, 1978.9, None), "9.0", "NVLink-C2C to Grace CPU (900 GB/s)",
         "NVIDIA GH200 Grace Hopper Superchip datasheet (2024), 96 GB HBM3 version",
         nvlink_gbps=900.0, unified_memory=True,
-        int8_tops=1978.9, pcie_gen=5,
+        int8_tops=1978.9, pcie_gen=5, fp32_tflops=66.9,
         notes="CUDA total estimated (95.08 GiB) from nvidia-smi's 97,871 MiB on an 'NVIDIA "
         "GH200 480GB' (grace-gpu-containers README, sweetapi.com/biondizzle, 2026-04) minus "
         "the usual 512 MiB; it was 94.50 GiB from an OOM report on an unnamed ~96 GB card. "
         "NVLink figure is the C2C link to the CPU, not GPU-GPU. "
-        "The 144 GB HBM3e version needs its own row.",
+        "The 144 GB HBM3e version needs its own row. FP32 66.9 TFLOPS, the peak GPUInspector.jl "
+        "works out from a GH200's own SM count and clock (pc2/GPUInspector.jl#27; H100 SXM's 132 "
+        "SMs x 128 x 2 x 1.98 GHz), sets the softmax exponential rate.",
     ),
     _nvidia(
         "b200", "NVIDIA B200", "180 GB HBM3e", _gib(178.36), 8000.0,

@@ -134,6 +134,22 @@ def test_sparse_attention_caps_the_attended_context_at_the_top_k() -> None:
                                                                                    rel=0.01)
 
 
+@pytest.mark.parametrize(("gpu", "softmax_ms"), [("gh200", 0.1284), ("rtx-4090", 0.1040)])
+def test_prefill_softmax_on_gpus_given_their_fp32_rate(gpu: str, softmax_ms: float) -> None:
+    # Llama-3.1-8B, one 1,024-token prompt in one chunk (mean causal context 512), TP=1: one
+    # exponential per query head per key seen, 1,024 x 512 x 32 heads x 32 layers
+    # = 536,870,912, issued 16 per SM per clock = the FP32 TFLOP/s (SMs x 128 x 2 x clock)
+    # / 16: GH200 66.9 TFLOP/s (pc2/GPUInspector.jl#27) -> 4.18125e12 per s -> 0.1284 ms;
+    # RTX 4090 82.6 (Ada whitepaper) -> 5.1625e12 per s -> 0.1040 ms. Without the FP32
+    # figure the term was left out (0 ms).
+    request = PlanRequest(model=_spec("meta-llama/Llama-3.1-8B-Instruct"),
+                          cluster=preset_cluster(gpu, 1), layout=ParallelLayout(tp=1),
+                          engine=EngineSettings(max_model_len=4096))
+    est = estimate_speed(request, ServingLoad(input_len=1024, output_len=16))
+    term = next(t for t in est.terms if t.key == "prefill_softmax")
+    assert term.value == pytest.approx(softmax_ms, rel=1e-3)
+
+
 def test_deepseek_v3_tp8_reads_and_multiplies_its_replicated_tensors_whole() -> None:
     # vLLM 0.19.0 deepseek_v2.py: q_a_proj and kv_a_proj_with_mqa (fused_qkv_a_proj, a
     # MergedReplicatedLinear) are ReplicatedLinear, the gate a GateLinear (ReplicatedLinear,
