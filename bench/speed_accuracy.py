@@ -239,10 +239,12 @@ datasheet peak; a memory stream about 90 % of the datasheet bandwidth, ESTIMATE 
 device-copy benchmarks, unverified), overheads are non-negative; a MoE kernel family's
 expert factors at most read its experts at that 0.9 (x 1.0 of the fp4 family's 0.9) and
 multiply them at ~80 % of the peak (x 1.2 of the compute efficiency, 0.662 when fitted)."""
-_NOT_FITTED = {"bw_wo"}
+_NOT_FITTED = {"bw_wo", "bw_bf16"}
 """Kept at FITTED's value: the data's only weight-only rows are Kimi-K2.5's int4 MoE (Marlin
 MoE, group 32), which would set the figure every GPTQ/AWQ dense model on a consumer card
-uses (Marlin's dense kernels are near-ideal up to batch 16-32, IST-DASLab/marlin README)."""
+uses (Marlin's dense kernels are near-ideal up to batch 16-32, IST-DASLab/marlin README); no
+row carries 16-bit weights at all, so bf16 stays at the fp8 rows' figure (coefficients.py,
+FITTED's docstring)."""
 
 
 TRTLLM, TRITON = "flashinfer-trtllm-mxfp4", "triton-mxfp4"

@@ -72,7 +72,7 @@ class SpeedCoefficients(BaseModel):
 
 
 FITTED = SpeedCoefficients(
-    bandwidth_efficiency={"bf16": 0.75, "fp8": 0.9, "fp4": 0.9, "weight-only": 0.9},
+    bandwidth_efficiency={"bf16": 0.9, "fp8": 0.9, "fp4": 0.9, "weight-only": 0.9},
     expert_bandwidth_factor=0.866,
     moe_kernel_bandwidth_factor={"flashinfer-trtllm-mxfp4": 1.0},
     moe_kernel_compute_factor={"flashinfer-trtllm-mxfp4": 1.2, "triton-mxfp4": 0.377},
@@ -94,7 +94,9 @@ FITTED = SpeedCoefficients(
     "the MoE kernel families (moe_kernel) and the tensors vLLM replicates on every TP rank "
     "counted whole in the compute terms (weights.rank_dense_params; refit from the previous "
     "figures, fit loss 0.21697 -> 0.21677: step overhead 13.1 -> 0.319 us, which the rows "
-    "barely constrain); bf16 kept at its 0.75 start (no bf16 row moved it); "
+    "barely constrain); bf16 not fitted: no row carries 16-bit weights (every one is FP8, "
+    "NVFP4, MXFP4 or int4), set 2026-12-01 to the 0.9 the dense FP8 rows fit (it was a 0.75 "
+    "start value the fit could not move; see FITTED's docstring); "
     "fp8 at the 0.9 bound; weight-only not fitted (its only rows, Kimi-K2.5 int4 MoE, would "
     "set every consumer GPTQ/AWQ figure) and held at the 0.9 bound like fp4; FlashInfer's "
     "TRT-LLM MXFP4 MoE at its physical bounds (experts read at 0.9 of the bandwidth, "
@@ -102,6 +104,13 @@ FITTED = SpeedCoefficients(
     "(no PCIe rows; NVLink 4/5 use the measured NVLINK_ALLREDUCE rates); rounded to 3 digits",
 )
 """The coefficients the planner uses (see bench/speed_accuracy.py for the fit and its error).
+bf16: 16-bit weights are read at the fp8 rows' fitted 0.9: a decode GEMM
+streams its weights at the memory's rate whatever their width, and no calibration row carries
+16-bit weights to say otherwise (the bench prints the same figures at 0.75 and 0.9). The 0.75
+start it replaced over-estimated TPOT by 13-29 % on every dense BF16 run at TP=1 that
+bench/public_speed.py checks (RTX 4090/5090, RTX A6000, A100 40GB, GH200), so those runs found
+this figure and no longer test it independently; GH200's own profile of one of them streams
+weights at 0.87 of its datasheet bandwidth (README, Accuracy > Speed).
 Weight-only 0.9 is not fitted: it stands for Marlin's published "near ideal 4x speedup up to
 batch 16-32" (IST-DASLab/marlin README); Kimi-K2.5's int4 MoE rows (Marlin MoE) run slower
 than it (bench/speed_accuracy.py, group kimi-k2)."""

@@ -476,6 +476,20 @@ def test_fitted_coefficients_are_physical() -> None:
         assert FITTED.compute_efficiency * factor <= 1, kernel
 
 
+def test_bf16_weights_stream_at_the_dense_fp8_rows_rate() -> None:
+    # No calibration row carries 16-bit weights, so BF16 decode reads take the 0.9 the dense
+    # FP8 rows fit. Llama-3.1-8B-Instruct on one H100 SXM: 8,030,261,248 parameters less the
+    # input embedding 128,256 x 4,096 = 525,336,576 (looked up, not streamed; lm_head is its
+    # own tensor and is read) = 7,504,924,672 x 2 B = 15,009,849,344 B a token, / (3,350 GB/s
+    # x 0.9) = 4.9784 ms
+    request = PlanRequest(model=_spec("meta-llama/Llama-3.1-8B-Instruct"),
+                          cluster=preset_cluster("h100-sxm", 1), layout=ParallelLayout(tp=1),
+                          engine=EngineSettings(max_model_len=8192))
+    term = next(t for t in estimate_speed(request).terms if t.key == "decode_weights")
+    assert term.value == pytest.approx(15_009_849_344 / (3350e9 * 0.9) * 1e3, rel=1e-4)
+    assert "0.900 bf16 efficiency" in term.formula
+
+
 def test_custom_allreduce_runs_only_on_its_world_sizes() -> None:
     # custom_all_reduce.py CustomAllreduce.__init__: `if world_size not in
     # _SUPPORTED_WORLD_SIZES` ("Custom allreduce is disabled due to an unsupported world
