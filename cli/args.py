@@ -208,7 +208,8 @@ def _add_recommend(sub) -> None:
                         "rtx-3090=0.22 (repeat; overrides the default table)")
     search.add_argument("--prices", metavar="prices.json",
                         help='a JSON object of $ per GPU-hour by preset, {"rtx-3090": 0.22}')
-    search.add_argument("--gpu-memory-utilization", type=_fraction, default=0.9, metavar="U")
+    search.add_argument("--gpu-memory-utilization", type=_fraction, metavar="U",
+                        help="default: vLLM's for --vllm-version (0.92 from 0.20, 0.9 before)")
     add_vllm_version(search)
     add_block_size(search)
     add_network(search)
@@ -306,8 +307,9 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
                      default="auto", help="weights' dtype for a 16-bit checkpoint")
     eng.add_argument("--quantization", default="auto", metavar="METHOD",
                      help="runtime --quantization, e.g. fp8 (default auto: the checkpoint's)")
-    eng.add_argument("--gpu-memory-utilization", type=_fraction, default=0.9, metavar="U",
-                     help="fraction of each GPU's memory vLLM may use")
+    eng.add_argument("--gpu-memory-utilization", type=_fraction, metavar="U",
+                     help="fraction of each GPU's memory vLLM may use (default: vLLM's for "
+                     "--vllm-version, 0.92 from 0.20, 0.9 before)")
     eng.add_argument("--max-model-len", type=_bounded_int(1, MAX_TOKENS), metavar="L",
                      help="default: the model's max_position_embeddings")
     eng.add_argument("--max-num-seqs", type=_bounded_int(1, 1 << 20), metavar="S",

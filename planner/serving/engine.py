@@ -12,7 +12,7 @@ bench/accuracy.py refits them and prints the residuals.
 from collections import Counter
 from typing import Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from planner.memo import IdentityMemo
 from planner.model.attention import (
@@ -42,6 +42,7 @@ from planner.serving.vllm_versions import (
     Version,
     VllmRules,
     custom_ar_enabled,
+    default_gpu_memory_utilization,
     vllm_rules,
 )
 from planner.units import GIB, MIB, TORCH_DTYPE_BYTES, KvCacheDtype, kv_dtype_bytes
@@ -82,7 +83,9 @@ class EngineSettings(BaseModel):
         "launch command (vLLM --revision) when the planned repo itself is served"
     )
     kv_cache_dtype: KvCacheDtype = "auto"
-    gpu_memory_utilization: float = Field(default=0.9, gt=0, le=1)
+    gpu_memory_utilization: float = Field(
+        default=0.92, gt=0, le=1, description="None or unset: vLLM's default for vllm_version "
+        "(0.92 from 0.20.0, 0.9 before; vllm_versions.default_gpu_memory_utilization)")
     max_model_len: int | None = Field(default=None, gt=0, description="None: the model's")
     max_num_seqs: int | None = Field(default=None, gt=0, description="None: vLLM's default")
     max_num_batched_tokens: int | None = Field(default=None, gt=0, description="None: default")
@@ -107,6 +110,16 @@ class EngineSettings(BaseModel):
     activation_bytes: int | None = Field(default=None, ge=0, description="override")
     non_torch_bytes: int | None = Field(default=None, ge=0, description="override")
     cuda_graph_bytes: int | None = Field(default=None, ge=0, description="override")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _release_utilization(cls, data: object) -> object:
+        """An unset (or None) gpu_memory_utilization is vLLM's default for vllm_version."""
+        if isinstance(data, dict) and data.get("gpu_memory_utilization") is None:
+            version = data.get("vllm_version") or DEFAULT_VLLM_VERSION
+            data = {**data, "gpu_memory_utilization": default_gpu_memory_utilization(
+                version if isinstance(version, str) else DEFAULT_VLLM_VERSION)}
+        return data
 
     @field_validator("target_checkpoint", "revision")
     @classmethod

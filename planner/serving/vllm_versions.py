@@ -49,6 +49,25 @@ wheel and to "1" in the 0.20.0 wheel (gpu_worker.py then subtracts the estimate 
 budget). The log line of 0.20.0-0.33.0 says "default since v0.21.0", but the 0.20.0 code
 already subtracts it; the code wins. v0.19 H100 logs print the estimate and do not subtract."""
 
+UTILIZATION_092_FROM: Version = (0, 20, 0)
+"""NOTE: config/cache.py CacheConfig.gpu_memory_utilization defaults to 0.9 in the 0.9.1-0.19.0
+wheels (`Field(default=0.9, gt=0, le=1)` in 0.19.0) and to 0.92 from the 0.20.0 wheel on ("If
+unspecified, will use the default value of 0.92"; read in 0.20.0, 0.22.0-0.25.0 and
+0.29.0-0.33.0; a 0.27.1 log without the flag prints "Desired GPU memory utilization is
+(0.92, 28.88 GiB)", noonghunna/club-3090#1087): the release that began subtracting the CUDA
+graph estimate (GRAPHS_SUBTRACTED_FROM) raised the default with it."""
+
+
+def default_gpu_memory_utilization(text: str) -> float:
+    """vLLM's --gpu-memory-utilization when it is not given: 0.92 from 0.20.0, 0.9 before
+    (UTILIZATION_092_FROM); 0.9 for a version that does not parse (refused elsewhere)."""
+    try:
+        version = parse_version(text)
+    except EngineError:
+        return 0.9
+    return 0.92 if version >= UTILIZATION_092_FROM else 0.9
+
+
 TOKENS_FROM_CONCURRENCY_FROM: Version = (0, 24, 0)
 """NOTE: "GPU KV cache size" is num_blocks // groups x min block_size in
 v1/core/kv_cache_utils.py _report_kv_cache_config up to the 0.23.0 wheel, and

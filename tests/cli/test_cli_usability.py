@@ -41,7 +41,8 @@ def test_no_command_lists_every_command_one_line_each() -> None:
 
 def test_help_shows_defaults() -> None:
     text = " ".join(planner("plan", "--help").stdout.split())  # argparse wraps lines
-    assert "(default: 0.9)" in text  # --gpu-memory-utilization
+    # --gpu-memory-utilization unset: the release's (vllm_versions UTILIZATION_092_FROM)
+    assert "default: vLLM's for --vllm-version, 0.92 from 0.20, 0.9 before" in text
     assert "(default: 0.33.0)" in text  # --vllm-version (planner.serving.vllm_versions)
     assert "(default: None)" not in text  # unset flags say what unset means instead
     sweep_help = " ".join(planner("sweep", "--help").stdout.split())

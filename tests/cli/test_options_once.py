@@ -28,7 +28,8 @@ def _sample(action: argparse.Action) -> str:
         return str(next(iter(action.choices)))
     if action.default not in (None, []):
         return str(action.default)
-    return {"date": "2026-01-01", "network": "8x400"}.get(action.dest, "2")
+    return {"date": "2026-01-01", "network": "8x400",
+            "gpu_memory_utilization": "0.9"}.get(action.dest, "2")
 
 
 SINGLE = [(command, action) for command, parser in _subparsers().items()

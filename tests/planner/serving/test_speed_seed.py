@@ -74,7 +74,7 @@ SPEC = parse_model_config(ENTRY.config, ENTRY.hf_quant_config, name=ENTRY.repo_i
 
 def _request(layout: ParallelLayout) -> PlanRequest:
     return PlanRequest(model=SPEC, cluster=preset_cluster("rtx-3090", 8), layout=layout,
-                       engine=EngineSettings(max_model_len=40960))
+                       engine=EngineSettings(max_model_len=40960, gpu_memory_utilization=0.9))
 
 
 def _speed(layout: ParallelLayout, **load: int):

@@ -14,6 +14,7 @@ from planner.serving.vllm_versions import (
     UncoveredRelease,
     covered_releases,
     custom_ar_enabled,
+    default_gpu_memory_utilization,
     free_memory_source,
     listed_stand_in,
     parse_version,
@@ -53,6 +54,31 @@ def test_graphs_subtracted_from_0_20_wheel():
     # (the v0.19 llm-d logs print the estimate without subtracting it)
     assert not vllm_rules("0.19.1").graphs_subtracted
     assert vllm_rules("0.20.0").graphs_subtracted and vllm_rules("0.33.0").graphs_subtracted
+
+
+def test_gpu_memory_utilization_default_is_0_92_from_the_0_20_wheel():
+    # config/cache.py CacheConfig.gpu_memory_utilization: Field(default=0.9) in the 0.19.0
+    # wheel, Field(default=0.92) from 0.20.0 ("If unspecified, will use the default value of
+    # 0.92"); EngineSettings fills an unset (or None) value from its vllm_version
+    releases = ("0.9.1", "0.19.0", "0.19.1", "0.20.0", "0.28.0", "0.33.0")
+    assert [default_gpu_memory_utilization(v) for v in releases] == [
+        0.9, 0.9, 0.9, 0.92, 0.92, 0.92]
+    assert EngineSettings().gpu_memory_utilization == 0.92  # 0.33.0
+    assert EngineSettings(vllm_version="0.19.0").gpu_memory_utilization == 0.9
+    assert EngineSettings(vllm_version="0.20.0",
+                          gpu_memory_utilization=None).gpu_memory_utilization == 0.92
+    assert EngineSettings(gpu_memory_utilization=0.85).gpu_memory_utilization == 0.85
+    # a public L40S start-up with every default (bench/public_memory_runs.json: vLLM 0.28.0,
+    # Qwen3-14B) logs "Available KV cache memory: 11.57 GiB". L40S 44.40 GiB = 47,674,136,986 B:
+    # ceil(x 0.92) = 43,860,206,028 B against ceil(x 0.90) = 42,906,723,288 B, 953,482,740 B
+    # (0.888 GiB) more budget, so the pool goes from 10.91 GiB (-5.7 %) to 11.80 (+2.0 %)
+    spec = parse_model_config(catalog_entry("Qwen/Qwen3-14B").config, name="Qwen/Qwen3-14B")
+    pools = [plan(PlanRequest(model=spec, cluster=preset_cluster("l40s", 1), engine=engine)
+                  ).kv_cache_bytes_per_gpu for engine in (
+        EngineSettings(vllm_version="0.28.0", gpu_memory_utilization=0.9),
+        EngineSettings(vllm_version="0.28.0"))]
+    assert pools[1] - pools[0] == 43_860_206_028 - 42_906_723_288
+    assert pools[1] / GIB == pytest.approx(11.80, abs=0.005)
 
 
 def test_tokens_formula_switches_at_0_24():
