@@ -714,12 +714,13 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         int8_tops=362.0,
     ),
     _nvidia(
-        "l40s", "NVIDIA L40S", "48 GB GDDR6 (ECC)", _gib(44.40), 864.0,
+        "l40s", "NVIDIA L40S", "48 GB GDDR6 (ECC)", _gib(44.42), 864.0,
         (362.05, 733.0, None), "8.9", _PCIE4,
-        "NVIDIA L40S GPU datasheet (2023)",
+        "NVIDIA L40S GPU datasheet (2023); CUDA total 44.42 GiB from a vLLM 0.10.2 log on "
+        "8x L40S, nvidia-smi 46068 MiB, driver 565.57.01: 'Free memory on device "
+        "(43.93/44.42 GiB)' (bench/public_memory_runs.json)",
         int8_tops=733.0,
-        notes="CUDA total assumed equal to the L40's (same 48 GB GDDR6 ECC, nvidia-smi "
-        "46068 MiB); estimated.",
+        notes="The L40 (same 48 GB GDDR6 ECC) reports 44.40 GiB in a PyTorch OOM message.",
     ),
     _nvidia(
         "a100-80gb-pcie", "NVIDIA A100 80GB PCIe", "80 GB HBM2e", _gib(79.25), 1935.0,

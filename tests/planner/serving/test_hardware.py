@@ -51,6 +51,15 @@ def test_h100_sxm_total_is_what_vllm_logs() -> None:
     assert _gib(gpu_preset("h100-sxm").memory_total_bytes) == pytest.approx(79.19, abs=0.005)
 
 
+def test_l40s_total_is_what_vllm_logs() -> None:
+    # a vLLM 0.10.2 log on 8x L40S (bench/public_memory_runs.json): "Free memory on device
+    # (43.93/44.42 GiB) on startup. Desired GPU memory utilization is (0.9, 39.98 GiB)":
+    # 44.42 x 0.9 = 39.978 -> 39.98 (the L40's 44.40 GiB would print 39.96)
+    total = _gib(gpu_preset("l40s").memory_total_bytes)
+    assert total == pytest.approx(44.42, abs=0.005)
+    assert round(total * 0.9, 2) == 39.98
+
+
 def test_rtx_3090_total_is_what_cuda_reports() -> None:
     # PyTorch OOM messages on RTX 3090: "GPU 0 has a total capacity of 23.57 GiB".
     assert _gib(gpu_preset("rtx-3090").memory_total_bytes) == pytest.approx(23.57, abs=0.005)

@@ -69,16 +69,16 @@ def test_gpu_memory_utilization_default_is_0_92_from_the_0_20_wheel():
                           gpu_memory_utilization=None).gpu_memory_utilization == 0.92
     assert EngineSettings(gpu_memory_utilization=0.85).gpu_memory_utilization == 0.85
     # a public L40S start-up with every default (bench/public_memory_runs.json: vLLM 0.28.0,
-    # Qwen3-14B) logs "Available KV cache memory: 11.57 GiB". L40S 44.40 GiB = 47,674,136,986 B:
-    # ceil(x 0.92) = 43,860,206,028 B against ceil(x 0.90) = 42,906,723,288 B, 953,482,740 B
-    # (0.888 GiB) more budget, so the pool goes from 10.91 GiB (-5.7 %) to 11.80 (+2.0 %)
+    # Qwen3-14B) logs "Available KV cache memory: 11.57 GiB". L40S 44.42 GiB = 47,695,611,822 B:
+    # ceil(x 0.92) = 43,879,962,877 B against ceil(x 0.90) = 42,926,050,640 B, 953,912,237 B
+    # (0.888 GiB) more budget, so the pool goes from 10.93 GiB (-5.5 %) to 11.82 (+2.2 %)
     spec = parse_model_config(catalog_entry("Qwen/Qwen3-14B").config, name="Qwen/Qwen3-14B")
     pools = [plan(PlanRequest(model=spec, cluster=preset_cluster("l40s", 1), engine=engine)
                   ).kv_cache_bytes_per_gpu for engine in (
         EngineSettings(vllm_version="0.28.0", gpu_memory_utilization=0.9),
         EngineSettings(vllm_version="0.28.0"))]
-    assert pools[1] - pools[0] == 43_860_206_028 - 42_906_723_288
-    assert pools[1] / GIB == pytest.approx(11.80, abs=0.005)
+    assert pools[1] - pools[0] == 43_879_962_877 - 42_926_050_640
+    assert pools[1] / GIB == pytest.approx(11.82, abs=0.005)
 
 
 def test_tokens_formula_switches_at_0_24():
