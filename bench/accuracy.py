@@ -49,6 +49,7 @@ from planner.serving.vllm_versions import (  # noqa: E402
     DEFAULT_VLLM_VERSION,
     V1_ONLY_FROM,
     EngineError,
+    default_gpu_memory_utilization,
     vllm_rules,
 )
 from planner.units import GIB  # noqa: E402
@@ -173,8 +174,9 @@ CASE_NOTES = {
         "262,144-token request needs 10 global layers x 262,144 x 2 x 4 heads x 512 x 1 B "
         "(fp8; gemma4.py loads K into both the K and V slots) = 10.0 GiB plus the 50 sliding "
         "layers' windows, so 5.97 requests need > 59.7 GiB, while 79.19 GiB x 1.0 - 31.18 "
-        "GiB weights = 48.0 GiB. At the planned pool, 5.97 means half the planned need per "
-        "request: a cache stored at half size, or an H200-sized pool, would explain it"),
+        "GiB weights = 48.0 GiB. At the planned pool, 5.97 means about half the planned "
+        "need per request: a cache stored at half size, or an H200-sized pool, would explain "
+        "it"),
     "vllm-i44376-deepseek-v4-flash-2xgh200": (
         "traced from the 0.22.0 wheel: budget ceil(95.08 x 0.95) (GH200's CUDA total "
         "estimated from nvidia-smi's 97,871 MiB), weights + init buffers (weights_dsv4.py), "
@@ -224,6 +226,13 @@ def gpu_class(case: dict, gpu: str) -> str:
     return "PCIe"
 
 
+def default_utilization_note(version: str, absent: str) -> str:
+    """The note of a start-up planned without a utilization: EngineSettings fills it with vLLM's
+    default for the release (default_gpu_memory_utilization), as the CLI does."""
+    return (f"gpu_memory_utilization {absent}: vLLM's default for the release, "
+            f"{default_gpu_memory_utilization(version):g}")
+
+
 def setup(case: dict) -> Setup:
     """Config, GPU and vLLM rules for one case, and the notes its comparison must carry."""
     notes: list[str] = []
@@ -262,6 +271,8 @@ def setup(case: dict) -> Setup:
         except EngineError:
             version, label = oldest, f"{raw} (not covered)"
             notes.append(f"vLLM {raw} is not covered; planned with {oldest}'s rules")
+    if case["gpu_memory_utilization"] is None:
+        notes.append(default_utilization_note(version, "not printed"))
     engine: list[tuple[str, object]] = []
     if case["id"] in SPEC_DECODE:
         tokens, why = SPEC_DECODE[case["id"]]
@@ -305,7 +316,7 @@ def request(case: dict, spec: ModelSpec, s: Setup) -> PlanRequest:
         dtype="float32" if case["weight_dtype"] == "torch.float32" else "auto",
         quantization="fp8" if quant == "fp8" and spec.quant is None else None,
         kv_cache_dtype="fp8" if kv.startswith("fp8") else "auto",
-        gpu_memory_utilization=case["gpu_memory_utilization"] or 0.9,
+        gpu_memory_utilization=case["gpu_memory_utilization"],  # None: the release's default
         max_model_len=case["max_model_len"],
         max_num_seqs=case["max_num_seqs"],
         block_size=case["block_size"],

@@ -27,13 +27,11 @@ from bench.accuracy import (  # noqa: E402
     _spec,
     _table,
     compare,
+    default_utilization_note,
     gpu_class,
     summarise,
 )
-from planner.serving.vllm_versions import (  # noqa: E402
-    default_gpu_memory_utilization,
-    vllm_rules,
-)
+from planner.serving.vllm_versions import vllm_rules  # noqa: E402
 
 RUNS = Path(__file__).resolve().with_name("public_memory_runs.json")
 PUBLIC_FIGURES = {key: FIGURES[key] for key in
@@ -57,8 +55,7 @@ def setup(run: dict) -> Setup:
     if run["vllm_version"] != run["vllm_release"]:
         notes.append(f"vLLM {run['vllm_version'] or 'not printed'}: {run['version_reason']}")
     if run["gpu_memory_utilization"] is None:
-        notes.append("gpu_memory_utilization not set: vLLM's default for the release, "
-                     f"{default_gpu_memory_utilization(label):g}")
+        notes.append(default_utilization_note(label, "not set"))
     engine: list[tuple[str, object]] = []
     if run["enforce_eager"]:
         engine.append(("enforce_eager", True))
@@ -75,8 +72,7 @@ def plan_run(run: dict) -> dict:
     spec = _spec(s.repo_id)
     if run.get("max_position_embeddings"):  # the start-up accepted this length (stand_in)
         spec = spec.model_copy(update={"max_position_embeddings": run["max_position_embeddings"]})
-    utilization = run["gpu_memory_utilization"] or default_gpu_memory_utilization(s.version)
-    row = compare(run | {"gpu_memory_utilization": utilization}, s, spec, PUBLIC_FIGURES)
+    row = compare(run, s, spec, PUBLIC_FIGURES)
     row["gpu_class"] = gpu_class(run, s.gpu)
     return row
 
