@@ -58,16 +58,15 @@ class GpuSpec(BaseModel):
     fp4_dense_tflops: float | None = Field(default=None, gt=0)
     int8_dense_tops: float | None = Field(default=None, gt=0)
     fp32_tflops: float | None = Field(default=None, gt=0)
-    """Dense non-tensor FP32 TFLOP/s (SMs x 128 lanes x 2 x clock): the CUDA-core rate, for
-    kernels bound by SMs x clock rather than memory (speed/kernels.py MARLIN_MOE); None where the
-    preset's datasheet figure is not recorded."""
+    """Dense non-tensor FP32 TFLOP/s (SMs x FP32 lanes per SM x 2 x clock): the CUDA-core rate;
+    with the architecture's lanes per SM (SM_UNITS) it gives SMs x clock, which bounds the
+    kernels limited by instruction issue rather than memory (speed/kernels.py MARLIN_MOE, the
+    softmax exponentials); None where the preset's datasheet figure is not recorded."""
     softmax_exp_tera_per_s: float | None = Field(default=None, gt=0)
     """Exponentials per second (10**12) the special function units issue (MUFU.EX2, one per
-    attention score in softmax): 16 per SM per clock against 128 FP32 lanes (FA4 paper,
-    Zadouri et al. 2026, and NVIDIA's "Making Softmax More Efficient with NVIDIA Blackwell
-    Ultra"), so the datasheet non-tensor FP32 TFLOP/s / 16 (an FMA is 2 FLOP on each lane:
-    SMs x 128 x 2 x clock / 16 = SMs x 16 x clock); None where the preset has no FP32 figure
-    (the softmax term is then left out)."""
+    attention score in softmax): SMs x clock (sm_cycles_tera_per_s) x the architecture's SFU
+    lanes per SM (SM_UNITS); None where the preset has no FP32 figure or its architecture is
+    not in SM_UNITS (the softmax term is then left out)."""
     """Dense INT8 tensor TOPS; None where the datasheet gives none (fp16 = the bf16 figure)."""
     compute_capability: str
     """CUDA compute capability ("8.6"), the gfx target for AMD, "" when unknown."""
@@ -107,6 +106,12 @@ class GpuSpec(BaseModel):
         if major >= 10:
             return "blackwell"
         return {7: "volta", 8: "ada" if minor >= 9 else "ampere", 9: "hopper"}.get(major, "other")
+
+    @property
+    def sm_cycles_tera_per_s(self) -> float | None:
+        """SMs x clock in 10**12 SM-cycles per second (see sm_cycles); None without the FP32
+        figure or the architecture's lanes per SM."""
+        return sm_cycles(self.fp32_tflops, self.compute_capability)
 
     @property
     def nvlink_bridge_gpus(self) -> int | None:
@@ -529,6 +534,44 @@ def _nvidia_formats(compute_capability: str) -> tuple[tuple[GpuFormat, ...], tup
     return weights, kv
 
 
+# NOTE: SM_UNITS, per CUDA compute capability: (FP32 lanes, SFU lanes) per SM. The datasheet
+# FP32 TFLOP/s is SMs x FP32 lanes x 2 (an FMA) x clock, so SMs x clock = FP32 TFLOP/s /
+# (2 x FP32 lanes), and the softmax exponentials (MUFU.EX2 on the special function units)
+# issue at SMs x clock x SFU lanes. Sources: CUDA C++ Programming Guide (legacy, 12.x-13.1),
+# "Compute Capability 8.x > Architecture": 64 FP32 cores per SM on 8.0 and 128 on 8.6/8.7/8.9,
+# 16 special function units; "9.0" and "10.0": 128 FP32 cores, 16 SFUs; FA4 (Zadouri et al.
+# 2026): MUFU 16 ops/clock/SM on H100 and B200; 10.3 (Blackwell Ultra) doubles the SFU
+# throughput (NVIDIA, "Making Softmax More Efficient with NVIDIA Blackwell Ultra"); 12.x
+# (RTX Blackwell, GB10) taken as 10.0's 128 and 16: its guide section was not found
+# (unverified). Worked example: A100, 19.5 TFLOP/s / (2 x 64) = 0.1523e12 SM-cycles/s
+# (108 SMs x 1.41 GHz = 0.1523e12) x 16 = 2.4375e12 exp/s, where FP32 / 16 would give 1.22e12;
+# H100 SXM, 67 / 256 x 16 = 4.1875e12.
+SM_UNITS: dict[str, tuple[int, int]] = {
+    "8.0": (64, 16),
+    "8.6": (128, 16),
+    "8.9": (128, 16),
+    "9.0": (128, 16),
+    "10.0": (128, 16),
+    "10.3": (128, 32),
+    "12.0": (128, 16),
+    "12.1": (128, 16),
+}
+"""(FP32 lanes, SFU lanes) per SM by NVIDIA compute capability (see the NOTE above)."""
+
+
+def sm_cycles(fp32_tflops: float | None, compute_capability: str) -> float | None:
+    """SMs x clock in 10**12 SM-cycles/s: the FP32 TFLOP/s / (2 x FP32 lanes per SM);
+    None without the FP32 figure or the capability's lanes (SM_UNITS)."""
+    units = SM_UNITS.get(compute_capability)
+    return fp32_tflops / (2 * units[0]) if fp32_tflops and units else None
+
+
+def _softmax_exp_rate(fp32_tflops: float | None, compute_capability: str) -> float | None:
+    """Exponentials/s (10**12): SMs x clock x SFU lanes per SM (SM_UNITS)."""
+    cycles = sm_cycles(fp32_tflops, compute_capability)
+    return cycles * SM_UNITS[compute_capability][1] if cycles else None
+
+
 _AMPERE_NOTE = (
     "No FP8 tensor cores: vLLM runs FP8/INT4/MXFP4/NVFP4 checkpoints through Marlin "
     "weight-only kernels (16-bit compute); --kv-cache-dtype fp8 only stores KV in fp8 "
@@ -545,6 +588,10 @@ _NO_P2P_NOTE = (
     "pass --link pcie for a P2P-enabled driver."
 )
 _ESTIMATED_NOTE = "memory_total_bytes estimated: nvidia-smi total minus 512 MiB (see NOTE)."
+_A100_FP32_NOTE = (
+    "FP32 19.5 TFLOPS (A100 datasheet, non-Tensor; 108 SMs x 64 FP32 lanes x 2 x 1.41 GHz = "
+    "19.49): GA100 has 64 FP32 lanes per SM, so its exponential rate is FP32 / 8 (SM_UNITS)."
+)
 
 
 def _nvidia(
@@ -562,7 +609,6 @@ def _nvidia(
     default_link: LinkKind = "pcie",
     int8_tops: float | None = None,
     fp32_tflops: float | None = None,
-    sfu_per_sm_clock: int = 16,
     pcie_gen: int = 4,
     unified_memory: bool = False,
     measured_read: tuple[float, str] | None = None,
@@ -584,7 +630,7 @@ def _nvidia(
         fp4_dense_tflops=fp4,
         int8_dense_tops=int8_tops,
         fp32_tflops=fp32_tflops,
-        softmax_exp_tera_per_s=fp32_tflops * sfu_per_sm_clock / 256 if fp32_tflops else None,
+        softmax_exp_tera_per_s=_softmax_exp_rate(fp32_tflops, compute_capability),
         compute_capability=compute_capability,
         native_weight_formats=weights,
         native_kv_dtypes=kv,
@@ -612,8 +658,11 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "NVIDIA Ampere GA102 GPU Architecture whitepaper v2.1 (2021), RTX 3090 column; "
         "CUDA total 23.57 GiB from PyTorch OOM messages on RTX 3090 (nvidia-smi 24576 MiB)",
         nvlink_gbps=112.5,
-        int8_tops=284.0, default_link="pcie-no-p2p",
-        notes=f"{_GEFORCE_NOTE} {_AMPERE_NOTE} NVLink bridge joins pairs only. {_NO_P2P_NOTE}",
+        int8_tops=284.0, default_link="pcie-no-p2p", fp32_tflops=35.6,
+        notes=f"{_GEFORCE_NOTE} {_AMPERE_NOTE} NVLink bridge joins pairs only. FP32 35.6 TFLOPS "
+        "(non-Tensor): 10,496 CUDA cores = 82 SMs x 128 x 2 x 1.695 GHz boost = 35.58, NVIDIA's "
+        "figure as Digital Trends quotes it (igorslab.de: 35.7). "
+        f"{_NO_P2P_NOTE}",
     ),
     _nvidia(
         "rtx-4090", "NVIDIA GeForce RTX 4090", "24 GB GDDR6X", _gib(23.64), 1008.0,
@@ -630,10 +679,12 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         (209.5, 419.0, 1676.0), "12.0", _PCIE5,
         "NVIDIA RTX Blackwell GPU Architecture whitepaper v1.0 (2025), RTX 5090 column; "
         "CUDA total 31.36 GiB from a PyTorch OOM message (TrajectoryCrafter#20)",
-        int8_tops=838.0, default_link="pcie-no-p2p", pcie_gen=5,
+        int8_tops=838.0, default_link="pcie-no-p2p", pcie_gen=5, fp32_tflops=104.8,
         notes=f"{_GEFORCE_NOTE} FP4 figure is 3352 AI TOPS (sparse) / 2; unsure whether "
         "FP4 is also halved for FP32 accumulate. Windows reports ~31.5 GiB. INT8 838 TOPS "
-        f"unverified. {_NO_P2P_NOTE}",
+        "unverified. FP32 104.8 TFLOPS (non-Tensor): 21,760 CUDA cores = 170 SMs x 128 x 2 x "
+        "2.407 GHz boost = 104.75 (Linux Format's RTX 5090 spec box: 104 TFLOPS FP32, 2,407 "
+        f"MHz). {_NO_P2P_NOTE}",
     ),
     _nvidia(
         "rtx-a6000", "NVIDIA RTX A6000", "48 GB GDDR6 (ECC)", _gib(47.54), 768.0,
@@ -641,9 +692,11 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "NVIDIA RTX A6000 datasheet (2021); CUDA total 47.54 GiB as commonly printed in "
         "PyTorch OOM messages for 48 GB Ampere boards (nvidia-smi 49140 MiB, ECC off)",
         nvlink_gbps=112.5,
-        int8_tops=309.7,
+        int8_tops=309.7, fp32_tflops=38.7,
         notes=f"{_AMPERE_NOTE} CUDA total not tied to a named-GPU log; with ECC on the "
-        "board shows 46068 MiB and ~44.4 GiB.",
+        "board shows 46068 MiB and ~44.4 GiB. FP32 38.7 TFLOPS: 10,752 CUDA cores x 2 x 1.80 "
+        "GHz boost = 38.71 (TechPowerUp's figure, sysrqmts.com), 1/4 of the 154.8 BF16 dense "
+        "as on the A40's datasheet (37.4 vs 149.7).",
     ),
     _nvidia(
         "rtx-6000-ada", "NVIDIA RTX 6000 Ada Generation", "48 GB GDDR6 (ECC)", _gib(44.43),
@@ -651,8 +704,10 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "NVIDIA RTX 6000 Ada Generation datasheet (2023), 1457 AI TFLOPS FP8 sparse; CUDA "
         "total 44.43 GiB from a PyTorch OOM message with nvidia-smi 46068 MiB "
         "(DINGYANB/MTVCrafter#21)",
-        int8_tops=728.5,
-        notes="Figure is with ECC on (the default); ECC off shows 49140 MiB (~47.4 GiB).",
+        int8_tops=728.5, fp32_tflops=91.1,
+        notes="Figure is with ECC on (the default); ECC off shows 49140 MiB (~47.4 GiB). FP32 "
+        "91.1 TFLOPS, NVIDIA's figure as grafikkarten.com quotes it (18,176 CUDA cores x 2 x "
+        "2.505 GHz boost = 91.06).",
     ),
     _nvidia(
         "rtx-pro-6000", "NVIDIA RTX PRO 6000 Blackwell Server Edition", "96 GB GDDR7 (ECC)",
@@ -663,31 +718,40 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
             "NVIDIA RTX PRO 6000 Blackwell Workstation Edition",
             "NVIDIA RTX PRO 6000 Blackwell Max-Q Workstation Edition",
         ),
-        int8_tops=1007.6, pcie_gen=5,
+        int8_tops=1007.6, pcie_gen=5, fp32_tflops=125.0,
         notes="Dense TFLOP/s and INT8 TOPS derived from the sparse FP4 peak (/2 sparsity, x2 "
-        "per wider format); unverified. Max-Q (300 W) has lower clocks.",
+        "per wider format); unverified. Max-Q (300 W) has lower clocks. FP32 125 TFLOPS: "
+        "NVIDIA's 'up to 125 TFLOPS' for the RTX PRO 6000 family at GTC 2025 (topcpu.net; 24,064 "
+        "CUDA cores x 2 x ~2.6 GHz); the Server Edition's own figure was not found (unverified).",
     ),
     _nvidia(
         "dgx-spark-gb10", "NVIDIA GB10", "128 GB LPDDR5X unified", _gib(121.69), 273.0,
-        (None, None, 500.0), "12.1", "ConnectX-7 200 GbE (2-node clustering), no NVLink",
+        (125.0, 250.0, 500.0), "12.1", "ConnectX-7 200 GbE (2-node clustering), no NVLink",
         "NVIDIA DGX Spark datasheet (2025), 1 PFLOP FP4 sparse, 273 GB/s; CUDA total "
         "121.69 GiB from vLLM 'Free memory on device (x/121.69 GiB)' logs",
         unified_memory=True,
         measured_read=(232.5, "a saturating read kernel on a DGX Spark (sm_121, CUDA 13.0) "
                        "measured 231-234 GB/s of device DRAM reads, 0.85 of 273 GB/s "
                        "(antirez/ds4#773)"),
-        pcie_gen=5,
+        pcie_gen=5, fp32_tflops=31.0,
         notes="Unified memory: OS and page cache share the pool, so free memory is well "
-        "below total. NVML reports no memory total. BF16/FP8 dense not published.",
+        "below total. NVML reports no memory total. BF16/FP8 dense not published: 125/250 "
+        "derived from the dense FP4 500 (/4 and /2, as the rtx-pro-6000 row; unverified). A "
+        "measured BF16 matmul of 92.3 TFLOP/s on a GB10 (huggingface/kernels#283: CUDA 13, "
+        "PyTorch 2.10) is 0.74 of 125 and rules out the GeForce halving (62.5). FP32 31 TFLOPS: "
+        "NVIDIA at Hot Chips 2025 (The Register's GB10 report: 'about 31 teraFLOPS of single "
+        "precision'; 6,144 CUDA cores = 48 SMs x 128).",
     ),
     # ---- data-centre PCIe cards -------------------------------------------------------
     _nvidia(
         "a10", "NVIDIA A10", "24 GB GDDR6 (ECC)", _gib(22.06), 600.0,
         (125.0, None, None), "8.6", _PCIE4,
         "NVIDIA A10 Tensor Core GPU datasheet (2021)",
-        int8_tops=250.0,
+        int8_tops=250.0, fp32_tflops=31.2,
         notes=f"{_AMPERE_NOTE} CUDA total assumed equal to the A10G's measured 22.06 GiB "
-        "(same 24 GB GDDR6 ECC, nvidia-smi 23028 MiB); estimated.",
+        "(same 24 GB GDDR6 ECC, nvidia-smi 23028 MiB); estimated. FP32 31.2 TFLOPS: 9,216 CUDA "
+        "cores = 72 SMs x 128 x 2 x 1.695 GHz boost = 31.24 (TechPowerUp's figure, "
+        "sysrqmts.com), 1/4 of the 125 BF16 dense as on the A40's datasheet.",
     ),
     _nvidia(
         "a40", "NVIDIA A40", "48 GB GDDR6 (ECC)", _gib(44.42), 696.0,
@@ -695,23 +759,27 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "NVIDIA A40 datasheet (2021); CUDA total 44.42 GiB from a PyTorch OOM message on "
         "an A40",
         nvlink_gbps=112.5,
-        int8_tops=299.3,
-        notes=_AMPERE_NOTE,
+        int8_tops=299.3, fp32_tflops=37.4,
+        notes=f"{_AMPERE_NOTE} FP32 37.4 TFLOPS: the datasheet's 'Peak FP32 TFLOPS "
+        "(non-Tensor)' (reprinted by ecer.com).",
     ),
     _nvidia(
         "l4", "NVIDIA L4", "24 GB GDDR6 (ECC)", _gib(22.03), 300.0,
         (121.0, 242.5, None), "8.9", "PCIe 4.0 x16, no NVLink",
         "NVIDIA L4 Tensor Core GPU datasheet (2023); CUDA total 22.03 GiB from PyTorch OOM "
         "messages on L4 (nvidia-smi 23034 MiB)",
-        int8_tops=242.5,
-        notes="Some logs show 22.04-22.05 GiB (driver dependent).",
+        int8_tops=242.5, fp32_tflops=30.3,
+        notes="Some logs show 22.04-22.05 GiB (driver dependent). FP32 30.3 TFLOPS: 7,424 CUDA "
+        "cores = 58 SMs x 128 x 2 x 2.04 GHz boost = 30.29 (TechPowerUp's figure, "
+        "fpsbench.com), 1/4 of the datasheet's 121 BF16 dense.",
     ),
     _nvidia(
         "l40", "NVIDIA L40", "48 GB GDDR6 (ECC)", _gib(44.40), 864.0,
         (181.0, 362.0, None), "8.9", _PCIE4,
         "NVIDIA L40 GPU datasheet (2022); CUDA total 44.40 GiB from a PyTorch OOM message "
         "on an L40 (QwenLM/Qwen3-VL#2097)",
-        int8_tops=362.0,
+        int8_tops=362.0, fp32_tflops=90.5,
+        notes="FP32 90.5 TFLOPS: the L40/L40S datasheet table (reprinted by mullet.se).",
     ),
     _nvidia(
         "l40s", "NVIDIA L40S", "48 GB GDDR6 (ECC)", _gib(44.42), 864.0,
@@ -719,16 +787,18 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "NVIDIA L40S GPU datasheet (2023); CUDA total 44.42 GiB from a vLLM 0.10.2 log on "
         "8x L40S, nvidia-smi 46068 MiB, driver 565.57.01: 'Free memory on device "
         "(43.93/44.42 GiB)' (bench/public_memory_runs.json)",
-        int8_tops=733.0,
-        notes="The L40 (same 48 GB GDDR6 ECC) reports 44.40 GiB in a PyTorch OOM message.",
+        int8_tops=733.0, fp32_tflops=91.6,
+        notes="The L40 (same 48 GB GDDR6 ECC) reports 44.40 GiB in a PyTorch OOM message. FP32 "
+        "91.6 TFLOPS: the L40/L40S datasheet table (reprinted by mullet.se).",
     ),
     _nvidia(
         "a100-80gb-pcie", "NVIDIA A100 80GB PCIe", "80 GB HBM2e", _gib(79.25), 1935.0,
         (312.0, None, None), "8.0", "PCIe 4.0 x16; optional 2-way NVLink 3 bridge",
         "NVIDIA A100 Tensor Core GPU datasheet (2021), 80GB PCIe column",
         nvlink_gbps=600.0,
-        int8_tops=624.0,
-        notes=f"{_AMPERE_NOTE} CUDA total assumed equal to the SXM 80GB part; estimated.",
+        int8_tops=624.0, fp32_tflops=19.5,
+        notes=f"{_AMPERE_NOTE} CUDA total assumed equal to the SXM 80GB part; estimated. "
+        f"{_A100_FP32_NOTE}",
     ),
     _nvidia(
         "h100-pcie", "NVIDIA H100 PCIe", "80 GB HBM2e", _gib(79.19), 2000.0,
@@ -736,15 +806,19 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "NVIDIA H100 Tensor Core GPU datasheet (2023), H100 PCIe column; CUDA total "
         "79.19 GiB from a PyTorch OOM message on 'NVIDIA H100 PCIe'",
         nvlink_gbps=600.0,
-        int8_tops=1513.0, pcie_gen=5,
+        int8_tops=1513.0, pcie_gen=5, fp32_tflops=51.0,
+        notes="FP32 51 TFLOPS: the datasheet's H100 PCIe column (reprinted by HPC Tech's "
+        "archive-lib.hpctech.co.jp).",
     ),
     _nvidia(
         "h100-nvl", "NVIDIA H100 NVL", "94 GB HBM3", _estimated_total(95830), 3900.0,
         (835.5, 1671.0, None), "9.0", "PCIe 5.0 x16; 2-/4-way NVLink bridge",
         "NVIDIA H100 Tensor Core GPU datasheet (2023), H100 NVL column",
         nvlink_gbps=600.0,
-        int8_tops=1671.0, pcie_gen=5,
-        notes=f"{_ESTIMATED_NOTE} nvidia-smi 95830 MiB.",
+        int8_tops=1671.0, pcie_gen=5, fp32_tflops=56.6,
+        notes=f"{_ESTIMATED_NOTE} nvidia-smi 95830 MiB. FP32 56.6 TFLOPS derived, unverified "
+        "(the datasheet's NVL FP32 was not found): the 835.5 BF16 dense x the H100 SXM "
+        "column's FP32:BF16 67 / 989.4 (PCIe: 51 / 756, the same 0.068).",
     ),
     # ---- SXM / HGX / superchips -------------------------------------------------------
     _nvidia(
@@ -753,8 +827,8 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "NVIDIA A100 Tensor Core GPU datasheet (2021), 40GB SXM column; CUDA total "
         "39.50 GiB from a PyTorch OOM message on an A100 40GB (TianheWu/CoSeR#10)",
         nvlink_gbps=600.0, default_link="nvlink",
-        int8_tops=624.0,
-        notes=f"{_AMPERE_NOTE} Older drivers report 39.39-39.59 GiB.",
+        int8_tops=624.0, fp32_tflops=19.5,
+        notes=f"{_AMPERE_NOTE} Older drivers report 39.39-39.59 GiB. {_A100_FP32_NOTE}",
     ),
     _nvidia(
         "a100-80gb", "NVIDIA A100-SXM4-80GB", "80 GB HBM2e", _gib(79.25), 2039.0,
@@ -762,8 +836,9 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "NVIDIA A100 Tensor Core GPU datasheet (2021), 80GB SXM column; CUDA total "
         "79.25 GiB from a PyTorch OOM message on an A100 (levihsu/OOTDiffusion#235)",
         nvlink_gbps=600.0, default_link="nvlink",
-        int8_tops=624.0,
-        notes=f"{_AMPERE_NOTE} Reports range 79.15-79.35 GiB with driver version.",
+        int8_tops=624.0, fp32_tflops=19.5,
+        notes=f"{_AMPERE_NOTE} Reports range 79.15-79.35 GiB with driver version. "
+        f"{_A100_FP32_NOTE}",
     ),
     _nvidia(
         "h100-sxm", "NVIDIA H100 80GB HBM3", "80 GB HBM3", _gib(79.19), 3350.0,
@@ -817,7 +892,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "NVIDIA technical blog 'Inside NVIDIA Blackwell Ultra' (2025): 288 GB HBM3e, 8 TB/s, "
         "NVLink 5 1.8 TB/s, dense NVFP4 1.5x B200",
         nvlink_gbps=1800.0, default_link="nvlink", pcie_gen=6,
-        fp32_tflops=75.0, sfu_per_sm_clock=32,
+        fp32_tflops=75.0,
         notes="Estimated: CUDA total from 288 GB minus 512 MiB (no log found); BF16/FP8 "
         "assumed equal to B200's; FP4 = 1.5 x B200's 9,000; INT8 not published (cut on "
         "Blackwell Ultra). NVML name unverified. Softmax: twice Blackwell's SFU throughput "

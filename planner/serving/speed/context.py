@@ -19,6 +19,7 @@ from planner.serving.layout import ParallelLayout, first_moe
 from planner.serving.plan import PlanRequest, served_scheme
 from planner.serving.speed.coefficients import SpeedCoefficients
 from planner.serving.speed.kernels import (
+    MARLIN_FP32_FLOP_PER_SM_CYCLE,
     KernelFamily,
     MoeKernel,
     _deepgemm_moe,
@@ -186,13 +187,22 @@ def _expert_factor(ctx: _Ctx) -> float:
     return ctx.c.moe_kernel_bandwidth_factor.get(ctx.moe_kernel, ctx.c.expert_bandwidth_factor)
 
 
+def _marlin_fp32_tflops(gpu: GpuSpec) -> float | None:
+    """The FP32 TFLOP/s MARLIN_MOE's coefficient multiplies: SMs x clock x
+    MARLIN_FP32_FLOP_PER_SM_CYCLE (the datasheet figure on 128-lane SMs; A100's 64-lane SMs
+    count double); None without the GPU's SMs x clock (GpuSpec.sm_cycles_tera_per_s)."""
+    cycles = gpu.sm_cycles_tera_per_s
+    return cycles * MARLIN_FP32_FLOP_PER_SM_CYCLE if cycles else None
+
+
 def _marlin_rate(ctx: _Ctx) -> float:
     """MARLIN_MOE's SM-bound expert read rate in B/s (inf off Marlin MoE, or without the
     GPU's FP32 figure or the coefficient)."""
     k = ctx.c.marlin_moe_bytes_per_fp32_flop
-    if ctx.moe_kernel != "marlin-moe" or not (k and ctx.gpu.fp32_tflops):
+    fp32 = _marlin_fp32_tflops(ctx.gpu)
+    if ctx.moe_kernel != "marlin-moe" or not (k and fp32):
         return math.inf
-    return k * ctx.gpu.fp32_tflops * 1e12
+    return k * fp32 * 1e12
 
 
 def _expert_rate(ctx: _Ctx, eff: float) -> float:

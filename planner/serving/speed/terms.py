@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 
+from planner.serving.hardware import SM_UNITS
 from planner.serving.plan import Term
 from planner.serving.speed.coefficients import WNA16_FALLBACK_SLOWDOWN
 from planner.serving.speed.collectives import (
@@ -21,10 +22,11 @@ from planner.serving.speed.context import (
     _Ctx,
     _expert_compute,
     _expert_factor,
+    _marlin_fp32_tflops,
     _marlin_rate,
     _read_capped,
 )
-from planner.serving.speed.kernels import DEEPGEMM_ALIGN_ROWS
+from planner.serving.speed.kernels import DEEPGEMM_ALIGN_ROWS, MARLIN_FP32_FLOP_PER_SM_CYCLE
 from planner.serving.speed.step import expected_experts_touched
 
 
@@ -75,6 +77,23 @@ def release_caveats(ctx: _Ctx) -> tuple[str, str]:
     return graphs, allreduce
 
 
+def _lanes_note(ctx: _Ctx) -> str:
+    """How MARLIN_MOE's FP32 figure follows from the datasheet one where the SMs are not the
+    128-lane ones its coefficient was fitted on ("" where they are)."""
+    lanes = SM_UNITS[ctx.gpu.compute_capability][0]
+    fitted = MARLIN_FP32_FLOP_PER_SM_CYCLE // 2
+    return "" if lanes == fitted else (f" (SMs x clock x {MARLIN_FP32_FLOP_PER_SM_CYCLE}: "
+                                       f"{ctx.gpu.fp32_tflops:g} x {fitted} / {lanes} FP32 "
+                                       "lanes per SM)")
+
+
+def _exp_rule(ctx: _Ctx) -> str:
+    """The softmax exponential rate's rule in this GPU's numbers (hardware.SM_UNITS)."""
+    lanes, sfu = SM_UNITS[ctx.gpu.compute_capability]
+    return (f"SMs x clock = {ctx.gpu.fp32_tflops:g} FP32 TFLOP/s / (2 x {lanes} FP32 lanes "
+            f"per SM), x {sfu} SFU exponentials per SM per clock")
+
+
 def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, parts,
                  tpot_base, interference, prefill_s, marginal_s, chunks, tpot, ttft,
                  kv_wait, aggregate, softmax_s) -> list[Term]:
@@ -93,7 +112,7 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
         if math.isfinite(_marlin_rate(ctx)):
             moe_eff = (f"; experts at min(x {_expert_factor(ctx):.3f} of it, "
                        f"{c.marlin_moe_bytes_per_fp32_flop:g} B/FLOP x "
-                       f"{ctx.gpu.fp32_tflops:g} FP32 TFLOP/s = "
+                       f"{_marlin_fp32_tflops(ctx.gpu):g} FP32 TFLOP/s{_lanes_note(ctx)} = "
                        f"{_marlin_rate(ctx) / 1e9:,.0f} GB/s, Marlin MoE's SM-bound rate)")
         moe_eff += f", MoE kernel {ctx.moe_kernel}"
         touched = (f" + {s.expert_bytes / 1e9:.3f} GB experts x (1 - (1 - {k}/{e})^{routed}) "
@@ -185,8 +204,8 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
         _term("prefill_softmax", "Prefill: softmax exponentials", softmax_s * 1e3, "ms",
               f"{load.input_len:,} tokens x keys seen (causal, capped by sliding windows and "
               f"sparse top-k) x query heads per GPU, summed over layers and chunks, / "
-              + (f"{ctx.exp_rate / 1e12:.3g}e12 exp/s (FP32 TFLOP/s / 16: 16 SFU exponentials "
-                 f"per SM per clock) = {_ms(softmax_s)}" if math.isfinite(ctx.exp_rate)
+              + (f"{ctx.exp_rate / 1e12:.4g}e12 exp/s ({_exp_rule(ctx)}) = {_ms(softmax_s)}"
+                 if math.isfinite(ctx.exp_rate)
                  else "(no FP32 figure for this GPU: left out) = 0 ms"),
               "P.V waits for the softmax (NVIDIA, 'Making Softmax More Efficient with NVIDIA "
               "Blackwell Ultra'): the exponentials add to the attention GEMMs"),

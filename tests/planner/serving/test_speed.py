@@ -134,20 +134,52 @@ def test_sparse_attention_caps_the_attended_context_at_the_top_k() -> None:
                                                                                    rel=0.01)
 
 
-@pytest.mark.parametrize(("gpu", "softmax_ms"), [("gh200", 0.1284), ("rtx-4090", 0.1040)])
+@pytest.mark.parametrize(("gpu", "softmax_ms"), [
+    ("gh200", 0.1284), ("rtx-4090", 0.1040), ("rtx-3090", 0.2413), ("a100-80gb", 0.2203),
+    ("dgx-spark-gb10", 0.2771), ("b300", 0.05727)])
 def test_prefill_softmax_on_gpus_given_their_fp32_rate(gpu: str, softmax_ms: float) -> None:
     # Llama-3.1-8B, one 1,024-token prompt in one chunk (mean causal context 512), TP=1: one
     # exponential per query head per key seen, 1,024 x 512 x 32 heads x 32 layers
-    # = 536,870,912, issued 16 per SM per clock = the FP32 TFLOP/s (SMs x 128 x 2 x clock)
-    # / 16: GH200 66.9 TFLOP/s (pc2/GPUInspector.jl#27) -> 4.18125e12 per s -> 0.1284 ms;
-    # RTX 4090 82.6 (Ada whitepaper) -> 5.1625e12 per s -> 0.1040 ms. Without the FP32
-    # figure the term was left out (0 ms).
+    # = 536,870,912, issued at SMs x clock (the FP32 TFLOP/s / (2 x FP32 lanes per SM)) x
+    # the SFU lanes per SM (CUDA C++ Programming Guide, "Compute Capability 8.x"/"9.0"):
+    # GH200 66.9 TFLOP/s (pc2/GPUInspector.jl#27) / 256 x 16 -> 4.18125e12 per s -> 0.1284 ms;
+    # RTX 4090 82.6 (Ada whitepaper) -> 5.1625e12 -> 0.1040 ms; RTX 3090 35.6 -> 2.225e12 ->
+    # 0.2413 ms; A100 19.5 on 64 FP32 lanes per SM: 19.5 / 128 x 16 = 2.4375e12 -> 0.2203 ms
+    # (108 SMs x 1.41 GHz x 16 = 2.436e12; FP32 / 16 would say 0.4405); DGX Spark 31 / 256 x
+    # 16 = 1.9375e12 -> 0.2771 ms; B300 75 / 256 x 32 (Blackwell Ultra's doubled SFUs) =
+    # 9.375e12 -> 0.05727 ms. Without the FP32 figure the term was left out (0 ms).
     request = PlanRequest(model=_spec("meta-llama/Llama-3.1-8B-Instruct"),
                           cluster=preset_cluster(gpu, 1), layout=ParallelLayout(tp=1),
                           engine=EngineSettings(max_model_len=4096))
     est = estimate_speed(request, ServingLoad(input_len=1024, output_len=16))
     term = next(t for t in est.terms if t.key == "prefill_softmax")
     assert term.value == pytest.approx(softmax_ms, rel=1e-3)
+
+
+def test_dgx_spark_plans_computing_at_16_bits_get_a_tpot() -> None:
+    # The GB10 preset had no BF16 rate, so 16-bit compute had no speed figures there ("No
+    # speed figures for this GPU"). With 125 TFLOP/s (the dense FP4 500 / 4, unverified),
+    # Llama-3.1-8B BF16 at 128 in, 128 out decodes by reading its weights but the embedding
+    # (8,030,261,248 - 128,256 x 4,096 = 7,504,924,672 params x 2 B = 15.010 GB) at the
+    # 232.5 GB/s a saturating read kernel measured on a DGX Spark (below 273 GB/s x 0.9):
+    # 64.558 ms; + KV of (128 + 64) tokens x 131,072 B (32 layers x 8 KV heads x 256 x 2 B)
+    # / (273 GB/s x the KV efficiency) + the fitted step and layer overhead (x 32 layers); the
+    # compute, 2 x 7.505 G / (125 TFLOP/s x 0.662) = 0.18 ms, is below the read
+    llama = PlanRequest(model=_spec("meta-llama/Llama-3.1-8B-Instruct"),
+                        cluster=preset_cluster("dgx-spark-gb10", 1),
+                        layout=ParallelLayout(tp=1), engine=EngineSettings(max_model_len=4096))
+    weights_ms = 7_504_924_672 * 2 / 232.5e9 * 1e3
+    assert pytest.approx(64.558, rel=1e-4) == weights_ms
+    kv_ms = 192 * 131_072 / (273e9 * FITTED.kv_bandwidth_efficiency) * 1e3
+    overhead_ms = (FITTED.step_overhead_us + 32 * FITTED.layer_overhead_us) / 1e3
+    est = estimate_speed(llama, ServingLoad(input_len=128, output_len=128))
+    assert est.tpot_ms == pytest.approx(weights_ms + kv_ms + overhead_ms, rel=1e-3)
+    # gpt-oss-120b: MXFP4 experts computed at 16 bits through Marlin, so it needed the BF16
+    # rate as well
+    oss = PlanRequest(model=_spec("openai/gpt-oss-120b"),
+                      cluster=preset_cluster("dgx-spark-gb10", 1), layout=ParallelLayout(tp=1),
+                      engine=EngineSettings(max_model_len=4096))
+    assert estimate_speed(oss, ServingLoad(input_len=128, output_len=128)).tpot_ms > 0
 
 
 def test_deepseek_v3_tp8_reads_and_multiplies_its_replicated_tensors_whole() -> None:

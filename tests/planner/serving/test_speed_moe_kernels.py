@@ -29,6 +29,7 @@ from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest
 from planner.serving.speed import ServingLoad, estimate_speed
 from planner.serving.speed.coefficients import FITTED
+from planner.serving.speed.context import _marlin_fp32_tflops
 from planner.serving.speed.kernels import kernel_family, moe_kernel
 
 ENTRY = catalog_entry("Qwen/Qwen3-235B-A22B-FP8")
@@ -173,6 +174,16 @@ def test_marlin_moe_reads_experts_at_an_sm_bound_rate() -> None:
         weights = next(t for t in _kimi(gpu).terms if t.key == "decode_weights")
         assert f"= {rate_gbps:,.0f} GB/s, Marlin MoE's SM-bound rate" in weights.formula
         assert "MoE kernel marlin-moe" in weights.formula
+
+
+def test_marlin_moe_rate_follows_sms_x_clock_not_fp32_lanes() -> None:
+    # The coefficient was fitted on 128-lane SMs (H200, B200), where it multiplies the
+    # datasheet FP32 figure; A100's SMs have 64 FP32 lanes (CUDA C++ Programming Guide,
+    # "Compute Capability 8.x"), so at its 108 SMs x 1.41 GHz it counts 19.5 x 128 / 64 = 39
+    # TFLOP/s (108 x 1.41 GHz x 256 = 38.98), not 19.5: 0.0376 x 39 = 1,466 GB/s
+    assert _marlin_fp32_tflops(gpu_preset("h200")) == 67.0
+    assert _marlin_fp32_tflops(gpu_preset("a100-80gb")) == 39.0
+    assert _marlin_fp32_tflops(gpu_preset("v100-32gb")) is None  # no FP32 figure
 
 
 def test_kimi_int4_decodes_about_as_fast_on_h200_as_on_b200() -> None:

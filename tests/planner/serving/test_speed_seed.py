@@ -120,8 +120,11 @@ TPOT_EP = (_mem_s(DENSE_TP8, EXPERTS_TP8 * 8 / 128, 1536 * 48128) + ALLREDUCE_1
 # slice on the chunk's last token only (vLLM computes logits at logits_indices), 2 x 1,024 x
 # 1,774.19 M expert parameters at 71 x the expert compute factor (fused-MoE GEMMs), the causal
 # attention 2 x 1,024 x 512 x 94 x 8 heads x 256 = 0.2023e12 FLOP at the 16-bit rate (71
-# TFLOP/s on a 3090: the GPTQ GEMMs run 16-bit too), all at the compute efficiency; no
-# softmax term (the RTX 3090 preset carries no FP32 figure)
+# TFLOP/s on a 3090: the GPTQ GEMMs run 16-bit too), all at the compute efficiency; plus the
+# softmax: one exponential per query head per key seen, 1,024 x 512 x 8 heads x 94 layers =
+# 394.26 M at the 3090's FP32 35.6 TFLOP/s / (2 x 128 FP32 lanes per SM) x 16 SFU lanes =
+# 2.225e12 per s: 0.177 ms
+EXP_RATE = 35.6e12 / (2 * 128) * 16
 LM_HEAD = 151_936 * 4096 / 8  # 77.79 M
 # per GPU: q, o split (2 x 4,096 x 8,192 / 8), one whole KV head (2 x 4,096 x 128: vLLM
 # replicates the 4 KV heads over 8 GPUs), the q/k norms (256) and the router (4,096 x 128,
@@ -134,9 +137,10 @@ WIDTH = 94 * 8 * 256  # attention: heads per GPU x (q.k + v dims), all layers
 
 def _prefill_chunk(tokens: int, context: float) -> tuple[float, float]:
     """(step seconds, marginal seconds) of one prefill chunk at TP=8 + EP."""
-    compute = (2 * tokens * (DENSE_PARAMS - LM_HEAD) + 2 * LM_HEAD
-               + 2 * tokens * EXPERT_PARAMS / COEF["expert_compute"]
-               + 2 * tokens * context * WIDTH) / (PEAK * COEF["compute"])
+    compute = ((2 * tokens * (DENSE_PARAMS - LM_HEAD) + 2 * LM_HEAD
+                + 2 * tokens * EXPERT_PARAMS / COEF["expert_compute"]
+                + 2 * tokens * context * WIDTH) / (PEAK * COEF["compute"])
+               + tokens * context * 8 * 94 / EXP_RATE)
     memory = _mem_s(DENSE_TP8, EXPERTS_TP8, context * 48128)
     allreduce = 188 * (NCCL + 14 * STEP + 7 / 8 * 2 * tokens * 8192 / LINK)
     return max(compute, memory) + allreduce + _overhead_s(94), compute + allreduce
@@ -154,9 +158,9 @@ def test_tp8_ep_tpot_and_allreduce() -> None:
     # by hand: dense 716.57 MB / (936 GB/s x 0.9) = 0.851 ms; experts 921.72 MB / (936 x 0.9
     # x 0.866) = 1.263 ms; KV 1,536 x 48,128 B / (936 x 0.742) = 0.106 ms; all-reduce
     # 9.555 ms; overhead 0.319 us + (66.5 + 24.2 MoE) us x 94 = 8.526 ms -> 20.30 ms per token
-    # (49.3 tok/s). The experts run vLLM's Marlin MoE (int4 GPTQ); its SM-bound rate
-    # (marlin_moe_bytes_per_fp32_flop) needs the GPU's FP32 figure, which the RTX 3090 preset
-    # does not carry, so they stay bandwidth-bound here
+    # (49.3 tok/s). The experts run vLLM's Marlin MoE (int4 GPTQ); its SM-bound rate,
+    # 0.0376 B/FLOP (marlin_moe_bytes_per_fp32_flop) x the 3090's 35.6 FP32 TFLOP/s = 1,339
+    # GB/s, lies above the 936 GB/s, so they stay bandwidth-bound here
     assert pytest.approx(20.30e-3, rel=1e-3) == TPOT_EP
     est = _speed(ParallelLayout(tp=8, ep=True))
     assert est.allreduce_ms_per_step == pytest.approx(ALLREDUCE_1 * 1e3, rel=1e-3)
@@ -167,11 +171,11 @@ def test_tp8_ep_tpot_and_allreduce() -> None:
 
 def test_tp8_ep_ttft_at_1k_and_32k() -> None:
     # by hand: compute (1.918e12 dense (the lm_head on one token) + 3.634e12 / 0.224 expert +
-    # 0.202e12 attention FLOP) / (71 x 0.662 = 47.00e12) = 390.22 ms > the 21.5 ms weight
-    # read; all-reduce 188 x (6 + 14 x 3 us + 7/8 x 2 x 1,024 x 8,192 B / 5.0732 GB/s) = 188 x
-    # 2.9416 ms = 553.0 ms; overhead 8.526 ms -> prefill 951.77 ms; + 23.8 ms request
-    # overhead + 5.13 us x 1,024 prompt tokens = 5.25 ms -> 0.9808 s
-    assert pytest.approx(0.9808, rel=1e-3) == TTFT_1K
+    # 0.202e12 attention FLOP) / (71 x 0.662 = 47.00e12) = 390.22 ms + 0.18 ms softmax >
+    # the 21.5 ms weight read; all-reduce 188 x (6 + 14 x 3 us + 7/8 x 2 x 1,024 x 8,192 B /
+    # 5.0732 GB/s) = 188 x 2.9416 ms = 553.0 ms; overhead 8.526 ms -> prefill 951.95 ms; +
+    # 23.8 ms request overhead + 5.13 us x 1,024 prompt tokens = 5.25 ms -> 0.9810 s
+    assert pytest.approx(0.9810, rel=1e-3) == TTFT_1K
     assert _speed(ParallelLayout(tp=8, ep=True)).ttft_ms == pytest.approx(TTFT_1K * 1e3,
                                                                           rel=0.005)
     long = _speed(ParallelLayout(tp=8, ep=True), input_len=32768)
@@ -187,8 +191,8 @@ def test_tp8_ep_throughput_at_the_kv_limited_concurrency() -> None:
     # 14,586.6 MB / 729.52 GB/s = 19.99 ms + dense 0.85 + KV 70 x 1,536 x 48,128 B / 694.51
     # GB/s = 7.45 -> 28.30 ms (compute 27.49 ms is below); all-reduce 188 x (48 us + 7/8 x 2
     # x 70 x 8,192 B / 5.0732 GB/s) = 46.21 ms; overhead 8.53 ms: step 83.03 ms. TPOT adds
-    # 69 others' prefill work 69 x 943.24 ms / 1,024 = 63.56 ms -> 146.59 ms; TTFT = 23.8 +
-    # 5.25 + 951.77 + 83.03 + 0.0816 x 69 x 951.77 = 6,423 ms; 70 / (0.14659 + 6.423 /
+    # 69 others' prefill work 69 x 943.42 ms / 1,024 = 63.57 ms -> 146.60 ms; TTFT = 23.8 +
+    # 5.25 + 951.95 + 83.03 + 0.0816 x 69 x 951.95 = 6,424 ms; 70 / (0.14659 + 6.423 /
     # 1,024) = 457.9 output tokens/s. 1,000 clients share the 70 slots (closed loop, Little's
     # law): each waits (1,000 / 70 - 1) x (6.423 + 1,024 x 0.14659 = 156.53 s) = 13.2857 x
     # 156.53 = 2,079.7 s for one, shown apart from the served request's TTFT
