@@ -28,7 +28,7 @@ from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.plan import PlanRequest, summary_figures
 from planner.serving.prices import PRICE_TABLE_DATE, GpuPrice
 from planner.serving.replicas import SLACK, Bound, Family, families, lowest_counts
-from planner.serving.speed import PlanFigures, ServingLoad, estimate_speed
+from planner.serving.speed import PlanFigures, ServingLoad, speed_figures
 from planner.serving.sweep import (
     KV_DTYPES,
     SweepRow,
@@ -251,9 +251,9 @@ def _replica(spec: ModelSpec, cluster, settings: EngineSettings, member: Paralle
         if figures["fits"] and workload.output_tokens_per_s is not None:
             request = PlanRequest.model_construct(model=spec, cluster=cluster, layout=member,
                                                   engine=settings)
-            speed = estimate_speed(request, workload.load.model_copy(update={
+            speed = speed_figures(request, workload.load.model_copy(update={
                 "concurrency": figures["max_num_seqs"] * member.dp}),
-                plan_result=PlanFigures.of(figures), with_terms=False)
+                plan_result=PlanFigures.of(figures))
             top = 0.0 if speed is None else speed.output_tokens_per_s
             held = workload.input_len + workload.output_len // 2  # as the speed model holds
             bound = figures["kv_cache_tokens"] // held < figures["max_num_seqs"]

@@ -30,7 +30,7 @@ from planner.serving.engine import EngineSettings
 from planner.serving.hardware import ClusterSpec
 from planner.serving.layout import ParallelLayout, first_moe, layout_errors
 from planner.serving.plan import PlanRequest, PlanSummary, summary_figures
-from planner.serving.speed import ServingLoad, estimate_speed
+from planner.serving.speed import ServingLoad, SpeedFigures, speed_figures
 
 SLACK = 1.05
 """Margin on every bound (throughput and memory x 1.05, targets / 1.05): the argument above
@@ -118,7 +118,7 @@ def _wide(cluster: ClusterSpec, gpus: int) -> ClusterSpec:
 
 def relaxed_speed(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
                   settings: EngineSettings, load: ServingLoad, figures: dict,
-                  concurrency: int | None):
+                  concurrency: int | None) -> SpeedFigures | None:
     """The speed of `layout` (its plan's `figures`) with unlimited KV room at `concurrency`
     requests in flight (None: vLLM's max_num_seqs per replica), its figures only (a bound keeps
     no terms); None where the speed model gives none."""
@@ -128,8 +128,8 @@ def relaxed_speed(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
     request = PlanRequest.model_construct(model=spec, cluster=cluster, layout=layout,
                                           engine=settings)
     conc = figures["max_num_seqs"] * layout.dp if concurrency is None else concurrency
-    return estimate_speed(request, load.model_copy(update={"concurrency": conc}),
-                          plan_result=relaxed, with_terms=False)
+    return speed_figures(request, load.model_copy(update={"concurrency": conc}),
+                         plan_result=relaxed)
 
 
 def lowest_counts(spec: ModelSpec, cluster: ClusterSpec, fams: list[Family],

@@ -23,7 +23,7 @@ from planner.serving.engine import EngineSettings
 from planner.serving.hardware import ClusterSpec, GpuFormat
 from planner.serving.layout import ParallelLayout, layout_errors, quant_alignment_errors
 from planner.serving.plan import PlanRequest, summary_figures
-from planner.serving.speed import PlanFigures, ServingLoad, SpeedEstimate, estimate_speed
+from planner.serving.speed import PlanFigures, ServingLoad, SpeedFigures, speed_figures
 from planner.serving.vllm_versions import EngineError, LayoutRefused
 
 KV_DTYPES: tuple[str, ...] = ("auto", "fp8")
@@ -200,10 +200,10 @@ def ranked(rows: Iterable[SweepRow], objective: Objective = "context",
 
 
 def sweep_row(figures: Mapping[str, Any], quant_key: str, kv_cache_dtype: str,
-              speed: SpeedEstimate | None = None) -> SweepRow:
+              speed: SpeedFigures | None = None) -> SweepRow:
     """The headline figures of one plan: summary_figures(...), or dict(p) of a Plan or
     PlanSummary (iterating a pydantic model gives its fields; the names are the same), with
-    the speed columns of `speed` (with_speed) where there is one. Built validated: pydantic's
+    the speed columns of `speed` where there is one. Built validated: pydantic's
     validation of these fields costs less than copying a blank row with an update (7 against
     12 us) or model_construct."""
     return SweepRow(**{
@@ -229,7 +229,7 @@ def sweep_row(figures: Mapping[str, Any], quant_key: str, kv_cache_dtype: str,
 def row_speed(request: PlanRequest, figures: Mapping[str, Any], load: ServingLoad, *,
               best: bool = False, tpot_ms_target: float | None = None,
               ttft_ms_target: float | None = None,
-              min_output_tokens_per_s: float | None = None) -> SpeedEstimate | None:
+              min_output_tokens_per_s: float | None = None) -> SpeedFigures | None:
     """The speed of one fitting row at `load`, or at a concurrency searched for:
     - `min_output_tokens_per_s`: the fewest requests in flight whose output tokens/s reach
       it (the best latency at that rate);
@@ -239,17 +239,18 @@ def row_speed(request: PlanRequest, figures: Mapping[str, Any], load: ServingLoa
     Throughput, TPOT and TTFT all grow with concurrency, so each search is a bisection (about
     log2(max_num_seqs) estimates), and a row that misses a target with one request in
     flight is given up at once (returned as it is, so it ranks after the rows that meet it).
-    The estimate carries no terms: a row keeps only its figures (plan the row for them)."""
+    A row keeps only the estimate's figures (speed_figures: estimate_speed the row for its
+    terms)."""
     summary = PlanFigures.of(figures)
     if min_output_tokens_per_s is None and not best:
-        return estimate_speed(request, load, plan_result=summary, with_terms=False)
+        return speed_figures(request, load, plan_result=summary)
 
-    def at(concurrency: int) -> SpeedEstimate | None:
+    def at(concurrency: int) -> SpeedFigures | None:
         at_load = load if concurrency == load.concurrency else \
             load.model_copy(update={"concurrency": concurrency})
-        return estimate_speed(request, at_load, plan_result=summary, with_terms=False)
+        return speed_figures(request, at_load, plan_result=summary)
 
-    def meets(e: SpeedEstimate | None) -> bool:
+    def meets(e: SpeedFigures | None) -> bool:
         return e is not None and (tpot_ms_target is None or e.tpot_ms <= tpot_ms_target) \
             and (ttft_ms_target is None or e.ttft_ms <= ttft_ms_target)
 
@@ -257,7 +258,7 @@ def row_speed(request: PlanRequest, figures: Mapping[str, Any], load: ServingLoa
     if one is None or not meets(one):
         return one
     if min_output_tokens_per_s is not None:
-        def enough(e: SpeedEstimate | None) -> bool:
+        def enough(e: SpeedFigures | None) -> bool:
             return e is not None and e.output_tokens_per_s >= min_output_tokens_per_s
         if enough(one):
             return one
@@ -272,8 +273,8 @@ def row_speed(request: PlanRequest, figures: Mapping[str, Any], load: ServingLoa
     return _bisect(at, top, meets, smallest=False, low=one)
 
 
-def _bisect(at, top: SpeedEstimate, ok, *, smallest: bool, low: SpeedEstimate
-            ) -> SpeedEstimate:
+def _bisect(at, top: SpeedFigures, ok, *, smallest: bool, low: SpeedFigures
+            ) -> SpeedFigures:
     """Between `low` (concurrency 1) and `top`: the smallest concurrency where `ok` holds (it
     fails at `low`, holds at `top`), or the largest (it holds at `low`, fails at `top`)."""
     lo, hi = low.concurrency, top.concurrency
@@ -291,14 +292,7 @@ def _bisect(at, top: SpeedEstimate, ok, *, smallest: bool, low: SpeedEstimate
     return found
 
 
-def with_speed(row: SweepRow, speed: SpeedEstimate | None) -> SweepRow:
-    """`row` with the speed columns of `speed` (unchanged without one)."""
-    if speed is None:
-        return row
-    return row.model_copy(update=_speed_columns(speed))
-
-
-def _speed_columns(speed: SpeedEstimate | None) -> dict[str, Any]:
+def _speed_columns(speed: SpeedFigures | None) -> dict[str, Any]:
     """A row's speed columns from `speed` (none without one: the row keeps its Nones)."""
     if speed is None:
         return {}

@@ -8,7 +8,8 @@ How to call it (the app, the CLI, the report, the sweep and `recommend` all do t
     request = PlanRequest(model=spec, cluster=cluster, layout=layout, engine=engine)
     est = estimate_speed(request, ServingLoad(input_len=1024, output_len=1024, concurrency=8))
     # pass plan_result=plan(request) when you already have it (it is computed otherwise);
-    # the sweep passes PlanFigures.of(its summary figures): the five figures the estimate reads
+    # the sweep passes PlanFigures.of(its summary figures): the five figures the estimate reads,
+    # to speed_figures, which gives the figures alone (SpeedFigures: no terms, no notes)
 
 `est` is None when the plan does not fit, or one request (input + output tokens) is longer
 than the plan's context ceiling. Otherwise a SpeedEstimate: ttft_ms, tpot_ms,
@@ -16,8 +17,9 @@ output_tokens_per_s (all requests), output_tokens_per_s_per_request, prefill_tok
 the concurrency actually served (capped at the KV-limited maximum, `kv_bound` says when that
 cap binds), and `terms` (planner.serving.plan.Term, each with its formula filled in).
 
-This package holds the public entry (ServingLoad, SpeedEstimate, PlanFigures, estimate_speed,
-SPEED_KEYS, speed_fields) and the serving at a load: one replica; DP replicas split the
+This package holds the public entry (ServingLoad, SpeedEstimate, SpeedFigures, PlanFigures,
+estimate_speed, speed_figures, SPEED_KEYS, speed_fields), each layout's context (_context) and
+the serving at a load: one replica; DP replicas split the
 concurrency and add their throughput; at concurrency C (capped at what the KV cache holds)
 TPOT = decode step at C + the other requests' prefill work spread over the output; TTFT =
 request overhead + prefill + one decode step (C > 1) + a share of the other C - 1 requests'
@@ -27,7 +29,7 @@ speculative decoding, prefix caching.
 The rest, one concept per module:
 - coefficients: SpeedCoefficients, FITTED and the estimated constants;
 - kernels: kernel_family, moe_kernel and the DeepGEMM and Marlin MoE rules;
-- context: the device's facts and the per-estimate context with its read and compute rates;
+- context: the device's facts and a layout's context with its read and compute rates;
 - stages: what each pipeline stage's busiest GPU reads and multiplies;
 - collectives: all-reduce (algorithm, hops, rates, measured NVLink rates), all-to-all, p2p;
 - step: the per-step time model, decode and prefill, expected_experts_touched;
@@ -42,8 +44,9 @@ from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from planner.memo import IdentityMemo
 from planner.model.attention import cdiv
-from planner.serving.engine import sparse_mla_kv
+from planner.serving.engine import EngineSettings, sparse_mla_kv
 from planner.serving.layout import layout_warnings
 from planner.serving.plan import PlanRequest, PlanSummary, Term, plan
 from planner.serving.speed.coefficients import FITTED, WNA16_FALLBACK_SLOWDOWN, SpeedCoefficients
@@ -108,58 +111,68 @@ class PlanFigures(NamedTuple):
         return cls(*map(figures.__getitem__, cls._fields))
 
 
+class SpeedFigures(NamedTuple):
+    """An estimate's figures, named as SpeedEstimate names them, without its load, terms and
+    notes: what speed_figures gives a caller that keeps only figures (the sweep's rows,
+    recommend's bounds)."""
+
+    concurrency: int
+    kv_limited_concurrency: int
+    kv_bound: bool
+    ttft_ms: float
+    tpot_ms: float
+    kv_wait_ms: float
+    output_tokens_per_s: float
+    output_tokens_per_s_per_request: float
+    prefill_tokens_per_s: float
+    decode_step_ms: float
+    prefill_ms: float
+    allreduce_ms_per_step: float
+
+
 def estimate_speed(
     request: PlanRequest,
     load: ServingLoad | None = None,
     *,
     plan_result: PlanSummary | PlanFigures | None = None,
     coefficients: SpeedCoefficients = FITTED,
-    with_terms: bool = True,
 ) -> SpeedEstimate | None:
     """Speed of `request` at `load` (default 1024 in, 1024 out, one request); None when the
     plan does not fit or one request of input + output tokens exceeds its context ceiling.
 
     `plan_result` is plan(request), its PlanSummary (Plan extends it) or its PlanFigures: of
     the plan, only fits, max_context_tokens, max_num_seqs, max_num_batched_tokens and
-    kv_cache_tokens are read, and every PlanSummary has them. `with_terms=False` leaves
-    `terms` empty, for a caller that keeps only the figures (the sweep's rows): the formula
-    strings were a third of an estimate's time."""
-    load = load or ServingLoad()
-    p = plan_result or plan(request)
+    kv_cache_tokens are read, and every PlanSummary has them."""
+    return _estimate(request, load or ServingLoad(), plan_result or plan(request),
+                     coefficients, explain=True)
+
+
+def speed_figures(request: PlanRequest, load: ServingLoad, *,
+                  plan_result: PlanSummary | PlanFigures,
+                  coefficients: SpeedCoefficients = FITTED) -> SpeedFigures | None:
+    """estimate_speed's figures alone, for a caller that keeps no terms or notes (the sweep's
+    rows, recommend's bounds): no formula strings, notes or validated SpeedEstimate, which
+    were half an estimate's time."""
+    return _estimate(request, load, plan_result, coefficients, explain=False)
+
+
+def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigures,
+              coefficients: SpeedCoefficients, *, explain: bool
+              ) -> SpeedEstimate | SpeedFigures | None:
+    """estimate_speed (explain: with its terms and notes) or speed_figures."""
     length = load.input_len + load.output_len
     if not p.fits or length > p.max_context_tokens:
         return None
-    device = _device(request)
-    if device is None:
+    ctx = _context(request, coefficients, p.max_num_batched_tokens)
+    if ctx is None:
         return None  # a custom GPU without a bandwidth or compute figure: no speed
-    spec, layout, s = request.model, request.layout, request.engine
-    scheme, act_b, moe = device.scheme, device.act_b, device.moe
-    # (layout_warnings has none for a dense model)
-    wna16 = moe is not None and any("WNA16" in w for w in layout_warnings(spec, layout, scheme))
-    gpn = request.cluster.gpus_per_node
-    span, net_hops = (node_span(layout.tp, layout.pp, gpn)
-                      if device.net is not None and layout.gpus > gpn else (None, 0))
-    ep_ranks = layout.tp * layout.dp if moe is not None and layout.ep and layout.dp > 1 else 0
-    ep_node_ranks = gpn if ep_ranks > gpn and device.net is not None else 0
-    net = device.net if span or net_hops or ep_node_ranks else None
-    ctx = _Ctx(gpu=device.gpu, link=device.link, tp=layout.tp, pp=layout.pp, dp=layout.dp,
-               ep=layout.ep, hidden=spec.hidden_size, act_b=act_b, moe=moe, family=device.family,
-               peak_flops=device.peak_flops, attn_flops=device.attn_flops,
-               index_flops=device.index_flops, exp_rate=device.exp_rate, bw=device.bw,
-               c=coefficients, read_cap=device.read_cap,
-               wna16=wna16, eager=s.enforce_eager, mbt=p.max_num_batched_tokens,
-               padded_moe=_padded_moe(device, layout), moe_kernel=device.moe_kernel,
-               rules=device.rules, net=net, span=span,
-               net_hops=net_hops, ep_node_ranks=ep_node_ranks)
-    stages = _stages(request, scheme, act_b, sparse_mla_kv(
-        spec, s, device.kv_plain, device.gpu.compute_capability, layout.tp))
-
+    stages, dp = ctx.stages, ctx.dp
     # vLLM allocates KV blocks as tokens arrive: a request in flight holds its prompt and,
     # on average, half its output
     held = load.input_len + load.output_len // 2
-    kv_limit = max(1, min(p.max_num_seqs, p.kv_cache_tokens // held)) * layout.dp
+    kv_limit = max(1, min(p.max_num_seqs, p.kv_cache_tokens // held)) * dp
     conc = min(load.concurrency, kv_limit)
-    per_replica = cdiv(conc, layout.dp)
+    per_replica = cdiv(conc, dp)
     context = load.input_len + load.output_len / 2
     tpot_base, parts = _decode(ctx, stages, per_replica, context)
     prefill_s, marginal_s, chunks, softmax_s = _prefill(ctx, stages, load.input_len)
@@ -172,43 +185,98 @@ def estimate_speed(
     ttft = coefficients.request_overhead_ms / 1e3 + prefill_s + queue \
         + coefficients.prompt_token_overhead_us * 1e-6 * load.input_len
     kv_wait = _kv_wait_s(load, kv_limit, ttft, tpot)
-    per_request = 1 / tpot
     aggregate = conc / (tpot + ttft / load.output_len)
-    allreduce = parts["allreduce"] * ctx.pp
+    figures = SpeedFigures(
+        concurrency=conc, kv_limited_concurrency=kv_limit, kv_bound=conc < load.concurrency,
+        ttft_ms=ttft * 1e3, tpot_ms=tpot * 1e3, kv_wait_ms=kv_wait * 1e3,
+        output_tokens_per_s=aggregate, output_tokens_per_s_per_request=1 / tpot,
+        prefill_tokens_per_s=load.input_len / prefill_s, decode_step_ms=tpot_base * 1e3,
+        prefill_ms=prefill_s * 1e3, allreduce_ms_per_step=parts["allreduce"] * ctx.pp * 1e3,
+    )
+    if not explain:
+        return figures
+    terms = _speed_terms(ctx, stages, load, conc, kv_limit, per_replica, context, parts,
+                         tpot_base, interference, prefill_s, marginal_s, chunks, tpot, ttft,
+                         kv_wait, aggregate, softmax_s)
+    return SpeedEstimate(load=load, **figures._asdict(), kernel=ctx.family, link=ctx.link.kind,
+                         terms=terms, notes=_notes(ctx, request.engine, load, p, conc, kv_limit,
+                                                   held, kv_wait))
+
+
+def _notes(ctx: _Ctx, s: EngineSettings, load: ServingLoad, p: PlanSummary | PlanFigures,
+           conc: int, kv_limit: int, held: int, kv_wait: float) -> list[str]:
+    """An estimate's notes: the KV cache's cap on the concurrency, the MoE fallback kernel,
+    what runs between nodes, the release's caveats and what is not modelled."""
     notes = []
     if conc < load.concurrency:
         notes.append(f"concurrency capped at {conc}: the KV cache holds {p.kv_cache_tokens:,} "
-                     f"tokens per replica = {kv_limit // layout.dp} requests of {held:,} "
+                     f"tokens per replica = {kv_limit // ctx.dp} requests of {held:,} "
                      "(prompt + half the output, held on average); a client waits "
                      f"{kv_wait:,.1f} s for a slot on average (kv_wait, not in TTFT)")
-    if wna16:
+    if ctx.wna16:
         notes.append(f"MoE experts run the Triton WNA16 fallback: expert reads x "
                      f"{WNA16_FALLBACK_SLOWDOWN} (estimate)")
-    if net is not None:
-        over = [f"the TP all-reduce (NCCL ring over {span[0]} nodes)"] if span else []
-        over += [f"{net_hops} of {layout.pp - 1} PP hops"] if net_hops else []
-        over += [f"the EP all-to-all's traffic to the {ep_ranks - gpn} of {ep_ranks} ranks "
-                 "in other nodes"
-                 ] if ep_node_ranks else []
-        notes.append(f"{' and '.join(over)} run between nodes over the network: {net.formula} "
-                     f"({net.source})")
+    if ctx.net is not None:
+        ep_ranks = ctx.tp * ctx.dp
+        over = ([f"the TP all-reduce (NCCL ring over {ctx.cross.nodes} nodes)"] if ctx.cross
+                else [])
+        over += [f"{ctx.net_hops} of {ctx.pp - 1} PP hops"] if ctx.net_hops else []
+        over += [f"the EP all-to-all's traffic to the {ep_ranks - ctx.ep_node_ranks} of "
+                 f"{ep_ranks} ranks in other nodes"] if ctx.ep_node_ranks else []
+        notes.append(f"{' and '.join(over)} run between nodes over the network: "
+                     f"{ctx.net.formula} ({ctx.net.source})")
     notes.extend(caveat for caveat in release_caveats(ctx) if caveat)
     if s.num_speculative_tokens:
         notes.append(f"speculative decoding ({s.num_speculative_tokens} MTP draft tokens) is "
                      "not modelled: these figures decode one token per step without the draft "
                      "layer (with accepted drafts TPOT is lower)")
-    terms = _speed_terms(ctx, stages, load, conc, kv_limit, per_replica, context, parts,
-                         tpot_base, interference, prefill_s, marginal_s, chunks, tpot, ttft,
-                         kv_wait, aggregate, softmax_s) if with_terms else []
-    return SpeedEstimate(
-        load=load, concurrency=conc, kv_limited_concurrency=kv_limit,
-        kv_bound=conc < load.concurrency, ttft_ms=ttft * 1e3, tpot_ms=tpot * 1e3,
-        kv_wait_ms=kv_wait * 1e3,
-        output_tokens_per_s=aggregate, output_tokens_per_s_per_request=per_request,
-        prefill_tokens_per_s=load.input_len / prefill_s, decode_step_ms=tpot_base * 1e3,
-        prefill_ms=prefill_s * 1e3, allreduce_ms_per_step=allreduce * 1e3, kernel=ctx.family,
-        link=ctx.link.kind, terms=terms, notes=notes,
-    )
+    return notes
+
+
+_CONTEXTS: IdentityMemo[_Ctx | None] = IdentityMemo(4096)
+"""Each layout's _Ctx, by the identity of the model, cluster and coefficients and the value
+of the settings, layout and batch: the estimates of a sweep row's concurrency search share
+one, and a rerun's sweep (new settings objects, equal values) builds none. 4,096 like the
+stages (speed.stages._STAGES), which each entry holds."""
+
+
+def _context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: int) -> _Ctx | None:
+    """The context of this layout's estimates at max_num_batched_tokens `mbt`; None without
+    a bandwidth or compute figure (a custom GPU). Cached (_CONTEXTS)."""
+    layout = request.layout
+    return _CONTEXTS.get_all(
+        (request.model, request.cluster, coefficients),
+        (request.engine, layout.tp, layout.pp, layout.dp, layout.ep, mbt),
+        _build_context, request, coefficients, mbt)
+
+
+def _build_context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: int
+                   ) -> _Ctx | None:
+    """Work out what _context caches."""
+    device = _device(request)
+    if device is None:
+        return None
+    spec, layout, s = request.model, request.layout, request.engine
+    scheme, act_b, moe = device.scheme, device.act_b, device.moe
+    # (layout_warnings has none for a dense model)
+    wna16 = moe is not None and any("WNA16" in w for w in layout_warnings(spec, layout, scheme))
+    gpn = request.cluster.gpus_per_node
+    span, net_hops = (node_span(layout.tp, layout.pp, gpn)
+                      if device.net is not None and layout.gpus > gpn else (None, 0))
+    ep_ranks = layout.tp * layout.dp if moe is not None and layout.ep and layout.dp > 1 else 0
+    ep_node_ranks = gpn if ep_ranks > gpn and device.net is not None else 0
+    net = device.net if span or net_hops or ep_node_ranks else None
+    stages = _stages(request, scheme, act_b, sparse_mla_kv(
+        spec, s, device.kv_plain, device.gpu.compute_capability, layout.tp))
+    return _Ctx(gpu=device.gpu, link=device.link, tp=layout.tp, pp=layout.pp, dp=layout.dp,
+                ep=layout.ep, hidden=spec.hidden_size, act_b=act_b, moe=moe,
+                family=device.family, peak_flops=device.peak_flops,
+                attn_flops=device.attn_flops, index_flops=device.index_flops,
+                exp_rate=device.exp_rate, bw=device.bw, c=coefficients,
+                read_cap=device.read_cap, wna16=wna16, eager=s.enforce_eager, mbt=mbt,
+                padded_moe=_padded_moe(device, layout), moe_kernel=device.moe_kernel,
+                rules=device.rules, stages=stages, net=net, span=span, net_hops=net_hops,
+                ep_node_ranks=ep_node_ranks)
 
 
 def _kv_wait_s(load: ServingLoad, kv_limit: int, ttft: float, tpot: float) -> float:

@@ -1,6 +1,7 @@
-"""What one estimate resolves before any step: the device's facts (_Device: GPU, link, weight
-format, kernels, dtypes; cached per model, cluster and settings), the plan's context (_Ctx) and
-the read and compute rates every step reads (measured-read cap, routed-expert rates).
+"""What an estimate resolves before any step: the device's facts (_Device: GPU, link, weight
+format, kernels, dtypes; cached per model, cluster and settings), the layout's context (_Ctx,
+with its pipeline stages; cached per layout by planner.serving.speed._context) and the read and
+compute rates every step reads (measured-read cap, routed-expert rates).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from planner.serving.speed.kernels import (
     kernel_family,
     moe_kernel,
 )
+from planner.serving.speed.stages import _Stage
 from planner.serving.vllm_versions import VllmRules, vllm_rules
 
 
@@ -113,9 +115,8 @@ class CrossNode(NamedTuple):
 
 @dataclass(slots=True)
 class _Ctx:
-    """Everything one estimate needs, resolved once (never changed after __post_init__: not
-    frozen only because a frozen dataclass of this many fields, 32, cost an estimate 2 us more
-    to build when measured at 28)."""
+    """Everything the estimates of one layout need, resolved once and shared by them (never
+    changed after __post_init__ but for stage_fixed, a cache)."""
 
     gpu: GpuSpec
     link: LinkSpec
@@ -138,6 +139,7 @@ class _Ctx:
     eager: bool
     mbt: int
     rules: VllmRules  # the release's rules (piecewise-only CUDA graphs, symmetric memory)
+    stages: tuple[_Stage, ...]  # the pipeline stages (speed.stages._stages), equal ones shared
     padded_moe: bool = False  # DEEPGEMM_PADDED_MOE: expert GEMMs over padded rows
     moe_kernel: MoeKernel = "fused-moe"  # moe_kernel: the family serving the routed experts
     net: LinkSpec | None = None  # hardware.network_link, where the layout spans nodes
@@ -155,7 +157,7 @@ class _Ctx:
     expert_compute: float = field(init=False)  # _expert_compute
     cross: CrossNode | None = field(init=False)  # the TP group over nodes: net and span
     # (padded MoE rows, overhead) seconds of each stage step: the same in every step of a
-    # stage, so worked out at its first step (_step_parts), by the stage's id
+    # stage, so worked out at its first step (_step_parts), by the id of a stage in `stages`
     stage_fixed: dict[int, tuple[float, float]] = field(init=False)
 
     def __post_init__(self, span: tuple[int, int] | None) -> None:

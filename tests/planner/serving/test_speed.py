@@ -15,7 +15,7 @@ from planner.serving.hardware import (
 )
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
-from planner.serving.speed import ServingLoad, estimate_speed
+from planner.serving.speed import ServingLoad, SpeedFigures, estimate_speed, speed_figures
 from planner.serving.speed.coefficients import FITTED
 from planner.serving.speed.collectives import (
     NVLINK_ALLREDUCE,
@@ -51,6 +51,23 @@ def test_gpt_oss_120b_batch_64_touches_111_of_128_experts() -> None:
     # 128 x (1 - (1 - 4/128)^64) = 128 x (1 - 0.96875^64) = 128 x (1 - 0.1311) = 111.2
     assert expected_experts_touched(128, 4, 64) == pytest.approx(111.2, abs=0.1)
     assert expected_experts_touched(128, 4, 1) == pytest.approx(4.0)
+
+
+@pytest.mark.parametrize(("layout", "concurrency"), [
+    (ParallelLayout(tp=8, ep=True), 1), (ParallelLayout(tp=4, pp=2), 4096)])
+def test_speed_figures_are_the_estimates_figures(layout, concurrency) -> None:
+    """speed_figures (the sweep's and recommend's path: no terms, no notes) gives every figure
+    estimate_speed reports, here from the layout's context the estimate left (settings equal
+    in value, a new object), at one request and at a concurrency the KV cache caps (3090s hold
+    far fewer than 4,096 requests of 1,024 + 512 tokens: max_num_seqs is 256 on them)."""
+    request = _seed(layout)
+    load = ServingLoad(concurrency=concurrency)
+    p = plan(request)
+    est = estimate_speed(request, load, plan_result=p)
+    figures = speed_figures(request.model_copy(update={"engine": SEED.model_copy()}), load,
+                            plan_result=p)
+    assert figures == SpeedFigures(**{name: getattr(est, name) for name in SpeedFigures._fields})
+    assert figures.kv_bound == (concurrency == 4096)
 
 
 def test_kernel_families_per_generation() -> None:
