@@ -150,6 +150,15 @@ RELEASE_BY_DATE = {
 oldest release of the range whose rules Headroom covers, and why."""
 
 CASE_NOTES = {
+    "club3090-pr594-qwen36-27b-fp8-tp2": (
+        "activation: the vision encoder's profile binds, 1 dummy image of 65,536 patches; at "
+        "TP=2 one block's live set at the attention's output projection (input, norm1(x), "
+        "proj's partial and all-reduced outputs 4 x 150,994,944 B; qkv, contiguous and "
+        "rotated q|k, attention output 8 x 75,497,472 B) + input 201,326,592 + positions "
+        "150,994,944 = 1.45 GiB, above 0.34 GiB held + the decoder's 0.11. The Gated "
+        "DeltaNet layers run no chunked kernel in the profile run (no attention metadata: "
+        "_forward_core returns after a 64-token warm-up). 0.24 GiB untraced; candidates: the "
+        "CUDA graphs' first capture (0.04 GiB planned), the stand-in's weights (not logged)"),
     "vllm-i23278-gpt-oss-120b-h100": (
         "pool not explained: utilization not printed; at vLLM's default 0.90 the log implies "
         "ceil(79.19 x 0.90) = 71.27 - 65.97 weights + 2.14 = 7.44 GiB of activation and "

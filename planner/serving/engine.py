@@ -787,15 +787,28 @@ def encoder_profile(enc: VisionEncoder, tp: int, mbt: int, seqs: int, max_model_
     items = max(1, min(budget // tokens per item, max_num_seqs x max(1, min(999,
     max_model_len // tokens per item)))), budget = max(max_num_batched_tokens, tokens per
     item)), its outputs stay in the encoder cache, and the dummy batch stays referenced,
-    through the decoder's dummy run. The torch peak is the larger of
+    through the decoder's dummy run. Pixel values arrive in the model dtype
+    (multimodal/processing/context.py). The torch peak is the larger of
       ViT: input N x (c t p^2) + positions N x h (prepare_encoder_metadata) + deepstack
-           outputs k x N / m^2 x out + at the last block's MLP x and norm2(x) (2 N h) and
-           fc1 out + its activation (2 N i / TP: ColumnParallel fc1), x dtype bytes;
+           outputs k x N / m^2 x out + the live set of one block (below), x dtype bytes;
       decoder: input + encoder outputs N / m^2 x out x (1 + k) + the decoder's own peak.
-    Pixel values arrive in the model dtype (multimodal/processing/context.py). Not counted:
-    rotary cos/sin (N x head_dim), the attention's transients (smaller than the MLP's).
-    Qwen3-VL-30B-A3B, one 16,384-token image (N = 65,536, h 1152, i 4304, k 3, out 2048):
-    201,326,592 + 150,994,944 + 201,326,592 + 301,989,888 + 1,128,267,776 = 1.85 GiB.
+    One block's live set (qwen3_vl.py Qwen3_VisionTransformer.forward / Qwen3_VisionBlock,
+    qwen2_5_vl.py Qwen2_5_VisionAttention.forward, linear.py RowParallelLinear.forward; the
+    same code in the 0.19.0, 0.24.0 and 0.33.0 wheels; the encoder runs eager). The caller's
+    `hidden_states = blk(hidden_states, ...)` holds the block's input until the block
+    returns, and a call's argument (norm1(x), norm2(x)) lives until the call returns:
+      attention, at its proj: input + norm1(x) + qkv 3h/TP + the rearranged q|k made
+        contiguous 2h/TP + the rotated q|k 2h/TP + the attention output h/TP (locals of
+        forward) + proj's output h, + h more at TP > 1 (the all-reduce is out of place:
+        RowParallelLinear keeps output_parallel beside the reduced output):
+        (3 + [TP > 1]) h + 8 h / TP;
+      MLP: input + x + norm2(x) + fc1 and GELU outputs 2 i / TP (ColumnParallel fc1), or at
+        fc2: GELU output i / TP + fc2's output h (+ h at TP > 1):
+        max(3 h + 2 i / TP, (4 + [TP > 1]) h + i / TP).
+    Not counted: rotary cos/sin (N x head_dim, 9 MiB at N = 65,536), cu_seqlens.
+    Qwen3-VL-30B-A3B, one 16,384-token image (N = 65,536, h 1152, i 4304, k 3, out 2048),
+    TP=1: attention 11 h = 12,672 > MLP 12,064 per patch: 201,326,592 + 150,994,944 +
+    201,326,592 + 65,536 x 12,672 x 2 = 1,660,944,384 -> 2,214,592,512 B = 2.06 GiB.
     """
     tokens = enc.max_item_patches // (enc.merge * enc.merge)
     per_prompt = max(1, min(MM_LIMIT_PER_PROMPT, max_model_len // tokens))
@@ -804,8 +817,10 @@ def encoder_profile(enc: VisionEncoder, tp: int, mbt: int, seqs: int, max_model_
     merged = n // (enc.merge * enc.merge)
     held = n * enc.patch_input * act_bytes + merged * enc.out_hidden * (1 + enc.deepstack) * (
         act_bytes)
-    vit = (n * enc.patch_input + n * enc.hidden + enc.deepstack * merged * enc.out_hidden
-           + 2 * n * enc.hidden + 2 * n * (enc.mlp // tp)) * act_bytes
+    h, mlp, reduced = enc.hidden, enc.mlp // tp, 1 if tp > 1 else 0
+    block = max((3 + reduced) * h + 8 * h // tp, 3 * h + 2 * mlp, (4 + reduced) * h + mlp)
+    vit = (n * enc.patch_input + n * h + enc.deepstack * merged * enc.out_hidden
+           + n * block) * act_bytes
     return EncoderProfile(vit, held, items, n)
 
 
