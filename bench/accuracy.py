@@ -461,10 +461,11 @@ def run() -> dict:
 
 def fit() -> dict:
     """Least-squares refits with leave-one-out residuals: activation (3 coefficients), the
-    NVLS term (mean over NVLink H100 TP >= 2 runs) and the per-graph CUDA graph cost."""
+    NVLS term (mean over NVLink H100 TP >= 2 runs), the per-graph CUDA graph cost and the
+    graph candidate README's Accuracy section rejects (a fixed cost + one per layer)."""
     import numpy as np
 
-    rows, ys, ids, nvls, graphs = [], [], [], [], []
+    rows, ys, ids, nvls, graphs, depth = [], [], [], [], [], []
     for case in json.loads(H100_SET.read_text()):
         if case["status"] != "ok":
             continue
@@ -488,6 +489,7 @@ def fit() -> dict:
         if figures.get("cuda_graph_estimated_gib"):
             count = p.per_gpu[0].cuda_graph_bytes  # graphs x per-graph: recover the count
             graphs.append((figures["cuda_graph_estimated_gib"], count))
+            depth.append(p.per_gpu[0].layers[1] - p.per_gpu[0].layers[0])
     x, y = np.array(rows), np.array(ys)
     coef = np.linalg.lstsq(x, y, rcond=None)[0]
     loo = []
@@ -503,6 +505,13 @@ def fit() -> dict:
     per_graph = [g / c for (g, _), c in zip(graphs, counts, strict=True)]
     graph_loo = [statistics.median(per_graph[:i] + per_graph[i + 1:]) * c - g
                  for i, ((g, _), c) in enumerate(zip(graphs, counts, strict=True))]
+    # the rejected candidate (README, Accuracy): estimate = a + b x layers on the stage, least
+    # squares weighted by 1 / logged (relative error), leave-one-out
+    gy = np.array([g for g, _ in graphs])
+    gx = np.c_[np.ones(len(gy)), depth] / gy[:, None]
+    depth_loo = [float(gx[i] @ np.linalg.lstsq(np.delete(gx, i, 0), np.ones(len(gy) - 1),
+                                               rcond=None)[0] - 1) for i in range(len(gy))]
+    depth_coef = np.linalg.lstsq(gx, np.ones(len(gy)), rcond=None)[0]
     return {
         "cases": len(y),
         "coefficients": {"sampler": round(float(coef[0]), 4), "forward": round(float(coef[1]), 4),
@@ -520,6 +529,10 @@ def fit() -> dict:
             "loo_mean_abs_gib": round(statistics.mean(abs(r) for r in graph_loo), 3),
             "loo_mape_pct": round(statistics.mean(abs(r) / g for r, (g, _) in
                                                   zip(graph_loo, graphs, strict=True)) * 100, 1),
+            "layers_candidate": {"fixed_gib": round(float(depth_coef[0]), 4),
+                                 "per_layer_gib": round(float(depth_coef[1]), 5),
+                                 "loo_mape_pct": round(float(np.mean(np.abs(depth_loo))) * 100, 1),
+                                 "loo_worst_pct": round(float(max(depth_loo, key=abs)) * 100, 1)},
         },
     }
 

@@ -317,7 +317,10 @@ GRAPH_BYTES_PER_GRAPH = int(8.4 * MIB)
 102 graphs) show no dependence on depth (Llama-3.1-8B with 32 layers and gemma-2-9b with 42
 both 0.84 GiB), so one coefficient per graph: the median of cuda_graph_estimated_gib / 102
 over the 39 runs, 8.43 MiB, kept as 8.4; leave-one-out error 0.18 GiB mean (18.9 %)
-(`python bench/accuracy.py --fit`)."""
+(`python bench/accuracy.py --fit`). Past the first capture a graph keeps no tensors alive
+(weak-referenced outputs, one pool captured largest-first: compilation/cuda_graph.py), so the
+cost is driver memory and allocator steps; a fixed cost + one per layer on the stage gives 17.6 %
+leave-one-out and was not adopted (README, Accuracy)."""
 
 
 DSV4_LOGGED_GRAPH_BYTES = int(2.44 * GIB)
