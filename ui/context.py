@@ -194,12 +194,21 @@ def _engine_knobs() -> dict[str, object]:
     return {
         "vllm_version": current.vllm_version,
         "kv_cache_dtype": current.kv_cache_dtype,
+        # unset (None): vLLM's default for the release, filled by EngineSettings as for the CLI
         "gpu_memory_utilization": current.gpu_memory_utilization,
         "max_num_seqs": current.max_num_seqs,
         "max_num_batched_tokens": current.max_num_batched_tokens,
         # unset (None): EngineSettings' default, which the planner takes as vLLM's choice
         **({"block_size": current.block_size} if current.block_size else {}),
     }
+
+
+def release_default_note() -> str:
+    """" (vLLM 0.33.0's default)" while gpu_memory_utilization is unset, so what the pages
+    plan with is the sidebar's release's default (EngineSettings fills it), else ""."""
+    current = state()
+    return ("" if current.gpu_memory_utilization is not None
+            else f" (vLLM {current.vllm_version}'s default)")
 
 
 def current_engine() -> EngineSettings:

@@ -78,8 +78,12 @@ class AppState(BaseModel):
     """Expert parallelism wherever the model has routed experts over more than one GPU
     (ui.context.layout_for). On by default: at the seed's TP=8 it keeps Qwen3-235B's GPTQ
     experts whole, so vLLM keeps the Marlin MoE kernel (planner.serving.layout.layout_warnings)."""
-    gpu_memory_utilization: float = Field(0.9, alias="gmu", ge=0.05, le=1, allow_inf_nan=False)
-    """The Plan page's slider runs 0.05..1: a lower value from a link would crash it."""
+    gpu_memory_utilization: float | None = Field(None, alias="gmu", ge=0.05, le=1,
+                                                 allow_inf_nan=False)
+    """None (no `gmu` in the link): vLLM's default for the sidebar's release, as the CLI's
+    unset --gpu-memory-utilization (EngineSettings fills it, 0.92 from 0.20, 0.9 before), so it
+    follows the release; a number (the slider moved, or a link's `gmu`) is kept whatever the
+    release. The Plan page's slider runs 0.05..1: a lower value from a link would crash it."""
     max_model_len: int | None = Field(None, alias="len", ge=1, le=1 << 24)
     """None (an empty field): the model's own max_position_embeddings, as in vLLM."""
     max_num_seqs: int | None = Field(None, alias="seqs", ge=1, le=1 << 16)

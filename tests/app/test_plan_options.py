@@ -19,9 +19,9 @@ from tests.app.conftest import open_page, texts
 from ui import format as fmt
 
 QWEN35 = {"model": "Qwen/Qwen3.5-27B", "gpu": "h100-sxm", "gpn": "1", "len": "131072"}
+# no utilization on either side: vLLM's default for the release (0.92 for 0.33.0) on both
 CLI_QWEN35 = ["--model", "Qwen/Qwen3.5-27B", "--gpu", "h100-sxm", "--gpus", "1",
-              "--max-model-len", "131072",
-              "--gpu-memory-utilization", "0.9"]  # the app's slider starts at 0.9
+              "--max-model-len", "131072"]
 
 
 def metric(at, label: str) -> str:
@@ -63,6 +63,20 @@ def test_mtp_draft_tokens_give_the_clis_plan(capsys) -> None:
     linked = open_page(None, **QWEN35, spec="2")
     assert_same_plan(linked, cli)
     assert next(e for e in linked.expander if e.label == "More vLLM options").proto.expanded
+
+
+@pytest.mark.parametrize("link, flags, utilization", [
+    ({}, [], "0.92"),  # unset on both: vLLM 0.33.0's default (0.92 from 0.20.0)
+    ({"vllm": "0.19.0"}, ["--vllm-version", "0.19.0"], "0.9"),  # unset: 0.19.0's default
+    ({"gmu": "0.9"}, ["--gpu-memory-utilization", "0.9"], "0.9"),  # set: kept on 0.33.0
+], ids=["unset", "unset on 0.19.0", "set to 0.9"])
+def test_the_utilization_is_the_clis_set_or_not(capsys, link, flags, utilization) -> None:
+    at = open_page(None, **QWEN35, **link)
+    assert at.slider(key="plan.gpu_memory_utilization").value == float(utilization)
+    cli = cli_plan(capsys, *CLI_QWEN35, *flags)
+    assert_same_plan(at, cli)
+    assert f"--gpu-memory-utilization {utilization} " in at.code[0].value
+    assert at.query_params.get("gmu") == link.get("gmu")  # unset stays out of the link
 
 
 def test_skip_mm_profiling_gives_the_clis_plan(capsys) -> None:

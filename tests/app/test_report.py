@@ -17,11 +17,11 @@ SEED_FLAGS = ["--model", SEED_MODEL, "--gpu", "rtx-3090", "--gpus", "8", "--tp",
 DATE = dt.date(2026, 1, 1)
 
 
-def cli_report(*flags: str) -> str:
+def cli_report(*flags: str, seed: list[str] = SEED_FLAGS) -> str:
     """What `python -m planner report ...` prints (in-process, stdout captured)."""
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        assert main(["report", *SEED_FLAGS, "--date", DATE.isoformat(), *flags]) == 0
+        assert main(["report", *seed, "--date", DATE.isoformat(), *flags]) == 0
     return out.getvalue()
 
 
@@ -40,22 +40,28 @@ LOAD_FLAGS = ["--input-len", "2048", "--output-len", "256", "--concurrency", "6"
               "--objective", "throughput", "--tpot-ms", "40"]
 
 
-@pytest.mark.parametrize("ep, with_sweep, load", [(False, True, False), (True, False, False),
-                                                  (True, True, True)],
-                         ids=["no EP, sweep", "EP, no sweep", "EP, sweep, load and objective"])
-def test_report_page_is_the_cli_report(ep: bool, with_sweep: bool, load: bool) -> None:
+@pytest.mark.parametrize("ep, with_sweep, load, utilization", [
+    (False, True, False, True), (True, False, False, False), (True, True, True, True)],
+    ids=["no EP, sweep", "EP, no sweep, the release's utilization",
+         "EP, sweep, load and objective"])
+def test_report_page_is_the_cli_report(ep: bool, with_sweep: bool, load: bool,
+                                       utilization: bool) -> None:
     # Issue 7, done when: the Report page and `python -m planner report` produce the same
     # Markdown for the same inputs (seed scenario, same layout, sweep choice and date).
     # Issue 10: and the same speed, the sweep's rows at the same load ranked by the same
     # objective (the Plan page's load and objective in the link; CLI: the same flags).
-    at = open_page("report", **SEED_URL, ep="1" if ep else "0", **(LOAD_URL if load else {}))
+    # Without gmu and --gpu-memory-utilization: vLLM 0.33.0's default, 0.92, on both.
+    url = SEED_URL if utilization else {k: v for k, v in SEED_URL.items() if k != "gmu"}
+    at = open_page("report", **url, ep="1" if ep else "0", **(LOAD_URL if load else {}))
     at.date_input(key="report.date").set_value(DATE)
     at.checkbox(key="report.sweep").set_value(with_sweep).run()
     assert not at.exception
     page = at.main.markdown[-1].value
     cli = cli_report(*(["--ep"] if ep else []), *(["--sweep"] if with_sweep else []),
-                     *(LOAD_FLAGS if load else []))
+                     *(LOAD_FLAGS if load else []),
+                     seed=SEED_FLAGS if utilization else SEED_FLAGS[:-2])
     assert page == cli.rstrip("\n")  # st.markdown drops the file's final newline, nothing else
+    assert f"--gpu-memory-utilization {'0.9' if utilization else '0.92'} " in page
     assert "## Alternatives" in page if with_sweep else "## Alternatives" not in page
     command = next(line for line in page.splitlines() if line.startswith("vllm serve"))
     assert ("--enable-expert-parallel" in command) == ep

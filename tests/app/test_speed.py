@@ -84,10 +84,11 @@ def test_sweep_by_throughput_within_a_tpot_target() -> None:
 
 
 def test_the_curve_marks_the_kv_limited_concurrency() -> None:
-    # seed: the KV pool holds 108,048 tokens (the verdict); a request in flight holds its
-    # 1,024-token prompt and on average half its 1,024 output tokens (planner.serving.speed):
-    # 108,048 // 1,536 = 70 requests in flight at most (below max_num_seqs 256)
+    # seed at vLLM 0.33.0's default utilization 0.92: the KV pool holds 118,560 tokens
+    # (tests/app/test_display.py); a request in flight holds its 1,024-token prompt and on
+    # average half its 1,024 output tokens (planner.serving.speed): 118,560 // 1,536 = 77
+    # requests in flight at most (below max_num_seqs 256)
     at = show_chart(open_page(), "Throughput and latency")
     curve = json.loads(at.get("plotly_chart")[0].proto.spec)
-    assert any(a["text"] == "KV limit: 70" for a in curve["layout"]["annotations"])
-    assert [s["x0"] for s in curve["layout"]["shapes"]] == [70, 1]  # the limit, the chosen 1
+    assert any(a["text"] == "KV limit: 77" for a in curve["layout"]["annotations"])
+    assert [s["x0"] for s in curve["layout"]["shapes"]] == [77, 1]  # the limit, the chosen 1

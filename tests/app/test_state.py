@@ -19,7 +19,7 @@ def test_round_trip_keeps_every_field() -> None:
 def test_bad_parameters_are_ignored_with_a_message_and_good_ones_kept() -> None:
     decoded, messages = decode({"tp": "0", "gpu": "rtx-3909", "pp": "2", "gmu": "1.5"}, AppState())
     assert (decoded.tp, decoded.gpu, decoded.pp, decoded.gpu_memory_utilization) == (
-        None, "rtx-3090", 2, 0.9)  # tp None: the hardware's layout
+        None, "rtx-3090", 2, None)  # None: the hardware's layout, the release's utilization
     assert len(messages) == 3
     assert any("tp='0'" in m for m in messages)
     assert any("rtx-3909" in m and "rtx-3090" in m for m in messages)  # names the close match
@@ -44,7 +44,7 @@ def test_a_link_below_the_utilization_slider_is_refused_not_a_crash() -> None:
     # gmu=1e-9 passed the state's (0, 1] and crashed the Plan page's 0.05..1 slider with
     # StreamlitValueBelowMinError
     state, messages = decode({"gmu": "1e-9"}, AppState())
-    assert state.gpu_memory_utilization == 0.9
+    assert state.gpu_memory_utilization is None  # unset: vLLM's default for the release
     assert messages == ["Link parameter gmu='1e-9' ignored: Input should be greater than or "
                         "equal to 0.05."]
     at = open_page(None, gmu="0.01")

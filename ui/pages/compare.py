@@ -20,6 +20,7 @@ from ui.context import (
     error_text,
     model_spec,
     prefetch_sources,
+    release_default_note,
 )
 from ui.state import MAX_COMPARE, bind, state
 
@@ -41,8 +42,8 @@ except USER_ERRORS as exc:
     st.stop()
 st.caption(f"All on {md_escape(cluster.source)} with vLLM {engine.vllm_version}'s rules; each "
            f"model in its own checkpoint format, KV dtype {engine.kv_cache_dtype}, "
-           f"gpu_memory_utilization {engine.gpu_memory_utilization:g}, max_model_len "
-           f"{engine.max_model_len:,}"
+           f"gpu_memory_utilization {engine.gpu_memory_utilization:g}{release_default_note()}, "
+           f"max_model_len {engine.max_model_len:,}"
            + (f", --block-size {engine.block_size}." if state().block_size else "."))
 
 load = current_load()

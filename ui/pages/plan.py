@@ -37,6 +37,7 @@ from ui.context import (
     error_text,
     hardware_layout,
     layout_for,
+    release_default_note,
 )
 from ui.speed import (
     load_controls,
@@ -182,8 +183,19 @@ def _controls() -> None:
                      help="no routed experts to spread over GPUs in this layout")
     else:
         mid.checkbox("Expert parallel (EP)", disabled=len(eps) == 1, **bind("plan", "ep"))
-    right.slider("gpu_memory_utilization", 0.05, 1.0, step=0.01,
-                 **bind("plan", "gpu_memory_utilization"))
+    utilization = state().gpu_memory_utilization
+    if utilization is None:  # unset: vLLM's default for the sidebar's release (EngineSettings'
+        # rule, the CLI's), seeded on every run so the slider follows the release until moved
+        st.session_state["plan.gpu_memory_utilization"] = EngineSettings(
+            vllm_version=state().vllm_version).gpu_memory_utilization
+    right.slider(f"gpu_memory_utilization{release_default_note()}", 0.05, 1.0, step=0.01,
+                 help="the fraction of each GPU's memory vLLM may use (--gpu-memory-utilization)"
+                 ". Until you move it, vLLM's default for the sidebar's release (0.92 from "
+                 "0.20, 0.9 before), and it follows the release; a value you set is kept (gmu "
+                 "in the link)", **bind("plan", "gpu_memory_utilization"))
+    if utilization is not None:
+        right.button("Use vLLM's default utilization", key="plan.release_utilization",
+                     on_click=set_state, kwargs={"gpu_memory_utilization": None})
     # value=None: an emptied field is None (the model's / vLLM's default), not min_value; no
     # widget bounds, so an out-of-range number reaches the state, which refuses it aloud
     right.number_input("max_model_len (empty: the model's)", value=None, step=1024,

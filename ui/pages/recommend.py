@@ -19,7 +19,7 @@ from planner.serving.prices import (
 )
 from planner.serving.recommend import RecommendResult, Workload, recommend
 from planner.text import md_escape
-from ui.context import USER_ERRORS, error_text, model_spec
+from ui.context import USER_ERRORS, error_text, model_spec, release_default_note
 from ui.state import state
 
 _RESULT_KEY = "recommend.result"
@@ -121,11 +121,15 @@ def _show(result: RecommendResult) -> None:
         st.caption(md_escape(prefix + chosen.launch_note))
 
 
+# the sidebar's release and the Plan page's utilization (unset: the release's default)
+engine = EngineSettings(vllm_version=state().vllm_version,
+                        gpu_memory_utilization=state().gpu_memory_utilization)
 st.title("Recommend")
 st.caption("The cheapest GPU presets x GPU count x weight format x layout that fit the context "
            "and concurrency (or sustain the request rate) and meet the latency targets, with "
-           f"$/hour and $ per million output tokens, under vLLM {state().vllm_version}'s rules "
-           "(the sidebar's release).")
+           f"$/hour and $ per million output tokens, under vLLM {engine.vllm_version}'s rules "
+           "(the sidebar's release), with the Plan page's gpu_memory_utilization: "
+           f"{engine.gpu_memory_utilization:g}{release_default_note()}.")
 options = sorted({*(e.repo_id for e in catalog_entries()), state().model})
 models = st.multiselect("Models", options, default=[state().model], key="recommend.models",
                         max_selections=4, accept_new_options=True)
@@ -139,7 +143,6 @@ with st.expander(f"Prices ($ per GPU-hour; defaults of {PRICE_TABLE_DATE}, edit 
                "else an estimate (marked). Prices move weekly: put in what you pay.")
     overrides = _price_table()
 gpu_keys = tuple(st.session_state["recommend.gpus"]) or None
-engine = EngineSettings(vllm_version=state().vllm_version)  # the sidebar's release
 key = (tuple(models), workload, tuple(sorted(overrides.items())),
        st.session_state["recommend.gpus_max"], gpu_keys, engine)
 if st.button("Find the cheapest", type="primary", key="recommend.run", disabled=not models):
