@@ -339,17 +339,34 @@ def _cached(spec: ModelSpec, key: tuple, compute, *args):
 
 
 class _Setup(NamedTuple):
-    """Everything both plan paths derive from a request before looking at any GPU."""
+    """Everything both plan paths derive from a request before looking at any GPU: the
+    request and its layout's facts (_LayoutFacts)."""
 
     spec: ModelSpec
     cluster: ClusterSpec
     layout: ParallelLayout
     s: EngineSettings
+    layout_key: tuple[int, int, int, bool]  # _layout_key(layout), for the memo keys
     r: "_Resolved"
     weight_totals: tuple[int, ...]
     stages: tuple[tuple[range, StageKv | None], ...]
-    layout_key: tuple[int, int, int, bool]  # _layout_key(layout), for the memo keys
     kv_b: KvBytes  # the layout's KV layout (engine.sparse_mla_kv: 0.18 reads heads per rank)
+    request: tuple[int, int]  # (blocks, bytes) of one max_model_len request (_full_request)
+    warnings: tuple[str, ...]  # the layout's warnings no worker changes (_layout_warnings)
+    overheads: dict[int, Overheads]  # each PP stage's, once sized (_overheads)
+
+
+class _LayoutFacts(NamedTuple):
+    """What every plan of one layout under one _Resolved reads besides its workers' sizes
+    (_Setup's fields from `r` on), fetched in one lookup rather than one per fact."""
+
+    r: "_Resolved"  # held, so that the id _LAYOUT_FACTS keys on stays this object's
+    weight_totals: tuple[int, ...]
+    stages: tuple[tuple[range, StageKv | None], ...]
+    kv_b: KvBytes
+    request: tuple[int, int]
+    warnings: tuple[str, ...]
+    overheads: dict[int, Overheads]
 
 
 class _Resolved(NamedTuple):
@@ -569,17 +586,31 @@ def _setup(
     r = _resolve(spec, cluster, s)
     if r.ep_refusal and layout.ep_size > 1:
         raise LayoutRefused(r.ep_refusal)
-
-    own_heads = bool(r.states.draft_kv_layers) and draft_own_heads(spec, s.vllm_version)
     layout_key = _layout_key(layout)
-    key = ("weights", r.scheme.key, *layout_key, r.act_b, r.expert_pad,
+    return _Setup(spec, cluster, layout, s, layout_key, *_LAYOUT_FACTS.get(
+        spec, (id(r), *layout_key), _layout_facts, spec, cluster, layout, s, r))
+
+
+_LAYOUT_FACTS: IdentityMemo[_LayoutFacts] = IdentityMemo(4096)
+"""_LayoutFacts by spec, _Resolved (its id: each entry holds it) and layout. A _Resolved is
+one per model, cluster and settings value (_resolve), so a rerun's sweep finds its layouts'."""
+
+
+def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
+                  s: EngineSettings, r: _Resolved) -> _LayoutFacts:
+    """Work out what _setup caches (each fact from its own cache: the weights per weight
+    format, the KV layout, the request's need and the warnings shared across formats)."""
+    own_heads = bool(r.states.draft_kv_layers) and draft_own_heads(spec, s.vllm_version)
+    key = ("weights", r.scheme.key, *_layout_key(layout), r.act_b, r.expert_pad,
            r.states.draft_kv_layers, own_heads, r.mbt if spec.compressed_attention else 0)
     totals = _cached(spec, key, _rank_totals, spec, r, layout, own_heads)
     kv_b = sparse_mla_kv(spec, s, r.kv_plain, r.compute_capability, layout.tp)
-    return _Setup(spec=spec, cluster=cluster, layout=layout, s=s, r=r, weight_totals=totals,
-                  stages=ENGINE.stage_layouts(r.facts, layout, r.block_size, kv_b,
-                                              r.fa4_fp8_hd512, r.states, r.kv_grouping[0]),
-                  layout_key=layout_key, kv_b=kv_b)
+    stages = ENGINE.stage_layouts(r.facts, layout, r.block_size, kv_b, r.fa4_fp8_hd512,
+                                  r.states, r.kv_grouping[0])
+    warnings = (*_layout_length_warnings(spec, layout, r.scheme), *r.gpu_notes,
+                *_bridge_warnings(cluster, layout.tp))
+    return _LayoutFacts(r, totals, stages, kv_b, _full_request(spec, r, layout, stages, kv_b),
+                        warnings, {})
 
 
 def _rank_totals(spec: ModelSpec, r: _Resolved, layout: ParallelLayout, own_heads: bool
@@ -608,12 +639,17 @@ def _memory(st: _Setup, pp_stage: int, weights: int, total: int) -> tuple[int, .
 
 
 def _overheads(st: _Setup, pp_stage: int) -> Overheads:
-    """The terms subtracted from a worker's budget. They read neither its weights nor the KV
-    dtype nor the weight format, so a sweep's formats and KV dtypes share them: cached per
-    spec, engine, layout, stage and what they read of the settings (_Resolved.overhead_key)."""
-    rng = st.stages[pp_stage][0]
-    key = ("overheads", ENGINE, *st.layout_key, rng.start, rng.stop, st.r.overhead_key)
-    return _CACHE.get(st.spec, key, _worker_overheads, st, pp_stage)
+    """The terms subtracted from a worker's budget, kept in its layout's facts once found.
+    They read neither its weights nor the KV dtype nor the weight format, so a sweep's formats
+    and KV dtypes share them: cached per spec, engine, layout, stage and what they read of the
+    settings (_Resolved.overhead_key)."""
+    known = st.overheads.get(pp_stage)
+    if known is None:
+        rng = st.stages[pp_stage][0]
+        key = ("overheads", ENGINE, *st.layout_key, rng.start, rng.stop, st.r.overhead_key)
+        known = st.overheads[pp_stage] = _CACHE.get(st.spec, key, _worker_overheads, st,
+                                                    pp_stage)
+    return known
 
 
 def _worker_overheads(st: _Setup, pp_stage: int) -> Overheads:
@@ -759,7 +795,7 @@ def _outcome(
     s, layout, max_model_len, mbt = st.s, st.layout, st.r.max_model_len, st.r.mbt
     num_blocks = bind.blocks
     bind_stage = st.stages[bind.pp_stage][1]
-    per_request, need = _full_request(st)
+    per_request, need = st.request
     concurrency = num_blocks / per_request if per_request else 0.0
     if st.r.tokens_from_concurrency:
         tokens = int(concurrency * max_model_len)
@@ -789,7 +825,7 @@ def _outcome(
             "`gpu_memory_utilization` or decreasing `max_model_len` when initializing the "
             "engine."
         )
-    warnings = [*_layout_length_warnings(st), *st.r.gpu_notes, *_bridge_warnings(st)]
+    warnings = list(st.warnings)
     if st.r.old_graphs:
         warnings.append(
             f"vLLM {s.vllm_version} does not subtract CUDA graph memory "
@@ -816,32 +852,32 @@ def _outcome(
     return _Outcome(per_request, concurrency, tokens, ceiling, limit, errors, warnings, verdict)
 
 
-def _full_request(st: _Setup) -> tuple[int, int]:
+def _full_request(spec: ModelSpec, r: _Resolved, layout: ParallelLayout,
+                  stages: tuple[tuple[range, StageKv | None], ...], kv_b: KvBytes
+                  ) -> tuple[int, int]:
     """(blocks, bytes) one max_model_len request needs on its hungriest stage: the same for
     every weight format and worker, so cached per spec and KV layout."""
-    r = st.r
-    key = ("request", st.layout.tp, st.layout.pp, r.block_size, st.kv_b, r.mbt, r.max_model_len,
+    key = ("request", layout.tp, layout.pp, r.block_size, kv_b, r.mbt, r.max_model_len,
            r.fa4_fp8_hd512, r.states)
-    return _cached(st.spec, key, _request_need, st)
+    return _cached(spec, key, _request_need, r, layout.tp, stages, kv_b)
 
 
-def _request_need(st: _Setup) -> tuple[int, int]:
+def _request_need(r: _Resolved, tp: int, stages: tuple[tuple[range, StageKv | None], ...],
+                  kv_b: KvBytes) -> tuple[int, int]:
     """Work out what _full_request caches."""
-    tp, r = st.layout.tp, st.r
-    kv_stages = [stage for _, stage in st.stages if stage is not None]
+    kv_stages = [stage for _, stage in stages if stage is not None]
     return (max(blocks_per_request(stage, r.max_model_len, r.mbt) for stage in kv_stages),
-            max(request_bytes(stage, r.max_model_len, st.kv_b, tp, r.mbt) for stage in kv_stages))
+            max(request_bytes(stage, r.max_model_len, kv_b, tp, r.mbt) for stage in kv_stages))
 
 
-def _bridge_warnings(st: _Setup) -> list[str]:
+def _bridge_warnings(cluster: ClusterSpec, tp: int) -> list[str]:
     """NVLink asked for over more GPUs than one bridge joins (bridged PCIe cards): the
     all-reduce between bridged groups crosses PCIe, which the nvlink link does not model."""
-    tp = st.layout.tp
     out: list[str] = []
     if tp <= 2:  # a bridge joins two GPUs at least
         return out
     seen = set()
-    for node in st.cluster.nodes:
+    for node in cluster.nodes:
         gpu = node.gpu
         if node.intra_node_link != "nvlink" or gpu.key in seen:
             continue
@@ -855,12 +891,13 @@ def _bridge_warnings(st: _Setup) -> list[str]:
     return out
 
 
-def _layout_length_warnings(st: _Setup) -> tuple[str, ...]:
+def _layout_length_warnings(spec: ModelSpec, layout: ParallelLayout,
+                            scheme: quant.QuantScheme) -> tuple[str, ...]:
     """The warnings no worker's memory changes: slower kernels for this layout and weight
     format; cached per spec (a max_model_len past the model's derived one is a start-up
     refusal: planner.serving.startup)."""
-    key = ("warnings", *st.layout_key, st.r.scheme.key)
-    return _cached(st.spec, key, _layout_warnings, st.spec, st.layout, st.r.scheme)
+    key = ("warnings", *_layout_key(layout), scheme.key)
+    return _cached(spec, key, _layout_warnings, spec, layout, scheme)
 
 
 def _layout_warnings(spec: ModelSpec, layout: ParallelLayout, scheme: quant.QuantScheme
