@@ -84,7 +84,8 @@ class EngineSettings(BaseModel):
     )
     kv_cache_dtype: KvCacheDtype = "auto"
     gpu_memory_utilization: float = Field(
-        default=0.92, gt=0, le=1, description="None or unset: vLLM's default for vllm_version "
+        default=default_gpu_memory_utilization(DEFAULT_VLLM_VERSION), gt=0, le=1,
+        description="None or unset: vLLM's default for vllm_version "
         "(0.92 from 0.20.0, 0.9 before; vllm_versions.default_gpu_memory_utilization)")
     max_model_len: int | None = Field(default=None, gt=0, description="None: the model's")
     max_num_seqs: int | None = Field(default=None, gt=0, description="None: vLLM's default")

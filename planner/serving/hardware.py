@@ -57,6 +57,7 @@ class GpuSpec(BaseModel):
     fp8_dense_tflops: float | None = Field(default=None, gt=0)
     fp4_dense_tflops: float | None = Field(default=None, gt=0)
     int8_dense_tops: float | None = Field(default=None, gt=0)
+    """Dense INT8 tensor TOPS; None where the datasheet gives none (fp16 = the bf16 figure)."""
     fp32_tflops: float | None = Field(default=None, gt=0)
     """Dense non-tensor FP32 TFLOP/s (SMs x FP32 lanes per SM x 2 x clock): the CUDA-core rate;
     with the architecture's lanes per SM (SM_UNITS) it gives SMs x clock, which bounds the
@@ -67,7 +68,6 @@ class GpuSpec(BaseModel):
     attention score in softmax): SMs x clock (sm_cycles_tera_per_s) x the architecture's SFU
     lanes per SM (SM_UNITS); None where the preset has no FP32 figure or its architecture is
     not in SM_UNITS (the softmax term is then left out)."""
-    """Dense INT8 tensor TOPS; None where the datasheet gives none (fp16 = the bf16 figure)."""
     compute_capability: str
     """CUDA compute capability ("8.6"), the gfx target for AMD, "" when unknown."""
     native_weight_formats: tuple[GpuFormat, ...]
