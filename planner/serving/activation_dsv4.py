@@ -47,7 +47,7 @@ PREFILL_BUFFER_FACTOR = 40
 """NOTE: v1/attention/backends/mla/indexer.py get_max_prefill_buffer_size: max_model_len x 40."""
 RADIX_TOPK_WORKSPACE_BYTES = 1 << 20
 """NOTE: sparse_attn_indexer.py RADIX_TOPK_WORKSPACE_SIZE (uint8)."""
-WORKSPACE_ALIGN = 256
+WORKSPACE_ALIGN_BYTES = 256
 """NOTE: v1/worker/workspace.py WorkspaceManager.get_simultaneous rounds each view up to 256 B."""
 MARLIN_INTER_ALIGN, MARLIN_HIDDEN_ALIGN = 128, 256
 """NOTE: fused_moe/oracle/mxfp4.py mxfp4_round_up_hidden_size_and_intermediate_size, Marlin:
@@ -108,7 +108,7 @@ def dsv4_first_capture_bytes(s: Dsv4Shape | None, piecewise_graphs: int) -> int:
 
 
 def _aligned(n: int) -> int:
-    return -(-n // WORKSPACE_ALIGN) * WORKSPACE_ALIGN
+    return -(-n // WORKSPACE_ALIGN_BYTES) * WORKSPACE_ALIGN_BYTES
 
 
 def _marlin_widths(s: Dsv4Shape, moe_tp: int) -> tuple[int, int]:
