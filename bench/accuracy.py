@@ -6,9 +6,10 @@ card, H100 with other models; vLLM 0.2-0.22). Every case is planned from its con
 settings alone and compared term by term with what vLLM printed ("-" where the log does not
 print a term). Errors are split by GPU class (NVLink datacenter / PCIe / unified memory), by
 vLLM version and by term. `--fit` refits the fitted coefficients (activation, NVLS, CUDA
-graphs) by least squares and prints their leave-one-out residuals (numpy, bench only).
+graphs, and the CUDA graph candidate README rejects) by least squares and prints their
+leave-one-out residuals (numpy, bench only).
 
-    python bench/accuracy.py [--json] [--fit] [--cases] [--write bench/accuracy_results.json]
+    python bench/accuracy.py [--json] [--fit] [--write bench/accuracy_results.json]
 
 `--write` stores the figures (the H100 set under "figures", as the report reads them), the
 other set case by case, the splits and the fits.
