@@ -3,16 +3,17 @@
 Public runs, checking only, never fitted. bench/public_speed_runs.json holds published vLLM
 serving measurements (URL, the figures quoted verbatim, model, weight format, GPU, layout,
 vLLM version, input/output lengths, concurrency) on NVIDIA GPUs that
-../shared/calibration/perf-silicon-aic.csv has no rows for (A100, RTX 3090/4090/5090, GH200,
-DGX Spark). Each is planned exactly as a user would: `python -m planner plan --model M
---input-len I --output-len O --concurrency C --json` plus the run's `plan_flags` (GPU, GPU
-count, TP, link, vLLM version, format, engine settings), through the CLI's own entry point
-(cli.planner_cli.main), and its `tpot_ms` / `ttft_ms` are compared with the published ones.
-No coefficient is set from these runs; bench/speed_accuracy.py's held-out rows measure the
-fit, these measure how it transfers.
+../shared/calibration/perf-silicon-aic.csv has no rows for (A100, RTX 3090/4090/5090, RTX
+A6000, GH200, DGX Spark). Each is planned exactly as a user would: `python -m planner plan
+--model M --input-len I --output-len O --concurrency C --json` plus the run's `plan_flags`
+(GPU, GPU count, TP, link, vLLM version, format, engine settings), through the CLI's own
+entry point (cli.planner_cli.main), and its `tpot_ms` / `ttft_ms` are compared with the
+published ones. No coefficient is set from these runs; bench/speed_accuracy.py's held-out
+rows measure the fit, these measure how it transfers.
 
 A run whose config is a stand-in (`config_stand_in`: a shared config without its
-quantization_config, for the base model of an NVFP4 checkpoint) is planned from that config
+quantization_config, for the base model of an NVFP4 checkpoint; where the run served another
+format its plan_flags name it, --target-quant awq or w4a16) is planned from that config
 written to a temporary folder.
 
     python bench/public_speed.py           # per run, then median / p90 absolute % error
