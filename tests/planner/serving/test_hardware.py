@@ -51,6 +51,16 @@ def test_h100_sxm_total_is_what_vllm_logs() -> None:
     assert _gib(gpu_preset("h100-sxm").memory_total_bytes) == pytest.approx(79.19, abs=0.005)
 
 
+def test_every_fp32_rate_reaches_the_softmax_term() -> None:
+    # README (Speed) and CHANGELOG: every NVIDIA preset but V100 carries its FP32 rate, and the
+    # softmax exponential rate needs the architecture's lanes per SM (SM_UNITS): a preset whose
+    # compute capability the table lacks would drop the term without a word
+    nvidia = [g for g in GPU_PRESETS.values() if g.vendor == "nvidia"]
+    assert [g.key for g in nvidia if g.fp32_tflops is None] == ["v100-32gb"]
+    assert [g.key for g in nvidia
+            if g.fp32_tflops is not None and g.softmax_exp_tera_per_s is None] == []
+
+
 def test_l40s_total_is_what_vllm_logs() -> None:
     # a vLLM 0.10.2 log on 8x L40S (bench/public_memory_runs.json): "Free memory on device
     # (43.93/44.42 GiB) on startup. Desired GPU memory utilization is (0.9, 39.98 GiB)":
