@@ -354,6 +354,7 @@ class _Setup(NamedTuple):
     request: tuple[int, int]  # (blocks, bytes) of one max_model_len request (_full_request)
     warnings: tuple[str, ...]  # the layout's warnings no worker changes (_layout_warnings)
     overheads: dict[int, Overheads]  # each PP stage's, once sized (_overheads)
+    workers: tuple[tuple[int, int, int], ...]  # the distinct workers (_distinct_workers)
 
 
 class _LayoutFacts(NamedTuple):
@@ -367,6 +368,7 @@ class _LayoutFacts(NamedTuple):
     request: tuple[int, int]
     warnings: tuple[str, ...]
     overheads: dict[int, Overheads]
+    workers: tuple[tuple[int, int, int], ...]
 
 
 class _Resolved(NamedTuple):
@@ -610,7 +612,7 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
     warnings = (*_layout_length_warnings(spec, layout, r.scheme), *r.gpu_notes,
                 *_bridge_warnings(cluster, layout.tp))
     return _LayoutFacts(r, totals, stages, kv_b, _full_request(spec, r, layout, stages, kv_b),
-                        warnings, {})
+                        warnings, {}, _distinct_workers(cluster, layout, r, totals))
 
 
 def _rank_totals(spec: ModelSpec, r: _Resolved, layout: ParallelLayout, own_heads: bool
@@ -671,15 +673,16 @@ def _overhead_key(r: _Resolved, s: EngineSettings) -> tuple:
             s.non_torch_bytes, s.cuda_graph_bytes, s.enforce_eager, s.skip_mm_profiling)
 
 
-def _rank_position(st: _Setup, rank: int) -> tuple[int, int, int, int]:
+def _rank_position(layout: ParallelLayout, cluster: ClusterSpec, rank: int
+                   ) -> tuple[int, int, int, int]:
     """(pp_stage, tp_rank, node index, GPU index on the node) of a global rank."""
-    pp_stage, tp_rank = divmod(rank % (st.layout.tp * st.layout.pp), st.layout.tp)
-    node_index, gpu_index = divmod(rank, st.cluster.nodes[0].gpus_per_node)
+    pp_stage, tp_rank = divmod(rank % (layout.tp * layout.pp), layout.tp)
+    node_index, gpu_index = divmod(rank, cluster.nodes[0].gpus_per_node)
     return pp_stage, tp_rank, node_index, gpu_index
 
 
-def _node(st: _Setup, node_index: int):
-    return st.cluster.nodes[min(node_index, len(st.cluster.nodes) - 1)]
+def _node(cluster: ClusterSpec, node_index: int):
+    return cluster.nodes[min(node_index, len(cluster.nodes) - 1)]
 
 
 def _busy_errors(st: _Setup) -> list[str]:
@@ -688,8 +691,8 @@ def _busy_errors(st: _Setup) -> list[str]:
         return []
     errors: list[str] = []
     for rank in range(min(st.layout.gpus, st.cluster.gpu_count)):
-        _, _, node_index, gpu_index = _rank_position(st, rank)
-        node = _node(st, node_index)
+        _, _, node_index, gpu_index = _rank_position(st.layout, st.cluster, rank)
+        node = _node(st.cluster, node_index)
         total = node.gpu.memory_total_bytes
         used = node.memory_used_bytes[gpu_index] if node.memory_used_bytes else 0
         budget = ENGINE.budget_bytes(total, st.s)
@@ -925,8 +928,8 @@ def plan(request: PlanRequest) -> Plan:
     memo: dict[tuple[int, int, int], tuple[int, ...]] = {}
     ranks: list[RankMemory] = []
     for rank in range(min(layout.gpus, st.cluster.gpu_count)):
-        pp_stage, tp_rank, node_index, gpu_index = _rank_position(st, rank)
-        node = _node(st, node_index)
+        pp_stage, tp_rank, node_index, gpu_index = _rank_position(layout, st.cluster, rank)
+        node = _node(st.cluster, node_index)
         total = node.gpu.memory_total_bytes
         used = node.memory_used_bytes[gpu_index] if node.memory_used_bytes else 0
         w = st.weight_totals[pp_stage * layout.tp + tp_rank]
@@ -1062,23 +1065,28 @@ def summary_figures(
     (request, summary, row), a quarter of a sweep's time.
     """
     st = _setup(model, cluster, layout, engine)
-    layout = st.layout
     errors = [] if validated else _layout_errors(st)
-    gpus = min(layout.gpus, st.r.gpu_count)
+    return _conclude(st, [_Binding(pp_stage, w, total, *_memory(st, pp_stage, w, total))
+                          for pp_stage, w, total in st.workers], errors)[2]
+
+
+def _distinct_workers(cluster: ClusterSpec, layout: ParallelLayout, r: _Resolved,
+                      weight_totals: tuple[int, ...]) -> tuple[tuple[int, int, int], ...]:
+    """(PP stage, weight bytes, GPU total) of each distinct worker, stage by stage: the
+    workers plan_summary sizes (_LayoutFacts.workers)."""
+    gpus = min(layout.gpus, r.gpu_count)
     positions = min(gpus, layout.tp * layout.pp)  # (stage, TP rank) slots that have a GPU
-    totals = st.r.gpu_totals
-    candidates: list[_Binding] = []
+    totals = r.gpu_totals
+    workers = []
     for pp_stage in range(cdiv(positions, layout.tp)):
         first = pp_stage * layout.tp
-        stage_weights = dict.fromkeys(st.weight_totals[first:min(first + layout.tp, positions)])
+        stage_weights = dict.fromkeys(weight_totals[first:min(first + layout.tp, positions)])
         stage_totals = totals if len(totals) == 1 else sorted({
-            _node(st, _rank_position(st, r)[2]).gpu.memory_total_bytes
-            for r in range(gpus) if _rank_position(st, r)[0] == pp_stage
+            _node(cluster, _rank_position(layout, cluster, rank)[2]).gpu.memory_total_bytes
+            for rank in range(gpus) if _rank_position(layout, cluster, rank)[0] == pp_stage
         })
-        for total in stage_totals:
-            for w in stage_weights:
-                candidates.append(_Binding(pp_stage, w, total, *_memory(st, pp_stage, w, total)))
-    return _conclude(st, candidates, errors)[2]
+        workers += [(pp_stage, w, total) for total in stage_totals for w in stage_weights]
+    return tuple(workers)
 
 
 def _block_formula(stage: StageKv, kv_b: KvBytes, tp: int) -> str:

@@ -174,8 +174,8 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
     conc = min(load.concurrency, kv_limit)
     per_replica = cdiv(conc, dp)
     context = load.input_len + load.output_len / 2
-    tpot_base, parts = _decode(ctx, stages, per_replica, context)
-    prefill_s, marginal_s, chunks, softmax_s = _prefill(ctx, stages, load.input_len)
+    tpot_base, parts = _decode(ctx, per_replica, context)
+    prefill_s, marginal_s, chunks, softmax_s = _prefill(ctx, load.input_len)
     others = per_replica - 1
     interference = coefficients.prefill_interference * others * marginal_s / load.output_len
     tpot = tpot_base + interference

@@ -156,12 +156,16 @@ class _Ctx:
     expert_bw: float = field(init=False)  # B/s: _expert_rate
     expert_compute: float = field(init=False)  # _expert_compute
     cross: CrossNode | None = field(init=False)  # the TP group over nodes: net and span
+    distinct: tuple[_Stage, ...] = field(init=False)  # `stages` without repeats, in order
+    order: tuple[int, ...] = field(init=False)  # each stage's index in `distinct`
     # (padded MoE rows, overhead) seconds of each stage step: the same in every step of a
     # stage, so worked out at its first step (_step_parts), by the id of a stage in `stages`
     stage_fixed: dict[int, tuple[float, float]] = field(init=False)
 
     def __post_init__(self, span: tuple[int, int] | None) -> None:
         self.cross = span and CrossNode(self.net, *span)
+        self.distinct = tuple(dict.fromkeys(self.stages))
+        self.order = tuple(self.distinct.index(stage) for stage in self.stages)
         self.stage_fixed = {}
         eff = self.c.bandwidth_efficiency[self.family]
         self.weights_bw = _stream_bw(self, eff)

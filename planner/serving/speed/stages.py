@@ -122,6 +122,6 @@ def _build_stages(spec: ModelSpec, request: PlanRequest, scheme: QuantScheme, ac
             window_kv=tuple(windows),
             moe_layers=sum(1 for i in layers if isinstance(spec.layers[i].mlp, MoeMlp)),
         ))
-    # equal stages as one object, so that an estimate works each out once (_per_stage)
+    # equal stages as one object, so that an estimate works each out once (_Ctx.distinct)
     distinct: dict[_Stage, _Stage] = {}
     return tuple(distinct.setdefault(stage, stage) for stage in out)

@@ -158,33 +158,28 @@ def _step_s(parts: dict[str, float]) -> float:
         + parts["moe_padding"] + parts["overhead"]
 
 
-def _stage_parts(ctx: _Ctx, stages: tuple[_Stage, ...], step: _Tokens, seqs: float,
-                 context: float, prefill: bool) -> list[dict[str, float]]:
-    """_step_parts of every stage in order, worked out once per distinct stage (_build_stages
-    hands equal stages out as one object: a PP=8 layout has two or three)."""
-    done: dict[int, dict[str, float]] = {}
-    return [done[id(s)] if id(s) in done else
-            done.setdefault(id(s), _step_parts(ctx, s, step, seqs, context, prefill))
-            for s in stages]
+def _stage_parts(ctx: _Ctx, step: _Tokens, seqs: float, context: float, prefill: bool
+                 ) -> list[dict[str, float]]:
+    """_step_parts of each distinct stage (_Ctx.distinct: a PP=8 layout has two or three;
+    _Ctx.order gives each pipeline stage's)."""
+    return [_step_parts(ctx, s, step, seqs, context, prefill) for s in ctx.distinct]
 
 
-def _decode(ctx: _Ctx, stages: tuple[_Stage, ...], batch: int, context: float
-            ) -> tuple[float, dict[str, float]]:
+def _decode(ctx: _Ctx, batch: int, context: float) -> tuple[float, dict[str, float]]:
     """(TPOT without prefill interference, the slowest stage's parts) at `batch` sequences
     on this DP rank: PP micro-batches of batch / PP pass every stage in turn."""
     micro = max(1.0, batch / ctx.pp)
     step = _tokens(ctx, micro)
-    parts = _stage_parts(ctx, stages, step, micro, context, prefill=False)
+    parts = _stage_parts(ctx, step, micro, context, prefill=False)
     stage_s = [_step_s(p) for p in parts]
-    slow = max(range(len(stages)), key=lambda i: stage_s[i])
+    slow = max(range(len(parts)), key=stage_s.__getitem__)  # the first of the slowest
     # fewer sequences than stages: a token walks the stages one after another (the sum);
     # a full pipeline: each stage serves min(batch, PP) micro-batches per token (the slowest)
-    walk = max(sum(stage_s), min(batch, ctx.pp) * stage_s[slow])
+    walk = max(sum(stage_s[i] for i in ctx.order), min(batch, ctx.pp) * stage_s[slow])
     return walk + _pipeline_hops_s(ctx, micro), parts[slow]
 
 
-def _prefill(ctx: _Ctx, stages: tuple[_Stage, ...], input_len: int
-             ) -> tuple[float, float, int, float]:
+def _prefill(ctx: _Ctx, input_len: int) -> tuple[float, float, int, float]:
     """(seconds alone, marginal seconds, chunks, softmax seconds) of one prompt, chunk by
     chunk through every stage. Alone: each chunk step as the roofline gives it. Marginal: what
     the prompt adds to steps that run anyway (batched with other work): its compute and
@@ -196,11 +191,12 @@ def _prefill(ctx: _Ctx, stages: tuple[_Stage, ...], input_len: int
     for _ in range(chunks):
         chunk = min(ctx.mbt, input_len - done)
         mean_context = done + chunk / 2
-        step = _tokens(ctx, chunk)
-        for parts in _stage_parts(ctx, stages, step, 1, mean_context, prefill=True):
-            total += _step_s(parts)
-            marginal += parts["compute"] + parts["allreduce"]
-            softmax += parts["softmax"]
+        parts = _stage_parts(ctx, _tokens(ctx, chunk), 1, mean_context, prefill=True)
+        stage_s = [_step_s(p) for p in parts]
+        for i in ctx.order:
+            total += stage_s[i]
+            marginal += parts[i]["compute"] + parts[i]["allreduce"]
+            softmax += parts[i]["softmax"]
         total += _pipeline_hops_s(ctx, chunk)
         done += chunk
     return total, marginal / ctx.pp, chunks, softmax
