@@ -46,6 +46,7 @@ from planner.serving.hardware import (  # noqa: E402
 )
 from planner.serving.layout import ParallelLayout  # noqa: E402
 from planner.serving.plan import Plan, PlanRequest, plan  # noqa: E402
+from planner.serving.vllm_cli import vllm_cli  # noqa: E402
 from planner.serving.vllm_versions import (  # noqa: E402
     DEFAULT_VLLM_VERSION,
     V1_ONLY_FROM,
@@ -374,7 +375,8 @@ def compare(case: dict, s: Setup | None = None, spec: ModelSpec | None = None,
             continue
         row["terms"][key] = {"logged": logged, "planned": round(read(result), 3)}
     pool = case["figures"].get("available_kv_cache_gib")
-    if pool and pool > 0 and case["figures"].get("max_concurrency"):
+    given_flag = "--kv-cache-memory-bytes" in vllm_cli(s.version).flags  # from 0.10.2
+    if pool and pool > 0 and case["figures"].get("max_concurrency") and given_flag:
         # the arithmetic after the pool alone: the logged pool given as --kv-cache-memory
         given = plan(req.model_copy(update={"engine": req.engine.model_copy(
             update={"kv_cache_memory_bytes": round(pool * GIB)})}))
