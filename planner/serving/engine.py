@@ -732,6 +732,55 @@ def activation_peak_bytes(features: tuple[int, int, int]) -> int:
     return int(SAMPLER_COEF * sampler + FORWARD_COEF * forward + MOE_ROUTED_COEF * moe)
 
 
+SORT_ROW_BYTES = 4 + 4 + 8
+"""NOTE: per logit, what vLLM 0.9.1-0.16.0's dummy sampler holds on top of the model-dtype
+logits that _dummy_sampler_run keeps (gpu_model_runner.py; compute_logits gathers the full
+vocabulary on every TP rank): the fp32 copy (v1/sample/sampler.py Sampler.forward,
+logits.to(torch.float32)) and logits.sort's outputs, fp32 values + int64 indices
+(v1/sample/ops/topk_topp_sampler.py apply_top_k_top_p; vllm_versions.TRITON_TOP_K_TOP_P_FROM)."""
+
+SORT_SCRATCH_BYTES = {"segmented": 8 + 4 + 8, "full": 8 + 8 + 4 + 4 + 8}
+"""NOTE: per logit, the sort's scratch (PyTorch aten/src/ATen/native/cuda/SortStable.cu
+launch_stable_sort_kernel, rows of more than 4,096 values): 128 rows or more ("segmented",
+segmented_sort_pairs): int64 reverse indices + cub's DeviceSegmentedRadixSort third key (fp32)
+and value (int64) buffers, allocated when the source may not be overwritten
+(cub dispatch_radix_sort.cuh: allocation_sizes "bytes needed for 3rd keys/values buffer");
+2-127 rows ("full", segmented_sort_pairs_by_full_sort): two int2 index-and-segment arrays,
+radix_sort_pairs' fp32 keys_out (allocated when passed nullptr) and DeviceRadixSort's third key
+(fp32) and value (int2) buffers. One row, or rows of a million values or more
+(segmented_sort_large_segments), sort one row at a time: the "segmented" bytes of one row."""
+
+
+def sort_sampler_peak_bytes(facts: ModelFacts, seqs: int, mbt: int, act_bytes: int,
+                            holds_forward: bool) -> tuple[int, str]:
+    """vLLM 0.9.1-0.16.0's dummy-sampler moment (SORT_ROW_BYTES, SORT_SCRATCH_BYTES) with the
+    forward's outputs profile_run still holds: the hidden states of every token (from 0.9.2,
+    vllm_versions.SAMPLER_HOLDS_FORWARD_FROM), the sampled rows and their torch.rand_like."""
+    vocab = facts.vocab_size
+    if seqs == 1 or vocab >= 1_000_000:
+        kind, per, count = "one row at a time", SORT_SCRATCH_BYTES["segmented"], vocab
+    elif seqs < 128:
+        kind, per, count = "full sort", SORT_SCRATCH_BYTES["full"], seqs * vocab
+    else:
+        kind, per, count = "segmented", SORT_SCRATCH_BYTES["segmented"], seqs * vocab
+    rows = (mbt if holds_forward else 0) + 2 * seqs
+    total = (seqs * vocab * (act_bytes + SORT_ROW_BYTES) + per * count
+             + rows * facts.hidden_size * act_bytes)
+    return total, (f"sort sampler {seqs} x {vocab:,} x ({act_bytes} + {SORT_ROW_BYTES}) B"
+                   f" + {per} B x {count:,} ({kind} scratch) + {rows} rows x "
+                   f"{facts.hidden_size} x {act_bytes} B held = {total / GIB:.2f} GiB")
+
+
+def sorted_sampler_activation_bytes(facts: ModelFacts, features: tuple[int, int, int],
+                                    seqs: int, mbt: int, act_bytes: int,
+                                    holds_forward: bool) -> int:
+    """The last stage's peak where the dummy sampler sorts (vLLM 0.9.1-0.16.0): the larger of
+    the fit's forward terms and the sampler's moment (sort_sampler_peak_bytes); the profile run
+    frees the forward's activations before sampling, so the two do not add."""
+    return max(activation_peak_bytes((0, *features[1:])),
+               sort_sampler_peak_bytes(facts, seqs, mbt, act_bytes, holds_forward)[0])
+
+
 def activation_bytes(
     facts: ModelFacts,
     layers: range,
@@ -743,10 +792,13 @@ def activation_bytes(
     max_model_len: int = 0,
     ep: bool = False,
     compute_capability: str = "",
+    sort_sampler: bool = False,
+    holds_forward: bool = True,
 ) -> tuple[int, str]:
     """Profile-run activation peak of one worker, with its formula filled in (DeepSeek-V4:
     planner.serving.activation_dsv4, its sampler from the fit's sampler term; `ep` and
-    `compute_capability` pick its MoE kernel's split and workspace)."""
+    `compute_capability` pick its MoE kernel's split and workspace; `sort_sampler` and
+    `holds_forward`: vllm_versions.TRITON_TOP_K_TOP_P_FROM, SAMPLER_HOLDS_FORWARD_FROM)."""
     mbt = max_num_batched_tokens
     sampler, forward, moe = activation_features(
         facts, layers, last_stage, mbt, max_num_seqs, tp, act_bytes
@@ -759,11 +811,20 @@ def activation_bytes(
     seqs = min(max_num_seqs, mbt) if last_stage else 0
     width = forward // (mbt * act_bytes) - facts.hidden_size
     routed = moe // (mbt * facts.hidden_size * act_bytes)
-    formula = (
-        f"{SAMPLER_COEF} x {seqs} seqs x {facts.vocab_size:,} vocab x 4 B"
-        f" + {FORWARD_COEF} x {mbt} tokens x ({facts.hidden_size} + {width}) x {act_bytes} B"
+    forward_formula = (
+        f"{FORWARD_COEF} x {mbt} tokens x ({facts.hidden_size} + {width}) x {act_bytes} B"
         f" + {MOE_ROUTED_COEF} x {mbt} x {routed} experts x {facts.hidden_size} x {act_bytes}"
-        f" B = {total / GIB:.2f} GiB"
+        " B")
+    if sort_sampler and last_stage:
+        fwd = activation_peak_bytes((0, forward, moe))
+        sampler_formula = sort_sampler_peak_bytes(facts, seqs, mbt, act_bytes, holds_forward)[1]
+        total = sorted_sampler_activation_bytes(facts, (sampler, forward, moe), seqs, mbt,
+                                                act_bytes, holds_forward)
+        return total, (f"max(forward {forward_formula} = {fwd / GIB:.2f} GiB, "
+                       f"{sampler_formula}) = {total / GIB:.2f} GiB")
+    formula = (
+        f"{SAMPLER_COEF} x {seqs} seqs x {facts.vocab_size:,} vocab x 4 B + "
+        + forward_formula + f" = {total / GIB:.2f} GiB"
     )
     return total, formula
 

@@ -24,6 +24,7 @@ from planner.serving.engine import (
     cuda_graph_bytes,
     encoder_profile,
     non_torch_bytes,
+    sorted_sampler_activation_bytes,
     stage_layouts,
 )
 from planner.serving.launch import engine_flags
@@ -47,6 +48,8 @@ class Worker(NamedTuple):
     max_model_len: int = 0
     compute_capability: str = ""
     symm_mem: bool = True  # the release allocates vLLM's symmetric-memory buffer (>= 0.11)
+    sort_sampler: bool = False  # vllm_versions.TRITON_TOP_K_TOP_P_FROM: the dummy sampler sorts
+    sampler_holds_forward: bool = True  # vllm_versions.SAMPLER_HOLDS_FORWARD_FROM
 
 
 class Overheads(NamedTuple):
@@ -106,9 +109,13 @@ class VllmEngine:
                                    w.max_num_seqs, w.layout.tp, w.act_bytes, w.max_model_len,
                                    w.layout.ep, w.compute_capability)[0]
         else:
-            act = activation_peak_bytes(activation_features(
+            features = activation_features(
                 w.facts, w.layers, w.last_stage, w.max_num_batched_tokens, w.max_num_seqs,
-                w.layout.tp, w.act_bytes))
+                w.layout.tp, w.act_bytes)
+            act = sorted_sampler_activation_bytes(
+                w.facts, features, min(w.max_num_seqs, w.max_num_batched_tokens),
+                w.max_num_batched_tokens, w.act_bytes, w.sampler_holds_forward,
+            ) if w.sort_sampler and w.last_stage else activation_peak_bytes(features)
         if s.activation_bytes is None and w.facts.vision is not None and (
                 not s.skip_mm_profiling and w.layers.start == 0):
             enc = encoder_profile(w.facts.vision, w.layout.tp, w.max_num_batched_tokens,

@@ -392,6 +392,7 @@ class _Resolved(NamedTuple):
     graphs: tuple[int, int]
     fa4_fp8_hd512: bool
     symm_mem: bool  # vllm_versions.SYMM_MEM_FROM
+    sampler: tuple[bool, bool]  # vllm_versions: (sort_sampler, sampler_holds_forward)
     kv_grouping: tuple[float, bool]  # (group_pad_ratio, PAGE_UNIFY_FROM) of the release
     expert_pad: tuple[int, int]
     gpu_notes: tuple[str, ...]  # fp4_weight_notes: worked out once, not per plan
@@ -481,7 +482,8 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         graphs=cuda_graph_count(seqs, mbt, rules.blackwell_graphs_1024 and _cc(gpu)[0] == 10,
                                 rules),
         fa4_fp8_hd512=rules.sm90_fa4_fp8_hd512 and _cc(gpu)[0] == 9,
-        symm_mem=rules.symm_mem, kv_grouping=(rules.group_pad_ratio, rules.page_unify),
+        symm_mem=rules.symm_mem, sampler=(rules.sort_sampler, rules.sampler_holds_forward),
+        kv_grouping=(rules.group_pad_ratio, rules.page_unify),
         expert_pad=(MXFP4_MARLIN_PAD if s.mxfp4_marlin else
                     mxfp4_expert_padding(rules.version, gpu.compute_capability))
         if scheme.key == "mxfp4" else (1, 1),
@@ -660,7 +662,7 @@ def _worker_overheads(st: _Setup, pp_stage: int) -> Overheads:
     return ENGINE.overheads(Worker(
         r.facts, st.stages[pp_stage][0], pp_stage == layout.pp - 1, layout, r.mbt, r.seqs,
         r.act_b, r.link, r.nvswitch_sharp, layout.tp <= r.gpus_per_node, r.graphs,
-        r.max_model_len, r.compute_capability, r.symm_mem,
+        r.max_model_len, r.compute_capability, r.symm_mem, *r.sampler,
     ), st.s, r.subtract_graphs)
 
 
@@ -668,7 +670,7 @@ def _overhead_key(r: _Resolved, s: EngineSettings) -> tuple:
     """Everything _worker_overheads reads besides the spec, layout and stage: the Worker's
     resolved settings and the settings' overrides."""
     return (r.mbt, r.seqs, r.act_b, r.link, r.nvswitch_sharp, r.gpus_per_node, r.graphs,
-            r.max_model_len, r.compute_capability, r.symm_mem, r.subtract_graphs,
+            r.max_model_len, r.compute_capability, r.symm_mem, r.sampler, r.subtract_graphs,
             s.activation_bytes,
             s.non_torch_bytes, s.cuda_graph_bytes, s.enforce_eager, s.skip_mm_profiling)
 
@@ -958,7 +960,7 @@ def plan(request: PlanRequest) -> Plan:
         st.r.max_model_len, st.r.subtract_graphs, st.r.facts, st.stages,
         non_torch_parts(layout, st.r.link, st.r.nvswitch_sharp, layout.tp <= st.r.gpus_per_node,
                         st.r.compute_capability, st.r.symm_mem),
-        st.r.graphs, st.r.compute_capability,
+        st.r.graphs, st.r.compute_capability, st.r.sampler,
     )
     kv_b = st.kv_b
     if not fields["fits"]:
@@ -1109,7 +1111,7 @@ def _term(key: str, label: str, value: float, unit: str, formula: str, note: str
 def _terms(
     spec, layout, s, r, stage, kv_b, act_b, mbt, seqs, num_blocks, per_request, concurrency,
     tokens_from_concurrency, tokens, ceiling, model_limit, max_model_len, subtract_graphs, facts,
-    stages, nt_parts, graph_counts, compute_capability,
+    stages, nt_parts, graph_counts, compute_capability, sampler,
 ) -> list[Term]:
     """Every figure of the binding rank with its formula and real numbers."""
     if tokens_from_concurrency:
@@ -1127,7 +1129,7 @@ def _terms(
         graphs_note += "; " + dsv4_graphs_note()
     decoder_act, act_formula = activation_bytes(
         facts, stages[r.pp_stage][0], r.pp_stage == layout.pp - 1, mbt, seqs, layout.tp, act_b,
-        max_model_len, layout.ep, compute_capability,
+        max_model_len, layout.ep, compute_capability, *sampler,
     )
     if facts.vision is not None and r.pp_stage == 0 and not s.skip_mm_profiling and (
             s.activation_bytes is None):
@@ -1156,6 +1158,10 @@ def _terms(
         _term("activation", "Profile-run activation peak", r.activation_bytes, "B", act_formula,
               "DeepSeek-V4: the tensors vLLM 0.22 holds, from its source; unverified against a "
               "printed peak" if facts.dsv4 else
+              "forward: least-squares fit on vLLM v0.19 H100 start-ups; sampler: the logits "
+              "and sort buffers vLLM < 0.17 holds, from its and PyTorch's source (see "
+              "planner.serving.engine SORT_ROW_BYTES)" if sampler[0] and (
+                  r.pp_stage == layout.pp - 1) else
               "least-squares fit on vLLM v0.19 H100 start-ups (see planner.serving.engine)"),
         _term("non_torch", "Non-torch memory (CUDA context, NCCL)", r.non_torch_bytes, "B",
               " + ".join(f"{n / GIB:.2f} GiB {name}" for name, n in nt_parts)

@@ -156,6 +156,23 @@ GRAPH_SIZES_BY_SEQS_FROM: Version = (0, 10, 0)
 """NOTE: SchedulerConfig.cuda_graph_sizes defaults to [512] in the 0.9.x wheels and to
 [min(max_num_seqs x 2, 512)] from the 0.10.0 wheel (__post_init__)."""
 
+TRITON_TOP_K_TOP_P_FROM: Version = (0, 17, 0)
+"""NOTE: v1/sample/ops/topk_topp_sampler.py: the 0.17.0 wheel adds topk_topp_triton.py and
+apply_top_k_top_p runs it for 8 rows or more; the 0.9.1-0.16.0 wheels sort the logits
+(apply_top_k_top_p: logits.sort(dim=-1)) on the default path, which the profile run's dummy
+sampler takes (gpu_model_runner.py _dummy_sampler_run: top_k = vocab - 1, top_p = 0.9, not
+all greedy). FlashInfer's sampler replaces the sort where it is on: 0.12.0-0.16.0 only with
+VLLM_USE_FLASHINFER_SAMPLER=1; 0.9.1-0.11.0 whenever flashinfer imports (the env var unset
+means on), which the wheel does not install (flashinfer-python is the "flashinfer" extra in
+the 0.10.1.1-0.11.0 metadata, not named in 0.9.1-0.10.0's): planned as a pip install without
+it, as the L40S 0.10.2 start-up in bench/public_memory_runs.json ran ("FlashInfer is not
+available. Falling back to the PyTorch-native implementation of top-p & top-k sampling")."""
+
+SAMPLER_HOLDS_FORWARD_FROM: Version = (0, 9, 2)
+"""NOTE: gpu_model_runner.py _dummy_run returns (hidden_states, hidden_states[logit_indices])
+from the 0.9.2 wheel and profile_run keeps both through the dummy sampler; the 0.9.1 wheel
+returns the sampled rows only."""
+
 SYMM_MEM_FROM: Version = (0, 11, 0)
 """NOTE: envs.py VLLM_ALLREDUCE_USE_SYMM_MEM defaults to "0" in the 0.10.2 wheel (the first
 with distributed/device_communicators/symm_mem.py) and to "1" from the 0.11.0 wheel on: before
@@ -328,6 +345,8 @@ class VllmRules:
     full_graphs: bool = True
     graph_step16: bool = True
     graph_sizes_by_seqs: bool = True
+    sort_sampler: bool = False  # before TRITON_TOP_K_TOP_P_FROM
+    sampler_holds_forward: bool = True  # SAMPLER_HOLDS_FORWARD_FROM
 
     @property
     def label(self) -> str:
@@ -389,6 +408,8 @@ def vllm_rules(text: str) -> VllmRules:
         full_graphs=version >= FULL_GRAPHS_FROM,
         graph_step16=version >= GRAPH_STEP16_FROM,
         graph_sizes_by_seqs=version >= GRAPH_SIZES_BY_SEQS_FROM,
+        sort_sampler=version < TRITON_TOP_K_TOP_P_FROM,
+        sampler_holds_forward=version >= SAMPLER_HOLDS_FORWARD_FROM,
     )
 
 

@@ -21,6 +21,7 @@ from planner.serving.engine import (
     kv_elem_bytes,
     model_facts,
     non_torch_bytes,
+    sort_sampler_peak_bytes,
     stage_kv,
 )
 from planner.serving.layout import ParallelLayout
@@ -180,3 +181,34 @@ def test_model_facts_cached_by_identity():
 )
 def test_derived_max_model_len_follows_vllm_rope_rules(rope, expected):
     assert derived_max_model_len(LLAMA_8B.model_copy(update=rope)) == expected
+
+
+def test_sort_sampler_peak_follows_the_sort_buffers_by_row_count():
+    # vLLM 0.9.2-0.16.0, Llama-3.1-8B (vocab 128,256, hidden 4096, bf16), 2048 tokens batched.
+    # Per logit: bf16 logits 2 + fp32 copy 4 + sort values 4 + int64 indices 8 = 18 B; scratch
+    # (PyTorch SortStable.cu) 128+ rows: reverse indices 8 + cub's 3rd key 4 and value 8 = 20 B;
+    # 2-127 rows: two int2 arrays 16 + keys_out 4 + cub's 3rd key 4 and int2 value 8 = 32 B.
+    # Held: the forward's 2048 hidden-state rows + sampled rows + their rand_like (2 x seqs).
+    facts = model_facts(LLAMA_8B)
+    full, _ = sort_sampler_peak_bytes(facts, 256, 2048, 2, True)
+    # 256 x 128,256 = 32,833,536 logits x 38 B = 1,247,674,368 + 2560 x 8192 = 20,971,520
+    assert full == 1_268_645_888
+    few, formula = sort_sampler_peak_bytes(facts, 64, 2048, 2, True)
+    # 64 x 128,256 = 8,208,384 x 50 B = 410,419,200 + 2176 x 8192 = 17,825,792
+    assert few == 428_244_992 and "full sort" in formula
+    one, _ = sort_sampler_peak_bytes(facts, 1, 2048, 2, True)
+    # one row: 128,256 x (18 + 20) = 4,873,728 + 2050 x 8192 = 16,793,600
+    assert one == 21_667_328
+    # 0.9.1 returns only the sampled rows from the dummy run: 2 x 256 rows held, not 2560
+    assert sort_sampler_peak_bytes(facts, 256, 2048, 2, False)[0] == full - 2048 * 8192
+
+
+def test_activation_takes_the_sort_sampler_or_the_forward_whichever_is_larger():
+    facts = model_facts(LLAMA_8B)
+    # 256 seqs, 2048 tokens: forward 0.308 x 2048 x (4096 + 28,672) x 2 B = 41,339,060 B
+    # against the sampler's 1,268,645,888 B (above): the sampler binds, the two do not add
+    act, formula = activation_bytes(facts, range(32), True, 2048, 256, 1, 2, sort_sampler=True)
+    assert act == 1_268_645_888 and formula.startswith("max(forward")
+    # not the last PP stage: no sampler, the fit's forward terms alone
+    first, _ = activation_bytes(facts, range(16), False, 2048, 256, 1, 2, sort_sampler=True)
+    assert first == int(0.308 * 2048 * (4096 + 28672) * 2)

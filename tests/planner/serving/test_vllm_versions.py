@@ -222,3 +222,28 @@ def test_custom_ar_enabled_follows_custom_all_reduce_py():
     assert not custom_ar_enabled(False, False, 2, old)  # no P2P (GeForce driver)
     assert not custom_ar_enabled(True, True, 3, new)  # an unsupported world size
     assert not custom_ar_enabled(True, True, 16, old) and custom_ar_enabled(True, True, 16, new)
+
+
+def test_the_dummy_sampler_sorts_before_the_0_17_wheel():
+    # topk_topp_sampler.py apply_top_k_top_p: logits.sort in 0.9.1-0.16.0, the Triton kernel
+    # (topk_topp_triton.py) from 0.17.0; _dummy_run returns the full hidden states from 0.9.2
+    assert [vllm_rules(v).sort_sampler for v in ("0.9.1", "0.11.0", "0.16.0", "0.17.0",
+                                                  "0.33.0")] == [True, True, True, False, False]
+    assert [vllm_rules(v).sampler_holds_forward for v in ("0.9.1", "0.9.2")] == [False, True]
+
+
+def test_l40s_0_10_2_expert_parallel_peak_is_the_sort_sampler():
+    # bench/public_memory_runs.json, 8x L40S, Qwen3-235B-A22B-Instruct-2507-FP8, TP=8 + EP,
+    # vLLM 0.10.2 defaults on a 44 GiB card: 2048 batched tokens, 256 seqs. The log: "1.4 GiB
+    # for peak activation", "Available KV cache memory: 10.64 GiB" (the smallest worker).
+    # Sampler: 256 x 151,936 = 38,895,616 logits x (2 bf16 + 4 fp32 + 4 + 8 sort + 20 scratch)
+    # = 1,478,033,408 B + (2048 + 2 x 256) rows x 4096 x 2 B = 20,971,520 held
+    # = 1,499,004,928 B = 1.396 GiB, over the forward's fitted 0.33 GiB
+    spec = parse_model_config(catalog_entry("Qwen/Qwen3-235B-A22B-FP8").config,
+                              catalog_entry("Qwen/Qwen3-235B-A22B-FP8").hf_quant_config,
+                              name="Qwen/Qwen3-235B-A22B-FP8")
+    p = plan(PlanRequest(model=spec, cluster=preset_cluster("l40s", 8),
+                         layout=ParallelLayout(tp=8, ep=True),
+                         engine=EngineSettings(vllm_version="0.10.2", max_model_len=32768)))
+    assert p.activation_bytes_per_gpu == 1_499_004_928
+    assert abs(p.kv_cache_bytes_per_gpu / GIB - 10.64) <= 0.01 * 10.64  # the fit: 11.17 (+5 %)
