@@ -68,6 +68,9 @@ def setup(run: dict) -> Setup:
         engine.append(("enforce_eager", True))
     if run["num_speculative_tokens"]:
         engine.append(("num_speculative_tokens", run["num_speculative_tokens"]))
+    if run.get("flashinfer_sampler"):  # the log prints "Using FlashInfer for top-p & top-k"
+        engine.append(("flashinfer_sampler", True))
+        notes.append("FlashInfer's sampler on (the log's line): no logits sort before vLLM 0.17")
     if run.get("target_quant"):  # an offline-quantized checkpoint planned from its base config
         engine.append(("target_quant", run["target_quant"]))
     if run["notes"]:

@@ -482,7 +482,8 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         graphs=cuda_graph_count(seqs, mbt, rules.blackwell_graphs_1024 and _cc(gpu)[0] == 10,
                                 rules),
         fa4_fp8_hd512=rules.sm90_fa4_fp8_hd512 and _cc(gpu)[0] == 9,
-        symm_mem=rules.symm_mem, sampler=(rules.sort_sampler, rules.sampler_holds_forward),
+        symm_mem=rules.symm_mem,
+        sampler=(rules.sort_sampler and not s.flashinfer_sampler, rules.sampler_holds_forward),
         kv_grouping=(rules.group_pad_ratio, rules.page_unify),
         expert_pad=(MXFP4_MARLIN_PAD if s.mxfp4_marlin else
                     mxfp4_expert_padding(rules.version, gpu.compute_capability))
