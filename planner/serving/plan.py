@@ -353,7 +353,7 @@ class _Setup(NamedTuple):
     kv_b: KvBytes  # the layout's KV layout (engine.sparse_mla_kv: 0.18 reads heads per rank)
     request: tuple[int, int]  # (blocks, bytes) of one max_model_len request (_full_request)
     warnings: tuple[str, ...]  # the layout's warnings no worker changes (_layout_warnings)
-    overheads: dict[int, Overheads]  # each PP stage's, once sized (_overheads)
+    overheads: dict[tuple[Engine, int], Overheads]  # by engine and PP stage (_overheads)
     workers: tuple[tuple[int, int, int], ...]  # the distinct workers (_distinct_workers)
 
 
@@ -367,7 +367,7 @@ class _LayoutFacts(NamedTuple):
     kv_b: KvBytes
     request: tuple[int, int]
     warnings: tuple[str, ...]
-    overheads: dict[int, Overheads]
+    overheads: dict[tuple[Engine, int], Overheads]
     workers: tuple[tuple[int, int, int], ...]
 
 
@@ -648,12 +648,12 @@ def _overheads(st: _Setup, pp_stage: int) -> Overheads:
     They read neither its weights nor the KV dtype nor the weight format, so a sweep's formats
     and KV dtypes share them: cached per spec, engine, layout, stage and what they read of the
     settings (_Resolved.overhead_key)."""
-    known = st.overheads.get(pp_stage)
+    known = st.overheads.get((ENGINE, pp_stage))
     if known is None:
         rng = st.stages[pp_stage][0]
         key = ("overheads", ENGINE, *st.layout_key, rng.start, rng.stop, st.r.overhead_key)
-        known = st.overheads[pp_stage] = _CACHE.get(st.spec, key, _worker_overheads, st,
-                                                    pp_stage)
+        known = st.overheads[ENGINE, pp_stage] = _CACHE.get(st.spec, key, _worker_overheads,
+                                                            st, pp_stage)
     return known
 
 
