@@ -68,10 +68,13 @@ def default_gpu_memory_utilization(text: str) -> float:
     return 0.92 if version >= UTILIZATION_092_FROM else 0.9
 
 
-TOKENS_FROM_CONCURRENCY_FROM: Version = (0, 24, 0)
+TOKENS_FROM_CONCURRENCY_FROM: Version = (0, 20, 1)
 """NOTE: "GPU KV cache size" is num_blocks // groups x min block_size in
-v1/core/kv_cache_utils.py _report_kv_cache_config up to the 0.23.0 wheel, and
-int(max_concurrency x max_model_len) in get_kv_cache_capacity from the 0.24.0 wheel on."""
+v1/core/kv_cache_utils.py _report_kv_cache_config up to the 0.20.0 wheel, and
+int(max_concurrency x max_model_len) from the 0.20.1 wheel on (_report_kv_cache_config in
+0.20.1-0.23.0, get_kv_cache_capacity from 0.24.0; read in the 0.20.0, 0.20.1, 0.21.0, 0.22.0,
+0.23.0 and 0.24.0 wheels). A patch release's change: 0.20.1 is planned with 0.20.0's flags
+(covered_releases) but this rule's own release."""
 
 BIG_GPU_TIER_FROM: Version = (0, 28, 0)
 """NOTE: engine/arg_utils.py EngineArgs.get_batch_defaults: the tier for GPUs with
@@ -417,9 +420,11 @@ def covered_releases() -> tuple[str, ...]:
     """The releases to choose from, oldest first ('0.9.1' ... '0.33.0'; the app's list): each
     covered release with a command-line fixture (planner.serving.vllm_cli), one per patch
     release before 0.11 and one per minor release from it. A later patch release of one of
-    them (--vllm-version 0.19.1) plans with its rules and flags: every rule above changes at
-    one of these releases (one flag does not: --block-size 256 is a choice from the 0.11.1
-    wheel, and 0.11.0's fixture, standing in for 0.11.1-0.11.2, refuses it)."""
+    them (--vllm-version 0.19.1) plans with its flags and rules: every rule above changes at
+    one of these releases but one, the KV tokens vLLM reports, from 0.20.1
+    (TOKENS_FROM_CONCURRENCY_FROM: the version given decides it), and one flag does not:
+    --block-size 256 is a choice from the 0.11.1 wheel, and 0.11.0's fixture, standing in for
+    0.11.1-0.11.2, refuses it."""
     return tuple(v for v in supported_versions()
                  if OLDEST_COVERED <= parse_version(v) <= NEWEST_COVERED)
 

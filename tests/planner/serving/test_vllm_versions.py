@@ -82,11 +82,14 @@ def test_gpu_memory_utilization_default_is_0_92_from_the_0_20_wheel():
     assert abs(pools[1] / GIB - 11.57) <= 0.05 * 11.57 < abs(pools[0] / GIB - 11.57)
 
 
-def test_tokens_formula_switches_at_0_24():
-    # kv_cache_utils: _report_kv_cache_config (blocks // groups x block) in 0.23.0,
-    # get_kv_cache_capacity (int(concurrency x max_model_len)) in 0.24.0
-    assert not vllm_rules("0.23.0").tokens_from_concurrency
-    assert vllm_rules("0.24").tokens_from_concurrency
+def test_tokens_formula_switches_at_0_20_1():
+    # v1/core/kv_cache_utils.py _report_kv_cache_config: num_blocks // groups x block size in
+    # the 0.20.0 wheel, int(max_concurrency x max_model_len) in the 0.20.1 wheel (and 0.21.0-
+    # 0.23.0; get_kv_cache_capacity from 0.24.0). club-3090#91 (0.20.1, 2x RTX 3090) logs
+    # 619,479 tokens, a concurrency x max_model_len figure, not 171,200 blocks x 16
+    assert not vllm_rules("0.20.0").tokens_from_concurrency
+    assert vllm_rules("0.20.1").tokens_from_concurrency
+    assert vllm_rules("0.23.0").tokens_from_concurrency
 
 
 def test_batch_defaults_per_release():
