@@ -110,9 +110,10 @@ class EngineSettings(BaseModel):
         "triton_kernels is missing on Hopper, or VLLM_MXFP4_USE_MARLIN=1 (0.11-0.19)")
     flashinfer_sampler: bool = Field(
         default=False, description="vLLM's FlashInfer top-k/top-p sampler is on (the log "
-        "prints 'Using FlashInfer for top-p & top-k sampling'): before 0.12 whenever flashinfer "
-        "is installed, from 0.12 with VLLM_USE_FLASHINFER_SAMPLER=1. Before 0.17 it replaces "
-        "the logits sort the activation term counts (vllm_versions.TRITON_TOP_K_TOP_P_FROM)")
+        "prints 'Using FlashInfer for top-p & top-k sampling'): before 0.11.1 whenever "
+        "flashinfer is installed, from 0.11.1 with VLLM_USE_FLASHINFER_SAMPLER=1. Before 0.17 "
+        "it replaces the logits sort the activation term counts "
+        "(vllm_versions.TRITON_TOP_K_TOP_P_FROM)")
     activation_bytes: int | None = Field(default=None, ge=0, description="override")
     non_torch_bytes: int | None = Field(default=None, ge=0, description="override")
     cuda_graph_bytes: int | None = Field(default=None, ge=0, description="override")

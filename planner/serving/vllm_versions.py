@@ -164,10 +164,11 @@ TRITON_TOP_K_TOP_P_FROM: Version = (0, 17, 0)
 apply_top_k_top_p runs it for 8 rows or more; the 0.9.1-0.16.0 wheels sort the logits
 (apply_top_k_top_p: logits.sort(dim=-1)) on the default path, which the profile run's dummy
 sampler takes (gpu_model_runner.py _dummy_sampler_run: top_k = vocab - 1, top_p = 0.9, not
-all greedy). FlashInfer's sampler replaces the sort where it is on: 0.12.0-0.16.0 only with
-VLLM_USE_FLASHINFER_SAMPLER=1; 0.9.1-0.11.0 whenever flashinfer imports (the env var unset
-means on), which the wheel does not install (flashinfer-python is the "flashinfer" extra in
-the 0.10.1.1-0.11.0 metadata, not named in 0.9.1-0.10.0's): planned as a pip install without
+all greedy). FlashInfer's sampler replaces the sort where it is on: 0.11.1-0.16.0 only with
+VLLM_USE_FLASHINFER_SAMPLER=1 (the 0.11.1 wheel made it opt-in, though its metadata requires
+flashinfer-python); 0.9.1-0.11.0 whenever flashinfer imports (the env var unset means on),
+which the wheel does not install (flashinfer-python is the "flashinfer" extra in the
+0.10.1.1-0.11.0 metadata, not named in 0.9.1-0.10.0's): planned as a pip install without
 it, as the L40S 0.10.2 start-up in bench/public_memory_runs.json ran ("FlashInfer is not
 available. Falling back to the PyTorch-native implementation of top-p & top-k sampling")."""
 
