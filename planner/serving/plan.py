@@ -992,22 +992,28 @@ def _conclude(
     errors += [e for e in _empty_stage_errors(st) if e not in errors]
     errors += [e for e in _kv_pool_oom_errors(st, candidates) if e not in errors]
     errors += [e for e in _page_size_errors(st) if e not in errors]
-    sized = [i for i, c in enumerate(candidates) if st.stages[c.pp_stage][1] is not None]
-    index = 0 if len(candidates) == 1 else min(
-        sized or range(len(candidates)), key=lambda i: (candidates[i].blocks, candidates[i].kv))
-    bind = candidates[index]
+    # one pass (a plan has a few workers; a generator or key function per plan cost more):
+    # the binding worker, the fewest blocks then the least KV (the first on a tie) of those
+    # with a KV layer, each such stage's smallest pool, the heaviest weights, any overweight
+    index, fewest, heaviest, overweight = 0, None, 0, False
     pools: dict[int, int] = {}
-    for c in candidates:
+    for i, c in enumerate(candidates):
+        heaviest = max(heaviest, c.weights)
+        overweight = overweight or c.weights > c.budget
         if st.stages[c.pp_stage][1] is not None:
             pools[c.pp_stage] = min(pools.get(c.pp_stage, c.kv), c.kv)
-    overweight = any(c.weights > c.budget for c in candidates)
+            if fewest is None or (c.blocks, c.kv) < fewest:
+                index, fewest = i, (c.blocks, c.kv)
+    if fewest is None and len(candidates) > 1:  # no worker holds KV: the least KV binds
+        index = min(range(len(candidates)), key=lambda i: (candidates[i].blocks, candidates[i].kv))
+    bind = candidates[index]
     out = _outcome(st, bind, pools, overweight, errors)
     stage = st.stages[bind.pp_stage][1]
     fields = {
         "model_name": st.spec.name or st.spec.model_type,
         "layout": st.layout,
         "gpus_used": st.layout.gpus,
-        "weights_bytes_per_gpu": max(c.weights for c in candidates),
+        "weights_bytes_per_gpu": heaviest,
         "kv_bytes_per_token_per_gpu": stage.kv_bytes_per_token if stage else 0,
         "activation_bytes_per_gpu": bind.activation,
         "non_torch_bytes_per_gpu": bind.non_torch,
