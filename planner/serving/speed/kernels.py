@@ -165,8 +165,9 @@ TP=8 decode at nearly the same speed on H200 (4.8 TB/s) and B200 (8 TB/s): 10.4 
 (SMs x clock) are 67 and 75 TFLOP/s. So the expert rate is the smaller of the bandwidth one
 and SpeedCoefficients.marlin_moe_bytes_per_fp32_flop x the FP32 FLOP/s of 128-lane SMs at the
 GPU's SMs x clock (MARLIN_FP32_FLOP_PER_SM_CYCLE x GpuSpec.sm_cycles_tera_per_s: the datasheet
-FP32 figure on Hopper, Blackwell, Ada and GA10x; A100's 64-lane SMs count 2 x 19.5 = 39, as
-the dequantising integer and half2 instructions issue per SM, not per FP32 lane). GPUs
+FP32 figure on Hopper, Blackwell, Ada and GA10x; A100's 64-lane SMs count 2 x 19.5 = 39,
+ASSUMING the dequantising integer and half2 instructions issue per SM, not per FP32 lane:
+unverified, no A100 Marlin MoE row or measurement). GPUs
 without an FP32 figure stay bandwidth-bound; on an RTX 3090 (35.6 TFLOP/s: 1,339 GB/s) the
 bound lies above its 936 GB/s."""
 MARLIN_FP32_FLOP_PER_SM_CYCLE = 256
