@@ -353,7 +353,7 @@ class _Setup(NamedTuple):
     kv_b: KvBytes  # the layout's KV layout (engine.sparse_mla_kv: 0.18 reads heads per rank)
     request: tuple[int, int]  # (blocks, bytes) of one max_model_len request (_full_request)
     warnings: tuple[str, ...]  # the layout's warnings no worker changes (_layout_warnings)
-    overheads: dict[tuple[Engine, int], Overheads]  # by engine and PP stage (_overheads)
+    overheads: dict[int, Overheads]  # each PP stage's, once sized (_overheads)
     workers: tuple[tuple[int, int, int], ...]  # the distinct workers (_distinct_workers)
 
 
@@ -367,12 +367,12 @@ class _LayoutFacts(NamedTuple):
     kv_b: KvBytes
     request: tuple[int, int]
     warnings: tuple[str, ...]
-    overheads: dict[tuple[Engine, int], Overheads]
+    overheads: dict[int, Overheads]
     workers: tuple[tuple[int, int, int], ...]
 
 
 class _Resolved(NamedTuple):
-    """The layout-independent part of a setup: one per (model, cluster, settings)."""
+    """The layout-independent part of a setup: one per (model, cluster, settings, engine)."""
 
     gpu_name: str
     max_model_len: int
@@ -418,13 +418,14 @@ def _resolve(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resol
     """The settings vLLM derives for this model, cluster and flags, cached by identity (a
     sweep plans every layout with the same three objects) and, on a miss, by the value of the
     settings, which are small: a rerun's sweep (new settings objects, equal values) derives
-    nothing again."""
-    return _RESOLVED.get_all((spec, cluster, s), (), _derive_once, spec, cluster, s)
+    nothing again. Keyed by the engine too (its budgets and launch flags; the layout facts
+    and overheads cached under a _Resolved follow it)."""
+    return _RESOLVED.get_all((spec, cluster, s), (ENGINE,), _derive_once, spec, cluster, s)
 
 
 def _derive_once(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolved:
     """_derive, cached by the value of the settings (see _resolve)."""
-    return _DERIVED.get_all((spec, cluster), (s,), _derive, spec, cluster, s)
+    return _DERIVED.get_all((spec, cluster), (s, ENGINE), _derive, spec, cluster, s)
 
 
 def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolved:
@@ -648,12 +649,12 @@ def _overheads(st: _Setup, pp_stage: int) -> Overheads:
     They read neither its weights nor the KV dtype nor the weight format, so a sweep's formats
     and KV dtypes share them: cached per spec, engine, layout, stage and what they read of the
     settings (_Resolved.overhead_key)."""
-    known = st.overheads.get((ENGINE, pp_stage))
+    known = st.overheads.get(pp_stage)
     if known is None:
         rng = st.stages[pp_stage][0]
         key = ("overheads", ENGINE, *st.layout_key, rng.start, rng.stop, st.r.overhead_key)
-        known = st.overheads[ENGINE, pp_stage] = _CACHE.get(st.spec, key, _worker_overheads,
-                                                            st, pp_stage)
+        known = st.overheads[pp_stage] = _CACHE.get(st.spec, key, _worker_overheads, st,
+                                                    pp_stage)
     return known
 
 
@@ -862,9 +863,10 @@ def _full_request(spec: ModelSpec, r: _Resolved, layout: ParallelLayout,
                   stages: tuple[tuple[range, StageKv | None], ...], kv_b: KvBytes
                   ) -> tuple[int, int]:
     """(blocks, bytes) one max_model_len request needs on its hungriest stage: the same for
-    every weight format and worker, so cached per spec and KV layout."""
-    key = ("request", layout.tp, layout.pp, r.block_size, kv_b, r.mbt, r.max_model_len,
-           r.fa4_fp8_hd512, r.states)
+    every weight format and worker, so cached per spec by all that the stages and the need
+    read (the engine's stage layouts, the release's group padding among them)."""
+    key = ("request", ENGINE, layout.tp, layout.pp, r.block_size, kv_b, r.mbt, r.max_model_len,
+           r.fa4_fp8_hd512, r.states, r.kv_grouping[0])
     return _cached(spec, key, _request_need, r, layout.tp, stages, kv_b)
 
 

@@ -42,3 +42,21 @@ def test_plan_applies_the_selected_engine(monkeypatch):
     rank = after.per_gpu[0]
     assert rank.kv_cache_bytes == rank.budget_bytes - rank.weights_bytes
     assert after.kv_cache_bytes_per_gpu > before.kv_cache_bytes_per_gpu
+
+
+class _HalfBudget(VllmEngine):
+    """Another engine beside vLLM: half of each GPU's memory, vLLM's pages and overheads."""
+
+    name = "test-half-budget"
+
+    def budget_bytes(self, total_bytes, settings):
+        return total_bytes // 2
+
+
+def test_plan_takes_the_selected_engine_s_budget_after_another_engine_planned(monkeypatch):
+    request = PlanRequest(model=LLAMA_8B, cluster=preset_cluster("h100-sxm", 1),
+                          engine=EngineSettings(max_model_len=8192))
+    plan(request)
+    monkeypatch.setattr(plan_module, "ENGINE", _HalfBudget())
+    rank = plan(request).per_gpu[0]
+    assert rank.budget_bytes == rank.total_bytes // 2
