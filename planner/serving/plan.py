@@ -599,7 +599,8 @@ def _setup(
 
 _LAYOUT_FACTS: IdentityMemo[_LayoutFacts] = IdentityMemo(4096)
 """_LayoutFacts by spec, _Resolved (its id: each entry holds it) and layout. A _Resolved is
-one per model, cluster and settings value (_resolve), so a rerun's sweep finds its layouts'."""
+one per model, cluster, settings value and engine (_resolve), so a rerun's sweep finds its
+layouts' and another engine does not."""
 
 
 def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
@@ -1084,7 +1085,7 @@ def summary_figures(
 def _distinct_workers(cluster: ClusterSpec, layout: ParallelLayout, r: _Resolved,
                       weight_totals: tuple[int, ...]) -> tuple[tuple[int, int, int], ...]:
     """(PP stage, weight bytes, GPU total) of each distinct worker, stage by stage: the
-    workers plan_summary sizes (_LayoutFacts.workers)."""
+    workers summary_figures sizes (_LayoutFacts.workers)."""
     gpus = min(layout.gpus, r.gpu_count)
     positions = min(gpus, layout.tp * layout.pp)  # (stage, TP rank) slots that have a GPU
     totals = r.gpu_totals

@@ -204,8 +204,9 @@ def sweep_row(figures: Mapping[str, Any], quant_key: str, kv_cache_dtype: str,
     """The headline figures of one plan: summary_figures(...), or dict(p) of a Plan or
     PlanSummary (iterating a pydantic model gives its fields; the names are the same), with
     the speed columns of `speed` where there is one. Built validated (model_validate of the
-    dict: a third fewer instructions than SweepRow(**dict), which packs the keywords again);
-    validation costs less than copying a blank row with an update or model_construct."""
+    dict: fewer instructions than SweepRow(**dict), which packs the keywords again, per
+    cc21724's callgrind pass); validation costs less than copying a blank row with an update
+    or model_construct."""
     return SweepRow.model_validate({
         "quant_key": quant_key,
         "quant_label": scheme(quant_key).label,
@@ -239,8 +240,8 @@ def row_speed(request: PlanRequest, figures: Mapping[str, Any], load: ServingLoa
     Throughput, TPOT and TTFT all grow with concurrency, so each search is a bisection (about
     log2(max_num_seqs) estimates), and a row that misses a target with one request in
     flight is given up at once (returned as it is, so it ranks after the rows that meet it).
-    A row keeps only the estimate's figures (speed_figures: estimate_speed the row for its
-    terms)."""
+    A row keeps only the estimate's figures (speed_figures); estimate_speed gives a row's
+    terms and notes."""
     summary = PlanFigures.of(figures)
     if min_output_tokens_per_s is None and not best:
         return speed_figures(request, load, plan_result=summary)
