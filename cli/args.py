@@ -15,7 +15,7 @@ from cli.parser import BooleanOnce, OneLineParser
 from planner.serving.engine import EngineSettings, checkpoint_name_problem
 from planner.serving.hardware import HardwareError, NetworkSpec, parse_network
 from planner.serving.kv_unsized import unsized_reason
-from planner.serving.speed import ServingLoad
+from planner.serving.speed import ARRIVALS, ServingLoad
 from planner.serving.sweep import OBJECTIVES
 from planner.serving.vllm_cli import unmodelled_kv_cache_dtypes
 from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION
@@ -223,8 +223,8 @@ def add_load(parser: argparse.ArgumentParser,
              concurrency_help: str = "requests in flight (default 1; capped at what the KV "
              "cache holds)") -> argparse._ArgumentGroup:
     """The serving load the speed figures are computed at (planner.serving.speed):
-    --input-len, --output-len, --concurrency, the same for plan, sweep, report and recommend
-    (which titles the group and says what its concurrency means); returns the group."""
+    --input-len, --output-len, --concurrency, --arrival, the same for plan, sweep, report and
+    recommend (which titles the group and says what its concurrency means); returns the group."""
     load = parser.add_argument_group(title)
     load.add_argument("--input-len", type=_bounded_int(1, MAX_LOAD_TOKENS), default=1024,
                       metavar="N", help="prompt tokens per request (default 1024)")
@@ -232,6 +232,10 @@ def add_load(parser: argparse.ArgumentParser,
                       metavar="N", help="output tokens per request (default 1024)")
     load.add_argument("--concurrency", type=_bounded_int(1, 1 << 20), default=1, metavar="C",
                       help=concurrency_help)
+    load.add_argument("--arrival", choices=ARRIVALS, default=ARRIVALS[0],
+                      help="staggered (default): requests arrive spread out; burst: all arrive "
+                      "together (a closed-loop benchmark of equal lengths), TTFT from the "
+                      "packed prefill steps")
     return load
 
 

@@ -80,9 +80,9 @@ def redact(text: str) -> str:
 
 
 def _load(args: argparse.Namespace) -> ServingLoad:
-    """The serving load of --input-len, --output-len and --concurrency."""
+    """The serving load of --input-len, --output-len, --concurrency and --arrival."""
     return ServingLoad(input_len=args.input_len, output_len=args.output_len,
-                       concurrency=args.concurrency)
+                       concurrency=args.concurrency, arrival=args.arrival)
 
 
 def _plan(args: argparse.Namespace
@@ -192,7 +192,7 @@ def cmd_recommend(args: argparse.Namespace) -> str:
     prices = with_overrides(load_prices(args.prices, args.price))
     workload = Workload(
         input_len=args.input_len, output_len=args.output_len, context_tokens=args.context,
-        concurrency=args.concurrency, requests_per_s=args.requests_per_s,
+        concurrency=args.concurrency, arrival=args.arrival, requests_per_s=args.requests_per_s,
         ttft_ms=args.ttft_ms, tpot_ms=args.tpot_ms,
     )
     _preload(args, [(name, None) for name in args.model])

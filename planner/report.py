@@ -668,7 +668,7 @@ def _performance(inputs: ReportInputs) -> list[str]:
         return lines + [no_speed_reason(inputs.plan, inputs.load), ""]
     load = speed.load
     lines += [f"At {load.input_len:,} input and {load.output_len:,} output tokens per request, "
-              f"{speed.concurrency} request(s) at once"
+              f"{speed.concurrency} request(s) at once{load.together}"
               + (f" (of {load.concurrency} asked: the KV cache binds)" if speed.kv_bound else "")
               + f"; {speed.kernel} kernels, {speed.link} link:", ""]
     lines += md_table(["Figure", "Value"], [
@@ -723,7 +723,8 @@ def sweep_speed_note(result: SweepResult) -> str:
     where = ("each row at the concurrency with the most output tokens/s"
              + (f" within TPOT {result.tpot_ms_target:g} ms" if result.tpot_ms_target else "")
              if result.objective == "throughput"
-             else f"{load.concurrency} request(s) in flight, capped by the KV cache")
+             else f"{load.concurrency} request(s) in flight{load.together}, capped by the KV "
+             "cache")
     return (f"speed at {load.input_len:,} input / {load.output_len:,} output tokens, {where}; "
             f"ranked by {result.objective}")
 

@@ -28,7 +28,7 @@ from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.plan import PlanRequest, summary_figures
 from planner.serving.prices import PRICE_TABLE_DATE, GpuPrice
 from planner.serving.replicas import SLACK, Bound, Family, families, lowest_counts
-from planner.serving.speed import PlanFigures, ServingLoad, speed_figures
+from planner.serving.speed import Arrival, PlanFigures, ServingLoad, speed_figures
 from planner.serving.sweep import (
     KV_DTYPES,
     SweepRow,
@@ -61,6 +61,8 @@ class Workload(BaseModel):
     """max_model_len to plan; default input_len + output_len."""
     concurrency: int = Field(1, ge=1)
     """Requests served at once (each up to context_tokens long)."""
+    arrival: Arrival = "staggered"
+    """How the requests arrive (ServingLoad.arrival): burst, all together."""
     requests_per_s: float | None = Field(None, gt=0)
     """Arrival rate to sustain: needs output tokens/s >= rate x output_len (speed model)."""
     ttft_ms: float | None = Field(None, gt=0)
@@ -75,7 +77,7 @@ class Workload(BaseModel):
     def load(self) -> ServingLoad:
         """The serving load the speed model is asked about."""
         return ServingLoad(input_len=self.input_len, output_len=self.output_len,
-                           concurrency=self.concurrency)
+                           concurrency=self.concurrency, arrival=self.arrival)
 
     @property
     def output_tokens_per_s(self) -> float | None:

@@ -64,7 +64,8 @@ def test_plan_text_has_a_speed_block(capsys) -> None:
 
 @pytest.mark.parametrize("flags", [["--concurrency", "0"], ["--input-len", "x"],
                                    ["--link", "infiniband"], ["--output-len", "16777217"],
-                                   ["--network", "400"], ["--network", "0x100"]])
+                                   ["--network", "400"], ["--network", "0x100"],
+                                   ["--arrival", "poisson"]])
 def test_bad_speed_flags_exit_2(capsys, flags: list[str]) -> None:
     with pytest.raises(SystemExit) as info:
         main([*SEED, *flags])
@@ -129,3 +130,29 @@ def test_no_speed_names_its_own_reason(capsys, command: str, argv: list[str],
     out = capsys.readouterr().out
     assert reason in out
     assert out.count("No speed figures") == 1
+
+
+def test_arrival_burst_packs_the_prompts_and_keeps_tpot(capsys) -> None:
+    staggered = _json(capsys, *SEED, "--concurrency", "8", "--json")
+    assert staggered["speed"]["load"]["arrival"] == "staggered"
+    assert "burst_prefill" not in {t["name"] for t in staggered["speed_terms"]}
+    burst = _json(capsys, *SEED, "--concurrency", "8", "--arrival", "burst", "--json")
+    assert burst["speed"]["load"]["arrival"] == "burst"
+    terms = {t["name"]: t for t in burst["speed_terms"]}
+    # 8 prompts of 1,024 tokens arrive together: the burst's mean wait is at least one
+    # request's prefill alone, and the TTFT term adds the request overheads to it
+    assert terms["burst_prefill"]["value"] >= burst["speed"]["prefill_ms"]
+    assert burst["ttft_ms"] > terms["burst_prefill"]["value"]
+    assert burst["ttft_ms"] != staggered["ttft_ms"] and burst["tpot_ms"] == staggered["tpot_ms"]
+    assert main([*SEED, "--concurrency", "8", "--arrival", "burst"]) == 0
+    assert "8 request(s) at once, arriving together;" in capsys.readouterr().out
+
+
+
+@pytest.mark.parametrize("command", ["sweep", "report", "recommend"])
+def test_every_planning_command_takes_arrival(command: str) -> None:
+    from cli.args import build_parser
+    rest = ["--gpu", "h100-sxm"] if command != "recommend" else []
+    assert build_parser().parse_args([command, "--model", "m", *rest]).arrival == "staggered"
+    args = build_parser().parse_args([command, "--model", "m", *rest, "--arrival", "burst"])
+    assert args.arrival == "burst"

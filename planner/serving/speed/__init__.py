@@ -23,7 +23,9 @@ the serving at a load: one replica; DP replicas split the
 concurrency and add their throughput; at concurrency C (capped at what the KV cache holds)
 TPOT = decode step at C + the other requests' prefill work spread over the output; TTFT =
 request overhead + prefill + one decode step (C > 1) + a share of the other C - 1 requests'
-whole prefills. Between nodes TP all-reduce and PP hops run over the network
+whole prefills (arrival "staggered", the default), or, with arrival "burst" (all C arrive
+together), request overhead + the mean over the C requests of the packed prefill steps until
+each one's prompt ends (step._burst). Between nodes TP all-reduce and PP hops run over the network
 and the EP all-to-all's share for other nodes (hardware.network_link); not modelled:
 speculative decoding, prefix caching.
 The rest, one concept per module:
@@ -40,7 +42,7 @@ The rest, one concept per module:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -54,8 +56,12 @@ from planner.serving.speed.collectives import node_span
 from planner.serving.speed.context import _Ctx, _device, _padded_moe
 from planner.serving.speed.kernels import KernelFamily
 from planner.serving.speed.stages import _stages
-from planner.serving.speed.step import _decode, _prefill
+from planner.serving.speed.step import _burst, _decode, _prefill
 from planner.serving.speed.terms import _speed_terms, release_caveats
+
+Arrival = Literal["staggered", "burst"]
+"""How a load's requests arrive (ServingLoad.arrival); ARRIVALS lists them, the default first."""
+ARRIVALS: tuple[Arrival, ...] = get_args(Arrival)
 
 
 class ServingLoad(BaseModel):
@@ -66,6 +72,16 @@ class ServingLoad(BaseModel):
     input_len: int = Field(default=1024, ge=1, le=1 << 24, description="prompt tokens")
     output_len: int = Field(default=1024, ge=1, le=1 << 24, description="generated tokens")
     concurrency: int = Field(default=1, ge=1, le=1 << 20, description="requests in flight")
+    arrival: Arrival = Field(
+        default="staggered", description="staggered: requests arrive spread out and queue "
+        "behind a fitted share of the others' prefills; burst: all arrive together (a "
+        "closed-loop benchmark of equal lengths) and are prefilled in packed steps")
+
+    @property
+    def together(self) -> str:
+        """What a description of the load adds after its concurrency: ", arriving together"
+        for a burst, "" otherwise."""
+        return ", arriving together" if self.arrival == "burst" else ""
 
 
 class SpeedEstimate(BaseModel):
@@ -182,8 +198,13 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
     # the prefill rides in a step with the running decode batch (waiting for the current
     # step, then sharing one): one decode step on top, plus the prefill work queued ahead
     queue = tpot_base * (others > 0) + coefficients.queue_share * others * prefill_s
-    ttft = coefficients.request_overhead_ms / 1e3 + prefill_s + queue \
-        + coefficients.prompt_token_overhead_us * 1e-6 * load.input_len
+    burst = _burst(ctx, per_replica, load.input_len) if load.arrival == "burst" else None
+    if burst is not None:  # all arrive together: the packed steps until each prompt ends
+        ttft = coefficients.request_overhead_ms / 1e3 + burst[0] \
+            + coefficients.prompt_token_overhead_us * 1e-6 * load.input_len
+    else:
+        ttft = coefficients.request_overhead_ms / 1e3 + prefill_s + queue \
+            + coefficients.prompt_token_overhead_us * 1e-6 * load.input_len
     kv_wait = _kv_wait_s(load, kv_limit, ttft, tpot)
     aggregate = conc / (tpot + ttft / load.output_len)
     figures = SpeedFigures(
@@ -197,7 +218,7 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
         return figures
     terms = _speed_terms(ctx, stages, load, conc, kv_limit, per_replica, context, parts,
                          tpot_base, interference, prefill_s, marginal_s, chunks, tpot, ttft,
-                         kv_wait, aggregate, softmax_s)
+                         kv_wait, aggregate, softmax_s, burst)
     return SpeedEstimate(load=load, **figures._asdict(), kernel=ctx.family, link=ctx.link.kind,
                          terms=terms, notes=_notes(ctx, request.engine, load, p, conc, kv_limit,
                                                    held, kv_wait))

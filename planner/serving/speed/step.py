@@ -190,13 +190,58 @@ def _prefill(ctx: _Ctx, input_len: int) -> tuple[float, float, int, float]:
     chunks = cdiv(input_len, ctx.mbt)
     for _ in range(chunks):
         chunk = min(ctx.mbt, input_len - done)
-        mean_context = done + chunk / 2
-        parts = _stage_parts(ctx, _tokens(ctx, chunk), 1, mean_context, prefill=True)
-        stage_s = [_step_s(p) for p in parts]
+        step_s, parts = _prefill_step(ctx, chunk, 1, done + chunk / 2)
+        total += step_s
         for i in ctx.order:
-            total += stage_s[i]
             marginal += parts[i]["compute"] + parts[i]["allreduce"]
             softmax += parts[i]["softmax"]
-        total += _pipeline_hops_s(ctx, chunk)
         done += chunk
     return total, marginal / ctx.pp, chunks, softmax
+
+
+def _prefill_step(ctx: _Ctx, tokens: int, seqs: int, context: float
+                  ) -> tuple[float, list[dict[str, float]]]:
+    """(seconds, each distinct stage's parts) of one prefill step of `tokens` prompt tokens
+    of `seqs` prompts whose queries see `context` keys on average, through every stage in
+    turn plus the hops between them."""
+    parts = _stage_parts(ctx, _tokens(ctx, tokens), seqs, context, prefill=True)
+    return sum(_step_s(parts[i]) for i in ctx.order) + _pipeline_hops_s(ctx, tokens), parts
+
+
+class BurstStep(NamedTuple):
+    """One scheduler step of a burst: its prompt tokens, the prompts it holds a piece of,
+    its seconds, and how many prompts end in it."""
+
+    tokens: int
+    prompts: int
+    seconds: float
+    ended: int
+
+
+def _burst(ctx: _Ctx, requests: int, input_len: int) -> tuple[float, list[BurstStep]]:
+    """(mean seconds until a request's prompt completes, the steps) when `requests` prompts
+    of `input_len` tokens arrive together on one replica: vLLM's scheduler packs them first
+    come first served into steps of at most max_num_batched_tokens tokens (chunked prefill:
+    a prompt that does not fit ends the step and goes on in the next: Scheduler.schedule in
+    v1/core/sched/scheduler.py, 0.26.0, gives each waiting request min(its tokens, the token
+    budget left) with chunked prefill on, its default), and a request's first
+    token comes when the step holding its last prompt token ends. Each step is _prefill_step
+    of its tokens, its prompts, and the token-weighted mean causal context of its pieces (a
+    piece of t tokens starting at a prompt's token o sees o + t / 2 keys on average). Not
+    counted: the decode tokens of requests already prefilled, which share later steps."""
+    total = requests * input_len
+    steps, clock, finished_s, pos = [], 0.0, 0.0, 0
+    while pos < total:
+        end = min(pos + ctx.mbt, total)
+        first, last = pos // input_len, (end - 1) // input_len
+        keys = 0.0
+        for r in range(first, last + 1):
+            start, stop = max(pos, r * input_len), min(end, (r + 1) * input_len)
+            keys += (stop - start) * (start - r * input_len + (stop - start) / 2)
+        seconds, _ = _prefill_step(ctx, end - pos, last - first + 1, keys / (end - pos))
+        clock += seconds
+        ended = end // input_len - pos // input_len
+        finished_s += ended * clock
+        steps.append(BurstStep(end - pos, last - first + 1, seconds, ended))
+        pos = end
+    return finished_s / requests, steps

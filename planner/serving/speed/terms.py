@@ -27,7 +27,7 @@ from planner.serving.speed.context import (
     _read_capped,
 )
 from planner.serving.speed.kernels import DEEPGEMM_ALIGN_ROWS, MARLIN_FP32_FLOP_PER_SM_CYCLE
-from planner.serving.speed.step import expected_experts_touched
+from planner.serving.speed.step import BurstStep, expected_experts_touched
 
 
 def _term(key: str, label: str, value: float, unit: str, formula: str, note: str = "") -> Term:
@@ -96,8 +96,9 @@ def _exp_rule(ctx: _Ctx) -> str:
 
 def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, parts,
                  tpot_base, interference, prefill_s, marginal_s, chunks, tpot, ttft,
-                 kv_wait, aggregate, softmax_s) -> list[Term]:
-    """The speed figures with their formulas in the model's own numbers."""
+                 kv_wait, aggregate, softmax_s, burst=None) -> list[Term]:
+    """The speed figures with their formulas in the model's own numbers; `burst`: _burst's
+    (mean seconds, steps) when the requests arrive together."""
     c = ctx.c
     s = max(stages, key=lambda st: st.dense_bytes + st.expert_bytes)
     eff, kv_eff = c.bandwidth_efficiency[ctx.family], c.kv_bandwidth_efficiency
@@ -213,13 +214,16 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
               marginal_s * 1e3, "ms",
               f"compute + all-reduce of {load.input_len:,} tokens (no weight re-read) on the "
               f"busiest stage = {_ms(marginal_s)}"),
+        *([] if burst is None else [_burst_term(ctx, load, per_replica, *burst)]),
         _term("ttft", "Time to first token (a served request)", ttft * 1e3, "ms",
               f"{c.request_overhead_ms:g} ms request overhead + "
               f"{c.prompt_token_overhead_us:g} us x {load.input_len:,} prompt tokens + "
-              f"{_ms(prefill_s)} prefill + "
-              f"{'one decode step ' + _ms(tpot_base) + ' + ' if per_replica > 1 else ''}"
-              f"{c.queue_share:.3g} x {per_replica - 1} others x {_ms(prefill_s)} prefill "
-              f"queued ahead = {_ms(ttft)}",
+              + (f"{_ms(burst[0])} burst prefill (mean over {per_replica} requests arriving "
+                 f"together) = {_ms(ttft)}" if burst is not None else
+                 f"{_ms(prefill_s)} prefill + "
+                 f"{'one decode step ' + _ms(tpot_base) + ' + ' if per_replica > 1 else ''}"
+                 f"{c.queue_share:.3g} x {per_replica - 1} others x {_ms(prefill_s)} prefill "
+                 f"queued ahead = {_ms(ttft)}"),
               "the per-prompt-token time is fitted (BLIS's alpha1 form): host work such as "
               "tokenization explains part of it, the rest is prefill time the roofline misses"),
         _term("kv_wait", "Wait for a KV slot (before TTFT starts)", kv_wait * 1e3, "ms",
@@ -240,3 +244,29 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
               f"{conc} requests / ({_ms(tpot)} + {_ms(ttft)} / {load.output_len:,}) = "
               f"{aggregate:,.1f} tok/s"),
     ]
+
+
+def _burst_term(ctx: _Ctx, load, requests: int, mean_s: float, steps: list[BurstStep]) -> Term:
+    """The burst's prefill steps (step._burst): each step's tokens, prompts, time and the
+    requests that end in it (the first three and the last two steps of a longer burst)."""
+    shown, clock, done = [], 0.0, 0
+    for n, st in enumerate(steps, 1):
+        clock += st.seconds
+        ends = (f"requests {done + 1}-{done + st.ended}" if st.ended > 1
+                else f"request {done + 1}" if st.ended else "none")
+        done += st.ended
+        if n <= 3 or n > len(steps) - 2:
+            shown.append(f"step {n}: {st.tokens:,} tokens of {st.prompts} prompt(s), "
+                         f"{_ms(st.seconds)}, ends at {_ms(clock)}, {ends} end")
+        elif n == 4:
+            shown.append(f"... {len(steps) - 5} more")
+    return _term(
+        "burst_prefill", "Burst: prefill steps until a request's prompt ends", mean_s * 1e3,
+        "ms", f"{requests} prompts x {load.input_len:,} tokens packed first come first served "
+        f"into {len(steps)} step(s) of <= {ctx.mbt:,} tokens ({'; '.join(shown)}); mean over "
+        f"the {requests} requests of the time their last step ends = {_ms(mean_s)}",
+        "all requests arrive together (a closed-loop benchmark of equal lengths): vLLM's "
+        "scheduler fills each step with waiting prompts up to max_num_batched_tokens, "
+        "chunking the one that does not fit; each step is a prefill step of its tokens "
+        "(compute, attention, all-reduce, overhead); the decode tokens of requests already "
+        "prefilled, which share later steps, are not counted")
