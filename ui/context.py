@@ -313,7 +313,8 @@ def compare_plan(spec: ModelSpec, cluster: ClusterSpec, engine: EngineSettings) 
 
 
 def current_load() -> ServingLoad:
-    """The serving load the speed figures are for (Plan page: input, output, concurrency)."""
+    """The serving load the speed figures are for (Plan page: input, output, concurrency,
+    arrivals)."""
     current = state()
     return ServingLoad(input_len=current.input_len, output_len=current.output_len,
-                       concurrency=current.concurrency)
+                       concurrency=current.concurrency, arrival=current.arrival)

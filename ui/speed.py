@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from planner.serving.plan import Plan, PlanRequest
-from planner.serving.speed import ServingLoad, SpeedEstimate, estimate_speed
+from planner.serving.speed import ARRIVALS, ServingLoad, SpeedEstimate, estimate_speed
 from planner.serving.sweep import OBJECTIVES
 from planner.text import md_escape
 from ui.charts import speed_vs_concurrency
@@ -16,7 +16,7 @@ _MAX_CURVE_POINTS = 12
 
 def load_controls(container, page: str = "plan") -> None:
     """Input tokens, output tokens and concurrency, side by side in `container` (the Plan and
-    Report pages: one state, so both show the same load)."""
+    Report pages: one state, so both show the same load; arrivals: arrival_control)."""
     a, b, c = container.columns(3)
     # no widget bounds (a browser refuses an out-of-range value silently): the state refuses
     # it aloud (ui.state.AppState's limits)
@@ -29,6 +29,19 @@ def load_controls(container, page: str = "plan") -> None:
     c.number_input("Concurrency", step=1,
                    help="requests in flight; capped at what the KV cache holds",
                    **bind(page, "concurrency"))
+
+
+def arrival_control(container, page: str = "plan", *, compact: bool = False) -> None:
+    """The load's arrivals, staggered or burst (ServingLoad.arrival). `compact`: the label
+    folded into the choices ("burst arrivals"), one line high, beside the Plan page's "More
+    vLLM options" so the speed figures stay above the fold."""
+    container.selectbox(
+        "Arrivals", ARRIVALS, format_func=(lambda a: f"{a} arrivals") if compact else str,
+        label_visibility="collapsed" if compact else "visible",
+        help="staggered: requests arrive spread out, each queued behind a fitted share of the "
+        "others' prefills; burst: all arrive together (a closed-loop benchmark of equal "
+        "lengths), their prompts packed into max_num_batched_tokens-token steps (CLI: "
+        "--arrival)", **bind(page, "arrival"))
 
 
 OBJECTIVE_LABELS = {

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from planner.model.quant import UnknownSchemeError, resolve_scheme
 from planner.serving.engine import checkpoint_name_problem
 from planner.serving.hardware import gpu_preset, parse_network
+from planner.serving.speed import ARRIVALS, Arrival
 from planner.serving.startup import block_size_errors
 from planner.serving.sweep import Objective
 from planner.serving.vllm_versions import (
@@ -39,6 +40,11 @@ CHECKPOINT_QUANT = "checkpoint"
 _STATE_KEY = "app_state"
 _MESSAGES_KEY = "app_state_messages"
 _REFUSED_KEY = "app_state_refused"
+
+
+OMITTED_AT_DEFAULT = frozenset({"arrival"})
+"""State fields the link leaves out at their default (added after links were shared: a link
+without them reads the same as before)."""
 
 
 class AppState(BaseModel):
@@ -105,6 +111,9 @@ class AppState(BaseModel):
     output_len: int = Field(1024, alias="out", ge=1, le=1 << 24)
     concurrency: int = Field(1, alias="conc", ge=1, le=1 << 16)
     """Requests in flight; the speed model caps it at what the KV cache holds."""
+    arrival: Arrival = Field(ARRIVALS[0], alias="arr")
+    """How the requests arrive (ServingLoad.arrival): staggered, or a burst all together; left
+    out of the link when staggered (OMITTED_AT_DEFAULT)."""
     sweep_objective: Objective = Field("context", alias="obj")
     tpot_target_ms: float | None = Field(None, alias="tpot", ge=0.1, le=3.6e6,
                                           allow_inf_nan=False)
@@ -198,7 +207,8 @@ def encode(state: AppState) -> dict[str, str]:
     params: dict[str, str] = {}
     for name, field in AppState.model_fields.items():
         value = getattr(state, name)
-        if value is None or value == "":
+        if value is None or value == "" or (name in OMITTED_AT_DEFAULT
+                                            and value == field.default):
             continue
         if isinstance(value, bool):
             text = "1" if value else "0"

@@ -45,6 +45,24 @@ def test_more_concurrency_raises_throughput_and_tpot_and_is_in_the_link() -> Non
     assert number(metric(at, "TPOT")) >= one_tpot
 
 
+def test_arrivals_burst_raises_ttft_keeps_tpot_and_is_in_the_link_only_when_set() -> None:
+    at = open_page(None, conc="8")
+    assert "arr" not in at.query_params  # staggered, the default: left out of the link
+    ttft, tpot = number(metric(at, "TTFT")), metric(at, "TPOT")
+    at.selectbox(key="plan.arrival").set_value("burst").run()
+    assert not at.exception and at.query_params["arr"] == "burst"
+    # 8 prompts of 1,024 tokens arriving together wait for the steps that pack them all
+    assert number(metric(at, "TTFT")) > ttft and metric(at, "TPOT") == tpot
+    show_chart(at, "Throughput and latency")
+    assert "Burst: prefill steps until a request's prompt ends" in texts(at)  # its term
+    at.selectbox(key="plan.arrival").set_value("staggered").run()
+    assert "arr" not in at.query_params
+    assert open_page(None, conc="8", arr="burst").selectbox(key="plan.arrival").value == "burst"
+    linked = open_page(None, arr="poisson")  # not an arrival: said, and the default kept
+    assert not linked.exception and linked.selectbox(key="plan.arrival").value == "staggered"
+    assert any("arr" in w.value for w in linked.warning), [w.value for w in linked.warning]
+
+
 def test_load_from_the_link_and_a_request_longer_than_the_ceiling() -> None:
     at = open_page(None, **{"in": "2048", "out": "256", "conc": "4"})
     assert not at.exception

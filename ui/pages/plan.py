@@ -40,6 +40,7 @@ from ui.context import (
     release_default_note,
 )
 from ui.speed import (
+    arrival_control,
     load_controls,
     objective_controls,
     speed_details,
@@ -206,8 +207,11 @@ def _controls() -> None:
                    **bind("plan", "max_num_seqs"))
     b.number_input("max_num_batched_tokens", value=None, step=1024,
                    placeholder="default", **bind("plan", "max_num_batched_tokens"))
-    # under the KV dtype and the load: the right column, taller, would push the figures down
-    _more_options(left, spec, mtp_refused, block_sizes)
+    # under the KV dtype and the load: the right column, taller, would push the figures down;
+    # the arrivals beside it, one line high (a labelled row would push them down too)
+    more, arrivals = left.columns([1.1, 1], gap="xsmall")  # each label on one line at 1280 px
+    arrival_control(arrivals, compact=True)
+    _more_options(more, spec, mtp_refused, block_sizes)
     _layout_note(auto)
     _explain_invalid_tp(valid)
 
@@ -480,8 +484,8 @@ def _sweep_section(request: PlanRequest) -> None:
                               f"{target:g} ms." if target else "each row at the concurrency "
                               "with the most output tokens/s (no TPOT target).")
                              if objective == "throughput" else
-                             f"{counted(load.concurrency, 'request')} in flight (capped by the KV "
-                             "cache)."))
+                             f"{counted(load.concurrency, 'request')} in flight{load.together} "
+                             "(capped by the KV cache)."))
     st.dataframe(table, hide_index=True, height=280)
     metric = st.radio("Heatmap of", ["ceiling (tokens)", "concurrency"], horizontal=True,
                       key="plan.heatmap_metric")

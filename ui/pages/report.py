@@ -28,7 +28,7 @@ from ui.context import (
     uploaded_snapshots,
 )
 from ui.io import live_snapshot
-from ui.speed import load_controls, objective_controls
+from ui.speed import arrival_control, load_controls, objective_controls
 from ui.state import state
 
 
@@ -67,6 +67,7 @@ day = right.date_input("Date in the header", value=today(),
                         key="report.date", help="fix it to reproduce a report (CLI: --date)")
 load_side, rank_side = st.columns([3, 2])
 load_controls(load_side, "report")  # the Plan page's load: one state, the same figures
+arrival_control(load_side, "report")
 objective_controls(rank_side, "report")
 try:
     request, load = current_request(), current_load()
