@@ -19,7 +19,7 @@ from planner.model.quant import QuantScheme, checkpoint_scheme, scheme
 from planner.model.spec import ModelSpec
 from planner.serving.auto_layout import auto_layout
 from planner.serving.engine import EngineSettings
-from planner.serving.hardware import ClusterSpec, parse_network, preset_cluster
+from planner.serving.hardware import ClusterSpec, NetworkSpec, parse_network, preset_cluster
 from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.plan import Plan, PlanRequest, plan
 from planner.serving.speed import ServingLoad
@@ -77,6 +77,13 @@ def gpu_present() -> bool:
     return bool(live_snapshot().gpus)
 
 
+def current_network() -> NetworkSpec | None:
+    """The Hardware page's network between nodes (its text parsed), None when empty: the
+    GPU's DGX network (planner.serving.hardware.network_link)."""
+    text = state().network
+    return parse_network(text) if text else None
+
+
 def current_cluster() -> ClusterSpec:
     """The cluster chosen on the Hardware page: live audit, preset builder or snapshots."""
     current = state()
@@ -90,7 +97,7 @@ def current_cluster() -> ClusterSpec:
         current.gpus_per_node,
         current.nodes,
         intra_node_link=link,
-        network=parse_network(current.network) if current.network else None,
+        network=current_network(),
         memory_total_bytes=round(current.gpu_memory_gib * GIB) if current.gpu_memory_gib
         else None,
     )

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from planner.serving.hardware import GPU_PRESETS, network_link, parse_network
+from planner.serving.hardware import GPU_PRESETS, network_link
 from planner.text import md_escape, sentence
 from probes.audit_summary import audit_summary
 from probes.cluster import repeated_machine
@@ -13,6 +13,7 @@ from ui.context import (
     UPLOADS_KEY,
     cluster_label,
     current_cluster,
+    current_network,
     or_error,
     uploaded_snapshots,
 )
@@ -144,9 +145,7 @@ def _preset_builder() -> None:
 def _network_fact(gpu) -> str:
     """'2 NICs x 100 Gb/s per node / 8 GPUs / 8 = 3.125 GB/s per GPU per direction (given:
     ...)', or the DGX one the speed model takes when none is given (hardware.network_link)."""
-    current = state()
-    net = network_link(gpu, parse_network(current.network) if current.network else None,
-                       current.gpus_per_node)
+    net = network_link(gpu, current_network(), state().gpus_per_node)
     return f"{net.formula} ({net.source.split('; ')[0]})"
 
 

@@ -24,6 +24,7 @@ from planner.serving.sweep import (
     sweep,
 )
 from planner.serving.vllm_cli import VllmCli, vllm_cli
+from planner.serving.vllm_versions import default_gpu_memory_utilization
 from planner.text import counted, md_escape, sentence
 from planner.units import VLLM_KV_DTYPE
 from ui import format as fmt
@@ -185,10 +186,10 @@ def _controls() -> None:
     else:
         mid.checkbox("Expert parallel (EP)", disabled=len(eps) == 1, **bind("plan", "ep"))
     utilization = state().gpu_memory_utilization
-    if utilization is None:  # unset: vLLM's default for the sidebar's release (EngineSettings'
-        # rule, the CLI's), seeded on every run so the slider follows the release until moved
-        st.session_state["plan.gpu_memory_utilization"] = EngineSettings(
-            vllm_version=state().vllm_version).gpu_memory_utilization
+    if utilization is None:  # unset: vLLM's default for the sidebar's release (the rule
+        # EngineSettings and the CLI use), seeded each run so the slider follows the release
+        st.session_state["plan.gpu_memory_utilization"] = default_gpu_memory_utilization(
+            state().vllm_version)
     right.slider(f"gpu_memory_utilization{release_default_note()}", 0.05, 1.0, step=0.01,
                  help="the fraction of each GPU's memory vLLM may use (--gpu-memory-utilization)"
                  ". Until you move it, vLLM's default for the sidebar's release (0.92 from "
