@@ -35,8 +35,9 @@ still held; the peak is the larger of the two moments.
 import math
 from typing import NamedTuple
 
-from planner.model.spec import ModelSpec, MoeMlp
+from planner.model.spec import ModelSpec
 from planner.serving.hardware import parse_capability
+from planner.serving.layout import first_moe
 from planner.units import GIB, MIB
 
 INDEXER_MAX_LOGITS_BYTES = 512 * MIB
@@ -75,7 +76,7 @@ def dsv4_shape(spec: ModelSpec) -> Dsv4Shape | None:
     c = spec.compressed_attention
     if c is None:
         return None
-    moe = next((layer.mlp for layer in spec.layers if isinstance(layer.mlp, MoeMlp)), None)
+    moe = first_moe(spec)
     return Dsv4Shape(spec.hidden_size, c.hc_mult, c.num_heads, c.head_dim, c.q_lora_rank,
                      c.index_n_heads, c.index_head_dim, c.sliding_window,
                      4 in c.compress_ratios, moe.experts_per_token if moe else 0,
