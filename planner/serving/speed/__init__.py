@@ -195,16 +195,16 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
     others = per_replica - 1
     interference = coefficients.prefill_interference * others * marginal_s / load.output_len
     tpot = tpot_base + interference
-    # the prefill rides in a step with the running decode batch (waiting for the current
-    # step, then sharing one): one decode step on top, plus the prefill work queued ahead
-    queue = tpot_base * (others > 0) + coefficients.queue_share * others * prefill_s
     burst = _burst(ctx, per_replica, load.input_len) if load.arrival == "burst" else None
     if burst is not None:  # all arrive together: the packed steps until each prompt ends
-        ttft = coefficients.request_overhead_ms / 1e3 + burst[0] \
-            + coefficients.prompt_token_overhead_us * 1e-6 * load.input_len
+        prompt_s, queue = burst[0], 0.0
     else:
-        ttft = coefficients.request_overhead_ms / 1e3 + prefill_s + queue \
-            + coefficients.prompt_token_overhead_us * 1e-6 * load.input_len
+        # the prefill rides in a step with the running decode batch (waiting for the current
+        # step, then sharing one): one decode step on top, plus the prefill work queued ahead
+        prompt_s = prefill_s
+        queue = tpot_base * (others > 0) + coefficients.queue_share * others * prefill_s
+    ttft = coefficients.request_overhead_ms / 1e3 + prompt_s + queue \
+        + coefficients.prompt_token_overhead_us * 1e-6 * load.input_len
     kv_wait = _kv_wait_s(load, kv_limit, ttft, tpot)
     aggregate = conc / (tpot + ttft / load.output_len)
     figures = SpeedFigures(
