@@ -238,10 +238,11 @@ def _burst(ctx: _Ctx, requests: int, input_len: int) -> tuple[float, list[BurstS
         for r in range(first, last + 1):
             start, stop = max(pos, r * input_len), min(end, (r + 1) * input_len)
             keys += (stop - start) * (start - r * input_len + (stop - start) / 2)
-        seconds, _ = _prefill_step(ctx, end - pos, last - first + 1, keys / (end - pos))
+        prompts = last - first + 1
+        seconds, _ = _prefill_step(ctx, end - pos, prompts, keys / (end - pos))
         clock += seconds
-        ended = end // input_len - pos // input_len
+        ended = end // input_len - first
         finished_s += ended * clock
-        steps.append(BurstStep(end - pos, last - first + 1, seconds, ended))
+        steps.append(BurstStep(end - pos, prompts, seconds, ended))
         pos = end
     return finished_s / requests, steps
