@@ -493,6 +493,8 @@ def _header(inputs: ReportInputs) -> list[str]:
         f"- Model source: {md_escape(inputs.card.source)}",
         f"- Hardware source: {md_escape(inputs.cluster_source)}",
         f"- vLLM release whose rules apply: {release_label(inputs.plan.engine.vllm_version)}",
+        f"- vLLM model runner: {inputs.plan.model_runner.upper()} "
+        f"({md_escape(inputs.plan.model_runner_reason)})",
     ]
 
 

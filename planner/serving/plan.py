@@ -4,7 +4,7 @@ One serialisable result feeds the pages, the report and `--json`. Every figure c
 Term whose formula is filled in with the real numbers.
 """
 
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -13,7 +13,12 @@ from planner.model import quant
 from planner.model.attention import cdiv, kv_bytes_per_token
 from planner.model.attention.kvformat import KvBytes
 from planner.model.params import ParamBreakdown, count_params
-from planner.model.spec import AttentionMixer, ModelSpec
+from planner.model.spec import (
+    AttentionMixer,
+    LinearAttentionMixer,
+    MambaMixer,
+    ModelSpec,
+)
 from planner.serving.activation_dsv4 import dsv4_first_capture_bytes
 from planner.serving.engine import (
     GRAPH_BYTES_PER_GRAPH,
@@ -75,6 +80,7 @@ from planner.serving.vllm_versions import (
     VllmRules,
     flashinfer_hd256_bug,
     free_memory_source,
+    model_runner,
     parse_version,
     unified_memory_note,
     vllm_rules,
@@ -205,6 +211,11 @@ class Plan(PlanSummary):
     per_gpu: list[RankMemory]
     binding_rank: int
     terms: list[Term]
+    model_runner: Literal["v1", "v2"] = Field(
+        default="v1", description="the model runner vLLM starts this on: v1 "
+        "(v1/worker/gpu_model_runner.py, whose memory rules Headroom models) or v2 (Model "
+        "Runner V2, v1/worker/gpu/model_runner.py; vllm_versions.V2_RUNNER_DEFAULTS)")
+    model_runner_reason: str = Field(default="", description="why, with vLLM's source")
 
 
 def _gib(n_bytes: float) -> str:
@@ -393,6 +404,7 @@ class _Resolved(NamedTuple):
     fa4_fp8_hd512: bool
     symm_mem: bool  # vllm_versions.SYMM_MEM_FROM
     sampler: tuple[bool, bool]  # vllm_versions: (sort_sampler, sampler_holds_forward)
+    runner: tuple[str, str]  # vllm_versions.model_runner: ("v1" | "v2", why)
     kv_grouping: tuple[float, bool]  # (group_pad_ratio, PAGE_UNIFY_FROM) of the release
     expert_pad: tuple[int, int]
     gpu_notes: tuple[str, ...]  # fp4_weight_notes: worked out once, not per plan
@@ -466,6 +478,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
                  if scheme.key == "mxfp4" and rules.version < V1_ONLY_FROM else None)
     started = launch(spec.name or "<model>", scheme, s,
                      ENGINE.launch_flags(s, max_model_len, mbt, seqs), cli, spec.unservable)
+    runner = _runner(spec, s, rules, scheme)
     resolved = _Resolved(
         gpu_name=gpu.name, max_model_len=max_model_len,
         mbt=mbt, seqs=seqs,
@@ -485,6 +498,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         fa4_fp8_hd512=rules.sm90_fa4_fp8_hd512 and _cc(gpu)[0] == 9,
         symm_mem=rules.symm_mem,
         sampler=(rules.sort_sampler and not s.flashinfer_sampler, rules.sampler_holds_forward),
+        runner=runner,
         kv_grouping=(rules.group_pad_ratio, rules.page_unify),
         expert_pad=(MXFP4_MARLIN_PAD if s.mxfp4_marlin else
                     mxfp4_expert_padding(rules.version, gpu.compute_capability))
@@ -517,6 +531,17 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         busy=any(n.memory_used_bytes for n in cluster.nodes),
     )
     return resolved._replace(overhead_key=_overhead_key(resolved, s))
+
+
+def _runner(spec: ModelSpec, s: EngineSettings, rules: VllmRules, scheme: quant.QuantScheme
+            ) -> tuple[str, str]:
+    """The model runner vLLM `rules` starts this model on (vllm_versions.model_runner): the
+    checkpoint is quantized when its config has a quantization_config (spec.quant), or a
+    what-if names a quantized format; a runtime --quantization leaves the config as it is."""
+    quantized = scheme.family != "float" if s.target_quant else spec.quant is not None
+    stateful = any(isinstance(layer.mixer, MambaMixer | LinearAttentionMixer)
+                   for layer in spec.layers)
+    return model_runner(rules, spec.architectures, spec.is_moe, quantized, stateful)
 
 
 def _state_rules(spec: ModelSpec, s: EngineSettings, rules, compute_capability: str
@@ -964,7 +989,7 @@ def plan(request: PlanRequest) -> Plan:
         st.r.max_model_len, st.r.subtract_graphs, st.r.facts, st.stages,
         non_torch_parts(layout, st.r.link, st.r.nvswitch_sharp, layout.tp <= st.r.gpus_per_node,
                         st.r.compute_capability, st.r.symm_mem),
-        st.r.graphs, st.r.compute_capability, st.r.sampler,
+        st.r.graphs, st.r.compute_capability, st.r.sampler, st.r.runner[0],
     )
     kv_b = st.kv_b
     if not fields["fits"]:
@@ -973,6 +998,8 @@ def plan(request: PlanRequest) -> Plan:
         fields["nearest_fit"] = nearest_fit(request, Plan.model_construct(**fields))
     return Plan.model_construct(
         **fields,
+        model_runner=st.r.runner[0],
+        model_runner_reason=st.r.runner[1],
         engine=s,
         gpu_name=st.r.gpu_name,
         params_total=params.total,
@@ -1121,9 +1148,10 @@ def _term(key: str, label: str, value: float, unit: str, formula: str, note: str
 def _terms(
     spec, layout, s, r, stage, kv_b, act_b, mbt, seqs, num_blocks, per_request, concurrency,
     tokens_from_concurrency, tokens, ceiling, model_limit, max_model_len, subtract_graphs, facts,
-    stages, nt_parts, graph_counts, compute_capability, sampler,
+    stages, nt_parts, graph_counts, compute_capability, sampler, runner,
 ) -> list[Term]:
-    """Every figure of the binding rank with its formula and real numbers."""
+    """Every figure of the binding rank with its formula and real numbers; on Model Runner V2
+    (`runner`) the activation and graph terms say they are the V1 runner's."""
     if tokens_from_concurrency:
         # the concurrency itself (blocks / blocks per request), so the shown numbers reproduce
         tokens_formula = (f"int({num_blocks:,} blocks / {per_request:,} blocks per request x "
@@ -1134,6 +1162,11 @@ def _terms(
     kinds = stage.kinds if stage else ()
     per_token = " + ".join(f"{n} layers x [{kv.formula(kv_b, layout.tp)}]" for kv, n in kinds)
     graphs_note = "subtracted" if subtract_graphs else "reported, not subtracted (vLLM < 0.20)"
+    v2_note = ("; vLLM starts this model on Model Runner V2 (v1/worker/gpu/model_runner.py), "
+               "this is the V1 runner's rule (gpu_model_runner.py): V2's is not modelled, "
+               "unverified" if runner == "v2" else "")
+    if not s.enforce_eager:
+        graphs_note += v2_note
     first_capture = dsv4_first_capture_bytes(facts.dsv4, graph_counts[0])
     if facts.dsv4 is not None and s.cuda_graph_bytes is None and not s.enforce_eager:
         graphs_note += "; " + dsv4_graphs_note()
@@ -1166,13 +1199,14 @@ def _terms(
               f"{_gib(r.weights_bytes)} (stage {r.pp_stage}, TP rank {r.tp_rank}, layers "
               f"{r.layers[0]}-{r.layers[1] - 1})"),
         _term("activation", "Profile-run activation peak", r.activation_bytes, "B", act_formula,
-              "DeepSeek-V4: the tensors vLLM 0.22 holds, from its source; unverified against a "
-              "printed peak" if facts.dsv4 else
-              "forward: least-squares fit on vLLM v0.19 H100 start-ups; sampler: the logits "
-              "and sort buffers vLLM < 0.17 holds, from its and PyTorch's source (see "
-              "planner.serving.engine SORT_ROW_BYTES)" if sampler[0] and (
-                  r.pp_stage == layout.pp - 1) else
-              "least-squares fit on vLLM v0.19 H100 start-ups (see planner.serving.engine)"),
+              ("DeepSeek-V4: the tensors vLLM 0.22 holds, from its source; unverified against "
+               "a printed peak" if facts.dsv4 else
+               "forward: least-squares fit on vLLM v0.19 H100 start-ups; sampler: the logits "
+               "and sort buffers vLLM < 0.17 holds, from its and PyTorch's source (see "
+               "planner.serving.engine SORT_ROW_BYTES)" if sampler[0] and (
+                   r.pp_stage == layout.pp - 1) else
+               "least-squares fit on vLLM v0.19 H100 start-ups (see planner.serving.engine)")
+              + v2_note),
         _term("non_torch", "Non-torch memory (CUDA context, NCCL)", r.non_torch_bytes, "B",
               " + ".join(f"{n / GIB:.2f} GiB {name}" for name, n in nt_parts)
               + f" = {_gib(r.non_torch_bytes)} at TP={layout.tp}, PP={layout.pp}"

@@ -193,6 +193,108 @@ wheel's mnnvl path); any other TP size logs "Custom allreduce is disabled due to
 unsupported world size" and NCCL runs its all-reduces."""
 
 
+@dataclass(frozen=True)
+class V2RunnerDefault:
+    """Which start-ups one release's VllmConfig.use_v2_model_runner (config/vllm.py) puts on
+    Model Runner V2 (v1/worker/gpu/model_runner.py) when VLLM_USE_V2_MODEL_RUNNER is unset,
+    on an NVIDIA GPU with none of the features its _get_v2_model_runner_unsupported_features
+    lists (none of them is a Headroom setting: ngram / suffix speculators, sequence
+    parallelism, dual batch overlap, custom logits processors, prompt embeds, ...)."""
+
+    listed: frozenset[str] = frozenset()
+    """DEFAULT_V2_MODEL_RUNNER_ARCHITECTURES: an architecture named here runs V2."""
+    listed_plain_only: bool = False
+    """A listed architecture runs V2 only when dense and unquantized (the config has no
+    quantization_config: ModelConfig.is_quantized)."""
+    dense: bool = False
+    """Any dense generative model without Mamba / linear-attention state runs V2 too."""
+    listed_hybrid: bool = False
+    """A listed hybrid (Mamba / linear-attention) architecture runs V2; else hybrids run V1."""
+    every: bool = False
+    """Every model runs V2 (the architecture test is gone)."""
+
+
+V2_RUNNER_DEFAULTS: tuple[tuple[Version, V2RunnerDefault], ...] = (
+    ((0, 22, 0), V2RunnerDefault(frozenset({"Qwen3ForCausalLM"}), listed_plain_only=True)),
+    ((0, 23, 0), V2RunnerDefault(frozenset({"LlamaForCausalLM", "MistralForCausalLM",
+                                            "Qwen3ForCausalLM"}), listed_plain_only=True)),
+    ((0, 24, 0), V2RunnerDefault(frozenset({
+        "Qwen3ForCausalLM", "DeepseekV2ForCausalLM", "Qwen2MoeForCausalLM",
+        "GraniteMoeForCausalLM", "LlamaForCausalLM", "MistralForCausalLM"}))),
+    ((0, 25, 0), V2RunnerDefault(frozenset({
+        "DeepseekV2ForCausalLM", "Qwen2MoeForCausalLM", "GraniteMoeForCausalLM"}), dense=True)),
+    ((0, 26, 0), V2RunnerDefault(frozenset({
+        "DeepseekV2ForCausalLM", "GraniteMoeForCausalLM", "InklingForCausalLM",
+        "InklingForConditionalGeneration", "LongcatFlashNgramForCausalLM",
+        "Qwen2MoeForCausalLM"}), dense=True)),
+    ((0, 27, 0), V2RunnerDefault(frozenset({
+        "DeepseekV2ForCausalLM", "GraniteMoeForCausalLM", "InklingForCausalLM",
+        "InklingForConditionalGeneration", "KimiK3ForConditionalGeneration",
+        "LongcatFlashNgramForCausalLM", "Qwen2MoeForCausalLM"}), dense=True,
+        listed_hybrid=True)),
+    ((0, 28, 0), V2RunnerDefault(frozenset({
+        "DeepseekV2ForCausalLM", "DeepseekV4ForCausalLM", "GraniteMoeForCausalLM",
+        "InklingForCausalLM", "InklingForConditionalGeneration",
+        "KimiK3ForConditionalGeneration", "LongcatFlashNgramForCausalLM",
+        "Qwen2MoeForCausalLM"}), dense=True, listed_hybrid=True)),
+    ((0, 29, 0), V2RunnerDefault(every=True)),
+)
+"""NOTE: read in each wheel's config/vllm.py (VllmConfig.use_v2_model_runner,
+_is_default_v2_model_runner_model, DEFAULT_V2_MODEL_RUNNER_ARCHITECTURES), each entry the
+first release with that behaviour:
+- 0.20.0 and 0.21.0: envs.py VLLM_USE_V2_MODEL_RUNNER defaults to "0" (V2 only when set;
+  gpu_worker.py reads the variable itself), so V1 runs.
+- 0.22.0: Qwen3ForCausalLM alone, `not is_moe and not is_quantized`.
+- 0.23.0: Llama, Mistral and Qwen3, dense and unquantized (the same test).
+- 0.24.0: the list grows by DeepseekV2, Qwen2Moe and GraniteMoe and `return any(arch in
+  DEFAULT_V2_MODEL_RUNNER_ARCHITECTURES ...)`: a listed architecture runs V2 MoE or
+  quantized.
+- 0.25.0: `is_hybrid` and `is_attention_free` return False, then `any(listed) or not
+  is_moe`: every dense model runs V2, MoE only when listed (DeepseekV2, Qwen2Moe, GraniteMoe).
+- 0.26.0: the list adds Inkling (two classes) and LongcatFlashNgram; the same test.
+- 0.27.0 (0.27.1 the same): the list adds KimiK3ForConditionalGeneration, and a hybrid runs V1
+  only when not listed (`is_hybrid and not is_default_v2_architecture`).
+- 0.28.0: the list adds DeepseekV4ForCausalLM.
+- 0.29.0 (0.30.0-0.33.0 the same test): no architecture test; V2 unless Triton is missing or
+  an unsupported feature is set (ROCm keeps DeepseekV32 / DeepseekV4 on V1 in 0.29-0.31; not
+  an NVIDIA rule).
+`VLLM_USE_V2_MODEL_RUNNER=0` restores V1 in every release (0.22-0.33)."""
+
+
+def model_runner(rules: "VllmRules", architectures: tuple[str, ...], moe: bool,
+                 quantized: bool, stateful: bool) -> tuple[str, str]:
+    """("v1" | "v2", why, with its source) for a model on vLLM `rules`: the runner
+    VllmConfig.use_v2_model_runner picks without VLLM_USE_V2_MODEL_RUNNER (V2RunnerDefault).
+    `stateful`: Mamba / linear-attention layers (vLLM's is_hybrid / is_attention_free);
+    `quantized`: the checkpoint has a quantization_config (ModelConfig.is_quantized)."""
+    rule = rules.v2_runner
+    where = f"vLLM {rules.label} config/vllm.py VllmConfig.use_v2_model_runner"
+    if rule is None:
+        return "v1", (f"vLLM {rules.label} envs.py: VLLM_USE_V2_MODEL_RUNNER defaults to off "
+                      "(Model Runner V2 is opt-in before 0.22)")
+    if rule.every:
+        return "v2", (f"{where}: every model on an NVIDIA GPU (VLLM_USE_V2_MODEL_RUNNER=0 "
+                      "restores V1)")
+    listed = next((a for a in architectures if a in rule.listed), None)
+    if rule.dense:
+        if stateful and not (rule.listed_hybrid and listed):
+            return "v1", f"{where}: a hybrid or attention-free model" + (
+                " not in DEFAULT_V2_MODEL_RUNNER_ARCHITECTURES" if rule.listed_hybrid else
+                "") + " runs V1"
+        if listed:
+            return "v2", f"{where}: {listed} is in DEFAULT_V2_MODEL_RUNNER_ARCHITECTURES"
+        if not moe:
+            return "v2", f"{where}: a dense model runs V2"
+        return "v1", f"{where}: a MoE model not in DEFAULT_V2_MODEL_RUNNER_ARCHITECTURES runs V1"
+    if not listed:
+        return "v1", (f"{where}: {', '.join(architectures) or 'the architecture'} is not in "
+                      "DEFAULT_V2_MODEL_RUNNER_ARCHITECTURES")
+    if rule.listed_plain_only and (moe or quantized):
+        return "v1", (f"{where}: {listed} runs V2 only dense and unquantized (this one is "
+                       + ("MoE" if moe else "quantized") + ")")
+    return "v2", f"{where}: {listed} is in DEFAULT_V2_MODEL_RUNNER_ARCHITECTURES"
+
+
 def custom_ar_enabled(nvlink: bool, p2p: bool, n: int, world_sizes: tuple[int, ...]) -> bool:
     """Whether vLLM enables its custom all-reduce on a TP group of `n` GPUs (custom_all_reduce.py
     CustomAllreduce.__init__): `n` in its supported world sizes (`world_sizes`: the release's
@@ -351,6 +453,7 @@ class VllmRules:
     graph_sizes_by_seqs: bool = True
     sort_sampler: bool = False  # before TRITON_TOP_K_TOP_P_FROM
     sampler_holds_forward: bool = True  # SAMPLER_HOLDS_FORWARD_FROM
+    v2_runner: V2RunnerDefault | None = None  # V2_RUNNER_DEFAULTS; None: V2 is opt-in
 
     @property
     def label(self) -> str:
@@ -414,6 +517,8 @@ def vllm_rules(text: str) -> VllmRules:
         graph_sizes_by_seqs=version >= GRAPH_SIZES_BY_SEQS_FROM,
         sort_sampler=version < TRITON_TOP_K_TOP_P_FROM,
         sampler_holds_forward=version >= SAMPLER_HOLDS_FORWARD_FROM,
+        v2_runner=next((rule for start, rule in reversed(V2_RUNNER_DEFAULTS)
+                        if version >= start), None),
     )
 
 

@@ -1,0 +1,130 @@
+"""Which model runner vLLM starts a model on, per release (vllm_versions.V2_RUNNER_DEFAULTS).
+
+Each boundary is read by hand from the unzipped PyPI wheels' config/vllm.py
+(VllmConfig.use_v2_model_runner and _is_default_v2_model_runner_model) and envs.py, at the
+lines named beside it; the models are the catalog's configs (their `architectures`, experts,
+quantization_config and layer kinds)."""
+
+from functools import cache
+
+import pytest
+
+from planner.catalog import catalog_entry
+from planner.model.config.parser import parse_model_config
+from planner.serving.engine import EngineSettings
+from planner.serving.hardware import preset_cluster
+from planner.serving.layout import ParallelLayout
+from planner.serving.plan import PlanRequest, plan
+from planner.serving.vllm_versions import model_runner, vllm_rules
+
+
+@cache
+def _spec(repo_id: str):
+    entry = catalog_entry(repo_id)
+    return parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+
+
+@cache
+def _runner(repo_id: str, version: str, gpu: str = "h100-sxm", gpus: int = 1) -> str:
+    result = plan(PlanRequest(model=_spec(repo_id), cluster=preset_cluster(gpu, gpus),
+                              layout=ParallelLayout(tp=gpus),
+                              engine=EngineSettings(vllm_version=version, max_model_len=4096)))
+    return result.model_runner
+
+
+def test_opt_in_before_0_22_then_qwen3_dense():
+    # 0.21.0 envs.py:1711-1712: VLLM_USE_V2_MODEL_RUNNER = bool(int(os.getenv(..., "0"))),
+    # and gpu_worker.py:156 reads it: V1 unless set. 0.22.0 config/vllm.py:69
+    # DEFAULT_V2_MODEL_RUNNER_ARCHITECTURES = frozenset({"Qwen3ForCausalLM"}), :532
+    # `return not model_config.is_moe and not model_config.is_quantized`.
+    assert _runner("Qwen/Qwen3-8B", "0.21.0") == "v1"
+    assert _runner("Qwen/Qwen3-8B", "0.22.0") == "v2"
+    # Llama is not on 0.22's list; 0.23.0 config/vllm.py:69-75 adds Llama and Mistral
+    assert _runner("meta-llama/Llama-3.1-8B-Instruct", "0.22.0") == "v1"
+    assert _runner("meta-llama/Llama-3.1-8B-Instruct", "0.23.0") == "v2"
+
+
+def test_listed_quantized_and_moe_from_0_24():
+    # 0.23.0 config/vllm.py:558 keeps `not is_moe and not is_quantized` (is_quantized:
+    # config/model.py:1877, the config's quantization_config): Qwen3-32B-FP8 has one.
+    # 0.24.0 config/vllm.py:559-560 `return any(arch in DEFAULT_V2_MODEL_RUNNER_ARCHITECTURES
+    # ...)` with the list at :68-77 adding DeepseekV2ForCausalLM (a MoE).
+    assert _runner("Qwen/Qwen3-32B-FP8", "0.23.0") == "v1"
+    assert _runner("Qwen/Qwen3-32B-FP8", "0.24.0") == "v2"
+    assert _runner("deepseek-ai/DeepSeek-V2-Lite-Chat", "0.23.0") == "v1"
+    assert _runner("deepseek-ai/DeepSeek-V2-Lite-Chat", "0.24.0") == "v2"
+
+
+def test_every_dense_model_from_0_25_moe_only_listed():
+    # 0.25.0 config/vllm.py:571-574 `any(arch in DEFAULT_...) or not model_config.is_moe`:
+    # Gemma-2 (not listed, dense) runs V1 on 0.24 and V2 from 0.25; Qwen3-30B-A3B
+    # (Qwen3MoeForCausalLM, never listed: 0.25.0 :68-74, 0.28.0 :69-80) stays V1 to 0.28.
+    assert _runner("google/gemma-2-9b-it", "0.24.0") == "v1"
+    assert _runner("google/gemma-2-9b-it", "0.25.0") == "v2"
+    for version in ("0.25.0", "0.26.0", "0.27.0", "0.28.0"):
+        assert _runner("Qwen/Qwen3-30B-A3B", version) == "v1", version
+
+
+def test_hybrids_run_v1_until_0_29():
+    # 0.25.0 config/vllm.py:565 (0.26.0 :613) `if getattr(model_config, "is_hybrid", False):
+    # return False`; 0.27.0 :651-653 (0.28.0 :705-707) only when not listed. Qwen3.5-27B
+    # (Qwen3_5ForConditionalGeneration: Gated DeltaNet + attention, dense) is never listed.
+    for version in ("0.25.0", "0.26.0", "0.27.0", "0.28.0"):
+        assert _runner("Qwen/Qwen3.5-27B", version) == "v1", version
+
+
+def test_listed_hybrid_from_0_27():
+    # 0.27.0 config/vllm.py:69-79 lists KimiK3ForConditionalGeneration and :651-653 keeps a
+    # hybrid on V2 when listed; 0.26.0 :613 sends every hybrid to V1 (KimiK3 is not in
+    # 0.26.0's list at :68-77 either).
+    kimi = ("KimiK3ForConditionalGeneration",)
+    assert model_runner(vllm_rules("0.26.0"), kimi, True, False, True)[0] == "v1"
+    assert model_runner(vllm_rules("0.27.0"), kimi, True, False, True)[0] == "v2"
+    # an unlisted hybrid stays V1 there
+    assert model_runner(vllm_rules("0.27.0"), ("Qwen3NextForCausalLM",), True, False,
+                        True)[0] == "v1"
+
+
+def test_deepseek_v4_listed_from_0_28():
+    # DeepSeek-V4 is MoE: 0.27.0's list (:69-79) does not name DeepseekV4ForCausalLM, 0.28.0's
+    # does (:72), and 0.28.0 :712 `return is_default_v2_architecture or not is_moe`.
+    spec = _spec("deepseek-ai/DeepSeek-V4-Flash")
+    assert spec.architectures == ("DeepseekV4ForCausalLM",) and spec.is_moe
+    args = (spec.architectures, True, spec.quant is not None, False)
+    assert model_runner(vllm_rules("0.27.0"), *args)[0] == "v1"
+    assert model_runner(vllm_rules("0.28.0"), *args)[0] == "v2"
+
+
+def test_every_model_from_0_29():
+    # 0.29.0 config/vllm.py:645-677 and 0.33.0 :731-767: no architecture test; V2 unless
+    # Triton is missing or an unsupported feature is set (none is a Headroom setting).
+    for version in ("0.29.0", "0.33.0"):
+        assert _runner("Qwen/Qwen3-30B-A3B", version) == "v2", version
+        assert _runner("Qwen/Qwen3.5-27B", version) == "v2", version
+
+
+def test_plan_says_which_runner():
+    # the seed (Qwen3-235B-A22B GPTQ-Int4, 8x RTX 3090) on the default 0.33.0: V2, and the
+    # activation and graph terms say they are V1's rules; on 0.19 the V1 runner, no such note
+    seed = plan(PlanRequest(model=_spec("Qwen/Qwen3-235B-A22B-GPTQ-Int4"),
+                            cluster=preset_cluster("rtx-3090", 8),
+                            layout=ParallelLayout(tp=8, ep=True),
+                            engine=EngineSettings(gpu_memory_utilization=0.9)))
+    assert seed.model_runner == "v2"
+    assert "0.33.0 config/vllm.py" in seed.model_runner_reason
+    notes = {term.key: term.note for term in seed.terms}
+    assert all("Model Runner V2" in notes[key] for key in ("activation", "cuda_graphs"))
+    assert not any("Model Runner V2" in w for w in seed.warnings)
+    dumped = seed.model_dump(mode="json")
+    assert dumped["model_runner"] == "v2"
+    old = plan(PlanRequest(model=_spec("Qwen/Qwen3-8B"), cluster=preset_cluster("h100-sxm", 1),
+                           engine=EngineSettings(vllm_version="0.19.0", max_model_len=4096)))
+    assert old.model_runner == "v1" and "opt-in" in old.model_runner_reason
+    assert not any("Model Runner V2" in term.note for term in old.terms)
+
+
+@pytest.mark.parametrize("version", ["0.22.0", "0.23.0", "0.24.0"])
+def test_unlisted_architecture_named(version):
+    reason = model_runner(vllm_rules(version), ("Gemma2ForCausalLM",), False, False, False)
+    assert reason == ("v1", f"vLLM {version} config/vllm.py VllmConfig.use_v2_model_runner: "
+                      "Gemma2ForCausalLM is not in DEFAULT_V2_MODEL_RUNNER_ARCHITECTURES")
