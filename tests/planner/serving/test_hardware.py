@@ -28,6 +28,8 @@ from planner.serving.hardware import (
 )
 from planner.units import GIB, TIB
 
+NVIDIA_PRESETS = {key: g for key, g in GPU_PRESETS.items() if g.vendor == "nvidia"}
+
 REQUIRED_KEYS = {
     "rtx-3090", "rtx-4090", "rtx-5090", "a10", "a40", "l4", "l40s", "rtx-6000-ada",
     "rtx-pro-6000", "a100-40gb", "a100-80gb", "a100-80gb-pcie", "h100-pcie", "h100-sxm",
@@ -55,7 +57,7 @@ def test_every_fp32_rate_reaches_the_softmax_term() -> None:
     # README (Speed) and CHANGELOG: every NVIDIA preset but V100 carries its FP32 rate, and the
     # softmax exponential rate needs the architecture's lanes per SM (SM_UNITS): a preset whose
     # compute capability the table lacks would drop the term without a word
-    nvidia = [g for g in GPU_PRESETS.values() if g.vendor == "nvidia"]
+    nvidia = NVIDIA_PRESETS.values()
     assert [g.key for g in nvidia if g.fp32_tflops is None] == ["v100-32gb"]
     assert [g.key for g in nvidia
             if g.fp32_tflops is not None and g.softmax_exp_tera_per_s is None] == []
@@ -92,10 +94,8 @@ def test_every_row_is_sourced_and_below_its_nominal_size(gpu) -> None:
     assert 0.9 * nominal_gib * GIB < gpu.memory_total_bytes < nominal_gib * GIB
 
 
-@pytest.mark.parametrize("gpu", GPU_PRESETS.values(), ids=list(GPU_PRESETS))
+@pytest.mark.parametrize("gpu", NVIDIA_PRESETS.values(), ids=list(NVIDIA_PRESETS))
 def test_fp8_is_native_only_from_ada_and_hopper_on(gpu) -> None:
-    if gpu.vendor != "nvidia":
-        return
     major, minor = (int(part) for part in gpu.compute_capability.split("."))
     has_fp8_cores = (major, minor) >= (8, 9)
     assert ("fp8" in gpu.native_weight_formats) == has_fp8_cores
