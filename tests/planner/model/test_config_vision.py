@@ -35,9 +35,12 @@ def test_every_measured_tower_is_estimated():
 
 
 @pytest.mark.parametrize("name", WITH_VISION)
-def test_vision_within_2_percent_of_meta_count(name):
+def test_vision_is_the_meta_count(name):
+    # every tower is counted tensor by tensor (the hand counts below): the estimate equals what
+    # transformers 5.24 builds on `meta`; a 2 % tolerance let a lost merger, projector or set
+    # of norms (0.01-1.5 % of a tower) pass
     config, _ = load_ref_config(name)
-    assert vision_of(config, name) == pytest.approx(TABLE[name]["vision_count"], rel=0.02)
+    assert vision_of(config, name) == TABLE[name]["vision_count"]
 
 
 def test_vit_block():

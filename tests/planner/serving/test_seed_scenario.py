@@ -16,8 +16,8 @@ lm_head and routers stay 16-bit):
 KV per token per GPU: 2 x 94 x max(1, 4 // 8) x 128 x 2 B = 48,128 B.
 Budget: ceil(23.57 GiB x 0.90) = 21.21 GiB (x 0.95: 22.39 GiB).
 vLLM defaults on a 24 GB card (get_batch_defaults, < 70 GiB): 2048 batched tokens, 256 seqs.
-Activation: 3.637 x 256 x 151,936 x 4 B (0.145 GiB) + 0.308 x 2048 x (4096 + 3072) x 2 B
-  (0.027 GiB) + 2.574 x 2048 x 8 x 4096 x 2 B (0.125 GiB) = 0.527 + 0.008 + 0.322 = 0.86 GiB.
+Activation: 3.637 x 256 x 151,936 x 4 B (0.527 GiB) + 0.308 x 2048 x (4096 + 3072) x 2 B
+  (0.008 GiB) + 2.574 x 2048 x 8 x 4096 x 2 B (0.322 GiB) = 0.86 GiB.
 Non-torch at TP=8 over PCIe without P2P (the GeForce driver refuses it): NCCL's SHM transport
   keeps its buffers in host memory and vLLM's custom all-reduce is off (no P2P, and "not
   supported on more than two PCIe-only GPUs"), so only the CUDA context: 0.25 GiB.
