@@ -16,6 +16,8 @@ Inputs, none read from the code under test:
   bench/speed_accuracy.py --fit), typed here: see COEF.
 - vLLM defaults on a 24 GB card: 2048 batched tokens, 256 sequences; the memory plan at 0.90
   holds 108,048 KV tokens at TP=8 (tests/planner/serving/test_seed_scenario.py).
+- The code is held to the hand model within 1e-4 (they agree to ~5e-6, the rounding of the
+  MB figures below); 0.5 % let the lm_head run on every prefill row (+0.35 % TTFT) pass.
 
 Per GPU at TP=8 with EP (16 whole experts per GPU):
   attention  94 x (4096 x 8192/8 q + 8192/8 x 4096 o + 2 x 4096 x 128 k, v: one KV head
@@ -163,9 +165,9 @@ def test_tp8_ep_tpot_and_allreduce() -> None:
     # GB/s, lies above the 936 GB/s, so they stay bandwidth-bound here
     assert pytest.approx(20.30e-3, rel=1e-3) == TPOT_EP
     est = _speed(ParallelLayout(tp=8, ep=True))
-    assert est.allreduce_ms_per_step == pytest.approx(ALLREDUCE_1 * 1e3, rel=1e-3)
+    assert est.allreduce_ms_per_step == pytest.approx(ALLREDUCE_1 * 1e3, rel=1e-4)
     assert pytest.approx(9.555e-3, rel=1e-3) == ALLREDUCE_1
-    assert est.tpot_ms == pytest.approx(TPOT_EP * 1e3, rel=0.005)
+    assert est.tpot_ms == pytest.approx(TPOT_EP * 1e3, rel=1e-4)
     assert est.link == "pcie-no-p2p" and est.kernel == "weight-only"
 
 
@@ -177,13 +179,13 @@ def test_tp8_ep_ttft_at_1k_and_32k() -> None:
     # 23.8 ms request overhead + 5.13 us x 1,024 prompt tokens = 5.25 ms -> 0.9810 s
     assert pytest.approx(0.9810, rel=1e-3) == TTFT_1K
     assert _speed(ParallelLayout(tp=8, ep=True)).ttft_ms == pytest.approx(TTFT_1K * 1e3,
-                                                                          rel=0.005)
+                                                                          rel=1e-4)
     # 32K: 16 chunks; the link, not the GPUs, sets the pace: 16 x 188 all-reduces of 2,048 x
     # 8,192 B = 16.8 MB through host memory, each 48 us + 7/8 x 2 x 16,777,216 B / 5.0732
     # GB/s = 5.835 ms: 17.55 s of the 34.81 s TTFT
     assert pytest.approx(34.81, rel=1e-3) == TTFT_32K
     long = _speed(ParallelLayout(tp=8, ep=True), input_len=32768)
-    assert long.ttft_ms == pytest.approx(TTFT_32K * 1e3, rel=0.005)
+    assert long.ttft_ms == pytest.approx(TTFT_32K * 1e3, rel=1e-4)
 
 
 def test_tp8_ep_throughput_at_the_kv_limited_concurrency() -> None:
@@ -214,10 +216,10 @@ def test_tp8_ep_throughput_at_the_kv_limited_concurrency() -> None:
     assert pytest.approx(2079.7, rel=2e-3) == wait
     est = _speed(ParallelLayout(tp=8, ep=True), concurrency=1000)
     assert est.concurrency == k == 70 and est.kv_bound
-    assert est.tpot_ms == pytest.approx(tpot * 1e3, rel=0.005)
-    assert est.ttft_ms == pytest.approx(ttft * 1e3, rel=0.005)
-    assert est.output_tokens_per_s == pytest.approx(throughput, rel=0.005)
-    assert est.kv_wait_ms == pytest.approx(wait * 1e3, rel=0.005)
+    assert est.tpot_ms == pytest.approx(tpot * 1e3, rel=1e-4)
+    assert est.ttft_ms == pytest.approx(ttft * 1e3, rel=1e-4)
+    assert est.output_tokens_per_s == pytest.approx(throughput, rel=1e-4)
+    assert est.kv_wait_ms == pytest.approx(wait * 1e3, rel=1e-4)
     assert {t.key: t.value for t in est.terms}["kv_wait"] == est.kv_wait_ms
 
 
@@ -244,7 +246,7 @@ def test_twice_the_kv_limited_concurrency_waits_one_served_request() -> None:
 def test_tp8_without_ep_pays_the_wna16_fallback() -> None:
     expert_read = EXPERTS_TP8 * 8 / 128 * MB / (BW * COEF["wo"] * COEF["expert"])
     est = _speed(ParallelLayout(tp=8))
-    assert est.tpot_ms == pytest.approx((TPOT_EP + 0.5 * expert_read) * 1e3, rel=0.005)
+    assert est.tpot_ms == pytest.approx((TPOT_EP + 0.5 * expert_read) * 1e3, rel=1e-4)
 
 
 def test_tp4_pp2_tpot() -> None:
@@ -262,8 +264,8 @@ def test_tp4_pp2_tpot() -> None:
     tpot = sum(stages) + NCCL + STEP + 8192 / LINK
     assert pytest.approx(17.66e-3, rel=2e-3) == tpot
     est = _speed(ParallelLayout(tp=4, pp=2))
-    assert est.tpot_ms == pytest.approx(tpot * 1e3, rel=0.005)
-    assert est.allreduce_ms_per_step == pytest.approx(2 * allreduce * 1e3, rel=1e-3)
+    assert est.tpot_ms == pytest.approx(tpot * 1e3, rel=1e-4)
+    assert est.allreduce_ms_per_step == pytest.approx(2 * allreduce * 1e3, rel=1e-4)
 
 
 def test_tp1_pp8_tpot() -> None:
@@ -277,7 +279,7 @@ def test_tp1_pp8_tpot() -> None:
             + 7 * (NCCL + STEP + 8192 / LINK))
     assert pytest.approx(24.86e-3, rel=2e-3) == tpot
     est = _speed(ParallelLayout(tp=1, pp=8))
-    assert est.tpot_ms == pytest.approx(tpot * 1e3, rel=0.005)
+    assert est.tpot_ms == pytest.approx(tpot * 1e3, rel=1e-4)
     assert est.allreduce_ms_per_step == 0
 
 
