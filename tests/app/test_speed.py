@@ -3,8 +3,6 @@ the terms, and the sweep ranked by an objective with speed columns."""
 
 import json
 
-import pytest
-
 from tests.app.conftest import open_page, show_chart, texts
 
 
@@ -17,15 +15,16 @@ def number(text: str) -> float:
 
 
 def test_seed_shows_speed_beside_memory() -> None:
+    # the seed (TP=8 + EP on 8 RTX 3090, 1,024 in / 1,024 out, one request), worked by hand in
+    # tests/planner/serving/test_speed_seed.py: TPOT 20.30 ms, TTFT 0.9810 s of which the
+    # prefill is 951.95 ms; so 1,000 / 20.30 = 49.3 tokens/s per request, 1,024 / 0.95195 s
+    # = 1,076 prefill tokens/s, and 1 / (20.30 ms + 981.0 ms / 1,024 tokens) = 47 tokens/s in
+    # all (its time to first token counts against the one request)
     at = open_page()
     assert not at.exception
-    tpot, per_request = number(metric(at, "TPOT")), number(metric(at, "Tokens/s per request"))
-    assert tpot > 0 and number(metric(at, "TTFT")) > 0
-    assert per_request == pytest.approx(1000 / tpot, rel=0.01)  # one token every TPOT ms
-    # one request in flight: all requests together make what that request makes, or a bit
-    # less (its time to first token counts against it)
-    assert 0 < number(metric(at, "Output tokens/s at 1")) <= per_request
-    assert number(metric(at, "Prefill tokens/s")) > 0
+    assert [metric(at, label) for label in ("TTFT", "TPOT", "Tokens/s per request",
+                                            "Output tokens/s at 1", "Prefill tokens/s")] == [
+        "981 ms", "20.3 ms", "49.3", "47", "1,076"]
     # the first screen builds the memory bar only; each curve when its tab is opened
     assert len(at.get("plotly_chart")) == 1
     show_chart(at, "Throughput and latency")
