@@ -25,6 +25,7 @@ from planner.serving.engine import (
     stage_kv,
 )
 from planner.serving.layout import ParallelLayout
+from planner.serving.vllm_versions import vllm_rules
 from planner.units import GIB
 
 
@@ -48,6 +49,12 @@ def test_default_batch_limits_follow_get_batch_defaults():
     assert default_batch_limits(int(79.15 * GIB), "NVIDIA A100-SXM4-80GB", 8192) == (2048, 256)
     # capped at max_num_seqs x max_model_len: 256 x 4 = 1024 tokens, then seqs <= tokens
     assert default_batch_limits(int(23.57 * GIB), "RTX 3090", 4) == (1024, 256)
+    # the tiers' edges (`device_memory >= 70 * GiB_bytes`; from 0.28.0 `>= 160 * GiB_bytes`):
+    # no preset sits near them, so a moved threshold passed every figure above
+    new = vllm_rules("0.28.0")
+    assert [default_batch_limits(n, "GPU", 8192, new) for n in (
+        70 * GIB - 1, 70 * GIB, 160 * GIB - 1, 160 * GIB)] == [
+        (2048, 256), (8192, 1024), (8192, 1024), (16384, 1024)]
 
 
 def test_kv_dtype_auto_follows_served_dtype():
