@@ -99,6 +99,23 @@ def test_kv_heads_replicated_when_tp_exceeds_them():
     assert rank.attention_bytes == 2 * 4_096 * 2
 
 
+def test_qwen3_8b_tp2_rank_by_hand():
+    # Qwen3-8B config.json: hidden 4,096, 36 layers, 32 heads / 8 KV heads of 128, q/k
+    # RMSNorms of 128, MLP 12,288, vocab 151,936 (2,374 x 64: no padding), untied, bf16,
+    # max_position_embeddings 40,960, no rope scaling. Per rank at TP=2:
+    #   embeddings = lm_head = 151,936 / 2 x 4,096 x 2 B = 622,329,856 B each
+    #   attention 36 x ((2 x 4,096^2 + 2 x 4,096 x 1,024) / 2 + q_norm + k_norm 2 x 128,
+    #     replicated) = 36 x 20,971,776 x 2 B = 1,509,967,872 B
+    #   MLP 36 x 3 x 4,096 x 12,288 / 2 x 2 B = 5,435,817,984 B
+    #   norms (36 x 2 + 1) x 4,096 x 2 B = 598,016 B; rope cos/sin 40,960 x 128 x 2 B
+    #   = 10,485,760 B -> 8,201,529,344 B on either rank
+    entry = catalog_entry("Qwen/Qwen3-8B")
+    spec = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+    ranks = rank_weights(spec, checkpoint_scheme(spec), ParallelLayout(tp=2))
+    assert [r.attention_bytes for r in ranks] == [1_509_967_872] * 2
+    assert [r.total_bytes for r in ranks] == [8_201_529_344] * 2
+
+
 def test_pp_split_embeddings_first_lm_head_last():
     # 3 layers, PP 2: vLLM gives [2, 1] (the remainder goes to the stage before the last).
     # Loaded, the vocab is padded even at TP 1: 128 rows x 64 x 2 B = 16,384 B.
