@@ -110,6 +110,9 @@ def test_sliding_window_need_is_bounded_by_window_and_batch():
     assert layer.max_memory_usage_bytes(8192, 16, 2, 1, 8192) == 513 * page
     # long context, small batch: min(1023 + 2048, 131072) = 3071 -> 192 + 1 blocks
     assert layer.max_memory_usage_bytes(131072, 16, 2, 1, 2048) == 193 * page
+    # the window's "- 1" on a block edge: 1023 + 2049 = 3072 = 192 blocks exactly -> 193
+    # (1024 + 2049 would need 194)
+    assert layer.max_memory_usage_bytes(131072, 16, 2, 1, 2049) == 193 * page
     full = kv_layer_spec(gqa(16, 128))
     assert isinstance(full, FullAttentionKv) and not isinstance(full, SlidingWindowKv)
     assert full.max_memory_usage_bytes(131072, 16, 2, 1, 2048) == 8192 * page
