@@ -323,8 +323,9 @@ PCIE_X16_GBPS: dict[int, float] = {
 # measured step holds: the 8-GPU rings behind the line leave one host bridge themselves (the 8
 # RTX 3090 of NVIDIA/nccl#1439 sit at bus 0x04-0x09 and 0x83-0x88, two root complexes; the
 # topology is not printed, so NODE or SYS is inferred from the bus IDs), and no measurement
-# separates a socket hop at these message sizes. NVLink: 2 us per hop, vLLM's
-# custom kernel (an estimate; prefill-size messages use the measured NVLINK_ALLREDUCE).
+# separates a socket hop at these message sizes. NVLink: 2 us per hop (an estimate) for NCCL's
+# ring steps and pipeline sends; vLLM's custom kernel has its measured start-up
+# (speed.collectives.NVLINK_AR_START_US), prefill-size messages the measured NVLINK_ALLREDUCE.
 PCIE_NCCL_STEP_US = 3.0
 PCIE_NCCL_STARTUP_US = 6.0
 # Bandwidth without P2P is MEASURED, not derived: cuda-samples p2pBandwidthLatencyTest on

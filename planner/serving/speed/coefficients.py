@@ -82,19 +82,23 @@ FITTED = SpeedCoefficients(
     expert_compute_factor=0.224,
     link_efficiency=0.8,
     step_overhead_us=0.319,
-    layer_overhead_us=66.5,
-    moe_layer_overhead_us=24.2,
-    indexer_layer_overhead_us=89.0,
-    request_overhead_ms=23.8,
+    layer_overhead_us=60.3,
+    moe_layer_overhead_us=17.1,
+    indexer_layer_overhead_us=82.0,
+    request_overhead_ms=24.5,
     prompt_token_overhead_us=5.13,
-    queue_share=0.0816,
+    queue_share=0.0832,
     prefill_interference=1.0,
     source="fitted 2026-12-01 by `python bench/speed_accuracy.py --fit` on the 773 fit rows of "
     "../shared/calibration/perf-silicon-aic.csv (H100/H200/B200/B300, vLLM and SGLang), with "
     "the MoE kernel families (moe_kernel) and the tensors vLLM replicates on every TP rank "
     "counted whole in the compute terms (weights.rank_dense_params; refit from the previous "
     "figures, fit loss 0.21697 -> 0.21677: step overhead 13.1 -> 0.319 us, which the rows "
-    "barely constrain); bf16 not fitted: no row carries 16-bit weights (every one is FP8, "
+    "barely constrain); the per-layer, MoE-layer, indexer, request overheads and queue share "
+    "refit (`--fit --only layer_us,moe_layer_us,indexer_us,request_ms,queue,prompt_token_us`, "
+    "loss 0.21677 -> 0.2156) when the NVLink custom all-reduce's start-up became its measured "
+    "line in the peers (collectives.NVLINK_AR_START_US): 66.5 -> 60.3, 24.2 -> 17.1, "
+    "89.0 -> 82.0 us, 23.8 -> 24.5 ms, 0.0816 -> 0.0832; bf16 not fitted: no row carries 16-bit weights (every one is FP8, "
     "NVFP4, MXFP4 or int4), set 2026-12-01 to the 0.9 the dense FP8 rows fit (it was a 0.75 "
     "start value the fit could not move; see FITTED's docstring); "
     "fp8 at the 0.9 bound; weight-only not fitted (its only rows, Kimi-K2.5 int4 MoE, would "

@@ -4,7 +4,8 @@ NVLink 4/5 rates), EP all-to-all and the pipeline's point-to-point hop.
 - all-reduce over N ranks (twice per layer) = start-up + (N - 1)/N x 2 x bytes / bus
   bandwidth, over ClusterSpec.link (NVLink, PCIe P2P, through host, cross-socket): start-up =
   hops x link latency, hops = 2 with vLLM's custom all-reduce (P2P on every rank, two GPUs or
-  NVLink, messages under 8 MiB: allreduce_algorithm), else NCCL's ring 2 (N - 1) + the link's
+  NVLink, messages under 8 MiB: allreduce_algorithm; over NVLink its measured start-up,
+  4.5 us + 1.3 us per peer, NVLINK_AR_START_US), else NCCL's ring 2 (N - 1) + the link's
   NCCL start-up (on PCIe 6 us + 3 us per step, measured with nccl-tests: hardware.py); bus
   bandwidth = link rate x link_efficiency, except on NVLink 4/5 where both are the published
   benchmark's (NVLINK_ALLREDUCE: NVLink 5 all-reduces reach 640 GB/s of its 900);
@@ -119,6 +120,30 @@ therefore spends more of its time in all-reduce than the link rate says: Llama-3
 a 1,024-token chunk (16 MiB per all-reduce, 160 per chunk): 11.5 ms (26.1 us + 29.4 MB of bus
 traffic at 640.3 GB/s, each) where the link rate said 7.2 ms (4 us + at 900 x 0.8 GB/s).
 Other links (NVLink 3, PCIe) keep the link rate x link_efficiency."""
+
+
+NVLINK_AR_START_US = 4.5
+NVLINK_AR_PEER_US = 1.3
+"""NOTE: the start-up of vLLM's one-shot custom all-reduce over NVLink, MEASURED as a line in
+the number of peers: NVLINK_AR_START_US + NVLINK_AR_PEER_US x (N - 1). Each rank's kernel
+reads all N - 1 peers' buffers between two barriers that exchange a flag with every peer
+(csrc/custom_all_reduce.cuh cross_device_reduce_1stage between barrier_at_start and
+barrier_at_end), so the cost grows with the peers. Source: the isolated-primitive tables of vLLM PRs #24111 (H100:
+ca_1stage at (32, 8192) bf16 = 0.5 MiB, 0.007 ms on 2 GPUs and 0.013 ms on 6) and #24532
+(0.010 ms on 4 GPUs; the GPU is not in the quoted table: unverified), less the bandwidth part
+this model charges for 0.5 MiB at NVLINK_ALLREDUCE's 433.6 GB/s ((N - 1)/N x 2 x 524,288 B:
+1.2 / 1.8 / 2.0 us): 5.8, 8.2 and 11.0 us; the line through the 2- and 6-GPU points gives
+4.5 + 1.3 x (N - 1) (8.4 us on 4 GPUs against the 8.2 read). Measured on NVLink 4 and applied
+to NVLink 3 and 5 alike (unverified), and to the small messages vLLM hands to torch symmetric
+memory on H100/B200 (charged as the custom kernel: 6 GPUs at 0.5 MiB, 0.013 ms either way).
+It replaced 2 hops x the 2 us NVLink hop estimate (4 us at every N): fitted on the calibration
+rows, the per-layer overhead had taken the difference, over-charging TP=1 and under-charging
+TP=8 (bench/speed_accuracy.py, README Accuracy > Speed)."""
+
+
+def _nvlink_ar_start_us(n: int) -> float:
+    """NVLINK_AR_START_US + NVLINK_AR_PEER_US x (n - 1): one-shot custom all-reduce start-up."""
+    return NVLINK_AR_START_US + NVLINK_AR_PEER_US * (n - 1)
 
 
 def measured_allreduce(link: LinkSpec) -> MeasuredAllreduce | None:
@@ -252,7 +277,8 @@ def allreduce_rates(link: LinkSpec, n: int, nbytes: float, link_efficiency: floa
         return _cross_node_rates(link, n, link_efficiency, cross, text)
     custom_ar = _custom_ar(link, n, nbytes, world_sizes)
     hops = _hops(n, custom_ar)
-    startup = hops * link.latency_us
+    nvlink_ar = custom_ar and link.kind == "nvlink"
+    startup = _nvlink_ar_start_us(n) if nvlink_ar else hops * link.latency_us
     nccl_startup = link.startup_us and not custom_ar
     if nccl_startup:
         startup += link.startup_us
@@ -265,6 +291,9 @@ def allreduce_rates(link: LinkSpec, n: int, nbytes: float, link_efficiency: floa
     if not text:
         return startup * 1e-6, bus, "", ""
     startup_text = f"{hops} hops x {link.latency_us:g} us"
+    if nvlink_ar:
+        startup_text = (f"{NVLINK_AR_START_US:g} us + {NVLINK_AR_PEER_US:g} us x {n - 1} peers "
+                        "measured start-up")
     if nccl_startup:
         startup_text = f"{link.startup_us:g} us + {startup_text}"
     if measured_startup:

@@ -376,10 +376,10 @@ def test_nvlink_allreduce_rates_are_the_published_benchmark_lines() -> None:
     one = start + 7 / 8 * 2 * 16_777_216 / bus
     assert one * 1e6 == pytest.approx(71.95, abs=0.01)
     assert 160 * one * 1e3 == pytest.approx(11.51, abs=0.01)
-    # a decode step's message (4 tokens: 65,536 B) keeps vLLM's custom kernel: 2 hops x 2 us
-    # + 114,688 B / 640.3 GB/s = 4.179 us
+    # a decode step's message (4 tokens: 65,536 B) keeps vLLM's custom kernel: its measured
+    # start-up 4.5 us + 1.3 us x 7 peers = 13.6 us, + 114,688 B / 640.3 GB/s = 13.779 us
     start, bus, _, _ = allreduce_rates(b200, 8, 65_536, FITTED.link_efficiency)
-    assert (start + 7 / 8 * 2 * 65_536 / bus) * 1e6 == pytest.approx(4.179, abs=0.001)
+    assert (start + 7 / 8 * 2 * 65_536 / bus) * 1e6 == pytest.approx(13.779, abs=0.001)
     # NVLink 3 (A100: 600 GB/s total, 300 per direction) has no published line: the link rate
     # x link_efficiency (300 x 0.8 = 240 GB/s) and hops x latency
     a100 = link_spec(gpu_preset("a100-80gb"), "nvlink")
@@ -387,14 +387,37 @@ def test_nvlink_allreduce_rates_are_the_published_benchmark_lines() -> None:
     assert (start * 1e6, bus / 1e9) == (pytest.approx(28.0), pytest.approx(240.0))
 
 
+def test_nvlink_custom_allreduce_start_up_is_the_measured_line_in_peers() -> None:
+    # vLLM PR #24111 (H100, ca_1stage, a (32, 8192) bf16 message = 524,288 B): 0.007 ms on 2
+    # GPUs, 0.013 ms on 6. Less the bandwidth part at 433.6 GB/s: 2 GPUs 1/2 x 2 x 524,288 B
+    # = 1.209 us -> 5.79 us; 6 GPUs 5/6 x 2 x 524,288 B = 2.015 us -> 10.98 us. The line
+    # through them: (10.98 - 5.79) / 4 = 1.30 us per peer, 5.79 - 1.30 = 4.49 us at none
+    assert (13 - 7 - 2.015 + 1.209) / 4 == pytest.approx(1.3, abs=0.005)
+    nvlink = link_spec(gpu_preset("h100-sxm"), "nvlink")
+    small = 8192 * 2 * 4  # 4 decode tokens of Llama-3.1-70B
+    starts = [allreduce_rates(nvlink, n, small, FITTED.link_efficiency)[0] * 1e6
+              for n in (2, 4, 6, 8)]
+    assert starts == pytest.approx([5.8, 8.4, 11.0, 13.6])
+    _, _, text, _ = allreduce_rates(nvlink, 8, small, FITTED.link_efficiency)
+    assert text == "4.5 us + 1.3 us x 7 peers measured start-up"
+    # the full 0.5 MiB message on 6 GPUs: 11.0 + 2.015 = 13.0 us, the published 0.013 ms
+    start, bus, _, _ = allreduce_rates(nvlink, 6, 524_288, FITTED.link_efficiency)
+    assert (start + 5 / 6 * 2 * 524_288 / bus) * 1e6 == pytest.approx(13.0, abs=0.05)
+    # NCCL's ring (TP=3, outside the custom kernel's world sizes) keeps 2 (N - 1) x 2 us hops,
+    # and PCIe's one-shot kernel between two P2P GPUs its 2 x 3 us
+    assert allreduce_rates(nvlink, 3, small, 0.8)[0] * 1e6 == pytest.approx(8.0)
+    p2p = link_spec(gpu_preset("rtx-3090"), "pcie")
+    assert allreduce_rates(p2p, 2, small, 0.8)[0] * 1e6 == pytest.approx(6.0)
+
+
 def test_blackwell_decode_allreduce_term_by_hand() -> None:
     # Llama-3.1-70B FP8 on 8 B200s, TP=8, 4 requests: one decode step all-reduces 4 x 8,192
-    # x 2 = 65,536 B twice per layer: 160 x 4.179 us = 0.669 ms
+    # x 2 = 65,536 B twice per layer: 160 x 13.779 us = 2.205 ms
     request = PlanRequest(model=_spec("meta-llama/Meta-Llama-3.1-70B"),
                           cluster=preset_cluster("b200", 8), layout=ParallelLayout(tp=8),
                           engine=EngineSettings(max_model_len=2048, target_quant="fp8-tensor"))
     est = estimate_speed(request, ServingLoad(input_len=1024, output_len=1024, concurrency=4))
-    assert est.allreduce_ms_per_step == pytest.approx(0.669, abs=0.001)
+    assert est.allreduce_ms_per_step == pytest.approx(2.205, abs=0.001)
     term = next(t for t in est.terms if t.key == "allreduce")
     assert "640.3 GB/s measured bus bandwidth" in term.formula
     assert "vLLM PR #37756" in term.note
