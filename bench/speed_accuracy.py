@@ -9,7 +9,8 @@ Rows kept: the model's config is in the bundled catalog; the layout fits one 8-G
 (tp x attention DP <= 8); the planner accepts the layout and the weights fit (a row whose TP
 label cannot hold the model is an impossible label, dropped and counted); the measured TPOT
 is not below the physical floor (weights and KV read at 100 % of the datasheet bandwidth,
-no overhead: such rows cannot be real decode steps). Duplicates (same configuration and
+the all-reduces with their start-up, no fitted overhead: such rows cannot be real decode
+steps). Duplicates (same configuration and
 load) are averaged; a row whose TPOT falls by more than 10 % when its concurrency rises,
 other things equal, is dropped as non-monotonic.
 

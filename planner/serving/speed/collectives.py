@@ -128,9 +128,10 @@ NVLINK_AR_PEER_US = 1.3
 the number of peers: NVLINK_AR_START_US + NVLINK_AR_PEER_US x (N - 1). Each rank's kernel
 reads all N - 1 peers' buffers between two barriers that exchange a flag with every peer
 (csrc/custom_all_reduce.cuh cross_device_reduce_1stage between barrier_at_start and
-barrier_at_end), so the cost grows with the peers. Source: the isolated-primitive tables of vLLM PRs #24111 (H100:
-ca_1stage at (32, 8192) bf16 = 0.5 MiB, 0.007 ms on 2 GPUs and 0.013 ms on 6) and #24532
-(0.010 ms on 4 GPUs; the GPU is not in the quoted table: unverified), less the bandwidth part
+barrier_at_end), so the cost grows with the peers. Source: the isolated-primitive tables of
+vLLM PRs #24111 (H100: ca_1stage at (32, 8192) bf16 = 0.5 MiB, 0.007 ms on 2 GPUs and 0.013
+ms on 6) and #24532 (0.010 ms on 4 GPUs; the GPU is not in the quoted table: unverified),
+less the bandwidth part
 this model charges for 0.5 MiB at NVLINK_ALLREDUCE's 433.6 GB/s ((N - 1)/N x 2 x 524,288 B:
 1.2 / 1.8 / 2.0 us): 5.8, 8.2 and 11.0 us; the line through the 2- and 6-GPU points gives
 4.5 + 1.3 x (N - 1) (8.4 us on 4 GPUs against the 8.2 read). Measured on NVLink 4 and applied

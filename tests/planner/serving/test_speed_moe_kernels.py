@@ -83,10 +83,10 @@ def test_blackwell_pads_too_at_its_own_fp8_rate() -> None:
 
 
 def test_only_moe_layers_pay_the_moe_layer_overhead() -> None:
-    # Llama-3.1-70B (config.json: 80 layers, dense MLPs): 0.319 us + 80 x 66.5 us = 5,320.3 us;
+    # Llama-3.1-70B (config.json: 80 layers, dense MLPs): 0.319 us + 80 x 60.3 us = 4,824.3 us;
     # Qwen3-235B-A22B-FP8 at TP=8 (no DeepGEMM padding there): 94 MoE layers,
-    # 0.319 + 94 x (66.5 + 24.2) = 8,526.1 us at the coefficients refitted on 2026-12-01
-    # with the replicated tensors counted whole
+    # 0.319 + 94 x (60.3 + 17.1) = 7,275.9 us at the coefficients refitted on 2026-12-01
+    # with NVLink's measured custom all-reduce start-up
     entry = catalog_entry("meta-llama/Meta-Llama-3.1-70B")
     llama = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
     request = PlanRequest(model=llama, cluster=preset_cluster("h200", 8),
@@ -99,7 +99,7 @@ def test_only_moe_layers_pay_the_moe_layer_overhead() -> None:
     assert dense_us == pytest.approx(c.step_overhead_us + 80 * c.layer_overhead_us)
     assert moe_us == pytest.approx(c.step_overhead_us + 94 * (
         c.layer_overhead_us + c.moe_layer_overhead_us))
-    assert (dense_us, moe_us) == pytest.approx((5320.3, 8526.1), abs=0.02)
+    assert (dense_us, moe_us) == pytest.approx((4824.3, 7275.9), abs=0.02)
 
 
 def _spec(repo_id: str):
@@ -148,9 +148,9 @@ def test_flashinfer_mxfp4_moe_launches_none_of_vllms_fused_moe_kernels() -> None
     # gpt-oss-120b config.json: 36 layers, every one MoE. On B200 vLLM hands the router logits
     # to FlashInfer's trtllm_fp4_block_scale_moe, which routes and finalizes itself: no
     # per-MoE-layer overhead; on H200 (triton_kernels) every MoE layer pays it:
-    # 0.319 + 36 x 66.5 = 2,394.319 us against 0.319 + 36 x (66.5 + 24.2) = 3,265.519 us
-    assert _gpt_oss_overhead_ms("b200") == pytest.approx(2.394319)
-    assert _gpt_oss_overhead_ms("h200") == pytest.approx(3.265519)
+    # 0.319 + 36 x 60.3 = 2,171.119 us against 0.319 + 36 x (60.3 + 17.1) = 2,786.719 us
+    assert _gpt_oss_overhead_ms("b200") == pytest.approx(2.171119)
+    assert _gpt_oss_overhead_ms("h200") == pytest.approx(2.786719)
 
 
 KIMI = _spec("moonshotai/Kimi-K2.5")

@@ -57,8 +57,8 @@ from planner.serving.speed.coefficients import FITTED
 
 COEF = {
     "wo": 0.9, "expert": 0.866, "kv": 0.742, "compute": 0.662, "expert_compute": 0.224,
-    "step_us": 0.319, "layer_us": 66.5, "moe_layer_us": 24.2, "request_ms": 23.8,
-    "queue": 0.0816, "prompt_token_us": 5.13, "interference": 1.0,
+    "step_us": 0.319, "layer_us": 60.3, "moe_layer_us": 17.1, "request_ms": 24.5,
+    "queue": 0.0832, "prompt_token_us": 5.13, "interference": 1.0,
 }
 """FITTED, typed by hand from `python bench/speed_accuracy.py --fit` (a refit must update
 these and the figures below)."""
@@ -149,7 +149,7 @@ def _prefill_chunk(tokens: int, context: float) -> tuple[float, float]:
 
 
 PREFILL_1K, MARGINAL_1K = _prefill_chunk(1024, 512)
-HOST_1K = COEF["request_ms"] / 1e3 + COEF["prompt_token_us"] * 1024 * 1e-6  # 29.05 ms
+HOST_1K = COEF["request_ms"] / 1e3 + COEF["prompt_token_us"] * 1024 * 1e-6  # 29.75 ms
 TTFT_1K = HOST_1K + PREFILL_1K
 # 32K: 16 chunks of 2,048 (max_num_batched_tokens), chunk i sees 2,048 i + 1,024 context
 TTFT_32K = (COEF["request_ms"] / 1e3 + COEF["prompt_token_us"] * 32768 * 1e-6
@@ -159,11 +159,11 @@ TTFT_32K = (COEF["request_ms"] / 1e3 + COEF["prompt_token_us"] * 32768 * 1e-6
 def test_tp8_ep_tpot_and_allreduce() -> None:
     # by hand: dense 716.57 MB / (936 GB/s x 0.9) = 0.851 ms; experts 921.72 MB / (936 x 0.9
     # x 0.866) = 1.263 ms; KV 1,536 x 48,128 B / (936 x 0.742) = 0.106 ms; all-reduce
-    # 9.555 ms; overhead 0.319 us + (66.5 + 24.2 MoE) us x 94 = 8.526 ms -> 20.30 ms per token
-    # (49.3 tok/s). The experts run vLLM's Marlin MoE (int4 GPTQ); its SM-bound rate,
+    # 9.555 ms; overhead 0.319 us + (60.3 + 17.1 MoE) us x 94 = 7.276 ms -> 19.05 ms per token
+    # (52.5 tok/s). The experts run vLLM's Marlin MoE (int4 GPTQ); its SM-bound rate,
     # 0.0376 B/FLOP (marlin_moe_bytes_per_fp32_flop) x the 3090's 35.6 FP32 TFLOP/s = 1,339
     # GB/s, lies above the 936 GB/s, so they stay bandwidth-bound here
-    assert pytest.approx(20.30e-3, rel=1e-3) == TPOT_EP
+    assert pytest.approx(19.05e-3, rel=1e-3) == TPOT_EP
     est = _speed(ParallelLayout(tp=8, ep=True))
     assert est.allreduce_ms_per_step == pytest.approx(ALLREDUCE_1 * 1e3, rel=1e-4)
     assert pytest.approx(9.555e-3, rel=1e-3) == ALLREDUCE_1
@@ -175,15 +175,15 @@ def test_tp8_ep_ttft_at_1k_and_32k() -> None:
     # by hand: compute (1.918e12 dense (the lm_head on one token) + 3.634e12 / 0.224 expert +
     # 0.202e12 attention FLOP) / (71 x 0.662 = 47.00e12) = 390.22 ms + 0.18 ms softmax >
     # the 21.5 ms weight read; all-reduce 188 x (6 + 14 x 3 us + 7/8 x 2 x 1,024 x 8,192 B /
-    # 5.0732 GB/s) = 188 x 2.9416 ms = 553.0 ms; overhead 8.526 ms -> prefill 951.95 ms; +
-    # 23.8 ms request overhead + 5.13 us x 1,024 prompt tokens = 5.25 ms -> 0.9810 s
-    assert pytest.approx(0.9810, rel=1e-3) == TTFT_1K
+    # 5.0732 GB/s) = 188 x 2.9416 ms = 553.0 ms; overhead 7.276 ms -> prefill 950.70 ms; +
+    # 24.5 ms request overhead + 5.13 us x 1,024 prompt tokens = 5.25 ms -> 0.9805 s
+    assert pytest.approx(0.9805, rel=1e-3) == TTFT_1K
     assert _speed(ParallelLayout(tp=8, ep=True)).ttft_ms == pytest.approx(TTFT_1K * 1e3,
                                                                           rel=1e-4)
     # 32K: 16 chunks; the link, not the GPUs, sets the pace: 16 x 188 all-reduces of 2,048 x
     # 8,192 B = 16.8 MB through host memory, each 48 us + 7/8 x 2 x 16,777,216 B / 5.0732
-    # GB/s = 5.835 ms: 17.55 s of the 34.81 s TTFT
-    assert pytest.approx(34.81, rel=1e-3) == TTFT_32K
+    # GB/s = 5.835 ms: 17.55 s of the 34.79 s TTFT
+    assert pytest.approx(34.79, rel=1e-3) == TTFT_32K
     long = _speed(ParallelLayout(tp=8, ep=True), input_len=32768)
     assert long.ttft_ms == pytest.approx(TTFT_32K * 1e3, rel=1e-4)
 
@@ -193,12 +193,12 @@ def test_tp8_ep_throughput_at_the_kv_limited_concurrency() -> None:
     # by hand: 0.9375^70 = e^(70 x -0.064539) = 0.0109, so 98.9 % of the experts are read:
     # 14,586.6 MB / 729.52 GB/s = 19.99 ms + dense 0.85 + KV 70 x 1,536 x 48,128 B / 694.51
     # GB/s = 7.45 -> 28.30 ms (compute 27.49 ms is below); all-reduce 188 x (48 us + 7/8 x 2
-    # x 70 x 8,192 B / 5.0732 GB/s) = 46.21 ms; overhead 8.53 ms: step 83.03 ms. TPOT adds
-    # 69 others' prefill work 69 x 943.42 ms / 1,024 = 63.57 ms -> 146.60 ms; TTFT = 23.8 +
-    # 5.25 + 951.95 + 83.03 + 0.0816 x 69 x 951.95 = 6,424 ms; 70 / (0.14659 + 6.423 /
-    # 1,024) = 457.9 output tokens/s. 1,000 clients share the 70 slots (closed loop, Little's
-    # law): each waits (1,000 / 70 - 1) x (6.423 + 1,024 x 0.14659 = 156.53 s) = 13.2857 x
-    # 156.53 = 2,079.7 s for one, shown apart from the served request's TTFT
+    # x 70 x 8,192 B / 5.0732 GB/s) = 46.21 ms; overhead 7.28 ms: step 81.78 ms. TPOT adds
+    # 69 others' prefill work 69 x 943.42 ms / 1,024 = 63.57 ms -> 145.35 ms; TTFT = 24.5 +
+    # 5.25 + 950.70 + 81.78 + 0.0832 x 69 x 950.70 = 6,520 ms; 70 / (0.14535 + 6.520 /
+    # 1,024) = 461.4 output tokens/s. 1,000 clients share the 70 slots (closed loop, Little's
+    # law): each waits (1,000 / 70 - 1) x (6.520 + 1,024 x 0.14535 = 155.36 s) = 13.2857 x
+    # 155.36 = 2,064.0 s for one, shown apart from the served request's TTFT
     k = 108048 // 1536
     touched = 1 - (1 - 8 / 128) ** k  # 126.6 of 128 experts
     step_memory = _mem_s(DENSE_TP8, EXPERTS_TP8 * touched, k * 1536 * 48128)
@@ -211,9 +211,9 @@ def test_tp8_ep_throughput_at_the_kv_limited_concurrency() -> None:
     # a new request waits behind a share of the other 69 requests' whole prefills
     ttft = HOST_1K + PREFILL_1K + step + COEF["queue"] * (k - 1) * PREFILL_1K
     throughput = k / (tpot + ttft / 1024)
-    assert (tpot, ttft, throughput) == pytest.approx((0.14659, 6.423, 457.9), rel=2e-3)
+    assert (tpot, ttft, throughput) == pytest.approx((0.14535, 6.520, 461.4), rel=2e-3)
     wait = (1000 / k - 1) * (ttft + 1024 * tpot)
-    assert pytest.approx(2079.7, rel=2e-3) == wait
+    assert pytest.approx(2064.0, rel=2e-3) == wait
     est = _speed(ParallelLayout(tp=8, ep=True), concurrency=1000)
     assert est.concurrency == k == 70 and est.kv_bound
     assert est.tpot_ms == pytest.approx(tpot * 1e3, rel=1e-4)
@@ -225,19 +225,19 @@ def test_tp8_ep_throughput_at_the_kv_limited_concurrency() -> None:
 
 def test_twice_the_kv_limited_concurrency_waits_one_served_request() -> None:
     # 140 clients on the 70 slots: each request waits (140 / 70 - 1) = 1 x a served request's
-    # whole time, 6.423 s TTFT + 1,024 x 0.14659 s = 156.53 s, before its prefill; the served
-    # 70 run as at 70 clients (TTFT 6.423 s, TPOT 146.59 ms, 457.9 tokens/s in all, so
-    # 457.9 / 140 = 3.27 tokens/s per client)
+    # whole time, 6.520 s TTFT + 1,024 x 0.14535 s = 155.36 s, before its prefill; the served
+    # 70 run as at 70 clients (TTFT 6.520 s, TPOT 145.35 ms, 461.4 tokens/s in all, so
+    # 461.4 / 140 = 3.30 tokens/s per client)
     est = _speed(ParallelLayout(tp=8, ep=True), concurrency=140)
     assert est.concurrency == 70 and est.kv_bound
-    assert est.kv_wait_ms == pytest.approx(156.53e3, rel=2e-3)
-    assert (est.ttft_ms, est.tpot_ms) == pytest.approx((6423, 146.59), rel=2e-3)
-    assert est.output_tokens_per_s == pytest.approx(457.9, rel=2e-3)
+    assert est.kv_wait_ms == pytest.approx(155.36e3, rel=2e-3)
+    assert (est.ttft_ms, est.tpot_ms) == pytest.approx((6520, 145.35), rel=2e-3)
+    assert est.output_tokens_per_s == pytest.approx(461.4, rel=2e-3)
     wait = next(t for t in est.terms if t.key == "kv_wait")
-    assert "(140 clients / 70 slots - 1)" in wait.formula and "3.27" in wait.note
+    assert "(140 clients / 70 slots - 1)" in wait.formula and "3.30" in wait.note
     at_limit = _speed(ParallelLayout(tp=8, ep=True), concurrency=70)
     assert not at_limit.kv_bound and at_limit.kv_wait_ms == 0
-    assert at_limit.ttft_ms == pytest.approx(6423, rel=2e-3)
+    assert at_limit.ttft_ms == pytest.approx(6520, rel=2e-3)
 
 
 # --- TP=8 without EP, TP=4 x PP=2, TP=1 x PP=8 -------------------------------------------------
@@ -251,9 +251,9 @@ def test_tp8_without_ep_pays_the_wna16_fallback() -> None:
 
 def test_tp4_pp2_tpot() -> None:
     # by hand: stage 1 = dense 485.32 MB / 842.4 GB/s 0.576 + experts 1.263 + KV 1,536 x
-    # 24,064 B / 694.51 GB/s 0.053 + all-reduce 2.484 + overhead 0.319 / 2 + (66.5 + 24.2
-    # MoE) us x 47 = 4.263 -> 8.640 ms; stage 2 reads the 311.17 MB lm_head too: 9.009 ms;
-    # + one 10.6 us stage hop = 17.66 ms per token
+    # 24,064 B / 694.51 GB/s 0.053 + all-reduce 2.484 + overhead 0.319 / 2 + (60.3 + 17.1
+    # MoE) us x 47 = 3.638 -> 8.014 ms; stage 2 reads the 311.17 MB lm_head too: 8.383 ms;
+    # + one 10.6 us stage hop = 16.41 ms per token
     allreduce = 94 * (NCCL + 6 * STEP + 3 / 4 * 2 * 8192 / LINK)  # 2.48 ms per stage
     first = 435.27 + 49.28 + 0.77
     stages = [
@@ -262,7 +262,7 @@ def test_tp4_pp2_tpot() -> None:
         + _overhead_s(47, 2),
     ]
     tpot = sum(stages) + NCCL + STEP + 8192 / LINK
-    assert pytest.approx(17.66e-3, rel=2e-3) == tpot
+    assert pytest.approx(16.41e-3, rel=2e-3) == tpot
     est = _speed(ParallelLayout(tp=4, pp=2))
     assert est.tpot_ms == pytest.approx(tpot * 1e3, rel=1e-4)
     assert est.allreduce_ms_per_step == pytest.approx(2 * allreduce * 1e3, rel=1e-4)
@@ -271,13 +271,13 @@ def test_tp4_pp2_tpot() -> None:
 def test_tp1_pp8_tpot() -> None:
     # by hand: dense 4,826.98 MB / 842.4 GB/s = 5.730 ms; experts 117,980.6 x 8/128 = 7,373.8
     # MB / 729.52 GB/s = 10.108 ms; KV 1,536 x 192,512 B / 694.51 GB/s = 0.426 ms; overhead
-    # 8 stages x 0.319 / 8 us + (66.5 + 24.2 MoE) us x 94 = 8.526 ms; 7 hops x 10.61 us = 0.074
-    # ms -> 24.86 ms per token
+    # 8 stages x 0.319 / 8 us + (60.3 + 17.1 MoE) us x 94 = 7.276 ms; 7 hops x 10.61 us = 0.074
+    # ms -> 23.61 ms per token
     dense = 94 * 71_303_680 * 0.51953125 / MB + 98.57 + 1.55 + 1244.66
     experts = 128 * 94 * 3 * 4096 * 1536 * 0.51953125 / MB  # 117,980.6 MB
     tpot = (_mem_s(dense, experts * 8 / 128, 1536 * 192512) + _overhead_s(94)
             + 7 * (NCCL + STEP + 8192 / LINK))
-    assert pytest.approx(24.86e-3, rel=2e-3) == tpot
+    assert pytest.approx(23.61e-3, rel=2e-3) == tpot
     est = _speed(ParallelLayout(tp=1, pp=8))
     assert est.tpot_ms == pytest.approx(tpot * 1e3, rel=1e-4)
     assert est.allreduce_ms_per_step == 0
@@ -287,7 +287,7 @@ def test_the_layouts_compared() -> None:
     """What the sweep could not tell before: on host-staged PCIe, TP=8's 188 all-reduces of 14
     ring steps each (9.56 ms a token) make it slower per token than TP=4 x PP=2 (94 of 6
     steps a stage, 2.48 ms), yet faster than PP=8, which walks eight stages at one GPU's
-    bandwidth (24.86 ms) and prefills at one GPU's compute; at the KV-limited concurrency
+    bandwidth (23.61 ms) and prefills at one GPU's compute; at the KV-limited concurrency
     TP=4 x PP=2 and PP=8 (more KV room: 142 and 159 requests against 70) serve more
     tokens/s than TP=8."""
     ep, tp8 = _speed(ParallelLayout(tp=8, ep=True)), _speed(ParallelLayout(tp=8))
