@@ -349,16 +349,11 @@ def _cached(spec: ModelSpec, key: tuple, compute, *args):
     return _CACHE.get(spec, key, compute, *args)
 
 
-class _Setup(NamedTuple):
-    """Everything both plan paths derive from a request before looking at any GPU: the
-    request and its layout's facts (_LayoutFacts)."""
+class _LayoutFacts(NamedTuple):
+    """What every plan of one layout under one _Resolved reads besides its workers' sizes,
+    fetched in one lookup rather than one per fact (_setup)."""
 
-    spec: ModelSpec
-    cluster: ClusterSpec
-    layout: ParallelLayout
-    s: EngineSettings
-    layout_key: tuple[int, int, int, bool]  # _layout_key(layout), for the memo keys
-    r: "_Resolved"
+    r: "_Resolved"  # held, so that the id _LAYOUT_FACTS keys on stays this object's
     weight_totals: tuple[int, ...]
     stages: tuple[tuple[range, StageKv | None], ...]
     kv_b: KvBytes  # the layout's KV layout (engine.sparse_mla_kv: 0.18 reads heads per rank)
@@ -368,18 +363,16 @@ class _Setup(NamedTuple):
     workers: tuple[tuple[int, int, int], ...]  # the distinct workers (_distinct_workers)
 
 
-class _LayoutFacts(NamedTuple):
-    """What every plan of one layout under one _Resolved reads besides its workers' sizes
-    (_Setup's fields from `r` on), fetched in one lookup rather than one per fact."""
+class _Setup(NamedTuple):
+    """Everything both plan paths derive from a request before looking at any GPU: the
+    request and its layout's facts."""
 
-    r: "_Resolved"  # held, so that the id _LAYOUT_FACTS keys on stays this object's
-    weight_totals: tuple[int, ...]
-    stages: tuple[tuple[range, StageKv | None], ...]
-    kv_b: KvBytes
-    request: tuple[int, int]
-    warnings: tuple[str, ...]
-    overheads: dict[int, Overheads]
-    workers: tuple[tuple[int, int, int], ...]
+    spec: ModelSpec
+    cluster: ClusterSpec
+    layout: ParallelLayout
+    s: EngineSettings
+    layout_key: tuple[int, int, int, bool]  # _layout_key(layout), for the memo keys
+    facts: _LayoutFacts
 
 
 class _Resolved(NamedTuple):
@@ -389,7 +382,7 @@ class _Resolved(NamedTuple):
     max_model_len: int
     mbt: int
     seqs: int
-    kv_plain: KvBytes  # the KV dtype's bytes; the layout's (_Setup.kv_b) may be fp8_ds_mla
+    kv_plain: KvBytes  # the KV dtype's bytes; the layout's (_LayoutFacts.kv_b) may be fp8_ds_mla
     block_size: int  # what vLLM runs: --block-size, or an MLA backend's (mla_block_size)
     act_b: int
     subtract_graphs: bool
@@ -618,7 +611,7 @@ def _setup(
     if r.ep_refusal and layout.ep_size > 1:
         raise LayoutRefused(r.ep_refusal)
     layout_key = _layout_key(layout)
-    return _Setup(spec, cluster, layout, s, layout_key, *_LAYOUT_FACTS.get(
+    return _Setup(spec, cluster, layout, s, layout_key, _LAYOUT_FACTS.get(
         spec, (id(r), *layout_key), _layout_facts, spec, cluster, layout, s, r))
 
 
@@ -656,9 +649,9 @@ def _rank_totals(spec: ModelSpec, r: _Resolved, layout: ParallelLayout, own_head
 
 def _memory(st: _Setup, pp_stage: int, weights: int, total: int) -> tuple[int, ...]:
     """(budget, activation, non-torch, graphs, KV pool, blocks) of one worker of a stage."""
-    s = st.s
-    budget = st.r.budgets[total]
-    stage = st.stages[pp_stage][1]
+    s, f = st.s, st.facts
+    budget = f.r.budgets[total]
+    stage = f.stages[pp_stage][1]
     if s.kv_cache_memory_bytes:
         act = nt = graphs = 0
         kv = s.kv_cache_memory_bytes
@@ -675,20 +668,21 @@ def _overheads(st: _Setup, pp_stage: int) -> Overheads:
     They read neither its weights nor the KV dtype nor the weight format, so a sweep's formats
     and KV dtypes share them: cached per spec, engine, layout, stage and what they read of the
     settings (_Resolved.overhead_key)."""
-    known = st.overheads.get(pp_stage)
+    f = st.facts
+    known = f.overheads.get(pp_stage)
     if known is None:
-        rng = st.stages[pp_stage][0]
-        key = ("overheads", ENGINE, *st.layout_key, rng.start, rng.stop, st.r.overhead_key)
-        known = st.overheads[pp_stage] = _CACHE.get(st.spec, key, _worker_overheads, st,
-                                                    pp_stage)
+        rng = f.stages[pp_stage][0]
+        key = ("overheads", ENGINE, *st.layout_key, rng.start, rng.stop, f.r.overhead_key)
+        known = f.overheads[pp_stage] = _CACHE.get(st.spec, key, _worker_overheads, st,
+                                                   pp_stage)
     return known
 
 
 def _worker_overheads(st: _Setup, pp_stage: int) -> Overheads:
     """Work out the overheads _overheads caches."""
-    layout, r = st.layout, st.r
+    layout, r = st.layout, st.facts.r
     return ENGINE.overheads(Worker(
-        r.facts, st.stages[pp_stage][0], pp_stage == layout.pp - 1, layout, r.mbt, r.seqs,
+        r.facts, st.facts.stages[pp_stage][0], pp_stage == layout.pp - 1, layout, r.mbt, r.seqs,
         r.act_b, r.link, r.nvswitch_sharp, layout.tp <= r.gpus_per_node, r.graphs,
         r.max_model_len, r.compute_capability, r.symm_mem, *r.sampler,
     ), st.s, r.subtract_graphs)
@@ -717,7 +711,7 @@ def _node(cluster: ClusterSpec, node_index: int):
 
 def _busy_errors(st: _Setup) -> list[str]:
     """vLLM's start-up refusal for each GPU whose free memory is below the budget."""
-    if st.s.kv_cache_memory_bytes or not st.r.busy:
+    if st.s.kv_cache_memory_bytes or not st.facts.r.busy:
         return []
     errors: list[str] = []
     for rank in range(min(st.layout.gpus, st.cluster.gpu_count)):
@@ -750,8 +744,8 @@ def _empty_stage_errors(st: _Setup) -> list[str]:
     one block (_get_kv_cache_config_attention_free) and unify_kv_cache_configs gives every
     worker the smallest block count, 1.
     """
-    empty = [(k, rng) for k, (rng, stage) in enumerate(st.stages) if stage is None]
-    if not empty or len(empty) == len(st.stages):
+    empty = [(k, rng) for k, (rng, stage) in enumerate(st.facts.stages) if stage is None]
+    if not empty or len(empty) == len(st.facts.stages):
         return []
     minor = parse_version(st.s.vllm_version)[1]
     failure = ('AssertionError: group_size must be greater than 0' if 12 <= minor <= 28
@@ -768,7 +762,8 @@ def _empty_stage_errors(st: _Setup) -> list[str]:
 def _page_size_errors(st: _Setup) -> list[str]:
     """vLLM's start-up failure for KV layers of different page sizes before it unified them
     (vllm_versions.PAGE_UNIFY_FROM: get_kv_cache_config raises NotImplementedError)."""
-    if st.r.kv_grouping[1] or not any(stage and stage.mixed_pages for _, stage in st.stages):
+    f = st.facts
+    if f.r.kv_grouping[1] or not any(stage and stage.mixed_pages for _, stage in f.stages):
         return []
     return [f"vLLM {st.s.vllm_version} cannot size a KV cache whose layers have different "
             "page sizes (v1/core/kv_cache_utils.py raises NotImplementedError; vLLM 0.12.0 "
@@ -825,16 +820,17 @@ def _outcome(
     st: _Setup, bind: _Binding, pools: dict[int, int], overweight: bool, errors: list[str]
 ) -> _Outcome:
     """Concurrency, tokens, ceiling and the verdict in vLLM's words, from the binding worker."""
-    s, layout, max_model_len, mbt = st.s, st.layout, st.r.max_model_len, st.r.mbt
+    s, layout, f = st.s, st.layout, st.facts
+    max_model_len, mbt = f.r.max_model_len, f.r.mbt
     num_blocks = bind.blocks
-    bind_stage = st.stages[bind.pp_stage][1]
-    per_request, need = st.request
+    bind_stage = f.stages[bind.pp_stage][1]
+    per_request, need = f.request
     concurrency = num_blocks / per_request if per_request else 0.0
-    if st.r.tokens_from_concurrency:
+    if f.r.tokens_from_concurrency:
         tokens = int(concurrency * max_model_len)
     else:
         tokens = num_blocks // bind_stage.num_groups * bind_stage.block_tokens
-    ceiling = _ceiling([(st.stages[p][1], pool) for p, pool in pools.items()], st.kv_b,
+    ceiling = _ceiling([(f.stages[p][1], pool) for p, pool in pools.items()], f.kv_b,
                        layout.tp, mbt, num_blocks) if num_blocks else 0
 
     if overweight:
@@ -858,15 +854,15 @@ def _outcome(
             "`gpu_memory_utilization` or decreasing `max_model_len` when initializing the "
             "engine."
         )
-    warnings = list(st.warnings)
-    if st.r.old_graphs:
+    warnings = list(f.warnings)
+    if f.r.old_graphs:
         warnings.append(
             f"vLLM {s.vllm_version} does not subtract CUDA graph memory "
             f"(~{_gib(bind.graphs)} per GPU) from the KV budget; it is taken "
             "after the KV cache is allocated, from the memory left outside the utilization."
         )
-    warnings += st.r.model_notes
-    limit = st.r.model_limit
+    warnings += f.r.model_notes
+    limit = f.r.model_limit
     if not errors:
         fits = "Fits" if not st.spec.unmodelled else (
             "Fits (unmodelled: " + ", ".join(st.spec.unmodelled) + ")")
@@ -946,7 +942,7 @@ def _layout_key(layout: ParallelLayout) -> tuple[int, int, int, bool]:
 
 
 def _layout_errors(st: _Setup) -> list[str]:
-    spec, cluster, layout, scheme = st.spec, st.cluster, st.layout, st.r.scheme
+    spec, cluster, layout, scheme = st.spec, st.cluster, st.layout, st.facts.r.scheme
     return list(_cached(spec, ("layout", *st.layout_key, cluster.gpu_count, scheme.key),
                         lambda: layout_errors(spec, cluster, layout, scheme)))
 
@@ -954,7 +950,8 @@ def _layout_errors(st: _Setup) -> list[str]:
 def plan(request: PlanRequest) -> Plan:
     """Plan one model on one cluster with one layout and vLLM settings."""
     st = _setup(request.model, request.cluster, request.layout, request.engine)
-    spec, layout, s = st.spec, st.layout, st.s
+    spec, layout, s, f = st.spec, st.layout, st.s, st.facts
+    r = f.r
     errors = _layout_errors(st)
     memo: dict[tuple[int, int, int], tuple[int, ...]] = {}
     ranks: list[RankMemory] = []
@@ -963,12 +960,12 @@ def plan(request: PlanRequest) -> Plan:
         node = _node(st.cluster, node_index)
         total = node.gpu.memory_total_bytes
         used = node.memory_used_bytes[gpu_index] if node.memory_used_bytes else 0
-        w = st.weight_totals[pp_stage * layout.tp + tp_rank]
+        w = f.weight_totals[pp_stage * layout.tp + tp_rank]
         key = (pp_stage, w, total)
         if key not in memo:
             memo[key] = _memory(st, pp_stage, w, total)
         budget, act, nt, graphs, kv, blocks = memo[key]
-        rng, stage = st.stages[pp_stage]
+        rng, stage = f.stages[pp_stage]
         ranks.append(RankMemory.model_construct(
             rank=rank, node=node_index, gpu_index=gpu_index, tp_rank=tp_rank, pp_stage=pp_stage,
             layers=(rng.start, rng.stop), total_bytes=total, used_by_others_bytes=used,
@@ -976,35 +973,35 @@ def plan(request: PlanRequest) -> Plan:
             cuda_graph_bytes=graphs, kv_cache_bytes=kv, free_bytes=max(0, total - budget - used),
             num_blocks=blocks, kv_bytes_per_token=stage.kv_bytes_per_token if stage else 0,
         ))
-    candidates = [_Binding(r.pp_stage, r.weights_bytes, r.total_bytes, r.budget_bytes,
-                           r.activation_bytes, r.non_torch_bytes, r.cuda_graph_bytes,
-                           r.kv_cache_bytes, r.num_blocks) for r in ranks]
+    candidates = [_Binding(m.pp_stage, m.weights_bytes, m.total_bytes, m.budget_bytes,
+                           m.activation_bytes, m.non_torch_bytes, m.cuda_graph_bytes,
+                           m.kv_cache_bytes, m.num_blocks) for m in ranks]
     index, out, fields = _conclude(st, candidates, errors)
     binding = ranks[index]
     params = _params(spec)
     terms = _terms(
-        spec, layout, s, binding, st.stages[binding.pp_stage][1], st.kv_b, st.r.act_b, st.r.mbt,
-        st.r.seqs, binding.num_blocks, out.per_request, out.concurrency,
-        st.r.tokens_from_concurrency, out.tokens, out.ceiling, out.model_limit,
-        st.r.max_model_len, st.r.subtract_graphs, st.r.facts, st.stages,
-        non_torch_parts(layout, st.r.link, st.r.nvswitch_sharp, layout.tp <= st.r.gpus_per_node,
-                        st.r.compute_capability, st.r.symm_mem),
-        st.r.graphs, st.r.compute_capability, st.r.sampler, st.r.runner[0],
+        spec, layout, s, binding, f.stages[binding.pp_stage][1], f.kv_b, r.act_b, r.mbt,
+        r.seqs, binding.num_blocks, out.per_request, out.concurrency,
+        r.tokens_from_concurrency, out.tokens, out.ceiling, out.model_limit,
+        r.max_model_len, r.subtract_graphs, r.facts, f.stages,
+        non_torch_parts(layout, r.link, r.nvswitch_sharp, layout.tp <= r.gpus_per_node,
+                        r.compute_capability, r.symm_mem),
+        r.graphs, r.compute_capability, r.sampler, r.runner[0],
     )
-    kv_b = st.kv_b
+    kv_b = f.kv_b
     if not fields["fits"]:
         from planner.serving.fixes import nearest_fit  # fixes plans candidates: import here
 
         fields["nearest_fit"] = nearest_fit(request, Plan.model_construct(**fields))
     return Plan.model_construct(
         **fields,
-        model_runner=st.r.runner[0],
-        model_runner_reason=st.r.runner[1],
+        model_runner=r.runner[0],
+        model_runner_reason=r.runner[1],
         engine=s,
-        gpu_name=st.r.gpu_name,
+        gpu_name=r.gpu_name,
         params_total=params.total,
         params_active=params.active,
-        weights_bytes_total=sum(st.weight_totals[: layout.tp * layout.pp]),
+        weights_bytes_total=sum(f.weight_totals[: layout.tp * layout.pp]),
         kv_bytes_per_token=_cached(spec, ("kv", kv_b), lambda: kv_bytes_per_token(spec, kv_b)),
         per_gpu=ranks,
         binding_rank=binding.rank,
@@ -1017,7 +1014,9 @@ def _conclude(
 ) -> tuple[int, _Outcome, dict[str, Any]]:
     """From the sized workers (in rank order): the binding one (fewest blocks, first on a tie),
     the outcome, and every PlanSummary field, shared by plan() and plan_summary()."""
-    errors[:0] = [e for e in st.r.refusals if e not in errors]
+    f = st.facts
+    r = f.r
+    errors[:0] = [e for e in r.refusals if e not in errors]
     errors += [e for e in _busy_errors(st) if e not in errors]
     errors += [e for e in _empty_stage_errors(st) if e not in errors]
     errors += [e for e in _kv_pool_oom_errors(st, candidates) if e not in errors]
@@ -1030,7 +1029,7 @@ def _conclude(
     for i, c in enumerate(candidates):
         heaviest = max(heaviest, c.weights)
         overweight = overweight or c.weights > c.budget
-        if st.stages[c.pp_stage][1] is not None:
+        if f.stages[c.pp_stage][1] is not None:
             pools[c.pp_stage] = min(pools.get(c.pp_stage, c.kv), c.kv)
             if fewest is None or (c.blocks, c.kv) < fewest:
                 index, fewest = i, (c.blocks, c.kv)
@@ -1038,7 +1037,7 @@ def _conclude(
         index = min(range(len(candidates)), key=lambda i: (candidates[i].blocks, candidates[i].kv))
     bind = candidates[index]
     out = _outcome(st, bind, pools, overweight, errors)
-    stage = st.stages[bind.pp_stage][1]
+    stage = f.stages[bind.pp_stage][1]
     fields = {
         "model_name": st.spec.name or st.spec.model_type,
         "layout": st.layout,
@@ -1050,21 +1049,21 @@ def _conclude(
         "cuda_graph_bytes_per_gpu": bind.graphs,
         "kv_cache_bytes_per_gpu": bind.kv,
         "num_gpu_blocks": bind.blocks,
-        "block_size": stage.block_tokens if stage else st.r.block_size,
+        "block_size": stage.block_tokens if stage else r.block_size,
         "kv_cache_tokens": out.tokens,
         "max_concurrency": out.concurrency,
         "max_context_tokens": min(out.ceiling, out.model_limit),
         "kv_limited_context_tokens": out.ceiling,
-        "max_model_len": st.r.max_model_len,
-        "max_num_batched_tokens": st.r.mbt,
-        "max_num_seqs": st.r.seqs,
+        "max_model_len": r.max_model_len,
+        "max_num_batched_tokens": r.mbt,
+        "max_num_seqs": r.seqs,
         "fits": not out.errors,
         "verdict": out.verdict,
         "warnings": out.warnings,
         "errors": out.errors,
         **_launch_fields(st, not out.errors),
-        "weight_format": st.r.scheme.key,
-        "weight_format_label": st.r.scheme.label,
+        "weight_format": r.scheme.key,
+        "weight_format_label": r.scheme.label,
     }
     return index, out, fields
 
@@ -1072,7 +1071,7 @@ def _conclude(
 def _launch_fields(st: _Setup, fits: bool) -> dict[str, Any]:
     """vllm_command and launch_note: the command only for a plan that fits (a command vLLM's
     parser refuses is one of the plan's errors, and the verdict says it)."""
-    head, note, refused = st.r.launch
+    head, note, refused = st.facts.r.launch
     if head is None and not refused:
         return {"vllm_command": None, "launch_note": note}
     if not fits:
@@ -1106,7 +1105,7 @@ def summary_figures(
     st = _setup(model, cluster, layout, engine)
     errors = [] if validated else _layout_errors(st)
     return _conclude(st, [_Binding(pp_stage, w, total, *_memory(st, pp_stage, w, total))
-                          for pp_stage, w, total in st.workers], errors)[2]
+                          for pp_stage, w, total in st.facts.workers], errors)[2]
 
 
 def _distinct_workers(cluster: ClusterSpec, layout: ParallelLayout, r: _Resolved,
