@@ -253,12 +253,11 @@ def _replica(spec: ModelSpec, cluster, settings: EngineSettings, member: Paralle
         if figures["fits"] and workload.output_tokens_per_s is not None:
             request = PlanRequest.model_construct(model=spec, cluster=cluster, layout=member,
                                                   engine=settings)
-            speed = speed_figures(request, workload.load.model_copy(update={
-                "concurrency": figures["max_num_seqs"] * member.dp}),
-                plan_result=PlanFigures.of(figures))
+            load = workload.load.model_copy(update={
+                "concurrency": figures["max_num_seqs"] * member.dp})
+            speed = speed_figures(request, load, plan_result=PlanFigures.of(figures))
             top = 0.0 if speed is None else speed.output_tokens_per_s
-            held = workload.input_len + workload.output_len // 2  # as the speed model holds
-            bound = figures["kv_cache_tokens"] // held < figures["max_num_seqs"]
+            bound = figures["kv_cache_tokens"] // load.held_tokens < figures["max_num_seqs"]
         cache[key] = (figures["fits"] and figures["max_concurrency"] >= workload.concurrency,
                       top, bound)
     return cache[key]

@@ -78,6 +78,12 @@ class ServingLoad(BaseModel):
         "closed-loop benchmark of equal lengths) and are prefilled in packed steps")
 
     @property
+    def held_tokens(self) -> int:
+        """KV tokens a request in flight holds on average: vLLM allocates KV blocks as tokens
+        arrive, so its prompt and half its output (1,024 in + 1,024 out: 1,536)."""
+        return self.input_len + self.output_len // 2
+
+    @property
     def together(self) -> str:
         """What a description of the load adds after its concurrency: ", arriving together"
         for a burst, "" otherwise."""
@@ -183,9 +189,7 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
     if ctx is None:
         return None  # a custom GPU without a bandwidth or compute figure: no speed
     stages, dp = ctx.stages, ctx.dp
-    # vLLM allocates KV blocks as tokens arrive: a request in flight holds its prompt and,
-    # on average, half its output
-    held = load.input_len + load.output_len // 2
+    held = load.held_tokens
     kv_limit = max(1, min(p.max_num_seqs, p.kv_cache_tokens // held)) * dp
     conc = min(load.concurrency, kv_limit)
     per_replica = cdiv(conc, dp)
