@@ -35,7 +35,7 @@ from planner.model.spec import (
 )
 from planner.serving.engine import kv_elem_bytes
 from planner.serving.plan import Plan
-from planner.serving.speed import SPEED_KEYS, ServingLoad, SpeedEstimate
+from planner.serving.speed import ServingLoad, SpeedEstimate, speed_columns
 from planner.serving.sweep import Objective, SweepResult, SweepRow, sweep_csv
 from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, listed_stand_in, vllm_rules
 from planner.text import md_code_block, md_escape
@@ -348,10 +348,8 @@ class ComparisonRow(_Frozen):
 def comparison_row(plan: Plan, speed: SpeedEstimate | None = None) -> ComparisonRow:
     """The headline figures of one plan, for the model comparison table, with its speed at
     the report's load when given."""
-    fast = {} if speed is None else {**{key: getattr(speed, key) for key in SPEED_KEYS},
-                                      "speed_concurrency": speed.concurrency}
     return ComparisonRow(
-        **fast,
+        **speed_columns(speed),
         model_name=plan.model_name,
         layout=plan.layout.label(),
         params_total=plan.params_total,

@@ -28,7 +28,13 @@ from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.plan import PlanRequest, summary_figures
 from planner.serving.prices import PRICE_TABLE_DATE, GpuPrice
 from planner.serving.replicas import SLACK, Bound, Family, families, lowest_counts
-from planner.serving.speed import Arrival, PlanFigures, ServingLoad, speed_figures
+from planner.serving.speed import (
+    SPEED_COLUMNS,
+    Arrival,
+    PlanFigures,
+    ServingLoad,
+    speed_figures,
+)
 from planner.serving.sweep import (
     KV_DTYPES,
     SweepRow,
@@ -214,10 +220,8 @@ def _recommendation(spec: ModelSpec, gpu_key: str, gpus: int, row: SweepRow, pri
         quant_key=row.quant_key, quant_label=row.quant_label, layout=row.layout,
         kv_cache_dtype=row.kv_cache_dtype, max_context_tokens=row.max_context_tokens,
         max_concurrency=row.max_concurrency, usd_per_hour=usd_per_hour,
-        usd_per_million_output_tokens=per_million, tpot_ms=row.tpot_ms, ttft_ms=row.ttft_ms,
-        output_tokens_per_s=row.output_tokens_per_s, speed_concurrency=row.speed_concurrency,
-        output_tokens_per_s_per_request=row.output_tokens_per_s_per_request,
-        prefill_tokens_per_s=row.prefill_tokens_per_s,
+        usd_per_million_output_tokens=per_million,
+        **{key: getattr(row, key) for key in SPEED_COLUMNS},
         price_source=price.source, price_estimate=price.estimate,
         vllm_command=row.vllm_command, launch_note=row.launch_note,
     )

@@ -23,7 +23,13 @@ from planner.serving.engine import EngineSettings
 from planner.serving.hardware import ClusterSpec, GpuFormat
 from planner.serving.layout import ParallelLayout, layout_errors, quant_alignment_errors
 from planner.serving.plan import PlanRequest, summary_figures
-from planner.serving.speed import PlanFigures, ServingLoad, SpeedFigures, speed_figures
+from planner.serving.speed import (
+    PlanFigures,
+    ServingLoad,
+    SpeedFigures,
+    speed_columns,
+    speed_figures,
+)
 from planner.serving.vllm_versions import EngineError, LayoutRefused
 
 KV_DTYPES: tuple[str, ...] = ("auto", "fp8")
@@ -223,7 +229,7 @@ def sweep_row(figures: Mapping[str, Any], quant_key: str, kv_cache_dtype: str,
         "verdict": figures["verdict"],
         "vllm_command": figures["vllm_command"],
         "launch_note": figures["launch_note"],
-        **_speed_columns(speed),
+        **speed_columns(speed),
     })
 
 
@@ -291,19 +297,6 @@ def _bisect(at, top: SpeedFigures, ok, *, smallest: bool, low: SpeedFigures
         else:
             lo = middle
     return found
-
-
-def _speed_columns(speed: SpeedFigures | None) -> dict[str, Any]:
-    """A row's speed columns from `speed` (none without one: the row keeps its Nones)."""
-    if speed is None:
-        return {}
-    return {
-        "tpot_ms": speed.tpot_ms, "ttft_ms": speed.ttft_ms,
-        "output_tokens_per_s": speed.output_tokens_per_s,
-        "output_tokens_per_s_per_request": speed.output_tokens_per_s_per_request,
-        "prefill_tokens_per_s": speed.prefill_tokens_per_s,
-        "speed_concurrency": speed.concurrency,
-    }
 
 
 def quant_settings(key: str, own: str) -> dict[str, str | None]:

@@ -18,8 +18,8 @@ the concurrency actually served (capped at the KV-limited maximum, `kv_bound` sa
 cap binds), and `terms` (planner.serving.plan.Term, each with its formula filled in).
 
 This package holds the public entry (ServingLoad, SpeedEstimate, SpeedFigures, PlanFigures,
-estimate_speed, speed_figures, SPEED_KEYS, speed_fields), each layout's context (_context) and
-the serving at a load: one replica; DP replicas split the
+estimate_speed, speed_figures, SPEED_KEYS, SPEED_COLUMNS, speed_columns, speed_fields), each
+layout's context (_context) and the serving at a load: one replica; DP replicas split the
 concurrency and add their throughput; at concurrency C (capped at what the KV cache holds)
 TPOT = decode step at C + the other requests' prefill work spread over the output; TTFT =
 request overhead + prefill + one decode step (C > 1) + a share of the other C - 1 requests'
@@ -42,6 +42,7 @@ The rest, one concept per module:
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import attrgetter
 from typing import Any, Literal, NamedTuple, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -326,6 +327,21 @@ SPEED_KEYS = ("ttft_ms", "tpot_ms", "output_tokens_per_s", "output_tokens_per_s_
               "prefill_tokens_per_s")
 """The plan JSON's speed keys (a contract: add, never rename)."""
 
+SPEED_COLUMNS = (*SPEED_KEYS, "speed_concurrency")
+"""A table row's speed columns (the sweep's and recommend's rows, the report's comparison):
+SPEED_KEYS and speed_concurrency, the requests in flight they are for."""
+
+_speed_values = attrgetter(*SPEED_KEYS)
+
+
+def speed_columns(speed: SpeedEstimate | SpeedFigures | None) -> dict[str, Any]:
+    """A table row's SPEED_COLUMNS from an estimate or its figures (speed_concurrency: the
+    concurrency served); none without one (the row keeps its Nones)."""
+    if speed is None:
+        return {}
+    return dict(zip(SPEED_KEYS, _speed_values(speed), strict=True),
+                speed_concurrency=speed.concurrency)
+
 
 def speed_fields(est: SpeedEstimate | None) -> dict:
     """The speed keys of `python -m planner plan --json`: each figure, `speed_terms` (each term
@@ -333,7 +349,7 @@ def speed_fields(est: SpeedEstimate | None) -> dict:
     if est is None:
         return {**dict.fromkeys(SPEED_KEYS), "speed_terms": None, "speed": None}
     return {
-        **{key: getattr(est, key) for key in SPEED_KEYS},
+        **dict(zip(SPEED_KEYS, _speed_values(est), strict=True)),
         "speed_terms": [{"name": t.key, **t.model_dump(mode="json")} for t in est.terms],
         "speed": est.model_dump(mode="json", exclude={"terms"}),
     }
