@@ -777,16 +777,6 @@ def sort_sampler_peak_bytes(facts: ModelFacts, seqs: int, mbt: int, act_bytes: i
                    f"{facts.hidden_size} x {act_bytes} B held = {total / GIB:.2f} GiB")
 
 
-def sorted_sampler_activation_bytes(facts: ModelFacts, features: tuple[int, int, int],
-                                    seqs: int, mbt: int, act_bytes: int,
-                                    holds_forward: bool) -> int:
-    """The last stage's peak where the dummy sampler sorts (vLLM 0.9.1-0.16.0): the larger of
-    the fit's forward terms and the sampler's moment (sort_sampler_peak_bytes); the profile run
-    frees the forward's activations before sampling, so the two do not add."""
-    return max(activation_peak_bytes((0, *features[1:])),
-               sort_sampler_peak_bytes(facts, seqs, mbt, act_bytes, holds_forward)[0])
-
-
 def activation_bytes(
     facts: ModelFacts,
     layers: range,
@@ -800,11 +790,35 @@ def activation_bytes(
     compute_capability: str = "",
     sort_sampler: bool = False,
     holds_forward: bool = True,
+    mm_profiling: bool = False,
 ) -> tuple[int, str]:
     """Profile-run activation peak of one worker, with its formula filled in (DeepSeek-V4:
     planner.serving.activation_dsv4, its sampler from the fit's sampler term; `ep` and
     `compute_capability` pick its MoE kernel's split and workspace; `sort_sampler` and
-    `holds_forward`: vllm_versions.TRITON_TOP_K_TOP_P_FROM, SAMPLER_HOLDS_FORWARD_FROM)."""
+    `holds_forward`: vllm_versions.TRITON_TOP_K_TOP_P_FROM, SAMPLER_HOLDS_FORWARD_FROM;
+    `mm_profiling`: the profile run includes the vision encoder's (encoder_profile, on the
+    first stage of a model with one; vLLM without --skip-mm-profiling))."""
+    decoder, formula = _decoder_activation_bytes(
+        facts, layers, last_stage, max_num_batched_tokens, max_num_seqs, tp, act_bytes,
+        max_model_len, ep, compute_capability, sort_sampler, holds_forward)
+    if facts.vision is None or not mm_profiling or layers.start:
+        return decoder, formula
+    enc = encoder_profile(facts.vision, tp, max_num_batched_tokens, max_num_seqs,
+                          max_model_len, act_bytes)
+    total = max(enc.vit_peak, enc.held + decoder)
+    return total, (
+        f"max(vision encoder profile {enc.vit_peak / GIB:.2f} GiB ({enc.items} dummy image(s) "
+        f"at the image processor's largest size, unverified: {enc.patches:,} patches), "
+        f"{enc.held / GIB:.2f} GiB encoder input + outputs held + "
+        f"decoder {decoder / GIB:.2f} GiB) = {total / GIB:.2f} GiB; decoder: " + formula)
+
+
+def _decoder_activation_bytes(
+    facts: ModelFacts, layers: range, last_stage: bool, max_num_batched_tokens: int,
+    max_num_seqs: int, tp: int, act_bytes: int, max_model_len: int, ep: bool,
+    compute_capability: str, sort_sampler: bool, holds_forward: bool,
+) -> tuple[int, str]:
+    """activation_bytes without the vision encoder: the decoder's peak and its formula."""
     mbt = max_num_batched_tokens
     sampler, forward, moe = activation_features(
         facts, layers, last_stage, mbt, max_num_seqs, tp, act_bytes
@@ -822,10 +836,13 @@ def activation_bytes(
         f" + {MOE_ROUTED_COEF} x {mbt} x {routed} experts x {facts.hidden_size} x {act_bytes}"
         " B")
     if sort_sampler and last_stage:
+        # the dummy sampler sorts (vLLM 0.9.1-0.16.0): the larger of the fit's forward terms
+        # and the sampler's moment; the profile run frees the forward's activations before
+        # sampling, so the two do not add
         fwd = activation_peak_bytes((0, forward, moe))
-        sampler_formula = sort_sampler_peak_bytes(facts, seqs, mbt, act_bytes, holds_forward)[1]
-        total = sorted_sampler_activation_bytes(facts, (sampler, forward, moe), seqs, mbt,
-                                                act_bytes, holds_forward)
+        peak, sampler_formula = sort_sampler_peak_bytes(facts, seqs, mbt, act_bytes,
+                                                        holds_forward)
+        total = max(fwd, peak)
         return total, (f"max(forward {forward_formula} = {fwd / GIB:.2f} GiB, "
                        f"{sampler_formula}) = {total / GIB:.2f} GiB")
     formula = (

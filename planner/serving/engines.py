@@ -19,12 +19,8 @@ from planner.serving.engine import (
     StageKv,
     StateRules,
     activation_bytes,
-    activation_features,
-    activation_peak_bytes,
     cuda_graph_bytes,
-    encoder_profile,
     non_torch_bytes,
-    sorted_sampler_activation_bytes,
     stage_layouts,
 )
 from planner.serving.launch import engine_flags
@@ -104,23 +100,11 @@ class VllmEngine:
         w, s = worker, settings
         if s.activation_bytes is not None:
             act = s.activation_bytes
-        elif w.facts.dsv4 is not None:
+        else:
             act = activation_bytes(w.facts, w.layers, w.last_stage, w.max_num_batched_tokens,
                                    w.max_num_seqs, w.layout.tp, w.act_bytes, w.max_model_len,
-                                   w.layout.ep, w.compute_capability)[0]
-        else:
-            features = activation_features(
-                w.facts, w.layers, w.last_stage, w.max_num_batched_tokens, w.max_num_seqs,
-                w.layout.tp, w.act_bytes)
-            act = sorted_sampler_activation_bytes(
-                w.facts, features, min(w.max_num_seqs, w.max_num_batched_tokens),
-                w.max_num_batched_tokens, w.act_bytes, w.sampler_holds_forward,
-            ) if w.sort_sampler and w.last_stage else activation_peak_bytes(features)
-        if s.activation_bytes is None and w.facts.vision is not None and (
-                not s.skip_mm_profiling and w.layers.start == 0):
-            enc = encoder_profile(w.facts.vision, w.layout.tp, w.max_num_batched_tokens,
-                                  w.max_num_seqs, w.max_model_len, w.act_bytes)
-            act = max(enc.vit_peak, enc.held + act)
+                                   w.layout.ep, w.compute_capability, w.sort_sampler,
+                                   w.sampler_holds_forward, not s.skip_mm_profiling)[0]
         nt = s.non_torch_bytes if s.non_torch_bytes is not None else non_torch_bytes(
             w.layout, w.link, w.nvswitch_sharp, w.tp_within_node, w.compute_capability,
             w.symm_mem)

@@ -34,7 +34,6 @@ from planner.serving.engine import (
     derived_max_model_len,
     ds_mla_read,
     dsv4_graphs_note,
-    encoder_profile,
     is_sparse_mla,
     kv_elem_bytes,
     model_facts,
@@ -1169,19 +1168,11 @@ def _terms(
     first_capture = dsv4_first_capture_bytes(facts.dsv4, graph_counts[0])
     if facts.dsv4 is not None and s.cuda_graph_bytes is None and not s.enforce_eager:
         graphs_note += "; " + dsv4_graphs_note()
-    decoder_act, act_formula = activation_bytes(
+    act_formula = activation_bytes(
         facts, stages[r.pp_stage][0], r.pp_stage == layout.pp - 1, mbt, seqs, layout.tp, act_b,
         max_model_len, layout.ep, compute_capability, *sampler,
-    )
-    if facts.vision is not None and r.pp_stage == 0 and not s.skip_mm_profiling and (
-            s.activation_bytes is None):
-        enc = encoder_profile(facts.vision, layout.tp, mbt, seqs, max_model_len, act_b)
-        act_formula = (
-            f"max(vision encoder profile {_gib(enc.vit_peak)} ({enc.items} dummy image(s) "
-            f"at the image processor's largest size, unverified: {enc.patches:,} patches), "
-            f"{_gib(enc.held)} encoder input + outputs held + "
-            f"decoder {_gib(decoder_act)}) = {_gib(r.activation_bytes)}; decoder: "
-            + act_formula)
+        not s.skip_mm_profiling and s.activation_bytes is None,
+    )[1]
     kv_formula = (
         f"{_gib(r.budget_bytes)} - {_gib(r.weights_bytes)} weights - "
         f"{_gib(r.activation_bytes)} activation - {_gib(r.non_torch_bytes)} non-torch"
