@@ -224,9 +224,10 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
     terms = _speed_terms(ctx, stages, load, conc, kv_limit, per_replica, context, parts,
                          tpot_base, interference, prefill_s, marginal_s, chunks, tpot, ttft,
                          kv_wait, aggregate, softmax_s, burst)
-    return SpeedEstimate(load=load, **figures._asdict(), kernel=ctx.family, link=ctx.link.kind,
-                         terms=terms, notes=_notes(ctx, request.engine, load, p, conc, kv_limit,
-                                                   held, kv_wait))
+    return SpeedEstimate(load=load, **figures._asdict(), kernel=ctx.device.family,
+                         link=ctx.device.link.kind, terms=terms,
+                         notes=_notes(ctx, request.engine, load, p, conc, kv_limit, held,
+                                      kv_wait))
 
 
 def _notes(ctx: _Ctx, s: EngineSettings, load: ServingLoad, p: PlanSummary | PlanFigures,
@@ -294,15 +295,10 @@ def _build_context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: i
     net = device.net if span or net_hops or ep_node_ranks else None
     stages = _stages(request, scheme, act_b, sparse_mla_kv(
         spec, s, device.kv_plain, device.gpu.compute_capability, layout.tp))
-    return _Ctx(gpu=device.gpu, link=device.link, tp=layout.tp, pp=layout.pp, dp=layout.dp,
-                ep=layout.ep, hidden=spec.hidden_size, act_b=act_b, moe=moe,
-                family=device.family, peak_flops=device.peak_flops,
-                attn_flops=device.attn_flops, index_flops=device.index_flops,
-                exp_rate=device.exp_rate, bw=device.bw, c=coefficients,
-                read_cap=device.read_cap, wna16=wna16, eager=s.enforce_eager, mbt=mbt,
-                padded_moe=_padded_moe(device, layout), moe_kernel=device.moe_kernel,
-                rules=device.rules, stages=stages, net=net, span=span, net_hops=net_hops,
-                ep_node_ranks=ep_node_ranks)
+    return _Ctx(device=device, tp=layout.tp, pp=layout.pp, dp=layout.dp, ep=layout.ep,
+                hidden=spec.hidden_size, c=coefficients, wna16=wna16, eager=s.enforce_eager,
+                mbt=mbt, padded_moe=_padded_moe(device, layout), stages=stages, net=net,
+                span=span, net_hops=net_hops, ep_node_ranks=ep_node_ranks)
 
 
 def _kv_wait_s(load: ServingLoad, kv_limit: int, ttft: float, tpot: float) -> float:

@@ -337,8 +337,9 @@ def _allreduce_s(ctx: _Ctx, nbytes: float) -> float:
     n = ctx.tp
     if n == 1:
         return 0.0
-    startup, bw, _, _ = allreduce_rates(ctx.link, n, nbytes, ctx.c.link_efficiency, text=False,
-                                        world_sizes=ctx.rules.custom_ar_world_sizes,
+    dev = ctx.device
+    startup, bw, _, _ = allreduce_rates(dev.link, n, nbytes, ctx.c.link_efficiency, text=False,
+                                        world_sizes=dev.rules.custom_ar_world_sizes,
                                         cross=ctx.cross)
     return startup + (n - 1) / n * 2 * nbytes / bw
 
@@ -354,17 +355,18 @@ def _all_to_all_s(ctx: _Ctx, tokens: float) -> float:
     nodes of 8, 8/16 = (N - 1)/N), (m - 1)/EP go to its node's peers over the node's link;
     the two run side by side (NVLink and the NICs), so each direction costs the network's
     NCCL start-up + step and the slower of the two shares."""
-    if not (ctx.ep and ctx.dp > 1 and ctx.moe is not None):
+    dev = ctx.device
+    if not (ctx.ep and ctx.dp > 1 and dev.moe is not None):
         return 0.0
     ep = ctx.tp * ctx.dp
-    copies = tokens * ctx.moe.experts_per_token * ctx.hidden * ctx.act_b
-    node_bw = ctx.link.bandwidth_gbps * 1e9 * ctx.c.link_efficiency
+    copies = tokens * dev.moe.experts_per_token * ctx.hidden * dev.act_b
+    node_bw = dev.link.bandwidth_gbps * 1e9 * ctx.c.link_efficiency
     if ctx.ep_node_ranks and ctx.net is not None:
         m, net = ctx.ep_node_ranks, ctx.net
         net_bw = net.bandwidth_gbps * 1e9 * ctx.c.link_efficiency
         slower = max(copies * (m - 1) / ep / node_bw, copies * (ep - m) / ep / net_bw)
         return 2 * ((net.startup_us + net.latency_us) * 1e-6 + slower)
-    return 2 * ((ctx.link.startup_us + ctx.link.latency_us) * 1e-6
+    return 2 * ((dev.link.startup_us + dev.link.latency_us) * 1e-6
                 + copies * (ep - 1) / ep / node_bw)
 
 
@@ -373,7 +375,7 @@ def _p2p_s(ctx: _Ctx, link: LinkSpec, tokens: float) -> float:
     NCCL send (the link's NCCL start-up + one step)."""
     bw = link.bandwidth_gbps * 1e9 * ctx.c.link_efficiency
     return ((link.startup_us + link.latency_us) * 1e-6
-            + tokens * ctx.hidden * ctx.act_b / bw)
+            + tokens * ctx.hidden * ctx.device.act_b / bw)
 
 
 def _pipeline_hops_s(ctx: _Ctx, tokens: float) -> float:
@@ -381,7 +383,7 @@ def _pipeline_hops_s(ctx: _Ctx, tokens: float) -> float:
     node_span) over the network (_Ctx.net), the rest over the node's link."""
     if ctx.pp == 1:
         return 0.0
-    inside = (ctx.pp - 1 - ctx.net_hops) * _p2p_s(ctx, ctx.link, tokens)
+    inside = (ctx.pp - 1 - ctx.net_hops) * _p2p_s(ctx, ctx.device.link, tokens)
     if ctx.net is None or not ctx.net_hops:
         return inside
     return inside + ctx.net_hops * _p2p_s(ctx, ctx.net, tokens)

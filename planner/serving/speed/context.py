@@ -31,9 +31,12 @@ from planner.serving.speed.stages import _Stage
 from planner.serving.vllm_versions import VllmRules, vllm_rules
 
 
-class _Device(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class _Device:
     """What an estimate reads of the model, cluster and settings, none of it of the layout or
-    the load: the slowest GPU and link, the weight format and its kernels, the dtypes."""
+    the load: the slowest GPU and link, the weight format and its kernels, the dtypes (slots:
+    every step reads its rates through _Ctx.device, and a slot reads faster than a
+    NamedTuple field)."""
 
     gpu: GpuSpec
     link: LinkSpec
@@ -115,33 +118,22 @@ class CrossNode(NamedTuple):
 
 @dataclass(slots=True)
 class _Ctx:
-    """Everything the estimates of one layout need, resolved once and shared by them (never
-    changed after __post_init__ but for stage_fixed, a cache)."""
+    """Everything the estimates of one layout need: its device's facts (_Device, held, not
+    copied) and the layout's, resolved once and shared by them (never changed after
+    __post_init__ but for stage_fixed, a cache)."""
 
-    gpu: GpuSpec
-    link: LinkSpec
+    device: _Device  # the GPU, link, weight format, kernels, dtypes and rates (_device)
     tp: int
     pp: int
     dp: int
     ep: bool
     hidden: int
-    act_b: int
-    moe: MoeMlp | None
-    family: KernelFamily
-    peak_flops: float  # FLOP/s of the compute format
-    attn_flops: float  # FLOP/s of the attention kernels (16-bit tensor cores)
-    index_flops: float  # FLOP/s of the sparse-attention indexer's logits (FP8 where native)
-    exp_rate: float  # softmax exponentials per second (SFUs; inf when the GPU has no figure)
-    bw: float  # B/s
-    read_cap: float  # B/s: the GPU's measured read rate (inf without one)
     c: SpeedCoefficients
     wna16: bool
     eager: bool
     mbt: int
-    rules: VllmRules  # the release's rules (piecewise-only CUDA graphs, symmetric memory)
     stages: tuple[_Stage, ...]  # the pipeline stages (speed.stages._stages), equal ones shared
     padded_moe: bool = False  # DEEPGEMM_PADDED_MOE: expert GEMMs over padded rows
-    moe_kernel: MoeKernel = "fused-moe"  # moe_kernel: the family serving the routed experts
     net: LinkSpec | None = None  # hardware.network_link, where the layout spans nodes
     # (most nodes one TP group spans, fewest of its ranks in one node) where it spans several
     # (collectives.node_span), else None: with `net`, the CrossNode `cross`
@@ -167,7 +159,7 @@ class _Ctx:
         self.distinct = tuple(dict.fromkeys(self.stages))
         self.order = tuple(self.distinct.index(stage) for stage in self.stages)
         self.stage_fixed = {}
-        eff = self.c.bandwidth_efficiency[self.family]
+        eff = self.c.bandwidth_efficiency[self.device.family]
         self.weights_bw = _stream_bw(self, eff)
         self.kv_bw = _stream_bw(self, self.c.kv_bandwidth_efficiency)
         self.expert_bw = _expert_rate(self, eff)
@@ -177,7 +169,7 @@ class _Ctx:
 def _read_capped(ctx: _Ctx, efficiency: float) -> bool:
     """Whether the GPU's measured read rate (GpuSpec.measured_read_gbps), not `efficiency` of
     the datasheet bandwidth, sets a kernel's read rate (_stream_bw; the terms say so)."""
-    return ctx.bw * efficiency > ctx.read_cap
+    return ctx.device.bw * efficiency > ctx.device.read_cap
 
 
 def _stream_bw(ctx: _Ctx, efficiency: float) -> float:
@@ -185,12 +177,14 @@ def _stream_bw(ctx: _Ctx, efficiency: float) -> float:
     than the GPU's measured read rate (GpuSpec.measured_read_gbps): the fitted efficiencies
     come from HBM parts, and a part whose memory sustains less than its datasheet x those
     efficiencies (GB10's LPDDR5X) streams at what it sustains."""
-    return ctx.read_cap if _read_capped(ctx, efficiency) else ctx.bw * efficiency
+    dev = ctx.device
+    return dev.read_cap if _read_capped(ctx, efficiency) else dev.bw * efficiency
 
 
 def _expert_factor(ctx: _Ctx) -> float:
     """The routed-expert bandwidth factor of this plan's MoE kernel family."""
-    return ctx.c.moe_kernel_bandwidth_factor.get(ctx.moe_kernel, ctx.c.expert_bandwidth_factor)
+    c = ctx.c
+    return c.moe_kernel_bandwidth_factor.get(ctx.device.moe_kernel, c.expert_bandwidth_factor)
 
 
 def _marlin_fp32_tflops(gpu: GpuSpec) -> float | None:
@@ -205,8 +199,8 @@ def _marlin_rate(ctx: _Ctx) -> float:
     """MARLIN_MOE's SM-bound expert read rate in B/s (inf off Marlin MoE, or without the
     GPU's FP32 figure or the coefficient)."""
     k = ctx.c.marlin_moe_bytes_per_fp32_flop
-    fp32 = _marlin_fp32_tflops(ctx.gpu)
-    if ctx.moe_kernel != "marlin-moe" or not (k and fp32):
+    fp32 = _marlin_fp32_tflops(ctx.device.gpu)
+    if ctx.device.moe_kernel != "marlin-moe" or not (k and fp32):
         return math.inf
     return k * fp32 * 1e12
 
@@ -220,4 +214,5 @@ def _expert_rate(ctx: _Ctx, eff: float) -> float:
 
 def _expert_compute(ctx: _Ctx) -> float:
     """The routed-expert compute factor of this plan's MoE kernel family."""
-    return ctx.c.moe_kernel_compute_factor.get(ctx.moe_kernel, ctx.c.expert_compute_factor)
+    c = ctx.c
+    return c.moe_kernel_compute_factor.get(ctx.device.moe_kernel, c.expert_compute_factor)

@@ -48,7 +48,7 @@ def _moe_kernels_launched(ctx: _Ctx) -> bool:
     runs both GEMMs and finalizes in one call (quantization/mxfp4.py apply, 0.15.0:
     trtllm_fp4_block_scale_moe(router_logits, ..., routing_method_type, do_finalize=True);
     the "Monolithic" TRT-LLM experts of fused_moe/experts/, 0.33.0)."""
-    return not ctx.moe_kernel.startswith("flashinfer-trtllm")
+    return not ctx.device.moe_kernel.startswith("flashinfer-trtllm")
 
 
 def _overhead_s(ctx: _Ctx, stage: _Stage) -> float:
@@ -70,11 +70,12 @@ def _moe_padding_s(ctx: _Ctx, stage: _Stage) -> float:
     """DEEPGEMM_PADDED_MOE's padding rows, E x (128 - 1) per MoE layer, each multiplied by one
     expert's parameters on this rank (expert parameters per token / k, summed over the
     stage's layers) at the dense rate and compute efficiency; 0 off that path."""
-    if not ctx.padded_moe or ctx.moe is None:
+    moe = ctx.device.moe
+    if not ctx.padded_moe or moe is None:
         return 0.0
-    rows = ctx.moe.num_experts * (DEEPGEMM_ALIGN_ROWS - 1)
-    params = stage.expert_params_per_token / ctx.moe.experts_per_token
-    return 2 * params * rows / (ctx.peak_flops * ctx.c.compute_efficiency)
+    rows = moe.num_experts * (DEEPGEMM_ALIGN_ROWS - 1)
+    params = stage.expert_params_per_token / moe.experts_per_token
+    return 2 * params * rows / (ctx.device.peak_flops * ctx.c.compute_efficiency)
 
 
 class _Tokens(NamedTuple):
@@ -92,11 +93,13 @@ def _tokens(ctx: _Ctx, tokens: float) -> _Tokens:
     than once per stage."""
     routed_tokens = tokens * (ctx.dp if ctx.ep else 1)
     frac = 1.0
-    if ctx.moe is not None:
-        frac = expected_experts_touched(ctx.moe.num_experts, ctx.moe.experts_per_token,
-                                        math.ceil(routed_tokens)) / ctx.moe.num_experts
+    dev = ctx.device
+    moe = dev.moe
+    if moe is not None:
+        frac = expected_experts_touched(moe.num_experts, moe.experts_per_token,
+                                        math.ceil(routed_tokens)) / moe.num_experts
     return _Tokens(tokens, routed_tokens, frac,
-                   _allreduce_s(ctx, tokens * ctx.hidden * ctx.act_b), _all_to_all_s(ctx, tokens))
+                   _allreduce_s(ctx, tokens * ctx.hidden * dev.act_b), _all_to_all_s(ctx, tokens))
 
 
 def _step_parts(ctx: _Ctx, stage: _Stage, step: _Tokens, seqs: float, context: float,
@@ -126,20 +129,21 @@ def _step_parts(ctx: _Ctx, stage: _Stage, step: _Tokens, seqs: float, context: f
     # logits_indices = query_start_loc[1:] - 1; hidden_states[logits_indices] into
     # compute_logits, 0.11.0 and 0.33.0): a prefill chunk runs the lm_head for one token
     logit_rows = seqs if prefill else tokens
-    compute_s = (2 * (stage.dense_params - stage.lm_head_params) * tokens / ctx.peak_flops
-                 + 2 * stage.lm_head_params * logit_rows / ctx.peak_flops
+    dev = ctx.device
+    compute_s = (2 * (stage.dense_params - stage.lm_head_params) * tokens / dev.peak_flops
+                 + 2 * stage.lm_head_params * logit_rows / dev.peak_flops
                  + 2 * stage.expert_params_per_token * routed_tokens
-                 / (ctx.peak_flops * ctx.expert_compute)
-                 + attn_flops / ctx.attn_flops
-                 + 2 * tokens * context * stage.indexer_width / ctx.index_flops
-                 ) / ctx.c.compute_efficiency + exps / ctx.exp_rate
+                 / (dev.peak_flops * ctx.expert_compute)
+                 + attn_flops / dev.attn_flops
+                 + 2 * tokens * context * stage.indexer_width / dev.index_flops
+                 ) / ctx.c.compute_efficiency + exps / dev.exp_rate
     comm_s = 2 * stage.layers * step.allreduce_s
     fixed = ctx.stage_fixed.get(id(stage))
     if fixed is None:
         fixed = ctx.stage_fixed[id(stage)] = (_moe_padding_s(ctx, stage), _overhead_s(ctx, stage))
     return {"weights": weights_s, "kv": kv_s, "compute": compute_s,
             "allreduce": comm_s + stage.moe_layers * step.all_to_all_s,
-            "moe_padding": fixed[0], "overhead": fixed[1], "softmax": exps / ctx.exp_rate}
+            "moe_padding": fixed[0], "overhead": fixed[1], "softmax": exps / dev.exp_rate}
 
 
 def _step_s(parts: dict[str, float]) -> float:

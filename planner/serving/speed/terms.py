@@ -42,14 +42,14 @@ def _capped(ctx: _Ctx, rate: str, efficiency: float) -> str:
     """The read rate as a formula: (rate), or min(rate, measured read) where the cap binds."""
     if not _read_capped(ctx, efficiency):
         return f"({rate})"
-    return f"min({rate}, {ctx.read_cap / 1e9:g} GB/s measured read)"
+    return f"min({rate}, {ctx.device.read_cap / 1e9:g} GB/s measured read)"
 
 
 def _cap_note(ctx: _Ctx, efficiency: float) -> str:
     """Where the measured read rate binds, its source (the GPU preset's)."""
     if not _read_capped(ctx, efficiency):
         return ""
-    return f"the GPU's measured read rate binds: {ctx.gpu.measured_read_source}"
+    return f"the GPU's measured read rate binds: {ctx.device.gpu.measured_read_source}"
 
 
 def release_caveats(ctx: _Ctx) -> tuple[str, str]:
@@ -62,14 +62,15 @@ def release_caveats(ctx: _Ctx) -> tuple[str, str]:
     - no symmetric-memory all-reduce before 0.11 (vllm_versions.SYMM_MEM_FROM): on NVLink 4/5
       a prefill chunk's all-reduce of 8 MiB or more runs on NCCL, while NVLINK_ALLREDUCE's
       measured line passes through torch symmetric memory's 16 MiB time."""
-    v = ctx.rules.label
-    graphs = "" if ctx.rules.full_graphs or ctx.eager else (
+    dev = ctx.device
+    v = dev.rules.label
+    graphs = "" if dev.rules.full_graphs or ctx.eager else (
         f"vLLM {v} captures piecewise CUDA graphs only (full decode graphs from 0.11): each "
         "layer's attention runs outside them, so the per-layer overhead, fitted on 0.11+ runs "
         f"with full decode graphs, is unverified for {v}")
-    chunk_msg = ctx.mbt * ctx.hidden * ctx.act_b
-    measured_on_nccl = (not ctx.rules.symm_mem and ctx.tp > 1 and chunk_msg >= CUSTOM_AR_MAX_BYTES
-                        and measured_allreduce(ctx.link) is not None)
+    chunk_msg = ctx.mbt * ctx.hidden * dev.act_b
+    measured_on_nccl = (not dev.rules.symm_mem and ctx.tp > 1 and chunk_msg >= CUSTOM_AR_MAX_BYTES
+                        and measured_allreduce(dev.link) is not None)
     allreduce = "" if not measured_on_nccl else (
         f"vLLM {v} has no symmetric-memory all-reduce (from 0.11): a prefill chunk's "
         f"{chunk_msg:,} B all-reduce runs on NCCL, charged at the measured NVLink line whose "
@@ -80,17 +81,19 @@ def release_caveats(ctx: _Ctx) -> tuple[str, str]:
 def _lanes_note(ctx: _Ctx) -> str:
     """How MARLIN_MOE's FP32 figure follows from the datasheet one where the SMs are not the
     128-lane ones its coefficient was fitted on ("" where they are)."""
-    lanes = SM_UNITS[ctx.gpu.compute_capability][0]
+    dev = ctx.device
+    lanes = SM_UNITS[dev.gpu.compute_capability][0]
     fitted = MARLIN_FP32_FLOP_PER_SM_CYCLE // 2
     return "" if lanes == fitted else (f" (SMs x clock x {MARLIN_FP32_FLOP_PER_SM_CYCLE}: "
-                                       f"{ctx.gpu.fp32_tflops:g} x {fitted} / {lanes} FP32 "
+                                       f"{dev.gpu.fp32_tflops:g} x {fitted} / {lanes} FP32 "
                                        "lanes per SM)")
 
 
 def _exp_rule(ctx: _Ctx) -> str:
     """The softmax exponential rate's rule in this GPU's numbers (hardware.SM_UNITS)."""
-    lanes, sfu = SM_UNITS[ctx.gpu.compute_capability]
-    return (f"SMs x clock = {ctx.gpu.fp32_tflops:g} FP32 TFLOP/s / (2 x {lanes} FP32 lanes "
+    dev = ctx.device
+    lanes, sfu = SM_UNITS[dev.gpu.compute_capability]
+    return (f"SMs x clock = {dev.gpu.fp32_tflops:g} FP32 TFLOP/s / (2 x {lanes} FP32 lanes "
             f"per SM), x {sfu} SFU exponentials per SM per clock")
 
 
@@ -99,29 +102,30 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
                  kv_wait, aggregate, softmax_s, burst=None) -> list[Term]:
     """The speed figures with their formulas in the model's own numbers; `burst`: _burst's
     (mean seconds, steps) when the requests arrive together."""
+    dev = ctx.device
     c = ctx.c
     s = max(stages, key=lambda st: st.dense_bytes + st.expert_bytes)
-    eff, kv_eff = c.bandwidth_efficiency[ctx.family], c.kv_bandwidth_efficiency
-    bw = f"{ctx.gpu.memory_bandwidth_gbps:,.0f} GB/s"
+    eff, kv_eff = c.bandwidth_efficiency[dev.family], c.kv_bandwidth_efficiency
+    bw = f"{dev.gpu.memory_bandwidth_gbps:,.0f} GB/s"
     micro = max(1.0, per_replica / ctx.pp)
     touched = moe_eff = ""
-    if ctx.moe is not None:
+    if dev.moe is not None:
         routed = math.ceil(micro * (ctx.dp if ctx.ep else 1))
-        e, k = ctx.moe.num_experts, ctx.moe.experts_per_token
+        e, k = dev.moe.num_experts, dev.moe.experts_per_token
         slow = f" x {WNA16_FALLBACK_SLOWDOWN:g} WNA16 fallback" if ctx.wna16 else ""
         moe_eff = f"; experts at x {_expert_factor(ctx):.3f} of it"
         if math.isfinite(_marlin_rate(ctx)):
             moe_eff = (f"; experts at min(x {_expert_factor(ctx):.3f} of it, "
                        f"{c.marlin_moe_bytes_per_fp32_flop:g} B/FLOP x "
-                       f"{_marlin_fp32_tflops(ctx.gpu):g} FP32 TFLOP/s{_lanes_note(ctx)} = "
+                       f"{_marlin_fp32_tflops(dev.gpu):g} FP32 TFLOP/s{_lanes_note(ctx)} = "
                        f"{_marlin_rate(ctx) / 1e9:,.0f} GB/s, Marlin MoE's SM-bound rate)")
-        moe_eff += f", MoE kernel {ctx.moe_kernel}"
+        moe_eff += f", MoE kernel {dev.moe_kernel}"
         touched = (f" + {s.expert_bytes / 1e9:.3f} GB experts x (1 - (1 - {k}/{e})^{routed}) "
                    f"= {expected_experts_touched(e, k, routed):.1f} of {e} touched{slow}")
-    msg = micro * ctx.hidden * ctx.act_b
-    link = ctx.link
-    chunk_msg = ctx.mbt * ctx.hidden * ctx.act_b
-    sizes = ctx.rules.custom_ar_world_sizes
+    msg = micro * ctx.hidden * dev.act_b
+    link = dev.link
+    chunk_msg = ctx.mbt * ctx.hidden * dev.act_b
+    sizes = dev.rules.custom_ar_world_sizes
     _, _, ar_start, ar_bw = allreduce_rates(link, max(ctx.tp, 2), msg, c.link_efficiency,
                                             world_sizes=sizes, cross=ctx.cross)
     measured = measured_allreduce(link)
@@ -136,11 +140,11 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
                       "network's NCCL start-up")
     algorithms = "" if ctx.tp == 1 else "".join(
         f"; {what}: " + allreduce_algorithm(
-            link, ctx.tp, size, symm_mem=ctx.rules.symm_mem, world_sizes=sizes,
-            compute_capability=ar_capability(ctx.gpu.compute_capability, ctx.rules.version),
+            link, ctx.tp, size, symm_mem=dev.rules.symm_mem, world_sizes=sizes,
+            compute_capability=ar_capability(dev.gpu.compute_capability, dev.rules.version),
             cross=ctx.cross)
         for what, size in (("decode", msg), (f"a prefill chunk's {chunk_msg:,} B", chunk_msg)))
-    if algorithms and link.kind == "nvlink" and ctx.rules.version >= FLASHINFER_ALLREDUCE_FROM:
+    if algorithms and link.kind == "nvlink" and dev.rules.version >= FLASHINFER_ALLREDUCE_FROM:
         algorithms += FLASHINFER_ALLREDUCE_NOTE
     graphs_caveat, allreduce_caveat = release_caveats(ctx)
     sparse = (f" + {c.indexer_layer_overhead_us:g} us x {s.sparse_layers} indexer layers"
@@ -148,15 +152,15 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
     moe_layers = (f" + {c.moe_layer_overhead_us:g} us x {s.moe_layers} MoE layers"
                   if s.moe_layers else "")
     padding = []
-    if ctx.padded_moe and ctx.moe is not None:
-        one_expert = s.expert_params_per_token / ctx.moe.experts_per_token
+    if ctx.padded_moe and dev.moe is not None:
+        one_expert = s.expert_params_per_token / dev.moe.experts_per_token
         padding = [_term(
             "decode_moe_padding", "Decode: padded MoE rows per stage step",
             parts["moe_padding"] * 1e3, "ms",
             f"2 x {one_expert / 1e9:.4f} G params (this GPU's routed-expert parameters / "
-            f"{ctx.moe.num_experts}) x {ctx.moe.num_experts} experts x "
+            f"{dev.moe.num_experts}) x {dev.moe.num_experts} experts x "
             f"{DEEPGEMM_ALIGN_ROWS - 1} padding rows / "
-            f"({ctx.peak_flops / 1e12:,.0f} TFLOP/s x {c.compute_efficiency:.3f}) = "
+            f"({dev.peak_flops / 1e12:,.0f} TFLOP/s x {c.compute_efficiency:.3f}) = "
             f"{_ms(parts['moe_padding'])}",
             "block-FP8 MoE on vLLM 0.12-0.14: DeepGEMM's grouped GEMM pads every expert to "
             "128 rows (deep_gemm_utils.py compute_aligned_M), added to the step")]
@@ -168,7 +172,7 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
               "the KV cache binds" if conc < load.concurrency else ""),
         _term("decode_weights", "Decode: weight read per stage step", parts["weights"] * 1e3,
               "ms", f"({s.dense_bytes / 1e9:.3f} GB dense{touched}) / "
-              f"{_capped(ctx, f'{bw} x {eff:.3f} {ctx.family} efficiency{moe_eff}', eff)} = "
+              f"{_capped(ctx, f'{bw} x {eff:.3f} {dev.family} efficiency{moe_eff}', eff)} = "
               f"{_ms(parts['weights'])}", _cap_note(ctx, eff)),
         _term("decode_kv", "Decode: KV read per stage step", parts["kv"] * 1e3, "ms",
               f"{micro:.0f} seqs x {context:,.0f} tokens x {s.kv_bytes_per_token:,} B / "
@@ -177,7 +181,7 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
         _term("decode_compute", "Decode: compute per stage step", parts["compute"] * 1e3, "ms",
               f"2 x ({s.dense_params / 1e9:.3f} + {s.expert_params_per_token / 1e9:.3f} "
               f"expert / {_expert_compute(ctx):.3f}) G params x {micro:.0f} tokens "
-              f"(+ attention at {ctx.attn_flops / 1e12:,.0f}) / ({ctx.peak_flops / 1e12:,.0f}"
+              f"(+ attention at {dev.attn_flops / 1e12:,.0f}) / ({dev.peak_flops / 1e12:,.0f}"
               f" TFLOP/s x {c.compute_efficiency:.3f}) = {_ms(parts['compute'])}"),
         *padding,
         _term("allreduce", "TP all-reduce (+ EP all-to-all) per stage step",
@@ -197,16 +201,16 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
               f"hops = {_ms(tpot_base)}"),
         _term("prefill", "Prefill of one request", prefill_s * 1e3, "ms",
               f"{chunks} chunk(s) of <= {ctx.mbt:,} tokens of {load.input_len:,}, each "
-              f"max(2 x active params x tokens at {ctx.peak_flops / 1e12:,.0f} TFLOP/s (experts"
+              f"max(2 x active params x tokens at {dev.peak_flops / 1e12:,.0f} TFLOP/s (experts"
               f" x {_expert_compute(ctx):.3f}; the lm_head on one token per chunk) + causal "
-              f"attention at {ctx.attn_flops / 1e12:,.0f} TFLOP/s, all x "
+              f"attention at {dev.attn_flops / 1e12:,.0f} TFLOP/s, all x "
               f"{c.compute_efficiency:.2f}, + softmax {_ms(softmax_s)}; weight read) + "
               f"all-reduce through {ctx.pp} stage(s) = {_ms(prefill_s)}"),
         _term("prefill_softmax", "Prefill: softmax exponentials", softmax_s * 1e3, "ms",
               f"{load.input_len:,} tokens x keys seen (causal, capped by sliding windows and "
               f"sparse top-k) x query heads per GPU, summed over layers and chunks, / "
-              + (f"{ctx.exp_rate / 1e12:.4g}e12 exp/s ({_exp_rule(ctx)}) = {_ms(softmax_s)}"
-                 if math.isfinite(ctx.exp_rate)
+              + (f"{dev.exp_rate / 1e12:.4g}e12 exp/s ({_exp_rule(ctx)}) = {_ms(softmax_s)}"
+                 if math.isfinite(dev.exp_rate)
                  else "(no FP32 figure for this GPU: left out) = 0 ms"),
               "P.V waits for the softmax (NVIDIA, 'Making Softmax More Efficient with NVIDIA "
               "Blackwell Ultra'): the exponentials add to the attention GEMMs"),
