@@ -58,12 +58,18 @@ def error_text(exc: BaseException) -> str:
 T = TypeVar("T")
 
 
+def show_error(failure: str, exc: BaseException) -> None:
+    """'<failure>: <message>' inline, the message of a user error (error_text) escaped;
+    `failure` is Markdown as given."""
+    st.error(f"{failure}: {md_escape(error_text(exc))}")
+
+
 def or_error(call: Callable[[], T], failure: str) -> T | None:
     """`call()`, or None after showing '<failure>: <message>' inline when bad input raises."""
     try:
         return call()
     except USER_ERRORS as exc:
-        st.error(f"{failure}: {md_escape(error_text(exc))}")
+        show_error(failure, exc)
         return None
 
 

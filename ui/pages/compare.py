@@ -17,10 +17,10 @@ from ui.context import (
     compare_plan,
     current_cluster,
     current_load,
-    error_text,
     model_spec,
     prefetch_sources,
     release_default_note,
+    show_error,
 )
 from ui.state import MAX_COMPARE, bind, state
 
@@ -38,7 +38,7 @@ try:
     cluster = current_cluster()
     engine = compare_engine()
 except USER_ERRORS as exc:
-    st.error(f"Cannot compare: {md_escape(error_text(exc))}")
+    show_error("Cannot compare", exc)
     st.stop()
 st.caption(f"All on {md_escape(cluster.source)} with vLLM {engine.vllm_version}'s rules; each "
            f"model in its own checkpoint format, KV dtype {engine.kv_cache_dtype}, "
@@ -58,7 +58,7 @@ for name in state().compare:
         spec = model_spec(name)
         result = compare_plan(spec, cluster, engine)
     except USER_ERRORS as exc:
-        st.error(f"{md_escape(name)}: {md_escape(error_text(exc))}")
+        show_error(md_escape(name), exc)
         continue
     speed = estimate_speed(PlanRequest(model=spec, cluster=cluster, layout=result.layout,
                                        engine=engine), load, plan_result=result)

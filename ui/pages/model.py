@@ -18,6 +18,7 @@ from ui.context import (
     current_spec,
     error_text,
     model_source,
+    show_error,
 )
 from ui.io import server_token_allowed
 from ui.state import set_state, state
@@ -180,7 +181,7 @@ try:
     params = count_params(spec)
     card = model_card(spec, source)
 except USER_ERRORS as exc:
-    st.error(f"Cannot read {md_escape(state().model)}: {md_escape(error_text(exc))}")
+    show_error(f"Cannot read {md_escape(state().model)}", exc)
     st.stop()
 st.subheader(md_escape(card.name))
 _card(card)

@@ -39,6 +39,7 @@ from ui.context import (
     hardware_layout,
     layout_for,
     release_default_note,
+    show_error,
 )
 from ui.speed import (
     arrival_control,
@@ -507,7 +508,7 @@ try:
     request = current_request()
     result = plan(request)
 except USER_ERRORS as exc:
-    st.error(f"Cannot plan this: {md_escape(error_text(exc))}")
+    show_error("Cannot plan this", exc)
     st.stop()
 _results(request, result)
 _sweep_section(request)

@@ -19,7 +19,7 @@ from planner.serving.prices import (
 )
 from planner.serving.recommend import RecommendResult, Workload, recommend
 from planner.text import md_escape
-from ui.context import USER_ERRORS, error_text, model_spec, release_default_note
+from ui.context import USER_ERRORS, model_spec, release_default_note, show_error
 from ui.state import state
 
 _RESULT_KEY = "recommend.result"
@@ -136,7 +136,7 @@ models = st.multiselect("Models", options, default=[state().model], key="recomme
 try:
     workload = _workload()
 except USER_ERRORS as exc:
-    st.error(f"Cannot search: {md_escape(error_text(exc))}")
+    show_error("Cannot search", exc)
     st.stop()
 with st.expander(f"Prices ($ per GPU-hour; defaults of {PRICE_TABLE_DATE}, edit any)"):
     st.caption("On-demand rates, one provider per GPU where it lists it (RunPod, else Lambda), "
@@ -154,7 +154,7 @@ if st.button("Find the cheapest", type="primary", key="recommend.run", disabled=
                                gpu_keys=gpu_keys)
         st.session_state[_RESULT_KEY] = (key, result)
     except USER_ERRORS as exc:
-        st.error(f"Cannot search: {md_escape(error_text(exc))}")
+        show_error("Cannot search", exc)
 stored = st.session_state.get(_RESULT_KEY)
 if stored is not None and stored[0] == key:
     _show(stored[1])

@@ -13,7 +13,6 @@ from cli.report_inputs import report_inputs, today
 from planner.report import AuditSummary, ComparisonRow, build_report, comparison_row
 from planner.serving.plan import Plan, PlanRequest, plan
 from planner.serving.speed import ServingLoad, estimate_speed
-from planner.text import md_escape
 from probes.audit_summary import audit_summary
 from ui.context import (
     USER_ERRORS,
@@ -21,10 +20,10 @@ from ui.context import (
     compare_plan,
     current_load,
     current_request,
-    error_text,
     model_source,
     model_spec,
     prefetch_sources,
+    show_error,
     uploaded_snapshots,
 )
 from ui.io import live_snapshot
@@ -81,7 +80,7 @@ try:
     )
     bundle = build_report(inputs)
 except USER_ERRORS as exc:
-    st.error(f"Cannot build the report: {md_escape(error_text(exc))}")
+    show_error("Cannot build the report", exc)
     st.stop()
 stem = f"headroom-{(request.model.name or 'model').replace('/', '_')}-{inputs.date}"
 cols = st.columns(3)
