@@ -360,6 +360,9 @@ class _LayoutFacts(NamedTuple):
     warnings: tuple[str, ...]  # the layout's warnings no worker changes (_layout_warnings)
     overheads: dict[int, Overheads]  # each PP stage's, once sized (_overheads)
     workers: tuple[tuple[int, int, int], ...]  # the distinct workers (_distinct_workers)
+    # the start-up failures no worker's sizes change, in the order _conclude adds them:
+    # (_busy_errors, _empty_stage_errors, _page_size_errors)
+    checks: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
 
 
 class _Setup(NamedTuple):
@@ -633,8 +636,10 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
                                   r.states, r.kv_grouping[0])
     warnings = (*_layout_length_warnings(spec, layout, r.scheme), *r.gpu_notes,
                 *_bridge_warnings(cluster, layout.tp))
+    checks = (tuple(_busy_errors(cluster, layout, s, r)), tuple(_empty_stage_errors(stages, s)),
+              tuple(_page_size_errors(stages, r, s)))
     return _LayoutFacts(r, totals, stages, kv_b, _full_request(spec, r, layout, stages, kv_b),
-                        warnings, {}, _distinct_workers(cluster, layout, r, totals))
+                        warnings, {}, _distinct_workers(cluster, layout, r, totals), checks)
 
 
 def _rank_totals(spec: ModelSpec, r: _Resolved, layout: ParallelLayout, own_heads: bool
@@ -708,21 +713,22 @@ def _node(cluster: ClusterSpec, node_index: int):
     return cluster.nodes[min(node_index, len(cluster.nodes) - 1)]
 
 
-def _busy_errors(st: _Setup) -> list[str]:
+def _busy_errors(cluster: ClusterSpec, layout: ParallelLayout, s: EngineSettings,
+                 r: _Resolved) -> list[str]:
     """vLLM's start-up refusal for each GPU whose free memory is below the budget."""
-    if st.s.kv_cache_memory_bytes or not st.facts.r.busy:
+    if s.kv_cache_memory_bytes or not r.busy:
         return []
     errors: list[str] = []
-    for rank in range(min(st.layout.gpus, st.cluster.gpu_count)):
-        _, _, node_index, gpu_index = _rank_position(st.layout, st.cluster, rank)
-        node = _node(st.cluster, node_index)
+    for rank in range(min(layout.gpus, cluster.gpu_count)):
+        _, _, node_index, gpu_index = _rank_position(layout, cluster, rank)
+        node = _node(cluster, node_index)
         total = node.gpu.memory_total_bytes
         used = node.memory_used_bytes[gpu_index] if node.memory_used_bytes else 0
-        budget = ENGINE.budget_bytes(total, st.s)
+        budget = ENGINE.budget_bytes(total, s)
         msg = (
             f"Free memory on device cuda:{gpu_index} ({_gib(total - used)}/{_gib(total)}) on "
             f"startup is less than desired GPU memory utilization "
-            f"({st.s.gpu_memory_utilization:g}, {_gib(budget)}). Decrease GPU memory "
+            f"({s.gpu_memory_utilization:g}, {_gib(budget)}). Decrease GPU memory "
             "utilization or reduce GPU memory used by other processes."
         )
         if total - used < budget and msg not in errors:
@@ -730,7 +736,8 @@ def _busy_errors(st: _Setup) -> list[str]:
     return errors
 
 
-def _empty_stage_errors(st: _Setup) -> list[str]:
+def _empty_stage_errors(stages: tuple[tuple[range, StageKv | None], ...], s: EngineSettings
+                        ) -> list[str]:
     """vLLM's start-up failure when a pipeline stage holds no KV layer while others do.
 
     NOTE: vLLM get_kv_cache_configs (kv_cache_utils.py, 0.11.0-0.33.0 wheels) projects the
@@ -743,10 +750,10 @@ def _empty_stage_errors(st: _Setup) -> list[str]:
     one block (_get_kv_cache_config_attention_free) and unify_kv_cache_configs gives every
     worker the smallest block count, 1.
     """
-    empty = [(k, rng) for k, (rng, stage) in enumerate(st.facts.stages) if stage is None]
-    if not empty or len(empty) == len(st.facts.stages):
+    empty = [(k, rng) for k, (rng, stage) in enumerate(stages) if stage is None]
+    if not empty or len(empty) == len(stages):
         return []
-    minor = parse_version(st.s.vllm_version)[1]
+    minor = parse_version(s.vllm_version)[1]
     failure = ('AssertionError: group_size must be greater than 0' if 12 <= minor <= 28
                else "every worker gets 1 KV block" if minor < 11
                else "an AssertionError in vLLM's KV cache sizing")
@@ -758,13 +765,13 @@ def _empty_stage_errors(st: _Setup) -> list[str]:
     ]
 
 
-def _page_size_errors(st: _Setup) -> list[str]:
+def _page_size_errors(stages: tuple[tuple[range, StageKv | None], ...], r: _Resolved,
+                      s: EngineSettings) -> list[str]:
     """vLLM's start-up failure for KV layers of different page sizes before it unified them
     (vllm_versions.PAGE_UNIFY_FROM: get_kv_cache_config raises NotImplementedError)."""
-    f = st.facts
-    if f.r.kv_grouping[1] or not any(stage and stage.mixed_pages for _, stage in f.stages):
+    if r.kv_grouping[1] or not any(stage and stage.mixed_pages for _, stage in stages):
         return []
-    return [f"vLLM {st.s.vllm_version} cannot size a KV cache whose layers have different "
+    return [f"vLLM {s.vllm_version} cannot size a KV cache whose layers have different "
             "page sizes (v1/core/kv_cache_utils.py raises NotImplementedError; vLLM 0.12.0 "
             "unifies them): use vLLM 0.12 or later."]
 
@@ -1015,11 +1022,12 @@ def _conclude(
     the outcome, and every PlanSummary field, shared by plan() and plan_summary()."""
     f = st.facts
     r = f.r
-    errors[:0] = [e for e in r.refusals if e not in errors]
-    errors += [e for e in _busy_errors(st) if e not in errors]
-    errors += [e for e in _empty_stage_errors(st) if e not in errors]
-    errors += [e for e in _kv_pool_oom_errors(st, candidates) if e not in errors]
-    errors += [e for e in _page_size_errors(st) if e not in errors]
+    busy, empty, pages = f.checks
+    oom = _kv_pool_oom_errors(st, candidates)
+    if r.refusals or busy or empty or oom or pages:  # (most plans have none: no merging)
+        errors[:0] = [e for e in r.refusals if e not in errors]
+        for found in (busy, empty, oom, pages):
+            errors += [e for e in found if e not in errors]
     # one pass (a plan has a few workers; a generator or key function per plan cost more):
     # the binding worker, the fewest blocks then the least KV (the first on a tie) of those
     # with a KV layer, each such stage's smallest pool, the heaviest weights, any overweight
