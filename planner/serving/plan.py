@@ -238,33 +238,40 @@ def _weight_scheme(spec: ModelSpec, settings: EngineSettings, served: str) -> qu
     return quant.checkpoint_scheme(spec)
 
 
-def _ceiling(
-    stages: list[tuple[StageKv, int]], kv_bytes: KvBytes, tp: int, mbt: int, num_blocks: int
-) -> int:
-    """Largest max_model_len one request fits in, on every stage (vLLM estimate_max_model_len).
+def _ceiling(f: "_LayoutFacts", pools: dict[int, int], tp: int, mbt: int, num_blocks: int
+             ) -> int:
+    """Largest max_model_len one request fits in, on every stage with a pool (vLLM
+    estimate_max_model_len; `pools`: each such PP stage's smallest KV pool).
 
     A length fits when each stage's summed per-layer need fits its smallest KV pool minus one
     block (vLLM holds one null block back) and the request's blocks fit the shared pool.
     NOTE: past every sliding window's cap, need and blocks grow linearly in cdiv(L, block):
-    need = a x cdiv(L, B) + c. So the answer is first guessed in closed form (largest k with
-    a x k + c <= pool - one block, L = k x B) and confirmed with two exact checks (L fits,
-    L + 1 does not); only when the guess falls short of a cap does the binary search run.
+    need = a x cdiv(L, B) + c. So the answer is first worked out in closed form from each
+    stage's lines (_LayoutFacts.lines: largest k with a x k + c <= pool - one block,
+    L = k x B); only when it falls short of a cap, or a stage's kinds have different block
+    sizes (unified pages: not linear in one block), does the binary search run.
     """
-    # kinds with different block sizes (unified pages) are not linear in one block: search
-    mixed = any(len(stage.kind_blocks) > 1 and len(set(stage.kind_blocks)) > 1
-                for stage, _ in stages)
     guess, linear_from = CEILING_SEARCH_TOKENS, 0
-    for stage, pool in () if mixed else stages:
-        line = _request_lines(stage, kv_bytes, tp, mbt)
-        linear_from = max(linear_from, line.linear_from)
-        for slope, intercept, room in (
-            (line.bytes_slope, line.bytes_intercept, pool - stage.bytes_per_block),
-            (line.blocks_slope, line.blocks_intercept, num_blocks),
-        ):
+    for pp_stage, pool in pools.items():
+        line = f.lines[pp_stage]
+        if line is None:
+            break  # different block sizes: search
+        stage = f.stages[pp_stage][1]
+        # (comparisons, not min and max: this runs for every plan that fits)
+        if line.linear_from > linear_from:
+            linear_from = line.linear_from
+        for slope, room in ((line.bytes_slope,
+                             pool - stage.bytes_per_block - line.bytes_intercept),
+                            (line.blocks_slope, num_blocks - line.blocks_intercept)):
             if slope > 0:
-                guess = min(guess, max(0, (room - intercept) // slope) * stage.block_tokens)
-    if not mixed and linear_from <= guess < CEILING_SEARCH_TOKENS:
-        return guess  # exact: k = cdiv(guess, B) is the largest k both lines allow
+                length = room // slope * stage.block_tokens if room > 0 else 0
+                if length < guess:
+                    guess = length
+    else:
+        if linear_from <= guess < CEILING_SEARCH_TOKENS:
+            return guess  # exact: k = cdiv(guess, B) is the largest k both lines allow
+    stages = [(f.stages[pp_stage][1], pool) for pp_stage, pool in pools.items()]
+    kv_bytes = f.kv_b
     lo, hi = 0, CEILING_SEARCH_TOKENS
     if _fits(stages, hi, kv_bytes, tp, mbt, num_blocks):
         return hi
@@ -301,13 +308,18 @@ class _RequestLines(NamedTuple):
 _LINES: IdentityMemo[_RequestLines] = IdentityMemo(4096)
 
 
-def _request_lines(stage: StageKv, kv_bytes: KvBytes, tp: int, mbt: int) -> _RequestLines:
-    """The lines of one stage, cached per stage layout (stage layouts are cached objects).
+def _request_lines(stage: StageKv | None, kv_bytes: KvBytes, tp: int, mbt: int
+                   ) -> _RequestLines | None:
+    """The lines of one stage, cached per stage layout (stage layouts are cached objects);
+    None for a stage without KV layers or whose kinds have different block sizes (unified
+    pages: not linear in one block).
 
     Sliding-window needs stop growing at window - 1 + max_num_batched_tokens, so both costs
     are exactly linear from the smallest k where they meet their far-away line (binary
     search once per stage; full attention and MLA are linear from k = 0).
     """
+    if stage is None or len(set(stage.kind_blocks)) > 1:
+        return None
     return _LINES.get(stage, (kv_bytes, tp, mbt), _fit_lines, stage, kv_bytes, tp, mbt)
 
 
@@ -363,6 +375,7 @@ class _LayoutFacts(NamedTuple):
     # the start-up failures no worker's sizes change, in the order _conclude adds them:
     # (_busy_errors, _empty_stage_errors, _page_size_errors)
     checks: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+    lines: tuple[_RequestLines | None, ...]  # each PP stage's (_request_lines), for _ceiling
 
 
 class _Setup(NamedTuple):
@@ -638,8 +651,10 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
                 *_bridge_warnings(cluster, layout.tp))
     checks = (tuple(_busy_errors(cluster, layout, s, r)), tuple(_empty_stage_errors(stages, s)),
               tuple(_page_size_errors(stages, r, s)))
+    lines = tuple(_request_lines(stage, kv_b, layout.tp, r.mbt) for _, stage in stages)
     return _LayoutFacts(r, totals, stages, kv_b, _full_request(spec, r, layout, stages, kv_b),
-                        warnings, {}, _distinct_workers(cluster, layout, r, totals), checks)
+                        warnings, {}, _distinct_workers(cluster, layout, r, totals), checks,
+                        lines)
 
 
 def _rank_totals(spec: ModelSpec, r: _Resolved, layout: ParallelLayout, own_heads: bool
@@ -836,8 +851,7 @@ def _outcome(
         tokens = int(concurrency * max_model_len)
     else:
         tokens = num_blocks // bind_stage.num_groups * bind_stage.block_tokens
-    ceiling = _ceiling([(f.stages[p][1], pool) for p, pool in pools.items()], f.kv_b,
-                       layout.tp, mbt, num_blocks) if num_blocks else 0
+    ceiling = _ceiling(f, pools, layout.tp, mbt, num_blocks) if num_blocks else 0
 
     if overweight:
         errors.append(
