@@ -31,8 +31,8 @@ class LayerParams(BaseModel):
     routed_experts: int  # all routed experts of this layer
     expert_size: int  # one routed expert (0 if none)
     shared_experts: int  # shared experts + their gate (+ latent projections, Nemotron-3)
-    router: int  # router / gate (+ bias)
-    norms: int  # hidden-size layernorms of the layer
+    router: int  # router / gate (+ bias, + Gemma 4's scale and per_expert_scale)
+    norms: int  # hidden-size layernorms of the layer (+ Gemma 4's layer_scalar)
     experts_per_token: int = 0  # routed experts each token uses (0 if none)
     expert_bias: int = 0  # biases of one routed expert (part of expert_size; never quantized)
     hyper_connections: int = 0  # DeepSeek-V4's hc mixing (fn, base, scale of attn and ffn)
@@ -257,6 +257,11 @@ def layer_params(layer: LayerSpec, hidden: int, norm_bias: bool = False) -> Laye
         routed = mlp.num_experts * expert
         top_k = mlp.experts_per_token
         router = hidden * mlp.num_experts + (mlp.num_experts if mlp.router_bias else 0)
+        if mlp.router_scales:
+            # NOTE: Gemma 4 router (transformers 5.24 modeling_gemma4.py Gemma4TextRouter;
+            # vLLM 0.33.0 gemma4.py Gemma4Router): scale [hidden] on its input and
+            # per_expert_scale [num_experts] on the top-k weights, beside proj.
+            router += hidden + mlp.num_experts
         if mlp.num_shared_experts:
             shared = mlp_params(mlp.shared_intermediate_size, hidden, mlp.gated, False)
             shared += hidden if mlp.shared_expert_gate else 0
@@ -270,7 +275,7 @@ def layer_params(layer: LayerSpec, hidden: int, norm_bias: bool = False) -> Laye
         expert_size=expert,
         shared_experts=shared,
         router=router,
-        norms=layer.num_norms * hidden * (2 if norm_bias else 1),
+        norms=layer.num_norms * hidden * (2 if norm_bias else 1) + layer.num_scalars,
         experts_per_token=top_k,
         expert_bias=expert_bias,
     )

@@ -150,6 +150,9 @@ class MoeMlp(_Frozen):
     gated: bool = True
     bias: bool = Field(default=False, description="biases on expert projections (gpt-oss)")
     router_bias: bool = Field(default=False, description="router bias / correction term")
+    router_scales: bool = Field(
+        default=False, description="router input scale (hidden) and per-expert scale (Gemma 4)"
+    )
     latent_size: int | None = Field(
         default=None, gt=0, description="routed experts work in this latent width (Nemotron-3)"
     )
@@ -165,6 +168,9 @@ class LayerSpec(_Frozen):
     mixer: Mixer | None
     mlp: Mlp | None
     num_norms: int = Field(default=2, ge=0, description="hidden-size norm vectors in the layer")
+    num_scalars: int = Field(
+        default=0, ge=0, description="one-value tensors in the layer (Gemma 4's layer_scalar)"
+    )
 
 
 # --- everything else ---------------------------------------------------------------------

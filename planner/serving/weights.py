@@ -385,6 +385,12 @@ def _terms(
             expert_params *= _padding_factor(spec.hidden_size, layer.mlp, shard)
         experts += expert_params * experts_bits
         shared_experts += lp.shared_experts / shard.tp * shared_bits
+        # NOTE: routers and norms are whole on every rank: vLLM builds the gate replicated
+        # (ReplicatedLinear / GateLinear) and loads plain parameters and persistent buffers
+        # whole (weight_utils.py default_weight_loader), in the model dtype. Gemma 4 (gemma4.py,
+        # same in the 0.19.0, 0.20.0 and 0.33.0 wheels): Gemma4Router.scale / per_expert_scale,
+        # the MoE layers' three extra RMSNorms and Gemma4DecoderLayer's layer_scalar buffer
+        # (AutoWeightsLoader loads persistent buffers: utils.py _add_loadable_non_param_tensors).
         router += lp.router * router_bits
         norms += lp.norms * norms_bits
     total.update(attention=attention, dense_mlp=dense_mlp, experts=experts,

@@ -382,11 +382,19 @@ def _layers(r: _Reader, model_type: str, hidden: int, num_layers: int) -> list[L
     attn = _Attention(r, model_type, hidden)
     # Gemma 2+: pre/post norms around attention and MLP; Phi-2: one norm (parallel block).
     num_norms = 4 if model_type in GEMMA_TYPES[1:] else 1 if model_type == "phi" else 2
+    gemma4 = model_type.startswith("gemma4")
     layers = []
     for i in range(num_layers):
         mixer = attn.mixer(kinds[i], i)
         mlp = attn.moe_mlp(i) if moe_flags[i] else attn.dense_mlp(i, moe_model=any(moe_flags))
-        layers.append(LayerSpec(index=i, mixer=mixer, mlp=mlp, num_norms=num_norms))
+        # NOTE: Gemma 4 (transformers 5.24 modeling_gemma4.py Gemma4TextDecoderLayer; vLLM
+        # 0.33.0 gemma4.py Gemma4DecoderLayer): a MoE layer adds pre_feedforward_layernorm_2,
+        # post_feedforward_layernorm_1 and _2 (hidden each) around its two branches, and every
+        # layer holds a layer_scalar of shape [1] (a persistent buffer loaded from the
+        # checkpoint).
+        moe_norms = 3 if gemma4 and moe_flags[i] else 0
+        layers.append(LayerSpec(index=i, mixer=mixer, mlp=mlp, num_norms=num_norms + moe_norms,
+                                num_scalars=1 if gemma4 else 0))
     return layers
 
 
@@ -803,6 +811,7 @@ def _moe(r: _Reader, model_type: str, i: int) -> MoeMlp:
         bias=model_type == "gpt_oss",
         router_bias=router_bias,
         latent_size=r.int_("moe_latent_size", hi=MAX_WIDTH),
+        router_scales=model_type.startswith("gemma4"),
     )
 
 

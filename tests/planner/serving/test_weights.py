@@ -171,6 +171,17 @@ def test_uneven_ep_gives_the_first_ranks_one_more():
     assert [r.experts_bytes for r in ranks] == [2 * 6_144 * 2, 6_144 * 2]
 
 
+def test_gemma4_router_scales_and_layer_norms_whole_on_every_rank(ref_config):
+    # google/gemma-4-26B-A4B, bf16, TP 4: vLLM gemma4.py replicates the router (GateLinear
+    # proj 2816 x 128, scale 2816, per_expert_scale 128) and loads every norm (4 + 3 MoE norms
+    # of 2816) and the layer_scalar [1] whole on each rank. router 30 x 363,392 x 2 B =
+    # 21,803,520; norms (30 x (7 x 2816 + 1) + final 2816) x 2 B = 1,188,412.
+    spec = spec_of(ref_config, "google__gemma-4-26B-A4B")
+    ranks = rank_weights(spec, BF16, ParallelLayout(tp=4))
+    assert [r.router_bytes for r in ranks] == [21_803_520] * 4
+    assert [r.norms_bytes for r in ranks] == [1_188_412] * 4
+
+
 def test_mla_latent_projections_are_replicated():
     # q_a 64x32 + norm 32, kv_a 64x(16+4) + norm 16 -> 3,376 replicated;
     # q_b 32x4x12 = 1,536, kv_b 16x4x(8+8) = 1,024, o 4x8x64 = 2,048 -> 4,608 split.
