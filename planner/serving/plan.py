@@ -251,12 +251,14 @@ def _ceiling(f: "_LayoutFacts", pools: dict[int, int], tp: int, mbt: int, num_bl
     L = k x B); only when it falls short of a cap, or a stage's kinds have different block
     sizes (unified pages: not linear in one block), does the binary search run.
     """
-    guess, linear_from = CEILING_SEARCH_TOKENS, 0
+    guess, linear_from, lines = CEILING_SEARCH_TOKENS, 0, f.lines
     for pp_stage, pool in pools.items():
-        line = f.lines[pp_stage]
+        stage = f.stages[pp_stage][1]
+        if pp_stage not in lines:
+            lines[pp_stage] = _request_lines(stage, f.kv_b, tp, mbt)
+        line = lines[pp_stage]
         if line is None:
             break  # different block sizes: search
-        stage = f.stages[pp_stage][1]
         # (comparisons, not min and max: this runs for every plan that fits)
         if line.linear_from > linear_from:
             linear_from = line.linear_from
@@ -308,17 +310,17 @@ class _RequestLines(NamedTuple):
 _LINES: IdentityMemo[_RequestLines] = IdentityMemo(4096)
 
 
-def _request_lines(stage: StageKv | None, kv_bytes: KvBytes, tp: int, mbt: int
+def _request_lines(stage: StageKv, kv_bytes: KvBytes, tp: int, mbt: int
                    ) -> _RequestLines | None:
     """The lines of one stage, cached per stage layout (stage layouts are cached objects);
-    None for a stage without KV layers or whose kinds have different block sizes (unified
-    pages: not linear in one block).
+    None where its kinds have different block sizes (unified pages: not linear in one
+    block).
 
     Sliding-window needs stop growing at window - 1 + max_num_batched_tokens, so both costs
     are exactly linear from the smallest k where they meet their far-away line (binary
     search once per stage; full attention and MLA are linear from k = 0).
     """
-    if stage is None or len(set(stage.kind_blocks)) > 1:
+    if len(set(stage.kind_blocks)) > 1:
         return None
     return _LINES.get(stage, (kv_bytes, tp, mbt), _fit_lines, stage, kv_bytes, tp, mbt)
 
@@ -375,7 +377,7 @@ class _LayoutFacts(NamedTuple):
     # the start-up failures no worker's sizes change, in the order _conclude adds them:
     # (_busy_errors, _empty_stage_errors, _page_size_errors)
     checks: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
-    lines: tuple[_RequestLines | None, ...]  # each PP stage's (_request_lines), for _ceiling
+    lines: dict[int, _RequestLines | None]  # each PP stage's, once _ceiling needs them
 
 
 class _Setup(NamedTuple):
@@ -651,10 +653,8 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
                 *_bridge_warnings(cluster, layout.tp))
     checks = (tuple(_busy_errors(cluster, layout, s, r)), tuple(_empty_stage_errors(stages, s)),
               tuple(_page_size_errors(stages, r, s)))
-    lines = tuple(_request_lines(stage, kv_b, layout.tp, r.mbt) for _, stage in stages)
     return _LayoutFacts(r, totals, stages, kv_b, _full_request(spec, r, layout, stages, kv_b),
-                        warnings, {}, _distinct_workers(cluster, layout, r, totals), checks,
-                        lines)
+                        warnings, {}, _distinct_workers(cluster, layout, r, totals), checks, {})
 
 
 def _rank_totals(spec: ModelSpec, r: _Resolved, layout: ParallelLayout, own_heads: bool
