@@ -72,8 +72,7 @@ _BENIGN_KEYS = frozenset(
         "time_step_rank", "expand", "mamba_hidden_act", "mamba_proj_bias", "time_step_min",
         "time_step_max", "time_step_floor", "time_step_limit", "index_topk",
         "initial_context_length", "swa_rope_theta", "attention_value_scale",
-        "sliding_window_size", "num_kv_shared_layers", "hidden_size_per_layer_input",
-        "vocab_size_per_layer_input", "use_double_wide_mlp", "rescale_prenorm_residual",
+        "sliding_window_size", "rescale_prenorm_residual",
         "residual_in_fp32", "mtp_use_dedicated_embeddings", "mamba_ssm_dtype",
         "mamba_ssm_cache_dtype", "num_mtp_modules", "mtp_transformer_layers",
         "deepstack_visual_indexes", "default_output_length", "image_seq_length",
@@ -264,6 +263,7 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
         )
     if model_type == "nemotron_h" and mtp_layers:
         mtp_layer = _nemotron_h_mtp_layer(r, layers)
+    _per_layer_inputs_and_kv_sharing(r, notes)
     vision = _vision(top, model_type, hidden, notes)
     compressed = _compressed_attention(r, model_type, num_layers, notes)
     _leftover_keys(r, model_type, notes)
@@ -1046,6 +1046,37 @@ def _nemotron_h_mtp_layer(r: _Reader, layers: list[LayerSpec]) -> LayerSpec | No
     if mixer is None or mlp is None:
         return None
     return LayerSpec(index=len(layers), mixer=mixer, mlp=mlp, num_norms=2)
+
+
+def _per_layer_inputs_and_kv_sharing(r: _Reader, notes: _Notes) -> None:
+    """Flag Gemma-4 E2B/E4B and Gemma-3n's per-layer embeddings and KV sharing as unmodelled.
+
+    transformers 5.24 modeling_gemma4.py: a non-zero hidden_size_per_layer_input adds
+    embed_tokens_per_layer (vocab_size_per_layer_input x layers x that width),
+    per_layer_model_projection and, in every layer, per_layer_input_gate / per_layer_projection;
+    num_kv_shared_layers > 0 makes the last layers reuse an earlier layer's KV (no k/v
+    projections, no KV cache of their own) and, with use_double_wide_mlp, doubles their MLP.
+    Zero (Gemma-4 26B-A4B, 31B) changes nothing; non-zero is not counted yet, so it is said.
+    """
+    ple_width = r.int_("hidden_size_per_layer_input", lo=0)
+    ple_vocab = r.int_("vocab_size_per_layer_input", lo=0, hi=MAX_VOCAB)
+    shared = r.int_("num_kv_shared_layers", lo=0, hi=MAX_LAYERS)
+    double_wide = r.flag("use_double_wide_mlp")
+    if ple_width:
+        notes.warnings.append(
+            f"{r.prefix}hidden_size_per_layer_input = {ple_width} (vocab_size_per_layer_input "
+            f"{ple_vocab}): per-layer embeddings (embed_tokens_per_layer and its projections) "
+            "are not counted: parameters and weights are too low"
+        )
+        notes.unmodelled.append(f"per-layer embeddings ({r.prefix}hidden_size_per_layer_input)")
+    if shared:
+        wide = ", and use_double_wide_mlp doubles their MLP" if double_wide else ""
+        notes.warnings.append(
+            f"{r.prefix}num_kv_shared_layers = {shared}: the last {shared} layers reuse an "
+            f"earlier layer's KV cache and have no k/v projections{wide}; they are counted "
+            "as ordinary layers: parameters and KV cache figures are off"
+        )
+        notes.unmodelled.append(f"KV sharing ({r.prefix}num_kv_shared_layers)")
 
 
 def _leftover_keys(r: _Reader, model_type: str, notes: _Notes) -> None:

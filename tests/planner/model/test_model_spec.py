@@ -138,6 +138,34 @@ def test_gemma4_31b_sliding_vs_global_layers():
     assert spec.quant.scheme == "nvfp4" and spec.quant.kv_cache_dtype == "fp8"
 
 
+def test_gemma4_per_layer_embeddings_and_kv_sharing_are_flagged_not_counted():
+    # google/gemma-4-26B-A4B ships hidden_size_per_layer_input 0, num_kv_shared_layers 0,
+    # vocab_size_per_layer_input 262144 and use_double_wide_mlp false: no PLE, no sharing.
+    config, _ = load_ref_config("google__gemma-4-26B-A4B")
+    base = parse_model_config(config)
+    assert base.unmodelled == ()
+    assert not any("per_layer" in w or "kv_shared" in w for w in base.warnings)
+    # The small Gemma-4 / Gemma-3n shape: per-layer embeddings and the last layers sharing KV
+    # (input derived from the 26B config, not a real checkpoint): both change parameter and
+    # KV counts, so both must be named, never silently dropped.
+    text = {**config["text_config"], "hidden_size_per_layer_input": 256,
+            "num_kv_shared_layers": 10, "use_double_wide_mlp": True}
+    spec = parse_model_config({**config, "text_config": text})
+    assert spec.unmodelled == (
+        "per-layer embeddings (text_config.hidden_size_per_layer_input)",
+        "KV sharing (text_config.num_kv_shared_layers)",
+    )
+    ple = next(w for w in spec.warnings if "hidden_size_per_layer_input = 256" in w)
+    assert "vocab_size_per_layer_input 262144" in ple
+    shared = next(w for w in spec.warnings if "num_kv_shared_layers = 10" in w)
+    assert "last 10 layers" in shared and "use_double_wide_mlp doubles" in shared
+    # the counts themselves are those of the 26B config (what "not counted" means)
+    assert spec.layers == base.layers
+    bad = {**config["text_config"], "num_kv_shared_layers": -1}
+    with pytest.raises(ConfigError, match="num_kv_shared_layers = -1 is out of range"):
+        parse_model_config({**config, "text_config": bad})
+
+
 def test_deepseek_v3_mla_dense_first_three_and_yarn():
     spec = spec_of("deepseek-ai__DeepSeek-V3")
     assert kinds(spec) == {("mla", "dense"): 3, ("mla", "moe"): 58}

@@ -176,6 +176,21 @@ def test_unmodelled_architecture_is_no_confident_fit():
                 ).verdict.startswith("Fits: ")
 
 
+def test_gemma4_per_layer_embeddings_are_no_confident_fit():
+    # The 26B-A4B config with hidden_size_per_layer_input set (the E2B/E4B per-layer
+    # embeddings, not counted): the plan must not read as a plain "Fits".
+    from planner.model.config.parser import parse_model_config
+    from tests.conftest import load_ref_config
+
+    config, _ = load_ref_config("google__gemma-4-26B-A4B")
+    text = {**config["text_config"], "hidden_size_per_layer_input": 256}
+    spec = parse_model_config({**config, "text_config": text}, name="ple-test")
+    p = plan(PlanRequest(model=spec, cluster=preset_cluster("h200", 1)))
+    assert p.fits and p.verdict.startswith(
+        "Fits (unmodelled: per-layer embeddings (text_config.hidden_size_per_layer_input))")
+    assert any(w.startswith("Not modelled: per-layer embeddings") for w in p.warnings)
+
+
 def test_dsv4_graph_term_keeps_the_rule_and_names_the_logged_figure():
     # vLLM issue #50576 (a DeepSeek-V4-Flash start-up on a 47.4 GiB SM8x card, a build of
     # about vLLM 0.27) prints "Profiling CUDA graph memory: PIECEWISE=51" and "2.51 GiB
