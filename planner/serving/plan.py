@@ -488,7 +488,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
                  if scheme.key == "mxfp4" and rules.version < V1_ONLY_FROM else None)
     started = launch(spec.name or "<model>", scheme, s,
                      ENGINE.launch_flags(s, max_model_len, mbt, seqs), cli, spec.unservable)
-    runner = _runner(spec, s, rules, scheme)
+    runner = _runner(spec, s, rules, scheme, gpu.vendor == "amd")
     resolved = _Resolved(
         gpu_name=gpu.name, max_model_len=max_model_len,
         mbt=mbt, seqs=seqs,
@@ -543,15 +543,16 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
     return resolved._replace(overhead_key=_overhead_key(resolved, s))
 
 
-def _runner(spec: ModelSpec, s: EngineSettings, rules: VllmRules, scheme: quant.QuantScheme
-            ) -> tuple[str, str]:
-    """The model runner vLLM `rules` starts this model on (vllm_versions.model_runner): the
-    checkpoint is quantized when its config has a quantization_config (spec.quant), or a
-    what-if names a quantized format; a runtime --quantization leaves the config as it is."""
+def _runner(spec: ModelSpec, s: EngineSettings, rules: VllmRules, scheme: quant.QuantScheme,
+            rocm: bool) -> tuple[str, str]:
+    """The model runner vLLM `rules` starts this model on (vllm_versions.model_runner; `rocm`:
+    an AMD GPU): the checkpoint is quantized when its config has a quantization_config
+    (spec.quant), or a what-if names a quantized format; a runtime --quantization leaves the
+    config as it is."""
     quantized = scheme.family != "float" if s.target_quant else spec.quant is not None
     stateful = any(isinstance(layer.mixer, MambaMixer | LinearAttentionMixer)
                    for layer in spec.layers)
-    return model_runner(rules, spec.architectures, spec.is_moe, quantized, stateful)
+    return model_runner(rules, spec.architectures, spec.is_moe, quantized, stateful, rocm=rocm)
 
 
 def _state_rules(spec: ModelSpec, s: EngineSettings, rules, compute_capability: str

@@ -197,9 +197,10 @@ unsupported world size" and NCCL runs its all-reduces."""
 class V2RunnerDefault:
     """Which start-ups one release's VllmConfig.use_v2_model_runner (config/vllm.py) puts on
     Model Runner V2 (v1/worker/gpu/model_runner.py) when VLLM_USE_V2_MODEL_RUNNER is unset,
-    on an NVIDIA GPU with none of the features its _get_v2_model_runner_unsupported_features
-    lists (none of them is a Headroom setting: ngram / suffix speculators, sequence
-    parallelism, dual batch overlap, custom logits processors, prompt embeds, ...)."""
+    on an NVIDIA or an AMD (ROCm) GPU with none of the features its
+    _get_v2_model_runner_unsupported_features lists (none of them is a Headroom setting:
+    ngram / suffix speculators, sequence parallelism, dual batch overlap, custom logits
+    processors, prompt embeds, ...)."""
 
     listed: frozenset[str] = frozenset()
     """DEFAULT_V2_MODEL_RUNNER_ARCHITECTURES: an architecture named here runs V2."""
@@ -212,6 +213,10 @@ class V2RunnerDefault:
     """A listed hybrid (Mamba / linear-attention) architecture runs V2; else hybrids run V1."""
     every: bool = False
     """Every model runs V2 (the architecture test is gone)."""
+    rocm_unlisted: frozenset[str] = frozenset()
+    """On ROCm these leave `listed` (default_v2_model_runner_architectures, 0.27-0.28)."""
+    rocm_v1: frozenset[str] = frozenset()
+    """On ROCm these run V1 though `every` holds (ROCM_DEFAULT_MRV1_ARCHITECTURES, 0.29-0.31)."""
 
 
 V2_RUNNER_DEFAULTS: tuple[tuple[Version, V2RunnerDefault], ...] = (
@@ -231,13 +236,18 @@ V2_RUNNER_DEFAULTS: tuple[tuple[Version, V2RunnerDefault], ...] = (
         "DeepseekV2ForCausalLM", "GraniteMoeForCausalLM", "InklingForCausalLM",
         "InklingForConditionalGeneration", "KimiK3ForConditionalGeneration",
         "LongcatFlashNgramForCausalLM", "Qwen2MoeForCausalLM"}), dense=True,
-        listed_hybrid=True)),
+        listed_hybrid=True, rocm_unlisted=frozenset({"KimiK3ForConditionalGeneration"}))),
     ((0, 28, 0), V2RunnerDefault(frozenset({
         "DeepseekV2ForCausalLM", "DeepseekV4ForCausalLM", "GraniteMoeForCausalLM",
         "InklingForCausalLM", "InklingForConditionalGeneration",
         "KimiK3ForConditionalGeneration", "LongcatFlashNgramForCausalLM",
-        "Qwen2MoeForCausalLM"}), dense=True, listed_hybrid=True)),
-    ((0, 29, 0), V2RunnerDefault(every=True)),
+        "Qwen2MoeForCausalLM"}), dense=True, listed_hybrid=True,
+        rocm_unlisted=frozenset({"DeepseekV4ForCausalLM"}))),
+    ((0, 29, 0), V2RunnerDefault(every=True, rocm_v1=frozenset({
+        "DeepseekV32ForCausalLM", "DeepseekV4ForCausalLM"}))),
+    ((0, 30, 0), V2RunnerDefault(every=True, rocm_v1=frozenset({
+        "DeepseekV32ForCausalLM", "DeepseekV4ForCausalLM", "GlmMoeDsaForCausalLM"}))),
+    ((0, 32, 0), V2RunnerDefault(every=True)),
 )
 """NOTE: read in each wheel's config/vllm.py (VllmConfig.use_v2_model_runner,
 _is_default_v2_model_runner_model, DEFAULT_V2_MODEL_RUNNER_ARCHITECTURES), each entry the
@@ -253,39 +263,52 @@ first release with that behaviour:
   is_moe`: every dense model runs V2, MoE only when listed (DeepseekV2, Qwen2Moe, GraniteMoe).
 - 0.26.0: the list adds Inkling (two classes) and LongcatFlashNgram; the same test.
 - 0.27.0 (0.27.1 the same): the list adds KimiK3ForConditionalGeneration, and a hybrid runs V1
-  only when not listed (`is_hybrid and not is_default_v2_architecture`).
-- 0.28.0: the list adds DeepseekV4ForCausalLM.
+  only when not listed (`is_hybrid and not is_default_v2_architecture`; an attention-free
+  model runs V1 listed or not, and none is listed). On ROCm default_v2_model_runner_architectures
+  takes ROCM_EXCLUDED_V2_MODEL_RUNNER_ARCHITECTURES (KimiK3) off the list.
+- 0.28.0: the list adds DeepseekV4ForCausalLM; on ROCm the list less DeepseekV4 (KimiK3 back).
 - 0.29.0 (0.30.0-0.33.0 the same test): no architecture test; V2 unless Triton is missing or
-  an unsupported feature is set (ROCm keeps DeepseekV32 / DeepseekV4 on V1 in 0.29-0.31; not
-  an NVIDIA rule).
+  an unsupported feature is set; on ROCm ROCM_DEFAULT_MRV1_ARCHITECTURES run V1: DeepseekV32
+  and DeepseekV4, from 0.30.0 GlmMoeDsa too (0.31.0 yields to V2 where V1 lacks a feature,
+  prefill context parallelism, not a Headroom setting); 0.32.0 drops that ROCm default.
 `VLLM_USE_V2_MODEL_RUNNER=0` restores V1 in every release (0.22-0.33)."""
 
 
 def model_runner(rules: "VllmRules", architectures: tuple[str, ...], moe: bool,
-                 quantized: bool, stateful: bool) -> tuple[str, str]:
+                 quantized: bool, stateful: bool, *, rocm: bool) -> tuple[str, str]:
     """("v1" | "v2", why, with its source) for a model on vLLM `rules`: the runner
     VllmConfig.use_v2_model_runner picks without VLLM_USE_V2_MODEL_RUNNER (V2RunnerDefault).
     `stateful`: Mamba / linear-attention layers (vLLM's is_hybrid / is_attention_free);
-    `quantized`: the checkpoint has a quantization_config (ModelConfig.is_quantized)."""
+    `quantized`: the checkpoint has a quantization_config (ModelConfig.is_quantized);
+    `rocm`: an AMD GPU, where some releases keep a few architectures on V1."""
     rule = rules.v2_runner
     where = f"vLLM {rules.label} config/vllm.py VllmConfig.use_v2_model_runner"
     if rule is None:
         return "v1", (f"vLLM {rules.label} envs.py: VLLM_USE_V2_MODEL_RUNNER defaults to off "
                       "(Model Runner V2 is opt-in before 0.22)")
     if rule.every:
-        return "v2", (f"{where}: every model on an NVIDIA GPU (VLLM_USE_V2_MODEL_RUNNER=0 "
-                      "restores V1)")
-    listed = next((a for a in architectures if a in rule.listed), None)
+        kept = next((a for a in architectures if a in rule.rocm_v1), None) if rocm else None
+        if kept:
+            return "v1", f"{where}: {kept} is in ROCM_DEFAULT_MRV1_ARCHITECTURES (V1 on ROCm)"
+        gpus = ("ROCm" + (" but ROCM_DEFAULT_MRV1_ARCHITECTURES" if rule.rocm_v1 else "")
+                if rocm else "an NVIDIA GPU")
+        return "v2", f"{where}: every model on {gpus} (VLLM_USE_V2_MODEL_RUNNER=0 restores V1)"
+    unlisted = rule.rocm_unlisted if rocm else frozenset()
+    listed = next((a for a in architectures if a in rule.listed - unlisted), None)
+    dropped = next((a for a in architectures if a in unlisted), None)
+    off = (f" ({dropped} is left off it on ROCm: default_v2_model_runner_architectures)"
+           if dropped else "")
     if rule.dense:
         if stateful and not (rule.listed_hybrid and listed):
             return "v1", f"{where}: a hybrid or attention-free model" + (
-                " not in DEFAULT_V2_MODEL_RUNNER_ARCHITECTURES" if rule.listed_hybrid else
+                f" not in DEFAULT_V2_MODEL_RUNNER_ARCHITECTURES{off}" if rule.listed_hybrid else
                 "") + " runs V1"
         if listed:
             return "v2", f"{where}: {listed} is in DEFAULT_V2_MODEL_RUNNER_ARCHITECTURES"
         if not moe:
             return "v2", f"{where}: a dense model runs V2"
-        return "v1", f"{where}: a MoE model not in DEFAULT_V2_MODEL_RUNNER_ARCHITECTURES runs V1"
+        return "v1", (f"{where}: a MoE model not in DEFAULT_V2_MODEL_RUNNER_ARCHITECTURES{off} "
+                      "runs V1")
     if not listed:
         return "v1", (f"{where}: {', '.join(architectures) or 'the architecture'} is not in "
                       "DEFAULT_V2_MODEL_RUNNER_ARCHITECTURES")

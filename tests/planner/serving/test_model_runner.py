@@ -78,11 +78,11 @@ def test_listed_hybrid_from_0_27():
     # hybrid on V2 when listed; 0.26.0 :613 sends every hybrid to V1 (KimiK3 is not in
     # 0.26.0's list at :68-77 either).
     kimi = ("KimiK3ForConditionalGeneration",)
-    assert model_runner(vllm_rules("0.26.0"), kimi, True, False, True)[0] == "v1"
-    assert model_runner(vllm_rules("0.27.0"), kimi, True, False, True)[0] == "v2"
+    assert model_runner(vllm_rules("0.26.0"), kimi, True, False, True, rocm=False)[0] == "v1"
+    assert model_runner(vllm_rules("0.27.0"), kimi, True, False, True, rocm=False)[0] == "v2"
     # an unlisted hybrid stays V1 there
     assert model_runner(vllm_rules("0.27.0"), ("Qwen3NextForCausalLM",), True, False,
-                        True)[0] == "v1"
+                        True, rocm=False)[0] == "v1"
 
 
 def test_deepseek_v4_listed_from_0_28():
@@ -91,8 +91,18 @@ def test_deepseek_v4_listed_from_0_28():
     spec = _spec("deepseek-ai/DeepSeek-V4-Flash")
     assert spec.architectures == ("DeepseekV4ForCausalLM",) and spec.is_moe
     args = (spec.architectures, True, spec.quant is not None, False)
-    assert model_runner(vllm_rules("0.27.0"), *args)[0] == "v1"
-    assert model_runner(vllm_rules("0.28.0"), *args)[0] == "v2"
+    assert model_runner(vllm_rules("0.27.0"), *args, rocm=False)[0] == "v1"
+    assert model_runner(vllm_rules("0.28.0"), *args, rocm=False)[0] == "v2"
+
+
+def test_listed_moe_from_0_26():
+    # 0.26.0 config/vllm.py:68-77 adds LongcatFlashNgramForCausalLM and the two Inkling classes
+    # to 0.25.0's list (:68-74: DeepseekV2, Qwen2Moe, GraniteMoe); :619-622 `any(listed) or not
+    # is_moe`: a listed MoE runs V2
+    for arch in ("LongcatFlashNgramForCausalLM", "InklingForCausalLM"):
+        args = ((arch,), True, False, False)
+        assert model_runner(vllm_rules("0.25.0"), *args, rocm=False)[0] == "v1", arch
+        assert model_runner(vllm_rules("0.26.0"), *args, rocm=False)[0] == "v2", arch
 
 
 def test_every_model_from_0_29():
@@ -125,6 +135,49 @@ def test_plan_says_which_runner():
 
 @pytest.mark.parametrize("version", ["0.22.0", "0.23.0", "0.24.0"])
 def test_unlisted_architecture_named(version):
-    reason = model_runner(vllm_rules(version), ("Gemma2ForCausalLM",), False, False, False)
+    reason = model_runner(vllm_rules(version), ("Gemma2ForCausalLM",), False, False, False,
+                          rocm=False)
     assert reason == ("v1", f"vLLM {version} config/vllm.py VllmConfig.use_v2_model_runner: "
                       "Gemma2ForCausalLM is not in DEFAULT_V2_MODEL_RUNNER_ARCHITECTURES")
+
+
+def _on_rocm(version: str, arch: str, stateful: bool = False) -> str:
+    """The runner of a MoE `arch` on an AMD GPU under `version`."""
+    return model_runner(vllm_rules(version), (arch,), True, False, stateful, rocm=True)[0]
+
+
+def test_rocm_keeps_some_architectures_on_v1():
+    # 0.27.0 config/vllm.py:84-88 ROCM_EXCLUDED_V2_MODEL_RUNNER_ARCHITECTURES = {KimiK3...},
+    # :92-101 default_v2_model_runner_architectures drops it on ROCm: a hybrid not listed, V1
+    assert _on_rocm("0.27.0", "KimiK3ForConditionalGeneration", stateful=True) == "v1"
+    # 0.28.0 :84-93 drops DeepseekV4 instead (a MoE, so V1), KimiK3 is back
+    assert _on_rocm("0.28.0", "DeepseekV4ForCausalLM") == "v1"
+    assert _on_rocm("0.28.0", "KimiK3ForConditionalGeneration", stateful=True) == "v2"
+    # 0.29.0 :71-73 ROCM_DEFAULT_MRV1_ARCHITECTURES = {DeepseekV32, DeepseekV4}, :653-660
+    # returns False for them; 0.30.0 :73-75 (0.31.0 :75-77) adds GlmMoeDsa; 0.32.0
+    # use_v2_model_runner (:703-739) has no ROCm test
+    assert _on_rocm("0.29.0", "DeepseekV32ForCausalLM") == "v1"
+    assert _on_rocm("0.29.0", "GlmMoeDsaForCausalLM") == "v2"
+    assert _on_rocm("0.30.0", "GlmMoeDsaForCausalLM") == "v1"
+    assert _on_rocm("0.31.0", "DeepseekV4ForCausalLM") == "v1"
+    assert _on_rocm("0.32.0", "DeepseekV4ForCausalLM") == "v2"
+    # the same architectures on an NVIDIA GPU: V2 in each of those releases
+    for version, arch in (("0.28.0", "DeepseekV4ForCausalLM"),
+                          ("0.29.0", "DeepseekV32ForCausalLM"),
+                          ("0.30.0", "GlmMoeDsaForCausalLM")):
+        assert model_runner(vllm_rules(version), (arch,), True, False, False,
+                            rocm=False)[0] == "v2", version
+
+
+def test_plan_on_an_amd_gpu_names_rocm():
+    # Qwen3-8B on one MI300X: 0.33.0 runs every model on V2 on ROCm as on CUDA, and the reason
+    # says ROCm, not "an NVIDIA GPU"; on 0.29.0 it names the ROCm exceptions
+    result = plan(PlanRequest(model=_spec("Qwen/Qwen3-8B"), cluster=preset_cluster("mi300x", 1),
+                              engine=EngineSettings(max_model_len=4096)))
+    assert (result.model_runner, result.model_runner_reason) == (
+        "v2", "vLLM 0.33.0 config/vllm.py VllmConfig.use_v2_model_runner: every model on ROCm "
+        "(VLLM_USE_V2_MODEL_RUNNER=0 restores V1)")
+    assert model_runner(vllm_rules("0.29.0"), ("Qwen3ForCausalLM",), False, False, False,
+                        rocm=True)[1].endswith(
+        "every model on ROCm but ROCM_DEFAULT_MRV1_ARCHITECTURES (VLLM_USE_V2_MODEL_RUNNER=0 "
+        "restores V1)")
