@@ -17,8 +17,10 @@ VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS defaults to "0"), so 0.10.2's plan warn
 import contextlib
 import datetime as dt
 import io
+import json
 
 from cli.planner_cli import main
+from planner.text import md_escape
 from tests.app.conftest import open_page, texts
 
 SEED = {"gpu": "rtx-3090", "gpn": "8", "tp": "8"}
@@ -146,3 +148,19 @@ def test_recommend_searches_on_the_chosen_release() -> None:
     assert set(table["KV dtype"]) == {"auto"} and "--kv-cache-dtype" not in command
     table, command = rows["0.33.0"]
     assert table["KV dtype"].iloc[0] == "fp8" and "--kv-cache-dtype fp8" in command
+
+
+def test_the_plan_page_names_the_model_runner_as_the_cli_does(capsys) -> None:
+    # the seed on 0.33.0 runs Model Runner V2 (every model from 0.29.0), on 0.19.0 the V1
+    # runner (V2 is opt-in before 0.22): the page shows the CLI's --json model_runner and
+    # model_runner_reason in the report header's words
+    for version, runner in (("0.33.0", "V2"), ("0.19.0", "V1")):
+        capsys.readouterr()
+        assert main(["plan", "--model", "Qwen/Qwen3-235B-A22B-GPTQ-Int4", "--gpu", "rtx-3090",
+                     "--gpus", "8", "--tp", "8", "--vllm-version", version, "--json"]) == 0
+        data = json.loads(capsys.readouterr().out)
+        assert data["model_runner"].upper() == runner
+        at = open_page(None, **SEED, vllm=version)
+        assert not at.exception
+        line = f"vLLM model runner: {runner} ({data['model_runner_reason']})"
+        assert md_escape(line) in [c.value for c in at.caption], version

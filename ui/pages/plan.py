@@ -425,6 +425,9 @@ def _results(request: PlanRequest, result: Plan) -> None:
         st.code(result.vllm_command, language="bash", wrap_lines=True)
     if result.launch_text:
         (st.caption if result.vllm_command else st.info)(result.launch_text)
+    # the report header's line: which runner the release starts this on, and its rule
+    st.caption(md_escape(f"vLLM model runner: {result.model_runner.upper()} "
+                         f"({result.model_runner_reason})"))
     _kv_formula(request, result)
     with st.expander("How every figure is computed"):
         st.dataframe(pd.DataFrame(
