@@ -2,11 +2,12 @@
 NVLink 4/5 rates), EP all-to-all and the pipeline's point-to-point hop.
 
 - all-reduce over N ranks (twice per layer) = start-up + (N - 1)/N x 2 x bytes / bus
-  bandwidth, over ClusterSpec.link (NVLink, PCIe P2P, through host, cross-socket): start-up =
-  hops x link latency, hops = 2 with vLLM's custom all-reduce (P2P on every rank, two GPUs or
-  NVLink, messages under 8 MiB: allreduce_algorithm; over NVLink its measured start-up,
-  4.5 us + 1.3 us per peer, NVLINK_AR_START_US), else NCCL's ring 2 (N - 1) + the link's
-  NCCL start-up (on PCIe 6 us + 3 us per step, measured with nccl-tests: hardware.py); bus
+  bandwidth, over ClusterSpec.link (NVLink, PCIe P2P, through host, cross-socket): start-up
+  with vLLM's custom all-reduce (P2P on every rank, two GPUs or NVLink, messages under 8 MiB:
+  allreduce_algorithm) over NVLink its measured line, 4.5 us + 1.3 us x (N - 1) peers
+  (_nvlink_ar_start_us), elsewhere 2 hops x link latency; with NCCL's ring 2 (N - 1) hops x
+  link latency + the link's NCCL start-up (on PCIe 6 us + 3 us per step, measured with
+  nccl-tests: hardware.py); bus
   bandwidth = link rate x link_efficiency, except on NVLink 4/5 where both are the published
   benchmark's (NVLINK_ALLREDUCE: NVLink 5 all-reduces reach 640 GB/s of its 900);
 - EP all-to-all (dispatch + combine per MoE layer) only with attention DP (dp > 1);
@@ -123,9 +124,10 @@ Other links (NVLink 3, PCIe) keep the link rate x link_efficiency."""
 
 
 NVLINK_AR_START_US = 4.5
+"""The fixed part of the measured start-up line below, us (its value at no peer)."""
 NVLINK_AR_PEER_US = 1.3
 """NOTE: the start-up of vLLM's one-shot custom all-reduce over NVLink, MEASURED as a line in
-the number of peers: NVLINK_AR_START_US + NVLINK_AR_PEER_US x (N - 1). Each rank's kernel
+the number of peers: NVLINK_AR_START_US + NVLINK_AR_PEER_US x (N - 1), us. Each rank's kernel
 reads all N - 1 peers' buffers between two barriers that exchange a flag with every peer
 (csrc/custom_all_reduce.cuh cross_device_reduce_1stage between barrier_at_start and
 barrier_at_end), so the cost grows with the peers. Source: the isolated-primitive tables of
@@ -143,7 +145,8 @@ TP=8 (bench/speed_accuracy.py, README Accuracy > Speed)."""
 
 
 def _nvlink_ar_start_us(n: int) -> float:
-    """NVLINK_AR_START_US + NVLINK_AR_PEER_US x (n - 1): one-shot custom all-reduce start-up."""
+    """The start-up of vLLM's one-shot custom all-reduce over NVLink on `n` GPUs, us: the
+    measured line NVLINK_AR_START_US + NVLINK_AR_PEER_US x (n - 1)."""
     return NVLINK_AR_START_US + NVLINK_AR_PEER_US * (n - 1)
 
 
@@ -271,8 +274,10 @@ def allreduce_rates(link: LinkSpec, n: int, nbytes: float, link_efficiency: floa
     """(start-up seconds, bus bandwidth B/s, each as the allreduce term writes it) of one
     all-reduce of `nbytes` over `n` GPUs: on NVLink 4/5 the measured bus bandwidth
     (NVLINK_ALLREDUCE) and, from 8 MiB, the measured start-up; else the link rate x
-    link_efficiency and hops x the link's latency, plus the link's NCCL start-up when NCCL
-    runs it (LinkSpec.startup_us: 6 us on PCIe, measured). `text=False`: the two texts are
+    link_efficiency. Any other start-up: where vLLM's custom kernel runs it over NVLink, its
+    measured line (_nvlink_ar_start_us), else hops x the link's latency, plus the link's NCCL
+    start-up when NCCL runs it (LinkSpec.startup_us: 6 us on PCIe, measured).
+    `text=False`: the two texts are
     empty (a step's time needs only the numbers). Over several nodes: _cross_node_rates."""
     if cross is not None:
         return _cross_node_rates(link, n, link_efficiency, cross, text)

@@ -392,17 +392,27 @@ def test_nvlink_custom_allreduce_start_up_is_the_measured_line_in_peers() -> Non
     # GPUs, 0.013 ms on 6. Less the bandwidth part at 433.6 GB/s: 2 GPUs 1/2 x 2 x 524,288 B
     # = 1.209 us -> 5.79 us; 6 GPUs 5/6 x 2 x 524,288 B = 2.015 us -> 10.98 us. The line
     # through them: (10.98 - 5.79) / 4 = 1.30 us per peer, 5.79 - 1.30 = 4.49 us at none
-    assert pytest.approx(1.3, abs=0.005) == (13 - 7 - 2.015 + 1.209) / 4
     nvlink = link_spec(gpu_preset("h100-sxm"), "nvlink")
     small = 8192 * 2 * 4  # 4 decode tokens of Llama-3.1-70B
     starts = [allreduce_rates(nvlink, n, small, FITTED.link_efficiency)[0] * 1e6
               for n in (2, 4, 6, 8)]
+    # the code's line passes through the two published points, rounded to 0.1 us
+    assert starts[0] == pytest.approx(7 - 1.209, abs=0.05)
+    assert starts[2] == pytest.approx(13 - 2.015, abs=0.05)
+    # and the 4-GPU point of PR #24532, 10 us - 1.814 us (3/4 x 2 x 524,288 B / 433.6 GB/s)
+    # = 8.19 us, within 0.25 us (the line gives 8.4)
+    assert starts[1] == pytest.approx(10 - 1.814, abs=0.25)
     assert starts == pytest.approx([5.8, 8.4, 11.0, 13.6])
     _, _, text, _ = allreduce_rates(nvlink, 8, small, FITTED.link_efficiency)
     assert text == "4.5 us + 1.3 us x 7 peers measured start-up"
     # the full 0.5 MiB message on 6 GPUs: 11.0 + 2.015 = 13.0 us, the published 0.013 ms
     start, bus, _, _ = allreduce_rates(nvlink, 6, 524_288, FITTED.link_efficiency)
     assert (start + 5 / 6 * 2 * 524_288 / bus) * 1e6 == pytest.approx(13.0, abs=0.05)
+    # NVLink 3 (A100) takes the same H100 line for its small messages (unverified there):
+    # 4.5 + 1.3 x 7 = 13.6 us at TP=8
+    a100 = link_spec(gpu_preset("a100-80gb"), "nvlink")
+    assert allreduce_rates(a100, 8, small, FITTED.link_efficiency)[0] * 1e6 == \
+        pytest.approx(13.6)
     # NCCL's ring (TP=3, outside the custom kernel's world sizes) keeps 2 (N - 1) x 2 us hops,
     # and PCIe's one-shot kernel between two P2P GPUs its 2 x 3 us
     assert allreduce_rates(nvlink, 3, small, 0.8)[0] * 1e6 == pytest.approx(8.0)
@@ -607,7 +617,8 @@ def test_symmetric_memory_lowers_the_custom_allreduce_cap_from_0_11() -> None:
     # KiB, x 2 / x 4 8 MiB; 10.0 x 2/4 2 MiB, x 6/8 1 MiB. cuda_communicator.all_reduce then
     # tries SymmMemCommunicator (below SYMM_MEM_ALL_REDUCE_MAX_SIZES: 64 MiB on 9.0 x 8, 8 MiB
     # on 10.0 x 2): multimem_all_reduce_ on 9.0 x 4/6/8 and 10.0 x 6/8, two_shot otherwise
-    # (symm_mem.py _WORLD_SIZES_MULTIMEM). The figures keep the custom kernel's 2 hops.
+    # (symm_mem.py _WORLD_SIZES_MULTIMEM). The figures charge such a message as the custom
+    # kernel: its measured start-up, 4.5 + 1.3 x 7 peers = 13.6 us at TP=8 (NVLINK_AR_PEER_US).
     nvlink = link_spec(gpu_preset("h100-sxm"), "nvlink")
     mib = 1 << 20
     h100_8 = allreduce_algorithm(nvlink, 8, mib, compute_capability="9.0")
@@ -621,6 +632,8 @@ def test_symmetric_memory_lowers_the_custom_allreduce_cap_from_0_11() -> None:
     b200_2 = allreduce_algorithm(nvlink, 2, 4 * mib, compute_capability="10.0")
     assert b200_2.startswith("torch symmetric memory two-shot") and "2 MiB" in b200_2
     assert allreduce_hops(nvlink, 8, mib) == 2
+    assert allreduce_rates(nvlink, 8, mib, FITTED.link_efficiency)[0] * 1e6 == \
+        pytest.approx(13.6)
 
 
 @pytest.mark.parametrize(("version", "flashinfer"), [("0.28.0", False), ("0.29.0", True),
