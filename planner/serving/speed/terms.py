@@ -13,6 +13,7 @@ from planner.serving.speed.collectives import (
     CUSTOM_AR_MAX_BYTES,
     FLASHINFER_ALLREDUCE_FROM,
     FLASHINFER_ALLREDUCE_NOTE,
+    _all_to_all_s,
     allreduce_algorithm,
     allreduce_rates,
     ar_capability,
@@ -147,6 +148,14 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
     if algorithms and link.kind == "nvlink" and dev.rules.version >= FLASHINFER_ALLREDUCE_FROM:
         algorithms += FLASHINFER_ALLREDUCE_NOTE
     graphs_caveat, allreduce_caveat = release_caveats(ctx)
+    allreduce_formula = (f"2 x {s.layers} layers x [{ar_start} + ({ctx.tp} - 1)/{ctx.tp} x 2 x "
+                         f"{msg:,.0f} B / {ar_bw}]" if ctx.tp > 1 else "TP=1: no all-reduce")
+    a2a_s = _all_to_all_s(ctx, micro)
+    if a2a_s:
+        allreduce_formula += (f" + {s.moe_layers} MoE layers x {a2a_s * 1e6:,.1f} us EP "
+                              f"all-to-all (dispatch + combine of {micro:.0f} tokens x "
+                              f"{dev.moe.experts_per_token} experts x {msg / micro:,.0f} B, "
+                              f"{ctx.tp * ctx.dp - 1}/{ctx.tp * ctx.dp} to other ranks)")
     sparse = (f" + {c.indexer_layer_overhead_us:g} us x {s.sparse_layers} indexer layers"
               if s.sparse_layers else "")
     moe_layers = (f" + {c.moe_layer_overhead_us:g} us x {s.moe_layers} MoE layers"
@@ -186,8 +195,7 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
         *padding,
         _term("allreduce", "TP all-reduce (+ EP all-to-all) per stage step",
               parts["allreduce"] * 1e3, "ms",
-              f"2 x {s.layers} layers x [{ar_start} + ({ctx.tp} - 1)/{ctx.tp} x 2 x "
-              f"{msg:,.0f} B / {ar_bw}] = {_ms(parts['allreduce'])}",
+              f"{allreduce_formula} = {_ms(parts['allreduce'])}",
               f"{link.kind}: {link.formula}{ar_source}{algorithms}"
               + (f"; {allreduce_caveat}" if allreduce_caveat else "")),
         _term("step_overhead", "Fixed overhead per stage step", parts["overhead"] * 1e3, "ms",
