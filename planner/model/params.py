@@ -36,6 +36,7 @@ class LayerParams(BaseModel):
     experts_per_token: int = 0  # routed experts each token uses (0 if none)
     expert_bias: int = 0  # biases of one routed expert (part of expert_size; never quantized)
     hyper_connections: int = 0  # DeepSeek-V4's hc mixing (fn, base, scale of attn and ffn)
+    per_layer_input: int = 0  # Gemma 4 PLE: input gate, projection and their norm
 
     @property
     def total(self) -> int:
@@ -48,6 +49,7 @@ class LayerParams(BaseModel):
             + self.router
             + self.norms
             + self.hyper_connections
+            + self.per_layer_input
         )
 
     @property
@@ -68,6 +70,7 @@ class ParamBreakdown(BaseModel):
     vision: int = 0  # vision/audio tower incl. projector (an estimate)
     mtp: int = 0  # multi-token-prediction module (not loaded by default serving)
     hc_head: int = 0  # DeepSeek-V4's hyper-connection head (collapses the streams)
+    per_layer_embeddings: int = 0  # Gemma 4 PLE table, its model projection and norm
 
     def _sum(self, name: str) -> int:
         return sum(getattr(layer, name) for layer in self.layers)
@@ -106,7 +109,7 @@ class ParamBreakdown(BaseModel):
     def text_total(self) -> int:
         """Text model: embeddings + lm_head + final norm + layers (no vision, no MTP)."""
         return (self.embeddings + self.lm_head + self.final_norm + self.hc_head
-                + self._sum("total"))
+                + self.per_layer_embeddings + self._sum("total"))
 
     @property
     def total(self) -> int:
@@ -135,17 +138,21 @@ def attention_params(mixer: object, hidden: int) -> int:
 def _softmax_attention(a: AttentionMixer, hidden: int) -> int:
     # NOTE: q (x2 with an output gate, Qwen3-Next), k, v (none when K=V, Gemma 4), o.
     # Llama-3.1-8B: 4096*4096 + 2*4096*1024 + 4096*4096 = 41,943,040 per layer.
+    # A layer reading an earlier layer's KV (kv_source) has no k/v projections nor k_norm
+    # (vLLM 0.33.0 gemma4.py Gemma4Attention: q_proj, o_proj and q_norm only).
+    reuses_kv = a.kv_source is not None
     q_out = a.num_heads * a.head_dim * (2 if a.output_gate else 1)
-    k_out = a.num_kv_heads * a.head_dim
-    v_out = 0 if a.kv_shared else a.num_kv_heads * a.v_head_dim
+    k_out = 0 if reuses_kv else a.num_kv_heads * a.head_dim
+    v_out = 0 if a.kv_shared or reuses_kv else a.num_kv_heads * a.v_head_dim
     params = hidden * (q_out + k_out + v_out) + a.num_heads * a.v_head_dim * hidden
     if a.qkv_bias:
         params += q_out + k_out + v_out
     if a.o_bias:
         params += hidden
     if a.qk_norm:
-        params += (a.num_heads + a.num_kv_heads) * a.head_dim if a.qk_norm_per_layer else (
-            2 * a.head_dim
+        k_heads = 0 if reuses_kv else a.num_kv_heads
+        params += (a.num_heads + k_heads) * a.head_dim if a.qk_norm_per_layer else (
+            (1 if reuses_kv else 2) * a.head_dim
         )
     if a.sinks:
         params += a.num_heads
@@ -244,8 +251,11 @@ def mlp_params(width: int, hidden: int, gated: bool, bias: bool) -> int:
     return matrices * hidden * width + biases
 
 
-def layer_params(layer: LayerSpec, hidden: int, norm_bias: bool = False) -> LayerParams:
-    """Parameters of one decoder layer (DeepSeek-V4: see _dsv4_layer)."""
+def layer_params(
+    layer: LayerSpec, hidden: int, norm_bias: bool = False, per_layer_input: int = 0
+) -> LayerParams:
+    """Parameters of one decoder layer (DeepSeek-V4: see _dsv4_layer); `per_layer_input`:
+    the Gemma 4 per-layer embedding width (0: none)."""
     mlp = layer.mlp
     dense = routed = expert = expert_bias = shared = router = top_k = 0
     if isinstance(mlp, DenseMlp):
@@ -278,6 +288,10 @@ def layer_params(layer: LayerSpec, hidden: int, norm_bias: bool = False) -> Laye
         norms=layer.num_norms * hidden * (2 if norm_bias else 1) + layer.num_scalars,
         experts_per_token=top_k,
         expert_bias=expert_bias,
+        # NOTE: Gemma 4 PLE (transformers 5.24 modeling_gemma4.py Gemma4TextDecoderLayer,
+        # vLLM 0.33.0 gemma4.py Gemma4DecoderLayer): per_layer_input_gate hidden x width,
+        # per_layer_projection width x hidden, post_per_layer_input_norm hidden.
+        per_layer_input=(2 * hidden * per_layer_input + hidden) if per_layer_input else 0,
     )
 
 
@@ -303,8 +317,9 @@ def count_params(spec: ModelSpec) -> ParamBreakdown:
     hidden = spec.hidden_size
     norm = hidden * (2 if spec.norm_bias else 1)
     c = spec.compressed_attention
-    layers = tuple(_dsv4_layer(spec, layer) if c else layer_params(layer, hidden, spec.norm_bias)
-                   for layer in spec.layers)
+    ple = spec.per_layer_input_size
+    layers = tuple(_dsv4_layer(spec, layer) if c else layer_params(
+        layer, hidden, spec.norm_bias, ple) for layer in spec.layers)
     embeddings = spec.vocab_size * hidden
     mtp = 0
     if spec.mtp_layers:
@@ -325,4 +340,17 @@ def count_params(spec: ModelSpec) -> ParamBreakdown:
         mtp=mtp,
         # NOTE: DeepseekV4Model hc_head_fn (hc_mult x hc_mult x hidden), base, scale (1).
         hc_head=c.hc_mult * (c.hc_mult * hidden + 1) + 1 if c else 0,
+        per_layer_embeddings=per_layer_embedding_params(spec),
     )
+
+
+def per_layer_embedding_params(spec: ModelSpec) -> int:
+    """Gemma 4's model-wide PLE tensors: embed_tokens_per_layer (vocab_size_per_layer_input x
+    layers x width), per_layer_model_projection (hidden x layers x width) and
+    per_layer_projection_norm (width); 0 without PLE.
+
+    NOTE: transformers 5.24 modeling_gemma4.py Gemma4TextModel; vLLM 0.33.0 gemma4.py
+    Gemma4Model (VocabParallelEmbedding, ColumnParallelLinear, RMSNorm).
+    """
+    width = spec.per_layer_input_size
+    return (spec.per_layer_input_vocab + spec.hidden_size) * spec.num_layers * width + width

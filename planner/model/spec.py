@@ -35,6 +35,11 @@ class AttentionMixer(_Frozen):
     v_head_dim: int = Field(gt=0, description="dimension of one V head (usually = head_dim)")
     sliding_window: int | None = Field(default=None, gt=0, description="tokens kept, if sliding")
     kv_shared: bool = Field(default=False, description="K and V share one projection (k_eq_v)")
+    kv_source: int | None = Field(
+        default=None, ge=0, description="the earlier layer whose KV this layer reads (Gemma 4 "
+        "num_kv_shared_layers; vLLM kv_sharing_target_layer_name): q and o projections and "
+        "q_norm only"
+    )
     qkv_bias: bool = False
     o_bias: bool = False
     qk_norm: bool = Field(default=False, description="per-head RMSNorm on q and k (Qwen3)")
@@ -259,6 +264,14 @@ class ModelSpec(_Frozen):
     tie_word_embeddings: bool
     torch_dtype: TorchDtype
     max_position_embeddings: int = Field(gt=0)
+    per_layer_input_size: int = Field(
+        default=0, ge=0, description="Gemma 4 per-layer embedding width "
+        "(hidden_size_per_layer_input; 0: none)"
+    )
+    per_layer_input_vocab: int = Field(
+        default=0, ge=0, description="rows of the per-layer embedding table "
+        "(vocab_size_per_layer_input)"
+    )
     rope_scaling_type: str | None = None
     rope_scaling_factor: float | None = None
     extended_context_tokens: int | None = Field(

@@ -351,6 +351,8 @@ def _terms(
     vocab_share = _vocab_rows(spec.vocab_size, shard) / spec.vocab_size
     if shard.first_stage:
         add("embeddings", params.embeddings * vocab_share, bits.embeddings)
+        if spec.per_layer_input_size:
+            add("embeddings", _per_layer_embeddings_per_rank(spec, shard), bits.embeddings)
         dtype_bits = 8 * TORCH_DTYPE_BYTES[spec.torch_dtype]
         add("vision", params.vision / shard.tp, dtype_bits)
     if shard.last_stage:
@@ -361,7 +363,7 @@ def _terms(
         head_bits = bits.lm_head if params.lm_head else bits.embeddings
         add("lm_head", head * vocab_share, head_bits)
     # The layer sums run in locals (the hot loop of a sweep), in the same order as add().
-    attention = dense_mlp = experts = shared_experts = router = 0.0
+    attention = dense_mlp = experts = shared_experts = router = per_layer_inputs = 0.0
     norms = total.get("norms", 0.0)
     for i in shard.layers:
         layer, lp = spec.layers[i], params.layers[i]
@@ -393,9 +395,29 @@ def _terms(
         # (AutoWeightsLoader loads persistent buffers: utils.py _add_loadable_non_param_tensors).
         router += lp.router * router_bits
         norms += lp.norms * norms_bits
+        per_layer_inputs += lp.per_layer_input
+    if per_layer_inputs:
+        # NOTE: Gemma 4's per-layer input gate / projection are ReplicatedLinear and their
+        # norm an RMSNorm (vLLM 0.33.0 gemma4.py Gemma4DecoderLayer): whole on every rank,
+        # counted with the embeddings at their bits (16 in a bf16 checkpoint; a quantized
+        # E2B/E4B checkpoint's format for them is not read, unverified).
+        add("embeddings", per_layer_inputs, bits.embeddings)
     total.update(attention=attention, dense_mlp=dense_mlp, experts=experts,
                  shared_experts=shared_experts, router=router, norms=norms)  # fmt: skip
     return WeightTerms(**{f"{c}_bytes": math.ceil(b / 8) for c, b in total.items()})
+
+
+def _per_layer_embeddings_per_rank(spec: ModelSpec, shard: _Shard) -> float:
+    """Gemma 4's model-wide PLE tensors on one rank of the first stage.
+
+    NOTE (vLLM 0.33.0 gemma4.py Gemma4Model): embed_tokens_per_layer is a
+    VocabParallelEmbedding (rows padded to 64 and split over TP, as the token embeddings),
+    per_layer_model_projection a ColumnParallelLinear (its layers x width outputs split over
+    TP), per_layer_projection_norm whole. E2B at TP 1: 262,144 x 8,960 + 1,536 x 8,960 + 256.
+    """
+    width = spec.per_layer_input_size * spec.num_layers
+    rows = _vocab_rows(spec.per_layer_input_vocab, shard)
+    return rows * width + spec.hidden_size * width / shard.tp + spec.per_layer_input_size
 
 
 def _vocab_rows(vocab_size: int, shard: _Shard) -> int:
@@ -425,12 +447,14 @@ def _attention_per_rank(mixer: object, hidden: int, total: int, tp: int) -> floa
     if tp == 1:
         return total
     if isinstance(mixer, AttentionMixer):
+        # a layer reading another layer's KV (kv_source) has no k/v (params._softmax_attention)
+        reuses_kv = mixer.kv_source is not None
         v_dim = 0 if mixer.kv_shared else mixer.v_head_dim
-        kv_width = mixer.num_kv_heads * (mixer.head_dim + v_dim)
+        kv_width = 0 if reuses_kv else mixer.num_kv_heads * (mixer.head_dim + v_dim)
         kv = hidden * kv_width + (kv_width if mixer.qkv_bias else 0)
         replicated = hidden if mixer.o_bias else 0
         if mixer.qk_norm and not mixer.qk_norm_per_layer:
-            replicated += 2 * mixer.head_dim
+            replicated += (1 if reuses_kv else 2) * mixer.head_dim
         kv_heads_per_rank = max(1, mixer.num_kv_heads // tp)
         kv_rank = kv * kv_heads_per_rank / mixer.num_kv_heads
         return (total - kv - replicated) / tp + kv_rank + replicated

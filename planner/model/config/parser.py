@@ -263,8 +263,14 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
         )
     if model_type == "nemotron_h" and mtp_layers:
         mtp_layer = _nemotron_h_mtp_layer(r, layers)
-    _per_layer_inputs_and_kv_sharing(r, notes)
+    layers, ple_width, ple_rows = _per_layer_inputs_and_kv_sharing(r, model_type, layers, notes)
     vision = _vision(top, model_type, hidden, notes)
+    if isinstance(top.get("audio_config"), dict):
+        # NOTE: vLLM 0.33.0 gemma4_mm.py Gemma4ForConditionalGeneration builds audio_tower
+        # whenever config.audio_config is set (Gemma-4 E2B/E4B): its weights are not sized.
+        notes.warnings.append("audio_config: the audio tower's parameters and weights are not "
+                              "counted (vLLM loads it): weights too low")
+        notes.unmodelled.append("audio tower (audio_config)")
     compressed = _compressed_attention(r, model_type, num_layers, notes)
     _leftover_keys(r, model_type, notes)
     if r is not top:
@@ -276,6 +282,8 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
         architectures=_architectures(config),
         hidden_size=hidden,
         vocab_size=vocab,
+        per_layer_input_size=ple_width,
+        per_layer_input_vocab=ple_rows,
         layers=tuple(layers),
         tie_word_embeddings=tie,
         torch_dtype=_dtype(top, r),
@@ -1048,35 +1056,79 @@ def _nemotron_h_mtp_layer(r: _Reader, layers: list[LayerSpec]) -> LayerSpec | No
     return LayerSpec(index=len(layers), mixer=mixer, mlp=mlp, num_norms=2)
 
 
-def _per_layer_inputs_and_kv_sharing(r: _Reader, notes: _Notes) -> None:
-    """Flag Gemma-4 E2B/E4B and Gemma-3n's per-layer embeddings and KV sharing as unmodelled.
+GEMMA4_PLE_DEFAULTS = {"hidden_size_per_layer_input": 256, "vocab_size_per_layer_input": 262144}
+"""transformers 5.24 configuration_gemma4.py Gemma4TextConfig class defaults: a gemma4 config
+without these keys builds per-layer embeddings of this width (vLLM gemma4.py reads the same
+attributes from the HF config object)."""
 
-    transformers 5.24 modeling_gemma4.py: a non-zero hidden_size_per_layer_input adds
-    embed_tokens_per_layer (vocab_size_per_layer_input x layers x that width),
-    per_layer_model_projection and, in every layer, per_layer_input_gate / per_layer_projection;
-    num_kv_shared_layers > 0 makes the last layers reuse an earlier layer's KV (no k/v
-    projections, no KV cache of their own) and, with use_double_wide_mlp, doubles their MLP.
-    Zero (Gemma-4 26B-A4B, 31B) changes nothing; non-zero is not counted yet, so it is said.
+
+def _per_layer_inputs_and_kv_sharing(
+    r: _Reader, model_type: str, layers: list[LayerSpec], notes: _Notes
+) -> tuple[list[LayerSpec], int, int]:
+    """Gemma 4's per-layer embeddings (PLE) and KV-shared layers: (layers, PLE width, PLE rows).
+
+    hidden_size_per_layer_input > 0 adds embed_tokens_per_layer, per_layer_model_projection
+    and, in every layer, per_layer_input_gate / per_layer_projection (counted from the
+    returned width and rows, planner.model.params). num_kv_shared_layers = k makes the last k
+    layers read the KV of the last earlier layer of their kind: they hold q_proj, o_proj and
+    q_norm only, and use_double_wide_mlp doubles their MLP (vLLM 0.33.0 gemma4.py
+    Gemma4Attention / Gemma4DecoderLayer; transformers 5.24 modeling_gemma4.py). vLLM
+    allocates them no KV cache (v1/worker/gpu_model_runner.py get_kv_cache_spec skips a
+    layer with kv_sharing_target_layer_name): the KV figures here still count them, so that
+    part is flagged. Zero (Gemma-4 26B-A4B, 31B) changes nothing. Other model types with
+    these keys (Gemma-3n) are flagged, not modelled.
     """
-    ple_width = r.int_("hidden_size_per_layer_input", lo=0)
-    ple_vocab = r.int_("vocab_size_per_layer_input", lo=0, hi=MAX_VOCAB)
-    shared = r.int_("num_kv_shared_layers", lo=0, hi=MAX_LAYERS)
-    double_wide = r.flag("use_double_wide_mlp")
-    if ple_width:
-        notes.warnings.append(
-            f"{r.prefix}hidden_size_per_layer_input = {ple_width} (vocab_size_per_layer_input "
-            f"{ple_vocab}): per-layer embeddings (embed_tokens_per_layer and its projections) "
-            "are not counted: parameters and weights are too low"
-        )
-        notes.unmodelled.append(f"per-layer embeddings ({r.prefix}hidden_size_per_layer_input)")
-    if shared:
-        wide = ", and use_double_wide_mlp doubles their MLP" if double_wide else ""
-        notes.warnings.append(
-            f"{r.prefix}num_kv_shared_layers = {shared}: the last {shared} layers reuse an "
-            f"earlier layer's KV cache and have no k/v projections{wide}; they are counted "
-            "as ordinary layers: parameters and KV cache figures are off"
-        )
-        notes.unmodelled.append(f"KV sharing ({r.prefix}num_kv_shared_layers)")
+    gemma4 = model_type.startswith("gemma4")
+    values = {}
+    for key in ("hidden_size_per_layer_input", "vocab_size_per_layer_input"):
+        values[key] = r.int_(key, lo=0, hi=MAX_VOCAB)
+        if values[key] is None and gemma4:
+            values[key] = GEMMA4_PLE_DEFAULTS[key]
+            notes.assumptions.append(f"{r.prefix}{key} missing: assumed {values[key]} "
+                                     "(transformers Gemma4TextConfig default)")
+    width, rows = values["hidden_size_per_layer_input"], values["vocab_size_per_layer_input"]
+    shared = r.int_("num_kv_shared_layers", lo=0, hi=MAX_LAYERS) or 0
+    double_wide = bool(r.flag("use_double_wide_mlp"))
+    if not gemma4:
+        for key, value, part in ((r.prefix + "hidden_size_per_layer_input", width,
+                                  "per-layer embeddings"),
+                                 (r.prefix + "num_kv_shared_layers", shared, "KV sharing")):
+            if value:
+                notes.warnings.append(f"{model_type}: {key} = {value}: {part} not counted")
+                notes.unmodelled.append(f"{part} ({key})")
+        return layers, 0, 0
+    if width:
+        r.record("per-layer embedding width", width, "hidden_size_per_layer_input")
+        r.record("per-layer embedding rows", rows, r.key("vocab_size_per_layer_input"),
+                 "" if r.key("vocab_size_per_layer_input") else "Gemma4TextConfig default")
+    rows = rows if width else 0
+    if not shared:
+        return layers, width, rows
+    first = len(layers) - shared
+    kinds = [getattr(layer.mixer, "kind", None) for layer in layers]
+    out = list(layers[:first])
+    for layer in layers[first:]:
+        earlier = [i for i in range(first) if kinds[i] == kinds[layer.index]]
+        if not earlier or not isinstance(layer.mixer, AttentionMixer):
+            raise ConfigError(
+                f"config.json: {r.prefix}num_kv_shared_layers = {shared}: layer "
+                f"{layer.index} has no earlier {kinds[layer.index]} attention layer to read "
+                "its KV from (vLLM refuses this config)")
+        mlp = layer.mlp
+        if double_wide and isinstance(mlp, DenseMlp):
+            mlp = mlp.model_copy(update={"intermediate_size": 2 * mlp.intermediate_size})
+        out.append(layer.model_copy(update={
+            "mixer": layer.mixer.model_copy(update={"kv_source": earlier[-1]}), "mlp": mlp}))
+    targets = sorted({layer.mixer.kv_source for layer in out[first:]})
+    r.record("KV-shared layers", f"{first}-{len(layers) - 1} (read layers "
+             f"{', '.join(map(str, targets))})", "num_kv_shared_layers",
+             "double-wide MLP" if double_wide else "")
+    notes.warnings.append(
+        f"{r.prefix}num_kv_shared_layers = {shared}: vLLM allocates no KV cache for layers "
+        f"{first}-{len(layers) - 1} (they read layers {', '.join(map(str, targets))}), but the "
+        "KV figures here still count them: KV per token too high, KV tokens too low")
+    notes.unmodelled.append(f"KV sharing in the KV cache ({r.prefix}num_kv_shared_layers)")
+    return out, width, rows
 
 
 def _leftover_keys(r: _Reader, model_type: str, notes: _Notes) -> None:

@@ -5,6 +5,7 @@ Expected figures are read by hand off the configs in tests/fixtures/configs (cop
 """
 
 import contextlib
+import json
 from collections import Counter
 
 import pytest
@@ -21,6 +22,14 @@ from planner.model.spec import (
     MoeMlp,
 )
 from tests.conftest import CONFIG_DIR, load_ref_config
+
+E2B_CONFIG = CONFIG_DIR.parent / "gemma4" / "google__gemma-4-E2B-it.json"
+
+
+def e2b():
+    """google/gemma-4-E2B-it, parsed from its verbatim config.json."""
+    return parse_model_config(json.loads(E2B_CONFIG.read_text(encoding="utf-8")),
+                              name="google/gemma-4-E2B-it")
 
 NAMES = sorted(
     p.stem for p in CONFIG_DIR.glob("*.json") if not p.name.endswith(".hf_quant_config.json")
@@ -138,32 +147,53 @@ def test_gemma4_31b_sliding_vs_global_layers():
     assert spec.quant.scheme == "nvfp4" and spec.quant.kv_cache_dtype == "fp8"
 
 
-def test_gemma4_per_layer_embeddings_and_kv_sharing_are_flagged_not_counted():
+def test_gemma4_e2b_kv_shared_layers_and_per_layer_embeddings():
+    # tests/fixtures/gemma4/google__gemma-4-E2B-it.json (SOURCES.md there): 35 layers,
+    # layer_types sliding x 4 + full, num_kv_shared_layers 20, use_double_wide_mlp true,
+    # hidden_size_per_layer_input 256, vocab_size_per_layer_input 262144.
+    spec = e2b()
+    assert (spec.per_layer_input_size, spec.per_layer_input_vocab) == (256, 262_144)
+    # layers 15-34 read the last earlier layer of their kind (vLLM gemma4.py
+    # Gemma4Attention): sliding -> 13 (14 is full), full -> 14; none before 15 reads another
+    assert all(layer.mixer.kv_source is None for layer in spec.layers[:15])
+    assert {(layer.mixer.kind, layer.mixer.kv_source) for layer in spec.layers[15:]} == {
+        ("sliding", 13), ("full", 14)}
+    # double-wide MLP on the shared layers only: 6,144 -> 12,288
+    assert {layer.mlp.intermediate_size for layer in spec.layers[:15]} == {6_144}
+    assert {layer.mlp.intermediate_size for layer in spec.layers[15:]} == {12_288}
+    # still not modelled: the KV cache of the shared layers and the audio tower
+    assert spec.unmodelled == ("KV sharing in the KV cache (text_config.num_kv_shared_layers)",
+                               "audio tower (audio_config)")
+    assert any("no KV cache for layers 15-34 (they read layers 13, 14)" in w
+               for w in spec.warnings)
+
+
+def test_gemma4_zero_per_layer_fields_change_nothing_and_bad_sharing_is_refused():
     # google/gemma-4-26B-A4B ships hidden_size_per_layer_input 0, num_kv_shared_layers 0,
-    # vocab_size_per_layer_input 262144 and use_double_wide_mlp false: no PLE, no sharing.
+    # vocab_size_per_layer_input 262144 and use_double_wide_mlp false: no PLE, no sharing
     config, _ = load_ref_config("google__gemma-4-26B-A4B")
     base = parse_model_config(config)
     assert base.unmodelled == ()
-    assert not any("per_layer" in w or "kv_shared" in w for w in base.warnings)
-    # The small Gemma-4 / Gemma-3n shape: per-layer embeddings and the last layers sharing KV
-    # (input derived from the 26B config, not a real checkpoint): both change parameter and
-    # KV counts, so both must be named, never silently dropped.
-    text = {**config["text_config"], "hidden_size_per_layer_input": 256,
-            "num_kv_shared_layers": 10, "use_double_wide_mlp": True}
-    spec = parse_model_config({**config, "text_config": text})
-    assert spec.unmodelled == (
-        "per-layer embeddings (text_config.hidden_size_per_layer_input)",
-        "KV sharing (text_config.num_kv_shared_layers)",
-    )
-    ple = next(w for w in spec.warnings if "hidden_size_per_layer_input = 256" in w)
-    assert "vocab_size_per_layer_input 262144" in ple
-    shared = next(w for w in spec.warnings if "num_kv_shared_layers = 10" in w)
-    assert "last 10 layers" in shared and "use_double_wide_mlp doubles" in shared
-    # the counts themselves are those of the 26B config (what "not counted" means)
-    assert spec.layers == base.layers
-    bad = {**config["text_config"], "num_kv_shared_layers": -1}
+    assert (base.per_layer_input_size, base.per_layer_input_vocab) == (0, 0)
+    assert all(layer.mixer.kv_source is None for layer in base.layers)
+    # a key left out takes transformers' Gemma4TextConfig default (PLE width 256)
+    text = {k: v for k, v in config["text_config"].items()
+            if k != "hidden_size_per_layer_input"}
+    assert parse_model_config({**config, "text_config": text}).per_layer_input_size == 256
+    # every layer shared: none left to hold the KV (vLLM raises; transformers refuses too)
+    text = {**config["text_config"], "num_kv_shared_layers": 30}
+    with pytest.raises(ConfigError, match="layer 0 has no earlier sliding attention layer"):
+        parse_model_config({**config, "text_config": text})
     with pytest.raises(ConfigError, match="num_kv_shared_layers = -1 is out of range"):
-        parse_model_config({**config, "text_config": bad})
+        parse_model_config({**config, "text_config": {**text, "num_kv_shared_layers": -1}})
+    # another model type with these keys (Gemma-3n's) is flagged, not modelled
+    other = parse_model_config({"model_type": "gemma3n_text", "hidden_size": 512,
+                                "num_hidden_layers": 4, "vocab_size": 1000,
+                                "intermediate_size": 1024, "num_attention_heads": 4,
+                                "hidden_size_per_layer_input": 64,
+                                "num_kv_shared_layers": 2})  # fmt: skip
+    assert "per-layer embeddings (hidden_size_per_layer_input)" in other.unmodelled
+    assert "KV sharing (num_kv_shared_layers)" in other.unmodelled
 
 
 def test_deepseek_v3_mla_dense_first_three_and_yarn():

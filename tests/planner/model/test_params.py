@@ -12,6 +12,7 @@ import pytest
 from planner.model.config.parser import parse_model_config
 from planner.model.params import count_params
 from tests.conftest import load_ref_config
+from tests.planner.model.test_model_spec import e2b
 
 TABLE = json.loads(
     (Path(__file__).resolve().parents[2] / "fixtures" / "param_counts.json").read_text()
@@ -64,6 +65,33 @@ def test_gemma4_31b_dense_by_hand():
     p = params_of("nvidia__Gemma-4-31B-IT-NVFP4")
     assert p.layers[0].norms == 21_505
     assert p.text_total == 30_697_345_340
+
+
+def test_gemma4_e2b_per_layer_embeddings_and_kv_shared_layers_by_hand():
+    # google/gemma-4-E2B-it (tests/fixtures/gemma4): hidden 1536, vocab 262144 (tied), 35
+    # layers (sliding x 4 + full), 8 heads, 1 KV head, head_dim 256 / global 512, MLP 6144,
+    # layers 15-34 KV-shared (double-wide MLP 12288), PLE width 256 over 262144 rows.
+    # sliding: 1536 x 2048 (q) + 2 x 1536 x 256 (k, v) + 2048 x 1536 (o) + 2 x 256 (q/k norm)
+    #   = 7,078,400; shared sliding (q, o, q_norm only) 6,291,456 + 256 = 6,291,712.
+    # full: 1536 x 4096 + 2 x 1536 x 512 + 4096 x 1536 + 2 x 512 = 14,156,800; shared full
+    #   12,582,912 + 512 = 12,583,424.
+    # MLP 3 x 1536 x 6144 = 28,311,552 (shared: 56,623,104); norms 4 x 1536 + layer_scalar =
+    # 6,145; per layer PLE gate 1536 x 256 + projection 256 x 1536 + norm 1536 = 787,968.
+    # Layers 0-14: 12 sliding + 3 full; 15-34: 16 sliding + 4 full.
+    #   12 x 7,078,400 + 3 x 14,156,800 + 15 x 28,311,552 = 552,084,480
+    #   16 x 6,291,712 + 4 x 12,583,424 + 20 x 56,623,104 = 1,283,463,168
+    #   35 x (6,145 + 787,968) = 27,793,955
+    # PLE table 262,144 x 35 x 256 = 2,348,810,240 + model projection 1536 x 8,960 =
+    #   13,762,560 + projection norm 256 = 2,362,573,056; embed 262,144 x 1536 = 402,653,184;
+    #   final norm 1536. Total 4,628,569,379: the language model transformers 5.24 builds on
+    #   meta from this config (parameters 4,628,569,344 + 35 layer_scalar buffers).
+    p = count_params(e2b())
+    assert p.layers[0].attention == 7_078_400 and p.layers[15].attention == 6_291_712
+    assert p.layers[14].attention == 14_156_800 and p.layers[19].attention == 12_583_424
+    assert p.layers[34].dense_mlp == 56_623_104
+    assert p.layers[0].per_layer_input == 787_968
+    assert p.per_layer_embeddings == 2_362_573_056
+    assert p.text_total == 4_628_569_379
 
 
 def test_qwen25_72b_exact():

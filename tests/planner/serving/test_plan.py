@@ -176,19 +176,17 @@ def test_unmodelled_architecture_is_no_confident_fit():
                 ).verdict.startswith("Fits: ")
 
 
-def test_gemma4_per_layer_embeddings_are_no_confident_fit():
-    # The 26B-A4B config with hidden_size_per_layer_input set (the E2B/E4B per-layer
-    # embeddings, not counted): the plan must not read as a plain "Fits".
-    from planner.model.config.parser import parse_model_config
-    from tests.conftest import load_ref_config
+def test_gemma4_e2b_kv_sharing_and_audio_are_no_confident_fit():
+    # google/gemma-4-E2B-it: its per-layer embeddings and shared layers' shapes are counted
+    # (tests/planner/model/test_params.py), but the KV cache still counts the 20 KV-shared
+    # layers vLLM allocates nothing for, and the audio tower is not sized: no plain "Fits".
+    from tests.planner.model.test_model_spec import e2b
 
-    config, _ = load_ref_config("google__gemma-4-26B-A4B")
-    text = {**config["text_config"], "hidden_size_per_layer_input": 256}
-    spec = parse_model_config({**config, "text_config": text}, name="ple-test")
-    p = plan(PlanRequest(model=spec, cluster=preset_cluster("h200", 1)))
+    p = plan(PlanRequest(model=e2b(), cluster=preset_cluster("h200", 1)))
     assert p.fits and p.verdict.startswith(
-        "Fits (unmodelled: per-layer embeddings (text_config.hidden_size_per_layer_input))")
-    assert any(w.startswith("Not modelled: per-layer embeddings") for w in p.warnings)
+        "Fits (unmodelled: KV sharing in the KV cache (text_config.num_kv_shared_layers), "
+        "audio tower (audio_config))")
+    assert any(w.startswith("Not modelled: KV sharing in the KV cache") for w in p.warnings)
 
 
 def test_dsv4_graph_term_keeps_the_rule_and_names_the_logged_figure():

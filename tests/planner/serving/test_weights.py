@@ -182,6 +182,26 @@ def test_gemma4_router_scales_and_layer_norms_whole_on_every_rank(ref_config):
     assert [r.norms_bytes for r in ranks] == [1_188_412] * 4
 
 
+def test_gemma4_e2b_per_layer_embeddings_and_shared_layers_per_rank():
+    # google/gemma-4-E2B-it, bf16, TP 2 (vLLM 0.33.0 gemma4.py): embed_tokens 262,144 / 2 x
+    # 1536 = 201,326,592; embed_tokens_per_layer (VocabParallelEmbedding) 131,072 x 8,960 =
+    # 1,174,405,120; per_layer_model_projection (ColumnParallelLinear) 1536 x 8,960 / 2 =
+    # 6,881,280; its norm 256; per-layer gate + projection + norm (replicated) 35 x 787,968
+    # = 27,578,880 -> 1,410,192,128 x 2 B = 2,820,384,256.
+    # attention: 1 KV head < TP 2, so each rank holds it whole; q and o split by heads:
+    # sliding 3,145,728 + 786,432 + 512 = 3,932,672; full 6,291,456 + 1,572,864 + 1,024 =
+    # 7,865,344; shared sliding (no k/v) 3,145,728 + 256 = 3,145,984; shared full 6,291,456 +
+    # 512 = 6,291,968 -> 12 x 3,932,672 + 3 x 7,865,344 + 16 x 3,145,984 + 4 x 6,291,968 =
+    # 146,291,712 x 2 B = 292,583,424.
+    from tests.planner.model.test_model_spec import e2b
+
+    ranks = rank_weights(e2b(), BF16, ParallelLayout(tp=2))
+    assert [r.embeddings_bytes for r in ranks] == [2_820_384_256] * 2
+    assert [r.attention_bytes for r in ranks] == [292_583_424] * 2
+    # TP 1: (402,653,184 + 2,362,573,056 + 27,578,880) x 2 B
+    assert rank_weights(e2b(), BF16, ParallelLayout())[0].embeddings_bytes == 5_585_610_240
+
+
 def test_mla_latent_projections_are_replicated():
     # q_a 64x32 + norm 32, kv_a 64x(16+4) + norm 16 -> 3,376 replicated;
     # q_b 32x4x12 = 1,536, kv_b 16x4x(8+8) = 1,024, o 4x8x64 = 2,048 -> 4,608 split.
