@@ -123,7 +123,12 @@ def model_kv_layers(spec: ModelSpec) -> tuple[KvLayer | None, ...]:
                                   head_dim=ca.head_dim, index_head_dim=ca.index_head_dim)
                      for c in ca.compress_ratios)
     state_bytes = TORCH_DTYPE_BYTES[spec.torch_dtype]
-    return tuple(kv_layer_spec(layer.mixer, state_bytes) for layer in spec.layers)
+    # NOTE: a layer reading another layer's KV (Gemma 4 num_kv_shared_layers) has no cache of
+    # its own: vLLM 0.33.0 v1/worker/gpu_model_runner.py get_kv_cache_spec skips a layer with
+    # kv_sharing_target_layer_name, "so that KV cache management logic will act as this
+    # layer does not exist".
+    return tuple(None if getattr(layer.mixer, "kv_source", None) is not None
+                 else kv_layer_spec(layer.mixer, state_bytes) for layer in spec.layers)
 
 
 def turboquant_layers(kv_layers: tuple[KvLayer | None, ...], kv: KvBytes

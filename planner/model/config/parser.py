@@ -1072,11 +1072,10 @@ def _per_layer_inputs_and_kv_sharing(
     returned width and rows, planner.model.params). num_kv_shared_layers = k makes the last k
     layers read the KV of the last earlier layer of their kind: they hold q_proj, o_proj and
     q_norm only, and use_double_wide_mlp doubles their MLP (vLLM 0.33.0 gemma4.py
-    Gemma4Attention / Gemma4DecoderLayer; transformers 5.24 modeling_gemma4.py). vLLM
-    allocates them no KV cache (v1/worker/gpu_model_runner.py get_kv_cache_spec skips a
-    layer with kv_sharing_target_layer_name): the KV figures here still count them, so that
-    part is flagged. Zero (Gemma-4 26B-A4B, 31B) changes nothing. Other model types with
-    these keys (Gemma-3n) are flagged, not modelled.
+    Gemma4Attention / Gemma4DecoderLayer; transformers 5.24 modeling_gemma4.py) and have no
+    KV cache of their own (planner.model.attention.model_kv_layers). Zero (Gemma-4 26B-A4B,
+    31B) changes nothing. Other model types with these keys (Gemma-3n) are flagged, not
+    modelled.
     """
     gemma4 = model_type.startswith("gemma4")
     values = {}
@@ -1123,11 +1122,6 @@ def _per_layer_inputs_and_kv_sharing(
     r.record("KV-shared layers", f"{first}-{len(layers) - 1} (read layers "
              f"{', '.join(map(str, targets))})", "num_kv_shared_layers",
              "double-wide MLP" if double_wide else "")
-    notes.warnings.append(
-        f"{r.prefix}num_kv_shared_layers = {shared}: vLLM allocates no KV cache for layers "
-        f"{first}-{len(layers) - 1} (they read layers {', '.join(map(str, targets))}), but the "
-        "KV figures here still count them: KV per token too high, KV tokens too low")
-    notes.unmodelled.append(f"KV sharing in the KV cache ({r.prefix}num_kv_shared_layers)")
     return out, width, rows
 
 

@@ -176,17 +176,21 @@ def test_unmodelled_architecture_is_no_confident_fit():
                 ).verdict.startswith("Fits: ")
 
 
-def test_gemma4_e2b_kv_sharing_and_audio_are_no_confident_fit():
-    # google/gemma-4-E2B-it: its per-layer embeddings and shared layers' shapes are counted
-    # (tests/planner/model/test_params.py), but the KV cache still counts the 20 KV-shared
-    # layers vLLM allocates nothing for, and the audio tower is not sized: no plain "Fits".
+def test_gemma4_e2b_kv_shared_layers_hold_no_kv_and_audio_is_no_confident_fit():
+    # google/gemma-4-E2B-it, bf16: vLLM gives layers 15-34 no KV cache (they read layers 13
+    # and 14), so only layers 0-14 hold KV: 12 sliding x 2 (K, V) x 1 head x 256 x 2 B +
+    # 3 full x 2 x 1 x 512 x 2 B = 12,288 + 6,144 = 18,432 B per token (43,008 with all 35).
+    # One KV head: TP 2 holds it on both ranks, the same 18,432 B. The audio tower is not
+    # sized: no plain "Fits".
     from tests.planner.model.test_model_spec import e2b
 
     p = plan(PlanRequest(model=e2b(), cluster=preset_cluster("h200", 1)))
-    assert p.fits and p.verdict.startswith(
-        "Fits (unmodelled: KV sharing in the KV cache (text_config.num_kv_shared_layers), "
-        "audio tower (audio_config))")
-    assert any(w.startswith("Not modelled: KV sharing in the KV cache") for w in p.warnings)
+    assert p.kv_bytes_per_token == 18_432
+    assert p.fits and p.verdict.startswith("Fits (unmodelled: audio tower (audio_config))")
+    assert any(w.startswith("Not modelled: audio tower") for w in p.warnings)
+    tp2 = plan(PlanRequest(model=e2b(), cluster=preset_cluster("h200", 2),
+                           layout=ParallelLayout(tp=2)))
+    assert tp2.kv_bytes_per_token_per_gpu == 18_432
 
 
 def test_dsv4_graph_term_keeps_the_rule_and_names_the_logged_figure():

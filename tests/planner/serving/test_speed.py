@@ -677,3 +677,17 @@ def test_tp1_dp2_ep_allreduce_term_is_the_all_to_all_by_hand() -> None:
     assert term.formula.startswith("TP=1: no all-reduce + 48 MoE layers x 4.1 us EP all-to-all "
                                    "(dispatch + combine of 1 tokens x 8 experts x 4,096 B, 1/2 "
                                    "to other ranks)")
+
+
+def test_gemma4_kv_shared_layers_still_read_their_source_cache() -> None:
+    # google/gemma-4-E2B-it, bf16: layers 15-34 hold no KV but attend over layer 13's
+    # (sliding) or 14's (full) cache, so decode reads KV in all 35 layers: full 7 x 2 x 1 head
+    # x 512 x 2 B = 14,336 B a token, and 28 sliding layers of 2 x 256 x 2 B = 1,024 B
+    # within their 512-token window.
+    from planner.serving.speed.stages import _stages
+    from tests.planner.model.test_model_spec import e2b
+
+    request = PlanRequest(model=e2b(), cluster=preset_cluster("h200", 1))
+    stage = _stages(request, scheme("bf16"), 2, 2)[0]
+    assert stage.kv_bytes_per_token == 14_336
+    assert stage.window_kv == ((512, 1_024),) * 28
