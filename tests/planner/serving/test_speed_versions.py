@@ -72,6 +72,8 @@ def test_gpt_oss_on_h100_runs_marlin_moe_under_0_10_1_and_triton_from_0_10_2() -
     ("b300", "0.10.2", "triton-mxfp4", "Triton"),  # 10.3 >= 9.0, not 10.0: triton_kernels
     ("b200", "0.10.2", "flashinfer-trtllm-mxfp4", "FlashInfer"),
     ("h100-sxm", "0.10.2", "triton-mxfp4", "Triton"),
+    # 0.10.1 quantization/mxfp4.py:123-135 _should_use_marlin: CUDA, not 10.0, below 9.0
+    ("a100-80gb", "0.10.1", "marlin-moe", "Marlin"),
 ])
 def test_mxfp4_moe_kernel_is_the_one_the_memory_side_pads_for(gpu: str, version: str,
                                                                 kernel: str,
@@ -97,6 +99,13 @@ def test_mxfp4_moe_kernel_is_the_one_the_memory_side_pads_for(gpu: str, version:
     ("b300", "0.33.0", "fp4", "flashinfer-trtllm-mxfp4"),
     ("h100-sxm", "0.12.0", "fp4", "triton-mxfp4"),
     ("rtx-3090", "0.11.0", "weight-only", "marlin-moe"),
+    # 0.19.0 fused_moe/oracle/mxfp4.py select_mxfp4_moe_backend on GB10 (12.1), first supported
+    # of _get_priority_backends (l.169-184): FlashInfer TRT-LLM needs is_device_capability_family
+    # (100) (experts/trtllm_mxfp4_moe.py:79-81), triton_kernels 9.0 <= cc < 11.0
+    # (gpt_oss_triton_kernels_moe.py:555-564, 887-896; fused and unfused), FlashInfer CUTLASS
+    # takes (kMxfp4Static, None) only on is_device_capability(90) (flashinfer_cutlass_moe.py
+    # 143-178): Marlin (fused_marlin_moe.py:565-567, >= 7.5)
+    ("dgx-spark-gb10", "0.19.0", "weight-only", "marlin-moe"),
 ])
 def test_mxfp4_backend_per_release_from_0_11(gpu: str, version: str, family: str,
                                               kernel: str) -> None:
