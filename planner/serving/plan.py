@@ -1160,6 +1160,13 @@ def _block_formula(stage: StageKv, kv_b: KvBytes, tp: int) -> str:
             f"({stage.block_tokens} tokens) = {stage.bytes_per_block:,} B")
 
 
+ACTIVATION_FIT_SOURCE = ("least-squares fit on vLLM v0.19 H100 start-ups with a cold "
+                         "torch.compile cache (a warm cache can measure less and leave more "
+                         "KV: README Known limits)")
+"""Where the activation fit comes from, in the plan's activation term (engine.SAMPLER_COEF's
+note: every calibration log read compiles cold)."""
+
+
 def _term(key: str, label: str, value: float, unit: str, formula: str, note: str = "") -> Term:
     return Term.model_construct(
         key=key, label=label, value=value, unit=unit, formula=formula, inputs={}, note=note
@@ -1214,11 +1221,11 @@ def _terms(
         _term("activation", "Profile-run activation peak", r.activation_bytes, "B", act_formula,
               ("DeepSeek-V4: the tensors vLLM 0.22 holds, from its source; unverified against "
                "a printed peak" if facts.dsv4 else
-               "forward: least-squares fit on vLLM v0.19 H100 start-ups; sampler: the logits "
+               f"forward: {ACTIVATION_FIT_SOURCE}; sampler: the logits "
                "and sort buffers vLLM < 0.17 holds, from its and PyTorch's source (see "
                "planner.serving.engine SORT_ROW_BYTES)" if sampler[0] and (
                    r.pp_stage == layout.pp - 1) else
-               "least-squares fit on vLLM v0.19 H100 start-ups (see planner.serving.engine)")
+               f"{ACTIVATION_FIT_SOURCE} (see planner.serving.engine)")
               + v2_note),
         _term("non_torch", "Non-torch memory (CUDA context, NCCL)", r.non_torch_bytes, "B",
               " + ".join(f"{n / GIB:.2f} GiB {name}" for name, n in nt_parts)

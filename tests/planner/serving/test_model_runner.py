@@ -133,6 +133,19 @@ def test_plan_says_which_runner():
     assert not any("Model Runner V2" in term.note for term in old.terms)
 
 
+@pytest.mark.parametrize("version", ["0.16.0", "0.19.0"])
+def test_activation_note_says_the_fit_compiled_cold(version):
+    # every v0.19 calibration log read compiles torch.compile cold ("Compiling a graph for
+    # compile range (1, 8192) takes", never "Directly load the compiled graph(s)"), so the
+    # activation term says which state it plans: on the fitted sampler (0.19) and on the
+    # sort-sampler rule (vLLM < 0.17), whose forward part is the same fit
+    p = plan(PlanRequest(model=_spec("Qwen/Qwen3-8B"), cluster=preset_cluster("h100-sxm", 1),
+                         engine=EngineSettings(vllm_version=version, max_model_len=4096)))
+    note = {term.key: term.note for term in p.terms}["activation"]
+    assert "cold torch.compile cache" in note
+    assert ("sampler: the logits and sort buffers" in note) == (version == "0.16.0")
+
+
 @pytest.mark.parametrize("version", ["0.22.0", "0.23.0", "0.24.0"])
 def test_unlisted_architecture_named(version):
     reason = model_runner(vllm_rules(version), ("Gemma2ForCausalLM",), False, False, False,
