@@ -349,14 +349,19 @@ def _terms(
         total[component] = total.get(component, 0.0) + n_params * n_bits
 
     vocab_share = _vocab_rows(spec.vocab_size, shard) / spec.vocab_size
-    if shard.first_stage:
-        add("embeddings", params.embeddings * vocab_share, bits.embeddings)
+    every_stage = spec.model_type.startswith(EMBEDDINGS_ON_EVERY_STAGE)
+    if shard.first_stage or every_stage:
+        # a later stage's tied embed_tokens is its lm_head, counted as such below
+        if shard.first_stage or params.lm_head or not shard.last_stage:
+            add("embeddings", params.embeddings * vocab_share, bits.embeddings)
         if spec.per_layer_input_size:
             add("embeddings", _per_layer_embeddings_per_rank(spec, shard), bits.embeddings)
+    if shard.first_stage:
         dtype_bits = 8 * TORCH_DTYPE_BYTES[spec.torch_dtype]
         add("vision", params.vision / shard.tp, dtype_bits)
-    if shard.last_stage:
+    if shard.last_stage or every_stage:
         add("norms", params.final_norm, bits.final_norm)
+    if shard.last_stage:
         # NOTE: with tied embeddings and PP > 1 the last stage holds its own copy of the
         # embedding matrix as lm_head (vLLM ParallelLMHead is only tied on a shared stage).
         head = params.lm_head or (0 if shard.first_stage else params.embeddings)
@@ -405,6 +410,19 @@ def _terms(
     total.update(attention=attention, dense_mlp=dense_mlp, experts=experts,
                  shared_experts=shared_experts, router=router, norms=norms)  # fmt: skip
     return WeightTerms(**{f"{c}_bytes": math.ceil(b / 8) for c, b in total.items()})
+
+
+EMBEDDINGS_ON_EVERY_STAGE = ("gemma4",)
+"""model_type prefixes whose token embeddings, per-layer embeddings (PLE) and final norm sit
+on every PP stage.
+
+NOTE: vLLM Gemma4Model.__init__ (gemma4.py; 0.19.0, 0.20.0, 0.23.0, 0.25.0, 0.29.0, 0.32.0
+and 0.33.0 wheels) builds embed_tokens, embed_tokens_per_layer, per_layer_model_projection,
+per_layer_projection_norm and norm unconditionally, with no get_pp_group().is_first_rank /
+PPMissingLayer guard (forward reads them on the first rank only, but every rank allocates and
+loads them), and Gemma4ForCausalLM ties its ParallelLMHead to that rank's embed_tokens.
+Gemma, Gemma-2 and Gemma-3 (gemma.py, gemma2.py, gemma3.py) build embed_tokens unguarded too:
+not modelled here, unverified against a PP start-up."""
 
 
 def _per_layer_embeddings_per_rank(spec: ModelSpec, shard: _Shard) -> float:

@@ -202,6 +202,28 @@ def test_gemma4_e2b_per_layer_embeddings_and_shared_layers_per_rank():
     assert rank_weights(e2b(), BF16, ParallelLayout())[0].embeddings_bytes == 5_585_610_240
 
 
+def test_gemma4_embeddings_and_per_layer_embeddings_on_every_pp_stage():
+    # vLLM 0.33.0 gemma4.py Gemma4Model.__init__ builds embed_tokens, embed_tokens_per_layer,
+    # per_layer_model_projection, its norm and the final norm with no is_first_rank guard, so
+    # every PP stage holds them; the tied lm_head is the last stage's embed_tokens.
+    # google/gemma-4-E2B-it bf16, TP 1, PP 3: layers 12 / 12 / 11 (vLLM get_pp_indices).
+    # embed_tokens 262,144 x 1,536 x 2 B = 805,306,368; PLE (262,144 + 1,536) x 8,960 + 256
+    # = 2,362,573,056 x 2 B = 4,725,146,112; per-layer gate + projection + norm 787,968 x
+    # 2 B = 1,575,936 a layer.
+    from tests.planner.model.test_model_spec import e2b
+
+    stages = rank_weights(e2b(), BF16, ParallelLayout(pp=3))
+    middle = 805_306_368 + 4_725_146_112 + 12 * 1_575_936  # 5,549,363,712
+    assert [s.embeddings_bytes for s in stages] == [
+        middle, middle, 4_725_146_112 + 11 * 1_575_936]  # last: embed_tokens is its lm_head
+    assert [s.lm_head_bytes for s in stages] == [0, 0, 805_306_368]
+    # the final norm (1,536 x 2 B) on every stage: stages 0 and 1 differ by it alone from
+    # their 12 layers' norms, the same on both
+    assert stages[0].norms_bytes == stages[1].norms_bytes
+    first_only = rank_weights(e2b().model_copy(update={"model_type": "gemma3"}), BF16,
+                              ParallelLayout(pp=3))
+    assert stages[1].norms_bytes - first_only[1].norms_bytes == 1_536 * 2
+
 def test_mla_latent_projections_are_replicated():
     # q_a 64x32 + norm 32, kv_a 64x(16+4) + norm 16 -> 3,376 replicated;
     # q_b 32x4x12 = 1,536, kv_b 16x4x(8+8) = 1,024, o 4x8x64 = 2,048 -> 4,608 split.
