@@ -45,7 +45,7 @@ from planner.serving.engine import (
 from planner.serving.engines import VLLM, Engine, Overheads, Worker
 from planner.serving.hardware import ClusterSpec, GpuSpec, parse_capability
 from planner.serving.launch import Launch, launch, with_layout
-from planner.serving.layout import ParallelLayout, layout_errors, layout_warnings
+from planner.serving.layout import ParallelLayout, layout_errors, layout_warnings, pp_layer_split
 from planner.serving.mla_block import (
     dsv4_block_refusal,
     mla_block_size,
@@ -652,7 +652,9 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
                                   r.states, r.kv_grouping[0])
     warnings = (*_layout_length_warnings(spec, layout, r.scheme), *r.gpu_notes,
                 *_bridge_warnings(cluster, layout.tp))
-    checks = (tuple(_busy_errors(cluster, layout, s, r)), tuple(_empty_stage_errors(stages, s)),
+    # a KV-shared layer cut from its source fails at model load, before any KV sizing
+    checks = (tuple(_busy_errors(cluster, layout, s, r)),
+              tuple(_kv_sharing_errors(spec, layout) or _empty_stage_errors(stages, s)),
               tuple(_page_size_errors(stages, r, s)))
     return _LayoutFacts(r, totals, stages, kv_b, _full_request(spec, r, layout, stages, kv_b),
                         warnings, {}, _distinct_workers(cluster, layout, r, totals), checks, {})
@@ -778,6 +780,35 @@ def _empty_stage_errors(stages: tuple[tuple[range, StageKv | None], ...], s: Eng
         f"vLLM fails to size its KV cache at start-up ({failure}); choose another pipeline "
         "parallel size."
         for k, rng in empty
+    ]
+
+
+def _kv_sharing_errors(spec: ModelSpec, layout: ParallelLayout) -> list[str]:
+    """vLLM's start-up failure when pipeline parallel puts a KV-shared layer (Gemma 4
+    num_kv_shared_layers, AttentionMixer.kv_source) on a later stage than the layer it reads.
+
+    NOTE: vLLM Attention.__init__ (model_executor/layers/attention/attention.py, 0.19.0 and
+    0.33.0 wheels) calls validate_kv_sharing_target, which raises ValueError "Specified KV
+    sharing target layer for ... is not valid: target layer ... is not a valid Attention layer
+    in the model" when the target is not in this rank's static_forward_context, and a rank
+    registers only its own stage's layers (make_layers: PPMissingLayer elsewhere).
+    google/gemma-4-E2B-it at PP=2 (layers 0-17, 18-34): layers 18-34 read layers 13 and 14.
+    """
+    stage_of = {i: k for k, rng in enumerate(pp_layer_split(spec.num_layers, layout.pp))
+                for i in rng}
+    cut: dict[int, list[tuple[int, int]]] = {}
+    for layer in spec.layers:
+        source = getattr(layer.mixer, "kv_source", None)
+        if source is not None and stage_of[source] != stage_of[layer.index]:
+            cut.setdefault(stage_of[layer.index], []).append((layer.index, source))
+    # the shared layers are the model's last ones, so those of one stage are consecutive
+    return [
+        f"Pipeline stage {k} holds layers {pairs[0][0]}-{pairs[-1][0]}, which read the KV "
+        f"cache of layers {', '.join(map(str, sorted({src for _, src in pairs})))} on an "
+        "earlier stage (num_kv_shared_layers): vLLM refuses this at model load (ValueError: "
+        "the KV sharing target is not a valid Attention layer on that rank); choose a "
+        "pipeline parallel size that keeps them on the stage of the layers they read, or PP=1."
+        for k, pairs in cut.items()
     ]
 
 

@@ -193,6 +193,42 @@ def test_gemma4_e2b_kv_shared_layers_hold_no_kv_and_audio_is_no_confident_fit():
     assert tp2.kv_bytes_per_token_per_gpu == 18_432
 
 
+def test_gemma4_e2b_kv_groups_unify_the_sliding_pages():
+    # google/gemma-4-E2B-it bf16 on one H100, block 16. Layers 0-14 hold KV: 12 sliding (one
+    # KV head x 256: page 16 x 2 x 256 x 2 B = 16,384 B) and 3 full (one x 512: 32,768 B).
+    # vLLM 0.33.0 kv_cache_planning.py: FLASH_ATTN / TRITON_ATTN declare no layout, so the
+    # default LBNHC (layer-outermost) holds and _get_packed_kv_cache_groups does not apply;
+    # unify_kv_cache_spec_page_size gives the sliding layers 32-token blocks (32,768 B);
+    # _get_kv_cache_groups_uniform_page_size: 12 >= 1.5 x 3, so groups of 3 (4 sliding + 1
+    # full); _get_kv_cache_bytes_per_block: 3 x 32,768 = 98,304 B a block. The same in 0.19.0,
+    # whose _report_kv_cache_config logs num_blocks // 5 groups x 16 tokens.
+    from tests.planner.model.test_model_spec import e2b
+
+    for version in ("0.19.0", "0.33.0"):
+        p = plan(PlanRequest(model=e2b(), cluster=preset_cluster("h100-sxm", 1),
+                             engine=EngineSettings(vllm_version=version)))
+        assert {t.key: t.value for t in p.terms}["bytes_per_block"] == 98_304
+        assert p.num_gpu_blocks == p.kv_cache_bytes_per_gpu // 98_304
+    assert p.num_gpu_blocks > 0
+    old = plan(PlanRequest(model=e2b(), cluster=preset_cluster("h100-sxm", 1),
+                           engine=EngineSettings(vllm_version="0.19.0")))
+    assert old.kv_cache_tokens == old.num_gpu_blocks // 5 * 16
+
+
+def test_gemma4_e2b_kv_shared_layers_cut_from_their_source_by_pp_refused():
+    # vLLM get_pp_indices splits 35 layers 18 / 17 at PP=2: layers 18-34 (KV-shared) sit on
+    # stage 1, the layers they read (13 sliding, 14 full) on stage 0, so Attention.__init__'s
+    # validate_kv_sharing_target raises at model load; said instead of the empty-stage
+    # KV-sizing failure, which vLLM never reaches.
+    from tests.planner.model.test_model_spec import e2b
+
+    p = plan(PlanRequest(model=e2b(), cluster=preset_cluster("h100-sxm", 2),
+                         layout=ParallelLayout(tp=1, pp=2)))
+    assert not p.fits
+    assert p.verdict.startswith("Does not fit: Pipeline stage 1 holds layers 18-34, which read "
+                                "the KV cache of layers 13, 14 on an earlier stage")
+    assert "holds no attention layer" not in p.verdict
+
 def test_dsv4_graph_term_keeps_the_rule_and_names_the_logged_figure():
     # vLLM issue #50576 (a DeepSeek-V4-Flash start-up on a 47.4 GiB SM8x card, a build of
     # about vLLM 0.27) prints "Profiling CUDA graph memory: PIECEWISE=51" and "2.51 GiB
