@@ -7,7 +7,13 @@ Hand-worked KV figures (Qwen3-235B-A22B config.json: 94 layers, 4 KV heads, head
   per GPU at TP=2:      2 x 94 x (4 // 2) x 128 x 2 B = 96,256 B
 """
 
-from tests.app.conftest import open_page, texts
+import json
+
+import pytest
+
+from planner.model.checkpoint import ModelSource
+from tests.app.conftest import ROOT, open_page, texts
+from ui import io
 
 
 def metric(at, label: str) -> str:
@@ -206,3 +212,35 @@ def test_an_nvfp4_kv_cache_is_offered_and_sized_with_its_scales() -> None:
     assert "KV bytes per token, whole model (TP=1): **36,864 B**" in shown
     assert "K (128 / 2 + 128 / 16 x 1 = 72) B nvfp4" in shown
     assert "K and V at nvfp4: 4-bit data plus its scales in each head vector" in shown
+
+
+@pytest.fixture
+def e2b_hub(monkeypatch: pytest.MonkeyPatch):
+    """google/gemma-4-E2B-it answers with its verbatim config (tests/fixtures/gemma4)."""
+    config = json.loads((ROOT / "tests" / "fixtures" / "gemma4" / "google__gemma-4-E2B-it.json")
+                        .read_text(encoding="utf-8"))
+    source = ModelSource.model_validate({
+        "repo_id": "google/gemma-4-E2B-it", "revision": None, "commit_sha": None,
+        "origin": "hub", "config": config, "hf_quant_config": None, "checkpoint": None})
+    real = io.resolve_model
+    monkeypatch.setattr(io, "resolve_model", lambda repo_id, *args, **kwargs: (
+        source if repo_id == "google/gemma-4-E2B-it" else real(repo_id, *args, **kwargs)))
+    io.forget_hub_answers()
+    yield
+    io.forget_hub_answers()
+
+
+@pytest.mark.usefixtures("e2b_hub")
+def test_unmodelled_audio_tower_verdict_and_cold_compile_note_on_the_plan_page() -> None:
+    # Gemma-4 E2B fits one H100 but its audio tower is not sized: the verdict is a warning
+    # naming it, never a plain green "Fits:"; the activation term says its fit planned a
+    # cold torch.compile cache (every calibration log compiled cold, planner.serving.engine)
+    at = open_page(None, model="google/gemma-4-E2B-it", gpu="h100-sxm", gpn="1")
+    assert not at.exception
+    assert not any(s.value.startswith("Fits") for s in at.success)
+    verdicts = [w.value for w in at.warning if w.value.startswith("Fits (unmodelled: ")]
+    assert len(verdicts) == 1 and verdicts[0].startswith(
+        "Fits (unmodelled: audio tower (audio_config)): ")
+    assert any(w.value.startswith("Not modelled: audio tower") for w in at.warning)
+    assert ("on vLLM v0.19 H100 start-ups with a cold torch.compile cache (a warm cache can "
+            "measure less and leave more KV: README Known limits)") in texts(at)
