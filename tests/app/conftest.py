@@ -31,6 +31,23 @@ def open_link(page: str, **query: str) -> AppTest:
     return at
 
 
+def hub_answers(monkeypatch: pytest.MonkeyPatch, repo_id: str, config: dict,
+                notes: tuple[str, ...] = ()) -> None:
+    """Make the hub answer `repo_id` with `config` (origin "hub"); other ids resolve as usual.
+    The hub answers cached before are forgotten."""
+    from planner.model.checkpoint import ModelSource
+    from ui import io
+
+    source = ModelSource.model_validate({
+        "repo_id": repo_id, "revision": None, "commit_sha": None, "origin": "hub",
+        "config": config, "hf_quant_config": None, "checkpoint": None, "notes": notes,
+    })
+    real = io.resolve_model
+    monkeypatch.setattr(io, "resolve_model", lambda asked, *args, **kwargs: (
+        source if asked == repo_id else real(asked, *args, **kwargs)))
+    io.forget_hub_answers()
+
+
 def show_chart(at: AppTest, tab: str) -> AppTest:
     """Open one of the Plan page's chart tabs (ui.pages.plan.CHART_TABS) as a click would; the
     tabs are lazy, so only the open one's chart is built."""

@@ -11,8 +11,7 @@ import re
 import pytest
 from markdown_it import MarkdownIt
 
-from planner.model.checkpoint import ModelSource
-from tests.app.conftest import ROOT, open_page
+from tests.app.conftest import ROOT, hub_answers, open_page
 from ui import io
 
 HOSTILE_DIR = ROOT / "tests" / "fixtures" / "hostile"
@@ -78,15 +77,9 @@ def test_hostile_snapshots_and_file_names_are_shown_as_text() -> None:
 def hostile_hub(monkeypatch: pytest.MonkeyPatch):
     """acme/hostile answers with ../shared/bad-inputs/html_model_type.config.json (HTML in
     model_type and architectures) and a note echoing a link; other ids resolve as usual."""
-    source = ModelSource.model_validate({
-        "repo_id": "acme/hostile", "revision": None, "commit_sha": None, "origin": "hub",
-        "config": json.loads((HOSTILE_DIR / "html_model_type.config.json").read_text()),
-        "hf_quant_config": None, "checkpoint": None, "notes": (f"fetched from {LINK}",),
-    })
-    real = io.resolve_model
-    monkeypatch.setattr(io, "resolve_model", lambda repo_id, *args, **kwargs: (
-        source if repo_id == "acme/hostile" else real(repo_id, *args, **kwargs)))
-    io.forget_hub_answers()
+    hub_answers(monkeypatch, "acme/hostile",
+                json.loads((HOSTILE_DIR / "html_model_type.config.json").read_text()),
+                (f"fetched from {LINK}",))
     yield
     io.forget_hub_answers()
 

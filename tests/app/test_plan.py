@@ -11,8 +11,7 @@ import json
 
 import pytest
 
-from planner.model.checkpoint import ModelSource
-from tests.app.conftest import ROOT, open_page, texts
+from tests.app.conftest import ROOT, hub_answers, open_page, texts
 from ui import io
 
 
@@ -219,13 +218,7 @@ def e2b_hub(monkeypatch: pytest.MonkeyPatch):
     """google/gemma-4-E2B-it answers with its verbatim config (tests/fixtures/gemma4)."""
     config = json.loads((ROOT / "tests" / "fixtures" / "gemma4" / "google__gemma-4-E2B-it.json")
                         .read_text(encoding="utf-8"))
-    source = ModelSource.model_validate({
-        "repo_id": "google/gemma-4-E2B-it", "revision": None, "commit_sha": None,
-        "origin": "hub", "config": config, "hf_quant_config": None, "checkpoint": None})
-    real = io.resolve_model
-    monkeypatch.setattr(io, "resolve_model", lambda repo_id, *args, **kwargs: (
-        source if repo_id == "google/gemma-4-E2B-it" else real(repo_id, *args, **kwargs)))
-    io.forget_hub_answers()
+    hub_answers(monkeypatch, "google/gemma-4-E2B-it", config)
     yield
     io.forget_hub_answers()
 
