@@ -616,7 +616,8 @@ def _approximate_gcd(values: list[int], lower_bound: int) -> int:
 def _dsv4_pages(stage: StageKv, max_model_len: int, mbt: int) -> int:
     """Pages (block rows) one DeepSeek-V4 request needs: per group, cdiv(L, block) for the
     full-context group, cdiv(min(window - 1 + batched tokens, L), block) + 1 for a sliding
-    one (SlidingWindowSpec.max_admission_blocks_per_request)."""
+    one (SlidingWindowSpec.max_admission_blocks_per_request; `mbt`: from 0.26 the in-flight
+    tokens, vllm_versions.window_batched_tokens)."""
     return sum(cdiv(max_model_len, block) if window is None
                else cdiv(min(window - 1 + mbt, max_model_len), block) + 1
                for block, window in stage.dsv4_groups)
@@ -624,7 +625,8 @@ def _dsv4_pages(stage: StageKv, max_model_len: int, mbt: int) -> int:
 
 def blocks_per_request(stage: StageKv, max_model_len: int, max_num_batched_tokens: int) -> int:
     """Blocks one request of max_model_len needs, summed over groups (a recurrent group holds
-    stage.state_blocks state pages: 2 in vLLM's mamba_cache_mode "align").
+    stage.state_blocks state pages: 2 in vLLM's mamba_cache_mode "align");
+    `max_num_batched_tokens`: what sliding layers count (vllm_versions.window_batched_tokens).
 
     NOTE: vLLM get_max_concurrency_for_kv_cache_config: sum over groups of
     cdiv(max_memory_usage_bytes, page). Per group we take its first layer's need (all layers

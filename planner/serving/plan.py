@@ -83,6 +83,7 @@ from planner.serving.vllm_versions import (
     parse_version,
     unified_memory_note,
     vllm_rules,
+    window_batched_tokens,
 )
 from planner.serving.weights import rank_weights
 from planner.text import counted
@@ -316,7 +317,8 @@ def _request_lines(stage: StageKv, kv_bytes: KvBytes, tp: int, mbt: int
     None where its kinds have different block sizes (unified pages: not linear in one
     block).
 
-    Sliding-window needs stop growing at window - 1 + max_num_batched_tokens, so both costs
+    Sliding-window needs stop growing at window - 1 + `mbt` (the batched tokens they count,
+    window_batched_tokens), so both costs
     are exactly linear from the smallest k where they meet their far-away line (binary
     search once per stage; full attention and MLA are linear from k = 0).
     """
@@ -371,6 +373,7 @@ class _LayoutFacts(NamedTuple):
     stages: tuple[tuple[range, StageKv | None], ...]
     kv_b: KvBytes  # the layout's KV layout (engine.sparse_mla_kv: 0.18 reads heads per rank)
     request: tuple[int, int]  # (blocks, bytes) of one max_model_len request (_full_request)
+    window_mbt: int  # the batched tokens sliding needs count (window_batched_tokens)
     warnings: tuple[str, ...]  # the layout's warnings no worker changes (_layout_warnings)
     overheads: dict[int, Overheads]  # each PP stage's, once sized (_overheads)
     workers: tuple[tuple[int, int, int], ...]  # the distinct workers (_distinct_workers)
@@ -415,6 +418,7 @@ class _Resolved(NamedTuple):
     symm_mem: bool  # vllm_versions.SYMM_MEM_FROM
     sampler: tuple[bool, bool]  # vllm_versions: (sort_sampler, sampler_holds_forward)
     runner: tuple[str, str]  # vllm_versions.model_runner: ("v1" | "v2", why)
+    in_flight_window: bool  # vllm_versions.IN_FLIGHT_WINDOW_FROM
     kv_grouping: tuple[float, bool]  # (group_pad_ratio, PAGE_UNIFY_FROM) of the release
     expert_pad: tuple[int, int]
     gpu_notes: tuple[str, ...]  # fp4_weight_notes: worked out once, not per plan
@@ -509,6 +513,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         symm_mem=rules.symm_mem,
         sampler=(rules.sort_sampler and not s.flashinfer_sampler, rules.sampler_holds_forward),
         runner=runner,
+        in_flight_window=rules.in_flight_window,
         kv_grouping=(rules.group_pad_ratio, rules.page_unify),
         expert_pad=(MXFP4_MARLIN_PAD if s.mxfp4_marlin else
                     mxfp4_expert_padding(rules.version, gpu.compute_capability))
@@ -656,7 +661,9 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
     checks = (tuple(_busy_errors(cluster, layout, s, r)),
               tuple(_kv_sharing_errors(spec, layout) or _empty_stage_errors(stages, s)),
               tuple(_page_size_errors(stages, r, s)))
-    return _LayoutFacts(r, totals, stages, kv_b, _full_request(spec, r, layout, stages, kv_b),
+    window_mbt = window_batched_tokens(r.in_flight_window, r.runner[0], layout.pp, r.mbt)
+    return _LayoutFacts(r, totals, stages, kv_b,
+                        _full_request(spec, r, layout, stages, kv_b, window_mbt), window_mbt,
                         warnings, {}, _distinct_workers(cluster, layout, r, totals), checks, {})
 
 
@@ -874,7 +881,7 @@ def _outcome(
 ) -> _Outcome:
     """Concurrency, tokens, ceiling and the verdict in vLLM's words, from the binding worker."""
     s, layout, f = st.s, st.layout, st.facts
-    max_model_len, mbt = f.r.max_model_len, f.r.mbt
+    max_model_len = f.r.max_model_len
     num_blocks = bind.blocks
     bind_stage = f.stages[bind.pp_stage][1]
     per_request, need = f.request
@@ -883,7 +890,7 @@ def _outcome(
         tokens = int(concurrency * max_model_len)
     else:
         tokens = num_blocks // bind_stage.num_groups * bind_stage.block_tokens
-    ceiling = _ceiling(f, pools, layout.tp, mbt, num_blocks) if num_blocks else 0
+    ceiling = _ceiling(f, pools, layout.tp, f.window_mbt, num_blocks) if num_blocks else 0
 
     if overweight:
         errors.append(
@@ -934,22 +941,23 @@ def _outcome(
 
 
 def _full_request(spec: ModelSpec, r: _Resolved, layout: ParallelLayout,
-                  stages: tuple[tuple[range, StageKv | None], ...], kv_b: KvBytes
-                  ) -> tuple[int, int]:
+                  stages: tuple[tuple[range, StageKv | None], ...], kv_b: KvBytes,
+                  window_mbt: int) -> tuple[int, int]:
     """(blocks, bytes) one max_model_len request needs on its hungriest stage: the same for
     every weight format and worker, so cached per spec by all that the stages and the need
-    read (the engine's stage layouts, the release's group padding among them)."""
-    key = ("request", ENGINE, layout.tp, layout.pp, r.block_size, kv_b, r.mbt, r.max_model_len,
-           r.fa4_fp8_hd512, r.states, r.kv_grouping[0])
-    return _cached(spec, key, _request_need, r, layout.tp, stages, kv_b)
+    read (the engine's stage layouts, the release's group padding among them; `window_mbt`:
+    the batched tokens sliding needs count, window_batched_tokens)."""
+    key = ("request", ENGINE, layout.tp, layout.pp, r.block_size, kv_b, window_mbt,
+           r.max_model_len, r.fa4_fp8_hd512, r.states, r.kv_grouping[0])
+    return _cached(spec, key, _request_need, r, layout.tp, stages, kv_b, window_mbt)
 
 
 def _request_need(r: _Resolved, tp: int, stages: tuple[tuple[range, StageKv | None], ...],
-                  kv_b: KvBytes) -> tuple[int, int]:
+                  kv_b: KvBytes, mbt: int) -> tuple[int, int]:
     """Work out what _full_request caches."""
     kv_stages = [stage for _, stage in stages if stage is not None]
-    return (max(blocks_per_request(stage, r.max_model_len, r.mbt) for stage in kv_stages),
-            max(request_bytes(stage, r.max_model_len, kv_b, tp, r.mbt) for stage in kv_stages))
+    return (max(blocks_per_request(stage, r.max_model_len, mbt) for stage in kv_stages),
+            max(request_bytes(stage, r.max_model_len, kv_b, tp, mbt) for stage in kv_stages))
 
 
 def _bridge_warnings(cluster: ClusterSpec, tp: int) -> list[str]:

@@ -134,6 +134,37 @@ HYBRID_PREFIX_CACHING_FROM: Version = (0, 26, 0)
 prefix caching", so it is on by default for them, from the 0.26.0 wheel on; the 0.25.0 wheel
 says "Hybrid models do not support prefix caching"."""
 
+IN_FLIGHT_WINDOW_FROM: Version = (0, 26, 0)
+"""NOTE: v1/kv_cache_interface.py SlidingWindowSpec.max_admission_blocks_per_request (and
+ChunkedLocalAttentionSpec's), which max_memory_usage_bytes calls, so both the start-up check
+and the concurrency vLLM reports read it: a sliding layer's tokens are min(window - 1 +
+max_num_batched_tokens, max_model_len) up to the 0.25.0 wheel (kv_cache_interface.py:561) and
+min(window - 1 + VllmConfig.max_in_flight_tokens, max_model_len) from the 0.26.0 wheel
+(kv_cache_interface.py:584; the same in 0.27.1 and 0.28.0-0.33.0, 0.33.0 :938, which from
+0.28.0 adds extra_retained_tokens, 0 unless multi-module speculative decoding runs), where
+max_in_flight_tokens = max_concurrent_batches x max_num_batched_tokens (config/vllm.py:525 in
+0.26.0, :601 in 0.33.0; "out-of-window blocks are freed on the processed-token basis, so
+in-flight steps transiently keep their blocks"). max_concurrent_batches (config/vllm.py:512
+in 0.26.0, the same text to 0.33.0): with async scheduling, pp + 1 on Model Runner V2, 2 on V1
+at PP 1, pp on V1 at PP > 1; without it, pp. VllmConfig.__post_init__ turns async scheduling
+on when unset (0.26.0 config/vllm.py:1059-1107) unless the model pools, a speculator other
+than EAGLE / MTP / NGram-GPU / DSpark runs (MTP, Headroom's only one, keeps it) or the
+executor lacks it (Ray's V1 RayDistributedExecutor: not planned here; mp and uniproc have
+it)."""
+
+
+def window_batched_tokens(in_flight: bool, runner: str, pp: int, mbt: int) -> int:
+    """The batched tokens a sliding-window (or chunked-local) layer's need counts
+    (IN_FLIGHT_WINDOW_FROM; `in_flight`: VllmRules.in_flight_window): `mbt` before vLLM 0.26;
+    from it max_in_flight_tokens =
+    max_concurrent_batches x mbt with async scheduling on (vLLM's default): pp + 1 batches on
+    Model Runner V2 (`runner` "v2"), 2 on V1 at PP 1, pp on V1 at PP > 1."""
+    if not in_flight:
+        return mbt
+    batches = pp + 1 if runner == "v2" else max(pp, 2)
+    return batches * mbt
+
+
 UMA_PSUTIL_BY_CC_FROM: Version = (0, 12, 0)
 """NOTE: utils/mem_utils.py MemorySnapshot.measure takes a GPU's free memory from psutil's
 available host memory instead of cudaMemGetInfo for compute capabilities 8.7, 11.0 and 12.1
@@ -477,6 +508,7 @@ class VllmRules:
     sort_sampler: bool = False  # before TRITON_TOP_K_TOP_P_FROM
     sampler_holds_forward: bool = True  # SAMPLER_HOLDS_FORWARD_FROM
     v2_runner: V2RunnerDefault | None = None  # V2_RUNNER_DEFAULTS; None: V2 is opt-in
+    in_flight_window: bool = True  # IN_FLIGHT_WINDOW_FROM
 
     @property
     def label(self) -> str:
@@ -529,6 +561,7 @@ def vllm_rules(text: str) -> VllmRules:
         config_ssm_dtype=version >= CONFIG_SSM_DTYPE_FROM,
         mamba_align=version >= MAMBA_ALIGN_FROM,
         hybrid_prefix_caching=version >= HYBRID_PREFIX_CACHING_FROM,
+        in_flight_window=version >= IN_FLIGHT_WINDOW_FROM,
         symm_mem=version >= SYMM_MEM_FROM,
         custom_ar_world_sizes=CUSTOM_AR_WORLD_SIZES + ((16,) if version >= CUSTOM_AR_16_FROM
                                                        else ()),

@@ -24,7 +24,9 @@ class SlidingWindowKv(FullAttentionKv):
 
         NOTE: vLLM SlidingWindowSpec.max_memory_usage_bytes (0.11-0.19):
         tokens = min(window - 1 + max_num_batched_tokens, max_model_len);
-        need = (cdiv(tokens, block) + 1) x page. Gemma-3-27B (window 1024, 8192 batched
+        need = (cdiv(tokens, block) + 1) x page. From 0.26 vLLM counts max_in_flight_tokens
+        there, which the caller passes as `max_num_batched_tokens`
+        (vllm_versions.window_batched_tokens). Gemma-3-27B (window 1024, 8192 batched
         tokens, max_model_len 8192): min(1023 + 8192, 8192) = 8192 -> 512 + 1 = 513 blocks,
         which reproduces the logged concurrency 15,997 / (512 + 6 x 513) = 4.46.
         """

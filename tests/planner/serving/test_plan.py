@@ -305,16 +305,18 @@ def test_gemma4_pages_unified_by_larger_blocks():
     assert p33.kv_bytes_per_token_per_gpu == p30.kv_bytes_per_token_per_gpu == 450_560
     assert p11.kv_bytes_per_token_per_gpu == 2 * 450_560  # 0.11: auto is the model's bf16
     # 0.30 (unify_kv_cache_spec_page_size): sliding page 16 x 8,192 B = 131,072 B; global page
-    # 16 x 4,096 B = 65,536 B -> global blocks of 32 tokens. One 262,144-token request:
-    # 262,144 / 32 = 8,192 global blocks + 5 sliding groups x (cdiv(1,023 + 4,096, 16) + 1 =
-    # 321) = 9,797 blocks of 10 x 131,072 B
+    # 16 x 4,096 B = 65,536 B -> global blocks of 32 tokens. A sliding layer counts
+    # max_in_flight_tokens from 0.26 (vllm_versions.IN_FLIGHT_WINDOW_FROM): Model Runner V2,
+    # PP 1 -> 2 batches x 4,096 = 8,192 tokens. One 262,144-token request:
+    # 262,144 / 32 = 8,192 global blocks + 5 sliding groups x (cdiv(1,023 + 8,192, 16) + 1 =
+    # 577) = 11,077 blocks of 10 x 131,072 B
     assert (p30.block_size, p30.num_gpu_blocks) == (16, p30.kv_cache_bytes_per_gpu // 1_310_720)
-    assert p30.max_concurrency == pytest.approx(p30.num_gpu_blocks / 9_797, rel=1e-9)
+    assert p30.max_concurrency == pytest.approx(p30.num_gpu_blocks / 11_077, rel=1e-9)
     # 0.31+ on Hopper: FA4's FP8 kernel makes the head-512 layers' blocks 64 tokens
     # (_get_sm90_fa4_fp8_kv_block_size): global page 64 x 4,096 = 262,144 B, sliding blocks
-    # raised to 32 -> 4,096 + 5 x (cdiv(5,119, 32) + 1 = 161) = 4,901 blocks of 2,621,440 B
+    # raised to 32 -> 4,096 + 5 x (cdiv(9,215, 32) + 1 = 289) = 5,541 blocks of 2,621,440 B
     assert (p33.block_size, p33.num_gpu_blocks) == (32, p33.kv_cache_bytes_per_gpu // 2_621_440)
-    assert p33.max_concurrency == pytest.approx(p33.num_gpu_blocks / 4_901, rel=1e-9)
+    assert p33.max_concurrency == pytest.approx(p33.num_gpu_blocks / 5_541, rel=1e-9)
 
 
 def _qwen35(version: str, prefix_caching: bool | None = None):

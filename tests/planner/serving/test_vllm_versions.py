@@ -20,6 +20,7 @@ from planner.serving.vllm_versions import (
     parse_version,
     require_kv_cache_dtype,
     vllm_rules,
+    window_batched_tokens,
 )
 from planner.units import GIB
 
@@ -269,3 +270,43 @@ def test_flashinfer_sampler_keeps_the_fit_where_the_log_says_flashinfer_samples(
     assert pools[False].activation_bytes_per_gpu == 1_497_628_672
     assert abs(pools[True].kv_cache_bytes_per_gpu / GIB - 5.01) <= 0.05 * 5.01
     assert pools[True].activation_bytes_per_gpu / GIB == pytest.approx(0.58, abs=0.01)
+
+
+def test_sliding_need_counts_max_in_flight_tokens_from_the_0_26_wheel():
+    # kv_cache_interface.py SlidingWindowSpec.max_admission_blocks_per_request: window - 1 +
+    # max_num_batched_tokens up to 0.25.0, window - 1 + max_in_flight_tokens from 0.26.0, =
+    # max_concurrent_batches x batched tokens (config/vllm.py; async scheduling on):
+    # V1 runner 2 at PP 1 and pp above, V2 runner pp + 1
+    assert not vllm_rules("0.25.0").in_flight_window
+    assert vllm_rules("0.26.0").in_flight_window
+    assert window_batched_tokens(False, "v2", 4, 8192) == 8192
+    assert window_batched_tokens(True, "v1", 1, 8192) == 2 * 8192
+    assert window_batched_tokens(True, "v1", 4, 8192) == 4 * 8192
+    assert window_batched_tokens(True, "v2", 1, 8192) == 2 * 8192
+    assert window_batched_tokens(True, "v2", 4, 8192) == 5 * 8192
+
+
+@pytest.mark.parametrize(("version", "pp", "per_request"), [
+    # gpt-oss-20b: 24 layers alternating sliding (window 128) / full, 16-token blocks,
+    # max_model_len 131,072, 8,192 batched tokens (H100 default); one full and one sliding
+    # group on every stage. Full group: 131,072 / 16 = 8,192 blocks. Sliding group:
+    # 0.25.0: cdiv(min(127 + 8,192, 131,072), 16) + 1 = cdiv(8,319, 16) + 1 = 521 -> 8,713
+    ("0.25.0", 1, 8192 + 521),
+    ("0.25.0", 4, 8192 + 521),
+    # 0.26.0, V1 runner (MoE, not listed): PP 1 -> 2 batches, cdiv(127 + 16,384, 16) + 1
+    # = 1,032 + 1; PP 4 -> 4 batches, cdiv(127 + 32,768, 16) + 1 = 2,056 + 1
+    ("0.26.0", 1, 8192 + 1033),
+    ("0.26.0", 4, 8192 + 2057),
+    # 0.29.0, V2 runner for every model: PP 4 -> 5 batches, cdiv(127 + 40,960, 16) + 1
+    # = 2,568 + 1
+    ("0.29.0", 4, 8192 + 2569),
+])
+def test_gpt_oss_20b_sliding_need_per_release_and_pp(version, pp, per_request):
+    entry = catalog_entry("openai/gpt-oss-20b")
+    spec = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+    p = plan(PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", pp),
+                         layout=ParallelLayout(pp=pp),
+                         engine=EngineSettings(vllm_version=version)))
+    assert p.max_concurrency == pytest.approx(p.num_gpu_blocks / per_request)
+    # from 0.20.1 vLLM reports int(concurrency x max_model_len) KV tokens
+    assert p.kv_cache_tokens == int(p.num_gpu_blocks / per_request * 131072)
