@@ -138,7 +138,8 @@ IN_FLIGHT_WINDOW_FROM: Version = (0, 26, 0)
 """NOTE: v1/kv_cache_interface.py SlidingWindowSpec.max_admission_blocks_per_request (and
 ChunkedLocalAttentionSpec's), which max_memory_usage_bytes calls, so both the start-up check
 and the concurrency vLLM reports read it: a sliding layer's tokens are min(window - 1 +
-max_num_batched_tokens, max_model_len) up to the 0.25.0 wheel (kv_cache_interface.py:561) and
+max_num_batched_tokens, max_model_len) up to the 0.25.1 wheel (kv_cache_interface.py:561 in
+0.25.0 and 0.25.1) and
 min(window - 1 + VllmConfig.max_in_flight_tokens, max_model_len) from the 0.26.0 wheel
 (kv_cache_interface.py:584; the same in 0.27.1 and 0.28.0-0.33.0, 0.33.0 :938, which from
 0.28.0 adds extra_retained_tokens, 0 unless multi-module speculative decoding runs), where
