@@ -79,6 +79,7 @@ class _Shard:
     last_stage: bool = True
     pad_vocab: bool = False
     expert_pad: tuple[int, int] = (1, 1)  # (hidden, intermediate) multiples of the MoE kernel
+    layers_only: bool = False  # a lone layer (an MTP draft's, a per-layer read): no stage tensors
 
 
 def weights_bytes(
@@ -166,7 +167,8 @@ def rank_dense_params(spec: ModelSpec, params: ParamBreakdown, layers: range, tp
     head whole and splits the rest, an undercount (unverified)."""
     one = (8.0,) * len(_LAYER_COMPONENTS)
     bits = _SchemeBits(8.0, 8.0, 8.0, (one,) * spec.num_layers)
-    t = _terms(spec, bits, params, _Shard(layers, tp, first_stage=False, last_stage=False))
+    shard = _Shard(layers, tp, first_stage=False, last_stage=False, layers_only=True)
+    t = _terms(spec, bits, params, shard)
     return t.attention_bytes + t.dense_mlp_bytes + t.shared_experts_bytes + t.router_bytes
 
 
@@ -228,7 +230,7 @@ def _mtp_bytes(spec: ModelSpec, bits: "_SchemeBits", params: ParamBreakdown, sha
     index = n if draft is not None else n - 1
     layer = _terms(spec, bits, params, _Shard(range(index, index + 1), shard.tp, shard.ep_size,
                                               shard.ep_rank, False, False, shard.pad_vocab,
-                                              shard.expert_pad))
+                                              shard.expert_pad, layers_only=True))
     hidden = spec.hidden_size
     if spec.model_type in _REPLICATED_FC:
         fc = 2 * hidden * hidden * elem
@@ -349,7 +351,7 @@ def _terms(
         total[component] = total.get(component, 0.0) + n_params * n_bits
 
     vocab_share = _vocab_rows(spec.vocab_size, shard) / spec.vocab_size
-    every_stage = spec.model_type.startswith(EMBEDDINGS_ON_EVERY_STAGE)
+    every_stage = not shard.layers_only and spec.model_type in EMBEDDINGS_ON_EVERY_STAGE
     if shard.first_stage or every_stage:
         # a later stage's tied embed_tokens is its lm_head, counted as such below
         if shard.first_stage or params.lm_head or not shard.last_stage:
@@ -359,7 +361,8 @@ def _terms(
     if shard.first_stage:
         dtype_bits = 8 * TORCH_DTYPE_BYTES[spec.torch_dtype]
         add("vision", params.vision / shard.tp, dtype_bits)
-    if shard.last_stage or every_stage:
+    if shard.last_stage or (not shard.layers_only
+                            and spec.model_type in FINAL_NORM_ON_EVERY_STAGE):
         add("norms", params.final_norm, bits.final_norm)
     if shard.last_stage:
         # NOTE: with tied embeddings and PP > 1 the last stage holds its own copy of the
@@ -412,17 +415,39 @@ def _terms(
     return WeightTerms(**{f"{c}_bytes": math.ceil(b / 8) for c, b in total.items()})
 
 
-EMBEDDINGS_ON_EVERY_STAGE = ("gemma4",)
-"""model_type prefixes whose token embeddings, per-layer embeddings (PLE) and final norm sit
-on every PP stage.
+FINAL_NORM_ON_EVERY_STAGE = frozenset({
+    "gemma", "gemma2", "gemma3", "gemma3_text", "gemma4", "gemma4_text", "gpt_oss",
+    "granitemoe", "mixtral", "nemotron_h", "olmo2", "olmoe", "phi", "qwen2_moe", "qwen3_moe",
+    "qwen3_vl_moe", "starcoder2",
+})  # fmt: skip
+"""model_types whose token embeddings and final norm vLLM builds on every PP stage.
 
-NOTE: vLLM Gemma4Model.__init__ (gemma4.py; 0.19.0, 0.20.0, 0.23.0, 0.25.0, 0.29.0, 0.32.0
-and 0.33.0 wheels) builds embed_tokens, embed_tokens_per_layer, per_layer_model_projection,
-per_layer_projection_norm and norm unconditionally, with no get_pp_group().is_first_rank /
-PPMissingLayer guard (forward reads them on the first rank only, but every rank allocates and
-loads them), and Gemma4ForCausalLM ties its ParallelLMHead to that rank's embed_tokens.
-Gemma, Gemma-2 and Gemma-3 (gemma.py, gemma2.py, gemma3.py) build embed_tokens unguarded too:
-not modelled here, unverified against a PP start-up."""
+NOTE: their vLLM *Model.__init__ builds embed_tokens (gpt-oss: `embedding`) and the final norm
+(Nemotron-H: `norm_f`, Phi: `final_layernorm`) with no get_pp_group().is_first_rank /
+is_last_rank / PPMissingLayer guard, so every PP rank allocates and loads them (forward
+reads them on the first / last rank only). Read in the 0.9.1, 0.10.1, 0.19.0 and 0.33.0
+wheels (each file where that release ships it; gpt_oss.py from 0.10.1, gemma4.py from
+0.19.0; olmo2.py, starcoder2.py and phi.py not in the 0.33.0 wheel read): gemma.py,
+gemma2.py, gemma3.py (Gemma3ForConditionalGeneration's language model, gemma3_mm.py),
+gemma4.py, gpt_oss.py, granitemoe.py, mixtral.py, nemotron_h.py, olmo2.py, olmoe.py,
+phi.py, qwen2_moe.py, qwen3_moe.py (qwen3_vl_moe.py Qwen3MoeLLMModel subclasses it),
+starcoder2.py. Llama, Granite, Qwen2, Qwen3 (and Qwen3-VL), Phi-3, Mistral, DeepSeek-V2/V3,
+GLM-4 MoE, MiniMax-M2, MiMo and MiMo-V2-Flash guard both (first stage / last stage)."""
+
+EMBEDDINGS_ON_EVERY_STAGE = FINAL_NORM_ON_EVERY_STAGE | {
+    "qwen3_next", "qwen3_5", "qwen3_5_moe",
+}  # fmt: skip
+"""model_types whose token embeddings (Gemma 4: and per-layer embeddings, PLE) sit on every
+PP stage; a later stage's tied embed_tokens is its lm_head, counted as such.
+
+NOTE: FINAL_NORM_ON_EVERY_STAGE's families, and qwen3_next.py / qwen3_5.py (Qwen3-Next,
+Qwen3.5 and Qwen3.5-MoE), which build embed_tokens unguarded but the final norm on the last
+stage only (is_last_rank / PPMissingLayer), in the 0.10.2 / 0.17.0 (first wheels with them),
+0.19.0 and 0.33.0 wheels. vLLM Gemma4Model.__init__ (gemma4.py; 0.19.0, 0.20.0, 0.23.0,
+0.25.0, 0.29.0, 0.32.0 and 0.33.0 wheels) builds embed_tokens, embed_tokens_per_layer,
+per_layer_model_projection, per_layer_projection_norm and norm unguarded, and
+Gemma4ForCausalLM ties its ParallelLMHead to that rank's embed_tokens. Unverified against a
+PP start-up."""
 
 
 def _per_layer_embeddings_per_rank(spec: ModelSpec, shard: _Shard) -> float:

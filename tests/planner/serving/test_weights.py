@@ -220,9 +220,45 @@ def test_gemma4_embeddings_and_per_layer_embeddings_on_every_pp_stage():
     # the final norm (1,536 x 2 B) on every stage: stages 0 and 1 differ by it alone from
     # their 12 layers' norms, the same on both
     assert stages[0].norms_bytes == stages[1].norms_bytes
-    first_only = rank_weights(e2b().model_copy(update={"model_type": "gemma3"}), BF16,
+    first_only = rank_weights(e2b().model_copy(update={"model_type": "llama"}), BF16,
                               ParallelLayout(pp=3))
     assert stages[1].norms_bytes - first_only[1].norms_bytes == 1_536 * 2
+
+def test_gemma2_tied_embeddings_and_final_norm_on_every_pp_stage():
+    # vLLM gemma2.py Gemma2Model.__init__ (0.9.1, 0.10.1, 0.19.0, 0.33.0 wheels) builds
+    # embed_tokens and the final norm unguarded; Gemma2ForCausalLM computes logits with
+    # model.embed_tokens (no lm_head of its own). google/gemma-2-9b-it bf16, PP 3: layers
+    # 14 / 14 / 14; embed_tokens 256,000 x 3,584 x 2 B = 1,835,008,000 on every stage (the
+    # last stage's is its lm_head); norms 14 layers x 4 RMSNorms x 3,584 x 2 B = 401,408 plus
+    # the final norm 3,584 x 2 B = 7,168 on every stage.
+    stages = rank_weights(_catalog_spec("google/gemma-2-9b-it"), BF16, ParallelLayout(pp=3))
+    assert [s.embeddings_bytes for s in stages] == [1_835_008_000, 1_835_008_000, 0]
+    assert [s.lm_head_bytes for s in stages] == [0, 0, 1_835_008_000]
+    assert [s.norms_bytes for s in stages] == [408_576] * 3
+
+
+def test_untied_moe_embeddings_on_every_pp_stage_beside_the_last_stage_lm_head():
+    # vLLM qwen3_moe.py Qwen3MoeModel.__init__ (0.9.1, 0.10.1, 0.19.0, 0.33.0 wheels) builds
+    # embed_tokens and the final norm unguarded. Qwen/Qwen3-30B-A3B bf16 (untied), PP 3:
+    # layers 16 / 16 / 16; embed_tokens 151,936 x 2,048 x 2 B = 622,329,856 on every stage,
+    # lm_head the same on the last; norms 16 x 2 x 2,048 x 2 B = 131,072 (the q/k norms are
+    # counted with attention) plus the final norm 2,048 x 2 B = 4,096.
+    spec = _catalog_spec("Qwen/Qwen3-30B-A3B")
+    stages = rank_weights(spec, BF16, ParallelLayout(pp=3))
+    assert [s.embeddings_bytes for s in stages] == [622_329_856] * 3
+    assert [s.lm_head_bytes for s in stages] == [0, 0, 622_329_856]
+    assert [s.norms_bytes for s in stages] == [135_168] * 3
+    # qwen3_next.py / qwen3_5.py guard the final norm (is_last_rank) but not embed_tokens
+    nxt = rank_weights(spec.model_copy(update={"model_type": "qwen3_next"}), BF16,
+                       ParallelLayout(pp=3))
+    assert [s.embeddings_bytes for s in nxt] == [622_329_856] * 3
+    assert [s.norms_bytes for s in nxt] == [131_072, 131_072, 135_168]
+    # llama.py guards both: first stage (or a tied last stage) and last stage only
+    llama = rank_weights(spec.model_copy(update={"model_type": "llama"}), BF16,
+                         ParallelLayout(pp=3))
+    assert [s.embeddings_bytes for s in llama] == [622_329_856, 0, 0]
+    assert [s.norms_bytes for s in llama] == [131_072, 131_072, 135_168]
+
 
 def test_mla_latent_projections_are_replicated():
     # q_a 64x32 + norm 32, kv_a 64x(16+4) + norm 16 -> 3,376 replicated;
