@@ -370,6 +370,8 @@ def _terms(
         head = params.lm_head or (0 if shard.first_stage else params.embeddings)
         head_bits = bits.lm_head if params.lm_head else bits.embeddings
         add("lm_head", head * vocab_share, head_bits)
+    elif params.lm_head and not shard.layers_only and spec.model_type in LM_HEAD_ON_EVERY_STAGE:
+        add("lm_head", params.lm_head * vocab_share, bits.lm_head)
     # The layer sums run in locals (the hot loop of a sweep), in the same order as add().
     attention = dense_mlp = experts = shared_experts = router = per_layer_inputs = 0.0
     norms = total.get("norms", 0.0)
@@ -448,6 +450,21 @@ stage only (is_last_rank / PPMissingLayer), in the 0.10.2 / 0.17.0 (first wheels
 per_layer_model_projection, per_layer_projection_norm and norm unguarded, and
 Gemma4ForCausalLM ties its ParallelLMHead to that rank's embed_tokens. Unverified against a
 PP start-up."""
+
+LM_HEAD_ON_EVERY_STAGE = frozenset({
+    "gpt_oss", "granitemoe", "mixtral", "nemotron_h", "olmo2", "olmoe", "phi", "qwen2_moe",
+    "qwen3_moe", "qwen3_next", "qwen3_vl_moe", "starcoder2",
+})  # fmt: skip
+"""model_types whose untied lm_head vLLM builds on every PP stage (a tied one shares the
+stage's embed_tokens, already counted as embeddings).
+
+NOTE: their *ForCausalLM.__init__ builds `self.lm_head = ParallelLMHead(...)` with no
+get_pp_group().is_last_rank / PPMissingLayer guard (compute_logits runs on the last rank
+only): gpt_oss.py, granitemoe.py, mixtral.py, nemotron_h.py, olmo2.py, olmoe.py, phi.py,
+qwen2_moe.py, qwen3_moe.py, qwen3_next.py, qwen3_vl_moe.py (Qwen3MoeLLMForCausalLM),
+starcoder2.py (untied branch) in the 0.9.1, 0.19.0 and 0.33.0 wheels, each where it ships the
+file. qwen3_5.py guards it (0.19.0, 0.33.0); Gemma's lm_head is tied (gemma.py, gemma3.py) or
+absent (gemma2.py: logits from embed_tokens)."""
 
 
 def _per_layer_embeddings_per_rank(spec: ModelSpec, shard: _Shard) -> float:

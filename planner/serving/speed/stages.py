@@ -73,13 +73,14 @@ def _build_stages(spec: ModelSpec, request: PlanRequest, scheme: QuantScheme, ac
     for stage, layers in enumerate(pp_layer_split(spec.num_layers, layout.pp)):
         ranks = weights[stage * layout.tp:(stage + 1) * layout.tp]
         w = max(ranks, key=lambda t: t.total_bytes)
+        last = stage == layout.pp - 1
+        # an earlier stage's lm_head (weights.LM_HEAD_ON_EVERY_STAGE) is held, never read
         dense = (w.attention_bytes + w.dense_mlp_bytes + w.shared_experts_bytes
-                 + w.router_bytes + w.norms_bytes + w.lm_head_bytes)
+                 + w.router_bytes + w.norms_bytes + (w.lm_head_bytes if last else 0))
         lps = [params.layers[i] for i in layers]
         # whole on every rank what vLLM replicates (the router, MLA's q_a / kv_a, ...)
         dense_params: float = rank_dense_params(spec, params, layers, layout.tp)
-        lm_head = (params.lm_head or params.embeddings) / layout.tp \
-            if stage == layout.pp - 1 else 0.0
+        lm_head = (params.lm_head or params.embeddings) / layout.tp if last else 0.0
         dense_params += lm_head
         expert = sum(lp.experts_per_token * lp.expert_size for lp in lps) / ep_div
         groups: dict[int | None, list[int]] = {}

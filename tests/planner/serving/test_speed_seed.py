@@ -288,7 +288,7 @@ def test_the_layouts_compared() -> None:
     ring steps each (9.56 ms a token) make it slower per token than TP=4 x PP=2 (94 of 6
     steps a stage, 2.48 ms), yet faster than PP=8, which walks eight stages at one GPU's
     bandwidth (23.61 ms) and prefills at one GPU's compute; at the KV-limited concurrency
-    TP=4 x PP=2 and PP=8 (more KV room: 134 and 123 requests against 70) serve more
+    TP=4 x PP=2 and PP=8 (more KV room: 134 and 93 requests against 70) serve more
     tokens/s than TP=8."""
     ep, tp8 = _speed(ParallelLayout(tp=8, ep=True)), _speed(ParallelLayout(tp=8))
     tp4pp2, pp8 = _speed(ParallelLayout(tp=4, pp=2)), _speed(ParallelLayout(tp=1, pp=8))

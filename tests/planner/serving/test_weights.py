@@ -237,26 +237,29 @@ def test_gemma2_tied_embeddings_and_final_norm_on_every_pp_stage():
     assert [s.norms_bytes for s in stages] == [408_576] * 3
 
 
-def test_untied_moe_embeddings_on_every_pp_stage_beside_the_last_stage_lm_head():
+def test_untied_moe_embeddings_and_lm_head_on_every_pp_stage():
     # vLLM qwen3_moe.py Qwen3MoeModel.__init__ (0.9.1, 0.10.1, 0.19.0, 0.33.0 wheels) builds
-    # embed_tokens and the final norm unguarded. Qwen/Qwen3-30B-A3B bf16 (untied), PP 3:
-    # layers 16 / 16 / 16; embed_tokens 151,936 x 2,048 x 2 B = 622,329,856 on every stage,
-    # lm_head the same on the last; norms 16 x 2 x 2,048 x 2 B = 131,072 (the q/k norms are
-    # counted with attention) plus the final norm 2,048 x 2 B = 4,096.
+    # embed_tokens and the final norm unguarded, Qwen3MoeForCausalLM its ParallelLMHead too.
+    # Qwen/Qwen3-30B-A3B bf16 (untied), PP 3: layers 16 / 16 / 16; embed_tokens 151,936 x
+    # 2,048 x 2 B = 622,329,856 on every stage, lm_head the same on every stage; norms
+    # 16 x 2 x 2,048 x 2 B = 131,072 (the q/k norms are counted with attention) plus the
+    # final norm 2,048 x 2 B = 4,096.
     spec = _catalog_spec("Qwen/Qwen3-30B-A3B")
     stages = rank_weights(spec, BF16, ParallelLayout(pp=3))
     assert [s.embeddings_bytes for s in stages] == [622_329_856] * 3
-    assert [s.lm_head_bytes for s in stages] == [0, 0, 622_329_856]
+    assert [s.lm_head_bytes for s in stages] == [622_329_856] * 3
     assert [s.norms_bytes for s in stages] == [135_168] * 3
     # qwen3_next.py / qwen3_5.py guard the final norm (is_last_rank) but not embed_tokens
     nxt = rank_weights(spec.model_copy(update={"model_type": "qwen3_next"}), BF16,
                        ParallelLayout(pp=3))
     assert [s.embeddings_bytes for s in nxt] == [622_329_856] * 3
+    assert [s.lm_head_bytes for s in nxt] == [622_329_856] * 3  # qwen3_next.py: unguarded
     assert [s.norms_bytes for s in nxt] == [131_072, 131_072, 135_168]
     # llama.py guards both: first stage (or a tied last stage) and last stage only
     llama = rank_weights(spec.model_copy(update={"model_type": "llama"}), BF16,
                          ParallelLayout(pp=3))
     assert [s.embeddings_bytes for s in llama] == [622_329_856, 0, 0]
+    assert [s.lm_head_bytes for s in llama] == [0, 0, 622_329_856]
     assert [s.norms_bytes for s in llama] == [131_072, 131_072, 135_168]
 
 
