@@ -34,6 +34,11 @@ class AttentionMixer(_Frozen):
     head_dim: int = Field(gt=0, description="dimension of one K head")
     v_head_dim: int = Field(gt=0, description="dimension of one V head (usually = head_dim)")
     sliding_window: int | None = Field(default=None, gt=0, description="tokens kept, if sliding")
+    chunked: bool = Field(
+        default=False, description="chunked local attention (Llama 4): sliding_window is "
+        "attention_chunk_size; vLLM ChunkedLocalAttentionSpec sizes its need without the "
+        "window's -1 and +1 block"
+    )
     kv_shared: bool = Field(default=False, description="K and V share one projection (k_eq_v)")
     kv_source: int | None = Field(
         default=None, ge=0, description="the earlier layer whose KV this layer reads (Gemma 4 "

@@ -136,13 +136,18 @@ says "Hybrid models do not support prefix caching"."""
 
 IN_FLIGHT_WINDOW_FROM: Version = (0, 26, 0)
 """NOTE: v1/kv_cache_interface.py SlidingWindowSpec.max_admission_blocks_per_request (and
-ChunkedLocalAttentionSpec's), which max_memory_usage_bytes calls, so both the start-up check
-and the concurrency vLLM reports read it: a sliding layer's tokens are min(window - 1 +
-max_num_batched_tokens, max_model_len) up to the 0.25.1 wheel (kv_cache_interface.py:561 in
-0.25.0 and 0.25.1) and
+ChunkedLocalAttentionSpec's, the same tokens as min(chunk + T, max_model_len) without the
+extra block: SlidingWindowKv.chunked), which max_memory_usage_bytes calls, so both the
+start-up check and the concurrency vLLM reports read it: a sliding layer's tokens are
+min(window - 1 + max_num_batched_tokens, max_model_len) up to the 0.25.1 wheel
+(kv_cache_interface.py:561 in 0.25.0 and 0.25.1) and
 min(window - 1 + VllmConfig.max_in_flight_tokens, max_model_len) from the 0.26.0 wheel
 (kv_cache_interface.py:584; the same in 0.27.1 and 0.28.0-0.33.0, 0.33.0 :938, which from
-0.28.0 adds extra_retained_tokens, 0 unless multi-module speculative decoding runs), where
+0.28.0 adds extra_retained_tokens: num_speculative_tokens - 1 only for multi-module MTP,
+min(the draft's num_nextn_predict_layers, num_speculative_tokens) > 1 (kv_cache_utils.py /
+kv_cache_planning.py, SpeculativeConfig.use_multi_module_mtp); 0 for every sliding model
+Headroom drafts: hf_config_override sets MiMo-V2-Flash's draft to 1 layer and
+DeepSeek-V4-Flash declares 1; not modelled for a config declaring more), where
 max_in_flight_tokens = max_concurrent_batches x max_num_batched_tokens (config/vllm.py:525 in
 0.26.0, :601 in 0.33.0; "out-of-window blocks are freed on the processed-token basis, so
 in-flight steps transiently keep their blocks"). max_concurrent_batches (config/vllm.py:512

@@ -54,7 +54,8 @@ def _attention(mixer: AttentionMixer, state_elem_bytes: int) -> KvLayer:
         "v_head_dim": mixer.v_head_dim,
     }
     if mixer.kind == "sliding" and mixer.sliding_window:
-        return SlidingWindowKv(sliding_window=mixer.sliding_window, **dims)
+        return SlidingWindowKv(sliding_window=mixer.sliding_window, chunked=mixer.chunked,
+                               **dims)
     return FullAttentionKv(**dims)
 
 

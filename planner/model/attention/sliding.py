@@ -11,6 +11,7 @@ class SlidingWindowKv(FullAttentionKv):
 
     kind: Literal["sliding"] = "sliding"  # type: ignore[assignment]
     sliding_window: int
+    chunked: bool = False  # Llama 4's chunked local attention (ChunkedLocalAttentionSpec)
 
     def max_memory_usage_bytes(
         self,
@@ -29,9 +30,19 @@ class SlidingWindowKv(FullAttentionKv):
         (vllm_versions.window_batched_tokens). Gemma-3-27B (window 1024, 8192 batched
         tokens, max_model_len 8192): min(1023 + 8192, 8192) = 8192 -> 512 + 1 = 513 blocks,
         which reproduces the logged concurrency 15,997 / (512 + 6 x 513) = 4.46.
+
+        NOTE: a chunked layer (`chunked`, vLLM ChunkedLocalAttentionSpec.max_memory_usage_bytes,
+        0.11.0-0.25.1; max_admission_blocks_per_request from 0.26.0) holds
+        cdiv(min(chunk + max_num_batched_tokens, max_model_len), block) pages: no -1, no +1
+        block. Llama-4-Scout (llm-d v0.19.0 log, TP 4, max_model_len 8,192, 4 groups of 12
+        layers): 91,495 blocks / (512 + 3 x 512) = 44.68, the logged concurrency.
         """
+        page = self.page_bytes(block_size, kv_elem_bytes, tp)
+        if self.chunked:
+            return cdiv(min(self.sliding_window + max_num_batched_tokens, max_model_len),
+                        block_size) * page
         tokens = min(self.sliding_window - 1 + max_num_batched_tokens, max_model_len)
-        return (cdiv(tokens, block_size) + 1) * self.page_bytes(block_size, kv_elem_bytes, tp)
+        return (cdiv(tokens, block_size) + 1) * page
 
     @property
     def group_key(self) -> str:

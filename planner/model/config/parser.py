@@ -564,7 +564,8 @@ class _Attention:
             self.sources["head dim"] = (r.key("head_dim", "attention_head_dim"), "")
         self.head_dim = hd
         self.window = r.int_("sliding_window", hi=MAX_CONTEXT)
-        if model_type.startswith("llama4"):
+        self.chunked = model_type.startswith("llama4")
+        if self.chunked:
             self.window = r.int_("attention_chunk_size", hi=MAX_CONTEXT)
         bias = bool(r.flag("attention_bias")) or model_type == "phi"
         self.qkv_bias = bias or model_type in QWEN2_BIAS_TYPES
@@ -636,6 +637,7 @@ class _Attention:
             head_dim=hd,
             v_head_dim=v_hd,
             sliding_window=self.window if kind == "sliding" else None,
+            chunked=self.chunked and kind == "sliding",
             kv_shared=kv_shared,
             qkv_bias=self.qkv_bias,
             o_bias=self.o_bias,

@@ -310,3 +310,25 @@ def test_gpt_oss_20b_sliding_need_per_release_and_pp(version, pp, per_request):
     assert p.max_concurrency == pytest.approx(p.num_gpu_blocks / per_request)
     # from 0.20.1 vLLM reports int(concurrency x max_model_len) KV tokens
     assert p.kv_cache_tokens == int(p.num_gpu_blocks / per_request * 131072)
+
+
+@pytest.mark.parametrize(("version", "max_model_len", "per_request"), [
+    # Llama-4-Scout: 48 layers, every 4th global, 36 chunked (attention_chunk_size 8,192) ->
+    # 4 groups of 12 layers, 16-token blocks, 8,192 batched tokens (H100 default).
+    # ChunkedLocalAttentionSpec: cdiv(min(chunk + T, max_model_len), block), no +1 block.
+    # The llm-d v0.19.0 log (TP 4, 8,192 tokens): 91,495 blocks at 44.68x -> 2,048 blocks per
+    # request = 512 full + 3 x cdiv(min(8,192 + 8,192, 8,192), 16) = 512 + 3 x 512
+    ("0.19.0", 8192, 512 + 3 * 512),
+    # 0.33.0 (Model Runner V2, PP 1: T = 2 x 8,192 in flight), 131,072 tokens:
+    # 8,192 full + 3 x cdiv(8,192 + 16,384, 16) = 8,192 + 3 x 1,536
+    ("0.33.0", 131072, 8192 + 3 * 1536),
+])
+def test_llama4_chunked_layers_hold_chunk_plus_batched_tokens(version, max_model_len,
+                                                               per_request):
+    entry = catalog_entry("meta-llama/Llama-4-Scout-17B-16E-Instruct")
+    spec = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+    p = plan(PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", 4),
+                         layout=ParallelLayout(tp=4),
+                         engine=EngineSettings(vllm_version=version,
+                                               max_model_len=max_model_len)))
+    assert p.max_concurrency == pytest.approx(p.num_gpu_blocks / per_request)
