@@ -20,6 +20,7 @@ from planner.model.attention import (
     FullAttentionKv,
     KvLayer,
     RecurrentStateKv,
+    SlidingWindowKv,
     cdiv,
     kv_layer_spec,
     model_kv_layers,
@@ -933,6 +934,7 @@ class StateRules(NamedTuple):
     spec_tokens: int = 0  # num_speculative_tokens: the conv states widen by as many columns
     draft_kv_layers: int = 0  # the MTP draft's attention layers, on the last stage
     attention_align: int = 16  # a hybrid's attention block multiple (_attention_block)
+    chunked_full: bool = False  # chunked layers as full attention (before CHUNKED_HYBRID_FROM)
 
 
 def draft_kv_layer(layers: tuple[KvLayer | None, ...]) -> KvLayer | None:
@@ -993,7 +995,12 @@ def _split_stages(
 
 def _state_dtype(kv: KvLayer, states: StateRules) -> KvLayer:
     """A GDN layer keeps its config's state dtype only where the version honours it; a
-    recurrent layer's conv state widens by the speculative tokens."""
+    recurrent layer's conv state widens by the speculative tokens; a chunked local layer is
+    full attention where the release turns the hybrid KV cache manager off for it
+    (vllm_versions.CHUNKED_HYBRID_FROM)."""
+    if states.chunked_full and isinstance(kv, SlidingWindowKv) and kv.chunked:
+        return FullAttentionKv(num_kv_heads=kv.num_kv_heads, head_dim=kv.head_dim,
+                               v_head_dim=kv.v_head_dim)
     update: dict = {}
     if not states.config_ssm_dtype and getattr(kv, "ssm_elem_bytes", None) is not None:
         update["ssm_elem_bytes"] = None

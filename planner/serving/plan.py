@@ -571,7 +571,8 @@ def _state_rules(spec: ModelSpec, s: EngineSettings, rules, compute_capability: 
     "align" (prefix caching on a hybrid model), 1 + num_speculative_blocks otherwise;
     mamba/abstract.py sets num_speculative_blocks = num_speculative_tokens, and
     MambaStateShapeCalculator widens each conv state to kernel - 1 + num_speculative_tokens.
-    The MTP draft's attention layers (spec.mtp_layers) join the KV cache.
+    The MTP draft's attention layers (spec.mtp_layers) join the KV cache. Llama 4's chunked
+    layers are full attention before vllm_versions.CHUNKED_HYBRID_FROM.
     """
     n = s.num_speculative_tokens
     align = rules.mamba_align and (s.enable_prefix_caching if s.enable_prefix_caching
@@ -580,7 +581,7 @@ def _state_rules(spec: ModelSpec, s: EngineSettings, rules, compute_capability: 
         isinstance(layer.mixer, AttentionMixer) and layer.mixer.head_dim == 256
         for layer in spec.layers)
     return StateRules(rules.config_ssm_dtype, (2 if align else 1) + n, n,
-                      spec.mtp_layers if n else 0, 32 if hd256 else 16)
+                      spec.mtp_layers if n else 0, 32 if hd256 else 16, not rules.chunked_hybrid)
 
 
 def mtp_refusal(spec: ModelSpec, s: EngineSettings) -> tuple[str, ...]:

@@ -134,6 +134,17 @@ HYBRID_PREFIX_CACHING_FROM: Version = (0, 26, 0)
 prefix caching", so it is on by default for them, from the 0.26.0 wheel on; the 0.25.0 wheel
 says "Hybrid models do not support prefix caching"."""
 
+CHUNKED_HYBRID_FROM: Version = (0, 14, 0)
+"""NOTE: VllmConfig.__post_init__ sets scheduler_config.disable_hybrid_kv_cache_manager when
+the model has attention_chunk_size (Llama 4) and envs.VLLM_ALLOW_CHUNKED_LOCAL_ATTN_WITH_
+HYBRID_KV_CACHE is off ("There is a latency regression when using chunked local attention
+with the hybrid KV cache manager. Disabling it, by default"): that variable defaults to "0"
+in the 0.11.0 (config/__init__.py), 0.12.0 and 0.13.0 (config/vllm.py) wheels and to "1"
+from the 0.14.0 wheel (envs.py; still in 0.33.0). With the manager off,
+kv_cache_utils.unify_hybrid_kv_cache_specs turns every ChunkedLocalAttentionSpec into a
+FullAttentionSpec, whose need is cdiv(max_model_len, block) blocks, and all layers form one
+group."""
+
 IN_FLIGHT_WINDOW_FROM: Version = (0, 26, 0)
 """NOTE: v1/kv_cache_interface.py SlidingWindowSpec.max_admission_blocks_per_request (and
 ChunkedLocalAttentionSpec's, the same tokens as min(chunk + T, max_model_len) without the
@@ -515,6 +526,7 @@ class VllmRules:
     sampler_holds_forward: bool = True  # SAMPLER_HOLDS_FORWARD_FROM
     v2_runner: V2RunnerDefault | None = None  # V2_RUNNER_DEFAULTS; None: V2 is opt-in
     in_flight_window: bool = True  # IN_FLIGHT_WINDOW_FROM
+    chunked_hybrid: bool = True  # CHUNKED_HYBRID_FROM
 
     @property
     def label(self) -> str:
@@ -568,6 +580,7 @@ def vllm_rules(text: str) -> VllmRules:
         mamba_align=version >= MAMBA_ALIGN_FROM,
         hybrid_prefix_caching=version >= HYBRID_PREFIX_CACHING_FROM,
         in_flight_window=version >= IN_FLIGHT_WINDOW_FROM,
+        chunked_hybrid=version >= CHUNKED_HYBRID_FROM,
         symm_mem=version >= SYMM_MEM_FROM,
         custom_ar_world_sizes=CUSTOM_AR_WORLD_SIZES + ((16,) if version >= CUSTOM_AR_16_FROM
                                                        else ()),

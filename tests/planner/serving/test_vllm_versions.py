@@ -312,6 +312,16 @@ def test_gpt_oss_20b_sliding_need_per_release_and_pp(version, pp, per_request):
     assert p.kv_cache_tokens == int(p.num_gpu_blocks / per_request * 131072)
 
 
+def _scout_tp4(version: str, max_model_len: int):
+    """Llama-4-Scout (catalog) planned on 4 H100s at TP 4."""
+    entry = catalog_entry("meta-llama/Llama-4-Scout-17B-16E-Instruct")
+    spec = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+    return plan(PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", 4),
+                            layout=ParallelLayout(tp=4),
+                            engine=EngineSettings(vllm_version=version,
+                                                  max_model_len=max_model_len)))
+
+
 @pytest.mark.parametrize(("version", "max_model_len", "per_request"), [
     # Llama-4-Scout: 48 layers, every 4th global, 36 chunked (attention_chunk_size 8,192) ->
     # 4 groups of 12 layers, 16-token blocks, 8,192 batched tokens (H100 default).
@@ -325,10 +335,25 @@ def test_gpt_oss_20b_sliding_need_per_release_and_pp(version, pp, per_request):
 ])
 def test_llama4_chunked_layers_hold_chunk_plus_batched_tokens(version, max_model_len,
                                                                per_request):
-    entry = catalog_entry("meta-llama/Llama-4-Scout-17B-16E-Instruct")
-    spec = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
-    p = plan(PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", 4),
-                         layout=ParallelLayout(tp=4),
-                         engine=EngineSettings(vllm_version=version,
-                                               max_model_len=max_model_len)))
+    p = _scout_tp4(version, max_model_len)
+    assert p.max_concurrency == pytest.approx(p.num_gpu_blocks / per_request)
+
+
+@pytest.mark.parametrize(("version", "layers_per_block", "per_request"), [
+    # 0.11.0-0.13.0: VLLM_ALLOW_CHUNKED_LOCAL_ATTN_WITH_HYBRID_KV_CACHE defaults to 0, so a
+    # model with attention_chunk_size runs without the hybrid KV cache manager and
+    # unify_hybrid_kv_cache_specs makes every chunked layer full attention: one group of 48
+    # layers, 131,072 / 16 = 8,192 blocks per request
+    ("0.11.0", 48, 8192),
+    ("0.13.0", 48, 8192),
+    # 0.14.0 (the default flips to 1): 4 groups of 12; 8,192 full + 3 chunked groups x
+    # cdiv(min(8,192 + 8,192, 131,072), 16) = 1,024
+    ("0.14.0", 12, 8192 + 3 * 1024),
+])
+def test_llama4_chunked_layers_are_full_attention_before_0_14(version, layers_per_block,
+                                                              per_request):
+    p = _scout_tp4(version, 131072)
+    # Scout: 8 KV heads / TP 4 = 2 per rank, head_dim 128, bf16: 2 x 2 x 128 x 2 = 1,024 B
+    # per token per layer; a 16-token block of `layers_per_block` layers
+    assert p.num_gpu_blocks == p.kv_cache_bytes_per_gpu // (layers_per_block * 16 * 1024)
     assert p.max_concurrency == pytest.approx(p.num_gpu_blocks / per_request)
