@@ -1170,6 +1170,27 @@ def summary_figures(
                           for pp_stage, w, total in st.facts.workers], errors)[2]
 
 
+def held_request_blocks(request: PlanRequest, held_tokens: int) -> int:
+    """Blocks one decoding request holding `held_tokens` needs on the plan's hungriest stage:
+    the per-request rule the plan sizes max_model_len with (blocks_per_request), at the held
+    length, its sliding groups counting the tokens a decoding request has in flight (one per
+    step, times the batches async scheduling keeps in flight: window_batched_tokens at 1).
+
+    NOTE: vLLM's scheduler allocates blocks as a request grows and frees the blocks that left
+    a sliding window (single_type_kv_cache_manager.py SlidingWindowManager.
+    remove_skipped_blocks), so a decoding request's sliding group holds cdiv(window - 1 +
+    in-flight, block) + 1 blocks, not the window + max_num_batched_tokens that admitting a
+    max_model_len request reserves. gpt-oss-20b (12 sliding layers of window 128 + 12 full,
+    16-token blocks) at 0.33.0 holding 1,536 tokens: 96 full + cdiv(127 + 2, 16) + 1 = 10
+    sliding = 106 blocks.
+    """
+    st = _setup(request.model, request.cluster, request.layout, request.engine)
+    r = st.facts.r
+    in_flight = window_batched_tokens(r.in_flight_window, r.runner[0], st.layout.pp, 1)
+    return max(blocks_per_request(stage, held_tokens, in_flight)
+               for _, stage in st.facts.stages if stage is not None)
+
+
 def _distinct_workers(cluster: ClusterSpec, layout: ParallelLayout, r: _Resolved,
                       weight_totals: tuple[int, ...]) -> tuple[tuple[int, int, int], ...]:
     """(PP stage, weight bytes, GPU total) of each distinct worker, stage by stage: the

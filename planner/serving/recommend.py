@@ -25,7 +25,7 @@ from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings, derived_max_model_len
 from planner.serving.hardware import GPU_PRESETS, NetworkSpec, preset_cluster
 from planner.serving.layout import ParallelLayout, layout_errors
-from planner.serving.plan import PlanRequest, summary_figures
+from planner.serving.plan import PlanRequest, held_request_blocks, summary_figures
 from planner.serving.prices import PRICE_TABLE_DATE, GpuPrice
 from planner.serving.replicas import SLACK, Bound, Family, families, lowest_counts
 from planner.serving.speed import (
@@ -261,7 +261,8 @@ def _replica(spec: ModelSpec, cluster, settings: EngineSettings, member: Paralle
                 "concurrency": figures["max_num_seqs"] * member.dp})
             speed = speed_figures(request, load, plan_result=PlanFigures.of(figures))
             top = 0.0 if speed is None else speed.output_tokens_per_s
-            bound = figures["kv_cache_tokens"] // load.held_tokens < figures["max_num_seqs"]
+            bound = (figures["num_gpu_blocks"] // held_request_blocks(request, load.held_tokens)
+                     < figures["max_num_seqs"])
         cache[key] = (figures["fits"] and figures["max_concurrency"] >= workload.concurrency,
                       top, bound)
     return cache[key]

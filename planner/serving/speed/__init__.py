@@ -51,7 +51,7 @@ from planner.memo import IdentityMemo
 from planner.model.attention import cdiv
 from planner.serving.engine import EngineSettings, sparse_mla_kv
 from planner.serving.layout import layout_warnings
-from planner.serving.plan import PlanRequest, PlanSummary, Term, plan
+from planner.serving.plan import PlanRequest, PlanSummary, Term, held_request_blocks, plan
 from planner.serving.speed.coefficients import FITTED, WNA16_FALLBACK_SLOWDOWN, SpeedCoefficients
 from planner.serving.speed.collectives import node_span
 from planner.serving.speed.context import _Ctx, _device, _padded_moe
@@ -127,6 +127,7 @@ class PlanFigures(NamedTuple):
     max_num_seqs: int
     max_num_batched_tokens: int
     kv_cache_tokens: int
+    num_gpu_blocks: int
 
     @classmethod
     def of(cls, figures: Mapping[str, Any]) -> PlanFigures:
@@ -164,8 +165,8 @@ def estimate_speed(
     plan does not fit or one request of input + output tokens exceeds its context ceiling.
 
     `plan_result` is plan(request), its PlanSummary (Plan extends it) or its PlanFigures: of
-    the plan, only fits, max_context_tokens, max_num_seqs, max_num_batched_tokens and
-    kv_cache_tokens are read, and every PlanSummary has them."""
+    the plan, only fits, max_context_tokens, max_num_seqs, max_num_batched_tokens,
+    kv_cache_tokens and num_gpu_blocks are read, and every PlanSummary has them."""
     return _estimate(request, load or ServingLoad(), plan_result or plan(request),
                      coefficients, explain=True)
 
@@ -191,7 +192,10 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
         return None  # a custom GPU without a bandwidth or compute figure: no speed
     stages, dp = ctx.stages, ctx.dp
     held = load.held_tokens
-    kv_limit = max(1, min(p.max_num_seqs, p.kv_cache_tokens // held)) * dp
+    # the pool's blocks over one request's at the held length (not kv_cache_tokens // held:
+    # vLLM's token figure prices sliding groups at max_model_len's window rule)
+    held_blocks = held_request_blocks(request, held)
+    kv_limit = max(1, min(p.max_num_seqs, p.num_gpu_blocks // held_blocks)) * dp
     conc = min(load.concurrency, kv_limit)
     per_replica = cdiv(conc, dp)
     context = load.input_len + load.output_len / 2
@@ -223,22 +227,24 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
         return figures
     terms = _speed_terms(ctx, stages, load, conc, kv_limit, per_replica, context, parts,
                          tpot_base, interference, prefill_s, marginal_s, chunks, tpot, ttft,
-                         kv_wait, aggregate, softmax_s, burst)
+                         kv_wait, aggregate, softmax_s, burst, (p.num_gpu_blocks, held_blocks))
     return SpeedEstimate(load=load, **figures._asdict(), kernel=ctx.device.family,
                          link=ctx.device.link.kind, terms=terms,
                          notes=_notes(ctx, request.engine, load, p, conc, kv_limit, held,
-                                      kv_wait))
+                                      held_blocks, kv_wait))
 
 
 def _notes(ctx: _Ctx, s: EngineSettings, load: ServingLoad, p: PlanSummary | PlanFigures,
-           conc: int, kv_limit: int, held: int, kv_wait: float) -> list[str]:
+           conc: int, kv_limit: int, held: int, held_blocks: int, kv_wait: float
+           ) -> list[str]:
     """An estimate's notes: the KV cache's cap on the concurrency, the MoE fallback kernel,
     what runs between nodes, the release's caveats and what is not modelled."""
     notes = []
     if conc < load.concurrency:
-        notes.append(f"concurrency capped at {conc}: the KV cache holds {p.kv_cache_tokens:,} "
-                     f"tokens per replica = {kv_limit // ctx.dp} requests of {held:,} "
-                     "(prompt + half the output, held on average); a client waits "
+        notes.append(f"concurrency capped at {conc}: the KV cache's {p.num_gpu_blocks:,} "
+                     f"blocks per replica hold {kv_limit // ctx.dp} requests of {held:,} "
+                     f"tokens ({held_blocks:,} blocks each; prompt + half the output, held on "
+                     "average); a client waits "
                      f"{kv_wait:,.1f} s for a slot on average (kv_wait, not in TTFT)")
     if ctx.wna16:
         notes.append(f"MoE experts run the Triton WNA16 fallback: expert reads x "

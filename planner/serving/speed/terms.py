@@ -100,9 +100,10 @@ def _exp_rule(ctx: _Ctx) -> str:
 
 def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, parts,
                  tpot_base, interference, prefill_s, marginal_s, chunks, tpot, ttft,
-                 kv_wait, aggregate, softmax_s, burst=None) -> list[Term]:
+                 kv_wait, aggregate, softmax_s, burst, blocks) -> list[Term]:
     """The speed figures with their formulas in the model's own numbers; `burst`: _burst's
-    (mean seconds, steps) when the requests arrive together."""
+    (mean seconds, steps) when the requests arrive together, else None; `blocks`: (the pool's
+    blocks per replica, the blocks one request holds at load.held_tokens)."""
     dev = ctx.device
     c = ctx.c
     s = max(stages, key=lambda st: st.dense_bytes + st.expert_bytes)
@@ -175,9 +176,9 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
             "128 rows (deep_gemm_utils.py compute_aligned_M), added to the step")]
     return [
         _term("kv_limited_concurrency", "KV-limited concurrency", kv_limit, "requests",
-              f"min(max_num_seqs, KV tokens // ({load.input_len:,} in + {load.output_len:,} / 2 "
-              f"out held on average)) x DP {ctx.dp} = {kv_limit}; served {conc} of "
-              f"{load.concurrency} asked",
+              f"min(max_num_seqs, {blocks[0]:,} KV blocks // {blocks[1]:,} blocks per request "
+              f"holding {load.input_len:,} in + {load.output_len:,} / 2 out on average) x DP "
+              f"{ctx.dp} = {kv_limit}; served {conc} of {load.concurrency} asked",
               "the KV cache binds" if conc < load.concurrency else ""),
         _term("decode_weights", "Decode: weight read per stage step", parts["weights"] * 1e3,
               "ms", f"({s.dense_bytes / 1e9:.3f} GB dense{touched}) / "
