@@ -328,7 +328,8 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
                      help="KV pool per GPU, like vLLM's flag: skips the profiling terms")
     eng.add_argument("--skip-mm-profiling", action="store_true",
                      help="like vLLM's flag: no multimodal encoder profile run (by default a "
-                     "Qwen3-VL-family model profiles its vision encoder on a largest image)")
+                     "Qwen3-VL-family or Llama 4 model profiles its vision encoder on its largest "
+                     "images)")
     eng.add_argument("--num-speculative-tokens", type=_bounded_int(0, 64), default=0,
                      metavar="N", help="MTP speculative decoding with the model's own MTP "
                      "layers, N draft tokens per step (vLLM --speculative-config method mtp; "

@@ -200,7 +200,8 @@ class QuantSpec(_Frozen):
 
 
 class VisionEncoder(_Frozen):
-    """A Qwen3-VL-style ViT as vLLM's profile run sees it (vision_config dims)."""
+    """A ViT as vLLM's profile run sees it (vision_config dims): Qwen3-VL-style, or Llama 4's
+    tiles given as patches (planner.model.config.vision._llama4_encoder)."""
 
     depth: int = Field(gt=0)
     hidden: int = Field(gt=0)
@@ -214,7 +215,7 @@ class VisionEncoder(_Frozen):
 
 class VisionSpec(_Frozen):
     """The vision (or audio) tower of a multimodal model: counted, and for the Qwen3-VL
-    family the encoder vLLM profiles at start-up."""
+    family and Llama 4 the encoder vLLM profiles at start-up."""
 
     model_type: str
     params: int = Field(ge=0, description="parameters of the tower incl. projector (estimated)")

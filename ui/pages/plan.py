@@ -268,7 +268,8 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
             st.checkbox("Skip multimodal profiling", help="vLLM --skip-mm-profiling: the "
                         "start-up profile runs the language model only, so the vision "
                         "encoder's activation peak is yours to leave room for; it changes the "
-                        "figures where Headroom models the encoder (the Qwen3-VL family)",
+                        "figures where Headroom models the encoder (the Qwen3-VL family, "
+                        "Llama 4)",
                         **bind("plan", "skip_mm_profiling"))
 
 

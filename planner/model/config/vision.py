@@ -206,6 +206,39 @@ def _qwen3_vl_encoder(r: Reader, text_hidden: int) -> VisionEncoder:
         max_item_patches=QWEN3_VL_MAX_PIXELS // (patch * patch))
 
 
+LLAMA4_MAX_TILES = 16
+"""UNVERIFIED (preprocessor_config.json is not in ../shared): the Llama 4 image processor's
+max_patches, transformers' Llama4ImageProcessor default (image_processing_llama4.py, 5.24.0).
+The llm-d Llama-4-Scout log (vLLM 0.19.0, 8,192 batched tokens) profiles 3 image items,
+which holds for 15 to 18 tiles per item (8,192 // (tiles x 144) = 3)."""
+
+
+def _llama4_encoder(r: Reader, text_hidden: int) -> VisionEncoder:
+    """The dims vLLM's encoder profile run depends on (mllama4.py, 0.19.0 wheel).
+
+    The dummy image is LLAMA4_MAX_TILES tiles tall, one wide (get_image_size_with_most_features,
+    get_dummy_mm_data): aspect ratio 16 x 1, so 1 + 16 chunks of image_size^2 pixels
+    (_call_hf_processor patches_per_image); each chunk is (image_size / patch)^2 patches of
+    c p^2 values, pixel-shuffled by pixel_shuffle_ratio 0.5 (4 patches per token,
+    get_patch_per_chunk), and the projector maps each token to the text width
+    (_process_image_input: multi_modal_projector, split per image, views of one tensor).
+    The ViT-peak half of encoder_profile is Qwen3-VL's block live set, not Llama 4's
+    (unverified here); with the Scout dims it is far below the held + decoder half. The
+    same dummy image in the 0.11.0, 0.15.0, 0.18.0 and 0.33.0 wheels.
+    """
+    patch = r.int_("patch_size", hi=1024) or 14
+    image = r.int_("image_size", hi=1 << 16) or 448  # Llama4VisionConfig's default (_llama4)
+    ratio = r.get("pixel_shuffle_ratio")
+    ratio = ratio if isinstance(ratio, float) and 0 < ratio <= 1 else 0.5
+    return VisionEncoder(
+        depth=r.int_("num_hidden_layers", hi=4096) or 34,
+        hidden=r.int_("hidden_size", hi=MAX_DIM) or 768,
+        mlp=r.int_("intermediate_size", hi=MAX_DIM) or 5632,
+        patch_input=(r.int_("num_channels", hi=64) or 3) * patch * patch,
+        merge=round(1 / ratio), out_hidden=text_hidden, deepstack=0,
+        max_item_patches=(1 + LLAMA4_MAX_TILES) * (image // patch) ** 2)
+
+
 def vision_estimate(r: Reader, top: Reader, text_hidden: int, top_type: str) -> VisionSpec:
     """Parameters of the vision tower and its projector; LookupError when its dims are missing.
 
@@ -215,7 +248,10 @@ def vision_estimate(r: Reader, top: Reader, text_hidden: int, top_type: str) -> 
     vision_type = vision_type if isinstance(vision_type, str) else ""
     family = _family(vision_type, top_type, r)
     params, note = family(r, top, text_hidden, top_type)
-    encoder = _qwen3_vl_encoder(r, text_hidden) if family is _qwen_vl and top_type.startswith(
-        QWEN3_VL_TYPES) else None
+    encoder = None
+    if family is _qwen_vl and top_type.startswith(QWEN3_VL_TYPES):
+        encoder = _qwen3_vl_encoder(r, text_hidden)
+    elif family is _llama4:
+        encoder = _llama4_encoder(r, text_hidden)
     return VisionSpec(model_type=vision_type or "vision", params=params, note=f"estimate: {note}",
                       encoder=encoder)

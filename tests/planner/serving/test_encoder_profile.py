@@ -1,4 +1,4 @@
-"""vLLM's multimodal encoder profile run (Qwen3-VL family): the ViT's peak on the largest
+"""vLLM's multimodal encoder profile run (Qwen3-VL family, Llama 4): the ViT's peak on the largest
 dummy image, checked against two logged start-ups whose pools it explains."""
 
 from planner.catalog import catalog_entry
@@ -113,3 +113,34 @@ def test_text_only_models_have_no_encoder_term():
     assert spec.vision is None
     p = plan(PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", 1)))
     assert "vision encoder" not in next(t.formula for t in p.terms if t.key == "activation")
+
+
+def test_llama4_scout_holds_three_dummy_images_through_the_decoder_run():
+    # llm-d log meta-llama-llama-4-scout--h100-80gb--tp4pp1dp1--8192 (vLLM 0.19.0, TP=4,
+    # utilization 0.95, 8,192 tokens): "Encoder cache will be initialized with a budget of
+    # 8192 tokens, and profiled with 3 image items", torch peak increase 3.19 GiB, available
+    # KV cache 16.75 GiB, 91,495 GPU blocks. vLLM 0.19.0 mllama4.py: the dummy image is
+    # max_patches (16) tiles tall (get_image_size_with_most_features), aspect 16 x 1 -> 1 + 16
+    # chunks of 336 x 336 (_call_hf_processor), (336 / 14)^2 = 576 patches each, pixel
+    # shuffle 0.5 -> 144 tokens a chunk (get_patch_per_chunk): 9,792 patches, 2,448 tokens an
+    # item; encoder_budget.py _get_max_items: 8,192 // 2,448 = 3 items.
+    # gpu_model_runner.py profile_run keeps the outputs in encoder_cache and the dummy batch
+    # referenced through _dummy_run: pixel values 3 x 17 x 3 x 336 x 336 x 2 B = 34,546,176
+    # + projector outputs 3 x 2,448 x 5,120 (text width) x 2 B = 75,202,560 -> 109,748,736 B.
+    spec = _spec("meta-llama/Llama-4-Scout-17B-16E-Instruct")
+    p = encoder_profile(spec.vision.encoder, tp=4, mbt=8192, seqs=1024, max_model_len=8192,
+                        act_bytes=2)
+    assert (p.items, p.patches) == (3, 29_376)
+    assert p.held == 34_546_176 + 75_202_560
+    engine = EngineSettings(vllm_version="0.19.0", gpu_memory_utilization=0.95,
+                            max_model_len=8192)
+    req = PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", 4),
+                      layout=ParallelLayout(tp=4), engine=engine)
+    with_mm, without = (plan(r) for r in (req, req.model_copy(update={"engine": engine.model_copy(
+        update={"skip_mm_profiling": True})})))
+    # the held tensors add to the decoder's peak (the ViT's own is the smaller side)
+    assert with_mm.activation_bytes_per_gpu == without.activation_bytes_per_gpu + 109_748_736
+    assert p.vit_peak < with_mm.activation_bytes_per_gpu
+    # the pool and blocks come within 1 % of the log (1.3 % high without the encoder term)
+    assert abs(with_mm.kv_cache_bytes_per_gpu / GIB - 16.75) <= 0.01 * 16.75
+    assert abs(with_mm.num_gpu_blocks - 91_495) <= 0.01 * 91_495
