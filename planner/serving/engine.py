@@ -801,17 +801,24 @@ def activation_bytes(
     sort_sampler: bool = False,
     holds_forward: bool = True,
     mm_profiling: bool = False,
+    encoder_every_stage: bool = False,
 ) -> tuple[int, str]:
     """Profile-run activation peak of one worker, with its formula filled in (DeepSeek-V4:
     planner.serving.activation_dsv4, its sampler from the fit's sampler term; `ep` and
     `compute_capability` pick its MoE kernel's split and workspace; `sort_sampler` and
     `holds_forward`: vllm_versions.TRITON_TOP_K_TOP_P_FROM, SAMPLER_HOLDS_FORWARD_FROM;
     `mm_profiling`: the profile run includes the vision encoder's (encoder_profile, on the
-    first stage of a model with one; vLLM without --skip-mm-profiling))."""
+    first stage of a model with one, and on every stage with `encoder_every_stage`; vLLM
+    without --skip-mm-profiling)).
+
+    NOTE: the V1 runner's profile_run (gpu_model_runner.py, the 0.10.1-0.33.0 wheels) calls
+    model.embed_multimodal with no get_pp_group().is_first_rank test, so every stage that
+    builds the tower (weights.VISION_ON_EVERY_STAGE) runs the encoder's profile; Model Runner
+    V2's (v1/worker/gpu/model_runner.py, 0.29.0-0.33.0) only on the first PP rank."""
     decoder, formula = _decoder_activation_bytes(
         facts, layers, last_stage, max_num_batched_tokens, max_num_seqs, tp, act_bytes,
         max_model_len, ep, compute_capability, sort_sampler, holds_forward)
-    if facts.vision is None or not mm_profiling or layers.start:
+    if facts.vision is None or not mm_profiling or (layers.start and not encoder_every_stage):
         return decoder, formula
     enc = encoder_profile(facts.vision, tp, max_num_batched_tokens, max_num_seqs,
                           max_model_len, act_bytes)

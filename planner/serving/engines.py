@@ -46,6 +46,7 @@ class Worker(NamedTuple):
     symm_mem: bool = True  # the release allocates vLLM's symmetric-memory buffer (>= 0.11)
     sort_sampler: bool = False  # vllm_versions.TRITON_TOP_K_TOP_P_FROM: the dummy sampler sorts
     sampler_holds_forward: bool = True  # vllm_versions.SAMPLER_HOLDS_FORWARD_FROM
+    encoder_every_stage: bool = False  # the encoder's profile on every stage (activation_bytes)
 
 
 class Overheads(NamedTuple):
@@ -104,7 +105,8 @@ class VllmEngine:
             act = activation_bytes(w.facts, w.layers, w.last_stage, w.max_num_batched_tokens,
                                    w.max_num_seqs, w.layout.tp, w.act_bytes, w.max_model_len,
                                    w.layout.ep, w.compute_capability, w.sort_sampler,
-                                   w.sampler_holds_forward, not s.skip_mm_profiling)[0]
+                                   w.sampler_holds_forward, not s.skip_mm_profiling,
+                                   w.encoder_every_stage)[0]
         nt = s.non_torch_bytes if s.non_torch_bytes is not None else non_torch_bytes(
             w.layout, w.link, w.nvswitch_sharp, w.tp_within_node, w.compute_capability,
             w.symm_mem)

@@ -73,6 +73,7 @@ from planner.serving.vllm_versions import (
     CHUNKED_OFF_TOKENS_MAX_FROM,
     DSV4_LAYOUT_FROM,
     DSV4_LAYOUT_GONE_FROM,
+    TOWER_FIRST_STAGE_ON_V2_FROM,
     V1_ONLY_FROM,
     EngineError,
     LayoutRefused,
@@ -85,7 +86,7 @@ from planner.serving.vllm_versions import (
     vllm_rules,
     window_batched_tokens,
 )
-from planner.serving.weights import rank_weights
+from planner.serving.weights import VISION_ON_EVERY_STAGE, rank_weights
 from planner.text import counted
 from planner.units import GIB
 
@@ -418,6 +419,8 @@ class _Resolved(NamedTuple):
     symm_mem: bool  # vllm_versions.SYMM_MEM_FROM
     sampler: tuple[bool, bool]  # vllm_versions: (sort_sampler, sampler_holds_forward)
     runner: tuple[str, str]  # vllm_versions.model_runner: ("v1" | "v2", why)
+    vision_first_stage_only: bool  # vllm_versions.TOWER_FIRST_STAGE_ON_V2_FROM on V2
+    encoder_every_stage: bool  # engine.activation_bytes: the V1 runner, tower on every stage
     in_flight_window: bool  # vllm_versions.IN_FLIGHT_WINDOW_FROM
     kv_grouping: tuple[float, bool]  # (group_pad_ratio, PAGE_UNIFY_FROM) of the release
     expert_pad: tuple[int, int]
@@ -513,6 +516,9 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         symm_mem=rules.symm_mem,
         sampler=(rules.sort_sampler and not s.flashinfer_sampler, rules.sampler_holds_forward),
         runner=runner,
+        vision_first_stage_only=runner[0] == "v2"
+        and rules.version >= TOWER_FIRST_STAGE_ON_V2_FROM,
+        encoder_every_stage=runner[0] == "v1" and spec.model_type in VISION_ON_EVERY_STAGE,
         in_flight_window=rules.in_flight_window,
         kv_grouping=(rules.group_pad_ratio, rules.page_unify),
         expert_pad=(MXFP4_MARLIN_PAD if s.mxfp4_marlin else
@@ -651,7 +657,8 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
     format, the KV layout, the request's need and the warnings shared across formats)."""
     own_heads = bool(r.states.draft_kv_layers) and draft_own_heads(spec, s.vllm_version)
     key = ("weights", r.scheme.key, *_layout_key(layout), r.act_b, r.expert_pad,
-           r.states.draft_kv_layers, own_heads, r.mbt if spec.compressed_attention else 0)
+           r.states.draft_kv_layers, own_heads, r.mbt if spec.compressed_attention else 0,
+           r.vision_first_stage_only)
     totals = _cached(spec, key, _rank_totals, spec, r, layout, own_heads)
     kv_b = sparse_mla_kv(spec, s, r.kv_plain, r.compute_capability, layout.tp)
     stages = ENGINE.stage_layouts(r.facts, layout, r.block_size, kv_b, r.fa4_fp8_hd512,
@@ -673,7 +680,8 @@ def _rank_totals(spec: ModelSpec, r: _Resolved, layout: ParallelLayout, own_head
     """The weight bytes of each (stage, TP rank) position, in rank order (_setup caches them)."""
     terms = rank_weights(spec, r.scheme, layout, _params(spec), served_dtype_bytes=r.act_b,
                          expert_pad=r.expert_pad, mtp_layers=r.states.draft_kv_layers,
-                         mtp_own_heads=own_heads, max_num_batched_tokens=r.mbt)
+                         mtp_own_heads=own_heads, max_num_batched_tokens=r.mbt,
+                         vision_first_stage_only=r.vision_first_stage_only)
     return tuple(w.total_bytes for w in terms)
 
 
@@ -714,7 +722,7 @@ def _worker_overheads(st: _Setup, pp_stage: int) -> Overheads:
     return ENGINE.overheads(Worker(
         r.facts, st.facts.stages[pp_stage][0], pp_stage == layout.pp - 1, layout, r.mbt, r.seqs,
         r.act_b, r.link, r.nvswitch_sharp, layout.tp <= r.gpus_per_node, r.graphs,
-        r.max_model_len, r.compute_capability, r.symm_mem, *r.sampler,
+        r.max_model_len, r.compute_capability, r.symm_mem, *r.sampler, r.encoder_every_stage,
     ), st.s, r.subtract_graphs)
 
 
@@ -723,7 +731,7 @@ def _overhead_key(r: _Resolved, s: EngineSettings) -> tuple:
     resolved settings and the settings' overrides."""
     return (r.mbt, r.seqs, r.act_b, r.link, r.nvswitch_sharp, r.gpus_per_node, r.graphs,
             r.max_model_len, r.compute_capability, r.symm_mem, r.sampler, r.subtract_graphs,
-            s.activation_bytes,
+            r.encoder_every_stage, s.activation_bytes,
             s.non_torch_bytes, s.cuda_graph_bytes, s.enforce_eager, s.skip_mm_profiling)
 
 
@@ -1047,7 +1055,7 @@ def plan(request: PlanRequest) -> Plan:
         r.max_model_len, r.subtract_graphs, r.facts, f.stages,
         non_torch_parts(layout, r.link, r.nvswitch_sharp, layout.tp <= r.gpus_per_node,
                         r.compute_capability, r.symm_mem),
-        r.graphs, r.compute_capability, r.sampler, r.runner[0],
+        r.graphs, r.compute_capability, r.sampler, r.runner[0], r.encoder_every_stage,
     )
     kv_b = f.kv_b
     if not fields["fits"]:
@@ -1237,7 +1245,7 @@ def _term(key: str, label: str, value: float, unit: str, formula: str, note: str
 def _terms(
     spec, layout, s, r, stage, kv_b, act_b, mbt, seqs, num_blocks, per_request, concurrency,
     tokens_from_concurrency, tokens, ceiling, model_limit, max_model_len, subtract_graphs, facts,
-    stages, nt_parts, graph_counts, compute_capability, sampler, runner,
+    stages, nt_parts, graph_counts, compute_capability, sampler, runner, encoder_every_stage,
 ) -> list[Term]:
     """Every figure of the binding rank with its formula and real numbers; on Model Runner V2
     (`runner`) the activation and graph terms say they are the V1 runner's."""
@@ -1262,7 +1270,7 @@ def _terms(
     act_formula = activation_bytes(
         facts, stages[r.pp_stage][0], r.pp_stage == layout.pp - 1, mbt, seqs, layout.tp, act_b,
         max_model_len, layout.ep, compute_capability, *sampler,
-        not s.skip_mm_profiling and s.activation_bytes is None,
+        not s.skip_mm_profiling and s.activation_bytes is None, encoder_every_stage,
     )[1]
     kv_formula = (
         f"{_gib(r.budget_bytes)} - {_gib(r.weights_bytes)} weights - "

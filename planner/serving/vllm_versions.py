@@ -40,6 +40,14 @@ V1_ONLY_FROM: Version = (0, 11, 0)
 is V1. Before it EngineArgs._is_v1_supported_oracle (engine/arg_utils.py) falls back to V0 for
 some settings, hardware and models (planner.serving.v1_oracle refuses those)."""
 
+TOWER_FIRST_STAGE_ON_V2_FROM: Version = (0, 33, 0)
+"""NOTE: from the 0.33.0 wheel SupportsMultiModal._mark_tower_model (model_executor/models/
+interfaces.py) builds a multimodal model's towers as StageMissingLayer "on pipeline stages after
+the first under Model Runner V2" (`vllm_config.use_v2_model_runner and not
+get_pp_group().is_first_rank`); the 0.15.0-0.32.0 wheels skip them only for
+--limit-mm-per-prompt 0, and V1 builds them on every stage in every release
+(weights.VISION_ON_EVERY_STAGE)."""
+
 NEWEST_COVERED: Version = (0, 33, 99)
 """Any 0.33.x patch release; 0.34 and later have not been read."""
 

@@ -80,6 +80,7 @@ class _Shard:
     pad_vocab: bool = False
     expert_pad: tuple[int, int] = (1, 1)  # (hidden, intermediate) multiples of the MoE kernel
     layers_only: bool = False  # a lone layer (an MTP draft's, a per-layer read): no stage tensors
+    vision_every_stage: bool = False  # the vision tower on this stage too (VISION_ON_EVERY_STAGE)
 
 
 def weights_bytes(
@@ -105,6 +106,7 @@ def rank_weights(
     mtp_layers: int = 0,
     mtp_own_heads: bool = False,
     max_num_batched_tokens: int = 0,
+    vision_first_stage_only: bool = False,
 ) -> tuple[WeightTerms, ...]:
     """Bytes on each GPU of one replica, as vLLM loads them: index = pp_stage * tp + tp_rank.
 
@@ -115,10 +117,14 @@ def rank_weights(
     kernel rounds each expert's hidden and per-rank intermediate dims up to these multiples
     (mxfp4.mxfp4_expert_padding). `mtp_layers`: MTP draft layers loaded for speculative
     decoding, held by the last stage (mtp_bytes); `mtp_own_heads`: each keeps its own lm_head
-    copy in the served dtype (planner.serving.mtp.SHARED_HEAD_FROM).
+    copy in the served dtype (planner.serving.mtp.SHARED_HEAD_FROM). The vision tower sits on
+    every stage for VISION_ON_EVERY_STAGE's model types unless `vision_first_stage_only`
+    (vLLM 0.33 on Model Runner V2: vllm_versions.TOWER_FIRST_STAGE_ON_V2_FROM).
     """
     params = params or count_params(spec)
     bits = _scheme_bits(spec, scheme)
+    vision_every_stage = (not vision_first_stage_only and spec.vision is not None
+                          and spec.model_type in VISION_ON_EVERY_STAGE)
     stages = pp_layer_split(spec.num_layers, layout.pp)
     elem = served_dtype_bytes or TORCH_DTYPE_BYTES[spec.torch_dtype]
     rope = rope_cache_bytes(spec, elem)
@@ -136,7 +142,7 @@ def rank_weights(
                 shard = _Shard(
                     layers=layers, tp=layout.tp, ep_size=ep_size, ep_rank=tp_rank,
                     first_stage=stage == 0, last_stage=stage == layout.pp - 1, pad_vocab=True,
-                    expert_pad=expert_pad,
+                    expert_pad=expert_pad, vision_every_stage=vision_every_stage,
                 )
                 if spec.compressed_attention and spec.quant and scheme.key == spec.quant.scheme:
                     memo[key] = _dsv4_terms(spec, params, shard, elem, max_num_batched_tokens)
@@ -358,7 +364,7 @@ def _terms(
             add("embeddings", params.embeddings * vocab_share, bits.embeddings)
         if spec.per_layer_input_size:
             add("embeddings", _per_layer_embeddings_per_rank(spec, shard), bits.embeddings)
-    if shard.first_stage:
+    if shard.first_stage or shard.vision_every_stage:
         dtype_bits = 8 * TORCH_DTYPE_BYTES[spec.torch_dtype]
         add("vision", params.vision / shard.tp, dtype_bits)
     if shard.last_stage or (not shard.layers_only
@@ -465,6 +471,28 @@ qwen2_moe.py, qwen3_moe.py, qwen3_next.py, qwen3_vl_moe.py (Qwen3MoeLLMForCausal
 starcoder2.py (untied branch) in the 0.9.1, 0.19.0 and 0.33.0 wheels, each where it ships the
 file. qwen3_5.py guards it (0.19.0, 0.33.0); Gemma's lm_head is tied (gemma.py, gemma3.py) or
 absent (gemma2.py: logits from embed_tokens)."""
+
+
+VISION_ON_EVERY_STAGE = frozenset({
+    "gemma3", "gemma4", "kimi_k25", "kimi_vl", "llama4", "llava", "llava_next", "mistral3",
+    "qwen2_5_vl", "qwen2_vl", "qwen3_5", "qwen3_5_moe", "qwen3_vl", "qwen3_vl_moe",
+})  # fmt: skip
+"""Multimodal model_types whose vision tower and projector vLLM builds (and loads) on every PP
+stage, though serving runs the encoder on the first only (gpu_model_runner.py _preprocess:
+`supports_mm_inputs and is_first_rank`).
+
+NOTE: their *ForConditionalGeneration.__init__ builds the tower with no get_pp_group() /
+PPMissingLayer guard: gemma3_mm.py (SiglipVisionModel + Gemma3MultiModalProjector),
+gemma4_mm.py, mllama4.py (Llama4VisionModel + projector), kimi_vl.py and kimi_k25.py
+(MoonViT), llava.py, llava_next.py (granite-vision), mistral3.py (Pixtral tower), qwen2_vl.py,
+qwen2_5_vl.py, qwen3_vl.py, qwen3_vl_moe.py, qwen3_5.py (Qwen3_VisionTransformer), each where
+the release ships it, read in the 0.9.1, 0.10.1, 0.11.0-0.19.0, 0.20.0, 0.23.0-0.25.0,
+0.29.0, 0.31.0, 0.32.0 and 0.33.0 wheels (the only guard before 0.15 is
+--limit-mm-per-prompt 0). From 0.15.0 they build it inside
+SupportsMultiModal._mark_tower_model (interfaces.py), which swaps it for a StageMissingLayer
+when every modality's limit is 0 and, from the 0.33.0 wheel (not in 0.32.0), "on pipeline
+stages after the first under Model Runner V2" (`vllm_config.use_v2_model_runner and not
+get_pp_group().is_first_rank`). Unverified against a PP start-up."""
 
 
 def _per_layer_embeddings_per_rank(spec: ModelSpec, shard: _Shard) -> float:

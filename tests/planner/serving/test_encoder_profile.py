@@ -144,3 +144,26 @@ def test_llama4_scout_holds_three_dummy_images_through_the_decoder_run():
     # the pool and blocks come within 1 % of the log (1.3 % high without the encoder term)
     assert abs(with_mm.kv_cache_bytes_per_gpu / GIB - 16.75) <= 0.01 * 16.75
     assert abs(with_mm.num_gpu_blocks - 91_495) <= 0.01 * 91_495
+
+
+def test_pp_later_stage_holds_and_profiles_the_tower_on_v1_only():
+    # Qwen3-VL-30B-A3B bf16, PP=2 on 2x H100: vLLM builds the tower on both stages
+    # (qwen3_vl_moe.py, no PP guard) and V1's profile_run calls embed_multimodal on every
+    # rank (gpu_model_runner.py, no is_first_rank test); 0.33.0 on Model Runner V2 (its
+    # default) skips the tower after the first stage (interfaces.py _mark_tower_model) and
+    # V2 profiles the encoder on the first PP rank only (v1/worker/gpu/model_runner.py).
+    # Tower 538,631,408 params x 2 B = 1,077,262,816 B; ViT peak 2,214,592,512 B
+    # (test_vit_peak_by_hand: one 65,536-patch image at 8,192 batched tokens).
+    spec = _spec("Qwen/Qwen3-VL-30B-A3B-Instruct")
+    stages = {}
+    for version in ("0.20.2", "0.33.0"):
+        p = plan(PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", 2),
+                             layout=ParallelLayout(pp=2), engine=EngineSettings(
+                                 vllm_version=version, max_model_len=32768, max_num_seqs=4)))
+        stages[p.model_runner] = list(p.per_gpu)
+    v1, v2 = stages["v1"], stages["v2"]
+    assert v1[1].weights_bytes - v2[1].weights_bytes == 1_077_262_816
+    assert v1[0].weights_bytes == v2[0].weights_bytes
+    assert [g.activation_bytes for g in v1] == [2_214_592_512] * 2
+    assert v2[0].activation_bytes == 2_214_592_512
+    assert v2[1].activation_bytes < 2_214_592_512  # the decoder's own peak only

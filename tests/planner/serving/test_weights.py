@@ -224,6 +224,27 @@ def test_gemma4_embeddings_and_per_layer_embeddings_on_every_pp_stage():
                               ParallelLayout(pp=3))
     assert stages[1].norms_bytes - first_only[1].norms_bytes == 1_536 * 2
 
+def test_vision_tower_on_every_pp_stage_unless_v2_guards_it():
+    # vLLM qwen3_vl_moe.py Qwen3VLMoeForConditionalGeneration.__init__ builds self.visual
+    # (Qwen3_VisionTransformer) with no PP guard (0.11.0-0.33.0 wheels); from 0.33.0
+    # interfaces.py _mark_tower_model skips it after the first stage on Model Runner V2.
+    # Qwen/Qwen3-VL-30B-A3B-Instruct bf16: tower 27 x 15,239,504 + 1,770,624 + 2,654,208 +
+    # 30,679,808 + 3 x 30,686,720 = 538,631,408 params x 2 B = 1,077,262,816; TP 2 halves it.
+    spec = _catalog_spec("Qwen/Qwen3-VL-30B-A3B-Instruct")
+    stages = rank_weights(spec, BF16, ParallelLayout(pp=2))
+    assert [s.vision_bytes for s in stages] == [1_077_262_816] * 2
+    tp2 = rank_weights(spec, BF16, ParallelLayout(tp=2, pp=2))
+    assert [s.vision_bytes for s in tp2] == [538_631_408] * 4
+    v2 = rank_weights(spec, BF16, ParallelLayout(pp=2), vision_first_stage_only=True)
+    assert [s.vision_bytes for s in v2] == [1_077_262_816, 0]
+    # the other stage terms do not move with the tower
+    assert stages[1].total_bytes - v2[1].total_bytes == 1_077_262_816
+    # a model type whose vLLM file was not read keeps the tower on the first stage
+    other = rank_weights(spec.model_copy(update={"model_type": "glm4v_moe"}), BF16,
+                         ParallelLayout(pp=2))
+    assert [s.vision_bytes for s in other] == [1_077_262_816, 0]
+
+
 def test_gemma2_tied_embeddings_and_final_norm_on_every_pp_stage():
     # vLLM gemma2.py Gemma2Model.__init__ (0.9.1, 0.10.1, 0.19.0, 0.33.0 wheels) builds
     # embed_tokens and the final norm unguarded; Gemma2ForCausalLM computes logits with
