@@ -124,6 +124,7 @@ def relaxed_speed(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
     no terms); None where the speed model gives none."""
     relaxed = PlanSummary.model_construct(**{**figures, "fits": True,
                                              "kv_cache_tokens": _HUGE,
+                                             "num_gpu_blocks": _HUGE,
                                              "max_context_tokens": _HUGE})
     request = PlanRequest.model_construct(model=spec, cluster=cluster, layout=layout,
                                           engine=settings)
