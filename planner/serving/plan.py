@@ -45,7 +45,7 @@ from planner.serving.engine import (
 from planner.serving.engines import VLLM, Engine, Overheads, Worker
 from planner.serving.hardware import ClusterSpec, GpuSpec, parse_capability
 from planner.serving.launch import Launch, launch, with_layout
-from planner.serving.layout import ParallelLayout, layout_errors, layout_warnings, pp_layer_split
+from planner.serving.layout import ParallelLayout, layout_errors, layout_warnings
 from planner.serving.mla_block import (
     dsv4_block_refusal,
     mla_block_size,
@@ -667,7 +667,7 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
                 *_bridge_warnings(cluster, layout.tp))
     # a KV-shared layer cut from its source fails at model load, before any KV sizing
     checks = (tuple(_busy_errors(cluster, layout, s, r)),
-              tuple(_kv_sharing_errors(spec, layout) or _empty_stage_errors(stages, s)),
+              tuple(_kv_sharing_errors(spec, stages) or _empty_stage_errors(stages, s)),
               tuple(_page_size_errors(stages, r, s)))
     window_mbt = window_batched_tokens(r.in_flight_window, r.runner[0], layout.pp, r.mbt)
     return _LayoutFacts(r, totals, stages, kv_b,
@@ -799,7 +799,8 @@ def _empty_stage_errors(stages: tuple[tuple[range, StageKv | None], ...], s: Eng
     ]
 
 
-def _kv_sharing_errors(spec: ModelSpec, layout: ParallelLayout) -> list[str]:
+def _kv_sharing_errors(spec: ModelSpec, stages: tuple[tuple[range, StageKv | None], ...]
+                       ) -> list[str]:
     """vLLM's start-up failure when pipeline parallel puts a KV-shared layer (Gemma 4
     num_kv_shared_layers, AttentionMixer.kv_source) on a later stage than the layer it reads.
 
@@ -810,8 +811,7 @@ def _kv_sharing_errors(spec: ModelSpec, layout: ParallelLayout) -> list[str]:
     registers only its own stage's layers (make_layers: PPMissingLayer elsewhere).
     google/gemma-4-E2B-it at PP=2 (layers 0-17, 18-34): layers 18-34 read layers 13 and 14.
     """
-    stage_of = {i: k for k, rng in enumerate(pp_layer_split(spec.num_layers, layout.pp))
-                for i in rng}
+    stage_of = {i: k for k, (rng, _) in enumerate(stages) for i in rng}
     cut: dict[int, list[tuple[int, int]]] = {}
     for layer in spec.layers:
         source = getattr(layer.mixer, "kv_source", None)
