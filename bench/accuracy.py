@@ -375,8 +375,8 @@ def compare(case: dict, s: Setup | None = None, spec: ModelSpec | None = None,
             continue
         row["terms"][key] = {"logged": logged, "planned": round(read(result), 3)}
     pool = case["figures"].get("available_kv_cache_gib")
-    given_flag = "--kv-cache-memory-bytes" in vllm_cli(s.version).flags  # from 0.10.2
-    if pool and pool > 0 and case["figures"].get("max_concurrency") and given_flag:
+    if (pool and pool > 0 and case["figures"].get("max_concurrency")
+            and vllm_cli(s.version).accepts("--kv-cache-memory-bytes")):  # from 0.10.2
         # the arithmetic after the pool alone: the logged pool given as --kv-cache-memory
         given = plan(req.model_copy(update={"engine": req.engine.model_copy(
             update={"kv_cache_memory_bytes": round(pool * GIB)})}))
