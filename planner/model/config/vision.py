@@ -118,6 +118,14 @@ def _gemma4(r: Reader, top: Reader, text_hidden: int, top_type: str) -> Estimate
     return params + h * text_hidden, f"Gemma 4 encoder {depth} x {h}, MLP {inter} (gated)"
 
 
+def _llama4_dims(r: Reader) -> tuple[int, int, int, int, int, int]:
+    """Depth, width, MLP width, patch, image size and channels of a Llama 4 vision_config;
+    missing keys take Llama4VisionConfig's defaults (34 layers, 768, 5632, 14, 448 px, 3)."""
+    return (r.int_("num_hidden_layers", hi=4096) or 34, r.int_("hidden_size", hi=MAX_DIM) or 768,
+            r.int_("intermediate_size", hi=MAX_DIM) or 5632, r.int_("patch_size", hi=1024) or 14,
+            r.int_("image_size", hi=1 << 16) or 448, r.int_("num_channels", hi=64) or 3)
+
+
 def _llama4(r: Reader, top: Reader, text_hidden: int, top_type: str) -> Estimate:
     """Llama 4 vision model + pixel-shuffle adapter + projector (llama4/modeling_llama4.py).
 
@@ -128,12 +136,7 @@ def _llama4(r: Reader, top: Reader, text_hidden: int, top_type: str) -> Estimate
     Llama4VisionConfig defaults (768 wide, 34 layers, MLP 5632, 448 px / 14, output 7680,
     projector 4096): with Maverick's text width 5120 that is 455,178,240, the meta count.
     """
-    depth = r.int_("num_hidden_layers", hi=4096) or 34
-    h = r.int_("hidden_size", hi=MAX_DIM) or 768
-    inter = r.int_("intermediate_size", hi=MAX_DIM) or 5632
-    patch = r.int_("patch_size", hi=1024) or 14
-    image = r.int_("image_size", hi=1 << 16) or 448
-    channels = r.int_("num_channels", hi=64) or 3
+    depth, h, inter, patch, image, channels = _llama4_dims(r)
     vision_out = r.int_("vision_output_dim", hi=MAX_DIM) or 7680
     proj_in = r.int_("projector_input_dim", hi=MAX_DIM) or 4096
     proj_out = r.int_("projector_output_dim", hi=MAX_DIM) or 4096
@@ -226,15 +229,11 @@ def _llama4_encoder(r: Reader, text_hidden: int) -> VisionEncoder:
     (unverified here); with the Scout dims it is far below the held + decoder half. The
     same dummy image in the 0.11.0, 0.15.0, 0.18.0 and 0.33.0 wheels.
     """
-    patch = r.int_("patch_size", hi=1024) or 14
-    image = r.int_("image_size", hi=1 << 16) or 448  # Llama4VisionConfig's default (_llama4)
+    depth, hidden, inter, patch, image, channels = _llama4_dims(r)
     ratio = r.get("pixel_shuffle_ratio")
     ratio = ratio if isinstance(ratio, float) and 0 < ratio <= 1 else 0.5
     return VisionEncoder(
-        depth=r.int_("num_hidden_layers", hi=4096) or 34,
-        hidden=r.int_("hidden_size", hi=MAX_DIM) or 768,
-        mlp=r.int_("intermediate_size", hi=MAX_DIM) or 5632,
-        patch_input=(r.int_("num_channels", hi=64) or 3) * patch * patch,
+        depth=depth, hidden=hidden, mlp=inter, patch_input=channels * patch * patch,
         merge=round(1 / ratio), out_hidden=text_hidden, deepstack=0,
         max_item_patches=(1 + LLAMA4_MAX_TILES) * (image // patch) ** 2)
 
