@@ -491,9 +491,14 @@ def _header(inputs: ReportInputs) -> list[str]:
         f"- Model source: {md_escape(inputs.card.source)}",
         f"- Hardware source: {md_escape(inputs.cluster_source)}",
         f"- vLLM release whose rules apply: {release_label(inputs.plan.engine.vllm_version)}",
-        f"- vLLM model runner: {inputs.plan.model_runner.upper()} "
-        f"({md_escape(inputs.plan.model_runner_reason)})",
+        f"- {model_runner_line(inputs.plan)}",
     ]
+
+
+def model_runner_line(plan: Plan) -> str:
+    """'vLLM model runner: V1 (why, with vLLM's source)' as inline Markdown (the report's
+    header, the Plan page)."""
+    return f"vLLM model runner: {plan.model_runner.upper()} ({md_escape(plan.model_runner_reason)})"
 
 
 def release_label(vllm_version: str) -> str:

@@ -6,7 +6,7 @@ import streamlit as st
 
 from planner.model.attention.kvformat import describe
 from planner.model.quant import QuantScheme, checkpoint_scheme, scheme
-from planner.report import kv_formula_lines, no_speed_reason
+from planner.report import kv_formula_lines, model_runner_line, no_speed_reason
 from planner.serving.engine import EngineSettings, kv_elem_bytes
 from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.plan import Plan, PlanRequest, mtp_refusal, plan
@@ -426,9 +426,7 @@ def _results(request: PlanRequest, result: Plan) -> None:
         st.code(result.vllm_command, language="bash", wrap_lines=True)
     if result.launch_text:
         (st.caption if result.vllm_command else st.info)(result.launch_text)
-    # the report header's line: which runner the release starts this on, and its rule
-    st.caption(md_escape(f"vLLM model runner: {result.model_runner.upper()} "
-                         f"({result.model_runner_reason})"))
+    st.caption(model_runner_line(result))  # the report header's line
     _kv_formula(request, result)
     with st.expander("How every figure is computed"):
         st.dataframe(pd.DataFrame(
