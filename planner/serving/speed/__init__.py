@@ -194,7 +194,11 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
     held = load.held_tokens
     # the pool's blocks over one request's at the held length (not kv_cache_tokens // held:
     # vLLM's token figure prices sliding groups at max_model_len's window rule)
-    held_blocks = held_request_blocks(request, held)
+    # (cached in the context, keyed by what it reads: a row's concurrency search and a
+    # rerun's sweep ask it again at the same held length)
+    held_blocks = ctx.held_blocks.get(held)
+    if held_blocks is None:
+        held_blocks = ctx.held_blocks[held] = held_request_blocks(request, held)
     kv_limit = max(1, min(p.max_num_seqs, p.num_gpu_blocks // held_blocks)) * dp
     conc = min(load.concurrency, kv_limit)
     per_replica = cdiv(conc, dp)

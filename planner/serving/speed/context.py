@@ -120,7 +120,7 @@ class CrossNode(NamedTuple):
 class _Ctx:
     """Everything the estimates of one layout need: its device's facts (_Device, held, not
     copied) and the layout's, resolved once and shared by them (never changed after
-    __post_init__ but for stage_fixed, a cache)."""
+    __post_init__ but for stage_fixed and held_blocks, caches)."""
 
     device: _Device  # the GPU, link, weight format, kernels, dtypes and rates (_device)
     tp: int
@@ -153,12 +153,15 @@ class _Ctx:
     # (padded MoE rows, overhead) seconds of each stage step: the same in every step of a
     # stage, so worked out at its first step (_step_parts), by the id of a stage in `stages`
     stage_fixed: dict[int, tuple[float, float]] = field(init=False)
+    # plan.held_request_blocks by held tokens: the estimates of a concurrency search share it
+    held_blocks: dict[int, int] = field(init=False)
 
     def __post_init__(self, span: tuple[int, int] | None) -> None:
         self.cross = span and CrossNode(self.net, *span)
         self.distinct = tuple(dict.fromkeys(self.stages))
         self.order = tuple(self.distinct.index(stage) for stage in self.stages)
         self.stage_fixed = {}
+        self.held_blocks = {}
         eff = self.c.bandwidth_efficiency[self.device.family]
         self.weights_bw = _stream_bw(self, eff)
         self.kv_bw = _stream_bw(self, self.c.kv_bandwidth_efficiency)
