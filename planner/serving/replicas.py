@@ -123,7 +123,6 @@ def relaxed_speed(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
     requests in flight (None: vLLM's max_num_seqs per replica), its figures only (a bound keeps
     no terms); None where the speed model gives none."""
     relaxed = PlanSummary.model_construct(**{**figures, "fits": True,
-                                             "kv_cache_tokens": _HUGE,
                                              "num_gpu_blocks": _HUGE,
                                              "max_context_tokens": _HUGE})
     request = PlanRequest.model_construct(model=spec, cluster=cluster, layout=layout,

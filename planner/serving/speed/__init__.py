@@ -126,7 +126,6 @@ class PlanFigures(NamedTuple):
     max_context_tokens: int
     max_num_seqs: int
     max_num_batched_tokens: int
-    kv_cache_tokens: int
     num_gpu_blocks: int
 
     @classmethod
@@ -165,8 +164,8 @@ def estimate_speed(
     plan does not fit or one request of input + output tokens exceeds its context ceiling.
 
     `plan_result` is plan(request), its PlanSummary (Plan extends it) or its PlanFigures: of
-    the plan, only fits, max_context_tokens, max_num_seqs, max_num_batched_tokens,
-    kv_cache_tokens and num_gpu_blocks are read, and every PlanSummary has them."""
+    the plan, only fits, max_context_tokens, max_num_seqs, max_num_batched_tokens and
+    num_gpu_blocks are read, and every PlanSummary has them."""
     return _estimate(request, load or ServingLoad(), plan_result or plan(request),
                      coefficients, explain=True)
 
