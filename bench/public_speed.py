@@ -3,8 +3,8 @@
 Public runs, checking only, never fitted. bench/public_speed_runs.json holds published vLLM
 serving measurements (URL, the figures quoted verbatim, model, weight format, GPU, layout,
 vLLM version, input/output lengths, concurrency) on NVIDIA GPUs that
-../shared/calibration/perf-silicon-aic.csv has no rows for (A100, RTX 3090/4090/5090, RTX
-A6000, GH200, DGX Spark). Each is planned exactly as a user would: `python -m planner plan
+../shared/calibration/perf-silicon-aic.csv has no rows for (A100, A40, RTX 3090/4090/5090,
+RTX A6000, GH200, DGX Spark). Each is planned exactly as a user would: `python -m planner plan
 --model M --input-len I --output-len O --concurrency C --json` plus the run's `plan_flags`
 (GPU, GPU count, TP, link, vLLM version, format, engine settings), through the CLI's own
 entry point (cli.planner_cli.main), and its `tpot_ms` / `ttft_ms` are compared with the
