@@ -218,5 +218,6 @@ def _modelopt(block: dict, where: str, warnings: list[str]) -> QuantSpec:
         group_size=group if isinstance(group, int) and not isinstance(group, bool) else None,
         excluded_modules=tuple(str(m) for m in excluded),
         kv_cache_dtype="fp8" if kv_algo == "FP8" else None,
+        weight_only=algo == "W4A16_NVFP4",
         summary=f"ModelOpt {algo}" + (", FP8 KV cache" if kv_algo == "FP8" else ""),
     )

@@ -83,7 +83,9 @@ def _resolve_device(request: PlanRequest) -> _Device | None:
         return None
     scheme = served_scheme(request)
     bf16 = gpu.weight_format_support("bf16") == "native"
-    family, fmt = kernel_family(scheme, gpu, s.vllm_version)
+    own = not s.target_quant and spec.quant is not None and scheme.key == spec.quant.scheme
+    family, fmt = kernel_family(scheme, gpu, s.vllm_version,
+                                weight_only=own and spec.quant.weight_only)  # the checkpoint's
     if s.mxfp4_marlin and scheme.family == "mxfp4":
         family, fmt = "weight-only", "bf16"  # vLLM's Marlin MXFP4 fallback (EngineSettings)
     peak = gpu.dense_tflops(fmt) or gpu.bf16_dense_tflops or gpu.dense_tflops("fp16")

@@ -57,20 +57,41 @@ def mxfp4_moe_kernel(gpu: GpuSpec, vllm_version: str = DEFAULT_VLLM_VERSION) -> 
     return _MXFP4_KERNELS[mxfp4_kernel(version, gpu.compute_capability)]
 
 
-def kernel_family(scheme: QuantScheme, gpu: GpuSpec,
-                  vllm_version: str = DEFAULT_VLLM_VERSION) -> tuple[KernelFamily, GpuFormat]:
-    """(kernel family, compute format) of a weight format on a GPU under vLLM `vllm_version`.
+W4A16_NVFP4_MARLIN_FROM = (0, 22)
+"""The first vLLM release that runs a ModelOpt W4A16_NVFP4 checkpoint (NVFP4 weights with
+16-bit activations, QuantSpec.weight_only; nvidia/Qwen3.6-35B-A3B-NVFP4's routed and shared
+experts, beside FP8 attention) weight-only on every GPU, Blackwell included. Read from the
+0.22.0, 0.25.1 and 0.33.0 wheels: quantization/modelopt.py ModelOptNvFp4W4A16LinearMethod
+pins MarlinNvFp4LinearKernel ("For W4A16 there is exactly one valid kernel, so we pin it"),
+and ModelOptNvFp4FusedMoE sets use_a16 and asks fused_moe/oracle/nvfp4.py
+select_nvfp4_moe_backend with activation_key=None, which every FP4 tensor-core backend
+refuses (FlashInfer TRT-LLM, CuteDSL, CUTLASS and vLLM's CUTLASS take only (kNvfp4Static,
+kNvfp4Dynamic): experts/*.py _supports_quant_scheme), so Marlin MoE serves the experts (FP4
+dequantised to 16-bit, mma.sync at the 16-bit rate); ModelOptMixedPrecisionConfig routes
+W4A16_NVFP4 layers there too. 0.21.0 has the linear method but still runs the MoE with
+kNvfp4Dynamic (W4A4) and leaves mixed-precision W4A16_NVFP4 layers unquantized; 0.20.0 knows
+no W4A16_NVFP4: before 0.22 the format keeps NVFP4's family."""
+
+
+def kernel_family(scheme: QuantScheme, gpu: GpuSpec, vllm_version: str = DEFAULT_VLLM_VERSION,
+                  weight_only: bool = False) -> tuple[KernelFamily, GpuFormat]:
+    """(kernel family, compute format) of a weight format on a GPU under vLLM `vllm_version`;
+    `weight_only`: the checkpoint keeps 16-bit activations (QuantSpec.weight_only).
 
     FP8 runs on FP8 tensor cores from Ada/Hopper on, else as Marlin W8A16; NVFP4 on FP4
-    tensor cores on Blackwell only, else weight-only; GPTQ/AWQ/bnb/GGUF/int8 are weight-only
-    (vLLM's Marlin/Machete kernels). Source: vLLM docs, "Supported Hardware"; the same choice
-    in the 0.9.1-0.11.0 wheels (quantization/fp8.py Fp8LinearMethod / Fp8MoEMethod use_marlin
-    = not has_device_capability(89); modelopt.py NVFP4 use_marlin without CUTLASS FP4). MXFP4
-    (gpt-oss) has its own MoE kernels (mxfp4_moe_kernel): on FlashInfer's or triton_kernels'
-    FP4 weights are read as such and multiplied with 16-bit activations, so compute runs at
-    the 16-bit rate; on Marlin they are weight-only.
+    tensor cores on Blackwell only, else weight-only, and weight-only everywhere for a
+    W4A16_NVFP4 checkpoint from W4A16_NVFP4_MARLIN_FROM; GPTQ/AWQ/bnb/GGUF/int8 are
+    weight-only (vLLM's Marlin/Machete kernels). Source: vLLM docs, "Supported Hardware"; the
+    same choice in the 0.9.1-0.11.0 wheels (quantization/fp8.py Fp8LinearMethod /
+    Fp8MoEMethod use_marlin = not has_device_capability(89); modelopt.py NVFP4 use_marlin
+    without CUTLASS FP4). MXFP4 (gpt-oss) has its own MoE kernels (mxfp4_moe_kernel): on
+    FlashInfer's or triton_kernels' FP4 weights are read as such and multiplied with 16-bit
+    activations, so compute runs at the 16-bit rate; on Marlin they are weight-only.
     """
     fam = scheme.family
+    if fam == "nvfp4" and weight_only \
+            and vllm_rules(vllm_version).version[:2] >= W4A16_NVFP4_MARLIN_FROM:
+        return "weight-only", "bf16"
     if fam == "float":
         return "bf16", "bf16"
     if fam == "fp8" and gpu.weight_format_support("fp8") == "native":

@@ -99,6 +99,36 @@ def test_mxfp4_reads_fp4_but_computes_16_bit() -> None:
     assert (kernel(False), kernel(True)) == ("fp4", "weight-only")
 
 
+def test_w4a16_nvfp4_checkpoint_runs_weight_only_from_vllm_0_22() -> None:
+    """nvidia/Qwen3.6-35B-A3B-NVFP4's hf_quant_config.json (ModelOpt 0.44.0, MIXED_PRECISION)
+    gives its experts quant_algo W4A16_NVFP4: NVFP4 weights, 16-bit activations. vLLM 0.22.0,
+    0.25.1 and 0.33.0 (quantization/modelopt.py) pin MarlinNvFp4LinearKernel for such linears
+    and hand the MoE oracle activation_key=None, which every FP4 tensor-core MoE backend
+    refuses, so Marlin serves the experts (W4A16_NVFP4_MARLIN_FROM); 0.21.0 still ran them as
+    W4A4. So on an RTX 5090 (sm_120) its prompt is multiplied at the 16-bit rate, as the same
+    model's with int4 GPTQ weights (also Marlin): both prefills take the same time, where NVFP4
+    on FP4 tensor cores (1,676 against 209.5 dense TFLOP/s, the preset's whitepaper figures)
+    took far less. A what-if --target-quant nvfp4 stays W4A4 on FP4 tensor cores."""
+    spec = _spec("nvidia/Qwen3.6-35B-A3B-NVFP4")
+    assert spec.quant.scheme == "nvfp4" and spec.quant.weight_only
+    nvfp4, gpu = scheme("nvfp4"), gpu_preset("rtx-5090")
+    assert kernel_family(nvfp4, gpu, "0.25.1", weight_only=True) == ("weight-only", "bf16")
+    assert kernel_family(nvfp4, gpu, "0.22.0", weight_only=True) == ("weight-only", "bf16")
+    assert kernel_family(nvfp4, gpu, "0.21.0", weight_only=True) == ("fp4", "nvfp4")
+    assert kernel_family(nvfp4, gpu, "0.25.1") == ("fp4", "nvfp4")
+
+    def speed(target: str | None):
+        request = PlanRequest(model=spec, cluster=preset_cluster("rtx-5090", 1),
+                              layout=ParallelLayout(tp=1),
+                              engine=EngineSettings(max_model_len=16384, vllm_version="0.25.1",
+                                                    target_quant=target))
+        return estimate_speed(request, ServingLoad(input_len=8192, output_len=16))
+    own, int4, w4a4 = speed(None), speed("w4a16-gptq-g128"), speed("nvfp4")
+    assert (own.kernel, int4.kernel, w4a4.kernel) == ("weight-only", "weight-only", "fp4")
+    assert own.prefill_ms == pytest.approx(int4.prefill_ms)
+    assert w4a4.prefill_ms < own.prefill_ms / 2
+
+
 GLM5 = _spec("zai-org/GLM-5")
 
 
