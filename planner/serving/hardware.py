@@ -63,6 +63,11 @@ class GpuSpec(BaseModel):
     with the architecture's lanes per SM (SM_UNITS) it gives SMs x clock, which bounds the
     kernels limited by instruction issue rather than memory (speed/kernels.py MARLIN_MOE, the
     softmax exponentials); None where the preset's datasheet figure is not recorded."""
+    boost_clock_mhz: float | None = Field(default=None, gt=0)
+    """The GPU's rated boost clock in MHz (SM clock; the datasheet's or, where NVIDIA gives none
+    in its datasheet, the spec database the preset's notes name), the clock its fp32_tflops is
+    worked out at; it scales the speed model's per-layer overheads (speed/step.py _overhead_s).
+    None where no source was found (the overheads then assume the calibration GPUs' clock)."""
     softmax_exp_tera_per_s: float | None = Field(default=None, gt=0)
     """Exponentials per second (10**12) the special function units issue (MUFU.EX2, one per
     attention score in softmax): SMs x clock (sm_cycles_tera_per_s) x the architecture's SFU
@@ -591,7 +596,10 @@ _NO_P2P_NOTE = (
 _ESTIMATED_NOTE = "memory_total_bytes estimated: nvidia-smi total minus 512 MiB (see NOTE)."
 _A100_FP32_NOTE = (
     "FP32 19.5 TFLOPS (A100 datasheet, non-Tensor; 108 SMs x 64 FP32 lanes x 2 x 1.41 GHz = "
-    "19.49): GA100 has 64 FP32 lanes per SM, so its exponential rate is FP32 / 8 (SM_UNITS)."
+    "19.49): GA100 has 64 FP32 lanes per SM, so its exponential rate is FP32 / 8 (SM_UNITS). "
+    "Boost clock 1,410 MHz: deviceQuery on an A100 40GB, '(108) Multiprocessors, (64) CUDA "
+    "Cores/MP ... GPU Max Clock rate: 1410 MHz' (Paderborn PC2 documentation wiki, 'NVIDIA A100 "
+    "40GB with NVLINK')."
 )
 
 
@@ -610,6 +618,7 @@ def _nvidia(
     default_link: LinkKind = "pcie",
     int8_tops: float | None = None,
     fp32_tflops: float | None = None,
+    boost_clock_mhz: float | None = None,
     pcie_gen: int = 4,
     unified_memory: bool = False,
     measured_read: tuple[float, str] | None = None,
@@ -631,6 +640,7 @@ def _nvidia(
         fp4_dense_tflops=fp4,
         int8_dense_tops=int8_tops,
         fp32_tflops=fp32_tflops,
+        boost_clock_mhz=boost_clock_mhz,
         softmax_exp_tera_per_s=_softmax_exp_rate(fp32_tflops, compute_capability),
         compute_capability=compute_capability,
         native_weight_formats=weights,
@@ -659,7 +669,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "NVIDIA Ampere GA102 GPU Architecture whitepaper v2.1 (2021), RTX 3090 column; "
         "CUDA total 23.57 GiB from PyTorch OOM messages on RTX 3090 (nvidia-smi 24576 MiB)",
         nvlink_gbps=112.5,
-        int8_tops=284.0, default_link="pcie-no-p2p", fp32_tflops=35.6,
+        int8_tops=284.0, default_link="pcie-no-p2p", fp32_tflops=35.6, boost_clock_mhz=1695.0,
         notes=f"{_GEFORCE_NOTE} {_AMPERE_NOTE} NVLink bridge joins pairs only. FP32 35.6 TFLOPS "
         "(non-Tensor): 10,496 CUDA cores = 82 SMs x 128 x 2 x 1.695 GHz boost = 35.58, NVIDIA's "
         "figure as Digital Trends quotes it (igorslab.de: 35.7). "
@@ -670,7 +680,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         (165.2, 330.3, None), "8.9", _PCIE4,
         "NVIDIA Ada Lovelace GPU Architecture whitepaper v2.1 (2023), RTX 4090 column; "
         "CUDA total 23.64 GiB from a PyTorch OOM message (3DTopia/Phidias-Diffusion#8)",
-        int8_tops=660.6, default_link="pcie-no-p2p", fp32_tflops=82.6,
+        int8_tops=660.6, default_link="pcie-no-p2p", fp32_tflops=82.6, boost_clock_mhz=2520.0,
         notes=f"{_GEFORCE_NOTE} Older drivers report 23.65-23.68 GiB. FP32 82.6 TFLOPS (same "
         "whitepaper, non-Tensor; 16,384 CUDA cores = 128 SMs x 128 x 2 x 2.52 GHz = 82.6) sets "
         f"the softmax exponential rate. {_NO_P2P_NOTE}",
@@ -681,6 +691,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "NVIDIA RTX Blackwell GPU Architecture whitepaper v1.0 (2025), RTX 5090 column; "
         "CUDA total 31.36 GiB from a PyTorch OOM message (TrajectoryCrafter#20)",
         int8_tops=838.0, default_link="pcie-no-p2p", pcie_gen=5, fp32_tflops=104.8,
+        boost_clock_mhz=2407.0,
         notes=f"{_GEFORCE_NOTE} FP4 figure is 3352 AI TOPS (sparse) / 2; unsure whether "
         "FP4 is also halved for FP32 accumulate. Windows reports ~31.5 GiB. INT8 838 TOPS "
         "unverified. FP32 104.8 TFLOPS (non-Tensor): 21,760 CUDA cores = 170 SMs x 128 x 2 x "
@@ -693,7 +704,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "NVIDIA RTX A6000 datasheet (2021); CUDA total 47.54 GiB as commonly printed in "
         "PyTorch OOM messages for 48 GB Ampere boards (nvidia-smi 49140 MiB, ECC off)",
         nvlink_gbps=112.5,
-        int8_tops=309.7, fp32_tflops=38.7,
+        int8_tops=309.7, fp32_tflops=38.7, boost_clock_mhz=1800.0,
         notes=f"{_AMPERE_NOTE} CUDA total not tied to a named-GPU log; with ECC on the "
         "board shows 46068 MiB and ~44.4 GiB. FP32 38.7 TFLOPS: 10,752 CUDA cores x 2 x 1.80 "
         "GHz boost = 38.71 (TechPowerUp's figure, sysrqmts.com), 1/4 of the 154.8 BF16 dense "
@@ -705,7 +716,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "NVIDIA RTX 6000 Ada Generation datasheet (2023), 1457 AI TFLOPS FP8 sparse; CUDA "
         "total 44.43 GiB from a PyTorch OOM message with nvidia-smi 46068 MiB "
         "(DINGYANB/MTVCrafter#21)",
-        int8_tops=728.5, fp32_tflops=91.1,
+        int8_tops=728.5, fp32_tflops=91.1, boost_clock_mhz=2505.0,
         notes="Figure is with ECC on (the default); ECC off shows 49140 MiB (~47.4 GiB). FP32 "
         "91.1 TFLOPS, NVIDIA's figure as grafikkarten.com quotes it (18,176 CUDA cores x 2 x "
         "2.505 GHz boost = 91.06).",
@@ -748,7 +759,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "a10", "NVIDIA A10", "24 GB GDDR6 (ECC)", _gib(22.06), 600.0,
         (125.0, None, None), "8.6", _PCIE4,
         "NVIDIA A10 Tensor Core GPU datasheet (2021)",
-        int8_tops=250.0, fp32_tflops=31.2,
+        int8_tops=250.0, fp32_tflops=31.2, boost_clock_mhz=1695.0,
         notes=f"{_AMPERE_NOTE} CUDA total assumed equal to the A10G's measured 22.06 GiB "
         "(same 24 GB GDDR6 ECC, nvidia-smi 23028 MiB); estimated. FP32 31.2 TFLOPS: 9,216 CUDA "
         "cores = 72 SMs x 128 x 2 x 1.695 GHz boost = 31.24 (TechPowerUp's figure, "
@@ -760,16 +771,17 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "NVIDIA A40 datasheet (2021); CUDA total 44.42 GiB from a PyTorch OOM message on "
         "an A40",
         nvlink_gbps=112.5,
-        int8_tops=299.3, fp32_tflops=37.4,
+        int8_tops=299.3, fp32_tflops=37.4, boost_clock_mhz=1740.0,
         notes=f"{_AMPERE_NOTE} FP32 37.4 TFLOPS: the datasheet's 'Peak FP32 TFLOPS "
-        "(non-Tensor)' (reprinted by ecer.com).",
+        "(non-Tensor)' (reprinted by ecer.com). Boost clock 1,740 MHz, 84 SMs (TechPowerUp's "
+        "figures as sysrqmts.com reprints them): 84 x 128 x 2 x 1.74 GHz = 37.4.",
     ),
     _nvidia(
         "l4", "NVIDIA L4", "24 GB GDDR6 (ECC)", _gib(22.03), 300.0,
         (121.0, 242.5, None), "8.9", "PCIe 4.0 x16, no NVLink",
         "NVIDIA L4 Tensor Core GPU datasheet (2023); CUDA total 22.03 GiB from PyTorch OOM "
         "messages on L4 (nvidia-smi 23034 MiB)",
-        int8_tops=242.5, fp32_tflops=30.3,
+        int8_tops=242.5, fp32_tflops=30.3, boost_clock_mhz=2040.0,
         notes="Some logs show 22.04-22.05 GiB (driver dependent). FP32 30.3 TFLOPS: 7,424 CUDA "
         "cores = 58 SMs x 128 x 2 x 2.04 GHz boost = 30.29 (TechPowerUp's figure, "
         "fpsbench.com), 1/4 of the datasheet's 121 BF16 dense.",
@@ -779,8 +791,10 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         (181.0, 362.0, None), "8.9", _PCIE4,
         "NVIDIA L40 GPU datasheet (2022); CUDA total 44.40 GiB from a PyTorch OOM message "
         "on an L40 (QwenLM/Qwen3-VL#2097)",
-        int8_tops=362.0, fp32_tflops=90.5,
-        notes="FP32 90.5 TFLOPS: the L40/L40S datasheet table (reprinted by mullet.se).",
+        int8_tops=362.0, fp32_tflops=90.5, boost_clock_mhz=2490.0,
+        notes="FP32 90.5 TFLOPS: the L40/L40S datasheet table (reprinted by mullet.se). Boost "
+        "clock 2,490 MHz, 142 SMs (hmc-tech.com's L40 specifications; pcpartdb.com: 2,490 MHz): "
+        "142 x 128 x 2 x 2.49 GHz = 90.5.",
     ),
     _nvidia(
         "l40s", "NVIDIA L40S", "48 GB GDDR6 (ECC)", _gib(44.42), 864.0,
@@ -788,16 +802,18 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "NVIDIA L40S GPU datasheet (2023); CUDA total 44.42 GiB from a vLLM 0.10.2 log on "
         "8x L40S, nvidia-smi 46068 MiB, driver 565.57.01: 'Free memory on device "
         "(43.93/44.42 GiB)' (bench/public_memory_runs.json)",
-        int8_tops=733.0, fp32_tflops=91.6,
+        int8_tops=733.0, fp32_tflops=91.6, boost_clock_mhz=2520.0,
         notes="The L40 (same 48 GB GDDR6 ECC) reports 44.40 GiB in a PyTorch OOM message. FP32 "
-        "91.6 TFLOPS: the L40/L40S datasheet table (reprinted by mullet.se).",
+        "91.6 TFLOPS: the L40/L40S datasheet table (reprinted by mullet.se). Boost clock 2,520 "
+        "MHz, 142 SMs (TechPowerUp's L40S page as computizer.com reprints it): 142 x 128 x 2 x "
+        "2.52 GHz = 91.6.",
     ),
     _nvidia(
         "a100-80gb-pcie", "NVIDIA A100 80GB PCIe", "80 GB HBM2e", _gib(79.25), 1935.0,
         (312.0, None, None), "8.0", "PCIe 4.0 x16; optional 2-way NVLink 3 bridge",
         "NVIDIA A100 Tensor Core GPU datasheet (2021), 80GB PCIe column",
         nvlink_gbps=600.0,
-        int8_tops=624.0, fp32_tflops=19.5,
+        int8_tops=624.0, fp32_tflops=19.5, boost_clock_mhz=1410.0,
         notes=f"{_AMPERE_NOTE} CUDA total assumed equal to the SXM 80GB part; estimated. "
         f"{_A100_FP32_NOTE}",
     ),
@@ -807,9 +823,11 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "NVIDIA H100 Tensor Core GPU datasheet (2023), H100 PCIe column; CUDA total "
         "79.19 GiB from a PyTorch OOM message on 'NVIDIA H100 PCIe'",
         nvlink_gbps=600.0,
-        int8_tops=1513.0, pcie_gen=5, fp32_tflops=51.0,
+        int8_tops=1513.0, pcie_gen=5, fp32_tflops=51.0, boost_clock_mhz=1755.0,
         notes="FP32 51 TFLOPS: the datasheet's H100 PCIe column (reprinted by HPC Tech's "
-        "archive-lib.hpctech.co.jp).",
+        "archive-lib.hpctech.co.jp). Boost clock 1,755 MHz, 114 SMs (hmc-tech.com's H100 PCIe "
+        "specifications, 51.22 FP32 TFLOPS; NVIDIA's final H100 specifications as prohardver.hu "
+        "tabulates them: 1.75 GHz).",
     ),
     _nvidia(
         "h100-nvl", "NVIDIA H100 NVL", "94 GB HBM3", _estimated_total(95830), 3900.0,
@@ -828,7 +846,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "NVIDIA A100 Tensor Core GPU datasheet (2021), 40GB SXM column; CUDA total "
         "39.50 GiB from a PyTorch OOM message on an A100 40GB (TianheWu/CoSeR#10)",
         nvlink_gbps=600.0, default_link="nvlink",
-        int8_tops=624.0, fp32_tflops=19.5,
+        int8_tops=624.0, fp32_tflops=19.5, boost_clock_mhz=1410.0,
         notes=f"{_AMPERE_NOTE} Older drivers report 39.39-39.59 GiB. {_A100_FP32_NOTE}",
     ),
     _nvidia(
@@ -837,7 +855,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "NVIDIA A100 Tensor Core GPU datasheet (2021), 80GB SXM column; CUDA total "
         "79.25 GiB from a PyTorch OOM message on an A100 (levihsu/OOTDiffusion#235)",
         nvlink_gbps=600.0, default_link="nvlink",
-        int8_tops=624.0, fp32_tflops=19.5,
+        int8_tops=624.0, fp32_tflops=19.5, boost_clock_mhz=1410.0,
         notes=f"{_AMPERE_NOTE} Reports range 79.15-79.35 GiB with driver version. "
         f"{_A100_FP32_NOTE}",
     ),
@@ -848,9 +866,11 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "79.19 GiB from vLLM v0.19 logs (llm-d-planner, shared/calibration)",
         nvlink_gbps=900.0, default_link="nvlink",
         aliases=("NVIDIA H100 SXM5 80GB",),
-        int8_tops=1978.9, pcie_gen=5, fp32_tflops=67.0,
+        int8_tops=1978.9, pcie_gen=5, fp32_tflops=67.0, boost_clock_mhz=1980.0,
         notes="nvidia-smi shows 81559 MiB. FP32 67 TFLOPS (datasheet; 132 SMs x 128 x 2 x "
-        "1.98 GHz = 66.9) sets the softmax exponential rate.",
+        "1.98 GHz = 66.9) sets the softmax exponential rate. Boost clock 1.98 GHz: NVIDIA's final "
+        "H100 specifications (GPU boost 1.98 GHz SXM5, 1.75 GHz PCIe, as prohardver.hu tabulates "
+        "them; glennklockwood.com's H100 page from the Hopper whitepaper: 1.98 GHz).",
     ),
     _nvidia(
         "h200", "NVIDIA H200", "141 GB HBM3e", _gib(139.80), 4800.0,
@@ -858,9 +878,11 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "NVIDIA H200 Tensor Core GPU datasheet (2024), H200 SXM column; CUDA total "
         "139.80 GiB from PyTorch OOM messages on 8xH200 nodes",
         nvlink_gbps=900.0, default_link="nvlink",
-        int8_tops=1978.9, pcie_gen=5, fp32_tflops=67.0,
+        int8_tops=1978.9, pcie_gen=5, fp32_tflops=67.0, boost_clock_mhz=1980.0,
         notes="Some drivers report 139.81 GiB. H200 NVL (PCIe) is a different product. FP32 "
-        "67 TFLOPS (datasheet; the H100's GH100 die) sets the softmax exponential rate.",
+        "67 TFLOPS (datasheet; the H100's GH100 die) sets the softmax exponential rate. Boost "
+        "clock 1,980 MHz (hmc-tech.com's H200 SXM specifications: 16,896 shaders, 66.91 FP32 "
+        "TFLOPS).",
     ),
     _nvidia(
         "gh200", "NVIDIA GH200 480GB", "96 GB HBM3 (+480 GB LPDDR5X)", _estimated_total(97871),
@@ -868,7 +890,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         (989.4, 1978.9, None), "9.0", "NVLink-C2C to Grace CPU (900 GB/s)",
         "NVIDIA GH200 Grace Hopper Superchip datasheet (2024), 96 GB HBM3 version",
         nvlink_gbps=900.0, unified_memory=True,
-        int8_tops=1978.9, pcie_gen=5, fp32_tflops=66.9,
+        int8_tops=1978.9, pcie_gen=5, fp32_tflops=66.9, boost_clock_mhz=1980.0,
         notes="CUDA total estimated (95.08 GiB) from nvidia-smi's 97,871 MiB on an 'NVIDIA "
         "GH200 480GB' (grace-gpu-containers README, sweetapi.com/biondizzle, 2026-04) minus "
         "the usual 512 MiB; it was 94.50 GiB from an OOM report on an unnamed ~96 GB card. "
@@ -883,9 +905,12 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "NVIDIA HGX B200 / DGX B200 datasheet (2024): 1440 GB over 8 GPUs, 64 TB/s; CUDA "
         "total 178.36 GiB from PyTorch OOM messages on 8xB200 nodes",
         nvlink_gbps=1800.0, default_link="nvlink",
-        int8_tops=4500.0, pcie_gen=5, fp32_tflops=75.0,
+        int8_tops=4500.0, pcie_gen=5, fp32_tflops=75.0, boost_clock_mhz=1980.0,
         notes="nvidia-smi shows 183359 MiB. Early marketing said 192 GB. FP32 75 TFLOPS per "
-        "GPU (HGX B200 specifications table) sets the softmax exponential rate.",
+        "GPU (HGX B200 specifications table) sets the softmax exponential rate. Boost clock 1.98 "
+        "GHz, 148 SMs (hmc-tech.com's B200 specifications, 75.02 FP32 TFLOPS = 148 x 128 x 2 x "
+        "1.98 GHz; NVIDIA's datasheets give no clock; a Reddit B200 user read 1,965 MHz, "
+        "unverified).",
     ),
     _nvidia(
         "b300", "NVIDIA B300 SXM6 AC", "288 GB HBM3e", _estimated_total(288 * 1000**3 // MIB),
@@ -898,7 +923,11 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "assumed equal to B200's; FP4 = 1.5 x B200's 9,000; INT8 not published (cut on "
         "Blackwell Ultra). NVML name unverified. Softmax: twice Blackwell's SFU throughput "
         "(NVIDIA, 'Making Softmax More Efficient with NVIDIA Blackwell Ultra'), FP32 assumed "
-        "B200's 75 TFLOPS (estimate).",
+        "B200's 75 TFLOPS (estimate). Boost clock left unknown: NVIDIA publishes none; a public "
+        "characterisation of a B300 SXM6 AC reads 148 SMs, boost 2,032 MHz, 1,920 MHz sustained "
+        "under load (B300_TRUE_REFERENCE.md, 2026-04-18), and 75 TFLOPS over 148 SMs x 128 x 2 "
+        "gives 1.98 GHz; the speed model's overheads take the calibration clock for it "
+        "(speed.coefficients.REFERENCE_CLOCK_MHZ).",
     ),
     _nvidia(
         "gb200", "NVIDIA GB200", "186 GB HBM3e", _estimated_total(186 * 1000**3 // MIB),
@@ -906,10 +935,12 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "NVIDIA GB200 NVL72 datasheet (2024): 13.4 TB HBM3e and 576 TB/s over 72 GPUs, "
         "FP4 1,440 / FP8 720 / BF16 360 PFLOPS sparse over 72 GPUs (dense = / 2)",
         nvlink_gbps=1800.0, default_link="nvlink", int8_tops=5000.0, pcie_gen=6,
-        unified_memory=True, fp32_tflops=80.0,
+        unified_memory=True, fp32_tflops=80.0, boost_clock_mhz=2112.0,
         notes="Estimated: CUDA total from 186 GB minus 512 MiB (no log found). NVLink-C2C "
         "to Grace makes memory unified as on GH200. FP32 80 TFLOPS per GPU (GB200 NVL72 "
-        "specifications table) sets the softmax exponential rate.",
+        "specifications table) sets the softmax exponential rate. Boost clock 2,112 MHz "
+        "(hmc-tech.com's GB200 specifications: 2 x 18,944 shaders, 160.04 FP32 TFLOPS per "
+        "superchip of two GPUs = 2 x 148 SMs x 128 x 2 x 2.112 GHz).",
     ),
     _nvidia(
         "v100-32gb", "Tesla V100-SXM2-32GB", "32 GB HBM2", _gib(31.75), 900.0,

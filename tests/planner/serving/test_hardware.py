@@ -63,6 +63,35 @@ def test_every_fp32_rate_reaches_the_softmax_term() -> None:
             if g.fp32_tflops is not None and g.softmax_exp_tera_per_s is None] == []
 
 
+# SMs and FP32 lanes per SM, from the sources each preset's notes cite (whitepapers, datasheets,
+# spec databases): CUDA cores / 128 on GA10x, AD10x, GH100, GB10x; GA100's 64 lanes per SM
+# (A100 deviceQuery: "(108) Multiprocessors, (64) CUDA Cores/MP").
+SMS_AND_LANES = {
+    "rtx-3090": (82, 128), "rtx-4090": (128, 128), "rtx-5090": (170, 128),
+    "rtx-a6000": (84, 128), "rtx-6000-ada": (142, 128), "a10": (72, 128), "a40": (84, 128),
+    "l4": (58, 128), "l40": (142, 128), "l40s": (142, 128), "a100-80gb-pcie": (108, 64),
+    "a100-40gb": (108, 64), "a100-80gb": (108, 64), "h100-pcie": (114, 128),
+    "h100-sxm": (132, 128), "h200": (132, 128), "gh200": (132, 128), "b200": (148, 128),
+    "gb200": (148, 128),
+}
+
+
+def test_every_boost_clock_agrees_with_the_fp32_rate_and_sm_count() -> None:
+    # FP32 TFLOP/s = SMs x lanes x 2 (an FMA) x clock: the clock each preset records must give
+    # back the SM count its sources state, within 1 % (H100 PCIe: 51 TFLOPS / (256 x 1.755 GHz)
+    # = 113.5 for 114 SMs, NVIDIA's 51 rounding 51.2); a typo in a clock misses by far more
+    with_clock = {g.key for g in GPU_PRESETS.values() if g.boost_clock_mhz is not None}
+    assert with_clock == set(SMS_AND_LANES)
+    for key, (sms, lanes) in SMS_AND_LANES.items():
+        gpu = gpu_preset(key)
+        implied = gpu.fp32_tflops * 1e6 / (2 * lanes * gpu.boost_clock_mhz)
+        assert implied == pytest.approx(sms, rel=0.01), key
+    # the calibration GPUs boost at the one clock REFERENCE_CLOCK_MHZ stands for; B300's is
+    # not published (its preset has none)
+    assert {gpu_preset(k).boost_clock_mhz for k in ("h100-sxm", "h200", "b200")} == {1980.0}
+    assert gpu_preset("b300").boost_clock_mhz is None
+
+
 def test_l40s_total_is_what_vllm_logs() -> None:
     # a vLLM 0.10.2 log on 8x L40S (bench/public_memory_runs.json): "Free memory on device
     # (43.93/44.42 GiB) on startup. Desired GPU memory utilization is (0.9, 39.98 GiB)":
