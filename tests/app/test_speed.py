@@ -16,15 +16,15 @@ def number(text: str) -> float:
 
 def test_seed_shows_speed_beside_memory() -> None:
     # the seed (TP=8 + EP on 8 RTX 3090, 1,024 in / 1,024 out, one request), worked by hand in
-    # tests/planner/serving/test_speed_seed.py: TPOT 19.05 ms, TTFT 0.9805 s of which the
-    # prefill is 950.70 ms; so 1,000 / 19.05 = 52.5 tokens/s per request, 1,024 / 0.95070 s
-    # = 1,077 prefill tokens/s, and 1 / (19.05 ms + 980.5 ms / 1,024 tokens) = 50.0 tokens/s
+    # tests/planner/serving/test_speed_seed.py: TPOT 20.275 ms, TTFT 0.9817 s of which the
+    # prefill is 951.92 ms; so 1,000 / 20.275 = 49.3 tokens/s per request, 1,024 / 0.95192 s
+    # = 1,076 prefill tokens/s, and 1 / (20.275 ms + 981.7 ms / 1,024 tokens) = 47.1 tokens/s
     # in all (its time to first token counts against the one request)
     at = open_page()
     assert not at.exception
     assert [metric(at, label) for label in ("TTFT", "TPOT", "Tokens/s per request",
                                             "Output tokens/s at 1", "Prefill tokens/s")] == [
-        "980 ms", "19.1 ms", "52.5", "50", "1,077"]
+        "982 ms", "20.3 ms", "49.3", "47", "1,076"]
     # the first screen builds the memory bar only; each curve when its tab is opened
     assert len(at.get("plotly_chart")) == 1
     show_chart(at, "Throughput and latency")

@@ -121,6 +121,18 @@ batch 16-32" (IST-DASLab/marlin README); Kimi-K2.5's int4 MoE rows (Marlin MoE) 
 than it (bench/speed_accuracy.py, group kimi-k2)."""
 
 
+REFERENCE_CLOCK_MHZ = 1980.0
+"""The boost clock of the calibration GPUs, the clock FITTED's per-layer overheads
+(layer_overhead_us, moe_layer_overhead_us, indexer_layer_overhead_us) were fitted at; on
+another GPU they scale by REFERENCE_CLOCK_MHZ / its GpuSpec.boost_clock_mhz (step._overhead_s).
+H100 SXM 1,980 MHz (NVIDIA's H100 specifications); H200 1,980 MHz (the same GH100 die and
+67 FP32 TFLOPS); B200 1,980 MHz (148 SMs x 128 x 2 x 1.98 GHz = NVIDIA's 75 FP32 TFLOPS;
+hmc-tech.com's specifications); B300: NVIDIA publishes no clock (its 75 FP32 TFLOPS over 148
+SMs gives 1.98 GHz; one characterisation reads 2,032 MHz boost, 1,920 MHz sustained), so its
+preset has none and its rows take this one. All four at one clock: the fit rows scale by 1 and
+FITTED stands as fitted (see hardware.py, each preset's notes)."""
+
+
 EAGER_LAYER_OVERHEAD_FACTOR = 3.0
 """--enforce-eager: no CUDA graphs, each layer's kernels are launched from Python. ESTIMATE
 (unverified; no eager runs in the calibration data)."""

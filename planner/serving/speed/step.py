@@ -3,7 +3,8 @@ compute, collectives, overheads), the pipeline around it, a request's chunked pr
 experts a step's tokens touch.
 
 - decode step of one pipeline stage at B tokens = max(memory time, compute time)
-  + TP all-reduce + fixed overhead, where memory time = (dense weights + routed experts x
+  + TP all-reduce + fixed overhead (its per-layer part x the calibration clock / the GPU's
+  SM clock: _overhead_s), where memory time = (dense weights + routed experts x
   the expected fraction a step touches, 1 - (1 - k/E)^B) / (bandwidth x efficiency of the
   kernel family) + KV bytes read / (bandwidth x KV efficiency), compute time = (2 x dense
   parameters per rank x B + 2 x routed-expert parameters x B / the MoE compute factor) /
@@ -25,8 +26,10 @@ import math
 from typing import NamedTuple
 
 from planner.model.attention import cdiv
+from planner.serving.hardware import GpuSpec
 from planner.serving.speed.coefficients import (
     EAGER_LAYER_OVERHEAD_FACTOR,
+    REFERENCE_CLOCK_MHZ,
     WNA16_FALLBACK_SLOWDOWN,
 )
 from planner.serving.speed.collectives import _all_to_all_s, _allreduce_s, _pipeline_hops_s
@@ -51,12 +54,29 @@ def _moe_kernels_launched(ctx: _Ctx) -> bool:
     return not ctx.device.moe_kernel.startswith("flashinfer-trtllm")
 
 
+def clock_factor(gpu: GpuSpec) -> float:
+    """REFERENCE_CLOCK_MHZ / the GPU's boost clock; 1 without one (a custom GPU, a preset
+    whose clock no source gives: the calibration GPUs' clock assumed)."""
+    return REFERENCE_CLOCK_MHZ / gpu.boost_clock_mhz if gpu.boost_clock_mhz else 1.0
+
+
 def _overhead_s(ctx: _Ctx, stage: _Stage) -> float:
+    """Per-step overhead of one stage: the step's share (scheduling, sampling; host time) +
+    the per-layer terms x the clock factor (clock_factor).
+
+    The per-layer terms are, with CUDA graphs, the GPU time of the small kernels each layer
+    runs (norms, RoPE, quantisation, router top-k, sort, combine), each bound by its launch and
+    a roughly fixed number of cycles, not by bandwidth or FLOPs: their time goes as 1 / the SM
+    clock. The calibration GPUs all run at REFERENCE_CLOCK_MHZ, so the fit cannot see this; the
+    scaling is taken from the residuals of the public runs (bench/public_speed.py: A100 at
+    1,410 MHz predicted too fast, RTX 5090 at 2,407 MHz too slow), which therefore no longer
+    test it independently. The per-step and per-request terms are host (CPU) time: unscaled."""
     eager = EAGER_LAYER_OVERHEAD_FACTOR if ctx.eager else 1
     per_layer = ctx.c.layer_overhead_us * stage.layers \
         + ctx.c.moe_layer_overhead_us * stage.moe_layers * _moe_kernels_launched(ctx) \
         + ctx.c.indexer_layer_overhead_us * stage.sparse_layers
-    return (ctx.c.step_overhead_us / ctx.pp + eager * per_layer) * 1e-6
+    return (ctx.c.step_overhead_us / ctx.pp
+            + eager * per_layer * clock_factor(ctx.device.gpu)) * 1e-6
 
 
 def _kv_read_bytes(stage: _Stage, contexts: float, tokens_ctx: float) -> float:

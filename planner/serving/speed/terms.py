@@ -8,7 +8,7 @@ import math
 
 from planner.serving.hardware import SM_UNITS
 from planner.serving.plan import Term
-from planner.serving.speed.coefficients import WNA16_FALLBACK_SLOWDOWN
+from planner.serving.speed.coefficients import REFERENCE_CLOCK_MHZ, WNA16_FALLBACK_SLOWDOWN
 from planner.serving.speed.collectives import (
     CUSTOM_AR_MAX_BYTES,
     FLASHINFER_ALLREDUCE_FROM,
@@ -98,6 +98,23 @@ def _exp_rule(ctx: _Ctx) -> str:
             f"per SM), x {sfu} SFU exponentials per SM per clock")
 
 
+def _per_layer(ctx: _Ctx, s) -> str:
+    """The per-layer overheads of stage `s` x the clock factor (step.clock_factor), in its
+    numbers: "60.3 us x 94 layers x 1980/1410 MHz"."""
+    c = ctx.c
+    terms = [f"{c.layer_overhead_us:g} us x {s.layers} layers"]
+    if s.moe_layers:
+        terms.append(f"{c.moe_layer_overhead_us:g} us x {s.moe_layers} MoE layers")
+    if s.sparse_layers:
+        terms.append(f"{c.indexer_layer_overhead_us:g} us x {s.sparse_layers} indexer layers")
+    per_layer = " + ".join(terms) if len(terms) == 1 else f"({' + '.join(terms)})"
+    clock = ctx.device.gpu.boost_clock_mhz
+    if clock is None:
+        return (f"{per_layer} x 1 (clock unknown: the calibration GPUs' clock assumed, "
+                f"{REFERENCE_CLOCK_MHZ:g} MHz)")
+    return f"{per_layer} x {REFERENCE_CLOCK_MHZ:g}/{clock:g} MHz"
+
+
 def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, parts,
                  tpot_base, interference, prefill_s, marginal_s, chunks, tpot, ttft,
                  kv_wait, aggregate, softmax_s, burst, blocks) -> list[Term]:
@@ -157,10 +174,6 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
                               f"all-to-all (dispatch + combine of {micro:.0f} tokens x "
                               f"{dev.moe.experts_per_token} experts x {msg / micro:,.0f} B, "
                               f"{ctx.tp * ctx.dp - 1}/{ctx.tp * ctx.dp} to other ranks)")
-    sparse = (f" + {c.indexer_layer_overhead_us:g} us x {s.sparse_layers} indexer layers"
-              if s.sparse_layers else "")
-    moe_layers = (f" + {c.moe_layer_overhead_us:g} us x {s.moe_layers} MoE layers"
-                  if s.moe_layers else "")
     padding = []
     if ctx.padded_moe and dev.moe is not None:
         one_expert = s.expert_params_per_token / dev.moe.experts_per_token
@@ -200,9 +213,9 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
               f"{link.kind}: {link.formula}{ar_source}{algorithms}"
               + (f"; {allreduce_caveat}" if allreduce_caveat else "")),
         _term("step_overhead", "Fixed overhead per stage step", parts["overhead"] * 1e3, "ms",
-              f"{c.step_overhead_us:g} us / PP {ctx.pp} + {c.layer_overhead_us:g} us x "
-              f"{s.layers} layers{moe_layers}{sparse}{' x eager factor' if ctx.eager else ''} = "
-              f"{_ms(parts['overhead'])}", graphs_caveat),
+              f"{c.step_overhead_us:g} us / PP {ctx.pp} + {_per_layer(ctx, s)}"
+              f"{' x eager factor' if ctx.eager else ''} = {_ms(parts['overhead'])}",
+              graphs_caveat),
         _term("decode_step", "Decode step (whole pipeline)", tpot_base * 1e3, "ms",
               f"max(sum over {ctx.pp} stage(s), min(sequences, PP) x slowest stage) of "
               f"[max(weights + KV, compute) + all-reduce"

@@ -102,6 +102,28 @@ def test_only_moe_layers_pay_the_moe_layer_overhead() -> None:
     assert (dense_us, moe_us) == pytest.approx((4824.3, 7275.9), abs=0.02)
 
 
+def test_the_per_layer_overheads_scale_with_the_sm_clock() -> None:
+    # A100 80GB SXM boosts at 1,410 MHz (A100 deviceQuery: "GPU Max Clock rate: 1410 MHz"), the
+    # calibration GPUs at 1,980 MHz: each small kernel's cycles take 1,980 / 1,410 = 1.40426 x
+    # as long. Llama-3.1-70B (80 dense layers) at TP=8: 0.319 us (host time, not scaled) +
+    # 80 x 60.3 us x 1.40426 = 0.319 + 4,824 x 1,980 / 1,410 = 0.319 + 6,774.13 = 6,774.45 us.
+    # B300's preset has no clock: the calibration clock is assumed, 0.319 + 4,824 = 4,824.319 us.
+    entry = catalog_entry("meta-llama/Meta-Llama-3.1-70B")
+    llama = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+
+    def overhead(gpu: str):
+        request = PlanRequest(model=llama, cluster=preset_cluster(gpu, 8),
+                              layout=ParallelLayout(tp=8),
+                              engine=EngineSettings(max_model_len=4096))
+        return next(t for t in estimate_speed(request).terms if t.key == "step_overhead")
+
+    a100, b300 = overhead("a100-80gb"), overhead("b300")
+    assert a100.value * 1e3 == pytest.approx(6774.45, abs=0.01)
+    assert "60.3 us x 80 layers x 1980/1410 MHz" in a100.formula
+    assert b300.value * 1e3 == pytest.approx(4824.319, abs=0.01)
+    assert "clock unknown: the calibration GPUs' clock assumed" in b300.formula
+
+
 def _spec(repo_id: str):
     entry = catalog_entry(repo_id)
     return parse_model_config(entry.config, entry.hf_quant_config, name=repo_id)

@@ -5,7 +5,10 @@ Inputs, none read from the code under test:
   head_dim 128, 128 routed experts, 8 per token, expert width 1536, vocab 151,936.
 - GPTQ int4 group 128: 4 + 20/128 = 4.15625 bits = 0.51953125 B per weight; embeddings,
   lm_head, routers and norms stay 16-bit.
-- RTX 3090 (GA102 whitepaper): 936 GB/s, 71 TFLOP/s FP16 with FP32 accumulate.
+- RTX 3090 (GA102 whitepaper): 936 GB/s, 71 TFLOP/s FP16 with FP32 accumulate, boost clock
+  1,695 MHz; the calibration GPUs (H100/H200/B200) boost at 1,980 MHz, so the per-layer
+  overheads, a fixed number of cycles per small kernel, take 1,980 / 1,695 = 1.16814 of their
+  fitted time here.
 - Link: GeForce drivers refuse PCIe P2P, so NCCL stages through host memory: PCIe 4.0 x16
   = 16 GT/s x 16 x 128/130 / 8 = 31.508 GB/s; measured host-staged share 6.34 / 31.5 ->
   6.3415 GB/s; x 0.8 link efficiency = 5.0732 GB/s; NCCL's ring (no custom all-reduce
@@ -69,6 +72,7 @@ LINK = 31.5077e9 * 6.34 / 31.5 * 0.8  # 5.0732e9 B/s
 NCCL = 6e-6  # NCCL's start-up per collective on PCIe (measured, see the docstring)
 STEP = 3e-6  # one ring step
 MB = 1e6
+CLOCK = 1980 / 1695  # the calibration GPUs' boost clock / the RTX 3090's (see the docstring)
 
 ENTRY = catalog_entry("Qwen/Qwen3-235B-A22B-GPTQ-Int4")
 SPEC = parse_model_config(ENTRY.config, ENTRY.hf_quant_config, name=ENTRY.repo_id)
@@ -91,8 +95,9 @@ def _mem_s(dense_mb: float, experts_mb: float, kv_bytes: float) -> float:
 
 def _overhead_s(layers: int, pp: int = 1) -> float:
     """Every Qwen3-235B layer is MoE (config.json: decoder_sparse_step 1, no mlp_only_layers),
-    so each pays the per-layer and the per-MoE-layer overhead."""
-    return (COEF["step_us"] / pp + (COEF["layer_us"] + COEF["moe_layer_us"]) * layers) * 1e-6
+    so each pays the per-layer and the per-MoE-layer overhead, both x CLOCK."""
+    return (COEF["step_us"] / pp
+            + (COEF["layer_us"] + COEF["moe_layer_us"]) * layers * CLOCK) * 1e-6
 
 
 def test_the_fitted_coefficients_are_the_ones_worked_here() -> None:
@@ -159,11 +164,12 @@ TTFT_32K = (COEF["request_ms"] / 1e3 + COEF["prompt_token_us"] * 32768 * 1e-6
 def test_tp8_ep_tpot_and_allreduce() -> None:
     # by hand: dense 716.57 MB / (936 GB/s x 0.9) = 0.851 ms; experts 921.72 MB / (936 x 0.9
     # x 0.866) = 1.263 ms; KV 1,536 x 48,128 B / (936 x 0.742) = 0.106 ms; all-reduce
-    # 9.555 ms; overhead 0.319 us + (60.3 + 17.1 MoE) us x 94 = 7.276 ms -> 19.05 ms per token
-    # (52.5 tok/s). The experts run vLLM's Marlin MoE (int4 GPTQ); its SM-bound rate,
-    # 0.0376 B/FLOP (marlin_moe_bytes_per_fp32_flop) x the 3090's 35.6 FP32 TFLOP/s = 1,339
-    # GB/s, lies above the 936 GB/s, so they stay bandwidth-bound here
-    assert pytest.approx(19.05e-3, rel=1e-3) == TPOT_EP
+    # 9.555 ms; overhead 0.319 us + (60.3 + 17.1 MoE) us x 94 x 1,980/1,695 MHz = 0.319 +
+    # 7,275.6 x 1.16814 = 8.499 ms -> 20.275 ms per token (49.3 tok/s). The experts run
+    # vLLM's Marlin MoE (int4 GPTQ); its SM-bound rate, 0.0376 B/FLOP
+    # (marlin_moe_bytes_per_fp32_flop) x the 3090's 35.6 FP32 TFLOP/s = 1,339 GB/s, lies
+    # above the 936 GB/s, so they stay bandwidth-bound here
+    assert pytest.approx(20.275e-3, rel=1e-3) == TPOT_EP
     est = _speed(ParallelLayout(tp=8, ep=True))
     assert est.allreduce_ms_per_step == pytest.approx(ALLREDUCE_1 * 1e3, rel=1e-4)
     assert pytest.approx(9.555e-3, rel=1e-3) == ALLREDUCE_1
@@ -175,15 +181,15 @@ def test_tp8_ep_ttft_at_1k_and_32k() -> None:
     # by hand: compute (1.918e12 dense (the lm_head on one token) + 3.634e12 / 0.224 expert +
     # 0.202e12 attention FLOP) / (71 x 0.662 = 47.00e12) = 390.22 ms + 0.18 ms softmax >
     # the 21.5 ms weight read; all-reduce 188 x (6 + 14 x 3 us + 7/8 x 2 x 1,024 x 8,192 B /
-    # 5.0732 GB/s) = 188 x 2.9416 ms = 553.0 ms; overhead 7.276 ms -> prefill 950.70 ms; +
-    # 24.5 ms request overhead + 5.13 us x 1,024 prompt tokens = 5.25 ms -> 0.9805 s
-    assert pytest.approx(0.9805, rel=1e-3) == TTFT_1K
+    # 5.0732 GB/s) = 188 x 2.9416 ms = 553.0 ms; overhead 8.499 ms -> prefill 951.92 ms; +
+    # 24.5 ms request overhead + 5.13 us x 1,024 prompt tokens = 5.25 ms -> 0.9817 s
+    assert pytest.approx(0.9817, rel=1e-3) == TTFT_1K
     assert _speed(ParallelLayout(tp=8, ep=True)).ttft_ms == pytest.approx(TTFT_1K * 1e3,
                                                                           rel=1e-4)
     # 32K: 16 chunks; the link, not the GPUs, sets the pace: 16 x 188 all-reduces of 2,048 x
     # 8,192 B = 16.8 MB through host memory, each 48 us + 7/8 x 2 x 16,777,216 B / 5.0732
-    # GB/s = 5.835 ms: 17.55 s of the 34.79 s TTFT
-    assert pytest.approx(34.79, rel=1e-3) == TTFT_32K
+    # GB/s = 5.835 ms: 17.55 s of the 34.81 s TTFT (16 x 8.499 ms of it overhead)
+    assert pytest.approx(34.81, rel=1e-3) == TTFT_32K
     long = _speed(ParallelLayout(tp=8, ep=True), input_len=32768)
     assert long.ttft_ms == pytest.approx(TTFT_32K * 1e3, rel=1e-4)
 
@@ -193,12 +199,12 @@ def test_tp8_ep_throughput_at_the_kv_limited_concurrency() -> None:
     # by hand: 0.9375^70 = e^(70 x -0.064539) = 0.0109, so 98.9 % of the experts are read:
     # 14,586.6 MB / 729.52 GB/s = 19.99 ms + dense 0.85 + KV 70 x 1,536 x 48,128 B / 694.51
     # GB/s = 7.45 -> 28.30 ms (compute 27.49 ms is below); all-reduce 188 x (48 us + 7/8 x 2
-    # x 70 x 8,192 B / 5.0732 GB/s) = 46.21 ms; overhead 7.28 ms: step 81.78 ms. TPOT adds
-    # 69 others' prefill work 69 x 943.42 ms / 1,024 = 63.57 ms -> 145.35 ms; TTFT = 24.5 +
-    # 5.25 + 950.70 + 81.78 + 0.0832 x 69 x 950.70 = 6,520 ms; 70 / (0.14535 + 6.520 /
-    # 1,024) = 461.4 output tokens/s. 1,000 clients share the 70 slots (closed loop, Little's
-    # law): each waits (1,000 / 70 - 1) x (6.520 + 1,024 x 0.14535 = 155.36 s) = 13.2857 x
-    # 155.36 = 2,064.0 s for one, shown apart from the served request's TTFT
+    # x 70 x 8,192 B / 5.0732 GB/s) = 46.21 ms; overhead 8.50 ms: step 83.00 ms. TPOT adds
+    # 69 others' prefill work 69 x 943.42 ms / 1,024 = 63.57 ms -> 146.57 ms; TTFT = 24.5 +
+    # 5.25 + 951.92 + 83.00 + 0.0832 x 69 x 951.92 = 6,529.5 ms; 70 / (0.14657 + 6.5295 /
+    # 1,024) = 457.7 output tokens/s. 1,000 clients share the 70 slots (closed loop, Little's
+    # law): each waits (1,000 / 70 - 1) x (6.5295 + 1,024 x 0.14657 = 156.62 s) = 13.2857 x
+    # 156.62 = 2,080.8 s for one, shown apart from the served request's TTFT
     k = 108048 // 1536
     touched = 1 - (1 - 8 / 128) ** k  # 126.6 of 128 experts
     step_memory = _mem_s(DENSE_TP8, EXPERTS_TP8 * touched, k * 1536 * 48128)
@@ -211,9 +217,9 @@ def test_tp8_ep_throughput_at_the_kv_limited_concurrency() -> None:
     # a new request waits behind a share of the other 69 requests' whole prefills
     ttft = HOST_1K + PREFILL_1K + step + COEF["queue"] * (k - 1) * PREFILL_1K
     throughput = k / (tpot + ttft / 1024)
-    assert (tpot, ttft, throughput) == pytest.approx((0.14535, 6.520, 461.4), rel=2e-3)
+    assert (tpot, ttft, throughput) == pytest.approx((0.14657, 6.5295, 457.7), rel=2e-3)
     wait = (1000 / k - 1) * (ttft + 1024 * tpot)
-    assert pytest.approx(2064.0, rel=2e-3) == wait
+    assert pytest.approx(2080.8, rel=2e-3) == wait
     est = _speed(ParallelLayout(tp=8, ep=True), concurrency=1000)
     assert est.concurrency == k == 70 and est.kv_bound
     assert est.tpot_ms == pytest.approx(tpot * 1e3, rel=1e-4)
@@ -225,19 +231,19 @@ def test_tp8_ep_throughput_at_the_kv_limited_concurrency() -> None:
 
 def test_twice_the_kv_limited_concurrency_waits_one_served_request() -> None:
     # 140 clients on the 70 slots: each request waits (140 / 70 - 1) = 1 x a served request's
-    # whole time, 6.520 s TTFT + 1,024 x 0.14535 s = 155.36 s, before its prefill; the served
-    # 70 run as at 70 clients (TTFT 6.520 s, TPOT 145.35 ms, 461.4 tokens/s in all, so
-    # 461.4 / 140 = 3.30 tokens/s per client)
+    # whole time, 6.5295 s TTFT + 1,024 x 0.14657 s = 156.62 s, before its prefill; the served
+    # 70 run as at 70 clients (TTFT 6.5295 s, TPOT 146.57 ms, 457.7 tokens/s in all, so
+    # 457.7 / 140 = 3.27 tokens/s per client)
     est = _speed(ParallelLayout(tp=8, ep=True), concurrency=140)
     assert est.concurrency == 70 and est.kv_bound
-    assert est.kv_wait_ms == pytest.approx(155.36e3, rel=2e-3)
-    assert (est.ttft_ms, est.tpot_ms) == pytest.approx((6520, 145.35), rel=2e-3)
-    assert est.output_tokens_per_s == pytest.approx(461.4, rel=2e-3)
+    assert est.kv_wait_ms == pytest.approx(156.62e3, rel=2e-3)
+    assert (est.ttft_ms, est.tpot_ms) == pytest.approx((6529.5, 146.57), rel=2e-3)
+    assert est.output_tokens_per_s == pytest.approx(457.7, rel=2e-3)
     wait = next(t for t in est.terms if t.key == "kv_wait")
-    assert "(140 clients / 70 slots - 1)" in wait.formula and "3.30" in wait.note
+    assert "(140 clients / 70 slots - 1)" in wait.formula and "3.27" in wait.note
     at_limit = _speed(ParallelLayout(tp=8, ep=True), concurrency=70)
     assert not at_limit.kv_bound and at_limit.kv_wait_ms == 0
-    assert at_limit.ttft_ms == pytest.approx(6520, rel=2e-3)
+    assert at_limit.ttft_ms == pytest.approx(6529.5, rel=2e-3)
 
 
 # --- TP=8 without EP, TP=4 x PP=2, TP=1 x PP=8 -------------------------------------------------
@@ -252,8 +258,8 @@ def test_tp8_without_ep_pays_the_wna16_fallback() -> None:
 def test_tp4_pp2_tpot() -> None:
     # by hand: stage 1 = dense 485.32 MB / 842.4 GB/s 0.576 + experts 1.263 + KV 1,536 x
     # 24,064 B / 694.51 GB/s 0.053 + all-reduce 2.484 + overhead 0.319 / 2 + (60.3 + 17.1
-    # MoE) us x 47 = 3.638 -> 8.014 ms; stage 2 reads the 311.17 MB lm_head too: 8.383 ms;
-    # + one 10.6 us stage hop = 16.41 ms per token
+    # MoE) us x 47 x 1,980/1,695 MHz = 0.160 + 3,637.8 x 1.16814 = 4.250 -> 8.626 ms; stage 2
+    # reads the 311.17 MB lm_head too: 8.995 ms; + one 10.6 us stage hop = 17.63 ms per token
     allreduce = 94 * (NCCL + 6 * STEP + 3 / 4 * 2 * 8192 / LINK)  # 2.48 ms per stage
     first = 435.27 + 49.28 + 0.77
     stages = [
@@ -262,7 +268,7 @@ def test_tp4_pp2_tpot() -> None:
         + _overhead_s(47, 2),
     ]
     tpot = sum(stages) + NCCL + STEP + 8192 / LINK
-    assert pytest.approx(16.41e-3, rel=2e-3) == tpot
+    assert pytest.approx(17.63e-3, rel=2e-3) == tpot
     est = _speed(ParallelLayout(tp=4, pp=2))
     assert est.tpot_ms == pytest.approx(tpot * 1e3, rel=1e-4)
     assert est.allreduce_ms_per_step == pytest.approx(2 * allreduce * 1e3, rel=1e-4)
@@ -271,13 +277,13 @@ def test_tp4_pp2_tpot() -> None:
 def test_tp1_pp8_tpot() -> None:
     # by hand: dense 4,826.98 MB / 842.4 GB/s = 5.730 ms; experts 117,980.6 x 8/128 = 7,373.8
     # MB / 729.52 GB/s = 10.108 ms; KV 1,536 x 192,512 B / 694.51 GB/s = 0.426 ms; overhead
-    # 8 stages x 0.319 / 8 us + (60.3 + 17.1 MoE) us x 94 = 7.276 ms; 7 hops x 10.61 us = 0.074
-    # ms -> 23.61 ms per token
+    # 8 stages x 0.319 / 8 us + (60.3 + 17.1 MoE) us x 94 x 1,980/1,695 MHz = 8.499 ms; 7 hops
+    # x 10.61 us = 0.074 ms -> 24.83 ms per token
     dense = 94 * 71_303_680 * 0.51953125 / MB + 98.57 + 1.55 + 1244.66
     experts = 128 * 94 * 3 * 4096 * 1536 * 0.51953125 / MB  # 117,980.6 MB
     tpot = (_mem_s(dense, experts * 8 / 128, 1536 * 192512) + _overhead_s(94)
             + 7 * (NCCL + STEP + 8192 / LINK))
-    assert pytest.approx(23.61e-3, rel=2e-3) == tpot
+    assert pytest.approx(24.83e-3, rel=2e-3) == tpot
     est = _speed(ParallelLayout(tp=1, pp=8))
     assert est.tpot_ms == pytest.approx(tpot * 1e3, rel=1e-4)
     assert est.allreduce_ms_per_step == 0
@@ -287,7 +293,7 @@ def test_the_layouts_compared() -> None:
     """What the sweep could not tell before: on host-staged PCIe, TP=8's 188 all-reduces of 14
     ring steps each (9.56 ms a token) make it slower per token than TP=4 x PP=2 (94 of 6
     steps a stage, 2.48 ms), yet faster than PP=8, which walks eight stages at one GPU's
-    bandwidth (23.61 ms) and prefills at one GPU's compute; at the KV-limited concurrency
+    bandwidth (24.83 ms) and prefills at one GPU's compute; at the KV-limited concurrency
     TP=4 x PP=2 and PP=8 (more KV room: 134 and 93 requests against 70) serve more
     tokens/s than TP=8."""
     ep, tp8 = _speed(ParallelLayout(tp=8, ep=True)), _speed(ParallelLayout(tp=8))
