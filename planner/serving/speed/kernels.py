@@ -116,8 +116,12 @@ def moe_kernel(scheme: QuantScheme, gpu: GpuSpec, family: KernelFamily,
     check_moe_marlin_supports_layer holds; FlashInfer's MxInt4 MoE only behind
     VLLM_USE_FLASHINFER_MOE_INT4, default 0). From 0.32 fused_moe/oracle/int_wna16.py tries
     FlashInfer's TRT-LLM MxInt4 MoE first (10.x, symmetric int4 in groups of 32: kInt4Static32,
-    no zero points) and on 9.0 puts Humming ahead of Marlin (humming/priority.py). The rest:
-    vLLM's fused-MoE paths.
+    no zero points) and on 9.0 puts Humming ahead of Marlin (humming/priority.py). NVFP4
+    below Blackwell and W4A16_NVFP4 (weight-only here): Marlin MoE, and from 0.32 Humming on
+    9.0, where fused_moe/oracle/nvfp4.py select_nvfp4_moe_backend applies the same
+    prioritize_humming and no FP4 tensor-core backend runs (they need 10.x or 12.x) while
+    experts/fused_humming_moe.py takes (kNvfp4Static, kNvfp4Dynamic) and (kNvfp4Static, None)
+    (0.32.0 and 0.33.0 wheels; 0.30-0.31 keep Marlin ahead). The rest: vLLM's fused-MoE paths.
     """
     if scheme.family == "mxfp4" and family == "fp4":
         return mxfp4_moe_kernel(gpu, vllm_version)
@@ -127,7 +131,7 @@ def moe_kernel(scheme: QuantScheme, gpu: GpuSpec, family: KernelFamily,
         if gpu.compute_capability.startswith("10.") and scheme.family == "gptq" \
                 and scheme.key.endswith("-g32"):
             return "flashinfer-trtllm-int4"
-        if gpu.compute_capability == "9.0" and scheme.family in ("gptq", "awq"):
+        if gpu.compute_capability == "9.0" and scheme.family in ("gptq", "awq", "nvfp4"):
             return "humming-moe"
     return "marlin-moe"
 

@@ -155,6 +155,14 @@ def test_moe_kernel_per_format_and_generation() -> None:
     assert moe_kernel(gptq, gpu_preset("b200"), "weight-only", "0.33.0") == "marlin-moe"
     assert moe_kernel(gptq, gpu_preset("h200"), "weight-only", "0.33.0") == "humming-moe"
     assert moe_kernel(gptq, gpu_preset("rtx-3090"), "weight-only", "0.33.0") == "marlin-moe"
+    # NVFP4 MoE on sm90 (no FP4 tensor cores): fused_moe/oracle/nvfp4.py Marlin up to 0.31,
+    # from 0.32 prioritize_humming puts Humming, which takes (kNvfp4Static, kNvfp4Dynamic)
+    # (experts/fused_humming_moe.py), ahead of it; Blackwell keeps its FP4 tensor-core MoE
+    nvfp4 = scheme("nvfp4")
+    assert kernel_family(nvfp4, gpu_preset("h200"), "0.33.0") == ("weight-only", "bf16")
+    assert moe_kernel(nvfp4, gpu_preset("h200"), "weight-only", "0.31.0") == "marlin-moe"
+    assert moe_kernel(nvfp4, gpu_preset("h200"), "weight-only", "0.32.0") == "humming-moe"
+    assert moe_kernel(nvfp4, gpu_preset("b200"), "fp4", "0.33.0") == "fused-moe"
 
 
 GPT_OSS = _spec("openai/gpt-oss-120b")
