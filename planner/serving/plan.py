@@ -1048,15 +1048,7 @@ def plan(request: PlanRequest) -> Plan:
     index, out, fields = _conclude(st, candidates, errors)
     binding = ranks[index]
     params = _params(spec)
-    terms = _terms(
-        spec, layout, s, binding, f.stages[binding.pp_stage][1], f.kv_b, r.act_b, r.mbt,
-        r.seqs, binding.num_blocks, out.per_request, out.concurrency,
-        r.tokens_from_concurrency, out.tokens, out.ceiling, out.model_limit,
-        r.max_model_len, r.subtract_graphs, r.facts, f.stages,
-        non_torch_parts(layout, r.link, r.nvswitch_sharp, layout.tp <= r.gpus_per_node,
-                        r.compute_capability, r.symm_mem),
-        r.graphs, r.compute_capability, r.sampler, r.runner[0], r.encoder_every_stage,
-    )
+    terms = _terms(st, binding, out)
     kv_b = f.kv_b
     if not fields["fits"]:
         from planner.serving.fixes import nearest_fit  # fixes plans candidates: import here
@@ -1242,14 +1234,16 @@ def _term(key: str, label: str, value: float, unit: str, formula: str, note: str
     )
 
 
-def _terms(
-    spec, layout, s, r, stage, kv_b, act_b, mbt, seqs, num_blocks, per_request, concurrency,
-    tokens_from_concurrency, tokens, ceiling, model_limit, max_model_len, subtract_graphs, facts,
-    stages, nt_parts, graph_counts, compute_capability, sampler, runner, encoder_every_stage,
-) -> list[Term]:
-    """Every figure of the binding rank with its formula and real numbers; on Model Runner V2
-    (`runner`) the activation and graph terms say they are the V1 runner's."""
-    if tokens_from_concurrency:
+def _terms(st: _Setup, bind: RankMemory, out: _Outcome) -> list[Term]:
+    """Every figure of the binding rank (`bind`) with its formula and real numbers; on Model
+    Runner V2 the activation and graph terms say they are the V1 runner's."""
+    s, layout, f = st.s, st.layout, st.facts
+    r = f.r
+    kv_b, stage = f.kv_b, f.stages[bind.pp_stage][1]
+    num_blocks, max_model_len = bind.num_blocks, r.max_model_len
+    per_request, concurrency, tokens = out.per_request, out.concurrency, out.tokens
+    ceiling, model_limit, sampler = out.ceiling, out.model_limit, r.sampler
+    if r.tokens_from_concurrency:
         # the concurrency itself (blocks / blocks per request), so the shown numbers reproduce
         tokens_formula = (f"int({num_blocks:,} blocks / {per_request:,} blocks per request x "
                           f"{max_model_len:,}) = {tokens:,} tokens")
@@ -1258,63 +1252,65 @@ def _terms(
                           f"{stage.block_tokens} tokens = {tokens:,} tokens")
     kinds = stage.kinds if stage else ()
     per_token = " + ".join(f"{n} layers x [{kv.formula(kv_b, layout.tp)}]" for kv, n in kinds)
-    graphs_note = "subtracted" if subtract_graphs else "reported, not subtracted (vLLM < 0.20)"
+    graphs_note = "subtracted" if r.subtract_graphs else "reported, not subtracted (vLLM < 0.20)"
     v2_note = ("; vLLM starts this model on Model Runner V2 (v1/worker/gpu/model_runner.py), "
                "this is the V1 runner's rule (gpu_model_runner.py): V2's is not modelled, "
-               "unverified" if runner == "v2" else "")
+               "unverified" if r.runner[0] == "v2" else "")
     if not s.enforce_eager:
         graphs_note += v2_note
-    first_capture = dsv4_first_capture_bytes(facts.dsv4, graph_counts[0])
-    if facts.dsv4 is not None and s.cuda_graph_bytes is None and not s.enforce_eager:
+    first_capture = dsv4_first_capture_bytes(r.facts.dsv4, r.graphs[0])
+    if r.facts.dsv4 is not None and s.cuda_graph_bytes is None and not s.enforce_eager:
         graphs_note += "; " + dsv4_graphs_note()
     act_formula = activation_bytes(
-        facts, stages[r.pp_stage][0], r.pp_stage == layout.pp - 1, mbt, seqs, layout.tp, act_b,
-        max_model_len, layout.ep, compute_capability, *sampler,
-        not s.skip_mm_profiling and s.activation_bytes is None, encoder_every_stage,
+        r.facts, f.stages[bind.pp_stage][0], bind.pp_stage == layout.pp - 1, r.mbt, r.seqs,
+        layout.tp, r.act_b, max_model_len, layout.ep, r.compute_capability, *sampler,
+        not s.skip_mm_profiling and s.activation_bytes is None, r.encoder_every_stage,
     )[1]
     kv_formula = (
-        f"{_gib(r.budget_bytes)} - {_gib(r.weights_bytes)} weights - "
-        f"{_gib(r.activation_bytes)} activation - {_gib(r.non_torch_bytes)} non-torch"
-        + (f" - {_gib(r.cuda_graph_bytes)} CUDA graphs" if subtract_graphs else "")
-        + f" = {_gib(r.kv_cache_bytes)}"
+        f"{_gib(bind.budget_bytes)} - {_gib(bind.weights_bytes)} weights - "
+        f"{_gib(bind.activation_bytes)} activation - {_gib(bind.non_torch_bytes)} non-torch"
+        + (f" - {_gib(bind.cuda_graph_bytes)} CUDA graphs" if r.subtract_graphs else "")
+        + f" = {_gib(bind.kv_cache_bytes)}"
     )
     if s.kv_cache_memory_bytes:
         kv_formula = f"--kv-cache-memory-bytes {s.kv_cache_memory_bytes:,} B (profiling skipped)"
     return [
-        _term("budget", "Budget (total x utilization)", r.budget_bytes, "B",
-              f"ceil({_gib(r.total_bytes)} x {s.gpu_memory_utilization:g}) = "
-              f"{_gib(r.budget_bytes)}", "gpu_memory_utilization is a fraction of TOTAL memory"),
-        _term("weights", "Weights on the binding GPU", r.weights_bytes, "B",
-              f"{_gib(r.weights_bytes)} (stage {r.pp_stage}, TP rank {r.tp_rank}, layers "
-              f"{r.layers[0]}-{r.layers[1] - 1})"),
-        _term("activation", "Profile-run activation peak", r.activation_bytes, "B", act_formula,
+        _term("budget", "Budget (total x utilization)", bind.budget_bytes, "B",
+              f"ceil({_gib(bind.total_bytes)} x {s.gpu_memory_utilization:g}) = "
+              f"{_gib(bind.budget_bytes)}", "gpu_memory_utilization is a fraction of TOTAL memory"),
+        _term("weights", "Weights on the binding GPU", bind.weights_bytes, "B",
+              f"{_gib(bind.weights_bytes)} (stage {bind.pp_stage}, TP rank {bind.tp_rank}, layers "
+              f"{bind.layers[0]}-{bind.layers[1] - 1})"),
+        _term("activation", "Profile-run activation peak", bind.activation_bytes, "B", act_formula,
               ("DeepSeek-V4: the tensors vLLM 0.22 holds, from its source; unverified against "
-               "a printed peak" if facts.dsv4 else
+               "a printed peak" if r.facts.dsv4 else
                f"forward: {ACTIVATION_FIT_SOURCE}; sampler: the logits "
                "and sort buffers vLLM < 0.17 holds, from its and PyTorch's source (see "
                "planner.serving.engine SORT_ROW_BYTES)" if sampler[0] and (
-                   r.pp_stage == layout.pp - 1) else
+                   bind.pp_stage == layout.pp - 1) else
                f"{ACTIVATION_FIT_SOURCE} (see planner.serving.engine)")
               + v2_note),
-        _term("non_torch", "Non-torch memory (CUDA context, NCCL)", r.non_torch_bytes, "B",
-              " + ".join(f"{n / GIB:.2f} GiB {name}" for name, n in nt_parts)
-              + f" = {_gib(r.non_torch_bytes)} at TP={layout.tp}, PP={layout.pp}"
-              if s.non_torch_bytes is None else f"{_gib(r.non_torch_bytes)} (given)"),
-        _term("cuda_graphs", "CUDA graphs", r.cuda_graph_bytes, "B",
-              f"{GRAPH_BYTES_PER_GRAPH / _MiB:.1f} MiB x ({graph_counts[0]} piecewise + "
-              f"{graph_counts[1]} full graphs)"
+        _term("non_torch", "Non-torch memory (CUDA context, NCCL)", bind.non_torch_bytes, "B",
+              " + ".join(f"{n / GIB:.2f} GiB {name}" for name, n in non_torch_parts(
+                  layout, r.link, r.nvswitch_sharp, layout.tp <= r.gpus_per_node,
+                  r.compute_capability, r.symm_mem))
+              + f" = {_gib(bind.non_torch_bytes)} at TP={layout.tp}, PP={layout.pp}"
+              if s.non_torch_bytes is None else f"{_gib(bind.non_torch_bytes)} (given)"),
+        _term("cuda_graphs", "CUDA graphs", bind.cuda_graph_bytes, "B",
+              f"{GRAPH_BYTES_PER_GRAPH / _MiB:.1f} MiB x ({r.graphs[0]} piecewise + "
+              f"{r.graphs[1]} full graphs)"
               + (f" + {first_capture / _MiB:.0f} MiB DeepSeek-V4 indexer dummy logits in the "
                  "first piecewise warm-up" if first_capture else "")
-              + f" = {_gib(r.cuda_graph_bytes)}"
+              + f" = {_gib(bind.cuda_graph_bytes)}"
               if s.cuda_graph_bytes is None and not s.enforce_eager
-              else f"{_gib(r.cuda_graph_bytes)}", graphs_note),
-        _term("kv_cache", "KV cache pool per GPU", r.kv_cache_bytes, "B", kv_formula),
-        _term("kv_bytes_per_token_per_gpu", "KV bytes per token per GPU", r.kv_bytes_per_token,
-              "B", f"{per_token} = {r.kv_bytes_per_token:,} B"),
+              else f"{_gib(bind.cuda_graph_bytes)}", graphs_note),
+        _term("kv_cache", "KV cache pool per GPU", bind.kv_cache_bytes, "B", kv_formula),
+        _term("kv_bytes_per_token_per_gpu", "KV bytes per token per GPU", bind.kv_bytes_per_token,
+              "B", f"{per_token} = {bind.kv_bytes_per_token:,} B"),
         _term("bytes_per_block", "Bytes per block", stage.bytes_per_block if stage else 0, "B",
               _block_formula(stage, kv_b, layout.tp) if stage else "-"),
         _term("num_blocks", "KV blocks (smallest rank)", num_blocks, "blocks",
-              f"{_gib(r.kv_cache_bytes)} // {stage.bytes_per_block:,} B = {num_blocks:,}"
+              f"{_gib(bind.kv_cache_bytes)} // {stage.bytes_per_block:,} B = {num_blocks:,}"
               if stage else "-"),
         _term("kv_cache_tokens", "KV cache tokens", tokens, "tokens", tokens_formula),
         _term("max_concurrency", "Max concurrency at max_model_len", concurrency, "requests",
@@ -1323,7 +1319,7 @@ def _terms(
         _term("max_context_tokens", "Longest request that fits", min(ceiling, model_limit),
               "tokens",
               f"min(KV-limited {ceiling:,}: largest max_model_len whose per-layer need fits "
-              f"{_gib(r.kv_cache_bytes)} minus one block; model limit {model_limit:,}: the "
+              f"{_gib(bind.kv_cache_bytes)} minus one block; model limit {model_limit:,}: the "
               f"derived max_model_len vLLM accepts) = {min(ceiling, model_limit):,} tokens",
               "the KV cache binds" if ceiling <= model_limit else
               "the model's max length binds (max_position_embeddings and rope scaling)"),
