@@ -182,6 +182,12 @@ class LayerSpec(_Frozen):
         default=0, ge=0, description="one-value tensors in the layer (Gemma 4's layer_scalar)"
     )
 
+    @property
+    def kv_source(self) -> int | None:
+        """The earlier layer whose KV cache this one reads (AttentionMixer.kv_source: Gemma 4
+        num_kv_shared_layers), or None: a layer with a cache of its own, or with none."""
+        return self.mixer.kv_source if isinstance(self.mixer, AttentionMixer) else None
+
 
 # --- everything else ---------------------------------------------------------------------
 

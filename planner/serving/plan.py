@@ -802,7 +802,7 @@ def _empty_stage_errors(stages: tuple[tuple[range, StageKv | None], ...], s: Eng
 def _kv_sharing_errors(spec: ModelSpec, stages: tuple[tuple[range, StageKv | None], ...]
                        ) -> list[str]:
     """vLLM's start-up failure when pipeline parallel puts a KV-shared layer (Gemma 4
-    num_kv_shared_layers, AttentionMixer.kv_source) on a later stage than the layer it reads.
+    num_kv_shared_layers, LayerSpec.kv_source) on a later stage than the layer it reads.
 
     NOTE: vLLM Attention.__init__ (model_executor/layers/attention/attention.py, 0.19.0 and
     0.33.0 wheels) calls validate_kv_sharing_target, which raises ValueError "Specified KV
@@ -814,7 +814,7 @@ def _kv_sharing_errors(spec: ModelSpec, stages: tuple[tuple[range, StageKv | Non
     stage_of = {i: k for k, (rng, _) in enumerate(stages) for i in rng}
     cut: dict[int, list[tuple[int, int]]] = {}
     for layer in spec.layers:
-        source = getattr(layer.mixer, "kv_source", None)
+        source = layer.kv_source
         if source is not None and stage_of[source] != stage_of[layer.index]:
             cut.setdefault(stage_of[layer.index], []).append((layer.index, source))
     # the shared layers are the model's last ones, so those of one stage are consecutive

@@ -128,7 +128,7 @@ def model_kv_layers(spec: ModelSpec) -> tuple[KvLayer | None, ...]:
     # its own: vLLM 0.33.0 v1/worker/gpu_model_runner.py get_kv_cache_spec skips a layer with
     # kv_sharing_target_layer_name, "so that KV cache management logic will act as this
     # layer does not exist".
-    return tuple(None if getattr(layer.mixer, "kv_source", None) is not None
+    return tuple(None if layer.kv_source is not None
                  else kv_layer_spec(layer.mixer, state_bytes) for layer in spec.layers)
 
 

@@ -1120,7 +1120,7 @@ def _per_layer_inputs_and_kv_sharing(
             mlp = mlp.model_copy(update={"intermediate_size": 2 * mlp.intermediate_size})
         out.append(layer.model_copy(update={
             "mixer": layer.mixer.model_copy(update={"kv_source": earlier[-1]}), "mlp": mlp}))
-    targets = sorted({layer.mixer.kv_source for layer in out[first:]})
+    targets = sorted({layer.kv_source for layer in out[first:]})
     r.record("KV-shared layers", f"{first}-{len(layers) - 1} (read layers "
              f"{', '.join(map(str, targets))})", "num_kv_shared_layers",
              "double-wide MLP" if double_wide else "")

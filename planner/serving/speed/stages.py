@@ -87,9 +87,9 @@ def _build_stages(spec: ModelSpec, request: PlanRequest, scheme: QuantScheme, ac
         indexer = n_sparse = 0
         kv_full, windows = 0, []
         for i in layers:
-            mixer, kv = spec.layers[i].mixer, kv_layers[i]
-            if isinstance(mixer, AttentionMixer) and mixer.kv_source is not None:
-                kv = kv_layers[mixer.kv_source]  # it reads that layer's cache (Gemma 4)
+            mixer, source = spec.layers[i].mixer, spec.layers[i].kv_source
+            # a KV-shared layer reads its source layer's cache (Gemma 4)
+            kv = kv_layers[i if source is None else source]
             span = kv.sliding_window if isinstance(kv, SlidingWindowKv) else None
             if isinstance(mixer, AttentionMixer):
                 heads = max(1, mixer.num_heads // layout.tp)

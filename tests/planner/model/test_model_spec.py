@@ -135,6 +135,8 @@ def test_nemotron_h_56b_pattern():
     assert (mamba.num_heads, mamba.head_dim, mamba.state_size, mamba.n_groups) == (256, 64, 256, 8)
     assert not spec.layers[1].mlp.gated  # relu2: up + down only
     assert spec.layers[7].mixer.head_dim == 128  # "M-M-M-M*": layer 7; attention_head_dim
+    # no layer reads another's KV: Mamba, MLP-only (no mixer) and attention layers alike
+    assert {layer.kv_source for layer in spec.layers[:8]} == {None}
 
 
 def test_gemma4_31b_sliding_vs_global_layers():
@@ -158,6 +160,8 @@ def test_gemma4_e2b_kv_shared_layers_and_per_layer_embeddings():
     assert all(layer.mixer.kv_source is None for layer in spec.layers[:15])
     assert {(layer.mixer.kind, layer.mixer.kv_source) for layer in spec.layers[15:]} == {
         ("sliding", 13), ("full", 14)}
+    # the layer's own view (LayerSpec.kv_source), in order: four sliding then one full
+    assert [layer.kv_source for layer in spec.layers] == [None] * 15 + [13, 13, 13, 13, 14] * 4
     # double-wide MLP on the shared layers only: 6,144 -> 12,288
     assert {layer.mlp.intermediate_size for layer in spec.layers[:15]} == {6_144}
     assert {layer.mlp.intermediate_size for layer in spec.layers[15:]} == {12_288}
