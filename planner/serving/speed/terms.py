@@ -28,7 +28,7 @@ from planner.serving.speed.context import (
     _read_capped,
 )
 from planner.serving.speed.kernels import DEEPGEMM_ALIGN_ROWS, MARLIN_FP32_FLOP_PER_SM_CYCLE
-from planner.serving.speed.step import BurstStep, expected_experts_touched
+from planner.serving.speed.step import BurstStep, _moe_kernels_launched, expected_experts_touched
 
 
 def _term(key: str, label: str, value: float, unit: str, formula: str, note: str = "") -> Term:
@@ -103,7 +103,7 @@ def _per_layer(ctx: _Ctx, s) -> str:
     numbers: "60.3 us x 94 layers x 1980/1410 MHz"."""
     c = ctx.c
     terms = [f"{c.layer_overhead_us:g} us x {s.layers} layers"]
-    if s.moe_layers:
+    if s.moe_layers and _moe_kernels_launched(ctx):
         terms.append(f"{c.moe_layer_overhead_us:g} us x {s.moe_layers} MoE layers")
     if s.sparse_layers:
         terms.append(f"{c.indexer_layer_overhead_us:g} us x {s.sparse_layers} indexer layers")

@@ -168,10 +168,10 @@ def test_moe_kernel_per_format_and_generation() -> None:
 GPT_OSS = _spec("openai/gpt-oss-120b")
 
 
-def _gpt_oss_overhead_ms(gpu: str) -> float:
+def _gpt_oss_overhead(gpu: str):
     request = PlanRequest(model=GPT_OSS, cluster=preset_cluster(gpu, 1), layout=ParallelLayout(),
                           engine=EngineSettings(max_model_len=8192))
-    return next(t.value for t in estimate_speed(request).terms if t.key == "step_overhead")
+    return next(t for t in estimate_speed(request).terms if t.key == "step_overhead")
 
 
 def test_flashinfer_mxfp4_moe_launches_none_of_vllms_fused_moe_kernels() -> None:
@@ -179,8 +179,12 @@ def test_flashinfer_mxfp4_moe_launches_none_of_vllms_fused_moe_kernels() -> None
     # to FlashInfer's trtllm_fp4_block_scale_moe, which routes and finalizes itself: no
     # per-MoE-layer overhead; on H200 (triton_kernels) every MoE layer pays it:
     # 0.319 + 36 x 60.3 = 2,171.119 us against 0.319 + 36 x (60.3 + 17.1) = 2,786.719 us
-    assert _gpt_oss_overhead_ms("b200") == pytest.approx(2.171119)
-    assert _gpt_oss_overhead_ms("h200") == pytest.approx(2.786719)
+    b200, h200 = _gpt_oss_overhead("b200"), _gpt_oss_overhead("h200")
+    assert b200.value == pytest.approx(2.171119)
+    assert h200.value == pytest.approx(2.786719)
+    # the formula names the MoE-layer term only where it is charged
+    assert "MoE layers" not in b200.formula
+    assert "17.1 us x 36 MoE layers" in h200.formula
 
 
 KIMI = _spec("moonshotai/Kimi-K2.5")
