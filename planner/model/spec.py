@@ -220,6 +220,10 @@ class VisionEncoder(_Frozen):
     out_hidden: int = Field(gt=0)
     deepstack: int = Field(ge=0, description="deepstack mergers (extra outputs per token)")
     max_item_patches: int = Field(gt=0, description="patches of the largest image item")
+    patch: int = Field(default=0, ge=0, description="patch side in pixels (the video's frames)")
+    temporal: int = Field(default=1, gt=0, description="temporal_patch_size: frames per patch")
+    video_max_pixels: int = Field(default=0, ge=0, description="the video processor's "
+                                  "size.longest_edge; 0: the model takes no video")
 
 
 class VisionSpec(_Frozen):

@@ -25,6 +25,7 @@ from planner.serving.engine import (
 )
 from planner.serving.launch import engine_flags
 from planner.serving.layout import ParallelLayout
+from planner.serving.vllm_versions import DEFAULT_ENCODER_RULES, EncoderRules
 
 
 class Worker(NamedTuple):
@@ -47,6 +48,7 @@ class Worker(NamedTuple):
     sort_sampler: bool = False  # vllm_versions.TRITON_TOP_K_TOP_P_FROM: the dummy sampler sorts
     sampler_holds_forward: bool = True  # vllm_versions.SAMPLER_HOLDS_FORWARD_FROM
     encoder_every_stage: bool = False  # the encoder's profile on every stage (activation_bytes)
+    encoder_rules: EncoderRules = DEFAULT_ENCODER_RULES  # vllm_versions.encoder_rules
 
 
 class Overheads(NamedTuple):
@@ -106,7 +108,7 @@ class VllmEngine:
                                    w.max_num_seqs, w.layout.tp, w.act_bytes, w.max_model_len,
                                    w.layout.ep, w.compute_capability, w.sort_sampler,
                                    w.sampler_holds_forward, not s.skip_mm_profiling,
-                                   w.encoder_every_stage)[0]
+                                   w.encoder_every_stage, w.encoder_rules)[0]
         nt = s.non_torch_bytes if s.non_torch_bytes is not None else non_torch_bytes(
             w.layout, w.link, w.nvswitch_sharp, w.tp_within_node, w.compute_capability,
             w.symm_mem)

@@ -75,6 +75,7 @@ from planner.serving.vllm_versions import (
     DSV4_LAYOUT_GONE_FROM,
     TOWER_FIRST_STAGE_ON_V2_FROM,
     V1_ONLY_FROM,
+    EncoderRules,
     EngineError,
     LayoutRefused,
     VllmRules,
@@ -421,6 +422,7 @@ class _Resolved(NamedTuple):
     runner: tuple[str, str]  # vllm_versions.model_runner: ("v1" | "v2", why)
     vision_first_stage_only: bool  # vllm_versions.TOWER_FIRST_STAGE_ON_V2_FROM on V2
     encoder_every_stage: bool  # engine.activation_bytes: the V1 runner, tower on every stage
+    encoder_rules: EncoderRules  # vllm_versions.encoder_rules: the encoder profile's
     in_flight_window: bool  # vllm_versions.IN_FLIGHT_WINDOW_FROM
     kv_grouping: tuple[float, bool]  # (group_pad_ratio, PAGE_UNIFY_FROM) of the release
     expert_pad: tuple[int, int]
@@ -519,6 +521,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         vision_first_stage_only=runner[0] == "v2"
         and rules.version >= TOWER_FIRST_STAGE_ON_V2_FROM,
         encoder_every_stage=runner[0] == "v1" and spec.model_type in VISION_ON_EVERY_STAGE,
+        encoder_rules=rules.encoder,
         in_flight_window=rules.in_flight_window,
         kv_grouping=(rules.group_pad_ratio, rules.page_unify),
         expert_pad=(MXFP4_MARLIN_PAD if s.mxfp4_marlin else
@@ -723,6 +726,7 @@ def _worker_overheads(st: _Setup, pp_stage: int) -> Overheads:
         r.facts, st.facts.stages[pp_stage][0], pp_stage == layout.pp - 1, layout, r.mbt, r.seqs,
         r.act_b, r.link, r.nvswitch_sharp, layout.tp <= r.gpus_per_node, r.graphs,
         r.max_model_len, r.compute_capability, r.symm_mem, *r.sampler, r.encoder_every_stage,
+        r.encoder_rules,
     ), st.s, r.subtract_graphs)
 
 
@@ -731,7 +735,7 @@ def _overhead_key(r: _Resolved, s: EngineSettings) -> tuple:
     resolved settings and the settings' overrides."""
     return (r.mbt, r.seqs, r.act_b, r.link, r.nvswitch_sharp, r.gpus_per_node, r.graphs,
             r.max_model_len, r.compute_capability, r.symm_mem, r.sampler, r.subtract_graphs,
-            r.encoder_every_stage, s.activation_bytes,
+            r.encoder_every_stage, r.encoder_rules, s.activation_bytes,
             s.non_torch_bytes, s.cuda_graph_bytes, s.enforce_eager, s.skip_mm_profiling)
 
 
@@ -1265,6 +1269,7 @@ def _terms(st: _Setup, bind: RankMemory, out: _Outcome) -> list[Term]:
         r.facts, f.stages[bind.pp_stage][0], bind.pp_stage == layout.pp - 1, r.mbt, r.seqs,
         layout.tp, r.act_b, max_model_len, layout.ep, r.compute_capability, *sampler,
         not s.skip_mm_profiling and s.activation_bytes is None, r.encoder_every_stage,
+        r.encoder_rules,
     )[1]
     kv_formula = (
         f"{_gib(bind.budget_bytes)} - {_gib(bind.weights_bytes)} weights - "

@@ -13,6 +13,7 @@ covered range are refused with one line (the CLI exits 2), never planned with gu
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from planner.serving.hardware import parse_capability
 from planner.serving.vllm_cli import supported_versions, vllm_cli
@@ -237,6 +238,51 @@ SYMM_MEM_FROM: Version = (0, 11, 0)
 """NOTE: envs.py VLLM_ALLREDUCE_USE_SYMM_MEM defaults to "0" in the 0.10.2 wheel (the first
 with distributed/device_communicators/symm_mem.py) and to "1" from the 0.11.0 wheel on: before
 0.11 no symmetric-memory all-reduce buffer is allocated (engine.SYMM_MEM_BYTES)."""
+
+SCALED_VIDEO_RULE = ((0, 11), (0, 12))
+"""NOTE: the vLLM minor releases (inclusive) whose qwen3_vl.py Qwen3VLProcessingInfo
+.get_max_video_tokens returns int(12.5 x the dummy video's embeddings) ("one video token is
+converted to '<{timestamp} seconds>' (on average 9.5 tokens) + vision_start_token +
+video_token + vision_end_token") and whose dummy video takes get_num_frames_with_most_features
+frames, up to _MAX_FRAMES_PER_VIDEO = 24,576 (the 0.11.0, 0.11.1, 0.11.2 and 0.12.0 wheels).
+The 0.13.0 wheel returns the embeddings unscaled (the 24,576-frame cap stays to 0.14.0); from
+0.15.0 the dummy video is 2 frames at the video processor's longest_edge / temporal_patch_size
+pixels (get_image_size_with_most_features(max_pixels=...); to 0.33.0, which may spread them
+over more frames under cap_pixels_per_frame without changing the total). Qwen3-VL is not in the
+0.10.2 wheel; Qwen3.5 (qwen3_5.py, from 0.17.0) shares Qwen3VLProcessingInfo."""
+
+EXPAND_TO_BUDGET_RULE = ((0, 11), (0, 11))
+"""NOTE: the minor releases whose v1/worker/gpu_model_runner.py profile_run pads each dummy
+encoder output to (encoder budget, width) with output.new_zeros when the first output has fewer
+rows than the budget, and caches the padded copies through the decoder's dummy run (the
+0.11.0, 0.11.1 and 0.11.2 wheels)."""
+
+EXPAND_TO_ITEM_RULE = ((0, 12), (0, 12))
+"""NOTE: the 0.12.0 wheel pads them to the modality's max tokens per item
+(mm_budget.max_tokens_by_modality) instead; the 0.13.0-0.33.0 wheels cache the outputs as
+they come (encoder_cache[f"tmp_{i}"] = output)."""
+
+
+class EncoderRules(NamedTuple):
+    """One release's multimodal encoder-profile rules (engine.encoder_profile); the default is
+    0.13.0-0.33.0's."""
+
+    scaled_video: bool = False  # SCALED_VIDEO_RULE
+    expand_to: str = ""  # "budget" (EXPAND_TO_BUDGET_RULE), "item" (EXPAND_TO_ITEM_RULE), ""
+
+
+DEFAULT_ENCODER_RULES = EncoderRules()
+"""0.13.0-0.33.0's encoder-profile rules."""
+
+
+def encoder_rules(version: Version) -> EncoderRules:
+    """The encoder-profile rules of a release (SCALED_VIDEO_RULE, EXPAND_TO_*_RULE)."""
+    minor = version[:2]
+    expand = next((to for to, (lo, hi) in (("budget", EXPAND_TO_BUDGET_RULE),
+                                            ("item", EXPAND_TO_ITEM_RULE))
+                   if lo <= minor <= hi), "")
+    return EncoderRules(SCALED_VIDEO_RULE[0] <= minor <= SCALED_VIDEO_RULE[1], expand)
+
 
 CUSTOM_AR_WORLD_SIZES: tuple[int, ...] = (2, 4, 6, 8)
 """The TP sizes vLLM's custom all-reduce runs on in every covered release (CUSTOM_AR_16_FROM)."""
@@ -535,6 +581,7 @@ class VllmRules:
     v2_runner: V2RunnerDefault | None = None  # V2_RUNNER_DEFAULTS; None: V2 is opt-in
     in_flight_window: bool = True  # IN_FLIGHT_WINDOW_FROM
     chunked_hybrid: bool = True  # CHUNKED_HYBRID_FROM
+    encoder: EncoderRules = DEFAULT_ENCODER_RULES  # encoder_rules
 
     @property
     def label(self) -> str:
@@ -589,6 +636,7 @@ def vllm_rules(text: str) -> VllmRules:
         hybrid_prefix_caching=version >= HYBRID_PREFIX_CACHING_FROM,
         in_flight_window=version >= IN_FLIGHT_WINDOW_FROM,
         chunked_hybrid=version >= CHUNKED_HYBRID_FROM,
+        encoder=encoder_rules(version),
         symm_mem=version >= SYMM_MEM_FROM,
         custom_ar_world_sizes=CUSTOM_AR_WORLD_SIZES + ((16,) if version >= CUSTOM_AR_16_FROM
                                                        else ()),

@@ -189,6 +189,15 @@ processor's size.longest_edge, 4096 x 4096 pixels, as public copies of those fil
 vLLM's dummy image for the profile run is the processor's largest (qwen3_vl.py
 get_image_size_with_most_features): 4096 / 16 = 256 x 256 = 65,536 patches, 16,384 tokens."""
 
+QWEN3_VL_VIDEO_MAX_PIXELS = 25_165_824
+"""UNVERIFIED (video_preprocessor_config.json is not in ../shared): the Qwen3-VL / Qwen3.5 video
+processor's size.longest_edge (shortest_edge 4,096), as public copies of that file give it.
+Where a checkpoint ships no such file, transformers' Qwen3VLVideoProcessor class default holds:
+longest_edge 32 x 32 x 768 = 786,432, shortest_edge 128 x 32 x 32 = 131,072
+(video_processing_qwen3_vl.py, 4.57.0 and 5.24.0). vLLM sizes its dummy video with it
+(engine.qwen3_vl_dummy_video); at 0.11-0.12 with max_model_len >= 16,200 tokens either value
+gives the same 24,576-frame dummy (engine.VIDEO_FRAMES_CAP), which the sipeed log confirms."""
+
 QWEN3_VL_TYPES = ("qwen3_vl", "qwen3_5")
 """Top-level model types whose tower is the 16-pixel-patch Qwen3-VL ViT that vLLM profiles
 with QWEN3_VL_MAX_PIXELS images (Qwen2/2.5-VL use other patches and pixel limits)."""
@@ -206,7 +215,8 @@ def _qwen3_vl_encoder(r: Reader, text_hidden: int) -> VisionEncoder:
         merge=r.int_("spatial_merge_size", hi=64) or 1,
         out_hidden=r.int_("out_hidden_size", hi=MAX_DIM) or text_hidden,
         deepstack=len(deepstack) if isinstance(deepstack, list) else 0,
-        max_item_patches=QWEN3_VL_MAX_PIXELS // (patch * patch))
+        max_item_patches=QWEN3_VL_MAX_PIXELS // (patch * patch), patch=patch,
+        temporal=temporal, video_max_pixels=QWEN3_VL_VIDEO_MAX_PIXELS)
 
 
 LLAMA4_MAX_TILES = 16

@@ -1,9 +1,11 @@
 """vLLM's multimodal encoder profile run (Qwen3-VL family, Llama 4): the ViT's peak on the largest
 dummy image, checked against two logged start-ups whose pools it explains."""
 
+import pytest
+
 from planner.catalog import catalog_entry
 from planner.model.config.parser import parse_model_config
-from planner.serving.engine import EngineSettings, encoder_profile
+from planner.serving.engine import EngineSettings, encoder_profile, qwen3_vl_dummy_video
 from planner.serving.hardware import (
     ClusterSpec,
     NodeSpec,
@@ -13,6 +15,7 @@ from planner.serving.hardware import (
 )
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
+from planner.serving.vllm_versions import DEFAULT_ENCODER_RULES, EncoderRules, vllm_rules
 from planner.units import GIB
 
 
@@ -167,3 +170,114 @@ def test_pp_later_stage_holds_and_profiles_the_tower_on_v1_only():
     assert [g.activation_bytes for g in v1] == [2_214_592_512] * 2
     assert v2[0].activation_bytes == 2_214_592_512
     assert v2[1].activation_bytes < 2_214_592_512  # the decoder's own peak only
+
+
+V0_11 = EncoderRules(scaled_video=True, expand_to="budget")  # the 0.11.x wheels
+V0_12 = EncoderRules(scaled_video=True, expand_to="item")  # the 0.12.0 wheel
+
+
+def test_qwen3_vl_dummy_video_frames_by_hand():
+    # vLLM 0.11.0 qwen2_vl.py _get_max_video_frames from 2 frames (qwen3_vl.py), capped at
+    # _MAX_FRAMES_PER_VIDEO 24,576; transformers video smart_resize of the 4,096 x 4,096
+    # image, factor 32, t 2, longest_edge 25,165,824. 24,576 frames: beta = sqrt(24,576 x
+    # 4,096^2 / 25,165,824) = 128, edge = max(32, floor(4,096 / 128 / 32) x 32) = 32;
+    # grid_t 12,288 x 2 x 2 = 49,152 patches, 12,288 embeddings (the sipeed log's budget,
+    # 153,600 = 12.5 x 12,288).
+    enc = _spec("Qwen/Qwen3-VL-30B-A3B-Instruct").vision.encoder
+    assert qwen3_vl_dummy_video(enc, 65536) == (24_576, 49_152)
+    # 3 frames: beta = sqrt(3 x 4,096^2 / 25,165,824) = sqrt(2), edge floor(2,896.3 / 32) x
+    # 32 = 2,880, grid_t (3 + 1) // 2 = 2: 2 x 180^2 = 64,800 patches, 16,200 embeddings, so
+    # below 16,200 tokens the loop stays at 2 frames: beta = sqrt(4 / 3), edge floor(3,547.2 /
+    # 32) x 32 = 3,520, 220^2 = 48,400 patches
+    assert qwen3_vl_dummy_video(enc, 16199) == (2, 48_400)
+    assert qwen3_vl_dummy_video(enc, 16200)[0] == 24_576
+    # transformers' class default (786,432 px, no video_preprocessor_config.json): 24,576
+    # frames give beta = sqrt(24,576 x 4,096^2 / 786,432) = 724.1, edge max(32, 0) = 32: the
+    # same dummy. From 193 frames on each is 32 x 32 (sqrt(786,432 / n) < 64), so n frames
+    # are ceil(n / 2) embeddings: the cap's 12,288 fit from 12,288 tokens, 24,575 frames'
+    # 12,288 do not fit 12,287, which stops at 24,574
+    bare = enc.model_copy(update={"video_max_pixels": 786_432})
+    assert qwen3_vl_dummy_video(bare, 65536) == (24_576, 49_152)
+    assert qwen3_vl_dummy_video(bare, 12288) == (24_576, 49_152)
+    assert qwen3_vl_dummy_video(bare, 12287)[0] == 24_574
+
+
+@pytest.mark.parametrize("tp, mbt, max_model_len, shape, held, vit_peak", [
+    # sipeed-wiki-3090x4-qwen3-vl-30b-a3b-tp4 (bench/public_memory_runs.json): vLLM 0.11.0,
+    # 4x RTX 3090, TP=4, 65,536 tokens, 2,048 batched: "Encoder cache will be initialized
+    # with a budget of 153600 tokens, and profiled with 1 video items". Video 153,600 >
+    # image 16,384 tokens; budget max(2,048, 153,600); 153,600 // 153,600 = 1 item. Held:
+    # input 49,152 x 1,536 x 2 = 150,994,944 + the output padded to the budget
+    # (gpu_model_runner.py 0.11.0 new_zeros((encoder_budget, width))) 153,600 x 2,048 x
+    # (1 + 3) x 2 = 2,516,582,400. While padding, the 12,288 x 8,192 x 2 = 201,326,592 B
+    # unpadded output lives too: 2,868,903,936 B, above the ViT at TP=4 (6 h = 6,912 per
+    # patch at the attention: (49,152 x (1,536 + 1,152 + 6,912) + 3 x 12,288 x 2,048) x 2 =
+    # 1,094,713,344 B).
+    (4, 2048, 65536, (1, 49_152, 24_576, 153_600), 150_994_944 + 2_516_582_400,
+     150_994_944 + 2_516_582_400 + 201_326_592),
+    # 8,192 tokens: the dummy stays at 2 frames of 3,520 x 3,520
+    # (test_qwen3_vl_dummy_video_frames_by_hand): 48,400 patches, 12,100 embeddings,
+    # int(12.5 x 12,100) = 151,250 tokens > 16,384; 1 item. Held: 48,400 x 1,536 x 2 =
+    # 148,684,800 + 151,250 x 8,192 x 2 = 2,478,080,000; + 12,100 x 8,192 x 2 = 198,246,400
+    # while padding (the ViT at TP=1, 11 h: (48,400 x (1,536 + 1,152 + 12,672) + 3 x 12,100
+    # x 2,048) x 2 = 1,635,532,800 B, below)
+    (1, 8192, 8192, (1, 48_400, 2, 151_250), 148_684_800 + 2_478_080_000,
+     148_684_800 + 2_478_080_000 + 198_246_400),
+])
+def test_0_11_profiles_one_padded_video(tp, mbt, max_model_len, shape, held, vit_peak):
+    enc = _spec("Qwen/Qwen3-VL-30B-A3B-Instruct").vision.encoder
+    p = encoder_profile(enc, tp=tp, mbt=mbt, seqs=256, max_model_len=max_model_len,
+                        act_bytes=2, rules=V0_11)
+    assert (p.items, p.patches, p.frames, p.rows) == shape
+    assert (p.held, p.vit_peak) == (held, vit_peak)
+
+
+def test_sipeed_0_11_pool_holds_the_padded_video():
+    # the sipeed start-up (test above): "Available KV cache memory: 2.31 GiB"
+    engine = EngineSettings(vllm_version="0.11.0", max_model_len=65536)
+    req = PlanRequest(model=_spec("Qwen/Qwen3-VL-30B-A3B-Instruct"),
+                      cluster=preset_cluster("rtx-3090", 4), layout=ParallelLayout(tp=4),
+                      engine=engine)
+    with_mm, without = (plan(r) for r in (req, req.model_copy(update={"engine": engine.model_copy(
+        update={"skip_mm_profiling": True})})))
+    # the decoder's dummy run (its sort sampler, 1.39 GiB) over the held tensors is the peak
+    assert with_mm.activation_bytes_per_gpu == without.activation_bytes_per_gpu + 2_667_577_344
+    # 2.54 GiB planned vs 2.31 logged (4.59 with the image's 469,762,048 B); the weights
+    # are 0.22 GiB under the log's 14.77
+    assert abs(with_mm.kv_cache_bytes_per_gpu / GIB - 2.31) <= 0.25
+    formula = next(t.formula for t in with_mm.terms if t.key == "activation")
+    assert "1 dummy video(s) of 24,576 frames" in formula
+    assert "padded to 153,600 rows" in formula
+
+
+def test_0_12_pads_to_the_item_and_0_11_to_the_budget():
+    # 262,144 batched tokens > 153,600: the 0.11.x budget is 262,144 (262,144 // 153,600 = 1
+    # item), and 0.11 pads the output to it: 262,144 x 8,192 x 2 = 4,294,967,296 B; 0.12.0
+    # pads to the video's 153,600 tokens per item: 2,516,582,400 B (+ the 150,994,944 B input)
+    enc = _spec("Qwen/Qwen3-VL-30B-A3B-Instruct").vision.encoder
+    p11, p12 = (encoder_profile(enc, tp=1, mbt=262144, seqs=4, max_model_len=65536,
+                                act_bytes=2, rules=r) for r in (V0_11, V0_12))
+    assert (p11.items, p11.rows, p11.held) == (1, 262_144, 150_994_944 + 4_294_967_296)
+    assert (p12.items, p12.rows, p12.held) == (1, 153_600, 150_994_944 + 2_516_582_400)
+
+
+def test_from_0_13_the_image_is_profiled_unpadded():
+    # 0.13.0 counts the video's 12,288 embeddings as they are: below the image's 16,384, so
+    # the image is profiled as on 0.20 (test_vit_peak_by_hand) and nothing is padded
+    enc = _spec("Qwen/Qwen3-VL-30B-A3B-Instruct").vision.encoder
+    assert vllm_rules("0.13.0").encoder == DEFAULT_ENCODER_RULES
+    p = encoder_profile(enc, tp=1, mbt=8192, seqs=4, max_model_len=65536, act_bytes=2,
+                        rules=vllm_rules("0.13.0").encoder)
+    assert (p.items, p.patches, p.frames, p.rows) == (1, 65_536, 0, 0)
+    assert p.held == 201_326_592 + 268_435_456
+
+
+def test_llama4_on_0_11_holds_outputs_padded_to_the_budget():
+    # Scout at 8,192 batched tokens (test above: 3 items of 2,448 tokens, no video): 0.11.x pads
+    # each output to the 8,192-token budget: pixel values 34,546,176 + 3 x 8,192 x 5,120 x 2
+    # = 251,658,240 B; 0.12.0 pads to the item's 2,448 tokens, which it already has
+    enc = _spec("meta-llama/Llama-4-Scout-17B-16E-Instruct").vision.encoder
+    p11, p12 = (encoder_profile(enc, tp=4, mbt=8192, seqs=1024, max_model_len=8192,
+                                act_bytes=2, rules=r) for r in (V0_11, V0_12))
+    assert (p11.items, p11.rows, p11.held) == (3, 8_192, 34_546_176 + 251_658_240)
+    assert (p12.rows, p12.held) == (0, 34_546_176 + 75_202_560)

@@ -236,6 +236,17 @@ def test_the_dummy_sampler_sorts_before_the_0_17_wheel():
     assert [vllm_rules(v).sampler_holds_forward for v in ("0.9.1", "0.9.2")] == [False, True]
 
 
+def test_encoder_profile_rules_per_release():
+    # qwen3_vl.py get_max_video_tokens: "video_soft_tokens * 12.5" in the 0.11.0, 0.11.2 and
+    # 0.12.0 wheels, unscaled from 0.13.0; gpu_model_runner.py profile_run pads the outputs
+    # to encoder_budget (0.11.x), to max_tokens_by_modality (0.12.0), not at all (0.13.0 on)
+    rules = [vllm_rules(v).encoder for v in ("0.10.2", "0.11.0", "0.11.2", "0.12.0", "0.13.0",
+                                             "0.33.0")]
+    assert [(r.scaled_video, r.expand_to) for r in rules] == [
+        (False, ""), (True, "budget"), (True, "budget"), (True, "item"), (False, ""),
+        (False, "")]
+
+
 def test_l40s_0_10_2_expert_parallel_peak_is_the_sort_sampler():
     # bench/public_memory_runs.json, 8x L40S, Qwen3-235B-A22B-Instruct-2507-FP8, TP=8 + EP,
     # vLLM 0.10.2 defaults on a 44 GiB card: 2048 batched tokens, 256 seqs. The log: "1.4 GiB
