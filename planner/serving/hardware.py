@@ -593,6 +593,11 @@ _NO_P2P_NOTE = (
     "tinygrad/open-gpu-kernel-modules#29), so NCCL stages TP traffic through host memory; "
     "pass --link pcie for a P2P-enabled driver."
 )
+_NO_READ_CAP = (
+    "at least 0.9 of the datasheet bandwidth, the rate the speed model's fitted weight "
+    "efficiency reads at, so the preset carries no measured read cap (measured_read_gbps)."
+)
+_RRZE_STREAM = "RRZE's gpu-stream read kernel (one load stream, te42kyfo/gpu-benches"
 _ESTIMATED_NOTE = "memory_total_bytes estimated: nvidia-smi total minus 512 MiB (see NOTE)."
 _A100_FP32_NOTE = (
     "FP32 19.5 TFLOPS (A100 datasheet, non-Tensor; 108 SMs x 64 FP32 lanes x 2 x 1.41 GHz = "
@@ -683,7 +688,10 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         int8_tops=660.6, default_link="pcie-no-p2p", fp32_tflops=82.6, boost_clock_mhz=2520.0,
         notes=f"{_GEFORCE_NOTE} Older drivers report 23.65-23.68 GiB. FP32 82.6 TFLOPS (same "
         "whitepaper, non-Tensor; 16,384 CUDA cores = 128 SMs x 128 x 2 x 2.52 GHz = 82.6) sets "
-        f"the softmax exponential rate. {_NO_P2P_NOTE}",
+        f"the softmax exponential rate. {_NO_P2P_NOTE} Read rate: no read-only figure found; a "
+        "copy kernel (standard/global_memory_bandwidth.cu, read + written bytes counted) moves "
+        "904-922 GB/s on an RTX 4090, 921.85 with float4 (xytpai/nvbench README), 0.915 of "
+        f"1,008: {_NO_READ_CAP}",
     ),
     _nvidia(
         "rtx-5090", "NVIDIA GeForce RTX 5090", "32 GB GDDR7", _gib(31.36), 1792.0,
@@ -774,7 +782,9 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         int8_tops=299.3, fp32_tflops=37.4, boost_clock_mhz=1740.0,
         notes=f"{_AMPERE_NOTE} FP32 37.4 TFLOPS: the datasheet's 'Peak FP32 TFLOPS "
         "(non-Tensor)' (reprinted by ecer.com). Boost clock 1,740 MHz, 84 SMs (TechPowerUp's "
-        "figures as sysrqmts.com reprints them): 84 x 128 x 2 x 1.74 GHz = 37.4.",
+        "figures as sysrqmts.com reprints them): 84 x 128 x 2 x 1.74 GHz = 37.4. Read rate: "
+        f"{_RRZE_STREAM} gpu-stream/a40.txt) reads 679 GB/s on an A40 from 54 % occupancy on, "
+        f"0.976 of 696: {_NO_READ_CAP}",
     ),
     _nvidia(
         "l4", "NVIDIA L4", "24 GB GDDR6 (ECC)", _gib(22.03), 300.0,
@@ -794,7 +804,8 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         int8_tops=362.0, fp32_tflops=90.5, boost_clock_mhz=2490.0,
         notes="FP32 90.5 TFLOPS: the L40/L40S datasheet table (reprinted by mullet.se). Boost "
         "clock 2,490 MHz, 142 SMs (hmc-tech.com's L40 specifications; pcpartdb.com: 2,490 MHz): "
-        "142 x 128 x 2 x 2.49 GHz = 90.5.",
+        f"142 x 128 x 2 x 2.49 GHz = 90.5. Read rate: {_RRZE_STREAM} gpu-stream/l40.txt) "
+        f"reads 844 GB/s on an L40 from 33 % occupancy on, 0.977 of 864: {_NO_READ_CAP}",
     ),
     _nvidia(
         "l40s", "NVIDIA L40S", "48 GB GDDR6 (ECC)", _gib(44.42), 864.0,
@@ -827,7 +838,8 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         notes="FP32 51 TFLOPS: the datasheet's H100 PCIe column (reprinted by HPC Tech's "
         "archive-lib.hpctech.co.jp). Boost clock 1,755 MHz, 114 SMs (hmc-tech.com's H100 PCIe "
         "specifications, 51.22 FP32 TFLOPS; NVIDIA's final H100 specifications as prohardver.hu "
-        "tabulates them: 1.75 GHz).",
+        f"tabulates them: 1.75 GHz). Read rate: {_RRZE_STREAM} README, 'NVIDIA-H100-PCIe / CUDA "
+        f"11.7') reads 1,942 GB/s at full occupancy, 0.971 of 2,000: {_NO_READ_CAP}",
     ),
     _nvidia(
         "h100-nvl", "NVIDIA H100 NVL", "94 GB HBM3", _estimated_total(95830), 3900.0,
@@ -847,7 +859,10 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "39.50 GiB from a PyTorch OOM message on an A100 40GB (TianheWu/CoSeR#10)",
         nvlink_gbps=600.0, default_link="nvlink",
         int8_tops=624.0, fp32_tflops=19.5, boost_clock_mhz=1410.0,
-        notes=f"{_AMPERE_NOTE} Older drivers report 39.39-39.59 GiB. {_A100_FP32_NOTE}",
+        notes=f"{_AMPERE_NOTE} Older drivers report 39.39-39.59 GiB. {_A100_FP32_NOTE} Read "
+        f"rate: {_RRZE_STREAM} gpu-stream/a100_40.txt) reads 1,490 GB/s on an A100 40GB at full "
+        f"occupancy, 0.958 of 1,555 (its triad, 2 loads + 1 store, 1,375 at most: 0.884): "
+        f"{_NO_READ_CAP}",
     ),
     _nvidia(
         "a100-80gb", "NVIDIA A100-SXM4-80GB", "80 GB HBM2e", _gib(79.25), 2039.0,
@@ -857,7 +872,15 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         nvlink_gbps=600.0, default_link="nvlink",
         int8_tops=624.0, fp32_tflops=19.5, boost_clock_mhz=1410.0,
         notes=f"{_AMPERE_NOTE} Reports range 79.15-79.35 GiB with driver version. "
-        f"{_A100_FP32_NOTE}",
+        f"{_A100_FP32_NOTE} Read rate: no saturating read figure, so no measured read cap "
+        "(measured_read_gbps). RRZE's gpu-stream read kernel on an A100-SXM4-80GB "
+        "(xxrjun/gpu-benches, a fork of te42kyfo/gpu-benches: gpu-stream/a100_80.txt, the card "
+        "named in its device_order.py) still rises at full occupancy (1,713 -> 1,776 GB/s over "
+        "the last two steps: loads in flight, not DRAM, bound it) and its triad (3 loads + 1 "
+        "store) reaches 1,794, 0.880 of 2,039; BabelStream on an A100-SXM4-80GB (Tursa): triad "
+        "1,724.8, dot 1,586.9 GB/s (ukri-bench/benchmark-BabelStream README). Such mixed kernels "
+        "understate the read rate: on an A100 40GB the same gpu-stream reads at 0.958 of the "
+        "datasheet and its triad at 0.884 (a100-40gb preset).",
     ),
     _nvidia(
         "h100-sxm", "NVIDIA H100 80GB HBM3", "80 GB HBM3", _gib(79.19), 3350.0,
@@ -870,7 +893,10 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         notes="nvidia-smi shows 81559 MiB. FP32 67 TFLOPS (datasheet; 132 SMs x 128 x 2 x "
         "1.98 GHz = 66.9) sets the softmax exponential rate. Boost clock 1.98 GHz: NVIDIA's final "
         "H100 specifications (GPU boost 1.98 GHz SXM5, 1.75 GHz PCIe, as prohardver.hu tabulates "
-        "them; glennklockwood.com's H100 page from the Hopper whitepaper: 1.98 GHz).",
+        "them; glennklockwood.com's H100 page from the Hopper whitepaper: 1.98 GHz). Read rate: "
+        "OpenCL-Benchmark's coalesced-read kernel reads 3,025.53 GB/s on an 'NVIDIA H100 80GB "
+        "HBM3' (ProjectPhysX/OpenCL-Benchmark README, driver 565.57.01), 0.903 of 3,350: "
+        f"{_NO_READ_CAP}",
     ),
     _nvidia(
         "h200", "NVIDIA H200", "141 GB HBM3e", _gib(139.80), 4800.0,
@@ -882,7 +908,13 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         notes="Some drivers report 139.81 GiB. H200 NVL (PCIe) is a different product. FP32 "
         "67 TFLOPS (datasheet; the H100's GH100 die) sets the softmax exponential rate. Boost "
         "clock 1,980 MHz (hmc-tech.com's H200 SXM specifications: 16,896 shaders, 66.91 FP32 "
-        "TFLOPS).",
+        "TFLOPS). Read rate: no measured read cap (measured_read_gbps); a calibration GPU, whose "
+        "fitted efficiencies absorb what its memory sustains. RRZE's gpu-stream on an H200 "
+        "(te42kyfo/gpu-benches gpu-stream/h200.txt) does not saturate a read: its read kernel "
+        "still rises at full occupancy (2,708 -> 2,756 GB/s); its write-only init peaks at "
+        "3,898 GB/s (0.81 of 4,800) and its triad (2 loads + 1 store) at 3,534. Capping the "
+        "H200's reads at 3,898 or 3,534 GB/s moves bench/speed_accuracy.py's held-out H200 TPOT "
+        "median from 9.9 % to 10.3 % or 11.2 % (all rows: 9.3 % to 9.6 % or 9.3 %).",
     ),
     _nvidia(
         "gh200", "NVIDIA GH200 480GB", "96 GB HBM3 (+480 GB LPDDR5X)", _estimated_total(97871),
@@ -897,7 +929,10 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "NVLink figure is the C2C link to the CPU, not GPU-GPU. "
         "The 144 GB HBM3e version needs its own row. FP32 66.9 TFLOPS, the peak GPUInspector.jl "
         "works out from a GH200's own SM count and clock (pc2/GPUInspector.jl#27; H100 SXM's 132 "
-        "SMs x 128 x 2 x 1.98 GHz), sets the softmax exponential rate.",
+        "SMs x 128 x 2 x 1.98 GHz), sets the softmax exponential rate. Read rate: "
+        "OpenCL-Benchmark's coalesced-read kernel reads 3,614.60 GB/s on an 'NVIDIA GH200 480GB' "
+        "(mredenti/PowerCapping configuration/OpenCL_benchmark.md, driver 555.42.06), 0.904 of "
+        f"4,000: {_NO_READ_CAP}",
     ),
     _nvidia(
         "b200", "NVIDIA B200", "180 GB HBM3e", _gib(178.36), 8000.0,
@@ -971,7 +1006,10 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         source="AMD Instinct MI300X Accelerator data sheet (2023); total 191.98 GiB from "
         "PyTorch 'HIP out of memory' messages",
         notes="Spec row: the planner's engine rules are NVIDIA-first. FP8 is the FNUZ "
-        "variant (e4m3fnuz). Some ROCm versions report 191.69 GiB.",
+        "variant (e4m3fnuz). Some ROCm versions report 191.69 GiB. Read rate: no saturating read "
+        "figure, so no measured read cap (measured_read_gbps): RRZE's gpu-stream read kernel "
+        "still rises at full occupancy on an MI300X (4,001 -> 4,199 GB/s, 0.79 of 5,300; "
+        "xxrjun/gpu-benches gpu-stream/mi300x.txt, a fork of te42kyfo/gpu-benches).",
     ),
 )
 

@@ -26,6 +26,7 @@ from planner.serving.hardware import (
     preset_cluster,
     resolve_gpu_key,
 )
+from planner.serving.speed.coefficients import FITTED
 from planner.units import GIB, TIB
 
 NVIDIA_PRESETS = {key: g for key, g in GPU_PRESETS.items() if g.vendor == "nvidia"}
@@ -147,6 +148,57 @@ def test_published_dense_figures() -> None:
     # GA102 whitepaper: RTX 3090 has 936 GB/s and no FP8.
     assert gpu_preset("rtx-3090").memory_bandwidth_gbps == 936
     assert gpu_preset("rtx-3090").fp8_dense_tflops is None
+
+
+# Published read rates at or above 0.9 of the datasheet bandwidth (the speed model's fitted
+# weight efficiency), as the sources print them; hand ratios: A40 679 / 696 = 0.976, L40
+# 844 / 864 = 0.977, A100 40GB 1,490 / 1,555 = 0.958, H100 PCIe 1,942 / 2,000 = 0.971 (RRZE's
+# gpu-stream read kernel); H100 SXM 3,025.53 / 3,350 = 0.903, GH200 3,614.60 / 4,000 = 0.904
+# (OpenCL-Benchmark's coalesced read); RTX 4090 921.85 / 1,008 = 0.915 (a copy kernel, read and
+# written bytes counted: no read-only figure found).
+PUBLISHED_READ_RATES = [
+    ("a40", "679 GB/s", 696, "te42kyfo/gpu-benches gpu-stream/a40.txt"),
+    ("l40", "844 GB/s", 864, "te42kyfo/gpu-benches gpu-stream/l40.txt"),
+    ("a100-40gb", "1,490 GB/s", 1555, "te42kyfo/gpu-benches gpu-stream/a100_40.txt"),
+    ("h100-pcie", "1,942 GB/s", 2000, "te42kyfo/gpu-benches README, 'NVIDIA-H100-PCIe"),
+    ("h100-sxm", "3,025.53 GB/s", 3350, "ProjectPhysX/OpenCL-Benchmark README"),
+    ("gh200", "3,614.60 GB/s", 4000, "mredenti/PowerCapping configuration/OpenCL_benchmark.md"),
+    ("rtx-4090", "921.85", 1008, "xytpai/nvbench README"),
+]
+
+
+@pytest.mark.parametrize(("key", "quoted", "datasheet_gbps", "source"), PUBLISHED_READ_RATES,
+                         ids=[row[0] for row in PUBLISHED_READ_RATES])
+def test_a_gpu_reading_at_0_9_of_its_datasheet_has_no_read_cap(
+        key: str, quoted: str, datasheet_gbps: int, source: str) -> None:
+    gpu = gpu_preset(key)
+    measured_gbps = float(quoted.split()[0].replace(",", ""))
+    assert gpu.memory_bandwidth_gbps == datasheet_gbps
+    assert measured_gbps >= 0.9 * datasheet_gbps
+    assert gpu.measured_read_gbps is None
+    assert quoted in gpu.notes and source in gpu.notes
+
+
+@pytest.mark.parametrize(("key", "source"), [
+    # RRZE's gpu-stream read kernel still rises at full occupancy on these (A100-SXM4-80GB
+    # 1,713 -> 1,776 GB/s, H200 2,708 -> 2,756, MI300X 4,001 -> 4,199): no saturating read.
+    ("a100-80gb", "ukri-bench/benchmark-BabelStream README"),
+    ("h200", "te42kyfo/gpu-benches gpu-stream/h200.txt"),
+    ("mi300x", "xxrjun/gpu-benches gpu-stream/mi300x.txt"),
+])
+def test_a_gpu_without_a_saturating_read_figure_has_no_read_cap(key: str, source: str) -> None:
+    gpu = gpu_preset(key)
+    assert gpu.measured_read_gbps is None
+    assert "no measured read cap" in gpu.notes and source in gpu.notes
+
+
+def test_every_read_cap_is_sourced_and_below_the_fitted_weight_rate() -> None:
+    capped = [g for g in GPU_PRESETS.values() if g.measured_read_gbps is not None]
+    assert [g.key for g in capped] == ["dgx-spark-gb10"]  # antirez/ds4#773: 232.5 GB/s
+    for gpu in capped:
+        weight_rate_gbps = max(FITTED.bandwidth_efficiency.values()) * gpu.memory_bandwidth_gbps
+        assert gpu.measured_read_gbps < weight_rate_gbps  # 232.5 < 0.9 x 273 = 245.7
+        assert gpu.measured_read_source
 
 
 def test_unified_memory_parts() -> None:
