@@ -284,7 +284,9 @@ def model_card(spec: ModelSpec, source: ModelSource | None) -> ModelCard:
         params_total=params.total,
         params_active=params.active,
         param_check=check,
-        checkpoint_format=checkpoint_scheme(spec).label,
+        # a mixed checkpoint's scheme is its experts' only: its summary names every format
+        checkpoint_format=spec.quant.summary if spec.quant and spec.quant.module_formats
+        else checkpoint_scheme(spec).label,
         stored_dtypes=dict(checkpoint.params_by_dtype) if checkpoint else {},
         checkpoint_bytes=checkpoint.safetensors_bytes if checkpoint else None,
         max_context_tokens=spec.max_position_embeddings,

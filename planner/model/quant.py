@@ -12,7 +12,8 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from planner.model.spec import ModelSpec
+from planner.memo import IdentityMemo
+from planner.model.spec import ModelSpec, ModuleFormat
 
 Component = Literal[
     "embeddings",
@@ -464,21 +465,29 @@ def _module_components(name: str) -> tuple[Component, ...] | None:
     return None
 
 
+def _place(name: str) -> tuple[int | None, tuple[Component, ...]] | None:
+    """(its layer, None for every layer or a model-wide module; its components) of one module
+    name or glob; None if unknown."""
+    components = _module_components(name)
+    if components is None:
+        return None
+    layer = _LAYER.search(name)
+    return None if layer is None or layer.group(1) == "*" else int(layer.group(1)), components
+
+
 def parse_exclusions(modules: tuple[str, ...]) -> Exclusions:
     """Map module names or globs ('model.layers.*.self_attn', 'lm_head') to components."""
     all_layers: set[Component] = set()
     by_layer: dict[int, set[Component]] = {}
     unmatched: list[str] = []
     for name in modules:
-        components = _module_components(name)
-        if components is None:
+        placed = _place(name)
+        if placed is None:
             unmatched.append(name)
-            continue
-        layer = _LAYER.search(name)
-        if layer is None or layer.group(1) == "*":
-            all_layers.update(components)
+        elif placed[0] is None:
+            all_layers.update(placed[1])
         else:
-            by_layer.setdefault(int(layer.group(1)), set()).update(components)
+            by_layer.setdefault(placed[0], set()).update(placed[1])
     return Exclusions(
         all_layers=frozenset(all_layers),
         by_layer={i: frozenset(c) for i, c in by_layer.items()},
@@ -492,3 +501,77 @@ def checkpoint_exclusions(spec: ModelSpec, scheme: QuantScheme) -> Exclusions:
     if spec.quant is not None and spec.quant.scheme == scheme.key:
         return parse_exclusions(spec.quant.excluded_modules)
     return Exclusions()
+
+
+# --- per-module formats (ModelOpt MIXED_PRECISION quantized_layers) -----------------------
+
+
+class ComponentFormats(BaseModel):
+    """Each component's own format, per layer, in a checkpoint that lists its modules' formats
+    (QuantSpec.module_formats): a component none of whose modules is listed stays 16-bit.
+
+    NOTE: vLLM ModelOptMixedPrecisionConfig._resolve_quant_algo (quantization/modelopt.py,
+    0.17.0-0.33.0 wheels) finds a module's entry by its name, by its fused shards
+    (packed_modules_mapping: qkv_proj <- q/k/v_proj, gate_up_proj <- gate/up_proj, Qwen3.5's
+    in_proj_qkvz <- in_proj_qkv/in_proj_z; shards of two formats raise "Mixed quant_algo
+    within fused layer"), or for the routed experts by any key under the module's prefix,
+    with the model.language_model. / language_model.model. prefixes swapped (0.22.0 on);
+    every module it finds no entry for is built unquantized. Here a component takes the
+    format of the modules listed in it: its unlisted ones (Qwen3.5's in_proj_a / in_proj_b
+    and conv1d beside FP8 in_proj_qkv / in_proj_z / out_proj) are charged at that format too.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    all_layers: dict[Component, ModuleFormat] = Field(default_factory=dict)
+    by_layer: dict[int, dict[Component, ModuleFormat]] = Field(default_factory=dict)
+    notes: tuple[str, ...] = Field(default=(), description="what is planned approximately: a "
+                                   "component listed in two formats, a name not placed")
+
+    def format(self, layer: int | None, component: Component) -> ModuleFormat | None:
+        """The format of this component (of this layer); None: not listed, 16-bit."""
+        return self.by_layer.get(layer, {}).get(component) or self.all_layers.get(component)
+
+    def bits(self, layer: int | None, component: Component) -> float:
+        """Bits per weight of this component (of this layer): its listed format's, which
+        applies whatever that format keeps in 16-bit elsewhere (a listed lm_head is
+        quantized), else KEPT_BITS."""
+        fmt = self.format(layer, component)
+        return KEPT_BITS if fmt is None else scheme(fmt.scheme).bits_per_weight
+
+
+def component_formats(formats: tuple[ModuleFormat, ...]) -> ComponentFormats:
+    """Place every listed module (QuantSpec.module_formats) in its layer's component; of two
+    formats in one component the wider is planned (and noted)."""
+    all_layers: dict[Component, ModuleFormat] = {}
+    by_layer: dict[int, dict[Component, ModuleFormat]] = {}
+    notes: list[str] = []
+    for fmt in formats:
+        placed = _place(fmt.module)
+        if placed is None:
+            notes.append(f"quantized_layers names {fmt.module!r} ({fmt.algo}), which is "
+                         "not placed in a component: planned without it")
+            continue
+        table = all_layers if placed[0] is None else by_layer.setdefault(placed[0], {})
+        for component in placed[1]:
+            held = table.setdefault(component, fmt)
+            if (held.scheme, held.weight_only) != (fmt.scheme, fmt.weight_only):
+                wide = max(held, fmt, key=lambda f: scheme(f.scheme).bits_per_weight)
+                table[component] = wide
+                notes.append(f"{held.module} ({held.algo}) and {fmt.module} ({fmt.algo}) are "
+                             f"one component ({component}) here: planned as {wide.algo}")
+    return ComponentFormats(all_layers=all_layers, by_layer=by_layer, notes=tuple(notes))
+
+
+_FORMATS: IdentityMemo[ComponentFormats] = IdentityMemo(64)
+"""component_formats per QuantSpec (by identity: hashing 291 entries costs 0.15 ms), which
+every weights computation of a sweep asks for."""
+
+
+def checkpoint_formats(spec: ModelSpec, scheme: QuantScheme) -> ComponentFormats | None:
+    """The per-module formats that apply when planning `scheme`: the checkpoint's own, when it
+    lists them and `scheme` is its format (as checkpoint_exclusions); else None."""
+    quant = spec.quant
+    if quant is None or not quant.module_formats or quant.scheme != scheme.key:
+        return None
+    return _FORMATS.get(quant, (), component_formats, quant.module_formats)

@@ -192,8 +192,22 @@ class LayerSpec(_Frozen):
 # --- everything else ---------------------------------------------------------------------
 
 
+class ModuleFormat(_Frozen):
+    """One module's own format in a checkpoint that lists them (ModelOpt MIXED_PRECISION
+    quantized_layers)."""
+
+    module: str = Field(description="as listed: 'model.language_model.layers.0.mlp.experts'")
+    algo: str = Field(description="the ModelOpt quant_algo: 'FP8', 'NVFP4', 'W4A16_NVFP4'")
+    scheme: str = Field(description="key into planner.model.quant schemes, e.g. 'fp8-tensor'")
+    weight_only: bool = Field(default=False, description="16-bit activations (W4A16_NVFP4)")
+
+
 class QuantSpec(_Frozen):
-    """How the checkpoint's weights are stored, from quantization_config / hf_quant_config.json."""
+    """How the checkpoint's weights are stored, from quantization_config / hf_quant_config.json.
+
+    A checkpoint with module_formats stores each listed module in its own format and every
+    other one in 16-bit; scheme and weight_only are then its routed experts' (or the 4-bit
+    one's: most of its weights)."""
 
     method: str = Field(description="gptq, awq, compressed-tensors, fp8, mxfp4, modelopt, ...")
     scheme: str = Field(description="key into planner.model.quant schemes, e.g. 'w4a16-gptq-g128'")
@@ -205,6 +219,9 @@ class QuantSpec(_Frozen):
     weight_only: bool = Field(
         default=False, description="activations stay 16-bit where the scheme's GEMMs could "
         "take them quantized (ModelOpt W4A16_NVFP4): speed.kernels.kernel_family")
+    module_formats: tuple[ModuleFormat, ...] = Field(
+        default=(), description="per-module formats (ModelOpt MIXED_PRECISION quantized_layers)"
+    )
     summary: str = Field(description="one line, e.g. 'GPTQ int4, group 128, sym'")
 
 

@@ -64,6 +64,7 @@ from planner.serving.startup import (
     flashinfer_hd256_errors,
     fp4_weight_notes,
     kv_format_errors,
+    modelopt_mixed_errors,
     quantization_errors,
     startup_errors,
 )
@@ -537,7 +538,9 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             model_limit=derived_max_model_len(spec), mbt=mbt, seqs=seqs,
             mbt_given=s.max_num_batched_tokens is not None,
             chunked_prefill=s.enable_chunked_prefill
-            or rules.version < CHUNKED_OFF_TOKENS_MAX_FROM, block_size=s.block_size))
+            or rules.version < CHUNKED_OFF_TOKENS_MAX_FROM, block_size=s.block_size,
+            mixed=quant.checkpoint_formats(spec, scheme) is not None))
+            + tuple(modelopt_mixed_errors(spec, scheme, rules.version))
             + mtp_refusal(spec, s)
             + tuple(sparse_block_refusal(spec, s.block_size, rules.version))
             + tuple(quantization_errors(spec, s.quantization))

@@ -24,7 +24,7 @@ from planner.serving.vllm_cli import (
     supported_versions,
     vllm_cli,
 )
-from planner.serving.vllm_versions import Version, VllmRules, flashinfer_hd256_bug
+from planner.serving.vllm_versions import Version, VllmRules, flashinfer_hd256_bug, version_label
 from planner.units import VLLM_KV_DTYPE
 
 QUANT_METHOD: dict[str, str] = {
@@ -393,6 +393,53 @@ def quantization_errors(spec: ModelSpec, quantization: str | None) -> list[str]:
             f"`quantization` argument ({quantization})."]
 
 
+MODELOPT_MIXED_FROM: Version = (0, 17, 0)
+"""NOTE: quantization/modelopt.py lists MIXED_PRECISION in QUANT_ALGOS and has
+ModelOptMixedPrecisionConfig ("modelopt_mixed") from the 0.17.0 wheel; the 0.16.0 wheel's
+ModelOptQuantConfigBase.from_config raises on it ("ModelOpt currently only supports: [...]
+quantizations in vLLM")."""
+
+MIXED_W4A16_NVFP4_FROM: Version = (0, 22, 0)
+"""NOTE: ModelOptMixedPrecisionConfig.get_quant_method builds FP8 and NVFP4 entries only in the
+0.17.0-0.21.0 wheels: a W4A16_NVFP4 module gets UnquantizedLinearMethod (routed experts: no
+quantized method), which its FP4 tensors do not fit; the 0.22.0 wheel routes it to
+ModelOptNvFp4W4A16LinearMethod / ModelOptNvFp4FusedMoE (vLLM PR 42566)."""
+
+MIXED_LM_HEAD_FROM: Version = (0, 23, 0)
+"""NOTE: up to the 0.22.0 wheel ModelOptMixedPrecisionConfig.get_quant_method quantizes
+LinearBase layers only and qwen3_5.py builds its ParallelLMHead without a quant_config, so a
+listed (quantized) lm_head is built 16-bit and its scales have nowhere to load: "There is no
+module or parameter named 'lm_head.input_scale' in Qwen3_5MoeForCausalLM" (vLLM issues 44081
+and 45102, nvidia/Qwen3.6-35B-A3B-NVFP4 on 0.22.0). The 0.23.0 wheel quantizes
+(LinearBase, ParallelLMHead) and qwen3_5.py passes its quant_config (vLLM PR 42124); other
+model classes are not read."""
+
+
+def modelopt_mixed_errors(spec: ModelSpec, scheme: QuantScheme, version: Version) -> list[str]:
+    """Why vLLM `version` does not load this ModelOpt MIXED_PRECISION checkpoint in its own
+    format ([] when it does): the per-module formats its release does not build."""
+    quant = spec.quant
+    if quant is None or not quant.module_formats or quant.scheme != scheme.key:
+        return []
+    v = version_label(version)
+    if version < MODELOPT_MIXED_FROM:
+        return [f"vLLM {v}'s ModelOpt config knows no quant_algo MIXED_PRECISION (\"ModelOpt "
+                "currently only supports: [...] quantizations in vLLM\"); "
+                "ModelOptMixedPrecisionConfig arrives in vLLM 0.17.0."]
+    errors = []
+    if version < MIXED_W4A16_NVFP4_FROM and any(f.algo == "W4A16_NVFP4"
+                                                for f in quant.module_formats):
+        errors.append(f"vLLM {v}'s ModelOptMixedPrecisionConfig builds FP8 and NVFP4 modules "
+                      "only: its W4A16_NVFP4 ones are built unquantized and their FP4 "
+                      "tensors do not load (W4A16_NVFP4 from vLLM 0.22.0).")
+    if version < MIXED_LM_HEAD_FROM and any(f.module.split(".")[-1] == "lm_head"
+                                            for f in quant.module_formats):
+        errors.append(f"vLLM {v} builds the lm_head unquantized, so the checkpoint's quantized "
+                      "lm_head does not load: \"There is no module or parameter named "
+                      "'lm_head.input_scale'\" (a quantized lm_head from vLLM 0.23.0).")
+    return errors
+
+
 def block_size_errors(block_size: int) -> list[str]:
     """A --block-size Headroom does not plan: one that is not a multiple of 16.
 
@@ -473,11 +520,14 @@ def flashinfer_hd256_errors(spec: ModelSpec, s: EngineSettings, rules: VllmRules
 def startup_errors(
     *, gpu: GpuSpec, scheme: QuantScheme, cli: VllmCli, max_model_len: int, model_limit: int,
     mbt: int, seqs: int, mbt_given: bool, chunked_prefill: bool, block_size: int | None,
+    mixed: bool = False,
 ) -> list[str]:
     """The ValueErrors vLLM raises at start-up for these settings ([] when it starts).
 
     The batch checks apply to a user-given max_num_batched_tokens: vLLM's defaults already
-    satisfy them (EngineArgs caps the defaults, see engine.default_batch_limits).
+    satisfy them (EngineArgs caps the defaults, see engine.default_batch_limits). `mixed`: the
+    checkpoint's own per-module formats (ModelOpt MIXED_PRECISION), which vLLM loads with its
+    modelopt_mixed method (ModelOptMixedPrecisionConfig.override_quantization_method).
     """
     errors = [] if block_size is None else block_size_errors(block_size)
     if mbt_given and mbt < max_model_len and not chunked_prefill:
@@ -495,7 +545,7 @@ def startup_errors(
             f"max_model_len (max_position_embeddings={model_limit} or model_max_length=None "
             "in model's config.json). To allow overriding this maximum, set the env var "
             "VLLM_ALLOW_LONG_MAX_MODEL_LEN=1.")
-    method = QUANT_METHOD.get(scheme.family)
+    method = "modelopt_mixed" if mixed else QUANT_METHOD.get(scheme.family)
     minimum = cli.quantization_min_capability.get(method or "")
     current = _capability(gpu)
     if minimum is not None and current is not None and current < minimum:

@@ -12,7 +12,13 @@ from fnmatch import fnmatch
 from pydantic import BaseModel, ConfigDict, Field
 
 from planner.model.params import LayerParams, ParamBreakdown, count_params, layer_params
-from planner.model.quant import KEPT_BITS, Component, QuantScheme, checkpoint_exclusions
+from planner.model.quant import (
+    KEPT_BITS,
+    Component,
+    QuantScheme,
+    checkpoint_exclusions,
+    checkpoint_formats,
+)
 from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec, MoeMlp
 from planner.serving.layout import ParallelLayout, pp_layer_split
 from planner.serving.weights_dsv4 import dsv4_buffer_bytes, dsv4_rank_bytes
@@ -325,18 +331,24 @@ class _SchemeBits:
 def _scheme_bits(spec: ModelSpec, scheme: QuantScheme) -> _SchemeBits:
     """Look every component's bits up once, so that a shard's loop over layers only reads them.
 
-    In the checkpoint's own format its exclusion list keeps the modules it names in 16-bit;
-    layers the list does not name one by one share the same bits.
+    In the checkpoint's own format its exclusion list keeps the modules it names in 16-bit,
+    and a checkpoint that lists its modules' formats (ModelOpt MIXED_PRECISION) stores each
+    component in its own (quant.ComponentFormats; unlisted ones 16-bit); layers neither list
+    names one by one share the same bits.
     """
     exclusions = checkpoint_exclusions(spec, scheme)
+    formats = checkpoint_formats(spec, scheme)
 
     def bits(component: Component, layer: int | None = None) -> float:
         if exclusions.excluded(layer, component):
             return KEPT_BITS
+        if formats is not None:
+            return formats.bits(layer, component)
         return scheme.bits_for(component)
 
     shared = tuple(bits(c) for c in _LAYER_COMPONENTS)
-    named = {i: tuple(bits(c, i) for c in _LAYER_COMPONENTS) for i in exclusions.by_layer}
+    named = {i: tuple(bits(c, i) for c in _LAYER_COMPONENTS)
+             for i in {*exclusions.by_layer, *(formats.by_layer if formats else ())}}
     # NOTE: llama.cpp stores tied token embeddings in the output (lm_head) type, and every
     # other scheme keeps both in 16-bit, so tied embeddings take the lm_head bits.
     return _SchemeBits(

@@ -6,7 +6,8 @@ Maps every storage format to one scheme key of planner.model.quant (e.g. "fp8-bl
 
 from collections import Counter
 
-from planner.model.spec import ConfigError, QuantSpec
+from planner.model.quant import component_formats
+from planner.model.spec import ConfigError, ModuleFormat, QuantSpec
 
 # ModelOpt quant_algo -> scheme key (hf_quant_config.json "quantization.quant_algo").
 MODELOPT_ALGOS = {
@@ -190,34 +191,56 @@ def _bnb(qc: dict, excluded: tuple[str, ...]) -> QuantSpec:
 def _modelopt(block: dict, where: str, warnings: list[str]) -> QuantSpec:
     algo = block.get("quant_algo")
     group = block.get("group_size")
+    formats: tuple[ModuleFormat, ...] = ()
     if algo == "MIXED_PRECISION":
-        layers = block.get("quantized_layers")
-        if not isinstance(layers, dict) or not layers:
-            raise ConfigError(f"{where}: MIXED_PRECISION needs quantized_layers")
-        algos = Counter(v.get("quant_algo") for v in layers.values() if isinstance(v, dict))
-        # The experts carry most weights; plan with the 4-bit algorithm when present.
-        four_bit = [a for a in algos if a in MODELOPT_ALGOS and "4" in a]
-        algo = four_bit[0] if four_bit else algos.most_common(1)[0][0]
-        group = next((v.get("group_size") for v in layers.values()
-                      if isinstance(v, dict) and v.get("quant_algo") == algo), group)  # fmt: skip
-        warnings.append(
-            f"{where}: mixed precision ({', '.join(f'{k} x{n}' for k, n in algos.items())}); "
-            f"planned as {algo} throughout"
-        )
+        formats, groups = _module_formats(block.get("quantized_layers"), where)
+        # scheme, weight_only and group_size describe the 4-bit algorithm: the routed
+        # experts', most of the weights
+        algos = Counter(f.algo for f in formats)
+        algo = next((a for a in algos if "4" in a), algos.most_common(1)[0][0])
+        group = groups.get(algo, group)
+        warnings.extend(f"{where}: {line}" for line in component_formats(formats).notes)
     if not isinstance(algo, str) or algo not in MODELOPT_ALGOS:
         raise ConfigError(f"{where}: quant_algo {algo!r} is not a known ModelOpt algorithm")
     kv_algo = block.get("kv_cache_quant_algo")
-    excluded = block.get("exclude_modules") or []
+    # NOTE: vLLM modelopt.py ModelOptQuantConfigBase.from_config reads exclude_modules from
+    # hf_quant_config.json and "ignore" from a config.json quantization_config (0.16.0, 0.33.0)
+    excluded = block.get("exclude_modules", block.get("ignore")) or []
     if not isinstance(excluded, list):
         raise ConfigError(f"{where}: exclude_modules must be a list")
-    scheme = MODELOPT_ALGOS[algo]
+    kv = ", FP8 KV cache" if kv_algo == "FP8" else ""
+    counts = ", ".join(f"{a} x{n}" for a, n in sorted(Counter(f.algo for f in formats).items()))
     return QuantSpec(
         method="modelopt",
-        scheme=scheme,
+        scheme=MODELOPT_ALGOS[algo],
         weight_bits=4 if "4" in algo else 8,
         group_size=group if isinstance(group, int) and not isinstance(group, bool) else None,
         excluded_modules=tuple(str(m) for m in excluded),
         kv_cache_dtype="fp8" if kv_algo == "FP8" else None,
         weight_only=algo == "W4A16_NVFP4",
-        summary=f"ModelOpt {algo}" + (", FP8 KV cache" if kv_algo == "FP8" else ""),
+        module_formats=formats,
+        summary=(f"ModelOpt MIXED_PRECISION ({counts}; other modules 16-bit){kv}" if formats
+                 else f"ModelOpt {algo}{kv}"),
     )
+
+
+def _module_formats(layers: object, where: str) -> tuple[tuple[ModuleFormat, ...], dict]:
+    """A MIXED_PRECISION checkpoint's quantized_layers as ModuleFormats, and the group_size
+    of each algorithm (its first entry's).
+
+    NOTE: vLLM modelopt.py ModelOptMixedPrecisionConfig (0.17.0-0.33.0 wheels) gives each
+    listed module its entry's quant_algo (upper-cased) and leaves every module the map does
+    not name unquantized (UnquantizedLinearMethod)."""
+    if not isinstance(layers, dict) or not layers:
+        raise ConfigError(f"{where}: MIXED_PRECISION needs quantized_layers")
+    formats, groups = [], {}
+    for module, entry in layers.items():
+        algo = entry.get("quant_algo") if isinstance(entry, dict) else None
+        algo = algo.upper() if isinstance(algo, str) else algo
+        if algo not in MODELOPT_ALGOS:
+            raise ConfigError(f"{where}: quantized_layers[{module!r}] quant_algo {algo!r} is "
+                              "not a known ModelOpt algorithm")
+        groups.setdefault(algo, entry.get("group_size"))
+        formats.append(ModuleFormat(module=module, algo=algo, scheme=MODELOPT_ALGOS[algo],
+                                    weight_only=algo == "W4A16_NVFP4"))
+    return tuple(formats), groups

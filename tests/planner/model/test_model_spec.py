@@ -38,8 +38,6 @@ NAMES = sorted(
 EXPECTED_WARNINGS = {
     # DeepSeek-V4: all modelled but its CUDA graphs; one log 3.9 GiB under (parser.py).
     "deepseek-ai__DeepSeek-V4-Flash": ("CUDA graph memory is not",),
-    # ModelOpt MIXED_PRECISION: FP8 attention + NVFP4 experts, planned as NVFP4.
-    "nvidia__Qwen3.6-35B-A3B-NVFP4": ("mixed precision",),
     # The repo id says FP8 but config.json has no quantization_config (hf_quant_config.json).
     "nvidia__NVIDIA-Nemotron-3-Super-120B-A12B-FP8": ("looks quantized (fp8)",),
 }

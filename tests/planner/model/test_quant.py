@@ -2,16 +2,25 @@
 
 import pytest
 
+from planner.model.config.parser import parse_model_config
 from planner.model.quant import (
     COMPONENTS,
     SCHEMES,
     UnknownSchemeError,
     checkpoint_scheme,
+    component_formats,
     parse_exclusions,
     resolve_scheme,
     scheme,
 )
-from planner.model.spec import AttentionMixer, DenseMlp, LayerSpec, ModelSpec, QuantSpec
+from planner.model.spec import (
+    AttentionMixer,
+    DenseMlp,
+    LayerSpec,
+    ModelSpec,
+    ModuleFormat,
+    QuantSpec,
+)
 from planner.units import GIB
 
 FIXED_KEYS = (
@@ -252,6 +261,39 @@ def test_exclusions_whole_mlp_and_unknown_names():
     ex = parse_exclusions(("model.layers.3.mlp", "model.foo.bar"))
     assert ex.by_layer[3] == {"dense_mlp", "experts", "shared_experts", "router"}
     assert ex.unmatched == ("model.foo.bar",)
+
+
+def test_modelopt_mixed_precision_keeps_each_module_format(ref_config):
+    """nvidia/Qwen3.6-35B-A3B-NVFP4's hf_quant_config.json: 130 FP8 entries (30 GDN x 3
+    projections, 10 attention x 4) and 161 W4A16_NVFP4 (40 x experts + 3 shared-expert
+    projections, lm_head); the scheme and group describe the experts; no warning is left."""
+    config, hf_quant = ref_config("nvidia__Qwen3.6-35B-A3B-NVFP4")
+    spec = parse_model_config(config, hf_quant)
+    quant = spec.quant
+    assert (quant.scheme, quant.group_size, quant.weight_only) == ("nvfp4", 16, True)
+    assert len(quant.module_formats) == 291 and spec.warnings == ()
+    formats = component_formats(quant.module_formats)
+    gdn, attention = formats.by_layer[0], formats.by_layer[3]  # full_attention_interval 4
+    assert {c: f.algo for c, f in gdn.items()} == {
+        "attention": "FP8", "experts": "W4A16_NVFP4", "shared_experts": "W4A16_NVFP4"}
+    assert attention["attention"].module.endswith("layers.3.self_attn.q_proj")
+    assert formats.format(5, "router") is None  # mlp.gate is not listed: 16-bit
+    assert formats.bits(5, "attention") == 8 and formats.bits(5, "norms") == 16
+    assert formats.bits(None, "lm_head") == 4.5  # listed: quantized, unlike nvfp4's keeps
+    assert formats.notes == ()
+    # the same map in config.json's quantization_config ("ignore" for exclude_modules)
+    assert parse_model_config(config).quant.excluded_modules == ("mtp.layers.0*", "mtp*")
+
+
+def test_mixed_precision_component_in_two_formats_is_planned_wide_and_noted():
+    fp8 = ModuleFormat(module="model.layers.0.self_attn.q_proj", algo="FP8",
+                       scheme="fp8-tensor")
+    fp4 = ModuleFormat(module="model.layers.0.self_attn.o_proj", algo="NVFP4", scheme="nvfp4")
+    formats = component_formats((fp4, fp8))
+    assert formats.bits(0, "attention") == 8
+    assert formats.notes == ("model.layers.0.self_attn.o_proj (NVFP4) and "
+                             "model.layers.0.self_attn.q_proj (FP8) are one component "
+                             "(attention) here: planned as FP8",)
 
 
 @pytest.mark.parametrize(("name", "key", "bits"), [

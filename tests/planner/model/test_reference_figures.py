@@ -44,14 +44,12 @@ NAMES = sorted(FIGURES)
 
 PARTIALLY_MODELLED = {
     "deepseek-ai__DeepSeek-V4-Flash": "CUDA graph memory is not",
-    "nvidia__Qwen3.6-35B-A3B-NVFP4": "planned as W4A16_NVFP4 throughout",
     "nvidia__NVIDIA-Nemotron-3-Super-120B-A12B-FP8": "carries no quantization_config",
 }
 """Models the parser knowingly approximates, and a phrase its warning must contain.
 
 DeepSeek-V4's CUDA graph memory is not modelled (its weights, buffers, activation and
-compressed KV cache are); the Qwen3.6 ModelOpt checkpoint mixes
-FP8 (attention, DeltaNet projections) and NVFP4 (experts); the Nemotron-3-Super FP8 repo
+compressed KV cache are); the Nemotron-3-Super FP8 repo
 keeps its format in an hf_quant_config.json that the reference set lacks, so it is planned
 (and worked) as bf16."""
 

@@ -372,3 +372,33 @@ def test_flashinfer_head_256_in_16_token_blocks_asserts_on_blackwell_0_12_to_0_1
     # hybrid models get 32-aligned attention blocks instead; head 128 is not affected
     assert errors("0.17.0", "10.0", spec=_spec("Qwen/Qwen3.5-27B")) == []
     assert errors("0.17.0", "10.0", spec=_spec("meta-llama/Llama-3.1-8B-Instruct")) == []
+
+
+def test_modelopt_mixed_precision_loads_from_0_23_and_from_capability_7_5_on_0_24() -> None:
+    """nvidia/Qwen3.6-35B-A3B-NVFP4 (MIXED_PRECISION: FP8, W4A16_NVFP4, a W4A16_NVFP4 lm_head)
+    per release, from the wheels' quantization/modelopt.py ModelOptMixedPrecisionConfig:
+    0.16.0 knows no MIXED_PRECISION; 0.17.0-0.21.0 build FP8 and NVFP4 modules only; up to
+    0.22.0 the lm_head is not quantized (vLLM issue 44081); its get_min_capability() is 89 up
+    to 0.23.0, 75 from 0.24.0 (the vllm_cli fixtures). A what-if format is not refused."""
+    from planner.serving.startup import modelopt_mixed_errors
+
+    qwen = _spec("nvidia/Qwen3.6-35B-A3B-NVFP4")
+    own = scheme("nvfp4")
+
+    def refused(version: tuple[int, int, int]) -> list[str]:
+        return modelopt_mixed_errors(qwen, own, version)
+
+    assert len(refused((0, 16, 0))) == 1 and "no quant_algo MIXED_PRECISION" in refused(
+        (0, 16, 0))[0]
+    w4a16, lm_head = refused((0, 21, 0))
+    assert "its W4A16_NVFP4 ones are built unquantized" in w4a16
+    assert "'lm_head.input_scale'" in lm_head and refused((0, 22, 0)) == [
+        lm_head.replace("0.21.0", "0.22.0")]
+    assert refused((0, 23, 0)) == refused((0, 33, 0)) == []
+    assert modelopt_mixed_errors(qwen, scheme("w4a16-gptq-g128"), (0, 16, 0)) == []
+    a100 = gpu_preset("a100-80gb")
+    assert errors(gpu=a100, scheme=own, cli=vllm_cli("0.23.0"), mixed=True) == [
+        "The quantization method modelopt_mixed is not supported for the current GPU. "
+        "Minimum capability: 89. Current capability: 80."]
+    assert errors(gpu=a100, scheme=own, cli=vllm_cli("0.23.0")) == []  # modelopt_fp4: 75
+    assert errors(gpu=a100, scheme=own, cli=vllm_cli("0.24.0"), mixed=True) == []

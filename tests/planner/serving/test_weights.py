@@ -318,6 +318,30 @@ def test_checkpoint_exclusions_apply_in_own_format_only():
     assert own.embeddings_bytes == what_if.embeddings_bytes == 12_800  # kept 16-bit anyway
 
 
+def test_modelopt_mixed_precision_charges_each_module_at_its_own_format(ref_config):
+    """nvidia/Qwen3.6-35B-A3B-NVFP4 (hf_quant_config.json MIXED_PRECISION, quantized_layers):
+    the GDN and attention projections FP8, the routed and shared experts and the lm_head
+    W4A16_NVFP4 (group 16: 4.5 bits), everything unlisted 16-bit (vLLM
+    ModelOptMixedPrecisionConfig). FP8 parameters from config.json's text_config (hidden 2048;
+    GDN: 16 key heads x 128, 32 value heads x 128; attention: 16 heads x 256 with the output
+    gate, 2 KV heads x 256): 30 GDN x (in_proj_qkv 2048 x 8,192 + in_proj_z 2048 x 4,096 +
+    out_proj 4,096 x 2048) = 1,006,632,960 and 10 attention x (q_proj 2048 x 8,192 + k, v
+    2048 x 512 + o_proj 4,096 x 2048) = 272,629,760: 1,279,262,720 x 1 B. The attention
+    component also holds the unlisted in_proj_b/a (2048 x 64), conv1d (8,192 x 4), dt_bias,
+    A_log (32 each) and norm (128) of each GDN and the q/k norms (256 each) of each attention
+    layer: 30 x 164,032 + 10 x 512 = 4,926,080, charged at its FP8 byte (not 2 B)."""
+    spec = spec_of(ref_config, "nvidia__Qwen3.6-35B-A3B-NVFP4")
+    w = weights_bytes(spec, checkpoint_scheme(spec))
+    assert w.attention_bytes == 1_279_262_720 + 4_926_080
+    assert w.lm_head_bytes == 248_320 * 2048 * 9 // 16  # 286,064,640 (16-bit before)
+    assert w.experts_bytes == 40 * 256 * 3 * 2048 * 512 * 9 // 16  # 18,119,393,280
+    assert w.embeddings_bytes == 248_320 * 2048 * 2 and w.router_bytes == 40 * 2048 * 256 * 2
+    # a what-if format ignores the checkpoint's map: GPTQ int4 g128 throughout, lm_head 16-bit
+    gptq = weights_bytes(spec, scheme("w4a16-gptq-g128"))
+    assert gptq.attention_bytes == -(-1_284_188_800 * 133 // 256)  # 4.15625 bits, rounded up
+    assert gptq.lm_head_bytes == 248_320 * 2048 * 2
+
+
 # --- acceptance: real configs ---------------------------------------------------------------
 
 
