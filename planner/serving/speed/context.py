@@ -12,12 +12,13 @@ from typing import NamedTuple
 
 from planner.memo import IdentityMemo
 from planner.model.attention.kvformat import KvBytes
-from planner.model.quant import QuantScheme
-from planner.model.spec import MoeMlp
+from planner.model.quant import ComponentFormats, QuantScheme, checkpoint_formats
+from planner.model.quant import scheme as quant_scheme
+from planner.model.spec import ModelSpec, ModuleFormat, MoeMlp
 from planner.serving.engine import act_elem_bytes, kv_elem_bytes
 from planner.serving.hardware import GpuSpec, LinkSpec, network_link
 from planner.serving.layout import ParallelLayout, first_moe
-from planner.serving.plan import PlanRequest, served_scheme
+from planner.serving.plan import PlanRequest, param_breakdown, served_scheme
 from planner.serving.speed.coefficients import SpeedCoefficients
 from planner.serving.speed.kernels import (
     MARLIN_FP32_FLOP_PER_SM_CYCLE,
@@ -44,7 +45,9 @@ class _Device:
     act_b: int
     kv_plain: KvBytes  # the KV dtype's bytes; the layout's may be fp8_ds_mla (sparse_mla_kv)
     family: KernelFamily
-    peak_flops: float  # FLOP/s of the compute format
+    peak_flops: float  # FLOP/s of the compute format (a mixed checkpoint's: its experts')
+    dense_flops: float  # FLOP/s of the dense part (peak_flops but for a mixed checkpoint)
+    lm_head_flops: float  # FLOP/s of the lm_head (likewise)
     attn_flops: float  # FLOP/s of the attention kernels (16-bit tensor cores)
     index_flops: float  # FLOP/s of the sparse-attention indexer's logits (FP8 where native)
     exp_rate: float  # softmax exponentials per second (SFUs; inf when the GPU has no figure)
@@ -88,15 +91,18 @@ def _resolve_device(request: PlanRequest) -> _Device | None:
                                 weight_only=own and spec.quant.weight_only)  # the checkpoint's
     if s.mxfp4_marlin and scheme.family == "mxfp4":
         family, fmt = "weight-only", "bf16"  # vLLM's Marlin MXFP4 fallback (EngineSettings)
-    peak = gpu.dense_tflops(fmt) or gpu.bf16_dense_tflops or gpu.dense_tflops("fp16")
+    peak = _tflops(gpu, fmt)
     if peak is None:
         return None
+    formats = checkpoint_formats(spec, scheme) if own else None
+    dense, head = _part_tflops(spec, formats, gpu, s.vllm_version) if formats else (peak, peak)
     attn = gpu.bf16_dense_tflops or peak
     return _Device(
         gpu=gpu, link=request.cluster.link, scheme=scheme,
         act_b=act_elem_bytes(s, spec.torch_dtype, bf16),
         kv_plain=kv_elem_bytes(s, spec.torch_dtype, bf16),
-        family=family, peak_flops=peak * 1e12, attn_flops=attn * 1e12,
+        family=family, peak_flops=peak * 1e12, dense_flops=dense * 1e12,
+        lm_head_flops=head * 1e12, attn_flops=attn * 1e12,
         index_flops=(gpu.dense_tflops("fp8") or attn) * 1e12,
         exp_rate=(gpu.softmax_exp_tera_per_s or math.inf) * 1e12,
         bw=gpu.memory_bandwidth_gbps * 1e9, read_cap=(gpu.measured_read_gbps or math.inf) * 1e9,
@@ -106,6 +112,37 @@ def _resolve_device(request: PlanRequest) -> _Device | None:
         net=(network_link(gpu, request.cluster.network, request.cluster.gpus_per_node)
              if len(request.cluster.nodes) > 1 else None),
     )
+
+
+def _tflops(gpu: GpuSpec, fmt: str) -> float | None:
+    """Dense TFLOP/s of a compute format, else of 16-bit (None without either figure)."""
+    return gpu.dense_tflops(fmt) or gpu.bf16_dense_tflops or gpu.dense_tflops("fp16")
+
+
+def _part_tflops(spec: ModelSpec, formats: ComponentFormats, gpu: GpuSpec, vllm_version: str
+                 ) -> tuple[float, float]:
+    """(dense part, lm_head) TFLOP/s of a checkpoint whose modules have their own formats
+    (ModelOpt MIXED_PRECISION): each component's GEMMs run on its format's kernel
+    (kernel_family; a component none of whose modules is listed at 16-bit), so the dense part
+    (attention, dense MLP, shared experts, router) takes the parameter-weighted harmonic mean
+    of its components' rates, its time being the sum of theirs. nvidia/Qwen3.6-35B-A3B-NVFP4 on
+    an RTX 5090 (vLLM 0.25): FP8 attention (1,279 M params of 1,284 M in the component) at
+    419 TFLOP/s, W4A16_NVFP4 shared experts (126 M) on Marlin at 209.5, the 16-bit router
+    (21 M) at 209.5; the W4A16_NVFP4 lm_head at 209.5."""
+    params = param_breakdown(spec)
+
+    def rate(fmt: ModuleFormat | None) -> float:
+        _, compute = kernel_family(quant_scheme(fmt.scheme if fmt else "bf16"), gpu,
+                                   vllm_version, weight_only=fmt is not None and fmt.weight_only)
+        return _tflops(gpu, compute)
+
+    total = seconds = 0.0
+    for i, lp in enumerate(params.layers):
+        for component, n in (("attention", lp.attention), ("dense_mlp", lp.dense_mlp),
+                             ("shared_experts", lp.shared_experts), ("router", lp.router)):
+            total += n
+            seconds += n / rate(formats.format(i, component))
+    return total / seconds, rate(formats.format(None, "lm_head"))
 
 
 class CrossNode(NamedTuple):

@@ -8,11 +8,13 @@ experts a step's tokens touch.
   the expected fraction a step touches, 1 - (1 - k/E)^B) / (bandwidth x efficiency of the
   kernel family) + KV bytes read / (bandwidth x KV efficiency), compute time = (2 x dense
   parameters per rank x B + 2 x routed-expert parameters x B / the MoE compute factor) /
-  dense TFLOP/s of the compute format + attention FLOPs / 16-bit TFLOP/s (+ a sparse-attention
-  indexer's at FP8), all / the compute efficiency, + softmax exponentials (one per query head
-  per key) / the GPU's SFU rate (FP32 TFLOP/s / 16); sliding-window layers attend to at most
-  their window and sparse-attention (DSA) layers to at most index_topk tokens (these add an
-  indexer overhead per layer); a prefill chunk runs the lm_head on its last token only;
+  dense TFLOP/s of the compute format (a ModelOpt MIXED_PRECISION checkpoint's dense part and
+  lm_head at their own formats': context._part_tflops) + attention FLOPs / 16-bit TFLOP/s
+  (+ a sparse-attention indexer's at FP8), all / the compute efficiency, + softmax
+  exponentials (one per query head per key) / the GPU's SFU rate (FP32 TFLOP/s / 16);
+  sliding-window layers attend to at most their window and sparse-attention (DSA) layers to
+  at most index_topk tokens (these add an indexer overhead per layer); a prefill chunk runs
+  the lm_head on its last token only;
 - pipeline: a token passes every stage in turn, plus one hop between stages; PP stages
   work on PP micro-batches at once, so PP raises throughput, not single-request speed
   (TPOT = max(sum of the stages, min(sequences, PP) x the slowest stage));
@@ -150,8 +152,8 @@ def _step_parts(ctx: _Ctx, stage: _Stage, step: _Tokens, seqs: float, context: f
     # compute_logits, 0.11.0 and 0.33.0): a prefill chunk runs the lm_head for one token
     logit_rows = seqs if prefill else tokens
     dev = ctx.device
-    compute_s = (2 * (stage.dense_params - stage.lm_head_params) * tokens / dev.peak_flops
-                 + 2 * stage.lm_head_params * logit_rows / dev.peak_flops
+    compute_s = (2 * (stage.dense_params - stage.lm_head_params) * tokens / dev.dense_flops
+                 + 2 * stage.lm_head_params * logit_rows / dev.lm_head_flops
                  + 2 * stage.expert_params_per_token * routed_tokens
                  / (dev.peak_flops * ctx.expert_compute)
                  + attn_flops / dev.attn_flops

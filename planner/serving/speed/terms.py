@@ -21,6 +21,7 @@ from planner.serving.speed.collectives import (
 )
 from planner.serving.speed.context import (
     _Ctx,
+    _Device,
     _expert_compute,
     _expert_factor,
     _marlin_fp32_tflops,
@@ -115,6 +116,15 @@ def _per_layer(ctx: _Ctx, s) -> str:
     return f"{per_layer} x {REFERENCE_CLOCK_MHZ:g}/{clock:g} MHz"
 
 
+def _part_rates(dev: _Device) -> str:
+    """Where a mixed checkpoint's dense part and lm_head run at their own formats' rates
+    (context._part_tflops), those rates; else nothing."""
+    if dev.dense_flops == dev.lm_head_flops == dev.peak_flops:
+        return ""
+    return (f"; dense part at {dev.dense_flops / 1e12:,.1f}, lm_head at "
+            f"{dev.lm_head_flops / 1e12:,.1f} TFLOP/s, each module at its own format's rate")
+
+
 def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, parts,
                  tpot_base, interference, prefill_s, marginal_s, chunks, tpot, ttft,
                  kv_wait, aggregate, softmax_s, burst, blocks) -> list[Term]:
@@ -205,7 +215,8 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
               f"2 x ({s.dense_params / 1e9:.3f} + {s.expert_params_per_token / 1e9:.3f} "
               f"expert / {_expert_compute(ctx):.3f}) G params x {micro:.0f} tokens "
               f"(+ attention at {dev.attn_flops / 1e12:,.0f}) / ({dev.peak_flops / 1e12:,.0f}"
-              f" TFLOP/s x {c.compute_efficiency:.3f}) = {_ms(parts['compute'])}"),
+              f" TFLOP/s x {c.compute_efficiency:.3f}){_part_rates(dev)} = "
+              f"{_ms(parts['compute'])}"),
         *padding,
         _term("allreduce", "TP all-reduce (+ EP all-to-all) per stage step",
               parts["allreduce"] * 1e3, "ms",
@@ -224,7 +235,8 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
         _term("prefill", "Prefill of one request", prefill_s * 1e3, "ms",
               f"{chunks} chunk(s) of <= {ctx.mbt:,} tokens of {load.input_len:,}, each "
               f"max(2 x active params x tokens at {dev.peak_flops / 1e12:,.0f} TFLOP/s (experts"
-              f" x {_expert_compute(ctx):.3f}; the lm_head on one token per chunk) + causal "
+              f" x {_expert_compute(ctx):.3f}; the lm_head on one token per chunk"
+              f"{_part_rates(dev)}) + causal "
               f"attention at {dev.attn_flops / 1e12:,.0f} TFLOP/s, all x "
               f"{c.compute_efficiency:.2f}, + softmax {_ms(softmax_s)}; weight read) + "
               f"all-reduce through {ctx.pp} stage(s) = {_ms(prefill_s)}"),

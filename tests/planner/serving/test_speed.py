@@ -105,8 +105,9 @@ def test_w4a16_nvfp4_checkpoint_runs_weight_only_from_vllm_0_22() -> None:
     0.25.1 and 0.33.0 (quantization/modelopt.py) pin MarlinNvFp4LinearKernel for such linears
     and hand the MoE oracle activation_key=None, which every FP4 tensor-core MoE backend
     refuses, so Marlin serves the experts (W4A16_NVFP4_MARLIN_FROM); 0.21.0 still ran them as
-    W4A4. So on an RTX 5090 (sm_120) its prompt is multiplied at the 16-bit rate, as the same
-    model's with int4 GPTQ weights (also Marlin): both prefills take the same time, where NVFP4
+    W4A4. So on an RTX 5090 (sm_120) its experts are multiplied at the 16-bit rate, as the same
+    model's with int4 GPTQ weights (also Marlin): the two prefills differ only by the
+    checkpoint's FP8 dense part (at 380.0 against 209.5 TFLOP/s: the test below), where NVFP4
     on FP4 tensor cores (1,676 against 209.5 dense TFLOP/s, the preset's whitepaper figures)
     took far less. A what-if --target-quant nvfp4 stays W4A4 on FP4 tensor cores."""
     spec = _spec("nvidia/Qwen3.6-35B-A3B-NVFP4")
@@ -125,8 +126,38 @@ def test_w4a16_nvfp4_checkpoint_runs_weight_only_from_vllm_0_22() -> None:
         return estimate_speed(request, ServingLoad(input_len=8192, output_len=16))
     own, int4, w4a4 = speed(None), speed("w4a16-gptq-g128"), speed("nvfp4")
     assert (own.kernel, int4.kernel, w4a4.kernel) == ("weight-only", "weight-only", "fp4")
-    assert own.prefill_ms == pytest.approx(int4.prefill_ms)
+    dense = 1_431_071_360 / (1_284_188_800 / 419 + 146_882_560 / 209.5)  # the test below
+    saved_s = 2 * 1_431_071_360 * 8192 * (1 / 209.5 - 1 / dense) / 1e12
+    assert int4.prefill_ms - own.prefill_ms == pytest.approx(
+        saved_s / FITTED.compute_efficiency * 1e3, rel=1e-3)
     assert w4a4.prefill_ms < own.prefill_ms / 2
+
+
+def test_modelopt_mixed_precision_dense_part_at_its_own_formats_rate() -> None:
+    """nvidia/Qwen3.6-35B-A3B-NVFP4 on vLLM 0.25: the experts W4A16_NVFP4 on Marlin (16-bit
+    rate), the dense part's FP8 projections on FP8 tensor cores where the GPU has them, its
+    W4A16_NVFP4 shared experts on Marlin, its unlisted router at 16-bit, and the W4A16_NVFP4
+    lm_head on Marlin. Dense part by hand (count_params): attention 1,284,188,800 params,
+    shared experts 40 x (3 x 2048 x 512 + 2048 gate) = 125,911,040, router 40 x 2048 x 256 =
+    20,971,520; on an RTX 5090 (419 FP8, 209.5 16-bit dense TFLOP/s) 1,431,071,360 /
+    (1,284,188,800 / 419 + 146,882,560 / 209.5) = 380.0 TFLOP/s. An A100 has no FP8 tensor
+    cores: vLLM's FP8 Marlin fallback, every part at its 312."""
+    from planner.serving.speed.context import _device
+
+    spec = _spec("nvidia/Qwen3.6-35B-A3B-NVFP4")
+
+    def device(gpu: str):
+        return _device(PlanRequest(model=spec, cluster=preset_cluster(gpu, 1),
+                                   layout=ParallelLayout(tp=1),
+                                   engine=EngineSettings(max_model_len=16384,
+                                                         vllm_version="0.25.0")))
+    rtx = device("rtx-5090")
+    dense = 1_431_071_360 / (1_284_188_800 / 419 + 146_882_560 / 209.5)
+    assert rtx.dense_flops == pytest.approx(dense * 1e12) and round(dense, 1) == 380.0
+    assert rtx.peak_flops == rtx.lm_head_flops == 209.5e12
+    a100 = device("a100-80gb")
+    assert a100.dense_flops == pytest.approx(312e12)
+    assert a100.lm_head_flops == a100.peak_flops == 312e12
 
 
 GLM5 = _spec("zai-org/GLM-5")
