@@ -33,6 +33,7 @@ from planner.serving.speed import (
     Arrival,
     PlanFigures,
     ServingLoad,
+    context_rule,
     speed_figures,
 )
 from planner.serving.sweep import (
@@ -264,10 +265,10 @@ def _replica(spec: ModelSpec, cluster, settings: EngineSettings, member: Paralle
             # The pool's blocks over one request's at the held length, below max_num_seqs.
             # Not speed.kv_bound (the speed model's cap): the two agree wherever both exist
             # (3,299 replicas of seven recommend searches), but the speed model gives no
-            # figure for a request longer than the plan's context ceiling (possible with a
-            # --context below input + output: top is then 0.0 and this test still decides
-            # the PP bound), and its cap floors at one request (max(1, blocks // held)), so a
-            # pool short of one held request is not KV-bound there at max_num_seqs 1.
+            # figure for a GPU without a bandwidth or compute figure (top is then 0.0 and this
+            # test still decides the PP bound), and its cap floors at one request (max(1,
+            # blocks // held)), so a pool short of one held request is not KV-bound there at
+            # max_num_seqs 1.
             bound = (figures["num_gpu_blocks"] // held_request_blocks(request, load.held_tokens)
                      < figures["max_num_seqs"])
         cache[key] = (figures["fits"] and figures["max_concurrency"] >= workload.concurrency,
@@ -386,6 +387,23 @@ def _absurd(spec: ModelSpec, workload: Workload, lows: Mapping[str, Mapping[Fami
             f"most output tokens/s per GPU), more than --gpus-max {gpus_max:,}")
 
 
+def _check_context(workload: Workload, release: str) -> None:
+    """RecommendError when one request of the workload is longer than its context: refused
+    on every release, as vLLM before 0.32 rejects such a request and from 0.32 generates
+    fewer output tokens than asked (speed.context_rule), so the workload as stated cannot be
+    served either way."""
+    length, context = workload.input_len + workload.output_len, workload.max_model_len
+    if length <= context:
+        return
+    served = context_rule(workload.load, context, release).output_len
+    happens = (f"vLLM {release} rejects such a request" if served is None else
+               f"vLLM {release} would cut each output to {served:,} tokens")
+    raise RecommendError(f"context {context:,} tokens cannot hold an input of "
+                         f"{workload.input_len:,} tokens and an output of "
+                         f"{workload.output_len:,} tokens ({happens}): give a context of "
+                         f"{length:,} tokens or more")
+
+
 def recommend(
     models: Sequence[ModelSpec],
     workload: Workload,
@@ -409,9 +427,6 @@ def recommend(
     """
     if not models:
         raise RecommendError("give at least one model")
-    if workload.max_model_len < workload.input_len + 1:
-        raise RecommendError(f"context {workload.max_model_len:,} tokens cannot hold an input "
-                             f"of {workload.input_len:,} tokens and one output token")
     keys = tuple(gpu_keys) if gpu_keys is not None else tuple(GPU_PRESETS)
     priced = tuple(k for k in keys if prices.get(k) and prices[k].usd_per_gpu_hour is not None)
     if not priced:
@@ -419,7 +434,8 @@ def recommend(
     counts = gpu_counts(gpus_max)
     settings = (engine or EngineSettings()).model_copy(
         update={"max_model_len": workload.max_model_len})
-    vllm_rules(settings.vllm_version)  # EngineError (one line): a release not covered
+    release = vllm_rules(settings.vllm_version).label  # EngineError (one line): not covered
+    _check_context(workload, release)
     found: list[Recommendation] = []
     notes: list[str] = []
     place: dict[tuple[str, str], tuple[int, int]] = {}  # (model, GPU): its place in the search

@@ -102,6 +102,21 @@ GB10_SMALL_TIER_FROM: Version = (0, 33, 0)
 """NOTE: get_batch_defaults keeps GB10 (DGX Spark, cc 12.1, 119+ GiB) on the small tier
 (2048 / 256) from the 0.33.0 wheel on (is_gb10); the 0.32.0 wheel does not."""
 
+CLAMP_OUTPUT_FROM: Version = (0, 32, 0)
+"""NOTE: a request whose prompt + max_tokens exceeds max_model_len. The 0.9.1-0.17.0 wheels'
+OpenAIServing._validate_input (entrypoints/openai/serving_engine.py; engine/serving.py from
+0.15) reject it with HTTP 400 ("However, you requested P + N tokens" to 0.10.0, then
+"'max_tokens' or 'max_completion_tokens' is too large"), the 0.18.0-0.31.0 wheels'
+TokenizeParams._token_len_check (renderers/params.py: max_input_tokens = max_total_tokens -
+max_output_tokens) likewise ("However, you requested N output tokens ...").
+From the 0.32.0 wheel max_input_tokens is max_model_len itself ("Downstream clamping of the
+sampling max_tokens is handled by get_max_tokens()"), and get_max_tokens
+(entrypoints/serve/utils/api_utils.py) generates min(max_tokens, max_model_len - prompt);
+max_tokens > max_model_len is still rejected (TokenizeParams.__post_init__), and a prompt of
+max_model_len or more on every release (clamped to 0 tokens: "max_tokens must be at least
+1", sampling_params.py). Read in the 0.9.1, 0.12.0, 0.17.0, 0.18.0, 0.31.0, 0.32.0 and
+0.33.0 wheels."""
+
 BLACKWELL_GRAPHS_1024_FROM: Version = (0, 28, 0)
 """NOTE: config/vllm.py _set_cudagraph_sizes: the largest default CUDA graph capture size is
 min(2 x max_num_seqs, 512) up to the 0.27.0 wheel; from the 0.28.0 wheel on Blackwell

@@ -121,6 +121,12 @@ def test_prices_file_and_text_output(capsys, tmp_path: Path) -> None:
     (["--price", "rtx-9999=1"], "unknown GPU preset 'rtx-9999'"),
     (["--gpu", "rtx-9999"], "unknown GPU preset 'rtx-9999'"),
     (["--context", "100", "--input-len", "1024"], "cannot hold an input of 1,024 tokens"),
+    # 1,024 + 1,024 > 1,500: 0.33 would generate 1,500 - 1,024 = 476 tokens, 0.31 rejects it
+    (["--context", "1500", "--input-len", "1024", "--output-len", "1024"],
+     "an output of 1,024 tokens (vLLM 0.33.0 would cut each output to 476 tokens): give a "
+     "context of 2,048 tokens or more"),
+    (["--context", "1500", "--input-len", "1024", "--output-len", "1024", "--vllm-version",
+      "0.31.0"], "(vLLM 0.31.0 rejects such a request)"),
     (["--gpus-max", "0"], "is outside 1..4,096"),
     (["--prices", "/nonexistent/prices.json"], "--prices /nonexistent/prices.json: cannot read"),
     # 1,000,000 requests/s x 256 output tokens: beyond 4,096 GPUs of any preset (a bound)

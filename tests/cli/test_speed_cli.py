@@ -116,10 +116,11 @@ def test_nvlink_on_a_card_without_it_exits_2(capsys) -> None:
     # "the plan does not fit, or one request is longer than its context ceiling"
     (["--gpu", "v100-32gb", "--gpus", "1"],
      "No speed figures for this GPU (no bandwidth or TFLOP/s figure)."),
-    # 40,000 + 1,024 = 41,024 > Qwen3-8B's 40,960 ceiling
-    (["--gpu", "h100-sxm", "--gpus", "1", "--input-len", "40000"],
-     "No speed figures: one request of 40,000 + 1,024 = 41,024 tokens is longer than the "
-     "context ceiling (40,960 tokens)."),
+    # 40,000 + 1,024 = 41,024 > Qwen3-8B's max_model_len 40,960: 0.31 rejects such a request
+    (["--gpu", "h100-sxm", "--gpus", "1", "--input-len", "40000", "--vllm-version", "0.31.0"],
+     "No speed figures: one request of 40,000 + 1,024 = 41,024 tokens is longer than "
+     "max_model_len 40,960: vLLM 0.31.0 rejects it (HTTP 400, max_tokens too large; releases "
+     "from 0.32 clamp the output instead)."),
     (["--gpu", "h100-sxm", "--gpus", "1", "--kv-cache-memory-bytes", "1G"],
      "No speed figures: the plan does not fit."),
 ])
@@ -130,6 +131,20 @@ def test_no_speed_names_its_own_reason(capsys, command: str, argv: list[str],
     out = capsys.readouterr().out
     assert reason in out
     assert out.count("No speed figures") == 1
+
+
+def test_plan_clamps_an_output_past_max_model_len_and_says_so(capsys) -> None:
+    # vLLM 0.33 (the default) generates 1,500 - 1,024 = 476 of the 1,024 tokens asked
+    argv = ["plan", "--model", "Qwen/Qwen3-8B", "--gpu", "h100-sxm", "--gpus", "1",
+            "--max-model-len", "1500", "--input-len", "1024", "--output-len", "1024"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "Speed at 1,024 in / 476 out" in out
+    assert ("  note: output clamped to 476 tokens: max_model_len 1,500 - input 1,024; vLLM "
+            "0.33.0 get_max_tokens" in out)
+    data = _json(capsys, *argv, "--json")
+    assert data["speed"]["load"]["output_len"] == 476
+    assert data["speed"]["notes"][0].startswith("output clamped to 476 tokens")
 
 
 def test_arrival_burst_packs_the_prompts_and_keeps_tpot(capsys) -> None:

@@ -442,6 +442,8 @@ def _speed(request: PlanRequest, result: Plan) -> SpeedEstimate | None:
         st.info(no_speed_reason(result, load), icon=":material/speed:")
     else:
         speed_metrics(est)
+        if est.load != load:  # vLLM clamps the output (speed.context_rule): its note is first
+            st.caption(md_escape(est.notes[0]))
     return est
 
 

@@ -8,26 +8,28 @@ How to call it (the app, the CLI, the report, the sweep and `recommend` all do t
     request = PlanRequest(model=spec, cluster=cluster, layout=layout, engine=engine)
     est = estimate_speed(request, ServingLoad(input_len=1024, output_len=1024, concurrency=8))
     # pass plan_result=plan(request) when you already have it (it is computed otherwise);
-    # the sweep passes PlanFigures.of(its summary figures): the five figures the estimate reads,
+    # the sweep passes PlanFigures.of(its summary figures): the six figures the estimate reads,
     # to speed_figures, which gives the figures alone (SpeedFigures: no terms, no notes)
 
-`est` is None when the plan does not fit, or one request (input + output tokens) is longer
-than the plan's context ceiling. Otherwise a SpeedEstimate: ttft_ms, tpot_ms,
+`est` is None when the plan does not fit, one request (input + output tokens) is longer
+than the plan's context ceiling, or longer than its max_model_len on a release that rejects
+such a request (context_rule; a release that clamps its output is estimated at the clamped
+output, with a note). Otherwise a SpeedEstimate: ttft_ms, tpot_ms,
 output_tokens_per_s (all requests), output_tokens_per_s_per_request, prefill_tokens_per_s,
 the concurrency actually served (capped at the KV-limited maximum, `kv_bound` says when that
 cap binds), and `terms` (planner.serving.plan.Term, each with its formula filled in).
 
 This package holds the public entry (ServingLoad, SpeedEstimate, SpeedFigures, PlanFigures,
-estimate_speed, speed_figures, SPEED_KEYS, SPEED_COLUMNS, speed_columns, speed_fields), each
-layout's context (_context) and the serving at a load: one replica; DP replicas split the
-concurrency and add their throughput; at concurrency C (capped at what the KV cache holds)
-TPOT = decode step at C + the other requests' prefill work spread over the output; TTFT =
-request overhead + prefill + one decode step (C > 1) + a share of the other C - 1 requests'
-whole prefills (arrival "staggered", the default), or, with arrival "burst" (all C arrive
-together), request overhead + the mean over the C requests of the packed prefill steps until
-each one's prompt ends (step._burst). Between nodes TP all-reduce and PP hops run over the network
-and the EP all-to-all's share for other nodes (hardware.network_link); not modelled:
-speculative decoding, prefix caching.
+estimate_speed, speed_figures, context_rule, SPEED_KEYS, SPEED_COLUMNS, speed_columns,
+speed_fields), each layout's context (_context) and the serving at a load: one replica; DP
+replicas split the concurrency and add their throughput; at concurrency C (capped at what the
+KV cache holds) TPOT = decode step at C + the other requests' prefill work spread over the
+output; TTFT = request overhead + prefill + one decode step (C > 1) + a share of the other
+C - 1 requests' whole prefills (arrival "staggered", the default), or, with arrival "burst" (all C
+arrive together), request overhead + the mean over the C requests of the packed prefill steps
+until each one's prompt ends (step._burst). Between nodes TP all-reduce and PP hops run over
+the network and the EP all-to-all's share for other nodes (hardware.network_link); not
+modelled: speculative decoding, prefix caching.
 The rest, one concept per module:
 - coefficients: SpeedCoefficients, FITTED and the estimated constants;
 - kernels: kernel_family, moe_kernel and the DeepGEMM and Marlin MoE rules;
@@ -59,6 +61,7 @@ from planner.serving.speed.kernels import KernelFamily
 from planner.serving.speed.stages import _stages
 from planner.serving.speed.step import _burst, _decode, _prefill
 from planner.serving.speed.terms import _speed_terms, release_caveats
+from planner.serving.vllm_versions import CLAMP_OUTPUT_FROM, vllm_rules
 
 Arrival = Literal["staggered", "burst"]
 """How a load's requests arrive (ServingLoad.arrival); ARRIVALS lists them, the default first."""
@@ -124,6 +127,7 @@ class PlanFigures(NamedTuple):
 
     fits: bool
     max_context_tokens: int
+    max_model_len: int
     max_num_seqs: int
     max_num_batched_tokens: int
     num_gpu_blocks: int
@@ -161,11 +165,12 @@ def estimate_speed(
     coefficients: SpeedCoefficients = FITTED,
 ) -> SpeedEstimate | None:
     """Speed of `request` at `load` (default 1024 in, 1024 out, one request); None when the
-    plan does not fit or one request of input + output tokens exceeds its context ceiling.
+    plan does not fit, one request of input + output tokens exceeds its context ceiling, or
+    its max_model_len on a release that rejects it (context_rule).
 
     `plan_result` is plan(request), its PlanSummary (Plan extends it) or its PlanFigures: of
-    the plan, only fits, max_context_tokens, max_num_seqs, max_num_batched_tokens and
-    num_gpu_blocks are read, and every PlanSummary has them."""
+    the plan, only fits, max_context_tokens, max_model_len, max_num_seqs,
+    max_num_batched_tokens and num_gpu_blocks are read, and every PlanSummary has them."""
     return _estimate(request, load or ServingLoad(), plan_result or plan(request),
                      coefficients, explain=True)
 
@@ -183,8 +188,13 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
               coefficients: SpeedCoefficients, *, explain: bool
               ) -> SpeedEstimate | SpeedFigures | None:
     """estimate_speed (explain: with its terms and notes) or speed_figures."""
-    length = load.input_len + load.output_len
-    if not p.fits or length > p.max_context_tokens:
+    clamp = ""
+    if load.input_len + load.output_len > p.max_model_len:
+        served, clamp = context_rule(load, p.max_model_len, request.engine.vllm_version)
+        if served is None:
+            return None
+        load = load.model_copy(update={"output_len": served})
+    if not p.fits or load.input_len + load.output_len > p.max_context_tokens:
         return None
     ctx = _context(request, coefficients, p.max_num_batched_tokens)
     if ctx is None:
@@ -233,8 +243,46 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
                          kv_wait, aggregate, softmax_s, burst, (p.num_gpu_blocks, held_blocks))
     return SpeedEstimate(load=load, **figures._asdict(), kernel=ctx.device.family,
                          link=ctx.device.link.kind, terms=terms,
-                         notes=_notes(ctx, request.engine, load, p, conc, kv_limit, held,
-                                      held_blocks, kv_wait))
+                         notes=[clamp] * bool(clamp) + _notes(
+                             ctx, request.engine, load, p, conc, kv_limit, held, held_blocks,
+                             kv_wait))
+
+
+class ContextRule(NamedTuple):
+    """What vLLM does with one request of a load's lengths at a max_model_len
+    (vllm_versions.CLAMP_OUTPUT_FROM)."""
+
+    output_len: int | None
+    """the tokens it generates; None: it rejects the request"""
+    why: str
+    """one line: the clamp or the refusal ("" when the request fits whole)"""
+
+
+def context_rule(load: ServingLoad, max_model_len: int, vllm_version: str) -> ContextRule:
+    """What vLLM `vllm_version` does with one request of `load`'s lengths at `max_model_len`:
+    generates them whole when input + output fit; rejects it when the input leaves no room
+    for one output token (every release), on releases before 0.32, or when the output alone
+    exceeds max_model_len; from 0.32 generates max_model_len - input tokens (1,500 - 1,024 =
+    476 of 1,024 asked). Sources: vllm_versions.CLAMP_OUTPUT_FROM."""
+    length = load.input_len + load.output_len
+    if length <= max_model_len:
+        return ContextRule(load.output_len, "")
+    v = vllm_rules(vllm_version)
+    over = (f"one request of {load.input_len:,} + {load.output_len:,} = {length:,} tokens is "
+            f"longer than max_model_len {max_model_len:,}")
+    if load.input_len >= max_model_len:
+        return ContextRule(None, f"{over}, and its input leaves no room for one output token: "
+                                 "every vLLM release rejects it")
+    if v.version < CLAMP_OUTPUT_FROM:
+        return ContextRule(None, f"{over}: vLLM {v.label} rejects it (HTTP 400, max_tokens too "
+                                 "large; releases from 0.32 clamp the output instead)")
+    if load.output_len > max_model_len:
+        return ContextRule(None, f"{over}: vLLM {v.label} rejects it (HTTP 400, max_tokens "
+                                 f"{load.output_len:,} greater than max_model_len)")
+    served = max_model_len - load.input_len
+    return ContextRule(served, f"output clamped to {served:,} tokens: max_model_len "
+                               f"{max_model_len:,} - input {load.input_len:,}; vLLM {v.label} "
+                               "get_max_tokens (entrypoints/serve/utils/api_utils.py)")
 
 
 def _notes(ctx: _Ctx, s: EngineSettings, load: ServingLoad, p: PlanSummary | PlanFigures,

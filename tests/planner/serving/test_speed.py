@@ -345,11 +345,6 @@ def test_a_plan_that_does_not_fit_has_no_speed() -> None:
     assert estimate_speed(request) is None
 
 
-def test_a_request_longer_than_the_ceiling_has_no_speed() -> None:
-    assert estimate_speed(_seed(ParallelLayout(tp=8)), ServingLoad(input_len=40000,
-                                                                   output_len=2000)) is None
-
-
 def test_estimate_fields_and_terms() -> None:
     est = estimate_speed(_seed(ParallelLayout(tp=8, ep=True)))
     assert est is not None and est.concurrency == 1 and not est.kv_bound
