@@ -220,7 +220,8 @@ leave-one-out residual of these values, which give the lower worst-case KV error
 Llama-3.1-8B, 8192 tokens, 1024 seqs: S = 1024 x 128,256 x 4 = 0.489 GiB,
 F = 8192 x (4096 + 28,672) x 2 = 0.500 GiB -> 1.78 + 0.15 = 1.93 GiB (log: 1.89).
 Leave-one-out residual 0.087 GiB mean (4.5 %), worst -0.37 GiB (Mixtral-8x7B, TP=2);
-multimodal models' vision encoders are profiled too (encoder_profile: Qwen3-VL, Llama 4).
+multimodal models' vision encoders are profiled too (encoder_profile: Qwen3-VL, Llama 4; the
+other towers: encoder_cover, measured inside this fit or warned about).
 Figures and per-case residuals: bench/accuracy_results.json.
 The fit describes cold starts: each of the 15 logs read (of the 16 the index holds) prints
 "Compiling a graph for compile range (1, 8192) takes" and "Cache the graph", none "Directly

@@ -20,6 +20,7 @@ from planner.model.spec import (
     ModelSpec,
 )
 from planner.serving.activation_dsv4 import dsv4_first_capture_bytes
+from planner.serving.encoder_cover import encoder_gap, measured, profiled
 from planner.serving.engine import (
     GRAPH_BYTES_PER_GRAPH,
     EngineSettings,
@@ -937,10 +938,12 @@ def _outcome(
             "after the KV cache is allocated, from the memory left outside the utilization."
         )
     warnings += f.r.model_notes
+    parts, gap = unmodelled_parts(st.spec, s, f.r.mbt, f.r.seqs, layout.pp)
+    if gap:
+        warnings.append(gap)
     limit = f.r.model_limit
     if not errors:
-        fits = "Fits" if not st.spec.unmodelled else (
-            "Fits (unmodelled: " + ", ".join(st.spec.unmodelled) + ")")
+        fits = "Fits" if not parts else "Fits (unmodelled: " + ", ".join(parts) + ")"
         reach = min(ceiling, limit)
         # vLLM refuses a request over max_model_len, whatever the pool could hold
         reach_text = counted(reach, "token") if reach <= max_model_len else (
@@ -954,6 +957,16 @@ def _outcome(
     else:
         verdict = "Does not fit: " + errors[-1]
     return _Outcome(per_request, concurrency, tokens, ceiling, limit, errors, warnings, verdict)
+
+
+def unmodelled_parts(spec: ModelSpec, s: EngineSettings, mbt: int, seqs: int, pp: int
+                     ) -> tuple[tuple[str, ...], str | None]:
+    """What a plan's figures leave out, as its verdict names them ("Fits (unmodelled: ...)":
+    the spec's unmodelled parts and a vision encoder profile encoder_cover.encoder_gap finds
+    unmodelled), and that gap's warning (None without one). The Plan page reads it with the
+    plan's resolved settings (Plan.engine, max_num_batched_tokens, max_num_seqs, layout)."""
+    gap = encoder_gap(spec, s, mbt, seqs, pp)
+    return ((*spec.unmodelled, gap[0]), gap[1]) if gap else (spec.unmodelled, None)
 
 
 def _full_request(spec: ModelSpec, r: _Resolved, layout: ParallelLayout,
@@ -1268,6 +1281,14 @@ def _terms(st: _Setup, bind: RankMemory, out: _Outcome) -> list[Term]:
     first_capture = dsv4_first_capture_bytes(r.facts.dsv4, r.graphs[0])
     if r.facts.dsv4 is not None and s.cuda_graph_bytes is None and not s.enforce_eager:
         graphs_note += "; " + dsv4_graphs_note()
+    cover, gap = measured(st.spec), encoder_gap(st.spec, s, r.mbt, r.seqs, layout.pp)
+    encoder_note = (
+        f"; vision encoder: the {cover.name} encoder's start-up profile is inside this "
+        f"figure, not a term of its own: {cover.runs}"
+        + ("; this plan's batch shape is outside theirs (see the warnings)" if gap else "")
+        if cover and profiled(s) else
+        "; vision encoder: its start-up profile is not modelled (see the warnings)" if gap
+        else "")
     act_formula = activation_bytes(
         r.facts, f.stages[bind.pp_stage][0], bind.pp_stage == layout.pp - 1, r.mbt, r.seqs,
         layout.tp, r.act_b, max_model_len, layout.ep, r.compute_capability, *sampler,
@@ -1297,7 +1318,7 @@ def _terms(st: _Setup, bind: RankMemory, out: _Outcome) -> list[Term]:
                "planner.serving.engine SORT_ROW_BYTES)" if sampler[0] and (
                    bind.pp_stage == layout.pp - 1) else
                f"{ACTIVATION_FIT_SOURCE} (see planner.serving.engine)")
-              + v2_note),
+              + v2_note + encoder_note),
         _term("non_torch", "Non-torch memory (CUDA context, NCCL)", bind.non_torch_bytes, "B",
               " + ".join(f"{n / GIB:.2f} GiB {name}" for name, n in non_torch_parts(
                   layout, r.link, r.nvswitch_sharp, layout.tp <= r.gpus_per_node,

@@ -237,3 +237,20 @@ def test_unmodelled_audio_tower_verdict_and_cold_compile_note_on_the_plan_page()
     assert any(w.value.startswith("Not modelled: audio tower") for w in at.warning)
     assert ("on vLLM v0.19 H100 start-ups with a cold torch.compile cache (a warm cache can "
             "measure less and leave more KV: README Known limits)") in texts(at)
+
+
+def test_unmodelled_encoder_profile_verdict_on_the_plan_page() -> None:
+    # gemma-3-4b-it on one H100: the measured start-ups hold its SigLIP encoder's start-up
+    # profile at 8,192 batched tokens / 1,024 sequences (8 per sequence, vLLM's default
+    # there); 16 sequences is 512 per sequence: the verdict is a warning naming the encoder,
+    # with the warning that says how to avoid it, never a plain green "Fits:"
+    at = open_page(None, model="google/gemma-3-4b-it", gpu="h100-sxm", gpn="1", seqs="16")
+    assert not at.exception
+    assert not any(s.value.startswith("Fits") for s in at.success)
+    verdicts = [w.value for w in at.warning if w.value.startswith("Fits (unmodelled: ")]
+    assert len(verdicts) == 1 and verdicts[0].startswith(
+        "Fits (unmodelled: Gemma 3 SigLIP vision encoder start-up profile): ")
+    assert any(w.value.startswith("vLLM profiles the Gemma 3 SigLIP vision encoder")
+               for w in at.warning)
+    default = open_page(None, model="google/gemma-3-4b-it", gpu="h100-sxm", gpn="1")
+    assert any(s.value.startswith("Fits:") for s in default.success)

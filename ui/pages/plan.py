@@ -9,7 +9,7 @@ from planner.model.quant import QuantScheme, checkpoint_scheme, scheme
 from planner.report import kv_formula_lines, model_runner_line, no_speed_reason
 from planner.serving.engine import EngineSettings, kv_elem_bytes
 from planner.serving.layout import ParallelLayout, layout_errors
-from planner.serving.plan import Plan, PlanRequest, mtp_refusal, plan
+from planner.serving.plan import Plan, PlanRequest, mtp_refusal, plan, unmodelled_parts
 from planner.serving.speed import SpeedEstimate, estimate_speed
 from planner.serving.startup import (
     block_size_choices,
@@ -269,7 +269,7 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
                         "start-up profile runs the language model only, so the vision "
                         "encoder's activation peak is yours to leave room for; it changes the "
                         "figures where Headroom models the encoder (the Qwen3-VL family, "
-                        "Llama 4)",
+                        "Llama 4) and drops the warning where it does not",
                         **bind("plan", "skip_mm_profiling"))
 
 
@@ -395,7 +395,9 @@ def _point_to_a_fitting_layout(request: PlanRequest) -> None:
 def _results(request: PlanRequest, result: Plan) -> None:
     """Verdict, headline figures, memory bar, curve, command and every formula."""
     # a fit on unmodelled architecture parts is shown as a warning, not a green "Fits"
-    confident = result.fits and not request.model.unmodelled
+    confident = result.fits and not unmodelled_parts(
+        request.model, result.engine, result.max_num_batched_tokens, result.max_num_seqs,
+        result.layout.pp)[0]
     (st.success if confident else st.warning if result.fits else st.error)(
         md_escape(result.verdict))
     for message in result.errors[:-1] if not result.fits else result.errors:

@@ -1204,7 +1204,9 @@ def _vision(top: _Reader, model_type: str, text_hidden: int, notes: _Notes) -> V
                                  model_type)  # fmt: skip
     except LookupError:
         notes.warnings.append("vision_config without depth/hidden_size/intermediate_size: "
-                              "vision tower not counted")  # fmt: skip
+                              "vision tower not counted, and vLLM's start-up profile of its "
+                              "encoder not modelled")  # fmt: skip
+        notes.unmodelled.append("vision tower (vision_config)")
         return None
     notes.assumptions.append(
         f"vision tower parameters are an estimate from vision_config dimensions ({vision.note})"

@@ -107,3 +107,6 @@ def test_vision_config_without_dims_is_not_counted_and_says_so():
     spec = parse_model_config(config)
     assert spec.vision is None
     assert any("vision tower not counted" in w for w in spec.warnings)
+    # neither its weights nor its encoder's start-up profile are in the figures: no
+    # confident fit (planner.serving.plan's verdict reads spec.unmodelled)
+    assert spec.unmodelled == ("vision tower (vision_config)",)

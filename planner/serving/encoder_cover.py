@@ -1,0 +1,113 @@
+"""Which vision towers' start-up encoder profile a plan accounts for, and the warning for the rest.
+
+vLLM's profile run also runs the multimodal encoder on dummy items of the modality with the
+most tokens (v1/worker/gpu_model_runner.py profile_run, 0.11.0-0.33.0 wheels, as
+engine.encoder_profile reads it: skipped with --skip-mm-profiling, and where every modality's
+--limit-mm-per-prompt is 0 the model runs text-only: weights.VISION_ON_EVERY_STAGE's note),
+and that peak comes out of the KV cache budget. Three cases (issue 11):
+  modelled: VisionSpec.encoder is set (Qwen3-VL family, Llama 4: engine.encoder_profile);
+  measured: logged start-ups hold the encoder inside the fitted or checked activation
+    (MEASURED), at their batch shape (MEASURED_TOKENS_PER_SEQ, one pipeline stage);
+  the rest: the plan says the peak is left out, and its verdict is no confident fit.
+Multimodal models are planned from vLLM 0.11 (v1_oracle.uncovered_reason), whose `vllm serve`
+takes --skip-mm-profiling (from 0.10.1: planner/serving/vllm_cli fixtures).
+"""
+
+from typing import NamedTuple
+
+from planner.model.spec import ModelSpec
+from planner.serving.engine import EngineSettings
+
+
+class Measured(NamedTuple):
+    """A tower family whose encoder profile logged start-ups hold."""
+
+    name: str
+    runs: str  # the start-ups, with where they are and how close they land
+
+
+MEASURED_TOKENS_PER_SEQ = 8
+"""NOTE: max_num_batched_tokens per max_num_seqs of every MEASURED start-up (vLLM's defaults
+they ran with: 8,192 / 1,024 on the 80 GB H100, 2,048 / 256 on the A100 and L40S Gemma-4 runs,
+as their plans resolve them). The encoder's dummy items grow with the batched tokens
+(encoder_budget.py: budget // tokens per item) and the sampler's logits, which bind the
+fitted activation of these models there, with the sequences: with more batched tokens per
+sequence, or on a pipeline stage without the sampler, the encoder's share is not covered."""
+
+_H100 = "vLLM 0.19.0, H100, ../shared/calibration/vllm-v0.19-h100.json"
+_FIT = "the activation fit (bench/accuracy.py --fit: every H100 start-up that prints the peak)"
+MEASURED = {
+    ("gemma3", "siglip_vision_model"): Measured(
+        "Gemma 3 SigLIP",
+        f"the gemma-3-4b-it, gemma-3-12b-it and gemma-3-27b-it start-ups ({_H100}, TP=1) are "
+        f"rows of {_FIT} (leave-one-out residuals -0.16 to -0.18 GiB); planned available KV "
+        "within 1.1 % of each log"),
+    ("llava_next", "siglip_vision_model"): Measured(
+        "granite-vision (LLaVA-NeXT SigLIP)",
+        f"the granite-vision-3.3-2b start-up ({_H100}, TP=1) is a row of {_FIT} (leave-one-out "
+        "residual -0.03 GiB); planned available KV within 0.1 % of its log"),
+    ("kimi_vl", "moonvit"): Measured(
+        "Kimi-VL MoonViT",
+        f"the Kimi-VL-A3B-Instruct start-ups ({_H100}, TP=1 and TP=2) are rows of {_FIT} "
+        "(leave-one-out residuals -0.06 and -0.04 GiB); planned available KV within 0.6 % of "
+        "each log"),
+    ("gemma4", "gemma4_vision"): Measured(
+        "Gemma 4",
+        "two public gemma-4-26B-A4B start-ups (bench/public_memory_runs.json, checked, never "
+        "fitted): page-myoceane-a100-gemma4-26b-a4b-eager (vLLM 0.19, A100) 21.48 GiB of KV "
+        "planned vs 21.50 logged, unresolved-l40s-gemma4-26b-a4b-fp8 (vLLM 0.25, L40S) 13.12 "
+        "vs 12.75 (+2.9 %, within issue 11's 5 % / 0.5 GiB)"),
+}
+"""NOTE: (model_type, vision_config.model_type) of the families whose start-ups hold the
+encoder profile in the activation the plan uses (figures: `python bench/accuracy.py`,
+`python bench/public_memory.py`)."""
+
+_NAMES = {
+    "gemma3": "Gemma 3 SigLIP", "gemma4": "Gemma 4", "kimi_vl": "Kimi-VL MoonViT",
+    "kimi_k25": "Kimi-K2.5 MoonViT-3D", "llava": "LLaVA", "llava_next": "LLaVA-NeXT",
+    "mistral3": "Mistral 3 (Pixtral)", "qwen2_vl": "Qwen2-VL", "qwen2_5_vl": "Qwen2.5-VL",
+}  # fmt: skip
+
+
+def measured(spec: ModelSpec) -> Measured | None:
+    """The MEASURED entry of this model's tower (None: modelled, unmeasured or no tower)."""
+    vision = spec.vision
+    if vision is None or vision.encoder is not None:
+        return None
+    return MEASURED.get((spec.model_type, vision.model_type))
+
+
+def profiled(s: EngineSettings) -> bool:
+    """Whether the plan's activation reads the encoder's start-up profile: vLLM runs it
+    (no --skip-mm-profiling) and the settings give neither the peak nor the KV size."""
+    return not s.skip_mm_profiling and s.activation_bytes is None and not s.kv_cache_memory_bytes
+
+
+def encoder_gap(spec: ModelSpec, s: EngineSettings, mbt: int, seqs: int, pp: int
+                ) -> tuple[str, str] | None:
+    """(the verdict's unmodelled part, the warning) where vLLM's start-up profile runs a
+    vision encoder the plan's activation leaves out; None where it is modelled, covered by
+    MEASURED at this batch shape, not run (--skip-mm-profiling) or not read (a given
+    activation peak or KV size)."""
+    vision = spec.vision
+    if vision is None or vision.encoder is not None or not profiled(s):
+        return None
+    cover = measured(spec)
+    shape_ok = pp == 1 and mbt <= MEASURED_TOKENS_PER_SEQ * seqs
+    if cover and shape_ok:
+        return None
+    name = cover.name if cover else _NAMES.get(
+        spec.model_type, f"{spec.model_type} ({vision.model_type})")
+    why = ("its peak is not modelled" if cover is None else
+           "its peak is not a term of its own: the measured start-ups hold it inside the "
+           f"activation (its note names them) at up to {MEASURED_TOKENS_PER_SEQ} batched "
+           "tokens per sequence on one pipeline stage, and this plan has "
+           f"{mbt:,} / {seqs:,} = {mbt / seqs:,.0f}" + (f" on {pp} stages" if pp > 1 else "")
+           + ", where the encoder can outgrow the sampler's logits their peaks rest on")
+    return (f"{name} vision encoder start-up profile", (
+        f"vLLM profiles the {name} vision encoder on dummy items at start-up "
+        f"(gpu_model_runner.py profile_run) and that peak comes out of the KV cache; {why}, "
+        "so the activation and KV figures may be optimistic: check against a real start-up. "
+        "--skip-mm-profiling leaves it out of the profile (leave room for it yourself); "
+        "--limit-mm-per-prompt with every modality at 0 (e.g. "
+        "'{\"image\": 0, \"video\": 0}') serves text only and profiles no encoder."))
