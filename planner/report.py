@@ -722,14 +722,16 @@ def speed_cell(value: float | None, digits: int = 1) -> str:
 
 def sweep_speed_cells(row: SweepRow) -> list[str]:
     """A sweep row's speed cells: TTFT ms, TPOT ms, output tokens/s (all requests) and the
-    concurrency they are for ('—' where the row has no speed: it does not fit)."""
+    concurrency they are for ('—' where the row has no speed: it does not fit, or vLLM rejects
+    one request of the load: SweepResult.context_notes)."""
     return [speed_cell(row.ttft_ms, 0), speed_cell(row.tpot_ms),
             speed_cell(row.output_tokens_per_s, 0),
             "—" if row.speed_concurrency is None else str(row.speed_concurrency)]
 
 
 def sweep_speed_note(result: SweepResult) -> str:
-    """What a sweep's speed columns are for: the load, the concurrency and the objective."""
+    """What a sweep's speed columns are for: the load, the concurrency and the objective, and
+    what vLLM does with a request longer than max_model_len (SweepResult.context_notes)."""
     load = result.load or ServingLoad()
     where = ("each row at the concurrency with the most output tokens/s"
              + (f" within TPOT {result.tpot_ms_target:g} ms" if result.tpot_ms_target else "")
@@ -737,7 +739,7 @@ def sweep_speed_note(result: SweepResult) -> str:
              else f"{load.concurrency} request(s) in flight{load.together}, capped by the KV "
              "cache")
     return (f"speed at {load.input_len:,} input / {load.output_len:,} output tokens, {where}; "
-            f"ranked by {result.objective}")
+            f"ranked by {result.objective}" + "".join(f"; {n}" for n in result.context_notes))
 
 
 RANKING: dict[Objective, str] = {

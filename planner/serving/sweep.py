@@ -27,6 +27,7 @@ from planner.serving.speed import (
     PlanFigures,
     ServingLoad,
     SpeedFigures,
+    context_rule,
     speed_columns,
     speed_figures,
 )
@@ -170,6 +171,10 @@ class SweepResult(BaseModel):
     refused: tuple[str, ...] = Field(
         default=(), description="why some combinations were not planned (vLLM < 0.11 would run "
         "them on its V0 engine: planner.serving.v1_oracle)")
+    context_notes: tuple[str, ...] = Field(
+        default=(), description="what vLLM does with one request of the load's lengths where "
+        "they exceed the fitting rows' max_model_len (speed.context_rule): their speed columns "
+        "are at the clamped output, or empty where it rejects the request")
 
     def to_csv(self) -> str:
         """The ranked rows as CSV text (bytes as integers)."""
@@ -352,6 +357,7 @@ def sweep(
                          f"{cluster.source}: no valid layout or quantization candidate")
     own = checkpoint_scheme(model).key
     rows = []
+    context_notes: dict[str, None] = {}  # speed.context_rule's lines, in order, once each
     refused: dict[str, EngineError] = {}  # a release's V0 fall-backs (planner.serving.v1_oracle)
     for key in keys:
         # GPTQ/AWQ group alignment depends on the format: vLLM refuses misaligned layouts
@@ -372,6 +378,8 @@ def sweep(
             for layout, figures in planned:
                 speed = None
                 if load is not None and figures["fits"]:
+                    context_notes[context_rule(load, figures["max_model_len"],
+                                               settings.vllm_version).why] = None
                     # (validated: costs less than model_construct, 1.4 against 2.7 us)
                     request = PlanRequest(model=model, cluster=cluster, layout=layout,
                                           engine=settings)
@@ -393,6 +401,7 @@ def sweep(
         tpot_ms_target=tpot_ms_target,
         load=load,
         refused=tuple(refused),
+        context_notes=tuple(note for note in context_notes if note),
     )
 
 

@@ -81,6 +81,16 @@ def test_load_from_the_link_and_a_request_longer_than_max_model_len() -> None:
                                   "40,000; vLLM 0.33.0") for c in at.caption)
 
 
+def test_the_sweep_says_its_speed_columns_are_at_a_clamped_output() -> None:
+    # 40,000 + 1,024 tokens at the seed's max_model_len 40,960: vLLM 0.33 generates 960
+    at = open_page(None, **{"in": "40000"})
+    at.button(key="plan.run_sweep").click().run()
+    assert not at.exception
+    assert any("output clamped to 960 tokens: max_model_len 40,960 - input 40,000; vLLM "
+               "0.33.0" in c.value and c.value.startswith("Speed columns at 40,000 input")
+               for c in at.caption)
+
+
 def test_concurrency_beyond_the_kv_cache_is_capped_and_said() -> None:
     at = open_page(None, conc="60000")  # the seed's KV cache holds tens of requests
     assert not at.exception

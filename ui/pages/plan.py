@@ -493,7 +493,8 @@ def _sweep_section(request: PlanRequest) -> None:
                               "with the most output tokens/s (no TPOT target).")
                              if objective == "throughput" else
                              f"{counted(load.concurrency, 'request')} in flight{load.together} "
-                             "(capped by the KV cache)."))
+                             "(capped by the KV cache).")
+               + "".join(f" {md_escape(note)}." for note in result.context_notes))
     st.dataframe(table, hide_index=True, height=280)
     metric = st.radio("Heatmap of", ["ceiling (tokens)", "concurrency"], horizontal=True,
                       key="plan.heatmap_metric")

@@ -14,7 +14,7 @@ import pytest
 
 from planner.catalog import catalog_entry
 from planner.model.config.parser import parse_model_config
-from planner.report import no_speed_reason
+from planner.report import no_speed_reason, sweep_speed_note
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
@@ -26,6 +26,7 @@ from planner.serving.speed import (
     estimate_speed,
     speed_figures,
 )
+from planner.serving.sweep import sweep
 
 _ENTRY = catalog_entry("Qwen/Qwen3-8B")
 QWEN_8B = parse_model_config(_ENTRY.config, _ENTRY.hf_quant_config, name="Qwen/Qwen3-8B")
@@ -85,3 +86,30 @@ def test_a_request_of_exactly_max_model_len_is_served_whole() -> None:
     load = ServingLoad(input_len=1024, output_len=476)  # 1,500 tokens
     assert context_rule(load, 1500, "0.31.0") == (476, "")
     assert estimate_speed(_request("0.31.0"), load) is not None
+
+
+@pytest.mark.parametrize(("version", "said", "tpot"), [
+    ("0.33.0", "output clamped to 476 tokens: max_model_len 1,500 - input 1,024; vLLM 0.33.0 "
+               "get_max_tokens (entrypoints/serve/utils/api_utils.py)", True),
+    ("0.31.0", "one request of 1,024 + 1,024 = 2,048 tokens is longer than max_model_len 1,500: "
+               "vLLM 0.31.0 rejects it (HTTP 400, max_tokens too large; releases from 0.32 "
+               "clamp the output instead)", False),
+])
+def test_a_sweep_says_what_vllm_does_with_a_request_past_max_model_len(
+        version: str, said: str, tpot: bool) -> None:
+    # the speed columns are at 476 output tokens (0.33) or empty (0.31) though every row fits:
+    # the note under the table must not claim 1,024 output tokens without saying so
+    request = _request(version)
+    result = sweep(request.model, request.cluster, request.engine, quant_keys=("bf16",),
+                   kv_dtypes=("auto",), layouts=(ParallelLayout(),), load=ASKED)
+    [row] = result.rows
+    assert row.fits and (row.tpot_ms is not None) == tpot
+    assert result.context_notes == (said,)
+    assert sweep_speed_note(result) == (
+        "speed at 1,024 input / 1,024 output tokens, 1 request(s) in flight, capped by the KV "
+        f"cache; ranked by context; {said}")
+    # a request that fits whole: no note
+    whole = sweep(request.model, request.cluster, request.engine, quant_keys=("bf16",),
+                  kv_dtypes=("auto",), layouts=(ParallelLayout(),),
+                  load=ServingLoad(input_len=1024, output_len=476))
+    assert whole.context_notes == ()
