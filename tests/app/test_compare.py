@@ -34,6 +34,17 @@ def test_context_changes_the_concurrency_column() -> None:
     assert at.query_params["ctx"] == "8192"
 
 
+def test_a_request_past_the_context_is_clamped_and_said() -> None:
+    # 1,024 in + 1,024 out at a 1,500-token context: vLLM 0.33 (the default) generates 476,
+    # so the speed columns are filled, at 476 output tokens, not empty
+    at = open_page("compare", tp="8", ctx="1500")
+    assert not at.exception
+    assert at.dataframe[0].value["TPOT (ms)"].notna().all()
+    caption = " ".join(c.value for c in at.caption)
+    assert ("output clamped to 476 tokens: max_model_len 1,500 - input 1,024; vLLM 0.33.0"
+            in caption)
+
+
 def test_a_bad_model_is_reported_and_the_others_still_compared() -> None:
     at = open_page("compare", cmp="Qwen/Qwen3-8B,bad repo!!,Qwen/Qwen3-32B")
     assert not at.exception
