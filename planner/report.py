@@ -338,7 +338,7 @@ class ComparisonRow(_Frozen):
     verdict: str
     ttft_ms: float | None = None
     """Speed at the report's load (planner.serving.speed); None: no speed (the model does
-    not fit, or one request is longer than its ceiling)."""
+    not fit, or vLLM rejects one request of the load: speed.context_rule)."""
     tpot_ms: float | None = None
     output_tokens_per_s: float | None = Field(default=None, description="all requests")
     output_tokens_per_s_per_request: float | None = None
@@ -451,9 +451,12 @@ class ReportInputs(_Frozen):
     audits: tuple[AuditSummary, ...] = Field(default=(), description="one per audited node")
     accuracy: tuple[AccuracyFigure, ...] = ()
     load: ServingLoad = Field(default=ServingLoad(), description="the load of every speed "
-                              "figure: the plan's, the sweep's rows and the comparison's")
+                              "figure: the plan's, the sweep's rows and the comparison's (at "
+                              "the clamped output where vLLM clamps it: speed.context_rule, "
+                              "SpeedEstimate.load)")
     speed: SpeedEstimate | None = Field(default=None, description="None: the plan does not "
-                                        "fit, or the load is longer than its ceiling")
+                                        "fit, or vLLM rejects one request of the load "
+                                        "(speed.context_rule)")
     speed_accuracy: SpeedAccuracy | None = None
 
 
