@@ -62,6 +62,7 @@ from planner.serving.speed.stages import _stages
 from planner.serving.speed.step import _burst, _decode, _prefill
 from planner.serving.speed.terms import _speed_terms, release_caveats
 from planner.serving.vllm_versions import CLAMP_OUTPUT_FROM, vllm_rules
+from planner.text import counted
 
 Arrival = Literal["staggered", "burst"]
 """How a load's requests arrive (ServingLoad.arrival); ARRIVALS lists them, the default first."""
@@ -280,7 +281,7 @@ def context_rule(load: ServingLoad, max_model_len: int, vllm_version: str) -> Co
         return ContextRule(None, f"{over}: vLLM {v.label} rejects it (HTTP 400, max_tokens "
                                  f"{load.output_len:,} greater than max_model_len)")
     served = max_model_len - load.input_len
-    return ContextRule(served, f"output clamped to {served:,} tokens: max_model_len "
+    return ContextRule(served, f"output clamped to {counted(served, 'token')}: max_model_len "
                                f"{max_model_len:,} - input {load.input_len:,}; vLLM {v.label} "
                                "get_max_tokens (entrypoints/serve/utils/api_utils.py)")
 

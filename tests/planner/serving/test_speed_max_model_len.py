@@ -113,3 +113,10 @@ def test_a_sweep_says_what_vllm_does_with_a_request_past_max_model_len(
                   kv_dtypes=("auto",), layouts=(ParallelLayout(),),
                   load=ServingLoad(input_len=1024, output_len=476))
     assert whole.context_notes == ()
+
+
+def test_a_clamp_to_one_token_reads_in_the_singular() -> None:
+    # 1,499 + 1,024 at max_model_len 1,500: vLLM 0.33 generates 1,500 - 1,499 = 1 token
+    rule = context_rule(ServingLoad(input_len=1499, output_len=1024), 1500, "0.33.0")
+    assert rule.output_len == 1
+    assert rule.why.startswith("output clamped to 1 token: max_model_len 1,500 - input 1,499;")
