@@ -62,8 +62,13 @@ W4A16_NVFP4_MARLIN_FROM = (0, 22)
 16-bit activations, QuantSpec.weight_only; nvidia/Qwen3.6-35B-A3B-NVFP4's routed and shared
 experts, beside FP8 attention) weight-only on every GPU, Blackwell included. Read from the
 0.22.0, 0.25.1 and 0.33.0 wheels: quantization/modelopt.py ModelOptNvFp4W4A16LinearMethod
-pins MarlinNvFp4LinearKernel ("For W4A16 there is exactly one valid kernel, so we pin it"),
-and ModelOptNvFp4FusedMoE sets use_a16 and asks fused_moe/oracle/nvfp4.py
+pins MarlinNvFp4LinearKernel in 0.22.0-0.26.0 ("For W4A16 there is exactly one valid kernel,
+so we pin it"; 0.27.0 and 0.28.0: init_nvfp4_linear_kernel(use_a16=True), which forces
+Marlin); the 0.31.0 and 0.33.0 wheels' init_nvfp4_linear_kernel (kernels/linear/__init__.py)
+take FlashInfer's CuTe-DSL W4A16 GEMM on 10.0/10.3 and Humming where prefers_humming (9.0)
+before Marlin, each FP4 weights x 16-bit activations, so the family stays weight-only (the
+fitted weight-only efficiencies are Marlin's: for those kernels, unverified); and
+ModelOptNvFp4FusedMoE sets use_a16 and asks fused_moe/oracle/nvfp4.py
 select_nvfp4_moe_backend with activation_key=None, which every FP4 tensor-core backend
 refuses (FlashInfer TRT-LLM, CuteDSL, CUTLASS and vLLM's CUTLASS take only (kNvfp4Static,
 kNvfp4Dynamic): experts/*.py _supports_quant_scheme), so Marlin MoE serves the experts (FP4
