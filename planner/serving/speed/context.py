@@ -12,7 +12,13 @@ from typing import NamedTuple
 
 from planner.memo import IdentityMemo
 from planner.model.attention.kvformat import KvBytes
-from planner.model.quant import ComponentFormats, QuantScheme, checkpoint_formats
+from planner.model.quant import (
+    ComponentFormats,
+    Exclusions,
+    QuantScheme,
+    checkpoint_exclusions,
+    checkpoint_formats,
+)
 from planner.model.quant import scheme as quant_scheme
 from planner.model.spec import ModelSpec, ModuleFormat, MoeMlp
 from planner.serving.engine import act_elem_bytes, kv_elem_bytes
@@ -95,7 +101,8 @@ def _resolve_device(request: PlanRequest) -> _Device | None:
     if peak is None:
         return None
     formats = checkpoint_formats(spec, scheme) if own else None
-    dense, head = _part_tflops(spec, formats, gpu, s.vllm_version) if formats else (peak, peak)
+    dense, head = (_part_tflops(spec, formats, checkpoint_exclusions(spec, scheme), gpu,
+                                s.vllm_version) if formats else (peak, peak))
     attn = gpu.bf16_dense_tflops or peak
     return _Device(
         gpu=gpu, link=request.cluster.link, scheme=scheme,
@@ -119,11 +126,13 @@ def _tflops(gpu: GpuSpec, fmt: str) -> float | None:
     return gpu.dense_tflops(fmt) or gpu.bf16_dense_tflops or gpu.dense_tflops("fp16")
 
 
-def _part_tflops(spec: ModelSpec, formats: ComponentFormats, gpu: GpuSpec, vllm_version: str
-                 ) -> tuple[float, float]:
+def _part_tflops(spec: ModelSpec, formats: ComponentFormats, excluded: Exclusions, gpu: GpuSpec,
+                 vllm_version: str) -> tuple[float, float]:
     """(dense part, lm_head) TFLOP/s of a checkpoint whose modules have their own formats
     (ModelOpt MIXED_PRECISION): each component's GEMMs run on its format's kernel
-    (kernel_family; a component none of whose modules is listed at 16-bit), so the dense part
+    (kernel_family; a component none of whose modules is listed, or that the checkpoint
+    excludes, at 16-bit: vLLM ModelOptMixedPrecisionConfig.get_quant_method tests
+    is_layer_excluded first, 0.33.0 wheel; as weights._scheme_bits), so the dense part
     (attention, dense MLP, shared experts, router) takes the parameter-weighted harmonic mean
     of its components' rates, its time being the sum of theirs. nvidia/Qwen3.6-35B-A3B-NVFP4 on
     an RTX 5090 (vLLM 0.25): FP8 attention (1,279 M params of 1,284 M in the component) at
@@ -136,13 +145,16 @@ def _part_tflops(spec: ModelSpec, formats: ComponentFormats, gpu: GpuSpec, vllm_
                                    vllm_version, weight_only=fmt is not None and fmt.weight_only)
         return _tflops(gpu, compute)
 
+    def part(layer: int | None, component) -> ModuleFormat | None:
+        return None if excluded.excluded(layer, component) else formats.format(layer, component)
+
     total = seconds = 0.0
     for i, lp in enumerate(params.layers):
         for component, n in (("attention", lp.attention), ("dense_mlp", lp.dense_mlp),
                              ("shared_experts", lp.shared_experts), ("router", lp.router)):
             total += n
-            seconds += n / rate(formats.format(i, component))
-    return total / seconds, rate(formats.format(None, "lm_head"))
+            seconds += n / rate(part(i, component))
+    return total / seconds, rate(part(None, "lm_head"))
 
 
 class CrossNode(NamedTuple):

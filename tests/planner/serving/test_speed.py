@@ -160,6 +160,29 @@ def test_modelopt_mixed_precision_dense_part_at_its_own_formats_rate() -> None:
     assert a100.lm_head_flops == a100.peak_flops == 312e12
 
 
+def test_an_excluded_module_of_a_mixed_checkpoint_runs_at_16_bit() -> None:
+    """vLLM ModelOptMixedPrecisionConfig.get_quant_method (quantization/modelopt.py, 0.33.0
+    wheel) tests is_layer_excluded before it looks a module's format up: an excluded module is
+    built unquantized (UnquantizedLinearMethod) even where quantized_layers lists it. With every
+    GDN and attention projection of nvidia/Qwen3.6-35B-A3B-NVFP4 excluded, the dense part is the
+    16-bit attention, the W4A16_NVFP4 shared experts on Marlin and the 16-bit router: all at
+    the RTX 5090's 209.5 16-bit TFLOP/s (not the FP8 attention's 419), as the weights charge
+    the attention at 2 B per parameter (1,284,188,800 x 2)."""
+    from planner.serving.speed.context import _device
+    from planner.serving.weights import weights_bytes
+
+    spec = _spec("nvidia/Qwen3.6-35B-A3B-NVFP4")
+    quant = spec.quant.model_copy(update={"excluded_modules": spec.quant.excluded_modules + (
+        "model.language_model.layers.*.linear_attn", "model.language_model.layers.*.self_attn")})
+    spec = spec.model_copy(update={"quant": quant})
+    assert weights_bytes(spec, scheme("nvfp4")).attention_bytes == 1_284_188_800 * 2
+    device = _device(PlanRequest(model=spec, cluster=preset_cluster("rtx-5090", 1),
+                                 layout=ParallelLayout(tp=1),
+                                 engine=EngineSettings(max_model_len=16384,
+                                                       vllm_version="0.25.0")))
+    assert device.dense_flops == pytest.approx(209.5e12)
+
+
 GLM5 = _spec("zai-org/GLM-5")
 
 
