@@ -29,7 +29,7 @@ from planner.serving.hardware import (
 )
 from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.startup import block_size_refusal
-from planner.serving.sweep import accepts_what_if
+from planner.serving.sweep import accepts_what_if, quant_settings
 from planner.serving.vllm_cli import vllm_cli
 from planner.serving.vllm_versions import require_kv_cache_dtype, vllm_rules
 from planner.units import GIB
@@ -302,11 +302,17 @@ def load_prices(path: str | None, pairs: list[tuple[str, float]]) -> dict[str, f
     return prices
 
 
-def check_target_quant(spec: ModelSpec, engine: EngineSettings) -> None:
-    """CliError for --target-quant on an already-quantized checkpoint, as the app refuses it
-    (planner.serving.sweep.accepts_what_if); naming the checkpoint's own format is fine."""
+def check_target_quant(spec: ModelSpec, engine: EngineSettings) -> EngineSettings:
+    """`engine` for this checkpoint: CliError for --target-quant on an already-quantized
+    checkpoint, as the app refuses it (planner.serving.sweep.accepts_what_if); naming the
+    checkpoint's own format without --target-checkpoint plans the checkpoint as stored (its
+    launch command, KV dtype and per-module formats), as the app and the sweep do for that
+    format (planner.serving.sweep.quant_settings)."""
     own = checkpoint_scheme(spec).key
+    if engine.target_quant == own and not engine.target_checkpoint:
+        return engine.model_copy(update=quant_settings(own, own))
     if engine.target_quant and engine.target_quant != own and not accepts_what_if(spec):
         raise CliError(f"--target-quant {engine.target_quant}: {spec.name} is already quantized "
                        f"({own}) and is planned as stored; what-if formats apply to 16-bit "
                        "checkpoints only")
+    return engine

@@ -89,8 +89,7 @@ def _plan(args: argparse.Namespace
           ) -> tuple[Plan, ModelSpec, ModelSource, ClusterSpec, list, SpeedEstimate | None]:
     source, spec = _model(args, args.model, args.revision)
     cluster, snapshots = build_cluster(args)
-    engine = _engine(args, source)
-    check_target_quant(spec, engine)
+    engine = check_target_quant(spec, _engine(args, source))
     layout = parallel_layout(args, spec, cluster)
     request = PlanRequest(model=spec, cluster=cluster, layout=layout, engine=engine)
     result = plan(request)

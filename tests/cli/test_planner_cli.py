@@ -318,6 +318,28 @@ def test_launch_command_loads_what_was_planned(capsys) -> None:
         "vllm serve nvidia/Qwen3-235B-A22B-NVFP4 --tensor-parallel-size 8")
 
 
+@pytest.mark.parametrize(("model", "own"), [
+    ("Qwen/Qwen3-235B-A22B-GPTQ-Int4", "w4a16-gptq-g128"),
+    ("nvidia/Qwen3.6-35B-A3B-NVFP4", "nvfp4"),  # ModelOpt MIXED_PRECISION, FP8 KV cache
+])
+def test_target_quant_naming_the_checkpoints_own_format_plans_the_checkpoint(
+        capsys, model: str, own: str) -> None:
+    """--target-quant is accepted on a quantized checkpoint when it names the checkpoint's own
+    format ("naming its own format is no what-if", check_target_quant), as the app and the
+    sweep plan that format: the checkpoint as stored. The plan printed no launch command ("No
+    GPTQ int4 ... checkpoint of Qwen/Qwen3-235B-A22B-GPTQ-Int4 is known: quantize it first"),
+    dropped the ModelOpt checkpoint's FP8 KV cache and ran its W4A16_NVFP4 experts as W4A4."""
+    base = ["plan", "--model", model, "--gpu", "h100-sxm", "--gpus", "8", "--json"]
+    _, stored, _ = run_main(capsys, *base)
+    _, named, _ = run_main(capsys, *base, "--target-quant", own)
+    stored, named = json.loads(stored), json.loads(named)
+    assert named["vllm_command"] == stored["vllm_command"] is not None
+    assert named["engine"]["target_quant"] is None
+    for key in ("weights_bytes_per_gpu", "kv_bytes_per_token_per_gpu", "num_gpu_blocks",
+                "tpot_ms", "ttft_ms"):
+        assert named[key] == stored[key], key
+
+
 def test_kv_cache_dtype_is_spelled_as_vllm_takes_it(capsys) -> None:
     _, out, _ = run_main(capsys, "plan", "--model", "Qwen/Qwen3-8B", "--gpu", "l4",
                          "--max-model-len", "8192", "--kv-cache-dtype", "bf16",
