@@ -8,7 +8,11 @@ import math
 
 from planner.serving.hardware import SM_UNITS
 from planner.serving.plan import Term
-from planner.serving.speed.coefficients import REFERENCE_CLOCK_MHZ, WNA16_FALLBACK_SLOWDOWN
+from planner.serving.speed.coefficients import (
+    EAGER_LAYER_OVERHEAD_FACTOR,
+    REFERENCE_CLOCK_MHZ,
+    WNA16_FALLBACK_SLOWDOWN,
+)
 from planner.serving.speed.collectives import (
     CUSTOM_AR_MAX_BYTES,
     FLASHINFER_ALLREDUCE_FROM,
@@ -225,7 +229,8 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
               + (f"; {allreduce_caveat}" if allreduce_caveat else "")),
         _term("step_overhead", "Fixed overhead per stage step", parts["overhead"] * 1e3, "ms",
               f"{c.step_overhead_us:g} us / PP {ctx.pp} + {_per_layer(ctx, s)}"
-              f"{' x eager factor' if ctx.eager else ''} = {_ms(parts['overhead'])}",
+              + (f" x {EAGER_LAYER_OVERHEAD_FACTOR:g} (--enforce-eager: no CUDA graphs)"
+                 if ctx.eager else "") + f" = {_ms(parts['overhead'])}",
               graphs_caveat),
         _term("decode_step", "Decode step (whole pipeline)", tpot_base * 1e3, "ms",
               f"max(sum over {ctx.pp} stage(s), min(sequences, PP) x slowest stage) of "

@@ -168,9 +168,9 @@ def test_moe_kernel_per_format_and_generation() -> None:
 GPT_OSS = _spec("openai/gpt-oss-120b")
 
 
-def _gpt_oss_overhead(gpu: str):
+def _gpt_oss_overhead(gpu: str, enforce_eager: bool = False):
     request = PlanRequest(model=GPT_OSS, cluster=preset_cluster(gpu, 1), layout=ParallelLayout(),
-                          engine=EngineSettings(max_model_len=8192))
+                          engine=EngineSettings(max_model_len=8192, enforce_eager=enforce_eager))
     return next(t for t in estimate_speed(request).terms if t.key == "step_overhead")
 
 
@@ -185,6 +185,14 @@ def test_flashinfer_mxfp4_moe_launches_none_of_vllms_fused_moe_kernels() -> None
     # the formula names the MoE-layer term only where it is charged
     assert "MoE layers" not in b200.formula
     assert "17.1 us x 36 MoE layers" in h200.formula
+
+
+def test_eager_overhead_names_its_factor() -> None:
+    # --enforce-eager: the per-layer part x EAGER_LAYER_OVERHEAD_FACTOR 3, the per-step part
+    # not: 0.319 + 36 x 60.3 x 3 = 6,512.719 us on B200 (1,980 MHz, factor 1)
+    eager = _gpt_oss_overhead("b200", enforce_eager=True)
+    assert eager.value == pytest.approx(6.512719)
+    assert "x 3 (--enforce-eager: no CUDA graphs) = 6.513 ms" in eager.formula
 
 
 KIMI = _spec("moonshotai/Kimi-K2.5")
