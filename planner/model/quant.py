@@ -3,8 +3,9 @@ components stay 16-bit, how vLLM loads each one, and where every figure comes fr
 
 A scheme is used in two modes: the checkpoint's own format (`checkpoint_scheme(spec)`, from
 `spec.quant.scheme`, with the checkpoint's exclusions in `spec.quant.excluded_modules`) and a
-what-if target format for a 16-bit model (`scheme("w4a16-gptq-g128")`). Sizes in bytes are
-computed by planner.serving.weights.
+what-if target format (`what_if_scheme("w4a16-gptq-g128")`), planned uniformly whatever the
+checkpoint's exclusions (stored_format). Sizes in bytes are computed by
+planner.serving.weights.
 """
 
 import re
@@ -66,6 +67,17 @@ class QuantScheme(BaseModel):
     )
     loading: str = Field(default="", description="how vLLM holds it on the GPU")
     source: str
+    what_if: bool = Field(
+        default=False,
+        description="a what-if target (EngineSettings.target_quant), not the checkpoint as "
+        "stored: none of the checkpoint's exclusions or per-module formats apply (stored_format)",
+    )
+
+    @property
+    def memo_key(self) -> tuple[str, bool]:
+        """What the figures planned in this scheme depend on besides the model: the key and
+        whether it is a what-if (a what-if of the checkpoint's own key is planned uniformly)."""
+        return self.key, self.what_if
 
     def bits_for(self, component: Component) -> float:
         """Bits per weight this format gives one component (before checkpoint exclusions)."""
@@ -395,6 +407,12 @@ GPTQ int4 group 128 (the usual GPTQ export), AWQ int4 group 128 (AutoAWQ's defau
 compressed-tensors W8A8, fp8 as vLLM's runtime `--quantization fp8` (per-tensor)."""
 
 
+def what_if_scheme(key: str) -> QuantScheme:
+    """The scheme for a what-if target key (EngineSettings.target_quant): stored_format is
+    False for it, whatever the checkpoint's own format."""
+    return scheme(key).model_copy(update={"what_if": True})
+
+
 def resolve_scheme(name: str) -> QuantScheme:
     """The scheme for a key or a common name (SCHEME_ALIASES), case and spaces ignored;
     callers echo `.key` back so the exact scheme is visible."""
@@ -495,10 +513,23 @@ def parse_exclusions(modules: tuple[str, ...]) -> Exclusions:
     )
 
 
+def stored_format(spec: ModelSpec, scheme: QuantScheme) -> bool:
+    """Whether planning `scheme` plans this checkpoint as stored: its own format and no what-if.
+
+    Only then do the checkpoint's exclusion list and per-module formats apply. A what-if
+    target, even one naming the checkpoint's own format (with EngineSettings.target_checkpoint
+    naming the checkpoint served), describes a checkpoint whose module layout is unknown: it
+    is planned uniformly in the target format with only the format's own 16-bit keeps, as a
+    what-if of a 16-bit model is, and as the speed model and the KV dtype already took it.
+    """
+    return not scheme.what_if and spec.quant is not None and spec.quant.scheme == scheme.key
+
+
 def checkpoint_exclusions(spec: ModelSpec, scheme: QuantScheme) -> Exclusions:
     """The modules kept in 16-bit when planning `scheme`: the checkpoint's exclusion list
-    applies only to its own format; a what-if target keeps just what the scheme itself keeps."""
-    if spec.quant is not None and spec.quant.scheme == scheme.key:
+    applies only to the checkpoint as stored (stored_format); a what-if target keeps just what
+    the scheme itself keeps."""
+    if stored_format(spec, scheme):
         return parse_exclusions(spec.quant.excluded_modules)
     return Exclusions()
 
@@ -570,8 +601,9 @@ every weights computation of a sweep asks for."""
 
 def checkpoint_formats(spec: ModelSpec, scheme: QuantScheme) -> ComponentFormats | None:
     """The per-module formats that apply when planning `scheme`: the checkpoint's own, when it
-    lists them and `scheme` is its format (as checkpoint_exclusions); else None."""
+    lists them and it is planned as stored (stored_format, as checkpoint_exclusions); else
+    None."""
     quant = spec.quant
-    if quant is None or not quant.module_formats or quant.scheme != scheme.key:
+    if not stored_format(spec, scheme) or not quant.module_formats:
         return None
     return _FORMATS.get(quant, (), component_formats, quant.module_formats)

@@ -161,7 +161,7 @@ def _key_group(key: str) -> int | None:
 
 def _quantized(spec: ModelSpec, scheme: QuantScheme, component: str) -> bool:
     """Whether this component is stored in the scheme (not left in 16-bit by it or by the
-    checkpoint's exclusion list, when the scheme is the checkpoint's own)."""
+    checkpoint's exclusion list, when the checkpoint is planned as stored)."""
     if scheme.bits_for(component) >= 16:
         return False
     return not checkpoint_exclusions(spec, scheme).excluded(None, component)
@@ -199,7 +199,7 @@ def quant_alignment_errors(
     group = group_size(scheme)
     if group is None:
         return []
-    return list(_per_spec(spec, ("align", layout.tp, scheme.key), lambda: tuple(
+    return list(_per_spec(spec, ("align", layout.tp, scheme.memo_key), lambda: tuple(
         f"The input size is not aligned with the quantized weight shape: {name} takes "
         f"{size} inputs per GPU at tensor parallel size {layout.tp}, not a multiple of the "
         f"{scheme.label} group size {group} (vLLM refuses to load it; use a smaller TP)."
@@ -226,7 +226,7 @@ def layout_warnings(
     """
     if group_size(scheme) is None or first_moe(spec) is None:
         return []
-    key = ("moe-kernel", layout.tp, layout.ep, scheme.key)
+    key = ("moe-kernel", layout.tp, layout.ep, scheme.memo_key)
     return list(_per_spec(spec, key, _marlin_moe_warnings, spec, layout, scheme))
 
 

@@ -230,7 +230,7 @@ def _weight_scheme(spec: ModelSpec, settings: EngineSettings, served: str) -> qu
     """The weight format vLLM will hold: what-if scheme, runtime quantization, or checkpoint
     (a 16/32-bit checkpoint is held in the served dtype `served`)."""
     if settings.target_quant:
-        return quant.scheme(settings.target_quant)
+        return quant.what_if_scheme(settings.target_quant)
     if settings.quantization:
         for candidate in quant.SCHEMES.values():
             if candidate.runtime and candidate.vllm_quantization == settings.quantization:
@@ -663,7 +663,7 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
     """Work out what _setup caches (each fact from its own cache: the weights per weight
     format, the KV layout, the request's need and the warnings shared across formats)."""
     own_heads = bool(r.states.draft_kv_layers) and draft_own_heads(spec, s.vllm_version)
-    key = ("weights", r.scheme.key, *_layout_key(layout), r.act_b, r.expert_pad,
+    key = ("weights", r.scheme.memo_key, *_layout_key(layout), r.act_b, r.expert_pad,
            r.states.draft_kv_layers, own_heads, r.mbt if spec.compressed_attention else 0,
            r.vision_first_stage_only)
     totals = _cached(spec, key, _rank_totals, spec, r, layout, own_heads)
@@ -1015,7 +1015,7 @@ def _layout_length_warnings(spec: ModelSpec, layout: ParallelLayout,
     """The warnings no worker's memory changes: slower kernels for this layout and weight
     format; cached per spec (a max_model_len past the model's derived one is a start-up
     refusal: planner.serving.startup)."""
-    key = ("warnings", *_layout_key(layout), scheme.key)
+    key = ("warnings", *_layout_key(layout), scheme.memo_key)
     return _cached(spec, key, _layout_warnings, spec, layout, scheme)
 
 
@@ -1032,7 +1032,7 @@ def _layout_key(layout: ParallelLayout) -> tuple[int, int, int, bool]:
 
 def _layout_errors(st: _Setup) -> list[str]:
     spec, cluster, layout, scheme = st.spec, st.cluster, st.layout, st.facts.r.scheme
-    return list(_cached(spec, ("layout", *st.layout_key, cluster.gpu_count, scheme.key),
+    return list(_cached(spec, ("layout", *st.layout_key, cluster.gpu_count, scheme.memo_key),
                         lambda: layout_errors(spec, cluster, layout, scheme)))
 
 

@@ -13,7 +13,7 @@ messages in Plan.errors), so they agree on every refusal. Sources, read in the 0
 """
 
 from planner.model.attention.kvformat import KV_FORMATS
-from planner.model.quant import QuantScheme
+from planner.model.quant import QuantScheme, checkpoint_formats
 from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec
 from planner.serving.engine import DEFAULT_BLOCK_SIZE, EngineSettings, is_sparse_mla
 from planner.serving.hardware import GpuSpec, parse_capability
@@ -417,9 +417,10 @@ model classes are not read."""
 
 def modelopt_mixed_errors(spec: ModelSpec, scheme: QuantScheme, version: Version) -> list[str]:
     """Why vLLM `version` does not load this ModelOpt MIXED_PRECISION checkpoint in its own
-    format ([] when it does): the per-module formats its release does not build."""
+    format ([] when it does, or when a what-if plans another checkpoint: stored_format): the
+    per-module formats its release does not build."""
     quant = spec.quant
-    if quant is None or not quant.module_formats or quant.scheme != scheme.key:
+    if checkpoint_formats(spec, scheme) is None:
         return []
     v = version_label(version)
     if version < MODELOPT_MIXED_FROM:

@@ -1,8 +1,9 @@
 """Weight bytes: the whole checkpoint, and each GPU's share under TP / PP / EP as vLLM loads it.
 
 Bytes per component = parameters x bits of the component in the scheme / 8. In the
-checkpoint's own format (scheme key = spec.quant.scheme) the checkpoint's exclusion list also
-keeps the modules it names in 16-bit; a what-if scheme applies only its own 16-bit keeps.
+checkpoint's own format, planned as stored (quant.stored_format), the checkpoint's exclusion
+list also keeps the modules it names in 16-bit; a what-if scheme, even of the checkpoint's own
+format, applies only its own 16-bit keeps.
 """
 
 import math
@@ -18,6 +19,7 @@ from planner.model.quant import (
     QuantScheme,
     checkpoint_exclusions,
     checkpoint_formats,
+    stored_format,
 )
 from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec, MoeMlp
 from planner.serving.layout import ParallelLayout, pp_layer_split
@@ -155,7 +157,7 @@ def rank_weights(
                     out.append(memo[key])
                     continue
                 terms = _terms(spec, bits, params, shard)
-                mtp = (_mtp_bytes(spec, bits, params, shard, elem) + (
+                mtp = (_mtp_bytes(spec, scheme, bits, params, shard, elem) + (
                     _vocab_rows(spec.vocab_size, shard) * spec.hidden_size * elem
                     if mtp_own_heads else 0)) * mtp_layers if (
                     mtp_layers and shard.last_stage) else 0
@@ -212,8 +214,8 @@ ColumnParallelLinear.
 """
 
 
-def _mtp_bytes(spec: ModelSpec, bits: "_SchemeBits", params: ParamBreakdown, shard: _Shard,
-               elem: int) -> int:
+def _mtp_bytes(spec: ModelSpec, scheme: QuantScheme, bits: "_SchemeBits",
+               params: ParamBreakdown, shard: _Shard, elem: int) -> int:
     """One MTP draft layer on this rank: its decoder layer (a copy of the last one, or the
     spec's own mtp_layer), sharded like the model's layers, plus its fc (2 x hidden -> hidden)
     and 3 norms; embeddings and lm_head are the target's.
@@ -230,7 +232,7 @@ def _mtp_bytes(spec: ModelSpec, bits: "_SchemeBits", params: ParamBreakdown, sha
     """
     n = spec.num_layers
     draft = spec.mtp_layer
-    if _mtp_excluded(spec):
+    if _mtp_excluded(spec, scheme):
         bits = _SchemeBits(bits.embeddings, bits.lm_head, bits.final_norm,
                            (*bits.layers[:-1], (KEPT_BITS,) * len(bits.layers[-1])))
     if draft is not None:
@@ -255,16 +257,17 @@ def _mtp_bytes(spec: ModelSpec, bits: "_SchemeBits", params: ParamBreakdown, sha
     return layer.total_bytes + fc + 3 * hidden * elem + o_proj
 
 
-def _mtp_excluded(spec: ModelSpec) -> bool:
-    """Whether the checkpoint's exclusion list keeps the MTP layers in 16-bit.
+def _mtp_excluded(spec: ModelSpec, scheme: QuantScheme) -> bool:
+    """Whether the checkpoint's exclusion list keeps the MTP layers in 16-bit (planned as
+    stored only: quant.stored_format).
 
     NOTE: vLLM modelopt.py ModelOptQuantConfigBase.is_layer_excluded matches exclude_modules
     as wildcards against the module prefix; qwen3_5_mtp.py builds the draft under "mtp"
     (mtp.fc, mtp.layers.0.*), so nvidia/Qwen3.6-35B-A3B-NVFP4's "mtp*" leaves it unquantized.
     """
-    quant = spec.quant
-    return quant is not None and any(fnmatch("mtp.layers.0.mlp", p) and fnmatch("mtp.fc", p)
-                                     for p in quant.excluded_modules)
+    return stored_format(spec, scheme) and any(
+        fnmatch("mtp.layers.0.mlp", p) and fnmatch("mtp.fc", p)
+        for p in spec.quant.excluded_modules)
 
 
 def rope_cache_rows(spec: ModelSpec) -> int:
@@ -331,7 +334,7 @@ class _SchemeBits:
 def _scheme_bits(spec: ModelSpec, scheme: QuantScheme) -> _SchemeBits:
     """Look every component's bits up once, so that a shard's loop over layers only reads them.
 
-    In the checkpoint's own format its exclusion list keeps the modules it names in 16-bit,
+    In the checkpoint's own format, as stored, its exclusion list keeps the modules it names in 16-bit,
     and a checkpoint that lists its modules' formats (ModelOpt MIXED_PRECISION) stores each
     component in its own (quant.ComponentFormats; unlisted ones 16-bit); layers neither list
     names one by one share the same bits.

@@ -18,6 +18,7 @@ from planner.model.quant import (
     QuantScheme,
     checkpoint_exclusions,
     checkpoint_formats,
+    stored_format,
 )
 from planner.model.quant import scheme as quant_scheme
 from planner.model.spec import ModelSpec, ModuleFormat, MoeMlp
@@ -92,15 +93,14 @@ def _resolve_device(request: PlanRequest) -> _Device | None:
         return None
     scheme = served_scheme(request)
     bf16 = gpu.weight_format_support("bf16") == "native"
-    own = not s.target_quant and spec.quant is not None and scheme.key == spec.quant.scheme
-    family, fmt = kernel_family(scheme, gpu, s.vllm_version,
-                                weight_only=own and spec.quant.weight_only)  # the checkpoint's
+    family, fmt = kernel_family(scheme, gpu, s.vllm_version,  # the checkpoint's, as stored
+                                weight_only=stored_format(spec, scheme) and spec.quant.weight_only)
     if s.mxfp4_marlin and scheme.family == "mxfp4":
         family, fmt = "weight-only", "bf16"  # vLLM's Marlin MXFP4 fallback (EngineSettings)
     peak = _tflops(gpu, fmt)
     if peak is None:
         return None
-    formats = checkpoint_formats(spec, scheme) if own else None
+    formats = checkpoint_formats(spec, scheme)
     dense, head = (_part_tflops(spec, formats, checkpoint_exclusions(spec, scheme), gpu,
                                 s.vllm_version) if formats else (peak, peak))
     attn = gpu.bf16_dense_tflops or peak

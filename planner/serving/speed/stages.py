@@ -57,7 +57,7 @@ at 512 entries, 7.3 s at 4,096); entries are a few small tuples and die with the
 def _stages(request: PlanRequest, scheme: QuantScheme, act_b: int, kv_b: KvBytes
             ) -> tuple[_Stage, ...]:
     spec, layout = request.model, request.layout
-    key = (scheme.key, layout.tp, layout.pp, layout.dp, layout.ep, act_b, kv_b)
+    key = (scheme.memo_key, layout.tp, layout.pp, layout.dp, layout.ep, act_b, kv_b)
     return _STAGES.get(spec, key, _build_stages, spec, request, scheme, act_b, kv_b)
 
 

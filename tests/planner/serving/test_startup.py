@@ -1,6 +1,6 @@
 """vLLM's start-up refusals (planner.serving.startup), worded as vLLM words them."""
 
-from planner.model.quant import scheme
+from planner.model.quant import scheme, what_if_scheme
 from planner.serving.hardware import gpu_preset
 from planner.serving.startup import startup_errors
 from planner.serving.vllm_cli import vllm_cli
@@ -396,6 +396,8 @@ def test_modelopt_mixed_precision_loads_from_0_23_and_from_capability_7_5_on_0_2
         lm_head.replace("0.21.0", "0.22.0")]
     assert refused((0, 23, 0)) == refused((0, 33, 0)) == []
     assert modelopt_mixed_errors(qwen, scheme("w4a16-gptq-g128"), (0, 16, 0)) == []
+    # nor one of its own format (--target-checkpoint X: X's per-module formats are unknown)
+    assert modelopt_mixed_errors(qwen, what_if_scheme("nvfp4"), (0, 16, 0)) == []
     a100 = gpu_preset("a100-80gb")
     assert errors(gpu=a100, scheme=own, cli=vllm_cli("0.23.0"), mixed=True) == [
         "The quantization method modelopt_mixed is not supported for the current GPU. "

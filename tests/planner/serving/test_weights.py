@@ -7,7 +7,14 @@ from hypothesis import strategies as st
 
 from planner.catalog import catalog_entry
 from planner.model.config.parser import parse_model_config
-from planner.model.quant import COMPONENTS, SCHEMES, QuantScheme, checkpoint_scheme, scheme
+from planner.model.quant import (
+    COMPONENTS,
+    SCHEMES,
+    QuantScheme,
+    checkpoint_scheme,
+    scheme,
+    what_if_scheme,
+)
 from planner.model.spec import (
     AttentionMixer,
     DenseMlp,
@@ -340,6 +347,24 @@ def test_modelopt_mixed_precision_charges_each_module_at_its_own_format(ref_conf
     gptq = weights_bytes(spec, scheme("w4a16-gptq-g128"))
     assert gptq.attention_bytes == -(-1_284_188_800 * 133 // 256)  # 4.15625 bits, rounded up
     assert gptq.lm_head_bytes == 248_320 * 2048 * 2
+
+
+def test_a_what_if_in_a_mixed_checkpoints_own_format_is_planned_uniformly(ref_config):
+    """--target-quant nvfp4 --target-checkpoint X on nvidia/Qwen3.6-35B-A3B-NVFP4 plans X,
+    whose per-module layout is unknown: NVFP4 (4.5 bits) throughout with the format's usual
+    16-bit keeps, as a what-if of a 16-bit model, not the source's FP8 projections and
+    W4A16_NVFP4 lm_head (quant.stored_format). By hand, with the counts of the test above:
+    attention 1,284,188,800 x 9/16 = 722,356,200 (FP8: 1,284,188,800); shared experts 40 x
+    (3 x 2048 x 512 + 2048 gate) x 9/16 = 70,824,960; lm_head 248,320 x 2048 x 2 =
+    1,017,118,720 (W4A16_NVFP4: 286,064,640); routed experts as stored."""
+    spec = spec_of(ref_config, "nvidia__Qwen3.6-35B-A3B-NVFP4")
+    w = weights_bytes(spec, what_if_scheme("nvfp4"))
+    assert w.attention_bytes == 722_356_200
+    assert w.shared_experts_bytes == 70_824_960
+    assert w.lm_head_bytes == w.embeddings_bytes == 1_017_118_720
+    assert w.experts_bytes == 40 * 256 * 3 * 2048 * 512 * 9 // 16
+    assert w.router_bytes == 40 * 2048 * 256 * 2
+    assert w == weights_bytes(spec.model_copy(update={"quant": None}), what_if_scheme("nvfp4"))
 
 
 # --- acceptance: real configs ---------------------------------------------------------------
