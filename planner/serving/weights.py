@@ -334,10 +334,10 @@ class _SchemeBits:
 def _scheme_bits(spec: ModelSpec, scheme: QuantScheme) -> _SchemeBits:
     """Look every component's bits up once, so that a shard's loop over layers only reads them.
 
-    In the checkpoint's own format, as stored, its exclusion list keeps the modules it names in 16-bit,
-    and a checkpoint that lists its modules' formats (ModelOpt MIXED_PRECISION) stores each
-    component in its own (quant.ComponentFormats; unlisted ones 16-bit); layers neither list
-    names one by one share the same bits.
+    In the checkpoint's own format, as stored (quant.stored_format), its exclusion list keeps
+    the modules it names in 16-bit, and a checkpoint that lists its modules' formats (ModelOpt
+    MIXED_PRECISION) stores each component in its own (quant.ComponentFormats; unlisted ones
+    16-bit); layers neither list names one by one share the same bits.
     """
     exclusions = checkpoint_exclusions(spec, scheme)
     formats = checkpoint_formats(spec, scheme)
