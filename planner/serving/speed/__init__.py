@@ -275,8 +275,10 @@ def context_rule(load: ServingLoad, max_model_len: int, vllm_version: str) -> Co
         return ContextRule(None, f"{over}, and its input leaves no room for one output token: "
                                  "every vLLM release rejects it")
     if v.version < CLAMP_OUTPUT_FROM:
+        later = ("releases from 0.32 clamp the output instead" if load.output_len <= max_model_len
+                 else "so do releases from 0.32: the output alone exceeds max_model_len")
         return ContextRule(None, f"{over}: vLLM {v.label} rejects it (HTTP 400, max_tokens too "
-                                 "large; releases from 0.32 clamp the output instead)")
+                                 f"large; {later})")
     if load.output_len > max_model_len:
         return ContextRule(None, f"{over}: vLLM {v.label} rejects it (HTTP 400, max_tokens "
                                  f"{load.output_len:,} greater than max_model_len)")

@@ -120,3 +120,13 @@ def test_a_clamp_to_one_token_reads_in_the_singular() -> None:
     rule = context_rule(ServingLoad(input_len=1499, output_len=1024), 1500, "0.33.0")
     assert rule.output_len == 1
     assert rule.why.startswith("output clamped to 1 token: max_model_len 1,500 - input 1,499;")
+
+
+def test_before_0_32_an_output_longer_than_max_model_len_is_not_said_to_be_clamped_later() -> None:
+    # 10 + 1,600 at max_model_len 1,500 on 0.31: rejected, and the 0.32.0 wheel's
+    # TokenizeParams.__post_init__ rejects max_tokens 1,600 > 1,500 too: "releases from 0.32
+    # clamp the output instead" would send the user to a release that refuses it as well
+    why = context_rule(ServingLoad(input_len=10, output_len=1600), 1500, "0.31.0").why
+    assert why == ("one request of 10 + 1,600 = 1,610 tokens is longer than max_model_len "
+                   "1,500: vLLM 0.31.0 rejects it (HTTP 400, max_tokens too large; so do "
+                   "releases from 0.32: the output alone exceeds max_model_len)")
