@@ -99,11 +99,13 @@ def encoder_gap(spec: ModelSpec, s: EngineSettings, mbt: int, seqs: int, pp: int
     name = cover.name if cover else _NAMES.get(
         spec.model_type, f"{spec.model_type} ({vision.model_type})")
     why = ("its peak is not modelled" if cover is None else
-           "its peak is not a term of its own: the measured start-ups hold it inside the "
-           f"activation (its note names them) at up to {MEASURED_TOKENS_PER_SEQ} batched "
-           "tokens per sequence on one pipeline stage, and this plan has "
-           f"{mbt:,} / {seqs:,} = {mbt / seqs:,.0f}" + (f" on {pp} stages" if pp > 1 else "")
-           + ", where the encoder can outgrow the sampler's logits their peaks rest on")
+           "its peak is not a term of its own: the measured start-ups (the activation term's "
+           "note names them) hold it inside the activation at up to "
+           f"{MEASURED_TOKENS_PER_SEQ} batched tokens per sequence on one pipeline stage, "
+           "where the sampler's logits set the peak; this plan has "
+           f"{mbt:,} / {seqs:,} = {mbt / seqs:,.0f} batched tokens per sequence"
+           + (f" on {pp} pipeline stages (only the last one samples)" if pp > 1 else "")
+           + ", where the encoder can outgrow them")
     return (f"{name} vision encoder start-up profile", (
         f"vLLM profiles the {name} vision encoder on dummy items at start-up "
         f"(gpu_model_runner.py profile_run) and that peak comes out of the KV cache; {why}, "

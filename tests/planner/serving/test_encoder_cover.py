@@ -114,12 +114,13 @@ def test_a_measured_tower_outside_the_measured_shape_warns():
     assert p.verdict.startswith("Fits (unmodelled: Gemma 3 SigLIP vision encoder start-up "
                                 "profile): ")
     [warning] = _encoder_warnings(p)
-    assert "this plan has 8,192 / 16 = 512," in warning
+    assert "this plan has 8,192 / 16 = 512 batched tokens per sequence, where" in warning
     act = next(t for t in p.terms if t.key == "activation")
     assert "this plan's batch shape is outside theirs" in act.note
     # 1,024 sequences for 8,192 tokens is the runs' shape; PP=2 is not: the first stage
     # profiles the encoder without the sampler
     pp2 = _plan(spec, gpus=2, layout=ParallelLayout(pp=2))
     [warning] = _encoder_warnings(pp2)
-    assert "= 8 on 2 stages" in warning
+    assert ("8,192 / 1,024 = 8 batched tokens per sequence on 2 pipeline stages (only the "
+            "last one samples)") in warning
     assert not _encoder_warnings(_plan(spec, max_num_seqs=16, skip_mm_profiling=True))
