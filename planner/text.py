@@ -47,6 +47,13 @@ def sentence(text: object) -> str:
     return flat if not flat or flat.endswith((".", "?", "!")) else flat + "."
 
 
+def capitalized(text: object) -> str:
+    """sentence(`text`) with its first letter upper-cased: a lower-case line (a note, a rule)
+    put after another sentence, as the app's captions add speed.context_rule's line."""
+    flat = sentence(text)
+    return flat[:1].upper() + flat[1:]
+
+
 def counted(count: int, noun: str) -> str:
     """`count` with `noun` in the number it needs ("1 request", "2 requests", "1,024 GPUs"):
     counts a user chose are printed back to them, often as 1."""

@@ -41,8 +41,9 @@ def test_a_request_past_the_context_is_clamped_and_said() -> None:
     assert not at.exception
     assert at.dataframe[0].value["TPOT (ms)"].notna().all()
     caption = " ".join(c.value for c in at.caption)
-    assert ("output clamped to 476 tokens: max_model_len 1,500 - input 1,024; vLLM 0.33.0"
-            in caption)
+    # a sentence of its own after the caption's first one
+    assert ("vLLM rejects a request that long. Output clamped to 476 tokens: max_model_len "
+            "1,500 - input 1,024; vLLM 0.33.0" in caption)
 
 
 def test_a_bad_model_is_reported_and_the_others_still_compared() -> None:

@@ -86,9 +86,9 @@ def test_the_sweep_says_its_speed_columns_are_at_a_clamped_output() -> None:
     at = open_page(None, **{"in": "40000"})
     at.button(key="plan.run_sweep").click().run()
     assert not at.exception
-    assert any("output clamped to 960 tokens: max_model_len 40,960 - input 40,000; vLLM "
-               "0.33.0" in c.value and c.value.startswith("Speed columns at 40,000 input")
-               for c in at.caption)
+    assert any("(capped by the KV cache). Output clamped to 960 tokens: max_model_len 40,960 "
+               "- input 40,000; vLLM 0.33.0" in c.value
+               and c.value.startswith("Speed columns at 40,000 input") for c in at.caption)
 
 
 def test_concurrency_beyond_the_kv_cache_is_capped_and_said() -> None:

@@ -7,7 +7,7 @@ from planner.catalog import catalog_entries
 from planner.report import comparison_row
 from planner.serving.plan import PlanRequest
 from planner.serving.speed import context_rule, estimate_speed
-from planner.text import counted, md_escape
+from planner.text import capitalized, counted, md_escape
 from planner.units import GIB
 from ui import format as fmt
 from ui.charts import grouped_bars
@@ -50,8 +50,8 @@ load = current_load()
 st.caption(f"Speed at the Plan page's load: {load.input_len:,} input and {load.output_len:,} "
            f"output tokens, {counted(load.concurrency, 'request')} in flight (capped by each KV "
            "cache); empty where the model does not fit or vLLM rejects a request that long."
-           + (f" {md_escape(why)}." if (why := context_rule(load, engine.max_model_len,
-                                                          engine.vllm_version).why) else ""))
+           + (f" {md_escape(capitalized(why))}" if (why := context_rule(
+               load, engine.max_model_len, engine.vllm_version).why) else ""))
 concurrency = f"concurrency at {engine.max_model_len:,}"
 rows = []
 prefetch_sources(state().compare)

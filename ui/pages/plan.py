@@ -25,7 +25,7 @@ from planner.serving.sweep import (
 )
 from planner.serving.vllm_cli import VllmCli, vllm_cli
 from planner.serving.vllm_versions import default_gpu_memory_utilization
-from planner.text import counted, md_escape, sentence
+from planner.text import capitalized, counted, md_escape, sentence
 from planner.units import VLLM_KV_DTYPE
 from ui import format as fmt
 from ui.charts import HEATMAP_MAX_LAYOUTS, line_mark, memory_bar, sweep_heatmap
@@ -494,7 +494,7 @@ def _sweep_section(request: PlanRequest) -> None:
                              if objective == "throughput" else
                              f"{counted(load.concurrency, 'request')} in flight{load.together} "
                              "(capped by the KV cache).")
-               + "".join(f" {md_escape(note)}." for note in result.context_notes))
+               + "".join(f" {md_escape(capitalized(note))}" for note in result.context_notes))
     st.dataframe(table, hide_index=True, height=280)
     metric = st.radio("Heatmap of", ["ceiling (tokens)", "concurrency"], horizontal=True,
                       key="plan.heatmap_metric")
