@@ -329,7 +329,7 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
     eng.add_argument("--skip-mm-profiling", action="store_true",
                      help="like vLLM's flag: no multimodal encoder profile run (by default a "
                      "Qwen3-VL-family or Llama 4 model profiles its vision encoder on its largest "
-                     "images)")
+                     "images; on other vision towers it drops the unmodelled-encoder warning)")
     eng.add_argument("--num-speculative-tokens", type=_bounded_int(0, 64), default=0,
                      metavar="N", help="MTP speculative decoding with the model's own MTP "
                      "layers, N draft tokens per step (vLLM --speculative-config method mtp; "
