@@ -1109,6 +1109,15 @@ def _state_dtype(kv: KvLayer, states: StateRules) -> KvLayer:
     return kv.model_copy(update=update) if update else kv
 
 
+def checkpoint_fp8_kv(spec: ModelSpec, settings: EngineSettings, rules: VllmRules) -> bool:
+    """Whether --kv-cache-dtype auto takes the checkpoint's FP8 KV cache: a ModelOpt
+    kv_cache_quant_algo FP8 (vllm_versions.CHECKPOINT_KV_DTYPE_FROM), unless a what-if
+    replaces the checkpoint. The memory plan and the speed model both read it here."""
+    return (settings.kv_cache_dtype == "auto" and rules.checkpoint_kv_dtype
+            and not settings.target_quant and spec.quant is not None
+            and spec.quant.kv_cache_dtype == "fp8")
+
+
 def kv_elem_bytes(settings: EngineSettings, model_dtype: str, bf16: bool = True) -> KvBytes:
     """Bytes per KV element for these settings (auto follows the served dtype), or the packed
     format (nvfp4, per-token-head) that sizes each head vector with its scales."""

@@ -30,6 +30,7 @@ from planner.serving.engine import (
     act_elem_bytes,
     activation_bytes,
     blocks_per_request,
+    checkpoint_fp8_kv,
     cuda_graph_count,
     default_batch_limits,
     derived_max_model_len,
@@ -467,11 +468,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
     gpu = node.gpu
     max_model_len = s.max_model_len or spec.max_position_embeddings
     rules = vllm_rules(s.vllm_version)
-    # --kv-cache-dtype auto takes a ModelOpt checkpoint's kv_cache_quant_algo FP8
-    # (vllm_versions.CHECKPOINT_KV_DTYPE_FROM), unless a what-if replaces the checkpoint
-    checkpoint_fp8_kv = (s.kv_cache_dtype == "auto" and rules.checkpoint_kv_dtype
-                         and not s.target_quant and spec.quant is not None
-                         and spec.quant.kv_cache_dtype == "fp8")
+    fp8_kv = checkpoint_fp8_kv(spec, s, rules)
     default_mbt, default_seqs = default_batch_limits(
         gpu.memory_total_bytes, gpu.name, max_model_len, rules, gpu.compute_capability,
         s.enable_chunked_prefill,
@@ -503,9 +500,9 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
     resolved = _Resolved(
         gpu_name=gpu.name, max_model_len=max_model_len,
         mbt=mbt, seqs=seqs,
-        kv_plain=1 if checkpoint_fp8_kv else kv_elem_bytes(s, spec.torch_dtype, bf16),
+        kv_plain=1 if fp8_kv else kv_elem_bytes(s, spec.torch_dtype, bf16),
         block_size=mla_block_size(spec, s.block_size, rules.version, gpu.compute_capability,
-                                  "fp8" if checkpoint_fp8_kv else s.kv_cache_dtype),
+                                  "fp8" if fp8_kv else s.kv_cache_dtype),
         act_b=act_elem_bytes(s, spec.torch_dtype, bf16),
         subtract_graphs=rules.graphs_subtracted and not s.enforce_eager,
         old_graphs=not rules.graphs_subtracted and not s.enforce_eager,

@@ -22,7 +22,7 @@ from planner.model.quant import (
 )
 from planner.model.quant import scheme as quant_scheme
 from planner.model.spec import ModelSpec, ModuleFormat, MoeMlp
-from planner.serving.engine import act_elem_bytes, kv_elem_bytes
+from planner.serving.engine import act_elem_bytes, checkpoint_fp8_kv, kv_elem_bytes
 from planner.serving.hardware import GpuSpec, LinkSpec, network_link
 from planner.serving.layout import ParallelLayout, first_moe
 from planner.serving.plan import PlanRequest, param_breakdown, served_scheme
@@ -93,6 +93,7 @@ def _resolve_device(request: PlanRequest) -> _Device | None:
         return None
     scheme = served_scheme(request)
     bf16 = gpu.weight_format_support("bf16") == "native"
+    rules = vllm_rules(s.vllm_version)
     family, fmt = kernel_family(scheme, gpu, s.vllm_version,  # the checkpoint's, as stored
                                 weight_only=stored_format(spec, scheme) and spec.quant.weight_only)
     if s.mxfp4_marlin and scheme.family == "mxfp4":
@@ -107,7 +108,8 @@ def _resolve_device(request: PlanRequest) -> _Device | None:
     return _Device(
         gpu=gpu, link=request.cluster.link, scheme=scheme,
         act_b=act_elem_bytes(s, spec.torch_dtype, bf16),
-        kv_plain=kv_elem_bytes(s, spec.torch_dtype, bf16),
+        kv_plain=1 if checkpoint_fp8_kv(spec, s, rules) else kv_elem_bytes(
+            s, spec.torch_dtype, bf16),
         family=family, peak_flops=peak * 1e12, dense_flops=dense * 1e12,
         lm_head_flops=head * 1e12, attn_flops=attn * 1e12,
         index_flops=(gpu.dense_tflops("fp8") or attn) * 1e12,
@@ -115,7 +117,7 @@ def _resolve_device(request: PlanRequest) -> _Device | None:
         bw=gpu.memory_bandwidth_gbps * 1e9, read_cap=(gpu.measured_read_gbps or math.inf) * 1e9,
         moe=first_moe(spec), moe_kernel=moe_kernel(scheme, gpu, family, s.vllm_version),
         deepgemm_moe=_deepgemm_moe(scheme, gpu, s.vllm_version),
-        rules=vllm_rules(s.vllm_version),
+        rules=rules,
         net=(network_link(gpu, request.cluster.network, request.cluster.gpus_per_node)
              if len(request.cluster.nodes) > 1 else None),
     )

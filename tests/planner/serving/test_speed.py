@@ -207,6 +207,21 @@ def test_a_what_if_in_a_mixed_checkpoints_own_format_reads_uniform_weights() -> 
     assert stage("nvfp4").expert_bytes == stage(None).expert_bytes == 18_119_393_280
 
 
+def test_the_speed_model_reads_the_checkpoints_fp8_kv_cache() -> None:
+    """nvidia/Qwen3.6-35B-A3B-NVFP4's hf_quant_config.json: kv_cache_quant_algo FP8, which
+    --kv-cache-dtype auto takes (vllm_versions.CHECKPOINT_KV_DTYPE_FROM) and the memory plan
+    sizes. Its config.json: 40 layers, full attention every 4th (10 layers), 2 KV heads of 256:
+    10 x 2 (K, V) x 2 x 256 x 1 B = 10,240 B a token in FP8 (20,480 in BF16). One request of
+    1,024 + 1,024 tokens reads its KV at 1,536 tokens on average."""
+    spec = _spec("nvidia/Qwen3.6-35B-A3B-NVFP4")
+    request = PlanRequest(model=spec, cluster=preset_cluster("rtx-5090", 1),
+                          layout=ParallelLayout(tp=1), engine=EngineSettings(max_model_len=16384))
+    kv = next(t for t in estimate_speed(request).terms if t.key == "decode_kv")
+    assert "1,536 tokens x 10,240 B" in kv.formula
+    assert kv.value == pytest.approx(1_536 * 10_240 / (1_792e9 * FITTED.kv_bandwidth_efficiency)
+                                     * 1e3)
+
+
 GLM5 = _spec("zai-org/GLM-5")
 
 
