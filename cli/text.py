@@ -147,7 +147,7 @@ def recommend_text(result: RecommendResult) -> str:
                     for i, r in enumerate(result.rows, 1))]
     lines += [
         "",
-        *(f"note: {n}" for n in result.notes),
+        *(f"note: {n}" for n in (*result.notes, *result.caveats())),
         f"Searched {result.searched()}: {result.plans_made:,} plans "
         f"({result.pruned} GPU counts skipped: memory below the weights; "
         f"{result.counts_skipped} below the fewest GPUs a replica could serve on).",

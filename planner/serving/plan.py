@@ -940,7 +940,7 @@ def _outcome(
         warnings.append(gap)
     limit = f.r.model_limit
     if not errors:
-        fits = "Fits" if not parts else "Fits (unmodelled: " + ", ".join(parts) + ")"
+        fits = "Fits" if not parts else UNMODELLED_FIT + ", ".join(parts) + ")"
         reach = min(ceiling, limit)
         # vLLM refuses a request over max_model_len, whatever the pool could hold
         reach_text = counted(reach, "token") if reach <= max_model_len else (
@@ -954,6 +954,11 @@ def _outcome(
     else:
         verdict = "Does not fit: " + errors[-1]
     return _Outcome(per_request, concurrency, tokens, ceiling, limit, errors, warnings, verdict)
+
+
+UNMODELLED_FIT = "Fits (unmodelled: "
+"""How a verdict starts where the plan fits on figures that leave parts out (unmodelled_parts):
+no confident fit (the Plan page shows it as a warning, recommend names such rows)."""
 
 
 def unmodelled_parts(spec: ModelSpec, s: EngineSettings, mbt: int, seqs: int, pp: int

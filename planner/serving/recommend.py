@@ -25,7 +25,12 @@ from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings, derived_max_model_len
 from planner.serving.hardware import GPU_PRESETS, NetworkSpec, preset_cluster
 from planner.serving.layout import ParallelLayout, layout_errors
-from planner.serving.plan import PlanRequest, held_request_blocks, summary_figures
+from planner.serving.plan import (
+    UNMODELLED_FIT,
+    PlanRequest,
+    held_request_blocks,
+    summary_figures,
+)
 from planner.serving.prices import PRICE_TABLE_DATE, GpuPrice
 from planner.serving.replicas import SLACK, Bound, Family, families, lowest_counts
 from planner.serving.speed import (
@@ -125,6 +130,9 @@ class Recommendation(BaseModel):
     vllm_command: str | None
     """None when there is no command (a what-if needing a converted checkpoint): launch_note."""
     launch_note: str = ""
+    verdict: str = ""
+    """The plan's verdict (planner.serving.plan): it starts UNMODELLED_FIT where the figures
+    leave a part out (an unknown architecture part, a vision encoder's start-up profile)."""
 
     @computed_field
     @property
@@ -162,6 +170,19 @@ class RecommendResult(BaseModel):
         label = str(counts) if len(counts) <= 6 else \
             f"({', '.join(map(str, counts[:5]))}, ... every 8 up to {counts[-1]:,})"
         return f"{counted(len(self.gpu_keys), 'priced GPU preset')} x {label} GPUs"
+
+    def caveats(self) -> list[str]:
+        """One line per model and set of parts whose rows fit on figures that leave those
+        parts out (their verdicts start UNMODELLED_FIT), naming the rows by rank: the CLI and
+        the app show them, as `plan` shows such a verdict as no confident fit."""
+        ranks: dict[tuple[str, str], list[str]] = {}
+        for rank, row in enumerate(self.rows, 1):
+            if row.verdict.startswith(UNMODELLED_FIT):
+                parts = row.verdict[len(UNMODELLED_FIT):].partition("): ")[0]
+                ranks.setdefault((row.model_name, parts), []).append(f"#{rank}")
+        return [f"{model} ({', '.join(at)}): the figures leave out {parts}, so the KV room "
+                "may be less than planned (`plan` with the row's settings gives the warning; "
+                "check against a real start-up)" for (model, parts), at in ranks.items()]
 
 
 def gpu_counts(gpus_max: int) -> tuple[int, ...]:
@@ -224,7 +245,7 @@ def _recommendation(spec: ModelSpec, gpu_key: str, gpus: int, row: SweepRow, pri
         usd_per_million_output_tokens=per_million,
         **{key: getattr(row, key) for key in SPEED_COLUMNS},
         price_source=price.source, price_estimate=price.estimate,
-        vllm_command=row.vllm_command, launch_note=row.launch_note,
+        vllm_command=row.vllm_command, launch_note=row.launch_note, verdict=row.verdict,
     )
 
 

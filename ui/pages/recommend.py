@@ -100,6 +100,8 @@ def _show(result: RecommendResult) -> None:
         "run": "vllm serve" if r.launchable else "what-if (no command)",
     } for r in result.rows])
     st.dataframe(table, hide_index=True)
+    for caveat in result.caveats():  # ranks: the table's rows from 1
+        st.warning(md_escape(caveat))
     st.caption("Rows the targeted vLLM can start come first, cheapest first; what-if rows "
                "(a format with no checkpoint vLLM can load) follow: pick one to see why.")
     st.caption(f"{result.plans_made:,} plans over {result.searched()}; {result.pruned} GPU "

@@ -124,3 +124,22 @@ def test_a_measured_tower_outside_the_measured_shape_warns():
     assert ("8,192 / 1,024 = 8 batched tokens per sequence on 2 pipeline stages (only the "
             "last one samples)") in warning
     assert not _encoder_warnings(_plan(spec, max_num_seqs=16, skip_mm_profiling=True))
+
+
+def test_recommend_names_the_rows_whose_figures_leave_the_encoder_out():
+    # Kimi-K2.5's MoonViT-3D has no encoder term (test_kimi_k25_moonvit_3d_is_not_covered):
+    # every row that serves it fits on figures without that peak, so recommend says which,
+    # by rank; Qwen3-8B (no vision tower) rows carry no such line
+    from planner.serving.prices import with_overrides
+    from planner.serving.recommend import Workload, recommend
+
+    result = recommend([_spec("moonshotai/Kimi-K2.5"), _spec("Qwen/Qwen3-8B")],
+                       Workload(input_len=1000, output_len=100), with_overrides(),
+                       gpu_keys=("h200",), top=20)
+    kimi = [f"#{i}" for i, r in enumerate(result.rows, 1)
+            if r.model_name == "moonshotai/Kimi-K2.5"]
+    assert kimi and len(kimi) < len(result.rows)  # Qwen3-8B rows are there too
+    assert result.caveats() == [
+        f"moonshotai/Kimi-K2.5 ({', '.join(kimi)}): the figures leave out Kimi-K2.5 MoonViT-3D "
+        "vision encoder start-up profile, so the KV room may be less than planned (`plan` with "
+        "the row's settings gives the warning; check against a real start-up)"]
