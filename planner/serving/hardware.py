@@ -88,6 +88,14 @@ class GpuSpec(BaseModel):
     elsewhere. The speed model never streams weights or KV faster."""
     measured_read_source: str = ""
     """Where measured_read_gbps comes from (shown in the speed terms when it binds)."""
+    measured_gemm_tflops: float | None = Field(default=None, gt=0)
+    """BF16 TFLOP/s a large dense matmul (torch.matmul, cuBLAS) measured on this GPU, where one
+    is published; None elsewhere. Datacenter parts run their tensor cores clock- and
+    power-limited well below the datasheet, GeForce cards at or above it; the speed model
+    scales its fitted compute efficiency by this over the datasheet, relative to the
+    calibration GPUs' (speed.coefficients.gemm_factor)."""
+    measured_gemm_source: str = ""
+    """Where measured_gemm_tflops comes from (shown in the compute terms)."""
     nvlink_bandwidth_gbps: float | None = Field(default=None, gt=0)
     """Total (both directions) NVLink bandwidth per GPU in GB/s; None without NVLink."""
     default_intra_node_link: LinkKind = "pcie"
@@ -117,6 +125,13 @@ class GpuSpec(BaseModel):
         """SMs x clock in 10**12 SM-cycles per second (see sm_cycles); None without the FP32
         figure or the architecture's lanes per SM."""
         return sm_cycles(self.fp32_tflops, self.compute_capability)
+
+    @property
+    def gemm_ratio(self) -> float | None:
+        """measured_gemm_tflops / bf16_dense_tflops; None without both."""
+        if self.measured_gemm_tflops is None or self.bf16_dense_tflops is None:
+            return None
+        return self.measured_gemm_tflops / self.bf16_dense_tflops
 
     @property
     def nvlink_bridge_gpus(self) -> int | None:
@@ -597,6 +612,12 @@ _NO_READ_CAP = (
     "at least 0.9 of the datasheet bandwidth, the rate the speed model's fitted weight "
     "efficiency reads at, so the preset carries no measured read cap (measured_read_gbps)."
 )
+_MAMF = (
+    "stas00/ml-engineering compute/accelerator/README.md, 'Maximum Achievable Matmul FLOPS "
+    "comparison table', BF16 (torch.matmul; the mean of 100 iterations after 50 warm-up, at the "
+    "best shape a brute-force search found), row"
+)
+"""The source of the datacenter GPUs' measured_gemm_tflops: one author's method on each."""
 _RRZE_STREAM = "RRZE's gpu-stream read kernel (one load stream, te42kyfo/gpu-benches"
 _ESTIMATED_NOTE = "memory_total_bytes estimated: nvidia-smi total minus 512 MiB (see NOTE)."
 _A100_FP32_NOTE = (
@@ -627,6 +648,7 @@ def _nvidia(
     pcie_gen: int = 4,
     unified_memory: bool = False,
     measured_read: tuple[float, str] | None = None,
+    measured_gemm: tuple[float, str] | None = None,
     aliases: tuple[str, ...] = (),
     notes: str = "",
 ) -> GpuSpec:
@@ -653,6 +675,8 @@ def _nvidia(
         unified_memory=unified_memory,
         measured_read_gbps=measured_read[0] if measured_read else None,
         measured_read_source=measured_read[1] if measured_read else "",
+        measured_gemm_tflops=measured_gemm[0] if measured_gemm else None,
+        measured_gemm_source=measured_gemm[1] if measured_gemm else "",
         interconnect=interconnect,
         nvlink_bandwidth_gbps=nvlink_gbps,
         default_intra_node_link=default_link,
@@ -700,6 +724,12 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "CUDA total 31.36 GiB from a PyTorch OOM message (TrajectoryCrafter#20)",
         int8_tops=838.0, default_link="pcie-no-p2p", pcie_gen=5, fp32_tflops=104.8,
         boost_clock_mhz=2407.0,
+        measured_gemm=(
+            224.3,
+            "main-horse.github.io/posts/5090-mm-perf ('Things I learned digging into 5090 "
+            "perf'): the SemiAnalysis Nvidia matmul benchmark (matmul.py) on an RTX 5090, "
+            "'(16384, 8192, 1280) 224.3 TFLOP' bf16 torch.matmul (one shape, not a search of "
+            "shapes)"),
         notes=f"{_GEFORCE_NOTE} FP4 figure is 3352 AI TOPS (sparse) / 2; unsure whether "
         "FP4 is also halved for FP32 accumulate. Windows reports ~31.5 GiB. INT8 838 TOPS "
         "unverified. FP32 104.8 TFLOPS (non-Tensor): 21,760 CUDA cores = 170 SMs x 128 x 2 x "
@@ -825,6 +855,10 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "NVIDIA A100 Tensor Core GPU datasheet (2021), 80GB PCIe column",
         nvlink_gbps=600.0,
         int8_tops=624.0, fp32_tflops=19.5, boost_clock_mhz=1410.0,
+        measured_gemm=(
+            252.9,
+            f"{_MAMF} 'NVIDIA A100 PCIe | 252.9 | 312 | 81.1% | 2048x5120x6144 | 2.5.1+cu124' "
+            "(memory size not stated)"),
         notes=f"{_AMPERE_NOTE} CUDA total assumed equal to the SXM 80GB part; estimated. "
         f"{_A100_FP32_NOTE}",
     ),
@@ -859,6 +893,10 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "39.50 GiB from a PyTorch OOM message on an A100 40GB (TianheWu/CoSeR#10)",
         nvlink_gbps=600.0, default_link="nvlink",
         int8_tops=624.0, fp32_tflops=19.5, boost_clock_mhz=1410.0,
+        measured_gemm=(
+            271.2,
+            f"{_MAMF} 'NVIDIA A100 SXM | 271.2 | 312 | 86.9% | 1024x10240x5120 | 2.6.0+cu126' "
+            "(memory size not stated; both SXM parts: 312 TFLOPS, 400 W)"),
         notes=f"{_AMPERE_NOTE} Older drivers report 39.39-39.59 GiB. {_A100_FP32_NOTE} Read "
         f"rate: {_RRZE_STREAM} gpu-stream/a100_40.txt) reads 1,490 GB/s on an A100 40GB at full "
         f"occupancy, 0.958 of 1,555 (its triad, 2 loads + 1 store, 1,375 at most: 0.884): "
@@ -871,6 +909,10 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "79.25 GiB from a PyTorch OOM message on an A100 (levihsu/OOTDiffusion#235)",
         nvlink_gbps=600.0, default_link="nvlink",
         int8_tops=624.0, fp32_tflops=19.5, boost_clock_mhz=1410.0,
+        measured_gemm=(
+            271.2,
+            f"{_MAMF} 'NVIDIA A100 SXM | 271.2 | 312 | 86.9% | 1024x10240x5120 | 2.6.0+cu126' "
+            "(memory size not stated; both SXM parts: 312 TFLOPS, 400 W)"),
         notes=f"{_AMPERE_NOTE} Reports range 79.15-79.35 GiB with driver version. "
         f"{_A100_FP32_NOTE} Read rate: no saturating read figure, so no measured read cap "
         "(measured_read_gbps). RRZE's gpu-stream read kernel on an A100-SXM4-80GB "
@@ -890,6 +932,10 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         nvlink_gbps=900.0, default_link="nvlink",
         aliases=("NVIDIA H100 SXM5 80GB",),
         int8_tops=1978.9, pcie_gen=5, fp32_tflops=67.0, boost_clock_mhz=1980.0,
+        measured_gemm=(
+            794.5,
+            f"{_MAMF} 'NVIDIA H100 SXM | 794.5 | 989 | 80.3% | 2048x2048x13312 | 2.7.0+cu126 | "
+            "H200 is the same'"),
         notes="nvidia-smi shows 81559 MiB. FP32 67 TFLOPS (datasheet; 132 SMs x 128 x 2 x "
         "1.98 GHz = 66.9) sets the softmax exponential rate. Boost clock 1.98 GHz: NVIDIA's final "
         "H100 specifications (GPU boost 1.98 GHz SXM5, 1.75 GHz PCIe, as prohardver.hu tabulates "
@@ -905,6 +951,10 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "139.80 GiB from PyTorch OOM messages on 8xH200 nodes",
         nvlink_gbps=900.0, default_link="nvlink",
         int8_tops=1978.9, pcie_gen=5, fp32_tflops=67.0, boost_clock_mhz=1980.0,
+        measured_gemm=(
+            794.5,
+            f"{_MAMF} 'NVIDIA H100 SXM | 794.5 | 989 | 80.3% | 2048x2048x13312 | 2.7.0+cu126 | "
+            "H200 is the same' (no H200 row of its own in BF16)"),
         notes="Some drivers report 139.81 GiB. H200 NVL (PCIe) is a different product. FP32 "
         "67 TFLOPS (datasheet; the H100's GH100 die) sets the softmax exponential rate. Boost "
         "clock 1,980 MHz (hmc-tech.com's H200 SXM specifications: 16,896 shaders, 66.91 FP32 "
@@ -923,6 +973,11 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "NVIDIA GH200 Grace Hopper Superchip datasheet (2024), 96 GB HBM3 version",
         nvlink_gbps=900.0, unified_memory=True,
         int8_tops=1978.9, pcie_gen=5, fp32_tflops=66.9, boost_clock_mhz=1980.0,
+        measured_gemm=(
+            828.6,
+            f"{_MAMF} 'NVIDIA GH200 SXM | 828.6 | 989 | 83.8% | 1024x15360x4096 | 2.6.0+cu126 | "
+            "900W 141GiB HBM3e version' (the HBM3e part; this preset is the 96 GB HBM3 one, the "
+            "same GH100 die and 989 TFLOPS datasheet)"),
         notes="CUDA total estimated (95.08 GiB) from nvidia-smi's 97,871 MiB on an 'NVIDIA "
         "GH200 480GB' (grace-gpu-containers README, sweetapi.com/biondizzle, 2026-04) minus "
         "the usual 512 MiB; it was 94.50 GiB from an OOM report on an unnamed ~96 GB card. "
@@ -941,6 +996,9 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "total 178.36 GiB from PyTorch OOM messages on 8xB200 nodes",
         nvlink_gbps=1800.0, default_link="nvlink",
         int8_tops=4500.0, pcie_gen=5, fp32_tflops=75.0, boost_clock_mhz=1980.0,
+        measured_gemm=(
+            1745.0,
+            f"{_MAMF} 'NVIDIA B200 SXM | 1745.0 | 2250 | 77.6% | 1792x16128x3072 | 2.7.1+cu128'"),
         notes="nvidia-smi shows 183359 MiB. Early marketing said 192 GB. FP32 75 TFLOPS per "
         "GPU (HGX B200 specifications table) sets the softmax exponential rate. Boost clock 1.98 "
         "GHz, 148 SMs (hmc-tech.com's B200 specifications, 75.02 FP32 TFLOPS = 148 x 128 x 2 x "
@@ -954,6 +1012,10 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "NVLink 5 1.8 TB/s, dense NVFP4 1.5x B200",
         nvlink_gbps=1800.0, default_link="nvlink", pcie_gen=6,
         fp32_tflops=75.0,
+        measured_gemm=(
+            1769.0,
+            f"{_MAMF} 'NVIDIA B300 SXM | 1769.0 | 2250 | 78.6% | 12288x18432x1024 | 2.9.1+cu130 | "
+            "same as B200, newer torch/cuda'"),
         notes="Estimated: CUDA total from 288 GB minus 512 MiB (no log found); BF16/FP8 "
         "assumed equal to B200's; FP4 = 1.5 x B200's 9,000; INT8 not published (cut on "
         "Blackwell Ultra). NVML name unverified. Softmax: twice Blackwell's SFU throughput "

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from planner.serving.hardware import GPU_PRESETS, GpuSpec
 from planner.serving.speed.kernels import KernelFamily, MoeKernel
 
 
@@ -131,6 +132,28 @@ hmc-tech.com's specifications); B300: NVIDIA publishes no clock (its 75 FP32 TFL
 SMs gives 1.98 GHz; one characterisation reads 2,032 MHz boost, 1,920 MHz sustained), so its
 preset has none and its rows take this one. All four at one clock: the fit rows scale by 1 and
 FITTED stands as fitted (see hardware.py, each preset's notes)."""
+
+
+CALIBRATION_GPUS = ("h100-sxm", "h200", "b200", "b300")
+"""The presets of the fit rows (FITTED's source)."""
+
+CALIBRATION_GEMM_RATIO = sum(GPU_PRESETS[k].gemm_ratio for k in CALIBRATION_GPUS) / len(
+    CALIBRATION_GPUS)
+"""The calibration GPUs' mean measured large-GEMM rate over their datasheet dense BF16 rate
+(GpuSpec.gemm_ratio): (794.5 / 989.4 x 2 + 1,745 / 2,250 + 1,769 / 2,250) / 4 = 0.792.
+FITTED.compute_efficiency mixes this (the tensor cores' clock and power limit on those parts)
+with how far vLLM's GEMMs get below a large matmul; gemm_factor splits the two."""
+
+
+def gemm_factor(gpu: GpuSpec) -> float:
+    """What the fitted compute efficiency is multiplied by on `gpu`: its measured large-GEMM
+    rate over its datasheet (GpuSpec.gemm_ratio) / CALIBRATION_GEMM_RATIO, so the fit keeps its
+    meaning (the fraction of a real large GEMM's rate vLLM reaches, as on the calibration
+    GPUs); 1 without a measurement (the datasheet x the fitted efficiency, as before). The
+    BF16 figure stands for every format: the clock and power limit it measures bind them alike
+    (an assumption; only the datacenter parts have FP8 figures in the same table)."""
+    ratio = gpu.gemm_ratio
+    return 1.0 if ratio is None else ratio / CALIBRATION_GEMM_RATIO
 
 
 EAGER_LAYER_OVERHEAD_FACTOR = 3.0

@@ -26,7 +26,7 @@ from planner.serving.engine import act_elem_bytes, checkpoint_fp8_kv, kv_elem_by
 from planner.serving.hardware import GpuSpec, LinkSpec, network_link
 from planner.serving.layout import ParallelLayout, first_moe
 from planner.serving.plan import PlanRequest, param_breakdown, served_scheme
-from planner.serving.speed.coefficients import SpeedCoefficients
+from planner.serving.speed.coefficients import SpeedCoefficients, gemm_factor
 from planner.serving.speed.kernels import (
     MARLIN_FP32_FLOP_PER_SM_CYCLE,
     KernelFamily,
@@ -200,6 +200,7 @@ class _Ctx:
     kv_bw: float = field(init=False)  # B/s: _stream_bw at the KV efficiency
     expert_bw: float = field(init=False)  # B/s: _expert_rate
     expert_compute: float = field(init=False)  # _expert_compute
+    compute_eff: float = field(init=False)  # c.compute_efficiency x coefficients.gemm_factor
     cross: CrossNode | None = field(init=False)  # the TP group over nodes: net and span
     distinct: tuple[_Stage, ...] = field(init=False)  # `stages` without repeats, in order
     order: tuple[int, ...] = field(init=False)  # each stage's index in `distinct`
@@ -220,6 +221,7 @@ class _Ctx:
         self.kv_bw = _stream_bw(self, self.c.kv_bandwidth_efficiency)
         self.expert_bw = _expert_rate(self, eff)
         self.expert_compute = _expert_compute(self)
+        self.compute_eff = self.c.compute_efficiency * gemm_factor(self.device.gpu)
 
 
 def _read_capped(ctx: _Ctx, efficiency: float) -> bool:

@@ -97,7 +97,7 @@ def _moe_padding_s(ctx: _Ctx, stage: _Stage) -> float:
         return 0.0
     rows = moe.num_experts * (DEEPGEMM_ALIGN_ROWS - 1)
     params = stage.expert_params_per_token / moe.experts_per_token
-    return 2 * params * rows / (ctx.device.peak_flops * ctx.c.compute_efficiency)
+    return 2 * params * rows / (ctx.device.peak_flops * ctx.compute_eff)
 
 
 class _Tokens(NamedTuple):
@@ -158,7 +158,7 @@ def _step_parts(ctx: _Ctx, stage: _Stage, step: _Tokens, seqs: float, context: f
                  / (dev.peak_flops * ctx.expert_compute)
                  + attn_flops / dev.attn_flops
                  + 2 * tokens * context * stage.indexer_width / dev.index_flops
-                 ) / ctx.c.compute_efficiency + exps / dev.exp_rate
+                 ) / ctx.compute_eff + exps / dev.exp_rate
     comm_s = 2 * stage.layers * step.allreduce_s
     fixed = ctx.stage_fixed.get(id(stage))
     if fixed is None:

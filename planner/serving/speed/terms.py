@@ -9,6 +9,7 @@ import math
 from planner.serving.hardware import SM_UNITS
 from planner.serving.plan import Term
 from planner.serving.speed.coefficients import (
+    CALIBRATION_GEMM_RATIO,
     EAGER_LAYER_OVERHEAD_FACTOR,
     REFERENCE_CLOCK_MHZ,
     WNA16_FALLBACK_SLOWDOWN,
@@ -120,6 +121,24 @@ def _per_layer(ctx: _Ctx, s) -> str:
     return f"{per_layer} x {REFERENCE_CLOCK_MHZ:g}/{clock:g} MHz"
 
 
+def _compute_eff(ctx: _Ctx, digits: int = 3) -> str:
+    """The compute efficiency as a formula: the fitted figure, or on a GPU with a measured
+    large-GEMM rate that figure x its measured / datasheet ratio / the calibration GPUs'
+    (coefficients.gemm_factor)."""
+    gpu, fitted = ctx.device.gpu, ctx.c.compute_efficiency
+    if gpu.gemm_ratio is None:
+        return f"{fitted:.{digits}f}"
+    return (f"{ctx.compute_eff:.3f} (fitted {fitted:.3f} x {gpu.measured_gemm_tflops:g} measured "
+            f"/ {gpu.bf16_dense_tflops:g} datasheet BF16 TFLOP/s / the calibration GPUs' "
+            f"{CALIBRATION_GEMM_RATIO:.4f})")
+
+
+def _gemm_note(ctx: _Ctx) -> str:
+    """Where the GPU's measured large-GEMM rate comes from; "" without one."""
+    source = ctx.device.gpu.measured_gemm_source
+    return f"measured large-GEMM rate: {source}" if source else ""
+
+
 def _part_rates(dev: _Device) -> str:
     """Where a mixed checkpoint's dense part and lm_head run at their own formats' rates
     (context._part_tflops), those rates; else nothing."""
@@ -197,7 +216,7 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
             f"2 x {one_expert / 1e9:.4f} G params (this GPU's routed-expert parameters / "
             f"{dev.moe.num_experts}) x {dev.moe.num_experts} experts x "
             f"{DEEPGEMM_ALIGN_ROWS - 1} padding rows / "
-            f"({dev.peak_flops / 1e12:,.0f} TFLOP/s x {c.compute_efficiency:.3f}) = "
+            f"({dev.peak_flops / 1e12:,.0f} TFLOP/s x {_compute_eff(ctx)}) = "
             f"{_ms(parts['moe_padding'])}",
             "block-FP8 MoE on vLLM 0.12-0.14: DeepGEMM's grouped GEMM pads every expert to "
             "128 rows (deep_gemm_utils.py compute_aligned_M), added to the step")]
@@ -219,8 +238,8 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
               f"2 x ({s.dense_params / 1e9:.3f} + {s.expert_params_per_token / 1e9:.3f} "
               f"expert / {_expert_compute(ctx):.3f}) G params x {micro:.0f} tokens "
               f"(+ attention at {dev.attn_flops / 1e12:,.0f}) / ({dev.peak_flops / 1e12:,.0f}"
-              f" TFLOP/s x {c.compute_efficiency:.3f}){_part_rates(dev)} = "
-              f"{_ms(parts['compute'])}"),
+              f" TFLOP/s x {_compute_eff(ctx)}){_part_rates(dev)} = "
+              f"{_ms(parts['compute'])}", _gemm_note(ctx)),
         *padding,
         _term("allreduce", "TP all-reduce (+ EP all-to-all) per stage step",
               parts["allreduce"] * 1e3, "ms",
@@ -243,8 +262,8 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
               f" x {_expert_compute(ctx):.3f}; the lm_head on one token per chunk"
               f"{_part_rates(dev)}) + causal "
               f"attention at {dev.attn_flops / 1e12:,.0f} TFLOP/s, all x "
-              f"{c.compute_efficiency:.2f}, + softmax {_ms(softmax_s)}; weight read) + "
-              f"all-reduce through {ctx.pp} stage(s) = {_ms(prefill_s)}"),
+              f"{_compute_eff(ctx, 2)}, + softmax {_ms(softmax_s)}; weight read) + "
+              f"all-reduce through {ctx.pp} stage(s) = {_ms(prefill_s)}", _gemm_note(ctx)),
         _term("prefill_softmax", "Prefill: softmax exponentials", softmax_s * 1e3, "ms",
               f"{load.input_len:,} tokens x keys seen (causal, capped by sliding windows and "
               f"sparse top-k) x query heads per GPU, summed over layers and chunks, / "

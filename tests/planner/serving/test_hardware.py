@@ -26,7 +26,12 @@ from planner.serving.hardware import (
     preset_cluster,
     resolve_gpu_key,
 )
-from planner.serving.speed.coefficients import FITTED
+from planner.serving.speed.coefficients import (
+    CALIBRATION_GEMM_RATIO,
+    CALIBRATION_GPUS,
+    FITTED,
+    gemm_factor,
+)
 from planner.units import GIB, TIB
 
 NVIDIA_PRESETS = {key: g for key, g in GPU_PRESETS.items() if g.vendor == "nvidia"}
@@ -424,3 +429,47 @@ def test_gh200_total_from_its_nvidia_smi_total():
     from planner.serving.hardware import gpu_preset
 
     assert gpu_preset("gh200").memory_total_bytes == (97_871 - 512) * 2**20
+
+
+_MAMF_ROW = "'NVIDIA {} | {:.1f} | {} | {}% |"
+
+
+@pytest.mark.parametrize(("key", "tflops", "quote"), [
+    # stas00/ml-engineering, Maximum Achievable Matmul FLOPS comparison table, BF16 rows
+    # (accelerator | MAMF | theory | efficiency): the efficiency column is MAMF / theory
+    ("h100-sxm", 794.5, _MAMF_ROW.format("H100 SXM", 794.5, 989, 80.3)),
+    ("h200", 794.5, "H200 is the same'"),  # the note on the H100 SXM row
+    ("b200", 1745.0, _MAMF_ROW.format("B200 SXM", 1745.0, 2250, 77.6)),
+    ("b300", 1769.0, _MAMF_ROW.format("B300 SXM", 1769.0, 2250, 78.6)),
+    ("gh200", 828.6, _MAMF_ROW.format("GH200 SXM", 828.6, 989, 83.8)),
+    ("a100-40gb", 271.2, _MAMF_ROW.format("A100 SXM", 271.2, 312, 86.9)),
+    ("a100-80gb", 271.2, _MAMF_ROW.format("A100 SXM", 271.2, 312, 86.9)),
+    ("a100-80gb-pcie", 252.9, _MAMF_ROW.format("A100 PCIe", 252.9, 312, 81.1)),
+    # main-horse.github.io/posts/5090-mm-perf, SemiAnalysis matmul.py, bf16 torch.matmul
+    ("rtx-5090", 224.3, "'(16384, 8192, 1280) 224.3 TFLOP'"),
+])
+def test_measured_gemm_rate_is_the_quoted_figure(key: str, tflops: float, quote: str) -> None:
+    gpu = gpu_preset(key)
+    assert gpu.measured_gemm_tflops == tflops
+    assert quote in gpu.measured_gemm_source
+
+
+def test_mamf_rows_efficiency_column_is_mamf_over_theory() -> None:
+    # the quoted rows agree with themselves: 794.5 / 989 = 80.3 %, 1,745 / 2,250 = 77.6 %,
+    # 1,769 / 2,250 = 78.6 %, 828.6 / 989 = 83.8 %, 271.2 / 312 = 86.9 %, 252.9 / 312 = 81.1 %
+    for mamf, theory, pct in ((794.5, 989, 80.3), (1745.0, 2250, 77.6), (1769.0, 2250, 78.6),
+                              (828.6, 989, 83.8), (271.2, 312, 86.9), (252.9, 312, 81.1)):
+        assert round(mamf / theory * 100, 1) == pct
+
+
+def test_calibration_gemm_ratio_by_hand() -> None:
+    # H100 SXM and H200 794.5 / 989.4 = 0.80301 each, B200 1,745 / 2,250 = 0.77556,
+    # B300 1,769 / 2,250 = 0.78622: mean 3.16780 / 4 = 0.79195
+    assert CALIBRATION_GPUS == ("h100-sxm", "h200", "b200", "b300")
+    assert pytest.approx(0.79195, abs=1e-5) == CALIBRATION_GEMM_RATIO
+    # RTX 5090: 224.3 / 209.5 = 1.07064 / 0.79195 = 1.35191; B200 0.77556 / 0.79195 = 0.97930
+    assert gemm_factor(gpu_preset("rtx-5090")) == pytest.approx(1.35191, abs=1e-5)
+    assert gemm_factor(gpu_preset("b200")) == pytest.approx(0.97930, abs=1e-5)
+    # no published measurement: the datasheet x the fitted efficiency, as before
+    assert gpu_preset("rtx-3090").measured_gemm_tflops is None
+    assert gemm_factor(gpu_preset("rtx-3090")) == 1.0
