@@ -658,19 +658,13 @@ def _memory_plan(inputs: ReportInputs) -> list[str]:
 
 def no_speed_reason(result: Plan, load: ServingLoad) -> str:
     """Why a plan has no speed figures at `load` (the app's Plan page, the CLI plan and the
-    report): it does not fit, vLLM rejects one request (speed.context_rule), one request is
-    longer than its ceiling, or the GPU has no figure the speed model needs
-    (planner.serving.speed.estimate_speed returns None)."""
+    report): it does not fit, vLLM rejects one request (speed.context_rule), or the GPU has no
+    figure the speed model needs (planner.serving.speed.estimate_speed returns None)."""
     if not result.fits:
         return "No speed figures: the plan does not fit."
     served, why = context_rule(load, result.max_model_len, result.engine.vllm_version)
     if served is None:
         return f"No speed figures: {why}."
-    length = load.input_len + served
-    if length > result.max_context_tokens:
-        return (f"No speed figures: one request of {load.input_len:,} + {served:,} = "
-                f"{length:,} tokens is longer than the context ceiling "
-                f"({result.max_context_tokens:,} tokens).")
     return "No speed figures for this GPU (no bandwidth or TFLOP/s figure)."
 
 

@@ -123,8 +123,7 @@ def relaxed_speed(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
     requests in flight (None: vLLM's max_num_seqs per replica), its figures only (a bound keeps
     no terms); None where the speed model gives none."""
     relaxed = PlanSummary.model_construct(**{**figures, "fits": True,
-                                             "num_gpu_blocks": _HUGE,
-                                             "max_context_tokens": _HUGE})
+                                             "num_gpu_blocks": _HUGE})
     request = PlanRequest.model_construct(model=spec, cluster=cluster, layout=layout,
                                           engine=settings)
     conc = figures["max_num_seqs"] * layout.dp if concurrency is None else concurrency

@@ -11,13 +11,13 @@ How to call it (the app, the CLI, the report, the sweep and `recommend` all do t
     # the sweep passes PlanFigures.of(its summary figures): the six figures the estimate reads,
     # to speed_figures, which gives the figures alone (SpeedFigures: no terms, no notes)
 
-`est` is None when the plan does not fit, one request (input + output tokens) is longer
-than the plan's context ceiling, or longer than its max_model_len on a release that rejects
-such a request (context_rule; a release that clamps its output is estimated at the clamped
-output, with a note). Otherwise a SpeedEstimate: ttft_ms, tpot_ms,
-output_tokens_per_s (all requests), output_tokens_per_s_per_request, prefill_tokens_per_s,
-the concurrency actually served (capped at the KV-limited maximum, `kv_bound` says when that
-cap binds), and `terms` (planner.serving.plan.Term, each with its formula filled in).
+`est` is None when the plan does not fit or one request (input + output tokens) is longer
+than its max_model_len on a release that rejects such a request (context_rule; a release
+that clamps its output is estimated at the clamped output, with a note). Otherwise a
+SpeedEstimate: ttft_ms, tpot_ms, output_tokens_per_s (all requests),
+output_tokens_per_s_per_request, prefill_tokens_per_s, the concurrency actually served
+(capped at the KV-limited maximum, `kv_bound` says when that cap binds), and `terms`
+(planner.serving.plan.Term, each with its formula filled in).
 
 This package holds the public entry (ServingLoad, SpeedEstimate, SpeedFigures, PlanFigures,
 estimate_speed, speed_figures, context_rule, SPEED_KEYS, SPEED_COLUMNS, speed_columns,
@@ -127,7 +127,6 @@ class PlanFigures(NamedTuple):
     PlanSummary of all its fields for each estimate."""
 
     fits: bool
-    max_context_tokens: int
     max_model_len: int
     max_num_seqs: int
     max_num_batched_tokens: int
@@ -166,12 +165,14 @@ def estimate_speed(
     coefficients: SpeedCoefficients = FITTED,
 ) -> SpeedEstimate | None:
     """Speed of `request` at `load` (default 1024 in, 1024 out, one request); None when the
-    plan does not fit, one request of input + output tokens exceeds its context ceiling, or
-    its max_model_len on a release that rejects it (context_rule).
+    plan does not fit or one request of input + output tokens exceeds its max_model_len on a
+    release that rejects it (context_rule). A plan that fits holds a request of max_model_len
+    tokens (its context ceiling is at least max_model_len, else it does not fit), so the
+    served request always fits its KV cache.
 
     `plan_result` is plan(request), its PlanSummary (Plan extends it) or its PlanFigures: of
-    the plan, only fits, max_context_tokens, max_model_len, max_num_seqs,
-    max_num_batched_tokens and num_gpu_blocks are read, and every PlanSummary has them."""
+    the plan, only fits, max_model_len, max_num_seqs, max_num_batched_tokens and
+    num_gpu_blocks are read, and every PlanSummary has them."""
     return _estimate(request, load or ServingLoad(), plan_result or plan(request),
                      coefficients, explain=True)
 
@@ -195,7 +196,7 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
         if served is None:
             return None
         load = load.model_copy(update={"output_len": served})
-    if not p.fits or load.input_len + load.output_len > p.max_context_tokens:
+    if not p.fits:
         return None
     ctx = _context(request, coefficients, p.max_num_batched_tokens)
     if ctx is None:
