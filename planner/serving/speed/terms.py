@@ -207,6 +207,11 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
                               f"all-to-all (dispatch + combine of {micro:.0f} tokens x "
                               f"{dev.moe.experts_per_token} experts x {msg / micro:,.0f} B, "
                               f"{ctx.tp * ctx.dp - 1}/{ctx.tp * ctx.dp} to other ranks)")
+    # the routed experts' share, named only where the model has them
+    params = (f"({s.dense_params / 1e9:.3f} + {s.expert_params_per_token / 1e9:.3f} expert / "
+              f"{_expert_compute(ctx):.3f})" if dev.moe is not None
+              else f"{s.dense_params / 1e9:.3f}")
+    experts = f"experts x {_expert_compute(ctx):.3f}; " if dev.moe is not None else ""
     padding = []
     if ctx.padded_moe and dev.moe is not None:
         one_expert = s.expert_params_per_token / dev.moe.experts_per_token
@@ -235,8 +240,7 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
               f"{_capped(ctx, f'{bw} x {kv_eff:.3f}', kv_eff)} = {_ms(parts['kv'])}",
               _cap_note(ctx, kv_eff)),
         _term("decode_compute", "Decode: compute per stage step", parts["compute"] * 1e3, "ms",
-              f"2 x ({s.dense_params / 1e9:.3f} + {s.expert_params_per_token / 1e9:.3f} "
-              f"expert / {_expert_compute(ctx):.3f}) G params x {micro:.0f} tokens "
+              f"2 x {params} G params x {micro:.0f} tokens "
               f"(+ attention at {dev.attn_flops / 1e12:,.0f}) / ({dev.peak_flops / 1e12:,.0f}"
               f" TFLOP/s x {_compute_eff(ctx)}){_part_rates(dev)} = "
               f"{_ms(parts['compute'])}", _gemm_note(ctx)),
@@ -258,8 +262,8 @@ def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, 
               f"hops = {_ms(tpot_base)}"),
         _term("prefill", "Prefill of one request", prefill_s * 1e3, "ms",
               f"{chunks} chunk(s) of <= {ctx.mbt:,} tokens of {load.input_len:,}, each "
-              f"max(2 x active params x tokens at {dev.peak_flops / 1e12:,.0f} TFLOP/s (experts"
-              f" x {_expert_compute(ctx):.3f}; the lm_head on one token per chunk"
+              f"max(2 x active params x tokens at {dev.peak_flops / 1e12:,.0f} TFLOP/s ("
+              f"{experts}the lm_head on one token per chunk"
               f"{_part_rates(dev)}) + causal "
               f"attention at {dev.attn_flops / 1e12:,.0f} TFLOP/s, all x "
               f"{_compute_eff(ctx, 2)}, + softmax {_ms(softmax_s)}; weight read) + "

@@ -388,9 +388,11 @@ def test_gqa_kv_heads_count_whole_once_tp_passes_them() -> None:
     llama = PlanRequest(model=_spec("meta-llama/Llama-3.1-70B-Instruct"),
                         cluster=preset_cluster("h100-sxm", 8), layout=ParallelLayout(tp=8),
                         engine=EngineSettings(max_model_len=8192))
-    for request, dense in ((llama, "8.688"), (_seed(ParallelLayout(tp=8, ep=True)), "1.014")):
+    # (Llama is dense: its formula names no expert share)
+    for request, dense in ((llama, "8.688 G"), (_seed(ParallelLayout(tp=8, ep=True)),
+                                                "(1.014 + ")):
         compute = next(t for t in estimate_speed(request).terms if t.key == "decode_compute")
-        assert compute.formula.startswith(f"2 x ({dense} + ")
+        assert compute.formula.startswith(f"2 x {dense}")
 
 
 def test_ttft_queues_behind_a_share_of_the_others_whole_prefills() -> None:
@@ -868,3 +870,18 @@ def test_prefill_on_a_gpu_with_a_measured_gemm_rate_by_hand() -> None:
            "calibration GPUs' 0.7920)" in terms["prefill"].formula
     assert "main-horse.github.io/posts/5090-mm-perf" in terms["prefill"].note
     assert "all x 0.66, " in plain_terms["prefill"].formula and not plain_terms["prefill"].note
+
+
+def test_the_compute_formulas_name_experts_only_for_moe_models() -> None:
+    # Qwen3-4B is dense (no num_experts in its config.json): its decode compute is
+    # 2 x dense params, and its prefill has no expert factor; Qwen3-30B-A3B (128 experts,
+    # 8 a token) shows the expert share / the fitted expert compute factor in both.
+    def terms(repo_id: str) -> dict[str, str]:
+        request = PlanRequest(model=_spec(repo_id), cluster=preset_cluster("h100-sxm", 1),
+                              layout=ParallelLayout(), engine=EngineSettings(max_model_len=8192))
+        return {t.key: t.formula for t in estimate_speed(request).terms}
+    dense, moe = terms("Qwen/Qwen3-4B"), terms("Qwen/Qwen3-30B-A3B")
+    assert "expert" not in dense["decode_compute"] and "expert" not in dense["prefill"]
+    factor = f"{FITTED.expert_compute_factor:.3f}"
+    assert f"expert / {factor})" in moe["decode_compute"]
+    assert f"experts x {factor}" in moe["prefill"]
