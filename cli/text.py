@@ -7,6 +7,7 @@ from planner.report import (
     card_facts,
     no_speed_reason,
     speed_cell,
+    sweep_caveats,
     sweep_cells,
     sweep_speed_cells,
     sweep_speed_note,
@@ -113,7 +114,9 @@ def sweep_text(result: SweepResult, own_key: str, top: int | None) -> str:
     if speed:
         lines.append(sweep_speed_note(result))
     launches = [f"#{rank}  {row.vllm_command or row.launch_note}" for rank, row in shown if row]
-    return "\n".join([*lines, "", *text_columns(cells), "", "Launch:", *launches]) + "\n"
+    caveats = sweep_caveats((rank, row) for rank, row in shown if row)
+    return "\n".join([*lines, "", *text_columns(cells), *([""] if caveats else []), *caveats,
+                      "", "Launch:", *launches]) + "\n"
 
 
 def recommend_text(result: RecommendResult) -> str:

@@ -34,7 +34,7 @@ from planner.model.spec import (
     MoeMlp,
 )
 from planner.serving.engine import kv_elem_bytes
-from planner.serving.plan import Plan
+from planner.serving.plan import Plan, verdict_unmodelled
 from planner.serving.speed import ServingLoad, SpeedEstimate, context_rule, speed_columns
 from planner.serving.sweep import Objective, SweepResult, SweepRow, sweep_csv
 from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, listed_stand_in, vllm_rules
@@ -706,11 +706,46 @@ def _performance(inputs: ReportInputs) -> list[str]:
 
 def sweep_cells(rows: Iterable[SweepRow]) -> list[list[str]]:
     """One line of text cells per ranked sweep row: rank, weights, layout, KV dtype, GPUs,
-    fits, weights and KV pool per GPU, ceiling, concurrency (the report's and the CLI's table)."""
+    fits ("yes*": on figures that leave parts out, sweep_caveats), weights and KV pool per GPU,
+    ceiling, concurrency (the report's and the CLI's table)."""
     return [[str(i), r.quant_label, r.layout.label(), r.kv_cache_dtype, str(r.gpus_used),
-             "yes" if r.fits else "no", _gib(r.weights_bytes_per_gpu),
+             _fits_cell(r), _gib(r.weights_bytes_per_gpu),
              _gib(r.kv_cache_bytes_per_gpu), f"{r.max_context_tokens:,}",
              f"{r.max_concurrency:,.2f}"] for i, r in enumerate(rows, 1)]
+
+
+def _fits_cell(row: SweepRow) -> str:
+    """yes, no, or yes* where the row fits on figures that leave parts out."""
+    return "yes*" if verdict_unmodelled(row.verdict) else "yes" if row.fits else "no"
+
+
+def unmodelled_ranks(ranked: Iterable[tuple[int, SweepRow]]) -> dict[str, list[int]]:
+    """The ranks of the (rank, row) pairs that fit on figures leaving parts out, by the parts
+    they leave out: such a row is no confident fit, as `plan` says of its verdict."""
+    ranks: dict[str, list[int]] = {}
+    for rank, row in ranked:
+        parts = verdict_unmodelled(row.verdict)
+        if parts:
+            ranks.setdefault(parts, []).append(rank)
+    return ranks
+
+
+def rank_runs(ranks: list[int], mark: str = "#") -> str:
+    """Ascending ranks as runs: [1, 2, 3, 5] -> "#1-#3, #5"."""
+    runs: list[list[int]] = []
+    for rank in ranks:
+        if runs and rank == runs[-1][-1] + 1:
+            runs[-1].append(rank)
+        else:
+            runs.append([rank])
+    return ", ".join(f"{mark}{r[0]}" + (f"-{mark}{r[-1]}" if len(r) > 1 else "") for r in runs)
+
+
+def sweep_caveats(ranked: Iterable[tuple[int, SweepRow]]) -> list[str]:
+    """One line per set of parts the rows marked yes* leave out (unmodelled_ranks)."""
+    return [f"yes* ({rank_runs(at)}): fits on figures that leave out {parts}; "
+            "the KV room may be less than planned (`plan` with the row's settings gives the "
+            "warning)" for parts, at in unmodelled_ranks(ranked).items()]
 
 
 def speed_cell(value: float | None, digits: int = 1) -> str:
@@ -770,7 +805,8 @@ def _alternatives(inputs: ReportInputs) -> list[str]:
              "At concurrency"],
             [cells + sweep_speed_cells(row) for cells, row in zip(sweep_cells(shown), shown,
                                                                   strict=True)],
-        ) + [""]
+        ) + [""] + [f"- {md_escape(c)}" for c in sweep_caveats(enumerate(shown, 1))]
+        lines += [""] if lines[-1] else []
     if inputs.comparison:
         load = inputs.load
         lines += ["Model comparison on the same hardware and settings; speed at "

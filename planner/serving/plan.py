@@ -961,6 +961,14 @@ UNMODELLED_FIT = "Fits (unmodelled: "
 no confident fit (the Plan page shows it as a warning, recommend names such rows)."""
 
 
+def verdict_unmodelled(verdict: str) -> str | None:
+    """The parts a verdict's figures leave out ("a, b" of "Fits (unmodelled: a, b): ..."); None
+    for a confident fit or no fit (the sweep's and recommend's tables mark such rows)."""
+    if not verdict.startswith(UNMODELLED_FIT):
+        return None
+    return verdict[len(UNMODELLED_FIT):].partition("): ")[0]
+
+
 def unmodelled_parts(spec: ModelSpec, s: EngineSettings, mbt: int, seqs: int, pp: int
                      ) -> tuple[tuple[str, ...], str | None]:
     """What a plan's figures leave out, as its verdict names them ("Fits (unmodelled: ...)":

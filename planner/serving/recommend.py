@@ -26,10 +26,10 @@ from planner.serving.engine import EngineSettings, derived_max_model_len
 from planner.serving.hardware import GPU_PRESETS, NetworkSpec, preset_cluster
 from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.plan import (
-    UNMODELLED_FIT,
     PlanRequest,
     held_request_blocks,
     summary_figures,
+    verdict_unmodelled,
 )
 from planner.serving.prices import PRICE_TABLE_DATE, GpuPrice
 from planner.serving.replicas import SLACK, Bound, Family, families, lowest_counts
@@ -177,8 +177,8 @@ class RecommendResult(BaseModel):
         the app show them, as `plan` shows such a verdict as no confident fit."""
         ranks: dict[tuple[str, str], list[str]] = {}
         for rank, row in enumerate(self.rows, 1):
-            if row.verdict.startswith(UNMODELLED_FIT):
-                parts = row.verdict[len(UNMODELLED_FIT):].partition("): ")[0]
+            parts = verdict_unmodelled(row.verdict)
+            if parts:
                 ranks.setdefault((row.model_name, parts), []).append(f"#{rank}")
         return [f"{model} ({', '.join(at)}): the figures leave out {parts}, so the KV room "
                 "may be less than planned (`plan` with the row's settings gives the warning; "

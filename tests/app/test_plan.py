@@ -254,3 +254,19 @@ def test_unmodelled_encoder_profile_verdict_on_the_plan_page() -> None:
                for w in at.warning)
     default = open_page(None, model="google/gemma-3-4b-it", gpu="h100-sxm", gpn="1")
     assert any(s.value.startswith("Fits:") for s in default.success)
+
+
+def test_sweep_rows_on_unmodelled_figures_are_named_under_the_table() -> None:
+    # gemma-3-4b-it on 2 H100s at vLLM's defaults: the measured start-ups cover its SigLIP
+    # profile on one pipeline stage only (encoder_cover), so exactly the PP=2 rows fit on
+    # figures that leave it out; the warning under the table names their positions
+    at = open_page(None, model="google/gemma-3-4b-it", gpu="h100-sxm", gpn="2")
+    at.button[0].click().run()  # "Run the sweep"
+    assert not at.exception
+    table = at.dataframe[-1].value
+    pp_rows = [i for i, layout in enumerate(table["layout"], 1) if "PP=2" in layout]
+    assert pp_rows
+    named = [w.value for w in at.warning if "counted from the top" in w.value]
+    assert len(named) == 1
+    assert named[0].startswith(f"{len(pp_rows)} rows (")
+    assert "leave out Gemma 3 SigLIP vision encoder start-up profile" in named[0]

@@ -96,3 +96,18 @@ def test_checkpoint_format_is_marked_and_never_buried() -> None:
     assert rows[5] == ["..."]
     assert rows[6][:3] == [str(own_rank), "checkpoint", "BF16"]
     assert f"best in the checkpoint's own format (BF16): #{own_rank}" in run.stdout
+
+
+def test_sweep_marks_rows_that_fit_on_unmodelled_figures() -> None:
+    # gemma-3-4b-it: the measured start-ups hold its SigLIP encoder profile on one pipeline
+    # stage (planner/serving/encoder_cover.py), so its PP=2 rows, and only those, are "yes*",
+    # and one line under the table names them by rank
+    run = planner("sweep", "--model", "google/gemma-3-4b-it", "--gpu", "h100-sxm", "--gpus", "2",
+                  "--all")
+    assert run.returncode == 0
+    rows = table_rows(run.stdout)
+    starred = [row[0] for row in rows if "yes*" in row]
+    assert starred and starred == [row[0] for row in rows if "PP=2" in " ".join(row)]
+    caveats = [line for line in run.stdout.splitlines() if line.startswith("yes* (#")]
+    assert len(caveats) == 1
+    assert "leave out Gemma 3 SigLIP vision encoder start-up profile" in caveats[0]

@@ -6,7 +6,13 @@ import streamlit as st
 
 from planner.model.attention.kvformat import describe
 from planner.model.quant import QuantScheme, checkpoint_scheme, scheme
-from planner.report import kv_formula_lines, model_runner_line, no_speed_reason
+from planner.report import (
+    kv_formula_lines,
+    model_runner_line,
+    no_speed_reason,
+    rank_runs,
+    unmodelled_ranks,
+)
 from planner.serving.engine import EngineSettings, kv_elem_bytes
 from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.plan import Plan, PlanRequest, mtp_refusal, plan, unmodelled_parts
@@ -496,6 +502,11 @@ def _sweep_section(request: PlanRequest) -> None:
                              "(capped by the KV cache).")
                + "".join(f" {md_escape(capitalized(note))}" for note in result.context_notes))
     st.dataframe(table, hide_index=True, height=280)
+    for parts, ranks in unmodelled_ranks(enumerate(result.rows, 1)).items():
+        st.warning(md_escape(  # fits on figures that leave parts out: no confident fit
+            f"{counted(len(ranks), 'row')} ({rank_runs(ranks, '')}, counted from the "
+            f"top) fit on figures that leave out {parts}: the KV room may be less than "
+            "planned (the Plan above gives the warning for its own settings)."))
     metric = st.radio("Heatmap of", ["ceiling (tokens)", "concurrency"], horizontal=True,
                       key="plan.heatmap_metric")
     st.plotly_chart(sweep_heatmap(table, metric), width="stretch")
