@@ -58,3 +58,15 @@ def counted(count: int, noun: str) -> str:
     """`count` with `noun` in the number it needs ("1 request", "2 requests", "1,024 GPUs"):
     counts a user chose are printed back to them, often as 1."""
     return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+def consecutive_runs(numbers: list[int]) -> list[list[int]]:
+    """Ascending numbers grouped into runs of consecutive ones: [1, 2, 3, 5] -> [[1, 2, 3], [5]]
+    (layer indices in a model card, ranks in a table's note)."""
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return runs

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from planner.model.spec import FieldSource, LayerSpec
+from planner.text import consecutive_runs
 
 Part = Literal["model", "mixer", "mlp"]
 """What a figure describes: the whole model, a layer's token mixer, or a layer's MLP."""
@@ -106,12 +107,7 @@ def _where(idx: list[int], kinds: dict[str, list[int]]) -> str:
     (Gemma 3 global layers: 5, 11, ..., 59); then a whole layer kind ('sliding window
     layers'); else a count ('36 layers').
     """
-    runs: list[list[int]] = []
-    for i in idx:
-        if runs and i == runs[-1][-1] + 1:
-            runs[-1].append(i)
-        else:
-            runs.append([i])
+    runs = consecutive_runs(idx)
     if len(runs) <= 3:
         word = "layer" if len(idx) == 1 else "layers"
         return f"{word} " + ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
