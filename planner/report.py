@@ -33,7 +33,7 @@ from planner.model.spec import (
     ModelSpec,
     MoeMlp,
 )
-from planner.serving.engine import kv_elem_bytes
+from planner.serving.engine import served_kv_elem_bytes
 from planner.serving.plan import Plan, verdict_unmodelled
 from planner.serving.speed import ServingLoad, SpeedEstimate, context_rule, speed_columns
 from planner.serving.sweep import Objective, SweepResult, SweepRow, sweep_csv
@@ -634,7 +634,7 @@ def _memory_plan(inputs: ReportInputs) -> list[str]:
           _gib(r.cuda_graph_bytes), _gib(r.kv_cache_bytes), f"{r.num_blocks:,}"]
          for r in plan.per_gpu],
     ) + [""]
-    elem = kv_elem_bytes(plan.engine, spec.torch_dtype)
+    elem = served_kv_elem_bytes(spec, plan.engine)
     total_lines, _ = kv_formula_lines(spec, elem, 1)
     rank_lines, _ = kv_formula_lines(spec, elem, plan.layout.tp)
     lines += ["KV cache bytes per token, with this model's numbers:", "", *md_code_block("text", [

@@ -1118,6 +1118,16 @@ def checkpoint_fp8_kv(spec: ModelSpec, settings: EngineSettings, rules: VllmRule
             and spec.quant.kv_cache_dtype == "fp8")
 
 
+def served_kv_elem_bytes(spec: ModelSpec, settings: EngineSettings, bf16: bool = True,
+                         rules: VllmRules | None = None) -> KvBytes:
+    """What the KV cache is sized with: 1 B where --kv-cache-dtype auto takes the
+    checkpoint's FP8 KV cache (checkpoint_fp8_kv), else kv_elem_bytes. The memory plan, the
+    speed model and the KV formulas (report, Plan page) all read it here."""
+    if checkpoint_fp8_kv(spec, settings, rules or vllm_rules(settings.vllm_version)):
+        return 1
+    return kv_elem_bytes(settings, spec.torch_dtype, bf16)
+
+
 def kv_elem_bytes(settings: EngineSettings, model_dtype: str, bf16: bool = True) -> KvBytes:
     """Bytes per KV element for these settings (auto follows the served dtype), or the packed
     format (nvfp4, per-token-head) that sizes each head vector with its scales."""

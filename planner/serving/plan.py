@@ -37,11 +37,11 @@ from planner.serving.engine import (
     ds_mla_read,
     dsv4_graphs_note,
     is_sparse_mla,
-    kv_elem_bytes,
     model_facts,
     non_torch_parts,
     request_bytes,
     served_dtype,
+    served_kv_elem_bytes,
     sparse_mla_kv,
 )
 from planner.serving.engines import VLLM, Engine, Overheads, Worker
@@ -500,7 +500,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
     resolved = _Resolved(
         gpu_name=gpu.name, max_model_len=max_model_len,
         mbt=mbt, seqs=seqs,
-        kv_plain=1 if fp8_kv else kv_elem_bytes(s, spec.torch_dtype, bf16),
+        kv_plain=served_kv_elem_bytes(spec, s, bf16, rules),
         block_size=mla_block_size(spec, s.block_size, rules.version, gpu.compute_capability,
                                   "fp8" if fp8_kv else s.kv_cache_dtype),
         act_b=act_elem_bytes(s, spec.torch_dtype, bf16),

@@ -213,6 +213,18 @@ def test_an_nvfp4_kv_cache_is_offered_and_sized_with_its_scales() -> None:
     assert "K and V at nvfp4: 4-bit data plus its scales in each head vector" in shown
 
 
+
+def test_a_checkpoints_fp8_kv_cache_is_sized_at_1_byte_in_the_formula() -> None:
+    # nvidia/Qwen3.6-35B-A3B-NVFP4: kv_cache_quant_algo FP8, taken by --kv-cache-dtype auto;
+    # full attention on 10 of 40 layers, 2 KV heads of 256: 10 x 2 x (256 + 256) x 1 B
+    at = open_page(None, model="nvidia/Qwen3.6-35B-A3B-NVFP4", gpu="rtx-5090", gpn="1",
+                   tp="1", len="16384")
+    assert not at.exception
+    shown = texts(at)
+    assert "KV bytes per token, whole model (TP=1): **10,240 B**" in shown
+    assert "(256 + 256) dims x 1 B = 1,024 B] = 10,240 B" in shown
+    assert "K and V at 1 B per element" in shown
+
 @pytest.fixture
 def e2b_hub(monkeypatch: pytest.MonkeyPatch):
     """google/gemma-4-E2B-it answers with its verbatim config (tests/fixtures/gemma4)."""

@@ -337,3 +337,20 @@ def test_rank_runs_joins_consecutive_ranks() -> None:
     assert rank_runs([1, 2, 3, 5]) == "#1-#3, #5"
     assert rank_runs([8, 9, 12, 13, 19]) == "#8-#9, #12-#13, #19"
     assert rank_runs([4], "") == "4"
+
+
+def test_the_kv_formula_sizes_a_checkpoints_fp8_kv_cache_as_the_plan_does() -> None:
+    # nvidia/Qwen3.6-35B-A3B-NVFP4: hf_quant_config.json kv_cache_quant_algo FP8, which
+    # --kv-cache-dtype auto takes; config.json: full attention on 10 of 40 layers, 2 KV heads
+    # of 256: 10 layers x 2 heads x (256 + 256) x 1 B = 10,240 B a token (at 2 B: 20,480)
+    from tests.planner.serving.test_speed import _spec
+
+    spec = _spec("nvidia/Qwen3.6-35B-A3B-NVFP4")
+    fp8 = plan(PlanRequest(model=spec, cluster=preset_cluster("rtx-5090", 1),
+                           layout=ParallelLayout(tp=1),
+                           engine=EngineSettings(max_model_len=16384)))
+    text = render_markdown(inputs(model=spec, card=model_card(spec, None), plan=fp8, sweep=None,
+                                  comparison=()))
+    formula = "10 layers x [max(1, 2 // 1) KV heads x (256 + 256) dims x 1 B = 1,024 B] = 10,240 B"
+    assert text.count(formula) == 2  # whole model and one GPU at TP=1
+    assert "  total = 10,240 B per token" in text

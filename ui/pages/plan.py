@@ -13,7 +13,7 @@ from planner.report import (
     rank_runs,
     unmodelled_ranks,
 )
-from planner.serving.engine import EngineSettings, kv_elem_bytes
+from planner.serving.engine import EngineSettings, served_kv_elem_bytes
 from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.plan import Plan, PlanRequest, mtp_refusal, plan, unmodelled_parts
 from planner.serving.speed import SpeedEstimate, estimate_speed
@@ -307,7 +307,7 @@ def _layout_note(auto: bool) -> None:
 def _kv_formula(request: PlanRequest, result: Plan) -> None:
     """KV bytes per token, total and per GPU, with the formula filled in."""
     spec, tp = request.model, request.layout.tp
-    kv_b = kv_elem_bytes(request.engine, spec.torch_dtype)
+    kv_b = served_kv_elem_bytes(spec, request.engine)
     for label, ranks in (("whole model (TP=1)", 1), (f"per GPU at TP={tp}", tp)):
         lines, total = kv_formula_lines(spec, kv_b, ranks)
         st.markdown(f"KV bytes per token, {label}: **{total:,} B**")

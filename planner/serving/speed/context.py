@@ -22,7 +22,7 @@ from planner.model.quant import (
 )
 from planner.model.quant import scheme as quant_scheme
 from planner.model.spec import ModelSpec, ModuleFormat, MoeMlp
-from planner.serving.engine import act_elem_bytes, checkpoint_fp8_kv, kv_elem_bytes
+from planner.serving.engine import act_elem_bytes, served_kv_elem_bytes
 from planner.serving.hardware import GpuSpec, LinkSpec, network_link
 from planner.serving.layout import ParallelLayout, first_moe
 from planner.serving.plan import PlanRequest, param_breakdown, served_scheme
@@ -108,8 +108,7 @@ def _resolve_device(request: PlanRequest) -> _Device | None:
     return _Device(
         gpu=gpu, link=request.cluster.link, scheme=scheme,
         act_b=act_elem_bytes(s, spec.torch_dtype, bf16),
-        kv_plain=1 if checkpoint_fp8_kv(spec, s, rules) else kv_elem_bytes(
-            s, spec.torch_dtype, bf16),
+        kv_plain=served_kv_elem_bytes(spec, s, bf16, rules),
         family=family, peak_flops=peak * 1e12, dense_flops=dense * 1e12,
         lm_head_flops=head * 1e12, attn_flops=attn * 1e12,
         index_flops=(gpu.dense_tflops("fp8") or attn) * 1e12,
