@@ -8,7 +8,7 @@ How to call it (the app, the CLI, the report, the sweep and `recommend` all do t
     request = PlanRequest(model=spec, cluster=cluster, layout=layout, engine=engine)
     est = estimate_speed(request, ServingLoad(input_len=1024, output_len=1024, concurrency=8))
     # pass plan_result=plan(request) when you already have it (it is computed otherwise);
-    # the sweep passes PlanFigures.of(its summary figures): the six figures the estimate reads,
+    # the sweep passes PlanFigures.of(its summary figures): the five figures the estimate reads,
     # to speed_figures, which gives the figures alone (SpeedFigures: no terms, no notes)
 
 `est` is None when the plan does not fit or one request (input + output tokens) is longer
