@@ -618,6 +618,16 @@ _MAMF = (
     "best shape a brute-force search found), row"
 )
 """The source of the datacenter GPUs' measured_gemm_tflops: one author's method on each."""
+_A100_SXM_GEMM = (
+    271.2,
+    f"{_MAMF} 'NVIDIA A100 SXM | 271.2 | 312 | 86.9% | 1024x10240x5120 | 2.6.0+cu126' "
+    "(memory size not stated; both SXM parts: 312 TFLOPS, 400 W)")
+"""The A100 SXM row, shared by the 40 GB and 80 GB presets."""
+_H100_SXM_GEMM = (
+    794.5,
+    f"{_MAMF} 'NVIDIA H100 SXM | 794.5 | 989 | 80.3% | 2048x2048x13312 | 2.7.0+cu126 | "
+    "H200 is the same'")
+"""The H100 SXM row, whose note gives the H200 the same figure."""
 _RRZE_STREAM = "RRZE's gpu-stream read kernel (one load stream, te42kyfo/gpu-benches"
 _ESTIMATED_NOTE = "memory_total_bytes estimated: nvidia-smi total minus 512 MiB (see NOTE)."
 _A100_FP32_NOTE = (
@@ -893,10 +903,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "39.50 GiB from a PyTorch OOM message on an A100 40GB (TianheWu/CoSeR#10)",
         nvlink_gbps=600.0, default_link="nvlink",
         int8_tops=624.0, fp32_tflops=19.5, boost_clock_mhz=1410.0,
-        measured_gemm=(
-            271.2,
-            f"{_MAMF} 'NVIDIA A100 SXM | 271.2 | 312 | 86.9% | 1024x10240x5120 | 2.6.0+cu126' "
-            "(memory size not stated; both SXM parts: 312 TFLOPS, 400 W)"),
+        measured_gemm=_A100_SXM_GEMM,
         notes=f"{_AMPERE_NOTE} Older drivers report 39.39-39.59 GiB. {_A100_FP32_NOTE} Read "
         f"rate: {_RRZE_STREAM} gpu-stream/a100_40.txt) reads 1,490 GB/s on an A100 40GB at full "
         f"occupancy, 0.958 of 1,555 (its triad, 2 loads + 1 store, 1,375 at most: 0.884): "
@@ -909,10 +916,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "79.25 GiB from a PyTorch OOM message on an A100 (levihsu/OOTDiffusion#235)",
         nvlink_gbps=600.0, default_link="nvlink",
         int8_tops=624.0, fp32_tflops=19.5, boost_clock_mhz=1410.0,
-        measured_gemm=(
-            271.2,
-            f"{_MAMF} 'NVIDIA A100 SXM | 271.2 | 312 | 86.9% | 1024x10240x5120 | 2.6.0+cu126' "
-            "(memory size not stated; both SXM parts: 312 TFLOPS, 400 W)"),
+        measured_gemm=_A100_SXM_GEMM,
         notes=f"{_AMPERE_NOTE} Reports range 79.15-79.35 GiB with driver version. "
         f"{_A100_FP32_NOTE} Read rate: no saturating read figure, so no measured read cap "
         "(measured_read_gbps). RRZE's gpu-stream read kernel on an A100-SXM4-80GB "
@@ -932,10 +936,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         nvlink_gbps=900.0, default_link="nvlink",
         aliases=("NVIDIA H100 SXM5 80GB",),
         int8_tops=1978.9, pcie_gen=5, fp32_tflops=67.0, boost_clock_mhz=1980.0,
-        measured_gemm=(
-            794.5,
-            f"{_MAMF} 'NVIDIA H100 SXM | 794.5 | 989 | 80.3% | 2048x2048x13312 | 2.7.0+cu126 | "
-            "H200 is the same'"),
+        measured_gemm=_H100_SXM_GEMM,
         notes="nvidia-smi shows 81559 MiB. FP32 67 TFLOPS (datasheet; 132 SMs x 128 x 2 x "
         "1.98 GHz = 66.9) sets the softmax exponential rate. Boost clock 1.98 GHz: NVIDIA's final "
         "H100 specifications (GPU boost 1.98 GHz SXM5, 1.75 GHz PCIe, as prohardver.hu tabulates "
@@ -951,10 +952,8 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "139.80 GiB from PyTorch OOM messages on 8xH200 nodes",
         nvlink_gbps=900.0, default_link="nvlink",
         int8_tops=1978.9, pcie_gen=5, fp32_tflops=67.0, boost_clock_mhz=1980.0,
-        measured_gemm=(
-            794.5,
-            f"{_MAMF} 'NVIDIA H100 SXM | 794.5 | 989 | 80.3% | 2048x2048x13312 | 2.7.0+cu126 | "
-            "H200 is the same' (no H200 row of its own in BF16)"),
+        measured_gemm=(_H100_SXM_GEMM[0],
+                       f"{_H100_SXM_GEMM[1]} (no H200 row of its own in BF16)"),
         notes="Some drivers report 139.81 GiB. H200 NVL (PCIe) is a different product. FP32 "
         "67 TFLOPS (datasheet; the H100's GH100 die) sets the softmax exponential rate. Boost "
         "clock 1,980 MHz (hmc-tech.com's H200 SXM specifications: 16,896 shaders, 66.91 FP32 "
