@@ -714,8 +714,9 @@ def sweep_cells(rows: Iterable[SweepRow]) -> list[list[str]]:
              f"{r.max_concurrency:,.2f}"] for i, r in enumerate(rows, 1)]
 
 
-def _fits_cell(row: SweepRow) -> str:
-    """yes, no, or yes* where the row fits on figures that leave parts out."""
+def _fits_cell(row: SweepRow | ComparisonRow) -> str:
+    """yes, no, or yes* where the row fits on figures that leave parts out (a sweep row, or a
+    compared model: comparison_caveats)."""
     return "yes*" if verdict_unmodelled(row.verdict) else "yes" if row.fits else "no"
 
 
@@ -738,9 +739,20 @@ def rank_runs(ranks: list[int], mark: str = "#") -> str:
 
 def sweep_caveats(ranked: Iterable[tuple[int, SweepRow]]) -> list[str]:
     """One line per set of parts the rows marked yes* leave out (unmodelled_ranks)."""
-    return [f"yes* ({rank_runs(at)}): fits on figures that leave out {parts}; "
-            "the KV room may be less than planned (`plan` with the row's settings gives the "
-            "warning)" for parts, at in unmodelled_ranks(ranked).items()]
+    return [_unmodelled_line(rank_runs(at), parts)
+            for parts, at in unmodelled_ranks(ranked).items()]
+
+
+def comparison_caveats(rows: Iterable[ComparisonRow]) -> list[str]:
+    """One line per compared model marked yes* (it fits on figures that leave parts out)."""
+    return [_unmodelled_line(row.model_name, parts) for row in rows
+            if (parts := verdict_unmodelled(row.verdict))]
+
+
+def _unmodelled_line(rows: str, parts: str) -> str:
+    """The line under a table that names its yes* rows (`rows`) and what they leave out."""
+    return (f"yes* ({rows}): fits on figures that leave out {parts}; the KV room may be less "
+            "than planned (`plan` with the row's settings gives the warning)")
 
 
 def speed_cell(value: float | None, digits: int = 1) -> str:
@@ -813,13 +825,14 @@ def _alternatives(inputs: ReportInputs) -> list[str]:
              "At concurrency"],
             [[c.model_name, c.layout, f"{c.params_total / 1e9:,.1f} B / "
               f"{c.params_active / 1e9:,.1f} B", _gib(c.weights_bytes_per_gpu),
-              f"{c.kv_bytes_per_token:,}", "yes" if c.fits else "no",
+              f"{c.kv_bytes_per_token:,}", _fits_cell(c),
               f"{c.max_context_tokens:,}", f"{c.max_concurrency:,.2f}",
               speed_cell(c.ttft_ms, 0), speed_cell(c.tpot_ms),
               speed_cell(c.output_tokens_per_s, 0),
               "—" if c.speed_concurrency is None else str(c.speed_concurrency)]
              for c in inputs.comparison],
-        ) + [""]
+        ) + [""] + [f"- {md_escape(c)}" for c in comparison_caveats(inputs.comparison)]
+        lines += [""] if lines[-1] else []
     return lines
 
 

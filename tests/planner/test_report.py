@@ -354,3 +354,22 @@ def test_the_kv_formula_sizes_a_checkpoints_fp8_kv_cache_as_the_plan_does() -> N
     formula = "10 layers x [max(1, 2 // 1) KV heads x (256 + 256) dims x 1 B = 1,024 B] = 10,240 B"
     assert text.count(formula) == 2  # whole model and one GPU at TP=1
     assert "  total = 10,240 B per token" in text
+
+
+def test_a_compared_model_fitting_on_unmodelled_figures_reads_yes_star() -> None:
+    # DeepSeek-V4-Flash's CUDA graph memory is not modelled (its spec says so): its plan on 8
+    # B200s fits as "Fits (unmodelled: DeepSeek-V4 CUDA graph memory)", which the comparison
+    # table marks as the sweep's table does; the tiny model fits plainly
+    from tests.planner.serving.test_speed import _spec
+
+    spec = _spec("deepseek-ai/DeepSeek-V4-Flash")
+    dsv4 = plan(PlanRequest(model=spec, cluster=preset_cluster("b200", 8),
+                            layout=ParallelLayout(tp=8),
+                            engine=EngineSettings(max_model_len=65536)))
+    assert dsv4.fits and dsv4.verdict.startswith("Fits (unmodelled: DeepSeek-V4 CUDA graph")
+    md = render_markdown(inputs(comparison=(comparison_row(PLAN), comparison_row(dsv4))))
+    table = next(t for t in tables(md) if t[0][0] == "Model")
+    fits = table[0].index("Fits")
+    assert [row[fits] for row in table[1:]] == ["yes", "yes\\*"]  # "yes*", Markdown-escaped
+    assert (f"- yes\\* ({dsv4.model_name}): fits on figures that leave out DeepSeek-V4 CUDA "
+            "graph memory;") in md
