@@ -455,11 +455,22 @@ def test_measured_gemm_rate_is_the_quoted_figure(key: str, tflops: float, quote:
 
 
 def test_mamf_rows_efficiency_column_is_mamf_over_theory() -> None:
-    # the quoted rows agree with themselves: 794.5 / 989 = 80.3 %, 1,745 / 2,250 = 77.6 %,
-    # 1,769 / 2,250 = 78.6 %, 828.6 / 989 = 83.8 %, 271.2 / 312 = 86.9 %, 252.9 / 312 = 81.1 %
-    for mamf, theory, pct in ((794.5, 989, 80.3), (1745.0, 2250, 77.6), (1769.0, 2250, 78.6),
-                              (828.6, 989, 83.8), (271.2, 312, 86.9), (252.9, 312, 81.1)):
-        assert round(mamf / theory * 100, 1) == pct
+    # each preset's quoted MAMF row agrees with itself and with the preset: its MAMF is the
+    # preset's measured_gemm_tflops, its theory the preset's datasheet BF16 dense figure
+    # (rounded: 989.4 -> 989), and its efficiency column MAMF / theory (794.5 / 989 = 80.3 %,
+    # 1,745 / 2,250 = 77.6 %, 1,769 / 2,250 = 78.6 %, 828.6 / 989 = 83.8 %, 271.2 / 312 =
+    # 86.9 %, 252.9 / 312 = 81.1 %)
+    row = re.compile(r"'NVIDIA [^|]+ \| ([\d.]+) \| (\d+) \| ([\d.]+)% \|")
+    quoted = {key: row.search(gpu.measured_gemm_source) for key, gpu in NVIDIA_PRESETS.items()
+              if "Maximum Achievable Matmul FLOPS" in gpu.measured_gemm_source}
+    assert sorted(quoted) == ["a100-40gb", "a100-80gb", "a100-80gb-pcie", "b200", "b300",
+                              "gh200", "h100-sxm", "h200"]
+    for key, found in quoted.items():
+        mamf, theory, pct = float(found[1]), int(found[2]), float(found[3])
+        gpu = gpu_preset(key)
+        assert mamf == gpu.measured_gemm_tflops, key
+        assert theory == round(gpu.bf16_dense_tflops), key
+        assert round(mamf / theory * 100, 1) == pct, key
 
 
 def test_calibration_gemm_ratio_by_hand() -> None:
