@@ -201,7 +201,7 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
     ctx = _context(request, coefficients, p.max_num_batched_tokens)
     if ctx is None:
         return None  # a custom GPU without a bandwidth or compute figure: no speed
-    stages, dp = ctx.stages, ctx.dp
+    dp = ctx.dp
     held = load.held_tokens
     # the pool's blocks over one request's at the held length (not kv_cache_tokens // held:
     # vLLM's token figure prices sliding groups at max_model_len's window rule)
@@ -214,7 +214,7 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
     conc = min(load.concurrency, kv_limit)
     per_replica = cdiv(conc, dp)
     context = load.input_len + load.output_len / 2
-    tpot_base, parts = _decode(ctx, per_replica, context)
+    tpot_base, parts, slowest = _decode(ctx, per_replica, context)
     prefill_s, marginal_s, chunks, softmax_s = _prefill(ctx, load.input_len)
     others = per_replica - 1
     interference = coefficients.prefill_interference * others * marginal_s / load.output_len
@@ -240,7 +240,7 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
     )
     if not explain:
         return figures
-    terms = _speed_terms(ctx, stages, load, conc, kv_limit, per_replica, context, parts,
+    terms = _speed_terms(ctx, slowest, load, conc, kv_limit, per_replica, context, parts,
                          tpot_base, interference, prefill_s, marginal_s, chunks, tpot, ttft,
                          kv_wait, aggregate, softmax_s, burst, (p.num_gpu_blocks, held_blocks))
     return SpeedEstimate(load=load, **figures._asdict(), kernel=ctx.device.family,

@@ -191,9 +191,10 @@ def _stage_parts(ctx: _Ctx, step: _Tokens, seqs: float, context: float, prefill:
     return [_step_parts(ctx, s, step, seqs, context, prefill) for s in ctx.distinct]
 
 
-def _decode(ctx: _Ctx, batch: int, context: float) -> tuple[float, dict[str, float]]:
-    """(TPOT without prefill interference, the slowest stage's parts) at `batch` sequences
-    on this DP rank: PP micro-batches of batch / PP pass every stage in turn."""
+def _decode(ctx: _Ctx, batch: int, context: float
+            ) -> tuple[float, dict[str, float], _Stage]:
+    """(TPOT without prefill interference, the slowest stage's parts, that stage) at `batch`
+    sequences on this DP rank: PP micro-batches of batch / PP pass every stage in turn."""
     micro = max(1.0, batch / ctx.pp)
     step = _tokens(ctx, micro)
     parts = _stage_parts(ctx, step, micro, context, prefill=False)
@@ -202,7 +203,7 @@ def _decode(ctx: _Ctx, batch: int, context: float) -> tuple[float, dict[str, flo
     # fewer sequences than stages: a token walks the stages one after another (the sum);
     # a full pipeline: each stage serves min(batch, PP) micro-batches per token (the slowest)
     walk = max(sum(stage_s[i] for i in ctx.order), min(batch, ctx.pp) * stage_s[slow])
-    return walk + _pipeline_hops_s(ctx, micro), parts[slow]
+    return walk + _pipeline_hops_s(ctx, micro), parts[slow], ctx.distinct[slow]
 
 
 def _prefill(ctx: _Ctx, input_len: int) -> tuple[float, float, int, float]:

@@ -148,15 +148,15 @@ def _part_rates(dev: _Device) -> str:
             f"{dev.lm_head_flops / 1e12:,.1f} TFLOP/s, each module at its own format's rate")
 
 
-def _speed_terms(ctx: _Ctx, stages, load, conc, kv_limit, per_replica, context, parts,
+def _speed_terms(ctx: _Ctx, s, load, conc, kv_limit, per_replica, context, parts,
                  tpot_base, interference, prefill_s, marginal_s, chunks, tpot, ttft,
                  kv_wait, aggregate, softmax_s, burst, blocks) -> list[Term]:
-    """The speed figures with their formulas in the model's own numbers; `burst`: _burst's
+    """The speed figures with their formulas in the model's own numbers, the decode terms in
+    `s`'s, the slowest stage (step._decode: the one whose parts they show); `burst`: _burst's
     (mean seconds, steps) when the requests arrive together, else None; `blocks`: (the pool's
     blocks per replica, the blocks one request holds at load.held_tokens)."""
     dev = ctx.device
     c = ctx.c
-    s = max(stages, key=lambda st: st.dense_bytes + st.expert_bytes)
     eff, kv_eff = c.bandwidth_efficiency[dev.family], c.kv_bandwidth_efficiency
     bw = f"{dev.gpu.memory_bandwidth_gbps:,.0f} GB/s"
     micro = max(1.0, per_replica / ctx.pp)

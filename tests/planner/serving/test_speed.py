@@ -885,3 +885,21 @@ def test_the_compute_formulas_name_experts_only_for_moe_models() -> None:
     factor = f"{FITTED.expert_compute_factor:.3f}"
     assert f"expert / {factor})" in moe["decode_compute"]
     assert f"experts x {factor}" in moe["prefill"]
+
+
+def test_the_decode_formulas_are_the_slowest_stages() -> None:
+    """Qwen3-4B over 5 RTX 3090s at PP=5: stages of 7, 7, 7, 8 and 7 layers, the last holding
+    the lm_head too (151,936 x 2,560 x 2 B = 0.778 GB). With 28,000-token prompts the KV
+    reads rule: the 8-layer stage is the slowest, and the decode terms are its figures. Its
+    fixed overhead: 0.319 us / 5 + 60.3 us x 8 layers x 1,980 / 1,695 MHz = 0.5636 ms; its
+    KV: 8 layers x 8 KV heads x 2 (K, V) x 128 x 2 B = 32,768 B a token. The formulas named
+    the heaviest stage by bytes (7 layers, 28,672 B), whose figures the values are not."""
+    request = PlanRequest(model=_spec("Qwen/Qwen3-4B"), cluster=preset_cluster("rtx-3090", 5),
+                          layout=ParallelLayout(tp=1, pp=5),
+                          engine=EngineSettings(max_model_len=32768))
+    est = estimate_speed(request, ServingLoad(input_len=28000, output_len=2000, concurrency=64))
+    terms = {t.key: t for t in est.terms}
+    overhead = terms["step_overhead"]
+    assert overhead.value == pytest.approx((0.319 / 5 + 60.3 * 8 * 1980 / 1695) / 1e3)
+    assert "60.3 us x 8 layers x 1980/1695 MHz" in overhead.formula
+    assert " x 32,768 B / " in terms["decode_kv"].formula
