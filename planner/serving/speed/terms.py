@@ -45,6 +45,12 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1e3:.3f} ms"
 
 
+def _avg(count: float) -> str:
+    """A mean count as the value uses it, to 2 decimals without trailing zeros: a stage step's
+    micro-batch, 21 sequences / PP 5 = "4.2" (not "4"), 8 = "8"."""
+    return f"{count:,.2f}".rstrip("0").rstrip(".")
+
+
 def _capped(ctx: _Ctx, rate: str, efficiency: float) -> str:
     """The read rate as a formula: (rate), or min(rate, measured read) where the cap binds."""
     if not _read_capped(ctx, efficiency):
@@ -204,7 +210,7 @@ def _speed_terms(ctx: _Ctx, s, load, conc, kv_limit, per_replica, context, parts
     a2a_s = _all_to_all_s(ctx, micro)
     if a2a_s:
         allreduce_formula += (f" + {s.moe_layers} MoE layers x {a2a_s * 1e6:,.1f} us EP "
-                              f"all-to-all (dispatch + combine of {micro:.0f} tokens x "
+                              f"all-to-all (dispatch + combine of {_avg(micro)} tokens x "
                               f"{dev.moe.experts_per_token} experts x {msg / micro:,.0f} B, "
                               f"{ctx.tp * ctx.dp - 1}/{ctx.tp * ctx.dp} to other ranks)")
     # the routed experts' share, named only where the model has them
@@ -236,11 +242,11 @@ def _speed_terms(ctx: _Ctx, s, load, conc, kv_limit, per_replica, context, parts
               f"{_capped(ctx, f'{bw} x {eff:.3f} {dev.family} efficiency{moe_eff}', eff)} = "
               f"{_ms(parts['weights'])}", _cap_note(ctx, eff)),
         _term("decode_kv", "Decode: KV read per stage step", parts["kv"] * 1e3, "ms",
-              f"{micro:.0f} seqs x {context:,.0f} tokens x {s.kv_bytes_per_token:,} B / "
+              f"{_avg(micro)} seqs x {context:,.0f} tokens x {s.kv_bytes_per_token:,} B / "
               f"{_capped(ctx, f'{bw} x {kv_eff:.3f}', kv_eff)} = {_ms(parts['kv'])}",
               _cap_note(ctx, kv_eff)),
         _term("decode_compute", "Decode: compute per stage step", parts["compute"] * 1e3, "ms",
-              f"2 x {params} G params x {micro:.0f} tokens "
+              f"2 x {params} G params x {_avg(micro)} tokens "
               f"(+ attention at {dev.attn_flops / 1e12:,.0f}) / ({dev.peak_flops / 1e12:,.0f}"
               f" TFLOP/s x {_compute_eff(ctx)}){_part_rates(dev)} = "
               f"{_ms(parts['compute'])}", _gemm_note(ctx)),

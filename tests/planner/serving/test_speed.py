@@ -903,3 +903,21 @@ def test_the_decode_formulas_are_the_slowest_stages() -> None:
     assert overhead.value == pytest.approx((0.319 / 5 + 60.3 * 8 * 1980 / 1695) / 1e3)
     assert "60.3 us x 8 layers x 1980/1695 MHz" in overhead.formula
     assert " x 32,768 B / " in terms["decode_kv"].formula
+
+
+def test_a_fractional_micro_batch_is_printed_as_the_value_uses_it() -> None:
+    """Qwen3-4B over 5 RTX 3090s at PP=5, 21 requests in flight: 21 / 5 = 4.2 sequences a
+    stage step on average. The slowest stage (8 layers: 32,768 B of KV a token) reads 4.2 x
+    (28,000 + 2,000 / 2) tokens x 32,768 B at 936 GB/s x the fitted KV efficiency; the formula
+    printed '4 seqs', 5 % short of its value."""
+    request = PlanRequest(model=_spec("Qwen/Qwen3-4B"), cluster=preset_cluster("rtx-3090", 5),
+                          layout=ParallelLayout(tp=1, pp=5),
+                          engine=EngineSettings(max_model_len=32768))
+    est = estimate_speed(request, ServingLoad(input_len=28000, output_len=2000, concurrency=21))
+    assert est.concurrency == 21
+    terms = {t.key: t for t in est.terms}
+    kv = terms["decode_kv"]
+    assert kv.value == pytest.approx(
+        4.2 * 29_000 * 32_768 / (936e9 * FITTED.kv_bandwidth_efficiency) * 1e3)
+    assert kv.formula.startswith("4.2 seqs x 29,000 tokens x 32,768 B / ")
+    assert " G params x 4.2 tokens " in terms["decode_compute"].formula
