@@ -13,11 +13,12 @@ How to call it (the app, the CLI, the report, the sweep and `recommend` all do t
 
 `est` is None when the plan does not fit or one request (input + output tokens) is longer
 than its max_model_len on a release that rejects such a request (context_rule; a release
-that clamps its output is estimated at the clamped output, with a note). Otherwise a
-SpeedEstimate: ttft_ms, tpot_ms, output_tokens_per_s (all requests),
-output_tokens_per_s_per_request, prefill_tokens_per_s, the concurrency actually served
-(capped at the KV-limited maximum, `kv_bound` says when that cap binds), and `terms`
-(planner.serving.plan.Term, each with its formula filled in).
+that clamps its output is estimated at the clamped output, with a note), or the GPU has
+no bandwidth or compute figure (a custom GPU). Otherwise a SpeedEstimate: ttft_ms,
+tpot_ms, output_tokens_per_s (all requests), output_tokens_per_s_per_request,
+prefill_tokens_per_s, the concurrency actually served (capped at the KV-limited maximum,
+`kv_bound` says when that cap binds), and `terms` (planner.serving.plan.Term, each with its
+formula filled in).
 
 This package holds the public entry (ServingLoad, SpeedEstimate, SpeedFigures, PlanFigures,
 estimate_speed, speed_figures, context_rule, SPEED_KEYS, SPEED_COLUMNS, speed_columns,
@@ -166,9 +167,10 @@ def estimate_speed(
 ) -> SpeedEstimate | None:
     """Speed of `request` at `load` (default 1024 in, 1024 out, one request); None when the
     plan does not fit or one request of input + output tokens exceeds its max_model_len on a
-    release that rejects it (context_rule). A plan that fits holds a request of max_model_len
-    tokens (its context ceiling is at least max_model_len, else it does not fit), so the
-    served request always fits its KV cache.
+    release that rejects it (context_rule), or the GPU has no bandwidth or compute figure (a
+    custom GPU: report.no_speed_reason says which). A plan that fits holds a request of
+    max_model_len tokens (its context ceiling is at least max_model_len, else it does not
+    fit), so the served request always fits its KV cache.
 
     `plan_result` is plan(request), its PlanSummary (Plan extends it) or its PlanFigures: of
     the plan, only fits, max_model_len, max_num_seqs, max_num_batched_tokens and
