@@ -5,6 +5,7 @@ model's own numbers (what the plan JSON, the report and the app show).
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 from planner.serving.hardware import SM_UNITS
 from planner.serving.plan import Term
@@ -49,6 +50,18 @@ def _avg(count: float) -> str:
     """A mean count as the value uses it, to 2 decimals without trailing zeros: a stage step's
     micro-batch, 21 sequences / PP 5 = "4.2" (not "4"), 8 = "8"."""
     return f"{count:,.2f}".rstrip("0").rstrip(".")
+
+
+def _kv_token_bytes(s, context: float) -> str:
+    """One sequence's KV read in stage `s`'s numbers (step._kv_read_bytes): its full-attention
+    bytes a token x the context, + each sliding-window group's bytes x min(context, window)."""
+    full = f"{context:,.0f} tokens x {s.kv_bytes_per_token:,} B"
+    if not s.window_kv:
+        return full
+    windows = " + ".join(
+        f"{n} sliding layer{'s' if n > 1 else ''} x min({context:,.0f}, {w:,}) tokens x {per:,} B"
+        for (w, per), n in Counter(s.window_kv).items())
+    return f"({full} + {windows})"
 
 
 def _capped(ctx: _Ctx, rate: str, efficiency: float) -> str:
@@ -242,7 +255,7 @@ def _speed_terms(ctx: _Ctx, s, load, conc, kv_limit, per_replica, context, parts
               f"{_capped(ctx, f'{bw} x {eff:.3f} {dev.family} efficiency{moe_eff}', eff)} = "
               f"{_ms(parts['weights'])}", _cap_note(ctx, eff)),
         _term("decode_kv", "Decode: KV read per stage step", parts["kv"] * 1e3, "ms",
-              f"{_avg(micro)} seqs x {context:,.0f} tokens x {s.kv_bytes_per_token:,} B / "
+              f"{_avg(micro)} seqs x {_kv_token_bytes(s, context)} / "
               f"{_capped(ctx, f'{bw} x {kv_eff:.3f}', kv_eff)} = {_ms(parts['kv'])}",
               _cap_note(ctx, kv_eff)),
         _term("decode_compute", "Decode: compute per stage step", parts["compute"] * 1e3, "ms",

@@ -921,3 +921,23 @@ def test_a_fractional_micro_batch_is_printed_as_the_value_uses_it() -> None:
         4.2 * 29_000 * 32_768 / (936e9 * FITTED.kv_bandwidth_efficiency) * 1e3)
     assert kv.formula.startswith("4.2 seqs x 29,000 tokens x 32,768 B / ")
     assert " G params x 4.2 tokens " in terms["decode_compute"].formula
+
+
+def test_the_kv_read_formula_counts_the_sliding_window_layers() -> None:
+    """google/gemma-4-26B-A4B (config.json: 30 layers, every 6th full attention with 2 KV
+    heads of 512, the other 25 sliding over 1,024 tokens with 8 KV heads of 256): full layers
+    5 x 2 x 512 x 2 (K, V) x 2 B = 20,480 B a token, each sliding layer 8 x 256 x 2 x 2 B =
+    8,192 B a token up to its window. 8 requests of 16,000 + 2,000 tokens read 17,000 tokens
+    on average: 8 x (17,000 x 20,480 + 25 x 1,024 x 8,192) B = 4.463 GB at 3,350 GB/s x the
+    KV efficiency. The formula left the sliding layers out (1.121 of the 1.795 ms)."""
+    request = PlanRequest(model=_spec("google/gemma-4-26B-A4B"),
+                          cluster=preset_cluster("h100-sxm", 1), layout=ParallelLayout(tp=1),
+                          engine=EngineSettings(max_model_len=32768))
+    est = estimate_speed(request, ServingLoad(input_len=16000, output_len=2000, concurrency=8))
+    assert est.concurrency == 8
+    kv = next(t for t in est.terms if t.key == "decode_kv")
+    read = 8 * (17_000 * 20_480 + 25 * 1_024 * 8_192)
+    assert read == 4_463_001_600
+    assert kv.value == pytest.approx(read / (3350e9 * FITTED.kv_bandwidth_efficiency) * 1e3)
+    assert kv.formula.startswith("8 seqs x (17,000 tokens x 20,480 B + 25 sliding layers x "
+                                 "min(17,000, 1,024) tokens x 8,192 B) / ")
