@@ -38,7 +38,7 @@ from planner.serving.plan import Plan, verdict_unmodelled
 from planner.serving.speed import ServingLoad, SpeedEstimate, context_rule, speed_columns
 from planner.serving.sweep import Objective, SweepResult, SweepRow, sweep_csv
 from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, listed_stand_in, vllm_rules
-from planner.text import consecutive_runs, md_code_block, md_escape
+from planner.text import md_code_block, md_escape, rank_runs
 from planner.units import GIB
 
 REPORT_SCHEMA = "headroom.report"
@@ -730,12 +730,6 @@ def unmodelled_ranks(ranked: Iterable[tuple[int, SweepRow]]) -> dict[str, list[i
         if parts:
             ranks.setdefault(parts, []).append(rank)
     return ranks
-
-
-def rank_runs(ranks: list[int], mark: str = "#") -> str:
-    """Ascending ranks as runs: [1, 2, 3, 5] -> "#1-#3, #5"."""
-    return ", ".join(f"{mark}{r[0]}" + (f"-{mark}{r[-1]}" if len(r) > 1 else "")
-                     for r in consecutive_runs(ranks))
 
 
 def sweep_caveats(ranked: Iterable[tuple[int, SweepRow]]) -> list[str]:

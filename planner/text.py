@@ -70,3 +70,9 @@ def consecutive_runs(numbers: list[int]) -> list[list[int]]:
         else:
             runs.append([n])
     return runs
+
+
+def rank_runs(numbers: list[int], mark: str = "#") -> str:
+    """Ascending numbers as runs: [1, 2, 3, 5] -> "#1-#3, #5" (with mark "": "1-3, 5")."""
+    return ", ".join(f"{mark}{r[0]}" + (f"-{mark}{r[-1]}" if len(r) > 1 else "")
+                     for r in consecutive_runs(numbers))

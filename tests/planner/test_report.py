@@ -25,7 +25,6 @@ from planner.report import (
     build_report,
     comparison_row,
     model_card,
-    rank_runs,
     render_markdown,
     speed_accuracy,
 )
@@ -331,12 +330,6 @@ def test_the_header_names_the_vllm_release_whose_rules_it_used() -> None:
         assert _release_line(md) == f"- vLLM release whose rules apply: {line}"
         assert json.loads(build_report(inputs(plan=other)).json_text
                           )["plan"]["engine"]["vllm_version"] == given
-
-
-def test_rank_runs_joins_consecutive_ranks() -> None:
-    assert rank_runs([1, 2, 3, 5]) == "#1-#3, #5"
-    assert rank_runs([8, 9, 12, 13, 19]) == "#8-#9, #12-#13, #19"
-    assert rank_runs([4], "") == "4"
 
 
 def test_the_kv_formula_sizes_a_checkpoints_fp8_kv_cache_as_the_plan_does() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 
 from cli.planner_cli import main
-from planner.text import counted, md_code_block, md_escape
+from planner.text import counted, md_code_block, md_escape, rank_runs
 
 HOSTILE_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "hostile"
 HOSTILE = [
@@ -111,3 +111,9 @@ def test_counted_puts_the_noun_in_the_number_it_needs() -> None:
     assert counted(0, "request") == "0 requests"
     assert counted(2, "priced GPU preset") == "2 priced GPU presets"
     assert counted(1024, "GPU") == "1,024 GPUs"
+
+
+def test_rank_runs_joins_consecutive_numbers() -> None:
+    assert rank_runs([1, 2, 3, 5]) == "#1-#3, #5"
+    assert rank_runs([8, 9, 12, 13, 19]) == "#8-#9, #12-#13, #19"
+    assert rank_runs([0, 1, 2, 4], "") == "0-2, 4"  # a model card's layer runs

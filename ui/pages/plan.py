@@ -10,7 +10,6 @@ from planner.report import (
     kv_formula_lines,
     model_runner_line,
     no_speed_reason,
-    rank_runs,
     unmodelled_ranks,
 )
 from planner.serving.engine import EngineSettings, served_kv_elem_bytes
@@ -31,7 +30,7 @@ from planner.serving.sweep import (
 )
 from planner.serving.vllm_cli import VllmCli, vllm_cli
 from planner.serving.vllm_versions import default_gpu_memory_utilization
-from planner.text import capitalized, counted, md_escape, sentence
+from planner.text import capitalized, counted, md_escape, rank_runs, sentence
 from planner.units import VLLM_KV_DTYPE
 from ui import format as fmt
 from ui.charts import HEATMAP_MAX_LAYOUTS, line_mark, memory_bar, sweep_heatmap

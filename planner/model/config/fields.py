@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from planner.model.spec import FieldSource, LayerSpec
-from planner.text import consecutive_runs
+from planner.text import consecutive_runs, rank_runs
 
 Part = Literal["model", "mixer", "mlp"]
 """What a figure describes: the whole model, a layer's token mixer, or a layer's MLP."""
@@ -107,10 +107,9 @@ def _where(idx: list[int], kinds: dict[str, list[int]]) -> str:
     (Gemma 3 global layers: 5, 11, ..., 59); then a whole layer kind ('sliding window
     layers'); else a count ('36 layers').
     """
-    runs = consecutive_runs(idx)
-    if len(runs) <= 3:
+    if len(consecutive_runs(idx)) <= 3:
         word = "layer" if len(idx) == 1 else "layers"
-        return f"{word} " + ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
+        return f"{word} {rank_runs(idx, '')}"
     step = idx[1] - idx[0]
     if all(b - a == step for a, b in zip(idx, idx[1:], strict=False)):
         return f"layers {idx[0]}, {idx[1]}, ..., {idx[-1]}"
