@@ -41,8 +41,7 @@ def speed_lines(speed: SpeedEstimate | None, plan: Plan, load: ServingLoad) -> l
         f"  output throughput   {speed.output_tokens_per_s:,.0f} tok/s (all requests)",
         f"  prefill             {speed.prefill_tokens_per_s:,.0f} tok/s (one request)",
         f"  TP all-reduce       {speed.allreduce_ms_per_step:,.2f} ms per decode step",
-        f"  KV-limited          {speed.kv_limited_concurrency:,} requests of "
-        f"{load.input_len + load.output_len:,} tokens",
+        f"  KV-limited          {speed.kv_limited_concurrency:,} requests {load.held_label}",
         *(f"  note: {n}" for n in speed.notes),
     ]
 

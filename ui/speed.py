@@ -78,8 +78,7 @@ def speed_metrics(est: SpeedEstimate) -> None:
                    help="one request's prompt divided by its prefill time")
     if est.kv_bound:
         st.caption(f"Concurrency capped at {est.concurrency:,}: the KV cache holds "
-                   f"{est.kv_limited_concurrency:,} requests of "
-                   f"{est.load.input_len + est.load.output_len:,} tokens.")
+                   f"{est.kv_limited_concurrency:,} requests {est.load.held_label}.")
 
 
 def curve_points(request: PlanRequest, result: Plan, load: ServingLoad, kv_limit: int

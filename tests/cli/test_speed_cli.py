@@ -62,6 +62,21 @@ def test_plan_text_has_a_speed_block(capsys) -> None:
     assert "TPOT" in out and "TP all-reduce" in out
 
 
+def test_kv_limited_line_names_the_tokens_a_request_holds(capsys) -> None:
+    """Qwen3-8B on one RTX 3090 at 8k: 2,230 blocks of 16 tokens (35,680 KV tokens). A request
+    of 1,024 in + 1,024 out holds 1,024 + 512 = 1,536 tokens on average = 96 blocks, so 2,230 //
+    96 = 23 fit; at the full 2,048 tokens (128 blocks) only 2,230 // 128 = 17 would, so the
+    line must not say 23 requests "of 2,048 tokens"."""
+    assert main(["plan", "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-3090",
+                 "--max-model-len", "8k"]) == 0
+    out = capsys.readouterr().out
+    assert "2,230 blocks = 35,680 KV tokens" in out
+    line = next(x for x in out.splitlines() if x.lstrip().startswith("KV-limited"))
+    assert line.split() == ["KV-limited", "23", "requests", "holding", "1,536", "tokens",
+                            "each", "on", "average", "(1,024", "in", "+", "half", "of",
+                            "1,024", "out)"]
+
+
 @pytest.mark.parametrize("flags", [["--concurrency", "0"], ["--input-len", "x"],
                                    ["--link", "infiniband"], ["--output-len", "16777217"],
                                    ["--network", "400"], ["--network", "0x100"],

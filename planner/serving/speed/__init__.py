@@ -90,6 +90,13 @@ class ServingLoad(BaseModel):
         return self.input_len + self.output_len // 2
 
     @property
+    def held_label(self) -> str:
+        """What the KV-limited concurrency counts a request as: "holding 1,536 tokens each on
+        average (1,024 in + half of 1,024 out)"."""
+        return (f"holding {self.held_tokens:,} tokens each on average ({self.input_len:,} in + "
+                f"half of {self.output_len:,} out)")
+
+    @property
     def together(self) -> str:
         """What a description of the load adds after its concurrency: ", arriving together"
         for a burst, "" otherwise."""
@@ -103,8 +110,9 @@ class SpeedEstimate(BaseModel):
 
     load: ServingLoad
     concurrency: int = Field(description="requests served at once (load, capped by KV)")
-    kv_limited_concurrency: int = Field(description="requests of input + output tokens the "
-                                        "KV cache holds (all replicas)")
+    kv_limited_concurrency: int = Field(description="requests the KV cache holds (all "
+                                        "replicas), each holding input + half the output "
+                                        "tokens on average")
     kv_bound: bool = Field(description="the KV cache capped the requested concurrency")
     ttft_ms: float = Field(description="a served request's (admitted to a KV slot)")
     tpot_ms: float
