@@ -86,3 +86,17 @@ def test_every_command_line_synopsis_runs_with_each_option_alone(capsys, monkeyp
             build_parser().parse_args(argv)  # SystemExit(2) on a flag or value it refuses
             if argv[0] == "plan":
                 assert main(argv) == 0, (argv, capsys.readouterr().err)
+
+
+def test_command_line_quotes_the_recommend_bound_it_prints(capsys, monkeypatch) -> None:
+    """The Command line section quotes the bound of 1,000,000 requests/s x 256 output tokens
+    of Qwen3-8B ("needs at least N GPUs"); it said 6,384 when recommend printed 6,330."""
+    from cli.planner_cli import main
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    section = README.split("## Command line\n", 1)[1].split("\n## ", 1)[0]
+    quoted = re.search(r'256 output tokens of Qwen3-8B "needs at least ([\d,]+) GPUs"',
+                       section.replace("\n# ", " "))[1]
+    assert main(["recommend", "--model", "Qwen/Qwen3-8B", "--requests-per-s", "1000000",
+                 "--output-len", "256", "--gpus-max", "64"]) == 2
+    assert f"needs at least {quoted} GPUs of any searched preset" in capsys.readouterr().err
