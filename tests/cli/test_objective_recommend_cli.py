@@ -118,6 +118,10 @@ def test_prices_file_and_text_output(capsys, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("flags", "message"), [
     (["--price", "rtx-3090=abc"], "is not GPU=USD_PER_GPU_HOUR"),
+    # a well-formed price out of range names the range, as 5000 does (it said "not GPU=USD")
+    (["--price", "rtx-3090=-1"], "must be a number of $ per GPU-hour >= 0 and <= 1,000, got -1"),
+    (["--price", "rtx-3090=5000"], "must be a number of $ per GPU-hour >= 0 and <= 1,000, got "
+     "5000"),
     (["--price", "rtx-9999=1"], "unknown GPU preset 'rtx-9999'"),
     (["--gpu", "rtx-9999"], "unknown GPU preset 'rtx-9999'"),
     (["--context", "100", "--input-len", "1024"], "cannot hold an input of 1,024 tokens"),
