@@ -1112,25 +1112,44 @@ def near_gpu_keys(name: str) -> list[str]:
     return list(dict.fromkeys(k for form in close for k in _BY_SPELLING[form]))[:3]
 
 
+def _stated_gb(name: str) -> set[int]:
+    """The memory sizes a GPU name states: "NVIDIA A100-PCIE-40GB" -> {40}."""
+    return {int(gb) for gb in re.findall(r"(\d+)\s*gb", name.lower())}
+
+
+def _short_keys(name: str) -> tuple[str, ...]:
+    """Presets the name designates with its memory words dropped, less those whose memory
+    label contradicts a size the name states ("A100-PCIE-40GB" is not the 80 GB PCIe card)."""
+    keys = _BY_SHORT_SPELLING.get(_compact(name, drop_memory=True), ())
+    stated = _stated_gb(name)
+    return tuple(k for k in keys if stated <= _stated_gb(GPU_PRESETS[k].memory_label))
+
+
 def resolve_gpu_key(name: str) -> str:
     """The preset key for a GPU as people and NVML write it, or UnknownGpuError.
 
     Case, spaces and punctuation do not matter, nor vendor words ("NVIDIA GeForce RTX 3090"
     -> rtx-3090); memory words are dropped when the rest names one preset ("H100 80GB HBM3"
-    is h100-sxm's NVML name; "A100" alone is ambiguous: 40 or 80 GB). Near misses get a
-    "did you mean".
+    is h100-sxm's NVML name; "A100" alone is ambiguous: 40 or 80 GB), unless the name states
+    a size that preset does not have ("NVIDIA A100-PCIE-40GB": the PCIe preset is 80 GB).
+    Near misses get a "did you mean".
     """
     wanted = name.strip().lower()
     if wanted in GPU_PRESETS:
         return wanted
-    for index, form in ((_BY_SPELLING, _compact(name)),
-                        (_BY_SHORT_SPELLING, _compact(name, drop_memory=True))):
-        keys = index.get(form, ())
+    for keys in (_BY_SPELLING.get(_compact(name), ()), _short_keys(name)):
         if len(keys) == 1:
             return keys[0]
         if keys:
             raise UnknownGpuError(
                 f"GPU {name!r} is ambiguous: did you mean {' or '.join(sorted(keys))}?")
+    other_size = _BY_SHORT_SPELLING.get(_compact(name, drop_memory=True), ())
+    if other_size:
+        sizes = " or ".join(f"{k} ({GPU_PRESETS[k].memory_label})" for k in other_size)
+        raise UnknownGpuError(
+            f"no preset for {name!r}: that GPU's preset is {sizes}, not "
+            f"{' / '.join(f'{gb} GB' for gb in sorted(_stated_gb(name)))}; give its memory "
+            f"with --gpu-memory-gib X (what CUDA reports) and --gpu-name {name!r}")
     keys = near_gpu_keys(name)
     hint = f"did you mean {', '.join(keys)}? " if keys else ""
     raise UnknownGpuError(

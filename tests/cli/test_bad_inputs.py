@@ -143,6 +143,20 @@ def test_probes_refuses_the_fuzzed_snapshot(tmp_path: Path) -> None:
                           "gpu_indices), got 7 rows of [8] cells")
 
 
+@pytest.mark.parametrize(("gpu", "words"), [
+    # NVML's name of the 40 GB A100 PCIe card was planned as the 80 GB PCIe preset (79.25
+    # GiB), its "40GB" dropped as a memory word; a 16 GB V100 as the 32 GB one
+    ("NVIDIA A100-PCIE-40GB", "that GPU's preset is a100-80gb-pcie (80 GB HBM2e), not 40 GB"),
+    ("Tesla V100-PCIE-16GB", "that GPU's preset is v100-32gb (32 GB HBM2), not 16 GB"),
+    ("RTX 4090 48GB", "that GPU's preset is rtx-4090 (24 GB GDDR6X), not 48 GB"),
+])
+def test_planner_refuses_a_gpu_name_stating_another_memory_size(gpu: str, words: str) -> None:
+    done = run("planner", "plan", "--model", "Qwen/Qwen3-8B", "--gpu", gpu,
+               env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert_one_line_error(done, "python -m planner plan: error: no preset for ", words)
+    assert "--gpu-memory-gib X" in done.stderr
+
+
 def test_planner_refuses_an_unknown_vllm_version() -> None:
     done = run("planner", "plan", "--model", "Qwen/Qwen3-8B", *HW, "--vllm-version", "abc")
     assert_one_line_error(done, "python -m planner plan: error: ",
