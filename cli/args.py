@@ -285,7 +285,8 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
     eng = parser.add_argument_group("vLLM settings (the flags of `vllm serve`)")
     if layout:
         eng.add_argument("--tp", type=_bounded_int(1, MAX_GPUS), metavar="T",
-                         help="tensor parallel size (default: GPUs per node)")
+                         help="tensor parallel size (default: GPUs per node / D, or the GPUs / "
+                         "(P x D) when fewer)")
         eng.add_argument("--pp", type=_bounded_int(1, MAX_GPUS), metavar="P",
                          help="pipeline parallel size (default: nodes)")
         eng.add_argument("--dp", type=_bounded_int(1, MAX_GPUS), metavar="D",

@@ -260,12 +260,14 @@ def block_size_setting(args: argparse.Namespace) -> dict[str, int]:
 
 def parallel_layout(args: argparse.Namespace, spec: ModelSpec, cluster: ClusterSpec
                     ) -> ParallelLayout:
-    """--tp/--pp/--dp/--ep (defaults: TP = GPUs per node / DP, PP = nodes without --tp or
-    --dp); CliError if vLLM refuses it."""
+    """--tp/--pp/--dp/--ep (defaults: PP = nodes without --tp or --dp, else 1; TP = GPUs per
+    node / DP, or the GPUs / (PP x DP) when fewer: --pp 2 on 2 GPUs is TP=1); CliError if
+    vLLM refuses it."""
     dp = getattr(args, "dp", None) or 1
+    pp = args.pp or (len(cluster.nodes) if args.tp is None and dp == 1 else 1)
     layout = ParallelLayout(
-        tp=args.tp or max(1, cluster.gpus_per_node // dp),
-        pp=args.pp or (len(cluster.nodes) if args.tp is None and dp == 1 else 1),
+        tp=args.tp or max(1, min(cluster.gpus_per_node // dp, cluster.gpu_count // (pp * dp))),
+        pp=pp,
         dp=dp,
         ep=args.ep,
     )

@@ -298,6 +298,24 @@ def test_dp_flag_plans_replicas(capsys, model_dir: Path) -> None:
     assert len(data["per_gpu"]) == 4
 
 
+@pytest.mark.parametrize(("hardware", "flags", "layout"), [
+    # --pp 2 alone on 2 GPUs: TP = 2 GPUs / (PP 2 x DP 1) = 1 (it took TP = 2 GPUs per node
+    # and exited 2: "TP=2 x PP=2 needs 4 GPUs")
+    (("--gpus", "2"), ("--pp", "2"), {"tp": 1, "pp": 2, "dp": 1, "ep": False}),
+    # 8 GPUs, --pp 2 --dp 2: TP = 8 / (2 x 2) = 2
+    (("--gpus", "8"), ("--pp", "2", "--dp", "2"), {"tp": 2, "pp": 2, "dp": 2, "ep": False}),
+    # 2 nodes x 8, --pp 4: TP = 16 / 4 = 4; --pp 1 keeps TP = 8 per node (not 16 over nodes)
+    (("--gpus", "16", "--nodes", "2"), ("--pp", "4"), {"tp": 4, "pp": 4, "dp": 1, "ep": False}),
+    (("--gpus", "16", "--nodes", "2"), ("--pp", "1"), {"tp": 8, "pp": 1, "dp": 1, "ep": False}),
+])
+def test_pp_alone_takes_the_gpus_left_for_tp(capsys, model_dir: Path, hardware, flags,
+                                             layout) -> None:
+    code, out, err = run_main(capsys, "plan", "--model", str(model_dir), "--gpu", "h100-sxm",
+                              *hardware, *flags, "--max-model-len", "4096", "--json")
+    assert code == 0, err
+    assert json.loads(out)["layout"] == layout
+
+
 def test_launch_command_loads_what_was_planned(capsys) -> None:
     """Issue 12: a what-if prints no 16-bit command; runtime fp8 carries --quantization fp8;
     a known checkpoint or one the user names is what the command loads."""
