@@ -80,7 +80,9 @@ def human_int(text: str) -> int:
     """
     match = _HUMAN_INT.fullmatch(text.strip())
     if not match:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number (e.g. 32768, 32k, 32K)")
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a count written as digits with an optional k, K, m, M, g, G, t "
+            "or T (e.g. 32768, 32k, 32K)")
     number, suffix = match.groups()
     power = "kmgt".index(suffix.lower()) + 1 if suffix else 0
     base = 1024 if suffix.isupper() else 1000

@@ -124,6 +124,19 @@ def test_a_negative_count_is_named_by_its_bounds(capsys, model_dir: Path) -> Non
     assert err.strip().endswith("argument --num-speculative-tokens: -1 is outside 0..64."), err
 
 
+@pytest.mark.parametrize("text", ["1e12", "0x10", "32kk"])
+def test_a_count_not_written_as_one_says_what_is_read(capsys, model_dir: Path,
+                                                      text: str) -> None:
+    # '1e12' was "is not a number": it is one; a count is read as digits and vLLM's suffixes
+    with pytest.raises(SystemExit) as caught:
+        main(["plan", "--model", str(model_dir), "--gpu", "rtx-3090", "--max-model-len", text])
+    err = capsys.readouterr().err
+    assert caught.value.code == 2
+    assert err.strip().endswith(f"argument --max-model-len: {text!r} is not a count written "
+                                "as digits with an optional k, K, m, M, g, G, t or T (e.g. "
+                                "32768, 32k, 32K)."), err
+
+
 def test_report_looks_up_its_compared_models_at_once(capsys, monkeypatch,
                                                       model_dir: Path) -> None:
     # a hub that never answers costs each look-up its deadline: three models must wait
