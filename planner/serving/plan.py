@@ -952,7 +952,7 @@ def _outcome(
             f"one request can reach {reach_text}."
         )
     else:
-        verdict = "Does not fit: " + errors[-1]
+        verdict = "Does not fit: " + errors[0]  # the first check vLLM fails, in its order
     return _Outcome(per_request, concurrency, tokens, ceiling, limit, errors, warnings, verdict)
 
 
