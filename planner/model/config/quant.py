@@ -192,6 +192,7 @@ def _modelopt(block: dict, where: str, warnings: list[str]) -> QuantSpec:
     algo = block.get("quant_algo")
     group = block.get("group_size")
     formats: tuple[ModuleFormat, ...] = ()
+    algos: Counter[str] = Counter()
     if algo == "MIXED_PRECISION":
         formats, groups = _module_formats(block.get("quantized_layers"), where)
         # scheme, weight_only and group_size describe the 4-bit algorithm: the routed
@@ -209,7 +210,7 @@ def _modelopt(block: dict, where: str, warnings: list[str]) -> QuantSpec:
     if not isinstance(excluded, list):
         raise ConfigError(f"{where}: exclude_modules must be a list")
     kv = ", FP8 KV cache" if kv_algo == "FP8" else ""
-    counts = ", ".join(f"{a} x{n}" for a, n in sorted(Counter(f.algo for f in formats).items()))
+    counts = ", ".join(f"{a} x{n}" for a, n in sorted(algos.items()))
     return QuantSpec(
         method="modelopt",
         scheme=MODELOPT_ALGOS[algo],
