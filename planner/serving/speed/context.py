@@ -123,8 +123,9 @@ def _resolve_device(request: PlanRequest) -> _Device | None:
 
 
 def _tflops(gpu: GpuSpec, fmt: str) -> float | None:
-    """Dense TFLOP/s of a compute format, else of 16-bit (None without either figure)."""
-    return gpu.dense_tflops(fmt) or gpu.bf16_dense_tflops or gpu.dense_tflops("fp16")
+    """Dense TFLOP/s of a compute format, else of 16-bit (None without either figure; fp16's
+    is bf16's: GpuSpec.dense_tflops)."""
+    return gpu.dense_tflops(fmt) or gpu.bf16_dense_tflops
 
 
 def _part_tflops(spec: ModelSpec, formats: ComponentFormats, excluded: Exclusions, gpu: GpuSpec,
