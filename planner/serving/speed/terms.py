@@ -28,7 +28,6 @@ from planner.serving.speed.collectives import (
 from planner.serving.speed.context import (
     _Ctx,
     _Device,
-    _expert_compute,
     _expert_factor,
     _marlin_fp32_tflops,
     _marlin_rate,
@@ -228,9 +227,9 @@ def _speed_terms(ctx: _Ctx, s, load, conc, kv_limit, per_replica, context, parts
                               f"{ctx.tp * ctx.dp - 1}/{ctx.tp * ctx.dp} to other ranks)")
     # the routed experts' share, named only where the model has them
     params = (f"({s.dense_params / 1e9:.3f} + {s.expert_params_per_token / 1e9:.3f} expert / "
-              f"{_expert_compute(ctx):.3f})" if dev.moe is not None
+              f"{ctx.expert_compute:.3f})" if dev.moe is not None
               else f"{s.dense_params / 1e9:.3f}")
-    experts = f"experts x {_expert_compute(ctx):.3f}; " if dev.moe is not None else ""
+    experts = f"experts x {ctx.expert_compute:.3f}; " if dev.moe is not None else ""
     padding = []
     if ctx.padded_moe and dev.moe is not None:
         one_expert = s.expert_params_per_token / dev.moe.experts_per_token
