@@ -200,14 +200,14 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
               coefficients: SpeedCoefficients, *, explain: bool
               ) -> SpeedEstimate | SpeedFigures | None:
     """estimate_speed (explain: with its terms and notes) or speed_figures."""
+    if not p.fits:
+        return None
     clamp = ""
     if load.input_len + load.output_len > p.max_model_len:
         served, clamp = context_rule(load, p.max_model_len, request.engine.vllm_version)
         if served is None:
             return None
         load = load.model_copy(update={"output_len": served})
-    if not p.fits:
-        return None
     ctx = _context(request, coefficients, p.max_num_batched_tokens)
     if ctx is None:
         return None  # a custom GPU without a bandwidth or compute figure: no speed
