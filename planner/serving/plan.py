@@ -963,7 +963,8 @@ no confident fit (the Plan page shows it as a warning, recommend names such rows
 
 def verdict_unmodelled(verdict: str) -> str | None:
     """The parts a verdict's figures leave out ("a, b" of "Fits (unmodelled: a, b): ..."); None
-    for a confident fit or no fit (the sweep's and recommend's tables mark such rows)."""
+    for a confident fit or no fit (the Plan page's verdict, the sweep's and recommend's tables
+    mark such plans)."""
     if not verdict.startswith(UNMODELLED_FIT):
         return None
     return verdict[len(UNMODELLED_FIT):].partition("): ")[0]
@@ -973,8 +974,7 @@ def unmodelled_parts(spec: ModelSpec, s: EngineSettings, mbt: int, seqs: int, pp
                      ) -> tuple[tuple[str, ...], str | None]:
     """What a plan's figures leave out, as its verdict names them ("Fits (unmodelled: ...)":
     the spec's unmodelled parts and a vision encoder profile encoder_cover.encoder_gap finds
-    unmodelled), and that gap's warning (None without one). The Plan page reads it with the
-    plan's resolved settings (Plan.engine, max_num_batched_tokens, max_num_seqs, layout)."""
+    unmodelled), and that gap's warning (None without one)."""
     gap = encoder_gap(spec, s, mbt, seqs, pp)
     return ((*spec.unmodelled, gap[0]), gap[1]) if gap else (spec.unmodelled, None)
 

@@ -14,7 +14,7 @@ from planner.report import (
 )
 from planner.serving.engine import EngineSettings, served_kv_elem_bytes
 from planner.serving.layout import ParallelLayout, layout_errors
-from planner.serving.plan import Plan, PlanRequest, mtp_refusal, plan, unmodelled_parts
+from planner.serving.plan import Plan, PlanRequest, mtp_refusal, plan, verdict_unmodelled
 from planner.serving.speed import SpeedEstimate, estimate_speed
 from planner.serving.startup import (
     block_size_choices,
@@ -399,10 +399,8 @@ def _point_to_a_fitting_layout(request: PlanRequest) -> None:
 
 def _results(request: PlanRequest, result: Plan) -> None:
     """Verdict, headline figures, memory bar, curve, command and every formula."""
-    # a fit on unmodelled architecture parts is shown as a warning, not a green "Fits"
-    confident = result.fits and not unmodelled_parts(
-        request.model, result.engine, result.max_num_batched_tokens, result.max_num_seqs,
-        result.layout.pp)[0]
+    # a fit on figures that leave parts out is shown as a warning, not a green "Fits"
+    confident = result.fits and not verdict_unmodelled(result.verdict)
     (st.success if confident else st.warning if result.fits else st.error)(
         md_escape(result.verdict))
     for message in result.errors[:-1] if not result.fits else result.errors:
