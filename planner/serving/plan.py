@@ -383,7 +383,7 @@ class _LayoutFacts(NamedTuple):
     overheads: dict[int, Overheads]  # each PP stage's, once sized (_overheads)
     workers: tuple[tuple[int, int, int], ...]  # the distinct workers (_distinct_workers)
     # the start-up failures no worker's sizes change, in the order _conclude adds them:
-    # (_busy_errors, _empty_stage_errors, _page_size_errors)
+    # (_busy_errors, _kv_sharing_errors or else _empty_stage_errors, _page_size_errors)
     checks: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
     lines: dict[int, _RequestLines | None]  # each PP stage's, once _ceiling needs them
 
