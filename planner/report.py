@@ -34,7 +34,7 @@ from planner.model.spec import (
     MoeMlp,
 )
 from planner.serving.engine import served_kv_elem_bytes
-from planner.serving.plan import Plan, verdict_unmodelled
+from planner.serving.plan import Plan, unmodelled_ranks, verdict_unmodelled
 from planner.serving.speed import ServingLoad, SpeedEstimate, context_rule, speed_columns
 from planner.serving.sweep import Objective, SweepResult, SweepRow, sweep_csv
 from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, listed_stand_in, vllm_rules
@@ -719,17 +719,6 @@ def _fits_cell(row: SweepRow | ComparisonRow) -> str:
     """yes, no, or yes* where the row fits on figures that leave parts out (a sweep row, or a
     compared model: comparison_caveats)."""
     return "yes*" if verdict_unmodelled(row.verdict) else "yes" if row.fits else "no"
-
-
-def unmodelled_ranks(ranked: Iterable[tuple[int, SweepRow]]) -> dict[str, list[int]]:
-    """The ranks of the (rank, row) pairs that fit on figures leaving parts out, by the parts
-    they leave out: such a row is no confident fit, as `plan` says of its verdict."""
-    ranks: dict[str, list[int]] = {}
-    for rank, row in ranked:
-        parts = verdict_unmodelled(row.verdict)
-        if parts:
-            ranks.setdefault(parts, []).append(rank)
-    return ranks
 
 
 def sweep_caveats(ranked: Iterable[tuple[int, SweepRow]]) -> list[str]:

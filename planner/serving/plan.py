@@ -4,6 +4,7 @@ One serialisable result feeds the pages, the report and `--json`. Every figure c
 Term whose formula is filled in with the real numbers.
 """
 
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -968,6 +969,20 @@ def verdict_unmodelled(verdict: str) -> str | None:
     if not verdict.startswith(UNMODELLED_FIT):
         return None
     return verdict[len(UNMODELLED_FIT):].partition("): ")[0]
+
+
+def unmodelled_ranks(ranked: Iterable[tuple[int, Any]],
+                     by: Callable[[Any, str], Hashable] = lambda row, parts: parts,
+                     ) -> dict[Hashable, list[int]]:
+    """The ranks of the (rank, row) pairs whose row's verdict fits on figures leaving parts
+    out (verdict_unmodelled), grouped by by(row, parts) (the parts unless given), groups in
+    the order they first appear: such a row is no confident fit, as `plan` says of its
+    verdict (the sweep tables' yes* rows, recommend's caveats)."""
+    ranks: dict[Hashable, list[int]] = {}
+    for rank, row in ranked:
+        if parts := verdict_unmodelled(row.verdict):
+            ranks.setdefault(by(row, parts), []).append(rank)
+    return ranks
 
 
 def unmodelled_parts(spec: ModelSpec, s: EngineSettings, mbt: int, seqs: int, pp: int

@@ -29,7 +29,7 @@ from planner.serving.plan import (
     PlanRequest,
     held_request_blocks,
     summary_figures,
-    verdict_unmodelled,
+    unmodelled_ranks,
 )
 from planner.serving.prices import PRICE_TABLE_DATE, GpuPrice
 from planner.serving.replicas import SLACK, Bound, Family, families, lowest_counts
@@ -175,14 +175,12 @@ class RecommendResult(BaseModel):
         """One line per model and set of parts whose rows fit on figures that leave those
         parts out (their verdicts start UNMODELLED_FIT), naming the rows by rank: the CLI and
         the app show them, as `plan` shows such a verdict as no confident fit."""
-        ranks: dict[tuple[str, str], list[str]] = {}
-        for rank, row in enumerate(self.rows, 1):
-            parts = verdict_unmodelled(row.verdict)
-            if parts:
-                ranks.setdefault((row.model_name, parts), []).append(f"#{rank}")
-        return [f"{model} ({', '.join(at)}): the figures leave out {parts}, so the KV room "
-                "may be less than planned (`plan` with the row's settings gives the warning; "
-                "check against a real start-up)" for (model, parts), at in ranks.items()]
+        groups = unmodelled_ranks(enumerate(self.rows, 1),
+                                  by=lambda row, parts: (row.model_name, parts))
+        return [f"{model} ({', '.join(f'#{rank}' for rank in at)}): the figures leave out "
+                f"{parts}, so the KV room may be less than planned (`plan` with the row's "
+                "settings gives the warning; check against a real start-up)"
+                for (model, parts), at in groups.items()]
 
 
 def gpu_counts(gpus_max: int) -> tuple[int, ...]:

@@ -6,15 +6,17 @@ import streamlit as st
 
 from planner.model.attention.kvformat import describe
 from planner.model.quant import QuantScheme, checkpoint_scheme, scheme
-from planner.report import (
-    kv_formula_lines,
-    model_runner_line,
-    no_speed_reason,
-    unmodelled_ranks,
-)
+from planner.report import kv_formula_lines, model_runner_line, no_speed_reason
 from planner.serving.engine import EngineSettings, served_kv_elem_bytes
 from planner.serving.layout import ParallelLayout, layout_errors
-from planner.serving.plan import Plan, PlanRequest, mtp_refusal, plan, verdict_unmodelled
+from planner.serving.plan import (
+    Plan,
+    PlanRequest,
+    mtp_refusal,
+    plan,
+    unmodelled_ranks,
+    verdict_unmodelled,
+)
 from planner.serving.speed import SpeedEstimate, estimate_speed
 from planner.serving.startup import (
     block_size_choices,
