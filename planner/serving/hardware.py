@@ -21,9 +21,7 @@ LinkKind = Literal["nvlink", "pcie", "pcie-no-p2p", "cross-socket"]
 """How the GPUs of one node exchange tensor-parallel traffic: NVLink; PCIe with peer-to-peer
 (P2P) DMA; PCIe without P2P (NCCL stages every transfer through host memory); or across the
 CPU sockets' interconnect (UPI / Infinity Fabric), also through host memory."""
-IntraNodeLink = LinkKind
-Generation = Literal["volta", "ampere", "ada", "hopper", "blackwell", "other"]
-FormatSupport = Literal["native", "weight_only", "storage_only", "unsupported"]
+FormatSupport = Literal["native", "weight_only", "unsupported"]
 
 MAX_GPUS_PER_NODE = 64
 MAX_MEMORY_TOTAL_BYTES = TIB
@@ -110,17 +108,6 @@ class GpuSpec(BaseModel):
     notes: str = ""
 
     @property
-    def generation(self) -> Generation:
-        """Architecture generation from the compute capability (NVIDIA) or "other"."""
-        match = re.fullmatch(r"(\d+)\.(\d+)", self.compute_capability)
-        if self.vendor != "nvidia" or not match:
-            return "other"
-        major, minor = int(match[1]), int(match[2])
-        if major >= 10:
-            return "blackwell"
-        return {7: "volta", 8: "ada" if minor >= 9 else "ampere", 9: "hopper"}.get(major, "other")
-
-    @property
     def sm_cycles_tera_per_s(self) -> float | None:
         """SMs x clock in 10**12 SM-cycles per second (see sm_cycles); None without the FP32
         figure or the architecture's lanes per SM."""
@@ -170,24 +157,6 @@ class GpuSpec(BaseModel):
             return "native"
         if self.vendor == "nvidia" and _cc_at_least(self.compute_capability, 8, 0):
             return "weight_only"
-        return "unsupported"
-
-    def kv_dtype_support(self, dtype: GpuFormat) -> FormatSupport:
-        """How a KV cache in `dtype` works here: computed natively, only stored, or not.
-
-        NOTE: vLLM accepts `--kv-cache-dtype fp8` on NVIDIA cc >= 8.0 without FP8 tensor
-        cores (Triton/FlashInfer attention backends): the cache is stored in 1 byte per
-        element and upcast to 16-bit inside the attention kernel, so it halves KV memory
-        but not the attention maths. Source: vLLM docs, "Quantized KV Cache".
-        """
-        if dtype in self.native_kv_dtypes:
-            return "native"
-        if (
-            dtype == "fp8"
-            and self.vendor == "nvidia"
-            and _cc_at_least(self.compute_capability, 8, 0)
-        ):
-            return "storage_only"
         return "unsupported"
 
 
