@@ -517,7 +517,8 @@ def release_label(vllm_version: str) -> str:
 
 
 def _settings_label(plan: Plan, card: ModelCard) -> str:
-    """'TP=8, GPTQ int4 (w4a16), KV auto, utilization 0.9, max-model-len 40,960'."""
+    """'TP=8 + EP on 8x NVIDIA GeForce RTX 3090, weights GPTQ int4, group 128 (W4A16), KV
+    cache auto, gpu-memory-utilization 0.9, max-model-len 40,960' (the seed report's)."""
     engine = plan.engine
     quant = (scheme(engine.target_quant).label + " (what-if)" if engine.target_quant else
              f"runtime --quantization {engine.quantization}" if engine.quantization else

@@ -5,12 +5,15 @@ then whole nodes, up to `gpus_max`), the sweep (planner.serving.sweep) plans eve
 format x layout using exactly that many GPUs x KV dtype at the workload's context, with its
 speed (planner.serving.speed) at the workload's concurrency, or, given a request rate, at
 the fewest requests in flight whose output tokens/s reach rate x output length. A row is kept
-when it fits with room for the concurrency, reaches the rate and meets the TTFT/TPOT targets;
-the best row per (model, GPU, count) is listed, cheapest $/hour first, with $ per million
+when it fits with room for the concurrency, reaches the rate and meets the TTFT/TPOT targets.
+Per (model, GPU) the best row at the fewest GPUs with a row the targeted vLLM can launch is
+listed, and a what-if row (no command for that vLLM) where one serves on fewer GPUs or no
+launchable row serves; launchable rows first, then cheapest $/hour, with $ per million
 output tokens ($/hour / output tokens per hour: at the rate when one is given, else at the
-throughput of the concurrency). GPU counts whose memory
-cannot hold the smallest weight format are skipped before any plan is made, and once a count
-serves the workload, larger counts of the same GPU (dearer per hour) are not planned.
+throughput of the concurrency). GPU counts whose memory cannot hold the smallest weight
+format are skipped before any plan is made, counts above one node are searched through
+replica families (planner.serving.replicas), and once a count serves the workload with a
+launchable row, larger counts of the same GPU (dearer per hour) are not planned.
 """
 
 from __future__ import annotations
@@ -143,7 +146,8 @@ class Recommendation(BaseModel):
 
 
 class RecommendResult(BaseModel):
-    """The configurations found, cheapest first, and what the search covered."""
+    """The configurations found, launchable first, then cheapest, and what the search
+    covered."""
 
     model_config = ConfigDict(frozen=True)
 
