@@ -30,15 +30,19 @@ def _tries(request: PlanRequest, result: Plan) -> list[tuple[str, EngineSettings
     if s.gpu_memory_utilization < 0.95 and not s.kv_cache_memory_bytes:
         tries.append(("--gpu-memory-utilization 0.95",
                       s.model_copy(update={"gpu_memory_utilization": 0.95}), layout))
+    # the asked DP (replicas) and EP first: a layout that changes them comes only when none
+    # that keeps them fits (nearest_fit then says so)
     wider = sorted((lay for lay in layout_candidates(request.model, request.cluster)
                     if lay.gpus > layout.gpus or (lay.gpus == layout.gpus and lay != layout)),
-                   key=lambda lay: (lay.gpus, lay.dp, lay.pp, -lay.tp, not lay.ep))
+                   key=lambda lay: (lay.dp != layout.dp, lay.ep != layout.ep, lay.gpus,
+                                    lay.dp, lay.pp, -lay.tp, not lay.ep))
     tries += [(lay.label(), s, lay) for lay in wider]
     return tries
 
 
 def nearest_fit(request: PlanRequest, result: Plan) -> str | None:
-    """'<change> fits' for the first candidate change that fits, None when none does."""
+    """'<change> fits' for the first candidate change that fits, None when none does; a
+    layout that changes the asked DP or EP says that none keeping them fits."""
     if result.fits:
         return None
     for label, settings, layout in _tries(request, result):
@@ -49,5 +53,18 @@ def nearest_fit(request: PlanRequest, result: Plan) -> str | None:
             # changed settings (a V0 fall-back); the request's own settings planned
             continue
         if figures["fits"]:
-            return f"{label} fits"
+            return f"{label} fits{_kept_note(request, layout)}"
     return None
+
+
+def _kept_note(request: PlanRequest, layout: ParallelLayout) -> str:
+    """'' when `layout` keeps the asked DP and EP, else why it changes them: every layout that
+    keeps both was tried first (_tries) and none fits."""
+    asked = request.layout
+    if (layout.dp, layout.ep) == (asked.dp, asked.ep):
+        return ""
+    kept = [f"DP={asked.dp}"] if asked.dp > 1 or layout.dp != asked.dp else []
+    if asked.ep or layout.ep:
+        kept.append("EP" if asked.ep else "EP off")
+    return (f" (no layout of these {request.cluster.gpu_count} GPUs that keeps "
+            f"{' and '.join(kept)} fits)")

@@ -529,6 +529,28 @@ def test_a_plan_that_does_not_fit_names_the_nearest_change_that_fits(capsys) -> 
     assert json.loads(out)["fits"]  # the change named does fit
 
 
+def test_the_nearest_layout_keeps_the_asked_data_parallel_replicas(capsys) -> None:
+    # Qwen3-235B-A22B in bf16: 235 B params x 2 B = 470 GB, more than a TP=4 replica's
+    # 4 x 80 GB H100s hold, less than TP=8's 640 GB. On 16 GPUs two TP=8 replicas fit: the
+    # nearest layout keeps DP=2 (it offered TP=8 + EP, one replica, before)
+    argv = ("plan", "--model", "Qwen/Qwen3-235B-A22B", "--gpu", "h100-sxm", "--gpus", "16",
+            "--tp", "4", "--dp", "2")
+    _, out, _ = run_main(capsys, *argv, "--json")
+    data = json.loads(out)
+    assert not data["fits"] and data["nearest_fit"] == "TP=8 x DP=2 fits"
+    _, text, _ = run_main(capsys, *argv)
+    assert text.endswith("Nearest change that fits: TP=8 x DP=2 fits.\n")
+    _, out, _ = run_main(capsys, *argv[:-4], "--tp", "8", "--dp", "2", "--json")
+    assert json.loads(out)["fits"]  # the change named does fit
+    # Llama-3.1-70B: 70.6 B params x 2 B = 141 GB, more than the 4 x 24 GB L4s a DP=2
+    # replica gets out of 8: no layout keeps DP=2, and the one that fits says so
+    _, out, _ = run_main(capsys, "plan", "--model", "meta-llama/Llama-3.1-70B-Instruct",
+                         "--gpu", "l4", "--gpus", "8", "--tp", "4", "--dp", "2",
+                         "--max-model-len", "8192", "--json")
+    assert json.loads(out)["nearest_fit"] == (
+        "TP=8 fits (no layout of these 8 GPUs that keeps DP=2 fits)")
+
+
 @pytest.mark.parametrize(("argv", "message"), [
     # 1024 is the open bound: the message must not read as if 1024 were allowed
     (("plan", "--gpu-memory-gib", "1024"),

@@ -341,14 +341,17 @@ def test_nearest_fit_and_auto_layout_pass_over_the_refused_expert_parallel_layou
     from planner.serving.auto_layout import auto_layout
     from planner.serving.fixes import nearest_fit
 
-    # two 48 GiB GPUs of compute capability 10.0: gpt-oss-120b's ~65 GB need both; the first
-    # wider layout nearest_fit tries is TP=2 + EP, which 0.10.1 refuses, then TP=2 (fits)
+    # two 48 GiB GPUs of compute capability 10.0: gpt-oss-120b's ~65 GB need both; asked
+    # with EP, the first wider layout nearest_fit tries is TP=2 + EP, which 0.10.1 refuses,
+    # then TP=2 (fits), which has to turn EP off
     b200 = preset_cluster("b200", 2)
     small = b200.nodes[0].gpu.model_copy(update={"memory_total_bytes": 48 * GIB})
     cluster = b200.model_copy(update={"nodes": [n.model_copy(update={"gpu": small})
                                                 for n in b200.nodes]})
     spec, engine = _spec("openai/gpt-oss-120b"), EngineSettings(vllm_version="0.10.1",
                                                                 max_model_len=8192)
-    request = PlanRequest(model=spec, cluster=cluster, layout=ParallelLayout(), engine=engine)
-    assert nearest_fit(request, plan(request)) == "TP=2 fits"
+    request = PlanRequest(model=spec, cluster=cluster, layout=ParallelLayout(ep=True),
+                          engine=engine)
+    assert nearest_fit(request, plan(request)) == (
+        "TP=2 fits (no layout of these 2 GPUs that keeps EP fits)")
     assert auto_layout(spec, cluster, scheme("mxfp4"), engine, ep=True) == ParallelLayout(tp=2)
