@@ -253,6 +253,15 @@ def add_objective(parser: argparse.ArgumentParser) -> None:
                         "at most Y ms rank first")
 
 
+def _add_planning(parser: argparse.ArgumentParser, *, layout: bool) -> None:
+    """The options plan, sweep and report share: model, hardware, vLLM settings (with the
+    layout flags when `layout`; the sweep tries every layout) and serving load."""
+    _add_model(parser)
+    _add_hardware(parser)
+    _add_engine(parser, layout=layout)
+    add_load(parser)
+
+
 def _add_model(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", required=True, metavar="PATH_OR_REPO_ID", type=_model,
                         help="config.json, a folder holding it, or a repo id (a verbatim catalog "
@@ -391,17 +400,11 @@ def build_parser(prog: str = "python -m planner") -> argparse.ArgumentParser:
                                 title="commands", metavar="COMMAND")
 
     plan = sub.add_parser("plan", help="one plan: does it fit, KV cache, ceiling, concurrency")
-    _add_model(plan)
-    _add_hardware(plan)
-    _add_engine(plan, layout=True)
-    add_load(plan)
+    _add_planning(plan, layout=True)
     plan.add_argument("--json", action="store_true", help="machine-readable output")
 
     sweep = sub.add_parser("sweep", help="every quantization x layout x KV dtype, ranked")
-    _add_model(sweep)
-    _add_hardware(sweep)
-    _add_engine(sweep, layout=False)
-    add_load(sweep)
+    _add_planning(sweep, layout=False)
     rows = sweep.add_mutually_exclusive_group()
     rows.add_argument("--top", type=_bounded_int(1, 1 << 20), metavar="K",
                       help=f"print only the K best rows (default: {SWEEP_TOP_DEFAULT} in the "
@@ -420,10 +423,7 @@ def build_parser(prog: str = "python -m planner") -> argparse.ArgumentParser:
     inspect.add_argument("--json", action="store_true", help="machine-readable output")
 
     report = sub.add_parser("report", help="a full report (Markdown, JSON or CSV)")
-    _add_model(report)
-    _add_hardware(report)
-    _add_engine(report, layout=True)
-    add_load(report)
+    _add_planning(report, layout=True)
     report.add_argument("--sweep", action="store_true", help="add the ranked alternatives, "
                         "with their speed at the load, ranked by --objective")
     add_objective(report)
