@@ -34,6 +34,7 @@ from planner.serving.speed.kernels import (
     _deepgemm_moe,
     kernel_family,
     moe_kernel,
+    wide_head_attention_share,
 )
 from planner.serving.speed.stages import _Stage
 from planner.serving.vllm_versions import VllmRules, vllm_rules
@@ -56,6 +57,7 @@ class _Device:
     dense_flops: float  # FLOP/s of the dense part (peak_flops but for a mixed checkpoint)
     lm_head_flops: float  # FLOP/s of the lm_head (likewise)
     attn_flops: float  # FLOP/s of the attention kernels (16-bit tensor cores)
+    wide_attn_flops: float  # attn_flops x kernels.wide_head_attention_share: heads over 256
     index_flops: float  # FLOP/s of the sparse-attention indexer's logits (FP8 where native)
     exp_rate: float  # softmax exponentials per second (SFUs; inf when the GPU has no figure)
     bw: float  # B/s: the datasheet bandwidth
@@ -111,6 +113,7 @@ def _resolve_device(request: PlanRequest) -> _Device | None:
         kv_plain=served_kv_elem_bytes(spec, s, bf16, rules),
         family=family, peak_flops=peak * 1e12, dense_flops=dense * 1e12,
         lm_head_flops=head * 1e12, attn_flops=attn * 1e12,
+        wide_attn_flops=attn * wide_head_attention_share(gpu, s.vllm_version) * 1e12,
         index_flops=(gpu.dense_tflops("fp8") or attn) * 1e12,
         exp_rate=(gpu.softmax_exp_tera_per_s or math.inf) * 1e12,
         bw=gpu.memory_bandwidth_gbps * 1e9, read_cap=(gpu.measured_read_gbps or math.inf) * 1e9,

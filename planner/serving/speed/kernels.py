@@ -203,3 +203,49 @@ bound lies above its 936 GB/s."""
 MARLIN_FP32_FLOP_PER_SM_CYCLE = 256
 """FP32 FLOP per SM per clock on the 128-lane SMs (2 x 128: an FMA on each lane) of the
 Hopper and Blackwell rows MARLIN_MOE's coefficient was fitted on."""
+
+
+FA3_MAX_HEAD_DIM = 256
+"""The widest attention head FlashAttention 3 serves on Hopper: vLLM's fa_utils.py
+get_flash_attn_version upgrades FA3 to FA4 on compute capability 9.x when head_size > 256
+("FA3 does not support head_size={head_size} on SM90: upgrading FlashAttention 3 -> 4",
+0.22.0-0.33.0 wheels); Gemma4Config's docstring (model_executor/models/config.py, 0.24.0-0.33.0)
+"The default FA3 on Hopper cannot handle head_dim > 256". Attention layers with wider heads
+(Gemma 4's global layers, global_head_dim 512) are the ones WIDE_HEAD_FA4_SM90_SHARE rates."""
+
+WIDE_HEAD_FA4_FROM = (0, 24)
+"""The first vLLM release that runs a model whose attention heads are wider than
+FA3_MAX_HEAD_DIM on FlashAttention 4 on Hopper. Read from the wheels' model_executor/models/
+config.py Gemma4Config.verify_and_update_config (the one family with such heads): 0.19.0-0.23.0
+force TRITON_ATTN for every layer when head_dim != global_head_dim and the larger exceeds 256;
+0.24.0-0.30.0 set flash_attn_version = 4 for all layers when is_fa_version_supported(4) and the
+widest head is <= 512 (0.31.0-0.33.0 the same, but per layer FA3 / FA4 with an FP8 KV cache on
+9.x: the wide layers stay on FA4); vllm_flash_attn/flash_attn_interface.py _is_fa4_supported
+holds on compute capability 9.x, 10.x and 11.x and cute/interface.py _validate_head_dims takes
+head dims up to 512 on SM90. GH200 runs of google/gemma-4-31B-it on vLLM 0.28.0 (source build
+2cf0a6915) report the FLASH_ATTN backend (pegainfer docs/benchmarks/gemma4-31b-gh200.md).
+Before 0.24 (TRITON_ATTN) no published rate exists: those releases keep the default attention
+rate (unverified)."""
+
+WIDE_HEAD_FA4_SM90_SHARE = 0.465
+"""FlashAttention 4's SM90 kernel at head_dim 512 runs at this share of the GPU's sustained
+large-GEMM rate: "Measured on one GH200 at the chunked prefill's real shapes (one 8192-row
+chunk against everything before it, 32 query heads over 4 KV heads, bf16, causal) with the
+roofline taken in the same process (686 TFLOP/s sustained bf16 GEMM): FlashAttention 4 holds
+44-49% of that roofline across the range" (pegainfer-project/pegainfer issue #1051,
+2026-09-16); 0.465 is the middle of 44-49 %. The kernel's SM90 tile at head_dim > 256 is
+64 x 64 queries x keys without register-held P (cute/interface.py _tile_size_fwd_sm90,
+0.28.0: FwdConfig(64, 64, False, True)), against 128 x 80 at 256. The speed model's large-GEMM
+rate is the dense BF16 peak x its compute efficiency (692.6 TFLOP/s on a GH200 against the
+686 measured there), so the wide layers' attention runs at that x 0.465."""
+
+
+def wide_head_attention_share(gpu: GpuSpec, vllm_version: str = DEFAULT_VLLM_VERSION) -> float:
+    """The share of the attention rate at which layers with heads wider than FA3_MAX_HEAD_DIM
+    run under vLLM `vllm_version` on this GPU: WIDE_HEAD_FA4_SM90_SHARE on Hopper (compute
+    capability 9.x) from WIDE_HEAD_FA4_FROM (FlashAttention 4's SM90 kernel), else 1 (no
+    published rate for TRITON_ATTN before 0.24 or for the other GPUs' backends)."""
+    if gpu.vendor == "nvidia" and gpu.compute_capability.startswith("9.") \
+            and vllm_rules(vllm_version).version[:2] >= WIDE_HEAD_FA4_FROM:
+        return WIDE_HEAD_FA4_SM90_SHARE
+    return 1.0

@@ -15,15 +15,18 @@ from planner.model.quant import QuantScheme
 from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec, MoeMlp
 from planner.serving.layout import pp_layer_split
 from planner.serving.plan import PlanRequest, param_breakdown
+from planner.serving.speed.kernels import FA3_MAX_HEAD_DIM
 from planner.serving.weights import rank_dense_params, rank_weights
 
 
 @dataclass(frozen=True)
 class _AttnGroup:
     """Attention layers of one stage whose queries see at most `span` tokens (None: the whole
-    causal context; a sliding window; a sparse-attention top-k), summed over the layers."""
+    causal context; a sliding window; a sparse-attention top-k) and whose heads are, or are
+    not, `wide`, summed over the layers."""
 
     span: int | None
+    wide: bool  # heads wider than kernels.FA3_MAX_HEAD_DIM (kernels.wide_head_attention_share)
     width_decode: int  # heads per rank x (qk + v dims), decode form (MLA absorbed)
     width_prefill: int  # the same in prefill form (MLA decompressed per head)
     heads: int  # query heads per rank: one softmax exponential per head per key
@@ -39,7 +42,7 @@ class _Stage:
     dense_params: float  # parameters per rank every token multiplies (excl. routed experts)
     lm_head_params: float  # the part of dense_params that is the lm_head (last stage only)
     expert_params_per_token: float  # routed-expert parameters per token per rank (k x size)
-    attention: tuple[_AttnGroup, ...]  # attention layers grouped by the tokens a query sees
+    attention: tuple[_AttnGroup, ...]  # attention layers by the tokens a query sees, head width
     sparse_layers: int  # layers with a sparse-attention indexer
     indexer_width: int  # sum over sparse layers of indexer heads x dim (replicated on TP)
     kv_bytes_per_token: int  # full-attention KV bytes per token on this rank
@@ -83,7 +86,7 @@ def _build_stages(spec: ModelSpec, request: PlanRequest, scheme: QuantScheme, ac
         lm_head = (params.lm_head or params.embeddings) / layout.tp if last else 0.0
         dense_params += lm_head
         expert = sum(lp.experts_per_token * lp.expert_size for lp in lps) / ep_div
-        groups: dict[int | None, list[int]] = {}
+        groups: dict[tuple[int | None, bool], list[int]] = {}
         indexer = n_sparse = 0
         kv_full, windows = 0, []
         for i in layers:
@@ -91,9 +94,11 @@ def _build_stages(spec: ModelSpec, request: PlanRequest, scheme: QuantScheme, ac
             # a KV-shared layer reads its source layer's cache (Gemma 4)
             kv = kv_layers[i if source is None else source]
             span = kv.sliding_window if isinstance(kv, SlidingWindowKv) else None
+            wide = False
             if isinstance(mixer, AttentionMixer):
                 heads = max(1, mixer.num_heads // layout.tp)
                 dec = pre = heads * (mixer.head_dim + mixer.v_head_dim)
+                wide = mixer.head_dim > FA3_MAX_HEAD_DIM
             elif isinstance(mixer, MlaMixer):
                 heads = max(1, mixer.num_heads // layout.tp)
                 dec = heads * (2 * mixer.kv_lora_rank + mixer.qk_rope_head_dim)
@@ -106,7 +111,7 @@ def _build_stages(spec: ModelSpec, request: PlanRequest, scheme: QuantScheme, ac
             else:
                 heads = dec = pre = 0
             if heads:
-                g = groups.setdefault(span, [0, 0, 0])
+                g = groups.setdefault((span, wide), [0, 0, 0])
                 g[0], g[1], g[2] = g[0] + dec, g[1] + pre, g[2] + heads
             if kv is None:
                 continue
@@ -118,7 +123,7 @@ def _build_stages(spec: ModelSpec, request: PlanRequest, scheme: QuantScheme, ac
         out.append(_Stage(
             layers=len(layers), dense_bytes=dense, expert_bytes=w.experts_bytes,
             dense_params=dense_params, lm_head_params=lm_head, expert_params_per_token=expert,
-            attention=tuple(_AttnGroup(span, *g) for span, g in groups.items()),
+            attention=tuple(_AttnGroup(*key, *g) for key, g in groups.items()),
             sparse_layers=n_sparse,
             indexer_width=indexer,
             kv_bytes_per_token=kv_full,

@@ -142,10 +142,16 @@ def _step_parts(ctx: _Ctx, stage: _Stage, step: _Tokens, seqs: float, context: f
     # span: a sliding window, a sparse top-k) in Q.K^T and P.V; softmax takes one exponential
     # per head per key, on the SFUs, and P.V waits for it (NVIDIA, "Making Softmax More
     # Efficient with NVIDIA Blackwell Ultra", 2025: BMM2 cannot start until softmax completes)
-    attn_flops = exps = 0.0
+    # heads wider than FA3's 256 run on FlashAttention 4's SM90 kernel on Hopper, at its own
+    # rate (kernels.wide_head_attention_share)
+    attn_flops = wide_flops = exps = 0.0
     for g in stage.attention:
         keys = tokens * (context if g.span is None else min(context, g.span))
-        attn_flops += 2 * keys * (g.width_prefill if prefill else g.width_decode)
+        flops = 2 * keys * (g.width_prefill if prefill else g.width_decode)
+        if g.wide:
+            wide_flops += flops
+        else:
+            attn_flops += flops
         exps += keys * g.heads
     # vLLM computes logits only at each request's last scheduled token (gpu_model_runner.py,
     # logits_indices = query_start_loc[1:] - 1; hidden_states[logits_indices] into
@@ -156,7 +162,7 @@ def _step_parts(ctx: _Ctx, stage: _Stage, step: _Tokens, seqs: float, context: f
                  + 2 * stage.lm_head_params * logit_rows / dev.lm_head_flops
                  + 2 * stage.expert_params_per_token * routed_tokens
                  / (dev.peak_flops * ctx.expert_compute)
-                 + attn_flops / dev.attn_flops
+                 + attn_flops / dev.attn_flops + wide_flops / dev.wide_attn_flops
                  + 2 * tokens * context * stage.indexer_width / dev.index_flops
                  ) / ctx.compute_eff + exps / dev.exp_rate
     comm_s = 2 * stage.layers * step.allreduce_s

@@ -33,7 +33,12 @@ from planner.serving.speed.context import (
     _marlin_rate,
     _read_capped,
 )
-from planner.serving.speed.kernels import DEEPGEMM_ALIGN_ROWS, MARLIN_FP32_FLOP_PER_SM_CYCLE
+from planner.serving.speed.kernels import (
+    DEEPGEMM_ALIGN_ROWS,
+    FA3_MAX_HEAD_DIM,
+    MARLIN_FP32_FLOP_PER_SM_CYCLE,
+    WIDE_HEAD_FA4_SM90_SHARE,
+)
 from planner.serving.speed.step import BurstStep, _moe_kernels_launched, expected_experts_touched
 
 
@@ -152,9 +157,34 @@ def _compute_eff(ctx: _Ctx, digits: int = 3) -> str:
 
 
 def _gemm_note(ctx: _Ctx) -> str:
-    """Where the GPU's measured large-GEMM rate comes from; "" without one."""
+    """Where the GPU's measured large-GEMM rate comes from, and where heads wider than FA3's
+    run at FlashAttention 4's SM90 rate (_wide_heads) its source; "" without either."""
     source = ctx.device.gpu.measured_gemm_source
-    return f"measured large-GEMM rate: {source}" if source else ""
+    notes = [f"measured large-GEMM rate: {source}"] if source else []
+    if _wide_heads(ctx):
+        notes.append(f"heads over {FA3_MAX_HEAD_DIM} run on FlashAttention 4's SM90 kernel "
+                     "(vLLM Gemma4Config, 0.24+), at 44-49 % of a GH200's sustained BF16 "
+                     "GEMM rate at head_dim 512 (pegainfer issue #1051)")
+    return "; ".join(notes)
+
+
+def _wide_heads(ctx: _Ctx) -> bool:
+    """Whether this plan has attention layers with heads wider than FA3's that run at their own
+    rate (kernels.wide_head_attention_share below 1)."""
+    dev = ctx.device
+    return dev.wide_attn_flops != dev.attn_flops and any(
+        g.wide for s in ctx.distinct for g in s.attention)
+
+
+def _attn_rate(ctx: _Ctx) -> str:
+    """The attention rate in TFLOP/s as the formulas show it, with the wide heads' rate where
+    they run at their own (_wide_heads): "989 (heads over 256: 460, x 0.465)"."""
+    dev = ctx.device
+    rate = f"{dev.attn_flops / 1e12:,.0f}"
+    if not _wide_heads(ctx):
+        return rate
+    return (f"{rate} (heads over {FA3_MAX_HEAD_DIM}: {dev.wide_attn_flops / 1e12:,.0f}, "
+            f"x {WIDE_HEAD_FA4_SM90_SHARE:g})")
 
 
 def _part_rates(dev: _Device) -> str:
@@ -259,7 +289,7 @@ def _speed_terms(ctx: _Ctx, s, load, conc, kv_limit, per_replica, context, parts
               _cap_note(ctx, kv_eff)),
         _term("decode_compute", "Decode: compute per stage step", parts["compute"] * 1e3, "ms",
               f"2 x {params} G params x {_avg(micro)} tokens "
-              f"(+ attention at {dev.attn_flops / 1e12:,.0f}) / ({dev.peak_flops / 1e12:,.0f}"
+              f"(+ attention at {_attn_rate(ctx)}) / ({dev.peak_flops / 1e12:,.0f}"
               f" TFLOP/s x {_compute_eff(ctx)}){_part_rates(dev)} = "
               f"{_ms(parts['compute'])}", _gemm_note(ctx)),
         *padding,
@@ -283,7 +313,7 @@ def _speed_terms(ctx: _Ctx, s, load, conc, kv_limit, per_replica, context, parts
               f"max(2 x active params x tokens at {dev.peak_flops / 1e12:,.0f} TFLOP/s ("
               f"{experts}the lm_head on one token per chunk"
               f"{_part_rates(dev)}) + causal "
-              f"attention at {dev.attn_flops / 1e12:,.0f} TFLOP/s, all x "
+              f"attention at {_attn_rate(ctx)} TFLOP/s, all x "
               f"{_compute_eff(ctx, 2)}, + softmax {_ms(softmax_s)}; weight read) + "
               f"all-reduce through {ctx.pp} stage(s) = {_ms(prefill_s)}", _gemm_note(ctx)),
         _term("prefill_softmax", "Prefill: softmax exponentials", softmax_s * 1e3, "ms",

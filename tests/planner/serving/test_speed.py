@@ -31,7 +31,7 @@ from planner.serving.speed.facts import (
 )
 from planner.serving.speed.kernels import kernel_family
 from planner.serving.speed.step import expected_experts_touched
-from tests.planner.serving.gemm_rates import B200_EFF, RTX5090_EFF
+from tests.planner.serving.gemm_rates import B200_EFF, H100_EFF, RTX5090_EFF
 
 
 def _spec(repo_id: str):
@@ -941,3 +941,41 @@ def test_the_kv_read_formula_counts_the_sliding_window_layers() -> None:
     assert kv.value == pytest.approx(read / (3350e9 * FITTED.kv_bandwidth_efficiency) * 1e3)
     assert kv.formula.startswith("8 seqs x (17,000 tokens x 20,480 B + 25 sliding layers x "
                                  "min(17,000, 1,024) tokens x 8,192 B) / ")
+
+
+def _gemma4_26b_prefill(gpu: str, version: str):
+    """google/gemma-4-26B-A4B, one 8,192-token prompt in one 8,192-token chunk, on one GPU."""
+    request = PlanRequest(model=_spec("google/gemma-4-26B-A4B"), cluster=preset_cluster(gpu, 1),
+                          layout=ParallelLayout(tp=1),
+                          engine=EngineSettings(max_model_len=16384, max_num_batched_tokens=8192,
+                                                vllm_version=version))
+    return estimate_speed(request, ServingLoad(input_len=8192, output_len=16))
+
+
+def test_heads_wider_than_fa3s_run_at_flashattention_4s_sm90_rate_from_vllm_0_24() -> None:
+    """Gemma 4's global layers have 512-wide heads, beyond FA3's 256 on Hopper: vLLM 0.19-0.23
+    serve the model on TRITON_ATTN, 0.24+ on FlashAttention 4 for every layer (Gemma4Config in
+    model_executor/models/config.py of each wheel), whose SM90 kernel holds "44-49%" of a
+    GH200's sustained BF16 GEMM rate at head_dim 512 (pegainfer issue #1051): 0.465.
+    google/gemma-4-26B-A4B (config.json): every 6th of 30 layers global, 16 heads of 512 (K = V,
+    attention_k_eq_v), so 5 x 16 x (512 + 512) = 81,920 FLOP per query-key pair / 2. One
+    8,192-token chunk whose queries see 4,096 keys on average: 2 x 8,192 x 4,096 x 81,920 =
+    5.4976e12 FLOP. On an H100 SXM the model's GEMM rate is 989.4 TFLOP/s x 0.6712 = 664.1;
+    at 0.465 of it the global attention takes 1 / 0.465 - 1 = 1.1505 x longer: 9.524 ms more
+    under 0.28 than under 0.23 (TRITON_ATTN: no published rate, the default one). Not on
+    Ampere or Blackwell, where the rule has no source."""
+    flops = 2 * 8192 * 4096 * (5 * 16 * (512 + 512))
+    assert flops == 5_497_558_138_880
+    extra_ms = flops * (1 / 0.465 - 1) / (989.4e12 * H100_EFF) * 1e3
+    assert extra_ms == pytest.approx(9.524, abs=1e-3)
+    old, new = _gemma4_26b_prefill("h100-sxm", "0.23.0"), _gemma4_26b_prefill("h100-sxm", "0.28.0")
+    assert new.prefill_ms - old.prefill_ms == pytest.approx(extra_ms, rel=1e-6)
+    assert new.tpot_ms == pytest.approx(old.tpot_ms)  # decode attention: KV-read-bound
+    # 989.4 x 0.465 = 460.1 TFLOP/s for the wide heads, named in the prefill formula
+    prefill = next(t for t in new.terms if t.key == "prefill")
+    assert "attention at 989 (heads over 256: 460, x 0.465) TFLOP/s" in prefill.formula
+    assert "pegainfer issue #1051" in prefill.note
+    assert "heads over" not in next(t for t in old.terms if t.key == "prefill").formula
+    for gpu in ("a100-80gb", "b200"):
+        assert _gemma4_26b_prefill(gpu, "0.28.0").prefill_ms == pytest.approx(
+            _gemma4_26b_prefill(gpu, "0.23.0").prefill_ms, rel=1e-12)
