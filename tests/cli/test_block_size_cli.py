@@ -14,6 +14,7 @@ import pytest
 
 from cli.planner_cli import main
 from planner.serving.vllm_cli import command_problems, vllm_cli
+from tests.cli.conftest import run_main as _run
 
 GEMMA2 = ("--model", "google/gemma-2-9b-it", "--gpu", "b200", "--vllm-version", "0.17.0")
 BUG = ("There is a bug in FlashInfer block_size 16 head size 256 support. Please avoid this "
@@ -25,12 +26,6 @@ GEMMA2_KV_BYTES_PER_TOKEN = 42 * 2 * 8 * 256 * 2
 @pytest.fixture(autouse=True)
 def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # catalog models only: no network
-
-
-def _run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def test_gemma2_on_b200_under_0_17_is_refused_at_16_and_fits_at_32(capsys) -> None:

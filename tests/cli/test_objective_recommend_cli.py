@@ -9,19 +9,7 @@ from pathlib import Path
 import pytest
 
 from cli.planner_cli import main
-from tests.cli.tiny_model import TINY_CONFIG
-
-
-@pytest.fixture()
-def model_dir(tmp_path: Path) -> Path:
-    (tmp_path / "config.json").write_text(json.dumps(TINY_CONFIG))
-    return tmp_path
-
-
-def _run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out = capsys.readouterr()
-    return code, out.out, out.err
+from tests.cli.conftest import run_main as _run
 
 
 def test_sweep_objective_fewest_gpus_ranks_one_gpu_first(capsys, model_dir: Path) -> None:

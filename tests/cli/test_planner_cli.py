@@ -11,6 +11,7 @@ import pytest
 from cli.planner_cli import main
 from planner.catalog import catalog_entries
 from probes.hub import resolve_model
+from tests.cli.conftest import run_main
 from tests.cli.tiny_model import (
     TINY_CONFIG,
     TINY_KV_BYTES_PER_TOKEN,
@@ -27,19 +28,6 @@ PLAN_KEYS = {
 }
 BYTE_KEYS = {k for k in PLAN_KEYS if k.endswith("_bytes_per_gpu") or "bytes_per_token" in k}
 SECRET = "hf_secretTOKENvalue0123456789abcdef"
-
-
-@pytest.fixture()
-def model_dir(tmp_path: Path) -> Path:
-    """A folder holding the tiny config.json, as `--model` accepts it."""
-    (tmp_path / "config.json").write_text(json.dumps(TINY_CONFIG))
-    return tmp_path
-
-
-def run_main(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def test_plan_json_keys_and_byte_integers(capsys, model_dir: Path) -> None:
