@@ -13,6 +13,7 @@ from planner.report import (
     sweep_speed_note,
     text_columns,
 )
+from planner.serving.launch import spans_nodes
 from planner.serving.plan import Plan
 from planner.serving.recommend import RecommendResult
 from planner.serving.speed import ServingLoad, SpeedEstimate
@@ -71,7 +72,7 @@ def plan_text(plan: Plan, speed: SpeedEstimate | None, load: ServingLoad) -> str
         "",
         *speed_lines(speed, plan, load),
         "",
-        *([plan.vllm_command] if plan.vllm_command else []),
+        *plan.launch_lines,
         *([plan.launch_text] if plan.launch_text else []),
     ]
     return "\n".join(lines) + "\n"
@@ -112,10 +113,19 @@ def sweep_text(result: SweepResult, own_key: str, top: int | None) -> str:
         lines.append("--top K or --all shows more rows")
     if speed:
         lines.append(sweep_speed_note(result))
-    launches = [f"#{rank}  {row.vllm_command or row.launch_note}" for rank, row in shown if row]
+    launches = [f"#{rank}  {_launch(row.vllm_command, row.launch_note)}"
+                for rank, row in shown if row]
     caveats = sweep_caveats((rank, row) for rank, row in shown if row)
     return "\n".join([*lines, "", *text_columns(cells), *([""] if caveats else []), *caveats,
                       "", "Launch:", *launches]) + "\n"
+
+
+def _launch(command: str | None, note: str) -> str:
+    """A row's command (node 0's over several nodes, then the note saying what the others
+    run), or why it has none."""
+    if command is None:
+        return note
+    return f"{command}\n    {note}" if spans_nodes(command) else command
 
 
 def recommend_text(result: RecommendResult) -> str:
@@ -145,7 +155,8 @@ def recommend_text(result: RecommendResult) -> str:
     if result.rows:
         lines += ["", "Rows you can start with the targeted vLLM come first (cheapest first); "
                   "what-if rows (no command) follow.", "Launch:",
-                  *(f"#{i}  {r.vllm_command or 'what-if, no command: ' + r.launch_note}"
+                  *(f"#{i}  " + (_launch(r.vllm_command, r.launch_note) if r.vllm_command
+                                 else "what-if, no command: " + r.launch_note)
                     for i, r in enumerate(result.rows, 1))]
     lines += [
         "",

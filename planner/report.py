@@ -865,7 +865,7 @@ def _launch(plan: Plan) -> list[str]:
     """The launch command, or the note saying why there is none (and what it loads)."""
     lines = ["## Launch", ""]
     if plan.vllm_command:
-        lines += [*md_code_block("bash", [plan.vllm_command]), ""]
+        lines += [*md_code_block("bash", plan.launch_lines), ""]
     return lines + ([md_escape(plan.launch_text), ""] if plan.launch_text else [])
 
 

@@ -154,3 +154,59 @@ def with_layout(head: str, tp: int, pp: int, dp: int, ep: bool) -> str:
     if ep:
         parts.append("--enable-expert-parallel")
     return " ".join(parts) + (f" --{flags}" if flags else "")
+
+
+HEAD_NODE = "$HEAD_NODE_IP"
+"""Node 0's address in a command over several nodes: a shell variable each node sets."""
+
+RAY_PORT = 6379
+"""Ray's default GCS port, as vLLM's examples/online_serving/multi-node-serving.sh uses it."""
+
+
+def spans_nodes(command: str) -> bool:
+    """Whether `command` is node 0's of a layout over several nodes (over_nodes' flags): its
+    launch note says what the other nodes run."""
+    return (f" --master-addr {HEAD_NODE}" in command
+            or " --distributed-executor-backend ray" in command)
+
+
+def over_nodes(command: str, gpus: int, gpus_per_node: int, dp: int,
+               cli: VllmCli) -> tuple[tuple[str, ...], str]:
+    """Every `vllm serve` command a layout of `gpus` GPUs (`dp` replicas) needs, node 0's
+    first, and what to do with them ('' on one node).
+
+    One `vllm serve` on one node starts only that node's GPUs: vLLM's ParallelConfig refuses a
+    world size above them ("World size (16) is larger than the number of available GPUs (8) in
+    this node. If this is intentional and you are using: - ray, set
+    '--distributed-executor-backend ray'. - multiprocessing, set '--nnodes' appropriately.",
+    vLLM 0.13.0 and 0.33.0 config/parallel.py). From the release whose CLI has --nnodes (0.12),
+    every node runs the same command with `--nnodes N --node-rank R --master-addr HEAD`, the
+    others `--headless`; EngineArgs.create_engine_config then puts world / N consecutive ranks
+    on each node and infers each node's data-parallel ranks (arg_utils.py, 0.13.0 and 0.33.0),
+    so it reproduces the placement planned (node = rank // GPUs per node) only when the layout
+    fills whole nodes (otherwise there is no command). Older releases run it on Ray (0.11.1
+    config/parallel.py: the Ray executor; data_parallel_backend "ray" places the replicas): a
+    Ray cluster over the nodes, then one command on node 0.
+    """
+    nodes = -(-gpus // gpus_per_node)
+    if nodes == 1:
+        return (command,), ""
+    if cli.accepts("--nnodes"):
+        if gpus % gpus_per_node:
+            return (), (f"No launch command: vLLM's --nnodes puts the same number of GPUs on "
+                        f"every node, and this layout's {gpus} GPUs do not fill {nodes} nodes "
+                        f"of {gpus_per_node}: pick a layout on {nodes * gpus_per_node} or "
+                        f"{(nodes - 1) * gpus_per_node} GPUs.")
+        common = f"{command} --nnodes {nodes} --master-addr {HEAD_NODE}"
+        commands = tuple(f"{common} --node-rank {rank}" + (" --headless" if rank else "")
+                         for rank in range(nodes))
+        return commands, (
+            f"Over {nodes} nodes: set HEAD_NODE_IP to node 0's address on every node and run "
+            f"node R's command there (--node-rank R; node 0 serves the API, the others run "
+            "--headless).")
+    ray = " --distributed-executor-backend ray" + (" --data-parallel-backend ray" if dp > 1
+                                                  else "")
+    return (command + ray,), (
+        f"Over {nodes} nodes on Ray (vLLM {cli.vllm_version} has no --nnodes): run "
+        f"`ray start --head --port {RAY_PORT}` on node 0 and `ray start --address "
+        f"{HEAD_NODE}:{RAY_PORT}` on each other node, then this command on node 0.")

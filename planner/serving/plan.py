@@ -47,7 +47,7 @@ from planner.serving.engine import (
 )
 from planner.serving.engines import VLLM, Engine, Overheads, Worker
 from planner.serving.hardware import ClusterSpec, GpuSpec, parse_capability
-from planner.serving.launch import Launch, launch, with_layout
+from planner.serving.launch import Launch, launch, over_nodes, with_layout
 from planner.serving.layout import ParallelLayout, layout_errors, layout_warnings
 from planner.serving.mla_block import (
     dsv4_block_refusal,
@@ -189,6 +189,10 @@ class PlanSummary(BaseModel):
                                      "launch_note")
     launch_note: str = Field(default="", description="what the command loads, or why there "
                              "is none")
+    vllm_commands: list[str] = Field(default_factory=list, description="every `vllm serve` "
+                                     "command the plan needs, node 0's (vllm_command) first: "
+                                     "one per node for a layout over several nodes (--nnodes), "
+                                     "else one; empty when there is none")
     weight_format: str = Field(default="", description="the exact weight scheme planned "
                                "(planner.model.quant key), echoed for aliases like 'w4a16'")
     weight_format_label: str = ""
@@ -200,6 +204,15 @@ class Plan(PlanSummary):
     nearest_fit: str | None = Field(default=None, description="a plan that does not fit: the "
                                     "first single change that fits, e.g. '--max-model-len "
                                     "32768 fits'")
+
+    @property
+    def launch_lines(self) -> list[str]:
+        """The commands as a shell block shows them: each node's under a `# node R` comment
+        when there are several (vllm_commands), else the one command; [] when there is none."""
+        if len(self.vllm_commands) < 2:
+            return [self.vllm_command] if self.vllm_command else []
+        return [line for rank, command in enumerate(self.vllm_commands)
+                for line in (f"# node {rank}", command)]
 
     @property
     def launch_text(self) -> str:
@@ -1176,17 +1189,23 @@ def _conclude(
 
 
 def _launch_fields(st: _Setup, fits: bool) -> dict[str, Any]:
-    """vllm_command and launch_note: the command only for a plan that fits (a command vLLM's
-    parser refuses is one of the plan's errors, and the verdict says it)."""
+    """vllm_command, vllm_commands and launch_note: commands only for a plan that fits (a
+    command vLLM's parser refuses is one of the plan's errors, and the verdict says it); over
+    several nodes, one per node (launch.over_nodes)."""
     head, note, refused = st.facts.r.launch
     if head is None and not refused:
-        return {"vllm_command": None, "launch_note": note}
+        return {"vllm_command": None, "launch_note": note, "vllm_commands": []}
     if not fits:
-        return {"vllm_command": None,
+        return {"vllm_command": None, "vllm_commands": [],
                 "launch_note": "No launch command: the plan does not fit (see the verdict)."}
     layout = st.layout
-    return {"vllm_command": with_layout(head, layout.tp, layout.pp, layout.dp, layout.ep),
-            "launch_note": note}
+    commands, nodes_note = over_nodes(
+        with_layout(head, layout.tp, layout.pp, layout.dp, layout.ep),
+        layout.tp * layout.pp * layout.dp, st.facts.r.gpus_per_node, layout.dp,
+        vllm_cli(st.s.vllm_version))
+    return {"vllm_command": commands[0] if commands else None,
+            "launch_note": " ".join(filter(None, (note, nodes_note))),
+            "vllm_commands": list(commands)}
 
 
 def plan_summary(request: PlanRequest, *, validated: bool = False) -> PlanSummary:

@@ -282,3 +282,16 @@ def test_sweep_rows_on_unmodelled_figures_are_named_under_the_table() -> None:
     assert len(named) == 1
     assert named[0].startswith(f"{len(pp_rows)} rows (")
     assert "leave out Gemma 3 SigLIP vision encoder start-up profile" in named[0]
+
+
+def test_two_nodes_get_a_command_each() -> None:
+    # DeepSeek-V3 on 2 nodes x 8 H100: the hardware's layout is TP=8 x DP=2 + EP, one replica
+    # a node; one `vllm serve` per node, node 1 headless (vLLM 0.12+ --nnodes)
+    at = open_page(None, model="deepseek-ai/DeepSeek-V3", gpu="h100-sxm", gpn="8", nodes="2")
+    assert not at.exception
+    block = next(c.value for c in at.code if c.value.startswith("# node 0"))
+    lines = block.splitlines()
+    assert lines[0::2] == ["# node 0", "# node 1"]
+    assert lines[1].endswith("--nnodes 2 --master-addr $HEAD_NODE_IP --node-rank 0")
+    assert lines[3].endswith("--nnodes 2 --master-addr $HEAD_NODE_IP --node-rank 1 --headless")
+    assert "--data-parallel-size 2" in lines[1]

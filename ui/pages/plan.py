@@ -430,7 +430,7 @@ def _results(request: PlanRequest, result: Plan) -> None:
     _charts(request, result, speed)
     st.markdown("**Start it**")
     if result.vllm_command:
-        st.code(result.vllm_command, language="bash", wrap_lines=True)
+        st.code("\n".join(result.launch_lines), language="bash", wrap_lines=True)
     if result.launch_text:
         (st.caption if result.vllm_command else st.info)(result.launch_text)
     st.caption(model_runner_line(result))  # the report header's line

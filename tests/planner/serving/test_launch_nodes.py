@@ -1,0 +1,99 @@
+"""The launch commands of a layout over several nodes: one `vllm serve` per node with vLLM's
+--nnodes flags (0.12+), or Ray on older releases; none where vLLM could not place the ranks as
+planned. A single `vllm serve --tensor-parallel-size 16` on an 8-GPU node is refused by vLLM
+("World size (16) is larger than the number of available GPUs (8) in this node", 0.33.0
+config/parallel.py), so the old one-line command never ran."""
+
+import shlex
+
+import pytest
+
+from planner.catalog import catalog_entry
+from planner.model.config.parser import parse_model_config
+from planner.serving.engine import EngineSettings
+from planner.serving.hardware import preset_cluster
+from planner.serving.launch import over_nodes
+from planner.serving.layout import ParallelLayout
+from planner.serving.plan import PlanRequest, plan
+from planner.serving.vllm_cli import command_problems, supported_versions, vllm_cli
+
+DSV3 = "deepseek-ai/DeepSeek-V3"
+QWEN_8B = "Qwen/Qwen3-8B"
+
+
+def _plan(model: str, tp: int, pp: int = 1, dp: int = 1, ep: bool = False,
+          vllm_version: str = "0.33.0", nodes: int = 2):
+    entry = catalog_entry(model)
+    spec = parse_model_config(entry.config, entry.hf_quant_config, name=model)
+    return plan(PlanRequest(
+        model=spec, cluster=preset_cluster("h100-sxm", 8, nodes),
+        layout=ParallelLayout(tp=tp, pp=pp, dp=dp, ep=ep),
+        engine=EngineSettings(max_model_len=8192, vllm_version=vllm_version)))
+
+
+def _flags(command: str) -> dict[str, str | None]:
+    words = shlex.split(command)
+    out: dict[str, str | None] = {}
+    for i, word in enumerate(words):
+        if word.startswith("--"):
+            following = words[i + 1] if i + 1 < len(words) else "--"
+            out[word] = None if following.startswith("--") else following
+    return out
+
+
+@pytest.mark.parametrize(("tp", "pp", "dp", "ep"), [(8, 1, 2, True), (16, 1, 1, False),
+                                                    (8, 2, 1, False)])
+def test_two_nodes_run_one_command_each(tp: int, pp: int, dp: int, ep: bool) -> None:
+    # 2 nodes x 8 H100: 16 ranks, 8 a node; node 1 runs --headless, node 0 serves the API
+    result = _plan(DSV3, tp, pp, dp, ep)
+    assert result.fits, result.verdict
+    assert len(result.vllm_commands) == 2
+    assert result.vllm_command == result.vllm_commands[0]
+    head, other = (_flags(c) for c in result.vllm_commands)
+    assert head["--nnodes"] == other["--nnodes"] == "2"
+    assert (head["--node-rank"], other["--node-rank"]) == ("0", "1")
+    assert head["--master-addr"] == other["--master-addr"] == "$HEAD_NODE_IP"
+    assert "--headless" not in head and "--headless" in other
+    # the same layout and engine flags on both nodes
+    assert {k: v for k, v in head.items() if k not in ("--node-rank", "--headless")} == {
+        k: v for k, v in other.items() if k not in ("--node-rank", "--headless")}
+    assert "HEAD_NODE_IP" in result.launch_note
+    assert result.launch_lines == ["# node 0", result.vllm_commands[0],
+                                   "# node 1", result.vllm_commands[1]]
+
+
+def test_a_layout_inside_one_node_keeps_one_plain_command() -> None:
+    result = _plan(QWEN_8B, tp=8)  # 8 GPUs of 16: node 0 only
+    assert result.vllm_commands == [result.vllm_command]
+    assert "--nnodes" not in result.vllm_command
+    assert result.launch_lines == [result.vllm_command]
+
+
+def test_a_layout_not_filling_whole_nodes_has_no_command() -> None:
+    # TP=4 x PP=3 = 12 ranks: planned 8 on node 0 and 4 on node 1, but --nnodes 2 would put
+    # 12 / 2 = 6 on each, splitting the second TP group over the nodes
+    result = _plan(QWEN_8B, tp=4, pp=3)
+    assert result.fits
+    assert result.vllm_command is None and result.vllm_commands == []
+    assert "12 GPUs do not fill 2 nodes of 8" in result.launch_note
+
+
+def test_releases_without_nnodes_run_on_ray() -> None:
+    result = _plan(QWEN_8B, tp=8, pp=2, vllm_version="0.11.0")
+    assert len(result.vllm_commands) == 1
+    flags = _flags(result.vllm_command)
+    assert flags["--distributed-executor-backend"] == "ray"
+    assert "--nnodes" not in flags and "--data-parallel-backend" not in flags
+    assert "ray start --head" in result.launch_note
+    replicas = _plan(QWEN_8B, tp=8, dp=2, vllm_version="0.11.0")
+    assert _flags(replicas.vllm_command)["--data-parallel-backend"] == "ray"
+
+
+@pytest.mark.parametrize("version", supported_versions())
+def test_every_node_command_parses_on_its_release(version: str) -> None:
+    cli = vllm_cli(version)
+    command = "vllm serve m --tensor-parallel-size 8 --data-parallel-size 4"
+    commands, _ = over_nodes(command, 32, 8, 4, cli)
+    assert len(commands) == (4 if cli.accepts("--nnodes") else 1)
+    for each in commands:
+        assert command_problems(each, cli) == []
