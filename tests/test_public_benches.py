@@ -1,0 +1,77 @@
+"""The public benchmarks' data files are well formed, every run in them is planned, and the
+README's headline table quotes what the benchmarks print today.
+
+bench/public_memory_runs.json and bench/public_speed_runs.json are checking-only data (never
+fitted); a run that stops planning, or a README figure left behind by a model change, would
+otherwise go unnoticed. The planning checks need ../shared (stand-in configs) and skip
+without it, as the catalog's cross-check does.
+"""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "model-configs"
+MEMORY_RUNS = json.loads((ROOT / "bench" / "public_memory_runs.json").read_text())
+SPEED_RUNS = json.loads((ROOT / "bench" / "public_speed_runs.json").read_text())
+needs_shared = pytest.mark.skipif(not SHARED.is_dir(),
+                                  reason="../shared is not beside the checkout")
+
+
+def _readme_row(label: str) -> str:
+    """The README headline table's row whose second cell starts with `label`."""
+    rows = [line for line in (ROOT / "README.md").read_text().splitlines()
+            if line.startswith("| ") and re.match(rf"\| [^|]+ \| {re.escape(label)}", line)]
+    assert len(rows) == 1, label
+    return rows[0]
+
+
+@pytest.mark.parametrize("data", [MEMORY_RUNS, SPEED_RUNS], ids=["memory", "speed"])
+def test_ids_are_unique_and_rejections_give_a_reason(data: dict) -> None:
+    ids = [run["id"] for run in data["runs"]]
+    assert len(ids) == len(set(ids))
+    for rejected in data["rejected"]:
+        assert rejected["where"] and rejected["what"] and rejected["reason"], rejected
+
+
+def test_every_memory_run_quotes_its_log_and_names_its_source() -> None:
+    for run in MEMORY_RUNS["runs"]:
+        source = run["source"]
+        assert source.get("url") or source.get("find_string_id"), run["id"]
+        assert run["quoted_lines"], run["id"]
+        assert run["vllm_release"] and run["version_reason"], run["id"]
+
+
+def test_every_speed_run_quotes_a_measured_figure_and_names_its_source() -> None:
+    for run in SPEED_RUNS["runs"]:
+        assert run["url"] or run.get("find_string_id"), run["id"]
+        assert run["quote"] and run["version_basis"], run["id"]
+        figures = {"ttft_ms", "tpot_ms", "output_tok_s_single_stream"}
+        assert figures & set(run["measured"]), run["id"]
+        assert all(isinstance(flag, str) for flag in run["plan_flags"]), run["id"]
+
+
+@needs_shared
+def test_public_memory_runs_plan_and_readme_quotes_the_count() -> None:
+    from bench.public_memory import run_all
+
+    result = run_all()
+    assert all(row["status"] in ("ok", "startup_error") for row in result["runs"])
+    other = result["kv_within_other_gpus"]
+    row = _readme_row(f"{other['cases']} public start-ups on GPUs other than the H100")
+    assert f"{other['within']} of {other['cases']} within 5 % or 0.5 GiB" in row
+
+
+@needs_shared
+def test_public_speed_runs_plan_and_readme_quotes_the_medians() -> None:
+    from bench.public_speed import evaluate, stats
+
+    rows = evaluate(SPEED_RUNS["runs"])
+    assert [r["id"] for r in rows if r["error"]] == []
+    s = stats(rows)
+    row = _readme_row(f"{s['runs']} published runs on GPUs without calibration rows")
+    assert f"TPOT median {s['tpot_median']} % (p90 {s['tpot_p90']} %) over the {s['tpot_n']}" in row
+    assert f"TTFT median {s['ttft_median']} % (p90 {s['ttft_p90']} %) over the {s['ttft_n']}" in row
