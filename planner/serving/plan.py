@@ -63,6 +63,7 @@ from planner.serving.mxfp4 import (
     mxfp4_expert_padding,
     mxfp4_note,
 )
+from planner.serving.runner_v2 import v2_term_notes, v2_warm_activation
 from planner.serving.startup import (
     flashinfer_hd256_errors,
     fp4_weight_notes,
@@ -1300,7 +1301,8 @@ def _term(key: str, label: str, value: float, unit: str, formula: str, note: str
 
 def _terms(st: _Setup, bind: RankMemory, out: _Outcome) -> list[Term]:
     """Every figure of the binding rank (`bind`) with its formula and real numbers; on Model
-    Runner V2 the activation and graph terms say they are the V1 runner's."""
+    Runner V2 the activation and graph terms say what V2 subtracts (planner.serving.runner_v2)
+    and the KV term what a warm restart sizes."""
     s, layout, f = st.s, st.layout, st.facts
     r = f.r
     kv_b, stage = f.kv_b, f.stages[bind.pp_stage][1]
@@ -1317,11 +1319,14 @@ def _terms(st: _Setup, bind: RankMemory, out: _Outcome) -> list[Term]:
     kinds = stage.kinds if stage else ()
     per_token = " + ".join(f"{n} layers x [{kv.formula(kv_b, layout.tp)}]" for kv, n in kinds)
     graphs_note = "subtracted" if r.subtract_graphs else "reported, not subtracted (vLLM < 0.20)"
-    v2_note = ("; vLLM starts this model on Model Runner V2 (v1/worker/gpu/model_runner.py), "
-               "this is the V1 runner's rule (gpu_model_runner.py): V2's is not modelled, "
-               "unverified" if r.runner[0] == "v2" else "")
+    rules, last_stage = vllm_rules(s.vllm_version), bind.pp_stage == layout.pp - 1
+    warm = (v2_warm_activation(st.spec, r.facts, f.stages[bind.pp_stage][0], last_stage, r.mbt,
+                               r.seqs, layout.tp, r.act_b, rules.v2_sampler_fp32)
+            if r.runner[0] == "v2" and s.activation_bytes is None else None)
+    v2_note, v2_graphs = (v2_term_notes(warm, rules.v2_graph_estimate, rules.label)
+                          if r.runner[0] == "v2" else ("", ""))
     if not s.enforce_eager:
-        graphs_note += v2_note
+        graphs_note += v2_graphs
     first_capture = dsv4_first_capture_bytes(r.facts.dsv4, r.graphs[0])
     if r.facts.dsv4 is not None and s.cuda_graph_bytes is None and not s.enforce_eager:
         graphs_note += "; " + dsv4_graphs_note()
@@ -1345,6 +1350,17 @@ def _terms(st: _Setup, bind: RankMemory, out: _Outcome) -> list[Term]:
         + (f" - {_gib(bind.cuda_graph_bytes)} CUDA graphs" if r.subtract_graphs else "")
         + f" = {_gib(bind.kv_cache_bytes)}"
     )
+    kv_note = ""
+    if warm and not s.kv_cache_memory_bytes:
+        # what V2 sizes on a restart that finds the compile cache (planner.serving.runner_v2)
+        planned = bind.cuda_graph_bytes if r.subtract_graphs else 0
+        graphs = planned if rules.v2_graph_estimate else 0
+        warm_kv = bind.kv_cache_bytes + bind.activation_bytes - warm[0] + planned - graphs
+        kv_note = (f"Model Runner V2 restarting with a warm torch.compile cache: "
+                   f"{_gib(bind.budget_bytes)} - {_gib(bind.weights_bytes)} weights - "
+                   f"{_gib(warm[0])} activation - {_gib(bind.non_torch_bytes)} non-torch - "
+                   f"{_gib(graphs)} CUDA graphs = {_gib(warm_kv)} (planner.serving.runner_v2); "
+                   "this plan sizes a first (cold-compile) start-up")
     if s.kv_cache_memory_bytes:
         kv_formula = f"--kv-cache-memory-bytes {s.kv_cache_memory_bytes:,} B (profiling skipped)"
     return [
@@ -1377,7 +1393,8 @@ def _terms(st: _Setup, bind: RankMemory, out: _Outcome) -> list[Term]:
               + f" = {_gib(bind.cuda_graph_bytes)}"
               if s.cuda_graph_bytes is None and not s.enforce_eager
               else f"{_gib(bind.cuda_graph_bytes)}", graphs_note),
-        _term("kv_cache", "KV cache pool per GPU", bind.kv_cache_bytes, "B", kv_formula),
+        _term("kv_cache", "KV cache pool per GPU", bind.kv_cache_bytes, "B", kv_formula,
+              kv_note),
         _term("kv_bytes_per_token_per_gpu", "KV bytes per token per GPU", bind.kv_bytes_per_token,
               "B", f"{per_token} = {bind.kv_bytes_per_token:,} B"),
         _term("bytes_per_block", "Bytes per block", stage.bytes_per_block if stage else 0, "B",

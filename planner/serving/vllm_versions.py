@@ -49,6 +49,41 @@ get_pp_group().is_first_rank`); the 0.15.0-0.32.0 wheels skip them only for
 --limit-mm-per-prompt 0, and V1 builds them on every stage in every release
 (weights.VISION_ON_EVERY_STAGE)."""
 
+V2_GRAPH_ESTIMATE_FROM: Version = (0, 29, 0)
+"""NOTE: Model Runner V2's GPUModelRunner.profile_cudagraph_memory (v1/worker/gpu/
+model_runner.py) is `return 0` ("It is TBD whether we keep this API or not") in the 0.20.0,
+0.21.0, 0.22.0, 0.23.0, 0.24.0, 0.25.0, 0.25.1, 0.26.0, 0.27.1 and 0.28.0 wheels, so
+gpu_worker.py determine_available_memory subtracts no CUDA graph estimate for a V2 start-up
+there (the graphs are captured after the KV cache is sized). From the 0.29.0 wheel (to 0.33.0)
+it calls cudagraph_utils.py profile_cudagraph_memory: a capture into a throwaway pool on a
+minimal KV cache, PIECEWISE graphs measured in full, FULL graphs extrapolated from the largest
+two (first + second x (graphs - 1)), which determine_available_memory subtracts as it does
+V1's estimate (planner.serving.runner_v2)."""
+
+V2_SAMPLER_IN_PLACE_FROM: Version = (0, 26, 0)
+"""NOTE: Model Runner V2's dummy sampler (v1/worker/gpu/model_runner.py _dummy_sampler_run ->
+sample/sampler.py Sampler.apply_sampling_params): the 0.22.0, 0.23.0, 0.24.0, 0.25.0 and
+0.25.1 wheels copy the logits to a new fp32 tensor on every call (`torch.empty_like(logits,
+dtype=torch.float32).copy_(logits)`); the 0.26.0 wheel applies the ops in place on the
+model-dtype logits (a clone only for raw logprobs, which the dummy batch does not ask for);
+0.27.1 copies only when _requires_logits_processing, and 0.28.0-0.33.0 only when
+needs_logits_processing (np.zeros at start-up): the dummy batch's states are temperature 0,
+top_k = vocab, top_p = 1, min_p 0 (sample/states.py), so no copy in 0.26.0-0.32.0
+(V2_SAMPLER_WARMUP_FROM; planner.serving.runner_v2)."""
+
+V2_SAMPLER_WARMUP_FROM: Version = (0, 33, 0)
+"""NOTE: the 0.33.0 wheel's _dummy_sampler_run (v1/worker/gpu/model_runner.py:993-1014) runs
+the default pass, then a second over the same model-dtype logits with
+SamplingParams.for_sampler_warmup() (sampling_params.py:1477: temperature 0.9, top_k 50, top_p
+0.9, min_p, penalties, logit bias, bad words, 5 logprobs) on every dummy request ("warmup_kernels
+(run after the KV cache is sized) pays for the fp32 logits pipeline, so the profiled peak must
+too"): needs_logits_processing is set, so sample/sampler.py:242 makes the fp32 copy again, the
+processors, temperature, min-p and top-k / top-p work on it in place and the logprobs take a
+top-5 and per-row log-sum-exp (sample/logprob.py compute_topk_scores), so the moment is the
+logits and their fp32 copy, 6 B a logit at bf16. Not counted: the Triton top-k / top-p path's
+cached SMs x vocab x 4 B buffer (topk_topp_triton.py:1695), whose SM count no GPU preset
+holds. The 0.29.0-0.32.0 wheels run the default pass only."""
+
 NEWEST_COVERED: Version = (0, 33, 99)
 """Any 0.33.x patch release; 0.34 and later have not been read."""
 
@@ -594,6 +629,8 @@ class VllmRules:
     sort_sampler: bool = False  # before TRITON_TOP_K_TOP_P_FROM
     sampler_holds_forward: bool = True  # SAMPLER_HOLDS_FORWARD_FROM
     v2_runner: V2RunnerDefault | None = None  # V2_RUNNER_DEFAULTS; None: V2 is opt-in
+    v2_graph_estimate: bool = True  # V2_GRAPH_ESTIMATE_FROM
+    v2_sampler_fp32: bool = False  # before V2_SAMPLER_IN_PLACE_FROM, from V2_SAMPLER_WARMUP_FROM
     in_flight_window: bool = True  # IN_FLIGHT_WINDOW_FROM
     chunked_hybrid: bool = True  # CHUNKED_HYBRID_FROM
     encoder: EncoderRules = DEFAULT_ENCODER_RULES  # encoder_rules
@@ -665,6 +702,8 @@ def vllm_rules(text: str) -> VllmRules:
         sampler_holds_forward=version >= SAMPLER_HOLDS_FORWARD_FROM,
         v2_runner=next((rule for start, rule in reversed(V2_RUNNER_DEFAULTS)
                         if version >= start), None),
+        v2_graph_estimate=version >= V2_GRAPH_ESTIMATE_FROM,
+        v2_sampler_fp32=not V2_SAMPLER_IN_PLACE_FROM <= version < V2_SAMPLER_WARMUP_FROM,
     )
 
 

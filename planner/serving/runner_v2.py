@@ -1,0 +1,130 @@
+"""Model Runner V2's own start-up memory terms (vLLM v1/worker/gpu/model_runner.py), read from
+vLLM's source per release, for a start-up whose torch.compile cache is warm.
+
+Headroom plans a V2 start-up with the V1 runner's activation fit and graph estimate
+(planner.serving.engine); these are what V2 itself subtracts, shown beside them (plan terms'
+notes) because a first start-up compiles cold and its extra peak has no source to size it:
+- the profile run (model_runner.py profile_run, 0.22.0-0.33.0 wheels) is one forward of
+  max_num_batched_tokens (T) tokens without CUDA graphs (execute_model: dispatch_cg_and_sync_dp
+  need_eager=is_profile; torch.compile's code runs) over min(T, max_num_seqs) (R) dummy
+  requests (_dummy_run: `num_reqs = min(num_tokens, self.max_num_reqs)`), then on the last PP
+  stage the dummy sampler over the R last-token hidden states (_dummy_sampler_run);
+- its peak is the larger of two moments: the forward's widest MLP (the residual stream,
+  gate_up_proj's output and the activation's output live together: T x (hidden + (MLP width
+  + intermediate) / TP) x dtype bytes, gated MLPs of width 2 x intermediate) and the
+  sampler's: the forward's T hidden states and the R sampled rows stay referenced
+  (_dummy_run returns both), compute_logits makes R x vocab logits in the model dtype
+  (model_executor/layers/logits_processor.py; at TP > 1 tensor_model_parallel_all_gather,
+  whose pynccl path, distributed/device_communicators/cuda_communicator.py all_gather, holds
+  the rank's vocab / TP shard, the gathered buffer and its reshaped copy at once), and the
+  sampler's fp32 copy in 0.22-0.25 and from 0.33 (vllm_versions.V2_SAMPLER_IN_PLACE_FROM,
+  V2_SAMPLER_WARMUP_FROM); otherwise the dummy states (temperature 0, top_k = vocab,
+  top_p = 1) skip every logits op and top-k / top-p, and gumbel_sample keeps per-block maxima
+  (sample/gumbel.py);
+- no CUDA graph estimate is subtracted before 0.29 (vllm_versions.V2_GRAPH_ESTIMATE_FROM).
+Modelled for dense decoders (no MoE, recurrent state, vision encoder or DeepSeek-V4): the
+others' V2 forward is not read.
+
+What the source does not size: a cold torch.compile (a first start-up, or any without a
+persisted cache) runs Inductor's compilation inside the measured profile window and peaks
+higher. Observed, not fitted: vLLM 0.27.1 on an RTX 4090, Qwen3-8B, one worker, three
+start-ups (bench/public_memory_runs.json, the v2 cold/warm pair): peak activation 1.18 GiB
+compiling cold, 0.19 GiB on both cache hits, every other term the same. This module's forward
+moment for it is 0.156 GiB (the 0.03 GiB left is not read: cuBLAS workspaces and the like)."""
+
+from planner.model.attention import RecurrentStateKv, cdiv
+from planner.model.spec import DenseMlp, ModelSpec
+from planner.serving.engine import ModelFacts
+from planner.units import GIB
+
+FP32_BYTES = 4
+
+
+def v2_forward_bytes(spec: ModelSpec, layers: range, mbt: int, tp: int, act_bytes: int
+                     ) -> tuple[int, str]:
+    """The forward moment of V2's profile run on these layers: T x (hidden + widest (MLP
+    output + activation output) per rank) x dtype bytes (module docstring)."""
+    widest, name = 0, ""
+    for i in layers:
+        mlp = spec.layers[i].mlp
+        if isinstance(mlp, DenseMlp):
+            width = mlp.intermediate_size * (2 if mlp.gated else 1)
+            if width + mlp.intermediate_size > widest:
+                widest = width + mlp.intermediate_size
+                name = (f"{width:,} gate_up + {mlp.intermediate_size:,} act" if mlp.gated
+                        else f"{width:,} fc1 + {mlp.intermediate_size:,} act")
+    per_rank = widest // tp
+    total = mbt * (spec.hidden_size + per_rank) * act_bytes
+    tp_text = f" / TP {tp}" if tp > 1 else ""
+    return total, (f"forward {mbt:,} tokens x ({spec.hidden_size:,} residual + ({name}){tp_text})"
+                   f" x {act_bytes} B = {total / GIB:.3f} GiB")
+
+
+def v2_sampler_bytes(facts: ModelFacts, mbt: int, seqs: int, tp: int, act_bytes: int,
+                     fp32_copy: bool) -> tuple[int, str]:
+    """The dummy sampler's moment of V2's profile run on the last PP stage (module docstring):
+    the held hidden states and sampled rows, and the logits at their largest (TP > 1: the
+    all-gather's shard, buffer and copy; before 0.26 the fp32 copy beside the logits)."""
+    rows = min(mbt, seqs)
+    vocab, hidden = facts.vocab_size, facts.hidden_size
+    held = (mbt + rows) * hidden * act_bytes
+    gathered = rows * vocab * act_bytes * 2 + rows * cdiv(vocab, tp) * act_bytes if tp > 1 else 0
+    copied = rows * vocab * (act_bytes + FP32_BYTES) if fp32_copy else 0
+    logits = max(rows * vocab * act_bytes, gathered, copied)
+    how = (f"{rows} x {vocab:,} x ({act_bytes} + {FP32_BYTES} fp32 copy) B" if logits == copied
+           else f"{rows} x {vocab:,} x {act_bytes} B x 2 + {rows} x {cdiv(vocab, tp):,} x "
+                f"{act_bytes} B all-gather" if logits == gathered
+           else f"{rows} x {vocab:,} x {act_bytes} B")
+    total = held + logits
+    return total, (f"sampler ({mbt:,} + {rows}) rows x {hidden:,} x {act_bytes} B held + "
+                   f"logits {how} = {total / GIB:.3f} GiB")
+
+
+def v2_modelled(spec: ModelSpec, facts: ModelFacts) -> bool:
+    """Whether V2's warm profile peak is modelled for this model (dense decoders only)."""
+    return (facts.vision is None and facts.dsv4 is None
+            and all(isinstance(layer.mlp, DenseMlp) for layer in spec.layers)
+            and not any(isinstance(kv, RecurrentStateKv) for kv in facts.kv_layers))
+
+
+def v2_warm_activation(spec: ModelSpec, facts: ModelFacts, layers: range, last_stage: bool,
+                       mbt: int, seqs: int, tp: int, act_bytes: int, fp32_copy: bool
+                       ) -> tuple[int, str] | None:
+    """V2's profile-run peak with a warm torch.compile cache: max(forward, sampler on the last
+    stage), with its formula; None where not modelled (v2_modelled)."""
+    if not v2_modelled(spec, facts):
+        return None
+    forward, forward_text = v2_forward_bytes(spec, layers, mbt, tp, act_bytes)
+    if not last_stage:
+        return forward, forward_text
+    sampler, sampler_text = v2_sampler_bytes(facts, mbt, seqs, tp, act_bytes, fp32_copy)
+    total = max(forward, sampler)
+    return total, f"max({forward_text}, {sampler_text}) = {total / GIB:.3f} GiB"
+
+
+COLD_START = ("a first (cold-compile) start-up peaks higher by an amount vLLM's source does "
+              "not size (vLLM 0.27.1, RTX 4090, Qwen3-8B: 1.18 GiB cold, 0.19 GiB warm, an "
+              "observed pair), so the plan keeps the V1 runner's figures for it (unverified "
+              "for V2)")
+"""Why a V2 plan keeps the V1 runner's activation and graph terms (module docstring)."""
+
+
+def v2_term_notes(warm: tuple[int, str] | None, graph_estimate: bool, label: str
+                  ) -> tuple[str, str]:
+    """The activation and CUDA graph terms' notes on a V2 start-up of vLLM `label`: what V2
+    subtracts with a warm compile cache (`warm`: v2_warm_activation) and why the plan keeps
+    the V1 runner's figures."""
+    activation = ("; Model Runner V2 (v1/worker/gpu/model_runner.py profile_run; "
+                  + (f"planner.serving.runner_v2): with a warm torch.compile cache it peaks at "
+                     f"{warm[1]}; {COLD_START}" if warm else
+                     "its peak is read for dense decoders only): this is the V1 runner's "
+                     "figure, unverified for V2"))
+    graphs = ("; Model Runner V2 estimates it by capturing (cudagraph_utils.py "
+              "profile_cudagraph_memory, 0.29.0-0.33.0 wheels): this per-graph figure is the "
+              "V1 runner's, unverified for V2" if graph_estimate else
+              f"; Model Runner V2 subtracts none in vLLM {label} (model_runner.py "
+              "profile_cudagraph_memory returns 0 in the 0.20.0-0.28.0 wheels; it captures "
+              "after the KV cache is sized); the plan keeps this figure beside the V1 "
+              "runner's activation as its stand-in for a first start-up (see the activation "
+              "term)")
+    return activation, graphs
