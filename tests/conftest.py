@@ -1,4 +1,5 @@
-"""Shared test helpers: `ref_config(name)` loads a reference config from tests/fixtures/configs.
+"""Shared test helpers: `ref_config(name)` loads a reference config from tests/fixtures/configs,
+catalog_spec(repo_id) parses a bundled catalog entry.
 
 No test touches the network: a repo id whose catalog entry is not verbatim asks the hub first
 (probes.hub.resolve_model), so HF_HUB_OFFLINE=1 (no request at all, not even a refused
@@ -16,6 +17,10 @@ import tempfile
 from pathlib import Path
 
 import pytest
+
+from planner.catalog import catalog_entry
+from planner.model.config.parser import parse_model_config
+from planner.model.spec import ModelSpec
 
 _HF_HOME = tempfile.mkdtemp(prefix="headroom-tests-hf-")
 atexit.register(shutil.rmtree, _HF_HOME, ignore_errors=True)
@@ -38,3 +43,10 @@ def load_ref_config(name: str) -> tuple[dict, dict | None]:
 def ref_config():
     """The loader above as a fixture: ref_config('Qwen__Qwen3-8B') -> (config, quant)."""
     return load_ref_config
+
+
+def catalog_spec(repo_id: str) -> ModelSpec:
+    """The ModelSpec of a bundled catalog entry (planner/catalog_data), parsed afresh on each
+    call: e.g. catalog_spec('Qwen/Qwen3-8B')."""
+    entry = catalog_entry(repo_id)
+    return parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)

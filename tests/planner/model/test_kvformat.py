@@ -5,20 +5,15 @@ from functools import cache
 
 import pytest
 
-from planner.catalog import catalog_entry
 from planner.model.attention import FullAttentionKv, kv_bytes_per_token
 from planner.model.attention.kvformat import KV_FORMATS, boundary_layers
-from planner.model.config.parser import parse_model_config
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
+from tests.conftest import catalog_spec
 
-
-@cache
-def _spec(repo_id: str):
-    entry = catalog_entry(repo_id)
-    return parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+_spec = cache(catalog_spec)
 
 
 LLAMA_8B = "meta-llama/Llama-3.1-8B-Instruct"  # 32 layers, 8 KV heads, head_dim 128

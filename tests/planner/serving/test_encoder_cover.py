@@ -6,20 +6,15 @@ import copy
 
 import pytest
 
-from planner.catalog import catalog_entry
 from planner.model.config.parser import parse_model_config
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
+from tests.conftest import catalog_spec as _spec
 from tests.conftest import load_ref_config
 
 PROFILE = "vision encoder on dummy items at start-up"
-
-
-def _spec(repo_id: str):
-    entry = catalog_entry(repo_id)
-    return parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
 
 
 def _plan(spec, gpu: str = "h100-sxm", gpus: int = 1, layout: ParallelLayout | None = None,

@@ -3,8 +3,6 @@ dummy image, checked against two logged start-ups whose pools it explains."""
 
 import pytest
 
-from planner.catalog import catalog_entry
-from planner.model.config.parser import parse_model_config
 from planner.serving.engine import EngineSettings, encoder_profile, qwen3_vl_dummy_video
 from planner.serving.hardware import (
     ClusterSpec,
@@ -17,11 +15,7 @@ from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
 from planner.serving.vllm_versions import DEFAULT_ENCODER_RULES, EncoderRules, vllm_rules
 from planner.units import GIB
-
-
-def _spec(repo_id: str):
-    entry = catalog_entry(repo_id)
-    return parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+from tests.conftest import catalog_spec as _spec
 
 
 def test_vit_peak_by_hand():

@@ -13,22 +13,15 @@ from functools import cache
 
 import pytest
 
-from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.mla_block import mla_block_size
 from planner.serving.plan import PlanRequest, plan
 from planner.serving.vllm_versions import parse_version
+from tests.conftest import catalog_spec
 
-
-@cache
-def _spec(repo_id: str) -> ModelSpec:
-    from planner.catalog import catalog_entry
-    from planner.model.config.parser import parse_model_config
-
-    entry = catalog_entry(repo_id)
-    return parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+_spec = cache(catalog_spec)
 
 
 V3, V32, GLM5 = "deepseek-ai/DeepSeek-V3", "deepseek-ai/DeepSeek-V3.2", "zai-org/GLM-5"

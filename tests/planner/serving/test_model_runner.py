@@ -9,19 +9,14 @@ from functools import cache
 
 import pytest
 
-from planner.catalog import catalog_entry
-from planner.model.config.parser import parse_model_config
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
 from planner.serving.vllm_versions import model_runner, vllm_rules
+from tests.conftest import catalog_spec
 
-
-@cache
-def _spec(repo_id: str):
-    entry = catalog_entry(repo_id)
-    return parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+_spec = cache(catalog_spec)
 
 
 @cache

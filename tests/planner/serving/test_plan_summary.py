@@ -2,19 +2,12 @@
 
 import pytest
 
-from planner.catalog import catalog_entry
-from planner.model.config.parser import parse_model_config
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.plan import PlanRequest, PlanSummary, plan, plan_summary
 from planner.units import GIB
-
-
-def _spec(repo_id: str):
-    entry = catalog_entry(repo_id)
-    return parse_model_config(entry.config, entry.hf_quant_config, name=repo_id)
-
+from tests.conftest import catalog_spec as _spec
 
 CASES = [
     # dense GQA, TP and PP; the last PP stage also runs the sampler

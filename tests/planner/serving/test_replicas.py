@@ -9,8 +9,6 @@ import math
 
 import pytest
 
-from planner.catalog import catalog_entry
-from planner.model.config.parser import parse_model_config
 from planner.model.quant import checkpoint_scheme
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
@@ -19,12 +17,7 @@ from planner.serving.plan import PlanRequest, PlanSummary, summary_figures
 from planner.serving.replicas import SLACK, Family, lowest_counts, relaxed_speed
 from planner.serving.speed import ServingLoad, estimate_speed
 from planner.serving.sweep import quant_settings
-
-
-def _spec(name: str):
-    entry = catalog_entry(name)
-    return parse_model_config(entry.config, entry.hf_quant_config, name=name)
-
+from tests.conftest import catalog_spec as _spec
 
 QWEN8 = _spec("Qwen/Qwen3-8B")
 QWEN30 = _spec("Qwen/Qwen3-30B-A3B")

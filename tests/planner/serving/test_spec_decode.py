@@ -3,18 +3,12 @@ and the MXFP4 Marlin fallback, each checked against a logged vLLM start-up."""
 
 import pytest
 
-from planner.catalog import catalog_entry
-from planner.model.config.parser import parse_model_config
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
 from planner.units import GIB
-
-
-def _spec(repo_id: str):
-    entry = catalog_entry(repo_id)
-    return parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+from tests.conftest import catalog_spec as _spec
 
 
 def _qwen35(spec_tokens: int, **engine):

@@ -2,8 +2,6 @@
 
 import pytest
 
-from planner.catalog import catalog_entry
-from planner.model.config.parser import parse_model_config
 from planner.model.quant import scheme
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import (
@@ -31,13 +29,8 @@ from planner.serving.speed.facts import (
 )
 from planner.serving.speed.kernels import kernel_family
 from planner.serving.speed.step import expected_experts_touched
+from tests.conftest import catalog_spec as _spec
 from tests.planner.serving.gemm_rates import B200_EFF, H100_EFF, RTX5090_EFF
-
-
-def _spec(repo_id: str):
-    entry = catalog_entry(repo_id)
-    return parse_model_config(entry.config, entry.hf_quant_config, name=repo_id)
-
 
 QWEN_INT4 = _spec("Qwen/Qwen3-235B-A22B-GPTQ-Int4")
 SEED = EngineSettings(max_model_len=40960)

@@ -33,6 +33,7 @@ from planner.serving.speed import ServingLoad, estimate_speed
 from planner.serving.speed.coefficients import FITTED
 from planner.serving.speed.context import _marlin_fp32_tflops
 from planner.serving.speed.kernels import kernel_family, moe_kernel
+from tests.conftest import catalog_spec as _spec
 from tests.planner.serving.gemm_rates import B200_EFF, H100_EFF
 
 ENTRY = catalog_entry("Qwen/Qwen3-235B-A22B-FP8")
@@ -127,11 +128,6 @@ def test_the_per_layer_overheads_scale_with_the_sm_clock() -> None:
     assert "60.3 us x 80 layers x 1980/1410 MHz" in a100.formula
     assert b300.value * 1e3 == pytest.approx(4824.319, abs=0.01)
     assert "clock unknown: the calibration GPUs' clock assumed" in b300.formula
-
-
-def _spec(repo_id: str):
-    entry = catalog_entry(repo_id)
-    return parse_model_config(entry.config, entry.hf_quant_config, name=repo_id)
 
 
 def test_moe_kernel_per_format_and_generation() -> None:

@@ -32,12 +32,7 @@ from planner.serving.plan import PlanRequest, plan
 from planner.serving.speed import estimate_speed
 from planner.serving.speed.kernels import kernel_family, moe_kernel
 from planner.serving.vllm_versions import EngineError
-
-
-def _spec(repo_id: str):
-    entry = catalog_entry(repo_id)
-    return parse_model_config(entry.config, entry.hf_quant_config, name=repo_id)
-
+from tests.conftest import catalog_spec as _spec
 
 GPT_OSS = _spec("openai/gpt-oss-120b")
 LLAMA_70B = _spec("meta-llama/Meta-Llama-3.1-70B")

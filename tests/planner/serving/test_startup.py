@@ -4,6 +4,7 @@ from planner.model.quant import scheme, what_if_scheme
 from planner.serving.hardware import gpu_preset
 from planner.serving.startup import startup_errors
 from planner.serving.vllm_cli import vllm_cli
+from tests.conftest import catalog_spec as _spec
 
 BASE = {"gpu": gpu_preset("h100-sxm"), "scheme": scheme("bf16"), "cli": vllm_cli("0.33.0"),
         "max_model_len": 8192, "model_limit": 40960, "mbt": 8192, "seqs": 1024,
@@ -34,14 +35,6 @@ def test_capability_per_release_and_format() -> None:
     # ModelOpt NVFP4's get_min_capability() is 75 (Marlin W4A16): an RTX 3090 (8.6) loads it
     assert errors(gpu=rtx3090, scheme=scheme("nvfp4")) == []
     assert errors(gpu=v100, scheme=scheme("w4a16-gptq-g128")) == []  # GPTQ: 60
-
-
-def _spec(repo_id: str):
-    from planner.catalog import catalog_entry
-    from planner.model.config.parser import parse_model_config
-
-    entry = catalog_entry(repo_id)
-    return parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
 
 
 def _no_backend(kv: str, why: str, cc: str) -> str:

@@ -7,9 +7,7 @@ from functools import cache
 
 import pytest
 
-from planner.catalog import catalog_entry
 from planner.model.attention import FullAttentionKv, SlidingWindowKv
-from planner.model.config.parser import parse_model_config
 from planner.model.quant import scheme
 from planner.serving.engine import EngineSettings, stage_kv
 from planner.serving.hardware import gpu_preset, preset_cluster
@@ -19,12 +17,9 @@ from planner.serving.v1_oracle import uncovered_reason
 from planner.serving.vllm_cli import command_problems, vllm_cli
 from planner.serving.vllm_versions import EngineError, LayoutRefused, parse_version, vllm_rules
 from planner.units import GIB, MIB
+from tests.conftest import catalog_spec
 
-
-@cache
-def _spec(repo_id: str):
-    entry = catalog_entry(repo_id)
-    return parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+_spec = cache(catalog_spec)
 
 
 def _plan(repo: str, gpu: str, gpus: int, version: str, **engine):

@@ -7,8 +7,7 @@ from functools import cache
 
 import pytest
 
-from planner.catalog import catalog_entries, catalog_entry
-from planner.model.config.parser import parse_model_config
+from planner.catalog import catalog_entries
 from planner.model.quant import SCHEMES, checkpoint_scheme, scheme
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
@@ -24,6 +23,7 @@ from planner.serving.vllm_cli import (
 )
 from planner.serving.vllm_versions import V1_ONLY_FROM, EngineError, parse_version
 from planner.units import VLLM_KV_DTYPE
+from tests.conftest import catalog_spec
 
 VERSIONS = supported_versions()
 CLUSTER = preset_cluster("b200", 8)  # big enough that most catalog models fit with a command
@@ -88,10 +88,7 @@ def test_kv_dtypes_offered_are_the_versions_own_and_the_rest_is_labelled() -> No
         == set(unmodelled_kv_cache_dtypes("0.33.0")) - {"octave_k3v3", "octave_k3v3_compact"}
 
 
-@cache
-def _spec(repo_id: str):
-    entry = catalog_entry(repo_id)
-    return parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+_spec = cache(catalog_spec)
 
 
 def _loaded_format(command: str) -> str:

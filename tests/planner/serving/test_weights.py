@@ -27,6 +27,7 @@ from planner.model.spec import (
 from planner.serving.layout import ParallelLayout
 from planner.serving.weights import WeightTerms, rank_weights, rope_cache_bytes, weights_bytes
 from planner.units import GIB
+from tests.conftest import catalog_spec as _catalog_spec
 
 BF16 = SCHEMES["bf16"]
 
@@ -496,11 +497,6 @@ def test_more_tp_never_more_bytes_per_rank(spec, key, ep, pp):
     layouts = [ParallelLayout(tp=tp, pp=pp, ep=ep) for tp in (1, 2, 4, 8, 16)]
     worst = [max(r.total_bytes for r in rank_weights(spec, SCHEMES[key], lay)) for lay in layouts]
     assert worst == sorted(worst, reverse=True)
-
-
-def _catalog_spec(repo_id: str) -> ModelSpec:
-    entry = catalog_entry(repo_id)
-    return parse_model_config(entry.config, entry.hf_quant_config, name=repo_id)
 
 
 @pytest.mark.parametrize(
