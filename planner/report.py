@@ -728,6 +728,17 @@ def sweep_caveats(ranked: Iterable[tuple[int, SweepRow]]) -> list[str]:
             for parts, at in unmodelled_ranks(ranked).items()]
 
 
+def _unlaunchable(rows: list[SweepRow]) -> list[str]:
+    """One line per reason the fitting rows among `rows` (ranked from 1) have no launch
+    command (a what-if format no known checkpoint holds, ...), naming them, as `sweep` lists
+    each row's command or note."""
+    ranks: dict[str, list[int]] = {}
+    for rank, row in enumerate(rows, 1):
+        if row.fits and row.vllm_command is None:
+            ranks.setdefault(row.launch_note, []).append(rank)
+    return [f"no launch command for {rank_runs(at)}: {note}" for note, at in ranks.items()]
+
+
 def comparison_caveats(rows: Iterable[ComparisonRow]) -> list[str]:
     """One line per compared model marked yes* (it fits on figures that leave parts out)."""
     return [_unmodelled_line(row.model_name, parts) for row in rows
@@ -797,7 +808,8 @@ def _alternatives(inputs: ReportInputs) -> list[str]:
              "At concurrency"],
             [cells + sweep_speed_cells(row) for cells, row in zip(sweep_cells(shown), shown,
                                                                   strict=True)],
-        ) + [""] + [f"- {md_escape(c)}" for c in sweep_caveats(enumerate(shown, 1))]
+        ) + [""] + [f"- {md_escape(c)}" for c in (*sweep_caveats(enumerate(shown, 1)),
+                                                     *_unlaunchable(shown))]
         lines += [""] if lines[-1] else []
     if inputs.comparison:
         load = inputs.load

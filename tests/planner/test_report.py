@@ -366,3 +366,26 @@ def test_a_compared_model_fitting_on_unmodelled_figures_reads_yes_star() -> None
     assert [row[fits] for row in table[1:]] == ["yes", "yes\\*"]  # "yes*", Markdown-escaped
     assert (f"- yes\\* ({dsv4.model_name}): fits on figures that leave out DeepSeek-V4 CUDA "
             "graph memory;") in md
+
+
+def test_alternatives_name_the_rows_without_a_launch_command() -> None:
+    # tiny/llama is a 16-bit checkpoint with no known quantized copy: its GPTQ, AWQ and INT8
+    # W8A8 rows are what-ifs vLLM cannot load, while BF16 (its own) and FP8 (vLLM's runtime
+    # --quantization fp8) have a command; the table alone does not say which is which
+    report = inputs()
+    md = build_report(report).markdown
+    shown = report.sweep.rows[:report.sweep_top]
+    named = {}
+    for line in md.splitlines():
+        if line.startswith("- no launch command for "):
+            ranks, _, why = line.removeprefix("- no launch command for ").partition(": ")
+            runs = [run.split("-") for run in ranks.replace("#", "").split(", ")]
+            named[why.split(" checkpoint of ")[0]] = {
+                rank for run in runs for rank in range(int(run[0]), int(run[-1]) + 1)}
+    expected = {}
+    for rank, row in enumerate(shown, 1):
+        if row.quant_key in ("w4a16-gptq-g128", "w4a16-awq-g128", "w8a8-int8"):
+            expected.setdefault(f"No {row.quant_label}", set()).add(rank)
+        else:
+            assert row.quant_key in ("bf16", "fp8-tensor") and row.vllm_command
+    assert named == expected and len(expected) == 3
