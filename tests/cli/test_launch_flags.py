@@ -16,14 +16,13 @@ import shlex
 import pytest
 
 from cli.planner_cli import main
-from planner.catalog import catalog_entry
-from planner.model.config.parser import parse_model_config
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import summary_figures
 from planner.serving.vllm_cli import command_problems, supported_versions, vllm_cli
 from planner.serving.vllm_versions import V1_ONLY_FROM, parse_version
+from tests.conftest import catalog_spec
 
 VERSIONS = supported_versions()
 
@@ -104,8 +103,7 @@ def test_every_flag_headroom_writes_parses_with_the_release(
 def test_the_revision_planned_is_pinned_and_parses(version: str) -> None:
     """--revision needs the hub (tests/cli/test_bad_inputs.py runs it against a fake one for
     the default release); the command is the same function's for every release."""
-    entry = catalog_entry("Qwen/Qwen3-8B")
-    spec = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+    spec = catalog_spec("Qwen/Qwen3-8B")
     sha = "0123456789abcdef0123456789abcdef01234567"
     figures = summary_figures(spec, preset_cluster("h100-sxm", 1), ParallelLayout(tp=1),
                               EngineSettings(vllm_version=version, max_model_len=8192,

@@ -8,18 +8,16 @@ heads, but auto_layout keeps TP inside a node (TP = 8). Llama-3.1-70B in bf16 ne
 so on 1 node x 1 GPU nothing fits and the one valid layout, TP=1, is returned.
 """
 
-from planner.catalog import catalog_entry
-from planner.model.config.parser import parse_model_config
 from planner.model.quant import checkpoint_scheme
 from planner.serving.auto_layout import auto_layout
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
+from tests.conftest import catalog_spec
 
 
 def _auto(model: str, gpu: str, per_node: int, nodes: int, *, ep: bool = True):
-    entry = catalog_entry(model)
-    spec = parse_model_config(entry.config, entry.hf_quant_config, name=model)
+    spec = catalog_spec(model)
     return auto_layout(spec, preset_cluster(gpu, per_node, nodes), checkpoint_scheme(spec),
                        EngineSettings(), ep=ep)
 

@@ -3,18 +3,16 @@ vLLM issue #44376 (../shared/calibration/vllm-other-gpus.json vllm-i44376)."""
 
 import pytest
 
-from planner.catalog import catalog_entry
-from planner.model.config.parser import parse_model_config
 from planner.serving.engine import EngineSettings, model_facts, stage_layouts
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
 from planner.units import GIB
+from tests.conftest import catalog_spec
 
 
 def _v4(**engine):
-    entry = catalog_entry("deepseek-ai/DeepSeek-V4-Flash")
-    spec = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+    spec = catalog_spec("deepseek-ai/DeepSeek-V4-Flash")
     # the issue's LLM(...): TP=2 + EP on 2x GH200, fp8 KV, block 256, 30,000 tokens,
     # prefix caching; the offline LLM class batches 16,384 tokens by default (>= 70 GiB)
     settings = dict(vllm_version="0.22.0", kv_cache_dtype="fp8", block_size=256,
@@ -66,8 +64,7 @@ def test_pp_stage_rows_count_the_stage_tuples_of_the_whole_model_groups():
     # cache in each split group -> 1 tuple, row 47,808 B. Stage 1 = layers 2-4 (ratios 4,
     # 128, 4): MLA buckets 2 (c=4), 1 (c=128), 2 (indexer); window tuples 2, 3, 4 -> 2 in
     # the even group; 2 c=4 states -> 2 tuples, row 2 x 47,808 = 95,616 B.
-    entry = catalog_entry("deepseek-ai/DeepSeek-V4-Flash")
-    spec = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+    spec = catalog_spec("deepseek-ai/DeepSeek-V4-Flash")
     stages = stage_layouts(model_facts(spec), ParallelLayout(tp=1, pp=15), 256, 1)
     assert [len(rng) for rng, _ in stages] == [2] + [3] * 13 + [2]
     assert stages[0][1].bytes_per_block == 47_808
@@ -80,8 +77,7 @@ def test_pp_stage_rows_count_the_stage_tuples_of_the_whole_model_groups():
 
 def test_pp15_sweep_plans_every_layout():
     # the reported traceback: sweep --gpu h100-sxm --gpus 16 --nodes 2 reached PP=15
-    entry = catalog_entry("deepseek-ai/DeepSeek-V4-Flash")
-    spec = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+    spec = catalog_spec("deepseek-ai/DeepSeek-V4-Flash")
     p = plan(PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", 8, nodes=2),
                          layout=ParallelLayout(tp=1, pp=15), engine=EngineSettings()))
     assert p.binding_rank != 0  # stage 0's 47,808 B rows leave it the most blocks

@@ -10,6 +10,7 @@ from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
 from planner.units import GIB
+from tests.conftest import catalog_spec
 
 LLAMA_8B = ModelSpec(
     name="meta-llama/Llama-3.1-8B-Instruct", model_type="llama", hidden_size=4096,
@@ -166,11 +167,7 @@ def test_unmodelled_architecture_is_no_confident_fit():
     # (issue 11): the verdict and the warnings must say so; its weights
     # (tests/planner/serving/test_weights_dsv4.py) and compressed-attention KV cache
     # (tests/planner/serving/test_deepseek_v4_kv.py) are
-    from planner.catalog import catalog_entry
-    from planner.model.config.parser import parse_model_config
-
-    entry = catalog_entry("deepseek-ai/DeepSeek-V4-Flash")
-    spec = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+    spec = catalog_spec("deepseek-ai/DeepSeek-V4-Flash")
     assert spec.unmodelled == ("DeepSeek-V4 CUDA graph memory",)
     p = plan(PlanRequest(model=spec, cluster=preset_cluster("h200", 8),
                          layout=ParallelLayout(tp=8)))
@@ -244,8 +241,6 @@ def test_dsv4_graph_term_keeps_the_rule_and_names_the_logged_figure():
     # 256..512 by 16 (17) = 51); the cost per graph does not (2.44 x 1024 / 51 = 48.99 MiB a
     # graph vs 8.4 fitted on standard decoders), so DeepSeek-V4 keeps the rule's figure and
     # the term says so instead of scaling it (planner.serving.engine.DSV4_LOGGED_GRAPH_BYTES).
-    from planner.catalog import catalog_entry
-    from planner.model.config.parser import parse_model_config
     from planner.serving.engine import cuda_graph_count, default_batch_limits
     from planner.serving.vllm_versions import vllm_rules
 
@@ -253,8 +248,7 @@ def test_dsv4_graph_term_keeps_the_rule_and_names_the_logged_figure():
                                      vllm_rules("0.27.0"))
     assert (mbt, seqs) == (2048, 256)
     assert cuda_graph_count(seqs, mbt)[0] == 51  # the log's PIECEWISE=51
-    entry = catalog_entry("deepseek-ai/DeepSeek-V4-Flash")
-    spec = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+    spec = catalog_spec("deepseek-ai/DeepSeek-V4-Flash")
     p = plan(PlanRequest(model=spec, cluster=preset_cluster("h200", 8),
                          layout=ParallelLayout(tp=8)))
     graphs = next(t for t in p.terms if t.key == "cuda_graphs")
@@ -275,11 +269,7 @@ def test_data_parallel_with_expert_parallel_spreads_experts_over_every_rank():
     # 16 fewer than TP=4 with EP alone (128 / 4 = 32). Each expert (config.json): 3 x 4096 x
     # 1536 weights per layer, 94 layers, FP8 with one fp32 scale per 128 x 128 block:
     # 16 x 94 x 3 x 4096 x 1536 x (1 + 4 / 16,384) B = 28,393,979,904 B less per GPU.
-    from planner.catalog import catalog_entry
-    from planner.model.config.parser import parse_model_config
-
-    entry = catalog_entry("Qwen/Qwen3-235B-A22B-FP8")
-    spec = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+    spec = catalog_spec("Qwen/Qwen3-235B-A22B-FP8")
     dp = plan(PlanRequest(model=spec, cluster=preset_cluster("l40s", 4, 2),
                           layout=ParallelLayout(tp=4, dp=2, ep=True)))
     tp = plan(PlanRequest(model=spec, cluster=preset_cluster("l40s", 4),
@@ -294,11 +284,7 @@ def _gemma4(version: str):
     # nvidia/Gemma-4-31B-IT-NVFP4 (../shared/model-configs): 50 sliding layers (16 KV heads x
     # 256, window 1,024) + 10 global layers (4 KV heads x 512); hf_quant_config.json says
     # kv_cache_quant_algo FP8
-    from planner.catalog import catalog_entry
-    from planner.model.config.parser import parse_model_config
-
-    entry = catalog_entry("nvidia/Gemma-4-31B-IT-NVFP4")
-    spec = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+    spec = catalog_spec("nvidia/Gemma-4-31B-IT-NVFP4")
     return plan(PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", 1),
                             engine=EngineSettings(vllm_version=version, max_model_len=262144,
                                                   max_num_batched_tokens=4096)))
@@ -329,11 +315,7 @@ def _qwen35(version: str, prefix_caching: bool | None = None):
     # Qwen/Qwen3.5-27B (../shared/model-configs): 64 layers, full attention every 4th (16),
     # 48 Gated DeltaNet layers (16 key / 48 value heads of 128, conv kernel 4),
     # mamba_ssm_dtype float32; the club-3090 run: 2x RTX 3090, TP=2, fp8 KV, 262,144 tokens
-    from planner.catalog import catalog_entry
-    from planner.model.config.parser import parse_model_config
-
-    entry = catalog_entry("Qwen/Qwen3.5-27B")
-    spec = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+    spec = catalog_spec("Qwen/Qwen3.5-27B")
     return plan(PlanRequest(
         model=spec, cluster=preset_cluster("rtx-3090", 2), layout=ParallelLayout(tp=2),
         engine=EngineSettings(vllm_version=version, quantization="fp8", kv_cache_dtype="fp8",
@@ -370,11 +352,7 @@ def test_hybrid_attention_blocks_align_to_32_for_head_256_on_blackwell_before_0_
     # on 10.x with head size 256 (FlashInfer issue 1993, 0.12-0.17) 32 x cdiv(3,207,168,
     # 32 x 4,096) = 32 x 25 = 800. On 0.13 the state is bf16 (config_ssm_dtype from 0.17):
     # 61,440 + 786,432 x 2 = 1,634,304 B -> 16 x 25 = 400, or 32 x 13 = 416 (any 10.x from 0.13)
-    from planner.catalog import catalog_entry
-    from planner.model.config.parser import parse_model_config
-
-    entry = catalog_entry("Qwen/Qwen3.5-27B")
-    spec = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+    spec = catalog_spec("Qwen/Qwen3.5-27B")
 
     def block(gpu: str, version: str) -> int:
         return plan(PlanRequest(model=spec, cluster=preset_cluster(gpu, 1),
@@ -411,11 +389,7 @@ def test_hybrid_attention_blocks_align_to_32_for_head_256_on_blackwell_before_0_
     ("b200", "0.18.0", "fp8_e4m3", 708),  # FLASHMLA_SPARSE does not list it: FlashInfer
 ])
 def test_deepseek_v32_kv_layout_per_release_and_gpu(gpu, version, kv, per_layer, tp=8):
-    from planner.catalog import catalog_entry
-    from planner.model.config.parser import parse_model_config
-
-    entry = catalog_entry("deepseek-ai/DeepSeek-V3.2")
-    spec = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+    spec = catalog_spec("deepseek-ai/DeepSeek-V3.2")
     p = plan(PlanRequest(model=spec, cluster=preset_cluster(gpu, 8), layout=ParallelLayout(tp=tp),
                          engine=EngineSettings(vllm_version=version, kv_cache_dtype=kv,
                                                max_model_len=8192)))

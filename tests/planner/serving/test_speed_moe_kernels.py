@@ -93,8 +93,7 @@ def test_only_moe_layers_pay_the_moe_layer_overhead() -> None:
     # Qwen3-235B-A22B-FP8 at TP=8 (no DeepGEMM padding there): 94 MoE layers,
     # 0.319 + 94 x (60.3 + 17.1) = 7,275.9 us at the coefficients refitted on 2026-12-01
     # with NVLink's measured custom all-reduce start-up
-    entry = catalog_entry("meta-llama/Meta-Llama-3.1-70B")
-    llama = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+    llama = _spec("meta-llama/Meta-Llama-3.1-70B")
     request = PlanRequest(model=llama, cluster=preset_cluster("h200", 8),
                           layout=ParallelLayout(tp=8), engine=EngineSettings(max_model_len=4096))
     dense = estimate_speed(request, ServingLoad(input_len=1024, output_len=1024))
@@ -114,8 +113,7 @@ def test_the_per_layer_overheads_scale_with_the_sm_clock() -> None:
     # as long. Llama-3.1-70B (80 dense layers) at TP=8: 0.319 us (host time, not scaled) +
     # 80 x 60.3 us x 1.40426 = 0.319 + 4,824 x 1,980 / 1,410 = 0.319 + 6,774.13 = 6,774.45 us.
     # B300's preset has no clock: the calibration clock is assumed, 0.319 + 4,824 = 4,824.319 us.
-    entry = catalog_entry("meta-llama/Meta-Llama-3.1-70B")
-    llama = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+    llama = _spec("meta-llama/Meta-Llama-3.1-70B")
 
     def overhead(gpu: str):
         request = PlanRequest(model=llama, cluster=preset_cluster(gpu, 8),

@@ -4,8 +4,6 @@ NCCL's tuning constants and Llama-3.1-70B's config (hidden 8,192, 80 layers, BF1
 
 import pytest
 
-from planner.catalog import catalog_entry
-from planner.model.config.parser import parse_model_config
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import (
     HardwareError,
@@ -25,6 +23,7 @@ from planner.serving.speed.collectives import (
     ar_capability,
     node_span,
 )
+from tests.conftest import catalog_spec
 
 LLAMA_70B = "meta-llama/Llama-3.1-70B-Instruct"
 ONE = ServingLoad(input_len=2048, output_len=256, concurrency=1)
@@ -32,8 +31,7 @@ ONE = ServingLoad(input_len=2048, output_len=256, concurrency=1)
 
 def _estimate(tp: int, pp: int, gpus_per_node: int, nodes: int, network: str = "",
               model: str = LLAMA_70B, dp: int = 1, ep: bool = False):
-    entry = catalog_entry(model)
-    spec = parse_model_config(entry.config, entry.hf_quant_config, name=model)
+    spec = catalog_spec(model)
     cluster = preset_cluster("h100-sxm", gpus_per_node, nodes,
                              network=parse_network(network) if network else None)
     request = PlanRequest(model=spec, cluster=cluster,

@@ -22,8 +22,6 @@ Hand figures, none read from the code under test:
 
 import pytest
 
-from planner.catalog import catalog_entry
-from planner.model.config.parser import parse_model_config
 from planner.model.quant import scheme
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import gpu_preset, preset_cluster
@@ -111,8 +109,7 @@ def test_mxfp4_backend_per_release_from_0_11(gpu: str, version: str, family: str
 
 
 def test_mxfp4_before_0_10_1_is_refused() -> None:
-    entry = catalog_entry("Qwen/Qwen3-30B-A3B")
-    qwen = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+    qwen = _spec("Qwen/Qwen3-30B-A3B")
     request = PlanRequest(model=qwen, cluster=preset_cluster("h100-sxm", 1),
                           layout=ParallelLayout(),
                           engine=EngineSettings(max_model_len=8192, target_quant="mxfp4",

@@ -6,7 +6,6 @@ import io
 
 import pytest
 
-from planner.catalog import catalog_entry
 from planner.model.config.parser import parse_model_config
 from planner.model.quant import checkpoint_scheme
 from planner.serving.engine import EngineSettings
@@ -25,6 +24,7 @@ from planner.serving.sweep import (
     sweep,
 )
 from tests.cli.tiny_model import TINY_CONFIG, TINY_KV_BYTES_PER_TOKEN_TP2
+from tests.conftest import catalog_spec
 
 SPEC = parse_model_config(TINY_CONFIG, name="tiny/llama")
 CLUSTER = preset_cluster("rtx-3090", 4)
@@ -107,8 +107,7 @@ def test_explicit_choices_and_invalid_layouts() -> None:
 def test_fitting_rows_rank_before_the_rest() -> None:
     # the tiny model fits everywhere, so the ordering is checked on the seed, where some rows
     # cannot fit: bf16 needs 235,093,634,560 x 2 B / 8 = 54.7 GiB per GPU against 23.57 GiB
-    entry = catalog_entry("Qwen/Qwen3-235B-A22B-GPTQ-Int4")
-    spec = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+    spec = catalog_spec("Qwen/Qwen3-235B-A22B-GPTQ-Int4")
     result = sweep(spec, preset_cluster("rtx-3090", 8), EngineSettings(),
                    quant_keys=["bf16", "w4a16-gptq-g128"], kv_dtypes=["auto"],
                    layouts=[ParallelLayout(tp=8), ParallelLayout(tp=8, ep=True)])
@@ -132,8 +131,7 @@ def test_csv_has_the_header_and_one_line_per_row() -> None:
 ])
 def test_rows_equal_the_full_plan(repo_id: str) -> None:
     # every row is plan() of its combination: same figures, verdict and command, field by field
-    entry = catalog_entry(repo_id)
-    spec = parse_model_config(entry.config, entry.hf_quant_config, name=repo_id)
+    spec = catalog_spec(repo_id)
     cluster = preset_cluster("rtx-3090", 8)
     engine = EngineSettings(max_num_seqs=64)
     own = checkpoint_scheme(spec).key

@@ -23,6 +23,7 @@ from planner.serving.vllm_versions import (
     window_batched_tokens,
 )
 from planner.units import GIB
+from tests.conftest import catalog_spec
 
 
 def test_default_is_the_newest_pypi_release_read():
@@ -174,14 +175,11 @@ def test_free_memory_source_per_release_and_part():
 
 
 def test_gh200_plan_warns_where_vllm_reads_its_free_memory():
-    from planner.catalog import catalog_entry
-    from planner.model.config.parser import parse_model_config
     from planner.serving.hardware import preset_cluster
     from planner.serving.layout import ParallelLayout
     from planner.serving.plan import PlanRequest, plan
 
-    entry = catalog_entry("meta-llama/Meta-Llama-3.1-8B")
-    spec = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+    spec = catalog_spec("meta-llama/Meta-Llama-3.1-8B")
 
     def warning(gpu, version):
         p = plan(PlanRequest(model=spec, cluster=preset_cluster(gpu, 1),
@@ -313,8 +311,7 @@ def test_sliding_need_counts_max_in_flight_tokens_from_the_0_26_wheel():
     ("0.29.0", 4, 8192 + 2569),
 ])
 def test_gpt_oss_20b_sliding_need_per_release_and_pp(version, pp, per_request):
-    entry = catalog_entry("openai/gpt-oss-20b")
-    spec = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+    spec = catalog_spec("openai/gpt-oss-20b")
     p = plan(PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", pp),
                          layout=ParallelLayout(pp=pp),
                          engine=EngineSettings(vllm_version=version)))
@@ -325,8 +322,7 @@ def test_gpt_oss_20b_sliding_need_per_release_and_pp(version, pp, per_request):
 
 def _scout_tp4(version: str, max_model_len: int):
     """Llama-4-Scout (catalog) planned on 4 H100s at TP 4."""
-    entry = catalog_entry("meta-llama/Llama-4-Scout-17B-16E-Instruct")
-    spec = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+    spec = catalog_spec("meta-llama/Llama-4-Scout-17B-16E-Instruct")
     return plan(PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", 4),
                             layout=ParallelLayout(tp=4),
                             engine=EngineSettings(vllm_version=version,

@@ -5,7 +5,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner.catalog import catalog_entry
 from planner.model.config.parser import parse_model_config
 from planner.model.quant import (
     COMPONENTS,
@@ -117,8 +116,7 @@ def test_qwen3_8b_tp2_rank_by_hand():
     #   MLP 36 x 3 x 4,096 x 12,288 / 2 x 2 B = 5,435,817,984 B
     #   norms (36 x 2 + 1) x 4,096 x 2 B = 598,016 B; rope cos/sin 40,960 x 128 x 2 B
     #   = 10,485,760 B -> 8,201,529,344 B on either rank
-    entry = catalog_entry("Qwen/Qwen3-8B")
-    spec = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+    spec = _catalog_spec("Qwen/Qwen3-8B")
     ranks = rank_weights(spec, checkpoint_scheme(spec), ParallelLayout(tp=2))
     assert [r.attention_bytes for r in ranks] == [1_509_967_872] * 2
     assert [r.total_bytes for r in ranks] == [8_201_529_344] * 2
@@ -549,13 +547,10 @@ def test_mxfp4_experts_padded_for_marlin_below_hopper():
     # Extra per GPU: 36 x 128 x 3 x (3,072 x 2,944 - 2,880 x 2,880) params x 4.25 / 8 B
     # = 10,362,028,032 x 0.53125 = 5,504,827,392 B. Hopper's Triton kernel rounds only the
     # width up to 64, which 2,880 is at TP=1.
-    from planner.catalog import catalog_entry
-    from planner.model.config.parser import parse_model_config
     from planner.serving.hardware import preset_cluster
     from planner.serving.plan import PlanRequest, plan
 
-    entry = catalog_entry("openai/gpt-oss-120b")
-    spec = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+    spec = _catalog_spec("openai/gpt-oss-120b")
     h100 = plan(PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", 1)))
     a100 = plan(PlanRequest(model=spec, cluster=preset_cluster("a100-80gb", 1)))
     assert a100.weights_bytes_per_gpu - h100.weights_bytes_per_gpu == pytest.approx(
@@ -598,8 +593,7 @@ def test_mxfp4_experts_padded_for_the_kernel_vllm_picks(gpu: str, version: str, 
     from planner.serving.hardware import preset_cluster
     from planner.serving.plan import PlanRequest, plan
 
-    entry = catalog_entry("openai/gpt-oss-120b")
-    spec = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+    spec = _catalog_spec("openai/gpt-oss-120b")
     layout = ParallelLayout(tp=tp)
     planned = plan(PlanRequest(model=spec, cluster=preset_cluster(gpu, tp), layout=layout,
                                engine=EngineSettings(vllm_version=version, max_model_len=8192)))
