@@ -186,7 +186,12 @@ def over_nodes(command: str, gpus: int, gpus_per_node: int, dp: int,
     so it reproduces the placement planned (node = rank // GPUs per node) only when the layout
     fills whole nodes (otherwise there is no command). Older releases run it on Ray (0.11.1
     config/parallel.py: the Ray executor; data_parallel_backend "ray" places the replicas): a
-    Ray cluster over the nodes, then one command on node 0.
+    Ray cluster over the nodes, then one command on node 0. Ray's replicas: the 0.9.1-0.11.0
+    wheels' create_dp_placement_groups (v1/utils.py in 0.9.1, v1/engine/utils.py after) packs
+    each replica on one node ("For now, each DP rank can only be assigned to one node") and
+    asserts that node 0 holds --data-parallel-size-local of them, which defaults to
+    --data-parallel-size (engine/arg_utils.py create_engine_config): the command names node 0's
+    share, and a layout whose replicas do not fit on its nodes that way has no command.
     """
     nodes = -(-gpus // gpus_per_node)
     if nodes == 1:
@@ -204,8 +209,16 @@ def over_nodes(command: str, gpus: int, gpus_per_node: int, dp: int,
             f"Over {nodes} nodes: set HEAD_NODE_IP to node 0's address on every node and run "
             f"node R's command there (--node-rank R; node 0 serves the API, the others run "
             "--headless).")
-    ray = " --distributed-executor-backend ray" + (" --data-parallel-backend ray" if dp > 1
-                                                  else "")
+    ray = " --distributed-executor-backend ray"
+    if dp > 1:
+        replicas_per_node = gpus_per_node // (gpus // dp)
+        if replicas_per_node * nodes < dp:
+            return (), (f"No launch command: vLLM {cli.vllm_version} (no --nnodes) places each "
+                        f"data-parallel replica within one node on Ray, and {dp} replicas of "
+                        f"{gpus // dp} GPUs do not fit that way on {nodes} nodes of "
+                        f"{gpus_per_node}: vLLM 0.12 or later runs this layout (--nnodes).")
+        ray += (f" --data-parallel-backend ray --data-parallel-size-local "
+                f"{replicas_per_node}")
     return (command + ray,), (
         f"Over {nodes} nodes on Ray (vLLM {cli.vllm_version} has no --nnodes): run "
         f"`ray start --head --port {RAY_PORT}` on node 0 and `ray start --address "

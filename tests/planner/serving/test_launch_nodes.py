@@ -97,3 +97,26 @@ def test_every_node_command_parses_on_its_release(version: str) -> None:
     assert len(commands) == (4 if cli.accepts("--nnodes") else 1)
     for each in commands:
         assert command_problems(each, cli) == []
+
+
+def test_ray_replicas_over_nodes_say_how_many_start_on_node_0() -> None:
+    # vLLM 0.9.1-0.11.0: --data-parallel-size-local defaults to --data-parallel-size
+    # (engine/arg_utils.py create_engine_config), and the Ray placement asserts that node 0
+    # holds that many replicas ("Not enough resources to allocate DP ranks on DP master node",
+    # create_dp_placement_groups). TP=8 x DP=2 on 2 nodes of 8: one replica of 8 GPUs a node
+    result = _plan(QWEN_8B, tp=8, dp=2, vllm_version="0.11.0")
+    assert _flags(result.vllm_command)["--data-parallel-size-local"] == "1"
+    # TP=2 x DP=8 on 2 nodes: 8 / 2 = 4 replicas on node 0, 4 on node 1
+    result = _plan(QWEN_8B, tp=2, dp=8, vllm_version="0.10.0")
+    assert _flags(result.vllm_command)["--data-parallel-size-local"] == "4"
+
+
+def test_ray_replicas_wider_than_a_node_have_no_command() -> None:
+    # the same placement gives each replica one node ("For now, each DP rank can only be
+    # assigned to one node"): TP=8 x PP=2 x DP=2 on 4 nodes of 8 cannot start on Ray
+    result = _plan(QWEN_8B, tp=8, pp=2, dp=2, vllm_version="0.11.0", nodes=4)
+    assert result.fits
+    assert result.vllm_command is None and result.vllm_commands == []
+    assert "each data-parallel replica within one node" in result.launch_note
+    # from 0.12 (--nnodes) every node runs its own command
+    assert len(_plan(QWEN_8B, tp=8, pp=2, dp=2, vllm_version="0.12.0", nodes=4).vllm_commands) == 4
