@@ -7,7 +7,6 @@ stops with exit code 2 and one line naming the flag, before any planning starts.
 from __future__ import annotations
 
 import argparse
-import re
 from collections.abc import Callable
 from datetime import date
 
@@ -17,7 +16,7 @@ from planner.serving.hardware import HardwareError, NetworkSpec, parse_network
 from planner.serving.kv_unsized import unsized_reason
 from planner.serving.speed import ARRIVALS, ServingLoad
 from planner.serving.sweep import OBJECTIVES
-from planner.serving.vllm_cli import unmodelled_kv_cache_dtypes
+from planner.serving.vllm_cli import CountError, read_count, unmodelled_kv_cache_dtypes
 from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION
 
 KV_CACHE_DTYPE_ALIASES = {
@@ -68,37 +67,31 @@ class _Parser(OneLineParser):
         super().__init__(*args, **kwargs)
 
 
-_HUMAN_INT = re.compile(r"(-?\d+(?:\.\d+)?)([kKmMgGtT]?)")
+class Count(int):
+    """A count as `vllm serve` reads it, keeping the text it was read from: a flag vLLM reads
+    with human_readable_int (vllm_cli.HUMAN_READABLE_FLAGS) is checked here as the newest
+    covered release reads it, then read again by cli.inputs for --vllm-version (t / T only from
+    vllm_cli.T_SUFFIX_FROM)."""
+
+    text: str
+
+    def __new__(cls, value: int, text: str) -> Count:
+        count = super().__new__(cls, value)
+        count.text = text
+        return count
 
 
-def human_int(text: str) -> int:
-    """An integer with vLLM's optional suffix: '32768', '32k' (x1000), '32K' (x1024), '20G'.
-
-    NOTE: vLLM's human_readable_int (vllm/engine/arg_utils.py) reads lower-case suffixes as
-    decimal and upper-case as binary: '1k' = 1,000, '1K' = 1,024, '25.6k' = 25,600. A minus
-    sign is read, so '-1' is refused by its bounds ("outside 0..64"), not as "not a number".
-    """
-    match = _HUMAN_INT.fullmatch(text.strip())
-    if not match:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a count written as digits with an optional k, K, m, M, g, G, t "
-            "or T (e.g. 32768, 32k, 32K)")
-    number, suffix = match.groups()
-    power = "kmgt".index(suffix.lower()) + 1 if suffix else 0
-    base = 1024 if suffix.isupper() else 1000
-    value = float(number) * base**power
-    if value != int(value):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number")
-    return int(value)
-
-
-def _bounded_int(low: int, high: int):
-    """argparse type: a human_int in [low, high]."""
-    def parse(text: str) -> int:
-        value = human_int(text)
+def _bounded_int(low: int, high: int, flag: str | None = None):
+    """argparse type: a count in [low, high], as vLLM reads `flag` (vllm_cli.read_count; None:
+    one of Headroom's own counts, read like vLLM's human-readable ones: '32k', '32K')."""
+    def parse(text: str) -> Count:
+        try:
+            value = read_count(text, flag)
+        except CountError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
         if not low <= value <= high:
             raise argparse.ArgumentTypeError(f"{value:,} is outside {low:,}..{high:,}")
-        return value
+        return Count(value, text)
     return parse
 
 
@@ -295,12 +288,15 @@ def _add_hardware(parser: argparse.ArgumentParser) -> None:
 def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
     eng = parser.add_argument_group("vLLM settings (the flags of `vllm serve`)")
     if layout:
-        eng.add_argument("--tp", type=_bounded_int(1, MAX_GPUS), metavar="T",
+        eng.add_argument("--tp",
+                         type=_bounded_int(1, MAX_GPUS, "--tensor-parallel-size"), metavar="T",
                          help="tensor parallel size (default: GPUs per node / D, or the GPUs / "
                          "(P x D) when fewer)")
-        eng.add_argument("--pp", type=_bounded_int(1, MAX_GPUS), metavar="P",
+        eng.add_argument("--pp",
+                         type=_bounded_int(1, MAX_GPUS, "--pipeline-parallel-size"), metavar="P",
                          help="pipeline parallel size (default: nodes)")
-        eng.add_argument("--dp", type=_bounded_int(1, MAX_GPUS), metavar="D",
+        eng.add_argument("--dp",
+                         type=_bounded_int(1, MAX_GPUS, "--data-parallel-size"), metavar="D",
                          help="data parallel size, --data-parallel-size (default 1): D "
                          "replicas of TP x PP; with --ep the experts spread over TP x D ranks")
         eng.add_argument("--ep", action="store_true", help="--enable-expert-parallel")
@@ -327,17 +323,19 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
     eng.add_argument("--gpu-memory-utilization", type=_fraction, metavar="U",
                      help="fraction of each GPU's memory vLLM may use (default: vLLM's for "
                      "--vllm-version, 0.92 from 0.20, 0.9 before)")
-    eng.add_argument("--max-model-len", type=_bounded_int(1, MAX_TOKENS), metavar="L",
+    eng.add_argument("--max-model-len",
+                     type=_bounded_int(1, MAX_TOKENS, "--max-model-len"), metavar="L",
                      help="default: the model's max_position_embeddings")
-    eng.add_argument("--max-num-seqs", type=_bounded_int(1, 1 << 20), metavar="S",
+    eng.add_argument("--max-num-seqs", type=_bounded_int(1, 1 << 20, "--max-num-seqs"), metavar="S",
                      help="default: vLLM's for the GPU and --vllm-version (1024 at >= 70 GiB "
                      "except A100 and, from 0.33, DGX Spark; else 256)")
-    eng.add_argument("--max-num-batched-tokens", type=_bounded_int(1, MAX_TOKENS), metavar="B",
+    eng.add_argument("--max-num-batched-tokens",
+                     type=_bounded_int(1, MAX_TOKENS, "--max-num-batched-tokens"), metavar="B",
                      help="default: vLLM's for the GPU and --vllm-version (8192 at >= 70 GiB "
                      "except A100 and, from 0.33, DGX Spark; 16384 at >= 160 GiB from 0.28; "
                      "else 2048)")
     eng.add_argument("--kv-cache-memory-bytes", "--kv-cache-memory", dest="kv_cache_memory",
-                     type=_bounded_int(1, 1 << 40), metavar="BYTES",
+                     type=_bounded_int(1, 1 << 40, "--kv-cache-memory-bytes"), metavar="BYTES",
                      help="KV pool per GPU, like vLLM's flag: skips the profiling terms")
     eng.add_argument("--skip-mm-profiling", action="store_true",
                      help="like vLLM's flag: no multimodal encoder profile run (by default a "
@@ -366,7 +364,8 @@ def add_vllm_version(group: argparse._ArgumentGroup | argparse.ArgumentParser) -
 def add_block_size(group: argparse._ArgumentGroup | argparse.ArgumentParser) -> None:
     """--block-size, the same for plan, sweep, report and recommend: tokens per KV cache block
     (EngineSettings.block_size), checked against --vllm-version by cli.inputs.block_size_setting."""
-    group.add_argument("--block-size", type=_bounded_int(1, MAX_TOKENS), metavar="N",
+    group.add_argument("--block-size",
+                       type=_bounded_int(1, MAX_TOKENS, "--block-size"), metavar="N",
                        help="tokens per KV cache block, vLLM --block-size (default: vLLM's "
                        "choice, 16 or the MLA backend's); 0.9.1-0.17 take 1, 8, 16, 32, 64, 128 "
                        "(and 256 from 0.12), 0.18 on any number; Headroom plans multiples of 16")

@@ -30,7 +30,7 @@ from planner.serving.hardware import (
 from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.startup import block_size_refusal
 from planner.serving.sweep import accepts_what_if, quant_settings
-from planner.serving.vllm_cli import vllm_cli
+from planner.serving.vllm_cli import CountError, read_count, vllm_cli
 from planner.serving.vllm_versions import require_kv_cache_dtype, vllm_rules
 from planner.units import GIB
 from probes.cluster import repeated_machine, snapshots_to_cluster
@@ -223,6 +223,7 @@ def engine_settings(args: argparse.Namespace) -> EngineSettings:
         raise CliError(f"--target-quant {target} and --quantization {args.quantization} both "
                        "name the weight format: give --quantization or --target-quant, not both "
                        "(--target-quant fp8 on a 16-bit checkpoint is vLLM's --quantization fp8)")
+    release = vllm_rules(args.vllm_version).label  # an uncovered release is refused first
     values: dict[str, object] = {
         "dtype": args.dtype,
         "quantization": None if args.quantization == "auto" else args.quantization,
@@ -230,10 +231,12 @@ def engine_settings(args: argparse.Namespace) -> EngineSettings:
         "target_checkpoint": served_checkpoint(getattr(args, "target_checkpoint", None)),
         "kv_cache_dtype": getattr(args, "kv_cache_dtype", "auto"),
         "gpu_memory_utilization": args.gpu_memory_utilization,
-        "max_model_len": args.max_model_len,
+        "max_model_len": _release_count(args.max_model_len, "--max-model-len", release),
         "max_num_seqs": args.max_num_seqs,
-        "max_num_batched_tokens": args.max_num_batched_tokens,
-        "kv_cache_memory_bytes": args.kv_cache_memory,
+        "max_num_batched_tokens": _release_count(args.max_num_batched_tokens,
+                                                 "--max-num-batched-tokens", release),
+        "kv_cache_memory_bytes": _release_count(args.kv_cache_memory,
+                                                "--kv-cache-memory-bytes", release),
         "enable_chunked_prefill": args.enable_chunked_prefill,
         "num_speculative_tokens": getattr(args, "num_speculative_tokens", 0),
         "skip_mm_profiling": getattr(args, "skip_mm_profiling", False),
@@ -244,6 +247,17 @@ def engine_settings(args: argparse.Namespace) -> EngineSettings:
     # EngineError (exit 2) for a version not covered or a KV dtype it does not offer
     require_kv_cache_dtype(vllm_rules(settings.vllm_version), settings.kv_cache_dtype)
     return settings
+
+
+def _release_count(count: int | None, flag: str, release: str) -> int | None:
+    """A human-readable count (cli.args.Count, read as the newest release reads it) as vLLM
+    `release` reads it: CliError for a suffix it does not have yet (vllm_cli.T_SUFFIX_FROM)."""
+    if count is None:
+        return None
+    try:
+        return read_count(count.text, flag, release)
+    except CountError as exc:
+        raise CliError(f"argument {flag}: {exc}") from None
 
 
 def block_size_setting(args: argparse.Namespace) -> dict[str, int]:

@@ -12,6 +12,7 @@ Like the bundled catalog, they are package data.
 """
 
 import json
+import re
 import shlex
 from functools import cache, lru_cache
 from pathlib import Path
@@ -122,7 +123,89 @@ def command_problems(command: str, cli: VllmCli) -> list[str]:
             problems.append(f"vLLM {cli.vllm_version}: unrecognized arguments: {flag}")
         elif not cli.accepts(flag, value or None):
             problems.append(invalid_choice(cli, flag, value))
+        elif flag in COUNT_FLAGS:
+            try:
+                read_count(value, flag, cli.vllm_version)
+            except CountError as exc:
+                problems.append(f"vLLM {cli.vllm_version}: argument {flag}: {exc}")
     return problems
+
+
+HUMAN_READABLE_FLAGS = frozenset({"--max-model-len", "--max-num-batched-tokens",
+                                  "--kv-cache-memory-bytes"})
+"""The `vllm serve` counts vLLM reads with human_readable_int ('32k'); its other integer flags
+(--max-num-seqs, --tensor-parallel-size, --block-size, ...) are argparse type=int.
+
+NOTE: vllm/engine/arg_utils.py _compute_kwargs: max_model_len and max_num_batched_tokens in
+the 0.9.1-0.10.1 wheels, kv_cache_memory_bytes added with the flag in 0.10.2; the same three
+(and flags Headroom does not write) in every later wheel read, to 0.33.0."""
+COUNT_FLAGS = HUMAN_READABLE_FLAGS | {"--max-num-seqs", "--block-size", "--tensor-parallel-size",
+                                      "--pipeline-parallel-size", "--data-parallel-size"}
+"""The integer flags Headroom writes into `vllm serve` (planner.serving.launch), whose values
+command_problems reads as the release does (read_count)."""
+T_SUFFIX_FROM = (0, 13, 0)
+"""human_readable_int reads t / T (x 10**12 / x 2**40) from vLLM 0.13.0. Before, its regex
+matches them but neither multiplier table holds them, so `int(value)` refuses the text
+(engine/arg_utils.py human_readable_int, 0.9.1-0.12.0 wheels; vllm/utils/argparse_utils.py
+from 0.20)."""
+MAX_MODEL_LEN_AUTO_FROM = (0, 14, 0)
+"""--max-model-len takes 'auto' or -1 from vLLM 0.14.0 (human_readable_int_or_auto): the
+longest length the KV cache holds, fitted at start-up (v1/core/kv_cache_planning.py
+_auto_fit_max_model_len in 0.33.0)."""
+_SUFFIXED = re.compile(r"(\d+(?:\.\d+)?)([kKmMgGtT])")
+"""human_readable_int's pattern (fullmatch, after strip)."""
+
+
+class CountError(ValueError):
+    """A count vLLM's parser refuses (one-line message)."""
+
+
+def read_count(text: str, flag: str | None = None, version: str | None = None) -> int:
+    """`text` as `vllm serve` of `version` (default: the newest covered) reads `flag`'s value:
+    human_readable_int for HUMAN_READABLE_FLAGS and for Headroom's own counts (flag None),
+    int() for vLLM's other integer flags. CountError for text that parser refuses, and for
+    --max-model-len auto / -1, which Headroom does not plan.
+
+    human_readable_int (0.33.0 vllm/utils/argparse_utils.py; the same rule in every covered
+    release, t / T from T_SUFFIX_FROM): after strip, digits with an optional fraction and one
+    suffix; lower-case decimal, int(float(number) x 10**3 per step: '25.6k' = 25,600,
+    '1.0005k' = 1,000); upper-case binary, whole numbers only ('1K' = 1,024, '1.5K' refused);
+    anything else int(): '32768', '+8', '1_000', never '1.0'.
+    """
+    release = _release(version or supported_versions()[-1])
+    value = text.strip()
+    if flag == "--max-model-len" and (value == "-1" or value.lower() == "auto"):
+        if release >= MAX_MODEL_LEN_AUTO_FROM:
+            raise CountError(
+                f"{text!r} (vLLM 0.14+: the longest length the KV cache holds, fitted at "
+                "start-up) is not planned here: give a length (the plan's context ceiling is "
+                "the longest that fits)")
+    elif flag is None or flag in HUMAN_READABLE_FLAGS:
+        match = _SUFFIXED.fullmatch(value)
+        if match and (match[2] not in "tT" or release >= T_SUFFIX_FROM):
+            number, suffix = match.groups()
+            step = "kmgt".index(suffix.lower()) + 1
+            if suffix.islower():
+                try:
+                    return int(float(number) * 10 ** (3 * step))
+                except OverflowError:  # vLLM's parser raises it too (a traceback there)
+                    raise CountError(f"{text!r} is too large a count") from None
+            if "." in number:
+                raise CountError(f"{text!r}: no fraction with a binary suffix ({suffix} = x "
+                                 f"{1024 ** step:,}); {number}{suffix.lower()} is x "
+                                 f"{1000 ** step:,}")
+            return int(number) * 1024 ** step
+    try:
+        return int(value)
+    except ValueError:
+        pass
+    if flag is not None and flag not in HUMAN_READABLE_FLAGS:
+        raise CountError(f"{text!r} is not a whole number (vLLM reads {flag} as a plain "
+                         "integer: no suffix, no fraction)")
+    units = ("k, m, g, t (x 1000 per step: 25.6k) or K, M, G, T (x 1024 per step, whole: 32K)"
+             if release >= T_SUFFIX_FROM else "k, m, g (x 1000 per step: 25.6k) or K, M, G (x "
+             f"1024 per step, whole: 32K; vLLM {'.'.join(map(str, release))} has no t / T)")
+    raise CountError(f"{text!r} is not a count: a whole number, or a number with a suffix {units}")
 
 
 def invalid_choice(cli: VllmCli, flag: str, value: str) -> str:

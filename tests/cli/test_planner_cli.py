@@ -120,9 +120,45 @@ def test_a_count_not_written_as_one_says_what_is_read(capsys, model_dir: Path,
         main(["plan", "--model", str(model_dir), "--gpu", "rtx-3090", "--max-model-len", text])
     err = capsys.readouterr().err
     assert caught.value.code == 2
-    assert err.strip().endswith(f"argument --max-model-len: {text!r} is not a count written "
-                                "as digits with an optional k, K, m, M, g, G, t or T (e.g. "
-                                "32768, 32k, 32K)."), err
+    assert err.strip().endswith(f"argument --max-model-len: {text!r} is not a count: a whole "
+                                "number, or a number with a suffix k, m, g, t (x 1000 per step:"
+                                " 25.6k) or K, M, G, T (x 1024 per step, whole: 32K)."), err
+
+
+@pytest.mark.parametrize(("flags", "flag", "value"), [
+    # as vLLM's parser reads them (0.33.0 vllm/utils/argparse_utils.py human_readable_int;
+    # --max-num-seqs is type=int): the value planned is the one the command passes on
+    (("--max-model-len", "1.0005k"), "--max-model-len", 1_000),  # int(1000.5): was refused
+    (("--max-model-len", "+8_192"), "--max-model-len", 8_192),  # int('+8_192'): was refused
+    (("--kv-cache-memory-bytes", "8G", "--vllm-version", "0.13"), "--kv-cache-memory-bytes",
+     8 << 30),
+])
+def test_a_count_is_read_as_the_targeted_vllm_reads_it(capsys, flags, flag, value) -> None:
+    _, out, _ = run_main(capsys, "plan", "--model", "Qwen/Qwen3-8B", "--gpu", "h100-sxm",
+                         *flags, "--json")
+    command = json.loads(out)["vllm_command"].split()
+    assert command[command.index(flag) + 1] == str(value)
+
+
+@pytest.mark.parametrize(("flags", "message"), [
+    # vLLM refuses these, so Headroom does (it took the first two as 33,280 and 1,000)
+    (("--max-model-len", "32.5K"), "argument --max-model-len: '32.5K': no fraction with a "
+     "binary suffix (K = x 1,024); 32.5k is x 1,000."),
+    (("--max-num-seqs", "1k"), "argument --max-num-seqs: '1k' is not a whole number (vLLM "
+     "reads --max-num-seqs as a plain integer: no suffix, no fraction)."),
+    (("--max-model-len", "8192.0"), "argument --max-model-len: '8192.0' is not a count"),
+    # t / T from vLLM 0.13.0: 0.12 refuses what 0.13 reads as 2**40
+    (("--kv-cache-memory-bytes", "1T", "--vllm-version", "0.12"),
+     "argument --kv-cache-memory-bytes: '1T' is not a count"),
+])
+def test_a_count_the_targeted_vllm_refuses_exits_2(capsys, flags, message) -> None:
+    try:
+        code, _, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-8B", "--gpu",
+                                "h100-sxm", *flags)
+    except SystemExit as caught:  # argparse (the newest release's rule)
+        code, err = caught.code, capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1, err
+    assert message in err, err
 
 
 def test_report_looks_up_its_compared_models_at_once(capsys, monkeypatch,

@@ -15,8 +15,10 @@ from planner.serving.layout import ParallelLayout
 from planner.serving.plan import summary_figures
 from planner.serving.sweep import layout_candidates, quant_candidates, quant_settings
 from planner.serving.vllm_cli import (
+    CountError,
     command_problems,
     kv_cache_dtypes,
+    read_count,
     supported_versions,
     unmodelled_kv_cache_dtypes,
     vllm_cli,
@@ -171,3 +173,48 @@ def test_a_given_checkpoint_is_one_shell_word_and_never_a_flag() -> None:
     for flag_like in ("--trust-remote-code", "-h", "a\nb", " "):
         with pytest.raises(ValueError, match="target_checkpoint"):
             EngineSettings(target_quant="w4a16-gptq-g128", target_checkpoint=flag_like)
+
+
+@pytest.mark.parametrize(("text", "flag", "version", "value"), [
+    # vLLM 0.33.0 vllm/utils/argparse_utils.py human_readable_int, worked by hand:
+    ("32k", "--max-model-len", "0.33.0", 32 * 1000),  # lower case: decimal
+    ("32K", "--max-model-len", "0.33.0", 32 * 1024),  # upper case: binary
+    ("25.6k", "--max-num-batched-tokens", "0.33.0", 25_600),  # int(float('25.6') x 1000)
+    ("1.0005k", "--max-model-len", "0.33.0", 1_000),  # int() truncates 1000.5
+    ("1M", "--kv-cache-memory-bytes", "0.33.0", 1 << 20),
+    ("2g", "--kv-cache-memory-bytes", "0.33.0", 2 * 10**9),
+    ("1T", "--kv-cache-memory-bytes", "0.13.0", 1 << 40),  # t / T from 0.13.0
+    (" +8192 ", "--max-model-len", "0.33.0", 8192),  # no suffix: strip, then int()
+    ("8_192", "--max-model-len", "0.9.1", 8192),
+    ("64", "--max-num-seqs", "0.33.0", 64),  # type=int
+    ("32k", None, "0.33.0", 32_000),  # Headroom's own counts: read like vLLM's
+])
+def test_a_count_reads_as_the_release_reads_it(text, flag, version, value) -> None:
+    assert read_count(text, flag, version) == value
+
+
+@pytest.mark.parametrize(("text", "flag", "version", "words"), [
+    ("1.5K", "--max-model-len", "0.33.0", "no fraction with a binary suffix"),
+    ("1.0", "--max-model-len", "0.33.0", "is not a count"),  # int('1.0') fails
+    ("1T", "--kv-cache-memory-bytes", "0.12.0", "vLLM 0.12.0 has no t / T"),
+    ("1t", "--max-num-batched-tokens", "0.9.1", "vLLM 0.9.1 has no t / T"),
+    ("1k", "--max-num-seqs", "0.33.0", "plain integer"),  # type=int: no suffix
+    ("2K", "--tensor-parallel-size", "0.33.0", "plain integer"),
+    ("auto", "--max-model-len", "0.14.0", "is not planned here"),  # human_readable_int_or_auto
+    ("-1", "--max-model-len", "0.33.0", "is not planned here"),
+    ("auto", "--max-model-len", "0.13.0", "is not a count"),  # before or_auto: int() fails
+])
+def test_a_count_the_release_refuses_is_refused(text, flag, version, words) -> None:
+    with pytest.raises(CountError, match=words):
+        read_count(text, flag, version)
+
+
+def test_a_command_is_checked_for_the_counts_the_release_reads() -> None:
+    head = "vllm serve Qwen/Qwen3-8B --max-model-len"
+    assert command_problems(f"{head} 1t", vllm_cli("0.13.0")) == []
+    assert command_problems(f"{head} 1t", vllm_cli("0.12.0")) == [
+        "vLLM 0.12.0: argument --max-model-len: '1t' is not a count: a whole number, or a "
+        "number with a suffix k, m, g (x 1000 per step: 25.6k) or K, M, G (x 1024 per step, "
+        "whole: 32K; vLLM 0.12.0 has no t / T)"]
+    assert command_problems("vllm serve m --max-num-seqs 1k", vllm_cli("0.33.0")) != []
+    assert command_problems("vllm serve m --max-num-seqs 1024", vllm_cli("0.33.0")) == []
