@@ -654,7 +654,12 @@ def _memory_plan(inputs: ReportInputs) -> list[str]:
     ]
     lines += [f"- Warning: {md_escape(w)}" for w in plan.warnings]
     lines += [f"- Error: {md_escape(e)}" for e in plan.errors]
-    return lines + [""]
+    return lines + [
+        "", "How each memory figure is made, with this model's numbers (activation, non-torch "
+        "and CUDA graphs: Assumptions and limits):", "",
+        *md_code_block("text", [f"{t.label}: {t.formula}" for t in plan.terms
+                                if t.key not in (*ESTIMATED_TERMS, "kv_bytes_per_token_per_gpu")]),
+        ""]
 
 
 def no_speed_reason(result: Plan, load: ServingLoad) -> str:

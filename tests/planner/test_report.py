@@ -389,3 +389,23 @@ def test_alternatives_name_the_rows_without_a_launch_command() -> None:
         else:
             assert row.quant_key in ("bf16", "fp8-tensor") and row.vllm_command
     assert named == expected and len(expected) == 3
+
+
+def test_memory_plan_gives_each_figure_its_formula() -> None:
+    # the budget, KV pool, blocks, tokens and concurrency carried only a value (the plan has
+    # their formulas); RTX 3090: 23.57 GiB as CUDA reports it x 0.92 = 21.68 GiB
+    md = build_report(inputs()).markdown
+    section = md.split("## Memory plan")[1].split("## Performance expectations")[0]
+    block = section.split("```text")[-1].split("```")[0].strip().splitlines()
+    labels = [line.split(": ")[0] for line in block]
+    assert labels[:3] == ["Budget (total x utilization)", "Weights on the binding GPU",
+                          "KV cache pool per GPU"]
+    assert {"KV blocks (smallest rank)", "KV cache tokens", "Longest request that fits"} <= set(
+        labels)
+    assert block[0].endswith("ceil(23.57 GiB x 0.92) = 21.68 GiB")
+    # the pool is the budget less the four terms: the figures in its line add up
+    pool = block[2].split(": ", 1)[1]
+    figures = [float(part.split(" GiB")[0]) for part in pool.replace("=", "-").split(" - ")]
+    assert figures[0] - sum(figures[1:5]) == pytest.approx(figures[5], abs=0.03)
+    # the estimated terms keep their formulas in Assumptions and limits, not here too
+    assert "Profile-run activation peak" not in labels
