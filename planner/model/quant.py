@@ -521,6 +521,8 @@ def stored_format(spec: ModelSpec, scheme: QuantScheme) -> bool:
     naming the checkpoint served), describes a checkpoint whose module layout is unknown: it
     is planned uniformly in the target format with only the format's own 16-bit keeps, as a
     what-if of a 16-bit model is, and as the speed model and the KV dtype already took it.
+    DeepSeek-V4 in its own format has no such list: its weights are its vLLM model's tensors
+    either way (planner.serving.weights._dsv4_model).
     """
     return not scheme.what_if and spec.quant is not None and spec.quant.scheme == scheme.key
 

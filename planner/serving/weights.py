@@ -97,7 +97,7 @@ def weights_bytes(
     """Bytes of the whole checkpoint (text model, plus any vision tower) in this scheme."""
     shard = _Shard(range(spec.num_layers))
     params = params or count_params(spec)
-    if spec.compressed_attention and spec.quant and scheme.key == spec.quant.scheme:
+    if _dsv4_model(spec, scheme):
         whole = _dsv4_terms(spec, params, shard, TORCH_DTYPE_BYTES[spec.torch_dtype], 0)
         return whole.model_copy(update={"rope_cache_bytes": 0})
     return _terms(spec, _scheme_bits(spec, scheme), params, shard)
@@ -152,7 +152,7 @@ def rank_weights(
                     first_stage=stage == 0, last_stage=stage == layout.pp - 1, pad_vocab=True,
                     expert_pad=expert_pad, vision_every_stage=vision_every_stage,
                 )
-                if spec.compressed_attention and spec.quant and scheme.key == spec.quant.scheme:
+                if _dsv4_model(spec, scheme):
                     memo[key] = _dsv4_terms(spec, params, shard, elem, max_num_batched_tokens)
                     out.append(memo[key])
                     continue
@@ -184,6 +184,19 @@ def rank_dense_params(spec: ModelSpec, params: ParamBreakdown, layers: range, tp
     shard = _Shard(layers, tp, first_stage=False, last_stage=False, layers_only=True)
     t = _terms(spec, bits, params, shard)
     return t.attention_bytes + t.dense_mlp_bytes + t.shared_experts_bytes + t.router_bytes
+
+
+def _dsv4_model(spec: ModelSpec, scheme: QuantScheme) -> bool:
+    """Whether DeepSeek-V4 in `scheme` is priced tensor by tensor (_dsv4_terms): in its own
+    format, as stored or as a what-if of it (--target-quant with --target-checkpoint), unlike
+    quant.stored_format. DeepseekV4FP8Config and the model code, not the checkpoint's module
+    list, set every tensor's dtype (the config has no exclusion list or per-module formats),
+    so another checkpoint in that format loads the same bytes: the uniform terms (_terms)
+    would leave out its rotary caches, buffers and hyper-connections, and price its bf16
+    compressors and replicated projections as split FP8 (1.53 GiB less per GPU for Flash at
+    TP=8). Another format falls back to the uniform terms."""
+    return (spec.compressed_attention is not None and spec.quant is not None
+            and scheme.key == spec.quant.scheme)
 
 
 def _dsv4_terms(spec: ModelSpec, params: ParamBreakdown, shard: _Shard, act_b: int,

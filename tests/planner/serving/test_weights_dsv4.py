@@ -14,7 +14,7 @@ int32.
 from planner.catalog import catalog_entry
 from planner.model.config.parser import parse_model_config
 from planner.model.params import count_params
-from planner.model.quant import checkpoint_scheme
+from planner.model.quant import checkpoint_scheme, what_if_scheme
 from planner.serving.layout import ParallelLayout
 from planner.serving.weights import rank_weights, weights_bytes
 
@@ -77,6 +77,17 @@ def test_per_gpu_bytes_2x_gh200_tp2_ep():
     assert (t.experts_bytes, t.attention_bytes, t.rope_cache_bytes, t.buffers_bytes) == (
         73_584_869_376, 3_236_161_152, 536_870_912, 570_425_344)
     assert t.total_bytes == 79_764_263_900
+
+
+def test_a_what_if_in_its_own_format_loads_the_same_bytes():
+    # --target-quant fp8-block128-fp4experts --target-checkpoint X: X is loaded by the same
+    # DeepseekV4FP8Config and model code (no exclusion list or per-module formats in the
+    # config decide a dtype), so the same 79,764,263,900 B per GPU as the test above, rotary
+    # caches and buffers included
+    terms = rank_weights(SPEC, what_if_scheme(SPEC.quant.scheme),
+                         ParallelLayout(tp=2, ep=True), max_num_batched_tokens=16_384)
+    assert (terms[0].rope_cache_bytes, terms[0].buffers_bytes) == (536_870_912, 570_425_344)
+    assert terms[0].total_bytes == 79_764_263_900
 
 
 def test_buffers_scale_with_the_batch():
