@@ -373,6 +373,33 @@ def test_launch_command_loads_what_was_planned(capsys) -> None:
         "vllm serve nvidia/Qwen3-235B-A22B-NVFP4 --tensor-parallel-size 8")
 
 
+def test_a_layout_over_two_nodes_prints_a_command_per_node(capsys) -> None:
+    # 2 nodes x 8 H100, TP=8 x DP=2: 16 ranks, one replica a node. The plan text and the
+    # report show each node's command under '# node R' (vLLM 0.12+ --nnodes, node 1
+    # --headless); sweep rows show node 0's with the note saying what the others run
+    hardware = ("--model", "Qwen/Qwen3-8B", "--gpu", "h100-sxm", "--gpus", "16", "--nodes", "2",
+                "--max-model-len", "8192")
+    _, out, _ = run_main(capsys, "plan", *hardware, "--tp", "8", "--dp", "2")
+    lines = out.splitlines()
+    at = lines.index("# node 0")
+    assert lines[at + 2] == "# node 1"
+    assert lines[at + 1].endswith("--nnodes 2 --master-addr $HEAD_NODE_IP --node-rank 0")
+    assert lines[at + 3] == lines[at + 1].replace("--node-rank 0", "--node-rank 1 --headless")
+    assert lines[at + 4].startswith("Over 2 nodes: set HEAD_NODE_IP")
+    _, out, _ = run_main(capsys, "report", *hardware, "--tp", "8", "--dp", "2",
+                         "--date", "2026-01-01")
+    assert "```bash\n# node 0\nvllm serve Qwen/Qwen3-8B --tensor-parallel-size 8" in out
+    _, out, _ = run_main(capsys, "sweep", *hardware, "--all")
+    launches = out.split("\nLaunch:\n")[1].splitlines()
+    over = [i for i, line in enumerate(launches) if "--node-rank 0" in line]
+    assert over, "a sweep of 16 GPUs on 2 nodes lists layouts over both nodes"
+    for i in over:
+        assert launches[i + 1].startswith("    Over 2 nodes: set HEAD_NODE_IP")
+    single = [line for line in launches if line.startswith("#") and "--tensor-parallel-size 8 "
+              in line and "--data-parallel-size" not in line and "--pipeline" not in line]
+    assert single and "--nnodes" not in single[0]  # TP=8 on node 0 alone: one plain command
+
+
 @pytest.mark.parametrize(("model", "own"), [
     ("Qwen/Qwen3-235B-A22B-GPTQ-Int4", "w4a16-gptq-g128"),
     ("nvidia/Qwen3.6-35B-A3B-NVFP4", "nvfp4"),  # ModelOpt MIXED_PRECISION, FP8 KV cache
