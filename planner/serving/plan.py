@@ -92,9 +92,9 @@ from planner.serving.vllm_versions import (
     vllm_rules,
     window_batched_tokens,
 )
-from planner.serving.weights import VISION_ON_EVERY_STAGE, rank_weights
+from planner.serving.weights import VISION_ON_EVERY_STAGE, WeightTerms, rank_weights
 from planner.text import counted
-from planner.units import GIB
+from planner.units import GIB, MIB
 
 ENGINE: Engine = VLLM
 """The engine whose memory rules plan() applies (planner.serving.engines: the seam)."""
@@ -697,11 +697,48 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
 def _rank_totals(spec: ModelSpec, r: _Resolved, layout: ParallelLayout, own_heads: bool
                  ) -> tuple[int, ...]:
     """The weight bytes of each (stage, TP rank) position, in rank order (_setup caches them)."""
-    terms = rank_weights(spec, r.scheme, layout, _params(spec), served_dtype_bytes=r.act_b,
-                         expert_pad=r.expert_pad, mtp_layers=r.states.draft_kv_layers,
-                         mtp_own_heads=own_heads, max_num_batched_tokens=r.mbt,
-                         vision_first_stage_only=r.vision_first_stage_only)
-    return tuple(w.total_bytes for w in terms)
+    return tuple(w.total_bytes for w in _rank_terms(spec, r, layout, own_heads))
+
+
+def _rank_terms(spec: ModelSpec, r: _Resolved, layout: ParallelLayout, own_heads: bool
+                ) -> tuple[WeightTerms, ...]:
+    """The weights of each (stage, TP rank) position by component, in rank order."""
+    return rank_weights(spec, r.scheme, layout, _params(spec), served_dtype_bytes=r.act_b,
+                        expert_pad=r.expert_pad, mtp_layers=r.states.draft_kv_layers,
+                        mtp_own_heads=own_heads, max_num_batched_tokens=r.mbt,
+                        vision_first_stage_only=r.vision_first_stage_only)
+
+
+WEIGHT_PARTS = {
+    "embeddings_bytes": "embeddings", "attention_bytes": "attention",
+    "dense_mlp_bytes": "dense MLP", "experts_bytes": "routed experts",
+    "shared_experts_bytes": "shared experts", "router_bytes": "router", "norms_bytes": "norms",
+    "lm_head_bytes": "lm_head", "vision_bytes": "vision tower",
+    "rope_cache_bytes": "rotary cos/sin cache", "mtp_bytes": "MTP draft",
+    "hyper_connections_bytes": "hyper-connections", "buffers_bytes": "buffers",
+}
+"""WeightTerms' parts, as the weights term's formula names them."""
+
+
+def _weights_formula(st: _Setup, bind: RankMemory) -> str:
+    """The binding rank's weights as the sum of their parts (rank_weights), and where they
+    sit; the parts are left out where they do not add up to the rank's figure (an EP rank of
+    another DP replica holding a different share of the experts)."""
+    layout, r = st.layout, st.facts.r
+    own_heads = bool(r.states.draft_kv_layers) and draft_own_heads(st.spec, st.s.vllm_version)
+    where = (f"{r.scheme.label}; stage {bind.pp_stage}, TP rank {bind.tp_rank}, layers "
+             f"{bind.layers[0]}-{bind.layers[1] - 1}")
+    parts = _rank_terms(st.spec, r, layout, own_heads)[bind.pp_stage * layout.tp + bind.tp_rank]
+    if parts.total_bytes != bind.weights_bytes:
+        return f"{_gib(bind.weights_bytes)} ({where})"
+    shown = " + ".join(f"{name} {_gib_or_mib(getattr(parts, field))}"
+                       for field, name in WEIGHT_PARTS.items() if getattr(parts, field))
+    return f"{shown} = {_gib(bind.weights_bytes)} ({where})"
+
+
+def _gib_or_mib(n_bytes: int) -> str:
+    """GiB with two decimals, or MiB below 0.01 GiB (norms, routers), so no part reads 0.00."""
+    return _gib(n_bytes) if n_bytes >= GIB // 100 else f"{n_bytes / MIB:.2f} MiB"
 
 
 def _memory(st: _Setup, pp_stage: int, weights: int, total: int) -> tuple[int, ...]:
@@ -1368,8 +1405,7 @@ def _terms(st: _Setup, bind: RankMemory, out: _Outcome) -> list[Term]:
               f"ceil({_gib(bind.total_bytes)} x {s.gpu_memory_utilization:g}) = "
               f"{_gib(bind.budget_bytes)}", "gpu_memory_utilization is a fraction of TOTAL memory"),
         _term("weights", "Weights on the binding GPU", bind.weights_bytes, "B",
-              f"{_gib(bind.weights_bytes)} (stage {bind.pp_stage}, TP rank {bind.tp_rank}, layers "
-              f"{bind.layers[0]}-{bind.layers[1] - 1})"),
+              _weights_formula(st, bind)),
         _term("activation", "Profile-run activation peak", bind.activation_bytes, "B", act_formula,
               ("DeepSeek-V4: the tensors vLLM 0.22 holds, from its source; unverified against "
                "a printed peak" if r.facts.dsv4 else
