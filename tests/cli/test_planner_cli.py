@@ -602,6 +602,17 @@ def test_the_nearest_layout_keeps_the_asked_data_parallel_replicas(capsys) -> No
         "TP=8 fits (no layout of these 8 GPUs that keeps DP=2 fits)")
 
 
+def test_the_nearest_layout_changes_the_fewest_of_tp_and_pp(capsys) -> None:
+    # the same 470 GB of bf16 weights asked at TP=4 on 8 H100s: TP=8 (one change, 8 x 80 GB)
+    # is offered, not TP=1 x PP=7 (7 x 80 GB also hold it, but both TP and PP change)
+    argv = ("plan", "--model", "Qwen/Qwen3-235B-A22B", "--gpu", "h100-sxm", "--gpus", "8")
+    _, out, _ = run_main(capsys, *argv, "--tp", "4", "--json")
+    assert json.loads(out)["nearest_fit"] == "TP=8 fits"
+    # asked TP=1 x PP=2, changing PP alone is the nearest: the fewest GPUs that hold it
+    _, out, _ = run_main(capsys, *argv, "--tp", "1", "--pp", "2", "--json")
+    assert json.loads(out)["nearest_fit"] == "TP=1 x PP=7 fits"
+
+
 @pytest.mark.parametrize(("argv", "message"), [
     # 1024 is the open bound: the message must not read as if 1024 were allowed
     (("plan", "--gpu-memory-gib", "1024"),
