@@ -184,9 +184,15 @@ def over_nodes(command: str, gpus: int, gpus_per_node: int, dp: int,
     others `--headless`; EngineArgs.create_engine_config then puts world / N consecutive ranks
     on each node and infers each node's data-parallel ranks (arg_utils.py, 0.13.0 and 0.33.0),
     so it reproduces the placement planned (node = rank // GPUs per node) only when the layout
-    fills whole nodes (otherwise there is no command). Older releases run it on Ray (0.11.1
-    config/parallel.py: the Ray executor; data_parallel_backend "ray" places the replicas): a
-    Ray cluster over the nodes, then one command on node 0. Ray's replicas: the 0.9.1-0.11.0
+    fills whole nodes (otherwise there is no command). With DP the replicas must also tile the
+    nodes: --data-parallel-size-local is inferred as GPUs per node // replica GPUs (at least 1)
+    and ParallelConfig.nnodes_within_dp as nodes // (DP / that), so a replica that is neither a
+    whole number to a node nor a whole number of nodes wide (TP=4 x PP=3 x DP=2 on 3 x 8) is
+    refused by 0.33.0 ("nnodes (3) must be divisible by the number of data parallel node
+    groups (2)") and started with 12 workers on an 8-GPU node by 0.12.0/0.13.0: no command.
+    Older releases run it on Ray (0.11.1 config/parallel.py: the Ray executor;
+    data_parallel_backend "ray" places the replicas): a Ray cluster over the nodes, then one
+    command on node 0. Ray's replicas: the 0.9.1-0.11.0
     wheels' create_dp_placement_groups (v1/utils.py in 0.9.1, v1/engine/utils.py after) packs
     each replica on one node ("For now, each DP rank can only be assigned to one node") and
     asserts that node 0 holds --data-parallel-size-local of them, which defaults to
@@ -202,6 +208,13 @@ def over_nodes(command: str, gpus: int, gpus_per_node: int, dp: int,
                         f"every node, and this layout's {gpus} GPUs do not fill {nodes} nodes "
                         f"of {gpus_per_node}: pick a layout on {nodes * gpus_per_node} or "
                         f"{(nodes - 1) * gpus_per_node} GPUs.")
+        replica = gpus // dp
+        if dp > 1 and replica % gpus_per_node and gpus_per_node % replica:
+            return (), (f"No launch command: vLLM's --nnodes places data-parallel replicas a "
+                        f"whole number to a node or a whole number of nodes wide, and this "
+                        f"layout's {dp} replicas of {replica} GPUs straddle nodes of "
+                        f"{gpus_per_node}: pick a layout whose replica size divides, or is a "
+                        f"multiple of, {gpus_per_node}.")
         common = f"{command} --nnodes {nodes} --master-addr {HEAD_NODE}"
         commands = tuple(f"{common} --node-rank {rank}" + (" --headless" if rank else "")
                          for rank in range(nodes))

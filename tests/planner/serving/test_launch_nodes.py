@@ -120,3 +120,21 @@ def test_ray_replicas_wider_than_a_node_have_no_command() -> None:
     assert "each data-parallel replica within one node" in result.launch_note
     # from 0.12 (--nnodes) every node runs its own command
     assert len(_plan(QWEN_8B, tp=8, pp=2, dp=2, vllm_version="0.12.0", nodes=4).vllm_commands) == 4
+
+
+def test_replicas_that_straddle_nodes_have_no_nnodes_command() -> None:
+    # TP=4 x PP=3 x DP=2 on 3 nodes of 8: 24 ranks fill the nodes, but each replica's 12 ranks
+    # are a node and a half. vLLM infers --data-parallel-size-local 8 // 12 -> 1 (arg_utils.py
+    # create_engine_config), so 2 / 1 = 2 replica groups over 3 nodes: 0.33.0's
+    # ParallelConfig.nnodes_within_dp refuses it ("nnodes (3) must be divisible by the number
+    # of data parallel node groups (2)"), 0.12.0 and 0.13.0 take 3 // 2 = 1 node a replica and
+    # start 12 workers on an 8-GPU node
+    for version in ("0.12.0", "0.33.0"):
+        result = _plan(QWEN_8B, tp=4, pp=3, dp=2, vllm_version=version, nodes=3)
+        assert result.fits
+        assert result.vllm_command is None and result.vllm_commands == []
+        assert "replicas of 12 GPUs" in result.launch_note
+    # replicas a whole number of nodes wide (TP=8 x PP=2 x DP=2 on 4 nodes of 8), or a whole number
+    # to a node (TP=2 x DP=8 on 2), keep their commands
+    assert len(_plan(QWEN_8B, tp=8, pp=2, dp=2, nodes=4).vllm_commands) == 4
+    assert len(_plan(QWEN_8B, tp=2, dp=8).vllm_commands) == 2
