@@ -683,7 +683,7 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
     stages = ENGINE.stage_layouts(r.facts, layout, r.block_size, kv_b, r.fa4_fp8_hd512,
                                   r.states, r.kv_grouping[0])
     warnings = (*_layout_length_warnings(spec, layout, r.scheme), *r.gpu_notes,
-                *_bridge_warnings(cluster, layout.tp))
+                *_bridge_warnings(cluster, layout.tp), *_cross_node_tp_warnings(layout, r))
     # a KV-shared layer cut from its source fails at model load, before any KV sizing
     checks = (tuple(_busy_errors(cluster, layout, s, r)),
               tuple(_kv_sharing_errors(spec, stages) or _empty_stage_errors(stages, s)),
@@ -1063,6 +1063,19 @@ def _request_need(r: _Resolved, tp: int, stages: tuple[tuple[range, StageKv | No
     kv_stages = [stage for _, stage in stages if stage is not None]
     return (max(blocks_per_request(stage, r.max_model_len, mbt) for stage in kv_stages),
             max(request_bytes(stage, r.max_model_len, kv_b, tp, mbt) for stage in kv_stages))
+
+
+def _cross_node_tp_warnings(layout: ParallelLayout, r: _Resolved) -> list[str]:
+    """A TP group wider than a node: engine.non_torch_parts counts no NCCL buffers for it
+    (tp_within_node False, as for GPUs without P2P), though NCCL still joins the node's GPUs
+    over their link and the nodes over the network; no start-up log of such a group has been
+    read, so that memory is not modelled and the KV pool is an upper bound."""
+    if layout.tp <= r.gpus_per_node:
+        return []
+    return [f"TP={layout.tp} spans {-(-layout.tp // r.gpus_per_node)} nodes: NCCL's buffers for "
+            "a TP group over nodes (its channels inside each node and the network's) are not "
+            "modelled in the non-torch memory, so the KV pool is an upper bound (unverified: "
+            "no multi-node start-up log read)"]
 
 
 def _bridge_warnings(cluster: ClusterSpec, tp: int) -> list[str]:
