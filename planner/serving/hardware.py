@@ -420,13 +420,15 @@ def network_link(gpu: GpuSpec, network: NetworkSpec | None = None,
     if network is not None:
         gbits = network.nics_per_node * network.nic_gbits / gpus_per_node
         formula = (f"{network.nics_per_node} NICs x {network.nic_gbits:g} Gb/s per node / "
-                   f"{gpus_per_node} GPUs / 8 = {gbits / 8:g} GB/s per GPU per direction")
+                   f"{gpus_per_node} GPUs / 8 bits per byte = {gbits / 8:g} GB/s per GPU per "
+                   "direction")
         source = f"{network.source}: {network.label}"
     else:
         gbits, source = NETWORK_GBITS_PER_GPU.get(gpu.key, (
             NETWORK_DEFAULT_GBITS, f"unverified: no DGX reference for {gpu.name}, one "
             f"{NETWORK_DEFAULT_GBITS:g} Gb/s NIC per GPU assumed"))
-        formula = f"{gbits:g} Gb/s NIC per GPU / 8 = {gbits / 8:g} GB/s per direction"
+        formula = (f"{gbits:g} Gb/s NIC per GPU / 8 bits per byte = {gbits / 8:g} GB/s per "
+                   "direction")
         source = f"preset: {source}"
     return LinkSpec(
         kind="network", bandwidth_gbps=gbits / 8, latency_us=NCCL_NET_STEP_US,

@@ -142,13 +142,14 @@ def test_a_custom_card_of_a_named_model() -> None:
 
 def test_network_between_nodes_is_a_parsed_choice_in_the_url() -> None:
     at = open_page("hardware", gpu="h100-sxm", nodes="2")
-    assert "400 Gb/s NIC per GPU / 8 = 50 GB/s per direction (preset: DGX H100" in texts(at)
+    assert ("400 Gb/s NIC per GPU / 8 bits per byte = 50 GB/s per direction (preset: DGX H100"
+            in texts(at))
     at.text_input(key="hw.network").set_value("2 x 100").run()
     assert not at.exception
     assert at.query_params["net"] == "2 x 100"
     # 2 x 100 Gb/s / 8 GPUs = 25 Gb/s = 3.125 GB/s per GPU
-    assert ("2 NICs x 100 Gb/s per node / 8 GPUs / 8 = 3.125 GB/s per GPU per direction "
-            "(given: 2x 100 Gb/s NICs per node)") in texts(at)
+    assert ("2 NICs x 100 Gb/s per node / 8 GPUs / 8 bits per byte = 3.125 GB/s per GPU per "
+            "direction (given: 2x 100 Gb/s NICs per node)") in texts(at)
     at.text_input(key="hw.network").set_value("400").run()
     assert not at.exception
     refusal = [w.value for w in at.main.warning if "refused" in w.value]
