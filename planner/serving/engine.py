@@ -289,6 +289,7 @@ def symm_mem_bytes(compute_capability: str, tp: int) -> int:
 def non_torch_parts(
     layout: ParallelLayout, link: str = "nvlink", nvswitch_sharp: bool = True,
     tp_within_node: bool = True, compute_capability: str = "", symm_mem: bool = True,
+    custom_ar: bool = True,
 ) -> tuple[tuple[str, int], ...]:
     """Named parts of the non-torch memory of one worker: CUDA context, NCCL, custom AR,
     symmetric memory.
@@ -297,7 +298,8 @@ def non_torch_parts(
     "nvlink" and "pcie"; `nvswitch_sharp`: the GPUs sit on an NVLink-SHARP NVSwitch, whose
     fitted NVLS term already holds the symmetric-memory buffer of the H100 logs. `symm_mem`:
     the release allocates that buffer (vllm_versions.SYMM_MEM_FROM); before it the buffer is
-    taken out of the fitted NVLS term too.
+    taken out of the fitted NVLS term too. `custom_ar`: the start-up keeps vLLM's custom
+    all-reduce (off for a layout over several nodes in vllm_versions.NNODES_CUSTOM_AR_OFF).
     """
     if layout.tp == 1:
         return (("CUDA context", PP_ONLY_BYTES if layout.pp > 1 else CONTEXT_BYTES),)
@@ -314,7 +316,7 @@ def non_torch_parts(
         parts.append((f"NCCL {NCCL_P2P_CONNECTIONS} x 9.19 MiB P2P buffers",
                       NCCL_P2P_CONNECTIONS * NCCL_CONNECTION_BYTES))
     # the fixed 2/4/6/8, not the release's sizes: 16 GPUs are more than a preset node holds
-    if custom_ar_enabled(link == "nvlink", p2p, layout.tp, CUSTOM_AR_WORLD_SIZES):
+    if custom_ar and custom_ar_enabled(link == "nvlink", p2p, layout.tp, CUSTOM_AR_WORLD_SIZES):
         parts.append(("vLLM custom all-reduce 2 x 8 MiB", CUSTOM_AR_BYTES))
     if symm and symm_mem and not sharp:
         parts.append((f"vLLM symmetric-memory all-reduce buffer {symm >> 20} MiB", symm))
@@ -324,11 +326,12 @@ def non_torch_parts(
 def non_torch_bytes(
     layout: ParallelLayout, link: str = "nvlink", nvswitch_sharp: bool = True,
     tp_within_node: bool = True, compute_capability: str = "", symm_mem: bool = True,
+    custom_ar: bool = True,
 ) -> int:
     """CUDA context + NCCL / custom all-reduce / symmetric-memory buffers per GPU (see
     non_torch_parts)."""
     return sum(n for _, n in non_torch_parts(layout, link, nvswitch_sharp, tp_within_node,
-                                             compute_capability, symm_mem))
+                                             compute_capability, symm_mem, custom_ar))
 
 
 GRAPH_BYTES_PER_GRAPH = int(8.4 * MIB)

@@ -436,6 +436,7 @@ class _Resolved(NamedTuple):
     graphs: tuple[int, int]
     fa4_fp8_hd512: bool
     symm_mem: bool  # vllm_versions.SYMM_MEM_FROM
+    nnodes_custom_ar_off: bool  # vllm_versions.NNODES_CUSTOM_AR_OFF
     sampler: tuple[bool, bool]  # vllm_versions: (sort_sampler, sampler_holds_forward)
     runner: tuple[str, str]  # vllm_versions.model_runner: ("v1" | "v2", why)
     vision_first_stage_only: bool  # vllm_versions.TOWER_FIRST_STAGE_ON_V2_FROM on V2
@@ -530,6 +531,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
                                 rules),
         fa4_fp8_hd512=rules.sm90_fa4_fp8_hd512 and _cc(gpu)[0] == 9,
         symm_mem=rules.symm_mem,
+        nnodes_custom_ar_off=rules.nnodes_custom_ar_off,
         sampler=(rules.sort_sampler and not s.flashinfer_sampler, rules.sampler_holds_forward),
         runner=runner,
         vision_first_stage_only=runner[0] == "v2"
@@ -779,15 +781,22 @@ def _worker_overheads(st: _Setup, pp_stage: int) -> Overheads:
         r.facts, st.facts.stages[pp_stage][0], pp_stage == layout.pp - 1, layout, r.mbt, r.seqs,
         r.act_b, r.link, r.nvswitch_sharp, layout.tp <= r.gpus_per_node, r.graphs,
         r.max_model_len, r.compute_capability, r.symm_mem, *r.sampler, r.encoder_every_stage,
-        r.encoder_rules,
+        r.encoder_rules, _custom_ar(r, layout),
     ), st.s, r.subtract_graphs)
+
+
+def _custom_ar(r: _Resolved, layout: ParallelLayout) -> bool:
+    """Whether the start-up keeps vLLM's custom all-reduce: not over several nodes where the
+    release's --nnodes turns it off for every TP group (vllm_versions.NNODES_CUSTOM_AR_OFF)."""
+    return not (r.nnodes_custom_ar_off and layout.gpus > r.gpus_per_node)
 
 
 def _overhead_key(r: _Resolved, s: EngineSettings) -> tuple:
     """Everything _worker_overheads reads besides the spec, layout and stage: the Worker's
     resolved settings and the settings' overrides."""
     return (r.mbt, r.seqs, r.act_b, r.link, r.nvswitch_sharp, r.gpus_per_node, r.graphs,
-            r.max_model_len, r.compute_capability, r.symm_mem, r.sampler, r.subtract_graphs,
+            r.max_model_len, r.compute_capability, r.symm_mem, r.nnodes_custom_ar_off,
+            r.sampler, r.subtract_graphs,
             r.encoder_every_stage, r.encoder_rules, s.activation_bytes,
             s.non_torch_bytes, s.cuda_graph_bytes, s.enforce_eager, s.skip_mm_profiling)
 
@@ -1431,7 +1440,7 @@ def _terms(st: _Setup, bind: RankMemory, out: _Outcome) -> list[Term]:
         _term("non_torch", "Non-torch memory (CUDA context, NCCL)", bind.non_torch_bytes, "B",
               " + ".join(f"{n / GIB:.2f} GiB {name}" for name, n in non_torch_parts(
                   layout, r.link, r.nvswitch_sharp, layout.tp <= r.gpus_per_node,
-                  r.compute_capability, r.symm_mem))
+                  r.compute_capability, r.symm_mem, _custom_ar(r, layout)))
               + f" = {_gib(bind.non_torch_bytes)} at TP={layout.tp}, PP={layout.pp}"
               if s.non_torch_bytes is None else f"{_gib(bind.non_torch_bytes)} (given)"),
         _term("cuda_graphs", "CUDA graphs", bind.cuda_graph_bytes, "B",

@@ -284,6 +284,15 @@ SAMPLER_HOLDS_FORWARD_FROM: Version = (0, 9, 2)
 from the 0.9.2 wheel and profile_run keeps both through the dummy sampler; the 0.9.1 wheel
 returns the sampled rows only."""
 
+NNODES_CUSTOM_AR_OFF: tuple[Version, Version] = ((0, 12, 0), (0, 27, 0))
+"""NOTE: config/parallel.py ParallelConfig._verify_args sets disable_custom_all_reduce when
+nnodes > 1 ("Disabled the custom all-reduce since we are running on multi-node.") in the 0.12.0,
+0.13.0, 0.20.0, 0.21.0, 0.24.0, 0.25.0 and 0.26.0 wheels, so every TP group of a start-up over
+several nodes, those inside one node too, runs without vLLM's custom all-reduce (cuda_communicator
+.py: _ENABLE_CUSTOM_ALL_REDUCE); the 0.27.0 and 0.27.1 wheels drop it (custom_all_reduce.py
+checks each group's own nodes). 0.12 is the first CLI with --nnodes, which launch.over_nodes
+uses from there (older releases run several nodes on Ray, nnodes 1). [start, end)."""
+
 SYMM_MEM_FROM: Version = (0, 11, 0)
 """NOTE: envs.py VLLM_ALLREDUCE_USE_SYMM_MEM defaults to "0" in the 0.10.2 wheel (the first
 with distributed/device_communicators/symm_mem.py) and to "1" from the 0.11.0 wheel on: before
@@ -619,6 +628,7 @@ class VllmRules:
     kv_cache_dtypes: tuple[str, ...]
     symm_mem: bool = True
     custom_ar_world_sizes: tuple[int, ...] = (*CUSTOM_AR_WORLD_SIZES, 16)  # CUSTOM_AR_16_FROM
+    nnodes_custom_ar_off: bool = False  # NNODES_CUSTOM_AR_OFF
     group_pad_ratio: float = 1.5
     """The largest attention type's layer count is the KV group size when it is below this
     times the smallest's (1.0: never, before 0.12)."""
@@ -690,6 +700,7 @@ def vllm_rules(text: str) -> VllmRules:
         chunked_hybrid=version >= CHUNKED_HYBRID_FROM,
         encoder=encoder_rules(version),
         symm_mem=version >= SYMM_MEM_FROM,
+        nnodes_custom_ar_off=NNODES_CUSTOM_AR_OFF[0] <= version < NNODES_CUSTOM_AR_OFF[1],
         custom_ar_world_sizes=CUSTOM_AR_WORLD_SIZES + ((16,) if version >= CUSTOM_AR_16_FROM
                                                        else ()),
         group_pad_ratio=(1.5 if version >= GROUP_PAD_WIDER_FROM else

@@ -56,7 +56,7 @@ from planner.serving.engine import EngineSettings, sparse_mla_kv
 from planner.serving.layout import layout_warnings
 from planner.serving.plan import PlanRequest, PlanSummary, Term, held_request_blocks, plan
 from planner.serving.speed.coefficients import FITTED, WNA16_FALLBACK_SLOWDOWN, SpeedCoefficients
-from planner.serving.speed.collectives import node_span
+from planner.serving.speed.collectives import nnodes_ar_world_sizes, node_span
 from planner.serving.speed.context import _Ctx, _device, _padded_moe
 from planner.serving.speed.kernels import KernelFamily
 from planner.serving.speed.stages import _stages
@@ -364,12 +364,18 @@ def _build_context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: i
     ep_ranks = layout.tp * layout.dp if moe is not None and layout.ep and layout.dp > 1 else 0
     ep_node_ranks = gpn if ep_ranks > gpn and device.net is not None else 0
     net = device.net if span or net_hops or ep_node_ranks else None
+    # --nnodes turns vLLM's custom all-reduce off for every TP group (NNODES_CUSTOM_AR_OFF)
+    custom_ar_off = device.rules.nnodes_custom_ar_off and layout.gpus > gpn and span is None
     stages = _stages(request, scheme, act_b, sparse_mla_kv(
         spec, s, device.kv_plain, device.gpu.compute_capability, layout.tp))
     return _Ctx(device=device, tp=layout.tp, pp=layout.pp, dp=layout.dp, ep=layout.ep,
                 hidden=spec.hidden_size, c=coefficients, wna16=wna16, eager=s.enforce_eager,
                 mbt=mbt, padded_moe=_padded_moe(device, layout), stages=stages, net=net,
-                span=span, net_hops=net_hops, ep_node_ranks=ep_node_ranks)
+                span=span, net_hops=net_hops, ep_node_ranks=ep_node_ranks,
+                custom_ar_off=custom_ar_off,
+                ar_world_sizes=nnodes_ar_world_sizes(device.link, layout.tp,
+                                                     device.gpu.compute_capability, device.rules)
+                if custom_ar_off else device.rules.custom_ar_world_sizes)
 
 
 def _kv_wait_s(load: ServingLoad, kv_limit: int, ttft: float, tpot: float) -> float:

@@ -23,7 +23,12 @@ from dataclasses import dataclass
 
 from planner.serving.hardware import LinkSpec
 from planner.serving.speed.context import CrossNode, _Ctx
-from planner.serving.vllm_versions import CUSTOM_AR_WORLD_SIZES, Version, custom_ar_enabled
+from planner.serving.vllm_versions import (
+    CUSTOM_AR_WORLD_SIZES,
+    Version,
+    VllmRules,
+    custom_ar_enabled,
+)
 
 CUSTOM_AR_MAX_BYTES = 8192 * 1024
 """vLLM's own all-reduce takes a message only below this size: CustomAllreduce(max_size=8192 *
@@ -171,6 +176,19 @@ def node_span(tp: int, pp: int, gpus_per_node: int) -> tuple[tuple[int, int] | N
             fewest = min(fewest, g - first % g, last % g + 1)
         hops += i < pp - 1 and ((i + 2) * tp - 1) // g > first // g
     return ((span, fewest) if span > 1 else None), hops
+
+
+def nnodes_ar_world_sizes(link: LinkSpec, n: int, compute_capability: str,
+                          rules: VllmRules) -> tuple[int, ...]:
+    """The TP sizes the custom kernel's cost applies to when --nnodes turns vLLM's custom
+    all-reduce off for every TP group (vllm_versions.NNODES_CUSTOM_AR_OFF): on NVLink where torch
+    symmetric memory runs (`rules.symm_mem`, CUSTOM_AR_SYMM_MEM_MAX_BYTES' GPUs and TP sizes)
+    CudaCommunicator.all_reduce hands it the messages the custom kernel took, charged alike
+    (CUSTOM_AR_SYMM_MEM_MAX_BYTES), so the release's sizes; elsewhere none: NCCL's ring."""
+    symm = CUSTOM_AR_SYMM_MEM_MAX_BYTES.get(ar_capability(compute_capability, rules.version), {})
+    if rules.symm_mem and link.kind == "nvlink" and n in symm:
+        return rules.custom_ar_world_sizes
+    return ()
 
 
 def _custom_ar(link: LinkSpec, n: int, nbytes: float, world_sizes: tuple[int, ...],
@@ -344,8 +362,7 @@ def _allreduce_s(ctx: _Ctx, nbytes: float) -> float:
         return 0.0
     dev = ctx.device
     startup, bw, _, _ = allreduce_rates(dev.link, n, nbytes, ctx.c.link_efficiency, text=False,
-                                        world_sizes=dev.rules.custom_ar_world_sizes,
-                                        cross=ctx.cross)
+                                        world_sizes=ctx.ar_world_sizes, cross=ctx.cross)
     return startup + (n - 1) / n * 2 * nbytes / bw
 
 

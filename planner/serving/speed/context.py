@@ -189,6 +189,11 @@ class _Ctx:
     eager: bool
     mbt: int
     stages: tuple[_Stage, ...]  # the pipeline stages (speed.stages._stages), equal ones shared
+    # TP groups inside one node of a layout over several nodes whose release's --nnodes turns
+    # vLLM's custom all-reduce off (vllm_versions.NNODES_CUSTOM_AR_OFF), and the TP sizes the
+    # custom kernel's cost applies to (the release's; collectives.nnodes_ar_world_sizes)
+    custom_ar_off: bool
+    ar_world_sizes: tuple[int, ...]
     padded_moe: bool = False  # DEEPGEMM_PADDED_MOE: expert GEMMs over padded rows
     net: LinkSpec | None = None  # hardware.network_link, where the layout spans nodes
     # (most nodes one TP group spans, fewest of its ranks in one node) where it spans several

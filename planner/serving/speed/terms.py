@@ -225,20 +225,25 @@ def _speed_terms(ctx: _Ctx, s, load, conc, kv_limit, per_replica, context, parts
     msg = micro * ctx.hidden * dev.act_b
     link = dev.link
     chunk_msg = ctx.mbt * ctx.hidden * dev.act_b
-    sizes = dev.rules.custom_ar_world_sizes
+    sizes = ctx.ar_world_sizes
     _, _, ar_start, ar_bw = allreduce_rates(link, max(ctx.tp, 2), msg, c.link_efficiency,
                                             world_sizes=sizes, cross=ctx.cross)
     measured = measured_allreduce(link)
     ar_source = f"; all-reduce rates: {measured.source}" if measured else ""
     if ctx.net is not None:
         ar_source += f"; network: {ctx.net.formula} ({ctx.net.source})"
+    if ctx.custom_ar_off:
+        ar_source += (f"; --nnodes turns vLLM's custom all-reduce off for every TP group in "
+                      f"{dev.rules.label} (config/parallel.py, 0.12-0.26): "
+                      + ("torch symmetric memory takes its messages, charged alike" if sizes
+                         else "NCCL's ring runs them"))
     if ctx.ep_node_ranks:
         ep, m = ctx.tp * ctx.dp, ctx.ep_node_ranks
         ar_source += (f"; EP all-to-all over {ep} ranks, {m} per node: {ep - m}/{ep} of each "
                       f"rank's expert copies cross the network, {m - 1}/{ep} stay in its node "
                       "(uniform routing), each direction the slower of the two + the "
                       "network's NCCL start-up")
-    algorithms = "" if ctx.tp == 1 else "".join(
+    algorithms = "" if ctx.tp == 1 or ctx.custom_ar_off else "".join(
         f"; {what}: " + allreduce_algorithm(
             link, ctx.tp, size, symm_mem=dev.rules.symm_mem, world_sizes=sizes,
             compute_capability=ar_capability(dev.gpu.compute_capability, dev.rules.version),

@@ -15,6 +15,7 @@ from planner.serving.hardware import preset_cluster
 from planner.serving.launch import over_nodes
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
+from planner.serving.speed import ServingLoad, estimate_speed
 from planner.serving.vllm_cli import command_problems, supported_versions, vllm_cli
 
 DSV3 = "deepseek-ai/DeepSeek-V3"
@@ -138,3 +139,45 @@ def test_replicas_that_straddle_nodes_have_no_nnodes_command() -> None:
     # to a node (TP=2 x DP=8 on 2), keep their commands
     assert len(_plan(QWEN_8B, tp=8, pp=2, dp=2, nodes=4).vllm_commands) == 4
     assert len(_plan(QWEN_8B, tp=2, dp=8).vllm_commands) == 2
+
+
+@pytest.mark.parametrize(("version", "off"), [("0.11.0", False), ("0.12.0", True),
+                                              ("0.26.0", True), ("0.27.0", False)])
+def test_nnodes_turns_the_custom_all_reduce_off_in_0_12_to_0_26(version: str, off: bool) -> None:
+    # ParallelConfig._verify_args, 0.12.0-0.26.0 wheels: `if self.nnodes > 1:
+    # self.disable_custom_all_reduce = True` ("Disabled the custom all-reduce since we are
+    # running on multi-node"), for every TP group, those inside one node too; 0.27.0 drops it,
+    # 0.11.0 runs several nodes on Ray (nnodes 1). TP=8 x DP=2 on 2 nodes of 8 H100 against
+    # TP=8 on one node: the custom all-reduce's 2 x 8 MiB cudaMalloc'd buffers go
+    # (engine.CUSTOM_AR_BYTES), so 16,777,216 B less non-torch memory per GPU
+    two = _plan(QWEN_8B, tp=8, dp=2, vllm_version=version)
+    one = _plan(QWEN_8B, tp=8, vllm_version=version, nodes=1)
+    custom_ar_bytes = 2 * 8 * 1024 * 1024
+    assert (one.per_gpu[0].non_torch_bytes - two.per_gpu[0].non_torch_bytes
+            == (custom_ar_bytes if off else 0))
+    term = next(t for t in two.terms if t.key == "non_torch")
+    assert ("custom all-reduce" in term.formula) == (not off)
+    # the decode all-reduces skip the custom kernel too: on H100s torch symmetric memory takes
+    # its messages (cuda_communicator.py all_reduce: custom, then symmetric memory, then
+    # pynccl), charged alike, so the step's figure stays; on A100s (no symmetric-memory table
+    # for 8.0) NCCL's ring runs them, 2 x (8 - 1) = 14 latency hops instead of the custom
+    # kernel's start-up
+    for gpu, hops in (("h100-sxm", None), ("a100-80gb", 14)):
+        two_ar, one_ar = (_allreduce_term(gpu, version, nodes) for nodes in (2, 1))
+        assert ("--nnodes turns vLLM's custom all-reduce off" in two_ar.note) == off
+        if off and hops:
+            assert two_ar.formula.startswith(f"2 x 36 layers x [{hops} hops x ")
+            assert two_ar.value > one_ar.value
+        else:
+            assert two_ar.value == pytest.approx(one_ar.value)
+
+
+def _allreduce_term(gpu: str, version: str, nodes: int):
+    """The decode all-reduce term of Qwen3-8B at TP=8 on `nodes` nodes of 8 `gpu` (DP=nodes)."""
+    entry = catalog_entry(QWEN_8B)
+    request = PlanRequest(
+        model=parse_model_config(entry.config, entry.hf_quant_config, name=QWEN_8B),
+        cluster=preset_cluster(gpu, 8, nodes), layout=ParallelLayout(tp=8, dp=nodes),
+        engine=EngineSettings(max_model_len=8192, vllm_version=version))
+    speed = estimate_speed(request, ServingLoad(input_len=1024, output_len=256))
+    return next(t for t in speed.terms if t.key == "allreduce")
