@@ -1436,7 +1436,10 @@ def _terms(st: _Setup, bind: RankMemory, out: _Outcome) -> list[Term]:
                "planner.serving.engine SORT_ROW_BYTES)" if sampler[0] and (
                    bind.pp_stage == layout.pp - 1) else
                f"{ACTIVATION_FIT_SOURCE} (see planner.serving.engine)")
-              + v2_note + encoder_note),
+              + v2_note + encoder_note)
+        if s.activation_bytes is None else
+        _term("activation", "Profile-run activation peak", bind.activation_bytes, "B",
+              f"{_gib(bind.activation_bytes)} (given)"),
         _term("non_torch", "Non-torch memory (CUDA context, NCCL)", bind.non_torch_bytes, "B",
               " + ".join(f"{n / GIB:.2f} GiB {name}" for name, n in non_torch_parts(
                   layout, r.link, r.nvswitch_sharp, layout.tp <= r.gpus_per_node,

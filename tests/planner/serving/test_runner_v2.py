@@ -117,3 +117,16 @@ def test_no_warm_figure_off_v2_or_with_a_given_pool():
                              engine=EngineSettings(vllm_version="0.27.1", max_model_len=8192,
                                                    kv_cache_memory_bytes=4 * GIB)))
     assert {t.key: t.note for t in given.terms}["kv_cache"] == ""
+
+
+def test_a_given_activation_peak_is_shown_as_given():
+    # EngineSettings.activation_bytes overrides the fitted peak: the term is that figure,
+    # 1,000,000,000 B = 0.93 GiB, not the fit's formula (0.56 GiB for Qwen3-8B at 2,048 tokens)
+    # nor its source, and the V2 notes do not call it the V1 runner's figure
+    given = plan(PlanRequest(model=_spec("Qwen/Qwen3-8B"), cluster=preset_cluster("rtx-4090", 1),
+                             engine=EngineSettings(vllm_version="0.27.1", max_model_len=8192,
+                                                   activation_bytes=10**9)))
+    term = next(t for t in given.terms if t.key == "activation")
+    assert term.value == 10**9
+    assert term.formula == "0.93 GiB (given)"
+    assert term.note == ""
