@@ -724,15 +724,14 @@ WEIGHT_PARTS = {
 
 def _weights_formula(st: _Setup, bind: RankMemory) -> str:
     """The binding rank's weights as the sum of their parts (rank_weights), and where they
-    sit; the parts are left out where they do not add up to the rank's figure (an EP rank of
-    another DP replica holding a different share of the experts)."""
+    sit. Every rank's weights are its (stage, TP rank) position's (plan reads weight_totals,
+    _rank_totals of these same parts), so the parts add up to bind.weights_bytes: a DP
+    replica's ranks hold what replica 0's hold, its EP share of the experts included."""
     layout, r = st.layout, st.facts.r
     own_heads = bool(r.states.draft_kv_layers) and draft_own_heads(st.spec, st.s.vllm_version)
     where = (f"{r.scheme.label}; stage {bind.pp_stage}, TP rank {bind.tp_rank}, layers "
              f"{bind.layers[0]}-{bind.layers[1] - 1}")
     parts = _rank_terms(st.spec, r, layout, own_heads)[bind.pp_stage * layout.tp + bind.tp_rank]
-    if parts.total_bytes != bind.weights_bytes:
-        return f"{_gib(bind.weights_bytes)} ({where})"
     shown = " + ".join(f"{name} {_gib_or_mib(getattr(parts, field))}"
                        for field, name in WEIGHT_PARTS.items() if getattr(parts, field))
     return f"{shown} = {_gib(bind.weights_bytes)} ({where})"

@@ -3,20 +3,18 @@ by hand from Llama-3.1-70B-Instruct's config.json (hidden 8,192, 80 layers, 64 q
 KV heads of 128, intermediate 28,672, vocab 128,256, untied, 131,072 positions), BF16 at TP=2
 on 2x A100 80GB PCIe."""
 
-from planner.catalog import catalog_entry
-from planner.model.config.parser import parse_model_config
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
 from planner.units import GIB, MIB
+from tests.conftest import catalog_spec
 
 LLAMA_70B = "meta-llama/Llama-3.1-70B-Instruct"
 
 
 def test_weights_formula_adds_up_the_parts_by_hand() -> None:
-    entry = catalog_entry(LLAMA_70B)
-    spec = parse_model_config(entry.config, entry.hf_quant_config, name=LLAMA_70B)
+    spec = catalog_spec(LLAMA_70B)
     result = plan(PlanRequest(model=spec, cluster=preset_cluster("a100-80gb-pcie", 2),
                               layout=ParallelLayout(tp=2),
                               engine=EngineSettings(max_model_len=32768)))
@@ -35,3 +33,28 @@ def test_weights_formula_adds_up_the_parts_by_hand() -> None:
         "(BF16; stage 0, TP rank 0, layers 0-79)")
     assert weights.formula.startswith("embeddings 0.98 GiB + attention 11.25 GiB + dense MLP "
                                       "52.50 GiB + norms 2.52 MiB")
+
+
+def test_an_ep_rank_of_another_dp_replica_adds_up_its_parts_too() -> None:
+    # Qwen3-30B-A3B (config.json: hidden 2,048, 48 layers, 32 query and 4 KV heads of 128,
+    # 128 experts of 768, vocab 151,936, untied, 40,960 positions), BF16 at TP=2 x DP=2 + EP
+    # on 4 H100s: the experts spread over TP x DP = 4 ranks, 32 on each, in every replica
+    spec = catalog_spec("Qwen/Qwen3-30B-A3B")
+    result = plan(PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", 4),
+                              layout=ParallelLayout(tp=2, dp=2, ep=True),
+                              engine=EngineSettings(max_model_len=8192)))
+    embed = 151_936 // 2 * 2048 * 2
+    attention = 48 * ((2 * 2048 * 4096 + 2 * 2048 * 512) // 2 + 2 * 128) * 2  # + q/k norms
+    experts = 48 * 32 * 3 * 2048 * 768 * 2
+    router = 48 * 2048 * 128 * 2  # replicated
+    norms = (48 * 2 + 1) * 2048 * 2
+    rope = 40_960 * 128 * 2
+    total = 2 * embed + attention + experts + router + norms + rope
+    assert total == 16_059_887_616 == result.weights_bytes_per_gpu
+    # replica 1's two ranks hold what replica 0's hold
+    assert [r.weights_bytes for r in result.per_gpu] == [total] * 4
+    weights = next(t for t in result.terms if t.key == "weights")
+    assert weights.formula == (
+        "embeddings 0.29 GiB + attention 0.84 GiB + routed experts 13.50 GiB + router 0.02 GiB "
+        "+ norms 0.38 MiB + lm_head 0.29 GiB + rotary cos/sin cache 10.00 MiB = 14.96 GiB "
+        "(BF16; stage 0, TP rank 0, layers 0-47)")
