@@ -143,8 +143,9 @@ def _preset_builder() -> None:
 
 
 def _network_fact(gpu) -> str:
-    """'2 NICs x 100 Gb/s per node / 8 GPUs / 8 = 3.125 GB/s per GPU per direction (given:
-    ...)', or the DGX one the speed model takes when none is given (hardware.network_link)."""
+    """'2 NICs x 100 Gb/s per node / 8 GPUs / 8 bits per byte = 3.125 GB/s per GPU per
+    direction (given: ...)', or the DGX one the speed model takes when none is given
+    (hardware.network_link)."""
     net = network_link(gpu, current_network(), state().gpus_per_node)
     return f"{net.formula} ({net.source.split('; ')[0]})"
 
