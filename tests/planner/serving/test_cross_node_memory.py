@@ -1,20 +1,18 @@
 """A TP group over nodes: its NCCL memory is not modelled, and the plan says so."""
 
-from planner.catalog import catalog_entry
-from planner.model.config.parser import parse_model_config
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
 from planner.units import GIB
+from tests.conftest import catalog_spec
 
 LLAMA_70B = "meta-llama/Llama-3.1-70B-Instruct"
 
 
 def _plan(tp: int, pp: int):
-    entry = catalog_entry(LLAMA_70B)
-    spec = parse_model_config(entry.config, entry.hf_quant_config, name=LLAMA_70B)
-    return plan(PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", 8, 2),
+    return plan(PlanRequest(model=catalog_spec(LLAMA_70B),
+                            cluster=preset_cluster("h100-sxm", 8, 2),
                             layout=ParallelLayout(tp=tp, pp=pp),
                             engine=EngineSettings(max_model_len=8192)))
 

@@ -3,20 +3,14 @@
 
 import pytest
 
-from planner.catalog import catalog_entry
-from planner.model.config.parser import parse_model_config
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
 from planner.serving.sweep import sweep
+from tests.conftest import catalog_spec
 
 REPO = "nvidia/Llama-3_3-Nemotron-Super-49B-v1"
-
-
-def _spec():
-    entry = catalog_entry(REPO)
-    return parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
 
 
 @pytest.mark.parametrize(("version", "failure"), [
@@ -27,7 +21,7 @@ def _spec():
 def test_stage_without_attention_is_vllms_start_up_failure(version, failure):
     # block_configs: attention no_op at layers 6, 7, 11, 42-51, 53-70. PP=8 splits 80 layers
     # 10 a stage (get_pp_indices): stage 6 = layers 60-69, no attention at all.
-    p = plan(PlanRequest(model=_spec(), cluster=preset_cluster("rtx-3090", 8),
+    p = plan(PlanRequest(model=catalog_spec(REPO), cluster=preset_cluster("rtx-3090", 8),
                          layout=ParallelLayout(tp=1, pp=8),
                          engine=EngineSettings(vllm_version=version, max_model_len=4096)))
     assert not p.fits
@@ -44,7 +38,8 @@ def test_stage_without_attention_is_vllms_start_up_failure(version, failure):
 
 def test_sweep_of_the_report_ranks_the_stage_refusal_as_not_fitting():
     # the reported traceback: sweep --gpu rtx-3090 --gpus 8 --vllm-version 0.11.0
-    result = sweep(_spec(), preset_cluster("rtx-3090", 8), EngineSettings(vllm_version="0.11.0"))
+    result = sweep(catalog_spec(REPO), preset_cluster("rtx-3090", 8),
+                   EngineSettings(vllm_version="0.11.0"))
     pp8 = [r for r in result.rows if r.layout.pp == 8]
     assert pp8 and not any(r.fits for r in pp8)
     # PP=4 (layers 60-79: 71-79 attend) is not refused

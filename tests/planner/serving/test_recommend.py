@@ -4,8 +4,6 @@ import json
 
 import pytest
 
-from planner.catalog import catalog_entry
-from planner.model.config.parser import parse_model_config
 from planner.serving.engine import EngineSettings
 from planner.serving.prices import with_overrides
 from planner.serving.recommend import (
@@ -19,6 +17,7 @@ from planner.serving.recommend import (
     recommend,
 )
 from planner.serving.sweep import SweepRow, layout_candidates, sweep
+from tests.conftest import catalog_spec
 
 
 def test_counts_are_powers_of_two_then_whole_nodes() -> None:
@@ -62,11 +61,6 @@ def test_a_row_serves_when_it_fits_holds_the_concurrency_and_meets_targets() -> 
     assert not _serves(_row(1.0, tps=1023.0), rate)
 
 
-def _qwen8():
-    entry = catalog_entry("Qwen/Qwen3-8B")
-    return parse_model_config(entry.config, entry.hf_quant_config, name="Qwen/Qwen3-8B")
-
-
 def _exhaustive(spec, workload: Workload, gpu_keys, gpus_max: int) -> list[tuple]:
     """The reference: the full sweep at every count of every GPU (what the search did before
     it bounded counts above one node), the same choice of rows per GPU."""
@@ -104,7 +98,7 @@ def _exhaustive(spec, workload: Workload, gpu_keys, gpus_max: int) -> list[tuple
 def test_the_search_above_one_node_finds_what_planning_every_count_finds(workload) -> None:
     """Qwen3-8B on RTX 3090s and L4s where the answer lies above one node, where counts are
     bounded instead of planned one by one: the rows must be the reference's."""
-    spec = _qwen8()
+    spec = catalog_spec("Qwen/Qwen3-8B")
     gpus = ("rtx-3090", "l4")
     result = recommend([spec], workload, with_overrides(), gpus_max=16, gpu_keys=gpus)
     got = sorted((r.gpu_key, r.gpus, r.quant_key, r.layout, r.kv_cache_dtype, r.tpot_ms)
@@ -118,8 +112,8 @@ def test_launchable_rows_come_first_and_what_ifs_say_why() -> None:
     """3 requests/s of Qwen3-8B on RTX 3090s: an INT8 W8A8 what-if (no checkpoint vLLM can
     load) serves on fewer GPUs than any launchable format; it is listed, after the
     launchable rows, with the reason instead of a command."""
-    result = recommend([_qwen8()], Workload(requests_per_s=3), with_overrides(),
-                       gpu_keys=("rtx-3090", "l4"))
+    result = recommend([catalog_spec("Qwen/Qwen3-8B")], Workload(requests_per_s=3),
+                       with_overrides(), gpu_keys=("rtx-3090", "l4"))
     flags = [r.launchable for r in result.rows]
     assert flags[0] and flags == sorted(flags, reverse=True)
     what_ifs = [r for r in result.rows if not r.launchable]
@@ -138,5 +132,5 @@ def test_an_absurd_rate_is_refused_with_the_bound() -> None:
     tokens/s per GPU); refused at once with the figure, not searched for an hour."""
     with pytest.raises(RecommendError, match=r"256,000,000 output tokens/s needs at least "
                        r"[\d,]+ GPUs .* more than --gpus-max 4,096"):
-        recommend([_qwen8()], Workload(requests_per_s=1e6, output_len=256),
+        recommend([catalog_spec("Qwen/Qwen3-8B")], Workload(requests_per_s=1e6, output_len=256),
                   with_overrides(), gpus_max=4096)

@@ -10,20 +10,15 @@ from functools import cache
 
 import pytest
 
-from planner.catalog import catalog_entry
-from planner.model.config.parser import parse_model_config
 from planner.serving.engine import EngineSettings, model_facts
 from planner.serving.hardware import preset_cluster
 from planner.serving.plan import PlanRequest, plan
 from planner.serving.runner_v2 import v2_warm_activation
 from planner.serving.vllm_versions import vllm_rules
 from planner.units import GIB
+from tests.conftest import catalog_spec
 
-
-@cache
-def _spec(repo_id: str):
-    entry = catalog_entry(repo_id)
-    return parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+_spec = cache(catalog_spec)
 
 
 def _warm(repo_id: str, layers: range, last: bool, mbt: int, seqs: int, tp: int, fp32: bool):
