@@ -203,6 +203,9 @@ def test_a_count_reads_as_the_release_reads_it(text, flag, version, value) -> No
     ("auto", "--max-model-len", "0.14.0", "is not planned here"),  # human_readable_int_or_auto
     ("-1", "--max-model-len", "0.33.0", "is not planned here"),
     ("auto", "--max-model-len", "0.13.0", "is not a count"),  # before or_auto: int() fails
+    # float('1' + 400 zeros) is inf, and int(inf x 1000) raises OverflowError (a traceback
+    # from vLLM's parser, which catches only ValueError and TypeError)
+    ("1" + "0" * 400 + "k", "--max-model-len", "0.33.0", "too large a count"),
 ])
 def test_a_count_the_release_refuses_is_refused(text, flag, version, words) -> None:
     with pytest.raises(CountError, match=words):
