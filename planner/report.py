@@ -551,8 +551,8 @@ def _summary(inputs: ReportInputs) -> list[str]:
     if inputs.sweep and inputs.sweep.rows:
         best = inputs.sweep.rows[0]
         speed = "" if best.tpot_ms is None else (
-            f"; TPOT {best.tpot_ms:,.1f} ms, {best.output_tokens_per_s:,.0f} output tokens/s "
-            f"at {best.speed_concurrency} request(s)")
+            f"; TPOT {best.tpot_ms:,.1f} ms, {rate_cell(best.output_tokens_per_s)} output "
+            f"tokens/s at {best.speed_concurrency} request(s)")
         lines.append(f"- Best in the sweep (by {inputs.sweep.objective}): " + md_escape(
             f"{best.quant_label}, {best.layout.label()}, KV {best.kv_cache_dtype}: ceiling "
             f"{best.max_context_tokens:,} tokens, concurrency {best.max_concurrency:,.2f}"
@@ -689,7 +689,7 @@ def _performance(inputs: ReportInputs) -> list[str]:
         ["Time to first token (TTFT)", f"{speed.ttft_ms:,.0f} ms"],
         ["Time per output token (TPOT)", f"{speed.tpot_ms:,.1f} ms"],
         ["Output tokens/s per request", f"{speed.output_tokens_per_s_per_request:,.1f}"],
-        ["Output tokens/s, all requests", f"{speed.output_tokens_per_s:,.0f}"],
+        ["Output tokens/s, all requests", rate_cell(speed.output_tokens_per_s)],
         ["Prefill tokens/s (one request)", f"{speed.prefill_tokens_per_s:,.0f}"],
         ["TP all-reduce per decode step", f"{speed.allreduce_ms_per_step:,.2f} ms"],
         ["KV-limited concurrency", f"{speed.kv_limited_concurrency:,}"],
@@ -759,6 +759,12 @@ def _unmodelled_line(rows: str, parts: str) -> str:
 def speed_cell(value: float | None, digits: int = 1) -> str:
     """A speed figure with thousands separators, '—' where there is none."""
     return "—" if value is None else f"{value:,.{digits}f}"
+
+
+def rate_cell(tokens_per_s: float) -> str:
+    """An output rate shown beside the per-request one: one decimal below 100 tok/s, so an
+    aggregate of 20.6 reads 20.6 beside 20.9 per request (whole, it read 21), whole above."""
+    return speed_cell(tokens_per_s, 1 if tokens_per_s < 100 else 0)
 
 
 def sweep_speed_cells(row: SweepRow) -> list[str]:

@@ -409,3 +409,12 @@ def test_memory_plan_gives_each_figure_its_formula() -> None:
     assert figures[0] - sum(figures[1:5]) == pytest.approx(figures[5], abs=0.03)
     # the estimated terms keep their formulas in Assumptions and limits, not here too
     assert "Profile-run activation peak" not in labels
+
+
+def test_an_output_rate_below_100_tok_s_keeps_a_decimal() -> None:
+    from planner.report import rate_cell
+
+    # beside a per-request 20.9 tok/s, an aggregate of 20.6 must not read 21
+    assert rate_cell(20.6) == "20.6"
+    assert rate_cell(99.94) == "99.9"
+    assert rate_cell(1234.4) == "1,234"
