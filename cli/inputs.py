@@ -10,6 +10,7 @@ import argparse
 import math
 from pathlib import Path
 
+from cli.args import Count
 from planner.jsondoc import JsonDocumentError
 from planner.model.checkpoint import ModelSource
 from planner.model.config.parser import parse_model_config
@@ -249,13 +250,14 @@ def engine_settings(args: argparse.Namespace) -> EngineSettings:
     return settings
 
 
-def _release_count(count: int | None, flag: str, release: str) -> int | None:
+def _release_count(count: Count | int | None, flag: str, release: str) -> int | None:
     """A human-readable count (cli.args.Count, read as the newest release reads it) as vLLM
-    `release` reads it: CliError for a suffix it does not have yet (vllm_cli.T_SUFFIX_FROM)."""
+    `release` reads it: CliError for a suffix it does not have yet (vllm_cli.T_SUFFIX_FROM).
+    A plain int (a default, not typed by the user) is taken as it is."""
     if count is None:
         return None
     try:
-        return read_count(count.text, flag, release)
+        return read_count(getattr(count, "text", str(count)), flag, release)
     except CountError as exc:
         raise CliError(f"argument {flag}: {exc}") from None
 

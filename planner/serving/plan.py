@@ -1460,7 +1460,9 @@ def _terms(st: _Setup, bind: RankMemory, out: _Outcome) -> list[Term]:
         _term("bytes_per_block", "Bytes per block", stage.bytes_per_block if stage else 0, "B",
               _block_formula(stage, kv_b, layout.tp) if stage else "-"),
         _term("num_blocks", "KV blocks (smallest rank)", num_blocks, "blocks",
-              f"{_gib(bind.kv_cache_bytes)} // {stage.bytes_per_block:,} B = {num_blocks:,}"
+              (f"{_gib(bind.kv_cache_bytes)} // {stage.bytes_per_block:,} B = {num_blocks:,}"
+               if bind.kv_cache_bytes >= 0 else f"max(0, {_gib(bind.kv_cache_bytes)} // "
+               f"{stage.bytes_per_block:,} B) = 0: nothing is left for the KV cache")
               if stage else "-"),
         _term("kv_cache_tokens", "KV cache tokens", tokens, "tokens", tokens_formula),
         _term("max_concurrency", "Max concurrency at max_model_len", concurrency, "requests",

@@ -343,3 +343,13 @@ def test_a_model_folder_with_non_regular_configs_is_refused(tmp_path: Path) -> N
     assert_one_line_error(run("planner", "inspect", str(tmp_path)),
                           "python -m planner inspect: error: ",
                           "hf_quant_config.json is a FIFO (named pipe), not a regular file")
+
+
+def test_a_release_count_from_a_plain_int_default_is_read_as_it_is() -> None:
+    from cli.args import Count
+    from cli.inputs import _release_count
+
+    # a default the parser did not type (a plain int) has no .text: taken as it is; a typed
+    # "32k" is read again for the release (lower-case k: x 1000)
+    assert _release_count(8192, "--max-model-len", "0.19.0") == 8192
+    assert _release_count(Count(32_000, "32k"), "--max-model-len", "0.19.0") == 32_000

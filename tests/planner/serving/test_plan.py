@@ -153,6 +153,21 @@ def test_a_kv_pool_larger_than_the_gpu_does_not_fit():
     assert llama(engine=V019.model_copy(update={"kv_cache_memory_bytes": 64 * GIB})).fits
 
 
+
+def test_a_negative_kv_pool_shows_its_blocks_clamped_to_zero():
+    # Llama-3.1-8B on one 16 GiB GPU: 8.03e9 params x 2 B = 14.96 GiB of weights leave less
+    # than nothing of a 0.92 x 16 = 14.72 GiB budget; vLLM sizes no blocks, and the formula
+    # shows the clamp instead of "-x GiB // page = 0"
+    small = preset_cluster("h100-sxm", 1)
+    gpu = small.nodes[0].gpu.model_copy(update={"memory_total_bytes": 16 * GIB})
+    small = small.model_copy(update={"nodes": [small.nodes[0].model_copy(update={"gpu": gpu})]})
+    result = plan(PlanRequest(model=catalog_spec("meta-llama/Llama-3.1-8B-Instruct"),
+                              cluster=small, engine=EngineSettings()))
+    blocks = next(t for t in result.terms if t.key == "num_blocks")
+    assert not result.fits and blocks.value == 0
+    assert blocks.formula.startswith("max(0, -") and blocks.formula.endswith(
+        "= 0: nothing is left for the KV cache")
+
 @settings(max_examples=10, deadline=None)
 @given(tp=st.sampled_from([1, 2, 4]))
 def test_more_gpus_never_shrink_kv_room(tp):
