@@ -225,7 +225,8 @@ holds on compute capability 9.x, 10.x and 11.x and cute/interface.py _validate_h
 head dims up to 512 on SM90. GH200 runs of google/gemma-4-31B-it on vLLM 0.28.0 (source build
 2cf0a6915) report the FLASH_ATTN backend (pegainfer docs/benchmarks/gemma4-31b-gh200.md).
 Before 0.24 (TRITON_ATTN) no published rate exists: those releases keep the default attention
-rate (unverified)."""
+rate (unverified). From 0.24 FA4 runs Gemma 4's 256-wide sliding-window layers too (forced for
+every layer); they keep the default rate as well: no published FA4 figure at head_dim 256."""
 
 WIDE_HEAD_FA4_SM90_SHARE = 0.465
 """FlashAttention 4's SM90 kernel at head_dim 512 runs at this share of the GPU's sustained
