@@ -12,7 +12,10 @@ run and over those on GPUs other than the H100. Runs with ids `unresolved-*` wer
 code-search index that names no repository: their `source` gives the heading or title to find
 them by (and the index's file id), not a URL. A run whose checkpoint is quantized offline in a
 format no shared config holds (AutoRound int4) names it in `target_quant` and is planned from
-the base model's config in that format (the CLI's --target-quant).
+the base model's config in that format (the CLI's --target-quant). A second share takes each
+Model Runner V2 start-up's available KV from the pool V2's own rules size on a restart with a
+warm torch.compile cache (Plan.v2_warm_restart_available_kv_bytes, planner.serving.runner_v2)
+where the plan has one, and the planned figure (the V1 runner's terms) elsewhere.
 
     python bench/public_memory.py [--json]
 """
@@ -34,11 +37,14 @@ from bench.accuracy import (  # noqa: E402
     default_utilization_note,
     gpu_class,
     kv_target,
+    request,
     split_lines,
     splits,
     summarise,
 )
+from planner.serving.plan import plan  # noqa: E402
 from planner.serving.vllm_versions import vllm_rules  # noqa: E402
+from planner.units import GIB  # noqa: E402
 
 RUNS = Path(__file__).resolve().with_name("public_memory_runs.json")
 PUBLIC_FIGURES = {key: FIGURES[key] for key in
@@ -78,26 +84,55 @@ def setup(run: dict) -> Setup:
     return Setup(run["config"], run["gpu"], label, label, tuple(notes), tuple(engine))
 
 
-def plan_run(run: dict) -> dict:
-    """One run planned and compared figure by figure (None where the log prints none)."""
+def plan_run(run: dict) -> tuple[dict, float | None]:
+    """One run planned and compared figure by figure (None where the log prints none), and
+    the KV pool (GiB) Model Runner V2 sizes on a warm restart (None off V2 or where V2's rules
+    are not read: Plan.v2_warm_restart_available_kv_bytes)."""
     s = setup(run)
     spec = _spec(s.repo_id)
     if run.get("max_position_embeddings"):  # the start-up accepted this length (stand_in)
         spec = spec.model_copy(update={"max_position_embeddings": run["max_position_embeddings"]})
     row = compare(run, s, spec, PUBLIC_FIGURES)
     row["gpu_class"] = gpu_class(run, s.gpu)
-    return row
+    warm = plan(request(run, spec, s)).v2_warm_restart_available_kv_bytes
+    return row, None if warm is None else round(warm / GIB, 3)
+
+
+def with_v2_warm(row: dict, warm_gib: float | None) -> dict:
+    """The row with its planned available KV taken from V2's warm-restart pool where the plan
+    has one (a copy; the row itself is unchanged)."""
+    if warm_gib is None or "available_kv" not in row["terms"]:
+        return row
+    kv = row["terms"]["available_kv"] | {"planned": warm_gib}
+    return row | {"terms": row["terms"] | {"available_kv": kv}}
 
 
 def run_all() -> dict:
     """Every run planned; figures overall, by GPU class and by vLLM release, and the share of
     runs whose planned available KV is within 5 % or 0.5 GiB of the logged one: over every run,
-    and over the runs on GPUs other than the H100 (issue 11's population)."""
-    rows = [plan_run(r) for r in json.loads(RUNS.read_text())["runs"]]
+    and over the runs on GPUs other than the H100 (issue 11's population), then there again
+    with V2's warm-restart pool as the planned figure where a plan has one (`v2_warm_ids`: the
+    runs counted that take it)."""
+    planned = [plan_run(r) for r in json.loads(RUNS.read_text())["runs"]]
+    rows = [row for row, _ in planned]
+    warm = kv_target([with_v2_warm(row, gib) for row, gib in planned])
+    warm_ids = {row["id"] for row, gib in planned if gib is not None}
+    warm["v2_warm_ids"] = [case["id"] for case in warm["detail"] if case["id"] in warm_ids]
     return {"figures": summarise(rows),
             "splits": splits(rows, {"gpu_class": "gpu_class", "vllm_release": "version"}),
             "kv_within": kv_target(rows, skip_gpu=None),
-            "kv_within_other_gpus": kv_target(rows), "runs": rows}
+            "kv_within_other_gpus": kv_target(rows),
+            "kv_within_other_gpus_v2_warm_restart": warm, "runs": rows}
+
+
+def v2_warm_line(result: dict) -> str:
+    """The available-KV share on GPUs other than the H100 with V2's warm-restart pool as the
+    plan on the V2 start-ups that have one (README quotes it)."""
+    warm = result["kv_within_other_gpus_v2_warm_restart"]
+    return (f"Available KV {warm['rule']} with Model Runner V2's warm-restart pool as the plan "
+            f"(v2_warm_restart_available_kv_bytes, on {len(warm['v2_warm_ids'])} V2 start-ups; "
+            f"V1's terms on the rest): on GPUs other than the H100: {warm['within']} of "
+            f"{warm['cases']}")
 
 
 def markdown(result: dict) -> str:
@@ -107,7 +142,8 @@ def markdown(result: dict) -> str:
         f"## Public vLLM start-ups ({len(result['runs'])} runs; checking only, never fitted)",
         "", *_table(result["figures"]), "", *split_lines(result["splits"]),
         f"Available KV {share['rule']}: {share['within']} of {share['cases']} runs; "
-        f"on GPUs other than the H100: {other['within']} of {other['cases']}", "",
+        f"on GPUs other than the H100: {other['within']} of {other['cases']}",
+        v2_warm_line(result), "",
         "## Run by run (logged / planned; - = not printed by the log)", "",
         *case_lines(result["runs"])])
 

@@ -56,13 +56,20 @@ def test_every_speed_run_quotes_a_measured_figure_and_names_its_source() -> None
 
 @needs_shared
 def test_public_memory_runs_plan_and_readme_quotes_the_count() -> None:
-    from bench.public_memory import run_all
+    from bench.public_memory import run_all, v2_warm_line
 
     result = run_all()
     assert all(row["status"] in ("ok", "startup_error") for row in result["runs"])
     other = result["kv_within_other_gpus"]
     row = _readme_row(f"{other['cases']} public start-ups on GPUs other than the H100")
     assert f"{other['within']} of {other['cases']} within 5 % or 0.5 GiB" in row
+    # Known limits quotes the line after it verbatim (V2's warm-restart pool as the plan):
+    # the same runs, only the V2 start-ups' planned pools swapped
+    warm = result["kv_within_other_gpus_v2_warm_restart"]
+    assert f"\n  {v2_warm_line(result)}\n" in (ROOT / "README.md").read_text()
+    kept = [case for case in warm["detail"] if case["id"] not in warm["v2_warm_ids"]]
+    assert kept == [case for case in other["detail"] if case["id"] not in warm["v2_warm_ids"]]
+    assert warm["cases"] == other["cases"] and warm["v2_warm_ids"]
 
 
 @needs_shared

@@ -236,6 +236,13 @@ class Plan(PlanSummary):
         "(v1/worker/gpu_model_runner.py, whose memory rules Headroom models) or v2 (Model "
         "Runner V2, v1/worker/gpu/model_runner.py; vllm_versions.V2_RUNNER_DEFAULTS)")
     model_runner_reason: str = Field(default="", description="why, with vLLM's source")
+    v2_warm_restart_available_kv_bytes: int | None = Field(
+        default=None, description="Model Runner V2 restarting with a warm torch.compile cache: "
+        "the KV pool per GPU (binding rank) V2's own rules size (planner.serving.runner_v2: "
+        "its profile peak and, from vLLM 0.29.0, graph estimate), beside kv_cache_bytes_per_gpu, "
+        "which sizes a first, cold-compile start-up with the V1 runner's terms; None off V2, "
+        "where V2's peak is not read (dense decoders only), or where the activation peak or "
+        "the KV pool is given")
 
 
 def _gib(n_bytes: float) -> str:
@@ -1165,7 +1172,8 @@ def plan(request: PlanRequest) -> Plan:
     index, out, fields = _conclude(st, candidates, errors)
     binding = ranks[index]
     params = _params(spec)
-    terms = _terms(st, binding, out)
+    warm = _warm_restart(st, binding)
+    terms = _terms(st, binding, out, warm)
     kv_b = f.kv_b
     if not fields["fits"]:
         from planner.serving.fixes import nearest_fit  # fixes plans candidates: import here
@@ -1175,6 +1183,7 @@ def plan(request: PlanRequest) -> Plan:
         **fields,
         model_runner=r.runner[0],
         model_runner_reason=r.runner[1],
+        v2_warm_restart_available_kv_bytes=warm.kv_cache_bytes if warm else None,
         engine=s,
         gpu_name=r.gpu_name,
         params_total=params.total,
@@ -1357,10 +1366,41 @@ def _term(key: str, label: str, value: float, unit: str, formula: str, note: str
     )
 
 
-def _terms(st: _Setup, bind: RankMemory, out: _Outcome) -> list[Term]:
+class _WarmRestart(NamedTuple):
+    """What Model Runner V2 sizes on the binding rank when it restarts with a warm
+    torch.compile cache (planner.serving.runner_v2)."""
+
+    activation: tuple[int, str]  # v2_warm_activation: its profile peak, with its formula
+    graphs: int  # the CUDA graph estimate V2 subtracts (none before 0.29.0)
+    kv_cache_bytes: int | None  # the pool left; None where --kv-cache-memory-bytes gives it
+
+
+def _warm_restart(st: _Setup, bind: RankMemory) -> _WarmRestart | None:
+    """V2's warm restart on the binding rank (`bind`): the planned pool with the V1 runner's
+    activation and graph terms swapped for V2's; None off V2, where V2's peak is not read
+    (runner_v2.v2_modelled) or the activation peak is given."""
+    s, layout, f = st.s, st.layout, st.facts
+    r = f.r
+    if r.runner[0] != "v2" or s.activation_bytes is not None:
+        return None
+    rules = vllm_rules(s.vllm_version)
+    warm = v2_warm_activation(st.spec, r.facts, f.stages[bind.pp_stage][0],
+                              bind.pp_stage == layout.pp - 1, r.mbt, r.seqs, layout.tp, r.act_b,
+                              rules.v2_sampler_fp32)
+    if warm is None:
+        return None
+    planned = bind.cuda_graph_bytes if r.subtract_graphs else 0
+    graphs = planned if rules.v2_graph_estimate else 0
+    kv = (None if s.kv_cache_memory_bytes else
+          bind.kv_cache_bytes + bind.activation_bytes - warm[0] + planned - graphs)
+    return _WarmRestart(warm, graphs, kv)
+
+
+def _terms(st: _Setup, bind: RankMemory, out: _Outcome, warm: _WarmRestart | None
+           ) -> list[Term]:
     """Every figure of the binding rank (`bind`) with its formula and real numbers; on Model
     Runner V2 the activation and graph terms say what V2 subtracts (planner.serving.runner_v2)
-    and the KV term what a warm restart sizes."""
+    and the KV term what a warm restart sizes (`warm`: _warm_restart)."""
     s, layout, f = st.s, st.layout, st.facts
     r = f.r
     kv_b, stage = f.kv_b, f.stages[bind.pp_stage][1]
@@ -1377,11 +1417,9 @@ def _terms(st: _Setup, bind: RankMemory, out: _Outcome) -> list[Term]:
     kinds = stage.kinds if stage else ()
     per_token = " + ".join(f"{n} layers x [{kv.formula(kv_b, layout.tp)}]" for kv, n in kinds)
     graphs_note = "subtracted" if r.subtract_graphs else "reported, not subtracted (vLLM < 0.20)"
-    rules, last_stage = vllm_rules(s.vllm_version), bind.pp_stage == layout.pp - 1
-    warm = (v2_warm_activation(st.spec, r.facts, f.stages[bind.pp_stage][0], last_stage, r.mbt,
-                               r.seqs, layout.tp, r.act_b, rules.v2_sampler_fp32)
-            if r.runner[0] == "v2" and s.activation_bytes is None else None)
-    v2_note, v2_graphs = (v2_term_notes(warm, rules.v2_graph_estimate, rules.label)
+    rules = vllm_rules(s.vllm_version)
+    v2_note, v2_graphs = (v2_term_notes(warm.activation if warm else None,
+                                        rules.v2_graph_estimate, rules.label)
                           if r.runner[0] == "v2" else ("", ""))
     if not s.enforce_eager:
         graphs_note += v2_graphs
@@ -1409,16 +1447,14 @@ def _terms(st: _Setup, bind: RankMemory, out: _Outcome) -> list[Term]:
         + f" = {_gib(bind.kv_cache_bytes)}"
     )
     kv_note = ""
-    if warm and not s.kv_cache_memory_bytes:
+    if warm and warm.kv_cache_bytes is not None:
         # what V2 sizes on a restart that finds the compile cache (planner.serving.runner_v2)
-        planned = bind.cuda_graph_bytes if r.subtract_graphs else 0
-        graphs = planned if rules.v2_graph_estimate else 0
-        warm_kv = bind.kv_cache_bytes + bind.activation_bytes - warm[0] + planned - graphs
         kv_note = (f"Model Runner V2 restarting with a warm torch.compile cache: "
                    f"{_gib(bind.budget_bytes)} - {_gib(bind.weights_bytes)} weights - "
-                   f"{_gib(warm[0])} activation - {_gib(bind.non_torch_bytes)} non-torch - "
-                   f"{_gib(graphs)} CUDA graphs = {_gib(warm_kv)} (planner.serving.runner_v2); "
-                   "this plan sizes a first (cold-compile) start-up")
+                   f"{_gib(warm.activation[0])} activation - {_gib(bind.non_torch_bytes)} "
+                   f"non-torch - {_gib(warm.graphs)} CUDA graphs = {_gib(warm.kv_cache_bytes)} "
+                   "(planner.serving.runner_v2); this plan sizes a first (cold-compile) "
+                   "start-up")
     if s.kv_cache_memory_bytes:
         kv_formula = f"--kv-cache-memory-bytes {s.kv_cache_memory_bytes:,} B (profiling skipped)"
     return [

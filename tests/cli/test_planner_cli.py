@@ -51,6 +51,41 @@ def test_kv_cache_memory_skips_profiling(capsys, model_dir: Path) -> None:
     assert data["activation_bytes_per_gpu"] == 0
 
 
+def test_plan_json_v2_warm_restart_pool(capsys) -> None:
+    # Qwen3-8B on one RTX 4090 at vLLM 0.27.1 starts on Model Runner V2; a warm restart
+    # sizes, by V2's own rules (planner.serving.runner_v2), worked from the config (hidden
+    # 4,096, 36 layers, intermediate 12,288, vocab 151,936, 32 / 8 heads of 128, untied):
+    # budget ceil(25,383,256,719 B (the preset's 23.64 GiB CUDA total) x 0.92 (0.27's default
+    # utilization)) = 23,352,596,182;
+    # weights 2 B x (2 x 151,936 x 4,096 embed + lm_head + 36 x (2 x 4,096^2 q/o + 2 x
+    # 4,096 x 1,024 k/v + 3 x 4,096 x 12,288 MLP + 2 x 128 q/k norm + 2 x 4,096 norms) +
+    # 4,096 final norm) = 2 x 8,190,735,360 = 16,381,470,720, + the rotary cos/sin cache
+    # 40,960 positions x 128 x 2 B = 10,485,760 -> 16,391,956,480;
+    # V2's profile peak, the forward's MLP moment 2,048 x (4,096 + 24,576 + 12,288) x 2 B =
+    # 167,772,160 (above its sampler's 96,665,600); non-torch 0.25 GiB = 268,435,456 (one
+    # GPU's CUDA context); no CUDA graph estimate before 0.29:
+    # 23,352,596,182 - 16,391,956,480 - 167,772,160 - 268,435,456 = 6,524,432,086 (6.08 GiB)
+    v2 = ["plan", "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-4090", "--max-model-len", "8192",
+          "--json"]
+    code, out, _ = run_main(capsys, *v2, "--vllm-version", "0.27.1")
+    data = json.loads(out)
+    assert code == 0 and data["model_runner"] == "v2"
+    assert data["v2_warm_restart_available_kv_bytes"] == 6_524_432_086
+    # the KV term's note shows the same figure
+    kv_note = next(t["note"] for t in data["terms"] if t["key"] == "kv_cache")
+    assert "0.00 GiB CUDA graphs = 6.08 GiB (planner.serving.runner_v2)" in kv_note
+    # on V1 (0.19.0) and for a MoE model under V2 (0.29.0 starts every model on it; V2's MoE
+    # forward is not read): null, the key still there
+    for argv in ([*v2, "--vllm-version", "0.19.0"],
+                 ["plan", "--model", "Qwen/Qwen3-30B-A3B", "--gpu", "h100-sxm",
+                  "--max-model-len", "8192", "--vllm-version", "0.29.0", "--json"]):
+        code, out, _ = run_main(capsys, *argv)
+        data = json.loads(out)
+        assert code == 0 and data["model_runner"] == ("v1" if "0.19.0" in argv else "v2")
+        assert "v2_warm_restart_available_kv_bytes" in data
+        assert data["v2_warm_restart_available_kv_bytes"] is None
+
+
 def _bad_inputs(model_dir: Path, tmp_path: Path) -> dict[str, list[str]]:
     corrupt = tmp_path / "corrupt.json"
     corrupt.write_text("{not json")

@@ -102,6 +102,7 @@ def test_plan_keeps_v1_terms_and_shows_the_warm_restart():
     warm = g.kv_cache_bytes + g.activation_bytes - 167_772_160
     assert f"= {warm / GIB:.2f} GiB" in notes["kv_cache"]
     assert "estimates it by capturing" in notes["cuda_graphs"]
+    assert p.v2_warm_restart_available_kv_bytes == warm  # the note's figure, as data
 
 
 def test_no_warm_figure_off_v2_or_with_a_given_pool():
@@ -112,6 +113,9 @@ def test_no_warm_figure_off_v2_or_with_a_given_pool():
                              engine=EngineSettings(vllm_version="0.27.1", max_model_len=8192,
                                                    kv_cache_memory_bytes=4 * GIB)))
     assert {t.key: t.note for t in given.terms}["kv_cache"] == ""
+    # no warm-restart pool as data either: V1, or a pool given (profiling skipped)
+    assert old.v2_warm_restart_available_kv_bytes is None
+    assert given.v2_warm_restart_available_kv_bytes is None
 
 
 def test_a_given_activation_peak_is_shown_as_given():
@@ -125,3 +129,4 @@ def test_a_given_activation_peak_is_shown_as_given():
     assert term.value == 10**9
     assert term.formula == "0.93 GiB (given)"
     assert term.note == ""
+    assert given.v2_warm_restart_available_kv_bytes is None  # V2's own peak is not the given one
