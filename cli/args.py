@@ -18,6 +18,7 @@ from planner.serving.speed import ARRIVALS, ServingLoad
 from planner.serving.sweep import OBJECTIVES
 from planner.serving.vllm_cli import CountError, read_count, unmodelled_kv_cache_dtypes
 from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION
+from planner.units import GIB
 
 KV_CACHE_DTYPE_ALIASES = {
     "auto": "auto", "bf16": "bf16", "bfloat16": "bf16", "fp16": "fp16", "float16": "fp16",
@@ -111,8 +112,17 @@ def _positive_float(high: float, what: str, *, inclusive: bool):
 _milliseconds = _positive_float(3.6e6, "a time in milliseconds (0 < ms < 3,600,000)",
                                 inclusive=False)
 _fraction = _positive_float(1, "a fraction of GPU memory in (0, 1] (e.g. 0.9)", inclusive=True)
-_gib_amount = _positive_float(1024, "a GPU memory size in GiB (0 < GiB < 1024)",
-                              inclusive=False)
+_gib_float = _positive_float(1024, "a GPU memory size in GiB (0 < GiB < 1024)",
+                             inclusive=False)
+
+
+def _gib_amount(text: str) -> float:
+    """argparse type: a GPU memory size in GiB that is at least one byte (1e-300 is > 0 but
+    rounds to 0 bytes, which the hardware model then refused without naming the flag)."""
+    value = _gib_float(text)
+    if int(value * GIB) < 1:
+        raise argparse.ArgumentTypeError(f"{value:g} GiB is less than one byte")
+    return value
 
 
 def _kv_dtype(text: str) -> str:

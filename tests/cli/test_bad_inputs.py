@@ -157,6 +157,14 @@ def test_planner_refuses_a_gpu_name_stating_another_memory_size(gpu: str, words:
     assert "--gpu-memory-gib X" in done.stderr
 
 
+def test_planner_names_the_flag_of_a_gpu_memory_below_one_byte() -> None:
+    # 1e-300 GiB is above 0 but x 2^30 is 0 bytes: the flag's own message, not the hardware
+    # model's "must be between 1 byte and 1 TiB, got 0 bytes"
+    done = run("planner", "plan", "--model", "Qwen/Qwen3-8B", "--gpu-memory-gib", "1e-300",
+               env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert_one_line_error(done, "python -m planner plan: error: argument --gpu-memory-gib: ",
+                          "1e-300 GiB is less than one byte")
+
 def test_planner_refuses_an_unknown_vllm_version() -> None:
     done = run("planner", "plan", "--model", "Qwen/Qwen3-8B", *HW, "--vllm-version", "abc")
     assert_one_line_error(done, "python -m planner plan: error: ",
