@@ -218,6 +218,7 @@ def _add_recommend(sub) -> None:
                         help="default: vLLM's for --vllm-version (0.92 from 0.20, 0.9 before)")
     add_vllm_version(search)
     add_block_size(search)
+    add_trust_remote_code(search)
     add_network(search)
     search.add_argument("--top", type=_bounded_int(1, 1000), default=10, metavar="K",
                         help="how many configurations to list (default 10)")
@@ -347,6 +348,7 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
     eng.add_argument("--kv-cache-memory-bytes", "--kv-cache-memory", dest="kv_cache_memory",
                      type=_bounded_int(1, 1 << 40, "--kv-cache-memory-bytes"), metavar="BYTES",
                      help="KV pool per GPU, like vLLM's flag: skips the profiling terms")
+    add_trust_remote_code(eng)
     eng.add_argument("--skip-mm-profiling", action="store_true",
                      help="like vLLM's flag: no multimodal encoder profile run (by default a "
                      "Qwen3-VL-family or Llama 4 model profiles its vision encoder on its largest "
@@ -369,6 +371,16 @@ def add_vllm_version(group: argparse._ArgumentGroup | argparse.ArgumentParser) -
     group.add_argument("--vllm-version", metavar="V", help="vLLM version whose memory rules "
                        "apply", type=_given("a release such as 0.33.0"),
                        default=EngineSettings.model_fields["vllm_version"].default)
+
+
+def add_trust_remote_code(parser) -> None:
+    """--trust-remote-code, the same for plan, sweep, report and recommend: launch-only."""
+    parser.add_argument("--trust-remote-code", action="store_true",
+                        help="the launch command passes vLLM's --trust-remote-code, which runs "
+                        "the repository's own Python code (needed when the release has no "
+                        "native class for the config's architecture and auto_map names one); "
+                        "review that code first. Headroom never runs it: only the command "
+                        "changes")
 
 
 def add_block_size(group: argparse._ArgumentGroup | argparse.ArgumentParser) -> None:

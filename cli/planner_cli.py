@@ -205,7 +205,8 @@ def cmd_recommend(args: argparse.Namespace) -> str:
     result = recommend(specs, workload, prices, gpus_max=args.gpus_max, gpu_keys=gpu_keys,
                        top=args.top, network=args.network, engine=EngineSettings(
                            gpu_memory_utilization=args.gpu_memory_utilization,
-                           vllm_version=args.vllm_version, **block_size_setting(args)))
+                           vllm_version=args.vllm_version, trust_remote_code=args.trust_remote_code,
+                           **block_size_setting(args)))
     return result.model_dump_json(indent=2) + "\n" if args.json else recommend_text(result)
 
 

@@ -1,6 +1,7 @@
 """Extract the `vllm serve` command line of one vLLM release into a small JSON fixture.
 
     python tools/extract_vllm_cli.py 0.33.0 [0.21.0 ...]   # writes planner/serving/vllm_cli/
+    python tools/extract_vllm_cli.py 0.27.0 --registry DIR/vllm/model_executor/models/registry.py
 
 For each version: `pip download vllm==X --no-deps` into a temporary folder (the wheel is
 large: one at a time, deleted after reading), then read the wheel as a zip WITHOUT installing
@@ -15,9 +16,15 @@ or importing it, and parse its Python source with `ast`:
 - the minimum compute capability of each `--quantization` method: the `method_to_config`
   table of get_quantization_config() and each config class's `get_min_capability()`
   constant (vllm/config/vllm.py refuses a GPU below it);
-- with --architectures: the model classes of the release's registry
+- architectures: the model classes of the release's registry
   (vllm/model_executor/models/registry.py, the keys of _TEXT_GENERATION_MODELS and
-  _MULTIMODAL_MODELS), for the releases before 0.11 whose oracle Headroom checks.
+  _MULTIMODAL_MODELS), and transformers_architectures: the keys of its
+  _TRANSFORMERS_SUPPORTED_MODELS (0.10.1 on), served by vLLM's Transformers backend. The
+  oracle of releases before 0.11 checks the first; a config whose repository brings its own
+  model code (auto_map) and whose architecture is in neither loads only with
+  --trust-remote-code (planner.serving.launch.remote_code_note). With --registry, only these
+  two keys of an existing fixture are refreshed from that file (unzipped alone from the same
+  wheel: `unzip WHEEL vllm/model_executor/models/registry.py`), nothing downloaded.
 
 Headroom reads the fixtures at run time (planner.serving.vllm_cli) to check every command
 it prints; tests/planner/serving/test_vllm_cli.py checks every command it can emit.
@@ -44,7 +51,8 @@ CHOICE_TYPES = {
 }
 QUANT_DIR = "vllm/model_executor/layers/quantization/"
 REGISTRY = "vllm/model_executor/models/registry.py"
-REGISTRY_TABLES = ("_TEXT_GENERATION_MODELS", "_MULTIMODAL_MODELS")
+REGISTRY_TABLES = {"architectures": ("_TEXT_GENERATION_MODELS", "_MULTIMODAL_MODELS"),
+                   "transformers_architectures": ("_TRANSFORMERS_SUPPORTED_MODELS",)}
 
 
 def _sources(wheel: Path) -> dict[str, str]:
@@ -150,24 +158,24 @@ def _min_capabilities(sources: dict[str, str]) -> dict[str, int]:
             if (cap := capability(cls)) is not None}
 
 
-def _architectures(sources: dict[str, str]) -> list[str]:
-    """The keys of the registry's generation and multimodal tables (model classes served)."""
-    tree = _parse(sources.get(REGISTRY, ""))
-    found: set[str] = set()
+def _architectures(registry: str) -> dict[str, list[str]]:
+    """The keys of the registry's tables, per fixture key (REGISTRY_TABLES)."""
+    tree = _parse(registry)
+    found: dict[str, set[str]] = {key: set() for key in REGISTRY_TABLES}
     for node in ast.walk(tree) if tree else ():
         target = node.targets[0] if isinstance(node, ast.Assign) else getattr(node, "target", None)
-        if (isinstance(target, ast.Name) and target.id in REGISTRY_TABLES
-                and isinstance(node.value, ast.Dict)):
-            found.update(k.value for k in node.value.keys
-                         if isinstance(k, ast.Constant) and isinstance(k.value, str))
-    return sorted(found)
+        key = next((k for k, tables in REGISTRY_TABLES.items()
+                    if isinstance(target, ast.Name) and target.id in tables), None)
+        if key and isinstance(node.value, ast.Dict):
+            found[key].update(k.value for k in node.value.keys
+                              if isinstance(k, ast.Constant) and isinstance(k.value, str))
+    return {key: sorted(names) for key, names in found.items()}
 
 
-def fixture(wheel: Path, version: str, architectures: bool = False) -> dict:
+def fixture(wheel: Path, version: str) -> dict:
     """The fixture of one wheel."""
     sources = _sources(wheel)
     choices, where = _choices(sources)
-    extra = {"architectures": _architectures(sources)} if architectures else {}
     return {
         "schema": "headroom.vllm-cli",
         "schema_version": 1,
@@ -178,23 +186,33 @@ def fixture(wheel: Path, version: str, architectures: bool = False) -> dict:
         "choices": choices,
         "choices_source": where,
         "quantization_min_capability": _min_capabilities(sources),
-    } | extra
+    } | _architectures(sources.get(REGISTRY, ""))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("versions", nargs="+", metavar="VERSION")
     parser.add_argument("--out", type=Path, default=OUT_DIR)
-    parser.add_argument("--architectures", action="store_true",
-                        help="also record the registry's model classes")
+    parser.add_argument("--registry", type=Path, metavar="REGISTRY_PY",
+                        help="refresh only the two architecture lists of the one VERSION's fixture "
+                        "from this registry.py of its wheel")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.registry:
+        (version,) = args.versions
+        path = args.out / f"vllm-{version}.json"
+        data = json.loads(path.read_text(encoding="utf-8"))
+        data |= _architectures(args.registry.read_text("utf-8"))
+        path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+        print(f"{path}: {len(data['architectures'])} architectures, "
+              f"{len(data['transformers_architectures'])} through Transformers")
+        return 0
     for version in args.versions:
         with tempfile.TemporaryDirectory(prefix="vllm-wheel-") as tmp:
             subprocess.run([sys.executable, "-m", "pip", "download", f"vllm=={version}",
                             "--no-deps", "--only-binary", ":all:", "-q", "-d", tmp], check=True)
             wheel = next(Path(tmp).glob("vllm-*.whl"))
-            data = fixture(wheel, version, args.architectures)
+            data = fixture(wheel, version)
         path = args.out / f"vllm-{version}.json"
         path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
         print(f"{path}: {len(data['flags'])} flags, "

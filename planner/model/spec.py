@@ -294,6 +294,10 @@ class ModelSpec(_Frozen):
     )
     model_type: str
     architectures: tuple[str, ...] = ()
+    remote_model_class: str | None = Field(
+        default=None, description="config.json auto_map's AutoModel* entry (module.Class): the "
+        "repository's own model code, which vLLM runs only with --trust-remote-code"
+    )
     hidden_size: int = Field(gt=0)
     vocab_size: int = Field(gt=0)
     layers: tuple[LayerSpec, ...] = Field(min_length=1)

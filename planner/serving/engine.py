@@ -87,6 +87,9 @@ class EngineSettings(BaseModel):
         default=None, description="the hub commit the config was read at, pinned by the "
         "launch command (vLLM --revision) when the planned repo itself is served"
     )
+    trust_remote_code: bool = Field(
+        default=False, description="the launch command passes vLLM --trust-remote-code (it "
+        "runs the repository's own Python code; Headroom never does): launch-only")
     kv_cache_dtype: KvCacheDtype = "auto"
     gpu_memory_utilization: float = Field(
         default=default_gpu_memory_utilization(DEFAULT_VLLM_VERSION), gt=0, le=1,

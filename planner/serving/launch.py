@@ -14,6 +14,7 @@ from typing import NamedTuple
 from planner.catalog import catalog_entry
 from planner.model import quant
 from planner.model.config.parser import parse_model_config
+from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings
 from planner.serving.vllm_cli import VllmCli, command_problems
 from planner.units import VLLM_KV_DTYPE
@@ -99,11 +100,34 @@ def launch(model: str, scheme: quant.QuantScheme, s: EngineSettings, engine_flag
                 f"{cli.vllm_version} cannot make one at load: quantize it first (e.g. with "
                 "llm-compressor or GPTQModel) and give its name (--target-checkpoint), or "
                 "pick a listed checkpoint."))
+    if s.trust_remote_code:
+        serve += " --trust-remote-code"
     head = f"{serve} {engine_flags}"
     problems = command_problems(head, cli)
     if problems:
         return Launch(None, "No launch command: " + "; ".join(problems), tuple(problems))
     return Launch(head, note)
+
+
+def remote_code_note(spec: ModelSpec, cli: VllmCli) -> str | None:
+    """Why vLLM `cli` loads `spec` only with --trust-remote-code; None when it does not need it.
+
+    NOTE: ModelRegistry.inspect_model_cls / _try_resolve_transformers
+    (model_executor/models/registry.py, 0.33.0; the same fallback from 0.10.1): when none of
+    the config's architectures is a registry key, model_impl "auto" falls back to the
+    Transformers backend for architectures[0], which takes the class from the transformers
+    library or else from auto_map's AutoModel* entry, the repository's own code, loaded by
+    try_get_class_from_dynamic_module only with trust_remote_code (without it the class is
+    None and vLLM raises that the architecture is not supported). Headroom checks the
+    registry keys its fixture lists (generation, multimodal and Transformers-backed tables);
+    it cannot know which classes the installed transformers has, so an architecture that
+    transformers ships beside an auto_map is reported here too.
+    """
+    if spec.remote_model_class is None or cli.native(spec.architectures):
+        return None
+    return (f"No launch command: vLLM {cli.vllm_version} has no native "
+            f"{' / '.join(spec.architectures)}: it loads only with --trust-remote-code, which "
+            "runs the repository's Python code; review it, then plan with --trust-remote-code.")
 
 
 def engine_flags(s: EngineSettings, max_model_len: int, mbt: int, seqs: int) -> str:

@@ -47,7 +47,7 @@ from planner.serving.engine import (
 )
 from planner.serving.engines import VLLM, Engine, Overheads, Worker
 from planner.serving.hardware import ClusterSpec, GpuSpec, parse_capability
-from planner.serving.launch import Launch, launch, over_nodes, with_layout
+from planner.serving.launch import Launch, launch, over_nodes, remote_code_note, with_layout
 from planner.serving.layout import ParallelLayout, layout_errors, layout_warnings
 from planner.serving.mla_block import (
     dsv4_block_refusal,
@@ -518,7 +518,9 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
     old_mxfp4 = (mxfp4_note(rules.version, gpu.compute_capability)
                  if scheme.key == "mxfp4" and rules.version < V1_ONLY_FROM else None)
     started = launch(spec.name or "<model>", scheme, s,
-                     ENGINE.launch_flags(s, max_model_len, mbt, seqs), cli, spec.unservable)
+                     ENGINE.launch_flags(s, max_model_len, mbt, seqs), cli,
+                     spec.unservable or (None if s.trust_remote_code
+                                         else remote_code_note(spec, cli)))
     runner = _runner(spec, s, rules, scheme, gpu.vendor == "amd")
     resolved = _Resolved(
         gpu_name=gpu.name, max_model_len=max_model_len,

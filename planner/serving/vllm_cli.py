@@ -4,8 +4,9 @@ The fixtures in planner/serving/vllm_cli/ (one small JSON per vLLM release) are 
 the release's wheel by tools/extract_vllm_cli.py, statically (ast, nothing installed): the
 flags, the choices of --kv-cache-dtype / --quantization / --dtype / --block-size (vLLM's
 Literal types CacheDType, QuantizationMethods, ModelDType, and BlockSize up to 0.17.0) and
-each --quantization method's minimum compute capability (get_min_capability()); the fixtures
-of releases before 0.11 also list the registry's model classes (`architectures`). One fixture
+each --quantization method's minimum compute capability (get_min_capability()), and the
+registry's model classes (`architectures`) and the ones it serves through its Transformers
+backend (`transformers_architectures`). One fixture
 per minor release (x.y.0) from 0.11 on; before it one per patch release, whose engine oracles
 differ (planner.serving.v1_oracle).
 Like the bundled catalog, they are package data.
@@ -38,13 +39,22 @@ class VllmCli(BaseModel):
     flags: frozenset[str]
     choices: dict[str, tuple[str, ...]]
     quantization_min_capability: dict[str, int]
-    architectures: frozenset[str] | None = None
+    architectures: frozenset[str]
+    """model_executor/models/registry.py: _TEXT_GENERATION_MODELS and _MULTIMODAL_MODELS."""
+    transformers_architectures: frozenset[str]
+    """registry.py _TRANSFORMERS_SUPPORTED_MODELS (0.10.1 on; none before): vLLM serves them
+    through its Transformers backend, with no code from the repository."""
 
     def serves(self, architectures: tuple[str, ...]) -> bool:
-        """False when the fixture lists the release's model classes and none of
-        `architectures` is among them (True when it does not list them, or none is given)."""
-        return (self.architectures is None or not architectures
-                or any(a in self.architectures for a in architectures))
+        """False when none of `architectures` has a model class of the release's own (True
+        when none is given)."""
+        return not architectures or any(a in self.architectures for a in architectures)
+
+    def native(self, architectures: tuple[str, ...]) -> bool:
+        """Whether the release loads one of `architectures` with no code from the repository:
+        its own model class or its Transformers backend's listed ones."""
+        return self.serves(architectures) or any(
+            a in self.transformers_architectures for a in architectures)
 
     def accepts(self, flag: str, value: str | None = None) -> bool:
         """True when `vllm serve` of this release takes `flag` (and `value`, if it has choices).
@@ -72,11 +82,11 @@ def _fixtures() -> dict[tuple[int, int, int], VllmCli]:
     found = {}
     for path in sorted(FIXTURE_DIR.glob("vllm-*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
-        archs = data.get("architectures")
         cli = VllmCli(vllm_version=data["vllm_version"], flags=frozenset(data["flags"]),
                       choices={k: tuple(v) for k, v in data["choices"].items()},
                       quantization_min_capability=data["quantization_min_capability"],
-                      architectures=frozenset(archs) if archs is not None else None)
+                      architectures=frozenset(data["architectures"]),
+                      transformers_architectures=frozenset(data["transformers_architectures"]))
         found[_release(cli.vllm_version)] = cli
     return dict(sorted(found.items()))
 

@@ -12,6 +12,8 @@ one line (exit 2) or the plan does not fit: never "Fits" with a command vLLM wou
 
 import json
 import shlex
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -125,3 +127,39 @@ def test_the_features_reach_a_command_on_the_current_release() -> None:
     assert refused == {"bitsandbytes"}
     assert vllm_cli("0.27.0").accepts("--quantization", "bitsandbytes")
     assert not vllm_cli("0.28.0").accepts("--quantization", "bitsandbytes")
+
+
+REMOTE_CODE = Path(__file__).resolve().parents[1] / "fixtures" / "remote_code" / "config.json"
+"""A hand-made config under an architecture no vLLM has, whose auto_map names its own code."""
+
+
+@pytest.mark.parametrize("version", ["0.11.0", "0.33.0"])
+def test_a_repositorys_own_code_is_launched_only_with_trust_remote_code(
+        version: str, tmp_path: Path, capsys: pytest.CaptureFixture,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    shutil.copy(REMOTE_CODE, tmp_path / "config.json")
+    (tmp_path / "model.safetensors").write_bytes(b"")  # a folder vLLM can load: a command
+    base = ["--model", str(tmp_path), "--gpu", "h100-sxm", "--max-model-len", "4096",
+            "--vllm-version", version]
+    why = (f"No launch command: vLLM {version} has no native AcmeForCausalLM: it loads only "
+           "with --trust-remote-code, which runs the repository's Python code; review it, "
+           "then plan with --trust-remote-code.")
+    assert main(["plan", *base]) == 0  # planned (with its unmodelled warning), no command
+    out, err = capsys.readouterr()
+    assert why in out and "vllm serve" not in out and "model_type 'acme'" in err
+    assert main(["report", *base, "--date", "2026-01-01"]) == 0
+    assert why in capsys.readouterr().out
+    assert main(["plan", *base, "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["fits"] and plan["vllm_command"] is None and plan["launch_note"] == why
+    assert main(["plan", *base, "--json", "--trust-remote-code"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    command = plan["vllm_command"]
+    assert plan["engine"]["trust_remote_code"] and shlex.split(command)[:4] == [
+        "vllm", "serve", str(tmp_path), "--trust-remote-code"], command
+    assert command_problems(command, vllm_cli(version)) == [], command
+    # vLLM 0.10.2 would try its Transformers backend, which Headroom does not model: one line
+    assert main(["plan", *base[:-1], "0.10.2", "--trust-remote-code"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and "no model class for AcmeForCausalLM" in err

@@ -280,6 +280,7 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
         name=name,
         model_type=model_type,
         architectures=_architectures(config),
+        remote_model_class=_remote_model_class(config),
         hidden_size=hidden,
         vocab_size=vocab,
         per_layer_input_size=ple_width,
@@ -330,6 +331,18 @@ def _architectures(config: dict) -> tuple[str, ...]:
     if isinstance(archs, list):
         return tuple(a for a in archs if isinstance(a, str))
     return ()
+
+
+def _remote_model_class(config: dict) -> str | None:
+    """auto_map's first AutoModel* entry: the repository's own model code, the one vLLM's
+    Transformers backend loads for an architecture its registry lacks
+    (ModelRegistry._try_resolve_transformers, model_executor/models/registry.py, 0.33.0)."""
+    auto_map = config.get("auto_map")
+    if not isinstance(auto_map, dict):
+        return None
+    return next((v for k, v in auto_map.items()
+                 if isinstance(k, str) and k.startswith("AutoModel") and isinstance(v, str)),
+                None)
 
 
 def _dtype(top: _Reader, r: _Reader) -> str:

@@ -2,15 +2,19 @@
 (fixtures extracted from the wheels by tools/extract_vllm_cli.py) and loads the planned
 weight format; where there is no command, a launch note says why."""
 
+import json
 import shlex
 from functools import cache
+from pathlib import Path
 
 import pytest
 
 from planner.catalog import catalog_entries
+from planner.model.config.parser import parse_model_config
 from planner.model.quant import SCHEMES, checkpoint_scheme, scheme
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
+from planner.serving.launch import remote_code_note
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import summary_figures
 from planner.serving.sweep import layout_candidates, quant_candidates, quant_settings
@@ -158,6 +162,67 @@ def test_every_command_parses_and_loads_the_planned_format(version: str) -> None
     assert commands > least and notes > least, (commands, notes, refused)
     if version in TARGETED:  # every KV dtype of the release launched somewhere (B200: nvfp4)
         assert kv_launched == set(kv_cache_dtypes(version)), version
+
+
+REMOTE_CODE = Path(__file__).resolve().parents[2] / "fixtures" / "remote_code" / "config.json"
+"""A hand-made config: a Llama-sized decoder under an architecture no vLLM has
+(AcmeForCausalLM), whose auto_map names the repository's own model code."""
+
+
+def _remote_code_note(version: str, arch: str) -> str:
+    return (f"No launch command: vLLM {version} has no native {arch}: it loads only with "
+            "--trust-remote-code, which runs the repository's Python code; review it, then "
+            "plan with --trust-remote-code.")
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_a_repositorys_own_code_gets_trust_remote_code_only_when_asked(version: str) -> None:
+    spec = parse_model_config(json.loads(REMOTE_CODE.read_text()), name="acme/Acme-42M")
+    assert spec.remote_model_class == "modeling_acme.AcmeForCausalLM"
+
+    def figures(trust: bool) -> dict:
+        settings = EngineSettings(vllm_version=version, max_model_len=4096,
+                                  trust_remote_code=trust)
+        return summary_figures(spec, preset_cluster("h100-sxm", 1), ParallelLayout(tp=1),
+                               settings, validated=True)
+
+    if parse_version(version) < V1_ONLY_FROM:  # the oracle refuses first, as before
+        with pytest.raises(EngineError, match=f"vLLM {version[:-2]}.* has no model class for "
+                           "AcmeForCausalLM .*Transformers backend"):
+            figures(True)
+        return
+    plain, trusted = figures(False), figures(True)
+    assert plain["fits"] and plain["vllm_command"] is None and plain["vllm_commands"] == []
+    assert plain["launch_note"] == _remote_code_note(version, "AcmeForCausalLM")
+    command = trusted["vllm_command"]
+    assert trusted["fits"] and shlex.split(command)[:4] == [
+        "vllm", "serve", "acme/Acme-42M", "--trust-remote-code"], command
+    assert command_problems(command, vllm_cli(version)) == [], command
+    # the flag changes the command only: the figures are the same
+    assert {k: v for k, v in plain.items() if "launch" not in k and "command" not in k} == \
+        {k: v for k, v in trusted.items() if "launch" not in k and "command" not in k}
+
+
+def test_the_release_registry_decides_which_real_models_need_remote_code() -> None:
+    """Read by hand in the wheels' vllm/model_executor/models/registry.py: MiniMaxM2ForCausalLM
+    is a _TEXT_GENERATION_MODELS key from 0.12.0 (not in 0.11.0); PhiForCausalLM moved from
+    _TEXT_GENERATION_MODELS (0.31.0) to _TRANSFORMERS_SUPPORTED_MODELS (0.32.0), served by the
+    Transformers backend with no code from the repository. Both configs carry an auto_map."""
+    assert all(vllm_cli(v).architectures for v in VERSIONS)  # every fixture lists them
+    assert not vllm_cli("0.10.0").transformers_architectures  # the table arrives in 0.10.1
+    assert "SmolLM3ForCausalLM" in vllm_cli("0.10.1").transformers_architectures
+    minimax = _spec("MiniMaxAI/MiniMax-M2.5")
+    assert minimax.remote_model_class == "modeling_minimax_m2.MiniMaxM2ForCausalLM"
+    assert remote_code_note(minimax, vllm_cli("0.11.0")) == _remote_code_note(
+        "0.11.0", "MiniMaxM2ForCausalLM")
+    assert remote_code_note(minimax, vllm_cli("0.12.0")) is None
+    phi = _spec("microsoft/phi-2")
+    assert phi.remote_model_class == "modeling_phi.PhiForCausalLM"
+    assert vllm_cli("0.31.0").serves(phi.architectures)
+    assert not vllm_cli("0.32.0").serves(phi.architectures)
+    assert all(remote_code_note(phi, vllm_cli(v)) is None for v in ("0.31.0", "0.32.0", "0.33.0"))
+    # no auto_map: never a repository's code, whatever the release
+    assert _spec("Qwen/Qwen3-8B").remote_model_class is None
 
 
 def test_a_given_checkpoint_is_one_shell_word_and_never_a_flag() -> None:
