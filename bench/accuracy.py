@@ -25,8 +25,7 @@ from typing import NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from planner.catalog import catalog_entry  # noqa: E402
-from planner.model.config.parser import parse_model_config  # noqa: E402
+from planner.catalog import catalog_entry, catalog_spec  # noqa: E402
 from planner.model.spec import ModelSpec  # noqa: E402
 from planner.serving.engine import (  # noqa: E402
     CONTEXT_BYTES,
@@ -303,8 +302,7 @@ def setup(case: dict) -> Setup:
 
 
 def _spec(repo_id: str) -> ModelSpec:
-    entry = catalog_entry(repo_id)
-    return parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+    return catalog_spec(repo_id)
 
 
 def _cluster(case: dict, gpu: str, gpus: int) -> ClusterSpec:

@@ -18,8 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from planner.catalog import catalog_entry  # noqa: E402
-from planner.model.config.parser import parse_model_config  # noqa: E402
+from planner.catalog import catalog_spec  # noqa: E402
 from planner.serving.prices import with_overrides  # noqa: E402
 from planner.serving.recommend import Workload, recommend  # noqa: E402
 
@@ -42,8 +41,7 @@ def main() -> int:
           "(s) |")
     print("|---|---|---|---|---|---|---|")
     for name, workload in WORKLOADS:
-        entry = catalog_entry(name)
-        spec = parse_model_config(entry.config, entry.hf_quant_config, name=name)
+        spec = catalog_spec(name)
         times = []
         for _ in range(args.repeat + 1):
             start = time.perf_counter()

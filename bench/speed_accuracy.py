@@ -37,8 +37,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from planner.catalog import catalog_entry  # noqa: E402
-from planner.model.config.parser import parse_model_config  # noqa: E402
+from planner.catalog import catalog_spec  # noqa: E402
 from planner.serving.engine import EngineSettings  # noqa: E402
 from planner.serving.hardware import preset_cluster  # noqa: E402
 from planner.serving.layout import ParallelLayout, layout_errors  # noqa: E402
@@ -148,9 +147,7 @@ _SPECS: dict[str, object] = {}
 
 def _spec(repo_id: str):
     if repo_id not in _SPECS:
-        entry = catalog_entry(MODELS[repo_id])
-        _SPECS[repo_id] = parse_model_config(entry.config, entry.hf_quant_config,
-                                             name=entry.repo_id)
+        _SPECS[repo_id] = catalog_spec(MODELS[repo_id])
     return _SPECS[repo_id]
 
 

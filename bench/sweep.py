@@ -20,8 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from planner.catalog import catalog_entry  # noqa: E402
-from planner.model.config.parser import parse_model_config  # noqa: E402
+from planner.catalog import catalog_spec  # noqa: E402
 from planner.serving.engine import EngineSettings  # noqa: E402
 from planner.serving.hardware import preset_cluster  # noqa: E402
 from planner.serving.speed import ServingLoad  # noqa: E402
@@ -45,9 +44,8 @@ def main() -> int:
     print(f"| model | plans | cold (s) | warm, best of {args.repeat} (s) | warm ms per plan |")
     print("|---|---|---|---|---|")
     for name in MODELS:
-        entry = catalog_entry(name)
         # cold: a freshly parsed spec, so no per-model fact is prepared yet
-        spec = parse_model_config(entry.config, entry.hf_quant_config, name=name)
+        spec = catalog_spec(name)
         times = []
         for _ in range(args.repeat + 1):
             start = time.perf_counter()

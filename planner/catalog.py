@@ -11,6 +11,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from planner.model.config.parser import parse_model_config
+from planner.model.spec import ModelSpec
+
 Provenance = Literal["verbatim", "subset", "reconstructed"]
 """How a config.json was obtained: copied verbatim from a public copy of the Hub file (see
 ../shared/model-configs/SOURCES.md), a verbatim but partial copy, or written from memory."""
@@ -56,3 +59,12 @@ def catalog_entry(repo_id: str) -> CatalogEntry | None:
     """The entry for a repo id (case-insensitive), or None."""
     wanted = repo_id.strip().lower()
     return next((e for e in _load() if e.repo_id.lower() == wanted), None)
+
+
+def catalog_spec(repo_id: str) -> ModelSpec:
+    """The ModelSpec of a bundled entry, parsed afresh on each call and named by the entry's
+    own spelling of the repo id (KeyError when there is none): benches, facts and tests."""
+    entry = catalog_entry(repo_id)
+    if entry is None:
+        raise KeyError(repo_id)
+    return parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)

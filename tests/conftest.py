@@ -18,10 +18,6 @@ from pathlib import Path
 
 import pytest
 
-from planner.catalog import catalog_entry
-from planner.model.config.parser import parse_model_config
-from planner.model.spec import ModelSpec
-
 _HF_HOME = tempfile.mkdtemp(prefix="headroom-tests-hf-")
 atexit.register(shutil.rmtree, _HF_HOME, ignore_errors=True)
 os.environ.update(HF_HUB_OFFLINE="1", HF_HOME=_HF_HOME)
@@ -45,8 +41,4 @@ def ref_config():
     return load_ref_config
 
 
-def catalog_spec(repo_id: str) -> ModelSpec:
-    """The ModelSpec of a bundled catalog entry (planner/catalog_data), parsed afresh on each
-    call: e.g. catalog_spec('Qwen/Qwen3-8B')."""
-    entry = catalog_entry(repo_id)
-    return parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+

@@ -11,9 +11,8 @@ import shlex
 from functools import cache
 from typing import NamedTuple
 
-from planner.catalog import catalog_entry
+from planner.catalog import catalog_entry, catalog_spec
 from planner.model import quant
-from planner.model.config.parser import parse_model_config
 from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings
 from planner.serving.vllm_cli import VllmCli, command_problems
@@ -52,11 +51,9 @@ class Launch(NamedTuple):
 @cache
 def _checkpoint_scheme(repo_id: str) -> str | None:
     """The weight scheme key a catalog checkpoint holds (from its config), None if absent."""
-    entry = catalog_entry(repo_id)
-    if entry is None:
+    if catalog_entry(repo_id) is None:
         return None
-    spec = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
-    return quant.checkpoint_scheme(spec).key
+    return quant.checkpoint_scheme(catalog_spec(repo_id)).key
 
 
 def known_checkpoint(model: str, scheme_key: str) -> str | None:

@@ -18,13 +18,13 @@ from pathlib import Path
 import pytest
 
 from cli.planner_cli import main
+from planner.catalog import catalog_spec
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import summary_figures
 from planner.serving.vllm_cli import command_problems, supported_versions, vllm_cli
 from planner.serving.vllm_versions import V1_ONLY_FROM, parse_version
-from tests.conftest import catalog_spec
 
 VERSIONS = supported_versions()
 

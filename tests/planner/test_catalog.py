@@ -183,3 +183,13 @@ def test_gemma3_ceiling_is_the_class_default_131072() -> None:
     assert derived_max_model_len(spec) == 131_072
     source = {f.field: f.source for f in card.fields}["max context"]
     assert "Gemma3TextConfig class default" in source
+
+
+def test_catalog_spec_names_the_entry_as_spelled_and_refuses_an_unknown_id() -> None:
+    from planner.catalog import catalog_spec
+
+    # Qwen3-8B's config.json: 36 layers, 8 KV heads; looked up case-insensitively
+    spec = catalog_spec("qwen/qwen3-8b")
+    assert (spec.name, spec.num_layers) == ("Qwen/Qwen3-8B", 36)
+    with pytest.raises(KeyError):
+        catalog_spec("nobody/no-such-model")

@@ -10,8 +10,7 @@ there) compare the same setups. The published figures are not here: each reader 
 
 from __future__ import annotations
 
-from planner.catalog import catalog_entry
-from planner.model.config.parser import parse_model_config
+from planner.catalog import catalog_spec
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
@@ -33,9 +32,8 @@ architecture): 80 layers x (2 x 8192^2 q, o + 2 x 8192 x 1024 k, v + 3 x 8192 x 
 def _speed(repo_id: str, gpu: str, tp: int, link: str | None, quant: str,
            input_len: int, output_len: int) -> SpeedEstimate | None:
     """One request of input_len + output_len tokens on `tp` `gpu`s, max_model_len 8,192."""
-    entry = catalog_entry(repo_id)
-    spec = parse_model_config(entry.config, entry.hf_quant_config, name=repo_id)
-    request = PlanRequest(model=spec, cluster=preset_cluster(gpu, tp, intra_node_link=link),
+    request = PlanRequest(model=catalog_spec(repo_id),
+                          cluster=preset_cluster(gpu, tp, intra_node_link=link),
                           layout=ParallelLayout(tp=tp),
                           engine=EngineSettings(max_model_len=8192, target_quant=quant))
     return estimate_speed(request, ServingLoad(input_len=input_len, output_len=output_len))

@@ -5,13 +5,13 @@ from functools import cache
 
 import pytest
 
+from planner.catalog import catalog_spec
 from planner.model.attention import FullAttentionKv, kv_bytes_per_token
 from planner.model.attention.kvformat import KV_FORMATS, boundary_layers
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
-from tests.conftest import catalog_spec
 
 _spec = cache(catalog_spec)
 

@@ -8,12 +8,12 @@ heads, but auto_layout keeps TP inside a node (TP = 8). Llama-3.1-70B in bf16 ne
 so on 1 node x 1 GPU nothing fits and the one valid layout, TP=1, is returned.
 """
 
+from planner.catalog import catalog_spec
 from planner.model.quant import checkpoint_scheme
 from planner.serving.auto_layout import auto_layout
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
-from tests.conftest import catalog_spec
 
 
 def _auto(model: str, gpu: str, per_node: int, nodes: int, *, ep: bool = True):

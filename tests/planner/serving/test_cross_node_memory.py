@@ -1,11 +1,11 @@
 """A TP group over nodes: its NCCL memory is not modelled, and the plan says so."""
 
+from planner.catalog import catalog_spec
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
 from planner.units import GIB
-from tests.conftest import catalog_spec
 
 LLAMA_70B = "meta-llama/Llama-3.1-70B-Instruct"
 

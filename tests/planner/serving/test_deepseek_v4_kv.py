@@ -3,12 +3,12 @@ vLLM issue #44376 (../shared/calibration/vllm-other-gpus.json vllm-i44376)."""
 
 import pytest
 
+from planner.catalog import catalog_spec
 from planner.serving.engine import EngineSettings, model_facts, stage_layouts
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
 from planner.units import GIB
-from tests.conftest import catalog_spec
 
 
 def _v4(**engine):

@@ -3,12 +3,12 @@
 
 import pytest
 
+from planner.catalog import catalog_spec
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
 from planner.serving.sweep import sweep
-from tests.conftest import catalog_spec
 
 REPO = "nvidia/Llama-3_3-Nemotron-Super-49B-v1"
 

@@ -6,12 +6,12 @@ import copy
 
 import pytest
 
+from planner.catalog import catalog_spec as _spec
 from planner.model.config.parser import parse_model_config
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
-from tests.conftest import catalog_spec as _spec
 from tests.conftest import load_ref_config
 
 PROFILE = "vision encoder on dummy items at start-up"

@@ -3,6 +3,7 @@ dummy image, checked against two logged start-ups whose pools it explains."""
 
 import pytest
 
+from planner.catalog import catalog_spec as _spec
 from planner.serving.engine import EngineSettings, encoder_profile, qwen3_vl_dummy_video
 from planner.serving.hardware import (
     ClusterSpec,
@@ -15,7 +16,6 @@ from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
 from planner.serving.vllm_versions import DEFAULT_ENCODER_RULES, EncoderRules, vllm_rules
 from planner.units import GIB
-from tests.conftest import catalog_spec as _spec
 
 
 def test_vit_peak_by_hand():

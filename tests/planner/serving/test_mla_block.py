@@ -13,13 +13,13 @@ from functools import cache
 
 import pytest
 
+from planner.catalog import catalog_spec
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.mla_block import mla_block_size
 from planner.serving.plan import PlanRequest, plan
 from planner.serving.vllm_versions import parse_version
-from tests.conftest import catalog_spec
 
 _spec = cache(catalog_spec)
 

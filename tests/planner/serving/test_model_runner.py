@@ -9,12 +9,12 @@ from functools import cache
 
 import pytest
 
+from planner.catalog import catalog_spec
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
 from planner.serving.vllm_versions import model_runner, vllm_rules
-from tests.conftest import catalog_spec
 
 _spec = cache(catalog_spec)
 

@@ -4,13 +4,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from planner.catalog import catalog_spec
 from planner.model.spec import AttentionMixer, DenseMlp, LayerSpec, ModelSpec
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
 from planner.units import GIB
-from tests.conftest import catalog_spec
 
 LLAMA_8B = ModelSpec(
     name="meta-llama/Llama-3.1-8B-Instruct", model_type="llama", hidden_size=4096,

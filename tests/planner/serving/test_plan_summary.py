@@ -2,12 +2,12 @@
 
 import pytest
 
+from planner.catalog import catalog_spec as _spec
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.plan import PlanRequest, PlanSummary, plan, plan_summary
 from planner.units import GIB
-from tests.conftest import catalog_spec as _spec
 
 CASES = [
     # dense GQA, TP and PP; the last PP stage also runs the sampler

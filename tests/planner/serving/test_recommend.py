@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from planner.catalog import catalog_spec
 from planner.serving.engine import EngineSettings
 from planner.serving.prices import with_overrides
 from planner.serving.recommend import (
@@ -17,7 +18,6 @@ from planner.serving.recommend import (
     recommend,
 )
 from planner.serving.sweep import SweepRow, layout_candidates, sweep
-from tests.conftest import catalog_spec
 
 
 def test_counts_are_powers_of_two_then_whole_nodes() -> None:

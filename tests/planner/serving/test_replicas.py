@@ -9,6 +9,7 @@ import math
 
 import pytest
 
+from planner.catalog import catalog_spec as _spec
 from planner.model.quant import checkpoint_scheme
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
@@ -17,7 +18,6 @@ from planner.serving.plan import PlanRequest, PlanSummary, summary_figures
 from planner.serving.replicas import SLACK, Family, lowest_counts, relaxed_speed
 from planner.serving.speed import ServingLoad, estimate_speed
 from planner.serving.sweep import quant_settings
-from tests.conftest import catalog_spec as _spec
 
 QWEN8 = _spec("Qwen/Qwen3-8B")
 QWEN30 = _spec("Qwen/Qwen3-30B-A3B")

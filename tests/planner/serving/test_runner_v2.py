@@ -10,13 +10,13 @@ from functools import cache
 
 import pytest
 
+from planner.catalog import catalog_spec
 from planner.serving.engine import EngineSettings, model_facts
 from planner.serving.hardware import preset_cluster
 from planner.serving.plan import PlanRequest, plan
 from planner.serving.runner_v2 import v2_warm_activation
 from planner.serving.vllm_versions import vllm_rules
 from planner.units import GIB
-from tests.conftest import catalog_spec
 
 _spec = cache(catalog_spec)
 

@@ -3,12 +3,12 @@ and the MXFP4 Marlin fallback, each checked against a logged vLLM start-up."""
 
 import pytest
 
+from planner.catalog import catalog_spec as _spec
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
 from planner.units import GIB
-from tests.conftest import catalog_spec as _spec
 
 
 def _qwen35(spec_tokens: int, **engine):

@@ -2,6 +2,7 @@
 
 import pytest
 
+from planner.catalog import catalog_spec as _spec
 from planner.model.quant import scheme
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import (
@@ -29,7 +30,6 @@ from planner.serving.speed.facts import (
 )
 from planner.serving.speed.kernels import kernel_family
 from planner.serving.speed.step import expected_experts_touched
-from tests.conftest import catalog_spec as _spec
 from tests.planner.serving.gemm_rates import B200_EFF, H100_EFF, RTX5090_EFF
 
 QWEN_INT4 = _spec("Qwen/Qwen3-235B-A22B-GPTQ-Int4")

@@ -23,6 +23,7 @@ triton_kernels on sm90, weight-only on Marlin MoE (FlashInfer TRT-LLM MxInt4 / H
 import pytest
 
 from planner.catalog import catalog_entry
+from planner.catalog import catalog_spec as _spec
 from planner.model.config.parser import parse_model_config
 from planner.model.quant import scheme
 from planner.serving.engine import EngineSettings
@@ -33,7 +34,6 @@ from planner.serving.speed import ServingLoad, estimate_speed
 from planner.serving.speed.coefficients import FITTED
 from planner.serving.speed.context import _marlin_fp32_tflops
 from planner.serving.speed.kernels import kernel_family, moe_kernel
-from tests.conftest import catalog_spec as _spec
 from tests.planner.serving.gemm_rates import B200_EFF, H100_EFF
 
 ENTRY = catalog_entry("Qwen/Qwen3-235B-A22B-FP8")

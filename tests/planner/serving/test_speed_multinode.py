@@ -4,6 +4,7 @@ NCCL's tuning constants and Llama-3.1-70B's config (hidden 8,192, 80 layers, BF1
 
 import pytest
 
+from planner.catalog import catalog_spec
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import (
     HardwareError,
@@ -23,7 +24,6 @@ from planner.serving.speed.collectives import (
     ar_capability,
     node_span,
 )
-from tests.conftest import catalog_spec
 
 LLAMA_70B = "meta-llama/Llama-3.1-70B-Instruct"
 ONE = ServingLoad(input_len=2048, output_len=256, concurrency=1)

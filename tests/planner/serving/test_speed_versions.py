@@ -22,6 +22,7 @@ Hand figures, none read from the code under test:
 
 import pytest
 
+from planner.catalog import catalog_spec as _spec
 from planner.model.quant import scheme
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import gpu_preset, preset_cluster
@@ -30,7 +31,6 @@ from planner.serving.plan import PlanRequest, plan
 from planner.serving.speed import estimate_speed
 from planner.serving.speed.kernels import kernel_family, moe_kernel
 from planner.serving.vllm_versions import EngineError
-from tests.conftest import catalog_spec as _spec
 
 GPT_OSS = _spec("openai/gpt-oss-120b")
 LLAMA_70B = _spec("meta-llama/Meta-Llama-3.1-70B")

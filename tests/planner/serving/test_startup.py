@@ -1,10 +1,10 @@
 """vLLM's start-up refusals (planner.serving.startup), worded as vLLM words them."""
 
+from planner.catalog import catalog_spec as _spec
 from planner.model.quant import scheme, what_if_scheme
 from planner.serving.hardware import gpu_preset
 from planner.serving.startup import startup_errors
 from planner.serving.vllm_cli import vllm_cli
-from tests.conftest import catalog_spec as _spec
 
 BASE = {"gpu": gpu_preset("h100-sxm"), "scheme": scheme("bf16"), "cli": vllm_cli("0.33.0"),
         "max_model_len": 8192, "model_limit": 40960, "mbt": 8192, "seqs": 1024,

@@ -6,6 +6,7 @@ import io
 
 import pytest
 
+from planner.catalog import catalog_spec
 from planner.model.config.parser import parse_model_config
 from planner.model.quant import checkpoint_scheme
 from planner.serving.engine import EngineSettings
@@ -24,7 +25,6 @@ from planner.serving.sweep import (
     sweep,
 )
 from tests.cli.tiny_model import TINY_CONFIG, TINY_KV_BYTES_PER_TOKEN_TP2
-from tests.conftest import catalog_spec
 
 SPEC = parse_model_config(TINY_CONFIG, name="tiny/llama")
 CLUSTER = preset_cluster("rtx-3090", 4)

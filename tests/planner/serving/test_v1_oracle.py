@@ -7,6 +7,7 @@ from functools import cache
 
 import pytest
 
+from planner.catalog import catalog_spec
 from planner.model.attention import FullAttentionKv, SlidingWindowKv
 from planner.model.quant import scheme
 from planner.serving.engine import EngineSettings, stage_kv
@@ -17,7 +18,6 @@ from planner.serving.v1_oracle import uncovered_reason
 from planner.serving.vllm_cli import command_problems, vllm_cli
 from planner.serving.vllm_versions import EngineError, LayoutRefused, parse_version, vllm_rules
 from planner.units import GIB, MIB
-from tests.conftest import catalog_spec
 
 _spec = cache(catalog_spec)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from planner.catalog import catalog_entries
+from planner.catalog import catalog_entries, catalog_spec
 from planner.model.config.parser import parse_model_config
 from planner.model.quant import SCHEMES, checkpoint_scheme, scheme
 from planner.serving.engine import EngineSettings
@@ -29,7 +29,6 @@ from planner.serving.vllm_cli import (
 )
 from planner.serving.vllm_versions import V1_ONLY_FROM, EngineError, parse_version
 from planner.units import VLLM_KV_DTYPE
-from tests.conftest import catalog_spec
 
 VERSIONS = supported_versions()
 CLUSTER = preset_cluster("b200", 8)  # big enough that most catalog models fit with a command

@@ -2,7 +2,7 @@
 
 import pytest
 
-from planner.catalog import catalog_entry
+from planner.catalog import catalog_entry, catalog_spec
 from planner.model.config.parser import parse_model_config
 from planner.serving.engine import EngineSettings, default_batch_limits
 from planner.serving.hardware import preset_cluster
@@ -23,7 +23,6 @@ from planner.serving.vllm_versions import (
     window_batched_tokens,
 )
 from planner.units import GIB
-from tests.conftest import catalog_spec
 
 
 def test_default_is_the_newest_pypi_release_read():

@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from planner.catalog import catalog_spec as _catalog_spec
 from planner.model.config.parser import parse_model_config
 from planner.model.quant import (
     COMPONENTS,
@@ -26,7 +27,6 @@ from planner.model.spec import (
 from planner.serving.layout import ParallelLayout
 from planner.serving.weights import WeightTerms, rank_weights, rope_cache_bytes, weights_bytes
 from planner.units import GIB
-from tests.conftest import catalog_spec as _catalog_spec
 
 BF16 = SCHEMES["bf16"]
 

@@ -3,12 +3,12 @@ by hand from Llama-3.1-70B-Instruct's config.json (hidden 8,192, 80 layers, 64 q
 KV heads of 128, intermediate 28,672, vocab 128,256, untied, 131,072 positions), BF16 at TP=2
 on 2x A100 80GB PCIe."""
 
+from planner.catalog import catalog_spec
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
 from planner.units import GIB, MIB
-from tests.conftest import catalog_spec
 
 LLAMA_70B = "meta-llama/Llama-3.1-70B-Instruct"
 
