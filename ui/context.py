@@ -20,10 +20,12 @@ from planner.model.spec import ModelSpec
 from planner.serving.auto_layout import auto_layout
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import ClusterSpec, NetworkSpec, parse_network, preset_cluster
+from planner.serving.launch import REMOTE_CODE_STEP, remote_code_note
 from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.plan import Plan, PlanRequest, plan
 from planner.serving.speed import ServingLoad
 from planner.serving.sweep import layout_candidates, quant_settings
+from planner.serving.vllm_cli import vllm_cli
 from planner.serving.vllm_versions import EngineError
 from planner.text import md_escape, sentence
 from planner.units import GIB
@@ -225,8 +227,9 @@ def release_default_note() -> str:
 
 
 def current_engine() -> EngineSettings:
-    """vLLM settings from the Plan page's choices (MTP speculative decoding and
-    --skip-mm-profiling included; the Compare page plans each model without them).
+    """vLLM settings from the Plan page's choices (MTP speculative decoding,
+    --skip-mm-profiling and --trust-remote-code included; the Compare page plans each model
+    without them: it shows no launch command).
 
     A what-if format vLLM makes at load time (fp8 from a 16-bit checkpoint) is passed as
     `--quantization`, so the command line carries it; other what-ifs are target schemes
@@ -243,7 +246,26 @@ def current_engine() -> EngineSettings:
     return EngineSettings(**quant, **_engine_knobs(), max_model_len=current.max_model_len,
                           target_checkpoint=checkpoint, revision=revision,
                           num_speculative_tokens=current.num_speculative_tokens,
-                          skip_mm_profiling=current.skip_mm_profiling)
+                          skip_mm_profiling=current.skip_mm_profiling,
+                          trust_remote_code=current.trust_remote_code
+                          and remote_code_needed(current_spec()))
+
+
+def remote_code_needed(spec: ModelSpec) -> bool:
+    """Whether the sidebar's vLLM release loads `spec` only with --trust-remote-code (the
+    planner's rule, planner.serving.launch.remote_code_note): the Plan page offers the choice
+    then, and only then does the launch command carry it, so a choice kept from another model
+    never adds the flag unseen."""
+    return remote_code_note(spec, vllm_cli(state().vllm_version)) is not None
+
+
+APP_REMOTE_CODE_STEP = "tick Trust remote code on the Plan page"
+
+
+def app_words(text: str) -> str:
+    """Planner text as the app says it: the CLI flag the launch note asks for
+    (planner.serving.launch.REMOTE_CODE_STEP) is the Plan page's checkbox here."""
+    return text.replace(REMOTE_CODE_STEP, APP_REMOTE_CODE_STEP)
 
 
 def layout_for(spec: ModelSpec, engine: EngineSettings | None = None) -> ParallelLayout:

@@ -42,7 +42,7 @@ _MESSAGES_KEY = "app_state_messages"
 _REFUSED_KEY = "app_state_refused"
 
 
-OMITTED_AT_DEFAULT = frozenset({"arrival"})
+OMITTED_AT_DEFAULT = frozenset({"arrival", "trust_remote_code"})
 """State fields the link leaves out at their default (added after links were shared: a link
 without them reads the same as before)."""
 
@@ -104,6 +104,10 @@ class AppState(BaseModel):
     only for a model with MTP layers (planner.serving.plan.mtp_refusal)."""
     skip_mm_profiling: bool = Field(False, alias="skipmm")
     """vLLM --skip-mm-profiling: no profile run of the vision encoder (vision models only)."""
+    trust_remote_code: bool = Field(False, alias="trust")
+    """vLLM --trust-remote-code in the launch command (the CLI's --trust-remote-code), for a
+    model that needs it (ui.context.remote_code_needed): kept while other models are looked
+    at, planned only for those; left out of the link when off (OMITTED_AT_DEFAULT)."""
     compare: tuple[str, ...] = Field(DEFAULT_COMPARE, alias="cmp", max_length=MAX_COMPARE)
     compare_context: int = Field(32768, alias="ctx", ge=1, le=1 << 24)
     input_len: int = Field(1024, alias="in", ge=1, le=1 << 24)

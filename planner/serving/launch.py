@@ -106,6 +106,11 @@ def launch(model: str, scheme: quant.QuantScheme, s: EngineSettings, engine_flag
     return Launch(head, note)
 
 
+REMOTE_CODE_STEP = "plan with --trust-remote-code"
+"""The way remote_code_note tells to act, in the CLI's words: the app says it its own way
+(ui.context.app_words)."""
+
+
 def remote_code_note(spec: ModelSpec, cli: VllmCli) -> str | None:
     """Why vLLM `cli` loads `spec` only with --trust-remote-code; None when it does not need it.
 
@@ -124,7 +129,7 @@ def remote_code_note(spec: ModelSpec, cli: VllmCli) -> str | None:
         return None
     return (f"No launch command: vLLM {cli.vllm_version} has no native "
             f"{' / '.join(spec.architectures)}: it loads only with --trust-remote-code, which "
-            "runs the repository's Python code; review it, then plan with --trust-remote-code.")
+            f"runs the repository's Python code; review it, then {REMOTE_CODE_STEP}.")
 
 
 def engine_flags(s: EngineSettings, max_model_len: int, mbt: int, seqs: int) -> str:

@@ -6,6 +6,7 @@ import streamlit as st
 
 from planner.model.attention.kvformat import describe
 from planner.model.quant import QuantScheme, checkpoint_scheme, scheme
+from planner.model.spec import ModelSpec
 from planner.report import kv_formula_lines, model_runner_line, no_speed_reason
 from planner.serving.engine import EngineSettings, served_kv_elem_bytes
 from planner.serving.layout import ParallelLayout, layout_errors
@@ -38,6 +39,7 @@ from ui import format as fmt
 from ui.charts import HEATMAP_MAX_LAYOUTS, line_mark, memory_bar, sweep_heatmap
 from ui.context import (
     USER_ERRORS,
+    app_words,
     current_cluster,
     current_load,
     current_request,
@@ -46,6 +48,7 @@ from ui.context import (
     hardware_layout,
     layout_for,
     release_default_note,
+    remote_code_needed,
     show_error,
 )
 from ui.speed import (
@@ -399,6 +402,21 @@ def _point_to_a_fitting_layout(request: PlanRequest) -> None:
                 "switches to it.", icon=":material/lightbulb:")
 
 
+def _trust_remote_code(spec: ModelSpec) -> None:
+    """The CLI's --trust-remote-code, for a model the release loads only with it: the choice
+    changes the printed command, never a figure, and a ticked box (from a link too) says
+    whose code the command runs."""
+    st.checkbox("Trust remote code (vLLM --trust-remote-code)", help="adds vLLM's "
+                "--trust-remote-code to the printed command, nothing else: Headroom runs no "
+                "code and no figure changes. vLLM will then run the repository's own Python "
+                "code (config.json auto_map), so review it first",
+                **bind("plan", "trust_remote_code"))
+    if state().trust_remote_code:
+        st.warning(md_escape(f"This command runs {spec.name}'s own Python code "
+                             f"({spec.remote_model_class}) when vLLM loads it: review that "
+                             "code first."), icon=":material/shield:")
+
+
 def _results(request: PlanRequest, result: Plan) -> None:
     """Verdict, headline figures, memory bar, curve, command and every formula."""
     # a fit on figures that leave parts out is shown as a warning, not a green "Fits"
@@ -429,10 +447,12 @@ def _results(request: PlanRequest, result: Plan) -> None:
     cols[5].metric(f"Concurrency at {result.max_model_len:,}", f"{result.max_concurrency:.2f}")
     _charts(request, result, speed)
     st.markdown("**Start it**")
+    if remote_code_needed(request.model):
+        _trust_remote_code(request.model)
     if result.vllm_command:
         st.code("\n".join(result.launch_lines), language="bash", wrap_lines=True)
     if result.launch_text:
-        (st.caption if result.vllm_command else st.info)(result.launch_text)
+        (st.caption if result.vllm_command else st.info)(app_words(result.launch_text))
     st.caption(model_runner_line(result))  # the report header's line
     _kv_formula(request, result)
     with st.expander("How every figure is computed"):

@@ -19,7 +19,7 @@ from planner.serving.prices import (
 )
 from planner.serving.recommend import RecommendResult, Workload, recommend
 from planner.text import md_escape
-from ui.context import USER_ERRORS, model_spec, release_default_note, show_error
+from ui.context import USER_ERRORS, app_words, model_spec, release_default_note, show_error
 from ui.state import state
 
 _RESULT_KEY = "recommend.result"
@@ -120,7 +120,7 @@ def _show(result: RecommendResult) -> None:
         st.code(chosen.vllm_command, language="bash", wrap_lines=True)
     if chosen.launch_note:
         prefix = "" if chosen.launchable else "What-if, no command: "
-        st.caption(md_escape(prefix + chosen.launch_note))
+        st.caption(md_escape(prefix + app_words(chosen.launch_note)))
 
 
 # the sidebar's release and the Plan page's utilization (unset: the release's default)

@@ -16,6 +16,7 @@ from planner.serving.speed import ServingLoad, estimate_speed
 from probes.audit_summary import audit_summary
 from ui.context import (
     USER_ERRORS,
+    app_words,
     compare_engine,
     compare_plan,
     current_load,
@@ -84,9 +85,11 @@ except USER_ERRORS as exc:
     st.stop()
 stem = f"headroom-{(request.model.name or 'model').replace('/', '_')}-{inputs.date}"
 cols = st.columns(3)
-cols[0].download_button("Download Markdown", bundle.markdown, f"{stem}.md", "text/markdown")
+# the CLI's report, save that the launch note asks for the Plan page's checkbox, not a flag
+markdown = app_words(bundle.markdown)
+cols[0].download_button("Download Markdown", markdown, f"{stem}.md", "text/markdown")
 cols[1].download_button("Download JSON", bundle.json_text, f"{stem}.json", "application/json")
 cols[2].download_button("Download sweep CSV", bundle.csv_text, f"{stem}.csv", "text/csv",
                         disabled=not with_sweep)
 with st.container(border=True):
-    st.markdown(bundle.markdown)
+    st.markdown(markdown)

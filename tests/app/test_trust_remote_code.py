@@ -1,0 +1,101 @@
+"""The Plan page's "Trust remote code": the CLI's --trust-remote-code for a model whose config
+brings its own model code under an architecture the release has no class for."""
+
+import json
+import shlex
+
+import pytest
+
+from tests.app.conftest import ROOT, hub_answers, open_link, open_page, texts
+from ui import io
+
+ACME = "acme/Acme-1B"
+"""A hub repo answering with tests/fixtures/remote_code's hand-made config: auto_map names
+modeling_acme.AcmeForCausalLM, which no vLLM release has (not in any fixture's registry)."""
+ON_H100 = {"model": ACME, "gpu": "h100-sxm", "gpn": "1"}
+LABEL = "Trust remote code (vLLM --trust-remote-code)"
+# the planner's note for vLLM 0.33.0 (the sidebar's default), with the app's way to act
+WHY = ("No launch command: vLLM 0.33.0 has no native AcmeForCausalLM: it loads only with "
+       "--trust-remote-code, which runs the repository's Python code; review it, then tick "
+       "Trust remote code on the Plan page.")
+
+
+@pytest.fixture(autouse=True)
+def acme_hub(monkeypatch: pytest.MonkeyPatch):
+    config = json.loads((ROOT / "tests" / "fixtures" / "remote_code" / "config.json")
+                        .read_text(encoding="utf-8"))
+    hub_answers(monkeypatch, ACME, config)
+    yield
+    io.forget_hub_answers()
+
+
+def trust_boxes(at) -> list:
+    return [box for box in at.checkbox if box.label == LABEL]
+
+
+def commands(at) -> list[str]:
+    return [c.value for c in at.code if c.language == "bash"]
+
+
+def figures(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_a_model_vllm_serves_natively_gets_no_checkbox() -> None:
+    at = open_page(None, model="Qwen/Qwen3-8B", gpu="h100-sxm", gpn="1")
+    assert not at.exception and not trust_boxes(at)
+    assert "--trust-remote-code" not in commands(at)[0]
+
+
+def test_ticking_it_puts_the_flag_in_the_command_and_no_figure_moves() -> None:
+    at = open_page(None, **ON_H100)
+    assert not at.exception
+    [box] = trust_boxes(at)
+    assert not box.value and commands(at) == []
+    assert [i.value for i in at.info if i.value.startswith("No launch")] == [WHY]
+    assert "plan with --trust-remote-code" not in texts(at)  # a CLI flag the app has not
+    assert "trust" not in at.query_params  # left out of the link while off
+    before = figures(at)
+    box.check().run()
+    assert not at.exception
+    [command] = commands(at)
+    words = shlex.split(command)
+    assert words[:4] == ["vllm", "serve", ACME, "--trust-remote-code"], command
+    assert at.query_params["trust"] == "1"
+    assert figures(at) == before  # the flag changes the command only
+    assert any("runs acme/Acme-1B's own Python code (modeling_acme.AcmeForCausalLM)"
+               in w.value for w in at.warning)
+    assert not any(i.value.startswith("No launch") for i in at.info)
+
+
+def test_the_choice_survives_a_page_switch_and_reaches_the_report() -> None:
+    at = open_page(None, **ON_H100)
+    trust_boxes(at)[0].check().run()
+    at.switch_page("ui/pages/model.py").run()
+    at.switch_page("ui/pages/report.py").run()
+    assert not at.exception
+    assert "vllm serve acme/Acme-1B --trust-remote-code " in texts(at)
+    at.switch_page("ui/pages/plan.py").run()
+    assert not at.exception and trust_boxes(at)[0].value
+    assert "--trust-remote-code" in commands(at)[0]
+
+
+def test_a_model_that_does_not_need_it_never_gets_the_flag_from_the_kept_choice() -> None:
+    # ticked for Acme, then a native model: no checkbox there, so no flag; back to Acme: ticked
+    at = open_link("plan", **ON_H100, trust="1")
+    assert trust_boxes(at)[0].value
+    at.session_state["app_state"].model = "Qwen/Qwen3-8B"
+    at.run()
+    assert not at.exception and not trust_boxes(at)
+    assert "--trust-remote-code" not in commands(at)[0]
+    at.session_state["app_state"].model = ACME
+    at.run()
+    assert trust_boxes(at)[0].value and "--trust-remote-code" in commands(at)[0]
+
+
+def test_the_report_page_says_how_to_act_in_the_app() -> None:
+    at = open_page("report", **ON_H100)
+    assert not at.exception
+    shown = texts(at)
+    assert "review it, then tick Trust remote code on the Plan page." in shown
+    assert "plan with --trust-remote-code" not in shown and "vllm serve" not in shown
