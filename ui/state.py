@@ -42,9 +42,13 @@ _MESSAGES_KEY = "app_state_messages"
 _REFUSED_KEY = "app_state_refused"
 
 
-OMITTED_AT_DEFAULT = frozenset({"arrival", "trust_remote_code"})
+OMITTED_AT_DEFAULT = frozenset({"arrival"})
 """State fields the link leaves out at their default (added after links were shared: a link
 without them reads the same as before)."""
+SESSION_ONLY = frozenset({"trust_remote_code"})
+"""State fields a link neither carries nor sets: --trust-remote-code lets vLLM run a
+repository's Python code, so only a tick in this session puts it in a command, never a link
+someone else sent."""
 
 
 class AppState(BaseModel):
@@ -107,7 +111,7 @@ class AppState(BaseModel):
     trust_remote_code: bool = Field(False, alias="trust")
     """vLLM --trust-remote-code in the launch command (the CLI's --trust-remote-code), for a
     model that needs it (ui.context.remote_code_needed): kept while other models are looked
-    at, planned only for those; left out of the link when off (OMITTED_AT_DEFAULT)."""
+    at, planned only for those; never in a link, nor set by one (SESSION_ONLY)."""
     compare: tuple[str, ...] = Field(DEFAULT_COMPARE, alias="cmp", max_length=MAX_COMPARE)
     compare_context: int = Field(32768, alias="ctx", ge=1, le=1 << 24)
     input_len: int = Field(1024, alias="in", ge=1, le=1 << 24)
@@ -211,8 +215,8 @@ def encode(state: AppState) -> dict[str, str]:
     params: dict[str, str] = {}
     for name, field in AppState.model_fields.items():
         value = getattr(state, name)
-        if value is None or value == "" or (name in OMITTED_AT_DEFAULT
-                                            and value == field.default):
+        if value is None or value == "" or name in SESSION_ONLY or (
+                name in OMITTED_AT_DEFAULT and value == field.default):
             continue
         if isinstance(value, bool):
             text = "1" if value else "0"
@@ -253,6 +257,10 @@ def decode(params: dict[str, str], base: AppState) -> tuple[AppState, list[str]]
     aliases = {field.alias: name for name, field in AppState.model_fields.items()}
     for key, raw in params.items():
         if key not in aliases:
+            continue
+        if aliases[key] in SESSION_ONLY:
+            messages.append(f"Link parameter {key}={raw!r} ignored: a link cannot turn on "
+                            "Trust remote code; tick it on the Plan page yourself.")
             continue
         try:
             setattr(state, aliases[key], raw)

@@ -54,14 +54,14 @@ def test_ticking_it_puts_the_flag_in_the_command_and_no_figure_moves() -> None:
     assert not box.value and commands(at) == []
     assert [i.value for i in at.info if i.value.startswith("No launch")] == [WHY]
     assert "plan with --trust-remote-code" not in texts(at)  # a CLI flag the app has not
-    assert "trust" not in at.query_params  # left out of the link while off
+    assert "trust" not in at.query_params
     before = figures(at)
     box.check().run()
     assert not at.exception
     [command] = commands(at)
     words = shlex.split(command)
     assert words[:4] == ["vllm", "serve", ACME, "--trust-remote-code"], command
-    assert at.query_params["trust"] == "1"
+    assert "trust" not in at.query_params  # a link never carries it (ui.state.SESSION_ONLY)
     assert figures(at) == before  # the flag changes the command only
     assert any("runs acme/Acme-1B's own Python code (modeling_acme.AcmeForCausalLM)"
                in w.value for w in at.warning)
@@ -82,7 +82,8 @@ def test_the_choice_survives_a_page_switch_and_reaches_the_report() -> None:
 
 def test_a_model_that_does_not_need_it_never_gets_the_flag_from_the_kept_choice() -> None:
     # ticked for Acme, then a native model: no checkbox there, so no flag; back to Acme: ticked
-    at = open_link("plan", **ON_H100, trust="1")
+    at = open_page(None, **ON_H100)
+    trust_boxes(at)[0].check().run()
     assert trust_boxes(at)[0].value
     at.session_state["app_state"].model = "Qwen/Qwen3-8B"
     at.run()
@@ -99,3 +100,12 @@ def test_the_report_page_says_how_to_act_in_the_app() -> None:
     shown = texts(at)
     assert "review it, then tick Trust remote code on the Plan page." in shown
     assert "plan with --trust-remote-code" not in shown and "vllm serve" not in shown
+
+
+def test_a_link_cannot_turn_it_on() -> None:
+    # a shared link with trust=1 would hand its reader a command that runs the repository's
+    # code without their tick: the parameter is ignored, and the sidebar says why
+    at = open_link("plan", **ON_H100, trust="1")
+    assert not at.exception and not trust_boxes(at)[0].value and commands(at) == []
+    assert any("Link parameter trust='1' ignored: a link cannot turn on Trust remote code"
+               in w.value for w in at.warning)
