@@ -125,11 +125,32 @@ def remote_code_note(spec: ModelSpec, cli: VllmCli) -> str | None:
     it cannot know which classes the installed transformers has, so an architecture that
     transformers ships beside an auto_map is reported here too.
     """
-    if spec.remote_model_class is None or cli.native(spec.architectures):
+    if not _runs_remote_code(spec, cli):
         return None
     return (f"No launch command: vLLM {cli.vllm_version} has no native "
             f"{' / '.join(spec.architectures)}: it loads only with --trust-remote-code, which "
             f"runs the repository's Python code; review it, then {REMOTE_CODE_STEP}.")
+
+
+def remote_code_gap(spec: ModelSpec, cli: VllmCli) -> tuple[str, str] | None:
+    """(the verdict's unmodelled part, the warning) where vLLM `cli` runs `spec` on the
+    repository's own code through its Transformers backend (remote_code_note's case, with
+    --trust-remote-code or without): Headroom's figures are those of a native model class,
+    which that release lacks, so they are no confident fit. None for a native class."""
+    if not _runs_remote_code(spec, cli):
+        return None
+    arch, v = " / ".join(spec.architectures), cli.vllm_version
+    return (f"{arch} on vLLM {v}'s Transformers backend",
+            f"vLLM {v} has no native {arch}: it runs the repository's own code "
+            f"({spec.remote_model_class}) through its Transformers backend "
+            "(ModelRegistry._try_resolve_transformers), which Headroom does not model. The "
+            "figures are those of a native implementation, so the verdict is not a confident "
+            "fit: check against a real start-up.")
+
+
+def _runs_remote_code(spec: ModelSpec, cli: VllmCli) -> bool:
+    """Whether `cli` has no native class for `spec` and auto_map brings the repository's."""
+    return spec.remote_model_class is not None and not cli.native(spec.architectures)
 
 
 def engine_flags(s: EngineSettings, max_model_len: int, mbt: int, seqs: int) -> str:

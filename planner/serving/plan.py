@@ -47,7 +47,14 @@ from planner.serving.engine import (
 )
 from planner.serving.engines import VLLM, Engine, Overheads, Worker
 from planner.serving.hardware import ClusterSpec, GpuSpec, parse_capability
-from planner.serving.launch import Launch, launch, over_nodes, remote_code_note, with_layout
+from planner.serving.launch import (
+    Launch,
+    launch,
+    over_nodes,
+    remote_code_gap,
+    remote_code_note,
+    with_layout,
+)
 from planner.serving.layout import ParallelLayout, layout_errors, layout_warnings
 from planner.serving.mla_block import (
     dsv4_block_refusal,
@@ -454,6 +461,7 @@ class _Resolved(NamedTuple):
     expert_pad: tuple[int, int]
     gpu_notes: tuple[str, ...]  # fp4_weight_notes: worked out once, not per plan
     model_notes: tuple[str, ...]  # _model_notes: likewise
+    remote_code_part: tuple[str, ...]  # launch.remote_code_gap's verdict part, if any
     states: StateRules
     facts: ModelFacts
     model_limit: int
@@ -522,6 +530,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
                      spec.unservable or (None if s.trust_remote_code
                                          else remote_code_note(spec, cli)))
     runner = _runner(spec, s, rules, scheme, gpu.vendor == "amd")
+    remote_gap = remote_code_gap(spec, cli) or ()
     resolved = _Resolved(
         gpu_name=gpu.name, max_model_len=max_model_len,
         mbt=mbt, seqs=seqs,
@@ -555,7 +564,8 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         states=_state_rules(spec, s, rules, gpu.compute_capability),
         gpu_notes=(old_mxfp4,) if old_mxfp4 and not s.mxfp4_marlin
         else tuple(fp4_weight_notes(gpu, scheme)),
-        model_notes=_model_notes(spec, gpu, s, rules),
+        model_notes=_model_notes(spec, gpu, s, rules) + remote_gap[1:],
+        remote_code_part=remote_gap[:1],
         model_limit=derived_max_model_len(spec),
         refusals=tuple(startup_errors(
             gpu=gpu, scheme=scheme, cli=cli, max_model_len=max_model_len,
@@ -1007,6 +1017,7 @@ def _outcome(
     parts, gap = unmodelled_parts(st.spec, s, f.r.mbt, f.r.seqs, layout.pp)
     if gap:
         warnings.append(gap)
+    parts = (*parts, *f.r.remote_code_part)
     limit = f.r.model_limit
     if not errors:
         fits = "Fits" if not parts else UNMODELLED_FIT + ", ".join(parts) + ")"

@@ -224,6 +224,29 @@ def test_the_release_registry_decides_which_real_models_need_remote_code() -> No
     assert _spec("Qwen/Qwen3-8B").remote_model_class is None
 
 
+@pytest.mark.parametrize("trust", [False, True])
+def test_a_model_run_on_its_own_code_is_no_confident_fit(trust: bool) -> None:
+    # vLLM 0.11.0 has no MiniMaxM2ForCausalLM (its registry.py): it would run the repository's
+    # modeling_minimax_m2 through its Transformers backend, whose memory Headroom does not
+    # model; the figures are vLLM 0.12.0's native class's, so 0.11.0's fit is not confident
+    minimax = _spec("MiniMaxAI/MiniMax-M2.5")
+
+    def figures(version: str) -> dict:
+        return summary_figures(minimax, preset_cluster("h200", 8), ParallelLayout(tp=8),
+                               EngineSettings(vllm_version=version, trust_remote_code=trust),
+                               validated=True)
+
+    old, new = figures("0.11.0"), figures("0.12.0")
+    assert old["verdict"].startswith("Fits (unmodelled: MiniMaxM2ForCausalLM on vLLM 0.11.0's "
+                                     "Transformers backend): "), old["verdict"]
+    assert sum("has no native MiniMaxM2ForCausalLM: it runs the repository's own code "
+               "(modeling_minimax_m2.MiniMaxM2ForCausalLM) through its Transformers backend"
+               in w for w in old["warnings"]) == 1, old["warnings"]
+    assert new["verdict"].startswith("Fits: ") and not any(
+        "Transformers backend" in w for w in new["warnings"])
+    assert (old["vllm_command"] is not None) == trust
+
+
 def test_a_given_checkpoint_is_one_shell_word_and_never_a_flag() -> None:
     # --target-checkpoint / the app's ckpt went into the command as is: a shell substitution
     # ran when the command was pasted, and "org/x --trust-remote-code" added a flag
