@@ -24,7 +24,11 @@ or importing it, and parse its Python source with `ast`:
   model code (auto_map) and whose architecture is in neither loads only with
   --trust-remote-code (planner.serving.launch.remote_code_note). With --registry, only these
   two keys of an existing fixture are refreshed from that file (unzipped alone from the same
-  wheel: `unzip WHEEL vllm/model_executor/models/registry.py`), nothing downloaded.
+  wheel: `unzip WHEEL vllm/model_executor/models/registry.py`), nothing downloaded;
+- config_model_types: the keys of vllm/transformers_utils/config.py's _CONFIG_REGISTRY, the
+  model types whose config vLLM reads with a class of its own. A config with auto_map's
+  AutoConfig whose model_type is neither one of them nor one of transformers' loads only with
+  --trust-remote-code. With --config FILE, only this key is refreshed from that file.
 
 Headroom reads the fixtures at run time (planner.serving.vllm_cli) to check every command
 it prints; tests/planner/serving/test_vllm_cli.py checks every command it can emit.
@@ -51,6 +55,7 @@ CHOICE_TYPES = {
 }
 QUANT_DIR = "vllm/model_executor/layers/quantization/"
 REGISTRY = "vllm/model_executor/models/registry.py"
+CONFIG = "vllm/transformers_utils/config.py"
 REGISTRY_TABLES = {"architectures": ("_TEXT_GENERATION_MODELS", "_MULTIMODAL_MODELS"),
                    "transformers_architectures": ("_TRANSFORMERS_SUPPORTED_MODELS",)}
 
@@ -172,6 +177,32 @@ def _architectures(registry: str) -> dict[str, list[str]]:
     return {key: sorted(names) for key, names in found.items()}
 
 
+def _config_model_types(config_py: str) -> list[str]:
+    """The keys of config.py's _CONFIG_REGISTRY: a dict literal (0.9-0.10, with
+    **_CONFIG_REGISTRY_OVERRIDE_HF) or LazyConfigDict(model_type="Class", **{"odd-name":
+    "Class"}) (0.11 on)."""
+    tree = _parse(config_py)
+    named: dict[str, ast.expr] = {}
+    for node in tree.body if tree else ():
+        target = node.targets[0] if isinstance(node, ast.Assign) else getattr(node, "target", None)
+        if isinstance(target, ast.Name) and getattr(node, "value", None) is not None:
+            named[target.id] = node.value
+
+    def keys(value: ast.expr | None) -> set[str]:
+        if isinstance(value, ast.Name):
+            return keys(named.get(value.id))
+        if isinstance(value, ast.Dict):
+            spread = (v for k, v in zip(value.keys, value.values, strict=True) if k is None)
+            return {k.value for k in value.keys if isinstance(k, ast.Constant)
+                    and isinstance(k.value, str)} | {name for v in spread for name in keys(v)}
+        if isinstance(value, ast.Call):
+            return {k.arg for k in value.keywords if k.arg} | {
+                name for k in value.keywords if k.arg is None for name in keys(k.value)}
+        return set()
+
+    return sorted(keys(named.get("_CONFIG_REGISTRY")))
+
+
 def fixture(wheel: Path, version: str) -> dict:
     """The fixture of one wheel."""
     sources = _sources(wheel)
@@ -186,7 +217,8 @@ def fixture(wheel: Path, version: str) -> dict:
         "choices": choices,
         "choices_source": where,
         "quantization_min_capability": _min_capabilities(sources),
-    } | _architectures(sources.get(REGISTRY, ""))
+    } | _architectures(sources.get(REGISTRY, "")) | {
+        "config_model_types": _config_model_types(sources.get(CONFIG, ""))}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -196,8 +228,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--registry", type=Path, metavar="REGISTRY_PY",
                         help="refresh only the two architecture lists of the one VERSION's fixture "
                         "from this registry.py of its wheel")
+    parser.add_argument("--config", type=Path, metavar="CONFIG_PY",
+                        help="refresh only config_model_types of the one VERSION's fixture from "
+                        "this transformers_utils/config.py of its wheel")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.config:
+        (version,) = args.versions
+        path = args.out / f"vllm-{version}.json"
+        data = json.loads(path.read_text(encoding="utf-8"))
+        data["config_model_types"] = _config_model_types(args.config.read_text("utf-8"))
+        path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+        print(f"{path}: {len(data['config_model_types'])} config model types")
+        return 0
     if args.registry:
         (version,) = args.versions
         path = args.out / f"vllm-{version}.json"

@@ -20,7 +20,7 @@ from planner.model.spec import ModelSpec
 from planner.serving.auto_layout import auto_layout
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import ClusterSpec, NetworkSpec, parse_network, preset_cluster
-from planner.serving.launch import REMOTE_CODE_STEP, remote_code_note
+from planner.serving.launch import REMOTE_CODE_STEP, remote_code_class
 from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.plan import Plan, PlanRequest, plan
 from planner.serving.speed import ServingLoad
@@ -248,15 +248,15 @@ def current_engine() -> EngineSettings:
                           num_speculative_tokens=current.num_speculative_tokens,
                           skip_mm_profiling=current.skip_mm_profiling,
                           trust_remote_code=current.trust_remote_code
-                          and remote_code_needed(current_spec()))
+                          and remote_code_runs(current_spec()) is not None)
 
 
-def remote_code_needed(spec: ModelSpec) -> bool:
-    """Whether the sidebar's vLLM release loads `spec` only with --trust-remote-code (the
-    planner's rule, planner.serving.launch.remote_code_note): the Plan page offers the choice
-    then, and only then does the launch command carry it, so a choice kept from another model
-    never adds the flag unseen."""
-    return remote_code_note(spec, vllm_cli(state().vllm_version)) is not None
+def remote_code_runs(spec: ModelSpec) -> str | None:
+    """The repository's class the sidebar's vLLM release runs for `spec`, which it loads only
+    with --trust-remote-code (the planner's rule, planner.serving.launch.remote_code_class);
+    None where it needs none. The Plan page offers the choice then, and only then does the
+    launch command carry it, so a choice kept from another model never adds the flag unseen."""
+    return remote_code_class(spec, vllm_cli(state().vllm_version))
 
 
 APP_REMOTE_CODE_STEP = "tick Trust remote code on the Plan page"

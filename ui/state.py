@@ -110,7 +110,7 @@ class AppState(BaseModel):
     """vLLM --skip-mm-profiling: no profile run of the vision encoder (vision models only)."""
     trust_remote_code: bool = Field(False, alias="trust")
     """vLLM --trust-remote-code in the launch command (the CLI's --trust-remote-code), for a
-    model that needs it (ui.context.remote_code_needed): kept while other models are looked
+    model that needs it (ui.context.remote_code_runs): kept while other models are looked
     at, planned only for those; never in a link, nor set by one (SESSION_ONLY)."""
     compare: tuple[str, ...] = Field(DEFAULT_COMPARE, alias="cmp", max_length=MAX_COMPARE)
     compare_context: int = Field(32768, alias="ctx", ge=1, le=1 << 24)

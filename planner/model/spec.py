@@ -298,6 +298,11 @@ class ModelSpec(_Frozen):
         default=None, description="config.json auto_map's AutoModel* entry (module.Class): the "
         "repository's own model code, which vLLM runs only with --trust-remote-code"
     )
+    remote_config_class: str | None = Field(
+        default=None, description="config.json auto_map's AutoConfig entry (module.Class): the "
+        "repository's own config code, which vLLM runs only with --trust-remote-code where "
+        "neither it nor transformers has a config class for the model_type"
+    )
     hidden_size: int = Field(gt=0)
     vocab_size: int = Field(gt=0)
     layers: tuple[LayerSpec, ...] = Field(min_length=1)

@@ -15,7 +15,7 @@ from planner.catalog import catalog_entry, catalog_spec
 from planner.model import quant
 from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings
-from planner.serving.vllm_cli import VllmCli, command_problems
+from planner.serving.vllm_cli import VllmCli, command_problems, transformers_model_types
 from planner.units import VLLM_KV_DTYPE
 
 QUANTIZED_CHECKPOINTS: dict[str, tuple[str, ...]] = {
@@ -124,12 +124,33 @@ def remote_code_note(spec: ModelSpec, cli: VllmCli) -> str | None:
     registry keys its fixture lists (generation, multimodal and Transformers-backed tables);
     it cannot know which classes the installed transformers has, so an architecture that
     transformers ships beside an auto_map is reported here too.
+    The config comes first: get_config (transformers_utils/config.py, 0.9.1-0.33.0) reads a
+    model_type outside its _CONFIG_REGISTRY with AutoConfig.from_pretrained(trust_remote_code=
+    ...), which runs auto_map's AutoConfig class only with trust_remote_code when transformers
+    has no config class for the type ("Failed to load the model config ... --trust-remote-code
+    flag in the CLI"). Headroom reads transformers' types at the version recorded
+    (vllm_cli.transformers_model_types), newer than any release's: a type it lacks, every
+    release's transformers lacks.
     """
-    if not _runs_remote_code(spec, cli):
-        return None
-    return (f"No launch command: vLLM {cli.vllm_version} has no native "
-            f"{' / '.join(spec.architectures)}: it loads only with --trust-remote-code, which "
-            f"runs the repository's Python code; review it, then {REMOTE_CODE_STEP}.")
+    if _runs_remote_code(spec, cli):
+        return (f"No launch command: vLLM {cli.vllm_version} has no native "
+                f"{' / '.join(spec.architectures)}: it loads only with --trust-remote-code, "
+                f"which runs the repository's Python code; review it, then {REMOTE_CODE_STEP}.")
+    if _reads_remote_config(spec, cli):
+        return (f"No launch command: neither vLLM {cli.vllm_version} nor transformers "
+                f"({transformers_model_types()[0]} read) has a config class for model_type "
+                f"'{spec.model_type}': vLLM reads its config only with --trust-remote-code, "
+                f"which runs the repository's Python code; review it, then {REMOTE_CODE_STEP}.")
+    return None
+
+
+def remote_code_class(spec: ModelSpec, cli: VllmCli) -> str | None:
+    """The repository's class vLLM `cli` runs for `spec` with --trust-remote-code (auto_map's
+    model class where the release has no native one, else its config class where neither
+    vLLM nor transformers reads the model_type); None where it runs none."""
+    if _runs_remote_code(spec, cli):
+        return spec.remote_model_class
+    return spec.remote_config_class if _reads_remote_config(spec, cli) else None
 
 
 def remote_code_gap(spec: ModelSpec, cli: VllmCli) -> tuple[str, str] | None:
@@ -151,6 +172,14 @@ def remote_code_gap(spec: ModelSpec, cli: VllmCli) -> tuple[str, str] | None:
 def _runs_remote_code(spec: ModelSpec, cli: VllmCli) -> bool:
     """Whether `cli` has no native class for `spec` and auto_map brings the repository's."""
     return spec.remote_model_class is not None and not cli.native(spec.architectures)
+
+
+def _reads_remote_config(spec: ModelSpec, cli: VllmCli) -> bool:
+    """Whether auto_map brings a config class for a model_type neither `cli`'s config registry
+    nor transformers has (remote_code_note)."""
+    return (spec.remote_config_class is not None
+            and spec.model_type not in cli.config_model_types
+            and spec.model_type not in transformers_model_types()[1])
 
 
 def engine_flags(s: EngineSettings, max_model_len: int, mbt: int, seqs: int) -> str:

@@ -6,7 +6,9 @@ flags, the choices of --kv-cache-dtype / --quantization / --dtype / --block-size
 Literal types CacheDType, QuantizationMethods, ModelDType, and BlockSize up to 0.17.0) and
 each --quantization method's minimum compute capability (get_min_capability()), and the
 registry's model classes (`architectures`) and the ones it serves through its Transformers
-backend (`transformers_architectures`). One fixture
+backend (`transformers_architectures`), and the model types whose config vLLM reads with a
+class of its own (`config_model_types`); transformers-model-types.json holds transformers'
+(tools/extract_transformers_model_types.py). One fixture
 per minor release (x.y.0) from 0.11 on; before it one per patch release, whose engine oracles
 differ (planner.serving.v1_oracle).
 Like the bundled catalog, they are package data.
@@ -44,6 +46,9 @@ class VllmCli(BaseModel):
     transformers_architectures: frozenset[str]
     """registry.py _TRANSFORMERS_SUPPORTED_MODELS (0.10.1 on; none before): vLLM serves them
     through its Transformers backend, with no code from the repository."""
+    config_model_types: frozenset[str]
+    """transformers_utils/config.py _CONFIG_REGISTRY: model types vLLM reads with its own
+    config class."""
 
     def serves(self, architectures: tuple[str, ...]) -> bool:
         """False when none of `architectures` has a model class of the release's own (True
@@ -86,9 +91,18 @@ def _fixtures() -> dict[tuple[int, int, int], VllmCli]:
                       choices={k: tuple(v) for k, v in data["choices"].items()},
                       quantization_min_capability=data["quantization_min_capability"],
                       architectures=frozenset(data["architectures"]),
-                      transformers_architectures=frozenset(data["transformers_architectures"]))
+                      transformers_architectures=frozenset(data["transformers_architectures"]),
+                      config_model_types=frozenset(data["config_model_types"]))
         found[_release(cli.vllm_version)] = cli
     return dict(sorted(found.items()))
+
+
+@cache
+def transformers_model_types() -> tuple[str, frozenset[str]]:
+    """(transformers version read, the model types it has a config class for):
+    transformers-model-types.json, from tools/extract_transformers_model_types.py."""
+    data = json.loads((FIXTURE_DIR / "transformers-model-types.json").read_text("utf-8"))
+    return data["transformers_version"], frozenset(data["model_types"])
 
 
 def supported_versions() -> tuple[str, ...]:

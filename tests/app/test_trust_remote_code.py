@@ -109,3 +109,15 @@ def test_a_link_cannot_turn_it_on() -> None:
     assert not at.exception and not trust_boxes(at)[0].value and commands(at) == []
     assert any("Link parameter trust='1' ignored: a link cannot turn on Trust remote code"
                in w.value for w in at.warning)
+
+
+def test_a_config_only_the_repository_reads_gets_the_checkbox_naming_its_class() -> None:
+    # Nemotron-Super-49B: vLLM has DeciLMForCausalLM, but neither it nor transformers reads
+    # model_type 'nemotron-nas', so vLLM runs auto_map's configuration_decilm.DeciLMConfig
+    at = open_page(None, model="nvidia/Llama-3_3-Nemotron-Super-49B-v1", gpu="h100-sxm",
+                   gpn="2")
+    assert not at.exception and commands(at) == []
+    trust_boxes(at)[0].check().run()
+    assert not at.exception and "--trust-remote-code" in shlex.split(commands(at)[0])
+    assert any("own Python code (configuration_decilm.DeciLMConfig)" in w.value
+               for w in at.warning)

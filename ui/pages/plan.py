@@ -48,7 +48,7 @@ from ui.context import (
     hardware_layout,
     layout_for,
     release_default_note,
-    remote_code_needed,
+    remote_code_runs,
     show_error,
 )
 from ui.speed import (
@@ -402,10 +402,10 @@ def _point_to_a_fitting_layout(request: PlanRequest) -> None:
                 "switches to it.", icon=":material/lightbulb:")
 
 
-def _trust_remote_code(spec: ModelSpec) -> None:
+def _trust_remote_code(spec: ModelSpec, runs: str) -> None:
     """The CLI's --trust-remote-code, for a model the release loads only with it: the choice
     changes the printed command, never a figure, and a ticked box (from a link too) says
-    whose code the command runs."""
+    whose code the command runs (`runs`: auto_map's class)."""
     st.checkbox("Trust remote code (vLLM --trust-remote-code)", help="adds vLLM's "
                 "--trust-remote-code to the printed command, nothing else: Headroom runs no "
                 "code and no figure changes. vLLM will then run the repository's own Python "
@@ -413,7 +413,7 @@ def _trust_remote_code(spec: ModelSpec) -> None:
                 **bind("plan", "trust_remote_code"))
     if state().trust_remote_code:
         st.warning(md_escape(f"This command runs {spec.name}'s own Python code "
-                             f"({spec.remote_model_class}) when vLLM loads it: review that "
+                             f"({runs}) when vLLM loads it: review that "
                              "code first."), icon=":material/shield:")
 
 
@@ -447,8 +447,8 @@ def _results(request: PlanRequest, result: Plan) -> None:
     cols[5].metric(f"Concurrency at {result.max_model_len:,}", f"{result.max_concurrency:.2f}")
     _charts(request, result, speed)
     st.markdown("**Start it**")
-    if remote_code_needed(request.model):
-        _trust_remote_code(request.model)
+    if runs := remote_code_runs(request.model):
+        _trust_remote_code(request.model, runs)
     if result.vllm_command:
         st.code("\n".join(result.launch_lines), language="bash", wrap_lines=True)
     if result.launch_text:

@@ -281,6 +281,7 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
         model_type=model_type,
         architectures=_architectures(config),
         remote_model_class=_remote_model_class(config),
+        remote_config_class=_remote_config_class(config),
         hidden_size=hidden,
         vocab_size=vocab,
         per_layer_input_size=ple_width,
@@ -343,6 +344,15 @@ def _remote_model_class(config: dict) -> str | None:
     return next((v for k, v in auto_map.items()
                  if isinstance(k, str) and k.startswith("AutoModel") and isinstance(v, str)),
                 None)
+
+
+def _remote_config_class(config: dict) -> str | None:
+    """auto_map's AutoConfig entry: the repository's own config code, which vLLM's get_config
+    runs (AutoConfig.from_pretrained) only with trust_remote_code when the model_type is in
+    neither its _CONFIG_REGISTRY nor transformers (transformers_utils/config.py, 0.33.0)."""
+    auto_map = config.get("auto_map")
+    value = auto_map.get("AutoConfig") if isinstance(auto_map, dict) else None
+    return value if isinstance(value, str) else None
 
 
 def _dtype(top: _Reader, r: _Reader) -> str:

@@ -14,7 +14,7 @@ from planner.model.config.parser import parse_model_config
 from planner.model.quant import SCHEMES, checkpoint_scheme, scheme
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
-from planner.serving.launch import remote_code_note
+from planner.serving.launch import remote_code_class, remote_code_note
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import summary_figures
 from planner.serving.sweep import layout_candidates, quant_candidates, quant_settings
@@ -29,6 +29,7 @@ from planner.serving.vllm_cli import (
 )
 from planner.serving.vllm_versions import V1_ONLY_FROM, EngineError, parse_version
 from planner.units import VLLM_KV_DTYPE
+from tools.extract_vllm_cli import _config_model_types
 
 VERSIONS = supported_versions()
 CLUSTER = preset_cluster("b200", 8)  # big enough that most catalog models fit with a command
@@ -222,6 +223,52 @@ def test_the_release_registry_decides_which_real_models_need_remote_code() -> No
     assert all(remote_code_note(phi, vllm_cli(v)) is None for v in ("0.31.0", "0.32.0", "0.33.0"))
     # no auto_map: never a repository's code, whatever the release
     assert _spec("Qwen/Qwen3-8B").remote_model_class is None
+
+
+def test_a_config_neither_vllm_nor_transformers_reads_needs_trust_remote_code() -> None:
+    """Read by hand: no wheel's vllm/transformers_utils/config.py (0.9.1-0.33.0) has
+    "nemotron-nas" in _CONFIG_REGISTRY, nor has transformers 5.24.0's CONFIG_MAPPING_NAMES, so
+    get_config runs Llama-3_3-Nemotron-Super-49B's auto_map AutoConfig (configuration_decilm)
+    and refuses it without --trust-remote-code ("Failed to load the model config"), though
+    every release has DeciLMForCausalLM. kimi_k2 enters _CONFIG_REGISTRY in 0.18.0 (not in
+    0.17.0's; transformers has none); deepseek_v3 is transformers' own."""
+    nemotron = _spec("nvidia/Llama-3_3-Nemotron-Super-49B-v1")
+    assert nemotron.remote_config_class == "configuration_decilm.DeciLMConfig"
+    note = ("No launch command: neither vLLM {v} nor transformers (5.24.0 read) has a config "
+            "class for model_type 'nemotron-nas': vLLM reads its config only with "
+            "--trust-remote-code, which runs the repository's Python code; review it, then "
+            "plan with --trust-remote-code.")
+    for v in VERSIONS:
+        assert vllm_cli(v).serves(nemotron.architectures), v  # the model class is native
+        assert remote_code_note(nemotron, vllm_cli(v)) == note.format(v=v), v
+        assert remote_code_class(nemotron, vllm_cli(v)) == "configuration_decilm.DeciLMConfig"
+    kimi = _spec("moonshotai/Kimi-K2-Instruct")
+    assert remote_code_note(kimi, vllm_cli("0.17.0")) is not None
+    assert remote_code_note(kimi, vllm_cli("0.18.0")) is None
+    assert remote_code_class(kimi, vllm_cli("0.18.0")) is None
+    assert all(remote_code_note(_spec("deepseek-ai/DeepSeek-V3"), vllm_cli(v)) is None
+               for v in VERSIONS)
+    # the plan: no command by default, one with the flag, the same figures
+    def figures(trust: bool) -> dict:
+        return summary_figures(nemotron, preset_cluster("h100-sxm", 2), ParallelLayout(tp=2),
+                               EngineSettings(vllm_version="0.33.0", max_model_len=8192,
+                                              trust_remote_code=trust), validated=True)
+    plain, trusted = figures(False), figures(True)
+    assert plain["fits"] and plain["vllm_command"] is None
+    assert plain["launch_note"] == note.format(v="0.33.0")
+    assert plain["verdict"] == trusted["verdict"] and plain["verdict"].startswith("Fits: ")
+    assert shlex.split(trusted["vllm_command"])[:3] == [
+        "vllm", "serve", "nvidia/Llama-3_3-Nemotron-Super-49B-v1"]
+    assert "--trust-remote-code" in shlex.split(trusted["vllm_command"])
+
+
+def test_the_extractor_reads_both_spellings_of_the_config_registry() -> None:
+    old = ('_OVERRIDE = {"mllama": MllamaConfig}\n'
+           '_CONFIG_REGISTRY: dict = {"chatglm": ChatGLMConfig, **_OVERRIDE}\n')
+    new = ('_CONFIG_REGISTRY = LazyConfigDict(kimi_k2="DeepseekV3Config", '
+           '**{"unlimited-ocr": "UnlimitedOCRConfig"})\n')
+    assert _config_model_types(old) == ["chatglm", "mllama"]
+    assert _config_model_types(new) == ["kimi_k2", "unlimited-ocr"]
 
 
 @pytest.mark.parametrize("trust", [False, True])
