@@ -551,8 +551,8 @@ def _summary(inputs: ReportInputs) -> list[str]:
     if inputs.sweep and inputs.sweep.rows:
         best = inputs.sweep.rows[0]
         speed = "" if best.tpot_ms is None else (
-            f"; TPOT {best.tpot_ms:,.1f} ms, {rate_cell(best.output_tokens_per_s)} output "
-            f"tokens/s at {best.speed_concurrency} request(s)")
+            f"; TPOT {best.tpot_ms:,.1f} ms, {best.output_tokens_per_s:,.0f} output tokens/s "
+            f"at {best.speed_concurrency} request(s)")
         lines.append(f"- Best in the sweep (by {inputs.sweep.objective}): " + md_escape(
             f"{best.quant_label}, {best.layout.label()}, KV {best.kv_cache_dtype}: ceiling "
             f"{best.max_context_tokens:,} tokens, concurrency {best.max_concurrency:,.2f}"
@@ -762,9 +762,10 @@ def speed_cell(value: float | None, digits: int = 1) -> str:
 
 
 def rate_cell(tokens_per_s: float) -> str:
-    """An output rate shown beside the per-request one: one decimal below 100 tok/s, so an
-    aggregate of 20.6 reads 20.6 beside 20.9 per request (whole, it read 21), whole above."""
-    return speed_cell(tokens_per_s, 1 if tokens_per_s < 100 else 0)
+    """An output rate for all requests shown beside the per-request one, at its precision (one
+    decimal): whole, an aggregate of 20.6 read 21 beside 20.9 per request, and 145.6 read
+    146 beside 145.7."""
+    return speed_cell(tokens_per_s)
 
 
 def sweep_speed_cells(row: SweepRow) -> list[str]:
