@@ -1,33 +1,98 @@
-"""Record the model types the installed transformers has a config class for.
+"""Record the model types a transformers release has a config class for.
 
-    python tools/extract_transformers_model_types.py   # writes planner/serving/vllm_cli/
+    python tools/extract_transformers_model_types.py 4.56.0 [5.16.1 ...]
 
-The keys of transformers.models.auto.configuration_auto.CONFIG_MAPPING_NAMES, with the
-version read. vLLM reads a config through AutoConfig.from_pretrained(trust_remote_code=...)
-unless its own _CONFIG_REGISTRY has the model type (transformers_utils/config.py get_config):
-a config whose auto_map names an AutoConfig class and whose model_type is in neither loads
-only with --trust-remote-code (planner.serving.launch.remote_code_class). Model types only
-get added, so the newest transformers read is an upper bound of what any vLLM release's
-transformers knows: a type missing here is missing there too.
+writes planner/serving/vllm_cli/transformers-X.json: the keys of CONFIG_MAPPING_NAMES
+(transformers/models/auto/configuration_auto.py; in 5.x built in auto_mappings.py and extended
+there), read from the release's wheel (`pip download transformers==X --no-deps`, one at a
+time, deleted after) with `ast`, nothing installed or imported. vLLM reads a config through
+AutoConfig.from_pretrained(trust_remote_code=...) unless its own _CONFIG_REGISTRY has the model
+type (transformers_utils/config.py get_config): a config whose auto_map names an AutoConfig
+class and whose model_type is in neither loads only with --trust-remote-code
+(planner.serving.launch.remote_code_class). Each vLLM fixture names the lowest transformers its
+wheel allows (`transformers_min`); that release's list is the one Headroom checks, since the
+transformers installed beside vLLM is unknown and may be that old.
 """
 
+import argparse
+import ast
+import hashlib
 import json
+import subprocess
+import sys
+import tempfile
+import zipfile
 from pathlib import Path
 
-import transformers
-from transformers.models.auto.configuration_auto import CONFIG_MAPPING_NAMES
+OUT_DIR = Path(__file__).resolve().parents[1] / "planner" / "serving" / "vllm_cli"
+SOURCES = ("transformers/models/auto/auto_mappings.py",  # 5.x: imported from here
+           "transformers/models/auto/configuration_auto.py")
+NAME = "CONFIG_MAPPING_NAMES"
 
-OUT = Path(__file__).resolve().parents[1] / "planner" / "serving" / "vllm_cli" / \
-    "transformers-model-types.json"
+
+def _keys(node: ast.expr, tables: dict[str, ast.expr], seen: frozenset) -> set[str]:
+    """The string keys of a dict literal, `OrderedDict([(key, value), ...])` or a call's
+    keywords, following `**NAME` into the module's NAME unless already being read
+    (`X = OrderedDict(**{...}, **X)` extends the X imported)."""
+    if isinstance(node, ast.Dict):
+        found = {k.value for k in node.keys if isinstance(k, ast.Constant)
+                 and isinstance(k.value, str)}
+        return found.union(*(_keys(v, tables, seen) for k, v in zip(
+            node.keys, node.values, strict=True) if k is None))
+    if isinstance(node, ast.Name) and node.id in tables and node.id not in seen:
+        return _keys(tables[node.id], tables, seen | {node.id})
+    if not isinstance(node, ast.Call):
+        return set()
+    found = {k.arg for k in node.keywords if k.arg}
+    found |= set().union(*(_keys(k.value, tables, seen) for k in node.keywords if not k.arg))
+    for arg in node.args:
+        found |= _keys(arg, tables, seen) | {
+            e.elts[0].value for e in getattr(arg, "elts", ()) if isinstance(e, ast.Tuple)
+            and isinstance(e.elts[0], ast.Constant) and isinstance(e.elts[0].value, str)}
+    return found
 
 
-def main() -> int:
-    data = {"transformers_version": transformers.__version__,
-            "source": "transformers.models.auto.configuration_auto.CONFIG_MAPPING_NAMES",
-            "model_types": sorted(CONFIG_MAPPING_NAMES)}
-    OUT.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
-    print(f"{OUT}: {len(data['model_types'])} model types, transformers "
-          f"{transformers.__version__}")
+def model_types(texts: list[str]) -> list[str]:
+    """Every key the modules give CONFIG_MAPPING_NAMES: each `NAME = ...` and `NAME.update(...)`."""
+    found: set[str] = set()
+    for text in texts:
+        body = ast.parse(text).body
+        tables = {t.id: n.value for n in body if isinstance(n, ast.Assign | ast.AnnAssign)
+                  and n.value is not None
+                  for t in (n.targets if isinstance(n, ast.Assign) else [n.target])
+                  if isinstance(t, ast.Name)}
+        for node in body:
+            if isinstance(node, ast.Expr) and ast.unparse(node.value).startswith(f"{NAME}.update("):
+                found |= _keys(node.value.args[0], tables, frozenset({NAME}))
+        if NAME in tables:
+            found |= _keys(tables[NAME], tables, frozenset({NAME}))
+    return sorted(found)
+
+
+def fixture(wheel: Path, version: str) -> dict:
+    with zipfile.ZipFile(wheel) as zf:
+        read = [name for name in SOURCES if name in zf.namelist()]
+        texts = [zf.read(name).decode("utf-8") for name in read]
+    return {"schema": "headroom.transformers-config-types", "schema_version": 1,
+            "transformers_version": version, "wheel": wheel.name,
+            "wheel_sha256": hashlib.sha256(wheel.read_bytes()).hexdigest(),
+            "source": " + ".join(read) + f" {NAME} (AutoConfig: model types with no remote code)",
+            "model_types": model_types(texts)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("versions", nargs="+", metavar="VERSION")
+    parser.add_argument("--out", type=Path, default=OUT_DIR)
+    args = parser.parse_args(argv)
+    for version in args.versions:
+        with tempfile.TemporaryDirectory(prefix="transformers-wheel-") as tmp:
+            subprocess.run([sys.executable, "-m", "pip", "download", f"transformers=={version}",
+                            "--no-deps", "--only-binary", ":all:", "-q", "-d", tmp], check=True)
+            data = fixture(next(Path(tmp).glob("transformers-*.whl")), version)
+        path = args.out / f"transformers-{version}.json"
+        path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+        print(f"{path}: {len(data['model_types'])} model types")
     return 0
 
 

@@ -28,7 +28,11 @@ or importing it, and parse its Python source with `ast`:
 - config_model_types: the keys of vllm/transformers_utils/config.py's _CONFIG_REGISTRY, the
   model types whose config vLLM reads with a class of its own. A config with auto_map's
   AutoConfig whose model_type is neither one of them nor one of transformers' loads only with
-  --trust-remote-code. With --config FILE, only this key is refreshed from that file.
+  --trust-remote-code. With --config FILE, only this key is refreshed from that file;
+- transformers_min: the lowest transformers the wheel's METADATA allows (Requires-Dist:
+  transformers>=X), whose model types (transformers-X.json,
+  tools/extract_transformers_model_types.py) are the ones Headroom counts on. With --wheel
+  WHEEL (already downloaded; its sha256 must be the fixture's), only this key is refreshed.
 
 Headroom reads the fixtures at run time (planner.serving.vllm_cli) to check every command
 it prints; tests/planner/serving/test_vllm_cli.py checks every command it can emit.
@@ -203,6 +207,17 @@ def _config_model_types(config_py: str) -> list[str]:
     return sorted(keys(named.get("_CONFIG_REGISTRY")))
 
 
+def _transformers_min(wheel: Path) -> str:
+    """X of the wheel METADATA's `Requires-Dist: transformers...>=X` (no extra)."""
+    with zipfile.ZipFile(wheel) as zf:
+        metadata = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
+        lines = zf.read(metadata).decode("utf-8").splitlines()
+    return next(line.partition(">=")[2].split(",")[0].split(";")[0].strip() for line in lines
+                if line.startswith("Requires-Dist: transformers") and ">=" in line
+                and line.removeprefix("Requires-Dist: transformers")[:1] in "<>=!~ "
+                and "extra ==" not in line)
+
+
 def fixture(wheel: Path, version: str) -> dict:
     """The fixture of one wheel."""
     sources = _sources(wheel)
@@ -218,7 +233,8 @@ def fixture(wheel: Path, version: str) -> dict:
         "choices_source": where,
         "quantization_min_capability": _min_capabilities(sources),
     } | _architectures(sources.get(REGISTRY, "")) | {
-        "config_model_types": _config_model_types(sources.get(CONFIG, ""))}
+        "config_model_types": _config_model_types(sources.get(CONFIG, "")),
+        "transformers_min": _transformers_min(wheel)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -231,8 +247,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", type=Path, metavar="CONFIG_PY",
                         help="refresh only config_model_types of the one VERSION's fixture from "
                         "this transformers_utils/config.py of its wheel")
+    parser.add_argument("--wheel", type=Path, metavar="WHEEL",
+                        help="refresh only transformers_min of the one VERSION's fixture from "
+                        "this wheel of it (already downloaded)")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.wheel:
+        (version,) = args.versions
+        path = args.out / f"vllm-{version}.json"
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if hashlib.sha256(args.wheel.read_bytes()).hexdigest() != data["wheel_sha256"]:
+            raise SystemExit(f"{args.wheel} is not the wheel {path.name} was extracted from")
+        data["transformers_min"] = _transformers_min(args.wheel)
+        path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+        print(f"{path}: transformers >= {data['transformers_min']}")
+        return 0
     if args.config:
         (version,) = args.versions
         path = args.out / f"vllm-{version}.json"

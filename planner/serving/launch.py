@@ -128,9 +128,10 @@ def remote_code_note(spec: ModelSpec, cli: VllmCli) -> str | None:
     model_type outside its _CONFIG_REGISTRY with AutoConfig.from_pretrained(trust_remote_code=
     ...), which runs auto_map's AutoConfig class only with trust_remote_code when transformers
     has no config class for the type ("Failed to load the model config ... --trust-remote-code
-    flag in the CLI"). Headroom reads transformers' types at the version recorded
-    (vllm_cli.transformers_model_types), newer than any release's: a type it lacks, every
-    release's transformers lacks.
+    flag in the CLI"). The transformers installed beside vLLM is unknown: Headroom counts on
+    the types of the lowest one the release's wheel allows (VllmCli.transformers_min,
+    vllm_cli.transformers_model_types), so a type a newer transformers has still gets the
+    note (conservative: the flag then runs the repository's config class needlessly).
     """
     if _runs_remote_code(spec, cli):
         return (f"No launch command: vLLM {cli.vllm_version} has no native "
@@ -138,8 +139,9 @@ def remote_code_note(spec: ModelSpec, cli: VllmCli) -> str | None:
                 f"which runs the repository's Python code; review it, then {REMOTE_CODE_STEP}.")
     if _reads_remote_config(spec, cli):
         return (f"No launch command: neither vLLM {cli.vllm_version} nor transformers "
-                f"({transformers_model_types()[0]} read) has a config class for model_type "
-                f"'{spec.model_type}': vLLM reads its config only with --trust-remote-code, "
+                f"{cli.transformers_min} (the oldest it allows) has a config class for "
+                f"model_type '{spec.model_type}': vLLM reads its config only with "
+                "--trust-remote-code, "
                 f"which runs the repository's Python code; review it, then {REMOTE_CODE_STEP}.")
     return None
 
@@ -179,7 +181,7 @@ def _reads_remote_config(spec: ModelSpec, cli: VllmCli) -> bool:
     nor transformers has (remote_code_note)."""
     return (spec.remote_config_class is not None
             and spec.model_type not in cli.config_model_types
-            and spec.model_type not in transformers_model_types()[1])
+            and spec.model_type not in transformers_model_types(cli.transformers_min))
 
 
 def engine_flags(s: EngineSettings, max_model_len: int, mbt: int, seqs: int) -> str:

@@ -7,7 +7,8 @@ Literal types CacheDType, QuantizationMethods, ModelDType, and BlockSize up to 0
 each --quantization method's minimum compute capability (get_min_capability()), and the
 registry's model classes (`architectures`) and the ones it serves through its Transformers
 backend (`transformers_architectures`), and the model types whose config vLLM reads with a
-class of its own (`config_model_types`); transformers-model-types.json holds transformers'
+class of its own (`config_model_types`) and the lowest transformers its wheel allows
+(`transformers_min`); transformers-X.json holds that transformers release's model types
 (tools/extract_transformers_model_types.py). One fixture
 per minor release (x.y.0) from 0.11 on; before it one per patch release, whose engine oracles
 differ (planner.serving.v1_oracle).
@@ -49,6 +50,8 @@ class VllmCli(BaseModel):
     config_model_types: frozenset[str]
     """transformers_utils/config.py _CONFIG_REGISTRY: model types vLLM reads with its own
     config class."""
+    transformers_min: str
+    """The lowest transformers the wheel's METADATA allows (Requires-Dist: transformers>=X)."""
 
     def serves(self, architectures: tuple[str, ...]) -> bool:
         """False when none of `architectures` has a model class of the release's own (True
@@ -92,17 +95,18 @@ def _fixtures() -> dict[tuple[int, int, int], VllmCli]:
                       quantization_min_capability=data["quantization_min_capability"],
                       architectures=frozenset(data["architectures"]),
                       transformers_architectures=frozenset(data["transformers_architectures"]),
-                      config_model_types=frozenset(data["config_model_types"]))
+                      config_model_types=frozenset(data["config_model_types"]),
+                      transformers_min=data["transformers_min"])
         found[_release(cli.vllm_version)] = cli
     return dict(sorted(found.items()))
 
 
 @cache
-def transformers_model_types() -> tuple[str, frozenset[str]]:
-    """(transformers version read, the model types it has a config class for):
-    transformers-model-types.json, from tools/extract_transformers_model_types.py."""
-    data = json.loads((FIXTURE_DIR / "transformers-model-types.json").read_text("utf-8"))
-    return data["transformers_version"], frozenset(data["model_types"])
+def transformers_model_types(version: str) -> frozenset[str]:
+    """The model types transformers `version` has a config class for (CONFIG_MAPPING_NAMES):
+    transformers-X.json, from tools/extract_transformers_model_types.py."""
+    data = json.loads((FIXTURE_DIR / f"transformers-{version}.json").read_text("utf-8"))
+    return frozenset(data["model_types"])
 
 
 def supported_versions() -> tuple[str, ...]:

@@ -163,3 +163,26 @@ def test_a_repositorys_own_code_is_launched_only_with_trust_remote_code(
     assert main(["plan", *base[:-1], "0.10.2", "--trust-remote-code"]) == 2
     out, err = capsys.readouterr()
     assert out == "" and err.count("\n") == 1 and "no model class for AcmeForCausalLM" in err
+
+
+def test_a_config_only_its_own_code_reads_is_launched_only_with_trust_remote_code(
+        capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Llama-3_3-Nemotron-Super-49B-v1 (catalog): model_type "nemotron-nas", which neither
+    vLLM 0.33.0's config registry nor transformers 5.16.1 (its wheel's lowest allowed) knows;
+    auto_map AutoConfig configuration_decilm.DeciLMConfig. vLLM refuses its config without
+    --trust-remote-code."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    base = ["--model", "nvidia/Llama-3_3-Nemotron-Super-49B-v1", "--gpu", "h100-sxm", "--gpus",
+            "2", "--tp", "2", "--max-model-len", "8192", "--vllm-version", "0.33.0", "--json"]
+    assert main(["plan", *base]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["vllm_command"] is None and plan["launch_note"].startswith(
+        "No launch command: neither vLLM 0.33.0 nor transformers 5.16.1 (the oldest it allows) "
+        "has a config class for model_type 'nemotron-nas'") and plan["launch_note"].endswith(
+        "then plan with --trust-remote-code.")
+    assert main(["plan", *base, "--trust-remote-code"]) == 0
+    command = json.loads(capsys.readouterr().out)["vllm_command"]
+    words = shlex.split(command)
+    assert words[:3] == ["vllm", "serve", "nvidia/Llama-3_3-Nemotron-Super-49B-v1"], command
+    assert "--trust-remote-code" in words, command
+    assert command_problems(command, vllm_cli("0.33.0")) == [], command

@@ -24,11 +24,13 @@ from planner.serving.vllm_cli import (
     kv_cache_dtypes,
     read_count,
     supported_versions,
+    transformers_model_types,
     unmodelled_kv_cache_dtypes,
     vllm_cli,
 )
 from planner.serving.vllm_versions import V1_ONLY_FROM, EngineError, parse_version
 from planner.units import VLLM_KV_DTYPE
+from tools.extract_transformers_model_types import model_types as transformers_types
 from tools.extract_vllm_cli import _config_model_types
 
 VERSIONS = supported_versions()
@@ -215,7 +217,13 @@ def test_the_release_registry_decides_which_real_models_need_remote_code() -> No
     assert minimax.remote_model_class == "modeling_minimax_m2.MiniMaxM2ForCausalLM"
     assert remote_code_note(minimax, vllm_cli("0.11.0")) == _remote_code_note(
         "0.11.0", "MiniMaxM2ForCausalLM")
-    assert remote_code_note(minimax, vllm_cli("0.12.0")) is None
+    # 0.12.0 has the class, but not the config's: minimax_m2 is in no _CONFIG_REGISTRY, and in
+    # transformers' CONFIG_MAPPING_NAMES of 5.5.3 (the lowest vLLM 0.24.0 allows, METADATA
+    # Requires-Dist transformers>=5.5.3), not of 4.56.0 (the lowest of 0.12.0-0.23.0)
+    assert remote_code_class(minimax, vllm_cli("0.12.0")) == (
+        "configuration_minimax_m2.MiniMaxM2Config")
+    assert remote_code_class(minimax, vllm_cli("0.23.0")) is not None
+    assert remote_code_note(minimax, vllm_cli("0.24.0")) is None
     phi = _spec("microsoft/phi-2")
     assert phi.remote_model_class == "modeling_phi.PhiForCausalLM"
     assert vllm_cli("0.31.0").serves(phi.architectures)
@@ -227,26 +235,34 @@ def test_the_release_registry_decides_which_real_models_need_remote_code() -> No
 
 def test_a_config_neither_vllm_nor_transformers_reads_needs_trust_remote_code() -> None:
     """Read by hand: no wheel's vllm/transformers_utils/config.py (0.9.1-0.33.0) has
-    "nemotron-nas" in _CONFIG_REGISTRY, nor has transformers 5.24.0's CONFIG_MAPPING_NAMES, so
-    get_config runs Llama-3_3-Nemotron-Super-49B's auto_map AutoConfig (configuration_decilm)
+    "nemotron-nas" in _CONFIG_REGISTRY, nor has transformers 5.24.0's CONFIG_MAPPING_NAMES (nor
+    so any older one's: the lowest each wheel's METADATA allows, Requires-Dist
+    transformers>=4.51.1 in 0.9.1 ... transformers<5.21.0,>=5.16.1 in 0.33.0), so get_config
+    runs Llama-3_3-Nemotron-Super-49B's auto_map AutoConfig (configuration_decilm)
     and refuses it without --trust-remote-code ("Failed to load the model config"), though
     every release has DeciLMForCausalLM. kimi_k2 enters _CONFIG_REGISTRY in 0.18.0 (not in
     0.17.0's; transformers has none); deepseek_v3 is transformers' own."""
     nemotron = _spec("nvidia/Llama-3_3-Nemotron-Super-49B-v1")
     assert nemotron.remote_config_class == "configuration_decilm.DeciLMConfig"
-    note = ("No launch command: neither vLLM {v} nor transformers (5.24.0 read) has a config "
-            "class for model_type 'nemotron-nas': vLLM reads its config only with "
+    note = ("No launch command: neither vLLM {v} nor transformers {t} (the oldest it allows) "
+            "has a config class for model_type 'nemotron-nas': vLLM reads its config only with "
             "--trust-remote-code, which runs the repository's Python code; review it, then "
             "plan with --trust-remote-code.")
     for v in VERSIONS:
         assert vllm_cli(v).serves(nemotron.architectures), v  # the model class is native
-        assert remote_code_note(nemotron, vllm_cli(v)) == note.format(v=v), v
+        assert remote_code_note(nemotron, vllm_cli(v)) == note.format(
+            v=v, t=vllm_cli(v).transformers_min), v
         assert remote_code_class(nemotron, vllm_cli(v)) == "configuration_decilm.DeciLMConfig"
     kimi = _spec("moonshotai/Kimi-K2-Instruct")
     assert remote_code_note(kimi, vllm_cli("0.17.0")) is not None
     assert remote_code_note(kimi, vllm_cli("0.18.0")) is None
     assert remote_code_class(kimi, vllm_cli("0.18.0")) is None
     assert all(remote_code_note(_spec("deepseek-ai/DeepSeek-V3"), vllm_cli(v)) is None
+               for v in VERSIONS)
+    assert (vllm_cli("0.9.1").transformers_min, vllm_cli("0.33.0").transformers_min) == (
+        "4.51.1", "5.16.1")
+    # every release's lowest transformers has its list (transformers-X.json)
+    assert all("llama" in transformers_model_types(vllm_cli(v).transformers_min)
                for v in VERSIONS)
     # the plan: no command by default, one with the flag, the same figures
     def figures(trust: bool) -> dict:
@@ -255,7 +271,7 @@ def test_a_config_neither_vllm_nor_transformers_reads_needs_trust_remote_code() 
                                               trust_remote_code=trust), validated=True)
     plain, trusted = figures(False), figures(True)
     assert plain["fits"] and plain["vllm_command"] is None
-    assert plain["launch_note"] == note.format(v="0.33.0")
+    assert plain["launch_note"] == note.format(v="0.33.0", t="5.16.1")
     assert plain["verdict"] == trusted["verdict"] and plain["verdict"].startswith("Fits: ")
     assert shlex.split(trusted["vllm_command"])[:3] == [
         "vllm", "serve", "nvidia/Llama-3_3-Nemotron-Super-49B-v1"]
@@ -269,6 +285,18 @@ def test_the_extractor_reads_both_spellings_of_the_config_registry() -> None:
            '**{"unlimited-ocr": "UnlimitedOCRConfig"})\n')
     assert _config_model_types(old) == ["chatglm", "mllama"]
     assert _config_model_types(new) == ["kimi_k2", "unlimited-ocr"]
+
+
+def test_the_transformers_extractor_reads_both_spellings_of_config_mapping_names() -> None:
+    old = 'CONFIG_MAPPING_NAMES = OrderedDict([("albert", "AlbertConfig"), ("llama", "L")])\n'
+    # 5.x: built in auto_mappings.py, extended and re-wrapped in configuration_auto.py
+    mappings = 'CONFIG_MAPPING_NAMES = OrderedDict(\n    [("llama", "LlamaConfig")]\n)\n'
+    auto = ('from .auto_mappings import CONFIG_MAPPING_NAMES\n'
+            'CONFIG_MAPPING_NAMES.update({"mlcd": "MLCDVisionConfig"})\n'
+            'CONFIG_MAPPING_NAMES = OrderedDict(**{"gpt-sw3": "GPT2Config"}, '
+            '**CONFIG_MAPPING_NAMES)\n')
+    assert transformers_types([old]) == ["albert", "llama"]
+    assert transformers_types([mappings, auto]) == ["gpt-sw3", "llama", "mlcd"]
 
 
 @pytest.mark.parametrize("trust", [False, True])
