@@ -252,32 +252,24 @@ def main(argv: list[str] | None = None) -> int:
                         "this wheel of it (already downloaded)")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    if args.wheel:
+    if args.wheel or args.config or args.registry:
         (version,) = args.versions
         path = args.out / f"vllm-{version}.json"
         data = json.loads(path.read_text(encoding="utf-8"))
-        if hashlib.sha256(args.wheel.read_bytes()).hexdigest() != data["wheel_sha256"]:
-            raise SystemExit(f"{args.wheel} is not the wheel {path.name} was extracted from")
-        data["transformers_min"] = _transformers_min(args.wheel)
+        if args.wheel:
+            if hashlib.sha256(args.wheel.read_bytes()).hexdigest() != data["wheel_sha256"]:
+                raise SystemExit(f"{args.wheel} is not the wheel {path.name} was extracted from")
+            data["transformers_min"] = _transformers_min(args.wheel)
+            said = f"transformers >= {data['transformers_min']}"
+        elif args.config:
+            data["config_model_types"] = _config_model_types(args.config.read_text("utf-8"))
+            said = f"{len(data['config_model_types'])} config model types"
+        else:
+            data |= _architectures(args.registry.read_text("utf-8"))
+            said = (f"{len(data['architectures'])} architectures, "
+                    f"{len(data['transformers_architectures'])} through Transformers")
         path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
-        print(f"{path}: transformers >= {data['transformers_min']}")
-        return 0
-    if args.config:
-        (version,) = args.versions
-        path = args.out / f"vllm-{version}.json"
-        data = json.loads(path.read_text(encoding="utf-8"))
-        data["config_model_types"] = _config_model_types(args.config.read_text("utf-8"))
-        path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
-        print(f"{path}: {len(data['config_model_types'])} config model types")
-        return 0
-    if args.registry:
-        (version,) = args.versions
-        path = args.out / f"vllm-{version}.json"
-        data = json.loads(path.read_text(encoding="utf-8"))
-        data |= _architectures(args.registry.read_text("utf-8"))
-        path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
-        print(f"{path}: {len(data['architectures'])} architectures, "
-              f"{len(data['transformers_architectures'])} through Transformers")
+        print(f"{path}: {said}")
         return 0
     for version in args.versions:
         with tempfile.TemporaryDirectory(prefix="vllm-wheel-") as tmp:

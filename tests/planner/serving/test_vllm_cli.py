@@ -2,8 +2,10 @@
 (fixtures extracted from the wheels by tools/extract_vllm_cli.py) and loads the planned
 weight format; where there is no command, a launch note says why."""
 
+import hashlib
 import json
 import shlex
+import zipfile
 from functools import cache
 from pathlib import Path
 
@@ -32,6 +34,7 @@ from planner.serving.vllm_versions import V1_ONLY_FROM, EngineError, parse_versi
 from planner.units import VLLM_KV_DTYPE
 from tools.extract_transformers_model_types import model_types as transformers_types
 from tools.extract_vllm_cli import _config_model_types
+from tools.extract_vllm_cli import main as extract_main
 
 VERSIONS = supported_versions()
 CLUSTER = preset_cluster("b200", 8)  # big enough that most catalog models fit with a command
@@ -285,6 +288,34 @@ def test_the_extractor_reads_both_spellings_of_the_config_registry() -> None:
            '**{"unlimited-ocr": "UnlimitedOCRConfig"})\n')
     assert _config_model_types(old) == ["chatglm", "mllama"]
     assert _config_model_types(new) == ["kimi_k2", "unlimited-ocr"]
+
+
+def test_the_extractor_refreshes_one_key_of_a_fixture_at_a_time(tmp_path: Path) -> None:
+    # --wheel / --config / --registry rewrite only their key(s) of an existing fixture; --wheel
+    # only from the wheel the fixture was extracted from (its sha256)
+    wheel = tmp_path / "vllm-9.9.9-cp38-abi3-any.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        zf.writestr("vllm-9.9.9.dist-info/METADATA", "Name: vllm\nRequires-Dist: "
+                    "transformers_stream_generator>=0.1\nRequires-Dist: transformers<6,>=4.56.0"
+                    "\nRequires-Dist: transformers>=9.0; extra == 'x'\n")
+    path = tmp_path / "vllm-9.9.9.json"
+    path.write_text(json.dumps({"wheel_sha256": "0" * 64, "flags": ["--x"]}), "utf-8")
+    with pytest.raises(SystemExit, match="is not the wheel vllm-9.9.9.json"):
+        extract_main(["9.9.9", "--out", str(tmp_path), "--wheel", str(wheel)])
+    sha = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    path.write_text(json.dumps({"wheel_sha256": sha, "flags": ["--x"]}), "utf-8")
+    assert extract_main(["9.9.9", "--out", str(tmp_path), "--wheel", str(wheel)]) == 0
+    config = tmp_path / "config.py"
+    config.write_text('_CONFIG_REGISTRY = LazyConfigDict(kimi_k2="DeepseekV3Config")\n', "utf-8")
+    assert extract_main(["9.9.9", "--out", str(tmp_path), "--config", str(config)]) == 0
+    registry = tmp_path / "registry.py"
+    registry.write_text('_TEXT_GENERATION_MODELS = {"LlamaForCausalLM": ("llama", "L")}\n'
+                        '_TRANSFORMERS_SUPPORTED_MODELS = {"SmolVLM": ("t", "T")}\n', "utf-8")
+    assert extract_main(["9.9.9", "--out", str(tmp_path), "--registry", str(registry)]) == 0
+    assert json.loads(path.read_text("utf-8")) == {
+        "wheel_sha256": sha, "flags": ["--x"], "transformers_min": "4.56.0",
+        "config_model_types": ["kimi_k2"], "architectures": ["LlamaForCausalLM"],
+        "transformers_architectures": ["SmolVLM"]}
 
 
 def test_the_transformers_extractor_reads_both_spellings_of_config_mapping_names() -> None:
