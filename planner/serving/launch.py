@@ -127,11 +127,15 @@ def remote_code_note(spec: ModelSpec, cli: VllmCli) -> str | None:
     The config comes first: get_config (transformers_utils/config.py, 0.9.1-0.33.0) reads a
     model_type outside its _CONFIG_REGISTRY with AutoConfig.from_pretrained(trust_remote_code=
     ...), which runs auto_map's AutoConfig class only with trust_remote_code when transformers
-    has no config class for the type ("Failed to load the model config ... --trust-remote-code
-    flag in the CLI"). The transformers installed beside vLLM is unknown: Headroom counts on
-    the types of the lowest one the release's wheel allows (VllmCli.transformers_min,
-    vllm_cli.transformers_model_types), so a type a newer transformers has still gets the
-    note (conservative: the flag then runs the repository's config class needlessly).
+    has no config class for the type: transformers' resolve_trust_remote_code raises "The
+    repository ... contains custom code which must be executed to correctly load the model"
+    (dynamic_module_utils, 4.56.0 and 5.16.1), which get_config re-raises (its own "Failed to
+    load the model config ... --trust-remote-code" matches only an older transformers'
+    wording, "requires you to execute the configuration file"). The transformers installed
+    beside vLLM is unknown: Headroom counts on the types of the lowest one the release's wheel
+    allows (VllmCli.transformers_min, vllm_cli.transformers_model_types), so a type a newer
+    transformers has still gets the note (conservative: the flag then runs the repository's
+    config class needlessly).
     """
     if _runs_remote_code(spec, cli):
         return (f"No launch command: vLLM {cli.vllm_version} has no native "

@@ -242,9 +242,10 @@ def test_a_config_neither_vllm_nor_transformers_reads_needs_trust_remote_code() 
     so any older one's: the lowest each wheel's METADATA allows, Requires-Dist
     transformers>=4.51.1 in 0.9.1 ... transformers<5.21.0,>=5.16.1 in 0.33.0), so get_config
     runs Llama-3_3-Nemotron-Super-49B's auto_map AutoConfig (configuration_decilm)
-    and refuses it without --trust-remote-code ("Failed to load the model config"), though
-    every release has DeciLMForCausalLM. kimi_k2 enters _CONFIG_REGISTRY in 0.18.0 (not in
-    0.17.0's; transformers has none); deepseek_v3 is transformers' own."""
+    and refuses it without --trust-remote-code (transformers' "contains custom code which
+    must be executed"), though every release has DeciLMForCausalLM. kimi_k2 enters
+    _CONFIG_REGISTRY in 0.18.0 (not in 0.17.0's; transformers has none); deepseek_v3 is
+    transformers' own."""
     nemotron = _spec("nvidia/Llama-3_3-Nemotron-Super-49B-v1")
     assert nemotron.remote_config_class == "configuration_decilm.DeciLMConfig"
     note = ("No launch command: neither vLLM {v} nor transformers {t} (the oldest it allows) "
