@@ -247,8 +247,14 @@ def current_engine() -> EngineSettings:
                           target_checkpoint=checkpoint, revision=revision,
                           num_speculative_tokens=current.num_speculative_tokens,
                           skip_mm_profiling=current.skip_mm_profiling,
-                          trust_remote_code=current.trust_remote_code
-                          and remote_code_runs(current_spec()) is not None)
+                          trust_remote_code=trusts_remote_code(current_spec()))
+
+
+def trusts_remote_code(spec: ModelSpec) -> bool:
+    """Whether `spec`'s launch command passes --trust-remote-code: the Plan page's box is
+    ticked and the sidebar's release needs it for `spec` (remote_code_runs), so a box kept
+    from another model never adds the flag unseen (the Plan, Report and Recommend pages)."""
+    return state().trust_remote_code and remote_code_runs(spec) is not None
 
 
 def remote_code_runs(spec: ModelSpec) -> str | None:

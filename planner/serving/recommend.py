@@ -19,7 +19,7 @@ launchable row, larger counts of the same GPU (dearer per hour) are not planned.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
@@ -437,6 +437,7 @@ def recommend(
     gpu_keys: Sequence[str] | None = None,
     top: int = 10,
     network: NetworkSpec | None = None,
+    trust_remote_code: Callable[[ModelSpec], bool] | None = None,
 ) -> RecommendResult:
     """The `top` cheapest configurations serving `workload`, launchable ones first, best row
     per (model, GPU, count).
@@ -446,7 +447,9 @@ def recommend(
     Counts above one node are searched through replica families (planner.serving.replicas):
     only counts and layouts a family's bound allows are planned, and none whose $/hour
     cannot enter the `top`. `network`: between the nodes of those counts (None: the GPU's
-    DGX network, hardware.network_link).
+    DGX network, hardware.network_link). `trust_remote_code`: whether a model's commands
+    pass vLLM's --trust-remote-code (the app: only a model that needs it), None: `engine`'s
+    for every model.
     """
     if not models:
         raise RecommendError("give at least one model")
@@ -455,15 +458,17 @@ def recommend(
     if not priced:
         raise RecommendError("no GPU in the search has a price: give one with --price KEY=USD")
     counts = gpu_counts(gpus_max)
-    settings = (engine or EngineSettings()).model_copy(
+    shared = (engine or EngineSettings()).model_copy(
         update={"max_model_len": workload.max_model_len})
-    release = vllm_rules(settings.vllm_version).label  # EngineError (one line): not covered
+    release = vllm_rules(shared.vllm_version).label  # EngineError (one line): not covered
     _check_context(workload, release)
     found: list[Recommendation] = []
     notes: list[str] = []
     place: dict[tuple[str, str], tuple[int, int]] = {}  # (model, GPU): its place in the search
     plans = pruned = skipped = 0
     for index, spec in enumerate(models):
+        settings = shared if trust_remote_code is None else shared.model_copy(
+            update={"trust_remote_code": trust_remote_code(spec)})
         memo: dict[str, int] = {}
         limit = derived_max_model_len(spec)
         if workload.max_model_len > limit:  # vLLM refuses it on any GPUs (planner.serving.startup)

@@ -121,3 +121,37 @@ def test_a_config_only_the_repository_reads_gets_the_checkbox_naming_its_class()
     assert not at.exception and "--trust-remote-code" in shlex.split(commands(at)[0])
     assert any("own Python code (configuration_decilm.DeciLMConfig)" in w.value
                for w in at.warning)
+
+
+def _recommend(at, models: list[str]):
+    """The Recommend page's search for `models` on one H100 (the table, shown as-is)."""
+    at.switch_page("ui/pages/recommend.py").run()
+    at.multiselect(key="recommend.models").set_value(models).run()
+    at.multiselect(key="recommend.gpus").set_value(["h100-sxm"]).run()
+    at.selectbox(key="recommend.gpus_max").set_value(1).run()
+    at.button(key="recommend.run").click().run()
+    assert not at.exception
+    return at.dataframe[-1].value
+
+
+def test_the_recommend_page_plans_with_the_plan_pages_choice() -> None:
+    # unticked: Acme's rows are what-ifs whose note names the checkbox
+    at = open_page(None, **ON_H100)
+    table = _recommend(at, [ACME])
+    assert set(table["run"]) == {"what-if (no command)"} and commands(at) == []
+    assert any(c.value == "What-if, no command: " + WHY for c in at.caption)
+    # ticked on the Plan page: Acme's rows get a command with the flag; a native model
+    # searched beside it does not (only a model that needs it, as on the Plan page)
+    at.switch_page("ui/pages/plan.py").run()
+    trust_boxes(at)[0].check().run()
+    table = _recommend(at, [ACME, "Qwen/Qwen3-8B"])
+    rows = {model: list(table.index[table["model"] == model]) for model in (ACME, "Qwen/Qwen3-8B")}
+    assert rows[ACME] and rows["Qwen/Qwen3-8B"]
+    assert set(table["run"]) == {"vllm serve"}
+    for model, indices in rows.items():
+        at.selectbox(key="recommend.row").set_value(indices[0]).run()
+        [command] = commands(at)
+        words = shlex.split(command)
+        assert words[:3] == ["vllm", "serve", model], command
+        assert ("--trust-remote-code" in words) == (model == ACME), command
+    assert not any(c.value.startswith("What-if") for c in at.caption)

@@ -19,7 +19,14 @@ from planner.serving.prices import (
 )
 from planner.serving.recommend import RecommendResult, Workload, recommend
 from planner.text import md_escape
-from ui.context import USER_ERRORS, app_words, model_spec, release_default_note, show_error
+from ui.context import (
+    USER_ERRORS,
+    app_words,
+    model_spec,
+    release_default_note,
+    show_error,
+    trusts_remote_code,
+)
 from ui.state import state
 
 _RESULT_KEY = "recommend.result"
@@ -123,7 +130,8 @@ def _show(result: RecommendResult) -> None:
         st.caption(md_escape(prefix + app_words(chosen.launch_note)))
 
 
-# the sidebar's release and the Plan page's utilization (unset: the release's default)
+# the sidebar's release and the Plan page's utilization (unset: the release's default); the
+# Plan page's Trust remote code for the models that need it (trusts_remote_code)
 engine = EngineSettings(vllm_version=state().vllm_version,
                         gpu_memory_utilization=state().gpu_memory_utilization)
 st.title("Recommend")
@@ -146,14 +154,14 @@ with st.expander(f"Prices ($ per GPU-hour; defaults of {PRICE_TABLE_DATE}, edit 
     overrides = _price_table()
 gpu_keys = tuple(st.session_state["recommend.gpus"]) or None
 key = (tuple(models), workload, tuple(sorted(overrides.items())),
-       st.session_state["recommend.gpus_max"], gpu_keys, engine)
+       st.session_state["recommend.gpus_max"], gpu_keys, engine, state().trust_remote_code)
 if st.button("Find the cheapest", type="primary", key="recommend.run", disabled=not models):
     try:
         with st.spinner("Planning every GPU x count x format x layout…"):
             specs = [model_spec(name) for name in models]
             result = recommend(specs, workload, with_overrides(overrides), engine=engine,
                                gpus_max=st.session_state["recommend.gpus_max"],
-                               gpu_keys=gpu_keys)
+                               gpu_keys=gpu_keys, trust_remote_code=trusts_remote_code)
         st.session_state[_RESULT_KEY] = (key, result)
     except USER_ERRORS as exc:
         show_error("Cannot search", exc)
