@@ -5,6 +5,7 @@ from __future__ import annotations
 from planner.report import (
     ModelCard,
     card_facts,
+    launch_note_ranks,
     no_speed_reason,
     rate_cell,
     speed_cell,
@@ -19,7 +20,7 @@ from planner.serving.plan import Plan
 from planner.serving.recommend import RecommendResult
 from planner.serving.speed import ServingLoad, SpeedEstimate
 from planner.serving.sweep import SweepResult
-from planner.text import counted
+from planner.text import counted, rank_runs
 from planner.units import GIB
 
 
@@ -114,8 +115,13 @@ def sweep_text(result: SweepResult, own_key: str, top: int | None) -> str:
         lines.append("--top K or --all shows more rows")
     if speed:
         lines.append(sweep_speed_note(result))
-    launches = [f"#{rank}  {_launch(row.vllm_command, row.launch_note)}"
-                for rank, row in shown if row]
+    # one line per command, one per note shared by the rows without one ("#1-#20  <note>"),
+    # in the order of the first rank each names
+    launches = [line for _, line in sorted(
+        [(rank, f"#{rank}  {_launch(row.vllm_command, row.launch_note)}")
+         for rank, row in shown if row and row.vllm_command is not None]
+        + [(at[0], f"{rank_runs(at)}  {note}")
+           for note, at in launch_note_ranks((rank, row) for rank, row in shown if row).items()])]
     caveats = sweep_caveats((rank, row) for rank, row in shown if row)
     return "\n".join([*lines, "", *text_columns(cells), *([""] if caveats else []), *caveats,
                       "", "Launch:", *launches]) + "\n"

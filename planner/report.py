@@ -733,14 +733,21 @@ def sweep_caveats(ranked: Iterable[tuple[int, SweepRow]]) -> list[str]:
             for parts, at in unmodelled_ranks(ranked).items()]
 
 
+def launch_note_ranks(ranked: Iterable[tuple[int, SweepRow]]) -> dict[str, list[int]]:
+    """The ranks of the (rank, row) pairs whose row has no launch command, grouped by its
+    launch note (why it has none), groups in the order they first appear."""
+    ranks: dict[str, list[int]] = {}
+    for rank, row in ranked:
+        if row.vllm_command is None:
+            ranks.setdefault(row.launch_note, []).append(rank)
+    return ranks
+
+
 def _unlaunchable(rows: list[SweepRow]) -> list[str]:
     """One line per reason the fitting rows among `rows` (ranked from 1) have no launch
     command (a what-if format no known checkpoint holds, ...), naming them, as `sweep` lists
-    each row's command or note."""
-    ranks: dict[str, list[int]] = {}
-    for rank, row in enumerate(rows, 1):
-        if row.fits and row.vllm_command is None:
-            ranks.setdefault(row.launch_note, []).append(rank)
+    them (cli.text.sweep_text)."""
+    ranks = launch_note_ranks((rank, row) for rank, row in enumerate(rows, 1) if row.fits)
     return [f"no launch command for {rank_runs(at)}: {note}" for note, at in ranks.items()]
 
 

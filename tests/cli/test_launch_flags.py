@@ -186,3 +186,41 @@ def test_a_config_only_its_own_code_reads_is_launched_only_with_trust_remote_cod
     assert words[:3] == ["vllm", "serve", "nvidia/Llama-3_3-Nemotron-Super-49B-v1"], command
     assert "--trust-remote-code" in words, command
     assert command_problems(command, vllm_cli("0.33.0")) == [], command
+
+
+def test_sweep_text_names_the_rows_sharing_a_note_once(
+        tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fixture on one H100: 5 weight formats (its BF16; FP8, GPTQ, AWQ, INT8 W8A8 what-ifs)
+    x 2 KV dtypes x TP=1 = 10 rows, none launchable without --trust-remote-code: one note
+    line for #1-#10 (the report's grouping), while the JSON keeps each row's note."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    shutil.copy(REMOTE_CODE, tmp_path / "config.json")
+    (tmp_path / "model.safetensors").write_bytes(b"")
+    base = ["sweep", "--model", str(tmp_path), "--gpu", "h100-sxm", "--max-model-len", "4096",
+            "--vllm-version", "0.33.0", "--all"]
+    why = ("No launch command: vLLM 0.33.0 has no native AcmeForCausalLM: it loads only with "
+           "--trust-remote-code, which runs the repository's Python code; review it, then plan "
+           "with --trust-remote-code.")
+    assert main(base) == 0
+    launch = capsys.readouterr().out.split("\nLaunch:\n")[1].splitlines()
+    assert launch == [f"#1-#10  {why}"]
+    assert main([*base, "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert [r["launch_note"] for r in rows] == [why] * 10
+    # with the flag, BF16 and FP8 (made at load) get a command per row; GPTQ, AWQ and INT8
+    # (no checkpoint known) one line per format naming both of its KV dtypes' rows
+    assert main([*base, "--trust-remote-code", "--json"]) == 0
+    ranks: dict[str, list[int]] = {}
+    for rank, row in enumerate(json.loads(capsys.readouterr().out)["rows"], 1):
+        ranks.setdefault(row["quant_key"], []).append(rank)
+    assert main([*base, "--trust-remote-code"]) == 0
+    launch = capsys.readouterr().out.split("\nLaunch:\n")[1].splitlines()
+    firsts = [int(line.split()[0].rstrip(",")[1:]) for line in launch]
+    assert firsts == sorted(firsts)  # in rank order
+    assert len(launch) == 3 + 4  # 3 what-if formats, 2 x 2 commands
+    for key, label in (("w4a16-gptq-g128", "GPTQ int4"), ("w4a16-awq-g128", "AWQ int4"),
+                       ("w8a8-int8", "INT8 W8A8")):
+        a, b = ranks[key]
+        assert sum(line.startswith(f"#{a}, #{b}  No {label}") for line in launch) == 1, launch
+    assert sorted(f for f, line in zip(firsts, launch, strict=True) if "vllm serve" in line) \
+        == sorted(ranks["fp8-tensor"] + ranks["bf16"])
