@@ -403,7 +403,8 @@ class _LayoutFacts(NamedTuple):
     fetched in one lookup rather than one per fact (_setup)."""
 
     r: "_Resolved"  # held, so that the id _LAYOUT_FACTS keys on stays this object's
-    weight_totals: tuple[int, ...]
+    weight_terms: tuple[WeightTerms, ...]  # each (stage, TP rank) position's, by part
+    weight_totals: tuple[int, ...]  # their total_bytes
     stages: tuple[tuple[range, StageKv | None], ...]
     kv_b: KvBytes  # the layout's KV layout (engine.sparse_mla_kv: 0.18 reads heads per rank)
     request: tuple[int, int]  # (blocks, bytes) of one max_model_len request (_full_request)
@@ -699,7 +700,8 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
     key = ("weights", r.scheme.memo_key, *_layout_key(layout), r.act_b, r.expert_pad,
            r.states.draft_kv_layers, own_heads, r.mbt if spec.compressed_attention else 0,
            r.vision_first_stage_only)
-    totals = _cached(spec, key, _rank_totals, spec, r, layout, own_heads)
+    terms = _cached(spec, key, _rank_terms, spec, r, layout, own_heads)
+    totals = tuple(w.total_bytes for w in terms)
     kv_b = sparse_mla_kv(spec, s, r.kv_plain, r.compute_capability, layout.tp)
     stages = ENGINE.stage_layouts(r.facts, layout, r.block_size, kv_b, r.fa4_fp8_hd512,
                                   r.states, r.kv_grouping[0])
@@ -710,20 +712,15 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
               tuple(_kv_sharing_errors(spec, stages) or _empty_stage_errors(stages, s)),
               tuple(_page_size_errors(stages, r, s)))
     window_mbt = window_batched_tokens(r.in_flight_window, r.runner[0], layout.pp, r.mbt)
-    return _LayoutFacts(r, totals, stages, kv_b,
+    return _LayoutFacts(r, terms, totals, stages, kv_b,
                         _full_request(spec, r, layout, stages, kv_b, window_mbt), window_mbt,
                         warnings, {}, _distinct_workers(cluster, layout, r, totals), checks, {})
 
 
-def _rank_totals(spec: ModelSpec, r: _Resolved, layout: ParallelLayout, own_heads: bool
-                 ) -> tuple[int, ...]:
-    """The weight bytes of each (stage, TP rank) position, in rank order (_setup caches them)."""
-    return tuple(w.total_bytes for w in _rank_terms(spec, r, layout, own_heads))
-
-
 def _rank_terms(spec: ModelSpec, r: _Resolved, layout: ParallelLayout, own_heads: bool
                 ) -> tuple[WeightTerms, ...]:
-    """The weights of each (stage, TP rank) position by component, in rank order."""
+    """The weights of each (stage, TP rank) position by component, in rank order (_setup
+    caches them per weight format and layout)."""
     return rank_weights(spec, r.scheme, layout, _params(spec), served_dtype_bytes=r.act_b,
                         expert_pad=r.expert_pad, mtp_layers=r.states.draft_kv_layers,
                         mtp_own_heads=own_heads, max_num_batched_tokens=r.mbt,
@@ -744,13 +741,12 @@ WEIGHT_PARTS = {
 def _weights_formula(st: _Setup, bind: RankMemory) -> str:
     """The binding rank's weights as the sum of their parts (rank_weights), and where they
     sit. Every rank's weights are its (stage, TP rank) position's (plan reads weight_totals,
-    _rank_totals of these same parts), so the parts add up to bind.weights_bytes: a DP
+    the totals of these same parts), so the parts add up to bind.weights_bytes: a DP
     replica's ranks hold what replica 0's hold, its EP share of the experts included."""
-    layout, r = st.layout, st.facts.r
-    own_heads = bool(r.states.draft_kv_layers) and draft_own_heads(st.spec, st.s.vllm_version)
-    where = (f"{r.scheme.label}; stage {bind.pp_stage}, TP rank {bind.tp_rank}, layers "
+    layout, f = st.layout, st.facts
+    where = (f"{f.r.scheme.label}; stage {bind.pp_stage}, TP rank {bind.tp_rank}, layers "
              f"{bind.layers[0]}-{bind.layers[1] - 1}")
-    parts = _rank_terms(st.spec, r, layout, own_heads)[bind.pp_stage * layout.tp + bind.tp_rank]
+    parts = f.weight_terms[bind.pp_stage * layout.tp + bind.tp_rank]
     shown = " + ".join(f"{name} {_gib_or_mib(getattr(parts, field))}"
                        for field, name in WEIGHT_PARTS.items() if getattr(parts, field))
     return f"{shown} = {_gib(bind.weights_bytes)} ({where})"
