@@ -7,7 +7,6 @@ from planner.report import (
     card_facts,
     launch_note_ranks,
     no_speed_reason,
-    rate_cell,
     speed_cell,
     sweep_caveats,
     sweep_cells,
@@ -41,7 +40,7 @@ def speed_lines(speed: SpeedEstimate | None, plan: Plan, load: ServingLoad) -> l
         f"  TTFT                {speed.ttft_ms:,.0f} ms",
         f"  TPOT                {speed.tpot_ms:,.1f} ms "
         f"({speed.output_tokens_per_s_per_request:,.1f} tok/s per request)",
-        f"  output throughput   {rate_cell(speed.output_tokens_per_s)} tok/s (all requests)",
+        f"  output throughput   {speed_cell(speed.output_tokens_per_s)} tok/s (all requests)",
         f"  prefill             {speed.prefill_tokens_per_s:,.0f} tok/s (one request)",
         f"  TP all-reduce       {speed.allreduce_ms_per_step:,.2f} ms per decode step",
         f"  KV-limited          {speed.kv_limited_concurrency:,} requests {load.held_label}",

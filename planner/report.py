@@ -38,7 +38,7 @@ from planner.serving.plan import Plan, unmodelled_ranks, verdict_unmodelled
 from planner.serving.speed import ServingLoad, SpeedEstimate, context_rule, speed_columns
 from planner.serving.sweep import Objective, SweepResult, SweepRow, sweep_csv
 from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, listed_stand_in, vllm_rules
-from planner.text import md_code_block, md_escape, rank_runs
+from planner.text import md_code_block, md_escape, rank_runs, ranks_by
 from planner.units import GIB
 
 REPORT_SCHEMA = "headroom.report"
@@ -689,7 +689,7 @@ def _performance(inputs: ReportInputs) -> list[str]:
         ["Time to first token (TTFT)", f"{speed.ttft_ms:,.0f} ms"],
         ["Time per output token (TPOT)", f"{speed.tpot_ms:,.1f} ms"],
         ["Output tokens/s per request", f"{speed.output_tokens_per_s_per_request:,.1f}"],
-        ["Output tokens/s, all requests", rate_cell(speed.output_tokens_per_s)],
+        ["Output tokens/s, all requests", speed_cell(speed.output_tokens_per_s)],
         ["Prefill tokens/s (one request)", f"{speed.prefill_tokens_per_s:,.0f}"],
         ["TP all-reduce per decode step", f"{speed.allreduce_ms_per_step:,.2f} ms"],
         ["KV-limited concurrency", f"{speed.kv_limited_concurrency:,}"],
@@ -735,12 +735,8 @@ def sweep_caveats(ranked: Iterable[tuple[int, SweepRow]]) -> list[str]:
 
 def launch_note_ranks(ranked: Iterable[tuple[int, SweepRow]]) -> dict[str, list[int]]:
     """The ranks of the (rank, row) pairs whose row has no launch command, grouped by its
-    launch note (why it has none), groups in the order they first appear."""
-    ranks: dict[str, list[int]] = {}
-    for rank, row in ranked:
-        if row.vllm_command is None:
-            ranks.setdefault(row.launch_note, []).append(rank)
-    return ranks
+    launch note (why it has none), groups in the order they first appear (text.ranks_by)."""
+    return ranks_by(ranked, lambda row: row.launch_note if row.vllm_command is None else None)
 
 
 def _unlaunchable(rows: list[SweepRow]) -> list[str]:
@@ -766,13 +762,6 @@ def _unmodelled_line(rows: str, parts: str) -> str:
 def speed_cell(value: float | None, digits: int = 1) -> str:
     """A speed figure with thousands separators, '—' where there is none."""
     return "—" if value is None else f"{value:,.{digits}f}"
-
-
-def rate_cell(tokens_per_s: float) -> str:
-    """An output rate for all requests shown beside the per-request one, at its precision (one
-    decimal): whole, an aggregate of 20.6 read 21 beside 20.9 per request, and 145.6 read
-    146 beside 145.7."""
-    return speed_cell(tokens_per_s)
 
 
 def sweep_speed_cells(row: SweepRow) -> list[str]:

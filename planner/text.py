@@ -8,6 +8,8 @@ show text verbatim, so md_code_block only makes sure the text cannot close its f
 """
 
 import re
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any
 
 _SPECIAL = re.compile(r"[\\`*{}\[\]<>|~$@&]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|:(?=\S)")
 """Inline Markdown and HTML syntax (not '(', ')' or '!': a link or image needs '[', escaped,
@@ -70,6 +72,18 @@ def consecutive_runs(numbers: list[int]) -> list[list[int]]:
         else:
             runs.append([n])
     return runs
+
+
+def ranks_by(ranked: Iterable[tuple[int, Any]], key: Callable[[Any], Hashable | None]
+             ) -> dict[Hashable, list[int]]:
+    """The ranks of (rank, row) pairs grouped by key(row), skipping rows whose key is None,
+    groups in the order they first appear (a table's note names each group's ranks with
+    rank_runs)."""
+    groups: dict[Hashable, list[int]] = {}
+    for rank, row in ranked:
+        if (group := key(row)) is not None:
+            groups.setdefault(group, []).append(rank)
+    return groups
 
 
 def rank_runs(numbers: list[int], mark: str = "#") -> str:

@@ -4,7 +4,7 @@ concurrency and the terms (every figure from planner.serving.speed, formatted he
 import pandas as pd
 import streamlit as st
 
-from planner.report import rate_cell
+from planner.report import speed_cell
 from planner.serving.plan import Plan, PlanRequest
 from planner.serving.speed import ARRIVALS, ServingLoad, SpeedEstimate, estimate_speed
 from planner.serving.sweep import OBJECTIVES
@@ -72,7 +72,7 @@ def speed_metrics(est: SpeedEstimate) -> None:
                    help="time to first token: the prompt's prefill plus the prefills queued "
                    "ahead of it")
     cols[1].metric("TPOT", f"{est.tpot_ms:,.1f} ms", help="time per output token (decode)")
-    cols[2].metric(f"Output tokens/s at {est.concurrency:,}", rate_cell(est.output_tokens_per_s),
+    cols[2].metric(f"Output tokens/s at {est.concurrency:,}", speed_cell(est.output_tokens_per_s),
                    help="all requests in flight together")
     cols[3].metric("Tokens/s per request", f"{est.output_tokens_per_s_per_request:,.1f}")
     cols[4].metric("Prefill tokens/s", f"{est.prefill_tokens_per_s:,.0f}",

@@ -100,7 +100,7 @@ from planner.serving.vllm_versions import (
     window_batched_tokens,
 )
 from planner.serving.weights import VISION_ON_EVERY_STAGE, WeightTerms, rank_weights
-from planner.text import counted
+from planner.text import counted, ranks_by
 from planner.units import GIB, MIB
 
 ENGINE: Engine = VLLM
@@ -1051,13 +1051,10 @@ def unmodelled_ranks(ranked: Iterable[tuple[int, Any]],
                      ) -> dict[Hashable, list[int]]:
     """The ranks of the (rank, row) pairs whose row's verdict fits on figures leaving parts
     out (verdict_unmodelled), grouped by by(row, parts) (the parts unless given), groups in
-    the order they first appear: such a row is no confident fit, as `plan` says of its
-    verdict (the sweep tables' yes* rows, recommend's caveats)."""
-    ranks: dict[Hashable, list[int]] = {}
-    for rank, row in ranked:
-        if parts := verdict_unmodelled(row.verdict):
-            ranks.setdefault(by(row, parts), []).append(rank)
-    return ranks
+    the order they first appear (text.ranks_by): such a row is no confident fit, as `plan`
+    says of its verdict (the sweep tables' yes* rows, recommend's caveats)."""
+    return ranks_by(ranked, lambda row: None if (parts := verdict_unmodelled(row.verdict))
+                    is None else by(row, parts))
 
 
 def unmodelled_parts(spec: ModelSpec, s: EngineSettings, mbt: int, seqs: int, pp: int

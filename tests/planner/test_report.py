@@ -412,11 +412,11 @@ def test_memory_plan_gives_each_figure_its_formula() -> None:
 
 
 def test_an_output_rate_for_all_requests_keeps_the_per_request_decimal() -> None:
-    from planner.report import rate_cell
+    from planner.report import speed_cell
 
     # beside a per-request 20.9 tok/s, an aggregate of 20.6 must not read 21; nor 145.6
     # read 146 beside 145.7, nor 99.96 read "100.0" while 100.2 read "100"
-    assert rate_cell(20.6) == "20.6"
-    assert rate_cell(145.6) == "145.6"
-    assert (rate_cell(99.96), rate_cell(100.2)) == ("100.0", "100.2")
-    assert rate_cell(1234.44) == "1,234.4"
+    assert speed_cell(20.6) == "20.6"
+    assert speed_cell(145.6) == "145.6"
+    assert (speed_cell(99.96), speed_cell(100.2)) == ("100.0", "100.2")
+    assert speed_cell(1234.44) == "1,234.4"

@@ -10,7 +10,7 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 
 from cli.planner_cli import main
-from planner.text import counted, md_code_block, md_escape, rank_runs
+from planner.text import counted, md_code_block, md_escape, rank_runs, ranks_by
 
 HOSTILE_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "hostile"
 HOSTILE = [
@@ -117,3 +117,9 @@ def test_rank_runs_joins_consecutive_numbers() -> None:
     assert rank_runs([1, 2, 3, 5]) == "#1-#3, #5"
     assert rank_runs([8, 9, 12, 13, 19]) == "#8-#9, #12-#13, #19"
     assert rank_runs([0, 1, 2, 4], "") == "0-2, 4"  # a model card's layer runs
+
+
+def test_ranks_by_groups_in_first_seen_order_and_skips_none() -> None:
+    rows = [(1, "a"), (2, None), (3, "b"), (4, "a"), (5, "b")]
+    assert ranks_by(rows, lambda row: row) == {"a": [1, 4], "b": [3, 5]}
+    assert list(ranks_by(rows, lambda row: row)) == ["a", "b"]
