@@ -14,8 +14,9 @@ from typing import NamedTuple
 from planner.catalog import catalog_entry, catalog_spec
 from planner.model import quant
 from planner.model.spec import ModelSpec
-from planner.serving.engine import EngineSettings
+from planner.serving.engine import EngineSettings, served_dtype
 from planner.serving.vllm_cli import VllmCli, command_problems, transformers_model_types
+from planner.serving.vllm_versions import vllm_rules
 from planner.units import VLLM_KV_DTYPE
 
 QUANTIZED_CHECKPOINTS: dict[str, tuple[str, ...]] = {
@@ -87,6 +88,7 @@ def launch(model: str, scheme: quant.QuantScheme, s: EngineSettings, engine_flag
         elif known:
             serve, note = f"vllm serve {known}", (
                 f"Loads {known}, the catalog's {scheme.label} checkpoint of {model}.")
+            serve += _kv_as_planned(known, s, cli)
         elif scheme.runtime and scheme.vllm_quantization and cli.accepts(
                 "--quantization", scheme.vllm_quantization):
             serve += f" --quantization {scheme.vllm_quantization}"
@@ -104,6 +106,22 @@ def launch(model: str, scheme: quant.QuantScheme, s: EngineSettings, engine_flag
     if problems:
         return Launch(None, "No launch command: " + "; ".join(problems), tuple(problems))
     return Launch(head, note)
+
+
+def _kv_as_planned(checkpoint: str, s: EngineSettings, cli: VllmCli) -> str:
+    """' --kv-cache-dtype D' where a what-if planned with a 16-bit KV cache (`auto`) loads a
+    known checkpoint whose own KV cache format `auto` would take instead, else ''.
+
+    NOTE: vllm/utils/torch_utils.py resolve_kv_cache_dtype_string (0.14.0 and 0.33.0 wheels;
+    vllm_versions.CHECKPOINT_KV_DTYPE_FROM): `auto` becomes the checkpoint's
+    kv_cache_quant_algo (ModelOpt FP8: fp8), a value given is returned as it is. The dtype
+    named is the one `auto` means for a checkpoint without one: the model's (served_dtype).
+    """
+    target = catalog_spec(checkpoint)
+    if (s.kv_cache_dtype != "auto" or target.quant is None or target.quant.kv_cache_dtype is None
+            or not vllm_rules(cli.vllm_version).checkpoint_kv_dtype):
+        return ""
+    return f" --kv-cache-dtype {served_dtype(s, target.torch_dtype)}"
 
 
 REMOTE_CODE_STEP = "plan with --trust-remote-code"
