@@ -43,6 +43,7 @@ from planner.serving.vllm_versions import (
     CUSTOM_AR_WORLD_SIZES,
     DEFAULT_ENCODER_RULES,
     DEFAULT_VLLM_VERSION,
+    TRITON_MLA_FULL_GRAPHS_FROM,
     EncoderRules,
     Version,
     VllmRules,
@@ -405,9 +406,10 @@ def capture_sizes(max_num_seqs: int, max_num_batched_tokens: int, blackwell_1024
 
 
 def cuda_graph_count(max_num_seqs: int, max_num_batched_tokens: int,
-                     blackwell_1024: bool = False, rules: VllmRules | None = None
-                     ) -> tuple[int, int]:
-    """(piecewise, full) graphs vLLM captures by default (FULL_AND_PIECEWISE).
+                     blackwell_1024: bool = False, rules: VllmRules | None = None,
+                     full_decode: bool = True) -> tuple[int, int]:
+    """(piecewise, full) graphs vLLM captures by default (FULL_AND_PIECEWISE); `full_decode`
+    False where the attention backend allows none (triton_mla_piecewise).
 
     NOTE: v1/cudagraph_dispatcher.py (0.19.0 wheel): one PIECEWISE graph per capture size,
     plus one FULL decode graph per capture size <= max_num_seqs (uniform decode of one
@@ -415,8 +417,30 @@ def cuda_graph_count(max_num_seqs: int, max_num_batched_tokens: int,
     default mode is PIECEWISE: no full graphs (vllm_versions.FULL_GRAPHS_FROM).
     """
     sizes = capture_sizes(max_num_seqs, max_num_batched_tokens, blackwell_1024, rules)
-    full = rules is None or rules.full_graphs
+    full = (rules is None or rules.full_graphs) and full_decode
     return len(sizes), sum(1 for size in sizes if size <= max_num_seqs) if full else 0
+
+
+def triton_mla_piecewise(spec: ModelSpec, rules: VllmRules, compute_capability: str) -> bool:
+    """Whether vLLM `rules` decodes `spec` with piecewise CUDA graphs only because its attention
+    runs on TRITON_MLA, which supports none before 0.22 (vllm_versions.TRITON_MLA_FULL_GRAPHS_
+    FROM): a dense-MLA model (every layer MLA, no indexer) on an NVIDIA GPU of compute
+    capability other than 9.x and 10.x, on a release that otherwise captures full decode
+    graphs (0.11-0.21)."""
+    major = (parse_capability(compute_capability) or (0, 0))[0]
+    mixers = [layer.mixer for layer in spec.layers]
+    return (rules.full_graphs and rules.version < TRITON_MLA_FULL_GRAPHS_FROM
+            and major not in (0, 9, 10) and spec.compressed_attention is None
+            and bool(mixers) and all(isinstance(m, MlaMixer) for m in mixers)
+            and not is_sparse_mla(spec))
+
+
+TRITON_MLA_PIECEWISE_NOTE = (
+    "vLLM {v} serves this GPU's MLA attention with TRITON_MLA, which supports no CUDA graph "
+    "before 0.22 (AttentionCGSupport.NEVER; vllm_versions.TRITON_MLA_FULL_GRAPHS_FROM), so vLLM "
+    "turns FULL_AND_PIECEWISE into PIECEWISE: no full decode graphs, each layer's attention "
+    "launched from Python every step")
+"""What triton_mla_piecewise means for a plan, on its CUDA graph and overhead terms."""
 
 
 def cuda_graph_bytes(graphs: int) -> int:

@@ -24,6 +24,7 @@ from planner.serving.activation_dsv4 import dsv4_first_capture_bytes
 from planner.serving.encoder_cover import encoder_gap, measured, profiled
 from planner.serving.engine import (
     GRAPH_BYTES_PER_GRAPH,
+    TRITON_MLA_PIECEWISE_NOTE,
     EngineSettings,
     ModelFacts,
     StageKv,
@@ -44,6 +45,7 @@ from planner.serving.engine import (
     served_dtype,
     served_kv_elem_bytes,
     sparse_mla_kv,
+    triton_mla_piecewise,
 )
 from planner.serving.engines import VLLM, Engine, Overheads, Worker
 from planner.serving.hardware import ClusterSpec, GpuSpec, parse_capability
@@ -547,7 +549,8 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         nvswitch_sharp=gpu.default_intra_node_link == "nvlink" and _cc(gpu) >= (9, 0),
         compute_capability=gpu.compute_capability,
         graphs=cuda_graph_count(seqs, mbt, rules.blackwell_graphs_1024 and _cc(gpu)[0] == 10,
-                                rules),
+                                rules, not triton_mla_piecewise(spec, rules,
+                                                                gpu.compute_capability)),
         fa4_fp8_hd512=rules.sm90_fa4_fp8_hd512 and _cc(gpu)[0] == 9,
         symm_mem=rules.symm_mem,
         nnodes_custom_ar_off=rules.nnodes_custom_ar_off,
@@ -1429,6 +1432,8 @@ def _terms(st: _Setup, bind: RankMemory, out: _Outcome, warm: _WarmRestart | Non
                           if r.runner[0] == "v2" else ("", ""))
     if not s.enforce_eager:
         graphs_note += v2_graphs
+        if triton_mla_piecewise(st.spec, rules, r.compute_capability):
+            graphs_note += "; " + TRITON_MLA_PIECEWISE_NOTE.format(v=rules.label)
     first_capture = dsv4_first_capture_bytes(r.facts.dsv4, r.graphs[0])
     if r.facts.dsv4 is not None and s.cuda_graph_bytes is None and not s.enforce_eager:
         graphs_note += "; " + dsv4_graphs_note()

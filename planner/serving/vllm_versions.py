@@ -258,6 +258,18 @@ FULL_GRAPHS_FROM: Version = (0, 11, 0)
 in the 0.9.1-0.10.0 wheels (config.py), VllmConfig.__post_init__ sets an unset cudagraph_mode
 to PIECEWISE in 0.10.1-0.10.2 (config/__init__.py) and to FULL_AND_PIECEWISE from 0.11.0."""
 
+TRITON_MLA_FULL_GRAPHS_FROM: Version = (0, 22, 0)
+"""NOTE: TRITON_MLA, the only dense-MLA attention backend on NVIDIA compute capabilities other
+than 9.x and 10.x (platforms/cuda.py: FLASH_ATTN_MLA major 9, FLASHMLA 9 or 10, FLASHINFER_MLA
+and CUTLASS_MLA 10; startup.dense_mla_backends), supports no CUDA graph before 0.22: its
+metadata builder keeps the base class's AttentionCGSupport.NEVER (v1/attention/backend.py
+`_cudagraph_support` in the 0.16.0 wheel; no override in v1/attention/backends/mla/
+triton_mla.py of the 0.11.0-0.21.0 wheels), so the cudagraph-mode check (gpu_model_runner.py
+_check_and_update_cudagraph_mode in 0.11.0-0.16.0, config/compilation.py in 0.21.0) turns
+FULL_AND_PIECEWISE into PIECEWISE ("attention is compiled piecewise"): no full decode graphs,
+every layer's attention launched from Python each step. The 0.22.0 wheel adds
+TritonMLAMetadataBuilder with UNIFORM_BATCH (vLLM PR #42885)."""
+
 GRAPH_STEP16_FROM: Version = (0, 12, 0)
 """NOTE: _set_cudagraph_sizes: capture sizes 1, 2, 4, then every 8 up to the largest in the
 0.9.1-0.11.0 wheels; every 16 above 256 from the 0.12.0 wheel (config/vllm.py)."""

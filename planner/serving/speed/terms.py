@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 
+from planner.serving.engine import TRITON_MLA_PIECEWISE_NOTE
 from planner.serving.hardware import SM_UNITS
 from planner.serving.plan import Term
 from planner.serving.speed.coefficients import (
@@ -86,18 +87,23 @@ def release_caveats(ctx: _Ctx) -> tuple[str, str]:
     """(CUDA-graph caveat, all-reduce caveat) of this plan's vLLM release: the terms whose
     fitted or measured figures come from runs of 0.11+ and that vLLM 0.9.1-0.10.x runs
     otherwise, without a source that sizes the difference (each "" where none applies):
-    - piecewise CUDA graphs only before 0.11 (vllm_versions.FULL_GRAPHS_FROM): every layer's
-      attention runs outside the graphs, launched from Python; the per-layer overhead was
-      fitted on runs of 0.11-0.19 with full decode graphs (FULL_AND_PIECEWISE);
+    - piecewise CUDA graphs only before 0.11 (vllm_versions.FULL_GRAPHS_FROM), and for MLA
+      models on TRITON_MLA before 0.22 (engine.triton_mla_piecewise): every layer's attention
+      runs outside the graphs, launched from Python; the per-layer overhead was fitted on
+      runs of 0.11-0.19 with full decode graphs (FULL_AND_PIECEWISE);
     - no symmetric-memory all-reduce before 0.11 (vllm_versions.SYMM_MEM_FROM): on NVLink 4/5
       a prefill chunk's all-reduce of 8 MiB or more runs on NCCL, while NVLINK_ALLREDUCE's
       measured line passes through torch symmetric memory's 16 MiB time."""
     dev = ctx.device
     v = dev.rules.label
-    graphs = "" if dev.rules.full_graphs or ctx.eager else (
+    graphs = "" if ctx.eager else (
         f"vLLM {v} captures piecewise CUDA graphs only (full decode graphs from 0.11): each "
         "layer's attention runs outside them, so the per-layer overhead, fitted on 0.11+ runs "
-        f"with full decode graphs, is unverified for {v}")
+        f"with full decode graphs, is unverified for {v}" if not dev.rules.full_graphs else
+        TRITON_MLA_PIECEWISE_NOTE.format(v=v) + ": the per-layer overhead, fitted on runs with "
+        "full decode graphs, is unverified here (public runs of DeepSeek-V2-Lite on vLLM "
+        "0.16.0 at batch 1 decode about 2x slower than planned: README, Known limits)"
+        if dev.mla_piecewise else "")
     chunk_msg = ctx.mbt * ctx.hidden * dev.act_b
     measured_on_nccl = (not dev.rules.symm_mem and ctx.tp > 1 and chunk_msg >= CUSTOM_AR_MAX_BYTES
                         and measured_allreduce(dev.link) is not None)

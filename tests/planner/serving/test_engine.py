@@ -220,3 +220,31 @@ def test_activation_takes_the_sort_sampler_or_the_forward_whichever_is_larger():
     # not the last PP stage: no sampler, the fit's forward terms alone
     first, _ = activation_bytes(facts, range(16), False, 2048, 256, 1, 2, sort_sampler=True)
     assert first == int(0.308 * 2048 * (4096 + 28672) * 2)
+
+
+def test_triton_mla_piecewise_only_for_dense_mla_off_hopper_and_blackwell_before_0_22():
+    # TRITON_MLA is the only dense-MLA backend on compute capability 8.x and 12.x (FLASH_ATTN_MLA
+    # needs major 9, FLASHMLA 9 or 10, FLASHINFER_MLA and CUTLASS_MLA 10: the backends'
+    # supports_compute_capability in the 0.16.0 and 0.21.0 wheels), and its metadata builder
+    # supports no CUDA graph until 0.22.0 adds TritonMLAMetadataBuilder (UNIFORM_BATCH)
+    from planner.catalog import catalog_spec
+    from planner.serving.engine import triton_mla_piecewise
+
+    lite = catalog_spec("deepseek-ai/DeepSeek-V2-Lite-Chat")
+    sparse = catalog_spec("deepseek-ai/DeepSeek-V3.2")
+    assert triton_mla_piecewise(lite, vllm_rules("0.16.0"), "8.0")
+    assert triton_mla_piecewise(lite, vllm_rules("0.21.0"), "12.0")
+    assert triton_mla_piecewise(lite, vllm_rules("0.11.0"), "8.6")
+    assert not triton_mla_piecewise(lite, vllm_rules("0.22.0"), "8.0")  # UNIFORM_BATCH
+    assert not triton_mla_piecewise(lite, vllm_rules("0.16.0"), "9.0")  # FLASH_ATTN_MLA
+    assert not triton_mla_piecewise(lite, vllm_rules("0.16.0"), "10.0")  # FLASHINFER_MLA
+    assert not triton_mla_piecewise(lite, vllm_rules("0.10.2"), "8.0")  # piecewise anyway
+    assert not triton_mla_piecewise(lite, vllm_rules("0.16.0"), "gfx942")  # ROCm's backends
+    assert not triton_mla_piecewise(LLAMA_8B, vllm_rules("0.16.0"), "8.0")  # FLASH_ATTN
+    assert not triton_mla_piecewise(sparse, vllm_rules("0.16.0"), "8.0")  # no sparse backend
+
+
+def test_cuda_graph_count_without_full_decode_graphs():
+    # 256 seqs, 2,048 tokens: capture sizes 1, 2, 4, 8..248 by 8, 256..512 by 16 = 51
+    # piecewise graphs; none full when the attention backend allows none
+    assert cuda_graph_count(256, 2048, rules=vllm_rules("0.21.0"), full_decode=False) == (51, 0)

@@ -418,3 +418,20 @@ def test_deepseek_v32_on_vllm_0_18_blackwell_fp8_follows_heads_per_rank():
     test_deepseek_v32_kv_layout_per_release_and_gpu("b200", "0.18.0", "fp8", 788, tp=4)
     test_deepseek_v32_kv_layout_per_release_and_gpu("b200", "0.18.0", "fp8", 708, tp=8)
     test_deepseek_v32_kv_layout_per_release_and_gpu("b200", "0.19.0", "fp8", 708, tp=4)
+
+
+@pytest.mark.parametrize(("gpu", "full"), [("a100-80gb", 0), ("h100-sxm", 35)])
+def test_dense_mla_on_triton_mla_captures_no_full_graphs_on_0_21(gpu, full):
+    # vLLM 0.21.0 subtracts its CUDA graph estimate; TRITON_MLA (A100: FLASH_ATTN_MLA needs
+    # major 9, FLASHMLA 9 or 10) supports none, so config/compilation.py turns
+    # FULL_AND_PIECEWISE into PIECEWISE: 256 seqs, 2,048 tokens -> 51 piecewise graphs
+    # (1, 2, 4, 8..248 by 8, 256..512 by 16) and no full one; on an H100 FLASH_ATTN_MLA
+    # captures the 35 full decode graphs of sizes <= 256 too
+    p = plan(PlanRequest(model=catalog_spec("deepseek-ai/DeepSeek-V2-Lite-Chat"),
+                         cluster=preset_cluster(gpu, 1), layout=ParallelLayout(),
+                         engine=EngineSettings(vllm_version="0.21.0", max_model_len=8192,
+                                               max_num_seqs=256, max_num_batched_tokens=2048)))
+    graphs = next(t for t in p.terms if t.key == "cuda_graphs")
+    assert graphs.value == (51 + full) * int(8.4 * (1 << 20))
+    assert f"(51 piecewise + {full} full graphs)" in graphs.formula
+    assert ("TRITON_MLA" in graphs.note) is (full == 0)

@@ -972,3 +972,21 @@ def test_heads_wider_than_fa3s_run_at_flashattention_4s_sm90_rate_from_vllm_0_24
     for gpu in ("a100-80gb", "b200"):
         assert _gemma4_26b_prefill(gpu, "0.28.0").prefill_ms == pytest.approx(
             _gemma4_26b_prefill(gpu, "0.23.0").prefill_ms, rel=1e-12)
+
+
+@pytest.mark.parametrize(("gpu", "version", "piecewise"), [
+    ("a100-80gb", "0.16.0", True), ("rtx-a6000", "0.21.0", True), ("rtx-pro-6000", "0.16.0", True),
+    ("a100-80gb", "0.22.0", False), ("h100-sxm", "0.16.0", False)])
+def test_mla_on_triton_mla_before_0_22_says_its_decode_runs_piecewise(gpu, version, piecewise):
+    # TRITON_MLA, dense MLA's only backend off 9.x/10.x, supports no CUDA graph until 0.22.0
+    # (vllm_versions.TRITON_MLA_FULL_GRAPHS_FROM): the per-layer overhead fitted with full
+    # decode graphs is unverified there, and the estimate says so (its notes and the overhead
+    # term); the CUDA graph memory term counts no full graphs (test_plan)
+    request = PlanRequest(model=_spec("deepseek-ai/DeepSeek-V2-Lite-Chat"),
+                          cluster=preset_cluster(gpu, 1), layout=ParallelLayout(),
+                          engine=EngineSettings(vllm_version=version, max_model_len=8192))
+    estimate = estimate_speed(request, ServingLoad(input_len=24, output_len=100))
+    said = [n for n in estimate.notes if "TRITON_MLA" in n]
+    overhead = next(t for t in estimate.terms if t.key == "step_overhead")
+    assert bool(said) is piecewise
+    assert ("PIECEWISE" in (overhead.note or "")) is piecewise
