@@ -160,7 +160,14 @@ def default_batch_limits(
     NOTE: vLLM engine/arg_utils.py EngineArgs.get_batch_defaults (OpenAI API server usage
     context): GPUs with >= 70 GiB that are not A100 get 8192 tokens / 1024 seqs, every other
     GPU 2048 / 256; from 0.28.0 (vllm_versions.BIG_GPU_TIER_FROM) GPUs with >= 160 GiB get
-    16384 / 1024, and from 0.33.0 GB10 (cc 12.1) stays on the small tier. Then
+    16384 / 1024. GB10 (DGX Spark, cc 12.1, 119+ GiB unified) is on the small tier in every
+    release: from 0.33.0 by name (is_gb10); before, because NvmlCudaPlatform's
+    get_device_total_memory (nvmlDeviceGetMemoryInfo) raises NVML_ERROR_NOT_SUPPORTED on GB10
+    (kubernetes-sigs/dra-driver-nvidia-gpu#1073, NVIDIA-NeMo/RL#2203) and the except branch
+    sets device_memory to 0. DGX Spark start-ups log it (bench/public_memory_runs.json): NVIDIA's
+    0.11.0 and 0.13.0 builds print max_num_batched_tokens=2048, a 0.27.1 start-up captures
+    PIECEWISE 51 + FULL 35 graphs (256 sequences); a driver whose NVML reported GB10's memory
+    would put vLLM < 0.33 on the 8192 / 1024 tier (unverified: none logged). Then
     _set_default_max_num_seqs_and_batched_tokens_args caps tokens at max_num_seqs x
     max_model_len (0.19.0 wheel on; 0.11.0 did not cap, which only matters below 8 tokens)
     and seqs at tokens. RTX 3090 (23.57 GiB): 2048 / 256; H100 80GB (79.19 GiB): 8192 / 1024
@@ -173,7 +180,7 @@ def default_batch_limits(
     if rules.big_gpu_tier and gpu_memory_total_bytes >= 160 * GIB:
         tokens, seqs = 16384, 1024
     elif (gpu_memory_total_bytes >= 70 * GIB and "a100" not in gpu_name.lower()
-          and not (rules.gb10_small_tier and gb10)):
+          and not gb10):
         tokens, seqs = 8192, 1024
     else:
         tokens, seqs = 2048, 256

@@ -133,10 +133,6 @@ verify_max_model_len passes. Before, the 0.9.1-0.11.0 wheels' EngineArgs._set_de
 (_set_default_args_v1) set enable_chunked_prefill = True for every non-pooling model, the
 user's flag notwithstanding: the flag has no effect on a generative model there."""
 
-GB10_SMALL_TIER_FROM: Version = (0, 33, 0)
-"""NOTE: get_batch_defaults keeps GB10 (DGX Spark, cc 12.1, 119+ GiB) on the small tier
-(2048 / 256) from the 0.33.0 wheel on (is_gb10); the 0.32.0 wheel does not."""
-
 CLAMP_OUTPUT_FROM: Version = (0, 32, 0)
 """NOTE: a request whose prompt + max_tokens exceeds max_model_len. The 0.9.1-0.17.0 wheels'
 OpenAIServing._validate_input (entrypoints/openai/serving_engine.py; engine/serving.py from
@@ -630,7 +626,6 @@ class VllmRules:
     graphs_subtracted: bool
     tokens_from_concurrency: bool
     big_gpu_tier: bool
-    gb10_small_tier: bool
     blackwell_graphs_1024: bool
     sm90_fa4_fp8_hd512: bool
     checkpoint_kv_dtype: bool
@@ -700,7 +695,6 @@ def vllm_rules(text: str) -> VllmRules:
         graphs_subtracted=version >= GRAPHS_SUBTRACTED_FROM,
         tokens_from_concurrency=version >= TOKENS_FROM_CONCURRENCY_FROM,
         big_gpu_tier=version >= BIG_GPU_TIER_FROM,
-        gb10_small_tier=version >= GB10_SMALL_TIER_FROM,
         blackwell_graphs_1024=version >= BLACKWELL_GRAPHS_1024_FROM,
         sm90_fa4_fp8_hd512=version >= SM90_FA4_FP8_HD512_FROM,
         checkpoint_kv_dtype=version >= CHECKPOINT_KV_DTYPE_FROM,
