@@ -12,7 +12,8 @@ or importing it, and parse its Python source with `ast`:
   into flags the same way;
 - choices: the `Literal[...]` types vLLM builds the choices from: CacheDType
   (`--kv-cache-dtype`), QuantizationMethods (`--quantization`), ModelDType (`--dtype`),
-  BlockSize (`--block-size`; 0.9.1-0.17.0, later releases type it `int`);
+  BlockSize (`--block-size`; 0.9.1-0.17.0, later releases type it `int`), MoEBackend
+  (`--moe-backend`, vllm/config/kernel.py, from 0.17.0);
 - the minimum compute capability of each `--quantization` method: the `method_to_config`
   table of get_quantization_config() and each config class's `get_min_capability()`
   constant (vllm/config/vllm.py refuses a GPU below it);
@@ -56,6 +57,7 @@ CHOICE_TYPES = {
     "--quantization": "QuantizationMethods",
     "--dtype": "ModelDType",
     "--block-size": "BlockSize",
+    "--moe-backend": "MoEBackend",
 }
 QUANT_DIR = "vllm/model_executor/layers/quantization/"
 REGISTRY = "vllm/model_executor/models/registry.py"
