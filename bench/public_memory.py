@@ -12,7 +12,8 @@ run and over those on GPUs other than the H100. Runs with ids `unresolved-*` wer
 code-search index that names no repository: their `source` gives the heading or title to find
 them by (and the index's file id), not a URL. A run whose checkpoint is quantized offline in a
 format no shared config holds (AutoRound int4) names it in `target_quant` and is planned from
-the base model's config in that format (the CLI's --target-quant). A second share takes each
+the base model's config in that format (the CLI's --target-quant); one started with
+--moe-backend names it in `moe_backend` and is planned with it. A second share takes each
 Model Runner V2 start-up's available KV from the pool V2's own rules size on a restart with a
 warm torch.compile cache (Plan.v2_warm_restart_available_kv_bytes, planner.serving.runner_v2)
 where the plan has one, and the planned figure (the V1 runner's terms) elsewhere.
@@ -79,6 +80,8 @@ def setup(run: dict) -> Setup:
         notes.append("FlashInfer's sampler on (the log's line): no logits sort before vLLM 0.17")
     if run.get("target_quant"):  # an offline-quantized checkpoint planned from its base config
         engine.append(("target_quant", run["target_quant"]))
+    if run.get("moe_backend"):  # the start-up's --moe-backend (planner.serving.moe_backend)
+        engine.append(("moe_backend", run["moe_backend"]))
     if run["notes"]:
         notes.append(run["notes"])
     return Setup(run["config"], run["gpu"], label, label, tuple(notes), tuple(engine))

@@ -358,6 +358,11 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
                      "layers, N draft tokens per step (vLLM --speculative-config method mtp; "
                      "default 0: off)")
     add_block_size(eng)
+    eng.add_argument("--moe-backend", type=_given("a backend such as marlin"), metavar="NAME",
+                     help="vLLM --moe-backend (0.17 on; the values --vllm-version's parser "
+                     "takes): passed in the launch command; flashinfer_b12x (0.22 on) also "
+                     "subtracts the MoE workspace it allocates per layer (sized for vLLM "
+                     "0.25-0.28); default: not passed (vLLM's auto)")
     eng.add_argument("--enable-chunked-prefill", action=BooleanOnce,
                      default=True, help="vLLM V1 default on; --no-enable-chunked-prefill "
                      "requires max_num_batched_tokens >= max_model_len")

@@ -29,6 +29,7 @@ from planner.serving.hardware import (
     with_link,
 )
 from planner.serving.layout import ParallelLayout, layout_errors
+from planner.serving.moe_backend import moe_backend_refusal, normalize_moe_backend
 from planner.serving.startup import block_size_refusal
 from planner.serving.sweep import accepts_what_if, quant_settings
 from planner.serving.vllm_cli import CountError, read_count, vllm_cli
@@ -245,7 +246,7 @@ def engine_settings(args: argparse.Namespace) -> EngineSettings:
     }
     if args.vllm_version:
         values["vllm_version"] = args.vllm_version
-    settings = EngineSettings(**values, **block_size_setting(args))
+    settings = EngineSettings(**values, **block_size_setting(args), **moe_backend_setting(args))
     # EngineError (exit 2) for a version not covered or a KV dtype it does not offer
     require_kv_cache_dtype(vllm_rules(settings.vllm_version), settings.kv_cache_dtype)
     return settings
@@ -273,6 +274,20 @@ def block_size_setting(args: argparse.Namespace) -> dict[str, int]:
     if refusal:
         raise CliError(refusal)
     return {"block_size": args.block_size}
+
+
+def moe_backend_setting(args: argparse.Namespace) -> dict[str, str]:
+    """{"moe_backend": NAME} for --moe-backend NAME as vLLM's parser reads it, {} when unset;
+    CliError in the words of the --vllm-version release whose parser refuses it
+    (moe_backend.moe_backend_refusal)."""
+    given = getattr(args, "moe_backend", None)
+    if given is None:
+        return {}
+    backend = normalize_moe_backend(given)
+    refusal = moe_backend_refusal(backend, vllm_cli(vllm_rules(args.vllm_version).label))
+    if refusal:
+        raise CliError(refusal)
+    return {"moe_backend": backend}
 
 
 def parallel_layout(args: argparse.Namespace, spec: ModelSpec, cluster: ClusterSpec

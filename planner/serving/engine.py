@@ -38,6 +38,7 @@ from planner.serving.activation_dsv4 import (
 )
 from planner.serving.hardware import parse_capability
 from planner.serving.layout import ParallelLayout, pp_layer_split
+from planner.serving.moe_backend import normalize_moe_backend
 from planner.serving.vllm_versions import (
     CHUNKED_OFF_TOKENS_MAX_FROM,
     CUSTOM_AR_WORLD_SIZES,
@@ -123,6 +124,10 @@ class EngineSettings(BaseModel):
         "flashinfer is installed, from 0.11.1 with VLLM_USE_FLASHINFER_SAMPLER=1. Before 0.17 "
         "it replaces the logits sort the activation term counts "
         "(vllm_versions.TRITON_TOP_K_TOP_P_FROM)")
+    moe_backend: str | None = Field(
+        default=None, description="--moe-backend (vLLM 0.17.0 on; the release's parser "
+        "choices: planner.serving.moe_backend); None: not passed, vLLM's auto. flashinfer_b12x "
+        "adds its MoE workspace to the activation peak (vLLM 0.25-0.28)")
     activation_bytes: int | None = Field(default=None, ge=0, description="override")
     non_torch_bytes: int | None = Field(default=None, ge=0, description="override")
     cuda_graph_bytes: int | None = Field(default=None, ge=0, description="override")
@@ -136,6 +141,17 @@ class EngineSettings(BaseModel):
             data = {**data, "gpu_memory_utilization": default_gpu_memory_utilization(
                 version if isinstance(version, str) else DEFAULT_VLLM_VERSION)}
         return data
+
+    @field_validator("moe_backend")
+    @classmethod
+    def _moe_backend_word(cls, value: str | None) -> str | None:
+        """The value as vLLM's parser reads it (moe_backend.normalize_moe_backend); one word."""
+        if value is None:
+            return None
+        word = normalize_moe_backend(value)
+        if not word or not all(c.isalnum() or c == "_" for c in word):
+            raise ValueError(f"--moe-backend {value!r} is not a backend name")
+        return word
 
     @field_validator("target_checkpoint", "revision")
     @classmethod
@@ -845,6 +861,7 @@ def activation_bytes(
     mm_profiling: bool = False,
     encoder_every_stage: bool = False,
     encoder_rules: EncoderRules = DEFAULT_ENCODER_RULES,
+    moe_workspace: int = 0,
 ) -> tuple[int, str]:
     """Profile-run activation peak of one worker, with its formula filled in (DeepSeek-V4:
     planner.serving.activation_dsv4, its sampler from the fit's sampler term; `ep` and
@@ -852,7 +869,9 @@ def activation_bytes(
     `holds_forward`: vllm_versions.TRITON_TOP_K_TOP_P_FROM, SAMPLER_HOLDS_FORWARD_FROM;
     `mm_profiling`: the profile run includes the vision encoder's (encoder_profile, on the
     first stage of a model with one, and on every stage with `encoder_every_stage`; vLLM
-    without --skip-mm-profiling; `encoder_rules`: the release's, vllm_versions.encoder_rules)).
+    without --skip-mm-profiling; `encoder_rules`: the release's, vllm_versions.encoder_rules);
+    `moe_workspace`: what the MoE backend allocates in the decoder's dummy run and keeps
+    (planner.serving.moe_backend), on top of the decoder's peak).
 
     NOTE: the V1 runner's profile_run (gpu_model_runner.py, the 0.10.1-0.33.0 wheels) calls
     model.embed_multimodal with no get_pp_group().is_first_rank test, so every stage that
@@ -861,6 +880,10 @@ def activation_bytes(
     decoder, formula = _decoder_activation_bytes(
         facts, layers, last_stage, max_num_batched_tokens, max_num_seqs, tp, act_bytes,
         max_model_len, ep, compute_capability, sort_sampler, holds_forward)
+    if moe_workspace:
+        decoder += moe_workspace
+        formula += (f"; + {moe_workspace / GIB:.2f} GiB MoE workspace (the moe_workspace term) "
+                    f"= {decoder / GIB:.2f} GiB")
     if facts.vision is None or not mm_profiling or (layers.start and not encoder_every_stage):
         return decoder, formula
     enc = encoder_profile(facts.vision, tp, max_num_batched_tokens, max_num_seqs,

@@ -50,6 +50,7 @@ class Worker(NamedTuple):
     encoder_every_stage: bool = False  # the encoder's profile on every stage (activation_bytes)
     encoder_rules: EncoderRules = DEFAULT_ENCODER_RULES  # vllm_versions.encoder_rules
     custom_ar: bool = True  # vLLM's custom all-reduce is on (engine.non_torch_parts)
+    moe_workspace: int = 0  # the MoE backend's profile-run workspace (planner.serving.moe_backend)
 
 
 class Overheads(NamedTuple):
@@ -109,7 +110,8 @@ class VllmEngine:
                                    w.max_num_seqs, w.layout.tp, w.act_bytes, w.max_model_len,
                                    w.layout.ep, w.compute_capability, w.sort_sampler,
                                    w.sampler_holds_forward, not s.skip_mm_profiling,
-                                   w.encoder_every_stage, w.encoder_rules)[0]
+                                   w.encoder_every_stage, w.encoder_rules,
+                                   w.moe_workspace)[0]
         nt = s.non_torch_bytes if s.non_torch_bytes is not None else non_torch_bytes(
             w.layout, w.link, w.nvswitch_sharp, w.tp_within_node, w.compute_capability,
             w.symm_mem, w.custom_ar)

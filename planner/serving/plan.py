@@ -19,6 +19,7 @@ from planner.model.spec import (
     LinearAttentionMixer,
     MambaMixer,
     ModelSpec,
+    MoeMlp,
 )
 from planner.serving.activation_dsv4 import dsv4_first_capture_bytes
 from planner.serving.encoder_cover import encoder_gap, measured, profiled
@@ -62,6 +63,14 @@ from planner.serving.mla_block import (
     dsv4_block_refusal,
     mla_block_size,
     sparse_block_refusal,
+)
+from planner.serving.moe_backend import (
+    B12X,
+    b12x_ep_refusal,
+    b12x_note,
+    b12x_refusals,
+    b12x_sized,
+    b12x_workspace_bytes,
 )
 from planner.serving.mtp import draft_own_heads
 from planner.serving.mtp import mtp_refusal as draft_refusal
@@ -534,6 +543,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
                                          else remote_code_note(spec, cli)))
     runner = _runner(spec, s, rules, scheme, gpu.vendor == "amd")
     remote_gap = remote_code_gap(spec, cli) or ()
+    b12x = s.moe_backend == B12X and spec.is_moe  # vLLM reads --moe-backend for MoE layers only
     resolved = _Resolved(
         gpu_name=gpu.name, max_model_len=max_model_len,
         mbt=mbt, seqs=seqs,
@@ -568,7 +578,8 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         states=_state_rules(spec, s, rules, gpu.compute_capability),
         gpu_notes=(old_mxfp4,) if old_mxfp4 and not s.mxfp4_marlin
         else tuple(fp4_weight_notes(gpu, scheme)),
-        model_notes=_model_notes(spec, gpu, s, rules) + remote_gap[1:],
+        model_notes=_model_notes(spec, gpu, s, rules) + remote_gap[1:] + tuple(
+            filter(None, [b12x_note(rules.version) if b12x else None])),
         remote_code_part=remote_gap[:1],
         model_limit=derived_max_model_len(spec),
         refusals=tuple(startup_errors(
@@ -584,10 +595,13 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             + tuple(quantization_errors(spec, s.quantization))
             + tuple(kv_format_errors(gpu, spec, s.kv_cache_dtype, cli))
             + tuple(flashinfer_hd256_errors(spec, s, rules, gpu.compute_capability))
+            + tuple(b12x_refusals(rules.version, gpu.compute_capability, scheme.family)
+                    if b12x else ())
             + started.refused,
         ep_refusal=next(filter(None, (mxfp4_ep_reason(rules.version, cc) for cc in sorted(
             {n.gpu.compute_capability for n in cluster.nodes}))), None)
-        if scheme.key == "mxfp4" and not s.mxfp4_marlin else None,
+        if scheme.key == "mxfp4" and not s.mxfp4_marlin else
+        b12x_ep_refusal(rules.version) if b12x else None,
         launch=started,
         gpu_count=cluster.gpu_count,
         gpu_totals=tuple({n.gpu.memory_total_bytes for n in cluster.nodes}),
@@ -798,8 +812,35 @@ def _worker_overheads(st: _Setup, pp_stage: int) -> Overheads:
         r.facts, st.facts.stages[pp_stage][0], pp_stage == layout.pp - 1, layout, r.mbt, r.seqs,
         r.act_b, r.link, r.nvswitch_sharp, layout.tp <= r.gpus_per_node, r.graphs,
         r.max_model_len, r.compute_capability, r.symm_mem, *r.sampler, r.encoder_every_stage,
-        r.encoder_rules, _custom_ar(r, layout),
+        r.encoder_rules, _custom_ar(r, layout), _moe_workspace(st, pp_stage)[0],
     ), st.s, r.subtract_graphs)
+
+
+def _moe_workspace(st: _Setup, pp_stage: int) -> tuple[int, str]:
+    """The MoE backend's profile-run workspace on a worker of this stage, with its formula:
+    --moe-backend flashinfer_b12x on the releases moe_backend.b12x_sized holds for, one
+    B12xMoEWrapper per MoE layer of the stage (moe_backend.b12x_workspace_bytes: the experts'
+    input width, the intermediate size per TP rank, --max-num-batched-tokens); (0, "") for
+    every other backend and release."""
+    s, spec, tp = st.s, st.spec, st.layout.tp
+    if s.moe_backend != B12X or not b12x_sized(vllm_rules(s.vllm_version).version):
+        return 0, ""
+    mbt = st.facts.r.mbt
+    shapes: dict[tuple[int, int, int, int], int] = {}
+    for i in st.facts.stages[pp_stage][0]:
+        mlp = spec.layers[i].mlp
+        if isinstance(mlp, MoeMlp):
+            shape = (mlp.num_experts, mlp.experts_per_token,
+                     mlp.latent_size or spec.hidden_size, mlp.expert_intermediate_size // tp)
+            shapes[shape] = shapes.get(shape, 0) + 1
+    total, parts = 0, []
+    for (experts, top_k, hidden, width), layers in shapes.items():
+        static, dynamic, output = b12x_workspace_bytes(experts, top_k, hidden, width, mbt)
+        total += layers * (static + dynamic + output)
+        parts.append(f"{layers} MoE layers x (static {static:,} + dynamic {dynamic:,} + output "
+                     f"{output:,} B) [E={experts}, top-k {top_k}, K={hidden}, N={width}, "
+                     f"T={mbt:,}]")
+    return total, " + ".join(parts) + f" = {total / GIB:.2f} GiB"
 
 
 def _custom_ar(r: _Resolved, layout: ParallelLayout) -> bool:
@@ -815,7 +856,8 @@ def _overhead_key(r: _Resolved, s: EngineSettings) -> tuple:
             r.max_model_len, r.compute_capability, r.symm_mem, r.nnodes_custom_ar_off,
             r.sampler, r.subtract_graphs,
             r.encoder_every_stage, r.encoder_rules, s.activation_bytes,
-            s.non_torch_bytes, s.cuda_graph_bytes, s.enforce_eager, s.skip_mm_profiling)
+            s.non_torch_bytes, s.cuda_graph_bytes, s.enforce_eager, s.skip_mm_profiling,
+            s.moe_backend and (s.moe_backend, s.vllm_version))
 
 
 def _rank_position(layout: ParallelLayout, cluster: ClusterSpec, rank: int
@@ -1398,6 +1440,10 @@ def _warm_restart(st: _Setup, bind: RankMemory) -> _WarmRestart | None:
                               rules.v2_sampler_fp32)
     if warm is None:
         return None
+    workspace = _moe_workspace(st, bind.pp_stage)[0]
+    if workspace:  # allocated in the dummy forward either way (planner.serving.moe_backend)
+        warm = (warm[0] + workspace,
+                f"{warm[1]} + {workspace / GIB:.2f} GiB MoE workspace (the moe_workspace term)")
     planned = bind.cuda_graph_bytes if r.subtract_graphs else 0
     graphs = planned if rules.v2_graph_estimate else 0
     kv = (None if s.kv_cache_memory_bytes else
@@ -1438,6 +1484,7 @@ def _terms(st: _Setup, bind: RankMemory, out: _Outcome, warm: _WarmRestart | Non
     if r.facts.dsv4 is not None and s.cuda_graph_bytes is None and not s.enforce_eager:
         graphs_note += "; " + dsv4_graphs_note()
     cover, gap = measured(st.spec), encoder_gap(st.spec, s, r.mbt, r.seqs, layout.pp)
+    workspace = _moe_workspace(st, bind.pp_stage)
     encoder_note = (
         f"; vision encoder: the {cover.name} encoder's start-up profile is inside this "
         f"figure, not a term of its own: {cover.runs}"
@@ -1449,7 +1496,7 @@ def _terms(st: _Setup, bind: RankMemory, out: _Outcome, warm: _WarmRestart | Non
         r.facts, f.stages[bind.pp_stage][0], bind.pp_stage == layout.pp - 1, r.mbt, r.seqs,
         layout.tp, r.act_b, max_model_len, layout.ep, r.compute_capability, *sampler,
         not s.skip_mm_profiling and s.activation_bytes is None, r.encoder_every_stage,
-        r.encoder_rules,
+        r.encoder_rules, workspace[0] if s.activation_bytes is None else 0,
     )[1]
     kv_formula = (
         f"{_gib(bind.budget_bytes)} - {_gib(bind.weights_bytes)} weights - "
@@ -1468,7 +1515,7 @@ def _terms(st: _Setup, bind: RankMemory, out: _Outcome, warm: _WarmRestart | Non
                    "start-up")
     if s.kv_cache_memory_bytes:
         kv_formula = f"--kv-cache-memory-bytes {s.kv_cache_memory_bytes:,} B (profiling skipped)"
-    return [
+    terms = [
         _term("budget", "Budget (total x utilization)", bind.budget_bytes, "B",
               f"ceil({_gib(bind.total_bytes)} x {s.gpu_memory_utilization:g}) = "
               f"{_gib(bind.budget_bytes)}", "gpu_memory_utilization is a fraction of TOTAL memory"),
@@ -1523,6 +1570,17 @@ def _terms(st: _Setup, bind: RankMemory, out: _Outcome, warm: _WarmRestart | Non
               "the KV cache binds" if ceiling <= model_limit else
               "the model's max length binds (max_position_embeddings and rope scaling)"),
     ]
+    if workspace[0] and s.activation_bytes is None:
+        terms.insert(3, _term(
+            "moe_workspace", "MoE backend workspace (inside the activation peak)", workspace[0],
+            "B", workspace[1], f"--moe-backend {B12X}: vLLM {rules.label} fused_moe/experts/"
+            "flashinfer_b12x_moe.py FlashInferB12xExperts._ensure_wrapper builds one FlashInfer "
+            "B12xMoEWrapper(use_cuda_graph=True, max_num_tokens=--max-num-batched-tokens) per "
+            "MoE layer in the profile run; its buffers (FlashInfer 0.6.13-0.6.16.post3 "
+            "b12x_moe.py _allocate_buffers, moe_dispatch.py allocate_sm120_static_workspace / "
+            "allocate_sm120_dynamic_workspace) stay, so vLLM's profile counts them in the "
+            "activation peak (planner.serving.moe_backend)"))
+    return terms
 
 
 def served_scheme(request: PlanRequest) -> quant.QuantScheme:

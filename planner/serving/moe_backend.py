@@ -1,0 +1,161 @@
+"""vLLM's --moe-backend (KernelConfig.moe_backend, vllm/config/kernel.py; a flag from 0.17.0)
+and the MoE workspace the flashinfer_b12x backend keeps from the profile run on.
+
+The values each release's parser takes are its MoEBackend Literal (the planner/serving/vllm_cli
+fixtures, "--moe-backend"): flashinfer_b12x from 0.22.0. The parser lower-cases a value and
+turns '-' into '_' before checking it (engine/arg_utils.py add_cli_args,
+moe_backend_kwargs["type"], the 0.17.0-0.33.0 wheels): normalize_moe_backend.
+
+NOTE: what flashinfer_b12x holds, read in the wheels:
+- vLLM 0.25.0-0.33.0 fused_moe/experts/flashinfer_b12x_moe.py, FlashInferB12xExperts
+  ._ensure_wrapper: each MoE layer builds its own FlashInfer B12xMoEWrapper(num_experts,
+  top_k, hidden_size, intermediate_size=intermediate_size_per_partition, use_cuda_graph=True,
+  max_num_tokens=moe_config.max_num_tokens, num_local_experts) on its first apply(), the
+  profile run's dummy forward; fused_moe/layer.py sets max_num_tokens to
+  scheduler_config.max_num_batched_tokens. The wrapper's buffers stay allocated, so vLLM counts
+  them in the profile's torch peak (its activation figure) and they come off the KV cache.
+  It passes neither quant_mode nor activation_precision: FlashInfer's default "fp4" runs the
+  NVFP4 path for W4A4 and W4A16 NVFP4 checkpoints alike (moe_dispatch._normalize_quant_mode).
+- FlashInfer 0.6.13, 0.6.14 and 0.6.16.post3 (the flashinfer-python vLLM 0.25, 0.26 and
+  0.27-0.28 pin), the same code in the three: fused_moe/cute_dsl/b12x_moe.py
+  B12xMoEWrapper._allocate_buffers and blackwell_sm12x/moe_dispatch.py
+  allocate_sm120_static_workspace, allocate_sm120_dynamic_workspace, _dynamic_task_geometry,
+  select_sm120_moe_backend (b12x_workspace_bytes below).
+- Not sized: vLLM 0.22.0-0.24.x run the functional b12x_fused_moe, whose workspace FlashInfer
+  caches once per shape for every layer (moe_dispatch._get_cached_workspace); from 0.29.0
+  vLLM pins FlashInfer 0.6.18 and later, whose allocators differ (a direct-micro workspace, a
+  dynamic tile height chosen per shape; 0.7.0 adds workspaces shared between wrappers).
+  Those plans say so (b12x_notes). No other --moe-backend value of vLLM 0.25.1 builds a
+  wrapper that pre-allocates per layer (fused_moe/experts/: only flashinfer_b12x_moe.py).
+"""
+
+from planner.serving.hardware import parse_capability
+from planner.serving.vllm_cli import VllmCli, invalid_choice
+from planner.serving.vllm_versions import Version, version_label
+
+B12X = "flashinfer_b12x"
+B12X_FROM: Version = (0, 22, 0)
+"""NOTE: flashinfer_b12x is in MoEBackend from the 0.22.0 wheel (vllm_cli fixtures)."""
+B12X_SIZED: tuple[Version, Version] = ((0, 25, 0), (0, 29, 0))
+"""The releases whose flashinfer_b12x workspace b12x_workspace_bytes sizes, from the first up
+to (not including) the second: a B12xMoEWrapper per layer (vLLM 0.25.0 on) over FlashInfer
+0.6.13-0.6.16.post3 (to vLLM 0.28.x)."""
+
+STATIC_CUTOVER_ROWS = 640
+"""NOTE: moe_dispatch.py _STATIC_COMPACT_CUTOVER_PAIRS_DEFAULT (FlashInfer 0.6.13-0.6.16.post3):
+up to 640 routed rows (tokens x top-k) run the static kernel, more the dynamic one; the
+FLASHINFER_B12X_STATIC_COMPACT_CUTOVER_PAIRS environment variable (not modelled) moves it."""
+TILE = 128
+"""NOTE: moe_dispatch.py _LEVEL_TILE_M = _LEVEL_TILE_N = 128 (the dynamic kernel's tiles)."""
+SF_BLOCK = 16
+"""NOTE: moe_dispatch.py _NVFP4_BLOCK_SIZE: one FP8 scale per 16 FP4 values."""
+
+
+def normalize_moe_backend(value: str) -> str:
+    """The value as vLLM's parser reads it (lower case, '-' as '_')."""
+    return value.strip().lower().replace("-", "_")
+
+
+def moe_backend_refusal(backend: str, cli: VllmCli) -> str | None:
+    """Why vLLM `cli.vllm_version`'s parser refuses --moe-backend `backend`, in one line."""
+    if "--moe-backend" not in cli.flags:
+        return (f"vLLM {cli.vllm_version}: unrecognized arguments: --moe-backend (the flag "
+                "arrives in vLLM 0.17.0)")
+    if not cli.accepts("--moe-backend", backend):
+        return invalid_choice(cli, "--moe-backend", backend)
+    return None
+
+
+def _up(value: int, multiple: int) -> int:
+    return -(-value // multiple) * multiple
+
+
+def b12x_workspace_bytes(num_experts: int, top_k: int, hidden: int, intermediate: int,
+                         max_num_tokens: int) -> tuple[int, int, int]:
+    """(static, dynamic, output) bytes one MoE layer's B12xMoEWrapper allocates (module NOTE).
+
+    E experts, K hidden, N the intermediate size per TP rank, T max_num_tokens, R = T x top-k:
+    - static workspace of S = min(R, 640) rows where R > 640 (the dynamic one then serves
+      the rest), else R: row_counts E x 4 + token_map and token_weights E x S x 4 each +
+      packed_input E x S x K/2 (FP4) + packed_input_scale E x up(S, 128) x up(K/16, 4) (FP8)
+      + three int32 counters + weight_expert_ids and global_to_local_expert E x 4 each +
+      compact_topk_ids max(E, S) x 4;
+    - dynamic workspace where R > 640: M = ceil(R / 128) + min(E, R) - 1 tiles of 128 rows,
+      P = 128 M; tasks = M x ceil(N / 128): row_counts and expert_write_rows E x 4 each +
+      expert_tile_base (E + 1) x 4 + token_map and token_weights P x 4 each + packed_input
+      P x K/2 + packed_input_scale P x up(K/16, 4) + seven int32 counters + six task arrays
+      tasks x 4 + tile_write_count M x 4;
+    - the bf16 output, T x K x 2.
+    """
+    e, k, t = num_experts, hidden, max_num_tokens
+    rows = t * top_k
+    dynamic = rows > STATIC_CUTOVER_ROWS
+    s = max(1, min(rows, STATIC_CUTOVER_ROWS) if dynamic else rows)
+    scale_cols = _up(k // SF_BLOCK, 4)
+    static = (e * 4 + 2 * e * s * 4 + e * s * (k // 2) + e * _up(s, TILE) * scale_cols + 3 * 4
+              + 2 * e * 4 + max(e, s) * 4)
+    dyn = 0
+    if dynamic:
+        tiles = _up(rows, TILE) // TILE + min(e, rows) - 1
+        padded = tiles * TILE
+        tasks = tiles * max(1, -(-intermediate // TILE))
+        dyn = (2 * e * 4 + (e + 1) * 4 + 2 * padded * 4 + padded * (k // 2)
+               + padded * scale_cols + 7 * 4 + 6 * tasks * 4 + tiles * 4)
+    return static, dyn, t * k * 2
+
+
+def b12x_sized(version: Version) -> bool:
+    """Whether b12x_workspace_bytes holds for this release (B12X_SIZED)."""
+    return B12X_SIZED[0] <= version < B12X_SIZED[1]
+
+
+def b12x_refusals(version: Version, compute_capability: str, expert_family: str | None
+                  ) -> list[str]:
+    """Why vLLM (0.25.0-0.28.x, B12X_SIZED) stops at start-up with --moe-backend
+    flashinfer_b12x: an explicit backend that does not fit raises in the MoE oracle.
+
+    NOTE: fused_moe/oracle/nvfp4.py select_nvfp4_moe_backend (0.25.1 wheel; the same in
+    0.26.0-0.28.0): an explicit moe_backend whose kernel is_supported_config refuses raises
+    ValueError; FlashInferB12xExperts._supports_current_device takes
+    is_device_capability_family(120) only; the other oracles (fp8, int8, int_wna16, mxfp4,
+    mxfp8, unquantized) do not map flashinfer_b12x and raise "is not supported for ... MoE"."""
+    if not b12x_sized(version) or expert_family is None:
+        return []
+    label = version_label(version)
+    out = []
+    capability = parse_capability(compute_capability)
+    if capability and capability[0] != 12:
+        out.append(f"vLLM {label}: --moe-backend {B12X} runs on SM12x GPUs only "
+                   f"(FlashInferB12xExperts: is_device_capability_family(120)); this GPU is "
+                   f"compute capability {compute_capability}: the MoE oracle raises at start-up")
+    if expert_family != "nvfp4":
+        out.append(f"vLLM {label}: --moe-backend {B12X} runs NVFP4 experts only (fused_moe/"
+                   f"oracle/nvfp4.py); these experts are {expert_family}: the MoE oracle raises "
+                   "'moe_backend=... is not supported' at start-up")
+    return out
+
+
+def b12x_ep_refusal(version: Version) -> str | None:
+    """vLLM 0.25.0-0.28.x refuse flashinfer_b12x with expert parallelism.
+
+    NOTE: FlashInferB12xExperts._supports_parallel_config returns not use_ep (0.25.0-0.28.0
+    wheels: "B12xMoEWrapper does not yet support expert parallelism")."""
+    if not b12x_sized(version):
+        return None
+    return (f"vLLM {version_label(version)}: --moe-backend {B12X} does not run with expert "
+            "parallelism (FlashInferB12xExperts._supports_parallel_config: not use_ep); "
+            "plan without --ep")
+
+
+def b12x_note(version: Version) -> str | None:
+    """The plan's note where flashinfer_b12x holds a workspace Headroom does not size."""
+    if b12x_sized(version) or version < B12X_FROM:
+        return None
+    label = version_label(version)
+    why = ("runs FlashInfer's functional b12x_fused_moe, whose workspace FlashInfer caches "
+           "once per shape for all layers" if version < B12X_SIZED[0] else
+           "builds a FlashInfer B12xMoEWrapper per MoE layer over FlashInfer 0.6.18 or later, "
+           "whose buffers Headroom has not read")
+    return (f"--moe-backend {B12X}: vLLM {label} {why}: that MoE workspace is allocated in the "
+            "profile run and comes off the KV cache, and this plan does not size it (sized for "
+            "vLLM 0.25-0.28: planner.serving.moe_backend)")

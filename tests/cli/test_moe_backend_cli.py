@@ -1,0 +1,130 @@
+"""--moe-backend: vLLM's flag reaches EngineSettings.moe_backend and the `vllm serve` command, a
+value the targeted release's parser refuses stops in one line (exit 2), and flashinfer_b12x on
+vLLM 0.25-0.28 subtracts the MoE workspace it allocates per layer in the profile run.
+
+The workspace figure is worked by hand below from the allocation code (vLLM 0.25.1
+fused_moe/experts/flashinfer_b12x_moe.py FlashInferB12xExperts._ensure_wrapper; FlashInfer
+0.6.13 fused_moe/cute_dsl/b12x_moe.py B12xMoEWrapper._allocate_buffers, blackwell_sm12x/
+moe_dispatch.py allocate_sm120_static_workspace / allocate_sm120_dynamic_workspace) and
+nvidia/Qwen3.6-35B-A3B-NVFP4's config (../shared/model-configs: 40 layers, every one MoE,
+hidden_size 2,048, num_experts 256, num_experts_per_tok 8, moe_intermediate_size 512), at the
+issue-49476 start-up's --max-num-batched-tokens 8192 on one RTX PRO 6000 (TP=1).
+"""
+
+import json
+import shlex
+
+import pytest
+
+from planner.serving.moe_backend import b12x_workspace_bytes
+from planner.serving.vllm_cli import command_problems, vllm_cli
+from tests.cli.conftest import run_main as _run
+
+QWEN36 = ("--model", "nvidia/Qwen3.6-35B-A3B-NVFP4", "--trust-remote-code",
+          "--gpu", "rtx-pro-6000", "--max-model-len", "180224", "--max-num-batched-tokens",
+          "8192", "--max-num-seqs", "8", "--kv-cache-dtype", "fp8",
+          "--gpu-memory-utilization", "0.92", "--skip-mm-profiling")
+
+# routed rows R = 8,192 tokens x top-8 = 65,536 > 640 (FlashInfer's static cutover): the
+# wrapper holds a static workspace for 640 rows and a dynamic one for all 65,536.
+E, K = 256, 2048
+STATIC = (E * 4                      # row_counts
+          + 2 * E * 640 * 4          # token_map, token_weights (int32, fp32)
+          + E * 640 * (K // 2)       # packed_input: FP4, two per byte
+          + E * 640 * (K // 16)      # packed_input_scale: 640 rows (a multiple of 128) x 128
+          + 3 * 4                    # barrier_count, barrier_epoch, active_expert_count
+          + 2 * E * 4                # weight_expert_ids, global_to_local_expert
+          + 640 * 4)                 # compact_topk_ids: max(256, 640)
+TILES = 65_536 // 128 + 256 - 1     # base tiles + one tail tile per expert, less one = 767
+TASKS = TILES * (512 // 128)        # x gate tiles of the 512-wide intermediate = 3,068
+DYNAMIC = (2 * E * 4                 # row_counts, expert_write_rows
+           + (E + 1) * 4             # expert_tile_base
+           + 2 * TILES * 128 * 4     # token_map, token_weights over 98,176 padded rows
+           + TILES * 128 * (K // 2)  # packed_input
+           + TILES * 128 * (K // 16)  # packed_input_scale
+           + 7 * 4                   # barriers, pair_head, producers, published, task head/tail
+           + 6 * TASKS * 4           # task_ready/expert/m_tile/slice_begin/slice_count/rows
+           + TILES * 4)              # tile_write_count
+OUTPUT = 8192 * K * 2                # the bf16 output buffer
+WORKSPACE = 40 * (STATIC + DYNAMIC + OUTPUT)
+
+
+@pytest.fixture(autouse=True)
+def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # catalog models only: no network
+
+
+def test_hand_worked_parts() -> None:
+    assert (STATIC, DYNAMIC, OUTPUT) == (190_060_044, 113_963_964, 33_554_432)
+    assert WORKSPACE == 13_503_137_600  # 12.58 GiB
+    assert b12x_workspace_bytes(256, 8, 2048, 512, 8192) == (STATIC, DYNAMIC, OUTPUT)
+    # 64 tokens x top-8 = 512 rows <= 640: the static kernel alone, no dynamic workspace;
+    # 8 experts, hidden 256: 32 + 32,768 + 524,288 + 8 x 512 x 16 + 12 + 64 + 2,048
+    assert b12x_workspace_bytes(8, 8, 256, 128, 64) == (624_748, 0, 64 * 256 * 2)
+
+
+def _plan(capsys, *flags: str) -> dict:
+    code, out, err = _run(capsys, "plan", *QWEN36, "--vllm-version", "0.25.1", *flags,
+                          "--json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_b12x_workspace_comes_off_the_kv_cache(capsys) -> None:
+    auto, b12x = _plan(capsys), _plan(capsys, "--moe-backend", "flashinfer_b12x")
+    terms = {t["key"]: t for t in b12x["terms"]}
+    assert terms["moe_workspace"]["value"] == WORKSPACE
+    assert "moe_workspace" not in {t["key"] for t in auto["terms"]}
+    assert b12x["engine"]["moe_backend"] == "flashinfer_b12x"
+    assert auto["engine"]["moe_backend"] is None
+    # no encoder profile (--skip-mm-profiling): the activation peak is the decoder's plus it
+    act = {p["key"]: p["value"] for p in auto["terms"]}["activation"]
+    assert terms["activation"]["value"] == act + WORKSPACE
+    assert b12x["kv_cache_bytes_per_gpu"] == auto["kv_cache_bytes_per_gpu"] - WORKSPACE
+
+
+def test_other_backends_and_other_releases_size_nothing(capsys) -> None:
+    auto = _plan(capsys)
+    marlin = _plan(capsys, "--moe-backend", "marlin")
+    assert marlin["kv_cache_bytes_per_gpu"] == auto["kv_cache_bytes_per_gpu"]
+    code, out, err = _run(capsys, "plan", *QWEN36, "--vllm-version", "0.29.0",
+                          "--moe-backend", "flashinfer_b12x", "--json")
+    assert code == 0, err
+    later = json.loads(out)
+    assert "moe_workspace" not in {t["key"] for t in later["terms"]}
+    assert any("--moe-backend flashinfer_b12x" in w and "does not size it" in w
+               for w in later["warnings"]), later["warnings"]
+
+
+def test_the_launch_command_passes_the_backend(capsys) -> None:
+    plan = _plan(capsys, "--moe-backend", "FlashInfer-B12X")  # vLLM's parser reads it so
+    command = plan["vllm_command"]
+    tokens = shlex.split(command)
+    assert tokens[tokens.index("--moe-backend") + 1] == "flashinfer_b12x", command
+    assert command_problems(command, vllm_cli("0.25.1")) == [], command
+    assert "--moe-backend" not in _plan(capsys)["vllm_command"]
+
+
+@pytest.mark.parametrize(("release", "said"), [
+    ("0.21.0", "vLLM 0.21.0: argument --moe-backend: invalid choice: 'flashinfer_b12x' "
+               "(choose from 'auto', 'triton', "),
+    ("0.16.0", "vLLM 0.16.0: unrecognized arguments: --moe-backend (the flag arrives in vLLM "
+               "0.17.0)"),
+])
+def test_a_value_the_release_refuses_exits_2_in_one_line(capsys, release, said) -> None:
+    code, out, err = _run(capsys, "plan", *QWEN36, "--vllm-version", release,
+                          "--moe-backend", "flashinfer_b12x")
+    assert code == 2 and not out
+    assert said in err and len(err.strip().splitlines()) == 1, err
+    assert "Traceback" not in err
+
+
+def test_b12x_refusals_in_vllm_terms(capsys) -> None:
+    code, out, err = _run(capsys, "plan", "--model", "nvidia/Qwen3.6-35B-A3B-NVFP4",
+                          "--trust-remote-code", "--gpu", "h100-sxm", "--vllm-version",
+                          "0.25.1", "--moe-backend", "flashinfer_b12x", "--json")
+    assert code == 0, err
+    plan = json.loads(out)
+    assert not plan["fits"]
+    assert any("runs on SM12x GPUs only" in e and "compute capability 9.0" in e
+               for e in plan["errors"]), plan["errors"]
