@@ -29,7 +29,10 @@ or importing it, and parse its Python source with `ast`:
 - config_model_types: the keys of vllm/transformers_utils/config.py's _CONFIG_REGISTRY, the
   model types whose config vLLM reads with a class of its own. A config with auto_map's
   AutoConfig whose model_type is neither one of them nor one of transformers' loads only with
-  --trust-remote-code. With --config FILE, only this key is refreshed from that file;
+  --trust-remote-code. With --config FILE, only this key and the next are refreshed from
+  that file;
+- architecture_model_types: config.py's _ARCHITECTURE_TO_MODEL_TYPE (0.32.0 on; {} before),
+  the model_type vLLM reads for a config.json that has none, by its architectures[0];
 - transformers_min: the lowest transformers the wheel's METADATA allows (Requires-Dist:
   transformers>=X), whose model types (transformers-X.json,
   tools/extract_transformers_model_types.py) are the ones Headroom counts on. With --wheel
@@ -209,6 +212,19 @@ def _config_model_types(config_py: str) -> list[str]:
     return sorted(keys(named.get("_CONFIG_REGISTRY")))
 
 
+def _architecture_model_types(config_py: str) -> dict[str, str]:
+    """config.py's _ARCHITECTURE_TO_MODEL_TYPE dict literal ({} where there is none)."""
+    tree = _parse(config_py)
+    for node in tree.body if tree else ():
+        target = node.targets[0] if isinstance(node, ast.Assign) else getattr(node, "target", None)
+        if (isinstance(target, ast.Name) and target.id == "_ARCHITECTURE_TO_MODEL_TYPE"
+                and isinstance(node.value, ast.Dict)):
+            return {k.value: v.value for k, v in zip(node.value.keys, node.value.values,
+                                                     strict=True)
+                    if isinstance(k, ast.Constant) and isinstance(v, ast.Constant)}
+    return {}
+
+
 def _transformers_min(wheel: Path) -> str:
     """X of the wheel METADATA's `Requires-Dist: transformers...>=X` (no extra)."""
     with zipfile.ZipFile(wheel) as zf:
@@ -236,6 +252,7 @@ def fixture(wheel: Path, version: str) -> dict:
         "quantization_min_capability": _min_capabilities(sources),
     } | _architectures(sources.get(REGISTRY, "")) | {
         "config_model_types": _config_model_types(sources.get(CONFIG, "")),
+        "architecture_model_types": _architecture_model_types(sources.get(CONFIG, "")),
         "transformers_min": _transformers_min(wheel)}
 
 
@@ -247,8 +264,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="refresh only the two architecture lists of the one VERSION's fixture "
                         "from this registry.py of its wheel")
     parser.add_argument("--config", type=Path, metavar="CONFIG_PY",
-                        help="refresh only config_model_types of the one VERSION's fixture from "
-                        "this transformers_utils/config.py of its wheel")
+                        help="refresh only config_model_types and architecture_model_types of "
+                        "the one VERSION's fixture from this transformers_utils/config.py of its "
+                        "wheel")
     parser.add_argument("--wheel", type=Path, metavar="WHEEL",
                         help="refresh only transformers_min of the one VERSION's fixture from "
                         "this wheel of it (already downloaded)")
@@ -264,8 +282,11 @@ def main(argv: list[str] | None = None) -> int:
             data["transformers_min"] = _transformers_min(args.wheel)
             said = f"transformers >= {data['transformers_min']}"
         elif args.config:
-            data["config_model_types"] = _config_model_types(args.config.read_text("utf-8"))
-            said = f"{len(data['config_model_types'])} config model types"
+            config_py = args.config.read_text("utf-8")
+            data["config_model_types"] = _config_model_types(config_py)
+            data["architecture_model_types"] = _architecture_model_types(config_py)
+            said = (f"{len(data['config_model_types'])} config model types, "
+                    f"{len(data['architecture_model_types'])} by architecture")
         else:
             data |= _architectures(args.registry.read_text("utf-8"))
             said = (f"{len(data['architectures'])} architectures, "

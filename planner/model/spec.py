@@ -293,6 +293,11 @@ class ModelSpec(_Frozen):
         "config file, a folder without weights): the launch note then, and no command"
     )
     model_type: str
+    config_model_type: str | None = Field(
+        default=None, description="config.json's top-level model_type, None where it has none "
+        "(model_type then falls back on text_config's): the one vLLM's get_config and "
+        "transformers' AutoConfig look up (planner.serving.launch.remote_code_note)"
+    )
     architectures: tuple[str, ...] = ()
     remote_model_class: str | None = Field(
         default=None, description="config.json auto_map's AutoModel* entry (module.Class): the "

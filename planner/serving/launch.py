@@ -145,7 +145,10 @@ def remote_code_note(spec: ModelSpec, cli: VllmCli) -> str | None:
     The config comes first: get_config (transformers_utils/config.py, 0.9.1-0.33.0) reads a
     model_type outside its _CONFIG_REGISTRY with AutoConfig.from_pretrained(trust_remote_code=
     ...), which runs auto_map's AutoConfig class only with trust_remote_code when transformers
-    has no config class for the type: transformers' resolve_trust_remote_code raises "The
+    has no config class for the type, or the config.json has no top-level model_type (both
+    read config_dict["model_type"], never text_config's; from 0.32.0 vLLM gives a config
+    without one its _ARCHITECTURE_TO_MODEL_TYPE type, built with transformers' class:
+    _config_model_type): transformers' resolve_trust_remote_code raises "The
     repository ... contains custom code which must be executed to correctly load the model"
     (dynamic_module_utils, 4.56.0 and 5.16.1), which get_config re-raises (its own "Failed to
     load the model config ... --trust-remote-code" matches only an older transformers'
@@ -159,13 +162,18 @@ def remote_code_note(spec: ModelSpec, cli: VllmCli) -> str | None:
         return (f"No launch command: vLLM {cli.vllm_version} has no native "
                 f"{' / '.join(spec.architectures)}: it loads only with --trust-remote-code, "
                 f"which runs the repository's Python code; review it, then {REMOTE_CODE_STEP}.")
-    if _reads_remote_config(spec, cli):
-        return (f"No launch command: neither vLLM {cli.vllm_version} nor transformers "
-                f"{cli.transformers_min} (the oldest it allows) has a config class for "
-                f"model_type '{spec.model_type}': vLLM reads its config only with "
-                "--trust-remote-code, "
-                f"which runs the repository's Python code; review it, then {REMOTE_CODE_STEP}.")
-    return None
+    if not _reads_remote_config(spec, cli):
+        return None
+    read = _config_model_type(spec, cli)
+    if read is None:
+        return (f"No launch command: config.json has no top-level model_type, the one vLLM "
+                f"{cli.vllm_version} and transformers look its config class up by: vLLM reads "
+                "it only with --trust-remote-code, which runs the repository's Python code; "
+                f"review it, then {REMOTE_CODE_STEP}.")
+    return (f"No launch command: neither vLLM {cli.vllm_version} nor transformers "
+            f"{cli.transformers_min} (the oldest it allows) has a config class for "
+            f"model_type '{read}': vLLM reads its config only with --trust-remote-code, "
+            f"which runs the repository's Python code; review it, then {REMOTE_CODE_STEP}.")
 
 
 def remote_code_class(spec: ModelSpec, cli: VllmCli) -> str | None:
@@ -198,12 +206,23 @@ def _runs_remote_code(spec: ModelSpec, cli: VllmCli) -> bool:
     return spec.remote_model_class is not None and not cli.native(spec.architectures)
 
 
+def _config_model_type(spec: ModelSpec, cli: VllmCli) -> str | None:
+    """The model_type `cli` looks its config class up by: config.json's top-level one (never
+    text_config's), else, from 0.32.0, the one its _ARCHITECTURE_TO_MODEL_TYPE gives
+    architectures[0] (HFConfigParser.parse, transformers_utils/config.py, 0.32.0 and 0.33.0);
+    None where there is neither."""
+    if spec.config_model_type is not None or not spec.architectures:
+        return spec.config_model_type
+    return cli.architecture_model_types.get(spec.architectures[0])
+
+
 def _reads_remote_config(spec: ModelSpec, cli: VllmCli) -> bool:
     """Whether auto_map brings a config class for a model_type neither `cli`'s config registry
-    nor transformers has (remote_code_note)."""
-    return (spec.remote_config_class is not None
-            and spec.model_type not in cli.config_model_types
-            and spec.model_type not in transformers_model_types(cli.transformers_min))
+    nor transformers has, or for a config whose model_type it cannot tell (remote_code_note)."""
+    read = _config_model_type(spec, cli)
+    return spec.remote_config_class is not None and (
+        read is None or (read not in cli.config_model_types
+                         and read not in transformers_model_types(cli.transformers_min)))
 
 
 def engine_flags(s: EngineSettings, max_model_len: int, mbt: int, seqs: int) -> str:

@@ -8,7 +8,8 @@ to 0.17.0, and MoEBackend from 0.17.0) and
 each --quantization method's minimum compute capability (get_min_capability()), and the
 registry's model classes (`architectures`) and the ones it serves through its Transformers
 backend (`transformers_architectures`), and the model types whose config vLLM reads with a
-class of its own (`config_model_types`) and the lowest transformers its wheel allows
+class of its own (`config_model_types`), the type it reads for a config.json without one
+(`architecture_model_types`), and the lowest transformers its wheel allows
 (`transformers_min`); transformers-X.json holds that transformers release's model types
 (tools/extract_transformers_model_types.py). One fixture
 per minor release (x.y.0) from 0.11 on; before it one per patch release, whose engine oracles
@@ -51,6 +52,10 @@ class VllmCli(BaseModel):
     config_model_types: frozenset[str]
     """transformers_utils/config.py _CONFIG_REGISTRY: model types vLLM reads with its own
     config class."""
+    architecture_model_types: dict[str, str]
+    """transformers_utils/config.py _ARCHITECTURE_TO_MODEL_TYPE (0.32.0 on; empty before): the
+    model_type HFConfigParser.parse reads, by architectures[0], for a config.json that has
+    none; it then builds transformers' class for that type (CONFIG_MAPPING), no remote code."""
     transformers_min: str
     """The lowest transformers the wheel's METADATA allows (Requires-Dist: transformers>=X)."""
 
@@ -97,6 +102,7 @@ def _fixtures() -> dict[tuple[int, int, int], VllmCli]:
                       architectures=frozenset(data["architectures"]),
                       transformers_architectures=frozenset(data["transformers_architectures"]),
                       config_model_types=frozenset(data["config_model_types"]),
+                      architecture_model_types=data["architecture_model_types"],
                       transformers_min=data["transformers_min"])
         found[_release(cli.vllm_version)] = cli
     return dict(sorted(found.items()))

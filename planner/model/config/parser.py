@@ -279,6 +279,7 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
     return ModelSpec(
         name=name,
         model_type=model_type,
+        config_model_type=top.get("model_type"),
         architectures=_architectures(config),
         remote_model_class=_remote_model_class(config),
         remote_config_class=_remote_config_class(config),

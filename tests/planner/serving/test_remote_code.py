@@ -3,15 +3,24 @@ source (vllm/transformers_utils/config.py HFConfigParser.parse / get_config, reg
 the CONFIG_MAPPING_NAMES of the lowest transformers each wheel's METADATA allows), not by
 running Headroom: the command Headroom prints or withholds must agree."""
 
+import json
 from functools import cache
+from pathlib import Path
 
 import pytest
 
 from planner.catalog import catalog_spec
+from planner.model.config.parser import parse_model_config
 from planner.serving.launch import remote_code_class, remote_code_note
-from planner.serving.vllm_cli import vllm_cli
+from planner.serving.vllm_cli import supported_versions, vllm_cli
+from tools.extract_vllm_cli import _architecture_model_types
 
 _spec = cache(catalog_spec)
+ACME = json.loads((Path(__file__).resolve().parents[2] / "fixtures" / "remote_code"
+                   / "config.json").read_text())
+"""The hand-made Llama-sized config of test_vllm_cli (auto_map: configuration_acme.AcmeConfig,
+modeling_acme.AcmeForCausalLM)."""
+
 MINIMAX, DECILM = "configuration_minimax_m2.MiniMaxM2Config", "configuration_decilm.DeciLMConfig"
 NEMOTRON_H = "configuration_nemotron_h.NemotronHConfig"
 WITH_AUTO_MAP = ("MiniMaxAI/MiniMax-M2.5", "MiniMaxAI/MiniMax-M2.7", "deepseek-ai/DeepSeek-R1",
@@ -49,3 +58,74 @@ def test_the_catalogs_remote_code_models_agree_with_the_source(repo: str, versio
     assert remote_code_class(spec, cli) == expected
     assert (remote_code_note(spec, cli) is None) == (expected is None)
 
+
+def _config(**changes: object) -> dict:
+    return {k: v for k, v in {**ACME, **changes}.items() if v is not None}
+
+
+LONGCAT_LIKE = _config(model_type=None, architectures=["LongcatFlashForCausalLM"], auto_map={
+    "AutoConfig": "configuration_longcat_flash.LongcatFlashConfig",
+    "AutoModelForCausalLM": "modeling_longcat_flash.LongcatFlashForCausalLM"})
+"""config.json with no model_type, only remote code in auto_map (the case vLLM 0.32.0's
+_ARCHITECTURE_TO_MODEL_TYPE comment names), under an architecture every release from 0.11.0
+has in _TEXT_GENERATION_MODELS (registry.py, read in 0.19.0 and 0.33.0)."""
+
+
+def test_a_config_without_model_type_reads_as_its_architectures_type_from_0_32() -> None:
+    """vLLM 0.32.0 / 0.33.0 transformers_utils/config.py HFConfigParser.parse: a config_dict
+    without "model_type" takes _ARCHITECTURE_TO_MODEL_TYPE[architectures[0]]
+    (LongcatFlashForCausalLM, LongcatFlashNgramForCausalLM -> "longcat_flash") and, that type
+    being one of the table's values, builds transformers' CONFIG_MAPPING["longcat_flash"]
+    class from it: no AutoConfig, no remote code (transformers 5.16.1 has longcat_flash).
+    0.31.0 has no such table: AutoConfig.from_pretrained finds no "model_type" in the dict
+    (has_local_code False), so auto_map's AutoConfig runs only with trust_remote_code."""
+    assert [vllm_cli(v).architecture_model_types for v in ("0.31.0", "0.32.0", "0.33.0")] == [
+        {}, *[{"LongcatFlashForCausalLM": "longcat_flash",
+               "LongcatFlashNgramForCausalLM": "longcat_flash"}] * 2]
+    assert all(not vllm_cli(v).architecture_model_types for v in supported_versions()
+               if v not in ("0.32.0", "0.33.0"))
+    spec = parse_model_config(LONGCAT_LIKE, name="acme/longcat-like")
+    assert remote_code_class(spec, vllm_cli("0.31.0")) == (
+        "configuration_longcat_flash.LongcatFlashConfig")
+    assert remote_code_note(spec, vllm_cli("0.31.0")) == (
+        "No launch command: config.json has no top-level model_type, the one vLLM 0.31.0 and "
+        "transformers look its config class up by: vLLM reads it only with "
+        "--trust-remote-code, which runs the repository's Python code; review it, then plan "
+        "with --trust-remote-code.")
+    for version in ("0.32.0", "0.33.0"):
+        assert remote_code_note(spec, vllm_cli(version)) is None, version
+        assert remote_code_class(spec, vllm_cli(version)) is None, version
+    # any other architecture without a model_type still needs it on 0.33.0
+    other = parse_model_config(_config(model_type=None, architectures=["LlamaForCausalLM"]))
+    assert remote_code_class(other, vllm_cli("0.33.0")) == "configuration_acme.AcmeConfig"
+
+
+def test_a_model_type_only_in_text_config_is_not_the_one_vllm_reads() -> None:
+    """Every release's get_config / HFConfigParser.parse (0.9.1 ... 0.33.0) looks up
+    config_dict.get("model_type"), the top level, and so does transformers' AutoConfig
+    (has_local_code: '"model_type" in config_dict', 4.56.0 and 5.16.1): text_config's type is
+    read by neither, so a wrapper with none at the top and auto_map's AutoConfig loads only
+    with trust_remote_code, though "llama" is transformers' own."""
+    text = {k: ACME[k] for k in ("hidden_size", "intermediate_size", "num_hidden_layers",
+                                 "num_attention_heads", "num_key_value_heads", "head_dim",
+                                 "vocab_size", "max_position_embeddings", "rms_norm_eps")}
+    wrapper = {"architectures": ["LlavaForConditionalGeneration"], "torch_dtype": "bfloat16",
+               "auto_map": {"AutoConfig": "configuration_acme.AcmeVLConfig"},
+               "text_config": {**text, "model_type": "llama"}, "tie_word_embeddings": False}
+    spec = parse_model_config(wrapper, name="acme/vl")
+    assert spec.model_type == "llama"  # planned as its text model
+    for version in SOURCE_READ:
+        assert remote_code_class(spec, vllm_cli(version)) == "configuration_acme.AcmeVLConfig"
+        assert "config.json has no top-level model_type" in remote_code_note(
+            spec, vllm_cli(version))
+    # with the type at the top as well, transformers' LlavaConfig reads it
+    spec = parse_model_config({**wrapper, "model_type": "llava"}, name="acme/vl")
+    assert all(remote_code_note(spec, vllm_cli(v)) is None for v in SOURCE_READ)
+
+
+def test_the_extractor_reads_the_architecture_to_model_type_table() -> None:
+    config = ('_CONFIG_REGISTRY = LazyConfigDict(chatglm="ChatGLMConfig")\n'
+              '_ARCHITECTURE_TO_MODEL_TYPE: dict[str, str] = {\n'
+              '    "LongcatFlashForCausalLM": "longcat_flash",\n}\n')
+    assert _architecture_model_types(config) == {"LongcatFlashForCausalLM": "longcat_flash"}
+    assert _architecture_model_types('_CONFIG_REGISTRY = {"chatglm": ChatGLMConfig}\n') == {}

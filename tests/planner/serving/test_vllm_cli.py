@@ -292,7 +292,7 @@ def test_the_extractor_reads_both_spellings_of_the_config_registry() -> None:
 
 
 def test_the_extractor_refreshes_one_key_of_a_fixture_at_a_time(tmp_path: Path) -> None:
-    # --wheel / --config / --registry rewrite only their key(s) of an existing fixture; --wheel
+    # --wheel / --config / --registry rewrite only their keys of an existing fixture; --wheel
     # only from the wheel the fixture was extracted from (its sha256)
     wheel = tmp_path / "vllm-9.9.9-cp38-abi3-any.whl"
     with zipfile.ZipFile(wheel, "w") as zf:
@@ -315,7 +315,8 @@ def test_the_extractor_refreshes_one_key_of_a_fixture_at_a_time(tmp_path: Path) 
     assert extract_main(["9.9.9", "--out", str(tmp_path), "--registry", str(registry)]) == 0
     assert json.loads(path.read_text("utf-8")) == {
         "wheel_sha256": sha, "flags": ["--x"], "transformers_min": "4.56.0",
-        "config_model_types": ["kimi_k2"], "architectures": ["LlamaForCausalLM"],
+        "config_model_types": ["kimi_k2"], "architecture_model_types": {},
+        "architectures": ["LlamaForCausalLM"],
         "transformers_architectures": ["SmolVLM"]}
 
 
