@@ -100,3 +100,41 @@ def test_command_line_quotes_the_recommend_bound_it_prints(capsys, monkeypatch) 
     assert main(["recommend", "--model", "Qwen/Qwen3-8B", "--requests-per-s", "1000000",
                  "--output-len", "256", "--gpus-max", "64"]) == 2
     assert f"needs at least {quoted} GPUs of any searched preset" in capsys.readouterr().err
+
+
+def test_seed_speed_paragraph_quotes_the_speed_model() -> None:
+    """The seed scenario's speed paragraph said 19 ms (52 tok/s), 16 ms, 24 ms and 461 / 702 /
+    546 tokens/s after the per-layer overheads began to scale with the SM clock (20.3, 17.6,
+    24.8 ms; 458, 697, 543). The figures are worked by hand in test_speed_seed.py; this keeps
+    the README's rounded quotes on them."""
+    from planner.catalog import catalog_entry
+    from planner.model.config.parser import parse_model_config
+    from planner.serving.engine import EngineSettings
+    from planner.serving.hardware import preset_cluster
+    from planner.serving.layout import ParallelLayout
+    from planner.serving.plan import PlanRequest
+    from planner.serving.speed import ServingLoad, estimate_speed
+
+    entry = catalog_entry("Qwen/Qwen3-235B-A22B-GPTQ-Int4")
+    spec = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+
+    def speed(layout: ParallelLayout, concurrency: int):
+        request = PlanRequest(model=spec, cluster=preset_cluster("rtx-3090", 8), layout=layout,
+                              engine=EngineSettings(max_model_len=40960,
+                                                    gpu_memory_utilization=0.9))
+        return estimate_speed(request, ServingLoad(concurrency=concurrency))
+
+    text = " ".join(README.split("## Why: the seed scenario", 1)[1].split("\n## ", 1)[0].split())
+    layouts = [ParallelLayout(tp=8, ep=True), ParallelLayout(tp=4, pp=2),
+               ParallelLayout(tp=1, pp=8)]
+    one = [speed(layout, 1) for layout in layouts]
+    busy = [speed(layout, 1000) for layout in layouts]
+    assert (f"decodes one request at about {round(one[0].tpot_ms)} ms per token "
+            f"({round(one[0].output_tokens_per_s_per_request)} tok/s)") in text
+    assert f"TTFT about {one[0].ttft_ms / 1e3:.2f} s" in text
+    assert f"6-step rings ({round(one[1].tpot_ms)} ms per token)" in text
+    assert f"has none ({round(one[2].tpot_ms)} ms, and {one[2].ttft_ms / 1e3:.1f} s TTFT" in text
+    concurrency = ", ".join(str(e.concurrency) for e in busy[:2]) + f" and {busy[2].concurrency}"
+    assert f"concurrency ({concurrency} requests" in text
+    served = [round(e.output_tokens_per_s) for e in busy]
+    assert f"serve about {served[0]}, {served[1]} and {served[2]} output tokens/s" in text
