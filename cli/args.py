@@ -301,8 +301,9 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
     if layout:
         eng.add_argument("--tp",
                          type=_bounded_int(1, MAX_GPUS, "--tensor-parallel-size"), metavar="T",
-                         help="tensor parallel size (default: GPUs per node / D, or the GPUs / "
-                         "(P x D) when fewer)")
+                         help="tensor parallel size (default: the GPUs / (P x D), at most "
+                         "GPUs per node, where the replicas then fill whole nodes; else GPUs "
+                         "per node / D, or the GPUs / (P x D) when fewer)")
         eng.add_argument("--pp",
                          type=_bounded_int(1, MAX_GPUS, "--pipeline-parallel-size"), metavar="P",
                          help="pipeline parallel size (default: nodes)")

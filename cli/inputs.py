@@ -292,17 +292,18 @@ def moe_backend_setting(args: argparse.Namespace) -> dict[str, str]:
 
 def parallel_layout(args: argparse.Namespace, spec: ModelSpec, cluster: ClusterSpec
                     ) -> ParallelLayout:
-    """--tp/--pp/--dp/--ep (defaults: PP = nodes without --tp or --dp, else 1; TP = GPUs per
-    node / DP, or the GPUs / (PP x DP) when fewer: --pp 2 on 2 GPUs is TP=1); CliError if
-    vLLM refuses it."""
+    """--tp/--pp/--dp/--ep (defaults: PP = nodes without --tp or --dp, else 1; TP = the GPUs /
+    (PP x DP), at most GPUs per node, where the replicas then fill whole nodes, each inside a
+    node or over whole nodes (2 nodes x 8, --dp 2: TP=8, a replica per node), else GPUs per
+    node / DP, or the GPUs / (PP x DP) when fewer (--pp 2 on 2 GPUs is TP=1; 2 nodes x 8,
+    --dp 3: TP=2 on one node); CliError if vLLM refuses it."""
     dp = getattr(args, "dp", None) or 1
     pp = args.pp or (len(cluster.nodes) if args.tp is None and dp == 1 else 1)
-    layout = ParallelLayout(
-        tp=args.tp or max(1, min(cluster.gpus_per_node // dp, cluster.gpu_count // (pp * dp))),
-        pp=pp,
-        dp=dp,
-        ep=args.ep,
-    )
+    gpn, gpus = cluster.gpus_per_node, cluster.gpu_count
+    tp = args.tp or max(1, min(gpn, gpus // (pp * dp)))
+    if not args.tp and (tp * pp * dp % gpn or (gpn % (tp * pp) and tp * pp % gpn)):
+        tp = max(1, min(gpn // dp, gpus // (pp * dp)))
+    layout = ParallelLayout(tp=tp, pp=pp, dp=dp, ep=args.ep)
     errors = layout_errors(spec, cluster, layout)
     if errors:
         raise CliError(f"invalid layout {layout.label()}: {' '.join(errors)}")

@@ -388,6 +388,33 @@ def test_pp_alone_takes_the_gpus_left_for_tp(capsys, model_dir: Path, hardware, 
     assert json.loads(out)["layout"] == layout
 
 
+@pytest.mark.parametrize(("hardware", "flags", "layout"), [
+    # 2 nodes x 8, --dp 2: a replica per node, TP = 16 / 2 = 8 (it took TP = 8 per node / 2 =
+    # 4 and planned both replicas on node 0, the other 8 GPUs idle)
+    ((16, 2), ("--dp", "2"), {"tp": 8, "pp": 1, "dp": 2, "ep": False}),
+    # --dp 4: TP = 16 / 4 = 4, two replicas per node (it took TP = 8 / 4 = 2, on node 0)
+    ((16, 2), ("--dp", "4"), {"tp": 4, "pp": 1, "dp": 4, "ep": False}),
+    # --dp 3: 16 / 3 = 5 GPUs a replica would not fill whole nodes (vLLM places whole
+    # replicas per node): the replicas stay on one node, TP = 8 / 3 = 2
+    ((16, 2), ("--dp", "3"), {"tp": 2, "pp": 1, "dp": 3, "ep": False}),
+    # --pp 2 --dp 2: TP = 16 / (2 x 2) = 4, as before
+    ((16, 2), ("--pp", "2", "--dp", "2"), {"tp": 4, "pp": 2, "dp": 2, "ep": False}),
+    # 3 nodes x 8, --dp 4: 24 / 4 = 6 GPUs a replica would fill the 3 nodes but straddle
+    # them (6 + 2, 4 + 4, 2 + 6): TP = 8 / 4 = 2, on one node
+    ((24, 3), ("--dp", "4"), {"tp": 2, "pp": 1, "dp": 4, "ep": False}),
+])
+def test_dp_alone_over_nodes_takes_the_gpus_of_whole_nodes(capsys, model_dir: Path, hardware,
+                                                           flags, layout) -> None:
+    gpus, nodes = hardware
+    code, out, err = run_main(capsys, "plan", "--model", str(model_dir), "--gpu", "h100-sxm",
+                              "--gpus", str(gpus), "--nodes", str(nodes), *flags,
+                              "--max-model-len", "4096", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["layout"] == layout
+    assert data["gpus_used"] == layout["tp"] * layout["pp"] * layout["dp"]
+
+
 def test_launch_command_loads_what_was_planned(capsys) -> None:
     """Issue 12: a what-if prints no 16-bit command; runtime fp8 carries --quantization fp8;
     a known checkpoint or one the user names is what the command loads."""
