@@ -276,12 +276,24 @@ def _weight_scheme(spec: ModelSpec, settings: EngineSettings, served: str) -> qu
         for candidate in quant.SCHEMES.values():
             if candidate.runtime and candidate.vllm_quantization == settings.quantization:
                 return candidate
-        raise quant.UnknownSchemeError(
-            f"runtime --quantization {settings.quantization!r} has no scheme in planner.model.quant"
-        )
+        raise quant.UnknownSchemeError(_not_load_time(spec, settings.quantization))
     if spec.quant is None:
         return quant.scheme({"bfloat16": "bf16", "float16": "fp16"}.get(served, "fp32"))
     return quant.checkpoint_scheme(spec)
+
+
+def _not_load_time(spec: ModelSpec, method: str) -> str:
+    """Why --quantization `method` (no scheme quantizes at load with it) is not planned, and
+    what to give instead: nothing for a quantized checkpoint, --target-quant for a 16-bit one."""
+    load_time = sorted({s.vllm_quantization for s in quant.SCHEMES.values()
+                        if s.runtime and s.vllm_quantization})
+    head = (f"--quantization {method}: Headroom plans only vLLM's load-time quantization "
+            f"({', '.join(load_time)}); {spec.name or 'the model'} ")
+    if spec.quant is not None:
+        return (head + f"is stored as {quant.checkpoint_scheme(spec).label} and planned as "
+                "stored without --quantization (vLLM reads the format from its config)")
+    return head + ("is 16-bit: plan another format as a what-if with --target-quant (e.g. "
+                   "--target-quant awq)")
 
 
 def _ceiling(f: "_LayoutFacts", pools: dict[int, int], tp: int, mbt: int, num_blocks: int

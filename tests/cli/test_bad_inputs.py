@@ -257,6 +257,25 @@ def test_runtime_quantization_of_a_gptq_checkpoint_does_not_fit() -> None:
     assert "model config (gptq) does not match" in out["verdict"]
 
 
+@pytest.mark.parametrize(("model", "method", "words"), [
+    # a habit from vLLM: the checkpoint's own method or its Marlin kernel named by hand; it
+    # read "runtime --quantization 'gptq_marlin' has no scheme in planner.model.quant."
+    ("Qwen/Qwen3-235B-A22B-GPTQ-Int4", "gptq_marlin",
+     "--quantization gptq_marlin: Headroom plans only vLLM's load-time quantization (bitsandbytes, "
+     "fp8); Qwen/Qwen3-235B-A22B-GPTQ-Int4 is stored as GPTQ int4, group 128 (W4A16) "
+     "and planned as stored without --quantization (vLLM reads the format from its config)."),
+    ("Qwen/Qwen3-8B", "awq",
+     "--quantization awq: Headroom plans only vLLM's load-time quantization (bitsandbytes, "
+     "fp8); Qwen/Qwen3-8B is 16-bit: plan another format as a what-if with "
+     "--target-quant (e.g. --target-quant awq)."),
+])
+def test_a_quantization_method_that_is_no_load_time_one_is_refused_in_words(
+        model: str, method: str, words: str) -> None:
+    done = run("planner", "plan", "--model", model, "--gpu", "h100-sxm", "--gpus", "8",
+               "--quantization", method, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert_one_line_error(done, "python -m planner plan: error: ", words)
+
+
 @pytest.mark.parametrize(("args", "words"), [
     # before: ". has no config.json" (the empty path read as the current folder)
     (("plan", "--model", "", *HW), "argument --model: is empty"),
