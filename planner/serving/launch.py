@@ -86,9 +86,9 @@ def launch(model: str, scheme: quant.QuantScheme, s: EngineSettings, engine_flag
                 f"Loads {s.target_checkpoint}, given as the {scheme.label} checkpoint of "
                 f"{model} (its format is not checked).")
         elif known:
-            serve, note = f"vllm serve {known}", (
-                f"Loads {known}, the catalog's {scheme.label} checkpoint of {model}.")
-            serve += _kv_as_planned(known, s, cli)
+            flag, kv_note = _kv_as_planned(known, s, cli)
+            serve, note = f"vllm serve {known}{flag}", (
+                f"Loads {known}, the catalog's {scheme.label} checkpoint of {model}.{kv_note}")
         elif scheme.runtime and scheme.vllm_quantization and cli.accepts(
                 "--quantization", scheme.vllm_quantization):
             serve += f" --quantization {scheme.vllm_quantization}"
@@ -108,20 +108,31 @@ def launch(model: str, scheme: quant.QuantScheme, s: EngineSettings, engine_flag
     return Launch(head, note)
 
 
-def _kv_as_planned(checkpoint: str, s: EngineSettings, cli: VllmCli) -> str:
-    """' --kv-cache-dtype D' where a what-if planned with a 16-bit KV cache (`auto`) loads a
-    known checkpoint whose own KV cache format `auto` would take instead, else ''.
+def _kv_as_planned(checkpoint: str, s: EngineSettings, cli: VllmCli) -> tuple[str, str]:
+    """(' --kv-cache-dtype D', '') where a what-if planned with a 16-bit KV cache (`auto`)
+    loads a known checkpoint whose own KV cache format `auto` would take instead, else
+    ('', ''); ('', note) where the release's parser cannot name the dtype planned (float16
+    before 0.18, float32 in any release): the command then runs the checkpoint's format, which
+    the note says.
 
     NOTE: vllm/utils/torch_utils.py resolve_kv_cache_dtype_string (0.14.0 and 0.33.0 wheels;
     vllm_versions.CHECKPOINT_KV_DTYPE_FROM): `auto` becomes the checkpoint's
     kv_cache_quant_algo (ModelOpt FP8: fp8), a value given is returned as it is. The dtype
-    named is the one `auto` means for a checkpoint without one: the model's (served_dtype).
+    named is the one `auto` means for a checkpoint without one: the model's (served_dtype);
+    --kv-cache-dtype's choices are the release's CacheDType (vllm_cli fixtures: float16 from
+    0.18.0, never float32).
     """
     target = catalog_spec(checkpoint)
-    if (s.kv_cache_dtype != "auto" or target.quant is None or target.quant.kv_cache_dtype is None
-            or not vllm_rules(cli.vllm_version).checkpoint_kv_dtype):
-        return ""
-    return f" --kv-cache-dtype {served_dtype(s, target.torch_dtype)}"
+    kv = target.quant.kv_cache_dtype if target.quant else None
+    if s.kv_cache_dtype != "auto" or kv is None or not vllm_rules(
+            cli.vllm_version).checkpoint_kv_dtype:
+        return "", ""
+    dtype = served_dtype(s, target.torch_dtype)
+    if cli.accepts("--kv-cache-dtype", dtype):
+        return f" --kv-cache-dtype {dtype}", ""
+    return "", (f" vLLM {cli.vllm_version}'s --kv-cache-dtype cannot name the {dtype} KV cache "
+                f"planned, so `auto` runs the checkpoint's {kv} one (kv_cache_quant_algo): "
+                "fewer bytes per token than planned; plan --kv-cache-dtype fp8 for what runs.")
 
 
 REMOTE_CODE_STEP = "plan with --trust-remote-code"

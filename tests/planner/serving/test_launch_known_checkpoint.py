@@ -77,3 +77,36 @@ def test_the_sweeps_what_if_rows_run_the_kv_cache_of_their_row() -> None:
                    layouts=[ParallelLayout(tp=8)])
     flags = {row.kv_cache_dtype: _kv_flag(row.vllm_command) for row in result.rows}
     assert flags == {"auto": "bfloat16", "fp8": "fp8"}, flags
+
+
+def _what_if_dtype(version: str, dtype: str):
+    return plan(PlanRequest(
+        model=catalog_spec("meta-llama/Llama-3.1-70B-Instruct"),
+        cluster=preset_cluster("h100-sxm", 4), layout=ParallelLayout(tp=4),
+        engine=EngineSettings(vllm_version=version, target_quant="fp8-tensor", dtype=dtype,
+                              max_model_len=8192)))
+
+
+@pytest.mark.parametrize(("version", "dtype", "per_token"), [
+    ("0.14.0", "float16", 327_680),  # CacheDType lists float16 from 0.18.0 only
+    ("0.17.0", "float16", 327_680),
+    ("0.33.0", "float32", 655_360),  # no release lists float32
+])
+def test_a_16_bit_kv_the_parser_cannot_name_keeps_the_command_and_says_what_runs(
+        version: str, dtype: str, per_token: int) -> None:
+    # 2 x 80 layers x 8 KV heads x 128 x 2 B (float16) or 4 B (float32) per token planned;
+    # `--kv-cache-dtype float16` on 0.14-0.17 (or float32 anywhere) is an invalid choice, so
+    # naming it made the what-if "not fit" for a flag the user never gave: the command goes
+    # without it, and the note says the checkpoint's fp8 KV cache runs
+    p = _what_if_dtype(version, dtype)
+    assert p.kv_bytes_per_token == per_token
+    assert p.fits and p.vllm_command is not None, p.verdict
+    assert "--kv-cache-dtype" not in p.vllm_command
+    assert command_problems(p.vllm_command, vllm_cli(version)) == []
+    assert f"cannot name the {dtype} KV cache planned" in p.launch_note
+
+
+def test_float16_is_named_where_the_parser_lists_it() -> None:
+    # 0.18.0's CacheDType adds float16
+    p = _what_if_dtype("0.18.0", "float16")
+    assert _kv_flag(p.vllm_command) == "float16" and "cannot name" not in p.launch_note
