@@ -25,7 +25,7 @@ NOTE: what flashinfer_b12x holds, read in the wheels:
   caches once per shape for every layer (moe_dispatch._get_cached_workspace); from 0.29.0
   vLLM pins FlashInfer 0.6.18 and later, whose allocators differ (a direct-micro workspace, a
   dynamic tile height chosen per shape; 0.7.0 adds workspaces shared between wrappers).
-  Those plans say so (b12x_notes). No other --moe-backend value of vLLM 0.25.1 builds a
+  Those plans say so (b12x_note). No other --moe-backend value of vLLM 0.25.1 builds a
   wrapper that pre-allocates per layer (fused_moe/experts/: only flashinfer_b12x_moe.py).
 """
 
@@ -40,6 +40,11 @@ B12X_SIZED: tuple[Version, Version] = ((0, 25, 0), (0, 29, 0))
 """The releases whose flashinfer_b12x workspace b12x_workspace_bytes sizes, from the first up
 to (not including) the second: a B12xMoEWrapper per layer (vLLM 0.25.0 on) over FlashInfer
 0.6.13-0.6.16.post3 (to vLLM 0.28.x)."""
+
+B12X_PADS_FROM: Version = (0, 27, 0)
+"""NOTE: vLLM 0.27.0 pins FlashInfer 0.6.16.post3 (wheel METADATA), whose B12xMoEWrapper pads an
+intermediate size per rank that is not a multiple of 128; 0.6.13/0.6.14 (vLLM 0.25, 0.26)
+raise instead (b12x_width_problem)."""
 
 STATIC_CUTOVER_ROWS = 640
 """NOTE: moe_dispatch.py _STATIC_COMPACT_CUTOVER_PAIRS_DEFAULT (FlashInfer 0.6.13-0.6.16.post3):
@@ -109,7 +114,7 @@ def b12x_sized(version: Version) -> bool:
     return B12X_SIZED[0] <= version < B12X_SIZED[1]
 
 
-def b12x_refusals(version: Version, compute_capability: str, expert_family: str | None
+def b12x_refusals(version: Version, compute_capability: str, expert_family: str
                   ) -> list[str]:
     """Why vLLM (0.25.0-0.28.x, B12X_SIZED) stops at start-up with --moe-backend
     flashinfer_b12x: an explicit backend that does not fit raises in the MoE oracle.
@@ -119,7 +124,7 @@ def b12x_refusals(version: Version, compute_capability: str, expert_family: str 
     ValueError; FlashInferB12xExperts._supports_current_device takes
     is_device_capability_family(120) only; the other oracles (fp8, int8, int_wna16, mxfp4,
     mxfp8, unquantized) do not map flashinfer_b12x and raise "is not supported for ... MoE"."""
-    if not b12x_sized(version) or expert_family is None:
+    if not b12x_sized(version):
         return []
     label = version_label(version)
     out = []
@@ -133,6 +138,36 @@ def b12x_refusals(version: Version, compute_capability: str, expert_family: str 
                    f"oracle/nvfp4.py); these experts are {expert_family}: the MoE oracle raises "
                    "'moe_backend=... is not supported' at start-up")
     return out
+
+
+def b12x_width_problem(version: Version, widths: list[int]) -> tuple[bool, str] | None:
+    """(refused, why) where a MoE layer's intermediate size per TP rank (`widths`) is not a
+    multiple of 128 on a release b12x_workspace_bytes sizes (B12X_SIZED), else None: vLLM
+    0.25-0.26 stop in the profile run (refused), 0.27-0.28 keep a padded copy of the layer's
+    expert weights that the plan does not size (a warning).
+
+    NOTE: FlashInfer 0.6.13 and 0.6.14 (vLLM 0.25, 0.26) blackwell_sm12x/moe_dispatch.py
+    _get_weight_views, which B12xMoEWrapper.run calls with n = intermediate_size on the first
+    forward, raises ValueError "intermediate_size (N) must be a multiple of 128 for the SM120
+    MoE kernel's gate/up tile split". FlashInfer 0.6.16.post3 (vLLM 0.27, 0.28) instead has
+    B12xMoEWrapper.run call _pad_intermediate_to_tile once and keep its result on the wrapper
+    (self._padded_weights): zero-padded copies of w1, w2 and their scale factors at the width
+    rounded up to 128, beside vLLM's own weights."""
+    odd = sorted({n for n in widths if n % TILE})
+    if not b12x_sized(version) or not odd:
+        return None
+    label = version_label(version)
+    shown = ", ".join(f"{n:,}" for n in odd)
+    if version < B12X_PADS_FROM:
+        return True, (f"vLLM {label}: --moe-backend {B12X} needs each MoE layer's intermediate "
+                      f"size per TP rank to be a multiple of {TILE}, here {shown}: FlashInfer "
+                      "0.6.13/0.6.14 (_get_weight_views) raises 'intermediate_size ... must be "
+                      f"a multiple of {TILE}' in the profile run; plan another TP size")
+    return False, (f"--moe-backend {B12X}: vLLM {label}'s FlashInfer 0.6.16.post3 zero-pads each "
+                   f"MoE layer's experts from an intermediate size per TP rank of {shown} to a "
+                   f"multiple of {TILE} in the profile run and keeps that copy of their weights "
+                   "(_pad_intermediate_to_tile): it comes off the KV cache, and this plan does "
+                   "not size it")
 
 
 def b12x_ep_refusal(version: Version) -> str | None:

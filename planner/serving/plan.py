@@ -70,6 +70,7 @@ from planner.serving.moe_backend import (
     b12x_note,
     b12x_refusals,
     b12x_sized,
+    b12x_width_problem,
     b12x_workspace_bytes,
 )
 from planner.serving.mtp import draft_own_heads
@@ -710,6 +711,9 @@ def _setup(
     r = _resolve(spec, cluster, s)
     if r.ep_refusal and layout.ep_size > 1:
         raise LayoutRefused(r.ep_refusal)
+    width = _b12x_width(spec, layout, s)
+    if width and width[0]:
+        raise LayoutRefused(width[1])
     layout_key = _layout_key(layout)
     return _Setup(spec, cluster, layout, s, layout_key, _LAYOUT_FACTS.get(
         spec, (id(r), *layout_key), _layout_facts, spec, cluster, layout, s, r))
@@ -734,8 +738,10 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
     kv_b = sparse_mla_kv(spec, s, r.kv_plain, r.compute_capability, layout.tp)
     stages = ENGINE.stage_layouts(r.facts, layout, r.block_size, kv_b, r.fa4_fp8_hd512,
                                   r.states, r.kv_grouping[0])
+    width = _b12x_width(spec, layout, s)
     warnings = (*_layout_length_warnings(spec, layout, r.scheme), *r.gpu_notes,
-                *_bridge_warnings(cluster, layout.tp), *_cross_node_tp_warnings(layout, r))
+                *_bridge_warnings(cluster, layout.tp), *_cross_node_tp_warnings(layout, r),
+                *(width[1:] if width else ()))
     # a KV-shared layer cut from its source fails at model load, before any KV sizing
     checks = (tuple(_busy_errors(cluster, layout, s, r)),
               tuple(_kv_sharing_errors(spec, stages) or _empty_stage_errors(stages, s)),
@@ -826,6 +832,18 @@ def _worker_overheads(st: _Setup, pp_stage: int) -> Overheads:
         r.max_model_len, r.compute_capability, r.symm_mem, *r.sampler, r.encoder_every_stage,
         r.encoder_rules, _custom_ar(r, layout), _moe_workspace(st, pp_stage)[0],
     ), st.s, r.subtract_graphs)
+
+
+def _b12x_width(spec: ModelSpec, layout: ParallelLayout, s: EngineSettings
+                ) -> tuple[bool, str] | None:
+    """moe_backend.b12x_width_problem for --moe-backend flashinfer_b12x on this layout: each
+    MoE layer's intermediate size per TP rank (vLLM FusedMoEConfig
+    intermediate_size_per_partition; EP is refused with this backend); None otherwise."""
+    if s.moe_backend != B12X or not spec.is_moe:
+        return None
+    return b12x_width_problem(vllm_rules(s.vllm_version).version, [
+        layer.mlp.expert_intermediate_size // layout.tp for layer in spec.layers
+        if isinstance(layer.mlp, MoeMlp)])
 
 
 def _moe_workspace(st: _Setup, pp_stage: int) -> tuple[int, str]:

@@ -128,3 +128,34 @@ def test_b12x_refusals_in_vllm_terms(capsys) -> None:
     assert not plan["fits"]
     assert any("runs on SM12x GPUs only" in e and "compute capability 9.0" in e
                for e in plan["errors"]), plan["errors"]
+
+
+def _at_tp(capsys, release: str, tp: int) -> tuple[int, str, str]:
+    return _run(capsys, "plan", "--model", "nvidia/Qwen3.6-35B-A3B-NVFP4", "--trust-remote-code",
+                "--gpu", "rtx-pro-6000", "--gpus", str(tp), "--tp", str(tp), "--vllm-version",
+                release, "--moe-backend", "flashinfer_b12x", "--json")
+
+
+@pytest.mark.parametrize("release", ["0.25.1", "0.26.0"])
+def test_b12x_needs_a_128_multiple_per_rank_on_flashinfer_0_6_13_and_0_6_14(capsys, release
+                                                                           ) -> None:
+    # moe_intermediate_size 512 / TP 8 = 64 per rank: FlashInfer 0.6.13 / 0.6.14
+    # _get_weight_views raises "intermediate_size (64) must be a multiple of 128" on the
+    # first forward, the profile run; 512 / TP 4 = 128 runs
+    code, out, err = _at_tp(capsys, release, 8)
+    assert code == 2 and not out
+    assert "multiple of 128, here 64" in err and len(err.strip().splitlines()) == 1, err
+    code, out, err = _at_tp(capsys, release, 4)
+    assert code == 0, err
+    assert not any("multiple of 128" in w for w in json.loads(out)["warnings"])
+
+
+def test_b12x_pads_an_odd_width_on_flashinfer_0_6_16_and_says_it_is_not_sized(capsys) -> None:
+    # vLLM 0.27's FlashInfer 0.6.16.post3 pads 64 to 128 and keeps the padded weights
+    code, out, err = _at_tp(capsys, "0.27.0", 8)
+    assert code == 0, err
+    warnings = json.loads(out)["warnings"]
+    assert any("intermediate size per TP rank of 64 to a multiple of 128" in w
+               and "does not size it" in w for w in warnings), warnings
+    code, out, err = _at_tp(capsys, "0.27.0", 4)
+    assert not any("multiple of 128" in w for w in json.loads(out)["warnings"])
