@@ -82,3 +82,53 @@ def test_public_speed_runs_plan_and_readme_quotes_the_medians() -> None:
     row = _readme_row(f"{s['runs']} published runs on GPUs without calibration rows")
     assert f"TPOT median {s['tpot_median']} % (p90 {s['tpot_p90']} %) over the {s['tpot_n']}" in row
     assert f"TTFT median {s['ttft_median']} % (p90 {s['ttft_p90']} %) over the {s['ttft_n']}" in row
+
+
+def _accuracy_table_row(label: str) -> list[str]:
+    """The Accuracy section's H100 table row whose first cell is `label`: its cells."""
+    section = (ROOT / "README.md").read_text().split("\n## Accuracy\n", 1)[1]
+    rows = [line for line in section.splitlines() if line.startswith(f"| {label} |")]
+    return [cell.strip() for cell in rows[0].strip("|").split("|")]
+
+
+@pytest.mark.skipif(not (ROOT.parent / "shared" / "calibration").is_dir(),
+                    reason="../shared/calibration is not beside the checkout")
+def test_readme_quotes_the_h100_memory_accuracy_bench_prints() -> None:
+    """The headline row, the Accuracy section's H100 table and its non-H100 count quote
+    bench/accuracy.py as it plans the calibration start-ups today (about 1 s)."""
+    from bench.accuracy import run
+
+    result = run()
+    figures = result["figures"]
+    row = _readme_row(f"{figures['available_kv']['cases']} H100 start-ups")
+    assert (f"{figures['available_kv']['mape_pct']:.2f} % mean error; concurrency "
+            f"{figures['max_concurrency']['mape_pct']:.2f} %") in row
+    for label, key in (("weights per GPU", "weights"), ("available KV memory", "available_kv"),
+                       ("KV cache tokens", "kv_tokens"), ("max concurrency", "max_concurrency"),
+                       ("max concurrency, given the logged pool",
+                        "max_concurrency_given_pool")):
+        cells = _accuracy_table_row(label)
+        assert cells[1] == f"{figures[key]['mape_pct']:.2f} %", label
+        assert cells[2].startswith(f"{figures[key]['worst_pct']:.2f} %"), label
+    other = result["kv_target_non_h100"]
+    assert f"**not met: {other['within']} of the {other['cases']}**" in (
+        ROOT / "README.md").read_text()
+    assert f"| {other['within']} of {other['cases']} within 5 % or 0.5 GiB" in _readme_row(
+        f"calibration start-ups on other GPUs that print it ({other['cases']})")
+
+
+def test_readme_quotes_the_stored_speed_accuracy_result() -> None:
+    """bench/speed_accuracy.py takes longer than a test should (about 5-20 s): the README's
+    held-out figures are checked against the result it stores (`--write`), which
+    tests/planner/serving/test_speed_seed.py's coefficients tie to the fit."""
+    stored = json.loads((ROOT / "bench" / "speed_accuracy_results.json").read_text())
+    held = stored["held_out"]["all"]
+    row = _readme_row(f"{held['rows']} held-out")
+    assert (f"median {held['tpot_median']} % / {held['ttft_median']} % "
+            f"(p90 {held['tpot_p90']} % / {held['ttft_p90']} %)") in row
+    section = (ROOT / "README.md").read_text().split("\n### Speed\n", 1)[1]
+    assert (f"| all held-out | {held['rows']} | {held['tpot_median']} % | {held['tpot_p90']} % | "
+            f"{held['ttft_median']} % | {held['ttft_p90']} % |") in section
+    met = sum(check["met"] for check in stored["public_checks"])
+    assert f"| {met} of {len(stored['public_checks'])} within range" in _readme_row(
+        f"{len(stored['public_checks'])} published consumer")
