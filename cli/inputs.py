@@ -23,9 +23,12 @@ from planner.serving.hardware import (
     LinkKind,
     NodeSpec,
     custom_gpu,
+    gpu_preset,
     near_gpu_keys,
     preset_cluster,
     preset_named,
+    stated_gb,
+    states_other_memory,
     with_link,
 )
 from planner.serving.layout import ParallelLayout, layout_errors
@@ -144,8 +147,16 @@ def _custom_cluster(memory_gib: float, gpus_per_node: int, nodes: int,
     total = round(memory_gib * GIB)
     named = preset_named(name, total) if name is not None else None
     if named is not None:
-        return preset_cluster(named.key, gpus_per_node, nodes, intra_node_link=link,
-                              memory_total_bytes=total)
+        cluster = preset_cluster(named.key, gpus_per_node, nodes, intra_node_link=link,
+                                 memory_total_bytes=total)
+        if not states_other_memory(name, named):
+            return cluster
+        # another memory size of that model ("NVIDIA A100-PCIE-40GB"): called as typed
+        typed = name.strip()
+        return cluster.model_copy(update={
+            "nodes": tuple(node.model_copy(update={"gpu": node.gpu.model_copy(
+                update={"name": typed})}) for node in cluster.nodes),
+            "source": cluster.source.replace(named.name, f"{typed} (as {named.key})")})
     gpu = custom_gpu(total, name=(name or "").strip() or f"Custom {memory_gib:g} GiB GPU")
     node_specs = tuple(
         NodeSpec(hostname=f"node{i}", gpu=gpu, gpus_per_node=gpus_per_node,
@@ -212,6 +223,15 @@ def _cluster_of(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareSna
         args.source_notes = (*getattr(args, "source_notes", ()), (
             f"--gpu-name {name!r} is no preset GPU model{hint}: planned as a GPU of unknown "
             "model (no preset's compute capability, native formats or default link apply)"))
+    elif name is not None and states_other_memory(name, preset := gpu_preset(
+            cluster.nodes[0].gpu.key)):
+        stated = " / ".join(f"{gb} GB" for gb in sorted(stated_gb(name)))
+        args.source_notes = (*getattr(args, "source_notes", ()), (
+            f"--gpu-name {name!r} states {stated}, which the {preset.key} preset ({preset.name}, "
+            f"{preset.memory_label}) is not: planned with that preset's compute capability, "
+            f"formats, link and {preset.memory_bandwidth_gbps:,.0f} GB/s memory bandwidth, "
+            "which this model's may not share (the speed figures follow them), and the "
+            "memory given"))
     return cluster, []
 
 

@@ -1083,7 +1083,7 @@ def near_gpu_keys(name: str) -> list[str]:
     return list(dict.fromkeys(k for form in close for k in _BY_SPELLING[form]))[:3]
 
 
-def _stated_gb(name: str) -> set[int]:
+def stated_gb(name: str) -> set[int]:
     """The memory sizes a GPU name states: "NVIDIA A100-PCIE-40GB" -> {40}."""
     return {int(gb) for gb in re.findall(r"(\d+)\s*gb", name.lower())}
 
@@ -1092,8 +1092,13 @@ def _short_keys(name: str) -> tuple[str, ...]:
     """Presets the name designates with its memory words dropped, less those whose memory
     label contradicts a size the name states ("A100-PCIE-40GB" is not the 80 GB PCIe card)."""
     keys = _BY_SHORT_SPELLING.get(_compact(name, drop_memory=True), ())
-    stated = _stated_gb(name)
-    return tuple(k for k in keys if stated <= _stated_gb(GPU_PRESETS[k].memory_label))
+    return tuple(k for k in keys if not states_other_memory(name, GPU_PRESETS[k]))
+
+
+def states_other_memory(name: str, gpu: "GpuSpec") -> bool:
+    """Whether a GPU name states a memory size the preset `gpu` does not have
+    ("NVIDIA A100-PCIE-40GB" and the 80 GB HBM2e a100-80gb-pcie)."""
+    return not stated_gb(name) <= stated_gb(gpu.memory_label)
 
 
 def resolve_gpu_key(name: str) -> str:
@@ -1119,7 +1124,7 @@ def resolve_gpu_key(name: str) -> str:
         sizes = " or ".join(f"{k} ({GPU_PRESETS[k].memory_label})" for k in other_size)
         raise UnknownGpuError(
             f"no preset for {name!r}: that GPU's preset is {sizes}, not "
-            f"{' / '.join(f'{gb} GB' for gb in sorted(_stated_gb(name)))}; give its memory "
+            f"{' / '.join(f'{gb} GB' for gb in sorted(stated_gb(name)))}; give its memory "
             f"with --gpu-memory-gib X (what CUDA reports) and --gpu-name {name!r}")
     keys = near_gpu_keys(name)
     hint = f"did you mean {', '.join(keys)}? " if keys else ""

@@ -343,6 +343,25 @@ def test_custom_gpu_memory_with_a_named_model(capsys, model_dir: Path, name, gpu
     assert data["per_gpu"][0]["total_bytes"] == round(79.2 * 2**30)  # the memory as given
 
 
+def test_a_named_model_of_another_memory_size_keeps_its_name(capsys, model_dir: Path) -> None:
+    """--gpu 'NVIDIA A100-PCIE-40GB' says to give --gpu-memory-gib and that --gpu-name; the
+    plan then read "2x NVIDIA A100 80GB PCIe" at 39.40 GiB with no word that the 80 GB card's
+    figures (1,935 GB/s, hardware.py a100-80gb-pcie) stand in for the 40 GB one's."""
+    code, out, err = run_main(capsys, "plan", "--model", str(model_dir), "--gpu-memory-gib",
+                              "39.4", "--gpu-name", "NVIDIA A100-PCIE-40GB", "--gpus", "2",
+                              "--max-model-len", "8192")
+    assert code == 0, err
+    assert out.splitlines()[0].endswith(" on 2x NVIDIA A100-PCIE-40GB, TP=2"), out
+    assert ("--gpu-name 'NVIDIA A100-PCIE-40GB' states 40 GB, which the a100-80gb-pcie preset "
+            "(NVIDIA A100 80GB PCIe, 80 GB HBM2e) is not: planned with that preset's compute "
+            "capability, formats, link and 1,935 GB/s memory bandwidth") in err, err
+    code, out, _ = run_main(capsys, "plan", "--model", str(model_dir), "--gpu-memory-gib",
+                            "39.4", "--gpu-name", "NVIDIA A100-PCIE-40GB", "--json")
+    data = json.loads(out)
+    assert data["gpu_name"] == "NVIDIA A100-PCIE-40GB"
+    assert data["per_gpu"][0]["total_bytes"] == round(39.4 * 2**30)
+
+
 def test_gpu_name_needs_gpu_memory_gib(capsys, model_dir: Path) -> None:
     code, _, err = run_main(capsys, "plan", "--model", str(model_dir), "--gpu-name", "A100")
     assert code == 2 and "--gpu-memory-gib" in err and len(err.strip().splitlines()) == 1
