@@ -114,8 +114,8 @@ def b12x_sized(version: Version) -> bool:
     return B12X_SIZED[0] <= version < B12X_SIZED[1]
 
 
-def b12x_refusals(version: Version, compute_capability: str, expert_family: str
-                  ) -> list[str]:
+def b12x_refusals(version: Version, compute_capability: str, expert_family: str,
+                  draft_unquantized: bool = False) -> list[str]:
     """Why vLLM (0.25.0-0.28.x, B12X_SIZED) stops at start-up with --moe-backend
     flashinfer_b12x: an explicit backend that does not fit raises in the MoE oracle.
 
@@ -123,7 +123,11 @@ def b12x_refusals(version: Version, compute_capability: str, expert_family: str
     0.26.0-0.28.0): an explicit moe_backend whose kernel is_supported_config refuses raises
     ValueError; FlashInferB12xExperts._supports_current_device takes
     is_device_capability_family(120) only; the other oracles (fp8, int8, int_wna16, mxfp4,
-    mxfp8, unquantized) do not map flashinfer_b12x and raise "is not supported for ... MoE"."""
+    mxfp8, unquantized) do not map flashinfer_b12x and raise "is not supported for ... MoE".
+    `draft_unquantized`: an MTP draft with routed experts that the checkpoint keeps out of its
+    quantization (weights.mtp_excluded) is built with the same KernelConfig, so its MoE goes
+    to the unquantized oracle (oracle/unquantized.py map_unquantized_backend: triton,
+    flashinfer_trtllm, flashinfer_cutlass, aiter), which raises the same way."""
     if not b12x_sized(version):
         return []
     label = version_label(version)
@@ -137,6 +141,11 @@ def b12x_refusals(version: Version, compute_capability: str, expert_family: str
         out.append(f"vLLM {label}: --moe-backend {B12X} runs NVFP4 experts only (fused_moe/"
                    f"oracle/nvfp4.py); these experts are {expert_family}: the MoE oracle raises "
                    "'moe_backend=... is not supported' at start-up")
+    if draft_unquantized:
+        out.append(f"vLLM {label}: --moe-backend {B12X} with the MTP draft: the checkpoint keeps "
+                   "the draft's experts unquantized, and the unquantized MoE oracle raises "
+                   f"\"moe_backend='{B12X}' is not supported for unquantized MoE\" at start-up "
+                   "(fused_moe/oracle/unquantized.py); plan without --num-speculative-tokens")
     return out
 
 

@@ -111,7 +111,12 @@ from planner.serving.vllm_versions import (
     vllm_rules,
     window_batched_tokens,
 )
-from planner.serving.weights import VISION_ON_EVERY_STAGE, WeightTerms, rank_weights
+from planner.serving.weights import (
+    VISION_ON_EVERY_STAGE,
+    WeightTerms,
+    mtp_excluded,
+    rank_weights,
+)
 from planner.text import counted, ranks_by
 from planner.units import GIB, MIB
 
@@ -608,7 +613,8 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             + tuple(quantization_errors(spec, s.quantization))
             + tuple(kv_format_errors(gpu, spec, s.kv_cache_dtype, cli))
             + tuple(flashinfer_hd256_errors(spec, s, rules, gpu.compute_capability))
-            + tuple(b12x_refusals(rules.version, gpu.compute_capability, scheme.family)
+            + tuple(b12x_refusals(rules.version, gpu.compute_capability, scheme.family,
+                                  bool(_draft_moe(spec, s)) and mtp_excluded(spec, scheme))
                     if b12x else ())
             + started.refused,
         ep_refusal=next(filter(None, (mxfp4_ep_reason(rules.version, cc) for cc in sorted(
@@ -846,19 +852,34 @@ def _b12x_width(spec: ModelSpec, layout: ParallelLayout, s: EngineSettings
         if isinstance(layer.mlp, MoeMlp)])
 
 
+def _draft_moe(spec: ModelSpec, s: EngineSettings) -> MoeMlp | None:
+    """The routed experts of each MTP draft layer vLLM loads (--num-speculative-tokens on a
+    model with MTP layers: the spec's own mtp_layer, else a copy of its last layer, as the
+    weights' _mtp_bytes counts them), None without a draft or without experts in it."""
+    if not (s.num_speculative_tokens and spec.mtp_layers):
+        return None
+    mlp = (spec.mtp_layer or spec.layers[-1]).mlp
+    return mlp if isinstance(mlp, MoeMlp) else None
+
+
 def _moe_workspace(st: _Setup, pp_stage: int) -> tuple[int, str]:
     """The MoE backend's profile-run workspace on a worker of this stage, with its formula:
     --moe-backend flashinfer_b12x on the releases moe_backend.b12x_sized holds for, one
-    B12xMoEWrapper per MoE layer of the stage (moe_backend.b12x_workspace_bytes: the experts'
-    input width, the intermediate size per TP rank, --max-num-batched-tokens); (0, "") for
-    every other backend and release."""
+    B12xMoEWrapper per MoE layer of the stage, the last stage's MTP draft layers included
+    (their dummy forward is part of the profile run: gpu_model_runner._dummy_run calls
+    drafter.dummy_run) (moe_backend.b12x_workspace_bytes: the experts' input width, the
+    intermediate size per TP rank, --max-num-batched-tokens); (0, "") for every other
+    backend and release."""
     s, spec, tp = st.s, st.spec, st.layout.tp
     if s.moe_backend != B12X or not b12x_sized(vllm_rules(s.vllm_version).version):
         return 0, ""
     mbt = st.facts.r.mbt
+    draft = _draft_moe(spec, s) if pp_stage == st.layout.pp - 1 else None
+    mlps = [spec.layers[i].mlp for i in st.facts.stages[pp_stage][0]]
+    if draft:
+        mlps += [draft] * spec.mtp_layers
     shapes: dict[tuple[int, int, int, int], int] = {}
-    for i in st.facts.stages[pp_stage][0]:
-        mlp = spec.layers[i].mlp
+    for mlp in mlps:
         if isinstance(mlp, MoeMlp):
             shape = (mlp.num_experts, mlp.experts_per_token,
                      mlp.latent_size or spec.hidden_size, mlp.expert_intermediate_size // tp)
@@ -887,7 +908,7 @@ def _overhead_key(r: _Resolved, s: EngineSettings) -> tuple:
             r.sampler, r.subtract_graphs,
             r.encoder_every_stage, r.encoder_rules, s.activation_bytes,
             s.non_torch_bytes, s.cuda_graph_bytes, s.enforce_eager, s.skip_mm_profiling,
-            s.moe_backend and (s.moe_backend, s.vllm_version))
+            s.moe_backend and (s.moe_backend, s.vllm_version, s.num_speculative_tokens))
 
 
 def _rank_position(layout: ParallelLayout, cluster: ClusterSpec, rank: int

@@ -245,7 +245,7 @@ def _mtp_bytes(spec: ModelSpec, scheme: QuantScheme, bits: "_SchemeBits",
     """
     n = spec.num_layers
     draft = spec.mtp_layer
-    if _mtp_excluded(spec, scheme):
+    if mtp_excluded(spec, scheme):
         bits = _SchemeBits(bits.embeddings, bits.lm_head, bits.final_norm,
                            (*bits.layers[:-1], (KEPT_BITS,) * len(bits.layers[-1])))
     if draft is not None:
@@ -270,7 +270,7 @@ def _mtp_bytes(spec: ModelSpec, scheme: QuantScheme, bits: "_SchemeBits",
     return layer.total_bytes + fc + 3 * hidden * elem + o_proj
 
 
-def _mtp_excluded(spec: ModelSpec, scheme: QuantScheme) -> bool:
+def mtp_excluded(spec: ModelSpec, scheme: QuantScheme) -> bool:
     """Whether the checkpoint's exclusion list keeps the MTP layers in 16-bit (planned as
     stored only: quant.stored_format).
 

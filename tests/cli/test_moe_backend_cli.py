@@ -16,7 +16,12 @@ import shlex
 
 import pytest
 
+from planner.catalog import catalog_spec
+from planner.serving.engine import EngineSettings
+from planner.serving.hardware import preset_cluster
+from planner.serving.layout import ParallelLayout
 from planner.serving.moe_backend import b12x_workspace_bytes
+from planner.serving.plan import PlanRequest, plan
 from planner.serving.vllm_cli import command_problems, vllm_cli
 from tests.cli.conftest import run_main as _run
 
@@ -159,3 +164,35 @@ def test_b12x_pads_an_odd_width_on_flashinfer_0_6_16_and_says_it_is_not_sized(ca
                and "does not size it" in w for w in warnings), warnings
     code, out, err = _at_tp(capsys, "0.27.0", 4)
     assert not any("multiple of 128" in w for w in json.loads(out)["warnings"])
+
+
+def test_b12x_with_an_unquantized_mtp_draft_is_refused(capsys) -> None:
+    # hf_quant_config.json exclude_modules "mtp*": the draft's experts stay 16-bit, and vLLM
+    # 0.25.1's unquantized MoE oracle maps only triton / flashinfer_trtllm /
+    # flashinfer_cutlass / aiter (map_unquantized_backend), so it raises at start-up
+    plan = _plan(capsys, "--moe-backend", "flashinfer_b12x", "--num-speculative-tokens", "1")
+    assert not plan["fits"]
+    assert any("not supported for unquantized MoE" in e for e in plan["errors"]), plan["errors"]
+    assert _plan(capsys, "--num-speculative-tokens", "1")["fits"]  # auto maps it
+
+
+def test_b12x_counts_a_quantized_mtp_drafts_experts() -> None:
+    # the same model with its draft quantized too: the draft's MoE layer (a copy of the last
+    # layer's: 256 experts, top-8, 2,048 x 512) builds one more wrapper in the profile run
+    # (gpu_model_runner._dummy_run -> drafter.dummy_run): 41 x 337,578,440 B
+    spec = catalog_spec("nvidia/Qwen3.6-35B-A3B-NVFP4")
+    spec = spec.model_copy(update={"quant": spec.quant.model_copy(
+        update={"excluded_modules": ()})})
+
+    def workspace(tokens: int) -> int:
+        p = plan(PlanRequest(model=spec, cluster=preset_cluster("rtx-pro-6000", 1),
+                             layout=ParallelLayout(), engine=EngineSettings(
+                                 vllm_version="0.25.1", moe_backend="flashinfer_b12x",
+                                 max_num_batched_tokens=8192, max_num_seqs=8,
+                                 num_speculative_tokens=tokens, trust_remote_code=True)))
+        assert p.fits, p.errors
+        return {t.key: t.value for t in p.terms}["moe_workspace"]
+
+    assert STATIC + DYNAMIC + OUTPUT == 337_578_440
+    assert workspace(0) == WORKSPACE
+    assert workspace(2) == 41 * 337_578_440  # one draft layer, whatever the draft tokens
