@@ -138,3 +138,42 @@ def test_seed_speed_paragraph_quotes_the_speed_model() -> None:
     assert f"concurrency ({concurrency} requests" in text
     served = [round(e.output_tokens_per_s) for e in busy]
     assert f"serve about {served[0]}, {served[1]} and {served[2]} output tokens/s" in text
+
+
+def test_seed_memory_figures_quote_the_plan() -> None:
+    """The seed section's memory figures at 0.90, 0.92 and 0.95 (and the Using the app
+    paragraph's pool at 0.92) are the plan's, rounded as quoted; the figures themselves are
+    worked by hand in tests/planner/serving/test_seed_scenario.py."""
+    from planner.catalog import catalog_entry
+    from planner.model.config.parser import parse_model_config
+    from planner.serving.engine import EngineSettings
+    from planner.serving.hardware import preset_cluster
+    from planner.serving.layout import ParallelLayout
+    from planner.serving.plan import PlanRequest, plan
+
+    entry = catalog_entry("Qwen/Qwen3-235B-A22B-GPTQ-Int4")
+    spec = parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+
+    def at(utilization: float):
+        return plan(PlanRequest(model=spec, cluster=preset_cluster("rtx-3090", 8),
+                                layout=ParallelLayout(tp=8, ep=True),
+                                engine=EngineSettings(gpu_memory_utilization=utilization)))
+
+    gib = 2**30
+    flat = " ".join(README.split())
+    seed = flat.split("## Why: the seed scenario", 1)[1].split(" ## ", 1)[0]
+    p90, p92, p95 = at(0.9), at(0.92), at(0.95)
+    assert (f"weights {p90.weights_bytes_per_gpu / gib:.2f} GiB per GPU, activation "
+            f"{p90.activation_bytes_per_gpu / gib:.2f} GiB, non-torch "
+            f"{p90.non_torch_bytes_per_gpu / gib:.2f} GiB") in seed
+    assert f"CUDA graphs {p90.cuda_graph_bytes_per_gpu / gib:.2f} GiB" in seed
+    assert (f"a KV pool of {p90.kv_cache_bytes_per_gpu / gib:.2f} GiB per GPU = "
+            f"**{p90.kv_cache_tokens:,} tokens**") in seed
+    assert f"context fits {p90.max_concurrency:.2f} times" in seed
+    assert (f"the pool is {p92.kv_cache_bytes_per_gpu / gib:.2f} GiB = {p92.kv_cache_tokens:,} "
+            f"tokens ({p92.max_concurrency:.2f} requests)") in seed
+    assert (f"at 0.95 it is {p95.kv_cache_bytes_per_gpu / gib:.2f} GiB = "
+            f"{p95.kv_cache_tokens:,} tokens ({p95.max_concurrency:.2f} requests)") in seed
+    app = flat.split("## Using the app", 1)[1].split(" ## ", 1)[0]
+    assert f"room for {p92.kv_cache_tokens:,} tokens of KV cache" in app
+    assert f"({p90.kv_cache_tokens:,} at the example report's 0.90" in app
