@@ -196,3 +196,17 @@ def test_b12x_counts_a_quantized_mtp_drafts_experts() -> None:
     assert STATIC + DYNAMIC + OUTPUT == 337_578_440
     assert workspace(0) == WORKSPACE
     assert workspace(2) == 41 * 337_578_440  # one draft layer, whatever the draft tokens
+
+
+def test_the_speed_says_an_explicit_backend_is_not_modelled(capsys) -> None:
+    # the speed model times the routed experts as the kernel vLLM picks itself
+    # (speed.kernels.moe_kernel: Marlin MoE for this W4A16 NVFP4 checkpoint on 12.0), so it
+    # says so where --moe-backend names one; not on auto, nor on a model without experts
+    said = "--moe-backend flashinfer_b12x is not modelled in the speed"
+    assert any(said in n for n in _plan(capsys, "--moe-backend", "flashinfer_b12x")["speed"]
+               ["notes"])
+    assert not any("is not modelled in the speed" in n for n in _plan(capsys)["speed"]["notes"])
+    code, out, err = _run(capsys, "plan", "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-pro-6000",
+                          "--vllm-version", "0.25.1", "--moe-backend", "marlin", "--json")
+    assert code == 0, err
+    assert not any("is not modelled in the speed" in n for n in json.loads(out)["speed"]["notes"])

@@ -303,7 +303,8 @@ def _notes(ctx: _Ctx, s: EngineSettings, load: ServingLoad, p: PlanSummary | Pla
            conc: int, kv_limit: int, held: int, held_blocks: int, kv_wait: float
            ) -> list[str]:
     """An estimate's notes: the KV cache's cap on the concurrency, the MoE fallback kernel,
-    what runs between nodes, the release's caveats and what is not modelled."""
+    what runs between nodes, the release's caveats and what is not modelled (an explicit
+    --moe-backend, MTP drafting)."""
     notes = []
     if conc < load.concurrency:
         notes.append(f"concurrency capped at {conc}: the KV cache's {p.num_gpu_blocks:,} "
@@ -324,6 +325,10 @@ def _notes(ctx: _Ctx, s: EngineSettings, load: ServingLoad, p: PlanSummary | Pla
         notes.append(f"{' and '.join(over)} run between nodes over the network: "
                      f"{ctx.net.formula} ({ctx.net.source})")
     notes.extend(caveat for caveat in release_caveats(ctx) if caveat)
+    if s.moe_backend not in (None, "auto") and ctx.device.moe is not None:
+        notes.append(f"--moe-backend {s.moe_backend} is not modelled in the speed: the routed "
+                     "experts are timed as the kernel vLLM picks itself for this format, GPU "
+                     f"and release ({ctx.device.moe_kernel}: speed.kernels.moe_kernel)")
     if s.num_speculative_tokens:
         notes.append(f"speculative decoding ({s.num_speculative_tokens} MTP draft tokens) is "
                      "not modelled: these figures decode one token per step without the draft "
