@@ -70,6 +70,32 @@ def test_public_memory_runs_plan_and_readme_quotes_the_count() -> None:
     kept = [case for case in warm["detail"] if case["id"] not in warm["v2_warm_ids"]]
     assert kept == [case for case in other["detail"] if case["id"] not in warm["v2_warm_ids"]]
     assert warm["cases"] == other["cases"] and warm["v2_warm_ids"]
+    # the MAPE figures the headline row and the Benchmarks row quote
+    from bench.accuracy import splits, summarise
+
+    def mape(rows: list[dict], term: str) -> str:
+        figure = summarise(rows)[term]
+        return f"{figure['mape_pct']:.2f} %"
+
+    runs = result["runs"]
+    others = [r for r in runs if r["gpu"] != "h100-sxm"]
+    kv_n = result["figures"]["available_kv"]["cases"]
+    assert (f"available-KV mean error {mape(runs, 'available_kv')} over the {kv_n} that log it "
+            f"({mape(others, 'available_kv')} over the {other['cases']})") in row
+    bench = _readme_row("`python bench/public_memory.py`")
+    by_class = splits(others, {"gpu_class": "gpu_class"})["gpu_class"]
+    kv = {key: by_class[key]["available_kv"] for key in ("PCIe", "NVLink datacenter",
+                                                          "unified memory")}
+    classes = (f"PCIe {kv['PCIe']['mape_pct']:.2f} %, {kv['PCIe']['cases']} runs; NVLink "
+               f"{kv['NVLink datacenter']['mape_pct']:.2f} %, {kv['NVLink datacenter']['cases']};"
+               f" unified memory {kv['unified memory']['mape_pct']:.2f} %, "
+               f"{kv['unified memory']['cases']}")
+    assert (f"available KV MAPE {mape(runs, 'available_kv')} ({kv_n} runs); on GPUs other than "
+            f"the H100 {mape(others, 'available_kv')}, {other['within']} of {other['cases']} "
+            f"within 5 % or 0.5 GiB ({classes}); KV tokens {mape(runs, 'kv_tokens')} "
+            f"({result['figures']['kv_tokens']['cases']} runs), concurrency "
+            f"{mape(runs, 'max_concurrency')} ({result['figures']['max_concurrency']['cases']})"
+            ) in bench
 
 
 @needs_shared
