@@ -35,7 +35,12 @@ from planner.model.quant import UnknownSchemeError, checkpoint_scheme
 from planner.model.spec import ConfigError, ModelSpec
 from planner.report import ComparisonRow, build_report, comparison_row, model_card
 from planner.serving.engine import EngineSettings
-from planner.serving.hardware import ClusterSpec, HardwareError, gpu_preset
+from planner.serving.hardware import (
+    ClusterSpec,
+    HardwareError,
+    OtherMemorySizeError,
+    gpu_preset,
+)
 from planner.serving.layout import layout_errors
 from planner.serving.plan import Plan, PlanRequest, plan
 from planner.serving.prices import with_overrides
@@ -196,7 +201,12 @@ def cmd_recommend(args: argparse.Namespace) -> str:
     )
     _preload(args, [(name, None) for name in args.model])
     specs = [_model(args, name)[1] for name in args.model]
-    gpu_keys = [gpu_preset(key).key for key in args.gpu] if args.gpu else None
+    try:
+        gpu_keys = [gpu_preset(key).key for key in args.gpu] if args.gpu else None
+    except OtherMemorySizeError as exc:  # its advice names flags recommend does not take
+        raise CliError(f"{exc.what}; recommend searches the GPU presets, at their prices, only: "
+                       "plan, sweep or report it with --gpu-memory-gib X (what CUDA reports) "
+                       f"and --gpu-name {exc.name!r}") from None
     # the same spelling twice is refused by the parser; two spellings of one preset here
     for i, key in enumerate(gpu_keys or ()):
         if key in gpu_keys[:i]:

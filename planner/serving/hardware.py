@@ -35,6 +35,17 @@ class UnknownGpuError(HardwareError):
     """A GPU preset key that is not in GPU_PRESETS."""
 
 
+class OtherMemorySizeError(UnknownGpuError):
+    """A GPU name whose model has a preset of another memory size ("NVIDIA A100-PCIE-40GB"):
+    `what` says so, `name` is the name given; the message adds how to plan it (the flags of
+    plan, sweep and report)."""
+
+    def __init__(self, what: str, name: str) -> None:
+        super().__init__(f"{what}; give its memory with --gpu-memory-gib X (what CUDA reports) "
+                         f"and --gpu-name {name!r}")
+        self.what, self.name = what, name
+
+
 class GpuSpec(BaseModel):
     """One GPU model: memory CUDA can see, bandwidth, dense compute and native formats."""
 
@@ -1122,10 +1133,9 @@ def resolve_gpu_key(name: str) -> str:
     other_size = _BY_SHORT_SPELLING.get(_compact(name, drop_memory=True), ())
     if other_size:
         sizes = " or ".join(f"{k} ({GPU_PRESETS[k].memory_label})" for k in other_size)
-        raise UnknownGpuError(
+        raise OtherMemorySizeError(
             f"no preset for {name!r}: that GPU's preset is {sizes}, not "
-            f"{' / '.join(f'{gb} GB' for gb in sorted(stated_gb(name)))}; give its memory "
-            f"with --gpu-memory-gib X (what CUDA reports) and --gpu-name {name!r}")
+            f"{' / '.join(f'{gb} GB' for gb in sorted(stated_gb(name)))}", name)
     keys = near_gpu_keys(name)
     hint = f"did you mean {', '.join(keys)}? " if keys else ""
     raise UnknownGpuError(

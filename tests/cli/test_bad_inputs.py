@@ -257,6 +257,21 @@ def test_runtime_quantization_of_a_gptq_checkpoint_does_not_fit() -> None:
     assert "model config (gptq) does not match" in out["verdict"]
 
 
+def test_recommend_names_another_memory_size_without_flags_it_lacks() -> None:
+    # it said "give its memory with --gpu-memory-gib X (what CUDA reports) and --gpu-name
+    # 'NVIDIA A100-PCIE-40GB'", flags recommend does not take ("unrecognized arguments")
+    done = run("planner", "recommend", "--model", "Qwen/Qwen3-8B", "--gpu",
+               "NVIDIA A100-PCIE-40GB", env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert_one_line_error(
+        done, "python -m planner recommend: error: ",
+        "no preset for 'NVIDIA A100-PCIE-40GB': that GPU's preset is a100-80gb-pcie (80 GB "
+        "HBM2e), not 40 GB; recommend searches the GPU presets, at their prices, only: plan, "
+        "sweep or report it with --gpu-memory-gib X (what CUDA reports) and --gpu-name "
+        "'NVIDIA A100-PCIE-40GB'.")
+    assert "--gpu-memory-gib" in run("planner", "plan", "--help").stdout
+    assert "--gpu-memory-gib" not in run("planner", "recommend", "--help").stdout
+
+
 @pytest.mark.parametrize(("model", "method", "words"), [
     # a habit from vLLM: the checkpoint's own method or its Marlin kernel named by hand; it
     # read "runtime --quantization 'gptq_marlin' has no scheme in planner.model.quant."
