@@ -108,6 +108,24 @@ def test_public_speed_runs_plan_and_readme_quotes_the_medians() -> None:
     row = _readme_row(f"{s['runs']} published runs on GPUs without calibration rows")
     assert f"TPOT median {s['tpot_median']} % (p90 {s['tpot_p90']} %) over the {s['tpot_n']}" in row
     assert f"TTFT median {s['ttft_median']} % (p90 {s['ttft_p90']} %) over the {s['ttft_n']}" in row
+    bench = _readme_row("`python bench/public_speed.py`")
+    assert (f"all runs: TPOT median {s['tpot_median']} %, p90 {s['tpot_p90']} %, {s['tpot_n']} "
+            f"runs; TTFT median {s['ttft_median']} %, p90 {s['ttft_p90']} %, {s['ttft_n']} runs"
+            ) in bench
+    # the Accuracy > Speed table and the rest of the Benchmarks row are the first 35 runs',
+    # those before the ten collected blind on 2026-12-01 (the runs file keeps them in order)
+    first = [r for r in rows if r["id"] in {run["id"] for run in SPEED_RUNS["runs"][:35]}]
+    f, one = stats(first), stats([r for r in first if r["interconnect"] == "1 GPU"])
+    assert (f"TPOT median {f['tpot_median']} % ({f['tpot_n']} runs; one GPU {one['tpot_median']}"
+            f" %, {one['tpot_n']} runs;") in bench
+    assert (f"TTFT median {f['ttft_median']} %, p90 {f['ttft_p90']} % ({f['ttft_n']} runs; one "
+            f"GPU {one['ttft_median']} %, {one['ttft_n']} runs;") in bench
+    table = (ROOT / "README.md").read_text().split("\n### Speed\n", 1)[1].splitlines()
+    for label, figures in (("all", f), ("one GPU (TP=1)", one)):
+        line = next(line for line in table if line.startswith(f"| {label} | "))
+        assert line.startswith(f"| {label} | {figures['tpot_n']} | {figures['tpot_median']} % ("
+                               ), line
+        assert f"| {figures['ttft_n']} | {figures['ttft_median']} % (" in line, line
 
 
 def _accuracy_table_row(label: str) -> list[str]:
