@@ -444,16 +444,24 @@ def cuda_graph_count(max_num_seqs: int, max_num_batched_tokens: int,
     return len(sizes), sum(1 for size in sizes if size <= max_num_seqs) if full else 0
 
 
-def triton_mla_piecewise(spec: ModelSpec, rules: VllmRules, compute_capability: str) -> bool:
+def triton_mla_piecewise(spec: ModelSpec, rules: VllmRules, compute_capability: str,
+                         vendor: str = "nvidia") -> bool:
     """Whether vLLM `rules` decodes `spec` with piecewise CUDA graphs only because its attention
     runs on TRITON_MLA, which supports none before 0.22 (vllm_versions.TRITON_MLA_FULL_GRAPHS_
     FROM): a dense-MLA model (every layer MLA, no indexer) on an NVIDIA GPU of compute
-    capability other than 9.x and 10.x, on a release that otherwise captures full decode
-    graphs (0.11-0.21)."""
-    major = (parse_capability(compute_capability) or (0, 0))[0]
+    capability other than 9.x and 10.x (an unknown one is not counted), or on any AMD GPU, on a
+    release that otherwise captures full decode graphs (0.11-0.21).
+
+    NOTE: ROCm's MLA backend (platforms/rocm.py, 0.11.0, 0.16.0 and 0.21.0 wheels) is
+    ROCM_AITER_MLA only with rocm_aiter_ops.is_mla_enabled() (VLLM_ROCM_USE_AITER, default
+    False) or block size 1, else TRITON_MLA; Headroom plans no environment variable set."""
+    if vendor == "amd":
+        off_flash = True
+    else:
+        off_flash = (parse_capability(compute_capability) or (0, 0))[0] not in (0, 9, 10)
     mixers = [layer.mixer for layer in spec.layers]
-    return (rules.full_graphs and rules.version < TRITON_MLA_FULL_GRAPHS_FROM
-            and major not in (0, 9, 10) and spec.compressed_attention is None
+    return (off_flash and rules.full_graphs and rules.version < TRITON_MLA_FULL_GRAPHS_FROM
+            and spec.compressed_attention is None
             and bool(mixers) and all(isinstance(m, MlaMixer) for m in mixers)
             and not is_sparse_mla(spec))
 

@@ -478,6 +478,7 @@ class _Resolved(NamedTuple):
     compute_capability: str
     gpus_per_node: int
     graphs: tuple[int, int]
+    mla_piecewise: bool  # engine.triton_mla_piecewise: TRITON_MLA allows no full graphs
     fa4_fp8_hd512: bool
     symm_mem: bool  # vllm_versions.SYMM_MEM_FROM
     nnodes_custom_ar_off: bool  # vllm_versions.NNODES_CUSTOM_AR_OFF
@@ -562,6 +563,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
     runner = _runner(spec, s, rules, scheme, gpu.vendor == "amd")
     remote_gap = remote_code_gap(spec, cli) or ()
     b12x = s.moe_backend == B12X and spec.is_moe  # vLLM reads --moe-backend for MoE layers only
+    mla_piecewise = triton_mla_piecewise(spec, rules, gpu.compute_capability, gpu.vendor)
     resolved = _Resolved(
         gpu_name=gpu.name, max_model_len=max_model_len,
         mbt=mbt, seqs=seqs,
@@ -577,8 +579,8 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         nvswitch_sharp=gpu.default_intra_node_link == "nvlink" and _cc(gpu) >= (9, 0),
         compute_capability=gpu.compute_capability,
         graphs=cuda_graph_count(seqs, mbt, rules.blackwell_graphs_1024 and _cc(gpu)[0] == 10,
-                                rules, not triton_mla_piecewise(spec, rules,
-                                                                gpu.compute_capability)),
+                                rules, not mla_piecewise),
+        mla_piecewise=mla_piecewise,
         fa4_fp8_hd512=rules.sm90_fa4_fp8_hd512 and _cc(gpu)[0] == 9,
         symm_mem=rules.symm_mem,
         nnodes_custom_ar_off=rules.nnodes_custom_ar_off,
@@ -1529,7 +1531,7 @@ def _terms(st: _Setup, bind: RankMemory, out: _Outcome, warm: _WarmRestart | Non
                           if r.runner[0] == "v2" else ("", ""))
     if not s.enforce_eager:
         graphs_note += v2_graphs
-        if triton_mla_piecewise(st.spec, rules, r.compute_capability):
+        if r.mla_piecewise:
             graphs_note += "; " + TRITON_MLA_PIECEWISE_NOTE.format(v=rules.label)
     first_capture = dsv4_first_capture_bytes(r.facts.dsv4, r.graphs[0])
     if r.facts.dsv4 is not None and s.cuda_graph_bytes is None and not s.enforce_eager:

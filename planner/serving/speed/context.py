@@ -121,7 +121,7 @@ def _resolve_device(request: PlanRequest) -> _Device | None:
         moe=first_moe(spec), moe_kernel=moe_kernel(scheme, gpu, family, s.vllm_version),
         deepgemm_moe=_deepgemm_moe(scheme, gpu, s.vllm_version),
         rules=rules,
-        mla_piecewise=triton_mla_piecewise(spec, rules, gpu.compute_capability),
+        mla_piecewise=triton_mla_piecewise(spec, rules, gpu.compute_capability, gpu.vendor),
         net=(network_link(gpu, request.cluster.network, request.cluster.gpus_per_node)
              if len(request.cluster.nodes) > 1 else None),
     )

@@ -239,7 +239,12 @@ def test_triton_mla_piecewise_only_for_dense_mla_off_hopper_and_blackwell_before
     assert not triton_mla_piecewise(lite, vllm_rules("0.16.0"), "9.0")  # FLASH_ATTN_MLA
     assert not triton_mla_piecewise(lite, vllm_rules("0.16.0"), "10.0")  # FLASHINFER_MLA
     assert not triton_mla_piecewise(lite, vllm_rules("0.10.2"), "8.0")  # piecewise anyway
-    assert not triton_mla_piecewise(lite, vllm_rules("0.16.0"), "gfx942")  # ROCm's backends
+    # ROCm (platforms/rocm.py, 0.11.0-0.21.0 wheels): TRITON_MLA unless AITER's MLA is on
+    # (VLLM_ROCM_USE_AITER, default False) or the block size is 1
+    assert triton_mla_piecewise(lite, vllm_rules("0.16.0"), "gfx942", "amd")
+    assert triton_mla_piecewise(lite, vllm_rules("0.21.0"), "", "amd")  # a custom AMD GPU
+    assert not triton_mla_piecewise(lite, vllm_rules("0.22.0"), "gfx942", "amd")
+    assert not triton_mla_piecewise(lite, vllm_rules("0.16.0"), "")  # an unknown NVIDIA one
     assert not triton_mla_piecewise(LLAMA_8B, vllm_rules("0.16.0"), "8.0")  # FLASH_ATTN
     assert not triton_mla_piecewise(sparse, vllm_rules("0.16.0"), "8.0")  # no sparse backend
 

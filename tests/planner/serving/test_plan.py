@@ -420,8 +420,10 @@ def test_deepseek_v32_on_vllm_0_18_blackwell_fp8_follows_heads_per_rank():
     test_deepseek_v32_kv_layout_per_release_and_gpu("b200", "0.19.0", "fp8", 708, tp=4)
 
 
-@pytest.mark.parametrize(("gpu", "full"), [("a100-80gb", 0), ("h100-sxm", 35)])
+@pytest.mark.parametrize(("gpu", "full"), [("a100-80gb", 0), ("h100-sxm", 35), ("mi300x", 0)])
 def test_dense_mla_on_triton_mla_captures_no_full_graphs_on_0_21(gpu, full):
+    # MI300X: ROCm's only dense-MLA backend without VLLM_ROCM_USE_AITER is TRITON_MLA too
+    # (platforms/rocm.py _get_backend_priorities, 0.21.0 wheel)
     # vLLM 0.21.0 subtracts its CUDA graph estimate; TRITON_MLA (A100: FLASH_ATTN_MLA needs
     # major 9, FLASHMLA 9 or 10) supports none, so config/compilation.py turns
     # FULL_AND_PIECEWISE into PIECEWISE: 256 seqs, 2,048 tokens -> 51 piecewise graphs

@@ -976,7 +976,7 @@ def test_heads_wider_than_fa3s_run_at_flashattention_4s_sm90_rate_from_vllm_0_24
 
 @pytest.mark.parametrize(("gpu", "version", "piecewise"), [
     ("a100-80gb", "0.16.0", True), ("rtx-a6000", "0.21.0", True), ("rtx-pro-6000", "0.16.0", True),
-    ("a100-80gb", "0.22.0", False), ("h100-sxm", "0.16.0", False)])
+    ("a100-80gb", "0.22.0", False), ("h100-sxm", "0.16.0", False), ("mi300x", "0.16.0", True)])
 def test_mla_on_triton_mla_before_0_22_says_its_decode_runs_piecewise(gpu, version, piecewise):
     # TRITON_MLA, dense MLA's only backend off 9.x/10.x, supports no CUDA graph until 0.22.0
     # (vllm_versions.TRITON_MLA_FULL_GRAPHS_FROM): the per-layer overhead fitted with full
