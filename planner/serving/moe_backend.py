@@ -115,15 +115,17 @@ def b12x_sized(version: Version) -> bool:
 
 
 def b12x_refusals(version: Version, compute_capability: str, expert_family: str,
-                  draft_unquantized: bool = False) -> list[str]:
+                  draft_unquantized: bool = False, vendor: str = "nvidia") -> list[str]:
     """Why vLLM (0.25.0-0.28.x, B12X_SIZED) stops at start-up with --moe-backend
     flashinfer_b12x: an explicit backend that does not fit raises in the MoE oracle.
 
     NOTE: fused_moe/oracle/nvfp4.py select_nvfp4_moe_backend (0.25.1 wheel; the same in
     0.26.0-0.28.0): an explicit moe_backend whose kernel is_supported_config refuses raises
     ValueError; FlashInferB12xExperts._supports_current_device takes
-    is_device_capability_family(120) only; the other oracles (fp8, int8, int_wna16, mxfp4,
-    mxfp8, unquantized) do not map flashinfer_b12x and raise "is not supported for ... MoE".
+    current_platform.is_cuda() and is_device_capability_family(120) only (no AMD GPU; an
+    NVIDIA GPU of unknown capability is not refused); the other oracles (fp8, int8,
+    int_wna16, mxfp4, mxfp8, unquantized) do not map flashinfer_b12x and raise "is not
+    supported for ... MoE".
     `draft_unquantized`: an MTP draft with routed experts that the checkpoint keeps out of its
     quantization (weights.mtp_excluded) is built with the same KernelConfig, so its MoE goes
     to the unquantized oracle (oracle/unquantized.py map_unquantized_backend: triton,
@@ -133,7 +135,11 @@ def b12x_refusals(version: Version, compute_capability: str, expert_family: str,
     label = version_label(version)
     out = []
     capability = parse_capability(compute_capability)
-    if capability and capability[0] != 12:
+    if vendor == "amd":
+        out.append(f"vLLM {label}: --moe-backend {B12X} runs on NVIDIA SM12x GPUs only "
+                   "(FlashInferB12xExperts: current_platform.is_cuda()); on ROCm the MoE oracle "
+                   "raises at start-up")
+    elif capability and capability[0] != 12:
         out.append(f"vLLM {label}: --moe-backend {B12X} runs on SM12x GPUs only "
                    f"(FlashInferB12xExperts: is_device_capability_family(120)); this GPU is "
                    f"compute capability {compute_capability}: the MoE oracle raises at start-up")

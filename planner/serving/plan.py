@@ -616,7 +616,8 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             + tuple(kv_format_errors(gpu, spec, s.kv_cache_dtype, cli))
             + tuple(flashinfer_hd256_errors(spec, s, rules, gpu.compute_capability))
             + tuple(b12x_refusals(rules.version, gpu.compute_capability, scheme.family,
-                                  bool(_draft_moe(spec, s)) and mtp_excluded(spec, scheme))
+                                  bool(_draft_moe(spec, s)) and mtp_excluded(spec, scheme),
+                                  gpu.vendor)
                     if b12x else ())
             + started.refused,
         ep_refusal=next(filter(None, (mxfp4_ep_reason(rules.version, cc) for cc in sorted(

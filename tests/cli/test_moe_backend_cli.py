@@ -210,3 +210,15 @@ def test_the_speed_says_an_explicit_backend_is_not_modelled(capsys) -> None:
                           "--vllm-version", "0.25.1", "--moe-backend", "marlin", "--json")
     assert code == 0, err
     assert not any("is not modelled in the speed" in n for n in json.loads(out)["speed"]["notes"])
+
+
+def test_b12x_on_an_amd_gpu_is_refused(capsys) -> None:
+    # FlashInferB12xExperts._supports_current_device: current_platform.is_cuda() first, so
+    # ROCm's MoE oracle raises for the explicit backend (vLLM 0.25.1 wheel)
+    code, out, err = _run(capsys, "plan", "--model", "nvidia/Qwen3.6-35B-A3B-NVFP4",
+                          "--trust-remote-code", "--gpu", "mi300x", "--vllm-version", "0.25.1",
+                          "--moe-backend", "flashinfer_b12x", "--json")
+    assert code == 0, err
+    plan = json.loads(out)
+    assert not plan["fits"]
+    assert any("NVIDIA SM12x GPUs only" in e for e in plan["errors"]), plan["errors"]
