@@ -37,7 +37,13 @@ from huggingface_hub.errors import (
     RevisionNotFoundError,
     SafetensorsParsingError,
 )
-from huggingface_hub.utils import disable_progress_bars
+from huggingface_hub.utils import (
+    HFValidationError,
+    disable_progress_bars,
+    validate_repo_id,
+)
+from huggingface_hub.utils import logging as hub_logging
+from pydantic import ValidationError
 
 from planner.catalog import PROVENANCE_LABELS, CatalogEntry, catalog_entry
 from planner.jsondoc import JsonDocumentError, json_kind, parse_json_document, size_text
@@ -73,9 +79,6 @@ MAX_HEADER_BYTES = 100_000_000
 headers over 100 MB (N_MAX in safetensors/src/tensor.rs), so a bigger length means a corrupt
 file or not a safetensors file at all."""
 
-# Same rules as huggingface_hub's validate_repo_id: [namespace/]name, word chars, '-', '.',
-# at most 96 characters, no '--' or '..', no leading/trailing '-' or '.'.
-_REPO_ID = re.compile(r"^(\b[\w\-.]+\b/)?\b[\w\-.]{1,96}\b$")
 _COMMIT_SHA = re.compile(r"^[0-9a-f]{40}$")
 _TOKEN_LIKE = re.compile(r"hf_[A-Za-z0-9]{20,}")
 _TRUE = {"1", "ON", "YES", "TRUE"}
@@ -84,8 +87,11 @@ _FALLBACK_KINDS = ("offline_not_cached", "network", "timeout", "server_error", "
 _CATALOG_FALLBACK_KINDS = ("gated", "malformed")
 """Failures after which a catalog entry answers (labelled), but not the cache."""
 
-# NOTE: config.json is a few kB; progress bars on stderr would only be noise in the CLI.
+# NOTE: config.json is a few kB; progress bars on stderr would only be noise in the CLI, and so
+# would the client's log lines (a body cut short logs "Trying to resume download..." five
+# times, file_download.py): every failure becomes one HubError here.
 disable_progress_bars()
+hub_logging.set_verbosity_error()
 
 
 class HubError(Exception):
@@ -179,8 +185,10 @@ def invalid_repo_id_message(repo_id: str, *, local_paths: bool = True) -> str:
 
 def _fetch(repo_id: str, revision: str | None, secret: str | None, limit_s: float) -> ModelSource:
     """fetch_model without the token scrubbing: hub, then cache, then catalog."""
-    if not _REPO_ID.match(repo_id) or "--" in repo_id or ".." in repo_id:
-        raise HubError("invalid_repo_id", invalid_repo_id_message(repo_id))
+    try:  # the client's own rules (ASCII only, no '--', '..' or '.git' ending, 96 characters)
+        validate_repo_id(repo_id)
+    except HFValidationError:
+        raise HubError("invalid_repo_id", invalid_repo_id_message(repo_id)) from None
     if revision is not None and not revision.strip():
         raise HubError("revision_not_found", "The revision is empty: give a branch, tag or sha.")
     if _offline():
@@ -248,12 +256,8 @@ def _fetch_online(
     api = HfApi()
     timeout_s = min(REQUEST_TIMEOUT_S, limit_s)
     try:
-        info = api.model_info(
-            repo_id, revision=revision, files_metadata=True, timeout=timeout_s,
-            token=_auth(secret),
-        )
-        siblings = info.siblings or ()
-        files = tuple(CheckpointFile(path=s.rfilename, size_bytes=s.size) for s in siblings)
+        info = _model_info(api, repo_id, revision, secret, timeout_s)
+        files = _listed_files(info, repo_id)
         names = {f.path for f in files}
         if info.siblings is not None and CONFIG_FILE not in names:
             raise HubError("no_config", _no_config_message(repo_id, files))
@@ -300,6 +304,58 @@ def _fetch_online(
         checkpoint, problem = build_checkpoint_metadata([], files), str(err)
     notes = (fetched,) if problem is None else (fetched, f"safetensors headers not read: {problem}")
     return partial.model_copy(update={"checkpoint": checkpoint, "notes": notes})
+
+
+def _model_info(api: HfApi, repo_id: str, revision: str | None, secret: str | None,
+                timeout_s: float):
+    """The hub's model info (file list with sizes); HubError("not_a_hub") for JSON of another
+    shape, which huggingface_hub's ModelInfo(**data) reads without checking (TypeError for an
+    array, KeyError for no "id", hf_api.py model_info)."""
+    try:
+        return api.model_info(repo_id, revision=revision, files_metadata=True,
+                              timeout=timeout_s, token=_auth(secret))
+    except (TypeError, KeyError, AttributeError, IndexError) as exc:
+        raise _not_model_info(repo_id, _model_info_problem(exc)) from None
+
+
+def _model_info_problem(exc: Exception) -> str:
+    """What was wrong with a model info answer, from the client's error on it."""
+    text = str(exc)
+    if isinstance(exc, KeyError):
+        return f"no {text}"
+    mapping = re.search(r"must be a mapping, not (\w+)", text)
+    if mapping:
+        return f"{_PY_KINDS.get(mapping[1], mapping[1])}, not an object"
+    return f"{type(exc).__name__}: {text.splitlines()[0][:80] if text else 'no detail'}"
+
+
+_PY_KINDS = {"list": "an array", "str": "a string", "int": "a number", "float": "a number",
+             "bool": "true or false", "NoneType": "null"}
+"""JSON kinds by the Python type name json.loads gives them."""
+
+
+def _listed_files(info, repo_id: str) -> tuple[CheckpointFile, ...]:
+    """The repo's files (name, size) from its model info; HubError("not_a_hub") when an entry's
+    name is not text or its size not a byte count."""
+    try:
+        return tuple(CheckpointFile(path=s.rfilename, size_bytes=s.size)
+                     for s in info.siblings or ())
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = ".".join(str(part) for part in error["loc"])
+        value = repr(error["input"])[:80]
+        raise _not_model_info(repo_id, f"a listed file's {field} {value}: {error['msg']}"
+                              ) from None
+
+
+def _not_model_info(repo_id: str, problem: str) -> HubError:
+    """The error for a model info answer that is JSON but not a model's."""
+    return HubError(
+        "not_a_hub",
+        f"The hub at {constants.ENDPOINT} answered {repo_id}'s model info with JSON that is "
+        f"not a model's ({problem}): HF_ENDPOINT may not point at a Hugging Face hub, or a "
+        "proxy answered instead; check both.",
+    )
 
 
 def _read_tensors(
@@ -431,6 +487,22 @@ def _mapped(
             "timeout",
             f"The hub at {constants.ENDPOINT} timed out for {repo_id} (each request may take "
             f"up to {min(REQUEST_TIMEOUT_S, limit_s):g} s): check your connection or proxy.",
+        )
+    if isinstance(exc, httpx2.TooManyRedirects | httpx2.DecodingError):
+        what = ("redirects that never end" if isinstance(exc, httpx2.TooManyRedirects)
+                else "a body that cannot be decoded")
+        return HubError(
+            "not_a_hub",
+            f"The server at {constants.ENDPOINT} answered {repo_id} with {what} "
+            f"({type(exc).__name__}: {str(exc).splitlines()[0][:100]}): HF_ENDPOINT or a proxy "
+            "in between is misconfigured; check both.",
+        )
+    if isinstance(exc, httpx2.RemoteProtocolError):
+        return HubError(
+            "network",
+            f"The hub at {constants.ENDPOINT} broke off its answer for {repo_id} "
+            f"({type(exc).__name__}: {str(exc).splitlines()[0][:100]}): retry; if it keeps "
+            "happening, check any proxy in between.",
         )
     if isinstance(exc, httpx2.TransportError | LocalEntryNotFoundError):
         return HubError(

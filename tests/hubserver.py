@@ -54,7 +54,11 @@ class FakeRepo:
     """normal | hang (accept, never answer) | hang_weights (only *.safetensors* hang) |
     error500 (every route answers 500) | html (every route answers 200 with a web page, as a
     captive portal or a wrong HF_ENDPOINT does) | png (200 with an image) | plain404 (404
-    without the hub's X-Error-Code, as any web server that is not a hub answers)."""
+    without the hub's X-Error-Code, as any web server that is not a hub answers) |
+    redirect_loop (every route redirects to itself) | bad_gzip (200 declaring gzip, not gzip) |
+    short_body (a file's body stops half-way through its Content-Length)."""
+    model_info: bytes | None = None
+    """The model info route's body (JSON of another shape, say) instead of the repo's own."""
 
 
 @dataclass
@@ -117,6 +121,11 @@ class FakeHub:
             return None
         if repo.behaviour == "error500":
             return _error(req, 500, None, "Internal Error")
+        if repo.behaviour == "redirect_loop":
+            return _send(req, 302, {"Location": req.path})
+        if repo.behaviour == "bad_gzip":
+            headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+            return _send(req, 200, headers, b"not gzip" if body else b"")
         if repo.behaviour in NOT_A_HUB:
             content_type, data = NOT_A_HUB[repo.behaviour]
             status = 404 if repo.behaviour == "plain404" else 200
@@ -127,6 +136,9 @@ class FakeHub:
             return _error(req, 401, "RepoNotFound", "Invalid username or password.")
         if revision not in ("main", repo.sha):
             return _error(req, 404, "RevisionNotFound", "Invalid rev id")
+        if filename is None and repo.model_info is not None:
+            headers = {"Content-Type": "application/json"}
+            return _send(req, 200, headers, repo.model_info if body else b"")
         if filename is None:
             return _send_json(req, body, _model_info(repo_id, repo))
         if repo.gated and not allowed:
@@ -187,7 +199,10 @@ def _send_file(req, body: bool, repo: FakeRepo, file: FakeFile) -> None:
         headers["Content-Length"] = str(last - first + 1)
         return _send(req, 206, headers, file.read(first, last))
     headers["Content-Length"] = str(file.size)
-    return _send(req, 200, headers, file.read(0, file.size - 1) if body else b"")
+    data = file.read(0, file.size - 1) if body else b""
+    if repo.behaviour == "short_body":  # the connection closes after half the body
+        data = data[: len(data) // 2]
+    return _send(req, 200, headers, data)
 
 
 def safetensors_file(tensors: dict[str, tuple[str, list[int]]], widths: dict) -> FakeFile:

@@ -1,6 +1,7 @@
-"""The app's error box for a hub that answers a web page, an image or a bare 404, and for
-hub configs that are too deep, hold a 4,301-digit integer or describe an impossible model
-(issue 13 reproducers): a clear message, no traceback.
+"""The app's error box for a hub that answers a web page, an image, a bare 404, redirects
+without end or a model info of another shape, and for hub configs that are too deep, hold a
+4,301-digit integer or describe an impossible model (issue 13 reproducers): a clear message,
+no traceback.
 
 The app runs under AppTest in a fresh interpreter (huggingface_hub reads HF_ENDPOINT at import)
 against the local fake hub (tests/hubserver.py) with the real client.
@@ -42,6 +43,10 @@ EXPECTED = {
     "acme/kv-gt": "num_key_value_heads = 64 is more than num_attention_heads = 32",
     "acme/kv-split": "num_attention_heads = 32 is not divisible by num_key_value_heads = 5",
     "acme/yarn": "rope_scaling.factor = 1e+06 stretches the context",
+    # an uncaught TooManyRedirects / TypeError from the client before
+    "acme/redirect_loop": "answered acme/redirect_loop with redirects that never end",
+    "acme/info-list": "answered acme/info-list's model info with JSON that is not a model's "
+                      "(an array, not an object)",
 }
 
 
@@ -49,7 +54,8 @@ def test_odd_hub_answers_are_clear_errors_in_the_app(tmp_path: Path) -> None:
     config = FakeFile((ROOT / "tests" / "fixtures" / "configs" / "Qwen__Qwen3-8B.json")
                       .read_bytes())
     repos = {f"acme/{kind}": FakeRepo({"config.json": config}, behaviour=kind)
-             for kind in ("html", "png", "plain404")}
+             for kind in ("html", "png", "plain404", "redirect_loop")}
+    repos["acme/info-list"] = FakeRepo({"config.json": config}, model_info=b"[1, 2]")
     repos["acme/deep"] = FakeRepo(
         {"config.json": FakeFile((BAD / "deep_nesting.config.json").read_bytes())})
     repos["acme/bigint"] = FakeRepo(

@@ -176,7 +176,7 @@ def odd_hub():
     config = FakeFile((ROOT / "tests" / "fixtures" / "configs" / "Qwen__Qwen3-8B.json")
                       .read_bytes())
     server = FakeHub({f"acme/{kind}": FakeRepo({"config.json": config}, behaviour=kind)
-                      for kind in ("html", "png", "plain404")})
+                      for kind in ("html", "png", "plain404", "redirect_loop", "short_body")})
     yield server
     server.stop()
 
@@ -185,6 +185,10 @@ def odd_hub():
     ("acme/html", "returned something that is not JSON (an HTML page)"),
     ("acme/png", "returned something that is not JSON (binary data, not text)"),
     ("acme/plain404", "answered HTTP 404 for acme/plain404, without the hub's error details"),
+    # a traceback before (httpx2.TooManyRedirects)
+    ("acme/redirect_loop", "answered acme/redirect_loop with redirects that never end"),
+    # 13 lines before: the client's "Trying to resume download..." five times, then ours
+    ("acme/short_body", "broke off its answer for acme/short_body (RemoteProtocolError"),
 ])
 def test_planner_names_a_server_that_is_not_the_hub(odd_hub: FakeHub, tmp_path: Path,
                                                     repo: str, words: str) -> None:

@@ -146,6 +146,16 @@ def _repos() -> dict[str, FakeRepo]:
             "config.json": config,
             "model.safetensors.index.json": FakeFile(b'{"weight_map": 5}'),
             "model-00001-of-00001.safetensors": FakeFile(_framed(b"{}"))}),
+        # answers the client itself cannot read (a traceback through the CLI and the app before)
+        "acme/redirect-loop": FakeRepo({"config.json": config}, behaviour="redirect_loop"),
+        "acme/bad-gzip": FakeRepo({"config.json": config}, behaviour="bad_gzip"),
+        "acme/short-body": FakeRepo({"config.json": config}, behaviour="short_body"),
+        "acme/info-list": FakeRepo({"config.json": config}, model_info=b"[1, 2]"),
+        "acme/info-no-id": FakeRepo({"config.json": config}, model_info=b'{"siblings": []}'),
+        "acme/info-siblings-int": FakeRepo({"config.json": config},
+                                           model_info=b'{"id": "a/b", "siblings": 5}'),
+        "acme/info-size-text": FakeRepo({"config.json": config}, model_info=(
+            b'{"id": "a/b", "siblings": [{"rfilename": "config.json", "size": "big"}]}')),
         "acme/slow-weights": FakeRepo(
             {"config.json": config, "model.safetensors": gpt_oss}, behaviour="hang_weights"
         ),
@@ -280,6 +290,19 @@ def test_unreachable_hub_falls_back_to_the_catalog(hub, tmp_path):
         ("acme/bigint-config", "malformed", "an integer of more than 4,300 digits"),
         ("acme/huge-config", "malformed", "config.json is over the 4 MB limit (62,000,000 bytes "
          "listed by the hub)"),
+        ("acme/redirect-loop", "not_a_hub", "answered acme/redirect-loop with redirects that "
+         "never end (TooManyRedirects: Exceeded maximum allowed redirects.): HF_ENDPOINT"),
+        ("acme/bad-gzip", "not_a_hub", "answered acme/bad-gzip with a body that cannot be "
+         "decoded (DecodingError: Error -3 while decompressing data: incorrect header check)"),
+        ("acme/short-body", "network", "broke off its answer for acme/short-body "
+         "(RemoteProtocolError: peer closed connection without sending complete message body"),
+        ("acme/info-list", "not_a_hub", "answered acme/info-list's model info with JSON that is "
+         "not a model's (an array, not an object)"),
+        ("acme/info-no-id", "not_a_hub", "with JSON that is not a model's (no 'id')"),
+        ("acme/info-siblings-int", "not_a_hub", "with JSON that is not a model's (TypeError: "
+         "'int' object is not iterable)"),
+        ("acme/info-size-text", "not_a_hub", "with JSON that is not a model's (a listed file's "
+         "size_bytes 'big': Input should be a valid integer"),
     ],
 )
 def test_failures_have_specific_messages(hub, tmp_path, repo, kind, words):
@@ -287,6 +310,9 @@ def test_failures_have_specific_messages(hub, tmp_path, repo, kind, words):
     assert out["kind"] == kind
     assert words in out["message"]
     assert out["text"] == out["message"]
+    # the client's own log lines ("Trying to resume download..." five times for a body cut
+    # short) broke the CLI's one-line error before
+    assert out["stderr"] == ""
 
 
 def test_revision_not_found(hub, tmp_path):
@@ -303,9 +329,15 @@ def test_gguf_only_repo_offers_its_gguf_files(hub, tmp_path):
     assert "foo.Q8_0.gguf (7.17 GiB)" in out["message"]
 
 
-def test_invalid_repo_id_is_refused_before_any_request(hub, tmp_path):
-    out = run_client(hub.url, tmp_path, "not a/repo//id")
+@pytest.mark.parametrize("repo", [
+    "not a/repo//id",
+    # huggingface_hub's own rules (validate_repo_id): HFValidationError tracebacks before
+    "acme/\u00e9t\u00e9", "acme/\uff58", "acme/x.git", "acme/x\n", "a" * 97 + "/b",
+])
+def test_invalid_repo_id_is_refused_before_any_request(hub, tmp_path, repo):
+    out = run_client(hub.url, tmp_path, repo)
     assert out["kind"] == "invalid_repo_id"
+    assert out["message"].startswith(f"{repo!r} is not a Hugging Face repo id")
     assert hub.requests == []
 
 
