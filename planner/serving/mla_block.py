@@ -12,7 +12,7 @@ from planner.model.spec import MlaMixer, ModelSpec
 from planner.serving.engine import DEFAULT_BLOCK_SIZE, DSV4_BLOCK, is_sparse_mla
 from planner.serving.hardware import parse_capability
 from planner.serving.startup import dense_mla_backends
-from planner.serving.vllm_versions import Version, sm100_family
+from planner.serving.vllm_versions import TRITON_MLA_FULL_GRAPHS_FROM, Version, sm100_family
 from planner.units import VLLM_KV_DTYPE
 
 BACKEND_BLOCK_FROM: Version = (0, 18, 0)
@@ -99,8 +99,7 @@ def mla_block_size(spec: ModelSpec, block_size: int | None, version: Version,
         listed = dense_mla_backends(version[1], cc[0] * 10 + cc[1])
         kv = VLLM_KV_DTYPE[kv_cache_dtype]
         if cc[0] == 10:
-            nope = (64, 128) + ((192,) if version >= FLASHINFER_MLA_NOPE_192_FROM else ())
-            flashinfer = kv in listed["FLASHINFER_MLA"][0] and qk_nope <= set(nope)
+            flashinfer = kv in listed["FLASHINFER_MLA"][0] and _flashinfer_nope(qk_nope, version)
             return 32 if flashinfer else 128
         if cc[0] == 9 and kv not in listed["FLASH_ATTN_MLA"][0]:
             return 64
@@ -116,6 +115,47 @@ def mla_block_size(spec: ModelSpec, block_size: int | None, version: Version,
     if cc[0] == 9:
         return given if multiples and given % 64 == 0 else 64
     return given
+
+
+def _flashinfer_nope(qk_nope: set[int], version: Version) -> bool:
+    """Whether FLASHINFER_MLA takes these qk_nope_head_dims (FLASHINFER_MLA_NOPE_192_FROM)."""
+    return qk_nope <= {64, 128} | ({192} if version >= FLASHINFER_MLA_NOPE_192_FROM else set())
+
+
+def triton_mla_fallback(spec: ModelSpec, block_size: int | None, version: Version,
+                        compute_capability: str, kv_cache_dtype: str) -> bool:
+    """Whether vLLM 0.18-0.21 serves a dense-MLA model on a 9.x or 10.x GPU with TRITON_MLA
+    because the --block-size given (kept from 0.18: BACKEND_BLOCK_FROM) or the KV dtype fits
+    none of the faster backends; 0.22 gives TRITON_MLA full graphs
+    (vllm_versions.TRITON_MLA_FULL_GRAPHS_FROM), and before 0.18 check_and_update_config
+    replaces the size (mla_block_size). `kv_cache_dtype` as for mla_block_size.
+
+    NOTE: platforms/cuda.py _get_backend_priorities (0.19.0 wheel): 10.x FLASHINFER_MLA,
+    CUTLASS_MLA, FLASH_ATTN_MLA, FLASHMLA, TRITON_MLA; 9.x FLASH_ATTN_MLA, FLASHMLA,
+    FLASHINFER_MLA, TRITON_MLA; the first whose compute capability, KV dtype
+    (startup.dense_mla_backends) and block size take it wins. v1/attention/backend.py
+    supports_block_size: the size is a multiple of one of get_supported_kernel_block_sizes:
+    FLASH_ATTN_MLA MultipleOf(16), FLASHMLA [64], FLASHINFER_MLA [32, 64], CUTLASS_MLA [128]
+    (v1/attention/backends/mla/*.py). DeepSeek-V2-Lite on an H100 with --block-size 16 and an
+    fp8 cache: FLASH_ATTN_MLA lists no fp8, FLASHMLA needs a multiple of 64: TRITON_MLA."""
+    if block_size is None or not BACKEND_BLOCK_FROM <= version < TRITON_MLA_FULL_GRAPHS_FROM:
+        return False
+    cc = parse_capability(compute_capability) or (0, 0)
+    mixers = [layer.mixer for layer in spec.layers]
+    if (cc[0] not in (9, 10) or spec.compressed_attention is not None or not mixers
+            or not all(isinstance(m, MlaMixer) for m in mixers) or is_sparse_mla(spec)):
+        return False
+    listed = dense_mla_backends(version[1], cc[0] * 10 + cc[1])
+    kv = VLLM_KV_DTYPE[kv_cache_dtype]
+
+    def takes(backend: str, multiple: int) -> bool:
+        dtypes, capable = listed[backend]
+        return capable and kv in dtypes and block_size % multiple == 0
+
+    qk_nope = {m.qk_nope_head_dim for m in mixers if isinstance(m, MlaMixer)}
+    return not ((takes("FLASHINFER_MLA", 32) and _flashinfer_nope(qk_nope, version))
+                or takes("CUTLASS_MLA", 128) or takes("FLASH_ATTN_MLA", 16)
+                or takes("FLASHMLA", 64))
 
 
 def sparse_block_refusal(spec: ModelSpec, block_size: int | None, version: Version) -> list[str]:

@@ -63,6 +63,7 @@ from planner.serving.mla_block import (
     dsv4_block_refusal,
     mla_block_size,
     sparse_block_refusal,
+    triton_mla_fallback,
 )
 from planner.serving.moe_backend import (
     B12X,
@@ -563,13 +564,16 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
     runner = _runner(spec, s, rules, scheme, gpu.vendor == "amd")
     remote_gap = remote_code_gap(spec, cli) or ()
     b12x = s.moe_backend == B12X and spec.is_moe  # vLLM reads --moe-backend for MoE layers only
-    mla_piecewise = triton_mla_piecewise(spec, rules, gpu.compute_capability, gpu.vendor)
+    selector_kv = "fp8" if fp8_kv else s.kv_cache_dtype  # the KV dtype the selector sees
+    mla_piecewise = triton_mla_piecewise(spec, rules, gpu.compute_capability, gpu.vendor) or (
+        rules.full_graphs and triton_mla_fallback(spec, s.block_size, rules.version,
+                                                  gpu.compute_capability, selector_kv))
     resolved = _Resolved(
         gpu_name=gpu.name, max_model_len=max_model_len,
         mbt=mbt, seqs=seqs,
         kv_plain=served_kv_elem_bytes(spec, s, bf16, rules),
         block_size=mla_block_size(spec, s.block_size, rules.version, gpu.compute_capability,
-                                  "fp8" if fp8_kv else s.kv_cache_dtype),
+                                  selector_kv),
         act_b=act_elem_bytes(s, spec.torch_dtype, bf16),
         subtract_graphs=rules.graphs_subtracted and not s.enforce_eager,
         old_graphs=not rules.graphs_subtracted and not s.enforce_eager,
@@ -853,6 +857,12 @@ def _b12x_width(spec: ModelSpec, layout: ParallelLayout, s: EngineSettings
     return b12x_width_problem(vllm_rules(s.vllm_version).version, [
         layer.mlp.expert_intermediate_size // layout.tp for layer in spec.layers
         if isinstance(layer.mlp, MoeMlp)])
+
+
+def mla_decodes_piecewise(request: PlanRequest) -> bool:
+    """Whether the plan's MLA attention runs on TRITON_MLA where it allows no full CUDA graphs
+    (engine.triton_mla_piecewise, mla_block.triton_mla_fallback): the speed's caveat."""
+    return _resolve(request.model, request.cluster, request.engine).mla_piecewise
 
 
 def _draft_moe(spec: ModelSpec, s: EngineSettings) -> MoeMlp | None:

@@ -22,10 +22,15 @@ from planner.model.quant import (
 )
 from planner.model.quant import scheme as quant_scheme
 from planner.model.spec import ModelSpec, ModuleFormat, MoeMlp
-from planner.serving.engine import act_elem_bytes, served_kv_elem_bytes, triton_mla_piecewise
+from planner.serving.engine import act_elem_bytes, served_kv_elem_bytes
 from planner.serving.hardware import GpuSpec, LinkSpec, network_link
 from planner.serving.layout import ParallelLayout, first_moe
-from planner.serving.plan import PlanRequest, param_breakdown, served_scheme
+from planner.serving.plan import (
+    PlanRequest,
+    mla_decodes_piecewise,
+    param_breakdown,
+    served_scheme,
+)
 from planner.serving.speed.coefficients import SpeedCoefficients, gemm_factor
 from planner.serving.speed.kernels import (
     MARLIN_FP32_FLOP_PER_SM_CYCLE,
@@ -66,7 +71,7 @@ class _Device:
     moe_kernel: MoeKernel  # moe_kernel: the family serving the routed experts
     deepgemm_moe: bool  # _deepgemm_moe: block-FP8 MoE on DeepGEMM's padded path
     rules: VllmRules  # the release's rules (piecewise-only CUDA graphs, symmetric memory)
-    mla_piecewise: bool  # engine.triton_mla_piecewise: TRITON_MLA allows no full graphs
+    mla_piecewise: bool  # plan.mla_decodes_piecewise: TRITON_MLA allows no full graphs
     net: LinkSpec | None  # hardware.network_link between nodes; None on one node
 
 
@@ -121,7 +126,7 @@ def _resolve_device(request: PlanRequest) -> _Device | None:
         moe=first_moe(spec), moe_kernel=moe_kernel(scheme, gpu, family, s.vllm_version),
         deepgemm_moe=_deepgemm_moe(scheme, gpu, s.vllm_version),
         rules=rules,
-        mla_piecewise=triton_mla_piecewise(spec, rules, gpu.compute_capability, gpu.vendor),
+        mla_piecewise=mla_decodes_piecewise(request),
         net=(network_link(gpu, request.cluster.network, request.cluster.gpus_per_node)
              if len(request.cluster.nodes) > 1 else None),
     )

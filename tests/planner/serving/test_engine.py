@@ -253,3 +253,26 @@ def test_cuda_graph_count_without_full_decode_graphs():
     # 256 seqs, 2,048 tokens: capture sizes 1, 2, 4, 8..248 by 8, 256..512 by 16 = 51
     # piecewise graphs; none full when the attention backend allows none
     assert cuda_graph_count(256, 2048, rules=vllm_rules("0.21.0"), full_decode=False) == (51, 0)
+
+
+def test_triton_mla_fallback_on_hopper_and_blackwell_where_the_block_size_fits_no_faster_backend():
+    # vLLM 0.18-0.21 keep a --block-size given and take the first backend whose kernel block
+    # sizes divide it (platforms/cuda.py _get_backend_priorities, v1/attention/backend.py
+    # supports_block_size, 0.19.0 wheel); DeepSeek-V2-Lite (qk_nope_head_dim 128):
+    # 9.x, fp8: FLASH_ATTN_MLA lists no fp8, FLASHMLA takes multiples of 64 only
+    from planner.catalog import catalog_spec
+    from planner.serving.mla_block import triton_mla_fallback
+
+    lite = catalog_spec("deepseek-ai/DeepSeek-V2-Lite-Chat")
+    assert triton_mla_fallback(lite, 16, (0, 19, 0), "9.0", "fp8")
+    assert not triton_mla_fallback(lite, 64, (0, 19, 0), "9.0", "fp8")  # FLASHMLA
+    assert not triton_mla_fallback(lite, 16, (0, 19, 0), "9.0", "auto")  # FLASH_ATTN_MLA
+    # 10.x: FLASHINFER_MLA multiples of 32, CUTLASS_MLA of 128, FLASHMLA of 64
+    assert triton_mla_fallback(lite, 16, (0, 20, 0), "10.0", "auto")
+    assert triton_mla_fallback(lite, 48, (0, 21, 0), "10.0", "fp8")
+    assert not triton_mla_fallback(lite, 32, (0, 19, 0), "10.0", "auto")
+    # vLLM's own choice, releases that replace the size (0.17) or give TRITON_MLA full graphs
+    assert not triton_mla_fallback(lite, None, (0, 19, 0), "9.0", "fp8")
+    assert not triton_mla_fallback(lite, 16, (0, 17, 0), "9.0", "fp8")
+    assert not triton_mla_fallback(lite, 16, (0, 22, 0), "9.0", "fp8")
+    assert not triton_mla_fallback(LLAMA_8B, 16, (0, 19, 0), "9.0", "fp8")  # no MLA

@@ -437,3 +437,19 @@ def test_dense_mla_on_triton_mla_captures_no_full_graphs_on_0_21(gpu, full):
     assert graphs.value == (51 + full) * int(8.4 * (1 << 20))
     assert f"(51 piecewise + {full} full graphs)" in graphs.formula
     assert ("TRITON_MLA" in graphs.note) is (full == 0)
+
+
+def test_dense_mla_on_hopper_with_a_block_size_only_triton_mla_takes_captures_no_full_graphs():
+    # vLLM 0.20.0 (subtracts the estimate), H100, --block-size 16 with an fp8 cache: TRITON_MLA
+    # (mla_block.triton_mla_fallback), so 51 piecewise graphs at 256 seqs / 2,048 tokens and
+    # no full one; --block-size 64 runs FLASHMLA and captures the 35 full decode graphs too
+    def graphs(block_size: int) -> int:
+        p = plan(PlanRequest(model=catalog_spec("deepseek-ai/DeepSeek-V2-Lite-Chat"),
+                             cluster=preset_cluster("h100-sxm", 1), layout=ParallelLayout(),
+                             engine=EngineSettings(vllm_version="0.20.0", max_model_len=8192,
+                                                   max_num_seqs=256, max_num_batched_tokens=2048,
+                                                   kv_cache_dtype="fp8", block_size=block_size)))
+        return next(t for t in p.terms if t.key == "cuda_graphs").value
+
+    assert graphs(16) == 51 * int(8.4 * (1 << 20))
+    assert graphs(64) == (51 + 35) * int(8.4 * (1 << 20))

@@ -990,3 +990,16 @@ def test_mla_on_triton_mla_before_0_22_says_its_decode_runs_piecewise(gpu, versi
     overhead = next(t for t in estimate.terms if t.key == "step_overhead")
     assert bool(said) is piecewise
     assert ("PIECEWISE" in (overhead.note or "")) is piecewise
+
+
+def test_mla_on_hopper_falls_back_to_triton_mla_for_a_block_size_and_says_so():
+    # vLLM 0.20.0, H100, --block-size 16, fp8 cache: TRITON_MLA (mla_block.triton_mla_fallback)
+    def said(block_size: int) -> bool:
+        request = PlanRequest(model=_spec("deepseek-ai/DeepSeek-V2-Lite-Chat"),
+                              cluster=preset_cluster("h100-sxm", 1), layout=ParallelLayout(),
+                              engine=EngineSettings(vllm_version="0.20.0", max_model_len=8192,
+                                                    kv_cache_dtype="fp8", block_size=block_size))
+        estimate = estimate_speed(request, ServingLoad(input_len=24, output_len=100))
+        return any("TRITON_MLA" in n for n in estimate.notes)
+
+    assert said(16) and not said(64)
