@@ -34,7 +34,7 @@ from planner.serving.hardware import (
 from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.moe_backend import moe_backend_refusal, normalize_moe_backend
 from planner.serving.startup import block_size_refusal
-from planner.serving.sweep import accepts_what_if, quant_settings
+from planner.serving.sweep import accepts_what_if, layout_candidates, quant_settings
 from planner.serving.vllm_cli import CountError, read_count, vllm_cli
 from planner.serving.vllm_versions import require_kv_cache_dtype, vllm_rules
 from planner.units import GIB
@@ -326,8 +326,27 @@ def parallel_layout(args: argparse.Namespace, spec: ModelSpec, cluster: ClusterS
     layout = ParallelLayout(tp=tp, pp=pp, dp=dp, ep=args.ep)
     errors = layout_errors(spec, cluster, layout)
     if errors:
-        raise CliError(f"invalid layout {layout.label()}: {' '.join(errors)}")
+        raise CliError(f"invalid layout {layout.label()}: {' '.join(errors).rstrip('.')}"
+                       f"{_valid_layouts_hint(spec, cluster)}")
     return layout
+
+
+def _valid_layouts_hint(spec: ModelSpec, cluster: ClusterSpec) -> str:
+    """'. Layouts vLLM takes on all 3 GPUs (--tp, --pp, --dp): TP=1 x DP=3, TP=1 x PP=3':
+    the valid layouts (EP aside) using the most GPUs, widest TP first, at most 6; '' when
+    none is valid."""
+    valid = [lay for lay in layout_candidates(spec, cluster)
+             if not lay.ep and not layout_errors(spec, cluster, lay)]
+    if not valid:
+        return ""
+    most = max(lay.gpus for lay in valid)
+    labels = [lay.label() for lay in sorted(valid, key=lambda lay: (-lay.tp, lay.pp, lay.dp))
+              if lay.gpus == most]
+    where = (f"all {most} GPUs" if most == cluster.gpu_count
+             else f"{most} of the {cluster.gpu_count} GPUs")
+    more = f", ... ({len(labels)} in all)" if len(labels) > 6 else ""
+    return (f". Layouts vLLM takes on {where} (--tp, --pp, --dp): "
+            f"{', '.join(labels[:6])}{more}")
 
 
 

@@ -434,6 +434,20 @@ def test_dp_alone_over_nodes_takes_the_gpus_of_whole_nodes(capsys, model_dir: Pa
     assert data["gpus_used"] == layout["tp"] * layout["pp"] * layout["dp"]
 
 
+def test_an_invalid_layout_names_the_ones_vllm_takes(capsys, monkeypatch) -> None:
+    """3 RTX 3090s: the default TP=3 splits neither Qwen3-32B's 64 query heads nor its 8 KV
+    heads (config.json); on all 3 GPUs only TP=1 remains, as 3 replicas or 3 pipeline stages
+    (64 layers). It exited with vLLM's refusal alone."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # the catalog's config (a note on stderr)
+    code, out, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-32B", "--gpu", "rtx-3090",
+                              "--gpus", "3")
+    error = err.strip().splitlines()[-1]
+    assert code == 2 and out == "" and "Traceback" not in err, err
+    assert error.startswith("python -m planner plan: error: invalid layout TP=3: "), err
+    assert error.endswith(
+        "Layouts vLLM takes on all 3 GPUs (--tp, --pp, --dp): TP=1 x DP=3, TP=1 x PP=3."), err
+
+
 def test_launch_command_loads_what_was_planned(capsys) -> None:
     """Issue 12: a what-if prints no 16-bit command; runtime fp8 carries --quantization fp8;
     a known checkpoint or one the user names is what the command loads."""
