@@ -1,4 +1,4 @@
-"""Record the model types a transformers release has a config class for.
+"""Record the model types a transformers release has a config class for, and its tokenizers.
 
     python tools/extract_transformers_model_types.py 4.56.0 [5.16.1 ...]
 
@@ -28,6 +28,8 @@ OUT_DIR = Path(__file__).resolve().parents[1] / "planner" / "serving" / "vllm_cl
 SOURCES = ("transformers/models/auto/auto_mappings.py",  # 5.x: imported from here
            "transformers/models/auto/configuration_auto.py")
 NAME = "CONFIG_MAPPING_NAMES"
+TOKENIZERS = "transformers/models/auto/tokenization_auto.py"
+TOKENIZER_NAME = "TOKENIZER_MAPPING_NAMES"
 
 
 def _keys(node: ast.expr, tables: dict[str, ast.expr], seen: frozenset) -> set[str]:
@@ -69,15 +71,37 @@ def model_types(texts: list[str]) -> list[str]:
     return sorted(found)
 
 
+def tokenizer_classes(text: str) -> list[str]:
+    """Every string in the values of the module's TOKENIZER_MAPPING_NAMES assignments (4.5x
+    assigns it under `if TYPE_CHECKING: ... else:`): a list of (model type, names) pairs, the
+    names a string, a conditional or a tuple of them."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(text)):
+        if (isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None
+                and TOKENIZER_NAME in [t.id for t in (
+                    node.targets if isinstance(node, ast.Assign) else [node.target])
+                    if isinstance(t, ast.Name)]):
+            for pair in ast.walk(node.value):
+                if isinstance(pair, ast.Tuple) and len(pair.elts) == 2 and isinstance(
+                        pair.elts[0], ast.Constant) and isinstance(pair.elts[0].value, str):
+                    found |= {c.value for c in ast.walk(pair.elts[1])
+                              if isinstance(c, ast.Constant) and isinstance(c.value, str)}
+    return sorted(found)
+
+
 def fixture(wheel: Path, version: str) -> dict:
     with zipfile.ZipFile(wheel) as zf:
         read = [name for name in SOURCES if name in zf.namelist()]
         texts = [zf.read(name).decode("utf-8") for name in read]
+        tokenizers = zf.read(TOKENIZERS).decode("utf-8")
     return {"schema": "headroom.transformers-config-types", "schema_version": 1,
             "transformers_version": version, "wheel": wheel.name,
             "wheel_sha256": hashlib.sha256(wheel.read_bytes()).hexdigest(),
             "source": " + ".join(read) + f" {NAME} (AutoConfig: model types with no remote code)",
-            "model_types": model_types(texts)}
+            "model_types": model_types(texts),
+            "tokenizer_source": f"{TOKENIZERS} {TOKENIZER_NAME} values (AutoTokenizer: "
+                                "tokenizer classes with no remote code)",
+            "tokenizer_classes": tokenizer_classes(tokenizers)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -92,7 +116,8 @@ def main(argv: list[str] | None = None) -> int:
             data = fixture(next(Path(tmp).glob("transformers-*.whl")), version)
         path = args.out / f"transformers-{version}.json"
         path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
-        print(f"{path}: {len(data['model_types'])} model types")
+        print(f"{path}: {len(data['model_types'])} model types, "
+              f"{len(data['tokenizer_classes'])} tokenizer classes")
     return 0
 
 
