@@ -133,7 +133,8 @@ def load_model(model: str, revision: str | None = None) -> tuple[ModelSource, Mo
     source = resolve_model(model, revision)
     name, unservable = (source.repo_id, None) if source.repo_id else \
         _local_name(Path(model).expanduser())
-    spec = parse_model_config(source.config, source.hf_quant_config, name=name)
+    spec = parse_model_config(source.config, source.hf_quant_config, name=name,
+                              tokenizer_config=source.tokenizer_config)
     return source, spec.model_copy(update={"unservable": unservable}) if unservable else spec
 
 

@@ -36,6 +36,9 @@ class CatalogEntry(BaseModel):
     family: str
     config: dict
     hf_quant_config: dict | None = None
+    tokenizer_config: dict | None = None
+    """The tokenizer_config.json facts the launch rule reads (tokenizer_class, auto_map),
+    where a cited source gives them (named in `notes`); None: not known."""
     source: str
     notes: str = ""
     provenance: Provenance = "reconstructed"
@@ -67,4 +70,5 @@ def catalog_spec(repo_id: str) -> ModelSpec:
     entry = catalog_entry(repo_id)
     if entry is None:
         raise KeyError(repo_id)
-    return parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id)
+    return parse_model_config(entry.config, entry.hf_quant_config, name=entry.repo_id,
+                              tokenizer_config=entry.tokenizer_config)

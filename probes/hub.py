@@ -1,6 +1,7 @@
 """Model configs and checkpoint metadata from the Hugging Face Hub, the cache or the catalog.
 
-The only importer of huggingface_hub. Reads config.json / hf_quant_config.json as JSON
+The only importer of huggingface_hub. Reads config.json / hf_quant_config.json /
+tokenizer_config.json as JSON
 (never model code, never trust_remote_code), safetensors headers (never weights) and the
 repo file list, and records the commit they came from. Every failure becomes a HubError
 with a kind and an actionable message; a token never appears in one.
@@ -68,10 +69,14 @@ costs a few seconds (the app's default model is such an entry), not DEFAULT_DEAD
 config is a few kB, and headers still unread at the deadline are left out with a note."""
 CONFIG_FILE = "config.json"
 QUANT_CONFIG_FILE = "hf_quant_config.json"
+TOKENIZER_CONFIG_FILE = "tokenizer_config.json"
+"""Read for the launch rule only (its auto_map and tokenizer_class:
+planner.serving.launch.remote_code_note), never its code: one that is not a JSON object is
+left out with a note (vLLM would fail to read it too), not a failure of the fetch."""
 MAX_CONFIG_BYTES = 4 * 10**6
-"""4 MB (decimal), for config.json and hf_quant_config.json: the largest real ones are tens of
-kB (nvidia/Qwen3.6-35B-A3B-NVFP4: 58 kB and 35 kB), so a bigger file is not a config, and
-reading it would cost memory per app session."""
+"""4 MB (decimal), for config.json, hf_quant_config.json and tokenizer_config.json: the
+largest real configs are tens of kB (nvidia/Qwen3.6-35B-A3B-NVFP4: 58 kB and 35 kB), so a
+bigger file is not a config, and reading it would cost memory per app session."""
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".gguf")
 """Weight files a user may give where a config is asked for (--model model.safetensors)."""
 MAX_HEADER_BYTES = 100_000_000
@@ -281,11 +286,18 @@ def _fetch_online(
         quant = None
         if QUANT_CONFIG_FILE in names:
             quant = _read_json(download(QUANT_CONFIG_FILE, sha), f"{repo_id}/{QUANT_CONFIG_FILE}")
+        try:  # asked for whatever the listing says: the hub's 404 says there is none
+            tokenizer_path = download(TOKENIZER_CONFIG_FILE, sha or revision)
+        except RemoteEntryNotFoundError:
+            tokenizer_path = None
+        tokenizer, tokenizer_note = _tokenizer_config(tokenizer_path,
+                                                      f"{repo_id}/{TOKENIZER_CONFIG_FILE}")
     except HubError:
         raise
     except Exception as exc:
         raise _mapped(exc, repo_id, revision, secret, limit_s) from None
-    fetched = f"fetched from {constants.ENDPOINT} at commit {sha or 'unknown'}"
+    fetched = (f"fetched from {constants.ENDPOINT} at commit {sha or 'unknown'}",
+               *([tokenizer_note] if tokenizer_note else []))
     partial = ModelSource(
         repo_id=repo_id,
         revision=revision,
@@ -293,8 +305,9 @@ def _fetch_online(
         origin="hub",
         config=config,
         hf_quant_config=quant,
+        tokenizer_config=tokenizer,
         checkpoint=build_checkpoint_metadata([], files),
-        notes=(fetched, f"safetensors headers not read within the {limit_s:g} s deadline"),
+        notes=(*fetched, f"safetensors headers not read within the {limit_s:g} s deadline"),
     )
     progress["partial"] = partial
     tensors, problem = _read_tensors(api, repo_id, sha or revision, secret, timeout_s, names)
@@ -302,7 +315,7 @@ def _fetch_online(
         checkpoint = build_checkpoint_metadata(tensors, files)
     except CheckpointError as err:
         checkpoint, problem = build_checkpoint_metadata([], files), str(err)
-    notes = (fetched,) if problem is None else (fetched, f"safetensors headers not read: {problem}")
+    notes = fetched if problem is None else (*fetched, f"safetensors headers not read: {problem}")
     return partial.model_copy(update={"checkpoint": checkpoint, "notes": notes})
 
 
@@ -582,6 +595,9 @@ def _from_cache(repo_id: str, revision: str | None, reason: str) -> ModelSource 
         return None
     sha = _snapshot_sha(config_path)
     quant_path = _cached_file(repo_id, QUANT_CONFIG_FILE, sha or revision)
+    tokenizer, tokenizer_note = _tokenizer_config(
+        _cached_file(repo_id, TOKENIZER_CONFIG_FILE, sha or revision),
+        f"cached {repo_id}/{TOKENIZER_CONFIG_FILE}")
     return ModelSource(
         repo_id=repo_id,
         revision=revision,
@@ -591,11 +607,13 @@ def _from_cache(repo_id: str, revision: str | None, reason: str) -> ModelSource 
         hf_quant_config=None
         if quant_path is None
         else _read_json(quant_path, f"cached {repo_id}/{QUANT_CONFIG_FILE}"),
+        tokenizer_config=tokenizer,
         checkpoint=None,
         notes=(
             f"{reason}: served from the local cache ({constants.HF_HUB_CACHE}) "
             f"at commit {sha or 'unknown'}",
             "checkpoint metadata (safetensors headers, file sizes) needs the hub",
+            *([tokenizer_note] if tokenizer_note else []),
         ),
         fallback_reason=reason,
     )
@@ -616,6 +634,7 @@ def _catalog_source(entry: CatalogEntry, note: str | None = None, *,
         origin="catalog",
         config=entry.config,
         hf_quant_config=entry.hf_quant_config,
+        tokenizer_config=entry.tokenizer_config,
         checkpoint=None,
         notes=(note, f"catalog source: {entry.source}"),
         config_provenance=entry.provenance,
@@ -646,12 +665,16 @@ def _from_path(path: Path) -> ModelSource:
     config = _read_json(config_path, str(config_path))
     quant = _read_json(quant_path, str(quant_path)) if quant_path.exists() else None
     notes = [f"read from {config_path}"]
-    checkpoint = None
-    # A <name>.json beside other configs says nothing about the folder's weights; a
-    # config.json is the model folder's own.
+    checkpoint, tokenizer = None, None
+    # A <name>.json beside other configs says nothing about the folder's weights (nor its
+    # tokenizer); a config.json is the model folder's own.
     if config_path.name == CONFIG_FILE:
         checkpoint, note = _local_checkpoint(config_path.parent)
         notes.append(note)
+        tokenizer_path = config_path.parent / TOKENIZER_CONFIG_FILE
+        tokenizer, tokenizer_note = _tokenizer_config(
+            tokenizer_path if tokenizer_path.exists() else None, str(tokenizer_path))
+        notes.extend([tokenizer_note] if tokenizer_note else [])
     return ModelSource(
         repo_id=None,
         revision=None,
@@ -659,6 +682,7 @@ def _from_path(path: Path) -> ModelSource:
         origin="file",
         config=config,
         hf_quant_config=quant,
+        tokenizer_config=tokenizer,
         checkpoint=checkpoint,
         notes=tuple(notes),
     )
@@ -761,6 +785,20 @@ def _read_json(path: str | Path, label: str) -> dict:
     if not isinstance(data, dict):
         raise HubError("malformed", f"{label} holds {json_kind(data)}, not a JSON object.")
     return data
+
+
+def _tokenizer_config(path: str | Path | None, label: str) -> tuple[dict | None, str | None]:
+    """(tokenizer_config.json's object, None), (None, None) where there is none (`path`
+    None), or (None, a note) for one that is not a JSON object within MAX_CONFIG_BYTES: it is
+    left out (TOKENIZER_CONFIG_FILE), so its auto_map is not read."""
+    if path is None:
+        return None, None
+    try:
+        return _read_json(path, label), None
+    except HubError as err:
+        return None, (f"{err.message.rstrip('.')}: its tokenizer is not read, so whether vLLM "
+                      "needs --trust-remote-code for it is not known (vLLM cannot read that "
+                      "file either)")
 
 
 def _snapshot_sha(path: str) -> str | None:

@@ -193,7 +193,8 @@ def model_spec(model: str, revision: str = "") -> ModelSpec:
     if key not in specs:
         source = model_source(model, revision)
         specs[key] = parse_model_config(source.config, source.hf_quant_config,
-                                        name=source.repo_id or model)
+                                        name=source.repo_id or model,
+                                        tokenizer_config=source.tokenizer_config)
     return specs[key]
 
 

@@ -117,6 +117,9 @@ class ModelSource(BaseModel):
     config: dict
     hf_quant_config: dict | None
     checkpoint: CheckpointMetadata | None
+    tokenizer_config: dict | None = None
+    """tokenizer_config.json where one was read (the hub, the cache, a model folder, or a
+    catalog entry's tokenizer facts); None where there is none or it is not known."""
     notes: tuple[str, ...] = ()
     config_provenance: Literal["verbatim", "subset", "reconstructed"] = "verbatim"
     """A bundled catalog config may be a partial copy or reconstructed (planner.catalog)."""

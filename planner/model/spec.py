@@ -308,6 +308,15 @@ class ModelSpec(_Frozen):
         "repository's own config code, which vLLM runs only with --trust-remote-code where "
         "neither it nor transformers has a config class for the model_type"
     )
+    remote_tokenizer_class: str | None = Field(
+        default=None, description="tokenizer_config.json auto_map's AutoTokenizer entry "
+        "(module.Class, the fast one where given): the repository's own tokenizer code, which "
+        "vLLM runs only with --trust-remote-code where transformers has no `tokenizer_class`"
+    )
+    tokenizer_class: str | None = Field(
+        default=None, description="tokenizer_config.json's tokenizer_class (None where there "
+        "is no tokenizer_config.json, or it names none)"
+    )
     hidden_size: int = Field(gt=0)
     vocab_size: int = Field(gt=0)
     layers: tuple[LayerSpec, ...] = Field(min_length=1)

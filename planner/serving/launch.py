@@ -15,7 +15,12 @@ from planner.catalog import catalog_entry, catalog_spec
 from planner.model import quant
 from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings, served_dtype
-from planner.serving.vllm_cli import VllmCli, command_problems, transformers_model_types
+from planner.serving.vllm_cli import (
+    VllmCli,
+    command_problems,
+    transformers_model_types,
+    transformers_tokenizer_classes,
+)
 from planner.serving.vllm_versions import vllm_rules
 from planner.units import VLLM_KV_DTYPE
 
@@ -168,13 +173,28 @@ def remote_code_note(spec: ModelSpec, cli: VllmCli) -> str | None:
     allows (VllmCli.transformers_min, vllm_cli.transformers_model_types), so a type a newer
     transformers has still gets the note (conservative: the flag then runs the repository's
     config class needlessly).
+    The tokenizer last: every release loads it with AutoTokenizer.from_pretrained(...,
+    trust_remote_code=<flag>) unless a tokenizer mode of its own applies (vllm/tokenizers/hf.py
+    HfTokenizer / CachedHfTokenizer.from_pretrained, read in 0.12.0, 0.19.0 and 0.33.0;
+    transformers_utils/tokenizer.py get_tokenizer, read in 0.9.2, 0.10.2 and 0.11.0; no release
+    has one for an architecture whose repository ships a remote tokenizer in the catalog:
+    vllm/tokenizers/registry.py _VLLM_TOKENIZERS and config/model.py, 0.13.0-0.33.0). A
+    tokenizer_config.json whose auto_map names an AutoTokenizer class and whose tokenizer_class
+    transformers does not have (or which names none): transformers 4.56.0 raises in
+    resolve_trust_remote_code ("... contains custom code which must be executed ...") or
+    "Tokenizer class X does not exist or is not currently imported", which vLLM re-raises
+    ("Failed to load the tokenizer ... --trust-remote-code"); transformers 5.16.1 raises the
+    same unless the config's class maps to a tokenizer, when it loads its generic
+    TokenizersBackend instead, not the repository's tokenizer (models/auto/tokenization_auto.py
+    AutoTokenizer.from_pretrained). Counted on the lowest transformers the release allows
+    (_loads_remote_tokenizer).
     """
     if _runs_remote_code(spec, cli):
         return (f"No launch command: vLLM {cli.vllm_version} has no native "
                 f"{' / '.join(spec.architectures)}: it loads only with --trust-remote-code, "
                 f"which runs the repository's Python code; review it, then {REMOTE_CODE_STEP}.")
     if not _reads_remote_config(spec, cli):
-        return None
+        return _remote_tokenizer_note(spec, cli)
     read = _config_model_type(spec, cli)
     if read is None:
         return (f"No launch command: config.json has no top-level model_type, the one vLLM "
@@ -187,13 +207,30 @@ def remote_code_note(spec: ModelSpec, cli: VllmCli) -> str | None:
             f"which runs the repository's Python code; review it, then {REMOTE_CODE_STEP}.")
 
 
+def _remote_tokenizer_note(spec: ModelSpec, cli: VllmCli) -> str | None:
+    """remote_code_note's tokenizer part: None where the tokenizer needs no remote code."""
+    if not _loads_remote_tokenizer(spec, cli):
+        return None
+    named = (f"tokenizer_config.json's tokenizer_class '{spec.tokenizer_class}' is not one of "
+             f"transformers {cli.transformers_min}'s (the oldest vLLM {cli.vllm_version} "
+             "allows)" if spec.tokenizer_class else "tokenizer_config.json names no "
+             "tokenizer_class")
+    return (f"No launch command: {named} and its auto_map names the repository's own "
+            f"tokenizer ({spec.remote_tokenizer_class}): vLLM loads the tokenizer only with "
+            "--trust-remote-code, which runs the repository's Python code; review it, then "
+            f"{REMOTE_CODE_STEP}.")
+
+
 def remote_code_class(spec: ModelSpec, cli: VllmCli) -> str | None:
-    """The repository's class vLLM `cli` runs for `spec` with --trust-remote-code (auto_map's
-    model class where the release has no native one, else its config class where neither
-    vLLM nor transformers reads the model_type); None where it runs none."""
-    if _runs_remote_code(spec, cli):
-        return spec.remote_model_class
-    return spec.remote_config_class if _reads_remote_config(spec, cli) else None
+    """The repository's classes vLLM `cli` runs for `spec` with --trust-remote-code, joined
+    by " and ": auto_map's model class where the release has no native one, else its config
+    class where neither vLLM nor transformers reads the model_type, and tokenizer_config.json
+    auto_map's tokenizer class where transformers lacks its tokenizer_class; None where it
+    runs none."""
+    runs = [spec.remote_model_class if _runs_remote_code(spec, cli) else
+            spec.remote_config_class if _reads_remote_config(spec, cli) else None,
+            spec.remote_tokenizer_class if _loads_remote_tokenizer(spec, cli) else None]
+    return " and ".join(c for c in runs if c) or None
 
 
 def remote_code_gap(spec: ModelSpec, cli: VllmCli) -> tuple[str, str] | None:
@@ -234,6 +271,19 @@ def _reads_remote_config(spec: ModelSpec, cli: VllmCli) -> bool:
     return spec.remote_config_class is not None and (
         read is None or (read not in cli.config_model_types
                          and read not in transformers_model_types(cli.transformers_min)))
+
+
+def _loads_remote_tokenizer(spec: ModelSpec, cli: VllmCli) -> bool:
+    """Whether tokenizer_config.json's auto_map brings a tokenizer class and its
+    tokenizer_class is none that transformers `cli.transformers_min` names
+    (TOKENIZER_MAPPING_NAMES; AutoTokenizer also tries the name with "Fast" added, and 5.x
+    with it removed), or there is none (remote_code_note). Conservative where a newer
+    transformers has the class, or where the config's class alone would give transformers a
+    tokenizer: the flag then runs the repository's tokenizer code needlessly."""
+    named = spec.tokenizer_class
+    return spec.remote_tokenizer_class is not None and (named is None or not (
+        {named, named + "Fast", named.removesuffix("Fast")}
+        & transformers_tokenizer_classes(cli.transformers_min)))
 
 
 def engine_flags(s: EngineSettings, max_model_len: int, mbt: int, seqs: int) -> str:

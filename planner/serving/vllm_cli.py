@@ -11,7 +11,7 @@ backend (`transformers_architectures`), and the model types whose config vLLM re
 class of its own (`config_model_types`), the type it reads for a config.json without one
 (`architecture_model_types`), and the lowest transformers its wheel allows
 (`transformers_min`); transformers-X.json holds that transformers release's model types
-(tools/extract_transformers_model_types.py). One fixture
+and tokenizer classes (tools/extract_transformers_model_types.py). One fixture
 per minor release (x.y.0) from 0.11 on; before it one per patch release, whose engine oracles
 differ (planner.serving.v1_oracle).
 Like the bundled catalog, they are package data.
@@ -109,11 +109,22 @@ def _fixtures() -> dict[tuple[int, int, int], VllmCli]:
 
 
 @cache
+def _transformers(version: str) -> dict:
+    return json.loads((FIXTURE_DIR / f"transformers-{version}.json").read_text("utf-8"))
+
+
+@cache
 def transformers_model_types(version: str) -> frozenset[str]:
     """The model types transformers `version` has a config class for (CONFIG_MAPPING_NAMES):
     transformers-X.json, from tools/extract_transformers_model_types.py."""
-    data = json.loads((FIXTURE_DIR / f"transformers-{version}.json").read_text("utf-8"))
-    return frozenset(data["model_types"])
+    return frozenset(_transformers(version)["model_types"])
+
+
+@cache
+def transformers_tokenizer_classes(version: str) -> frozenset[str]:
+    """The tokenizer classes transformers `version` names in TOKENIZER_MAPPING_NAMES (the ones
+    AutoTokenizer finds with no remote code): transformers-X.json, from the same tool."""
+    return frozenset(_transformers(version)["tokenizer_classes"])
 
 
 def supported_versions() -> tuple[str, ...]:

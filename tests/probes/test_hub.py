@@ -17,6 +17,8 @@ from planner.catalog import catalog_entries, catalog_entry
 from planner.model.checkpoint import compare_param_counts
 from planner.model.config.parser import parse_model_config
 from planner.model.params import count_params
+from planner.serving.launch import remote_code_note
+from planner.serving.vllm_cli import vllm_cli
 from probes.hub import HubError, _mapped, fetch_model, resolve_model
 from tests.hubserver import FakeFile, FakeHub, FakeRepo, client_env, safetensors_file
 
@@ -26,6 +28,10 @@ TOKEN = "hf_PrivateReaderToken0123456789abcdefXYZ"
 OTHER_TOKEN = "hf_NotAcceptedForGatedRepo9876543210qrs"
 WIDTHS = {"BF16": 2, "F8_E4M3": 1, "F32": 4, "U8": 1}
 SHA = "0123456789abcdef0123456789abcdef01234567"
+KIMI_LIKE_TOKENIZER = {"tokenizer_class": "TikTokenTokenizer", "model_max_length": 131072,
+                       "auto_map": {"AutoTokenizer": ["tokenization_kimi.TikTokenTokenizer", None]}}
+"""Kimi-K2-Instruct's tokenizer_config.json's two keys the launch rule reads, and one it does
+not."""
 
 CLIENT = """
 import json, sys, time
@@ -120,6 +126,10 @@ def _repos() -> dict[str, FakeRepo]:
             }
         ),
         "acme/down": FakeRepo({"config.json": config}, behaviour="error500"),
+        "acme/remote-tokenizer": FakeRepo({"config.json": config, "tokenizer_config.json":
+                                           FakeFile(json.dumps(KIMI_LIKE_TOKENIZER).encode())}),
+        "acme/list-tokenizer": FakeRepo({"config.json": config,
+                                         "tokenizer_config.json": FakeFile(b"[1, 2]")}),
         # issue 13: answers that are not the hub's, and configs that are not configs
         "acme/html": FakeRepo({"config.json": config}, behaviour="html"),
         "acme/png": FakeRepo({"config.json": config}, behaviour="png"),
@@ -231,6 +241,52 @@ def test_single_file_mxfp4_checkpoint(hub, tmp_path):
     # U8 blocks 32*5760*90*16 = 265,420,800 + scales 32*5760*90 = 16,588,800; BF16 32*2880.
     assert ckpt["params_by_dtype"] == {"U8": 282_009_600, "BF16": 92_160}
     assert ckpt["aux_params_by_dtype"] == {"U8": 16_588_800}
+
+
+def test_the_tokenizer_config_is_read_beside_the_config(hub, tmp_path):
+    src = run_client(hub.url, tmp_path, "acme/remote-tokenizer")["source"]
+    assert src["tokenizer_config"] == KIMI_LIKE_TOKENIZER
+    spec = parse_model_config(src["config"], tokenizer_config=src["tokenizer_config"])
+    assert spec.remote_tokenizer_class == "tokenization_kimi.TikTokenTokenizer"
+    assert spec.tokenizer_class == "TikTokenTokenizer"
+    # gpt-oss-20b's own class (GptOssForCausalLM) and config are native on 0.33.0: the note
+    # is the tokenizer's
+    assert remote_code_note(spec, vllm_cli("0.33.0")).startswith(
+        "No launch command: tokenizer_config.json's tokenizer_class 'TikTokenTokenizer' is not "
+        "one of transformers 5.16.1's (the oldest vLLM 0.33.0 allows)")
+    # the cache serves it too, the hub gone
+    hub.stop()
+    cached = run_client(hub.url, tmp_path, "acme/remote-tokenizer")["source"]
+    assert cached["origin"] == "cache" and cached["tokenizer_config"] == KIMI_LIKE_TOKENIZER
+
+
+def test_a_repo_without_a_tokenizer_config_has_none(hub, tmp_path):
+    src = run_client(hub.url, tmp_path, "openai/gpt-oss-20b")["source"]
+    assert src["tokenizer_config"] is None
+    # asked for, and the hub's 404 (EntryNotFound) read as "none"
+    assert any(p.endswith("/tokenizer_config.json") for _, p, _ in hub.requests)
+    assert not any("tokenizer" in note for note in src["notes"])
+    spec = parse_model_config(src["config"], tokenizer_config=src["tokenizer_config"])
+    assert remote_code_note(spec, vllm_cli("0.33.0")) is None
+
+
+def test_a_tokenizer_config_that_is_no_object_is_left_out_with_a_note(hub, tmp_path):
+    src = run_client(hub.url, tmp_path, "acme/list-tokenizer")["source"]
+    assert src["origin"] == "hub" and src["tokenizer_config"] is None
+    assert src["config"]["model_type"] == "gpt_oss"  # the plan goes on
+    assert ("acme/list-tokenizer/tokenizer_config.json holds an array, not a JSON object: its "
+            "tokenizer is not read, so whether vLLM needs --trust-remote-code for it is not "
+            "known (vLLM cannot read that file either)") in src["notes"]
+
+
+def test_a_model_folder_gives_its_tokenizer_config(tmp_path):
+    (tmp_path / "config.json").write_bytes((FIXTURES / "openai__gpt-oss-20b.json").read_bytes())
+    assert resolve_model(str(tmp_path)).tokenizer_config is None
+    (tmp_path / "tokenizer_config.json").write_text(json.dumps(KIMI_LIKE_TOKENIZER))
+    assert resolve_model(str(tmp_path)).tokenizer_config == KIMI_LIKE_TOKENIZER
+    # a <name>.json config file names no folder: its neighbours are not its tokenizer
+    (tmp_path / "gpt.json").write_bytes((FIXTURES / "openai__gpt-oss-20b.json").read_bytes())
+    assert resolve_model(str(tmp_path / "gpt.json")).tokenizer_config is None
 
 
 def test_cache_hit_with_the_server_stopped(hub, tmp_path):

@@ -409,7 +409,7 @@ def _trust_remote_code(spec: ModelSpec, runs: str) -> None:
     st.checkbox("Trust remote code (vLLM --trust-remote-code)", help="adds vLLM's "
                 "--trust-remote-code to the printed command, nothing else: Headroom runs no "
                 "code and no figure changes. vLLM will then run the repository's own Python "
-                "code (config.json auto_map), so review it first",
+                "code (config.json's or tokenizer_config.json's auto_map), so review it first",
                 **bind("plan", "trust_remote_code"))
     if state().trust_remote_code:
         st.warning(md_escape(f"This command runs {spec.name}'s own Python code "

@@ -197,9 +197,12 @@ def _as_int(value: object, where: str, lo: int, hi: int) -> int:
 
 
 def parse_model_config(
-    config: dict, hf_quant_config: dict | None = None, *, name: str | None = None
+    config: dict, hf_quant_config: dict | None = None, *, name: str | None = None,
+    tokenizer_config: dict | None = None,
 ) -> ModelSpec:
-    """Parse a config.json dict (and optional ModelOpt hf_quant_config.json) into a ModelSpec.
+    """Parse a config.json dict (and optional ModelOpt hf_quant_config.json) into a ModelSpec;
+    `tokenizer_config` (tokenizer_config.json, where known) gives only the tokenizer's class
+    names (_tokenizer_classes).
 
     Raises ConfigError, and nothing else, for any input that cannot be planned.
     """
@@ -207,8 +210,10 @@ def parse_model_config(
         raise ConfigError(f"config.json must be a JSON object, got {json_kind(config)}")
     if hf_quant_config is not None and not isinstance(hf_quant_config, dict):
         raise ConfigError("hf_quant_config.json must be a JSON object")
+    if tokenizer_config is not None and not isinstance(tokenizer_config, dict):
+        raise ConfigError("tokenizer_config.json must be a JSON object")
     try:
-        return _parse(config, hf_quant_config, name)
+        spec = _parse(config, hf_quant_config, name)
     except ConfigError:
         raise
     except ValidationError as exc:
@@ -217,6 +222,10 @@ def parse_model_config(
         raise ConfigError(f"config.json gives an invalid {loc}: {err['msg']}") from None
     except (TypeError, ValueError, KeyError, AttributeError, IndexError, OverflowError) as exc:
         raise ConfigError(f"config.json is malformed: {type(exc).__name__}: {exc}") from None
+    if tokenizer_config is None:
+        return spec
+    remote, named = _tokenizer_classes(tokenizer_config)
+    return spec.model_copy(update={"remote_tokenizer_class": remote, "tokenizer_class": named})
 
 
 def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
@@ -354,6 +363,23 @@ def _remote_config_class(config: dict) -> str | None:
     auto_map = config.get("auto_map")
     value = auto_map.get("AutoConfig") if isinstance(auto_map, dict) else None
     return value if isinstance(value, str) else None
+
+
+def _tokenizer_classes(tokenizer_config: dict) -> tuple[str | None, str | None]:
+    """(auto_map's AutoTokenizer class, tokenizer_class) of a tokenizer_config.json, as
+    transformers' AutoTokenizer.from_pretrained reads them (models/auto/tokenization_auto.py,
+    4.56.0 and 5.16.1): auto_map a list (the legacy form) or a dict's "AutoTokenizer" entry, a
+    [slow, fast] pair of which the fast one is loaded where given, else the slow one; a value
+    of any other shape is not a class name (None)."""
+    auto_map = tokenizer_config.get("auto_map")
+    pair = auto_map if isinstance(auto_map, list) else (
+        auto_map.get("AutoTokenizer") if isinstance(auto_map, dict) else None)
+    pair = [pair] if isinstance(pair, str) else pair
+    remote = None
+    if isinstance(pair, list):
+        remote = next((c for c in reversed(pair[:2]) if isinstance(c, str) and c), None)
+    named = tokenizer_config.get("tokenizer_class")
+    return remote, named if isinstance(named, str) and named else None
 
 
 def _dtype(top: _Reader, r: _Reader) -> str:

@@ -1,7 +1,8 @@
-"""Which configs vLLM loads only with --trust-remote-code, worked out by reading the wheels'
-source (vllm/transformers_utils/config.py HFConfigParser.parse / get_config, registry.py, and
-the CONFIG_MAPPING_NAMES of the lowest transformers each wheel's METADATA allows), not by
-running Headroom: the command Headroom prints or withholds must agree."""
+"""Which configs and tokenizers vLLM loads only with --trust-remote-code, worked out by reading
+the wheels' source (vllm/transformers_utils/config.py HFConfigParser.parse / get_config,
+registry.py, vllm/tokenizers/hf.py, and the CONFIG_MAPPING_NAMES / TOKENIZER_MAPPING_NAMES of
+the lowest transformers each wheel's METADATA allows), not by running Headroom: the command
+Headroom prints or withholds must agree."""
 
 import json
 from functools import cache
@@ -9,10 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from planner.catalog import catalog_spec
+from planner.catalog import catalog_entry, catalog_spec
 from planner.model.config.parser import parse_model_config
+from planner.serving.engine import EngineSettings
+from planner.serving.hardware import preset_cluster
 from planner.serving.launch import remote_code_class, remote_code_note
+from planner.serving.layout import ParallelLayout
+from planner.serving.plan import summary_figures
 from planner.serving.vllm_cli import supported_versions, vllm_cli
+from tools.extract_transformers_model_types import tokenizer_classes
 from tools.extract_vllm_cli import _architecture_model_types
 
 _spec = cache(catalog_spec)
@@ -23,6 +29,15 @@ modeling_acme.AcmeForCausalLM)."""
 
 MINIMAX, DECILM = "configuration_minimax_m2.MiniMaxM2Config", "configuration_decilm.DeciLMConfig"
 NEMOTRON_H = "configuration_nemotron_h.NemotronHConfig"
+KIMI_TOKENIZER = "tokenization_kimi.TikTokenTokenizer"
+"""Kimi-K2-Instruct's and Kimi-K2.5's tokenizer_config.json: tokenizer_class
+TikTokenTokenizer, auto_map AutoTokenizer [tokenization_kimi.TikTokenTokenizer, null] (the
+catalog entries' sources). No transformers release's TOKENIZER_MAPPING_NAMES
+(models/auto/tokenization_auto.py, read in the 4.56.0, 5.5.3 and 5.16.1 wheels) names
+TikTokenTokenizer, and no vLLM release has a tokenizer of its own for their architectures
+(tokenizers/registry.py _VLLM_TOKENIZERS, config/model.py, 0.19.0 and 0.33.0): AutoTokenizer
+runs the repository's class, or stops (4.56.0: resolve_trust_remote_code's "... contains
+custom code ...") or loads 5.x's generic TokenizersBackend instead."""
 WITH_AUTO_MAP = ("MiniMaxAI/MiniMax-M2.5", "MiniMaxAI/MiniMax-M2.7", "deepseek-ai/DeepSeek-R1",
                  "deepseek-ai/DeepSeek-V3", "deepseek-ai/DeepSeek-V2-Lite-Chat",
                  "microsoft/phi-2", "moonshotai/Kimi-K2-Instruct", "moonshotai/Kimi-K2.5",
@@ -35,17 +50,24 @@ SOURCE_READ = {
     # vLLM 0.19.0: Requires-Dist transformers<5,>=4.56.0. Every architecture below is a
     # _TEXT_GENERATION_MODELS / _MULTIMODAL_MODELS key (registry.py), so only the config counts.
     # _CONFIG_REGISTRY has kimi_k2 and kimi_k25; transformers 4.56.0's CONFIG_MAPPING_NAMES has
-    # deepseek_v2, deepseek_v3 and phi but not minimax_m2, nemotron_h or nemotron-nas.
+    # deepseek_v2, deepseek_v3 and phi but not minimax_m2, nemotron_h or nemotron-nas. The two
+    # Kimi models' tokenizer (KIMI_TOKENIZER) needs it on every release.
     "0.19.0": {"MiniMaxAI/MiniMax-M2.5": MINIMAX, "MiniMaxAI/MiniMax-M2.7": MINIMAX,
                "nvidia/Llama-3_3-Nemotron-Super-49B-v1": DECILM,
                "nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B-BF16": NEMOTRON_H,
                "nvidia/NVIDIA-Nemotron-3-Super-120B-A12B-FP8": NEMOTRON_H,
-               "nvidia/Nemotron-H-56B-Base-8K": NEMOTRON_H},
+               "nvidia/Nemotron-H-56B-Base-8K": NEMOTRON_H,
+               "moonshotai/Kimi-K2-Instruct": KIMI_TOKENIZER,
+               "moonshotai/Kimi-K2.5": KIMI_TOKENIZER},
     # 0.25.0: transformers>=5.5.3, whose CONFIG_MAPPING_NAMES (configuration_auto.py) gains
     # minimax_m2 and nemotron_h; nemotron-nas is still in neither table
-    "0.25.0": {"nvidia/Llama-3_3-Nemotron-Super-49B-v1": DECILM},
+    "0.25.0": {"nvidia/Llama-3_3-Nemotron-Super-49B-v1": DECILM,
+               "moonshotai/Kimi-K2-Instruct": KIMI_TOKENIZER,
+               "moonshotai/Kimi-K2.5": KIMI_TOKENIZER},
     # 0.33.0 (the default): transformers<5.21.0,>=5.16.1 (auto_mappings.py); the same
-    "0.33.0": {"nvidia/Llama-3_3-Nemotron-Super-49B-v1": DECILM},
+    "0.33.0": {"nvidia/Llama-3_3-Nemotron-Super-49B-v1": DECILM,
+               "moonshotai/Kimi-K2-Instruct": KIMI_TOKENIZER,
+               "moonshotai/Kimi-K2.5": KIMI_TOKENIZER},
 }
 
 
@@ -129,3 +151,88 @@ def test_the_extractor_reads_the_architecture_to_model_type_table() -> None:
               '    "LongcatFlashForCausalLM": "longcat_flash",\n}\n')
     assert _architecture_model_types(config) == {"LongcatFlashForCausalLM": "longcat_flash"}
     assert _architecture_model_types('_CONFIG_REGISTRY = {"chatglm": ChatGLMConfig}\n') == {}
+
+
+def _kimi_note(vllm: str, transformers: str) -> str:
+    return ("No launch command: tokenizer_config.json's tokenizer_class 'TikTokenTokenizer' is "
+            f"not one of transformers {transformers}'s (the oldest vLLM {vllm} allows) and its "
+            "auto_map names the repository's own tokenizer (tokenization_kimi.TikTokenTokenizer)"
+            ": vLLM loads the tokenizer only with --trust-remote-code, which runs the "
+            "repository's Python code; review it, then plan with --trust-remote-code.")
+
+
+@pytest.mark.parametrize(("version", "transformers"), [("0.19.0", "4.56.0"),
+                                                       ("0.33.0", "5.16.1")])
+def test_kimi_k2s_tokenizer_gets_no_command_without_the_flag(version: str,
+                                                              transformers: str) -> None:
+    """Kimi-K2-Instruct's config and model class are native on 0.19.0 and 0.33.0 (kimi_k2 in
+    _CONFIG_REGISTRY from 0.18.0, DeepseekV3ForCausalLM in the registry), but its tokenizer is
+    not (KIMI_TOKENIZER): no command by default; with the flag, one that carries it, and the
+    same figures (the tokenizer changes none)."""
+    kimi = _spec("moonshotai/Kimi-K2-Instruct")
+
+    def figures(trust: bool) -> dict:
+        return summary_figures(kimi, preset_cluster("b200", 8), ParallelLayout(tp=8),
+                               EngineSettings(vllm_version=version, max_model_len=8192,
+                                              trust_remote_code=trust), validated=True)
+    plain, trusted = figures(False), figures(True)
+    assert plain["vllm_command"] is None
+    assert plain["launch_note"] == _kimi_note(version, transformers)
+    assert plain["verdict"] == trusted["verdict"] and plain["verdict"].startswith("Fits: ")
+    assert not trusted["launch_note"]
+    words = trusted["vllm_command"].split()
+    assert words[:3] == ["vllm", "serve", "moonshotai/Kimi-K2-Instruct"]
+    assert words.count("--trust-remote-code") == 1
+
+
+def test_a_qwen3_model_is_unchanged_by_the_tokenizer_rule() -> None:
+    """Qwen3-8B has no auto_map in either file: never the flag, whatever tokenizer_config.json
+    says of its class. An auto_map beside a class transformers has loads transformers' class
+    without remote code (AutoTokenizer's has_local_code: resolve_trust_remote_code then returns
+    False, 4.56.0 and 5.16.1): Qwen2TokenizerFast is in TOKENIZER_MAPPING_NAMES of 4.56.0 and,
+    as Qwen2TokenizerFast, of 5.16.1."""
+    qwen = _spec("Qwen/Qwen3-8B")
+    config = catalog_entry("Qwen/Qwen3-8B").config
+    plain = parse_model_config(config, name="Qwen/Qwen3-8B",
+                               tokenizer_config={"tokenizer_class": "Qwen2Tokenizer"})
+    with_map = parse_model_config(config, name="Qwen/Qwen3-8B", tokenizer_config={
+        "tokenizer_class": "Qwen2TokenizerFast",
+        "auto_map": {"AutoTokenizer": ["tokenization_qwen.QwenTokenizer", None]}})
+    for version in (*SOURCE_READ, "0.9.1"):
+        for spec in (qwen, plain, with_map):
+            assert remote_code_note(spec, vllm_cli(version)) is None, version
+            assert remote_code_class(spec, vllm_cli(version)) is None, version
+    # an unknown class with that auto_map, or none named, needs it
+    unknown = parse_model_config(config, tokenizer_config={
+        "auto_map": {"AutoTokenizer": ["tokenization_qwen.QwenTokenizer", None]}})
+    assert remote_code_class(unknown, vllm_cli("0.33.0")) == "tokenization_qwen.QwenTokenizer"
+    assert remote_code_note(unknown, vllm_cli("0.33.0")).startswith(
+        "No launch command: tokenizer_config.json names no tokenizer_class and its auto_map "
+        "names the repository's own tokenizer (tokenization_qwen.QwenTokenizer): ")
+
+
+def test_the_tokenizer_class_read_is_the_one_autotokenizer_loads() -> None:
+    """AutoTokenizer.from_pretrained (4.56.0 and 5.16.1): auto_map a list (legacy) or a dict's
+    AutoTokenizer entry, a [slow, fast] pair whose fast class is loaded where given."""
+    config = catalog_entry("Qwen/Qwen3-8B").config
+    for tokenizer, read in [
+            ({"auto_map": {"AutoTokenizer": ["t.Slow", "t.Fast"]}}, "t.Fast"),
+            ({"auto_map": {"AutoTokenizer": ["t.Slow", None]}}, "t.Slow"),
+            ({"auto_map": ["t.Slow", None]}, "t.Slow"),
+            ({"auto_map": {"AutoTokenizer": "t.Only"}}, "t.Only"),
+            ({"auto_map": {"AutoConfig": "c.C"}}, None), ({"auto_map": 5}, None), ({}, None)]:
+        spec = parse_model_config(config, tokenizer_config=tokenizer)
+        assert spec.remote_tokenizer_class == read, tokenizer
+    assert parse_model_config(config).remote_tokenizer_class is None  # no file: not known
+
+
+def test_the_transformers_extractor_reads_the_tokenizer_classes() -> None:
+    # 4.x: (slow, fast) pairs, under `if TYPE_CHECKING: ... else:` in 4.51; 5.x: one name
+    old = ('if TYPE_CHECKING:\n    TOKENIZER_MAPPING_NAMES = OrderedDict()\nelse:\n'
+           '    TOKENIZER_MAPPING_NAMES = OrderedDict([("albert", ("AlbertTokenizer" if x '
+           'else None, "AlbertTokenizerFast" if y else None)), ("bert", ("BertTokenizer", '
+           'None))])\n')
+    new = ('TOKENIZER_MAPPING_NAMES = OrderedDict[str, str | None](\n    [("kimi_k25", '
+           '"TokenizersBackend" if t() else None)]\n)\nOTHER = OrderedDict([("x", "NotIt")])\n')
+    assert tokenizer_classes(old) == ["AlbertTokenizer", "AlbertTokenizerFast", "BertTokenizer"]
+    assert tokenizer_classes(new) == ["TokenizersBackend"]

@@ -257,10 +257,14 @@ def test_a_config_neither_vllm_nor_transformers_reads_needs_trust_remote_code() 
         assert remote_code_note(nemotron, vllm_cli(v)) == note.format(
             v=v, t=vllm_cli(v).transformers_min), v
         assert remote_code_class(nemotron, vllm_cli(v)) == "configuration_decilm.DeciLMConfig"
+    # Kimi-K2's config: read with the flag only before 0.18 (kimi_k2 joins _CONFIG_REGISTRY);
+    # its tokenizer needs the flag on every release (test_remote_code.KIMI_TOKENIZER)
     kimi = _spec("moonshotai/Kimi-K2-Instruct")
-    assert remote_code_note(kimi, vllm_cli("0.17.0")) is not None
-    assert remote_code_note(kimi, vllm_cli("0.18.0")) is None
-    assert remote_code_class(kimi, vllm_cli("0.18.0")) is None
+    assert "config class for model_type 'kimi_k2'" in remote_code_note(kimi, vllm_cli("0.17.0"))
+    assert remote_code_class(kimi, vllm_cli("0.17.0")) == (
+        "configuration_deepseek.DeepseekV3Config and tokenization_kimi.TikTokenTokenizer")
+    assert "tokenizer_class 'TikTokenTokenizer'" in remote_code_note(kimi, vllm_cli("0.18.0"))
+    assert remote_code_class(kimi, vllm_cli("0.18.0")) == "tokenization_kimi.TikTokenTokenizer"
     assert all(remote_code_note(_spec("deepseek-ai/DeepSeek-V3"), vllm_cli(v)) is None
                for v in VERSIONS)
     assert (vllm_cli("0.9.1").transformers_min, vllm_cli("0.33.0").transformers_min) == (
