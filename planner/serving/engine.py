@@ -50,6 +50,7 @@ from planner.serving.vllm_versions import (
     VllmRules,
     custom_ar_enabled,
     default_gpu_memory_utilization,
+    sm100_family,
     vllm_rules,
 )
 from planner.units import GIB, MIB, TORCH_DTYPE_BYTES, KvCacheDtype, kv_dtype_bytes
@@ -449,16 +450,17 @@ def triton_mla_piecewise(spec: ModelSpec, rules: VllmRules, compute_capability: 
     """Whether vLLM `rules` decodes `spec` with piecewise CUDA graphs only because its attention
     runs on TRITON_MLA, which supports none before 0.22 (vllm_versions.TRITON_MLA_FULL_GRAPHS_
     FROM): a dense-MLA model (every layer MLA, no indexer) on an NVIDIA GPU of compute
-    capability other than 9.x and 10.x (an unknown one is not counted), or on any AMD GPU, on a
-    release that otherwise captures full decode graphs (0.11-0.21).
+    capability other than 9.x and 10.x (an unknown one is not counted; 10.x other than 10.0
+    before 0.13, where platforms/cuda.py takes Blackwell's MLA backends on is_device_capability
+    (100) only and FlashMLA / FlashAttention MLA need major 9: vllm_versions.sm100_family), or
+    on any AMD GPU, on a release that otherwise captures full decode graphs (0.11-0.21).
 
     NOTE: ROCm's MLA backend (platforms/rocm.py, 0.11.0, 0.16.0 and 0.21.0 wheels) is
     ROCM_AITER_MLA only with rocm_aiter_ops.is_mla_enabled() (VLLM_ROCM_USE_AITER, default
     False) or block size 1, else TRITON_MLA; Headroom plans no environment variable set."""
-    if vendor == "amd":
-        off_flash = True
-    else:
-        off_flash = (parse_capability(compute_capability) or (0, 0))[0] not in (0, 9, 10)
+    cc = parse_capability(compute_capability) or (0, 0)
+    off_flash = vendor == "amd" or cc[0] not in (0, 9, 10) or (
+        cc[0] == 10 and not sm100_family(rules.version, cc))
     mixers = [layer.mixer for layer in spec.layers]
     return (off_flash and rules.full_graphs and rules.version < TRITON_MLA_FULL_GRAPHS_FROM
             and spec.compressed_attention is None

@@ -238,6 +238,12 @@ def test_triton_mla_piecewise_only_for_dense_mla_off_hopper_and_blackwell_before
     assert not triton_mla_piecewise(lite, vllm_rules("0.22.0"), "8.0")  # UNIFORM_BATCH
     assert not triton_mla_piecewise(lite, vllm_rules("0.16.0"), "9.0")  # FLASH_ATTN_MLA
     assert not triton_mla_piecewise(lite, vllm_rules("0.16.0"), "10.0")  # FLASHINFER_MLA
+    # 0.11.0-0.12.0 take Blackwell's MLA backends on exactly 10.0 (is_device_capability(100));
+    # FlashMLA and FlashAttention MLA need major 9: a B300 (10.3) gets TRITON_MLA there
+    assert triton_mla_piecewise(lite, vllm_rules("0.11.0"), "10.3")
+    assert triton_mla_piecewise(lite, vllm_rules("0.12.0"), "10.3")
+    assert not triton_mla_piecewise(lite, vllm_rules("0.11.0"), "10.0")
+    assert not triton_mla_piecewise(lite, vllm_rules("0.13.0"), "10.3")  # any 10.x from 0.13
     assert not triton_mla_piecewise(lite, vllm_rules("0.10.2"), "8.0")  # piecewise anyway
     # ROCm (platforms/rocm.py, 0.11.0-0.21.0 wheels): TRITON_MLA unless AITER's MLA is on
     # (VLLM_ROCM_USE_AITER, default False) or the block size is 1
