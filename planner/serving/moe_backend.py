@@ -41,6 +41,9 @@ B12X_SIZED: tuple[Version, Version] = ((0, 25, 0), (0, 29, 0))
 to (not including) the second: a B12xMoEWrapper per layer (vLLM 0.25.0 on) over FlashInfer
 0.6.13-0.6.16.post3 (to vLLM 0.28.x)."""
 
+B12X_EP_FROM: Version = (0, 25, 0)
+"""NOTE: FlashInferB12xExperts._supports_parallel_config is `not use_ep` from the 0.25.0 wheel
+(through 0.33.0), True in 0.22.0-0.24.0."""
 B12X_PADS_FROM: Version = (0, 27, 0)
 """NOTE: vLLM 0.27.0 pins FlashInfer 0.6.16.post3 (wheel METADATA), whose B12xMoEWrapper pads an
 intermediate size per rank that is not a multiple of 128; 0.6.13/0.6.14 (vLLM 0.25, 0.26)
@@ -116,12 +119,15 @@ def b12x_sized(version: Version) -> bool:
 
 def b12x_refusals(version: Version, compute_capability: str, expert_family: str,
                   draft_unquantized: bool = False, vendor: str = "nvidia") -> list[str]:
-    """Why vLLM (0.25.0-0.28.x, B12X_SIZED) stops at start-up with --moe-backend
-    flashinfer_b12x: an explicit backend that does not fit raises in the MoE oracle.
+    """Why vLLM stops at start-up with --moe-backend flashinfer_b12x: an explicit backend that
+    does not fit raises in the MoE oracle. The GPU check holds on every release with the
+    backend (0.22 on) for NVFP4 experts, the rest on 0.25.0-0.28.x (B12X_SIZED), where the
+    other oracles were read.
 
     NOTE: fused_moe/oracle/nvfp4.py select_nvfp4_moe_backend (0.25.1 wheel; the same in
-    0.26.0-0.28.0): an explicit moe_backend whose kernel is_supported_config refuses raises
-    ValueError; FlashInferB12xExperts._supports_current_device takes
+    0.26.0-0.28.0; _return_or_raise in the 0.22.0, 0.24.0, 0.29.0 and 0.33.0 wheels too): an
+    explicit moe_backend whose kernel is_supported_config refuses raises ValueError;
+    FlashInferB12xExperts._supports_current_device (the same in the 0.22.0-0.33.0 wheels) takes
     current_platform.is_cuda() and is_device_capability_family(120) only (no AMD GPU; an
     NVIDIA GPU of unknown capability is not refused); the other oracles (fp8, int8,
     int_wna16, mxfp4, mxfp8, unquantized) do not map flashinfer_b12x and raise "is not
@@ -130,7 +136,8 @@ def b12x_refusals(version: Version, compute_capability: str, expert_family: str,
     quantization (weights.mtp_excluded) is built with the same KernelConfig, so its MoE goes
     to the unquantized oracle (oracle/unquantized.py map_unquantized_backend: triton,
     flashinfer_trtllm, flashinfer_cutlass, aiter), which raises the same way."""
-    if not b12x_sized(version):
+    sized = b12x_sized(version)
+    if version < B12X_FROM or not (sized or expert_family == "nvfp4"):
         return []
     label = version_label(version)
     out = []
@@ -143,6 +150,8 @@ def b12x_refusals(version: Version, compute_capability: str, expert_family: str,
         out.append(f"vLLM {label}: --moe-backend {B12X} runs on SM12x GPUs only "
                    f"(FlashInferB12xExperts: is_device_capability_family(120)); this GPU is "
                    f"compute capability {compute_capability}: the MoE oracle raises at start-up")
+    if not sized:
+        return out
     if expert_family != "nvfp4":
         out.append(f"vLLM {label}: --moe-backend {B12X} runs NVFP4 experts only (fused_moe/"
                    f"oracle/nvfp4.py); these experts are {expert_family}: the MoE oracle raises "
@@ -186,11 +195,11 @@ def b12x_width_problem(version: Version, widths: list[int]) -> tuple[bool, str] 
 
 
 def b12x_ep_refusal(version: Version) -> str | None:
-    """vLLM 0.25.0-0.28.x refuse flashinfer_b12x with expert parallelism.
+    """vLLM 0.25.0 on refuse flashinfer_b12x with expert parallelism (B12X_EP_FROM).
 
-    NOTE: FlashInferB12xExperts._supports_parallel_config returns not use_ep (0.25.0-0.28.0
-    wheels: "B12xMoEWrapper does not yet support expert parallelism")."""
-    if not b12x_sized(version):
+    NOTE: FlashInferB12xExperts._supports_parallel_config returns not use_ep (0.25.0-0.33.0
+    wheels: "B12xMoEWrapper does not yet support expert parallelism"); True in 0.22.0-0.24.0."""
+    if version < B12X_EP_FROM:
         return None
     return (f"vLLM {version_label(version)}: --moe-backend {B12X} does not run with expert "
             "parallelism (FlashInferB12xExperts._supports_parallel_config: not use_ep); "

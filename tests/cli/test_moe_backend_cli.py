@@ -222,3 +222,28 @@ def test_b12x_on_an_amd_gpu_is_refused(capsys) -> None:
     plan = json.loads(out)
     assert not plan["fits"]
     assert any("NVIDIA SM12x GPUs only" in e for e in plan["errors"]), plan["errors"]
+
+
+@pytest.mark.parametrize("release", ["0.23.0", "0.30.0", "0.33.0"])
+def test_b12x_off_sm12x_is_refused_on_every_release_with_it(capsys, release) -> None:
+    # FlashInferB12xExperts._supports_current_device (is_device_capability_family(120)) and
+    # select_nvfp4_moe_backend's raise for an explicit backend are in the 0.22.0-0.33.0 wheels,
+    # not only where the workspace is sized
+    code, out, err = _run(capsys, "plan", "--model", "nvidia/Qwen3.6-35B-A3B-NVFP4",
+                          "--trust-remote-code", "--gpu", "h100-sxm", "--vllm-version", release,
+                          "--moe-backend", "flashinfer_b12x", "--json")
+    assert code == 0, err
+    plan = json.loads(out)
+    assert not plan["fits"]
+    assert any("runs on SM12x GPUs only" in e for e in plan["errors"]), plan["errors"]
+
+
+@pytest.mark.parametrize(("release", "refused"), [("0.24.0", False), ("0.30.0", True)])
+def test_b12x_with_ep_is_refused_from_0_25(capsys, release, refused) -> None:
+    # _supports_parallel_config: True in 0.22.0-0.24.0, `not use_ep` in 0.25.0-0.33.0
+    code, out, err = _run(capsys, "plan", "--model", "nvidia/Qwen3.6-35B-A3B-NVFP4",
+                          "--trust-remote-code", "--gpu", "rtx-pro-6000", "--gpus", "2", "--tp",
+                          "2", "--ep", "--vllm-version", release, "--moe-backend",
+                          "flashinfer_b12x", "--json")
+    assert (code == 2) is refused, err
+    assert ("does not run with expert parallelism" in err) is refused, err
