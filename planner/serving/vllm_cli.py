@@ -82,13 +82,23 @@ class VllmCli(BaseModel):
         return value is None or flag not in self.choices or value in self.choices[flag]
 
 
+def release_numbers(version: str) -> tuple[int, int, int] | None:
+    """(major, minor, patch) of a vLLM version as pip and `vllm --version` print it: 'v0.21',
+    '0.20.2', a post release '0.10.1.1' (a fix of 0.10.1: its rules), a local build label
+    '0.11.0+cu128' (the same release); None for anything else (a pre-release '0.12.0rc1', a
+    word)."""
+    parts = version.strip().lstrip("v").split("+", 1)[0].split(".")
+    if not 2 <= len(parts) <= 4 or not all(part.isdigit() for part in parts):
+        return None
+    numbers = [int(part) for part in parts]
+    return numbers[0], numbers[1], numbers[2] if len(numbers) > 2 else 0
+
+
 def _release(version: str) -> tuple[int, int, int]:
-    parts = version.strip().lstrip("v").split(".")
-    try:
-        return (int(parts[0]), int(parts[1]) if len(parts) > 1 else 0,
-                int(parts[2]) if len(parts) > 2 else 0)
-    except ValueError:
-        raise VllmCliError(f"vLLM version {version!r} is not like '0.21' or '0.33.0'") from None
+    numbers = release_numbers(version)
+    if numbers is None:
+        raise VllmCliError(f"vLLM version {version!r} is not like '0.21' or '0.33.0'")
+    return numbers
 
 
 @cache

@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from planner.serving.hardware import parse_capability
-from planner.serving.vllm_cli import supported_versions, vllm_cli
+from planner.serving.vllm_cli import release_numbers, supported_versions, vllm_cli
 from planner.units import VLLM_KV_DTYPE
 
 Version = tuple[int, int, int]
@@ -659,15 +659,13 @@ class VllmRules:
 
 
 def parse_version(text: str) -> Version:
-    """'0.19', 'v0.21.0', '0.20.2' -> (0, 19, 0), (0, 21, 0), (0, 20, 2); EngineError else."""
-    parts = text.strip().lstrip("v").split(".")
-    try:
-        numbers = [int(part) for part in parts]
-    except ValueError:
-        numbers = []
-    if not 2 <= len(numbers) <= 3 or any(n < 0 for n in numbers):
-        raise EngineError(f"vLLM version {text!r} is not like '0.33.0', '0.19' or 'v0.21.0'")
-    return numbers[0], numbers[1], numbers[2] if len(numbers) == 3 else 0
+    """'0.19', 'v0.21.0', '0.20.2', '0.10.1.1', '0.11.0+cu128' -> (0, 19, 0), (0, 21, 0),
+    (0, 20, 2), (0, 10, 1), (0, 11, 0) (vllm_cli.release_numbers); EngineError else."""
+    numbers = release_numbers(text)
+    if numbers is None:
+        raise EngineError(f"vLLM version {text!r} is not like '0.33.0', '0.19', 'v0.21.0', "
+                          "'0.10.1.1' or '0.11.0+cu128' (pre-releases are not covered)")
+    return numbers
 
 
 def version_label(version: Version) -> str:

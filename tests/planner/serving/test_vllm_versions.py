@@ -45,7 +45,13 @@ def test_parse_version_accepts_vllm_spellings():
     assert parse_version("v0.19.0") == (0, 19, 0)
     assert parse_version("0.21") == (0, 21, 0)
     assert parse_version("0.20.2") == (0, 20, 2)
-    for bad in ("abc", "latest", "1", "0.x.1", "0.1.2.3", ""):
+    # what pip and `vllm --version` print: the post release 0.10.1.1 (on PyPI, a fix of
+    # 0.10.1) and a local build label ("+cu128", "+582e4e37.nv25.11") name their release
+    assert parse_version("0.10.1.1") == (0, 10, 1)
+    assert parse_version("0.11.0+cu128") == (0, 11, 0)
+    assert parse_version("0.11.0+582e4e37.nv25.11") == (0, 11, 0)
+    for bad in ("abc", "latest", "1", "0.x.1", "0.1.2.3.4", "0.12.0rc1", "0.9.2.dev3", "",
+                "0.-1.0", "+cu128"):
         with pytest.raises(EngineError, match="is not like"):
             parse_version(bad)
 
