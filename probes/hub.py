@@ -24,6 +24,9 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from probes.endpoint import ENDPOINT_ENV, ENDPOINT_PROBLEM  # before the client reads HF_ENDPOINT
+
+# isort: split
 import httpx2
 from huggingface_hub import HfApi, constants, get_token, try_to_load_from_cache
 from huggingface_hub.errors import (
@@ -196,6 +199,9 @@ def _fetch(repo_id: str, revision: str | None, secret: str | None, limit_s: floa
         raise HubError("invalid_repo_id", invalid_repo_id_message(repo_id)) from None
     if revision is not None and not revision.strip():
         raise HubError("revision_not_found", "The revision is empty: give a branch, tag or sha.")
+    if ENDPOINT_PROBLEM is not None:
+        raise HubError("invalid_setting", f"{ENDPOINT_PROBLEM}: set {ENDPOINT_ENV} to the hub's "
+                       "address (https://huggingface.co or a mirror), or unset it.")
     if _offline():
         failure = HubError(
             "offline_not_cached",

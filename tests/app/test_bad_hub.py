@@ -81,6 +81,18 @@ def test_odd_hub_answers_are_clear_errors_in_the_app(tmp_path: Path) -> None:
                        for e in seen[model]["errors"])
 
 
+def test_a_malformed_hf_endpoint_is_an_error_box(tmp_path: Path) -> None:
+    # the app did not start: huggingface_hub raised ValueError parsing HF_ENDPOINT at import
+    env = client_env("http://[::1", tmp_path)
+    proc = subprocess.run([sys.executable, "-c", VISITS, json.dumps(["acme/anything"])],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    seen = json.loads(proc.stdout.strip().splitlines()[-1])["acme/anything"]
+    assert not seen["exception"]
+    assert any("is not a URL (Invalid IPv6 URL): set HF_ENDPOINT to the hub's address" in e
+               for e in seen["errors"]), seen["errors"]  # the value is shown Markdown-escaped
+
+
 PINNED = """
 import json
 from streamlit.testing.v1 import AppTest

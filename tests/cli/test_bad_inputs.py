@@ -201,6 +201,18 @@ def test_planner_names_a_server_that_is_not_the_hub(odd_hub: FakeHub, tmp_path: 
     assert "server-side problem" not in done.stderr
 
 
+def test_a_malformed_hf_endpoint_breaks_only_hub_look_ups(model_dir: Path) -> None:
+    # every command was a traceback: huggingface_hub parses HF_ENDPOINT when probes.hub imports it
+    env = {**os.environ, "HF_ENDPOINT": "http://[::1"}
+    local = run("planner", "plan", "--model", str(model_dir), *HW, env=env)
+    assert local.returncode == 0, local.stderr
+    assert_one_line_error(run("planner", "inspect", "acme/anything", env=env),
+                          "python -m planner inspect: error: ",
+                          "HF_ENDPOINT 'http://[::1' is not a URL (Invalid IPv6 URL): set "
+                          "HF_ENDPOINT to the hub's address (https://huggingface.co or a mirror), "
+                          "or unset it.")
+
+
 def test_a_plan_at_a_revision_launches_that_commit(tmp_path: Path) -> None:
     # the command loaded the repo's main branch whatever --revision the config was read at;
     # it now pins the commit planned (vLLM's --revision), for the repo itself only

@@ -397,6 +397,26 @@ def test_invalid_repo_id_is_refused_before_any_request(hub, tmp_path, repo):
     assert hub.requests == []
 
 
+@pytest.mark.parametrize(("endpoint", "words"), [
+    # huggingface_hub parses HF_ENDPOINT at import: ValueError from `import probes.hub` before
+    ("http://[::1", "HF_ENDPOINT 'http://[::1' is not a URL (Invalid IPv6 URL): set HF_ENDPOINT"
+     " to the hub's address"),
+    ("http://127.0.0.1:99999", "HF_ENDPOINT 'http://127.0.0.1:99999' is not a URL (Port out of "
+     "range 0-65535)"),
+    # "Cannot reach the hub at localhost:8080 (UnsupportedProtocol)" before
+    ("localhost:8080", "HF_ENDPOINT 'localhost:8080' is not an http(s) URL with a host"),
+])
+def test_a_malformed_endpoint_is_named_and_never_asked(tmp_path, endpoint, words):
+    out = run_client(endpoint, tmp_path, "acme/anything")
+    assert out["kind"] == "invalid_setting"
+    assert out["message"].startswith(words)
+    assert out["stderr"] == ""
+    # files and verbatim catalog entries need no hub, so they still answer
+    local = run_client(endpoint, tmp_path, str(FIXTURES / "openai__gpt-oss-20b.json"),
+                       resolve=True)
+    assert local["source"]["origin"] == "file"
+
+
 def test_a_hub_that_never_answers_hits_the_deadline(hub, tmp_path):
     # The client alone would retry for minutes (60 s HEAD timeout + backoff).
     out = run_client(hub.url, tmp_path, "acme/slow", deadline_s=2)
