@@ -38,7 +38,7 @@ from planner.serving.sweep import accepts_what_if, layout_candidates, quant_sett
 from planner.serving.vllm_cli import CountError, read_count, vllm_cli
 from planner.serving.vllm_versions import require_kv_cache_dtype, vllm_rules
 from planner.units import GIB
-from probes.cluster import repeated_machine, snapshots_to_cluster
+from probes.cluster import cluster_and_notes, repeated_machine
 from probes.files import not_regular_file, read_json_document
 from probes.hub import resolve_model
 from probes.snapshot import HardwareSnapshot, SnapshotError, load_snapshot
@@ -196,7 +196,9 @@ def _cluster_of(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareSna
                 raise SnapshotError(repeat)
             loaded.append((path, snap))
         snapshots = [snap for _, snap in loaded]
-        cluster = snapshots_to_cluster(snapshots)
+        cluster, notes = cluster_and_notes(snapshots)
+        # "rig mixes A, B; planned as 8x B": the plan's header names B only
+        args.source_notes = (*getattr(args, "source_notes", ()), *notes)
         if getattr(args, "link", None):
             cluster = with_link(cluster, args.link)
         return cluster, snapshots

@@ -109,6 +109,13 @@ def snapshots_to_cluster(snapshots: list[HardwareSnapshot]) -> ClusterSpec:
     Mixed GPU models across nodes are allowed; the planner sizes for the smallest, which
     the ClusterSpec's `source` says.
     """
+    return cluster_and_notes(snapshots)[0]
+
+
+def cluster_and_notes(snapshots: list[HardwareSnapshot]) -> tuple[ClusterSpec, list[str]]:
+    """snapshots_to_cluster's ClusterSpec and, apart, the notes its `source` ends with (GPU
+    models mixed in a node or across nodes, planned as the smallest), for a command line to
+    print where it does not print the source."""
     if not snapshots:
         raise SnapshotError("no snapshots given")
     nodes, notes = [], []
@@ -123,7 +130,7 @@ def snapshots_to_cluster(snapshots: list[HardwareSnapshot]) -> ClusterSpec:
                      f"the smallest, {smallest.name}")
     source = "snapshots: " + ", ".join(s.hostname for s in snapshots)
     return ClusterSpec(nodes=tuple(nodes), network=snapshots_network(snapshots),
-                       source="; ".join([source, *notes]))
+                       source="; ".join([source, *notes])), notes
 
 
 def snapshots_network(snapshots: list[HardwareSnapshot]) -> NetworkSpec | None:

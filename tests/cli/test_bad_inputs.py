@@ -104,6 +104,21 @@ def test_planner_refuses_one_machine_given_as_two_nodes(tmp_path: Path) -> None:
                           "rig-3090x8, the same 8 GPU UUIDs)")
 
 
+def test_a_node_of_mixed_gpu_models_is_noted(tmp_path: Path) -> None:
+    # planned as 8x the smallest, as before, but the plan said "8x NVIDIA GeForce RTX 3090" only
+    mixed = json.loads(SNAPSHOT.read_text())
+    mixed["gpus"][1].update(name="NVIDIA A100-SXM4-80GB", memory_total_bytes=80 * 2**30)
+    path = tmp_path / "mixed.json"
+    path.write_text(json.dumps(mixed))
+    done = run("planner", "plan", "--model", "Qwen/Qwen3-8B", "--snapshot", str(path),
+               env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Qwen/Qwen3-8B on 8x NVIDIA GeForce RTX 3090, TP=8")
+    assert done.stderr == ("python -m planner plan: note: rig-3090x8 mixes NVIDIA "
+                           "A100-SXM4-80GB, NVIDIA GeForce RTX 3090; planned as 8x NVIDIA "
+                           "GeForce RTX 3090\n")
+
+
 @pytest.mark.parametrize(("snapshot", "words"), [
     ("/dev/zero", "/dev/zero is a character device, not a regular file"),
     (str(BAD / "snapshot_deep_nested.json"), "nested too deeply"),

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from probes.cluster import repeated_machine, same_machine, snapshots_to_cluster
+from probes.cluster import (
+    cluster_and_notes,
+    repeated_machine,
+    same_machine,
+    snapshots_to_cluster,
+)
 from probes.nvml import NvLinkInfo
 from probes.snapshot import HardwareSnapshot, SnapshotError
 
@@ -39,6 +44,10 @@ def test_mixed_models_across_nodes_plan_for_the_smallest(rig: HardwareSnapshot) 
     assert cluster.nodes[1].gpu.key == "rtx-4090"
     assert cluster.min_memory_total_bytes == RTX3090_CUDA_TOTAL
     assert "mixed GPU models across nodes" in cluster.source
+    # the same note apart, for the CLI to print (its plan header names the 3090 only)
+    assert cluster_and_notes([rig, node2]) == (cluster, [
+        "mixed GPU models across nodes (NVIDIA GeForce RTX 3090, NVIDIA GeForce RTX 4090); "
+        "the planner uses the smallest, NVIDIA GeForce RTX 3090"])
     assert "the smallest, NVIDIA GeForce RTX 3090" in cluster.source
 
 
