@@ -80,6 +80,11 @@ MAX_CONFIG_BYTES = 4 * 10**6
 """4 MB (decimal), for config.json, hf_quant_config.json and tokenizer_config.json: the
 largest real configs are tens of kB (nvidia/Qwen3.6-35B-A3B-NVFP4: 58 kB and 35 kB), so a
 bigger file is not a config, and reading it would cost memory per app session."""
+MAX_LISTED_FILE_BYTES = 10 * 10**12
+"""10 TB (decimal): a file size in a model info above it is not a hub's. The hub documents 50 GB
+per file as its maximum (hub-docs docs/hub/datasets-upload-guide-llm.md, "Per file: 50GB max,
+20GB recommended"); 200x that leaves room for the limit to grow, while a garbage size (10**29
+bytes) would otherwise reach the checkpoint size and the audit's disk finding."""
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".gguf")
 """Weight files a user may give where a config is asked for (--model model.safetensors)."""
 MAX_HEADER_BYTES = 100_000_000
@@ -355,16 +360,21 @@ _PY_KINDS = {"list": "an array", "str": "a string", "int": "a number", "float": 
 
 def _listed_files(info, repo_id: str) -> tuple[CheckpointFile, ...]:
     """The repo's files (name, size) from its model info; HubError("not_a_hub") when an entry's
-    name is not text or its size not a byte count."""
+    name is not text or its size not a byte count up to MAX_LISTED_FILE_BYTES."""
     try:
-        return tuple(CheckpointFile(path=s.rfilename, size_bytes=s.size)
-                     for s in info.siblings or ())
+        files = tuple(CheckpointFile(path=s.rfilename, size_bytes=s.size)
+                      for s in info.siblings or ())
     except ValidationError as exc:
         error = exc.errors()[0]
         field = ".".join(str(part) for part in error["loc"])
         value = repr(error["input"])[:80]
         raise _not_model_info(repo_id, f"a listed file's {field} {value}: {error['msg']}"
                               ) from None
+    huge = next((f for f in files if (f.size_bytes or 0) > MAX_LISTED_FILE_BYTES), None)
+    if huge is not None:
+        raise _not_model_info(repo_id, f"{huge.path} is listed at {huge.size_bytes:,} bytes, over "
+                              f"the {MAX_LISTED_FILE_BYTES // 10**12:,} TB no hub file reaches")
+    return files
 
 
 def _not_model_info(repo_id: str, problem: str) -> HubError:

@@ -166,6 +166,11 @@ def _repos() -> dict[str, FakeRepo]:
                                            model_info=b'{"id": "a/b", "siblings": 5}'),
         "acme/info-size-text": FakeRepo({"config.json": config}, model_info=(
             b'{"id": "a/b", "siblings": [{"rfilename": "config.json", "size": "big"}]}')),
+        # 10**29 bytes: the checkpoint read 93,132,257,461,547,843,584 GiB and the audit's disk
+        # finding said so, critical
+        "acme/info-size-absurd": FakeRepo({"config.json": config}, model_info=(
+            b'{"id": "a/b", "siblings": [{"rfilename": "config.json", "size": 9}, '
+            b'{"rfilename": "model.safetensors", "size": 100000000000000000000000000000}]}')),
         "acme/slow-weights": FakeRepo(
             {"config.json": config, "model.safetensors": gpt_oss}, behaviour="hang_weights"
         ),
@@ -359,6 +364,9 @@ def test_unreachable_hub_falls_back_to_the_catalog(hub, tmp_path):
          "'int' object is not iterable)"),
         ("acme/info-size-text", "not_a_hub", "with JSON that is not a model's (a listed file's "
          "size_bytes 'big': Input should be a valid integer"),
+        ("acme/info-size-absurd", "not_a_hub", "with JSON that is not a model's "
+         "(model.safetensors is listed at 100,000,000,000,000,000,000,000,000,000 bytes, over "
+         "the 10 TB no hub file reaches)"),
     ],
 )
 def test_failures_have_specific_messages(hub, tmp_path, repo, kind, words):
