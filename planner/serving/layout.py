@@ -46,8 +46,21 @@ class ParallelLayout(BaseModel):
 
     @property
     def ep_size(self) -> int:
-        """Ranks the routed experts are spread over: tp x dp with EP, else 1 (sliced by TP)."""
+        """Ranks the routed experts are spread over: tp x dp with EP, else 1 (each expert
+        sliced over tp x dp instead: expert_tp)."""
         return self.tp * self.dp if self.ep else 1
+
+    @property
+    def expert_tp(self) -> int:
+        """Ranks each routed expert is sliced over: tp x dp without EP, 1 with EP.
+
+        NOTE: vLLM FusedMoEParallelConfig.make (flatten_tp_across_dp in 0.9.1 layer.py and
+        0.11.0 fused_moe/config.py, flatten_tp_across_dp_and_pcp in 0.25.1 and 0.33.0) gives
+        the MoE layer a TP size of dp x tp when --enable-expert-parallel is off: "TP = 2,
+        DP = 2, EP = False ... TP = {4, r} ... the tensors are sharded across 4 devices".
+        Attention, dense MLPs and shared experts keep the plain TP group.
+        """
+        return 1 if self.ep else self.tp * self.dp
 
     def label(self) -> str:
         """Short display form, e.g. 'TP=8', 'TP=4 x PP=2', 'TP=2 x DP=4 + EP'."""
@@ -221,12 +234,13 @@ def layout_warnings(
     Marlin MoE kernel only when hidden_size % 128 == 0 and intermediate_size_per_partition %
     max(64, group_size) == 0; otherwise vLLM logs "Layer ... is not supported by
     GPTQMoeMarlin. Falling back to Moe WNA16 kernels." (a slower Triton kernel). Without EP
-    each expert is sliced by TP: Qwen3-235B g128 at TP=8: 1536 / 8 = 192, 192 % 128 = 64 ->
-    fallback; with --enable-expert-parallel experts stay whole: 1536 % 128 = 0 -> Marlin.
+    each expert is sliced over tp x dp (ParallelLayout.expert_tp): Qwen3-235B g128 at TP=8:
+    1536 / 8 = 192, 192 % 128 = 64 -> fallback; with --enable-expert-parallel experts stay
+    whole: 1536 % 128 = 0 -> Marlin.
     """
     if group_size(scheme) is None or first_moe(spec) is None:
         return []
-    key = ("moe-kernel", layout.tp, layout.ep, scheme.memo_key)
+    key = ("moe-kernel", layout.expert_tp, layout.ep, scheme.memo_key)
     return list(_per_spec(spec, key, _marlin_moe_warnings, spec, layout, scheme))
 
 
@@ -236,7 +250,7 @@ def _marlin_moe_warnings(
     group, moe = group_size(scheme), first_moe(spec)
     if not _quantized(spec, scheme, "experts"):
         return ()
-    per_partition = moe.expert_intermediate_size // (1 if layout.ep else layout.tp)
+    per_partition = moe.expert_intermediate_size // layout.expert_tp
     need = max(MARLIN_MOE_MIN_GROUP, group)
     if spec.hidden_size % MARLIN_MOE_HIDDEN_MULTIPLE == 0 and per_partition % need == 0:
         return ()
@@ -280,10 +294,13 @@ def layout_errors(
             f"{moe.num_experts} routed experts are not divisible by the expert-parallel size "
             f"{layout.ep_size} (tp x dp)."
         )
-    if moe is not None and not layout.ep and moe.expert_intermediate_size % layout.tp:
-        # vLLM FusedMoE: intermediate_size_per_partition = divide(intermediate_size, tp_size)
+    if moe is not None and moe.expert_intermediate_size % layout.expert_tp:
+        # vLLM FusedMoE: intermediate_size_per_partition = divide(intermediate_size, tp_size),
+        # tp_size the MoE layer's (tp x dp without EP: ParallelLayout.expert_tp)
+        size = (f"tensor parallel size ({layout.tp})" if layout.dp == 1 else
+                f"the MoE layer's tensor parallel size ({layout.expert_tp}: tp x dp without EP)")
         errors.append(
             f"The expert intermediate size ({moe.expert_intermediate_size}) is not divisible "
-            f"by tensor parallel size ({layout.tp}); try --enable-expert-parallel."
+            f"by {size}; try --enable-expert-parallel."
         )
     return errors + quant_alignment_errors(spec, layout, scheme)

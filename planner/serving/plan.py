@@ -850,12 +850,13 @@ def _worker_overheads(st: _Setup, pp_stage: int) -> Overheads:
 def _b12x_width(spec: ModelSpec, layout: ParallelLayout, s: EngineSettings
                 ) -> tuple[bool, str] | None:
     """moe_backend.b12x_width_problem for --moe-backend flashinfer_b12x on this layout: each
-    MoE layer's intermediate size per TP rank (vLLM FusedMoEConfig
-    intermediate_size_per_partition; EP is refused with this backend); None otherwise."""
+    MoE layer's intermediate size per MoE TP rank (vLLM FusedMoEConfig
+    intermediate_size_per_partition: over tp x dp, ParallelLayout.expert_tp; EP is refused
+    with this backend); None otherwise."""
     if s.moe_backend != B12X or not spec.is_moe:
         return None
     return b12x_width_problem(vllm_rules(s.vllm_version).version, [
-        layer.mlp.expert_intermediate_size // layout.tp for layer in spec.layers
+        layer.mlp.expert_intermediate_size // layout.expert_tp for layer in spec.layers
         if isinstance(layer.mlp, MoeMlp)])
 
 
@@ -881,9 +882,9 @@ def _moe_workspace(st: _Setup, pp_stage: int) -> tuple[int, str]:
     B12xMoEWrapper per MoE layer of the stage, the last stage's MTP draft layers included
     (their dummy forward is part of the profile run: gpu_model_runner._dummy_run calls
     drafter.dummy_run) (moe_backend.b12x_workspace_bytes: the experts' input width, the
-    intermediate size per TP rank, --max-num-batched-tokens); (0, "") for every other
-    backend and release."""
-    s, spec, tp = st.s, st.spec, st.layout.tp
+    intermediate size per MoE TP rank, tp x dp: ParallelLayout.expert_tp;
+    --max-num-batched-tokens); (0, "") for every other backend and release."""
+    s, spec, tp = st.s, st.spec, st.layout.expert_tp
     if s.moe_backend != B12X or not b12x_sized(vllm_rules(s.vllm_version).version):
         return 0, ""
     mbt = st.facts.r.mbt

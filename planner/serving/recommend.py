@@ -303,12 +303,13 @@ def _member_can_serve(spec: ModelSpec, cluster, settings: EngineSettings,
                       layout: ParallelLayout, workload: Workload, cache: dict) -> bool:
     """Whether `layout` could serve: its replica fits with room for the concurrency and, at a
     rate, dp replicas at vLLM's max_num_seqs each (the most output tokens/s, the speed model's
-    throughput growing with requests in flight) reach it. Without EP a replica's plan and
-    speed do not depend on DP (planner.serving.replicas). Once a smaller PP of the same
+    throughput growing with requests in flight) reach it. For a dense model a replica's plan
+    and speed do not depend on DP (planner.serving.replicas); a MoE model's experts are
+    spread over tp x dp, so its layout is planned whole. Once a smaller PP of the same
     family is not KV-bound, its output tokens/s per GPU bound every larger PP (the PP
     argument of planner.serving.replicas at its real KV room), so those are not planned at
     counts that bound rules out."""
-    member = layout if layout.ep else layout.model_copy(update={"dp": 1})
+    member = layout if layout.ep or spec.is_moe else layout.model_copy(update={"dp": 1})
     needed = workload.output_tokens_per_s
     if needed is not None and layout.pp > 1:
         for pp in range(1, layout.pp):

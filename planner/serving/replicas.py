@@ -3,9 +3,10 @@
 Recommend's search above one node (whole 8-GPU nodes up to 4,096 GPUs) cannot plan every
 count: a count has up to hundreds of layouts and there are hundreds of counts. Every layout
 tp x pp x dp is dp replicas of one tp x pp replica, so the search bounds each *family* of
-layouts sharing a weight format, KV dtype, TP and EP (and, with EP, DP, since EP spreads the
-experts over tp x dp ranks) by arithmetic, and plans only the counts and families that could
-serve.
+layouts sharing a weight format, KV dtype, TP and EP (and, for a MoE model, DP, since vLLM
+spreads the routed experts over tp x dp ranks: whole experts with EP, every expert sliced
+over them without, ParallelLayout.expert_tp) by arithmetic, and plans only the counts and
+families that could serve.
 
 The bound rests on how planner.serving.speed builds a step (verified by
 tests/planner/serving/test_replicas.py on real plans): the replica's PP stages split its
@@ -14,9 +15,9 @@ per step as the PP = 1 replica at r / PP requests, plus the stages' send/receive
 adds up, and max(memory, compute) of a sum is at most the sum of the stages' maxima. Per GPU,
 a PP replica therefore never beats the PP = 1 replica of its family with unlimited KV room
 (`relaxed`), and misses a TTFT/TPOT target wherever that replica misses it with one request
-in flight. Without expert parallelism a replica's plan and speed do not depend on DP, so dp
+in flight. For a dense model a replica's plan and speed do not depend on DP, so dp
 replicas serve dp times one replica's rate: the count a rate needs is
-rate x output length / (output tokens/s per GPU).
+rate x output length / (output tokens/s per GPU); a MoE model's family fixes DP.
 """
 
 from __future__ import annotations
@@ -54,24 +55,25 @@ class Bound(NamedTuple):
 
 
 class Family(NamedTuple):
-    """Layouts sharing a weight format, KV dtype, TP and EP; `dp` is fixed only with EP."""
+    """Layouts sharing a weight format, KV dtype, TP and EP; `dp` is fixed for a MoE model."""
 
     quant_key: str
     kv_cache_dtype: str
     tp: int
     ep: bool = False
     dp: int = 0
-    """0: any DP (replicas are independent); with EP the DP the experts are spread over."""
+    """0: any DP (a dense model's replicas are independent); else the DP a MoE model's
+    routed experts are spread over (tp x dp ranks, with or without EP)."""
 
     def replica_gpus(self) -> int:
-        """GPUs of one PP = 1 member: tp, or tp x dp with EP."""
-        return self.tp * (self.dp if self.ep else 1)
+        """GPUs of one PP = 1 member: tp, or tp x dp where DP is fixed."""
+        return self.tp * (self.dp or 1)
 
     def layouts(self, gpus: int, num_layers: int) -> list[ParallelLayout]:
         """The members using exactly `gpus` GPUs (PP up to the model's layers)."""
-        if self.ep:
+        if self.dp:
             pp, rest = divmod(gpus, self.tp * self.dp)
-            return ([ParallelLayout(tp=self.tp, pp=pp, dp=self.dp, ep=True)]
+            return ([ParallelLayout(tp=self.tp, pp=pp, dp=self.dp, ep=self.ep)]
                     if not rest and pp <= num_layers else [])
         return [ParallelLayout(tp=self.tp, pp=pp, dp=gpus // (self.tp * pp))
                 for pp in range(1, min(num_layers, gpus // self.tp) + 1)
@@ -93,9 +95,16 @@ def families(spec: ModelSpec, cluster: ClusterSpec, quants: tuple[str, ...],
     for quant in quants:
         tps = [tp for tp in tried
                if not layout_errors(spec, wide, ParallelLayout(tp=tp), scheme(quant))]
+        # without EP a MoE model's experts are sliced over tp x dp (ParallelLayout.expert_tp),
+        # so each DP whose slice vLLM accepts is a family of its own
+        plain = {tp: [dp for dp in range(1, gpus_max // tp + 1)
+                      if dp == 1 or moe.expert_intermediate_size % (tp * dp) == 0
+                      and not layout_errors(spec, wide, ParallelLayout(tp=tp, dp=dp),
+                                            scheme(quant))] if experts else [0]
+                 for tp in tps}
         for kv in kv_dtypes:
             for tp in tps:
-                out.append(Family(quant, kv, tp))
+                out.extend(Family(quant, kv, tp, False, dp) for dp in plain[tp])
                 if not experts or experts % tp:
                     continue
                 for dp in range(1, min(experts // tp, gpus_max // tp) + 1):
@@ -140,9 +149,10 @@ def lowest_counts(spec: ModelSpec, cluster: ClusterSpec, fams: list[Family],
     `settings_of(family)`: the engine settings with the family's weight format and KV dtype;
     `memory_bytes`: one GPU's budget (total x gpu_memory_utilization). A family misses the
     TTFT/TPOT targets when its PP = 1 relaxed replica misses them with one request in flight
-    (checked only when a target is given). Without EP a replica must hold `concurrency`
-    requests of max_model_len: weights + concurrency x the bytes one request takes in the
-    PP = 1 plan (its KV cache / its concurrency) must fit in the replica's budget. A rate
+    (checked only when a target is given). Without EP a replica (one DP rank's tp x pp GPUs)
+    must hold `concurrency` requests of max_model_len: weights + concurrency x the bytes one
+    request takes in the PP = 1 plan (its KV cache / its concurrency) must fit in the
+    replica's budget, and a family of fixed DP needs dp such replicas. A rate
     needs rate / (output tokens/s per GPU of the relaxed replica at vLLM's max_num_seqs)
     GPUs.
     """
@@ -152,13 +162,14 @@ def lowest_counts(spec: ModelSpec, cluster: ClusterSpec, fams: list[Family],
         settings = settings_of(fam)
         wide = _wide(cluster, layout.gpus)
         figures = summary_figures(spec, wide, layout, settings, validated=True)
-        low = replica = float(layout.gpus)
+        low = float(layout.gpus)
+        replica = low if fam.ep else float(fam.tp)
         if concurrency > 1 and not fam.ep and figures["max_concurrency"] > 0:
             per_request = figures["kv_cache_bytes_per_gpu"] * fam.tp / figures["max_concurrency"]
             weights = figures["weights_bytes_per_gpu"] * fam.tp
             replica = max(replica, (weights + concurrency * per_request) / memory_bytes / SLACK)
             # a replica has at most one PP stage per layer
-            low = replica if replica <= fam.tp * spec.num_layers else math.inf
+            low = replica * layout.dp if replica <= fam.tp * spec.num_layers else math.inf
         if ttft_ms is not None or tpot_ms is not None:
             one = relaxed_speed(spec, wide, layout, settings, load, figures, 1)
             if one is None or (tpot_ms is not None and one.tpot_ms > tpot_ms * SLACK) or \

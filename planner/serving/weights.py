@@ -81,7 +81,7 @@ class _Shard:
 
     layers: range
     tp: int = 1
-    ep_size: int = 1  # 1: experts sliced by TP; else whole experts over tp x dp ranks
+    ep_size: int = 1  # 1: experts sliced over tp x expert_dp; else whole experts over tp x dp
     ep_rank: int = 0
     first_stage: bool = True
     last_stage: bool = True
@@ -89,6 +89,12 @@ class _Shard:
     expert_pad: tuple[int, int] = (1, 1)  # (hidden, intermediate) multiples of the MoE kernel
     layers_only: bool = False  # a lone layer (an MTP draft's, a per-layer read): no stage tensors
     vision_every_stage: bool = False  # the vision tower on this stage too (VISION_ON_EVERY_STAGE)
+    expert_dp: int = 1  # without EP, the DP ranks the routed experts are also sliced over
+
+    @property
+    def expert_tp(self) -> int:
+        """Ranks each routed expert is sliced over (layout.ParallelLayout.expert_tp)."""
+        return self.tp * self.expert_dp if self.ep_size == 1 else 1
 
 
 def weights_bytes(
@@ -119,7 +125,9 @@ def rank_weights(
     """Bytes on each GPU of one replica, as vLLM loads them: index = pp_stage * tp + tp_rank.
 
     TP splits heads and MLP columns, PP splits layers (vLLM get_pp_indices), EP places whole
-    experts over tp x dp ranks (the entry for tp_rank r is EP rank r, i.e. DP rank 0). Every
+    experts over tp x dp ranks (the entry for tp_rank r is EP rank r, i.e. DP rank 0); without
+    EP every routed expert is sliced over the tp x dp ranks (_Shard.expert_tp), so every DP
+    rank holds the same bytes. Every
     rank also holds the rotary cos/sin cache (rope_cache_bytes) in the served dtype
     (`served_dtype_bytes`, default: the checkpoint's torch_dtype). `expert_pad`: the MoE
     kernel rounds each expert's hidden and per-rank intermediate dims up to these multiples
@@ -151,6 +159,7 @@ def rank_weights(
                     layers=layers, tp=layout.tp, ep_size=ep_size, ep_rank=tp_rank,
                     first_stage=stage == 0, last_stage=stage == layout.pp - 1, pad_vocab=True,
                     expert_pad=expert_pad, vision_every_stage=vision_every_stage,
+                    expert_dp=layout.dp,
                 )
                 if _dsv4_model(spec, scheme):
                     memo[key] = _dsv4_terms(spec, params, shard, elem, max_num_batched_tokens)
@@ -257,7 +266,8 @@ def _mtp_bytes(spec: ModelSpec, scheme: QuantScheme, bits: "_SchemeBits",
     index = n if draft is not None else n - 1
     layer = _terms(spec, bits, params, _Shard(range(index, index + 1), shard.tp, shard.ep_size,
                                               shard.ep_rank, False, False, shard.pad_vocab,
-                                              shard.expert_pad, layers_only=True))
+                                              shard.expert_pad, layers_only=True,
+                                              expert_dp=shard.expert_dp))
     hidden = spec.hidden_size
     if spec.model_type in _REPLICATED_FC:
         fc = 2 * hidden * hidden * elem
@@ -586,21 +596,22 @@ def _attention_per_rank(mixer: object, hidden: int, total: int, tp: int) -> floa
 
 def _padding_factor(hidden: int, mlp: MoeMlp, shard: _Shard) -> float:
     """Padded / real size of one expert's weights on this rank (hidden x intermediate)."""
-    inter = mlp.expert_intermediate_size // (shard.tp if shard.ep_size == 1 else 1)
+    inter = mlp.expert_intermediate_size // shard.expert_tp
     pad_h, pad_i = shard.expert_pad
     padded = (-(-hidden // pad_h) * pad_h) * (-(-inter // pad_i) * pad_i)
     return padded / (hidden * inter)
 
 
 def _experts_per_rank(lp: LayerParams, shard: _Shard) -> float:
-    """Routed-expert parameters on one rank: sliced by TP, or whole experts with EP.
+    """Routed-expert parameters on one rank: sliced over tp x dp (_Shard.expert_tp), or whole
+    experts with EP.
 
     NOTE: with EP vLLM (FusedMoE determine_expert_map) gives each of the ep_size = tp x dp
     ranks num_experts // ep_size experts and one more to the first num_experts % ep_size
     ranks: 60 experts over 8 ranks -> 8, 8, 8, 8, 7, 7, 7, 7.
     """
     if shard.ep_size == 1 or not lp.expert_size:
-        return lp.routed_experts / shard.tp
+        return lp.routed_experts / shard.expert_tp
     num_experts = lp.routed_experts // lp.expert_size
     local = num_experts // shard.ep_size + (shard.ep_rank < num_experts % shard.ep_size)
     return local * lp.expert_size

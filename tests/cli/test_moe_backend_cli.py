@@ -155,6 +155,17 @@ def test_b12x_needs_a_128_multiple_per_rank_on_flashinfer_0_6_13_and_0_6_14(caps
     assert not any("multiple of 128" in w for w in json.loads(out)["warnings"])
 
 
+def test_b12x_width_is_per_moe_rank_over_tp_x_dp(capsys) -> None:
+    # without EP vLLM slices the experts over tp x dp (FusedMoEParallelConfig.make): TP=4 x
+    # DP=2 -> 512 / 8 = 64 per rank, refused on 0.25.1 like TP=8
+    code, out, err = _run(capsys, "plan", "--model", "nvidia/Qwen3.6-35B-A3B-NVFP4",
+                          "--trust-remote-code", "--gpu", "rtx-pro-6000", "--gpus", "8", "--tp",
+                          "4", "--dp", "2", "--vllm-version", "0.25.1", "--moe-backend",
+                          "flashinfer_b12x", "--json")
+    assert code == 2 and not out
+    assert "multiple of 128, here 64" in err and len(err.strip().splitlines()) == 1, err
+
+
 def test_b12x_pads_an_odd_width_on_flashinfer_0_6_16_and_says_it_is_not_sized(capsys) -> None:
     # vLLM 0.27's FlashInfer 0.6.16.post3 pads 64 to 128 and keeps the padded weights
     code, out, err = _at_tp(capsys, "0.27.0", 8)

@@ -676,11 +676,13 @@ def test_a_plan_that_does_not_fit_names_the_nearest_change_that_fits(capsys) -> 
 
 
 def test_the_nearest_layout_keeps_the_asked_data_parallel_replicas(capsys) -> None:
-    # Qwen3-235B-A22B in bf16: 235 B params x 2 B = 470 GB, more than a TP=4 replica's
-    # 4 x 80 GB H100s hold, less than TP=8's 640 GB. On 16 GPUs two TP=8 replicas fit: the
-    # nearest layout keeps DP=2 (it offered TP=8 + EP, one replica, before)
+    # Qwen3-235B-A22B in bf16: routed experts 94 x 128 x 3 x 4096 x 1536 x 2 B = 454.2 GB,
+    # which vLLM slices over TP x DP without EP (FusedMoEParallelConfig.make): TP=2 x DP=2
+    # holds 113.5 GB of them per 80 GB H100; on 16 GPUs TP=8 x DP=2 slices them over 16
+    # (28.4 GB each) and fits: the nearest layout keeps DP=2 (it offered TP=8 + EP, one
+    # replica, before)
     argv = ("plan", "--model", "Qwen/Qwen3-235B-A22B", "--gpu", "h100-sxm", "--gpus", "16",
-            "--tp", "4", "--dp", "2")
+            "--tp", "2", "--dp", "2")
     _, out, _ = run_main(capsys, *argv, "--json")
     data = json.loads(out)
     assert not data["fits"] and data["nearest_fit"] == "TP=8 x DP=2 fits"

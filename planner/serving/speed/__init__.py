@@ -56,7 +56,7 @@ from planner.serving.engine import EngineSettings, sparse_mla_kv
 from planner.serving.layout import layout_warnings
 from planner.serving.plan import PlanRequest, PlanSummary, Term, held_request_blocks, plan
 from planner.serving.speed.coefficients import FITTED, WNA16_FALLBACK_SLOWDOWN, SpeedCoefficients
-from planner.serving.speed.collectives import nnodes_ar_world_sizes, node_span
+from planner.serving.speed.collectives import _dispatch_label, nnodes_ar_world_sizes, node_span
 from planner.serving.speed.context import _Ctx, _device, _padded_moe
 from planner.serving.speed.kernels import KernelFamily
 from planner.serving.speed.stages import _stages
@@ -320,7 +320,7 @@ def _notes(ctx: _Ctx, s: EngineSettings, load: ServingLoad, p: PlanSummary | Pla
         over = ([f"the TP all-reduce (NCCL ring over {ctx.cross.nodes} nodes)"] if ctx.cross
                 else [])
         over += [f"{ctx.net_hops} of {ctx.pp - 1} PP hops"] if ctx.net_hops else []
-        over += [f"the EP all-to-all's traffic to the {ep_ranks - ctx.ep_node_ranks} of "
+        over += [f"the {_dispatch_label(ctx)}'s traffic to the {ep_ranks - ctx.ep_node_ranks} of "
                  f"{ep_ranks} ranks in other nodes"] if ctx.ep_node_ranks else []
         notes.append(f"{' and '.join(over)} run between nodes over the network: "
                      f"{ctx.net.formula} ({ctx.net.source})")
@@ -366,7 +366,7 @@ def _build_context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: i
     gpn = request.cluster.gpus_per_node
     span, net_hops = (node_span(layout.tp, layout.pp, gpn)
                       if device.net is not None and layout.gpus > gpn else (None, 0))
-    ep_ranks = layout.tp * layout.dp if moe is not None and layout.ep and layout.dp > 1 else 0
+    ep_ranks = layout.tp * layout.dp if moe is not None and layout.dp > 1 else 0
     ep_node_ranks = gpn if ep_ranks > gpn and device.net is not None else 0
     net = device.net if span or net_hops or ep_node_ranks else None
     # --nnodes turns vLLM's custom all-reduce off for every TP group (NNODES_CUSTOM_AR_OFF)

@@ -366,11 +366,25 @@ def _allreduce_s(ctx: _Ctx, nbytes: float) -> float:
     return startup + (n - 1) / n * 2 * nbytes / bw
 
 
+def _dispatch_label(ctx: _Ctx) -> str:
+    """How a plan's terms name _all_to_all_s: EP's all-to-all, or without EP the DP
+    all-gather / reduce-scatter of the experts sliced over tp x dp."""
+    return "EP all-to-all" if ctx.ep else "DP MoE all-gather/reduce-scatter"
+
+
 def _all_to_all_s(ctx: _Ctx, tokens: float) -> float:
     """EP dispatch + combine of one MoE layer with attention DP (dp > 1): each DP rank sends
     its tokens' hidden states to the k experts' ranks ((EP-1)/EP of them remote) and gets
     them back. With DP = 1 the hidden states are already on every TP rank and the expert
     outputs are summed by the layer's all-reduce, so there is no all-to-all.
+
+    Without EP at dp > 1 the experts are sliced over the same tp x dp ranks
+    (ParallelLayout.expert_tp) and vLLM dispatches and combines over the same group, costed
+    alike (unverified against a measured run): vLLM 0.25.1 fused_moe/all2all_utils.py
+    "Detected DP deployment with no --enable-expert-parallel. Falling back to
+    AllGather+ReduceScatter dispatch/combine", runner/moe_runner.py do_naive_dispatch_combine
+    (dp_size > 1, EP or not); the same prepare/finalize is EP's under the default
+    --all2all-backend allgather_reducescatter.
 
     An EP group over several nodes (_Ctx.ep_node_ranks = m ranks in each node): with uniform
     routing (EP - m)/EP of a rank's copies leave its node, over the network (_Ctx.net: two
@@ -378,7 +392,7 @@ def _all_to_all_s(ctx: _Ctx, tokens: float) -> float:
     the two run side by side (NVLink and the NICs), so each direction costs the network's
     NCCL start-up + step and the slower of the two shares."""
     dev = ctx.device
-    if not (ctx.ep and ctx.dp > 1 and dev.moe is not None):
+    if not (ctx.dp > 1 and dev.moe is not None):
         return 0.0
     ep = ctx.tp * ctx.dp
     copies = tokens * dev.moe.experts_per_token * ctx.hidden * dev.act_b

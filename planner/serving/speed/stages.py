@@ -47,7 +47,7 @@ class _Stage:
     indexer_width: int  # sum over sparse layers of indexer heads x dim (replicated on TP)
     kv_bytes_per_token: int  # full-attention KV bytes per token on this rank
     window_kv: tuple[tuple[int, int], ...]  # (window, bytes per token) of sliding layers
-    moe_layers: int  # layers with routed experts (EP all-to-all happens in each)
+    moe_layers: int  # layers with routed experts (a DP dispatch/combine happens in each)
 
 
 _STAGES: IdentityMemo[tuple[_Stage, ...]] = IdentityMemo(4096)
@@ -71,7 +71,9 @@ def _build_stages(spec: ModelSpec, request: PlanRequest, scheme: QuantScheme, ac
     params: ParamBreakdown = param_breakdown(spec)
     weights = rank_weights(spec, scheme, layout, params, served_dtype_bytes=act_b)
     kv_layers = model_kv_layers(spec)
-    ep_div = layout.ep_size if layout.ep else layout.tp
+    # each token's routed experts are spread over tp x dp ranks: whole experts with EP,
+    # every expert sliced over tp x dp without it (ParallelLayout.expert_tp)
+    moe_ranks = layout.tp * layout.dp
     out = []
     for stage, layers in enumerate(pp_layer_split(spec.num_layers, layout.pp)):
         ranks = weights[stage * layout.tp:(stage + 1) * layout.tp]
@@ -85,7 +87,7 @@ def _build_stages(spec: ModelSpec, request: PlanRequest, scheme: QuantScheme, ac
         dense_params: float = rank_dense_params(spec, params, layers, layout.tp)
         lm_head = (params.lm_head or params.embeddings) / layout.tp if last else 0.0
         dense_params += lm_head
-        expert = sum(lp.experts_per_token * lp.expert_size for lp in lps) / ep_div
+        expert = sum(lp.experts_per_token * lp.expert_size for lp in lps) / moe_ranks
         groups: dict[tuple[int | None, bool], list[int]] = {}
         indexer = n_sparse = 0
         kv_full, windows = 0, []

@@ -104,16 +104,16 @@ class _Tokens(NamedTuple):
     """What `count` new tokens on this DP rank cost every stage of one step alike."""
 
     count: float
-    routed: float  # tokens the routed experts see: x DP with EP (attention DP)
+    routed: float  # tokens the routed experts see: x DP (gathered over the DP ranks)
     touched: float  # the fraction of the experts they route to (1 for a dense model)
     allreduce_s: float  # one TP all-reduce of their hidden states
-    all_to_all_s: float  # one MoE layer's EP all-to-all (_all_to_all_s)
+    all_to_all_s: float  # one MoE layer's DP dispatch + combine (_all_to_all_s)
 
 
 def _tokens(ctx: _Ctx, tokens: float) -> _Tokens:
     """The per-step figures _step_parts reads for `tokens`, worked out once per step rather
     than once per stage."""
-    routed_tokens = tokens * (ctx.dp if ctx.ep else 1)
+    routed_tokens = tokens * ctx.dp
     frac = 1.0
     dev = ctx.device
     moe = dev.moe

@@ -21,6 +21,7 @@ from planner.serving.speed.collectives import (
     FLASHINFER_ALLREDUCE_FROM,
     FLASHINFER_ALLREDUCE_NOTE,
     _all_to_all_s,
+    _dispatch_label,
     allreduce_algorithm,
     allreduce_rates,
     ar_capability,
@@ -216,7 +217,7 @@ def _speed_terms(ctx: _Ctx, s, load, conc, kv_limit, per_replica, context, parts
     micro = max(1.0, per_replica / ctx.pp)
     touched = moe_eff = ""
     if dev.moe is not None:
-        routed = math.ceil(micro * (ctx.dp if ctx.ep else 1))
+        routed = math.ceil(micro * ctx.dp)
         e, k = dev.moe.num_experts, dev.moe.experts_per_token
         slow = f" x {WNA16_FALLBACK_SLOWDOWN:g} WNA16 fallback" if ctx.wna16 else ""
         moe_eff = f"; experts at x {_expert_factor(ctx):.3f} of it"
@@ -245,10 +246,10 @@ def _speed_terms(ctx: _Ctx, s, load, conc, kv_limit, per_replica, context, parts
                          else "NCCL's ring runs them"))
     if ctx.ep_node_ranks:
         ep, m = ctx.tp * ctx.dp, ctx.ep_node_ranks
-        ar_source += (f"; EP all-to-all over {ep} ranks, {m} per node: {ep - m}/{ep} of each "
-                      f"rank's expert copies cross the network, {m - 1}/{ep} stay in its node "
-                      "(uniform routing), each direction the slower of the two + the "
-                      "network's NCCL start-up")
+        ar_source += (f"; {_dispatch_label(ctx)} over {ep} ranks, {m} per node: "
+                      f"{ep - m}/{ep} of each rank's expert copies cross the network, "
+                      f"{m - 1}/{ep} stay in its node (uniform routing), each direction the "
+                      "slower of the two + the network's NCCL start-up")
     algorithms = "" if ctx.tp == 1 or ctx.custom_ar_off else "".join(
         f"; {what}: " + allreduce_algorithm(
             link, ctx.tp, size, symm_mem=dev.rules.symm_mem, world_sizes=sizes,
@@ -262,8 +263,9 @@ def _speed_terms(ctx: _Ctx, s, load, conc, kv_limit, per_replica, context, parts
                          f"{msg:,.0f} B / {ar_bw}]" if ctx.tp > 1 else "TP=1: no all-reduce")
     a2a_s = _all_to_all_s(ctx, micro)
     if a2a_s:
-        allreduce_formula += (f" + {s.moe_layers} MoE layers x {a2a_s * 1e6:,.1f} us EP "
-                              f"all-to-all (dispatch + combine of {_avg(micro)} tokens x "
+        allreduce_formula += (f" + {s.moe_layers} MoE layers x {a2a_s * 1e6:,.1f} us "
+                              f"{_dispatch_label(ctx)} (dispatch + combine of "
+                              f"{_avg(micro)} tokens x "
                               f"{dev.moe.experts_per_token} experts x {msg / micro:,.0f} B, "
                               f"{ctx.tp * ctx.dp - 1}/{ctx.tp * ctx.dp} to other ranks)")
     # the routed experts' share, named only where the model has them

@@ -104,6 +104,20 @@ def test_seed_moe_falls_back_without_ep_only():
     assert layout_warnings(spec, ParallelLayout(tp=8), scheme("fp8-tensor")) == []
     # still a layout vLLM runs
     assert layout_errors(spec, EIGHT, ParallelLayout(tp=8), G128) == []
+    # without EP DP slices each expert too (tp x dp): TP=4 x DP=2 -> 1536 / 8 = 192 again
+    (warning,) = layout_warnings(spec, ParallelLayout(tp=4, dp=2), G128)
+    assert "192 wide" in warning
+
+
+def test_dp_without_ep_needs_the_expert_width_divisible_by_tp_x_dp():
+    # vLLM FusedMoEConfig: intermediate_size % (tp x dp) == 0 without EP; 1536 / (2 x 3) = 256
+    # runs, TP=1 x DP=9: 1536 % 9 = 6 is refused; with EP the experts stay whole
+    spec = _spec(heads=6, kv_heads=2)
+    assert layout_errors(spec, _cluster(6), ParallelLayout(tp=2, dp=3)) == []
+    (error,) = layout_errors(spec, _cluster(9), ParallelLayout(tp=1, dp=9))
+    assert error == ("The expert intermediate size (1536) is not divisible by the MoE layer's "
+                     "tensor parallel size (9: tp x dp without EP); try "
+                     "--enable-expert-parallel.")
 
 
 def test_dense_row_parallel_input_must_hold_whole_groups():

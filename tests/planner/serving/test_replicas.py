@@ -15,7 +15,7 @@ from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, PlanSummary, summary_figures
-from planner.serving.replicas import SLACK, Family, lowest_counts, relaxed_speed
+from planner.serving.replicas import SLACK, Family, families, lowest_counts, relaxed_speed
 from planner.serving.speed import ServingLoad, estimate_speed
 from planner.serving.sweep import quant_settings
 
@@ -35,8 +35,8 @@ def _speed(spec, cluster, layout, settings, concurrency):
 
 
 @pytest.mark.parametrize(("spec", "gpu", "tp", "pp"), [
-    (QWEN8, "h100-sxm", 1, 1), (QWEN8, "rtx-3090", 2, 2), (QWEN30, "a100-80gb", 2, 1)])
-def test_without_ep_a_replica_does_not_depend_on_dp(spec, gpu, tp, pp) -> None:
+    (QWEN8, "h100-sxm", 1, 1), (QWEN8, "rtx-3090", 2, 2)])
+def test_a_dense_replica_does_not_depend_on_dp(spec, gpu, tp, pp) -> None:
     """dp replicas of one replica: the same figures per replica, dp x its output tokens/s at
     dp x its requests (what lets the search compute a rate's replica count)."""
     cluster = preset_cluster(gpu, 8, 4)
@@ -49,6 +49,25 @@ def test_without_ep_a_replica_does_not_depend_on_dp(spec, gpu, tp, pp) -> None:
         assert one[key] == many[key], key
     assert together.output_tokens_per_s == pytest.approx(dp * alone.output_tokens_per_s)
     assert together.tpot_ms == pytest.approx(alone.tpot_ms)
+
+
+def test_a_moe_replica_without_ep_depends_on_dp() -> None:
+    """vLLM slices a MoE model's routed experts over tp x dp without EP (ParallelLayout.
+    expert_tp): Qwen3-30B-A3B bf16 routed experts 48 x 128 x 3 x 2048 x 768 x 2 B =
+    57,982,058,496 B; TP=2 holds a half per GPU, TP=2 x DP=16 a 32nd: 28,991,029,248 -
+    1,811,939,328 = 27,179,089,920 B less per GPU, so its family fixes DP."""
+    cluster = preset_cluster("a100-80gb", 8, 4)
+    one = summary_figures(QWEN30, cluster, ParallelLayout(tp=2), SETTINGS)
+    many = summary_figures(QWEN30, cluster, ParallelLayout(tp=2, dp=16), SETTINGS)
+    assert one["weights_bytes_per_gpu"] - many["weights_bytes_per_gpu"] == 27_179_089_920
+    # tp=2 at up to 16 GPUs: 768 % (2 x dp) == 0 for dp 1, 2, 3, 4, 6, 8 (10 and 14 do not
+    # divide 768); with EP 128 % (2 x dp) == 0: dp 1, 2, 4, 8
+    fams = families(QWEN30, cluster, ("bf16",), ("auto",), 16)
+    assert [f.dp for f in fams if f.tp == 2 and not f.ep] == [1, 2, 3, 4, 6, 8]
+    assert [f.dp for f in fams if f.tp == 2 and f.ep] == [1, 2, 4, 8]
+    # a dense model's family takes any DP
+    assert [f.dp for f in families(QWEN8, cluster, ("bf16",), ("auto",), 16)
+            if f.tp == 2] == [0]
 
 
 @pytest.mark.parametrize(("spec", "gpu", "quant"), [
@@ -107,3 +126,6 @@ def test_family_members_use_exactly_the_gpus() -> None:
     assert Family("bf16", "auto", 2, True, 4).layouts(24, num_layers=48) == [
         ParallelLayout(tp=2, pp=3, dp=4, ep=True)]
     assert Family("bf16", "auto", 2, True, 4).layouts(20, num_layers=48) == []
+    # a MoE model's family without EP fixes DP too (its experts sliced over tp x dp)
+    assert Family("bf16", "auto", 2, False, 4).layouts(24, num_layers=48) == [
+        ParallelLayout(tp=2, pp=3, dp=4)]

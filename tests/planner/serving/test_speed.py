@@ -820,6 +820,30 @@ def test_tp1_dp2_ep_allreduce_term_is_the_all_to_all_by_hand() -> None:
                                    "to other ranks)")
 
 
+def test_tp1_dp2_without_ep_gathers_the_tokens_over_the_sliced_experts() -> None:
+    # Without EP at DP=2 vLLM slices every expert over tp x dp = 2 ranks
+    # (FusedMoEParallelConfig.make) and dispatches both DP ranks' tokens to them
+    # (all2all_utils.py: "Falling back to AllGather+ReduceScatter dispatch/combine"): the same
+    # dispatch + combine as with EP, 2 x (2 us + 32,768 x 1/2 / 360e9 s) x 48 layers above.
+    from planner.serving.speed.stages import _stages
+
+    layout = ParallelLayout(tp=1, dp=2)
+    term = _allreduce_term(layout)
+    assert term.value == pytest.approx(0.196369, rel=1e-5)
+    assert " us DP MoE all-gather/reduce-scatter (dispatch + combine of 1 tokens" in term.formula
+    # each rank holds half of every expert (bf16: 48 x 128 x 3 x 2,048 x 768 x 2 B / 2) and
+    # multiplies half of each token's 8: 48 x 8 x 3 x 2,048 x 768 / 2 parameters a token
+    request = PlanRequest(model=_spec("Qwen/Qwen3-30B-A3B"), cluster=preset_cluster("h100-sxm", 2),
+                          layout=layout, engine=EngineSettings(max_model_len=8192))
+    stage = _stages(request, scheme("bf16"), 2, 2)[0]
+    assert stage.expert_bytes == 28_991_029_248
+    assert stage.expert_params_per_token == 905_969_664
+    # one request on each DP rank: 2 tokens reach every rank's slices, 128 x (1 - (120/128)^2)
+    # = 15.5 experts touched
+    weights = next(t for t in estimate_speed(request).terms if t.key == "decode_weights")
+    assert "28.991 GB experts x (1 - (1 - 8/128)^2) = 15.5 of 128 touched" in weights.formula
+
+
 def test_gemma4_kv_shared_layers_still_read_their_source_cache() -> None:
     # google/gemma-4-E2B-it, bf16: layers 15-34 hold no KV but attend over layer 13's
     # (sliding) or 14's (full) cache, so decode reads KV in all 35 layers: full 7 x 2 x 1 head

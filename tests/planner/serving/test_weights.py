@@ -163,12 +163,34 @@ MOE = MoeMlp(num_experts=4, experts_per_token=2, expert_intermediate_size=32)
         (ParallelLayout(tp=2), 2.0),  # every expert sliced in half
         (ParallelLayout(tp=2, ep=True), 2),  # EP size 2: two whole experts each
         (ParallelLayout(tp=2, dp=2, ep=True), 1),  # EP size 4: one each
+        # without EP vLLM slices every expert over tp x dp = 4 ranks (flatten_tp_across_dp)
+        (ParallelLayout(tp=2, dp=2), 1.0),
+        (ParallelLayout(tp=1, dp=4), 1.0),
     ],
 )
 def test_experts_tp_and_ep(layout, experts_per_rank):
     rank = rank_weights(make_spec(layers=1, mlp=MOE), BF16, layout)[0]
     assert rank.experts_bytes == experts_per_rank * 6_144 * 2
     assert rank.router_bytes == 256 * 2  # replicated
+
+
+def test_dp_without_ep_slices_the_experts_over_tp_x_dp(ref_config):
+    # Qwen/Qwen3-30B-A3B bf16 (model-configs): 48 layers x 128 experts x 3 x 2048 x 768
+    # = 28,991,029,248 routed-expert params x 2 B = 57,982,058,496 B. vLLM
+    # FusedMoEParallelConfig.make without EP: MoE TP = tp x dp, so TP=2 x DP=2 holds a
+    # quarter on every GPU, 14,495,514,624 B (TP=2 alone: a half, 28,991,029,248 B).
+    # Attention stays TP=2: q 2048 x 4096, k/v 2048 x 512 each, o 4096 x 2048, q/k norms
+    # 2 x 128 -> (18,874,624 - 256) / 2 + 256 = 9,437,440 params x 48 x 2 B.
+    spec = spec_of(ref_config, "Qwen__Qwen3-30B-A3B")
+    ranks = rank_weights(spec, BF16, ParallelLayout(tp=2, dp=2))
+    assert [r.experts_bytes for r in ranks] == [14_495_514_624] * 2
+    assert [r.attention_bytes for r in ranks] == [9_437_440 * 48 * 2] * 2
+    (tp2,) = {r.experts_bytes for r in rank_weights(spec, BF16, ParallelLayout(tp=2))}
+    assert tp2 == 28_991_029_248
+    # dense MLPs and shared experts keep the plain TP group
+    dense = make_spec(layers=1)
+    assert rank_weights(dense, BF16, ParallelLayout(tp=2, dp=2)) == rank_weights(
+        dense, BF16, ParallelLayout(tp=2))
 
 
 def test_uneven_ep_gives_the_first_ranks_one_more():
