@@ -546,7 +546,7 @@ def _mapped(
             f"({_what_came(exc)}) for {repo_id}: HF_ENDPOINT may not point at a Hugging Face "
             "hub, or a proxy or captive portal answered instead; check both.",
         )
-    # NOTE: 429 is the real hub's rate limit, so it stays a server-side "retry later"
+    # NOTE: 429 is the real hub's rate limit, so it is the hub's own answer (below)
     if isinstance(exc, FileMetadataError) or (status is not None and status < 500
                                                and status != 429):
         answer = "without the hub's headers" if status is None else f"HTTP {status}"
@@ -555,6 +555,13 @@ def _mapped(
             f"The server at {constants.ENDPOINT} answered {answer} for {repo_id}, without the "
             "hub's error details: it does not look like a Hugging Face hub. Check HF_ENDPOINT "
             "and any proxy in between.",
+        )
+    if status == 429:  # huggingface.co/docs/hub/rate-limits: "defined over 5-minute windows"
+        return HubError(
+            "server_error",
+            f"The hub at {constants.ENDPOINT} rate-limited the requests for {repo_id} (HTTP "
+            "429): wait a few minutes and retry (the hub counts its limits over 5-minute "
+            "windows).",
         )
     if status is not None:
         return HubError(

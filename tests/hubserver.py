@@ -55,8 +55,9 @@ class FakeRepo:
     error500 (every route answers 500) | html (every route answers 200 with a web page, as a
     captive portal or a wrong HF_ENDPOINT does) | png (200 with an image) | plain404 (404
     without the hub's X-Error-Code, as any web server that is not a hub answers) |
-    redirect_loop (every route redirects to itself) | bad_gzip (200 declaring gzip, not gzip) |
-    short_body (a file's body stops half-way through its Content-Length)."""
+    rate_limited (every route answers 429) | redirect_loop (every route redirects to itself) |
+    bad_gzip (200 declaring gzip, not gzip) | short_body (a file's body stops half-way through
+    its Content-Length)."""
     model_info: bytes | None = None
     """The model info route's body (JSON of another shape, say) instead of the repo's own."""
 
@@ -121,6 +122,8 @@ class FakeHub:
             return None
         if repo.behaviour == "error500":
             return _error(req, 500, None, "Internal Error")
+        if repo.behaviour == "rate_limited":
+            return _error(req, 429, None, "You have been rate-limited")
         if repo.behaviour == "redirect_loop":
             return _send(req, 302, {"Location": req.path})
         if repo.behaviour == "bad_gzip":

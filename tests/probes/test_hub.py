@@ -157,6 +157,7 @@ def _repos() -> dict[str, FakeRepo]:
             "model.safetensors.index.json": FakeFile(b'{"weight_map": 5}'),
             "model-00001-of-00001.safetensors": FakeFile(_framed(b"{}"))}),
         # answers the client itself cannot read (a traceback through the CLI and the app before)
+        "acme/rate-limited": FakeRepo({"config.json": config}, behaviour="rate_limited"),
         "acme/redirect-loop": FakeRepo({"config.json": config}, behaviour="redirect_loop"),
         "acme/bad-gzip": FakeRepo({"config.json": config}, behaviour="bad_gzip"),
         "acme/short-body": FakeRepo({"config.json": config}, behaviour="short_body"),
@@ -351,6 +352,10 @@ def test_unreachable_hub_falls_back_to_the_catalog(hub, tmp_path):
         ("acme/bigint-config", "malformed", "an integer of more than 4,300 digits"),
         ("acme/huge-config", "malformed", "config.json is over the 4 MB limit (62,000,000 bytes "
          "listed by the hub)"),
+        # "a server-side problem, not your input" before
+        ("acme/rate-limited", "server_error", " rate-limited the requests for acme/rate-limited "
+         "(HTTP 429): wait a few minutes and retry (the hub counts its limits over 5-minute "
+         "windows)."),
         ("acme/redirect-loop", "not_a_hub", "answered acme/redirect-loop with redirects that "
          "never end (TooManyRedirects: Exceeded maximum allowed redirects.): HF_ENDPOINT"),
         ("acme/bad-gzip", "not_a_hub", "answered acme/bad-gzip with a body that cannot be "
