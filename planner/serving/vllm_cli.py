@@ -88,7 +88,8 @@ def release_numbers(version: str) -> tuple[int, int, int] | None:
     '0.11.0+cu128' (the same release); None for anything else (a pre-release '0.12.0rc1', a
     word)."""
     parts = version.strip().lstrip("v").split("+", 1)[0].split(".")
-    if not 2 <= len(parts) <= 4 or not all(part.isdigit() for part in parts):
+    # ASCII digits only: str.isdigit also takes '²' (int() then raises) and '٣' (read as 3)
+    if not 2 <= len(parts) <= 4 or not all(part.isascii() and part.isdigit() for part in parts):
         return None
     numbers = [int(part) for part in parts]
     return numbers[0], numbers[1], numbers[2] if len(numbers) > 2 else 0
