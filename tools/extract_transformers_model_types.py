@@ -30,6 +30,7 @@ SOURCES = ("transformers/models/auto/auto_mappings.py",  # 5.x: imported from he
 NAME = "CONFIG_MAPPING_NAMES"
 TOKENIZERS = "transformers/models/auto/tokenization_auto.py"
 TOKENIZER_NAME = "TOKENIZER_MAPPING_NAMES"
+SKIPPED_NAME = "MODELS_WITH_INCORRECT_HUB_TOKENIZER_CLASS"
 
 
 def _keys(node: ast.expr, tables: dict[str, ast.expr], seen: frozenset) -> set[str]:
@@ -89,6 +90,19 @@ def tokenizer_classes(text: str) -> list[str]:
     return sorted(found)
 
 
+def remote_tokenizer_skipped(text: str) -> list[str]:
+    """The model types in the module's MODELS_WITH_INCORRECT_HUB_TOKENIZER_CLASS set (5.x:
+    AutoTokenizer.from_pretrained drops a tokenizer_config.json auto_map for a config of one
+    of these types, with or without trust_remote_code); [] where there is none (4.x)."""
+    return sorted({c.value for node in ast.walk(ast.parse(text))
+                   if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None
+                   and SKIPPED_NAME in [t.id for t in (
+                       node.targets if isinstance(node, ast.Assign) else [node.target])
+                       if isinstance(t, ast.Name)]
+                   for c in ast.walk(node.value)
+                   if isinstance(c, ast.Constant) and isinstance(c.value, str)})
+
+
 def fixture(wheel: Path, version: str) -> dict:
     with zipfile.ZipFile(wheel) as zf:
         read = [name for name in SOURCES if name in zf.namelist()]
@@ -101,7 +115,10 @@ def fixture(wheel: Path, version: str) -> dict:
             "model_types": model_types(texts),
             "tokenizer_source": f"{TOKENIZERS} {TOKENIZER_NAME} values (AutoTokenizer: "
                                 "tokenizer classes with no remote code)",
-            "tokenizer_classes": tokenizer_classes(tokenizers)}
+            "tokenizer_classes": tokenizer_classes(tokenizers),
+            "remote_tokenizer_skipped_source": f"{TOKENIZERS} {SKIPPED_NAME} (model types "
+                                               "whose auto_map tokenizer is never loaded)",
+            "remote_tokenizer_skipped": remote_tokenizer_skipped(tokenizers)}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,6 +19,7 @@ from planner.serving.vllm_cli import (
     VllmCli,
     command_problems,
     transformers_model_types,
+    transformers_remote_tokenizer_skipped,
     transformers_tokenizer_classes,
 )
 from planner.serving.vllm_versions import vllm_rules
@@ -279,11 +280,15 @@ def _loads_remote_tokenizer(spec: ModelSpec, cli: VllmCli) -> bool:
     (TOKENIZER_MAPPING_NAMES; AutoTokenizer also tries the name with "Fast" added, and 5.x
     with it removed), or there is none (remote_code_note). Conservative where a newer
     transformers has the class, or where the config's class alone would give transformers a
-    tokenizer: the flag then runs the repository's tokenizer code needlessly."""
+    tokenizer: the flag then runs the repository's tokenizer code needlessly. Never for a
+    config.json model_type in that transformers' MODELS_WITH_INCORRECT_HUB_TOKENIZER_CLASS
+    (5.5.3 has kimi_k25: AutoTokenizer sets has_remote_code False for it, flag or not, and
+    loads TokenizersBackend; models/auto/tokenization_auto.py)."""
     named = spec.tokenizer_class
-    return spec.remote_tokenizer_class is not None and (named is None or not (
-        {named, named + "Fast", named.removesuffix("Fast")}
-        & transformers_tokenizer_classes(cli.transformers_min)))
+    return spec.remote_tokenizer_class is not None and spec.config_model_type not in \
+        transformers_remote_tokenizer_skipped(cli.transformers_min) and (named is None or not (
+            {named, named + "Fast", named.removesuffix("Fast")}
+            & transformers_tokenizer_classes(cli.transformers_min)))
 
 
 def engine_flags(s: EngineSettings, max_model_len: int, mbt: int, seqs: int) -> str:

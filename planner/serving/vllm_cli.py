@@ -138,6 +138,15 @@ def transformers_tokenizer_classes(version: str) -> frozenset[str]:
     return frozenset(_transformers(version)["tokenizer_classes"])
 
 
+@cache
+def transformers_remote_tokenizer_skipped(version: str) -> frozenset[str]:
+    """The model types whose tokenizer_config.json auto_map transformers `version`'s
+    AutoTokenizer drops, with or without trust_remote_code (5.x
+    MODELS_WITH_INCORRECT_HUB_TOKENIZER_CLASS; none in 4.x): transformers-X.json, from the
+    same tool."""
+    return frozenset(_transformers(version)["remote_tokenizer_skipped"])
+
+
 def supported_versions() -> tuple[str, ...]:
     """The vLLM releases with a fixture, oldest first."""
     return tuple(cli.vllm_version for cli in _fixtures().values())

@@ -18,7 +18,7 @@ from planner.serving.launch import remote_code_class, remote_code_note
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import summary_figures
 from planner.serving.vllm_cli import supported_versions, vllm_cli
-from tools.extract_transformers_model_types import tokenizer_classes
+from tools.extract_transformers_model_types import remote_tokenizer_skipped, tokenizer_classes
 from tools.extract_vllm_cli import _architecture_model_types
 
 _spec = cache(catalog_spec)
@@ -51,7 +51,7 @@ SOURCE_READ = {
     # _TEXT_GENERATION_MODELS / _MULTIMODAL_MODELS key (registry.py), so only the config counts.
     # _CONFIG_REGISTRY has kimi_k2 and kimi_k25; transformers 4.56.0's CONFIG_MAPPING_NAMES has
     # deepseek_v2, deepseek_v3 and phi but not minimax_m2, nemotron_h or nemotron-nas. The two
-    # Kimi models' tokenizer (KIMI_TOKENIZER) needs it on every release.
+    # Kimi models' tokenizer (KIMI_TOKENIZER) needs it (K2.5 not on 0.24-0.28: below).
     "0.19.0": {"MiniMaxAI/MiniMax-M2.5": MINIMAX, "MiniMaxAI/MiniMax-M2.7": MINIMAX,
                "nvidia/Llama-3_3-Nemotron-Super-49B-v1": DECILM,
                "nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B-BF16": NEMOTRON_H,
@@ -60,10 +60,11 @@ SOURCE_READ = {
                "moonshotai/Kimi-K2-Instruct": KIMI_TOKENIZER,
                "moonshotai/Kimi-K2.5": KIMI_TOKENIZER},
     # 0.25.0: transformers>=5.5.3, whose CONFIG_MAPPING_NAMES (configuration_auto.py) gains
-    # minimax_m2 and nemotron_h; nemotron-nas is still in neither table
+    # minimax_m2 and nemotron_h; nemotron-nas is still in neither table. Its
+    # MODELS_WITH_INCORRECT_HUB_TOKENIZER_CLASS (tokenization_auto.py) lists kimi_k25, whose
+    # auto_map tokenizer AutoTokenizer then drops, flag or not: Kimi-K2.5 runs none
     "0.25.0": {"nvidia/Llama-3_3-Nemotron-Super-49B-v1": DECILM,
-               "moonshotai/Kimi-K2-Instruct": KIMI_TOKENIZER,
-               "moonshotai/Kimi-K2.5": KIMI_TOKENIZER},
+               "moonshotai/Kimi-K2-Instruct": KIMI_TOKENIZER},
     # 0.33.0 (the default): transformers<5.21.0,>=5.16.1 (auto_mappings.py); the same
     "0.33.0": {"nvidia/Llama-3_3-Nemotron-Super-49B-v1": DECILM,
                "moonshotai/Kimi-K2-Instruct": KIMI_TOKENIZER,
@@ -185,6 +186,24 @@ def test_kimi_k2s_tokenizer_gets_no_command_without_the_flag(version: str,
     assert words.count("--trust-remote-code") == 1
 
 
+@pytest.mark.parametrize(("version", "note"), [("0.23.0", True), ("0.24.0", False),
+                                               ("0.28.0", False), ("0.29.0", True)])
+def test_kimi_k25s_tokenizer_on_transformers_5_5_3_needs_no_flag(version: str,
+                                                                 note: bool) -> None:
+    """transformers 5.5.3 (the oldest vLLM 0.24.0-0.28.0 allow; 0.23.0: 4.56.0, 0.29.0: 5.10.4)
+    AutoTokenizer.from_pretrained (models/auto/tokenization_auto.py, read in the wheel): "if
+    has_remote_code and config_model_type in MODELS_WITH_INCORRECT_HUB_TOKENIZER_CLASS:
+    has_remote_code = False", and that set has "kimi_k25" (not in 4.56.0, which has no such
+    set, nor in 5.10.4's or 5.16.1's). Kimi-K2.5's config.json model_type is kimi_k25, so
+    its TikTokenTokenizer name, in no mapping, falls back to TokenizersBackend with no remote
+    code and no error: a command without the flag, and the flag runs no tokenizer code."""
+    k25, cli = _spec("moonshotai/Kimi-K2.5"), vllm_cli(version)
+    assert (remote_code_note(k25, cli) is not None) == note
+    assert remote_code_class(k25, cli) == (KIMI_TOKENIZER if note else None)
+    # Kimi-K2-Instruct's model_type is kimi_k2, in no release's set: the flag on every one
+    assert remote_code_class(_spec("moonshotai/Kimi-K2-Instruct"), cli) == KIMI_TOKENIZER
+
+
 def test_a_qwen3_model_is_unchanged_by_the_tokenizer_rule() -> None:
     """Qwen3-8B has no auto_map in either file: never the flag, whatever tokenizer_config.json
     says of its class. An auto_map beside a class transformers has loads transformers' class
@@ -236,3 +255,11 @@ def test_the_transformers_extractor_reads_the_tokenizer_classes() -> None:
            '"TokenizersBackend" if t() else None)]\n)\nOTHER = OrderedDict([("x", "NotIt")])\n')
     assert tokenizer_classes(old) == ["AlbertTokenizer", "AlbertTokenizerFast", "BertTokenizer"]
     assert tokenizer_classes(new) == ["TokenizersBackend"]
+
+
+def test_the_transformers_extractor_reads_the_skipped_model_types() -> None:
+    # 5.5.3 tokenization_auto.py's shape: an annotated set literal; 4.x has none
+    text = ('MODELS_WITH_INCORRECT_HUB_TOKENIZER_CLASS: set[str] = {\n    "arctic",\n'
+            '    "kimi_k25",\n}\nOTHER = {"not_it"}\n')
+    assert remote_tokenizer_skipped(text) == ["arctic", "kimi_k25"]
+    assert remote_tokenizer_skipped('TOKENIZER_MAPPING_NAMES = OrderedDict()\n') == []
