@@ -93,7 +93,8 @@ def tokenizer_classes(text: str) -> list[str]:
 def remote_tokenizer_skipped(text: str) -> list[str]:
     """The model types in the module's MODELS_WITH_INCORRECT_HUB_TOKENIZER_CLASS set (5.x:
     AutoTokenizer.from_pretrained drops a tokenizer_config.json auto_map for a config of one
-    of these types, with or without trust_remote_code); [] where there is none (4.x)."""
+    of these types: without trust_remote_code, and in 5.5.3 with it too, skipped_with_flag);
+    [] where there is none (4.x)."""
     return sorted({c.value for node in ast.walk(ast.parse(text))
                    if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None
                    and SKIPPED_NAME in [t.id for t in (
@@ -101,6 +102,15 @@ def remote_tokenizer_skipped(text: str) -> list[str]:
                        if isinstance(t, ast.Name)]
                    for c in ast.walk(node.value)
                    if isinstance(c, ast.Constant) and isinstance(c.value, str)})
+
+
+def skipped_with_flag(text: str) -> bool:
+    """Whether the `if` that drops the auto_map for those model types holds with
+    trust_remote_code too (5.5.3); False where it tests `trust_remote_code is not True`
+    (5.10.4, 5.16.1) or there is no such `if` (4.x)."""
+    tests = [node.test for node in ast.walk(ast.parse(text)) if isinstance(node, ast.If)
+             and SKIPPED_NAME in ast.unparse(node.test)]
+    return bool(tests) and not any("trust_remote_code" in ast.unparse(t) for t in tests)
 
 
 def fixture(wheel: Path, version: str) -> dict:
@@ -117,8 +127,11 @@ def fixture(wheel: Path, version: str) -> dict:
                                 "tokenizer classes with no remote code)",
             "tokenizer_classes": tokenizer_classes(tokenizers),
             "remote_tokenizer_skipped_source": f"{TOKENIZERS} {SKIPPED_NAME} (model types "
-                                               "whose auto_map tokenizer is never loaded)",
-            "remote_tokenizer_skipped": remote_tokenizer_skipped(tokenizers)}
+                                               "whose auto_map tokenizer AutoTokenizer drops "
+                                               "without trust_remote_code, and with it where "
+                                               "remote_tokenizer_skipped_with_flag)",
+            "remote_tokenizer_skipped": remote_tokenizer_skipped(tokenizers),
+            "remote_tokenizer_skipped_with_flag": skipped_with_flag(tokenizers)}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -210,7 +210,7 @@ def remote_code_note(spec: ModelSpec, cli: VllmCli) -> str | None:
 
 def _remote_tokenizer_note(spec: ModelSpec, cli: VllmCli) -> str | None:
     """remote_code_note's tokenizer part: None where the tokenizer needs no remote code."""
-    if not _loads_remote_tokenizer(spec, cli):
+    if not _loads_remote_tokenizer(spec, cli, trusted=False):
         return None
     named = (f"tokenizer_config.json's tokenizer_class '{spec.tokenizer_class}' is not one of "
              f"transformers {cli.transformers_min}'s (the oldest vLLM {cli.vllm_version} "
@@ -230,7 +230,8 @@ def remote_code_class(spec: ModelSpec, cli: VllmCli) -> str | None:
     runs none."""
     runs = [spec.remote_model_class if _runs_remote_code(spec, cli) else
             spec.remote_config_class if _reads_remote_config(spec, cli) else None,
-            spec.remote_tokenizer_class if _loads_remote_tokenizer(spec, cli) else None]
+            spec.remote_tokenizer_class if _loads_remote_tokenizer(spec, cli, trusted=True)
+            else None]
     return " and ".join(c for c in runs if c) or None
 
 
@@ -274,21 +275,23 @@ def _reads_remote_config(spec: ModelSpec, cli: VllmCli) -> bool:
                          and read not in transformers_model_types(cli.transformers_min)))
 
 
-def _loads_remote_tokenizer(spec: ModelSpec, cli: VllmCli) -> bool:
+def _loads_remote_tokenizer(spec: ModelSpec, cli: VllmCli, *, trusted: bool) -> bool:
     """Whether tokenizer_config.json's auto_map brings a tokenizer class and its
     tokenizer_class is none that transformers `cli.transformers_min` names
     (TOKENIZER_MAPPING_NAMES; AutoTokenizer also tries the name with "Fast" added, and 5.x
     with it removed), or there is none (remote_code_note). Conservative where a newer
     transformers has the class, or where the config's class alone would give transformers a
     tokenizer: the flag then runs the repository's tokenizer code needlessly. Never for a
-    config.json model_type in that transformers' MODELS_WITH_INCORRECT_HUB_TOKENIZER_CLASS
-    (5.5.3 has kimi_k25: AutoTokenizer sets has_remote_code False for it, flag or not, and
-    loads TokenizersBackend; models/auto/tokenization_auto.py)."""
+    config.json model_type in that transformers' MODELS_WITH_INCORRECT_HUB_TOKENIZER_CLASS:
+    AutoTokenizer sets has_remote_code False for it and loads TokenizersBackend
+    (models/auto/tokenization_auto.py), without the flag on every 5.x, with it (`trusted`)
+    on 5.5.3 only (5.5.3 lists kimi_k25; 5.10.4 and 5.16.1 add 'trust_remote_code is not
+    True' to the test)."""
     named = spec.tokenizer_class
-    return spec.remote_tokenizer_class is not None and spec.config_model_type not in \
-        transformers_remote_tokenizer_skipped(cli.transformers_min) and (named is None or not (
-            {named, named + "Fast", named.removesuffix("Fast")}
-            & transformers_tokenizer_classes(cli.transformers_min)))
+    skipped = transformers_remote_tokenizer_skipped(cli.transformers_min, trusted)
+    return spec.remote_tokenizer_class is not None and spec.config_model_type not in skipped \
+        and (named is None or not ({named, named + "Fast", named.removesuffix("Fast")}
+                                   & transformers_tokenizer_classes(cli.transformers_min)))
 
 
 def engine_flags(s: EngineSettings, max_model_len: int, mbt: int, seqs: int) -> str:

@@ -139,12 +139,15 @@ def transformers_tokenizer_classes(version: str) -> frozenset[str]:
 
 
 @cache
-def transformers_remote_tokenizer_skipped(version: str) -> frozenset[str]:
+def transformers_remote_tokenizer_skipped(version: str, trusted: bool) -> frozenset[str]:
     """The model types whose tokenizer_config.json auto_map transformers `version`'s
-    AutoTokenizer drops, with or without trust_remote_code (5.x
-    MODELS_WITH_INCORRECT_HUB_TOKENIZER_CLASS; none in 4.x): transformers-X.json, from the
-    same tool."""
-    return frozenset(_transformers(version)["remote_tokenizer_skipped"])
+    AutoTokenizer drops (5.x MODELS_WITH_INCORRECT_HUB_TOKENIZER_CLASS; none in 4.x): without
+    trust_remote_code every one; with it (`trusted`) only where the release's test ignores the
+    flag (5.5.3; 5.10.4 and 5.16.1 test 'trust_remote_code is not True'). transformers-X.json,
+    from the same tool."""
+    data = _transformers(version)
+    return frozenset(data["remote_tokenizer_skipped"]
+                     if not trusted or data["remote_tokenizer_skipped_with_flag"] else ())
 
 
 def supported_versions() -> tuple[str, ...]:

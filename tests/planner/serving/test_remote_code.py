@@ -18,7 +18,11 @@ from planner.serving.launch import remote_code_class, remote_code_note
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import summary_figures
 from planner.serving.vllm_cli import supported_versions, vllm_cli
-from tools.extract_transformers_model_types import remote_tokenizer_skipped, tokenizer_classes
+from tools.extract_transformers_model_types import (
+    remote_tokenizer_skipped,
+    skipped_with_flag,
+    tokenizer_classes,
+)
 from tools.extract_vllm_cli import _architecture_model_types
 
 _spec = cache(catalog_spec)
@@ -204,6 +208,24 @@ def test_kimi_k25s_tokenizer_on_transformers_5_5_3_needs_no_flag(version: str,
     assert remote_code_class(_spec("moonshotai/Kimi-K2-Instruct"), cli) == KIMI_TOKENIZER
 
 
+@pytest.mark.parametrize(("version", "note", "runs"), [
+    ("0.19.0", True, True), ("0.25.0", False, False), ("0.33.0", False, True)])
+def test_a_skipped_model_type_needs_no_flag_but_the_flag_may_run_its_tokenizer(
+        version: str, note: bool, runs: bool) -> None:
+    """DeepSeek-V3's config (model_type deepseek_v3, native everywhere) given Kimi's tokenizer
+    files: deepseek_v3 is in MODELS_WITH_INCORRECT_HUB_TOKENIZER_CLASS of 5.5.3, 5.10.4 and
+    5.16.1 (tokenization_auto.py, read in the wheels), none in 4.56.0 (0.19.0: the note, and
+    the flag runs the class). 5.5.3 (0.25.0) drops the auto_map whatever the flag; 5.16.1
+    (0.33.0) only when "trust_remote_code is not True": no note, but the flag runs it."""
+    config = catalog_entry("deepseek-ai/DeepSeek-V3").config
+    spec = parse_model_config(config, name="x", tokenizer_config={
+        "tokenizer_class": "TikTokenTokenizer",
+        "auto_map": {"AutoTokenizer": [KIMI_TOKENIZER, None]}})
+    cli = vllm_cli(version)
+    assert (remote_code_note(spec, cli) is not None) == note
+    assert remote_code_class(spec, cli) == (KIMI_TOKENIZER if runs else None)
+
+
 def test_a_qwen3_model_is_unchanged_by_the_tokenizer_rule() -> None:
     """Qwen3-8B has no auto_map in either file: never the flag, whatever tokenizer_config.json
     says of its class. An auto_map beside a class transformers has loads transformers' class
@@ -263,3 +285,11 @@ def test_the_transformers_extractor_reads_the_skipped_model_types() -> None:
             '    "kimi_k25",\n}\nOTHER = {"not_it"}\n')
     assert remote_tokenizer_skipped(text) == ["arctic", "kimi_k25"]
     assert remote_tokenizer_skipped('TOKENIZER_MAPPING_NAMES = OrderedDict()\n') == []
+    # 5.5.3 drops the auto_map whatever the flag; 5.10.4 / 5.16.1 test the flag too
+    old = ("if has_remote_code and config_model_type in "
+           "MODELS_WITH_INCORRECT_HUB_TOKENIZER_CLASS:\n    has_remote_code = False\n")
+    new = ("if (\n    has_remote_code\n    and config_model_type in "
+           "MODELS_WITH_INCORRECT_HUB_TOKENIZER_CLASS\n    and trust_remote_code is not True\n"
+           "):\n    has_remote_code = False\n")
+    assert skipped_with_flag(old) and not skipped_with_flag(new)
+    assert not skipped_with_flag("x = 1\n")
