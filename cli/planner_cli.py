@@ -124,6 +124,8 @@ def _model(args: argparse.Namespace, model: str, revision: str | None = None
     if source.fallback_reason is not None:
         args.source_notes = (*getattr(args, "source_notes", ()),
                              f"{source.repo_id}: {source.notes[0]}")
+    if source.tokenizer_problem is not None:
+        args.source_notes = (*getattr(args, "source_notes", ()), source.tokenizer_problem)
     return source, spec
 
 

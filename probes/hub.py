@@ -297,12 +297,18 @@ def _fetch_online(
         quant = None
         if QUANT_CONFIG_FILE in names:
             quant = _read_json(download(QUANT_CONFIG_FILE, sha), f"{repo_id}/{QUANT_CONFIG_FILE}")
+        tokenizer_label = f"{repo_id}/{TOKENIZER_CONFIG_FILE}"
         try:  # asked for whatever the listing says: the hub's 404 says there is none
-            tokenizer_path = download(TOKENIZER_CONFIG_FILE, sha or revision)
+            tokenizer, tokenizer_note = _tokenizer_config(
+                download(TOKENIZER_CONFIG_FILE, sha or revision), tokenizer_label)
         except RemoteEntryNotFoundError:
-            tokenizer_path = None
-        tokenizer, tokenizer_note = _tokenizer_config(tokenizer_path,
-                                                      f"{repo_id}/{TOKENIZER_CONFIG_FILE}")
+            tokenizer, tokenizer_note = None, None
+        except Exception as exc:  # the config was read: a tokenizer fetch fails on its own
+            cause = exc.__cause__ if isinstance(exc, LocalEntryNotFoundError) else exc
+            status = cause.response.status_code if isinstance(cause, HfHubHTTPError) else None
+            why = f"HTTP {status}" if status else type(cause).__name__
+            tokenizer, tokenizer_note = None, _unread_tokenizer(
+                f"{tokenizer_label} could not be fetched ({why})")
     except HubError:
         raise
     except Exception as exc:
@@ -317,6 +323,7 @@ def _fetch_online(
         config=config,
         hf_quant_config=quant,
         tokenizer_config=tokenizer,
+        tokenizer_problem=tokenizer_note,
         checkpoint=build_checkpoint_metadata([], files),
         notes=(*fetched, f"safetensors headers not read within the {limit_s:g} s deadline"),
     )
@@ -631,6 +638,7 @@ def _from_cache(repo_id: str, revision: str | None, reason: str) -> ModelSource 
         if quant_path is None
         else _read_json(quant_path, f"cached {repo_id}/{QUANT_CONFIG_FILE}"),
         tokenizer_config=tokenizer,
+        tokenizer_problem=tokenizer_note,
         checkpoint=None,
         notes=(
             f"{reason}: served from the local cache ({constants.HF_HUB_CACHE}) "
@@ -688,7 +696,7 @@ def _from_path(path: Path) -> ModelSource:
     config = _read_json(config_path, str(config_path))
     quant = _read_json(quant_path, str(quant_path)) if quant_path.exists() else None
     notes = [f"read from {config_path}"]
-    checkpoint, tokenizer = None, None
+    checkpoint, tokenizer, tokenizer_note = None, None, None
     # A <name>.json beside other configs says nothing about the folder's weights (nor its
     # tokenizer); a config.json is the model folder's own.
     if config_path.name == CONFIG_FILE:
@@ -706,6 +714,7 @@ def _from_path(path: Path) -> ModelSource:
         config=config,
         hf_quant_config=quant,
         tokenizer_config=tokenizer,
+        tokenizer_problem=tokenizer_note,
         checkpoint=checkpoint,
         notes=tuple(notes),
     )
@@ -819,9 +828,14 @@ def _tokenizer_config(path: str | Path | None, label: str) -> tuple[dict | None,
     try:
         return _read_json(path, label), None
     except HubError as err:
-        return None, (f"{err.message.rstrip('.')}: its tokenizer is not read, so whether vLLM "
-                      "needs --trust-remote-code for it is not known (vLLM cannot read that "
-                      "file either)")
+        return None, _unread_tokenizer(err.message.rstrip("."),
+                                       " (vLLM cannot read that file either)")
+
+
+def _unread_tokenizer(why: str, aside: str = "") -> str:
+    """The note (ModelSource.tokenizer_problem) of a tokenizer_config.json that was not read."""
+    return (f"{why}: its tokenizer is not read, so whether vLLM needs --trust-remote-code for "
+            f"it is not known{aside}")
 
 
 def _snapshot_sha(path: str) -> str | None:

@@ -122,6 +122,8 @@ class FakeHub:
             return None
         if repo.behaviour == "error500":
             return _error(req, 500, None, "Internal Error")
+        if repo.behaviour == "tokenizer403" and filename == "tokenizer_config.json":
+            return _error(req, 403, None, "Forbidden")  # that one file only
         if repo.behaviour == "rate_limited":
             return _error(req, 429, None, "You have been rate-limited")
         if repo.behaviour == "redirect_loop":

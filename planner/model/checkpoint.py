@@ -120,6 +120,10 @@ class ModelSource(BaseModel):
     tokenizer_config: dict | None = None
     """tokenizer_config.json where one was read (the hub, the cache, a model folder, or a
     catalog entry's tokenizer facts); None where there is none or it is not known."""
+    tokenizer_problem: str | None = None
+    """Why a tokenizer_config.json that exists was not read (it could not be fetched, or it is
+    not a JSON object): whether vLLM needs --trust-remote-code for it is then not known, which
+    the CLI says on stderr and the Model page among the notes."""
     notes: tuple[str, ...] = ()
     config_provenance: Literal["verbatim", "subset", "reconstructed"] = "verbatim"
     """A bundled catalog config may be a partial copy or reconstructed (planner.catalog)."""

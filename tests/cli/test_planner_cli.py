@@ -888,3 +888,19 @@ def test_a_local_target_checkpoint_is_a_folder_vllm_can_load(capsys, monkeypatch
         code, out, err = run_main(capsys, *hw, "--target-checkpoint", given)
         assert code == 0, err
         assert json.loads(out)["vllm_command"].startswith(f"vllm serve {served} "), out
+
+
+def test_an_unreadable_tokenizer_config_is_said_on_stderr(model_dir, capsys):
+    # a model folder whose tokenizer_config.json is an array: planned, and the user is told
+    # that the --trust-remote-code check could not read the tokenizer (it was only in the
+    # source's notes, which the CLI does not print)
+    (model_dir / "tokenizer_config.json").write_text("[1, 2]")
+    code, out, err = run_main(capsys, "plan", "--model", str(model_dir), "--gpu", "rtx-4090",
+                              "--gpus", "1")
+    assert code == 0 and out
+    assert (f"{model_dir / 'tokenizer_config.json'} holds an array, not a JSON object: its "
+            "tokenizer is not read, so whether vLLM needs --trust-remote-code for it is not "
+            "known (vLLM cannot read that file either)") in err
+    (model_dir / "tokenizer_config.json").write_text("{}")
+    assert "tokenizer is not read" not in run_main(
+        capsys, "plan", "--model", str(model_dir), "--gpu", "rtx-4090", "--gpus", "1")[2]

@@ -130,6 +130,9 @@ def _repos() -> dict[str, FakeRepo]:
                                            FakeFile(json.dumps(KIMI_LIKE_TOKENIZER).encode())}),
         "acme/list-tokenizer": FakeRepo({"config.json": config,
                                          "tokenizer_config.json": FakeFile(b"[1, 2]")}),
+        "acme/tokenizer-403": FakeRepo({"config.json": config, "tokenizer_config.json":
+                                        FakeFile(json.dumps(KIMI_LIKE_TOKENIZER).encode())},
+                                       behaviour="tokenizer403"),
         # issue 13: answers that are not the hub's, and configs that are not configs
         "acme/html": FakeRepo({"config.json": config}, behaviour="html"),
         "acme/png": FakeRepo({"config.json": config}, behaviour="png"),
@@ -283,6 +286,21 @@ def test_a_tokenizer_config_that_is_no_object_is_left_out_with_a_note(hub, tmp_p
     assert ("acme/list-tokenizer/tokenizer_config.json holds an array, not a JSON object: its "
             "tokenizer is not read, so whether vLLM needs --trust-remote-code for it is not "
             "known (vLLM cannot read that file either)") in src["notes"]
+    assert src["tokenizer_problem"] in src["notes"]
+
+
+def test_a_tokenizer_config_the_hub_refuses_leaves_the_config_planned(hub, tmp_path):
+    # only tokenizer_config.json is refused (403): the config was read, so the model is
+    # planned from the hub's answer and the tokenizer's unknown remote-code need is said (a 5xx
+    # there is retried by huggingface_hub until the deadline: the cache or catalog stands in)
+    src = run_client(hub.url, tmp_path, "acme/tokenizer-403")["source"]
+    assert src["origin"] == "hub" and src["config"]["model_type"] == "gpt_oss"
+    assert src["tokenizer_config"] is None
+    problem = src["tokenizer_problem"]
+    assert problem.startswith(
+        "acme/tokenizer-403/tokenizer_config.json could not be fetched (HTTP 403): ")
+    assert problem.endswith("its tokenizer is not read, so whether vLLM needs "
+                            "--trust-remote-code for it is not known")
 
 
 def test_a_model_folder_gives_its_tokenizer_config(tmp_path):
