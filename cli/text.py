@@ -104,8 +104,9 @@ def sweep_text(result: SweepResult, own_key: str, top: int | None) -> str:
     total = len(result.rows)
     count = f"top {min(top, total)} of {total}" if top and top < total else f"all {total}"
     head = (f"{result.model_name} on {result.cluster_source}: {count} combinations "
-            f"({len(result.quant_keys)} weight formats x {result.layouts_tried} layouts x "
-            f"{len(result.kv_dtypes)} KV dtypes), best first")
+            f"({counted(len(result.quant_keys), 'weight format')} x "
+            f"{counted(result.layouts_tried, 'layout')} x "
+            f"{counted(len(result.kv_dtypes), 'KV dtype')}), best first")
     lines = [head, *(f"not planned: {why}" for why in result.refused)]
     if own is not None:
         lines.append(f"best in the checkpoint's own format ({own[1].quant_label}): #{own[0]}; "
