@@ -379,12 +379,15 @@ def _all_to_all_s(ctx: _Ctx, tokens: float) -> float:
     outputs are summed by the layer's all-reduce, so there is no all-to-all.
 
     Without EP at dp > 1 the experts are sliced over the same tp x dp ranks
-    (ParallelLayout.expert_tp) and vLLM dispatches and combines over the same group, costed
-    alike (unverified against a measured run): vLLM 0.25.1 fused_moe/all2all_utils.py
-    "Detected DP deployment with no --enable-expert-parallel. Falling back to
-    AllGather+ReduceScatter dispatch/combine", runner/moe_runner.py do_naive_dispatch_combine
-    (dp_size > 1, EP or not); the same prepare/finalize is EP's under the default
-    --all2all-backend allgather_reducescatter.
+    (ParallelLayout.expert_tp) and vLLM gathers every DP rank's tokens to them: vLLM 0.25.1
+    fused_moe/all2all_utils.py "Detected DP deployment with no --enable-expert-parallel.
+    Falling back to AllGather+ReduceScatter dispatch/combine", runner/moe_runner.py
+    do_naive_dispatch_combine (dp_size > 1); 0.33.0 distributed/device_communicators/
+    all2all.py AgRsAll2AllManager: dispatch all_gatherv's each DP rank's hidden states over
+    the DP group and combine reduce_scatterv's them back, so each rank receives, then sends,
+    the other dp - 1 ranks' tokens x hidden (not k copies): a ring over the group, at the
+    network's rate where the layout spans nodes (its slowest hop). Unverified against a
+    measured run.
 
     An EP group over several nodes (_Ctx.ep_node_ranks = m ranks in each node): with uniform
     routing (EP - m)/EP of a rank's copies leave its node, over the network (_Ctx.net: two
@@ -395,8 +398,14 @@ def _all_to_all_s(ctx: _Ctx, tokens: float) -> float:
     if not (ctx.dp > 1 and dev.moe is not None):
         return 0.0
     ep = ctx.tp * ctx.dp
-    copies = tokens * dev.moe.experts_per_token * ctx.hidden * dev.act_b
     node_bw = dev.link.bandwidth_gbps * 1e9 * ctx.c.link_efficiency
+    if not ctx.ep:
+        gathered = tokens * ctx.hidden * dev.act_b * (ctx.dp - 1)
+        hop = dev.link if ctx.net is None else ctx.net
+        bw = node_bw if ctx.net is None else min(
+            node_bw, ctx.net.bandwidth_gbps * 1e9 * ctx.c.link_efficiency)
+        return 2 * ((hop.startup_us + hop.latency_us) * 1e-6 + gathered / bw)
+    copies = tokens * dev.moe.experts_per_token * ctx.hidden * dev.act_b
     if ctx.ep_node_ranks and ctx.net is not None:
         m, net = ctx.ep_node_ranks, ctx.net
         net_bw = net.bandwidth_gbps * 1e9 * ctx.c.link_efficiency

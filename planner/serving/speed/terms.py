@@ -262,12 +262,17 @@ def _speed_terms(ctx: _Ctx, s, load, conc, kv_limit, per_replica, context, parts
     allreduce_formula = (f"2 x {s.layers} layers x [{ar_start} + ({ctx.tp} - 1)/{ctx.tp} x 2 x "
                          f"{msg:,.0f} B / {ar_bw}]" if ctx.tp > 1 else "TP=1: no all-reduce")
     a2a_s = _all_to_all_s(ctx, micro)
-    if a2a_s:
+    if a2a_s and ctx.ep:
         allreduce_formula += (f" + {s.moe_layers} MoE layers x {a2a_s * 1e6:,.1f} us "
                               f"{_dispatch_label(ctx)} (dispatch + combine of "
                               f"{_avg(micro)} tokens x "
                               f"{dev.moe.experts_per_token} experts x {msg / micro:,.0f} B, "
                               f"{ctx.tp * ctx.dp - 1}/{ctx.tp * ctx.dp} to other ranks)")
+    elif a2a_s:
+        allreduce_formula += (f" + {s.moe_layers} MoE layers x {a2a_s * 1e6:,.1f} us "
+                              f"{_dispatch_label(ctx)} (all-gather + reduce-scatter over the "
+                              f"{ctx.dp} DP ranks: the other {ctx.dp - 1} ranks' "
+                              f"{_avg(micro)} tokens x {msg / micro:,.0f} B each way)")
     # the routed experts' share, named only where the model has them
     params = (f"({s.dense_params / 1e9:.3f} + {s.expert_params_per_token / 1e9:.3f} expert / "
               f"{ctx.expert_compute:.3f})" if dev.moe is not None

@@ -793,8 +793,9 @@ def test_allreduce_term_says_flashinfer_goes_first_from_0_29(version: str,
     assert term.note.count("FlashInfer's all-reduce") == flashinfer
 
 
-def _allreduce_term(layout: ParallelLayout):
-    request = PlanRequest(model=_spec("Qwen/Qwen3-30B-A3B"), cluster=preset_cluster("h100-sxm", 2),
+def _allreduce_term(layout: ParallelLayout, gpus: int = 2):
+    request = PlanRequest(model=_spec("Qwen/Qwen3-30B-A3B"),
+                          cluster=preset_cluster("h100-sxm", gpus),
                           layout=layout, engine=EngineSettings(max_model_len=8192))
     return next(t for t in estimate_speed(request).terms if t.key == "allreduce")
 
@@ -822,15 +823,21 @@ def test_tp1_dp2_ep_allreduce_term_is_the_all_to_all_by_hand() -> None:
 
 def test_tp1_dp2_without_ep_gathers_the_tokens_over_the_sliced_experts() -> None:
     # Without EP at DP=2 vLLM slices every expert over tp x dp = 2 ranks
-    # (FusedMoEParallelConfig.make) and dispatches both DP ranks' tokens to them
-    # (all2all_utils.py: "Falling back to AllGather+ReduceScatter dispatch/combine"): the same
-    # dispatch + combine as with EP, 2 x (2 us + 32,768 x 1/2 / 360e9 s) x 48 layers above.
+    # (FusedMoEParallelConfig.make) and gathers both DP ranks' tokens to them (all2all.py
+    # AgRsAll2AllManager: all_gatherv of the hidden states over the DP group, reduce_scatterv
+    # back): each rank receives and sends the other rank's 1 token x 2,048 x 2 B = 4,096 B,
+    # not EP's k = 8 copies: 2 x (2 us + 4,096 B / 360e9 B/s) x 48 MoE layers = 0.193092 ms
+    # (NVLink 450 GB/s x link efficiency 0.8; start-up + latency 2 us, as the EP test above)
     from planner.serving.speed.stages import _stages
 
     layout = ParallelLayout(tp=1, dp=2)
     term = _allreduce_term(layout)
-    assert term.value == pytest.approx(0.196369, rel=1e-5)
-    assert " us DP MoE all-gather/reduce-scatter (dispatch + combine of 1 tokens" in term.formula
+    assert term.value == pytest.approx(2 * (2e-6 + 4096 / 360e9) * 48 * 1e3, rel=1e-6)
+    assert (" us DP MoE all-gather/reduce-scatter (all-gather + reduce-scatter over the 2 DP "
+            "ranks: the other 1 ranks' 1 tokens x 4,096 B each way)") in term.formula
+    # it grows with DP: at DP=8 each rank gathers the other 7 ranks' tokens
+    wide = _allreduce_term(ParallelLayout(tp=1, dp=8), gpus=8)
+    assert wide.value == pytest.approx(2 * (2e-6 + 7 * 4096 / 360e9) * 48 * 1e3, rel=1e-6)
     # each rank holds half of every expert (bf16: 48 x 128 x 3 x 2,048 x 768 x 2 B / 2) and
     # multiplies half of each token's 8: 48 x 8 x 3 x 2,048 x 768 / 2 parameters a token
     request = PlanRequest(model=_spec("Qwen/Qwen3-30B-A3B"), cluster=preset_cluster("h100-sxm", 2),
