@@ -84,9 +84,12 @@ class OneLineParser(argparse.ArgumentParser):
     """argparse that reports a bad argument in one line (no usage block), exit code 2,
     refuses a single-value option given twice and a repeatable one given the same item twice
     (subcommands' parsers included, when they are made with parser_class=OneLineParser or a
-    subclass)."""
+    subclass), and takes no abbreviation of a long option: `report --output x.md` would
+    otherwise be read as --output-len (the only option starting so) and fail on its value, or
+    worse, be taken silently by an option the user did not mean."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
         super().__init__(*args, **kwargs)
         self.register("action", None, _StoreOnce)
         self.register("action", "store", _StoreOnce)

@@ -160,3 +160,20 @@ def test_two_spellings_of_one_preset_or_the_model_compared_with_itself(
     assert capsys.readouterr().err == (
         "python -m planner report: error: --compare Qwen/Qwen3-8B is the --model itself: "
         "compare other models.\n")
+
+
+@pytest.mark.parametrize("argv", [
+    ["report", "--model", "m", "--output", "x.md"],  # was read as --output-len
+    ["plan", "--model", "m", "--max-model", "4096"],  # was read as --max-model-len
+    ["sweep", "--model", "m", "--gpu-mem", "0.9"],  # ambiguous prefix
+])
+def test_no_option_is_taken_from_an_abbreviation(argv, capsys):
+    # argparse's allow_abbrev would read a prefix as the one option it starts (or refuse it as
+    # ambiguous, naming options the user did not type): every parser of this CLI refuses it
+    # as an unknown argument, in one line, exit 2, before any model is looked up
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and len(err.strip().splitlines()) == 1
+    assert f"unrecognized arguments: {argv[-2]} {argv[-1]}" in err
+    assert all(not parser.allow_abbrev for parser in _subparsers().values())
