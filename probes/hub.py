@@ -827,8 +827,9 @@ def _tokenizer_config(path: str | Path | None, label: str) -> tuple[dict | None,
         return None, None
     try:
         return _read_json(path, label), None
-    except HubError as err:
-        return None, _unread_tokenizer(err.message.rstrip("."),
+    except HubError as err:  # vLLM reads a valid file of any size, a broken one not at all
+        oversized = Path(path).stat().st_size > MAX_CONFIG_BYTES
+        return None, _unread_tokenizer(err.message.rstrip("."), "" if oversized else
                                        " (vLLM cannot read that file either)")
 
 

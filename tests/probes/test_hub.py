@@ -799,3 +799,16 @@ def test_without_ambient_token_the_env_and_stored_login_are_never_sent(hub, tmp_
     own = run_client(hub.url, tmp_path / "fresh", "nvidia/Nemotron-H-56B-Base-8K",
                      token=TOKEN, ambient_token=False)
     assert own["source"]["origin"] == "hub"
+
+
+def test_an_oversized_tokenizer_config_is_not_called_unreadable_by_vllm(tmp_path):
+    # a model folder whose tokenizer_config.json is valid JSON over the 4 MB read limit:
+    # Headroom leaves it out, but vLLM reads it, so the note does not say vLLM cannot
+    (tmp_path / "config.json").write_bytes((FIXTURES / "openai__gpt-oss-20b.json").read_bytes())
+    (tmp_path / "tokenizer_config.json").write_text(
+        json.dumps({"tokenizer_class": "X", "pad": "x" * 4_100_000}))
+    problem = resolve_model(str(tmp_path)).tokenizer_problem
+    assert problem is not None and "not known" in problem
+    assert "vLLM cannot read that file either" not in problem
+    (tmp_path / "tokenizer_config.json").write_text("[1, 2]")
+    assert "vLLM cannot read that file either" in resolve_model(str(tmp_path)).tokenizer_problem
