@@ -625,9 +625,15 @@ def _from_cache(repo_id: str, revision: str | None, reason: str) -> ModelSource 
         return None
     sha = _snapshot_sha(config_path)
     quant_path = _cached_file(repo_id, QUANT_CONFIG_FILE, sha or revision)
+    tokenizer_label = f"cached {repo_id}/{TOKENIZER_CONFIG_FILE}"
     tokenizer, tokenizer_note = _tokenizer_config(
-        _cached_file(repo_id, TOKENIZER_CONFIG_FILE, sha or revision),
-        f"cached {repo_id}/{TOKENIZER_CONFIG_FILE}")
+        _cached_file(repo_id, TOKENIZER_CONFIG_FILE, sha or revision), tokenizer_label)
+    if tokenizer is None and tokenizer_note is None and try_to_load_from_cache(
+            repo_id, TOKENIZER_CONFIG_FILE, revision=sha or revision) is None:
+        # neither cached nor recorded absent (the hub's 404 leaves a no-exist marker): a
+        # cache filled before Headroom fetched the tokenizer's config, so its need is unknown
+        tokenizer_note = _unread_tokenizer(
+            f"{repo_id}/{TOKENIZER_CONFIG_FILE} is not in the local cache")
     return ModelSource(
         repo_id=repo_id,
         revision=revision,

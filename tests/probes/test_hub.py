@@ -812,3 +812,21 @@ def test_an_oversized_tokenizer_config_is_not_called_unreadable_by_vllm(tmp_path
     assert "vLLM cannot read that file either" not in problem
     (tmp_path / "tokenizer_config.json").write_text("[1, 2]")
     assert "vLLM cannot read that file either" in resolve_model(str(tmp_path)).tokenizer_problem
+
+
+def test_a_cache_without_the_tokenizer_config_says_its_need_is_unknown(hub, tmp_path):
+    # the hub's 404 leaves huggingface_hub's no-exist marker: known absent, nothing to say
+    run_client(hub.url, tmp_path, "openai/gpt-oss-20b")
+    cached = run_client(hub.url, tmp_path, "openai/gpt-oss-20b", offline=True)["source"]
+    assert cached["origin"] == "cache" and cached["tokenizer_problem"] is None
+    # a cache filled before the tokenizer's config was fetched (removed here by hand): the
+    # remote-code check cannot read it, and says so
+    run_client(hub.url, tmp_path, "acme/remote-tokenizer")
+    for cached_file in tmp_path.rglob("tokenizer_config.json"):
+        if "remote-tokenizer" in str(cached_file):
+            cached_file.unlink()
+    src = run_client(hub.url, tmp_path, "acme/remote-tokenizer", offline=True)["source"]
+    assert src["origin"] == "cache" and src["tokenizer_config"] is None
+    assert src["tokenizer_problem"] == (
+        "acme/remote-tokenizer/tokenizer_config.json is not in the local cache: its tokenizer "
+        "is not read, so whether vLLM needs --trust-remote-code for it is not known")
