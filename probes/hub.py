@@ -304,8 +304,7 @@ def _fetch_online(
         except RemoteEntryNotFoundError:
             tokenizer, tokenizer_note = None, None
         except Exception as exc:  # the config was read: a tokenizer fetch fails on its own
-            cause = exc.__cause__ if isinstance(exc, LocalEntryNotFoundError) else exc
-            status = cause.response.status_code if isinstance(cause, HfHubHTTPError) else None
+            cause, status = _unwrapped(exc)
             why = f"HTTP {status}" if status else type(cause).__name__
             tokenizer, tokenizer_note = None, _unread_tokenizer(
                 f"{tokenizer_label} could not be fetched ({why})")
@@ -469,14 +468,20 @@ def _run_with_deadline(
     )
 
 
+def _unwrapped(exc: Exception) -> tuple[Exception, int | None]:
+    """(the error hf_hub_download met, its HTTP status or None): hf_hub_download wraps 5xx and
+    connection errors in LocalEntryNotFoundError after its cache try."""
+    if isinstance(exc, LocalEntryNotFoundError) and isinstance(exc.__cause__, Exception):
+        exc = exc.__cause__
+    return exc, exc.response.status_code if isinstance(exc, HfHubHTTPError) else None
+
+
 def _mapped(
     exc: Exception, repo_id: str, revision: str | None, secret: str | None, limit_s: float
 ) -> Exception:
     """A HubError for a huggingface_hub / transport error; the error itself if unknown."""
     page = f"{constants.ENDPOINT}/{repo_id}"
-    if isinstance(exc, LocalEntryNotFoundError) and isinstance(exc.__cause__, Exception):
-        exc = exc.__cause__  # hf_hub_download wraps 5xx and connection errors after its cache try
-    status = exc.response.status_code if isinstance(exc, HfHubHTTPError) else None
+    exc, status = _unwrapped(exc)
     # NOTE: GatedRepoError subclasses RepositoryNotFoundError, so it is checked first.
     if isinstance(exc, GatedRepoError):
         if secret:
@@ -625,13 +630,14 @@ def _from_cache(repo_id: str, revision: str | None, reason: str) -> ModelSource 
         return None
     sha = _snapshot_sha(config_path)
     quant_path = _cached_file(repo_id, QUANT_CONFIG_FILE, sha or revision)
-    tokenizer_label = f"cached {repo_id}/{TOKENIZER_CONFIG_FILE}"
+    # a path, huggingface_hub's "known absent" marker (the hub's 404 leaves one), or None:
+    # neither, a cache filled before Headroom fetched the tokenizer's config (need unknown)
+    tokenizer_cached = try_to_load_from_cache(repo_id, TOKENIZER_CONFIG_FILE,
+                                              revision=sha or revision)
     tokenizer, tokenizer_note = _tokenizer_config(
-        _cached_file(repo_id, TOKENIZER_CONFIG_FILE, sha or revision), tokenizer_label)
-    if tokenizer is None and tokenizer_note is None and try_to_load_from_cache(
-            repo_id, TOKENIZER_CONFIG_FILE, revision=sha or revision) is None:
-        # neither cached nor recorded absent (the hub's 404 leaves a no-exist marker): a
-        # cache filled before Headroom fetched the tokenizer's config, so its need is unknown
+        tokenizer_cached if isinstance(tokenizer_cached, str) else None,
+        f"cached {repo_id}/{TOKENIZER_CONFIG_FILE}")
+    if tokenizer_cached is None:
         tokenizer_note = _unread_tokenizer(
             f"{repo_id}/{TOKENIZER_CONFIG_FILE} is not in the local cache")
     return ModelSource(
