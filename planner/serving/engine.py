@@ -461,11 +461,8 @@ def triton_mla_piecewise(spec: ModelSpec, rules: VllmRules, compute_capability: 
     cc = parse_capability(compute_capability) or (0, 0)
     off_flash = vendor == "amd" or cc[0] not in (0, 9, 10) or (
         cc[0] == 10 and not sm100_family(rules.version, cc))
-    mixers = [layer.mixer for layer in spec.layers]
     return (off_flash and rules.full_graphs and rules.version < TRITON_MLA_FULL_GRAPHS_FROM
-            and spec.compressed_attention is None
-            and bool(mixers) and all(isinstance(m, MlaMixer) for m in mixers)
-            and not is_sparse_mla(spec))
+            and is_dense_mla(spec))
 
 
 TRITON_MLA_PIECEWISE_NOTE = (
@@ -1230,6 +1227,15 @@ def is_sparse_mla(spec: ModelSpec) -> bool:
     """Whether the model has DeepSeek sparse-MLA layers (an indexer: DeepSeek-V3.2, GLM-5);
     looked up once per spec (cached by identity: the layers are walked once)."""
     return _SPARSE_MLA.get(spec, (), _has_indexer, spec)
+
+
+def is_dense_mla(spec: ModelSpec) -> bool:
+    """Whether every layer is MLA with no indexer, outside DeepSeek-V4's compressed attention:
+    the models vLLM's dense-MLA attention backends serve (triton_mla_piecewise,
+    mla_block.triton_mla_fallback)."""
+    mixers = [layer.mixer for layer in spec.layers]
+    return (spec.compressed_attention is None and bool(mixers)
+            and all(isinstance(m, MlaMixer) for m in mixers) and not is_sparse_mla(spec))
 
 
 def _has_indexer(spec: ModelSpec) -> bool:

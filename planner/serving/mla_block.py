@@ -9,7 +9,7 @@ holds (cdiv(max_model_len, block size) blocks).
 """
 
 from planner.model.spec import MlaMixer, ModelSpec
-from planner.serving.engine import DEFAULT_BLOCK_SIZE, DSV4_BLOCK, is_sparse_mla
+from planner.serving.engine import DEFAULT_BLOCK_SIZE, DSV4_BLOCK, is_dense_mla, is_sparse_mla
 from planner.serving.hardware import parse_capability
 from planner.serving.startup import dense_mla_backends
 from planner.serving.vllm_versions import TRITON_MLA_FULL_GRAPHS_FROM, Version, sm100_family
@@ -141,9 +141,7 @@ def triton_mla_fallback(spec: ModelSpec, block_size: int | None, version: Versio
     if block_size is None or not BACKEND_BLOCK_FROM <= version < TRITON_MLA_FULL_GRAPHS_FROM:
         return False
     cc = parse_capability(compute_capability) or (0, 0)
-    mixers = [layer.mixer for layer in spec.layers]
-    if (cc[0] not in (9, 10) or spec.compressed_attention is not None or not mixers
-            or not all(isinstance(m, MlaMixer) for m in mixers) or is_sparse_mla(spec)):
+    if cc[0] not in (9, 10) or not is_dense_mla(spec):
         return False
     listed = dense_mla_backends(version[1], cc[0] * 10 + cc[1])
     kv = VLLM_KV_DTYPE[kv_cache_dtype]
@@ -152,7 +150,7 @@ def triton_mla_fallback(spec: ModelSpec, block_size: int | None, version: Versio
         dtypes, capable = listed[backend]
         return capable and kv in dtypes and block_size % multiple == 0
 
-    qk_nope = {m.qk_nope_head_dim for m in mixers if isinstance(m, MlaMixer)}
+    qk_nope = {layer.mixer.qk_nope_head_dim for layer in spec.layers}
     return not ((takes("FLASHINFER_MLA", 32) and _flashinfer_nope(qk_nope, version))
                 or takes("CUTLASS_MLA", 128) or takes("FLASH_ATTN_MLA", 16)
                 or takes("FLASHMLA", 64))
