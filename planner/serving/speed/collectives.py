@@ -394,33 +394,38 @@ def _all_to_all_s(ctx: _Ctx, tokens: float) -> float:
     nodes of 8, 8/16 = (N - 1)/N), (m - 1)/EP go to its node's peers over the node's link;
     the two run side by side (NVLink and the NICs), so each direction costs the network's
     NCCL start-up + step and the slower of the two shares."""
-    dev = ctx.device
+    dev, net = ctx.device, ctx.net
     if not (ctx.dp > 1 and dev.moe is not None):
         return 0.0
-    ep = ctx.tp * ctx.dp
-    node_bw = dev.link.bandwidth_gbps * 1e9 * ctx.c.link_efficiency
     if not ctx.ep:
         gathered = tokens * ctx.hidden * dev.act_b * (ctx.dp - 1)
-        hop = dev.link if ctx.net is None else ctx.net
-        bw = node_bw if ctx.net is None else min(
-            node_bw, ctx.net.bandwidth_gbps * 1e9 * ctx.c.link_efficiency)
-        return 2 * ((hop.startup_us + hop.latency_us) * 1e-6 + gathered / bw)
+        hop = dev.link if net is None else net
+        bw = min(_rate(ctx, dev.link), _rate(ctx, hop))
+        return 2 * (_start_s(hop) + gathered / bw)
+    ep = ctx.tp * ctx.dp
     copies = tokens * dev.moe.experts_per_token * ctx.hidden * dev.act_b
-    if ctx.ep_node_ranks and ctx.net is not None:
-        m, net = ctx.ep_node_ranks, ctx.net
-        net_bw = net.bandwidth_gbps * 1e9 * ctx.c.link_efficiency
-        slower = max(copies * (m - 1) / ep / node_bw, copies * (ep - m) / ep / net_bw)
-        return 2 * ((net.startup_us + net.latency_us) * 1e-6 + slower)
-    return 2 * ((dev.link.startup_us + dev.link.latency_us) * 1e-6
-                + copies * (ep - 1) / ep / node_bw)
+    if ctx.ep_node_ranks and net is not None:
+        m = ctx.ep_node_ranks
+        slower = max(copies * (m - 1) / ep / _rate(ctx, dev.link),
+                     copies * (ep - m) / ep / _rate(ctx, net))
+        return 2 * (_start_s(net) + slower)
+    return 2 * (_start_s(dev.link) + copies * (ep - 1) / ep / _rate(ctx, dev.link))
+
+
+def _rate(ctx: _Ctx, link: LinkSpec) -> float:
+    """B/s a collective reaches over `link`: its bandwidth x the link efficiency."""
+    return link.bandwidth_gbps * 1e9 * ctx.c.link_efficiency
+
+
+def _start_s(link: LinkSpec) -> float:
+    """The NCCL start-up of one message over `link`: start-up + one step."""
+    return (link.startup_us + link.latency_us) * 1e-6
 
 
 def _p2p_s(ctx: _Ctx, link: LinkSpec, tokens: float) -> float:
     """One hop between pipeline stages over `link`: the hidden states of `tokens` tokens, one
     NCCL send (the link's NCCL start-up + one step)."""
-    bw = link.bandwidth_gbps * 1e9 * ctx.c.link_efficiency
-    return ((link.startup_us + link.latency_us) * 1e-6
-            + tokens * ctx.hidden * ctx.device.act_b / bw)
+    return _start_s(link) + tokens * ctx.hidden * ctx.device.act_b / _rate(ctx, link)
 
 
 def _pipeline_hops_s(ctx: _Ctx, tokens: float) -> float:
