@@ -29,6 +29,7 @@ NOTE: what flashinfer_b12x holds, read in the wheels:
   wrapper that pre-allocates per layer (fused_moe/experts/: only flashinfer_b12x_moe.py).
 """
 
+from planner.model.attention import cdiv
 from planner.serving.hardware import parse_capability
 from planner.serving.vllm_cli import VllmCli, invalid_choice
 from planner.serving.vllm_versions import Version, version_label
@@ -74,10 +75,6 @@ def moe_backend_refusal(backend: str, cli: VllmCli) -> str | None:
     return None
 
 
-def _up(value: int, multiple: int) -> int:
-    return -(-value // multiple) * multiple
-
-
 def b12x_workspace_bytes(num_experts: int, top_k: int, hidden: int, intermediate: int,
                          max_num_tokens: int) -> tuple[int, int, int]:
     """(static, dynamic, output) bytes one MoE layer's B12xMoEWrapper allocates (module NOTE).
@@ -99,14 +96,14 @@ def b12x_workspace_bytes(num_experts: int, top_k: int, hidden: int, intermediate
     rows = t * top_k
     dynamic = rows > STATIC_CUTOVER_ROWS
     s = max(1, min(rows, STATIC_CUTOVER_ROWS) if dynamic else rows)
-    scale_cols = _up(k // SF_BLOCK, 4)
-    static = (e * 4 + 2 * e * s * 4 + e * s * (k // 2) + e * _up(s, TILE) * scale_cols + 3 * 4
-              + 2 * e * 4 + max(e, s) * 4)
+    scale_cols = cdiv(k // SF_BLOCK, 4) * 4
+    static = (e * 4 + 2 * e * s * 4 + e * s * (k // 2) + e * cdiv(s, TILE) * TILE * scale_cols
+              + 3 * 4 + 2 * e * 4 + max(e, s) * 4)
     dyn = 0
     if dynamic:
-        tiles = _up(rows, TILE) // TILE + min(e, rows) - 1
+        tiles = cdiv(rows, TILE) + min(e, rows) - 1
         padded = tiles * TILE
-        tasks = tiles * max(1, -(-intermediate // TILE))
+        tasks = tiles * max(1, cdiv(intermediate, TILE))
         dyn = (2 * e * 4 + (e + 1) * 4 + 2 * padded * 4 + padded * (k // 2)
                + padded * scale_cols + 7 * 4 + 6 * tasks * 4 + tiles * 4)
     return static, dyn, t * k * 2
