@@ -369,14 +369,15 @@ def over_nodes(command: str, gpus: int, gpus_per_node: int, dp: int,
     world size above them ("World size (16) is larger than the number of available GPUs (8) in
     this node. If this is intentional and you are using: - ray, set
     '--distributed-executor-backend ray'. - multiprocessing, set '--nnodes' appropriately.",
-    vLLM 0.13.0 and 0.33.0 config/parallel.py). From the release whose CLI has --nnodes (0.12),
+    vLLM 0.13.0 and 0.33.0 config/parallel.py). From the release whose CLI has --nnodes (0.11.1),
     every node runs the same command with `--nnodes N --node-rank R --master-addr HEAD`, the
     others `--headless`; EngineArgs.create_engine_config then puts world / N consecutive ranks
     on each node and infers each node's data-parallel ranks (arg_utils.py, 0.13.0 and 0.33.0),
     so it reproduces the placement planned (node = rank // GPUs per node) only when the layout
     fills whole nodes (otherwise there is no command). With DP the replicas must also tile the
     nodes: --data-parallel-size-local is inferred as GPUs per node // replica GPUs (at least 1)
-    and ParallelConfig.nnodes_within_dp as nodes // (DP / that), so a replica that is neither a
+    and ParallelConfig.nnodes_within_dp as nodes // (DP / that) (the same code in the 0.11.1 and
+    0.11.2 wheels), so a replica that is neither a
     whole number to a node nor a whole number of nodes wide (TP=4 x PP=3 x DP=2 on 3 x 8) is
     refused by 0.33.0 ("nnodes (3) must be divisible by the number of data parallel node
     groups (2)") and started with 12 workers on an 8-GPU node by 0.12.0/0.13.0: no command.
@@ -419,7 +420,7 @@ def over_nodes(command: str, gpus: int, gpus_per_node: int, dp: int,
             return (), (f"No launch command: vLLM {cli.vllm_version} (no --nnodes) places each "
                         f"data-parallel replica within one node on Ray, and {dp} replicas of "
                         f"{gpus // dp} GPUs do not fit that way on {nodes} nodes of "
-                        f"{gpus_per_node}: vLLM 0.12 or later runs this layout (--nnodes).")
+                        f"{gpus_per_node}: vLLM 0.11.1 or later runs this layout (--nnodes).")
         ray += (f" --data-parallel-backend ray --data-parallel-size-local "
                 f"{replicas_per_node}")
     return (command + ray,), (

@@ -471,7 +471,7 @@ def block_size_refusal(block_size: int, cli: VllmCli) -> str | None:
 
 def block_size_choices(cli: VllmCli) -> tuple[int, ...]:
     """The --block-size values to offer under `cli`'s release, smallest first: the parser's
-    choices that block_size_refusal passes (0.9.1-0.11.0: 32-128; 0.12.0-0.17.0: 32-256),
+    choices that block_size_refusal passes (0.9.1-0.11.0: 32-128; 0.11.1-0.17.0: 32-256),
     without vLLM's default (DEFAULT_BLOCK_SIZE, 16), which these releases run as when it is
     not given (CUDA's check_and_update_config overrides both alike for MLA). A release whose
     parser takes any int (0.18.0 on, no choices in its fixture) is offered the last listed

@@ -292,14 +292,15 @@ SAMPLER_HOLDS_FORWARD_FROM: Version = (0, 9, 2)
 from the 0.9.2 wheel and profile_run keeps both through the dummy sampler; the 0.9.1 wheel
 returns the sampled rows only."""
 
-NNODES_CUSTOM_AR_OFF: tuple[Version, Version] = ((0, 12, 0), (0, 27, 0))
+NNODES_CUSTOM_AR_OFF: tuple[Version, Version] = ((0, 11, 1), (0, 27, 0))
 """NOTE: config/parallel.py ParallelConfig._verify_args sets disable_custom_all_reduce when
-nnodes > 1 ("Disabled the custom all-reduce since we are running on multi-node.") in the 0.12.0,
-0.13.0, 0.20.0, 0.21.0, 0.24.0, 0.25.0 and 0.26.0 wheels, so every TP group of a start-up over
-several nodes, those inside one node too, runs without vLLM's custom all-reduce (cuda_communicator
-.py: _ENABLE_CUSTOM_ALL_REDUCE); the 0.27.0 and 0.27.1 wheels drop it (custom_all_reduce.py
-checks each group's own nodes). 0.12 is the first CLI with --nnodes, which launch.over_nodes
-uses from there (older releases run several nodes on Ray, nnodes 1). [start, end)."""
+nnodes > 1 ("Disabled the custom all-reduce since we are running on multi-node.") in the
+0.11.1, 0.11.2, 0.12.0, 0.13.0, 0.20.0, 0.21.0, 0.24.0, 0.25.0 and 0.26.0 wheels, so every TP
+group of a start-up over several nodes, those inside one node too, runs without vLLM's custom
+all-reduce (cuda_communicator.py: _ENABLE_CUSTOM_ALL_REDUCE); the 0.27.0 and 0.27.1 wheels
+drop it (custom_all_reduce.py checks each group's own nodes). 0.11.1 is the first CLI with
+--nnodes, which launch.over_nodes uses from there (older releases run several nodes on Ray,
+nnodes 1). [start, end)."""
 
 SYMM_MEM_FROM: Version = (0, 11, 0)
 """NOTE: envs.py VLLM_ALLREDUCE_USE_SYMM_MEM defaults to "0" in the 0.10.2 wheel (the first
@@ -725,12 +726,10 @@ def vllm_rules(text: str) -> VllmRules:
 def covered_releases() -> tuple[str, ...]:
     """The releases to choose from, oldest first ('0.9.1' ... '0.33.0'; the app's list): each
     covered release with a command-line fixture (planner.serving.vllm_cli), one per patch
-    release before 0.11 and one per minor release from it. A later patch release of one of
-    them (--vllm-version 0.19.1) plans with its flags and rules: every rule above changes at
-    one of these releases but one, the KV tokens vLLM reports, from 0.20.1
-    (TOKENS_FROM_CONCURRENCY_FROM: the version given decides it), and one flag does not:
-    --block-size 256 is a choice from the 0.11.1 wheel, and 0.11.0's fixture, standing in for
-    0.11.1-0.11.2, refuses it."""
+    release before 0.11, one per minor release from it, and 0.11.1, whose parser is not
+    0.11.0's. A later patch release of one of them (--vllm-version 0.19.1) plans with its flags
+    and rules: every rule above changes at one of these releases but one, the KV tokens vLLM
+    reports, from 0.20.1 (TOKENS_FROM_CONCURRENCY_FROM: the version given decides it)."""
     return tuple(v for v in supported_versions()
                  if OLDEST_COVERED <= parse_version(v) <= NEWEST_COVERED)
 

@@ -1,5 +1,5 @@
 """The launch commands of a layout over several nodes: one `vllm serve` per node with vLLM's
---nnodes flags (0.12+), or Ray on older releases; none where vLLM could not place the ranks as
+--nnodes flags (0.11.1+), or Ray on older releases; none where vLLM could not place the ranks as
 planned. A single `vllm serve --tensor-parallel-size 16` on an 8-GPU node is refused by vLLM
 ("World size (16) is larger than the number of available GPUs (8) in this node", 0.33.0
 config/parallel.py), so the old one-line command never ran."""
@@ -119,8 +119,12 @@ def test_ray_replicas_wider_than_a_node_have_no_command() -> None:
     assert result.fits
     assert result.vllm_command is None and result.vllm_commands == []
     assert "each data-parallel replica within one node" in result.launch_note
-    # from 0.12 (--nnodes) every node runs its own command
-    assert len(_plan(QWEN_8B, tp=8, pp=2, dp=2, vllm_version="0.12.0", nodes=4).vllm_commands) == 4
+    assert "vLLM 0.11.1 or later runs this layout" in result.launch_note
+    # from 0.11.1 (--nnodes; engine/arg_utils.py of the 0.11.1 and 0.11.2 wheels) every node
+    # runs its own command
+    for version in ("0.11.1", "0.11.2", "0.12.0"):
+        assert len(_plan(QWEN_8B, tp=8, pp=2, dp=2, vllm_version=version,
+                         nodes=4).vllm_commands) == 4, version
 
 
 def test_replicas_that_straddle_nodes_have_no_nnodes_command() -> None:
@@ -141,10 +145,12 @@ def test_replicas_that_straddle_nodes_have_no_nnodes_command() -> None:
     assert len(_plan(QWEN_8B, tp=2, dp=8).vllm_commands) == 2
 
 
-@pytest.mark.parametrize(("version", "off"), [("0.11.0", False), ("0.12.0", True),
+@pytest.mark.parametrize(("version", "off"), [("0.11.0", False), ("0.11.1", True),
+                                              ("0.11.2", True), ("0.12.0", True),
                                               ("0.26.0", True), ("0.27.0", False)])
-def test_nnodes_turns_the_custom_all_reduce_off_in_0_12_to_0_26(version: str, off: bool) -> None:
-    # ParallelConfig._verify_args, 0.12.0-0.26.0 wheels: `if self.nnodes > 1:
+def test_nnodes_turns_the_custom_all_reduce_off_in_0_11_1_to_0_26(version: str,
+                                                                   off: bool) -> None:
+    # ParallelConfig._verify_args, 0.11.1-0.26.0 wheels: `if self.nnodes > 1:
     # self.disable_custom_all_reduce = True` ("Disabled the custom all-reduce since we are
     # running on multi-node"), for every TP group, those inside one node too; 0.27.0 drops it,
     # 0.11.0 runs several nodes on Ray (nnodes 1). TP=8 x DP=2 on 2 nodes of 8 H100 against

@@ -139,7 +139,8 @@ def test_fp4_weights_below_blackwell_load_through_marlin_and_the_plan_says_so() 
     for version in supported_versions():
         minimum = vllm_cli(version).quantization_min_capability["modelopt_fp4"]
         assert minimum == (80 if version in ("0.9.1", "0.9.2", "0.10.0", "0.10.1", "0.10.2",
-                                             "0.11.0", "0.12.0", "0.13.0") else 75), version
+                                             "0.11.0", "0.11.1", "0.12.0", "0.13.0")
+                          else 75), version
         assert errors(gpu=rtx3090, scheme=scheme("nvfp4"), cli=vllm_cli(version)) == []
     marlin = ("NVFP4 on NVIDIA GeForce RTX 3090 (compute capability 8.6) runs through vLLM's "
               "Marlin FP4 fallback: weights stay 4-bit, compute is 16-bit")
@@ -247,7 +248,9 @@ def test_block_sizes_the_release_refuses_do_not_plan() -> None:
             "64, 128, 256)") in p.errors
     assert ("vLLM 0.11.0: argument --block-size: invalid choice: 256 (choose from 1, 8, 16, "
             "32, 64, 128)") in planned("0.11.0", 256).errors
-    for version, block in (("0.12.0", 256), ("0.9.1", 128), ("0.19.0", 48), ("0.33.0", 272)):
+    # 0.11.1 added 256 (its fixture); 0.11.2's wheel parses as 0.11.1's and plans by it
+    for version, block in (("0.12.0", 256), ("0.11.1", 256), ("0.11.2", 256), ("0.9.1", 128),
+                           ("0.19.0", 48), ("0.33.0", 272)):
         p = planned(version, block)
         assert p.fits and f"--block-size {block}" in p.vllm_command, (version, block)
     # 8 is one of 0.13's choices, but no default CUDA backend runs it

@@ -169,7 +169,9 @@ def test_launch_command_passes_the_patch_releases_own_parser():
     # one fixture per patch release before 0.11 (their flags differ); 0.10.3 would take 0.10.2's
     assert vllm_cli("0.10.1").vllm_version == "0.10.1"
     assert vllm_cli("0.10.3").vllm_version == "0.10.2"
-    assert vllm_cli("0.11.2").vllm_version == "0.11.0"
+    # and 0.11.1's, whose parser is not 0.11.0's (--block-size 256, --kv-cache-dtype
+    # fp8_ds_mla); 0.11.2's wheel parses as 0.11.1's
+    assert vllm_cli("0.11.2").vllm_version == "0.11.1"
     p = _plan("openai/gpt-oss-120b", "h100-sxm", 2, "0.10.1", max_model_len=8192)
     assert p.vllm_command and command_problems(p.vllm_command, vllm_cli("0.10.1")) == []
     # --skip-mm-profiling arrives in 0.10.1, --kv-cache-memory-bytes in 0.10.2 (the wheels'

@@ -32,11 +32,12 @@ def test_default_is_the_newest_pypi_release_read():
 
 def test_the_releases_to_choose_from_are_the_fixtures_of_the_covered_range():
     # one fixture per patch release 0.9.1-0.10.2, one per minor release 0.11-0.33 (0.18.0's
-    # for its flags): 5 + 23 = 28, oldest first, the default the newest
+    # for its flags), and 0.11.1's, whose parser is not 0.11.0's: 5 + 23 + 1 = 29, oldest
+    # first, the default the newest
     releases = covered_releases()
-    assert releases[:6] == ("0.9.1", "0.9.2", "0.10.0", "0.10.1", "0.10.2", "0.11.0")
-    assert releases[5:] == tuple(f"0.{minor}.0" for minor in range(11, 34))
-    assert releases[-1] == DEFAULT_VLLM_VERSION and len(releases) == 28
+    assert releases[:7] == ("0.9.1", "0.9.2", "0.10.0", "0.10.1", "0.10.2", "0.11.0", "0.11.1")
+    assert releases[7:] == tuple(f"0.{minor}.0" for minor in range(12, 34))
+    assert releases[-1] == DEFAULT_VLLM_VERSION and len(releases) == 29
     for release in releases:  # each is planned under its own name
         assert vllm_rules(release).label == release
 
@@ -222,10 +223,12 @@ def test_an_uncovered_release_carries_the_release_that_may_stand_in():
 
 
 def test_a_patch_release_without_a_fixture_names_the_listed_release_standing_in():
-    # planner/serving/vllm_cli/ holds vllm-0.19.0.json and vllm-0.11.0.json, no 0.19.1 or
-    # 0.11.2: those plan with the .0 fixture; 0.10.2 and 0.19.0 have their own
+    # planner/serving/vllm_cli/ holds vllm-0.19.0.json and vllm-0.11.1.json, no 0.19.1 or
+    # 0.11.2: those plan with the newest fixture of their minor release up to them; 0.10.2,
+    # 0.11.1 and 0.19.0 have their own
     assert listed_stand_in(vllm_rules("0.19.1")) == "0.19.0"
-    assert listed_stand_in(vllm_rules("0.11.2")) == "0.11.0"
+    assert listed_stand_in(vllm_rules("0.11.2")) == "0.11.1"
+    assert listed_stand_in(vllm_rules("0.11.1")) is None
     assert listed_stand_in(vllm_rules("0.10.2")) is None
     assert listed_stand_in(vllm_rules("v0.19")) is None
 
