@@ -12,11 +12,13 @@ class of its own (`config_model_types`), the type it reads for a config.json wit
 (`architecture_model_types`), and the lowest transformers its wheel allows
 (`transformers_min`); transformers-X.json holds that transformers release's model types
 and tokenizer classes (tools/extract_transformers_model_types.py). One fixture
-per minor release (x.y.0) from 0.11 on, and 0.11.1's, whose parser is not 0.11.0's (--block-size
-256, --kv-cache-dtype fp8_ds_mla, transformers >= 4.56.0; the 0.11.2 wheel's fixture is 0.11.1's
-but for its name); before 0.11 one per patch release, whose engine oracles differ
-(planner.serving.v1_oracle). The other patch releases' wheels were extracted and compared: 0.14.1,
-0.17.1, 0.18.1, 0.19.1, 0.20.1, 0.20.2, 0.25.1 and 0.27.1 give their x.y.0's fixture.
+per minor release (x.y.0) from 0.11 on, and 0.11.1's, whose parser is not 0.11.0's
+(--block-size 256, --kv-cache-dtype fp8_ds_mla, --nnodes, transformers >= 4.56.0; the 0.11.2
+wheel's fixture is 0.11.1's but for its name), and 0.15.1's and 0.22.1's, whose registries add
+a model class (Step3p5ForCausalLM, MellumForCausalLM: remote_code_note); before 0.11 one per
+patch release, whose engine oracles differ (planner.serving.v1_oracle). The other patch
+releases' wheels were extracted and compared: 0.14.1, 0.17.1, 0.18.1, 0.19.1, 0.20.1,
+0.20.2, 0.25.1 and 0.27.1 give their x.y.0's fixture.
 Like the bundled catalog, they are package data.
 """
 

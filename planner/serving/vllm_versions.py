@@ -726,10 +726,11 @@ def vllm_rules(text: str) -> VllmRules:
 def covered_releases() -> tuple[str, ...]:
     """The releases to choose from, oldest first ('0.9.1' ... '0.33.0'; the app's list): each
     covered release with a command-line fixture (planner.serving.vllm_cli), one per patch
-    release before 0.11, one per minor release from it, and 0.11.1, whose parser is not
-    0.11.0's. A later patch release of one of them (--vllm-version 0.19.1) plans with its flags
-    and rules: every rule above changes at one of these releases but one, the KV tokens vLLM
-    reports, from 0.20.1 (TOKENS_FROM_CONCURRENCY_FROM: the version given decides it)."""
+    release before 0.11, one per minor release from it, and 0.11.1 (whose parser is not
+    0.11.0's), 0.15.1 and 0.22.1 (a model class more). A later patch release of one of them
+    (--vllm-version 0.19.1) plans with its flags and rules: every rule above changes at one
+    of these releases but one, the KV tokens vLLM reports, from 0.20.1
+    (TOKENS_FROM_CONCURRENCY_FROM: the version given decides it)."""
     return tuple(v for v in supported_versions()
                  if OLDEST_COVERED <= parse_version(v) <= NEWEST_COVERED)
 

@@ -293,3 +293,19 @@ def test_the_transformers_extractor_reads_the_skipped_model_types() -> None:
            "):\n    has_remote_code = False\n")
     assert skipped_with_flag(old) and not skipped_with_flag(new)
     assert not skipped_with_flag("x = 1\n")
+
+
+@pytest.mark.parametrize(("release", "patch", "arch", "model_type"), [
+    ("0.15.0", "0.15.1", "Step3p5ForCausalLM", "step3p5"),
+    ("0.22.0", "0.22.1", "MellumForCausalLM", "mellum")])
+def test_a_patch_release_that_adds_a_model_class_has_its_own_fixture(
+        release: str, patch: str, arch: str, model_type: str) -> None:
+    # the 0.15.1 wheel's registry.py _TEXT_GENERATION_MODELS and config.py _CONFIG_REGISTRY
+    # add Step3p5ForCausalLM / step3p5, the 0.22.1 wheel's MellumForCausalLM / mellum, which
+    # the x.y.0 wheels lack (tools/extract_vllm_cli.py of each wheel): a config with auto_map
+    # runs no repository code on the patch release, and needed --trust-remote-code before it
+    spec = parse_model_config(_config(model_type=model_type, architectures=[arch]))
+    assert remote_code_class(spec, vllm_cli(release)) == "modeling_acme.AcmeForCausalLM"
+    for version in (patch, patch[:-1] + "2"):  # a later patch plans by the newest fixture
+        assert vllm_cli(version).vllm_version == patch
+        assert remote_code_class(spec, vllm_cli(version)) is None, version

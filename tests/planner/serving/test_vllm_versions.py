@@ -32,12 +32,15 @@ def test_default_is_the_newest_pypi_release_read():
 
 def test_the_releases_to_choose_from_are_the_fixtures_of_the_covered_range():
     # one fixture per patch release 0.9.1-0.10.2, one per minor release 0.11-0.33 (0.18.0's
-    # for its flags), and 0.11.1's, whose parser is not 0.11.0's: 5 + 23 + 1 = 29, oldest
-    # first, the default the newest
+    # for its flags), and 0.11.1's, whose parser is not 0.11.0's, and 0.15.1's and 0.22.1's,
+    # whose registries add a model class: 5 + 23 + 3 = 31, oldest first, the default the newest
     releases = covered_releases()
-    assert releases[:7] == ("0.9.1", "0.9.2", "0.10.0", "0.10.1", "0.10.2", "0.11.0", "0.11.1")
-    assert releases[7:] == tuple(f"0.{minor}.0" for minor in range(12, 34))
-    assert releases[-1] == DEFAULT_VLLM_VERSION and len(releases) == 29
+    assert releases[:5] == ("0.9.1", "0.9.2", "0.10.0", "0.10.1", "0.10.2")
+    assert [r for r in releases[5:] if not r.endswith(".0")] == ["0.11.1", "0.15.1", "0.22.1"]
+    assert [r for r in releases[5:] if r.endswith(".0")] == [
+        f"0.{minor}.0" for minor in range(11, 34)]
+    assert releases == tuple(sorted(releases, key=parse_version))
+    assert releases[-1] == DEFAULT_VLLM_VERSION and len(releases) == 31
     for release in releases:  # each is planned under its own name
         assert vllm_rules(release).label == release
 
