@@ -683,7 +683,7 @@ def _performance(inputs: ReportInputs) -> list[str]:
     load = speed.load
     lines += [f"At {load.input_len:,} input and {load.output_len:,} output tokens per request, "
               f"{speed.concurrency} request(s) at once{load.together}"
-              + (f" (of {load.concurrency} asked: the KV cache binds)" if speed.kv_bound else "")
+              + (f" (of {load.concurrency} asked: {speed.cap_phrase})" if speed.kv_bound else "")
               + f"; {speed.kernel} kernels, {speed.link} link:", ""]
     lines += md_table(["Figure", "Value"], [
         ["Time to first token (TTFT)", f"{speed.ttft_ms:,.0f} ms"],

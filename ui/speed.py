@@ -77,7 +77,11 @@ def speed_metrics(est: SpeedEstimate) -> None:
     cols[3].metric("Tokens/s per request", f"{est.output_tokens_per_s_per_request:,.1f}")
     cols[4].metric("Prefill tokens/s", f"{est.prefill_tokens_per_s:,.0f}",
                    help="one request's prompt divided by its prefill time")
-    if est.kv_bound:
+    if est.seqs_bound:
+        st.caption(f"Concurrency capped at {est.concurrency:,} by max_num_seqs: vLLM runs at "
+                   f"most {est.kv_limited_concurrency:,} requests at once, and the KV cache "
+                   f"holds more {est.load.held_label}.")
+    elif est.kv_bound:
         st.caption(f"Concurrency capped at {est.concurrency:,}: the KV cache holds "
                    f"{est.kv_limited_concurrency:,} requests {est.load.held_label}.")
 

@@ -99,6 +99,18 @@ def test_concurrency_beyond_the_kv_cache_is_capped_and_said() -> None:
     assert any("Concurrency capped at" in c.value for c in at.caption)
 
 
+def test_a_cap_set_by_max_num_seqs_is_not_blamed_on_the_kv_cache() -> None:
+    # 4x L40S hold more than 256 requests of Qwen3-32B-FP8 at 1,024 + 512 tokens
+    # (tests/planner/serving/test_speed.py): vLLM's max_num_seqs, 256, caps 400
+    at = open_page(None, model="Qwen/Qwen3-32B-FP8", gpu="l40s", gpn="4", conc="400")
+    assert not at.exception
+    assert metric(at, "Output tokens/s at 256")
+    assert any(c.value.startswith("Concurrency capped at 256 by max_num_seqs: vLLM runs at "
+                                  "most 256 requests at once, and the KV cache holds more")
+               for c in at.caption)
+    assert not any("the KV cache holds 256" in c.value for c in at.caption)
+
+
 def test_sweep_by_throughput_within_a_tpot_target() -> None:
     at = open_page()
     at.selectbox(key="plan.sweep_objective").set_value("throughput").run()

@@ -186,3 +186,20 @@ def test_every_planning_command_takes_arrival(command: str) -> None:
     assert build_parser().parse_args([command, "--model", "m", *rest]).arrival == "staggered"
     args = build_parser().parse_args([command, "--model", "m", *rest, "--arrival", "burst"])
     assert args.arrival == "burst"
+
+
+def test_a_cap_set_by_max_num_seqs_is_named_in_plan_and_report(capsys) -> None:
+    """4x L40S hold more than 256 requests of Qwen3-32B-FP8 at 1,024 + 512 tokens (the pool's
+    blocks // 96 blocks each; tests/planner/serving/test_speed.py), so 400 asked are capped
+    by max_num_seqs 256, vLLM's default on a GPU under 70 GiB; the seed's 3090s cap 1,000 at
+    what their KV cache holds: 7,410 blocks at utilization 0.92 (118,560 tokens / 16) // 96
+    = 77."""
+    args = ["--model", "Qwen/Qwen3-32B-FP8", "--gpu", "l40s", "--gpus", "4", "--concurrency", "400"]
+    assert main(["plan", *args]) == 0
+    out = capsys.readouterr().out
+    assert ("  note: concurrency capped at 256 by max_num_seqs 256 per replica (the KV cache's"
+            in out)
+    assert main(["report", *args, "--date", "2026-01-01"]) == 0
+    assert "256 request(s) at once (of 400 asked: max_num_seqs binds)" in capsys.readouterr().out
+    assert main(["report", *SEED[1:], "--concurrency", "1000", "--date", "2026-01-01"]) == 0
+    assert "77 request(s) at once (of 1000 asked: the KV cache binds)" in capsys.readouterr().out

@@ -17,8 +17,9 @@ that clamps its output is estimated at the clamped output, with a note), or the 
 no bandwidth or compute figure (a custom GPU). Otherwise a SpeedEstimate: ttft_ms,
 tpot_ms, output_tokens_per_s (all requests), output_tokens_per_s_per_request,
 prefill_tokens_per_s, the concurrency actually served (capped at the KV-limited maximum,
-`kv_bound` says when that cap binds), and `terms` (planner.serving.plan.Term, each with its
-formula filled in).
+min(max_num_seqs, the requests the KV cache's blocks hold) x DP: `kv_bound` says when that cap
+binds, `seqs_bound` when max_num_seqs is the lower of the two), and `terms`
+(planner.serving.plan.Term, each with its formula filled in).
 
 This package holds the public entry (ServingLoad, SpeedEstimate, SpeedFigures, PlanFigures,
 estimate_speed, speed_figures, context_rule, SPEED_KEYS, SPEED_COLUMNS, speed_columns,
@@ -61,7 +62,7 @@ from planner.serving.speed.context import _Ctx, _device, _padded_moe
 from planner.serving.speed.kernels import KernelFamily
 from planner.serving.speed.stages import _stages
 from planner.serving.speed.step import _burst, _decode, _prefill
-from planner.serving.speed.terms import _speed_terms, release_caveats
+from planner.serving.speed.terms import _speed_terms, cap_phrase, release_caveats
 from planner.serving.vllm_versions import CLAMP_OUTPUT_FROM, vllm_rules
 from planner.text import counted
 
@@ -110,10 +111,13 @@ class SpeedEstimate(BaseModel):
 
     load: ServingLoad
     concurrency: int = Field(description="requests served at once (load, capped by KV)")
-    kv_limited_concurrency: int = Field(description="requests the KV cache holds (all "
-                                        "replicas), each holding input + half the output "
-                                        "tokens on average")
-    kv_bound: bool = Field(description="the KV cache capped the requested concurrency")
+    kv_limited_concurrency: int = Field(description="min(max_num_seqs, requests the KV cache "
+                                        "holds, each holding input + half the output tokens "
+                                        "on average) x DP replicas")
+    kv_bound: bool = Field(description="the KV-limited concurrency capped the requested one "
+                           "(seqs_bound says whether max_num_seqs or the KV cache set it)")
+    seqs_bound: bool = Field(description="the cap is max_num_seqs: the KV cache's blocks hold "
+                             "more requests")
     ttft_ms: float = Field(description="a served request's (admitted to a KV slot)")
     tpot_ms: float
     kv_wait_ms: float = Field(description="a client's mean wait for a KV slot before TTFT "
@@ -128,6 +132,12 @@ class SpeedEstimate(BaseModel):
     link: str
     terms: list[Term]
     notes: list[str]
+
+    @property
+    def cap_phrase(self) -> str:
+        """Which limit capped the requested concurrency: "max_num_seqs binds" or "the KV cache
+        binds" (meaningful where kv_bound)."""
+        return cap_phrase(self.seqs_bound)
 
 
 class PlanFigures(NamedTuple):
@@ -155,6 +165,7 @@ class SpeedFigures(NamedTuple):
     concurrency: int
     kv_limited_concurrency: int
     kv_bound: bool
+    seqs_bound: bool
     ttft_ms: float
     tpot_ms: float
     kv_wait_ms: float
@@ -222,6 +233,7 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
         held_blocks = ctx.held_blocks[held] = held_request_blocks(request, held)
     kv_limit = max(1, min(p.max_num_seqs, p.num_gpu_blocks // held_blocks)) * dp
     conc = min(load.concurrency, kv_limit)
+    seqs_bound = conc < load.concurrency and p.max_num_seqs < p.num_gpu_blocks // held_blocks
     per_replica = cdiv(conc, dp)
     context = load.input_len + load.output_len / 2
     tpot_base, parts, slowest = _decode(ctx, per_replica, context)
@@ -243,6 +255,7 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
     aggregate = conc / (tpot + ttft / load.output_len)
     figures = SpeedFigures(
         concurrency=conc, kv_limited_concurrency=kv_limit, kv_bound=conc < load.concurrency,
+        seqs_bound=seqs_bound,
         ttft_ms=ttft * 1e3, tpot_ms=tpot * 1e3, kv_wait_ms=kv_wait * 1e3,
         output_tokens_per_s=aggregate, output_tokens_per_s_per_request=1 / tpot,
         prefill_tokens_per_s=load.input_len / prefill_s, decode_step_ms=tpot_base * 1e3,
@@ -252,12 +265,13 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
         return figures
     terms = _speed_terms(ctx, slowest, load, conc, kv_limit, per_replica, context, parts,
                          tpot_base, interference, prefill_s, marginal_s, chunks, tpot, ttft,
-                         kv_wait, aggregate, softmax_s, burst, (p.num_gpu_blocks, held_blocks))
+                         kv_wait, aggregate, softmax_s, burst, (p.num_gpu_blocks, held_blocks),
+                         seqs_bound)
     return SpeedEstimate(load=load, **figures._asdict(), kernel=ctx.device.family,
                          link=ctx.device.link.kind, terms=terms,
                          notes=[clamp] * bool(clamp) + _notes(
-                             ctx, request.engine, load, p, conc, kv_limit, held, held_blocks,
-                             kv_wait))
+                             ctx, request.engine, load, p, conc, held, held_blocks, kv_wait,
+                             seqs_bound))
 
 
 class ContextRule(NamedTuple):
@@ -300,17 +314,20 @@ def context_rule(load: ServingLoad, max_model_len: int, vllm_version: str) -> Co
 
 
 def _notes(ctx: _Ctx, s: EngineSettings, load: ServingLoad, p: PlanSummary | PlanFigures,
-           conc: int, kv_limit: int, held: int, held_blocks: int, kv_wait: float
+           conc: int, held: int, held_blocks: int, kv_wait: float, seqs_bound: bool
            ) -> list[str]:
-    """An estimate's notes: the KV cache's cap on the concurrency, the MoE fallback kernel,
+    """An estimate's notes: the cap on the concurrency (max_num_seqs or the KV cache), the MoE
+    fallback kernel,
     what runs between nodes, the release's caveats and what is not modelled (an explicit
     --moe-backend, MTP drafting)."""
     notes = []
     if conc < load.concurrency:
-        notes.append(f"concurrency capped at {conc}: the KV cache's {p.num_gpu_blocks:,} "
-                     f"blocks per replica hold {kv_limit // ctx.dp} requests of {held:,} "
-                     f"tokens ({held_blocks:,} blocks each; prompt + half the output, held on "
-                     "average); a client waits "
+        pool = (f"the KV cache's {p.num_gpu_blocks:,} blocks per replica hold "
+                f"{max(1, p.num_gpu_blocks // held_blocks):,} requests of {held:,} tokens "
+                f"({held_blocks:,} blocks each; prompt + half the output, held on average)")
+        why = (f" by max_num_seqs {p.max_num_seqs:,} per replica ({pool})" if seqs_bound
+               else f": {pool}")
+        notes.append(f"concurrency capped at {conc}{why}; a client waits "
                      f"{kv_wait:,.1f} s for a slot on average (kv_wait, not in TTFT)")
     if ctx.wna16:
         notes.append(f"MoE experts run the Triton WNA16 fallback: expert reads x "

@@ -203,13 +203,20 @@ def _part_rates(dev: _Device) -> str:
             f"{dev.lm_head_flops / 1e12:,.1f} TFLOP/s, each module at its own format's rate")
 
 
+def cap_phrase(seqs_bound: bool) -> str:
+    """Which limit caps a load's concurrency at the KV-limited concurrency, min(max_num_seqs,
+    the requests the KV cache's blocks hold): "max_num_seqs binds" or "the KV cache binds"."""
+    return "max_num_seqs binds" if seqs_bound else "the KV cache binds"
+
+
 def _speed_terms(ctx: _Ctx, s, load, conc, kv_limit, per_replica, context, parts,
                  tpot_base, interference, prefill_s, marginal_s, chunks, tpot, ttft,
-                 kv_wait, aggregate, softmax_s, burst, blocks) -> list[Term]:
+                 kv_wait, aggregate, softmax_s, burst, blocks, seqs_bound) -> list[Term]:
     """The speed figures with their formulas in the model's own numbers, the decode terms in
     `s`'s, the slowest stage (step._decode: the one whose parts they show); `burst`: _burst's
     (mean seconds, steps) when the requests arrive together, else None; `blocks`: (the pool's
-    blocks per replica, the blocks one request holds at load.held_tokens)."""
+    blocks per replica, the blocks one request holds at load.held_tokens); `seqs_bound`: the
+    cap on the concurrency is max_num_seqs, not the KV cache (cap_phrase)."""
     dev = ctx.device
     c = ctx.c
     eff, kv_eff = c.bandwidth_efficiency[dev.family], c.kv_bandwidth_efficiency
@@ -296,7 +303,7 @@ def _speed_terms(ctx: _Ctx, s, load, conc, kv_limit, per_replica, context, parts
               f"min(max_num_seqs, {blocks[0]:,} KV blocks // {blocks[1]:,} blocks per request "
               f"holding {load.input_len:,} in + {load.output_len:,} / 2 out on average) x DP "
               f"{ctx.dp} = {kv_limit}; served {conc} of {load.concurrency} asked",
-              "the KV cache binds" if conc < load.concurrency else ""),
+              cap_phrase(seqs_bound) if conc < load.concurrency else ""),
         _term("decode_weights", "Decode: weight read per stage step", parts["weights"] * 1e3,
               "ms", f"({s.dense_bytes / 1e9:.3f} GB dense{touched}) / "
               f"{_capped(ctx, f'{bw} x {eff:.3f} {dev.family} efficiency{moe_eff}', eff)} = "
