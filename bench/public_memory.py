@@ -59,13 +59,16 @@ and the CUDA graphs ("Graph capturing finished ... took", else vLLM's estimate).
 
 
 def setup(run: dict) -> Setup:
-    """The config, GPU preset and vLLM release a run is planned with, and what it assumes."""
+    """The config, GPU preset and vLLM release a run is planned with, and what it assumes.
+    The run is planned with the version its log prints (a patch release can carry a rule:
+    TOKENS_FROM_CONCURRENCY_FROM is 0.20.1) and grouped by `vllm_release` in the splits."""
     source = run["source"]
     notes = [f"source: {source.get('url') or 'find_string id ' + source['find_string_id']}"]
     if run["stand_in"]:
         notes.append(f"stand-in config: {run['stand_in']}")
     notes.append(f"GPU: {run['gpu_reason']}")
     label = vllm_rules(run["vllm_release"]).label
+    version = vllm_rules(run["vllm_version"]).label if run["vllm_version"] else label
     if run["vllm_version"] != run["vllm_release"]:
         notes.append(f"vLLM {run['vllm_version'] or 'not printed'}: {run['version_reason']}")
     if run["gpu_memory_utilization"] is None:
@@ -84,7 +87,7 @@ def setup(run: dict) -> Setup:
         engine.append(("moe_backend", run["moe_backend"]))
     if run["notes"]:
         notes.append(run["notes"])
-    return Setup(run["config"], run["gpu"], label, label, tuple(notes), tuple(engine))
+    return Setup(run["config"], run["gpu"], version, label, tuple(notes), tuple(engine))
 
 
 def plan_run(run: dict) -> tuple[dict, float | None]:

@@ -98,6 +98,21 @@ def test_public_memory_runs_plan_and_readme_quotes_the_count() -> None:
             ) in bench
 
 
+def test_a_run_is_planned_with_the_patch_release_its_log_prints() -> None:
+    """vLLM prints "GPU KV cache size" as int(max concurrency x max_model_len) from the 0.20.1
+    wheel on (_report_kv_cache_config): the 0.20.2 Gemma-4 start-up logs 984,297 tokens
+    = 30.04x x 32,768, not num_blocks // groups x block size (its two page groups halve that)."""
+    from bench.public_memory import plan_run, setup
+
+    run = next(r for r in MEMORY_RUNS["runs"]
+               if r["id"] == "clinician-copilot-h200-gemma4-26b-a4b-it-32k")
+    assert (run["vllm_release"], setup(run).version) == ("0.20.0", "0.20.2")
+    row, _ = plan_run(run)
+    tokens = row["terms"]["kv_tokens"]
+    assert tokens["logged"] == 984_297
+    assert abs(tokens["planned"] / 984_297 - 1) < 0.001
+
+
 @needs_shared
 def test_public_speed_runs_plan_and_readme_quotes_the_medians() -> None:
     from bench.public_speed import evaluate, stats
