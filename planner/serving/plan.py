@@ -248,6 +248,12 @@ class Plan(PlanSummary):
         return self.launch_note + fix
 
     engine: EngineSettings
+    vllm_release: str = Field(
+        default="", description="the vLLM release whose rules planned it, as Headroom reads "
+        "engine.vllm_version (which echoes the text given): 'v0.19.1+cu128' -> '0.19.1', "
+        "'0.19' -> '0.19.0', '0.10.1.1' -> '0.10.1' (vllm_versions.vllm_rules(...).label). A "
+        "patch release without a command-line fixture is checked against its listed one's flags "
+        "(0.19.1: 0.19.0's; vllm_versions.listed_stand_in)")
     gpu_name: str
     params_total: int
     params_active: int
@@ -1301,6 +1307,7 @@ def plan(request: PlanRequest) -> Plan:
         model_runner_reason=r.runner[1],
         v2_warm_restart_available_kv_bytes=warm.kv_cache_bytes if warm else None,
         engine=s,
+        vllm_release=vllm_rules(s.vllm_version).label,
         gpu_name=r.gpu_name,
         params_total=params.total,
         params_active=params.active,

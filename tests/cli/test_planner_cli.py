@@ -904,3 +904,16 @@ def test_an_unreadable_tokenizer_config_is_said_on_stderr(model_dir, capsys):
     (model_dir / "tokenizer_config.json").write_text("{}")
     assert "tokenizer is not read" not in run_main(
         capsys, "plan", "--model", str(model_dir), "--gpu", "rtx-4090", "--gpus", "1")[2]
+
+
+@pytest.mark.parametrize(("given", "release"), [("v0.19.1+cu128", "0.19.1"), ("0.19", "0.19.0"),
+                                                ("0.10.1.1", "0.10.1"), ("0.33.0", "0.33.0")])
+def test_plan_json_says_which_release_planned_it(capsys, given: str, release: str) -> None:
+    # engine.vllm_version echoes the text given (a contract); vllm_release is the release it
+    # names, as pip spells it: a local build label (+cu128) and a leading v dropped, a minor
+    # release given alone is its .0, a post release (0.10.1.1) a fix of its release
+    code, out, _ = run_main(capsys, "plan", "--model", "Qwen/Qwen3-8B", "--gpu", "h100-sxm",
+                            "--max-model-len", "8192", "--vllm-version", given, "--json")
+    data = json.loads(out)
+    assert code == 0 and data["engine"]["vllm_version"] == given
+    assert data["vllm_release"] == release
