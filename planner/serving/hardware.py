@@ -1170,19 +1170,52 @@ _NAME_MATCH_MEMORY_TOLERANCE = 0.10
 def match_gpu_name(nvml_name: str, memory_total_bytes: int) -> GpuSpec:
     """The preset for an NVML name, else a custom GpuSpec built from the measured total.
 
-    The preset keeps its curated figures; the measured total is used only to refuse a
-    match whose memory is clearly another product (see the NOTE above).
+    The preset keeps its identity (name, compute capability, formats, link, the name and
+    size vLLM's batch defaults read) and plans the measured total (with_memory_total): vLLM
+    takes its budget from the CUDA total of the GPU it runs on, which is not always the
+    preset's (an RTX 4090 prints 23.64 GiB on native Linux, 23.99 GiB under WSL2 and 23.52
+    GiB on another host: bench/public_memory_runs.json). The measured total also refuses a
+    match whose memory is clearly another product (see the NOTE above). A unified-memory
+    part keeps the preset's total: NVML gives it none (GB10), so what an audit passes is
+    not CUDA's total.
     """
     for key in _BY_SPELLING.get(_compact(nvml_name), ()):
         gpu = GPU_PRESETS[key]
         gap = abs(gpu.memory_total_bytes - memory_total_bytes) / gpu.memory_total_bytes
-        if gpu.unified_memory or gap <= _NAME_MATCH_MEMORY_TOLERANCE:
+        if gpu.unified_memory or memory_total_bytes == gpu.memory_total_bytes:
             return gpu
+        if gap <= _NAME_MATCH_MEMORY_TOLERANCE:
+            return with_memory_total(gpu, memory_total_bytes, "measured")
     return custom_gpu(
         memory_total_bytes,
         name=nvml_name.strip() or "Unnamed GPU",
         notes=f"measured by audit; no preset for {nvml_name!r} at this memory size",
     )
+
+
+def with_memory_total(gpu: GpuSpec, memory_total_bytes: int,
+                      how: Literal["given", "measured"]) -> GpuSpec:
+    """A preset's model with another CUDA total (bytes), given by the user or measured by an
+    audit: the preset's identity kept, the budget from this total; the label and source
+    say where the total came from."""
+    gib = memory_total_bytes / GIB
+    return gpu.model_copy(update={
+        "memory_total_bytes": memory_total_bytes,
+        "memory_label": f"{gib:.2f} GiB ({how})",
+        "source": f"{gpu.source}; memory as {how} ({gib:.2f} GiB)"})
+
+
+def memory_total_note(gpu: GpuSpec) -> str:
+    """Where a preset model's total comes from when it is not the preset's, in bytes too (a
+    measured total may round to the preset's GiB figure): "total 23.57 GiB (measured) =
+    25,308,430,336 B, where the rtx-3090 preset holds 25,308,094,792 B (23.57 GiB)"; empty
+    for a preset as it is and for a GPU of no preset."""
+    preset = GPU_PRESETS.get(gpu.key)
+    if preset is None or preset.memory_total_bytes == gpu.memory_total_bytes:
+        return ""
+    return (f"total {gpu.memory_label} = {gpu.memory_total_bytes:,} B, where the {gpu.key} "
+            f"preset holds {preset.memory_total_bytes:,} B "
+            f"({preset.memory_total_bytes / GIB:.2f} GiB)")
 
 
 def custom_gpu(
@@ -1251,10 +1284,7 @@ def preset_cluster(
         if not 0 < memory_total_bytes < MAX_MEMORY_TOTAL_BYTES:
             raise HardwareError(f"GPU memory must be between 1 byte and 1 TiB, got "
                                 f"{memory_total_bytes} bytes")
-        gpu = gpu.model_copy(update={
-            "memory_total_bytes": memory_total_bytes,
-            "memory_label": f"{memory_total_bytes / GIB:.2f} GiB (given)",
-            "source": f"{gpu.source}; memory as given ({memory_total_bytes / GIB:.2f} GiB)"})
+        gpu = with_memory_total(gpu, memory_total_bytes, "given")
     if not 1 <= gpus_per_node <= MAX_GPUS_PER_NODE:
         raise HardwareError(f"gpus_per_node must be 1..{MAX_GPUS_PER_NODE}, got {gpus_per_node}")
     if nodes < 1:

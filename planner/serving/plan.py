@@ -49,7 +49,7 @@ from planner.serving.engine import (
     triton_mla_piecewise,
 )
 from planner.serving.engines import VLLM, Engine, Overheads, Worker
-from planner.serving.hardware import ClusterSpec, GpuSpec, parse_capability
+from planner.serving.hardware import ClusterSpec, GpuSpec, memory_total_note, parse_capability
 from planner.serving.launch import (
     Launch,
     launch,
@@ -1590,7 +1590,9 @@ def _terms(st: _Setup, bind: RankMemory, out: _Outcome, warm: _WarmRestart | Non
     terms = [
         _term("budget", "Budget (total x utilization)", bind.budget_bytes, "B",
               f"ceil({_gib(bind.total_bytes)} x {s.gpu_memory_utilization:g}) = "
-              f"{_gib(bind.budget_bytes)}", "gpu_memory_utilization is a fraction of TOTAL memory"),
+              f"{_gib(bind.budget_bytes)}", "; ".join(filter(None, (
+                  "gpu_memory_utilization is a fraction of TOTAL memory",
+                  memory_total_note(_node(st.cluster, bind.node).gpu))))),
         _term("weights", "Weights on the binding GPU", bind.weights_bytes, "B",
               _weights_formula(st, bind)),
         _term("activation", "Profile-run activation peak", bind.activation_bytes, "B", act_formula,

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from planner.catalog import catalog_spec
+from planner.serving.engine import EngineSettings
+from planner.serving.hardware import preset_cluster
+from planner.serving.layout import ParallelLayout
+from planner.serving.plan import PlanRequest, plan
 from probes.cluster import (
     cluster_and_notes,
     repeated_machine,
@@ -15,7 +20,10 @@ from probes.snapshot import HardwareSnapshot, SnapshotError
 
 MIB = 1 << 20
 # planner preset: RTX 3090 CUDA total 23.57 GiB = round(23.57 * 2**30) = 25,308,094,792 B
-RTX3090_CUDA_TOTAL = 25_308_094_792
+RTX3090_PRESET_TOTAL = 25_308_094_792
+# the fixture's NVML figures: total 24,576 MiB less 440 MiB reserved = 24,136 MiB
+# = 24,136 x 1,048,576 = 25,308,430,336 B, what CUDA reports and the plan budgets
+RTX3090_CUDA_TOTAL = 25_308_430_336
 
 
 def renamed(snap: HardwareSnapshot, hostname: str, **gpu_changes: object) -> HardwareSnapshot:
@@ -33,6 +41,32 @@ def test_two_3090_nodes(rig: HardwareSnapshot) -> None:
     assert node.pcie_topology == "NODE"  # worst of PIX/PXB/NODE on the board
     assert node.memory_used_bytes == (MIB,) * 8  # 1 MiB used per idle GPU
     assert cluster.source == "snapshots: rig-3090x8, node2"
+
+
+def test_a_snapshot_plans_its_measured_total_with_the_presets_identity(
+        rig: HardwareSnapshot) -> None:
+    engine = EngineSettings(vllm_version="0.19", gpu_memory_utilization=0.9,
+                            max_model_len=8192)
+
+    def plan_on(cluster):
+        return plan(PlanRequest(model=catalog_spec("Qwen/Qwen3-8B"), cluster=cluster,
+                                layout=ParallelLayout(tp=8), engine=engine))
+
+    audited, preset = plan_on(snapshots_to_cluster([rig])), plan_on(preset_cluster("rtx-3090", 8))
+    # vLLM's request_memory: ceil(total x 0.9); 25,308,430,336 x 0.9 = 22,777,587,302.4
+    # and the preset's 25,308,094,792 x 0.9 = 22,777,285,312.8
+    assert audited.per_gpu[0].total_bytes == RTX3090_CUDA_TOTAL
+    assert preset.per_gpu[0].total_bytes == RTX3090_PRESET_TOTAL
+    assert audited.per_gpu[0].budget_bytes == 22_777_587_303
+    assert preset.per_gpu[0].budget_bytes == 22_777_285_313
+    # no other term reads the total: the pool grows by the budgets' difference, 301,990 B
+    assert audited.kv_cache_bytes_per_gpu - preset.kv_cache_bytes_per_gpu == 301_990
+    # the preset's identity: vLLM's small-GPU batch defaults (2048 / 256) as on the preset
+    assert audited.vllm_command == preset.vllm_command
+    budget = next(t for t in audited.terms if t.key == "budget")
+    assert budget.note.endswith("total 23.57 GiB (measured) = 25,308,430,336 B, where the "
+                                "rtx-3090 preset holds 25,308,094,792 B (23.57 GiB)")
+    assert "preset" not in next(t for t in preset.terms if t.key == "budget").note
 
 
 def test_mixed_models_across_nodes_plan_for_the_smallest(rig: HardwareSnapshot) -> None:
@@ -122,13 +156,13 @@ def test_a_machine_given_twice_is_named_with_both_files(rig: HardwareSnapshot) -
 
 
 def test_memory_used_above_the_total_names_the_field_not_pydantic(rig: HardwareSnapshot) -> None:
-    # 2 x the 3090's 25,308,094,792 B in use: the message was pydantic's whole repr
+    # 2 x the 3090's 25,308,430,336 B in use: the message was pydantic's whole repr
     # ("1 validation error for NodeSpec Value error, ... [type=value_error, input_value=...")
     with pytest.raises(SnapshotError) as caught:
-        snapshots_to_cluster([renamed(rig, "rig-3090x8", memory_used_bytes=2 * 25_308_094_792)])
+        snapshots_to_cluster([renamed(rig, "rig-3090x8", memory_used_bytes=2 * 25_308_430_336)])
     assert str(caught.value) == (
-        "rig-3090x8: cannot plan for this node (memory_used_bytes 50616189584 is outside "
-        "0..25308094792)")
+        "rig-3090x8: cannot plan for this node (memory_used_bytes 50616860672 is outside "
+        "0..25308430336)")
 
 
 def test_an_impossible_gpu_memory_names_the_node(rig: HardwareSnapshot) -> None:

@@ -298,10 +298,31 @@ def test_gb10_matches_by_name_without_a_memory_total() -> None:
     assert match_gpu_name("NVIDIA GB10", 128_501_256_192).key == "dgx-spark-gb10"
 
 
+def test_a_measured_total_is_planned_with_the_presets_identity() -> None:
+    # WSL2 RTX 4090: vLLM 0.27.1 prints 'Free memory on device (22.45/23.99 GiB)' (find_string
+    # id 61815222665, bench/public_memory_runs.json) where the preset holds native Linux's
+    # 23.64 GiB; vLLM budgets the total it reads. 23.99 GiB = 25,769,803,776 - 10,737,418.24
+    # = 25,759,066,357.76 -> 25,759,066,358 B.
+    measured = 25_759_066_358
+    gpu, preset = match_gpu_name("NVIDIA GeForce RTX 4090", measured), GPU_PRESETS["rtx-4090"]
+    assert gpu.memory_total_bytes == measured
+    assert gpu.memory_label == "23.99 GiB (measured)"
+    assert gpu.source == preset.source + "; memory as measured (23.99 GiB)"
+    # everything else is the preset's: vLLM's batch defaults read the name and size, the
+    # formats and kernels the compute capability, the link the preset's default
+    assert gpu.model_dump(exclude={"memory_total_bytes", "memory_label", "source"}) == \
+        preset.model_dump(exclude={"memory_total_bytes", "memory_label", "source"})
+
+
+def test_the_presets_own_total_keeps_the_preset() -> None:
+    preset = GPU_PRESETS["rtx-4090"]
+    assert match_gpu_name("NVIDIA GeForce RTX 4090", preset.memory_total_bytes) is preset
+
+
 @given(name=st.text(max_size=40), total=st.integers(min_value=1, max_value=TIB - 1))
 def test_match_gpu_name_always_answers(name: str, total: int) -> None:
     gpu = match_gpu_name(name, total)
-    assert gpu.memory_total_bytes == total or gpu.key in GPU_PRESETS
+    assert gpu.memory_total_bytes == total or GPU_PRESETS[gpu.key].unified_memory
 
 
 @pytest.mark.parametrize("total", [0, -1, TIB, 2 * TIB])
