@@ -125,7 +125,8 @@ def marlin_moe_workspace_bytes(s: Dsv4Shape, moe_tp: int, tokens: int, act_b: in
     tokens) asks get_simultaneous for max(workspace13, output) and workspace2, whose shapes
     are experts/marlin_moe.py MarlinExperts.workspace_shapes: workspace13 M x top_k x max(N,
     K), workspace2 M x top_k x max(2N, K), output M x K, in the activation dtype; N is the
-    expert intermediate per partition (whole under expert parallelism, / TP otherwise), K the
+    expert intermediate per partition (whole under expert parallelism, else / tp x dp:
+    FusedMoEParallelConfig.make flattens TP across DP, fused_moe/config.py), K the
     hidden size, both rounded up for Marlin. Same code in the 0.21.0-0.25.0 wheels. With
     data parallelism and EP vLLM gathers every DP rank's tokens before the experts; Headroom
     plans DP replicas as independent engines, so M stays one worker's batch.
@@ -139,8 +140,8 @@ def marlin_moe_workspace_bytes(s: Dsv4Shape, moe_tp: int, tokens: int, act_b: in
 def dsv4_activation(s: Dsv4Shape, tp: int, tokens: int, max_model_len: int, act_b: int,
                     sampler_bytes: int, moe_tp: int, marlin: bool) -> tuple[int, str]:
     """Profile-run activation peak of one worker (bytes) and its formula; moe_tp splits each
-    routed expert's intermediate (1 under expert parallelism), marlin says whether the
-    experts run on Marlin (dsv4_marlin)."""
+    routed expert's intermediate (ParallelLayout.expert_tp: tp x dp, 1 under expert
+    parallelism), marlin says whether the experts run on Marlin (dsv4_marlin)."""
     t = tokens
     padded = 64 if s.heads // tp <= 64 else 128
     streams = t * (s.hc_mult + 1) * s.hidden * act_b

@@ -861,7 +861,7 @@ def activation_bytes(
     tp: int,
     act_bytes: int,
     max_model_len: int = 0,
-    ep: bool = False,
+    expert_tp: int = 1,
     compute_capability: str = "",
     sort_sampler: bool = False,
     holds_forward: bool = True,
@@ -871,12 +871,13 @@ def activation_bytes(
     moe_workspace: int = 0,
 ) -> tuple[int, str]:
     """Profile-run activation peak of one worker, with its formula filled in (DeepSeek-V4:
-    planner.serving.activation_dsv4, its sampler from the fit's sampler term; `ep` and
-    `compute_capability` pick its MoE kernel's split and workspace; `sort_sampler` and
-    `holds_forward`: vllm_versions.TRITON_TOP_K_TOP_P_FROM, SAMPLER_HOLDS_FORWARD_FROM;
-    `mm_profiling`: the profile run includes the vision encoder's (encoder_profile, on the
-    first stage of a model with one, and on every stage with `encoder_every_stage`; vLLM
-    without --skip-mm-profiling; `encoder_rules`: the release's, vllm_versions.encoder_rules);
+    planner.serving.activation_dsv4, its sampler from the fit's sampler term; `expert_tp` (the
+    ranks each routed expert is sliced over: ParallelLayout.expert_tp, tp x dp without EP, 1
+    with it) and `compute_capability` pick its MoE kernel's split and workspace; `sort_sampler`
+    and `holds_forward`: vllm_versions.TRITON_TOP_K_TOP_P_FROM, SAMPLER_HOLDS_FORWARD_FROM;
+    `mm_profiling`: the profile run includes the vision encoder's (encoder_profile, on the first
+    stage of a model with one, and on every stage with `encoder_every_stage`; vLLM without
+    --skip-mm-profiling; `encoder_rules`: the release's, vllm_versions.encoder_rules);
     `moe_workspace`: what the MoE backend allocates in the decoder's dummy run and keeps
     (planner.serving.moe_backend), on top of the decoder's peak).
 
@@ -886,7 +887,7 @@ def activation_bytes(
     V2's (v1/worker/gpu/model_runner.py, 0.29.0-0.33.0) only on the first PP rank."""
     decoder, formula = _decoder_activation_bytes(
         facts, layers, last_stage, max_num_batched_tokens, max_num_seqs, tp, act_bytes,
-        max_model_len, ep, compute_capability, sort_sampler, holds_forward)
+        max_model_len, expert_tp, compute_capability, sort_sampler, holds_forward)
     if moe_workspace:
         decoder += moe_workspace
         formula += (f"; + {moe_workspace / GIB:.2f} GiB MoE workspace (the moe_workspace term) "
@@ -913,7 +914,7 @@ def activation_bytes(
 
 def _decoder_activation_bytes(
     facts: ModelFacts, layers: range, last_stage: bool, max_num_batched_tokens: int,
-    max_num_seqs: int, tp: int, act_bytes: int, max_model_len: int, ep: bool,
+    max_num_seqs: int, tp: int, act_bytes: int, max_model_len: int, expert_tp: int,
     compute_capability: str, sort_sampler: bool, holds_forward: bool,
 ) -> tuple[int, str]:
     """activation_bytes without the vision encoder: the decoder's peak and its formula."""
@@ -923,7 +924,7 @@ def _decoder_activation_bytes(
     )
     if facts.dsv4 is not None:
         return dsv4_activation(facts.dsv4, tp, mbt, max_model_len, act_bytes,
-                               int(SAMPLER_COEF * sampler), 1 if ep else tp,
+                               int(SAMPLER_COEF * sampler), expert_tp,
                                dsv4_marlin(compute_capability))
     total = activation_peak_bytes((sampler, forward, moe))
     seqs = min(max_num_seqs, mbt) if last_stage else 0

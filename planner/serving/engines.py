@@ -108,7 +108,7 @@ class VllmEngine:
         else:
             act = activation_bytes(w.facts, w.layers, w.last_stage, w.max_num_batched_tokens,
                                    w.max_num_seqs, w.layout.tp, w.act_bytes, w.max_model_len,
-                                   w.layout.ep, w.compute_capability, w.sort_sampler,
+                                   w.layout.expert_tp, w.compute_capability, w.sort_sampler,
                                    w.sampler_holds_forward, not s.skip_mm_profiling,
                                    w.encoder_every_stage, w.encoder_rules,
                                    w.moe_workspace)[0]

@@ -1566,7 +1566,7 @@ def _terms(st: _Setup, bind: RankMemory, out: _Outcome, warm: _WarmRestart | Non
         else "")
     act_formula = activation_bytes(
         r.facts, f.stages[bind.pp_stage][0], bind.pp_stage == layout.pp - 1, r.mbt, r.seqs,
-        layout.tp, r.act_b, max_model_len, layout.ep, r.compute_capability, *sampler,
+        layout.tp, r.act_b, max_model_len, layout.expert_tp, r.compute_capability, *sampler,
         not s.skip_mm_profiling and s.activation_bytes is None, r.encoder_every_stage,
         r.encoder_rules, workspace[0] if s.activation_bytes is None else 0,
     )[1]

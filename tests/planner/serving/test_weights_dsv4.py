@@ -126,6 +126,29 @@ def test_profile_run_activation_2x_gh200():
     assert dsv4_activation(shape, 2, 16_384, 30_000, 2, 4 << 30, 1, True)[0] == 5_905_580_032
 
 
+def test_the_marlin_workspace_splits_each_expert_over_tp_x_dp_without_ep():
+    # vLLM 0.22 FusedMoEParallelConfig.make (fused_moe/config.py flatten_tp_across_dp_and_pcp)
+    # gives the MoE layer tp_size dp x tp without --enable-expert-parallel, and FusedMoE's
+    # intermediate_size_per_partition is 2048 // that (layer.py), as the weights already
+    # split it (ParallelLayout.expert_tp). TP=2 x DP=2 on H200 (9.0: Marlin), 8,192 tokens:
+    # N = 2048 / 4 = 512 (a multiple of 128), K 4096: max(512, 4096) and max(1024, 4096) are
+    # K, so 2 x 8,192 x 6 x 4096 x 2 B = 805,306,368 B = 0.75 GiB either way (before, the
+    # formula named N = 1024, the split over TP alone)
+    from planner.serving.engine import EngineSettings
+    from planner.serving.hardware import preset_cluster
+    from planner.serving.plan import PlanRequest, plan
+
+    p = plan(PlanRequest(model=SPEC, cluster=preset_cluster("h200", 4),
+                         layout=ParallelLayout(tp=2, dp=2),
+                         engine=EngineSettings(max_model_len=8192)))
+    formula = next(t.formula for t in p.terms if t.key == "activation")
+    assert ("Marlin MoE 8,192 x 6 x (max(512, 4096) + max(2 x 512, 4096)) x 2 B = 0.75 GiB"
+            in formula)
+    # and the bytes are one TP=2 replica's (N = 1024 there: the same K-wide buffers)
+    one = plan(PlanRequest(model=SPEC, cluster=preset_cluster("h200", 2),
+                           layout=ParallelLayout(tp=2), engine=EngineSettings(max_model_len=8192)))
+    assert p.activation_bytes_per_gpu == one.activation_bytes_per_gpu
+
 def test_moe_kernel_and_first_capture_logits():
     # fused_moe/oracle/mxfp4.py select_deepseek_v4_mxfp4_moe_backend (0.21.0-0.25.0): the
     # FlashInfer TRT-LLM and DeepGEMM MXFP4 kernels need is_device_capability_family(100);
