@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from planner.report import (
     ModelCard,
+    all_replicas,
     card_facts,
     launch_note_ranks,
     no_speed_reason,
+    per_replica,
     speed_cell,
     sweep_caveats,
     sweep_cells,
@@ -49,8 +51,10 @@ def speed_lines(speed: SpeedEstimate | None, plan: Plan, load: ServingLoad) -> l
 
 
 def plan_text(plan: Plan, speed: SpeedEstimate | None, load: ServingLoad) -> str:
-    """The plan's headline figures, the binding GPU's memory, the speed block at `load` (or
-    why there is none) and the launch command."""
+    """The plan's headline figures (KV tokens and concurrency per replica under DP, and the
+    concurrency of all replicas), the binding GPU's memory, the speed block at `load` (or why
+    there is none) and the launch command."""
+    replicas = f", {all_replicas(plan)}" if plan.layout.dp > 1 else ""
     lines = [
         f"{plan.model_name} on {plan.gpus_used}x {plan.gpu_name}, {plan.layout.label()}",
         "",
@@ -63,9 +67,10 @@ def plan_text(plan: Plan, speed: SpeedEstimate | None, load: ServingLoad) -> str
         f"  KV cache per GPU    {_gib(plan.kv_cache_bytes_per_gpu)}",
         f"  KV bytes per token  {plan.kv_bytes_per_token:,} B "
         f"({plan.kv_bytes_per_token_per_gpu:,} B per GPU)",
-        f"  KV cache tokens     {plan.kv_cache_tokens:,}",
+        f"  KV cache tokens     {plan.kv_cache_tokens:,}{per_replica(plan)}",
         f"  context ceiling     {plan.max_context_tokens:,} tokens",
-        f"  concurrency         {plan.max_concurrency:,.2f} at {plan.max_model_len:,} tokens",
+        f"  concurrency         {plan.max_concurrency:,.2f}{per_replica(plan)} at "
+        f"{plan.max_model_len:,} tokens{replicas}",
         "",
         plan.verdict,
         *(f"warning: {w}" for w in plan.warnings),

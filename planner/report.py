@@ -528,6 +528,19 @@ def _settings_label(plan: Plan, card: ModelCard) -> str:
             f"{engine.gpu_memory_utilization:g}, max-model-len {plan.max_model_len:,}")
 
 
+def per_replica(plan: Plan) -> str:
+    """" per replica" under DP, where the KV pool's tokens and concurrency are one replica's
+    (each holds its own pool); "" for one replica."""
+    return " per replica" if plan.layout.dp > 1 else ""
+
+
+def all_replicas(plan: Plan) -> str:
+    """The concurrency the DP replicas serve together, "9.32 over 2 replicas" (DP x one
+    replica's); "" for one replica."""
+    dp = plan.layout.dp
+    return f"{dp * plan.max_concurrency:,.2f} over {dp} replicas" if dp > 1 else ""
+
+
 def _ceiling(plan: Plan) -> str:
     """The ceiling beside the KV-limited figure it is capped from, and which bound binds."""
     kv_room = plan.kv_limited_context_tokens
@@ -545,7 +558,8 @@ def _summary(inputs: ReportInputs) -> list[str]:
         f"- Verdict: {md_escape(plan.verdict)}",
         f"- Context ceiling (longest single request): {md_escape(_ceiling(plan))}",
         f"- Concurrency at max-model-len {plan.max_model_len:,}: "
-        f"{plan.max_concurrency:,.2f} requests",
+        f"{plan.max_concurrency:,.2f} requests{per_replica(plan)}"
+        + (f" ({all_replicas(plan)})" if plan.layout.dp > 1 else ""),
         f"- Configuration: {md_escape(_settings_label(plan, inputs.card))}",
     ]
     if inputs.sweep and inputs.sweep.rows:
@@ -648,9 +662,10 @@ def _memory_plan(inputs: ReportInputs) -> list[str]:
         f"- KV pool per GPU: {_gib(plan.kv_cache_bytes_per_gpu)} "
         f"({plan.kv_cache_bytes_per_gpu:,} B) = {plan.num_gpu_blocks:,} blocks of "
         f"{plan.block_size} tokens",
-        f"- KV cache tokens: {plan.kv_cache_tokens:,}",
+        f"- KV cache tokens: {plan.kv_cache_tokens:,}{per_replica(plan)}",
         f"- Context ceiling: {_ceiling(plan)}",
-        f"- Concurrency at {plan.max_model_len:,} tokens: {plan.max_concurrency:,.2f}",
+        f"- Concurrency at {plan.max_model_len:,} tokens: {plan.max_concurrency:,.2f}"
+        f"{per_replica(plan)}" + (f" ({all_replicas(plan)})" if plan.layout.dp > 1 else ""),
     ]
     lines += [f"- Warning: {md_escape(w)}" for w in plan.warnings]
     lines += [f"- Error: {md_escape(e)}" for e in plan.errors]

@@ -69,6 +69,20 @@ def test_kv_room_is_shown_beside_the_capped_ceiling() -> None:
     assert kv_room(at) > 40_960
 
 
+def test_concurrency_under_dp_is_labelled_per_replica_with_the_replicas_total() -> None:
+    # TP=2 x DP=2 on 4x L40S: each replica holds its own KV pool, so the metric is one
+    # replica's and its help gives what the two serve together (2 x one replica's)
+    at = open_page(None, model="Qwen/Qwen3-32B-FP8", gpu="l40s", gpn="4", tp="2", pp="1",
+                   dp="2")
+    assert not at.exception
+    shown = next(m for m in at.metric if m.label.startswith("Concurrency at"))
+    assert shown.label == "Concurrency at 40,960 per replica"
+    assert shown.proto.help == f"{2 * float(shown.value):,.2f} over 2 replicas"
+    one = open_page(None, model="Qwen/Qwen3-32B-FP8", gpu="l40s", gpn="4", tp="4", pp="1",
+                    dp="1")
+    assert any(m.label == "Concurrency at 40,960" for m in one.metric)
+
+
 def test_ep_choice_is_ignored_for_a_dense_model() -> None:
     at = open_page(None, model="Qwen/Qwen3-32B", tp="4", ep="1")
     assert not at.exception

@@ -389,6 +389,25 @@ def test_dp_flag_plans_replicas(capsys, model_dir: Path) -> None:
     assert len(data["per_gpu"]) == 4
 
 
+def test_plan_text_says_its_kv_tokens_and_concurrency_are_per_replica(capsys) -> None:
+    """With --dp 2 the KV pool and the concurrency are one replica's (the verdict says "per
+    replica"): the headline lines said "KV cache tokens 190,880" and "concurrency 4.66" on 4x
+    L40S at TP=2 x DP=2 as if for the whole cluster, which serves twice that. They say per
+    replica, and the concurrency both replicas serve: 2 x tokens / 40,960."""
+    args = ("plan", "--model", "Qwen/Qwen3-32B-FP8", "--gpu", "l40s", "--gpus", "4", "--dp", "2")
+    _, out, _ = run_main(capsys, *args, "--json")
+    data = json.loads(out)
+    tokens = data["kv_cache_tokens"]
+    assert data["layout"]["dp"] == 2 and data["max_model_len"] == 40960
+    _, text, _ = run_main(capsys, *args)
+    lines = {line[:22].strip(): line[22:] for line in text.splitlines() if line.startswith("  ")}
+    assert lines["KV cache tokens"] == f"{tokens:,} per replica"
+    assert lines["concurrency"] == (f"{tokens / 40960:.2f} per replica at 40,960 tokens, "
+                                    f"{2 * tokens / 40960:.2f} over 2 replicas")
+    _, one, _ = run_main(capsys, *args[:-2])  # one replica: no such words
+    assert "replica" not in one.split("\n\n")[1]
+
+
 @pytest.mark.parametrize(("hardware", "flags", "layout"), [
     # --pp 2 alone on 2 GPUs: TP = 2 GPUs / (PP 2 x DP 1) = 1 (it took TP = 2 GPUs per node
     # and exited 2: "TP=2 x PP=2 needs 4 GPUs")

@@ -231,6 +231,25 @@ def test_ceiling_is_shown_with_the_kv_limited_context_and_which_bound_binds() ->
     assert f"- Context ceiling: {small.max_context_tokens:,} tokens (the KV cache binds)" in text
 
 
+def test_kv_tokens_and_concurrency_under_dp_are_per_replica_and_summed() -> None:
+    # TP=1 x DP=2: each replica holds its own pool, so the pool's tokens and concurrency are
+    # one replica's, and the two replicas serve twice that
+    replicas = plan(PlanRequest(model=SPEC, cluster=CLUSTER, layout=ParallelLayout(dp=2),
+                                engine=EngineSettings(max_model_len=4096)))
+    each = replicas.kv_cache_tokens
+    assert replicas.fits and replicas.max_concurrency == pytest.approx(each / 4096, rel=1e-3)
+    text = render_markdown(inputs(plan=replicas))
+    assert f"- KV cache tokens: {each:,} per replica\n" in text
+    both = f"({2 * replicas.max_concurrency:,.2f} over 2 replicas)"
+    assert (f"- Concurrency at max-model-len 4,096: {replicas.max_concurrency:,.2f} requests "
+            f"per replica {both}") in text
+    assert f"- Concurrency at 4,096 tokens: {replicas.max_concurrency:,.2f} per replica {both}" \
+        in text
+    one = render_markdown(inputs())  # PLAN: TP=2, one replica
+    assert (f"- Concurrency at max-model-len 4,096: {PLAN.max_concurrency:,.2f} requests\n"
+            in one)
+
+
 def test_performance_expectations_show_the_figures_formulas_and_error() -> None:
     request = PlanRequest(model=SPEC, cluster=CLUSTER, layout=ParallelLayout(tp=2),
                           engine=EngineSettings(max_model_len=4096))

@@ -7,7 +7,13 @@ import streamlit as st
 from planner.model.attention.kvformat import describe
 from planner.model.quant import QuantScheme, checkpoint_scheme, scheme
 from planner.model.spec import ModelSpec
-from planner.report import kv_formula_lines, model_runner_line, no_speed_reason
+from planner.report import (
+    all_replicas,
+    kv_formula_lines,
+    model_runner_line,
+    no_speed_reason,
+    per_replica,
+)
 from planner.serving.engine import EngineSettings, served_kv_elem_bytes
 from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.plan import (
@@ -444,7 +450,8 @@ def _results(request: PlanRequest, result: Plan) -> None:
                    help="longest single request the KV pool holds")
     cols[4].metric("Context ceiling (tokens)", f"{result.max_context_tokens:,}",
                    help="the KV room capped at the longest max_model_len vLLM accepts")
-    cols[5].metric(f"Concurrency at {result.max_model_len:,}", f"{result.max_concurrency:.2f}")
+    cols[5].metric(f"Concurrency at {result.max_model_len:,}{per_replica(result)}",
+                   f"{result.max_concurrency:.2f}", help=all_replicas(result) or None)
     _charts(request, result, speed)
     st.markdown("**Start it**")
     if runs := remote_code_runs(request.model):
