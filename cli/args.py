@@ -396,7 +396,7 @@ def add_block_size(group: argparse._ArgumentGroup | argparse.ArgumentParser) -> 
                        type=_bounded_int(1, MAX_TOKENS, "--block-size"), metavar="N",
                        help="tokens per KV cache block, vLLM --block-size (default: vLLM's "
                        "choice, 16 or the MLA backend's); 0.9.1-0.17 take 1, 8, 16, 32, 64, 128 "
-                       "(and 256 from 0.12), 0.18 on any number; Headroom plans multiples of 16")
+                       "(and 256 from 0.11.1), 0.18 on any number; Headroom plans multiples of 16")
 
 
 def _network(text: str) -> NetworkSpec:

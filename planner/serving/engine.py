@@ -189,7 +189,7 @@ def default_batch_limits(
     max_model_len (0.19.0 wheel on; 0.11.0 did not cap, which only matters below 8 tokens)
     and seqs at tokens. RTX 3090 (23.57 GiB): 2048 / 256; H100 80GB (79.19 GiB): 8192 / 1024
     (the llm-d v0.19 logs profile 8192 tokens). With chunked prefill off the tokens cover
-    max_model_len from 0.12 (vllm_versions.CHUNKED_OFF_TOKENS_MAX_FROM); before, vLLM turns
+    max_model_len from 0.11.1 (vllm_versions.CHUNKED_OFF_TOKENS_MAX_FROM); before, vLLM turns
     chunked prefill back on for generative models and the defaults stand.
     """
     rules = rules or vllm_rules(DEFAULT_VLLM_VERSION)
@@ -509,7 +509,7 @@ def _attention_block(layers: list[KvLayer], block_size: int, kv_bytes: KvBytes, 
     NOTE: vLLM HybridAttentionMambaModelConfig.verify_and_update_config: attention block =
     `align` x cdiv(mamba page, `align` x attention bytes per token per layer), then the mamba
     page is padded to the attention page; `align` (kernel_block_alignment_size) is 16, or 32
-    for head size 256 on Blackwell in 0.12-0.17 (StateRules.attention_align). Qwen3-Next at
+    for head size 256 on Blackwell in 0.11.1-0.17 (StateRules.attention_align). Qwen3-Next at
     TP=1: GDN page 1,097,728 B, attention 2 x 2 x 256 x 2 = 2,048 B/token -> 16 x
     cdiv(1,097,728, 32,768) = 16 x 34 = 544 tokens (32 x cdiv(1,097,728, 65,536) = 544 too).
     """

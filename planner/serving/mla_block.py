@@ -28,9 +28,10 @@ SPARSE_BLOCK_64_FROM: Version = (0, 11, 0)
 """NOTE: check_and_update_config sets block size 64 for sparse MLA (hf_config has index_topk:
 DeepSeek-V3.2, GLM-5; "block_size != 64") from the 0.11.0 wheel, last, so on every GPU."""
 
-BLOCK_MULTIPLES_FROM: Version = (0, 12, 0)
+BLOCK_MULTIPLES_FROM: Version = (0, 11, 1)
 """NOTE: check_and_update_config keeps a given size that is a multiple of the kernel's
-("% 64 != 0" / "% 128 != 0") from the 0.12.0 wheel; before it tests "!= 64" / "!= 128"."""
+("% 64 != 0" / "% 128 != 0") from the 0.11.1 wheel (0.11.2's and 0.12.0's
+check_and_update_config are 0.11.1's); the 0.9.1-0.11.0 wheels test "!= 64" / "!= 128"."""
 
 BLACKWELL_FLASHINFER_MLA_FROM: Version = (0, 15, 0)
 """NOTE: check_and_update_config gives a model with qk_nope_head_dim 128 FLASHINFER_MLA on

@@ -497,9 +497,9 @@ wheel."""
 def flashinfer_hd256_errors(spec: ModelSpec, s: EngineSettings, rules: VllmRules,
                             compute_capability: str) -> list[str]:
     """FlashInfer's assertion for head size 256 in 16-token blocks, where vLLM works around
-    flashinfer issue 1993 (vllm_versions.flashinfer_hd256_bug: 0.12-0.17 on Blackwell).
+    flashinfer issue 1993 (vllm_versions.flashinfer_hd256_bug: 0.11.1-0.17 on Blackwell).
 
-    NOTE: 0.12.0-0.17.0 platforms/cuda.py _get_backend_priorities puts FLASHINFER first on
+    NOTE: 0.11.1-0.17.0 platforms/cuda.py _get_backend_priorities puts FLASHINFER first on
     10.x, and FlashInferMetadataBuilder.__init__ asserts in these words. A hybrid model's
     attention block is aligned to 32 (plan._state_rules), so only a model of plain
     head-256 attention (Gemma-2, Gemma-3 4B/12B, Gemma-7B) at --block-size 16 meets it, with

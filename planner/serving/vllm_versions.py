@@ -125,9 +125,10 @@ BIG_GPU_TIER_FROM: Version = (0, 28, 0)
 >= 160 GiB (16384 tokens / 1024 sequences for `vllm serve`) is absent from the 0.27.0 wheel
 and present from the 0.28.0 wheel on."""
 
-CHUNKED_OFF_TOKENS_MAX_FROM: Version = (0, 12, 0)
+CHUNKED_OFF_TOKENS_MAX_FROM: Version = (0, 11, 1)
 """NOTE: engine/arg_utils.py, --no-enable-chunked-prefill without --max-num-batched-tokens:
-from the 0.12.0 wheel on (_set_default_max_num_seqs_and_batched_tokens_args, to 0.33.0) the
+from the 0.11.1 wheel on (_set_default_args in 0.11.1 and 0.11.2,
+_set_default_max_num_seqs_and_batched_tokens_args from 0.12.0, to 0.33.0) the
 batch defaults to max(max_model_len, the GPU's default), so SchedulerConfig.
 verify_max_model_len passes. Before, the 0.9.1-0.11.0 wheels' EngineArgs._set_default_args
 (_set_default_args_v1) set enable_chunked_prefill = True for every non-pooling model, the
@@ -237,11 +238,11 @@ def window_batched_tokens(in_flight: bool, runner: str, pp: int, mbt: int) -> in
     return batches * mbt
 
 
-UMA_PSUTIL_BY_CC_FROM: Version = (0, 12, 0)
+UMA_PSUTIL_BY_CC_FROM: Version = (0, 11, 1)
 """NOTE: utils/mem_utils.py MemorySnapshot.measure takes a GPU's free memory from psutil's
 available host memory instead of cudaMemGetInfo for compute capabilities 8.7, 11.0 and 12.1
-("Orin, Thor, Spark") from the 0.12.0 wheel on; the 0.11.0 wheel (utils/__init__.py) always
-uses cudaMemGetInfo."""
+("Orin, Thor, Spark") from the 0.11.1 wheel on (0.11.2, 0.12.0 the same); the 0.11.0 wheel
+(utils/__init__.py) always uses cudaMemGetInfo."""
 
 UMA_PSUTIL_BY_INTEGRATED_FROM: Version = (0, 20, 0)
 """NOTE: from the 0.20.0 wheel the test is current_platform.is_integrated_gpu (torch's device
@@ -266,9 +267,10 @@ FULL_AND_PIECEWISE into PIECEWISE ("attention is compiled piecewise"): no full d
 every layer's attention launched from Python each step. The 0.22.0 wheel adds
 TritonMLAMetadataBuilder with UNIFORM_BATCH (vLLM PR #42885)."""
 
-GRAPH_STEP16_FROM: Version = (0, 12, 0)
+GRAPH_STEP16_FROM: Version = (0, 11, 1)
 """NOTE: _set_cudagraph_sizes: capture sizes 1, 2, 4, then every 8 up to the largest in the
-0.9.1-0.11.0 wheels; every 16 above 256 from the 0.12.0 wheel (config/vllm.py)."""
+0.9.1-0.11.0 wheels; every 16 above 256 from the 0.11.1 wheel (config/vllm.py; 0.11.2 and
+0.12.0 the same; the faradawn/bench3 H200 log of 0.11.2 lists 51 sizes up to 512)."""
 
 GRAPH_SIZES_BY_SEQS_FROM: Version = (0, 10, 0)
 """NOTE: SchedulerConfig.cuda_graph_sizes defaults to [512] in the 0.9.x wheels and to
@@ -514,15 +516,16 @@ PAGE_UNIFY_FROM: Version = (0, 12, 0)
 blocks) is absent from the 0.9.1-0.11.0 wheels, whose get_kv_cache_config (get_kv_cache_groups
 in 0.11.0) raises NotImplementedError for layers of different page sizes; present from 0.12.0."""
 
-FLASHINFER_HD256_FROM: Version = (0, 12, 0)
+FLASHINFER_HD256_FROM: Version = (0, 11, 1)
 """NOTE: flashinfer-ai/flashinfer issue 1993, "head size 256 and block size 16 is not
-supported on blackwell", worked around from the 0.12.0 wheel to 0.17.x (FLASHINFER_HD256_GONE_FROM):
+supported on blackwell", worked around from the 0.11.1 wheel (0.11.2, 0.12.0 the same; not
+in 0.11.0) to 0.17.x (FLASHINFER_HD256_GONE_FROM):
 v1/attention/backends/flashinfer.py FlashInferMetadataBuilder.__init__ asserts
 kv_cache_spec.block_size != 16 for head_dim 256 ("There is a bug in FlashInfer block_size 16
 head size 256 support. ..."), and model_executor/models/config.py
 HybridAttentionMambaModelConfig aligns a hybrid model's attention block to 32 instead of 16
 when get_head_size() == 256 and no other attention backend is forced. Both test
-current_platform.is_device_capability(100) (10.0 only) in 0.12.0 and
+current_platform.is_device_capability(100) (10.0 only) in 0.11.1-0.12.0 and
 is_device_capability_family(100) (any 10.x) from 0.13.0 (SM100_FAMILY_FROM)."""
 
 FLASHINFER_HD256_GONE_FROM: Version = (0, 18, 0)
@@ -546,7 +549,7 @@ def sm100_family(version: Version, capability: tuple[int, int]) -> bool:
 
 def flashinfer_hd256_bug(rules: "VllmRules", compute_capability: str) -> bool:
     """Whether vLLM `rules` works around FlashInfer's head-256 block-16 bug on this GPU
-    (FLASHINFER_HD256_FROM): 0.12 on compute capability 10.0, 0.13-0.17 on any 10.x."""
+    (FLASHINFER_HD256_FROM): 0.11.1-0.12 on compute capability 10.0, 0.13-0.17 on any 10.x."""
     if not FLASHINFER_HD256_FROM <= rules.version < FLASHINFER_HD256_GONE_FROM:
         return False
     capability = parse_capability(compute_capability)
@@ -554,7 +557,7 @@ def flashinfer_hd256_bug(rules: "VllmRules", compute_capability: str) -> bool:
 
 
 UMA_PSUTIL_CCS = ("8.7", "11.0", "12.1")
-"""The capabilities of the 0.12.0-0.19.x list (Jetson Orin, Thor, DGX Spark's GB10)."""
+"""The capabilities of the 0.11.1-0.19.x list (Jetson Orin, Thor, DGX Spark's GB10)."""
 
 
 def free_memory_source(rules: "VllmRules", compute_capability: str,

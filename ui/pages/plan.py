@@ -268,7 +268,7 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
                      "the MLA backend's own size; the others are the sizes this vLLM release's "
                      "--block-size takes that Headroom plans (multiples of 16). Some "
                      "start-ups need one: FlashInfer on Blackwell refuses head size 256 "
-                     "(Gemma-2/3) in 16-token blocks under vLLM 0.12-0.17",
+                     "(Gemma-2/3) in 16-token blocks under vLLM 0.11.1-0.17",
                      **bind("plan", "block_size"))
         if not mtp_refused:
             # no widget bounds: the state refuses an out-of-range number aloud

@@ -31,10 +31,13 @@ V3, V32, GLM5 = "deepseek-ai/DeepSeek-V3", "deepseek-ai/DeepSeek-V3.2", "zai-org
     # 0.9.1 / 0.10.0: FlashMLA on Hopper only ("!= 64"), Blackwell keeps the size
     (V3, "0.9.1", "9.0", "auto", 16, 64), (V3, "0.10.0", "10.0", "auto", 16, 16),
     (V3, "0.10.0", "9.0", "auto", 128, 64),
-    # 0.10.1-0.12: CUTLASS_MLA on cc 10.0 (not 10.3); "!= 128" before 0.12, "% 128" from it
+    # 0.10.1-0.12: CUTLASS_MLA on cc 10.0 (not 10.3); "!= 128" before 0.11.1, "% 128" from it
     (V3, "0.11.0", "10.0", "auto", 16, 128), (V3, "0.11.0", "10.3", "auto", 16, 16),
     (V3, "0.11.0", "10.0", "auto", 256, 128), (V3, "0.12.0", "10.0", "auto", 256, 256),
     (V3, "0.12.0", "9.0", "auto", 128, 128), (V3, "0.12.0", "9.0", "auto", 32, 64),
+    # "% 128" / "% 64" already in the 0.11.1 and 0.11.2 wheels (check_and_update_config as
+    # 0.12.0's)
+    (V3, "0.11.1", "10.0", "auto", 256, 256), (V3, "0.11.2", "9.0", "auto", 128, 128),
     # 0.13-0.14: any 10.x; 0.15-0.17: FlashInfer MLA for qk_nope_head_dim 128 (32 is kept)
     (V3, "0.13.0", "10.3", "auto", 16, 128), (V3, "0.15.0", "10.0", "auto", 16, 64),
     (V3, "0.17.0", "10.0", "auto", 32, 32), (V3, "0.17.0", "10.0", "auto", 48, 64),

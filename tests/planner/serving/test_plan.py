@@ -364,7 +364,7 @@ def test_hybrid_attention_blocks_align_to_32_for_head_256_on_blackwell_before_0_
     # (128 x 16 x 2 + 128 x 48) x 3 = 30,720 x 2 B + 48 x 128 x 128 x 4 B = 3,207,168 B;
     # attention 4 KV heads x 256 x 2 x 2 B = 4,096 B per token.
     # HybridAttentionMambaModelConfig: 16 x cdiv(3,207,168, 16 x 4,096) = 16 x 49 = 784, but
-    # on 10.x with head size 256 (FlashInfer issue 1993, 0.12-0.17) 32 x cdiv(3,207,168,
+    # on 10.x with head size 256 (FlashInfer issue 1993, 0.11.1-0.17) 32 x cdiv(3,207,168,
     # 32 x 4,096) = 32 x 25 = 800. On 0.13 the state is bf16 (config_ssm_dtype from 0.17):
     # 61,440 + 786,432 x 2 = 1,634,304 B -> 16 x 25 = 400, or 32 x 13 = 416 (any 10.x from 0.13)
     spec = catalog_spec("Qwen/Qwen3.5-27B")

@@ -105,6 +105,19 @@ def test_mtp_refused_before_the_release_that_maps_the_model(repo, last_refused, 
     assert mtp_refusal(spec, 1, first) == () == mtp_refusal(spec, 1, "0.33.0")
 
 
+def test_pangu_ultra_moe_drafts_from_0_11_1():
+    # config/speculative.py hf_config_override rewrites pangu_ultra_moe to pangu_ultra_moe_mtp
+    # (OpenPanguMTPModel) in the 0.11.1 and 0.11.2 wheels, not in 0.11.0's. No Pangu config is
+    # bundled: DeepSeek-V3's (one MTP layer) under its model_type stands in, as only the type
+    # and the MTP layers decide
+    from planner.serving.mtp import mtp_refusal
+
+    spec = _spec("deepseek-ai/DeepSeek-V3").model_copy(update={"model_type": "pangu_ultra_moe"})
+    (refusal,) = mtp_refusal(spec, 1, "0.11.0")
+    assert "vLLM 0.11.0 refuses" in refusal and "arrives in 0.11.1" in refusal
+    assert mtp_refusal(spec, 1, "0.11.1") == () == mtp_refusal(spec, 1, "0.11.2")
+
+
 @pytest.mark.parametrize("repo", ["deepseek-ai/DeepSeek-V3", "deepseek-ai/DeepSeek-R1",
                                   "deepseek-ai/DeepSeek-V3.2", "Qwen/Qwen3-Next-80B-A3B-Instruct",
                                   "XiaomiMiMo/MiMo-7B-Base", "Qwen/Qwen3.5-35B-A3B"])

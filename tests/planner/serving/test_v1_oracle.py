@@ -280,7 +280,7 @@ def test_cuda_graphs_captured_per_release():
     # (not subtracted before 0.20: the plan's warning sizes them)
     # 0.9.x: SchedulerConfig.cuda_graph_sizes = [512]; from 0.10.0 [min(2 x max_num_seqs, 512)];
     # sizes 1, 2, 4 + every 8 up to it (0.9.1-0.11.0 _set_cudagraph_sizes), every 16 above 256
-    # from 0.12.0; PIECEWISE only before 0.11 (FULL_AND_PIECEWISE from 0.11.0: a full graph
+    # from 0.11.1; PIECEWISE only before 0.11 (FULL_AND_PIECEWISE from 0.11.0: a full graph
     # per size <= max_num_seqs)
     from planner.serving.engine import cuda_graph_count
 

@@ -15,6 +15,7 @@ from planner.serving.vllm_versions import (
     covered_releases,
     custom_ar_enabled,
     default_gpu_memory_utilization,
+    flashinfer_hd256_bug,
     free_memory_source,
     listed_stand_in,
     parse_version,
@@ -127,7 +128,7 @@ def test_gb10_is_on_the_small_batch_tier_in_every_release(version):
 
 def test_chunked_prefill_off_batches_the_whole_context():
     # engine/arg_utils.py, --no-enable-chunked-prefill and no --max-num-batched-tokens:
-    # 0.12.0-0.33.0 max(max_model_len, the GPU's default), so SchedulerConfig.
+    # 0.11.1-0.33.0 max(max_model_len, the GPU's default), so SchedulerConfig.
     # verify_max_model_len passes (H100: 8192 / 1024, RTX 3090: 2048 / 256); 0.9.1-0.11.0
     # _set_default_args(_v1) set enable_chunked_prefill = True for non-pooling models, so the
     # flag does nothing and the defaults stand
@@ -179,7 +180,7 @@ def test_kernel_and_kv_dtype_rules_per_release():
 
 def test_free_memory_source_per_release_and_part():
     # vLLM utils/mem_utils.py MemorySnapshot.measure: the 0.11.0 wheel (utils/__init__.py)
-    # always calls torch.cuda.mem_get_info; 0.12.0-0.19.0 replace free memory by psutil's
+    # always calls torch.cuda.mem_get_info; 0.11.1-0.19.0 replace free memory by psutil's
     # available RAM on capabilities (8, 7), (11, 0), (12, 1) ("Orin, Thor, Spark"); from
     # 0.20.0 on, on current_platform.is_integrated_gpu (torch's is_integrated property)
     def source(version, cc, unified):
@@ -191,6 +192,31 @@ def test_free_memory_source_per_release_and_part():
     assert source("0.19.0", "9.0", True) == "cudaMemGetInfo"  # GH200: not in the list
     assert source("0.22.0", "9.0", True) == "unverified"  # is_integrated decides
     assert source("0.33.0", "9.0", False) == "cudaMemGetInfo"  # H100
+
+
+def test_the_0_11_1_wheel_already_has_the_rules_first_read_in_0_12_0() -> None:
+    """0.11.1 is a covered release of its own (its own fixture), and its wheel (the 0.11.2
+    wheel alike) already holds what these rules first read in the 0.12.0 wheel:
+    config/vllm.py _set_cudagraph_sizes captures every 16 above 256 (the faradawn/bench3 H200
+    log of 0.11.2 lists 51 sizes up to 512: 1, 2, 4, 8..248 by 8, 256..512 by 16);
+    utils/mem_utils.py MemorySnapshot.measure reads psutil on (8, 7), (11, 0), (12, 1);
+    engine/arg_utils.py _set_default_args keeps --no-enable-chunked-prefill and batches
+    max(max_model_len, the default); v1/attention/backends/flashinfer.py asserts block_size
+    != 16 for head size 256 on capability 10.0; the 0.11.0 wheel none of them."""
+    from planner.serving.engine import cuda_graph_count
+
+    h100 = int(79.19 * GIB)
+    for version in ("0.11.1", "0.11.2"):
+        rules = vllm_rules(version)
+        assert cuda_graph_count(256, 2048, False, rules) == (3 + 31 + 17, 3 + 32), version
+        assert free_memory_source(rules, "12.1", True) == "psutil", version
+        assert default_batch_limits(h100, "NVIDIA H100 80GB HBM3", 40960, rules,
+                                    chunked_prefill=False) == (40960, 1024), version
+        assert flashinfer_hd256_bug(rules, "10.0") and not flashinfer_hd256_bug(rules, "10.3")
+    old = vllm_rules("0.11.0")
+    assert cuda_graph_count(256, 2048, False, old) == (3 + 64, 3 + 32)
+    assert free_memory_source(old, "12.1", True) == "cudaMemGetInfo"
+    assert not flashinfer_hd256_bug(old, "10.0")
 
 
 def test_gh200_plan_warns_where_vllm_reads_its_free_memory():
