@@ -6,8 +6,9 @@ config into its MTP draft's: each model type (MiMo: architectures[0]) below is r
 the draft type named here; a model it does not rewrite keeps its own model_type, which is not
 one of MTPModelTypes, and __post_init__ raises NotImplementedError("Unsupported speculative
 method: 'mtp'"). The first release is the first unpacked wheel (0.7.3-0.33.0, no 0.9; 0.18.0's
-hf_config_override is 0.17.0's; 0.11.1's adds pangu_ultra_moe) whose hf_config_override names
-the type; all are still there in 0.33.0.
+hf_config_override is 0.17.0's; the covered patch releases 0.11.1 and 0.15.1 add
+pangu_ultra_moe and step3p5) whose hf_config_override names the type; all are still there in
+0.33.0.
 """
 
 from planner.model.spec import ModelSpec
@@ -29,7 +30,7 @@ MTP_DRAFTS: dict[str, tuple[str, Version]] = {
     "nemotron_h": ("nemotron_h_mtp", (0, 17, 0)),
     "exaone_moe": ("exaone_moe_mtp", (0, 14, 0)),
     "longcat_flash": ("longcat_flash_mtp", (0, 11, 0)),
-    "step3p5": ("step3p5_mtp", (0, 16, 0)),
+    "step3p5": ("step3p5_mtp", (0, 15, 1)),
     "pangu_ultra_moe": ("pangu_ultra_moe_mtp", (0, 11, 1)),
     "hy_v3": ("hy_v3_mtp", (0, 20, 0)),
 }  # fmt: skip

@@ -105,17 +105,21 @@ def test_mtp_refused_before_the_release_that_maps_the_model(repo, last_refused, 
     assert mtp_refusal(spec, 1, first) == () == mtp_refusal(spec, 1, "0.33.0")
 
 
-def test_pangu_ultra_moe_drafts_from_0_11_1():
+@pytest.mark.parametrize(("model_type", "last_refused", "first"), [
     # config/speculative.py hf_config_override rewrites pangu_ultra_moe to pangu_ultra_moe_mtp
-    # (OpenPanguMTPModel) in the 0.11.1 and 0.11.2 wheels, not in 0.11.0's. No Pangu config is
-    # bundled: DeepSeek-V3's (one MTP layer) under its model_type stands in, as only the type
-    # and the MTP layers decide
+    # (OpenPanguMTPModel) in the 0.11.1 and 0.11.2 wheels, not in 0.11.0's; step3p5 to
+    # step3p5_mtp (registry: Step3p5MTP) in the 0.15.1 wheel, not in 0.15.0's. Both patch
+    # releases are covered releases of their own (their own fixtures)
+    ("pangu_ultra_moe", "0.11.0", "0.11.1"), ("step3p5", "0.15.0", "0.15.1")])
+def test_mtp_drafts_from_the_patch_release_that_maps_it(model_type, last_refused, first):
+    # No Pangu or Step-3.5 config is bundled: DeepSeek-V3's (one MTP layer) under their
+    # model_type stands in, as only the type and the MTP layers decide
     from planner.serving.mtp import mtp_refusal
 
-    spec = _spec("deepseek-ai/DeepSeek-V3").model_copy(update={"model_type": "pangu_ultra_moe"})
-    (refusal,) = mtp_refusal(spec, 1, "0.11.0")
-    assert "vLLM 0.11.0 refuses" in refusal and "arrives in 0.11.1" in refusal
-    assert mtp_refusal(spec, 1, "0.11.1") == () == mtp_refusal(spec, 1, "0.11.2")
+    spec = _spec("deepseek-ai/DeepSeek-V3").model_copy(update={"model_type": model_type})
+    (refusal,) = mtp_refusal(spec, 1, last_refused)
+    assert f"vLLM {last_refused} refuses" in refusal and f"arrives in {first}" in refusal
+    assert mtp_refusal(spec, 1, first) == () == mtp_refusal(spec, 1, first[:-1] + "2")
 
 
 @pytest.mark.parametrize("repo", ["deepseek-ai/DeepSeek-V3", "deepseek-ai/DeepSeek-R1",
