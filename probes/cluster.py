@@ -14,13 +14,18 @@ from planner.serving.hardware import (
     NodeSpec,
     link_from_topology,
     match_gpu_name,
+    unified_preset,
 )
 from probes.nvml import GpuInfo
 from probes.snapshot import HardwareSnapshot, SnapshotError, first_error
 
 
 def _gpu_spec(snap: HardwareSnapshot, gpu: GpuInfo) -> GpuSpec:
-    """The planner's GpuSpec for one audited GPU (preset by NVML name, else measured)."""
+    """The planner's GpuSpec for one audited GPU (preset by NVML name, else measured); a
+    unified-memory part (GB10), whose memory NVML does not report, is its preset's."""
+    unified = None if gpu.name is None else unified_preset(gpu.name)
+    if unified is not None:
+        return unified
     if gpu.name is None or gpu.usable_total_bytes is None:
         raise SnapshotError(f"{snap.hostname}: GPU{gpu.index} has no name or memory total "
                             "in the snapshot, so it cannot be planned for")

@@ -1179,10 +1179,13 @@ def match_gpu_name(nvml_name: str, memory_total_bytes: int) -> GpuSpec:
     part keeps the preset's total: NVML gives it none (GB10), so what an audit passes is
     not CUDA's total.
     """
+    unified = unified_preset(nvml_name)
+    if unified is not None:
+        return unified
     for key in _BY_SPELLING.get(_compact(nvml_name), ()):
         gpu = GPU_PRESETS[key]
         gap = abs(gpu.memory_total_bytes - memory_total_bytes) / gpu.memory_total_bytes
-        if gpu.unified_memory or memory_total_bytes == gpu.memory_total_bytes:
+        if memory_total_bytes == gpu.memory_total_bytes:
             return gpu
         if gap <= _NAME_MATCH_MEMORY_TOLERANCE:
             return with_memory_total(gpu, memory_total_bytes, "measured")
@@ -1191,6 +1194,15 @@ def match_gpu_name(nvml_name: str, memory_total_bytes: int) -> GpuSpec:
         name=nvml_name.strip() or "Unnamed GPU",
         notes=f"measured by audit; no preset for {nvml_name!r} at this memory size",
     )
+
+
+def unified_preset(nvml_name: str) -> GpuSpec | None:
+    """The unified-memory preset (GB10, GH200) an NVML name designates, matched by name alone
+    (the NOTE above): an audit plans it without a memory total, which NVML does not report
+    for GB10 (nvmlDeviceGetMemoryInfo: NOT_SUPPORTED; planner.serving.engine
+    default_batch_limits cites the reports)."""
+    return next((GPU_PRESETS[key] for key in _BY_SPELLING.get(_compact(nvml_name), ())
+                 if GPU_PRESETS[key].unified_memory), None)
 
 
 def with_memory_total(gpu: GpuSpec, memory_total_bytes: int,

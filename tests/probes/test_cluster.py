@@ -69,6 +69,23 @@ def test_a_snapshot_plans_its_measured_total_with_the_presets_identity(
     assert "preset" not in next(t for t in preset.terms if t.key == "budget").note
 
 
+def test_a_gb10_without_an_nvml_memory_total_is_planned_as_its_preset(
+        rig: HardwareSnapshot) -> None:
+    # NVML answers NOT_SUPPORTED for GB10's memory (kubernetes-sigs/dra-driver-nvidia-gpu#1073,
+    # NVIDIA-NeMo/RL#2203), so a DGX Spark's audit has no total; the preset holds the CUDA
+    # total a DGX Spark start-up prints, 121.69 GiB (bench/public_memory_runs.json)
+    gpu = rig.gpus[0].model_copy(update={
+        "name": "NVIDIA GB10", "compute_capability": "12.1", "memory_total_bytes": None,
+        "memory_reserved_bytes": None, "memory_used_bytes": None, "memory_free_bytes": None})
+    spark = rig.model_copy(update={"hostname": "spark", "gpus": [gpu], "topology": None})
+    node = snapshots_to_cluster([spark]).nodes[0]
+    assert node.gpu.key == "dgx-spark-gb10" and node.gpus_per_node == 1
+    assert node.gpu.memory_total_bytes == round(121.69 * 2**30)
+    # another GPU without a total still cannot be planned
+    with pytest.raises(SnapshotError, match="no name or memory total"):
+        snapshots_to_cluster([renamed(spark, "spark", name="NVIDIA GeForce RTX 3090")])
+
+
 def test_mixed_models_across_nodes_plan_for_the_smallest(rig: HardwareSnapshot) -> None:
     # RTX 4090: nvidia-smi 24564 MiB, about 357 MiB reserved -> 24207 MiB = 23.64 GiB usable,
     # larger than the 3090's 23.57 GiB.
