@@ -199,7 +199,12 @@ def test_a_cap_set_by_max_num_seqs_is_named_in_plan_and_report(capsys) -> None:
     out = capsys.readouterr().out
     assert ("  note: concurrency capped at 256 by max_num_seqs 256 per replica (the KV cache's"
             in out)
+    assert ("  KV-limited          256 requests holding 1,536 tokens each on average (1,024 in + "
+            "half of 1,024 out): max_num_seqs binds\n") in out
     assert main(["report", *args, "--date", "2026-01-01"]) == 0
     assert "256 request(s) at once (of 400 asked: max_num_seqs binds)" in capsys.readouterr().out
     assert main(["report", *SEED[1:], "--concurrency", "1000", "--date", "2026-01-01"]) == 0
     assert "77 request(s) at once (of 1000 asked: the KV cache binds)" in capsys.readouterr().out
+    assert main(["plan", *SEED[1:], "--concurrency", "1000"]) == 0
+    assert "  KV-limited          77 requests holding" in (out := capsys.readouterr().out)
+    assert "out): the KV cache binds\n" in out
