@@ -687,6 +687,22 @@ def mtp_refusal(spec: ModelSpec, s: EngineSettings) -> tuple[str, ...]:
     return draft_refusal(spec, s.num_speculative_tokens, s.vllm_version)
 
 
+def _unified_startup_room(total_bytes: int, s: EngineSettings) -> str:
+    """What vLLM's start-up check leaves the host on a unified-memory GPU, where the OS and
+    every other process share the memory vLLM reads as free.
+
+    NOTE: vLLM refuses to start when the free memory it reads is below requested_memory
+    (gpu_worker.py init_device in the 0.9.1-0.13.0 wheels, v1/worker/utils.py
+    request_memory by 0.33.0): the "less than desired GPU memory utilization" error."""
+    if s.kv_cache_memory_bytes:  # the budget check is left out where the pool is given
+        return ""
+    budget = ENGINE.budget_bytes(total_bytes, s)
+    return (f" vLLM starts only if it reads at least {s.gpu_memory_utilization:g} x "
+            f"{_gib(total_bytes)} = {_gib(budget)} free, so the OS and other processes may hold "
+            f"at most {_gib(total_bytes - budget)} when it starts (lower "
+            "--gpu-memory-utilization to leave them more).")
+
+
 def _model_notes(spec: ModelSpec, gpu: GpuSpec, s: EngineSettings, rules: VllmRules
                  ) -> tuple[str, ...]:
     """The warnings no layout or worker changes (after the CUDA-graph one, in this order):
@@ -698,7 +714,8 @@ def _model_notes(spec: ModelSpec, gpu: GpuSpec, s: EngineSettings, rules: VllmRu
                      "has no effect there, and the plan keeps the default batch.")
     if gpu.unified_memory:
         notes.append(unified_memory_note(gpu.name, free_memory_source(
-            rules, gpu.compute_capability, gpu.unified_memory), s.vllm_version))
+            rules, gpu.compute_capability, gpu.unified_memory), s.vllm_version)
+            + _unified_startup_room(gpu.memory_total_bytes, s))
     if spec.compressed_attention and not (
             DSV4_LAYOUT_FROM <= rules.version < DSV4_LAYOUT_GONE_FROM):
         notes.append(

@@ -237,6 +237,30 @@ def test_gh200_plan_warns_where_vllm_reads_its_free_memory():
     assert "psutil" in warning("dgx-spark-gb10", "0.33.0")
 
 
+def test_unified_memory_plan_says_how_much_the_host_may_hold_at_start_up():
+    """vLLM refuses to start below requested_memory = ceil(total x utilization) free
+    (v1/worker/utils.py request_memory); on GB10 the host's RAM is that memory. By hand:
+    121.69 GiB x 0.92 (0.33.0's default) = 111.95 GiB, leaving 9.74 GiB; at 0.8, 97.35 GiB
+    and 24.34 GiB."""
+    from planner.serving.hardware import preset_cluster
+    from planner.serving.layout import ParallelLayout
+    from planner.serving.plan import PlanRequest, plan
+
+    spec = catalog_spec("meta-llama/Meta-Llama-3.1-8B")
+
+    def warning(**engine):
+        p = plan(PlanRequest(model=spec, cluster=preset_cluster("dgx-spark-gb10", 1),
+                             layout=ParallelLayout(),
+                             engine=EngineSettings(vllm_version="0.33.0", **engine)))
+        return next(w for w in p.warnings if "unified memory" in w)
+
+    assert ("at least 0.92 x 121.69 GiB = 111.95 GiB free, so the OS and other processes "
+            "may hold at most 9.74 GiB") in warning()
+    assert "0.8 x 121.69 GiB = 97.35 GiB free" in warning(gpu_memory_utilization=0.8)
+    assert "at most 24.34 GiB" in warning(gpu_memory_utilization=0.8)
+    assert "starts only if" not in warning(kv_cache_memory_bytes=20 * 2**30)
+
+
 def test_an_uncovered_release_carries_the_release_that_may_stand_in():
     # a later release: the newest covered (0.33.0) may stand in, and the edges say how to pick
     # it (a CLI flag, the app's sidebar), so the planner's words name neither
