@@ -693,9 +693,9 @@ def _unified_startup_room(total_bytes: int, s: EngineSettings) -> str:
 
     NOTE: vLLM refuses to start when the free memory it reads is below requested_memory
     (gpu_worker.py init_device in the 0.9.1-0.13.0 wheels, v1/worker/utils.py
-    request_memory by 0.33.0): the "less than desired GPU memory utilization" error."""
-    if s.kv_cache_memory_bytes:  # the budget check is left out where the pool is given
-        return ""
+    request_memory by 0.33.0): the "less than desired GPU memory utilization" error. It
+    checks before anything reads kv_cache_memory_bytes, so a given KV pool does not skip it
+    (init_device in the 0.10.2, 0.11.0, 0.13.0, 0.20.0 and 0.33.0 wheels)."""
     budget = ENGINE.budget_bytes(total_bytes, s)
     return (f" vLLM starts only if it reads at least {s.gpu_memory_utilization:g} x "
             f"{_gib(total_bytes)} = {_gib(budget)} free, so the OS and other processes may hold "
