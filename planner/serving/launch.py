@@ -208,6 +208,38 @@ def remote_code_note(spec: ModelSpec, cli: VllmCli) -> str | None:
             f"which runs the repository's Python code; review it, then {REMOTE_CODE_STEP}.")
 
 
+def untyped_config_note(spec: ModelSpec, cli: VllmCli) -> str | None:
+    """Why vLLM `cli` cannot read config.json at all, with --trust-remote-code or without: no
+    top-level model_type, none its _ARCHITECTURE_TO_MODEL_TYPE gives architectures[0] (0.32.0
+    on: _config_model_type), and no auto_map AutoConfig (that case is remote_code_note's).
+    None where it reads one.
+
+    NOTE: HFConfigParser.parse (transformers_utils/config.py, 0.33.0; get_config in every
+    covered release) then calls AutoConfig.from_pretrained, and transformers raises
+    "Unrecognized model in MODEL. Should have a `model_type` key in its config.json." (models/
+    auto/configuration_auto.py, 5.5.3 and 5.16.1), which vLLM re-raises: it is not the
+    "requires you to execute the configuration file" it turns into its --trust-remote-code
+    hint. transformers 4.x (4.56.0 read; the 4.51-4.55 minimums of 0.9.1-0.11.0 not read)
+    first tries each CONFIG_MAPPING key, longest first, as a substring of the model's name or
+    path ("Fallback: use pattern matching on the string"), and builds that type's config from
+    the dict where one matches. Counted on the lowest transformers the release allows
+    (VllmCli.transformers_min), as remote_code_note does."""
+    if spec.remote_config_class is not None or _config_model_type(spec, cli) is not None:
+        return None
+    name, minimum = spec.name or "<model>", cli.transformers_min
+    by_name = minimum.split(".")[0] == "4"
+    if by_name and any(t in name for t in transformers_model_types(minimum)):
+        return None
+    arch = (f" nor one vLLM {cli.vllm_version} gives {spec.architectures[0]}"
+            if cli.architecture_model_types and spec.architectures else "")
+    return (f"No launch command: config.json has no top-level model_type{arch}, and no "
+            f"auto_map AutoConfig: vLLM {cli.vllm_version} stops with transformers {minimum}'s "
+            f"(the oldest it allows) \"Unrecognized model in {name}. Should have a `model_type` "
+            "key in its config.json\"" + (" (nor a model type in its name)" if by_name else "")
+            + "; --trust-remote-code does not change that: add the model_type (the one of its "
+            "architecture) to config.json.")
+
+
 def _remote_tokenizer_note(spec: ModelSpec, cli: VllmCli) -> str | None:
     """remote_code_note's tokenizer part: None where the tokenizer needs no remote code."""
     if not _loads_remote_tokenizer(spec, cli, trusted=False):

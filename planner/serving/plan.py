@@ -56,6 +56,7 @@ from planner.serving.launch import (
     over_nodes,
     remote_code_gap,
     remote_code_note,
+    untyped_config_note,
     with_layout,
 )
 from planner.serving.layout import ParallelLayout, layout_errors, layout_warnings
@@ -565,8 +566,8 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
                  if scheme.key == "mxfp4" and rules.version < V1_ONLY_FROM else None)
     started = launch(spec.name or "<model>", scheme, s,
                      ENGINE.launch_flags(s, max_model_len, mbt, seqs), cli,
-                     spec.unservable or (None if s.trust_remote_code
-                                         else remote_code_note(spec, cli)))
+                     spec.unservable or untyped_config_note(spec, cli)
+                     or (None if s.trust_remote_code else remote_code_note(spec, cli)))
     runner = _runner(spec, s, rules, scheme, gpu.vendor == "amd")
     remote_gap = remote_code_gap(spec, cli) or ()
     b12x = s.moe_backend == B12X and spec.is_moe  # vLLM reads --moe-backend for MoE layers only

@@ -14,7 +14,7 @@ from planner.catalog import catalog_entry, catalog_spec
 from planner.model.config.parser import parse_model_config
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
-from planner.serving.launch import remote_code_class, remote_code_note
+from planner.serving.launch import remote_code_class, remote_code_note, untyped_config_note
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import summary_figures
 from planner.serving.vllm_cli import supported_versions, vllm_cli
@@ -126,6 +126,49 @@ def test_a_config_without_model_type_reads_as_its_architectures_type_from_0_32()
     other = parse_model_config(_config(model_type=None, architectures=["LlamaForCausalLM"]))
     assert remote_code_class(other, vllm_cli("0.33.0")) == "configuration_acme.AcmeConfig"
 
+
+def test_a_config_without_model_type_or_auto_map_gets_no_command() -> None:
+    """vLLM 0.33.0 HFConfigParser.parse: no "model_type", architectures[0] not in
+    _ARCHITECTURE_TO_MODEL_TYPE (LongcatFlash* only), so AutoConfig.from_pretrained; with no
+    auto_map transformers 5.16.1 (configuration_auto.py) finds neither remote nor local code
+    and raises ValueError("Unrecognized model in acme/acme-8b. Should have a `model_type` key
+    in its config.json."), which vLLM re-raises whatever --trust-remote-code says.
+    transformers 4.56.0 (vLLM 0.19.0's minimum) first matches its CONFIG_MAPPING keys against
+    the name: 'acme/llama-like-8b' holds "llama" and loads as LlamaConfig; 'acme/acme-8b'
+    holds no type and raises as 5.x does."""
+    plain = _config(model_type=None, auto_map=None, architectures=["LlamaForCausalLM"])
+    spec = parse_model_config(plain, name="acme/acme-8b")
+    assert untyped_config_note(spec, vllm_cli("0.33.0")) == (
+        "No launch command: config.json has no top-level model_type nor one vLLM 0.33.0 gives "
+        "LlamaForCausalLM, and no auto_map AutoConfig: vLLM 0.33.0 stops with transformers "
+        "5.16.1's (the oldest it allows) \"Unrecognized model in acme/acme-8b. Should have a "
+        "`model_type` key in its config.json\"; --trust-remote-code does not change that: add "
+        "the model_type (the one of its architecture) to config.json.")
+    assert untyped_config_note(spec, vllm_cli("0.19.0")) == (
+        "No launch command: config.json has no top-level model_type, and no auto_map "
+        "AutoConfig: vLLM 0.19.0 stops with transformers 4.56.0's (the oldest it allows) "
+        "\"Unrecognized model in acme/acme-8b. Should have a `model_type` key in its "
+        "config.json\" (nor a model type in its name); --trust-remote-code does not change "
+        "that: add the model_type (the one of its architecture) to config.json.")
+    named = parse_model_config(plain, name="acme/llama-like-8b")
+    assert untyped_config_note(named, vllm_cli("0.19.0")) is None
+    assert untyped_config_note(named, vllm_cli("0.25.0")) is not None  # 5.5.3: no fallback
+    # the plan: no command, with the flag or without, and the same figures
+    for trust in (False, True):
+        figures = summary_figures(spec, preset_cluster("h100-sxm", 1), ParallelLayout(),
+                                  EngineSettings(max_model_len=8192, trust_remote_code=trust),
+                                  validated=True)
+        assert figures["vllm_command"] is None and figures["verdict"].startswith("Fits: ")
+        assert figures["launch_note"] == untyped_config_note(spec, vllm_cli("0.33.0"))
+    # a model_type, an auto_map AutoConfig (remote_code_note's case) or, from 0.32.0, an
+    # architecture vLLM types (LONGCAT_LIKE without its auto_map) each leave it to the others
+    assert untyped_config_note(parse_model_config(ACME, name="acme/acme-8b"),
+                               vllm_cli("0.33.0")) is None
+    assert untyped_config_note(parse_model_config(_config(model_type=None), name="acme/acme-8b"),
+                               vllm_cli("0.33.0")) is None
+    longcat = parse_model_config({**LONGCAT_LIKE, "auto_map": None}, name="acme/acme-8b")
+    assert untyped_config_note(longcat, vllm_cli("0.33.0")) is None
+    assert untyped_config_note(longcat, vllm_cli("0.31.0")) is not None
 
 def test_a_model_type_only_in_text_config_is_not_the_one_vllm_reads() -> None:
     """Every release's get_config / HFConfigParser.parse (0.9.1 ... 0.33.0) looks up
