@@ -115,6 +115,9 @@ class GpuSpec(BaseModel):
     """PCIe generation of the card's x16 host link (3, 4, 5)."""
     aliases: tuple[str, ...] = ()
     """Other NVML spellings of the same product (e.g. per driver version)."""
+    one_per_machine: str = ""
+    """The machine that holds exactly one of this GPU ("DGX Spark": one GB10 superchip), so
+    several are several nodes; "" where a machine takes several."""
     source: str = Field(min_length=1)
     notes: str = ""
 
@@ -404,12 +407,17 @@ def link_spec(gpu: GpuSpec, kind: LinkKind) -> LinkSpec:
 # NVIDIA ConnectX-7 VPI ... up to 400 Gb/s InfiniBand/Ethernet"; DGX B200 "4x OSFP ports serving
 # 8x single-port NVIDIA ConnectX-7 VPI, Up to 400Gb/s InfiniBand/Ethernet"). B300: DGX B300 User
 # Guide, eight ConnectX-8 at 800 Gb/s (read from the guide's rear-port figures as quoted by
-# vengineer.hatenablog.com 2025-12-06: unverified). Any other GPU: NETWORK_DEFAULT_GBITS.
+# vengineer.hatenablog.com 2025-12-06: unverified). DGX Spark: one GB10 per machine, linked to
+# other Sparks by its ConnectX-7 200 GbE adapter (the preset's interconnect). Any other GPU:
+# NETWORK_DEFAULT_GBITS.
 NETWORK_GBITS_PER_GPU: dict[str, tuple[float, str]] = {
     "h100-sxm": (400.0, "DGX H100: 8x ConnectX-7, 400 Gb/s each (NVIDIA DGX BasePOD RA)"),
     "h200": (400.0, "DGX H200: 8x ConnectX-7, 400 Gb/s each (NVIDIA DGX BasePOD RA)"),
     "b200": (400.0, "DGX B200: 8x ConnectX-7, 400 Gb/s each (NVIDIA DGX BasePOD RA)"),
     "b300": (800.0, "DGX B300: 8x ConnectX-8, 800 Gb/s each (DGX B300 User Guide; unverified)"),
+    "dgx-spark-gb10": (200.0, "DGX Spark: one ConnectX-7 200 GbE adapter per Spark, its GB10's "
+                       "link to other Sparks (NVIDIA DGX Spark datasheet; "
+                       "dgx-spark.warehack.ing/explanation/multi-spark-networking)"),
 }
 NETWORK_DEFAULT_GBITS = 400.0
 """Unverified: the per-GPU network rate assumed for a GPU without a DGX reference (one
@@ -642,6 +650,7 @@ def _nvidia(
     measured_read: tuple[float, str] | None = None,
     measured_gemm: tuple[float, str] | None = None,
     aliases: tuple[str, ...] = (),
+    one_per_machine: str = "",
     notes: str = "",
 ) -> GpuSpec:
     """Build one NVIDIA preset row; formats follow from the compute capability."""
@@ -674,6 +683,7 @@ def _nvidia(
         default_intra_node_link=default_link,
         pcie_generation=pcie_gen,
         aliases=aliases,
+        one_per_machine=one_per_machine,
         source=source,
         notes=notes,
     )
@@ -775,7 +785,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         measured_read=(232.5, "a saturating read kernel on a DGX Spark (sm_121, CUDA 13.0) "
                        "measured 231-234 GB/s of device DRAM reads, 0.85 of 273 GB/s "
                        "(antirez/ds4#773)"),
-        pcie_gen=5, fp32_tflops=31.0,
+        pcie_gen=5, fp32_tflops=31.0, one_per_machine="DGX Spark",
         notes="Unified memory: OS and page cache share the pool, so free memory is well "
         "below total. NVML reports no memory total. BF16/FP8 dense not published: 125/250 "
         "derived from the dense FP4 500 (/4 and /2, as the rtx-pro-6000 row; unverified). A "
@@ -1301,6 +1311,10 @@ def preset_cluster(
         raise HardwareError(f"gpus_per_node must be 1..{MAX_GPUS_PER_NODE}, got {gpus_per_node}")
     if nodes < 1:
         raise HardwareError(f"nodes must be >= 1, got {nodes}")
+    if gpu.one_per_machine and gpus_per_node > 1:
+        gpus = gpus_per_node * nodes
+        raise HardwareError(f"a {gpu.one_per_machine} holds one {gpu.name}: {gpus} of them are "
+                            f"{gpus} nodes of one GPU each, not {nodes} of {gpus_per_node}")
     link = intra_node_link or gpu.default_intra_node_link
     if link == "nvlink" and gpu.nvlink_bandwidth_gbps is None:
         raise HardwareError(no_nvlink(gpu))

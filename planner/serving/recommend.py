@@ -196,9 +196,15 @@ def gpu_counts(gpus_max: int) -> tuple[int, ...]:
     return tuple(sorted({*powers, *nodes}))
 
 
+def _per_node(gpu_key: str, gpus: int) -> int:
+    """GPUs per node of `gpus` presets: all of them up to 8, else 8; one for a GPU a machine
+    holds one of (GpuSpec.one_per_machine: each DGX Spark is a node)."""
+    return 1 if GPU_PRESETS[gpu_key].one_per_machine else min(gpus, GPUS_PER_NODE)
+
+
 def _cluster(gpu_key: str, gpus: int, network: NetworkSpec | None = None):
-    """`gpus` presets: one node up to 8, else whole 8-GPU nodes over `network`."""
-    per_node = min(gpus, GPUS_PER_NODE)
+    """`gpus` presets: one node up to 8, else whole 8-GPU nodes over `network` (_per_node)."""
+    per_node = _per_node(gpu_key, gpus)
     return preset_cluster(gpu_key, per_node, gpus // per_node, network=network)
 
 
@@ -240,7 +246,7 @@ def _recommendation(spec: ModelSpec, gpu_key: str, gpus: int, row: SweepRow, pri
     per_million = (usd_per_hour / (served_tps * 3600) * 1e6) if served_tps else None
     return Recommendation(
         model_name=spec.name or spec.model_type, gpu_key=gpu_key,
-        gpu_name=GPU_PRESETS[gpu_key].name, gpus=gpus, nodes=max(1, gpus // GPUS_PER_NODE),
+        gpu_name=GPU_PRESETS[gpu_key].name, gpus=gpus, nodes=gpus // _per_node(gpu_key, gpus),
         quant_key=row.quant_key, quant_label=row.quant_label, layout=row.layout,
         kv_cache_dtype=row.kv_cache_dtype, max_context_tokens=row.max_context_tokens,
         max_concurrency=row.max_concurrency, usd_per_hour=usd_per_hour,

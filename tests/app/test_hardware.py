@@ -36,6 +36,19 @@ def test_nvlink_on_a_gpu_without_nvlink_is_an_inline_error() -> None:
     assert at.selectbox(key="hw.gpu").value == "rtx-4090"  # the rest of the page still works
 
 
+def test_dgx_sparks_are_one_per_node() -> None:
+    # a DGX Spark holds one GB10: 8 per node is refused inline; 2 nodes of one are planned
+    at = open_page("hardware")
+    at.selectbox(key="hw.gpu").set_value("dgx-spark-gb10").run()
+    assert not at.exception
+    assert any(e.value.endswith("a DGX Spark holds one NVIDIA GB10: 8 of them are 8 nodes of "
+                                "one GPU each, not 1 of 8.") for e in at.error)
+    at.number_input(key="hw.gpus_per_node").set_value(1).run()
+    at.number_input(key="hw.nodes").set_value(2).run()
+    assert not at.exception and not at.error
+    assert "2 nodes x 1x NVIDIA GB10 (PCIe)" in texts(at)
+
+
 def test_live_audit_on_a_gpu_less_machine_explains_why() -> None:
     at = open_page("hardware", hw="audit")
     assert not at.exception

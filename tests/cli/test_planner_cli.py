@@ -389,6 +389,21 @@ def test_dp_flag_plans_replicas(capsys, model_dir: Path) -> None:
     assert len(data["per_gpu"]) == 4
 
 
+def test_two_dgx_sparks_are_two_nodes(capsys) -> None:
+    # a DGX Spark holds one GB10: --gpus 2 on one node was planned as a 2-GB10 box over PCIe
+    code, _, err = run_main(capsys, "plan", "--model", "openai/gpt-oss-120b", "--gpu",
+                            "dgx-spark-gb10", "--gpus", "2")
+    assert code == 2
+    assert err.strip().endswith("error: a DGX Spark holds one NVIDIA GB10: 2 of them are 2 "
+                                "nodes of one GPU each, not 1 of 2."), err
+    code, out, _ = run_main(capsys, "plan", "--model", "openai/gpt-oss-120b", "--gpu",
+                            "dgx-spark-gb10", "--gpus", "2", "--nodes", "2", "--tp", "2",
+                            "--json")
+    data = json.loads(out)
+    assert code == 0 and data["fits"] and "--nnodes 2" in data["vllm_commands"][0]
+    assert "25 GB/s per direction" in " ".join(data["speed"]["notes"])  # 200 Gb/s / 8
+
+
 def test_plan_text_says_its_kv_tokens_and_concurrency_are_per_replica(capsys) -> None:
     """With --dp 2 the KV pool and the concurrency are one replica's (the verdict says "per
     replica"): the headline lines said "KV cache tokens 190,880" and "concurrency 4.66" on 4x

@@ -117,7 +117,8 @@ def _preset_builder() -> None:
                      help="each node's NICs for GPU traffic x their line rate, shared evenly "
                      "by its GPUs: 8x400 (a DGX H100), 2x100 (two 100 GbE ports), 1x400 (one "
                      "NIC for the node). Empty: the GPU's DGX network, one 400 Gb/s NIC per "
-                     "GPU (800 on B300). Used only when a layout spans nodes",
+                     "GPU (800 on B300, 200 per DGX Spark). Used only when a layout spans "
+                     "nodes",
                      **bind("hw", "network"))
     gpu = GPU_PRESETS[state().gpu]
     given = state().gpu_memory_gib

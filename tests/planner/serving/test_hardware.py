@@ -22,6 +22,7 @@ from planner.serving.hardware import (
     link_from_topology,
     link_spec,
     match_gpu_name,
+    network_link,
     parse_network,
     preset_cluster,
     resolve_gpu_key,
@@ -363,6 +364,20 @@ def test_preset_cluster_rejects_bad_gpu_counts(gpus_per_node: int) -> None:
 def test_preset_cluster_rejects_nvlink_without_nvlink() -> None:
     with pytest.raises(HardwareError, match="has no NVLink"):
         preset_cluster("rtx-4090", 2, intra_node_link="nvlink")
+
+
+def test_a_dgx_spark_holds_one_gb10_and_talks_over_its_200_gbe_nic() -> None:
+    # A DGX Spark is one GB10 superchip: two of them are two machines (nodes) joined by
+    # their ConnectX-7 200 GbE adapter, not a 2-GPU box with a PCIe link between them
+    with pytest.raises(HardwareError, match=r"^a DGX Spark holds one NVIDIA GB10: 4 of them "
+                       r"are 4 nodes of one GPU each, not 2 of 2$"):
+        preset_cluster("dgx-spark-gb10", 2, nodes=2)
+    two = preset_cluster("dgx-spark-gb10", 1, nodes=2)
+    assert two.gpu_count == 2 and len(two.nodes) == 2
+    # unset network: one 200 Gb/s link per Spark = 25 GB/s per direction (was the 400 Gb/s
+    # assumed for any GPU without a DGX reference)
+    link = network_link(gpu_preset("dgx-spark-gb10"))
+    assert link.bandwidth_gbps == 200 / 8 and "DGX Spark" in link.source
 
 
 def test_cluster_smallest_memory_over_mixed_nodes() -> None:

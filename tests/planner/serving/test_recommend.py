@@ -126,6 +126,20 @@ def test_launchable_rows_come_first_and_what_ifs_say_why() -> None:
     assert [row["launchable"] for row in data["rows"]] == flags
 
 
+def test_dgx_sparks_are_recommended_as_one_node_each() -> None:
+    """More than one DGX Spark is that many machines (a Spark holds one GB10): a row on 2 or
+    4 of them is 2 or 4 nodes, and its command starts vLLM on each (--nnodes). It was one
+    node of 4 GB10s over PCIe, a machine that does not exist, with a one-node command."""
+    result = recommend([catalog_spec("openai/gpt-oss-120b")],
+                       Workload(requests_per_s=2, input_len=2048, output_len=512),
+                       with_overrides({"dgx-spark-gb10": 0.5}), gpu_keys=("dgx-spark-gb10",))
+    many = [r for r in result.rows if r.gpus > 1]
+    assert many, [(r.gpus, r.layout) for r in result.rows]
+    for row in many:
+        assert row.nodes == row.gpus
+        assert row.vllm_command is None or f"--nnodes {row.gpus}" in row.vllm_command
+
+
 def test_an_absurd_rate_is_refused_with_the_bound() -> None:
     """1,000,000 requests/s x 256 output tokens = 256,000,000 output tokens/s of Qwen3-8B:
     beyond 4,096 GPUs of any preset (the best, B300 in NVFP4, gives tens of thousands of
