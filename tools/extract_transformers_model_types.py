@@ -17,12 +17,13 @@ transformers installed beside vLLM is unknown and may be that old.
 import argparse
 import ast
 import hashlib
-import json
-import subprocess
-import sys
-import tempfile
 import zipfile
 from pathlib import Path
+
+if __package__:  # imported as tools.extract_transformers_model_types (the tests)
+    from tools.wheel_fixtures import write_fixtures
+else:  # run as python tools/extract_transformers_model_types.py
+    from wheel_fixtures import write_fixtures
 
 OUT_DIR = Path(__file__).resolve().parents[1] / "planner" / "serving" / "vllm_cli"
 SOURCES = ("transformers/models/auto/auto_mappings.py",  # 5.x: imported from here
@@ -139,15 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("versions", nargs="+", metavar="VERSION")
     parser.add_argument("--out", type=Path, default=OUT_DIR)
     args = parser.parse_args(argv)
-    for version in args.versions:
-        with tempfile.TemporaryDirectory(prefix="transformers-wheel-") as tmp:
-            subprocess.run([sys.executable, "-m", "pip", "download", f"transformers=={version}",
-                            "--no-deps", "--only-binary", ":all:", "-q", "-d", tmp], check=True)
-            data = fixture(next(Path(tmp).glob("transformers-*.whl")), version)
-        path = args.out / f"transformers-{version}.json"
-        path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
-        print(f"{path}: {len(data['model_types'])} model types, "
-              f"{len(data['tokenizer_classes'])} tokenizer classes")
+    write_fixtures("transformers", args.versions, args.out, fixture,
+                   lambda data: f"{len(data['model_types'])} model types, "
+                   f"{len(data['tokenizer_classes'])} tokenizer classes")
     return 0
 
 

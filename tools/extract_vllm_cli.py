@@ -48,11 +48,14 @@ import argparse
 import ast
 import hashlib
 import json
-import subprocess
 import sys
-import tempfile
 import zipfile
 from pathlib import Path
+
+if __package__:  # imported as tools.extract_vllm_cli (the tests)
+    from tools.wheel_fixtures import write_fixtures
+else:  # run as python tools/extract_vllm_cli.py
+    from wheel_fixtures import write_fixtures
 
 OUT_DIR = Path(__file__).resolve().parent.parent / "planner" / "serving" / "vllm_cli"
 CHOICE_TYPES = {
@@ -294,16 +297,9 @@ def main(argv: list[str] | None = None) -> int:
         path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
         print(f"{path}: {said}")
         return 0
-    for version in args.versions:
-        with tempfile.TemporaryDirectory(prefix="vllm-wheel-") as tmp:
-            subprocess.run([sys.executable, "-m", "pip", "download", f"vllm=={version}",
-                            "--no-deps", "--only-binary", ":all:", "-q", "-d", tmp], check=True)
-            wheel = next(Path(tmp).glob("vllm-*.whl"))
-            data = fixture(wheel, version)
-        path = args.out / f"vllm-{version}.json"
-        path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
-        print(f"{path}: {len(data['flags'])} flags, "
-              f"{ {k: len(v) for k, v in data['choices'].items()} }")
+    write_fixtures("vllm", args.versions, args.out, fixture,
+                   lambda data: f"{len(data['flags'])} flags, "
+                   f"{ {k: len(v) for k, v in data['choices'].items()} }")
     return 0
 
 
