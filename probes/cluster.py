@@ -16,6 +16,7 @@ from planner.serving.hardware import (
     match_gpu_name,
     unified_preset,
 )
+from planner.units import GIB
 from probes.nvml import GpuInfo
 from probes.snapshot import HardwareSnapshot, SnapshotError, first_error
 
@@ -46,6 +47,21 @@ def _link(snap: HardwareSnapshot, gpu: GpuSpec):
     return "pcie" if gpu.default_intra_node_link == "nvlink" else gpu.default_intra_node_link
 
 
+def _host_held(snap: HardwareSnapshot, gpu: GpuSpec) -> tuple[list[int], str]:
+    """On a unified-memory GPU (GB10), whose used memory NVML does not report, the memory the
+    host held at the audit: total - the host's available RAM, on each GPU, and a note.
+
+    vLLM reads the host's available RAM (psutil) as such a GPU's free memory (from 0.11.1 on
+    compute capability 12.1: utils/mem_utils.py MemorySnapshot.measure) and refuses to start
+    below requested_memory free, so the plan's start-up check needs what the host holds."""
+    held = max(0, gpu.memory_total_bytes - snap.host.ram_available_bytes)
+    note = (f"{snap.hostname}: {gpu.name} shares the host's RAM; "
+            f"{snap.host.ram_available_bytes / GIB:.2f} GiB was available at the audit, so "
+            f"{held / GIB:.2f} GiB of its {gpu.memory_total_bytes / GIB:.2f} GiB is taken "
+            "as held by other processes")
+    return [held] * len(snap.gpus), note
+
+
 def snapshot_to_node(snap: HardwareSnapshot) -> tuple[NodeSpec, list[str]]:
     """One NodeSpec for a snapshot, plus notes on anything the planner simplifies.
 
@@ -60,6 +76,10 @@ def snapshot_to_node(snap: HardwareSnapshot) -> tuple[NodeSpec, list[str]]:
     if len({s.name for s in specs}) > 1:
         notes.append(f"{snap.hostname} mixes {', '.join(sorted({s.name for s in specs}))}; "
                      f"planned as {len(specs)}x {smallest.name}")
+    used = [g.memory_used_bytes or 0 for g in snap.gpus]
+    if smallest.unified_memory and not any(used):
+        used, note = _host_held(snap, smallest)
+        notes.append(note)
     topology = snap.topology
     try:
         node = NodeSpec(
@@ -68,7 +88,7 @@ def snapshot_to_node(snap: HardwareSnapshot) -> tuple[NodeSpec, list[str]]:
             gpus_per_node=len(snap.gpus),
             intra_node_link=_link(snap, smallest),
             pcie_topology=topology.worst_pcie_level() if topology else None,
-            memory_used_bytes=tuple(g.memory_used_bytes or 0 for g in snap.gpus),
+            memory_used_bytes=tuple(used),
         )
     except ValidationError as exc:  # e.g. memory used > the smallest GPU's total
         raise SnapshotError(f"{snap.hostname}: cannot plan for this node "

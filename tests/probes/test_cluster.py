@@ -86,6 +86,35 @@ def test_a_gb10_without_an_nvml_memory_total_is_planned_as_its_preset(
         snapshots_to_cluster([renamed(spark, "spark", name="NVIDIA GeForce RTX 3090")])
 
 
+def test_a_gb10_plans_vllms_start_up_check_on_the_hosts_available_ram(
+        rig: HardwareSnapshot) -> None:
+    # vLLM reads the host's available RAM (psutil) as GB10's free memory and refuses to start
+    # below requested_memory = ceil(121.69 GiB x utilization) free. By hand: 110 GiB available
+    # leaves 121.69 - 110 = 11.69 GiB held; 0.92 needs 111.95 GiB (refused), 0.85 needs
+    # 103.44 GiB (starts).
+    gpu = rig.gpus[0].model_copy(update={
+        "name": "NVIDIA GB10", "compute_capability": "12.1", "memory_total_bytes": None,
+        "memory_reserved_bytes": None, "memory_used_bytes": None, "memory_free_bytes": None})
+    host = rig.host.model_copy(update={"ram_available_bytes": 110 * 2**30})
+    spark = rig.model_copy(update={"hostname": "spark", "gpus": [gpu], "topology": None,
+                                   "host": host})
+    cluster, notes = cluster_and_notes([spark])
+    assert cluster.nodes[0].memory_used_bytes == (round(121.69 * 2**30) - 110 * 2**30,)
+    assert notes == ["spark: NVIDIA GB10 shares the host's RAM; 110.00 GiB was available at "
+                     "the audit, so 11.69 GiB of its 121.69 GiB is taken as held by other "
+                     "processes"]
+
+    def errors(utilization: float) -> list[str]:
+        return plan(PlanRequest(
+            model=catalog_spec("meta-llama/Meta-Llama-3.1-8B"), cluster=cluster,
+            layout=ParallelLayout(), engine=EngineSettings(
+                vllm_version="0.33.0", gpu_memory_utilization=utilization))).errors
+
+    assert any("Free memory on device cuda:0 (110.00 GiB/121.69 GiB) on startup is less than "
+               "desired GPU memory utilization (0.92, 111.95 GiB)" in e for e in errors(0.92))
+    assert not any("Free memory on device" in e for e in errors(0.85))
+
+
 def test_mixed_models_across_nodes_plan_for_the_smallest(rig: HardwareSnapshot) -> None:
     # RTX 4090: nvidia-smi 24564 MiB, about 357 MiB reserved -> 24207 MiB = 23.64 GiB usable,
     # larger than the 3090's 23.57 GiB.
