@@ -77,7 +77,7 @@ def snapshot_to_node(snap: HardwareSnapshot) -> tuple[NodeSpec, list[str]]:
         notes.append(f"{snap.hostname} mixes {', '.join(sorted({s.name for s in specs}))}; "
                      f"planned as {len(specs)}x {smallest.name}")
     used = [g.memory_used_bytes or 0 for g in snap.gpus]
-    if smallest.unified_memory and not any(used):
+    if smallest.unified_memory and all(g.memory_used_bytes is None for g in snap.gpus):
         used, note = _host_held(snap, smallest)
         notes.append(note)
     topology = snap.topology
