@@ -114,7 +114,8 @@ class GpuSpec(BaseModel):
     pcie_generation: int = Field(default=4, ge=3, le=6)
     """PCIe generation of the card's x16 host link (3, 4, 5)."""
     aliases: tuple[str, ...] = ()
-    """Other NVML spellings of the same product (e.g. per driver version)."""
+    """Other names of the same product: NVML spellings (e.g. per driver version), or the
+    system it is sold as where that is how people name it ("NVIDIA DGX Spark" for GB10)."""
     one_per_machine: str = ""
     """The machine that holds exactly one of this GPU ("DGX Spark": one GB10 superchip), so
     several are several nodes; "" where a machine takes several."""
@@ -785,7 +786,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         measured_read=(232.5, "a saturating read kernel on a DGX Spark (sm_121, CUDA 13.0) "
                        "measured 231-234 GB/s of device DRAM reads, 0.85 of 273 GB/s "
                        "(antirez/ds4#773)"),
-        pcie_gen=5, fp32_tflops=31.0, one_per_machine="DGX Spark",
+        pcie_gen=5, fp32_tflops=31.0, one_per_machine="DGX Spark", aliases=("NVIDIA DGX Spark",),
         notes="Unified memory: OS and page cache share the pool, so free memory is well "
         "below total. NVML reports no memory total. BF16/FP8 dense not published: 125/250 "
         "derived from the dense FP4 500 (/4 and /2, as the rtx-pro-6000 row; unverified). A "

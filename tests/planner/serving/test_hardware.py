@@ -247,6 +247,8 @@ def test_preset_key_lookup_ignores_case_and_spaces() -> None:
     ("AMD Instinct MI300X", "mi300x"),
     ("RTX 6000 Ada", "rtx-6000-ada"),
     ("L40S", "l40s"),
+    ("DGX Spark", "dgx-spark-gb10"),  # the product's name; NVML prints "NVIDIA GB10"
+    ("NVIDIA GB10", "dgx-spark-gb10"),
 ])
 def test_common_spellings_and_nvml_names_resolve(typed: str, key: str) -> None:
     assert resolve_gpu_key(typed) == key
