@@ -841,12 +841,12 @@ def _alternatives(inputs: ReportInputs) -> list[str]:
                   f"{load.concurrency} request(s) in flight, capped by each KV cache:", ""]
         lines += md_table(
             ["Model", "Layout", "Params (total / active)", "Weights/GPU", "KV B/token",
-             "Fits", "Ceiling (tokens)", "Concurrency", "TTFT ms", "TPOT ms", "Output tok/s",
-             "At concurrency"],
+             "Fits", "Ceiling (tokens)", "Concurrency at max_model_len", "TTFT ms", "TPOT ms",
+             "Output tok/s", "At concurrency"],
             [[c.model_name, c.layout, f"{c.params_total / 1e9:,.1f} B / "
               f"{c.params_active / 1e9:,.1f} B", _gib(c.weights_bytes_per_gpu),
               f"{c.kv_bytes_per_token:,}", _fits_cell(c),
-              f"{c.max_context_tokens:,}", f"{c.max_concurrency:,.2f}",
+              f"{c.max_context_tokens:,}", f"{c.max_concurrency:,.2f} at {c.max_model_len:,}",
               speed_cell(c.ttft_ms, 0), speed_cell(c.tpot_ms),
               speed_cell(c.output_tokens_per_s, 0),
               "—" if c.speed_concurrency is None else str(c.speed_concurrency)]

@@ -332,6 +332,18 @@ def test_comparison_rows_carry_speed_at_the_load() -> None:
         assert compared[key] == getattr(speed, key)
 
 
+def test_comparison_says_the_context_each_concurrency_is_at() -> None:
+    # each model's concurrency is at its own max_model_len: 1.60 requests of 131,072 tokens
+    # and 4.48 of 40,960 are not comparable as bare numbers, so each cell names its length
+    short = plan(PlanRequest(model=SPEC, cluster=CLUSTER, layout=ParallelLayout(tp=2),
+                             engine=EngineSettings(max_model_len=1024)))
+    report = build_report(inputs(comparison=(comparison_row(PLAN), comparison_row(short))))
+    table = next(t for t in tables(report.markdown) if t[0][0] == "Model")
+    column = table[0].index("Concurrency at max_model_len")
+    assert [row[column] for row in table[1:]] == [
+        f"{PLAN.max_concurrency:,.2f} at 4,096", f"{short.max_concurrency:,.2f} at 1,024"]
+
+
 def _release_line(md: str) -> str:
     return next(line for line in md.splitlines() if line.startswith("- vLLM release"))
 
