@@ -229,8 +229,8 @@ def release_default_note() -> str:
 
 def current_engine() -> EngineSettings:
     """vLLM settings from the Plan page's choices (MTP speculative decoding,
-    --skip-mm-profiling and --trust-remote-code included; the Compare page plans each model
-    without them: it shows no launch command).
+    --skip-mm-profiling, --moe-backend (a MoE model's only) and --trust-remote-code included;
+    the Compare page plans each model without them: it shows no launch command).
 
     A what-if format vLLM makes at load time (fp8 from a 16-bit checkpoint) is passed as
     `--quantization`, so the command line carries it; other what-ifs are target schemes
@@ -248,6 +248,7 @@ def current_engine() -> EngineSettings:
                           target_checkpoint=checkpoint, revision=revision,
                           num_speculative_tokens=current.num_speculative_tokens,
                           skip_mm_profiling=current.skip_mm_profiling,
+                          moe_backend=current.moe_backend if current_spec().is_moe else None,
                           trust_remote_code=trusts_remote_code(current_spec()))
 
 

@@ -7,6 +7,7 @@ read back on a session's first run (`init_state`) reproduces the plan. Secrets (
 token) and uploaded files are never part of it.
 """
 
+from functools import cache
 from typing import Any, Literal
 
 import streamlit as st
@@ -15,9 +16,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from planner.model.quant import UnknownSchemeError, resolve_scheme
 from planner.serving.engine import checkpoint_name_problem
 from planner.serving.hardware import gpu_preset, parse_network
+from planner.serving.moe_backend import normalize_moe_backend
 from planner.serving.speed import ARRIVALS, Arrival
 from planner.serving.startup import block_size_errors
 from planner.serving.sweep import Objective
+from planner.serving.vllm_cli import supported_versions, vllm_cli
 from planner.serving.vllm_versions import (
     DEFAULT_VLLM_VERSION,
     UncoveredRelease,
@@ -103,6 +106,11 @@ class AppState(BaseModel):
     """vLLM --block-size, tokens per KV cache block; None: vLLM's choice (16, or the MLA
     backend's: planner.serving.mla_block); the Plan page offers the release's
     (planner.serving.startup.block_size_choices)."""
+    moe_backend: str | None = Field(None, alias="moe", max_length=64)
+    """vLLM --moe-backend (0.17 on), as its parser reads it; None: vLLM's choice. The Plan page
+    offers the sidebar's release's values for a MoE model and drops one that release refuses;
+    kept while other models are looked at, planned for MoE models only
+    (ui.context.current_engine), as vLLM reads it for MoE layers only."""
     num_speculative_tokens: int = Field(0, alias="spec", ge=0, le=64)
     """MTP speculative decoding: draft tokens per step (0: off; 64: the CLI's bound); offered
     only for a model with MTP layers (planner.serving.plan.mtp_refusal)."""
@@ -187,6 +195,21 @@ class AppState(BaseModel):
         if errors:
             raise ValueError(errors[0])
         return value
+
+    @field_validator("moe_backend")
+    @classmethod
+    def _known_moe_backend(cls, value: str | None) -> str | None:
+        """A --moe-backend value of some covered release, as vLLM's parser reads it ('Marlin'
+        -> 'marlin', normalize_moe_backend); empty: None. Whether the sidebar's release takes
+        it is the Plan page's check (it follows the release), as for block_size."""
+        word = normalize_moe_backend(value) if value is not None else ""
+        if not word:
+            return None
+        known = _moe_backends()
+        if word not in known:
+            raise ValueError(f"{value!r} is no vLLM --moe-backend value (the covered releases "
+                             f"take {', '.join(known)})")
+        return word
 
     @field_validator("target_checkpoint")
     @classmethod
@@ -302,6 +325,15 @@ def sync_query_params() -> None:
     wanted = encode(state())
     if st.query_params.to_dict() != wanted:
         st.query_params.from_dict(wanted)
+
+
+@cache
+def _moe_backends() -> tuple[str, ...]:
+    """Every --moe-backend value a covered release's parser takes (the vllm_cli fixtures'
+    MoEBackend choices, 0.17.0 on), the newest release's order first."""
+    values = (value for version in reversed(supported_versions())
+              for value in vllm_cli(version).choices.get("--moe-backend", ()))
+    return tuple(dict.fromkeys(values))
 
 
 def bind(page: str, field: str) -> dict[str, Any]:

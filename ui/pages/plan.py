@@ -16,6 +16,7 @@ from planner.report import (
 )
 from planner.serving.engine import EngineSettings, served_kv_elem_bytes
 from planner.serving.layout import ParallelLayout, layout_errors
+from planner.serving.moe_backend import moe_backend_refusal
 from planner.serving.plan import (
     Plan,
     PlanRequest,
@@ -190,6 +191,7 @@ def _controls() -> None:
                    "include their scales)", format_func=lambda kv: VLLM_KV_DTYPE[kv],
                    **bind("plan", "kv_cache_dtype"))
     block_sizes = _block_sizes(cli)
+    moe_backends = _moe_backends(spec, cli)
     load_controls(left)
     mid.selectbox("Tensor parallel (TP)", tps, key="plan.tp", on_change=_pin_layout,
                   args=("tp",))
@@ -229,7 +231,7 @@ def _controls() -> None:
     # the arrivals beside it, one line high (a labelled row would push them down too)
     more, arrivals = left.columns([1.1, 1], gap="xsmall")  # each label on one line at 1280 px
     arrival_control(arrivals, compact=True)
-    _more_options(more, spec, mtp_refused, block_sizes)
+    _more_options(more, spec, mtp_refused, block_sizes, moe_backends)
     _layout_note(auto)
     _explain_invalid_tp(valid)
 
@@ -252,17 +254,38 @@ def _block_label(size: int | None) -> str:
     return "vLLM's choice" if size is None else f"{size} tokens"
 
 
+def _moe_backends(spec: ModelSpec, cli: VllmCli) -> list[str | None]:
+    """The --moe-backend values to offer a MoE model under the sidebar's release, None (vLLM's
+    choice) first: its parser's (the fixture's MoEBackend choices, 0.17 on; none before), as
+    the CLI's --moe-backend takes them. A kept or linked value the release refuses is dropped
+    here, in its parser's words (moe_backend_refusal); a dense model offers none and leaves
+    the choice kept for the next MoE model (current_engine plans it for MoE models only)."""
+    if not spec.is_moe:
+        return [None]
+    backends: list[str | None] = [None, *cli.choices.get("--moe-backend", ())]
+    chosen = state().moe_backend
+    refusal = moe_backend_refusal(chosen, cli) if chosen else None
+    _keep_valid("moe_backend", chosen, backends, sentence(refusal or ""), nearest=False,
+                shown=_backend_label)
+    return backends
+
+
+def _backend_label(backend: str | None) -> str:
+    return "vLLM's choice" if backend is None else backend
+
+
 def _more_options(container, spec, mtp_refused: tuple[str, ...],
-                  block_sizes: list[int | None]) -> None:
-    """The KV block size (vLLM --block-size), MTP speculative decoding (models with MTP
-    layers) and --skip-mm-profiling (models with a vision tower), folded away (open when a
-    link sets one) so the figures stay in view."""
+                  block_sizes: list[int | None], moe_backends: list[str | None]) -> None:
+    """The KV block size (vLLM --block-size), the MoE backend (--moe-backend: MoE models, vLLM
+    0.17 on), MTP speculative decoding (models with MTP layers) and --skip-mm-profiling
+    (models with a vision tower), folded away (open when a link sets one) so the figures stay
+    in view."""
     current = state()
     # a fixed key: `expanded` only opens it on first show (a linked setting), then it stays
     # as the user leaves it (without a key, a new `expanded` would make it a new element)
     with container.expander("More vLLM options", key="plan.more_options", expanded=bool(
             current.num_speculative_tokens or current.skip_mm_profiling
-            or current.block_size)):
+            or current.block_size or len(moe_backends) > 1 and current.moe_backend)):
         st.selectbox("KV block size (tokens)", block_sizes, format_func=_block_label,
                      help="vLLM --block-size, tokens per KV cache block. vLLM's choice: 16, or "
                      "the MLA backend's own size; the others are the sizes this vLLM release's "
@@ -270,6 +293,14 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
                      "start-ups need one: FlashInfer on Blackwell refuses head size 256 "
                      "(Gemma-2/3) in 16-token blocks under vLLM 0.11.1-0.17",
                      **bind("plan", "block_size"))
+        if len(moe_backends) > 1:
+            st.selectbox("MoE backend", moe_backends, format_func=_backend_label,
+                         help="vLLM --moe-backend: the fused-MoE kernel for the routed experts; "
+                         "vLLM's choice picks one for the GPU and weight format. The others "
+                         "are this vLLM release's values. flashinfer_b12x (NVFP4 experts on "
+                         "RTX 50 / RTX PRO Blackwell) adds its MoE workspace to the "
+                         "activation peak on vLLM 0.25-0.28; a backend vLLM refuses for this "
+                         "GPU or format is the plan's error", **bind("plan", "moe_backend"))
         if not mtp_refused:
             # no widget bounds: the state refuses an out-of-range number aloud
             st.number_input(
