@@ -228,7 +228,7 @@ def _add_recommend(sub) -> None:
 def add_load(parser: argparse.ArgumentParser,
              title: str = "serving load (speed: TTFT, TPOT, throughput)", *,
              concurrency_help: str = "requests in flight (default 1; capped at what the KV "
-             "cache holds)") -> argparse._ArgumentGroup:
+             "cache holds and at max_num_seqs)") -> argparse._ArgumentGroup:
     """The serving load the speed figures are computed at (planner.serving.speed):
     --input-len, --output-len, --concurrency, --arrival, the same for plan, sweep, report and
     recommend (which titles the group and says what its concurrency means); returns the group."""
@@ -414,7 +414,7 @@ def add_network(group: argparse._ArgumentGroup | argparse.ArgumentParser) -> Non
                        help="the network between nodes: NICs per node x Gb/s each, e.g. 8x400 "
                        "(a DGX: one 400 Gb/s NIC per GPU), 2x100 (two 100 GbE ports), 1x400 "
                        "(one NIC shared by the node); default: the GPU's DGX network, one "
-                       "400 Gb/s NIC per GPU (800 on B300)")
+                       "400 Gb/s NIC per GPU (800 on B300, 200 per DGX Spark)")
 
 
 def build_parser(prog: str = "python -m planner") -> argparse.ArgumentParser:

@@ -28,7 +28,8 @@ def load_controls(container, page: str = "plan") -> None:
                    help="generated tokens per request (speed figures)",
                    **bind(page, "output_len"))
     c.number_input("Concurrency", step=1,
-                   help="requests in flight; capped at what the KV cache holds",
+                   help="requests in flight; capped at what the KV cache holds and at "
+                   "max_num_seqs",
                    **bind(page, "concurrency"))
 
 

@@ -50,6 +50,11 @@ def test_help_shows_defaults() -> None:
     # the batch defaults' tiers (vllm_versions.py BIG_GPU_TIER_FROM: 16384 tokens from 0.28
     # at >= 160 GiB; a B200 plans --max-num-batched-tokens 16384)
     assert "16384 at >= 160 GiB from 0.28" in text
+    # every GPU with its own default network rate (hardware.NETWORK_GBITS_PER_GPU): B300's
+    # 800 Gb/s, a DGX Spark's 200 GbE
+    assert "one 400 Gb/s NIC per GPU (800 on B300, 200 per DGX Spark)" in text
+    # the served concurrency is min(asked, max_num_seqs, what the KV cache holds) x DP
+    assert "capped at what the KV cache holds and at max_num_seqs" in text
 
 
 def test_help_names_every_kv_cache_dtype_the_flag_takes() -> None:
