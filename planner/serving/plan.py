@@ -963,8 +963,12 @@ def _node(cluster: ClusterSpec, node_index: int):
 
 def _busy_errors(cluster: ClusterSpec, layout: ParallelLayout, s: EngineSettings,
                  r: _Resolved) -> list[str]:
-    """vLLM's start-up refusal for each GPU whose free memory is below the budget."""
-    if s.kv_cache_memory_bytes or not r.busy:
+    """vLLM's start-up refusal for each GPU whose free memory is below the budget.
+
+    NOTE: init_device checks free memory >= total x gpu_memory_utilization before it reads
+    --kv-cache-memory-bytes (gpu_worker.py in the 0.10.2-0.13.0 wheels, v1/worker/utils.py
+    request_memory by 0.33.0), so a given KV pool does not skip the check."""
+    if not r.busy:
         return []
     errors: list[str] = []
     for rank in range(min(layout.gpus, cluster.gpu_count)):

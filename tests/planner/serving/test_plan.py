@@ -89,15 +89,17 @@ def test_errors_say_what_vllm_would_say():
         "Does not fit: User-specified max_model_len (1000000) is greater than the derived "
         "max_model_len (max_position_embeddings=131072")
     assert any("estimated maximum model length is" in e for e in long.errors)
-    busy = plan(PlanRequest(
-        model=LLAMA_8B,
-        cluster=preset_cluster("h100-sxm", 1).model_copy(update={"nodes": (
-            preset_cluster("h100-sxm", 1).nodes[0].model_copy(
-                update={"memory_used_bytes": (10 * GIB,)}),
-        )}),
-        engine=V019,
-    ))
+    busy_h100 = preset_cluster("h100-sxm", 1).model_copy(update={"nodes": (
+        preset_cluster("h100-sxm", 1).nodes[0].model_copy(
+            update={"memory_used_bytes": (10 * GIB,)}),
+    )})
+    busy = plan(PlanRequest(model=LLAMA_8B, cluster=busy_h100, engine=V019))
     assert any("less than desired GPU memory utilization" in e for e in busy.errors)
+    # a given KV pool does not skip the check: vLLM's init_device makes it before reading
+    # --kv-cache-memory-bytes (79.19 GiB card less 10 GiB used < 0.9 x 79.19 = 71.27 GiB)
+    given = plan(PlanRequest(model=LLAMA_8B, cluster=busy_h100, engine=V019.model_copy(
+        update={"kv_cache_memory_bytes": 8 * GIB})))
+    assert any("less than desired GPU memory utilization" in e for e in given.errors)
 
 
 def test_kv_cache_memory_skips_profiling():
