@@ -389,6 +389,20 @@ def test_dp_flag_plans_replicas(capsys, model_dir: Path) -> None:
     assert len(data["per_gpu"]) == 4
 
 
+def test_a_kv_pool_the_budget_cannot_hold_reads_none_with_the_shortfall(capsys) -> None:
+    # Gemma-3-27B's bf16 weights alone exceed an A100 40GB's budget: the pool is negative
+    # (the budget less the weights and profile terms), which the text printed as
+    # "KV cache per GPU -16.96 GiB"; it says none and by how much the budget is short, as
+    # the Plan page does (its KV pool metric)
+    args = ("plan", "--model", "google/gemma-3-27b-it", "--gpu", "a100-40gb")
+    _, out, _ = run_main(capsys, *args, "--json")
+    pool = json.loads(out)["kv_cache_bytes_per_gpu"]
+    assert pool < 0
+    _, text, _ = run_main(capsys, *args)
+    line = next(x for x in text.splitlines() if x.startswith("  KV cache per GPU"))
+    assert line == f"  KV cache per GPU    none (the budget is short by {-pool / 2**30:,.2f} GiB)"
+
+
 def test_two_dgx_sparks_are_two_nodes(capsys) -> None:
     # a DGX Spark holds one GB10: --gpus 2 on one node was planned as a 2-GB10 box over PCIe
     code, _, err = run_main(capsys, "plan", "--model", "openai/gpt-oss-120b", "--gpu",
