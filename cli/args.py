@@ -276,7 +276,9 @@ def _add_model(parser: argparse.ArgumentParser) -> None:
 
 def _add_hardware(parser: argparse.ArgumentParser) -> None:
     hw = parser.add_argument_group("hardware (one of --gpu, --gpu-memory-gib, --snapshot)")
-    hw.add_argument("--gpu", metavar="NAME", help="GPU preset key, e.g. rtx-3090, h100-sxm")
+    hw.add_argument("--gpu", metavar="NAME", help="GPU preset key (rtx-3090, h100-sxm) or the "
+                    "GPU's name as people or NVML write it ('RTX 3090', 'NVIDIA GeForce RTX "
+                    "3090', 'H100 80GB HBM3', 'DGX Spark')")
     hw.add_argument("--gpu-memory-gib", type=_gib_amount, metavar="X",
                     help="a custom GPU: the total CUDA reports for one GPU, in GiB")
     hw.add_argument("--gpu-name", type=_gpu_name, metavar="NAME",

@@ -55,6 +55,9 @@ def test_help_shows_defaults() -> None:
     assert "one 400 Gb/s NIC per GPU (800 on B300, 200 per DGX Spark)" in text
     # the served concurrency is min(asked, max_num_seqs, what the KV cache holds) x DP
     assert "capped at what the KV cache holds and at max_num_seqs" in text
+    # --gpu takes names too (hardware.resolve_gpu_key), not only preset keys
+    assert ("GPU preset key (rtx-3090, h100-sxm) or the GPU's name as people or NVML write it "
+            "('RTX 3090', 'NVIDIA GeForce RTX 3090', 'H100 80GB HBM3', 'DGX Spark')") in text
 
 
 def test_help_names_every_kv_cache_dtype_the_flag_takes() -> None:
