@@ -518,6 +518,25 @@ def flashinfer_hd256_errors(spec: ModelSpec, s: EngineSettings, rules: VllmRules
             "this combination by passing --block-size 32 or --block-size 64."]
 
 
+def dtype_errors(gpu: GpuSpec, dtype: str) -> list[str]:
+    """vLLM's refusal of --dtype bfloat16 on an NVIDIA GPU below compute capability 8.0 (V100):
+    [] for any other dtype, GPU, or a GPU without an NVIDIA capability.
+
+    NOTE: every covered release raises it in Worker.init_device from model_config.dtype:
+    v1/worker/gpu_worker.py _check_if_gpu_supports_dtype in the 0.9.1-0.10.1 wheels,
+    platforms/cuda.py CudaPlatform.check_if_supports_dtype from 0.10.2 (0.33.0 the same).
+    --dtype auto does not meet it: config/model.py _resolve_auto_dtype falls back to the
+    platform's first supported dtype (float16 below 8.0) with a warning.
+    """
+    current = _capability(gpu)
+    if dtype != "bfloat16" or current is None or current >= 80:
+        return []
+    return ["Bfloat16 is only supported on GPUs with compute capability of at least 8.0. "
+            f"Your {gpu.name} GPU has compute capability {current // 10}.{current % 10}. You "
+            "can use float16 instead by explicitly setting the `dtype` flag in CLI, for "
+            "example: --dtype=half."]
+
+
 def startup_errors(
     *, gpu: GpuSpec, scheme: QuantScheme, cli: VllmCli, max_model_len: int, model_limit: int,
     mbt: int, seqs: int, mbt_given: bool, chunked_prefill: bool, block_size: int | None,

@@ -403,6 +403,19 @@ def test_a_kv_pool_the_budget_cannot_hold_reads_none_with_the_shortfall(capsys) 
     assert line == f"  KV cache per GPU    none (the budget is short by {-pool / 2**30:,.2f} GiB)"
 
 
+def test_bfloat16_on_a_v100_does_not_fit_in_vllms_words(capsys) -> None:
+    # vLLM refuses --dtype bfloat16 below compute capability 8.0 at start-up
+    # (tests/planner/serving/test_startup.py); auto serves the bf16 checkpoint in float16
+    args = ("plan", "--model", "Qwen/Qwen3-8B", "--gpu", "v100-32gb", "--max-model-len", "8k")
+    _, out, _ = run_main(capsys, *args, "--dtype", "bfloat16", "--json")
+    data = json.loads(out)
+    assert not data["fits"] and data["vllm_command"] is None
+    assert data["verdict"].startswith("Does not fit: Bfloat16 is only supported on GPUs with "
+                                      "compute capability of at least 8.0.")
+    _, out, _ = run_main(capsys, *args, "--json")
+    assert json.loads(out)["fits"]
+
+
 def test_two_dgx_sparks_are_two_nodes(capsys) -> None:
     # a DGX Spark holds one GB10: --gpus 2 on one node was planned as a 2-GB10 box over PCIe
     code, _, err = run_main(capsys, "plan", "--model", "openai/gpt-oss-120b", "--gpu",

@@ -400,3 +400,21 @@ def test_modelopt_mixed_precision_loads_from_0_23_and_from_capability_7_5_on_0_2
         "Minimum capability: 89. Current capability: 80."]
     assert errors(gpu=a100, scheme=own, cli=vllm_cli("0.23.0")) == []  # modelopt_fp4: 75
     assert errors(gpu=a100, scheme=own, cli=vllm_cli("0.24.0"), mixed=True) == []
+
+
+def test_bfloat16_below_compute_capability_8_is_refused_in_vllms_words() -> None:
+    """--dtype bfloat16 on a V100 (7.0): every covered release raises at worker start-up
+    (0.9.1-0.10.1 v1/worker/gpu_worker.py _check_if_gpu_supports_dtype; 0.10.2-0.33.0
+    platforms/cuda.py CudaPlatform.check_if_supports_dtype, called from Worker.init_device).
+    --dtype auto on a bf16 checkpoint falls back to float16 there (config/model.py
+    _resolve_auto_dtype) and starts; an A100 (8.0) takes bfloat16."""
+    from planner.serving.startup import dtype_errors
+
+    refused = ("Bfloat16 is only supported on GPUs with compute capability of at least 8.0. "
+               "Your Tesla V100-SXM2-32GB GPU has compute capability 7.0. You can use float16 "
+               "instead by explicitly setting the `dtype` flag in CLI, for example: --dtype=half.")
+    v100 = gpu_preset("v100-32gb")
+    assert dtype_errors(v100, "bfloat16") == [refused]
+    assert dtype_errors(v100, "auto") == dtype_errors(v100, "float16") == []
+    assert dtype_errors(gpu_preset("a100-80gb"), "bfloat16") == []
+    assert dtype_errors(gpu_preset("mi300x"), "bfloat16") == []  # not an NVIDIA capability
