@@ -569,7 +569,7 @@ def _summary(inputs: ReportInputs) -> list[str]:
             f"at {best.speed_concurrency} request(s)")
         lines.append(f"- Best in the sweep (by {inputs.sweep.objective}): " + md_escape(
             f"{best.quant_label}, {best.layout.label()}, KV {best.kv_cache_dtype}: ceiling "
-            f"{best.max_context_tokens:,} tokens, concurrency {best.max_concurrency:,.2f}"
+            f"{best.max_context_tokens:,} tokens, concurrency {sweep_concurrency(best)}"
             + speed))
     return lines
 
@@ -729,11 +729,20 @@ def _performance(inputs: ReportInputs) -> list[str]:
 def sweep_cells(rows: Iterable[SweepRow]) -> list[list[str]]:
     """One line of text cells per ranked sweep row: rank, weights, layout, KV dtype, GPUs,
     fits ("yes*": on figures that leave parts out, sweep_caveats), weights and KV pool per GPU,
-    ceiling, concurrency (the report's and the CLI's table)."""
+    ceiling, concurrency of all DP replicas, what the sweep ranks by (sweep_concurrency) (the
+    report's and the CLI's table)."""
     return [[str(i), r.quant_label, r.layout.label(), r.kv_cache_dtype, str(r.gpus_used),
              _fits_cell(r), _gib(r.weights_bytes_per_gpu),
              _gib(r.kv_cache_bytes_per_gpu), f"{r.max_context_tokens:,}",
-             f"{r.max_concurrency:,.2f}"] for i, r in enumerate(rows, 1)]
+             sweep_concurrency(r)] for i, r in enumerate(rows, 1)]
+
+
+def sweep_concurrency(row: SweepRow) -> str:
+    """A sweep row's concurrency, all DP replicas' (what the sweep ranks by): "9.08 (2 x
+    4.54)" under DP, DP x one replica's; one replica's figure alone without DP."""
+    total = f"{row.max_concurrency_all_replicas:,.2f}"
+    return f"{total} ({row.layout.dp} x {row.max_concurrency:,.2f})" if row.layout.dp > 1 \
+        else total
 
 
 def _fits_cell(row: SweepRow | ComparisonRow) -> str:
@@ -802,9 +811,9 @@ def sweep_speed_note(result: SweepResult) -> str:
 
 
 RANKING: dict[Objective, str] = {
-    "context": "fits first, then context ceiling, concurrency, fewer GPUs",
-    "concurrency": "fits first, then concurrency, context ceiling, fewer GPUs",
-    "fewest-gpus": "fits first, then fewer GPUs, context ceiling, concurrency",
+    "context": "fits first, then context ceiling, concurrency of all replicas, fewer GPUs",
+    "concurrency": "fits first, then concurrency of all replicas, context ceiling, fewer GPUs",
+    "fewest-gpus": "fits first, then fewer GPUs, context ceiling, concurrency of all replicas",
     "throughput": "fits first, then the rows meeting the TPOT target, highest output "
                   "tokens/s, context ceiling",
 }
@@ -827,7 +836,7 @@ def _alternatives(inputs: ReportInputs) -> list[str]:
                   f"{md_escape(sweep_speed_note(result))}:", ""]
         lines += md_table(
             ["#", "Weights", "Layout", "KV dtype", "GPUs", "Fits", "Weights/GPU", "KV pool/GPU",
-             "Ceiling (tokens)", "Concurrency", "TTFT ms", "TPOT ms", "Output tok/s",
+             "Ceiling (tokens)", "Concurrency (all replicas)", "TTFT ms", "TPOT ms", "Output tok/s",
              "At concurrency"],
             [cells + sweep_speed_cells(row) for cells, row in zip(sweep_cells(shown), shown,
                                                                   strict=True)],

@@ -4,7 +4,7 @@ Each combination is one `summary_figures()` (plan_summary()'s figures of `plan()
 per-GPU objects or formula strings, as a dict; layouts are validated once here, not per plan);
 the sweep only enumerates, filters with the same validity rules vLLM applies
 (planner.serving.layout.layout_errors, the GPU's format support) and ranks: fits first, then the
-longest context ceiling, then the highest concurrency, then fewer GPUs.
+longest context ceiling, then the highest concurrency of all DP replicas, then fewer GPUs.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import io
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from planner.memo import IdentityMemo
 from planner.model.quant import QuantScheme, checkpoint_scheme, scheme
@@ -136,6 +136,7 @@ class SweepRow(BaseModel):
     kv_cache_tokens: int
     max_context_tokens: int
     max_concurrency: float
+    """One replica's: under DP each replica holds its own KV pool (plan's max_concurrency)."""
     verdict: str
     vllm_command: str | None
     launch_note: str = ""
@@ -151,6 +152,14 @@ class SweepRow(BaseModel):
     speed_concurrency: int | None = None
     """Requests in flight the speed figures are for: the load's (capped by the KV cache), or
     for the throughput objective the best concurrency within the TPOT target."""
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def max_concurrency_all_replicas(self) -> float:
+        """The requests the DP replicas hold together: DP x max_concurrency (each runs its own
+        engine and KV pool, and vLLM's DP load balancer spreads requests over them:
+        DPLBAsyncMPClient.get_core_engine_for_request); what the sweep ranks by."""
+        return self.layout.dp * self.max_concurrency
 
 
 class SweepResult(BaseModel):
@@ -188,12 +197,15 @@ def rank_key(row: SweepRow, objective: Objective = "context",
     concurrency: higher concurrency, longer ceiling, fewer GPUs;
     fewest-gpus: fewer GPUs, longer ceiling, higher concurrency;
     throughput: rows meeting the TPOT target (any, without one) first, then higher output
-    tokens/s, then the context order (rows without a speed figure last)."""
-    context = (-row.max_context_tokens, -row.max_concurrency, row.gpus_used)
+    tokens/s, then the context order (rows without a speed figure last).
+    Concurrency is all DP replicas' (max_concurrency_all_replicas); output tokens/s is already
+    all replicas' (the speed model serves the load's requests over DP replicas)."""
+    together = row.max_concurrency_all_replicas
+    context = (-row.max_context_tokens, -together, row.gpus_used)
     if objective == "concurrency":
-        return (not row.fits, -row.max_concurrency, -row.max_context_tokens, row.gpus_used)
+        return (not row.fits, -together, -row.max_context_tokens, row.gpus_used)
     if objective == "fewest-gpus":
-        return (not row.fits, row.gpus_used, -row.max_context_tokens, -row.max_concurrency)
+        return (not row.fits, row.gpus_used, -row.max_context_tokens, -together)
     if objective == "throughput":
         tps, tpot = row.output_tokens_per_s, row.tpot_ms
         meets = tps is not None and (tpot_ms_target is None
@@ -411,6 +423,7 @@ CSV_COLUMNS = (
     "kv_cache_tokens", "max_context_tokens", "max_concurrency", "vllm_command",
     "ttft_ms", "tpot_ms", "output_tokens_per_s", "speed_concurrency", "launch_note",
     "output_tokens_per_s_per_request", "prefill_tokens_per_s", "dp",
+    "max_concurrency_all_replicas",
 )
 """Columns are only ever added at the end (scripts read them by position too)."""
 
@@ -430,7 +443,7 @@ def sweep_csv(rows: Iterable[SweepRow]) -> str:
          "" if r.speed_concurrency is None else r.speed_concurrency, r.launch_note,
          *("" if v is None else round(v, 4) for v in (r.output_tokens_per_s_per_request,
                                                      r.prefill_tokens_per_s)),
-         r.layout.dp]
+         r.layout.dp, round(r.max_concurrency_all_replicas, 4)]
         for i, r in enumerate(rows, 1)
     )
     return out.getvalue()

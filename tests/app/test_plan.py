@@ -159,6 +159,10 @@ def test_sweep_runs_on_demand_and_a_row_can_be_applied() -> None:
     assert set(table["KV dtype"]) == {"auto", "fp8"}
     assert table["fits"].iloc[0]  # fitting rows first
     assert table["ceiling (tokens)"].iloc[0] == table[table["fits"]]["ceiling (tokens)"].max()
+    # concurrency is all DP replicas' (what the ranking uses): DP x the per-replica column
+    dp = table["layout"].str.extract(r"DP=(\d+)", expand=False).fillna("1").astype(int)
+    assert (dp > 1).any()
+    assert ((table["concurrency"] - dp * table["per replica"]).abs() <= 0.01 * dp).all()
     at.selectbox(key="plan.sweep_row").set_value(0).run()
     at.button[1].click().run()  # "Apply"
     assert not at.exception

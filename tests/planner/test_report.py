@@ -27,13 +27,14 @@ from planner.report import (
     model_card,
     render_markdown,
     speed_accuracy,
+    sweep_concurrency,
 )
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
 from planner.serving.speed import ServingLoad, estimate_speed
-from planner.serving.sweep import CSV_COLUMNS, quant_settings, sweep
+from planner.serving.sweep import CSV_COLUMNS, SweepRow, quant_settings, sweep
 from planner.text import md_escape
 from tests.cli.tiny_model import (
     TINY_CONFIG,
@@ -451,3 +452,11 @@ def test_an_output_rate_for_all_requests_keeps_the_per_request_decimal() -> None
     assert speed_cell(145.6) == "145.6"
     assert (speed_cell(99.96), speed_cell(100.2)) == ("100.0", "100.2")
     assert speed_cell(1234.44) == "1,234.4"
+
+
+def test_sweep_concurrency_cell_is_all_replicas_with_one_replicas_beside_it() -> None:
+    # 4.54 requests in each of 2 replicas: 2 x 4.54 = 9.08 together (what the sweep ranks by);
+    # one replica: its own figure alone
+    dp2 = SweepRow.model_construct(layout=ParallelLayout(tp=4, dp=2), max_concurrency=4.54)
+    one = SweepRow.model_construct(layout=ParallelLayout(pp=8), max_concurrency=7.04)
+    assert (sweep_concurrency(dp2), sweep_concurrency(one)) == ("9.08 (2 x 4.54)", "7.04")

@@ -70,8 +70,9 @@ def test_sweep_covers_every_combination_ranked() -> None:
     # 5 weight formats x 2 KV dtypes x 10 layouts (7 without DP + 3 DP splits)
     assert len(result.rows) == 5 * 2 * 10
     # README "Command line": fitting rows first, then the longest ceiling, then the most
-    # concurrency, then fewer GPUs (written out here, not sweep.rank_key)
-    order = [(not r.fits, -r.max_context_tokens, -r.max_concurrency, r.gpus_used)
+    # concurrency of all DP replicas (DP x one replica's), then fewer GPUs (written out here,
+    # not sweep.rank_key)
+    order = [(not r.fits, -r.max_context_tokens, -r.layout.dp * r.max_concurrency, r.gpus_used)
              for r in result.rows]
     assert order == sorted(order)
     fits = [row.fits for row in result.rows]
@@ -148,11 +149,12 @@ def test_rows_equal_the_full_plan(repo_id: str) -> None:
 
 
 def _row(name: str, ctx: int, conc: float, gpus: int, tps: float | None = None,
-         tpot: float | None = None, fits: bool = True) -> SweepRow:
-    """A hand-made row: only the ranked figures matter (quant_key carries the name)."""
+         tpot: float | None = None, fits: bool = True, dp: int = 1) -> SweepRow:
+    """A hand-made row: only the ranked figures matter (quant_key carries the name; `conc`
+    is one replica's, as a plan's max_concurrency)."""
     return SweepRow.model_construct(
         quant_key=name, fits=fits, max_context_tokens=ctx, max_concurrency=conc,
-        gpus_used=gpus, output_tokens_per_s=tps, tpot_ms=tpot)
+        gpus_used=gpus, output_tokens_per_s=tps, tpot_ms=tpot, layout=ParallelLayout(dp=dp))
 
 
 ROWS = (
@@ -173,6 +175,39 @@ ROWS = (
 def test_objectives_rank_fitting_rows_by_what_they_name(objective, target, order) -> None:
     got = ranked(reversed(ROWS), objective, target)
     assert "".join(row.quant_key for row in got) == order
+
+
+@pytest.mark.parametrize("objective", ["context", "concurrency", "fewest-gpus"])
+def test_concurrency_ranks_by_all_dp_replicas(objective) -> None:
+    # e holds 4.0 requests per replica over DP=2: 2 x 4.0 = 8.0 together, more than f's 6.0
+    # in its one replica (the same ceiling and GPUs), so e ranks first; per replica, f would
+    rows = (_row("f", ctx=16384, conc=6.0, gpus=4), _row("e", ctx=16384, conc=4.0, gpus=4, dp=2))
+    assert "".join(row.quant_key for row in ranked(rows, objective)) == "ef"
+    assert ranked(rows, objective)[0].max_concurrency_all_replicas == 8.0
+
+
+def test_seed_dp_row_outranks_the_row_one_replica_put_ahead() -> None:
+    # the seed (Qwen3-235B GPTQ on 8x RTX 3090, fp8 KV, both 40,960-token ceilings): TP=1 x
+    # PP=8 holds 7.04 requests in its one replica, TP=4 x DP=2 4.54 in each of its two
+    # replicas (the plans' own max_concurrency, seed report docs/examples): 2 x 4.54 = 9.08
+    # together, so the DP layout ranks first by concurrency and by the context tie-break
+    spec = catalog_spec("Qwen/Qwen3-235B-A22B-GPTQ-Int4")
+    pp8, dp2 = ParallelLayout(pp=8), ParallelLayout(tp=4, dp=2)
+    for objective in ("context", "concurrency"):
+        result = sweep(spec, preset_cluster("rtx-3090", 8),
+                       EngineSettings(gpu_memory_utilization=0.9), kv_dtypes=["fp8"],
+                       layouts=[pp8, dp2], objective=objective)
+        first, second = result.rows
+        assert (first.layout, second.layout) == (dp2, pp8), objective
+        assert first.max_context_tokens == second.max_context_tokens == 40_960
+        assert (round(first.max_concurrency, 2), round(second.max_concurrency, 2)) == (4.54, 7.04)
+        assert round(first.max_concurrency_all_replicas, 2) == 9.08
+        assert second.max_concurrency_all_replicas == second.max_concurrency  # one replica
+    line = list(csv.DictReader(io.StringIO(result.to_csv())))[0]
+    assert (line["dp"], line["max_concurrency_all_replicas"]) == (
+        "2", str(round(2 * first.max_concurrency, 4)))
+    assert first.model_dump(mode="json")["max_concurrency_all_replicas"] == \
+        2 * first.max_concurrency
 
 
 def test_unknown_objective_is_a_sweep_error() -> None:
