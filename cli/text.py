@@ -12,6 +12,7 @@ from planner.report import (
     speed_cell,
     sweep_caveats,
     sweep_cells,
+    sweep_concurrency,
     sweep_speed_cells,
     sweep_speed_note,
     text_columns,
@@ -165,7 +166,7 @@ def recommend_text(result: RecommendResult) -> str:
               speed_cell(r.usd_per_million_output_tokens, 2), speed_cell(r.ttft_ms, 0),
               speed_cell(r.tpot_ms), speed_cell(r.output_tokens_per_s),
               "—" if r.speed_concurrency is None else str(r.speed_concurrency),
-              f"{r.max_context_tokens:,}", f"{r.max_concurrency:,.2f}",
+              f"{r.max_context_tokens:,}", sweep_concurrency(r),
               "vllm serve" if r.launchable else "what-if"]
              for i, r in enumerate(result.rows, 1)]
     lines = [head, ""]

@@ -35,6 +35,7 @@ from planner.model.spec import (
 )
 from planner.serving.engine import served_kv_elem_bytes
 from planner.serving.plan import Plan, unmodelled_ranks, verdict_unmodelled
+from planner.serving.recommend import Recommendation
 from planner.serving.speed import ServingLoad, SpeedEstimate, context_rule, speed_columns
 from planner.serving.sweep import Objective, SweepResult, SweepRow, sweep_csv
 from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, listed_stand_in, vllm_rules
@@ -737,12 +738,12 @@ def sweep_cells(rows: Iterable[SweepRow]) -> list[list[str]]:
              sweep_concurrency(r)] for i, r in enumerate(rows, 1)]
 
 
-def sweep_concurrency(row: SweepRow) -> str:
-    """A sweep row's concurrency, all DP replicas' (what the sweep ranks by): "9.08 (2 x
-    4.54)" under DP, DP x one replica's; one replica's figure alone without DP."""
-    total = f"{row.max_concurrency_all_replicas:,.2f}"
-    return f"{total} ({row.layout.dp} x {row.max_concurrency:,.2f})" if row.layout.dp > 1 \
-        else total
+def sweep_concurrency(row: SweepRow | Recommendation) -> str:
+    """A sweep or recommend row's concurrency, all DP replicas' (what the sweep ranks by):
+    "9.08 (2 x 4.54)" under DP, DP x one replica's; one replica's figure alone without DP."""
+    dp = row.layout.dp
+    total = f"{dp * row.max_concurrency:,.2f}"
+    return f"{total} ({dp} x {row.max_concurrency:,.2f})" if dp > 1 else total
 
 
 def _fits_cell(row: SweepRow | ComparisonRow) -> str:

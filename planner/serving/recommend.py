@@ -5,7 +5,8 @@ then whole nodes, up to `gpus_max`), the sweep (planner.serving.sweep) plans eve
 format x layout using exactly that many GPUs x KV dtype at the workload's context, with its
 speed (planner.serving.speed) at the workload's concurrency, or, given a request rate, at
 the fewest requests in flight whose output tokens/s reach rate x output length. A row is kept
-when it fits with room for the concurrency, reaches the rate and meets the TTFT/TPOT targets.
+when it fits with room for the concurrency (ceil(concurrency / DP) in each DP replica's KV pool:
+replicas.dp_requests), reaches the rate and meets the TTFT/TPOT targets.
 Per (model, GPU) the best row at the fewest GPUs with a row the targeted vLLM can launch is
 listed, and a what-if row (no command for that vLLM) where one serves on fewer GPUs or no
 launchable row serves; launchable rows first, then cheapest $/hour, with $ per million
@@ -35,7 +36,7 @@ from planner.serving.plan import (
     unmodelled_ranks,
 )
 from planner.serving.prices import PRICE_TABLE_DATE, GpuPrice
-from planner.serving.replicas import SLACK, Bound, Family, families, lowest_counts
+from planner.serving.replicas import SLACK, Bound, Family, dp_requests, families, lowest_counts
 from planner.serving.speed import (
     SPEED_COLUMNS,
     Arrival,
@@ -217,8 +218,10 @@ def _smallest_weights(spec: ModelSpec, keys: Sequence[str], memo: dict) -> int:
 
 
 def _serves(row: SweepRow, workload: Workload) -> bool:
-    """Fits at the workload's context with room for its concurrency, and meets its targets."""
-    if not row.fits or row.max_concurrency < workload.concurrency:
+    """Fits at the workload's context with room for its concurrency, ceil(concurrency / DP)
+    in each DP replica (dp_requests: vLLM's load balancer spreads them), and meets its
+    targets."""
+    if not row.fits or row.max_concurrency < dp_requests(workload.concurrency, row.layout.dp):
         return False
     needed = workload.output_tokens_per_s
     if needed is not None and (row.output_tokens_per_s or 0.0) < needed:
@@ -231,11 +234,11 @@ def _serves(row: SweepRow, workload: Workload) -> bool:
 def _best(rows: Sequence[SweepRow], workload: Workload) -> SweepRow:
     """Of the rows serving the workload on the same GPUs (same price): at a request rate the
     lowest TPOT at it, else the most output tokens/s at the concurrency; then the most
-    concurrency and the longest context."""
+    concurrency (all DP replicas') and the longest context."""
     def key(r: SweepRow) -> tuple:
         speed = (-(r.tpot_ms or float("inf")) if workload.requests_per_s is not None
                  else r.output_tokens_per_s or 0.0)
-        return (speed, r.max_concurrency, r.max_context_tokens)
+        return (speed, r.max_concurrency_all_replicas, r.max_context_tokens)
     return max(rows, key=key)
 
 
@@ -272,8 +275,9 @@ def _search_counts(spec: ModelSpec, gpu_key: str, workload: Workload,
 
 
 def _replica(spec: ModelSpec, cluster, settings: EngineSettings, member: ParallelLayout,
-             workload: Workload, cache: dict) -> tuple[bool, float | None, bool]:
-    """(fits holding the concurrency, output tokens/s at vLLM's max_num_seqs per replica or
+             workload: Workload, cache: dict) -> tuple[float, float | None, bool]:
+    """(the requests of max_model_len its KV cache holds, -inf where it does not fit, output
+    tokens/s at vLLM's max_num_seqs per replica or
     None without a rate, KV-bound: its KV cache holds fewer requests than max_num_seqs) of
     one replica, planned once for every count."""
     key = (settings.kv_cache_dtype, settings.quantization, settings.target_quant, member)
@@ -281,7 +285,7 @@ def _replica(spec: ModelSpec, cluster, settings: EngineSettings, member: Paralle
         try:
             figures = summary_figures(spec, cluster, member, settings, validated=True)
         except EngineError:  # a start-up this vLLM runs on V0 (planner.serving.v1_oracle)
-            cache[key] = (False, None, True)
+            cache[key] = (-math.inf, None, True)
             return cache[key]
         top, bound = None, True
         if figures["fits"] and workload.output_tokens_per_s is not None:
@@ -300,14 +304,14 @@ def _replica(spec: ModelSpec, cluster, settings: EngineSettings, member: Paralle
             # max_num_seqs 1.
             bound = (figures["num_gpu_blocks"] // held_request_blocks(request, load.held_tokens)
                      < figures["max_num_seqs"])
-        cache[key] = (figures["fits"] and figures["max_concurrency"] >= workload.concurrency,
-                      top, bound)
+        cache[key] = (figures["max_concurrency"] if figures["fits"] else -math.inf, top, bound)
     return cache[key]
 
 
 def _member_can_serve(spec: ModelSpec, cluster, settings: EngineSettings,
                       layout: ParallelLayout, workload: Workload, cache: dict) -> bool:
-    """Whether `layout` could serve: its replica fits with room for the concurrency and, at a
+    """Whether `layout` could serve: its replica fits with room for its share of the
+    concurrency (dp_requests: ceil(concurrency / dp)) and, at a
     rate, dp replicas at vLLM's max_num_seqs each (the most output tokens/s, the speed model's
     throughput growing with requests in flight) reach it. For a dense model a replica's plan
     and speed do not depend on DP (planner.serving.replicas); a MoE model's experts are
@@ -317,17 +321,18 @@ def _member_can_serve(spec: ModelSpec, cluster, settings: EngineSettings,
     counts that bound rules out."""
     member = layout if layout.ep or spec.is_moe else layout.model_copy(update={"dp": 1})
     needed = workload.output_tokens_per_s
+    share = dp_requests(workload.concurrency, layout.dp)
     if needed is not None and layout.pp > 1:
         for pp in range(1, layout.pp):
             base = member.model_copy(update={"pp": pp})
-            holds, top, kv_bound = _replica(spec, cluster, settings, base, workload, cache)
-            if holds and not kv_bound:
+            room, top, kv_bound = _replica(spec, cluster, settings, base, workload, cache)
+            if room >= share and not kv_bound:
                 if top * layout.gpus / base.gpus * SLACK < needed:
                     return False
                 break
-    holds, top, _ = _replica(spec, cluster, settings, member, workload, cache)
+    room, top, _ = _replica(spec, cluster, settings, member, workload, cache)
     replicas = layout.dp // member.dp
-    return holds and (top is None or top * replicas * (1 + 1e-9) >= needed)
+    return room >= share and (top is None or top * replicas * (1 + 1e-9) >= needed)
 
 
 def _node_rows(spec: ModelSpec, cluster, settings: EngineSettings,
@@ -341,7 +346,8 @@ def _node_rows(spec: ModelSpec, cluster, settings: EngineSettings,
     for fam, bound in alive.items():
         wanted.setdefault((fam.quant_key, fam.kv_cache_dtype), set()).update(
             lay for lay in fam.layouts(gpus, spec.num_layers)
-            if lay.ep or lay.tp * lay.pp >= bound.replica_gpus)
+            if lay.ep or lay.tp * lay.pp >= bound.replica_gpus(
+                dp_requests(workload.concurrency, lay.dp)))
     rows: list[SweepRow] = []
     for quant in quant_candidates(spec, cluster):
         for kv in KV_DTYPES:
@@ -384,9 +390,11 @@ class _Picks:
 
 
 def _rank(r: Recommendation) -> tuple:
-    """Launchable first, then cheapest $/hour, $ per M output tokens, fewer GPUs, more room."""
+    """Launchable first, then cheapest $/hour, $ per M output tokens, fewer GPUs, more room
+    (all DP replicas')."""
     return (r.vllm_command is None, r.usd_per_hour,
-            r.usd_per_million_output_tokens or float("inf"), r.gpus, -r.max_concurrency)
+            r.usd_per_million_output_tokens or float("inf"), r.gpus,
+            -r.layout.dp * r.max_concurrency)
 
 
 def _cutoff(found: Sequence[Recommendation], top: int) -> float:
@@ -408,8 +416,8 @@ def _absurd(spec: ModelSpec, workload: Workload, lows: Mapping[str, Mapping[Fami
             reasons.append("meets the TTFT/TPOT targets even with one request in flight")
         if workload.concurrency > 1:
             reasons.append(f"holds {workload.concurrency:,} requests of "
-                           f"{workload.max_model_len:,} tokens in one replica (at most one "
-                           "PP stage per layer)")
+                           f"{workload.max_model_len:,} tokens (ceil({workload.concurrency:,} "
+                           "/ DP) in each DP replica, at most one PP stage per layer)")
         return (f"{name}: no searched GPU, weight format and layout "
                 f"{' or '.join(reasons) or 'serves it'}")
     return (f"{name}: serving {workload.output_tokens_per_s:,.0f} output tokens/s needs at "

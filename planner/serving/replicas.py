@@ -50,8 +50,15 @@ class Bound(NamedTuple):
     launchable: bool
     """False where the family's weight format needs a converted checkpoint (no `vllm serve`
     command for the targeted vLLM): the PP = 1 plan's, True where it does not fit to say."""
-    replica_gpus: float = 1.0
-    """Without EP, the fewest GPUs one replica needs to hold the concurrency (memory)."""
+    weights_gpus: float = 0.0
+    request_gpus: float = 0.0
+    """Without EP, one replica's weights and one request's KV bytes of max_model_len, each
+    over one GPU's budget x SLACK (0.0: no memory bound, with EP or at concurrency 1)."""
+
+    def replica_gpus(self, requests: int) -> float:
+        """Without EP, the fewest GPUs one replica needs to hold `requests` requests of
+        max_model_len (memory): ceil(concurrency / DP) for a DP layout (dp_requests)."""
+        return self.weights_gpus + requests * self.request_gpus
 
 
 class Family(NamedTuple):
@@ -78,6 +85,16 @@ class Family(NamedTuple):
         return [ParallelLayout(tp=self.tp, pp=pp, dp=gpus // (self.tp * pp))
                 for pp in range(1, min(num_layers, gpus // self.tp) + 1)
                 if gpus % (self.tp * pp) == 0]
+
+
+def dp_requests(concurrency: int, dp: int) -> int:
+    """Requests each of `dp` replicas must hold for `concurrency` in flight: ceil(concurrency
+    / dp). vLLM's DP load balancer (v1/engine/core_client.py get_core_engine_for_request:
+    DPAsyncMPClient on 0.9.1, DPLBAsyncMPClient 0.9.2-0.33.0) sends each new request to the
+    engine with the least load (its waiting and running requests; 0.33.0 also counts its own
+    in-flight ones), so the requests spread evenly over the replicas, each with its own KV
+    pool (an external load balancer, --data-parallel-external-lb, is not modelled)."""
+    return -(-concurrency // dp)
 
 
 def families(spec: ModelSpec, cluster: ClusterSpec, quants: tuple[str, ...],
@@ -150,9 +167,13 @@ def lowest_counts(spec: ModelSpec, cluster: ClusterSpec, fams: list[Family],
     `memory_bytes`: one GPU's budget (total x gpu_memory_utilization). A family misses the
     TTFT/TPOT targets when its PP = 1 relaxed replica misses them with one request in flight
     (checked only when a target is given). Without EP a replica (one DP rank's tp x pp GPUs)
-    must hold `concurrency` requests of max_model_len: weights + concurrency x the bytes one
-    request takes in the PP = 1 plan (its KV cache / its concurrency) must fit in the
-    replica's budget, and a family of fixed DP needs dp such replicas. A rate
+    must hold its share of the requests of max_model_len, ceil(concurrency / dp)
+    (dp_requests): weights + that share x the bytes one request takes in the PP = 1 plan (its
+    KV cache / its concurrency) must fit in the replica's budget, and a family of fixed DP
+    needs dp such replicas. A dense family's members at any DP need at least dp x weights +
+    concurrency x one request's bytes, so at least (weights + concurrency x one request's
+    bytes) GPUs' worth (the DP = 1 figure), and none can serve where a replica cannot hold
+    even one request with one PP stage per layer. A rate
     needs rate / (output tokens/s per GPU of the relaxed replica at vLLM's max_num_seqs)
     GPUs.
     """
@@ -163,13 +184,19 @@ def lowest_counts(spec: ModelSpec, cluster: ClusterSpec, fams: list[Family],
         wide = _wide(cluster, layout.gpus)
         figures = summary_figures(spec, wide, layout, settings, validated=True)
         low = float(layout.gpus)
-        replica = low if fam.ep else float(fam.tp)
+        weights_gpus = request_gpus = 0.0
         if concurrency > 1 and not fam.ep and figures["max_concurrency"] > 0:
             per_request = figures["kv_cache_bytes_per_gpu"] * fam.tp / figures["max_concurrency"]
-            weights = figures["weights_bytes_per_gpu"] * fam.tp
-            replica = max(replica, (weights + concurrency * per_request) / memory_bytes / SLACK)
+            weights_gpus = figures["weights_bytes_per_gpu"] * fam.tp / memory_bytes / SLACK
+            request_gpus = per_request / memory_bytes / SLACK
+            # a fixed DP's replicas each hold their share; a dense family's fewest replicas'
+            # worth is at DP = 1, its smallest replica at one request each
+            share = dp_requests(concurrency, layout.dp)
+            fewest = share if fam.dp else 1
             # a replica has at most one PP stage per layer
-            low = replica * layout.dp if replica <= fam.tp * spec.num_layers else math.inf
+            low = (max(fam.tp, weights_gpus + share * request_gpus) * layout.dp
+                   if weights_gpus + fewest * request_gpus <= fam.tp * spec.num_layers
+                   else math.inf)
         if ttft_ms is not None or tpot_ms is not None:
             one = relaxed_speed(spec, wide, layout, settings, load, figures, 1)
             if one is None or (tpot_ms is not None and one.tpot_ms > tpot_ms * SLACK) or \
@@ -180,5 +207,5 @@ def lowest_counts(spec: ModelSpec, cluster: ClusterSpec, fams: list[Family],
             rate = 0.0 if top is None else top.output_tokens_per_s * SLACK / layout.gpus
             low = max(low, output_tokens_per_s / rate) if rate else math.inf
         out[fam] = Bound(low, figures["vllm_command"] is not None or not figures["fits"],
-                         replica)
+                         weights_gpus, request_gpus)
     return out

@@ -6,6 +6,7 @@ import pytest
 
 from planner.catalog import catalog_spec
 from planner.serving.engine import EngineSettings
+from planner.serving.layout import ParallelLayout
 from planner.serving.prices import with_overrides
 from planner.serving.recommend import (
     RecommendError,
@@ -17,6 +18,7 @@ from planner.serving.recommend import (
     gpu_counts,
     recommend,
 )
+from planner.serving.replicas import dp_requests
 from planner.serving.sweep import SweepRow, layout_candidates, sweep
 
 
@@ -41,9 +43,9 @@ def test_the_search_is_named_in_one_phrase_however_many_counts() -> None:
 
 
 def _row(conc: float, tps: float | None = None, tpot: float | None = None,
-         fits: bool = True) -> SweepRow:
+         fits: bool = True, dp: int = 1) -> SweepRow:
     return SweepRow.model_construct(fits=fits, max_concurrency=conc, output_tokens_per_s=tps,
-                                    tpot_ms=tpot)
+                                    tpot_ms=tpot, layout=ParallelLayout(dp=dp))
 
 
 def test_a_row_serves_when_it_fits_holds_the_concurrency_and_meets_targets() -> None:
@@ -59,6 +61,30 @@ def test_a_row_serves_when_it_fits_holds_the_concurrency_and_meets_targets() -> 
     rate = Workload(requests_per_s=2, output_len=512)
     assert _serves(_row(1.0, tps=1024.0), rate)
     assert not _serves(_row(1.0, tps=1023.0), rate)
+
+
+def test_dp_replicas_each_hold_their_share_of_the_concurrency() -> None:
+    # vLLM's DP load balancer sends each request to the least-loaded engine, so 9 requests
+    # over 2 replicas put ceil(9 / 2) = 5 in one of them, 8 put 4 in each
+    assert [dp_requests(c, dp) for c, dp in ((9, 2), (8, 2), (1, 4), (150, 3))] == [5, 4, 1, 50]
+    # 4.54 requests of KV room per replica (the seed's TP=4 x DP=2, fp8 KV): 2 x 4 = 8
+    # requests fit, 9 do not (5 > 4.54) though 2 x 4.54 = 9.08; one replica of 7.04 holds 7
+    assert _serves(_row(4.54, dp=2), Workload(concurrency=8))
+    assert not _serves(_row(4.54, dp=2), Workload(concurrency=9))
+    assert not _serves(_row(7.04), Workload(concurrency=8))
+
+
+def test_a_dp_layout_is_recommended_where_each_replica_holds_its_share() -> None:
+    """Qwen3-235B GPTQ, 8 requests of 32,768 tokens on 4x RTX A6000: TP=2 x DP=2 holds fewer
+    than 8 requests in a replica, but the load balancer puts ceil(8 / 2) = 4 in each, so it
+    serves (it used to be refused for want of room for all 8 in each replica)."""
+    result = recommend([catalog_spec("Qwen/Qwen3-235B-A22B-GPTQ-Int4")],
+                       Workload(context_tokens=32768, concurrency=8), with_overrides(),
+                       gpus_max=4, gpu_keys=("rtx-a6000",))
+    best = result.rows[0]
+    assert (best.gpus, best.layout) == (4, ParallelLayout(tp=2, dp=2))
+    assert 4 <= best.max_concurrency < 8
+    assert best.speed_concurrency == 8
 
 
 def _exhaustive(spec, workload: Workload, gpu_keys, gpus_max: int) -> list[tuple]:
