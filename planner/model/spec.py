@@ -296,7 +296,8 @@ class ModelSpec(_Frozen):
     config_model_type: str | None = Field(
         default=None, description="config.json's top-level model_type, None where it has none "
         "(model_type then falls back on text_config's): the one vLLM's get_config and "
-        "transformers' AutoConfig look up (planner.serving.launch.remote_code_note)"
+        "transformers' AutoConfig look up (planner.serving.launch.remote_code_note). Not "
+        "given, it is model_type: only the config parser says a config.json has none"
     )
     architectures: tuple[str, ...] = ()
     remote_model_class: str | None = Field(
@@ -359,6 +360,15 @@ class ModelSpec(_Frozen):
         default=(), description="parts of the architecture the figures leave out (an unknown "
         "model_type, config keys not understood); each also has its line in warnings"
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _typed_by_default(cls, data: Any) -> Any:
+        """A spec built without config_model_type (by hand, not from a config.json) has its
+        model_type at the top: launch.untyped_config_note must not read it as untyped."""
+        if isinstance(data, dict) and "config_model_type" not in data:
+            return {**data, "config_model_type": data.get("model_type")}
+        return data
 
     @property
     def num_layers(self) -> int:
