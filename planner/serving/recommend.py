@@ -36,7 +36,15 @@ from planner.serving.plan import (
     unmodelled_ranks,
 )
 from planner.serving.prices import PRICE_TABLE_DATE, GpuPrice
-from planner.serving.replicas import SLACK, Bound, Family, dp_requests, families, lowest_counts
+from planner.serving.replicas import (
+    SLACK,
+    Bound,
+    Family,
+    dp_requests,
+    families,
+    lowest_counts,
+    relaxed_speed,
+)
 from planner.serving.speed import (
     SPEED_COLUMNS,
     Arrival,
@@ -260,18 +268,42 @@ def _recommendation(spec: ModelSpec, gpu_key: str, gpus: int, row: SweepRow, pri
     )
 
 
+def _format_settings(spec: ModelSpec, settings: EngineSettings, quant: str, kv: str,
+                     cache: dict) -> EngineSettings:
+    """candidate_settings, one object per (weight format, KV dtype) for every count: the
+    plan's and the speed model's caches are keyed by the settings' identity."""
+    key = ("settings", quant, kv)
+    if key not in cache:
+        cache[key] = candidate_settings(settings, quant, kv, checkpoint_scheme(spec).key)
+    return cache[key]
+
+
 def _search_counts(spec: ModelSpec, gpu_key: str, workload: Workload,
                    settings: EngineSettings, gpus_max: int) -> dict[Family, Bound]:
     """Each family's lowest GPU count that could serve (planner.serving.replicas)."""
     cluster = _cluster(gpu_key, min(gpus_max, GPUS_PER_NODE))
-    own = checkpoint_scheme(spec).key
     fams = families(spec, cluster, quant_candidates(spec, cluster), KV_DTYPES, gpus_max)
+    made: dict = {}
     return lowest_counts(
         spec, cluster, fams,
-        lambda fam: candidate_settings(settings, fam.quant_key, fam.kv_cache_dtype, own),
+        lambda fam: _format_settings(spec, settings, fam.quant_key, fam.kv_cache_dtype, made),
         workload.load, output_tokens_per_s=workload.output_tokens_per_s,
         concurrency=workload.concurrency, ttft_ms=workload.ttft_ms, tpot_ms=workload.tpot_ms,
         memory_bytes=GPU_PRESETS[gpu_key].memory_total_bytes * settings.gpu_memory_utilization)
+
+
+def _planned(spec: ModelSpec, cluster, settings: EngineSettings, member: ParallelLayout,
+             cache: dict) -> tuple[dict, object] | None:
+    """(summary_figures, the cluster they were planned on) of one replica, planned once for
+    every count; None where this vLLM runs the start-up on V0 (planner.serving.v1_oracle)."""
+    key = ("plan", settings.kv_cache_dtype, settings.quantization, settings.target_quant, member)
+    if key not in cache:
+        try:
+            cache[key] = (summary_figures(spec, cluster, member, settings, validated=True),
+                          cluster)
+        except EngineError:
+            cache[key] = None
+    return cache[key]
 
 
 def _replica(spec: ModelSpec, cluster, settings: EngineSettings, member: ParallelLayout,
@@ -282,11 +314,11 @@ def _replica(spec: ModelSpec, cluster, settings: EngineSettings, member: Paralle
     one replica, planned once for every count."""
     key = (settings.kv_cache_dtype, settings.quantization, settings.target_quant, member)
     if key not in cache:
-        try:
-            figures = summary_figures(spec, cluster, member, settings, validated=True)
-        except EngineError:  # a start-up this vLLM runs on V0 (planner.serving.v1_oracle)
+        planned = _planned(spec, cluster, settings, member, cache)
+        if planned is None:
             cache[key] = (-math.inf, None, True)
             return cache[key]
+        figures = planned[0]
         top, bound = None, True
         if figures["fits"] and workload.output_tokens_per_s is not None:
             request = PlanRequest.model_construct(model=spec, cluster=cluster, layout=member,
@@ -308,6 +340,29 @@ def _replica(spec: ModelSpec, cluster, settings: EngineSettings, member: Paralle
     return cache[key]
 
 
+def _pp_top(spec: ModelSpec, cluster, settings: EngineSettings, member: ParallelLayout,
+            workload: Workload, cache: dict) -> float:
+    """Output tokens/s the PP > 1 replica `member` cannot reach at vLLM's max_num_seqs: PP x
+    those of its PP = 1 replica with unlimited KV room at ceil(max_num_seqs / PP) requests per
+    DP rank (a PP replica at r requests does the PP = 1 replica's per-step work at r / PP
+    requests plus the stages' hand-offs: planner.serving.replicas); inf where the PP = 1
+    replica gives no figure. One plan per family, then one estimate per PP."""
+    one = member.model_copy(update={"pp": 1})
+    planned = _planned(spec, cluster, settings, one, cache)
+    if planned is None or not planned[0]["fits"]:
+        return math.inf
+    figures, planned_on = planned
+    per_rank = -(-figures["max_num_seqs"] // member.pp)
+    key = ("pp_top", settings.kv_cache_dtype, settings.quantization, settings.target_quant,
+           one, per_rank)
+    if key not in cache:
+        # on the cluster the PP = 1 replica was planned on: its speed context is built once
+        speed = relaxed_speed(spec, planned_on, one, settings, workload.load, figures,
+                              per_rank * one.dp)
+        cache[key] = math.inf if speed is None else speed.output_tokens_per_s
+    return member.pp * cache[key]
+
+
 def _member_can_serve(spec: ModelSpec, cluster, settings: EngineSettings,
                       layout: ParallelLayout, workload: Workload, cache: dict) -> bool:
     """Whether `layout` could serve: its replica fits with room for its share of the
@@ -315,14 +370,19 @@ def _member_can_serve(spec: ModelSpec, cluster, settings: EngineSettings,
     rate, dp replicas at vLLM's max_num_seqs each (the most output tokens/s, the speed model's
     throughput growing with requests in flight) reach it. For a dense model a replica's plan
     and speed do not depend on DP (planner.serving.replicas); a MoE model's experts are
-    spread over tp x dp, so its layout is planned whole. Once a smaller PP of the same
-    family is not KV-bound, its output tokens/s per GPU bound every larger PP (the PP
+    spread over tp x dp, so its layout is planned whole. A PP > 1 replica is first bounded
+    by its PP = 1 replica at 1/PP of the requests (_pp_top), and once a smaller PP of the
+    same family is not KV-bound, its output tokens/s per GPU bound every larger PP (the PP
     argument of planner.serving.replicas at its real KV room), so those are not planned at
-    counts that bound rules out."""
+    counts these bounds rule out."""
     member = layout if layout.ep or spec.is_moe else layout.model_copy(update={"dp": 1})
     needed = workload.output_tokens_per_s
     share = dp_requests(workload.concurrency, layout.dp)
+    replicas = layout.dp // member.dp
     if needed is not None and layout.pp > 1:
+        if _pp_top(spec, cluster, settings, member, workload, cache) * replicas * SLACK \
+                < needed:
+            return False
         for pp in range(1, layout.pp):
             base = member.model_copy(update={"pp": pp})
             room, top, kv_bound = _replica(spec, cluster, settings, base, workload, cache)
@@ -331,7 +391,6 @@ def _member_can_serve(spec: ModelSpec, cluster, settings: EngineSettings,
                     return False
                 break
     room, top, _ = _replica(spec, cluster, settings, member, workload, cache)
-    replicas = layout.dp // member.dp
     return room >= share and (top is None or top * replicas * (1 + 1e-9) >= needed)
 
 
@@ -341,7 +400,6 @@ def _node_rows(spec: ModelSpec, cluster, settings: EngineSettings,
     """The sweep's rows at `gpus` GPUs for the layouts of the `alive` families that could
     serve (_member_can_serve), in the order the full sweep would rank them (its ranking is
     stable, so the rows it leaves out change no other row's place)."""
-    own = checkpoint_scheme(spec).key
     wanted: dict[tuple[str, str], set[ParallelLayout]] = {}
     for fam, bound in alive.items():
         wanted.setdefault((fam.quant_key, fam.kv_cache_dtype), set()).update(
@@ -351,7 +409,7 @@ def _node_rows(spec: ModelSpec, cluster, settings: EngineSettings,
     rows: list[SweepRow] = []
     for quant in quant_candidates(spec, cluster):
         for kv in KV_DTYPES:
-            fam_settings = candidate_settings(settings, quant, kv, own)
+            fam_settings = _format_settings(spec, settings, quant, kv, cache)
             layouts = sorted((lay for lay in wanted.get((quant, kv), ())
                               if not layout_errors(spec, cluster, lay, scheme(quant))
                               and _member_can_serve(spec, cluster, fam_settings, lay, workload,

@@ -178,10 +178,15 @@ def lowest_counts(spec: ModelSpec, cluster: ClusterSpec, fams: list[Family],
     GPUs.
     """
     out = {}
+    # one cluster object per size: the plan's and the speed model's caches are keyed by its
+    # identity, so families of the same size share its derived settings and speed contexts
+    wides: dict[int, ClusterSpec] = {}
     for fam in fams:
         layout = ParallelLayout(tp=fam.tp, dp=fam.dp or 1, ep=fam.ep)
         settings = settings_of(fam)
-        wide = _wide(cluster, layout.gpus)
+        if layout.gpus not in wides:
+            wides[layout.gpus] = _wide(cluster, layout.gpus)
+        wide = wides[layout.gpus]
         figures = summary_figures(spec, wide, layout, settings, validated=True)
         low = float(layout.gpus)
         weights_gpus = request_gpus = 0.0

@@ -94,6 +94,32 @@ def test_no_pp_replica_beats_the_relaxed_pp1_replica_per_gpu(spec, gpu, quant) -
             assert one.tpot_ms >= first.tpot_ms
 
 
+@pytest.mark.parametrize(("spec", "gpu", "quant", "base"), [
+    (QWEN8, "rtx-3090", "w8a8-int8", ParallelLayout(tp=2)),
+    (QWEN30, "h100-sxm", "bf16", ParallelLayout(tp=1, dp=4)),
+    (QWEN30, "h100-sxm", "fp8-tensor", ParallelLayout(tp=2, dp=8, ep=True))])
+def test_a_pp_replica_does_the_pp1_replicas_work_at_a_pp_th_of_its_requests(spec, gpu, quant,
+                                                                            base) -> None:
+    """The bound recommend puts on a PP > 1 replica before planning it: at vLLM's
+    max_num_seqs per DP rank, with its real KV room, it gives at most PP x the output
+    tokens/s of its PP = 1 replica with unlimited KV room at ceil(max_num_seqs / PP) requests
+    per DP rank (its stages split the same layers over PP micro-batches, plus the hand-offs);
+    a MoE model's DP (its experts sliced over tp x dp, or EP) included."""
+    settings = SETTINGS.model_copy(update=quant_settings(quant, checkpoint_scheme(spec).key))
+    cluster = preset_cluster(gpu, 8, 8)
+    figures = summary_figures(spec, cluster, base, settings)
+    seqs = figures["max_num_seqs"]
+    for pp in (2, 3, 4, 8, 16):
+        layout = base.model_copy(update={"pp": pp})
+        member, top = _speed(spec, cluster, layout, settings, seqs * base.dp)
+        assert member["max_num_seqs"] == seqs  # vLLM's default: the GPU's, not the layout's
+        if not member["fits"]:
+            continue
+        bound = relaxed_speed(spec, cluster, base, settings, LOAD, figures,
+                              -(-seqs // pp) * base.dp)
+        assert top.output_tokens_per_s <= pp * bound.output_tokens_per_s
+
+
 def test_a_rate_needs_rate_over_the_best_per_gpu_throughput() -> None:
     """Qwen3-8B fp8 on H100s at 100 requests/s x 256 output tokens = 25,600 output tokens/s:
     the family's bound is that over (its relaxed replica's output tokens/s per GPU x SLACK),
