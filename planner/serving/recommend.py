@@ -153,6 +153,13 @@ class Recommendation(BaseModel):
         launchable rows rank first."""
         return self.vllm_command is not None
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def max_concurrency_all_replicas(self) -> float:
+        """The requests the DP replicas hold together: DP x max_concurrency (one replica's),
+        as the sweep's key of the same name."""
+        return self.layout.dp * self.max_concurrency
+
 
 class RecommendResult(BaseModel):
     """The configurations found, launchable first, then cheapest, and what the search

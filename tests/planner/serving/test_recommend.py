@@ -85,6 +85,9 @@ def test_a_dp_layout_is_recommended_where_each_replica_holds_its_share() -> None
     assert (best.gpus, best.layout) == (4, ParallelLayout(tp=2, dp=2))
     assert 4 <= best.max_concurrency < 8
     assert best.speed_concurrency == 8
+    # the JSON carries both replicas' room beside one replica's, as the sweep's rows do
+    row = best.model_dump(mode="json")
+    assert row["max_concurrency_all_replicas"] == 2 * row["max_concurrency"] >= 8
 
 
 def _exhaustive(spec, workload: Workload, gpu_keys, gpus_max: int) -> list[tuple]:
