@@ -740,9 +740,10 @@ def sweep_cells(rows: Iterable[SweepRow]) -> list[list[str]]:
 
 def sweep_concurrency(row: SweepRow | Recommendation) -> str:
     """A sweep or recommend row's concurrency, all DP replicas' (what the sweep ranks by):
-    "9.08 (2 x 4.54)" under DP, DP x one replica's; one replica's figure alone without DP."""
+    "9.08 (2 x 4.54)" under DP (max_concurrency_all_replicas, DP x one replica's); one
+    replica's figure alone without DP."""
     dp = row.layout.dp
-    total = f"{dp * row.max_concurrency:,.2f}"
+    total = f"{row.max_concurrency_all_replicas:,.2f}"
     return f"{total} ({dp} x {row.max_concurrency:,.2f})" if dp > 1 else total
 
 
