@@ -88,7 +88,8 @@ def test_the_sweep_says_its_speed_columns_are_at_a_clamped_output() -> None:
     assert not at.exception
     assert any("(capped by the KV cache). Output clamped to 960 tokens: max_model_len 40,960 "
                "- input 40,000; vLLM 0.33.0" in c.value
-               and c.value.startswith("Speed columns at 40,000 input") for c in at.caption)
+               and "as ranked (each replica holds its own KV pool: per replica is one's). "
+               "Speed columns at 40,000 input" in c.value for c in at.caption)
 
 
 def test_concurrency_beyond_the_kv_cache_is_capped_and_said() -> None:

@@ -545,12 +545,12 @@ def _sweep_section(request: PlanRequest) -> None:
         "quantization": row.quant_label, "layout": row.layout.label(), "KV dtype":
         row.kv_cache_dtype, "fits": row.fits, "ceiling (tokens)": row.max_context_tokens,
         "concurrency": round(row.max_concurrency_all_replicas, 2),
-        "per replica": round(row.max_concurrency, 2), "weights/GPU": fmt.gib(
-            row.weights_bytes_per_gpu), "KV B/token/GPU": row.kv_bytes_per_token_per_gpu,
         "TPOT (ms)": fmt.rounded(row.tpot_ms, 1),
         "output tok/s": fmt.rounded(row.output_tokens_per_s),
         "TTFT (ms)": fmt.rounded(row.ttft_ms), "at concurrency": row.speed_concurrency,
-    } for row in result.rows])
+        "per replica": round(row.max_concurrency, 2), "weights/GPU": fmt.gib(
+            row.weights_bytes_per_gpu), "KV B/token/GPU": row.kv_bytes_per_token_per_gpu,
+    } for row in result.rows])  # the ranked figures and speed first: visible at laptop width
     st.caption("Concurrency: all data-parallel replicas together, as ranked (each replica "
                "holds its own KV pool: per replica is one's). "
                f"Speed columns at {load.input_len:,} input and {load.output_len:,} output "
