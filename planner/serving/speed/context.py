@@ -33,6 +33,7 @@ from planner.serving.plan import (
 )
 from planner.serving.speed.coefficients import SpeedCoefficients, gemm_factor
 from planner.serving.speed.kernels import (
+    DEEPGEMM_MOE_TP8_OFF_FROM,
     MARLIN_FP32_FLOP_PER_SM_CYCLE,
     KernelFamily,
     MoeKernel,
@@ -80,9 +81,11 @@ _DEVICES: IdentityMemo[_Device | None] = IdentityMemo(256)
 
 def _padded_moe(device: _Device, layout: ParallelLayout) -> bool:
     """Whether this plan's MoE layers run DeepGEMM's padded grouped GEMM: a MoE model on the
-    DeepGEMM path (_Device.deepgemm_moe) whose MoE TP size (tp x dp, 1 with EP) is below 8."""
+    DeepGEMM path (_Device.deepgemm_moe) whose MoE TP size (tp x dp, 1 with EP) is below 8
+    from 0.12.0 (DEEPGEMM_MOE_TP8_OFF_FROM; any size on 0.11.1-0.11.2)."""
     moe_tp = 1 if layout.ep else layout.tp * layout.dp
-    return device.moe is not None and device.deepgemm_moe and moe_tp < 8
+    return device.moe is not None and device.deepgemm_moe and (
+        moe_tp < 8 or device.rules.version < DEEPGEMM_MOE_TP8_OFF_FROM)
 
 
 def _device(request: PlanRequest) -> _Device | None:

@@ -141,18 +141,21 @@ def moe_kernel(scheme: QuantScheme, gpu: GpuSpec, family: KernelFamily,
     return "marlin-moe"
 
 
-DEEPGEMM_PADDED_MOE = ((0, 12), (0, 14))
-"""vLLM releases (first, last minor) whose block-FP8 MoE layers run DeepGEMM's m-grouped
-contiguous GEMM at every batch size on compute capability 9.0 and 10.x, with rows padded per
-expert. Read from vLLM's source:
+DEEPGEMM_PADDED_MOE = ((0, 11, 1), (0, 14))
+"""vLLM releases (first release, last minor) whose block-FP8 MoE layers run DeepGEMM's
+m-grouped contiguous GEMM at every batch size on compute capability 9.0 and 10.x, with rows
+padded per expert. The 0.11.1 wheel already does (VLLM_USE_DEEP_GEMM_E8M0 on Hopper, no
+_HOPPER variable; get_fp8_moe_backend picks DEEPGEMM for block-quantized weights wherever
+is_deep_gemm_supported(); compute_aligned_M as below) but has no MoE-TP >= 8 cut-off, which
+starts at 0.12.0 (DEEPGEMM_MOE_TP8_OFF_FROM). Read from vLLM's source:
 - quantization/fp8.py get_fp8_moe_backend (0.12; fused_moe/oracle/fp8.py in 0.14): DeepGEMM
   is picked for block-quantized weights when is_deep_gemm_supported() (sm90, sm100), before
   the SM100 CUTLASS block-scaled path and Triton; FlashInfer only when VLLM_USE_FLASHINFER_MOE_FP8
   is set; off by default when the MoE's TP size (tp x dp without expert parallelism, 1 with
   it) is >= 8;
 - fused_moe/triton_deep_gemm_moe.py: DeepGEMM is used whenever is_deep_gemm_e8m0_used(),
-  which VLLM_USE_DEEP_GEMM_E8M0 (default 1) turns on on Hopper too from 0.12 (0.11 needed
-  VLLM_USE_DEEP_GEMM_E8M0_HOPPER there: Triton below M = 128);
+  which VLLM_USE_DEEP_GEMM_E8M0 (default 1) turns on on Hopper too from 0.11.1 (0.11.0
+  needed VLLM_USE_DEEP_GEMM_E8M0_HOPPER there: Triton below M = 128);
 - fused_moe/deep_gemm_utils.py compute_aligned_M: without per-expert token counts on the CPU
   (the single-node path) the grouped GEMM gets M_sum = round_up(M x k + E_local x (128 - 1),
   128) rows, room for every local expert's last partial 128-row block.
@@ -168,6 +171,11 @@ fixed 128 x 127 x E-row GEMM does, where the byte count alone gives 17-41 ms gro
 batch."""
 
 
+DEEPGEMM_MOE_TP8_OFF_FROM = (0, 12, 0)
+"""The first release whose get_fp8_moe_backend turns DeepGEMM MoE off by default at a MoE TP
+size >= 8 (absent from the 0.11.1 wheel's quantization/fp8.py, present in 0.12.0's)."""
+
+
 DEEPGEMM_ALIGN_ROWS = 128
 """DeepGEMM's M alignment of the contiguous layout; vLLM uses DeepGEMM's MoE only when the
 weights' block shape equals it (triton_deep_gemm_moe.py: block_shape ==
@@ -176,12 +184,13 @@ get_mk_alignment_for_contiguous_layout()), so 128 for the 128x128 block-FP8 chec
 
 def _deepgemm_moe(scheme: QuantScheme, gpu: GpuSpec, vllm_version: str) -> bool:
     """Whether vLLM runs block-FP8 MoE layers of this format on this GPU through DeepGEMM's
-    padded grouped GEMM at a MoE TP size below 8 (DEEPGEMM_PADDED_MOE: block-FP8 weights, vLLM
-    0.12-0.14, compute capability 9.0 or 10.x); _padded_moe adds the layout's MoE TP size."""
+    padded grouped GEMM (DEEPGEMM_PADDED_MOE: block-FP8 weights, vLLM 0.11.1-0.14, compute
+    capability 9.0 or 10.x); _padded_moe adds the layout's MoE TP size."""
     lo, hi = DEEPGEMM_PADDED_MOE
+    version = vllm_rules(vllm_version).version
     return (scheme.key.startswith("fp8-block") and gpu.vendor == "nvidia"
             and re.fullmatch(r"9\.0|10\.\d+", gpu.compute_capability) is not None
-            and lo <= vllm_rules(vllm_version).version[:2] <= hi)
+            and lo <= version and version[:2] <= hi)
 
 
 MARLIN_MOE = "SM-bound"

@@ -75,8 +75,18 @@ def test_deepgemm_moe_is_off_at_moe_tp_8_and_before_0_12_on_hopper() -> None:
     assert _padding_ms(_est("0.12.0", tp=8)) is None
     ep = _padding_ms(_est("0.12.0", tp=8, ep=True))
     assert ep == pytest.approx(5.428, rel=1e-3)
-    # 0.11 on Hopper needs VLLM_USE_DEEP_GEMM_E8M0_HOPPER for DeepGEMM below 128 tokens
+    # 0.11.0 on Hopper needs VLLM_USE_DEEP_GEMM_E8M0_HOPPER for DeepGEMM below 128 tokens
     assert _padding_ms(_est("0.11.0")) is None
+
+
+def test_vllm_0_11_1_pads_at_every_moe_tp_size() -> None:
+    # the 0.11.1 wheel: E8M0 DeepGEMM on Hopper by default and get_fp8_moe_backend picks
+    # DeepGEMM for block-FP8 weights with no MoE-TP >= 8 cut-off (0.12.0 adds it). TP=2 pads
+    # as 0.12 does (21.712 ms above); TP=8 pads each GPU's 128 experts of 1,536 / 8 columns:
+    # a quarter of TP=2's FLOP, 5.428 ms
+    assert _padding_ms(_est("0.11.1")) == pytest.approx(21.712, rel=1e-3)
+    assert _padding_ms(_est("0.11.2", tp=8)) == pytest.approx(21.712 / 4, rel=1e-3)
+    assert _padding_ms(_est("0.12.0", tp=8)) is None
 
 
 def test_blackwell_pads_too_at_its_own_fp8_rate() -> None:
