@@ -58,6 +58,16 @@ def speed_lines(speed: SpeedEstimate | None, plan: Plan, load: ServingLoad) -> l
     ]
 
 
+def _ceiling_past_tokens(plan: Plan) -> str:
+    """Why the context ceiling can pass the KV cache tokens (a newcomer reads it as a
+    contradiction): the tokens are vLLM's own count, while layers that keep only a window or a
+    fixed state hold less than a token's full bytes for a long request."""
+    if plan.max_context_tokens <= plan.kv_cache_tokens:
+        return ""
+    return (" (more than the KV cache tokens, vLLM's own count: layers with a sliding "
+            "window or a fixed state do not grow with the context)")
+
+
 def plan_text(plan: Plan, speed: SpeedEstimate | None, load: ServingLoad) -> str:
     """The plan's headline figures (KV tokens and concurrency per replica under DP, and the
     concurrency of all replicas), the binding GPU's memory, the speed block at `load` (or why
@@ -76,7 +86,7 @@ def plan_text(plan: Plan, speed: SpeedEstimate | None, load: ServingLoad) -> str
         f"  KV bytes per token  {plan.kv_bytes_per_token:,} B "
         f"({plan.kv_bytes_per_token_per_gpu:,} B per GPU)",
         f"  KV cache tokens     {plan.kv_cache_tokens:,}{per_replica(plan)}",
-        f"  context ceiling     {plan.max_context_tokens:,} tokens",
+        f"  context ceiling     {plan.max_context_tokens:,} tokens{_ceiling_past_tokens(plan)}",
         f"  concurrency         {plan.max_concurrency:,.2f}{per_replica(plan)} at "
         f"{plan.max_model_len:,} tokens{replicas}",
         "",

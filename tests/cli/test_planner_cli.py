@@ -450,6 +450,27 @@ def test_plan_text_says_its_kv_tokens_and_concurrency_are_per_replica(capsys) ->
     assert "replica" not in one.split("\n\n")[1]
 
 
+def test_plan_text_says_why_the_ceiling_passes_the_kv_tokens(capsys) -> None:
+    """Gemma-3-12B (40 of its 48 layers slide over 1,024 tokens) in FP8 on an RTX 4090 at
+    32,768 tokens: vLLM's own token count is max concurrency x max_model_len (0.33.0), while
+    one request's need grows only in the 8 full layers, so the ceiling is the larger figure,
+    which read as a contradiction. The line says why; Llama-3.1-8B (every layer full) does
+    not need it."""
+    args = ("plan", "--model", "google/gemma-3-12b-it", "--gpu", "rtx-4090", "--target-quant",
+            "fp8", "--max-model-len", "32768")
+    _, out, _ = run_main(capsys, *args, "--json")
+    data = json.loads(out)
+    assert data["max_context_tokens"] > data["kv_cache_tokens"]
+    _, text, _ = run_main(capsys, *args)
+    lines = {line[:22].strip(): line[22:] for line in text.splitlines() if line.startswith("  ")}
+    assert lines["context ceiling"] == (
+        f"{data['max_context_tokens']:,} tokens (more than the KV cache tokens, vLLM's own "
+        "count: layers with a sliding window or a fixed state do not grow with the context)")
+    _, dense, _ = run_main(capsys, "plan", "--model", "meta-llama/Llama-3.1-8B-Instruct",
+                           "--gpu", "h100-sxm", "--max-model-len", "8192")
+    assert "vLLM's own count" not in dense
+
+
 @pytest.mark.parametrize(("hardware", "flags", "layout"), [
     # --pp 2 alone on 2 GPUs: TP = 2 GPUs / (PP 2 x DP 1) = 1 (it took TP = 2 GPUs per node
     # and exited 2: "TP=2 x PP=2 needs 4 GPUs")
