@@ -231,9 +231,10 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
     held_blocks = ctx.held_blocks.get(held)
     if held_blocks is None:
         held_blocks = ctx.held_blocks[held] = held_request_blocks(request, held)
-    kv_limit = max(1, min(p.max_num_seqs, p.num_gpu_blocks // held_blocks)) * dp
+    pool_requests = p.num_gpu_blocks // held_blocks  # requests one replica's blocks hold
+    kv_limit = max(1, min(p.max_num_seqs, pool_requests)) * dp
     conc = min(load.concurrency, kv_limit)
-    seqs_bound = conc < load.concurrency and p.max_num_seqs < p.num_gpu_blocks // held_blocks
+    seqs_bound = conc < load.concurrency and p.max_num_seqs < pool_requests
     per_replica = cdiv(conc, dp)
     context = load.input_len + load.output_len / 2
     tpot_base, parts, slowest = _decode(ctx, per_replica, context)
