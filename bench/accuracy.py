@@ -42,6 +42,7 @@ from planner.serving.hardware import (  # noqa: E402
     custom_gpu,
     gpu_preset,
     preset_cluster,
+    with_link,
 )
 from planner.serving.layout import ParallelLayout  # noqa: E402
 from planner.serving.plan import Plan, PlanRequest, plan  # noqa: E402
@@ -306,8 +307,11 @@ def _spec(repo_id: str) -> ModelSpec:
 
 
 def _cluster(case: dict, gpu: str, gpus: int) -> ClusterSpec:
+    """The preset's node, on the case's `link` where its source names one (a public run's
+    topology), else the preset's default link."""
     if gpu != "custom":
-        return preset_cluster(gpu, gpus)
+        cluster = preset_cluster(gpu, gpus)
+        return with_link(cluster, case["link"]) if case.get("link") else cluster
     # the 96 GB card of the Qwen3-VL case: nvidia-smi total 97,887 MiB (its notes)
     card = custom_gpu(_estimated_total(97887), name="96 GB card (model not named)")
     return ClusterSpec(nodes=(NodeSpec(gpu=card, gpus_per_node=gpus, intra_node_link="pcie"),),
@@ -359,7 +363,7 @@ def compare(case: dict, s: Setup | None = None, spec: ModelSpec | None = None,
         from planner.serving.engine import non_torch_bytes
 
         tp = case["tensor_parallel_size"] or 1
-        link = preset_cluster(s.gpu, tp).nodes[0].intra_node_link
+        link = _cluster(case, s.gpu, tp).nodes[0].intra_node_link
         predicted = non_torch_bytes(ParallelLayout(tp=tp), link, False) / GIB
         logged = _logged(case, FIGURES["non_torch"][0])
         row["terms"]["non_torch"] = {"logged": logged, "planned": round(predicted, 3)}
