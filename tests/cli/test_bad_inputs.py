@@ -72,6 +72,26 @@ def test_planner_refuses_unreadable_configs(model: str, words: str) -> None:
                           "python -m planner plan: error: ", words)
 
 
+def test_planner_names_the_verifier_of_a_speculators_draft(tmp_path: Path) -> None:
+    # The keys vLLM's SpeculatorsConfig.validate_speculators_config requires (0.20.0: the first
+    # proposal method's speculative_tokens, verifier.name_or_path, speculators_model_type,
+    # transformer_layer_config), no top-level model_type or hidden_size: the draft's one
+    # layer is under transformer_layer_config (before the fix: "hidden_size is missing")
+    draft = {"architectures": ["Eagle3Speculator"], "speculators_model_type": "eagle3",
+             "speculators_config": {
+                 "algorithm": "eagle3", "proposal_methods": [{"speculative_tokens": 3}],
+                 "verifier": {"name_or_path": "acme/verifier-8b"}},
+             "transformer_layer_config": {"model_type": "llama", "hidden_size": 4096,
+                                          "num_hidden_layers": 1, "vocab_size": 128256}}
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(draft))
+    assert_one_line_error(
+        run("planner", "plan", "--model", str(path), *HW), "python -m planner plan: error: ",
+        "speculators-format draft checkpoint (speculators_config): vLLM (0.10.1 on) serves its "
+        "verifier acme/verifier-8b with it as the speculative draft, which Headroom does not "
+        "model (EAGLE / draft models); plan acme/verifier-8b instead")
+
+
 def test_planner_refuses_a_fifo_without_blocking(fifo: Path) -> None:
     assert_one_line_error(run("planner", "inspect", str(fifo)),
                           "python -m planner inspect: error: ", "is a FIFO (named pipe)")

@@ -212,6 +212,7 @@ def parse_model_config(
         raise ConfigError("hf_quant_config.json must be a JSON object")
     if tokenizer_config is not None and not isinstance(tokenizer_config, dict):
         raise ConfigError("tokenizer_config.json must be a JSON object")
+    _refuse_speculators_draft(config)
     try:
         spec = _parse(config, hf_quant_config, name)
     except ConfigError:
@@ -226,6 +227,36 @@ def parse_model_config(
         return spec
     remote, named = _tokenizer_classes(tokenizer_config)
     return spec.model_copy(update={"remote_tokenizer_class": remote, "tokenizer_class": named})
+
+
+def _refuse_speculators_draft(config: dict) -> None:
+    """Refuse a speculators-format draft checkpoint (an EAGLE / EAGLE-3 head trained with the
+    speculators library, e.g. RedHatAI's *-speculator.eagle3 repositories) with what vLLM
+    does with it, since Headroom does not model EAGLE / draft-model speculative decoding.
+
+    NOTE: from vLLM 0.10.1 `vllm serve DRAFT` reads config.json for a speculators_config (not
+    None), whatever its model_type, and serves speculators_config.verifier.name_or_path (model
+    and tokenizer) with DRAFT as the draft of its speculative config
+    (transformers_utils/config.py maybe_override_with_speculators_target_model, 0.10.1 and
+    0.10.2; maybe_override_with_speculators, 0.11.0, 0.20.0 and 0.33.0, read; 0.11.0 on
+    raises "Invalid speculators config structure" without the verifier's name). The draft's
+    own layer sits under transformer_layer_config, not at the top level the parser reads
+    (SpeculatorsConfig.extract_transformers_pre_trained_config), so without this the parse
+    stopped on "hidden_size is missing". 0.9.1-0.10.0 have no speculators code at all."""
+    spec = config.get("speculators_config")
+    if spec is None:
+        return
+    verifier = spec.get("verifier") if isinstance(spec, dict) else None
+    name = verifier.get("name_or_path") if isinstance(verifier, dict) else None
+    head = "config.json is a speculators-format draft checkpoint (speculators_config)"
+    if not isinstance(name, str) or not name:
+        raise ConfigError(f"{head} that names no verifier (speculators_config.verifier."
+                          "name_or_path): vLLM cannot serve it, and Headroom does not model "
+                          "EAGLE / draft-model speculative decoding.")
+    raise ConfigError(f"{head}: vLLM (0.10.1 on) serves its verifier {name} with it as the "
+                      "speculative draft, which Headroom does not model (EAGLE / draft "
+                      f"models); plan {name} instead (without the draft's weights and KV "
+                      "cache).")
 
 
 def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:

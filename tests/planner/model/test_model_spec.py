@@ -477,6 +477,18 @@ def test_malformed_configs_name_the_field(change, field):
         parse_model_config(config)
 
 
+def test_a_speculators_draft_is_refused_whatever_it_else_holds():
+    # vLLM reads speculators_config before model_type (maybe_override_with_speculators), so
+    # readable top-level fields change nothing; without verifier.name_or_path vLLM 0.11.0 on
+    # raises "Invalid speculators config structure" (SpeculatorsConfig.validate_...)
+    draft = {**BASE, "speculators_config": {"algorithm": "eagle3", "verifier": {}}}
+    with pytest.raises(ConfigError, match=r"draft checkpoint \(speculators_config\) that "
+                       r"names no verifier \(speculators_config\.verifier\.name_or_path\)"):
+        parse_model_config(draft)
+    assert parse_model_config({**BASE, "speculators_config": None}).hidden_size == \
+        BASE["hidden_size"]  # vLLM tests `is not None`
+
+
 def test_not_a_dict():
     with pytest.raises(ConfigError, match="JSON object"):
         parse_model_config([1, 2, 3])  # type: ignore[arg-type]
