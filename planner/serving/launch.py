@@ -219,10 +219,12 @@ def untyped_config_note(spec: ModelSpec, cli: VllmCli) -> str | None:
     "Unrecognized model in MODEL. Should have a `model_type` key in its config.json." (models/
     auto/configuration_auto.py, 5.5.3 and 5.16.1), which vLLM re-raises: it is not the
     "requires you to execute the configuration file" it turns into its --trust-remote-code
-    hint. transformers 4.x (4.56.0 read; the 4.51-4.55 minimums of 0.9.1-0.11.0 not read)
-    first tries each CONFIG_MAPPING key, longest first, as a substring of the model's name or
-    path ("Fallback: use pattern matching on the string"), and builds that type's config from
-    the dict where one matches. Counted on the lowest transformers the release allows
+    hint. transformers 4.x first tries each CONFIG_MAPPING key, longest first, as a substring of
+    the model's name or path ("Fallback: use pattern matching on the string"), and builds that
+    type's config from the dict where one matches: AutoConfig.from_pretrained read in 4.51.1,
+    4.53.2, 4.55.0, 4.55.2 (the minimums of vLLM 0.9.1-0.11.0) and 4.56.0, the same fallback in
+    each (4.51.1 differs only on the auto_map path, which this note leaves to
+    remote_code_note). Counted on the lowest transformers the release allows
     (VllmCli.transformers_min), as remote_code_note does."""
     if spec.remote_config_class is not None or _config_model_type(spec, cli) is not None:
         return None

@@ -170,6 +170,27 @@ def test_a_config_without_model_type_or_auto_map_gets_no_command() -> None:
     assert untyped_config_note(longcat, vllm_cli("0.33.0")) is None
     assert untyped_config_note(longcat, vllm_cli("0.31.0")) is not None
 
+def test_the_name_fallback_uses_each_release_s_lowest_transformers() -> None:
+    """transformers 4.51.1, 4.53.2, 4.55.0 and 4.55.2 (vLLM 0.9.1-0.9.2, 0.10.0, 0.10.1 and
+    0.10.2-0.11.0 minimums; wheels read) have 4.56.0's fallback in AutoConfig.from_pretrained:
+    with no model_type and no auto_map, CONFIG_MAPPING keys are tried as substrings of the
+    name. "arcee" is a key of 4.53.2's CONFIG_MAPPING_NAMES but not of 4.51.1's, and no 4.51.1
+    key is a substring of 'acme/arcee-8b': 0.9.x stops, 0.10.0 on loads an ArceeConfig."""
+    plain = _config(model_type=None, auto_map=None, architectures=["LlamaForCausalLM"])
+    arcee = parse_model_config(plain, name="acme/arcee-8b")
+    assert untyped_config_note(arcee, vllm_cli("0.9.1")) == (
+        "No launch command: config.json has no top-level model_type, and no auto_map "
+        "AutoConfig: vLLM 0.9.1 stops with transformers 4.51.1's (the oldest it allows) "
+        "\"Unrecognized model in acme/arcee-8b. Should have a `model_type` key in its "
+        "config.json\" (nor a model type in its name); --trust-remote-code does not change "
+        "that: add the model_type (the one of its architecture) to config.json.")
+    for version in ("0.10.0", "0.10.1", "0.10.2", "0.11.0"):
+        assert untyped_config_note(arcee, vllm_cli(version)) is None, version
+    named = parse_model_config(plain, name="acme/llama-like-8b")  # "llama": every 4.x has it
+    for version in ("0.9.1", "0.9.2", "0.10.0", "0.10.1", "0.10.2", "0.11.0"):
+        assert untyped_config_note(named, vllm_cli(version)) is None, version
+
+
 def test_a_model_type_only_in_text_config_is_not_the_one_vllm_reads() -> None:
     """Every release's get_config / HFConfigParser.parse (0.9.1 ... 0.33.0) looks up
     config_dict.get("model_type"), the top level, and so does transformers' AutoConfig
