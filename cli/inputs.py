@@ -22,6 +22,7 @@ from planner.serving.hardware import (
     ClusterSpec,
     LinkKind,
     NodeSpec,
+    OnePerMachineError,
     custom_gpu,
     gpu_preset,
     near_gpu_keys,
@@ -172,7 +173,10 @@ def _custom_cluster(memory_gib: float, gpus_per_node: int, nodes: int,
 def build_cluster(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareSnapshot]]:
     """The cluster from --snapshot files, else from --gpu / --gpu-memory-gib x --gpus, with
     the --network given."""
-    cluster, snapshots = _cluster_of(args)
+    try:
+        cluster, snapshots = _cluster_of(args)
+    except OnePerMachineError as exc:  # --gpus counts them all, so --nodes alone is the fix
+        raise CliError(f"{exc.what}: give --nodes {exc.gpus} (one per node)") from None
     network = getattr(args, "network", None)
     if network is not None:
         cluster = cluster.model_copy(update={"network": network})

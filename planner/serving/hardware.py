@@ -35,6 +35,17 @@ class UnknownGpuError(HardwareError):
     """A GPU preset key that is not in GPU_PRESETS."""
 
 
+class OnePerMachineError(HardwareError):
+    """More than one GPU per node of a model sold one per machine (GpuSpec.one_per_machine: a
+    DGX Spark holds one GB10): `what` says so, `gpus` is how many were asked for in all, each
+    its own node; the message adds the layout to plan instead (in the app's words: GPUs per
+    node and nodes; the CLI names its --nodes)."""
+
+    def __init__(self, what: str, gpus: int) -> None:
+        super().__init__(f"{what}: plan 1 GPU per node on {gpus} nodes")
+        self.what, self.gpus = what, gpus
+
+
 class OtherMemorySizeError(UnknownGpuError):
     """A GPU name whose model has a preset of another memory size ("NVIDIA A100-PCIE-40GB"):
     `what` says so, `name` is the name given; the message adds how to plan it (the flags of
@@ -1314,8 +1325,9 @@ def preset_cluster(
         raise HardwareError(f"nodes must be >= 1, got {nodes}")
     if gpu.one_per_machine and gpus_per_node > 1:
         gpus = gpus_per_node * nodes
-        raise HardwareError(f"a {gpu.one_per_machine} holds one {gpu.name}: {gpus} of them are "
-                            f"{gpus} nodes of one GPU each, not {nodes} of {gpus_per_node}")
+        raise OnePerMachineError(f"a {gpu.one_per_machine} holds one {gpu.name}: {gpus} of "
+                                 f"them are {gpus} nodes of one GPU each, not {nodes} of "
+                                 f"{gpus_per_node}", gpus)
     link = intra_node_link or gpu.default_intra_node_link
     if link == "nvlink" and gpu.nvlink_bandwidth_gbps is None:
         raise HardwareError(no_nvlink(gpu))

@@ -41,8 +41,10 @@ def test_dgx_sparks_are_one_per_node() -> None:
     at = open_page("hardware")
     at.selectbox(key="hw.gpu").set_value("dgx-spark-gb10").run()
     assert not at.exception
+    # the fix in the page's words (GPUs per node, Nodes), not the CLI's --nodes
     assert any(e.value.endswith("a DGX Spark holds one NVIDIA GB10: 8 of them are 8 nodes of "
-                                "one GPU each, not 1 of 8.") for e in at.error)
+                                "one GPU each, not 1 of 8: plan 1 GPU per node on 8 nodes.")
+               for e in at.error)
     at.number_input(key="hw.gpus_per_node").set_value(1).run()
     at.number_input(key="hw.nodes").set_value(2).run()
     assert not at.exception and not at.error

@@ -421,8 +421,11 @@ def test_two_dgx_sparks_are_two_nodes(capsys) -> None:
     code, _, err = run_main(capsys, "plan", "--model", "openai/gpt-oss-120b", "--gpu",
                             "dgx-spark-gb10", "--gpus", "2")
     assert code == 2
+    # --gpus counts every GB10, so the one fix is --nodes 2 (one per node): one line, exit 2
     assert err.strip().endswith("error: a DGX Spark holds one NVIDIA GB10: 2 of them are 2 "
-                                "nodes of one GPU each, not 1 of 2."), err
+                                "nodes of one GPU each, not 1 of 2: give --nodes 2 (one per "
+                                "node)."), err
+    assert len(err.strip().splitlines()) == 1, err
     code, out, _ = run_main(capsys, "plan", "--model", "openai/gpt-oss-120b", "--gpu",
                             "dgx-spark-gb10", "--gpus", "2", "--nodes", "2", "--tp", "2",
                             "--json")

@@ -372,7 +372,7 @@ def test_a_dgx_spark_holds_one_gb10_and_talks_over_its_200_gbe_nic() -> None:
     # A DGX Spark is one GB10 superchip: two of them are two machines (nodes) joined by
     # their ConnectX-7 200 GbE adapter, not a 2-GPU box with a PCIe link between them
     with pytest.raises(HardwareError, match=r"^a DGX Spark holds one NVIDIA GB10: 4 of them "
-                       r"are 4 nodes of one GPU each, not 2 of 2$"):
+                       r"are 4 nodes of one GPU each, not 2 of 2: plan 1 GPU per node on 4 nodes$"):
         preset_cluster("dgx-spark-gb10", 2, nodes=2)
     two = preset_cluster("dgx-spark-gb10", 1, nodes=2)
     assert two.gpu_count == 2 and len(two.nodes) == 2
