@@ -240,9 +240,12 @@ def add_load(parser: argparse.ArgumentParser,
     load.add_argument("--concurrency", type=_bounded_int(1, 1 << 20), default=1, metavar="C",
                       help=concurrency_help)
     load.add_argument("--arrival", choices=ARRIVALS, default=ARRIVALS[0],
-                      help="staggered (default): requests arrive spread out; burst: all arrive "
-                      "together (a closed-loop benchmark of equal lengths), TTFT from the "
-                      "packed prefill steps")
+                      help="staggered (default): requests arrive spread out, TTFT queues "
+                      "behind a fitted share of the others' prefills (as in a fixed-length "
+                      "benchmark); burst: all arrive together (a closed-loop benchmark of "
+                      "equal lengths), TTFT from the packed prefill steps; steady: "
+                      "desynchronized arrivals (production traffic, varied lengths), TTFT "
+                      "waits only for the prefill work arriving with it (M/D/1)")
     return load
 
 

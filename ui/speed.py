@@ -34,7 +34,7 @@ def load_controls(container, page: str = "plan") -> None:
 
 
 def arrival_control(container, page: str = "plan", *, compact: bool = False) -> None:
-    """The load's arrivals, staggered or burst (ServingLoad.arrival). `compact`: the label
+    """The load's arrivals, staggered, burst or steady (ServingLoad.arrival). `compact`: the label
     folded into the choices ("burst arrivals"), one line high, beside the Plan page's "More
     vLLM options" so the speed figures stay above the fold."""
     container.selectbox(
@@ -42,8 +42,9 @@ def arrival_control(container, page: str = "plan", *, compact: bool = False) -> 
         label_visibility="collapsed" if compact else "visible",
         help="staggered: requests arrive spread out, each queued behind a fitted share of the "
         "others' prefills; burst: all arrive together (a closed-loop benchmark of equal "
-        "lengths), their prompts packed into max_num_batched_tokens-token steps (CLI: "
-        "--arrival)", **bind(page, "arrival"))
+        "lengths), their prompts packed into max_num_batched_tokens-token steps; steady: "
+        "desynchronized arrivals (production traffic, varied lengths), each waiting only "
+        "for the prefill work arriving with it (CLI: --arrival)", **bind(page, "arrival"))
 
 
 OBJECTIVE_LABELS = {

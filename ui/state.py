@@ -128,8 +128,8 @@ class AppState(BaseModel):
     concurrency: int = Field(1, alias="conc", ge=1, le=1 << 16)
     """Requests in flight; the speed model caps it at what the KV cache holds."""
     arrival: Arrival = Field(ARRIVALS[0], alias="arr")
-    """How the requests arrive (ServingLoad.arrival): staggered, or a burst all together; left
-    out of the link when staggered (OMITTED_AT_DEFAULT)."""
+    """How the requests arrive (ServingLoad.arrival): staggered, a burst all together, or
+    steady; left out of the link when staggered (OMITTED_AT_DEFAULT)."""
     sweep_objective: Objective = Field("context", alias="obj")
     tpot_target_ms: float | None = Field(None, alias="tpot", ge=0.1, le=3.6e6,
                                           allow_inf_nan=False)

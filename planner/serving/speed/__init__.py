@@ -27,9 +27,11 @@ speed_fields), each layout's context (_context) and the serving at a load: one r
 replicas split the concurrency and add their throughput; at concurrency C (capped at what the
 KV cache holds) TPOT = decode step at C + the other requests' prefill work spread over the
 output; TTFT = request overhead + prefill + one decode step (C > 1) + a share of the other
-C - 1 requests' whole prefills (arrival "staggered", the default), or, with arrival "burst" (all C
-arrive together), request overhead + the mean over the C requests of the packed prefill steps
-until each one's prompt ends (step._burst). Between nodes TP all-reduce and PP hops run over
+C - 1 requests' whole prefills (arrival "staggered", the default), or, with arrival "steady"
+(desynchronized arrivals), the M/D/1 wait for the prefill work that arrives over one request's
+cycle (step.steady_wait_s) in place of that share, or, with arrival "burst" (all C arrive
+together), request overhead + the mean over the C requests of the packed prefill steps until
+each one's prompt ends (step._burst). Between nodes TP all-reduce and PP hops run over
 the network and the EP all-to-all's share for other nodes (hardware.network_link); not
 modelled: speculative decoding, prefix caching.
 The rest, one concept per module:
@@ -61,12 +63,12 @@ from planner.serving.speed.collectives import _dispatch_label, nnodes_ar_world_s
 from planner.serving.speed.context import _Ctx, _device, _padded_moe
 from planner.serving.speed.kernels import KernelFamily
 from planner.serving.speed.stages import _stages
-from planner.serving.speed.step import _burst, _decode, _prefill
+from planner.serving.speed.step import _burst, _decode, _prefill, steady_wait_s
 from planner.serving.speed.terms import _speed_terms, cap_phrase, release_caveats
 from planner.serving.vllm_versions import CLAMP_OUTPUT_FROM, vllm_rules
 from planner.text import counted
 
-Arrival = Literal["staggered", "burst"]
+Arrival = Literal["staggered", "burst", "steady"]
 """How a load's requests arrive (ServingLoad.arrival); ARRIVALS lists them, the default first."""
 ARRIVALS: tuple[Arrival, ...] = get_args(Arrival)
 
@@ -82,7 +84,9 @@ class ServingLoad(BaseModel):
     arrival: Arrival = Field(
         default="staggered", description="staggered: requests arrive spread out and queue "
         "behind a fitted share of the others' prefills; burst: all arrive together (a "
-        "closed-loop benchmark of equal lengths) and are prefilled in packed steps")
+        "closed-loop benchmark of equal lengths) and are prefilled in packed steps; steady: "
+        "desynchronized arrivals (production traffic, varied lengths) that wait only for the "
+        "prefill work arriving with them (step.steady_wait_s)")
 
     @property
     def held_tokens(self) -> int:
@@ -243,15 +247,25 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
     interference = coefficients.prefill_interference * others * marginal_s / load.output_len
     tpot = tpot_base + interference
     burst = _burst(ctx, per_replica, load.input_len) if load.arrival == "burst" else None
+    host_s = coefficients.request_overhead_ms / 1e3 \
+        + coefficients.prompt_token_overhead_us * 1e-6 * load.input_len
+    steady = None
     if burst is not None:  # all arrive together: the packed steps until each prompt ends
         prompt_s, queue = burst[0], 0.0
     else:
         # the prefill rides in a step with the running decode batch (waiting for the current
-        # step, then sharing one): one decode step on top, plus the prefill work queued ahead
+        # step, then sharing one): one decode step on top, plus the prefill work queued ahead:
+        # a fitted share of the others' whole prefills, or (steady) the M/D/1 wait for the
+        # prefill work arriving over one request's cycle
         prompt_s = prefill_s
-        queue = tpot_base * (others > 0) + coefficients.queue_share * others * prefill_s
-    ttft = coefficients.request_overhead_ms / 1e3 + prompt_s + queue \
-        + coefficients.prompt_token_overhead_us * 1e-6 * load.input_len
+        queue = tpot_base * (others > 0)
+        if load.arrival != "steady":
+            queue += coefficients.queue_share * others * prefill_s
+        elif others:
+            cycle_s = host_s + prompt_s + queue + (load.output_len - 1) * tpot
+            steady = (steady_wait_s(others, marginal_s, cycle_s), cycle_s)
+            queue += steady[0]
+    ttft = host_s + prompt_s + queue
     kv_wait = _kv_wait_s(load, kv_limit, ttft, tpot)
     aggregate = conc / (tpot + ttft / load.output_len)
     figures = SpeedFigures(
@@ -266,8 +280,8 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
         return figures
     terms = _speed_terms(ctx, slowest, load, conc, kv_limit, per_replica, context, parts,
                          tpot_base, interference, prefill_s, marginal_s, chunks, tpot, ttft,
-                         kv_wait, aggregate, softmax_s, burst, (p.num_gpu_blocks, held_blocks),
-                         seqs_bound)
+                         kv_wait, aggregate, softmax_s, burst, steady,
+                         (p.num_gpu_blocks, held_blocks), seqs_bound)
     return SpeedEstimate(load=load, **figures._asdict(), kernel=ctx.device.family,
                          link=ctx.device.link.kind, terms=terms,
                          notes=[clamp] * bool(clamp) + _notes(

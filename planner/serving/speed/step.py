@@ -279,3 +279,24 @@ def _burst(ctx: _Ctx, requests: int, input_len: int) -> tuple[float, list[BurstS
         steps.append(BurstStep(end - pos, prompts, seconds, ended))
         pos = end
     return finished_s / requests, steps
+
+
+def steady_wait_s(others: int, marginal_s: float, cycle_s: float) -> float:
+    """Mean seconds a request waits for the other requests' prefill work when arrivals are
+    steady (desynchronized: production traffic, or a closed loop whose requests have varied
+    lengths or staggered starts), not bunched as a fixed-length benchmark's rounds are.
+
+    Closed loop: each of the `others` clients sends its next request when its last ends, so
+    they arrive at rate others / x, x the cycle of one request (`cycle_s`, its TTFT and
+    output without this wait, + the wait), each bringing `marginal_s` of prefill work; the
+    engine is busy prefilling them a share rho = others x marginal_s / x, and a request
+    arriving at a random moment waits W = rho x marginal_s / (2 (1 - rho)) (the M/D/1 mean
+    wait, Pollaczek-Khinchine with a fixed service time). x = cycle_s + W gives the quadratic
+    2 (x - cycle_s)(x - n P) = n P^2 (n P = others x marginal_s), whose root above n P is
+    x = ((cycle_s + n P) + sqrt((cycle_s - n P)^2 + 2 n P^2)) / 2: the closed loop slows its
+    arrivals as the wait grows, so rho stays below 1. No fitted coefficient."""
+    load_s = others * marginal_s
+    if load_s <= 0:
+        return 0.0
+    x = (cycle_s + load_s + math.sqrt((cycle_s - load_s) ** 2 + 2 * load_s * marginal_s)) / 2
+    return x - cycle_s

@@ -211,10 +211,13 @@ def cap_phrase(seqs_bound: bool) -> str:
 
 def _speed_terms(ctx: _Ctx, s, load, conc, kv_limit, per_replica, context, parts,
                  tpot_base, interference, prefill_s, marginal_s, chunks, tpot, ttft,
-                 kv_wait, aggregate, softmax_s, burst, blocks, seqs_bound) -> list[Term]:
+                 kv_wait, aggregate, softmax_s, burst, steady, blocks, seqs_bound
+                 ) -> list[Term]:
     """The speed figures with their formulas in the model's own numbers, the decode terms in
     `s`'s, the slowest stage (step._decode: the one whose parts they show); `burst`: _burst's
-    (mean seconds, steps) when the requests arrive together, else None; `blocks`: (the pool's
+    (mean seconds, steps) when the requests arrive together, else None; `steady`: (the wait,
+    the cycle without it) in seconds under steady arrivals (step.steady_wait_s), else None;
+    `blocks`: (the pool's
     blocks per replica, the blocks one request holds at load.held_tokens); `seqs_bound`: the
     cap on the concurrency is max_num_seqs, not the KV cache (cap_phrase)."""
     dev = ctx.device
@@ -354,6 +357,7 @@ def _speed_terms(ctx: _Ctx, s, load, conc, kv_limit, per_replica, context, parts
               f"compute + all-reduce of {load.input_len:,} tokens (no weight re-read) on the "
               f"busiest stage = {_ms(marginal_s)}"),
         *([] if burst is None else [_burst_term(ctx, load, per_replica, *burst)]),
+        *([] if steady is None else [_steady_term(per_replica - 1, marginal_s, *steady)]),
         _term("ttft", "Time to first token (a served request)", ttft * 1e3, "ms",
               f"{c.request_overhead_ms:g} ms request overhead + "
               f"{c.prompt_token_overhead_us:g} us x {load.input_len:,} prompt tokens + "
@@ -361,8 +365,11 @@ def _speed_terms(ctx: _Ctx, s, load, conc, kv_limit, per_replica, context, parts
                  f"together) = {_ms(ttft)}" if burst is not None else
                  f"{_ms(prefill_s)} prefill + "
                  f"{'one decode step ' + _ms(tpot_base) + ' + ' if per_replica > 1 else ''}"
-                 f"{c.queue_share:.3g} x {per_replica - 1} others x {_ms(prefill_s)} prefill "
-                 f"queued ahead = {_ms(ttft)}"),
+                 + (f"{_ms(steady[0])} steady wait for the others' prefill work = {_ms(ttft)}"
+                    if steady is not None else
+                    f"no wait (no other request) = {_ms(ttft)}" if load.arrival == "steady" else
+                    f"{c.queue_share:.3g} x {per_replica - 1} others x {_ms(prefill_s)} "
+                    f"prefill queued ahead = {_ms(ttft)}")),
               "the per-prompt-token time is fitted (BLIS's alpha1 form): host work such as "
               "tokenization explains part of it, the rest is prefill time the roofline misses"),
         _term("kv_wait", "Wait for a KV slot (before TTFT starts)", kv_wait * 1e3, "ms",
@@ -409,3 +416,19 @@ def _burst_term(ctx: _Ctx, load, requests: int, mean_s: float, steps: list[Burst
         "chunking the one that does not fit; each step is a prefill step of its tokens "
         "(compute, attention, all-reduce, overhead); the decode tokens of requests already "
         "prefilled, which share later steps, are not counted")
+
+
+def _steady_term(others: int, marginal_s: float, wait_s: float, cycle_s: float) -> Term:
+    """The wait under steady arrivals (step.steady_wait_s) with its M/D/1 figures."""
+    rho = others * marginal_s / (cycle_s + wait_s)
+    return _term(
+        "steady_wait", "Steady arrivals: wait for the others' prefill work", wait_s * 1e3, "ms",
+        f"{others} other clients each send a request every {_ms(cycle_s + wait_s)} (TTFT + "
+        f"output, this wait included), each bringing {_ms(marginal_s)} of prefill work: busy "
+        f"share rho = {others} x {_ms(marginal_s)} / {_ms(cycle_s + wait_s)} = {rho:.3f}; "
+        f"wait = rho x {_ms(marginal_s)} / (2 (1 - rho)) = {_ms(wait_s)}",
+        "desynchronized arrivals (production traffic, a closed loop of varied lengths or "
+        "staggered starts): a request arriving at a random moment waits for the prefill work "
+        "in progress, the M/D/1 mean wait (Pollaczek-Khinchine, fixed service time); no fitted "
+        "share (`--arrival staggered` queues behind a fitted share of whole prefills, as a "
+        "fixed-length benchmark's bunched rounds do)")
