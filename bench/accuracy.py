@@ -568,14 +568,17 @@ def split_lines(groups_by_split: dict[str, dict]) -> list[str]:
     return lines
 
 
-def case_lines(rows: list[dict]) -> list[str]:
-    """Each case figure by figure (logged / planned), then its notes."""
+def case_lines(rows: list[dict], planned: dict[str, str] | None = None) -> list[str]:
+    """Each case figure by figure (logged / planned), then its notes. The header names the
+    version a case was planned with: `planned` by id (bench/public_memory.py, which plans a
+    printed patch release and groups it by release), else the row's split label."""
     lines: list[str] = []
     for row in rows:
         cells = [f"{k} {_fmt(t['logged'])} / {_fmt(t['planned'])}"
                  for k, t in row["terms"].items()]
+        version = (planned or {}).get(row["id"], row["version"])
         lines.append(f"- {row['id']} ({row['gpu']}, {row['gpu_class']}, vLLM "
-                     f"{row['version']}): " + "; ".join(cells))
+                     f"{version}): " + "; ".join(cells))
         lines += [f"  - {note}" for note in row["notes"]]
     return lines
 

@@ -142,8 +142,11 @@ def v2_warm_line(result: dict) -> str:
 
 
 def markdown(result: dict) -> str:
-    """The overall table, the splits, the available-KV share and every run figure by figure."""
+    """The overall table, the splits, the available-KV share and every run figure by figure,
+    each headed by the version it was planned with (a printed patch release, e.g. 0.20.2,
+    where its rows and splits say the release group, 0.20.0)."""
     share, other = result["kv_within"], result["kv_within_other_gpus"]
+    planned = {run["id"]: setup(run).version for run in json.loads(RUNS.read_text())["runs"]}
     return "\n".join([
         f"## Public vLLM start-ups ({len(result['runs'])} runs; checking only, never fitted)",
         "", *_table(result["figures"]), "", *split_lines(result["splits"]),
@@ -151,7 +154,7 @@ def markdown(result: dict) -> str:
         f"on GPUs other than the H100: {other['within']} of {other['cases']}",
         v2_warm_line(result), "",
         "## Run by run (logged / planned; - = not printed by the log)", "",
-        *case_lines(result["runs"])])
+        *case_lines(result["runs"], planned)])
 
 
 def main() -> int:

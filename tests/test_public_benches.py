@@ -56,10 +56,20 @@ def test_every_speed_run_quotes_a_measured_figure_and_names_its_source() -> None
 
 @needs_shared
 def test_public_memory_runs_plan_and_readme_quotes_the_count() -> None:
-    from bench.public_memory import run_all, v2_warm_line
+    from bench.public_memory import markdown, run_all, v2_warm_line
 
     result = run_all()
     assert all(row["status"] in ("ok", "startup_error") for row in result["runs"])
+    # a run's header names the version planned (the Gemma-4 H200 log prints 0.20.2, the
+    # faradawn one 0.11.2, dennislee's 0.10.1.1: Headroom's 0.10.1), its row the release group
+    text = markdown(result)
+    for run_id, header, group in (
+            ("clinician-copilot-h200-gemma4-26b-a4b-it-32k", "h200, NVLink datacenter, vLLM "
+             "0.20.2", "0.20.0"),
+            ("faradawn-h200-llama3-8b-1k", "h200, NVLink datacenter, vLLM 0.11.2", "0.11.0"),
+            ("dennislee-a100-80g-qwen2-7b-u050", "a100-80gb-pcie, PCIe, vLLM 0.10.1", "0.10.1")):
+        assert f"\n- {run_id} ({header}): " in text
+        assert next(r for r in result["runs"] if r["id"] == run_id)["version"] == group
     other = result["kv_within_other_gpus"]
     row = _readme_row(f"{other['cases']} public start-ups on GPUs other than the H100")
     assert f"{other['within']} of {other['cases']} within 5 % or 0.5 GiB" in row
