@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from planner import __version__
 from planner.catalog import PROVENANCE_LABELS
@@ -334,9 +334,10 @@ class ComparisonRow(_Frozen):
     kv_bytes_per_token: int
     fits: bool
     max_context_tokens: int
-    max_concurrency: float
+    max_concurrency: float = Field(description="one DP replica's (each holds its own KV pool)")
     max_model_len: int
     verdict: str
+    dp: int = Field(ge=1, description="the layout's data-parallel replicas")
     ttft_ms: float | None = None
     """Speed at the report's load (planner.serving.speed); None: no speed (the model does
     not fit, or vLLM rejects one request of the load: speed.context_rule)."""
@@ -346,6 +347,13 @@ class ComparisonRow(_Frozen):
     prefill_tokens_per_s: float | None = None
     speed_concurrency: int | None = Field(default=None, description="requests in flight the "
                                           "speed is for: the load's, capped by the KV cache")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def max_concurrency_all_replicas(self) -> float:
+        """The requests the DP replicas hold together: DP x max_concurrency (one replica's),
+        as the sweep's key of the same name."""
+        return self.dp * self.max_concurrency
 
 
 def comparison_row(plan: Plan, speed: SpeedEstimate | None = None) -> ComparisonRow:
@@ -364,6 +372,7 @@ def comparison_row(plan: Plan, speed: SpeedEstimate | None = None) -> Comparison
         max_concurrency=plan.max_concurrency,
         max_model_len=plan.max_model_len,
         verdict=plan.verdict,
+        dp=plan.layout.dp,
     )
 
 
@@ -742,9 +751,14 @@ def sweep_concurrency(row: SweepRow | Recommendation) -> str:
     """A sweep or recommend row's concurrency, all DP replicas' (what the sweep ranks by):
     "9.08 (2 x 4.54)" under DP (max_concurrency_all_replicas, DP x one replica's); one
     replica's figure alone without DP."""
-    dp = row.layout.dp
-    total = f"{row.max_concurrency_all_replicas:,.2f}"
-    return f"{total} ({dp} x {row.max_concurrency:,.2f})" if dp > 1 else total
+    return replicas_concurrency(row.max_concurrency_all_replicas, row.max_concurrency,
+                                row.layout.dp)
+
+
+def replicas_concurrency(total: float, one: float, dp: int) -> str:
+    """`total` requests of `dp` DP replicas holding `one` each: "9.08 (2 x 4.54)"; the
+    figure alone for one replica."""
+    return f"{total:,.2f} ({dp} x {one:,.2f})" if dp > 1 else f"{total:,.2f}"
 
 
 def _fits_cell(row: SweepRow | ComparisonRow) -> str:
@@ -852,12 +866,14 @@ def _alternatives(inputs: ReportInputs) -> list[str]:
                   f"{load.concurrency} request(s) in flight, capped by each KV cache:", ""]
         lines += md_table(
             ["Model", "Layout", "Params (total / active)", "Weights/GPU", "KV B/token",
-             "Fits", "Ceiling (tokens)", "Concurrency at max_model_len", "TTFT ms", "TPOT ms",
-             "Output tok/s", "At concurrency"],
+             "Fits", "Ceiling (tokens)", "Concurrency at max_model_len (all replicas)",
+             "TTFT ms", "TPOT ms", "Output tok/s", "At concurrency"],
             [[c.model_name, c.layout, f"{c.params_total / 1e9:,.1f} B / "
               f"{c.params_active / 1e9:,.1f} B", _gib(c.weights_bytes_per_gpu),
               f"{c.kv_bytes_per_token:,}", _fits_cell(c),
-              f"{c.max_context_tokens:,}", f"{c.max_concurrency:,.2f} at {c.max_model_len:,}",
+              f"{c.max_context_tokens:,}", replicas_concurrency(
+                  c.max_concurrency_all_replicas, c.max_concurrency, c.dp)
+              + f" at {c.max_model_len:,}",
               speed_cell(c.ttft_ms, 0), speed_cell(c.tpot_ms),
               speed_cell(c.output_tokens_per_s, 0),
               "—" if c.speed_concurrency is None else str(c.speed_concurrency)]

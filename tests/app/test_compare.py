@@ -107,3 +107,41 @@ def test_a_link_of_empty_entries_says_it_was_ignored() -> None:
     # an emptied picker is a link too (cmp=): no models, no message
     at = open_link("compare", cmp="")
     assert not at.sidebar.warning and any("at least two models" in i.value for i in at.info)
+
+
+def test_under_dp_all_replicas_stand_beside_one_replicas_concurrency() -> None:
+    # dense models at TP=4 x DP=2 on the 8 RTX 3090s: each replica is TP=4 on 4 GPUs with
+    # its own KV pool, so one replica holds what TP=4 on 4 of those GPUs alone holds, and the
+    # two replicas twice that
+    models = "Qwen/Qwen3-8B,Qwen/Qwen3-32B"
+    at = open_page("compare", cmp=models, tp="4", dp="2")
+    assert not at.exception
+    table = at.dataframe[0].value.set_index("model")
+    alone = open_page("compare", cmp=models, gpn="4", tp="4").dataframe[0].value
+    one = alone.set_index("model")["concurrency at 32,768"]
+    per = table["concurrency at 32,768, per replica"]
+    both = table["concurrency at 32,768, all replicas"]
+    assert list(table["layout"]) == ["TP=4 x DP=2"] * 2 and list(alone["layout"]) == ["TP=4"] * 2
+    assert (one > 1).all() and list(per) == list(one)
+    # each cell rounded to 2 decimals: 29.09 beside 14.55 (Qwen3-8B)
+    assert all(abs(b - 2 * p) < 0.02 for b, p in zip(both, per, strict=True))
+    grid, more = at.dataframe[0], at.dataframe[1]
+    # the layout label is longer and there is a column more: the per-GPU KV bytes move under
+    # "More columns" so the grid still does not scroll sideways at 1280 px (tests/browser)
+    assert list(grid.proto.column_order) == [
+        "model", "layout", "fits", "weights per GPU (GiB)", "ceiling (tokens)",
+        "concurrency at 32,768, all replicas", "concurrency at 32,768, per replica",
+        "TPOT (ms)", "output tok/s"]
+    assert list(more.proto.column_order) == [
+        "model", "params", "active", "KV B/token per GPU", "KV B/token (model)", "TTFT (ms)",
+        "tok/s per request"]
+    assert {*grid.proto.column_order, *more.proto.column_order} == set(grid.value.columns)
+    config = json.loads(grid.proto.columns)
+    assert config["concurrency at 32,768, all replicas"] == {
+        "label": "all replicas", "help": "concurrency at 32,768, all replicas"}
+    assert config["concurrency at 32,768, per replica"]["label"] == "per replica"
+    assert at.expander[0].label.startswith("More columns: parameters, KV bytes per token per GPU")
+    assert any('"all replicas" is the concurrency at 32,768 tokens' in c.value
+               for c in at.caption)
+    # no DP (the test above): the grid keeps its one concurrency column, and no caption
+    assert "concurrency at 32,768, per replica" not in alone.columns

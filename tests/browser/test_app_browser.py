@@ -129,6 +129,14 @@ def _font_sizes(page, selector: str) -> list[float]:
         selector, "els => els.map(e => parseFloat(getComputedStyle(e).fontSize))")
 
 
+def _grid_fits(page) -> None:
+    """The first visible grid (st.dataframe) shows every column without scrolling sideways
+    (its last columns were out of sight at 1280 px: the comparison's under DP)."""
+    grid = page.locator("[data-testid=stDataFrame]:visible .dvn-scroller").first
+    scroll, client = grid.evaluate("e => [e.scrollWidth, e.clientWidth]")
+    assert scroll <= client, (scroll, client)
+
+
 def test_every_page_in_a_real_browser(browser, server: str, shots) -> None:
     page = _open(browser, server, f"?{SEED}")
     page.get_by_text("48,128 B").first.wait_for()  # KV per token per GPU at TP=8
@@ -177,7 +185,15 @@ def test_every_page_in_a_real_browser(browser, server: str, shots) -> None:
     page = _open(browser, server, f"compare?{SEED}")
     page.get_by_text("Context ceiling (one request)").first.wait_for()
     _settle(page, charts=4)
+    _grid_fits(page)
     _shot(page, shots, "compare", for_docs=True)
+    page.close()
+    # data parallelism: all replicas' concurrency beside one's, and still no sideways scroll
+    page = _open(browser, server, f"compare?{SEED}&tp=4&dp=2")
+    page.get_by_text("of a model's replicas together (DP x").first.wait_for()
+    _settle(page, charts=4)
+    _grid_fits(page)
+    _shot(page, shots, "compare-dp", for_docs=False)
     page.close()
     # a context the models do not fit: each verdict is vLLM's long sentence, shown whole
     page = _open(browser, server, f"compare?{SEED}&ctx=131072")

@@ -340,9 +340,32 @@ def test_comparison_says_the_context_each_concurrency_is_at() -> None:
                              engine=EngineSettings(max_model_len=1024)))
     report = build_report(inputs(comparison=(comparison_row(PLAN), comparison_row(short))))
     table = next(t for t in tables(report.markdown) if t[0][0] == "Model")
-    column = table[0].index("Concurrency at max_model_len")
+    column = table[0].index("Concurrency at max_model_len (all replicas)")
     assert [row[column] for row in table[1:]] == [
         f"{PLAN.max_concurrency:,.2f} at 4,096", f"{short.max_concurrency:,.2f} at 1,024"]
+
+
+def test_a_compared_model_under_dp_shows_all_replicas_beside_one() -> None:
+    # DP=2 at TP=1 on 2 RTX 3090s: each replica is one GPU with its own KV pool, so one
+    # replica holds what TP=1 on a single RTX 3090 holds, and the two hold twice that
+    engine = EngineSettings(max_model_len=4096)
+    one_gpu = plan(PlanRequest(model=SPEC, cluster=preset_cluster("rtx-3090", 1),
+                               layout=ParallelLayout(tp=1), engine=engine))
+    dp2 = comparison_row(plan(PlanRequest(model=SPEC, cluster=CLUSTER,
+                                          layout=ParallelLayout(tp=1, dp=2), engine=engine)))
+    one = one_gpu.max_concurrency
+    assert one > 1 and (dp2.dp, dp2.max_concurrency) == (2, one)
+    assert dp2.max_concurrency_all_replicas == 2 * one
+    report = build_report(inputs(comparison=(comparison_row(PLAN), dp2)))
+    table = next(t for t in tables(report.markdown) if t[0][0] == "Model")
+    column = table[0].index("Concurrency at max_model_len (all replicas)")
+    assert table[2][column] == f"{2 * one:,.2f} (2 x {one:,.2f}) at 4,096"
+    assert table[1][column] == f"{PLAN.max_concurrency:,.2f} at 4,096"  # TP=2: one replica
+    # JSON: the per-replica key as before, the layout's DP and the total added beside it
+    compared = json.loads(report.json_text)["comparison"]
+    assert [(c["dp"], c["max_concurrency"], c["max_concurrency_all_replicas"])
+            for c in compared] == [(1, PLAN.max_concurrency, PLAN.max_concurrency),
+                                   (2, one, 2 * one)]
 
 
 def _release_line(md: str) -> str:

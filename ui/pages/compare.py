@@ -23,6 +23,7 @@ from ui.context import (
     show_error,
 )
 from ui.state import MAX_COMPARE, bind, state
+from ui.tables import key_grid
 
 st.title("Compare")
 options = sorted({*(e.repo_id for e in catalog_entries()), *state().compare})
@@ -52,8 +53,8 @@ st.caption(f"Speed at the Plan page's load: {load.input_len:,} input and {load.o
            "cache); empty where the model does not fit or vLLM rejects a request that long."
            + (f" {md_escape(capitalized(why))}" if (why := context_rule(
                load, engine.max_model_len, engine.vllm_version).why) else ""))
-concurrency = f"concurrency at {engine.max_model_len:,}"
-rows = []
+context = f"concurrency at {engine.max_model_len:,}"
+compared = []  # (comparison row, plan) per model that plans
 prefetch_sources(state().compare)
 for name in state().compare:
     try:
@@ -64,42 +65,49 @@ for name in state().compare:
         continue
     speed = estimate_speed(PlanRequest(model=spec, cluster=cluster, layout=result.layout,
                                        engine=engine), load, plan_result=result)
-    row = comparison_row(result, speed)
-    rows.append({
-        "model": row.model_name, "layout": row.layout, "fits": row.fits,
-        "params": fmt.params(row.params_total), "active": fmt.params(row.params_active),
-        "weights per GPU (GiB)": round(row.weights_bytes_per_gpu / GIB, 2),
-        "KV B/token per GPU": result.kv_bytes_per_token_per_gpu,
-        "KV B/token (model)": row.kv_bytes_per_token,
-        "ceiling (tokens)": row.max_context_tokens,
-        concurrency: round(row.max_concurrency, 2),
-        "TTFT (ms)": fmt.rounded(row.ttft_ms), "TPOT (ms)": fmt.rounded(row.tpot_ms, 1),
-        "output tok/s": fmt.rounded(row.output_tokens_per_s),
-        "tok/s per request": fmt.rounded(row.output_tokens_per_s_per_request, 1),
-        "verdict": row.verdict,
-    })
-if not rows:
+    compared.append((comparison_row(result, speed), result))
+if not compared:
     st.stop()
-table = pd.DataFrame(rows)
+# under data parallelism each replica holds its own KV pool: a model's concurrency is all
+# its replicas' together (what the sweep ranks by), with one replica's beside it
+replicated = any(row.dp > 1 for row, _ in compared)
+concurrency = f"{context}, all replicas" if replicated else context
+replica = f"{context}, per replica"
+table = pd.DataFrame([{
+    "model": row.model_name, "layout": row.layout, "fits": row.fits,
+    "params": fmt.params(row.params_total), "active": fmt.params(row.params_active),
+    "weights per GPU (GiB)": round(row.weights_bytes_per_gpu / GIB, 2),
+    "KV B/token per GPU": result.kv_bytes_per_token_per_gpu,
+    "KV B/token (model)": row.kv_bytes_per_token,
+    "ceiling (tokens)": row.max_context_tokens,
+    concurrency: round(row.max_concurrency_all_replicas, 2),
+    **({replica: round(row.max_concurrency, 2)} if replicated else {}),
+    "TTFT (ms)": fmt.rounded(row.ttft_ms), "TPOT (ms)": fmt.rounded(row.tpot_ms, 1),
+    "output tok/s": fmt.rounded(row.output_tokens_per_s),
+    "tok/s per request": fmt.rounded(row.output_tokens_per_s_per_request, 1),
+    "verdict": row.verdict,
+} for row, result in compared])
+if replicated:
+    st.caption("Under data parallelism each replica holds its own KV pool: \"all replicas\" "
+               f"is the concurrency at {engine.max_model_len:,} tokens of a model's replicas "
+               "together (DP x \"per replica\").")
 # at 1280 px the grid holds the key columns under short labels (the full name is the
 # tooltip); the others are one click away: nothing scrolls sideways and nothing is dropped.
 # A repo id longer than the model column (~31 characters) is cut at its edge;
-# the verdict table below and the picker above show it whole.
-short = {
-    "weights per GPU (GiB)": "GiB/GPU", "KV B/token per GPU": "KV B/tok/GPU",
-    "ceiling (tokens)": "ceiling", concurrency: f"conc. @ {engine.max_model_len:,}",
+# the verdict table below and the picker above show it whole. Under DP the layout label is
+# longer and there is a column more: the per-GPU KV bytes move under "More columns".
+kv_per_gpu = {"KV B/token per GPU": "KV B/tok/GPU"}
+key_grid(table.drop(columns="verdict"), {  # the verdicts: the static table below
+    "model": "model", "layout": "layout", "fits": "fits", "weights per GPU (GiB)": "GiB/GPU",
+    **({} if replicated else kv_per_gpu), "ceiling (tokens)": "ceiling",
+    **({concurrency: "all replicas", replica: "per replica"} if replicated else
+       {concurrency: f"conc. @ {engine.max_model_len:,}"}),
     "TPOT (ms)": "TPOT ms", "output tok/s": "tok/s",
-}
-grid = table.drop(columns="verdict")  # the verdicts: the static table below
-st.dataframe(grid, hide_index=True, placeholder="—",
-             column_order=["model", "layout", "fits", *short],
-             column_config={"model": st.column_config.Column(width=230),
-                            **{name: st.column_config.Column(label, help=name)
-                               for name, label in short.items()}})
-with st.expander("More columns: parameters, the whole model's KV bytes per token, TTFT, "
-                 "output tok/s per request"):
-    st.dataframe(grid, hide_index=True, placeholder="—", column_order=[
-        "model", "params", "active", "KV B/token (model)", "TTFT (ms)", "tok/s per request"])
+}, ["model", "params", "active", *(kv_per_gpu if replicated else ()), "KV B/token (model)",
+    "TTFT (ms)", "tok/s per request"],
+    "More columns: parameters, " + ("KV bytes per token per GPU, " if replicated else "")
+    + "the whole model's KV bytes per token, TTFT, output tok/s per request",
+    widths={"model": 230}, placeholder="—")
 # the verdicts are sentences: a static table below wraps them whole (a grid cell cuts them)
 st.table(table[["model", "verdict"]].set_index("model"))
 st.caption("Bars are green where the model fits, red where it does not.")
@@ -110,5 +118,7 @@ right.plotly_chart(grouped_bars(table, ["KV B/token per GPU", "KV B/token (model
                                 "KV bytes per token"), width="stretch")
 left.plotly_chart(grouped_bars(table, ["ceiling (tokens)"], "Context ceiling (one request)"),
                   width="stretch")
-right.plotly_chart(grouped_bars(table, [concurrency], f"Concurrent requests ({concurrency})"),
-                   width="stretch")
+bars = ({concurrency: "all replicas", replica: "per replica"} if replicated  # legend names
+        else {concurrency: concurrency})
+right.plotly_chart(grouped_bars(table.rename(columns=bars), list(bars.values()),
+                                f"Concurrent requests ({context})"), width="stretch")
