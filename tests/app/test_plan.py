@@ -169,6 +169,27 @@ def test_sweep_runs_on_demand_and_a_row_can_be_applied() -> None:
     assert metric(at, "Context ceiling") == f"{table['ceiling (tokens)'].iloc[0]:,}"
 
 
+
+def test_the_sweep_grid_shows_the_ranked_and_speed_columns_the_rest_under_more() -> None:
+    # at 1280 px the sweep's last columns scrolled out of sight: the grid holds the ranked
+    # figures and the speed under short labels (the full name is the tooltip), and per replica
+    # and the memory columns are in an expander; every column is shown in one of the two
+    at = open_page()
+    at.button[0].click().run()  # "Run the sweep"
+    grid, more = at.dataframe[-2], at.dataframe[-1]
+    assert list(grid.proto.column_order) == [
+        "quantization", "layout", "KV dtype", "fits", "ceiling (tokens)", "concurrency",
+        "TPOT (ms)", "output tok/s", "TTFT (ms)", "at concurrency"]
+    assert list(more.proto.column_order) == [
+        "quantization", "layout", "KV dtype", "per replica", "weights/GPU", "KV B/token/GPU"]
+    assert {*grid.proto.column_order, *more.proto.column_order} == set(grid.value.columns)
+    config = json.loads(grid.proto.columns)
+    assert config["at concurrency"] == {"label": "at conc.", "help": "at concurrency"}
+    assert config["quantization"] == {"label": "quantization", "width": 190}  # no tooltip
+    assert at.expander[-1].label == ("More columns: concurrency per replica, weights per GPU, "
+                                     "KV bytes per token per GPU")
+
+
 def test_what_if_fp8_of_a_bf16_checkpoint_passes_quantization_to_vllm() -> None:
     # Qwen3-32B bf16: 64 layers; fp8 weights take about half of bf16's ~61 GiB over TP=4.
     at = open_page(None, model="Qwen/Qwen3-32B", tp="4")

@@ -131,7 +131,7 @@ def _font_sizes(page, selector: str) -> list[float]:
 
 def _grid_fits(page) -> None:
     """The first visible grid (st.dataframe) shows every column without scrolling sideways
-    (its last columns were out of sight at 1280 px: the comparison's under DP)."""
+    (its last columns were out of sight at 1280 px: the sweep's, the comparison's under DP)."""
     grid = page.locator("[data-testid=stDataFrame]:visible .dvn-scroller").first
     scroll, client = grid.evaluate("e => [e.scrollWidth, e.clientWidth]")
     assert scroll <= client, (scroll, client)
@@ -157,6 +157,7 @@ def test_every_page_in_a_real_browser(browser, server: str, shots) -> None:
     page.get_by_role("button", name="Run the sweep").click()
     page.locator(".js-plotly-plot .heatmaplayer").first.wait_for()
     _settle(page)
+    _grid_fits(page)
     page.locator(".js-plotly-plot", has=page.locator(".heatmaplayer")).first.evaluate(
         "e => e.scrollIntoView({block: 'center'})")
     page.wait_for_timeout(500)

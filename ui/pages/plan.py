@@ -66,6 +66,7 @@ from ui.speed import (
     speed_metrics,
 )
 from ui.state import CHECKPOINT_QUANT, bind, set_state, state
+from ui.tables import key_grid
 
 _CURVE_POINTS = (4096, 8192, 16384, 32768, 65536, 131072, 262144, 524288, 1048576)
 _SWEEP_KEY = "plan.sweep_result"
@@ -550,7 +551,7 @@ def _sweep_section(request: PlanRequest) -> None:
         "TTFT (ms)": fmt.rounded(row.ttft_ms), "at concurrency": row.speed_concurrency,
         "per replica": round(row.max_concurrency, 2), "weights/GPU": fmt.gib(
             row.weights_bytes_per_gpu), "KV B/token/GPU": row.kv_bytes_per_token_per_gpu,
-    } for row in result.rows])  # the ranked figures and speed first: visible at laptop width
+    } for row in result.rows])
     st.caption("Concurrency: all data-parallel replicas together, as ranked (each replica "
                "holds its own KV pool: per replica is one's). "
                f"Speed columns at {load.input_len:,} input and {load.output_len:,} output "
@@ -561,7 +562,17 @@ def _sweep_section(request: PlanRequest) -> None:
                              f"{counted(load.concurrency, 'request')} in flight{load.together} "
                              "(capped by the KV cache).")
                + "".join(f" {md_escape(capitalized(note))}" for note in result.context_notes))
-    st.dataframe(table, hide_index=True, height=280)
+    # at 1280 px the grid holds the ranked figures and the speed under short labels (the full
+    # name is the tooltip); per replica and the memory columns are one click away: nothing
+    # scrolls sideways and nothing is dropped. A scheme label longer than its column is cut at
+    # the edge; "Use a row" below shows it whole.
+    key_grid(table, {
+        "quantization": "quantization", "layout": "layout", "KV dtype": "KV", "fits": "fits",
+        "ceiling (tokens)": "ceiling", "concurrency": "conc.", "TPOT (ms)": "TPOT ms",
+        "output tok/s": "tok/s", "TTFT (ms)": "TTFT ms", "at concurrency": "at conc.",
+    }, ["quantization", "layout", "KV dtype", "per replica", "weights/GPU", "KV B/token/GPU"],
+        "More columns: concurrency per replica, weights per GPU, KV bytes per token per GPU",
+        widths={"quantization": 190}, height=280)
     for parts, ranks in unmodelled_ranks(enumerate(result.rows, 1)).items():
         st.warning(md_escape(  # fits on figures that leave parts out: no confident fit
             f"{counted(len(ranks), 'row')} ({rank_runs(ranks, '')}, counted from the "
