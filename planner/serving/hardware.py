@@ -751,6 +751,25 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         f"MHz). {_NO_P2P_NOTE}",
     ),
     _nvidia(
+        "rtx-4080", "NVIDIA GeForce RTX 4080", "16 GB GDDR6X", _estimated_total(16376), 716.8,
+        (97.5, 195.0, None), "8.9", _PCIE4,
+        "NVIDIA's RTX 4080 specifications as Tom's Hardware tabulates them (reprinted by "
+        "holynerdvana.com, 'Nvidia GeForce RTX 4080 Specifications', 2022-11): 76 SMs, 9,728 "
+        "CUDA cores, boost 2,505 MHz, 22.4 Gbps on 256 bits (717 GB/s), FP32 48.7 TFLOPS, FP16 "
+        "(FP8) tensor 390 (780) TFLOPS with sparsity; nvidia-smi total 16376 MiB on an 'NVIDIA "
+        "GeForce RTX 4080' (a llama.cpp fit ladder's environment line, find_string id "
+        "61252911742)",
+        int8_tops=390.0, default_link="pcie-no-p2p", fp32_tflops=48.7, boost_clock_mhz=2505.0,
+        notes=f"{_GEFORCE_NOTE} {_ESTIMATED_NOTE} Tensor rates derived, unverified against the Ada "
+        "whitepaper's RTX 4080 column: the sparse FP16-accumulate 390 and FP8 780 halved for "
+        "dense (195, 390) and halved again for FP32 accumulate (97.5 BF16, 195 FP8), INT8 = the "
+        "dense FP8 FP16-accumulate rate, the ratios the whitepaper gives the RTX 4090 (rtx-4090 "
+        "preset). FP32 48.7 TFLOPS = 76 SMs x 128 x 2 x 2.505 GHz = 48.74. Bandwidth 22.4 Gbps x "
+        "256 bits / 8 = 716.8 GB/s. Under WSL2 CUDA reports the whole 16376 MiB (15.99 GiB, "
+        "bench/public_memory_runs.json). The RTX 4080 SUPER (80 SMs, 23 Gbps) is another "
+        f"product. {_NO_P2P_NOTE}",
+    ),
+    _nvidia(
         "rtx-a6000", "NVIDIA RTX A6000", "48 GB GDDR6 (ECC)", _gib(47.54), 768.0,
         (154.8, None, None), "8.6", "PCIe 4.0 x16; optional 2-way NVLink 3 bridge",
         "NVIDIA RTX A6000 datasheet (2021); CUDA total 47.54 GiB as commonly printed in "
@@ -816,6 +835,26 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "(same 24 GB GDDR6 ECC, nvidia-smi 23028 MiB); estimated. FP32 31.2 TFLOPS: 9,216 CUDA "
         "cores = 72 SMs x 128 x 2 x 1.695 GHz boost = 31.24 (TechPowerUp's figure, "
         "sysrqmts.com), 1/4 of the 125 BF16 dense as on the A40's datasheet.",
+    ),
+    _nvidia(
+        "a10g", "NVIDIA A10G", "24 GB GDDR6 (ECC)", _gib(22.06), 600.0,
+        (70.0, None, None), "8.6", _PCIE4,
+        "AWS's G5 variant of the A10 (no NVIDIA datasheet of its own): 24 GB, 600 GB/s and the "
+        "dense tensor rate from Baseten's 'NVIDIA A10 vs A10G for ML model inference' ('A10G "
+        "only has 70 TF', quoted with the AWS G5 page in a GPU spec table, find_string id "
+        "68323719253); CUDA total 22.06 GiB from a PyTorch OOM message on g5.2xlarge (A10G) "
+        "hosts ('GPU 0 has a total capacity of 22.06 GiB', find_string id 57964593690), "
+        "nvidia-smi 23028 MiB (find_string id 51771234912)",
+        notes=f"{_AMPERE_NOTE} Not the A10 (a10 preset: 125 BF16 TFLOPS): the A10G trades tensor "
+        "rate for CUDA-core rate and keeps the A10's memory and bandwidth (Baseten, above). "
+        "BF16 70 TFLOPS dense unverified (no NVIDIA figure). FP32 rate and boost clock left "
+        "unknown: the published figures disagree (GoogleCloudPlatform/professional-services "
+        "gpu-mapping.yaml: FP32 31.52 TFLOPS, 'collected from various online sources'; a "
+        "gpu_catalog.json on Hugging Face: 80 SMs, 1,695 MHz, 31.2 TFLOPS, which 80 SMs x 128 "
+        "x 2 x 1.695 GHz = 34.7 contradicts), so the speed model's overheads take the "
+        "calibration clock and no softmax exponential term. PCIe 4.0 x16 and PCIe P2P between "
+        "the four A10G of a g5.12xlarge/24xlarge ('PCIe' interconnect, AWS's instance table as "
+        "gist shashankprasanna/10ebe6dc reprints it) assumed as on the A10 (unverified).",
     ),
     _nvidia(
         "a40", "NVIDIA A40", "48 GB GDDR6 (ECC)", _gib(44.42), 696.0,

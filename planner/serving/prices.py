@@ -80,6 +80,9 @@ _DEFAULT_ROWS = (
     _row("rtx-pro-6000", 2.04, "estimate: Akash marketplace 'starting at' price for Pro 6000 "
          "SE 96GB PCIe, https://akash.network/pricing/gpus/, read 2026-09-20 (as transcribed "
          "in github.com/api-evangelist/akash, plans/plans.yml)", estimate=True),
+    _row("a10g", None, "AWS sells it only inside G5 instances (with CPUs and RAM), not per "
+         "GPU-hour at a list price here: give a price"),
+    _row("rtx-4080", None, "no on-demand list price recorded here: give a price"),
     _row("gb200", None, "sold as NVL72 racks, not rented per GPU-hour at a list price: give a "
          "price"),
     _row("dgx-spark-gb10", None, "a desktop machine, not rented by the hour: give a price"),

@@ -61,11 +61,12 @@ def test_h100_sxm_total_is_what_vllm_logs() -> None:
 
 
 def test_every_fp32_rate_reaches_the_softmax_term() -> None:
-    # README (Speed) and CHANGELOG: every NVIDIA preset but V100 carries its FP32 rate, and the
-    # softmax exponential rate needs the architecture's lanes per SM (SM_UNITS): a preset whose
-    # compute capability the table lacks would drop the term without a word
+    # README (Speed) and CHANGELOG: every NVIDIA preset but A10G and V100 carries its FP32 rate
+    # (the A10G's published figures disagree: its preset's notes), and the softmax exponential
+    # rate needs the architecture's lanes per SM (SM_UNITS): a preset whose compute capability
+    # the table lacks would drop the term without a word
     nvidia = NVIDIA_PRESETS.values()
-    assert [g.key for g in nvidia if g.fp32_tflops is None] == ["v100-32gb"]
+    assert [g.key for g in nvidia if g.fp32_tflops is None] == ["a10g", "v100-32gb"]
     assert [g.key for g in nvidia
             if g.fp32_tflops is not None and g.softmax_exp_tera_per_s is None] == []
 
@@ -74,7 +75,7 @@ def test_every_fp32_rate_reaches_the_softmax_term() -> None:
 # spec databases): CUDA cores / 128 on GA10x, AD10x, GH100, GB10x; GA100's 64 lanes per SM
 # (A100 deviceQuery: "(108) Multiprocessors, (64) CUDA Cores/MP").
 SMS_AND_LANES = {
-    "rtx-3090": (82, 128), "rtx-4090": (128, 128), "rtx-5090": (170, 128),
+    "rtx-3090": (82, 128), "rtx-4090": (128, 128), "rtx-5090": (170, 128), "rtx-4080": (76, 128),
     "rtx-a6000": (84, 128), "rtx-6000-ada": (142, 128), "a10": (72, 128), "a40": (84, 128),
     "l4": (58, 128), "l40": (142, 128), "l40s": (142, 128), "a100-80gb-pcie": (108, 64),
     "a100-40gb": (108, 64), "a100-80gb": (108, 64), "h100-pcie": (114, 128),
@@ -111,6 +112,33 @@ def test_l40s_total_is_what_vllm_logs() -> None:
 def test_rtx_3090_total_is_what_cuda_reports() -> None:
     # PyTorch OOM messages on RTX 3090: "GPU 0 has a total capacity of 23.57 GiB".
     assert _gib(gpu_preset("rtx-3090").memory_total_bytes) == pytest.approx(23.57, abs=0.005)
+
+
+def test_a10g_is_not_the_a10() -> None:
+    # g5.2xlarge (A10G) PyTorch OOM: "GPU 0 has a total capacity of 22.06 GiB"; Baseten: the
+    # A10G keeps the A10's 24 GB at 600 GB/s but "only has 70 TF" of tensor rate (A10: 125)
+    a10g, a10 = gpu_preset("NVIDIA A10G"), gpu_preset("NVIDIA A10")
+    assert (a10g.key, a10.key) == ("a10g", "a10")
+    assert _gib(a10g.memory_total_bytes) == pytest.approx(22.06, abs=0.005)
+    assert (a10g.memory_bandwidth_gbps, a10g.bf16_dense_tflops) == (600.0, 70.0)
+    assert a10.bf16_dense_tflops == 125.0
+    assert a10g.compute_capability == "8.6" and a10g.fp8_dense_tflops is None
+
+
+def test_rtx_4080_figures_from_its_specification_table() -> None:
+    # Tom's Hardware's table: 76 SMs, boost 2,505 MHz, 22.4 Gbps on 256 bits, FP32 48.7, FP16
+    # (FP8) tensor 390 (780) sparse with FP16 accumulate; nvidia-smi 16376 MiB
+    gpu = gpu_preset("NVIDIA GeForce RTX 4080")
+    assert gpu.key == "rtx-4080"
+    assert gpu.memory_bandwidth_gbps == pytest.approx(22.4 * 256 / 8)  # 716.8 GB/s
+    # 16376 MiB - 512 MiB = 15864 MiB = 15.492 GiB (estimated, as the H100 NVL)
+    assert _gib(gpu.memory_total_bytes) == pytest.approx(15864 / 1024)
+    assert "estimated" in gpu.notes
+    # sparse / 2 for dense, / 2 again for FP32 accumulate (the RTX 4090 column's ratios)
+    assert (gpu.bf16_dense_tflops, gpu.fp8_dense_tflops) == (390 / 4, 780 / 4)
+    assert gpu.fp32_tflops == pytest.approx(76 * 128 * 2 * 2.505e-3, abs=0.05)
+    assert gpu.default_intra_node_link == "pcie-no-p2p" and not gpu.p2p_over_pcie
+    assert gpu_preset("RTX 4080").key == "rtx-4080"
 
 
 def test_estimated_total_follows_the_documented_rule() -> None:
@@ -275,6 +303,9 @@ def test_near_miss_gets_did_you_mean() -> None:
         ("NVIDIA H100 PCIe", 79.19, "h100-pcie"),
         ("NVIDIA RTX PRO 6000 Blackwell Workstation Edition", 94.97, "rtx-pro-6000"),
         ("Tesla V100-PCIE-32GB", 31.74, "v100-32gb"),
+        ("NVIDIA A10G", 22.06, "a10g"),  # not the A10 (same memory, another tensor rate)
+        ("NVIDIA A10", 22.06, "a10"),
+        ("NVIDIA GeForce RTX 4080", 15.99, "rtx-4080"),  # WSL2's total, within 10 %
     ],
 )
 def test_match_gpu_name_finds_presets(nvml_name: str, total_gib: float, key: str) -> None:
@@ -283,9 +314,9 @@ def test_match_gpu_name_finds_presets(nvml_name: str, total_gib: float, key: str
 
 def test_unknown_name_becomes_custom_gpu_from_measured_total() -> None:
     measured = round(15.57 * GIB)
-    gpu = match_gpu_name("NVIDIA GeForce RTX 4080", measured)
+    gpu = match_gpu_name("NVIDIA GeForce RTX 4060 Ti", measured)
     assert gpu.memory_total_bytes == measured
-    assert gpu.name == "NVIDIA GeForce RTX 4080"
+    assert gpu.name == "NVIDIA GeForce RTX 4060 Ti"
     assert "measured by audit; no preset" in gpu.notes
 
 
