@@ -166,16 +166,21 @@ def test_public_speed_runs_plan_and_readme_quotes_the_medians() -> None:
     assert (f"TTFT median {f['ttft_median']} %, p90 {f['ttft_p90']} % ({f['ttft_n']} runs; one "
             f"GPU {one['ttft_median']} %, {one['ttft_n']} runs;") in bench
     # the headline row's held-back runs: the 5 added after the clock scaling was chosen on the
-    # first 30, the 10 collected blind on 2026-12-01, the 8 on 2026-12-02, all 23 together
-    after, blind, third, both = rows[30:35], rows[35:45], rows[45:], rows[30:]
+    # first 30, the 10 collected blind on 2026-12-01, the 8 on 2026-12-02, the 7 of the fourth
+    # collection (2026-12-02, the first blind check of --arrival steady), all 30 together
+    after, blind, third, fourth = rows[30:35], rows[35:45], rows[45:53], rows[53:]
+    both = rows[30:]
     errors = " / ".join(f"{r['tpot_err_pct']:.1f}" for r in after)
     assert (f"the 5 runs added after the scaling was chosen: {errors} %, median "
             f"{stats(after)['tpot_median']} %; the 10 collected blind on 2026-12-01: median "
             f"{stats(blind)['tpot_median']} % (TTFT {stats(blind)['ttft_median']} % over "
             f"{stats(blind)['ttft_n']}); the {len(third)} collected blind on 2026-12-02: median "
             f"{stats(third)['tpot_median']} % (TTFT {stats(third)['ttft_median']} % over "
-            f"{stats(third)['ttft_n']}); the {len(both)} together: median "
-            f"{stats(both)['tpot_median']} %") in row
+            f"{stats(third)['ttft_n']}); the {len(fourth)} of the fourth collection: median "
+            f"{stats(fourth)['tpot_median']} % (TTFT {stats(fourth)['ttft_median']} % over "
+            f"{stats(fourth)['ttft_n']}); the {len(both)} together: median "
+            f"{stats(both)['tpot_median']} % (the {len(rows[30:53])} before the fourth: "
+            f"{stats(rows[30:53])['tpot_median']} %;") in row
     table = (ROOT / "README.md").read_text().split("\n### Speed\n", 1)[1].splitlines()
     for label, figures in (("all", f), ("one GPU (TP=1)", one)):
         line = next(line for line in table if line.startswith(f"| {label} | "))
@@ -183,6 +188,27 @@ def test_public_speed_runs_plan_and_readme_quotes_the_medians() -> None:
                                ), line
         assert f"| {figures['ttft_n']} | {figures['ttft_median']} % (" in line, line
 
+
+
+@needs_shared
+def test_fourth_collection_quotes_steady_against_staggered() -> None:
+    """The fourth blind collection (runs 54-60) is the first blind check of --arrival steady:
+    every run is planned steady, as its arrival_note chose from the source before planning, and
+    the README quotes its TTFT median planned so and as it would be planned staggered (the
+    default, the flag removed); the comparison is data, the runs keep their mode."""
+    from bench.public_speed import evaluate, stats
+
+    fourth = SPEED_RUNS["runs"][53:]
+    assert len(fourth) == 7
+    assert all(r["plan_flags"][-2:] == ["--arrival", "steady"]
+               and r["arrival_note"].startswith("steady:") for r in fourth)
+    steady = stats(evaluate(fourth))
+    staggered = stats(evaluate([{**r, "plan_flags": r["plan_flags"][:-2]} for r in fourth]))
+    text = " ".join((ROOT / "README.md").read_text().split())
+    assert (f"The 7: TPOT median {steady['tpot_median']} % (p90 {steady['tpot_p90']} %); TTFT "
+            f"median {steady['ttft_median']} % (p90 {steady['ttft_p90']} %) steady, "
+            f"{staggered['ttft_median']} % (p90 {staggered['ttft_p90']} %) had they been "
+            f"planned staggered") in text
 
 def _accuracy_table_row(label: str) -> list[str]:
     """The Accuracy section's H100 table row whose first cell is `label`: its cells."""
