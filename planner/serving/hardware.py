@@ -770,6 +770,37 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         f"product. {_NO_P2P_NOTE}",
     ),
     _nvidia(
+        "rtx-5070-ti", "NVIDIA GeForce RTX 5070 Ti", "16 GB GDDR7", _estimated_total(16303), 896.0,
+        (87.875, 175.75, 703.0), "12.0", _PCIE5,
+        "NVIDIA's GeForce RTX 50 series specifications table as reprinted (find_string ids "
+        "55562349537, 37839904637): 8,960 CUDA cores, 5th-generation tensor cores '1406 AI "
+        "TOPS', boost clock 2.45 GHz; 16 GB GDDR7 on 256 bits, 896 GB/s, PCIe 5.0 (NVIDIA's "
+        "Chinese spec page as a GPU table reprints it, find_string id 56305463472); 70 SMs and "
+        "compute capability 12.0 from a device fingerprint ('NVIDIA GeForce RTX 5070 Ti', "
+        "'12.0', sm_count 70, find_string id 68875113329); nvidia-smi total 16303 MiB "
+        "(find_string id 61204836959)",
+        int8_tops=351.5, default_link="pcie-no-p2p", pcie_gen=5, fp32_tflops=43.9,
+        boost_clock_mhz=2450.0,
+        notes=f"{_GEFORCE_NOTE} {_ESTIMATED_NOTE} Tensor rates derived as the rtx-5090 preset's "
+        "(unverified): 1406 AI TOPS is sparse FP4, so dense FP4 703, FP8 703 / 4 = 175.75, BF16 "
+        "703 / 8 = 87.875, INT8 703 / 2 = 351.5. FP32 43.9 TFLOPS = 70 SMs x 128 x 2 x 2.45 GHz "
+        f"= 43.90 (8,960 CUDA cores). {_NO_P2P_NOTE}",
+    ),
+    _nvidia(
+        "rtx-a5000", "NVIDIA RTX A5000", "24 GB GDDR6 (ECC)", _estimated_total(24564), 768.0,
+        (111.1, None, None), "8.6", "PCIe 4.0 x16; optional 2-way NVLink 3 bridge",
+        "NVIDIA RTX A5000 datasheet (2021), as reprinted (find_string id 23081053719): 768 GB/s "
+        "on 384 bits, 8,192 CUDA cores, 256 tensor cores, 27.8 TFLOPS single precision, tensor "
+        "performance 222.2 TFLOPS, NVLink 112.5 GB/s bidirectional (two cards), PCIe 4.0 x16; "
+        "nvidia-smi total 24564 MiB on an 'NVIDIA RTX A5000' (find_string id 55793838612)",
+        nvlink_gbps=112.5, int8_tops=222.2, fp32_tflops=27.77, boost_clock_mhz=1695.0,
+        notes=f"{_AMPERE_NOTE} {_ESTIMATED_NOTE} Tensor 222.2 TFLOPS is the sparse figure, as the "
+        "RTX A6000 datasheet's 309.7 (rtx-a6000 preset: 154.8 dense BF16, INT8 309.7): so 111.1 "
+        "dense BF16, INT8 222.2 (unverified). FP32 27.77 TFLOPS (the datasheet's 27.8; Hugging "
+        "Face's hardware page and its gpu_spec CSV: 27.77, 8,192 CUDA cores) = 64 SMs x 128 x 2 x "
+        "1.695 GHz; the clock is that quotient, NVIDIA gives none (unverified).",
+    ),
+    _nvidia(
         "rtx-a6000", "NVIDIA RTX A6000", "48 GB GDDR6 (ECC)", _gib(47.54), 768.0,
         (154.8, None, None), "8.6", "PCIe 4.0 x16; optional 2-way NVLink 3 bridge",
         "NVIDIA RTX A6000 datasheet (2021); CUDA total 47.54 GiB as commonly printed in "

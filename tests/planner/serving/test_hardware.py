@@ -76,6 +76,7 @@ def test_every_fp32_rate_reaches_the_softmax_term() -> None:
 # (A100 deviceQuery: "(108) Multiprocessors, (64) CUDA Cores/MP").
 SMS_AND_LANES = {
     "rtx-3090": (82, 128), "rtx-4090": (128, 128), "rtx-5090": (170, 128), "rtx-4080": (76, 128),
+    "rtx-5070-ti": (70, 128), "rtx-a5000": (64, 128),
     "rtx-a6000": (84, 128), "rtx-6000-ada": (142, 128), "a10": (72, 128), "a40": (84, 128),
     "l4": (58, 128), "l40": (142, 128), "l40s": (142, 128), "a100-80gb-pcie": (108, 64),
     "a100-40gb": (108, 64), "a100-80gb": (108, 64), "h100-pcie": (114, 128),
@@ -141,6 +142,34 @@ def test_rtx_4080_figures_from_its_specification_table() -> None:
     assert gpu_preset("RTX 4080").key == "rtx-4080"
 
 
+def test_rtx_5070_ti_figures_from_nvidias_table() -> None:
+    # NVIDIA's RTX 50 table: 8,960 CUDA cores, "1406 AI TOPS" (sparse FP4), boost 2.45 GHz,
+    # 896 GB/s, PCIe 5.0; a device fingerprint: 70 SMs, cc 12.0; nvidia-smi 16303 MiB
+    gpu = gpu_preset("NVIDIA GeForce RTX 5070 Ti")
+    assert gpu.key == "rtx-5070-ti" and gpu.compute_capability == "12.0"
+    assert (gpu.memory_bandwidth_gbps, gpu.pcie_generation) == (896.0, 5)
+    assert _gib(gpu.memory_total_bytes) == pytest.approx((16303 - 512) / 1024)  # 15.421
+    # the RTX 5090's derivation (3352 AI TOPS -> 1676 FP4, 419 FP8, 209.5 BF16): / 2, / 8, / 16
+    assert gpu.fp4_dense_tflops == 1406 / 2
+    assert (gpu.fp8_dense_tflops, gpu.bf16_dense_tflops) == (1406 / 8, 1406 / 16)
+    assert gpu.fp32_tflops == pytest.approx(8960 * 2 * 2.45e-3, abs=0.01)  # 43.90
+    assert gpu.weight_format_support("nvfp4") == "native" and not gpu.p2p_over_pcie
+
+
+def test_rtx_a5000_figures_from_its_datasheet() -> None:
+    # datasheet: 768 GB/s, 8,192 CUDA cores, 27.8 TFLOPS FP32, tensor 222.2 TFLOPS (sparse, as
+    # the A6000's 309.7 whose dense BF16 is 154.8), NVLink 112.5 GB/s for two cards; nvidia-smi
+    # 24564 MiB
+    gpu = gpu_preset("NVIDIA RTX A5000")
+    assert gpu.key == "rtx-a5000"
+    assert (gpu.memory_bandwidth_gbps, gpu.bf16_dense_tflops, gpu.int8_dense_tops) == (
+        768.0, 222.2 / 2, 222.2)
+    assert gpu.fp32_tflops == pytest.approx(27.8, abs=0.05)
+    assert (gpu.nvlink_bandwidth_gbps, gpu.nvlink_bridge_gpus) == (112.5, 2)
+    assert gpu.default_intra_node_link == "pcie" and gpu.p2p_over_pcie
+    assert _gib(gpu.memory_total_bytes) == pytest.approx((24564 - 512) / 1024)  # 23.488
+
+
 def test_estimated_total_follows_the_documented_rule() -> None:
     # H100 NVL: nvidia-smi 95830 MiB minus 512 MiB = 95318 MiB = 95318 / 1024 = 93.084 GiB.
     gpu = gpu_preset("h100-nvl")
@@ -169,7 +198,8 @@ def test_fp8_is_native_only_from_ada_and_hopper_on(gpu) -> None:
 
 def test_fp4_formats_are_blackwell_only() -> None:
     blackwell = {k for k, g in GPU_PRESETS.items() if "nvfp4" in g.native_weight_formats}
-    assert blackwell == {"rtx-5090", "rtx-pro-6000", "dgx-spark-gb10", "b200", "b300", "gb200"}
+    assert blackwell == {"rtx-5090", "rtx-5070-ti", "rtx-pro-6000", "dgx-spark-gb10", "b200",
+                         "b300", "gb200"}
 
 
 def test_published_dense_figures() -> None:
@@ -306,6 +336,8 @@ def test_near_miss_gets_did_you_mean() -> None:
         ("NVIDIA A10G", 22.06, "a10g"),  # not the A10 (same memory, another tensor rate)
         ("NVIDIA A10", 22.06, "a10"),
         ("NVIDIA GeForce RTX 4080", 15.99, "rtx-4080"),  # WSL2's total, within 10 %
+        ("NVIDIA GeForce RTX 5070 Ti", 15.42, "rtx-5070-ti"),
+        ("NVIDIA RTX A5000", 23.49, "rtx-a5000"),
     ],
 )
 def test_match_gpu_name_finds_presets(nvml_name: str, total_gib: float, key: str) -> None:
