@@ -245,7 +245,8 @@ def add_load(parser: argparse.ArgumentParser,
                       "benchmark); burst: all arrive together (a closed-loop benchmark of "
                       "equal lengths), TTFT from the packed prefill steps; steady: "
                       "desynchronized arrivals (production traffic, varied lengths), TTFT "
-                      "waits only for the prefill work arriving with it (M/D/1)")
+                      "waits only for the prefill work arriving with it (M/D/1; not "
+                      "validated: its first blind check planned TTFT under, README Accuracy)")
     return load
 
 

@@ -44,7 +44,8 @@ def arrival_control(container, page: str = "plan", *, compact: bool = False) -> 
         "others' prefills; burst: all arrive together (a closed-loop benchmark of equal "
         "lengths), their prompts packed into max_num_batched_tokens-token steps; steady: "
         "desynchronized arrivals (production traffic, varied lengths), each waiting only "
-        "for the prefill work arriving with it (CLI: --arrival)", **bind(page, "arrival"))
+        "for the prefill work arriving with it (not validated: its first blind check planned "
+        "TTFT under; CLI: --arrival)", **bind(page, "arrival"))
 
 
 OBJECTIVE_LABELS = {
