@@ -787,6 +787,35 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         f"= 43.90 (8,960 CUDA cores). {_NO_P2P_NOTE}",
     ),
     _nvidia(
+        "rtx-5080", "NVIDIA GeForce RTX 5080", "16 GB GDDR7", _estimated_total(16303), 960.0,
+        (112.5625, 225.125, 900.5), "12.0", _PCIE5,
+        "NVIDIA's GeForce RTX 50 series specifications table as reprinted (find_string ids "
+        "55562349537, 37839904637): 10,752 CUDA cores, 5th-generation tensor cores '1801 AI "
+        "TOPS', boost clock 2.62 GHz; 16 GB GDDR7 on 256 bits at 960 GB/s, PCIe 5.0 (a table of "
+        "NVIDIA's launch figures, find_string id 57570913829); nvidia-smi total 16303 MiB on an "
+        "'NVIDIA GeForce RTX 5080' (find_string id 66668153576)",
+        int8_tops=450.25, default_link="pcie-no-p2p", pcie_gen=5, fp32_tflops=56.3,
+        boost_clock_mhz=2620.0,
+        notes=f"{_GEFORCE_NOTE} {_ESTIMATED_NOTE} Tensor rates derived as the rtx-5090 preset's "
+        "(unverified): 1801 AI TOPS is sparse FP4, so dense FP4 900.5, FP8 / 4 = 225.125, BF16 "
+        "/ 8 = 112.5625, INT8 / 2 = 450.25. FP32 56.3 TFLOPS = 84 SMs x 128 x 2 x 2.62 GHz = "
+        f"56.36 (10,752 CUDA cores). {_NO_P2P_NOTE}",
+    ),
+    _nvidia(
+        "rtx-a4000", "NVIDIA RTX A4000", "16 GB GDDR6 (ECC)", _estimated_total(16376), 448.0,
+        (76.7, None, None), "8.6", _PCIE4,
+        "NVIDIA RTX A4000 datasheet (2021), as reprinted (ecer.com's RTX A4000 16G listing): 16 "
+        "GB GDDR6 with ECC on 256 bits at 448 GB/s, 6,144 CUDA cores, 192 tensor cores, 19.2 "
+        "TFLOPS single precision, tensor performance 153.4 TFLOPS, PCIe 4.0 x16, single slot; "
+        "nvidia-smi total 16376 MiB on an 'NVIDIA RTX A4000' (find_string id 62243512255)",
+        int8_tops=153.4, fp32_tflops=19.17, boost_clock_mhz=1560.0,
+        notes=f"{_AMPERE_NOTE} {_ESTIMATED_NOTE} Tensor 153.4 TFLOPS is the sparse figure, as the "
+        "RTX A6000 datasheet's 309.7 (rtx-a6000 preset): 76.7 dense BF16, INT8 153.4 "
+        "(unverified). FP32 19.17 TFLOPS (the datasheet's 19.2; Hugging Face's gpu_spec CSV: "
+        "19.17, 6,144 CUDA cores) = 48 SMs x 128 x 2 x 1.56 GHz; the clock is that quotient, "
+        "NVIDIA gives none (unverified). No NVLink.",
+    ),
+    _nvidia(
         "rtx-a5000", "NVIDIA RTX A5000", "24 GB GDDR6 (ECC)", _estimated_total(24564), 768.0,
         (111.1, None, None), "8.6", "PCIe 4.0 x16; optional 2-way NVLink 3 bridge",
         "NVIDIA RTX A5000 datasheet (2021), as reprinted (find_string id 23081053719): 768 GB/s "

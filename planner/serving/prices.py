@@ -84,6 +84,8 @@ _DEFAULT_ROWS = (
          "GPU-hour at a list price here: give a price"),
     _row("rtx-4080", None, "no on-demand list price recorded here: give a price"),
     _row("rtx-5070-ti", None, "no on-demand list price recorded here: give a price"),
+    _row("rtx-5080", None, "no on-demand list price recorded here: give a price"),
+    _row("rtx-a4000", None, "no on-demand list price recorded here: give a price"),
     _row("rtx-a5000", None, "no pod price recorded here (RunPod Serverless's 24 GB tier names "
          "the A5000, but rtx-3090 and l4 stand for that tier): give a price"),
     _row("gb200", None, "sold as NVL72 racks, not rented per GPU-hour at a list price: give a "

@@ -76,7 +76,7 @@ def test_every_fp32_rate_reaches_the_softmax_term() -> None:
 # (A100 deviceQuery: "(108) Multiprocessors, (64) CUDA Cores/MP").
 SMS_AND_LANES = {
     "rtx-3090": (82, 128), "rtx-4090": (128, 128), "rtx-5090": (170, 128), "rtx-4080": (76, 128),
-    "rtx-5070-ti": (70, 128), "rtx-a5000": (64, 128),
+    "rtx-5070-ti": (70, 128), "rtx-a5000": (64, 128), "rtx-5080": (84, 128), "rtx-a4000": (48, 128),
     "rtx-a6000": (84, 128), "rtx-6000-ada": (142, 128), "a10": (72, 128), "a40": (84, 128),
     "l4": (58, 128), "l40": (142, 128), "l40s": (142, 128), "a100-80gb-pcie": (108, 64),
     "a100-40gb": (108, 64), "a100-80gb": (108, 64), "h100-pcie": (114, 128),
@@ -170,6 +170,21 @@ def test_rtx_a5000_figures_from_its_datasheet() -> None:
     assert _gib(gpu.memory_total_bytes) == pytest.approx((24564 - 512) / 1024)  # 23.488
 
 
+def test_rtx_5080_and_a4000_figures_from_their_sources() -> None:
+    # NVIDIA's RTX 50 table: 10,752 CUDA cores, "1801 AI TOPS" (sparse FP4), boost 2.62 GHz,
+    # 960 GB/s; the A4000 datasheet: 448 GB/s, 6,144 CUDA cores, 19.2 TFLOPS, tensor 153.4
+    # (sparse); nvidia-smi 16303 and 16376 MiB
+    rtx5080, a4000 = gpu_preset("NVIDIA GeForce RTX 5080"), gpu_preset("NVIDIA RTX A4000")
+    assert (rtx5080.fp4_dense_tflops, rtx5080.bf16_dense_tflops) == (1801 / 2, 1801 / 16)
+    assert rtx5080.fp32_tflops == pytest.approx(10752 * 2 * 2.62e-3, abs=0.1)  # 56.34
+    assert rtx5080.memory_bandwidth_gbps == 960.0 and not rtx5080.p2p_over_pcie
+    assert (a4000.memory_bandwidth_gbps, a4000.bf16_dense_tflops) == (448.0, 153.4 / 2)
+    assert a4000.fp32_tflops == pytest.approx(19.2, abs=0.05)
+    assert a4000.nvlink_bandwidth_gbps is None and a4000.p2p_over_pcie
+    assert [_gib(g.memory_total_bytes) for g in (rtx5080, a4000)] == pytest.approx(
+        [(16303 - 512) / 1024, (16376 - 512) / 1024])
+
+
 def test_estimated_total_follows_the_documented_rule() -> None:
     # H100 NVL: nvidia-smi 95830 MiB minus 512 MiB = 95318 MiB = 95318 / 1024 = 93.084 GiB.
     gpu = gpu_preset("h100-nvl")
@@ -198,8 +213,8 @@ def test_fp8_is_native_only_from_ada_and_hopper_on(gpu) -> None:
 
 def test_fp4_formats_are_blackwell_only() -> None:
     blackwell = {k for k, g in GPU_PRESETS.items() if "nvfp4" in g.native_weight_formats}
-    assert blackwell == {"rtx-5090", "rtx-5070-ti", "rtx-pro-6000", "dgx-spark-gb10", "b200",
-                         "b300", "gb200"}
+    assert blackwell == {"rtx-5090", "rtx-5080", "rtx-5070-ti", "rtx-pro-6000", "dgx-spark-gb10",
+                         "b200", "b300", "gb200"}
 
 
 def test_published_dense_figures() -> None:
@@ -338,6 +353,8 @@ def test_near_miss_gets_did_you_mean() -> None:
         ("NVIDIA GeForce RTX 4080", 15.99, "rtx-4080"),  # WSL2's total, within 10 %
         ("NVIDIA GeForce RTX 5070 Ti", 15.42, "rtx-5070-ti"),
         ("NVIDIA RTX A5000", 23.49, "rtx-a5000"),
+        ("NVIDIA GeForce RTX 5080", 15.42, "rtx-5080"),
+        ("NVIDIA RTX A4000", 15.49, "rtx-a4000"),
     ],
 )
 def test_match_gpu_name_finds_presets(nvml_name: str, total_gib: float, key: str) -> None:
