@@ -45,7 +45,7 @@ def speed_lines(speed: SpeedEstimate | None, plan: Plan, load: ServingLoad) -> l
     asked = "" if speed.concurrency == load.concurrency else f" (of {load.concurrency} asked)"
     return [
         f"Speed at {load.input_len:,} in / {load.output_len:,} out, {speed.concurrency} "
-        f"request(s) at once{load.together}{asked}; {speed.kernel} kernels, {speed.link} link",
+        f"request(s) at once{load.arriving}{asked}; {speed.kernel} kernels, {speed.link} link",
         f"  TTFT                {speed.ttft_ms:,.0f} ms",
         f"  TPOT                {speed.tpot_ms:,.1f} ms "
         f"({speed.output_tokens_per_s_per_request:,.1f} tok/s per request)",
@@ -168,7 +168,7 @@ def recommend_text(result: RecommendResult) -> str:
     targets = "".join(f", {name} <= {v:g} ms" for name, v in (("TTFT", w.ttft_ms),
                                                                  ("TPOT", w.tpot_ms)) if v)
     head = (f"Cheapest configurations for {goal} at {w.max_model_len:,} tokens of context "
-            f"(input {w.input_len:,}, output {w.output_len:,}){targets}")
+            f"(input {w.input_len:,}, output {w.output_len:,}{w.load.arriving}){targets}")
     rows = [["#", "model", "gpus", "weights", "layout", "kv", "$/hour", "$/M out tok",
              "ttft ms", "tpot ms", "out tok/s", "at C", "ceiling", "kv room (req)", "run"]]
     rows += [[str(i), r.model_name, f"{r.gpus}x {r.gpu_key}", r.quant_label, r.layout.label(),

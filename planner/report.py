@@ -707,7 +707,7 @@ def _performance(inputs: ReportInputs) -> list[str]:
         return lines + [no_speed_reason(inputs.plan, inputs.load), ""]
     load = speed.load
     lines += [f"At {load.input_len:,} input and {load.output_len:,} output tokens per request, "
-              f"{speed.concurrency} request(s) at once{load.together}"
+              f"{speed.concurrency} request(s) at once{load.arriving}"
               + (f" (of {load.concurrency} asked: {speed.cap_phrase})" if speed.kv_bound else "")
               + f"; {speed.kernel} kernels, {speed.link} link:", ""]
     lines += md_table(["Figure", "Value"], [
@@ -819,8 +819,8 @@ def sweep_speed_note(result: SweepResult) -> str:
     load = result.load or ServingLoad()
     where = ("each row at the concurrency with the most output tokens/s"
              + (f" within TPOT {result.tpot_ms_target:g} ms" if result.tpot_ms_target else "")
-             if result.objective == "throughput"
-             else f"{load.concurrency} request(s) in flight{load.together}, capped by the KV "
+             + load.arriving if result.objective == "throughput"
+             else f"{load.concurrency} request(s) in flight{load.arriving}, capped by the KV "
              "cache")
     return (f"speed at {load.input_len:,} input / {load.output_len:,} output tokens, {where}; "
             f"ranked by {result.objective}" + "".join(f"; {n}" for n in result.context_notes))
@@ -863,7 +863,8 @@ def _alternatives(inputs: ReportInputs) -> list[str]:
         load = inputs.load
         lines += ["Model comparison on the same hardware and settings; speed at "
                   f"{load.input_len:,} input / {load.output_len:,} output tokens, "
-                  f"{load.concurrency} request(s) in flight, capped by each KV cache:", ""]
+                  f"{load.concurrency} request(s) in flight{load.arriving}, capped by each KV "
+                  "cache:", ""]
         lines += md_table(
             ["Model", "Layout", "Params (total / active)", "Weights/GPU", "KV B/token",
              "Fits", "Ceiling (tokens)", "Concurrency at max_model_len (all replicas)",

@@ -95,6 +95,16 @@ def test_one_request_in_flight_reads_in_the_singular() -> None:
     assert "1 request in flight" in captions and "1 requests" not in captions
 
 
+def test_the_caption_says_how_the_requests_arrive() -> None:
+    # the speed columns follow the Plan page's arrivals too: a burst or steady load said so
+    # nowhere on this page, so its TTFT column read as if the requests were staggered
+    captions = {arr: " ".join(c.value for c in open_page("compare", tp="8", conc="4",
+                                                         arr=arr).caption)
+                for arr in ("burst", "steady")}
+    assert "4 requests in flight, arriving together, capped by each KV cache" in captions["burst"]
+    assert ("4 requests in flight, arriving desynchronized (steady), capped by each KV cache"
+            in captions["steady"])
+
 def test_a_link_of_empty_entries_says_it_was_ignored() -> None:
     # cmp=,,, was read as no models: the page asked for two with no word about the link
     at = open_link("compare", cmp=",,,")

@@ -179,6 +179,36 @@ def test_arrival_burst_packs_the_prompts_and_keeps_tpot(capsys) -> None:
 
 
 
+
+SMALL = ["--model", "Qwen/Qwen3-8B", "--gpu", "rtx-3090"]
+
+
+@pytest.mark.parametrize(("arrival", "words"), [
+    ("staggered", ""), ("burst", ", arriving together"),
+    ("steady", ", arriving desynchronized (steady)")])
+def test_every_command_names_the_arrivals_its_speed_is_for(capsys, arrival, words) -> None:
+    """The load line of plan, sweep, report (its plan and its model comparison) and recommend
+    says how the requests arrive: a steady plan once read exactly like a staggered one, and
+    the report's comparison and recommend's heading dropped a burst too. Staggered, the
+    default, adds nothing."""
+    load = ["--concurrency", "4", "--arrival", arrival]
+    assert main(["plan", *SMALL, "--max-model-len", "8k", *load]) == 0
+    assert f"4 request(s) at once{words}; bf16 kernels" in capsys.readouterr().out
+    assert main(["sweep", *SMALL, "--max-model-len", "8k", "--top", "1", *load]) == 0
+    assert f"4 request(s) in flight{words}, capped by the KV cache" in capsys.readouterr().out
+    assert main(["sweep", *SMALL, "--max-model-len", "8k", "--top", "1", "--objective",
+                 "throughput", *load]) == 0
+    assert f"the most output tokens/s{words}; ranked by" in capsys.readouterr().out
+    assert main(["report", *SMALL, "--max-model-len", "8k", "--compare", "Qwen/Qwen3-4B",
+                 *load]) == 0
+    report = capsys.readouterr().out
+    assert f"per request, 4 request(s) at once{words}; bf16 kernels" in report
+    assert f"4 request(s) in flight{words}, capped by each KV cache:" in report
+    assert main(["recommend", "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-3090", "--context",
+                 "8k", *load]) == 0
+    assert f"(input 1,024, output 1,024{words})" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("command", ["sweep", "report", "recommend"])
 def test_every_planning_command_takes_arrival(command: str) -> None:
     from cli.args import build_parser

@@ -49,8 +49,9 @@ st.caption(f"All on {md_escape(cluster.source)} with vLLM {engine.vllm_version}'
 
 load = current_load()
 st.caption(f"Speed at the Plan page's load: {load.input_len:,} input and {load.output_len:,} "
-           f"output tokens, {counted(load.concurrency, 'request')} in flight (capped by each KV "
-           "cache); empty where the model does not fit or vLLM rejects a request that long."
+           f"output tokens, {counted(load.concurrency, 'request')} in flight{load.arriving}, "
+           "capped by each KV cache; empty where the model does not fit or vLLM rejects a "
+           "request that long."
            + (f" {md_escape(capitalized(why))}" if (why := context_rule(
                load, engine.max_model_len, engine.vllm_version).why) else ""))
 context = f"concurrency at {engine.max_model_len:,}"

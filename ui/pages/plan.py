@@ -559,7 +559,7 @@ def _sweep_section(request: PlanRequest) -> None:
                               f"{target:g} ms." if target else "each row at the concurrency "
                               "with the most output tokens/s (no TPOT target).")
                              if objective == "throughput" else
-                             f"{counted(load.concurrency, 'request')} in flight{load.together} "
+                             f"{counted(load.concurrency, 'request')} in flight{load.arriving} "
                              "(capped by the KV cache).")
                + "".join(f" {md_escape(capitalized(note))}" for note in result.context_notes))
     # at 1280 px the grid holds the ranked figures and the speed under short labels (the full

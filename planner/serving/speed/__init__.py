@@ -102,10 +102,12 @@ class ServingLoad(BaseModel):
                 f"half of {self.output_len:,} out)")
 
     @property
-    def together(self) -> str:
+    def arriving(self) -> str:
         """What a description of the load adds after its concurrency: ", arriving together"
-        for a burst, "" otherwise."""
-        return ", arriving together" if self.arrival == "burst" else ""
+        for a burst, ", arriving desynchronized (steady)" for steady arrivals, "" for the
+        default, staggered."""
+        return {"burst": ", arriving together",
+                "steady": ", arriving desynchronized (steady)"}.get(self.arrival, "")
 
 
 class SpeedEstimate(BaseModel):
