@@ -166,8 +166,9 @@ def _custom_cluster(memory_gib: float, gpus_per_node: int, nodes: int,
         for i in range(nodes)
     )
     where = f" x {nodes} nodes" if nodes > 1 else ""
+    memory = f" at {memory_gib:g} GiB" if name is not None else ""  # unnamed: in the name
     return ClusterSpec(nodes=node_specs,
-                       source=f"custom: {gpus_per_node}x {gpu.name} {memory_gib:g} GiB{where}")
+                       source=f"custom: {gpus_per_node}x {gpu.name}{memory}{where}")
 
 
 def build_cluster(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareSnapshot]]:

@@ -1434,7 +1434,11 @@ def preset_cluster(
         NodeSpec(hostname=f"node{i}", gpu=gpu, gpus_per_node=gpus_per_node, intra_node_link=link)
         for i in range(nodes)
     )
-    layout = f"{gpus_per_node}x {gpu.name}"
+    # a total given in place of the preset's is named with it ("at 20.00 GiB (given)"):
+    # the source heads a sweep and a report, where "preset: 2x ..." alone reads as the
+    # preset's own memory
+    layout = f"{gpus_per_node}x {gpu.name}" + (
+        f" at {gpu.memory_label}" if memory_total_bytes is not None else "")
     return ClusterSpec(
         nodes=node_specs,
         network=network,

@@ -362,6 +362,16 @@ def test_a_named_model_of_another_memory_size_keeps_its_name(capsys, model_dir: 
     assert data["per_gpu"][0]["total_bytes"] == round(39.4 * 2**30)
 
 
+@pytest.mark.parametrize(("extra", "source"), [
+    ([], "custom: 2x Custom 20 GiB GPU"),  # once "... Custom 20 GiB GPU 20 GiB"
+    (["--gpu-name", "Blorp 9000"], "custom: 2x Blorp 9000 at 20 GiB"),
+    (["--gpu-name", "RTX 3090"], "preset: 2x NVIDIA GeForce RTX 3090 at 20.00 GiB (given)"),
+])
+def test_a_custom_gpus_source_names_its_memory_once(capsys, model_dir: Path, extra, source):
+    code, out, _ = run_main(capsys, "sweep", "--model", str(model_dir), "--gpu-memory-gib",
+                            "20", "--gpus", "2", "--max-model-len", "8192", *extra, "--json")
+    assert code == 0 and json.loads(out)["cluster_source"] == source
+
 def test_gpu_name_needs_gpu_memory_gib(capsys, model_dir: Path) -> None:
     code, _, err = run_main(capsys, "plan", "--model", str(model_dir), "--gpu-name", "A100")
     assert code == 2 and "--gpu-memory-gib" in err and len(err.strip().splitlines()) == 1

@@ -429,6 +429,15 @@ def test_preset_cluster_of_eight_3090s() -> None:
     assert cluster.source == "preset: 8x NVIDIA GeForce RTX 3090"
 
 
+
+def test_a_preset_with_a_given_memory_says_so_in_its_source() -> None:
+    # the source heads a sweep and a report: "preset: 2x NVIDIA GeForce RTX 3090" alone read
+    # as the preset's 23.57 GiB for a card planned at 20 GiB
+    cluster = preset_cluster("rtx-3090", 2, memory_total_bytes=20 * 2**30)
+    assert cluster.nodes[0].gpu.memory_total_bytes == 21_474_836_480
+    assert cluster.source == "preset: 2x NVIDIA GeForce RTX 3090 at 20.00 GiB (given)"
+
+
 def test_preset_cluster_of_two_h100_nodes() -> None:
     cluster = preset_cluster("h100-sxm", 8, nodes=2, network=parse_network("8x400"))
     assert cluster.gpu_count == 16
