@@ -43,6 +43,7 @@ from planner.serving.hardware import (  # noqa: E402
     gpu_preset,
     preset_cluster,
     with_link,
+    with_memory_total,
 )
 from planner.serving.layout import ParallelLayout  # noqa: E402
 from planner.serving.plan import Plan, PlanRequest, plan  # noqa: E402
@@ -308,9 +309,16 @@ def _spec(repo_id: str) -> ModelSpec:
 
 def _cluster(case: dict, gpu: str, gpus: int) -> ClusterSpec:
     """The preset's node, on the case's `link` where its source names one (a public run's
-    topology), else the preset's default link."""
+    topology), else the preset's default link; with the CUDA total its log prints
+    (`gpu_memory_total_gib`, vLLM's "Free memory on device (free/total GiB)"), as an audit's
+    measured total is planned (hardware.with_memory_total), else the preset's."""
     if gpu != "custom":
         cluster = preset_cluster(gpu, gpus)
+        if case.get("gpu_memory_total_gib"):
+            total = round(case["gpu_memory_total_gib"] * GIB)
+            cluster = cluster.model_copy(update={"nodes": tuple(
+                n.model_copy(update={"gpu": with_memory_total(n.gpu, total, "measured")})
+                for n in cluster.nodes)})
         return with_link(cluster, case["link"]) if case.get("link") else cluster
     # the 96 GB card of the Qwen3-VL case: nvidia-smi total 97,887 MiB (its notes)
     card = custom_gpu(_estimated_total(97887), name="96 GB card (model not named)")

@@ -143,6 +143,24 @@ def test_a_run_is_planned_on_the_link_its_source_names() -> None:
     assert all(r["link"] == "cross-socket" == r["plan_flags"][r["plan_flags"].index("--link") + 1]
                for r in speed)
 
+
+def test_a_run_is_planned_on_the_cuda_total_its_log_prints() -> None:
+    """The WSL2 RTX 4080's notes read vLLM's budget as '14.39 GiB = 15.99 total x 0.9': WSL2
+    reports the whole 16,376 MiB (15.99 GiB) where the rtx-4080 preset estimates native
+    Linux's 16,376 - 512 = 15,864 MiB (15.492 GiB). Planned on the printed total, as an audit's
+    measured total is, the budget and so the available KV grow by (15.99 - 15.492) x 0.9 =
+    0.448 GiB; every other term is the same."""
+    from bench.public_memory import plan_run
+
+    run = next(r for r in MEMORY_RUNS["runs"]
+               if r["id"] == "unresolved-wsl-rtx4080-qwen2.5-7b-awq-u090-32k")
+    assert run["gpu_memory_total_gib"] == 15.99
+    printed, _ = plan_run(run)
+    preset, _ = plan_run({k: v for k, v in run.items() if k != "gpu_memory_total_gib"})
+    kv = printed["terms"]["available_kv"]["planned"] - preset["terms"]["available_kv"]["planned"]
+    assert abs(kv - 0.448) < 0.003
+    assert printed["terms"]["weights"] == preset["terms"]["weights"]
+
 @needs_shared
 def test_public_speed_runs_plan_and_readme_quotes_the_medians() -> None:
     from bench.public_speed import evaluate, stats
