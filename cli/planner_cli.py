@@ -33,7 +33,7 @@ from cli.text import card_text, plan_text, recommend_text, sweep_text
 from planner.model.checkpoint import CheckpointError, ModelSource
 from planner.model.quant import UnknownSchemeError, checkpoint_scheme
 from planner.model.spec import ConfigError, ModelSpec
-from planner.report import ComparisonRow, build_report, comparison_row, model_card
+from planner.report import ComparisonRow, build_report, comparison_row, idle_gpus, model_card
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import (
     ClusterSpec,
@@ -157,13 +157,13 @@ def _keep_model_warnings(args: argparse.Namespace, spec: ModelSpec) -> None:
 def cmd_plan(args: argparse.Namespace) -> str:
     """One plan, as JSON (the Plan object, `model_warnings` (the parser's) and the speed keys)
     or a readable summary."""
-    result, spec, *_, speed = _plan(args)
+    result, spec, _, cluster, _, speed = _plan(args)
     _keep_model_warnings(args, spec)
     if args.json:
         data = {**result.model_dump(mode="json"), "model_warnings": list(spec.warnings),
                 **speed_fields(speed)}
         return json.dumps(data, indent=2) + "\n"
-    return plan_text(result, speed, _load(args))
+    return plan_text(result, speed, _load(args), idle_gpus(cluster, result))
 
 
 def cmd_sweep(args: argparse.Namespace) -> str:

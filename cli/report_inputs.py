@@ -20,6 +20,7 @@ from planner.report import (
     ReportInputs,
     SpeedAccuracy,
     accuracy_figures,
+    idle_gpus,
     model_card,
     speed_accuracy,
 )
@@ -83,6 +84,7 @@ def report_inputs(
         model=spec,
         card=model_card(spec, source),
         cluster_source=cluster.source,
+        idle_gpus=idle_gpus(cluster, chosen),
         plan=chosen,
         sweep=sweep(spec, cluster, chosen.engine, objective=objective,
                     tpot_ms_target=tpot_ms_target, load=load) if with_sweep else None,

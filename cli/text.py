@@ -68,13 +68,15 @@ def _ceiling_past_tokens(plan: Plan) -> str:
             "window or a fixed state do not grow with the context)")
 
 
-def plan_text(plan: Plan, speed: SpeedEstimate | None, load: ServingLoad) -> str:
+def plan_text(plan: Plan, speed: SpeedEstimate | None, load: ServingLoad, idle: str = "") -> str:
     """The plan's headline figures (KV tokens and concurrency per replica under DP, and the
-    concurrency of all replicas), the binding GPU's memory, the speed block at `load` (or why
+    concurrency of all replicas), the GPUs the layout leaves idle (`idle`, from
+    planner.report.idle_gpus), the binding GPU's memory, the speed block at `load` (or why
     there is none) and the launch command."""
     replicas = f", {all_replicas(plan)}" if plan.layout.dp > 1 else ""
     lines = [
         f"{plan.model_name} on {plan.gpus_used}x {plan.gpu_name}, {plan.layout.label()}",
+        *([idle] if idle else []),
         "",
         f"  weight format       {plan.weight_format} ({plan.weight_format_label})",
         f"  parameters          {plan.params_total:,} total, {plan.params_active:,} active",

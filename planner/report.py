@@ -34,6 +34,7 @@ from planner.model.spec import (
     MoeMlp,
 )
 from planner.serving.engine import served_kv_elem_bytes
+from planner.serving.hardware import ClusterSpec
 from planner.serving.plan import Plan, unmodelled_ranks, verdict_unmodelled
 from planner.serving.recommend import Recommendation
 from planner.serving.speed import ServingLoad, SpeedEstimate, context_rule, speed_columns
@@ -454,6 +455,8 @@ class ReportInputs(_Frozen):
     model: ModelSpec
     card: ModelCard
     cluster_source: str = Field(description="ClusterSpec.source: preset / live audit / snapshots")
+    idle_gpus: str = Field(default="", description="the cluster's GPUs the plan's layout "
+                           "leaves idle, in words ('' when it uses them all): idle_gpus()")
     plan: Plan
     sweep: SweepResult | None = None
     sweep_top: int = Field(default=10, ge=1, description="sweep rows shown in Markdown")
@@ -551,6 +554,22 @@ def all_replicas(plan: Plan) -> str:
     return f"{dp * plan.max_concurrency:,.2f} over {dp} replicas" if dp > 1 else ""
 
 
+def idle_gpus(cluster: ClusterSpec, plan: Plan) -> str:
+    """The cluster's GPUs the plan's layout leaves idle: "This layout uses 8 of 16 GPUs; idle:
+    node 1 GPUs 0-7." ('' when every GPU works). The plan's headline names only the GPUs
+    used, so without this a cluster larger than the layout went unmentioned."""
+    if plan.gpus_used >= cluster.gpu_count:
+        return ""
+    busy = {(r.node, r.gpu_index) for r in plan.per_gpu}
+    idle = []
+    for n, node in enumerate(cluster.nodes):
+        free = [g for g in range(node.gpus_per_node) if (n, g) not in busy]
+        if free:
+            where = f"node {n} " if len(cluster.nodes) > 1 else ""
+            idle.append(f"{where}GPU{'s' if len(free) > 1 else ''} {rank_runs(free, '')}")
+    return (f"This layout uses {plan.gpus_used} of {cluster.gpu_count} GPUs; idle: "
+            f"{'; '.join(idle)}.")
+
 def _ceiling(plan: Plan) -> str:
     """The ceiling beside the KV-limited figure it is capped from, and which bound binds."""
     kv_room = plan.kv_limited_context_tokens
@@ -626,7 +645,8 @@ def _platform(inputs: ReportInputs) -> list[str]:
     lines = ["## Platform", ""]
     total = plan.per_gpu[0].total_bytes if plan.per_gpu else 0
     lines += [md_escape(f"{plan.gpus_used}x {plan.gpu_name}, {_gib(total)} per GPU as CUDA "
-                        f"reports it ({inputs.cluster_source})."), ""]
+                        f"reports it ({inputs.cluster_source}).")
+              + (f" {md_escape(inputs.idle_gpus)}" if inputs.idle_gpus else ""), ""]
     if not inputs.audits:
         lines += ["No hardware audit was attached: driver, topology, host resources and "
                   "findings are not known (run `python -m probes --json > node.json` on each "

@@ -372,6 +372,25 @@ def test_a_custom_gpus_source_names_its_memory_once(capsys, model_dir: Path, ext
                             "20", "--gpus", "2", "--max-model-len", "8192", *extra, "--json")
     assert code == 0 and json.loads(out)["cluster_source"] == source
 
+def test_plan_and_report_name_the_gpus_a_smaller_layout_leaves_idle(capsys) -> None:
+    """The app said which GPUs a layout on fewer GPUs leaves idle; plan and report said only
+    "on 6x ..." beside "preset: 16x" (report) or nothing (plan). Worked by hand: TP=2 x DP=3
+    is 6 GPUs, the replicas on node 0 (GPUs 0-5, README Command line), so node 0's GPUs 6-7
+    and all 8 of node 1 are idle; --tp 2 on 3 GPUs leaves GPU 2."""
+    seed = ["--model", "Qwen/Qwen3-235B-A22B-GPTQ-Int4", "--gpu", "rtx-3090"]
+    code, out, _ = run_main(capsys, "plan", *seed, "--gpus", "16", "--nodes", "2", "--dp", "3")
+    assert code == 0
+    assert out.splitlines()[1] == ("This layout uses 6 of 16 GPUs; idle: node 0 GPUs 6-7; "
+                                   "node 1 GPUs 0-7.")
+    code, out, _ = run_main(capsys, "report", "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-3090",
+                            "--gpus", "3", "--tp", "2")
+    assert code == 0
+    assert ("(preset: 3x NVIDIA GeForce RTX 3090). This layout uses 2 of 3 GPUs; idle: GPU 2."
+            in out)
+    code, out, _ = run_main(capsys, "plan", "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-3090",
+                            "--gpus", "3", "--dp", "3")
+    assert code == 0 and "idle" not in out  # TP=1 x DP=3 uses all three
+
 def test_gpu_name_needs_gpu_memory_gib(capsys, model_dir: Path) -> None:
     code, _, err = run_main(capsys, "plan", "--model", str(model_dir), "--gpu-name", "A100")
     assert code == 2 and "--gpu-memory-gib" in err and len(err.strip().splitlines()) == 1

@@ -9,6 +9,7 @@ from planner.model.quant import QuantScheme, checkpoint_scheme, scheme
 from planner.model.spec import ModelSpec
 from planner.report import (
     all_replicas,
+    idle_gpus,
     kv_formula_lines,
     model_runner_line,
     no_speed_reason,
@@ -386,33 +387,6 @@ CHARTS_KEY = "plan.charts"
 CHART_TABS = ("Memory per GPU", "Concurrency vs context", "Throughput and latency")
 
 
-def _ranges(indices: list[int]) -> str:
-    """'0-3, 6' for [0, 1, 2, 3, 6]."""
-    parts: list[str] = []
-    for i in indices:
-        if parts and parts[-1][1] == i - 1:
-            parts[-1] = (parts[-1][0], i)
-        else:
-            parts.append((i, i))
-    return ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in parts)
-
-
-def _idle_gpus(request: PlanRequest, result: Plan) -> str:
-    """'This layout uses 8 of 16 GPUs; idle: node 1 GPUs 0-7.' ('' when every GPU works)."""
-    cluster = request.cluster
-    if result.gpus_used >= cluster.gpu_count:
-        return ""
-    busy = {(r.node, r.gpu_index) for r in result.per_gpu}
-    idle = []
-    for n, node in enumerate(cluster.nodes):
-        free = [g for g in range(node.gpus_per_node) if (n, g) not in busy]
-        if free:
-            where = f"node {n} " if len(cluster.nodes) > 1 else ""
-            idle.append(f"{where}GPU{'s' if len(free) > 1 else ''} {_ranges(free)}")
-    return (f"This layout uses {result.gpus_used} of {cluster.gpu_count} GPUs; idle: "
-            f"{'; '.join(idle)}.")
-
-
 def _charts(request: PlanRequest, result: Plan, speed: SpeedEstimate | None) -> None:
     """The memory bar, then the curves one tab at a time: a tab's chart is built only while
     it is open (lazy tabs), since building plotly figures is most of a rerun's time
@@ -465,7 +439,7 @@ def _results(request: PlanRequest, result: Plan) -> None:
         st.error(md_escape(message))
     for message in result.warnings:
         st.warning(md_escape(message))
-    idle = _idle_gpus(request, result)
+    idle = idle_gpus(request.cluster, result)
     if idle:
         st.info(idle, icon=":material/info:")
     if not result.fits and state().tp is not None:
