@@ -350,7 +350,8 @@ def _valid_layouts_hint(spec: ModelSpec, cluster: ClusterSpec) -> str:
     most = max(lay.gpus for lay in valid)
     labels = [lay.label() for lay in sorted(valid, key=lambda lay: (-lay.tp, lay.pp, lay.dp))
               if lay.gpus == most]
-    where = (f"all {most} GPUs" if most == cluster.gpu_count
+    where = ("the one GPU" if cluster.gpu_count == 1
+             else f"all {most} GPUs" if most == cluster.gpu_count
              else f"{most} of the {cluster.gpu_count} GPUs")
     more = f", ... ({len(labels)} in all)" if len(labels) > 6 else ""
     return (f". Layouts vLLM takes on {where} (--tp, --pp, --dp): "

@@ -562,6 +562,15 @@ def test_an_invalid_layout_names_the_ones_vllm_takes(capsys, monkeypatch) -> Non
         "Layouts vLLM takes on all 3 GPUs (--tp, --pp, --dp): TP=1 x DP=3, TP=1 x PP=3."), err
 
 
+def test_the_layouts_hint_on_one_gpu_reads_in_the_singular(capsys, monkeypatch) -> None:
+    # --ep on a dense model (Qwen3-8B has no routed experts) on one RTX 3090: the only layout
+    # is TP=1; the hint read "on all 1 GPUs"
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    code, _, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-3090",
+                            "--ep")
+    assert code == 2
+    assert err.strip().endswith("Layouts vLLM takes on the one GPU (--tp, --pp, --dp): TP=1."), err
+
 def test_launch_command_loads_what_was_planned(capsys) -> None:
     """Issue 12: a what-if prints no 16-bit command; runtime fp8 carries --quantization fp8;
     a known checkpoint or one the user names is what the command loads."""
