@@ -303,11 +303,14 @@ def model_card(spec: ModelSpec, source: ModelSource | None) -> ModelCard:
 # --- KV formula with the model's own numbers -----------------------------------------------
 
 
-def kv_formula_lines(spec: ModelSpec, kv_elem_bytes: KvBytes, tp: int) -> tuple[list[str], int]:
+def kv_formula_lines(spec: ModelSpec, kv_elem_bytes: KvBytes, tp: int,
+                     layers: range | None = None) -> tuple[list[str], int]:
     """One line per group of identical layers, e.g. '94 layers x [max(1, 4 // 8) KV heads x
-    (128 + 128) dims x 2 B = 512 B] = 48,128 B', and the sum over all layers (one rank)."""
-    groups = Counter(kv for kv in turboquant_layers(model_kv_layers(spec), kv_elem_bytes)
-                     if kv is not None)
+    (128 + 128) dims x 2 B = 512 B] = 48,128 B', and the sum over all layers (one rank), or
+    over a PP stage's `layers` only (what one of its GPUs holds)."""
+    kv_layers = turboquant_layers(model_kv_layers(spec), kv_elem_bytes)
+    picked = kv_layers if layers is None else [kv_layers[i] for i in layers]
+    groups = Counter(kv for kv in picked if kv is not None)
     lines, total = [], 0
     for kv, count in groups.items():
         per_layer = kv.bytes_per_token(kv_elem_bytes, tp)
@@ -320,6 +323,15 @@ def kv_formula_lines(spec: ModelSpec, kv_elem_bytes: KvBytes, tp: int) -> tuple[
                      f"{count * per_layer:,} B")
     return lines, total
 
+
+def binding_stage_layers(plan: Plan) -> tuple[str, range | None]:
+    """Under PP, the binding GPU's stage in words (", PP stage 1, layers 31-60") and its
+    layers, whose KV is all one GPU holds; ("", None) without PP (every GPU holds them all)."""
+    if plan.layout.pp == 1:
+        return "", None
+    rank = next(r for r in plan.per_gpu if r.rank == plan.binding_rank)
+    first, end = rank.layers
+    return f", PP stage {rank.pp_stage}, layers {first}-{end - 1}", range(first, end)
 
 # --- comparison rows and accuracy figures ---------------------------------------------------
 
@@ -681,11 +693,12 @@ def _memory_plan(inputs: ReportInputs) -> list[str]:
     ) + [""]
     elem = served_kv_elem_bytes(spec, plan.engine)
     total_lines, _ = kv_formula_lines(spec, elem, 1)
-    rank_lines, _ = kv_formula_lines(spec, elem, plan.layout.tp)
+    where, layers = binding_stage_layers(plan)
+    rank_lines, _ = kv_formula_lines(spec, elem, plan.layout.tp, layers)
     lines += ["KV cache bytes per token, with this model's numbers:", "", *md_code_block("text", [
         "whole model (TP=1):", *total_lines,
         f"  total = {plan.kv_bytes_per_token:,} B per token",
-        f"one GPU at TP={plan.layout.tp}:", *rank_lines,
+        f"one GPU at TP={plan.layout.tp}{where}:", *rank_lines,
         f"  per GPU = {plan.kv_bytes_per_token_per_gpu:,} B per token"
         + (f" (binding PP stage: rank {plan.binding_rank})" if plan.layout.pp > 1 else "")]), ""]
     lines += [

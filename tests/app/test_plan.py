@@ -46,6 +46,18 @@ def test_seed_scenario_is_the_first_screen() -> None:
     assert at.query_params["ep"] == "1"
 
 
+def test_the_per_gpu_kv_formula_under_pp_counts_one_stages_layers() -> None:
+    # Qwen3-8B (36 layers, 8 KV heads of 128) at TP=1 x PP=2: one GPU holds 18 layers, 18 x
+    # 2 x 8 x 128 x 2 B = 73,728 B per token, as the metric says; the formula above it summed
+    # all 36 layers (147,456 B) under "per GPU"
+    at = open_page(None, model="Qwen/Qwen3-8B", gpu="rtx-3090", gpn="2", tp="1", pp="2")
+    assert not at.exception
+    assert metric(at, "KV bytes/token per GPU") == "73,728 B"
+    page = texts(at)
+    assert "KV bytes per token, per GPU at TP=1, PP stage 1, layers 18-35: **73,728 B**" in page
+    assert any(c.value == "18 layers x [max(1, 8 // 1) KV heads x (128 + 128) dims x 2 B = "
+               "4,096 B] = 73,728 B" for c in at.code)
+
 def test_seed_without_ep_warns_of_the_marlin_fallback_with_the_same_figures() -> None:
     # GPTQ g128 experts sliced by TP=8: 1536 / 8 = 192 wide per GPU, 192 % 128 = 64, so vLLM
     # leaves the Marlin MoE kernel; memory is the same: 16 whole experts or 128 eighths per GPU.

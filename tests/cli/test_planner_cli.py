@@ -391,6 +391,17 @@ def test_plan_and_report_name_the_gpus_a_smaller_layout_leaves_idle(capsys) -> N
                             "--gpus", "3", "--dp", "3")
     assert code == 0 and "idle" not in out  # TP=1 x DP=3 uses all three
 
+def test_the_reports_per_gpu_kv_formula_counts_one_pp_stages_layers(capsys) -> None:
+    """Qwen3-8B (36 layers, 8 KV heads of 128, config.json) on 2 RTX 3090s at PP=2: a GPU
+    holds one stage, 18 layers x 2 x 8 x 128 x 2 B = 18 x 4,096 = 73,728 B per token; the
+    binding stage is the second (layers 18-35, holding the untied lm_head). The formula
+    summed all 36 layers to 147,456 B under "one GPU" and then printed 73,728 B below it."""
+    code, out, _ = run_main(capsys, "report", "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-3090",
+                            "--gpus", "2", "--pp", "2")
+    assert code == 0
+    assert ("one GPU at TP=1, PP stage 1, layers 18-35:\n18 layers x [max(1, 8 // 1) KV heads x "
+            "(128 + 128) dims x 2 B = 4,096 B] = 73,728 B\n  per GPU = 73,728 B per token") in out
+
 def test_gpu_name_needs_gpu_memory_gib(capsys, model_dir: Path) -> None:
     code, _, err = run_main(capsys, "plan", "--model", str(model_dir), "--gpu-name", "A100")
     assert code == 2 and "--gpu-memory-gib" in err and len(err.strip().splitlines()) == 1

@@ -9,6 +9,7 @@ from planner.model.quant import QuantScheme, checkpoint_scheme, scheme
 from planner.model.spec import ModelSpec
 from planner.report import (
     all_replicas,
+    binding_stage_layers,
     idle_gpus,
     kv_formula_lines,
     model_runner_line,
@@ -351,8 +352,10 @@ def _kv_formula(request: PlanRequest, result: Plan) -> None:
     """KV bytes per token, total and per GPU, with the formula filled in."""
     spec, tp = request.model, request.layout.tp
     kv_b = served_kv_elem_bytes(spec, request.engine)
-    for label, ranks in (("whole model (TP=1)", 1), (f"per GPU at TP={tp}", tp)):
-        lines, total = kv_formula_lines(spec, kv_b, ranks)
+    where, layers = binding_stage_layers(result)
+    for label, ranks, stage in (("whole model (TP=1)", 1, None),
+                                (f"per GPU at TP={tp}{where}", tp, layers)):
+        lines, total = kv_formula_lines(spec, kv_b, ranks, stage)
         st.markdown(f"KV bytes per token, {label}: **{total:,} B**")
         st.code("\n".join(lines), language=None, wrap_lines=True)
     st.caption(f"K and V at {describe(kv_b)}; KV heads are replicated, not split, once TP "
