@@ -6,6 +6,7 @@ from planner.report import (
     ModelCard,
     all_replicas,
     card_facts,
+    kv_limited_requests,
     launch_note_ranks,
     no_speed_reason,
     per_replica,
@@ -52,7 +53,8 @@ def speed_lines(speed: SpeedEstimate | None, plan: Plan, load: ServingLoad) -> l
         f"  output throughput   {speed_cell(speed.output_tokens_per_s)} tok/s (all requests)",
         f"  prefill             {speed.prefill_tokens_per_s:,.0f} tok/s (one request)",
         f"  TP all-reduce       {speed.allreduce_ms_per_step:,.2f} ms per decode step",
-        f"  KV-limited          {speed.kv_limited_concurrency:,} requests {load.held_label}"
+        f"  KV-limited          {kv_limited_requests(speed, plan.layout.dp)} requests "
+        f"{load.held_label}"
         + (f": {speed.cap_phrase}" if speed.kv_bound else ""),
         *(f"  note: {n}" for n in speed.notes),
     ]

@@ -750,7 +750,7 @@ def _performance(inputs: ReportInputs) -> list[str]:
         ["Output tokens/s, all requests", speed_cell(speed.output_tokens_per_s)],
         ["Prefill tokens/s (one request)", f"{speed.prefill_tokens_per_s:,.0f}"],
         ["TP all-reduce per decode step", f"{speed.allreduce_ms_per_step:,.2f} ms"],
-        ["KV-limited concurrency", f"{speed.kv_limited_concurrency:,}"],
+        ["KV-limited concurrency", kv_limited_requests(speed, inputs.plan.layout.dp)],
     ]) + ["", "How each figure is made, with this model's numbers:", ""]
     lines += [*md_code_block("text", [f"{t.label}: {t.formula}" for t in speed.terms]), ""]
     lines += [f"- {md_escape(n)}" for n in speed.notes]
@@ -787,6 +787,12 @@ def sweep_concurrency(row: SweepRow | Recommendation) -> str:
     return replicas_concurrency(row.max_concurrency_all_replicas, row.max_concurrency,
                                 row.layout.dp)
 
+
+def kv_limited_requests(speed: SpeedEstimate, dp: int) -> str:
+    """The KV-limited concurrency, all DP replicas' with one replica's beside it, "134 (2 x
+    67)" (each replica's pool holds its own share); the figure alone for one replica."""
+    n = speed.kv_limited_concurrency
+    return f"{n:,} ({dp} x {n // dp:,})" if dp > 1 else f"{n:,}"
 
 def replicas_concurrency(total: float, one: float, dp: int) -> str:
     """`total` requests of `dp` DP replicas holding `one` each: "9.08 (2 x 4.54)"; the

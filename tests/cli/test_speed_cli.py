@@ -209,6 +209,23 @@ def test_every_command_names_the_arrivals_its_speed_is_for(capsys, arrival, word
     assert f"(input 1,024, output 1,024{words})" in capsys.readouterr().out
 
 
+def test_the_kv_limited_concurrency_under_dp_shows_one_replicas_share(capsys) -> None:
+    """Under DP the KV-limited concurrency is all replicas' (each holds its own pool), while
+    the lines above it are per replica: it printed "134 requests" beside "KV cache tokens
+    103,504 per replica" (67 of 1,536 tokens). One replica holds its pool's blocks // 96
+    requests (1,024 in + 512 out held on average = 1,536 tokens = 96 blocks of 16)."""
+    dp2 = [*SEED[:-3], "--dp", "2"]  # the seed model on 8 RTX 3090s, TP=4 x DP=2
+    data = _json(capsys, *dp2, "--json")
+    one = data["num_gpu_blocks"] // 96
+    assert data["speed"]["kv_limited_concurrency"] == 2 * one
+    assert main(dp2) == 0
+    assert f"KV-limited          {2 * one} (2 x {one}) requests holding 1,536" in (
+        capsys.readouterr().out)
+    assert main(["report", *dp2[1:]]) == 0
+    assert f"| KV-limited concurrency | {2 * one} (2 x {one}) |" in capsys.readouterr().out
+    assert main(SEED) == 0  # one replica: the figure alone
+    assert "KV-limited          77 requests holding" in capsys.readouterr().out
+
 @pytest.mark.parametrize("command", ["sweep", "report", "recommend"])
 def test_every_planning_command_takes_arrival(command: str) -> None:
     from cli.args import build_parser
