@@ -100,11 +100,13 @@ def launch(model: str, scheme: quant.QuantScheme, s: EngineSettings, engine_flag
             serve += f" --quantization {scheme.vllm_quantization}"
             note = f"vLLM quantizes {model} to {scheme.label} while loading it."
         else:
+            others = QUANTIZED_CHECKPOINTS.get(model, ())
             return Launch(None, (
                 f"No {scheme.label} checkpoint of {model} is known and vLLM "
                 f"{cli.vllm_version} cannot make one at load: quantize it first (e.g. with "
-                "llm-compressor or GPTQModel) and give its name (--target-checkpoint), or "
-                "pick a listed checkpoint."))
+                "llm-compressor or GPTQModel) and give its name (--target-checkpoint)"
+                + (f", or plan a known checkpoint of it in another format: {', '.join(others)}."
+                   if others else ".")))
     if s.trust_remote_code:
         serve += " --trust-remote-code"
     head = f"{serve} {engine_flags}"

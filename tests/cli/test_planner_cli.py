@@ -582,6 +582,19 @@ def test_the_layouts_hint_on_one_gpu_reads_in_the_singular(capsys, monkeypatch) 
     assert code == 2
     assert err.strip().endswith("Layouts vLLM takes on the one GPU (--tp, --pp, --dp): TP=1."), err
 
+def test_a_what_ifs_note_names_the_known_checkpoints_not_a_list_nobody_shows(capsys) -> None:
+    """The note ended "or pick a listed checkpoint." where no list is printed (and for
+    Qwen3-8B none exists). The catalog holds one quantized checkpoint of Qwen3-30B-A3B, its
+    FP8 (planner/catalog_data/Qwen__Qwen3-30B-A3B-FP8.json), and none of Qwen3-8B."""
+    base = ["plan", "--gpu", "rtx-4090", "--target-quant", "awq", "--max-model-len", "8192",
+            "--json"]
+    _, out, _ = run_main(capsys, *base, "--model", "Qwen/Qwen3-30B-A3B")
+    assert json.loads(out)["launch_note"].endswith(
+        "give its name (--target-checkpoint), or plan a known checkpoint of it in another "
+        "format: Qwen/Qwen3-30B-A3B-FP8.")
+    _, out, _ = run_main(capsys, *base, "--model", "Qwen/Qwen3-8B")
+    assert json.loads(out)["launch_note"].endswith("give its name (--target-checkpoint).")
+
 def test_launch_command_loads_what_was_planned(capsys) -> None:
     """Issue 12: a what-if prints no 16-bit command; runtime fp8 carries --quantization fp8;
     a known checkpoint or one the user names is what the command loads."""
