@@ -348,8 +348,10 @@ def _cross_node_rates(link: LinkSpec, n: int, link_efficiency: float, cross: Cro
         return startup * 1e-6, bus * 1e9, "", ""
     startup_text = (f"{net.startup_us:g} us + {intra} node hops x {link.latency_us:g} us + "
                     f"{inter} network hops x {net.latency_us:g} us")
-    bus_text = (f"min({node_bus:.1f} GB/s in a node, {cross.ranks_per_node} NICs x "
-                f"{net.bandwidth_gbps:g} GB/s x {link_efficiency:.2f})")
+    # the network link's rate is one GPU's share of its node's NICs (network_link), so the
+    # count is of ranks, not NICs: 2x100 GbE for 8 GPUs is 8 x 3.125 GB/s, over 2 NICs
+    bus_text = (f"min({node_bus:.1f} GB/s in a node, {cross.ranks_per_node} ranks in a node x "
+                f"{net.bandwidth_gbps:g} GB/s network per GPU x {link_efficiency:.2f})")
     return startup * 1e-6, bus * 1e9, startup_text, bus_text
 
 

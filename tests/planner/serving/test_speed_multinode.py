@@ -153,10 +153,15 @@ def test_tp16_over_a_100_gbit_network_is_bound_by_its_nics() -> None:
     slow = _estimate(16, 1, 8, 2, "8x100")
     assert slow.allreduce_ms_per_step == pytest.approx(10.94144, rel=1e-6)
     # two 100 GbE ports per node: 8 x 3.125 x 0.8 = 20 GB/s; 68 + 1.536 = 69.536 us x 160
-    assert _estimate(16, 1, 8, 2, "2x100").allreduce_ms_per_step == pytest.approx(
-        11.12576, rel=1e-6)
+    ports = _estimate(16, 1, 8, 2, "2x100")
+    assert ports.allreduce_ms_per_step == pytest.approx(11.12576, rel=1e-6)
+    # each of the 8 ranks' share of the 2 ports (2 x 100 / 8 / 8 = 3.125 GB/s); the formula
+    # once read "8 NICs x 3.125 GB/s" of a node that has 2
+    assert ("8 ranks in a node x 3.125 GB/s network per GPU x 0.80" in next(
+        t for t in ports.terms if t.key == "allreduce").formula)
     term = next(t for t in slow.terms if t.key == "allreduce")
-    assert "min(433.6 GB/s in a node, 8 NICs x 12.5 GB/s x 0.80)" in term.formula
+    assert ("min(433.6 GB/s in a node, 8 ranks in a node x 12.5 GB/s network per GPU x 0.80)"
+            in term.formula)
     assert "given: 8x 100 Gb/s NICs per node" in term.note
     # 8x400 given is the DGX default: the same figure
     assert _estimate(16, 1, 8, 2, "8x400").allreduce_ms_per_step == pytest.approx(
