@@ -1019,6 +1019,13 @@ def _empty_stage_errors(stages: tuple[tuple[range, StageKv | None], ...], s: Eng
     ]
 
 
+def _kv_shared_layers(spec: ModelSpec) -> tuple[tuple[int, int], ...]:
+    """(layer, the layer whose KV cache it reads) of each KV-shared layer, in layer order:
+    _kv_sharing_errors caches them per spec."""
+    return tuple((layer.index, layer.kv_source) for layer in spec.layers
+                 if layer.kv_source is not None)
+
+
 def _kv_sharing_errors(spec: ModelSpec, stages: tuple[tuple[range, StageKv | None], ...]
                        ) -> list[str]:
     """vLLM's start-up failure when pipeline parallel puts a KV-shared layer (Gemma 4
@@ -1031,12 +1038,14 @@ def _kv_sharing_errors(spec: ModelSpec, stages: tuple[tuple[range, StageKv | Non
     registers only its own stage's layers (make_layers: PPMissingLayer elsewhere).
     google/gemma-4-E2B-it at PP=2 (layers 0-17, 18-34): layers 18-34 read layers 13 and 14.
     """
+    shared = _cached(spec, ("kv_shared",), _kv_shared_layers, spec)
+    if not shared:  # (most models: no stage map per plan)
+        return []
     stage_of = {i: k for k, (rng, _) in enumerate(stages) for i in rng}
     cut: dict[int, list[tuple[int, int]]] = {}
-    for layer in spec.layers:
-        source = layer.kv_source
-        if source is not None and stage_of[source] != stage_of[layer.index]:
-            cut.setdefault(stage_of[layer.index], []).append((layer.index, source))
+    for index, source in shared:
+        if stage_of[source] != stage_of[index]:
+            cut.setdefault(stage_of[index], []).append((index, source))
     # the shared layers are the model's last ones, so those of one stage are consecutive
     return [
         f"Pipeline stage {k} holds layers {pairs[0][0]}-{pairs[-1][0]}, which read the KV "

@@ -572,12 +572,17 @@ def recommend(
             picks = _Picks()
             members: dict = {}
             quants = quant_candidates(spec, _cluster(gpu_key, 1))  # one GPU kind: any count
+            views: dict[bool, tuple[dict[Family, Bound], float]] = {}
             for n in counts:
-                # after a what-if serves, only launchable families can add a row
-                bounds = {fam: b for fam, b in lows.get(gpu_key, {}).items()
-                          if b.launchable or picks.what_if is None}
-                fewest = min((b.gpus for b in bounds.values()), default=math.inf) \
-                    if lows else 0.0
+                # after a what-if serves, only launchable families can add a row (the bounds
+                # and their fewest, worked out once before a what-if and once after)
+                after = picks.what_if is not None
+                if after not in views:
+                    kept = {fam: b for fam, b in lows.get(gpu_key, {}).items()
+                            if b.launchable or not after}
+                    views[after] = (kept, min((b.gpus for b in kept.values()),
+                                              default=math.inf) if lows else 0.0)
+                bounds, fewest = views[after]
                 if fewest > gpus_max:
                     break
                 if n > GPUS_PER_NODE and n * (price.usd_per_gpu_hour or 0.0) > _cutoff(found,

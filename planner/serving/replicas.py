@@ -30,8 +30,8 @@ from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import ClusterSpec
 from planner.serving.layout import ParallelLayout, first_moe, layout_errors
-from planner.serving.plan import PlanRequest, PlanSummary, summary_figures
-from planner.serving.speed import ServingLoad, SpeedFigures, speed_figures
+from planner.serving.plan import PlanRequest, summary_figures
+from planner.serving.speed import PlanFigures, ServingLoad, SpeedFigures, speed_figures
 
 SLACK = 1.05
 """Margin on every bound (throughput and memory x 1.05, targets / 1.05): the argument above
@@ -148,8 +148,12 @@ def relaxed_speed(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
     """The speed of `layout` (its plan's `figures`) with unlimited KV room at `concurrency`
     requests in flight (None: vLLM's max_num_seqs per replica), its figures only (a bound keeps
     no terms); None where the speed model gives none."""
-    relaxed = PlanSummary.model_construct(**{**figures, "fits": True,
-                                             "num_gpu_blocks": _HUGE})
+    # the five figures an estimate reads of a plan (PlanFigures), not a PlanSummary of all
+    # its fields: one was built per bound, the families' and each PP's (_pp_top)
+    relaxed = PlanFigures(fits=True, max_model_len=figures["max_model_len"],
+                          max_num_seqs=figures["max_num_seqs"],
+                          max_num_batched_tokens=figures["max_num_batched_tokens"],
+                          num_gpu_blocks=_HUGE)
     request = PlanRequest.model_construct(model=spec, cluster=cluster, layout=layout,
                                           engine=settings)
     conc = figures["max_num_seqs"] * layout.dp if concurrency is None else concurrency

@@ -244,7 +244,10 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
     per_replica = cdiv(conc, dp)
     context = load.input_len + load.output_len / 2
     tpot_base, parts, slowest = _decode(ctx, per_replica, context)
-    prefill_s, marginal_s, chunks, softmax_s = _prefill(ctx, load.input_len)
+    prefill = ctx.prefills.get(load.input_len)
+    if prefill is None:
+        prefill = ctx.prefills[load.input_len] = _prefill(ctx, load.input_len)
+    prefill_s, marginal_s, chunks, softmax_s = prefill
     others = per_replica - 1
     interference = coefficients.prefill_interference * others * marginal_s / load.output_len
     tpot = tpot_base + interference

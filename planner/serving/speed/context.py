@@ -186,7 +186,7 @@ class CrossNode(NamedTuple):
 class _Ctx:
     """Everything the estimates of one layout need: its device's facts (_Device, held, not
     copied) and the layout's, resolved once and shared by them (never changed after
-    __post_init__ but for stage_fixed and held_blocks, caches)."""
+    __post_init__ but for stage_fixed, held_blocks and prefills, caches)."""
 
     device: _Device  # the GPU, link, weight format, kernels, dtypes and rates (_device)
     tp: int
@@ -227,6 +227,9 @@ class _Ctx:
     stage_fixed: dict[int, tuple[float, float]] = field(init=False)
     # plan.held_request_blocks by held tokens: the estimates of a concurrency search share it
     held_blocks: dict[int, int] = field(init=False)
+    # step._prefill by input length: it reads nothing else, and recommend's PP bound
+    # (_pp_top) estimates one layout at many concurrencies
+    prefills: dict[int, tuple[float, float, int, float]] = field(init=False)
 
     def __post_init__(self, span: tuple[int, int] | None) -> None:
         self.cross = span and CrossNode(self.net, *span)
@@ -234,6 +237,7 @@ class _Ctx:
         self.order = tuple(self.distinct.index(stage) for stage in self.stages)
         self.stage_fixed = {}
         self.held_blocks = {}
+        self.prefills = {}
         eff = self.c.bandwidth_efficiency[self.device.family]
         self.weights_bw = _stream_bw(self, eff)
         self.kv_bw = _stream_bw(self, self.c.kv_bandwidth_efficiency)

@@ -1,0 +1,54 @@
+"""The speed model's caches give every question its own answer, whatever was asked before.
+
+Recommend estimates thousands of layouts of one spec, so the parts of a layout's pipeline
+stages that the KV dtype does not change (speed.stages._PARTS: the rank weights per weight
+format and layout, the dense parameters per stage and TP, the KV layers) and each context's
+prefill per input length (_Ctx.prefills) are worked out once and reused. Each test asks the
+same questions of two copies of one spec (equal values, separate caches: the caches are keyed
+by the spec's identity) in opposite orders: a cache keyed on too little hands one question
+the answer of another asked before it, and the two orders then disagree.
+"""
+
+from planner.catalog import catalog_spec
+from planner.model.quant import checkpoint_scheme
+from planner.serving.engine import EngineSettings
+from planner.serving.hardware import preset_cluster
+from planner.serving.layout import ParallelLayout
+from planner.serving.plan import PlanRequest, summary_figures
+from planner.serving.speed import PlanFigures, ServingLoad, speed_figures
+from planner.serving.sweep import candidate_settings
+
+QWEN30 = catalog_spec("Qwen/Qwen3-30B-A3B")
+CLUSTER = preset_cluster("h100-sxm", 8, 2)
+# the first and the last differ in TP, so each order meets a different TP first
+LAYOUTS = (ParallelLayout(tp=1), ParallelLayout(tp=1, pp=2), ParallelLayout(tp=1, dp=4),
+           ParallelLayout(tp=2, dp=2, ep=True), ParallelLayout(tp=2))
+QUESTIONS = [(layout, quant, kv, input_len) for layout in LAYOUTS
+             for quant in ("bf16", "fp8-tensor") for kv in ("auto", "fp8")
+             for input_len in (1024, 4096)]
+
+
+def _answers(spec, questions):
+    """(TPOT, TTFT, output tokens/s, prefill ms) of each question at 8 requests in flight."""
+    base = EngineSettings(max_model_len=8192)
+    own = checkpoint_scheme(spec).key
+    out = []
+    for layout, quant, kv, input_len in questions:
+        settings = candidate_settings(base, quant, kv, own)
+        figures = summary_figures(spec, CLUSTER, layout, settings)
+        request = PlanRequest.model_construct(model=spec, cluster=CLUSTER, layout=layout,
+                                              engine=settings)
+        speed = speed_figures(request, ServingLoad(input_len=input_len, output_len=512,
+                                                   concurrency=8),
+                              plan_result=PlanFigures.of(figures))
+        out.append((speed.tpot_ms, speed.ttft_ms, speed.output_tokens_per_s, speed.prefill_ms))
+    return out
+
+
+def test_stage_parts_and_prefills_do_not_depend_on_the_order_asked() -> None:
+    forward = _answers(QWEN30.model_copy(), QUESTIONS)
+    backward = _answers(QWEN30.model_copy(), QUESTIONS[::-1])[::-1]
+    assert forward == backward
+    # every question differs from every other (else a wrong cache key could go unseen): the
+    # layout, weight format, KV dtype and input length each change an estimate
+    assert len(set(forward)) == len(QUESTIONS)
