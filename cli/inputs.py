@@ -20,6 +20,7 @@ from planner.serving.engine import EngineSettings
 from planner.serving.hardware import (
     MAX_GPUS_PER_NODE,
     ClusterSpec,
+    HardwareError,
     LinkKind,
     NodeSpec,
     OnePerMachineError,
@@ -381,6 +382,19 @@ def load_prices(path: str | None, pairs: list[tuple[str, float]]) -> dict[str, f
                     or not math.isfinite(usd):
                 raise CliError(f"--prices {path}: the price of {key!r} is not a number")
             prices[str(key)] = float(usd)
+    # the same spelling twice is refused by the parser; two spellings of one preset here, as
+    # recommend --gpu does (else the last silently won)
+    seen: dict[str, tuple[str, float]] = {}
+    for name, usd in pairs:
+        try:
+            key = gpu_preset(name).key
+        except HardwareError:  # an unknown GPU: planner.serving.prices names it
+            continue
+        if key in seen:
+            first = seen[key]
+            raise CliError(f"--price '{first[0]}={first[1]:g}' and --price '{name}={usd:g}' are "
+                           f"the same preset ({key}): give each once")
+        seen[key] = (name, usd)
     prices.update(dict(pairs))
     return prices
 

@@ -155,6 +155,12 @@ def test_two_spellings_of_one_preset_or_the_model_compared_with_itself(
     assert capsys.readouterr().err == (
         "python -m planner recommend: error: --gpu 'rtx-3090' and --gpu 'RTX 3090' are the "
         "same preset (rtx-3090): give each once.\n")
+    # two spellings of the RTX 3090's price: the last (0.3) was silently kept
+    assert main(["recommend", "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-3090", "--price",
+                 "RTX 3090=0.2", "--price", "rtx-3090=0.3", "--context", "4096"]) == 2
+    assert capsys.readouterr().err == (
+        "python -m planner recommend: error: --price 'RTX 3090=0.2' and --price "
+        "'rtx-3090=0.3' are the same preset (rtx-3090): give each once.\n")
     assert main(["report", "--model", "Qwen/Qwen3-8B", "--gpu", "h100-sxm", "--compare",
                  "Qwen/Qwen3-4B", "Qwen/Qwen3-8B"]) == 2
     assert capsys.readouterr().err == (
