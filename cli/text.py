@@ -8,6 +8,7 @@ from planner.report import (
     card_facts,
     kv_limited_requests,
     launch_note_ranks,
+    max_model_len_stop,
     no_speed_reason,
     per_replica,
     speed_cell,
@@ -90,7 +91,8 @@ def plan_text(plan: Plan, speed: SpeedEstimate | None, load: ServingLoad, idle: 
         f"  KV bytes per token  {plan.kv_bytes_per_token:,} B "
         f"({plan.kv_bytes_per_token_per_gpu:,} B per GPU)",
         f"  KV cache tokens     {plan.kv_cache_tokens:,}{per_replica(plan)}",
-        f"  context ceiling     {plan.max_context_tokens:,} tokens{_ceiling_past_tokens(plan)}",
+        f"  context ceiling     {plan.max_context_tokens:,} tokens{_ceiling_past_tokens(plan)}"
+        f"{max_model_len_stop(plan)}",
         f"  concurrency         {plan.max_concurrency:,.2f}{per_replica(plan)} at "
         f"{plan.max_model_len:,} tokens{replicas}",
         "",

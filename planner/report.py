@@ -583,12 +583,25 @@ def idle_gpus(cluster: ClusterSpec, plan: Plan) -> str:
             f"{'; '.join(idle)}.")
 
 def _ceiling(plan: Plan) -> str:
-    """The ceiling beside the KV-limited figure it is capped from, and which bound binds."""
+    """The ceiling beside the KV-limited figure it is capped from, and which bound binds; and,
+    where the plan's max_model_len is lower, that the server planned stops a request there
+    (the verdict's "one request can reach 32,768 tokens")."""
     kv_room = plan.kv_limited_context_tokens
     if kv_room > plan.max_context_tokens:
-        return (f"{plan.max_context_tokens:,} tokens (the model's max_model_len binds; the KV "
+        text = (f"{plan.max_context_tokens:,} tokens (the model's max_model_len binds; the KV "
                 f"cache alone holds {kv_room:,} tokens for one request)")
-    return f"{plan.max_context_tokens:,} tokens (the KV cache binds)"
+    else:
+        text = f"{plan.max_context_tokens:,} tokens (the KV cache binds)"
+    return text + max_model_len_stop(plan)
+
+
+def max_model_len_stop(plan: Plan) -> str:
+    """"; served at max_model_len 32,768, a request stops there" where the plan's
+    max_model_len is below its context ceiling (the ceiling is what a larger one reaches);
+    "" otherwise."""
+    if plan.max_model_len >= plan.max_context_tokens:
+        return ""
+    return f"; served at max_model_len {plan.max_model_len:,}, a request stops there"
 
 
 def _summary(inputs: ReportInputs) -> list[str]:

@@ -402,6 +402,23 @@ def test_the_reports_per_gpu_kv_formula_counts_one_pp_stages_layers(capsys) -> N
     assert ("one GPU at TP=1, PP stage 1, layers 18-35:\n18 layers x [max(1, 8 // 1) KV heads x "
             "(128 + 128) dims x 2 B = 4,096 B] = 73,728 B\n  per GPU = 73,728 B per token") in out
 
+def test_a_ceiling_above_max_model_len_says_the_server_stops_there(capsys) -> None:
+    """The context ceiling is what a larger --max-model-len reaches; the report headed it
+    "longest single request" while the verdict said one request reaches 8,192 (8K) tokens,
+    the server's limit. Both plan and report now say where a request stops; a plan at the
+    model's own length (Qwen3-8B: 40,960, above what one RTX 4090's KV cache holds) does
+    not."""
+    args = ["--model", "Qwen/Qwen3-8B", "--gpu", "rtx-4090"]
+    code, out, _ = run_main(capsys, "plan", *args, "--max-model-len", "8K")
+    assert code == 0
+    ceiling = next(line for line in out.splitlines() if "context ceiling" in line)
+    assert ceiling.endswith(" tokens; served at max_model_len 8,192, a request stops there")
+    code, out, _ = run_main(capsys, "report", *args, "--max-model-len", "8K")
+    summary = next(line for line in out.splitlines() if "longest single request" in line)
+    assert summary.endswith("; served at max_model_len 8,192, a request stops there")
+    code, out, _ = run_main(capsys, "plan", *args)
+    assert "served at" not in out
+
 def test_gpu_name_needs_gpu_memory_gib(capsys, model_dir: Path) -> None:
     code, _, err = run_main(capsys, "plan", "--model", str(model_dir), "--gpu-name", "A100")
     assert code == 2 and "--gpu-memory-gib" in err and len(err.strip().splitlines()) == 1
@@ -508,7 +525,8 @@ def test_plan_text_says_why_the_ceiling_passes_the_kv_tokens(capsys) -> None:
     lines = {line[:22].strip(): line[22:] for line in text.splitlines() if line.startswith("  ")}
     assert lines["context ceiling"] == (
         f"{data['max_context_tokens']:,} tokens (more than the KV cache tokens, vLLM's own "
-        "count: layers with a sliding window or a fixed state do not grow with the context)")
+        "count: layers with a sliding window or a fixed state do not grow with the context); "
+        "served at max_model_len 32,768, a request stops there")
     _, dense, _ = run_main(capsys, "plan", "--model", "meta-llama/Llama-3.1-8B-Instruct",
                            "--gpu", "h100-sxm", "--max-model-len", "8192")
     assert "vLLM's own count" not in dense
