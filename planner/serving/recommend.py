@@ -286,9 +286,12 @@ def _format_settings(spec: ModelSpec, settings: EngineSettings, quant: str, kv: 
 
 
 def _search_counts(spec: ModelSpec, gpu_key: str, workload: Workload,
-                   settings: EngineSettings, gpus_max: int) -> dict[Family, Bound]:
-    """Each family's lowest GPU count that could serve (planner.serving.replicas)."""
-    cluster = _cluster(gpu_key, min(gpus_max, GPUS_PER_NODE))
+                   settings: EngineSettings, gpus_max: int,
+                   network: NetworkSpec | None) -> dict[Family, Bound]:
+    """Each family's lowest GPU count that could serve (planner.serving.replicas), over the
+    `network` the rows are planned on: a family spanning nodes bounded on the preset's
+    network would be bounded too high where the given one is faster."""
+    cluster = _cluster(gpu_key, min(gpus_max, GPUS_PER_NODE), network)
     fams = families(spec, cluster, quant_candidates(spec, cluster), KV_DTYPES, gpus_max)
     made: dict = {}
     return lowest_counts(
@@ -558,7 +561,8 @@ def recommend(
             continue
         lows: dict[str, dict[Family, Bound]] = {}
         if counts[-1] > GPUS_PER_NODE:
-            lows = {k: _search_counts(spec, k, workload, settings, gpus_max) for k in priced}
+            lows = {k: _search_counts(spec, k, workload, settings, gpus_max, network)
+                    for k in priced}
             if all(low.gpus > gpus_max for per_gpu in lows.values() for low in per_gpu.values()):
                 notes.append(_absurd(spec, workload, lows, gpus_max))
                 continue

@@ -6,6 +6,7 @@ import pytest
 
 from planner.catalog import catalog_spec
 from planner.serving.engine import EngineSettings
+from planner.serving.hardware import NetworkSpec, parse_network
 from planner.serving.layout import ParallelLayout
 from planner.serving.prices import with_overrides
 from planner.serving.recommend import (
@@ -90,15 +91,16 @@ def test_a_dp_layout_is_recommended_where_each_replica_holds_its_share() -> None
     assert row["max_concurrency_all_replicas"] == 2 * row["max_concurrency"] >= 8
 
 
-def _exhaustive(spec, workload: Workload, gpu_keys, gpus_max: int) -> list[tuple]:
-    """The reference: the full sweep at every count of every GPU (what the search did before
-    it bounded counts above one node), the same choice of rows per GPU."""
+def _exhaustive(spec, workload: Workload, gpu_keys, gpus_max: int,
+                network: NetworkSpec | None = None) -> list[tuple]:
+    """The reference: the full sweep at every count of every GPU over `network` (what the
+    search did before it bounded counts above one node), the same choice of rows per GPU."""
     settings = EngineSettings(max_model_len=workload.max_model_len)
     picked = []
     for key in gpu_keys:
         launchable = what_if = None
         for n in gpu_counts(gpus_max):
-            cluster = _cluster(key, n)
+            cluster = _cluster(key, n, network)
             layouts = [lay for lay in layout_candidates(spec, cluster) if lay.gpus == n]
             rows = sweep(spec, cluster, settings, layouts=layouts, load=workload.load,
                          tpot_ms_target=workload.tpot_ms, ttft_ms_target=workload.ttft_ms,
@@ -135,6 +137,24 @@ def test_the_search_above_one_node_finds_what_planning_every_count_finds(workloa
     want = sorted(_exhaustive(spec, workload, gpus, 16))
     assert got == want
     assert any(r.gpus == 16 and r.launchable for r in result.rows)
+
+
+def test_counts_above_one_node_are_bounded_over_the_network_given() -> None:
+    """Qwen3-235B at 50 requests/s x 1,024 output tokens = 51,200 output tokens/s on H100s
+    over a network 8x faster than the DGX's (8 NICs x 3,200 Gb/s per node, 3,200 Gb/s per GPU
+    against 400): 16 GPUs serve it, with EP over both nodes. The families' bounds were worked
+    out on the DGX network, where that family needs more than 16, so the search found no row
+    at 16 (and 24 GPUs with --gpus-max 64): the rows must be the full sweep's over the same
+    network."""
+    spec = catalog_spec("Qwen/Qwen3-235B-A22B")
+    workload = Workload(requests_per_s=50, input_len=1024, output_len=1024)
+    network = parse_network("8x3200")
+    result = recommend([spec], workload, with_overrides(), gpus_max=16, gpu_keys=("h100-sxm",),
+                       network=network)
+    got = [(r.gpu_key, r.gpus, r.quant_key, r.layout, r.kv_cache_dtype, r.tpot_ms)
+           for r in result.rows]
+    assert got == _exhaustive(spec, workload, ("h100-sxm",), 16, network)
+    assert result.rows[0].gpus == 16 and result.rows[0].layout.ep
 
 
 def test_launchable_rows_come_first_and_what_ifs_say_why() -> None:
