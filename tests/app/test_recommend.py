@@ -92,3 +92,18 @@ def test_rows_on_an_unmodelled_encoder_profile_are_named_in_a_warning() -> None:
     assert any(w.value.startswith("google/gemma-3-4b-it (#1") and
                "leave out Gemma 3 SigLIP vision encoder start-up profile" in w.value
                for w in at.warning)
+
+
+def test_the_plan_pages_arrivals_reach_ttft() -> None:
+    """arr=burst: the page plans with burst arrivals, as `recommend --arrival burst` does. The
+    figures are the CLI's for Qwen3-8B, 8 requests, one RTX 3090 (FP8, TP=1): TTFT 537 ms
+    staggered, 1,584 ms burst (8 prompts of 1,024 tokens packed into 2,048-token steps, so a
+    request waits for most of the others' prefills)."""
+    figures = {}
+    for arrival in ("staggered", "burst"):
+        at = open_page("recommend", model="Qwen/Qwen3-8B", arr=arrival)
+        at.number_input(key="recommend.concurrency").set_value(8).run()
+        at.multiselect(key="recommend.gpus").set_value(["rtx-3090"]).run()
+        assert f"arrivals: {arrival}" in at.caption[0].value
+        figures[arrival] = _run(at)["TTFT (ms)"].iloc[0]
+    assert figures == {"staggered": 537, "burst": 1584}

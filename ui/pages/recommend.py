@@ -54,7 +54,8 @@ def _price_table() -> dict[str, float]:
 
 
 def _workload() -> Workload:
-    """The workload widgets: a context and concurrency, or a request rate; lengths; targets."""
+    """The workload widgets: a context and concurrency, or a request rate; lengths; targets.
+    The arrivals are the Plan page's (state().arrival), named in the page's caption."""
     mode = st.radio("Serve", ["concurrent requests", "a request rate"], horizontal=True,
                     key="recommend.mode")
     a, b, c, d = st.columns(4)
@@ -82,7 +83,8 @@ def _workload() -> Workload:
     h.multiselect("Only these GPUs", list(GPU_PRESETS), default=[], placeholder="every priced "
                   "GPU", key="recommend.gpus")
     return Workload(input_len=input_len, output_len=output_len, context_tokens=context,
-                    concurrency=concurrency, requests_per_s=rate, ttft_ms=ttft, tpot_ms=tpot)
+                    concurrency=concurrency, arrival=state().arrival, requests_per_s=rate,
+                    ttft_ms=ttft, tpot_ms=tpot)
 
 
 def _show(result: RecommendResult) -> None:
@@ -130,8 +132,9 @@ def _show(result: RecommendResult) -> None:
         st.caption(md_escape(prefix + app_words(chosen.launch_note)))
 
 
-# the sidebar's release and the Plan page's utilization (unset: the release's default); the
-# Plan page's Trust remote code for the models that need it (trusts_remote_code)
+# the sidebar's release and the Plan page's utilization (unset: the release's default) and
+# arrivals (_workload); the Plan page's Trust remote code for the models that need it
+# (trusts_remote_code)
 engine = EngineSettings(vllm_version=state().vllm_version,
                         gpu_memory_utilization=state().gpu_memory_utilization)
 st.title("Recommend")
@@ -139,7 +142,8 @@ st.caption("The cheapest GPU presets x GPU count x weight format x layout that f
            "and concurrency (or sustain the request rate) and meet the latency targets, with "
            f"$/hour and $ per million output tokens, under vLLM {engine.vllm_version}'s rules "
            "(the sidebar's release), with the Plan page's gpu_memory_utilization: "
-           f"{engine.gpu_memory_utilization:g}{release_default_note()}.")
+           f"{engine.gpu_memory_utilization:g}{release_default_note()} and arrivals: "
+           f"{state().arrival} (TTFT and its target; CLI: --arrival).")
 options = sorted({*(e.repo_id for e in catalog_entries()), state().model})
 models = st.multiselect("Models", options, default=[state().model], key="recommend.models",
                         max_selections=4, accept_new_options=True)
