@@ -7,6 +7,7 @@ from planner.report import (
     all_replicas,
     card_facts,
     kv_limited_requests,
+    kv_pool_text,
     launch_note_ranks,
     max_model_len_stop,
     no_speed_reason,
@@ -30,12 +31,6 @@ from planner.units import GIB
 
 def _gib(n_bytes: float) -> str:
     return f"{n_bytes / GIB:,.2f} GiB"
-
-
-def _pool(n_bytes: int) -> str:
-    """The KV pool per GPU, or "none" and the shortfall when the budget cannot hold the rest
-    (a negative pool), as the Plan page's KV pool metric says it."""
-    return _gib(n_bytes) if n_bytes >= 0 else f"none (the budget is short by {_gib(-n_bytes)})"
 
 
 def speed_lines(speed: SpeedEstimate | None, plan: Plan, load: ServingLoad) -> list[str]:
@@ -87,7 +82,7 @@ def plan_text(plan: Plan, speed: SpeedEstimate | None, load: ServingLoad, idle: 
         f"  activation per GPU  {_gib(plan.activation_bytes_per_gpu)}",
         f"  non-torch per GPU   {_gib(plan.non_torch_bytes_per_gpu)}",
         f"  CUDA graphs per GPU {_gib(plan.cuda_graph_bytes_per_gpu)}",
-        f"  KV cache per GPU    {_pool(plan.kv_cache_bytes_per_gpu)}",
+        f"  KV cache per GPU    {kv_pool_text(plan.kv_cache_bytes_per_gpu)}",
         f"  KV bytes per token  {plan.kv_bytes_per_token:,} B "
         f"({plan.kv_bytes_per_token_per_gpu:,} B per GPU)",
         f"  KV cache tokens     {plan.kv_cache_tokens:,}{per_replica(plan)}",

@@ -497,6 +497,12 @@ def _gib(n_bytes: float) -> str:
     return f"{n_bytes / GIB:,.2f} GiB"
 
 
+def kv_pool_text(n_bytes: int) -> str:
+    """The KV pool per GPU, or "none" and the shortfall when the budget cannot hold the rest
+    (a negative pool), as the Plan page's KV pool metric says it (plan's text, the report)."""
+    return _gib(n_bytes) if n_bytes >= 0 else f"none (the budget is short by {_gib(-n_bytes)})"
+
+
 def text_columns(rows: list[list[str]]) -> list[str]:
     """Plain-text table lines: left-aligned columns two spaces apart (the CLIs' tables)."""
     widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
@@ -701,7 +707,7 @@ def _memory_plan(inputs: ReportInputs) -> list[str]:
         [[r.rank, r.node, r.gpu_index, r.pp_stage, f"{r.layers[0]}-{r.layers[1] - 1}",
           _gib(r.total_bytes), _gib(r.budget_bytes), _gib(r.used_by_others_bytes),
           _gib(r.weights_bytes), _gib(r.activation_bytes), _gib(r.non_torch_bytes),
-          _gib(r.cuda_graph_bytes), _gib(r.kv_cache_bytes), f"{r.num_blocks:,}"]
+          _gib(r.cuda_graph_bytes), kv_pool_text(r.kv_cache_bytes), f"{r.num_blocks:,}"]
          for r in plan.per_gpu],
     ) + [""]
     elem = served_kv_elem_bytes(spec, plan.engine)
@@ -715,9 +721,9 @@ def _memory_plan(inputs: ReportInputs) -> list[str]:
         f"  per GPU = {plan.kv_bytes_per_token_per_gpu:,} B per token"
         + (f" (binding PP stage: rank {plan.binding_rank})" if plan.layout.pp > 1 else "")]), ""]
     lines += [
-        f"- KV pool per GPU: {_gib(plan.kv_cache_bytes_per_gpu)} "
-        f"({plan.kv_cache_bytes_per_gpu:,} B) = {plan.num_gpu_blocks:,} blocks of "
-        f"{plan.block_size} tokens",
+        f"- KV pool per GPU: {kv_pool_text(plan.kv_cache_bytes_per_gpu)}"
+        + (f" ({plan.kv_cache_bytes_per_gpu:,} B) = {plan.num_gpu_blocks:,} blocks of "
+           f"{plan.block_size} tokens" if plan.kv_cache_bytes_per_gpu >= 0 else ""),
         f"- KV cache tokens: {plan.kv_cache_tokens:,}{per_replica(plan)}",
         f"- Context ceiling: {_ceiling(plan)}",
         f"- Concurrency at {plan.max_model_len:,} tokens: {plan.max_concurrency:,.2f}"

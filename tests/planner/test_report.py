@@ -483,3 +483,19 @@ def test_sweep_concurrency_cell_is_all_replicas_with_one_replicas_beside_it() ->
     dp2 = SweepRow.model_construct(layout=ParallelLayout(tp=4, dp=2), max_concurrency=4.54)
     one = SweepRow.model_construct(layout=ParallelLayout(pp=8), max_concurrency=7.04)
     assert (sweep_concurrency(dp2), sweep_concurrency(one)) == ("9.08 (2 x 4.54)", "7.04")
+
+
+def test_a_budget_short_of_the_rest_says_so_as_plans_text_does() -> None:
+    """Utilization 0.04 of an RTX 3090's 25,308,094,792 B: budget ceil(1,012,323,791.68) =
+    1,012,323,792 B, below weights 42,738,688 + activation 121,114,984 + non-torch 268,435,456
+    + CUDA graphs 757,491,268 = 1,189,780,396 B, so the pool is short by 177,456,604 B =
+    0.17 GiB: "none (the budget is short by 0.17 GiB)", the words of plan's text, not a
+    negative pool."""
+    short = plan(PlanRequest(model=SPEC, cluster=CLUSTER, layout=ParallelLayout(tp=2),
+                             engine=EngineSettings(max_model_len=4096,
+                                                   gpu_memory_utilization=0.04)))
+    words = "none (the budget is short by 0.17 GiB)"
+    md = build_report(inputs(plan=short, comparison=(), sweep=None)).markdown
+    memory = next(t for t in tables(md) if t[0][-2:] == ["KV cache", "Blocks"])
+    assert [row[-2:] for row in memory[1:]] == [[words, "0"], [words, "0"]]
+    assert f"- KV pool per GPU: {words}\n" in md
