@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import math
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from cli.args import Count
@@ -365,9 +366,28 @@ MAX_PRICES_FILE_BYTES = 10**6
 """1 MB: a price table is a few hundred bytes (probes.files reads at most this much)."""
 
 
+def _one_price_per_preset(entries: Iterable[tuple[str, float]], prefix: str,
+                          label: Callable[[str, float], str]) -> None:
+    """CliError when two of the (GPU, $) `entries` name one preset in different spellings
+    ("RTX 3090" and "rtx-3090"), as recommend --gpu refuses them (else the last silently won);
+    the message is `prefix`, then both entries as `label` writes them. An unknown GPU is left
+    for planner.serving.prices to name."""
+    seen: dict[str, tuple[str, float]] = {}
+    for name, usd in entries:
+        try:
+            key = gpu_preset(name).key
+        except HardwareError:
+            continue
+        if key in seen:
+            raise CliError(f"{prefix}{label(*seen[key])} and {label(name, usd)} are the same "
+                           f"preset ({key}): give each once")
+        seen[key] = (name, usd)
+
+
 def load_prices(path: str | None, pairs: list[tuple[str, float]]) -> dict[str, float]:
     """$ per GPU-hour overrides: the --prices JSON file ({"rtx-3090": 0.22}), then each
-    --price GPU=USD on top (checked against the presets by planner.serving.prices)."""
+    --price GPU=USD on top (checked against the presets by planner.serving.prices). Two
+    spellings of one preset in the file, or in the flags, exit 2."""
     prices: dict[str, float] = {}
     if path:
         try:
@@ -382,19 +402,10 @@ def load_prices(path: str | None, pairs: list[tuple[str, float]]) -> dict[str, f
                     or not math.isfinite(usd):
                 raise CliError(f"--prices {path}: the price of {key!r} is not a number")
             prices[str(key)] = float(usd)
-    # the same spelling twice is refused by the parser; two spellings of one preset here, as
-    # recommend --gpu does (else the last silently won)
-    seen: dict[str, tuple[str, float]] = {}
-    for name, usd in pairs:
-        try:
-            key = gpu_preset(name).key
-        except HardwareError:  # an unknown GPU: planner.serving.prices names it
-            continue
-        if key in seen:
-            first = seen[key]
-            raise CliError(f"--price '{first[0]}={first[1]:g}' and --price '{name}={usd:g}' are "
-                           f"the same preset ({key}): give each once")
-        seen[key] = (name, usd)
+        _one_price_per_preset(prices.items(), f"--prices {path}: ",
+                              lambda name, usd: f"{name!r}: {usd:g}")
+    # the same spelling twice is refused by the parser
+    _one_price_per_preset(pairs, "", lambda name, usd: f"--price '{name}={usd:g}'")
     prices.update(dict(pairs))
     return prices
 

@@ -4,6 +4,8 @@ rtx-3090` planned an RTX 3090 without a word). Options that mean several things 
 not the same thing twice (duplicate rows; --price kept the last price of a GPU)."""
 
 import argparse
+import json
+from pathlib import Path
 
 import pytest
 
@@ -166,6 +168,25 @@ def test_two_spellings_of_one_preset_or_the_model_compared_with_itself(
     assert capsys.readouterr().err == (
         "python -m planner report: error: --compare Qwen/Qwen3-8B is the --model itself: "
         "compare other models.\n")
+
+
+def test_two_spellings_of_one_preset_in_a_prices_file(
+        capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A --prices file pricing the RTX 3090 twice (JSON keeps both keys; the last, 0.3, was
+    silently kept) exits 2 as two --price spellings do; one spelling in the file and another
+    in --price is an override: the flag's $0.3 x 1 GPU = $0.3/hour."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    prices = tmp_path / "prices.json"
+    prices.write_text('{"rtx-3090": 0.2, "RTX 3090": 0.3}')
+    argv = ["recommend", "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-3090", "--gpus-max", "1",
+            "--context", "4096", "--prices", str(prices)]
+    assert main(argv) == 2
+    assert capsys.readouterr().err == (
+        f"python -m planner recommend: error: --prices {prices}: 'rtx-3090': 0.2 and "
+        "'RTX 3090': 0.3 are the same preset (rtx-3090): give each once.\n")
+    prices.write_text('{"RTX 3090": 0.2}')
+    assert main([*argv, "--price", "rtx-3090=0.3", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["rows"][0]["usd_per_hour"] == 0.3
 
 
 @pytest.mark.parametrize("argv", [
