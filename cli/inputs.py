@@ -28,6 +28,7 @@ from planner.serving.hardware import (
     custom_gpu,
     gpu_preset,
     near_gpu_keys,
+    other_presets_named,
     preset_cluster,
     preset_named,
     stated_gb,
@@ -173,6 +174,18 @@ def _custom_cluster(memory_gib: float, gpus_per_node: int, nodes: int,
                        source=f"custom: {gpus_per_node}x {gpu.name}{memory}{where}")
 
 
+def note_preset_choice(args: argparse.Namespace, names: list[str]) -> None:
+    """A note for each --gpu name that picked one of several presets ("H100": h100-sxm, not
+    h100-pcie or h100-nvl; still accepted, scripts rely on it), naming the others' flags."""
+    for name in names:
+        others = other_presets_named(name)
+        if others:
+            gpu = gpu_preset(name)
+            args.source_notes = (*getattr(args, "source_notes", ()), (
+                f"--gpu {name!r} is the {gpu.key} preset ({gpu.name}); for the other "
+                f"{name.strip()} presets give {' or '.join(f'--gpu {k}' for k in others)}"))
+
+
 def build_cluster(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareSnapshot]]:
     """The cluster from --snapshot files, else from --gpu / --gpu-memory-gib x --gpus, with
     the --network given."""
@@ -223,7 +236,9 @@ def _cluster_of(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareSna
                        f"a node holds at most {MAX_GPUS_PER_NODE}: give --nodes{example}")
     link = getattr(args, "link", None)
     if args.gpu is not None:
-        return preset_cluster(args.gpu, gpus // nodes, nodes, intra_node_link=link), []
+        cluster = preset_cluster(args.gpu, gpus // nodes, nodes, intra_node_link=link)
+        note_preset_choice(args, [args.gpu])
+        return cluster, []
     cluster = _custom_cluster(args.gpu_memory_gib, gpus // nodes, nodes, link,
                               getattr(args, "gpu_name", None))
     name = getattr(args, "gpu_name", None)

@@ -26,6 +26,7 @@ from cli.inputs import (
     engine_settings,
     load_model,
     load_prices,
+    note_preset_choice,
     parallel_layout,
 )
 from cli.report_inputs import report_inputs, today
@@ -205,6 +206,7 @@ def cmd_recommend(args: argparse.Namespace) -> str:
     specs = [_model(args, name)[1] for name in args.model]
     try:
         gpu_keys = [gpu_preset(key).key for key in args.gpu] if args.gpu else None
+        note_preset_choice(args, args.gpu or [])
     except OtherMemorySizeError as exc:  # its advice names flags recommend does not take
         raise CliError(f"{exc.what}; recommend searches the GPU presets, at their prices, only: "
                        "plan, sweep or report it with --gpu-memory-gib X (what CUDA reports) "

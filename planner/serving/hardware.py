@@ -1264,6 +1264,18 @@ def resolve_gpu_key(name: str) -> str:
     )
 
 
+def other_presets_named(name: str) -> tuple[str, ...]:
+    """The other presets a short GPU name may mean: "H100" resolves to h100-sxm (its NVML
+    name "NVIDIA H100 80GB HBM3" less the memory words), yet h100-pcie and h100-nvl are H100s
+    too, so ("h100-pcie", "h100-nvl"). Empty for a preset key or a full spelling (a key, NVML
+    name or alias), and for a name no other preset's key starts with."""
+    chosen = resolve_gpu_key(name)
+    if name.strip().lower() in GPU_PRESETS or _BY_SPELLING.get(_compact(name)):
+        return ()
+    form = _compact(name, drop_memory=True)
+    return tuple(k for k in GPU_PRESETS if k != chosen and _compact(k).startswith(form))
+
+
 def gpu_preset(key: str) -> GpuSpec:
     """The preset for a key or any spelling resolve_gpu_key() accepts."""
     return GPU_PRESETS[resolve_gpu_key(key)]

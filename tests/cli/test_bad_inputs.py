@@ -393,6 +393,21 @@ def test_a_gpu_name_no_preset_has_is_noted() -> None:
     assert known.returncode == 0 and "note:" not in known.stderr
 
 
+def test_a_short_gpu_name_of_several_presets_is_noted_not_refused() -> None:
+    """"H100" is three presets (SXM, PCIe, NVL): it still plans h100-sxm (scripts rely on
+    it), with a note naming the other two's flags; a key or the NVML name gets none."""
+    args = ("plan", "--model", "Qwen/Qwen3-8B")
+    done = run("planner", *args, "--gpu", "H100")
+    assert done.returncode == 0, done.stderr
+    assert ("python -m planner plan: note: --gpu 'H100' is the h100-sxm preset (NVIDIA H100 "
+            "80GB HBM3); for the other H100 presets give --gpu h100-pcie or --gpu h100-nvl\n"
+            ) in done.stderr
+    assert "on 1x NVIDIA H100 80GB HBM3" in done.stdout
+    for exact in ("h100-sxm", "NVIDIA H100 80GB HBM3"):
+        quiet = run("planner", *args, "--gpu", exact)
+        assert quiet.returncode == 0 and "note: --gpu" not in quiet.stderr
+
+
 def test_plan_and_sweep_pass_the_parsers_warnings_on(tmp_path: Path) -> None:
     config = json.loads((BAD / "kv_heads_gt_heads.config.json").read_text())
     config.update(num_key_value_heads=8, model_type="llamax",

@@ -23,6 +23,7 @@ from planner.serving.hardware import (
     link_spec,
     match_gpu_name,
     network_link,
+    other_presets_named,
     parse_network,
     preset_cluster,
     resolve_gpu_key,
@@ -604,3 +605,11 @@ def test_calibration_gemm_ratio_by_hand() -> None:
     # no published measurement: the datasheet x the fitted efficiency, as before
     assert gpu_preset("rtx-3090").measured_gemm_tflops is None
     assert gemm_factor(gpu_preset("rtx-3090")) == 1.0
+
+
+def test_other_presets_a_short_name_may_mean() -> None:
+    """"H100" resolves to h100-sxm (its NVML name less "80GB HBM3"); the PCIe and NVL cards
+    are H100 presets too. A key, an NVML name or a one-preset name has no others."""
+    assert other_presets_named("H100") == ("h100-pcie", "h100-nvl")
+    for name in ("h100-sxm", "NVIDIA H100 80GB HBM3", "RTX 3090", "h100-pcie"):
+        assert other_presets_named(name) == ()
