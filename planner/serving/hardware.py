@@ -905,6 +905,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "68323719253); CUDA total 22.06 GiB from a PyTorch OOM message on g5.2xlarge (A10G) "
         "hosts ('GPU 0 has a total capacity of 22.06 GiB', find_string id 57964593690), "
         "nvidia-smi 23028 MiB (find_string id 51771234912)",
+        default_link="pcie-no-p2p",
         notes=f"{_AMPERE_NOTE} Not the A10 (a10 preset: 125 BF16 TFLOPS): the A10G trades tensor "
         "rate for CUDA-core rate and keeps the A10's memory and bandwidth (Baseten, above). "
         "BF16 70 TFLOPS dense unverified (no NVIDIA figure). FP32 rate and boost clock left "
@@ -912,9 +913,13 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "gpu-mapping.yaml: FP32 31.52 TFLOPS, 'collected from various online sources'; a "
         "gpu_catalog.json on Hugging Face: 80 SMs, 1,695 MHz, 31.2 TFLOPS, which 80 SMs x 128 "
         "x 2 x 1.695 GHz = 34.7 contradicts), so the speed model's overheads take the "
-        "calibration clock and no softmax exponential term. PCIe 4.0 x16 and PCIe P2P between "
-        "the four A10G of a g5.12xlarge/24xlarge ('PCIe' interconnect, AWS's instance table as "
-        "gist shashankprasanna/10ebe6dc reprints it) assumed as on the A10 (unverified).",
+        "calibration clock and no softmax exponential term. PCIe 4.0 x16 between the A10Gs of a "
+        "g5.12xlarge/24xlarge/48xlarge ('PCIe' interconnect, AWS's instance table as gist "
+        "shashankprasanna/10ebe6dc reprints it), without working P2P: CUDA refuses peer access "
+        "on a g5.48xlarge ('peer access is not supported between these two devices', "
+        "NVIDIA/TensorRT-LLM#1034) and p2pBandwidthLatencyTest on a g5.12xlarge measures "
+        "49,207 us P2P writes against 12-21 us staged through the host (ray-project/ray#39471), "
+        "so the default link is pcie-no-p2p (--link pcie if a host's P2P works).",
     ),
     _nvidia(
         "a40", "NVIDIA A40", "48 GB GDDR6 (ECC)", _gib(44.42), 696.0,

@@ -125,6 +125,9 @@ def test_a10g_is_not_the_a10() -> None:
     assert (a10g.memory_bandwidth_gbps, a10g.bf16_dense_tflops) == (600.0, 70.0)
     assert a10.bf16_dense_tflops == 125.0
     assert a10g.compute_capability == "8.6" and a10g.fp8_dense_tflops is None
+    # AWS's G5 hosts refuse CUDA peer access between their A10Gs (TensorRT-LLM#1034 on a
+    # g5.48xlarge; p2pBandwidthLatencyTest on a g5.12xlarge, ray#39471): staged through the host
+    assert a10g.default_intra_node_link == "pcie-no-p2p" and a10.default_intra_node_link == "pcie"
 
 
 def test_rtx_4080_figures_from_its_specification_table() -> None:
