@@ -61,7 +61,7 @@ def test_a_set_utilization_survives_a_release_change_until_reset() -> None:
     at.switch_page("ui/pages/compare.py").run()
     assert "gpu_memory_utilization 0.85, max_model_len" in texts(at)
     at.switch_page("ui/pages/recommend.py").run()
-    assert "the Plan page's gpu_memory_utilization: 0.85." in texts(at)
+    assert "the Plan page's gpu_memory_utilization: 0.85 and arrivals: staggered" in texts(at)
     # "Use vLLM's default utilization": unset again, and following the release
     at.switch_page("ui/pages/plan.py").run()
     at.button(key="plan.release_utilization").click().run()
@@ -85,4 +85,4 @@ def test_compare_and_recommend_name_the_releases_default() -> None:
     at = open_page("compare", vllm="0.19.0")
     assert "gpu_memory_utilization 0.9 (vLLM 0.19.0's default), max_model_len" in texts(at)
     at = open_page("recommend")
-    assert "gpu_memory_utilization: 0.92 (vLLM 0.33.0's default)." in texts(at)
+    assert "gpu_memory_utilization: 0.92 (vLLM 0.33.0's default) and arrivals:" in texts(at)
