@@ -588,6 +588,7 @@ def idle_gpus(cluster: ClusterSpec, plan: Plan) -> str:
     return (f"This layout uses {plan.gpus_used} of {cluster.gpu_count} GPUs; idle: "
             f"{'; '.join(idle)}.")
 
+
 def _ceiling(plan: Plan) -> str:
     """The ceiling beside the KV-limited figure it is capped from, and which bound binds; and,
     where the plan's max_model_len is lower, that the server planned stops a request there
@@ -811,12 +812,13 @@ def kv_limited_requests(speed: SpeedEstimate, dp: int) -> str:
     """The KV-limited concurrency, all DP replicas' with one replica's beside it, "134 (2 x
     67)" (each replica's pool holds its own share); the figure alone for one replica."""
     n = speed.kv_limited_concurrency
-    return f"{n:,} ({dp} x {n // dp:,})" if dp > 1 else f"{n:,}"
+    return replicas_concurrency(n, n // dp, dp, ",")
 
-def replicas_concurrency(total: float, one: float, dp: int) -> str:
-    """`total` requests of `dp` DP replicas holding `one` each: "9.08 (2 x 4.54)"; the
-    figure alone for one replica."""
-    return f"{total:,.2f} ({dp} x {one:,.2f})" if dp > 1 else f"{total:,.2f}"
+
+def replicas_concurrency(total: float, one: float, dp: int, spec: str = ",.2f") -> str:
+    """`total` requests of `dp` DP replicas holding `one` each, both in format `spec`: "9.08
+    (2 x 4.54)"; the figure alone for one replica."""
+    return f"{total:{spec}} ({dp} x {one:{spec}})" if dp > 1 else f"{total:{spec}}"
 
 
 def _fits_cell(row: SweepRow | ComparisonRow) -> str:
