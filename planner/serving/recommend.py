@@ -462,7 +462,7 @@ def _rank(r: Recommendation) -> tuple:
     (all DP replicas')."""
     return (r.vllm_command is None, r.usd_per_hour,
             r.usd_per_million_output_tokens or float("inf"), r.gpus,
-            -r.layout.dp * r.max_concurrency)
+            -r.max_concurrency_all_replicas)
 
 
 def _cutoff(found: Sequence[Recommendation], top: int) -> float:
