@@ -41,8 +41,9 @@ def speed_lines(speed: SpeedEstimate | None, plan: Plan, load: ServingLoad) -> l
     load = speed.load
     asked = "" if speed.concurrency == load.concurrency else f" (of {load.concurrency} asked)"
     return [
-        f"Speed at {load.input_len:,} in / {load.output_len:,} out, {speed.concurrency} "
-        f"request(s) at once{load.arriving}{asked}; {speed.kernel} kernels, {speed.link} link",
+        f"Speed at {load.input_len:,} in / {load.output_len:,} out, "
+        f"{counted(speed.concurrency, 'request')} at once{load.arriving}{asked}; "
+        f"{speed.kernel} kernels, {speed.link} link",
         f"  TTFT                {speed.ttft_ms:,.0f} ms",
         f"  TPOT                {speed.tpot_ms:,.1f} ms "
         f"({speed.output_tokens_per_s_per_request:,.1f} tok/s per request)",

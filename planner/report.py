@@ -40,7 +40,7 @@ from planner.serving.recommend import Recommendation
 from planner.serving.speed import ServingLoad, SpeedEstimate, context_rule, speed_columns
 from planner.serving.sweep import Objective, SweepResult, SweepRow, sweep_csv
 from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, listed_stand_in, vllm_rules
-from planner.text import md_code_block, md_escape, rank_runs, ranks_by
+from planner.text import counted, md_code_block, md_escape, rank_runs, ranks_by
 from planner.units import GIB
 
 REPORT_SCHEMA = "headroom.report"
@@ -627,7 +627,7 @@ def _summary(inputs: ReportInputs) -> list[str]:
         best = inputs.sweep.rows[0]
         speed = "" if best.tpot_ms is None else (
             f"; TPOT {best.tpot_ms:,.1f} ms, {best.output_tokens_per_s:,.0f} output tokens/s "
-            f"at {best.speed_concurrency} request(s)")
+            f"at {counted(best.speed_concurrency, 'request')}")
         lines.append(f"- Best in the sweep (by {inputs.sweep.objective}): " + md_escape(
             f"{best.quant_label}, {best.layout.label()}, KV {best.kv_cache_dtype}: ceiling "
             f"{best.max_context_tokens:,} tokens, concurrency {sweep_concurrency(best)}"
@@ -760,7 +760,7 @@ def _performance(inputs: ReportInputs) -> list[str]:
         return lines + [no_speed_reason(inputs.plan, inputs.load), ""]
     load = speed.load
     lines += [f"At {load.input_len:,} input and {load.output_len:,} output tokens per request, "
-              f"{speed.concurrency} request(s) at once{load.arriving}"
+              f"{counted(speed.concurrency, 'request')} at once{load.arriving}"
               + (f" (of {load.concurrency} asked: {speed.cap_phrase})" if speed.kv_bound else "")
               + f"; {speed.kernel} kernels, {speed.link} link:", ""]
     lines += md_table(["Figure", "Value"], [
@@ -880,8 +880,8 @@ def sweep_speed_note(result: SweepResult) -> str:
     where = ("each row at the concurrency with the most output tokens/s"
              + (f" within TPOT {result.tpot_ms_target:g} ms" if result.tpot_ms_target else "")
              + load.arriving if result.objective == "throughput"
-             else f"{load.concurrency} request(s) in flight{load.arriving}, capped by the KV "
-             "cache")
+             else f"{counted(load.concurrency, 'request')} in flight{load.arriving}, capped by "
+             "the KV cache")
     return (f"speed at {load.input_len:,} input / {load.output_len:,} output tokens, {where}; "
             f"ranked by {result.objective}" + "".join(f"; {n}" for n in result.context_notes))
 
@@ -923,8 +923,8 @@ def _alternatives(inputs: ReportInputs) -> list[str]:
         load = inputs.load
         lines += ["Model comparison on the same hardware and settings; speed at "
                   f"{load.input_len:,} input / {load.output_len:,} output tokens, "
-                  f"{load.concurrency} request(s) in flight{load.arriving}, capped by each KV "
-                  "cache:", ""]
+                  f"{counted(load.concurrency, 'request')} in flight{load.arriving}, capped by "
+                  "each KV cache:", ""]
         lines += md_table(
             ["Model", "Layout", "Params (total / active)", "Weights/GPU", "KV B/token",
              "Fits", "Ceiling (tokens)", "Concurrency at max_model_len (all replicas)",

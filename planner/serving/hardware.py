@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from planner.text import counted
 from planner.units import GIB, MIB, TIB
 
 GpuFormat = Literal["fp32", "bf16", "fp16", "fp8", "int8", "int4", "mxfp4", "nvfp4"]
@@ -236,7 +237,8 @@ class NetworkSpec(BaseModel):
     @property
     def label(self) -> str:
         """'8x 400 Gb/s NICs per node'."""
-        return f"{self.nics_per_node}x {self.nic_gbits:g} Gb/s NICs per node"
+        return (f"{self.nics_per_node}x {self.nic_gbits:g} Gb/s "
+                f"NIC{'' if self.nics_per_node == 1 else 's'} per node")
 
 
 def parse_network(text: str) -> NetworkSpec:
@@ -450,9 +452,9 @@ def network_link(gpu: GpuSpec, network: NetworkSpec | None = None,
     network step and start-up (NCCL_NET_STEP_US, NCCL_NET_STARTUP_US)."""
     if network is not None:
         gbits = network.nics_per_node * network.nic_gbits / gpus_per_node
-        formula = (f"{network.nics_per_node} NICs x {network.nic_gbits:g} Gb/s per node / "
-                   f"{gpus_per_node} GPUs / 8 bits per byte = {gbits / 8:g} GB/s per GPU per "
-                   "direction")
+        formula = (f"{counted(network.nics_per_node, 'NIC')} x {network.nic_gbits:g} Gb/s per "
+                   f"node / {counted(gpus_per_node, 'GPU')} / 8 bits per byte = {gbits / 8:g} "
+                   "GB/s per GPU per direction")
         source = f"{network.source}: {network.label}"
     else:
         gbits, source = NETWORK_GBITS_PER_GPU.get(gpu.key, (

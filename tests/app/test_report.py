@@ -79,7 +79,7 @@ def test_report_with_comparison_and_audit() -> None:
     page = at.main.markdown[-1].value
     assert "Qwen/Qwen3-8B" in page
     # the comparison's speed is the Compare page's, at the same load
-    assert "2 request(s) in flight, capped by each KV cache" in page
+    assert "2 requests in flight, capped by each KV cache" in page
     row = next(line for line in page.splitlines() if line.startswith("| Qwen/Qwen3-8B |"))
     ttft, tpot, tokens, at_concurrency = [c.strip() for c in row.strip("|").split("|")][-4:]
     compare = open_page("compare", cmp=models, conc="2")
@@ -110,6 +110,6 @@ def test_report_page_load_and_objective_controls_are_the_clis_flags() -> None:
     alternatives = page.split("## Alternatives")[1].split("## ")[0]
     header = next(line for line in alternatives.splitlines() if line.startswith("| \\#"))
     assert header.endswith("| TTFT ms | TPOT ms | Output tok/s | At concurrency |")
-    assert "4 request(s) in flight, capped by the KV cache; ranked by fewest-gpus" in alternatives
+    assert "4 requests in flight, capped by the KV cache; ranked by fewest-gpus" in alternatives
     # one state: the Plan page's load and objective moved too (and the link with them)
     assert at.query_params["conc"] == "4" and at.query_params["obj"] == "fewest-gpus"

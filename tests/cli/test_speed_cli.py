@@ -58,7 +58,7 @@ def test_a_plan_that_does_not_fit_has_memory_figures_and_null_speed(capsys) -> N
 def test_plan_text_has_a_speed_block(capsys) -> None:
     assert main([*SEED, "--concurrency", "4"]) == 0
     out = capsys.readouterr().out
-    assert "Speed at 1,024 in / 1,024 out, 4 request(s) at once" in out
+    assert "Speed at 1,024 in / 1,024 out, 4 requests at once" in out
     assert "TPOT" in out and "TP all-reduce" in out
 
 
@@ -175,7 +175,7 @@ def test_arrival_burst_packs_the_prompts_and_keeps_tpot(capsys) -> None:
     assert burst["ttft_ms"] > terms["burst_prefill"]["value"]
     assert burst["ttft_ms"] != staggered["ttft_ms"] and burst["tpot_ms"] == staggered["tpot_ms"]
     assert main([*SEED, "--concurrency", "8", "--arrival", "burst"]) == 0
-    assert "8 request(s) at once, arriving together;" in capsys.readouterr().out
+    assert "8 requests at once, arriving together;" in capsys.readouterr().out
 
 
 
@@ -193,17 +193,17 @@ def test_every_command_names_the_arrivals_its_speed_is_for(capsys, arrival, word
     default, adds nothing."""
     load = ["--concurrency", "4", "--arrival", arrival]
     assert main(["plan", *SMALL, "--max-model-len", "8k", *load]) == 0
-    assert f"4 request(s) at once{words}; bf16 kernels" in capsys.readouterr().out
+    assert f"4 requests at once{words}; bf16 kernels" in capsys.readouterr().out
     assert main(["sweep", *SMALL, "--max-model-len", "8k", "--top", "1", *load]) == 0
-    assert f"4 request(s) in flight{words}, capped by the KV cache" in capsys.readouterr().out
+    assert f"4 requests in flight{words}, capped by the KV cache" in capsys.readouterr().out
     assert main(["sweep", *SMALL, "--max-model-len", "8k", "--top", "1", "--objective",
                  "throughput", *load]) == 0
     assert f"the most output tokens/s{words}; ranked by" in capsys.readouterr().out
     assert main(["report", *SMALL, "--max-model-len", "8k", "--compare", "Qwen/Qwen3-4B",
                  *load]) == 0
     report = capsys.readouterr().out
-    assert f"per request, 4 request(s) at once{words}; bf16 kernels" in report
-    assert f"4 request(s) in flight{words}, capped by each KV cache:" in report
+    assert f"per request, 4 requests at once{words}; bf16 kernels" in report
+    assert f"4 requests in flight{words}, capped by each KV cache:" in report
     assert main(["recommend", "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-3090", "--context",
                  "8k", *load]) == 0
     assert f"(input 1,024, output 1,024{words})" in capsys.readouterr().out
@@ -249,9 +249,9 @@ def test_a_cap_set_by_max_num_seqs_is_named_in_plan_and_report(capsys) -> None:
     assert ("  KV-limited          256 requests holding 1,536 tokens each on average (1,024 in + "
             "half of 1,024 out): max_num_seqs binds\n") in out
     assert main(["report", *args, "--date", "2026-01-01"]) == 0
-    assert "256 request(s) at once (of 400 asked: max_num_seqs binds)" in capsys.readouterr().out
+    assert "256 requests at once (of 400 asked: max_num_seqs binds)" in capsys.readouterr().out
     assert main(["report", *SEED[1:], "--concurrency", "1000", "--date", "2026-01-01"]) == 0
-    assert "77 request(s) at once (of 1000 asked: the KV cache binds)" in capsys.readouterr().out
+    assert "77 requests at once (of 1000 asked: the KV cache binds)" in capsys.readouterr().out
     assert main(["plan", *SEED[1:], "--concurrency", "1000"]) == 0
     assert "  KV-limited          77 requests holding" in (out := capsys.readouterr().out)
     assert "out): the KV cache binds\n" in out

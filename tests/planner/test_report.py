@@ -262,7 +262,7 @@ def test_performance_expectations_show_the_figures_formulas_and_error() -> None:
         "split": "by hash", "measured_on": "H100 over NVLink", "date": "2026-01-03"})
     md = build_report(inputs(speed=speed, speed_accuracy=accuracy)).markdown
     section = md.split("## Performance expectations")[1].split("## ")[0]
-    assert "At 512 input and 128 output tokens per request, 4 request(s) at once" in section
+    assert "At 512 input and 128 output tokens per request, 4 requests at once" in section
     assert f"| Time per output token (TPOT) | {speed.tpot_ms:,.1f} ms |" in section
     assert all(t.formula in section for t in speed.terms)
     assert "TPOT median 12.5 % (p90 40.0 %), TTFT median 30.0 %" in section
@@ -308,7 +308,7 @@ def test_alternatives_show_each_rows_speed_ranked_by_the_sweeps_objective() -> N
     best = ranked.rows[0]
     assert (f"- Best in the sweep (by throughput): {md_escape(best.quant_label)}" in md
             and f"{best.output_tokens_per_s:,.0f} output tokens/s at "
-                f"{best.speed_concurrency} request(s)" in md)
+                f"{best.speed_concurrency} requests" in md)
 
 
 def test_comparison_rows_carry_speed_at_the_load() -> None:
@@ -326,7 +326,7 @@ def test_comparison_rows_carry_speed_at_the_load() -> None:
     assert table[1][-4:] == [f"{speed.ttft_ms:,.0f}", f"{speed.tpot_ms:,.1f}",
                              f"{speed.output_tokens_per_s:,.0f}", "4"]
     assert table[2][-4:] == ["—"] * 4
-    assert "speed at 512 input / 128 output tokens, 4 request(s) in flight" in report.markdown
+    assert "speed at 512 input / 128 output tokens, 4 requests in flight" in report.markdown
     compared = json.loads(report.json_text)["comparison"][0]
     for key in ("ttft_ms", "tpot_ms", "output_tokens_per_s",
                 "output_tokens_per_s_per_request", "prefill_tokens_per_s"):

@@ -106,7 +106,7 @@ def test_a_sweep_says_what_vllm_does_with_a_request_past_max_model_len(
     assert row.fits and (row.tpot_ms is not None) == tpot
     assert result.context_notes == (said,)
     assert sweep_speed_note(result) == (
-        "speed at 1,024 input / 1,024 output tokens, 1 request(s) in flight, capped by the KV "
+        "speed at 1,024 input / 1,024 output tokens, 1 request in flight, capped by the KV "
         f"cache; ranked by context; {said}")
     # a request that fits whole: no note
     whole = sweep(request.model, request.cluster, request.engine, quant_keys=("bf16",),

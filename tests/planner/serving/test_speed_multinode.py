@@ -142,7 +142,8 @@ def test_given_network_is_shared_by_the_node_gpus() -> None:
     assert network_link(h100, parse_network("2x100"), 8).bandwidth_gbps == 3.125
     one = network_link(h100, parse_network("1x400"), 8)
     assert one.bandwidth_gbps == 6.25
-    assert one.source.startswith("given: 1x 400 Gb/s NICs per node")
+    assert one.source.startswith("given: 1x 400 Gb/s NIC per node")
+    assert one.formula.startswith("1 NIC x 400 Gb/s per node / 8 GPUs / 8 bits per byte")
     assert network_link(h100).source.startswith("preset: DGX H100")
 
 
