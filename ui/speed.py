@@ -8,7 +8,7 @@ from planner.report import speed_cell
 from planner.serving.plan import Plan, PlanRequest
 from planner.serving.speed import ARRIVALS, ServingLoad, SpeedEstimate, estimate_speed
 from planner.serving.sweep import OBJECTIVES
-from planner.text import md_escape
+from planner.text import counted, md_escape
 from ui.charts import speed_vs_concurrency
 from ui.state import bind, state
 
@@ -82,11 +82,11 @@ def speed_metrics(est: SpeedEstimate) -> None:
                    help="one request's prompt divided by its prefill time")
     if est.seqs_bound:
         st.caption(f"Concurrency capped at {est.concurrency:,} by max_num_seqs: vLLM runs at "
-                   f"most {est.kv_limited_concurrency:,} requests at once, and the KV cache "
-                   f"holds more {est.load.held_label}.")
+                   f"most {counted(est.kv_limited_concurrency, 'request')} at once, and the KV "
+                   f"cache holds more {est.load.held_label}.")
     elif est.kv_bound:
         st.caption(f"Concurrency capped at {est.concurrency:,}: the KV cache holds "
-                   f"{est.kv_limited_concurrency:,} requests {est.load.held_label}.")
+                   f"{counted(est.kv_limited_concurrency, 'request')} {est.load.held_label}.")
 
 
 def curve_points(request: PlanRequest, result: Plan, load: ServingLoad, kv_limit: int

@@ -139,3 +139,12 @@ def test_the_curve_marks_the_kv_limited_concurrency() -> None:
     curve = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert any(a["text"] == "KV limit: 77" for a in curve["layout"]["annotations"])
     assert [s["x0"] for s in curve["layout"]["shapes"]] == [77, 1]  # the limit, the chosen 1
+
+
+def test_a_cap_of_one_request_reads_in_the_singular() -> None:
+    # --max-num-seqs 1 with 4 requests asked: vLLM runs one request at a time
+    at = open_page(None, seqs="1", conc="4")
+    assert not at.exception
+    assert any(c.value.startswith("Concurrency capped at 1 by max_num_seqs: vLLM runs at "
+                                  "most 1 request at once, and the KV cache holds more")
+               for c in at.caption)
