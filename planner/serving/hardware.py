@@ -612,6 +612,16 @@ _NO_P2P_NOTE = (
     "tinygrad/open-gpu-kernel-modules#29), so NCCL stages TP traffic through host memory; "
     "pass --link pcie for a P2P-enabled driver."
 )
+_GEFORCE_COMPARE = (
+    "NVIDIA's GeForce compare page (nvidia.com/en-gb/geforce/graphics-cards/compare/, as a "
+    "verbatim replica captured 2026-05-19 reprints it, find_string id 55562349537), column"
+)
+"""The source of the GeForce presets' CUDA cores, boost clock, bus width and AI TOPS."""
+_GA10X_TENSOR = (
+    "Tensor rates derived from the GA102 whitepaper's RTX 3090 column (rtx-3090 preset): 71 "
+    "dense FP16/BF16 TFLOPS with FP32 accumulate = 82 SMs x 1.695 GHz x 512 FLOP per SM per "
+    "clock, INT8 284 = the same x 2,048; so SMs x boost clock x 512 (x 2,048 for INT8):"
+)
 _NO_READ_CAP = (
     "at least 0.9 of the datasheet bandwidth, the rate the speed model's fitted weight "
     "efficiency reads at, so the preset carries no measured read cap (measured_read_gbps)."
@@ -802,6 +812,58 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "(unverified): 1801 AI TOPS is sparse FP4, so dense FP4 900.5, FP8 / 4 = 225.125, BF16 "
         "/ 8 = 112.5625, INT8 / 2 = 450.25. FP32 56.3 TFLOPS = 84 SMs x 128 x 2 x 2.62 GHz = "
         f"56.36 (10,752 CUDA cores). {_NO_P2P_NOTE}",
+    ),
+    _nvidia(
+        "rtx-3060", "NVIDIA GeForce RTX 3060", "12 GB GDDR6", _gib(11.63), 360.0,
+        (25.47, None, None), "8.6", _PCIE4,
+        f"{_GEFORCE_COMPARE} 'RTX 3060': 3,584 CUDA cores, boost 1.78 GHz, 12 / 8 GB GDDR6 on "
+        "192 / 128 bits; 28 SMs, boost 1,777 MHz, 12 GB on 192 bits at a 1,875 MHz memory clock "
+        "(15 Gbps) = 360 GB/s, PCIe 4.0 x16 (pcpartdb.com's RTX 3060 12 GB page; 28 SMs also "
+        "wccftech's launch report, 2021-01-12); CUDA total 11.63 GiB from a vLLM 0.19.0 log on "
+        "a host 'equipped with an NVIDIA GeForce RTX 3060 12GB' (Ubuntu 24.04, Docker): 'Free "
+        "memory on device cuda:0 (9.02/11.63 GiB)' (find_string id 62458215816)",
+        int8_tops=101.9, default_link="pcie-no-p2p", fp32_tflops=12.74, boost_clock_mhz=1777.0,
+        notes=f"{_GEFORCE_NOTE} {_AMPERE_NOTE} {_GA10X_TENSOR} 28 SMs x 1.777 GHz: 25.47 BF16, "
+        "INT8 101.9 (unverified: no NVIDIA figure for the RTX 3060's own column was found; "
+        "NVIDIA's launch '101 tensor TFLOPS', techtaks.com, is the sparse FP16-accumulate rate, "
+        "/ 4 = 25.25). FP32 12.74 TFLOPS = 28 SMs x 128 x 2 x 1.777 GHz (NVIDIA: '13 shader "
+        "TFLOPS'). PyTorch OOM messages on other RTX 3060 12 GB hosts print 11.75-11.76 GiB "
+        "(find_string ids 32223685308, 57181620855; driver or OS not stated). An early NVIDIA "
+        "detail of 16 Gbps / 384 GB/s (techtaks.com) is not what shipped cards run (360 GB/s, "
+        "above). The 8 GB RTX 3060 (128 bits) is another product: not this preset. "
+        f"{_NO_P2P_NOTE}",
+    ),
+    _nvidia(
+        "rtx-3080", "NVIDIA GeForce RTX 3080", "10 GB GDDR6X", _gib(9.65), 760.0,
+        (59.54, None, None), "8.6", _PCIE4,
+        f"{_GEFORCE_COMPARE} 'RTX 3080': 8,704 CUDA cores (the 10 GB card), boost 1.71 GHz, 10 "
+        "GB GDDR6X on 320 bits; 68 SMs, 10 GB at 19 Gbps on 320 bits = 760 GB/s "
+        "(TechPowerUp's GeForce Ampere architecture article, 2020-09-05; fudzilla: 29.8 TFLOPS "
+        "single precision); CUDA total 9.65 GiB from PyTorch OOM messages on RTX 3080 10 GB "
+        "cards ('GPU 0 has a total capacity of 9.65 GiB', find_string ids 56241919489, "
+        "55672471396); nvidia-smi 10240 MiB (find_string id 55567595094)",
+        int8_tops=238.1, default_link="pcie-no-p2p", fp32_tflops=29.77, boost_clock_mhz=1710.0,
+        notes=f"{_GEFORCE_NOTE} {_AMPERE_NOTE} {_GA10X_TENSOR} 68 SMs x 1.71 GHz: 59.54 BF16, "
+        "INT8 238.1 (unverified against the whitepaper's RTX 3080 column). FP32 29.77 TFLOPS = "
+        "68 SMs x 128 x 2 x 1.71 GHz (NVIDIA's 29.8). The RTX 3080 12 GB (70 SMs, 384 bits; "
+        "its data rate is quoted as 19 and 19.5 Gbps) is another product: not this preset; an "
+        "audit of one (12 GB against 10) falls outside the 10 % a name match allows. "
+        f"{_NO_P2P_NOTE}",
+    ),
+    _nvidia(
+        "rtx-3080-ti", "NVIDIA GeForce RTX 3080 Ti", "12 GB GDDR6X", _estimated_total(12288),
+        912.0, (68.2, None, None), "8.6", _PCIE4,
+        f"{_GEFORCE_COMPARE} 'RTX 3080 Ti': 10,240 CUDA cores, boost 1.67 GHz, 12 GB GDDR6X on "
+        "384 bits; 80 SMs, 19 Gbps on 384 bits = 912 GB/s (wccftech, 'RTX 3080 Ti ... 12 GB "
+        "GDDR6X & 10240 CUDA cores', from kopite7kimi before launch); FP32 ~34.1 TFLOPS and 912 "
+        "GB/s in a GPU table (find_string id 69739633203); nvidia-smi total 12288 MiB on an "
+        "'NVIDIA GeForce RTX 3080 Ti' (an AutoDL Linux host, find_string id 68763229835)",
+        int8_tops=272.8, default_link="pcie-no-p2p", fp32_tflops=34.1, boost_clock_mhz=1665.0,
+        notes=f"{_GEFORCE_NOTE} {_AMPERE_NOTE} {_ESTIMATED_NOTE} {_GA10X_TENSOR} 80 SMs x 1.665 "
+        "GHz: 68.2 BF16, INT8 272.8 (unverified). FP32 34.1 TFLOPS = 80 SMs x 128 x 2 x 1.665 "
+        "GHz = 34.10; the clock is that quotient, NVIDIA's table rounds it to 1.67 GHz "
+        "(unverified). The 19 Gbps data rate is a pre-launch report that the 912 GB/s of the GPU "
+        f"table confirms (384 / 8 x 19 = 912). {_NO_P2P_NOTE}",
     ),
     _nvidia(
         "rtx-a4000", "NVIDIA RTX A4000", "16 GB GDDR6 (ECC)", _estimated_total(16376), 448.0,

@@ -78,6 +78,7 @@ def test_every_fp32_rate_reaches_the_softmax_term() -> None:
 SMS_AND_LANES = {
     "rtx-3090": (82, 128), "rtx-4090": (128, 128), "rtx-5090": (170, 128), "rtx-4080": (76, 128),
     "rtx-5070-ti": (70, 128), "rtx-a5000": (64, 128), "rtx-5080": (84, 128), "rtx-a4000": (48, 128),
+    "rtx-3060": (28, 128), "rtx-3080": (68, 128), "rtx-3080-ti": (80, 128),
     "rtx-a6000": (84, 128), "rtx-6000-ada": (142, 128), "a10": (72, 128), "a40": (84, 128),
     "l4": (58, 128), "l40": (142, 128), "l40s": (142, 128), "a100-80gb-pcie": (108, 64),
     "a100-40gb": (108, 64), "a100-80gb": (108, 64), "h100-pcie": (114, 128),
@@ -187,6 +188,49 @@ def test_rtx_5080_and_a4000_figures_from_their_sources() -> None:
     assert a4000.nvlink_bandwidth_gbps is None and a4000.p2p_over_pcie
     assert [_gib(g.memory_total_bytes) for g in (rtx5080, a4000)] == pytest.approx(
         [(16303 - 512) / 1024, (16376 - 512) / 1024])
+
+
+def test_rtx_3060_3080_and_3080_ti_figures_from_their_sources() -> None:
+    # NVIDIA's compare page: 3,584 / 8,704 / 10,240 CUDA cores (28 / 68 / 80 SMs of 128),
+    # boost 1.78 (pcpartdb: 1,777 MHz) / 1.71 / 1.67 GHz, 192 / 320 / 384 bits at 15 / 19 / 19
+    # Gbps. A vLLM 0.19.0 log on an RTX 3060 12GB: 'Free memory on device cuda:0 (9.02/11.63
+    # GiB)'; PyTorch OOM on RTX 3080s: 'total capacity of 9.65 GiB'; nvidia-smi on a 3080 Ti:
+    # 12288 MiB
+    rtx3060, rtx3080, ti = (gpu_preset(f"NVIDIA GeForce RTX {n}") for n in ("3060", "3080",
+                                                                           "3080 Ti"))
+    assert (rtx3060.key, rtx3080.key, ti.key) == ("rtx-3060", "rtx-3080", "rtx-3080-ti")
+    assert rtx3060.memory_bandwidth_gbps == 192 / 8 * 15  # 360 GB/s
+    assert rtx3080.memory_bandwidth_gbps == 320 / 8 * 19  # 760 GB/s
+    assert ti.memory_bandwidth_gbps == 384 / 8 * 19  # 912 GB/s
+    assert _gib(rtx3060.memory_total_bytes) == pytest.approx(11.63, abs=0.005)
+    assert _gib(rtx3080.memory_total_bytes) == pytest.approx(9.65, abs=0.005)
+    assert _gib(ti.memory_total_bytes) == pytest.approx((12288 - 512) / 1024)  # 11.5, estimated
+    # the per-SM rate is the GA102 whitepaper's RTX 3090 column (the rtx-3090 preset): 71
+    # TFLOPS = 82 SMs x 1.695 GHz x 512 FLOP/clock, INT8 284 = the same x 2,048
+    rtx3090 = gpu_preset("rtx-3090")
+    assert rtx3090.bf16_dense_tflops == pytest.approx(82 * 1.695 * 512e-3, abs=0.2)
+    assert rtx3090.int8_dense_tops == pytest.approx(82 * 1.695 * 2048e-3, abs=1)
+    for gpu, sms, ghz in ((rtx3060, 28, 1.777), (rtx3080, 68, 1.71), (ti, 80, 1.665)):
+        assert gpu.bf16_dense_tflops == pytest.approx(sms * ghz * 512e-3, abs=0.01), gpu.key
+        assert gpu.int8_dense_tops == pytest.approx(sms * ghz * 2048e-3, abs=0.05), gpu.key
+        assert gpu.fp32_tflops == pytest.approx(sms * 128 * 2 * ghz * 1e-3, abs=0.01), gpu.key
+        assert gpu.fp8_dense_tflops is None and gpu.weight_format_support("fp8") == "weight_only"
+        assert not gpu.p2p_over_pcie and gpu.nvlink_bandwidth_gbps is None
+    # NVIDIA's "13 shader TFLOPS" and fudzilla's 29.8 for the 3060 and 3080
+    assert (round(rtx3060.fp32_tflops), round(rtx3080.fp32_tflops, 1)) == (13, 29.8)
+
+
+@pytest.mark.parametrize("name", ["RTX 3080 12GB", "NVIDIA GeForce RTX 3060 8GB"])
+def test_the_other_memory_size_of_an_ampere_card_is_refused(name: str) -> None:
+    # the RTX 3080 12 GB (70 SMs, 384 bits) and the RTX 3060 8 GB (128 bits) are other cards
+    with pytest.raises(UnknownGpuError, match="give its memory with --gpu-memory-gib"):
+        resolve_gpu_key(name)
+
+
+def test_an_audited_12_gb_rtx_3080_is_not_the_10_gb_preset() -> None:
+    # an audit of a 12 GB RTX 3080 (NVML: "NVIDIA GeForce RTX 3080", about 11.6 GiB) is 20 %
+    # above the 10 GB preset's total: a custom GPU, not the preset
+    assert match_gpu_name("NVIDIA GeForce RTX 3080", round(11.6 * GIB)).key == "custom"
 
 
 def test_estimated_total_follows_the_documented_rule() -> None:
@@ -359,6 +403,9 @@ def test_near_miss_gets_did_you_mean() -> None:
         ("NVIDIA RTX A5000", 23.49, "rtx-a5000"),
         ("NVIDIA GeForce RTX 5080", 15.42, "rtx-5080"),
         ("NVIDIA RTX A4000", 15.49, "rtx-a4000"),
+        ("NVIDIA GeForce RTX 3060", 11.75, "rtx-3060"),  # a PyTorch OOM's total, within 10 %
+        ("NVIDIA GeForce RTX 3080", 9.65, "rtx-3080"),
+        ("NVIDIA GeForce RTX 3080 Ti", 11.5, "rtx-3080-ti"),
     ],
 )
 def test_match_gpu_name_finds_presets(nvml_name: str, total_gib: float, key: str) -> None:
