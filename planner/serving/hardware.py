@@ -622,6 +622,12 @@ _GA10X_TENSOR = (
     "dense FP16/BF16 TFLOPS with FP32 accumulate = 82 SMs x 1.695 GHz x 512 FLOP per SM per "
     "clock, INT8 284 = the same x 2,048; so SMs x boost clock x 512 (x 2,048 for INT8):"
 )
+_AD10X_TENSOR = (
+    "Tensor rates derived from NVIDIA's 'AI TOPS' (unverified), the sparse FP8 rate with FP16 "
+    "accumulate as on the RTX 4090, whose 1321 AI TOPS is the Ada whitepaper's 1,321.2 and "
+    "whose dense BF16 (FP32 accumulate) 165.2, FP8 330.3 and INT8 660.6 are / 8, / 4 and / 2 of "
+    "it (rtx-4090 preset):"
+)
 _NO_READ_CAP = (
     "at least 0.9 of the datasheet bandwidth, the rate the speed model's fitted weight "
     "efficiency reads at, so the preset carries no measured read cap (measured_read_gbps)."
@@ -864,6 +870,63 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "GHz = 34.10; the clock is that quotient, NVIDIA's table rounds it to 1.67 GHz "
         "(unverified). The 19 Gbps data rate is a pre-launch report that the 912 GB/s of the GPU "
         f"table confirms (384 / 8 x 19 = 912). {_NO_P2P_NOTE}",
+    ),
+    _nvidia(
+        "rtx-4060-ti-16gb", "NVIDIA GeForce RTX 4060 Ti", "16 GB GDDR6", _estimated_total(16380),
+        288.0, (44.125, 88.25, None), "8.9", "PCIe 4.0 x8, no NVLink",
+        f"{_GEFORCE_COMPARE} 'RTX 4060 Ti': 4,352 CUDA cores, '353 AI TOPS', 22 TFLOPS, boost "
+        "2.54 GHz, 16 / 8 GB GDDR6 on 128 bits; 18 Gbps GDDR6 (TechPowerUp's RTX 5060 Ti 8 GB "
+        "review: 'the RTX 4060 Ti and its 18 Gbps GDDR6') = 288 GB/s; a PCI-Express 4.0 x8 host "
+        "interface (TechPowerUp, 'NVIDIA GeForce RTX 5060 Ti PCI-Express x8 Scaling'); deviceQuery "
+        "'(034) Multiprocessors, (128) CUDA Cores/MP', cc 8.9 (find_string id 29787678425); "
+        "nvidia-smi total 16380 MiB on Linux hosts (find_string ids 69548833080, 57619147197)",
+        int8_tops=176.5, default_link="pcie-no-p2p", fp32_tflops=22.1, boost_clock_mhz=2540.0,
+        notes=f"{_GEFORCE_NOTE} {_ESTIMATED_NOTE} {_AD10X_TENSOR} 353 / 8 = 44.125 BF16, / 4 = "
+        "88.25 FP8, / 2 = 176.5 INT8. FP32 22.1 TFLOPS = 34 SMs x 128 x 2 x 2.54 GHz = 22.11. "
+        "deviceQuery's total global memory on a Linux host reads 15,948 MiB (find_string id "
+        "29787678425); on an RTX 3090 deviceQuery prints 24,238-24,268 MiB where "
+        "cudaMemGetInfo-based PyTorch OOM messages print 23.57 GiB (24,136 MiB), so it is not "
+        "taken as the CUDA total. The card is x8 electrically: the link model takes the x16 "
+        "rate (PCIE_X16_GBPS) where the card has half of it (15.75 GB/s per direction), so "
+        "tensor-parallel traffic between two of them may be planned too fast (unverified; one "
+        "card per model is unaffected). The 8 GB RTX 4060 Ti has the same NVML name: an audit "
+        "of one (8 GB "
+        f"against 16) is no match and stays a custom GPU. {_NO_P2P_NOTE}",
+    ),
+    _nvidia(
+        "rtx-4070-ti-super", "NVIDIA GeForce RTX 4070 Ti SUPER", "16 GB GDDR6X",
+        _estimated_total(16376), 672.0, (88.25, 176.5, None), "8.9", _PCIE4,
+        f"{_GEFORCE_COMPARE} 'RTX 4070 Ti Super': 8,448 CUDA cores, '706 AI TOPS', 44 TFLOPS, "
+        "boost 2.61 GHz, 16 GB GDDR6X on 256 bits; 672 GB/s in two GPU tables (find_string ids "
+        "69739633203, 69437149373; a third, id 54237061288, gives the RTX 4070 Ti's 504); "
+        "deviceQuery-style properties of an 'NVIDIA GeForce RTX 4070 Ti SUPER': 'Compute "
+        "capability: 8.9', 'Clock rate: 2610000', 'Multiprocessor count: 66' (gist "
+        "bigsnarfdude/946229ab3cfaab6c1c553654fb0a465a); nvidia-smi total 16376 MiB on a Debian "
+        "host, driver 595.71.05 (find_string id 56722048774)",
+        int8_tops=353.0, default_link="pcie-no-p2p", fp32_tflops=44.1, boost_clock_mhz=2610.0,
+        notes=f"{_GEFORCE_NOTE} {_ESTIMATED_NOTE} {_AD10X_TENSOR} 706 / 8 = 88.25 BF16, / 4 = "
+        "176.5 FP8, / 2 = 353 INT8. FP32 44.1 TFLOPS = 66 SMs x 128 x 2 x 2.61 GHz = 44.10. "
+        "672 GB/s on 256 bits is 21 Gbps per pin (derived; no data-rate source was found). The "
+        "gist's 'Total global mem: 16852516864' (15.70 GiB) is the device property, not taken "
+        "as the CUDA total (see the rtx-4060-ti-16gb preset). The RTX 4070 Ti (12 GB, AD104) "
+        f"is another product. {_NO_P2P_NOTE}",
+    ),
+    _nvidia(
+        "rtx-4080-super", "NVIDIA GeForce RTX 4080 SUPER", "16 GB GDDR6X",
+        _estimated_total(16376), 736.0, (104.5, 209.0, None), "8.9", _PCIE4,
+        f"{_GEFORCE_COMPARE} 'RTX 4080 Super': 10,240 CUDA cores, '836 AI TOPS', 52 TFLOPS, "
+        "boost 2.55 GHz, 16 GB GDDR6X on 256 bits; 736 GB/s in three GPU tables (find_string "
+        "ids 69739633203, 69437149373, 54237061288); deviceQuery on an 'NVIDIA GeForce RTX 4080 "
+        "SUPER': cc 8.9, '(080) Multiprocessors, (128) CUDA Cores/MP', 'GPU Max Clock rate: 2550 "
+        "MHz', 'Memory Bus Width: 256-bit' (find_string id 13464696544); nvidia-smi total 16376 "
+        "MiB on a Vast.ai Linux host, driver 580.105.08 (find_string id 62143206024)",
+        int8_tops=418.0, default_link="pcie-no-p2p", fp32_tflops=52.22, boost_clock_mhz=2550.0,
+        notes=f"{_GEFORCE_NOTE} {_ESTIMATED_NOTE} {_AD10X_TENSOR} 836 / 8 = 104.5 BF16, / 4 = "
+        "209 FP8, / 2 = 418 INT8. FP32 52.22 TFLOPS = 80 SMs x 128 x 2 x 2.55 GHz (NVIDIA: "
+        "52). 736 GB/s on 256 bits is 23 Gbps per pin (derived). deviceQuery's total global "
+        "memory reads "
+        "16,072 MiB (15.70 GiB), not taken as the CUDA total (see the rtx-4060-ti-16gb preset). "
+        f"Not the RTX 4080 (rtx-4080 preset: 76 SMs, 22.4 Gbps). {_NO_P2P_NOTE}",
     ),
     _nvidia(
         "rtx-a4000", "NVIDIA RTX A4000", "16 GB GDDR6 (ECC)", _estimated_total(16376), 448.0,

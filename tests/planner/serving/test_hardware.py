@@ -79,6 +79,7 @@ SMS_AND_LANES = {
     "rtx-3090": (82, 128), "rtx-4090": (128, 128), "rtx-5090": (170, 128), "rtx-4080": (76, 128),
     "rtx-5070-ti": (70, 128), "rtx-a5000": (64, 128), "rtx-5080": (84, 128), "rtx-a4000": (48, 128),
     "rtx-3060": (28, 128), "rtx-3080": (68, 128), "rtx-3080-ti": (80, 128),
+    "rtx-4060-ti-16gb": (34, 128), "rtx-4070-ti-super": (66, 128), "rtx-4080-super": (80, 128),
     "rtx-a6000": (84, 128), "rtx-6000-ada": (142, 128), "a10": (72, 128), "a40": (84, 128),
     "l4": (58, 128), "l40": (142, 128), "l40s": (142, 128), "a100-80gb-pcie": (108, 64),
     "a100-40gb": (108, 64), "a100-80gb": (108, 64), "h100-pcie": (114, 128),
@@ -231,6 +232,37 @@ def test_an_audited_12_gb_rtx_3080_is_not_the_10_gb_preset() -> None:
     # an audit of a 12 GB RTX 3080 (NVML: "NVIDIA GeForce RTX 3080", about 11.6 GiB) is 20 %
     # above the 10 GB preset's total: a custom GPU, not the preset
     assert match_gpu_name("NVIDIA GeForce RTX 3080", round(11.6 * GIB)).key == "custom"
+
+
+def test_rtx_4060_ti_4070_ti_super_and_4080_super_figures_from_their_sources() -> None:
+    # NVIDIA's compare page: 4,352 / 8,448 / 10,240 CUDA cores, "353 / 706 / 836 AI TOPS",
+    # 22 / 44 / 52 TFLOPS, boost 2.54 / 2.61 / 2.55 GHz, 128 / 256 / 256 bits; TechPowerUp:
+    # the RTX 4060 Ti's 18 Gbps GDDR6, PCIe 4.0 x8; nvidia-smi 16380 / 16376 / 16376 MiB
+    ti, ti_super, super_ = (gpu_preset(f"NVIDIA GeForce RTX {n}") for n in (
+        "4060 Ti", "4070 Ti SUPER", "4080 SUPER"))
+    assert (ti.key, ti_super.key, super_.key) == (
+        "rtx-4060-ti-16gb", "rtx-4070-ti-super", "rtx-4080-super")
+    assert ti.memory_bandwidth_gbps == 128 / 8 * 18  # 288 GB/s
+    assert (ti_super.memory_bandwidth_gbps, super_.memory_bandwidth_gbps) == (672.0, 736.0)
+    for gpu, cores, ghz, ai_tops, tflops, smi_mib in (
+            (ti, 4352, 2.54, 353, 22, 16380), (ti_super, 8448, 2.61, 706, 44, 16376),
+            (super_, 10240, 2.55, 836, 52, 16376)):
+        # the RTX 4090's whitepaper ratios: dense FP32-accumulate BF16 = AI TOPS / 8, FP8 / 4,
+        # INT8 / 2 (1321.2 -> 165.2, 330.3, 660.6)
+        assert (gpu.bf16_dense_tflops, gpu.fp8_dense_tflops, gpu.int8_dense_tops) == (
+            ai_tops / 8, ai_tops / 4, ai_tops / 2), gpu.key
+        assert gpu.fp32_tflops == pytest.approx(cores * 2 * ghz * 1e-3, abs=0.02), gpu.key
+        assert round(gpu.fp32_tflops) == tflops, gpu.key
+        assert _gib(gpu.memory_total_bytes) == pytest.approx((smi_mib - 512) / 1024), gpu.key
+        assert gpu.weight_format_support("fp8") == "native" and not gpu.p2p_over_pcie
+    rtx4090 = gpu_preset("rtx-4090")
+    assert (rtx4090.bf16_dense_tflops, rtx4090.int8_dense_tops) == pytest.approx(
+        (1321.2 / 8, 1321.2 / 2), abs=0.1)
+    # the 8 GB RTX 4060 Ti shares the NVML name: stated, it is refused; audited, it is custom
+    with pytest.raises(UnknownGpuError, match="give its memory with --gpu-memory-gib"):
+        resolve_gpu_key("RTX 4060 Ti 8GB")
+    assert match_gpu_name("NVIDIA GeForce RTX 4060 Ti", round(7.6 * GIB)).key == "custom"
+    assert gpu_preset("RTX 4080").key == "rtx-4080"  # the SUPER is its own preset
 
 
 def test_estimated_total_follows_the_documented_rule() -> None:
@@ -406,6 +438,9 @@ def test_near_miss_gets_did_you_mean() -> None:
         ("NVIDIA GeForce RTX 3060", 11.75, "rtx-3060"),  # a PyTorch OOM's total, within 10 %
         ("NVIDIA GeForce RTX 3080", 9.65, "rtx-3080"),
         ("NVIDIA GeForce RTX 3080 Ti", 11.5, "rtx-3080-ti"),
+        ("NVIDIA GeForce RTX 4060 Ti", 15.57, "rtx-4060-ti-16gb"),
+        ("NVIDIA GeForce RTX 4070 Ti SUPER", 15.70, "rtx-4070-ti-super"),  # deviceQuery's total
+        ("NVIDIA GeForce RTX 4080 SUPER", 15.49, "rtx-4080-super"),
     ],
 )
 def test_match_gpu_name_finds_presets(nvml_name: str, total_gib: float, key: str) -> None:
@@ -413,10 +448,10 @@ def test_match_gpu_name_finds_presets(nvml_name: str, total_gib: float, key: str
 
 
 def test_unknown_name_becomes_custom_gpu_from_measured_total() -> None:
-    measured = round(15.57 * GIB)
-    gpu = match_gpu_name("NVIDIA GeForce RTX 4060 Ti", measured)
+    measured = round(11.57 * GIB)
+    gpu = match_gpu_name("NVIDIA GeForce RTX 4070", measured)
     assert gpu.memory_total_bytes == measured
-    assert gpu.name == "NVIDIA GeForce RTX 4060 Ti"
+    assert gpu.name == "NVIDIA GeForce RTX 4070"
     assert "measured by audit; no preset" in gpu.notes
 
 
