@@ -929,6 +929,29 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         f"Not the RTX 4080 (rtx-4080 preset: 76 SMs, 22.4 Gbps). {_NO_P2P_NOTE}",
     ),
     _nvidia(
+        "rtx-5060-ti-16gb", "NVIDIA GeForce RTX 5060 Ti", "16 GB GDDR7", _estimated_total(16311),
+        448.0, (47.4375, 94.875, 379.5), "12.0", "PCIe 5.0 x8, no NVLink",
+        f"{_GEFORCE_COMPARE} 'RTX 5060 Ti': 4,608 CUDA cores, 5th-generation tensor cores '759 "
+        "AI TOPS', boost 2.57 GHz, 16 / 8 GB GDDR7 on 128 bits; 28 Gbps GDDR7 = 448 GB/s "
+        "(TechPowerUp's RTX 5060 Ti 8 GB review) and a PCI-Express 5.0 x8 host interface "
+        "(TechPowerUp, 'NVIDIA GeForce RTX 5060 Ti PCI-Express x8 Scaling'); 36 SMs (an RTX "
+        "5060 Ti 16GB review's table, SMs 84 / 70 / 48 / 36 / 34 for the RTX 5080 / 5070 Ti / "
+        "5070 / 5060 Ti / 4060 Ti, as intopress.info reprints it); nvidia-smi total 16311 MiB "
+        "on Linux hosts, one with 'compute capability 12.0' (find_string ids "
+        "68332015088, 69192975654)",
+        int8_tops=189.75, default_link="pcie-no-p2p", pcie_gen=5, fp32_tflops=23.68,
+        boost_clock_mhz=2570.0,
+        notes=f"{_GEFORCE_NOTE} {_ESTIMATED_NOTE} Tensor rates derived as the rtx-5090 preset's "
+        "(unverified): 759 AI TOPS is sparse FP4, so dense FP4 379.5, FP8 / 4 = 94.875, BF16 / "
+        "8 = 47.4375, INT8 / 2 = 189.75. FP32 23.68 TFLOPS = 36 SMs x 128 x 2 x 2.57 GHz (a GPU "
+        "table: ~23.7, find_string id 69739633203). The card is x8 electrically: PCIe 5.0 x8 "
+        "carries 31.5 GB/s per direction where the link model takes the x16 rate "
+        "(PCIE_X16_GBPS), so tensor-parallel traffic between two of them may be planned too "
+        "fast (unverified; one card per model is unaffected). The 8 GB RTX 5060 Ti has the same "
+        "NVML name: an audit of one (8 GB against 16) is no match and stays a custom GPU. "
+        f"{_NO_P2P_NOTE}",
+    ),
+    _nvidia(
         "rtx-a4000", "NVIDIA RTX A4000", "16 GB GDDR6 (ECC)", _estimated_total(16376), 448.0,
         (76.7, None, None), "8.6", _PCIE4,
         "NVIDIA RTX A4000 datasheet (2021), as reprinted (ecer.com's RTX A4000 16G listing): 16 "

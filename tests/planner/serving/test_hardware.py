@@ -80,6 +80,7 @@ SMS_AND_LANES = {
     "rtx-5070-ti": (70, 128), "rtx-a5000": (64, 128), "rtx-5080": (84, 128), "rtx-a4000": (48, 128),
     "rtx-3060": (28, 128), "rtx-3080": (68, 128), "rtx-3080-ti": (80, 128),
     "rtx-4060-ti-16gb": (34, 128), "rtx-4070-ti-super": (66, 128), "rtx-4080-super": (80, 128),
+    "rtx-5060-ti-16gb": (36, 128),
     "rtx-a6000": (84, 128), "rtx-6000-ada": (142, 128), "a10": (72, 128), "a40": (84, 128),
     "l4": (58, 128), "l40": (142, 128), "l40s": (142, 128), "a100-80gb-pcie": (108, 64),
     "a100-40gb": (108, 64), "a100-80gb": (108, 64), "h100-pcie": (114, 128),
@@ -265,6 +266,24 @@ def test_rtx_4060_ti_4070_ti_super_and_4080_super_figures_from_their_sources() -
     assert gpu_preset("RTX 4080").key == "rtx-4080"  # the SUPER is its own preset
 
 
+def test_rtx_5060_ti_figures_from_its_sources() -> None:
+    # NVIDIA's compare page: 4,608 CUDA cores, "759 AI TOPS" (sparse FP4), boost 2.57 GHz, 128
+    # bits; TechPowerUp: 28 Gbps GDDR7, PCIe 5.0 x8; nvidia-smi 16311 MiB
+    gpu = gpu_preset("NVIDIA GeForce RTX 5060 Ti")
+    assert gpu.key == "rtx-5060-ti-16gb" and gpu.compute_capability == "12.0"
+    assert gpu.memory_bandwidth_gbps == 128 / 8 * 28  # 448 GB/s
+    assert _gib(gpu.memory_total_bytes) == pytest.approx((16311 - 512) / 1024)  # 15.43
+    # the RTX 5090's derivation (3352 AI TOPS -> 1676 FP4, 419 FP8, 209.5 BF16, 838 INT8)
+    assert (gpu.fp4_dense_tflops, gpu.fp8_dense_tflops, gpu.bf16_dense_tflops) == (
+        759 / 2, 759 / 8, 759 / 16)
+    assert gpu.int8_dense_tops == 759 / 4
+    assert gpu.fp32_tflops == pytest.approx(4608 * 2 * 2.57e-3, abs=0.01)  # 23.69
+    assert gpu.pcie_generation == 5 and not gpu.p2p_over_pcie
+    assert gpu.weight_format_support("nvfp4") == "native"
+    with pytest.raises(UnknownGpuError, match="give its memory with --gpu-memory-gib"):
+        resolve_gpu_key("RTX 5060 Ti 8GB")
+
+
 def test_estimated_total_follows_the_documented_rule() -> None:
     # H100 NVL: nvidia-smi 95830 MiB minus 512 MiB = 95318 MiB = 95318 / 1024 = 93.084 GiB.
     gpu = gpu_preset("h100-nvl")
@@ -293,8 +312,8 @@ def test_fp8_is_native_only_from_ada_and_hopper_on(gpu) -> None:
 
 def test_fp4_formats_are_blackwell_only() -> None:
     blackwell = {k for k, g in GPU_PRESETS.items() if "nvfp4" in g.native_weight_formats}
-    assert blackwell == {"rtx-5090", "rtx-5080", "rtx-5070-ti", "rtx-pro-6000", "dgx-spark-gb10",
-                         "b200", "b300", "gb200"}
+    assert blackwell == {"rtx-5090", "rtx-5080", "rtx-5070-ti", "rtx-5060-ti-16gb", "rtx-pro-6000",
+                         "dgx-spark-gb10", "b200", "b300", "gb200"}
 
 
 def test_published_dense_figures() -> None:
@@ -441,6 +460,7 @@ def test_near_miss_gets_did_you_mean() -> None:
         ("NVIDIA GeForce RTX 4060 Ti", 15.57, "rtx-4060-ti-16gb"),
         ("NVIDIA GeForce RTX 4070 Ti SUPER", 15.70, "rtx-4070-ti-super"),  # deviceQuery's total
         ("NVIDIA GeForce RTX 4080 SUPER", 15.49, "rtx-4080-super"),
+        ("NVIDIA GeForce RTX 5060 Ti", 15.43, "rtx-5060-ti-16gb"),
     ],
 )
 def test_match_gpu_name_finds_presets(nvml_name: str, total_gib: float, key: str) -> None:
