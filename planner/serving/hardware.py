@@ -1118,6 +1118,24 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "2.52 GHz = 91.6.",
     ),
     _nvidia(
+        "l20", "NVIDIA L20", "48 GB GDDR6 (ECC)", _gib(44.42), 864.0,
+        (119.5, 239.0, None), "8.9", _PCIE4,
+        "NVIDIA's China-market L20 (no NVIDIA datasheet found): dense FP16/BF16 119.5 TFLOPS, FP8 "
+        "239, INT8 239 TOPS, FP32 59.8, 11,776 CUDA cores, 48 GB GDDR6 (a table of AI chips, "
+        "find_string id 19540421271; xDiT's performance notes: 'The FP16 FLOPS of L20 is 119.5 "
+        "TFLOPS'); 92 SMs, boost 2,520 MHz, 384 bits at a 2,250 MHz memory clock (18 Gbps) = "
+        "864 GB/s, PCIe 4.0 x16, FP32 59.35 TFLOPS (topcpu.net's A40 vs L20 page); nvidia-smi "
+        "total 46068 MiB on 'NVIDIA L20' hosts (find_string ids 63349564404, 56262453470)",
+        int8_tops=239.0, fp32_tflops=59.35, boost_clock_mhz=2520.0,
+        notes="Compute is capped well below the die's: 92 SMs of the L40S's kind would give about "
+        "twice 119.5. 119.5 is the dense rate: an FP16 GEMM measures 113-115 TFLOPS on an L20 "
+        "(cuBLAS 105-115; DefTruth/CUDA-Learn-Notes hgemm, find_string id 17009777950), which "
+        "rules out the 59.8 dense FP16 a design note gives (find_string id 56021201945); FP8 "
+        "239 taken as dense too (unverified). CUDA total assumed equal to the L40S's and A40's "
+        "logged 44.42 GiB (the same 48 GB GDDR6 with ECC, nvidia-smi 46068 MiB); estimated. FP32 "
+        "59.35 TFLOPS = 92 SMs x 128 x 2 x 2.52 GHz (the table's 59.8 would be 2.54 GHz).",
+    ),
+    _nvidia(
         "a100-80gb-pcie", "NVIDIA A100 80GB PCIe", "80 GB HBM2e", _gib(79.25), 1935.0,
         (312.0, None, None), "8.0", "PCIe 4.0 x16; optional 2-way NVLink 3 bridge",
         "NVIDIA A100 Tensor Core GPU datasheet (2021), 80GB PCIe column",
@@ -1222,6 +1240,26 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "3,898 GB/s (0.81 of 4,800) and its triad (2 loads + 1 store) at 3,534. Capping the "
         "H200's reads at 3,898 or 3,534 GB/s moves bench/speed_accuracy.py's held-out H200 TPOT "
         "median from 9.9 % to 10.3 % or 11.2 % (all rows: 9.3 % to 9.6 % or 9.3 %).",
+    ),
+    _nvidia(
+        "h20", "NVIDIA H20", "96 GB HBM3", _estimated_total(97871), 4000.0,
+        (148.0, 296.0, None), "9.0", "NVLink 4 (900 GB/s)",
+        "NVIDIA's China-market Hopper (no NVIDIA datasheet found): 96 GB HBM3, dense FP16/BF16 148 "
+        "TFLOPS, FP8 296, INT8 296 TOPS, FP32 44 (a table of AI chips, find_string id "
+        "19540421271; zangshuxian.com: 'H20的FP16稠密算力为148TFLOPS', 78 SMs in Geekbench 6); 4.0 "
+        "TB/s and NVLink 4.0 at 900 GB/s (willitrunai.com's H20 96GB page); nvidia-smi total "
+        "97871 MiB on 8x 'NVIDIA H20' hosts (find_string id 65846954299)",
+        nvlink_gbps=900.0, default_link="nvlink", int8_tops=296.0, pcie_gen=5, fp32_tflops=44.0,
+        notes=f"{_ESTIMATED_NOTE} Compute is capped at about 15 % of the H100 SXM's (989.4 BF16); "
+        "memory and NVLink are the H100's or above. An AIBrix report on one H20 under vLLM 0.19.0 "
+        "gives '95.33 GiB reported usable by the runtime' (vllm-project/aibrix#2770; not "
+        "vLLM's printed total, so not taken). Boost clock left unknown: 44 TFLOPS over 78 SMs x "
+        "128 x 2 gives 2.2 GHz, above the H100 SXM's 1.98 (h100-sxm preset), so the SM count or "
+        "the FP32 figure is off; the FP32 figure sets the softmax exponential rate (unverified). "
+        "Default link nvlink: 8-GPU H20 boards keep the H100's 900 GB/s NVLink (willitrunai.com; "
+        "a taoguba.com.cn post, 'H20与H100相比其互联带宽(900GB/s)...保持不变'); the NVSwitch "
+        "fabric is assumed as on HGX H100 (unverified). PCIe 5.0 host link assumed as the H100 "
+        "SXM's (unverified). Some listings say HBM3e (ke60.top); the type does not enter a plan.",
     ),
     _nvidia(
         "gh200", "NVIDIA GH200 480GB", "96 GB HBM3 (+480 GB LPDDR5X)", _estimated_total(97871),

@@ -80,7 +80,7 @@ SMS_AND_LANES = {
     "rtx-5070-ti": (70, 128), "rtx-a5000": (64, 128), "rtx-5080": (84, 128), "rtx-a4000": (48, 128),
     "rtx-3060": (28, 128), "rtx-3080": (68, 128), "rtx-3080-ti": (80, 128),
     "rtx-4060-ti-16gb": (34, 128), "rtx-4070-ti-super": (66, 128), "rtx-4080-super": (80, 128),
-    "rtx-5060-ti-16gb": (36, 128),
+    "rtx-5060-ti-16gb": (36, 128), "l20": (92, 128),
     "rtx-a6000": (84, 128), "rtx-6000-ada": (142, 128), "a10": (72, 128), "a40": (84, 128),
     "l4": (58, 128), "l40": (142, 128), "l40s": (142, 128), "a100-80gb-pcie": (108, 64),
     "a100-40gb": (108, 64), "a100-80gb": (108, 64), "h100-pcie": (114, 128),
@@ -284,6 +284,29 @@ def test_rtx_5060_ti_figures_from_its_sources() -> None:
         resolve_gpu_key("RTX 5060 Ti 8GB")
 
 
+def test_l20_and_h20_figures_from_their_sources() -> None:
+    # a table of AI chips: L20 dense FP16/BF16 119.5, FP8 and INT8 239, FP32 59.8; H20 148,
+    # 296, 296, FP32 44; topcpu.net: the L20's 92 SMs at 2,520 MHz, 384 bits at 18 Gbps;
+    # willitrunai.com: the H20's 4.0 TB/s, NVLink 900 GB/s; nvidia-smi 46068 and 97871 MiB
+    l20, h20 = gpu_preset("NVIDIA L20"), gpu_preset("NVIDIA H20")
+    assert (l20.key, h20.key) == ("l20", "h20")
+    assert l20.memory_bandwidth_gbps == 384 / 8 * 18  # 864 GB/s
+    assert (l20.bf16_dense_tflops, l20.fp8_dense_tflops, l20.int8_dense_tops) == (
+        119.5, 239.0, 239.0)
+    assert l20.fp32_tflops == pytest.approx(11776 * 2 * 2.52e-3, abs=0.01)  # 59.35
+    # an FP16 GEMM measured 113-115 TFLOPS on an L20: 119.5 is dense, not the sparse rate
+    assert l20.bf16_dense_tflops > 115
+    # the same 48 GB GDDR6 board memory (nvidia-smi 46068 MiB) as the L40S's logged total
+    assert l20.memory_total_bytes == gpu_preset("l40s").memory_total_bytes
+    assert l20.p2p_over_pcie and l20.nvlink_bandwidth_gbps is None
+    assert (h20.memory_bandwidth_gbps, h20.bf16_dense_tflops, h20.fp8_dense_tflops) == (
+        4000.0, 148.0, 296.0)
+    assert h20.bf16_dense_tflops == pytest.approx(0.15 * 989.4, rel=0.01)  # "about 15 %"
+    assert (h20.nvlink_bandwidth_gbps, h20.default_intra_node_link) == (900.0, "nvlink")
+    assert _gib(h20.memory_total_bytes) == pytest.approx((97871 - 512) / 1024)  # 95.08
+    assert h20.boost_clock_mhz is None and h20.fp32_tflops == 44.0
+
+
 def test_estimated_total_follows_the_documented_rule() -> None:
     # H100 NVL: nvidia-smi 95830 MiB minus 512 MiB = 95318 MiB = 95318 / 1024 = 93.084 GiB.
     gpu = gpu_preset("h100-nvl")
@@ -461,6 +484,8 @@ def test_near_miss_gets_did_you_mean() -> None:
         ("NVIDIA GeForce RTX 4070 Ti SUPER", 15.70, "rtx-4070-ti-super"),  # deviceQuery's total
         ("NVIDIA GeForce RTX 4080 SUPER", 15.49, "rtx-4080-super"),
         ("NVIDIA GeForce RTX 5060 Ti", 15.43, "rtx-5060-ti-16gb"),
+        ("NVIDIA L20", 44.42, "l20"),
+        ("NVIDIA H20", 95.33, "h20"),  # AIBrix's usable figure, within 10 %
     ],
 )
 def test_match_gpu_name_finds_presets(nvml_name: str, total_gib: float, key: str) -> None:
