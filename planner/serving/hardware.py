@@ -912,6 +912,20 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         f"is another product. {_NO_P2P_NOTE}",
     ),
     _nvidia(
+        "rtx-4070-ti", "NVIDIA GeForce RTX 4070 Ti", "12 GB GDDR6X", _estimated_total(12282),
+        504.0, (80.125, 160.25, None), "8.9", _PCIE4,
+        f"{_GEFORCE_COMPARE} 'RTX 4070 Ti': 7,680 CUDA cores, '641 AI TOPS', 40 TFLOPS, boost "
+        "2.61 GHz, 12 GB GDDR6X on 192 bits; 60 SMs and 504 GB/s in an Ada hardware table "
+        "(find_string id 54237061288); nvidia-smi total 12282 MiB on a Linux host, driver "
+        "580.173.02, 'compute capability 8.9 (Ada)' (find_string id 69589717654)",
+        int8_tops=320.5, default_link="pcie-no-p2p", fp32_tflops=40.09, boost_clock_mhz=2610.0,
+        notes=f"{_GEFORCE_NOTE} {_ESTIMATED_NOTE} {_AD10X_TENSOR} 641 / 8 = 80.125 BF16, / 4 = "
+        "160.25 FP8, / 2 = 320.5 INT8. FP32 40.09 TFLOPS = 60 SMs x 128 x 2 x 2.61 GHz (Hugging "
+        "Face's gpu_spec CSV: 40.09). 504 GB/s on 192 bits is 21 Gbps per pin (derived); a "
+        "pre-launch report's 540 GB/s (pcwelt.de) is not it. Not the RTX 4070 Ti SUPER "
+        f"(rtx-4070-ti-super preset: 16 GB, AD103). {_NO_P2P_NOTE}",
+    ),
+    _nvidia(
         "rtx-4080-super", "NVIDIA GeForce RTX 4080 SUPER", "16 GB GDDR6X",
         _estimated_total(16376), 736.0, (104.5, 209.0, None), "8.9", _PCIE4,
         f"{_GEFORCE_COMPARE} 'RTX 4080 Super': 10,240 CUDA cores, '836 AI TOPS', 52 TFLOPS, "
@@ -1016,6 +1030,26 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "per wider format); unverified. Max-Q (300 W) has lower clocks. FP32 125 TFLOPS: "
         "NVIDIA's 'up to 125 TFLOPS' for the RTX PRO 6000 family at GTC 2025 (topcpu.net; 24,064 "
         "CUDA cores x 2 x ~2.6 GHz); the Server Edition's own figure was not found (unverified).",
+    ),
+    _nvidia(
+        "rtx-pro-5000", "NVIDIA RTX PRO 5000 Blackwell", "48 GB GDDR7 (ECC)",
+        _estimated_total(48935), 1344.0, (258.0, 516.0, 1032.0), "12.0", _PCIE5,
+        "NVIDIA's RTX PRO 5000 Blackwell figures as reported at its launch and at the 72 GB "
+        "model's (svethardware.cz, 2025-10-22; pepelac.news): 14,080 CUDA cores, '2064 AI TOPS', "
+        "65 TFLOPS FP32, 48 GB GDDR7 with ECC at 1,344 GB/s, PCIe 5.0 x16, 300 W; 110 SMs and "
+        "384 bits (purepc.pl's GTC 2025 report); nvidia-smi total 48935 MiB on an 'NVIDIA RTX "
+        "PRO 5000 Blackwell' (driver 595.71.05, find_string id 61506984505)",
+        int8_tops=516.0, pcie_gen=5, fp32_tflops=65.0, boost_clock_mhz=2308.0,
+        notes=f"{_ESTIMATED_NOTE} Dense TFLOP/s and INT8 TOPS derived as the rtx-pro-6000 "
+        "preset's (unverified): 2064 AI TOPS is sparse FP4, so dense FP4 1,032, FP8 516, BF16 "
+        "258, INT8 516 (no GeForce halving for FP32 accumulate assumed, as there). Boost clock "
+        "2,308 MHz = 65 TFLOPS / (110 SMs x 128 x 2): NVIDIA gives none (svethardware.cz works "
+        "out about 2.29 GHz; spec databases list 2,377 and 2,617 MHz with 66.9 and 73.7 TFLOPS; "
+        "unverified). 1,344 GB/s is 384 bits x 28 Gbps; NVIDIA's own listing states 512 bits "
+        "(pepelac.news), which the bandwidth does not fit. A vLLM 0.30.0 report names the card "
+        "with '47.23 GiB' (find_string id 70919330036; how it was read is not stated) against "
+        "the estimate's 47.29. The 72 GB model (NVIDIA lists both sizes under one product name) "
+        "is another memory size: an audit of one is no name match here.",
     ),
     _nvidia(
         "dgx-spark-gb10", "NVIDIA GB10", "128 GB LPDDR5X unified", _gib(121.69), 273.0,

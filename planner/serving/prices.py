@@ -93,6 +93,8 @@ _DEFAULT_ROWS = (
     _row("rtx-4070-ti-super", None, "no on-demand list price recorded here: give a price"),
     _row("rtx-4080-super", None, "no on-demand list price recorded here: give a price"),
     _row("rtx-5060-ti-16gb", None, "no on-demand list price recorded here: give a price"),
+    _row("rtx-4070-ti", None, "no on-demand list price recorded here: give a price"),
+    _row("rtx-pro-5000", None, "no on-demand list price recorded here: give a price"),
     _row("l20", None, "sold in China; no on-demand list price recorded here: give a price"),
     _row("h20", None, "sold in China; no on-demand list price recorded here: give a price"),
     _row("rtx-a5000", None, "no pod price recorded here (RunPod Serverless's 24 GB tier names "

@@ -80,7 +80,8 @@ SMS_AND_LANES = {
     "rtx-5070-ti": (70, 128), "rtx-a5000": (64, 128), "rtx-5080": (84, 128), "rtx-a4000": (48, 128),
     "rtx-3060": (28, 128), "rtx-3080": (68, 128), "rtx-3080-ti": (80, 128),
     "rtx-4060-ti-16gb": (34, 128), "rtx-4070-ti-super": (66, 128), "rtx-4080-super": (80, 128),
-    "rtx-5060-ti-16gb": (36, 128), "l20": (92, 128),
+    "rtx-5060-ti-16gb": (36, 128), "l20": (92, 128), "rtx-4070-ti": (60, 128),
+    "rtx-pro-5000": (110, 128),
     "rtx-a6000": (84, 128), "rtx-6000-ada": (142, 128), "a10": (72, 128), "a40": (84, 128),
     "l4": (58, 128), "l40": (142, 128), "l40s": (142, 128), "a100-80gb-pcie": (108, 64),
     "a100-40gb": (108, 64), "a100-80gb": (108, 64), "h100-pcie": (114, 128),
@@ -307,6 +308,27 @@ def test_l20_and_h20_figures_from_their_sources() -> None:
     assert h20.boost_clock_mhz is None and h20.fp32_tflops == 44.0
 
 
+def test_rtx_4070_ti_and_rtx_pro_5000_figures_from_their_sources() -> None:
+    # NVIDIA's compare page: the RTX 4070 Ti's 7,680 CUDA cores, "641 AI TOPS", 40 TFLOPS,
+    # boost 2.61 GHz, 192 bits; its launch figures for the RTX PRO 5000 Blackwell: 14,080 CUDA
+    # cores, "2064 AI TOPS", 65 TFLOPS, 1,344 GB/s, 384 bits (purepc.pl); nvidia-smi 12282 and
+    # 48935 MiB
+    ti, pro = gpu_preset("NVIDIA GeForce RTX 4070 Ti"), gpu_preset("NVIDIA RTX PRO 5000 Blackwell")
+    assert (ti.key, pro.key) == ("rtx-4070-ti", "rtx-pro-5000")
+    assert (ti.bf16_dense_tflops, ti.fp8_dense_tflops, ti.int8_dense_tops) == (
+        641 / 8, 641 / 4, 641 / 2)
+    assert ti.fp32_tflops == pytest.approx(7680 * 2 * 2.61e-3, abs=0.01)  # 40.09
+    assert ti.memory_bandwidth_gbps == 504.0 and not ti.p2p_over_pcie
+    assert gpu_preset("RTX 4070 Ti SUPER").key == "rtx-4070-ti-super"
+    # the rtx-pro-6000 preset's derivation: sparse FP4 / 2 dense, x 2 per wider format
+    assert (pro.fp4_dense_tflops, pro.fp8_dense_tflops, pro.bf16_dense_tflops) == (
+        2064 / 2, 2064 / 4, 2064 / 8)
+    assert pro.memory_bandwidth_gbps == 384 / 8 * 28  # 1,344 GB/s
+    assert pro.fp32_tflops == 65.0 and pro.p2p_over_pcie and pro.pcie_generation == 5
+    assert [_gib(g.memory_total_bytes) for g in (ti, pro)] == pytest.approx(
+        [(12282 - 512) / 1024, (48935 - 512) / 1024])
+
+
 def test_estimated_total_follows_the_documented_rule() -> None:
     # H100 NVL: nvidia-smi 95830 MiB minus 512 MiB = 95318 MiB = 95318 / 1024 = 93.084 GiB.
     gpu = gpu_preset("h100-nvl")
@@ -336,7 +358,7 @@ def test_fp8_is_native_only_from_ada_and_hopper_on(gpu) -> None:
 def test_fp4_formats_are_blackwell_only() -> None:
     blackwell = {k for k, g in GPU_PRESETS.items() if "nvfp4" in g.native_weight_formats}
     assert blackwell == {"rtx-5090", "rtx-5080", "rtx-5070-ti", "rtx-5060-ti-16gb", "rtx-pro-6000",
-                         "dgx-spark-gb10", "b200", "b300", "gb200"}
+                         "rtx-pro-5000", "dgx-spark-gb10", "b200", "b300", "gb200"}
 
 
 def test_published_dense_figures() -> None:
@@ -486,6 +508,8 @@ def test_near_miss_gets_did_you_mean() -> None:
         ("NVIDIA GeForce RTX 5060 Ti", 15.43, "rtx-5060-ti-16gb"),
         ("NVIDIA L20", 44.42, "l20"),
         ("NVIDIA H20", 95.33, "h20"),  # AIBrix's usable figure, within 10 %
+        ("NVIDIA GeForce RTX 4070 Ti", 11.49, "rtx-4070-ti"),
+        ("NVIDIA RTX PRO 5000 Blackwell", 47.23, "rtx-pro-5000"),
     ],
 )
 def test_match_gpu_name_finds_presets(nvml_name: str, total_gib: float, key: str) -> None:
