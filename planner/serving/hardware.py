@@ -1276,6 +1276,27 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "median from 9.9 % to 10.3 % or 11.2 % (all rows: 9.3 % to 9.6 % or 9.3 %).",
     ),
     _nvidia(
+        "h800", "NVIDIA H800", "80 GB HBM3", _gib(79.19), 3350.0,
+        (989.4, 1978.9, None), "9.0", "NVLink 4 via NVSwitch (400 GB/s)",
+        "NVIDIA's China-market H100 SXM (no NVIDIA datasheet found): the H100 SXM's compute, "
+        "BF16 1,979 and FP8 3,958 TFLOPS with sparsity, FP32 67 TFLOPS (a table of AI chips, "
+        "find_string id 19540421271); NVLink 400 GB/s bidirectional against the H100's 900 "
+        "(getdeploying.com's H800 page as a roofline note quotes it, find_string id "
+        "59376360535; philisun.com: memory and 3.35 TB/s as the H100's); DeepSeek-V3 technical "
+        "report (arXiv 2412.19437) §3.1-3.2: 2,048 H800s, 'Each node in the H800 cluster "
+        "contains 8 GPUs connected by NVLink and NVSwitch', 'NVLink offers a bandwidth of 160 "
+        "GB/s, roughly 3.2 times that of IB (50 GB/s)'; nvidia-smi total 81559 MiB on an "
+        "'NVIDIA H800' (find_string id 71303046155)",
+        nvlink_gbps=400.0, default_link="nvlink", int8_tops=1978.9, pcie_gen=5, fp32_tflops=67.0,
+        notes="CUDA total assumed equal to the H100 SXM's logged 79.19 GiB (the same nvidia-smi "
+        "81559 MiB); estimated. Dense rates are the H100 SXM preset's (the sparse 1,979 / 3,958 "
+        "halved). FP64 is cut (1 TFLOPS), which no plan reads. DeepSeek's 160 GB/s is the usable "
+        "rate per direction, 0.8 of 400 / 2. Boost clock left unknown (no source for the H800's "
+        "own); the speed model's overheads take the calibration clock, the H100 SXM's 1.98 GHz. "
+        "A reported 300 GB/s NVLink (Reuters via fudzilla, before launch) is not what shipped. "
+        "The H800 PCIe (HBM2e) is another product.",
+    ),
+    _nvidia(
         "h20", "NVIDIA H20", "96 GB HBM3", _estimated_total(97871), 4000.0,
         (148.0, 296.0, None), "9.0", "NVLink 4 (900 GB/s)",
         "NVIDIA's China-market Hopper (no NVIDIA datasheet found): 96 GB HBM3, dense FP16/BF16 148 "

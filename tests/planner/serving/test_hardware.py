@@ -329,6 +329,23 @@ def test_rtx_4070_ti_and_rtx_pro_5000_figures_from_their_sources() -> None:
         [(12282 - 512) / 1024, (48935 - 512) / 1024])
 
 
+def test_h800_is_an_h100_sxm_with_400_gb_s_nvlink() -> None:
+    # a table of AI chips: BF16 1,979 and FP8 3,958 TFLOPS sparse, FP32 67 (the H100 SXM's);
+    # NVLink 400 GB/s bidirectional; DeepSeek-V3: NVLink and NVSwitch within 8-GPU nodes, 160
+    # GB/s usable; nvidia-smi 81559 MiB, the H100 SXM's
+    h800, h100 = gpu_preset("NVIDIA H800"), gpu_preset("h100-sxm")
+    assert h800.key == "h800"
+    # the table rounds the H100 datasheet's 1,978.9 / 3,957.8 sparse to 1,979 / 3,958
+    assert (h800.bf16_dense_tflops, h800.fp8_dense_tflops) == pytest.approx((1979 / 2, 3958 / 2),
+                                                                           abs=0.2)
+    assert (h800.bf16_dense_tflops, h800.fp32_tflops) == (h100.bf16_dense_tflops, 67.0)
+    assert (h800.nvlink_bandwidth_gbps, h800.default_intra_node_link) == (400.0, "nvlink")
+    assert link_spec(h800, "nvlink").bandwidth_gbps == 400 / 2
+    assert 160 / link_spec(h800, "nvlink").bandwidth_gbps == pytest.approx(0.8)
+    assert h800.memory_total_bytes == h100.memory_total_bytes
+    assert h800.memory_bandwidth_gbps == h100.memory_bandwidth_gbps == 3350.0
+
+
 def test_estimated_total_follows_the_documented_rule() -> None:
     # H100 NVL: nvidia-smi 95830 MiB minus 512 MiB = 95318 MiB = 95318 / 1024 = 93.084 GiB.
     gpu = gpu_preset("h100-nvl")
@@ -510,6 +527,7 @@ def test_near_miss_gets_did_you_mean() -> None:
         ("NVIDIA H20", 95.33, "h20"),  # AIBrix's usable figure, within 10 %
         ("NVIDIA GeForce RTX 4070 Ti", 11.49, "rtx-4070-ti"),
         ("NVIDIA RTX PRO 5000 Blackwell", 47.23, "rtx-pro-5000"),
+        ("NVIDIA H800", 79.19, "h800"),
     ],
 )
 def test_match_gpu_name_finds_presets(nvml_name: str, total_gib: float, key: str) -> None:
