@@ -175,6 +175,19 @@ def rank_weights(
     return tuple(out)
 
 
+def tied_head_bytes(spec: ModelSpec, scheme: QuantScheme, tp: int) -> int:
+    """Bytes of a tied lm_head on one TP rank of a stage that also holds embed_tokens (PP = 1):
+    its padded vocabulary rows (_vocab_rows) x hidden at the tied embeddings' bits. rank_weights
+    counts that matrix once, in embeddings_bytes (the rank holds it once), and leaves
+    lm_head_bytes 0; the logits GEMM still reads all of it every step (vLLM 0.19.0
+    logits_processor.py LogitsProcessor._get_logits: lm_head.quant_method.apply(lm_head,
+    hidden_states) over the ParallelLMHead that *ForCausalLM.__init__ ties to
+    model.embed_tokens, e.g. gemma4.py Gemma4ForCausalLM: lm_head.tie_weights(embed_tokens)).
+    google/gemma-4-26B-A4B at TP 1: 262,144 x 2,816 x 2 B = 1,476,395,008 B."""
+    rows = _vocab_rows(spec.vocab_size, _Shard(range(0), tp=tp, pad_vocab=True))
+    return math.ceil(rows * spec.hidden_size * _scheme_bits(spec, scheme).embeddings / 8)
+
+
 def rank_dense_params(spec: ModelSpec, params: ParamBreakdown, layers: range, tp: int) -> int:
     """Parameters one TP rank multiplies per token in `layers` outside the routed experts:
     its attention, dense MLP, shared experts and router, by the per-rank rules of its weight

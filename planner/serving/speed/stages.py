@@ -16,7 +16,7 @@ from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec, MoeMlp
 from planner.serving.layout import ParallelLayout, pp_layer_split
 from planner.serving.plan import PlanRequest, param_breakdown
 from planner.serving.speed.kernels import FA3_MAX_HEAD_DIM
-from planner.serving.weights import WeightTerms, rank_dense_params, rank_weights
+from planner.serving.weights import WeightTerms, rank_dense_params, rank_weights, tied_head_bytes
 
 
 @dataclass(frozen=True)
@@ -96,9 +96,12 @@ def _build_stages(spec: ModelSpec, request: PlanRequest, scheme: QuantScheme, ac
         ranks = weights[stage * layout.tp:(stage + 1) * layout.tp]
         w = max(ranks, key=lambda t: t.total_bytes)
         last = stage == layout.pp - 1
-        # an earlier stage's lm_head (weights.LM_HEAD_ON_EVERY_STAGE) is held, never read
+        # an earlier stage's lm_head (weights.LM_HEAD_ON_EVERY_STAGE) is held, never read; a
+        # head tied to the same stage's embed_tokens is in embeddings_bytes, read all the same
+        head = w.lm_head_bytes or (tied_head_bytes(spec, scheme, layout.tp)
+                                   if spec.tie_word_embeddings else 0)
         dense = (w.attention_bytes + w.dense_mlp_bytes + w.shared_experts_bytes
-                 + w.router_bytes + w.norms_bytes + (w.lm_head_bytes if last else 0))
+                 + w.router_bytes + w.norms_bytes + (head if last else 0))
         lps = [params.layers[i] for i in layers]
         # whole on every rank what vLLM replicates (the router, MLA's q_a / kv_a, ...)
         dense_params: float = _PARTS.get(spec, ("dense", layers, layout.tp), rank_dense_params,

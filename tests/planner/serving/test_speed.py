@@ -30,6 +30,7 @@ from planner.serving.speed.facts import (
 )
 from planner.serving.speed.kernels import kernel_family
 from planner.serving.speed.step import expected_experts_touched
+from planner.serving.weights import tied_head_bytes
 from tests.planner.serving.gemm_rates import B200_EFF, H100_EFF, RTX5090_EFF
 
 QWEN_INT4 = _spec("Qwen/Qwen3-235B-A22B-GPTQ-Int4")
@@ -995,6 +996,29 @@ def test_the_kv_read_formula_counts_the_sliding_window_layers() -> None:
     assert kv.value == pytest.approx(read / (3350e9 * FITTED.kv_bandwidth_efficiency) * 1e3)
     assert kv.formula.startswith("8 seqs x (17,000 tokens x 20,480 B + 25 sliding layers x "
                                  "min(17,000, 1,024) tokens x 8,192 B) / ")
+
+
+def test_a_tied_lm_head_is_read_every_decode_step_like_an_untied_one() -> None:
+    """google/gemma-4-26B-A4B ties its lm_head to embed_tokens (config.json
+    tie_word_embeddings: true, vocab 262,144, hidden 2,816): at PP 1 the rank holds the matrix
+    once, as its embeddings, but the logits GEMM reads all of it every decode step (vLLM
+    LogitsProcessor over the tied ParallelLMHead): 262,144 x 2,816 x 2 B = 1,476,395,008 B at
+    TP 1, 131,072 rows x 2,816 x 2 B = 738,197,504 B a rank at TP 2. The decode step read it
+    only when untied, so every tied model decoded 1.476 GB (here) too fast at PP 1."""
+    tied = _spec("google/gemma-4-26B-A4B")
+    assert tied.tie_word_embeddings
+    assert tied_head_bytes(tied, scheme("bf16"), 1) == 1_476_395_008
+    assert tied_head_bytes(tied, scheme("bf16"), 2) == 738_197_504
+    untied = tied.model_copy(update={"tie_word_embeddings": False})
+
+    def decode_weights_ms(spec) -> float:
+        request = PlanRequest(model=spec, cluster=preset_cluster("a100-80gb", 1),
+                              layout=ParallelLayout(tp=1),
+                              engine=EngineSettings(max_model_len=2048))
+        est = estimate_speed(request, ServingLoad(input_len=512, output_len=128))
+        return next(t for t in est.terms if t.key == "decode_weights").value
+
+    assert decode_weights_ms(tied) == pytest.approx(decode_weights_ms(untied), rel=1e-12)
 
 
 def _gemma4_26b_prefill(gpu: str, version: str):
