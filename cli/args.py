@@ -219,6 +219,7 @@ def _add_recommend(sub) -> None:
     add_vllm_version(search)
     add_block_size(search)
     add_trust_remote_code(search)
+    add_wsl2(search)
     add_network(search)
     search.add_argument("--top", type=_bounded_int(1, 1000), default=10, metavar="K",
                         help="how many configurations to list (default 10)")
@@ -299,6 +300,7 @@ def _add_hardware(parser: argparse.ArgumentParser) -> None:
                     help="how GPUs in a node talk (default: the GPU preset's, or the "
                     "snapshot's topology): NVLink, PCIe with P2P, PCIe through host memory, "
                     "or across CPU sockets")
+    add_wsl2(hw, "; a --gpu-memory-gib or --snapshot total is planned as it is")
     add_network(hw)
 
 
@@ -403,6 +405,15 @@ def add_block_size(group: argparse._ArgumentGroup | argparse.ArgumentParser) -> 
                        help="tokens per KV cache block, vLLM --block-size (default: vLLM's "
                        "choice, 16 or the MLA backend's); 0.9.1-0.17 take 1, 8, 16, 32, 64, 128 "
                        "(and 256 from 0.11.1), 0.18 on any number; Headroom plans multiples of 16")
+
+
+def add_wsl2(group: argparse._ArgumentGroup | argparse.ArgumentParser,
+             also: str = "") -> None:
+    """--wsl2: the preset GPUs run under Windows WSL2 (plan, sweep, report and recommend);
+    `also` ends the help with what the command's other memory flags do."""
+    group.add_argument("--wsl2", action="store_true",
+                       help="the GPUs run under Windows WSL2: plan a preset on its whole "
+                       f"nvidia-smi total, which CUDA reports there (no driver reservation){also}")
 
 
 def _network(text: str) -> NetworkSpec:

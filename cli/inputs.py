@@ -24,6 +24,7 @@ from planner.serving.hardware import (
     HardwareError,
     LinkKind,
     NodeSpec,
+    NoWsl2TotalError,
     OnePerMachineError,
     custom_gpu,
     gpu_preset,
@@ -193,6 +194,10 @@ def build_cluster(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareS
         cluster, snapshots = _cluster_of(args)
     except OnePerMachineError as exc:  # --gpus counts them all, so --nodes alone is the fix
         raise CliError(f"{exc.what}: give --nodes {exc.gpus} (one per node)") from None
+    except NoWsl2TotalError as exc:
+        raise CliError(f"--wsl2: {exc.what}; give --gpu-memory-gib X, the total CUDA reports "
+                       "there (vLLM's 'Free memory on device (free/X GiB)'), with --gpu-name "
+                       f"{args.gpu}") from None
     network = getattr(args, "network", None)
     if network is not None:
         cluster = cluster.model_copy(update={"network": network})
@@ -221,6 +226,7 @@ def _cluster_of(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareSna
         args.source_notes = (*getattr(args, "source_notes", ()), *notes)
         if getattr(args, "link", None):
             cluster = with_link(cluster, args.link)
+        _note_wsl2_unused(args, "the snapshots' totals are measured")
         return cluster, snapshots
     if getattr(args, "gpu_name", None) is not None and args.gpu_memory_gib is None:
         raise CliError("--gpu-name names the model of a --gpu-memory-gib GPU; use --gpu NAME "
@@ -236,9 +242,11 @@ def _cluster_of(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareSna
                        f"a node holds at most {MAX_GPUS_PER_NODE}: give --nodes{example}")
     link = getattr(args, "link", None)
     if args.gpu is not None:
-        cluster = preset_cluster(args.gpu, gpus // nodes, nodes, intra_node_link=link)
+        cluster = preset_cluster(args.gpu, gpus // nodes, nodes, intra_node_link=link,
+                                 wsl2=getattr(args, "wsl2", False))
         note_preset_choice(args, [args.gpu])
         return cluster, []
+    _note_wsl2_unused(args, "--gpu-memory-gib is the total CUDA reports")
     cluster = _custom_cluster(args.gpu_memory_gib, gpus // nodes, nodes, link,
                               getattr(args, "gpu_name", None))
     name = getattr(args, "gpu_name", None)
@@ -258,6 +266,15 @@ def _cluster_of(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareSna
             "which this model's may not share (the speed figures follow them), and the "
             "memory given"))
     return cluster, []
+
+
+def _note_wsl2_unused(args: argparse.Namespace, why: str) -> None:
+    """A note that --wsl2 changed nothing: the total planned was given or measured, and it is
+    what CUDA reports under WSL2 as elsewhere."""
+    if getattr(args, "wsl2", False):
+        args.source_notes = (*getattr(args, "source_notes", ()), (
+            f"--wsl2 changes nothing here: {why}, and planned as it is (the WSL2 rule, "
+            "nvidia-smi's whole total, is for a --gpu preset)"))
 
 
 def engine_settings(args: argparse.Namespace) -> EngineSettings:

@@ -39,6 +39,7 @@ from planner.serving.engine import EngineSettings
 from planner.serving.hardware import (
     ClusterSpec,
     HardwareError,
+    NoWsl2TotalError,
     OtherMemorySizeError,
     gpu_preset,
 )
@@ -216,11 +217,18 @@ def cmd_recommend(args: argparse.Namespace) -> str:
         if key in gpu_keys[:i]:
             raise CliError(f"--gpu {args.gpu[gpu_keys.index(key)]!r} and --gpu {args.gpu[i]!r} "
                            f"are the same preset ({key}): give each once")
-    result = recommend(specs, workload, prices, gpus_max=args.gpus_max, gpu_keys=gpu_keys,
-                       top=args.top, network=args.network, engine=EngineSettings(
-                           gpu_memory_utilization=args.gpu_memory_utilization,
-                           vllm_version=args.vllm_version, trust_remote_code=args.trust_remote_code,
-                           **block_size_setting(args)))
+    try:
+        result = recommend(specs, workload, prices, gpus_max=args.gpus_max, gpu_keys=gpu_keys,
+                           top=args.top, network=args.network, wsl2=args.wsl2,
+                           engine=EngineSettings(
+                               gpu_memory_utilization=args.gpu_memory_utilization,
+                               vllm_version=args.vllm_version,
+                               trust_remote_code=args.trust_remote_code,
+                               **block_size_setting(args)))
+    except NoWsl2TotalError as exc:  # its advice names flags recommend does not take
+        raise CliError(f"--wsl2: {exc.what}; recommend searches the GPU presets on their own "
+                       "totals only: plan, sweep or report it with --gpu-memory-gib X (what "
+                       f"CUDA reports) and --gpu-name {exc.key}") from None
     return result.model_dump_json(indent=2) + "\n" if args.json else recommend_text(result)
 
 

@@ -202,6 +202,9 @@ def recommend_text(result: RecommendResult) -> str:
     if result.unpriced_gpu_keys:
         lines.append(f"No price (left out; add one with --price GPU=USD): "
                      f"{', '.join(result.unpriced_gpu_keys)}.")
+    if result.no_wsl2_total_gpu_keys:
+        lines.append(f"--wsl2: no nvidia-smi total on record (left out; plan them with "
+                     f"--gpu-memory-gib): {', '.join(result.no_wsl2_total_gpu_keys)}.")
     return "\n".join(lines) + "\n"
 
 

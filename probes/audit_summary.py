@@ -70,7 +70,7 @@ def _limit_text(value: int | None) -> str:
 def _host_facts(host: HostInfo) -> tuple[Fact, ...]:
     facts = [
         Fact(label="OS", value=f"{_or_missing(host.os_name)}, kernel {host.kernel}, "
-             f"{host.architecture}"),
+             f"{host.architecture}" + (", Windows WSL2" if host.wsl2 else "")),
         Fact(label="CPU", value=f"{_or_missing(host.cpu_model)}: {_or_missing(host.cpu_sockets)}"
              f" socket(s), {_or_missing(host.cpu_cores)} cores / "
              f"{_or_missing(host.cpu_threads)} threads, {_or_missing(host.numa_nodes)} NUMA"),

@@ -126,6 +126,10 @@ class HostInfo(BaseModel):
     os_id: str | None = Field(description="ID from /etc/os-release, e.g. 'ubuntu'")
     os_version_id: str | None = Field(description="VERSION_ID from /etc/os-release, e.g. '22.04'")
     kernel: str = Field(description="uname -r")
+    wsl2: bool | None = Field(default=None, description="Windows WSL2: /proc/sys/kernel/osrelease "
+                              "holds 'microsoft' (is_wsl2; information: the GPUs' measured "
+                              "totals are what CUDA reports there); None when not read (older "
+                              "snapshots, no /proc)")
     architecture: str = Field(description="uname -m, e.g. 'x86_64'")
     cpu_model: str | None
     cpu_sockets: int | None = Field(description="distinct 'physical id' in /proc/cpuinfo")
@@ -283,6 +287,14 @@ def process_state(pid: int) -> ProcessState:
         return ProcessState(status="unknown")
 
 
+def is_wsl2(osrelease: Path = Path("/proc/sys/kernel/osrelease")) -> bool | None:
+    """Whether the kernel is WSL2's, which names itself in lower case ('6.6.87.2-microsoft-
+    standard-WSL2'); WSL1's, which runs no CUDA, is '4.4.0-19041-Microsoft'. None when the
+    file cannot be read."""
+    text = _read(osrelease)
+    return None if text is None else "microsoft" in text
+
+
 def _count_numa_nodes(root: Path = Path("/sys/devices/system/node")) -> int | None:
     nodes = [p for p in root.glob("node*") if p.name[4:].isdigit()]
     return len(nodes) or None
@@ -307,6 +319,7 @@ def probe_host(model_dirs: tuple[Path, ...] = ()) -> HostInfo:
         os_id=os_release.get("ID"),
         os_version_id=os_release.get("VERSION_ID"),
         kernel=platform.release(),
+        wsl2=is_wsl2(),
         architecture=platform.machine(),
         cpu_model=cpu_model,
         cpu_sockets=sockets,

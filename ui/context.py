@@ -19,7 +19,14 @@ from planner.model.quant import QuantScheme, checkpoint_scheme, scheme
 from planner.model.spec import ModelSpec
 from planner.serving.auto_layout import auto_layout
 from planner.serving.engine import EngineSettings
-from planner.serving.hardware import ClusterSpec, NetworkSpec, parse_network, preset_cluster
+from planner.serving.hardware import (
+    ClusterSpec,
+    HardwareError,
+    NetworkSpec,
+    NoWsl2TotalError,
+    parse_network,
+    preset_cluster,
+)
 from planner.serving.launch import REMOTE_CODE_STEP, remote_code_class
 from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.plan import Plan, PlanRequest, plan
@@ -100,15 +107,20 @@ def current_cluster() -> ClusterSpec:
     if current.hardware == "snapshots":
         return snapshots_to_cluster(list(uploaded_snapshots().values()))
     link = None if current.intra_node_link == "auto" else current.intra_node_link
-    return preset_cluster(
-        current.gpu,
-        current.gpus_per_node,
-        current.nodes,
-        intra_node_link=link,
-        network=current_network(),
-        memory_total_bytes=round(current.gpu_memory_gib * GIB) if current.gpu_memory_gib
-        else None,
-    )
+    try:
+        return preset_cluster(
+            current.gpu,
+            current.gpus_per_node,
+            current.nodes,
+            intra_node_link=link,
+            network=current_network(),
+            memory_total_bytes=round(current.gpu_memory_gib * GIB) if current.gpu_memory_gib
+            else None,
+            wsl2=current.wsl2,
+        )
+    except NoWsl2TotalError as exc:  # the fix in the Hardware page's words
+        raise HardwareError(f"{exc.what}: give the total CUDA reports under WSL2 in 'Memory "
+                            "per GPU as CUDA reports it'") from None
 
 
 def cluster_label(cluster: ClusterSpec) -> str:

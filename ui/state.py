@@ -45,7 +45,7 @@ _MESSAGES_KEY = "app_state_messages"
 _REFUSED_KEY = "app_state_refused"
 
 
-OMITTED_AT_DEFAULT = frozenset({"arrival"})
+OMITTED_AT_DEFAULT = frozenset({"arrival", "wsl2"})
 """State fields the link leaves out at their default (added after links were shared: a link
 without them reads the same as before)."""
 SESSION_ONLY = frozenset({"trust_remote_code"})
@@ -68,6 +68,10 @@ class AppState(BaseModel):
     """None: the preset's CUDA total; a number: the chosen GPU model with this memory per GPU
     (a custom card that names its model, like `--gpu-memory-gib X --gpu-name NAME`)."""
     intra_node_link: Literal["auto", "nvlink", "pcie"] = Field("auto", alias="link")
+    wsl2: bool = Field(False, alias="wsl2")
+    """The preset GPUs run under Windows WSL2: planned on the preset's whole nvidia-smi total
+    (planner.serving.hardware.with_wsl2), like the CLI's --wsl2; a memory given
+    (gpu_memory_gib) wins. Left out of the link when off (OMITTED_AT_DEFAULT)."""
     network: str = Field("", alias="net", max_length=40)
     """The network between nodes, as the CLI's --network: NICs per node x Gb/s each ("8x400",
     "2x100"); empty: the GPU's DGX network (planner.serving.hardware.network_link)."""

@@ -117,6 +117,13 @@ class GpuSpec(BaseModel):
     calibration GPUs' (speed.coefficients.gemm_factor)."""
     measured_gemm_source: str = ""
     """Where measured_gemm_tflops comes from (shown in the compute terms)."""
+    nvidia_smi_total_mib: int | None = Field(default=None, gt=0)
+    """The total nvidia-smi prints for this card (MiB, 2**20 B), where the preset's source or
+    notes cite one (the NOTE on driver reservation lists the measured pairs); None where no
+    source gives it. Under Windows WSL2 CUDA reports this whole total (with_wsl2)."""
+    wsl2: bool = False
+    """memory_total_bytes is the card's total under Windows WSL2 (nvidia-smi's whole total,
+    with_wsl2), not the native-Linux one CUDA reports with the driver's reservation taken off."""
     nvlink_bandwidth_gbps: float | None = Field(default=None, gt=0)
     """Total (both directions) NVLink bandwidth per GPU in GB/s; None without NVLink."""
     default_intra_node_link: LinkKind = "pcie"
@@ -519,13 +526,59 @@ def _gib(value_gib: float) -> int:
 # 24564 -> 23.64 (357), RTX 5090 32607 -> 31.36 (494), L4 23034 -> 22.03 (475),
 # RTX 6000 Ada 46068 -> 44.43 (572), H200 143771 -> 139.80 (616), RTX PRO 6000
 # 97887 -> 94.97 (638), B200 183359 -> 178.36 (718); median 494 MiB, spread +-0.2 GiB.
-# Worked example: H100 NVL 95830 MiB -> (95830 - 512) MiB = 93.08 GiB.
+# Worked example: H100 NVL 95830 MiB -> (95830 - 512) MiB = 93.08 GiB. Each preset keeps its
+# nvidia-smi total (GpuSpec.nvidia_smi_total_mib) where its source or this NOTE gives one; the
+# RTX A6000's 49140 MiB is left out (not tied to a named-GPU log), as are totals worked out
+# from a marketing label (B300, GB200).
 _DRIVER_RESERVED_BYTES = 512 * MIB
 
 
 def _estimated_total(nvidia_smi_total_mib: int) -> int:
     """CUDA total estimated from the nvidia-smi total (see the NOTE above)."""
     return nvidia_smi_total_mib * MIB - _DRIVER_RESERVED_BYTES
+
+
+# NOTE: Windows WSL2. Under WSL2 the GPU is run by the Windows driver (WDDM), which reports
+# the whole framebuffer: CUDA's total is nvidia-smi's, with no driver reservation taken off.
+# Two WSL2 logs (bench/public_memory_runs.json): an RTX 4090, nvidia-smi 24564 MiB, vLLM
+# 0.27.1 prints 'Free memory on device (22.45/23.99 GiB)' (find_string id 61815222665):
+# 24564 / 1024 = 23.99 GiB, where native Linux shows 23.64 (357 MiB kept); an RTX 4080,
+# 'RTX 4080 16376 MiB', the notes' '14.39 GiB = 15.99 总量 x 0.9': 16376 / 1024 = 15.99 GiB.
+WSL2_REASON = (
+    "Windows WSL2: the Windows driver (WDDM) reports the whole framebuffer, so CUDA's total is "
+    "nvidia-smi's (RTX 4090: 24564 MiB, vLLM prints 'Free memory on device (22.45/23.99 GiB)'; "
+    "RTX 4080: 16376 MiB, 15.99 GiB; bench/public_memory_runs.json), not the native-Linux total "
+    "less the driver's reservation")
+"""Why a WSL2 plan's budget starts from nvidia-smi's total (the budget term's source)."""
+
+
+class NoWsl2TotalError(HardwareError):
+    """WSL2 asked of a preset whose nvidia-smi total no source gives: `what` says so, `key` is
+    the preset's; the CLI and the app add how to give the memory in their own words."""
+
+    def __init__(self, gpu: "GpuSpec") -> None:
+        self.key = gpu.key
+        self.what = (f"no nvidia-smi total is on record for {gpu.key} ({gpu.name}), so its "
+                     "memory under WSL2 is not known")
+        super().__init__(f"{self.what}: give the memory CUDA reports")
+
+
+def with_wsl2(gpu: GpuSpec) -> GpuSpec:
+    """A preset's model with its total under Windows WSL2: nvidia-smi's whole total (the NOTE
+    above), or NoWsl2TotalError where none is on record."""
+    if gpu.nvidia_smi_total_mib is None:
+        raise NoWsl2TotalError(gpu)
+    total = gpu.nvidia_smi_total_mib * MIB
+    gib = total / GIB
+    return gpu.model_copy(update={
+        "memory_total_bytes": total, "wsl2": True, "memory_label": f"{gib:.2f} GiB (WSL2)",
+        "source": f"{gpu.source}; memory under WSL2: nvidia-smi's {gpu.nvidia_smi_total_mib:,} "
+                  f"MiB = {gib:.2f} GiB"})
+
+
+_ESTIMATED = None
+"""A preset row's memory_total_bytes when only its nvidia-smi total is known: _nvidia estimates
+the CUDA total from it (_estimated_total)."""
 
 
 # Native tensor-core formats per NVIDIA compute capability (CUDA C++ Programming Guide,
@@ -663,7 +716,7 @@ def _nvidia(
     key: str,
     name: str,
     memory_label: str,
-    memory_total_bytes: int,
+    memory_total_bytes: int | None,
     bandwidth_gbps: float,
     tflops: tuple[float | None, float | None, float | None],
     compute_capability: str,
@@ -681,10 +734,15 @@ def _nvidia(
     measured_gemm: tuple[float, str] | None = None,
     aliases: tuple[str, ...] = (),
     one_per_machine: str = "",
+    nvidia_smi_mib: int | None = None,
     notes: str = "",
 ) -> GpuSpec:
-    """Build one NVIDIA preset row; formats follow from the compute capability."""
+    """Build one NVIDIA preset row; formats follow from the compute capability. A
+    memory_total_bytes of _ESTIMATED: the CUDA total estimated from `nvidia_smi_mib` (the NOTE
+    on driver reservation)."""
     weights, kv = _nvidia_formats(compute_capability)
+    if memory_total_bytes is _ESTIMATED:
+        memory_total_bytes = _estimated_total(nvidia_smi_mib)
     bf16, fp8, fp4 = tflops
     return GpuSpec(
         key=key,
@@ -714,6 +772,7 @@ def _nvidia(
         pcie_generation=pcie_gen,
         aliases=aliases,
         one_per_machine=one_per_machine,
+        nvidia_smi_total_mib=nvidia_smi_mib,
         source=source,
         notes=notes,
     )
@@ -731,6 +790,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "CUDA total 23.57 GiB from PyTorch OOM messages on RTX 3090 (nvidia-smi 24576 MiB)",
         nvlink_gbps=112.5,
         int8_tops=284.0, default_link="pcie-no-p2p", fp32_tflops=35.6, boost_clock_mhz=1695.0,
+        nvidia_smi_mib=24576,
         notes=f"{_GEFORCE_NOTE} {_AMPERE_NOTE} NVLink bridge joins pairs only. FP32 35.6 TFLOPS "
         "(non-Tensor): 10,496 CUDA cores = 82 SMs x 128 x 2 x 1.695 GHz boost = 35.58, NVIDIA's "
         "figure as Digital Trends quotes it (igorslab.de: 35.7). "
@@ -742,6 +802,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "NVIDIA Ada Lovelace GPU Architecture whitepaper v2.1 (2023), RTX 4090 column; "
         "CUDA total 23.64 GiB from a PyTorch OOM message (3DTopia/Phidias-Diffusion#8)",
         int8_tops=660.6, default_link="pcie-no-p2p", fp32_tflops=82.6, boost_clock_mhz=2520.0,
+        nvidia_smi_mib=24564,
         notes=f"{_GEFORCE_NOTE} Older drivers report 23.65-23.68 GiB. FP32 82.6 TFLOPS (same "
         "whitepaper, non-Tensor; 16,384 CUDA cores = 128 SMs x 128 x 2 x 2.52 GHz = 82.6) sets "
         f"the softmax exponential rate. {_NO_P2P_NOTE} Read rate: no read-only figure found; a "
@@ -762,6 +823,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
             "perf'): the SemiAnalysis Nvidia matmul benchmark (matmul.py) on an RTX 5090, "
             "'(16384, 8192, 1280) 224.3 TFLOP' bf16 torch.matmul (one shape, not a search of "
             "shapes)"),
+        nvidia_smi_mib=32607,
         notes=f"{_GEFORCE_NOTE} FP4 figure is 3352 AI TOPS (sparse) / 2; unsure whether "
         "FP4 is also halved for FP32 accumulate. Windows reports ~31.5 GiB. INT8 838 TOPS "
         "unverified. FP32 104.8 TFLOPS (non-Tensor): 21,760 CUDA cores = 170 SMs x 128 x 2 x "
@@ -769,7 +831,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         f"MHz). {_NO_P2P_NOTE}",
     ),
     _nvidia(
-        "rtx-4080", "NVIDIA GeForce RTX 4080", "16 GB GDDR6X", _estimated_total(16376), 716.8,
+        "rtx-4080", "NVIDIA GeForce RTX 4080", "16 GB GDDR6X", _ESTIMATED, 716.8,
         (97.5, 195.0, None), "8.9", _PCIE4,
         "NVIDIA's RTX 4080 specifications as Tom's Hardware tabulates them (reprinted by "
         "holynerdvana.com, 'Nvidia GeForce RTX 4080 Specifications', 2022-11): 76 SMs, 9,728 "
@@ -778,6 +840,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "GeForce RTX 4080' (a llama.cpp fit ladder's environment line, find_string id "
         "61252911742)",
         int8_tops=390.0, default_link="pcie-no-p2p", fp32_tflops=48.7, boost_clock_mhz=2505.0,
+        nvidia_smi_mib=16376,
         notes=f"{_GEFORCE_NOTE} {_ESTIMATED_NOTE} Tensor rates derived, unverified against the Ada "
         "whitepaper's RTX 4080 column: the sparse FP16-accumulate 390 and FP8 780 halved for "
         "dense (195, 390) and halved again for FP32 accumulate (97.5 BF16, 195 FP8), INT8 = the "
@@ -788,7 +851,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         f"product. {_NO_P2P_NOTE}",
     ),
     _nvidia(
-        "rtx-5070-ti", "NVIDIA GeForce RTX 5070 Ti", "16 GB GDDR7", _estimated_total(16303), 896.0,
+        "rtx-5070-ti", "NVIDIA GeForce RTX 5070 Ti", "16 GB GDDR7", _ESTIMATED, 896.0,
         (87.875, 175.75, 703.0), "12.0", _PCIE5,
         "NVIDIA's GeForce RTX 50 series specifications table as reprinted (find_string ids "
         "55562349537, 37839904637): 8,960 CUDA cores, 5th-generation tensor cores '1406 AI "
@@ -799,13 +862,14 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "(find_string id 61204836959)",
         int8_tops=351.5, default_link="pcie-no-p2p", pcie_gen=5, fp32_tflops=43.9,
         boost_clock_mhz=2450.0,
+        nvidia_smi_mib=16303,
         notes=f"{_GEFORCE_NOTE} {_ESTIMATED_NOTE} Tensor rates derived as the rtx-5090 preset's "
         "(unverified): 1406 AI TOPS is sparse FP4, so dense FP4 703, FP8 703 / 4 = 175.75, BF16 "
         "703 / 8 = 87.875, INT8 703 / 2 = 351.5. FP32 43.9 TFLOPS = 70 SMs x 128 x 2 x 2.45 GHz "
         f"= 43.90 (8,960 CUDA cores). {_NO_P2P_NOTE}",
     ),
     _nvidia(
-        "rtx-5080", "NVIDIA GeForce RTX 5080", "16 GB GDDR7", _estimated_total(16303), 960.0,
+        "rtx-5080", "NVIDIA GeForce RTX 5080", "16 GB GDDR7", _ESTIMATED, 960.0,
         (112.5625, 225.125, 900.5), "12.0", _PCIE5,
         "NVIDIA's GeForce RTX 50 series specifications table as reprinted (find_string ids "
         "55562349537, 37839904637): 10,752 CUDA cores, 5th-generation tensor cores '1801 AI "
@@ -814,6 +878,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "'NVIDIA GeForce RTX 5080' (find_string id 66668153576)",
         int8_tops=450.25, default_link="pcie-no-p2p", pcie_gen=5, fp32_tflops=56.3,
         boost_clock_mhz=2620.0,
+        nvidia_smi_mib=16303,
         notes=f"{_GEFORCE_NOTE} {_ESTIMATED_NOTE} Tensor rates derived as the rtx-5090 preset's "
         "(unverified): 1801 AI TOPS is sparse FP4, so dense FP4 900.5, FP8 / 4 = 225.125, BF16 "
         "/ 8 = 112.5625, INT8 / 2 = 450.25. FP32 56.3 TFLOPS = 84 SMs x 128 x 2 x 2.62 GHz = "
@@ -849,6 +914,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "cards ('GPU 0 has a total capacity of 9.65 GiB', find_string ids 56241919489, "
         "55672471396); nvidia-smi 10240 MiB (find_string id 55567595094)",
         int8_tops=238.1, default_link="pcie-no-p2p", fp32_tflops=29.77, boost_clock_mhz=1710.0,
+        nvidia_smi_mib=10240,
         notes=f"{_GEFORCE_NOTE} {_AMPERE_NOTE} {_GA10X_TENSOR} 68 SMs x 1.71 GHz: 59.54 BF16, "
         "INT8 238.1 (unverified against the whitepaper's RTX 3080 column). FP32 29.77 TFLOPS = "
         "68 SMs x 128 x 2 x 1.71 GHz (NVIDIA's 29.8). The RTX 3080 12 GB (70 SMs, 384 bits; "
@@ -857,7 +923,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         f"{_NO_P2P_NOTE}",
     ),
     _nvidia(
-        "rtx-3080-ti", "NVIDIA GeForce RTX 3080 Ti", "12 GB GDDR6X", _estimated_total(12288),
+        "rtx-3080-ti", "NVIDIA GeForce RTX 3080 Ti", "12 GB GDDR6X", _ESTIMATED,
         912.0, (68.2, None, None), "8.6", _PCIE4,
         f"{_GEFORCE_COMPARE} 'RTX 3080 Ti': 10,240 CUDA cores, boost 1.67 GHz, 12 GB GDDR6X on "
         "384 bits; 80 SMs, 19 Gbps on 384 bits = 912 GB/s (wccftech, 'RTX 3080 Ti ... 12 GB "
@@ -865,6 +931,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "GB/s in a GPU table (find_string id 69739633203); nvidia-smi total 12288 MiB on an "
         "'NVIDIA GeForce RTX 3080 Ti' (an AutoDL Linux host, find_string id 68763229835)",
         int8_tops=272.8, default_link="pcie-no-p2p", fp32_tflops=34.1, boost_clock_mhz=1665.0,
+        nvidia_smi_mib=12288,
         notes=f"{_GEFORCE_NOTE} {_AMPERE_NOTE} {_ESTIMATED_NOTE} {_GA10X_TENSOR} 80 SMs x 1.665 "
         "GHz: 68.2 BF16, INT8 272.8 (unverified). FP32 34.1 TFLOPS = 80 SMs x 128 x 2 x 1.665 "
         "GHz = 34.10; the clock is that quotient, NVIDIA's table rounds it to 1.67 GHz "
@@ -872,7 +939,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         f"table confirms (384 / 8 x 19 = 912). {_NO_P2P_NOTE}",
     ),
     _nvidia(
-        "rtx-4060-ti-16gb", "NVIDIA GeForce RTX 4060 Ti", "16 GB GDDR6", _estimated_total(16380),
+        "rtx-4060-ti-16gb", "NVIDIA GeForce RTX 4060 Ti", "16 GB GDDR6", _ESTIMATED,
         288.0, (44.125, 88.25, None), "8.9", "PCIe 4.0 x8, no NVLink",
         f"{_GEFORCE_COMPARE} 'RTX 4060 Ti': 4,352 CUDA cores, '353 AI TOPS', 22 TFLOPS, boost "
         "2.54 GHz, 16 / 8 GB GDDR6 on 128 bits; 18 Gbps GDDR6 (TechPowerUp's RTX 5060 Ti 8 GB "
@@ -881,6 +948,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "'(034) Multiprocessors, (128) CUDA Cores/MP', cc 8.9 (find_string id 29787678425); "
         "nvidia-smi total 16380 MiB on Linux hosts (find_string ids 69548833080, 57619147197)",
         int8_tops=176.5, default_link="pcie-no-p2p", fp32_tflops=22.1, boost_clock_mhz=2540.0,
+        nvidia_smi_mib=16380,
         notes=f"{_GEFORCE_NOTE} {_ESTIMATED_NOTE} {_AD10X_TENSOR} 353 / 8 = 44.125 BF16, / 4 = "
         "88.25 FP8, / 2 = 176.5 INT8. FP32 22.1 TFLOPS = 34 SMs x 128 x 2 x 2.54 GHz = 22.11. "
         "deviceQuery's total global memory on a Linux host reads 15,948 MiB (find_string id "
@@ -895,7 +963,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
     ),
     _nvidia(
         "rtx-4070-ti-super", "NVIDIA GeForce RTX 4070 Ti SUPER", "16 GB GDDR6X",
-        _estimated_total(16376), 672.0, (88.25, 176.5, None), "8.9", _PCIE4,
+        _ESTIMATED, 672.0, (88.25, 176.5, None), "8.9", _PCIE4,
         f"{_GEFORCE_COMPARE} 'RTX 4070 Ti Super': 8,448 CUDA cores, '706 AI TOPS', 44 TFLOPS, "
         "boost 2.61 GHz, 16 GB GDDR6X on 256 bits; 672 GB/s in two GPU tables (find_string ids "
         "69739633203, 69437149373; a third, id 54237061288, gives the RTX 4070 Ti's 504); "
@@ -904,6 +972,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "bigsnarfdude/946229ab3cfaab6c1c553654fb0a465a); nvidia-smi total 16376 MiB on a Debian "
         "host, driver 595.71.05 (find_string id 56722048774)",
         int8_tops=353.0, default_link="pcie-no-p2p", fp32_tflops=44.1, boost_clock_mhz=2610.0,
+        nvidia_smi_mib=16376,
         notes=f"{_GEFORCE_NOTE} {_ESTIMATED_NOTE} {_AD10X_TENSOR} 706 / 8 = 88.25 BF16, / 4 = "
         "176.5 FP8, / 2 = 353 INT8. FP32 44.1 TFLOPS = 66 SMs x 128 x 2 x 2.61 GHz = 44.10. "
         "672 GB/s on 256 bits is 21 Gbps per pin (derived; no data-rate source was found). The "
@@ -912,13 +981,14 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         f"is another product. {_NO_P2P_NOTE}",
     ),
     _nvidia(
-        "rtx-4070-ti", "NVIDIA GeForce RTX 4070 Ti", "12 GB GDDR6X", _estimated_total(12282),
+        "rtx-4070-ti", "NVIDIA GeForce RTX 4070 Ti", "12 GB GDDR6X", _ESTIMATED,
         504.0, (80.125, 160.25, None), "8.9", _PCIE4,
         f"{_GEFORCE_COMPARE} 'RTX 4070 Ti': 7,680 CUDA cores, '641 AI TOPS', 40 TFLOPS, boost "
         "2.61 GHz, 12 GB GDDR6X on 192 bits; 60 SMs and 504 GB/s in an Ada hardware table "
         "(find_string id 54237061288); nvidia-smi total 12282 MiB on a Linux host, driver "
         "580.173.02, 'compute capability 8.9 (Ada)' (find_string id 69589717654)",
         int8_tops=320.5, default_link="pcie-no-p2p", fp32_tflops=40.09, boost_clock_mhz=2610.0,
+        nvidia_smi_mib=12282,
         notes=f"{_GEFORCE_NOTE} {_ESTIMATED_NOTE} {_AD10X_TENSOR} 641 / 8 = 80.125 BF16, / 4 = "
         "160.25 FP8, / 2 = 320.5 INT8. FP32 40.09 TFLOPS = 60 SMs x 128 x 2 x 2.61 GHz (Hugging "
         "Face's gpu_spec CSV: 40.09). 504 GB/s on 192 bits is 21 Gbps per pin (derived); a "
@@ -927,7 +997,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
     ),
     _nvidia(
         "rtx-4080-super", "NVIDIA GeForce RTX 4080 SUPER", "16 GB GDDR6X",
-        _estimated_total(16376), 736.0, (104.5, 209.0, None), "8.9", _PCIE4,
+        _ESTIMATED, 736.0, (104.5, 209.0, None), "8.9", _PCIE4,
         f"{_GEFORCE_COMPARE} 'RTX 4080 Super': 10,240 CUDA cores, '836 AI TOPS', 52 TFLOPS, "
         "boost 2.55 GHz, 16 GB GDDR6X on 256 bits; 736 GB/s in three GPU tables (find_string "
         "ids 69739633203, 69437149373, 54237061288); deviceQuery on an 'NVIDIA GeForce RTX 4080 "
@@ -935,6 +1005,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "MHz', 'Memory Bus Width: 256-bit' (find_string id 13464696544); nvidia-smi total 16376 "
         "MiB on a Vast.ai Linux host, driver 580.105.08 (find_string id 62143206024)",
         int8_tops=418.0, default_link="pcie-no-p2p", fp32_tflops=52.22, boost_clock_mhz=2550.0,
+        nvidia_smi_mib=16376,
         notes=f"{_GEFORCE_NOTE} {_ESTIMATED_NOTE} {_AD10X_TENSOR} 836 / 8 = 104.5 BF16, / 4 = "
         "209 FP8, / 2 = 418 INT8. FP32 52.22 TFLOPS = 80 SMs x 128 x 2 x 2.55 GHz (NVIDIA: "
         "52). 736 GB/s on 256 bits is 23 Gbps per pin (derived). deviceQuery's total global "
@@ -943,7 +1014,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         f"Not the RTX 4080 (rtx-4080 preset: 76 SMs, 22.4 Gbps). {_NO_P2P_NOTE}",
     ),
     _nvidia(
-        "rtx-5060-ti-16gb", "NVIDIA GeForce RTX 5060 Ti", "16 GB GDDR7", _estimated_total(16311),
+        "rtx-5060-ti-16gb", "NVIDIA GeForce RTX 5060 Ti", "16 GB GDDR7", _ESTIMATED,
         448.0, (47.4375, 94.875, 379.5), "12.0", "PCIe 5.0 x8, no NVLink",
         f"{_GEFORCE_COMPARE} 'RTX 5060 Ti': 4,608 CUDA cores, 5th-generation tensor cores '759 "
         "AI TOPS', boost 2.57 GHz, 16 / 8 GB GDDR7 on 128 bits; 28 Gbps GDDR7 = 448 GB/s "
@@ -955,6 +1026,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "68332015088, 69192975654)",
         int8_tops=189.75, default_link="pcie-no-p2p", pcie_gen=5, fp32_tflops=23.68,
         boost_clock_mhz=2570.0,
+        nvidia_smi_mib=16311,
         notes=f"{_GEFORCE_NOTE} {_ESTIMATED_NOTE} Tensor rates derived as the rtx-5090 preset's "
         "(unverified): 759 AI TOPS is sparse FP4, so dense FP4 379.5, FP8 / 4 = 94.875, BF16 / "
         "8 = 47.4375, INT8 / 2 = 189.75. FP32 23.68 TFLOPS = 36 SMs x 128 x 2 x 2.57 GHz (a GPU "
@@ -966,13 +1038,14 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         f"{_NO_P2P_NOTE}",
     ),
     _nvidia(
-        "rtx-a4000", "NVIDIA RTX A4000", "16 GB GDDR6 (ECC)", _estimated_total(16376), 448.0,
+        "rtx-a4000", "NVIDIA RTX A4000", "16 GB GDDR6 (ECC)", _ESTIMATED, 448.0,
         (76.7, None, None), "8.6", _PCIE4,
         "NVIDIA RTX A4000 datasheet (2021), as reprinted (ecer.com's RTX A4000 16G listing): 16 "
         "GB GDDR6 with ECC on 256 bits at 448 GB/s, 6,144 CUDA cores, 192 tensor cores, 19.2 "
         "TFLOPS single precision, tensor performance 153.4 TFLOPS, PCIe 4.0 x16, single slot; "
         "nvidia-smi total 16376 MiB on an 'NVIDIA RTX A4000' (find_string id 62243512255)",
         int8_tops=153.4, fp32_tflops=19.17, boost_clock_mhz=1560.0,
+        nvidia_smi_mib=16376,
         notes=f"{_AMPERE_NOTE} {_ESTIMATED_NOTE} Tensor 153.4 TFLOPS is the sparse figure, as the "
         "RTX A6000 datasheet's 309.7 (rtx-a6000 preset): 76.7 dense BF16, INT8 153.4 "
         "(unverified). FP32 19.17 TFLOPS (the datasheet's 19.2; Hugging Face's gpu_spec CSV: "
@@ -980,13 +1053,14 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "NVIDIA gives none (unverified). No NVLink.",
     ),
     _nvidia(
-        "rtx-a5000", "NVIDIA RTX A5000", "24 GB GDDR6 (ECC)", _estimated_total(24564), 768.0,
+        "rtx-a5000", "NVIDIA RTX A5000", "24 GB GDDR6 (ECC)", _ESTIMATED, 768.0,
         (111.1, None, None), "8.6", "PCIe 4.0 x16; optional 2-way NVLink 3 bridge",
         "NVIDIA RTX A5000 datasheet (2021), as reprinted (find_string id 23081053719): 768 GB/s "
         "on 384 bits, 8,192 CUDA cores, 256 tensor cores, 27.8 TFLOPS single precision, tensor "
         "performance 222.2 TFLOPS, NVLink 112.5 GB/s bidirectional (two cards), PCIe 4.0 x16; "
         "nvidia-smi total 24564 MiB on an 'NVIDIA RTX A5000' (find_string id 55793838612)",
         nvlink_gbps=112.5, int8_tops=222.2, fp32_tflops=27.77, boost_clock_mhz=1695.0,
+        nvidia_smi_mib=24564,
         notes=f"{_AMPERE_NOTE} {_ESTIMATED_NOTE} Tensor 222.2 TFLOPS is the sparse figure, as the "
         "RTX A6000 datasheet's 309.7 (rtx-a6000 preset: 154.8 dense BF16, INT8 309.7): so 111.1 "
         "dense BF16, INT8 222.2 (unverified). FP32 27.77 TFLOPS (the datasheet's 27.8; Hugging "
@@ -1012,6 +1086,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "total 44.43 GiB from a PyTorch OOM message with nvidia-smi 46068 MiB "
         "(DINGYANB/MTVCrafter#21)",
         int8_tops=728.5, fp32_tflops=91.1, boost_clock_mhz=2505.0,
+        nvidia_smi_mib=46068,
         notes="Figure is with ECC on (the default); ECC off shows 49140 MiB (~47.4 GiB). FP32 "
         "91.1 TFLOPS, NVIDIA's figure as grafikkarten.com quotes it (18,176 CUDA cores x 2 x "
         "2.505 GHz boost = 91.06).",
@@ -1026,6 +1101,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
             "NVIDIA RTX PRO 6000 Blackwell Max-Q Workstation Edition",
         ),
         int8_tops=1007.6, pcie_gen=5, fp32_tflops=125.0,
+        nvidia_smi_mib=97887,
         notes="Dense TFLOP/s and INT8 TOPS derived from the sparse FP4 peak (/2 sparsity, x2 "
         "per wider format); unverified. Max-Q (300 W) has lower clocks. FP32 125 TFLOPS: "
         "NVIDIA's 'up to 125 TFLOPS' for the RTX PRO 6000 family at GTC 2025 (topcpu.net; 24,064 "
@@ -1033,13 +1109,14 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
     ),
     _nvidia(
         "rtx-pro-5000", "NVIDIA RTX PRO 5000 Blackwell", "48 GB GDDR7 (ECC)",
-        _estimated_total(48935), 1344.0, (258.0, 516.0, 1032.0), "12.0", _PCIE5,
+        _ESTIMATED, 1344.0, (258.0, 516.0, 1032.0), "12.0", _PCIE5,
         "NVIDIA's RTX PRO 5000 Blackwell figures as reported at its launch and at the 72 GB "
         "model's (svethardware.cz, 2025-10-22; pepelac.news): 14,080 CUDA cores, '2064 AI TOPS', "
         "65 TFLOPS FP32, 48 GB GDDR7 with ECC at 1,344 GB/s, PCIe 5.0 x16, 300 W; 110 SMs and "
         "384 bits (purepc.pl's GTC 2025 report); nvidia-smi total 48935 MiB on an 'NVIDIA RTX "
         "PRO 5000 Blackwell' (driver 595.71.05, find_string id 61506984505)",
         int8_tops=516.0, pcie_gen=5, fp32_tflops=65.0, boost_clock_mhz=2308.0,
+        nvidia_smi_mib=48935,
         notes=f"{_ESTIMATED_NOTE} Dense TFLOP/s and INT8 TOPS derived as the rtx-pro-6000 "
         "preset's (unverified): 2064 AI TOPS is sparse FP4, so dense FP4 1,032, FP8 516, BF16 "
         "258, INT8 516 (no GeForce halving for FP32 accumulate assumed, as there). Boost clock "
@@ -1090,6 +1167,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "hosts ('GPU 0 has a total capacity of 22.06 GiB', find_string id 57964593690), "
         "nvidia-smi 23028 MiB (find_string id 51771234912)",
         default_link="pcie-no-p2p",
+        nvidia_smi_mib=23028,
         notes=f"{_AMPERE_NOTE} Not the A10 (a10 preset: 125 BF16 TFLOPS): the A10G trades tensor "
         "rate for CUDA-core rate and keeps the A10's memory and bandwidth (Baseten, above). "
         "BF16 70 TFLOPS dense unverified (no NVIDIA figure). FP32 rate and boost clock left "
@@ -1124,6 +1202,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "NVIDIA L4 Tensor Core GPU datasheet (2023); CUDA total 22.03 GiB from PyTorch OOM "
         "messages on L4 (nvidia-smi 23034 MiB)",
         int8_tops=242.5, fp32_tflops=30.3, boost_clock_mhz=2040.0,
+        nvidia_smi_mib=23034,
         notes="Some logs show 22.04-22.05 GiB (driver dependent). FP32 30.3 TFLOPS: 7,424 CUDA "
         "cores = 58 SMs x 128 x 2 x 2.04 GHz boost = 30.29 (TechPowerUp's figure, "
         "fpsbench.com), 1/4 of the datasheet's 121 BF16 dense.",
@@ -1146,6 +1225,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "8x L40S, nvidia-smi 46068 MiB, driver 565.57.01: 'Free memory on device "
         "(43.93/44.42 GiB)' (bench/public_memory_runs.json)",
         int8_tops=733.0, fp32_tflops=91.6, boost_clock_mhz=2520.0,
+        nvidia_smi_mib=46068,
         notes="The L40 (same 48 GB GDDR6 ECC) reports 44.40 GiB in a PyTorch OOM message. FP32 "
         "91.6 TFLOPS: the L40/L40S datasheet table (reprinted by mullet.se). Boost clock 2,520 "
         "MHz, 142 SMs (TechPowerUp's L40S page as computizer.com reprints it): 142 x 128 x 2 x "
@@ -1161,6 +1241,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "864 GB/s, PCIe 4.0 x16, FP32 59.35 TFLOPS (topcpu.net's A40 vs L20 page); nvidia-smi "
         "total 46068 MiB on 'NVIDIA L20' hosts (find_string ids 63349564404, 56262453470)",
         int8_tops=239.0, fp32_tflops=59.35, boost_clock_mhz=2520.0,
+        nvidia_smi_mib=46068,
         notes="Compute is capped well below the die's: 92 SMs of the L40S's kind would give about "
         "twice 119.5. 119.5 is the dense rate: an FP16 GEMM measures 113-115 TFLOPS on an L20 "
         "(cuBLAS 105-115; DefTruth/CUDA-Learn-Notes hgemm, find_string id 17009777950), which "
@@ -1196,11 +1277,12 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         f"11.7') reads 1,942 GB/s at full occupancy, 0.971 of 2,000: {_NO_READ_CAP}",
     ),
     _nvidia(
-        "h100-nvl", "NVIDIA H100 NVL", "94 GB HBM3", _estimated_total(95830), 3900.0,
+        "h100-nvl", "NVIDIA H100 NVL", "94 GB HBM3", _ESTIMATED, 3900.0,
         (835.5, 1671.0, None), "9.0", "PCIe 5.0 x16; 2-/4-way NVLink bridge",
         "NVIDIA H100 Tensor Core GPU datasheet (2023), H100 NVL column",
         nvlink_gbps=600.0,
         int8_tops=1671.0, pcie_gen=5, fp32_tflops=56.6,
+        nvidia_smi_mib=95830,
         notes=f"{_ESTIMATED_NOTE} nvidia-smi 95830 MiB. FP32 56.6 TFLOPS derived, unverified "
         "(the datasheet's NVL FP32 was not found): the 835.5 BF16 dense x the H100 SXM "
         "column's FP32:BF16 67 / 989.4 (PCIe: 51 / 756, the same 0.068).",
@@ -1247,6 +1329,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         aliases=("NVIDIA H100 SXM5 80GB",),
         int8_tops=1978.9, pcie_gen=5, fp32_tflops=67.0, boost_clock_mhz=1980.0,
         measured_gemm=_H100_SXM_GEMM,
+        nvidia_smi_mib=81559,
         notes="nvidia-smi shows 81559 MiB. FP32 67 TFLOPS (datasheet; 132 SMs x 128 x 2 x "
         "1.98 GHz = 66.9) sets the softmax exponential rate. Boost clock 1.98 GHz: NVIDIA's final "
         "H100 specifications (GPU boost 1.98 GHz SXM5, 1.75 GHz PCIe, as prohardver.hu tabulates "
@@ -1264,6 +1347,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         int8_tops=1978.9, pcie_gen=5, fp32_tflops=67.0, boost_clock_mhz=1980.0,
         measured_gemm=(_H100_SXM_GEMM[0],
                        f"{_H100_SXM_GEMM[1]} (no H200 row of its own in BF16)"),
+        nvidia_smi_mib=143771,
         notes="Some drivers report 139.81 GiB. H200 NVL (PCIe) is a different product. FP32 "
         "67 TFLOPS (datasheet; the H100's GH100 die) sets the softmax exponential rate. Boost "
         "clock 1,980 MHz (hmc-tech.com's H200 SXM specifications: 16,896 shaders, 66.91 FP32 "
@@ -1288,6 +1372,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "GB/s, roughly 3.2 times that of IB (50 GB/s)'; nvidia-smi total 81559 MiB on an "
         "'NVIDIA H800' (find_string id 71303046155)",
         nvlink_gbps=400.0, default_link="nvlink", int8_tops=1978.9, pcie_gen=5, fp32_tflops=67.0,
+        nvidia_smi_mib=81559,
         notes="CUDA total assumed equal to the H100 SXM's logged 79.19 GiB (the same nvidia-smi "
         "81559 MiB); estimated. Dense rates are the H100 SXM preset's (the sparse 1,979 / 3,958 "
         "halved). FP64 is cut (1 TFLOPS), which no plan reads. DeepSeek's 160 GB/s is the usable "
@@ -1297,7 +1382,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "The H800 PCIe (HBM2e) is another product.",
     ),
     _nvidia(
-        "h20", "NVIDIA H20", "96 GB HBM3", _estimated_total(97871), 4000.0,
+        "h20", "NVIDIA H20", "96 GB HBM3", _ESTIMATED, 4000.0,
         (148.0, 296.0, None), "9.0", "NVLink 4 (900 GB/s)",
         "NVIDIA's China-market Hopper (no NVIDIA datasheet found): 96 GB HBM3, dense FP16/BF16 148 "
         "TFLOPS, FP8 296, INT8 296 TOPS, FP32 44 (a table of AI chips, find_string id "
@@ -1305,6 +1390,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "TB/s and NVLink 4.0 at 900 GB/s (willitrunai.com's H20 96GB page); nvidia-smi total "
         "97871 MiB on 8x 'NVIDIA H20' hosts (find_string id 65846954299)",
         nvlink_gbps=900.0, default_link="nvlink", int8_tops=296.0, pcie_gen=5, fp32_tflops=44.0,
+        nvidia_smi_mib=97871,
         notes=f"{_ESTIMATED_NOTE} Compute is capped at about 15 % of the H100 SXM's (989.4 BF16); "
         "memory and NVLink are the H100's or above. An AIBrix report on one H20 under vLLM 0.19.0 "
         "gives '95.33 GiB reported usable by the runtime' (vllm-project/aibrix#2770; not "
@@ -1317,7 +1403,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "SXM's (unverified). Some listings say HBM3e (ke60.top); the type does not enter a plan.",
     ),
     _nvidia(
-        "gh200", "NVIDIA GH200 480GB", "96 GB HBM3 (+480 GB LPDDR5X)", _estimated_total(97871),
+        "gh200", "NVIDIA GH200 480GB", "96 GB HBM3 (+480 GB LPDDR5X)", _ESTIMATED,
         4000.0,
         (989.4, 1978.9, None), "9.0", "NVLink-C2C to Grace CPU (900 GB/s)",
         "NVIDIA GH200 Grace Hopper Superchip datasheet (2024), 96 GB HBM3 version",
@@ -1328,6 +1414,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
             f"{_MAMF} 'NVIDIA GH200 SXM | 828.6 | 989 | 83.8% | 1024x15360x4096 | 2.6.0+cu126 | "
             "900W 141GiB HBM3e version' (the HBM3e part; this preset is the 96 GB HBM3 one, the "
             "same GH100 die and 989 TFLOPS datasheet)"),
+        nvidia_smi_mib=97871,
         notes="CUDA total estimated (95.08 GiB) from nvidia-smi's 97,871 MiB on an 'NVIDIA "
         "GH200 480GB' (grace-gpu-containers README, sweetapi.com/biondizzle, 2026-04) minus "
         "the usual 512 MiB; it was 94.50 GiB from an OOM report on an unnamed ~96 GB card. "
@@ -1349,6 +1436,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         measured_gemm=(
             1745.0,
             f"{_MAMF} 'NVIDIA B200 SXM | 1745.0 | 2250 | 77.6% | 1792x16128x3072 | 2.7.1+cu128'"),
+        nvidia_smi_mib=183359,
         notes="nvidia-smi shows 183359 MiB. Early marketing said 192 GB. FP32 75 TFLOPS per "
         "GPU (HGX B200 specifications table) sets the softmax exponential rate. Boost clock 1.98 "
         "GHz, 148 SMs (hmc-tech.com's B200 specifications, 75.02 FP32 TFLOPS = 148 x 128 x 2 x "
@@ -1608,7 +1696,8 @@ def memory_total_note(gpu: GpuSpec) -> str:
         return ""
     return (f"total {gpu.memory_label} = {gpu.memory_total_bytes:,} B, where the {gpu.key} "
             f"preset holds {preset.memory_total_bytes:,} B "
-            f"({preset.memory_total_bytes / GIB:.2f} GiB)")
+            f"({preset.memory_total_bytes / GIB:.2f} GiB)"
+            + (f" (native Linux); {WSL2_REASON}" if gpu.wsl2 else ""))
 
 
 def custom_gpu(
@@ -1664,13 +1753,16 @@ def preset_cluster(
     intra_node_link: LinkKind | None = None,
     network: NetworkSpec | None = None,
     memory_total_bytes: int | None = None,
+    wsl2: bool = False,
 ) -> ClusterSpec:
     """`nodes` identical nodes of `gpus_per_node` preset GPUs.
 
     The intra-node link defaults to the preset's (NVLink only for NVSwitch parts); asking
     for NVLink on a GPU without any is an error. `memory_total_bytes`: the preset's model with
     another CUDA total (a custom card that names its model: vLLM's batch defaults, formats
-    and link follow the model, the budget the memory given).
+    and link follow the model, the budget the memory given). `wsl2`: the GPUs run under
+    Windows WSL2, so their total is nvidia-smi's (with_wsl2); a memory_total_bytes given wins
+    (it is what CUDA reports there) and `wsl2` then changes nothing.
     """
     gpu = gpu_preset(gpu_key)
     if memory_total_bytes is not None:
@@ -1678,6 +1770,8 @@ def preset_cluster(
             raise HardwareError(f"GPU memory must be between 1 byte and 1 TiB, got "
                                 f"{memory_total_bytes} bytes")
         gpu = with_memory_total(gpu, memory_total_bytes, "given")
+    elif wsl2:
+        gpu = with_wsl2(gpu)
     if not 1 <= gpus_per_node <= MAX_GPUS_PER_NODE:
         raise HardwareError(f"gpus_per_node must be 1..{MAX_GPUS_PER_NODE}, got {gpus_per_node}")
     if nodes < 1:
@@ -1698,7 +1792,7 @@ def preset_cluster(
     # the source heads a sweep and a report, where "preset: 2x ..." alone reads as the
     # preset's own memory
     layout = f"{gpus_per_node}x {gpu.name}" + (
-        f" at {gpu.memory_label}" if memory_total_bytes is not None else "")
+        f" at {gpu.memory_label}" if memory_total_bytes is not None or wsl2 else "")
     return ClusterSpec(
         nodes=node_specs,
         network=network,

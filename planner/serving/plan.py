@@ -257,6 +257,9 @@ class Plan(PlanSummary):
         "patch release without a command-line fixture is checked against its listed one's flags "
         "(0.19.1: 0.19.0's; vllm_versions.listed_stand_in)")
     gpu_name: str
+    wsl2: bool = Field(default=False, description="the GPUs run under Windows WSL2: the "
+                       "budget starts from nvidia-smi's whole total (hardware.with_wsl2, "
+                       "the budget term's note says why)")
     params_total: int
     params_active: int
     weights_bytes_total: int
@@ -472,6 +475,7 @@ class _Resolved(NamedTuple):
     """The layout-independent part of a setup: one per (model, cluster, settings, engine)."""
 
     gpu_name: str
+    wsl2: bool
     max_model_len: int
     mbt: int
     seqs: int
@@ -577,7 +581,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         rules.full_graphs and triton_mla_fallback(spec, s.block_size, rules.version,
                                                   gpu.compute_capability, selector_kv))
     resolved = _Resolved(
-        gpu_name=gpu.name, max_model_len=max_model_len,
+        gpu_name=gpu.name, wsl2=gpu.wsl2, max_model_len=max_model_len,
         mbt=mbt, seqs=seqs,
         kv_plain=served_kv_elem_bytes(spec, s, bf16, rules),
         block_size=mla_block_size(spec, s.block_size, rules.version, gpu.compute_capability,
@@ -1342,6 +1346,7 @@ def plan(request: PlanRequest) -> Plan:
         engine=s,
         vllm_release=vllm_rules(s.vllm_version).label,
         gpu_name=r.gpu_name,
+        wsl2=r.wsl2,
         params_total=params.total,
         params_active=params.active,
         weights_bytes_total=sum(f.weight_totals[: layout.tp * layout.pp]),

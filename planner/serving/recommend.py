@@ -27,7 +27,14 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 from planner.model.quant import checkpoint_scheme, scheme
 from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings, derived_max_model_len
-from planner.serving.hardware import GPU_PRESETS, NetworkSpec, preset_cluster
+from planner.serving.hardware import (
+    GPU_PRESETS,
+    GpuSpec,
+    NetworkSpec,
+    NoWsl2TotalError,
+    preset_cluster,
+    with_wsl2,
+)
 from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.plan import (
     PlanRequest,
@@ -172,6 +179,10 @@ class RecommendResult(BaseModel):
     gpu_keys: tuple[str, ...]
     unpriced_gpu_keys: tuple[str, ...]
     """Presets left out for want of a price (give one to include them)."""
+    wsl2: bool = False
+    """Planned under Windows WSL2: each preset on its nvidia-smi total (hardware.with_wsl2)."""
+    no_wsl2_total_gpu_keys: tuple[str, ...] = ()
+    """Presets left out under WSL2: no nvidia-smi total on record, so no WSL2 total."""
     plans_made: int
     pruned: int = Field(description="(model, GPU, count) skipped: memory below the weights")
     price_table_date: str = PRICE_TABLE_DATE
@@ -212,16 +223,22 @@ def gpu_counts(gpus_max: int) -> tuple[int, ...]:
     return tuple(sorted({*powers, *nodes}))
 
 
+def _gpu(gpu_key: str, wsl2: bool) -> GpuSpec:
+    """The preset as planned: its WSL2 total (hardware.with_wsl2) under `wsl2`."""
+    return with_wsl2(GPU_PRESETS[gpu_key]) if wsl2 else GPU_PRESETS[gpu_key]
+
+
 def _per_node(gpu_key: str, gpus: int) -> int:
     """GPUs per node of `gpus` presets: all of them up to 8, else 8; one for a GPU a machine
     holds one of (GpuSpec.one_per_machine: each DGX Spark is a node)."""
     return 1 if GPU_PRESETS[gpu_key].one_per_machine else min(gpus, GPUS_PER_NODE)
 
 
-def _cluster(gpu_key: str, gpus: int, network: NetworkSpec | None = None):
-    """`gpus` presets: one node up to 8, else whole 8-GPU nodes over `network` (_per_node)."""
+def _cluster(gpu_key: str, gpus: int, network: NetworkSpec | None = None, wsl2: bool = False):
+    """`gpus` presets: one node up to 8, else whole 8-GPU nodes over `network` (_per_node);
+    on their WSL2 totals under `wsl2`."""
     per_node = _per_node(gpu_key, gpus)
-    return preset_cluster(gpu_key, per_node, gpus // per_node, network=network)
+    return preset_cluster(gpu_key, per_node, gpus // per_node, network=network, wsl2=wsl2)
 
 
 def _smallest_weights(spec: ModelSpec, keys: Sequence[str], memo: dict) -> int:
@@ -287,11 +304,11 @@ def _format_settings(spec: ModelSpec, settings: EngineSettings, quant: str, kv: 
 
 def _search_counts(spec: ModelSpec, gpu_key: str, workload: Workload,
                    settings: EngineSettings, gpus_max: int,
-                   network: NetworkSpec | None) -> dict[Family, Bound]:
+                   network: NetworkSpec | None, wsl2: bool) -> dict[Family, Bound]:
     """Each family's lowest GPU count that could serve (planner.serving.replicas), over the
     `network` the rows are planned on: a family spanning nodes bounded on the preset's
     network would be bounded too high where the given one is faster."""
-    cluster = _cluster(gpu_key, min(gpus_max, GPUS_PER_NODE), network)
+    cluster = _cluster(gpu_key, min(gpus_max, GPUS_PER_NODE), network, wsl2)
     fams = families(spec, cluster, quant_candidates(spec, cluster), KV_DTYPES, gpus_max)
     made: dict = {}
     return lowest_counts(
@@ -299,7 +316,7 @@ def _search_counts(spec: ModelSpec, gpu_key: str, workload: Workload,
         lambda fam: _format_settings(spec, settings, fam.quant_key, fam.kv_cache_dtype, made),
         workload.load, output_tokens_per_s=workload.output_tokens_per_s,
         concurrency=workload.concurrency, ttft_ms=workload.ttft_ms, tpot_ms=workload.tpot_ms,
-        memory_bytes=GPU_PRESETS[gpu_key].memory_total_bytes * settings.gpu_memory_utilization)
+        memory_bytes=_gpu(gpu_key, wsl2).memory_total_bytes * settings.gpu_memory_utilization)
 
 
 def _planned(spec: ModelSpec, cluster, settings: EngineSettings, member: ParallelLayout,
@@ -521,6 +538,7 @@ def recommend(
     top: int = 10,
     network: NetworkSpec | None = None,
     trust_remote_code: Callable[[ModelSpec], bool] | None = None,
+    wsl2: bool = False,
 ) -> RecommendResult:
     """The `top` cheapest configurations serving `workload`, launchable ones first, best row
     per (model, GPU, count).
@@ -532,11 +550,17 @@ def recommend(
     cannot enter the `top`. `network`: between the nodes of those counts (None: the GPU's
     DGX network, hardware.network_link). `trust_remote_code`: whether a model's commands
     pass vLLM's --trust-remote-code (the app: only a model that needs it), None: `engine`'s
-    for every model.
+    for every model. `wsl2`: the GPUs run under Windows WSL2, each planned on its nvidia-smi
+    total (hardware.with_wsl2); a preset without one is left out of the whole search
+    (no_wsl2_total_gpu_keys), or refused (NoWsl2TotalError) when `gpu_keys` names it.
     """
     if not models:
         raise RecommendError("give at least one model")
     keys = tuple(gpu_keys) if gpu_keys is not None else tuple(GPU_PRESETS)
+    no_total = tuple(k for k in keys if wsl2 and GPU_PRESETS[k].nvidia_smi_total_mib is None)
+    if no_total and gpu_keys is not None:
+        raise NoWsl2TotalError(GPU_PRESETS[no_total[0]])
+    keys = tuple(k for k in keys if k not in no_total)
     priced = tuple(k for k in keys if prices.get(k) and prices[k].usd_per_gpu_hour is not None)
     if not priced:
         raise RecommendError("no GPU in the search has a price: give one with --price KEY=USD")
@@ -561,7 +585,7 @@ def recommend(
             continue
         lows: dict[str, dict[Family, Bound]] = {}
         if counts[-1] > GPUS_PER_NODE:
-            lows = {k: _search_counts(spec, k, workload, settings, gpus_max, network)
+            lows = {k: _search_counts(spec, k, workload, settings, gpus_max, network, wsl2)
                     for k in priced}
             if all(low.gpus > gpus_max for per_gpu in lows.values() for low in per_gpu.values()):
                 notes.append(_absurd(spec, workload, lows, gpus_max))
@@ -572,10 +596,10 @@ def recommend(
                                                  default=math.inf)
                        * (prices[k].usd_per_gpu_hour or 0.0)) if lows else priced
         for gpu_key in order:
-            gpu, price = GPU_PRESETS[gpu_key], prices[gpu_key]
+            gpu, price = _gpu(gpu_key, wsl2), prices[gpu_key]
             picks = _Picks()
             members: dict = {}
-            quants = quant_candidates(spec, _cluster(gpu_key, 1))  # one GPU kind: any count
+            quants = quant_candidates(spec, _cluster(gpu_key, 1, wsl2=wsl2))  # one GPU kind
             views: dict[bool, tuple[dict[Family, Bound], float]] = {}
             for n in counts:
                 # after a what-if serves, only launchable families can add a row (the bounds
@@ -599,7 +623,7 @@ def recommend(
                 if n < fewest:
                     skipped += 1
                     continue
-                cluster = _cluster(gpu_key, n, network)
+                cluster = _cluster(gpu_key, n, network, wsl2)
                 if n > GPUS_PER_NODE:
                     alive = {fam: b for fam, b in bounds.items() if b.gpus <= n}
                     rows = _node_rows(spec, cluster, settings, alive, n, workload, members)
@@ -625,5 +649,6 @@ def recommend(
     return RecommendResult(
         workload=workload, gpu_counts=counts, gpu_keys=priced,
         unpriced_gpu_keys=tuple(k for k in keys if k not in priced), plans_made=plans,
+        wsl2=wsl2, no_wsl2_total_gpu_keys=no_total,
         pruned=pruned, counts_skipped=skipped, notes=tuple(notes), rows=tuple(found[:top]),
     )

@@ -178,3 +178,32 @@ def test_network_between_nodes_is_a_parsed_choice_in_the_url() -> None:
         assert not plan_page.exception
         ttft[net] = next(m.value for m in plan_page.metric if m.label == "TTFT")
     assert ttft[""] == ttft["8x400"] != ttft["2x100"]
+
+
+def test_windows_wsl2_plans_the_whole_nvidia_smi_total() -> None:
+    # RTX 5070 Ti under WSL2: CUDA reports nvidia-smi's 16303 MiB = 15.92 GiB (native Linux:
+    # 16303 - 512 MiB = 15.42 GiB); the box is in the link only when ticked
+    at = open_page("hardware", gpu="rtx-5070-ti", gpn="1")
+    assert "15.42 GiB per GPU" in texts(at) and "wsl2" not in at.query_params
+    at.checkbox(key="hw.wsl2").check().run()
+    assert not at.exception
+    assert "1x NVIDIA GeForce RTX 5070 Ti (PCIe) — 1 GPUs, 15.92 GiB per GPU" in texts(at)
+    assert "15.92 GiB under WSL2 (nvidia-smi's 16,303 MiB; native Linux: 15.42 GiB)" in texts(at)
+    assert at.query_params["wsl2"] == "1"
+    plan_page = open_page("plan", gpu="rtx-5070-ti", gpn="1", wsl2="1", model="Qwen/Qwen3-0.6B")
+    assert not plan_page.exception
+    assert "WDDM" in texts(plan_page)  # the budget term says why
+    # a memory given wins: it is what CUDA reports
+    at.number_input(key="hw.gpu_memory_gib").set_value(15.5).run()
+    assert "15.50 GiB per GPU" in texts(at)
+    at.checkbox(key="hw.wsl2").uncheck().run()
+    assert "wsl2" not in at.query_params
+
+
+def test_windows_wsl2_on_a_preset_without_an_nvidia_smi_total_says_what_to_give() -> None:
+    at = open_page("hardware", gpu="a100-80gb", wsl2="1")
+    assert not at.exception
+    assert any("no nvidia-smi total is on record for a100-80gb" in e.value
+               and "'Memory per GPU as CUDA reports it'" in e.value for e in at.error)
+    at.number_input(key="hw.gpu_memory_gib").set_value(79.5).run()
+    assert not at.error and "79.50 GiB per GPU" in texts(at)

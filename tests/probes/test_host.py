@@ -38,6 +38,20 @@ def test_os_release_parsing(tmp_path: Path) -> None:
     assert host.read_os_release(tmp_path / "missing") == {}
 
 
+@pytest.mark.parametrize(("osrelease", "wsl2"), [
+    # kernel releases as public reports print them: a WSL2 Kali's (find_string id
+    # 71649133026), a WSL1 Ubuntu's (id 648234351: no GPU there), a native Ubuntu's
+    ("6.6.87.2-microsoft-standard-WSL2\n", True),
+    ("4.4.0-19041-Microsoft\n", False),
+    ("6.8.0-45-generic\n", False),
+])
+def test_wsl2_from_the_kernel_release(tmp_path: Path, osrelease: str, wsl2: bool) -> None:
+    path = tmp_path / "osrelease"
+    path.write_text(osrelease)
+    assert host.is_wsl2(path) is wsl2
+    assert host.is_wsl2(tmp_path / "missing") is None
+
+
 def test_cpuinfo_model_and_sockets() -> None:
     assert host.parse_cpuinfo(CPUINFO_TWO_SOCKETS) == (
         "Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz", 2)
@@ -102,6 +116,7 @@ def test_probe_host_on_this_machine(tmp_path: Path) -> None:
     assert roles.count("hf_cache") == 1 and roles[-1] == "model_dir"
     assert info.disks[-1].path == str(tmp_path) and info.disks[-1].exists
     assert set(host.SERVING_PACKAGES) == set(info.packages)
+    assert info.wsl2 is host.is_wsl2()  # read, and as information only
 
 
 def _sysfs(root, ib: dict[str, tuple[str, str]], net: dict[str, str | None]) -> None:

@@ -3,8 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from planner.serving.hardware import GPU_PRESETS, network_link
+from planner.serving.hardware import GPU_PRESETS, GpuSpec, network_link
 from planner.text import md_escape, sentence
+from planner.units import MIB
 from probes.audit_summary import audit_summary
 from probes.cluster import repeated_machine
 from probes.snapshot import HardwareSnapshot, SnapshotError, load_snapshot
@@ -109,6 +110,9 @@ def _preset_builder() -> None:
                     step=1.0, help="a custom card of this model, e.g. a 48 GB RTX 4090: vLLM's "
                     "batch defaults, formats and link follow the model, the budget this memory",
                     **bind("hw", "gpu_memory_gib"))
+    st.checkbox("Windows (WSL2)", help="the GPUs run under Windows WSL2, where CUDA reports "
+                "the whole nvidia-smi total (no driver reservation): planned on it. A memory "
+                "given above wins (it is what CUDA reports)", **bind("hw", "wsl2"))
     left, right = st.columns(2)
     left.radio("GPU-to-GPU link in a node", ["auto", "nvlink", "pcie"], horizontal=True,
                help="auto: NVLink only for NVSwitch (SXM/HGX) parts",
@@ -125,6 +129,7 @@ def _preset_builder() -> None:
     facts = {
         "CUDA total per GPU": f"{given:g} GiB (given; the preset's is "
                               f"{fmt.gib(gpu.memory_total_bytes)})" if given else
+                              _wsl2_total(gpu) if state().wsl2 else
                               f"{fmt.gib(gpu.memory_total_bytes)} (label {gpu.memory_label})",
         "Memory bandwidth": f"{gpu.memory_bandwidth_gbps:,.0f} GB/s",
         "Dense BF16 / FP8 / FP4": " / ".join(
@@ -141,6 +146,15 @@ def _preset_builder() -> None:
     st.table(pd.Series(facts, name=gpu.name))
     if gpu.notes:
         st.caption(gpu.notes)
+
+
+def _wsl2_total(gpu: GpuSpec) -> str:
+    """The preset's total under WSL2 with the native one, or why there is none."""
+    if gpu.nvidia_smi_total_mib is None:
+        return f"unknown under WSL2 (no nvidia-smi total on record; native Linux: " \
+               f"{fmt.gib(gpu.memory_total_bytes)})"
+    return (f"{fmt.gib(gpu.nvidia_smi_total_mib * MIB)} under WSL2 (nvidia-smi's "
+            f"{gpu.nvidia_smi_total_mib:,} MiB; native Linux: {fmt.gib(gpu.memory_total_bytes)})")
 
 
 def _network_fact(gpu) -> str:
