@@ -311,9 +311,10 @@ def _cluster(case: dict, gpu: str, gpus: int) -> ClusterSpec:
     """The preset's node, on the case's `link` where its source names one (a public run's
     topology), else the preset's default link; with the CUDA total its log prints
     (`gpu_memory_total_gib`, vLLM's "Free memory on device (free/total GiB)"), as an audit's
-    measured total is planned (hardware.with_memory_total), else the preset's."""
+    measured total is planned (hardware.with_memory_total), else the preset's (its WSL2 total
+    where the case runs under WSL2, `wsl2`: the CLI's --wsl2)."""
     if gpu != "custom":
-        cluster = preset_cluster(gpu, gpus)
+        cluster = preset_cluster(gpu, gpus, wsl2=case.get("wsl2", False))
         if case.get("gpu_memory_total_gib"):
             total = round(case["gpu_memory_total_gib"] * GIB)
             cluster = cluster.model_copy(update={"nodes": tuple(

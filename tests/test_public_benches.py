@@ -45,6 +45,33 @@ def test_every_memory_run_quotes_its_log_and_names_its_source() -> None:
         assert run["vllm_release"] and run["version_reason"], run["id"]
 
 
+def test_the_wsl2_rule_reproduces_the_totals_the_wsl2_logs_print() -> None:
+    """The WSL2 runs (`wsl2`) that print a CUDA total keep it; the WSL2 rule (the preset's
+    whole nvidia-smi total, hardware.with_wsl2) gives the same to two decimals: an RTX 4090's
+    nvidia-smi 24564 MiB / 1024 = 23.99 GiB, as 'Free memory on device (22.45/23.99 GiB)'; an
+    RTX 4080's 16376 MiB / 1024 = 15.99, as its notes' '15.99 总量'. The run that prints none
+    is planned through the rule: 16303 MiB = 17,094,934,528 B."""
+    from bench.accuracy import _cluster
+    from planner.serving.hardware import GPU_PRESETS, with_wsl2
+    from planner.units import GIB
+
+    runs = MEMORY_RUNS["runs"]
+    wsl2 = [run for run in runs if run.get("wsl2")]
+    assert [run["id"] for run in wsl2] == [run["id"] for run in runs
+                                           if run["id"].startswith("unresolved-wsl-")]
+    printed = {run["gpu"]: run["gpu_memory_total_gib"] for run in wsl2
+               if run.get("gpu_memory_total_gib")}
+    assert printed == {"rtx-4090": 23.99, "rtx-4080": 15.99}
+    for key, smi in (("rtx-4090", "24564 MiB"), ("rtx-4080", "16376 MiB")):
+        assert any(smi in line for run in wsl2 if run["gpu"] == key
+                   for line in run["quoted_lines"])
+        assert round(with_wsl2(GPU_PRESETS[key]).memory_total_bytes / GIB, 2) == printed[key]
+    (ti,) = [run for run in wsl2 if not run.get("gpu_memory_total_gib")]
+    assert "16303 MiB" in ti["quoted_lines"][0]
+    gpu = _cluster(ti, ti["gpu"], 1).nodes[0].gpu
+    assert gpu.memory_total_bytes == 17_094_934_528 and gpu.wsl2
+
+
 def test_every_speed_run_quotes_a_measured_figure_and_names_its_source() -> None:
     for run in SPEED_RUNS["runs"]:
         assert run["url"] or run.get("find_string_id"), run["id"]
@@ -149,17 +176,23 @@ def test_a_run_is_planned_on_the_cuda_total_its_log_prints() -> None:
     reports the whole 16,376 MiB (15.99 GiB) where the rtx-4080 preset estimates native
     Linux's 16,376 - 512 = 15,864 MiB (15.492 GiB). Planned on the printed total, as an audit's
     measured total is, the budget and so the available KV grow by (15.99 - 15.492) x 0.9 =
-    0.448 GiB; every other term is the same."""
+    0.448 GiB; every other term is the same. Through the WSL2 rule instead (`wsl2` alone: the
+    whole 16,376 MiB = 15.992 GiB) the pool is within (15.992 - 15.99) x 0.9 = 0.002 GiB of the
+    printed total's."""
     from bench.public_memory import plan_run
 
     run = next(r for r in MEMORY_RUNS["runs"]
                if r["id"] == "unresolved-wsl-rtx4080-qwen2.5-7b-awq-u090-32k")
-    assert run["gpu_memory_total_gib"] == 15.99
+    assert run["gpu_memory_total_gib"] == 15.99 and run["wsl2"]
     printed, _ = plan_run(run)
-    preset, _ = plan_run({k: v for k, v in run.items() if k != "gpu_memory_total_gib"})
+    preset, _ = plan_run({k: v for k, v in run.items()
+                          if k not in ("gpu_memory_total_gib", "wsl2")})
+    rule, _ = plan_run({k: v for k, v in run.items() if k != "gpu_memory_total_gib"})
     kv = printed["terms"]["available_kv"]["planned"] - preset["terms"]["available_kv"]["planned"]
     assert abs(kv - 0.448) < 0.003
     assert printed["terms"]["weights"] == preset["terms"]["weights"]
+    kv = rule["terms"]["available_kv"]["planned"] - printed["terms"]["available_kv"]["planned"]
+    assert abs(kv - 0.002) < 0.001
 
 @needs_shared
 def test_public_speed_runs_plan_and_readme_quotes_the_medians() -> None:
