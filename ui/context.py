@@ -49,6 +49,9 @@ TOKEN_KEY = "hub_token"
 _SOURCES_KEY = "model_sources"
 _SPECS_KEY = "model_specs"
 _AUTO_LAYOUT_KEY = "auto_layouts"
+MEMORY_FIELD = "Memory per GPU as CUDA reports it"
+"""The Hardware page's field for a total CUDA reports: the fix where a preset has no nvidia-smi
+total under WSL2 (current_cluster, the Recommend page)."""
 
 USER_ERRORS = (ValueError, KeyError, HubError)
 """What bad input raises in the planner and probes (KeyError: planner.model.quant's unknown key)."""
@@ -119,8 +122,8 @@ def current_cluster() -> ClusterSpec:
             wsl2=current.wsl2,
         )
     except NoWsl2TotalError as exc:  # the fix in the Hardware page's words
-        raise HardwareError(f"{exc.what}: give the total CUDA reports under WSL2 in 'Memory "
-                            "per GPU as CUDA reports it'") from None
+        raise HardwareError(f"{exc.what}: give the total CUDA reports under WSL2 in "
+                            f"'{MEMORY_FIELD}'") from None
 
 
 def cluster_label(cluster: ClusterSpec) -> str:

@@ -7,6 +7,7 @@ which in the default table are the RTX 3090 and L4 at $0.468/h.
 """
 
 from tests.app.conftest import open_page
+from tests.planner.serving.test_wsl2 import NO_NVIDIA_SMI_TOTAL
 
 
 def _run(at):
@@ -107,3 +108,37 @@ def test_the_plan_pages_arrivals_reach_ttft() -> None:
         assert f"arrivals: {arrival}" in at.caption[0].value
         figures[arrival] = _run(at)["TTFT (ms)"].iloc[0]
     assert figures == {"staggered": 537, "burst": 1584}
+
+
+def test_the_hardware_pages_wsl2_box_plans_the_whole_nvidia_smi_totals() -> None:
+    """wsl2=1, as `recommend --wsl2`: 33 requests of 2,048 tokens of Qwen3-14B (FP8 weights
+    and KV cache) on RTX 4090s. Native Linux leaves one card KV room for 32.04 of them (the
+    CLI's figure), so it takes two; under WSL2 the card's total is nvidia-smi's 24564 MiB =
+    25,757,220,864 B, 373,964,145 B over the preset's 25,383,256,719, which at the release's
+    utilization 0.92 is 344,047,013 B more KV cache: / (40 layers x 8 KV heads x 128 x 2 x
+    1 B = 81,920 B per token x 2,048 tokens) = 2.05 requests more, 34.09, so one card serves."""
+    rows = {}
+    for wsl2 in ("", "1"):
+        at = open_page("recommend", model="Qwen/Qwen3-14B", **({"wsl2": wsl2} if wsl2 else {}))
+        at.number_input(key="recommend.concurrency").set_value(33).run()
+        at.multiselect(key="recommend.gpus").set_value(["rtx-4090"]).run()
+        rows[wsl2] = _run(at).iloc[0]
+        said = any("Windows (WSL2)" in c.value and "whole nvidia-smi total" in c.value
+                   for c in at.caption)
+        assert said == bool(wsl2)
+    assert rows[""]["GPUs"] == "2x NVIDIA GeForce RTX 4090"
+    assert rows["1"]["GPUs"] == "1x NVIDIA GeForce RTX 4090"
+    assert rows["1"]["run"] == "vllm serve" and rows["1"]["at concurrency"] == 33
+    # a preset without an nvidia-smi total: named, refused in the page's words, as the CLI
+    at.multiselect(key="recommend.gpus").set_value(["h100-pcie"]).run()
+    at.button(key="recommend.run").click().run()
+    assert not at.exception
+    assert any(e.value.startswith("Cannot search: no nvidia-smi total is on record for "
+                                  "h100-pcie") and "'Memory per GPU as CUDA reports it'"
+               in e.value for e in at.error)
+    # not named: left out of the search and listed
+    at.multiselect(key="recommend.gpus").set_value([]).run()
+    at.selectbox(key="recommend.gpus_max").set_value(1).run()
+    _run(at)
+    listed = next(c.value for c in at.caption if c.value.startswith("Left out under Windows"))
+    assert set(listed.rsplit(": ", 1)[1].rstrip(".").split(", ")) == NO_NVIDIA_SMI_TOTAL

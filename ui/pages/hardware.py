@@ -11,6 +11,7 @@ from probes.cluster import repeated_machine
 from probes.snapshot import HardwareSnapshot, SnapshotError, load_snapshot
 from ui import format as fmt
 from ui.context import (
+    MEMORY_FIELD,
     UPLOADS_KEY,
     cluster_label,
     current_cluster,
@@ -106,7 +107,7 @@ def _preset_builder() -> None:
     # limits (1..64) refuse it aloud
     mid.number_input("GPUs per node", step=1, **bind("hw", "gpus_per_node"))
     right.number_input("Nodes", step=1, **bind("hw", "nodes"))
-    st.number_input("Memory per GPU as CUDA reports it (GiB; empty: the model's)", value=None,
+    st.number_input(f"{MEMORY_FIELD} (GiB; empty: the model's)", value=None,
                     step=1.0, help="a custom card of this model, e.g. a 48 GB RTX 4090: vLLM's "
                     "batch defaults, formats and link follow the model, the budget this memory",
                     **bind("hw", "gpu_memory_gib"))

@@ -10,7 +10,7 @@ import streamlit as st
 
 from planner.catalog import catalog_entries
 from planner.serving.engine import EngineSettings
-from planner.serving.hardware import GPU_PRESETS
+from planner.serving.hardware import GPU_PRESETS, NoWsl2TotalError
 from planner.serving.prices import (
     DEFAULT_PRICES,
     MAX_USD_PER_GPU_HOUR,
@@ -20,6 +20,7 @@ from planner.serving.prices import (
 from planner.serving.recommend import RecommendResult, Workload, recommend
 from planner.text import md_escape
 from ui.context import (
+    MEMORY_FIELD,
     USER_ERRORS,
     app_words,
     model_spec,
@@ -121,6 +122,10 @@ def _show(result: RecommendResult) -> None:
                "throughput.")
     if result.unpriced_gpu_keys:
         st.caption(f"Left out for want of a price: {', '.join(result.unpriced_gpu_keys)}.")
+    if result.no_wsl2_total_gpu_keys:
+        st.caption("Left out under Windows (WSL2), no nvidia-smi total on record (plan one "
+                   f"with the Hardware page's '{MEMORY_FIELD}'): "
+                   f"{', '.join(result.no_wsl2_total_gpu_keys)}.")
     index = st.selectbox("Start one", range(len(result.rows)), key="recommend.row",
                          format_func=lambda i: f"#{i + 1}: {table.iloc[i]['GPUs']}, "
                          f"{table.iloc[i]['weights']}, {table.iloc[i]['layout']}")
@@ -134,7 +139,7 @@ def _show(result: RecommendResult) -> None:
 
 # the sidebar's release and the Plan page's utilization (unset: the release's default) and
 # arrivals (_workload); the Plan page's Trust remote code for the models that need it
-# (trusts_remote_code)
+# (trusts_remote_code); the Hardware page's Windows (WSL2) box (recommend --wsl2)
 engine = EngineSettings(vllm_version=state().vllm_version,
                         gpu_memory_utilization=state().gpu_memory_utilization)
 st.title("Recommend")
@@ -144,6 +149,10 @@ st.caption("The cheapest GPU presets x GPU count x weight format x layout that f
            "(the sidebar's release), with the Plan page's gpu_memory_utilization: "
            f"{engine.gpu_memory_utilization:g}{release_default_note()} and arrivals: "
            f"{state().arrival} (TTFT and its target; CLI: --arrival).")
+if state().wsl2:
+    st.caption("Windows (WSL2), ticked on the Hardware page: each preset is planned on its "
+               "whole nvidia-smi total, which CUDA reports under WSL2 (CLI: --wsl2); presets "
+               "with none on record are left out.")
 options = sorted({*(e.repo_id for e in catalog_entries()), state().model})
 models = st.multiselect("Models", options, default=[state().model], key="recommend.models",
                         max_selections=4, accept_new_options=True)
@@ -158,15 +167,20 @@ with st.expander(f"Prices ($ per GPU-hour; defaults of {PRICE_TABLE_DATE}, edit 
     overrides = _price_table()
 gpu_keys = tuple(st.session_state["recommend.gpus"]) or None
 key = (tuple(models), workload, tuple(sorted(overrides.items())),
-       st.session_state["recommend.gpus_max"], gpu_keys, engine, state().trust_remote_code)
+       st.session_state["recommend.gpus_max"], gpu_keys, engine, state().trust_remote_code,
+       state().wsl2)
 if st.button("Find the cheapest", type="primary", key="recommend.run", disabled=not models):
     try:
         with st.spinner("Planning every GPU x count x format x layout…"):
             specs = [model_spec(name) for name in models]
             result = recommend(specs, workload, with_overrides(overrides), engine=engine,
                                gpus_max=st.session_state["recommend.gpus_max"],
-                               gpu_keys=gpu_keys, trust_remote_code=trusts_remote_code)
+                               gpu_keys=gpu_keys, trust_remote_code=trusts_remote_code,
+                               wsl2=state().wsl2)
         st.session_state[_RESULT_KEY] = (key, result)
+    except NoWsl2TotalError as exc:  # its advice names a memory this page does not take
+        st.error(f"Cannot search: {md_escape(exc.what)}: take it out of 'Only these GPUs', or "
+                 f"plan it with the Hardware page's '{MEMORY_FIELD}'.")
     except USER_ERRORS as exc:
         show_error("Cannot search", exc)
 stored = st.session_state.get(_RESULT_KEY)
