@@ -527,9 +527,10 @@ def _gib(value_gib: float) -> int:
 # RTX 6000 Ada 46068 -> 44.43 (572), H200 143771 -> 139.80 (616), RTX PRO 6000
 # 97887 -> 94.97 (638), B200 183359 -> 178.36 (718); median 494 MiB, spread +-0.2 GiB.
 # Worked example: H100 NVL 95830 MiB -> (95830 - 512) MiB = 93.08 GiB. Each preset keeps its
-# nvidia-smi total (GpuSpec.nvidia_smi_total_mib) where its source or this NOTE gives one; the
-# RTX A6000's 49140 MiB is left out (not tied to a named-GPU log), as are totals worked out
-# from a marketing label (B300, GB200).
+# nvidia-smi total (GpuSpec.nvidia_smi_total_mib) where its source or this NOTE gives one, each
+# from nvidia-smi tables that name the card; left out: totals worked out from a marketing label
+# (B300, GB200), the V100 32GB's (tables print 32510 and 32768 MiB, the second above the
+# preset's CUDA total by only 256 MiB), GB10 (nvidia-smi prints none) and AMD's MI300X.
 _DRIVER_RESERVED_BYTES = 512 * MIB
 
 
@@ -558,9 +559,20 @@ class NoWsl2TotalError(HardwareError):
 
     def __init__(self, gpu: "GpuSpec") -> None:
         self.key = gpu.key
-        self.what = (f"no nvidia-smi total is on record for {gpu.key} ({gpu.name}), so its "
-                     "memory under WSL2 is not known")
+        why = _NO_NVIDIA_SMI_TOTAL.get(gpu.key)
+        self.what = (f"no nvidia-smi total is on record for {gpu.key} ({gpu.name})"
+                     + (f": {why}" if why else "") + ", so its memory under WSL2 is not known")
         super().__init__(f"{self.what}: give the memory CUDA reports")
+
+
+# GB10: DGX Spark nvidia-smi tables read 'NVIDIA GB10 ... | Not Supported |' in the
+# Memory-Usage column (find_string ids 53454382365, 54083393170).
+_NO_NVIDIA_SMI_TOTAL = {
+    "dgx-spark-gb10": "nvidia-smi prints none for its unified memory ('Memory-Usage: Not "
+                      "Supported')",
+}
+"""Why a preset has no nvidia-smi total, where the reason is more than none being found
+(NoWsl2TotalError says it)."""
 
 
 def with_wsl2(gpu: GpuSpec) -> GpuSpec:
@@ -892,14 +904,19 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "(15 Gbps) = 360 GB/s, PCIe 4.0 x16 (pcpartdb.com's RTX 3060 12 GB page; 28 SMs also "
         "wccftech's launch report, 2021-01-12); CUDA total 11.63 GiB from a vLLM 0.19.0 log on "
         "a host 'equipped with an NVIDIA GeForce RTX 3060 12GB' (Ubuntu 24.04, Docker): 'Free "
-        "memory on device cuda:0 (9.02/11.63 GiB)' (find_string id 62458215816)",
+        "memory on device cuda:0 (9.02/11.63 GiB)' (find_string id 62458215816); nvidia-smi "
+        "total 12288 MiB on 'NVIDIA GeForce RTX 3060' hosts (Linux, find_string id 38186310099; "
+        "Windows, WDDM driver 536.99, find_string id 1376487760)",
         int8_tops=101.9, default_link="pcie-no-p2p", fp32_tflops=12.74, boost_clock_mhz=1777.0,
+        nvidia_smi_mib=12288,
         notes=f"{_GEFORCE_NOTE} {_AMPERE_NOTE} {_GA10X_TENSOR} 28 SMs x 1.777 GHz: 25.47 BF16, "
         "INT8 101.9 (unverified: no NVIDIA figure for the RTX 3060's own column was found; "
         "NVIDIA's launch '101 tensor TFLOPS', techtaks.com, is the sparse FP16-accumulate rate, "
         "/ 4 = 25.25). FP32 12.74 TFLOPS = 28 SMs x 128 x 2 x 1.777 GHz (NVIDIA: '13 shader "
         "TFLOPS'). PyTorch OOM messages on other RTX 3060 12 GB hosts print 11.75-11.76 GiB "
-        "(find_string ids 32223685308, 57181620855; driver or OS not stated). An early NVIDIA "
+        "(find_string ids 32223685308, 57181620855; driver or OS not stated), and one 'total "
+        "capacity of 12.00 GiB' (find_string id 7302864096, OS not stated): 12288 MiB whole, "
+        "as Windows and WSL2 report it. An early NVIDIA "
         "detail of 16 Gbps / 384 GB/s (techtaks.com) is not what shipped cards run (360 GB/s, "
         "above). The 8 GB RTX 3060 (128 bits) is another product: not this preset. "
         f"{_NO_P2P_NOTE}",
@@ -1071,9 +1088,12 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "rtx-a6000", "NVIDIA RTX A6000", "48 GB GDDR6 (ECC)", _gib(47.54), 768.0,
         (154.8, None, None), "8.6", "PCIe 4.0 x16; optional 2-way NVLink 3 bridge",
         "NVIDIA RTX A6000 datasheet (2021); CUDA total 47.54 GiB as commonly printed in "
-        "PyTorch OOM messages for 48 GB Ampere boards (nvidia-smi 49140 MiB, ECC off)",
+        "PyTorch OOM messages for 48 GB Ampere boards (nvidia-smi 49140 MiB, ECC off); "
+        "nvidia-smi 49140 MiB on 'NVIDIA RTX A6000' hosts, ECC off (find_string ids "
+        "24523367540, 34083692014)",
         nvlink_gbps=112.5,
         int8_tops=309.7, fp32_tflops=38.7, boost_clock_mhz=1800.0,
+        nvidia_smi_mib=49140,
         notes=f"{_AMPERE_NOTE} CUDA total not tied to a named-GPU log; with ECC on the "
         "board shows 46068 MiB and ~44.4 GiB. FP32 38.7 TFLOPS: 10,752 CUDA cores x 2 x 1.80 "
         "GHz boost = 38.71 (TechPowerUp's figure, sysrqmts.com), 1/4 of the 154.8 BF16 dense "
@@ -1150,8 +1170,10 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
     _nvidia(
         "a10", "NVIDIA A10", "24 GB GDDR6 (ECC)", _gib(22.06), 600.0,
         (125.0, None, None), "8.6", _PCIE4,
-        "NVIDIA A10 Tensor Core GPU datasheet (2021)",
+        "NVIDIA A10 Tensor Core GPU datasheet (2021); nvidia-smi total 23028 MiB on 'NVIDIA "
+        "A10' hosts, ECC on (find_string ids 51863024840, 31700982425)",
         int8_tops=250.0, fp32_tflops=31.2, boost_clock_mhz=1695.0,
+        nvidia_smi_mib=23028,
         notes=f"{_AMPERE_NOTE} CUDA total assumed equal to the A10G's measured 22.06 GiB "
         "(same 24 GB GDDR6 ECC, nvidia-smi 23028 MiB); estimated. FP32 31.2 TFLOPS: 9,216 CUDA "
         "cores = 72 SMs x 128 x 2 x 1.695 GHz boost = 31.24 (TechPowerUp's figure, "
@@ -1187,9 +1209,11 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "a40", "NVIDIA A40", "48 GB GDDR6 (ECC)", _gib(44.42), 696.0,
         (149.7, None, None), "8.6", "PCIe 4.0 x16; optional 2-way NVLink 3 bridge",
         "NVIDIA A40 datasheet (2021); CUDA total 44.42 GiB from a PyTorch OOM message on "
-        "an A40",
+        "an A40; nvidia-smi total 46068 MiB on 'NVIDIA A40' hosts, ECC on (find_string ids "
+        "29934243570, 2475744650)",
         nvlink_gbps=112.5,
         int8_tops=299.3, fp32_tflops=37.4, boost_clock_mhz=1740.0,
+        nvidia_smi_mib=46068,
         notes=f"{_AMPERE_NOTE} FP32 37.4 TFLOPS: the datasheet's 'Peak FP32 TFLOPS "
         "(non-Tensor)' (reprinted by ecer.com). Boost clock 1,740 MHz, 84 SMs (TechPowerUp's "
         "figures as sysrqmts.com reprints them): 84 x 128 x 2 x 1.74 GHz = 37.4. Read rate: "
@@ -1211,8 +1235,10 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "l40", "NVIDIA L40", "48 GB GDDR6 (ECC)", _gib(44.40), 864.0,
         (181.0, 362.0, None), "8.9", _PCIE4,
         "NVIDIA L40 GPU datasheet (2022); CUDA total 44.40 GiB from a PyTorch OOM message "
-        "on an L40 (QwenLM/Qwen3-VL#2097)",
+        "on an L40 (QwenLM/Qwen3-VL#2097); nvidia-smi total 46068 MiB on 'NVIDIA L40' hosts "
+        "(find_string ids 15020386292, 60430572081)",
         int8_tops=362.0, fp32_tflops=90.5, boost_clock_mhz=2490.0,
+        nvidia_smi_mib=46068,
         notes="FP32 90.5 TFLOPS: the L40/L40S datasheet table (reprinted by mullet.se). Boost "
         "clock 2,490 MHz, 142 SMs (hmc-tech.com's L40 specifications; pcpartdb.com: 2,490 MHz): "
         f"142 x 128 x 2 x 2.49 GHz = 90.5. Read rate: {_RRZE_STREAM} gpu-stream/l40.txt) "
@@ -1253,9 +1279,11 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
     _nvidia(
         "a100-80gb-pcie", "NVIDIA A100 80GB PCIe", "80 GB HBM2e", _gib(79.25), 1935.0,
         (312.0, None, None), "8.0", "PCIe 4.0 x16; optional 2-way NVLink 3 bridge",
-        "NVIDIA A100 Tensor Core GPU datasheet (2021), 80GB PCIe column",
+        "NVIDIA A100 Tensor Core GPU datasheet (2021), 80GB PCIe column; nvidia-smi total "
+        "81920 MiB on 'NVIDIA A100 80GB PCIe' hosts (find_string ids 70130704178, 2450430130)",
         nvlink_gbps=600.0,
         int8_tops=624.0, fp32_tflops=19.5, boost_clock_mhz=1410.0,
+        nvidia_smi_mib=81920,
         measured_gemm=(
             252.9,
             f"{_MAMF} 'NVIDIA A100 PCIe | 252.9 | 312 | 81.1% | 2048x5120x6144 | 2.5.1+cu124' "
@@ -1267,9 +1295,12 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "h100-pcie", "NVIDIA H100 PCIe", "80 GB HBM2e", _gib(79.19), 2000.0,
         (756.0, 1513.0, None), "9.0", "PCIe 5.0 x16; optional NVLink bridge",
         "NVIDIA H100 Tensor Core GPU datasheet (2023), H100 PCIe column; CUDA total "
-        "79.19 GiB from a PyTorch OOM message on 'NVIDIA H100 PCIe'",
+        "79.19 GiB from a PyTorch OOM message on 'NVIDIA H100 PCIe'; nvidia-smi total 81559 "
+        "MiB on 'NVIDIA H100 PCIe' hosts (find_string ids 18180642103, 54145480721; a "
+        "TensorRT-LLM test report's 'NVIDIA H100 PCIe (81559 MiB)', find_string id 59474166547)",
         nvlink_gbps=600.0,
         int8_tops=1513.0, pcie_gen=5, fp32_tflops=51.0, boost_clock_mhz=1755.0,
+        nvidia_smi_mib=81559,
         notes="FP32 51 TFLOPS: the datasheet's H100 PCIe column (reprinted by HPC Tech's "
         "archive-lib.hpctech.co.jp). Boost clock 1,755 MHz, 114 SMs (hmc-tech.com's H100 PCIe "
         "specifications, 51.22 FP32 TFLOPS; NVIDIA's final H100 specifications as prohardver.hu "
@@ -1292,8 +1323,10 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "a100-40gb", "NVIDIA A100-SXM4-40GB", "40 GB HBM2", _gib(39.50), 1555.0,
         (312.0, None, None), "8.0", "NVLink 3 via NVSwitch (600 GB/s)",
         "NVIDIA A100 Tensor Core GPU datasheet (2021), 40GB SXM column; CUDA total "
-        "39.50 GiB from a PyTorch OOM message on an A100 40GB (TianheWu/CoSeR#10)",
-        nvlink_gbps=600.0, default_link="nvlink",
+        "39.50 GiB from a PyTorch OOM message on an A100 40GB (TianheWu/CoSeR#10); nvidia-smi "
+        "total 40960 MiB on 'NVIDIA A100-SXM4-40GB' hosts (find_string ids 6912809624, "
+        "4765509526)",
+        nvlink_gbps=600.0, default_link="nvlink", nvidia_smi_mib=40960,
         int8_tops=624.0, fp32_tflops=19.5, boost_clock_mhz=1410.0,
         measured_gemm=_A100_SXM_GEMM,
         notes=f"{_AMPERE_NOTE} Older drivers report 39.39-39.59 GiB. {_A100_FP32_NOTE} Read "
@@ -1305,8 +1338,10 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "a100-80gb", "NVIDIA A100-SXM4-80GB", "80 GB HBM2e", _gib(79.25), 2039.0,
         (312.0, None, None), "8.0", "NVLink 3 via NVSwitch (600 GB/s)",
         "NVIDIA A100 Tensor Core GPU datasheet (2021), 80GB SXM column; CUDA total "
-        "79.25 GiB from a PyTorch OOM message on an A100 (levihsu/OOTDiffusion#235)",
-        nvlink_gbps=600.0, default_link="nvlink",
+        "79.25 GiB from a PyTorch OOM message on an A100 (levihsu/OOTDiffusion#235); nvidia-smi "
+        "total 81920 MiB on 'NVIDIA A100-SXM4-80GB' hosts (find_string ids 51850608602, "
+        "48480723662)",
+        nvlink_gbps=600.0, default_link="nvlink", nvidia_smi_mib=81920,
         int8_tops=624.0, fp32_tflops=19.5, boost_clock_mhz=1410.0,
         measured_gemm=_A100_SXM_GEMM,
         notes=f"{_AMPERE_NOTE} Reports range 79.15-79.35 GiB with driver version. "

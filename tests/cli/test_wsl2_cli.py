@@ -47,18 +47,40 @@ def test_wsl2_plans_the_whole_nvidia_smi_total(capsys) -> None:
         == "ceil(15.42 GiB x 0.9) = 13.88 GiB"
 
 
+@pytest.mark.parametrize(("gpu", "budget"), [
+    # nvidia-smi MiB x 0.9 / 1024: 12288 -> 10.80, 49140 -> 43.19, 23028 -> 20.24, 46068 ->
+    # 40.49, 40960 -> 36.00, 81920 -> 72.00, 81559 -> 71.68 GiB
+    ("rtx-3060", "ceil(12.00 GiB x 0.9) = 10.80 GiB"),
+    ("rtx-a6000", "ceil(47.99 GiB x 0.9) = 43.19 GiB"),
+    ("a10", "ceil(22.49 GiB x 0.9) = 20.24 GiB"),
+    ("a40", "ceil(44.99 GiB x 0.9) = 40.49 GiB"),
+    ("l40", "ceil(44.99 GiB x 0.9) = 40.49 GiB"),
+    ("a100-40gb", "ceil(40.00 GiB x 0.9) = 36.00 GiB"),
+    ("a100-80gb", "ceil(80.00 GiB x 0.9) = 72.00 GiB"),
+    ("a100-80gb-pcie", "ceil(80.00 GiB x 0.9) = 72.00 GiB"),
+    ("h100-pcie", "ceil(79.65 GiB x 0.9) = 71.68 GiB"),
+])
+def test_wsl2_plans_the_presets_given_an_nvidia_smi_total(capsys, gpu: str,
+                                                          budget: str) -> None:
+    code, out, _ = run_main(capsys, *PLAN, "--gpu", gpu, "--wsl2", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["wsl2"] is True
+    assert next(t for t in data["terms"] if t["key"] == "budget")["formula"] == budget
+
+
 def test_a_preset_without_an_nvidia_smi_total_exits_2() -> None:
-    done = run("planner", *PLAN, "--gpu", "a100-80gb", "--wsl2",
+    done = run("planner", *PLAN, "--gpu", "b300", "--wsl2",
                env={**os.environ, "HF_HUB_OFFLINE": "1"})
     assert_one_line_error(done, "python -m planner plan: error: --wsl2: no nvidia-smi total "
-                          "is on record for a100-80gb", "give --gpu-memory-gib X")
+                          "is on record for b300", "give --gpu-memory-gib X")
 
 
 def test_recommend_refuses_a_named_preset_without_a_total(capsys) -> None:
     code, out, err = run_main(capsys, "recommend", "--model", "Qwen/Qwen3-0.6B", "--context",
-                              "4096", "--gpu", "h100-pcie", "--wsl2")
+                              "4096", "--gpu", "gb200", "--wsl2")
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
-    assert "--wsl2: no nvidia-smi total is on record for h100-pcie" in err
+    assert "--wsl2: no nvidia-smi total is on record for gb200" in err
     assert "--gpu-memory-gib X" in err
 
 

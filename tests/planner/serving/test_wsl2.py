@@ -25,12 +25,9 @@ from planner.serving.recommend import Workload, recommend
 from planner.units import GIB
 
 NO_NVIDIA_SMI_TOTAL = {
-    # no source in the preset table gives their nvidia-smi total: the RTX 3060's gives its
-    # CUDA total only (a vLLM log), the RTX A6000's 49140 MiB is "as commonly printed" (no
-    # named-GPU log), the A10's CUDA total is the A10G's assumed, B300/GB200 totals come from
-    # marketing labels, GB10 reports none, MI300X is AMD's
-    "rtx-3060", "rtx-a6000", "dgx-spark-gb10", "a10", "a40", "l40", "a100-80gb-pcie",
-    "h100-pcie", "a100-40gb", "a100-80gb", "b300", "gb200", "v100-32gb", "mi300x",
+    # no nvidia-smi total on record: B300/GB200 totals come from marketing labels, the V100
+    # 32GB's tables disagree (32510 and 32768 MiB), GB10 reports none, MI300X is AMD's
+    "dgx-spark-gb10", "b300", "gb200", "v100-32gb", "mi300x",
 }  # fmt: skip
 
 
@@ -54,6 +51,28 @@ def test_the_rule_gives_the_totals_the_wsl2_logs_print(key: str, printed_gib: fl
     assert round(with_wsl2(GPU_PRESETS[key]).memory_total_bytes / GIB, 2) == printed_gib
 
 
+@pytest.mark.parametrize(("key", "mib", "wsl2_gib", "native_gib"), [
+    # nvidia-smi MiB (tables naming the card, cited in the preset) x 2**20 B; / 1024 = GiB
+    ("rtx-3060", 12288, 12.00, 11.63),  # 12288 / 1024 = 12.000
+    ("rtx-a6000", 49140, 47.99, 47.54),  # 47.988 (ECC off)
+    ("a10", 23028, 22.49, 22.06),  # 22.488
+    ("a40", 46068, 44.99, 44.42),  # 44.988
+    ("l40", 46068, 44.99, 44.40),
+    ("a100-40gb", 40960, 40.00, 39.50),
+    ("a100-80gb", 81920, 80.00, 79.25),
+    ("a100-80gb-pcie", 81920, 80.00, 79.25),
+    ("h100-pcie", 81559, 79.65, 79.19),  # 79.647
+])
+def test_the_added_nvidia_smi_totals(key: str, mib: int, wsl2_gib: float,
+                                     native_gib: float) -> None:
+    gpu = with_wsl2(GPU_PRESETS[key])
+    assert gpu.memory_total_bytes == mib * 1_048_576
+    assert round(gpu.memory_total_bytes / GIB, 2) == wsl2_gib
+    assert gpu.memory_label == f"{wsl2_gib:.2f} GiB (WSL2)"
+    # the native-Linux CUDA total (the preset's logged or estimated one) is unchanged
+    assert round(GPU_PRESETS[key].memory_total_bytes / GIB, 2) == native_gib
+
+
 def test_a_memory_given_wins_over_wsl2() -> None:
     # --gpu-memory-gib is what CUDA reports: --wsl2 changes nothing then
     cluster = preset_cluster("rtx-4090", 1, memory_total_bytes=20 * GIB, wsl2=True)
@@ -66,10 +85,16 @@ def test_a_preset_without_an_nvidia_smi_total_is_refused_under_wsl2() -> None:
     assert {k for k, g in GPU_PRESETS.items() if g.nvidia_smi_total_mib is None} \
         == NO_NVIDIA_SMI_TOTAL
     with pytest.raises(NoWsl2TotalError, match=r"^no nvidia-smi total is on record for "
-                       r"h100-pcie \(NVIDIA H100 PCIe\), so its memory under WSL2 is not known"):
-        preset_cluster("h100-pcie", 1, wsl2=True)
-    assert preset_cluster("h100-pcie", 1).nodes[0].gpu.memory_total_bytes \
-        == GPU_PRESETS["h100-pcie"].memory_total_bytes  # native Linux: no change
+                       r"v100-32gb \(Tesla V100-SXM2-32GB\), so its memory under WSL2 is not "
+                       r"known"):
+        preset_cluster("v100-32gb", 1, wsl2=True)
+    assert preset_cluster("v100-32gb", 1).nodes[0].gpu.memory_total_bytes \
+        == GPU_PRESETS["v100-32gb"].memory_total_bytes  # native Linux: no change
+    # GB10: nvidia-smi's Memory-Usage reads 'Not Supported', and the refusal says so
+    with pytest.raises(NoWsl2TotalError, match=r"^no nvidia-smi total is on record for "
+                       r"dgx-spark-gb10 \(NVIDIA GB10\): nvidia-smi prints none for its unified "
+                       r"memory \('Memory-Usage: Not Supported'\), so its memory under WSL2"):
+        preset_cluster("dgx-spark-gb10", 1, wsl2=True)
 
 
 def test_every_nvidia_smi_total_is_cited() -> None:
@@ -112,4 +137,4 @@ def test_recommend_under_wsl2_leaves_out_the_presets_without_a_total() -> None:
     assert not NO_NVIDIA_SMI_TOTAL & set(result.gpu_keys)
     with pytest.raises(NoWsl2TotalError):
         recommend([spec], Workload(context_tokens=4096), with_overrides(), gpus_max=1,
-                  gpu_keys=("h100-pcie",), wsl2=True)
+                  gpu_keys=("v100-32gb",), wsl2=True)
