@@ -34,7 +34,7 @@ from planner.serving.speed import ServingLoad
 from planner.serving.sweep import layout_candidates, quant_settings
 from planner.serving.vllm_cli import vllm_cli
 from planner.serving.vllm_versions import EngineError
-from planner.text import md_escape, sentence
+from planner.text import counted, md_escape, sentence
 from planner.units import GIB
 from probes.cluster import snapshots_to_cluster
 from probes.hub import HubError, invalid_repo_id_message
@@ -366,7 +366,7 @@ def compare_plan(spec: ModelSpec, cluster: ClusterSpec, engine: EngineSettings) 
         layout = _widest_layout(spec, cluster, held)
         if layout is None:
             raise ValueError(f"no tensor/pipeline layout of {spec.name} runs on "
-                             f"{cluster.gpu_count} GPUs")
+                             f"{counted(cluster.gpu_count, 'GPU')}")
     return plan(PlanRequest(model=spec, cluster=cluster, layout=layout, engine=engine))
 
 

@@ -6,7 +6,7 @@ import streamlit as st
 from planner.model.params import count_params
 from planner.model.quant import checkpoint_scheme
 from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, covered_releases
-from planner.text import md_escape
+from planner.text import counted, md_escape
 from ui import format as fmt
 from ui.context import cluster_label, current_cluster, current_spec, model_source, or_error
 from ui.state import bind, pop_messages, state
@@ -31,7 +31,7 @@ def render_sidebar() -> None:
             st.markdown(f"**{md_escape(cluster_label(cluster))}**")
             st.caption(
                 f"{fmt.gib(gpu.memory_total_bytes)} per GPU (CUDA total), "
-                f"{cluster.gpu_count} GPUs · {md_escape(cluster.source)}"
+                f"{counted(cluster.gpu_count, 'GPU')} · {md_escape(cluster.source)}"
             )
         st.subheader("Model")
         spec = or_error(current_spec, "No usable model")

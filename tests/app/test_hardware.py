@@ -187,7 +187,9 @@ def test_windows_wsl2_plans_the_whole_nvidia_smi_total() -> None:
     assert "15.42 GiB per GPU" in texts(at) and "wsl2" not in at.query_params
     at.checkbox(key="hw.wsl2").check().run()
     assert not at.exception
-    assert "1x NVIDIA GeForce RTX 5070 Ti (PCIe) — 1 GPUs, 15.92 GiB per GPU" in texts(at)
+    # one GPU is "1 GPU" (read "1 GPUs"), here and in the sidebar's caption
+    assert "1x NVIDIA GeForce RTX 5070 Ti (PCIe) — 1 GPU, 15.92 GiB per GPU" in texts(at)
+    assert "15.92 GiB per GPU (CUDA total), 1 GPU · preset" in texts(at)
     assert "15.92 GiB under WSL2 (nvidia-smi's 16,303 MiB; native Linux: 15.42 GiB)" in texts(at)
     assert at.query_params["wsl2"] == "1"
     plan_page = open_page("plan", gpu="rtx-5070-ti", gpn="1", wsl2="1", model="Qwen/Qwen3-0.6B")

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from planner.serving.hardware import GPU_PRESETS, GpuSpec, network_link
-from planner.text import md_escape, sentence
+from planner.text import counted, md_escape, sentence
 from planner.units import MIB
 from probes.audit_summary import audit_summary
 from probes.cluster import repeated_machine
@@ -177,7 +177,7 @@ def _snapshots() -> None:
     for message in st.session_state.get(_UPLOAD_ERRORS_KEY, []):
         st.error(md_escape(message))
     for name, snap in uploaded_snapshots().items():
-        with st.expander(md_escape(f"{name}: {snap.hostname}, {len(snap.gpus)} GPUs"),
+        with st.expander(md_escape(f"{name}: {snap.hostname}, {counted(len(snap.gpus), 'GPU')}"),
                          expanded=len(uploaded_snapshots()) == 1):
             _render_snapshot(snap)
 
@@ -198,6 +198,6 @@ else:
 st.subheader("Hardware used for planning")
 cluster = or_error(current_cluster, "This hardware cannot be planned for")
 if cluster is not None:
-    st.success(md_escape(f"{cluster_label(cluster)} — {cluster.gpu_count} GPUs, "
+    st.success(md_escape(f"{cluster_label(cluster)} — {counted(cluster.gpu_count, 'GPU')}, "
                          f"{fmt.gib(cluster.min_memory_total_bytes)} per GPU. Source: "
                          f"{cluster.source}"))

@@ -138,7 +138,7 @@ def _controls() -> None:
     valid = _valid_layouts()
     if not valid:
         st.error(md_escape(f"No tensor/pipeline layout of {spec.name} runs on "
-                           f"{cluster.gpu_count} GPUs."))
+                           f"{counted(cluster.gpu_count, 'GPU')}."))
         _explain_invalid_tp(valid)
         st.stop()
     tps = sorted({layout.tp for layout in valid})
@@ -154,12 +154,12 @@ def _controls() -> None:
         _keep_valid("tp", current.tp, tps, why)
         pps = sorted({layout.pp for layout in valid if layout.tp == current.tp})
         _keep_valid("pp", current.pp or 1, pps,
-                    f"TP={current.tp} x PP must fit {cluster.gpu_count} GPUs.")
+                    f"TP={current.tp} x PP must fit {counted(cluster.gpu_count, 'GPU')}.")
         dps = sorted({layout.dp for layout in valid
                       if (layout.tp, layout.pp) == (current.tp, current.pp or 1)})
         _keep_valid("dp", current.dp or 1, dps,
                     f"TP={current.tp} x PP={current.pp or 1} x DP must fill "
-                    f"{cluster.gpu_count} GPUs.")
+                    f"{counted(cluster.gpu_count, 'GPU')}.")
         st.session_state.setdefault("plan.tp", current.tp)
         st.session_state.setdefault("plan.pp", current.pp or 1)
         st.session_state.setdefault("plan.dp", current.dp or 1)
