@@ -42,6 +42,7 @@ from planner.serving.speed.kernels import (
     WIDE_HEAD_FA4_SM90_SHARE,
 )
 from planner.serving.speed.step import BurstStep, _moe_kernels_launched, expected_experts_touched
+from planner.text import counted
 
 
 def _term(key: str, label: str, value: float, unit: str, formula: str, note: str = "") -> Term:
@@ -332,18 +333,18 @@ def _speed_terms(ctx: _Ctx, s, load, conc, kv_limit, per_replica, context, parts
                  if ctx.eager else "") + f" = {_ms(parts['overhead'])}",
               graphs_caveat),
         _term("decode_step", "Decode step (whole pipeline)", tpot_base * 1e3, "ms",
-              f"max(sum over {ctx.pp} stage(s), min(sequences, PP) x slowest stage) of "
+              f"max(sum over {counted(ctx.pp, 'stage')}, min(sequences, PP) x slowest stage) of "
               f"[max(weights + KV, compute) + all-reduce"
-              f"{' + padded MoE rows' if padding else ''} + overhead] + {ctx.pp - 1} stage "
-              f"hops = {_ms(tpot_base)}"),
+              f"{' + padded MoE rows' if padding else ''} + overhead] + "
+              f"{counted(ctx.pp - 1, 'stage hop')} = {_ms(tpot_base)}"),
         _term("prefill", "Prefill of one request", prefill_s * 1e3, "ms",
-              f"{chunks} chunk(s) of <= {ctx.mbt:,} tokens of {load.input_len:,}, each "
+              f"{counted(chunks, 'chunk')} of <= {ctx.mbt:,} tokens of {load.input_len:,}, each "
               f"max(2 x active params x tokens at {dev.peak_flops / 1e12:,.0f} TFLOP/s ("
               f"{experts}the lm_head on one token per chunk"
               f"{_part_rates(dev)}) + causal "
               f"attention at {_attn_rate(ctx)} TFLOP/s, all x "
               f"{_compute_eff(ctx, 2)}, + softmax {_ms(softmax_s)}; weight read) + "
-              f"all-reduce through {ctx.pp} stage(s) = {_ms(prefill_s)}", _gemm_note(ctx)),
+              f"all-reduce through {counted(ctx.pp, 'stage')} = {_ms(prefill_s)}", _gemm_note(ctx)),
         _term("prefill_softmax", "Prefill: softmax exponentials", softmax_s * 1e3, "ms",
               f"{load.input_len:,} tokens x keys seen (causal, capped by sliding windows and "
               f"sparse top-k) x query heads per GPU, summed over layers and chunks, / "
@@ -361,21 +362,24 @@ def _speed_terms(ctx: _Ctx, s, load, conc, kv_limit, per_replica, context, parts
         _term("ttft", "Time to first token (a served request)", ttft * 1e3, "ms",
               f"{c.request_overhead_ms:g} ms request overhead + "
               f"{c.prompt_token_overhead_us:g} us x {load.input_len:,} prompt tokens + "
-              + (f"{_ms(burst[0])} burst prefill (mean over {per_replica} requests arriving "
-                 f"together) = {_ms(ttft)}" if burst is not None else
+              + (f"{_ms(burst[0])} burst prefill (mean over "
+                 f"{counted(per_replica, 'request')} arriving together) = {_ms(ttft)}"
+                 if burst is not None else
                  f"{_ms(prefill_s)} prefill + "
                  f"{'one decode step ' + _ms(tpot_base) + ' + ' if per_replica > 1 else ''}"
                  + (f"{_ms(steady[0])} steady wait for the others' prefill work = {_ms(ttft)}"
                     if steady is not None else
                     f"no wait (no other request) = {_ms(ttft)}" if load.arrival == "steady" else
-                    f"{c.queue_share:.3g} x {per_replica - 1} others x {_ms(prefill_s)} "
+                    f"{c.queue_share:.3g} x {counted(per_replica - 1, 'other')} x {_ms(prefill_s)} "
                     f"prefill queued ahead = {_ms(ttft)}")),
               "the per-prompt-token time is fitted (BLIS's alpha1 form): host work such as "
               "tokenization explains part of it, the rest is prefill time the roofline misses"),
         _term("kv_wait", "Wait for a KV slot (before TTFT starts)", kv_wait * 1e3, "ms",
-              f"({load.concurrency} clients / {kv_limit} slots - 1) x ({_ms(ttft)} TTFT + "
+              f"({load.concurrency} clients / {counted(kv_limit, 'slot')} - 1) x "
+              f"({_ms(ttft)} TTFT + "
               f"{load.output_len:,} output x {_ms(tpot)} TPOT) = {_ms(kv_wait)}"
-              if kv_wait else f"{load.concurrency} client(s) <= {kv_limit} KV slots: none "
+              if kv_wait else f"{counted(load.concurrency, 'client')} <= "
+              f"{counted(kv_limit, 'KV slot')}: none "
               "waits = 0 ms",
               "closed loop (each client sends its next request when its last ends): by "
               "Little's law a request spends clients / slots x its served time in the server; "
@@ -384,10 +388,10 @@ def _speed_terms(ctx: _Ctx, s, load, conc, kv_limit, per_replica, context, parts
               "(unvalidated: the calibration runs' KV size is unknown)" if kv_wait else ""),
         _term("tpot", "Time per output token", tpot * 1e3, "ms",
               f"{_ms(tpot_base)} decode step + {c.prefill_interference:.3f} x "
-              f"{per_replica - 1} others x {_ms(marginal_s)} / {load.output_len:,} output "
-              f"tokens ({_ms(interference)}) = {_ms(tpot)}"),
+              f"{counted(per_replica - 1, 'other')} x {_ms(marginal_s)} / "
+              f"{load.output_len:,} output tokens ({_ms(interference)}) = {_ms(tpot)}"),
         _term("output_tokens_per_s", "Output tokens/s (all requests)", aggregate, "tok/s",
-              f"{conc} requests / ({_ms(tpot)} + {_ms(ttft)} / {load.output_len:,}) = "
+              f"{counted(conc, 'request')} / ({_ms(tpot)} + {_ms(ttft)} / {load.output_len:,}) = "
               f"{aggregate:,.1f} tok/s"),
     ]
 
@@ -402,15 +406,16 @@ def _burst_term(ctx: _Ctx, load, requests: int, mean_s: float, steps: list[Burst
                 else f"request {done + 1}" if st.ended else "none")
         done += st.ended
         if n <= 3 or n > len(steps) - 2:
-            shown.append(f"step {n}: {st.tokens:,} tokens of {st.prompts} prompt(s), "
+            shown.append(f"step {n}: {st.tokens:,} tokens of {counted(st.prompts, 'prompt')}, "
                          f"{_ms(st.seconds)}, ends at {_ms(clock)}, {ends} end")
         elif n == 4:
             shown.append(f"... {len(steps) - 5} more")
     return _term(
         "burst_prefill", "Burst: prefill steps until a request's prompt ends", mean_s * 1e3,
-        "ms", f"{requests} prompts x {load.input_len:,} tokens packed first come first served "
-        f"into {len(steps)} step(s) of <= {ctx.mbt:,} tokens ({'; '.join(shown)}); mean over "
-        f"the {requests} requests of the time their last step ends = {_ms(mean_s)}",
+        "ms", f"{counted(requests, 'prompt')} x {load.input_len:,} tokens packed first come first "
+        f"served into {counted(len(steps), 'step')} of <= {ctx.mbt:,} tokens "
+        f"({'; '.join(shown)}); mean over the {counted(requests, 'request')} of the time their "
+        f"last step ends = {_ms(mean_s)}",
         "all requests arrive together (a closed-loop benchmark of equal lengths): vLLM's "
         "scheduler fills each step with waiting prompts up to max_num_batched_tokens, "
         "chunking the one that does not fit; each step is a prefill step of its tokens "

@@ -74,8 +74,11 @@ def test_burst_of_4_and_16_prompts_of_1024_tokens_by_hand() -> None:
     assert four.ttft_ms == pytest.approx(_overheads_ms() + step4, rel=1e-6)
     burst = _term(four, "burst_prefill")
     assert burst.value == pytest.approx(step4, rel=1e-6)
-    assert "into 1 step(s)" in burst.formula
-    assert "step 1: 4,096 tokens of 4 prompt(s)" in burst.formula
+    # counts read as English ("into 1 step", "1 prompt"; was "1 step(s)", "1 prompt(s)")
+    assert "4 prompts x 1,024 tokens packed" in burst.formula
+    assert "into 1 step of <= 8,192 tokens" in burst.formula
+    assert "step 1: 4,096 tokens of 4 prompts," in burst.formula
+    assert "mean over the 4 requests of the time" in burst.formula
     assert "requests 1-4 end" in burst.formula
     # 16 prompts: 16,384 tokens -> 2 steps of 8,192 tokens, 8 whole prompts each;
     # requests 1-8 end at the end of step 1 (t), requests 9-16 at the end of step 2 (2t):
@@ -84,9 +87,9 @@ def test_burst_of_4_and_16_prompts_of_1024_tokens_by_hand() -> None:
     t = o + 8 * (p - o)
     assert sixteen.ttft_ms == pytest.approx(_overheads_ms() + 1.5 * t, rel=1e-6)
     formula = _term(sixteen, "burst_prefill").formula
-    assert "into 2 step(s)" in formula
-    assert "step 1: 8,192 tokens of 8 prompt(s)" in formula and "requests 1-8 end" in formula
-    assert "step 2: 8,192 tokens of 8 prompt(s)" in formula and "requests 9-16 end" in formula
+    assert "into 2 steps" in formula
+    assert "step 1: 8,192 tokens of 8 prompts" in formula and "requests 1-8 end" in formula
+    assert "step 2: 8,192 tokens of 8 prompts" in formula and "requests 9-16 end" in formula
     # TPOT does not depend on how the requests arrived
     assert sixteen.tpot_ms == _est(16, "staggered").tpot_ms
 
@@ -95,9 +98,9 @@ def test_a_prompt_that_does_not_fit_is_chunked_into_the_next_step() -> None:
     # 3 prompts of 3,000 tokens = 9,000: step 1 takes prompts 1 and 2 whole and 2,192 tokens
     # of prompt 3 (8,192); step 2 the last 808 tokens of prompt 3
     formula = _term(_est(3, "burst", input_len=3000), "burst_prefill").formula
-    assert "into 2 step(s)" in formula
-    assert "step 1: 8,192 tokens of 3 prompt(s)" in formula and "requests 1-2 end" in formula
-    assert "step 2: 808 tokens of 1 prompt(s)" in formula and "request 3 end" in formula
+    assert "into 2 steps" in formula
+    assert "step 1: 8,192 tokens of 3 prompts" in formula and "requests 1-2 end" in formula
+    assert "step 2: 808 tokens of 1 prompt," in formula and "request 3 end" in formula
 
 
 def test_staggered_is_the_default_and_shows_no_burst_term() -> None:

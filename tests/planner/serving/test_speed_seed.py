@@ -194,6 +194,25 @@ def test_tp8_ep_ttft_at_1k_and_32k() -> None:
     assert long.ttft_ms == pytest.approx(TTFT_32K * 1e3, rel=1e-4)
 
 
+
+def test_the_formulas_count_in_english() -> None:
+    # one request on one stage, as the seed report shows it: "1 stage", "1 chunk", "1 client",
+    # "1 request" (read "1 stage(s)", "1 chunk(s)", "1 client(s)", "1 requests"); 70 KV slots
+    # = 108,048 KV tokens // (1,024 + 512); 1,024 prompt tokens fit one 2,048-token chunk
+    terms = {t.key: t.formula for t in _speed(ParallelLayout(tp=8, ep=True)).terms}
+    assert terms["decode_step"].startswith("max(sum over 1 stage, min(sequences, PP)")
+    assert terms["decode_step"].endswith("+ overhead] + 0 stage hops = 20.275 ms")
+    assert terms["prefill"].startswith("1 chunk of <= 2,048 tokens of 1,024, each")
+    assert "+ all-reduce through 1 stage = " in terms["prefill"]
+    assert terms["kv_wait"] == "1 client <= 70 KV slots: none waits = 0 ms"
+    assert terms["output_tokens_per_s"].startswith("1 request / (20.275 ms + ")
+    # two stages, one hop between them; 4 requests, so 3 others
+    two = {t.key: t.formula for t in _speed(ParallelLayout(tp=4, pp=2), concurrency=4).terms}
+    assert "max(sum over 2 stages," in two["decode_step"]
+    assert "+ overhead] + 1 stage hop = " in two["decode_step"]
+    assert "x 3 others x " in two["tpot"]
+    assert two["output_tokens_per_s"].startswith("4 requests / (")
+
 def test_tp8_ep_throughput_at_the_kv_limited_concurrency() -> None:
     # 108,048 KV tokens // (1,024 + 512) = 70 requests in flight
     # by hand: 0.9375^70 = e^(70 x -0.064539) = 0.0109, so 98.9 % of the experts are read:
