@@ -142,3 +142,47 @@ def test_the_hardware_pages_wsl2_box_plans_the_whole_nvidia_smi_totals() -> None
     _run(at)
     listed = next(c.value for c in at.caption if c.value.startswith("Left out under Windows"))
     assert set(listed.rsplit(": ", 1)[1].rstrip(".").split(", ")) == NO_NVIDIA_SMI_TOTAL
+
+
+def _results(at) -> list:
+    """The result tables on the page (none before a search, or when its inputs changed)."""
+    return [d.value for d in at.dataframe if "$/hour" in d.value.columns]
+
+
+def test_the_hardware_pages_network_plans_counts_above_one_node() -> None:
+    """net=8x3200, as `recommend --network 8x3200` (the scenario of tests/planner/serving/
+    test_recommend.py): Qwen3-235B-A22B at 50 requests/s x 1,024 output tokens = 51,200 output
+    tokens/s on up to 16 H100s. Over each H100's DGX network (one 400 Gb/s NIC per GPU) no
+    count serves it; over 8 NICs x 3,200 Gb/s per node (3,200 Gb/s per GPU, 8x faster) 16 GPUs
+    do, FP8 with EP over both nodes (the full sweep's row; 51,201 tok/s, the CLI's figure).
+    A slower network (1x10) is named and, serving on no fewer GPUs than the DGX one, finds
+    nothing either. The result is tied to the network: changing it asks for a new search."""
+    found = {}
+    for net in ("", "1x10", "8x3200"):
+        at = open_page("recommend", model="Qwen/Qwen3-235B-A22B", net=net)
+        at.radio(key="recommend.mode").set_value("a request rate").run()
+        at.number_input(key="recommend.rate").set_value(50.0).run()
+        at.multiselect(key="recommend.gpus").set_value(["h100-sxm"]).run()
+        at.selectbox(key="recommend.gpus_max").set_value(16).run()
+        named = [c.value for c in at.caption if c.value.startswith("Network between nodes")]
+        assert len(named) == bool(net)
+        at.button(key="recommend.run").click().run()
+        assert not at.exception
+        found[net] = _results(at)[0].iloc[0] if _results(at) else None
+        if net:
+            assert f"(CLI: --network {net})" in named[0]
+        if found[net] is None:
+            assert any(w.value.startswith("No configuration serves") for w in at.warning)
+    assert found[""] is None and found["1x10"] is None
+    row = found["8x3200"]
+    assert row["GPUs"] == "16x NVIDIA H100 80GB HBM3" and row["KV dtype"] == "fp8"
+    assert "FP8" in row["weights"] and "DP=16 + EP" in row["layout"]
+    assert row["output tok/s"] == 51201 >= 50 * 1024
+    # the Hardware page's network changed (the state is its record): the 8x3200 answer goes
+    at.session_state["app_state"].network = "1x10"
+    at.run()
+    assert not at.exception and not _results(at)
+    assert any(c.value.startswith("Set the workload and press") for c in at.caption)
+    at.session_state["app_state"].network = "8x3200"
+    at.run()
+    assert _results(at)[0].iloc[0]["GPUs"] == "16x NVIDIA H100 80GB HBM3"

@@ -17,12 +17,13 @@ from planner.serving.prices import (
     PRICE_TABLE_DATE,
     with_overrides,
 )
-from planner.serving.recommend import RecommendResult, Workload, recommend
+from planner.serving.recommend import GPUS_PER_NODE, RecommendResult, Workload, recommend
 from planner.text import md_escape
 from ui.context import (
     MEMORY_FIELD,
     USER_ERRORS,
     app_words,
+    current_network,
     model_spec,
     release_default_note,
     show_error,
@@ -139,7 +140,8 @@ def _show(result: RecommendResult) -> None:
 
 # the sidebar's release and the Plan page's utilization (unset: the release's default) and
 # arrivals (_workload); the Plan page's Trust remote code for the models that need it
-# (trusts_remote_code); the Hardware page's Windows (WSL2) box (recommend --wsl2)
+# (trusts_remote_code); the Hardware page's Windows (WSL2) box (recommend --wsl2) and network
+# between nodes (recommend --network), whatever its hardware source: this page searches presets
 engine = EngineSettings(vllm_version=state().vllm_version,
                         gpu_memory_utilization=state().gpu_memory_utilization)
 st.title("Recommend")
@@ -153,6 +155,12 @@ if state().wsl2:
     st.caption("Windows (WSL2), ticked on the Hardware page: each preset is planned on its "
                "whole nvidia-smi total, which CUDA reports under WSL2 (CLI: --wsl2); presets "
                "with none on record are left out.")
+network = current_network()
+if network is not None:
+    st.caption(f"Network between nodes, from the Hardware page: {network.label} (CLI: "
+               f"--network {network.nics_per_node}x{network.nic_gbits:g}), shared by each "
+               f"node's GPUs: counts above {GPUS_PER_NODE} GPUs are whole {GPUS_PER_NODE}-GPU "
+               "nodes planned over it, not the GPU's DGX network.")
 options = sorted({*(e.repo_id for e in catalog_entries()), state().model})
 models = st.multiselect("Models", options, default=[state().model], key="recommend.models",
                         max_selections=4, accept_new_options=True)
@@ -168,7 +176,7 @@ with st.expander(f"Prices ($ per GPU-hour; defaults of {PRICE_TABLE_DATE}, edit 
 gpu_keys = tuple(st.session_state["recommend.gpus"]) or None
 key = (tuple(models), workload, tuple(sorted(overrides.items())),
        st.session_state["recommend.gpus_max"], gpu_keys, engine, state().trust_remote_code,
-       state().wsl2)
+       state().wsl2, network)
 if st.button("Find the cheapest", type="primary", key="recommend.run", disabled=not models):
     try:
         with st.spinner("Planning every GPU x count x format x layout…"):
@@ -176,7 +184,7 @@ if st.button("Find the cheapest", type="primary", key="recommend.run", disabled=
             result = recommend(specs, workload, with_overrides(overrides), engine=engine,
                                gpus_max=st.session_state["recommend.gpus_max"],
                                gpu_keys=gpu_keys, trust_remote_code=trusts_remote_code,
-                               wsl2=state().wsl2)
+                               wsl2=state().wsl2, network=network)
         st.session_state[_RESULT_KEY] = (key, result)
     except NoWsl2TotalError as exc:  # its advice names a memory this page does not take
         st.error(f"Cannot search: {md_escape(exc.what)}: take it out of 'Only these GPUs', or "
