@@ -209,3 +209,27 @@ def test_windows_wsl2_on_a_preset_without_an_nvidia_smi_total_says_what_to_give(
                and "'Memory per GPU as CUDA reports it'" in e.value for e in at.error)
     at.number_input(key="hw.gpu_memory_gib").set_value(260.0).run()
     assert not at.error and "260.00 GiB per GPU" in texts(at)
+
+
+@pytest.mark.parametrize("source", ["audit", "snapshots"])
+def test_the_recommend_pages_preset_settings_show_whatever_the_source(source: str) -> None:
+    # the Recommend page searches presets whatever the source, so a WSL2 box and network set
+    # in the preset builder still apply there: the Hardware page shows both under the live
+    # audit and the snapshots too, where unticking and clearing them reaches that page
+    heading = "Presets the Recommend page searches"
+    assert heading not in texts(open_page("hardware", wsl2="1", net="2x100"))  # the builder's
+    at = open_page("hardware", hw=source, wsl2="1", net="2x100")
+    assert not at.exception and heading in texts(at)
+    assert at.checkbox(key="hw.wsl2").value and at.text_input(key="hw.network").value == "2x100"
+    at.switch_page("ui/pages/recommend.py").run()
+    said = [c.value for c in at.caption]
+    assert any(c.startswith("Windows (WSL2), ticked on the Hardware page") for c in said)
+    assert any(c.startswith("Network between nodes, from the Hardware page: 2x 100 Gb/s")
+               for c in said)
+    at.switch_page("ui/pages/hardware.py").run()
+    at.checkbox(key="hw.wsl2").uncheck().run()
+    at.text_input(key="hw.network").set_value("").run()
+    assert not at.exception and "wsl2" not in at.query_params and "net" not in at.query_params
+    at.switch_page("ui/pages/recommend.py").run()
+    assert not any(c.value.startswith(("Windows (WSL2)", "Network between nodes"))
+                   for c in at.caption)

@@ -111,20 +111,12 @@ def _preset_builder() -> None:
                     step=1.0, help="a custom card of this model, e.g. a 48 GB RTX 4090: vLLM's "
                     "batch defaults, formats and link follow the model, the budget this memory",
                     **bind("hw", "gpu_memory_gib"))
-    st.checkbox("Windows (WSL2)", help="the GPUs run under Windows WSL2, where CUDA reports "
-                "the whole nvidia-smi total (no driver reservation): planned on it. A memory "
-                "given above wins (it is what CUDA reports)", **bind("hw", "wsl2"))
+    _wsl2_box(st)
     left, right = st.columns(2)
     left.radio("GPU-to-GPU link in a node", ["auto", "nvlink", "pcie"], horizontal=True,
                help="auto: NVLink only for NVSwitch (SXM/HGX) parts",
                **bind("hw", "intra_node_link"))
-    right.text_input("Network between nodes (NICs per node x Gb/s)", placeholder="e.g. 8x400",
-                     help="each node's NICs for GPU traffic x their line rate, shared evenly "
-                     "by its GPUs: 8x400 (a DGX H100), 2x100 (two 100 GbE ports), 1x400 (one "
-                     "NIC for the node). Empty: the GPU's DGX network, one 400 Gb/s NIC per "
-                     "GPU (800 on B300, 200 per DGX Spark). Used only when a layout spans "
-                     "nodes",
-                     **bind("hw", "network"))
+    _network_field(right)
     gpu = GPU_PRESETS[state().gpu]
     given = state().gpu_memory_gib
     facts = {
@@ -147,6 +139,36 @@ def _preset_builder() -> None:
     st.table(pd.Series(facts, name=gpu.name))
     if gpu.notes:
         st.caption(gpu.notes)
+
+
+def _wsl2_box(where) -> None:
+    """The Windows (WSL2) box (link key wsl2), in `where` (st or a column)."""
+    where.checkbox("Windows (WSL2)", help="the GPUs run under Windows WSL2, where CUDA reports "
+                   "the whole nvidia-smi total (no driver reservation): presets are planned on "
+                   f"it. A memory given in '{MEMORY_FIELD}' wins (it is what CUDA reports)",
+                   **bind("hw", "wsl2"))
+
+
+def _network_field(where) -> None:
+    """The network between nodes (link key net), in `where` (st or a column)."""
+    where.text_input("Network between nodes (NICs per node x Gb/s)", placeholder="e.g. 8x400",
+                     help="each node's NICs for GPU traffic x their line rate, shared evenly "
+                     "by its GPUs: 8x400 (a DGX H100), 2x100 (two 100 GbE ports), 1x400 (one "
+                     "NIC for the node). Empty: the GPU's DGX network, one 400 Gb/s NIC per "
+                     "GPU (800 on B300, 200 per DGX Spark). Used only when a layout spans "
+                     "nodes",
+                     **bind("hw", "network"))
+
+
+def _recommend_presets() -> None:
+    """Under the live audit or snapshots: the preset builder's two settings the Recommend page
+    applies whatever the source (it searches presets), to see and change here."""
+    st.subheader("Presets the Recommend page searches")
+    st.caption("The Recommend page plans GPU presets whatever the hardware source: these two "
+               "apply to them (and to the preset builder), not to the hardware above.")
+    left, right = st.columns(2)
+    _wsl2_box(left)
+    _network_field(right)
 
 
 def _wsl2_total(gpu: GpuSpec) -> str:
@@ -201,3 +223,5 @@ if cluster is not None:
     st.success(md_escape(f"{cluster_label(cluster)} — {counted(cluster.gpu_count, 'GPU')}, "
                          f"{fmt.gib(cluster.min_memory_total_bytes)} per GPU. Source: "
                          f"{cluster.source}"))
+if choice != "preset":
+    _recommend_presets()
