@@ -56,10 +56,16 @@ def capitalized(text: object) -> str:
     return flat[:1].upper() + flat[1:]
 
 
+def plural(count: int | None, noun: str) -> str:
+    """`noun` in the number `count` needs: "socket" for 1, "sockets" otherwise (an unknown
+    count, None, too)."""
+    return noun if count == 1 else f"{noun}s"
+
+
 def counted(count: int, noun: str) -> str:
     """`count` with `noun` in the number it needs ("1 request", "2 requests", "1,024 GPUs"):
     counts a user chose are printed back to them, often as 1."""
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+    return f"{count:,} {plural(count, noun)}"
 
 
 def consecutive_runs(numbers: list[int]) -> list[list[int]]:

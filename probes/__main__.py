@@ -15,7 +15,7 @@ from typing import Any
 
 from cli.parser import OneLineParser
 from planner.report import text_columns
-from planner.text import sentence
+from planner.text import plural, sentence
 from planner.units import GIB
 from probes.audit_summary import cuda_version_text
 from probes.findings import Finding, audit
@@ -71,9 +71,11 @@ def _host_rows(host: HostInfo) -> list[str]:
     memlock = host.ulimit_memlock_soft_bytes
     return [
         f"  OS: {_fmt(host.os_name)}, kernel {host.kernel}, {host.architecture}",
-        f"  CPU: {_fmt(host.cpu_model)}, {_fmt(host.cpu_sockets)} socket(s), "
-        f"{_fmt(host.cpu_cores)} cores / {_fmt(host.cpu_threads)} threads, "
-        f"{_fmt(host.numa_nodes)} NUMA node(s)",
+        f"  CPU: {_fmt(host.cpu_model)}, "
+        f"{_fmt(host.cpu_sockets)} {plural(host.cpu_sockets, 'socket')}, "
+        f"{_fmt(host.cpu_cores)} {plural(host.cpu_cores, 'core')} / "
+        f"{_fmt(host.cpu_threads)} {plural(host.cpu_threads, 'thread')}, "
+        f"{_fmt(host.numa_nodes)} NUMA {plural(host.numa_nodes, 'node')}",
         f"  RAM: {_gib(host.ram_total_bytes)} GiB ({_gib(host.ram_available_bytes)} available),"
         f" swap {_gib(host.swap_total_bytes)} GiB ({_gib(host.swap_used_bytes)} used)",
         "  Disks:",

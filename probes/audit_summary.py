@@ -7,6 +7,7 @@ the small model it reads. Fields the probes could not read become '—', never a
 from __future__ import annotations
 
 from planner.report import AuditSummary, Fact, FindingRow, GpuRow
+from planner.text import plural
 from planner.units import GIB
 from probes.findings import Finding, audit
 from probes.host import UNLIMITED, HostInfo
@@ -72,8 +73,9 @@ def _host_facts(host: HostInfo) -> tuple[Fact, ...]:
         Fact(label="OS", value=f"{_or_missing(host.os_name)}, kernel {host.kernel}, "
              f"{host.architecture}" + (", Windows WSL2" if host.wsl2 else "")),
         Fact(label="CPU", value=f"{_or_missing(host.cpu_model)}: {_or_missing(host.cpu_sockets)}"
-             f" socket(s), {_or_missing(host.cpu_cores)} cores / "
-             f"{_or_missing(host.cpu_threads)} threads, {_or_missing(host.numa_nodes)} NUMA"),
+             f" {plural(host.cpu_sockets, 'socket')}, {_or_missing(host.cpu_cores)} "
+             f"{plural(host.cpu_cores, 'core')} / {_or_missing(host.cpu_threads)} "
+             f"{plural(host.cpu_threads, 'thread')}, {_or_missing(host.numa_nodes)} NUMA"),
         Fact(label="RAM", value=f"{_gib_text(host.ram_total_bytes)} "
              f"({_gib_text(host.ram_available_bytes)} available)"),
         Fact(label="Swap", value=f"{_gib_text(host.swap_total_bytes)} "

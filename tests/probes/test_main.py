@@ -11,8 +11,9 @@ import pytest
 
 from probes import nvml
 from probes.__main__ import main
+from probes.audit_summary import audit_summary
 from probes.snapshot import load_snapshot
-from tests.probes.conftest import RTX3090X8
+from tests.probes.conftest import NO_GPU_VM, RTX3090X8
 from tests.probes.fake_nvml import FakeNvml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -88,6 +89,21 @@ def test_no_gpu_summary(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureF
     out = capsys.readouterr().out
     assert "GPUs: none (NVML could not load: libnvidia-ml.so.1 not found" in out
     assert "[WARNING] No NVIDIA GPU found" in out
+
+
+def test_host_counts_read_as_english(capsys: pytest.CaptureFixture) -> None:
+    # the recorded VM: 1 socket, 2 cores, 2 threads, 1 NUMA node (no-gpu-vm.json's host);
+    # read "1 socket(s)", "1 NUMA node(s)"
+    assert main(["--load", str(NO_GPU_VM)]) == 0
+    out = capsys.readouterr().out
+    assert "  CPU: Intel(R) Xeon(R) Processor, 1 socket, 2 cores / 2 threads, 1 NUMA node\n" in out
+    # the 3090 rig's EPYC 7402P: 1 socket, 24 cores, 48 threads (rtx3090x8.json's host)
+    assert main(["--load", str(RTX3090X8)]) == 0
+    assert ", 1 socket, 24 cores / 48 threads, 1 NUMA node\n" in capsys.readouterr().out
+    # the report's audit table reads the same way
+    summary = audit_summary(load_snapshot(RTX3090X8))
+    cpu = next(f.value for f in summary.host if f.label == "CPU")
+    assert cpu == "AMD EPYC 7402P 24-Core Processor: 1 socket, 24 cores / 48 threads, 1 NUMA"
 
 
 def test_summary_of_the_3090_rig(capsys: pytest.CaptureFixture) -> None:
