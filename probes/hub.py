@@ -58,6 +58,7 @@ from planner.model.checkpoint import (
     ModelSource,
     build_checkpoint_metadata,
 )
+from planner.text import counted
 from planner.units import GIB
 from probes.files import not_regular_file, read_json_document
 
@@ -757,7 +758,7 @@ def _local_checkpoint(folder: Path) -> tuple[CheckpointMetadata | None, str]:
         checkpoint = build_checkpoint_metadata(tensors, files)
     except (HubError, CheckpointError) as err:
         return build_checkpoint_metadata([], files), f"safetensors headers not read: {err}"
-    return checkpoint, f"safetensors headers of {len(shards)} file(s) read from {folder}"
+    return checkpoint, f"safetensors headers of {counted(len(shards), 'file')} read from {folder}"
 
 
 def _oversized(elements: int, offsets: object) -> str | None:

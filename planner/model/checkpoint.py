@@ -9,6 +9,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from planner.text import counted
+
 SAFETENSORS_DTYPE_BITS: dict[str, int] = {
     "BOOL": 8,
     "U8": 8,
@@ -256,6 +258,8 @@ def compare_param_counts(
     ratio = diff / expected
     agrees = abs(ratio) <= AGREEMENT_TOLERANCE
     what = f"checkpoint {found:,} vs architecture {expected:,}"
+    mtp = (counted(mtp_layers, "multi-token-prediction layer") if mtp_layers
+           else "declared multi-token-prediction layers")
     if vision_params:
         what += f" (incl. {vision_params:,} vision)"
     if agrees:
@@ -263,8 +267,8 @@ def compare_param_counts(
     elif diff > 0 and mtp_params and abs(diff - mtp_params) <= AGREEMENT_TOLERANCE * expected:
         verdict = (
             f"The checkpoint holds {diff:,} more parameters ({ratio:+.2%}): {what}. The "
-            f"{mtp_layers or 'declared'} multi-token-prediction layer(s), {mtp_params:,} "
-            "parameters, account for it: stored in the checkpoint, not a parser gap."
+            f"{mtp_params:,} parameters of the {mtp} account for it: stored in the "
+            "checkpoint, not a parser gap."
         )
     elif diff > 0 and mtp_params:
         verdict = (
@@ -275,7 +279,7 @@ def compare_param_counts(
     elif diff > 0 and mtp_layers:
         verdict = (
             f"The checkpoint holds {diff:,} more parameters ({ratio:+.2%}): {what}. The config "
-            f"declares {mtp_layers} multi-token-prediction layer(s), stored in the checkpoint "
+            f"declares {mtp}, stored in the checkpoint "
             "but not counted by the architecture: most likely the gap, not a parser gap."
         )
     elif diff > 0:

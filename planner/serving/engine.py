@@ -53,6 +53,7 @@ from planner.serving.vllm_versions import (
     sm100_family,
     vllm_rules,
 )
+from planner.text import counted
 from planner.units import GIB, MIB, TORCH_DTYPE_BYTES, KvCacheDtype, kv_dtype_bytes
 
 
@@ -898,11 +899,11 @@ def activation_bytes(
                           max_model_len, act_bytes, encoder_rules)
     total = max(enc.vit_peak, enc.held + decoder)
     if enc.frames:
-        item = (f"{enc.items} dummy video(s) of {enc.frames:,} frames, {enc.patches:,} "
+        item = (f"{counted(enc.items, 'dummy video')} of {enc.frames:,} frames, {enc.patches:,} "
                 f"patches: vLLM 0.11-0.12 count {VIDEO_TOKEN_SCALE:g} tokens per video "
                 f"embedding, so video outranks the image (video processor size unverified)")
     else:
-        item = (f"{enc.items} dummy image(s) at the image processor's largest size, "
+        item = (f"{counted(enc.items, 'dummy image')} at the image processor's largest size, "
                 f"unverified: {enc.patches:,} patches")
     padded = (f", each output padded to {enc.rows:,} rows (vLLM 0.11-0.12 profile_run)"
               if enc.rows else "")

@@ -726,7 +726,7 @@ def test_local_folder_reads_safetensors_headers_and_agrees_with_the_architecture
         sizes = [(tmp_path / f.path).stat().st_size for f in ckpt.files
                  if f.path.endswith(".safetensors")]  # fmt: skip
         assert ckpt.safetensors_bytes == sum(sizes)
-        assert "headers of 2 file(s) read" in src.notes[1]
+        assert "headers of 2 files read" in src.notes[1]
         spec = parse_model_config(src.config)
         check = compare_param_counts(count_params(spec).total, ckpt)
         assert check.agrees and check.metadata_params == 86_848

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from planner.model.spec import VisionEncoder, VisionSpec
+from planner.text import counted
 
 
 class Reader(Protocol):
@@ -63,7 +64,8 @@ def _qwen_vl(r: Reader, top: Reader, text_hidden: int, top_type: str) -> Estimat
     mlp = merged * merged + merged + merged * out + out
     params = depth * vit_block(h, inter) + channels * temporal * patch * patch * h + h
     params += positions * h + (2 * h + mlp) + extra * (2 * merged + mlp)
-    return params, f"{depth} ViT blocks of width {h}, MLP {inter}, {1 + extra} merger(s) to {out}"
+    return params, (f"{depth} ViT blocks of width {h}, MLP {inter}, "
+                    f"{counted(1 + extra, 'merger')} to {out}")
 
 
 def _siglip(r: Reader, top: Reader, text_hidden: int, top_type: str) -> Estimate:
@@ -91,7 +93,7 @@ def _siglip(r: Reader, top: Reader, text_hidden: int, top_type: str) -> Estimate
     projector = h * n_layers * text_hidden + text_hidden * text_hidden
     projector += 2 * text_hidden if bias else 0
     newline = text_hidden if top_type == "llava_next" else 0
-    note = f"SigLIP {depth} x {h} + LLaVA projector over {n_layers} feature layer(s)"
+    note = f"SigLIP {depth} x {h} + LLaVA projector over {counted(n_layers, 'feature layer')}"
     return params + projector + newline, note
 
 

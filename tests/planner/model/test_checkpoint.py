@@ -98,7 +98,7 @@ def test_extra_tensors_with_mtp_layers_are_named_as_the_likely_cause():
     assert check.agrees is False
     assert check.difference_ratio == pytest.approx(0.02)
     assert "2,000,000 more" in check.explanation
-    assert "multi-token-prediction" in check.explanation
+    assert "The config declares 1 multi-token-prediction layer, stored" in check.explanation
     assert "not a parser gap" in check.explanation
     without_mtp = compare_param_counts(100_000_000, meta)
     assert "parser gap" in without_mtp.explanation
@@ -111,7 +111,12 @@ def test_a_known_mtp_size_attributes_the_gap_exactly():
     check = compare_param_counts(671_000_000_000, meta, mtp_layers=1, mtp_params=14_000_000_000)
     assert check.agrees is False  # still flagged: the count differs by 2.09 %
     assert check.difference_ratio == pytest.approx(14 / 671)
-    assert "14,000,000,000 parameters, account for it" in check.explanation
+    assert ("The 14,000,000,000 parameters of the 1 multi-token-prediction layer account for "
+            "it" in check.explanation)
+    # MTP parameters known but no layer count: "the declared ... layers"
+    unnamed = compare_param_counts(671_000_000_000, meta, mtp_params=14_000_000_000)
+    assert "parameters of the declared multi-token-prediction layers account" in \
+        unnamed.explanation
     # An MTP size that explains only half of the gap leaves the rest to the parser.
     half = compare_param_counts(671_000_000_000, meta, mtp_layers=1, mtp_params=7_000_000_000)
     assert "leave 7,000,000,000 unexplained" in half.explanation

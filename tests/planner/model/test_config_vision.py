@@ -99,6 +99,16 @@ def test_llava_next_projector_by_hand():
     entry = catalog_entry("ibm-granite/granite-vision-3.3-2b")
     spec = parse_model_config(entry.config, name=entry.repo_id)
     assert spec.warnings == ()  # vision_feature_layer is read, not "not understood"
+    assert spec.vision.note == ("estimate: SigLIP 27 x 1152 + LLaVA projector over 4 feature "
+                                "layers")  # vision_feature_layer [-24, -20, -12, -1]
+
+
+def test_qwen3_vl_note_counts_its_mergers():
+    # vision_config: depth 27, hidden 1152, MLP 4304, deepstack_visual_indexes [8, 16, 24]
+    # -> 1 + 3 mergers to out_hidden_size 2048 (read "4 merger(s)")
+    entry = catalog_entry("Qwen/Qwen3-VL-30B-A3B-Instruct")
+    note = parse_model_config(entry.config, name=entry.repo_id).vision.note
+    assert note == "estimate: 27 ViT blocks of width 1152, MLP 4304, 4 mergers to 2048"
 
 
 def test_vision_config_without_dims_is_not_counted_and_says_so():

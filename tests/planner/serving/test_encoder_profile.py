@@ -77,7 +77,8 @@ def test_qwen3_vl_96gb_pool_within_the_target():
     assert skipped.activation_bytes_per_gpu < p.activation_bytes_per_gpu
     # the dummy image's size (QWEN3_VL_MAX_PIXELS) is not in ../shared: the figure says so
     formula = next(t.formula for t in p.terms if t.key == "activation")
-    assert "largest size, unverified: 65,536 patches" in formula
+    assert "(1 dummy image at the image processor's largest size, unverified: 65,536 patches" \
+        in formula
     assert "--skip-mm-profiling" in skipped.vllm_command
 
 
@@ -240,7 +241,7 @@ def test_sipeed_0_11_pool_holds_the_padded_video():
     # are 0.22 GiB under the log's 14.77
     assert abs(with_mm.kv_cache_bytes_per_gpu / GIB - 2.31) <= 0.25
     formula = next(t.formula for t in with_mm.terms if t.key == "activation")
-    assert "1 dummy video(s) of 24,576 frames" in formula
+    assert "1 dummy video of 24,576 frames" in formula  # was "1 dummy video(s)"
     assert "padded to 153,600 rows" in formula
 
 
