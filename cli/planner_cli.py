@@ -291,6 +291,10 @@ def _unused_ranking_flags(args: argparse.Namespace) -> tuple[str, ...]:
     if args.tpot_ms is not None and args.objective != "throughput":
         return (f"--tpot-ms ranks --objective throughput only: ignored with --objective "
                 f"{args.objective}",)
+    if args.command == "sweep" and args.objective == "throughput" and args.concurrency != 1:
+        return (f"--concurrency {args.concurrency:,} is ignored with --objective throughput: "
+                "each row runs at the concurrency with the most output tokens/s, up to what "
+                "its KV cache and max_num_seqs hold",)
     return ()
 
 

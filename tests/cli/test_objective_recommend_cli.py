@@ -47,6 +47,15 @@ def test_bad_sweep_objective_flags_exit_2(capsys, model_dir: Path, flags: list[s
      "--objective and --tpot-ms rank the report's sweep: ignored without --sweep"),
     (["report", "--sweep", "--objective", "fewest-gpus", "--tpot-ms", "20"],
      "--tpot-ms ranks --objective throughput only: ignored with --objective fewest-gpus"),
+    # the throughput ranking searches each row's concurrency itself: the one asked went unused
+    # without a word ("speed at ..., each row at the concurrency with the most output tokens/s")
+    (["sweep", "--objective", "throughput", "--concurrency", "32"],
+     "--concurrency 32 is ignored with --objective throughput: each row runs at the "
+     "concurrency with the most output tokens/s, up to what its KV cache and max_num_seqs "
+     "hold"),
+    (["sweep", "--concurrency", "32"], None),
+    # the report's own plan runs at it
+    (["report", "--sweep", "--objective", "throughput", "--concurrency", "32"], None),
 ])
 def test_ranking_flags_nothing_reads_are_named_on_stderr(capsys, model_dir: Path,
                                                          argv: list[str], note) -> None:
