@@ -47,6 +47,17 @@ def test_wsl2_plans_the_whole_nvidia_smi_total(capsys) -> None:
         == "ceil(15.42 GiB x 0.9) = 13.88 GiB"
 
 
+
+def test_the_plan_headline_says_wsl2(capsys) -> None:
+    # as sweep's and report's hardware line do ("... at 15.92 GiB (WSL2)"); plan's read the
+    # same with and without --wsl2
+    code, out, _ = run_main(capsys, *PLAN, "--gpu", "rtx-5070-ti", "--wsl2")
+    assert code == 0
+    assert out.splitlines()[0] == "Qwen/Qwen3-0.6B on 1x NVIDIA GeForce RTX 5070 Ti (WSL2), TP=1"
+    _, out, _ = run_main(capsys, *PLAN, "--gpu", "rtx-5070-ti")
+    assert out.splitlines()[0] == "Qwen/Qwen3-0.6B on 1x NVIDIA GeForce RTX 5070 Ti, TP=1"
+
+
 @pytest.mark.parametrize(("gpu", "budget"), [
     # nvidia-smi MiB x 0.9 / 1024: 12288 -> 10.80, 49140 -> 43.19, 23028 -> 20.24, 46068 ->
     # 40.49, 40960 -> 36.00, 81920 -> 72.00, 81559 -> 71.68 GiB
