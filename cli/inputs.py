@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import shlex
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -197,7 +198,7 @@ def build_cluster(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareS
     except NoWsl2TotalError as exc:
         raise CliError(f"--wsl2: {exc.what}; give --gpu-memory-gib X, the total CUDA reports "
                        "there (vLLM's 'Free memory on device (free/X GiB)'), with --gpu-name "
-                       f"{args.gpu}") from None
+                       f"{shlex.quote(args.gpu)}") from None
     network = getattr(args, "network", None)
     if network is not None:
         cluster = cluster.model_copy(update={"network": network})

@@ -87,6 +87,16 @@ def test_a_preset_without_an_nvidia_smi_total_exits_2() -> None:
                           "is on record for b300", "give --gpu-memory-gib X")
 
 
+
+def test_the_gpu_name_to_give_is_quoted_for_the_shell(capsys) -> None:
+    # "DGX Spark" (two words) read "with --gpu-name DGX Spark.": pasted, the shell passes
+    # --gpu-name DGX and an unknown argument Spark
+    code, _, err = run_main(capsys, *PLAN, "--gpu", "DGX Spark", "--wsl2")
+    assert code == 2 and err.rstrip().endswith("with --gpu-name 'DGX Spark'.")
+    code, _, err = run_main(capsys, *PLAN, "--gpu", "b300", "--wsl2")
+    assert code == 2 and err.rstrip().endswith("with --gpu-name b300.")
+
+
 def test_recommend_refuses_a_named_preset_without_a_total(capsys) -> None:
     code, out, err = run_main(capsys, "recommend", "--model", "Qwen/Qwen3-0.6B", "--context",
                               "4096", "--gpu", "gb200", "--wsl2")
