@@ -5,6 +5,7 @@ so the Quick start creates a virtual environment first; the README, the example 
 the app tell one story about the seed layout (TP=8 with expert parallelism).
 """
 
+import json
 import re
 from pathlib import Path
 
@@ -100,6 +101,26 @@ def test_command_line_quotes_the_recommend_bound_it_prints(capsys, monkeypatch) 
     assert main(["recommend", "--model", "Qwen/Qwen3-8B", "--requests-per-s", "1000000",
                  "--output-len", "256", "--gpus-max", "64"]) == 2
     assert f"needs at least {quoted} GPUs of any searched preset" in capsys.readouterr().err
+
+
+def test_command_line_quotes_the_dp_kv_limited_concurrency_it_prints(capsys, monkeypatch) -> None:
+    """The --dp paragraph quotes the seed model's KV-limited concurrency at --dp 2 (the
+    synopsis' plan, TP=4 x DP=2); it said "134 (2 x 67)" after the per-replica pool shrank to
+    92,992 tokens: 5,812 blocks // 96 blocks (1,536 tokens / 16) = 60 requests a replica."""
+    from cli.planner_cli import main
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    section = " ".join(README.split("## Command line\n", 1)[1].split("\n## ", 1)[0]
+                       .replace("\n# ", " ").split())
+    quoted = re.search(r'"KV-limited ([\d,]+) \(2 x (\d+)\) requests" \(JSON '
+                       r'speed\.kv_limited_concurrency: ([\d,]+)\)', section)
+    assert quoted.groups() == ("120", "60", "120")
+    argv = ["plan", "--model", "Qwen/Qwen3-235B-A22B-GPTQ-Int4", "--gpu", "rtx-3090",
+            "--gpus", "8", "--gpu-memory-utilization", "0.9", "--dp", "2"]
+    assert main(argv) == 0
+    assert "  KV-limited          120 (2 x 60) requests holding" in capsys.readouterr().out
+    assert main([*argv, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["speed"]["kv_limited_concurrency"] == 120
 
 
 def test_seed_speed_paragraph_quotes_the_speed_model() -> None:
