@@ -198,9 +198,10 @@ class RecommendResult(BaseModel):
         x the GPU counts, all of them up to 16 GPUs, then the pattern (up to 4,096 GPUs the
         counts run to 515 numbers)."""
         counts = self.gpu_counts
-        label = str(counts) if len(counts) <= 6 else \
-            f"({', '.join(map(str, counts[:5]))}, ... every 8 up to {counts[-1]:,})"
-        return f"{counted(len(self.gpu_keys), 'priced GPU preset')} x {label} GPUs"
+        label = counted(counts[0], "GPU") if len(counts) == 1 else \
+            f"({', '.join(map(str, counts))}) GPUs" if len(counts) <= 6 else \
+            f"({', '.join(map(str, counts[:5]))}, ... every 8 up to {counts[-1]:,}) GPUs"
+        return f"{counted(len(self.gpu_keys), 'priced GPU preset')} x {label}"
 
     def caveats(self) -> list[str]:
         """One line per model and set of parts whose rows fit on figures that leave those

@@ -37,6 +37,9 @@ def test_the_search_is_named_in_one_phrase_however_many_counts() -> None:
                                                gpu_counts=gpu_counts(gpus_max)).searched()
 
     assert searched(("h100-sxm",), 8) == "1 priced GPU preset x (1, 2, 4, 8) GPUs"
+    # --gpus-max 1: one count (read "x (1,) GPUs", a Python tuple)
+    assert searched(("h100-sxm",), 1) == "1 priced GPU preset x 1 GPU"
+    assert searched(("h100-sxm",), 2) == "1 priced GPU preset x (1, 2) GPUs"
     assert searched(("h100-sxm", "l40s"), 16) == "2 priced GPU presets x (1, 2, 4, 8, 16) GPUs"
     # 4,096 GPUs: 1, 2, 4, 8 and 511 whole nodes from 16 up, shown as the pattern
     assert searched(("h100-sxm", "l40s"), 4096) == (
