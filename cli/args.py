@@ -12,7 +12,12 @@ from datetime import date
 
 from cli.parser import BooleanOnce, OneLineParser
 from planner.serving.engine import EngineSettings, checkpoint_name_problem
-from planner.serving.hardware import HardwareError, NetworkSpec, parse_network
+from planner.serving.hardware import (
+    HardwareError,
+    NetworkSpec,
+    parse_network,
+    pcie_slot_problem,
+)
 from planner.serving.kv_unsized import unsized_reason
 from planner.serving.speed import ARRIVALS, ServingLoad
 from planner.serving.sweep import OBJECTIVES
@@ -300,6 +305,14 @@ def _add_hardware(parser: argparse.ArgumentParser) -> None:
                     help="how GPUs in a node talk (default: the GPU preset's, or the "
                     "snapshot's topology): NVLink, PCIe with P2P, PCIe through host memory, "
                     "or across CPU sockets")
+    hw.add_argument("--pcie-gen", type=_pcie("generation"), metavar="N",
+                    help="the PCIe generation the GPUs' slots run at, where older than the "
+                    "card's (default: the snapshot's NVML max link, else the card's); 1..6")
+    hw.add_argument("--pcie-lanes", type=_pcie("lanes"), metavar="N",
+                    help="the PCIe lanes the GPUs' slots are wired for, where fewer than the "
+                    "card's (an x8 slot, an x4 or x1 riser; default: the snapshot's NVML max "
+                    "link, else the card's: 16, 8 on the RTX 4060 Ti and 5060 Ti); 1, 2, 4, 8 "
+                    "or 16")
     add_wsl2(hw, "; a --gpu-memory-gib or --snapshot total is planned as it is")
     add_network(hw)
 
@@ -414,6 +427,21 @@ def add_wsl2(group: argparse._ArgumentGroup | argparse.ArgumentParser,
     group.add_argument("--wsl2", action="store_true",
                        help="the GPUs run under Windows WSL2: plan a preset on its whole "
                        f"nvidia-smi total, which CUDA reports there (no driver reservation){also}")
+
+
+def _pcie(field: str) -> Callable[[str], int]:
+    """argparse type: a PCIe `field` ("generation" or "lanes") a PCIe link can have
+    (hardware.pcie_slot_problem: the app's fields are checked alike)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        problem = pcie_slot_problem(**{field: value})
+        if problem:
+            raise argparse.ArgumentTypeError(problem)
+        return value
+    return parse
 
 
 def _network(text: str) -> NetworkSpec:

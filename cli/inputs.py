@@ -36,6 +36,7 @@ from planner.serving.hardware import (
     stated_gb,
     states_other_memory,
     with_link,
+    with_pcie_slot,
 )
 from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.moe_backend import moe_backend_refusal, normalize_moe_backend
@@ -202,7 +203,24 @@ def build_cluster(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareS
     network = getattr(args, "network", None)
     if network is not None:
         cluster = cluster.model_copy(update={"network": network})
-    return cluster, snapshots
+    return _with_slot(args, cluster), snapshots
+
+
+def _with_slot(args: argparse.Namespace, cluster: ClusterSpec) -> ClusterSpec:
+    """The cluster with the --pcie-gen / --pcie-lanes given (in place of a snapshot's); a note
+    where every node's GPUs talk over NVLink, which they do not touch."""
+    given = {flag: value for flag, value in (("--pcie-gen", getattr(args, "pcie_gen", None)),
+                                             ("--pcie-lanes", getattr(args, "pcie_lanes", None)))
+             if value is not None}
+    if not given:
+        return cluster
+    words = " ".join(f"{flag} {value}" for flag, value in given.items())
+    if all(node.intra_node_link == "nvlink" for node in cluster.nodes):
+        args.source_notes = (*getattr(args, "source_notes", ()), (
+            f"{words} does not apply: the GPUs of a node talk over NVLink (give --link pcie "
+            "or pcie-no-p2p to plan PCIe)"))
+    return with_pcie_slot(cluster, getattr(args, "pcie_gen", None),
+                          getattr(args, "pcie_lanes", None), words)
 
 
 def _cluster_of(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareSnapshot]]:

@@ -7,13 +7,17 @@ from collections.abc import Iterable
 from pydantic import ValidationError
 
 from planner.serving.hardware import (
+    PCIE_LANES,
+    PCIE_X16_GBPS,
     ClusterSpec,
     GpuSpec,
     HardwareError,
     NetworkSpec,
     NodeSpec,
+    PcieSlot,
     link_from_topology,
     match_gpu_name,
+    pcie_rate,
     unified_preset,
 )
 from planner.units import GIB
@@ -45,6 +49,24 @@ def _link(snap: HardwareSnapshot, gpu: GpuSpec):
     if len(snap.gpus) > 1 and all(g.active_nvlinks for g in snap.gpus):
         return "nvlink"
     return "pcie" if gpu.default_intra_node_link == "nvlink" else gpu.default_intra_node_link
+
+
+def _slot(snap: HardwareSnapshot, gpu: GpuSpec) -> PcieSlot | None:
+    """The PCIe link of the node's slowest GPU (a collective waits for it), each compared at
+    pcie_rate as the `gpu` planned, from NVML's max link generation and width: the most the
+    device and the system allow (nvmlDeviceGetMaxPcieLinkGeneration / ...Width: "for a device
+    with a 16x PCIe bus width attached to a 8x PCIe system bus this function will report a max
+    link width of 8"), where the current ones drop at idle (the recorded RTX 3090s idle at Gen1
+    of Gen4). Behind a PCIe switch it is the link to the switch. None where no GPU reports
+    either; a figure no PCIe link has is left to the card. Read on nodes of several GPUs only
+    (snapshot_to_node): one GPU has no link to another."""
+    slots = [PcieSlot(
+        generation=g.pcie_generation_max if g.pcie_generation_max in PCIE_X16_GBPS else None,
+        lanes=g.pcie_width_max if g.pcie_width_max in PCIE_LANES else None,
+        source=f"audit of {snap.hostname}: GPU{g.index} at most Gen{g.pcie_generation_max} "
+               f"x{g.pcie_width_max} (NVML max link)") for g in snap.gpus]
+    slots = [s for s in slots if s.generation is not None or s.lanes is not None]
+    return min(slots, key=lambda s: pcie_rate(gpu, s).gbps, default=None)
 
 
 def _host_held(snap: HardwareSnapshot, gpu: GpuSpec) -> tuple[list[int], str]:
@@ -81,6 +103,11 @@ def snapshot_to_node(snap: HardwareSnapshot) -> tuple[NodeSpec, list[str]]:
         used, note = _host_held(snap, smallest)
         notes.append(note)
     topology = snap.topology
+    slot = _slot(snap, smallest) if len(snap.gpus) > 1 else None  # no link to plan
+    rate = pcie_rate(smallest, slot)
+    if rate.source:  # the slot is narrower or older than the card
+        notes.append(f"{rate.source}: the node's PCIe links are planned at PCIe "
+                     f"{rate.generation}.0 x{rate.lanes}, {rate.gbps:.2f} GB/s per direction")
     try:
         node = NodeSpec(
             hostname=snap.hostname,
@@ -88,6 +115,7 @@ def snapshot_to_node(snap: HardwareSnapshot) -> tuple[NodeSpec, list[str]]:
             gpus_per_node=len(snap.gpus),
             intra_node_link=_link(snap, smallest),
             pcie_topology=topology.worst_pcie_level() if topology else None,
+            pcie_slot=slot,
             memory_used_bytes=tuple(used),
         )
     except ValidationError as exc:  # e.g. memory used > the smallest GPU's total

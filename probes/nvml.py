@@ -102,10 +102,13 @@ class GpuInfo(BaseModel):
     memory_used_bytes: int | None = Field(ge=0)
     memory_free_bytes: int | None = Field(ge=0)
     compute_capability: str | None = Field(description="e.g. '8.6'")
-    pcie_generation_current: int | None
-    pcie_generation_max: int | None
+    pcie_generation_current: int | None = Field(description="the link now; drops at idle")
+    pcie_generation_max: int | None = Field(
+        description="the most the device and the system allow (a Gen4 card in a Gen3 slot: 3); "
+                    "the planner's PCIe rate (probes.cluster)")
     pcie_width_current: int | None
-    pcie_width_max: int | None
+    pcie_width_max: int | None = Field(
+        description="lanes the device and the system allow (a x16 card in a slot wired x8: 8)")
     power_draw_watts: float | None
     power_limit_watts: float | None = Field(description="enforced power limit")
     temperature_c: int | None

@@ -26,6 +26,7 @@ from planner.serving.hardware import (
     NoWsl2TotalError,
     parse_network,
     preset_cluster,
+    with_pcie_slot,
 )
 from planner.serving.launch import REMOTE_CODE_STEP, remote_code_class
 from planner.serving.layout import ParallelLayout, layout_errors
@@ -111,7 +112,7 @@ def current_cluster() -> ClusterSpec:
         return snapshots_to_cluster(list(uploaded_snapshots().values()))
     link = None if current.intra_node_link == "auto" else current.intra_node_link
     try:
-        return preset_cluster(
+        cluster = preset_cluster(
             current.gpu,
             current.gpus_per_node,
             current.nodes,
@@ -124,6 +125,11 @@ def current_cluster() -> ClusterSpec:
     except NoWsl2TotalError as exc:  # the fix in the Hardware page's words
         raise HardwareError(f"{exc.what}: give the total CUDA reports under WSL2 in "
                             f"'{MEMORY_FIELD}'") from None
+    return with_pcie_slot(cluster, current.pcie_generation, current.pcie_lanes, PAGE_SLOT)
+
+
+PAGE_SLOT = "given on the Hardware page"
+"""The source of the Hardware page's PCIe generation and lanes (PcieSlot.source)."""
 
 
 def cluster_label(cluster: ClusterSpec) -> str:

@@ -11,11 +11,18 @@ from functools import cache
 from typing import Any, Literal
 
 import streamlit as st
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from planner.model.quant import UnknownSchemeError, resolve_scheme
 from planner.serving.engine import checkpoint_name_problem
-from planner.serving.hardware import gpu_preset, parse_network
+from planner.serving.hardware import gpu_preset, parse_network, pcie_slot_problem
 from planner.serving.moe_backend import normalize_moe_backend
 from planner.serving.speed import ARRIVALS, Arrival
 from planner.serving.startup import block_size_errors
@@ -72,6 +79,11 @@ class AppState(BaseModel):
     """The preset GPUs run under Windows WSL2: planned on the preset's whole nvidia-smi total
     (planner.serving.hardware.with_wsl2), like the CLI's --wsl2; a memory given
     (gpu_memory_gib) wins. Left out of the link when off (OMITTED_AT_DEFAULT)."""
+    pcie_generation: int | None = Field(None, alias="pcieg")
+    """The PCIe generation the GPUs' slots run at, as the CLI's --pcie-gen; None: the card's."""
+    pcie_lanes: int | None = Field(None, alias="lanes")
+    """The PCIe lanes the GPUs' slots are wired for, as the CLI's --pcie-lanes; None: the
+    card's (planner.serving.hardware.pcie_rate)."""
     network: str = Field("", alias="net", max_length=40)
     """The network between nodes, as the CLI's --network: NICs per node x Gb/s each ("8x400",
     "2x100"); empty: the GPU's DGX network (planner.serving.hardware.network_link)."""
@@ -154,6 +166,17 @@ class AppState(BaseModel):
         if value.strip():
             parse_network(value)
         return value.strip()
+
+    @field_validator("pcie_generation", "pcie_lanes")
+    @classmethod
+    def _pcie_link(cls, value: int | None, info: ValidationInfo) -> int | None:
+        """A generation or width a PCIe link has, as the CLI checks it
+        (planner.serving.hardware.pcie_slot_problem)."""
+        field = "generation" if info.field_name == "pcie_generation" else "lanes"
+        problem = pcie_slot_problem(**{field: value})
+        if problem:
+            raise ValueError(problem)
+        return value
 
     @field_validator("quant")
     @classmethod

@@ -8,7 +8,7 @@ of the board for itself, so an "80 GB" H100 shows 79.19 GiB.
 
 import difflib
 import re
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -131,7 +131,11 @@ class GpuSpec(BaseModel):
     (SXM/HGX) parts; bridged PCIe cards pair up at most, so they default to "pcie"; GeForce
     cards whose driver refuses PCIe P2P default to "pcie-no-p2p" (see _NO_P2P_NOTE)."""
     pcie_generation: int = Field(default=4, ge=3, le=6)
-    """PCIe generation of the card's x16 host link (3, 4, 5)."""
+    """PCIe generation of the card's host link (3, 4, 5, 6)."""
+    pcie_lanes: int = Field(default=16, ge=1, le=16)
+    """Lanes the card's host link has electrically (16; 8 on the RTX 4060 Ti and 5060 Ti,
+    whose x16 connector carries x8): with the slot's (NodeSpec.pcie_slot) they set the PCIe
+    rate (pcie_rate)."""
     aliases: tuple[str, ...] = ()
     """Other names of the same product: NVML spellings (e.g. per driver version), or the
     system it is sold as where that is how people name it ("NVIDIA DGX Spark" for GB10)."""
@@ -194,6 +198,35 @@ class GpuSpec(BaseModel):
         return "unsupported"
 
 
+PCIE_LANES = (1, 2, 4, 8, 16)
+"""Link widths a GPU trains at (--pcie-lanes takes these)."""
+
+
+class PcieSlot(BaseModel):
+    """The PCIe link GPUs sit on where it is narrower or older than the card's own: a slot
+    wired x8 or x4, a riser at x1, an older board's generation. A field left None is the
+    card's (GpuSpec.pcie_generation, pcie_lanes)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    generation: int | None = Field(default=None, ge=1, le=6)
+    lanes: int | None = Field(default=None, ge=1, le=16)
+    source: str = "given"
+    """Where it comes from: "given" (the flags, the app's fields) or the audit that read it."""
+
+
+def pcie_slot_problem(generation: int | None = None, lanes: int | None = None) -> str | None:
+    """Why a PCIe generation or lane count given (--pcie-gen, --pcie-lanes, the Hardware
+    page's fields, a link's parameters) cannot be planned, in one line; None when both can
+    (or are not given)."""
+    if generation is not None and generation not in PCIE_X16_GBPS:
+        return f"PCIe generation {generation} is not one of 1..6"
+    if lanes is not None and lanes not in PCIE_LANES:
+        return (f"PCIe lanes {lanes} is not a link width GPUs train at "
+                f"({', '.join(map(str, PCIE_LANES))})")
+    return None
+
+
 class NodeSpec(BaseModel):
     """One host: several identical GPUs, how they are linked, what others already use."""
 
@@ -205,6 +238,9 @@ class NodeSpec(BaseModel):
     intra_node_link: LinkKind
     pcie_topology: str | None = None
     """Worst `nvidia-smi topo -m` level between GPUs (PIX/PXB/PHB/NODE/SYS), from an audit."""
+    pcie_slot: PcieSlot | None = None
+    """The PCIe link the node's slowest GPU trains at (slot, riser), as an audit read it or
+    as given (--pcie-gen / --pcie-lanes, the Hardware page); None: each GPU's own link."""
     memory_used_bytes: tuple[int, ...] = ()
     """Per-GPU memory already used by other processes (audit); empty or one per GPU."""
 
@@ -293,10 +329,10 @@ class ClusterSpec(BaseModel):
     @property
     def link(self) -> "LinkSpec":
         """The intra-node link tensor-parallel traffic runs over: the slowest of all nodes
-        (one collective waits for its slowest member). Each distinct (GPU, link) is sized
+        (one collective waits for its slowest member). Each distinct (GPU, link, slot) is sized
         once: a preset of 512 nodes shares one GPU object."""
-        distinct = {(id(n.gpu), n.intra_node_link): n for n in self.nodes}.values()
-        return min((link_spec(n.gpu, n.intra_node_link) for n in distinct),
+        distinct = {(id(n.gpu), n.intra_node_link, n.pcie_slot): n for n in self.nodes}.values()
+        return min((link_spec(n.gpu, n.intra_node_link, n.pcie_slot) for n in distinct),
                    key=lambda link: (link.bandwidth_gbps, -link.latency_us))
 
 
@@ -318,15 +354,26 @@ class LinkSpec(BaseModel):
     their measured start-up (speed.collectives.NVLINK_ALLREDUCE)."""
     p2p: bool
     """Whether GPUs DMA straight into each other's memory (NVLink, PCIe P2P)."""
+    pcie_generation: int | None = None
+    """The PCIe generation the link runs at (pcie_rate); None on NVLink and the network."""
+    pcie_lanes: int | None = None
+    """The PCIe lanes it runs on (pcie_rate); None on NVLink and the network."""
     formula: str
     source: str
 
 
 # NOTE: PCIe x16 rates per direction, from the PCI-SIG base specifications: 3.0 runs
 # 8 GT/s, 4.0 16 GT/s, 5.0 32 GT/s per lane with 128b/130b encoding, so x16 carries
-# 8 x 16 x 128/130 / 8 = 15.75 GB/s (3.0), 31.5 GB/s (4.0), 63.0 GB/s (5.0) per direction.
+# 8 x 16 x 128/130 / 8 = 15.75 GB/s (3.0), 31.5 GB/s (4.0), 63.0 GB/s (5.0) per direction;
+# 1.0 and 2.0 run 2.5 and 5 GT/s with 8b/10b encoding: x16 2.5 x 16 x 8/10 / 8 = 4.0 GB/s and
+# 8.0 GB/s (the PCI-SIG rates as Wikipedia's "PCI Express" comparison table gives them, 0.250
+# and 0.500 GB/s per lane). 6.0 is kept at 128b/130b (unverified: it runs 64 GT/s in FLIT
+# mode, whose 242B/256B overhead would give 121 GB/s). A link of fewer lanes carries its
+# share: lanes / 16 of it, e.g. PCIe 4.0 x8 = 8 x 16 GT/s x 128/130 / 8 = 15.75 GB/s (pcie_rate).
 PCIE_X16_GBPS: dict[int, float] = {
-    gen: rate * 16 * 128 / 130 / 8 for gen, rate in ((3, 8.0), (4, 16.0), (5, 32.0), (6, 64.0))
+    gen: rate * 16 * data_bits / line_bits / 8 for gen, rate, data_bits, line_bits in (
+        (1, 2.5, 8, 10), (2, 5.0, 8, 10), (3, 8.0, 128, 130), (4, 16.0, 128, 130),
+        (5, 32.0, 128, 130), (6, 64.0, 128, 130))
 }
 # NOTE: PCIe collective latencies are MEASURED (nccl-tests all_reduce_perf, 8 B - 4 KB,
 # outside CUDA graphs, so a kernel launch included), GeForce cards without P2P:
@@ -377,6 +424,30 @@ def with_link(cluster: ClusterSpec, kind: LinkKind) -> ClusterSpec:
     return cluster.model_copy(update={"nodes": nodes})
 
 
+def with_pcie_slot(cluster: ClusterSpec, generation: int | None, lanes: int | None,
+                   source: str = "given") -> ClusterSpec:
+    """The cluster with every node's PCIe slot at the `generation` and `lanes` given (--pcie-gen,
+    --pcie-lanes, the Hardware page's fields), each in place of what an audit read (the other
+    kept); unchanged when neither is given. HardwareError in one line for a generation or
+    width no PCIe link has (pcie_slot_problem)."""
+    problem = pcie_slot_problem(generation, lanes)
+    if problem:
+        raise HardwareError(problem)
+    if generation is None and lanes is None:
+        return cluster
+    nodes = []
+    for node in cluster.nodes:
+        read = node.pcie_slot
+        kept = read is not None and (generation is None and read.generation is not None
+                                     or lanes is None and read.lanes is not None)
+        given, other = ("generation", "lanes") if generation else ("lanes", "generation")
+        slot = PcieSlot(generation=generation or (read.generation if read else None),
+                        lanes=lanes or (read.lanes if read else None),
+                        source=f"{given} {source}, {other} {read.source}" if kept else source)
+        nodes.append(node.model_copy(update={"pcie_slot": slot}))
+    return cluster.model_copy(update={"nodes": tuple(nodes)})
+
+
 def no_nvlink(gpu: GpuSpec) -> str:
     """The refusal of an NVLink link on a GPU without NVLink, in the CLI's and the app's
     words alike (the --link flag, the Hardware page's link choice)."""
@@ -384,15 +455,58 @@ def no_nvlink(gpu: GpuSpec) -> str:
             "without peer-to-peer)")
 
 
-def link_spec(gpu: GpuSpec, kind: LinkKind) -> LinkSpec:
+class PcieRate(NamedTuple):
+    """The PCIe link two GPUs train at: the lower generation and the fewer lanes of the card
+    and its slot, the rate per direction, and how it was found (pcie_rate)."""
+
+    generation: int
+    lanes: int
+    gbps: float
+    why: str
+    """'' for the card's own x16; else ' (the card's own x8)' or the card and slot compared,
+    for the formula."""
+    source: str
+    """The slot's source where the slot narrows the link (for LinkSpec.source), else ''."""
+
+    @property
+    def formula(self) -> str:
+        """'PCIe 4.0 x8 = 15.75 GB/s per direction (the card's own PCIe 4.0 x8)'."""
+        return (f"PCIe {self.generation}.0 x{self.lanes} = {self.gbps:.2f} GB/s per direction"
+                f"{self.why}")
+
+
+def pcie_rate(gpu: GpuSpec, slot: PcieSlot | None = None) -> PcieRate:
+    """The PCIe rate per direction between GPUs of this model in `slot`: the lanes / 16 share of
+    the x16 rate (PCIE_X16_GBPS) of min(card, slot) generation, at min(card, slot) lanes.
+
+    E.g. an RTX 3090 (PCIe 4.0 x16) in a slot wired x8: 31.5 x 8 / 16 = 15.75 GB/s; an RTX 4060
+    Ti (PCIe 4.0, x8 electrically) in a PCIe 3.0 x16 slot: 15.75 x 8 / 16 = 7.88 GB/s.
+    """
+    card = f"PCIe {gpu.pcie_generation}.0 x{gpu.pcie_lanes}"
+    gen = min(gpu.pcie_generation, slot.generation or 6) if slot else gpu.pcie_generation
+    lanes = min(gpu.pcie_lanes, slot.lanes or 16) if slot else gpu.pcie_lanes
+    gbps = PCIE_X16_GBPS[gen] * lanes / 16  # lanes / 16 is a power of two: exact at x16
+    if (gen, lanes) != (gpu.pcie_generation, gpu.pcie_lanes):
+        shown = f"PCIe {slot.generation or gpu.pcie_generation}.0 x{slot.lanes or gpu.pcie_lanes}"
+        return PcieRate(gen, lanes, gbps, f" (the card's {card} in a slot of {shown}, "
+                        f"{slot.source}: the lower generation and the fewer lanes of the two)",
+                        slot.source)
+    return PcieRate(gen, lanes, gbps, "" if lanes == 16 else f" (the card's own {card})", "")
+
+
+def link_spec(gpu: GpuSpec, kind: LinkKind, slot: PcieSlot | None = None) -> LinkSpec:
     """Bandwidth and latency of a link of `kind` between two GPUs of this model.
 
     NVLink: half the preset's bidirectional per-GPU NVLink figure (NVIDIA datasheets: A100
-    600 GB/s, H100 900, B200 1800 GB/s total) per direction. PCIe: the x16 rate of the card's
-    generation (PCIE_X16_GBPS). Without P2P or across sockets: HOST_STAGED_FRACTION of it.
+    600 GB/s, H100 900, B200 1800 GB/s total) per direction. PCIe: the rate of the card's
+    generation and lanes, or of its `slot`'s where lower (pcie_rate). Without P2P or across
+    sockets: HOST_STAGED_FRACTION of it (measured at x16; applied to a narrower link
+    unverified).
     """
-    pcie = PCIE_X16_GBPS[gpu.pcie_generation]
+    pcie = pcie_rate(gpu, slot)
     latency = _LINK_LATENCY_US[kind]
+    encoding = "128b/130b" if pcie.generation >= 3 else "8b/10b"
+    slot_source = f"; slot: {pcie.source}" if pcie.source else ""
     if kind == "nvlink":
         if gpu.nvlink_bandwidth_gbps is None:
             raise HardwareError(no_nvlink(gpu))
@@ -400,15 +514,15 @@ def link_spec(gpu: GpuSpec, kind: LinkKind) -> LinkSpec:
         formula = f"{gpu.nvlink_bandwidth_gbps:g} GB/s NVLink (both directions) / 2"
         source = "NVLink per-GPU bandwidth from the GPU's datasheet (see its preset)"
     elif kind == "pcie":
-        bw = pcie
-        formula = f"PCIe {gpu.pcie_generation}.0 x16 = {pcie:.2f} GB/s per direction"
-        source = "PCI-SIG base specification rates (128b/130b encoding)"
+        bw, formula = pcie.gbps, pcie.formula
+        source = f"PCI-SIG base specification rates ({encoding} encoding){slot_source}"
     else:
-        bw = pcie * HOST_STAGED_FRACTION
-        formula = (f"PCIe {gpu.pcie_generation}.0 x16 {pcie:.2f} GB/s x {HOST_STAGED_FRACTION:.3f}"
-                   " (staged through host memory; 6.34 of 31.5 GB/s measured on 2x RTX 4090)")
+        bw = pcie.gbps * HOST_STAGED_FRACTION
+        formula = (f"PCIe {pcie.generation}.0 x{pcie.lanes} {pcie.gbps:.2f} GB/s x "
+                   f"{HOST_STAGED_FRACTION:.3f} (staged through host memory; 6.34 of 31.5 GB/s "
+                   f"measured on 2x RTX 4090){pcie.why}")
         source = "PCI-SIG rates x the host-staged fraction measured in "
-        source += "tinygrad/open-gpu-kernel-modules#44"
+        source += f"tinygrad/open-gpu-kernel-modules#44{slot_source}"
     if kind == "nvlink":
         timing = f"; {latency:g} us per hop (an estimate)"
     elif kind == "cross-socket":
@@ -418,9 +532,13 @@ def link_spec(gpu: GpuSpec, kind: LinkKind) -> LinkSpec:
     else:
         timing = (f"; {PCIE_NCCL_STARTUP_US:g} us per NCCL collective + {latency:g} us per "
                   "step, measured (nccl-tests on 2 and 8 GeForce cards, NVIDIA/nccl#1530, #1439)")
+    on_pcie = kind != "nvlink"
     return LinkSpec(kind=kind, bandwidth_gbps=bw, latency_us=latency,
-                    startup_us=0.0 if kind == "nvlink" else PCIE_NCCL_STARTUP_US,
-                    p2p=kind in ("nvlink", "pcie"), formula=formula, source=source + timing)
+                    startup_us=PCIE_NCCL_STARTUP_US if on_pcie else 0.0,
+                    p2p=kind in ("nvlink", "pcie"),
+                    pcie_generation=pcie.generation if on_pcie else None,
+                    pcie_lanes=pcie.lanes if on_pcie else None,
+                    formula=formula, source=source + timing)
 
 
 # NOTE: one NIC per GPU, as NVIDIA's DGX systems ship (docs.nvidia.com/dgx-basepod reference
@@ -741,6 +859,7 @@ def _nvidia(
     fp32_tflops: float | None = None,
     boost_clock_mhz: float | None = None,
     pcie_gen: int = 4,
+    pcie_lanes: int = 16,
     unified_memory: bool = False,
     measured_read: tuple[float, str] | None = None,
     measured_gemm: tuple[float, str] | None = None,
@@ -782,6 +901,7 @@ def _nvidia(
         nvlink_bandwidth_gbps=nvlink_gbps,
         default_intra_node_link=default_link,
         pcie_generation=pcie_gen,
+        pcie_lanes=pcie_lanes,
         aliases=aliases,
         one_per_machine=one_per_machine,
         nvidia_smi_total_mib=nvidia_smi_mib,
@@ -964,19 +1084,17 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "interface (TechPowerUp, 'NVIDIA GeForce RTX 5060 Ti PCI-Express x8 Scaling'); deviceQuery "
         "'(034) Multiprocessors, (128) CUDA Cores/MP', cc 8.9 (find_string id 29787678425); "
         "nvidia-smi total 16380 MiB on Linux hosts (find_string ids 69548833080, 57619147197)",
-        int8_tops=176.5, default_link="pcie-no-p2p", fp32_tflops=22.1, boost_clock_mhz=2540.0,
-        nvidia_smi_mib=16380,
+        int8_tops=176.5, default_link="pcie-no-p2p", pcie_lanes=8, fp32_tflops=22.1,
+        boost_clock_mhz=2540.0, nvidia_smi_mib=16380,
         notes=f"{_GEFORCE_NOTE} {_ESTIMATED_NOTE} {_AD10X_TENSOR} 353 / 8 = 44.125 BF16, / 4 = "
         "88.25 FP8, / 2 = 176.5 INT8. FP32 22.1 TFLOPS = 34 SMs x 128 x 2 x 2.54 GHz = 22.11. "
         "deviceQuery's total global memory on a Linux host reads 15,948 MiB (find_string id "
         "29787678425); on an RTX 3090 deviceQuery prints 24,238-24,268 MiB where "
         "cudaMemGetInfo-based PyTorch OOM messages print 23.57 GiB (24,136 MiB), so it is not "
-        "taken as the CUDA total. The card is x8 electrically: the link model takes the x16 "
-        "rate (PCIE_X16_GBPS) where the card has half of it (15.75 GB/s per direction), so "
-        "tensor-parallel traffic between two of them may be planned too fast (unverified; one "
-        "card per model is unaffected). The 8 GB RTX 4060 Ti has the same NVML name: an audit "
-        "of one (8 GB "
-        f"against 16) is no match and stays a custom GPU. {_NO_P2P_NOTE}",
+        "taken as the CUDA total. The card is x8 electrically (TechPowerUp, above): its "
+        "link is planned at PCIe 4.0 x8, 15.75 GB/s per direction (pcie_rate). The 8 GB RTX "
+        "4060 Ti has the same NVML name: an audit of one (8 GB against 16) is no match and "
+        f"stays a custom GPU. {_NO_P2P_NOTE}",
     ),
     _nvidia(
         "rtx-4070-ti-super", "NVIDIA GeForce RTX 4070 Ti SUPER", "16 GB GDDR6X",
@@ -1041,18 +1159,17 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "5070 / 5060 Ti / 4060 Ti, as intopress.info reprints it); nvidia-smi total 16311 MiB "
         "on Linux hosts, one with 'compute capability 12.0' (find_string ids "
         "68332015088, 69192975654)",
-        int8_tops=189.75, default_link="pcie-no-p2p", pcie_gen=5, fp32_tflops=23.68,
+        int8_tops=189.75, default_link="pcie-no-p2p", pcie_gen=5, pcie_lanes=8,
+        fp32_tflops=23.68,
         boost_clock_mhz=2570.0,
         nvidia_smi_mib=16311,
         notes=f"{_GEFORCE_NOTE} {_ESTIMATED_NOTE} Tensor rates derived as the rtx-5090 preset's "
         "(unverified): 759 AI TOPS is sparse FP4, so dense FP4 379.5, FP8 / 4 = 94.875, BF16 / "
         "8 = 47.4375, INT8 / 2 = 189.75. FP32 23.68 TFLOPS = 36 SMs x 128 x 2 x 2.57 GHz (a GPU "
-        "table: ~23.7, find_string id 69739633203). The card is x8 electrically: PCIe 5.0 x8 "
-        "carries 31.5 GB/s per direction where the link model takes the x16 rate "
-        "(PCIE_X16_GBPS), so tensor-parallel traffic between two of them may be planned too "
-        "fast (unverified; one card per model is unaffected). The 8 GB RTX 5060 Ti has the same "
-        "NVML name: an audit of one (8 GB against 16) is no match and stays a custom GPU. "
-        f"{_NO_P2P_NOTE}",
+        "table: ~23.7, find_string id 69739633203). The card is x8 electrically "
+        "(TechPowerUp, above): its link is planned at PCIe 5.0 x8, 31.5 GB/s per direction "
+        "(pcie_rate). The 8 GB RTX 5060 Ti has the same NVML name: an audit of one (8 GB "
+        f"against 16) is no match and stays a custom GPU. {_NO_P2P_NOTE}",
     ),
     _nvidia(
         "rtx-a4000", "NVIDIA RTX A4000", "16 GB GDDR6 (ECC)", _ESTIMATED, 448.0,

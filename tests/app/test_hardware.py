@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.app.conftest import ROOT, SNAPSHOTS, open_page, texts
+from tests.app.conftest import ROOT, SNAPSHOTS, open_page, show_chart, texts
 from ui import io
 
 
@@ -233,3 +233,36 @@ def test_the_recommend_pages_preset_settings_show_whatever_the_source(source: st
     at.switch_page("ui/pages/recommend.py").run()
     assert not any(c.value.startswith(("Windows (WSL2)", "Network between nodes"))
                    for c in at.caption)
+
+
+def test_pcie_fields_set_the_link_and_the_url() -> None:
+    at = open_page("hardware")
+    # the RTX 3090's own link: PCIe 4.0 x16 = 16 x 16 GT/s x 128/130 / 8 = 31.51 GB/s
+    assert "PCIe 4.0 x16 = 31.51 GB/s per direction" in texts(at)
+    assert at.selectbox(key="hw.pcie_lanes").value is None  # the card's
+    at.selectbox(key="hw.pcie_lanes").set_value(8).run()
+    at.selectbox(key="hw.pcie_generation").set_value(3).run()
+    assert not at.exception
+    # PCIe 3.0 x8: 8 x 8 GT/s x 128/130 / 8 = 7.88 GB/s
+    assert ("PCIe 3.0 x8 = 7.88 GB/s per direction (the card's PCIe 4.0 x16 in a slot of PCIe "
+            "3.0 x8, given on the Hardware page" in texts(at))
+    assert (at.query_params["lanes"], at.query_params["pcieg"]) == ("8", "3")
+    # the plan's all-reduce runs over it: staged through host memory (no P2P on a 3090)
+    at.switch_page("ui/pages/plan.py")
+    at = show_chart(at, "Throughput and latency")  # a lazy tab, its terms in an expander
+    assert not at.exception
+    notes = [str(n) for df in at.dataframe if "note" in df.value for n in df.value["note"]]
+    assert any(n.startswith("pcie-no-p2p: PCIe 3.0 x8 7.88 GB/s x 0.201 (staged through host")
+               for n in notes)
+
+
+def test_a_link_with_pcie_fields_plans_them_and_refuses_bad_ones() -> None:
+    at = open_page(None, lanes="4", pcieg="9")
+    assert not at.exception
+    assert any("pcieg='9' ignored: PCIe generation 9 is not one of 1..6" in w.value
+               for w in at.sidebar.warning)
+    at.switch_page("ui/pages/hardware.py")
+    at.run()
+    assert at.selectbox(key="hw.pcie_lanes").value == 4
+    assert at.selectbox(key="hw.pcie_generation").value is None
+    assert "PCIe 4.0 x4 = 7.88 GB/s per direction" in texts(at)

@@ -80,7 +80,9 @@ def test_kv_limited_line_names_the_tokens_a_request_holds(capsys) -> None:
 @pytest.mark.parametrize("flags", [["--concurrency", "0"], ["--input-len", "x"],
                                    ["--link", "infiniband"], ["--output-len", "16777217"],
                                    ["--network", "400"], ["--network", "0x100"],
-                                   ["--arrival", "poisson"]])
+                                   ["--arrival", "poisson"], ["--pcie-gen", "7"],
+                                   ["--pcie-gen", "four"], ["--pcie-lanes", "12"],
+                                   ["--pcie-lanes", "0"]])
 def test_bad_speed_flags_exit_2(capsys, flags: list[str]) -> None:
     with pytest.raises(SystemExit) as info:
         main([*SEED, *flags])
@@ -255,3 +257,51 @@ def test_a_cap_set_by_max_num_seqs_is_named_in_plan_and_report(capsys) -> None:
     assert main(["plan", *SEED[1:], "--concurrency", "1000"]) == 0
     assert "  KV-limited          77 requests holding" in (out := capsys.readouterr().out)
     assert "out): the KV cache binds\n" in out
+
+
+QWEN8B_TP2 = ["plan", "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-3090", "--gpus", "2", "--tp", "2",
+              "--json"]
+
+
+@pytest.mark.parametrize(("flags", "allreduce_ms", "lanes", "gbps"), [
+    # one decode step, 2 x 36 layers of NCCL rings through host memory (RTX 3090: no P2P), each
+    # 6 us + 2 hops x 3 us + 1/2 x 2 x 8,192 B / (PCIe rate x 6.34/31.5 staged x 0.8 efficiency):
+    # x16: 31.5077 x 0.20127 = 6.3415 GB/s, 8,192 B / 5.0732 GB/s = 1.6148 us: 72 x 13.6148 us
+    ([], 0.980262, 16, 6.341548),
+    # x8: half, 8,192 B / 2.5366 GB/s = 3.2295 us: 72 x 15.2295 us = 1.096524 ms
+    (["--pcie-lanes", "8"], 1.096524, 8, 3.170774),
+    # PCIe 3.0 x4: 3.9385 x 0.20127 = 0.79269 GB/s, x 0.8: 12.9180 us: 72 x 24.9180 us
+    (["--pcie-gen", "3", "--pcie-lanes", "4"], 1.794094, 4, 0.792693),
+])
+def test_pcie_flags_set_the_link_rate(capsys, flags: list[str], allreduce_ms: float,
+                                      lanes: int, gbps: float) -> None:
+    data = _json(capsys, *QWEN8B_TP2, *flags)
+    assert _allreduce_ms(data) == pytest.approx(allreduce_ms, rel=1e-5)
+    assert data["speed"]["link_pcie_lanes"] == lanes
+    assert data["speed"]["link_bandwidth_gbps"] == pytest.approx(gbps, rel=1e-5)
+
+
+@pytest.mark.parametrize("command", ["plan", "sweep", "report"])
+def test_every_command_with_link_takes_the_pcie_flags(command: str) -> None:
+    from cli.args import build_parser
+    args = build_parser().parse_args([command, "--model", "m", "--gpu", "rtx-3090", "--link",
+                                      "pcie", "--pcie-gen", "3", "--pcie-lanes", "8"])
+    assert (args.pcie_gen, args.pcie_lanes) == (3, 8)
+
+
+def test_pcie_flags_replace_a_snapshots_link(capsys) -> None:
+    # the recorded rig reads Gen4 x16 (NVML max): --pcie-lanes 4 keeps its Gen4, at 4 lanes
+    rig = "tests/fixtures/snapshots/rtx3090x8.json"
+    base = ["plan", "--model", "Qwen/Qwen3-8B", "--snapshot", rig, "--tp", "8", "--json"]
+    data = _json(capsys, *base, "--pcie-lanes", "4")
+    assert (data["speed"]["link_pcie_generation"], data["speed"]["link_pcie_lanes"]) == (4, 4)
+    note = next(t["note"] for t in data["speed_terms"] if t["name"] == "allreduce")
+    assert "slot of PCIe 4.0 x4, lanes --pcie-lanes 4, generation audit of rig-3090x8" in note
+    assert _json(capsys, *base)["speed"]["link_pcie_lanes"] == 16
+
+
+def test_pcie_flags_on_nvlink_say_they_do_not_apply(capsys) -> None:
+    assert main(["plan", "--model", "Qwen/Qwen3-8B", "--gpu", "h100-sxm", "--gpus", "2",
+                 "--pcie-lanes", "8"]) == 0
+    assert ("--pcie-lanes 8 does not apply: the GPUs of a node talk over NVLink"
+            in capsys.readouterr().err)

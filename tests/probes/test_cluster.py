@@ -244,3 +244,50 @@ def test_the_network_between_snapshot_nodes_is_the_audited_nics(rig: HardwareSna
     # a snapshot without NICs read (older, or no /sys): the GPU's default network
     assert snapshots_to_cluster([ib, rig]).network is None
     assert snapshots_to_cluster([ib, renamed(ib, "c")]).network.nics_per_node == 2
+
+
+def _gpus_at(snap: HardwareSnapshot, **links: tuple[int | None, int | None]) -> HardwareSnapshot:
+    """The snapshot with GPU<i>'s NVML max link set to (generation, width) per `GPU<i>=`."""
+    gpus = [g.model_copy(update=dict(zip(("pcie_generation_max", "pcie_width_max"),
+                                         links[f"GPU{g.index}"], strict=True)))
+            if f"GPU{g.index}" in links else g for g in snap.gpus]
+    return snap.model_copy(update={"gpus": gpus})
+
+
+def test_the_slot_is_nvmls_max_link_not_the_idle_current_one(rig: HardwareSnapshot) -> None:
+    # the recorded RTX 3090s idle at Gen1 (pcie_generation_current 1) of Gen4 x16 max: the
+    # link is planned at Gen4 x16, the card's, and no note is added
+    assert {(g.pcie_generation_current, g.pcie_generation_max, g.pcie_width_max)
+            for g in rig.gpus} == {(1, 4, 16)}
+    cluster, notes = cluster_and_notes([rig])
+    slot = cluster.nodes[0].pcie_slot
+    assert (slot.generation, slot.lanes) == (4, 16) and notes == []
+    # cross-socket (NODE): 31.5077 x 6.34/31.5 staged = 6.3415 GB/s, as without a slot
+    assert cluster.link.bandwidth_gbps == pytest.approx(16 * 16 * 128 / 130 / 8 * 6.34 / 31.5)
+
+
+def test_the_slowest_gpu_of_the_node_sets_its_slot(rig: HardwareSnapshot) -> None:
+    # GPU2 on a Gen3 x16 slot: 15.75 GB/s; GPU5 on a Gen4 x4 riser: 4 x 16 x 128/130 / 8 =
+    # 7.88 GB/s, the slower (taking the lowest generation and the fewest lanes apart, Gen3 x4,
+    # would plan 3.94 GB/s, which no GPU has); GPU6 reports no width (older driver): its Gen4
+    # leaves the lanes to the card
+    snap = _gpus_at(rig, GPU2=(3, 16), GPU5=(4, 4), GPU6=(4, None))
+    cluster, notes = cluster_and_notes([snap])
+    slot = cluster.nodes[0].pcie_slot
+    assert (slot.generation, slot.lanes) == (4, 4)
+    assert notes == ["audit of rig-3090x8: GPU5 at most Gen4 x4 (NVML max link): the node's "
+                     "PCIe links are planned at PCIe 4.0 x4, 7.88 GB/s per direction"]
+    assert cluster.link.bandwidth_gbps == pytest.approx(4 * 16 * 128 / 130 / 8 * 6.34 / 31.5)
+    assert "slot of PCIe 4.0 x4, audit of rig-3090x8: GPU5" in cluster.link.formula
+
+
+def test_a_snapshot_without_link_figures_or_with_one_gpu_has_no_slot(
+        rig: HardwareSnapshot) -> None:
+    unknown = {f"GPU{g.index}": (None, None) for g in rig.gpus}
+    assert cluster_and_notes([_gpus_at(rig, **unknown)])[0].nodes[0].pcie_slot is None
+    # a width no link has (NVML's 0 on a fault) is left to the card; one GPU has no link
+    assert cluster_and_notes([_gpus_at(rig, **{k: (4, 0) for k in unknown})])[
+        0].nodes[0].pcie_slot.lanes is None
+    one = rig.model_copy(update={"gpus": [rig.gpus[0].model_copy(
+        update={"pcie_width_max": 1})], "topology": None})
+    assert cluster_and_notes([one])[0].nodes[0].pcie_slot is None

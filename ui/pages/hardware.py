@@ -3,7 +3,15 @@
 import pandas as pd
 import streamlit as st
 
-from planner.serving.hardware import GPU_PRESETS, GpuSpec, network_link
+from planner.serving.hardware import (
+    GPU_PRESETS,
+    PCIE_LANES,
+    PCIE_X16_GBPS,
+    GpuSpec,
+    PcieSlot,
+    network_link,
+    pcie_rate,
+)
 from planner.text import counted, md_escape, sentence
 from planner.units import MIB
 from probes.audit_summary import audit_summary
@@ -12,6 +20,7 @@ from probes.snapshot import HardwareSnapshot, SnapshotError, load_snapshot
 from ui import format as fmt
 from ui.context import (
     MEMORY_FIELD,
+    PAGE_SLOT,
     UPLOADS_KEY,
     cluster_label,
     current_cluster,
@@ -112,11 +121,21 @@ def _preset_builder() -> None:
                     "batch defaults, formats and link follow the model, the budget this memory",
                     **bind("hw", "gpu_memory_gib"))
     _wsl2_box(st)
-    left, right = st.columns(2)
+    left, gen, lanes = st.columns([2, 1, 1])
     left.radio("GPU-to-GPU link in a node", ["auto", "nvlink", "pcie"], horizontal=True,
                help="auto: NVLink only for NVSwitch (SXM/HGX) parts",
                **bind("hw", "intra_node_link"))
-    _network_field(right)
+    gen.selectbox("PCIe generation of the slots", [None, *reversed(PCIE_X16_GBPS)],
+                  format_func=lambda g: "the card's" if g is None else f"PCIe {g}.0",
+                  help="where the board runs an older generation than the card (the "
+                  "CLI's --pcie-gen); the link runs at the lower of the two",
+                  **bind("hw", "pcie_generation"))
+    lanes.selectbox("PCIe lanes of the slots", [None, *reversed(PCIE_LANES)],
+                    format_func=lambda n: "the card's" if n is None else f"x{n}",
+                    help="where a slot is wired narrower than the card: x8/x8 boards, x4 or "
+                    "x1 risers (the CLI's --pcie-lanes); the link runs on the fewer lanes",
+                    **bind("hw", "pcie_lanes"))
+    _network_field(st)
     gpu = GPU_PRESETS[state().gpu]
     given = state().gpu_memory_gib
     facts = {
@@ -133,6 +152,7 @@ def _preset_builder() -> None:
         "Native weight formats": ", ".join(gpu.native_weight_formats),
         "Native KV dtypes": ", ".join(gpu.native_kv_dtypes),
         "Interconnect": gpu.interconnect,
+        "PCIe link": _pcie_fact(gpu),
         "Network between nodes": _network_fact(gpu),
         "Source": gpu.source,
     }
@@ -178,6 +198,15 @@ def _wsl2_total(gpu: GpuSpec) -> str:
                f"{fmt.gib(gpu.memory_total_bytes)})"
     return (f"{fmt.gib(gpu.nvidia_smi_total_mib * MIB)} under WSL2 (nvidia-smi's "
             f"{gpu.nvidia_smi_total_mib:,} MiB; native Linux: {fmt.gib(gpu.memory_total_bytes)})")
+
+
+def _pcie_fact(gpu) -> str:
+    """'PCIe 4.0 x8 = 15.75 GB/s per direction (...)': the card's PCIe link in the slots
+    given (hardware.pcie_rate), what a PCIe link between two of them carries."""
+    given = state().pcie_generation, state().pcie_lanes
+    slot = PcieSlot(generation=given[0], lanes=given[1], source=PAGE_SLOT) if any(given) \
+        else None
+    return pcie_rate(gpu, slot).formula
 
 
 def _network_fact(gpu) -> str:

@@ -136,6 +136,12 @@ class SpeedEstimate(BaseModel):
     allreduce_ms_per_step: float = Field(description="TP all-reduce time inside one decode step")
     kernel: KernelFamily
     link: str
+    link_bandwidth_gbps: float = Field(description="the link's rate per GPU per direction, GB/s "
+                                       "(hardware.link_spec), before the link efficiency")
+    link_pcie_generation: int | None = Field(description="the PCIe generation it runs at: the "
+                                             "card's, or its slot's where older; None on NVLink")
+    link_pcie_lanes: int | None = Field(description="the PCIe lanes it runs on: the card's, or "
+                                        "its slot's where fewer; None on NVLink")
     terms: list[Term]
     notes: list[str]
 
@@ -287,8 +293,11 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
                          tpot_base, interference, prefill_s, marginal_s, chunks, tpot, ttft,
                          kv_wait, aggregate, softmax_s, burst, steady,
                          (p.num_gpu_blocks, held_blocks), seqs_bound)
+    link = ctx.device.link
     return SpeedEstimate(load=load, **figures._asdict(), kernel=ctx.device.family,
-                         link=ctx.device.link.kind, terms=terms,
+                         link=link.kind, link_bandwidth_gbps=link.bandwidth_gbps,
+                         link_pcie_generation=link.pcie_generation,
+                         link_pcie_lanes=link.pcie_lanes, terms=terms,
                          notes=[clamp] * bool(clamp) + _notes(
                              ctx, request.engine, load, p, conc, held, held_blocks, kv_wait,
                              seqs_bound))

@@ -1,0 +1,117 @@
+"""The PCIe link rate from the card and the slot it sits in (hardware.pcie_rate, link_spec).
+
+Rates worked by hand from the PCI-SIG signalling rates: a lane carries GT/s x encoding / 8
+bits GB/s per direction (8b/10b on 1.0/2.0, 128b/130b from 3.0), times the lanes.
+"""
+
+import pytest
+
+from planner.serving.hardware import (
+    HardwareError,
+    NodeSpec,
+    PcieSlot,
+    gpu_preset,
+    link_spec,
+    pcie_rate,
+    pcie_slot_problem,
+    preset_cluster,
+    with_pcie_slot,
+)
+
+GEN4_X8 = 8 * 16 * 128 / 130 / 8  # 15.7538 GB/s
+GEN4_X16 = 16 * 16 * 128 / 130 / 8  # 31.5077
+GEN3_X4 = 4 * 8 * 128 / 130 / 8  # 3.9385
+GEN5_X8 = 8 * 32 * 128 / 130 / 8  # 31.5077
+STAGED = 6.34 / 31.5  # the host-staged fraction measured at x16 (hardware.HOST_STAGED_FRACTION)
+
+
+@pytest.mark.parametrize(("slot", "gbps", "shown"), [
+    (PcieSlot(lanes=8), GEN4_X8, "PCIe 4.0 x8 = 15.75 GB/s per direction"),
+    (PcieSlot(generation=3, lanes=4), GEN3_X4, "PCIe 3.0 x4 = 3.94 GB/s per direction"),
+    # 1.0 and 2.0: 8b/10b, 2.5 x 0.8 / 8 = 0.25 and 5 x 0.8 / 8 = 0.5 GB/s a lane
+    (PcieSlot(generation=1, lanes=1), 0.25, "PCIe 1.0 x1 = 0.25 GB/s per direction"),
+    (PcieSlot(generation=2, lanes=4), 2.0, "PCIe 2.0 x4 = 2.00 GB/s per direction"),
+    # a slot newer and wider than the card leaves the card's own PCIe 4.0 x16
+    (PcieSlot(generation=5, lanes=16), GEN4_X16, "PCIe 4.0 x16 = 31.51 GB/s per direction"),
+])
+def test_an_rtx_3090_runs_at_the_lower_generation_and_the_fewer_lanes(
+        slot: PcieSlot, gbps: float, shown: str) -> None:
+    link = link_spec(gpu_preset("rtx-3090"), "pcie", slot)
+    assert link.bandwidth_gbps == pytest.approx(gbps, rel=1e-12)
+    assert link.formula.startswith(shown)
+    assert (link.pcie_generation, link.pcie_lanes) == (min(4, slot.generation or 4),
+                                                       min(16, slot.lanes or 16))
+
+
+def test_a_narrower_slot_is_named_in_the_formula_and_the_source() -> None:
+    link = link_spec(gpu_preset("rtx-3090"), "pcie", PcieSlot(lanes=8, source="--pcie-lanes 8"))
+    assert link.formula == (
+        "PCIe 4.0 x8 = 15.75 GB/s per direction (the card's PCIe 4.0 x16 in a slot of PCIe "
+        "4.0 x8, --pcie-lanes 8: the lower generation and the fewer lanes of the two)")
+    assert "slot: --pcie-lanes 8" in link.source
+    # the card's own x16 without a slot: the formula as before the slot existed
+    assert link_spec(gpu_preset("rtx-3090"), "pcie").formula == (
+        "PCIe 4.0 x16 = 31.51 GB/s per direction")
+
+
+def test_x8_cards_are_planned_at_x8() -> None:
+    # RTX 4060 Ti: PCIe 4.0 x8; RTX 5060 Ti: PCIe 5.0 x8 (TechPowerUp, their preset rows)
+    ti4060, ti5060 = gpu_preset("rtx-4060-ti-16gb"), gpu_preset("rtx-5060-ti-16gb")
+    assert (ti4060.pcie_lanes, ti5060.pcie_lanes, gpu_preset("rtx-3090").pcie_lanes) == (8, 8, 16)
+    assert link_spec(ti4060, "pcie").bandwidth_gbps == pytest.approx(GEN4_X8, rel=1e-12)
+    assert link_spec(ti4060, "pcie").formula == (
+        "PCIe 4.0 x8 = 15.75 GB/s per direction (the card's own PCIe 4.0 x8)")
+    assert link_spec(ti5060, "pcie").bandwidth_gbps == pytest.approx(GEN5_X8, rel=1e-12)
+    # in a PCIe 3.0 x16 slot the 4060 Ti runs 3.0 x8: 8 x 8 x 128/130 / 8 = 7.88 GB/s
+    rate = pcie_rate(ti4060, PcieSlot(generation=3, lanes=16))
+    assert (rate.generation, rate.lanes) == (3, 8)
+    assert rate.gbps == pytest.approx(8 * 8 * 128 / 130 / 8, rel=1e-12)
+
+
+def test_host_staged_links_scale_with_the_pcie_rate() -> None:
+    for kind in ("pcie-no-p2p", "cross-socket"):
+        link = link_spec(gpu_preset("rtx-3090"), kind, PcieSlot(lanes=8))
+        assert link.bandwidth_gbps == pytest.approx(GEN4_X8 * STAGED, rel=1e-12)
+        assert link.formula.startswith("PCIe 4.0 x8 15.75 GB/s x 0.201 (staged through host")
+
+
+def test_nvlink_ignores_the_slot() -> None:
+    link = link_spec(gpu_preset("h100-sxm"), "nvlink", PcieSlot(generation=3, lanes=1))
+    assert link.bandwidth_gbps == 900 / 2
+    assert (link.pcie_generation, link.pcie_lanes) == (None, None)
+
+
+def test_the_slowest_node_sets_the_cluster_link() -> None:
+    gpu = gpu_preset("rtx-3090")
+    wide = NodeSpec(hostname="a", gpu=gpu, gpus_per_node=2, intra_node_link="pcie")
+    narrow = wide.model_copy(update={"hostname": "b", "pcie_slot": PcieSlot(lanes=4)})
+    cluster = preset_cluster("rtx-3090", 2, 2).model_copy(update={"nodes": (wide, narrow)})
+    assert cluster.link.bandwidth_gbps == pytest.approx(4 * 16 * 128 / 130 / 8, rel=1e-12)
+
+
+def test_given_fields_replace_an_audits_and_keep_the_rest() -> None:
+    read = PcieSlot(generation=3, lanes=16, source="audit of rig")
+    cluster = preset_cluster("rtx-3090", 2)
+    cluster = cluster.model_copy(update={"nodes": tuple(
+        n.model_copy(update={"pcie_slot": read}) for n in cluster.nodes)})
+    slot = with_pcie_slot(cluster, None, 8, "--pcie-lanes 8").nodes[0].pcie_slot
+    assert (slot.generation, slot.lanes) == (3, 8)
+    assert slot.source == "lanes --pcie-lanes 8, generation audit of rig"
+    # both given: the audit's are gone; none given: the cluster as it was
+    both = with_pcie_slot(cluster, 4, 4, "given").nodes[0].pcie_slot
+    assert (both.generation, both.lanes, both.source) == (4, 4, "given")
+    assert with_pcie_slot(cluster, None, None) is cluster
+
+
+@pytest.mark.parametrize(("generation", "lanes", "problem"), [
+    (0, None, "PCIe generation 0 is not one of 1..6"),
+    (7, None, "PCIe generation 7 is not one of 1..6"),
+    (None, 3, "PCIe lanes 3 is not a link width GPUs train at (1, 2, 4, 8, 16)"),
+    (None, 32, "PCIe lanes 32 is not a link width GPUs train at (1, 2, 4, 8, 16)"),
+])
+def test_a_generation_or_width_no_link_has_is_refused_in_one_line(
+        generation: int | None, lanes: int | None, problem: str) -> None:
+    assert pcie_slot_problem(generation, lanes) == problem
+    with pytest.raises(HardwareError, match=r"^PCIe (generation|lanes) \d+ is not"):
+        with_pcie_slot(preset_cluster("rtx-3090", 2), generation, lanes)
+    assert pcie_slot_problem(4, 8) is None
