@@ -407,7 +407,12 @@ PCIE_NCCL_STARTUP_US = 6.0
 # (NVIDIA/nccl#384, one channel; the 2080 Ti pair above): 0.25 of 15.75 GB/s, where this
 # fraction x the link efficiency 0.8 gives 0.16; no PCIe 4.0/5.0 measurement was found to say
 # whether it scales with the generation (the staged copy above does not: 5.71 GB/s on the
-# PCIe 3.0 pair, 6.34 on PCIe 4.0), so the copy-based figure stays.
+# PCIe 3.0 pair, 6.34 on PCIe 4.0), so the copy-based figure stays. The fraction is of the x16
+# rate of the link's generation, whatever its lanes: the staged copy runs at a fifth of an x16
+# link, bound by the host (the same copy between RTX 5090s measures 42.7-43.9 GB/s on an EPYC
+# Turin host, 0.68 of 63.0: aikitoria/open-gpu-kernel-modules README), not by the lanes, so a
+# narrower link only caps it, as the copy crosses it (link_spec: min of the two; unverified,
+# no staged copy on a narrower link was found).
 HOST_STAGED_FRACTION = 6.34 / 31.5
 _LINK_LATENCY_US: dict[str, float] = {
     "nvlink": 2.0, "pcie": PCIE_NCCL_STEP_US, "pcie-no-p2p": PCIE_NCCL_STEP_US,
@@ -500,8 +505,7 @@ def link_spec(gpu: GpuSpec, kind: LinkKind, slot: PcieSlot | None = None) -> Lin
     NVLink: half the preset's bidirectional per-GPU NVLink figure (NVIDIA datasheets: A100
     600 GB/s, H100 900, B200 1800 GB/s total) per direction. PCIe: the rate of the card's
     generation and lanes, or of its `slot`'s where lower (pcie_rate). Without P2P or across
-    sockets: HOST_STAGED_FRACTION of it (measured at x16; applied to a narrower link
-    unverified).
+    sockets: HOST_STAGED_FRACTION of the x16 rate of its generation, at most its own rate.
     """
     pcie = pcie_rate(gpu, slot)
     latency = _LINK_LATENCY_US[kind]
@@ -517,12 +521,18 @@ def link_spec(gpu: GpuSpec, kind: LinkKind, slot: PcieSlot | None = None) -> Lin
         bw, formula = pcie.gbps, pcie.formula
         source = f"PCI-SIG base specification rates ({encoding} encoding){slot_source}"
     else:
-        bw = pcie.gbps * HOST_STAGED_FRACTION
-        formula = (f"PCIe {pcie.generation}.0 x{pcie.lanes} {pcie.gbps:.2f} GB/s x "
-                   f"{HOST_STAGED_FRACTION:.3f} (staged through host memory; 6.34 of 31.5 GB/s "
-                   f"measured on 2x RTX 4090){pcie.why}")
+        x16 = PCIE_X16_GBPS[pcie.generation]
+        bw = min(x16 * HOST_STAGED_FRACTION, pcie.gbps)
+        formula = (f"PCIe {pcie.generation}.0 x16 {x16:.2f} GB/s x {HOST_STAGED_FRACTION:.3f} "
+                   "(staged through host memory; 6.34 of 31.5 GB/s measured on 2x RTX 4090)")
         source = "PCI-SIG rates x the host-staged fraction measured in "
-        source += f"tinygrad/open-gpu-kernel-modules#44{slot_source}"
+        source += "tinygrad/open-gpu-kernel-modules#44"
+        if pcie.lanes < 16:
+            formula = (f"min({formula}, the PCIe {pcie.generation}.0 x{pcie.lanes} link's "
+                       f"{pcie.gbps:.2f} GB/s) = {bw:.2f} GB/s")
+            source += " (at x16, bound by the host: fewer lanes only cap it)"
+        formula += pcie.why
+        source += slot_source
     if kind == "nvlink":
         timing = f"; {latency:g} us per hop (an estimate)"
     elif kind == "cross-socket":

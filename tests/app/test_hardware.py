@@ -252,7 +252,9 @@ def test_pcie_fields_set_the_link_and_the_url() -> None:
     at = show_chart(at, "Throughput and latency")  # a lazy tab, its terms in an expander
     assert not at.exception
     notes = [str(n) for df in at.dataframe if "note" in df.value for n in df.value["note"]]
-    assert any(n.startswith("pcie-no-p2p: PCIe 3.0 x8 7.88 GB/s x 0.201 (staged through host")
+    # min(PCIe 3.0 x16 15.75 GB/s x 6.34/31.5 = 3.17 GB/s, the x8 link's 7.88 GB/s)
+    assert any(n.startswith("pcie-no-p2p: min(PCIe 3.0 x16 15.75 GB/s x 0.201 (staged through "
+                            "host") and "the PCIe 3.0 x8 link's 7.88 GB/s) = 3.17 GB/s" in n
                for n in notes)
 
 

@@ -265,13 +265,17 @@ QWEN8B_TP2 = ["plan", "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-3090", "--gpus",
 
 @pytest.mark.parametrize(("flags", "allreduce_ms", "lanes", "gbps"), [
     # one decode step, 2 x 36 layers of NCCL rings through host memory (RTX 3090: no P2P), each
-    # 6 us + 2 hops x 3 us + 1/2 x 2 x 8,192 B / (PCIe rate x 6.34/31.5 staged x 0.8 efficiency):
-    # x16: 31.5077 x 0.20127 = 6.3415 GB/s, 8,192 B / 5.0732 GB/s = 1.6148 us: 72 x 13.6148 us
+    # 6 us + 2 hops x 3 us + 1/2 x 2 x 8,192 B / (link rate x 0.8 efficiency); the staged rate
+    # is 31.5077 x 6.34/31.5 = 6.3415 GB/s at PCIe 4.0: 8,192 B / 5.0732 = 1.6148 us, 72 x
+    # 13.6148 us
     ([], 0.980262, 16, 6.341548),
-    # x8: half, 8,192 B / 2.5366 GB/s = 3.2295 us: 72 x 15.2295 us = 1.096524 ms
-    (["--pcie-lanes", "8"], 1.096524, 8, 3.170774),
-    # PCIe 3.0 x4: 3.9385 x 0.20127 = 0.79269 GB/s, x 0.8: 12.9180 us: 72 x 24.9180 us
-    (["--pcie-gen", "3", "--pcie-lanes", "4"], 1.794094, 4, 0.792693),
+    # x8 carries 15.75 GB/s, more than the staged 6.34: the same
+    (["--pcie-lanes", "8"], 0.980262, 8, 6.341548),
+    # x2 carries 2 x 16 x 128/130 / 8 = 3.9385 GB/s < 6.34: 8,192 B / 3.1508 = 2.6 us, 72 x 14.6
+    (["--pcie-lanes", "2"], 1.0512, 2, 3.938462),
+    # PCIe 3.0: 15.7538 x 6.34/31.5 = 3.1708 GB/s staged, under its x4 link's 3.94: 8,192 B /
+    # 2.5366 = 3.2295 us, 72 x 15.2295 us
+    (["--pcie-gen", "3", "--pcie-lanes", "4"], 1.096524, 4, 3.170774),
 ])
 def test_pcie_flags_set_the_link_rate(capsys, flags: list[str], allreduce_ms: float,
                                       lanes: int, gbps: float) -> None:

@@ -267,18 +267,19 @@ def test_the_slot_is_nvmls_max_link_not_the_idle_current_one(rig: HardwareSnapsh
 
 
 def test_the_slowest_gpu_of_the_node_sets_its_slot(rig: HardwareSnapshot) -> None:
-    # GPU2 on a Gen3 x16 slot: 15.75 GB/s; GPU5 on a Gen4 x4 riser: 4 x 16 x 128/130 / 8 =
-    # 7.88 GB/s, the slower (taking the lowest generation and the fewest lanes apart, Gen3 x4,
-    # would plan 3.94 GB/s, which no GPU has); GPU6 reports no width (older driver): its Gen4
+    # GPU2 on a Gen3 x16 slot: 15.75 GB/s; GPU5 on a Gen4 x2 riser: 2 x 16 x 128/130 / 8 =
+    # 3.94 GB/s, the slower (taking the lowest generation and the fewest lanes apart, Gen3 x2,
+    # would plan 1.97 GB/s, which no GPU has); GPU6 reports no width (older driver): its Gen4
     # leaves the lanes to the card
-    snap = _gpus_at(rig, GPU2=(3, 16), GPU5=(4, 4), GPU6=(4, None))
+    snap = _gpus_at(rig, GPU2=(3, 16), GPU5=(4, 2), GPU6=(4, None))
     cluster, notes = cluster_and_notes([snap])
     slot = cluster.nodes[0].pcie_slot
-    assert (slot.generation, slot.lanes) == (4, 4)
-    assert notes == ["audit of rig-3090x8: GPU5 at most Gen4 x4 (NVML max link): the node's "
-                     "PCIe links are planned at PCIe 4.0 x4, 7.88 GB/s per direction"]
-    assert cluster.link.bandwidth_gbps == pytest.approx(4 * 16 * 128 / 130 / 8 * 6.34 / 31.5)
-    assert "slot of PCIe 4.0 x4, audit of rig-3090x8: GPU5" in cluster.link.formula
+    assert (slot.generation, slot.lanes) == (4, 2)
+    assert notes == ["audit of rig-3090x8: GPU5 at most Gen4 x2 (NVML max link): the node's "
+                     "PCIe links are planned at PCIe 4.0 x2, 3.94 GB/s per direction"]
+    # cross-socket, staged through the host at 6.34 GB/s, capped by the x2 link's 3.94 GB/s
+    assert cluster.link.bandwidth_gbps == pytest.approx(2 * 16 * 128 / 130 / 8)
+    assert "slot of PCIe 4.0 x2, audit of rig-3090x8: GPU5" in cluster.link.formula
 
 
 def test_a_snapshot_without_link_figures_or_with_one_gpu_has_no_slot(

@@ -68,11 +68,23 @@ def test_x8_cards_are_planned_at_x8() -> None:
     assert rate.gbps == pytest.approx(8 * 8 * 128 / 130 / 8, rel=1e-12)
 
 
-def test_host_staged_links_scale_with_the_pcie_rate() -> None:
+def test_host_staged_links_are_capped_not_scaled_by_fewer_lanes() -> None:
+    # staged through host memory: a fifth of the x16 rate of the generation (6.34 of 31.5 GB/s
+    # measured at PCIe 4.0 x16), bound by the host; the link it crosses caps it
+    gpu = gpu_preset("rtx-3090")
     for kind in ("pcie-no-p2p", "cross-socket"):
-        link = link_spec(gpu_preset("rtx-3090"), kind, PcieSlot(lanes=8))
-        assert link.bandwidth_gbps == pytest.approx(GEN4_X8 * STAGED, rel=1e-12)
-        assert link.formula.startswith("PCIe 4.0 x8 15.75 GB/s x 0.201 (staged through host")
+        # x8: 15.75 GB/s > 31.5077 x 0.20127 = 6.3415: the staged rate as at x16
+        assert link_spec(gpu, kind, PcieSlot(lanes=8)).bandwidth_gbps == pytest.approx(
+            GEN4_X16 * STAGED, rel=1e-12)
+        # x2: 2 x 16 x 128/130 / 8 = 3.94 GB/s < 6.34: the link binds
+        link = link_spec(gpu, kind, PcieSlot(lanes=2))
+        assert link.bandwidth_gbps == pytest.approx(2 * 16 * 128 / 130 / 8, rel=1e-12)
+        assert link.formula.startswith(
+            "min(PCIe 4.0 x16 31.51 GB/s x 0.201 (staged through host memory; 6.34 of 31.5 GB/s "
+            "measured on 2x RTX 4090), the PCIe 4.0 x2 link's 3.94 GB/s) = 3.94 GB/s (the card's")
+        # an older generation scales it, as before: PCIe 3.0 x16 15.75 x 0.20127 = 3.17 GB/s
+        assert link_spec(gpu, kind, PcieSlot(generation=3)).bandwidth_gbps == pytest.approx(
+            16 * 8 * 128 / 130 / 8 * STAGED, rel=1e-12)
 
 
 def test_nvlink_ignores_the_slot() -> None:
