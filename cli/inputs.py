@@ -253,6 +253,10 @@ def _cluster_of(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareSna
     if (args.gpu is None) == (args.gpu_memory_gib is None):
         raise CliError("give exactly one of --gpu NAME, --gpu-memory-gib X or --snapshot FILE")
     gpus, nodes = args.gpus or 1, args.nodes or 1
+    if gpus % nodes and args.gpus is None:
+        raise CliError(f"--nodes {nodes} needs --gpus N, the GPUs of all nodes together (e.g. "
+                       f"--gpus {8 * nodes} --nodes {nodes} for {nodes} nodes of 8); without "
+                       "it --gpus is 1")
     if gpus % nodes:
         raise CliError(f"--gpus {gpus} cannot be spread evenly over --nodes {nodes}")
     if gpus // nodes > MAX_GPUS_PER_NODE:

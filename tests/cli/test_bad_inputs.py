@@ -375,6 +375,12 @@ def test_an_empty_or_impossible_model_argument_is_named(args: tuple[str, ...], w
     (("--gpu", "h100-sxm", "--gpus", "4096"),
      "--gpus 4096 over --nodes 1 is 4,096 GPUs per node; a node holds at most 64: give "
      "--nodes (e.g. --nodes 512 for 8 per node)."),
+    # --nodes alone: said "--gpus 1 cannot be spread evenly over --nodes 2", a --gpus never typed
+    (("--gpu", "h100-sxm", "--nodes", "2"),
+     "--nodes 2 needs --gpus N, the GPUs of all nodes together (e.g. --gpus 16 --nodes 2 for 2 "
+     "nodes of 8); without it --gpus is 1."),
+    (("--gpu", "h100-sxm", "--gpus", "3", "--nodes", "2"),
+     "--gpus 3 cannot be spread evenly over --nodes 2."),
 ])
 def test_hardware_errors_speak_the_flags(args: tuple[str, ...], words: str) -> None:
     done = run("planner", "plan", "--model", "Qwen/Qwen3-8B", *args)
