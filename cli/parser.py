@@ -103,5 +103,23 @@ class OneLineParser(argparse.ArgumentParser):
         namespace.__dict__.pop(_GIVEN, None)
         return namespace, extras
 
+    def parse_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
+                   namespace: argparse.Namespace | None = None) -> argparse.Namespace:
+        """As argparse's, but arguments left over are refused by the subcommand's parser, so
+        the error names the command ("python -m planner plan: error: unrecognized arguments:
+        4090", where `--gpu RTX 4090` lost its quotes), as every other error does."""
+        namespace, extras = self.parse_known_args(args, namespace)
+        if extras:
+            self._command_parser(namespace).error(
+                f"unrecognized arguments: {' '.join(extras)}")
+        return namespace
+
+    def _command_parser(self, namespace: argparse.Namespace) -> argparse.ArgumentParser:
+        """The subcommand's parser `namespace` was parsed with, else this one."""
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                return action.choices.get(getattr(namespace, action.dest, None), self)
+        return self
+
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {sentence(message)}\n")

@@ -202,5 +202,17 @@ def test_no_option_is_taken_from_an_abbreviation(argv, capsys):
         main(argv)
     err = capsys.readouterr().err
     assert exc.value.code == 2 and len(err.strip().splitlines()) == 1
-    assert f"unrecognized arguments: {argv[-2]} {argv[-1]}" in err
+    # named by the command's parser, as every other error is (was "python -m planner: error")
+    assert err == (f"python -m planner {argv[0]}: error: unrecognized arguments: {argv[-2]} "
+                   f"{argv[-1]}.\n")
     assert all(not parser.allow_abbrev for parser in _subparsers().values())
+
+
+def test_an_unquoted_gpu_name_is_refused_by_the_command(capsys):
+    # --gpu RTX 4090 without quotes: "4090" is left over, and the error read "python -m
+    # planner: error: ..." where every other error names the command
+    with pytest.raises(SystemExit) as exc:
+        main(["plan", "--model", "m", "--gpu", "RTX", "4090"])
+    assert exc.value.code == 2
+    assert capsys.readouterr().err == (
+        "python -m planner plan: error: unrecognized arguments: 4090.\n")
