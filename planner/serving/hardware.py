@@ -1083,21 +1083,30 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "GHz: 68.2 BF16, INT8 272.8 (unverified). FP32 34.1 TFLOPS = 80 SMs x 128 x 2 x 1.665 "
         "GHz = 34.10; the clock is that quotient, NVIDIA's table rounds it to 1.67 GHz "
         "(unverified). The 19 Gbps data rate is a pre-launch report that the 912 GB/s of the GPU "
-        f"table confirms (384 / 8 x 19 = 912). {_NO_P2P_NOTE}",
+        "table confirms (384 / 8 x 19 = 912), as does deviceQuery on an 'NVIDIA GeForce RTX 3080 "
+        "Ti': 'Memory Clock rate: 9501 Mhz' (x 2 = 19 Gbps), 'Memory Bus Width: 384-bit', "
+        "'(080) Multiprocessors' (find_string id 47577401068; its 'GPU Max Clock rate: 1755 "
+        f"MHz' is not the rated boost). {_NO_P2P_NOTE}",
     ),
     _nvidia(
         "rtx-4060-ti-16gb", "NVIDIA GeForce RTX 4060 Ti", "16 GB GDDR6", _ESTIMATED,
         288.0, (44.125, 88.25, None), "8.9", "PCIe 4.0 x8, no NVLink",
         f"{_GEFORCE_COMPARE} 'RTX 4060 Ti': 4,352 CUDA cores, '353 AI TOPS', 22 TFLOPS, boost "
-        "2.54 GHz, 16 / 8 GB GDDR6 on 128 bits; 18 Gbps GDDR6 (TechPowerUp's RTX 5060 Ti 8 GB "
+        "2.54 GHz, 16 / 8 GB GDDR6 on 128 bits; boost 2,535 MHz (thefpsreview.com's RTX 4060 "
+        "Ti family specifications, 'Default GPU Boost Clock 2535 MHz'; guru3d's RTX 40 series "
+        "table); 18 Gbps GDDR6 (TechPowerUp's RTX 5060 Ti 8 GB "
         "review: 'the RTX 4060 Ti and its 18 Gbps GDDR6') = 288 GB/s; a PCI-Express 4.0 x8 host "
         "interface (TechPowerUp, 'NVIDIA GeForce RTX 5060 Ti PCI-Express x8 Scaling'); deviceQuery "
         "'(034) Multiprocessors, (128) CUDA Cores/MP', cc 8.9 (find_string id 29787678425); "
         "nvidia-smi total 16380 MiB on Linux hosts (find_string ids 69548833080, 57619147197)",
-        int8_tops=176.5, default_link="pcie-no-p2p", pcie_lanes=8, fp32_tflops=22.1,
-        boost_clock_mhz=2540.0, nvidia_smi_mib=16380,
+        int8_tops=176.5, default_link="pcie-no-p2p", pcie_lanes=8, fp32_tflops=22.06,
+        boost_clock_mhz=2535.0, nvidia_smi_mib=16380,
         notes=f"{_GEFORCE_NOTE} {_ESTIMATED_NOTE} {_AD10X_TENSOR} 353 / 8 = 44.125 BF16, / 4 = "
-        "88.25 FP8, / 2 = 176.5 INT8. FP32 22.1 TFLOPS = 34 SMs x 128 x 2 x 2.54 GHz = 22.11. "
+        "88.25 FP8, / 2 = 176.5 INT8. FP32 22.06 TFLOPS = 34 SMs x 128 x 2 x 2.535 GHz = "
+        "22.065: NVIDIA's 2.54 GHz is 2,535 MHz rounded, as its own 353 AI TOPS shows (34 SMs x "
+        "4,096 sparse FP8 FLOP per clock, the RTX 4090's 1,321.2 = 128 x 4,096 x 2.52 GHz: x "
+        "2.535 GHz = 353.0, where 2.54 GHz gives 353.7). deviceQuery's 'Memory Clock rate: 9001 "
+        "Mhz' (x 2 = 18 Gbps) and 128-bit bus confirm the 288 GB/s. "
         "deviceQuery's total global memory on a Linux host reads 15,948 MiB (find_string id "
         "29787678425); on an RTX 3090 deviceQuery prints 24,238-24,268 MiB where "
         "cudaMemGetInfo-based PyTorch OOM messages print 23.57 GiB (24,136 MiB), so it is not "
@@ -1153,7 +1162,8 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         nvidia_smi_mib=16376,
         notes=f"{_GEFORCE_NOTE} {_ESTIMATED_NOTE} {_AD10X_TENSOR} 836 / 8 = 104.5 BF16, / 4 = "
         "209 FP8, / 2 = 418 INT8. FP32 52.22 TFLOPS = 80 SMs x 128 x 2 x 2.55 GHz (NVIDIA: "
-        "52). 736 GB/s on 256 bits is 23 Gbps per pin (derived). deviceQuery's total global "
+        "52). 736 GB/s on 256 bits is 23 Gbps per pin, the same deviceQuery's 'Memory Clock "
+        "rate: 11501 Mhz' x 2 = 23.0 Gbps. deviceQuery's total global "
         "memory reads "
         "16,072 MiB (15.70 GiB), not taken as the CUDA total (see the rtx-4060-ti-16gb preset). "
         f"Not the RTX 4080 (rtx-4080 preset: 76 SMs, 22.4 Gbps). {_NO_P2P_NOTE}",
@@ -1164,19 +1174,24 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         f"{_GEFORCE_COMPARE} 'RTX 5060 Ti': 4,608 CUDA cores, 5th-generation tensor cores '759 "
         "AI TOPS', boost 2.57 GHz, 16 / 8 GB GDDR7 on 128 bits; 28 Gbps GDDR7 = 448 GB/s "
         "(TechPowerUp's RTX 5060 Ti 8 GB review) and a PCI-Express 5.0 x8 host interface "
-        "(TechPowerUp, 'NVIDIA GeForce RTX 5060 Ti PCI-Express x8 Scaling'); 36 SMs (an RTX "
+        "(TechPowerUp, 'NVIDIA GeForce RTX 5060 Ti PCI-Express x8 Scaling'); boost 2,572 MHz "
+        "(VideoCardz's final specifications as newsvidia.com reprints them; gamegpu.com's "
+        "report: 2,572 MHz boost, 2,407 base); 36 SMs (an RTX "
         "5060 Ti 16GB review's table, SMs 84 / 70 / 48 / 36 / 34 for the RTX 5080 / 5070 Ti / "
         "5070 / 5060 Ti / 4060 Ti, as intopress.info reprints it); nvidia-smi total 16311 MiB "
         "on Linux hosts, one with 'compute capability 12.0' (find_string ids "
         "68332015088, 69192975654)",
         int8_tops=189.75, default_link="pcie-no-p2p", pcie_gen=5, pcie_lanes=8,
-        fp32_tflops=23.68,
-        boost_clock_mhz=2570.0,
+        fp32_tflops=23.70,
+        boost_clock_mhz=2572.0,
         nvidia_smi_mib=16311,
         notes=f"{_GEFORCE_NOTE} {_ESTIMATED_NOTE} Tensor rates derived as the rtx-5090 preset's "
         "(unverified): 759 AI TOPS is sparse FP4, so dense FP4 379.5, FP8 / 4 = 94.875, BF16 / "
-        "8 = 47.4375, INT8 / 2 = 189.75. FP32 23.68 TFLOPS = 36 SMs x 128 x 2 x 2.57 GHz (a GPU "
-        "table: ~23.7, find_string id 69739633203). The card is x8 electrically "
+        "8 = 47.4375, INT8 / 2 = 189.75. FP32 23.70 TFLOPS = 36 SMs x 128 x 2 x 2.572 GHz = "
+        "23.703 (a GPU table: ~23.7, find_string id 69739633203): NVIDIA's 2.57 GHz is 2,572 MHz "
+        "rounded, as its own 759 AI TOPS shows (36 SMs x 8,192 sparse FP4 FLOP per clock, the "
+        "RTX 5090's 3,352 = 170 x 8,192 x 2.407 GHz: x 2.572 GHz = 758.5, where 2.57 GHz gives "
+        "757.9). The card is x8 electrically "
         "(TechPowerUp, above): its link is planned at PCIe 5.0 x8, 31.5 GB/s per direction "
         "(pcie_rate). The 8 GB RTX 5060 Ti has the same NVML name: an audit of one (8 GB "
         f"against 16) is no match and stays a custom GPU. {_NO_P2P_NOTE}",
@@ -1401,7 +1416,10 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "rules out the 59.8 dense FP16 a design note gives (find_string id 56021201945); FP8 "
         "239 taken as dense too (unverified). CUDA total assumed equal to the L40S's and A40's "
         "logged 44.42 GiB (the same 48 GB GDDR6 with ECC, nvidia-smi 46068 MiB); estimated. FP32 "
-        "59.35 TFLOPS = 92 SMs x 128 x 2 x 2.52 GHz (the table's 59.8 would be 2.54 GHz).",
+        "59.35 TFLOPS = 92 SMs x 128 x 2 x 2.52 GHz (the table's 59.8 would be 2.54 GHz). Boost "
+        "clock unverified: the table's figures all fit 92 SMs at 2.54 GHz (FP32 92 x 256 x 2.54 "
+        "= 59.8, FP16 92 x 512 x 2.54 = 119.6, FP8 x 1,024 = 239.3), topcpu.net's 2,520 MHz "
+        "does not (119.5 would be 515 FLOP per SM per clock); no NVIDIA clock was found.",
     ),
     _nvidia(
         "a100-80gb-pcie", "NVIDIA A100 80GB PCIe", "80 GB HBM2e", _gib(79.25), 1935.0,

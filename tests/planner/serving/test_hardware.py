@@ -239,7 +239,8 @@ def test_an_audited_12_gb_rtx_3080_is_not_the_10_gb_preset() -> None:
 def test_rtx_4060_ti_4070_ti_super_and_4080_super_figures_from_their_sources() -> None:
     # NVIDIA's compare page: 4,352 / 8,448 / 10,240 CUDA cores, "353 / 706 / 836 AI TOPS",
     # 22 / 44 / 52 TFLOPS, boost 2.54 / 2.61 / 2.55 GHz, 128 / 256 / 256 bits; TechPowerUp:
-    # the RTX 4060 Ti's 18 Gbps GDDR6, PCIe 4.0 x8; nvidia-smi 16380 / 16376 / 16376 MiB
+    # the RTX 4060 Ti's 18 Gbps GDDR6, PCIe 4.0 x8; thefpsreview.com: its boost is 2,535 MHz
+    # (the compare page's 2.54 rounded); nvidia-smi 16380 / 16376 / 16376 MiB
     ti, ti_super, super_ = (gpu_preset(f"NVIDIA GeForce RTX {n}") for n in (
         "4060 Ti", "4070 Ti SUPER", "4080 SUPER"))
     assert (ti.key, ti_super.key, super_.key) == (
@@ -247,19 +248,26 @@ def test_rtx_4060_ti_4070_ti_super_and_4080_super_figures_from_their_sources() -
     assert ti.memory_bandwidth_gbps == 128 / 8 * 18  # 288 GB/s
     assert (ti_super.memory_bandwidth_gbps, super_.memory_bandwidth_gbps) == (672.0, 736.0)
     for gpu, cores, ghz, ai_tops, tflops, smi_mib in (
-            (ti, 4352, 2.54, 353, 22, 16380), (ti_super, 8448, 2.61, 706, 44, 16376),
+            (ti, 4352, 2.535, 353, 22, 16380), (ti_super, 8448, 2.61, 706, 44, 16376),
             (super_, 10240, 2.55, 836, 52, 16376)):
         # the RTX 4090's whitepaper ratios: dense FP32-accumulate BF16 = AI TOPS / 8, FP8 / 4,
         # INT8 / 2 (1321.2 -> 165.2, 330.3, 660.6)
         assert (gpu.bf16_dense_tflops, gpu.fp8_dense_tflops, gpu.int8_dense_tops) == (
             ai_tops / 8, ai_tops / 4, ai_tops / 2), gpu.key
-        assert gpu.fp32_tflops == pytest.approx(cores * 2 * ghz * 1e-3, abs=0.02), gpu.key
-        assert round(gpu.fp32_tflops) == tflops, gpu.key
+        assert gpu.fp32_tflops == pytest.approx(cores * 2 * ghz * 1e-3, abs=0.01), gpu.key
+        assert round(gpu.fp32_tflops) == tflops and gpu.boost_clock_mhz == ghz * 1000, gpu.key
+        # NVIDIA's AI TOPS is the clock x SMs (cores / 128) x 4,096 sparse FP8 FLOP per clock,
+        # the RTX 4090's 1,321.2 = 128 x 4,096 x 2.52 GHz: the recorded clock gives it back
+        assert round(cores / 128 * 4096 * ghz * 1e-3) == ai_tops, gpu.key
         assert _gib(gpu.memory_total_bytes) == pytest.approx((smi_mib - 512) / 1024), gpu.key
         assert gpu.weight_format_support("fp8") == "native" and not gpu.p2p_over_pcie
     rtx4090 = gpu_preset("rtx-4090")
     assert (rtx4090.bf16_dense_tflops, rtx4090.int8_dense_tops) == pytest.approx(
         (1321.2 / 8, 1321.2 / 2), abs=0.1)
+    assert pytest.approx(1321.2, abs=0.05) == 128 * 4096 * 2.52e-3
+    # the compare page's rounded 2.54 GHz would give 353.7, not NVIDIA's 353: 22.11 TFLOPS
+    # (34 x 256 x 2.54) was one rounding too far
+    assert round(34 * 4096 * 2.54e-3) == 354 and ti.fp32_tflops == 22.06
     # the 8 GB RTX 4060 Ti shares the NVML name: stated, it is refused; audited, it is custom
     with pytest.raises(UnknownGpuError, match="give its memory with --gpu-memory-gib"):
         resolve_gpu_key("RTX 4060 Ti 8GB")
@@ -269,7 +277,8 @@ def test_rtx_4060_ti_4070_ti_super_and_4080_super_figures_from_their_sources() -
 
 def test_rtx_5060_ti_figures_from_its_sources() -> None:
     # NVIDIA's compare page: 4,608 CUDA cores, "759 AI TOPS" (sparse FP4), boost 2.57 GHz, 128
-    # bits; TechPowerUp: 28 Gbps GDDR7, PCIe 5.0 x8; nvidia-smi 16311 MiB
+    # bits; TechPowerUp: 28 Gbps GDDR7, PCIe 5.0 x8; VideoCardz (newsvidia.com): boost 2,572
+    # MHz; nvidia-smi 16311 MiB
     gpu = gpu_preset("NVIDIA GeForce RTX 5060 Ti")
     assert gpu.key == "rtx-5060-ti-16gb" and gpu.compute_capability == "12.0"
     assert gpu.memory_bandwidth_gbps == 128 / 8 * 28  # 448 GB/s
@@ -278,7 +287,13 @@ def test_rtx_5060_ti_figures_from_its_sources() -> None:
     assert (gpu.fp4_dense_tflops, gpu.fp8_dense_tflops, gpu.bf16_dense_tflops) == (
         759 / 2, 759 / 8, 759 / 16)
     assert gpu.int8_dense_tops == 759 / 4
-    assert gpu.fp32_tflops == pytest.approx(4608 * 2 * 2.57e-3, abs=0.01)  # 23.69
+    assert gpu.fp32_tflops == pytest.approx(4608 * 2 * 2.572e-3, abs=0.005)  # 23.703
+    assert gpu.boost_clock_mhz == 2572.0
+    # NVIDIA's 759 AI TOPS = 36 SMs x 8,192 sparse FP4 FLOP per clock (the RTX 5090's 3,352 =
+    # 170 x 8,192 x 2.407 GHz) x 2.572 GHz = 758.5; the compare page's rounded 2.57 GHz gives
+    # 757.9, not 759
+    assert pytest.approx(3352, abs=0.5) == 170 * 8192 * 2.407e-3
+    assert (round(36 * 8192 * 2.572e-3), round(36 * 8192 * 2.57e-3)) == (759, 758)
     assert gpu.pcie_generation == 5 and not gpu.p2p_over_pcie
     assert gpu.weight_format_support("nvfp4") == "native"
     with pytest.raises(UnknownGpuError, match="give its memory with --gpu-memory-gib"):
