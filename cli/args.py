@@ -228,7 +228,8 @@ def _add_recommend(sub) -> None:
     add_network(search)
     search.add_argument("--top", type=_bounded_int(1, 1000), default=10, metavar="K",
                         help="how many configurations to list (default 10)")
-    rec.add_argument("--json", action="store_true")
+    rec.add_argument("--json", action="store_true",
+                     help="machine-readable output: every figure and each price's source")
 
 
 def add_load(parser: argparse.ArgumentParser,
@@ -502,7 +503,10 @@ def build_parser(prog: str = "python -m planner") -> argparse.ArgumentParser:
     report.add_argument("--compare", nargs="+", action="extend", default=[], metavar="MODEL",
                         type=_model, help="other models to compare on the same hardware "
                         "(several after one --compare, or repeat it)")
-    report.add_argument("--format", choices=["md", "json", "csv"], default="md")
+    report.add_argument("--format", choices=["md", "json", "csv"], default="md",
+                        help="md: the Markdown report (default); json: the same as "
+                        "{\"schema\": \"headroom.report\", ...}; csv: the sweep's rows, one "
+                        "line each")
     report.add_argument("--date", type=_iso_date, metavar="YYYY-MM-DD",
                         help="date printed in the header (default today; fix it to reproduce)")
     return parser

@@ -60,6 +60,18 @@ def test_help_shows_defaults() -> None:
             "('RTX 3090', 'NVIDIA GeForce RTX 3090', 'H100 80GB HBM3', 'DGX Spark')") in text
 
 
+def test_every_option_of_every_command_says_what_it_does() -> None:
+    # recommend --help listed "--json" with nothing beside it
+    import argparse
+
+    from cli.args import build_parser
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    bare = [f"{name} {action.option_strings[-1]}" for name, parser in sub.choices.items()
+            for action in parser._actions if action.option_strings and not action.help]
+    assert bare == []
+
+
 def test_help_names_every_kv_cache_dtype_the_flag_takes() -> None:
     # every spelling --kv-cache-dtype accepts (README: auto ... turboquant_*, nvfp4_ds_mla),
     # bar the bf16/fp16/fp32 shorthands the help mentions as accepted
