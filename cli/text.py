@@ -178,7 +178,7 @@ def recommend_text(result: RecommendResult) -> str:
               r.kv_cache_dtype, f"{r.usd_per_hour:,.2f}" + ("*" if r.price_estimate else ""),
               speed_cell(r.usd_per_million_output_tokens, 2), speed_cell(r.ttft_ms, 0),
               speed_cell(r.tpot_ms), speed_cell(r.output_tokens_per_s),
-              "—" if r.speed_concurrency is None else str(r.speed_concurrency),
+              speed_cell(r.speed_concurrency, 0),
               f"{r.max_context_tokens:,}", sweep_concurrency(r),
               "vllm serve" if r.launchable else "what-if"]
              for i, r in enumerate(result.rows, 1)]

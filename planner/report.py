@@ -860,7 +860,8 @@ def _unmodelled_line(rows: str, parts: str) -> str:
 
 
 def speed_cell(value: float | None, digits: int = 1) -> str:
-    """A speed figure with thousands separators, '—' where there is none."""
+    """A speed figure (or the concurrency it is for) with thousands separators, '—' where
+    there is none."""
     return "—" if value is None else f"{value:,.{digits}f}"
 
 
@@ -870,7 +871,7 @@ def sweep_speed_cells(row: SweepRow) -> list[str]:
     one request of the load: SweepResult.context_notes)."""
     return [speed_cell(row.ttft_ms, 0), speed_cell(row.tpot_ms),
             speed_cell(row.output_tokens_per_s, 0),
-            "—" if row.speed_concurrency is None else str(row.speed_concurrency)]
+            speed_cell(row.speed_concurrency, 0)]
 
 
 def sweep_speed_note(result: SweepResult) -> str:
@@ -937,7 +938,7 @@ def _alternatives(inputs: ReportInputs) -> list[str]:
               + f" at {c.max_model_len:,}",
               speed_cell(c.ttft_ms, 0), speed_cell(c.tpot_ms),
               speed_cell(c.output_tokens_per_s, 0),
-              "—" if c.speed_concurrency is None else str(c.speed_concurrency)]
+              speed_cell(c.speed_concurrency, 0)]
              for c in inputs.comparison],
         ) + [""] + [f"- {md_escape(c)}" for c in comparison_caveats(inputs.comparison)]
         lines += [""] if lines[-1] else []

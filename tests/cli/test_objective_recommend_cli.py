@@ -113,6 +113,19 @@ def test_prices_file_and_text_output(capsys, tmp_path: Path) -> None:
     assert "Searched 1 priced GPU preset x (1, 2, 4, 8) GPUs" in out
 
 
+
+def test_a_concurrency_in_the_thousands_reads_with_a_separator(capsys, monkeypatch) -> None:
+    # 1,000 requests of Qwen3-0.6B at 2,048 tokens: one H100's fp8 pool holds about 630 (28
+    # layers x 8 KV heads x 256 x 1 B = 57,344 B a token), so 2 GPUs at DP=2 serve it, at the
+    # 1,000 asked. The "at C" cell read "1000" beside "49,362.1" and "1,260.19"
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    code, out, _ = _run(capsys, "recommend", "--model", "Qwen/Qwen3-0.6B", "--gpu", "h100-sxm",
+                        "--gpus-max", "2", "--context", "2048", "--concurrency", "1000")
+    assert code == 0
+    first = next(line for line in out.splitlines() if line.startswith("1 "))
+    assert "  1,000  " in first and "TP=1 x DP=2" in first
+
+
 @pytest.mark.parametrize(("flags", "message"), [
     (["--price", "rtx-3090=abc"], "is not GPU=USD_PER_GPU_HOUR"),
     # a well-formed price out of range names the range, as 5000 does (it said "not GPU=USD")

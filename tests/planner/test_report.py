@@ -28,6 +28,7 @@ from planner.report import (
     render_markdown,
     speed_accuracy,
     sweep_concurrency,
+    sweep_speed_cells,
 )
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
@@ -499,3 +500,13 @@ def test_a_budget_short_of_the_rest_says_so_as_plans_text_does() -> None:
     memory = next(t for t in tables(md) if t[0][-2:] == ["KV cache", "Blocks"])
     assert [row[-2:] for row in memory[1:]] == [[words, "0"], [words, "0"]]
     assert f"- KV pool per GPU: {words}\n" in md
+
+
+def test_the_concurrency_cell_reads_with_thousands_separators() -> None:
+    # the sweep's and report's "at C" / "At concurrency" cell read "1024" beside "4,078" ms
+    row = SweepRow.model_construct(ttft_ms=4078.2, tpot_ms=162.44, output_tokens_per_s=6005.8,
+                                   speed_concurrency=1024)
+    assert sweep_speed_cells(row) == ["4,078", "162.4", "6,006", "1,024"]
+    none = SweepRow.model_construct(ttft_ms=None, tpot_ms=None, output_tokens_per_s=None,
+                                    speed_concurrency=None)
+    assert sweep_speed_cells(none) == ["—", "—", "—", "—"]
