@@ -796,7 +796,7 @@ def sweep_cells(rows: Iterable[SweepRow]) -> list[list[str]]:
     report's and the CLI's table)."""
     return [[str(i), r.quant_label, r.layout.label(), r.kv_cache_dtype, str(r.gpus_used),
              _fits_cell(r), _gib(r.weights_bytes_per_gpu),
-             _gib(r.kv_cache_bytes_per_gpu), f"{r.max_context_tokens:,}",
+             kv_pool_text(r.kv_cache_bytes_per_gpu), f"{r.max_context_tokens:,}",
              sweep_concurrency(r)] for i, r in enumerate(rows, 1)]
 
 

@@ -27,6 +27,7 @@ from planner.report import (
     model_card,
     render_markdown,
     speed_accuracy,
+    sweep_cells,
     sweep_concurrency,
     sweep_speed_cells,
 )
@@ -510,3 +511,13 @@ def test_the_concurrency_cell_reads_with_thousands_separators() -> None:
     none = SweepRow.model_construct(ttft_ms=None, tpot_ms=None, output_tokens_per_s=None,
                                     speed_concurrency=None)
     assert sweep_speed_cells(none) == ["—", "—", "—", "—"]
+
+
+def test_a_sweep_row_short_of_budget_shows_no_pool_as_plan_does() -> None:
+    # plan and the report's memory table say "none (the budget is short by ...)"; the sweep's
+    # and the report's alternatives tables printed the negative pool ("-417.99 GiB")
+    row = SweepRow.model_construct(
+        quant_label="BF16", layout=ParallelLayout(), kv_cache_dtype="auto", gpus_used=1,
+        fits=False, verdict="Does not fit: ...", weights_bytes_per_gpu=32 * 2**30,
+        kv_cache_bytes_per_gpu=-(2**31), max_context_tokens=0, max_concurrency=0.0)
+    assert sweep_cells([row])[0][6:8] == ["32.00 GiB", "none (the budget is short by 2.00 GiB)"]
