@@ -594,6 +594,9 @@ def _ceiling(plan: Plan) -> str:
     where the plan's max_model_len is lower, that the server planned stops a request there
     (the verdict's "one request can reach 32,768 tokens")."""
     kv_room = plan.kv_limited_context_tokens
+    if plan.kv_cache_bytes_per_gpu < 0:
+        return (f"{plan.max_context_tokens:,} tokens (no KV cache: the budget is short by "
+                f"{_gib(-plan.kv_cache_bytes_per_gpu)})")
     if kv_room > plan.max_context_tokens:
         text = (f"{plan.max_context_tokens:,} tokens (the model's max_model_len binds; the KV "
                 f"cache alone holds {kv_room:,} tokens for one request)")

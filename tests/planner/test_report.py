@@ -20,6 +20,7 @@ from planner.report import (
     FindingRow,
     GpuRow,
     ReportInputs,
+    _ceiling,
     accuracy_figures,
     attention_pattern,
     build_report,
@@ -34,7 +35,7 @@ from planner.report import (
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
-from planner.serving.plan import PlanRequest, plan
+from planner.serving.plan import Plan, PlanRequest, plan
 from planner.serving.speed import ServingLoad, estimate_speed
 from planner.serving.sweep import CSV_COLUMNS, SweepRow, quant_settings, sweep
 from planner.text import md_escape
@@ -521,3 +522,10 @@ def test_a_sweep_row_short_of_budget_shows_no_pool_as_plan_does() -> None:
         fits=False, verdict="Does not fit: ...", weights_bytes_per_gpu=32 * 2**30,
         kv_cache_bytes_per_gpu=-(2**31), max_context_tokens=0, max_concurrency=0.0)
     assert sweep_cells([row])[0][6:8] == ["32.00 GiB", "none (the budget is short by 2.00 GiB)"]
+
+
+def test_the_ceiling_of_a_plan_short_of_budget_says_why_it_is_0() -> None:
+    # it read "0 tokens (the KV cache binds)" where the weights alone overflow the budget
+    short = Plan.model_construct(kv_cache_bytes_per_gpu=-(2**31), kv_limited_context_tokens=0,
+                                 max_context_tokens=0, max_model_len=40960)
+    assert _ceiling(short) == "0 tokens (no KV cache: the budget is short by 2.00 GiB)"
