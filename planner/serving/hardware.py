@@ -1726,9 +1726,12 @@ _BY_SHORT_SPELLING = _spellings(_PRESET_ROWS, drop_memory=True)
 
 
 def near_gpu_keys(name: str) -> list[str]:
-    """Up to three preset keys spelled close to `name` (a near miss: "RTX 309")."""
-    close = difflib.get_close_matches(_compact(name), list(_BY_SPELLING), n=6, cutoff=0.6)
-    return list(dict.fromkeys(k for form in close for k in _BY_SPELLING[form]))[:3]
+    """Up to three preset keys spelled close to `name` (a near miss: "RTX 309"), those whose
+    spelling holds it whole first, shortest first ("3060" -> rtx-3060 before b300)."""
+    wanted = _compact(name)
+    holding = sorted((form for form in _BY_SPELLING if wanted and wanted in form), key=len)
+    close = difflib.get_close_matches(wanted, list(_BY_SPELLING), n=6, cutoff=0.6)
+    return list(dict.fromkeys(k for form in (*holding, *close) for k in _BY_SPELLING[form]))[:3]
 
 
 def stated_gb(name: str) -> set[int]:

@@ -514,6 +514,15 @@ def test_near_miss_gets_did_you_mean() -> None:
         resolve_gpu_key("RTX 3909")
 
 
+def test_a_model_number_alone_suggests_its_preset_first() -> None:
+    # "3060" suggested "b300, rtx-3060, mi300x": close by spelling, but only rtx-3060's names
+    # hold the number
+    with pytest.raises(UnknownGpuError, match=r"did you mean rtx-3060\b"):
+        resolve_gpu_key("3060")
+    with pytest.raises(UnknownGpuError, match=r"did you mean rtx-4080, rtx-4080-super\? "):
+        resolve_gpu_key("4080")
+
+
 @pytest.mark.parametrize(
     ("nvml_name", "total_gib", "key"),
     [
