@@ -743,6 +743,19 @@ def _memory_plan(inputs: ReportInputs) -> list[str]:
         ""]
 
 
+def link_phrase(speed: SpeedEstimate, plan: Plan) -> str:
+    """The link a speed estimate charges, as its heading names it: "pcie-no-p2p link (PCIe 4.0
+    x8)" with the PCIe slot it runs at (--pcie-gen/--pcie-lanes, a snapshot's, or the card's),
+    "nvlink link"; "no link (no TP/PP/EP traffic)" where the plan has one pipeline stage and
+    the estimate charges no all-reduce or all-to-all (TP=1, and no MoE layer gathers DP ranks:
+    the speed terms' "TP=1: no all-reduce"), so no GPU waits on another."""
+    if plan.layout.pp == 1 and speed.allreduce_ms_per_step == 0:
+        return "no link (no TP/PP/EP traffic)"
+    slot = ("" if speed.link_pcie_generation is None
+            else f" (PCIe {speed.link_pcie_generation}.0 x{speed.link_pcie_lanes})")
+    return f"{speed.link} link{slot}"
+
+
 def no_speed_reason(result: Plan, load: ServingLoad) -> str:
     """Why a plan has no speed figures at `load` (the app's Plan page, the CLI plan and the
     report): it does not fit, vLLM rejects one request (speed.context_rule), or the GPU has no
@@ -765,7 +778,7 @@ def _performance(inputs: ReportInputs) -> list[str]:
     lines += [f"At {load.input_len:,} input and {load.output_len:,} output tokens per request, "
               f"{counted(speed.concurrency, 'request')} at once{load.arriving}"
               + (f" (of {load.concurrency} asked: {speed.cap_phrase})" if speed.kv_bound else "")
-              + f"; {speed.kernel} kernels, {speed.link} link:", ""]
+              + f"; {speed.kernel} kernels, {link_phrase(speed, inputs.plan)}:", ""]
     lines += md_table(["Figure", "Value"], [
         ["Time to first token (TTFT)", f"{speed.ttft_ms:,.0f} ms"],
         ["Time per output token (TPOT)", f"{speed.tpot_ms:,.1f} ms"],

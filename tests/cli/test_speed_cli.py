@@ -309,3 +309,52 @@ def test_pcie_flags_on_nvlink_say_they_do_not_apply(capsys) -> None:
                  "--pcie-lanes", "8"]) == 0
     assert ("--pcie-lanes 8 does not apply: the GPUs of a node talk over NVLink"
             in capsys.readouterr().err)
+
+
+QWEN8B = ["--model", "Qwen/Qwen3-8B", "--max-model-len", "8192"]
+RTX3090 = ["--gpu", "rtx-3090"]
+
+
+@pytest.mark.parametrize(("flags", "link"), [
+    ([*RTX3090, "--gpus", "2", "--tp", "2", "--pcie-gen", "3", "--pcie-lanes", "4"],
+     "pcie-no-p2p link (PCIe 3.0 x4)"),
+    # the recorded rig's NVML max link is Gen4 x16 and its topology reads NODE between its
+    # GPUs (between host bridges: cross-socket); --pcie-lanes 8 keeps its Gen4
+    (["--snapshot", "tests/fixtures/snapshots/rtx3090x8.json", "--tp", "8", "--pcie-lanes", "8"],
+     "cross-socket link (PCIe 4.0 x8)"),
+    # the RTX 3090 preset: a PCIe 4.0 x16 card (GeForce: no P2P)
+    ([*RTX3090, "--gpus", "2", "--tp", "2"], "pcie-no-p2p link (PCIe 4.0 x16)"),
+])
+def test_plan_and_report_name_the_pcie_slot(capsys, flags: list[str], link: str) -> None:
+    assert main(["plan", *QWEN8B, *flags]) == 0
+    assert f"; bf16 kernels, {link}\n" in capsys.readouterr().out
+    assert main(["report", *QWEN8B, *flags, "--date", "2026-01-01"]) == 0
+    assert f"; bf16 kernels, {link}:\n" in capsys.readouterr().out
+
+
+def test_nvlink_names_no_pcie_slot(capsys) -> None:
+    assert main(["plan", *QWEN8B, "--gpu", "h100-sxm", "--gpus", "2", "--tp", "2"]) == 0
+    assert "; bf16 kernels, nvlink link\n" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("flags", [[*RTX3090, "--gpus", "1"],
+                                   [*RTX3090, "--gpus", "2", "--dp", "2"]])
+def test_a_plan_without_gpu_traffic_names_no_link(capsys, flags: list[str]) -> None:
+    # TP=1, one stage, a dense model: no all-reduce, no pipeline hop, no MoE gather of DP ranks
+    data = _json(capsys, "plan", *QWEN8B, *flags, "--json")
+    assert _allreduce_ms(data) == 0
+    formula = next(t["formula"] for t in data["speed_terms"] if t["name"] == "allreduce")
+    assert formula.startswith("TP=1: no all-reduce")
+    assert data["speed"]["link"] == "pcie-no-p2p"  # the JSON key keeps the node's link
+    assert main(["plan", *QWEN8B, *flags]) == 0
+    assert "; bf16 kernels, no link (no TP/PP/EP traffic)\n" in capsys.readouterr().out
+    assert main(["report", *QWEN8B, *flags, "--date", "2026-01-01"]) == 0
+    assert "; bf16 kernels, no link (no TP/PP/EP traffic):\n" in capsys.readouterr().out
+
+
+def test_moe_data_parallel_still_names_its_link(capsys) -> None:
+    # MoE layers at DP=2 gather the other rank's tokens over the link (all-gather +
+    # reduce-scatter): the link carries traffic even at TP=1
+    assert main(["plan", "--model", "Qwen/Qwen3-30B-A3B", "--gpu", "h100-sxm", "--gpus", "2",
+                 "--dp", "2", "--max-model-len", "8192"]) == 0
+    assert "; bf16 kernels, nvlink link\n" in capsys.readouterr().out
