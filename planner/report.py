@@ -68,7 +68,9 @@ class GpuRow(_Frozen):
     name: str
     memory_total_bytes: int | None
     memory_used_bytes: int | None
-    pcie_link: str = Field(description="'Gen4 x16' (current link), '—' when unknown")
+    pcie_link: str = Field(description="'Gen1 x16 (Gen4 x16)': the current link (an idle card "
+                           "downclocks it) and, in brackets, the maximum the plan runs at; "
+                           "'—' for a part unknown")
     power_limit_watts: float | None
     temperature_c: int | None
     ecc: str = Field(description="'on' / 'off' / '—'")
@@ -648,8 +650,8 @@ def _audit_section(audit: AuditSummary) -> list[str]:
                             f"{audit.cuda_version or '—'}, CUDA toolkit "
                             f"{audit.cuda_toolkit_version or 'not found'}"), ""]
         lines += md_table(
-            ["GPU", "Name", "Memory total", "Used", "PCIe link", "Power limit", "Temp", "ECC",
-             "NVLinks"],
+            ["GPU", "Name", "Memory total", "Used", "PCIe link now (max)", "Power limit", "Temp",
+             "ECC", "NVLinks"],
             [[g.index, g.name, "—" if g.memory_total_bytes is None else _gib(g.memory_total_bytes),
               "—" if g.memory_used_bytes is None else _gib(g.memory_used_bytes), g.pcie_link,
               "—" if g.power_limit_watts is None else f"{g.power_limit_watts:.0f} W",

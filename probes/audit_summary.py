@@ -33,17 +33,26 @@ def cuda_version_text(cuda_driver_version: int | None) -> str | None:
     return f"{cuda_driver_version // 1000}.{cuda_driver_version % 1000 // 10}"
 
 
-def _gpu_row(gpu: GpuInfo) -> GpuRow:
-    link = MISSING
+def _pcie_link_text(gpu: GpuInfo) -> str:
+    """NVML's current PCIe link with its maximum, "Gen1 x16 (Gen4 x16)": an idle card
+    downclocks its link (Gen1), while the plan runs at the maximum (hardware.pcie_rate), so
+    the current one alone would misread as the planned link. '—' for a part it could not read."""
+    now = MISSING
     if gpu.pcie_generation_current is not None:
-        link = f"Gen{gpu.pcie_generation_current} x{_or_missing(gpu.pcie_width_current)}"
+        now = f"Gen{gpu.pcie_generation_current} x{_or_missing(gpu.pcie_width_current)}"
+    if gpu.pcie_generation_max is None:
+        return now
+    return f"{now} (Gen{gpu.pcie_generation_max} x{_or_missing(gpu.pcie_width_max)})"
+
+
+def _gpu_row(gpu: GpuInfo) -> GpuRow:
     ecc = MISSING if gpu.ecc_enabled is None else ("on" if gpu.ecc_enabled else "off")
     return GpuRow(
         index=gpu.index,
         name=gpu.name or MISSING,
         memory_total_bytes=gpu.memory_total_bytes,
         memory_used_bytes=gpu.memory_used_bytes,
-        pcie_link=link,
+        pcie_link=_pcie_link_text(gpu),
         power_limit_watts=gpu.power_limit_watts,
         temperature_c=gpu.temperature_c,
         ecc=ecc,

@@ -154,3 +154,22 @@ def test_summary_shows_host_probe_notes(tmp_path: Path, capsys: pytest.CaptureFi
     path.write_text(noted.to_json())
     assert main(["--load", str(path)]) == 0
     assert "  host: nvcc --version failed: boom" in capsys.readouterr().out
+
+
+def test_report_gpu_table_shows_the_current_and_max_pcie_link(capsys) -> None:
+    # the recorded RTX 3090s idle at Gen1 x16 (pcie_generation_current 1) of their Gen4 x16
+    # max, the link the plan runs at: the table shows both, the header says which is which
+    from cli.planner_cli import main as planner_main
+    assert planner_main(["report", "--model", "Qwen/Qwen3-8B", "--snapshot", str(RTX3090X8),
+                         "--tp", "8", "--date", "2026-01-01"]) == 0
+    out = capsys.readouterr().out
+    assert ("| GPU | Name | Memory total | Used | PCIe link now (max) | Power limit | Temp | ECC "
+            "| NVLinks |\n") in out
+    assert "| 0 | NVIDIA GeForce RTX 3090 | 24.00 GiB | 0.00 GiB | Gen1 x16 (Gen4 x16) |" in out
+
+
+def test_gpu_row_with_no_max_pcie_link_shows_the_current_one() -> None:
+    snap = load_snapshot(RTX3090X8)
+    gpu = snap.gpus[0].model_copy(update={"pcie_generation_max": None})
+    one = audit_summary(snap.model_copy(update={"gpus": [gpu]})).gpus[0]
+    assert one.pcie_link == "Gen1 x16"

@@ -47,7 +47,7 @@ def _render_snapshot(snap: HardwareSnapshot) -> None:
     if summary.gpus:
         st.dataframe(pd.DataFrame([{
             "GPU": g.index, "Name": g.name, "Total (NVML)": fmt.gib(g.memory_total_bytes),
-            "Used": fmt.gib(g.memory_used_bytes), "PCIe link": g.pcie_link,
+            "Used": fmt.gib(g.memory_used_bytes), "PCIe link now (max)": g.pcie_link,
             "Power limit (W)": g.power_limit_watts, "Temp (C)": g.temperature_c,
             "ECC": g.ecc, "NVLinks up": g.nvlinks_active,
         } for g in summary.gpus]), hide_index=True)
