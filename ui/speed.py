@@ -4,7 +4,7 @@ concurrency and the terms (every figure from planner.serving.speed, formatted he
 import pandas as pd
 import streamlit as st
 
-from planner.report import speed_cell
+from planner.report import link_phrase, speed_cell
 from planner.serving.plan import Plan, PlanRequest
 from planner.serving.speed import ARRIVALS, ServingLoad, SpeedEstimate, estimate_speed
 from planner.serving.sweep import OBJECTIVES
@@ -116,7 +116,8 @@ def speed_details(request: PlanRequest, result: Plan, est: SpeedEstimate) -> Non
     st.plotly_chart(speed_vs_concurrency(points, est.kv_limited_concurrency, est.concurrency),
                     width="stretch")
     with st.expander("How the speed figures are computed"):
-        st.caption(f"Kernel path: {est.kernel}; link: {md_escape(est.link)}. Coefficients: "
+        st.caption(f"Kernel path: {est.kernel}; {md_escape(link_phrase(est, result))}. "
+                   "Coefficients: "
                    "planner.serving.speed.coefficients.FITTED (see the README's speed accuracy).")
         st.dataframe(pd.DataFrame(
             [{"figure": t.label, "value": f"{t.value:,.3g} {t.unit}", "formula": t.formula,

@@ -30,6 +30,8 @@ def test_seed_shows_speed_beside_memory() -> None:
     show_chart(at, "Throughput and latency")
     assert "How the speed figures are computed" in [e.label for e in at.expander]
     assert "TPOT" in texts(at)  # the terms table
+    # the seed's RTX 3090 preset: a PCIe 4.0 x16 card without P2P (GeForce)
+    assert "Kernel path: weight-only; pcie-no-p2p link (PCIe 4.0 x16). Coefficients" in texts(at)
     assert "**Throughput and latency vs concurrency**" in texts(at)
     assert len(at.get("plotly_chart")) == 1
 
