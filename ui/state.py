@@ -22,7 +22,7 @@ from pydantic import (
 
 from planner.model.quant import UnknownSchemeError, resolve_scheme
 from planner.serving.engine import checkpoint_name_problem
-from planner.serving.hardware import gpu_preset, parse_network, pcie_slot_problem
+from planner.serving.hardware import LinkKind, gpu_preset, parse_network, pcie_slot_problem
 from planner.serving.moe_backend import normalize_moe_backend
 from planner.serving.speed import ARRIVALS, Arrival
 from planner.serving.startup import block_size_errors
@@ -74,7 +74,9 @@ class AppState(BaseModel):
                                           allow_inf_nan=False)
     """None: the preset's CUDA total; a number: the chosen GPU model with this memory per GPU
     (a custom card that names its model, like `--gpu-memory-gib X --gpu-name NAME`)."""
-    intra_node_link: Literal["auto", "nvlink", "pcie"] = Field("auto", alias="link")
+    intra_node_link: Literal["auto"] | LinkKind = Field("auto", alias="link")
+    """"auto": the GPU's own link (GpuSpec.default_intra_node_link); else any kind the CLI's
+    --link takes (planner.serving.hardware.LinkKind)."""
     wsl2: bool = Field(False, alias="wsl2")
     """The preset GPUs run under Windows WSL2: planned on the preset's whole nvidia-smi total
     (planner.serving.hardware.with_wsl2), like the CLI's --wsl2; a memory given

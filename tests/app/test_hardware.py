@@ -36,6 +36,24 @@ def test_nvlink_on_a_gpu_without_nvlink_is_an_inline_error() -> None:
     assert at.selectbox(key="hw.gpu").value == "rtx-4090"  # the rest of the page still works
 
 
+def test_every_link_the_cli_takes_is_offered_and_planned() -> None:
+    at = open_page("hardware")
+    # the CLI's --link choices (cli/args.py), with auto first
+    assert at.radio(key="hw.intra_node_link").options == [
+        "auto", "nvlink", "pcie", "pcie-no-p2p", "cross-socket"]
+    at.radio(key="hw.intra_node_link").set_value("cross-socket").run()
+    assert not at.exception and not at.error
+    assert at.query_params["link"] == "cross-socket"
+    at.switch_page("ui/pages/plan.py")
+    at = show_chart(at, "Throughput and latency")
+    assert not at.exception
+    notes = [str(n) for df in at.dataframe if "note" in df.value for n in df.value["note"]]
+    # RTX 3090, PCIe 4.0 x16: 16 lanes x 16 GT/s x 128/130 / 8 = 31.51 GB/s, staged through host
+    # memory at 6.34/31.5 = 0.201 of it (no P2P across sockets)
+    assert any(n.startswith("cross-socket: PCIe 4.0 x16 31.51 GB/s x 0.201 (staged through "
+                            "host memory") and "(no P2P)" in n for n in notes)
+
+
 def test_dgx_sparks_are_one_per_node() -> None:
     # a DGX Spark holds one GB10: 8 per node is refused inline; 2 nodes of one are planned
     at = open_page("hardware")

@@ -1,5 +1,7 @@
 """Hardware page: the live audit, a cluster built from presets, or uploaded probe snapshots."""
 
+from typing import get_args
+
 import pandas as pd
 import streamlit as st
 
@@ -8,6 +10,7 @@ from planner.serving.hardware import (
     PCIE_LANES,
     PCIE_X16_GBPS,
     GpuSpec,
+    LinkKind,
     PcieSlot,
     network_link,
     pcie_rate,
@@ -122,8 +125,11 @@ def _preset_builder() -> None:
                     **bind("hw", "gpu_memory_gib"))
     _wsl2_box(st)
     left, gen, lanes = st.columns([2, 1, 1])
-    left.radio("GPU-to-GPU link in a node", ["auto", "nvlink", "pcie"], horizontal=True,
-               help="auto: NVLink only for NVSwitch (SXM/HGX) parts",
+    left.radio("GPU-to-GPU link in a node", ["auto", *get_args(LinkKind)], horizontal=True,
+               help="as the CLI's --link. auto: the card's own (NVLink only for NVSwitch "
+               "(SXM/HGX) parts, pcie-no-p2p for GeForce cards without peer-to-peer); "
+               "pcie-no-p2p: staged through host memory; cross-socket: GPUs under different "
+               "CPU sockets or host bridges",
                **bind("hw", "intra_node_link"))
     gen.selectbox("PCIe generation of the slots", [None, *reversed(PCIE_X16_GBPS)],
                   format_func=lambda g: "the card's" if g is None else f"PCIe {g}.0",
