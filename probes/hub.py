@@ -208,7 +208,7 @@ def _fetch(repo_id: str, revision: str | None, secret: str | None, limit_s: floa
     if ENDPOINT_PROBLEM is not None:
         raise HubError("invalid_setting", f"{ENDPOINT_PROBLEM}: set {ENDPOINT_ENV} to the hub's "
                        "address (https://huggingface.co or a mirror), or unset it.")
-    if _offline():
+    if hub_offline():
         failure = HubError(
             "offline_not_cached",
             f"HF_HUB_OFFLINE is set, so the hub was not asked: unset it to fetch {repo_id}, "
@@ -858,7 +858,7 @@ def _snapshot_sha(path: str) -> str | None:
     return name if _COMMIT_SHA.match(name) else None
 
 
-def _offline() -> bool:
+def hub_offline() -> bool:
     """HF_HUB_OFFLINE as the client read it at import, or as the environment says now."""
     return constants.HF_HUB_OFFLINE or os.environ.get("HF_HUB_OFFLINE", "").upper() in _TRUE
 

@@ -17,7 +17,7 @@ import time
 import streamlit as st
 
 from planner.model.checkpoint import ModelSource
-from probes.hub import HubError, resolve_model
+from probes.hub import HubError, hub_offline, resolve_model
 from probes.snapshot import HardwareSnapshot, take_snapshot
 
 SNAPSHOT_TTL_S = 30
@@ -89,7 +89,7 @@ def hub_source(repo_id: str, revision: str | None, token: str | None,
     token's hash keys the in-memory cache, and a session without a token never shares an
     answer fetched with one. A failure, and a stand-in answered for one, are given again
     without asking the hub for HUB_FAILURE_TTL_S (shared by every session), then the hub is
-    asked again."""
+    asked again (never while HF_HUB_OFFLINE is set, so then the failure says nothing of it)."""
     digest = hashlib.sha256(token.encode()).hexdigest() if token else None
     key = (repo_id, revision, digest, server_token)
     with _failures_lock:
@@ -99,9 +99,10 @@ def hub_source(repo_id: str, revision: str | None, token: str | None,
         if age_s < HUB_FAILURE_TTL_S:
             if isinstance(recent[1], ModelSource):
                 return recent[1]
-            raise HubError(recent[1].kind, f"{recent[1].message} (This answer is "
-                           f"{age_s:.0f} s old; the hub is asked again after "
-                           f"{HUB_FAILURE_TTL_S:.0f} s.)")
+            # offline (HF_HUB_OFFLINE) the hub is never asked: no age, no "asked again"
+            age = "" if hub_offline() else (f" (This answer is {age_s:.0f} s old; the hub is "
+                                            f"asked again after {HUB_FAILURE_TTL_S:.0f} s.)")
+            raise HubError(recent[1].kind, recent[1].message + age)
     try:
         return _hub_answer(repo_id, revision, token, server_token)
     except HubError as exc:

@@ -346,3 +346,14 @@ def test_two_nodes_get_a_command_each() -> None:
     assert lines[1].endswith("--nnodes 2 --master-addr $HEAD_NODE_IP --node-rank 0")
     assert lines[3].endswith("--nnodes 2 --master-addr $HEAD_NODE_IP --node-rank 1 --headless")
     assert "--data-parallel-size 2" in lines[1]
+
+
+def test_offline_a_model_not_in_the_catalog_is_not_said_to_be_asked_again() -> None:
+    # HF_HUB_OFFLINE (every app test): the hub is never asked, so the remembered failure
+    # given on the rerun has no "asked again after 60 s"
+    at = open_page("plan", model="Qwen3-8B")
+    at.run()
+    assert not at.exception
+    errors = [e.value for e in (*at.error, *at.sidebar.error)]
+    assert any("HF_HUB_OFFLINE is set, so the hub was not asked" in e for e in errors)
+    assert not [e for e in errors if "asked again" in e or "s old" in e]
