@@ -199,7 +199,7 @@ def prefetch_sources(models: Iterable[str]) -> None:
         except USER_ERRORS:
             return model, None
 
-    with st.spinner(f"Fetching {len(missing)} models…"), \
+    with st.spinner(f"Fetching {counted(len(missing), 'model')}…"), \
             ThreadPoolExecutor(max_workers=len(missing)) as pool:
         for model, source in pool.map(fetch, missing):
             if source is not None:
