@@ -164,6 +164,9 @@ def test_a_custom_card_of_a_named_model() -> None:
     # an RTX 4090 modded to 48 GB: the preset's model (Ada, PCIe without P2P) with the memory
     # given; vLLM's batch defaults follow the 47.5 GiB (< 70 GiB: 2048 tokens / 256 seqs)
     at = open_page("hardware", gpu="rtx-4090")
+    # empty means the GPU preset's total, not the LLM's anything: the label says which model
+    assert at.number_input(key="hw.gpu_memory_gib").label == (
+        "Memory per GPU as CUDA reports it (GiB; empty: the GPU preset's)")
     at.number_input(key="hw.gpu_memory_gib").set_value(47.5).run()
     assert not at.exception
     assert "8x NVIDIA GeForce RTX 4090" in texts(at) and "47.50 GiB per GPU" in texts(at)

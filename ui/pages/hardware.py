@@ -119,8 +119,8 @@ def _preset_builder() -> None:
     # limits (1..64) refuse it aloud
     mid.number_input("GPUs per node", step=1, **bind("hw", "gpus_per_node"))
     right.number_input("Nodes", step=1, **bind("hw", "nodes"))
-    st.number_input(f"{MEMORY_FIELD} (GiB; empty: the model's)", value=None,
-                    step=1.0, help="a custom card of this model, e.g. a 48 GB RTX 4090: vLLM's "
+    st.number_input(f"{MEMORY_FIELD} (GiB; empty: the GPU preset's)", value=None,
+                    step=1.0, help="a custom card of this GPU model, e.g. a 48 GB RTX 4090: vLLM's "
                     "batch defaults, formats and link follow the model, the budget this memory",
                     **bind("hw", "gpu_memory_gib"))
     _wsl2_box(st)
