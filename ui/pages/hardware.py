@@ -51,7 +51,7 @@ def _render_snapshot(snap: HardwareSnapshot) -> None:
         st.dataframe(pd.DataFrame([{
             "GPU": g.index, "Name": g.name, "Total (NVML)": fmt.gib(g.memory_total_bytes),
             "Used": fmt.gib(g.memory_used_bytes), "PCIe link now (max)": g.pcie_link,
-            "Power limit (W)": g.power_limit_watts, "Temp (C)": g.temperature_c,
+            "Power cap (W)": g.power_limit_watts, "°C": g.temperature_c,
             "ECC": g.ecc, "NVLinks up": g.nvlinks_active,
         } for g in summary.gpus]), hide_index=True)
         st.caption(md_escape(f"Driver {summary.driver_version or '—'}, CUDA "
