@@ -172,7 +172,8 @@ def recommend_text(result: RecommendResult) -> str:
     targets = "".join(f", {name} <= {v:g} ms" for name, v in (("TTFT", w.ttft_ms),
                                                                  ("TPOT", w.tpot_ms)) if v)
     head = (f"Cheapest configurations for {goal} at {w.max_model_len:,} tokens of context "
-            f"(input {w.input_len:,}, output {w.output_len:,}{w.load.arriving}){targets}")
+            f"(input {w.input_len:,}, output {w.output_len:,}{w.load.arriving}){targets}"
+            + ("; GPUs under Windows WSL2, each on its nvidia-smi total" if result.wsl2 else ""))
     rows = [["#", "model", "gpus", "weights", "layout", "kv", "$/hour", "$/M out tok",
              "ttft ms", "tpot ms", "out tok/s", "at C", "ceiling", "kv room (req)", "run"]]
     rows += [[str(i), r.model_name, f"{r.gpus}x {r.gpu_key}", r.quant_label, r.layout.label(),

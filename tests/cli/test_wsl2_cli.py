@@ -97,6 +97,17 @@ def test_the_gpu_name_to_give_is_quoted_for_the_shell(capsys) -> None:
     assert code == 2 and err.rstrip().endswith("with --gpu-name b300.")
 
 
+def test_the_recommend_heading_says_wsl2(capsys) -> None:
+    # the table's memory figures are the WSL2 totals: the heading says so, as plan's first line
+    args = ("recommend", "--model", "Qwen/Qwen3-0.6B", "--context", "4096", "--gpu",
+            "rtx-4090", "--gpus-max", "1")
+    code, out, _ = run_main(capsys, *args, "--wsl2")
+    assert code == 0
+    assert out.splitlines()[0].endswith("; GPUs under Windows WSL2, each on its nvidia-smi total")
+    code, out, _ = run_main(capsys, *args)
+    assert code == 0 and "WSL2" not in out.splitlines()[0]
+
+
 def test_recommend_refuses_a_named_preset_without_a_total(capsys) -> None:
     code, out, err = run_main(capsys, "recommend", "--model", "Qwen/Qwen3-0.6B", "--context",
                               "4096", "--gpu", "gb200", "--wsl2")
