@@ -22,6 +22,7 @@ from planner.serving.engine import EngineSettings
 from planner.serving.hardware import (
     ClusterSpec,
     HardwareError,
+    LinkKind,
     NetworkSpec,
     NoWsl2TotalError,
     parse_network,
@@ -132,10 +133,17 @@ PAGE_SLOT = "given on the Hardware page"
 """The source of the Hardware page's PCIe generation and lanes (PcieSlot.source)."""
 
 
+_LINK_WORDS: dict[LinkKind, str] = {
+    "nvlink": "NVLink", "pcie": "PCIe", "pcie-no-p2p": "PCIe, no P2P",
+    "cross-socket": "PCIe, across host bridges"}
+"""How a link kind reads in the hardware's label (the CLI's --link values, in words)."""
+
+
 def cluster_label(cluster: ClusterSpec) -> str:
-    """'8x NVIDIA GeForce RTX 3090 (PCIe)' or '2 nodes x 8x NVIDIA H100 80GB HBM3 (NVLink)'."""
+    """'8x NVIDIA GeForce RTX 3090 (PCIe, no P2P)' or '2 nodes x 8x NVIDIA H100 80GB HBM3
+    (NVLink)': the link the GPUs of a node talk over (_LINK_WORDS)."""
     node = cluster.nodes[0]
-    link = "NVLink" if node.intra_node_link == "nvlink" else "PCIe"
+    link = _LINK_WORDS[node.intra_node_link]
     text = f"{node.gpus_per_node}x {node.gpu.name} ({link})"
     return text if len(cluster.nodes) == 1 else f"{len(cluster.nodes)} nodes x {text}"
 

@@ -12,7 +12,7 @@ def test_default_without_gpu_is_8x_rtx_3090_preset() -> None:
     assert at.radio(key="hw.hardware").value == "preset"
     # RTX 3090: NVML total 24576 MiB less ~440 MiB driver reserve = 24136 MiB = 23.57 GiB
     # (the total PyTorch prints in OOM messages on a 3090 with a recent driver).
-    assert "8x NVIDIA GeForce RTX 3090 (PCIe) — 8 GPUs, 23.57 GiB per GPU" in texts(at)
+    assert "8x NVIDIA GeForce RTX 3090 (PCIe, no P2P) — 8 GPUs, 23.57 GiB per GPU" in texts(at)
     assert at.query_params["hw"] == "preset"
     assert at.query_params["gpu"] == "rtx-3090"
 
@@ -102,7 +102,7 @@ def test_uploaded_snapshots_become_the_cluster() -> None:
     ).run()
     assert not at.exception
     assert any(e.value.startswith("bad.json:") and "not valid JSON" in e.value for e in at.error)
-    assert "8x NVIDIA GeForce RTX 3090 (PCIe) — 8 GPUs" in texts(at)
+    assert "8x NVIDIA GeForce RTX 3090 (PCIe, across host bridges) — 8 GPUs" in texts(at)
     assert "snapshots: rig-3090x8" in texts(at)
 
 
@@ -119,7 +119,8 @@ def test_one_machine_uploaded_twice_is_refused_not_planned_as_two_nodes() -> Non
         "rig.json and rig-copy.json describe the same machine (hostname rig-3090x8, the same 8 "
         "GPU UUIDs): each snapshot is one node, so that machine would be planned as two; give "
         "each machine's snapshot once."]
-    assert "8x NVIDIA GeForce RTX 3090 (PCIe) — 8 GPUs" in texts(at)  # not 2 nodes, 16 GPUs
+    # not 2 nodes, 16 GPUs
+    assert "8x NVIDIA GeForce RTX 3090 (PCIe, across host bridges) — 8 GPUs" in texts(at)
     # two machines' files both named node.json (one probe command run on each): both kept
     other = json.loads(good)
     other["hostname"] = "rig-2"
@@ -128,7 +129,7 @@ def test_one_machine_uploaded_twice_is_refused_not_planned_as_two_nodes() -> Non
         [("node.json", good, "application/json"),
          ("node.json", json.dumps(other).encode(), "application/json")]).run()
     assert not at.exception and not at.error
-    assert "2 nodes x 8x NVIDIA GeForce RTX 3090 (PCIe) — 16 GPUs" in texts(at)
+    assert "2 nodes x 8x NVIDIA GeForce RTX 3090 (PCIe, across host bridges) — 16 GPUs" in texts(at)
 
 
 BAD_SNAPSHOTS = {
@@ -209,7 +210,7 @@ def test_windows_wsl2_plans_the_whole_nvidia_smi_total() -> None:
     at.checkbox(key="hw.wsl2").check().run()
     assert not at.exception
     # one GPU is "1 GPU" (read "1 GPUs"), here and in the sidebar's caption
-    assert "1x NVIDIA GeForce RTX 5070 Ti (PCIe) — 1 GPU, 15.92 GiB per GPU" in texts(at)
+    assert "1x NVIDIA GeForce RTX 5070 Ti (PCIe, no P2P) — 1 GPU, 15.92 GiB per GPU" in texts(at)
     assert "15.92 GiB per GPU (CUDA total), 1 GPU · preset" in texts(at)
     assert "15.92 GiB under WSL2 (nvidia-smi's 16,303 MiB; native Linux: 15.42 GiB)" in texts(at)
     assert at.query_params["wsl2"] == "1"
