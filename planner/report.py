@@ -750,12 +750,18 @@ def link_phrase(speed: SpeedEstimate, plan: Plan) -> str:
     x8)" with the PCIe slot it runs at (--pcie-gen/--pcie-lanes, a snapshot's, or the card's),
     "nvlink link"; "no link (no TP/PP/EP traffic)" where the plan has one pipeline stage and
     the estimate charges no all-reduce or all-to-all (TP=1, and no MoE layer gathers DP ranks:
-    the speed terms' "TP=1: no all-reduce"), so no GPU waits on another."""
+    the speed terms' "TP=1: no all-reduce"), so no GPU waits on another; a replica spread over
+    nodes adds "the network between nodes" (its stage hops or TP groups cross it)."""
     if plan.layout.pp == 1 and speed.allreduce_ms_per_step == 0:
         return "no link (no TP/PP/EP traffic)"
     slot = ("" if speed.link_pcie_generation is None
             else f" (PCIe {speed.link_pcie_generation}.0 x{speed.link_pcie_lanes})")
-    return f"{speed.link} link{slot}"
+    per_node = Counter(rank.node for rank in plan.per_gpu)
+    if plan.layout.tp * plan.layout.pp <= max(per_node.values()):
+        return f"{speed.link} link{slot}"
+    # a replica spans nodes: its TP groups or stage hops cross the network between them
+    within = "" if max(per_node.values()) == 1 else f"{speed.link} link{slot} in a node, "
+    return f"{within}the network between nodes"
 
 
 def no_speed_reason(result: Plan, load: ServingLoad) -> str:

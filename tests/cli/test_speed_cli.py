@@ -358,3 +358,16 @@ def test_moe_data_parallel_still_names_its_link(capsys) -> None:
     assert main(["plan", "--model", "Qwen/Qwen3-30B-A3B", "--gpu", "h100-sxm", "--gpus", "2",
                  "--dp", "2", "--max-model-len", "8192"]) == 0
     assert "; bf16 kernels, nvlink link\n" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("flags, words", [
+    # one GPU per node, PP=2: the only traffic is the stage hop between the two nodes
+    (["--gpus", "2", "--nodes", "2", "--pp", "2"], "the network between nodes"),
+    # two per node, TP=2 x PP=2: TP inside each node, the stage hop over the network
+    (["--gpus", "4", "--nodes", "2", "--tp", "2", "--pp", "2"],
+     "pcie-no-p2p link (PCIe 4.0 x16) in a node, the network between nodes")])
+def test_a_replica_over_nodes_names_the_network(capsys, flags: list[str], words: str) -> None:
+    assert main(["plan", *QWEN8B, *RTX3090, *flags]) == 0
+    assert f"; bf16 kernels, {words}\n" in capsys.readouterr().out
+    assert main(["report", *QWEN8B, *RTX3090, *flags, "--date", "2026-01-01"]) == 0
+    assert f"; bf16 kernels, {words}:\n" in capsys.readouterr().out
