@@ -177,6 +177,12 @@ def _custom_cluster(memory_gib: float, gpus_per_node: int, nodes: int,
                        source=f"custom: {gpus_per_node}x {gpu.name}{memory}{where}")
 
 
+def add_notes(args: argparse.Namespace, *notes: str) -> None:
+    """Append `notes` to the command's stderr notes (args.source_notes, printed once each
+    after it runs)."""
+    args.source_notes = (*getattr(args, "source_notes", ()), *notes)
+
+
 def note_preset_choice(args: argparse.Namespace, names: list[str]) -> None:
     """A note for each --gpu name that picked one of several presets ("H100": h100-sxm, not
     h100-pcie or h100-nvl; still accepted, scripts rely on it), naming the others' flags."""
@@ -184,7 +190,7 @@ def note_preset_choice(args: argparse.Namespace, names: list[str]) -> None:
         others = other_presets_named(name)
         if others:
             gpu = gpu_preset(name)
-            args.source_notes = (*getattr(args, "source_notes", ()), (
+            add_notes(args, (
                 f"--gpu {name!r} is the {gpu.key} preset ({gpu.name}); for the other "
                 f"{name.strip()} presets give {' or '.join(f'--gpu {k}' for k in others)}"))
 
@@ -216,7 +222,7 @@ def _with_slot(args: argparse.Namespace, cluster: ClusterSpec) -> ClusterSpec:
         return cluster
     words = " ".join(f"{flag} {value}" for flag, value in given.items())
     if all(node.intra_node_link == "nvlink" for node in cluster.nodes):
-        args.source_notes = (*getattr(args, "source_notes", ()), (
+        add_notes(args, (
             f"{words} does not apply: the GPUs of a node talk over NVLink (give --link pcie "
             "or pcie-no-p2p to plan PCIe)"))
     return with_pcie_slot(cluster, getattr(args, "pcie_gen", None),
@@ -242,7 +248,7 @@ def _cluster_of(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareSna
         snapshots = [snap for _, snap in loaded]
         cluster, notes = cluster_and_notes(snapshots)
         # "rig mixes A, B; planned as 8x B": the plan's header names B only
-        args.source_notes = (*getattr(args, "source_notes", ()), *notes)
+        add_notes(args, *notes)
         if getattr(args, "link", None):
             cluster = with_link(cluster, args.link)
         _note_wsl2_unused(args, "the snapshots' totals are measured")
@@ -276,13 +282,13 @@ def _cluster_of(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareSna
     if name is not None and cluster.nodes[0].gpu.key == "custom":
         near = near_gpu_keys(name)
         hint = f" (did you mean {', '.join(near)}?)" if near else ""
-        args.source_notes = (*getattr(args, "source_notes", ()), (
+        add_notes(args, (
             f"--gpu-name {name!r} is no preset GPU model{hint}: planned as a GPU of unknown "
             "model (no preset's compute capability, native formats or default link apply)"))
     elif name is not None and states_other_memory(name, preset := gpu_preset(
             cluster.nodes[0].gpu.key)):
         stated = " / ".join(f"{gb} GB" for gb in sorted(stated_gb(name)))
-        args.source_notes = (*getattr(args, "source_notes", ()), (
+        add_notes(args, (
             f"--gpu-name {name!r} states {stated}, which the {preset.key} preset ({preset.name}, "
             f"{preset.memory_label}) is not: planned with that preset's compute capability, "
             f"formats, link and {preset.memory_bandwidth_gbps:,.0f} GB/s memory bandwidth, "
@@ -295,7 +301,7 @@ def _note_wsl2_unused(args: argparse.Namespace, why: str) -> None:
     """A note that --wsl2 changed nothing: the total planned was given or measured, and it is
     what CUDA reports under WSL2 as elsewhere."""
     if getattr(args, "wsl2", False):
-        args.source_notes = (*getattr(args, "source_notes", ()), (
+        add_notes(args, (
             f"--wsl2 changes nothing here: {why}, and planned as it is (the WSL2 rule, "
             "nvidia-smi's whole total, is for a --gpu preset)"))
 

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from cli.args import SWEEP_TOP_DEFAULT, build_parser
 from cli.inputs import (
     CliError,
+    add_notes,
     block_size_setting,
     build_cluster,
     check_target_quant,
@@ -124,10 +125,9 @@ def _model(args: argparse.Namespace, model: str, revision: str | None = None
         raise loaded
     source, spec = loaded or load_model(model, revision)
     if source.fallback_reason is not None:
-        args.source_notes = (*getattr(args, "source_notes", ()),
-                             f"{source.repo_id}: {source.notes[0]}")
+        add_notes(args, f"{source.repo_id}: {source.notes[0]}")
     if source.tokenizer_problem is not None:
-        args.source_notes = (*getattr(args, "source_notes", ()), source.tokenizer_problem)
+        add_notes(args, source.tokenizer_problem)
     return source, spec
 
 
