@@ -12,7 +12,7 @@ from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from planner.text import counted
+from planner.text import counted, plural
 from planner.units import GIB, MIB, TIB
 
 GpuFormat = Literal["fp32", "bf16", "fp16", "fp8", "int8", "int4", "mxfp4", "nvfp4"]
@@ -281,7 +281,7 @@ class NetworkSpec(BaseModel):
     def label(self) -> str:
         """'8x 400 Gb/s NICs per node'."""
         return (f"{self.nics_per_node}x {self.nic_gbits:g} Gb/s "
-                f"NIC{'' if self.nics_per_node == 1 else 's'} per node")
+                f"{plural(self.nics_per_node, 'NIC')} per node")
 
 
 def parse_network(text: str) -> NetworkSpec:
