@@ -98,10 +98,12 @@ def _build_stages(spec: ModelSpec, request: PlanRequest, scheme: QuantScheme, ac
         last = stage == layout.pp - 1
         # an earlier stage's lm_head (weights.LM_HEAD_ON_EVERY_STAGE) is held, never read; a
         # head tied to the same stage's embed_tokens is in embeddings_bytes, read all the same
-        head = w.lm_head_bytes or (tied_head_bytes(spec, scheme, layout.tp)
-                                   if spec.tie_word_embeddings else 0)
+        head = 0
+        if last:
+            head = w.lm_head_bytes or (tied_head_bytes(spec, scheme, layout.tp)
+                                       if spec.tie_word_embeddings else 0)
         dense = (w.attention_bytes + w.dense_mlp_bytes + w.shared_experts_bytes
-                 + w.router_bytes + w.norms_bytes + (head if last else 0))
+                 + w.router_bytes + w.norms_bytes + head)
         lps = [params.layers[i] for i in layers]
         # whole on every rank what vLLM replicates (the router, MLA's q_a / kv_a, ...)
         dense_params: float = _PARTS.get(spec, ("dense", layers, layout.tp), rank_dense_params,
