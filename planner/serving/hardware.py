@@ -1065,9 +1065,32 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         notes=f"{_GEFORCE_NOTE} {_AMPERE_NOTE} {_GA10X_TENSOR} 68 SMs x 1.71 GHz: 59.54 BF16, "
         "INT8 238.1 (unverified against the whitepaper's RTX 3080 column). FP32 29.77 TFLOPS = "
         "68 SMs x 128 x 2 x 1.71 GHz (NVIDIA's 29.8). The RTX 3080 12 GB (70 SMs, 384 bits; "
-        "its data rate is quoted as 19 and 19.5 Gbps) is another product: not this preset; an "
-        "audit of one (12 GB against 10) falls outside the 10 % a name match allows. "
+        "its data rate is quoted as 19 and 19.5 Gbps) is another product with the same NVML "
+        "name: the rtx-3080-12gb preset, which an audit's memory total picks (match_gpu_name). "
         f"{_NO_P2P_NOTE}",
+    ),
+    _nvidia(
+        "rtx-3080-12gb", "NVIDIA GeForce RTX 3080", "12 GB GDDR6X", _estimated_total(12288),
+        912.0, (61.29, None, None), "8.6", _PCIE4,
+        f"{_GEFORCE_COMPARE} 'RTX 3080': 8960 / 8704 CUDA cores (12 / 10 GB), boost 1.71 GHz, "
+        "12 / 10 GB GDDR6X on 384 / 320 bits; NVIDIA's RTX 3080 12GB figures as xda-developers "
+        "tabulated them at its launch (2022-01-11; apachecn/xda-blog-zh-pt3 "
+        "docs/nvidia-geforce-rtx-3080-gpu-12gb-vram.md): GA102-220, 70 SMs, 8,960 CUDA cores, "
+        "boost 1,710 MHz, 12 GB GDDR6X on 384 bits, 912 GB/s, 350 W; the same 8,960 cores, 12 "
+        "GB and 912 GB/s in a GPU table (CYBIRD-D/How-to-Choose-your-LLM-Model-for-translation "
+        "Nvidia_GPU_Specification.md)",
+        int8_tops=245.15, default_link="pcie-no-p2p", fp32_tflops=30.64, boost_clock_mhz=1710.0,
+        notes=f"{_GEFORCE_NOTE} {_AMPERE_NOTE} {_GA10X_TENSOR} 70 SMs x 1.71 GHz: 61.29 BF16, "
+        "INT8 245.15 (unverified: no NVIDIA tensor figure for this card was found). FP32 30.64 "
+        "TFLOPS = 70 SMs x 128 x 2 x 1.71 GHz. 912 GB/s on 384 bits is 19 Gbps per pin "
+        "(derived). CUDA total assumed equal to the rtx-3080-ti preset's estimate (the same 12 "
+        "GB GDDR6X on 384 bits; nvidia-smi 12288 MiB on a 3080 Ti, minus 512 MiB = 11.50 GiB); "
+        "estimated: no nvidia-smi table or CUDA total naming a 12 GB RTX 3080 was found, so it "
+        "has no nvidia-smi total and --wsl2 refuses it. NVML names it 'NVIDIA GeForce RTX 3080' "
+        "as the 10 GB card (rtx-3080 preset; PCI device IDs differ: 0x220a for the 12 GB, "
+        "olealgoritme/gddr6#39): an audit picks this preset by its memory total (match_gpu_name: "
+        "the closer total of the two, within 10 %), a typed name by the size it states ('RTX "
+        f"3080 12GB'), 'RTX 3080' alone being the 10 GB card. {_NO_P2P_NOTE}",
     ),
     _nvidia(
         "rtx-3080-ti", "NVIDIA GeForce RTX 3080 Ti", "12 GB GDDR6X", _ESTIMATED,
@@ -1087,6 +1110,30 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "Ti': 'Memory Clock rate: 9501 Mhz' (x 2 = 19 Gbps), 'Memory Bus Width: 384-bit', "
         "'(080) Multiprocessors' (find_string id 47577401068; its 'GPU Max Clock rate: 1755 "
         f"MHz' is not the rated boost). {_NO_P2P_NOTE}",
+    ),
+    _nvidia(
+        "rtx-3090-ti", "NVIDIA GeForce RTX 3090 Ti", "24 GB GDDR6X", _ESTIMATED, 1008.0,
+        (79.99, None, None), "8.6", _PCIE4,
+        f"{_GEFORCE_COMPARE} 'RTX 3090 Ti': 10,752 CUDA cores, boost 1.86 GHz, 24 GB GDDR6X on "
+        "384 bits, PCIe Gen 4 for the RTX 30 series; NVIDIA's launch details as TweakTown "
+        "reported them (2022-01, 'NVIDIA GeForce RTX 3090 Ti: full specs'): GA102 with 84 SMs, "
+        "base 1,560 / boost 1,860 MHz, 24 GB GDDR6X at 21 Gbps on 384 bits = 1,008 GB/s, 40 "
+        "TFLOPS FP32, 450 W; NVIDIA's CES 2022 figures as stealthoptional.com quotes them: 40 "
+        "shader, 78 RT and 320 tensor TFLOPS; nvidia-smi total 24564 MiB on 'NVIDIA GeForce RTX "
+        "3090 Ti' hosts (Linux, driver 580.173.02, find_string id 67116376599; ids 38730079768, "
+        "16923143)",
+        int8_tops=319.98, default_link="pcie-no-p2p", fp32_tflops=40.0, boost_clock_mhz=1860.0,
+        nvidia_smi_mib=24564,
+        notes=f"{_GEFORCE_NOTE} {_AMPERE_NOTE} {_ESTIMATED_NOTE} {_GA10X_TENSOR} 84 SMs x 1.86 "
+        "GHz: 79.99 BF16, INT8 319.98; NVIDIA's '320 tensor TFLOPS' is the sparse "
+        "FP16-accumulate rate (x 4 of the dense FP32-accumulate, as the RTX 3090's 285 is of its "
+        "71), / 4 = 80, which agrees (hmc-tech.com's RTX 4090 D vs RTX 3090 Ti page: 80 TFLOPS "
+        "tensor with FP32 accumulate). FP32 40.0 TFLOPS = 84 SMs x 128 x 2 x 1.86 GHz = 39.997. "
+        "Bandwidth 384 / 8 x 21 Gbps = 1,008 GB/s (stealthoptional.com's '21.5 gbps' does not "
+        "fit its own 1,008; not taken). No NVLink assumed: no NVIDIA statement on the RTX 3090 "
+        "Ti's NVLink connector was found (a blog's consumer NVLink table says it has none; "
+        "unverified), so --link nvlink is refused. The driver's reservation is estimated (the "
+        f"RTX 4090, also 24564 MiB, keeps 357 MiB rather than 512). {_NO_P2P_NOTE}",
     ),
     _nvidia(
         "rtx-4060-ti-16gb", "NVIDIA GeForce RTX 4060 Ti", "16 GB GDDR6", _ESTIMATED,
@@ -1133,6 +1180,28 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "gist's 'Total global mem: 16852516864' (15.70 GiB) is the device property, not taken "
         "as the CUDA total (see the rtx-4060-ti-16gb preset). The RTX 4070 Ti (12 GB, AD104) "
         f"is another product. {_NO_P2P_NOTE}",
+    ),
+    _nvidia(
+        "rtx-4070-super", "NVIDIA GeForce RTX 4070 SUPER", "12 GB GDDR6X", _ESTIMATED, 504.0,
+        (71.0, 142.0, None), "8.9", _PCIE4,
+        f"{_GEFORCE_COMPARE} 'RTX 4070 Super': 7,168 CUDA cores, '568 AI TOPS', 36 TFLOPS, "
+        "boost 2.48 GHz, 12 GB GDDR6X on 192 bits; 56 of AD104's 60 SMs (TechPowerUp's RTX 4070 "
+        "SUPER Founders Edition review, 2024-01-16); 56 SMs, 192 bits, 504.2 GB/s and FP32 35.48 "
+        "TFLOPS in a GPU table (find_string id 63546318255); 35.48 TFLOPS on Hugging Face's "
+        "hardware page (huggingface.co/hardware/rtx-4070-super); nvidia-smi total 12282 MiB on "
+        "an 'NVIDIA GeForce RTX 4070 SUPER' (Linux, driver 580.126.09, find_string id "
+        "53150767369)",
+        int8_tops=284.0, default_link="pcie-no-p2p", fp32_tflops=35.48, boost_clock_mhz=2475.0,
+        nvidia_smi_mib=12282,
+        notes=f"{_GEFORCE_NOTE} {_ESTIMATED_NOTE} {_AD10X_TENSOR} 568 / 8 = 71 BF16, / 4 = 142 "
+        "FP8, / 2 = 284 INT8. Boost 2,475 MHz: NVIDIA's 2.48 GHz rounded, as its own 568 AI TOPS "
+        "shows (56 SMs x 4,096 sparse FP8 FLOP per clock, the RTX 4090's 1,321.2 = 128 x 4,096 x "
+        "2.52 GHz: x 2.475 GHz = 567.7, where 2.48 gives 568.9), and as the 35.48 TFLOPS above "
+        "(56 x 256 x 2.475 = 35.48; x 2.48 = 35.55); a table of Ada clocks gives 2,475 "
+        "(find_string id 33953439810). 504 GB/s on 192 bits is 21 Gbps per pin (derived; the "
+        "table's 504.2). Not the RTX 4070 (46 SMs) nor the RTX 4070 Ti (rtx-4070-ti preset, 60 "
+        "SMs). "
+        f"{_NO_P2P_NOTE}",
     ),
     _nvidia(
         "rtx-4070-ti", "NVIDIA GeForce RTX 4070 Ti", "12 GB GDDR6X", _ESTIMATED,
@@ -1746,6 +1815,17 @@ def _short_keys(name: str) -> tuple[str, ...]:
     return tuple(k for k in keys if not states_other_memory(name, GPU_PRESETS[k]))
 
 
+def _one_nvml_name(keys: tuple[str, ...]) -> tuple[str, ...]:
+    """Presets that share one NVML name (the RTX 3080's 10 and 12 GB cards, both "NVIDIA
+    GeForce RTX 3080") as a typed name without a size designates them: the first listed, the
+    card that name meant first (rtx-3080; other_presets_named names the rest). A name stating
+    a size spells its own preset's key ("RTX 3080 12GB") or is settled by _short_keys; an
+    audit is settled by its memory total (match_gpu_name). Other keys pass unchanged."""
+    if len(keys) > 1 and len({GPU_PRESETS[k].name for k in keys}) == 1:
+        return keys[:1]
+    return keys
+
+
 def states_other_memory(name: str, gpu: "GpuSpec") -> bool:
     """Whether a GPU name states a memory size the preset `gpu` does not have
     ("NVIDIA A100-PCIE-40GB" and the 80 GB HBM2e a100-80gb-pcie)."""
@@ -1765,6 +1845,7 @@ def resolve_gpu_key(name: str) -> str:
     if wanted in GPU_PRESETS:
         return wanted
     for keys in (_BY_SPELLING.get(_compact(name), ()), _short_keys(name)):
+        keys = _one_nvml_name(keys)
         if len(keys) == 1:
             return keys[0]
         if keys:
@@ -1786,13 +1867,19 @@ def resolve_gpu_key(name: str) -> str:
 def other_presets_named(name: str) -> tuple[str, ...]:
     """The other presets a short GPU name may mean: "H100" resolves to h100-sxm (its NVML
     name "NVIDIA H100 80GB HBM3" less the memory words), yet h100-pcie and h100-nvl are H100s
-    too, so ("h100-pcie", "h100-nvl"). Empty for a preset key or a full spelling (a key, NVML
-    name or alias), and for a name no other preset's key starts with."""
+    too, so ("h100-pcie", "h100-nvl"). A full spelling (a key, NVML name or alias) names only
+    the presets that share it: "NVIDIA GeForce RTX 3080" (rtx-3080) -> ("rtx-3080-12gb",);
+    empty for a preset key, any other full spelling and a name no other preset's key starts
+    with."""
     chosen = resolve_gpu_key(name)
-    if name.strip().lower() in GPU_PRESETS or _BY_SPELLING.get(_compact(name)):
+    if name.strip().lower() in GPU_PRESETS:
         return ()
+    spelled = _BY_SPELLING.get(_compact(name))
+    if spelled:  # a full spelling: the others are presets sharing its NVML name
+        return tuple(k for k in spelled if k != chosen)
     form = _compact(name, drop_memory=True)
-    return tuple(k for k in GPU_PRESETS if k != chosen and _compact(k).startswith(form))
+    return tuple(k for k in GPU_PRESETS if k != chosen and _compact(k).startswith(form)
+                 and not states_other_memory(name, GPU_PRESETS[k]))
 
 
 def gpu_preset(key: str) -> GpuSpec:
@@ -1827,15 +1914,17 @@ def match_gpu_name(nvml_name: str, memory_total_bytes: int) -> GpuSpec:
     takes its budget from the CUDA total of the GPU it runs on, which is not always the
     preset's (an RTX 4090 prints 23.64 GiB on native Linux, 23.99 GiB under WSL2 and 23.52
     GiB on another host: bench/public_memory_runs.json). The measured total also refuses a
-    match whose memory is clearly another product (see the NOTE above). A unified-memory
+    match whose memory is clearly another product (see the NOTE above), and settles an NVML
+    name two presets share (the RTX 3080's 10 and 12 GB cards) by the closer total. A unified-memory
     part keeps the preset's total: NVML gives it none (GB10), so what an audit passes is
     not CUDA's total.
     """
     unified = unified_preset(nvml_name)
     if unified is not None:
         return unified
-    for key in _BY_SPELLING.get(_compact(nvml_name), ()):
-        gpu = GPU_PRESETS[key]
+    named = (GPU_PRESETS[key] for key in _BY_SPELLING.get(_compact(nvml_name), ()))
+    # presets sharing the NVML name (RTX 3080 10 / 12 GB): the closest total first
+    for gpu in sorted(named, key=lambda g: abs(g.memory_total_bytes - memory_total_bytes)):
         gap = abs(gpu.memory_total_bytes - memory_total_bytes) / gpu.memory_total_bytes
         if memory_total_bytes == gpu.memory_total_bytes:
             return gpu

@@ -26,6 +26,7 @@ from planner.serving.hardware import (
     other_presets_named,
     parse_network,
     preset_cluster,
+    preset_named,
     resolve_gpu_key,
 )
 from planner.serving.speed.coefficients import (
@@ -79,6 +80,7 @@ SMS_AND_LANES = {
     "rtx-3090": (82, 128), "rtx-4090": (128, 128), "rtx-5090": (170, 128), "rtx-4080": (76, 128),
     "rtx-5070-ti": (70, 128), "rtx-a5000": (64, 128), "rtx-5080": (84, 128), "rtx-a4000": (48, 128),
     "rtx-3060": (28, 128), "rtx-3080": (68, 128), "rtx-3080-ti": (80, 128),
+    "rtx-3090-ti": (84, 128), "rtx-3080-12gb": (70, 128), "rtx-4070-super": (56, 128),
     "rtx-4060-ti-16gb": (34, 128), "rtx-4070-ti-super": (66, 128), "rtx-4080-super": (80, 128),
     "rtx-5060-ti-16gb": (36, 128), "l20": (92, 128), "rtx-4070-ti": (60, 128),
     "rtx-pro-5000": (110, 128),
@@ -223,17 +225,86 @@ def test_rtx_3060_3080_and_3080_ti_figures_from_their_sources() -> None:
     assert (round(rtx3060.fp32_tflops), round(rtx3080.fp32_tflops, 1)) == (13, 29.8)
 
 
-@pytest.mark.parametrize("name", ["RTX 3080 12GB", "NVIDIA GeForce RTX 3060 8GB"])
+@pytest.mark.parametrize("name", ["RTX 3080 8GB", "NVIDIA GeForce RTX 3060 8GB"])
 def test_the_other_memory_size_of_an_ampere_card_is_refused(name: str) -> None:
-    # the RTX 3080 12 GB (70 SMs, 384 bits) and the RTX 3060 8 GB (128 bits) are other cards
+    # no 8 GB RTX 3080 preset (10 and 12 GB are); the RTX 3060 8 GB (128 bits) is another card
     with pytest.raises(UnknownGpuError, match="give its memory with --gpu-memory-gib"):
         resolve_gpu_key(name)
 
 
-def test_an_audited_12_gb_rtx_3080_is_not_the_10_gb_preset() -> None:
-    # an audit of a 12 GB RTX 3080 (NVML: "NVIDIA GeForce RTX 3080", about 11.6 GiB) is 20 %
-    # above the 10 GB preset's total: a custom GPU, not the preset
-    assert match_gpu_name("NVIDIA GeForce RTX 3080", round(11.6 * GIB)).key == "custom"
+def test_the_rtx_3080_12_gb_figures_from_their_sources() -> None:
+    # NVIDIA's figures as xda-developers tabulated them: 70 SMs, 8,960 CUDA cores, boost 1,710
+    # MHz, 12 GB GDDR6X on 384 bits, 912 GB/s; the GA102 per-SM rates (RTX 3090: 71 TFLOPS =
+    # 82 x 1.695 GHz x 512); CUDA total: the RTX 3080 Ti's estimate (nvidia-smi 12288 MiB)
+    gpu = gpu_preset("RTX 3080 12GB")
+    assert (gpu.key, gpu.name) == ("rtx-3080-12gb", "NVIDIA GeForce RTX 3080")
+    assert gpu.memory_bandwidth_gbps == 384 / 8 * 19  # 912 GB/s: 19 Gbps per pin
+    assert 8960 / 128 == 70
+    assert gpu.bf16_dense_tflops == pytest.approx(70 * 1.71 * 512e-3, abs=0.01)  # 61.29
+    assert gpu.int8_dense_tops == pytest.approx(70 * 1.71 * 2048e-3, abs=0.01)  # 245.15
+    assert gpu.fp32_tflops == pytest.approx(8960 * 2 * 1.71e-3, abs=0.01)  # 30.64
+    assert _gib(gpu.memory_total_bytes) == (12288 - 512) / 1024  # 11.50, as the 3080 Ti's
+    assert gpu.memory_total_bytes == gpu_preset("rtx-3080-ti").memory_total_bytes
+    assert gpu.nvidia_smi_total_mib is None  # no nvidia-smi table names the 12 GB card
+    assert gpu.fp8_dense_tflops is None and not gpu.p2p_over_pcie
+
+
+@pytest.mark.parametrize(("total_gib", "key"), [
+    (9.65, "rtx-3080"),  # the 10 GB card's PyTorch total
+    (10.5, "rtx-3080"),  # 0.85 GiB from 9.65, 1.0 GiB from 11.5: the closer preset
+    (11.5, "rtx-3080-12gb"),  # (12288 - 512) / 1024
+    (11.76, "rtx-3080-12gb"),  # 12 GB cards' totals above the estimate, within 10 %
+    (12.9, "custom"),  # 12 % above 11.5: neither preset
+])
+def test_an_audited_rtx_3080_is_the_preset_of_its_memory_total(total_gib: float,
+                                                               key: str) -> None:
+    # NVML names the 10 and 12 GB cards alike, "NVIDIA GeForce RTX 3080": the measured total
+    # picks the preset (the closer one, within 10 %)
+    gpu = match_gpu_name("NVIDIA GeForce RTX 3080", round(total_gib * GIB))
+    assert gpu.key == key
+    if key != "custom":
+        assert gpu.memory_total_bytes == round(total_gib * GIB)  # the audit's total is planned
+
+
+def test_a_typed_rtx_3080_name_picks_its_size() -> None:
+    # no size stated: the 10 GB card, as before the 12 GB preset; a note names the other
+    for name in ("RTX 3080", "NVIDIA GeForce RTX 3080", "rtx-3080", "RTX 3080 10GB"):
+        assert resolve_gpu_key(name) == "rtx-3080", name
+    for name in ("RTX 3080 12GB", "NVIDIA GeForce RTX 3080 12GB", "rtx-3080-12gb"):
+        assert resolve_gpu_key(name) == "rtx-3080-12gb", name
+    assert other_presets_named("NVIDIA GeForce RTX 3080") == ("rtx-3080-12gb",)
+    assert other_presets_named("RTX 3080 10GB") == ()  # the 12 GB presets state another size
+    assert other_presets_named("RTX 3080 12GB") == ()
+    # a memory given with --gpu-name settles it as an audit's does
+    assert preset_named("NVIDIA GeForce RTX 3080", round(11.6 * GIB)).key == "rtx-3080-12gb"
+    assert preset_named("NVIDIA GeForce RTX 3080", round(9.7 * GIB)).key == "rtx-3080"
+
+
+def test_rtx_3090_ti_and_4070_super_figures_from_their_sources() -> None:
+    # NVIDIA's compare page: 10,752 / 7,168 CUDA cores (84 / 56 SMs), boost 1.86 / 2.48 GHz,
+    # 384 / 192 bits, the 4070 SUPER's "568 AI TOPS"; TweakTown: 21 Gbps, 1,008 GB/s, 40
+    # TFLOPS; NVIDIA's "320 tensor TFLOPS" (sparse, FP16 accumulate) for the 3090 Ti;
+    # nvidia-smi 24564 and 12282 MiB
+    ti, sup = gpu_preset("NVIDIA GeForce RTX 3090 Ti"), gpu_preset("NVIDIA GeForce RTX 4070 SUPER")
+    assert (ti.key, sup.key) == ("rtx-3090-ti", "rtx-4070-super")
+    assert ti.memory_bandwidth_gbps == 384 / 8 * 21  # 1,008 GB/s
+    assert sup.memory_bandwidth_gbps == 192 / 8 * 21  # 504 GB/s
+    assert ti.bf16_dense_tflops == pytest.approx(84 * 1.86 * 512e-3, abs=0.01)  # GA102 per SM
+    assert ti.bf16_dense_tflops == pytest.approx(320 / 4, abs=0.05)  # NVIDIA's sparse / 4
+    assert ti.int8_dense_tops == pytest.approx(84 * 1.86 * 2048e-3, abs=0.01)
+    assert ti.fp32_tflops == pytest.approx(10752 * 2 * 1.86e-3, abs=0.01)  # 40.0
+    assert ti.nvlink_bandwidth_gbps is None and not ti.p2p_over_pcie
+    # 568 AI TOPS = 56 SMs x 4,096 x 2.475 GHz (2.48 would print 569); dense BF16 / 8
+    assert round(56 * 4096 * 2.475e-3) == 568 and round(56 * 4096 * 2.48e-3) == 569
+    assert sup.boost_clock_mhz == 2475.0
+    assert (sup.bf16_dense_tflops, sup.fp8_dense_tflops, sup.int8_dense_tops) == (
+        568 / 8, 568 / 4, 568 / 2)
+    assert sup.fp32_tflops == pytest.approx(7168 * 2 * 2.475e-3, abs=0.01)  # 35.48
+    assert [_gib(g.memory_total_bytes) for g in (ti, sup)] == pytest.approx(
+        [(24564 - 512) / 1024, (12282 - 512) / 1024])
+    assert (ti.nvidia_smi_total_mib, sup.nvidia_smi_total_mib) == (24564, 12282)
+    assert gpu_preset("RTX 4070 Super").key == "rtx-4070-super"
+    assert gpu_preset("RTX 4070 Ti").key == "rtx-4070-ti"
 
 
 def test_rtx_4060_ti_4070_ti_super_and_4080_super_figures_from_their_sources() -> None:
@@ -543,6 +614,8 @@ def test_a_model_number_alone_suggests_its_preset_first() -> None:
         ("NVIDIA GeForce RTX 3060", 11.75, "rtx-3060"),  # a PyTorch OOM's total, within 10 %
         ("NVIDIA GeForce RTX 3080", 9.65, "rtx-3080"),
         ("NVIDIA GeForce RTX 3080 Ti", 11.5, "rtx-3080-ti"),
+        ("NVIDIA GeForce RTX 3090 Ti", 23.49, "rtx-3090-ti"),
+        ("NVIDIA GeForce RTX 4070 SUPER", 11.49, "rtx-4070-super"),
         ("NVIDIA GeForce RTX 4060 Ti", 15.57, "rtx-4060-ti-16gb"),
         ("NVIDIA GeForce RTX 4070 Ti SUPER", 15.70, "rtx-4070-ti-super"),  # deviceQuery's total
         ("NVIDIA GeForce RTX 4080 SUPER", 15.49, "rtx-4080-super"),
