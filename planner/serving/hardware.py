@@ -1323,6 +1323,31 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "2.505 GHz boost = 91.06).",
     ),
     _nvidia(
+        "rtx-5000-ada", "NVIDIA RTX 5000 Ada Generation", "32 GB GDDR6 (ECC)", _ESTIMATED,
+        576.0, (261.1, 522.2, None), "8.9", _PCIE4,
+        "NVIDIA RTX 5000 Ada Generation datasheet (2023), as transcribed in "
+        "atineoSE/coding-model-seeks-gpu pipeline/pipeline/sources/rtx5000ada_specs.md: 32 GB "
+        "GDDR6 with ECC on 256 bits, 576 GB/s, 12,800 CUDA cores, 400 tensor cores, "
+        "single-precision 65.3 TFLOPS and tensor performance 1044.4 TFLOPS ('Effective FP8 "
+        "TFLOPS using sparsity'), peak rates at the boost clock, PCIe 4.0 x16, 250 W, NVLink "
+        "no; nvidia-smi total 32760 MiB on 'NVIDIA RTX 5000 Ada Gene...' hosts, ECC off (Linux, "
+        "driver 570.195.03, find_string ids 55104460234, 48150673618); the NVML name in full "
+        "in RunPod's GPU type ids (find_string ids 56642908157, 55617590061)",
+        int8_tops=522.2, fp32_tflops=65.3, boost_clock_mhz=2550.0,
+        nvidia_smi_mib=32760,
+        notes=f"{_ESTIMATED_NOTE} Dense rates derived as the rtx-6000-ada preset's (its "
+        "datasheet's 1457.0 sparse FP8 gives 728.5 dense FP8 and INT8, 364.2 BF16, no GeForce "
+        "halving for FP32 accumulate): 1044.4 / 2 = 522.2 FP8 and INT8, / 4 = 261.1 BF16 "
+        "(unverified). 100 SMs (12,800 / 128). Boost 2,550 MHz: the clock both datasheet "
+        "figures fit (100 x 256 x 2.55 GHz = 65.28 TFLOPS FP32; x 1,024 dense BF16 FLOP per SM "
+        "per clock, the RTX 6000 Ada's 364.2 = 142 x 1,024 x 2.505 GHz, x 4 for sparse FP8 = "
+        "1,044.5), and a table of Ada clocks gives 2,550 (find_string id 33953439810); NVIDIA "
+        "states none here (unverified). 576 GB/s on 256 bits is 18 Gbps per pin (derived). The "
+        "nvidia-smi tables found run with ECC off; with ECC on the board keeps more for itself "
+        "(the RTX 6000 Ada shows 46068 MiB with ECC on, 49140 off), which no table here shows "
+        "for this card: give --gpu-memory-gib for one with ECC on.",
+    ),
+    _nvidia(
         "rtx-pro-6000", "NVIDIA RTX PRO 6000 Blackwell Server Edition", "96 GB GDDR7 (ECC)",
         _gib(94.97), 1792.0, (503.8, 1007.6, 2015.2), "12.0", _PCIE5,
         "NVIDIA RTX PRO 6000 Blackwell datasheet (2025), 4 PFLOPS FP4 sparse; CUDA total "

@@ -98,6 +98,7 @@ _DEFAULT_ROWS = (
     _row("rtx-3090-ti", None, "no on-demand list price recorded here: give a price"),
     _row("rtx-3080-12gb", None, "no on-demand list price recorded here: give a price"),
     _row("rtx-4070-super", None, "no on-demand list price recorded here: give a price"),
+    _row("rtx-5000-ada", None, "no on-demand list price recorded here: give a price"),
     _row("l20", None, "sold in China; no on-demand list price recorded here: give a price"),
     _row("h800", None, "sold in China; no on-demand list price recorded here: give a price"),
     _row("h20", None, "sold in China; no on-demand list price recorded here: give a price"),

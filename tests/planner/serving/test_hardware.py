@@ -81,6 +81,7 @@ SMS_AND_LANES = {
     "rtx-5070-ti": (70, 128), "rtx-a5000": (64, 128), "rtx-5080": (84, 128), "rtx-a4000": (48, 128),
     "rtx-3060": (28, 128), "rtx-3080": (68, 128), "rtx-3080-ti": (80, 128),
     "rtx-3090-ti": (84, 128), "rtx-3080-12gb": (70, 128), "rtx-4070-super": (56, 128),
+    "rtx-5000-ada": (100, 128),
     "rtx-4060-ti-16gb": (34, 128), "rtx-4070-ti-super": (66, 128), "rtx-4080-super": (80, 128),
     "rtx-5060-ti-16gb": (36, 128), "l20": (92, 128), "rtx-4070-ti": (60, 128),
     "rtx-pro-5000": (110, 128),
@@ -432,6 +433,29 @@ def test_h800_is_an_h100_sxm_with_400_gb_s_nvlink() -> None:
     assert h800.memory_bandwidth_gbps == h100.memory_bandwidth_gbps == 3350.0
 
 
+def test_rtx_5000_ada_figures_from_its_datasheet() -> None:
+    # the datasheet: 32 GB GDDR6 on 256 bits, 576 GB/s, 12,800 CUDA cores, 65.3 TFLOPS FP32,
+    # 1044.4 TFLOPS sparse FP8 "at the boost clock"; nvidia-smi 32760 MiB with ECC off
+    gpu = gpu_preset("NVIDIA RTX 5000 Ada Generation")
+    assert gpu.key == "rtx-5000-ada" and gpu_preset("RTX 5000 Ada").key == "rtx-5000-ada"
+    assert gpu.memory_bandwidth_gbps == 256 / 8 * 18  # 576 GB/s: 18 Gbps per pin
+    # the rtx-6000-ada preset's derivation: sparse FP8 / 2 dense FP8 and INT8, / 4 BF16
+    ada6000 = gpu_preset("rtx-6000-ada")
+    assert (ada6000.fp8_dense_tflops, ada6000.bf16_dense_tflops) == pytest.approx(
+        (1457.0 / 2, 1457.0 / 4), abs=0.06)
+    assert (gpu.fp8_dense_tflops, gpu.int8_dense_tops, gpu.bf16_dense_tflops) == pytest.approx(
+        (1044.4 / 2, 1044.4 / 2, 1044.4 / 4))
+    # both datasheet rates fit 100 SMs at 2,550 MHz: FP32 x 256 per SM per clock, sparse FP8
+    # x 4 x 1,024 (the RTX 6000 Ada's dense BF16 364.2 = 142 x 1,024 x 2.505 GHz)
+    assert 12800 / 128 == 100 and ada6000.bf16_dense_tflops == pytest.approx(
+        142 * 1024 * 2.505e-3, abs=0.1)
+    assert round(100 * 256 * 2.55e-3, 1) == gpu.fp32_tflops == 65.3
+    assert round(100 * 1024 * 4 * 2.55e-3, 1) == 1044.5  # the datasheet truncates: 1044.4
+    assert gpu.boost_clock_mhz == 2550.0
+    assert _gib(gpu.memory_total_bytes) == (32760 - 512) / 1024  # 31.49, estimated
+    assert gpu.fp8_dense_tflops and gpu.p2p_over_pcie and gpu.nvlink_bandwidth_gbps is None
+
+
 def test_estimated_total_follows_the_documented_rule() -> None:
     # H100 NVL: nvidia-smi 95830 MiB minus 512 MiB = 95318 MiB = 95318 / 1024 = 93.084 GiB.
     gpu = gpu_preset("h100-nvl")
@@ -616,6 +640,7 @@ def test_a_model_number_alone_suggests_its_preset_first() -> None:
         ("NVIDIA GeForce RTX 3080 Ti", 11.5, "rtx-3080-ti"),
         ("NVIDIA GeForce RTX 3090 Ti", 23.49, "rtx-3090-ti"),
         ("NVIDIA GeForce RTX 4070 SUPER", 11.49, "rtx-4070-super"),
+        ("NVIDIA RTX 5000 Ada Generation", 31.49, "rtx-5000-ada"),
         ("NVIDIA GeForce RTX 4060 Ti", 15.57, "rtx-4060-ti-16gb"),
         ("NVIDIA GeForce RTX 4070 Ti SUPER", 15.70, "rtx-4070-ti-super"),  # deviceQuery's total
         ("NVIDIA GeForce RTX 4080 SUPER", 15.49, "rtx-4080-super"),
