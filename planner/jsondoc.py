@@ -45,6 +45,8 @@ def parse_json_document(data: bytes, label: str, max_bytes: int) -> object:
     if len(data) > max_bytes:
         raise JsonDocumentError(f"{label} is over the {size_text(max_bytes)} limit "
                                 f"({len(data):,} bytes)")
+    if not data.strip():
+        raise JsonDocumentError(f"{label} is empty, not JSON")
     try:
         value = json.loads(data)
     except RecursionError:
@@ -53,8 +55,9 @@ def parse_json_document(data: bytes, label: str, max_bytes: int) -> object:
     except UnicodeDecodeError:
         raise JsonDocumentError(f"{label} is not UTF-8 text, so not JSON") from None
     except json.JSONDecodeError as err:
-        raise JsonDocumentError(f"{label} is not valid JSON ({err.msg} at line {err.lineno}, "
-                                f"column {err.colno})") from None
+        # json's "Unterminated string starting at" ends in "at" already
+        raise JsonDocumentError(f"{label} is not valid JSON ({err.msg.removesuffix(' at')} at "
+                                f"line {err.lineno}, column {err.colno})") from None
     except ValueError:  # int(): "Exceeds the limit (4300 digits) for integer string conversion"
         raise JsonDocumentError(f"{label} holds an integer of more than "
                                 f"{sys.get_int_max_str_digits():,} digits, more than Python "

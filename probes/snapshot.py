@@ -95,8 +95,11 @@ def load_snapshot(source: str | Path | bytes) -> HardwareSnapshot:
         raise SnapshotError(str(exc)) from None
     if not isinstance(raw, dict):
         raise SnapshotError(f"{name}: a snapshot is a JSON object, got {json_kind(raw)}")
-    if raw.get("kind") != SNAPSHOT_KIND:
-        raise SnapshotError(f"{name}: kind is {raw.get('kind')!r}, expected {SNAPSHOT_KIND!r} "
+    if "kind" not in raw:  # a config.json or another tool's JSON: "kind is None" said little
+        raise SnapshotError(f"{name} is not a hardware snapshot: it has no kind (a snapshot's "
+                            f"is {SNAPSHOT_KIND!r}; write one with `python -m probes --json`)")
+    if raw["kind"] != SNAPSHOT_KIND:
+        raise SnapshotError(f"{name}: kind is {raw['kind']!r}, expected {SNAPSHOT_KIND!r} "
                             "(write one with `python -m probes --json`)")
     version = raw.get("schema_version")
     if version != SCHEMA_VERSION or isinstance(version, bool):

@@ -143,10 +143,32 @@ def test_a_node_of_mixed_gpu_models_is_noted(tmp_path: Path) -> None:
     ("/dev/zero", "/dev/zero is a character device, not a regular file"),
     (str(BAD / "snapshot_deep_nested.json"), "nested too deeply"),
     (str(BAD / "snapshot_ragged_pcie.json"), "topology: pcie must be 8 x 8"),
+    # a config.json passed as the snapshot: "kind is None, expected ..." before
+    (str(ROOT / "tests" / "fixtures" / "configs" / "Qwen__Qwen3-8B.json"),
+     "Qwen__Qwen3-8B.json is not a hardware snapshot: it has no kind (a snapshot's is "
+     "'headroom.hardware-snapshot'; write one with `python -m probes --json`)."),
 ])
 def test_planner_refuses_unreadable_snapshots(snapshot: str, words: str) -> None:
     done = run("planner", "plan", "--model", "Qwen/Qwen3-8B", "--snapshot", snapshot)
     assert_one_line_error(done, "python -m planner plan: error: ", words)
+
+
+def test_a_cut_off_or_empty_snapshot_is_named_in_plain_words(tmp_path: Path) -> None:
+    # a copy that stopped mid-transfer inside line 5, '  "hostname": "rig-3090x8",' whose
+    # value's opening quote is column 15 (2 spaces, 10 for "hostname", ':', ' ')
+    text = SNAPSHOT.read_text()
+    assert text.splitlines()[4] == '  "hostname": "rig-3090x8",'
+    cut = tmp_path / "cut.json"
+    cut.write_text(text[:text.index('"rig-3090x8"') + 4])
+    done = run("planner", "plan", "--model", "Qwen/Qwen3-8B", "--snapshot", str(cut))
+    # json's own words end "starting at": the message said "starting at at line" before
+    assert_one_line_error(done, "python -m planner plan: error: ", "cut.json is not valid "
+                          "JSON (Unterminated string starting at line 5, column 15).")
+    empty = tmp_path / "empty.json"
+    empty.write_bytes(b"")
+    assert_one_line_error(run("planner", "plan", "--model", "Qwen/Qwen3-8B", "--snapshot",
+                              str(empty)),
+                          "python -m planner plan: error: ", "empty.json is empty, not JSON.")
 
 
 @pytest.mark.parametrize(("snapshot", "words"), [

@@ -22,7 +22,13 @@ def test_a_real_document_parses_whatever_its_unicode_encoding() -> None:
     (b'{"a": ' + b"9" * 4301 + b"}", 10**6, "an integer of more than 4,300 digits"),
     (b'{"a": 1,}', 100, "not valid JSON (Expecting property name enclosed in double quotes"),
     (b"\x89PNG\r\n\x1a\n\x00\x00", 100, "not UTF-8 text"),
-], ids=["size", "recursion", "depth", "bigint", "syntax", "binary"])
+    # a file cut off inside a string: json says "Unterminated string starting at", once
+    (b'{\n  "kind": "headroom.hard', 100,
+     "not valid JSON (Unterminated string starting at line 2, column 11)"),
+    (b"", 100, "c is empty, not JSON"),
+    (b" \n\t\n", 100, "c is empty, not JSON"),
+], ids=["size", "recursion", "depth", "bigint", "syntax", "binary", "truncated", "empty",
+        "blank"])
 def test_bad_documents_give_one_clear_error(data: bytes, cap: int, words: str) -> None:
     with pytest.raises(JsonDocumentError) as info:
         parse_json_document(data, "c", cap)
