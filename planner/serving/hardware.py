@@ -367,13 +367,18 @@ class LinkSpec(BaseModel):
 # 8 x 16 x 128/130 / 8 = 15.75 GB/s (3.0), 31.5 GB/s (4.0), 63.0 GB/s (5.0) per direction;
 # 1.0 and 2.0 run 2.5 and 5 GT/s with 8b/10b encoding: x16 2.5 x 16 x 8/10 / 8 = 4.0 GB/s and
 # 8.0 GB/s (the PCI-SIG rates as Wikipedia's "PCI Express" comparison table gives them, 0.250
-# and 0.500 GB/s per lane). 6.0 is kept at 128b/130b (unverified: it runs 64 GT/s in FLIT
-# mode, whose 242B/256B overhead would give 121 GB/s). A link of fewer lanes carries its
+# and 0.500 GB/s per lane). 6.0 runs 64 GT/s (PAM4) in FLIT mode, no 128b/130b: each 256-byte
+# flit carries 236 bytes of TLP, 6 of data-link payload, 8 of CRC and 6 of FEC
+# (glennklockwood.com/garden/PCIe-Gen6, citing PCI-SIG's PCI Express 6.0 specification page;
+# the specification itself was not read: unverified), so x16 = 64 x 16 / 8 = 128 GB/s raw and
+# 128 x 242/256 = 121.0 GB/s per direction with CRC and FEC taken off as 3.0-5.0's encoding is
+# (236/256, TLP bytes only, would give 118; 3.0-5.0 count their DLLPs as data too). No preset
+# card is PCIe 6.0, so a 6.0 slot plans at the card's generation. A link of fewer lanes carries its
 # share: lanes / 16 of it, e.g. PCIe 4.0 x8 = 8 x 16 GT/s x 128/130 / 8 = 15.75 GB/s (pcie_rate).
 PCIE_X16_GBPS: dict[int, float] = {
     gen: rate * 16 * data_bits / line_bits / 8 for gen, rate, data_bits, line_bits in (
         (1, 2.5, 8, 10), (2, 5.0, 8, 10), (3, 8.0, 128, 130), (4, 16.0, 128, 130),
-        (5, 32.0, 128, 130), (6, 64.0, 128, 130))
+        (5, 32.0, 128, 130), (6, 64.0, 242, 256))
 }
 # NOTE: PCIe collective latencies are MEASURED (nccl-tests all_reduce_perf, 8 B - 4 KB,
 # outside CUDA graphs, so a kernel launch included), GeForce cards without P2P:
@@ -509,7 +514,7 @@ def link_spec(gpu: GpuSpec, kind: LinkKind, slot: PcieSlot | None = None) -> Lin
     """
     pcie = pcie_rate(gpu, slot)
     latency = _LINK_LATENCY_US[kind]
-    encoding = "128b/130b" if pcie.generation >= 3 else "8b/10b"
+    encoding = {6: "FLIT 242B/256B", 1: "8b/10b", 2: "8b/10b"}.get(pcie.generation, "128b/130b")
     slot_source = f"; slot: {pcie.source}" if pcie.source else ""
     if kind == "nvlink":
         if gpu.nvlink_bandwidth_gbps is None:

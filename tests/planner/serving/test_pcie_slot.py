@@ -1,7 +1,8 @@
 """The PCIe link rate from the card and the slot it sits in (hardware.pcie_rate, link_spec).
 
 Rates worked by hand from the PCI-SIG signalling rates: a lane carries GT/s x encoding / 8
-bits GB/s per direction (8b/10b on 1.0/2.0, 128b/130b from 3.0), times the lanes.
+bits GB/s per direction (8b/10b on 1.0/2.0, 128b/130b on 3.0-5.0, 242 of 256 flit bytes on
+6.0), times the lanes.
 """
 
 import pytest
@@ -127,3 +128,15 @@ def test_a_generation_or_width_no_link_has_is_refused_in_one_line(
     with pytest.raises(HardwareError, match=r"^PCIe (generation|lanes) \d+ is not"):
         with_pcie_slot(preset_cluster("rtx-3090", 2), generation, lanes)
     assert pcie_slot_problem(4, 8) is None
+
+
+def test_pcie_6_runs_flits_not_128b_130b() -> None:
+    # 64 GT/s x 16 lanes / 8 = 128 GB/s raw per direction; a 256-byte flit carries 236 bytes of
+    # TLP + 6 of data-link payload, and 8 of CRC + 6 of FEC are the overhead: 128 x 242 / 256
+    card = gpu_preset("rtx-5090").model_copy(update={"pcie_generation": 6})
+    link = link_spec(card, "pcie")
+    assert link.bandwidth_gbps == 64 * 16 / 8 * (236 + 6) / 256 == 121.0
+    assert link.formula == "PCIe 6.0 x16 = 121.00 GB/s per direction"
+    assert "FLIT 242B/256B" in link.source
+    # the same card in a 5.0 slot: 128b/130b again
+    assert pcie_rate(card, PcieSlot(generation=5)).gbps == 16 * 32 * 128 / 130 / 8
