@@ -176,6 +176,10 @@ def cmd_sweep(args: argparse.Namespace) -> str:
     `checkpoint_quant_key` (rows with another quant_key are what-ifs) and `model_warnings`
     (the parser's warnings, which the other formats print on stderr).
     """
+    if args.quantization != "auto":  # the sweep sets it per weight format: it was dropped
+        raise CliError(f"--quantization {args.quantization}: sweep plans every weight format "
+                       "itself (the checkpoint's, and each what-if with vLLM's --quantization "
+                       "where it applies); give --quantization to plan or report")
     source, spec = _model(args, args.model, args.revision)
     _keep_model_warnings(args, spec)
     cluster, _ = build_cluster(args)

@@ -131,3 +131,16 @@ def test_sweep_marks_rows_that_fit_on_unmodelled_figures() -> None:
     caveats = [line for line in run.stdout.splitlines() if line.startswith("yes* (#")]
     assert len(caveats) == 1
     assert "leave out Gemma 3 SigLIP vision encoder start-up profile" in caveats[0]
+
+
+def test_sweep_refuses_quantization_it_would_drop() -> None:
+    # the sweep tries every weight format itself: --quantization fp8 (or a typo) changed
+    # nothing and exited 0 before; plan takes it and says what it is
+    for method in ("fp8", "fp9"):
+        run = planner(*SWEEP, "--quantization", method)
+        assert run.returncode == 2
+        assert run.stdout == ""
+        assert run.stderr == (
+            f"python -m planner sweep: error: --quantization {method}: sweep plans every "
+            "weight format itself (the checkpoint's, and each what-if with vLLM's "
+            "--quantization where it applies); give --quantization to plan or report.\n")
