@@ -1803,8 +1803,9 @@ _MEMORY_WORD = re.compile(r"\d+gb|hbm\w*|gddr\w*|lpddr\w*")
 
 def _compact(name: str, *, drop_memory: bool = False) -> str:
     """A GPU name as one lower-case token without vendor words or punctuation:
-    "NVIDIA GeForce RTX 3090" -> "rtx3090"; with drop_memory, "H100 80GB HBM3" -> "h100"."""
-    words = re.split(r"[^a-z0-9]+", name.lower())
+    "NVIDIA GeForce RTX 3090" -> "rtx3090"; with drop_memory, "H100 80GB HBM3" -> "h100".
+    "24 GB" is the memory word "24gb", as stated_gb reads it ("RTX 3090 24 GB" as "... 24GB")."""
+    words = re.split(r"[^a-z0-9]+", re.sub(r"(\d+)\s+gb\b", r"\1gb", name.lower()))
     return "".join(w for w in words if w and w not in _VENDOR_WORDS
                    and not (drop_memory and _MEMORY_WORD.fullmatch(w)))
 

@@ -226,7 +226,8 @@ def test_rtx_3060_3080_and_3080_ti_figures_from_their_sources() -> None:
     assert (round(rtx3060.fp32_tflops), round(rtx3080.fp32_tflops, 1)) == (13, 29.8)
 
 
-@pytest.mark.parametrize("name", ["RTX 3080 8GB", "NVIDIA GeForce RTX 3060 8GB"])
+@pytest.mark.parametrize("name", ["RTX 3080 8GB", "NVIDIA GeForce RTX 3060 8GB",
+                                  "RTX 3080 8 GB"])
 def test_the_other_memory_size_of_an_ampere_card_is_refused(name: str) -> None:
     # no 8 GB RTX 3080 preset (10 and 12 GB are); the RTX 3060 8 GB (128 bits) is another card
     with pytest.raises(UnknownGpuError, match="give its memory with --gpu-memory-gib"):
@@ -587,6 +588,8 @@ def test_preset_key_lookup_ignores_case_and_spaces() -> None:
     ("NVIDIA A100-SXM4-80GB", "a100-80gb"),
     ("A100 80GB", "a100-80gb"),
     ("A100 40GB", "a100-40gb"),
+    ("A100 40 GB", "a100-40gb"),  # the size apart from its unit: "unknown GPU preset" before
+    ("RTX 3090 24 GB", "rtx-3090"),
     ("Tesla V100-SXM2-32GB", "v100-32gb"),
     ("AMD Instinct MI300X", "mi300x"),
     ("RTX 6000 Ada", "rtx-6000-ada"),
