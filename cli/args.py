@@ -323,15 +323,21 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
     if layout:
         eng.add_argument("--tp",
                          type=_bounded_int(1, MAX_GPUS, "--tensor-parallel-size"), metavar="T",
-                         help="tensor parallel size (default: the GPUs / (P x D), at most "
-                         "GPUs per node, where the replicas then fill whole nodes; else GPUs "
-                         "per node / D, or the GPUs / (P x D) when fewer)")
+                         help="tensor parallel size (default: with none of --tp/--pp/--dp, "
+                         "the hardware's layout, as the app opens on: TP = GPUs per node, the "
+                         "nodes as the fewest pipeline stages that fit x data-parallel "
+                         "replicas, else the fitting layout using the most GPUs; with --pp or "
+                         "--dp, the GPUs / (P x D), at most GPUs per node, where the replicas "
+                         "then fill whole nodes; else GPUs per node / D, or the GPUs / (P x D) "
+                         "when fewer)")
         eng.add_argument("--pp",
                          type=_bounded_int(1, MAX_GPUS, "--pipeline-parallel-size"), metavar="P",
-                         help="pipeline parallel size (default: nodes)")
+                         help="pipeline parallel size (default: the hardware's layout's; "
+                         "1 with --tp or --dp, else nodes)")
         eng.add_argument("--dp",
                          type=_bounded_int(1, MAX_GPUS, "--data-parallel-size"), metavar="D",
-                         help="data parallel size, --data-parallel-size (default 1): D "
+                         help="data parallel size, --data-parallel-size (default: the "
+                         "hardware's layout's; 1 with --tp or --pp): D "
                          "replicas of TP x PP; with --ep the experts spread over TP x D ranks")
         eng.add_argument("--ep", action="store_true", help="--enable-expert-parallel")
         eng.add_argument("--target-quant", metavar="FORMAT",

@@ -16,8 +16,9 @@ from cli.args import Count
 from planner.jsondoc import JsonDocumentError
 from planner.model.checkpoint import ModelSource
 from planner.model.config.parser import parse_model_config
-from planner.model.quant import checkpoint_scheme, resolve_scheme
+from planner.model.quant import QuantScheme, checkpoint_scheme, resolve_scheme
 from planner.model.spec import ModelSpec
+from planner.serving.auto_layout import auto_layout, layout_scheme
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import (
     MAX_GPUS_PER_NODE,
@@ -43,7 +44,7 @@ from planner.serving.moe_backend import moe_backend_refusal, normalize_moe_backe
 from planner.serving.startup import block_size_refusal
 from planner.serving.sweep import accepts_what_if, layout_candidates, quant_settings
 from planner.serving.vllm_cli import CountError, read_count, vllm_cli
-from planner.serving.vllm_versions import require_kv_cache_dtype, vllm_rules
+from planner.serving.vllm_versions import EngineError, require_kv_cache_dtype, vllm_rules
 from planner.units import GIB
 from probes.cluster import cluster_and_notes, repeated_machine
 from probes.files import not_regular_file, read_json_document
@@ -381,8 +382,50 @@ def moe_backend_setting(args: argparse.Namespace) -> dict[str, str]:
     return {"moe_backend": backend}
 
 
-def parallel_layout(args: argparse.Namespace, spec: ModelSpec, cluster: ClusterSpec
-                    ) -> ParallelLayout:
+def layout_given(args: argparse.Namespace) -> bool:
+    """Whether any of --tp, --pp or --dp was given (else the layout is the hardware's)."""
+    return any(getattr(args, flag, None) is not None for flag in ("tp", "pp", "dp"))
+
+
+def parallel_layout(args: argparse.Namespace, spec: ModelSpec, cluster: ClusterSpec,
+                    engine: EngineSettings) -> tuple[ParallelLayout, bool]:
+    """The layout to plan, and whether it is the hardware's: with none of --tp/--pp/--dp, the
+    one the app's Plan page opens on (planner.serving.auto_layout, with the --ep choice),
+    planned with `engine`; else the flags given (given_layout). Where auto_layout finds no
+    valid layout, or vLLM refuses the settings on every layout, given_layout's defaults are
+    planned, so the message is the one those get (the invalid layout and the layouts vLLM
+    takes, or vLLM's refusal); so is --ep on a model without routed experts. A hardware's
+    layout without the --ep asked for is planned with a note saying why."""
+    if not layout_given(args) and (spec.is_moe or not args.ep):
+        held = layout_scheme(spec, engine)
+        try:
+            chosen = auto_layout(spec, cluster, held, engine, ep=args.ep)
+        except EngineError:  # refused on every layout: plan() says why, for given_layout's
+            chosen = None
+        if chosen is not None:
+            if args.ep and not chosen.ep:
+                why = _no_ep_reason(spec, cluster, chosen, held)
+                add_notes(args, f"--ep: {chosen.label()}, the hardware's layout, is planned "
+                          f"without expert parallelism: {why}")
+            return chosen, True
+    return given_layout(args, spec, cluster), False
+
+
+def _no_ep_reason(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
+                  held: QuantScheme) -> str:
+    """Why auto_layout picked `layout` without the EP asked for: one rank holds the experts;
+    vLLM refuses EP there (layout_errors); or else (auto_layout ranks the EP choice above all
+    but fitting, GPUs used and TP) with EP it does not fit or the release refuses it."""
+    if layout.tp * layout.dp == 1:
+        return "its routed experts sit on one GPU (TP x DP = 1), with nothing to spread"
+    errors = layout_errors(spec, cluster, layout.model_copy(update={"ep": True}), held)
+    why = (" ".join(errors).rstrip(".") if errors else
+           "with EP it does not fit, or this vLLM release refuses it")
+    return f"{why}; give --tp (and --pp, --dp) to pin a layout with --ep"
+
+
+def given_layout(args: argparse.Namespace, spec: ModelSpec, cluster: ClusterSpec
+                 ) -> ParallelLayout:
     """--tp/--pp/--dp/--ep (defaults: PP = nodes without --tp or --dp, else 1; TP = the GPUs /
     (PP x DP), at most GPUs per node, where the replicas then fill whole nodes, each inside a
     node or over whole nodes (2 nodes x 8, --dp 2: TP=8, a replica per node), else GPUs per

@@ -31,7 +31,7 @@ from cli.inputs import (
     parallel_layout,
 )
 from cli.report_inputs import report_inputs, today
-from cli.text import card_text, plan_text, recommend_text, sweep_text
+from cli.text import AUTO_LAYOUT_NOTE, card_text, plan_text, recommend_text, sweep_text
 from planner.model.checkpoint import CheckpointError, ModelSource
 from planner.model.quant import UnknownSchemeError, checkpoint_scheme
 from planner.model.spec import ConfigError, ModelSpec
@@ -93,16 +93,18 @@ def _load(args: argparse.Namespace) -> ServingLoad:
                        concurrency=args.concurrency, arrival=args.arrival)
 
 
-def _plan(args: argparse.Namespace
-          ) -> tuple[Plan, ModelSpec, ModelSource, ClusterSpec, list, SpeedEstimate | None]:
+def _plan(args: argparse.Namespace) -> tuple[
+        Plan, ModelSpec, ModelSource, ClusterSpec, list, SpeedEstimate | None, bool]:
+    """The plan of the flags, its inputs and speed, and whether its layout is the hardware's
+    (none of --tp/--pp/--dp given: cli.inputs.parallel_layout)."""
     source, spec = _model(args, args.model, args.revision)
     cluster, snapshots = build_cluster(args)
     engine = check_target_quant(spec, _engine(args, source))
-    layout = parallel_layout(args, spec, cluster)
+    layout, auto = parallel_layout(args, spec, cluster, engine)
     request = PlanRequest(model=spec, cluster=cluster, layout=layout, engine=engine)
     result = plan(request)
     speed = estimate_speed(request, _load(args), plan_result=result)
-    return result, spec, source, cluster, snapshots, speed
+    return result, spec, source, cluster, snapshots, speed, auto
 
 
 def _engine(args: argparse.Namespace, source: ModelSource) -> EngineSettings:
@@ -157,15 +159,17 @@ def _keep_model_warnings(args: argparse.Namespace, spec: ModelSpec) -> None:
 
 
 def cmd_plan(args: argparse.Namespace) -> str:
-    """One plan, as JSON (the Plan object, `model_warnings` (the parser's) and the speed keys)
-    or a readable summary."""
-    result, spec, _, cluster, _, speed = _plan(args)
+    """One plan, as JSON (the Plan object, `model_warnings` (the parser's), the speed keys,
+    and `layout_auto`: true where the layout is the hardware's, `layout_note` saying so) or
+    a readable summary."""
+    result, spec, _, cluster, _, speed, auto = _plan(args)
     _keep_model_warnings(args, spec)
+    note = AUTO_LAYOUT_NOTE if auto else None
     if args.json:
         data = {**result.model_dump(mode="json"), "model_warnings": list(spec.warnings),
-                **speed_fields(speed)}
+                **speed_fields(speed), "layout_auto": auto, "layout_note": note}
         return json.dumps(data, indent=2) + "\n"
-    return plan_text(result, speed, _load(args), idle_gpus(cluster, result))
+    return plan_text(result, speed, _load(args), idle_gpus(cluster, result), note)
 
 
 def cmd_sweep(args: argparse.Namespace) -> str:
@@ -266,7 +270,7 @@ def cmd_report(args: argparse.Namespace) -> str:
     if args.model in args.compare and not args.revision:  # its row is the report's first
         raise CliError(f"--compare {args.model} is the --model itself: compare other models")
     _preload(args, [(args.model, args.revision), *((name, None) for name in args.compare)])
-    chosen, spec, source, cluster, snapshots, speed = _plan(args)
+    chosen, spec, source, cluster, snapshots, speed, _ = _plan(args)
     inputs = report_inputs(
         spec, source, cluster, chosen, day=args.date or today(),
         with_sweep=args.sweep or args.format == "csv",

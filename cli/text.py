@@ -21,6 +21,7 @@ from planner.report import (
     sweep_speed_note,
     text_columns,
 )
+from planner.serving.auto_layout import AUTO_LAYOUT_RULE
 from planner.serving.launch import spans_nodes
 from planner.serving.plan import Plan
 from planner.serving.recommend import RecommendResult
@@ -28,6 +29,11 @@ from planner.serving.speed import ServingLoad, SpeedEstimate
 from planner.serving.sweep import SweepResult
 from planner.text import counted, rank_runs
 from planner.units import GIB
+
+AUTO_LAYOUT_NOTE = (f"Layout chosen for this hardware: {AUTO_LAYOUT_RULE}; give --tp, --pp or "
+                    "--dp to change it.")
+"""What plan says (text, and JSON `layout_note`) when none of --tp/--pp/--dp was given: the
+app's Plan page caption, in the CLI's flags."""
 
 
 def _gib(n_bytes: float) -> str:
@@ -68,16 +74,19 @@ def _ceiling_past_tokens(plan: Plan) -> str:
             "window or a fixed state do not grow with the context)")
 
 
-def plan_text(plan: Plan, speed: SpeedEstimate | None, load: ServingLoad, idle: str = "") -> str:
+def plan_text(plan: Plan, speed: SpeedEstimate | None, load: ServingLoad, idle: str = "",
+              layout_note: str | None = None) -> str:
     """The plan's headline figures (KV tokens and concurrency per replica under DP, and the
     concurrency of all replicas), the GPUs the layout leaves idle (`idle`, from
-    planner.report.idle_gpus), the binding GPU's memory, the speed block at `load` (or why
+    planner.report.idle_gpus), how the layout was chosen (`layout_note`, AUTO_LAYOUT_NOTE
+    where it is the hardware's), the binding GPU's memory, the speed block at `load` (or why
     there is none) and the launch command."""
     replicas = f", {all_replicas(plan)}" if plan.layout.dp > 1 else ""
     lines = [
         f"{plan.model_name} on {plan.gpus_used}x {plan.gpu_name}"
         f"{' (WSL2)' if plan.wsl2 else ''}, {plan.layout.label()}",
         *([idle] if idle else []),
+        *([layout_note] if layout_note else []),
         "",
         f"  weight format       {plan.weight_format} ({plan.weight_format_label})",
         f"  parameters          {plan.params_total:,} total, {plan.params_active:,} active",

@@ -15,9 +15,9 @@ from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ct
 
 from planner.model.checkpoint import ModelSource
 from planner.model.config.parser import parse_model_config
-from planner.model.quant import QuantScheme, checkpoint_scheme, scheme
+from planner.model.quant import QuantScheme, checkpoint_scheme
 from planner.model.spec import ModelSpec
-from planner.serving.auto_layout import auto_layout
+from planner.serving.auto_layout import auto_layout, layout_scheme
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import (
     ClusterSpec,
@@ -334,8 +334,7 @@ def _auto_layout(spec: ModelSpec, engine: EngineSettings) -> ParallelLayout | No
     """auto_layout for the current cluster and `spec`'s held format, once per session and
     inputs (when nothing fits, every valid layout is planned: ~100 plans at 64 GPUs)."""
     cluster = current_cluster()
-    # the format the layout checks need: GPTQ/AWQ group alignment (fp8 has none)
-    held = scheme(engine.target_quant) if engine.target_quant else checkpoint_scheme(spec)
+    held = layout_scheme(spec, engine)
     key = (id(spec), spec.name, cluster.model_dump_json(), held.key,
            engine.model_dump_json(), state().ep)
     memo: dict = st.session_state.setdefault(_AUTO_LAYOUT_KEY, {})

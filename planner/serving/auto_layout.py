@@ -11,7 +11,7 @@ longest ceiling.
 
 from __future__ import annotations
 
-from planner.model.quant import QuantScheme
+from planner.model.quant import QuantScheme, checkpoint_scheme, scheme
 from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import ClusterSpec
@@ -20,10 +20,21 @@ from planner.serving.plan import summary_figures
 from planner.serving.sweep import layout_candidates
 from planner.serving.vllm_versions import LayoutRefused
 
+AUTO_LAYOUT_RULE = ("TP = GPUs per node, the nodes as the fewest pipeline stages that fit with "
+                    "data-parallel replicas over the rest (else the fitting layout that uses "
+                    "the most GPUs)")
+"""auto_layout's rule in a sentence, as the app's Plan page and the CLI's plan say it."""
+
 
 def _with_ep(spec: ModelSpec, tp: int, pp: int, dp: int, ep: bool) -> ParallelLayout:
     """The layout with EP where it means something: routed experts over more than one rank."""
     return ParallelLayout(tp=tp, pp=pp, dp=dp, ep=ep and spec.is_moe and tp * dp > 1)
+
+
+def layout_scheme(spec: ModelSpec, engine: EngineSettings) -> QuantScheme:
+    """The weight format whose layout checks auto_layout applies (GPTQ/AWQ group alignment):
+    the what-if format of `engine`, else the checkpoint's own."""
+    return scheme(engine.target_quant) if engine.target_quant else checkpoint_scheme(spec)
 
 
 def auto_layout(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme,

@@ -578,12 +578,13 @@ def test_dp_alone_over_nodes_takes_the_gpus_of_whole_nodes(capsys, model_dir: Pa
 
 
 def test_an_invalid_layout_names_the_ones_vllm_takes(capsys, monkeypatch) -> None:
-    """3 RTX 3090s: the default TP=3 splits neither Qwen3-32B's 64 query heads nor its 8 KV
-    heads (config.json); on all 3 GPUs only TP=1 remains, as 3 replicas or 3 pipeline stages
-    (64 layers). It exited with vLLM's refusal alone."""
+    """3 RTX 3090s: --tp 3 splits neither Qwen3-32B's 64 query heads nor its 8 KV heads
+    (config.json); on all 3 GPUs only TP=1 remains, as 3 replicas or 3 pipeline stages
+    (64 layers). It exited with vLLM's refusal alone. (TP=3 was the default here until the
+    default became the hardware's layout, auto_layout: tests/cli/test_default_layout_cli.py.)"""
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # the catalog's config (a note on stderr)
     code, out, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-32B", "--gpu", "rtx-3090",
-                              "--gpus", "3")
+                              "--gpus", "3", "--tp", "3")
     error = err.strip().splitlines()[-1]
     assert code == 2 and out == "" and "Traceback" not in err, err
     assert error.startswith("python -m planner plan: error: invalid layout TP=3: "), err

@@ -16,6 +16,7 @@ from planner.report import (
     no_speed_reason,
     per_replica,
 )
+from planner.serving.auto_layout import AUTO_LAYOUT_RULE
 from planner.serving.engine import EngineSettings, served_kv_elem_bytes
 from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.moe_backend import moe_backend_refusal
@@ -339,10 +340,8 @@ def _pin_layout(changed: str) -> None:
 def _layout_note(auto: bool) -> None:
     """Whether the layout is the hardware's default or pinned, with a way back."""
     if auto:
-        st.caption("Layout chosen for this hardware: TP = GPUs per node, the nodes as the fewest "
-                   "pipeline stages that fit with data-parallel replicas over the rest (else "
-                   "the fitting layout that uses the most GPUs); pick TP, PP or DP to change "
-                   "it.")
+        st.caption(f"Layout chosen for this hardware: {AUTO_LAYOUT_RULE}; pick TP, PP or DP "
+                   "to change it.")
     else:
         st.button("Use the hardware's layout", key="plan.auto_layout",
                   on_click=set_state, kwargs={"tp": None, "pp": None, "dp": None})

@@ -1,0 +1,151 @@
+"""The CLI's layout when none of --tp/--pp/--dp is given: the hardware's, as the app opens on.
+
+Both call planner.serving.auto_layout (TP = GPUs per node, the nodes as the fewest pipeline
+stages a replica needs with data-parallel replicas over the rest, else the best valid layout
+that fits); the CLI passes its --ep (off by default, as vLLM), the app its EP box (on).
+
+Hand-worked from the configs (planner/catalog_data):
+DeepSeek-V3: 61 layers, the first 3 dense (first_k_dense_replace), so 58 MoE layers of 256
+routed experts, each 3 matrices (gate, up, down) of hidden 7168 x moe_intermediate 2048 in
+FP8 (1 B) with one fp32 scale per 128 x 128 block: 3 x 7168 x 2048 = 44,040,192 B and
+3 x (7168 / 128) x (2048 / 128) x 4 B = 10,752 B per expert; 58 x 256 x 44,050,944 =
+654,068,416,512 B of routed experts. On 2 nodes x 8 (TP=8 x DP=2) they are spread over 16
+ranks with EP (256 / 16 = 16 whole experts each) and without it too, each expert sliced over
+TP x DP = 16 ranks (vLLM's FusedMoEParallelConfig flattens the MoE layer's TP across DP:
+planner.serving.layout.ParallelLayout.expert_tp): 654,068,416,512 / 16 = 40,879,276,032 B
+(38.07 GiB) per GPU either way, so the weights per GPU are the same with and without EP and
+TP=8 x DP=2 fits both ways. Were each replica's experts sliced over its own 8 GPUs only, a
+GPU would hold 81,758,552,064 B of them, over the 0.92 x 79.19 GiB budget.
+Qwen3-8B: 32 query heads and 8 KV heads, neither divisible by 3, so on 3 GPUs only TP=1
+runs (3 replicas or 3 pipeline stages of 36 / 3 = 12 layers); KV bytes per token =
+36 layers x 2 (K, V) x 8 heads x 128 x 2 B = 147,456 B, so one request at its
+max_position_embeddings 40,960 needs 40,960 x 147,456 = 6,039,797,760 B (5.62 GiB) of KV
+cache, per GPU for a replica on one GPU, a third of it on each of 3 pipeline stages.
+"""
+
+import json
+
+import pytest
+
+from tests.app.conftest import open_page
+from tests.cli.conftest import run_main
+
+DSV3 = ["--model", "deepseek-ai/DeepSeek-V3", "--gpu", "h100-sxm", "--gpus", "16",
+        "--nodes", "2"]
+DSV3_ROUTED_BYTES = 58 * 256 * (3 * 7168 * 2048 + 3 * (7168 // 128) * (2048 // 128) * 4)
+QWEN3_8B = ["--model", "Qwen/Qwen3-8B", "--gpu", "rtx-3090", "--gpus", "3"]
+QWEN3_8B_KV_BYTES_PER_TOKEN = 36 * 2 * 8 * 128 * 2
+QWEN3_8B_MAX_LEN = 40_960
+
+
+def plan_json(capsys, *argv: str) -> tuple[dict, str]:
+    code, out, err = run_main(capsys, "plan", *argv, "--json")
+    assert code == 0, err
+    return json.loads(out), err
+
+
+def layout(tp: int, pp: int = 1, dp: int = 1, ep: bool = False) -> dict:
+    return {"tp": tp, "pp": pp, "dp": dp, "ep": ep}
+
+
+def test_the_hand_figures() -> None:
+    assert DSV3_ROUTED_BYTES == 654_068_416_512
+    assert QWEN3_8B_KV_BYTES_PER_TOKEN * QWEN3_8B_MAX_LEN == 6_039_797_760
+
+
+@pytest.mark.parametrize("ep", [False, True])
+def test_deepseek_v3_on_two_nodes_of_8_h100_opens_on_a_replica_per_node(capsys, ep) -> None:
+    """TP=8 x DP=2 (it was TP=8 x PP=2), with EP only where --ep asks; the routed experts
+    cost 1/16 of theirs per GPU either way."""
+    data, _ = plan_json(capsys, *DSV3, *(["--ep"] if ep else []))
+    assert data["layout"] == layout(8, dp=2, ep=ep)
+    assert data["layout_auto"] is True
+    assert data["layout_note"].startswith("Layout chosen for this hardware: TP = GPUs per node")
+    assert data["fits"] is True
+    assert data["gpus_used"] == 16
+    assert "--tensor-parallel-size 8 --data-parallel-size 2" in data["vllm_command"]
+    assert ("--enable-expert-parallel" in data["vllm_command"]) is ep
+    per_gpu_routed = DSV3_ROUTED_BYTES // 16
+    assert per_gpu_routed == 40_879_276_032
+    assert data["weights_bytes_per_gpu"] > per_gpu_routed
+    # a replica's experts over its own 8 GPUs would not fit the budget
+    assert data["per_gpu"][0]["budget_bytes"] < DSV3_ROUTED_BYTES // 8
+
+
+def test_deepseek_v3_weighs_the_same_per_gpu_with_and_without_ep(capsys) -> None:
+    without, _ = plan_json(capsys, *DSV3)
+    with_ep, _ = plan_json(capsys, *DSV3, "--ep")
+    assert without["weights_bytes_per_gpu"] == with_ep["weights_bytes_per_gpu"]
+
+
+def test_explicit_flags_are_honoured_as_before(capsys) -> None:
+    """--tp 8 alone keeps PP = DP = 1 (8 of the 16 GPUs), though it does not fit: the
+    weights of 671 B FP8 parameters over 8 GPUs pass a GPU's budget; --pp 2 alone gives
+    TP = 16 / 2 = 8, the CLI's old default."""
+    data, err = plan_json(capsys, *DSV3, "--tp", "8")
+    assert data["layout"] == layout(8)
+    assert data["layout_auto"] is False and data["layout_note"] is None
+    assert data["fits"] is False
+    assert data["per_gpu"][0]["budget_bytes"] < DSV3_ROUTED_BYTES // 8
+    data, _ = plan_json(capsys, *DSV3, "--pp", "2")
+    assert data["layout"] == layout(8, pp=2)
+    assert data["layout_auto"] is False
+
+
+def test_the_text_plan_says_the_layout_is_the_hardwares(capsys) -> None:
+    code, out, _ = run_main(capsys, "plan", *DSV3)
+    assert code == 0
+    first, second = out.splitlines()[:2]
+    assert first.endswith(", TP=8 x DP=2")
+    assert second.startswith("Layout chosen for this hardware: ")
+    assert second.endswith("; give --tp, --pp or --dp to change it.")
+    code, out, _ = run_main(capsys, "plan", *DSV3, "--dp", "2")
+    assert code == 0 and "Layout chosen" not in out
+
+
+def test_one_node_where_tp_over_all_gpus_is_refused_opens_on_pipeline_stages(capsys) -> None:
+    """3 RTX 3090s, Qwen3-8B: TP=3 (the old default: exit 2) is refused, so the layout is the
+    best of TP=1 x DP=3 and TP=1 x PP=3. A whole replica on one GPU leaves too little for
+    one 40,960-token request (6,039,797,760 B of KV cache); three stages hold it."""
+    code, _, err = run_main(capsys, "plan", *QWEN3_8B, "--tp", "3")
+    assert code == 2 and "invalid layout TP=3" in err
+    data, _ = plan_json(capsys, *QWEN3_8B)
+    assert data["layout"] == layout(1, pp=3)
+    assert data["layout_auto"] is True and data["fits"] is True
+    assert data["kv_bytes_per_token"] == QWEN3_8B_KV_BYTES_PER_TOKEN
+    assert data["kv_bytes_per_token_per_gpu"] == QWEN3_8B_KV_BYTES_PER_TOKEN // 3
+    replicas, _ = plan_json(capsys, *QWEN3_8B, "--dp", "3")
+    assert replicas["layout"] == layout(1, dp=3) and replicas["fits"] is False
+    assert replicas["kv_cache_bytes_per_gpu"] < QWEN3_8B_KV_BYTES_PER_TOKEN * QWEN3_8B_MAX_LEN
+    assert data["kv_cache_bytes_per_gpu"] >= \
+        QWEN3_8B_KV_BYTES_PER_TOKEN // 3 * QWEN3_8B_MAX_LEN
+
+
+def test_ep_on_one_gpu_is_planned_without_it_and_says_so(capsys) -> None:
+    """Qwen3-30B-A3B on one H100: TP x DP = 1 holds every expert, so EP spreads nothing
+    (the app's rule, planner.serving.auto_layout); a note names the --ep left out."""
+    data, err = plan_json(capsys, "--model", "Qwen/Qwen3-30B-A3B", "--gpu", "h100-sxm", "--ep")
+    assert data["layout"] == layout(1)
+    assert "--enable-expert-parallel" not in data["vllm_command"]
+    assert "note: --ep: TP=1, the hardware's layout, is planned without expert parallelism: " \
+        "its routed experts sit on one GPU" in err
+
+
+@pytest.mark.parametrize(("model", "gpu", "gpn", "nodes", "ep"), [
+    ("deepseek-ai/DeepSeek-V3", "h100-sxm", 8, 2, False),
+    ("deepseek-ai/DeepSeek-V3", "h100-sxm", 8, 2, True),
+    ("Qwen/Qwen3-30B-A3B", "h100-sxm", 2, 1, True),
+    ("Qwen/Qwen3-8B", "rtx-3090", 3, 1, False),  # dense: the CLI refuses --ep on it
+])
+def test_the_cli_and_the_app_open_on_the_same_layout(capsys, model, gpu, gpn, nodes,
+                                                     ep) -> None:
+    """The Plan page's widgets and command (ui.context.layout_for) against plan --json, for
+    the same hardware and EP choice."""
+    data, _ = plan_json(capsys, "--model", model, "--gpu", gpu, "--gpus", str(gpn * nodes),
+                        "--nodes", str(nodes), *(["--ep"] if ep else []))
+    at = open_page(None, model=model, gpu=gpu, gpn=str(gpn), nodes=str(nodes),
+                   ep="1" if ep else "0")
+    assert not at.exception
+    app = {field: at.selectbox(key=f"plan.{field}").value for field in ("tp", "pp", "dp")}
+    app["ep"] = "--enable-expert-parallel" in at.code[0].value
+    assert app == data["layout"]
