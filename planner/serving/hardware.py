@@ -1661,6 +1661,30 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "The H800 PCIe (HBM2e) is another product.",
     ),
     _nvidia(
+        "a800", "NVIDIA A800-SXM4-80GB", "80 GB HBM2e", _gib(79.25), 2039.0,
+        (312.0, None, None), "8.0", "NVLink 3 via NVSwitch (400 GB/s)",
+        "NVIDIA's China-market A100 SXM (no NVIDIA datasheet found): NVIDIA's A800 as Reuters "
+        "reported it (tweakers.net, 2022-11: 'in grote lijnen gelijk aan de bestaande A100', "
+        "NVLink 400 GB/s against the A100's 600, the A100's stated performance, up to 80 GB "
+        "HBM2e, 400 W SXM / 300 W PCIe; aiwiki.ai's A800 page: compute, memory and tensor cores "
+        "unchanged, only NVLink cut from 600 to 400 GB/s); 8 GPUs per DGX A800 joined by "
+        "NVSwitch at 400 GB/s each (blog.51cto.com/zhangxueliang/14287061); the A100 SXM4 80GB "
+        "column of NVIDIA's A100 datasheet for the rest (a100-80gb preset: 312 dense BF16, 624 "
+        "INT8, 19.5 FP32, 2,039 GB/s); nvidia-smi total 81920 MiB on 'NVIDIA A800-SXM4-80GB' "
+        "hosts, 400 W (find_string ids 36921727690, 34116126722, 17388466366)",
+        nvlink_gbps=400.0, default_link="nvlink", nvidia_smi_mib=81920,
+        int8_tops=624.0, fp32_tflops=19.5, boost_clock_mhz=1410.0,
+        measured_gemm=(_A100_SXM_GEMM[0],
+                       f"{_A100_SXM_GEMM[1]} (no A800 row: the A100 SXM's, the same GA100 "
+                       "at the same rated performance and 400 W)"),
+        notes=f"{_AMPERE_NOTE} CUDA total assumed equal to the A100-SXM4-80GB's logged 79.25 "
+        "GiB (the same nvidia-smi 81920 MiB); estimated. Compute, memory and clocks taken as the "
+        "a100-80gb preset's (third-party reports that only NVLink differs; unverified against an "
+        "NVIDIA A800 datasheet). NVLink 400 GB/s both directions: 200 per direction per GPU "
+        f"(link_spec), against the A100's 300. {_A100_FP32_NOTE} The A800 PCIe ('NVIDIA A800 "
+        "80GB PCIe') and the 40 GB A800 are other products.",
+    ),
+    _nvidia(
         "h20", "NVIDIA H20", "96 GB HBM3", _ESTIMATED, 4000.0,
         (148.0, 296.0, None), "9.0", "NVLink 4 (900 GB/s)",
         "NVIDIA's China-market Hopper (no NVIDIA datasheet found): 96 GB HBM3, dense FP16/BF16 148 "

@@ -101,6 +101,7 @@ _DEFAULT_ROWS = (
     _row("rtx-5000-ada", None, "no on-demand list price recorded here: give a price"),
     _row("l20", None, "sold in China; no on-demand list price recorded here: give a price"),
     _row("h800", None, "sold in China; no on-demand list price recorded here: give a price"),
+    _row("a800", None, "sold in China; no on-demand list price recorded here: give a price"),
     _row("h20", None, "sold in China; no on-demand list price recorded here: give a price"),
     _row("rtx-a5000", None, "no pod price recorded here (RunPod Serverless's 24 GB tier names "
          "the A5000, but rtx-3090 and l4 stand for that tier): give a price"),

@@ -81,7 +81,7 @@ SMS_AND_LANES = {
     "rtx-5070-ti": (70, 128), "rtx-a5000": (64, 128), "rtx-5080": (84, 128), "rtx-a4000": (48, 128),
     "rtx-3060": (28, 128), "rtx-3080": (68, 128), "rtx-3080-ti": (80, 128),
     "rtx-3090-ti": (84, 128), "rtx-3080-12gb": (70, 128), "rtx-4070-super": (56, 128),
-    "rtx-5000-ada": (100, 128),
+    "rtx-5000-ada": (100, 128), "a800": (108, 64),
     "rtx-4060-ti-16gb": (34, 128), "rtx-4070-ti-super": (66, 128), "rtx-4080-super": (80, 128),
     "rtx-5060-ti-16gb": (36, 128), "l20": (92, 128), "rtx-4070-ti": (60, 128),
     "rtx-pro-5000": (110, 128),
@@ -434,6 +434,23 @@ def test_h800_is_an_h100_sxm_with_400_gb_s_nvlink() -> None:
     assert h800.memory_bandwidth_gbps == h100.memory_bandwidth_gbps == 3350.0
 
 
+def test_a800_is_an_a100_sxm_80gb_with_400_gb_s_nvlink() -> None:
+    # Reuters via tweakers.net: the A100 with NVLink at 400 GB/s instead of 600, the same stated
+    # performance and up to 80 GB HBM2e; DGX A800: 8 GPUs on NVSwitch; nvidia-smi 81920 MiB,
+    # the A100-SXM4-80GB's (a100-80gb preset: 79.25 GiB logged)
+    a800, a100 = gpu_preset("NVIDIA A800-SXM4-80GB"), gpu_preset("a100-80gb")
+    assert a800.key == "a800" and gpu_preset("A800").key == "a800"
+    assert (a800.nvlink_bandwidth_gbps, a100.nvlink_bandwidth_gbps) == (400.0, 600.0)
+    assert a800.default_intra_node_link == "nvlink"
+    assert link_spec(a800, "nvlink").bandwidth_gbps == 400 / 2  # per direction
+    assert (a800.bf16_dense_tflops, a800.int8_dense_tops, a800.fp32_tflops) == (312.0, 624.0,
+                                                                                19.5)
+    assert a800.memory_bandwidth_gbps == a100.memory_bandwidth_gbps == 2039.0
+    assert a800.memory_total_bytes == a100.memory_total_bytes
+    assert a800.nvidia_smi_total_mib == a100.nvidia_smi_total_mib == 81920
+    assert a800.compute_capability == "8.0" and a800.fp8_dense_tflops is None
+
+
 def test_rtx_5000_ada_figures_from_its_datasheet() -> None:
     # the datasheet: 32 GB GDDR6 on 256 bits, 576 GB/s, 12,800 CUDA cores, 65.3 TFLOPS FP32,
     # 1044.4 TFLOPS sparse FP8 "at the boost clock"; nvidia-smi 32760 MiB with ECC off
@@ -644,6 +661,7 @@ def test_a_model_number_alone_suggests_its_preset_first() -> None:
         ("NVIDIA GeForce RTX 3090 Ti", 23.49, "rtx-3090-ti"),
         ("NVIDIA GeForce RTX 4070 SUPER", 11.49, "rtx-4070-super"),
         ("NVIDIA RTX 5000 Ada Generation", 31.49, "rtx-5000-ada"),
+        ("NVIDIA A800-SXM4-80GB", 79.15, "a800"),
         ("NVIDIA GeForce RTX 4060 Ti", 15.57, "rtx-4060-ti-16gb"),
         ("NVIDIA GeForce RTX 4070 Ti SUPER", 15.70, "rtx-4070-ti-super"),  # deviceQuery's total
         ("NVIDIA GeForce RTX 4080 SUPER", 15.49, "rtx-4080-super"),
@@ -881,7 +899,7 @@ def test_mamf_rows_efficiency_column_is_mamf_over_theory() -> None:
     row = re.compile(r"'NVIDIA [^|]+ \| ([\d.]+) \| (\d+) \| ([\d.]+)% \|")
     quoted = {key: row.search(gpu.measured_gemm_source) for key, gpu in NVIDIA_PRESETS.items()
               if "Maximum Achievable Matmul FLOPS" in gpu.measured_gemm_source}
-    assert sorted(quoted) == ["a100-40gb", "a100-80gb", "a100-80gb-pcie", "b200", "b300",
+    assert sorted(quoted) == ["a100-40gb", "a100-80gb", "a100-80gb-pcie", "a800", "b200", "b300",
                               "gh200", "h100-sxm", "h200"]
     for key, found in quoted.items():
         mamf, theory, pct = float(found[1]), int(found[2]), float(found[3])
