@@ -28,6 +28,8 @@ from planner.serving.hardware import (
     NodeSpec,
     NoWsl2TotalError,
     OnePerMachineError,
+    OtherMemorySizeError,
+    UnknownGpuError,
     custom_gpu,
     gpu_preset,
     near_gpu_keys,
@@ -203,6 +205,13 @@ def build_cluster(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareS
         cluster, snapshots = _cluster_of(args)
     except OnePerMachineError as exc:  # --gpus counts them all, so --nodes alone is the fix
         raise CliError(f"{exc.what}: give --nodes {exc.gpus} (one per node)") from None
+    except UnknownGpuError as exc:
+        if isinstance(exc, OtherMemorySizeError) or not str(exc).startswith("unknown GPU"):
+            raise  # another size of a preset's model, or an ambiguous name: they say what to do
+        # a GPU no preset has (a Tesla T4) is still planned, from its memory: say how
+        raise CliError(f"{exc}; to plan a GPU no preset has, give --gpu-memory-gib X (what "
+                       f"CUDA reports) and --gpu-name {shlex.quote(args.gpu)} instead of "
+                       "--gpu") from None
     except NoWsl2TotalError as exc:
         raise CliError(f"--wsl2: {exc.what}; give --gpu-memory-gib X, the total CUDA reports "
                        "there (vLLM's 'Free memory on device (free/X GiB)'), with --gpu-name "

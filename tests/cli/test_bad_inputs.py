@@ -403,6 +403,10 @@ def test_an_empty_or_impossible_model_argument_is_named(args: tuple[str, ...], w
      "nodes of 8); without it --gpus is 1."),
     (("--gpu", "h100-sxm", "--gpus", "3", "--nodes", "2"),
      "--gpus 3 cannot be spread evenly over --nodes 2."),
+    # a GPU with no preset listed the presets only, not how to plan it anyway
+    (("--gpu", "Tesla T4"),
+     "; to plan a GPU no preset has, give --gpu-memory-gib X (what CUDA reports) and "
+     "--gpu-name 'Tesla T4' instead of --gpu."),
 ])
 def test_hardware_errors_speak_the_flags(args: tuple[str, ...], words: str) -> None:
     done = run("planner", "plan", "--model", "Qwen/Qwen3-8B", *args)
