@@ -116,7 +116,8 @@ class AppState(BaseModel):
     follows the release; a number (the slider moved, or a link's `gmu`) is kept whatever the
     release. The Plan page's slider runs 0.05..1: a lower value from a link would crash it."""
     max_model_len: int | None = Field(None, alias="len", ge=1, le=1 << 24)
-    """None (an empty field): the model's own max_position_embeddings, as in vLLM."""
+    """None (an empty field): the max_model_len vLLM derives for the sidebar's release
+    (planner.serving.engine.default_max_model_len)."""
     max_num_seqs: int | None = Field(None, alias="seqs", ge=1, le=1 << 16)
     """None: vLLM's default for the GPU (planner.serving.engine.default_batch_limits)."""
     max_num_batched_tokens: int | None = Field(None, alias="mbt", ge=1, le=1 << 24)

@@ -284,6 +284,33 @@ class CompressedAttention(_Frozen):
                                  "(tid2eid) instead of a learned gate bias")
 
 
+class RopeBlock(_Frozen):
+    """One rope_scaling / rope_parameters block as vLLM reads it for the context window."""
+
+    rope_type: str = Field(description="after vLLM's patch: type -> rope_type, su -> "
+                           "longrope, mrope -> default")
+    factor: float | None = Field(default=None, gt=0)
+    original_max_position_embeddings: int | None = Field(default=None, gt=0)
+
+
+class WindowInputs(_Frozen):
+    """What vLLM's derived max_model_len reads from config.json (planner.serving.window)."""
+
+    lengths: tuple[tuple[str, int], ...] = Field(
+        default=(), description="the text config's length keys vLLM reads (its possible_keys, "
+        "in its order), max_position_embeddings as the parser defaulted it")
+    ropes: tuple[RopeBlock, ...] = Field(
+        default=(), description="the rope blocks, one per layer type where nested")
+    ropes_nested: bool = Field(default=False, description="rope_parameters nested by layer type")
+    original_max_position_embeddings: int | None = Field(
+        default=None, gt=0, description="the text config's own (top-level) "
+        "original_max_position_embeddings, or its transformers class default")
+    text_model_type: str = Field(description="the text config's model_type")
+    tokenizer_model_max_length: int | None = Field(
+        default=None, gt=0, description="tokenizer_config.json's model_max_length (None: not "
+        "read, or not a usable length)")
+
+
 class ModelSpec(_Frozen):
     """A model's architecture, from the fields actually present in its config.json."""
 
@@ -352,6 +379,10 @@ class ModelSpec(_Frozen):
     norm_bias: bool = Field(default=False, description="LayerNorm with bias (2 vectors per norm)")
     original_max_position_embeddings: int | None = Field(
         default=None, gt=0, description="pre-scaling context of a rope_scaling block"
+    )
+    window: WindowInputs | None = Field(
+        default=None, description="the config.json fields vLLM's derived max_model_len reads "
+        "(None for a hand-built spec: max_position_embeddings and the rope_scaling fields)"
     )
     fields: tuple[FieldSource, ...] = ()
     assumptions: tuple[str, ...] = ()

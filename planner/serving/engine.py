@@ -29,7 +29,15 @@ from planner.model.attention import (
     turboquant_layers,
 )
 from planner.model.attention.kvformat import FP8_DS_MLA, KV_FORMATS, KvBytes
-from planner.model.spec import DenseMlp, MlaMixer, ModelSpec, MoeMlp, VisionEncoder
+from planner.model.spec import (
+    DenseMlp,
+    MlaMixer,
+    ModelSpec,
+    MoeMlp,
+    RopeBlock,
+    VisionEncoder,
+    WindowInputs,
+)
 from planner.serving.activation_dsv4 import (
     Dsv4Shape,
     dsv4_activation,
@@ -44,7 +52,11 @@ from planner.serving.vllm_versions import (
     CUSTOM_AR_WORLD_SIZES,
     DEFAULT_ENCODER_RULES,
     DEFAULT_VLLM_VERSION,
+    LONGROPE_WINDOW_FROM,
+    ROPE_PARAMETERS_WINDOW_FROM,
+    TOKENIZER_WINDOW_POOLING_ONLY_FROM,
     TRITON_MLA_FULL_GRAPHS_FROM,
+    YARN_WINDOW_UNSCALED_FROM,
     EncoderRules,
     Version,
     VllmRules,
@@ -208,28 +220,90 @@ def default_batch_limits(
     return tokens, min(seqs, tokens)
 
 
-def derived_max_model_len(spec: ModelSpec) -> int:
-    """The longest max_model_len vLLM accepts for this model (its derived max length).
+_WINDOW_SKIP = ("su", "longrope", "llama3")
+"""Rope types whose factor vLLM never applies to the derived length (YARN_WINDOW_UNSCALED_FROM
+adds the yarn types)."""
+_YARN_TYPES = ("yarn", "deepseek_yarn", "deepseek_llama_scaling")
 
-    NOTE: vLLM config/model.py _get_and_verify_max_len: the derived length is the config's
-    max_position_embeddings; a rope_scaling block whose type is not su / longrope / llama3
-    multiplies it by its factor (default 1), and for yarn starts from
-    original_max_position_embeddings. A larger --max-model-len raises "User-specified
-    max_model_len (...) is greater than the derived max_model_len" unless
-    VLLM_ALLOW_LONG_MAX_MODEL_LEN=1. Llama-3.1 (llama3): 131,072; Qwen3-235B (none): 40,960;
-    DeepSeek-V3 (yarn 40 x 4,096): 163,840; Gemma-3 (linear x 8): 131,072 (vLLM does not
-    apply the factor to gemma3 types).
+
+def _window_inputs(spec: ModelSpec) -> WindowInputs:
+    """spec.window, or for a hand-built spec its max_position_embeddings and rope fields."""
+    if spec.window is not None:
+        return spec.window
+    ropes = () if spec.rope_scaling_type is None else (RopeBlock(
+        rope_type=spec.rope_scaling_type, factor=spec.rope_scaling_factor,
+        original_max_position_embeddings=spec.original_max_position_embeddings),)
+    return WindowInputs(lengths=(("max_position_embeddings", spec.max_position_embeddings),),
+                        ropes=ropes, text_model_type=spec.model_type)
+
+
+def _vllm_window(spec: ModelSpec, version: Version) -> tuple[int, int]:
+    """(the derived max_model_len a given --max-model-len may not pass, the max_model_len
+    vLLM starts with when none is given), as vLLM `version` works them out of config.json.
+
+    NOTE: config/model.py _get_and_verify_max_len (config.py in 0.9.1-0.10.0; read in the
+    0.9.1, 0.9.2, 0.10.0-0.10.2 and every minor 0.11.0-0.33.0 wheel, and 0.11.1):
+    1. the least of the text config's length keys (parser VLLM_LENGTH_KEYS: max_position_
+       embeddings, n_positions, max_seq_len, seq_length, ...), but model_max_length where the
+       config gives one ("For Command-R / Cohere"); none of them: 2048;
+    2. unless the text config's model_type contains "gemma3" ("Gemma3's max_model_len (128K)
+       is already scaled by RoPE scaling"), times the factor of a rope block whose type is not
+       su / longrope / llama3 (default 1, and "default" applies a factor it carries); a yarn
+       block first sets the length to its original_max_position_embeddings
+       (ROPE_PARAMETERS_WINDOW_FROM: which one), until YARN_WINDOW_UNSCALED_FROM skips the
+       yarn types instead;
+    3. without --max-model-len, that length, but a longrope model's own
+       original_max_position_embeddings from LONGROPE_WINDOW_FROM;
+    4. vLLM 0.9.1 only: that start capped at tokenizer_config.json's model_max_length
+       where Headroom read one (TOKENIZER_WINDOW_POOLING_ONLY_FROM; vLLM caps a given
+       --max-model-len too, after the check against the limit: a plan note says so).
+    Llama-3.1 (llama3 x 8): 131,072; DeepSeek-V3 (yarn 40 x 4,096, max_position_embeddings
+    163,840): 163,840 either way; Gemma-3 (linear x 8): 131,072.
     """
-    kind = spec.rope_scaling_type
-    # NOTE: vllm/config/model.py (0.33.0) skips the factor for "gemma3" model types:
-    # "Gemma3's max_model_len (128K) is already scaled by RoPE scaling".
-    if kind is None or kind in ("su", "longrope", "llama3", "default") or (
-            "gemma3" in spec.model_type):
-        return spec.max_position_embeddings
-    start = spec.max_position_embeddings
-    if kind == "yarn" and spec.original_max_position_embeddings:
-        start = spec.original_max_position_embeddings
-    return int(start * (spec.rope_scaling_factor or 1.0))
+    w = _window_inputs(spec)
+    lengths = dict(w.lengths)
+    derived: float = min(lengths.values(), default=2048)
+    if lengths.get("model_max_length"):
+        derived = lengths["model_max_length"]
+    new_rope = version >= ROPE_PARAMETERS_WINDOW_FROM
+    # before 0.12 vLLM reads transformers 4's rope_scaling: a block nested by layer type
+    # (transformers 5's rope_parameters) is not one
+    ropes = w.ropes if new_rope or not w.ropes_nested else ()
+    skip = _WINDOW_SKIP + (_YARN_TYPES if version >= YARN_WINDOW_UNSCALED_FROM else ())
+    if ropes and "gemma3" not in w.text_model_type:
+        factor = 1.0
+        for rope in ropes:
+            if rope.rope_type in skip:
+                continue
+            factor = rope.factor or factor
+            if rope.rope_type == "yarn":
+                # vLLM < 0.12 reads the block's own (a KeyError without it: max_position_
+                # embeddings is planned); from 0.12 the config's top-level one comes first
+                top = w.original_max_position_embeddings if new_rope else None
+                derived = (top or rope.original_max_position_embeddings
+                           or spec.max_position_embeddings)
+        derived *= factor
+    limit = int(derived)
+    start = limit
+    if version >= LONGROPE_WINDOW_FROM and any(r.rope_type == "longrope" for r in w.ropes):
+        start = int(w.original_max_position_embeddings or derived)
+    cap = w.tokenizer_model_max_length
+    if version < TOKENIZER_WINDOW_POOLING_ONLY_FROM and cap:
+        start = min(start, cap)
+    return limit, start
+
+
+def derived_max_model_len(spec: ModelSpec, version: Version | None = None) -> int:
+    """The longest max_model_len vLLM `version` (default: the newest covered) accepts for this
+    model; a larger one raises "User-specified max_model_len (...) is greater than the derived
+    max_model_len" unless VLLM_ALLOW_LONG_MAX_MODEL_LEN=1 (_vllm_window)."""
+    return _vllm_window(spec, version or vllm_rules(DEFAULT_VLLM_VERSION).version)[0]
+
+
+def default_max_model_len(spec: ModelSpec, version: Version | None = None) -> int:
+    """The max_model_len vLLM `version` starts this model with when --max-model-len is not
+    given (_vllm_window): the derived length, a longrope model's original context from 0.11.1."""
+    return _vllm_window(spec, version or vllm_rules(DEFAULT_VLLM_VERSION).version)[1]
 
 
 # --- calibrated overheads -------------------------------------------------------------------

@@ -36,6 +36,7 @@ from planner.serving.engine import (
     checkpoint_fp8_kv,
     cuda_graph_count,
     default_batch_limits,
+    default_max_model_len,
     derived_max_model_len,
     ds_mla_read,
     dsv4_graphs_note,
@@ -100,6 +101,7 @@ from planner.serving.vllm_versions import (
     CHUNKED_OFF_TOKENS_MAX_FROM,
     DSV4_LAYOUT_FROM,
     DSV4_LAYOUT_GONE_FROM,
+    TOKENIZER_WINDOW_POOLING_ONLY_FROM,
     TOWER_FIRST_STAGE_ON_V2_FROM,
     V1_ONLY_FROM,
     EncoderRules,
@@ -541,8 +543,8 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
     """Work out the settings _resolve caches."""
     node = min(cluster.nodes, key=lambda n: n.gpu.memory_total_bytes)
     gpu = node.gpu
-    max_model_len = s.max_model_len or spec.max_position_embeddings
     rules = vllm_rules(s.vllm_version)
+    max_model_len = s.max_model_len or default_max_model_len(spec, rules.version)
     fp8_kv = checkpoint_fp8_kv(spec, s, rules)
     default_mbt, default_seqs = default_batch_limits(
         gpu.memory_total_bytes, gpu.name, max_model_len, rules, gpu.compute_capability,
@@ -617,10 +619,10 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         model_notes=_model_notes(spec, gpu, s, rules) + remote_gap[1:] + tuple(
             filter(None, [b12x_note(rules.version) if b12x else None])),
         remote_code_part=remote_gap[:1],
-        model_limit=derived_max_model_len(spec),
+        model_limit=derived_max_model_len(spec, rules.version),
         refusals=tuple(startup_errors(
             gpu=gpu, scheme=scheme, cli=cli, max_model_len=max_model_len,
-            model_limit=derived_max_model_len(spec), mbt=mbt, seqs=seqs,
+            model_limit=derived_max_model_len(spec, rules.version), mbt=mbt, seqs=seqs,
             mbt_given=s.max_num_batched_tokens is not None,
             chunked_prefill=s.enable_chunked_prefill
             or rules.version < CHUNKED_OFF_TOKENS_MAX_FROM, block_size=s.block_size,
@@ -719,6 +721,15 @@ def _model_notes(spec: ModelSpec, gpu: GpuSpec, s: EngineSettings, rules: VllmRu
         notes.append(f"vLLM {s.vllm_version} turns chunked prefill back on for every generative "
                      "model (engine/arg_utils.py _set_default_args): --no-enable-chunked-prefill "
                      "has no effect there, and the plan keeps the default batch.")
+    if rules.version < TOKENIZER_WINDOW_POOLING_ONLY_FROM:
+        cap = spec.window and spec.window.tokenizer_model_max_length
+        notes.append(
+            f"vLLM {s.vllm_version} caps max_model_len, given or not, at tokenizer_config.json's "
+            "model_max_length (config.py get_and_verify_max_len; 0.9.2 on read it for pooling "
+            "models only): " + (f"{cap:,} here, which the default window applies (a longer "
+                                "--max-model-len is planned as given)" if cap else
+                                "Headroom did not read one for this model, so the window here "
+                                "is config.json's alone and vLLM's may be shorter") + ".")
     if gpu.unified_memory:
         notes.append(unified_memory_note(gpu.name, free_memory_source(
             rules, gpu.compute_capability, gpu.unified_memory), s.vllm_version)

@@ -578,7 +578,7 @@ def recommend(
         settings = shared if trust_remote_code is None else shared.model_copy(
             update={"trust_remote_code": trust_remote_code(spec)})
         memo: dict[str, int] = {}
-        limit = derived_max_model_len(spec)
+        limit = derived_max_model_len(spec, vllm_rules(shared.vllm_version).version)
         if workload.max_model_len > limit:  # vLLM refuses it on any GPUs (planner.serving.startup)
             notes.append(f"{spec.name or spec.model_type}: a context of "
                          f"{workload.max_model_len:,} tokens is longer than the model's "

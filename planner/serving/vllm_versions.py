@@ -134,6 +134,41 @@ verify_max_model_len passes. Before, the 0.9.1-0.11.0 wheels' EngineArgs._set_de
 (_set_default_args_v1) set enable_chunked_prefill = True for every non-pooling model, the
 user's flag notwithstanding: the flag has no effect on a generative model there."""
 
+TOKENIZER_WINDOW_POOLING_ONLY_FROM: Version = (0, 9, 2)
+"""NOTE: config.py ModelConfig.get_and_verify_max_len in the 0.9.1 wheel caps every model's
+max_model_len, given or derived, at tokenizer_config.json's model_max_length
+(try_get_tokenizer_config); from the 0.9.2 wheel it reads tokenizer_config only for pooling
+models ("for generative models, this can be incorrect and unduly limit the context window
+(e.g., DeepSeek-R1)"), and from 0.10.0 to 0.33.0 only for pooling models with absolute
+position embeddings: never for the generative models Headroom plans
+(planner.serving.engine.derived_max_model_len)."""
+
+LONGROPE_WINDOW_FROM: Version = (0, 11, 1)
+"""NOTE: config/model.py _get_and_verify_max_len: from the 0.11.1 wheel (to 0.33.0), without
+--max-model-len a longrope model (Phi-3 / Phi-3.5 / Phi-4-mini style) starts at
+int(getattr(hf_config, "original_max_position_embeddings", derived)) "to avoid performance
+degradation for shorter sequences"; the derived length (max_position_embeddings, longrope's
+factor never applied) stays the limit a given --max-model-len is checked against. The
+0.9.1-0.11.0 wheels start it at the derived length."""
+
+ROPE_PARAMETERS_WINDOW_FROM: Version = (0, 12, 0)
+"""NOTE: config/model.py _get_and_verify_max_len reads hf_config.rope_scaling (one block) in
+the 0.9.1-0.11.1 wheels and hf_config.rope_parameters from the 0.12.0 wheel on: one block per
+layer type where nested (the factor is the last non-skipped block's), and its yarn
+original_max_position_embeddings is the config's own top-level one where it has one
+(transformers_utils/config.py patch_rope_parameters copies it in under transformers 4.x,
+0.12.0-0.23.0; under transformers 5, which 0.13.0 on call and 0.24.0 on require,
+standardize_rope_params gives it priority too and otherwise falls back on
+max_position_embeddings)."""
+
+YARN_WINDOW_UNSCALED_FROM: Version = (0, 30, 0)
+"""NOTE: config/model.py _get_and_verify_max_len: up to the 0.29.0 wheel a yarn block sets the
+derived length to original_max_position_embeddings x factor; from the 0.30.0 wheel (to 0.33.0)
+"yarn", "deepseek_yarn" and "deepseek_llama_scaling" join su / longrope / llama3 as types whose
+factor is not applied ("YaRN variants leave max_position_embeddings already scaled"), so the
+derived length is max_position_embeddings. Before 0.30.0 deepseek_yarn and
+deepseek_llama_scaling multiply max_position_embeddings by their factor like linear."""
+
 CLAMP_OUTPUT_FROM: Version = (0, 32, 0)
 """NOTE: a request whose prompt + max_tokens exceeds max_model_len. The 0.9.1-0.17.0 wheels'
 OpenAIServing._validate_input (entrypoints/openai/serving_engine.py; engine/serving.py from

@@ -17,7 +17,12 @@ from planner.report import (
     per_replica,
 )
 from planner.serving.auto_layout import AUTO_LAYOUT_RULE
-from planner.serving.engine import EngineSettings, served_kv_elem_bytes
+from planner.serving.engine import (
+    EngineSettings,
+    default_max_model_len,
+    derived_max_model_len,
+    served_kv_elem_bytes,
+)
 from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.moe_backend import moe_backend_refusal
 from planner.serving.plan import (
@@ -42,7 +47,7 @@ from planner.serving.sweep import (
     sweep,
 )
 from planner.serving.vllm_cli import VllmCli, vllm_cli
-from planner.serving.vllm_versions import default_gpu_memory_utilization
+from planner.serving.vllm_versions import default_gpu_memory_utilization, vllm_rules
 from planner.text import capitalized, counted, md_escape, rank_runs, sentence
 from planner.units import VLLM_KV_DTYPE
 from ui import format as fmt
@@ -223,8 +228,11 @@ def _controls() -> None:
                      on_click=set_state, kwargs={"gpu_memory_utilization": None})
     # value=None: an emptied field is None (the model's / vLLM's default), not min_value; no
     # widget bounds, so an out-of-range number reaches the state, which refuses it aloud
+    window = default_max_model_len(spec, vllm_rules(state().vllm_version).version)
     right.number_input("max_model_len (empty: the model's)", value=None, step=1024,
-                       placeholder=f"the model's: {spec.max_position_embeddings:,}",
+                       placeholder=f"the model's: {window:,}",
+                       help="empty: the max_model_len vLLM derives from config.json for the "
+                       "sidebar's release (max_position_embeddings and rope scaling)",
                        **bind("plan", "max_model_len"))
     a, b = right.columns(2)
     a.number_input("max_num_seqs", value=None, step=1, placeholder="default",
@@ -363,7 +371,8 @@ def _kv_formula(request: PlanRequest, result: Plan) -> None:
 
 def _concurrency_curve(request: PlanRequest) -> go.Figure:
     """Concurrent requests the KV pool holds when max_model_len is set to each context."""
-    limit = max(request.model.max_position_embeddings, request.engine.max_model_len or 0)
+    limit = max(derived_max_model_len(request.model, vllm_rules(
+        request.engine.vllm_version).version), request.engine.max_model_len or 0)
     xs, ys = [], []
     for tokens in sorted({*(t for t in _CURVE_POINTS if t < limit), limit}):
         engine = request.engine.model_copy(update={"max_model_len": tokens})

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from planner.jsondoc import json_kind
-from planner.model.config.defaults import max_position_default
+from planner.model.config.defaults import MAX_POSITION_DEFAULTS, max_position_default
 from planner.model.config.fields import FieldLog, Part
 from planner.model.config.quant import quant_spec
 from planner.model.config.vision import vision_estimate
@@ -30,7 +30,9 @@ from planner.model.spec import (
     ModelSpec,
     MoeMlp,
     QuantSpec,
+    RopeBlock,
     VisionSpec,
+    WindowInputs,
 )
 
 # Plausibility limits: a value outside them is a malformed config, not a model.
@@ -226,7 +228,10 @@ def parse_model_config(
     if tokenizer_config is None:
         return spec
     remote, named = _tokenizer_classes(tokenizer_config)
-    return spec.model_copy(update={"remote_tokenizer_class": remote, "tokenizer_class": named})
+    window = spec.window and spec.window.model_copy(
+        update={"tokenizer_model_max_length": _tokenizer_length(tokenizer_config)})
+    return spec.model_copy(update={"remote_tokenizer_class": remote, "tokenizer_class": named,
+                                   "window": window})
 
 
 def _refuse_speculators_draft(config: dict) -> None:
@@ -282,6 +287,7 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
         *max_position_default(r.get("model_type") or model_type),
     )
     rope = _rope(r, top, max_pos)
+    window = _window_inputs(r, top, max_pos, model_type)
     if rope.get("extended"):
         r.record("extended context (rope scaling)", rope["extended"], None, rope["formula"])
     quant = _quant(config, text_cfg, hf_quant, notes, r.get("expert_dtype"))
@@ -335,6 +341,7 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
         rope_scaling_factor=rope.get("factor"),
         extended_context_tokens=rope.get("extended"),
         original_max_position_embeddings=rope.get("original"),
+        window=window,
         quant=quant,
         vision=vision,
         compressed_attention=compressed,
@@ -1041,6 +1048,102 @@ def _rope(r: _Reader, top: _Reader, max_pos: int) -> dict:
             out["formula"] = f"{factor:g} x {out['original']} ({k}: yarn)"
         return out
     return {}
+
+
+VLLM_LENGTH_KEYS = (
+    "max_position_embeddings", "n_positions", "max_seq_len", "seq_length", "model_max_length",
+    "max_target_positions", "max_sequence_length", "max_seq_length", "seq_len",
+)
+"""NOTE: the keys vLLM reads for a model's length, in its order: possible_keys of
+config/model.py _get_and_verify_max_len (0.9.1-0.13.0 wheels) and of
+transformers_utils/model_arch_config_convertor.py derive_max_model_len_and_key (0.14.0-0.33.0
+wheels: the same nine keys, read from hf_text_config in every release)."""
+
+_LAYER_TYPE_KEYS = frozenset((
+    "full_attention", "sliding_attention", "chunked_attention", "linear_attention", "conv",
+    "mamba", "attention", "sparse", "dense", "hybrid", "moe", "main", "compress",
+))
+"""NOTE: a rope_parameters object whose keys are all layer types is nested, one block per
+type: transformers 5.5.3 configuration_utils.ALLOWED_LAYER_TYPES, plus DeepSeek-V4's "main" and
+"compress" (vLLM 0.33.0 transformers_utils/config.py is_rope_parameters_nested)."""
+
+_CLASS_ORIGINAL_MAX_POSITION = {"phi3": 4096}
+"""NOTE: transformers' Phi3Config sets original_max_position_embeddings = 4096 when config.json
+leaves it out (4.57.1 and 5.5.3 models/phi3/configuration_phi3.py); vLLM reads it with getattr
+on the loaded config (planner.serving.window)."""
+
+
+def _length(value: object) -> int | None:
+    """A positive whole number, or None (a length vLLM could not use is left out)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, float) and (not math.isfinite(value) or value != int(value)):
+        return None
+    return int(value) if value >= 1 else None
+
+
+def _nested(block: dict) -> bool:
+    """Whether a rope_parameters object holds one block per layer type (_LAYER_TYPE_KEYS)."""
+    return bool(block) and set(block) <= _LAYER_TYPE_KEYS
+
+
+def _rope_blocks(block: dict) -> tuple[RopeBlock, ...]:
+    """The rope blocks of one rope_scaling / rope_parameters object, with vLLM's renames.
+
+    NOTE: vLLM transformers_utils/config.py patch_rope_scaling_dict (0.9.1-0.11.1),
+    patch_rope_parameters_dict (0.12.0-0.20.0), patch_legacy_rope_type (0.21.0-0.33.0): a
+    legacy `type` becomes `rope_type`, "su" becomes "longrope", "mrope" becomes "default"."""
+    out = []
+    for one in (block.values() if _nested(block) else (block,)):
+        if not isinstance(one, dict) or not one:
+            continue
+        kind = one.get("rope_type", one.get("type", "default"))
+        kind = {"su": "longrope", "mrope": "default"}.get(str(kind), str(kind))
+        factor = one.get("factor")
+        factor = (float(factor) if isinstance(factor, int | float) and not isinstance(
+            factor, bool) and math.isfinite(factor) and factor > 0 else None)
+        out.append(RopeBlock(rope_type=kind, factor=factor, original_max_position_embeddings=(
+            _length(one.get("original_max_position_embeddings")))))
+    return tuple(out)
+
+
+def _window_inputs(r: _Reader, top: _Reader, max_pos: int, model_type: str) -> WindowInputs:
+    """The fields vLLM's derived max_model_len reads (planner.serving.window).
+
+    The length keys come from the text config (vLLM reads hf_text_config); a config.json
+    without max_position_embeddings (or its n_positions / max_sequence_length aliases) counts
+    the transformers class default where defaults.py knows one, and otherwise none, as vLLM
+    sees no attribute then."""
+    text_type = str(r.get("model_type") or model_type)
+    lengths = {k: v for k in VLLM_LENGTH_KEYS if (v := _length(r.get(k))) is not None}
+    if "max_position_embeddings" not in lengths and (
+            set(lengths) & {"n_positions", "max_sequence_length"}
+            or text_type in MAX_POSITION_DEFAULTS):
+        lengths["max_position_embeddings"] = max_pos
+    block: dict = {}
+    for reader in (r, top):
+        k = reader.key("rope_scaling", "rope_parameters")
+        if k is not None and isinstance(reader.cfg[k], dict):
+            block = reader.cfg[k]
+            break
+    original = _length(r.get("original_max_position_embeddings"))
+    return WindowInputs(
+        lengths=tuple((k, lengths[k]) for k in VLLM_LENGTH_KEYS if k in lengths),
+        ropes=_rope_blocks(block),
+        ropes_nested=_nested(block),
+        original_max_position_embeddings=original or _CLASS_ORIGINAL_MAX_POSITION.get(
+            text_type),
+        text_model_type=text_type,
+    )
+
+
+def _tokenizer_length(tokenizer_config: dict) -> int | None:
+    """tokenizer_config.json's model_max_length where it is a usable length.
+
+    NOTE: transformers writes int(1e30) (VERY_LARGE_INTEGER) for a tokenizer without a limit;
+    a value past MAX_CONTEXT is no limit to any real model, so it is left out."""
+    value = _length(tokenizer_config.get("model_max_length"))
+    return value if value is not None and value <= MAX_CONTEXT else None
 
 
 def _compressed_attention(r: _Reader, model_type: str, num_layers: int, notes: _Notes

@@ -174,21 +174,25 @@ def test_model_facts_cached_by_identity():
 
 
 @pytest.mark.parametrize(
-    ("rope", "expected"),
+    ("rope", "version", "expected"),
     [
         # no scaling / llama3 (not extended by vLLM): max_position_embeddings
-        ({}, 131_072),
+        ({}, (0, 33, 0), 131_072),
         ({"rope_scaling_type": "llama3", "rope_scaling_factor": 8.0,
-          "original_max_position_embeddings": 8192}, 131_072),
-        # yarn: original x factor = 4,096 x 40 = 163,840 (DeepSeek-V3)
+          "original_max_position_embeddings": 8192}, (0, 33, 0), 131_072),
+        # yarn: original x factor = 4,096 x 40 = 163,840 up to vLLM 0.29 (config/model.py
+        # _get_and_verify_max_len); from 0.30 max_position_embeddings (YARN_WINDOW_UNSCALED_FROM)
         ({"rope_scaling_type": "yarn", "rope_scaling_factor": 40.0,
-          "original_max_position_embeddings": 4096}, 163_840),
-        # linear: max_position_embeddings x factor = 131,072 x 8 (Gemma-3)
-        ({"rope_scaling_type": "linear", "rope_scaling_factor": 8.0}, 1_048_576),
+          "original_max_position_embeddings": 4096}, (0, 29, 0), 163_840),
+        ({"rope_scaling_type": "yarn", "rope_scaling_factor": 40.0,
+          "original_max_position_embeddings": 4096}, (0, 30, 0), 131_072),
+        # linear: max_position_embeddings x factor = 131,072 x 8
+        ({"rope_scaling_type": "linear", "rope_scaling_factor": 8.0}, (0, 33, 0), 1_048_576),
     ],
 )
-def test_derived_max_model_len_follows_vllm_rope_rules(rope, expected):
-    assert derived_max_model_len(LLAMA_8B.model_copy(update=rope)) == expected
+def test_derived_max_model_len_follows_vllm_rope_rules(rope, version, expected):
+    # a hand-built spec (no parsed window): its max_position_embeddings and rope fields
+    assert derived_max_model_len(LLAMA_8B.model_copy(update=rope), version) == expected
 
 
 def test_sort_sampler_peak_follows_the_sort_buffers_by_row_count():

@@ -1,0 +1,169 @@
+"""The max_model_len vLLM derives from config.json, per release (engine.derived_max_model_len,
+default_max_model_len).
+
+Every expected window is worked by hand from the config's numbers and the rule read in the
+vLLM wheels' config/model.py _get_and_verify_max_len (config.py / config/__init__.py before
+0.11; `pip download vllm==X --no-deps`, unzipped): the release each rule changed in is named
+beside its case (planner.serving.vllm_versions *_WINDOW_* constants).
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from planner.catalog import catalog_spec
+from planner.model.config.parser import parse_model_config
+from planner.serving.engine import EngineSettings, default_max_model_len, derived_max_model_len
+from planner.serving.hardware import preset_cluster
+from planner.serving.plan import PlanRequest, plan
+
+CONFIGS = Path(__file__).parents[2] / "fixtures" / "configs"
+QWEN3_8B = json.loads((CONFIGS / "Qwen__Qwen3-8B.json").read_text())  # max_position 40,960
+
+
+def qwen(**update) -> dict:
+    """Qwen3-8B's config.json with keys changed (None: removed)."""
+    config = {**QWEN3_8B, **update}
+    return {k: v for k, v in config.items() if v is not None}
+
+
+def window(config: dict, release: str, **kw) -> tuple[int, int]:
+    """(limit, default) of vLLM `release` for a config.json dict."""
+    spec = parse_model_config(config, **kw)
+    version = tuple(int(x) for x in release.split("."))
+    return derived_max_model_len(spec, version), default_max_model_len(spec, version)
+
+
+@pytest.mark.parametrize(("repo", "release", "expected"), [
+    # llama3 is never scaled: max_position_embeddings 131,072 in every release
+    ("meta-llama/Llama-3.1-8B-Instruct", "0.9.1", 131_072),
+    ("meta-llama/Llama-3.1-8B-Instruct", "0.33.0", 131_072),
+    # yarn 40 x original 4,096 = 163,840 up to 0.29; from 0.30 max_position_embeddings 163,840
+    ("deepseek-ai/DeepSeek-V3", "0.29.0", 163_840),
+    ("deepseek-ai/DeepSeek-V3", "0.30.0", 163_840),
+    # gpt-oss: yarn 32 x 4,096 = 131,072 = max_position_embeddings
+    ("openai/gpt-oss-20b", "0.19.0", 131_072),
+    ("openai/gpt-oss-20b", "0.33.0", 131_072),
+    # Gemma-3: "gemma3" in the text model_type skips the linear x 8; text_config has no
+    # max_position_embeddings, so Gemma3TextConfig's 131,072 (not 1,048,576)
+    ("google/gemma-3-12b-it", "0.19.0", 131_072),
+    # Gemma-4: rope_parameters nested by layer type, proportional / default without a
+    # factor (x 1): text_config.max_position_embeddings 262,144
+    ("google/gemma-4-26B-A4B", "0.33.0", 262_144),
+    # phi-4 (phi3, no rope_scaling block, so not longrope): max_position_embeddings 16,384
+    ("microsoft/phi-4", "0.33.0", 16_384),
+    # Qwen3-VL: the text_config's max_position_embeddings 262,144 (mrope -> default, x 1)
+    ("Qwen/Qwen3-VL-32B-Instruct", "0.33.0", 262_144),
+])
+def test_catalog_windows(repo, release, expected):
+    version = tuple(int(x) for x in release.split("."))
+    spec = catalog_spec(repo)
+    assert derived_max_model_len(spec, version) == expected
+    assert default_max_model_len(spec, version) == expected
+
+
+def test_yarn_scales_the_original_context_until_0_30():
+    # Qwen3-8B with the yarn block Qwen's model card adds (factor 4, original 32,768):
+    # 32,768 x 4 = 131,072 to 0.29.0; from 0.30.0 yarn's factor is not applied and
+    # max_position_embeddings 40,960 is the window (YARN_WINDOW_UNSCALED_FROM)
+    config = qwen(rope_scaling={"rope_type": "yarn", "factor": 4.0,
+                                "original_max_position_embeddings": 32768})
+    assert window(config, "0.29.0") == (131_072, 131_072)
+    assert window(config, "0.30.0") == (40_960, 40_960)
+    # deepseek_yarn is not "yarn" before 0.30: it multiplies max_position_embeddings,
+    # 40,960 x 4 = 163,840; from 0.30 it is skipped like yarn
+    config = qwen(rope_scaling={"rope_type": "deepseek_yarn", "factor": 4.0,
+                                "original_max_position_embeddings": 32768})
+    assert window(config, "0.29.0") == (163_840, 163_840)
+    assert window(config, "0.33.0") == (40_960, 40_960)
+
+
+def test_yarn_reads_the_top_level_original_from_0_12():
+    # original_max_position_embeddings at the top (16,384) and in the block (32,768): vLLM
+    # < 0.12 reads the block's (32,768 x 4 = 131,072), 0.12 on the top-level one
+    # (patch_rope_parameters / transformers 5 standardize_rope_params): 16,384 x 4 = 65,536
+    config = qwen(original_max_position_embeddings=16384, rope_scaling={
+        "rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 32768})
+    assert window(config, "0.11.1") == (131_072, 131_072)
+    assert window(config, "0.12.0") == (65_536, 65_536)
+
+
+def test_longrope_starts_at_the_original_context_from_0_11_1():
+    # Phi-3-mini-128k style: max_position_embeddings 131,072, original 4,096, longrope (its
+    # factor never applied). The limit stays 131,072; without --max-model-len vLLM 0.11.1 on
+    # starts at original_max_position_embeddings, 4,096 (LONGROPE_WINDOW_FROM)
+    factors = {"long_factor": [1.0] * 64, "short_factor": [1.0] * 64}
+    config = qwen(model_type="phi3", max_position_embeddings=131072,
+                  original_max_position_embeddings=4096,
+                  rope_scaling={"type": "longrope", **factors})
+    assert window(config, "0.11.0") == (131_072, 131_072)
+    assert window(config, "0.11.1") == (131_072, 4096)
+    # legacy "su" is renamed longrope; without the top-level key Phi3Config's class default
+    # original_max_position_embeddings = 4096 is what vLLM's getattr reads
+    config = qwen(model_type="phi3", max_position_embeddings=131072,
+                  rope_scaling={"type": "su", **factors})
+    assert window(config, "0.33.0") == (131_072, 4096)
+
+
+def test_the_least_length_key_and_model_max_length():
+    # the least of vLLM's possible_keys: seq_length 8,192 < max_position_embeddings 40,960
+    assert window(qwen(seq_length=8192), "0.33.0") == (8192, 8192)
+    # config.json's model_max_length replaces the least (Command-R: 8,192 and 131,072)
+    assert window(qwen(max_position_embeddings=8192, model_max_length=131072),
+                  "0.19.0") == (131_072, 131_072)
+
+
+def test_factors_that_scale():
+    # linear and dynamic multiply max_position_embeddings: 40,960 x 4 = 163,840,
+    # 40,960 x 2 = 81,920; a "default" block that carries a factor is applied too
+    assert window(qwen(rope_scaling={"type": "linear", "factor": 4.0}), "0.33.0")[0] == 163_840
+    assert window(qwen(rope_scaling={"type": "dynamic", "factor": 2.0}), "0.9.1")[0] == 81_920
+    assert window(qwen(rope_scaling={"rope_type": "default", "factor": 2.0}),
+                  "0.19.0")[0] == 81_920
+
+
+def test_nested_rope_parameters_from_0_12():
+    # one block per layer type (transformers 5): vLLM reads rope_parameters from 0.12.0, the
+    # linear x 8 of full attention: 40,960 x 8 = 327,680; 0.11 reads rope_scaling, which a
+    # nested block is not: 40,960
+    config = qwen(layer_types=["full_attention", "sliding_attention"] * 18, rope_parameters={
+        "full_attention": {"rope_type": "linear", "factor": 8.0},
+        "sliding_attention": {"rope_type": "default"}})
+    assert window(config, "0.11.1") == (40_960, 40_960)
+    assert window(config, "0.12.0") == (327_680, 327_680)
+
+
+def test_no_length_key_is_2048():
+    # none of the keys and no transformers class default: vLLM assumes 2048
+    assert window(qwen(max_position_embeddings=None, model_type="newthing"),
+                  "0.33.0") == (2048, 2048)
+
+
+def test_vllm_0_9_1_caps_at_the_tokenizer_length():
+    # 0.9.1 caps max_model_len at tokenizer_config.json's model_max_length (16,384 < 40,960);
+    # 0.9.2 reads it for pooling models only (TOKENIZER_WINDOW_POOLING_ONLY_FROM). The limit
+    # a given length is checked against stays 40,960
+    tok = {"model_max_length": 16384}
+    assert window(QWEN3_8B, "0.9.1", tokenizer_config=tok) == (40_960, 16_384)
+    assert window(QWEN3_8B, "0.9.2", tokenizer_config=tok) == (40_960, 40_960)
+    # transformers' "no limit" int(1e30) is no cap
+    assert window(QWEN3_8B, "0.9.1", tokenizer_config={"model_max_length": int(1e30)}) == (
+        40_960, 40_960)
+
+
+def test_plan_starts_at_the_release_window():
+    # plan() without max_model_len uses the release's default: the Phi-3 longrope config
+    # above starts at 4,096 on 0.19 (not max_position_embeddings 131,072); the 0.9.1 plan
+    # says the tokenizer's cap is unknown
+    factors = {"long_factor": [1.0] * 64, "short_factor": [1.0] * 64}
+    spec = parse_model_config(qwen(
+        model_type="phi3", max_position_embeddings=131072,
+        original_max_position_embeddings=4096, rope_scaling={"type": "longrope", **factors}))
+    cluster = preset_cluster("h100-sxm", 1)
+    result = plan(PlanRequest(model=spec, cluster=cluster,
+                              engine=EngineSettings(vllm_version="0.19")))
+    assert result.max_model_len == 4096
+    old = plan(PlanRequest(model=spec, cluster=cluster,
+                           engine=EngineSettings(vllm_version="0.9.1")))
+    assert any("tokenizer_config.json's model_max_length" in n for n in old.warnings), old.errors
