@@ -7,6 +7,7 @@ read back on a session's first run (`init_state`) reproduces the plan. Secrets (
 token) and uploaded files are never part of it.
 """
 
+import re
 from functools import cache
 from typing import Any, Literal
 
@@ -22,7 +23,13 @@ from pydantic import (
 
 from planner.model.quant import UnknownSchemeError, resolve_scheme
 from planner.serving.engine import checkpoint_name_problem
-from planner.serving.hardware import LinkKind, gpu_preset, parse_network, pcie_slot_problem
+from planner.serving.hardware import (
+    LinkKind,
+    OtherMemorySizeError,
+    gpu_preset,
+    parse_network,
+    pcie_slot_problem,
+)
 from planner.serving.moe_backend import normalize_moe_backend
 from planner.serving.speed import ARRIVALS, Arrival
 from planner.serving.startup import block_size_errors
@@ -158,8 +165,13 @@ class AppState(BaseModel):
     @classmethod
     def _known_gpu(cls, value: str) -> str:
         """A GPU preset key (planner.serving.hardware.GPU_PRESETS); the error names close
-        matches."""
-        return gpu_preset(value).key
+        matches, and how to plan another memory size of a preset's model in the app's terms
+        (OtherMemorySizeError's own advice names the CLI's flags)."""
+        try:
+            return gpu_preset(value).key
+        except OtherMemorySizeError as exc:
+            raise ValueError(f"{exc.what}; pick that model on the Hardware page and give the "
+                             "memory CUDA reports in its memory field (gmem in the link)") from None
 
     @field_validator("network")
     @classmethod
@@ -285,7 +297,13 @@ def reason(exc: ValidationError) -> str:
     """The first error's message without pydantic's 'Value error, ' prefix (our validators'
     own text is the message) and without a list of every known name (the GPU presets: the
     'did you mean' names stay; the Hardware page lists them all)."""
-    text = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+    errors = exc.errors()
+    if len(errors) > 1 and all(e["type"] == "literal_error" for e in errors):
+        # a union of Literals (link: "auto" or a LinkKind): every branch's choices, where
+        # the first error alone read "Input should be 'auto'"
+        choices = [c for e in errors for c in re.findall(r"'[^']*'", e["ctx"]["expected"])]
+        return f"Input should be {', '.join(choices[:-1])} or {choices[-1]}"
+    text = str(errors[0]["msg"]).removeprefix("Value error, ")
     head, cut, _ = text.partition(" known: ")
     if cut:
         head = head.rstrip(" ;")
@@ -321,6 +339,15 @@ def decode(params: dict[str, str], base: AppState) -> tuple[AppState, list[str]]
             why = reason(exc)
             messages.append(f"Link parameter {key}={raw!r} ignored: {why}"
                             + ("" if why.endswith("?") else "."))
+    if state.tp is None:  # the Plan page pins tp, pp and dp together; pp or dp alone was
+        # silently dropped for the hardware's layout while the link kept showing it
+        for field in ("pp", "dp"):
+            if getattr(state, field) is not None:
+                alias = AppState.model_fields[field].alias
+                messages.append(f"Link parameter {alias}={params[alias]!r} ignored: a link "
+                                "pins the layout with tp (and pp, dp beside it); without tp "
+                                "the Plan page opens on the hardware's layout.")
+                setattr(state, field, None)
     return state, messages
 
 

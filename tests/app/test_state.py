@@ -1,6 +1,6 @@
 """The URL codec: a link reproduces the state; bad parameters are ignored, one by one."""
 
-from tests.app.conftest import open_page
+from tests.app.conftest import open_link, open_page
 from ui.state import AppState, decode, encode
 
 
@@ -17,9 +17,10 @@ def test_round_trip_keeps_every_field() -> None:
 
 
 def test_bad_parameters_are_ignored_with_a_message_and_good_ones_kept() -> None:
-    decoded, messages = decode({"tp": "0", "gpu": "rtx-3909", "pp": "2", "gmu": "1.5"}, AppState())
-    assert (decoded.tp, decoded.gpu, decoded.pp, decoded.gpu_memory_utilization) == (
-        None, "rtx-3090", 2, None)  # None: the hardware's layout, the release's utilization
+    decoded, messages = decode({"tp": "0", "gpu": "rtx-3909", "seqs": "64", "gmu": "1.5"},
+                               AppState())
+    assert (decoded.tp, decoded.gpu, decoded.max_num_seqs, decoded.gpu_memory_utilization) == (
+        None, "rtx-3090", 64, None)  # None: the hardware's layout, the release's utilization
     assert len(messages) == 3
     assert any("tp='0'" in m for m in messages)
     assert any("rtx-3909" in m and "rtx-3090" in m for m in messages)  # names the close match
@@ -78,3 +79,36 @@ def test_a_link_release_after_the_newest_is_refused_in_the_apps_words() -> None:
                         "in the sidebar to plan with its rules."]
     _, messages = decode({"vllm": "0.8.0"}, AppState())
     assert "--vllm-version" not in messages[0] and "sidebar" not in messages[0]
+
+
+def test_a_link_layout_without_tp_is_named_not_silently_dropped() -> None:
+    # ?pp=2 (the CLI's --pp 2 alone) opened on the hardware's TP=8 with PP=1 shown and pp=2
+    # kept in the address bar, without a word: the Plan page pins tp, pp and dp together
+    decoded, messages = decode({"pp": "2", "dp": "2"}, AppState())
+    assert (decoded.tp, decoded.pp, decoded.dp) == (None, None, None)
+    assert messages == [f"Link parameter {key}='2' ignored: a link pins the layout with tp (and "
+                        "pp, dp beside it); without tp the Plan page opens on the hardware's "
+                        "layout." for key in ("pp", "dp")]
+    decoded, messages = decode({"tp": "4", "pp": "2"}, AppState())  # with tp: kept
+    assert (decoded.tp, decoded.pp, messages) == (4, 2, [])
+    at = open_link("plan", pp="2")
+    assert not at.exception
+    assert any("pp='2' ignored" in w.value for w in at.sidebar.warning)
+    assert "pp" not in at.query_params  # the address bar no longer claims PP=2
+    assert [s.value for s in at.selectbox if s.label.startswith("Pipeline")] == [1]
+
+
+def test_a_bad_link_value_lists_every_choice_of_a_union() -> None:
+    # link is "auto" or a LinkKind: the message named 'auto' only, the first branch's choice
+    _, messages = decode({"link": "warp"}, AppState())
+    assert messages == ["Link parameter link='warp' ignored: Input should be 'auto', 'nvlink', "
+                        "'pcie', 'pcie-no-p2p' or 'cross-socket'."]
+
+
+def test_another_memory_size_of_a_preset_is_explained_in_the_apps_terms() -> None:
+    # the planner's advice names --gpu-memory-gib and --gpu-name, flags no app user has
+    _, messages = decode({"gpu": "H100 94GB"}, AppState())
+    assert messages == ["Link parameter gpu='H100 94GB' ignored: no preset for 'H100 94GB': "
+                        "that GPU's preset is h100-sxm (80 GB HBM3), not 94 GB; pick that model "
+                        "on the Hardware page and give the memory CUDA reports in its memory "
+                        "field (gmem in the link)."]
