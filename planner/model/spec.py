@@ -294,7 +294,8 @@ class RopeBlock(_Frozen):
 
 
 class WindowInputs(_Frozen):
-    """What vLLM's derived max_model_len reads from config.json (planner.serving.window)."""
+    """What vLLM's derived max_model_len reads from config.json (planner.serving.engine
+    ._vllm_window)."""
 
     lengths: tuple[tuple[str, int], ...] = Field(
         default=(), description="the text config's length keys vLLM reads (its possible_keys, "

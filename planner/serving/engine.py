@@ -257,6 +257,8 @@ def _vllm_window(spec: ModelSpec, version: Version) -> tuple[int, int]:
     4. vLLM 0.9.1 only: that start capped at tokenizer_config.json's model_max_length
        where Headroom read one (TOKENIZER_WINDOW_POOLING_ONLY_FROM; vLLM caps a given
        --max-model-len too, after the check against the limit: a plan note says so).
+    vLLM's cap at the sliding window applies under --disable-sliding-window only, which
+    Headroom does not plan.
     Llama-3.1 (llama3 x 8): 131,072; DeepSeek-V3 (yarn 40 x 4,096, max_position_embeddings
     163,840): 163,840 either way; Gemma-3 (linear x 8): 131,072.
     """

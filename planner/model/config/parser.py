@@ -1070,16 +1070,17 @@ type: transformers 5.5.3 configuration_utils.ALLOWED_LAYER_TYPES, plus DeepSeek-
 _CLASS_ORIGINAL_MAX_POSITION = {"phi3": 4096}
 """NOTE: transformers' Phi3Config sets original_max_position_embeddings = 4096 when config.json
 leaves it out (4.57.1 and 5.5.3 models/phi3/configuration_phi3.py); vLLM reads it with getattr
-on the loaded config (planner.serving.window)."""
+on the loaded config (planner.serving.engine._vllm_window)."""
 
 
 def _length(value: object) -> int | None:
-    """A positive whole number, or None (a length vLLM could not use is left out)."""
+    """A whole number of tokens in [1, MAX_CONTEXT], or None: a length vLLM could not use, or
+    one past MAX_CONTEXT (no real model's; vLLM would take it), is left out."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     if isinstance(value, float) and (not math.isfinite(value) or value != int(value)):
         return None
-    return int(value) if value >= 1 else None
+    return int(value) if 1 <= value <= MAX_CONTEXT else None
 
 
 def _nested(block: dict) -> bool:
@@ -1108,7 +1109,7 @@ def _rope_blocks(block: dict) -> tuple[RopeBlock, ...]:
 
 
 def _window_inputs(r: _Reader, top: _Reader, max_pos: int, model_type: str) -> WindowInputs:
-    """The fields vLLM's derived max_model_len reads (planner.serving.window).
+    """The fields vLLM's derived max_model_len reads (planner.serving.engine._vllm_window).
 
     The length keys come from the text config (vLLM reads hf_text_config); a config.json
     without max_position_embeddings (or its n_positions / max_sequence_length aliases) counts
@@ -1127,6 +1128,16 @@ def _window_inputs(r: _Reader, top: _Reader, max_pos: int, model_type: str) -> W
             block = reader.cfg[k]
             break
     original = _length(r.get("original_max_position_embeddings"))
+    least = lengths.get("model_max_length") or min(lengths.values(), default=2048)
+    for rope in _rope_blocks(block):
+        base = (rope.original_max_position_embeddings or least) if rope.rope_type == "yarn" \
+            else least
+        if rope.factor and rope.factor * base > MAX_CONTEXT:
+            raise ConfigError(
+                f"config.json: a {rope.rope_type} rope factor of {rope.factor:g} stretches the "
+                f"context to {rope.factor * base:,.0f} tokens ({rope.factor:g} x {base:,}), "
+                f"over the {MAX_CONTEXT:,}-token limit of any real model: not a usable rope "
+                "scaling")
     return WindowInputs(
         lengths=tuple((k, lengths[k]) for k in VLLM_LENGTH_KEYS if k in lengths),
         ropes=_rope_blocks(block),

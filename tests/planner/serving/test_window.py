@@ -14,6 +14,7 @@ import pytest
 
 from planner.catalog import catalog_spec
 from planner.model.config.parser import parse_model_config
+from planner.model.spec import ConfigError
 from planner.serving.engine import EngineSettings, default_max_model_len, derived_max_model_len
 from planner.serving.hardware import preset_cluster
 from planner.serving.plan import PlanRequest, plan
@@ -167,3 +168,13 @@ def test_plan_starts_at_the_release_window():
     old = plan(PlanRequest(model=spec, cluster=cluster,
                            engine=EngineSettings(vllm_version="0.9.1")))
     assert any("tokenizer_config.json's model_max_length" in n for n in old.warnings), old.errors
+
+
+def test_lengths_and_factors_past_any_real_model():
+    # a length key past 2^30 tokens (the parser's MAX_CONTEXT) is left out: 40,960 stays
+    assert window(qwen(seq_length=2**31), "0.33.0") == (40_960, 40_960)
+    # a nested block's factor past it is refused as a flat block's is: 40,960 x 2^16
+    config = qwen(layer_types=["full_attention"] * 36, rope_parameters={
+        "full_attention": {"rope_type": "linear", "factor": 65536.0}})
+    with pytest.raises(ConfigError, match="stretches the context to 2,684,354,560 tokens"):
+        parse_model_config(config)
