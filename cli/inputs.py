@@ -16,7 +16,7 @@ from cli.args import Count
 from planner.jsondoc import JsonDocumentError
 from planner.model.checkpoint import ModelSource
 from planner.model.config.parser import parse_model_config
-from planner.model.quant import QuantScheme, checkpoint_scheme, resolve_scheme
+from planner.model.quant import checkpoint_scheme, resolve_scheme
 from planner.model.spec import ModelSpec
 from planner.serving.auto_layout import auto_layout, layout_scheme
 from planner.serving.engine import EngineSettings
@@ -399,38 +399,20 @@ def layout_given(args: argparse.Namespace) -> bool:
 def parallel_layout(args: argparse.Namespace, spec: ModelSpec, cluster: ClusterSpec,
                     engine: EngineSettings) -> tuple[ParallelLayout, bool]:
     """The layout to plan, and whether it is the hardware's: with none of --tp/--pp/--dp, the
-    one the app's Plan page opens on (planner.serving.auto_layout, with the --ep choice),
-    planned with `engine`; else the flags given (given_layout). Where auto_layout finds no
-    valid layout, or vLLM refuses the settings on every layout, given_layout's defaults are
-    planned, so the message is the one those get (the invalid layout and the layouts vLLM
-    takes, or vLLM's refusal); so is --ep on a model without routed experts. A hardware's
-    layout without the --ep asked for is planned with a note saying why."""
-    if not layout_given(args) and (spec.is_moe or not args.ep):
-        held = layout_scheme(spec, engine)
+    TP x PP x DP the app's Plan page opens on (planner.serving.auto_layout, ranked with the
+    --ep choice and planned with `engine`), with EP as --ep says, so vLLM's refusal of it
+    (a layout it does not take, or a start-up it stops) is said as for flags given; else the
+    flags given (given_layout). Where auto_layout finds no valid layout, or vLLM refuses the
+    settings on every layout, given_layout's defaults are planned: the message is theirs."""
+    if not layout_given(args):
         try:
-            chosen = auto_layout(spec, cluster, held, engine, ep=args.ep)
+            chosen = auto_layout(spec, cluster, layout_scheme(spec, engine), engine,
+                                 ep=args.ep)
         except EngineError:  # refused on every layout: plan() says why, for given_layout's
             chosen = None
         if chosen is not None:
-            if args.ep and not chosen.ep:
-                why = _no_ep_reason(spec, cluster, chosen, held)
-                add_notes(args, f"--ep: {chosen.label()}, the hardware's layout, is planned "
-                          f"without expert parallelism: {why}")
-            return chosen, True
+            return _checked(spec, cluster, chosen.model_copy(update={"ep": args.ep})), True
     return given_layout(args, spec, cluster), False
-
-
-def _no_ep_reason(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
-                  held: QuantScheme) -> str:
-    """Why auto_layout picked `layout` without the EP asked for: one rank holds the experts;
-    vLLM refuses EP there (layout_errors); or else (auto_layout ranks the EP choice above all
-    but fitting, GPUs used and TP) with EP it does not fit or the release refuses it."""
-    if layout.tp * layout.dp == 1:
-        return "its routed experts sit on one GPU (TP x DP = 1), with nothing to spread"
-    errors = layout_errors(spec, cluster, layout.model_copy(update={"ep": True}), held)
-    why = (" ".join(errors).rstrip(".") if errors else
-           "with EP it does not fit, or this vLLM release refuses it")
-    return f"{why}; give --tp (and --pp, --dp) to pin a layout with --ep"
 
 
 def given_layout(args: argparse.Namespace, spec: ModelSpec, cluster: ClusterSpec
@@ -446,7 +428,11 @@ def given_layout(args: argparse.Namespace, spec: ModelSpec, cluster: ClusterSpec
     tp = args.tp or max(1, min(gpn, gpus // (pp * dp)))
     if not args.tp and (tp * pp * dp % gpn or (gpn % (tp * pp) and tp * pp % gpn)):
         tp = max(1, min(gpn // dp, gpus // (pp * dp)))
-    layout = ParallelLayout(tp=tp, pp=pp, dp=dp, ep=args.ep)
+    return _checked(spec, cluster, ParallelLayout(tp=tp, pp=pp, dp=dp, ep=args.ep))
+
+
+def _checked(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout) -> ParallelLayout:
+    """`layout`, or CliError with vLLM's reasons and the layouts it takes on the most GPUs."""
     errors = layout_errors(spec, cluster, layout)
     if errors:
         raise CliError(f"invalid layout {layout.label()}: {' '.join(errors).rstrip('.')}"

@@ -121,14 +121,34 @@ def test_one_node_where_tp_over_all_gpus_is_refused_opens_on_pipeline_stages(cap
         QWEN3_8B_KV_BYTES_PER_TOKEN // 3 * QWEN3_8B_MAX_LEN
 
 
-def test_ep_on_one_gpu_is_planned_without_it_and_says_so(capsys) -> None:
-    """Qwen3-30B-A3B on one H100: TP x DP = 1 holds every expert, so EP spreads nothing
-    (the app's rule, planner.serving.auto_layout); a note names the --ep left out."""
-    data, err = plan_json(capsys, "--model", "Qwen/Qwen3-30B-A3B", "--gpu", "h100-sxm", "--ep")
-    assert data["layout"] == layout(1)
-    assert "--enable-expert-parallel" not in data["vllm_command"]
-    assert "note: --ep: TP=1, the hardware's layout, is planned without expert parallelism: " \
-        "its routed experts sit on one GPU" in err
+def test_ep_is_as_given_on_the_hardwares_layout(capsys) -> None:
+    """--ep keeps the flag where it spreads nothing (Qwen3-30B-A3B on one H100: TP=1 + EP,
+    as before) and is refused on a dense model (Qwen3-8B has no routed experts) naming the
+    hardware's layout and the ones vLLM takes."""
+    data, _ = plan_json(capsys, "--model", "Qwen/Qwen3-30B-A3B", "--gpu", "h100-sxm", "--ep")
+    assert data["layout"] == layout(1, ep=True) and data["layout_auto"] is True
+    assert "--enable-expert-parallel" in data["vllm_command"]
+    code, out, err = run_main(capsys, "plan", *QWEN3_8B, "--ep")
+    assert code == 2 and out == ""
+    assert err == ("python -m planner plan: error: invalid layout TP=1 x PP=3 + EP: "
+                   "--enable-expert-parallel was set but the model has no routed experts. "
+                   "Layouts vLLM takes on all 3 GPUs (--tp, --pp, --dp): TP=1 x DP=3, "
+                   "TP=1 x PP=3.\n")
+
+
+def test_a_refused_ep_is_said_in_one_line_as_before(capsys) -> None:
+    """gpt-oss-120b (MXFP4) on 2 B200s of 48 GiB under vLLM 0.10.1: with EP vLLM runs
+    FlashInfer's MXFP4 MoE, which asserts "EP is not supported for flashinfer mxfp4 moe
+    backend yet." (quantization/mxfp4.py); auto_layout passes over that layout, but --ep asks
+    for it, so the CLI exits 2 in vLLM's words; without --ep it plans TP=2."""
+    base = ["--model", "openai/gpt-oss-120b", "--gpu-memory-gib", "48", "--gpu-name", "B200",
+            "--gpus", "2", "--vllm-version", "0.10.1", "--max-model-len", "8192"]
+    code, out, err = run_main(capsys, "plan", *base, "--ep")
+    assert code == 2 and out == "" and len(err.splitlines()) == 1, err
+    assert err.startswith("python -m planner plan: error: vLLM 0.10.1 stops at start-up")
+    assert '"EP is not supported for flashinfer mxfp4 moe backend yet."' in err
+    data, _ = plan_json(capsys, *base)
+    assert data["layout"] == layout(2) and data["layout_auto"] is True
 
 
 @pytest.mark.parametrize(("model", "gpu", "gpn", "nodes", "ep"), [
