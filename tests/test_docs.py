@@ -198,3 +198,27 @@ def test_seed_memory_figures_quote_the_plan() -> None:
     app = flat.split("## Using the app", 1)[1].split(" ## ", 1)[0]
     assert f"room for {p92.kv_cache_tokens:,} tokens of KV cache" in app
     assert f"({p90.kv_cache_tokens:,} at the example report's 0.90" in app
+
+
+def test_prices_table_names_every_preset_once_at_its_price() -> None:
+    """The Prices section's table lists each GPU preset once, with the $/GPU-hour recommend
+    uses, or in the "none" row: presets are added often, and a row missing one leaves a reader
+    unsure whether recommend searches it at a price."""
+    from planner.serving.hardware import GPU_PRESETS
+    from planner.serving.prices import DEFAULT_PRICES
+
+    section = README.split("\n## Prices", 1)[1].split("\n## ", 1)[0]
+    rows = [line.split(" | ") for line in section.splitlines()
+            if line.startswith("| ") and not line.startswith(("| GPU preset", "|---"))]
+    listed: dict[str, float | None] = {}
+    for row in rows:
+        keys = row[0].removeprefix("| ").split(", ")
+        usd = [float(x) for x in re.findall(r"\d+\.\d+", row[1])]
+        assert usd or row[1] == "none", row
+        prices = [None] * len(keys) if not usd else usd if len(usd) == len(keys) else usd * len(
+            keys)  # one figure for a row's keys that share it ("rtx-3090, l4 | 0.468")
+        for key, price in zip(keys, prices, strict=True):
+            assert key not in listed, key
+            listed[key] = price
+    assert set(listed) == set(GPU_PRESETS)
+    assert listed == {key: p.usd_per_gpu_hour for key, p in DEFAULT_PRICES.items()}
