@@ -47,7 +47,7 @@ from planner.serving.hardware import (
 from planner.serving.layout import layout_errors
 from planner.serving.plan import Plan, PlanRequest, plan
 from planner.serving.prices import with_overrides
-from planner.serving.recommend import RecommendError, Workload, recommend
+from planner.serving.recommend import NoPriceError, RecommendError, Workload, recommend
 from planner.serving.speed import ServingLoad, SpeedEstimate, estimate_speed, speed_fields
 from planner.serving.sweep import SweepError, sweep
 from planner.serving.vllm_cli import VllmCliError
@@ -233,6 +233,8 @@ def cmd_recommend(args: argparse.Namespace) -> str:
                                vllm_version=args.vllm_version,
                                trust_remote_code=args.trust_remote_code,
                                **block_size_setting(args)))
+    except NoPriceError as exc:
+        raise CliError(f"{exc}: give one with --price {exc.keys[0]}=USD (per GPU-hour)") from None
     except NoWsl2TotalError as exc:  # its advice names flags recommend does not take
         raise CliError(f"--wsl2: {exc.what}; recommend searches the GPU presets on their own "
                        "totals only: plan, sweep or report it with --gpu-memory-gib X (what "

@@ -81,6 +81,16 @@ class RecommendError(ValueError):
     """A recommendation that cannot be searched (bad workload, nothing priced)."""
 
 
+class NoPriceError(RecommendError):
+    """No GPU in the search has a price: `keys` are the presets searched (each caller says
+    where a price is given: the CLI's --price, the app's price table)."""
+
+    def __init__(self, keys: tuple[str, ...]) -> None:
+        named = ", ".join(keys) if len(keys) <= 4 else f"{len(keys)} presets"
+        super().__init__(f"no GPU in the search has a price ({named}: none on record)")
+        self.keys = keys
+
+
 class Workload(BaseModel):
     """What must be served: a context and a concurrency, or a request rate, and targets."""
 
@@ -564,7 +574,7 @@ def recommend(
     keys = tuple(k for k in keys if k not in no_total)
     priced = tuple(k for k in keys if prices.get(k) and prices[k].usd_per_gpu_hour is not None)
     if not priced:
-        raise RecommendError("no GPU in the search has a price: give one with --price KEY=USD")
+        raise NoPriceError(keys)
     counts = gpu_counts(gpus_max)
     shared = (engine or EngineSettings()).model_copy(
         update={"max_model_len": workload.max_model_len})

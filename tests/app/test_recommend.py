@@ -186,3 +186,14 @@ def test_the_hardware_pages_network_plans_counts_above_one_node() -> None:
     at.session_state["app_state"].network = "8x3200"
     at.run()
     assert _results(at)[0].iloc[0]["GPUs"] == "16x NVIDIA H100 80GB HBM3"
+
+
+def test_gpus_without_a_price_say_where_to_enter_one() -> None:
+    # the planner's message ended "give one with --price KEY=USD", a flag the page has not
+    at = open_page("recommend")
+    at.multiselect(key="recommend.gpus").set_value(["mi300x"]).run()
+    at.button(key="recommend.run").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "Cannot search: no GPU in the search has a price (mi300x: none on record): enter a $ "
+        "per GPU-hour for mi300x in the 'Prices' table."]

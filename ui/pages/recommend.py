@@ -17,7 +17,13 @@ from planner.serving.prices import (
     PRICE_TABLE_DATE,
     with_overrides,
 )
-from planner.serving.recommend import GPUS_PER_NODE, RecommendResult, Workload, recommend
+from planner.serving.recommend import (
+    GPUS_PER_NODE,
+    NoPriceError,
+    RecommendResult,
+    Workload,
+    recommend,
+)
 from planner.text import md_escape
 from ui.context import (
     MEMORY_FIELD,
@@ -186,6 +192,9 @@ if st.button("Find the cheapest", type="primary", key="recommend.run", disabled=
                                gpu_keys=gpu_keys, trust_remote_code=trusts_remote_code,
                                wsl2=state().wsl2, network=network)
         st.session_state[_RESULT_KEY] = (key, result)
+    except NoPriceError as exc:  # the planner leaves where a price goes to its callers
+        st.error(f"Cannot search: {md_escape(str(exc))}: enter a $ per GPU-hour for "
+                 f"{md_escape(exc.keys[0])} in the 'Prices' table.")
     except NoWsl2TotalError as exc:  # its advice names a memory this page does not take
         st.error(f"Cannot search: {md_escape(exc.what)}: take it out of 'Only these GPUs', or "
                  f"plan it with the Hardware page's '{MEMORY_FIELD}'.")
