@@ -159,6 +159,10 @@ def sweep_text(result: SweepResult, own_key: str, top: int | None) -> str:
         + [(at[0], f"{rank_runs(at)}  {note}")
            for note, at in launch_note_ranks((rank, row) for rank, row in shown if row).items()])]
     caveats = sweep_caveats((rank, row) for rank, row in shown if row)
+    if result.rows and not any(row.fits for row in result.rows):
+        # the rows' launch notes say "see the verdict", which the table does not show: a
+        # refusal of every row (an MTP draft the model lacks) left only "no" to go on
+        caveats.append(f"no row fits; #1's verdict: {result.rows[0].verdict}")
     return "\n".join([*lines, "", *text_columns(cells), *([""] if caveats else []), *caveats,
                       "", "Launch:", *launches]) + "\n"
 

@@ -144,3 +144,16 @@ def test_sweep_refuses_quantization_it_would_drop() -> None:
             f"python -m planner sweep: error: --quantization {method}: sweep plans every "
             "weight format itself (the checkpoint's, and each what-if with vLLM's "
             "--quantization where it applies); give --quantization to plan or report.\n")
+
+
+def test_a_sweep_where_nothing_fits_says_why() -> None:
+    # Qwen3 has no MTP layers, so vLLM refuses --speculative-config method mtp on every row:
+    # the table showed "no" in every row and launch notes saying "see the verdict", unshown
+    run = planner("sweep", "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-3090",
+                  "--num-speculative-tokens", "2")
+    assert run.returncode == 0
+    assert all(row[6] == "no" for row in table_rows(run.stdout))
+    assert ("\nno row fits; #1's verdict: Does not fit: vLLM refuses --speculative-config "
+            "method mtp for Qwen/Qwen3-8B: \"Unsupported speculative method: 'mtp'\"") in run.stdout
+    fits = planner("sweep", "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-3090")
+    assert "no row fits" not in fits.stdout
