@@ -226,13 +226,12 @@ def _controls() -> None:
     if utilization is not None:
         right.button("Use vLLM's default utilization", key="plan.release_utilization",
                      on_click=set_state, kwargs={"gpu_memory_utilization": None})
-    # value=None: an emptied field is None (the model's / vLLM's default), not min_value; no
+    # value=None: an emptied field is None (the window the release derives, engine.
+    # default_max_model_len), not min_value; no
     # widget bounds, so an out-of-range number reaches the state, which refuses it aloud
     window = default_max_model_len(spec, vllm_rules(state().vllm_version).version)
     right.number_input("max_model_len (empty: the model's)", value=None, step=1024,
                        placeholder=f"the model's: {window:,}",
-                       help="empty: the max_model_len vLLM derives from config.json for the "
-                       "sidebar's release (max_position_embeddings and rope scaling)",
                        **bind("plan", "max_model_len"))
     a, b = right.columns(2)
     a.number_input("max_num_seqs", value=None, step=1, placeholder="default",
