@@ -101,7 +101,7 @@ def plan_text(plan: Plan, speed: SpeedEstimate | None, load: ServingLoad, idle: 
         f"  context ceiling     {plan.max_context_tokens:,} tokens{_ceiling_past_tokens(plan)}"
         f"{max_model_len_stop(plan)}",
         f"  concurrency         {plan.max_concurrency:,.2f}{per_replica(plan)} at "
-        f"{plan.max_model_len:,} tokens{replicas}",
+        f"{counted(plan.max_model_len, 'token')}{replicas}",
         "",
         plan.verdict,
         *(f"warning: {w}" for w in plan.warnings),

@@ -732,7 +732,7 @@ def _memory_plan(inputs: ReportInputs) -> list[str]:
            f"{plan.block_size} tokens" if plan.kv_cache_bytes_per_gpu >= 0 else ""),
         f"- KV cache tokens: {plan.kv_cache_tokens:,}{per_replica(plan)}",
         f"- Context ceiling: {_ceiling(plan)}",
-        f"- Concurrency at {plan.max_model_len:,} tokens: {plan.max_concurrency:,.2f}"
+        f"- Concurrency at {counted(plan.max_model_len, 'token')}: {plan.max_concurrency:,.2f}"
         f"{per_replica(plan)}" + (f" ({all_replicas(plan)})" if plan.layout.dp > 1 else ""),
     ]
     lines += [f"- Warning: {md_escape(w)}" for w in plan.warnings]

@@ -1083,3 +1083,14 @@ def test_plan_json_says_which_release_planned_it(capsys, given: str, release: st
     data = json.loads(out)
     assert code == 0 and data["engine"]["vllm_version"] == given
     assert data["vllm_release"] == release
+
+
+def test_a_one_token_context_is_one_token_not_tokens(capsys, monkeypatch) -> None:
+    # --max-model-len 1 printed "concurrency ... at 1 tokens" (plan) and "Concurrency at 1
+    # tokens" (report)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # no network in tests
+    hw = ("--model", "Qwen/Qwen3-8B", "--gpu", "rtx-3090", "--max-model-len", "1")
+    code, out, _ = run_main(capsys, "plan", *hw)
+    assert code == 0 and "at 1 token\n" in out and "1 tokens" not in out
+    code, out, _ = run_main(capsys, "report", *hw, "--date", "2026-01-01")
+    assert code == 0 and "- Concurrency at 1 token: " in out
