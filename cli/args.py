@@ -359,7 +359,9 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
     eng.add_argument("--dtype", choices=["auto", "bfloat16", "float16", "float32"],
                      default="auto", help="weights' dtype for a 16-bit checkpoint")
     eng.add_argument("--quantization", default="auto", metavar="METHOD",
-                     help="runtime --quantization, e.g. fp8 (default auto: the checkpoint's)")
+                     help="runtime --quantization, e.g. fp8 (default auto: the checkpoint's)"
+                     if layout else "plan's and report's: the sweep sets each row's weight "
+                     "format itself, so it refuses this (exit 2)")
     eng.add_argument("--gpu-memory-utilization", type=_fraction, metavar="U",
                      help="fraction of each GPU's memory vLLM may use (default: vLLM's for "
                      "--vllm-version, 0.92 from 0.20, 0.9 before)")
