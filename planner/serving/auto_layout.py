@@ -5,8 +5,10 @@ pipeline stages one replica needs with data-parallel replicas over the rest (TP=
 2 nodes of 8 when one node holds the model; TP=8 x PP=2 x DP=4 on 8 nodes when a replica
 needs 2), so every GPU works and no replica is pipelined further than it must be. When no
 such layout is valid and fits, every valid layout is planned and the one picked is the first
-of: fits, uses the most GPUs, keeps TP inside a node, larger TP, the wanted EP choice,
-longest ceiling.
+of: fits, uses the most GPUs, keeps TP inside a node, larger TP, (when none fits) the
+smallest KV-cache shortfall per GPU, the wanted EP choice, longest ceiling. So a plan that
+cannot fit opens, at its TP, on the split closest to fitting: Llama-3.1-405B on 2 nodes of 8
+RTX 3090 is TP=8 x PP=2 (half the weights per GPU), not TP=8 x DP=2.
 """
 
 from __future__ import annotations
@@ -58,8 +60,14 @@ def auto_layout(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme,
         raise planned[valid[0]]
     wanted_ep = {lay: lay == _with_ep(spec, lay.tp, lay.pp, lay.dp, ep) for lay in figures}
     return min(figures, key=lambda lay: (
-        not figures[lay]["fits"], -lay.gpus, lay.tp > gpn, -lay.tp, not wanted_ep[lay],
-        -figures[lay]["max_context_tokens"]))
+        not figures[lay]["fits"], -lay.gpus, lay.tp > gpn, -lay.tp, _shortfall(figures[lay]),
+        not wanted_ep[lay], -figures[lay]["max_context_tokens"]))
+
+
+def _shortfall(figures: dict) -> int:
+    """Bytes per GPU a layout that does not fit is short of a KV cache (0 when it fits): its
+    kv_cache_bytes_per_gpu is what is left after weights and the other terms, negative there."""
+    return 0 if figures["fits"] else max(0, -figures["kv_cache_bytes_per_gpu"])
 
 
 def _figures(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,

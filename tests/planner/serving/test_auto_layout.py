@@ -40,3 +40,17 @@ def test_tp_stays_inside_a_node() -> None:
 
 def test_nothing_fits_still_gives_the_valid_layout() -> None:
     assert _auto("meta-llama/Meta-Llama-3.1-70B", "rtx-3090", 1, 1) == ParallelLayout(tp=1)
+
+
+def test_nothing_fits_opens_on_the_layout_closest_to_fitting() -> None:
+    # Llama-3.1-405B: 126 layers x (2 x 16384^2 + 2 x 16384 x 1024 attention + 3 x 16384 x
+    # 53248 MLP) + 2 x 128256 x 16384 embedding and head = 405.85e9 parameters, 811.7 GB in
+    # bf16: 101.5 GB per GPU at TP=8 (TP=8 x DP=2 holds that on every GPU) and ~50.7 GB at
+    # TP=8 x PP=2, against an RTX 3090's 0.92 x 23.57 GiB = 23.3 GB budget. Neither fits; at
+    # TP=8, PP=2 is the closer (half the weights per GPU), where the old tie-break took DP.
+    layout = _auto("meta-llama/Meta-Llama-3.1-405B", "rtx-3090", 8, 2, ep=False)
+    assert (layout.tp, layout.pp, layout.dp) == (8, 2, 1)
+    # Qwen3-32B (64 heads, 8 KV heads: TP=3 is invalid) on 3 RTX 3090s: 32.8e9 x 2 B = 65.5 GB
+    # per GPU at DP=3, a third of it (~21.8 GB, still short of a KV cache) at PP=3.
+    layout = _auto("Qwen/Qwen3-32B", "rtx-3090", 3, 1, ep=False)
+    assert (layout.tp, layout.pp, layout.dp) == (1, 3, 1)
