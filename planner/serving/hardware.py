@@ -372,9 +372,11 @@ class LinkSpec(BaseModel):
 # (glennklockwood.com/garden/PCIe-Gen6, citing PCI-SIG's PCI Express 6.0 specification page;
 # the specification itself was not read: unverified), so x16 = 64 x 16 / 8 = 128 GB/s raw and
 # 128 x 242/256 = 121.0 GB/s per direction with CRC and FEC taken off as 3.0-5.0's encoding is
-# (236/256, TLP bytes only, would give 118; 3.0-5.0 count their DLLPs as data too). No preset
-# card is PCIe 6.0, so a 6.0 slot plans at the card's generation. A link of fewer lanes carries its
-# share: lanes / 16 of it, e.g. PCIe 4.0 x8 = 8 x 16 GT/s x 128/130 / 8 = 15.75 GB/s (pcie_rate).
+# (236/256, TLP bytes only, would give 118; 3.0-5.0 count their DLLPs as data too). The b300
+# and gb200 presets are PCIe 6.0 cards (their NVLink is the default link; --link pcie,
+# pcie-no-p2p or cross-socket plans them at this rate); on an older card a 6.0 slot plans at
+# the card's generation. A link of fewer lanes carries its share: lanes / 16 of it, e.g.
+# PCIe 4.0 x8 = 8 x 16 GT/s x 128/130 / 8 = 15.75 GB/s (pcie_rate).
 PCIE_X16_GBPS: dict[int, float] = {
     gen: rate * 16 * data_bits / line_bits / 8 for gen, rate, data_bits, line_bits in (
         (1, 2.5, 8, 10), (2, 5.0, 8, 10), (3, 8.0, 128, 130), (4, 16.0, 128, 130),
