@@ -271,6 +271,9 @@ class AppState(BaseModel):
             parts = tuple(part.strip() for part in value.split(",") if part.strip())
             if value.strip() and not parts:  # ',,,': not the emptied picker ('')
                 raise ValueError("it names no model, only empty entries between commas")
+            if len(parts) > MAX_COMPARE:  # pydantic said "Tuple should have at most 6 items"
+                raise ValueError(f"it names {len(parts)} models; the Compare page takes at "
+                                 f"most {MAX_COMPARE}")
             return parts
         return value
 

@@ -112,3 +112,10 @@ def test_another_memory_size_of_a_preset_is_explained_in_the_apps_terms() -> Non
                         "that GPU's preset is h100-sxm (80 GB HBM3), not 94 GB; pick that model "
                         "on the Hardware page and give the memory CUDA reports in its memory "
                         "field (gmem in the link)."]
+
+
+def test_a_link_comparing_too_many_models_says_so_in_words() -> None:
+    # it read "Tuple should have at most 6 items after validation, not 7"
+    _, messages = decode({"cmp": ",".join(f"org/m{i}" for i in range(7))}, AppState())
+    assert messages == [f"Link parameter cmp='{','.join(f'org/m{i}' for i in range(7))}' "
+                        "ignored: it names 7 models; the Compare page takes at most 6."]
