@@ -272,13 +272,14 @@ def cmd_report(args: argparse.Namespace) -> str:
     if args.model in args.compare and not args.revision:  # its row is the report's first
         raise CliError(f"--compare {args.model} is the --model itself: compare other models")
     _preload(args, [(args.model, args.revision), *((name, None) for name in args.compare)])
-    chosen, spec, source, cluster, snapshots, speed, _ = _plan(args)
+    chosen, spec, source, cluster, snapshots, speed, auto = _plan(args)
     inputs = report_inputs(
         spec, source, cluster, chosen, day=args.date or today(),
         with_sweep=args.sweep or args.format == "csv",
         comparison=_comparison(args, chosen, speed, cluster) if args.compare else (),
         audits=tuple(audit_summary(s) for s in snapshots),
         load=_load(args), objective=args.objective, tpot_ms_target=args.tpot_ms,
+        layout_auto=auto,
     )
     bundle = build_report(inputs)
     return {"md": bundle.markdown, "json": bundle.json_text, "csv": bundle.csv_text}[args.format]

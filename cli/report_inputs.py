@@ -24,6 +24,7 @@ from planner.report import (
     model_card,
     speed_accuracy,
 )
+from planner.serving.auto_layout import AUTO_LAYOUT_RULE
 from planner.serving.hardware import ClusterSpec
 from planner.serving.plan import Plan, PlanRequest
 from planner.serving.speed import ServingLoad, estimate_speed
@@ -71,11 +72,13 @@ def report_inputs(
     load: ServingLoad | None = None,
     objective: Objective = "context",
     tpot_ms_target: float | None = None,
+    layout_auto: bool = False,
 ) -> ReportInputs:
     """ReportInputs for the plan `chosen` of `spec` on `cluster`: the model card, the sweep
     (when asked, over the plan's own engine settings, ranked by `objective` as `python -m
     planner sweep` ranks, every fitting row with its speed at `load`), the speed at `load`
-    (default 1024 in, 1024 out, one request) and the measured accuracy figures."""
+    (default 1024 in, 1024 out, one request) and the measured accuracy figures. `layout_auto`:
+    the plan's layout is the hardware's (planner.serving.auto_layout), which the report says."""
     load = load or ServingLoad()
     request = PlanRequest(model=spec, cluster=cluster, layout=chosen.layout,
                           engine=chosen.engine)
@@ -85,6 +88,7 @@ def report_inputs(
         card=model_card(spec, source),
         cluster_source=cluster.source,
         idle_gpus=idle_gpus(cluster, chosen),
+        layout_rule=AUTO_LAYOUT_RULE if layout_auto else "",
         plan=chosen,
         sweep=sweep(spec, cluster, chosen.engine, objective=objective,
                     tpot_ms_target=tpot_ms_target, load=load) if with_sweep else None,

@@ -471,6 +471,9 @@ class ReportInputs(_Frozen):
     cluster_source: str = Field(description="ClusterSpec.source: preset / live audit / snapshots")
     idle_gpus: str = Field(default="", description="the cluster's GPUs the plan's layout "
                            "leaves idle, in words ('' when it uses them all): idle_gpus()")
+    layout_rule: str = Field(default="", description="how the layout was chosen when nobody "
+                             "chose one (planner.serving.auto_layout.AUTO_LAYOUT_RULE); '' when "
+                             "the layout was given (CLI --tp/--pp/--dp, the Plan page's TP)")
     plan: Plan
     sweep: SweepResult | None = None
     sweep_top: int = Field(default=10, ge=1, description="sweep rows shown in Markdown")
@@ -628,6 +631,8 @@ def _summary(inputs: ReportInputs) -> list[str]:
         + (f" ({all_replicas(plan)})" if plan.layout.dp > 1 else ""),
         f"- Configuration: {md_escape(_settings_label(plan, inputs.card))}",
     ]
+    if inputs.layout_rule:
+        lines.append(f"- Layout chosen for this hardware: {md_escape(inputs.layout_rule)}")
     if inputs.sweep and inputs.sweep.rows:
         best = inputs.sweep.rows[0]
         speed = "" if best.tpot_ms is None else (

@@ -113,3 +113,21 @@ def test_report_page_load_and_objective_controls_are_the_clis_flags() -> None:
     assert "4 requests in flight, capped by the KV cache; ranked by fewest-gpus" in alternatives
     # one state: the Plan page's load and objective moved too (and the link with them)
     assert at.query_params["conc"] == "4" and at.query_params["obj"] == "fewest-gpus"
+
+
+def test_a_layout_nobody_chose_is_said_in_both_reports() -> None:
+    # Two nodes of 8 RTX 3090 with no TP picked: the seed model fits one node at TP=8, so
+    # the hardware's layout is a replica per node, TP=8 x DP=2 (planner.serving.auto_layout),
+    # and the report says how it was chosen; the Report page and the CLI agree.
+    url = {k: v for k, v in SEED_URL.items() if k not in ("tp", "pp")} | {"nodes": "2"}
+    at = open_page("report", **url, ep="1")
+    at.date_input(key="report.date").set_value(DATE).run()
+    assert not at.exception
+    page = at.main.markdown[-1].value
+    flags = ["--model", SEED_MODEL, "--gpu", "rtx-3090", "--gpus", "16", "--nodes", "2",
+             "--gpu-memory-utilization", "0.9", "--ep"]
+    cli = cli_report(seed=flags)
+    assert page == cli.rstrip("\n")
+    assert "- Configuration: TP=8 x DP=2 + EP on 16x" in page
+    assert "- Layout chosen for this hardware: TP = GPUs per node" in page
+    assert "Layout chosen for this hardware" not in cli_report()  # --tp 8 given: no line

@@ -77,7 +77,7 @@ try:
         day=day, with_sweep=with_sweep,
         comparison=_comparison(request, chosen, load) if with_comparison else (),
         audits=_audits(), load=load, objective=state().sweep_objective,
-        tpot_ms_target=state().tpot_target_ms,
+        tpot_ms_target=state().tpot_target_ms, layout_auto=state().tp is None,
     )
     bundle = build_report(inputs)
 except USER_ERRORS as exc:
