@@ -35,10 +35,11 @@ class _Once(argparse.Action):
 
 
 def _shown(option: str | None, values: Any) -> str:
-    """How one occurrence is echoed: its value, or the spelling of a switch."""
+    """How one occurrence is echoed: its value as typed (a count's text, '32k', not its 32000:
+    cli.args.Count keeps it), or the spelling of a switch."""
     if isinstance(values, (list, tuple)) or values is None:
         return option or ""
-    return repr(str(values))
+    return repr(getattr(values, "text", str(values)))
 
 
 class _StoreOnce(_Once, argparse._StoreAction):

@@ -83,6 +83,15 @@ def test_given_once_each_is_fine_and_leaves_no_trace() -> None:
     assert "_options_given" not in vars(args)  # the bookkeeping never reaches the command
 
 
+def test_a_count_given_twice_is_echoed_as_typed(capsys: pytest.CaptureFixture) -> None:
+    # echoed its value, "('32000', then '16000')", where the user typed 32k and 16k
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["plan", "--model", "m", "--max-model-len", "32k",
+                                   "--max-model-len", "16K"])
+    assert capsys.readouterr().err == ("python -m planner plan: error: argument --max-model-len: "
+                                       "given twice ('32k', then '16K'): give it once.\n")
+
+
 def test_a_switch_and_its_negation_are_refused(capsys: pytest.CaptureFixture) -> None:
     action = next(a for a in _subparsers()["plan"]._actions
                   if a.dest == "enable_chunked_prefill")
