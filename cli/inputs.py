@@ -141,6 +141,10 @@ def load_model(model: str, revision: str | None = None) -> tuple[ModelSource, Mo
     local cache and the catalog) and parse its config; a local file or folder that `vllm
     serve` cannot load is marked (ModelSpec.unservable), so no plan prints a command for it."""
     source = resolve_model(model, revision)
+    if revision is not None and not source.repo_id:  # a file is read as it is on disk
+        raise CliError(f"--revision {revision} picks a commit, branch or tag of a hub repo; "
+                       f"{model} is a local file or folder, read as it is on disk: drop "
+                       "--revision, or give the repo id")
     name, unservable = (source.repo_id, None) if source.repo_id else \
         _local_name(Path(model).expanduser())
     spec = parse_model_config(source.config, source.hf_quant_config, name=name,

@@ -493,3 +493,15 @@ def test_a_release_count_from_a_plain_int_default_is_read_as_it_is() -> None:
     # "32k" is read again for the release (lower-case k: x 1000)
     assert _release_count(8192, "--max-model-len", "0.19.0") == 8192
     assert _release_count(Count(32_000, "32k"), "--max-model-len", "0.19.0") == 32_000
+
+
+def test_a_revision_of_a_local_config_is_refused_not_ignored() -> None:
+    # a local file is read as it is on disk: --revision was dropped without a word (plan,
+    # inspect), so a user who meant a commit got the file's figures unawares
+    config = str(ROOT / "tests" / "fixtures" / "configs" / "Qwen__Qwen3-8B.json")
+    for args in (("plan", "--model", config, *HW), ("inspect", config)):
+        done = run("planner", *args, "--revision", "abc123")
+        assert_one_line_error(done, f"python -m planner {args[0]}: error: ",
+                              f"--revision abc123 picks a commit, branch or tag of a hub repo; "
+                              f"{config} is a local file or folder, read as it is on disk: "
+                              "drop --revision, or give the repo id.")
