@@ -164,6 +164,8 @@ def _checkpoint(text: str) -> str:
 
 
 _gpu_name = _given("the GPU's model, e.g. 'RTX 3090'", strip=True)
+_gpu = _given("a GPU preset key such as rtx-3090 or the GPU's name, e.g. 'RTX 3090'")
+_quantization = _given("vLLM's --quantization method, e.g. fp8, or auto (the checkpoint's)")
 _model = _given("a repo id such as Qwen/Qwen3-8B, a config.json or a folder holding one")
 
 
@@ -212,7 +214,7 @@ def _add_recommend(sub) -> None:
     search = rec.add_argument_group("search")
     search.add_argument("--gpus-max", type=_bounded_int(1, MAX_GPUS), default=8, metavar="N",
                         help="most GPUs to consider (1, 2, 4, 8, then whole 8-GPU nodes)")
-    search.add_argument("--gpu", action="append", metavar="NAME",
+    search.add_argument("--gpu", action="append", type=_gpu, metavar="NAME",
                         help="only these presets (repeat; default: every priced preset)")
     search.add_argument("--price", action="append", type=_price, default=[],
                         metavar="GPU=USD", help="$ per GPU-hour for a preset, e.g. "
@@ -287,9 +289,10 @@ def _add_model(parser: argparse.ArgumentParser) -> None:
 
 def _add_hardware(parser: argparse.ArgumentParser) -> None:
     hw = parser.add_argument_group("hardware (one of --gpu, --gpu-memory-gib, --snapshot)")
-    hw.add_argument("--gpu", metavar="NAME", help="GPU preset key (rtx-3090, h100-sxm) or the "
-                    "GPU's name as people or NVML write it ('RTX 3090', 'NVIDIA GeForce RTX "
-                    "3090', 'H100 80GB HBM3', 'DGX Spark')")
+    hw.add_argument("--gpu", type=_gpu, metavar="NAME",
+                    help="GPU preset key (rtx-3090, h100-sxm) or the GPU's name as people or "
+                    "NVML write it ('RTX 3090', 'NVIDIA GeForce RTX 3090', 'H100 80GB HBM3', "
+                    "'DGX Spark')")
     hw.add_argument("--gpu-memory-gib", type=_gib_amount, metavar="X",
                     help="a custom GPU: the total CUDA reports for one GPU, in GiB")
     hw.add_argument("--gpu-name", type=_gpu_name, metavar="NAME",
@@ -358,7 +361,8 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
                          "auto)")
     eng.add_argument("--dtype", choices=["auto", "bfloat16", "float16", "float32"],
                      default="auto", help="weights' dtype for a 16-bit checkpoint")
-    eng.add_argument("--quantization", default="auto", metavar="METHOD",
+    eng.add_argument("--quantization", type=_quantization, default="auto",
+                     metavar="METHOD",
                      help="runtime --quantization, e.g. fp8 (default auto: the checkpoint's)"
                      if layout else "plan's and report's: the sweep sets each row's weight "
                      "format itself, so it refuses this (exit 2)")

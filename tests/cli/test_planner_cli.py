@@ -435,6 +435,27 @@ def test_blank_gpu_name_is_refused(capsys, model_dir: Path, blank: str) -> None:
                                 "e.g. 'RTX 3090'."), err
 
 
+@pytest.mark.parametrize(("command", "flags", "words"), [
+    # an unknown preset '' before, whose advice (a34fd19) was "--gpu-name ''", itself refused
+    ("plan", ["--gpu", ""], "argument --gpu: is empty: give a GPU preset key such as rtx-3090 "
+     "or the GPU's name, e.g. 'RTX 3090'."),
+    ("sweep", ["--gpu", "  "], "argument --gpu: is empty: give a GPU preset key"),
+    ("recommend", ["--gpu", "", "--concurrency", "1"], "argument --gpu: is empty: give a GPU "
+     "preset key"),
+    # planned as auto without a word before (plan), "--quantization : sweep plans ..." (sweep)
+    ("plan", ["--gpu", "rtx-3090", "--quantization", ""], "argument --quantization: is empty: "
+     "give vLLM's --quantization method, e.g. fp8, or auto (the checkpoint's)."),
+    ("sweep", ["--gpu", "rtx-3090", "--quantization", ""], "argument --quantization: is empty"),
+])
+def test_a_blank_gpu_or_quantization_is_refused(capsys, model_dir: Path, command: str,
+                                                flags: list[str], words: str) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main([command, "--model", str(model_dir), *flags])
+    err = capsys.readouterr().err
+    assert caught.value.code == 2 and len(err.strip().splitlines()) == 1, err
+    assert f"python -m planner {command}: error: {words}" in err
+
+
 def test_dp_flag_plans_replicas(capsys, model_dir: Path) -> None:
     # --dp 2 on 4 GPUs: TP defaults to 4 GPUs per node / 2 replicas = 2
     (model_dir / "pytorch_model.bin").write_bytes(b"")  # weights: vLLM can load the folder
