@@ -24,7 +24,8 @@ from planner.serving.vllm_versions import LayoutRefused
 
 AUTO_LAYOUT_RULE = ("TP = GPUs per node, the nodes as the fewest pipeline stages that fit with "
                     "data-parallel replicas over the rest (else the fitting layout that uses "
-                    "the most GPUs; when none fits, the one closest to fitting)")
+                    "the most GPUs; when none fits, the widest TP in a node, split the way "
+                    "closest to fitting)")
 """auto_layout's rule in a sentence, as the app's Plan page and the CLI's plan say it."""
 
 

@@ -10,10 +10,11 @@ so on 1 node x 1 GPU nothing fits and the one valid layout, TP=1, is returned.
 
 from planner.catalog import catalog_spec
 from planner.model.quant import checkpoint_scheme
-from planner.serving.auto_layout import auto_layout
+from planner.serving.auto_layout import AUTO_LAYOUT_RULE, auto_layout
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
+from planner.serving.plan import summary_figures
 
 
 def _auto(model: str, gpu: str, per_node: int, nodes: int, *, ep: bool = True):
@@ -54,3 +55,21 @@ def test_nothing_fits_opens_on_the_layout_closest_to_fitting() -> None:
     # per GPU at DP=3, a third of it (~21.8 GB, still short of a KV cache) at PP=3.
     layout = _auto("Qwen/Qwen3-32B", "rtx-3090", 3, 1, ep=False)
     assert (layout.tp, layout.pp, layout.dp) == (1, 3, 1)
+
+
+def test_the_rule_sentence_says_tp_comes_before_closeness() -> None:
+    # Llama-3.1-405B (811.7 GB in bf16, see above) on one node of 8 RTX 3090s: every split of
+    # the 8 GPUs is ~74 GiB per GPU short of a KV cache, TP=1 x PP=8 by ~17 MB less than
+    # TP=8 (the plans' own terms), yet the widest TP is taken first
+    # (auto_layout's order: fits, GPUs, TP inside a node, larger TP, then the shortfall). The
+    # sentence the app, plan and report print said "when none fits, the one closest to
+    # fitting", which TP=8 is not here.
+    spec, cluster = catalog_spec("meta-llama/Meta-Llama-3.1-405B"), preset_cluster("rtx-3090", 8)
+    short = {tp: -summary_figures(spec, cluster, ParallelLayout(tp=tp, pp=8 // tp),
+                                  EngineSettings(), validated=True)["kv_cache_bytes_per_gpu"]
+             for tp in (8, 1)}
+    assert short[1] < short[8]
+    assert _auto("meta-llama/Meta-Llama-3.1-405B", "rtx-3090", 8, 1, ep=False) == ParallelLayout(
+        tp=8)
+    assert "when none fits, the widest TP in a node, split the way closest to fitting" in \
+        AUTO_LAYOUT_RULE
