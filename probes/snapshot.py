@@ -96,8 +96,9 @@ def load_snapshot(source: str | Path | bytes) -> HardwareSnapshot:
     if not isinstance(raw, dict):
         raise SnapshotError(f"{name}: a snapshot is a JSON object, got {json_kind(raw)}")
     if "kind" not in raw:  # a config.json or another tool's JSON: "kind is None" said little
-        raise SnapshotError(f"{name} is not a hardware snapshot: it has no kind (a snapshot's "
-                            f"is {SNAPSHOT_KIND!r}; write one with `python -m probes --json`)")
+        raise SnapshotError(f"{name} has no kind: it is not a hardware snapshot (a "
+                            f"snapshot's kind is {SNAPSHOT_KIND!r}; write one with `python -m "
+                            "probes --json`)")
     if raw["kind"] != SNAPSHOT_KIND:
         raise SnapshotError(f"{name}: kind is {raw['kind']!r}, expected {SNAPSHOT_KIND!r} "
                             "(write one with `python -m probes --json`)")

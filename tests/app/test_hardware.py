@@ -290,3 +290,18 @@ def test_a_link_with_pcie_fields_plans_them_and_refuses_bad_ones() -> None:
     assert at.selectbox(key="hw.pcie_lanes").value == 4
     assert at.selectbox(key="hw.pcie_generation").value is None
     assert "PCIe 4.0 x4 = 7.88 GB/s per direction" in texts(at)
+
+
+def test_an_empty_file_or_a_config_uploaded_as_a_snapshot_is_named_plainly() -> None:
+    # they read "Expecting value at line 1, column 1" and "kind is None, expected ..."
+    config = (ROOT / "tests" / "fixtures" / "configs" / "Qwen__Qwen3-8B.json").read_bytes()
+    at = open_page("hardware", hw="snapshots")
+    at.get("file_uploader")[0].set_value(
+        [("empty.json", b"", "application/json"), ("config.json", config, "application/json")]
+    ).run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert "empty.json: snapshot is empty, not JSON." in errors
+    assert ("config.json: snapshot has no kind: it is not a hardware snapshot (a snapshot's kind "
+            "is 'headroom.hardware-snapshot'; write one with \\`python -m probes --json\\`)."
+            ) in errors

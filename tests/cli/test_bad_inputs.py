@@ -145,7 +145,7 @@ def test_a_node_of_mixed_gpu_models_is_noted(tmp_path: Path) -> None:
     (str(BAD / "snapshot_ragged_pcie.json"), "topology: pcie must be 8 x 8"),
     # a config.json passed as the snapshot: "kind is None, expected ..." before
     (str(ROOT / "tests" / "fixtures" / "configs" / "Qwen__Qwen3-8B.json"),
-     "Qwen__Qwen3-8B.json is not a hardware snapshot: it has no kind (a snapshot's is "
+     "Qwen__Qwen3-8B.json has no kind: it is not a hardware snapshot (a snapshot's kind is "
      "'headroom.hardware-snapshot'; write one with `python -m probes --json`)."),
 ])
 def test_planner_refuses_unreadable_snapshots(snapshot: str, words: str) -> None:

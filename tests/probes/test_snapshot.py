@@ -71,7 +71,7 @@ def write(tmp_path: Path, data: bytes) -> Path:
     (b"[1, 2]", "a snapshot is a JSON object, got an array"),
     (b"null", "a snapshot is a JSON object, got null"),  # "got NoneType" before
     (b'{"kind": "something-else", "schema_version": 1}', "kind is 'something-else'"),
-    (b'{"schema_version": 1}', "snapshot is not a hardware snapshot: it has no kind "),
+    (b'{"schema_version": 1}', "snapshot has no kind: it is not a hardware snapshot "),
     (b'{"kind": null, "schema_version": 1}', "kind is None, expected"),
 ])
 def test_load_rejects_bad_bytes(data: bytes, message: str) -> None:
