@@ -171,6 +171,12 @@ def model_source(model: str, revision: str = "") -> ModelSource:
                                           st.session_state.get(TOKEN_KEY),
                                           server_token_allowed())
             except HubError as exc:
+                if exc.kind == "offline_not_cached":  # its "or pass a path to its
+                    # config.json" is the CLI's way out, which the app refuses (above)
+                    where = f" at {key[1]!r}" if key[1] else " nor in the bundled catalog"
+                    raise ModelInputError(
+                        f"HF_HUB_OFFLINE is set, so the hub was not asked: {key[0]} is not "
+                        f"in this server's local cache{where}.") from None
                 if exc.kind != "invalid_repo_id":
                     raise
                 # the hub's message offers a local path, which this page refuses (above)

@@ -357,3 +357,7 @@ def test_offline_a_model_not_in_the_catalog_is_not_said_to_be_asked_again() -> N
     errors = [e.value for e in (*at.error, *at.sidebar.error)]
     assert any("HF_HUB_OFFLINE is set, so the hub was not asked" in e for e in errors)
     assert not [e for e in errors if "asked again" in e or "s old" in e]
+    # the CLI's way out ("or pass a path to its config.json") is one the app refuses
+    assert "Cannot plan this: HF_HUB_OFFLINE is set, so the hub was not asked: Qwen3-8B is not " \
+        "in this server's local cache nor in the bundled catalog." in errors
+    assert not [e for e in errors if "config.json" in e]
