@@ -1375,17 +1375,22 @@ def sparse_mla_kv(spec: ModelSpec, settings: EngineSettings, kv: KvBytes,
 
 
 def served_dtype(settings: EngineSettings, model_dtype: str, bf16: bool = True) -> str:
-    """The compute dtype vLLM runs: --dtype, or for auto the checkpoint's, float32 downcast.
+    """The compute dtype vLLM runs: --dtype, or for auto the checkpoint's, float32 downcast and
+    bfloat16 served as float16 where the GPU has no bfloat16.
 
     NOTE: vLLM config/model.py _resolve_auto_dtype: with --dtype auto a float32 checkpoint is
     downcast to the platform's preferred dtype, the first of current_platform.supported_dtypes
     (CUDA cc >= 8.0: bfloat16; older cards: float16). gemma-2-9b-it's config says float32;
-    the v0.19 H100 log loads it as torch.bfloat16 in 17.22 GiB (not 34.4 GiB).
-    `bf16`: whether the GPU computes bfloat16 (False on pre-Ampere cards).
+    the v0.19 H100 log loads it as torch.bfloat16 in 17.22 GiB (not 34.4 GiB). A dtype the
+    platform does not list (bfloat16 below cc 8.0: platforms/cuda.py supported_dtypes is
+    [float16, float32] from 6.0) falls back to that preferred dtype with a warning ("Your
+    device ... doesn't support torch.bfloat16. Falling back to torch.float16 for
+    compatibility."; the 0.19.0 wheel). `bf16`: whether the GPU computes bfloat16 (False on
+    pre-Ampere cards).
     """
     if settings.dtype != "auto":
         return settings.dtype
-    if model_dtype == "float32":
+    if model_dtype == "float32" or (model_dtype == "bfloat16" and not bf16):
         return "bfloat16" if bf16 else "float16"
     return model_dtype
 

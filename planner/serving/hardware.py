@@ -186,14 +186,20 @@ class GpuSpec(BaseModel):
         """How weights stored in `fmt` run here: native tensor cores, weight-only, or not.
 
         NOTE: vLLM runs FP8, INT8/INT4 (GPTQ/AWQ), MXFP4 and NVFP4 checkpoints on NVIDIA
-        cc >= 8.0 without native support through Marlin weight-only kernels: weights stay
+        cc >= 7.5 without native support through Marlin weight-only kernels: weights stay
         compressed in memory and are dequantised to 16-bit inside the GEMM (W8A16/W4A16).
         Memory is saved, compute is 16-bit. E.g. an FP8 Llama on an RTX 3090 takes
-        ~1 byte/param of VRAM. Source: vLLM docs, "Supported Hardware" quantization table.
+        ~1 byte/param of VRAM. Source: vLLM docs, "Supported Hardware" quantization table;
+        the 0.19.0 wheel's quantization/utils/marlin_utils.py (query_marlin_supported_quant_types:
+        no Marlin type below capability 75), marlin_utils_fp8.py and marlin_utils_fp4.py
+        (is_fp8/fp4_marlin_supported: has_device_capability(75)). Which releases load a format
+        on 7.5 is each quantization method's get_min_capability() (startup.startup_errors: FP8
+        needs 80 up to 0.13.0, 75 from 0.14.0; MXFP4 80 in every release).
         """
         if fmt in self.native_weight_formats:
             return "native"
-        if self.vendor == "nvidia" and _cc_at_least(self.compute_capability, 8, 0):
+        if (self.vendor == "nvidia" and fmt not in ("fp32", "bf16", "fp16")
+                and _cc_at_least(self.compute_capability, 7, 5)):
             return "weight_only"
         return "unsupported"
 
@@ -729,7 +735,9 @@ the CUDA total from it (_estimated_total)."""
 
 
 # Native tensor-core formats per NVIDIA compute capability (CUDA C++ Programming Guide,
-# "Compute Capabilities"; architecture whitepapers). Hopper dropped INT4 tensor cores;
+# "Compute Capabilities"; architecture whitepapers). Turing (7.5) has FP16, INT8 and INT4
+# tensor cores, no BF16 (NVIDIA T4 datasheet; vLLM platforms/cuda.py supported_dtypes lists
+# bfloat16 from capability 80 only). Hopper dropped INT4 tensor cores;
 # FP8 arrived with Ada (8.9) and Hopper (9.0); MXFP4/NVFP4 with Blackwell (10.x, 12.x).
 _AMPERE = ("fp32", "bf16", "fp16", "int8", "int4")
 _ADA = ("fp32", "bf16", "fp16", "fp8", "int8", "int4")
@@ -737,6 +745,7 @@ _HOPPER = ("fp32", "bf16", "fp16", "fp8", "int8")
 _BLACKWELL = ("fp32", "bf16", "fp16", "fp8", "int8", "mxfp4", "nvfp4")
 _NVIDIA_WEIGHT_FORMATS: dict[str, tuple[GpuFormat, ...]] = {
     "7.0": ("fp32", "fp16"),
+    "7.5": ("fp32", "fp16", "int8", "int4"),
     "8.0": _AMPERE,
     "8.6": _AMPERE,
     "8.9": _ADA,
@@ -768,10 +777,12 @@ def _nvidia_formats(compute_capability: str) -> tuple[tuple[GpuFormat, ...], tup
 # 2026): MUFU 16 ops/clock/SM on H100 and B200; 10.3 (Blackwell Ultra) doubles the SFU
 # throughput (NVIDIA, "Making Softmax More Efficient with NVIDIA Blackwell Ultra"); 12.x
 # (RTX Blackwell, GB10) taken as 10.0's 128 and 16: its guide section was not found
-# (unverified). Worked example: A100, 19.5 TFLOP/s / (2 x 64) = 0.1523e12 SM-cycles/s
+# (unverified); "Compute Capability 7.x > Architecture" (Volta, Turing): 64 FP32 cores and 16
+# special function units per SM (find_string id 52726424321). Worked example: A100, 19.5 TFLOP/s / (2 x 64) = 0.1523e12 SM-cycles/s
 # (108 SMs x 1.41 GHz = 0.1523e12) x 16 = 2.4375e12 exp/s, where FP32 / 16 would give 1.22e12;
 # H100 SXM, 67 / 256 x 16 = 4.1875e12.
 SM_UNITS: dict[str, tuple[int, int]] = {
+    "7.5": (64, 16),
     "8.0": (64, 16),
     "8.6": (128, 16),
     "8.9": (128, 16),
@@ -1473,6 +1484,35 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         notes="Some logs show 22.04-22.05 GiB (driver dependent). FP32 30.3 TFLOPS: 7,424 CUDA "
         "cores = 58 SMs x 128 x 2 x 2.04 GHz boost = 30.29 (TechPowerUp's figure, "
         "fpsbench.com), 1/4 of the datasheet's 121 BF16 dense.",
+    ),
+    _nvidia(
+        "t4", "Tesla T4", "16 GB GDDR6 (ECC)", _gib(14.75), 320.0,
+        (65.0, None, None), "7.5", "PCIe 3.0 x16, no NVLink",
+        "NVIDIA T4 Tensor Core GPU datasheet (t4-tensor-core-datasheet-951643.pdf, quoted in "
+        "find_string id 70747246868: 'Mixed-Precision (FP16/FP32) 65 TFLOPS'; its other figures "
+        "as reprinted at dtcms.com/a/145471.html: FP32 8.1 TFLOPS, INT8 130 TOPS, INT4 260 TOPS, "
+        "70 W, PCIe Gen3 x16); 40 SMs, 2,560 CUDA cores, boost 1,590 MHz, 256-bit GDDR6 at 10 "
+        "Gbps = 320.0 GB/s (sysrqmts.com/en/gpus/nvidia/tesla/t4); CUDA "
+        "total 14.75 GiB from PyTorch OOM messages on T4 ('GPU 0; 14.75 GiB total capacity', "
+        "find_string ids 29258903864, 29310183345); nvidia-smi total 15360 MiB on 'Tesla T4' "
+        "hosts, '70W' cap (find_string ids 47815321318, 5227491194, 29546364868)",
+        int8_tops=130.0, fp32_tflops=8.1, boost_clock_mhz=1590.0, pcie_gen=3,
+        nvidia_smi_mib=15360,
+        notes="No BF16 (compute capability 7.5): the 16-bit rate held here is FP16's, 65 TFLOPS "
+        "with FP32 accumulate; vLLM serves a bfloat16 checkpoint as float16 under --dtype auto "
+        "(config/model.py _resolve_auto_dtype, with a warning) and refuses --dtype bfloat16. "
+        "FP32 8.1 TFLOPS = 40 SMs x 64 x 2 x 1.59 GHz = 8.14 (SM_UNITS, 7.x). Bandwidth: the bus "
+        "gives 320 GB/s (256 bits x 10 Gbps / 8); the datasheet's later edition prints '300 "
+        "GB/sec' (the quote above). Older drivers print 15109 MiB (find_string ids "
+        "12126150674, 18722886883); the 14.75 GiB CUDA total is 256 MiB under 15360. Marlin "
+        "weight-only kernels (GPTQ, AWQ, FP8, NVFP4) run from capability 7.5; FP8 checkpoints "
+        "load from vLLM 0.14.0 (fp8's minimum capability 80 before) and MXFP4 in no release "
+        "(80). Attention: in the 0.19.0 wheel FLASH_ATTN needs 8.0 and FlashInfer takes "
+        "7.5-12.1 (supports_compute_capability), so FlashInfer runs here where installed, else "
+        "TRITON_ATTN; the 0.24.0 wheel raises FlashInfer's floor to 8.0 ('currently broken on "
+        "SM75 (Turing)', flashinfer-ai/flashinfer#3620), so from 0.24 TRITON_ATTN, which "
+        "refuses an fp8 KV cache below SM89 and a bfloat16 one below SM80 "
+        "(startup.kv_format_errors).",
     ),
     _nvidia(
         "l40", "NVIDIA L40", "48 GB GDDR6 (ECC)", _gib(44.40), 864.0,

@@ -615,7 +615,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         if scheme.key == "mxfp4" else (1, 1),
         states=_state_rules(spec, s, rules, gpu.compute_capability),
         gpu_notes=(old_mxfp4,) if old_mxfp4 and not s.mxfp4_marlin
-        else tuple(fp4_weight_notes(gpu, scheme)),
+        else tuple(fp4_weight_notes(gpu, scheme, cli)),
         model_notes=_model_notes(spec, gpu, s, rules) + remote_gap[1:] + tuple(
             filter(None, [b12x_note(rules.version) if b12x else None])),
         remote_code_part=remote_gap[:1],

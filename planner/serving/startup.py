@@ -341,8 +341,11 @@ def runnable_kv_cache_dtypes(gpu: GpuSpec, spec: ModelSpec, cli: VllmCli) -> tup
     return tuple(kv for kv in offered if not kv_format_errors(gpu, spec, kv, cli)) or offered
 
 
-def fp4_weight_notes(gpu: GpuSpec, scheme: QuantScheme) -> list[str]:
-    """What vLLM runs FP4 weights with on a GPU without FP4 tensor cores (it loads them).
+def fp4_weight_notes(gpu: GpuSpec, scheme: QuantScheme, cli: VllmCli | None = None
+                     ) -> list[str]:
+    """What vLLM runs FP4 weights with on a GPU without FP4 tensor cores (it loads them): none
+    where `cli`'s release refuses the method on this GPU (its get_min_capability(), as
+    startup_errors says; MXFP4's is 80 in every covered release, so a T4 gets no note).
 
     NOTE: NVFP4: ModelOpt's get_min_capability() is 80 (0.11.0-0.13.0 wheels), then 75, so no
     covered release refuses an 8.x or 9.x GPU (vllm_cli fixtures). The W4A4 kernels need FP4
@@ -361,8 +364,9 @@ def fp4_weight_notes(gpu: GpuSpec, scheme: QuantScheme) -> list[str]:
     fmt = scheme.family
     if fmt not in ("nvfp4", "mxfp4") or gpu.vendor != "nvidia" or _capability(gpu) is None:
         return []
-    if gpu.weight_format_support(fmt) == "native" or _capability(gpu) < 75:
-        return []  # below 7.5 the quantization method's minimum capability refuses it
+    minimum = cli.quantization_min_capability.get(QUANT_METHOD[fmt], 0) if cli else 0
+    if gpu.weight_format_support(fmt) == "native" or _capability(gpu) < max(75, minimum):
+        return []  # the quantization method's minimum capability refuses it (below 7.5 always)
     cc = gpu.compute_capability
     if fmt == "nvfp4":
         return [f"NVFP4 on {gpu.name} (compute capability {cc}) runs through vLLM's Marlin FP4 "

@@ -75,8 +75,10 @@ def test_every_fp32_rate_reaches_the_softmax_term() -> None:
 
 # SMs and FP32 lanes per SM, from the sources each preset's notes cite (whitepapers, datasheets,
 # spec databases): CUDA cores / 128 on GA10x, AD10x, GH100, GB10x; GA100's 64 lanes per SM
-# (A100 deviceQuery: "(108) Multiprocessors, (64) CUDA Cores/MP").
+# (A100 deviceQuery: "(108) Multiprocessors, (64) CUDA Cores/MP"); Turing's 64 (T4: 2,560 CUDA
+# cores over 40 SMs, the CUDA guide's 64 FP32 cores per 7.x SM).
 SMS_AND_LANES = {
+    "t4": (40, 64),
     "rtx-3090": (82, 128), "rtx-4090": (128, 128), "rtx-5090": (170, 128), "rtx-4080": (76, 128),
     "rtx-5070-ti": (70, 128), "rtx-a5000": (64, 128), "rtx-5080": (84, 128), "rtx-a4000": (48, 128),
     "rtx-3060": (28, 128), "rtx-3080": (68, 128), "rtx-3080-ti": (80, 128),
