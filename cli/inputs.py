@@ -212,7 +212,7 @@ def build_cluster(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareS
     except UnknownGpuError as exc:
         if isinstance(exc, OtherMemorySizeError) or not str(exc).startswith("unknown GPU"):
             raise  # another size of a preset's model, or an ambiguous name: they say what to do
-        # a GPU no preset has (a Tesla T4) is still planned, from its memory: say how
+        # a GPU no preset has (a Tesla P100) is still planned, from its memory: say how
         raise CliError(f"{exc}; to plan a GPU no preset has, give --gpu-memory-gib X (what "
                        f"CUDA reports) and --gpu-name {shlex.quote(args.gpu)} instead of "
                        "--gpu") from None

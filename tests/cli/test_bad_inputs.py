@@ -404,9 +404,9 @@ def test_an_empty_or_impossible_model_argument_is_named(args: tuple[str, ...], w
     (("--gpu", "h100-sxm", "--gpus", "3", "--nodes", "2"),
      "--gpus 3 cannot be spread evenly over --nodes 2."),
     # a GPU with no preset listed the presets only, not how to plan it anyway
-    (("--gpu", "Tesla T4"),
+    (("--gpu", "Tesla P100-PCIE-16GB"),
      "; to plan a GPU no preset has, give --gpu-memory-gib X (what CUDA reports) and "
-     "--gpu-name 'Tesla T4' instead of --gpu."),
+     "--gpu-name 'Tesla P100-PCIE-16GB' instead of --gpu."),
 ])
 def test_hardware_errors_speak_the_flags(args: tuple[str, ...], words: str) -> None:
     done = run("planner", "plan", "--model", "Qwen/Qwen3-8B", *args)
