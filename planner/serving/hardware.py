@@ -778,9 +778,9 @@ def _nvidia_formats(compute_capability: str) -> tuple[tuple[GpuFormat, ...], tup
 # throughput (NVIDIA, "Making Softmax More Efficient with NVIDIA Blackwell Ultra"); 12.x
 # (RTX Blackwell, GB10) taken as 10.0's 128 and 16: its guide section was not found
 # (unverified); "Compute Capability 7.x > Architecture" (Volta, Turing): 64 FP32 cores and 16
-# special function units per SM (find_string id 52726424321). Worked example: A100, 19.5 TFLOP/s / (2 x 64) = 0.1523e12 SM-cycles/s
-# (108 SMs x 1.41 GHz = 0.1523e12) x 16 = 2.4375e12 exp/s, where FP32 / 16 would give 1.22e12;
-# H100 SXM, 67 / 256 x 16 = 4.1875e12.
+# special function units per SM (find_string id 52726424321). Worked example: A100, 19.5
+# TFLOP/s / (2 x 64) = 0.1523e12 SM-cycles/s (108 SMs x 1.41 GHz = 0.1523e12) x 16 =
+# 2.4375e12 exp/s, where FP32 / 16 would give 1.22e12; H100 SXM, 67 / 256 x 16 = 4.1875e12.
 SM_UNITS: dict[str, tuple[int, int]] = {
     "7.5": (64, 16),
     "8.0": (64, 16),
