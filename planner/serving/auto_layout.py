@@ -23,10 +23,11 @@ from planner.serving.sweep import layout_candidates
 from planner.serving.vllm_versions import LayoutRefused
 
 AUTO_LAYOUT_RULE = ("TP = GPUs per node, the nodes as the fewest pipeline stages that fit with "
-                    "data-parallel replicas over the rest (else the fitting layout that uses "
-                    "the most GPUs; when none fits, the widest TP in a node, split the way "
-                    "closest to fitting)")
-"""auto_layout's rule in a sentence, as the app's Plan page and the CLI's plan say it."""
+                    "DP replicas over the rest (else the fitting layout on the most GPUs; if "
+                    "none fits, the widest TP, split closest to fitting)")
+"""auto_layout's rule in a sentence, as the app's Plan page and the CLI's plan say it. Kept
+short: the Plan page's caption must not push the speed figures below a 1280x800 fold
+(tests/browser/test_app_browser.py)."""
 
 
 def _with_ep(spec: ModelSpec, tp: int, pp: int, dp: int, ep: bool) -> ParallelLayout:

@@ -71,5 +71,4 @@ def test_the_rule_sentence_says_tp_comes_before_closeness() -> None:
     assert short[1] < short[8]
     assert _auto("meta-llama/Meta-Llama-3.1-405B", "rtx-3090", 8, 1, ep=False) == ParallelLayout(
         tp=8)
-    assert "when none fits, the widest TP in a node, split the way closest to fitting" in \
-        AUTO_LAYOUT_RULE
+    assert "if none fits, the widest TP, split closest to fitting" in AUTO_LAYOUT_RULE
