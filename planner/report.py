@@ -475,6 +475,9 @@ class ReportInputs(_Frozen):
                              "chose one (planner.serving.auto_layout.AUTO_LAYOUT_RULE); '' when "
                              "the layout was given (CLI --tp/--pp/--dp, the Plan page's TP)")
     plan: Plan
+    gpu_bf16: bool = Field(default=True, description="whether the plan's GPU computes "
+                           "bfloat16 (False below compute capability 8.0): the dtype the KV "
+                           "formula's 'auto' elements take (engine.served_dtype)")
     sweep: SweepResult | None = None
     sweep_top: int = Field(default=10, ge=1, description="sweep rows shown in Markdown")
     comparison: tuple[ComparisonRow, ...] = ()
@@ -721,7 +724,7 @@ def _memory_plan(inputs: ReportInputs) -> list[str]:
           _gib(r.cuda_graph_bytes), kv_pool_text(r.kv_cache_bytes), f"{r.num_blocks:,}"]
          for r in plan.per_gpu],
     ) + [""]
-    elem = served_kv_elem_bytes(spec, plan.engine)
+    elem = served_kv_elem_bytes(spec, plan.engine, inputs.gpu_bf16)
     total_lines, _ = kv_formula_lines(spec, elem, 1)
     where, layers = binding_stage_layers(plan)
     rank_lines, _ = kv_formula_lines(spec, elem, plan.layout.tp, layers)

@@ -62,6 +62,7 @@ from planner.serving.vllm_versions import (
     VllmRules,
     custom_ar_enabled,
     default_gpu_memory_utilization,
+    float16_refused,
     sm100_family,
     vllm_rules,
 )
@@ -1268,18 +1269,22 @@ def served_kv_elem_bytes(spec: ModelSpec, settings: EngineSettings, bf16: bool =
     """What the KV cache is sized with: 1 B where --kv-cache-dtype auto takes the
     checkpoint's FP8 KV cache (checkpoint_fp8_kv), else kv_elem_bytes. The memory plan, the
     speed model and the KV formulas (report, Plan page) all read it here."""
-    if checkpoint_fp8_kv(spec, settings, rules or vllm_rules(settings.vllm_version)):
+    rules = rules or vllm_rules(settings.vllm_version)
+    if checkpoint_fp8_kv(spec, settings, rules):
         return 1
-    return kv_elem_bytes(settings, spec.torch_dtype, bf16)
+    return kv_elem_bytes(settings, spec.torch_dtype, bf16,
+                         not float16_refused(spec.model_type, rules.version))
 
 
-def kv_elem_bytes(settings: EngineSettings, model_dtype: str, bf16: bool = True) -> KvBytes:
+def kv_elem_bytes(settings: EngineSettings, model_dtype: str, bf16: bool = True,
+                  fp16: bool = True) -> KvBytes:
     """Bytes per KV element for these settings (auto follows the served dtype), or the packed
     format (nvfp4, per-token-head) that sizes each head vector with its scales."""
     packed = KV_FORMATS.get(settings.kv_cache_dtype)
     if packed is not None:
         return packed
-    return kv_dtype_bytes(settings.kv_cache_dtype, served_dtype(settings, model_dtype, bf16))
+    return kv_dtype_bytes(settings.kv_cache_dtype,
+                          served_dtype(settings, model_dtype, bf16, fp16))
 
 
 DS_MLA_CONFIG_RULE = ((0, 11), (0, 17))
@@ -1374,7 +1379,8 @@ def sparse_mla_kv(spec: ModelSpec, settings: EngineSettings, kv: KvBytes,
     return kv
 
 
-def served_dtype(settings: EngineSettings, model_dtype: str, bf16: bool = True) -> str:
+def served_dtype(settings: EngineSettings, model_dtype: str, bf16: bool = True,
+                 fp16: bool = True) -> str:
     """The compute dtype vLLM runs: --dtype, or for auto the checkpoint's, float32 downcast and
     bfloat16 served as float16 where the GPU has no bfloat16.
 
@@ -1386,15 +1392,22 @@ def served_dtype(settings: EngineSettings, model_dtype: str, bf16: bool = True) 
     [float16, float32] from 6.0) falls back to that preferred dtype with a warning ("Your
     device ... doesn't support torch.bfloat16. Falling back to torch.float16 for
     compatibility."; the 0.19.0 wheel). `bf16`: whether the GPU computes bfloat16 (False on
-    pre-Ampere cards).
+    pre-Ampere cards). `fp16`: whether the release lets the model run float16
+    (vllm_versions.float16_refused: Gemma-2/3, GLM-4): where not, float16 leaves the supported
+    list before the preferred dtype is taken, so on a GPU without bfloat16 it is float32
+    (gemma-2-2b-it on a T4: 4 B per parameter, not 2) and a float16 checkpoint runs in
+    bfloat16 where the GPU has it.
     """
     if settings.dtype != "auto":
         return settings.dtype
-    if model_dtype == "float32" or (model_dtype == "bfloat16" and not bf16):
-        return "bfloat16" if bf16 else "float16"
+    preferred = "bfloat16" if bf16 else "float16" if fp16 else "float32"
+    if model_dtype == "float32" or (model_dtype == "bfloat16" and not bf16) or (
+            model_dtype == "float16" and not fp16):
+        return preferred
     return model_dtype
 
 
-def act_elem_bytes(settings: EngineSettings, model_dtype: str, bf16: bool = True) -> int:
+def act_elem_bytes(settings: EngineSettings, model_dtype: str, bf16: bool = True,
+                   fp16: bool = True) -> int:
     """Bytes per activation element."""
-    return TORCH_DTYPE_BYTES[served_dtype(settings, model_dtype, bf16)]
+    return TORCH_DTYPE_BYTES[served_dtype(settings, model_dtype, bf16, fp16)]

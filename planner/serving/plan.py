@@ -109,6 +109,7 @@ from planner.serving.vllm_versions import (
     LayoutRefused,
     VllmRules,
     flashinfer_hd256_bug,
+    float16_refused,
     free_memory_source,
     model_runner,
     parse_version,
@@ -553,7 +554,8 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
     seqs = s.max_num_seqs or default_seqs
     mbt = s.max_num_batched_tokens or min(default_mbt, seqs * max_model_len)
     bf16 = gpu.weight_format_support("bf16") == "native"
-    scheme = _weight_scheme(spec, s, served_dtype(s, spec.torch_dtype, bf16))
+    fp16 = not float16_refused(spec.model_type, rules.version)
+    scheme = _weight_scheme(spec, s, served_dtype(s, spec.torch_dtype, bf16, fp16))
     cli = vllm_cli(s.vllm_version)
     # vLLM < 0.11 runs some start-ups on its V0 engine: refused, never planned with V1 rules
     for node_gpu in sorted({n.gpu.compute_capability for n in cluster.nodes}):
@@ -588,7 +590,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         kv_plain=served_kv_elem_bytes(spec, s, bf16, rules),
         block_size=mla_block_size(spec, s.block_size, rules.version, gpu.compute_capability,
                                   selector_kv),
-        act_b=act_elem_bytes(s, spec.torch_dtype, bf16),
+        act_b=act_elem_bytes(s, spec.torch_dtype, bf16, fp16),
         subtract_graphs=rules.graphs_subtracted and not s.enforce_eager,
         old_graphs=not rules.graphs_subtracted and not s.enforce_eager,
         tokens_from_concurrency=rules.tokens_from_concurrency,

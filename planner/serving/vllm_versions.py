@@ -134,6 +134,23 @@ verify_max_model_len passes. Before, the 0.9.1-0.11.0 wheels' EngineArgs._set_de
 (_set_default_args_v1) set enable_chunked_prefill = True for every non-pooling model, the
 user's flag notwithstanding: the flag has no effect on a generative model there."""
 
+def float16_refused(model_type: str, version: Version) -> bool:
+    """Whether vLLM `version` refuses float16 for a model of this (top-level) model_type.
+
+    NOTE: config/model.py (config.py / config/__init__.py before 0.11) _FLOAT16_NOT_SUPPORTED_
+    MODELS ("Numerical instability. Please use bfloat16 or float32 instead."), read in every
+    wheel 0.9.1-0.33.0: gemma2, gemma3 and glm4 throughout; gemma3_text from the 0.10.2 wheel;
+    plamo2 up to the 0.26.0 wheel (gone in 0.27.1; 0.27.0 not read). _resolve_auto_dtype drops
+    float16 from the platform's supported dtypes for them, so with --dtype auto a GPU without
+    bfloat16 (compute capability < 8.0: T4, V100) serves them in float32, and a float16
+    checkpoint runs in bfloat16 where the GPU has it (planner.serving.engine.served_dtype)."""
+    if model_type in ("gemma2", "gemma3", "glm4"):
+        return True
+    if model_type == "gemma3_text":
+        return version >= (0, 10, 2)
+    return model_type == "plamo2" and version < (0, 27, 0)
+
+
 TOKENIZER_WINDOW_POOLING_ONLY_FROM: Version = (0, 9, 2)
 """NOTE: config.py ModelConfig.get_and_verify_max_len in the 0.9.1 wheel caps every model's
 max_model_len, given or derived, at tokenizer_config.json's model_max_length

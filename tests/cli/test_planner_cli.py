@@ -1115,3 +1115,18 @@ def test_a_one_token_context_is_one_token_not_tokens(capsys, monkeypatch) -> Non
     assert code == 0 and "at 1 token\n" in out and "1 tokens" not in out
     code, out, _ = run_main(capsys, "report", *hw, "--date", "2026-01-01")
     assert code == 0 and "- Concurrency at 1 token: " in out
+
+
+def test_a_float32_gemma_on_a_t4_reports_4_byte_kv_elements(capsys, monkeypatch) -> None:
+    # vLLM serves Gemma-2 in float32 on a GPU without bfloat16 (float16 refused for gemma2):
+    # 26 layers x 4 KV heads x (256 + 256) x 4 B = 212,992 B per token; the report's formula
+    # lines read "x 4 B" as its total does (they assumed bfloat16's 2 B)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # no network in tests
+    code, out, _ = run_main(capsys, "report", "--model", "google/gemma-2-2b-it", "--gpu", "t4",
+                            "--max-model-len", "4096", "--date", "2026-01-01")
+    assert code == 0
+    assert "13 layers x [max(1, 4 // 1) KV heads x (256 + 256) dims x 4 B = 8,192 B] = " \
+        "106,496 B" in out
+    assert "  total = 212,992 B per token" in out
+    formula = out.split("KV cache bytes per token", 1)[1].split("\n```\n", 1)[0]
+    assert "x 4 B" in formula and "x 2 B" not in formula

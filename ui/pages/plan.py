@@ -357,7 +357,9 @@ def _layout_note(auto: bool) -> None:
 def _kv_formula(request: PlanRequest, result: Plan) -> None:
     """KV bytes per token, total and per GPU, with the formula filled in."""
     spec, tp = request.model, request.layout.tp
-    kv_b = served_kv_elem_bytes(spec, request.engine)
+    gpu = min((n.gpu for n in request.cluster.nodes), key=lambda g: g.memory_total_bytes)
+    kv_b = served_kv_elem_bytes(spec, request.engine,
+                                gpu.weight_format_support("bf16") == "native")
     where, layers = binding_stage_layers(result)
     for label, ranks, stage in (("whole model (TP=1)", 1, None),
                                 (f"per GPU at TP={tp}{where}", tp, layers)):

@@ -43,7 +43,7 @@ from planner.serving.speed.kernels import (
     wide_head_attention_share,
 )
 from planner.serving.speed.stages import _Stage
-from planner.serving.vllm_versions import VllmRules, vllm_rules
+from planner.serving.vllm_versions import VllmRules, float16_refused, vllm_rules
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +118,8 @@ def _resolve_device(request: PlanRequest) -> _Device | None:
     attn = gpu.bf16_dense_tflops or peak
     return _Device(
         gpu=gpu, link=request.cluster.link, scheme=scheme,
-        act_b=act_elem_bytes(s, spec.torch_dtype, bf16),
+        act_b=act_elem_bytes(s, spec.torch_dtype, bf16,
+                             not float16_refused(spec.model_type, rules.version)),
         kv_plain=served_kv_elem_bytes(spec, s, bf16, rules),
         family=family, peak_flops=peak * 1e12, dense_flops=dense * 1e12,
         lm_head_flops=head * 1e12, attn_flops=attn * 1e12,

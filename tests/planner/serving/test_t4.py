@@ -8,12 +8,13 @@ config.json, and from vLLM's own messages as T4 users quote them, not from the c
 import pytest
 
 from planner.catalog import catalog_spec
-from planner.serving.engine import EngineSettings
+from planner.serving.engine import EngineSettings, served_dtype
 from planner.serving.hardware import gpu_preset, match_gpu_name, preset_cluster, with_wsl2
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
 from planner.serving.prices import DEFAULT_PRICES
 from planner.serving.sweep import quant_candidates
+from planner.serving.vllm_versions import float16_refused
 
 T4 = gpu_preset("t4")
 
@@ -108,3 +109,39 @@ def test_vllm_refuses_what_compute_capability_7_5_cannot_run() -> None:
         "FP8 KV cache is not supported by the Triton attention backend on Tesla T4 (compute "
         "capability 7.5); native FP8 (fp8e4nv) requires SM89+. Re-run with --kv-cache-dtype "
         "float16."]
+
+
+def test_gemma_2_is_served_in_float32_not_float16() -> None:
+    # vLLM's _FLOAT16_NOT_SUPPORTED_MODELS (gemma2, gemma3, glm4; gemma3_text from 0.10.2;
+    # plamo2 to 0.26) leave a T4 only float32 under --dtype auto (its platform list is
+    # [float16, float32], float16 dropped for these types), so gemma-2-2b-it (config float32)
+    # loads in float32, 4 B per parameter. Parameters from its config.json: embeddings
+    # 256,000 x 2,304 = 589,824,000 (tied); per layer q and o 2 x 2,304 x 2,048, k and v
+    # 2 x 2,304 x 1,024, MLP 3 x 2,304 x 9,216, 4 norms x 2,304 = 77,865,984; x 26 layers
+    # + final norm 2,304 = 2,614,341,888
+    result = _plan("google/gemma-2-2b-it", max_model_len=4096)
+    assert result.params_total == 2_614_341_888
+    assert result.weight_format == "fp32"
+    assert result.weights_bytes_per_gpu >= 2_614_341_888 * 4
+    # KV in float32 too: 26 layers x 4 KV heads x (256 + 256) x 4 B per token
+    assert result.kv_bytes_per_token_per_gpu == 26 * 4 * 512 * 4 == 212_992
+    # on an A100 the preferred dtype is bfloat16: 2 B per parameter
+    a100 = plan(PlanRequest(model=catalog_spec("google/gemma-2-2b-it"),
+                            cluster=preset_cluster("a100-80gb", 1), layout=ParallelLayout(),
+                            engine=EngineSettings(max_model_len=4096)))
+    assert a100.weight_format == "bf16"
+
+
+def test_the_releases_that_refuse_float16() -> None:
+    assert float16_refused("gemma2", (0, 9, 1)) and float16_refused("glm4", (0, 33, 0))
+    assert not float16_refused("gemma3_text", (0, 10, 1))
+    assert float16_refused("gemma3_text", (0, 10, 2))
+    assert float16_refused("plamo2", (0, 26, 0)) and not float16_refused("plamo2", (0, 27, 1))
+    assert not float16_refused("qwen3", (0, 33, 0))
+    # a float16 checkpoint of such a model runs in bfloat16 where the GPU has it, float32
+    # where not; other models keep float16
+    auto = EngineSettings()
+    assert served_dtype(auto, "float16", bf16=True, fp16=False) == "bfloat16"
+    assert served_dtype(auto, "float16", bf16=False, fp16=False) == "float32"
+    assert served_dtype(auto, "bfloat16", bf16=False, fp16=True) == "float16"
+    assert served_dtype(auto, "float16", bf16=False, fp16=True) == "float16"
