@@ -1830,8 +1830,11 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         nvlink_gbps=300.0, default_link="nvlink",
         aliases=("Tesla V100-PCIE-32GB",),
         pcie_gen=3,
-        notes="No BF16: FP16 tensor cores only (125 TFLOP/s). vLLM V1 needs cc >= 8.0, so "
-        "only older vLLM or other engines run here. PCIe variants lack NVLink.",
+        notes="No BF16: FP16 tensor cores only (125 TFLOP/s); a bfloat16 checkpoint is served "
+        "as float16 (engine.served_dtype). vLLM 0.9.1-0.10.1 start compute capability < 8.0 on "
+        "their V0 engine, which Headroom does not plan (v1_oracle.OLD_GPU_FALLBACK_UNTIL); "
+        "0.10.2 runs V1 here with backends Headroom has not read (refused); from 0.11 it is "
+        "planned. PCIe variants lack NVLink.",
     ),
     GpuSpec(
         key="mi300x",

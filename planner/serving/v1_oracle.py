@@ -71,7 +71,7 @@ def uncovered_reason(version: Version, compute_capability: str, spec: ModelSpec,
     if cc[0] < 8:
         if version <= OLD_GPU_FALLBACK_UNTIL:
             return (f"{v0} (compute capability {compute_capability} < 8.0: engine/arg_utils.py "
-                    "_is_v1_supported_oracle); plan it with vLLM 0.10.2 or later")
+                    "_is_v1_supported_oracle); plan it with vLLM 0.11 or later")
         return (f"vLLM {v}'s V1 attention backends on compute capability {compute_capability}"
                 " are not read; plan it with vLLM 0.11 or later")
     if kv_cache_dtype != "auto" and not _kv_on_v1(
