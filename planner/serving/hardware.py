@@ -1831,10 +1831,10 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         aliases=("Tesla V100-PCIE-32GB",),
         pcie_gen=3,
         notes="No BF16: FP16 tensor cores only (125 TFLOP/s); a bfloat16 checkpoint is served "
-        "as float16 (engine.served_dtype). vLLM 0.9.1-0.10.1 start compute capability < 8.0 on "
-        "their V0 engine, which Headroom does not plan (v1_oracle.OLD_GPU_FALLBACK_UNTIL); "
-        "0.10.2 runs V1 here with backends Headroom has not read (refused); from 0.11 it is "
-        "planned. PCIe variants lack NVLink.",
+        "as float16, Gemma-2/3 and GLM-4 as float32 (engine.served_dtype). vLLM 0.9.1-0.10.1 "
+        "start compute capability < 8.0 on their V0 engine, which Headroom does not plan "
+        "(v1_oracle.OLD_GPU_FALLBACK_UNTIL); 0.10.2 runs V1 here with backends Headroom has not "
+        "read (refused); from 0.11 it is planned. PCIe variants lack NVLink.",
     ),
     GpuSpec(
         key="mi300x",
