@@ -89,6 +89,7 @@ from planner.serving.runner_v2 import v2_term_notes, v2_warm_activation
 from planner.serving.startup import (
     dtype_errors,
     flashinfer_hd256_errors,
+    float16_errors,
     fp4_weight_notes,
     kv_format_errors,
     modelopt_mixed_errors,
@@ -636,6 +637,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             + tuple(kv_format_errors(gpu, spec, s.kv_cache_dtype, cli))
             + tuple(flashinfer_hd256_errors(spec, s, rules, gpu.compute_capability))
             + tuple(dtype_errors(gpu, s.dtype))
+            + tuple(float16_errors(spec.model_type, s.dtype, not fp16))
             + tuple(b12x_refusals(rules.version, gpu.compute_capability, scheme.family,
                                   bool(_draft_moe(spec, s)) and mtp_excluded(spec, scheme),
                                   gpu.vendor)

@@ -541,6 +541,21 @@ def dtype_errors(gpu: GpuSpec, dtype: str) -> list[str]:
             "example: --dtype=half."]
 
 
+def float16_errors(model_type: str, dtype: str, refused: bool) -> list[str]:
+    """vLLM's refusal of --dtype float16 for a model type it holds numerically unstable in
+    float16 (`refused`: vllm_versions.float16_refused, per release); [] otherwise.
+
+    NOTE: _check_valid_dtype, run on the dtype --dtype resolves to (config.py in the 0.9.x
+    wheels, config/model.py from 0.11; the same text in every wheel 0.9.1-0.33.0, the reason
+    the same for each model type in _FLOAT16_NOT_SUPPORTED_MODELS). --dtype auto never meets
+    it: _resolve_auto_dtype leaves float16 out for these types (engine.served_dtype).
+    """
+    if dtype != "float16" or not refused:
+        return []
+    return [f"The model type {model_type!r} does not support float16. Reason: Numerical "
+            "instability. Please use bfloat16 or float32 instead."]
+
+
 def startup_errors(
     *, gpu: GpuSpec, scheme: QuantScheme, cli: VllmCli, max_model_len: int, model_limit: int,
     mbt: int, seqs: int, mbt_given: bool, chunked_prefill: bool, block_size: int | None,

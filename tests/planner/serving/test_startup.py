@@ -418,3 +418,34 @@ def test_bfloat16_below_compute_capability_8_is_refused_in_vllms_words() -> None
     assert dtype_errors(v100, "auto") == dtype_errors(v100, "float16") == []
     assert dtype_errors(gpu_preset("a100-80gb"), "bfloat16") == []
     assert dtype_errors(gpu_preset("mi300x"), "bfloat16") == []  # not an NVIDIA capability
+
+
+def test_float16_for_a_model_vllm_holds_unstable_in_it_is_refused_in_vllms_words() -> None:
+    """--dtype float16 on Gemma-2 / Gemma-3 / GLM-4: config/model.py _check_valid_dtype
+    (config.py in 0.9.x) raises "The model type 'gemma2' does not support float16. Reason:
+    Numerical instability. Please use bfloat16 or float32 instead." in every wheel
+    0.9.1-0.33.0 (_FLOAT16_NOT_SUPPORTED_MODELS, one reason for every type); bfloat16,
+    float32 and auto start (auto never resolves to float16 for them), and other model types
+    take float16. Planned end to end: a plan refused, not a fit."""
+    from planner.serving.engine import EngineSettings
+    from planner.serving.hardware import preset_cluster
+    from planner.serving.layout import ParallelLayout
+    from planner.serving.plan import PlanRequest, plan
+    from planner.serving.startup import float16_errors
+
+    refused = ("The model type 'gemma2' does not support float16. Reason: Numerical "
+               "instability. Please use bfloat16 or float32 instead.")
+    assert float16_errors("gemma2", "float16", refused=True) == [refused]
+    assert float16_errors("gemma2", "float32", refused=True) == []
+    assert float16_errors("gemma2", "auto", refused=True) == []
+    assert float16_errors("qwen3", "float16", refused=False) == []
+
+    def planned(model: str, dtype: str):
+        return plan(PlanRequest(model=_spec(model), cluster=preset_cluster("a100-80gb", 1),
+                                layout=ParallelLayout(tp=1),
+                                engine=EngineSettings(dtype=dtype, max_model_len=4096)))
+
+    gemma = planned("google/gemma-2-9b-it", "float16")
+    assert not gemma.fits and refused in gemma.verdict
+    assert planned("google/gemma-2-9b-it", "bfloat16").fits
+    assert planned("Qwen/Qwen3-8B", "float16").fits
