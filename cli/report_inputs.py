@@ -90,8 +90,7 @@ def report_inputs(
         idle_gpus=idle_gpus(cluster, chosen),
         layout_rule=AUTO_LAYOUT_RULE if layout_auto else "",
         plan=chosen,
-        gpu_bf16=min((n.gpu for n in cluster.nodes), key=lambda g: g.memory_total_bytes
-                     ).weight_format_support("bf16") == "native",  # the GPU plan() sizes
+        gpu_bf16=cluster.sizing_node.gpu.computes_bf16,
         sweep=sweep(spec, cluster, chosen.engine, objective=objective,
                     tpot_ms_target=tpot_ms_target, load=load) if with_sweep else None,
         comparison=comparison,

@@ -182,6 +182,12 @@ class GpuSpec(BaseModel):
             "mxfp4": self.fp4_dense_tflops, "nvfp4": self.fp4_dense_tflops,
         }.get(fmt)
 
+    @property
+    def computes_bf16(self) -> bool:
+        """Whether bfloat16 runs natively here (False below compute capability 8.0), which
+        decides the dtype vLLM's --dtype auto serves (engine.served_dtype)."""
+        return self.weight_format_support("bf16") == "native"
+
     def weight_format_support(self, fmt: GpuFormat) -> FormatSupport:
         """How weights stored in `fmt` run here: native tensor cores, weight-only, or not.
 
@@ -328,9 +334,15 @@ class ClusterSpec(BaseModel):
         return self.nodes[0].gpus_per_node
 
     @property
+    def sizing_node(self) -> "NodeSpec":
+        """The node whose GPU a plan is sized on: the smallest CUDA total (the first on a tie),
+        as tensor parallelism is bound by the smallest."""
+        return min(self.nodes, key=lambda node: node.gpu.memory_total_bytes)
+
+    @property
     def min_memory_total_bytes(self) -> int:
         """Smallest CUDA total over all nodes: tensor parallelism is bound by the smallest."""
-        return min(node.gpu.memory_total_bytes for node in self.nodes)
+        return self.sizing_node.gpu.memory_total_bytes
 
     @property
     def link(self) -> "LinkSpec":

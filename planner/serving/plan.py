@@ -543,7 +543,7 @@ def _derive_once(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _R
 
 def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolved:
     """Work out the settings _resolve caches."""
-    node = min(cluster.nodes, key=lambda n: n.gpu.memory_total_bytes)
+    node = cluster.sizing_node
     gpu = node.gpu
     rules = vllm_rules(s.vllm_version)
     max_model_len = s.max_model_len or default_max_model_len(spec, rules.version)
@@ -554,7 +554,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
     )
     seqs = s.max_num_seqs or default_seqs
     mbt = s.max_num_batched_tokens or min(default_mbt, seqs * max_model_len)
-    bf16 = gpu.weight_format_support("bf16") == "native"
+    bf16 = gpu.computes_bf16
     fp16 = not float16_refused(spec.model_type, rules.version)
     scheme = _weight_scheme(spec, s, served_dtype(s, spec.torch_dtype, bf16, fp16))
     cli = vllm_cli(s.vllm_version)

@@ -81,7 +81,7 @@ def quant_candidates(spec: ModelSpec, cluster: ClusterSpec) -> tuple[str, ...]:
     own = checkpoint_scheme(spec)
     if not accepts_what_if(spec):
         return (own.key,)
-    gpu = min((node.gpu for node in cluster.nodes), key=lambda g: g.memory_total_bytes)
+    gpu = cluster.sizing_node.gpu
     keys = [own.key]
     for key in WHAT_IF_KEYS:
         fmt = _gpu_format(scheme(key))

@@ -189,7 +189,7 @@ def _controls() -> None:
                         help="a repo id or path holding the what-if format: the launch command "
                         "loads it", **bind("plan", "target_checkpoint"))
     cli = vllm_cli(state().vllm_version)
-    gpu = min((node.gpu for node in cluster.nodes), key=lambda g: g.memory_total_bytes)
+    gpu = cluster.sizing_node.gpu
     kv_dtypes = runnable_kv_cache_dtypes(gpu, spec, cli)
     _keep_valid("kv_cache_dtype", state().kv_cache_dtype, kv_dtypes,
                 " ".join(kv_format_errors(gpu, spec, state().kv_cache_dtype, cli))
@@ -357,9 +357,8 @@ def _layout_note(auto: bool) -> None:
 def _kv_formula(request: PlanRequest, result: Plan) -> None:
     """KV bytes per token, total and per GPU, with the formula filled in."""
     spec, tp = request.model, request.layout.tp
-    gpu = min((n.gpu for n in request.cluster.nodes), key=lambda g: g.memory_total_bytes)
     kv_b = served_kv_elem_bytes(spec, request.engine,
-                                gpu.weight_format_support("bf16") == "native")
+                                request.cluster.sizing_node.gpu.computes_bf16)
     where, layers = binding_stage_layers(result)
     for label, ranks, stage in (("whole model (TP=1)", 1, None),
                                 (f"per GPU at TP={tp}{where}", tp, layers)):

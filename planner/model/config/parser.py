@@ -1129,7 +1129,8 @@ def _window_inputs(r: _Reader, top: _Reader, max_pos: int, model_type: str) -> W
             break
     original = _length(r.get("original_max_position_embeddings"))
     least = lengths.get("model_max_length") or min(lengths.values(), default=2048)
-    for rope in _rope_blocks(block):
+    ropes = _rope_blocks(block)
+    for rope in ropes:
         base = (rope.original_max_position_embeddings or least) if rope.rope_type == "yarn" \
             else least
         if rope.factor and rope.factor * base > MAX_CONTEXT:
@@ -1140,7 +1141,7 @@ def _window_inputs(r: _Reader, top: _Reader, max_pos: int, model_type: str) -> W
                 "scaling")
     return WindowInputs(
         lengths=tuple((k, lengths[k]) for k in VLLM_LENGTH_KEYS if k in lengths),
-        ropes=_rope_blocks(block),
+        ropes=ropes,
         ropes_nested=_nested(block),
         original_max_position_embeddings=original or _CLASS_ORIGINAL_MAX_POSITION.get(
             text_type),
@@ -1152,9 +1153,8 @@ def _tokenizer_length(tokenizer_config: dict) -> int | None:
     """tokenizer_config.json's model_max_length where it is a usable length.
 
     NOTE: transformers writes int(1e30) (VERY_LARGE_INTEGER) for a tokenizer without a limit;
-    a value past MAX_CONTEXT is no limit to any real model, so it is left out."""
-    value = _length(tokenizer_config.get("model_max_length"))
-    return value if value is not None and value <= MAX_CONTEXT else None
+    a value past MAX_CONTEXT is no limit to any real model, so it is left out (_length)."""
+    return _length(tokenizer_config.get("model_max_length"))
 
 
 def _compressed_attention(r: _Reader, model_type: str, num_layers: int, notes: _Notes

@@ -103,7 +103,7 @@ def _resolve_device(request: PlanRequest) -> _Device | None:
     if gpu.memory_bandwidth_gbps <= 0:
         return None
     scheme = served_scheme(request)
-    bf16 = gpu.weight_format_support("bf16") == "native"
+    bf16 = gpu.computes_bf16
     rules = vllm_rules(s.vllm_version)
     family, fmt = kernel_family(scheme, gpu, s.vllm_version,  # the checkpoint's, as stored
                                 weight_only=stored_format(spec, scheme) and spec.quant.weight_only)
