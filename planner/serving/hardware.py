@@ -1607,14 +1607,19 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
     ),
     _nvidia(
         "h100-nvl", "NVIDIA H100 NVL", "94 GB HBM3", _ESTIMATED, 3900.0,
-        (835.5, 1671.0, None), "9.0", "PCIe 5.0 x16; 2-/4-way NVLink bridge",
-        "NVIDIA H100 Tensor Core GPU datasheet (2023), H100 NVL column",
+        (835.5, 1670.5, None), "9.0", "PCIe 5.0 x16; 2-/4-way NVLink bridge",
+        "NVIDIA H100 NVL datasheet (h100-nvl-datasheet.pdf, as PNY hosts it) and the H100 "
+        "product page's specifications table, H100 NVL column, as reprinted (find_string ids "
+        "66157821910, 68455290723, 63019425432): FP32 60 TFLOPS, BF16/FP16 1,671 and FP8 / INT8 "
+        "3,341 with sparsity, 94 GB, 3.9 TB/s, NVLink 600 GB/s",
         nvlink_gbps=600.0,
-        int8_tops=1671.0, pcie_gen=5, fp32_tflops=56.6,
+        int8_tops=1670.5, pcie_gen=5, fp32_tflops=60.0,
         nvidia_smi_mib=95830,
-        notes=f"{_ESTIMATED_NOTE} nvidia-smi 95830 MiB. FP32 56.6 TFLOPS derived, unverified "
-        "(the datasheet's NVL FP32 was not found): the 835.5 BF16 dense x the H100 SXM "
-        "column's FP32:BF16 67 / 989.4 (PCIe: 51 / 756, the same 0.068).",
+        notes=f"{_ESTIMATED_NOTE} nvidia-smi 95830 MiB. Dense rates are the datasheet's sparse "
+        "ones halved (1,671 / 2 = 835.5 BF16, 3,341 / 2 = 1,670.5 FP8 and INT8). FP32 60 TFLOPS "
+        "(the datasheet's; it was 56.6, derived from the SXM column's FP32:BF16 ratio before the "
+        "datasheet's figure was found) sets the softmax exponential rate. Boost clock left "
+        "unknown (NVIDIA gives none).",
     ),
     # ---- SXM / HGX / superchips -------------------------------------------------------
     _nvidia(

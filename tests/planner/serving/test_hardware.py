@@ -453,6 +453,18 @@ def test_a800_is_an_a100_sxm_80gb_with_400_gb_s_nvlink() -> None:
     assert a800.compute_capability == "8.0" and a800.fp8_dense_tflops is None
 
 
+def test_h100_nvl_figures_from_its_datasheet() -> None:
+    # the H100 NVL datasheet's column (PNY-hosted PDF; NVIDIA's H100 page): FP32 60 TFLOPS,
+    # BF16 1,671 and FP8 / INT8 3,341 "with sparsity", 94 GB at 3.9 TB/s, NVLink 600 GB/s
+    gpu = gpu_preset("NVIDIA H100 NVL")
+    assert gpu.key == "h100-nvl" and gpu.fp32_tflops == 60.0  # was 56.6, derived
+    assert (gpu.bf16_dense_tflops, gpu.fp8_dense_tflops, gpu.int8_dense_tops) == (
+        1671 / 2, 3341 / 2, 3341 / 2)
+    assert (gpu.memory_bandwidth_gbps, gpu.nvlink_bandwidth_gbps) == (3900.0, 600.0)
+    # softmax exponentials: 60 / (2 x 128 FP32 lanes) SM-cycles x 16 SFUs (SM_UNITS, 9.0)
+    assert gpu.softmax_exp_tera_per_s == pytest.approx(60 / 256 * 16)  # 3.75e12 exp/s
+
+
 def test_rtx_5000_ada_figures_from_its_datasheet() -> None:
     # the datasheet: 32 GB GDDR6 on 256 bits, 576 GB/s, 12,800 CUDA cores, 65.3 TFLOPS FP32,
     # 1044.4 TFLOPS sparse FP8 "at the boost clock"; nvidia-smi 32760 MiB with ECC off
