@@ -150,3 +150,30 @@ def test_a_cap_of_one_request_reads_in_the_singular() -> None:
     assert any(c.value.startswith("Concurrency capped at 1 by max_num_seqs: vLLM runs at "
                                   "most 1 request at once, and the KV cache holds more")
                for c in at.caption)
+
+
+def test_a_sweep_made_on_other_hardware_is_not_shown() -> None:
+    # Qwen3-8B on 2 RTX 3090s: the sweep over their own PCIe link without P2P gives the TP=2
+    # fp8 row TPOT 6.5 ms, TTFT 307 ms; the CLI's `sweep --link nvlink` gives it 5.9 ms and
+    # 201 ms (TP's all-reduce over NVLink). The sweep was kept by the cluster's source line,
+    # "preset: 2x NVIDIA GeForce RTX 3090", which names no link, so the PCIe table stayed
+    # on the page after the Hardware page's link became NVLink.
+    def tp2_fp8(at) -> tuple[float, float]:
+        table = at.dataframe[-1].value
+        row = table[(table["layout"] == "TP=2") & (table["KV dtype"] == "fp8")].iloc[0]
+        return row["TPOT (ms)"], row["TTFT (ms)"]
+
+    at = open_page(None, model="Qwen/Qwen3-8B", gpu="rtx-3090", gpn="2")
+    at.button(key="plan.run_sweep").click().run()
+    assert tp2_fp8(at) == (6.5, 307)
+    at.switch_page("ui/pages/hardware.py")
+    at.run()
+    at.radio(key="hw.intra_node_link").set_value("nvlink").run()
+    at.switch_page("ui/pages/plan.py")
+    at.run()
+    assert not at.exception
+    assert not [d for d in at.dataframe if "TPOT (ms)" in d.value.columns]
+    assert any(c.value.startswith("Plans every quantization x layout x KV dtype")
+               for c in at.caption)
+    at.button(key="plan.run_sweep").click().run()
+    assert tp2_fp8(at) == (5.9, 201)

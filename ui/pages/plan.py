@@ -512,8 +512,10 @@ def _sweep_section(request: PlanRequest) -> None:
     st.subheader("Sweep")
     objective_controls(st)
     load, objective, target = current_load(), state().sweep_objective, state().tpot_target_ms
-    key = (request.model.name, request.cluster.source, request.engine.model_dump_json(),
-           load, objective, target)
+    # the whole cluster, not its source line: that names the GPUs only, so a sweep made over
+    # PCIe without P2P was shown, with its speed columns, after the link became NVLink
+    key = (request.model.name, request.cluster.model_dump_json(),
+           request.engine.model_dump_json(), load, objective, target)
     if st.button("Run the sweep", help="plans every valid combination (may take a second)",
                  key="plan.run_sweep"):
         try:
