@@ -197,3 +197,20 @@ def test_gpus_without_a_price_say_where_to_enter_one() -> None:
     assert [e.value for e in at.error] == [
         "Cannot search: no GPU in the search has a price (mi300x: none on record): enter a $ "
         "per GPU-hour for mi300x in the 'Prices' table."]
+
+
+def test_an_emptied_price_leaves_the_gpu_out() -> None:
+    # the price column's help: "empty: the GPU is left out". Emptying the two $0.468 cards'
+    # cells (RTX 3090, L4: the cheapest for Qwen3-8B) planned them at that default price still,
+    # first in the table; now neither is searched, and the page names them as unpriced
+    at = open_page("recommend", model="Qwen/Qwen3-8B")
+    gpus = list(at.dataframe[0].value["GPU"])
+    at.session_state["recommend.prices"] = {
+        "edited_rows": {gpus.index(g): {"$/GPU-hour": None} for g in ("rtx-3090", "l4")},
+        "added_rows": [], "deleted_rows": []}
+    at.run()
+    table = _run(at)
+    assert not table["GPUs"].str.contains("RTX 3090|L4$").any()
+    left_out = next(c.value for c in at.caption if c.value.startswith("Left out for want of "
+                                                                      "a price: "))
+    assert {"rtx-3090", "l4"} <= set(left_out.removesuffix(".").split(": ")[1].split(", "))

@@ -15,6 +15,7 @@ from planner.serving.prices import (
     DEFAULT_PRICES,
     MAX_USD_PER_GPU_HOUR,
     PRICE_TABLE_DATE,
+    GpuPrice,
     with_overrides,
 )
 from planner.serving.recommend import (
@@ -41,8 +42,9 @@ _RESULT_KEY = "recommend.result"
 _GPU_COUNTS = [1, 2, 4, 8, 16, 32, 64]
 
 
-def _price_table() -> dict[str, float]:
-    """The editable price table; returns the prices the user changed or added."""
+def _price_table() -> tuple[dict[str, float], tuple[str, ...]]:
+    """The editable price table; returns the prices the user changed or added, and the GPUs
+    whose default price the user emptied (left out, as the column's help says)."""
     table = pd.DataFrame([{
         "GPU": key, "name": GPU_PRESETS[key].name, "$/GPU-hour": row.usd_per_gpu_hour,
         "estimate": row.estimate, "source": row.source,
@@ -54,11 +56,25 @@ def _price_table() -> dict[str, float]:
             "$/GPU-hour", min_value=0.0, max_value=MAX_USD_PER_GPU_HOUR, format="%.3f",
             help="on-demand $ per GPU-hour; empty: the GPU is left out")},
     )
-    changed = {}
+    changed, emptied = {}, []
     for key, usd in zip(edited["GPU"], edited["$/GPU-hour"], strict=True):
-        if pd.notna(usd) and usd != DEFAULT_PRICES[key].usd_per_gpu_hour:
+        default = DEFAULT_PRICES[key].usd_per_gpu_hour
+        if pd.isna(usd):  # an emptied cell was planned at the default price
+            if default is not None:
+                emptied.append(key)
+        elif usd != default:
             changed[key] = float(usd)
-    return changed
+    return changed, tuple(emptied)
+
+
+def _prices(changed: dict[str, float], emptied: tuple[str, ...]) -> dict[str, GpuPrice]:
+    """The default table with the user's prices, and no price for the GPUs emptied (the
+    search leaves them out and names them, as GPUs with none on record)."""
+    prices = with_overrides(changed)
+    for key in emptied:
+        prices[key] = GpuPrice(gpu_key=key, usd_per_gpu_hour=None,
+                               source="emptied in the Prices table")
+    return prices
 
 
 def _workload() -> Workload:
@@ -178,16 +194,16 @@ except USER_ERRORS as exc:
 with st.expander(f"Prices ($ per GPU-hour; defaults of {PRICE_TABLE_DATE}, edit any)"):
     st.caption("On-demand rates, one provider per GPU where it lists it (RunPod, else Lambda), "
                "else an estimate (marked). Prices move weekly: put in what you pay.")
-    overrides = _price_table()
+    overrides, emptied = _price_table()
 gpu_keys = tuple(st.session_state["recommend.gpus"]) or None
-key = (tuple(models), workload, tuple(sorted(overrides.items())),
+key = (tuple(models), workload, tuple(sorted(overrides.items())), emptied,
        st.session_state["recommend.gpus_max"], gpu_keys, engine, state().trust_remote_code,
        state().wsl2, network)
 if st.button("Find the cheapest", type="primary", key="recommend.run", disabled=not models):
     try:
         with st.spinner("Planning every GPU x count x format x layout…"):
             specs = [model_spec(name) for name in models]
-            result = recommend(specs, workload, with_overrides(overrides), engine=engine,
+            result = recommend(specs, workload, _prices(overrides, emptied), engine=engine,
                                gpus_max=st.session_state["recommend.gpus_max"],
                                gpu_keys=gpu_keys, trust_remote_code=trusts_remote_code,
                                wsl2=state().wsl2, network=network)
