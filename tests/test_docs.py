@@ -222,3 +222,92 @@ def test_prices_table_names_every_preset_once_at_its_price() -> None:
             listed[key] = price
     assert set(listed) == set(GPU_PRESETS)
     assert listed == {key: p.usd_per_gpu_hour for key, p in DEFAULT_PRICES.items()}
+
+
+def test_quick_start_plan_prints_the_lines_the_readme_quotes(capsys, monkeypatch) -> None:
+    """The Quick start's first plan (its `headroom plan` line, run as `python -m planner`)
+    prints the verdict and `vllm serve` line quoted under it, word for word."""
+    import shlex
+
+    from cli.planner_cli import main
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    section = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    command = next(c for c in _quick_start_commands() if "headroom plan " in c)
+    argv = shlex.split(command.split("headroom ", 1)[1])
+    quoted = [line[4:] for line in section.split("The plan ends with", 1)[1].split("\n\n")[1]
+              .splitlines()]
+    assert len(quoted) == 2 and quoted[1].startswith("vllm serve ")
+    assert main(argv) == 0
+    printed = capsys.readouterr().out.splitlines()
+    for line in quoted:
+        assert line in printed, line
+
+
+def _json_keys_documented() -> dict[str, set[str]]:
+    """Command Line's "JSON keys" list: each command's top-level keys (backticked outside
+    parentheses, which describe a key's contents)."""
+    text = README.split("**JSON keys.**", 1)[1].split("\n\n", 1)[0]
+    documented = {}
+    for item in text.split("\n- ")[1:]:
+        command = re.match(r"`(\w+)", item)[1]
+        body = " ".join(item.split(":", 1)[1].split())
+        while re.search(r"\([^()]*\)", body):
+            body = re.sub(r"\([^()]*\)", "", body)
+        documented[command] = set(re.findall(r"`([a-z_0-9]+)`", body))
+    return documented
+
+
+def test_json_keys_paragraph_names_every_top_level_key_each_command_prints(
+        capsys, monkeypatch) -> None:
+    """Every key the README documents is emitted and every emitted top-level key is
+    documented: plan --json printed 18 keys (model_name, per_gpu, binding_rank, ...), sweep 7,
+    recommend 6, report 5 and inspect 11 that the README never named."""
+    from cli.planner_cli import main
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    model = ["--model", "Qwen/Qwen3-8B"]
+    runs = {
+        "plan": ["plan", *model, "--gpu", "rtx-3090", "--json"],
+        "sweep": ["sweep", *model, "--gpu", "rtx-3090", "--top", "1", "--json"],
+        "recommend": ["recommend", *model, "--gpu", "rtx-3090", "--context", "8k", "--json"],
+        "report": ["report", *model, "--gpu", "rtx-3090", "--format", "json", "--date",
+                   "2026-01-01"],
+        "inspect": ["inspect", "Qwen/Qwen3-8B", "--json"],
+    }
+    documented = _json_keys_documented()
+    assert set(documented) == set(runs)
+    for command, argv in runs.items():
+        assert main(argv) == 0, command
+        assert set(json.loads(capsys.readouterr().out)) == documented[command], command
+
+
+def test_catalog_counts_quoted_are_the_catalog_s() -> None:
+    """The Catalog and hub table and Known limits quote how many entries each kind has."""
+    from collections import Counter
+
+    from planner.catalog import catalog_entries
+
+    kinds = Counter(entry.provenance for entry in catalog_entries())
+    flat = " ".join(README.split())
+    assert f"The bundled catalog ({sum(kinds.values())} models)" in flat
+    assert f"| verbatim ({kinds['verbatim']}: a copy of the hub's file) |" in flat
+    assert f"| reconstructed ({kinds['reconstructed']}) or text-only subset" in flat
+    assert kinds["subset"] == 1
+    assert f"- {kinds['reconstructed']} catalog configs are still reconstructed" in flat
+
+
+def test_project_layout_names_every_module() -> None:
+    """Project layout named none of auto_layout, launch, startup, fixes, mtp, ... (13 of
+    planner/serving's modules), nor probes' endpoint and files or two of tools/' scripts, and
+    put ui/speed.py under pages/. Every module of each listed folder is named in it (the
+    attention kinds are "one class per kind")."""
+    block = README.split("## Project layout\n\n```\n", 1)[1].split("```", 1)[0]
+    words = set(re.findall(r"[a-z_0-9]+", block.lower()))
+    folders = ["planner", "planner/model", "planner/model/config", "planner/serving",
+               "planner/serving/speed", "probes", "cli", "ui", "ui/pages", "tools", "bench"]
+    missing = [f"{folder}/{path.name}" for folder in folders
+               for path in sorted((ROOT / folder).glob("*.py"))
+               if path.stem not in ("__init__", "__main__") and path.stem not in words]
+    assert missing == []
+    assert "speed" not in block.split("  pages/", 1)[1].split("\nplanner/", 1)[0]
