@@ -46,7 +46,10 @@ def test_seed_gptq_entry():
     entry = catalog_entry("Qwen/Qwen3-235B-A22B-GPTQ-Int4")
     spec = parse_model_config(entry.config)
     assert spec.quant.scheme == "w4a16-gptq-g128"
-    assert "reconstructed" in entry.notes
+    assert "reconstructed" in entry.notes and entry.provenance == "reconstructed"
+    # the five values a survey of the Hub's config.json files lists (entry.notes cites it)
+    assert entry.config["quantization_config"] == {
+        "quant_method": "gptq", "bits": 4, "group_size": 128, "sym": True, "desc_act": False}
     # same architecture as Qwen3-235B-A22B: 235,093,634,560 (see test_params.py)
     assert count_params(spec).total == 235_093_634_560
 
