@@ -50,7 +50,7 @@ def speed_lines(speed: SpeedEstimate | None, plan: Plan, load: ServingLoad) -> l
     return [
         f"Speed at {load.input_len:,} in / {load.output_len:,} out, "
         f"{counted(speed.concurrency, 'request')} at once{load.arriving}{asked}; "
-        f"{speed.kernel} kernels, {link_phrase(speed, plan)}",
+        f"{speed.kernel_label} kernels, {link_phrase(speed, plan)}",
         f"  TTFT                {speed.ttft_ms:,.0f} ms",
         f"  TPOT                {speed.tpot_ms:,.1f} ms "
         f"({speed.output_tokens_per_s_per_request:,.1f} tok/s per request)",

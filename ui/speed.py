@@ -116,7 +116,7 @@ def speed_details(request: PlanRequest, result: Plan, est: SpeedEstimate) -> Non
     st.plotly_chart(speed_vs_concurrency(points, est.kv_limited_concurrency, est.concurrency),
                     width="stretch")
     with st.expander("How the speed figures are computed"):
-        st.caption(f"Kernel path: {est.kernel}; {md_escape(link_phrase(est, result))}. "
+        st.caption(f"Kernel path: {est.kernel_label}; {md_escape(link_phrase(est, result))}. "
                    "Coefficients: "
                    "planner.serving.speed.coefficients.FITTED (see the README's speed accuracy).")
         st.dataframe(pd.DataFrame(

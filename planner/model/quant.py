@@ -420,14 +420,15 @@ def resolve_scheme(name: str) -> QuantScheme:
     return scheme(SCHEME_ALIASES.get(wanted, wanted))
 
 
-_DTYPE_SCHEME = {"bfloat16": "bf16", "float16": "fp16", "float32": "fp32"}
+DTYPE_SCHEME = {"bfloat16": "bf16", "float16": "fp16", "float32": "fp32"}
+"""The scheme key of each torch dtype a 16/32-bit checkpoint is stored or served in."""
 
 
 def checkpoint_scheme(spec: ModelSpec) -> QuantScheme:
     """The checkpoint's own format: spec.quant.scheme when quantized, else its torch_dtype."""
     if spec.quant is not None:
         return scheme(spec.quant.scheme)
-    return SCHEMES[_DTYPE_SCHEME[spec.torch_dtype]]
+    return SCHEMES[DTYPE_SCHEME[spec.torch_dtype]]
 
 
 # --- checkpoint exclusions (modules_to_not_convert / ignore / exclude_modules) -------------

@@ -75,6 +75,9 @@ class GpuSpec(BaseModel):
     memory_bandwidth_gbps: float = Field(ge=0)
     """Peak memory bandwidth in GB/s (10**9); 0.0 means unknown (custom GPUs)."""
     bf16_dense_tflops: float | None = Field(default=None, gt=0)
+    fp16_dense_tflops: float | None = Field(default=None, gt=0)
+    """Dense FP16 tensor TFLOP/s of a GPU without bfloat16 (compute capability < 8.0: the T4's
+    datasheet 65); None where FP16 runs at the bf16 figure (dense_tflops)."""
     fp8_dense_tflops: float | None = Field(default=None, gt=0)
     fp4_dense_tflops: float | None = Field(default=None, gt=0)
     int8_dense_tops: float | None = Field(default=None, gt=0)
@@ -174,10 +177,12 @@ class GpuSpec(BaseModel):
     def dense_tflops(self, fmt: GpuFormat) -> float | None:
         """Dense tensor-core TFLOP/s (TOPS for int8) in `fmt`; None when not published.
 
-        fp16 runs at the bf16 rate; mxfp4 and nvfp4 share the FP4 rate.
+        fp16 runs at the bf16 rate, but at its own figure on a GPU without bfloat16
+        (fp16_dense_tflops); mxfp4 and nvfp4 share the FP4 rate.
         """
         return {
-            "bf16": self.bf16_dense_tflops, "fp16": self.bf16_dense_tflops,
+            "bf16": self.bf16_dense_tflops,
+            "fp16": self.fp16_dense_tflops or self.bf16_dense_tflops,
             "fp8": self.fp8_dense_tflops, "int8": self.int8_dense_tops,
             "mxfp4": self.fp4_dense_tflops, "nvfp4": self.fp4_dense_tflops,
         }.get(fmt)
@@ -896,6 +901,7 @@ def _nvidia(
     nvlink_gbps: float | None = None,
     default_link: LinkKind = "pcie",
     int8_tops: float | None = None,
+    fp16_tflops: float | None = None,
     fp32_tflops: float | None = None,
     boost_clock_mhz: float | None = None,
     pcie_gen: int = 4,
@@ -923,6 +929,7 @@ def _nvidia(
         memory_total_bytes=memory_total_bytes,
         memory_bandwidth_gbps=bandwidth_gbps,
         bf16_dense_tflops=bf16,
+        fp16_dense_tflops=fp16_tflops,
         fp8_dense_tflops=fp8,
         fp4_dense_tflops=fp4,
         int8_dense_tops=int8_tops,
@@ -1499,7 +1506,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
     ),
     _nvidia(
         "t4", "Tesla T4", "16 GB GDDR6 (ECC)", _gib(14.75), 320.0,
-        (65.0, None, None), "7.5", "PCIe 3.0 x16, no NVLink",
+        (None, None, None), "7.5", "PCIe 3.0 x16, no NVLink",
         "NVIDIA T4 Tensor Core GPU datasheet (t4-tensor-core-datasheet-951643.pdf, quoted in "
         "find_string id 70747246868: 'Mixed-Precision (FP16/FP32) 65 TFLOPS'; its other figures "
         "as reprinted at dtcms.com/a/145471.html: FP32 8.1 TFLOPS, INT8 130 TOPS, INT4 260 TOPS, "
@@ -1508,10 +1515,10 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "total 14.75 GiB from PyTorch OOM messages on T4 ('GPU 0; 14.75 GiB total capacity', "
         "find_string ids 29258903864, 29310183345); nvidia-smi total 15360 MiB on 'Tesla T4' "
         "hosts, '70W' cap (find_string ids 47815321318, 5227491194, 29546364868)",
-        int8_tops=130.0, fp32_tflops=8.1, boost_clock_mhz=1590.0, pcie_gen=3,
+        fp16_tflops=65.0, int8_tops=130.0, fp32_tflops=8.1, boost_clock_mhz=1590.0, pcie_gen=3,
         nvidia_smi_mib=15360,
-        notes="No BF16 (compute capability 7.5): the 16-bit rate held here is FP16's, 65 TFLOPS "
-        "with FP32 accumulate; vLLM serves a bfloat16 checkpoint as float16 under --dtype auto "
+        notes="No BF16 (compute capability 7.5): the 16-bit rate is FP16's, 65 TFLOPS with FP32 "
+        "accumulate; vLLM serves a bfloat16 checkpoint as float16 under --dtype auto "
         "(config/model.py _resolve_auto_dtype, with a warning) and refuses --dtype bfloat16. "
         "FP32 8.1 TFLOPS = 40 SMs x 64 x 2 x 1.59 GHz = 8.14 (SM_UNITS, 7.x). Bandwidth: the bus "
         "gives 320 GB/s (256 bits x 10 Gbps / 8); the datasheet's later edition prints '300 "

@@ -300,7 +300,7 @@ def _weight_scheme(spec: ModelSpec, settings: EngineSettings, served: str) -> qu
                 return candidate
         raise quant.UnknownSchemeError(_not_load_time(spec, settings.quantization))
     if spec.quant is None:
-        return quant.scheme({"bfloat16": "bf16", "float16": "fp16"}.get(served, "fp32"))
+        return quant.scheme(quant.DTYPE_SCHEME[served])
     return quant.checkpoint_scheme(spec)
 
 

@@ -305,3 +305,15 @@ def test_an_empty_file_or_a_config_uploaded_as_a_snapshot_is_named_plainly() -> 
     assert ("config.json: snapshot has no kind: it is not a hardware snapshot (a snapshot's kind "
             "is 'headroom.hardware-snapshot'; write one with \\`python -m probes --json\\`)."
             ) in errors
+
+
+def test_a_gpu_without_bfloat16_shows_its_fp16_rate() -> None:
+    # T4 datasheet: "Mixed-Precision (FP16/FP32) 65 TFLOPS"; no BF16, FP8 or FP4
+    at = open_page("hardware", gpu="t4")
+    assert not at.exception
+    facts = at.table[0].value.iloc[:, 0]
+    assert facts["Dense FP16 / FP8 / FP4"] == "65 TFLOPS / — / —"
+    assert "Dense BF16 / FP8 / FP4" not in facts
+    at.selectbox(key="hw.gpu").set_value("l4").run()
+    # L4 datasheet: BF16 121, FP8 242.5 TFLOPS dense (the preset's row)
+    assert at.table[0].value.iloc[:, 0]["Dense BF16 / FP8 / FP4"] == "121 TFLOPS / 242 TFLOPS / —"

@@ -177,3 +177,11 @@ def test_a_sweep_made_on_other_hardware_is_not_shown() -> None:
                for c in at.caption)
     at.button(key="plan.run_sweep").click().run()
     assert tp2_fp8(at) == (5.9, 201)
+
+
+def test_the_kernel_path_names_fp16_on_a_gpu_without_bfloat16() -> None:
+    # Qwen3-8B is stored in bfloat16; a T4 (7.5) has none, so vLLM serves it in float16
+    at = open_page(None, model="Qwen/Qwen3-8B", gpu="t4", gpn="2", tp="2", pp="1")
+    assert not at.exception
+    show_chart(at, "Throughput and latency")
+    assert "Kernel path: fp16; pcie link (PCIe 3.0 x16). Coefficients" in texts(at)

@@ -371,3 +371,35 @@ def test_a_replica_over_nodes_names_the_network(capsys, flags: list[str], words:
     assert f"; bf16 kernels, {words}\n" in capsys.readouterr().out
     assert main(["report", *QWEN8B, *RTX3090, *flags, "--date", "2026-01-01"]) == 0
     assert f"; bf16 kernels, {words}:\n" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("argv", "summary"), [
+    # Qwen3-8B's config.json says bfloat16; a T4 (compute capability 7.5) has none, so vLLM's
+    # --dtype auto serves float16: the GEMMs run in fp16, on a PCIe 3.0 x16 card
+    (["--model", "Qwen/Qwen3-8B", "--gpu", "t4", "--gpus", "2", "--tp", "2",
+      "--max-model-len", "8192"], "; fp16 kernels, pcie link (PCIe 3.0 x16)"),
+    # --dtype float16 on an H100, which computes bfloat16
+    (["--model", "Qwen/Qwen3-8B", "--gpu", "h100-sxm", "--gpus", "1", "--dtype", "float16"],
+     "; fp16 kernels, no link"),
+    # Gemma-2 refuses float16 (vLLM _FLOAT16_NOT_SUPPORTED_MODELS): float32 on a T4
+    (["--model", "google/gemma-2-2b-it", "--gpu", "t4", "--gpus", "1", "--max-model-len",
+      "4096"], "; fp32 kernels, no link"),
+])
+def test_the_speed_summary_names_the_dtype_the_plan_computes_in(capsys, argv: list[str],
+                                                                 summary: str) -> None:
+    assert main(["plan", *argv]) == 0
+    assert summary in capsys.readouterr().out
+    assert main(["report", *argv, "--date", "2026-01-01"]) == 0
+    assert summary in capsys.readouterr().out
+
+
+def test_a_t4_plan_runs_at_the_fp16_datasheet_rate_and_keeps_the_json_kernel_key(capsys) -> None:
+    data = _json(capsys, "plan", "--model", "Qwen/Qwen3-8B", "--gpu", "t4", "--gpus", "2",
+                 "--tp", "2", "--max-model-len", "8192", "--json")
+    # the family key stays the 16-bit one; what is shown names the dtype
+    assert (data["speed"]["kernel"], data["speed"]["kernel_label"]) == ("bf16", "fp16")
+    terms = {t["name"]: t["formula"] for t in data["speed_terms"]}
+    assert "fp16 efficiency" in terms["decode_weights"]
+    assert "bf16" not in terms["decode_weights"]
+    # T4 datasheet: "Mixed-Precision (FP16/FP32) 65 TFLOPS", for the GEMMs and the attention
+    assert "(+ attention at 65) / (65 TFLOP/s x " in terms["decode_compute"]

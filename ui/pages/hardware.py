@@ -144,15 +144,16 @@ def _preset_builder() -> None:
     _network_field(st)
     gpu = GPU_PRESETS[state().gpu]
     given = state().gpu_memory_gib
+    half = "bf16" if gpu.computes_bf16 else "fp16"  # no bfloat16 below 8.0: FP16's figure
     facts = {
         "CUDA total per GPU": f"{given:g} GiB (given; the preset's is "
                               f"{fmt.gib(gpu.memory_total_bytes)})" if given else
                               _wsl2_total(gpu) if state().wsl2 else
                               f"{fmt.gib(gpu.memory_total_bytes)} (label {gpu.memory_label})",
         "Memory bandwidth": f"{gpu.memory_bandwidth_gbps:,.0f} GB/s",
-        "Dense BF16 / FP8 / FP4": " / ".join(
+        f"Dense {half.upper()} / FP8 / FP4": " / ".join(
             f"{t:,.0f} TFLOPS" if t else "—"
-            for t in (gpu.bf16_dense_tflops, gpu.fp8_dense_tflops, gpu.fp4_dense_tflops)
+            for t in (gpu.dense_tflops(half), gpu.fp8_dense_tflops, gpu.fp4_dense_tflops)
         ),
         "Compute capability": gpu.compute_capability or "—",
         "Native weight formats": ", ".join(gpu.native_weight_formats),

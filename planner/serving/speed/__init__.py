@@ -135,6 +135,9 @@ class SpeedEstimate(BaseModel):
     prefill_ms: float = Field(description="one request's prefill, nothing queued")
     allreduce_ms_per_step: float = Field(description="TP all-reduce time inside one decode step")
     kernel: KernelFamily
+    kernel_label: str = Field(description="the kernel family as shown (speed.kernels."
+                              "kernel_label): the 16-bit family by the dtype it computes in, "
+                              "bf16, fp16 or fp32; the others as `kernel`")
     link: str
     link_bandwidth_gbps: float = Field(description="the link's rate per GPU per direction, GB/s "
                                        "(hardware.link_spec), before the link efficiency")
@@ -295,6 +298,7 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
                          (p.num_gpu_blocks, held_blocks), seqs_bound)
     link = ctx.device.link
     return SpeedEstimate(load=load, **figures._asdict(), kernel=ctx.device.family,
+                         kernel_label=ctx.device.kernel_label,
                          link=link.kind, link_bandwidth_gbps=link.bandwidth_gbps,
                          link_pcie_generation=link.pcie_generation,
                          link_pcie_lanes=link.pcie_lanes, terms=terms,

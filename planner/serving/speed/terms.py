@@ -310,7 +310,7 @@ def _speed_terms(ctx: _Ctx, s, load, conc, kv_limit, per_replica, context, parts
               cap_phrase(seqs_bound) if conc < load.concurrency else ""),
         _term("decode_weights", "Decode: weight read per stage step", parts["weights"] * 1e3,
               "ms", f"({s.dense_bytes / 1e9:.3f} GB dense{touched}) / "
-              f"{_capped(ctx, f'{bw} x {eff:.3f} {dev.family} efficiency{moe_eff}', eff)} = "
+              f"{_capped(ctx, f'{bw} x {eff:.3f} {dev.kernel_label} efficiency{moe_eff}', eff)} = "
               f"{_ms(parts['weights'])}", _cap_note(ctx, eff)),
         _term("decode_kv", "Decode: KV read per stage step", parts["kv"] * 1e3, "ms",
               f"{_avg(micro)} seqs x {_kv_token_bytes(s, context)} / "
