@@ -876,6 +876,11 @@ _H100_SXM_GEMM = (
     f"{_MAMF} 'NVIDIA H100 SXM | 794.5 | 989 | 80.3% | 2048x2048x13312 | 2.7.0+cu126 | "
     "H200 is the same'")
 """The H100 SXM row, whose note gives the H200 the same figure."""
+_A100_SXM_PCIE = (
+    "Host link PCIe 4.0: Inspur's MLPerf Training v1.0 system description (nf5488a5_pytorch.json: "
+    "'NVIDIA A100-SXM4-80GB (500W)', accelerator_host_interconnect 'PCIe Gen4')."
+)
+"""The source of the A100 SXM presets' PCIe generation."""
 _RRZE_STREAM = "RRZE's gpu-stream read kernel (one load stream, te42kyfo/gpu-benches"
 _ESTIMATED_NOTE = "memory_total_bytes estimated: nvidia-smi total minus 512 MiB (see NOTE)."
 _A100_FP32_NOTE = (
@@ -1432,7 +1437,8 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
                        "(antirez/ds4#773)"),
         pcie_gen=5, fp32_tflops=31.0, one_per_machine="DGX Spark", aliases=("NVIDIA DGX Spark",),
         notes="Unified memory: OS and page cache share the pool, so free memory is well "
-        "below total. NVML reports no memory total. BF16/FP8 dense not published: 125/250 "
+        "below total. PCIe generation 5 unverified (no source found). NVML reports no memory "
+        "total. BF16/FP8 dense not published: 125/250 "
         "derived from the dense FP4 500 (/4 and /2, as the rtx-pro-6000 row; unverified). A "
         "measured BF16 matmul of 92.3 TFLOP/s on a GB10 (huggingface/kernels#283: CUDA 13, "
         "PyTorch 2.10) is 0.74 of 125 and rules out the GeForce halving (62.5). FP32 31 TFLOPS: "
@@ -1639,7 +1645,8 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         nvlink_gbps=600.0, default_link="nvlink", nvidia_smi_mib=40960,
         int8_tops=624.0, fp32_tflops=19.5, boost_clock_mhz=1410.0,
         measured_gemm=_A100_SXM_GEMM,
-        notes=f"{_AMPERE_NOTE} Older drivers report 39.39-39.59 GiB. {_A100_FP32_NOTE} Read "
+        notes=f"{_AMPERE_NOTE} Older drivers report 39.39-39.59 GiB. {_A100_FP32_NOTE} "
+        f"{_A100_SXM_PCIE} Read "
         f"rate: {_RRZE_STREAM} gpu-stream/a100_40.txt) reads 1,490 GB/s on an A100 40GB at full "
         f"occupancy, 0.958 of 1,555 (its triad, 2 loads + 1 store, 1,375 at most: 0.884): "
         f"{_NO_READ_CAP}",
@@ -1655,7 +1662,8 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         int8_tops=624.0, fp32_tflops=19.5, boost_clock_mhz=1410.0,
         measured_gemm=_A100_SXM_GEMM,
         notes=f"{_AMPERE_NOTE} Reports range 79.15-79.35 GiB with driver version. "
-        f"{_A100_FP32_NOTE} Read rate: no saturating read figure, so no measured read cap "
+        f"{_A100_FP32_NOTE} {_A100_SXM_PCIE} Read rate: no saturating read figure, so no "
+        "measured read cap "
         "(measured_read_gbps). RRZE's gpu-stream read kernel on an A100-SXM4-80GB "
         "(xxrjun/gpu-benches, a fork of te42kyfo/gpu-benches: gpu-stream/a100_80.txt, the card "
         "named in its device_order.py) still rises at full occupancy (1,713 -> 1,776 GB/s over "
@@ -1784,7 +1792,9 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
             "900W 141GiB HBM3e version' (the HBM3e part; this preset is the 96 GB HBM3 one, the "
             "same GH100 die and 989 TFLOPS datasheet)"),
         nvidia_smi_mib=97871,
-        notes="CUDA total estimated (95.08 GiB) from nvidia-smi's 97,871 MiB on an 'NVIDIA "
+        notes="PCIe generation 5 unverified (no source found; the Hopper GPU reaches the Grace "
+        "CPU over NVLink-C2C). "
+        "CUDA total estimated (95.08 GiB) from nvidia-smi's 97,871 MiB on an 'NVIDIA "
         "GH200 480GB' (grace-gpu-containers README, sweetapi.com/biondizzle, 2026-04) minus "
         "the usual 512 MiB; it was 94.50 GiB from an OOM report on an unnamed ~96 GB card. "
         "NVLink figure is the C2C link to the CPU, not GPU-GPU. "
@@ -1806,7 +1816,9 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
             1745.0,
             f"{_MAMF} 'NVIDIA B200 SXM | 1745.0 | 2250 | 77.6% | 1792x16128x3072 | 2.7.1+cu128'"),
         nvidia_smi_mib=183359,
-        notes="nvidia-smi shows 183359 MiB. Early marketing said 192 GB. FP32 75 TFLOPS per "
+        notes="nvidia-smi shows 183359 MiB. Early marketing said 192 GB. Host link PCIe 5.0 "
+        "x16: Nebius's MLPerf Inference v6.0 system description (nebius_b200_n1.json: 'NVIDIA "
+        "B200-SXM-180GB', accelerator_host_interconnect 'PCIe Gen5 x16'). FP32 75 TFLOPS per "
         "GPU (HGX B200 specifications table) sets the softmax exponential rate. Boost clock 1.98 "
         "GHz, 148 SMs (hmc-tech.com's B200 specifications, 75.02 FP32 TFLOPS = 148 x 128 x 2 x "
         "1.98 GHz; NVIDIA's datasheets give no clock; a Reddit B200 user read 1,965 MHz, "
@@ -1823,7 +1835,9 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
             1769.0,
             f"{_MAMF} 'NVIDIA B300 SXM | 1769.0 | 2250 | 78.6% | 12288x18432x1024 | 2.9.1+cu130 | "
             "same as B200, newer torch/cuda'"),
-        notes="Estimated: CUDA total from 288 GB minus 512 MiB (no log found); BF16/FP8 "
+        notes="PCIe 6.0 host link from a third party's B300 notes (glennklockwood.com, "
+        "'Upgrade to PCIe Gen6', '2x 256 GB/s PCIe Gen6 (H2D)'), unverified against NVIDIA. "
+        "Estimated: CUDA total from 288 GB minus 512 MiB (no log found); BF16/FP8 "
         "assumed equal to B200's; FP4 = 1.5 x B200's 9,000; INT8 not published (cut on "
         "Blackwell Ultra). NVML name unverified. Softmax: twice Blackwell's SFU throughput "
         "(NVIDIA, 'Making Softmax More Efficient with NVIDIA Blackwell Ultra'), FP32 assumed "
@@ -1840,7 +1854,11 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "FP4 1,440 / FP8 720 / BF16 360 PFLOPS sparse over 72 GPUs (dense = / 2)",
         nvlink_gbps=1800.0, default_link="nvlink", int8_tops=5000.0, pcie_gen=6,
         unified_memory=True, fp32_tflops=80.0, boost_clock_mhz=2112.0,
-        notes="Estimated: CUDA total from 186 GB minus 512 MiB (no log found). NVLink-C2C "
+        notes="PCIe generation 6 unverified (no source found): a GB200's GPUs reach the host "
+        "over NVLink-C2C, not PCIe (Crusoe's MLPerf Inference v6.1 system description, "
+        "GB200-NVL72_GB200-186GB_aarch64x16_Dynamo.json: accelerator_host_interconnect "
+        "'NVLink-C2C'). "
+        "Estimated: CUDA total from 186 GB minus 512 MiB (no log found). NVLink-C2C "
         "to Grace makes memory unified as on GH200. FP32 80 TFLOPS per GPU (GB200 NVL72 "
         "specifications table) sets the softmax exponential rate. Boost clock 2,112 MHz "
         "(hmc-tech.com's GB200 specifications: 2 x 18,944 shaders, 160.04 FP32 TFLOPS per "
@@ -1875,8 +1893,11 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         native_kv_dtypes=("bf16", "fp16", "fp8"),
         interconnect="AMD Infinity Fabric, 7 links (896 GB/s)",
         nvlink_bandwidth_gbps=None,
+        pcie_generation=5,
         source="AMD Instinct MI300X Accelerator data sheet (2023); total 191.98 GiB from "
-        "PyTorch 'HIP out of memory' messages",
+        "PyTorch 'HIP out of memory' messages; host link PCIe 5.0 x16 from AMD's MLPerf "
+        "Inference v4.1 system description (8xMI300X_2xEPYC-9374F.json: 'AMD Instinct "
+        "MI300X-NPS1-SPX-192GB-750W', accelerator_host_interconnect 'PCIe Gen5 x16')",
         notes="Spec row: the planner's engine rules are NVIDIA-first. FP8 is the FNUZ "
         "variant (e4m3fnuz). Some ROCm versions report 191.69 GiB. Read rate: no saturating read "
         "figure, so no measured read cap (measured_read_gbps): RRZE's gpu-stream read kernel "

@@ -25,6 +25,7 @@ from planner.serving.hardware import (
     network_link,
     other_presets_named,
     parse_network,
+    pcie_rate,
     preset_cluster,
     preset_named,
     resolve_gpu_key,
@@ -451,6 +452,20 @@ def test_a800_is_an_a100_sxm_80gb_with_400_gb_s_nvlink() -> None:
     assert a800.memory_total_bytes == a100.memory_total_bytes
     assert a800.nvidia_smi_total_mib == a100.nvidia_smi_total_mib == 81920
     assert a800.compute_capability == "8.0" and a800.fp8_dense_tflops is None
+
+
+def test_every_preset_says_where_its_pcie_generation_comes_from() -> None:
+    # each preset's source, notes or interconnect names its PCIe link (a source, or "unverified")
+    assert [k for k, g in GPU_PRESETS.items()
+            if "PCIe" not in f"{g.source} {g.notes} {g.interconnect}"] == []
+    # MI300X: AMD's MLPerf Inference v4.1 system description, 'PCIe Gen5 x16' (was 4, the
+    # default); 32 GT/s x 16 lanes x 128/130 / 8 = 63.0 GB/s per direction
+    mi300x = gpu_preset("mi300x")
+    assert (mi300x.pcie_generation, mi300x.pcie_lanes) == (5, 16)
+    assert pcie_rate(mi300x).gbps == pytest.approx(32 * 16 * 128 / 130 / 8)
+    assert [gpu_preset(k).pcie_generation for k in ("a100-80gb", "b200")] == [4, 5]
+    for key in ("gb200", "gh200", "dgx-spark-gb10"):
+        assert "PCIe generation" in gpu_preset(key).notes and "unverified" in gpu_preset(key).notes
 
 
 def test_h100_nvl_figures_from_its_datasheet() -> None:
