@@ -375,11 +375,11 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
                      "--vllm-version (max_position_embeddings and rope scaling)")
     eng.add_argument("--max-num-seqs", type=_bounded_int(1, 1 << 20, "--max-num-seqs"), metavar="S",
                      help="default: vLLM's for the GPU and --vllm-version (1024 at >= 70 GiB "
-                     "except A100 and, from 0.33, DGX Spark; else 256)")
+                     "except A100 and DGX Spark; else 256)")
     eng.add_argument("--max-num-batched-tokens",
                      type=_bounded_int(1, MAX_TOKENS, "--max-num-batched-tokens"), metavar="B",
                      help="default: vLLM's for the GPU and --vllm-version (8192 at >= 70 GiB "
-                     "except A100 and, from 0.33, DGX Spark; 16384 at >= 160 GiB from 0.28; "
+                     "except A100 and DGX Spark; 16384 at >= 160 GiB from 0.28; "
                      "else 2048)")
     eng.add_argument("--kv-cache-memory-bytes", "--kv-cache-memory", dest="kv_cache_memory",
                      type=_bounded_int(1, 1 << 40, "--kv-cache-memory-bytes"), metavar="BYTES",

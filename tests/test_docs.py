@@ -311,3 +311,68 @@ def test_project_layout_names_every_module() -> None:
                if path.stem not in ("__init__", "__main__") and path.stem not in words]
     assert missing == []
     assert "speed" not in block.split("  pages/", 1)[1].split("\nplanner/", 1)[0]
+
+
+def _command_line_comments() -> str:
+    """The Command line block's comment lines, joined into one line of words."""
+    section = README.split("## Command line\n", 1)[1].split("\n## ", 1)[0]
+    return " ".join(" ".join(line.lstrip("# ") for line in section.splitlines()
+                             if line.startswith("#")).split())
+
+
+def test_command_line_defaults_are_the_parsers() -> None:
+    """Each default the Command line section states is the parser's (and, for the batch
+    limits, vLLM's as engine.default_batch_limits reads them): a default moved in the parser
+    leaves the README behind unless this fails."""
+    import argparse
+
+    from cli.args import build_parser
+    from planner.serving.engine import default_batch_limits
+    from planner.serving.hardware import GPU_PRESETS
+    from planner.serving.vllm_versions import vllm_rules
+
+    text = _command_line_comments()
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+
+    def default(command: str, dest: str):
+        return sub.choices[command].get_default(dest)
+
+    loads = re.findall(r"\[--input-len N\] \[--output-len N\] \[--concurrency C\] \(defaults "
+                       r"(\d+), (\d+), (\d+)", text)
+    assert len(loads) == 2  # plan's and sweep's
+    for command in ("plan", "sweep", "report", "recommend"):
+        for figures in loads:
+            assert tuple(map(int, figures)) == (default(command, "input_len"),
+                                                default(command, "output_len"),
+                                                default(command, "concurrency"))
+        assert default(command, "arrival") == re.search(
+            r"\[--arrival staggered\|burst\|steady\] \([^)]*\): (\w+) \(default\)", text)[1]
+        assert default(command, "vllm_version") == re.search(
+            r"--vllm-version V: .*?; default ([\d.]+);", text)[1]
+    gpus_max, top = re.search(r"--gpus-max N \(default (\d+), one node\) bounds the GPU counts "
+                              r"searched, --top K \(default (\d+)\)", text).groups()
+    assert (default("recommend", "gpus_max"), default("recommend", "top")) == (int(gpus_max),
+                                                                               int(top))
+    assert default("sweep", "objective") == re.search(
+        r"--objective context\|concurrency\|throughput\|fewest-gpus .*? (\w+) \(the default,",
+        text)[1]
+    shown = re.search(r"the table shows the best (\d+) rows", text)[1]
+    assert f"default: {shown} in the table" in sub.choices["sweep"]._option_string_actions[
+        "--top"].help
+    batch = re.search(r"(\d+) sequences / ([\d,]+) tokens on a GPU of (\d+) GiB or more "
+                      r"\(H100, H200\), but ([\d,]+) tokens from (\d+) GiB on vLLM ([\d.]+) and "
+                      r"later \(B200\); (\d+) / ([\d,]+) on the rest, A100s and DGX Spark", text)
+    big_seqs, big_tokens, _, huge_tokens, _, huge_from, seqs, tokens = (
+        int(x.replace(",", "")) if "." not in x else x for x in batch.groups())
+
+    def limits(key: str, version: str) -> tuple[int, int]:
+        gpu = GPU_PRESETS[key]
+        return default_batch_limits(gpu.memory_total_bytes, gpu.name, 1 << 20,
+                                    vllm_rules(version), gpu.compute_capability)
+
+    for version in ("0.11.0", "0.27.0", huge_from, "0.33.0"):
+        assert limits("h100-sxm", version) == limits("h200", version) == (big_tokens, big_seqs)
+        for key in ("rtx-3090", "a100-80gb", "dgx-spark-gb10"):
+            assert limits(key, version) == (tokens, seqs)
+    assert limits("b200", "0.27.0") == (big_tokens, big_seqs)
+    assert limits("b200", huge_from) == limits("b200", "0.33.0") == (huge_tokens, big_seqs)
