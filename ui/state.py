@@ -57,6 +57,7 @@ CHECKPOINT_QUANT = "checkpoint"
 _STATE_KEY = "app_state"
 _MESSAGES_KEY = "app_state_messages"
 _REFUSED_KEY = "app_state_refused"
+_KEPT_KEY = "app_state_kept"
 
 
 OMITTED_AT_DEFAULT = frozenset({"arrival", "wsl2"})
@@ -433,3 +434,18 @@ def set_state(**updates: Any) -> None:
         for key in [k for k in st.session_state if str(k).endswith(f".{field}")]:
             del st.session_state[key]
     sync_query_params()
+
+
+def keep(key: str, default: Any) -> dict[str, Any]:
+    """Widget keyword arguments for a page's own input, not in the link (the Recommend page's):
+    its value survives a visit to another page. Streamlit forgets the widget's value once its
+    page is left, so the session keeps the value the user gave (an on_change callback) and
+    seeds the widget from it on return; an input never changed starts at `default` again."""
+    if key not in st.session_state:
+        st.session_state[key] = st.session_state.get(_KEPT_KEY, {}).get(key, default)
+    return {"key": key, "on_change": _keep, "args": (key,)}
+
+
+def _keep(key: str) -> None:
+    """on_change callback of a `keep` widget: note the value the user gave."""
+    st.session_state.setdefault(_KEPT_KEY, {})[key] = st.session_state[key]

@@ -214,3 +214,33 @@ def test_an_emptied_price_leaves_the_gpu_out() -> None:
     left_out = next(c.value for c in at.caption if c.value.startswith("Left out for want of "
                                                                       "a price: "))
     assert {"rtx-3090", "l4"} <= set(left_out.removesuffix(".").split(": ")[1].split(", "))
+
+
+def test_the_inputs_and_prices_stay_after_a_visit_to_another_page() -> None:
+    # README: "These inputs stay in the session". Streamlit forgets a widget's value once its
+    # page is left: back from the Plan page, the lengths, the targets, the GPU filter and the
+    # price edits (in a folded expander) were the defaults again, so the search ran on the
+    # default prices. Qwen3-8B at 4,096 input tokens on the RTX 3090 and L4 only, both at
+    # $50/h after the edit: one card serves it, so the cheapest row costs $50.00/h, not $0.47
+    at = open_page("recommend", model="Qwen/Qwen3-8B")
+    gpus = list(at.dataframe[0].value["GPU"])
+    at.session_state["recommend.prices"] = {
+        "edited_rows": {gpus.index(g): {"$/GPU-hour": 50.0} for g in ("rtx-3090", "l4")},
+        "added_rows": [], "deleted_rows": []}
+    at.run()
+    at.number_input(key="recommend.input_len").set_value(4096).run()
+    at.number_input(key="recommend.tpot").set_value(500.0).run()
+    at.multiselect(key="recommend.gpus").set_value(["rtx-3090", "l4"]).run()
+    at.switch_page("ui/pages/plan.py")
+    at.run()
+    at.switch_page("ui/pages/recommend.py")
+    at.run()
+    assert not at.exception
+    assert at.number_input(key="recommend.input_len").value == 4096
+    assert at.number_input(key="recommend.tpot").value == 500.0
+    assert at.number_input(key="recommend.output_len").value == 1024  # never changed here
+    assert at.multiselect(key="recommend.gpus").value == ["rtx-3090", "l4"]
+    prices = at.dataframe[0].value.set_index("GPU")["$/GPU-hour"]
+    assert (prices["rtx-3090"], prices["l4"], prices["h100-sxm"]) == (50.0, 50.0, 3.49)
+    table = _run(at)
+    assert table["$/hour"].iloc[0] == 50.0

@@ -36,26 +36,38 @@ from ui.context import (
     show_error,
     trusts_remote_code,
 )
-from ui.state import state
+from ui.state import keep, state
 
 _RESULT_KEY = "recommend.result"
+_PRICES_KEY = "recommend.prices"
+# session_state key of the table the price editor edits: the defaults, then, back from another
+# page (Streamlit forgets the editor's edits once its page is left), the prices as last edited
+# (a comment: Streamlit's "magic" prints a bare string in a page script on the page)
+_PRICE_TABLE_KEY = "recommend.price_table"
+_EDITED_PRICES_KEY = "recommend.edited_prices"
 _GPU_COUNTS = [1, 2, 4, 8, 16, 32, 64]
 
 
 def _price_table() -> tuple[dict[str, float], tuple[str, ...]]:
     """The editable price table; returns the prices the user changed or added, and the GPUs
-    whose default price the user emptied (left out, as the column's help says)."""
-    table = pd.DataFrame([{
-        "GPU": key, "name": GPU_PRESETS[key].name, "$/GPU-hour": row.usd_per_gpu_hour,
-        "estimate": row.estimate, "source": row.source,
-    } for key, row in DEFAULT_PRICES.items()])
+    whose default price the user emptied (left out, as the column's help says). The prices
+    stay in the session across pages, as the page's other inputs (ui.state.keep)."""
+    if _PRICES_KEY not in st.session_state or _PRICE_TABLE_KEY not in st.session_state:
+        edited_before = st.session_state.get(_EDITED_PRICES_KEY, {})
+        st.session_state[_PRICE_TABLE_KEY] = pd.DataFrame([{
+            "GPU": key, "name": GPU_PRESETS[key].name,
+            "$/GPU-hour": edited_before.get(key, row.usd_per_gpu_hour),
+            "estimate": row.estimate, "source": row.source,
+        } for key, row in DEFAULT_PRICES.items()])
     edited = st.data_editor(
-        table, key="recommend.prices", hide_index=True, height=300,
+        st.session_state[_PRICE_TABLE_KEY], key=_PRICES_KEY, hide_index=True, height=300,
         disabled=["GPU", "name", "estimate", "source"],
         column_config={"$/GPU-hour": st.column_config.NumberColumn(
             "$/GPU-hour", min_value=0.0, max_value=MAX_USD_PER_GPU_HOUR, format="%.3f",
             help="on-demand $ per GPU-hour; empty: the GPU is left out")},
     )
+    st.session_state[_EDITED_PRICES_KEY] = dict(zip(edited["GPU"], edited["$/GPU-hour"],
+                                                    strict=True))
     changed, emptied = {}, []
     for key, usd in zip(edited["GPU"], edited["$/GPU-hour"], strict=True):
         default = DEFAULT_PRICES[key].usd_per_gpu_hour
@@ -80,32 +92,33 @@ def _prices(changed: dict[str, float], emptied: tuple[str, ...]) -> dict[str, Gp
 def _workload() -> Workload:
     """The workload widgets: a context and concurrency, or a request rate; lengths; targets.
     The arrivals are the Plan page's (state().arrival), named in the page's caption."""
+    # each input is kept in the session across pages (keep); the lengths and concurrency
+    # start at the Plan page's load until changed here
     mode = st.radio("Serve", ["concurrent requests", "a request rate"], horizontal=True,
-                    key="recommend.mode")
+                    **keep("recommend.mode", "concurrent requests"))
     a, b, c, d = st.columns(4)
-    input_len = a.number_input("Input tokens", 1, 1 << 24, state().input_len, step=256,
-                               key="recommend.input_len")
-    output_len = b.number_input("Output tokens", 1, 1 << 24, state().output_len, step=256,
-                                key="recommend.output_len")
+    input_len = a.number_input("Input tokens", 1, 1 << 24, step=256,
+                               **keep("recommend.input_len", state().input_len))
+    output_len = b.number_input("Output tokens", 1, 1 << 24, step=256,
+                                **keep("recommend.output_len", state().output_len))
     context = c.number_input("Context (max_model_len; empty: input + output)", 2, 1 << 24,
-                             None, step=1024, key="recommend.context")
+                             step=1024, **keep("recommend.context", None))
     if mode == "concurrent requests":
-        concurrency = d.number_input("Concurrency", 1, 1 << 16, max(1, state().concurrency),
-                                     key="recommend.concurrency")
+        concurrency = d.number_input("Concurrency", 1, 1 << 16, **keep(
+            "recommend.concurrency", max(1, state().concurrency)))
         rate = None
     else:
         concurrency = 1
-        rate = d.number_input("Requests/s", 0.001, 1e6, 1.0, step=0.5, format="%.3f",
-                              key="recommend.rate")
+        rate = d.number_input("Requests/s", 0.001, 1e6, step=0.5, format="%.3f",
+                              **keep("recommend.rate", 1.0))
     e, f, g, h = st.columns(4)
-    ttft = e.number_input("TTFT target (ms)", 0.1, 3.6e6, None, placeholder="none",
-                          key="recommend.ttft")
-    tpot = f.number_input("TPOT target (ms)", 0.1, 3.6e6, None, placeholder="none",
-                          key="recommend.tpot")
-    g.selectbox("At most (GPUs)", _GPU_COUNTS, index=_GPU_COUNTS.index(8),
-                key="recommend.gpus_max")
-    h.multiselect("Only these GPUs", list(GPU_PRESETS), default=[], placeholder="every priced "
-                  "GPU", key="recommend.gpus")
+    ttft = e.number_input("TTFT target (ms)", 0.1, 3.6e6, placeholder="none",
+                          **keep("recommend.ttft", None))
+    tpot = f.number_input("TPOT target (ms)", 0.1, 3.6e6, placeholder="none",
+                          **keep("recommend.tpot", None))
+    g.selectbox("At most (GPUs)", _GPU_COUNTS, **keep("recommend.gpus_max", 8))
+    h.multiselect("Only these GPUs", list(GPU_PRESETS), placeholder="every priced GPU",
+                  **keep("recommend.gpus", []))
     return Workload(input_len=input_len, output_len=output_len, context_tokens=context,
                     concurrency=concurrency, arrival=state().arrival, requests_per_s=rate,
                     ttft_ms=ttft, tpot_ms=tpot)
@@ -183,9 +196,11 @@ if network is not None:
                f"--network {network.nics_per_node}x{network.nic_gbits:g}), shared by each "
                f"node's GPUs: counts above {GPUS_PER_NODE} GPUs are whole {GPUS_PER_NODE}-GPU "
                "nodes planned over it, not the GPU's DGX network.")
-options = sorted({*(e.repo_id for e in catalog_entries()), state().model})
-models = st.multiselect("Models", options, default=[state().model], key="recommend.models",
-                        max_selections=4, accept_new_options=True)
+models_kept = keep("recommend.models", [state().model])  # a typed repo id stays an option
+options = sorted({*(e.repo_id for e in catalog_entries()), state().model,
+                  *st.session_state["recommend.models"]})
+models = st.multiselect("Models", options, max_selections=4, accept_new_options=True,
+                        **models_kept)
 try:
     workload = _workload()
 except USER_ERRORS as exc:
