@@ -372,7 +372,8 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
     eng.add_argument("--max-model-len",
                      type=_bounded_int(1, MAX_TOKENS, "--max-model-len"), metavar="L",
                      help="default: the max_model_len vLLM derives from config.json for "
-                     "--vllm-version (max_position_embeddings and rope scaling)")
+                     "--vllm-version (the least of its length keys, max_position_embeddings "
+                     "on most models, and rope scaling)")
     eng.add_argument("--max-num-seqs", type=_bounded_int(1, 1 << 20, "--max-num-seqs"), metavar="S",
                      help="default: vLLM's for the GPU and --vllm-version (1024 at >= 70 GiB "
                      "except A100 and DGX Spark; else 256)")

@@ -238,15 +238,46 @@ def _window_inputs(spec: ModelSpec) -> WindowInputs:
                         ropes=ropes, text_model_type=spec.model_type)
 
 
-def _vllm_window(spec: ModelSpec, version: Version) -> tuple[int, int]:
-    """(the derived max_model_len a given --max-model-len may not pass, the max_model_len
-    vLLM starts with when none is given), as vLLM `version` works them out of config.json.
+class VllmWindow(NamedTuple):
+    """How vLLM works a model's window out of config.json (vllm_window)."""
+
+    limit: int
+    """the derived max_model_len a given --max-model-len may not pass"""
+    start: int
+    """the max_model_len vLLM starts with when none is given"""
+    key: str | None
+    """vLLM's max_len_key, which its refusal names: the config's least length key (the first
+    in its order at that value), model_max_length where the config gives one; None without
+    any (vLLM then assumes 2,048)"""
+    length: int
+    """that key's value (2,048 without one), before rope scaling"""
+    model_max_length: int | None
+    """config.json's model_max_length, which vLLM's refusal names beside the key"""
+    rope: str
+    """the rope scaling that took the limit from `length` ("linear factor 8", "yarn factor 4 x
+    original_max_position_embeddings 32,768"); "" where none did"""
+
+
+def vllm_window(spec: ModelSpec, version: Version | None = None) -> VllmWindow:
+    """The window vLLM `version` (default: the newest covered) works out of config.json for
+    this model: its derived max_model_len, its start without --max-model-len and the key and
+    rope scaling that set them (_vllm_window)."""
+    return _vllm_window(spec, version or vllm_rules(DEFAULT_VLLM_VERSION).version)
+
+
+def _vllm_window(spec: ModelSpec, version: Version) -> VllmWindow:
+    """vllm_window's figures, as vLLM `version` works them out of config.json.
 
     NOTE: config/model.py _get_and_verify_max_len (config.py in 0.9.1-0.10.0; read in the
     0.9.1, 0.9.2, 0.10.0-0.10.2 and every minor 0.11.0-0.33.0 wheel, and 0.11.1):
     1. the least of the text config's length keys (parser VLLM_LENGTH_KEYS: max_position_
        embeddings, n_positions, max_seq_len, seq_length, ...), but model_max_length where the
-       config gives one ("For Command-R / Cohere"); none of them: 2048;
+       config gives one ("For Command-R / Cohere"); none of them: 2048. max_len_key names it:
+       the first key in that order whose value is below every earlier one, model_max_length
+       where given, None without any (derive_max_model_len_and_key in
+       transformers_utils/model_arch_config_convertor.py, 0.19.0 and 0.30.0 wheels), and the
+       refusal of a longer --max-model-len names it with the scaled length
+       (startup.startup_errors);
     2. unless the text config's model_type contains "gemma3" ("Gemma3's max_model_len (128K)
        is already scaled by RoPE scaling"), times the factor of a rope block whose type is not
        su / longrope / llama3 (default 1, and "default" applies a factor it carries); a yarn
@@ -265,27 +296,33 @@ def _vllm_window(spec: ModelSpec, version: Version) -> tuple[int, int]:
     """
     w = _window_inputs(spec)
     lengths = dict(w.lengths)
-    derived: float = min(lengths.values(), default=2048)
+    key = min(lengths, key=lengths.__getitem__, default=None)  # the first of the least
     if lengths.get("model_max_length"):
-        derived = lengths["model_max_length"]
+        key = "model_max_length"
+    derived: float = lengths[key] if key else 2048
+    length, rope = int(derived), ""
     new_rope = version >= ROPE_PARAMETERS_WINDOW_FROM
     # before 0.12 vLLM reads transformers 4's rope_scaling: a block nested by layer type
     # (transformers 5's rope_parameters) is not one
     ropes = w.ropes if new_rope or not w.ropes_nested else ()
     skip = _WINDOW_SKIP + (_YARN_TYPES if version >= YARN_WINDOW_UNSCALED_FROM else ())
     if ropes and "gemma3" not in w.text_model_type:
-        factor = 1.0
-        for rope in ropes:
-            if rope.rope_type in skip:
+        factor, applied, yarn = 1.0, "", None
+        for block in ropes:
+            if block.rope_type in skip:
                 continue
-            factor = rope.factor or factor
-            if rope.rope_type == "yarn":
+            factor, applied = block.factor or factor, block.rope_type
+            if block.rope_type == "yarn":
                 # vLLM < 0.12 reads the block's own (a KeyError without it: max_position_
                 # embeddings is planned); from 0.12 the config's top-level one comes first
                 top = w.original_max_position_embeddings if new_rope else None
-                derived = (top or rope.original_max_position_embeddings
-                           or spec.max_position_embeddings)
+                derived = yarn = (top or block.original_max_position_embeddings
+                                  or spec.max_position_embeddings)
         derived *= factor
+        if yarn is not None:
+            rope = f"yarn factor {factor:g} x original_max_position_embeddings {yarn:,}"
+        elif factor != 1:
+            rope = f"{applied} factor {factor:g}"
     limit = int(derived)
     start = limit
     if version >= LONGROPE_WINDOW_FROM and any(r.rope_type == "longrope" for r in w.ropes):
@@ -293,20 +330,20 @@ def _vllm_window(spec: ModelSpec, version: Version) -> tuple[int, int]:
     cap = w.tokenizer_model_max_length
     if version < TOKENIZER_WINDOW_POOLING_ONLY_FROM and cap:
         start = min(start, cap)
-    return limit, start
+    return VllmWindow(limit, start, key, length, lengths.get("model_max_length"), rope)
 
 
 def derived_max_model_len(spec: ModelSpec, version: Version | None = None) -> int:
     """The longest max_model_len vLLM `version` (default: the newest covered) accepts for this
     model; a larger one raises "User-specified max_model_len (...) is greater than the derived
     max_model_len" unless VLLM_ALLOW_LONG_MAX_MODEL_LEN=1 (_vllm_window)."""
-    return _vllm_window(spec, version or vllm_rules(DEFAULT_VLLM_VERSION).version)[0]
+    return vllm_window(spec, version).limit
 
 
 def default_max_model_len(spec: ModelSpec, version: Version | None = None) -> int:
     """The max_model_len vLLM `version` starts this model with when --max-model-len is not
     given (_vllm_window): the derived length, a longrope model's original context from 0.11.1."""
-    return _vllm_window(spec, version or vllm_rules(DEFAULT_VLLM_VERSION).version)[1]
+    return vllm_window(spec, version).start
 
 
 # --- calibrated overheads -------------------------------------------------------------------

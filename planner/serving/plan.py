@@ -36,8 +36,6 @@ from planner.serving.engine import (
     checkpoint_fp8_kv,
     cuda_graph_count,
     default_batch_limits,
-    default_max_model_len,
-    derived_max_model_len,
     ds_mla_read,
     dsv4_graphs_note,
     is_sparse_mla,
@@ -48,6 +46,7 @@ from planner.serving.engine import (
     served_kv_elem_bytes,
     sparse_mla_kv,
     triton_mla_piecewise,
+    vllm_window,
 )
 from planner.serving.engines import VLLM, Engine, Overheads, Worker
 from planner.serving.hardware import ClusterSpec, GpuSpec, memory_total_note, parse_capability
@@ -546,7 +545,8 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
     node = cluster.sizing_node
     gpu = node.gpu
     rules = vllm_rules(s.vllm_version)
-    max_model_len = s.max_model_len or default_max_model_len(spec, rules.version)
+    window = vllm_window(spec, rules.version)
+    max_model_len = s.max_model_len or window.start
     fp8_kv = checkpoint_fp8_kv(spec, s, rules)
     default_mbt, default_seqs = default_batch_limits(
         gpu.memory_total_bytes, gpu.name, max_model_len, rules, gpu.compute_capability,
@@ -622,10 +622,10 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         model_notes=_model_notes(spec, gpu, s, rules) + remote_gap[1:] + tuple(
             filter(None, [b12x_note(rules.version) if b12x else None])),
         remote_code_part=remote_gap[:1],
-        model_limit=derived_max_model_len(spec, rules.version),
+        model_limit=window.limit,
         refusals=tuple(startup_errors(
             gpu=gpu, scheme=scheme, cli=cli, max_model_len=max_model_len,
-            model_limit=derived_max_model_len(spec, rules.version), mbt=mbt, seqs=seqs,
+            window=window, mbt=mbt, seqs=seqs,
             mbt_given=s.max_num_batched_tokens is not None,
             chunked_prefill=s.enable_chunked_prefill
             or rules.version < CHUNKED_OFF_TOKENS_MAX_FROM, block_size=s.block_size,

@@ -15,7 +15,7 @@ messages in Plan.errors), so they agree on every refusal. Sources, read in the 0
 from planner.model.attention.kvformat import KV_FORMATS
 from planner.model.quant import QuantScheme, checkpoint_formats
 from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec
-from planner.serving.engine import DEFAULT_BLOCK_SIZE, EngineSettings, is_sparse_mla
+from planner.serving.engine import DEFAULT_BLOCK_SIZE, EngineSettings, VllmWindow, is_sparse_mla
 from planner.serving.hardware import GpuSpec, parse_capability
 from planner.serving.vllm_cli import (
     VllmCli,
@@ -557,7 +557,7 @@ def float16_errors(model_type: str, dtype: str, refused: bool) -> list[str]:
 
 
 def startup_errors(
-    *, gpu: GpuSpec, scheme: QuantScheme, cli: VllmCli, max_model_len: int, model_limit: int,
+    *, gpu: GpuSpec, scheme: QuantScheme, cli: VllmCli, max_model_len: int, window: VllmWindow,
     mbt: int, seqs: int, mbt_given: bool, chunked_prefill: bool, block_size: int | None,
     mixed: bool = False,
 ) -> list[str]:
@@ -567,6 +567,11 @@ def startup_errors(
     satisfy them (EngineArgs caps the defaults, see engine.default_batch_limits). `mixed`: the
     checkpoint's own per-module formats (ModelOpt MIXED_PRECISION), which vLLM loads with its
     modelopt_mixed method (ModelOptMixedPrecisionConfig.override_quantization_method).
+    A --max-model-len above the release's `window` (engine.vllm_window) is refused naming the
+    length key that set it (max_len_key: seq_length, model_max_length, ... not always
+    max_position_embeddings) with the window after rope scaling, as config/model.py
+    _get_and_verify_max_len words it (0.19.0 and 0.30.0 wheels; vLLM prints the scaled length
+    as a float where a rope block multiplied it, "131072.0": Headroom writes the integer).
     """
     errors = [] if block_size is None else block_size_errors(block_size)
     if mbt_given and mbt < max_model_len and not chunked_prefill:
@@ -578,12 +583,12 @@ def startup_errors(
     if mbt < seqs:
         errors.append(f"max_num_batched_tokens ({mbt}) must be greater than or equal to "
                       f"max_num_seqs ({seqs}).")
-    if max_model_len > model_limit:
+    if max_model_len > window.limit:
         errors.append(
             f"User-specified max_model_len ({max_model_len}) is greater than the derived "
-            f"max_model_len (max_position_embeddings={model_limit} or model_max_length=None "
-            "in model's config.json). To allow overriding this maximum, set the env var "
-            "VLLM_ALLOW_LONG_MAX_MODEL_LEN=1.")
+            f"max_model_len ({window.key}={window.limit} or model_max_length="
+            f"{window.model_max_length} in model's config.json). To allow overriding this "
+            "maximum, set the env var VLLM_ALLOW_LONG_MAX_MODEL_LEN=1.")
     method = "modelopt_mixed" if mixed else QUANT_METHOD.get(scheme.family)
     minimum = cli.quantization_min_capability.get(method or "")
     current = _capability(gpu)

@@ -2,12 +2,15 @@
 
 from planner.catalog import catalog_spec as _spec
 from planner.model.quant import scheme, what_if_scheme
+from planner.serving.engine import VllmWindow
 from planner.serving.hardware import gpu_preset
 from planner.serving.startup import startup_errors
 from planner.serving.vllm_cli import vllm_cli
 
 BASE = {"gpu": gpu_preset("h100-sxm"), "scheme": scheme("bf16"), "cli": vllm_cli("0.33.0"),
-        "max_model_len": 8192, "model_limit": 40960, "mbt": 8192, "seqs": 1024,
+        "max_model_len": 8192,
+        "window": VllmWindow(40960, 40960, "max_position_embeddings", 40960, None, ""),
+        "mbt": 8192, "seqs": 1024,
         "mbt_given": True, "chunked_prefill": True, "block_size": 16}
 
 

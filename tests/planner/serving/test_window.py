@@ -178,3 +178,47 @@ def test_lengths_and_factors_past_any_real_model():
         "full_attention": {"rope_type": "linear", "factor": 65536.0}})
     with pytest.raises(ConfigError, match="stretches the context to 2,684,354,560 tokens"):
         parse_model_config(config)
+
+
+def _refusal(config: dict, release: str, max_model_len: int) -> list[str]:
+    """The window refusals of a plan of `config` at `max_model_len` on vLLM `release`."""
+    result = plan(PlanRequest(model=parse_model_config(config),
+                              cluster=preset_cluster("h100-sxm", 1),
+                              engine=EngineSettings(vllm_version=release,
+                                                    max_model_len=max_model_len)))
+    return [e for e in result.errors if "derived max_model_len" in e]
+
+
+TAIL = ("in model's config.json). To allow overriding this maximum, set the env var "
+        "VLLM_ALLOW_LONG_MAX_MODEL_LEN=1.")
+
+
+@pytest.mark.parametrize("release", ["0.19.0", "0.30.0"])
+def test_the_refusal_names_the_key_that_set_the_window(release):
+    # vLLM's message (config/model.py _get_and_verify_max_len, the 0.19.0 and 0.30.0 wheels):
+    # "User-specified max_model_len ({max_model_len}) is greater than the derived
+    # max_model_len ({max_len_key}={derived_max_model_len} or model_max_length=
+    # {model_max_length} in model's config.json)."; max_len_key is the least of the config's
+    # length keys: seq_length 8,192 < max_position_embeddings 40,960
+    assert _refusal(qwen(seq_length=8192), release, 10_000) == [
+        "User-specified max_model_len (10000) is greater than the derived max_model_len "
+        f"(seq_length=8192 or model_max_length=None {TAIL}"]
+    # a config's model_max_length is the key, and the value vLLM names beside it
+    assert _refusal(qwen(max_position_embeddings=8192, model_max_length=131072), release,
+                    200_000) == [
+        "User-specified max_model_len (200000) is greater than the derived max_model_len "
+        f"(model_max_length=131072 or model_max_length=131072 {TAIL}"]
+    # max_position_embeddings still, where it is the least: Qwen3-8B's 40,960
+    assert _refusal(QWEN3_8B, release, 50_000) == [
+        "User-specified max_model_len (50000) is greater than the derived max_model_len "
+        f"(max_position_embeddings=40960 or model_max_length=None {TAIL}"]
+    assert _refusal(qwen(seq_length=8192), release, 8192) == []
+
+
+def test_the_refusal_names_the_key_with_the_scaled_window():
+    # vLLM names max_len_key with the length after rope scaling: linear x 4 of 40,960 =
+    # 163,840 (vLLM prints 163840.0, the float its factor makes)
+    assert _refusal(qwen(rope_scaling={"type": "linear", "factor": 4.0}), "0.33.0",
+                    200_000) == [
+        "User-specified max_model_len (200000) is greater than the derived max_model_len "
+        f"(max_position_embeddings=163840 or model_max_length=None {TAIL}"]
