@@ -376,3 +376,25 @@ def test_command_line_defaults_are_the_parsers() -> None:
             assert limits(key, version) == (tokens, seqs)
     assert limits("b200", "0.27.0") == (big_tokens, big_seqs)
     assert limits("b200", huge_from) == limits("b200", "0.33.0") == (huge_tokens, big_seqs)
+
+
+def test_command_line_says_which_plan_flags_report_and_sweep_take() -> None:
+    """The Command line section's one line on report's and sweep's share of plan's flags."""
+    import argparse
+
+    from cli.args import build_parser
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+
+    def options(command: str) -> set[str]:
+        return {a.option_strings[0] for a in sub.choices[command]._actions
+                if a.option_strings and a.option_strings[0] != "-h"}
+
+    text = _command_line_comments()
+    line = re.search(r"report takes every plan flag above but (--[\w-]+) \(it has (--[\w-]+)\); "
+                     r"sweep takes them but the ones it varies itself \(([^)]*)\), and refuses "
+                     r"(--[\w-]+)", text)
+    assert options("plan") - options("report") == {line[1]}
+    assert line[2] in options("report")
+    assert options("plan") - options("sweep") == set(line[3].split(", "))
+    assert line[4] in options("sweep")
