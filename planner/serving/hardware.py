@@ -687,7 +687,7 @@ def _gib(value_gib: float) -> int:
 # Worked example: H100 NVL 95830 MiB -> (95830 - 512) MiB = 93.08 GiB. Each preset keeps its
 # nvidia-smi total (GpuSpec.nvidia_smi_total_mib) where its source or this NOTE gives one, each
 # from nvidia-smi tables that name the card; left out: totals worked out from a marketing label
-# (B300, GB200), the V100 32GB's (tables print 32510 and 32768 MiB, the second above the
+# (GB200), the V100 32GB's (tables print 32510 and 32768 MiB, the second above the
 # preset's CUDA total by only 256 MiB), GB10 (nvidia-smi prints none) and AMD's MI300X.
 _DRIVER_RESERVED_BYTES = 512 * MIB
 
@@ -1825,11 +1825,14 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "unverified).",
     ),
     _nvidia(
-        "b300", "NVIDIA B300 SXM6 AC", "288 GB HBM3e", _estimated_total(288 * 1000**3 // MIB),
+        "b300", "NVIDIA B300 SXM6 AC", "288 GB HBM3e", _ESTIMATED,
         8000.0, (2250.0, 4500.0, 13500.0), "10.3", "NVLink 5 via NVSwitch (1800 GB/s)",
         "NVIDIA technical blog 'Inside NVIDIA Blackwell Ultra' (2025): 288 GB HBM3e, 8 TB/s, "
-        "NVLink 5 1.8 TB/s, dense NVFP4 1.5x B200",
-        nvlink_gbps=1800.0, default_link="nvlink", pcie_gen=6,
+        "NVLink 5 1.8 TB/s, dense NVFP4 1.5x B200; nvidia-smi's name, total and compute "
+        "capability 'NVIDIA B300 SXM6 AC, 275040 MiB, 10.3' on B300 hosts (find_string ids "
+        "59793277385, 62498295286, 71609078484; 'NVIDIA B300 SXM6 AC, 275,040 MiB HBM', "
+        "63137115739)",
+        nvlink_gbps=1800.0, default_link="nvlink", pcie_gen=6, nvidia_smi_mib=275040,
         fp32_tflops=75.0,
         measured_gemm=(
             1769.0,
@@ -1837,9 +1840,11 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
             "same as B200, newer torch/cuda'"),
         notes="PCIe 6.0 host link from a third party's B300 notes (glennklockwood.com, "
         "'Upgrade to PCIe Gen6', '2x 256 GB/s PCIe Gen6 (H2D)'), unverified against NVIDIA. "
-        "Estimated: CUDA total from 288 GB minus 512 MiB (no log found); BF16/FP8 "
+        f"{_ESTIMATED_NOTE} 275040 - 512 = 274,528 MiB = 268.09 GiB (was 267.72, 288 GB "
+        "less 512 MiB: the marketing label, before an nvidia-smi total was found; no CUDA "
+        "total logged yet). BF16/FP8 "
         "assumed equal to B200's; FP4 = 1.5 x B200's 9,000; INT8 not published (cut on "
-        "Blackwell Ultra). NVML name unverified. Softmax: twice Blackwell's SFU throughput "
+        "Blackwell Ultra). Softmax: twice Blackwell's SFU throughput "
         "(NVIDIA, 'Making Softmax More Efficient with NVIDIA Blackwell Ultra'), FP32 assumed "
         "B200's 75 TFLOPS (estimate). Boost clock left unknown: NVIDIA publishes none; a public "
         "characterisation of a B300 SXM6 AC reads 148 SMs, boost 2,032 MHz, 1,920 MHz sustained "

@@ -468,6 +468,15 @@ def test_every_preset_says_where_its_pcie_generation_comes_from() -> None:
         assert "PCIe generation" in gpu_preset(key).notes and "unverified" in gpu_preset(key).notes
 
 
+def test_b300_total_is_estimated_from_its_nvidia_smi_total() -> None:
+    # nvidia-smi on B300 hosts: 'NVIDIA B300 SXM6 AC, 275040 MiB, 10.3' (name, total, capability)
+    gpu = gpu_preset("NVIDIA B300 SXM6 AC")
+    assert (gpu.key, gpu.compute_capability, gpu.nvidia_smi_total_mib) == ("b300", "10.3", 275040)
+    # the NOTE's estimate: 275040 - 512 = 274,528 MiB = 268.09 GiB (was 288e9 B - 512 MiB)
+    assert gpu.memory_total_bytes == 274_528 * 2**20
+    assert round(gpu.memory_total_bytes / GIB, 2) == 268.09
+
+
 def test_h100_nvl_figures_from_its_datasheet() -> None:
     # the H100 NVL datasheet's column (PNY-hosted PDF; NVIDIA's H100 page): FP32 60 TFLOPS,
     # BF16 1,671 and FP8 / INT8 3,341 "with sparsity", 94 GB at 3.9 TB/s, NVLink 600 GB/s
