@@ -244,3 +244,20 @@ def test_the_inputs_and_prices_stay_after_a_visit_to_another_page() -> None:
     assert (prices["rtx-3090"], prices["l4"], prices["h100-sxm"]) == (50.0, 50.0, 3.49)
     table = _run(at)
     assert table["$/hour"].iloc[0] == 50.0
+
+
+def test_the_rows_grid_holds_the_cost_and_speed_at_laptop_width() -> None:
+    # 14 columns scrolled sideways at 1280 px, the $ per million output tokens, TTFT, TPOT and
+    # tok/s out of sight: the grid holds those under short labels, the rest one click away;
+    # the model column only when more than one model is searched (it repeats otherwise)
+    at = open_page("recommend", model="Qwen/Qwen3-8B")
+    _run(at)
+    rows, more = (d.proto for d in at.dataframe[-2:])
+    assert list(rows.column_order) == [
+        "GPUs", "weights", "layout", "KV dtype", "$/hour", "$ per M output tokens",
+        "TTFT (ms)", "TPOT (ms)", "output tok/s", "run"]
+    assert list(more.column_order) == ["GPUs", "model", "price is an estimate",
+                                       "at concurrency", "ceiling (tokens)"]
+    at.multiselect(key="recommend.models").set_value(["Qwen/Qwen3-8B", "Qwen/Qwen3-32B"]).run()
+    _run(at)
+    assert at.dataframe[-2].proto.column_order[0] == "model"

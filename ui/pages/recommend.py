@@ -37,6 +37,7 @@ from ui.context import (
     trusts_remote_code,
 )
 from ui.state import keep, state
+from ui.tables import key_grid
 
 _RESULT_KEY = "recommend.result"
 _PRICES_KEY = "recommend.prices"
@@ -145,7 +146,19 @@ def _show(result: RecommendResult) -> None:
         "at concurrency": r.speed_concurrency, "ceiling (tokens)": r.max_context_tokens,
         "run": "vllm serve" if r.launchable else "what-if (no command)",
     } for r in result.rows])
-    st.dataframe(table, hide_index=True)
+    # at 1280 px the grid holds the figures a choice is made on under short labels (the full
+    # name is the tooltip; $ per million output tokens, TTFT, TPOT and tok/s were out of sight
+    # to the right); the model (when one is searched), whether the price is an estimate, the
+    # concurrency the speed is for and the ceiling are one click away
+    several = table["model"].nunique() > 1
+    key_grid(table, {
+        **({"model": "model"} if several else {}), "GPUs": "GPUs", "weights": "weights",
+        "layout": "layout", "KV dtype": "KV", "$/hour": "$/h", "$ per M output tokens": "$/M tok",
+        "TTFT (ms)": "TTFT ms", "TPOT (ms)": "TPOT ms", "output tok/s": "tok/s", "run": "run",
+    }, ["GPUs", "model", "price is an estimate", "at concurrency", "ceiling (tokens)"],
+        "More columns: the model, whether the price is an estimate, the concurrency the speed "
+        "is for, the context ceiling",
+        widths={"model": 150, "GPUs": 160, "weights": 140}, placeholder="—")
     for caveat in result.caveats():  # ranks: the table's rows from 1
         st.warning(md_escape(caveat))
     st.caption("Rows the targeted vLLM can start come first, cheapest first; what-if rows "
