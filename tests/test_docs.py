@@ -327,6 +327,7 @@ def test_command_line_defaults_are_the_parsers() -> None:
     import argparse
 
     from cli.args import build_parser
+    from planner.report import ReportInputs
     from planner.serving.engine import default_batch_limits
     from planner.serving.hardware import GPU_PRESETS
     from planner.serving.vllm_versions import vllm_rules
@@ -359,6 +360,10 @@ def test_command_line_defaults_are_the_parsers() -> None:
     shown = re.search(r"the table shows the best (\d+) rows", text)[1]
     assert f"default: {shown} in the table" in sub.choices["sweep"]._option_string_actions[
         "--top"].help
+    reports = " ".join(README.split("\n## Reports\n", 1)[1].split("\n## ", 1)[0].split())
+    assert default("report", "format") == re.search(r"`--format` defaults to (\w+)", reports)[1]
+    assert ReportInputs.model_fields["sweep_top"].default == int(
+        re.search(r"alternatives: the top (\d+) of the sweep", reports)[1])
     batch = re.search(r"(\d+) sequences / ([\d,]+) tokens on a GPU of (\d+) GiB or more "
                       r"\(H100, H200\), but ([\d,]+) tokens from (\d+) GiB on vLLM ([\d.]+) and "
                       r"later \(B200\); (\d+) / ([\d,]+) on the rest, A100s and DGX Spark", text)
