@@ -686,9 +686,9 @@ def _gib(value_gib: float) -> int:
 # 97887 -> 94.97 (638), B200 183359 -> 178.36 (718); median 494 MiB, spread +-0.2 GiB.
 # Worked example: H100 NVL 95830 MiB -> (95830 - 512) MiB = 93.08 GiB. Each preset keeps its
 # nvidia-smi total (GpuSpec.nvidia_smi_total_mib) where its source or this NOTE gives one, each
-# from nvidia-smi tables that name the card; left out: totals worked out from a marketing label
-# (GB200), the V100 32GB's (tables print 32510 and 32768 MiB, the second above the
-# preset's CUDA total by only 256 MiB), GB10 (nvidia-smi prints none) and AMD's MI300X.
+# from nvidia-smi tables that name the card; left out: the V100 32GB's (tables print 32510 and
+# 32768 MiB, the second above the preset's CUDA total by only 256 MiB), GB10 (nvidia-smi prints
+# none) and AMD's MI300X.
 _DRIVER_RESERVED_BYTES = 512 * MIB
 
 
@@ -1853,21 +1853,30 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "(speed.coefficients.REFERENCE_CLOCK_MHZ).",
     ),
     _nvidia(
-        "gb200", "NVIDIA GB200", "186 GB HBM3e", _estimated_total(186 * 1000**3 // MIB),
+        "gb200", "NVIDIA GB200", "186 GB HBM3e", _ESTIMATED,
         8000.0, (2500.0, 5000.0, 10000.0), "10.0", "NVLink 5 via NVSwitch (1800 GB/s)",
         "NVIDIA GB200 NVL72 datasheet (2024): 13.4 TB HBM3e and 576 TB/s over 72 GPUs, "
-        "FP4 1,440 / FP8 720 / BF16 360 PFLOPS sparse over 72 GPUs (dense = / 2)",
+        "FP4 1,440 / FP8 720 / BF16 360 PFLOPS sparse over 72 GPUs (dense = / 2); nvidia-smi "
+        "total 189471 MiB on 'NVIDIA GB200' hosts ('4 x NVIDIA GB200, 189471 MiB each', "
+        "find_string id 60167695339; 'NVIDIA GB200, 189471 MiB (~185 GiB)', 66353498064; "
+        "'NVIDIA GB200, 189471 MiB, 580.95.05', 71189052105)",
         nvlink_gbps=1800.0, default_link="nvlink", int8_tops=5000.0, pcie_gen=6,
+        nvidia_smi_mib=189471,
         unified_memory=True, fp32_tflops=80.0, boost_clock_mhz=2112.0,
         notes="PCIe generation 6 unverified (no source found): a GB200's GPUs reach the host "
         "over NVLink-C2C, not PCIe (Crusoe's MLPerf Inference v6.1 system description, "
         "GB200-NVL72_GB200-186GB_aarch64x16_Dynamo.json: accelerator_host_interconnect "
         "'NVLink-C2C'). "
-        "Estimated: CUDA total from 186 GB minus 512 MiB (no log found). NVLink-C2C "
+        f"{_ESTIMATED_NOTE} 189471 - 512 = 188,959 MiB = 184.53 GiB (was 172.73, 186e9 B "
+        "less 512 MiB: the label read in decimal GB, before an nvidia-smi total was found; an "
+        "MLPerf v6.1 log's 'runtime detector reports 184 GiB per GPU', find_string id "
+        "68727747023, agrees). NVLink-C2C "
         "to Grace makes memory unified as on GH200. FP32 80 TFLOPS per GPU (GB200 NVL72 "
         "specifications table) sets the softmax exponential rate. Boost clock 2,112 MHz "
         "(hmc-tech.com's GB200 specifications: 2 x 18,944 shaders, 160.04 FP32 TFLOPS per "
-        "superchip of two GPUs = 2 x 148 SMs x 128 x 2 x 2.112 GHz).",
+        "superchip of two GPUs = 2 x 148 SMs x 128 x 2 x 2.112 GHz); a GB200 user's device "
+        "properties read 152 SMs (find_string id 68338340969), which with 80 TFLOPS gives 2.056 "
+        "GHz: the SM count and so the clock are unverified.",
     ),
     _nvidia(
         "v100-32gb", "Tesla V100-SXM2-32GB", "32 GB HBM2", _gib(31.75), 900.0,

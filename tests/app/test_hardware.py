@@ -225,9 +225,9 @@ def test_windows_wsl2_plans_the_whole_nvidia_smi_total() -> None:
 
 
 def test_windows_wsl2_on_a_preset_without_an_nvidia_smi_total_says_what_to_give() -> None:
-    at = open_page("hardware", gpu="gb200", wsl2="1")
+    at = open_page("hardware", gpu="v100-32gb", wsl2="1")
     assert not at.exception
-    assert any("no nvidia-smi total is on record for gb200" in e.value
+    assert any("no nvidia-smi total is on record for v100-32gb" in e.value
                and "'Memory per GPU as CUDA reports it'" in e.value for e in at.error)
     at.number_input(key="hw.gpu_memory_gib").set_value(260.0).run()
     assert not at.error and "260.00 GiB per GPU" in texts(at)

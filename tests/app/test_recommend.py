@@ -130,11 +130,11 @@ def test_the_hardware_pages_wsl2_box_plans_the_whole_nvidia_smi_totals() -> None
     assert rows["1"]["GPUs"] == "1x NVIDIA GeForce RTX 4090"
     assert rows["1"]["run"] == "vllm serve" and rows["1"]["at concurrency"] == 33
     # a preset without an nvidia-smi total: named, refused in the page's words, as the CLI
-    at.multiselect(key="recommend.gpus").set_value(["gb200"]).run()
+    at.multiselect(key="recommend.gpus").set_value(["v100-32gb"]).run()
     at.button(key="recommend.run").click().run()
     assert not at.exception
     assert any(e.value.startswith("Cannot search: no nvidia-smi total is on record for "
-                                  "gb200") and "'Memory per GPU as CUDA reports it'"
+                                  "v100-32gb") and "'Memory per GPU as CUDA reports it'"
                in e.value for e in at.error)
     # not named: left out of the search and listed
     at.multiselect(key="recommend.gpus").set_value([]).run()

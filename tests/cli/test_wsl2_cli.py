@@ -81,10 +81,10 @@ def test_wsl2_plans_the_presets_given_an_nvidia_smi_total(capsys, gpu: str,
 
 
 def test_a_preset_without_an_nvidia_smi_total_exits_2() -> None:
-    done = run("planner", *PLAN, "--gpu", "gb200", "--wsl2",
+    done = run("planner", *PLAN, "--gpu", "v100-32gb", "--wsl2",
                env={**os.environ, "HF_HUB_OFFLINE": "1"})
     assert_one_line_error(done, "python -m planner plan: error: --wsl2: no nvidia-smi total "
-                          "is on record for gb200", "give --gpu-memory-gib X")
+                          "is on record for v100-32gb", "give --gpu-memory-gib X")
 
 
 
@@ -93,8 +93,8 @@ def test_the_gpu_name_to_give_is_quoted_for_the_shell(capsys) -> None:
     # --gpu-name DGX and an unknown argument Spark
     code, _, err = run_main(capsys, *PLAN, "--gpu", "DGX Spark", "--wsl2")
     assert code == 2 and err.rstrip().endswith("with --gpu-name 'DGX Spark'.")
-    code, _, err = run_main(capsys, *PLAN, "--gpu", "gb200", "--wsl2")
-    assert code == 2 and err.rstrip().endswith("with --gpu-name gb200.")
+    code, _, err = run_main(capsys, *PLAN, "--gpu", "v100-32gb", "--wsl2")
+    assert code == 2 and err.rstrip().endswith("with --gpu-name v100-32gb.")
 
 
 def test_the_recommend_heading_says_wsl2(capsys) -> None:
@@ -110,9 +110,9 @@ def test_the_recommend_heading_says_wsl2(capsys) -> None:
 
 def test_recommend_refuses_a_named_preset_without_a_total(capsys) -> None:
     code, out, err = run_main(capsys, "recommend", "--model", "Qwen/Qwen3-0.6B", "--context",
-                              "4096", "--gpu", "gb200", "--wsl2")
+                              "4096", "--gpu", "v100-32gb", "--wsl2")
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
-    assert "--wsl2: no nvidia-smi total is on record for gb200" in err
+    assert "--wsl2: no nvidia-smi total is on record for v100-32gb" in err
     assert "--gpu-memory-gib X" in err
 
 

@@ -477,6 +477,16 @@ def test_b300_total_is_estimated_from_its_nvidia_smi_total() -> None:
     assert round(gpu.memory_total_bytes / GIB, 2) == 268.09
 
 
+def test_gb200_total_is_estimated_from_its_nvidia_smi_total() -> None:
+    # nvidia-smi on GB200 hosts: 'NVIDIA GB200, 189471 MiB' (~185 GiB); the NOTE's estimate is
+    # 189471 - 512 = 188,959 MiB = 184.53 GiB, where 186e9 B - 512 MiB gave 172.73
+    gpu = gpu_preset("NVIDIA GB200")
+    assert (gpu.key, gpu.nvidia_smi_total_mib) == ("gb200", 189471)
+    assert gpu.memory_total_bytes == 188_959 * 2**20
+    assert round(gpu.memory_total_bytes / GIB, 2) == 184.53
+    assert round((186e9 - 512 * 2**20) / GIB, 2) == 172.73  # the old figure, for the record
+
+
 def test_h100_nvl_figures_from_its_datasheet() -> None:
     # the H100 NVL datasheet's column (PNY-hosted PDF; NVIDIA's H100 page): FP32 60 TFLOPS,
     # BF16 1,671 and FP8 / INT8 3,341 "with sparsity", 94 GB at 3.9 TB/s, NVLink 600 GB/s
