@@ -85,7 +85,7 @@ def report_inputs(
     return ReportInputs(
         date=day.isoformat(),
         model=spec,
-        card=model_card(spec, source),
+        card=model_card(spec, source, chosen.engine.vllm_version),
         cluster_source=cluster.source,
         idle_gpus=idle_gpus(cluster, chosen),
         layout_rule=AUTO_LAYOUT_RULE if layout_auto else "",

@@ -33,7 +33,7 @@ from planner.model.spec import (
     ModelSpec,
     MoeMlp,
 )
-from planner.serving.engine import served_kv_elem_bytes
+from planner.serving.engine import served_kv_elem_bytes, vllm_window
 from planner.serving.hardware import ClusterSpec
 from planner.serving.plan import Plan, unmodelled_ranks, verdict_unmodelled
 from planner.serving.recommend import Recommendation
@@ -165,7 +165,13 @@ class ModelCard(_Frozen):
     checkpoint_format: str
     stored_dtypes: dict[str, int] = Field(description="safetensors dtype -> stored elements")
     checkpoint_bytes: int | None
-    max_context_tokens: int
+    max_context_tokens: int = Field(description="config.json's max_position_embeddings")
+    vllm_version: str = Field(description="the vLLM release derived_max_model_len is for")
+    derived_max_model_len: int = Field(description="the window vLLM `vllm_version` derives from "
+                                       "config.json: the longest --max-model-len it accepts "
+                                       "(engine.vllm_window)")
+    derived_why: str = Field(description="why it differs from max_context_tokens (the key or "
+                             "the rope scaling that set it); '' where it does not")
     extended_context_tokens: int | None
     rope_scaling: str | None
     fields: tuple[FieldSource, ...]
@@ -176,7 +182,11 @@ class ModelCard(_Frozen):
 def card_facts(card: ModelCard) -> list[tuple[str, str]]:
     """The card as (label, value) rows, shared by the report table and `inspect`."""
     extended = (f" ({card.rope_scaling}: {card.extended_context_tokens:,})"
-                if card.extended_context_tokens else "")
+                if card.extended_context_tokens and not (  # context_note says it already
+                    card.derived_why and card.extended_context_tokens == card.derived_max_model_len)
+                else "")
+    note = context_note(card.vllm_version, card.max_context_tokens, card.derived_why)
+    note = f" ({note})" if note else ""
     size = "unknown" if card.checkpoint_bytes is None else f"{card.checkpoint_bytes / GIB:,.2f} GiB"
     rows = [
         ("Source", card.source),
@@ -191,7 +201,7 @@ def card_facts(card: ModelCard) -> list[tuple[str, str]]:
         ("Parameters (active per token)", f"{card.params_active:,}"),
         ("Checkpoint format", card.checkpoint_format),
         ("Checkpoint size", size),
-        ("Max context", f"{card.max_context_tokens:,} tokens{extended}"),
+        ("Max context", f"{card.derived_max_model_len:,} tokens{note}{extended}"),
     ]
     if card.param_check:
         rows.append(("Parameter check", card.param_check.explanation))
@@ -199,6 +209,17 @@ def card_facts(card: ModelCard) -> list[tuple[str, str]]:
         rows.append(("Stored dtypes", ", ".join(f"{k}: {v:,}" for k, v in
                                                 card.stored_dtypes.items())))
     return rows
+
+
+def context_note(vllm_version: str, max_position_embeddings: int, why: str) -> str:
+    """Where vLLM's window is not max_position_embeddings (`why`: VllmWindow.why), what the
+    card, `inspect` and the app say of it: "vLLM 0.19.0's derived max_model_len, not
+    max_position_embeddings 40,960: yarn factor 4 x original_max_position_embeddings 32,768
+    rope scaling"; "" where it is."""
+    if not why:
+        return ""
+    return (f"vLLM {vllm_version}'s derived max_model_len, not max_position_embeddings "
+            f"{max_position_embeddings:,}: {why}")
 
 
 def source_label(source: ModelSource | None, spec: ModelSpec) -> str:
@@ -256,10 +277,13 @@ def _experts(spec: ModelSpec) -> str | None:
     return text
 
 
-def model_card(spec: ModelSpec, source: ModelSource | None) -> ModelCard:
+def model_card(spec: ModelSpec, source: ModelSource | None,
+               vllm_version: str = DEFAULT_VLLM_VERSION) -> ModelCard:
     """The architecture card of `spec` (`inspect`, the Model page and every report): parameter
     counts from planner.model.params, checked against the checkpoint metadata when `source` has
-    it."""
+    it; the context vLLM `vllm_version` derives (the report's release; `inspect`: the default)."""
+    rules = vllm_rules(vllm_version)
+    window = vllm_window(spec, rules.version)
     params = count_params(spec)
     checkpoint = source.checkpoint if source else None
     check = None if checkpoint is None else compare_param_counts(
@@ -294,6 +318,9 @@ def model_card(spec: ModelSpec, source: ModelSource | None) -> ModelCard:
         stored_dtypes=dict(checkpoint.params_by_dtype) if checkpoint else {},
         checkpoint_bytes=checkpoint.safetensors_bytes if checkpoint else None,
         max_context_tokens=spec.max_position_embeddings,
+        vllm_version=rules.label,
+        derived_max_model_len=window.limit,
+        derived_why=window.why(spec.max_position_embeddings),
         extended_context_tokens=spec.extended_context_tokens,
         rope_scaling=rope,
         fields=fields,

@@ -5,7 +5,9 @@ import streamlit as st
 
 from planner.model.params import count_params
 from planner.model.quant import checkpoint_scheme
-from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, covered_releases
+from planner.report import context_note
+from planner.serving.engine import vllm_window
+from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, covered_releases, vllm_rules
 from planner.text import counted, md_escape
 from ui import format as fmt
 from ui.context import cluster_label, current_cluster, current_spec, model_source, or_error
@@ -38,10 +40,16 @@ def render_sidebar() -> None:
         if spec is not None:
             params = count_params(spec)
             st.markdown(f"**{md_escape(spec.name)}**")
+            rules = vllm_rules(state().vllm_version)
+            window = vllm_window(spec, rules.version)  # the release's, as the Plan page plans
             st.caption(
                 f"{fmt.params(params.total)} parameters ({fmt.params(params.active)} active), "
-                f"{checkpoint_scheme(spec).label}, {fmt.tokens(spec.max_position_embeddings)}"
+                f"{checkpoint_scheme(spec).label}, {fmt.tokens(window.limit)}"
             )
+            note = context_note(rules.label, spec.max_position_embeddings,
+                                window.why(spec.max_position_embeddings))
+            if note:
+                st.caption(md_escape(f"Context: {note}."))
             source = model_source(state().model, state().revision)  # resolved for the spec
             if source.fallback_reason is not None:  # the cache or catalog, not the hub
                 st.caption(md_escape(source.notes[0]))

@@ -257,6 +257,21 @@ class VllmWindow(NamedTuple):
     """the rope scaling that took the limit from `length` ("linear factor 8", "yarn factor 4 x
     original_max_position_embeddings 32,768"); "" where none did"""
 
+    def why(self, max_position_embeddings: int) -> str:
+        """Why the limit is not the config's max_position_embeddings, in one phrase ("" where
+        it is): "seq_length 8,192 is the least of the length keys", "yarn factor 4 x
+        original_max_position_embeddings 32,768 rope scaling"."""
+        if self.limit == max_position_embeddings:
+            return ""
+        parts = [f"{self.rope} rope scaling"] if self.rope else []
+        if self.key is None:
+            parts.insert(0, f"none of vLLM's length keys is given: {self.length:,} assumed")
+        elif self.key == "model_max_length":
+            parts.insert(0, f"model_max_length {self.length:,} replaces the other length keys")
+        elif self.key != "max_position_embeddings":
+            parts.insert(0, f"{self.key} {self.length:,} is the least of the length keys")
+        return "; ".join(parts)
+
 
 def vllm_window(spec: ModelSpec, version: Version | None = None) -> VllmWindow:
     """The window vLLM `version` (default: the newest covered) works out of config.json for

@@ -1,6 +1,10 @@
 """Model page: the default catalog model, picking another, hub input errors, the token."""
 
-from tests.app.conftest import open_page, texts
+import json
+
+import pytest
+
+from tests.app.conftest import ROOT, hub_answers, open_page, texts
 from ui.context import TOKEN_KEY
 
 
@@ -93,3 +97,26 @@ def test_token_is_kept_for_the_session_but_never_shown_or_linked() -> None:
     at.switch_page("ui/pages/model.py").run()
     at.button[-2].click().run()  # "Forget the token"
     assert at.session_state[TOKEN_KEY] is None
+
+
+def test_the_context_is_the_window_the_sidebars_release_derives(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Qwen3-8B's config with Qwen's yarn block (4 x original 32,768 = 131,072): vLLM 0.19
+    # derives 131,072, 0.30 on keep max_position_embeddings 40,960 (yarn is not scaled)
+    config = json.loads((ROOT / "tests/fixtures/configs/Qwen__Qwen3-8B.json").read_text())
+    config["rope_scaling"] = {"rope_type": "yarn", "factor": 4.0,
+                              "original_max_position_embeddings": 32768}
+    hub_answers(monkeypatch, "example/qwen3-yarn", config)
+    note = ("vLLM 0.19.0's derived max_model_len, not max_position_embeddings 40,960: yarn "
+            "factor 4 x original_max_position_embeddings 32,768 rope scaling.")
+    at = open_page("model", model="example/qwen3-yarn", vllm="0.19.0")
+    assert not at.exception
+    assert {m.label: m.value for m in at.metric}["Max context (tokens)"] == "131,072"
+    assert f"Max context: {note}" in [c.value for c in at.caption]
+    sidebar = [c.value for c in at.sidebar.caption]
+    assert any(c.endswith(", 131,072 tokens") for c in sidebar)
+    assert f"Context: {note}" in sidebar
+    newer = open_page("model", model="example/qwen3-yarn", vllm="0.30.0")
+    assert {m.label: m.value for m in newer.metric}["Max context (tokens)"] == "40,960"
+    assert not [c for c in newer.sidebar.caption if c.value.startswith("Context:")]
+    assert any(c.value.endswith(", 40,960 tokens") for c in newer.sidebar.caption)

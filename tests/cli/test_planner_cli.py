@@ -1130,3 +1130,39 @@ def test_a_float32_gemma_on_a_t4_reports_4_byte_kv_elements(capsys, monkeypatch)
     assert "  total = 212,992 B per token" in out
     formula = out.split("KV cache bytes per token", 1)[1].split("\n```\n", 1)[0]
     assert "x 4 B" in formula and "x 2 B" not in formula
+
+
+QWEN3_8B_CONFIG = json.loads(
+    (Path(__file__).parents[1] / "fixtures" / "configs" / "Qwen__Qwen3-8B.json").read_text())
+
+
+def test_inspect_and_report_give_the_window_vllm_derives(capsys, tmp_path: Path) -> None:
+    # seq_length 8,192 is the least of vLLM's length keys (max_position_embeddings 40,960):
+    # vLLM derives max_model_len 8,192 in every release
+    short = tmp_path / "short" / "config.json"
+    short.parent.mkdir()
+    short.write_text(json.dumps({**QWEN3_8B_CONFIG, "seq_length": 8192}))
+    code, out, _ = run_main(capsys, "inspect", str(short.parent))
+    assert code == 0
+    assert ("Max context                    8,192 tokens (vLLM 0.33.0's derived max_model_len, "
+            "not max_position_embeddings 40,960: seq_length 8,192 is the least of the length "
+            "keys)\n") in out
+    code, out, _ = run_main(capsys, "inspect", str(short.parent), "--json")
+    card = json.loads(out)
+    assert (card["max_context_tokens"], card["derived_max_model_len"], card["vllm_version"]) == (
+        40_960, 8192, "0.33.0")
+    # Qwen's yarn block, 4 x original 32,768 = 131,072: vLLM 0.19 scales to it, 0.30 on keeps
+    # max_position_embeddings 40,960 (yarn types are not scaled)
+    yarn = tmp_path / "yarn" / "config.json"
+    yarn.parent.mkdir()
+    yarn.write_text(json.dumps({**QWEN3_8B_CONFIG, "rope_scaling": {
+        "rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 32768}}))
+    report = ["report", "--model", str(yarn.parent), "--gpu", "h100-sxm", "--gpus", "1",
+              "--date", "2026-01-01"]
+    code, out, _ = run_main(capsys, *report, "--vllm-version", "0.19.0")
+    assert code == 0
+    assert ("| Max context | 131,072 tokens (vLLM 0.19.0's derived max_model_len, not "
+            "max_position_embeddings 40,960: yarn factor 4 x original_max_position_embeddings "
+            "32,768 rope scaling) |") in out
+    code, out, _ = run_main(capsys, *report, "--vllm-version", "0.30.0")
+    assert "| Max context | 40,960 tokens (yarn x4: 131,072) |" in out

@@ -8,7 +8,7 @@ from planner.catalog import catalog_entries
 from planner.model.checkpoint import ModelSource
 from planner.model.params import ParamBreakdown, count_params
 from planner.model.quant import checkpoint_scheme
-from planner.report import ModelCard, model_card
+from planner.report import ModelCard, context_note, model_card
 from planner.serving.weights import weights_bytes
 from planner.text import md_escape
 from ui import format as fmt
@@ -109,7 +109,12 @@ def _card(card: ModelCard) -> None:
     cols[0].metric("Parameters", fmt.params(card.params_total))
     cols[1].metric("Active per token", fmt.params(card.params_active))
     cols[2].metric("Layers", card.num_layers)
-    cols[3].metric("Max context (tokens)", f"{card.max_context_tokens:,}")
+    cols[3].metric("Max context (tokens)", f"{card.derived_max_model_len:,}",
+                   help=f"the max_model_len vLLM {card.vllm_version} (the sidebar's release) "
+                   "derives from config.json: the longest --max-model-len it accepts")
+    note = context_note(card.vllm_version, card.max_context_tokens, card.derived_why)
+    if note:
+        st.caption(md_escape(f"Max context: {note}."))
     facts = {
         "Source": card.source,
         "Architecture": f"{card.model_type} ({', '.join(card.architectures) or '—'})",
@@ -179,7 +184,7 @@ try:
     source = model_source(state().model, state().revision)
     spec = current_spec()
     params = count_params(spec)
-    card = model_card(spec, source)
+    card = model_card(spec, source, state().vllm_version)
 except USER_ERRORS as exc:
     show_error(f"Cannot read {md_escape(state().model)}", exc)
     st.stop()
