@@ -403,3 +403,65 @@ def test_command_line_says_which_plan_flags_report_and_sweep_take() -> None:
     assert line[2] in options("report")
     assert options("plan") - options("sweep") == set(line[3].split(", "))
     assert line[4] in options("sweep")
+
+
+def test_worked_examples_quoted_in_command_line_and_prices_are_plan_s(capsys, monkeypatch) -> None:
+    """Examples the README quotes beside a flag or preset, each read from the README and
+    compared with `plan --json`: --dtype float32 on Qwen3-8B, the flashinfer_b12x workspace
+    of Qwen3.6-35B-A3B, the host-staged PCIe rates at x8 and x2 (and the RTX 4060 Ti's and
+    5060 Ti's x8 links), and the T4's Qwen3-4B and gemma-2-2b-it plans."""
+    from cli.planner_cli import main
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    gib = 2**30
+    text = _command_line_comments()
+    flat = " ".join(README.split())
+
+    def planned(*argv: str) -> dict:
+        assert main(["plan", *argv, "--json"]) == 0, argv
+        return json.loads(capsys.readouterr().out)
+
+    bf16, fp32 = re.search(r"float32 doubles both \(Qwen3-8B ([\d.]+) -> ([\d.]+) GiB\)",
+                           text).groups()
+    for dtype, quoted in (("auto", bf16), ("float32", fp32)):
+        plan = planned("--model", "Qwen/Qwen3-8B", "--gpu", "rtx-3090", "--dtype", dtype)
+        assert f"{plan['weights_bytes_per_gpu'] / gib:.2f}" == quoted
+
+    tokens, layers, each, total = re.search(
+        r"the `moe_workspace` term: Qwen3.6-35B-A3B at ([\d,]+) tokens, (\d+) x ([\d.]+) MB = "
+        r"([\d.]+) GiB\)", text).groups()
+    plan = planned("--model", "nvidia/Qwen3.6-35B-A3B-NVFP4", "--gpu", "rtx-pro-6000",
+                   "--vllm-version", "0.25.0", "--moe-backend", "flashinfer_b12x",
+                   "--max-num-batched-tokens", tokens.replace(",", ""), "--max-model-len", "8k")
+    workspace = next(t for t in plan["terms"] if t["key"] == "moe_workspace")
+    assert workspace["formula"].startswith(f"{layers} MoE layers x ")
+    assert f"{workspace['value'] / int(layers) / 1e6:.1f}" == each
+    assert f"{workspace['value'] / gib:.2f}" == total
+
+    x8, x2 = re.search(r"= ([\d.]+) GB/s at PCIe 4.0 x8, ([\d.]+) at x2", text).groups()
+    for lanes, quoted in (("8", x8), ("2", x2)):
+        speed = planned("--model", "Qwen/Qwen3-8B", "--gpu", "rtx-3090", "--gpus", "2",
+                        "--tp", "2", "--max-model-len", "8k", "--pcie-gen", "4",
+                        "--pcie-lanes", lanes)["speed"]
+        assert f"{speed['link_bandwidth_gbps']:.2f}" == quoted
+    for gpu, pattern in (("rtx-4060-ti-16gb", r"RTX 4060 Ti is PCIe 4.0 x8 .*? host memory, "
+                                              r"([\d.]+) GB/s, binds"),
+                         ("rtx-5060-ti-16gb", r"the host-staged copy without P2P, ([\d.]+) GB/s")):
+        speed = planned("--model", "Qwen/Qwen3-8B", "--gpu", gpu, "--gpus", "2", "--tp", "2",
+                        "--max-model-len", "8k")["speed"]
+        assert f"{speed['link_bandwidth_gbps']:.2f}" == re.search(pattern, flat)[1], gpu
+
+    length, weights, pool, kv_tokens = re.search(
+        r"Qwen3-4B at ([\d,]+) tokens on vLLM 0.33: ([\d.]+) GiB of FP16 weights, a ([\d.]+) GiB "
+        r"KV pool, ([\d,]+) tokens", flat).groups()
+    plan = planned("--model", "Qwen/Qwen3-4B", "--gpu", "t4", "--max-model-len",
+                   length.replace(",", ""))
+    assert (f"{plan['weights_bytes_per_gpu'] / gib:.2f}",
+            f"{plan['kv_cache_bytes_per_gpu'] / gib:.2f}",
+            f"{plan['kv_cache_tokens']:,}") == (weights, pool, kv_tokens)
+    assert plan["weight_format_label"] == "FP16"  # "GiB of FP16 weights": no bfloat16 on a T4
+    gemma = re.search(r"gemma-2-2b-it takes ([\d.]+) GiB, not ([\d.]+)\)", flat).groups()
+    on_t4 = planned("--model", "google/gemma-2-2b-it", "--gpu", "t4")
+    on_3090 = planned("--model", "google/gemma-2-2b-it", "--gpu", "rtx-3090")
+    assert (f"{on_t4['weights_bytes_per_gpu'] / gib:.2f}",
+            f"{on_3090['weights_bytes_per_gpu'] / gib:.2f}") == gemma
