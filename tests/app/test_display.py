@@ -144,3 +144,18 @@ def test_speed_chart_labels_stay_on_its_log_axis() -> None:
     label = next(a for a in chart["layout"]["annotations"] if a["text"].startswith("KV limit"))
     limit = int(label["text"].split(": ")[1].replace(",", ""))
     assert abs(label["x"] - math.log10(limit)) < 1e-9
+
+
+def test_a_choice_left_at_its_default_shows_the_defaults_name() -> None:
+    # README: the KV block size's default is "vLLM's choice" (the MoE backend's too), the PCIe
+    # slot's "the card's". Each is the None option, which Streamlit shows as the selectbox's
+    # placeholder, "Choose an option", as if nothing were chosen and the plan had no value
+    at = open_page(None, model="Qwen/Qwen3-30B-A3B")  # a MoE model: the MoE backend is offered
+    for key in ("plan.block_size", "plan.moe_backend"):
+        box = at.selectbox(key=key)
+        assert box.value is None and box.proto.placeholder == "vLLM's choice", key
+    at.switch_page("ui/pages/hardware.py")
+    at.run()
+    for key in ("hw.pcie_generation", "hw.pcie_lanes"):
+        box = at.selectbox(key=key)
+        assert box.value is None and box.proto.placeholder == "the card's", key

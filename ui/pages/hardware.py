@@ -133,11 +133,13 @@ def _preset_builder() -> None:
                **bind("hw", "intra_node_link"))
     gen.selectbox("PCIe generation of the slots", [None, *reversed(PCIE_X16_GBPS)],
                   format_func=lambda g: "the card's" if g is None else f"PCIe {g}.0",
+                  placeholder="the card's",  # Streamlit shows None as its placeholder
                   help="where the board runs an older generation than the card (the "
                   "CLI's --pcie-gen); the link runs at the lower of the two",
                   **bind("hw", "pcie_generation"))
     lanes.selectbox("PCIe lanes of the slots", [None, *reversed(PCIE_LANES)],
                     format_func=lambda n: "the card's" if n is None else f"x{n}",
+                    placeholder="the card's",
                     help="where a slot is wired narrower than the card: x8/x8 boards, x4 or "
                     "x1 risers (the CLI's --pcie-lanes); the link runs on the fewer lanes",
                     **bind("hw", "pcie_lanes"))

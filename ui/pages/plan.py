@@ -297,7 +297,9 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
     with container.expander("More vLLM options", key="plan.more_options", expanded=bool(
             current.num_speculative_tokens or current.skip_mm_profiling
             or current.block_size or len(moe_backends) > 1 and current.moe_backend)):
+        # placeholder: Streamlit shows a None value as "Choose an option", not its label
         st.selectbox("KV block size (tokens)", block_sizes, format_func=_block_label,
+                     placeholder=_block_label(None),
                      help="vLLM --block-size, tokens per KV cache block. vLLM's choice: 16, or "
                      "the MLA backend's own size; the others are the sizes this vLLM release's "
                      "--block-size takes that Headroom plans (multiples of 16). Some "
@@ -306,6 +308,7 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
                      **bind("plan", "block_size"))
         if len(moe_backends) > 1:
             st.selectbox("MoE backend", moe_backends, format_func=_backend_label,
+                         placeholder=_backend_label(None),
                          help="vLLM --moe-backend: the fused-MoE kernel for the routed experts; "
                          "vLLM's choice picks one for the GPU and weight format. The others "
                          "are this vLLM release's values. flashinfer_b12x (NVFP4 experts on "
