@@ -28,6 +28,9 @@ _RUNPOD = ("RunPod pods, Secure Cloud, on-demand: https://www.runpod.io/pricing,
 _LAMBDA = ("Lambda on-demand, 1x instance: https://lambda.ai/pricing, read 2026-09-25 (as "
            "transcribed with URL and date in github.com/tgarg01/silybench-data, "
            "derived/csv/gpu_prices.csv)")
+_RUNPOD_CATALOG = ("RunPod pods, Secure Cloud, on-demand: https://www.runpod.io/pricing, as "
+                   "RunPod's catalog answered on 2026-09-05 (reprinted in a planning note with "
+                   "the community rate beside it)")
 _SERVERLESS = ("RunPod Serverless, active (always-on) worker rate per second x 3600: "
                "https://docs.runpod.io/serverless/pricing, read 2026-11-30; a serverless tier "
                "shared by several GPUs ({tier}), usually dearer than a pod of the same GPU")
@@ -74,12 +77,14 @@ _DEFAULT_ROWS = (
     _row("a40", 0.864, _SERVERLESS.format(tier="A6000, A40; 48 GB")),
     _row("rtx-6000-ada", 1.332, _SERVERLESS.format(tier="L40, L40S, 6000 Ada; 48 GB")),
     _row("l40", 1.332, _SERVERLESS.format(tier="L40, L40S, 6000 Ada; 48 GB")),
-    _row("rtx-5090", 1.00, "estimate: midpoint of the Vast.ai on-demand range $0.865-$1.141 "
-         "quoted for June 2026 at https://www.usagepricing.com/blueprint/vast-ai (a "
-         "marketplace: hosts set prices, which move daily)", estimate=True),
-    _row("rtx-pro-6000", 2.04, "estimate: Akash marketplace 'starting at' price for Pro 6000 "
-         "SE 96GB PCIe, https://akash.network/pricing/gpus/, read 2026-09-20 (as transcribed "
-         "in github.com/api-evangelist/akash, plans/plans.yml)", estimate=True),
+    # RTX 5090, RTX PRO 6000: RunPod's catalog as two planning notes reprint it (find_string
+    # ids 68544454244, queried 2026-09-05: 'RTX PRO 6000 Blackwell Server Edition | 96 GB |
+    # $1.69 | $2.09', 'RTX 5090 | 32 GB | $0.69 | $0.99', community then secure, beside H100
+    # SXM $3.49 and H100 NVL $3.19 as the rows above; 71344384952, 2026-09-02: the PRO 6000's
+    # Secure 2.09). They were estimates (a Vast.ai range's midpoint $1.00, Akash's 'starting
+    # at' $2.04) where the table's order puts RunPod's pods first.
+    _row("rtx-5090", 0.99, _RUNPOD_CATALOG),
+    _row("rtx-pro-6000", 2.09, _RUNPOD_CATALOG),
     _row("a10g", None, "AWS sells it only inside G5 instances (with CPUs and RAM), not per "
          "GPU-hour at a list price here: give a price"),
     _row("rtx-4080", None, "no on-demand list price recorded here: give a price"),
