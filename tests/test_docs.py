@@ -465,3 +465,18 @@ def test_worked_examples_quoted_in_command_line_and_prices_are_plan_s(capsys, mo
     on_3090 = planned("--model", "google/gemma-2-2b-it", "--gpu", "rtx-3090")
     assert (f"{on_t4['weights_bytes_per_gpu'] / gib:.2f}",
             f"{on_3090['weights_bytes_per_gpu'] / gib:.2f}") == gemma
+
+
+def test_sweep_csv_ends_with_the_columns_the_readme_lists(capsys, monkeypatch) -> None:
+    """"CSV adds the same columns at the end (...)": the header's last columns, in order."""
+    from cli.planner_cli import main
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    listed = re.search(r"CSV adds the same columns at the end \(([^:]*): columns are only "
+                       r"appended\)", _command_line_comments())[1]
+    columns = re.split(r", then |, | and ", listed)
+    assert main(["sweep", "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-3090", "--top", "1",
+                 "--csv"]) == 0
+    header = capsys.readouterr().out.splitlines()[0].split(",")
+    assert header[-len(columns):] == columns
+    assert header[header.index("vllm_command") + 1] == columns[0]  # appended after the plan's
