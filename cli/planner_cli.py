@@ -252,15 +252,19 @@ def cmd_inspect(args: argparse.Namespace) -> str:
 def _comparison(args: argparse.Namespace, main: Plan, speed: SpeedEstimate | None,
                 cluster: ClusterSpec) -> tuple[ComparisonRow, ...]:
     """The chosen plan beside each --compare model on the same GPUs and settings, each with
-    its speed at the load flags."""
+    its speed at the load flags. Each other model is planned in its own checkpoint format (the
+    --model's --target-quant, --target-checkpoint, --quantization and --revision are its
+    own) at the --max-model-len given, else at its own, as the app's Compare page does."""
     rows = [comparison_row(main, speed)]
+    engine = main.engine.model_copy(update={
+        "max_model_len": args.max_model_len, "quantization": None, "target_quant": None,
+        "target_checkpoint": None, "revision": None})
     for name in args.compare:
         _, spec = _model(args, name)
         layout = main.layout
         if layout_errors(spec, cluster, layout):
             layout = main.layout.model_copy(update={"ep": False})
-        request = PlanRequest(model=spec, cluster=cluster, layout=layout,
-                              engine=main.engine.model_copy(update={"max_model_len": None}))
+        request = PlanRequest(model=spec, cluster=cluster, layout=layout, engine=engine)
         other = plan(request)
         rows.append(comparison_row(other, estimate_speed(request, _load(args),
                                                          plan_result=other)))

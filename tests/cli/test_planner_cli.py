@@ -391,6 +391,26 @@ def test_plan_and_report_name_the_gpus_a_smaller_layout_leaves_idle(capsys) -> N
                             "--gpus", "3", "--dp", "3")
     assert code == 0 and "idle" not in out  # TP=1 x DP=3 uses all three
 
+def test_report_compares_each_model_as_stored_at_the_max_model_len_given(capsys) -> None:
+    """report --compare planned the other models with the --model's what-if format and at
+    their own max length: Qwen3-32B-FP8 under --target-quant w4a16 at 9.67 GB per GPU (a
+    W4A16 what-if of an FP8 checkpoint) and Qwen3-14B at 40,960 tokens beside
+    --max-model-len 16k. Worked by hand: FP8 holds a byte per weight, so at TP=2 each GPU
+    holds over params_total / 2 bytes; a 16,000-token request takes 16,000 / 16 = 1,000
+    blocks, so the concurrency is the KV blocks `plan` gives that model / 1,000."""
+    hardware = ["--gpu", "rtx-3090", "--gpus", "2", "--max-model-len", "16k"]
+    code, out, _ = run_main(capsys, "report", "--model", "Qwen/Qwen3-8B", *hardware,
+                            "--target-quant", "w4a16", "--compare", "Qwen/Qwen3-32B-FP8",
+                            "Qwen/Qwen3-14B", "--format", "json")
+    assert code == 0
+    fp8, qwen14 = json.loads(out)["comparison"][1:]
+    assert fp8["weights_bytes_per_gpu"] > fp8["params_total"] / 2
+    code, out, _ = run_main(capsys, "plan", "--model", "Qwen/Qwen3-14B", *hardware, "--json")
+    assert code == 0
+    assert qwen14["max_model_len"] == 16_000
+    assert qwen14["max_concurrency"] == json.loads(out)["num_gpu_blocks"] / 1_000
+
+
 def test_the_reports_per_gpu_kv_formula_counts_one_pp_stages_layers(capsys) -> None:
     """Qwen3-8B (36 layers, 8 KV heads of 128, config.json) on 2 RTX 3090s at PP=2: a GPU
     holds one stage, 18 layers x 2 x 8 x 128 x 2 B = 18 x 4,096 = 73,728 B per token; the
