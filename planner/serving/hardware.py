@@ -178,9 +178,13 @@ class GpuSpec(BaseModel):
         """Dense tensor-core TFLOP/s (TOPS for int8) in `fmt`; None when not published.
 
         fp16 runs at the bf16 rate, but at its own figure on a GPU without bfloat16
-        (fp16_dense_tflops); mxfp4 and nvfp4 share the FP4 rate.
+        (fp16_dense_tflops); mxfp4 and nvfp4 share the FP4 rate; fp32 is the CUDA cores'
+        rate (fp32_tflops, no tensor cores): float32 matmuls run at torch's default "highest"
+        precision, without TF32 (the 0.19.0 wheel's v1/worker/gpu_worker.py sets it from
+        VLLM_FLOAT32_MATMUL_PRECISION, default "highest" in envs.py).
         """
         return {
+            "fp32": self.fp32_tflops,
             "bf16": self.bf16_dense_tflops,
             "fp16": self.fp16_dense_tflops or self.bf16_dense_tflops,
             "fp8": self.fp8_dense_tflops, "int8": self.int8_dense_tops,

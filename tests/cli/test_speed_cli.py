@@ -403,3 +403,18 @@ def test_a_t4_plan_runs_at_the_fp16_datasheet_rate_and_keeps_the_json_kernel_key
     assert "bf16" not in terms["decode_weights"]
     # T4 datasheet: "Mixed-Precision (FP16/FP32) 65 TFLOPS", for the GEMMs and the attention
     assert "(+ attention at 65) / (65 TFLOP/s x " in terms["decode_compute"]
+
+
+def test_a_float32_plan_computes_at_the_fp32_rate(capsys) -> None:
+    # Gemma-2 refuses float16, so a T4 (no bfloat16) serves it in float32: its matmuls run on
+    # the CUDA cores at the datasheet's FP32 8.1 TFLOP/s (torch's "highest" precision, no
+    # TF32 on Turing anyway), not the FP16 tensor cores' 65
+    data = _json(capsys, "plan", "--model", "google/gemma-2-2b-it", "--gpu", "t4", "--gpus",
+                 "1", "--max-model-len", "4096", "--json")
+    assert data["speed"]["kernel_label"] == "fp32"
+    compute = next(t for t in data["speed_terms"] if t["name"] == "decode_compute")
+    assert "(+ attention at 8) / (8 TFLOP/s x " in compute["formula"]
+    assert "the CUDA cores' FP32 8.1 TFLOP/s" in compute["note"]
+    # the prefill's GEMMs and attention too
+    prefill = next(t for t in data["speed_terms"] if t["name"] == "prefill")
+    assert "at 8 TFLOP/s" in prefill["formula"]

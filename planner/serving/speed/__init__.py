@@ -61,7 +61,7 @@ from planner.serving.plan import PlanRequest, PlanSummary, Term, held_request_bl
 from planner.serving.speed.coefficients import FITTED, WNA16_FALLBACK_SLOWDOWN, SpeedCoefficients
 from planner.serving.speed.collectives import _dispatch_label, nnodes_ar_world_sizes, node_span
 from planner.serving.speed.context import _Ctx, _device, _padded_moe
-from planner.serving.speed.kernels import KernelFamily
+from planner.serving.speed.kernels import KernelFamily, kernel_label
 from planner.serving.speed.stages import _stages
 from planner.serving.speed.step import _burst, _decode, _prefill, steady_wait_s
 from planner.serving.speed.terms import _speed_terms, cap_phrase, release_caveats
@@ -298,7 +298,7 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
                          (p.num_gpu_blocks, held_blocks), seqs_bound)
     link = ctx.device.link
     return SpeedEstimate(load=load, **figures._asdict(), kernel=ctx.device.family,
-                         kernel_label=ctx.device.kernel_label,
+                         kernel_label=kernel_label(ctx.device.family, ctx.device.dense_fmt),
                          link=link.kind, link_bandwidth_gbps=link.bandwidth_gbps,
                          link_pcie_generation=link.pcie_generation,
                          link_pcie_lanes=link.pcie_lanes, terms=terms,

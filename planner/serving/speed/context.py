@@ -13,6 +13,7 @@ from typing import NamedTuple
 from planner.memo import IdentityMemo
 from planner.model.attention.kvformat import KvBytes
 from planner.model.quant import (
+    DTYPE_SCHEME,
     ComponentFormats,
     Exclusions,
     QuantScheme,
@@ -39,7 +40,6 @@ from planner.serving.speed.kernels import (
     MoeKernel,
     _deepgemm_moe,
     kernel_family,
-    kernel_label,
     moe_kernel,
     wide_head_attention_share,
 )
@@ -61,11 +61,13 @@ class _Device:
     act_b: int
     kv_plain: KvBytes  # the KV dtype's bytes; the layout's may be fp8_ds_mla (sparse_mla_kv)
     family: KernelFamily
-    kernel_label: str  # kernels.kernel_label: the family as shown, 16-bit by the served dtype
+    # the format the family's 16-bit GEMMs and the attention run in: the served dtype's
+    # (engine.served_dtype; bf16, fp16 where the GPU has no bfloat16, fp32 for a float32 plan)
+    dense_fmt: GpuFormat
     peak_flops: float  # FLOP/s of the compute format (a mixed checkpoint's: its experts')
     dense_flops: float  # FLOP/s of the dense part (peak_flops but for a mixed checkpoint)
     lm_head_flops: float  # FLOP/s of the lm_head (likewise)
-    attn_flops: float  # FLOP/s of the attention kernels (16-bit tensor cores, _half's format)
+    attn_flops: float  # FLOP/s of the attention kernels (in dense_fmt)
     wide_attn_flops: float  # attn_flops x kernels.wide_head_attention_share: heads over 256
     index_flops: float  # FLOP/s of the sparse-attention indexer's logits (FP8 where native)
     exp_rate: float  # softmax exponentials per second (SFUs; inf when the GPU has no figure)
@@ -110,22 +112,22 @@ def _resolve_device(request: PlanRequest) -> _Device | None:
     rules = vllm_rules(s.vllm_version)
     dtype = served_dtype(s, spec.torch_dtype, bf16,
                          not float16_refused(spec.model_type, rules.version))
-    half = _half(dtype)
+    dense_fmt: GpuFormat = DTYPE_SCHEME[dtype]  # the format 16/32-bit GEMMs run in
     family, fmt = kernel_family(scheme, gpu, s.vllm_version,  # the checkpoint's, as stored
                                 weight_only=stored_format(spec, scheme) and spec.quant.weight_only)
     if s.mxfp4_marlin and scheme.family == "mxfp4":
         family, fmt = "weight-only", "bf16"  # vLLM's Marlin MXFP4 fallback (EngineSettings)
-    peak = _tflops(gpu, half if fmt == "bf16" else fmt)
+    peak = _tflops(gpu, dense_fmt if fmt == "bf16" else fmt)
     if peak is None:
         return None
     formats = checkpoint_formats(spec, scheme)
     dense, head = (_part_tflops(spec, formats, checkpoint_exclusions(spec, scheme), gpu,
-                                s.vllm_version, half) if formats else (peak, peak))
-    attn = gpu.dense_tflops(half) or peak
+                                s.vllm_version, dense_fmt) if formats else (peak, peak))
+    attn = gpu.dense_tflops(dense_fmt) or peak
     return _Device(
         gpu=gpu, link=request.cluster.link, scheme=scheme, act_b=TORCH_DTYPE_BYTES[dtype],
         kv_plain=served_kv_elem_bytes(spec, s, bf16, rules),
-        family=family, kernel_label=kernel_label(family, dtype), peak_flops=peak * 1e12,
+        family=family, dense_fmt=dense_fmt, peak_flops=peak * 1e12,
         dense_flops=dense * 1e12,
         lm_head_flops=head * 1e12, attn_flops=attn * 1e12,
         wide_attn_flops=attn * wide_head_attention_share(gpu, s.vllm_version) * 1e12,
@@ -141,22 +143,14 @@ def _resolve_device(request: PlanRequest) -> _Device | None:
     )
 
 
-def _half(dtype: str) -> GpuFormat:
-    """The 16-bit format a plan served in `dtype` (engine.served_dtype) runs its 16-bit GEMMs
-    and attention in: fp16 for float16 (a bfloat16 checkpoint on a GPU without bfloat16, or
-    --dtype float16), else bf16 (a float32 plan keeps the 16-bit rate: its FP32 GEMMs are not
-    modelled apart)."""
-    return "fp16" if dtype == "float16" else "bf16"
-
-
 def _tflops(gpu: GpuSpec, fmt: GpuFormat) -> float | None:
     """Dense TFLOP/s of a compute format, else of 16-bit (None without either figure; fp16's
-    is bf16's but on a GPU without bfloat16: GpuSpec.dense_tflops)."""
+    is bf16's but on a GPU without bfloat16, fp32's the CUDA cores': GpuSpec.dense_tflops)."""
     return gpu.dense_tflops(fmt) or gpu.dense_tflops("fp16")
 
 
 def _part_tflops(spec: ModelSpec, formats: ComponentFormats, excluded: Exclusions, gpu: GpuSpec,
-                 vllm_version: str, half: GpuFormat) -> tuple[float, float]:
+                 vllm_version: str, dense_fmt: GpuFormat) -> tuple[float, float]:
     """(dense part, lm_head) TFLOP/s of a checkpoint whose modules have their own formats
     (ModelOpt MIXED_PRECISION): each component's GEMMs run on its format's kernel
     (kernel_family; a component none of whose modules is listed, or that the checkpoint
@@ -166,13 +160,14 @@ def _part_tflops(spec: ModelSpec, formats: ComponentFormats, excluded: Exclusion
     of its components' rates, its time being the sum of theirs. nvidia/Qwen3.6-35B-A3B-NVFP4 on
     an RTX 5090 (vLLM 0.25): FP8 attention (1,279 M params of 1,284 M in the component) at
     419 TFLOP/s, W4A16_NVFP4 shared experts (126 M) on Marlin at 209.5, the 16-bit router
-    (21 M) at 209.5; the W4A16_NVFP4 lm_head at 209.5. 16-bit compute runs in `half` (_half)."""
+    (21 M) at 209.5; the W4A16_NVFP4 lm_head at 209.5. 16-bit compute runs in `dense_fmt`, the
+    served dtype's."""
     params = param_breakdown(spec)
 
     def rate(fmt: ModuleFormat | None) -> float:
         _, compute = kernel_family(quant_scheme(fmt.scheme if fmt else "bf16"), gpu,
                                    vllm_version, weight_only=fmt is not None and fmt.weight_only)
-        return _tflops(gpu, half if compute == "bf16" else compute)
+        return _tflops(gpu, dense_fmt if compute == "bf16" else compute)
 
     def part(layer: int | None, component) -> ModuleFormat | None:
         return None if excluded.excluded(layer, component) else formats.format(layer, component)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from planner.model.quant import DTYPE_SCHEME, QuantScheme
+from planner.model.quant import QuantScheme
 from planner.serving.hardware import GpuFormat, GpuSpec
 from planner.serving.mxfp4 import mxfp4_kernel
 from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, vllm_rules
@@ -28,13 +28,13 @@ Blackwell); or weight-only (Marlin/Machete W4A16, W8A16: weights dequantised to 
 the kernel, so memory is saved and compute is 16-bit)."""
 
 
-def kernel_label(family: KernelFamily, dtype: str) -> str:
+def kernel_label(family: KernelFamily, dense_fmt: GpuFormat) -> str:
     """A kernel family as the speed summaries and formulas show it: the 16-bit family ("bf16",
-    the key the coefficients and the JSON's speed.kernel keep) named by the dtype the plan
-    computes in (engine.served_dtype: "fp16" for a bfloat16 checkpoint on a GPU without
-    bfloat16 or under --dtype float16, "fp32" where vLLM runs the model in float32); the other
-    families as they are."""
-    return DTYPE_SCHEME[dtype] if family == "bf16" else family
+    the key the coefficients and the JSON's speed.kernel keep) named by the format the plan
+    computes in, its served dtype's (engine.served_dtype: "fp16" for a bfloat16 checkpoint on a
+    GPU without bfloat16 or under --dtype float16, "fp32" where vLLM runs the model in
+    float32); the other families as they are."""
+    return dense_fmt if family == "bf16" else family
 
 
 MoeKernel = Literal["fused-moe", "flashinfer-trtllm-mxfp4", "triton-mxfp4", "marlin-moe",

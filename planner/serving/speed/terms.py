@@ -40,6 +40,7 @@ from planner.serving.speed.kernels import (
     FA3_MAX_HEAD_DIM,
     MARLIN_FP32_FLOP_PER_SM_CYCLE,
     WIDE_HEAD_FA4_SM90_SHARE,
+    kernel_label,
 )
 from planner.serving.speed.step import BurstStep, _moe_kernels_launched, expected_experts_touched
 from planner.text import counted
@@ -165,10 +166,17 @@ def _compute_eff(ctx: _Ctx, digits: int = 3) -> str:
 
 
 def _gemm_note(ctx: _Ctx) -> str:
-    """Where the GPU's measured large-GEMM rate comes from, and where heads wider than FA3's
-    run at FlashAttention 4's SM90 rate (_wide_heads) its source; "" without either."""
-    source = ctx.device.gpu.measured_gemm_source
+    """Where the GPU's measured large-GEMM rate comes from, where heads wider than FA3's
+    run at FlashAttention 4's SM90 rate (_wide_heads) its source, and a float32 plan's FP32
+    rate; "" without any."""
+    gpu = ctx.device.gpu
+    source = gpu.measured_gemm_source
     notes = [f"measured large-GEMM rate: {source}"] if source else []
+    if ctx.device.dense_fmt == "fp32":  # a float32 plan: no tensor cores (dense_tflops)
+        notes.append(f"float32: GEMMs and attention at the CUDA cores' FP32 "
+                     f"{gpu.fp32_tflops:g} TFLOP/s (torch's 'highest' matmul precision, no "
+                     "TF32)" if gpu.fp32_tflops else "float32: no FP32 figure for this GPU, "
+                     "so its 16-bit tensor-core rate stands in (overstated, unverified)")
     if _wide_heads(ctx):
         notes.append(f"heads over {FA3_MAX_HEAD_DIM} run on FlashAttention 4's SM90 kernel "
                      "(vLLM Gemma4Config, 0.24+), at 44-49 % of a GH200's sustained BF16 "
@@ -224,6 +232,7 @@ def _speed_terms(ctx: _Ctx, s, load, conc, kv_limit, per_replica, context, parts
     dev = ctx.device
     c = ctx.c
     eff, kv_eff = c.bandwidth_efficiency[dev.family], c.kv_bandwidth_efficiency
+    label = kernel_label(dev.family, dev.dense_fmt)
     bw = f"{dev.gpu.memory_bandwidth_gbps:,.0f} GB/s"
     micro = max(1.0, per_replica / ctx.pp)
     touched = moe_eff = ""
@@ -310,7 +319,7 @@ def _speed_terms(ctx: _Ctx, s, load, conc, kv_limit, per_replica, context, parts
               cap_phrase(seqs_bound) if conc < load.concurrency else ""),
         _term("decode_weights", "Decode: weight read per stage step", parts["weights"] * 1e3,
               "ms", f"({s.dense_bytes / 1e9:.3f} GB dense{touched}) / "
-              f"{_capped(ctx, f'{bw} x {eff:.3f} {dev.kernel_label} efficiency{moe_eff}', eff)} = "
+              f"{_capped(ctx, f'{bw} x {eff:.3f} {label} efficiency{moe_eff}', eff)} = "
               f"{_ms(parts['weights'])}", _cap_note(ctx, eff)),
         _term("decode_kv", "Decode: KV read per stage step", parts["kv"] * 1e3, "ms",
               f"{_avg(micro)} seqs x {_kv_token_bytes(s, context)} / "

@@ -40,6 +40,8 @@ def test_the_preset_carries_the_datasheet_and_the_logged_totals() -> None:
     # no bfloat16 below 8.0: the 65 is FP16's own figure, and there is no BF16 one
     assert (T4.fp16_dense_tflops, T4.bf16_dense_tflops, T4.dense_tflops("bf16")) == (65.0, None,
                                                                                       None)
+    # a float32 plan runs on the CUDA cores: the datasheet's FP32 8.1
+    assert T4.dense_tflops("fp32") == 8.1
     assert (T4.pcie_generation, T4.pcie_lanes, T4.nvlink_bandwidth_gbps) == (3, 16, None)
     # SMs x clock = 8.1 / (2 x 64 FP32 lanes) = 0.06328125e12 (40 SMs x 1.59 GHz = 0.0636e12);
     # x 16 SFUs = 1.0125e12 exponentials/s
