@@ -25,6 +25,11 @@ PRICE_TABLE_DATE = "2026-11-30"
 _RUNPOD = ("RunPod pods, Secure Cloud, on-demand: https://www.runpod.io/pricing, read "
            "2026-09-25 (as transcribed with URL and date in github.com/tgarg01/silybench-data, "
            "derived/csv/gpu_prices.csv)")
+_RUNPOD_NOV = ("RunPod pods, Secure Cloud, on-demand: https://www.runpod.io/pricing, read "
+               "2026-11-09 (as transcribed with URL and date in "
+               "github.com/datareceipts/data-receipts, 109-gpu-pricing/vendors.json; the same "
+               "rates from RunPod's API on 2026-10-19, "
+               "huggingface.co/datasets/600me/gpu-cloud-h100-a100-pricing-benchmark)")
 _LAMBDA = ("Lambda on-demand, 1x instance: https://lambda.ai/pricing, read 2026-09-25 (as "
            "transcribed with URL and date in github.com/tgarg01/silybench-data, "
            "derived/csv/gpu_prices.csv)")
@@ -55,13 +60,15 @@ def _row(key: str, usd: float | None, source: str, *, estimate: bool = False) ->
 
 
 _DEFAULT_ROWS = (
-    _row("h100-sxm", 3.49, _RUNPOD),
-    _row("h100-pcie", 2.89, _RUNPOD),
-    _row("h100-nvl", 3.19, _RUNPOD),
+    # H100 SXM and A100 80GB: RunPod's Secure rates rose after 2026-09-25 ($3.49, $1.59): two
+    # later readings agree on $3.99 and $1.79; H100 PCIe and NVL are unchanged.
+    _row("h100-sxm", 3.99, _RUNPOD_NOV),
+    _row("h100-pcie", 2.89, _RUNPOD_NOV),
+    _row("h100-nvl", 3.19, _RUNPOD_NOV),
     _row("h200", 4.59, _RUNPOD),
     _row("b200", 6.79, _RUNPOD),
-    _row("a100-80gb", 1.59, _RUNPOD),
-    _row("a100-80gb-pcie", 1.59, _RUNPOD),
+    _row("a100-80gb", 1.79, _RUNPOD_NOV),
+    _row("a100-80gb-pcie", 1.79, _RUNPOD_NOV),
     _row("l40s", 1.09, _RUNPOD),
     _row("rtx-4090", 0.74, _RUNPOD),
     _row("b300", 7.89, "RunPod pods, on-demand: https://www.runpod.io/pricing, read 2026-10-07 "

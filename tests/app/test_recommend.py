@@ -241,7 +241,7 @@ def test_the_inputs_and_prices_stay_after_a_visit_to_another_page() -> None:
     assert at.number_input(key="recommend.output_len").value == 1024  # never changed here
     assert at.multiselect(key="recommend.gpus").value == ["rtx-3090", "l4"]
     prices = at.dataframe[0].value.set_index("GPU")["$/GPU-hour"]
-    assert (prices["rtx-3090"], prices["l4"], prices["h100-sxm"]) == (50.0, 50.0, 3.49)
+    assert (prices["rtx-3090"], prices["l4"], prices["h100-sxm"]) == (50.0, 50.0, 3.99)
     table = _run(at)
     assert table["$/hour"].iloc[0] == 50.0
 

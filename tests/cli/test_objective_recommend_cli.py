@@ -81,20 +81,20 @@ def _recommend(capsys, *flags: str) -> dict:
 
 def test_recommend_lists_the_cheapest_by_memory_and_price(capsys) -> None:
     data = _recommend(capsys)
-    # 8 x $0.468 = $3.744/h beats 2 x $3.49 = $6.98/h (default table)
+    # 8 x $0.468 = $3.744/h beats 2 x $3.99 = $7.98/h (default table)
     assert [(r["gpu_key"], r["gpus"]) for r in data["rows"]] == [("rtx-3090", 8),
                                                                  ("h100-sxm", 2)]
     assert data["rows"][0]["usd_per_hour"] == pytest.approx(8 * 0.468)
-    assert data["rows"][1]["usd_per_hour"] == pytest.approx(2 * 3.49)
+    assert data["rows"][1]["usd_per_hour"] == pytest.approx(2 * 3.99)
     assert data["pruned"] == 4  # 1, 2 and 4 RTX 3090s, 1 H100: memory below the weights
     assert "runpod.io" in data["rows"][1]["price_source"]
 
 
 def test_a_price_override_changes_the_order(capsys) -> None:
-    # at $1 per RTX 3090, 8 of them ($8/h) cost more than 2 H100s ($6.98/h)
+    # at $1 per RTX 3090, 8 of them ($8/h) cost more than 2 H100s ($7.98/h)
     data = _recommend(capsys, "--price", "rtx-3090=1")
     assert [(r["gpu_key"], r["usd_per_hour"]) for r in data["rows"]] == [
-        ("h100-sxm", pytest.approx(6.98)), ("rtx-3090", pytest.approx(8.0))]
+        ("h100-sxm", pytest.approx(7.98)), ("rtx-3090", pytest.approx(8.0))]
     assert data["rows"][1]["price_source"] == "given by the user"
 
 

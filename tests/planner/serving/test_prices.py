@@ -28,12 +28,13 @@ def test_serverless_rates_are_per_second_times_3600() -> None:
 def test_rtx_5090_and_pro_6000_cost_runpods_secure_rate_not_an_estimate() -> None:
     # RunPod's catalog on 2026-09-05 (a planning note): RTX 5090 $0.99, RTX PRO 6000 Blackwell
     # Server Edition $2.09 on Secure Cloud, with H100 SXM $3.49 and NVL $3.19 as the RunPod rows
+    # of 2026-09-25 (H100 SXM rose to $3.99 by 2026-10-19)
     for key, usd in (("rtx-5090", 0.99), ("rtx-pro-6000", 2.09)):
         row = DEFAULT_PRICES[key]
         assert (row.usd_per_gpu_hour, row.estimate) == (usd, False), key
         assert "RunPod pods, Secure Cloud" in row.source and "2026-09-05" in row.source, key
     assert (DEFAULT_PRICES["h100-sxm"].usd_per_gpu_hour,
-            DEFAULT_PRICES["h100-nvl"].usd_per_gpu_hour) == (3.49, 3.19)
+            DEFAULT_PRICES["h100-nvl"].usd_per_gpu_hour) == (3.99, 3.19)
 
 
 def test_overrides_replace_defaults_and_keep_the_rest() -> None:
