@@ -1,36 +1,48 @@
-"""transformers' config-class defaults Headroom needs, per model_type: what a config.json
-that leaves a field out means when transformers (and so vLLM) loads it.
+"""transformers' config-class defaults, per model_type: what a config.json that leaves a
+field out means when transformers (and so vLLM) loads it.
 
-Read from the transformers 5.24.0 wheel (`pip download transformers --no-deps`, never
-installed): transformers/models/<type>/configuration_<type>.py, the class's
-`max_position_embeddings` default. A model_type not listed falls back to the
+class_defaults: every integer default of the config class of a model_type, from
+transformers-defaults.json, which tools/extract_transformers_defaults.py reads from the
+transformers 5.24.0 source (transformers/models/<type>/configuration_<type>.py, the class's
+annotated defaults, e.g. Qwen3Config `head_dim: int = 128`). A config without
+max_position_embeddings whose model_type has no class default falls back to the
 PretrainedConfig/LlamaConfig 2048, stated as such.
 """
 
-MAX_POSITION_DEFAULTS: dict[str, tuple[int, str]] = {
-    "gemma3_text": (131_072, "Gemma3TextConfig"),
-    "gemma3": (131_072, "Gemma3TextConfig (text_config)"),
-    "gemma2": (8192, "Gemma2Config"),
-    "gemma": (8192, "GemmaConfig"),
-    "llama": (2048, "LlamaConfig"),
-    "qwen2": (32768, "Qwen2Config"),
-    "qwen2_moe": (32768, "Qwen2MoeConfig"),
-    "qwen3": (32768, "Qwen3Config"),
-    "qwen3_moe": (32768, "Qwen3MoeConfig"),
-    "mistral": (131_072, "MistralConfig (4096 * 32)"),
-    "mixtral": (131_072, "MixtralConfig (4096 * 32)"),
-    "phi": (2048, "PhiConfig"),
-    "phi3": (4096, "Phi3Config"),
-    "granite": (2048, "GraniteConfig"),
-    "deepseek_v2": (2048, "DeepseekV2Config"),
-    "deepseek_v3": (4096, "DeepseekV3Config"),
-}
-"""model_type -> (max_position_embeddings default, the transformers class that sets it)."""
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+NO_CLASS_MAX_POSITION = (2048, "2048 (transformers PretrainedConfig/LlamaConfig default)")
+"""max_position_embeddings for a config.json without it whose model_type transformers has no
+class default for (class_defaults)."""
 
 
-def max_position_default(model_type: str) -> tuple[int, str]:
-    """(default, why) for a config.json without max_position_embeddings."""
-    if model_type in MAX_POSITION_DEFAULTS:
-        value, cls = MAX_POSITION_DEFAULTS[model_type]
-        return value, f"{value} (transformers {cls} class default for model_type {model_type!r})"
-    return 2048, "2048 (transformers PretrainedConfig/LlamaConfig default)"
+_TABLE = json.loads((Path(__file__).with_name("transformers-defaults.json")).read_text("utf-8"))
+
+
+@dataclass(frozen=True)
+class ClassDefaults:
+    """The integer defaults of one transformers config class (transformers-defaults.json,
+    written by tools/extract_transformers_defaults.py from the transformers source)."""
+
+    model_type: str
+    class_name: str
+    values: dict[str, int]
+
+    def why(self, key: str) -> str:
+        """'4096 (transformers Qwen3Config class default for model_type 'qwen3')'."""
+        return (f"{self.values[key]} (transformers {self.class_name} class default for "
+                f"model_type {self.model_type!r})")
+
+
+def class_defaults(model_type: str | None, text_config: bool = False) -> ClassDefaults | None:
+    """The defaults transformers fills in for a config of `model_type` (with `text_config`:
+    for the text_config of a composite model_type whose text_config names none), or None
+    for a type transformers has no config class for (remote code, or unknown)."""
+    entry = _TABLE["types"].get(model_type)
+    if entry is not None and text_config and "text_config" in entry:
+        model_type, entry = entry["text_config"], _TABLE["types"][entry["text_config"]]
+    if entry is None:
+        return None
+    return ClassDefaults(model_type, entry["class"], entry["defaults"])

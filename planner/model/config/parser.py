@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from planner.jsondoc import json_kind
-from planner.model.config.defaults import MAX_POSITION_DEFAULTS, max_position_default
+from planner.model.config.defaults import NO_CLASS_MAX_POSITION, ClassDefaults, class_defaults
 from planner.model.config.fields import FieldLog, Part
 from planner.model.config.quant import quant_spec
 from planner.model.config.vision import vision_estimate
@@ -106,14 +106,15 @@ class _Reader:
     def __init__(self, cfg: dict, prefix: str, notes: _Notes):
         self.cfg, self.prefix, self.notes = cfg, prefix, notes
         self.used: set[str] = set()
+        self.defaults: ClassDefaults | None = None  # the model_type's transformers class
 
     def key(self, *keys: str) -> str | None:
-        """The first of `keys` present with a non-null value."""
-        for k in keys:
-            self.used.add(k)
-            if self.cfg.get(k) is not None:
-                return k
-        return None
+        """The first of `keys` present with a non-null value; None where a transformers
+        class default stands in for an earlier key left out (_default_key)."""
+        self.used.update(keys)
+        if self.default_key(keys) is not None:
+            return None
+        return next((k for k in keys if self.cfg.get(k) is not None), None)
 
     def where(self, key: str) -> str:
         """Human-readable location of a key, e.g. 'config.json: text_config.head_dim'."""
@@ -125,11 +126,37 @@ class _Reader:
         return None if k is None else self.cfg[k]
 
     def int_(self, *keys: str, lo: int = 1, hi: int = MAX_WIDTH) -> int | None:
-        """An integer in [lo, hi] from the first present key; None when absent."""
+        """An integer in [lo, hi] from the first present key; where a key is left out of the
+        config and the model_type's transformers class has a default for it, that default
+        (what transformers, and so vLLM, reads), noted as an assumption; None when absent."""
         k = self.key(*keys)
+        default_key = self.default_key(keys)
+        if default_key is not None:
+            note = f"{self.prefix}{default_key} missing: assumed {self.defaults.why(default_key)}"
+            if note not in self.notes.assumptions:
+                self.notes.assumptions.append(note)
+            return self.defaults.values[default_key]
         if k is None:
             return None
         return _as_int(self.cfg[k], self.where(k), lo, hi)
+
+    def default_key(self, keys: tuple[str, ...]) -> str | None:
+        """The first of `keys` left out of the config whose class default stands in for it.
+
+        A key given (even null) ends the search. A later key that is another field of the
+        same class does not stand in for a left-out one: Qwen3-MoE without
+        moe_intermediate_size has experts of Qwen3MoeConfig's 768, not of intermediate_size
+        (the dense width). A later key the class does not define is a spelling of the same
+        figure (n_head for num_attention_heads), so the config's value wins.
+        """
+        table = self.defaults.values if self.defaults else {}
+        for i, key in enumerate(keys):
+            if key in self.cfg:
+                return None
+            if key in table and not any(
+                    later in self.cfg and later not in table for later in keys[i + 1:]):
+                return key
+        return None
 
     def flag(self, *keys: str) -> bool | None:
         """A boolean (JSON true/false) from the first present key; None when absent."""
@@ -171,8 +198,17 @@ class _Reader:
         value = self.int_(*keys, hi=hi)
         if value is None:
             raise ConfigError(f"config.json: {self.prefix}{keys[0]} is missing (needed: {label})")
-        self.record(label, value, self.key(*keys))
+        self._record_read(label, keys, value)
         return value
+
+    def _record_read(self, label: str, keys: tuple[str, ...], value: int) -> None:
+        """Record a model-wide figure int_ read: its key, or the class default it took."""
+        default_key = self.default_key(keys)
+        if default_key is None:
+            self.record(label, value, self.key(*keys))
+        else:
+            self.notes.fields.add(label, str(value),
+                                  f"default: {self.defaults.why(default_key)}")
 
     def defaulted_int(self, label: str, keys: tuple[str, ...], default: int, why: str) -> int:
         """An integer with a documented default, recorded as an assumption when used."""
@@ -181,7 +217,7 @@ class _Reader:
             self.notes.assumptions.append(f"{self.prefix}{keys[0]} missing: assumed {why}")
             self.notes.fields.add(label, str(default), f"default: {why}")
             return default
-        self.record(label, value, self.key(*keys))
+        self._record_read(label, keys, value)
         return value
 
 
@@ -272,6 +308,11 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
         raise ConfigError("config.json: text_config must be an object")
     r = _Reader(text_cfg, "text_config.", notes) if text_cfg else top
     model_type = _model_type(top, r, notes)
+    top.defaults = class_defaults(top.get("model_type"))
+    if r is not top:
+        text_type = r.get("model_type")
+        r.defaults = class_defaults(text_type) if text_type else class_defaults(
+            top.get("model_type"), text_config=True)
 
     hidden = r.required_int("hidden size", "hidden_size", "d_model", "n_embd", hi=MAX_WIDTH)
     num_layers = r.required_int(
@@ -284,7 +325,7 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
     max_pos = r.defaulted_int(
         "max context",
         ("max_position_embeddings", "n_positions", "max_sequence_length"),
-        *max_position_default(r.get("model_type") or model_type),
+        *NO_CLASS_MAX_POSITION,
     )
     rope = _rope(r, top, max_pos)
     window = _window_inputs(r, top, max_pos, model_type)
@@ -618,7 +659,8 @@ class _Attention:
 
     def __init__(self, r: _Reader, model_type: str, hidden: int):
         self.r, self.model_type, self.hidden = r, model_type, hidden
-        heads = r.int_("num_attention_heads", "n_head", "num_heads", hi=MAX_HEADS)
+        heads_keys = ("num_attention_heads", "n_head", "num_heads")
+        heads = r.int_(*heads_keys, hi=MAX_HEADS)
         if heads is None:
             heads = 32
             r.notes.assumptions.append(
@@ -627,20 +669,25 @@ class _Attention:
         self.heads = heads
         # (key, derivation) of each attention figure, recorded per layer by mixer()
         self.sources: dict[str, tuple[str | None, str]] = {
-            "attention heads": (r.key("num_attention_heads", "n_head", "num_heads"), "")
+            "attention heads": (r.key(*heads_keys), _class_default_note(r, heads_keys))
         }
-        kv = r.int_("num_key_value_heads", "num_kv_heads", "n_head_kv", hi=MAX_HEADS)
-        kv_key = r.key("num_key_value_heads", "num_kv_heads", "n_head_kv")
+        kv_keys = ("num_key_value_heads", "num_kv_heads", "n_head_kv")
+        kv = r.int_(*kv_keys, hi=MAX_HEADS)
+        kv_key = r.key(*kv_keys)
+        kv_derived = _class_default_note(r, kv_keys)
         if kv is None:
-            kv = heads
+            kv, kv_derived = heads, "= num_attention_heads"
             r.notes.assumptions.append(
                 "num_key_value_heads missing: assumed = num_attention_heads (MHA, "
                 "transformers default)"
             )
         self.kv_heads = kv
-        self.sources["KV heads"] = (kv_key, "" if kv_key else "= num_attention_heads")
-        hd = r.int_("head_dim", "attention_head_dim", hi=MAX_WIDTH)
-        if hd is None:
+        self.sources["KV heads"] = (kv_key, kv_derived)
+        hd_keys = ("head_dim", "attention_head_dim")
+        hd = r.int_(*hd_keys, hi=MAX_WIDTH)
+        if hd is not None and r.key(*hd_keys) is None:
+            self.sources["head dim"] = (None, _class_default_note(r, hd_keys))
+        elif hd is None:
             if hidden % heads:
                 raise ConfigError(
                     f"config.json: {r.prefix}num_attention_heads = {heads} does not divide "
@@ -846,6 +893,13 @@ class _Attention:
     def moe_mlp(self, i: int) -> MoeMlp:
         """The MoE block of layer i from the expert keys of the config."""
         return _moe(self.r, self.model_type, i)
+
+
+def _class_default_note(r: _Reader, keys: tuple[str, ...]) -> str:
+    """'transformers Qwen3Config default' where a class default stands in for `keys` (the
+    assumption gives the value and release), else ''."""
+    key = r.default_key(keys)
+    return "" if key is None else f"transformers {r.defaults.class_name} default"
 
 
 def _need(r: _Reader, key: str, hi: int) -> int:
@@ -1119,7 +1173,7 @@ def _window_inputs(r: _Reader, top: _Reader, max_pos: int, model_type: str) -> W
     lengths = {k: v for k in VLLM_LENGTH_KEYS if (v := _length(r.get(k))) is not None}
     if "max_position_embeddings" not in lengths and (
             set(lengths) & {"n_positions", "max_sequence_length"}
-            or text_type in MAX_POSITION_DEFAULTS):
+            or r.defaults and "max_position_embeddings" in r.defaults.values):
         lengths["max_position_embeddings"] = max_pos
     block: dict = {}
     for reader in (r, top):

@@ -453,13 +453,11 @@ BASE = {"model_type": "llama", "hidden_size": 512, "num_hidden_layers": 2, "voca
 @pytest.mark.parametrize(
     ("change", "field"),
     [
-        ({"hidden_size": None}, "hidden_size"),
         ({"num_hidden_layers": 10**9}, "num_hidden_layers"),
         ({"num_hidden_layers": 0}, "num_hidden_layers"),
         ({"vocab_size": -5}, "vocab_size"),
         ({"hidden_size": "4096"}, "hidden_size"),
         ({"num_attention_heads": 7}, "num_attention_heads"),
-        ({"intermediate_size": None}, "intermediate_size"),
         ({"tie_word_embeddings": "yes"}, "tie_word_embeddings"),
         ({"layer_types": ["full_attention"]}, "layer_types"),
         ({"num_local_experts": 4, "num_experts_per_tok": 8}, "num_experts_per_tok"),

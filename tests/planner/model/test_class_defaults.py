@@ -1,0 +1,94 @@
+"""A config.json that leaves a field out is read with the transformers config-class default
+for its model_type (what transformers, and so vLLM, loads), and the assumption says so.
+
+Expected values are the class defaults as written in the transformers 5.24.0 source
+(transformers/models/<type>/configuration_<type>.py), worked through by hand.
+"""
+
+from pathlib import Path
+
+from planner.model.config.parser import parse_model_config
+from planner.model.params import count_params
+from tests.conftest import load_ref_config
+from tools.extract_transformers_defaults import extract
+
+
+def _without(name: str, key: str, text: bool = False) -> dict:
+    config, _ = load_ref_config(name)
+    del (config["text_config"] if text else config)[key]
+    return config
+
+
+def test_qwen3_head_dim_is_the_class_128_not_hidden_over_heads():
+    # Qwen3-0.6B: hidden 1024, 16 heads; Qwen3Config `head_dim: int = 128`. Derived as
+    # 1024 / 16 = 64 before, which halved the KV cache per token.
+    spec = parse_model_config(_without("Qwen__Qwen3-0.6B", "head_dim"))
+    assert {layer.mixer.head_dim for layer in spec.layers} == {128}
+    assert ("head_dim missing: assumed 128 (transformers Qwen3Config class default for "
+            "model_type 'qwen3')") in spec.assumptions
+    sources = {f.field: f.source for f in spec.fields}
+    assert sources["head dim"] == "derived: transformers Qwen3Config default"
+
+
+def test_qwen3_moe_expert_width_is_the_class_768_not_the_dense_width():
+    # Qwen3-235B-A22B: 94 MoE layers x 128 experts, hidden 4096, moe_intermediate_size 1536,
+    # 235,093,634,560 parameters. Qwen3MoeConfig `moe_intermediate_size: int = 768`; before,
+    # intermediate_size (12288, the dense width) was taken and the model came out at 1.8 T.
+    # 768 instead of 1536 removes 94 x 128 x 3 x 4096 x 768 = 113,548,197,888 parameters.
+    spec = parse_model_config(_without("Qwen__Qwen3-235B-A22B", "moe_intermediate_size"))
+    assert {layer.mlp.expert_intermediate_size for layer in spec.layers} == {768}
+    assert count_params(spec).total == 235_093_634_560 - 113_548_197_888
+
+
+def test_qwen3_moe_without_num_experts_is_moe_with_the_class_128():
+    # Qwen3-Coder-480B-A35B has 160 experts; Qwen3MoeConfig `num_experts: int = 128`. It was
+    # planned as a dense model before.
+    spec = parse_model_config(_without("Qwen__Qwen3-Coder-480B-A35B-Instruct", "num_experts"))
+    assert {layer.mlp.num_experts for layer in spec.layers} == {128}
+
+
+def test_a_vl_text_config_takes_its_text_class_default():
+    # Qwen3-VL-30B-A3B text_config (qwen3_vl_moe_text): Qwen3VLMoeTextConfig
+    # `max_position_embeddings: int = 128000`; 2048 (the Llama fallback) before.
+    spec = parse_model_config(
+        _without("Qwen__Qwen3-VL-30B-A3B-Instruct", "max_position_embeddings", text=True))
+    assert spec.max_position_embeddings == 128_000
+    assert any(a.startswith("text_config.max_position_embeddings missing: assumed 128000 "
+                            "(transformers Qwen3VLMoeTextConfig") for a in spec.assumptions)
+
+
+def test_a_left_out_required_figure_takes_the_class_default_with_its_source():
+    # LlamaConfig `hidden_size: int = 4096`, `intermediate_size: int = 11008`: transformers
+    # loads such a config, so it is planned (refused as "missing" before).
+    spec = parse_model_config({"model_type": "llama", "num_hidden_layers": 2,
+                               "vocab_size": 100, "num_attention_heads": 8})
+    assert spec.hidden_size == 4096
+    assert spec.layers[0].mlp.intermediate_size == 11008
+    assert spec.layers[0].mixer.head_dim == 4096 // 8
+    sources = {f.field: f.source for f in spec.fields}
+    assert sources["hidden size"] == ("default: 4096 (transformers LlamaConfig class default "
+                                      "for model_type 'llama')")
+
+
+def test_a_spelling_the_class_does_not_define_still_wins():
+    # gpt2-style n_head for a llama config: the config's own figure, not LlamaConfig's 32
+    spec = parse_model_config({"model_type": "llama", "hidden_size": 512, "n_head": 8,
+                               "num_hidden_layers": 2, "vocab_size": 100,
+                               "intermediate_size": 1024})
+    assert spec.layers[0].mixer.num_heads == 8
+
+
+def test_the_extractor_follows_bases_and_constant_arithmetic(tmp_path: Path):
+    folder = tmp_path / "transformers" / "models" / "toy"
+    folder.mkdir(parents=True)
+    (folder / "configuration_toy.py").write_text(
+        "class BaseToy(PreTrainedConfig):\n"
+        "    hidden_size: int = 64\n"
+        "    head_dim: int | None = None\n"
+        "class ToyConfig(BaseToy):\n"
+        "    model_type = 'llama'\n"
+        "    max_position_embeddings: int = 4096 * 32\n"
+        "    tie_word_embeddings: bool = False\n")
+    table = extract(tmp_path, "0.0", ("llama",))
+    assert table["types"]["llama"]["defaults"] == {"hidden_size": 64,
+                                                   "max_position_embeddings": 131_072}

@@ -1,0 +1,133 @@
+"""Record transformers' config-class defaults for the model types Headroom reads.
+
+    python tools/extract_transformers_defaults.py [SITE_PACKAGES_OR_WHEEL_DIR]
+
+writes planner/model/config/transformers-defaults.json: for each model type of
+planner.model.config.parser.KNOWN_TYPES that transformers has a config class for, the class
+(its `model_type = "..."`), its file, the integer class defaults (`hidden_size: int = 4096`,
+bases followed) and, for a composite class, the model type of its text_config class
+(`sub_configs_defaults` / `sub_configs`). A config.json that leaves such a field out is read
+by transformers (and so vLLM) with that default; the parser plans with it and says so.
+
+Read with `ast` from transformers/models/*/configuration_*.py of the given folder (the
+installed package's site-packages, or an unzipped wheel), nothing imported. Defaults that
+__post_init__ derives from other fields (LlamaConfig head_dim None -> hidden_size //
+num_attention_heads) are None in the class and not recorded: the parser derives those itself.
+"""
+
+import argparse
+import ast
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "planner" / "model" / "config" / "transformers-defaults.json"
+
+
+def _int(node: ast.expr) -> int | None:
+    """An integer literal, or integer literals joined by + - * (MistralConfig's
+    `max_position_embeddings: int = 4096 * 32`); None for anything else."""
+    if isinstance(node, ast.Constant):
+        return node.value if type(node.value) is int else None
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub | ast.Mult):
+        left, right = _int(node.left), _int(node.right)
+        if left is None or right is None:
+            return None
+        return {ast.Add: left + right, ast.Sub: left - right,
+                ast.Mult: left * right}[type(node.op)]
+    return None
+
+
+def _classes(text: str) -> dict[str, dict]:
+    """Every class of a module: bases, model_type, int class defaults, text_config class."""
+    found = {}
+    for node in ast.parse(text).body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        info = {"bases": [b.id for b in node.bases if isinstance(b, ast.Name)],
+                "model_type": None, "defaults": {}, "text_class": None}
+        for stmt in node.body:
+            target = value = None
+            if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+                target, value = stmt.target.id, stmt.value
+            elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(
+                    stmt.targets[0], ast.Name):
+                target, value = stmt.targets[0].id, stmt.value
+            if target is None or value is None:
+                continue
+            if target == "model_type" and isinstance(value, ast.Constant):
+                info["model_type"] = value.value
+            elif target in ("sub_configs", "sub_configs_defaults") and isinstance(value, ast.Dict):
+                for k, v in zip(value.keys, value.values, strict=True):
+                    if isinstance(k, ast.Constant) and k.value == "text_config" and isinstance(
+                            v, ast.Name):
+                        info["text_class"] = v.id
+            elif not target.startswith("_") and (number := _int(value)) is not None:
+                info["defaults"][target] = number
+        found[node.name] = info
+    return found
+
+
+def _resolved(name: str, classes: dict[str, dict]) -> dict[str, int]:
+    """The class's defaults over its bases' (a base's default holds unless redefined)."""
+    info = classes.get(name)
+    if info is None:
+        return {}
+    merged: dict[str, int] = {}
+    for base in info["bases"]:
+        merged.update(_resolved(base, classes))
+    merged.update(info["defaults"])
+    return merged
+
+
+def extract(site: Path, version: str, known: tuple[str, ...]) -> dict:
+    """The table for the model types in `known` (and their text_config classes)."""
+    classes: dict[str, dict] = {}
+    files: dict[str, str] = {}
+    for path in sorted((site / "transformers" / "models").glob("*/configuration_*.py")):
+        for name, info in _classes(path.read_text()).items():
+            classes.setdefault(name, info)
+            files.setdefault(name, path.relative_to(site).as_posix())
+    by_type = {info["model_type"]: name for name, info in classes.items() if info["model_type"]}
+    types: dict[str, dict] = {}
+    wanted = list(known)
+    while wanted:
+        model_type = wanted.pop(0)
+        name = by_type.get(model_type)
+        if name is None or model_type in types:
+            continue
+        entry = {"class": name, "file": files[name], "defaults": _resolved(name, classes)}
+        text_class = classes[name]["text_class"]
+        if text_class and classes.get(text_class, {}).get("model_type"):
+            entry["text_config"] = classes[text_class]["model_type"]
+            wanted.append(entry["text_config"])
+        types[model_type] = entry
+    return {"transformers_version": version,
+            "how": "tools/extract_transformers_defaults.py: integer class defaults of each "
+                   "config class, read with ast from the transformers source",
+            "types": dict(sorted(types.items()))}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("site", nargs="?", help="folder holding transformers/ (default: the "
+                        "installed package's)")
+    args = parser.parse_args()
+    if args.site:
+        site = Path(args.site)
+    else:
+        import transformers  # only to find the installed source; nothing of it is run
+        site = Path(transformers.__file__).resolve().parents[1]
+    text = (site / "transformers" / "__init__.py").read_text()
+    version = next(line.split('"')[1] for line in text.splitlines()
+                   if line.startswith("__version__"))
+    sys.path.insert(0, str(ROOT))
+    from planner.model.config.parser import KNOWN_TYPES
+    table = extract(site, version, KNOWN_TYPES)
+    OUT.write_text(json.dumps(table, indent=1, sort_keys=False) + "\n")
+    print(f"{OUT.relative_to(ROOT)}: {len(table['types'])} model types, transformers {version}")
+
+
+if __name__ == "__main__":
+    main()
