@@ -120,3 +120,20 @@ def test_the_context_is_the_window_the_sidebars_release_derives(
     assert {m.label: m.value for m in newer.metric}["Max context (tokens)"] == "40,960"
     assert not [c for c in newer.sidebar.caption if c.value.startswith("Context:")]
     assert any(c.value.endswith(", 40,960 tokens") for c in newer.sidebar.caption)
+
+
+def test_a_repo_id_typed_without_enter_is_the_one_fetched() -> None:
+    # in a browser, filling the field and clicking "Fetch and use" sends the text with the
+    # click, in one rerun: the button's arguments, bound when it was drawn, were the text
+    # before, so a just-typed id read "Type a repo id" and a changed one used the old id
+    at = open_page("model")
+    at.text_input(key="model.repo").input("Qwen/Qwen3-8B")
+    at.button(key="model.fetch").click()
+    at.run()
+    assert not at.exception and not at.error
+    assert at.query_params["model"] == "Qwen/Qwen3-8B"
+    at.text_input(key="model.repo").input("Qwen/Qwen3-32B")
+    at.button(key="model.fetch").click()
+    at.run()
+    assert at.query_params["model"] == "Qwen/Qwen3-32B"
+    assert any(s.value.startswith("Now planning Qwen/Qwen3-32B") for s in at.success)

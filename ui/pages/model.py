@@ -57,6 +57,14 @@ def _use(repo_id: str, revision: str = "") -> None:
     st.session_state[_SWITCHED_KEY] = repo_id
 
 
+def _use_typed() -> None:
+    """on_click of "Fetch and use": the repo id and revision as the fields hold them now. A
+    field typed in without Enter sends its text with the click, after the button was drawn,
+    so arguments bound at drawing time were the text before ("Type a repo id" for a field
+    just filled in, or the previous repo id used instead of the one typed)."""
+    _use(st.session_state["model.repo"], st.session_state["model.revision"])
+
+
 def _pickers() -> None:
     """Catalog search, or any Hugging Face repo with revision and token."""
     catalog, hub = st.tabs(["Bundled catalog", "Any Hugging Face repo"])
@@ -81,9 +89,8 @@ def _pickers() -> None:
                           on_click=_use, args=(choice,),
                           key="model.use_catalog", type="primary")
     with hub:
-        repo = st.text_input("Repo id", placeholder="org/name", key="model.repo")
-        revision = st.text_input("Revision (branch, tag or commit; optional)",
-                                 key="model.revision")
+        st.text_input("Repo id", placeholder="org/name", key="model.repo")
+        st.text_input("Revision (branch, tag or commit; optional)", key="model.revision")
         st.text_input("Access token (gated or private repos; kept for this session only)",
                       type="password", key=_TOKEN_WIDGET, on_change=_keep_token)
         if st.session_state.get(TOKEN_KEY):
@@ -94,7 +101,7 @@ def _pickers() -> None:
         else:
             st.caption("This server does not lend its own Hugging Face login: private and "
                        "gated repos need your token.")
-        st.button("Fetch and use", on_click=_use, args=(repo, revision), key="model.fetch")
+        st.button("Fetch and use", on_click=_use_typed, key="model.fetch")
     if st.session_state.get(_FETCH_ERROR_KEY):
         st.error(md_escape(st.session_state[_FETCH_ERROR_KEY]))
     switched = st.session_state.pop(_SWITCHED_KEY, None)
