@@ -1116,7 +1116,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         f"{_NO_P2P_NOTE}",
     ),
     _nvidia(
-        "rtx-3080-12gb", "NVIDIA GeForce RTX 3080", "12 GB GDDR6X", _estimated_total(12288),
+        "rtx-3080-12gb", "NVIDIA GeForce RTX 3080", "12 GB GDDR6X", _ESTIMATED,
         912.0, (61.29, None, None), "8.6", _PCIE4,
         f"{_GEFORCE_COMPARE} 'RTX 3080': 8960 / 8704 CUDA cores (12 / 10 GB), boost 1.71 GHz, "
         "12 / 10 GB GDDR6X on 384 / 320 bits; NVIDIA's RTX 3080 12GB figures as xda-developers "
@@ -1124,15 +1124,17 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "docs/nvidia-geforce-rtx-3080-gpu-12gb-vram.md): GA102-220, 70 SMs, 8,960 CUDA cores, "
         "boost 1,710 MHz, 12 GB GDDR6X on 384 bits, 912 GB/s, 350 W; the same 8,960 cores, 12 "
         "GB and 912 GB/s in a GPU table (CYBIRD-D/How-to-Choose-your-LLM-Model-for-translation "
-        "Nvidia_GPU_Specification.md)",
+        "Nvidia_GPU_Specification.md); nvidia-smi total 12288 MiB on an 'NVIDIA GeForce RTX "
+        "3080' (a WSL2 host's notes, 'GPU: NVIDIA GeForce RTX 3080, 12288 MiB ... (per "
+        "nvidia-smi)', find_string id 54943028613; the 10 GB card prints 10240)",
         int8_tops=245.15, default_link="pcie-no-p2p", fp32_tflops=30.64, boost_clock_mhz=1710.0,
+        nvidia_smi_mib=12288,
         notes=f"{_GEFORCE_NOTE} {_AMPERE_NOTE} {_GA10X_TENSOR} 70 SMs x 1.71 GHz: 61.29 BF16, "
         "INT8 245.15 (unverified: no NVIDIA tensor figure for this card was found). FP32 30.64 "
         "TFLOPS = 70 SMs x 128 x 2 x 1.71 GHz. 912 GB/s on 384 bits is 19 Gbps per pin "
-        "(derived). CUDA total assumed equal to the rtx-3080-ti preset's estimate (the same 12 "
-        "GB GDDR6X on 384 bits; nvidia-smi 12288 MiB on a 3080 Ti, minus 512 MiB = 11.50 GiB); "
-        "estimated: no nvidia-smi table or CUDA total naming a 12 GB RTX 3080 was found, so it "
-        "has no nvidia-smi total and --wsl2 refuses it. NVML names it 'NVIDIA GeForce RTX 3080' "
+        f"(derived). {_ESTIMATED_NOTE} 12288 - 512 MiB = 11.50 GiB, the rtx-3080-ti preset's (the "
+        "same 12 GB GDDR6X on 384 bits); no CUDA total naming a 12 GB RTX 3080 was found. NVML "
+        "names it 'NVIDIA GeForce RTX 3080' "
         "as the 10 GB card (rtx-3080 preset; PCI device IDs differ: 0x220a for the 12 GB, "
         "olealgoritme/gddr6#39): an audit picks this preset by its memory total (match_gpu_name: "
         "the closer total of the two, within 10 %), a typed name by the size it states ('RTX "

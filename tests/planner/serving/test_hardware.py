@@ -240,7 +240,7 @@ def test_the_other_memory_size_of_an_ampere_card_is_refused(name: str) -> None:
 def test_the_rtx_3080_12_gb_figures_from_their_sources() -> None:
     # NVIDIA's figures as xda-developers tabulated them: 70 SMs, 8,960 CUDA cores, boost 1,710
     # MHz, 12 GB GDDR6X on 384 bits, 912 GB/s; the GA102 per-SM rates (RTX 3090: 71 TFLOPS =
-    # 82 x 1.695 GHz x 512); CUDA total: the RTX 3080 Ti's estimate (nvidia-smi 12288 MiB)
+    # 82 x 1.695 GHz x 512); CUDA total: nvidia-smi 12288 MiB less 512, as the RTX 3080 Ti's
     gpu = gpu_preset("RTX 3080 12GB")
     assert (gpu.key, gpu.name) == ("rtx-3080-12gb", "NVIDIA GeForce RTX 3080")
     assert gpu.memory_bandwidth_gbps == 384 / 8 * 19  # 912 GB/s: 19 Gbps per pin
@@ -250,7 +250,8 @@ def test_the_rtx_3080_12_gb_figures_from_their_sources() -> None:
     assert gpu.fp32_tflops == pytest.approx(8960 * 2 * 1.71e-3, abs=0.01)  # 30.64
     assert _gib(gpu.memory_total_bytes) == (12288 - 512) / 1024  # 11.50, as the 3080 Ti's
     assert gpu.memory_total_bytes == gpu_preset("rtx-3080-ti").memory_total_bytes
-    assert gpu.nvidia_smi_total_mib is None  # no nvidia-smi table names the 12 GB card
+    # nvidia-smi on a 12 GB RTX 3080 (a WSL2 host's notes): 'NVIDIA GeForce RTX 3080, 12288 MiB'
+    assert gpu.nvidia_smi_total_mib == 12288
     assert gpu.fp8_dense_tflops is None and not gpu.p2p_over_pcie
 
 
