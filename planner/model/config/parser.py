@@ -225,13 +225,11 @@ def _as_int(value: object, where: str, lo: int, hi: int) -> int:
     """Validate one JSON number as an integer in [lo, hi]."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ConfigError(f"{where} must be an integer, got {value!r}")
-    if isinstance(value, float):
-        if not math.isfinite(value) or value != int(value):
-            raise ConfigError(f"{where} must be a whole number, got {value!r}")
-        value = int(value)
-    if not lo <= value <= hi:
-        raise ConfigError(f"{where} = {value} is out of range ({lo} to {hi})")
-    return value
+    if isinstance(value, float) and (not math.isfinite(value) or value != int(value)):
+        raise ConfigError(f"{where} must be a whole number, got {value!r}")
+    if not lo <= value <= hi:  # a float as written: int(1e308) has 309 digits
+        raise ConfigError(f"{where} = {value!r} is out of range ({lo} to {hi})")
+    return int(value)
 
 
 def parse_model_config(

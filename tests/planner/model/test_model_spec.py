@@ -517,3 +517,11 @@ def test_mixer_types_are_the_schema_classes():
     spec = spec_of("Qwen__Qwen3-8B")
     assert isinstance(spec.layers[0].mixer, AttentionMixer)
     assert not isinstance(spec.layers[0].mlp, MoeMlp)
+
+
+def test_a_huge_float_is_named_as_written_not_as_its_309_digit_integer():
+    # JSON 1e308 is a whole float; int(1e308) has 309 digits, which the message printed
+    config = {**BASE, "hidden_size": 1e308}
+    with pytest.raises(ConfigError) as caught:
+        parse_model_config(config)
+    assert str(caught.value) == "config.json: hidden_size = 1e+308 is out of range (1 to 1048576)"
