@@ -1689,7 +1689,10 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         int8_tops=1978.9, pcie_gen=5, fp32_tflops=67.0, boost_clock_mhz=1980.0,
         measured_gemm=_H100_SXM_GEMM,
         nvidia_smi_mib=81559,
-        notes="nvidia-smi shows 81559 MiB. FP32 67 TFLOPS (datasheet; 132 SMs x 128 x 2 x "
+        notes="nvidia-smi shows 81559 MiB. Host link PCIe 5.0 x16: Dell's MLPerf Inference v3.1 "
+        "system description (XE9680_H100_SXM_80GBx8_TRT.json: 'NVIDIA H100-SXM-80GB', "
+        "accelerator_host_interconnect 'PCIe Gen5 x16'). "
+        "FP32 67 TFLOPS (datasheet; 132 SMs x 128 x 2 x "
         "1.98 GHz = 66.9) sets the softmax exponential rate. Boost clock 1.98 GHz: NVIDIA's final "
         "H100 specifications (GPU boost 1.98 GHz SXM5, 1.75 GHz PCIe, as prohardver.hu tabulates "
         "them; glennklockwood.com's H100 page from the Hopper whitepaper: 1.98 GHz). Read rate: "
@@ -1707,7 +1710,9 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         measured_gemm=(_H100_SXM_GEMM[0],
                        f"{_H100_SXM_GEMM[1]} (no H200 row of its own in BF16)"),
         nvidia_smi_mib=143771,
-        notes="Some drivers report 139.81 GiB. H200 NVL (PCIe) is a different product. FP32 "
+        notes="Some drivers report 139.81 GiB. H200 NVL (PCIe) is a different product. Host link "
+        "PCIe 5.0 x16: NVIDIA's MLPerf Inference v4.1 system description "
+        "(H200-SXM-141GBx8_TRT_MaxQ.json: accelerator_host_interconnect 'PCIe Gen5 x16'). FP32 "
         "67 TFLOPS (datasheet; the H100's GH100 die) sets the softmax exponential rate. Boost "
         "clock 1,980 MHz (hmc-tech.com's H200 SXM specifications: 16,896 shaders, 66.91 FP32 "
         "TFLOPS). Read rate: no measured read cap (measured_read_gbps); a calibration GPU, whose "
@@ -1738,7 +1743,8 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "rate per direction, 0.8 of 400 / 2. Boost clock left unknown (no source for the H800's "
         "own); the speed model's overheads take the calibration clock, the H100 SXM's 1.98 GHz. "
         "A reported 300 GB/s NVLink (Reuters via fudzilla, before launch) is not what shipped. "
-        "The H800 PCIe (HBM2e) is another product.",
+        "PCIe generation 5 assumed as the H100 SXM's (unverified). The H800 PCIe (HBM2e) is "
+        "another product.",
     ),
     _nvidia(
         "a800", "NVIDIA A800-SXM4-80GB", "80 GB HBM2e", _gib(79.25), 2039.0,
@@ -1761,8 +1767,9 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "GiB (the same nvidia-smi 81920 MiB); estimated. Compute, memory and clocks taken as the "
         "a100-80gb preset's (third-party reports that only NVLink differs; unverified against an "
         "NVIDIA A800 datasheet). NVLink 400 GB/s both directions: 200 per direction per GPU "
-        f"(link_spec), against the A100's 300. {_A100_FP32_NOTE} The A800 PCIe ('NVIDIA A800 "
-        "80GB PCIe') and the 40 GB A800 are other products.",
+        f"(link_spec), against the A100's 300. {_A100_FP32_NOTE} PCIe generation 4 assumed as "
+        "the A100 SXM's (unverified). The A800 PCIe ('NVIDIA A800 80GB PCIe') and the 40 GB A800 "
+        "are other products.",
     ),
     _nvidia(
         "h20", "NVIDIA H20", "96 GB HBM3", _ESTIMATED, 4000.0,
@@ -1896,7 +1903,8 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "as float16, Gemma-2/3 and GLM-4 as float32 (engine.served_dtype). vLLM 0.9.1-0.10.1 "
         "start compute capability < 8.0 on their V0 engine, which Headroom does not plan "
         "(v1_oracle.OLD_GPU_FALLBACK_UNTIL); 0.10.2 runs V1 here with backends Headroom has not "
-        "read (refused); from 0.11 it is planned. PCIe variants lack NVLink.",
+        "read (refused); from 0.11 it is planned. PCIe variants lack NVLink. PCIe generation 3 "
+        "unverified (no source found).",
     ),
     GpuSpec(
         key="mi300x",
