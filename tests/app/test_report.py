@@ -131,3 +131,19 @@ def test_a_layout_nobody_chose_is_said_in_both_reports() -> None:
     assert "- Configuration: TP=8 x DP=2 + EP on 16x" in page
     assert "- Layout chosen for this hardware: TP = GPUs per node" in page
     assert "Layout chosen for this hardware" not in cli_report()  # --tp 8 given: no line
+
+
+def test_the_reports_choices_stay_after_a_visit_to_another_page() -> None:
+    # Streamlit forgets a widget's value once its page is left: back from the Plan page, the
+    # sweep was left out again and the header's date was today's, so the download no longer
+    # matched `report --ep --sweep --date 2026-01-01`
+    at = open_page("report", **SEED_URL)
+    at.date_input(key="report.date").set_value(DATE)
+    at.checkbox(key="report.sweep").check().run()
+    at.switch_page("ui/pages/plan.py")
+    at.run()
+    at.switch_page("ui/pages/report.py")
+    at.run()
+    assert not at.exception
+    assert at.checkbox(key="report.sweep").value and at.date_input(key="report.date").value == DATE
+    assert at.main.markdown[-1].value == cli_report("--ep", "--sweep").rstrip("\n")

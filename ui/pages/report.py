@@ -29,7 +29,7 @@ from ui.context import (
 )
 from ui.io import live_snapshot
 from ui.speed import arrival_control, load_controls, objective_controls
-from ui.state import state
+from ui.state import keep, state
 
 
 def _audits() -> tuple[AuditSummary, ...]:
@@ -60,11 +60,13 @@ def _comparison(request: PlanRequest, chosen: Plan, load: ServingLoad
 
 st.title("Report")
 left, mid, right = st.columns([2, 2, 1])
+# kept in the session across pages, as the Recommend page's inputs (ui.state.keep)
 with_sweep = left.checkbox("Include the sweep (every quantization x layout x KV dtype)",
-                           key="report.sweep")
-with_comparison = mid.checkbox("Include the Compare page's models", key="report.compare")
-day = right.date_input("Date in the header", value=today(),
-                        key="report.date", help="fix it to reproduce a report (CLI: --date)")
+                           **keep("report.sweep", False))
+with_comparison = mid.checkbox("Include the Compare page's models",
+                               **keep("report.compare", False))
+day = right.date_input("Date in the header", help="fix it to reproduce a report (CLI: --date)",
+                       **keep("report.date", today()))
 load_side, rank_side = st.columns([3, 2])
 load_controls(load_side, "report")  # the Plan page's load: one state, the same figures
 arrival_control(load_side, "report")
