@@ -1894,12 +1894,15 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
     _nvidia(
         "v100-32gb", "Tesla V100-SXM2-32GB", "32 GB HBM2", _gib(31.75), 900.0,
         (None, None, None), "7.0", "NVLink 2 (300 GB/s)",
-        "NVIDIA Tesla V100 GPU datasheet (2018); CUDA total 31.75 GiB as commonly printed "
-        "in PyTorch OOM messages on V100 32GB",
-        nvlink_gbps=300.0, default_link="nvlink",
+        "NVIDIA Tesla V100 GPU datasheet (2018; volta-v100-datasheet-update-us-1165301-r5.pdf, "
+        "quoted in find_string ids 71571056092, 71599317702: 'Tensor Performance 125 TFLOPS' "
+        "for SXM2, 900 GB/s); CUDA total 31.75 GiB as commonly printed in PyTorch OOM messages "
+        "on V100 32GB",
+        fp16_tflops=125.0, nvlink_gbps=300.0, default_link="nvlink",
         aliases=("Tesla V100-PCIE-32GB",),
         pcie_gen=3,
-        notes="No BF16: FP16 tensor cores only (125 TFLOP/s); a bfloat16 checkpoint is served "
+        notes="No BF16: FP16 tensor cores only (125 TFLOP/s on SXM2; the PCIe card's datasheet "
+        "figure is lower, so a PCIe V100's speed is optimistic); a bfloat16 checkpoint is served "
         "as float16, Gemma-2/3 and GLM-4 as float32 (engine.served_dtype). vLLM 0.9.1-0.10.1 "
         "start compute capability < 8.0 on their V0 engine, which Headroom does not plan "
         "(v1_oracle.OLD_GPU_FALLBACK_UNTIL); 0.10.2 runs V1 here with backends Headroom has not "

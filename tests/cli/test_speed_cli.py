@@ -129,9 +129,10 @@ def test_nvlink_on_a_card_without_it_exits_2(capsys) -> None:
 
 
 @pytest.mark.parametrize(("argv", "reason"), [
-    # the V100 preset has no 16-bit TFLOP/s figure: the plan fits, yet the text said
-    # "the plan does not fit, or one request is longer than its context ceiling"
-    (["--gpu", "v100-32gb", "--gpus", "1"],
+    # a custom GPU (its CUDA total only) has no bandwidth or TFLOP/s figure: the plan fits,
+    # yet the text said "the plan does not fit, or one request is longer than its context
+    # ceiling"
+    (["--gpu-memory-gib", "80", "--gpus", "1"],
      "No speed figures for this GPU (no bandwidth or TFLOP/s figure)."),
     # 40,000 + 1,024 = 41,024 > Qwen3-8B's max_model_len 40,960: 0.31 rejects such a request
     (["--gpu", "h100-sxm", "--gpus", "1", "--input-len", "40000", "--vllm-version", "0.31.0"],
@@ -405,16 +406,29 @@ def test_a_t4_plan_runs_at_the_fp16_datasheet_rate_and_keeps_the_json_kernel_key
     assert "(+ attention at 65) / (65 TFLOP/s x " in terms["decode_compute"]
 
 
+def _terms(capsys, *argv: str) -> tuple[str, dict[str, dict]]:
+    """A plan's kernel label and its speed terms by name."""
+    data = _json(capsys, "plan", *argv, "--gpus", "1", "--json")
+    return data["speed"]["kernel_label"], {t["name"]: t for t in data["speed_terms"]}
+
+
+def test_a_v100_plan_runs_at_its_fp16_tensor_rate(capsys) -> None:
+    # V100 datasheet: "Tensor Performance 125 TFLOPS" (SXM2, FP16; no BF16): it had no speed
+    label, terms = _terms(capsys, "--model", "Qwen/Qwen3-8B", "--gpu", "v100-32gb",
+                          "--max-model-len", "8192")
+    assert label == "fp16"
+    assert "(+ attention at 125) / (125 TFLOP/s x " in terms["decode_compute"]["formula"]
+    # 900 GB/s HBM2 (datasheet) sets the weight read
+    assert "/ (900 GB/s x 0.900 fp16 efficiency) = " in terms["decode_weights"]["formula"]
+
+
 def test_a_float32_plan_computes_at_the_fp32_rate(capsys) -> None:
     # Gemma-2 refuses float16, so a T4 (no bfloat16) serves it in float32: its matmuls run on
     # the CUDA cores at the datasheet's FP32 8.1 TFLOP/s (torch's "highest" precision, no
     # TF32 on Turing anyway), not the FP16 tensor cores' 65
-    data = _json(capsys, "plan", "--model", "google/gemma-2-2b-it", "--gpu", "t4", "--gpus",
-                 "1", "--max-model-len", "4096", "--json")
-    assert data["speed"]["kernel_label"] == "fp32"
-    compute = next(t for t in data["speed_terms"] if t["name"] == "decode_compute")
-    assert "(+ attention at 8) / (8 TFLOP/s x " in compute["formula"]
-    assert "the CUDA cores' FP32 8.1 TFLOP/s" in compute["note"]
-    # the prefill's GEMMs and attention too
-    prefill = next(t for t in data["speed_terms"] if t["name"] == "prefill")
-    assert "at 8 TFLOP/s" in prefill["formula"]
+    label, terms = _terms(capsys, "--model", "google/gemma-2-2b-it", "--gpu", "t4",
+                          "--max-model-len", "4096")
+    assert label == "fp32"
+    assert "(+ attention at 8) / (8 TFLOP/s x " in terms["decode_compute"]["formula"]
+    assert "the CUDA cores' FP32 8.1 TFLOP/s" in terms["decode_compute"]["note"]
+    assert "at 8 TFLOP/s" in terms["prefill"]["formula"]  # the prefill's GEMMs and attention
