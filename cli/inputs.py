@@ -36,6 +36,7 @@ from planner.serving.hardware import (
     other_presets_named,
     preset_cluster,
     preset_named,
+    size_without_preset,
     stated_gb,
     states_other_memory,
     with_link,
@@ -192,7 +193,9 @@ def add_notes(args: argparse.Namespace, *notes: str) -> None:
 
 def note_preset_choice(args: argparse.Namespace, names: list[str]) -> None:
     """A note for each --gpu name that picked one of several presets ("H100": h100-sxm, not
-    h100-pcie or h100-nvl; still accepted, scripts rely on it), naming the others' flags."""
+    h100-pcie or h100-nvl; still accepted, scripts rely on it), naming the others' flags, or
+    one of the memory sizes its GPU is sold in ("V100": the 32 GB preset; a 16 GB V100 is no
+    preset), saying how to plan the other."""
     for name in names:
         others = other_presets_named(name)
         if others:
@@ -200,6 +203,16 @@ def note_preset_choice(args: argparse.Namespace, names: list[str]) -> None:
             add_notes(args, (
                 f"--gpu {name!r} is the {gpu.key} preset ({gpu.name}); for the other "
                 f"{name.strip()} presets give {' or '.join(f'--gpu {k}' for k in others)}"))
+        other_gb = size_without_preset(name)
+        if other_gb is not None:
+            gpu = gpu_preset(name)
+            how = ("recommend searches the presets only: plan, sweep or report it with"
+                   if args.command == "recommend" else "give")
+            sized = shlex.quote(f"{name.strip()} {other_gb}GB")
+            add_notes(args, (
+                f"--gpu {name!r} is the {gpu.key} preset ({gpu.name}, {gpu.memory_label}); "
+                f"for the {other_gb} GB card, which no preset holds, {how} --gpu-memory-gib X "
+                f"(what CUDA reports) and --gpu-name {sized}"))
 
 
 def build_cluster(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareSnapshot]]:

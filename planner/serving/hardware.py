@@ -2058,6 +2058,32 @@ def other_presets_named(name: str) -> tuple[str, ...]:
                  and not states_other_memory(name, GPU_PRESETS[k]))
 
 
+SIZES_WITHOUT_PRESET: dict[str, tuple[int, str]] = {
+    "v100-32gb": (16, "'Tesla V100-SXM2-16GB' hosts: nvidia-smi --list-gpus (find_string id "
+                  "38674724423), PyTorch's _CudaDeviceProperties(name='Tesla V100-SXM2-16GB', "
+                  "total_memory=16130MB) (find_string id 239993708)"),
+    "a100-80gb-pcie": (40, "'NVIDIA A100-PCIE-40GB', device 20F1, in NVIDIA's driver table of "
+                       "supported GPUs (find_string id 132640769); nvidia-smi -L on such hosts "
+                       "(find_string id 57636569549)"),
+    "rtx-3060": (8, "NVIDIA's GeForce compare page: 12 / 8 GB GDDR6 (the preset's source)"),
+    "rtx-4060-ti-16gb": (8, "NVIDIA's GeForce compare page: 16 / 8 GB GDDR6 (the preset's "
+                         "source)"),
+    "rtx-5060-ti-16gb": (8, "NVIDIA's GeForce compare page: 16 / 8 GB GDDR7 (the preset's "
+                         "source)"),
+}
+"""Memory sizes (GB) a preset's GPU is also sold in that no preset holds, with the source:
+a name that does not state a size ("V100", "A100 PCIe", "RTX 4060 Ti", NVML's "NVIDIA GeForce
+RTX 4060 Ti" for both cards) resolves to the preset, so the CLI says which size it planned."""
+
+
+def size_without_preset(name: str) -> int | None:
+    """The other memory size (GB) of the GPU a name resolves to, which no preset holds, where
+    the name states no size: "V100" -> 16 (v100-32gb), "rtx-3060" -> 8; None for "Tesla
+    V100-SXM2-32GB", "rtx-4060-ti-16gb" and GPUs sold in one size."""
+    known = SIZES_WITHOUT_PRESET.get(resolve_gpu_key(name))
+    return None if known is None or stated_gb(name) else known[0]
+
+
 def gpu_preset(key: str) -> GpuSpec:
     """The preset for a key or any spelling resolve_gpu_key() accepts."""
     return GPU_PRESETS[resolve_gpu_key(key)]

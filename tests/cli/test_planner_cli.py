@@ -326,6 +326,30 @@ def test_gpu_and_weight_format_names_as_people_type_them(capsys) -> None:
     assert "weight format       w4a16-gptq-g128 (GPTQ int4, group 128 (W4A16))" in out
 
 
+def test_a_gpu_name_without_its_size_says_which_size_was_planned(capsys) -> None:
+    """--gpu v100 planned a 32 GB V100 without a word, though 16 GB V100s are common (public
+    nvidia-smi and PyTorch logs of 'Tesla V100-SXM2-16GB'): a user of one got a verdict for
+    twice the memory. It still plans the preset (scripts rely on it) and says how to plan
+    the other size; the advice, followed, plans a 16 GB card under the name given."""
+    argv = ["plan", "--model", "Qwen/Qwen3-0.6B"]
+    code, _, err = run_main(capsys, *argv, "--gpu", "v100")
+    assert code == 0
+    assert err == ("python -m planner plan: note: --gpu 'v100' is the v100-32gb preset (Tesla "
+                   "V100-SXM2-32GB, 32 GB HBM2); for the 16 GB card, which no preset holds, "
+                   "give --gpu-memory-gib X (what CUDA reports) and --gpu-name 'v100 16GB'\n")
+    code, out, _ = run_main(capsys, *argv, "--gpu-memory-gib", "15.77", "--gpu-name",
+                            "v100 16GB")
+    assert code == 0 and out.splitlines()[0] == "Qwen/Qwen3-0.6B on 1x v100 16GB, TP=1"
+    for gpu in ("v100-32gb", "Tesla V100-SXM2-32GB"):  # the size is stated: nothing to say
+        code, _, err = run_main(capsys, *argv, "--gpu", gpu)
+        assert code == 0 and err == ""
+    code, _, err = run_main(capsys, "recommend", "--model", "Qwen/Qwen3-0.6B", "--gpu",
+                            "A100 PCIe", "--context", "4k")
+    assert code == 0
+    assert ("for the 40 GB card, which no preset holds, recommend searches the presets only: "
+            "plan, sweep or report it with --gpu-memory-gib X") in err
+
+
 @pytest.mark.parametrize(("name", "gpu", "batch"), [
     # vLLM get_batch_defaults: >= 70 GiB and "a100" not in the device name -> 8192 / 1024,
     # A100 -> 2048 / 256; "A100" alone is two presets (40 / 80 GB): the memory settles it

@@ -29,6 +29,7 @@ from planner.serving.hardware import (
     preset_cluster,
     preset_named,
     resolve_gpu_key,
+    size_without_preset,
 )
 from planner.serving.speed.coefficients import (
     CALIBRATION_GEMM_RATIO,
@@ -979,3 +980,17 @@ def test_other_presets_a_short_name_may_mean() -> None:
     assert other_presets_named("H100") == ("h100-pcie", "h100-nvl")
     for name in ("h100-sxm", "NVIDIA H100 80GB HBM3", "RTX 3090", "h100-pcie"):
         assert other_presets_named(name) == ()
+
+
+def test_a_name_without_a_size_says_the_size_no_preset_holds() -> None:
+    """"V100" planned the 32 GB preset without a word, though V100s of 16 GB run in public
+    logs ('Tesla V100-SXM2-16GB', total_memory=16130MB); so did "A100 PCIe" (the 80 GB
+    preset; NVIDIA's driver lists 'NVIDIA A100-PCIE-40GB') and the RTX 3060 / 4060 Ti / 5060 Ti
+    names (NVIDIA's compare page: 12 / 8 and 16 / 8 GB). A name stating its size, or a GPU
+    sold in one size, has no other."""
+    for name, gb in (("V100", 16), ("Tesla V100", 16), ("A100 PCIe", 40), ("rtx-3060", 8),
+                     ("NVIDIA GeForce RTX 4060 Ti", 8), ("RTX 5060 Ti", 8)):
+        assert size_without_preset(name) == gb, name
+    for name in ("v100-32gb", "Tesla V100-SXM2-32GB", "NVIDIA A100 80GB PCIe",
+                 "rtx-4060-ti-16gb", "RTX 3060 12GB", "RTX 3090", "H100"):
+        assert size_without_preset(name) is None, name
