@@ -799,6 +799,13 @@ def link_phrase(speed: SpeedEstimate, plan: Plan) -> str:
     return f"{within}the network between nodes"
 
 
+def errors_beside_verdict(result: Plan) -> tuple[str, ...]:
+    """The plan's errors other than the one its verdict already states ("Does not fit: " +
+    the first): each said once where the verdict is shown (the CLI's plan, the Plan page)."""
+    stated = result.verdict.removeprefix("Does not fit: ")
+    return tuple(e for e in result.errors if e != stated)
+
+
 def no_speed_reason(result: Plan, load: ServingLoad) -> str:
     """Why a plan has no speed figures at `load` (the app's Plan page, the CLI plan and the
     report): it does not fit, vLLM rejects one request (speed.context_rule), or the GPU has no

@@ -154,11 +154,11 @@ def test_an_impossible_layout_in_the_link_is_explained_and_replaced() -> None:
 def test_absurd_context_is_a_clear_verdict_not_a_traceback() -> None:
     at = open_page(None, len="10000000")
     assert not at.exception
-    # vLLM's own refusal (config/model.py), for the GPTQ seed: max_position_embeddings 40,960
-    assert any(e.value.startswith("User-specified max_model_len (10000000) is greater than the "
-                                  "derived max_model_len (max_position_embeddings=40960")
-               for e in at.error)
-    assert any(e.value.startswith("Does not fit") for e in at.error)
+    # vLLM's own refusal (config/model.py), for the GPTQ seed: max_position_embeddings 40,960,
+    # as the verdict (shown once: test_each_error_is_shown_once_beside_the_verdict)
+    assert at.error[0].value.startswith(
+        "Does not fit: User-specified max_model_len (10000000) is greater than the derived "
+        "max_model_len (max_position_embeddings=40960")
 
 
 def test_sweep_runs_on_demand_and_a_row_can_be_applied() -> None:
@@ -361,3 +361,18 @@ def test_offline_a_model_not_in_the_catalog_is_not_said_to_be_asked_again() -> N
     assert "Cannot plan this: HF_HUB_OFFLINE is set, so the hub was not asked: Qwen3-8B is not " \
         "in this server's local cache nor in the bundled catalog." in errors
     assert not [e for e in errors if "config.json" in e]
+
+
+def test_each_error_is_shown_once_beside_the_verdict() -> None:
+    # max_model_len 1,000,000 on the seed: vLLM fails two checks, the length over the
+    # model's 40,960 (the verdict's, the first) and one request's KV cache, 1,000,000 x
+    # 48,128 B = 44.82 GiB, over the 5.31 GiB pool. The page showed the first twice and left
+    # the second out (it took the verdict for the last error); the CLI prints each once.
+    at = open_page(None, len="1000000")
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert errors[0].startswith("Does not fit: User-specified max_model_len (1000000) is "
+                                "greater than the derived max_model_len")
+    assert errors[1].startswith("To serve at least one request with the model's max seq len "
+                                "(1000000), (44.82 GiB KV cache is needed")
+    assert len(errors) == 2

@@ -10,6 +10,7 @@ from planner.model.spec import ModelSpec
 from planner.report import (
     all_replicas,
     binding_stage_layers,
+    errors_beside_verdict,
     idle_gpus,
     kv_formula_lines,
     model_runner_line,
@@ -449,7 +450,7 @@ def _results(request: PlanRequest, result: Plan) -> None:
     confident = result.fits and not verdict_unmodelled(result.verdict)
     (st.success if confident else st.warning if result.fits else st.error)(
         md_escape(result.verdict))
-    for message in result.errors[:-1] if not result.fits else result.errors:
+    for message in errors_beside_verdict(result):  # the verdict's own is shown above
         st.error(md_escape(message))
     for message in result.warnings:
         st.warning(md_escape(message))
