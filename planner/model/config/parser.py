@@ -396,14 +396,16 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
 
 
 def _model_type(top: _Reader, r: _Reader, notes: _Notes) -> str:
+    for reader in (top, r):  # text_config.model_type too: a list one was a TypeError
+        value = reader.get("model_type")
+        if value is not None and (not isinstance(value, str) or not value):
+            raise ConfigError(f"{reader.where('model_type')} must be a string, got {value!r}")
     value = top.get("model_type")
     if value is None:
         value = r.get("model_type")
     if value is None:
         notes.warnings.append("config.json has no model_type: read as a Llama-style decoder")
         return "unknown"
-    if not isinstance(value, str) or not value:
-        raise ConfigError(f"config.json: model_type must be a string, got {value!r}")
     text_type = r.get("model_type") if r is not top else None
     if value not in KNOWN_TYPES and text_type not in KNOWN_TYPES:
         notes.warnings.append(

@@ -525,3 +525,15 @@ def test_a_huge_float_is_named_as_written_not_as_its_309_digit_integer():
     with pytest.raises(ConfigError) as caught:
         parse_model_config(config)
     assert str(caught.value) == "config.json: hidden_size = 1e+308 is out of range (1 to 1048576)"
+
+
+@pytest.mark.parametrize("value", [["qwen3_vl_moe_text"], 0, True, ""])
+def test_a_text_config_model_type_that_is_no_string_is_named(value):
+    # a list was "config.json is malformed: TypeError: unhashable type: 'list'"; a number or
+    # true was taken as an unknown architecture and planned
+    config, _ = load_ref_config("Qwen__Qwen3-VL-30B-A3B-Instruct")
+    config["text_config"]["model_type"] = value
+    with pytest.raises(ConfigError) as caught:
+        parse_model_config(config)
+    assert str(caught.value) == (f"config.json: text_config.model_type must be a string, "
+                                 f"got {value!r}")
