@@ -376,3 +376,27 @@ def test_each_error_is_shown_once_beside_the_verdict() -> None:
     assert errors[1].startswith("To serve at least one request with the model's max seq len "
                                 "(1000000), (44.82 GiB KV cache is needed")
     assert len(errors) == 2
+
+
+def test_applying_a_row_without_ep_keeps_the_ep_choice_where_ep_cannot_apply() -> None:
+    # the seed's sweep: a TP=1 x PP=8 row has no EP variant (one GPU per stage: no routed
+    # experts to spread), so taking it must not turn EP off. It did: "Use the hardware's
+    # layout" then gave TP=8 without EP, Marlin's fallback warning and another command than
+    # the seed's TP=8 + EP (README). A TP=8 row without EP, which has an EP variant, still
+    # turns it off.
+    at = open_page()
+
+    def apply(layout: str) -> None:  # a sweep made on the current settings, its row applied
+        at.button(key="plan.run_sweep").click().run()
+        layouts = list(at.dataframe[-1].value["layout"])
+        at.selectbox(key="plan.sweep_row").set_value(layouts.index(layout)).run()
+        next(b for b in at.button if b.label == "Apply").click().run()
+
+    apply("TP=1 x PP=8")
+    assert at.query_params["ep"] == "1" and at.query_params["pp"] == "8"
+    at.button(key="plan.auto_layout").click().run()
+    assert "--tensor-parallel-size 8 --enable-expert-parallel" in at.code[0].value
+    assert not any("Marlin MoE kernel" in w.value for w in at.warning)
+    apply("TP=8")
+    assert at.query_params["ep"] == "0"
+    assert "--enable-expert-parallel" not in at.code[0].value

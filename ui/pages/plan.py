@@ -505,9 +505,14 @@ def _speed(request: PlanRequest, result: Plan) -> SpeedEstimate | None:
 def _apply_sweep_row(result: SweepResult, index: int) -> None:
     """on_click: make one sweep row the plan (quantization, layout, KV dtype)."""
     row = result.rows[index]
-    own = checkpoint_scheme(current_spec()).key
+    spec, lay = current_spec(), row.layout
+    own = checkpoint_scheme(spec).key
+    # the EP choice is kept where the row's layout has no EP variant (TP=1, a dense model):
+    # taking its "no EP" turned EP off for the hardware's layout and the next MoE model
+    ep_applies = any(other.ep for other in layout_candidates(spec, current_cluster())
+                     if (other.tp, other.pp, other.dp) == (lay.tp, lay.pp, lay.dp))
     set_state(quant=CHECKPOINT_QUANT if row.quant_key == own else row.quant_key,
-              tp=row.layout.tp, pp=row.layout.pp, dp=row.layout.dp, ep=row.layout.ep,
+              tp=lay.tp, pp=lay.pp, dp=lay.dp, ep=lay.ep if ep_applies else state().ep,
               kv_cache_dtype=row.kv_cache_dtype)
 
 
