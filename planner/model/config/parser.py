@@ -1142,18 +1142,38 @@ def _nested(block: dict) -> bool:
     return bool(block) and set(block) <= _LAYER_TYPE_KEYS
 
 
-def _rope_blocks(block: dict) -> tuple[RopeBlock, ...]:
-    """The rope blocks of one rope_scaling / rope_parameters object, with vLLM's renames.
+VLLM_ROPE_TYPES = frozenset((
+    "default", "proportional", "llama3", "mllama4", "linear", "ntk", "dynamic", "xdrope", "yarn",
+    "deepseek_yarn", "deepseek_llama_scaling", "longrope", "openpangu", "bailing_mrope",
+))
+"""NOTE: the rope types vLLM's get_rope builds (model_executor/layers/rotary_embedding/
+__init__.py, 0.19.0 and 0.30.0 wheels, their union); any other raises `ValueError(f"Unknown
+RoPE scaling type {scaling_type}")` when the model is built, after config/model.py has already
+multiplied the context by its factor (Llama-3.1-8B with rope_type "x": 8 x 131,072)."""
+
+
+def _rope_blocks(block: dict, where: str = "rope_scaling") -> tuple[RopeBlock, ...]:
+    """The rope blocks of one rope_scaling / rope_parameters object, with vLLM's renames; a
+    rope type that is not a string, or that vLLM's get_rope does not know, is refused.
 
     NOTE: vLLM transformers_utils/config.py patch_rope_scaling_dict (0.9.1-0.11.1),
     patch_rope_parameters_dict (0.12.0-0.20.0), patch_legacy_rope_type (0.21.0-0.33.0): a
     legacy `type` becomes `rope_type`, "su" becomes "longrope", "mrope" becomes "default"."""
     out = []
-    for one in (block.values() if _nested(block) else (block,)):
+    nested = _nested(block)
+    for name, one in (block.items() if nested else ((None, block),)):
         if not isinstance(one, dict) or not one:
             continue
-        kind = one.get("rope_type", one.get("type", "default"))
-        kind = {"su": "longrope", "mrope": "default"}.get(str(kind), str(kind))
+        key = "rope_type" if "rope_type" in one else "type"
+        kind = one.get(key, "default")
+        at = f"{where}.{name}.{key}" if nested else f"{where}.{key}"
+        if not isinstance(kind, str):
+            raise ConfigError(f"config.json: {at} must be a string, got {kind!r}")
+        kind = {"su": "longrope", "mrope": "default"}.get(kind, kind)
+        if kind not in VLLM_ROPE_TYPES:
+            raise ConfigError(f"config.json: {at} = {kind!r}: vLLM stops on \"Unknown RoPE "
+                              f"scaling type {kind}\" when it builds the rotary embedding "
+                              "(get_rope, model_executor/layers/rotary_embedding)")
         factor = one.get("factor")
         factor = (float(factor) if isinstance(factor, int | float) and not isinstance(
             factor, bool) and math.isfinite(factor) and factor > 0 else None)
@@ -1176,14 +1196,15 @@ def _window_inputs(r: _Reader, top: _Reader, max_pos: int, model_type: str) -> W
             or r.defaults and "max_position_embeddings" in r.defaults.values):
         lengths["max_position_embeddings"] = max_pos
     block: dict = {}
+    where = "rope_scaling"
     for reader in (r, top):
         k = reader.key("rope_scaling", "rope_parameters")
         if k is not None and isinstance(reader.cfg[k], dict):
-            block = reader.cfg[k]
+            block, where = reader.cfg[k], reader.prefix + k
             break
     original = _length(r.get("original_max_position_embeddings"))
     least = lengths.get("model_max_length") or min(lengths.values(), default=2048)
-    ropes = _rope_blocks(block)
+    ropes = _rope_blocks(block, where)
     for rope in ropes:
         base = (rope.original_max_position_embeddings or least) if rope.rope_type == "yarn" \
             else least

@@ -537,3 +537,27 @@ def test_a_text_config_model_type_that_is_no_string_is_named(value):
         parse_model_config(config)
     assert str(caught.value) == (f"config.json: text_config.model_type must be a string, "
                                  f"got {value!r}")
+
+
+@pytest.mark.parametrize(("value", "words"), [
+    ("x", "config.json: rope_scaling.rope_type = 'x': vLLM stops on \"Unknown RoPE scaling type "
+          "x\" when it builds the rotary embedding"),
+    (0, "config.json: rope_scaling.rope_type must be a string, got 0"),
+    (["llama3"], "config.json: rope_scaling.rope_type must be a string, got ['llama3']"),
+])
+def test_a_rope_type_vllm_cannot_build_is_refused(value, words):
+    # Llama-3.1-8B's llama3 block (factor 8): any other type stretched the context to
+    # 8 x 131,072 = 1,048,576 tokens and planned it as a fit
+    config, _ = load_ref_config("meta-llama__Meta-Llama-3.1-8B")
+    config["rope_scaling"]["rope_type"] = value
+    with pytest.raises(ConfigError) as caught:
+        parse_model_config(config)
+    assert str(caught.value).startswith(words)
+
+
+def test_a_nested_rope_block_names_its_layer_type():
+    config, _ = load_ref_config("google__gemma-4-26B-A4B")
+    config["text_config"]["rope_parameters"]["sliding_attention"]["rope_type"] = True
+    with pytest.raises(ConfigError, match=r"^config.json: text_config.rope_parameters."
+                       r"sliding_attention.rope_type must be a string, got True$"):
+        parse_model_config(config)
