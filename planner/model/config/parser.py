@@ -158,6 +158,17 @@ class _Reader:
                 return key
         return None
 
+    def str_(self, *keys: str) -> str | None:
+        """A string from the first present key; None when absent. Another JSON type is
+        refused: it changed a figure silently (an activation of 0 read as a gated MLP)."""
+        k = self.key(*keys)
+        if k is None:
+            return None
+        value = self.cfg[k]
+        if not isinstance(value, str):
+            raise ConfigError(f"{self.where(k)} must be a string, got {value!r}")
+        return value
+
     def flag(self, *keys: str) -> bool | None:
         """A boolean (JSON true/false) from the first present key; None when absent."""
         k = self.key(*keys)
@@ -706,7 +717,7 @@ class _Attention:
         self.qkv_bias = bias or model_type in QWEN2_BIAS_TYPES
         self.o_bias = bias and model_type not in QWEN2_BIAS_TYPES
         self.qk_norm = model_type in QK_NORM_TYPES or bool(r.flag("use_qk_norm"))
-        self.qk_norm_per_layer = r.get("qk_norm_type") == "per_layer"
+        self.qk_norm_per_layer = r.str_("qk_norm_type") == "per_layer"
         self.output_gate = bool(r.flag("attn_output_gate")) or model_type == "qwen3_next"
         self.mla = r.int_("kv_lora_rank", hi=MAX_WIDTH) is not None
         ropes = r.get("rope_parameters")
@@ -910,7 +921,7 @@ def _need(r: _Reader, key: str, hi: int) -> int:
 
 
 def _gated(r: _Reader, model_type: str) -> bool:
-    act = r.get("mlp_hidden_act", "hidden_act", "hidden_activation", "activation_function")
+    act = r.str_("mlp_hidden_act", "hidden_act", "hidden_activation", "activation_function")
     return not (act in ("relu2", "gelu_new") or model_type in NON_GATED_TYPES)
 
 
@@ -949,7 +960,7 @@ def _moe(r: _Reader, model_type: str, i: int) -> MoeMlp:
         n_shared, shared_size = 1, r.int_("intermediate_size")
     router_bias = (
         model_type in ("gpt_oss", "nemotron_h")
-        or r.get("topk_method") == "noaux_tc"
+        or r.str_("topk_method") == "noaux_tc"
         or bool(r.flag("use_routing_bias"))
     )
     return MoeMlp(

@@ -561,3 +561,18 @@ def test_a_nested_rope_block_names_its_layer_type():
     with pytest.raises(ConfigError, match=r"^config.json: text_config.rope_parameters."
                        r"sliding_attention.rope_type must be a string, got True$"):
         parse_model_config(config)
+
+
+@pytest.mark.parametrize(("name", "key", "value"), [
+    # Nemotron-H's relu2 MLP read as gated: 56.3 B parameters became 70.8 B
+    ("nvidia__Nemotron-H-56B-Base-8K", "mlp_hidden_act", 0),
+    ("nvidia__Nemotron-H-56B-Base-8K", "mlp_hidden_act", ["relu2"]),
+    # DeepSeek-V3's noaux_tc router bias dropped
+    ("deepseek-ai__DeepSeek-V3", "topk_method", True),
+])
+def test_a_string_field_of_another_type_is_named(name, key, value):
+    config, _ = load_ref_config(name)
+    config[key] = value
+    with pytest.raises(ConfigError) as caught:
+        parse_model_config(config)
+    assert str(caught.value) == f"config.json: {key} must be a string, got {value!r}"
