@@ -268,14 +268,20 @@ def current_engine() -> EngineSettings:
     the Compare page plans each model without them: it shows no launch command).
 
     A what-if format vLLM makes at load time (fp8 from a 16-bit checkpoint) is passed as
-    `--quantization`, so the command line carries it; other what-ifs are target schemes
+    `--quantization`, so the command line carries it, unless a checkpoint in that format is
+    typed in (the command loads it); other what-ifs are target schemes
     (planner.serving.sweep.quant_settings, the rule the sweep applies to its rows). A chosen
     revision pins the command to the commit read (`--revision`).
     """
     current = state()
     quant = ({} if current.quant == CHECKPOINT_QUANT else
              quant_settings(current.quant, checkpoint_scheme(current_spec()).key))
-    checkpoint = current.target_checkpoint.strip() or None if quant.get("target_quant") else None
+    typed = current.target_checkpoint.strip() or None
+    if quant and typed:  # the checkpoint typed in is what the command loads, a format vLLM
+        # makes at load too (fp8), as the CLI's --target-quant K --target-checkpoint C: it
+        # was left out for vLLM's --quantization fp8 of the 16-bit checkpoint
+        quant = {"quantization": None, "target_quant": current.quant}
+    checkpoint = typed if quant.get("target_quant") else None
     # a chosen revision is pinned in the command: the commit the config was read at
     revision = (model_source(current.model, current.revision).commit_sha
                 or current.revision.strip()) if current.revision.strip() else None

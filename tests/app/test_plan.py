@@ -400,3 +400,21 @@ def test_applying_a_row_without_ep_keeps_the_ep_choice_where_ep_cannot_apply() -
     apply("TP=8")
     assert at.query_params["ep"] == "0"
     assert "--enable-expert-parallel" not in at.code[0].value
+
+
+def test_a_checkpoint_typed_for_a_runtime_what_if_is_the_one_served() -> None:
+    # FP8 of Qwen3-32B on 2 L40S: vLLM makes it at load (--quantization fp8), but a checkpoint
+    # typed in "Checkpoint in this format" is what the CLI's --target-quant fp8
+    # --target-checkpoint serves; the page kept the field filled and printed `vllm serve
+    # Qwen/Qwen3-32B --quantization fp8`. The figures are the same FP8 weights either way:
+    # 17,170,458,624 B = 15.99 GiB per GPU, as the CLI plans both.
+    query = {"model": "Qwen/Qwen3-32B", "gpu": "l40s", "gpn": "2", "quant": "fp8"}
+    runtime = open_page(None, **query)
+    assert "vllm serve Qwen/Qwen3-32B --tensor-parallel-size 2 --quantization fp8 " in \
+        runtime.code[0].value
+    at = open_page(None, **query, ckpt="me/Qwen3-32B-FP8-mine")
+    assert not at.exception
+    command = next(c.value for c in at.code if c.language == "bash")
+    assert command.startswith("vllm serve me/Qwen3-32B-FP8-mine --tensor-parallel-size 2 ")
+    assert "--quantization" not in command
+    assert metric(at, "Weights per GPU") == metric(runtime, "Weights per GPU") == "15.99 GiB"
