@@ -67,10 +67,22 @@ def speed_lines(speed: SpeedEstimate | None, plan: Plan, load: ServingLoad) -> l
 
 def _ceiling_past_tokens(plan: Plan) -> str:
     """Why the context ceiling can pass the KV cache tokens (a newcomer reads it as a
-    contradiction): the tokens are vLLM's own count, while layers that keep only a window or a
-    fixed state hold less than a token's full bytes for a long request."""
+    contradiction): the tokens are vLLM's own count, concurrency x max_model_len, while layers
+    that keep only a window or a fixed state hold less than a token's full bytes for a long
+    request. With every layer full the count passes the ceiling unless max_model_len is no
+    multiple of the block size: each request is counted at max_model_len but takes whole
+    blocks (Qwen3-8B at 1,500 tokens: 2,230 blocks / 94 per request x 1,500 = 35,585 tokens,
+    ceiling 2,229 x 16 = 35,664), so the ceiling can pass the count by up to the rounding's
+    share, (tokens + 1) x rounded request / max_model_len."""
     if plan.max_context_tokens <= plan.kv_cache_tokens:
         return ""
+    length, block = plan.max_model_len, plan.block_size
+    rounded = -(-length // block) * block
+    rounding = plan.max_context_tokens * length <= (plan.kv_cache_tokens + 1) * rounded
+    if rounded != length and rounding:
+        return (f" (more than the KV cache tokens, vLLM's own count, which counts each "
+                f"{length:,}-token request as {counted(length, 'token')} though it holds "
+                f"{rounded:,}: whole {block}-token blocks)")
     return (" (more than the KV cache tokens, vLLM's own count: layers with a sliding "
             "window or a fixed state do not grow with the context)")
 

@@ -235,8 +235,8 @@ def test_quick_start_plan_prints_the_lines_the_readme_quotes(capsys, monkeypatch
     section = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
     command = next(c for c in _quick_start_commands() if "headroom plan " in c)
     argv = shlex.split(command.split("headroom ", 1)[1])
-    quoted = [line[4:] for line in section.split("The plan ends with", 1)[1].split("\n\n")[1]
-              .splitlines()]
+    block = section.split("the verdict and the command:", 1)[1].split("\n\n")[1]
+    quoted = [line[4:] for line in block.splitlines()]
     assert len(quoted) == 2 and quoted[1].startswith("vllm serve ")
     assert main(argv) == 0
     printed = capsys.readouterr().out.splitlines()

@@ -597,6 +597,27 @@ def test_plan_text_says_why_the_ceiling_passes_the_kv_tokens(capsys) -> None:
     assert "vLLM's own count" not in dense
 
 
+def test_plan_text_says_the_block_rounding_when_that_is_why(capsys) -> None:
+    """Qwen3-8B (every layer full attention) on an RTX 3090 at --max-model-len 1500: vLLM
+    0.33.0 counts int(blocks / 94 blocks per request x 1,500) tokens, each request holding
+    ceil(1,500 / 16) = 94 blocks = 1,504 tokens, so the ceiling (blocks - 1) x 16 passes the
+    count; the line said sliding-window or fixed-state layers were why, which this model has
+    none of."""
+    args = ("plan", "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-3090", "--max-model-len", "1500")
+    _, out, _ = run_main(capsys, *args, "--json")
+    data = json.loads(out)
+    blocks = data["num_gpu_blocks"]
+    assert data["block_size"] == 16
+    assert data["kv_cache_tokens"] == int(blocks / 94 * 1500)
+    assert data["kv_limited_context_tokens"] == (blocks - 1) * 16 > data["kv_cache_tokens"]
+    _, text, _ = run_main(capsys, *args)
+    lines = {line[:22].strip(): line[22:] for line in text.splitlines() if line.startswith("  ")}
+    assert lines["context ceiling"] == (
+        f"{(blocks - 1) * 16:,} tokens (more than the KV cache tokens, vLLM's own count, which "
+        "counts each 1,500-token request as 1,500 tokens though it holds 1,504: whole 16-token "
+        "blocks); served at max_model_len 1,500, a request stops there")
+
+
 @pytest.mark.parametrize(("hardware", "flags", "layout"), [
     # --pp 2 alone on 2 GPUs: TP = 2 GPUs / (PP 2 x DP 1) = 1 (it took TP = 2 GPUs per node
     # and exited 2: "TP=2 x PP=2 needs 4 GPUs")
