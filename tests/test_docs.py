@@ -480,3 +480,27 @@ def test_sweep_csv_ends_with_the_columns_the_readme_lists(capsys, monkeypatch) -
     header = capsys.readouterr().out.splitlines()[0].split(",")
     assert header[-len(columns):] == columns
     assert header[header.index("vllm_command") + 1] == columns[0]  # appended after the plan's
+
+
+def test_dotted_speed_and_engine_names_are_json_keys_or_module_names(capsys, monkeypatch) -> None:
+    """The README writes `speed.kv_bound` (plan --json's key path) and `speed.context_rule`
+    (planner.serving.speed's function) alike: each such name is one or the other."""
+    import importlib
+
+    from cli.planner_cli import main
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    assert main(["plan", "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-3090", "--max-model-len",
+                 "8k", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    names = {name for name in re.findall(r"(?<![\w./])((?:speed|engine)(?:\.[A-Za-z_]\w*)+)",
+                                         README) if not name.endswith(".py")}
+    assert {"speed.kv_bound", "engine.vllm_version", "engine.sparse_mla_kv"} <= names
+    for name in sorted(names):
+        head, *path = name.split(".")
+        if hasattr(importlib.import_module(f"planner.serving.{head}"), path[0]):
+            continue
+        node = data
+        for key in (head, *path):
+            assert isinstance(node, dict) and key in node, name
+            node = node[key]
