@@ -4,8 +4,9 @@
 
 writes planner/model/config/transformers-defaults.json: for each model type of
 planner.model.config.parser.KNOWN_TYPES that transformers has a config class for, the class
-(its `model_type = "..."`), its file, the integer class defaults (`hidden_size: int = 4096`,
-bases followed) and, for a composite class, the model type of its text_config class
+(its `model_type = "..."`), its file, the integer and boolean class defaults
+(`hidden_size: int = 4096`, `enable_moe_block: bool = False`; bases followed) and, for a
+composite class, the model type of its text_config class
 (`sub_configs_defaults` / `sub_configs`). A config.json that leaves such a field out is read
 by transformers (and so vLLM) with that default; the parser plans with it and says so.
 
@@ -26,13 +27,13 @@ OUT = ROOT / "planner" / "model" / "config" / "transformers-defaults.json"
 
 
 def _int(node: ast.expr) -> int | None:
-    """An integer literal, or integer literals joined by + - * (MistralConfig's
+    """An integer or boolean literal, or integer literals joined by + - * (MistralConfig's
     `max_position_embeddings: int = 4096 * 32`); None for anything else."""
     if isinstance(node, ast.Constant):
-        return node.value if type(node.value) is int else None
+        return node.value if type(node.value) in (int, bool) else None
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub | ast.Mult):
         left, right = _int(node.left), _int(node.right)
-        if left is None or right is None:
+        if type(left) is not int or type(right) is not int:
             return None
         return {ast.Add: left + right, ast.Sub: left - right,
                 ast.Mult: left * right}[type(node.op)]
@@ -104,8 +105,8 @@ def extract(site: Path, version: str, known: tuple[str, ...]) -> dict:
             wanted.append(entry["text_config"])
         types[model_type] = entry
     return {"transformers_version": version,
-            "how": "tools/extract_transformers_defaults.py: integer class defaults of each "
-                   "config class, read with ast from the transformers source",
+            "how": "tools/extract_transformers_defaults.py: integer and boolean class defaults "
+                   "of each config class, read with ast from the transformers source",
             "types": dict(sorted(types.items()))}
 
 

@@ -1,7 +1,7 @@
 """transformers' config-class defaults, per model_type: what a config.json that leaves a
 field out means when transformers (and so vLLM) loads it.
 
-class_defaults: every integer default of the config class of a model_type, from
+class_defaults: every integer and boolean default of the config class of a model_type, from
 transformers-defaults.json, which tools/extract_transformers_defaults.py reads from the
 transformers 5.24.0 source (transformers/models/<type>/configuration_<type>.py, the class's
 annotated defaults, e.g. Qwen3Config `head_dim: int = 128`). A config without
@@ -23,8 +23,9 @@ _TABLE = json.loads((Path(__file__).with_name("transformers-defaults.json")).rea
 
 @dataclass(frozen=True)
 class ClassDefaults:
-    """The integer defaults of one transformers config class (transformers-defaults.json,
-    written by tools/extract_transformers_defaults.py from the transformers source)."""
+    """The integer and boolean defaults of one transformers config class
+    (transformers-defaults.json, written by tools/extract_transformers_defaults.py from the
+    transformers source)."""
 
     model_type: str
     class_name: str

@@ -132,15 +132,19 @@ class _Reader:
         k = self.key(*keys)
         default_key = self.default_key(keys)
         if default_key is not None:
-            note = f"{self.prefix}{default_key} missing: assumed {self.defaults.why(default_key)}"
-            if note not in self.notes.assumptions:
-                self.notes.assumptions.append(note)
+            self._note_default(default_key)
             return self.defaults.values[default_key]
         if k is None:
             return None
         return _as_int(self.cfg[k], self.where(k), lo, hi)
 
-    def default_key(self, keys: tuple[str, ...]) -> str | None:
+    def _note_default(self, key: str) -> None:
+        """Say once that the class default of `key` stands in for it."""
+        note = f"{self.prefix}{key} missing: assumed {self.defaults.why(key)}"
+        if note not in self.notes.assumptions:
+            self.notes.assumptions.append(note)
+
+    def default_key(self, keys: tuple[str, ...], kind: type = int) -> str | None:
         """The first of `keys` left out of the config whose class default stands in for it.
 
         A key given (even null) ends the search. A later key that is another field of the
@@ -153,7 +157,7 @@ class _Reader:
         for i, key in enumerate(keys):
             if key in self.cfg:
                 return None
-            if key in table and not any(
+            if type(table.get(key)) is kind and not any(
                     later in self.cfg and later not in table for later in keys[i + 1:]):
                 return key
         return None
@@ -170,8 +174,14 @@ class _Reader:
         return value
 
     def flag(self, *keys: str) -> bool | None:
-        """A boolean (JSON true/false) from the first present key; None when absent."""
+        """A boolean (JSON true/false) from the first present key; the class default of a key
+        left out (tie_word_embeddings apart: _tie_embeddings reads the text and top configs
+        in turn); None when absent."""
         k = self.key(*keys)
+        default_key = None if "tie_word_embeddings" in keys else self.default_key(keys, bool)
+        if default_key is not None:
+            self._note_default(default_key)
+            return self.defaults.values[default_key]
         if k is None:
             return None
         value = self.cfg[k]

@@ -78,7 +78,7 @@ def test_a_spelling_the_class_does_not_define_still_wins():
     assert spec.layers[0].mixer.num_heads == 8
 
 
-def test_the_extractor_follows_bases_and_constant_arithmetic(tmp_path: Path):
+def test_the_extractor_follows_bases_keeps_ints_and_bools_and_constant_arithmetic(tmp_path: Path):
     folder = tmp_path / "transformers" / "models" / "toy"
     folder.mkdir(parents=True)
     (folder / "configuration_toy.py").write_text(
@@ -91,4 +91,24 @@ def test_the_extractor_follows_bases_and_constant_arithmetic(tmp_path: Path):
         "    tie_word_embeddings: bool = False\n")
     table = extract(tmp_path, "0.0", ("llama",))
     assert table["types"]["llama"]["defaults"] == {"hidden_size": 64,
-                                                   "max_position_embeddings": 131_072}
+                                                   "max_position_embeddings": 131_072,
+                                                   "tie_word_embeddings": False}
+
+
+def test_gemma4_without_enable_moe_block_is_dense_as_its_class_says():
+    # Gemma4TextConfig `enable_moe_block: bool = False`, and vLLM's gemma4.py builds the
+    # experts only when it is true: gemma-4-26B-A4B without the key was planned as MoE.
+    spec = parse_model_config(_without("google__gemma-4-26B-A4B", "enable_moe_block", text=True))
+    assert {layer.mlp.kind for layer in spec.layers} == {"dense"}
+    assert ("text_config.enable_moe_block missing: assumed False (transformers "
+            "Gemma4TextConfig class default for model_type 'gemma4_text')") in spec.assumptions
+
+
+def test_qwen2_without_use_sliding_window_has_no_window():
+    # Qwen2Config `use_sliding_window: bool = False`: sliding_window alone does not slide.
+    # Every layer was planned as a sliding layer of 131,072 tokens before.
+    config = {"model_type": "qwen2", "hidden_size": 512, "num_hidden_layers": 2,
+              "vocab_size": 100, "intermediate_size": 1024, "num_attention_heads": 8,
+              "num_key_value_heads": 8, "sliding_window": 131072}
+    spec = parse_model_config(config)
+    assert {layer.mixer.kind for layer in spec.layers} == {"full"}
