@@ -77,3 +77,19 @@ def test_pip_install_gives_a_headroom_command_that_works_elsewhere(tmp_path: Pat
                             env=env, capture_output=True, text=True)
     assert probes.returncode == 0 and json.loads(probes.stdout)["kind"] == \
         "headroom.hardware-snapshot"
+
+
+def test_the_streamlit_floor_has_what_the_pages_call() -> None:
+    """requirements.txt said streamlit>=1.40, but the Plan page's lazy chart tabs call
+    st.tabs(key=..., on_change="rerun") and its "More vLLM options" st.expander(key=...),
+    which Streamlit first ships in 1.55.0 (the 1.54.0 wheel's elements/layouts.py has
+    neither: the Plan page raised TypeError there). The floor is that release, and the
+    installed Streamlit, which the app tests run on, takes both."""
+    import inspect
+
+    import streamlit as st
+
+    lines = (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    assert "streamlit>=1.55" in lines
+    assert {"key", "on_change"} <= set(inspect.signature(st.tabs).parameters)
+    assert "key" in inspect.signature(st.expander).parameters
