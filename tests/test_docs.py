@@ -504,3 +504,17 @@ def test_dotted_speed_and_engine_names_are_json_keys_or_module_names(capsys, mon
         for key in (head, *path):
             assert isinstance(node, dict) and key in node, name
             node = node[key]
+
+
+def test_command_line_hardware_defaults_are_what_plan_builds(capsys, monkeypatch) -> None:
+    """"--gpus N (total, default 1) [--nodes M] (default 1)": a plan given neither has that
+    many GPUs, on that many nodes."""
+    from cli.planner_cli import main
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    gpus, nodes = map(int, re.search(r"--gpus N \(total, default (\d+)\) \[--nodes M\] "
+                                     r"\(default (\d+)\)", _command_line_comments()).groups())
+    assert main(["plan", "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-3090", "--max-model-len",
+                 "8k", "--json"]) == 0
+    ranks = json.loads(capsys.readouterr().out)["per_gpu"]
+    assert (len(ranks), len({rank["node"] for rank in ranks})) == (gpus, nodes)
