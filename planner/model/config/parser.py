@@ -111,10 +111,14 @@ class _Reader:
     def key(self, *keys: str) -> str | None:
         """The first of `keys` present with a non-null value; None where a transformers
         class default stands in for an earlier key left out (_default_key)."""
-        self.used.update(keys)
-        if self.default_key(keys) is not None:
-            return None
-        return next((k for k in keys if self.cfg.get(k) is not None), None)
+        default_key = self.default_key(keys) or self.default_key(keys, bool)
+        for k in keys:
+            self.used.add(k)
+            if k == default_key:
+                return None
+            if self.cfg.get(k) is not None:
+                return k
+        return None
 
     def where(self, key: str) -> str:
         """Human-readable location of a key, e.g. 'config.json: text_config.head_dim'."""

@@ -112,3 +112,15 @@ def test_qwen2_without_use_sliding_window_has_no_window():
               "num_key_value_heads": 8, "sliding_window": 131072}
     spec = parse_model_config(config)
     assert {layer.mixer.kind for layer in spec.layers} == {"full"}
+
+
+def test_a_second_spelling_beside_the_first_is_still_reported_unread():
+    # num_experts is read; num_local_experts beside it is not, and is named as such
+    spec = parse_model_config({"model_type": "mixtral", "hidden_size": 64,
+                               "num_hidden_layers": 2, "vocab_size": 10,
+                               "intermediate_size": 32, "num_attention_heads": 4,
+                               "num_key_value_heads": 2, "num_experts": 4,
+                               "num_local_experts": 8, "num_experts_per_tok": 2})
+    assert {layer.mlp.num_experts for layer in spec.layers} == {4}
+    assert spec.warnings == ("mixtral: keys not understood (ignored in the counts): "
+                             "num_local_experts",)
