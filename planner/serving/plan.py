@@ -86,6 +86,7 @@ from planner.serving.mxfp4 import (
 )
 from planner.serving.runner_v2 import v2_term_notes, v2_warm_activation
 from planner.serving.startup import (
+    act_dtype_errors,
     dtype_errors,
     flashinfer_hd256_errors,
     float16_errors,
@@ -556,7 +557,8 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
     mbt = s.max_num_batched_tokens or min(default_mbt, seqs * max_model_len)
     bf16 = gpu.computes_bf16
     fp16 = not float16_refused(spec.model_type, rules.version)
-    scheme = _weight_scheme(spec, s, served_dtype(s, spec.torch_dtype, bf16, fp16))
+    served = served_dtype(s, spec.torch_dtype, bf16, fp16)
+    scheme = _weight_scheme(spec, s, served)
     cli = vllm_cli(s.vllm_version)
     # vLLM < 0.11 runs some start-ups on its V0 engine: refused, never planned with V1 rules
     for node_gpu in sorted({n.gpu.compute_capability for n in cluster.nodes}):
@@ -638,6 +640,8 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             + tuple(flashinfer_hd256_errors(spec, s, rules, gpu.compute_capability))
             + tuple(dtype_errors(gpu, s.dtype))
             + tuple(float16_errors(spec.model_type, s.dtype, not fp16))
+            + tuple(act_dtype_errors(spec, scheme, served,
+                                     quant.checkpoint_formats(spec, scheme) is not None))
             + tuple(b12x_refusals(rules.version, gpu.compute_capability, scheme.family,
                                   bool(_draft_moe(spec, s)) and mtp_excluded(spec, scheme),
                                   gpu.vendor)

@@ -556,6 +556,59 @@ def float16_errors(model_type: str, dtype: str, refused: bool) -> list[str]:
             "instability. Please use bfloat16 or float32 instead."]
 
 
+ACT_DTYPES: dict[str, tuple[str, ...]] = {
+    "fp8": ("bfloat16", "float16"), "fbgemm_fp8": ("bfloat16", "float16"),
+    "modelopt": ("bfloat16", "float16"), "modelopt_mixed": ("bfloat16", "float16"),
+    "modelopt_fp4": ("bfloat16", "float16", "float8_e4m3fn"), "mxfp4": ("bfloat16",),
+    "gptq": ("float16", "bfloat16"), "awq": ("float16", "bfloat16"),
+}
+"""The activation dtypes each quantization method that loads a planned format takes, in the
+order vLLM prints them (QuantizationConfig.get_supported_act_dtypes(), the 0.19.0 and 0.30.0
+wheels alike: fp8.py, fbgemm_fp8.py, modelopt.py ModelOptFp8Config / ModelOptNvFp4Config /
+ModelOptMixedPrecisionConfig, mxfp4.py). gptq and awq stand for their loaders, named
+gptq / gptq_marlin / auto_gptq (awq alike) as the release and the checkpoint pick: the
+Marlin ones take float16 and bfloat16, the plain ones float16 only, none float32.
+compressed-tensors and bitsandbytes take float32 too, so they are not listed."""
+
+
+def act_dtype_errors(spec: ModelSpec, scheme: QuantScheme, served: str,
+                     mixed: bool = False) -> list[str]:
+    """vLLM's refusal of the dtype it runs the model in (`served`: engine.served_dtype, e.g.
+    float32 for --dtype float32, or for Gemma-2/3 under auto on a GPU without bfloat16) for
+    the quantization method that loads `scheme`: the checkpoint's own method, vLLM's
+    --quantization fp8 at load, or for a what-if of GPTQ, AWQ, FP8 or MXFP4 the methods
+    that load such a checkpoint ([] where it takes it, or no method loads the weights).
+
+    NOTE: config/vllm.py VllmConfig._get_quantization_config, right after the minimum
+    capability check (0.19.0 and 0.30.0 wheels; older releases hold the same check in
+    model_executor/model_loader, unverified per release): `if model_config.dtype not in
+    quant_config.get_supported_act_dtypes(): raise ValueError(f"{model_config.dtype} is not
+    supported for quantization method {model_config.quantization}. Supported dtypes:
+    {supported_dtypes}")`. `mixed`: a ModelOpt MIXED_PRECISION checkpoint (modelopt_mixed).
+    """
+    if scheme.family == "float":
+        return []
+    if mixed:
+        method = "modelopt_mixed"
+    elif spec.quant is not None and not scheme.what_if:
+        method = spec.quant.method
+        if method == "modelopt":
+            method = "modelopt_fp4" if scheme.family == "nvfp4" else "modelopt"
+    else:
+        method = scheme.family if scheme.family in ("fp8", "mxfp4", "gptq", "awq") else ""
+    allowed = ACT_DTYPES.get(method)
+    if allowed is None or served in allowed:
+        return []
+    if method in ("gptq", "awq"):
+        return [f"torch.{served} is not supported for quantization method {method}: vLLM's "
+                f"{method.upper()} loaders ({method}_marlin, auto_{method}, {method}, as the "
+                "release and the GPU pick) take torch.float16, and torch.bfloat16 on Marlin "
+                "(get_supported_act_dtypes)."]
+    listed = ", ".join(f"torch.{d}" for d in allowed)
+    return [f"torch.{served} is not supported for quantization method {method}. Supported "
+            f"dtypes: [{listed}]"]
+
+
 def startup_errors(
     *, gpu: GpuSpec, scheme: QuantScheme, cli: VllmCli, max_model_len: int, window: VllmWindow,
     mbt: int, seqs: int, mbt_given: bool, chunked_prefill: bool, block_size: int | None,

@@ -90,7 +90,6 @@ def _what_if_dtype(version: str, dtype: str):
 @pytest.mark.parametrize(("version", "dtype", "per_token"), [
     ("0.14.0", "float16", 327_680),  # CacheDType lists float16 from 0.18.0 only
     ("0.17.0", "float16", 327_680),
-    ("0.33.0", "float32", 655_360),  # no release lists float32
 ])
 def test_a_16_bit_kv_the_parser_cannot_name_keeps_the_command_and_says_what_runs(
         version: str, dtype: str, per_token: int) -> None:
@@ -104,6 +103,17 @@ def test_a_16_bit_kv_the_parser_cannot_name_keeps_the_command_and_says_what_runs
     assert "--kv-cache-dtype" not in p.vllm_command
     assert command_problems(p.vllm_command, vllm_cli(version)) == []
     assert f"cannot name the {dtype} KV cache planned" in p.launch_note
+
+
+def test_float32_is_refused_by_the_fp8_loaders_in_vllms_words() -> None:
+    # the what-if loads nvidia/Llama-3.1-70B-Instruct-FP8 (ModelOpt FP8) or quantizes at load
+    # (--quantization fp8): ModelOptFp8Config and Fp8Config.get_supported_act_dtypes() are
+    # [torch.bfloat16, torch.half] (0.19.0 and 0.30.0 wheels), and VllmConfig's
+    # _get_quantization_config refuses any other dtype; it was planned as a fit with a command
+    p = _what_if_dtype("0.33.0", "float32")
+    assert not p.fits and p.vllm_command is None
+    assert ("torch.float32 is not supported for quantization method fp8. Supported dtypes: "
+            "[torch.bfloat16, torch.float16]") in p.errors
 
 
 def test_float16_is_named_where_the_parser_lists_it() -> None:

@@ -452,3 +452,38 @@ def test_float16_for_a_model_vllm_holds_unstable_in_it_is_refused_in_vllms_words
     assert not gemma.fits and refused in gemma.verdict
     assert planned("google/gemma-2-9b-it", "bfloat16").fits
     assert planned("Qwen/Qwen3-8B", "float16").fits
+
+
+def test_a_dtype_the_quantization_method_does_not_take_is_refused_in_vllms_words() -> None:
+    """VllmConfig._get_quantization_config raises "{dtype} is not supported for quantization
+    method {method}. Supported dtypes: {get_supported_act_dtypes()}" (config/vllm.py, 0.19.0
+    and 0.30.0 wheels): Fp8Config and ModelOptFp8Config take [torch.bfloat16, torch.half],
+    Mxfp4Config [torch.bfloat16], the GPTQ and AWQ loaders float16 (and bfloat16 on Marlin),
+    CompressedTensorsConfig [torch.float32, torch.float16, torch.bfloat16]. Qwen3-32B-FP8
+    --dtype float32, gpt-oss-20b --dtype float16 and a GPTQ what-if of Gemma-2 on a T4 (vLLM
+    serves Gemma-2 in float32 there: no bfloat16, float16 refused) were planned as fits."""
+    from planner.serving.engine import EngineSettings
+    from planner.serving.hardware import preset_cluster
+    from planner.serving.layout import ParallelLayout
+    from planner.serving.plan import PlanRequest, plan
+
+    def planned(model: str, gpu: str = "h100-sxm", **engine):
+        return plan(PlanRequest(model=_spec(model), cluster=preset_cluster(gpu, 1),
+                                layout=ParallelLayout(tp=1),
+                                engine=EngineSettings(max_model_len=4096, **engine)))
+
+    fp8 = planned("Qwen/Qwen3-32B-FP8", dtype="float32")
+    assert not fp8.fits and fp8.vllm_command is None
+    assert fp8.errors == ["torch.float32 is not supported for quantization method fp8. "
+                          "Supported dtypes: [torch.bfloat16, torch.float16]"]
+    gpt_oss = planned("openai/gpt-oss-20b", dtype="float16")
+    assert gpt_oss.errors == ["torch.float16 is not supported for quantization method mxfp4. "
+                              "Supported dtypes: [torch.bfloat16]"]
+    gptq = planned("google/gemma-2-9b-it", "t4", target_quant="w4a16-gptq-g128")
+    assert not gptq.fits
+    assert gptq.errors[0].startswith("torch.float32 is not supported for quantization method "
+                                     "gptq: ")
+    int8 = planned("google/gemma-2-9b-it", "t4", target_quant="w8a8-int8")  # compressed-tensors
+    assert not any("is not supported for quantization" in e for e in int8.errors)
+    for model in ("Qwen/Qwen3-32B-FP8", "openai/gpt-oss-20b"):  # their own bfloat16 starts
+        assert planned(model).fits
