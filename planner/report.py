@@ -1028,7 +1028,8 @@ def _assumptions(inputs: ReportInputs) -> list[str]:
     for key, field in ESTIMATED_TERMS.items():
         term = terms.get(key)
         figure = errors.get(key)
-        error = ("not measured" if figure is None or figure.mape_percent is None
+        error = ("not available (bench/accuracy_results.json absent)" if not inputs.accuracy
+                 else "not measured" if figure is None or figure.mape_percent is None
                  else f"{figure.mape_percent:.1f} % MAPE over {figure.cases} start-ups")
         rows.append([term.label if term else key, _gib(getattr(plan, field)),
                      f"{term.formula} {term.note}".strip() if term else "—", error])

@@ -193,6 +193,20 @@ def test_accuracy_figures_fill_the_assumptions_section() -> None:
     assert accuracy_figures({}) == ()
 
 
+def test_assumptions_say_when_the_accuracy_file_is_absent_not_unmeasured() -> None:
+    """`headroom report` installed with pip and run outside a checkout has no
+    bench/accuracy_results.json (not packaged): every estimated term read "not measured",
+    though 37-39 start-ups measure each; with the file, a term it lacks still is."""
+    absent = render_markdown(inputs(accuracy=())).split("## Assumptions and limits")[1]
+    assert "not measured" not in absent
+    assert absent.count("| not available (bench/accuracy_results.json absent) |") == 3
+    figures = accuracy_figures({"date": "2026-01-02", "figures": {"activation": {
+        "mape_pct": 4.1, "worst_pct": 26.4, "worst_case": "a", "cases": 35,
+        "llm_d_published": ""}}})
+    some = render_markdown(inputs(accuracy=figures)).split("## Assumptions and limits")[1]
+    assert "4.1 % MAPE over 35 start-ups" in some and some.count("| not measured |") == 2
+
+
 def test_model_card_counts_and_checks_parameters_itself() -> None:
     # tiny Llama by hand: embeddings and untied lm_head 2 x 32,000 x 512 = 32,768,000;
     # per layer q, o 512 x 512 + k, v 512 x 128 = 655,360, MLP 3 x 512 x 1,024 = 1,572,864,
