@@ -185,3 +185,19 @@ def test_the_kernel_path_names_fp16_on_a_gpu_without_bfloat16() -> None:
     assert not at.exception
     show_chart(at, "Throughput and latency")
     assert "Kernel path: fp16; pcie link (PCIe 3.0 x16). Coefficients" in texts(at)
+
+
+def test_a_tpot_target_rows_miss_is_said_not_claimed_met() -> None:
+    # Qwen3-8B on 2 RTX 3090s: one request's TPOT is 6.5 ms at the fastest row (TP=2, fp8
+    # KV), so a 0.5 ms target is missed by every fitting row; the sweep shows those at one
+    # request, and the caption said "each row at its best concurrency within the TPOT target
+    # of 0.5 ms" above TPOTs of 6.5 ms and more. It now counts the rows that miss it.
+    at = open_page(None, model="Qwen/Qwen3-8B", gpu="rtx-3090", gpn="2", obj="throughput",
+                   tpot="0.5")
+    at.button(key="plan.run_sweep").click().run()
+    assert not at.exception
+    table = at.dataframe[-1].value
+    fitting = table[table["fits"]]
+    assert fitting["TPOT (ms)"].min() == 6.5 and (fitting["at concurrency"] == 1).all()
+    assert any(f"within the TPOT target of 0.5 ms, {len(fitting)} fitting rows miss it even at "
+               "one request in flight (shown at one)." in c.value for c in at.caption)

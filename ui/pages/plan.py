@@ -16,6 +16,7 @@ from planner.report import (
     model_runner_line,
     no_speed_reason,
     per_replica,
+    tpot_target_missed,
 )
 from planner.serving.auto_layout import AUTO_LAYOUT_RULE
 from planner.serving.engine import (
@@ -552,7 +553,8 @@ def _sweep_section(request: PlanRequest) -> None:
                "holds its own KV pool: per replica is one's). "
                f"Speed columns at {load.input_len:,} input and {load.output_len:,} output "
                "tokens, " + ((f"each row at its best concurrency within the TPOT target of "
-                              f"{target:g} ms." if target else "each row at the concurrency "
+                              f"{target:g} ms{tpot_target_missed(result)}." if target else
+                              "each row at the concurrency "
                               "with the most output tokens/s (no TPOT target).")
                              if objective == "throughput" else
                              f"{counted(load.concurrency, 'request')} in flight{load.arriving} "
