@@ -350,6 +350,14 @@ def test_command_line_defaults_are_the_parsers() -> None:
             r"\[--arrival staggered\|burst\|steady\] \([^)]*\): (\w+) \(default\)", text)[1]
         assert default(command, "vllm_version") == re.search(
             r"--vllm-version V: .*?; default ([\d.]+);", text)[1]
+    for pattern, dest in ((r"--quantization METHOD \(default (\w+)", "quantization"),
+                          (r"--kv-cache-dtype \(default (\w+)", "kv_cache_dtype"),
+                          (r"dtype for a 16-bit checkpoint \(default (\w+):", "dtype")):
+        stated = re.search(pattern, text)
+        assert stated and stated[1] == default("plan", dest), pattern
+    assert re.search(r"--num-speculative-tokens N: .*?; default (\d+), off\.", text)[1] == str(
+        default("plan", "num_speculative_tokens"))
+    assert default("plan", "moe_backend") is None and "(unset: not passed, vLLM picks)" in text
     gpus_max, top = re.search(r"--gpus-max N \(default (\d+), one node\) bounds the GPU counts "
                               r"searched, --top K \(default (\d+)\)", text).groups()
     assert (default("recommend", "gpus_max"), default("recommend", "top")) == (int(gpus_max),
