@@ -106,7 +106,9 @@ def _explain_invalid_tp(valid: tuple[ParallelLayout, ...]) -> None:
         if tp not in offered
     }
     if reasons:
-        with st.expander(f"Why not TP = {', '.join(map(str, reasons))}?"):
+        # runs ("3, 5-7, 9-15, ..."): on 16 nodes x 8 GPUs the sizes one by one made a
+        # 524-character header several lines high above the figures
+        with st.expander(f"Why not TP = {rank_runs(list(reasons), '')}?"):
             for tp, errors in reasons.items():
                 st.markdown(f"**TP={tp}**: "
                             + md_escape(" ".join(errors or ["no valid PP/EP pairing."])))
