@@ -232,7 +232,9 @@ def sweep_row(figures: Mapping[str, Any], quant_key: str, kv_cache_dtype: str,
     or model_construct."""
     return SweepRow.model_validate({
         "quant_key": quant_key,
-        "quant_label": scheme(quant_key).label,
+        # what vLLM holds: a 16-bit checkpoint runs as FP16 or FP32 where the GPU has no
+        # bfloat16 (the plan's weight_format_label, not the candidate's "BF16")
+        "quant_label": figures["weight_format_label"],
         "layout": figures["layout"],
         "kv_cache_dtype": kv_cache_dtype,
         "gpus_used": figures["gpus_used"],

@@ -137,6 +137,20 @@ def test_gemma_2_is_served_in_float32_not_float16() -> None:
     assert a100.weight_format == "bf16"
 
 
+def test_the_sweep_names_the_dtype_vllm_runs_a_16_bit_checkpoint_in() -> None:
+    """The sweep's checkpoint rows of a bfloat16 config read "BF16" on a T4 while plan said
+    FP16 (Qwen3-4B: no bfloat16 below compute capability 8.0) or FP32 (gemma-2-9b-it,
+    torch_dtype bfloat16 in the catalog's config: float16 refused too, see above), beside
+    weights twice the BF16 size: the label is what vLLM holds."""
+    from planner.serving.sweep import sweep
+
+    for model, label in (("Qwen/Qwen3-4B", "FP16"), ("google/gemma-2-9b-it", "FP32")):
+        result = sweep(catalog_spec(model), preset_cluster("t4", 1),
+                       EngineSettings(max_model_len=4096), quant_keys=["bf16"],
+                       kv_dtypes=["auto"], layouts=[ParallelLayout()])
+        assert [row.quant_label for row in result.rows] == [label], model
+
+
 def test_the_releases_that_refuse_float16() -> None:
     assert float16_refused("gemma2", (0, 9, 1)) and float16_refused("glm4", (0, 33, 0))
     assert not float16_refused("gemma3_text", (0, 10, 1))
