@@ -30,7 +30,7 @@ def test_clearing_max_model_len_means_the_models_own() -> None:
     assert not at.exception
     assert "len" not in at.query_params
     assert "--max-model-len 40960" in command(at)
-    assert any(m.label == "Concurrency at 40,960" for m in at.metric)
+    assert any(m.label == "Concurrency at 40,960 tokens" for m in at.metric)
 
 
 def test_clearing_the_batch_limits_means_vllms_defaults() -> None:

@@ -88,11 +88,11 @@ def test_concurrency_under_dp_is_labelled_per_replica_with_the_replicas_total() 
                    dp="2")
     assert not at.exception
     shown = next(m for m in at.metric if m.label.startswith("Concurrency at"))
-    assert shown.label == "Concurrency at 40,960 per replica"
+    assert shown.label == "Concurrency at 40,960 tokens per replica"  # the unit: tokens
     assert shown.proto.help == f"{2 * float(shown.value):,.2f} over 2 replicas"
     one = open_page(None, model="Qwen/Qwen3-32B-FP8", gpu="l40s", gpn="4", tp="4", pp="1",
                     dp="1")
-    assert any(m.label == "Concurrency at 40,960" for m in one.metric)
+    assert any(m.label == "Concurrency at 40,960 tokens" for m in one.metric)
 
 
 def test_ep_choice_is_ignored_for_a_dense_model() -> None:

@@ -474,7 +474,7 @@ def _results(request: PlanRequest, result: Plan) -> None:
                    help="longest single request the KV pool holds")
     cols[4].metric("Context ceiling (tokens)", f"{result.max_context_tokens:,}",
                    help="the KV room capped at the longest max_model_len vLLM accepts")
-    cols[5].metric(f"Concurrency at {result.max_model_len:,}{per_replica(result)}",
+    cols[5].metric(f"Concurrency at {result.max_model_len:,} tokens{per_replica(result)}",
                    f"{result.max_concurrency:.2f}", help=all_replicas(result) or None)
     _charts(request, result, speed)
     st.markdown("**Start it**")
