@@ -147,3 +147,18 @@ def test_the_reports_choices_stay_after_a_visit_to_another_page() -> None:
     assert not at.exception
     assert at.checkbox(key="report.sweep").value and at.date_input(key="report.date").value == DATE
     assert at.main.markdown[-1].value == cli_report("--ep", "--sweep").rstrip("\n")
+
+
+def test_a_compared_model_that_cannot_be_planned_is_named_with_the_way_out() -> None:
+    # offline, a Compare page model outside the catalog cannot be read: the report, which
+    # includes the Compare page's models, failed with the hub's message alone, no page named
+    at = open_page("report", cmp="Qwen/Qwen3-8B,nobody/no-such-model")
+    at.checkbox(key="report.compare").check().run()
+    assert not at.exception
+    message = at.error[0].value
+    assert message.startswith("Cannot build the report: nobody/no-such-model (a Compare page "
+                              "model): HF_HUB_OFFLINE is set")
+    assert message.endswith("remove it on the Compare page or untick 'Include the Compare "
+                            "page's models'.")
+    at.checkbox(key="report.compare").uncheck().run()
+    assert not at.error and at.main.markdown[-1].value.startswith("# Headroom report: ")

@@ -16,11 +16,13 @@ from planner.serving.speed import ServingLoad, estimate_speed
 from probes.audit_summary import audit_summary
 from ui.context import (
     USER_ERRORS,
+    ModelInputError,
     app_words,
     compare_engine,
     compare_plan,
     current_load,
     current_request,
+    error_text,
     model_source,
     model_spec,
     prefetch_sources,
@@ -50,8 +52,13 @@ def _comparison(request: PlanRequest, chosen: Plan, load: ServingLoad
     rows = [comparison_row(chosen, estimate_speed(request, load, plan_result=chosen))]
     engine = compare_engine()
     for name in others:
-        spec = model_spec(name)
-        other = compare_plan(spec, request.cluster, engine)
+        try:
+            spec = model_spec(name)
+            other = compare_plan(spec, request.cluster, engine)
+        except USER_ERRORS as exc:  # which model, and the way out: the report names no page
+            raise ModelInputError(
+                f"{name} (a Compare page model): {error_text(exc).rstrip('.')}; remove it on "
+                "the Compare page or untick 'Include the Compare page's models'") from None
         rows.append(comparison_row(other, estimate_speed(
             PlanRequest(model=spec, cluster=request.cluster, layout=other.layout,
                         engine=engine), load, plan_result=other)))
