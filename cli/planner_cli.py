@@ -36,6 +36,7 @@ from planner.model.checkpoint import CheckpointError, ModelSource
 from planner.model.quant import UnknownSchemeError, checkpoint_scheme
 from planner.model.spec import ConfigError, ModelSpec
 from planner.report import ComparisonRow, build_report, comparison_row, idle_gpus, model_card
+from planner.serving.auto_layout import widest_layout
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import (
     ClusterSpec,
@@ -254,16 +255,20 @@ def _comparison(args: argparse.Namespace, main: Plan, speed: SpeedEstimate | Non
     """The chosen plan beside each --compare model on the same GPUs and settings, each with
     its speed at the load flags. Each other model is planned in its own checkpoint format (the
     --model's --target-quant, --target-checkpoint, --quantization and --revision are its
-    own) at the --max-model-len given, else at its own, as the app's Compare page does."""
+    own) at the --max-model-len given, else at its own, as the app's Compare page does; on
+    the --model's layout, without EP where it takes none, else on the widest layout it takes
+    (a layout it cannot run would only say so)."""
     rows = [comparison_row(main, speed)]
     engine = main.engine.model_copy(update={
         "max_model_len": args.max_model_len, "quantization": None, "target_quant": None,
         "target_checkpoint": None, "revision": None})
     for name in args.compare:
         _, spec = _model(args, name)
-        layout = main.layout
-        if layout_errors(spec, cluster, layout):
+        layout, held = main.layout, checkpoint_scheme(spec)
+        if layout_errors(spec, cluster, layout, held):
             layout = main.layout.model_copy(update={"ep": False})
+        if layout_errors(spec, cluster, layout, held):  # then the widest it takes, as the app
+            layout = widest_layout(spec, cluster, held) or layout
         request = PlanRequest(model=spec, cluster=cluster, layout=layout, engine=engine)
         other = plan(request)
         rows.append(comparison_row(other, estimate_speed(request, _load(args),

@@ -15,9 +15,9 @@ from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ct
 
 from planner.model.checkpoint import ModelSource
 from planner.model.config.parser import parse_model_config
-from planner.model.quant import QuantScheme, checkpoint_scheme
+from planner.model.quant import checkpoint_scheme
 from planner.model.spec import ModelSpec
-from planner.serving.auto_layout import auto_layout, layout_scheme
+from planner.serving.auto_layout import auto_layout, layout_scheme, widest_layout
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import (
     ClusterSpec,
@@ -33,7 +33,7 @@ from planner.serving.launch import REMOTE_CODE_STEP, remote_code_class
 from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.plan import Plan, PlanRequest, plan
 from planner.serving.speed import ServingLoad
-from planner.serving.sweep import layout_candidates, quant_settings
+from planner.serving.sweep import quant_settings
 from planner.serving.vllm_cli import vllm_cli
 from planner.serving.vllm_versions import EngineError
 from planner.text import counted, md_escape, sentence
@@ -359,16 +359,8 @@ def _auto_layout(spec: ModelSpec, engine: EngineSettings) -> ParallelLayout | No
             # a start-up this release refuses on every layout (planner.serving.v1_oracle;
             # auto_layout passes over those it refuses on some layouts only): the widgets
             # show the widest layout and plan() says why, so the settings stay on the page
-            memo[key] = _widest_layout(spec, cluster, held)
+            memo[key] = widest_layout(spec, cluster, held)
     return memo[key]
-
-
-def _widest_layout(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme
-                   ) -> ParallelLayout | None:
-    """The valid layout using the most GPUs (most TP, no EP first); None when none is."""
-    valid = [lay for lay in layout_candidates(spec, cluster)
-             if not layout_errors(spec, cluster, lay, held)]
-    return max(valid, key=lambda lay: (lay.gpus, lay.tp, not lay.ep), default=None)
 
 
 def current_request() -> PlanRequest:
@@ -388,7 +380,7 @@ def compare_plan(spec: ModelSpec, cluster: ClusterSpec, engine: EngineSettings) 
     layout using the most GPUs (most TP, no EP first)."""
     layout, held = layout_for(spec, engine), checkpoint_scheme(spec)
     if layout_errors(spec, cluster, layout, held):
-        layout = _widest_layout(spec, cluster, held)
+        layout = widest_layout(spec, cluster, held)
         if layout is None:
             raise ValueError(f"no tensor/pipeline layout of {spec.name} runs on "
                              f"{counted(cluster.gpu_count, 'GPU')}")

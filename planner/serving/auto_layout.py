@@ -66,6 +66,16 @@ def auto_layout(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme,
         not wanted_ep[lay], -figures[lay]["max_context_tokens"]))
 
 
+def widest_layout(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme
+                  ) -> ParallelLayout | None:
+    """The valid layout using the most GPUs (most TP, no EP first); None when none is: where
+    a model compared beside another (the app's Compare page, report --compare) cannot take
+    that one's layout."""
+    valid = [lay for lay in layout_candidates(spec, cluster)
+             if not layout_errors(spec, cluster, lay, held)]
+    return max(valid, key=lambda lay: (lay.gpus, lay.tp, not lay.ep), default=None)
+
+
 def _shortfall(figures: dict) -> int:
     """Bytes per GPU a layout that does not fit is short of a KV cache (0 when it fits): its
     kv_cache_bytes_per_gpu is what is left after weights and the other terms, negative there."""

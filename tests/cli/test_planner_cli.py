@@ -435,6 +435,21 @@ def test_report_compares_each_model_as_stored_at_the_max_model_len_given(capsys)
     assert qwen14["max_concurrency"] == json.loads(out)["num_gpu_blocks"] / 1_000
 
 
+def test_report_compares_a_model_the_layout_does_not_split_on_the_widest_it_takes(
+        capsys) -> None:
+    """phi-4 has 10 KV heads (config.json), which TP=8 neither splits nor replicates evenly:
+    beside Qwen3-8B at TP=8 on 8 H100s the comparison said "Does not fit" for a 14.7 B model
+    on 640 GB. As on the app's Compare page, it takes the valid layout using the most GPUs,
+    most TP first: TP=2 (20 query and 5 KV heads each; 4 and 8 split the 40 query heads but
+    neither divide nor are divided by the 10 KV heads) x DP=4 on all 8."""
+    code, out, _ = run_main(capsys, "report", "--model", "Qwen/Qwen3-8B", "--gpu", "h100-sxm",
+                            "--gpus", "8", "--tp", "8", "--compare", "microsoft/phi-4",
+                            "--format", "json")
+    assert code == 0
+    phi4 = json.loads(out)["comparison"][1]
+    assert (phi4["layout"], phi4["fits"]) == ("TP=2 x DP=4", True)
+
+
 def test_the_reports_per_gpu_kv_formula_counts_one_pp_stages_layers(capsys) -> None:
     """Qwen3-8B (36 layers, 8 KV heads of 128, config.json) on 2 RTX 3090s at PP=2: a GPU
     holds one stage, 18 layers x 2 x 8 x 128 x 2 B = 18 x 4,096 = 73,728 B per token; the
