@@ -4,9 +4,9 @@
 
 writes planner/model/config/transformers-defaults.json: for each model type of
 planner.model.config.parser.KNOWN_TYPES that transformers has a config class for, the class
-(its `model_type = "..."`), its file, the integer and boolean class defaults
-(`hidden_size: int = 4096`, `enable_moe_block: bool = False`; bases followed) and, for a
-composite class, the model type of its text_config class
+(its `model_type = "..."`), its file, the integer, boolean and string class defaults
+(`hidden_size: int = 4096`, `enable_moe_block: bool = False`, `mlp_hidden_act: str =
+"relu2"`; bases followed) and, for a composite class, the model type of its text_config class
 (`sub_configs_defaults` / `sub_configs`). A config.json that leaves such a field out is read
 by transformers (and so vLLM) with that default; the parser plans with it and says so.
 
@@ -41,7 +41,8 @@ def _int(node: ast.expr) -> int | None:
 
 
 def _classes(text: str) -> dict[str, dict]:
-    """Every class of a module: bases, model_type, int class defaults, text_config class."""
+    """Every class of a module: bases, model_type, the int and bool class defaults and the
+    string ones of annotated fields, text_config class."""
     found = {}
     for node in ast.parse(text).body:
         if not isinstance(node, ast.ClassDef):
@@ -66,6 +67,9 @@ def _classes(text: str) -> dict[str, dict]:
                         info["text_class"] = v.id
             elif not target.startswith("_") and (number := _int(value)) is not None:
                 info["defaults"][target] = number
+            elif (isinstance(stmt, ast.AnnAssign) and isinstance(value, ast.Constant)
+                  and isinstance(value.value, str)):  # a field (annotated), not a class name
+                info["defaults"][target] = value.value
         found[node.name] = info
     return found
 
@@ -105,8 +109,8 @@ def extract(site: Path, version: str, known: tuple[str, ...]) -> dict:
             wanted.append(entry["text_config"])
         types[model_type] = entry
     return {"transformers_version": version,
-            "how": "tools/extract_transformers_defaults.py: integer and boolean class defaults "
-                   "of each config class, read with ast from the transformers source",
+            "how": "tools/extract_transformers_defaults.py: integer, boolean and string class "
+                   "defaults of each config class, read with ast from the transformers source",
             "types": dict(sorted(types.items()))}
 
 

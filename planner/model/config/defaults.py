@@ -1,8 +1,8 @@
 """transformers' config-class defaults, per model_type: what a config.json that leaves a
 field out means when transformers (and so vLLM) loads it.
 
-class_defaults: every integer and boolean default of the config class of a model_type, from
-transformers-defaults.json, which tools/extract_transformers_defaults.py reads from the
+class_defaults: every integer, boolean and string default of the config class of a model_type,
+from transformers-defaults.json, which tools/extract_transformers_defaults.py reads from the
 transformers 5.24.0 source (transformers/models/<type>/configuration_<type>.py, the class's
 annotated defaults, e.g. Qwen3Config `head_dim: int = 128`). A config without
 max_position_embeddings whose model_type has no class default falls back to the
@@ -23,13 +23,13 @@ _TABLE = json.loads((Path(__file__).with_name("transformers-defaults.json")).rea
 
 @dataclass(frozen=True)
 class ClassDefaults:
-    """The integer and boolean defaults of one transformers config class
+    """The integer, boolean and string defaults of one transformers config class
     (transformers-defaults.json, written by tools/extract_transformers_defaults.py from the
     transformers source)."""
 
     model_type: str
     class_name: str
-    values: dict[str, int]
+    values: dict[str, int | bool | str]
 
     def why(self, key: str) -> str:
         """'4096 (transformers Qwen3Config class default for model_type 'qwen3')'."""

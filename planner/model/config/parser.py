@@ -111,7 +111,8 @@ class _Reader:
     def key(self, *keys: str) -> str | None:
         """The first of `keys` present with a non-null value; None where a transformers
         class default stands in for an earlier key left out (_default_key)."""
-        default_key = self.default_key(keys) or self.default_key(keys, bool)
+        default_key = next(filter(None, (self.default_key(keys, kind)
+                                         for kind in (int, bool, str))), None)
         for k in keys:
             self.used.add(k)
             if k == default_key:
@@ -168,8 +169,13 @@ class _Reader:
 
     def str_(self, *keys: str) -> str | None:
         """A string from the first present key; None when absent. Another JSON type is
-        refused: it changed a figure silently (an activation of 0 read as a gated MLP)."""
+        refused: it changed a figure silently (an activation of 0 read as a gated MLP). A key
+        left out takes its class default (NemotronHConfig mlp_hidden_act "relu2")."""
         k = self.key(*keys)
+        default_key = self.default_key(keys, str)
+        if default_key is not None:
+            self._note_default(default_key)
+            return self.defaults.values[default_key]
         if k is None:
             return None
         value = self.cfg[k]

@@ -78,7 +78,7 @@ def test_a_spelling_the_class_does_not_define_still_wins():
     assert spec.layers[0].mixer.num_heads == 8
 
 
-def test_the_extractor_follows_bases_keeps_ints_and_bools_and_constant_arithmetic(tmp_path: Path):
+def test_the_extractor_follows_bases_keeps_fields_and_constant_arithmetic(tmp_path: Path):
     folder = tmp_path / "transformers" / "models" / "toy"
     folder.mkdir(parents=True)
     (folder / "configuration_toy.py").write_text(
@@ -87,12 +87,15 @@ def test_the_extractor_follows_bases_keeps_ints_and_bools_and_constant_arithmeti
         "    head_dim: int | None = None\n"
         "class ToyConfig(BaseToy):\n"
         "    model_type = 'llama'\n"
+        "    base_config_key = 'text_config'\n"
+        "    hidden_act: str = 'silu'\n"
         "    max_position_embeddings: int = 4096 * 32\n"
         "    tie_word_embeddings: bool = False\n")
     table = extract(tmp_path, "0.0", ("llama",))
     assert table["types"]["llama"]["defaults"] == {"hidden_size": 64,
                                                    "max_position_embeddings": 131_072,
-                                                   "tie_word_embeddings": False}
+                                                   "tie_word_embeddings": False,
+                                                   "hidden_act": "silu"}
 
 
 def test_gemma4_without_enable_moe_block_is_dense_as_its_class_says():
@@ -124,3 +127,12 @@ def test_a_second_spelling_beside_the_first_is_still_reported_unread():
     assert {layer.mlp.num_experts for layer in spec.layers} == {4}
     assert spec.warnings == ("mixtral: keys not understood (ignored in the counts): "
                              "num_local_experts",)
+
+
+def test_nemotron_h_without_mlp_hidden_act_keeps_its_relu2_mlp():
+    # NemotronHConfig `mlp_hidden_act: str = "relu2"`: a non-gated MLP (up and down only).
+    # Without the key the MLP was read as gated (gate, up, down): 56,324,350,464 parameters
+    # became 70,819,865,088, 14,495,514,624 more = one hidden x width gate per MLP layer.
+    spec = parse_model_config(_without("nvidia__Nemotron-H-56B-Base-8K", "mlp_hidden_act"))
+    assert count_params(spec).total == 56_324_350_464
+    assert {layer.mlp.gated for layer in spec.layers if layer.mlp} == {False}
