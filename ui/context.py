@@ -5,6 +5,7 @@ caller shows it inline (`or_error`), so bad input never becomes a traceback.
 """
 
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -141,10 +142,16 @@ _LINK_WORDS: dict[LinkKind, str] = {
 
 def cluster_label(cluster: ClusterSpec) -> str:
     """'8x NVIDIA GeForce RTX 3090 (PCIe, no P2P)' or '2 nodes x 8x NVIDIA H100 80GB HBM3
-    (NVLink)': the link the GPUs of a node talk over (_LINK_WORDS)."""
-    node = cluster.nodes[0]
-    link = _LINK_WORDS[node.intra_node_link]
-    text = f"{node.gpus_per_node}x {node.gpu.name} ({link})"
+    (NVLink)': the link the GPUs of a node talk over (_LINK_WORDS). Nodes that differ (uploaded
+    snapshots of other GPUs or counts) are named each: '2 nodes: 1 node x 8x NVIDIA GeForce
+    RTX 4090 (PCIe) + 1 node x 8x NVIDIA GeForce RTX 3090 (PCIe)' (the first node's GPUs
+    were named for all)."""
+    kinds = Counter(f"{node.gpus_per_node}x {node.gpu.name} "
+                    f"({_LINK_WORDS[node.intra_node_link]})" for node in cluster.nodes)
+    if len(kinds) > 1:
+        return f"{len(cluster.nodes)} nodes: " + " + ".join(
+            f"{counted(count, 'node')} x {text}" for text, count in kinds.items())
+    text = next(iter(kinds))
     return text if len(cluster.nodes) == 1 else f"{len(cluster.nodes)} nodes x {text}"
 
 

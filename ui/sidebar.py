@@ -29,7 +29,7 @@ def render_sidebar() -> None:
         st.subheader("Hardware")
         cluster = or_error(current_cluster, "No usable hardware")
         if cluster is not None:
-            gpu = cluster.nodes[0].gpu
+            gpu = cluster.sizing_node.gpu  # the GPU every plan is sized on (mixed: smallest)
             st.markdown(f"**{md_escape(cluster_label(cluster))}**")
             st.caption(
                 f"{fmt.gib(gpu.memory_total_bytes)} per GPU (CUDA total), "

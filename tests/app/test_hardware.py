@@ -317,3 +317,27 @@ def test_a_gpu_without_bfloat16_shows_its_fp16_rate() -> None:
     at.selectbox(key="hw.gpu").set_value("l4").run()
     # L4 datasheet: BF16 121, FP8 242.5 TFLOPS dense (the preset's row)
     assert at.table[0].value.iloc[:, 0]["Dense BF16 / FP8 / FP4"] == "121 TFLOPS / 242 TFLOPS / —"
+
+
+def test_nodes_of_other_gpus_are_each_named_and_the_smallest_sized_on() -> None:
+    # two uploaded nodes: the recorded 8x RTX 3090 rig, then one of 8 GPUs named RTX 4090 with
+    # a 16 GiB NVML total. The sidebar named the first node's GPUs for both ("2 nodes x 8x
+    # NVIDIA GeForce RTX 3090") and gave its memory, 23.57 GiB; the plan is sized on the
+    # smallest: 17,179,869,184 - 461,373,440 B reserved = 16,718,495,744 B = 15.57 GiB.
+    import json
+
+    rig = json.loads((SNAPSHOTS / "rtx3090x8.json").read_text())
+    other = json.loads(json.dumps(rig))
+    other["hostname"] = "rig-b"
+    for gpu in other["gpus"]:
+        gpu.update(uuid=gpu["uuid"][:-4] + "beef", name="NVIDIA GeForce RTX 4090",
+                   compute_capability="8.9", memory_total_bytes=16 * 2**30)
+    at = open_page("hardware", hw="snapshots")
+    at.get("file_uploader")[0].set_value(
+        [("a.json", json.dumps(rig).encode(), "application/json"),
+         ("b.json", json.dumps(other).encode(), "application/json")]).run()
+    assert not at.exception
+    assert at.sidebar.markdown[0].value == (
+        "**2 nodes: 1 node x 8x NVIDIA GeForce RTX 3090 (PCIe, across host bridges) + 1 node x "
+        "8x NVIDIA GeForce RTX 4090 (PCIe, across host bridges)**")
+    assert at.sidebar.caption[0].value.startswith("15.57 GiB per GPU (CUDA total), 16 GPUs")
