@@ -544,6 +544,14 @@ def _layers(r: _Reader, model_type: str, hidden: int, num_layers: int) -> list[L
     if pattern is not None:
         r.used.add("intermediate_size")
         return _pattern_layers(r, model_type, hidden, num_layers, pattern)
+    if model_type in NOPE_TYPES and r.get("layer_types", "layers_block_type") is None:
+        # NOTE: without its pattern a Nemotron-H config was planned as a uniform attention +
+        # MLP decoder (Nemotron-H-56B: 118 such layers, 83.3 B parameters for 56.3 B). transformers
+        # 5.24 NemotronHConfig.__post_init__ then takes a 4-layer default list whatever
+        # num_hidden_layers says, so there is no layout to plan.
+        raise ConfigError(f"{r.where('hybrid_override_pattern')} is missing: a {model_type} "
+                          "config gives its Mamba / attention / MLP layout there, one "
+                          "character per layer (M * - E)")
     kinds = _mixer_kinds(r, model_type, num_layers)
     moe_flags = _moe_flags(r, model_type, num_layers)
     r.used.add("intermediate_size")  # the dense width; unused when every layer is MoE

@@ -576,3 +576,12 @@ def test_a_string_field_of_another_type_is_named(name, key, value):
     with pytest.raises(ConfigError) as caught:
         parse_model_config(config)
     assert str(caught.value) == f"config.json: {key} must be a string, got {value!r}"
+
+
+def test_a_nemotron_h_config_without_its_layer_pattern_is_refused():
+    # it was planned as 118 uniform attention + MLP layers, 83.3 B parameters (56.3 B)
+    config, _ = load_ref_config("nvidia__Nemotron-H-56B-Base-8K")
+    del config["hybrid_override_pattern"]
+    with pytest.raises(ConfigError, match=r"^config.json: hybrid_override_pattern is missing: a "
+                       r"nemotron_h config gives its Mamba / attention / MLP layout there"):
+        parse_model_config(config)
