@@ -83,7 +83,7 @@ def speed_metrics(est: SpeedEstimate) -> None:
     if est.seqs_bound:
         st.caption(f"Concurrency capped at {est.concurrency:,} by max_num_seqs: vLLM runs at "
                    f"most {counted(est.kv_limited_concurrency, 'request')} at once, and the KV "
-                   f"cache holds more {est.load.held_label}.")
+                   f"cache holds more of them, {est.load.held_label}.")
     elif est.kv_bound:
         st.caption(f"Concurrency capped at {est.concurrency:,}: the KV cache holds "
                    f"{counted(est.kv_limited_concurrency, 'request')} {est.load.held_label}.")

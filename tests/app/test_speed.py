@@ -201,3 +201,12 @@ def test_a_tpot_target_rows_miss_is_said_not_claimed_met() -> None:
     assert fitting["TPOT (ms)"].min() == 6.5 and (fitting["at concurrency"] == 1).all()
     assert any(f"within the TPOT target of 0.5 ms, {len(fitting)} fitting rows miss it even at "
                "one request in flight (shown at one)." in c.value for c in at.caption)
+
+
+def test_the_max_num_seqs_cap_reads_as_a_sentence() -> None:
+    # Qwen3-32B-FP8 on 4 L40S at 400 requests (test_a_cap_set_by_max_num_seqs_is_not_blamed_
+    # on_the_kv_cache): the caption ran "the KV cache holds more holding 1,536 tokens each";
+    # a request holds its 1,024-token prompt and half its 1,024 output tokens on average
+    at = open_page(None, model="Qwen/Qwen3-32B-FP8", gpu="l40s", gpn="4", conc="400")
+    assert any(c.value.endswith("and the KV cache holds more of them, holding 1,536 tokens each "
+                                "on average (1,024 in + half of 1,024 out).") for c in at.caption)
