@@ -269,7 +269,9 @@ class AppState(BaseModel):
     def _split_list(cls, value: Any) -> Any:
         """The URL holds the compared models as one comma-separated string."""
         if isinstance(value, str):
-            parts = tuple(part.strip() for part in value.split(",") if part.strip())
+            # a model named twice is compared once (it was a second, identical row)
+            parts = tuple(dict.fromkeys(part.strip() for part in value.split(",")
+                                        if part.strip()))
             if value.strip() and not parts:  # ',,,': not the emptied picker ('')
                 raise ValueError("it names no model, only empty entries between commas")
             if len(parts) > MAX_COMPARE:  # pydantic said "Tuple should have at most 6 items"

@@ -155,3 +155,11 @@ def test_under_dp_all_replicas_stand_beside_one_replicas_concurrency() -> None:
                for c in at.caption)
     # no DP (the test above): the grid keeps its one concurrency column, and no caption
     assert "concurrency at 32,768, per replica" not in alone.columns
+
+
+def test_a_model_named_twice_in_the_link_is_compared_once() -> None:
+    # cmp=Qwen/Qwen3-8B,Qwen/Qwen3-8B,Qwen/Qwen3-32B gave three rows, two of them identical
+    at = open_page("compare", cmp="Qwen/Qwen3-8B,Qwen/Qwen3-8B,Qwen/Qwen3-32B")
+    assert not at.exception
+    assert list(at.dataframe[0].value["model"]) == ["Qwen/Qwen3-8B", "Qwen/Qwen3-32B"]
+    assert at.query_params["cmp"] == "Qwen/Qwen3-8B,Qwen/Qwen3-32B"
