@@ -28,7 +28,7 @@ from planner.serving.plan import Plan
 from planner.serving.recommend import RecommendResult
 from planner.serving.speed import ServingLoad, SpeedEstimate
 from planner.serving.sweep import SweepResult
-from planner.text import counted, rank_runs
+from planner.text import counted, plural, rank_runs
 from planner.units import GIB
 
 AUTO_LAYOUT_NOTE = (f"Layout chosen for this hardware: {AUTO_LAYOUT_RULE}; give --tp, --pp or "
@@ -58,7 +58,8 @@ def speed_lines(speed: SpeedEstimate | None, plan: Plan, load: ServingLoad) -> l
         f"  output throughput   {speed_cell(speed.output_tokens_per_s)} tok/s (all requests)",
         f"  prefill             {speed.prefill_tokens_per_s:,.0f} tok/s (one request)",
         f"  TP all-reduce       {speed.allreduce_ms_per_step:,.2f} ms per decode step",
-        f"  KV-limited          {kv_limited_requests(speed, plan.layout.dp)} requests "
+        f"  KV-limited          {kv_limited_requests(speed, plan.layout.dp)} "
+        f"{plural(speed.kv_limited_concurrency, 'request')} "
         f"{load.held_label}"
         + (f": {speed.cap_phrase}" if speed.kv_bound else ""),
         *(f"  note: {n}" for n in speed.notes),

@@ -258,6 +258,9 @@ def test_a_cap_set_by_max_num_seqs_is_named_in_plan_and_report(capsys) -> None:
     assert main(["plan", *SEED[1:], "--concurrency", "1000"]) == 0
     assert "  KV-limited          77 requests holding" in (out := capsys.readouterr().out)
     assert "out): the KV cache binds\n" in out
+    # --max-num-seqs 1 holds one request: "1 request", as the line above it counts them
+    assert main(["plan", *args[:6], "--concurrency", "8", "--max-num-seqs", "1"]) == 0
+    assert "  KV-limited          1 request holding 1,536" in capsys.readouterr().out
 
 
 QWEN8B_TP2 = ["plan", "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-3090", "--gpus", "2", "--tp", "2",
