@@ -210,3 +210,11 @@ def test_the_max_num_seqs_cap_reads_as_a_sentence() -> None:
     at = open_page(None, model="Qwen/Qwen3-32B-FP8", gpu="l40s", gpn="4", conc="400")
     assert any(c.value.endswith("and the KV cache holds more of them, holding 1,536 tokens each "
                                 "on average (1,024 in + half of 1,024 out).") for c in at.caption)
+
+
+def test_a_request_holding_one_token_reads_in_the_singular() -> None:
+    # 1 input token and 1 output token: a request holds 1 + 1 // 2 = 1 token on average
+    # (prompt + half the output, whole tokens); the caption read "holding 1 tokens each"
+    at = open_page(None, **{"in": "1", "out": "1", "conc": "300"})
+    assert any(c.value.endswith("holding 1 token each on average (1 in + half of 1 out).")
+               for c in at.caption)

@@ -98,7 +98,8 @@ class ServingLoad(BaseModel):
     def held_label(self) -> str:
         """What the KV-limited concurrency counts a request as: "holding 1,536 tokens each on
         average (1,024 in + half of 1,024 out)"."""
-        return (f"holding {self.held_tokens:,} tokens each on average ({self.input_len:,} in + "
+        return (f"holding {counted(self.held_tokens, 'token')} each on average "
+                f"({self.input_len:,} in + "
                 f"half of {self.output_len:,} out)")
 
     @property
