@@ -238,7 +238,7 @@ def _module_formats(layers: object, where: str) -> tuple[tuple[ModuleFormat, ...
     for module, entry in layers.items():
         algo = entry.get("quant_algo") if isinstance(entry, dict) else None
         algo = algo.upper() if isinstance(algo, str) else algo
-        if algo not in MODELOPT_ALGOS:
+        if not isinstance(algo, str) or algo not in MODELOPT_ALGOS:  # a list: unhashable
             raise ConfigError(f"{where}: quantized_layers[{module!r}] quant_algo {algo!r} is "
                               "not a known ModelOpt algorithm")
         groups.setdefault(algo, entry.get("group_size"))

@@ -15,6 +15,7 @@ from planner.model.quant import (
 )
 from planner.model.spec import (
     AttentionMixer,
+    ConfigError,
     DenseMlp,
     LayerSpec,
     ModelSpec,
@@ -317,3 +318,15 @@ def test_scheme_keys_still_resolve_and_unknown_names_list_the_aliases() -> None:
     assert resolve_scheme("w4a16-awq-g64").key == "w4a16-awq-g64"
     with pytest.raises(UnknownSchemeError, match="or int4, w4a16, gptq"):
         resolve_scheme("int3")
+
+
+@pytest.mark.parametrize("algo", [["FP8"], {"a": 1}, 8])
+def test_a_mixed_precision_entry_whose_quant_algo_is_no_string_is_named(ref_config, algo):
+    # a list was "config.json is malformed: TypeError: unhashable type: 'list'"
+    config, _ = ref_config("nvidia__Qwen3.6-35B-A3B-NVFP4")
+    layers = config["quantization_config"]["quantized_layers"]
+    module = next(iter(layers))
+    layers[module]["quant_algo"] = algo
+    with pytest.raises(ConfigError, match=(rf"quantized_layers\[{module!r}\] quant_algo "
+                                           r".* is not a known ModelOpt algorithm$")):
+        parse_model_config(config)
