@@ -261,3 +261,18 @@ def test_the_rows_grid_holds_the_cost_and_speed_at_laptop_width() -> None:
     at.multiselect(key="recommend.models").set_value(["Qwen/Qwen3-8B", "Qwen/Qwen3-32B"]).run()
     _run(at)
     assert at.dataframe[-2].proto.column_order[0] == "model"
+
+
+def test_the_plan_pages_block_size_reaches_the_search() -> None:
+    """Gemma-3 4B (head size 256) on a B200 under vLLM 0.15.0 starts only with --block-size
+    32 or 64 (FlashInfer's assertion, README), which the Plan page's bs=32 gives: the search
+    ignored it and found no configuration. With it, the CLI's `recommend --model
+    google/gemma-3-4b-it --vllm-version 0.15.0 --gpu b200 --block-size 32` row: one B200 at
+    $6.79/h, its command carrying --block-size 32."""
+    at = open_page("recommend", model="google/gemma-3-4b-it", vllm="0.15.0", bs="32")
+    at.multiselect(key="recommend.gpus").set_value(["b200"]).run()
+    row = _run(at).iloc[0]
+    assert (row["GPUs"], row["$/hour"]) == ("1x NVIDIA B200", 6.79)
+    assert any(c.value.startswith("vllm serve google/gemma-3-4b-it ")
+               and c.value.endswith(" --block-size 32") for c in at.code)
+    assert "KV block size: 32 tokens (CLI: --block-size)." in at.caption[0].value

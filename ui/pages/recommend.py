@@ -189,16 +189,21 @@ def _show(result: RecommendResult) -> None:
 # the sidebar's release and the Plan page's utilization (unset: the release's default) and
 # arrivals (_workload); the Plan page's Trust remote code for the models that need it
 # (trusts_remote_code); the Hardware page's Windows (WSL2) box (recommend --wsl2) and network
-# between nodes (recommend --network), whatever its hardware source: this page searches presets
+# between nodes (recommend --network), whatever its hardware source: this page searches presets;
+# the Plan page's KV block size (recommend --block-size): Gemma-3 4B on a B200 under vLLM 0.15
+# starts only at 32 or 64 (FlashInfer), so without it the search found no configuration
 engine = EngineSettings(vllm_version=state().vllm_version,
-                        gpu_memory_utilization=state().gpu_memory_utilization)
+                        gpu_memory_utilization=state().gpu_memory_utilization,
+                        **({"block_size": state().block_size} if state().block_size else {}))
 st.title("Recommend")
 st.caption("The cheapest GPU presets x GPU count x weight format x layout that fit the context "
            "and concurrency (or sustain the request rate) and meet the latency targets, with "
            f"$/hour and $ per million output tokens, under vLLM {engine.vllm_version}'s rules "
            "(the sidebar's release), with the Plan page's gpu_memory_utilization: "
            f"{engine.gpu_memory_utilization:g}{release_default_note()} and arrivals: "
-           f"{state().arrival} (TTFT and its target; CLI: --arrival).")
+           f"{state().arrival} (TTFT and its target; CLI: --arrival)"
+           + (f", and KV block size: {state().block_size} tokens (CLI: --block-size)."
+              if state().block_size else "."))
 if state().wsl2:
     st.caption("Windows (WSL2), ticked on the Hardware page: each preset is planned on its "
                "whole nvidia-smi total, which CUDA reports under WSL2 (CLI: --wsl2); presets "
