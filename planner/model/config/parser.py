@@ -134,14 +134,19 @@ class _Reader:
         """An integer in [lo, hi] from the first present key; where a key is left out of the
         config and the model_type's transformers class has a default for it, that default
         (what transformers, and so vLLM, reads), noted as an assumption; None when absent."""
+        k, value = self._typed(keys, int)
+        return value if k is None else _as_int(value, self.where(k), lo, hi)
+
+    def _typed(self, keys: tuple[str, ...], kind: type) -> tuple[str | None, Any]:
+        """(the key read, its raw value); (None, the class default of `kind`) where one stands
+        in for a key left out, noted once; (None, None) when absent. tie_word_embeddings takes
+        no class default here: _tie_embeddings reads the text and top configs in turn."""
         k = self.key(*keys)
-        default_key = self.default_key(keys)
+        default_key = None if "tie_word_embeddings" in keys else self.default_key(keys, kind)
         if default_key is not None:
             self._note_default(default_key)
-            return self.defaults.values[default_key]
-        if k is None:
-            return None
-        return _as_int(self.cfg[k], self.where(k), lo, hi)
+            return None, self.defaults.values[default_key]
+        return k, None if k is None else self.cfg[k]
 
     def _note_default(self, key: str) -> None:
         """Say once that the class default of `key` stands in for it."""
@@ -171,31 +176,16 @@ class _Reader:
         """A string from the first present key; None when absent. Another JSON type is
         refused: it changed a figure silently (an activation of 0 read as a gated MLP). A key
         left out takes its class default (NemotronHConfig mlp_hidden_act "relu2")."""
-        k = self.key(*keys)
-        default_key = self.default_key(keys, str)
-        if default_key is not None:
-            self._note_default(default_key)
-            return self.defaults.values[default_key]
-        if k is None:
-            return None
-        value = self.cfg[k]
-        if not isinstance(value, str):
+        k, value = self._typed(keys, str)
+        if k is not None and not isinstance(value, str):
             raise ConfigError(f"{self.where(k)} must be a string, got {value!r}")
         return value
 
     def flag(self, *keys: str) -> bool | None:
         """A boolean (JSON true/false) from the first present key; the class default of a key
-        left out (tie_word_embeddings apart: _tie_embeddings reads the text and top configs
-        in turn); None when absent."""
-        k = self.key(*keys)
-        default_key = None if "tie_word_embeddings" in keys else self.default_key(keys, bool)
-        if default_key is not None:
-            self._note_default(default_key)
-            return self.defaults.values[default_key]
-        if k is None:
-            return None
-        value = self.cfg[k]
-        if not isinstance(value, bool):
+        left out (_typed); None when absent."""
+        k, value = self._typed(keys, bool)
+        if k is not None and not isinstance(value, bool):
             raise ConfigError(f"{self.where(k)} must be true or false, got {value!r}")
         return value
 
