@@ -49,8 +49,9 @@ def nearest_fit(request: PlanRequest, result: Plan) -> str | None:
         return None
     for label, settings, layout in _tries(request, result):
         try:
-            figures = summary_figures(request.model, request.cluster, layout, settings,
-                                      validated=True)
+            # layout_errors checked too: a setting change keeps a layout vLLM refuses, and
+            # layout_candidates does not check the weight format's group alignment
+            figures = summary_figures(request.model, request.cluster, layout, settings)
         except EngineError:  # a start-up vLLM refuses: this layout (LayoutRefused) or these
             # changed settings (a V0 fall-back); the request's own settings planned
             continue

@@ -218,7 +218,42 @@ def quant_alignment_errors(
         f"{scheme.label} group size {group} (vLLM refuses to load it; use a smaller TP)."
         for component, name, size in _row_parallel_inputs(spec, layout.tp)
         if size % group and _quantized(spec, scheme, component)
-    )))
+    ))) + list(_per_spec(spec, ("moe-wna16", layout.expert_tp, scheme.memo_key),
+                         _moe_wna16_errors, spec, layout, scheme))
+
+
+MOE_WNA16_MIN_GROUP = 32
+
+
+def _moe_wna16_errors(
+    spec: ModelSpec, layout: ParallelLayout, scheme: QuantScheme
+) -> tuple[str, ...]:
+    """GPTQ/AWQ experts that fall back from Marlin MoE (_marlin_moe_warnings) to MoE WNA16
+    at a per-GPU width no group of 32 or more divides.
+
+    NOTE: vLLM moe_wna16.py MoeWNA16Method.create_weights (0.19.0, 0.30.0, 0.33.0 wheels) halves
+    the group until it divides intermediate_size_per_partition and hidden_size, under
+    `assert group_size >= 32`: Qwen3-30B-A3B (768-wide experts, hidden 2048) in groups of
+    128 at TP=8 is 96 per GPU -> group 32 runs; at TP=16 it is 48 -> 128, 64, 32, 16: the
+    assertion stops the load (an AssertionError with no message)."""
+    group, moe = group_size(scheme), first_moe(spec)
+    if group is None or group <= 0 or moe is None \
+            or not _marlin_moe_warnings(spec, layout, scheme):
+        return ()
+    per_partition = moe.expert_intermediate_size // layout.expert_tp
+    halved = group
+    while per_partition % halved or spec.hidden_size % halved:
+        halved //= 2
+        if halved < MOE_WNA16_MIN_GROUP:
+            return (
+                f"vLLM stops loading the {scheme.label} experts at `assert group_size >= "
+                f"{MOE_WNA16_MIN_GROUP}` (moe_wna16.py MoeWNA16Method.create_weights): each "
+                f"expert is {per_partition} wide per GPU at {layout.label()}, which sends it "
+                f"from Marlin MoE to MoE WNA16, and no group of {MOE_WNA16_MIN_GROUP} or more "
+                f"in {group}, {group // 2}, ... divides {per_partition} and hidden "
+                f"{spec.hidden_size}; use a smaller TP or --enable-expert-parallel.",
+            )
+    return ()
 
 
 MARLIN_MOE_HIDDEN_MULTIPLE = 128

@@ -966,6 +966,19 @@ def test_the_nearest_layout_keeps_the_asked_data_parallel_replicas(capsys) -> No
         "TP=8 fits (no layout of these 8 GPUs that keeps DP=2 fits)")
 
 
+def test_a_layout_vllm_refuses_is_not_fixed_by_a_setting_change(capsys) -> None:
+    # Qwen3-30B-A3B as W4A16 g128 at TP=16 without EP: 768 / 16 = 48-wide experts per GPU,
+    # not a multiple of 128 (Marlin MoE), so MoE WNA16, whose group halving 128 -> 64 -> 32
+    # -> 16 fails its `assert group_size >= 32`. --kv-cache-dtype fp8 keeps that layout, so
+    # it is no fix (it was offered); TP=8 x PP=2 gives 768 / 8 = 96 = 3 x 32 per GPU
+    argv = ("plan", "--model", "Qwen/Qwen3-30B-A3B", "--gpu", "h100-sxm", "--gpus", "16",
+            "--nodes", "2", "--tp", "16", "--target-quant", "w4a16")
+    _, out, _ = run_main(capsys, *argv, "--json")
+    data = json.loads(out)
+    assert not data["fits"] and "`assert group_size >= 32`" in data["verdict"]
+    assert data["nearest_fit"] == "TP=8 x PP=2 fits"
+
+
 def test_the_nearest_layout_changes_the_fewest_of_tp_and_pp(capsys) -> None:
     # the same 470 GB of bf16 weights asked at TP=4 on 8 H100s: TP=8 (one change, 8 x 80 GB)
     # is offered, not TP=1 x PP=7 (7 x 80 GB also hold it, but both TP and PP change)

@@ -133,3 +133,16 @@ def test_dense_row_parallel_input_must_hold_whole_groups():
     assert layout_errors(spec, EIGHT, ParallelLayout(tp=2), G128) == []
     assert layout_errors(spec, EIGHT, ParallelLayout(tp=4)) == []  # no scheme: not checked
     assert layout_errors(spec, EIGHT, ParallelLayout(tp=4), scheme("bf16")) == []
+
+
+def test_moe_wna16_fallback_needs_a_group_of_32_or_more():
+    # vLLM MoeWNA16Method.create_weights halves the group until it divides the per-GPU expert
+    # width and hidden (4096), asserting group_size >= 32 (0.19.0/0.30.0/0.33.0 wheels).
+    spec = _spec()  # 1536-wide experts
+    # TP=16: 1536 / 16 = 96 -> Marlin needs 128: fallback; 128, 64 do not divide 96, 32 does
+    assert layout_errors(spec, _cluster(16), ParallelLayout(tp=16), G128) == []
+    # TP=32: 48 -> 128, 64, 32 do not divide 48; 16 < 32 -> the assertion stops the load
+    (error,) = layout_errors(spec, _cluster(32), ParallelLayout(tp=32), G128)
+    assert "`assert group_size >= 32`" in error and "48 wide per GPU at TP=32" in error
+    # EP keeps the experts whole (1536 = 12 x 128): Marlin, no fallback
+    assert layout_errors(spec, _cluster(32), ParallelLayout(tp=32, ep=True), G128) == []
