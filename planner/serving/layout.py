@@ -323,7 +323,10 @@ def layout_errors(
     errors += _spec_head_errors(spec, layout.tp)
     moe = first_moe(spec)
     if layout.ep and moe is None:
-        errors.append("--enable-expert-parallel was set but the model has no routed experts.")
+        # vLLM config/model.py ModelConfig._verify_with_expert_parallelism (0.19.0, 0.33.0)
+        errors.append("vLLM refuses --enable-expert-parallel for a model without routed "
+                      "experts: Number of experts in the model must be greater than 0 when "
+                      "expert parallelism is enabled.")
     if moe is not None and layout.ep and moe.num_experts % layout.ep_size:
         errors.append(
             f"{moe.num_experts} routed experts are not divisible by the expert-parallel size "

@@ -131,7 +131,9 @@ def test_ep_is_as_given_on_the_hardwares_layout(capsys) -> None:
     code, out, err = run_main(capsys, "plan", *QWEN3_8B, "--ep")
     assert code == 2 and out == ""
     assert err == ("python -m planner plan: error: invalid layout TP=1 x PP=3 + EP: "
-                   "--enable-expert-parallel was set but the model has no routed experts. "
+                   "vLLM refuses --enable-expert-parallel for a model without routed "
+                   "experts: Number of experts in the model must be greater than 0 when "
+                   "expert parallelism is enabled. "
                    "Layouts vLLM takes on all 3 GPUs (--tp, --pp, --dp): TP=1 x DP=3, "
                    "TP=1 x PP=3.\n")
 
