@@ -129,6 +129,10 @@ def grouped_bars(table: pd.DataFrame, columns: list[str], title: str) -> go.Figu
     return fig
 
 
+SPEED_CHART_TOP_PX = 52
+"""The speed chart's top margin: the KV-limit label's 20 px line under the modebar's 26."""
+
+
 def speed_vs_concurrency(points: pd.DataFrame, kv_limit: int, chosen: int) -> go.Figure:
     """Output tokens/s (all requests, left axis) and TPOT / TTFT in ms (right axis) against
     requests in flight, from `points` (columns concurrency, output_tokens_per_s, tpot_ms,
@@ -162,7 +166,9 @@ def speed_vs_concurrency(points: pd.DataFrame, kv_limit: int, chosen: int) -> go
         yaxis={"title": "output tokens/s", "rangemode": "tozero"},
         yaxis2={"title": "ms", "overlaying": "y", "side": "right", "type": "log",
                 "automargin": True, "tickformat": ",.0f"},
-        height=320, margin={"t": 30, "b": 10, "r": 10},
+        # t: the KV-limit label sits above the plot, below plotly's modebar (26 px at the top
+        # right, shown while the pointer is on the chart), which hid it at 30
+        height=340, margin={"t": SPEED_CHART_TOP_PX, "b": 10, "r": 10},
         legend={"orientation": "h", "y": -0.25},
     )
     return fig

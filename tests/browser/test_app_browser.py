@@ -249,6 +249,13 @@ def test_speed_beside_memory_above_the_fold_and_recommend(browser, server: str, 
     page.get_by_role("tab", name="Throughput and latency").click()
     page.get_by_text("Throughput and latency vs concurrency").first.wait_for()
     page.get_by_text("KV limit:").first.wait_for()  # the marked KV-limited concurrency
+    # the pointer on the chart shows plotly's modebar at its top right, where it hid the label
+    plot = page.locator(".js-plotly-plot", has_text="KV limit:").first
+    plot.hover()
+    page.wait_for_timeout(500)
+    label = page.locator(".js-plotly-plot .annotation", has_text="KV limit:").first.bounding_box()
+    bar = plot.locator(".modebar").first.bounding_box()
+    assert label and bar and label["y"] >= bar["y"] + bar["height"], (label, bar)
     page.get_by_text("How the speed figures are computed").first.click()
     page.get_by_text("Kernel path:").first.wait_for()
     page.close()
