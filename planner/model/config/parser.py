@@ -514,6 +514,13 @@ def _tie_embeddings(top: _Reader, r: _Reader, model_type: str) -> bool:
         if value is not None:
             reader.record("tied embeddings", value, "tie_word_embeddings")
             return value
+    class_default = top.defaults.values.get("tie_word_embeddings") if (
+        r is top and top.defaults) else None
+    if isinstance(class_default, bool):  # a plain config: its class's (Starcoder2Config True)
+        why = top.defaults.why("tie_word_embeddings")
+        r.notes.assumptions.append(f"tie_word_embeddings missing: assumed {why}")
+        r.notes.fields.add("tied embeddings", str(class_default), f"default: {why}")
+        return class_default
     default = model_type in GEMMA_TYPES
     r.notes.assumptions.append(
         f"tie_word_embeddings missing: assumed {default} (transformers default for "

@@ -136,3 +136,19 @@ def test_nemotron_h_without_mlp_hidden_act_keeps_its_relu2_mlp():
     spec = parse_model_config(_without("nvidia__Nemotron-H-56B-Base-8K", "mlp_hidden_act"))
     assert count_params(spec).total == 56_324_350_464
     assert {layer.mlp.gated for layer in spec.layers if layer.mlp} == {False}
+
+
+def test_a_plain_config_without_tie_word_embeddings_takes_its_class_default():
+    # Starcoder2Config `tie_word_embeddings: bool = True`: no lm_head of its own. It was
+    # planned untied (the Llama-style rule), one vocab x hidden matrix too many:
+    # 100 x 64 = 6,400 parameters here.
+    base = {"model_type": "starcoder2", "hidden_size": 64, "num_hidden_layers": 2,
+            "vocab_size": 100, "intermediate_size": 256, "num_attention_heads": 4,
+            "num_key_value_heads": 2}
+    spec = parse_model_config(base)
+    untied = parse_model_config({**base, "tie_word_embeddings": False})
+    assert spec.tie_word_embeddings is True
+    assert count_params(untied).total - count_params(spec).total == 100 * 64
+    sources = {f.field: f.source for f in spec.fields}
+    assert sources["tied embeddings"] == ("default: True (transformers Starcoder2Config class "
+                                          "default for model_type 'starcoder2')")
