@@ -46,7 +46,7 @@ from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.moe_backend import moe_backend_refusal, normalize_moe_backend
 from planner.serving.startup import block_size_refusal
 from planner.serving.sweep import accepts_what_if, layout_candidates, quant_settings
-from planner.serving.vllm_cli import CountError, read_count, vllm_cli
+from planner.serving.vllm_cli import CountError, read_count, unrecognized_flag, vllm_cli
 from planner.serving.vllm_versions import EngineError, require_kv_cache_dtype, vllm_rules
 from planner.units import GIB
 from probes.cluster import cluster_and_notes, repeated_machine
@@ -344,6 +344,12 @@ def engine_settings(args: argparse.Namespace) -> EngineSettings:
                        "name the weight format: give --quantization or --target-quant, not both "
                        "(--target-quant fp8 on a 16-bit checkpoint is vLLM's --quantization fp8)")
     release = vllm_rules(args.vllm_version).label  # an uncovered release is refused first
+    for flag, given in (("--kv-cache-memory-bytes", args.kv_cache_memory is not None),
+                        ("--skip-mm-profiling", getattr(args, "skip_mm_profiling", False))):
+        # vLLM's parser exits 2 on a flag the release lacks: refused here, not planned
+        missing = given and unrecognized_flag(flag, vllm_cli(release))
+        if missing:
+            raise CliError(missing)
     values: dict[str, object] = {
         "dtype": args.dtype,
         "quantization": None if args.quantization == "auto" else args.quantization,

@@ -31,7 +31,7 @@ NOTE: what flashinfer_b12x holds, read in the wheels:
 
 from planner.model.attention import cdiv
 from planner.serving.hardware import parse_capability
-from planner.serving.vllm_cli import VllmCli, invalid_choice
+from planner.serving.vllm_cli import VllmCli, invalid_choice, unrecognized_flag
 from planner.serving.vllm_versions import Version, version_label
 
 B12X = "flashinfer_b12x"
@@ -67,9 +67,9 @@ def normalize_moe_backend(value: str) -> str:
 
 def moe_backend_refusal(backend: str, cli: VllmCli) -> str | None:
     """Why vLLM `cli.vllm_version`'s parser refuses --moe-backend `backend`, in one line."""
-    if "--moe-backend" not in cli.flags:
-        return (f"vLLM {cli.vllm_version}: unrecognized arguments: --moe-backend (the flag "
-                "arrives in vLLM 0.17.0)")
+    missing = unrecognized_flag("--moe-backend", cli)
+    if missing:
+        return missing
     if not cli.accepts("--moe-backend", backend):
         return invalid_choice(cli, "--moe-backend", backend)
     return None

@@ -10,7 +10,7 @@ From 0.11.0 (vllm_versions.V1_ONLY_FROM) every start-up is V1 and nothing here a
 
 from planner.model.spec import LinearAttentionMixer, MambaMixer, MlaMixer, ModelSpec
 from planner.serving.hardware import parse_capability
-from planner.serving.vllm_cli import VllmCli
+from planner.serving.vllm_cli import VllmCli, unrecognized_flag
 from planner.serving.vllm_versions import V1_ONLY_FROM, Version, version_label
 from planner.units import VLLM_KV_DTYPE
 
@@ -99,6 +99,6 @@ def uncovered_reason(version: Version, compute_capability: str, spec: ModelSpec,
     if num_speculative_tokens:
         return (f"vLLM {v}'s speculative-decoding memory is not read; plan it with vLLM 0.11 "
                 "or later")
-    if kv_cache_memory_bytes is not None and not cli.accepts("--kv-cache-memory-bytes"):
-        return f"vLLM {v} has no --kv-cache-memory-bytes (it arrives in 0.10.2)"
+    if kv_cache_memory_bytes is not None:
+        return unrecognized_flag("--kv-cache-memory-bytes", cli)
     return None

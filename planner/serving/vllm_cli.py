@@ -174,6 +174,17 @@ def vllm_cli(version: str) -> VllmCli:
     return found[-1]
 
 
+def unrecognized_flag(flag: str, cli: VllmCli) -> str | None:
+    """vLLM `cli.vllm_version`'s parser's refusal of a flag it does not have, in argparse's
+    words, with the first release (of the fixtures) that has it; None when it has it."""
+    if cli.accepts(flag):
+        return None
+    later = [v for v in supported_versions()
+             if _release(v) > _release(cli.vllm_version) and vllm_cli(v).accepts(flag)]
+    arrives = f" (the flag arrives in vLLM {later[0]})" if later else ""
+    return f"vLLM {cli.vllm_version}: unrecognized arguments: {flag}{arrives}"
+
+
 def command_problems(command: str, cli: VllmCli) -> list[str]:
     """What `vllm serve` of this release would refuse in `command`, in argparse's words.
 

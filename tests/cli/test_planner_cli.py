@@ -1259,3 +1259,18 @@ def test_inspect_and_report_give_the_window_vllm_derives(capsys, tmp_path: Path)
             "32,768 rope scaling) |") in out
     code, out, _ = run_main(capsys, *report, "--vllm-version", "0.30.0")
     assert "| Max context | 40,960 tokens (yarn x4: 131,072) |" in out
+
+
+@pytest.mark.parametrize(("flag", "arrives"), [
+    (("--skip-mm-profiling",), "0.10.1"), (("--kv-cache-memory-bytes", "8G"), "0.10.2")])
+def test_a_flag_the_release_lacks_exits_2_in_vllms_words(capsys, flag, arrives) -> None:
+    # the 0.9.2 and 0.10.0 wheels' engine/arg_utils.py have neither flag (the fixtures
+    # vllm-0.9.2.json / vllm-0.10.0.json list neither); --skip-mm-profiling is in 0.10.1's,
+    # --kv-cache-memory-bytes in 0.10.2's. vLLM's argparse exits 2 on either, as
+    # --moe-backend before 0.17 does here: --skip-mm-profiling was planned as "Does not fit"
+    # with exit 0
+    code, out, err = run_main(capsys, "plan", "--model", "Qwen/Qwen3-8B", "--gpu", "h100-sxm",
+                              "--vllm-version", "0.9.2", *flag)
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1, err
+    assert err == (f"python -m planner plan: error: vLLM 0.9.2: unrecognized arguments: "
+                   f"{flag[0]} (the flag arrives in vLLM {arrives}).\n")
