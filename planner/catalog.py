@@ -64,6 +64,15 @@ def catalog_entry(repo_id: str) -> CatalogEntry | None:
     return next((e for e in _load() if e.repo_id.lower() == wanted), None)
 
 
+def catalog_namesakes(repo_id: str) -> list[str]:
+    """Bundled repo ids of another owner (or of one, for a bare name) with the same model
+    name, case-insensitive: 'Qwen3-8B' -> ['Qwen/Qwen3-8B']; none for an id the catalog has."""
+    wanted = repo_id.strip().lower()
+    name = wanted.rpartition("/")[2]
+    return [e.repo_id for e in _load()
+            if e.repo_id.lower() != wanted and e.repo_id.lower().rpartition("/")[2] == name]
+
+
 def catalog_spec(repo_id: str) -> ModelSpec:
     """The ModelSpec of a bundled entry, parsed afresh on each call and named by the entry's
     own spelling of the repo id (KeyError when there is none): benches, facts and tests."""

@@ -49,7 +49,7 @@ from huggingface_hub.utils import (
 from huggingface_hub.utils import logging as hub_logging
 from pydantic import ValidationError
 
-from planner.catalog import PROVENANCE_LABELS, CatalogEntry, catalog_entry
+from planner.catalog import PROVENANCE_LABELS, CatalogEntry, catalog_entry, catalog_namesakes
 from planner.jsondoc import JsonDocumentError, json_kind, parse_json_document, size_text
 from planner.model.checkpoint import (
     CheckpointError,
@@ -245,10 +245,12 @@ def _stand_in(repo_id: str, revision: str | None, failure: HubError) -> ModelSou
     if source is None and entry is not None:
         source = _catalog_source(entry, reason=reason)
     if source is None:
+        near = catalog_namesakes(repo_id) if revision is None else []
         raise HubError(
             failure.kind,
             f"{failure.message} {repo_id} is not in the local cache ({constants.HF_HUB_CACHE})"
-            + (" nor in the bundled catalog." if revision is None else f" at {revision!r}."),
+            + (" nor in the bundled catalog." if revision is None else f" at {revision!r}.")
+            + (f" Did you mean {' or '.join(near)}?" if near else ""),
         )
     return source
 

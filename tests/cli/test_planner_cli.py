@@ -1274,3 +1274,16 @@ def test_a_flag_the_release_lacks_exits_2_in_vllms_words(capsys, flag, arrives) 
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1, err
     assert err == (f"python -m planner plan: error: vLLM 0.9.2: unrecognized arguments: "
                    f"{flag[0]} (the flag arrives in vLLM {arrives}).\n")
+
+
+def test_a_model_without_its_owner_offline_gets_the_catalogs_namesake(capsys,
+                                                                      monkeypatch) -> None:
+    # offline the hub is not asked, so 'Qwen3-8B' (no owner) is neither cached nor a catalog
+    # id; the catalog's Qwen/Qwen3-8B has that name: suggested, in the one line, exit 2
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    code, out, err = run_main(capsys, "plan", "--model", "Qwen3-8B", "--gpu", "h100-sxm")
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1, err
+    assert err.endswith("nor in the bundled catalog. Did you mean Qwen/Qwen3-8B?\n"), err
+    # a name the catalog has under no owner gets no suggestion
+    code, _, err = run_main(capsys, "plan", "--model", "Qwen3-Nonexistent", "--gpu", "h100-sxm")
+    assert code == 2 and err.endswith("nor in the bundled catalog.\n"), err
