@@ -32,6 +32,7 @@ from planner.serving.hardware import (
     UnknownGpuError,
     custom_gpu,
     gpu_preset,
+    memory_near,
     near_gpu_keys,
     other_presets_named,
     preset_cluster,
@@ -165,9 +166,10 @@ def _custom_cluster(memory_gib: float, gpus_per_node: int, nodes: int,
     if named is not None:
         cluster = preset_cluster(named.key, gpus_per_node, nodes, intra_node_link=link,
                                  memory_total_bytes=total)
-        if not states_other_memory(name, named):
+        if not states_other_memory(name, named) and memory_near(named, total):
             return cluster
-        # another memory size of that model ("NVIDIA A100-PCIE-40GB"): called as typed
+        # another memory size of that model, stated ("NVIDIA A100-PCIE-40GB") or given (v100
+        # at 15.77 GiB, the 32 GB preset's nearest): called as typed, not by the preset's name
         typed = name.strip()
         return cluster.model_copy(update={
             "nodes": tuple(node.model_copy(update={"gpu": node.gpu.model_copy(
@@ -312,15 +314,18 @@ def _cluster_of(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareSna
         add_notes(args, (
             f"--gpu-name {name!r} is no preset GPU model{hint}: planned as a GPU of unknown "
             "model (no preset's compute capability, native formats or default link apply)"))
-    elif name is not None and states_other_memory(name, preset := gpu_preset(
-            cluster.nodes[0].gpu.key)):
-        stated = " / ".join(f"{gb} GB" for gb in sorted(stated_gb(name)))
+    elif name is not None and (states_other_memory(name, preset := gpu_preset(
+            cluster.nodes[0].gpu.key)) or not memory_near(preset, cluster.sizing_node.gpu
+                                                          .memory_total_bytes)):
+        stated = (f"states {' / '.join(f'{gb} GB' for gb in sorted(stated_gb(name)))}"
+                  if states_other_memory(name, preset) else
+                  f"with {args.gpu_memory_gib:g} GiB is a memory size")
         add_notes(args, (
-            f"--gpu-name {name!r} states {stated}, which the {preset.key} preset ({preset.name}, "
+            f"--gpu-name {name!r} {stated}, which the {preset.key} preset ({preset.name}, "
             f"{preset.memory_label}) is not: planned with that preset's compute capability, "
             f"formats, link and {preset.memory_bandwidth_gbps:,.0f} GB/s memory bandwidth, "
             "which this model's may not share (the speed figures follow them), and the "
-            "memory given"))
+            f"memory given, and called {name.strip()!r}, not {preset.name!r}"))
     return cluster, []
 
 

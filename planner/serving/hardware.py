@@ -2108,6 +2108,12 @@ def preset_named(name: str, memory_total_bytes: int) -> GpuSpec | None:
 _NAME_MATCH_MEMORY_TOLERANCE = 0.10
 
 
+def memory_near(gpu: "GpuSpec", memory_total_bytes: int) -> bool:
+    """Whether a total is the preset's memory size (within _NAME_MATCH_MEMORY_TOLERANCE)."""
+    gap = abs(gpu.memory_total_bytes - memory_total_bytes) / gpu.memory_total_bytes
+    return gap <= _NAME_MATCH_MEMORY_TOLERANCE
+
+
 def match_gpu_name(nvml_name: str, memory_total_bytes: int) -> GpuSpec:
     """The preset for an NVML name, else a custom GpuSpec built from the measured total.
 
@@ -2127,10 +2133,9 @@ def match_gpu_name(nvml_name: str, memory_total_bytes: int) -> GpuSpec:
     named = (GPU_PRESETS[key] for key in _BY_SPELLING.get(_compact(nvml_name), ()))
     # presets sharing the NVML name (RTX 3080 10 / 12 GB): the closest total first
     for gpu in sorted(named, key=lambda g: abs(g.memory_total_bytes - memory_total_bytes)):
-        gap = abs(gpu.memory_total_bytes - memory_total_bytes) / gpu.memory_total_bytes
         if memory_total_bytes == gpu.memory_total_bytes:
             return gpu
-        if gap <= _NAME_MATCH_MEMORY_TOLERANCE:
+        if memory_near(gpu, memory_total_bytes):
             return with_memory_total(gpu, memory_total_bytes, "measured")
     return custom_gpu(
         memory_total_bytes,
