@@ -212,8 +212,9 @@ def recommend_text(result: RecommendResult) -> str:
               "vllm serve" if r.launchable else "what-if"]
              for i, r in enumerate(result.rows, 1)]
     lines = [head, ""]
-    lines += text_columns(rows) if result.rows else ["No configuration serves this workload "
-                                                     "within the search."]
+    lines += text_columns(rows) if result.rows else [
+        "No configuration serves this workload within the search.",
+        *filter(None, [result.why_none()])]
     if result.rows:
         lines += ["", "Rows you can start with the targeted vLLM come first (cheapest first); "
                   "what-if rows (no command) follow.", "Launch:",

@@ -35,7 +35,7 @@ from planner.model.spec import (
 )
 from planner.serving.engine import served_kv_elem_bytes, vllm_window
 from planner.serving.hardware import ClusterSpec
-from planner.serving.plan import Plan, unmodelled_ranks, verdict_unmodelled
+from planner.serving.plan import NO_FIT, Plan, unmodelled_ranks, verdict_unmodelled
 from planner.serving.recommend import Recommendation
 from planner.serving.speed import ServingLoad, SpeedEstimate, context_rule, speed_columns
 from planner.serving.sweep import Objective, SweepResult, SweepRow, sweep_csv
@@ -800,9 +800,9 @@ def link_phrase(speed: SpeedEstimate, plan: Plan) -> str:
 
 
 def errors_beside_verdict(result: Plan) -> tuple[str, ...]:
-    """The plan's errors other than the one its verdict already states ("Does not fit: " +
+    """The plan's errors other than the one its verdict already states (NO_FIT +
     the first): each said once where the verdict is shown (the CLI's plan, the Plan page)."""
-    stated = result.verdict.removeprefix("Does not fit: ")
+    stated = result.verdict.removeprefix(NO_FIT)
     return tuple(e for e in result.errors if e != stated)
 
 

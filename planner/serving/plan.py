@@ -1200,8 +1200,13 @@ def _outcome(
             f"one request can reach {reach_text}."
         )
     else:
-        verdict = "Does not fit: " + errors[0]  # the first check vLLM fails, in its order
+        verdict = NO_FIT + errors[0]  # the first check vLLM fails, in its order
     return _Outcome(per_request, concurrency, tokens, ceiling, limit, errors, warnings, verdict)
+
+
+NO_FIT = "Does not fit: "
+"""How a verdict starts where the plan does not fit: then the first check vLLM fails, in its
+words (the report lists the others, recommend tallies the start-up refusals)."""
 
 
 UNMODELLED_FIT = "Fits (unmodelled: "

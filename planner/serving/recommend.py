@@ -20,7 +20,9 @@ launchable row, larger counts of the same GPU (dearer per hour) are not planned.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
@@ -37,6 +39,7 @@ from planner.serving.hardware import (
 )
 from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.plan import (
+    NO_FIT,
     PlanRequest,
     held_request_blocks,
     summary_figures,
@@ -178,6 +181,26 @@ class Recommendation(BaseModel):
         return self.layout.dp * self.max_concurrency
 
 
+FellOutReason = Literal["refused", "memory", "room", "tpot", "ttft", "rate"]
+"""The first check a plan fails (_miss): vLLM refuses it at start-up though its memory holds
+the context; its memory does not hold the context; its KV cache holds fewer requests than its
+share of the concurrency; it misses the TPOT target, the TTFT target (at the requests in
+flight its speed is for: at a rate the fewest reaching it, or one where even one misses), the
+request rate."""
+
+
+class FellOut(BaseModel):
+    """Plans made that do not serve the workload for one reason (FellOutReason), counted."""
+
+    model_config = ConfigDict(frozen=True)
+
+    reason: FellOutReason
+    plans: int
+    detail: str = ""
+    """refused: the most common refusal, in vLLM's words; rate, tpot, ttft: the plan that came
+    closest and its figure; memory, room: empty."""
+
+
 class RecommendResult(BaseModel):
     """The configurations found, launchable first, then cheapest, and what the search
     covered."""
@@ -202,6 +225,27 @@ class RecommendResult(BaseModel):
                                 "(planner.serving.replicas)")
     notes: tuple[str, ...] = ()
     """Models left out because no count up to gpus_max can serve them, and why."""
+    fell_out: tuple[FellOut, ...] = ()
+    """Why the plans made do not serve the workload (those that serve are not counted), in
+    FellOutReason's order: what the CLI and the app say where no row is found."""
+
+    def why_none(self) -> str:
+        """The tally of fell_out as one sentence ("" where no plan was made), e.g. "Of 280 plans
+        made, 280 refused by vLLM at start-up (...)."."""
+        w = self.workload
+        share = (f"requests (ceil({w.concurrency:,} / DP) in each DP replica)"
+                 if w.concurrency > 1 else "request")
+        phrases = {
+            "refused": "refused by vLLM at start-up",
+            "memory": f"do not fit memory at {w.max_model_len:,} tokens of context",
+            "room": f"have KV room for fewer than {w.concurrency:,} {share}",
+            "tpot": f"miss the TPOT target ({w.tpot_ms:g} ms)" if w.tpot_ms else "",
+            "ttft": f"miss the TTFT target ({w.ttft_ms:g} ms)" if w.ttft_ms else "",
+            "rate": f"miss {w.requests_per_s:g} requests/s" if w.requests_per_s else "",
+        }
+        parts = [f"{f.plans:,} {phrases[f.reason]}" + (f" ({f.detail})" if f.detail else "")
+                 for f in self.fell_out]
+        return f"Of {self.plans_made:,} plans made, {'; '.join(parts)}." if parts else ""
 
     def searched(self) -> str:
         """What the search covered, as one phrase for the CLI and the app: the priced presets
@@ -263,15 +307,82 @@ def _smallest_weights(spec: ModelSpec, keys: Sequence[str], memo: dict) -> int:
 def _serves(row: SweepRow, workload: Workload) -> bool:
     """Fits at the workload's context with room for its concurrency, ceil(concurrency / DP)
     in each DP replica (dp_requests: vLLM's load balancer spreads them), and meets its
-    targets."""
-    if not row.fits or row.max_concurrency < dp_requests(workload.concurrency, row.layout.dp):
-        return False
+    targets (_miss finds none missed)."""
+    return _miss(row, workload) is None
+
+
+def _miss(row: SweepRow, workload: Workload) -> FellOutReason | None:
+    """The first check of _serves the row fails (FellOutReason's order: a row that misses a
+    target at one request in flight keeps that request's figures, so its output tokens/s say
+    nothing of the rate), None where it serves. A row that does not fit
+    is short of memory where its ceiling is below the workload's context (the plan's memory
+    checks: weights over the budget, no KV blocks, or a KV cache short of one request of
+    max_model_len, all leave the ceiling below it; recommend never plans a context above the
+    model's own limit), else refused by vLLM's start-up checks (its verdict says which)."""
+    if not row.fits:
+        return "memory" if row.max_context_tokens < workload.max_model_len else "refused"
+    if row.max_concurrency < dp_requests(workload.concurrency, row.layout.dp):
+        return "room"
     needed = workload.output_tokens_per_s
+    if workload.tpot_ms is not None and (row.tpot_ms is None or row.tpot_ms > workload.tpot_ms):
+        return "tpot"
+    if workload.ttft_ms is not None and (row.ttft_ms is None or row.ttft_ms > workload.ttft_ms):
+        return "ttft"
     if needed is not None and (row.output_tokens_per_s or 0.0) < needed:
-        return False
-    return all(target is None or (value is not None and value <= target)
-               for value, target in ((row.tpot_ms, workload.tpot_ms),
-                                     (row.ttft_ms, workload.ttft_ms)))
+        return "rate"
+    return None
+
+
+class _Tally:
+    """The plans that do not serve, by _miss's reason, as the search checks them: the
+    refusals' counts by message, and per speed reason the plan closest to serving."""
+
+    def __init__(self, workload: Workload) -> None:
+        self.workload = workload
+        self.plans: Counter[str] = Counter()
+        self.refusals: Counter[str] = Counter()
+        self.closest: dict[str, tuple[float, str]] = {}
+
+    def serving(self, rows: Sequence[SweepRow], where: str) -> list[SweepRow]:
+        """The rows that serve; the others counted. `where`: the model and GPUs, in words."""
+        out = []
+        for row in rows:
+            why = _miss(row, self.workload)
+            if why is None:
+                out.append(row)
+                continue
+            self.plans[why] += 1
+            if why == "refused":
+                self.refusals[row.verdict.removeprefix(NO_FIT)] += 1
+            elif why in ("rate", "tpot", "ttft"):
+                self._near(why, row, where)
+        return out
+
+    def _near(self, why: str, row: SweepRow, where: str) -> None:
+        """Keep `row` for `why` if it is the closest yet: the most output tokens/s, or the
+        lowest TPOT or TTFT (a row without the figure is never the closest)."""
+        value = {"rate": row.output_tokens_per_s, "tpot": row.tpot_ms, "ttft": row.ttft_ms}[why]
+        if value is None:
+            return
+        key = -value if why == "rate" else value
+        if why not in self.closest or key < self.closest[why][0]:
+            unit = "output tokens/s" if why == "rate" else "ms"
+            best = "most" if why == "rate" else f"best {why.upper()}"
+            needed = self.workload.output_tokens_per_s or 0.0
+            of = f" of {needed:,.0f} needed" if why == "rate" else ""
+            self.closest[why] = (key, f"{best} {value:,.{0 if why == 'rate' else 1}f} {unit}"
+                                      f"{of} at {counted(row.speed_concurrency or 1, 'request')} "
+                                      f"in flight: {where}, {row.quant_label}, "
+                                      f"{row.layout.label()}, KV {row.kv_cache_dtype}")
+
+    def fell_out(self) -> tuple[FellOut, ...]:
+        """The counts in FellOutReason's order, with their details."""
+        top = self.refusals.most_common(1)
+        details = {"refused": ("" if len(self.refusals) == 1 else "most common: ") + top[0][0]
+                   if top else "",
+                   **{why: near[1] for why, near in self.closest.items()}}
+        return tuple(FellOut(reason=why, plans=self.plans[why], detail=details.get(why, ""))
+                     for why in FellOutReason.__args__ if self.plans[why])
 
 
 def _best(rows: Sequence[SweepRow], workload: Workload) -> SweepRow:
@@ -581,6 +692,7 @@ def recommend(
     release = vllm_rules(shared.vllm_version).label  # EngineError (one line): not covered
     _check_context(workload, release)
     found: list[Recommendation] = []
+    tally = _Tally(workload)
     notes: list[str] = []
     place: dict[tuple[str, str], tuple[int, int]] = {}  # (model, GPU): its place in the search
     plans = pruned = skipped = 0
@@ -649,7 +761,8 @@ def recommend(
                                       min_output_tokens_per_s=workload.output_tokens_per_s
                                       ).rows)
                 plans += len(rows)
-                if picks.add(n, [row for row in rows if _serves(row, workload)], workload):
+                where = f"{spec.name or spec.model_type} on {n}x {gpu_key}"
+                if picks.add(n, tally.serving(rows, where), workload):
                     break  # more of the same GPU only costs more per hour
             place[spec.name or spec.model_type, gpu_key] = (index, priced.index(gpu_key))
             found += [_recommendation(spec, gpu_key, n, row, price, workload)
@@ -662,4 +775,5 @@ def recommend(
         unpriced_gpu_keys=tuple(k for k in keys if k not in priced), plans_made=plans,
         wsl2=wsl2, no_wsl2_total_gpu_keys=no_total,
         pruned=pruned, counts_skipped=skipped, notes=tuple(notes), rows=tuple(found[:top]),
+        fell_out=tally.fell_out(),
     )

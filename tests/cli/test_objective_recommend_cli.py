@@ -184,6 +184,15 @@ def test_an_impossible_target_lists_nothing_and_says_so(capsys) -> None:
                         "--context", "4096", "--tpot-ms", "0.001")
     assert code == 0
     assert "No configuration serves this workload within the search." in out
+    # and why: 1, 2 and 4 RTX 3090s hold less than the ~114 GiB of weights (SEED), so every
+    # plan is on 8; none is short of a TPOT of 0.001 ms but by its own figure, named
+    why = out.split("within the search.\n")[1].splitlines()[0]
+    assert why.startswith("Of ") and " miss the TPOT target (0.001 ms) (best TPOT " in why
+    assert "in flight: Qwen/Qwen3-235B-A22B-GPTQ-Int4 on 8x rtx-3090, GPTQ int4" in why
+    data = _recommend(capsys, "--tpot-ms", "0.001")
+    # (both presets: the H100 counts of 2 and more are planned too)
+    assert not data["rows"] and {f["reason"] for f in data["fell_out"]} <= {"memory", "tpot"}
+    assert sum(f["plans"] for f in data["fell_out"]) == data["plans_made"] > 0
 
 
 def test_sweep_rows_carry_speed_at_the_load(capsys, model_dir: Path) -> None:

@@ -132,7 +132,7 @@ def _show(result: RecommendResult) -> None:
         st.warning(md_escape(note))
     if not result.rows:
         st.warning("No configuration serves this workload within the search: relax a target, "
-                   "allow more GPUs or add prices.")
+                   "allow more GPUs or add prices. " + md_escape(result.why_none()))
         return
     table = pd.DataFrame([{
         "model": r.model_name, "GPUs": f"{r.gpus}x {r.gpu_name}", "weights": r.quant_label,

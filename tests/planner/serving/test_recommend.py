@@ -10,12 +10,14 @@ from planner.serving.hardware import NetworkSpec, parse_network
 from planner.serving.layout import ParallelLayout
 from planner.serving.prices import with_overrides
 from planner.serving.recommend import (
+    FellOut,
     RecommendError,
     RecommendResult,
     Workload,
     _best,
     _cluster,
     _serves,
+    _Tally,
     gpu_counts,
     recommend,
 )
@@ -47,9 +49,66 @@ def test_the_search_is_named_in_one_phrase_however_many_counts() -> None:
 
 
 def _row(conc: float, tps: float | None = None, tpot: float | None = None,
-         fits: bool = True, dp: int = 1) -> SweepRow:
+         fits: bool = True, dp: int = 1, ceiling: int = 0, verdict: str = "") -> SweepRow:
     return SweepRow.model_construct(fits=fits, max_concurrency=conc, output_tokens_per_s=tps,
-                                    tpot_ms=tpot, layout=ParallelLayout(dp=dp))
+                                    tpot_ms=tpot, layout=ParallelLayout(dp=dp),
+                                    max_context_tokens=ceiling, verdict=verdict,
+                                    quant_label="BF16", kv_cache_dtype="auto",
+                                    speed_concurrency=None if tps is None else 4)
+
+
+def test_the_plans_that_do_not_serve_are_tallied_by_their_first_miss() -> None:
+    # 4 requests of 4,096 tokens within 50 ms TPOT: a row that does not fit is short of
+    # memory where its ceiling is below 4,096 tokens, else refused at start-up (its verdict);
+    # one that fits with room for 3.99 requests lacks room; 60 and 55 ms miss the target
+    work = Workload(context_tokens=4096, concurrency=4, tpot_ms=50)
+    rows = [_row(0.0, fits=False, ceiling=1000, verdict="Does not fit: The weights alone"),
+            _row(9.0, fits=False, ceiling=4096, verdict="Does not fit: refusal A"),
+            _row(9.0, fits=False, ceiling=8192, verdict="Does not fit: refusal A"),
+            _row(9.0, fits=False, ceiling=8192, verdict="Does not fit: refusal B"),
+            _row(3.99, tps=10.0, tpot=1.0),
+            _row(4.0, tps=10.0, tpot=60.0), _row(4.0, tps=10.0, tpot=55.0),
+            _row(4.0, tps=10.0, tpot=50.0)]
+    tally = _Tally(work)
+    assert tally.serving(rows, "m on 2x l4") == rows[-1:]
+    assert tally.fell_out() == (
+        FellOut(reason="refused", plans=3, detail="most common: refusal A"),
+        FellOut(reason="memory", plans=1),
+        FellOut(reason="room", plans=1),
+        FellOut(reason="tpot", plans=2, detail="best TPOT 55.0 ms at 4 requests in flight: "
+                                               "m on 2x l4, BF16, TP=1, KV auto"))
+    result = RecommendResult.model_construct(workload=work, plans_made=8,
+                                             fell_out=tally.fell_out())
+    assert result.why_none() == (
+        "Of 8 plans made, 3 refused by vLLM at start-up (most common: refusal A); 1 do not fit "
+        "memory at 4,096 tokens of context; 1 have KV room for fewer than 4 requests (ceil(4 / "
+        "DP) in each DP replica); 2 miss the TPOT target (50 ms) (best TPOT 55.0 ms at 4 "
+        "requests in flight: m on 2x l4, BF16, TP=1, KV auto).")
+    # at a rate of 2 x 512 = 1,024 output tokens/s, 1,000 misses it, by 24
+    rate = _Tally(Workload(requests_per_s=2, output_len=512))
+    assert rate.serving([_row(1.0, tps=1000.0, tpot=5.0)], "m on 1x l4") == []
+    assert rate.fell_out() == (FellOut(reason="rate", plans=1, detail=(
+        "most 1,000 output tokens/s of 1,024 needed at 4 requests in flight: m on 1x l4, BF16, "
+        "TP=1, KV auto")),)
+
+
+def test_every_plan_refused_by_flashinfer_says_so() -> None:
+    """Gemma-3 4B (head size 256 in every attention layer, catalog config) on a B200 (compute
+    capability 10.0) under vLLM 0.15.1, where FlashInfer is first on 10.x and asserts on head
+    size 256 in 16-token blocks (startup.flashinfer_hd256_errors: 0.13-0.17 on any 10.x): every
+    plan is refused, none short of memory (a 4B model in 180 GB), and --block-size 32 lifts it."""
+    spec = catalog_spec("google/gemma-3-4b-it")
+    old = EngineSettings(vllm_version="0.15.1")
+    result = recommend([spec], Workload(), with_overrides(), gpu_keys=("b200",), engine=old)
+    assert not result.rows and result.plans_made > 0
+    assert result.fell_out == (FellOut(
+        reason="refused", plans=result.plans_made,
+        detail="There is a bug in FlashInfer block_size 16 head size 256 support. Please avoid "
+               "this combination by passing --block-size 32 or --block-size 64."),)
+    assert result.why_none().startswith(f"Of {result.plans_made:,} plans made, "
+                                        f"{result.plans_made:,} refused by vLLM at start-up (")
+    assert recommend([spec], Workload(), with_overrides(), gpu_keys=("b200",),
+                     engine=old.model_copy(update={"block_size": 32})).rows
 
 
 def test_a_row_serves_when_it_fits_holds_the_concurrency_and_meets_targets() -> None:
