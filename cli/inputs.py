@@ -238,6 +238,15 @@ def build_cluster(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareS
     network = getattr(args, "network", None)
     if network is not None:
         cluster = cluster.model_copy(update={"network": network})
+        if len(cluster.nodes) == 1:
+            add_notes(args, (
+                f"--network ({network.label}) does not apply: the GPUs are one node (give "
+                "--gpus N --nodes M to plan several nodes)"))
+    link = getattr(args, "link", None)
+    if link is not None and all(node.gpus_per_node == 1 for node in cluster.nodes):
+        add_notes(args, (
+            f"--link {link} does not apply: each node has one GPU, with no other GPU in it to "
+            "talk to" + (" (the network joins the nodes)" if len(cluster.nodes) > 1 else "")))
     return _with_slot(args, cluster), snapshots
 
 

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from cli.planner_cli import main
+from tests.cli.conftest import run_main
 
 SEED = ["plan", "--model", "Qwen/Qwen3-235B-A22B-GPTQ-Int4", "--gpu", "rtx-3090", "--gpus", "8",
         "--tp", "8", "--ep"]
@@ -435,3 +436,23 @@ def test_a_float32_plan_computes_at_the_fp32_rate(capsys) -> None:
     assert "(+ attention at 8) / (8 TFLOP/s x " in terms["decode_compute"]["formula"]
     assert "the CUDA cores' FP32 8.1 TFLOP/s" in terms["decode_compute"]["note"]
     assert "at 8 TFLOP/s" in terms["prefill"]["formula"]  # the prefill's GEMMs and attention
+
+
+def test_a_network_or_link_with_nothing_to_join_is_noted(capsys) -> None:
+    # one node: no traffic crosses a network; one GPU per node: no GPU-to-GPU link inside a
+    # node. Both flags changed nothing and said nothing, as --pcie-gen on NVLink says
+    argv = ("plan", "--model", "Qwen/Qwen3-0.6B", "--gpu", "h100-sxm")
+    code, out, err = run_main(capsys, *argv, "--gpus", "2", "--network", "8x400")
+    assert code == 0 and err == (
+        "python -m planner plan: note: --network (8x 400 Gb/s NICs per node) does not apply: "
+        "the GPUs are one node (give --gpus N --nodes M to plan several nodes)\n")
+    _, plain, _ = run_main(capsys, *argv, "--gpus", "2")
+    assert out == plain  # nothing else changes
+    code, out, err = run_main(capsys, *argv, "--link", "pcie")
+    assert code == 0 and err == (
+        "python -m planner plan: note: --link pcie does not apply: each node has one GPU, "
+        "with no other GPU in it to talk to\n")
+    # two GPUs in a node: both flags are used, no note
+    _, _, err = run_main(capsys, *argv, "--gpus", "4", "--nodes", "2", "--link", "pcie",
+                         "--network", "1x100")
+    assert err == ""
