@@ -91,6 +91,7 @@ from planner.serving.startup import (
     flashinfer_hd256_errors,
     float16_errors,
     fp4_weight_notes,
+    int8_float32_errors,
     kv_format_errors,
     modelopt_mixed_errors,
     quantization_errors,
@@ -642,6 +643,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             + tuple(float16_errors(spec.model_type, s.dtype, not fp16))
             + tuple(act_dtype_errors(spec, scheme, served,
                                      quant.checkpoint_formats(spec, scheme) is not None))
+            + tuple(int8_float32_errors(scheme, served))
             + tuple(b12x_refusals(rules.version, gpu.compute_capability, scheme.family,
                                   bool(_draft_moe(spec, s)) and mtp_excluded(spec, scheme),
                                   gpu.vendor)

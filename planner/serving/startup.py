@@ -609,6 +609,26 @@ def act_dtype_errors(spec: ModelSpec, scheme: QuantScheme, served: str,
             f"dtypes: [{listed}]"]
 
 
+def int8_float32_errors(scheme: QuantScheme, served: str) -> list[str]:
+    """W8A8 int8 weights run in float32 (Gemma-2/3 or GLM-4 on a T4 or V100, or --dtype
+    float32): vLLM loads them (compressed-tensors' get_supported_act_dtypes lists
+    torch.float32), then its int8 GEMM stops at the profile run, in an assertion.
+
+    NOTE: vLLM's CUDA int8 kernels are tried in the order CutlassInt8ScaledMMLinearKernel,
+    Triton, Humming (model_executor/kernels/linear/__init__.py _POSSIBLE_INT8_KERNELS); the
+    CUTLASS one's is_supported and can_implement accept every CUDA GPU, and its
+    apply_weights calls ops.cutlass_scaled_mm(..., out_dtype=x.dtype) (cutlass_scaled_mm_azp
+    for asymmetric activations), which begin `assert out_dtype is torch.bfloat16 or out_dtype
+    is torch.float16` (_custom_ops.py). Read in the 0.19.0, 0.30.0 and 0.33.0 wheels; older
+    releases assumed alike (unverified)."""
+    if scheme.family != "int8" or served != "float32":
+        return []
+    return [f"vLLM runs {scheme.label} in torch.float32 here, and its int8 GEMM stops at "
+            "`assert out_dtype is torch.bfloat16 or out_dtype is torch.float16` "
+            "(_custom_ops.cutlass_scaled_mm, from CutlassInt8ScaledMMLinearKernel with the "
+            "activations' dtype): W8A8 int8 writes 16-bit outputs only."]
+
+
 def startup_errors(
     *, gpu: GpuSpec, scheme: QuantScheme, cli: VllmCli, max_model_len: int, window: VllmWindow,
     mbt: int, seqs: int, mbt_given: bool, chunked_prefill: bool, block_size: int | None,

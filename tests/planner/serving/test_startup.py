@@ -487,3 +487,29 @@ def test_a_dtype_the_quantization_method_does_not_take_is_refused_in_vllms_words
     assert not any("is not supported for quantization" in e for e in int8.errors)
     for model in ("Qwen/Qwen3-32B-FP8", "openai/gpt-oss-20b"):  # their own bfloat16 starts
         assert planned(model).fits
+
+
+def test_w8a8_int8_in_float32_stops_at_the_int8_gemms_assertion() -> None:
+    """compressed-tensors loads W8A8 int8 in float32 (get_supported_act_dtypes lists it), but
+    CUDA's first int8 kernel, CutlassInt8ScaledMMLinearKernel (is_supported / can_implement
+    true on any CUDA GPU), calls ops.cutlass_scaled_mm with out_dtype = the activations'
+    dtype, which asserts bfloat16 or float16 (_custom_ops.py; 0.19.0, 0.30.0, 0.33.0 wheels).
+    Gemma-2 on a T4 runs in float32 (no bfloat16, float16 refused): its int8 what-if was a
+    fit. Qwen3 there runs in float16 and starts."""
+    from planner.serving.engine import EngineSettings
+    from planner.serving.hardware import preset_cluster
+    from planner.serving.layout import ParallelLayout
+    from planner.serving.plan import PlanRequest, plan
+
+    def planned(model: str, gpu: str = "t4", **engine):
+        return plan(PlanRequest(model=_spec(model), cluster=preset_cluster(gpu, 1),
+                                layout=ParallelLayout(tp=1), engine=EngineSettings(
+                                    max_model_len=4096, target_quant="w8a8-int8", **engine)))
+
+    gemma = planned("google/gemma-2-2b-it")
+    assert not gemma.fits and gemma.vllm_command is None
+    assert any("`assert out_dtype is torch.bfloat16 or out_dtype is torch.float16`" in e
+               for e in gemma.errors), gemma.errors
+    assert planned("Qwen/Qwen3-0.6B").fits  # float16 on a T4
+    forced = planned("Qwen/Qwen3-0.6B", "h100-sxm", dtype="float32")
+    assert not forced.fits and any("cutlass_scaled_mm" in e for e in forced.errors)
