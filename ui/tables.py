@@ -19,10 +19,27 @@ def key_grid(table: pd.DataFrame, key: Mapping[str, str], more: Sequence[str], m
     `more` columns (each grid's first key columns name the rows: pass them in `more` too).
     `widths`: pixels for the columns whose content would otherwise widen them (a long repo
     id or scheme label is cut at the edge). `options`: st.dataframe's (height, placeholder)."""
-    config = {name: st.column_config.Column(label, help=None if label == name else name,
-                                            width=(widths or {}).get(name))
+    config = {name: _column(table, name, label, (widths or {}).get(name))
               for name, label in key.items()}
     st.dataframe(table, hide_index=True, column_order=list(key), column_config=config,
                  **options)
     with st.expander(more_title):
-        st.dataframe(table, hide_index=True, column_order=list(more), **options)
+        st.dataframe(table, hide_index=True, column_order=list(more),
+                     column_config={name: _column(table, name, name) for name in more},
+                     **options)
+
+
+def _column(table: pd.DataFrame, name: str, label: str, width: int | None = None):
+    """A grid column under `label` (the full name its tooltip where they differ); numbers with
+    thousands separators, as the rest of the app prints them ("8,702,176": the grid's default
+    printed "8702176")."""
+    tip = None if label == name else name
+    if pd.api.types.is_numeric_dtype(table[name]) and not pd.api.types.is_bool_dtype(table[name]):
+        return number_column(label, help=tip, width=width)
+    return st.column_config.Column(label, help=tip, width=width)
+
+
+def number_column(label: str | None = None, **options):
+    """A grid column of numbers with thousands separators (the browser's locale format:
+    "8,702,176" in English), for any st.dataframe."""
+    return st.column_config.NumberColumn(label, format="localized", **options)

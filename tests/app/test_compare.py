@@ -83,8 +83,9 @@ def test_the_grid_shows_the_key_columns_and_the_rest_under_more_columns() -> Non
     shown = {*grid.proto.column_order, *more.proto.column_order}
     assert shown == set(grid.value.columns)  # the verdicts are in the table below
     config = json.loads(grid.proto.columns)
-    assert config["concurrency at 32,768"] == {"label": "conc. @ 32,768",
-                                               "help": "concurrency at 32,768"}
+    assert config["concurrency at 32,768"] == {
+        "label": "conc. @ 32,768", "help": "concurrency at 32,768",
+        "type_config": {"type": "number", "format": "localized"}}
     assert at.expander[0].label.startswith("More columns")
 
 
@@ -148,7 +149,8 @@ def test_under_dp_all_replicas_stand_beside_one_replicas_concurrency() -> None:
     assert {*grid.proto.column_order, *more.proto.column_order} == set(grid.value.columns)
     config = json.loads(grid.proto.columns)
     assert config["concurrency at 32,768, all replicas"] == {
-        "label": "all replicas", "help": "concurrency at 32,768, all replicas"}
+        "label": "all replicas", "help": "concurrency at 32,768, all replicas",
+        "type_config": {"type": "number", "format": "localized"}}
     assert config["concurrency at 32,768, per replica"]["label"] == "per replica"
     assert at.expander[0].label.startswith("More columns: parameters, KV bytes per token per GPU")
     assert any('"all replicas" is the concurrency at 32,768 tokens' in c.value

@@ -159,3 +159,31 @@ def test_a_choice_left_at_its_default_shows_the_defaults_name() -> None:
     for key in ("hw.pcie_generation", "hw.pcie_lanes"):
         box = at.selectbox(key=key)
         assert box.value is None and box.proto.placeholder == "the card's", key
+
+
+def test_grid_numbers_have_thousands_separators() -> None:
+    """The sweep grid printed a ceiling of 8702176 where the metrics above print 8,702,176:
+    every number column of the Plan page's sweep grids (the key columns and those under "More
+    columns"), the Compare and Recommend grids is shown in the locale's format ("localized":
+    40,960, Qwen3-8B's max_position_embeddings, its ceiling on an RTX 3090)."""
+    at = open_page("plan", model="Qwen/Qwen3-8B", gpu="rtx-3090")
+    at.button(key="plan.run_sweep").click().run()
+    grids = [d for d in at.dataframe if "ceiling (tokens)" in d.value.columns]
+    assert len(grids) == 2 and 40960 in set(grids[0].value["ceiling (tokens)"])
+    numeric = {"ceiling (tokens)", "concurrency", "TPOT (ms)", "output tok/s", "TTFT (ms)",
+               "at concurrency", "per replica", "KV B/token/GPU"}
+    shown = {}
+    for grid in grids:
+        for name, config in json.loads(grid.proto.columns).items():
+            if config.get("type_config", {}).get("format") == "localized":
+                shown[name] = config
+    assert numeric <= set(shown)
+    assert not {"quantization", "layout", "KV dtype", "fits", "weights/GPU"} & set(shown)
+    for page in ("compare", "recommend"):
+        at = open_page(page, model="Qwen/Qwen3-8B")
+        if page == "recommend":
+            at.button(key="recommend.run").click().run()
+        # (on Recommend the ceiling is under "More columns": a grid of its own)
+        configs = [json.loads(d.proto.columns).get("ceiling (tokens)") for d in at.dataframe]
+        assert {"type": "number", "format": "localized"} in [
+            c["type_config"] for c in configs if c], page

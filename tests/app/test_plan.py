@@ -196,7 +196,8 @@ def test_the_sweep_grid_shows_the_ranked_and_speed_columns_the_rest_under_more()
         "quantization", "layout", "KV dtype", "per replica", "weights/GPU", "KV B/token/GPU"]
     assert {*grid.proto.column_order, *more.proto.column_order} == set(grid.value.columns)
     config = json.loads(grid.proto.columns)
-    assert config["at concurrency"] == {"label": "at conc.", "help": "at concurrency"}
+    assert config["at concurrency"] == {"label": "at conc.", "help": "at concurrency",
+                                        "type_config": {"type": "number", "format": "localized"}}
     assert config["quantization"] == {"label": "quantization", "width": 190}  # no tooltip
     assert at.expander[-1].label == ("More columns: concurrency per replica, weights per GPU, "
                                      "KV bytes per token per GPU")

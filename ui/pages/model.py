@@ -22,6 +22,7 @@ from ui.context import (
 )
 from ui.io import server_token_allowed
 from ui.state import set_state, state
+from ui.tables import number_column
 
 _TOKEN_WIDGET = "model.token"
 _FETCH_ERROR_KEY = "model.fetch_error"
@@ -179,7 +180,7 @@ def _checkpoint(source: ModelSource) -> None:
     if checkpoint.params_by_dtype:
         st.dataframe(pd.DataFrame({"stored dtype": list(checkpoint.params_by_dtype),
                                    "elements": list(checkpoint.params_by_dtype.values())}),
-                     hide_index=True)
+                     hide_index=True, column_config={"elements": number_column()})
     if checkpoint.gguf_files:
         st.dataframe(pd.DataFrame([{"GGUF file": f.path, "size": fmt.gb(f.size_bytes)}
                                    for f in checkpoint.gguf_files]), hide_index=True)
