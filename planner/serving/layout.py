@@ -235,10 +235,17 @@ def _moe_wna16_errors(
     the group until it divides intermediate_size_per_partition and hidden_size, under
     `assert group_size >= 32`: Qwen3-30B-A3B (768-wide experts, hidden 2048) in groups of
     128 at TP=8 is 96 per GPU -> group 32 runs; at TP=16 it is 48 -> 128, 64, 32, 16: the
-    assertion stops the load (an AssertionError with no message)."""
+    assertion stops the load (an AssertionError with no message). GPTQ and AWQ checkpoints
+    (and what-ifs, labelled GPTQ) fall back there (gptq_marlin.py / awq_marlin.py, auto_gptq.py
+    / auto_awq.py from 0.30); a compressed-tensors one falls back to its own
+    CompressedTensorsWNA16MoEMethod instead (compressed_tensors_moe.py), which has no such
+    assertion: not refused (what it then does is not read)."""
     group, moe = group_size(scheme), first_moe(spec)
     if group is None or group <= 0 or moe is None \
             or not _marlin_moe_warnings(spec, layout, scheme):
+        return ()
+    if spec.quant is not None and spec.quant.method == "compressed-tensors" \
+            and not scheme.what_if:
         return ()
     per_partition = moe.expert_intermediate_size // layout.expert_tp
     halved = group

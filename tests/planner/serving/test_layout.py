@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import pytest
 
 from planner.model.quant import scheme
-from planner.model.spec import AttentionMixer, DenseMlp, LayerSpec, ModelSpec, MoeMlp
+from planner.model.spec import AttentionMixer, DenseMlp, LayerSpec, ModelSpec, MoeMlp, QuantSpec
 from planner.serving.layout import (
     ParallelLayout,
     group_size,
@@ -148,3 +148,13 @@ def test_moe_wna16_fallback_needs_a_group_of_32_or_more():
     assert "`assert group_size >= 32`" in error and "48 wide per GPU at TP=32" in error
     # EP keeps the experts whole (1536 = 12 x 128): Marlin, no fallback
     assert layout_errors(spec, _cluster(32), ParallelLayout(tp=32, ep=True), G128) == []
+    # a compressed-tensors checkpoint falls back to CompressedTensorsWNA16MoEMethod, which
+    # has no such assertion: only the GPTQ/AWQ path (and a what-if) is refused
+    stored = scheme("w4a16-gptq-g128")
+    ct = spec.model_copy(update={"quant": QuantSpec(method="compressed-tensors",
+                                                    scheme=stored.key, group_size=128,
+                                                    summary="W4A16")})
+    assert layout_errors(ct, _cluster(32), ParallelLayout(tp=32), stored) == []
+    gptq = spec.model_copy(update={"quant": QuantSpec(method="gptq", scheme=stored.key,
+                                                      group_size=128, summary="W4A16")})
+    assert len(layout_errors(gptq, _cluster(32), ParallelLayout(tp=32), stored)) == 1
