@@ -21,6 +21,8 @@ from planner.report import (
     sweep_speed_cells,
     sweep_speed_note,
     text_columns,
+    tpot_cell,
+    tpot_text,
 )
 from planner.serving.auto_layout import AUTO_LAYOUT_RULE
 from planner.serving.launch import spans_nodes
@@ -53,8 +55,9 @@ def speed_lines(speed: SpeedEstimate | None, plan: Plan, load: ServingLoad) -> l
         f"{counted(speed.concurrency, 'request')} at once{load.arriving}{asked}; "
         f"{speed.kernel_label} kernels, {link_phrase(speed, plan)}",
         f"  TTFT                {speed.ttft_ms:,.0f} ms",
-        f"  TPOT                {speed.tpot_ms:,.1f} ms "
-        f"({speed.output_tokens_per_s_per_request:,.1f} tok/s per request)",
+        f"  TPOT                {tpot_text(speed.tpot_ms)}"
+        + ("" if speed.tpot_ms is None else
+           f" ({speed.output_tokens_per_s_per_request:,.1f} tok/s per request)"),
         f"  output throughput   {speed_cell(speed.output_tokens_per_s)} tok/s (all requests)",
         f"  prefill             {speed.prefill_tokens_per_s:,.0f} tok/s (one request)",
         f"  TP all-reduce       {speed.allreduce_ms_per_step:,.2f} ms per decode step",
@@ -206,7 +209,7 @@ def recommend_text(result: RecommendResult) -> str:
     rows += [[str(i), r.model_name, f"{r.gpus}x {r.gpu_key}", r.quant_label, r.layout.label(),
               r.kv_cache_dtype, f"{r.usd_per_hour:,.2f}" + ("*" if r.price_estimate else ""),
               speed_cell(r.usd_per_million_output_tokens, 2), speed_cell(r.ttft_ms, 0),
-              speed_cell(r.tpot_ms), speed_cell(r.output_tokens_per_s),
+              tpot_cell(r.tpot_ms, r.output_tokens_per_s), speed_cell(r.output_tokens_per_s),
               speed_cell(r.speed_concurrency, 0),
               f"{r.max_context_tokens:,}", sweep_concurrency(r),
               "vllm serve" if r.launchable else "what-if"]

@@ -665,8 +665,8 @@ def _summary(inputs: ReportInputs) -> list[str]:
         lines.append(f"- Layout chosen for this hardware: {md_escape(inputs.layout_rule)}")
     if inputs.sweep and inputs.sweep.rows:
         best = inputs.sweep.rows[0]
-        speed = "" if best.tpot_ms is None else (
-            f"; TPOT {best.tpot_ms:,.1f} ms, {best.output_tokens_per_s:,.0f} output tokens/s "
+        speed = "" if best.output_tokens_per_s is None else (
+            f"; TPOT {tpot_text(best.tpot_ms)}, {best.output_tokens_per_s:,.0f} output tokens/s "
             f"at {counted(best.speed_concurrency, 'request')}")
         lines.append(f"- Best in the sweep (by {inputs.sweep.objective}): " + md_escape(
             f"{best.quant_label}, {best.layout.label()}, KV {best.kv_cache_dtype}: ceiling "
@@ -831,8 +831,9 @@ def _performance(inputs: ReportInputs) -> list[str]:
               + f"; {speed.kernel_label} kernels, {link_phrase(speed, inputs.plan)}:", ""]
     lines += md_table(["Figure", "Value"], [
         ["Time to first token (TTFT)", f"{speed.ttft_ms:,.0f} ms"],
-        ["Time per output token (TPOT)", f"{speed.tpot_ms:,.1f} ms"],
-        ["Output tokens/s per request", f"{speed.output_tokens_per_s_per_request:,.1f}"],
+        ["Time per output token (TPOT)", tpot_text(speed.tpot_ms)],
+        ["Output tokens/s per request", TPOT_NA if speed.tpot_ms is None
+         else speed_cell(speed.output_tokens_per_s_per_request)],
         ["Output tokens/s, all requests", speed_cell(speed.output_tokens_per_s)],
         ["Prefill tokens/s (one request)", f"{speed.prefill_tokens_per_s:,.0f}"],
         ["TP all-reduce per decode step", f"{speed.allreduce_ms_per_step:,.2f} ms"],
@@ -931,11 +932,29 @@ def speed_cell(value: float | None, digits: int = 1) -> str:
     return "—" if value is None else f"{value:,.{digits}f}"
 
 
+TPOT_NA = "n/a (one output token)"
+"""TPOT where each request gives one output token (ServingLoad.one_token): no gap between
+output tokens, as vLLM's benchmark leaves such requests out of its TPOT."""
+
+
+def tpot_cell(tpot_ms: float | None, output_tokens_per_s: float | None) -> str:
+    """A table row's TPOT in ms (speed_cell), 'n/a' where it has speed figures but no TPOT
+    (one output token: TPOT_NA), '—' where it has none."""
+    if tpot_ms is None and output_tokens_per_s is not None:
+        return "n/a"
+    return speed_cell(tpot_ms)
+
+
+def tpot_text(tpot_ms: float | None) -> str:
+    """An estimate's TPOT with its unit ("12.3 ms"), TPOT_NA where it has none."""
+    return TPOT_NA if tpot_ms is None else f"{tpot_ms:,.1f} ms"
+
+
 def sweep_speed_cells(row: SweepRow) -> list[str]:
     """A sweep row's speed cells: TTFT ms, TPOT ms, output tokens/s (all requests) and the
     concurrency they are for ('—' where the row has no speed: it does not fit, or vLLM rejects
     one request of the load: SweepResult.context_notes)."""
-    return [speed_cell(row.ttft_ms, 0), speed_cell(row.tpot_ms),
+    return [speed_cell(row.ttft_ms, 0), tpot_cell(row.tpot_ms, row.output_tokens_per_s),
             speed_cell(row.output_tokens_per_s, 0),
             speed_cell(row.speed_concurrency, 0)]
 
@@ -1019,7 +1038,7 @@ def _alternatives(inputs: ReportInputs) -> list[str]:
               f"{c.max_context_tokens:,}", replicas_concurrency(
                   c.max_concurrency_all_replicas, c.max_concurrency, c.dp)
               + f" at {c.max_model_len:,}",
-              speed_cell(c.ttft_ms, 0), speed_cell(c.tpot_ms),
+              speed_cell(c.ttft_ms, 0), tpot_cell(c.tpot_ms, c.output_tokens_per_s),
               speed_cell(c.output_tokens_per_s, 0),
               speed_cell(c.speed_concurrency, 0)]
              for c in inputs.comparison],

@@ -4,7 +4,7 @@ concurrency and the terms (every figure from planner.serving.speed, formatted he
 import pandas as pd
 import streamlit as st
 
-from planner.report import link_phrase, speed_cell
+from planner.report import link_phrase, speed_cell, tpot_text
 from planner.serving.plan import Plan, PlanRequest
 from planner.serving.speed import ARRIVALS, ServingLoad, SpeedEstimate, estimate_speed
 from planner.serving.sweep import OBJECTIVES
@@ -74,10 +74,10 @@ def speed_metrics(est: SpeedEstimate) -> None:
     cols[0].metric("TTFT", f"{est.ttft_ms:,.0f} ms",
                    help="time to first token: the prompt's prefill plus the prefills queued "
                    "ahead of it")
-    cols[1].metric("TPOT", f"{est.tpot_ms:,.1f} ms", help="time per output token (decode)")
+    cols[1].metric("TPOT", tpot_text(est.tpot_ms), help="time per output token (decode)")
     cols[2].metric(f"Output tokens/s at {est.concurrency:,}", speed_cell(est.output_tokens_per_s),
                    help="all requests in flight together")
-    cols[3].metric("Tokens/s per request", f"{est.output_tokens_per_s_per_request:,.1f}")
+    cols[3].metric("Tokens/s per request", speed_cell(est.output_tokens_per_s_per_request))
     cols[4].metric("Prefill tokens/s", f"{est.prefill_tokens_per_s:,.0f}",
                    help="one request's prompt divided by its prefill time")
     if est.seqs_bound:

@@ -62,6 +62,7 @@ from planner.serving.speed import (
     ServingLoad,
     context_rule,
     speed_figures,
+    tpot_meets,
 )
 from planner.serving.sweep import (
     KV_DTYPES,
@@ -324,7 +325,8 @@ def _miss(row: SweepRow, workload: Workload) -> FellOutReason | None:
     if row.max_concurrency < dp_requests(workload.concurrency, row.layout.dp):
         return "room"
     needed = workload.output_tokens_per_s
-    if workload.tpot_ms is not None and (row.tpot_ms is None or row.tpot_ms > workload.tpot_ms):
+    if workload.tpot_ms is not None and (row.output_tokens_per_s is None
+                                         or not tpot_meets(row.tpot_ms, workload.tpot_ms)):
         return "tpot"
     if workload.ttft_ms is not None and (row.ttft_ms is None or row.ttft_ms > workload.ttft_ms):
         return "ttft"

@@ -31,7 +31,13 @@ from planner.serving.engine import EngineSettings
 from planner.serving.hardware import ClusterSpec
 from planner.serving.layout import ParallelLayout, first_moe, layout_errors
 from planner.serving.plan import PlanRequest, summary_figures
-from planner.serving.speed import PlanFigures, ServingLoad, SpeedFigures, speed_figures
+from planner.serving.speed import (
+    PlanFigures,
+    ServingLoad,
+    SpeedFigures,
+    speed_figures,
+    tpot_meets,
+)
 
 SLACK = 1.05
 """Margin on every bound (throughput and memory x 1.05, targets / 1.05): the argument above
@@ -208,7 +214,8 @@ def lowest_counts(spec: ModelSpec, cluster: ClusterSpec, fams: list[Family],
                    else math.inf)
         if ttft_ms is not None or tpot_ms is not None:
             one = relaxed_speed(spec, wide, layout, settings, load, figures, 1)
-            if one is None or (tpot_ms is not None and one.tpot_ms > tpot_ms * SLACK) or \
+            if one is None or not tpot_meets(
+                    one.tpot_ms, None if tpot_ms is None else tpot_ms * SLACK) or \
                     (ttft_ms is not None and one.ttft_ms > ttft_ms * SLACK):
                 low = math.inf
         if output_tokens_per_s is not None and not math.isinf(low):

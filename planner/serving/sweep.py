@@ -30,6 +30,7 @@ from planner.serving.speed import (
     context_rule,
     speed_columns,
     speed_figures,
+    tpot_meets,
 )
 from planner.serving.vllm_versions import EngineError, LayoutRefused
 
@@ -208,8 +209,7 @@ def rank_key(row: SweepRow, objective: Objective = "context",
         return (not row.fits, row.gpus_used, -row.max_context_tokens, -together)
     if objective == "throughput":
         tps, tpot = row.output_tokens_per_s, row.tpot_ms
-        meets = tps is not None and (tpot_ms_target is None
-                                     or (tpot is not None and tpot <= tpot_ms_target))
+        meets = tps is not None and tpot_meets(tpot, tpot_ms_target)
         return (not row.fits, not meets, -(tps or 0.0), *context)
     return (not row.fits, *context)
 
@@ -277,7 +277,7 @@ def row_speed(request: PlanRequest, figures: Mapping[str, Any], load: ServingLoa
         return speed_figures(request, at_load, plan_result=summary)
 
     def meets(e: SpeedFigures | None) -> bool:
-        return e is not None and (tpot_ms_target is None or e.tpot_ms <= tpot_ms_target) \
+        return e is not None and tpot_meets(e.tpot_ms, tpot_ms_target) \
             and (ttft_ms_target is None or e.ttft_ms <= ttft_ms_target)
 
     one = at(1)

@@ -218,3 +218,13 @@ def test_a_request_holding_one_token_reads_in_the_singular() -> None:
     at = open_page(None, **{"in": "1", "out": "1", "conc": "300"})
     assert any(c.value.endswith("holding 1 token each on average (1 in + half of 1 out).")
                for c in at.caption)
+
+
+def test_one_output_token_shows_tpot_as_n_a() -> None:
+    # vLLM's benchmark leaves a request of one output token out of TPOT (no gap between
+    # output tokens: tests/planner/serving/test_speed_one_token.py)
+    at = open_page("plan", model="Qwen/Qwen3-8B", gpu="h100-sxm", out="1", conc="256")
+    assert not at.exception
+    assert metric(at, "TPOT") == "n/a (one output token)"
+    assert metric(at, "Tokens/s per request") == "—"
+    assert metric(at, "TTFT").endswith(" ms")

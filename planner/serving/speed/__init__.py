@@ -103,6 +103,16 @@ class ServingLoad(BaseModel):
                 f"half of {self.output_len:,} out)")
 
     @property
+    def one_token(self) -> bool:
+        """Whether each request gives one output token (as served: context_rule may clamp the
+        output), so TPOT, the gap between output tokens, is undefined: reported as None
+        (n/a), as vLLM's benchmark leaves a request of one output token out of its TPOT
+        figures (benchmarks/serve.py calculate_metrics: `if output_len > 1:` before
+        `tpots.append`). The step time (decode step + the other requests' prefills) still
+        enters the output tokens/s, as at any output length."""
+        return self.output_len < 2
+
+    @property
     def arriving(self) -> str:
         """What a description of the load adds after its concurrency: ", arriving together"
         for a burst, ", arriving desynchronized (steady)" for steady arrivals, "" for the
@@ -126,11 +136,13 @@ class SpeedEstimate(BaseModel):
     seqs_bound: bool = Field(description="the cap is max_num_seqs: the KV cache's blocks hold "
                              "more requests")
     ttft_ms: float = Field(description="a served request's (admitted to a KV slot)")
-    tpot_ms: float
+    tpot_ms: float | None = Field(description="None with one output token per request: there "
+                                  "is no gap between output tokens (ServingLoad.one_token)")
     kv_wait_ms: float = Field(description="a client's mean wait for a KV slot before TTFT "
                               "starts (0 when the KV cache holds every request)")
     output_tokens_per_s: float = Field(description="all requests together")
-    output_tokens_per_s_per_request: float
+    output_tokens_per_s_per_request: float | None = Field(description="1 / TPOT; None where "
+                                                          "TPOT is (one output token)")
     prefill_tokens_per_s: float = Field(description="one request's prompt / its prefill time")
     decode_step_ms: float = Field(description="one decode step of the whole pipeline")
     prefill_ms: float = Field(description="one request's prefill, nothing queued")
@@ -183,10 +195,10 @@ class SpeedFigures(NamedTuple):
     kv_bound: bool
     seqs_bound: bool
     ttft_ms: float
-    tpot_ms: float
+    tpot_ms: float | None
     kv_wait_ms: float
     output_tokens_per_s: float
-    output_tokens_per_s_per_request: float
+    output_tokens_per_s_per_request: float | None
     prefill_tokens_per_s: float
     decode_step_ms: float
     prefill_ms: float
@@ -286,8 +298,9 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
     figures = SpeedFigures(
         concurrency=conc, kv_limited_concurrency=kv_limit, kv_bound=conc < load.concurrency,
         seqs_bound=seqs_bound,
-        ttft_ms=ttft * 1e3, tpot_ms=tpot * 1e3, kv_wait_ms=kv_wait * 1e3,
-        output_tokens_per_s=aggregate, output_tokens_per_s_per_request=1 / tpot,
+        ttft_ms=ttft * 1e3, tpot_ms=None if load.one_token else tpot * 1e3,
+        kv_wait_ms=kv_wait * 1e3, output_tokens_per_s=aggregate,
+        output_tokens_per_s_per_request=None if load.one_token else 1 / tpot,
         prefill_tokens_per_s=load.input_len / prefill_s, decode_step_ms=tpot_base * 1e3,
         prefill_ms=prefill_s * 1e3, allreduce_ms_per_step=parts["allreduce"] * ctx.pp * 1e3,
     )
@@ -306,6 +319,14 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
                          notes=[clamp] * bool(clamp) + _notes(
                              ctx, request.engine, load, p, conc, held, held_blocks, kv_wait,
                              seqs_bound))
+
+
+def tpot_meets(tpot_ms: float | None, target_ms: float | None) -> bool:
+    """Whether an estimate's TPOT meets a target (no target: it does). No TPOT (one output
+    token: ServingLoad.one_token) meets any, as vLLM's benchmark counts such a request's TPOT
+    as 0 for its goodput (benchmarks/serve.py: "if output_len <= 1, we regard tpot as 0 for
+    goodput"). Callers check first that there is an estimate at all."""
+    return target_ms is None or tpot_ms is None or tpot_ms <= target_ms
 
 
 class ContextRule(NamedTuple):

@@ -398,7 +398,9 @@ def _speed_terms(ctx: _Ctx, s, load, conc, kv_limit, per_replica, context, parts
         _term("tpot", "Time per output token", tpot * 1e3, "ms",
               f"{_ms(tpot_base)} decode step + {c.prefill_interference:.3f} x "
               f"{counted(per_replica - 1, 'other')} x {_ms(marginal_s)} / "
-              f"{load.output_len:,} output tokens ({_ms(interference)}) = {_ms(tpot)}"),
+              f"{load.output_len:,} output tokens ({_ms(interference)}) = {_ms(tpot)}",
+              "not a TPOT with one output token (TPOT: n/a, no gap between output tokens); "
+              "the output tokens/s below uses it" if load.one_token else ""),
         _term("output_tokens_per_s", "Output tokens/s (all requests)", aggregate, "tok/s",
               f"{counted(conc, 'request')} / ({_ms(tpot)} + {_ms(ttft)} / {load.output_len:,}) = "
               f"{aggregate:,.1f} tok/s"),
