@@ -122,3 +122,29 @@ def test_linked_draft_tokens_on_a_model_without_mtp_are_refused_in_the_clis_word
     assert (at.query_params["spec"], at.query_params["skipmm"]) == ("0", "0")
     assert "--speculative-config" not in at.code[0].value
     assert "--skip-mm-profiling" not in at.code[0].value
+
+
+@pytest.mark.parametrize("version", ["0.10.0", "0.10.1"])
+def test_skip_mm_profiling_on_a_release_without_the_flag_is_dropped_in_the_clis_words(
+        capsys, version: str) -> None:
+    # the CLI refuses the flag (exit 2) before vLLM 0.10.1 (vllm_cli fixtures: the flag's
+    # first release is 0.10.1); the page drops it with those words, as a MoE backend
+    link = {"model": "meta-llama/Llama-4-Maverick-17B-128E-Instruct", "gpu": "h100-sxm",
+            "gpn": "8", "vllm": version}
+    refusal = (f"vLLM {version}: unrecognized arguments: --skip-mm-profiling (the flag "
+               "arrives in vLLM 0.10.1).")
+    capsys.readouterr()
+    assert main(["plan", "--model", link["model"], "--gpu", "h100-sxm", "--gpus", "8",
+                 "--vllm-version", version, "--skip-mm-profiling", "--json"]) == 2
+    # 0.10.1 has the flag: its refusal is the release's Llama 4 rule (v1_oracle), not this
+    assert (refusal in capsys.readouterr().err) == (version == "0.10.0")
+    at = open_page(None, **link, skipmm="1")
+    assert not at.exception
+    dropped = [w.value for w in at.main.warning if "skip_mm_profiling" in w.value]
+    offered = [w for w in at.checkbox if w.key == "plan.skip_mm_profiling"]
+    if version == "0.10.0":
+        assert dropped == [f"skip_mm_profiling=True is not possible here: {refusal} Showing "
+                           "skip_mm_profiling=False instead."]
+        assert at.query_params["skipmm"] == "0" and not offered
+    else:
+        assert not dropped and at.query_params["skipmm"] == "1" and offered

@@ -48,7 +48,7 @@ from planner.serving.sweep import (
     quant_candidates,
     sweep,
 )
-from planner.serving.vllm_cli import VllmCli, vllm_cli
+from planner.serving.vllm_cli import VllmCli, unrecognized_flag, vllm_cli
 from planner.serving.vllm_versions import default_gpu_memory_utilization, vllm_rules
 from planner.text import capitalized, counted, md_escape, rank_runs, sentence
 from planner.units import VLLM_KV_DTYPE
@@ -138,9 +138,9 @@ def _controls() -> None:
     if mtp_refused:
         _keep_valid("num_speculative_tokens", state().num_speculative_tokens, [0],
                     " ".join(mtp_refused))
-    if not spec.vision:
-        _keep_valid("skip_mm_profiling", state().skip_mm_profiling, [False],
-                    f"{spec.name} has no vision tower to profile.")
+    skip_mm_refused = _skip_mm_refusal(spec)
+    if skip_mm_refused:
+        _keep_valid("skip_mm_profiling", state().skip_mm_profiling, [False], skip_mm_refused)
     own = checkpoint_scheme(spec)
     quants = [CHECKPOINT_QUANT] + [k for k in quant_candidates(spec, cluster) if k != own.key]
     _keep_valid("quant", state().quant, quants,
@@ -246,9 +246,18 @@ def _controls() -> None:
     # the arrivals beside it, one line high (a labelled row would push them down too)
     more, arrivals = left.columns([1.1, 1], gap="xsmall")  # each label on one line at 1280 px
     arrival_control(arrivals, compact=True)
-    _more_options(more, spec, mtp_refused, block_sizes, moe_backends)
+    _more_options(more, spec, mtp_refused, block_sizes, moe_backends, not skip_mm_refused)
     _layout_note(auto)
     _explain_invalid_tp(valid)
+
+
+def _skip_mm_refusal(spec: ModelSpec) -> str | None:
+    """Why --skip-mm-profiling is not offered: no vision tower, or the sidebar's release's
+    parser lacks the flag (before 0.10.1; the CLI's refusal, in its words); None: offered."""
+    if not spec.vision:
+        return f"{spec.name} has no vision tower to profile."
+    missing = unrecognized_flag("--skip-mm-profiling", vllm_cli(state().vllm_version))
+    return sentence(missing) if missing else None
 
 
 def _block_sizes(cli: VllmCli) -> list[int | None]:
@@ -290,11 +299,12 @@ def _backend_label(backend: str | None) -> str:
 
 
 def _more_options(container, spec, mtp_refused: tuple[str, ...],
-                  block_sizes: list[int | None], moe_backends: list[str | None]) -> None:
+                  block_sizes: list[int | None], moe_backends: list[str | None],
+                  skip_mm: bool) -> None:
     """The KV block size (vLLM --block-size), the MoE backend (--moe-backend: MoE models, vLLM
     0.17 on), MTP speculative decoding (models with MTP layers) and --skip-mm-profiling
-    (models with a vision tower), folded away (open when a link sets one) so the figures stay
-    in view."""
+    (`skip_mm`: models with a vision tower, vLLM 0.10.1 on), folded away (open when a link
+    sets one) so the figures stay in view."""
     current = state()
     # a fixed key: `expanded` only opens it on first show (a linked setting), then it stays
     # as the user leaves it (without a key, a new `expanded` would make it a new element)
@@ -329,7 +339,7 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
                 "layers (and, on hybrid models, wider state pages); memory only, the speed "
                 "figures do not model speculative decoding",
                 **bind("plan", "num_speculative_tokens"))
-        if spec.vision:
+        if skip_mm:
             st.checkbox("Skip multimodal profiling", help="vLLM --skip-mm-profiling: the "
                         "start-up profile runs the language model only, so the vision "
                         "encoder's activation peak is yours to leave room for; it changes the "
