@@ -11,6 +11,14 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 import streamlit as st
 
+COLUMN_HELP = {
+    "TPOT (ms)": "TPOT (ms), time per output token. — where the row has no speed figures (it "
+    "does not fit), and n/a where each request gives one output token: no gap between output "
+    "tokens, as vLLM's benchmark leaves such requests out of its TPOT",
+}
+"""The tooltip of a column whose empty cells need saying (a grid's placeholder is one for all
+its columns, and a number column must stay numbers to sort)."""
+
 
 def key_grid(table: pd.DataFrame, key: Mapping[str, str], more: Sequence[str], more_title: str,
              *, widths: Mapping[str, int] | None = None, **options) -> None:
@@ -33,7 +41,7 @@ def _column(table: pd.DataFrame, name: str, label: str, width: int | None = None
     """A grid column under `label` (the full name its tooltip where they differ); numbers with
     thousands separators, as the rest of the app prints them ("8,702,176": the grid's default
     printed "8702176")."""
-    tip = None if label == name else name
+    tip = COLUMN_HELP.get(name, None if label == name else name)
     if pd.api.types.is_numeric_dtype(table[name]) and not pd.api.types.is_bool_dtype(table[name]):
         return number_column(label, help=tip, width=width)
     return st.column_config.Column(label, help=tip, width=width)

@@ -228,3 +228,20 @@ def test_one_output_token_shows_tpot_as_n_a() -> None:
     assert metric(at, "TPOT") == "n/a (one output token)"
     assert metric(at, "Tokens/s per request") == "—"
     assert metric(at, "TTFT").endswith(" ms")
+
+
+def test_one_output_token_leaves_the_grids_tpot_empty_and_says_why() -> None:
+    # the Plan sweep, Compare and Recommend grids: no TPOT at one output token (the cell
+    # shows the grid's placeholder, the column stays numbers to sort), its tooltip says n/a
+    plan = open_page("plan", model="Qwen/Qwen3-8B", gpu="h100-sxm", out="1", conc="256")
+    plan.button(key="plan.run_sweep").click().run()
+    compare = open_page("compare", model="Qwen/Qwen3-8B", gpu="h100-sxm", out="1")
+    recommend = open_page("recommend", model="Qwen/Qwen3-8B", out="1")
+    recommend.button(key="recommend.run").click().run()
+    for at in (plan, compare, recommend):
+        assert not at.exception
+        grid = next(d for d in at.dataframe if "TPOT (ms)" in list(d.proto.column_order))
+        assert grid.value["TPOT (ms)"].isna().all() and grid.value["TTFT (ms)"].notna().any()
+        help_ = json.loads(grid.proto.columns)["TPOT (ms)"]["help"]
+        assert "n/a where each request gives one output token" in help_
+        assert grid.proto.placeholder == "—"

@@ -582,7 +582,7 @@ def _sweep_section(request: PlanRequest) -> None:
         "output tok/s": "tok/s", "TTFT (ms)": "TTFT ms", "at concurrency": "at conc.",
     }, ["quantization", "layout", "KV dtype", "per replica", "weights/GPU", "KV B/token/GPU"],
         "More columns: concurrency per replica, weights per GPU, KV bytes per token per GPU",
-        widths={"quantization": 190}, height=280)
+        widths={"quantization": 190}, height=280, placeholder="—")
     for parts, ranks in unmodelled_ranks(enumerate(result.rows, 1)).items():
         st.warning(md_escape(  # fits on figures that leave parts out: no confident fit
             f"{counted(len(ranks), 'row')} ({rank_runs(ranks, '')}, counted from the "
