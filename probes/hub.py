@@ -600,13 +600,29 @@ def _what_came(exc: Exception) -> str:
 
 
 def _no_config_message(repo_id: str, files: tuple[CheckpointFile, ...]) -> str:
-    """Say there is no config.json, and offer the repo's GGUF files (with sizes) instead."""
-    message = (
-        f"{repo_id} has no {CONFIG_FILE}, so its architecture cannot be read: it is a "
-        "GGUF-only or non-transformers repo. Plan from the original repo it was converted "
-        "from, or pass a path to a config.json."
-    )
+    """Say there is no config.json and what the repo's listing holds instead: safetensors
+    weights (how many, their size), its GGUF files (with sizes, to pick from), or neither
+    (its first files); without a listing, what such a repo usually is."""
+    head = f"{repo_id} has no {CONFIG_FILE}, so its architecture cannot be read"
+    advice = ("Plan from the original repo it was converted from, or pass a path to a "
+              "config.json.")
+    if not files:  # no listing: the hub answered the config's download only
+        return f"{head}: it may be a GGUF-only or non-transformers repo. {advice}"
+    safetensors = [f for f in files if f.path.endswith(".safetensors")]
     gguf = [f for f in files if f.path.endswith(".gguf")]
+    held = []
+    if safetensors:
+        sizes = [f.size_bytes for f in safetensors]
+        size = "" if None in sizes else f", {sum(sizes) / GIB:.2f} GiB"
+        held.append(f"safetensors weights ({counted(len(safetensors), 'file')}{size}) without "
+                    "the transformers config that describes them")
+    if gguf:
+        held.append("GGUF files" + ("" if safetensors else " only"))
+    if not held:
+        shown = ", ".join(f.path for f in files[:5])
+        more = f" and {len(files) - 5:,} more" if len(files) > 5 else ""
+        held.append(f"no safetensors or GGUF weights (its files: {shown}{more})")
+    message = f"{head}: it holds {' and '.join(held)}. {advice}"
     if gguf:
         listed = ", ".join(
             f.path if f.size_bytes is None else f"{f.path} ({f.size_bytes / GIB:.2f} GiB)"

@@ -125,6 +125,15 @@ def _repos() -> dict[str, FakeRepo]:
                 "foo.Q8_0.gguf": FakeFile(b"GGUF", size_bytes=7_695_857_952),
             }
         ),
+        "acme/weights-no-config": FakeRepo(
+            {
+                "README.md": FakeFile(b"# weights"),
+                "model-00001-of-00002.safetensors": FakeFile(b"x", size_bytes=2_147_483_648),
+                "model-00002-of-00002.safetensors": FakeFile(b"x", size_bytes=1_073_741_824),
+            }
+        ),
+        "acme/card-only": FakeRepo({"README.md": FakeFile(b"# card"),
+                                    "LICENSE": FakeFile(b"MIT")}),
         "acme/down": FakeRepo({"config.json": config}, behaviour="error500"),
         "acme/remote-tokenizer": FakeRepo({"config.json": config, "tokenizer_config.json":
                                            FakeFile(json.dumps(KIMI_LIKE_TOKENIZER).encode())}),
@@ -414,6 +423,22 @@ def test_gguf_only_repo_offers_its_gguf_files(hub, tmp_path):
     # 4,368,439,584 / 2**30 = 4.068 GiB; 7,695,857,952 / 2**30 = 7.167 GiB.
     assert "foo.Q4_K_M.gguf (4.07 GiB)" in out["message"]
     assert "foo.Q8_0.gguf (7.17 GiB)" in out["message"]
+
+
+@pytest.mark.parametrize(("repo", "holds"), [
+    # 2,147,483,648 + 1,073,741,824 = 3,221,225,472 bytes = 3.00 GiB (2**30)
+    ("acme/weights-no-config", "it holds safetensors weights (2 files, 3.00 GiB) without the "
+                               "transformers config that describes them."),
+    ("someone/Foo-GGUF", "it holds GGUF files only."),
+    ("acme/card-only", "it holds no safetensors or GGUF weights (its files: "),
+])
+def test_a_repo_without_config_says_what_it_holds(hub, tmp_path, repo, holds):
+    # it said "GGUF-only or non-transformers repo" of a repo of safetensors weights too
+    out = run_client(hub.url, tmp_path, repo)
+    assert out["kind"] == "no_config"
+    assert out["message"].startswith(f"{repo} has no config.json, so its architecture cannot "
+                                     f"be read: {holds}")
+    assert "GGUF-only" not in out["message"]
 
 
 @pytest.mark.parametrize("repo", [
