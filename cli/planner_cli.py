@@ -35,7 +35,15 @@ from cli.text import AUTO_LAYOUT_NOTE, card_text, plan_text, recommend_text, swe
 from planner.model.checkpoint import CheckpointError, ModelSource
 from planner.model.quant import UnknownSchemeError, checkpoint_scheme
 from planner.model.spec import ConfigError, ModelSpec
-from planner.report import ComparisonRow, build_report, comparison_row, idle_gpus, model_card
+from planner.report import (
+    ComparisonRow,
+    build_report,
+    comparison_row,
+    idle_gpus,
+    model_card,
+    param_check,
+    param_check_line,
+)
 from planner.serving.auto_layout import widest_layout
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import (
@@ -163,8 +171,12 @@ def cmd_plan(args: argparse.Namespace) -> str:
     """One plan, as JSON (the Plan object, `model_warnings` (the parser's), the speed keys,
     and `layout_auto`: true where the layout is the hardware's, `layout_note` saying so) or
     a readable summary."""
-    result, spec, _, cluster, _, speed, auto = _plan(args)
+    result, spec, source, cluster, _, speed, auto = _plan(args)
     _keep_model_warnings(args, spec)
+    check = param_check(spec, source)
+    if check is not None and check.agrees is False:  # as inspect and the Model page say it
+        result = result.model_copy(update={"warnings": [*result.warnings,
+                                                        param_check_line(check)]})
     note = AUTO_LAYOUT_NOTE if auto else None
     if args.json:
         data = {**result.model_dump(mode="json"), "model_warnings": list(spec.warnings),

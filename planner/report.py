@@ -277,6 +277,23 @@ def _experts(spec: ModelSpec) -> str | None:
     return text
 
 
+def param_check(spec: ModelSpec, source: ModelSource | None) -> ParamCheck | None:
+    """The parameter count from planner.model.params (the vision tower's included) checked
+    against the checkpoint's safetensors headers, where `source` read them (the hub, a local
+    folder); None without checkpoint metadata (a bare config, the catalog)."""
+    checkpoint = source.checkpoint if source else None
+    if checkpoint is None:
+        return None
+    params = count_params(spec)
+    return compare_param_counts(params.text_total, checkpoint, mtp_layers=spec.mtp_layers,
+                                vision_params=params.vision)
+
+
+def param_check_line(check: ParamCheck) -> str:
+    """The check as the Model page and `plan` (a warning where the counts disagree) say it."""
+    return f"Parameter check against the checkpoint: {check.explanation}"
+
+
 def model_card(spec: ModelSpec, source: ModelSource | None,
                vllm_version: str = DEFAULT_VLLM_VERSION) -> ModelCard:
     """The architecture card of `spec` (`inspect`, the Model page and every report): parameter
@@ -286,8 +303,7 @@ def model_card(spec: ModelSpec, source: ModelSource | None,
     window = vllm_window(spec, rules.version)
     params = count_params(spec)
     checkpoint = source.checkpoint if source else None
-    check = None if checkpoint is None else compare_param_counts(
-        params.text_total, checkpoint, mtp_layers=spec.mtp_layers, vision_params=params.vision)
+    check = param_check(spec, source)
     heads, kv_heads, head_dim = _heads(spec)
     rope = None
     if spec.rope_scaling_type:

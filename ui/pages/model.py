@@ -8,7 +8,7 @@ from planner.catalog import catalog_entries
 from planner.model.checkpoint import ModelSource
 from planner.model.params import ParamBreakdown, count_params
 from planner.model.quant import checkpoint_scheme
-from planner.report import ModelCard, context_note, model_card
+from planner.report import ModelCard, context_note, model_card, param_check_line
 from planner.serving.weights import weights_bytes
 from planner.text import md_escape
 from ui import format as fmt
@@ -137,7 +137,7 @@ def _card(card: ModelCard) -> None:
     if card.param_check is not None:
         check = card.param_check
         (st.info if check.agrees is not False else st.warning)(
-            f"Parameter check against the checkpoint: {md_escape(check.explanation)}")
+            md_escape(param_check_line(check)))
     if card.fields:
         with st.expander("Every field and its source"):
             st.dataframe(pd.DataFrame([f.model_dump() for f in card.fields]), hide_index=True)
