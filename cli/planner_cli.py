@@ -277,10 +277,10 @@ def _comparison(args: argparse.Namespace, main: Plan, speed: SpeedEstimate | Non
     for name in args.compare:
         _, spec = _model(args, name)
         layout, held = main.layout, checkpoint_scheme(spec)
-        if layout_errors(spec, cluster, layout, held):
+        if layout_errors(spec, cluster, layout, held, engine.vllm_version):
             layout = main.layout.model_copy(update={"ep": False})
-        if layout_errors(spec, cluster, layout, held):  # then the widest it takes, as the app
-            layout = widest_layout(spec, cluster, held) or layout
+        if layout_errors(spec, cluster, layout, held, engine.vllm_version):  # then the widest
+            layout = widest_layout(spec, cluster, held, engine.vllm_version) or layout  # as the app
         request = PlanRequest(model=spec, cluster=cluster, layout=layout, engine=engine)
         other = plan(request)
         rows.append(comparison_row(other, estimate_speed(request, _load(args),

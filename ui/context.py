@@ -366,7 +366,7 @@ def _auto_layout(spec: ModelSpec, engine: EngineSettings) -> ParallelLayout | No
             # a start-up this release refuses on every layout (planner.serving.v1_oracle;
             # auto_layout passes over those it refuses on some layouts only): the widgets
             # show the widest layout and plan() says why, so the settings stay on the page
-            memo[key] = widest_layout(spec, cluster, held)
+            memo[key] = widest_layout(spec, cluster, held, engine.vllm_version)
     return memo[key]
 
 
@@ -386,8 +386,8 @@ def compare_plan(spec: ModelSpec, cluster: ClusterSpec, engine: EngineSettings) 
     """One compared model: the Plan page's layout when the model accepts it, else the valid
     layout using the most GPUs (most TP, no EP first)."""
     layout, held = layout_for(spec, engine), checkpoint_scheme(spec)
-    if layout_errors(spec, cluster, layout, held):
-        layout = widest_layout(spec, cluster, held)
+    if layout_errors(spec, cluster, layout, held, engine.vllm_version):
+        layout = widest_layout(spec, cluster, held, engine.vllm_version)
         if layout is None:
             raise ValueError(f"no tensor/pipeline layout of {spec.name} runs on "
                              f"{counted(cluster.gpu_count, 'GPU')}")

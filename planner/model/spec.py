@@ -216,6 +216,9 @@ class QuantSpec(_Frozen):
     block_size: tuple[int, int] | None = Field(default=None, description="fp8 block scales")
     excluded_modules: tuple[str, ...] = Field(default=(), description="kept in 16-bit")
     kv_cache_dtype: Literal["fp8"] | None = Field(default=None, description="checkpoint KV")
+    act_order: bool = Field(
+        default=False, description="GPTQ desc_act (group_size not -1) or compressed-tensors "
+        "actorder group/dynamic: vllm_versions.marlin_moe_pads")
     weight_only: bool = Field(
         default=False, description="activations stay 16-bit where the scheme's GEMMs could "
         "take them quantized (ModelOpt W4A16_NVFP4): speed.kernels.kernel_family")

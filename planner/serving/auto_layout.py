@@ -48,12 +48,12 @@ def auto_layout(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme,
     gpn, nodes = cluster.gpus_per_node, len(cluster.nodes)
     for pp in (p for p in range(1, nodes + 1) if nodes % p == 0):
         first = _with_ep(spec, gpn, pp, nodes // pp, ep)
-        if not layout_errors(spec, cluster, first, held):
+        if not layout_errors(spec, cluster, first, held, engine.vllm_version):
             figures = _figures(spec, cluster, first, engine)
             if not isinstance(figures, LayoutRefused) and figures["fits"]:
                 return first
     valid = [lay for lay in layout_candidates(spec, cluster)
-             if not layout_errors(spec, cluster, lay, held)]
+             if not layout_errors(spec, cluster, lay, held, engine.vllm_version)]
     if not valid:
         return None
     planned = {lay: _figures(spec, cluster, lay, engine) for lay in valid}
@@ -66,13 +66,13 @@ def auto_layout(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme,
         not wanted_ep[lay], -figures[lay]["max_context_tokens"]))
 
 
-def widest_layout(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme
+def widest_layout(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme, vllm_version: str
                   ) -> ParallelLayout | None:
     """The valid layout using the most GPUs (most TP, no EP first); None when none is: where
     a model compared beside another (the app's Compare page, report --compare) cannot take
     that one's layout."""
     valid = [lay for lay in layout_candidates(spec, cluster)
-             if not layout_errors(spec, cluster, lay, held)]
+             if not layout_errors(spec, cluster, lay, held, vllm_version)]
     return max(valid, key=lambda lay: (lay.gpus, lay.tp, not lay.ep), default=None)
 
 

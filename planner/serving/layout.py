@@ -24,6 +24,12 @@ from planner.model.spec import (
     ModelSpec,
     MoeMlp,
 )
+from planner.serving.vllm_versions import (
+    MARLIN_MOE_ACT_ORDER_PADDING_FROM,
+    MARLIN_MOE_TILE_PADDING_FROM,
+    marlin_moe_pads,
+    vllm_rules,
+)
 
 if TYPE_CHECKING:  # planner.serving.hardware is only needed for the type of `cluster`
     from planner.serving.hardware import ClusterSpec
@@ -199,7 +205,7 @@ def _row_parallel_inputs(spec: ModelSpec, tp: int) -> list[tuple[str, str, int]]
 
 
 def quant_alignment_errors(
-    spec: ModelSpec, layout: ParallelLayout, scheme: QuantScheme | None
+    spec: ModelSpec, layout: ParallelLayout, scheme: QuantScheme | None, vllm_version: str
 ) -> list[str]:
     """GPTQ/AWQ layers whose per-rank input is not a whole number of quantization groups.
 
@@ -208,6 +214,7 @@ def quant_alignment_errors(
     is not aligned with the quantized weight shape. This can be caused by too large tensor
     parallel size." E.g. a 4096-wide down_proj with group 128 at TP=8: 512 % 128 = 0 fits;
     TP=16 -> 256 fits; an 11,008-wide one at TP=4: 2,752 % 128 = 64 -> refused.
+    `vllm_version` decides which MoE layers fall back to MoE WNA16 (_marlin_moe_warnings).
     """
     group = group_size(scheme)
     if group is None:
@@ -218,15 +225,15 @@ def quant_alignment_errors(
         f"{scheme.label} group size {group} (vLLM refuses to load it; use a smaller TP)."
         for component, name, size in _row_parallel_inputs(spec, layout.tp)
         if size % group and _quantized(spec, scheme, component)
-    ))) + list(_per_spec(spec, ("moe-wna16", layout.expert_tp, scheme.memo_key),
-                         _moe_wna16_errors, spec, layout, scheme))
+    ))) + list(_per_spec(spec, ("moe-wna16", layout.expert_tp, scheme.memo_key, vllm_version),
+                         _moe_wna16_errors, spec, layout, scheme, vllm_version))
 
 
 MOE_WNA16_MIN_GROUP = 32
 
 
 def _moe_wna16_errors(
-    spec: ModelSpec, layout: ParallelLayout, scheme: QuantScheme
+    spec: ModelSpec, layout: ParallelLayout, scheme: QuantScheme, vllm_version: str
 ) -> tuple[str, ...]:
     """GPTQ/AWQ experts that fall back from Marlin MoE (_marlin_moe_warnings) to MoE WNA16
     at a per-GPU width no group of 32 or more divides.
@@ -242,7 +249,7 @@ def _moe_wna16_errors(
     assertion: not refused (what it then does is not read)."""
     group, moe = group_size(scheme), first_moe(spec)
     if group is None or group <= 0 or moe is None \
-            or not _marlin_moe_warnings(spec, layout, scheme):
+            or not _marlin_moe_warnings(spec, layout, scheme, vllm_version):
         return ()
     if spec.quant is not None and spec.quant.method == "compressed-tensors" \
             and not scheme.what_if:
@@ -268,7 +275,7 @@ MARLIN_MOE_MIN_GROUP = 64
 
 
 def layout_warnings(
-    spec: ModelSpec, layout: ParallelLayout, scheme: QuantScheme | None
+    spec: ModelSpec, layout: ParallelLayout, scheme: QuantScheme | None, vllm_version: str
 ) -> list[str]:
     """Slower-kernel warnings for a layout that runs (not errors).
 
@@ -278,22 +285,34 @@ def layout_warnings(
     GPTQMoeMarlin. Falling back to Moe WNA16 kernels." (a slower Triton kernel). Without EP
     each expert is sliced over tp x dp (ParallelLayout.expert_tp): Qwen3-235B g128 at TP=8:
     1536 / 8 = 192, 192 % 128 = 64 -> fallback; with --enable-expert-parallel experts stay
-    whole: 1536 % 128 = 0 -> Marlin.
+    whole: 1536 % 128 = 0 -> Marlin. That is the rule of every release before 0.25.0; from
+    it vLLM zero-pads the width, which then need only be a multiple of the group (192 % 128 =
+    64 still falls back; 96 wide in groups of 32 runs Marlin), except for act-order checkpoints
+    before 0.30.0 (vllm_versions.marlin_moe_pads).
     """
     if group_size(scheme) is None or first_moe(spec) is None:
         return []
-    key = ("moe-kernel", layout.expert_tp, layout.ep, scheme.memo_key)
-    return list(_per_spec(spec, key, _marlin_moe_warnings, spec, layout, scheme))
+    key = ("moe-kernel", layout.expert_tp, layout.ep, scheme.memo_key, vllm_version)
+    return list(_per_spec(spec, key, _marlin_moe_warnings, spec, layout, scheme, vllm_version))
 
 
 def _marlin_moe_warnings(
-    spec: ModelSpec, layout: ParallelLayout, scheme: QuantScheme
+    spec: ModelSpec, layout: ParallelLayout, scheme: QuantScheme, vllm_version: str
 ) -> tuple[str, ...]:
     group, moe = group_size(scheme), first_moe(spec)
     if not _quantized(spec, scheme, "experts"):
         return ()
     per_partition = moe.expert_intermediate_size // layout.expert_tp
-    need = max(MARLIN_MOE_MIN_GROUP, group)
+    act_order = not scheme.what_if and spec.quant is not None and spec.quant.act_order
+    rules = vllm_rules(vllm_version)
+    if marlin_moe_pads(rules.version, act_order):
+        need, rule = group, f"a multiple of group {group}, which vLLM {rules.label} pads to"
+    else:
+        need = max(MARLIN_MOE_MIN_GROUP, group)
+        padded = MARLIN_MOE_ACT_ORDER_PADDING_FROM if act_order else MARLIN_MOE_TILE_PADDING_FROM
+        rule = (f"a multiple of max(64, group {group}) = {need} (vLLM pads "
+                f"{'act-order ' if act_order else ''}experts from {'.'.join(map(str, padded))}, "
+                f"not in {rules.label})")
     if spec.hidden_size % MARLIN_MOE_HIDDEN_MULTIPLE == 0 and per_partition % need == 0:
         return ()
     advice = ("" if layout.ep or moe.expert_intermediate_size % need else
@@ -302,8 +321,8 @@ def _marlin_moe_warnings(
     return (
         f"{scheme.label} MoE layers fall back from the Marlin MoE kernel to the slower MoE "
         f"WNA16 (Triton) kernel: each expert is {per_partition} wide per GPU at "
-        f"{layout.label()}, not a multiple of max(64, group {group}) = {need} (hidden "
-        f"{spec.hidden_size} must be a multiple of 128).{advice}",
+        f"{layout.label()}, not {rule}; hidden {spec.hidden_size} must be a multiple of "
+        f"128.{advice}",
     )
 
 
@@ -312,10 +331,12 @@ def layout_errors(
     cluster: ClusterSpec,
     layout: ParallelLayout,
     scheme: QuantScheme | None = None,
+    vllm_version: str | None = None,
 ) -> list[str]:
     """Reasons this layout cannot run this model on this cluster (empty when it can).
 
-    With `scheme` (the weight format vLLM will hold), GPTQ/AWQ group alignment is checked too.
+    With `scheme` (the weight format vLLM will hold) and the targeted `vllm_version`, GPTQ/AWQ
+    group alignment is checked too (a scheme needs the version: quant_alignment_errors).
     """
     errors: list[str] = []
     if layout.gpus > cluster.gpu_count:
@@ -348,4 +369,8 @@ def layout_errors(
             f"The expert intermediate size ({moe.expert_intermediate_size}) is not divisible "
             f"by {size}; try --enable-expert-parallel."
         )
-    return errors + quant_alignment_errors(spec, layout, scheme)
+    if scheme is None:
+        return errors
+    if vllm_version is None:
+        raise TypeError("layout_errors: a scheme needs the vllm_version it is served by")
+    return errors + quant_alignment_errors(spec, layout, scheme, vllm_version)

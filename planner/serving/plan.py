@@ -803,7 +803,7 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
     stages = ENGINE.stage_layouts(r.facts, layout, r.block_size, kv_b, r.fa4_fp8_hd512,
                                   r.states, r.kv_grouping[0])
     width = _b12x_width(spec, layout, s)
-    warnings = (*_layout_length_warnings(spec, layout, r.scheme), *r.gpu_notes,
+    warnings = (*_layout_length_warnings(spec, layout, r.scheme, s.vllm_version), *r.gpu_notes,
                 *_bridge_warnings(cluster, layout.tp), *_cross_node_tp_warnings(layout, r),
                 *(width[1:] if width else ()))
     # a KV-shared layer cut from its source fails at model load, before any KV sizing
@@ -1300,18 +1300,18 @@ def _bridge_warnings(cluster: ClusterSpec, tp: int) -> list[str]:
 
 
 def _layout_length_warnings(spec: ModelSpec, layout: ParallelLayout,
-                            scheme: quant.QuantScheme) -> tuple[str, ...]:
+                            scheme: quant.QuantScheme, vllm_version: str) -> tuple[str, ...]:
     """The warnings no worker's memory changes: slower kernels for this layout and weight
     format; cached per spec (a max_model_len past the model's derived one is a start-up
     refusal: planner.serving.startup)."""
-    key = ("warnings", *_layout_key(layout), scheme.memo_key)
-    return _cached(spec, key, _layout_warnings, spec, layout, scheme)
+    key = ("warnings", *_layout_key(layout), scheme.memo_key, vllm_version)
+    return _cached(spec, key, _layout_warnings, spec, layout, scheme, vllm_version)
 
 
-def _layout_warnings(spec: ModelSpec, layout: ParallelLayout, scheme: quant.QuantScheme
-                     ) -> tuple[str, ...]:
+def _layout_warnings(spec: ModelSpec, layout: ParallelLayout, scheme: quant.QuantScheme,
+                     vllm_version: str) -> tuple[str, ...]:
     """layout_warnings as a tuple, for _layout_length_warnings to cache."""
-    return tuple(layout_warnings(spec, layout, scheme))
+    return tuple(layout_warnings(spec, layout, scheme, vllm_version))
 
 
 def _layout_key(layout: ParallelLayout) -> tuple[int, int, int, bool]:
@@ -1321,8 +1321,10 @@ def _layout_key(layout: ParallelLayout) -> tuple[int, int, int, bool]:
 
 def _layout_errors(st: _Setup) -> list[str]:
     spec, cluster, layout, scheme = st.spec, st.cluster, st.layout, st.facts.r.scheme
-    return list(_cached(spec, ("layout", *st.layout_key, cluster.gpu_count, scheme.memo_key),
-                        lambda: layout_errors(spec, cluster, layout, scheme)))
+    version = st.s.vllm_version
+    return list(_cached(spec, ("layout", *st.layout_key, cluster.gpu_count, scheme.memo_key,
+                               version),
+                        lambda: layout_errors(spec, cluster, layout, scheme, version)))
 
 
 def plan(request: PlanRequest) -> Plan:

@@ -433,7 +433,8 @@ def _search_counts(spec: ModelSpec, gpu_key: str, workload: Workload,
     `network` the rows are planned on: a family spanning nodes bounded on the preset's
     network would be bounded too high where the given one is faster."""
     cluster = _cluster(gpu_key, min(gpus_max, GPUS_PER_NODE), network, wsl2)
-    fams = families(spec, cluster, quant_candidates(spec, cluster), KV_DTYPES, gpus_max)
+    fams = families(spec, cluster, quant_candidates(spec, cluster), KV_DTYPES, gpus_max,
+                    settings.vllm_version)
     made: dict = {}
     return lowest_counts(
         spec, cluster, fams,
@@ -562,7 +563,8 @@ def _node_rows(spec: ModelSpec, cluster, settings: EngineSettings,
         for kv in KV_DTYPES:
             fam_settings = _format_settings(spec, settings, quant, kv, cache)
             layouts = sorted((lay for lay in wanted.get((quant, kv), ())
-                              if not layout_errors(spec, cluster, lay, scheme(quant))
+                              if not layout_errors(spec, cluster, lay, scheme(quant),
+                                                   settings.vllm_version)
                               and _member_can_serve(spec, cluster, fam_settings, lay, workload,
                                                     cache)),
                              key=lambda lay: (lay.tp, lay.pp, lay.dp, lay.ep))

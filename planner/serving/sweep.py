@@ -375,7 +375,8 @@ def sweep(
     refused: dict[str, EngineError] = {}  # a release's V0 fall-backs (planner.serving.v1_oracle)
     for key in keys:
         # GPTQ/AWQ group alignment depends on the format: vLLM refuses misaligned layouts
-        runnable = [lay for lay in valid if not quant_alignment_errors(model, lay, scheme(key))]
+        runnable = [lay for lay in valid
+                    if not quant_alignment_errors(model, lay, scheme(key), engine.vllm_version)]
         for kv in kvs:
             settings = candidate_settings(engine, key, kv, own)
             planned = []

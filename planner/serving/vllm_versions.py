@@ -120,6 +120,33 @@ int(max_concurrency x max_model_len) from the 0.20.1 wheel on (_report_kv_cache_
 0.23.0 and 0.24.0 wheels). A patch release's change: 0.20.1 is planned with 0.20.0's flags
 (covered_releases) but this rule's own release."""
 
+MARLIN_MOE_TILE_PADDING_FROM: Version = (0, 25, 0)
+"""NOTE: marlin_utils.py check_moe_marlin_supports_layer, which decides whether GPTQ/AWQ (and
+compressed-tensors WNA16) experts run Marlin MoE or fall back to MoE WNA16: the 0.19.0,
+0.23.0 and 0.24.0 wheels require intermediate_size_per_partition % max(64, group_size) == 0
+(and hidden_size % 128 == 0) for every caller. From the 0.25.0 wheel it takes
+allow_tile_padding ("a tile-misaligned intermediate size is then zero-padded to a valid thread
+tile at weight prep ... so only a group straddling the padded boundary stays unsupported"):
+the width need only be a multiple of the group (any width per channel, group -1), hidden still
+% 128. auto_awq.py passes allow_tile_padding=True; auto_gptq.py `not self.desc_act` and
+compressed_tensors_moe.py `not is_actorder` (actorder group or dynamic) in the 0.25.0, 0.26.0,
+0.27.0, 0.28.0 and 0.29.0 wheels, so act-order checkpoints keep the strict rule there
+(MARLIN_MOE_ACT_ORDER_PADDING_FROM). 0.25.1 is a patch of 0.25.0 (not read)."""
+
+MARLIN_MOE_ACT_ORDER_PADDING_FROM: Version = (0, 30, 0)
+"""NOTE: auto_gptq.py and compressed_tensors_moe_wna16.py pass allow_tile_padding=True for
+every checkpoint, act-order included, from the 0.30.0 wheel (also 0.33.0); the 0.29.0 wheel
+still passes `not self.desc_act` (MARLIN_MOE_TILE_PADDING_FROM)."""
+
+
+def marlin_moe_pads(version: Version, act_order: bool) -> bool:
+    """Whether vLLM `version` zero-pads a Marlin MoE expert's per-GPU width, so the width need
+    only be a multiple of the group (MARLIN_MOE_TILE_PADDING_FROM; act-order checkpoints from
+    MARLIN_MOE_ACT_ORDER_PADDING_FROM)."""
+    return version >= (MARLIN_MOE_ACT_ORDER_PADDING_FROM if act_order
+                       else MARLIN_MOE_TILE_PADDING_FROM)
+
+
 BIG_GPU_TIER_FROM: Version = (0, 28, 0)
 """NOTE: engine/arg_utils.py EngineArgs.get_batch_defaults: the tier for GPUs with
 >= 160 GiB (16384 tokens / 1024 sequences for `vllm serve`) is absent from the 0.27.0 wheel

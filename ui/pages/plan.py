@@ -87,7 +87,7 @@ def _valid_layouts() -> tuple[ParallelLayout, ...]:
     spec, cluster = current_spec(), current_cluster()
     held = _held_scheme()
     return tuple(layout for layout in layout_candidates(spec, cluster)
-                 if not layout_errors(spec, cluster, layout, held))
+                 if not layout_errors(spec, cluster, layout, held, state().vllm_version))
 
 
 def _held_scheme() -> QuantScheme:
@@ -101,7 +101,8 @@ def _explain_invalid_tp(valid: tuple[ParallelLayout, ...]) -> None:
     spec, cluster = current_spec(), current_cluster()
     offered = {layout.tp for layout in valid}
     reasons = {
-        tp: layout_errors(spec, cluster, ParallelLayout(tp=tp), _held_scheme())
+        tp: layout_errors(spec, cluster, ParallelLayout(tp=tp), _held_scheme(),
+                          state().vllm_version)
         for tp in range(1, cluster.gpu_count + 1)
         if tp not in offered
     }
@@ -160,7 +161,7 @@ def _controls() -> None:
     else:
         current = state()
         why = " ".join(layout_errors(spec, cluster, ParallelLayout(tp=current.tp),
-                                      _held_scheme())) or "see below."
+                                      _held_scheme(), current.vllm_version)) or "see below."
         _keep_valid("tp", current.tp, tps, why)
         pps = sorted({layout.pp for layout in valid if layout.tp == current.tp})
         _keep_valid("pp", current.pp or 1, pps,

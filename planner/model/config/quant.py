@@ -133,9 +133,11 @@ def _gptq_awq(qc: dict, where: str, method: str, excluded: tuple[str, ...]) -> Q
     scheme = f"w{bits}a16-{method}-{tag}"
     sym = "sym" if qc.get("sym", qc.get("zero_point") is False) else "asym"
     summary = f"{method.upper()} int{bits}, group {group if group != -1 else 'per-channel'}, {sym}"
+    # vLLM's GPTQ config turns desc_act off for group -1 (auto_gptq.py __init__); AWQ has none
+    act_order = method == "gptq" and qc.get("desc_act") is True and group != -1
     return QuantSpec(method=method, scheme=scheme, weight_bits=bits,
                      group_size=None if group == -1 else group, excluded_modules=excluded,
-                     summary=summary)  # fmt: skip
+                     act_order=act_order, summary=summary)  # fmt: skip
 
 
 def _compressed(qc: dict, where: str, excluded: tuple[str, ...], warnings: list[str]) -> QuantSpec:
@@ -174,9 +176,11 @@ def _compressed(qc: dict, where: str, excluded: tuple[str, ...], warnings: list[
         scheme, summary = "bf16", "unknown compressed-tensors format"
     if len(groups) > 1:
         warnings.append(f"{where}: {len(groups)} config_groups; planned with the first")
+    # compressed_tensors_moe.py is_actorder: group strategy, actorder group or dynamic
+    act_order = strategy == "group" and w.get("actorder") in ("group", "dynamic")
     return QuantSpec(method="compressed-tensors", scheme=scheme, weight_bits=bits,
                      group_size=size, excluded_modules=excluded, kv_cache_dtype=kv_fp8,
-                     summary=summary)  # fmt: skip
+                     act_order=act_order, summary=summary)  # fmt: skip
 
 
 def _bnb(qc: dict, excluded: tuple[str, ...]) -> QuantSpec:

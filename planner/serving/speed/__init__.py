@@ -434,7 +434,8 @@ def _build_context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: i
     spec, layout, s = request.model, request.layout, request.engine
     scheme, act_b, moe = device.scheme, device.act_b, device.moe
     # (layout_warnings has none for a dense model)
-    wna16 = moe is not None and any("WNA16" in w for w in layout_warnings(spec, layout, scheme))
+    wna16 = moe is not None and any("WNA16" in w for w in layout_warnings(
+        spec, layout, scheme, s.vllm_version))
     gpn = request.cluster.gpus_per_node
     span, net_hops = (node_span(layout.tp, layout.pp, gpn)
                       if device.net is not None and layout.gpus > gpn else (None, 0))

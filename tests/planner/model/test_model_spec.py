@@ -277,6 +277,25 @@ def test_gptq_group_size_scheme():
     assert parse_model_config(config).quant.scheme == "w4a16-awq-g64"
 
 
+def test_act_order_is_read_for_the_marlin_moe_rule():
+    # GPTQ desc_act (auto_gptq.py turns it off for group -1); compressed-tensors actorder
+    # group/dynamic under the group strategy (compressed_tensors_moe.py is_actorder)
+    config, _ = load_ref_config("Qwen__Qwen3-8B")
+    gptq = {"quant_method": "gptq", "bits": 4, "group_size": 128, "desc_act": True}
+    assert parse_model_config({**config, "quantization_config": gptq}).quant.act_order
+    channel = {**gptq, "group_size": -1}
+    assert not parse_model_config({**config, "quantization_config": channel}).quant.act_order
+    off = {**gptq, "desc_act": False}
+    assert not parse_model_config({**config, "quantization_config": off}).quant.act_order
+    weights = {"num_bits": 4, "type": "int", "strategy": "group", "group_size": 128,
+               "actorder": "group"}
+    ct = {"quant_method": "compressed-tensors",
+          "config_groups": {"group_0": {"weights": weights, "targets": ["Linear"]}}}
+    assert parse_model_config({**config, "quantization_config": ct}).quant.act_order
+    weights["actorder"] = None
+    assert not parse_model_config({**config, "quantization_config": ct}).quant.act_order
+
+
 @pytest.mark.parametrize(
     ("quantization_config", "expert_dtype", "scheme", "warns"),
     [

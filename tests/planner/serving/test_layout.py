@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from planner.model.quant import scheme
+from planner.model.quant import scheme, what_if_scheme
 from planner.model.spec import AttentionMixer, DenseMlp, LayerSpec, ModelSpec, MoeMlp, QuantSpec
 from planner.serving.layout import (
     ParallelLayout,
@@ -82,6 +82,7 @@ def test_expert_parallel_checks():
 
 G128 = scheme("w4a16-gptq-g128")
 EIGHT = SimpleNamespace(gpu_count=8)
+STRICT = "0.24.0"  # the last release whose Marlin MoE check pads no expert width
 
 
 def test_group_size_from_the_scheme():
@@ -95,19 +96,19 @@ def test_group_size_from_the_scheme():
 def test_seed_moe_falls_back_without_ep_only():
     spec = _spec()  # 1536-wide experts, hidden 4096
     # TP=8 slices each expert: 1536 / 8 = 192; 192 % max(64, 128) = 64 -> WNA16 fallback
-    (warning,) = layout_warnings(spec, ParallelLayout(tp=8), G128)
+    (warning,) = layout_warnings(spec, ParallelLayout(tp=8), G128, STRICT)
     assert "192 wide" in warning and "--enable-expert-parallel keeps experts whole" in warning
     # EP keeps experts whole: 1536 % 128 = 0 -> Marlin; TP=4: 1536 / 4 = 384 = 3 x 128
-    assert layout_warnings(spec, ParallelLayout(tp=8, ep=True), G128) == []
-    assert layout_warnings(spec, ParallelLayout(tp=4), G128) == []
+    assert layout_warnings(spec, ParallelLayout(tp=8, ep=True), G128, STRICT) == []
+    assert layout_warnings(spec, ParallelLayout(tp=4), G128, STRICT) == []
     # group 32: need max(64, 32) = 64 and 192 = 3 x 64 -> Marlin at TP=8
-    assert layout_warnings(spec, ParallelLayout(tp=8), scheme("w4a16-gptq-g32")) == []
+    assert layout_warnings(spec, ParallelLayout(tp=8), scheme("w4a16-gptq-g32"), STRICT) == []
     # not a group-quantized format: no kernel question
-    assert layout_warnings(spec, ParallelLayout(tp=8), scheme("fp8-tensor")) == []
+    assert layout_warnings(spec, ParallelLayout(tp=8), scheme("fp8-tensor"), STRICT) == []
     # still a layout vLLM runs
-    assert layout_errors(spec, EIGHT, ParallelLayout(tp=8), G128) == []
+    assert layout_errors(spec, EIGHT, ParallelLayout(tp=8), G128, STRICT) == []
     # without EP DP slices each expert too (tp x dp): TP=4 x DP=2 -> 1536 / 8 = 192 again
-    (warning,) = layout_warnings(spec, ParallelLayout(tp=4, dp=2), G128)
+    (warning,) = layout_warnings(spec, ParallelLayout(tp=4, dp=2), G128, STRICT)
     assert "192 wide" in warning
 
 
@@ -129,12 +130,12 @@ def test_dense_row_parallel_input_must_hold_whole_groups():
         layer.model_copy(update={"mlp": DenseMlp(intermediate_size=11008)})
         for layer in _spec(heads=32, kv_heads=32, experts=None).layers
     )})
-    (error,) = layout_errors(spec, EIGHT, ParallelLayout(tp=4), G128)
+    (error,) = layout_errors(spec, EIGHT, ParallelLayout(tp=4), G128, STRICT)
     assert error.startswith("The input size is not aligned with the quantized weight shape")
     assert "down_proj takes 2752 inputs per GPU" in error
-    assert layout_errors(spec, EIGHT, ParallelLayout(tp=2), G128) == []
+    assert layout_errors(spec, EIGHT, ParallelLayout(tp=2), G128, STRICT) == []
     assert layout_errors(spec, EIGHT, ParallelLayout(tp=4)) == []  # no scheme: not checked
-    assert layout_errors(spec, EIGHT, ParallelLayout(tp=4), scheme("bf16")) == []
+    assert layout_errors(spec, EIGHT, ParallelLayout(tp=4), scheme("bf16"), STRICT) == []
 
 
 def test_moe_wna16_fallback_needs_a_group_of_32_or_more():
@@ -142,19 +143,71 @@ def test_moe_wna16_fallback_needs_a_group_of_32_or_more():
     # width and hidden (4096), asserting group_size >= 32 (0.19.0/0.30.0/0.33.0 wheels).
     spec = _spec()  # 1536-wide experts
     # TP=16: 1536 / 16 = 96 -> Marlin needs 128: fallback; 128, 64 do not divide 96, 32 does
-    assert layout_errors(spec, _cluster(16), ParallelLayout(tp=16), G128) == []
+    assert layout_errors(spec, _cluster(16), ParallelLayout(tp=16), G128, STRICT) == []
     # TP=32: 48 -> 128, 64, 32 do not divide 48; 16 < 32 -> the assertion stops the load
-    (error,) = layout_errors(spec, _cluster(32), ParallelLayout(tp=32), G128)
+    (error,) = layout_errors(spec, _cluster(32), ParallelLayout(tp=32), G128, STRICT)
     assert "`assert group_size >= 32`" in error and "48 wide per GPU at TP=32" in error
     # EP keeps the experts whole (1536 = 12 x 128): Marlin, no fallback
-    assert layout_errors(spec, _cluster(32), ParallelLayout(tp=32, ep=True), G128) == []
+    assert layout_errors(spec, _cluster(32), ParallelLayout(tp=32, ep=True), G128, STRICT) == []
     # a compressed-tensors checkpoint falls back to CompressedTensorsWNA16MoEMethod, which
     # has no such assertion: only the GPTQ/AWQ path (and a what-if) is refused
     stored = scheme("w4a16-gptq-g128")
     ct = spec.model_copy(update={"quant": QuantSpec(method="compressed-tensors",
                                                     scheme=stored.key, group_size=128,
                                                     summary="W4A16")})
-    assert layout_errors(ct, _cluster(32), ParallelLayout(tp=32), stored) == []
+    assert layout_errors(ct, _cluster(32), ParallelLayout(tp=32), stored, STRICT) == []
     gptq = spec.model_copy(update={"quant": QuantSpec(method="gptq", scheme=stored.key,
                                                       group_size=128, summary="W4A16")})
-    assert len(layout_errors(gptq, _cluster(32), ParallelLayout(tp=32), stored)) == 1
+    assert len(layout_errors(gptq, _cluster(32), ParallelLayout(tp=32), stored, STRICT)) == 1
+
+
+def _experts_768(quant: QuantSpec | None = None) -> ModelSpec:
+    """Qwen3-30B-A3B's expert shape (../shared/model-configs/Qwen__Qwen3-30B-A3B.json:
+    moe_intermediate_size 768, hidden_size 2048)."""
+    base = _spec(heads=32, kv_heads=4)
+    mlp = MoeMlp(num_experts=128, experts_per_token=8, expert_intermediate_size=768)
+    return base.model_copy(update={"hidden_size": 2048, "quant": quant, "layers": tuple(
+        layer.model_copy(update={"mlp": mlp}) for layer in base.layers)})
+
+
+def test_marlin_moe_pads_the_expert_width_from_0_25():
+    # marlin_utils.check_moe_marlin_supports_layer: width % max(64, group) up to the 0.24.0
+    # wheel; from 0.25.0 GPTQ/AWQ without act-order pass allow_tile_padding: width % group
+    spec, tp8 = _experts_768(), ParallelLayout(tp=8)  # 768 / 8 = 96 wide per GPU
+    for release in ("0.19.0", "0.24.0", "0.25.0", "0.30.0", "0.33.0"):
+        # group 128: 96 % 128 = 96 under either rule -> MoE WNA16 on every release, which
+        # halves 128 -> 64 -> 32 (96 = 3 x 32, 2048 = 64 x 32) and loads
+        (warning,) = layout_warnings(spec, tp8, G128, release)
+        assert "96 wide per GPU at TP=8" in warning
+        assert layout_errors(spec, EIGHT, tp8, G128, release) == []
+    g32 = scheme("w4a16-gptq-g32")
+    for release in ("0.19.0", "0.24.0"):  # 96 % max(64, 32) = 32 -> fallback
+        (warning,) = layout_warnings(spec, tp8, g32, release)
+        assert "not a multiple of max(64, group 32) = 64" in warning
+        assert "from 0.25.0, not in " + release in warning
+    for release in ("0.25.0", "0.27.0", "0.33.0"):  # 96 % 32 = 0 -> Marlin MoE
+        assert layout_warnings(spec, tp8, g32, release) == []
+        assert layout_warnings(spec, tp8, scheme("w4a16-awq-g32"), release) == []
+    # the padded rule still needs whole groups: the seed's 1536 / 8 = 192, 192 % 128 = 64
+    (warning,) = layout_warnings(_spec(), tp8, G128, "0.33.0")
+    assert "not a multiple of group 128, which vLLM 0.33.0 pads to" in warning
+
+
+def test_act_order_gptq_keeps_the_strict_marlin_moe_rule_until_0_30():
+    # auto_gptq.py passes allow_tile_padding=not self.desc_act in the 0.25.0-0.29.0 wheels,
+    # True from 0.30.0: a desc_act group-32 checkpoint 96 wide per GPU (96 % 64 = 32)
+    stored = scheme("w4a16-gptq-g32")
+    spec = _experts_768(QuantSpec(method="gptq", scheme=stored.key, weight_bits=4,
+                                  group_size=32, act_order=True, summary="GPTQ int4"))
+    tp8 = ParallelLayout(tp=8)
+    for release in ("0.25.0", "0.29.0"):
+        (warning,) = layout_warnings(spec, tp8, stored, release)
+        assert "vLLM pads act-order experts from 0.30.0, not in " + release in warning
+    assert layout_warnings(spec, tp8, stored, "0.30.0") == []
+    # a what-if in that format is quantized without act-order: padded from 0.25.0
+    assert layout_warnings(spec, tp8, what_if_scheme(stored.key), "0.25.0") == []
+
+
+def test_a_scheme_needs_the_release():
+    with pytest.raises(TypeError, match="needs the vllm_version"):
+        layout_errors(_spec(), EIGHT, ParallelLayout(tp=8), G128)

@@ -62,11 +62,11 @@ def test_a_moe_replica_without_ep_depends_on_dp() -> None:
     assert one["weights_bytes_per_gpu"] - many["weights_bytes_per_gpu"] == 27_179_089_920
     # tp=2 at up to 16 GPUs: 768 % (2 x dp) == 0 for dp 1, 2, 3, 4, 6, 8 (10 and 14 do not
     # divide 768); with EP 128 % (2 x dp) == 0: dp 1, 2, 4, 8
-    fams = families(QWEN30, cluster, ("bf16",), ("auto",), 16)
+    fams = families(QWEN30, cluster, ("bf16",), ("auto",), 16, "0.33.0")
     assert [f.dp for f in fams if f.tp == 2 and not f.ep] == [1, 2, 3, 4, 6, 8]
     assert [f.dp for f in fams if f.tp == 2 and f.ep] == [1, 2, 4, 8]
     # a dense model's family takes any DP
-    assert [f.dp for f in families(QWEN8, cluster, ("bf16",), ("auto",), 16)
+    assert [f.dp for f in families(QWEN8, cluster, ("bf16",), ("auto",), 16, "0.33.0")
             if f.tp == 2] == [0]
 
 

@@ -243,3 +243,22 @@ def test_kimi_int4_decodes_about_as_fast_on_h200_as_on_b200() -> None:
     # the model's ratio near it (bandwidth-bound experts gave 0.86)
     ratio = _kimi("b200").tpot_ms / _kimi("h200").tpot_ms
     assert 0.9 <= ratio <= 1.0
+
+
+def test_the_wna16_fallback_follows_the_release() -> None:
+    # Qwen3-30B-A3B (768-wide experts) as GPTQ group 32 at TP=8: 96 wide per GPU, 96 % max(64,
+    # 32) = 32 -> MoE WNA16 on 0.24.0; from 0.25.0 Marlin MoE pads it (96 % 32 = 0): the
+    # expert read loses its x 1.5 (coefficients.WNA16_FALLBACK_SLOWDOWN) and the note goes
+    def est(version: str):
+        request = PlanRequest(
+            model=_spec("Qwen/Qwen3-30B-A3B"), cluster=preset_cluster("h100-sxm", 8),
+            layout=ParallelLayout(tp=8),
+            engine=EngineSettings(max_model_len=4096, vllm_version=version,
+                                  target_quant="w4a16-gptq-g32"))
+        return estimate_speed(request, ServingLoad(input_len=1024, output_len=1024))
+    fallback = "MoE experts run the Triton WNA16 fallback: expert reads x 1.5 (estimate)"
+    old, new = est("0.24.0"), est("0.25.0")
+    assert fallback in old.notes and fallback not in new.notes
+    assert any("x 1.5 WNA16 fallback" in t.formula for t in old.terms)
+    assert not any("WNA16" in t.formula for t in new.terms)
+    assert new.tpot_ms < old.tpot_ms
