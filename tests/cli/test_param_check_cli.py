@@ -14,10 +14,13 @@ A checkpoint holding the embeddings only stores 32,000 x 512 = 16,384,000: 25,30
 
 import json
 import struct
+import subprocess
+import sys
 from pathlib import Path
 
 from cli.planner_cli import main
 from tests.cli.tiny_model import TINY_CONFIG
+from tests.hubserver import ROOT, FakeFile, FakeHub, FakeRepo, client_env, safetensors_file
 
 ARCH = 41_685_504
 STORED = 16_384_000
@@ -64,3 +67,21 @@ def test_plan_says_nothing_where_they_agree(capsys, tmp_path) -> None:
     folder = _folder(tmp_path, {"model.weights": [81_417, 512]})
     out = _plan(capsys, folder, "--json")
     assert not [w for w in json.loads(out)["warnings"] if "Parameter check" in w]
+
+
+def test_plan_warns_for_a_hub_repo_whose_headers_disagree(tmp_path) -> None:
+    # the same checkpoint on the (local, fake) hub: plan reads its safetensors headers there
+    weights = safetensors_file({"model.embed_tokens.weight": ("BF16", [32000, 512])},
+                               {"BF16": 2})
+    hub = FakeHub({"acme/short-weights": FakeRepo({
+        "config.json": FakeFile(json.dumps(TINY_CONFIG).encode()),
+        "model.safetensors": weights})})
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "planner", "plan", "--model", "acme/short-weights", "--gpu",
+             "rtx-3090", "--json"], cwd=ROOT, env=client_env(hub.url, tmp_path),
+            capture_output=True, text=True, timeout=60)
+    finally:
+        hub.stop()
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["warnings"][-1].startswith(LINE)
