@@ -400,7 +400,7 @@ def _notes(ctx: _Ctx, s: EngineSettings, load: ServingLoad, p: PlanSummary | Pla
     if s.moe_backend not in (None, "auto") and ctx.device.moe is not None:
         notes.append(f"--moe-backend {s.moe_backend} is not modelled in the speed: the routed "
                      "experts are timed as the kernel vLLM picks itself for this format, GPU "
-                     f"and release ({ctx.device.moe_kernel}: speed.kernels.moe_kernel)")
+                     f"and release ({ctx.moe_kernel}: speed.kernels.moe_kernel)")
     if s.num_speculative_tokens:
         notes.append(f"speculative decoding ({s.num_speculative_tokens} MTP draft tokens) is "
                      "not modelled: these figures decode one token per step without the draft "

@@ -35,11 +35,13 @@ from planner.serving.plan import (
 from planner.serving.speed.coefficients import SpeedCoefficients, gemm_factor
 from planner.serving.speed.kernels import (
     DEEPGEMM_MOE_TP8_OFF_FROM,
+    MARLIN_BOUND_KERNELS,
     MARLIN_FP32_FLOP_PER_SM_CYCLE,
     KernelFamily,
     MoeKernel,
     _deepgemm_moe,
     kernel_family,
+    layout_moe_kernel,
     moe_kernel,
     wide_head_attention_share,
 )
@@ -204,7 +206,7 @@ class _Ctx:
     ep: bool
     hidden: int
     c: SpeedCoefficients
-    wna16: bool
+    wna16: bool  # the MoE layers fall back to MoE WNA16 (layout.layout_warnings)
     eager: bool
     mbt: int
     stages: tuple[_Stage, ...]  # the pipeline stages (speed.stages._stages), equal ones shared
@@ -225,6 +227,10 @@ class _Ctx:
     # once per estimate (__post_init__), not once per step
     weights_bw: float = field(init=False)  # B/s: _stream_bw at the family's efficiency
     kv_bw: float = field(init=False)  # B/s: _stream_bw at the KV efficiency
+    # the kernel serving the routed experts at this layout: MoE WNA16 where they fall back to
+    # it (wna16: vLLM checks Marlin MoE before its kernel choice, kernels.layout_moe_kernel),
+    # else the device's (kernels.moe_kernel)
+    moe_kernel: MoeKernel = field(init=False)
     expert_bw: float = field(init=False)  # B/s: _expert_rate
     expert_compute: float = field(init=False)  # _expert_compute
     compute_eff: float = field(init=False)  # c.compute_efficiency x coefficients.gemm_factor
@@ -247,6 +253,7 @@ class _Ctx:
         self.stage_fixed = {}
         self.held_blocks = {}
         self.prefills = {}
+        self.moe_kernel = layout_moe_kernel(self.device.moe_kernel, self.wna16)
         eff = self.c.bandwidth_efficiency[self.device.family]
         self.weights_bw = _stream_bw(self, eff)
         self.kv_bw = _stream_bw(self, self.c.kv_bandwidth_efficiency)
@@ -273,7 +280,7 @@ def _stream_bw(ctx: _Ctx, efficiency: float) -> float:
 def _expert_factor(ctx: _Ctx) -> float:
     """The routed-expert bandwidth factor of this plan's MoE kernel family."""
     c = ctx.c
-    return c.moe_kernel_bandwidth_factor.get(ctx.device.moe_kernel, c.expert_bandwidth_factor)
+    return c.moe_kernel_bandwidth_factor.get(ctx.moe_kernel, c.expert_bandwidth_factor)
 
 
 def _marlin_fp32_tflops(gpu: GpuSpec) -> float | None:
@@ -289,7 +296,7 @@ def _marlin_rate(ctx: _Ctx) -> float:
     GPU's FP32 figure or the coefficient)."""
     k = ctx.c.marlin_moe_bytes_per_fp32_flop
     fp32 = _marlin_fp32_tflops(ctx.device.gpu)
-    if ctx.device.moe_kernel != "marlin-moe" or not (k and fp32):
+    if ctx.moe_kernel not in MARLIN_BOUND_KERNELS or not (k and fp32):
         return math.inf
     return k * fp32 * 1e12
 
@@ -304,4 +311,4 @@ def _expert_rate(ctx: _Ctx, eff: float) -> float:
 def _expert_compute(ctx: _Ctx) -> float:
     """The routed-expert compute factor of this plan's MoE kernel family."""
     c = ctx.c
-    return c.moe_kernel_compute_factor.get(ctx.device.moe_kernel, c.expert_compute_factor)
+    return c.moe_kernel_compute_factor.get(ctx.moe_kernel, c.expert_compute_factor)

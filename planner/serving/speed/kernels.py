@@ -38,14 +38,15 @@ def kernel_label(family: KernelFamily, dense_fmt: GpuFormat) -> str:
 
 
 MoeKernel = Literal["fused-moe", "flashinfer-trtllm-mxfp4", "triton-mxfp4", "marlin-moe",
-                    "flashinfer-trtllm-int4", "humming-moe"]
+                    "flashinfer-trtllm-int4", "humming-moe", "moe-wna16"]
 """Which kernel family vLLM runs a MoE layer's routed experts on (moe_kernel): its own fused-MoE
 paths (Triton fused_moe, CUTLASS, DeepGEMM, FlashInfer for FP8/NVFP4: the default figure);
 FlashInfer's TRT-LLM MXFP4 x BF16 MoE (gpt-oss on datacenter Blackwell); OpenAI's
 triton_kernels matmul_ogs (MXFP4 on Hopper, and by release B300 and RTX 50: mxfp4.mxfp4_kernel);
 Marlin MoE (weight-only: int4/GPTQ/AWQ, and
 the MXFP4/FP8 fallbacks on older GPUs); from vLLM 0.32 FlashInfer's TRT-LLM MxInt4 MoE and
-Humming for some weight-only MoE (no calibration rows: they take the default figures)."""
+Humming for some weight-only MoE (no calibration rows: they take the default figures); MoE
+WNA16, vLLM's Triton fallback for GPTQ/AWQ experts Marlin MoE cannot take (layout_moe_kernel)."""
 
 
 _MXFP4_KERNELS: dict[str, MoeKernel] = {"flashinfer": "flashinfer-trtllm-mxfp4",
@@ -148,6 +149,27 @@ def moe_kernel(scheme: QuantScheme, gpu: GpuSpec, family: KernelFamily,
         if gpu.compute_capability == "9.0" and scheme.family in ("gptq", "awq", "nvfp4"):
             return "humming-moe"
     return "marlin-moe"
+
+
+def layout_moe_kernel(kernel: MoeKernel, wna16: bool) -> MoeKernel:
+    """The kernel the routed experts run on at a layout: MoE WNA16 where the layout's experts
+    fall back to it (`wna16`: layout.layout_warnings, check_moe_marlin_supports_layer fails),
+    whatever moe_kernel picked (`kernel`). vLLM decides that fallback before any kernel choice:
+    the 0.33.0 wheel's AutoGPTQConfig.get_quant_method and AutoAWQConfig.get_quant_method
+    (auto_gptq.py, auto_awq.py) return MoeWNA16Config(...).get_quant_method for a RoutedExperts
+    layer that fails check_moe_marlin_supports_layer ("Falling back to Moe WNA16 kernels.")
+    before building AutoGPTQMoEMethod / AutoAWQMoEMethod, whose backend choice
+    (fused_moe/oracle/int_wna16.py) is the one that takes Humming or FlashInfer's MxInt4 MoE;
+    the 0.27.0 and 0.30.0 wheels' auto_gptq.py / auto_awq.py and the 0.19.0 wheel's gptq_marlin.py /
+    awq_marlin.py do the same (Marlin MoE was their only other choice). MoE WNA16 is timed
+    as Marlin MoE (MARLIN_BOUND_KERNELS) x WNA16_FALLBACK_SLOWDOWN, the estimate being relative
+    to Marlin MoE."""
+    return "moe-wna16" if wna16 else kernel
+
+
+MARLIN_BOUND_KERNELS: tuple[MoeKernel, ...] = ("marlin-moe", "moe-wna16")
+"""The MoE kernels whose expert reads MARLIN_MOE's SM-bound rate caps: Marlin MoE (measured)
+and MoE WNA16, whose WNA16_FALLBACK_SLOWDOWN estimate is relative to Marlin MoE's rate."""
 
 
 DEEPGEMM_PADDED_MOE = ((0, 11, 1), (0, 14))

@@ -53,7 +53,7 @@ def _moe_kernels_launched(ctx: _Ctx) -> bool:
     runs both GEMMs and finalizes in one call (quantization/mxfp4.py apply, 0.15.0:
     trtllm_fp4_block_scale_moe(router_logits, ..., routing_method_type, do_finalize=True);
     the "Monolithic" TRT-LLM experts of fused_moe/experts/, 0.33.0)."""
-    return not ctx.device.moe_kernel.startswith("flashinfer-trtllm")
+    return not ctx.moe_kernel.startswith("flashinfer-trtllm")
 
 
 def clock_factor(gpu: GpuSpec) -> float:

@@ -246,7 +246,7 @@ def _speed_terms(ctx: _Ctx, s, load, conc, kv_limit, per_replica, context, parts
                        f"{c.marlin_moe_bytes_per_fp32_flop:g} B/FLOP x "
                        f"{_marlin_fp32_tflops(dev.gpu):g} FP32 TFLOP/s{_lanes_note(ctx)} = "
                        f"{_marlin_rate(ctx) / 1e9:,.0f} GB/s, Marlin MoE's SM-bound rate)")
-        moe_eff += f", MoE kernel {dev.moe_kernel}"
+        moe_eff += f", MoE kernel {ctx.moe_kernel}"
         touched = (f" + {s.expert_bytes / 1e9:.3f} GB experts x (1 - (1 - {k}/{e})^{routed}) "
                    f"= {expected_experts_touched(e, k, routed):.1f} of {e} touched{slow}")
     msg = micro * ctx.hidden * dev.act_b

@@ -262,3 +262,24 @@ def test_the_wna16_fallback_follows_the_release() -> None:
     assert any("x 1.5 WNA16 fallback" in t.formula for t in old.terms)
     assert not any("WNA16" in t.formula for t in new.terms)
     assert new.tpot_ms < old.tpot_ms
+
+
+def test_the_wna16_fallback_comes_before_humming() -> None:
+    # vLLM 0.33.0 auto_gptq.py AutoGPTQConfig.get_quant_method: a RoutedExperts layer failing
+    # check_moe_marlin_supports_layer goes to MoeWNA16Config before AutoGPTQMoEMethod, whose
+    # oracle (int_wna16.py) is what puts Humming first on 9.0. Qwen3-30B-A3B (768-wide
+    # experts, hidden 2048) as GPTQ group 128 on H200: TP=8 -> 768 / 8 = 96 per GPU,
+    # 96 % 128 = 96 -> MoE WNA16 (group halved to 32: 96 % 32 = 0, 2048 % 32 = 0, it loads);
+    # TP=2 -> 384 % 128 = 0 -> Marlin's check passes and Humming serves the experts
+    def formula(tp: int) -> str:
+        request = PlanRequest(
+            model=_spec("Qwen/Qwen3-30B-A3B"), cluster=preset_cluster("h200", 8),
+            layout=ParallelLayout(tp=tp),
+            engine=EngineSettings(max_model_len=4096, vllm_version="0.33.0",
+                                  target_quant="w4a16-gptq-g128"))
+        est = estimate_speed(request, ServingLoad(input_len=1024, output_len=1024))
+        return " ".join(t.formula for t in est.terms)
+    tp8, tp2 = formula(8), formula(2)
+    assert "MoE kernel moe-wna16" in tp8 and "humming" not in tp8
+    assert "x 1.5 WNA16 fallback" in tp8
+    assert "MoE kernel humming-moe" in tp2 and "WNA16" not in tp2
