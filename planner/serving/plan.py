@@ -30,7 +30,6 @@ from planner.serving.engine import (
     ModelFacts,
     StageKv,
     StateRules,
-    act_elem_bytes,
     activation_bytes,
     blocks_per_request,
     checkpoint_fp8_kv,
@@ -126,7 +125,7 @@ from planner.serving.weights import (
     rank_weights,
 )
 from planner.text import counted, ranks_by
-from planner.units import GIB, MIB
+from planner.units import GIB, MIB, TORCH_DTYPE_BYTES
 
 ENGINE: Engine = VLLM
 """The engine whose memory rules plan() applies (planner.serving.engines: the seam)."""
@@ -594,7 +593,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         kv_plain=served_kv_elem_bytes(spec, s, bf16, rules),
         block_size=mla_block_size(spec, s.block_size, rules.version, gpu.compute_capability,
                                   selector_kv),
-        act_b=act_elem_bytes(s, spec.torch_dtype, bf16, fp16),
+        act_b=TORCH_DTYPE_BYTES[served],
         subtract_graphs=rules.graphs_subtracted and not s.enforce_eager,
         old_graphs=not rules.graphs_subtracted and not s.enforce_eager,
         tokens_from_concurrency=rules.tokens_from_concurrency,
