@@ -119,7 +119,7 @@ def _resolve_device(request: PlanRequest) -> _Device | None:
                                 weight_only=stored_format(spec, scheme) and spec.quant.weight_only)
     if s.mxfp4_marlin and scheme.family == "mxfp4":
         family, fmt = "weight-only", "bf16"  # vLLM's Marlin MXFP4 fallback (EngineSettings)
-    peak = _tflops(gpu, dense_fmt if fmt == "bf16" else fmt)
+    peak = _tflops(gpu, fmt, dense_fmt)
     if peak is None:
         return None
     formats = checkpoint_formats(spec, scheme)
@@ -145,10 +145,11 @@ def _resolve_device(request: PlanRequest) -> _Device | None:
     )
 
 
-def _tflops(gpu: GpuSpec, fmt: GpuFormat) -> float | None:
-    """Dense TFLOP/s of a compute format, else of 16-bit (None without either figure; fp16's
+def _tflops(gpu: GpuSpec, fmt: GpuFormat, dense_fmt: GpuFormat) -> float | None:
+    """Dense TFLOP/s of a compute format (kernel_family's; its 16-bit "bf16" runs in
+    `dense_fmt`, the served dtype's), else of 16-bit (None without either figure; fp16's
     is bf16's but on a GPU without bfloat16, fp32's the CUDA cores': GpuSpec.dense_tflops)."""
-    return gpu.dense_tflops(fmt) or gpu.dense_tflops("fp16")
+    return gpu.dense_tflops(dense_fmt if fmt == "bf16" else fmt) or gpu.dense_tflops("fp16")
 
 
 def _part_tflops(spec: ModelSpec, formats: ComponentFormats, excluded: Exclusions, gpu: GpuSpec,
@@ -169,7 +170,7 @@ def _part_tflops(spec: ModelSpec, formats: ComponentFormats, excluded: Exclusion
     def rate(fmt: ModuleFormat | None) -> float:
         _, compute = kernel_family(quant_scheme(fmt.scheme if fmt else "bf16"), gpu,
                                    vllm_version, weight_only=fmt is not None and fmt.weight_only)
-        return _tflops(gpu, dense_fmt if compute == "bf16" else compute)
+        return _tflops(gpu, compute, dense_fmt)
 
     def part(layer: int | None, component) -> ModuleFormat | None:
         return None if excluded.excluded(layer, component) else formats.format(layer, component)
