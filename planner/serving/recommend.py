@@ -305,17 +305,12 @@ def _smallest_weights(spec: ModelSpec, keys: Sequence[str], memo: dict) -> int:
     return min(memo[key] for key in keys)
 
 
-def _serves(row: SweepRow, workload: Workload) -> bool:
-    """Fits at the workload's context with room for its concurrency, ceil(concurrency / DP)
-    in each DP replica (dp_requests: vLLM's load balancer spreads them), and meets its
-    targets (_miss finds none missed)."""
-    return _miss(row, workload) is None
-
-
 def _miss(row: SweepRow, workload: Workload) -> FellOutReason | None:
-    """The first check of _serves the row fails (FellOutReason's order: a row that misses a
-    target at one request in flight keeps that request's figures, so its output tokens/s say
-    nothing of the rate), None where it serves. A row that does not fit
+    """The first check the row fails (FellOutReason's order: a row that misses a target at
+    one request in flight keeps that request's figures, so its output tokens/s say nothing of
+    the rate), None where it serves: fits at the workload's context with room for its
+    concurrency, ceil(concurrency / DP) in each DP replica (dp_requests: vLLM's load balancer
+    spreads them), and meets its targets. A row that does not fit
     is short of memory where its ceiling is below the workload's context (the plan's memory
     checks: weights over the budget, no KV blocks, or a KV cache short of one request of
     max_model_len, all leave the ceiling below it; recommend never plans a context above the

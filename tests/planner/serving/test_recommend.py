@@ -16,7 +16,7 @@ from planner.serving.recommend import (
     Workload,
     _best,
     _cluster,
-    _serves,
+    _miss,
     _Tally,
     gpu_counts,
     recommend,
@@ -113,17 +113,17 @@ def test_every_plan_refused_by_flashinfer_says_so() -> None:
 
 def test_a_row_serves_when_it_fits_holds_the_concurrency_and_meets_targets() -> None:
     four = Workload(concurrency=4)
-    assert _serves(_row(4.0), four)
-    assert not _serves(_row(3.99), four)           # KV room for 3.99 requests, not 4
-    assert not _serves(_row(9.0, fits=False), four)
+    assert _miss(_row(4.0), four) is None
+    assert _miss(_row(3.99), four) is not None  # KV room for 3.99 requests, not 4
+    assert _miss(_row(9.0, fits=False), four) is not None
     fast = Workload(tpot_ms=50)
-    assert _serves(_row(1.0, tps=100.0, tpot=50.0), fast)
-    assert not _serves(_row(1.0, tps=100.0, tpot=50.1), fast)
-    assert not _serves(_row(1.0), fast)            # no speed figure: the target is unproven
+    assert _miss(_row(1.0, tps=100.0, tpot=50.0), fast) is None
+    assert _miss(_row(1.0, tps=100.0, tpot=50.1), fast) is not None
+    assert _miss(_row(1.0), fast) is not None  # no speed figure: the target is unproven
     # 2 requests/s x 512 output tokens = 1,024 output tokens/s needed
     rate = Workload(requests_per_s=2, output_len=512)
-    assert _serves(_row(1.0, tps=1024.0), rate)
-    assert not _serves(_row(1.0, tps=1023.0), rate)
+    assert _miss(_row(1.0, tps=1024.0), rate) is None
+    assert _miss(_row(1.0, tps=1023.0), rate) is not None
 
 
 def test_dp_replicas_each_hold_their_share_of_the_concurrency() -> None:
@@ -132,9 +132,9 @@ def test_dp_replicas_each_hold_their_share_of_the_concurrency() -> None:
     assert [dp_requests(c, dp) for c, dp in ((9, 2), (8, 2), (1, 4), (150, 3))] == [5, 4, 1, 50]
     # 4.54 requests of KV room per replica (the seed's TP=4 x DP=2, fp8 KV): 2 x 4 = 8
     # requests fit, 9 do not (5 > 4.54) though 2 x 4.54 = 9.08; one replica of 7.04 holds 7
-    assert _serves(_row(4.54, dp=2), Workload(concurrency=8))
-    assert not _serves(_row(4.54, dp=2), Workload(concurrency=9))
-    assert not _serves(_row(7.04), Workload(concurrency=8))
+    assert _miss(_row(4.54, dp=2), Workload(concurrency=8)) is None
+    assert _miss(_row(4.54, dp=2), Workload(concurrency=9)) is not None
+    assert _miss(_row(7.04), Workload(concurrency=8)) is not None
 
 
 def test_a_dp_layout_is_recommended_where_each_replica_holds_its_share() -> None:
@@ -167,7 +167,7 @@ def _exhaustive(spec, workload: Workload, gpu_keys, gpus_max: int,
             rows = sweep(spec, cluster, settings, layouts=layouts, load=workload.load,
                          tpot_ms_target=workload.tpot_ms, ttft_ms_target=workload.ttft_ms,
                          min_output_tokens_per_s=workload.output_tokens_per_s).rows
-            serving = [r for r in rows if _serves(r, workload)]
+            serving = [r for r in rows if _miss(r, workload) is None]
             runnable = [r for r in serving if r.vllm_command]
             if runnable:
                 launchable = (n, _best(runnable, workload))
