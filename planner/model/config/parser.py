@@ -517,9 +517,9 @@ def _tie_embeddings(top: _Reader, r: _Reader, model_type: str) -> bool:
     class_default = top.defaults.values.get("tie_word_embeddings") if (
         r is top and top.defaults) else None
     if isinstance(class_default, bool):  # a plain config: its class's (Starcoder2Config True)
-        why = top.defaults.why("tie_word_embeddings")
-        r.notes.assumptions.append(f"tie_word_embeddings missing: assumed {why}")
-        r.notes.fields.add("tied embeddings", str(class_default), f"default: {why}")
+        top._note_default("tie_word_embeddings")
+        top.notes.fields.add("tied embeddings", str(class_default),
+                             f"default: {top.defaults.why('tie_word_embeddings')}")
         return class_default
     default = model_type in GEMMA_TYPES
     r.notes.assumptions.append(
