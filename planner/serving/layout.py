@@ -272,6 +272,17 @@ def _moe_wna16_errors(
 
 MARLIN_MOE_HIDDEN_MULTIPLE = 128
 MARLIN_MOE_MIN_GROUP = 64
+MARLIN_MOE_GROUP_SIZES = (-1, 32, 64, 128)
+"""The groups Marlin MoE takes: marlin_utils.check_moe_marlin_supports_layer (0.19.0, 0.27.0,
+0.30.0 wheels; check_moe_marlin_supports_config in 0.33.0) `supports_group_size = group_size
+in [-1, 32, 64, 128]`, the linear MARLIN_SUPPORTED_GROUP_SIZES too. GPTQ/AWQ experts in
+another group (256) go to MoE WNA16 on every one of those releases: from 0.27.0
+AutoGPTQConfig / AutoAWQConfig.get_quant_method send them there ("Falling back to Moe WNA16
+kernels."); in 0.19.0 is_gptq_marlin_compatible / is_awq_marlin_compatible refuse the group,
+the checkpoint stays on GPTQConfig / AWQConfig, whose get_quant_method sends every FusedMoE
+layer to MoeWNA16Config. Linear layers then leave Marlin too (0.19.0: GPTQ's exllama / AWQ's
+own kernels; 0.33.0 choose_mp_linear_kernel: Machete on 9.0, TritonW4A16LinearKernel, which
+takes group 256): still weight-only, timed at Marlin's figures (unverified for them)."""
 
 
 def layout_warnings(
@@ -313,6 +324,13 @@ def _marlin_moe_warnings(
         rule = (f"a multiple of max(64, group {group}) = {need} (vLLM pads "
                 f"{'act-order ' if act_order else ''}experts from {'.'.join(map(str, padded))}, "
                 f"not in {rules.label})")
+    if group not in MARLIN_MOE_GROUP_SIZES:
+        return (
+            f"{scheme.label} MoE layers fall back from the Marlin MoE kernel to the slower MoE "
+            f"WNA16 (Triton) kernel: Marlin takes groups of {list(MARLIN_MOE_GROUP_SIZES)}, "
+            f"not {group} (vLLM's check_moe_marlin_supports_layer), at any layout; the linear "
+            "layers leave Marlin for another weight-only kernel too.",
+        )
     if spec.hidden_size % MARLIN_MOE_HIDDEN_MULTIPLE == 0 and per_partition % need == 0:
         return ()
     advice = ("" if layout.ep or moe.expert_intermediate_size % need else

@@ -211,3 +211,18 @@ def test_act_order_gptq_keeps_the_strict_marlin_moe_rule_until_0_30():
 def test_a_scheme_needs_the_release():
     with pytest.raises(TypeError, match="needs the vllm_version"):
         layout_errors(_spec(), EIGHT, ParallelLayout(tp=8), G128)
+
+
+def test_a_group_marlin_moe_does_not_take_falls_back_at_every_layout():
+    # vLLM marlin_utils.check_moe_marlin_supports_layer: group_size in [-1, 32, 64, 128]
+    # (0.19.0, 0.27.0, 0.30.0, 0.33.0 wheels). Group 256 with 1536-wide experts: EP keeps
+    # 1536 whole and 1536 % 256 = 0 (hidden 4096 % 128 = 0), yet the group alone sends the
+    # experts to MoE WNA16, on the padding releases too; group 128 there runs Marlin MoE
+    g256, spec = scheme("w4a16-gptq-g256"), _spec()
+    for version in (STRICT, "0.33.0"):
+        (warning,) = layout_warnings(spec, ParallelLayout(tp=8, ep=True), g256, version)
+        assert "MoE WNA16" in warning and "not 256" in warning
+        assert "--enable-expert-parallel" not in warning
+        assert layout_warnings(spec, ParallelLayout(tp=8, ep=True), G128, version) == []
+    # MoE WNA16 takes group 256: 1536 % 256 = 0 and 4096 % 256 = 0, nothing halved: it loads
+    assert layout_errors(spec, _cluster(8), ParallelLayout(tp=8, ep=True), g256, "0.33.0") == []
