@@ -37,10 +37,19 @@ class ClassDefaults:
                 f"model_type {self.model_type!r})")
 
 
+READ_AS: dict[str, str] = {"kimi_k2": "deepseek_v3"}
+"""model_types transformers has no config class of its own for but vLLM and transformers read
+with another type's: kimi_k2 (Kimi-K2's config.json, Kimi-K2.5's text_config) as DeepseekV3Config.
+vLLM 0.33.0 transformers_utils/config.py _CONFIG_REGISTRY `kimi_k2="DeepseekV3Config"` ("Kimi
+K2 uses same architecture as DeepSeek V3"); transformers 5.24.0 Kimi_K25Config.__post_init__
+rewrites a text_config model_type "kimi_k2" to "deepseek_v3" (configuration_kimi_k25.py)."""
+
+
 def class_defaults(model_type: str | None, text_config: bool = False) -> ClassDefaults | None:
     """The defaults transformers fills in for a config of `model_type` (with `text_config`:
     for the text_config of a composite model_type whose text_config names none), or None
     for a type transformers has no config class for (remote code, or unknown)."""
+    model_type = READ_AS.get(model_type, model_type)
     entry = _TABLE["types"].get(model_type)
     if entry is not None and text_config and "text_config" in entry:
         model_type, entry = entry["text_config"], _TABLE["types"][entry["text_config"]]

@@ -152,3 +152,17 @@ def test_a_plain_config_without_tie_word_embeddings_takes_its_class_default():
     sources = {f.field: f.source for f in spec.fields}
     assert sources["tied embeddings"] == ("default: True (transformers Starcoder2Config class "
                                           "default for model_type 'starcoder2')")
+
+
+def test_kimi_k2_text_config_reads_as_deepseek_v3():
+    # Kimi-K2.5's text_config has model_type kimi_k2, which transformers 5.24.0
+    # Kimi_K25Config rewrites to deepseek_v3 and vLLM 0.33.0's _CONFIG_REGISTRY maps to
+    # DeepseekV3Config; DeepseekV3Config `max_position_embeddings: int = 4096` (2048, the
+    # Llama fallback, before). Kimi-K2-Instruct's top-level kimi_k2 reads the same way.
+    spec = parse_model_config(
+        _without("moonshotai__Kimi-K2.5", "max_position_embeddings", text=True))
+    assert spec.max_position_embeddings == 4096
+    assert any(a.startswith("text_config.max_position_embeddings missing: assumed 4096 "
+                            "(transformers DeepseekV3Config") for a in spec.assumptions)
+    spec = parse_model_config(_without("moonshotai__Kimi-K2-Instruct", "max_position_embeddings"))
+    assert spec.max_position_embeddings == 4096
