@@ -60,11 +60,16 @@ from planner.serving.layout import layout_warnings
 from planner.serving.plan import PlanRequest, PlanSummary, Term, held_request_blocks, plan
 from planner.serving.speed.coefficients import FITTED, WNA16_FALLBACK_SLOWDOWN, SpeedCoefficients
 from planner.serving.speed.collectives import _dispatch_label, nnodes_ar_world_sizes, node_span
-from planner.serving.speed.context import _Ctx, _device, _padded_moe
+from planner.serving.speed.context import _Ctx, _device, _padded_moe, slowest_gpu, stage_gpus
 from planner.serving.speed.kernels import KernelFamily, kernel_label
 from planner.serving.speed.stages import _stages
 from planner.serving.speed.step import _burst, _decode, _prefill, steady_wait_s
-from planner.serving.speed.terms import _speed_terms, cap_phrase, release_caveats
+from planner.serving.speed.terms import (
+    _speed_terms,
+    cap_phrase,
+    release_caveats,
+    stage_gpus_note,
+)
 from planner.serving.vllm_versions import CLAMP_OUTPUT_FROM, vllm_rules
 from planner.text import counted
 
@@ -265,7 +270,7 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
     seqs_bound = conc < load.concurrency and p.max_num_seqs < pool_requests
     per_replica = cdiv(conc, dp)
     context = load.input_len + load.output_len / 2
-    tpot_base, parts, slowest = _decode(ctx, per_replica, context)
+    tpot_base, parts, slow, stage_s = _decode(ctx, per_replica, context)
     prefill = ctx.prefills.get(load.input_len)
     if prefill is None:
         prefill = ctx.prefills[load.input_len] = _prefill(ctx, load.input_len)
@@ -306,10 +311,12 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
     )
     if not explain:
         return figures
-    terms = _speed_terms(ctx, slowest, load, conc, kv_limit, per_replica, context, parts,
-                         tpot_base, interference, prefill_s, marginal_s, chunks, tpot, ttft,
-                         kv_wait, aggregate, softmax_s, burst, steady,
-                         (p.num_gpu_blocks, held_blocks), seqs_bound)
+    # the decode terms in the slowest stage's numbers, on its GPU (_Ctx.runs_on)
+    terms = _speed_terms(ctx.runs_on[slow], ctx.distinct[slow], load, conc, kv_limit,
+                         per_replica, context, parts, tpot_base, interference, prefill_s,
+                         marginal_s, chunks, tpot, ttft, kv_wait, aggregate, softmax_s, burst,
+                         steady, (p.num_gpu_blocks, held_blocks), seqs_bound,
+                         stage_gpus_note(ctx, stage_s, slow))
     link = ctx.device.link
     return SpeedEstimate(load=load, **figures._asdict(), kernel=ctx.device.family,
                          kernel_label=kernel_label(ctx.device.family, ctx.device.dense_fmt),
@@ -318,7 +325,7 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
                          link_pcie_lanes=link.pcie_lanes, terms=terms,
                          notes=[clamp] * bool(clamp) + _notes(
                              ctx, request.engine, load, p, conc, held, held_blocks, kv_wait,
-                             seqs_bound))
+                             seqs_bound) + _mixed_group_notes(request))
 
 
 def tpot_meets(tpot_ms: float | None, target_ms: float | None) -> bool:
@@ -408,6 +415,20 @@ def _notes(ctx: _Ctx, s: EngineSettings, load: ServingLoad, p: PlanSummary | Pla
     return notes
 
 
+def _mixed_group_notes(request: PlanRequest) -> list[str]:
+    """One note per pipeline stage whose ranks (its TP group, its DP replicas) sit on nodes
+    of different GPU models (stage_gpus): the slowest binds each of its steps."""
+    layout = request.layout
+    group = "TP group" + (" and DP replicas" if layout.dp > 1 else "")
+    return [f"{'the model' if layout.pp == 1 else f'stage {i + 1}'}'s ranks (its {group}) sit "
+            f"on nodes of "
+            f"{' and '.join(on.models)}: the slowest, {on.gpu.name} "
+            f"({on.gpu.memory_bandwidth_gbps:,.0f} GB/s), binds each step, timed at its rates "
+            "(a TP all-reduce waits for its slowest member; DP replicas are timed alike)"
+            for i, on in enumerate(stage_gpus(request.cluster, layout) or ())
+            if len(on.models) > 1]
+
+
 _CONTEXTS: IdentityMemo[_Ctx | None] = IdentityMemo(4096)
 """Each layout's _Ctx, by the identity of the model, cluster and coefficients and the value
 of the settings, layout and batch: the estimates of a sweep row's concurrency search share
@@ -428,9 +449,13 @@ def _context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: int) ->
 def _build_context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: int
                    ) -> _Ctx | None:
     """Work out what _context caches."""
-    device = _device(request)
-    if device is None:
+    device = _device(request, slowest_gpu(n.gpu for n in request.cluster.nodes))
+    on = stage_gpus(request.cluster, request.layout)
+    stage_devices = tuple(_device(request, stage.gpu) for stage in on or ())
+    if device is None or None in stage_devices:
         return None
+    if all(dev is device for dev in stage_devices):
+        stage_devices = ()  # every stage on the slowest GPU: the one context does
     spec, layout, s = request.model, request.layout, request.engine
     scheme, act_b, moe = device.scheme, device.act_b, device.moe
     # (layout_warnings has none for a dense model)
@@ -450,7 +475,7 @@ def _build_context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: i
                 hidden=spec.hidden_size, c=coefficients, wna16=wna16, eager=s.enforce_eager,
                 mbt=mbt, padded_moe=_padded_moe(device, layout), stages=stages, net=net,
                 span=span, net_hops=net_hops, ep_node_ranks=ep_node_ranks,
-                custom_ar_off=custom_ar_off,
+                custom_ar_off=custom_ar_off, stage_devices=stage_devices,
                 ar_world_sizes=nnodes_ar_world_sizes(device.link, layout.tp,
                                                      device.gpu.compute_capability, device.rules)
                 if custom_ar_off else device.rules.custom_ar_world_sizes)

@@ -7,7 +7,8 @@ compute rates every step reads (measured-read cap, routed-expert rates).
 from __future__ import annotations
 
 import math
-from dataclasses import InitVar, dataclass, field
+from collections.abc import Iterable
+from dataclasses import InitVar, dataclass, field, replace
 from typing import NamedTuple
 
 from planner.memo import IdentityMemo
@@ -24,7 +25,7 @@ from planner.model.quant import (
 from planner.model.quant import scheme as quant_scheme
 from planner.model.spec import ModelSpec, ModuleFormat, MoeMlp
 from planner.serving.engine import served_dtype, served_kv_elem_bytes
-from planner.serving.hardware import GpuFormat, GpuSpec, LinkSpec, network_link
+from planner.serving.hardware import ClusterSpec, GpuFormat, GpuSpec, LinkSpec, network_link
 from planner.serving.layout import ParallelLayout, first_moe
 from planner.serving.plan import (
     PlanRequest,
@@ -52,8 +53,9 @@ from planner.units import TORCH_DTYPE_BYTES
 
 @dataclass(frozen=True, slots=True)
 class _Device:
-    """What an estimate reads of the model, cluster and settings, none of it of the layout or
-    the load: the slowest GPU and link, the weight format and its kernels, the dtypes (slots:
+    """What an estimate reads of the model, cluster and settings on one GPU, none of it of the
+    layout or the load: the GPU (the cluster's slowest; on a mixed cluster, a stage's too:
+    stage_gpus) and the slowest link, the weight format and its kernels, the dtypes (slots:
     every step reads its rates through _Ctx.device, and a slot reads faster than a
     NamedTuple field)."""
 
@@ -95,18 +97,61 @@ def _padded_moe(device: _Device, layout: ParallelLayout) -> bool:
         moe_tp < 8 or device.rules.version < DEEPGEMM_MOE_TP8_OFF_FROM)
 
 
-def _device(request: PlanRequest) -> _Device | None:
-    """The layout-independent part of an estimate; None without a bandwidth or compute figure
-    (a custom GPU). Cached by the identity of the model, cluster and settings: a sweep
-    estimates every layout with the same three."""
-    return _DEVICES.get_all((request.model, request.cluster, request.engine), (),
-                            _resolve_device, request)
+def slowest_gpu(gpus: Iterable[GpuSpec]) -> GpuSpec:
+    """The GPU of the least memory bandwidth (the first on a tie): the one a step waits for
+    where several run it together."""
+    return min(gpus, key=lambda g: g.memory_bandwidth_gbps)
 
 
-def _resolve_device(request: PlanRequest) -> _Device | None:
+class StageGpu(NamedTuple):
+    """The GPU one pipeline stage runs at (stage_gpus) and the GPU models its ranks sit on."""
+
+    gpu: GpuSpec
+    models: tuple[str, ...]  # GPU names in node order, each once
+
+
+_STAGE_GPUS: IdentityMemo[tuple[StageGpu, ...] | None] = IdentityMemo(4096)
+
+
+def stage_gpus(cluster: ClusterSpec, layout: ParallelLayout) -> tuple[StageGpu, ...] | None:
+    """Each PP stage's GPU on a cluster whose nodes hold GPUs of more than one model (by
+    name); None where every node holds the same model. vLLM numbers the ranks replica by
+    replica and, in a replica, stage by stage: rank = (DP rank x PP + stage) x TP + TP rank
+    ("the layout order is: ExternalDP x DP x PP x PCP x TP", all_ranks =
+    torch.arange(world_size).reshape(-1, data_parallel_size, pipeline_model_parallel_size,
+    prefill_context_model_parallel_size, tensor_model_parallel_size) in
+    distributed/parallel_state.py initialize_model_parallel, 0.33.0 wheel; as node_span), and
+    the nodes hold consecutive ranks in their order. A stage whose TP group or DP replicas sit
+    on GPUs of several models runs each step at the slowest of them (slowest_gpu: a collective
+    waits for its slowest member). Cached by cluster and layout."""
+    return _STAGE_GPUS.get(cluster, (layout.tp, layout.pp, layout.dp), _stage_gpus, cluster,
+                           layout)
+
+
+def _stage_gpus(cluster: ClusterSpec, layout: ParallelLayout) -> tuple[StageGpu, ...] | None:
+    """Work out what stage_gpus caches."""
+    if len({n.gpu.name for n in cluster.nodes}) == 1:
+        return None
+    rank_gpus = [n.gpu for n in cluster.nodes for _ in range(n.gpus_per_node)]
+    out = []
+    for stage in range(layout.pp):
+        gpus = dict.fromkeys(rank_gpus[(d * layout.pp + stage) * layout.tp + j]
+                             for d in range(layout.dp) for j in range(layout.tp))
+        out.append(StageGpu(slowest_gpu(gpus), tuple(dict.fromkeys(g.name for g in gpus))))
+    return tuple(out)
+
+
+def _device(request: PlanRequest, gpu: GpuSpec) -> _Device | None:
+    """The layout-independent part of an estimate on `gpu`; None without a bandwidth or
+    compute figure (a custom GPU). Cached by the identity of the model, cluster, settings and
+    GPU: a sweep estimates every layout with the same four."""
+    return _DEVICES.get_all((request.model, request.cluster, request.engine, gpu), (),
+                            _resolve_device, request, gpu)
+
+
+def _resolve_device(request: PlanRequest, gpu: GpuSpec) -> _Device | None:
     """Work out what _device caches."""
     spec, s = request.model, request.engine
-    gpu = min((n.gpu for n in request.cluster.nodes), key=lambda g: g.memory_bandwidth_gbps)
     if gpu.memory_bandwidth_gbps <= 0:
         return None
     scheme = served_scheme(request)
@@ -223,6 +268,9 @@ class _Ctx:
     span: InitVar[tuple[int, int] | None] = None
     net_hops: int = 0  # PP hops between nodes (collectives.node_span)
     ep_node_ranks: int = 0  # ranks of an EP group over several nodes in one node; 0: in one
+    # each stage's device where the stages run on GPUs of more than one model (stage_gpus);
+    # empty: every stage on `device`
+    stage_devices: tuple[_Device, ...] = ()
 
     # the read rates and expert compute factor every step of every stage reads, worked out
     # once per estimate (__post_init__), not once per step
@@ -236,8 +284,12 @@ class _Ctx:
     expert_compute: float = field(init=False)  # _expert_compute
     compute_eff: float = field(init=False)  # c.compute_efficiency x coefficients.gemm_factor
     cross: CrossNode | None = field(init=False)  # the TP group over nodes: net and span
-    distinct: tuple[_Stage, ...] = field(init=False)  # `stages` without repeats, in order
+    # `stages` without repeats (a stage on two devices twice), in order
+    distinct: tuple[_Stage, ...] = field(init=False)
     order: tuple[int, ...] = field(init=False)  # each stage's index in `distinct`
+    # the context each of `distinct` runs in: this one, or on a mixed cluster this one on that
+    # stage's device (its read and compute rates)
+    runs_on: tuple[_Ctx, ...] = field(init=False)
     # (padded MoE rows, overhead) seconds of each stage step: the same in every step of a
     # stage, so worked out at its first step (_step_parts), by the id of a stage in `stages`
     stage_fixed: dict[int, tuple[float, float]] = field(init=False)
@@ -249,8 +301,14 @@ class _Ctx:
 
     def __post_init__(self, span: tuple[int, int] | None) -> None:
         self.cross = span and CrossNode(self.net, *span)
-        self.distinct = tuple(dict.fromkeys(self.stages))
-        self.order = tuple(self.distinct.index(stage) for stage in self.stages)
+        devices = self.stage_devices or (self.device,) * len(self.stages)
+        pairs = {(stage, id(dev)): dev for stage, dev in zip(self.stages, devices, strict=True)}
+        keys = list(pairs)
+        self.distinct = tuple(stage for stage, _ in keys)
+        self.order = tuple(keys.index((stage, id(dev)))
+                           for stage, dev in zip(self.stages, devices, strict=True))
+        self.runs_on = tuple(self if dev is self.device else replace(
+            self, device=dev, stage_devices=(), span=span) for dev in pairs.values())
         self.stage_fixed = {}
         self.held_blocks = {}
         self.prefills = {}

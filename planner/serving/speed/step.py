@@ -193,14 +193,16 @@ def _step_s(parts: dict[str, float]) -> float:
 def _stage_parts(ctx: _Ctx, step: _Tokens, seqs: float, context: float, prefill: bool
                  ) -> list[dict[str, float]]:
     """_step_parts of each distinct stage (_Ctx.distinct: a PP=8 layout has two or three;
-    _Ctx.order gives each pipeline stage's)."""
-    return [_step_parts(ctx, s, step, seqs, context, prefill) for s in ctx.distinct]
+    _Ctx.order gives each pipeline stage's), each on its own GPU (_Ctx.runs_on)."""
+    return [_step_parts(on, s, step, seqs, context, prefill)
+            for s, on in zip(ctx.distinct, ctx.runs_on, strict=True)]
 
 
 def _decode(ctx: _Ctx, batch: int, context: float
-            ) -> tuple[float, dict[str, float], _Stage]:
-    """(TPOT without prefill interference, the slowest stage's parts, that stage) at `batch`
-    sequences on this DP rank: PP micro-batches of batch / PP pass every stage in turn."""
+            ) -> tuple[float, dict[str, float], int, list[float]]:
+    """(TPOT without prefill interference, the slowest stage's parts, its index in
+    _Ctx.distinct, each distinct stage's step seconds) at `batch` sequences on this DP rank:
+    PP micro-batches of batch / PP pass every stage in turn."""
     micro = max(1.0, batch / ctx.pp)
     step = _tokens(ctx, micro)
     parts = _stage_parts(ctx, step, micro, context, prefill=False)
@@ -209,7 +211,7 @@ def _decode(ctx: _Ctx, batch: int, context: float
     # fewer sequences than stages: a token walks the stages one after another (the sum);
     # a full pipeline: each stage serves min(batch, PP) micro-batches per token (the slowest)
     walk = max(sum(stage_s[i] for i in ctx.order), min(batch, ctx.pp) * stage_s[slow])
-    return walk + _pipeline_hops_s(ctx, micro), parts[slow], ctx.distinct[slow]
+    return walk + _pipeline_hops_s(ctx, micro), parts[slow], slow, stage_s
 
 
 def _prefill(ctx: _Ctx, input_len: int) -> tuple[float, float, int, float]:

@@ -212,6 +212,21 @@ def _part_rates(dev: _Device) -> str:
             f"{dev.lm_head_flops / 1e12:,.1f} TFLOP/s, each module at its own format's rate")
 
 
+def stage_gpus_note(ctx: _Ctx, stage_s: list[float], slow: int) -> str:
+    """Where the stages run on GPUs of more than one model (_Ctx.stage_devices), which GPU
+    each ran on and its step: "stage 1 (24 layers) on RTX 3090 (936 GB/s): 12.345 ms; stage 2
+    ...; the decode terms are stage 1's, the slowest"; "" otherwise."""
+    if not ctx.stage_devices:
+        return ""
+    runs = "; ".join(
+        f"stage {i + 1} ({counted(ctx.distinct[k].layers, 'layer')}) on "
+        f"{ctx.runs_on[k].device.gpu.name} "
+        f"({ctx.runs_on[k].device.gpu.memory_bandwidth_gbps:,.0f} GB/s): {_ms(stage_s[k])}"
+        for i, k in enumerate(ctx.order))
+    return (f"each stage runs on its own node's GPU: {runs} per step; the decode terms above "
+            f"are stage {ctx.order.index(slow) + 1}'s, the slowest")
+
+
 def cap_phrase(seqs_bound: bool) -> str:
     """Which limit caps a load's concurrency at the KV-limited concurrency, min(max_num_seqs,
     the requests the KV cache's blocks hold): "max_num_seqs binds" or "the KV cache binds"."""
@@ -220,15 +235,16 @@ def cap_phrase(seqs_bound: bool) -> str:
 
 def _speed_terms(ctx: _Ctx, s, load, conc, kv_limit, per_replica, context, parts,
                  tpot_base, interference, prefill_s, marginal_s, chunks, tpot, ttft,
-                 kv_wait, aggregate, softmax_s, burst, steady, blocks, seqs_bound
-                 ) -> list[Term]:
+                 kv_wait, aggregate, softmax_s, burst, steady, blocks, seqs_bound,
+                 stages_note: str = "") -> list[Term]:
     """The speed figures with their formulas in the model's own numbers, the decode terms in
     `s`'s, the slowest stage (step._decode: the one whose parts they show); `burst`: _burst's
     (mean seconds, steps) when the requests arrive together, else None; `steady`: (the wait,
     the cycle without it) in seconds under steady arrivals (step.steady_wait_s), else None;
     `blocks`: (the pool's
     blocks per replica, the blocks one request holds at load.held_tokens); `seqs_bound`: the
-    cap on the concurrency is max_num_seqs, not the KV cache (cap_phrase)."""
+    cap on the concurrency is max_num_seqs, not the KV cache (cap_phrase); `stages_note`:
+    the decode step's note (stage_gpus_note)."""
     dev = ctx.device
     c = ctx.c
     eff, kv_eff = c.bandwidth_efficiency[dev.family], c.kv_bandwidth_efficiency
@@ -345,7 +361,7 @@ def _speed_terms(ctx: _Ctx, s, load, conc, kv_limit, per_replica, context, parts
               f"max(sum over {counted(ctx.pp, 'stage')}, min(sequences, PP) x slowest stage) of "
               f"[max(weights + KV, compute) + all-reduce"
               f"{' + padded MoE rows' if padding else ''} + overhead] + "
-              f"{counted(ctx.pp - 1, 'stage hop')} = {_ms(tpot_base)}"),
+              f"{counted(ctx.pp - 1, 'stage hop')} = {_ms(tpot_base)}", stages_note),
         _term("prefill", "Prefill of one request", prefill_s * 1e3, "ms",
               f"{counted(chunks, 'chunk')} of <= {ctx.mbt:,} tokens of {load.input_len:,}, each "
               f"max(2 x active params x tokens at {dev.peak_flops / 1e12:,.0f} TFLOP/s ("

@@ -142,10 +142,11 @@ def test_modelopt_mixed_precision_dense_part_at_its_own_formats_rate() -> None:
     spec = _spec("nvidia/Qwen3.6-35B-A3B-NVFP4")
 
     def device(gpu: str):
-        return _device(PlanRequest(model=spec, cluster=preset_cluster(gpu, 1),
-                                   layout=ParallelLayout(tp=1),
+        cluster = preset_cluster(gpu, 1)
+        return _device(PlanRequest(model=spec, cluster=cluster, layout=ParallelLayout(tp=1),
                                    engine=EngineSettings(max_model_len=16384,
-                                                         vllm_version="0.25.0")))
+                                                         vllm_version="0.25.0")),
+                       cluster.nodes[0].gpu)
     rtx = device("rtx-5090")
     dense = 1_431_071_360 / (1_284_188_800 / 419 + 146_882_560 / 209.5)
     assert rtx.dense_flops == pytest.approx(dense * 1e12) and round(dense, 1) == 380.0
@@ -171,10 +172,11 @@ def test_an_excluded_module_of_a_mixed_checkpoint_runs_at_16_bit() -> None:
         "model.language_model.layers.*.linear_attn", "model.language_model.layers.*.self_attn")})
     spec = spec.model_copy(update={"quant": quant})
     assert weights_bytes(spec, scheme("nvfp4")).attention_bytes == 1_284_188_800 * 2
-    device = _device(PlanRequest(model=spec, cluster=preset_cluster("rtx-5090", 1),
-                                 layout=ParallelLayout(tp=1),
+    cluster = preset_cluster("rtx-5090", 1)
+    device = _device(PlanRequest(model=spec, cluster=cluster, layout=ParallelLayout(tp=1),
                                  engine=EngineSettings(max_model_len=16384,
-                                                       vllm_version="0.25.0")))
+                                                       vllm_version="0.25.0")),
+                     cluster.nodes[0].gpu)
     assert device.dense_flops == pytest.approx(209.5e12)
 
 
