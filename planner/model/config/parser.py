@@ -659,9 +659,30 @@ def _sliding_kinds(r: _Reader, model_type: str, n: int) -> list[str]:
     return ["sliding"] * n  # Mistral / Phi-3 semantics: every layer slides
 
 
+NO_EXPERTS_DENSE_TYPES = ("qwen2_moe", "qwen3_moe")
+"""model_types whose vLLM code builds a dense MLP where the expert count is 0: qwen2_moe.py and
+qwen3_moe.py (0.33.0 wheel) make a layer sparse only `config.num_experts > 0`. DeepSeek's
+(deepseek_v2.py) makes layers MoE where `config.n_routed_experts is not None`, so 0 builds
+MoE layers with no routed experts; whether they load is not read."""
+
+
+def _no_experts_note(what: str, model_type: str) -> str:
+    """The assumption a MoE config with an expert count of 0 (`what`) is planned under."""
+    if model_type in NO_EXPERTS_DENSE_TYPES:
+        return (f"{what}: no routed experts, every MLP planned dense (intermediate_size), as "
+                f"vLLM builds it ({model_type}.py: a sparse block only where num_experts > 0)")
+    return (f"{what}: no routed experts, every MLP planned dense (intermediate_size); "
+            f"UNVERIFIED for model_type {model_type!r}: vLLM may build MoE layers with no "
+            "experts instead (deepseek_v2.py checks only that n_routed_experts is not None)")
+
+
 def _moe_flags(r: _Reader, model_type: str, n: int) -> list[bool]:
     """True for each layer whose MLP is a mixture of experts."""
     experts = r.int_("num_experts", "num_local_experts", "n_routed_experts", lo=0, hi=MAX_EXPERTS)
+    if experts == 0:
+        r.notes.assumptions.append(_no_experts_note(
+            f"{r.prefix}{r.key('num_experts', 'num_local_experts', 'n_routed_experts')} = 0",
+            model_type))
     if not experts or r.flag("enable_moe_block") is False:
         return [False] * n
     first_dense = r.int_("first_k_dense_replace", lo=0, hi=MAX_LAYERS) or 0

@@ -166,3 +166,19 @@ def test_kimi_k2_text_config_reads_as_deepseek_v3():
                             "(transformers DeepseekV3Config") for a in spec.assumptions)
     spec = parse_model_config(_without("moonshotai__Kimi-K2-Instruct", "max_position_embeddings"))
     assert spec.max_position_embeddings == 4096
+
+
+def test_an_expert_count_of_0_is_planned_dense_and_says_so():
+    # vLLM 0.33.0 qwen3_moe.py builds Qwen3MoeSparseMoeBlock only where config.num_experts > 0:
+    # with 0 every layer is a Qwen3MoeMLP of intermediate_size (Qwen3-235B-A22B: 12288)
+    config, _ = load_ref_config("Qwen__Qwen3-235B-A22B")
+    spec = parse_model_config({**config, "num_experts": 0})
+    assert {layer.mlp.intermediate_size for layer in spec.layers} == {12288}
+    assert any(a.startswith("num_experts = 0: no routed experts") and "as vLLM builds it" in a
+               for a in spec.assumptions)
+    # deepseek_v2.py makes a layer MoE where n_routed_experts is not None: not read as dense
+    config, _ = load_ref_config("moonshotai__Kimi-K2.5")
+    spec = parse_model_config({**config, "text_config": {**config["text_config"],
+                                                         "n_routed_experts": 0}})
+    assert any(a.startswith("text_config.n_routed_experts = 0") and "UNVERIFIED" in a
+               for a in spec.assumptions)
