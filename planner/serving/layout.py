@@ -281,9 +281,10 @@ AutoGPTQConfig / AutoAWQConfig.get_quant_method send them there ("Falling back t
 kernels."); in 0.19.0 is_gptq_marlin_compatible / is_awq_marlin_compatible refuse the group,
 the checkpoint stays on GPTQConfig / AWQConfig, whose get_quant_method sends a FusedMoE layer
 to MoeWNA16Config (GPTQConfig every one, AWQConfig those failing the same check). Linear
-layers then leave Marlin too (0.19.0: GPTQ's exllama / AWQ's own kernels; 0.33.0
-choose_mp_linear_kernel: Machete on 9.0, TritonW4A16LinearKernel, which takes group 256):
-still weight-only, timed at Marlin's figures (unverified for them)."""
+layers then leave Marlin too (0.19.0: GPTQ's exllama / AWQ's own kernels; 0.33.0: GPTQ's
+choose_mp_linear_kernel, Machete on 9.0 or TritonW4A16LinearKernel, which takes group 256;
+AWQ's AutoAWQLinearMethod, Triton): still weight-only, timed at Marlin's figures
+(unverified for them)."""
 
 
 def layout_warnings(
