@@ -159,15 +159,16 @@ def repeated_machine(earlier: Iterable[tuple[str, HardwareSnapshot]], name: str,
 def snapshots_to_cluster(snapshots: list[HardwareSnapshot]) -> ClusterSpec:
     """A ClusterSpec with one NodeSpec per snapshot; SnapshotError if one has no GPUs.
 
-    Mixed GPU models across nodes are allowed; the planner sizes for the smallest, which
-    the ClusterSpec's `source` says.
+    Mixed GPU models across nodes are allowed: each node's ranks are sized on their own GPU
+    (the fewest KV blocks of all ranks bind, as in vLLM), batch defaults and kernels on the
+    smallest, which the ClusterSpec's `source` says.
     """
     return cluster_and_notes(snapshots)[0]
 
 
 def cluster_and_notes(snapshots: list[HardwareSnapshot]) -> tuple[ClusterSpec, list[str]]:
     """snapshots_to_cluster's ClusterSpec and, apart, the notes its `source` ends with (GPU
-    models mixed in a node or across nodes, planned as the smallest), for a command line to
+    models mixed in a node, planned as the smallest, or across nodes), for a command line to
     print where it does not print the source."""
     if not snapshots:
         raise SnapshotError("no snapshots given")
@@ -179,8 +180,10 @@ def cluster_and_notes(snapshots: list[HardwareSnapshot]) -> tuple[ClusterSpec, l
     names = sorted({n.gpu.name for n in nodes})
     if len(names) > 1:
         smallest = min(nodes, key=lambda n: n.gpu.memory_total_bytes).gpu
-        notes.append(f"mixed GPU models across nodes ({', '.join(names)}); the planner uses "
-                     f"the smallest, {smallest.name}")
+        notes.append(f"mixed GPU models across nodes ({', '.join(names)}); each node's ranks "
+                     "are sized on their own GPU's total and every rank takes the fewest KV "
+                     "blocks of all ranks, as vLLM does; batch defaults and kernels are "
+                     f"planned for the smallest, {smallest.name}")
     source = "snapshots: " + ", ".join(s.hostname for s in snapshots)
     return ClusterSpec(nodes=tuple(nodes), network=snapshots_network(snapshots),
                        source="; ".join([source, *notes])), notes

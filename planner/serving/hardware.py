@@ -344,8 +344,9 @@ class ClusterSpec(BaseModel):
 
     @property
     def sizing_node(self) -> "NodeSpec":
-        """The node whose GPU a plan is sized on: the smallest CUDA total (the first on a tie),
-        as tensor parallelism is bound by the smallest."""
+        """The node whose GPU the engine-wide settings (batch defaults, kernels) are planned
+        on: the smallest CUDA total (the first on a tie). Each rank's KV budget is its own
+        node's GPU's (plan._memory), the fewest blocks of all ranks binding, as in vLLM."""
         return min(self.nodes, key=lambda node: node.gpu.memory_total_bytes)
 
     @property

@@ -1548,6 +1548,21 @@ ACTIVATION_FIT_SOURCE = ("least-squares fit on vLLM v0.19 H100 start-ups with a 
 note: every calibration log read compiles cold)."""
 
 
+def _binding_note(st: _Setup, bind: RankMemory) -> str:
+    """On a cluster of several GPU totals, which rank (and GPU) the blocks are: each vLLM
+    worker sizes its pool on its own GPU's total (gpu_worker.py determine_available_memory:
+    requested_memory = ceil(total x gpu_memory_utilization), v1/worker/utils.py
+    request_memory), and get_kv_cache_configs (v1/core/kv_cache_utils.py, 0.19.0;
+    kv_cache_planning.py, 0.33.0) gives every rank the fewest blocks of all ranks, over
+    every pipeline stage. '' on one total (nothing to choose between)."""
+    if len(st.facts.r.gpu_totals) == 1:
+        return ""
+    gpu = _node(st.cluster, bind.node).gpu
+    return (f"rank {bind.rank} binds (node {bind.node}, {gpu.name}, stage {bind.pp_stage}): each "
+            "rank's budget is its own GPU's total x gpu_memory_utilization, and vLLM gives "
+            "every rank the fewest blocks of all ranks (get_kv_cache_configs)")
+
+
 def _term(key: str, label: str, value: float, unit: str, formula: str, note: str = "") -> Term:
     return Term.model_construct(
         key=key, label=label, value=value, unit=unit, formula=formula, inputs={}, note=note
@@ -1696,7 +1711,7 @@ def _terms(st: _Setup, bind: RankMemory, out: _Outcome, warm: _WarmRestart | Non
               (f"{_gib(bind.kv_cache_bytes)} // {stage.bytes_per_block:,} B = {num_blocks:,}"
                if bind.kv_cache_bytes >= 0 else f"max(0, {_gib(bind.kv_cache_bytes)} // "
                f"{stage.bytes_per_block:,} B) = 0: nothing is left for the KV cache")
-              if stage else "-"),
+              if stage else "-", _binding_note(st, bind)),
         _term("kv_cache_tokens", "KV cache tokens", tokens, "tokens", tokens_formula),
         _term("max_concurrency", "Max concurrency at max_model_len", concurrency, "requests",
               f"{num_blocks:,} blocks / {per_request:,} blocks per {max_model_len:,}-token "

@@ -127,7 +127,9 @@ def test_mixed_models_across_nodes_plan_for_the_smallest(rig: HardwareSnapshot) 
     # the same note apart, for the CLI to print (its plan header names the 3090 only)
     assert cluster_and_notes([rig, node2]) == (cluster, [
         "mixed GPU models across nodes (NVIDIA GeForce RTX 3090, NVIDIA GeForce RTX 4090); "
-        "the planner uses the smallest, NVIDIA GeForce RTX 3090"])
+        "each node's ranks are sized on their own GPU's total and every rank takes the fewest "
+        "KV blocks of all ranks, as vLLM does; batch defaults and kernels are planned for the "
+        "smallest, NVIDIA GeForce RTX 3090"])
     assert "the smallest, NVIDIA GeForce RTX 3090" in cluster.source
 
 
