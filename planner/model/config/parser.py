@@ -106,13 +106,25 @@ class _Reader:
     def __init__(self, cfg: dict, prefix: str, notes: _Notes):
         self.cfg, self.prefix, self.notes = cfg, prefix, notes
         self.used: set[str] = set()
-        self.defaults: ClassDefaults | None = None  # the model_type's transformers class
+        self._defaults: ClassDefaults | None = None
+        self._stand_ins: dict[tuple[str, ...], dict[type | None, str]] = {}
+        """_class_defaults_for per keys tuple, worked out once: the config does not change
+        during the parse, and setting `defaults` clears it (model_type is read before)."""
+
+    @property
+    def defaults(self) -> ClassDefaults | None:
+        """The model_type's transformers class defaults; None until set, or for no class."""
+        return self._defaults
+
+    @defaults.setter
+    def defaults(self, value: ClassDefaults | None) -> None:
+        self._defaults = value
+        self._stand_ins.clear()
 
     def key(self, *keys: str) -> str | None:
         """The first of `keys` present with a non-null value; None where a transformers
-        class default stands in for an earlier key left out (_default_key)."""
-        default_key = next(filter(None, (self.default_key(keys, kind)
-                                         for kind in (int, bool, str))), None)
+        class default stands in for an earlier key left out (default_key)."""
+        default_key = self._class_defaults_for(keys).get(None)
         for k in keys:
             self.used.add(k)
             if k == default_key:
@@ -155,7 +167,8 @@ class _Reader:
             self.notes.assumptions.append(note)
 
     def default_key(self, keys: tuple[str, ...], kind: type = int) -> str | None:
-        """The first of `keys` left out of the config whose class default stands in for it.
+        """The first of `keys` left out of the config whose class default (of `kind`) stands
+        in for it.
 
         A key given (even null) ends the search. A later key that is another field of the
         same class does not stand in for a left-out one: Qwen3-MoE without
@@ -163,14 +176,28 @@ class _Reader:
         (the dense width). A later key the class does not define is a spelling of the same
         figure (n_head for num_attention_heads), so the config's value wins.
         """
+        return self._class_defaults_for(keys).get(kind)
+
+    def _class_defaults_for(self, keys: tuple[str, ...]) -> dict[type | None, str]:
+        """{kind: default_key(keys, kind)} for int, bool and str where there is one, and
+        under None the one key() takes (int's, else bool's, else str's). One pass over
+        `keys`, once per reader: the parse asks the same for every layer."""
+        found = self._stand_ins.get(keys)
+        if found is not None:
+            return found
+        found = self._stand_ins[keys] = {}
         table = self.defaults.values if self.defaults else {}
         for i, key in enumerate(keys):
             if key in self.cfg:
-                return None
-            if type(table.get(key)) is kind and not any(
+                break
+            kind = type(table.get(key))
+            if kind in (int, bool, str) and kind not in found and not any(
                     later in self.cfg and later not in table for later in keys[i + 1:]):
-                return key
-        return None
+                found[kind] = key
+        first = found.get(int) or found.get(bool) or found.get(str)
+        if first:
+            found[None] = first
+        return found
 
     def str_(self, *keys: str) -> str | None:
         """A string from the first present key; None when absent. Another JSON type is
