@@ -29,7 +29,9 @@ def render_sidebar() -> None:
         st.subheader("Hardware")
         cluster = or_error(current_cluster, "No usable hardware")
         if cluster is not None:
-            gpu = cluster.sizing_node.gpu  # the GPU every plan is sized on (mixed: smallest)
+            # the smallest CUDA total: engine-wide settings are planned on it, each rank's KV
+            # budget on its own GPU (mixed clusters; ClusterSpec.sizing_node)
+            gpu = cluster.sizing_node.gpu
             st.markdown(f"**{md_escape(cluster_label(cluster))}**")
             st.caption(
                 f"{fmt.gib(gpu.memory_total_bytes)} per GPU (CUDA total), "
