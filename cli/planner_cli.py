@@ -41,8 +41,8 @@ from planner.report import (
     comparison_row,
     idle_gpus,
     model_card,
-    param_check,
-    param_check_line,
+    param_check_warning,
+    with_param_check,
 )
 from planner.serving.auto_layout import widest_layout
 from planner.serving.engine import EngineSettings
@@ -173,10 +173,7 @@ def cmd_plan(args: argparse.Namespace) -> str:
     a readable summary."""
     result, spec, source, cluster, _, speed, auto = _plan(args)
     _keep_model_warnings(args, spec)
-    check = param_check(spec, source)
-    if check is not None and check.agrees is False:  # as inspect and the Model page say it
-        result = result.model_copy(update={"warnings": [*result.warnings,
-                                                        param_check_line(check)]})
+    result = with_param_check(result, spec, source)  # as inspect and the Model page say it
     note = AUTO_LAYOUT_NOTE if auto else None
     if args.json:
         data = {**result.model_dump(mode="json"), "model_warnings": list(spec.warnings),
@@ -190,15 +187,17 @@ def cmd_sweep(args: argparse.Namespace) -> str:
 
     The table shows the best SWEEP_TOP_DEFAULT rows unless --top or --all is given; JSON and
     CSV hold every row unless --top is given. JSON adds `rows_total` (rows before --top) and
-    `checkpoint_quant_key` (rows with another quant_key are what-ifs) and `model_warnings`
-    (the parser's warnings, which the other formats print on stderr).
+    `checkpoint_quant_key` (rows with another quant_key are what-ifs), `model_warnings`
+    (the parser's warnings, which the other formats print on stderr) and `warnings` (the
+    checkpoint's parameter check where it disagrees, as plan's; on stderr too).
     """
     if args.quantization != "auto":  # the sweep sets it per weight format: it was dropped
         raise CliError(f"--quantization {args.quantization}: sweep plans every weight format "
                        "itself (the checkpoint's, and each what-if with vLLM's --quantization "
                        "where it applies); give --quantization to plan or report")
     source, spec = _model(args, args.model, args.revision)
-    _keep_model_warnings(args, spec)
+    checkpoint = [w for w in [param_check_warning(spec, source)] if w]  # plan's warning
+    args.model_warnings = (*spec.warnings, *checkpoint)  # on stderr, except with --json
     cluster, _ = build_cluster(args)
     result = sweep(spec, cluster, _engine(args, source), objective=args.objective,
                    tpot_ms_target=args.tpot_ms, load=_load(args))
@@ -212,7 +211,8 @@ def cmd_sweep(args: argparse.Namespace) -> str:
     if args.csv:
         return result.to_csv()
     data = {**result.model_dump(mode="json"), "rows_total": total,
-            "checkpoint_quant_key": own_key, "model_warnings": list(spec.warnings)}
+            "checkpoint_quant_key": own_key, "model_warnings": list(spec.warnings),
+            "warnings": checkpoint}
     return json.dumps(data, indent=2) + "\n"
 
 

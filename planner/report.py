@@ -294,6 +294,22 @@ def param_check_line(check: ParamCheck) -> str:
     return f"Parameter check against the checkpoint: {check.explanation}"
 
 
+def param_check_warning(spec: ModelSpec, source: ModelSource | None) -> str | None:
+    """param_check_line where the checkpoint's stored count disagrees with the config's (more
+    than 1 %): the warning `plan` (text and --json `warnings`), the app's Plan page and its
+    sweep give, as inspect and the Model page say it; None where they agree or there is
+    nothing to check against."""
+    check = param_check(spec, source)
+    return param_check_line(check) if check is not None and check.agrees is False else None
+
+
+def with_param_check(result: Plan, spec: ModelSpec, source: ModelSource | None) -> Plan:
+    """`result` with param_check_warning added to its warnings, where there is one."""
+    warning = param_check_warning(spec, source)
+    return result if warning is None else result.model_copy(
+        update={"warnings": [*result.warnings, warning]})
+
+
 def model_card(spec: ModelSpec, source: ModelSource | None,
                vllm_version: str = DEFAULT_VLLM_VERSION) -> ModelCard:
     """The architecture card of `spec` (`inspect`, the Model page and every report): parameter

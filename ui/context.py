@@ -245,6 +245,12 @@ def current_spec() -> ModelSpec:
     return model_spec(state().model, state().revision)
 
 
+def current_source() -> ModelSource:
+    """Where the config of the model chosen on the Model page came from (its checkpoint
+    metadata, where the hub gave it: the Plan page's parameter check)."""
+    return model_source(state().model, state().revision)
+
+
 def _engine_knobs() -> dict[str, object]:
     """The vLLM release and knobs the Plan and Compare pages share (the Report page's other
     models too: compare_engine), not the weight format or context."""
@@ -290,7 +296,7 @@ def current_engine() -> EngineSettings:
         quant = {"quantization": None, "target_quant": current.quant}
     checkpoint = typed if quant.get("target_quant") else None
     # a chosen revision is pinned in the command: the commit the config was read at
-    revision = (model_source(current.model, current.revision).commit_sha
+    revision = (current_source().commit_sha
                 or current.revision.strip()) if current.revision.strip() else None
     return EngineSettings(**quant, **_engine_knobs(), max_model_len=current.max_model_len,
                           target_checkpoint=checkpoint, revision=revision,

@@ -32,15 +32,16 @@ def open_link(page: str, **query: str) -> AppTest:
 
 
 def hub_answers(monkeypatch: pytest.MonkeyPatch, repo_id: str, config: dict,
-                notes: tuple[str, ...] = ()) -> None:
-    """Make the hub answer `repo_id` with `config` (origin "hub"); other ids resolve as usual.
-    The hub answers cached before are forgotten."""
+                notes: tuple[str, ...] = (), checkpoint: dict | None = None) -> None:
+    """Make the hub answer `repo_id` with `config` (origin "hub") and `checkpoint` (the
+    CheckpointMetadata its safetensors headers give; None: none read); other ids resolve as
+    usual. The hub answers cached before are forgotten."""
     from planner.model.checkpoint import ModelSource
     from ui import io
 
     source = ModelSource.model_validate({
         "repo_id": repo_id, "revision": None, "commit_sha": None, "origin": "hub",
-        "config": config, "hf_quant_config": None, "checkpoint": None, "notes": notes,
+        "config": config, "hf_quant_config": None, "checkpoint": checkpoint, "notes": notes,
     })
     real = io.resolve_model
     monkeypatch.setattr(io, "resolve_model", lambda asked, *args, **kwargs: (

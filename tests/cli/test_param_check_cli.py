@@ -85,3 +85,14 @@ def test_plan_warns_for_a_hub_repo_whose_headers_disagree(tmp_path) -> None:
         hub.stop()
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["warnings"][-1].startswith(LINE)
+
+
+def test_sweep_warns_too(capsys, tmp_path) -> None:
+    folder = _folder(tmp_path, {"model.embed_tokens.weight": [32000, 512]})
+    capsys.readouterr()
+    assert main(["sweep", "--model", str(folder), "--gpu", "rtx-3090"]) == 0
+    assert f"warning: {LINE}" in capsys.readouterr().err
+    assert main(["sweep", "--model", str(folder), "--gpu", "rtx-3090", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert [w[:len(LINE)] for w in json.loads(captured.out)["warnings"]] == [LINE]
+    assert LINE not in captured.err  # --json keeps stderr for notes

@@ -15,8 +15,10 @@ from planner.report import (
     kv_formula_lines,
     model_runner_line,
     no_speed_reason,
+    param_check_warning,
     per_replica,
     tpot_target_missed,
+    with_param_check,
 )
 from planner.serving.auto_layout import AUTO_LAYOUT_RULE
 from planner.serving.engine import (
@@ -60,6 +62,7 @@ from ui.context import (
     current_cluster,
     current_load,
     current_request,
+    current_source,
     current_spec,
     error_text,
     hardware_layout,
@@ -552,6 +555,9 @@ def _sweep_section(request: PlanRequest) -> None:
         st.caption("Plans every quantization x layout x KV dtype this hardware can run.")
         return
     result: SweepResult = stored[1]
+    checkpoint = param_check_warning(request.model, current_source())
+    if checkpoint:  # every row is planned on the config's count, as the plan above
+        st.warning(md_escape(checkpoint))
     table = pd.DataFrame([{
         "quantization": row.quant_label, "layout": row.layout.label(), "KV dtype":
         row.kv_cache_dtype, "fits": row.fits, "ceiling (tokens)": row.max_context_tokens,
@@ -606,7 +612,8 @@ st.title("Plan")
 try:
     _controls()
     request = current_request()
-    result = plan(request)
+    # the checkpoint's parameter check where it disagrees, among the warnings, as `plan`'s
+    result = with_param_check(plan(request), request.model, current_source())
 except USER_ERRORS as exc:
     show_error("Cannot plan this", exc)
     st.stop()
