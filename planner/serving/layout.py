@@ -25,6 +25,10 @@ from planner.model.spec import (
     MoeMlp,
 )
 from planner.serving.vllm_versions import (
+    CT_WNA16_MOE_ACT_ORDER_FROM,
+    CT_WNA16_MOE_ASYMMETRIC_FROM,
+    CT_WNA16_MOE_GROUP_CHECK_FROM,
+    CT_WNA16_MOE_READ_FROM,
     MARLIN_MOE_ACT_ORDER_PADDING_FROM,
     MARLIN_MOE_TILE_PADDING_FROM,
     marlin_moe_pads,
@@ -245,15 +249,15 @@ def _moe_wna16_errors(
     assertion stops the load (an AssertionError with no message). GPTQ and AWQ checkpoints
     (and what-ifs, labelled GPTQ) fall back there (gptq_marlin.py / awq_marlin.py, auto_gptq.py
     / auto_awq.py from 0.30); a compressed-tensors one falls back to its own
-    CompressedTensorsWNA16MoEMethod instead (compressed_tensors_moe.py), which has no such
-    assertion: not refused (what it then does is not read)."""
+    CompressedTensorsWNA16MoEMethod instead, which has no such assertion but refuses on its
+    own terms (_ct_wna16_errors)."""
     group, moe = group_size(scheme), first_moe(spec)
     if group is None or group <= 0 or moe is None \
             or not _marlin_moe_warnings(spec, layout, scheme, vllm_version):
         return ()
     if spec.quant is not None and spec.quant.method == "compressed-tensors" \
             and not scheme.what_if:
-        return ()
+        return _ct_wna16_errors(spec, layout, scheme, vllm_version)
     per_partition = moe.expert_intermediate_size // layout.expert_tp
     halved = group
     while per_partition % halved or spec.hidden_size % halved:
@@ -267,6 +271,45 @@ def _moe_wna16_errors(
                 f"in {group}, {group // 2}, ... divides {per_partition} and hidden "
                 f"{spec.hidden_size}; use a smaller TP or --enable-expert-parallel.",
             )
+    return ()
+
+
+def _ct_wna16_errors(
+    spec: ModelSpec, layout: ParallelLayout, scheme: QuantScheme, vllm_version: str
+) -> tuple[str, ...]:
+    """Why vLLM stops loading compressed-tensors WNA16 experts that fall back from Marlin MoE
+    (_marlin_moe_warnings) to CompressedTensorsWNA16MoEMethod, in its words; () where they
+    load. Per release (vllm_versions CT_WNA16_MOE_*; none before CT_WNA16_MOE_READ_FROM):
+    act-order checkpoints up to 0.26 (get_moe_method's ValueError), asymmetric ones (zero
+    points: the planner's -gptq- key) up to 0.28 (an assertion), then from 0.24 a hidden size
+    or per-GPU expert width that is not a whole number of groups (create_weights' ValueError).
+    E.g. Qwen3-30B-A3B's 768-wide experts (hidden 2048) in groups of 128 at TP=8: 768 / 8 = 96,
+    96 % 128 = 96 -> refused from 0.24.0; with --enable-expert-parallel 768 = 6 x 128 runs
+    Marlin MoE. The message suggests what keeps Marlin MoE where the layout can."""
+    rules = vllm_rules(vllm_version)
+    if rules.version < CT_WNA16_MOE_READ_FROM:
+        return ()
+    group, moe = group_size(scheme), first_moe(spec)
+    width = moe.expert_intermediate_size // layout.expert_tp
+    head = (f"vLLM {rules.label} stops loading the {scheme.label} experts, which Marlin MoE "
+            f"does not take at {layout.label()} (each expert {width} wide per GPU): ")
+    tail = ("" if layout.ep else " Use --enable-expert-parallel or a smaller TP.")
+    if spec.quant.act_order and rules.version < CT_WNA16_MOE_ACT_ORDER_FROM:
+        return (head + "WNA16MoE is not supported with actorder=group/dynamic. "
+                "(compressed_tensors_moe.py get_moe_method)." + tail,)
+    if "-ct-" not in scheme.key and rules.version < CT_WNA16_MOE_ASYMMETRIC_FROM:
+        return (head + "Only symmetric quantization is supported for MoE (an assertion in "
+                "CompressedTensorsWNA16MoEMethod)." + tail,)
+    if rules.version < CT_WNA16_MOE_GROUP_CHECK_FROM:
+        return ()
+    if spec.hidden_size % group:
+        return (head + f"CompressedTensors WNA16 MoE requires hidden_size ({spec.hidden_size}) "
+                f"to be divisible by group_size ({group}). (create_weights; no layout "
+                "changes the hidden size)",)
+    if width % group:
+        return (head + "CompressedTensors WNA16 MoE with static group scales requires the MoE "
+                f"intermediate size per tensor-parallel partition ({width}) to be divisible by "
+                f"group_size ({group}). (create_weights)" + tail,)
     return ()
 
 

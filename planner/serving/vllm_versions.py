@@ -139,6 +139,37 @@ every checkpoint, act-order included, from the 0.30.0 wheel (also 0.33.0); the 0
 still passes `not self.desc_act` (MARLIN_MOE_TILE_PADDING_FROM)."""
 
 
+CT_WNA16_MOE_READ_FROM: Version = (0, 19, 0)
+"""The first release whose compressed-tensors WNA16 MoE fallback (the experts Marlin MoE does
+not take) is read: the 0.19.0, 0.20.0, 0.22.0-0.30.0, 0.32.0 and 0.33.0 wheels (0.21.0 and
+0.31.0 not read, taken as their neighbours, which agree). Older releases are not refused."""
+
+CT_WNA16_MOE_ACT_ORDER_FROM: Version = (0, 27, 0)
+"""NOTE: compressed_tensors_moe.py CompressedTensorsMoEMethod.get_moe_method (0.19.0-0.26.0
+wheels) raises ValueError("WNA16MoE is not supported with actorder=group/dynamic.") for an
+act-order checkpoint whose experts fail check_moe_marlin_supports_layer; from the 0.27.0
+wheel CompressedTensorsWNA16MoEMethod asks fused_moe/oracle/int_wna16.py
+select_wna16_moe_backend instead, which has no such refusal (what it then does with
+actorder group, an assertion in 0.27.0-0.29.0, is not planned: QuantSpec.act_order does not
+tell group from dynamic)."""
+
+CT_WNA16_MOE_ASYMMETRIC_FROM: Version = (0, 29, 0)
+"""NOTE: CompressedTensorsWNA16MoEMethod (the non-Marlin path) asserts `weight_quant.symmetric`
+("Only symmetric quantization is supported for MoE") in the 0.19.0-0.28.0 wheels (__init__;
+0.27.0 and 0.28.0 when the oracle picks a backend other than Marlin); the 0.29.0 wheel drops
+it (zero points load on every backend)."""
+
+CT_WNA16_MOE_GROUP_CHECK_FROM: Version = (0, 24, 0)
+"""NOTE: compressed_tensors_moe_wna16.py CompressedTensorsWNA16MoEMethod.create_weights raises
+ValueError when hidden_size or intermediate_size_per_partition is not a multiple of the group
+("... with static group scales requires the MoE intermediate size per tensor-parallel
+partition (96) to be divisible by group_size (128) ...") from the 0.24.0 wheel (read in
+0.24.0-0.30.0, 0.32.0, 0.33.0; in 0.27.0-0.29.0 not for act-order group, which stops at
+the assertion above); the 0.19.0-0.23.0 wheels divide with // and load (what that computes
+is not read). From 0.27.0 every backend goes through it, Marlin and Humming included, so a
+width that is not a whole number of groups is refused on every GPU."""
+
+
 def marlin_moe_pads(version: Version, act_order: bool) -> bool:
     """Whether vLLM `version` zero-pads a Marlin MoE expert's per-GPU width, so the width need
     only be a multiple of the group (MARLIN_MOE_TILE_PADDING_FROM; act-order checkpoints from

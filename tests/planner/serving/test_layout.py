@@ -150,12 +150,14 @@ def test_moe_wna16_fallback_needs_a_group_of_32_or_more():
     # EP keeps the experts whole (1536 = 12 x 128): Marlin, no fallback
     assert layout_errors(spec, _cluster(32), ParallelLayout(tp=32, ep=True), G128, STRICT) == []
     # a compressed-tensors checkpoint falls back to CompressedTensorsWNA16MoEMethod, which
-    # has no such assertion: only the GPTQ/AWQ path (and a what-if) is refused
+    # has no such assertion: refused on its own terms (48 % 128 = 48, create_weights), not
+    # at MoE WNA16's
     stored = scheme("w4a16-gptq-g128")
     ct = spec.model_copy(update={"quant": QuantSpec(method="compressed-tensors",
                                                     scheme=stored.key, group_size=128,
                                                     summary="W4A16")})
-    assert layout_errors(ct, _cluster(32), ParallelLayout(tp=32), stored, STRICT) == []
+    (error,) = layout_errors(ct, _cluster(32), ParallelLayout(tp=32), stored, "0.33.0")
+    assert "assert group_size" not in error and "partition (48)" in error
     gptq = spec.model_copy(update={"quant": QuantSpec(method="gptq", scheme=stored.key,
                                                       group_size=128, summary="W4A16")})
     assert len(layout_errors(gptq, _cluster(32), ParallelLayout(tp=32), stored, STRICT)) == 1
@@ -168,6 +170,73 @@ def _experts_768(quant: QuantSpec | None = None) -> ModelSpec:
     mlp = MoeMlp(num_experts=128, experts_per_token=8, expert_intermediate_size=768)
     return base.model_copy(update={"hidden_size": 2048, "quant": quant, "layers": tuple(
         layer.model_copy(update={"mlp": mlp}) for layer in base.layers)})
+
+
+def _ct_768(key: str, act_order: bool = False) -> tuple[ModelSpec, object]:
+    """Qwen3-30B-A3B's experts as a compressed-tensors WNA16 checkpoint stored in `key`
+    (-ct-: symmetric, -gptq-: asymmetric, zero points) and that scheme."""
+    group = int(key.rsplit("-g", 1)[1])
+    return _experts_768(QuantSpec(method="compressed-tensors", scheme=key, weight_bits=4,
+                                  group_size=group, act_order=act_order, summary="W4A16")), \
+        scheme(key)
+
+
+def test_compressed_tensors_wna16_experts_need_whole_groups_per_gpu_from_0_24():
+    # vLLM compressed_tensors_moe_wna16.py CompressedTensorsWNA16MoEMethod.create_weights
+    # (0.24.0-0.30.0, 0.32.0, 0.33.0 wheels): ValueError unless hidden_size and
+    # intermediate_size_per_partition are multiples of group_size; 0.23.0 divides with //.
+    # 768-wide experts in groups of 128 at TP=8: 768 / 8 = 96, 96 % 128 = 96 -> refused
+    spec, g128 = _ct_768("w4a16-ct-g128")
+    tp8 = ParallelLayout(tp=8)
+    for release in ("0.24.0", "0.27.0", "0.30.0", "0.33.0"):
+        (error,) = layout_errors(spec, EIGHT, tp8, g128, release)
+        assert error.startswith(f"vLLM {release} stops loading the compressed-tensors "
+                                "symmetric int4, group 128 (W4A16) experts")
+        assert ("intermediate size per tensor-parallel partition (96) to be divisible by "
+                "group_size (128)") in error
+    assert layout_errors(spec, EIGHT, tp8, g128, "0.23.0") == []
+    # EP keeps 768 = 6 x 128 whole: Marlin MoE (hidden 2048 = 16 x 128), nothing refused
+    assert layout_errors(spec, EIGHT, ParallelLayout(tp=8, ep=True), g128, "0.33.0") == []
+    # group 32 on 0.24.0 (strict Marlin rule): 96 % 64 = 32 sends it off Marlin, yet
+    # 96 = 3 x 32 and 2048 = 64 x 32 are whole groups: it loads on the WNA16 path
+    spec32, g32 = _ct_768("w4a16-ct-g32")
+    assert layout_warnings(spec32, tp8, g32, "0.24.0") != []
+    assert layout_errors(spec32, EIGHT, tp8, g32, "0.24.0") == []
+    # hidden 2880 (gpt-oss's) in groups of 128: 2880 % 128 = 64 -> off Marlin at any layout,
+    # and 2880 is not a whole number of groups: refused whatever the layout
+    wide = spec.model_copy(update={"hidden_size": 2880})
+    (error,) = layout_errors(wide, EIGHT, ParallelLayout(tp=8, ep=True), g128, "0.33.0")
+    assert "requires hidden_size (2880) to be divisible by group_size (128)" in error
+
+
+def test_compressed_tensors_act_order_and_zero_point_experts_off_marlin_per_release():
+    # Group 32 at TP=8: 96 wide, 96 % max(64, 32) = 32: off Marlin MoE on the strict rule
+    # (act-order until 0.30, vllm_versions.marlin_moe_pads; all until 0.25).
+    # compressed_tensors_moe.py get_moe_method raises "WNA16MoE is not supported with
+    # actorder=group/dynamic." there in the 0.19.0-0.26.0 wheels; 0.27.0 asks the oracle
+    spec, g32 = _ct_768("w4a16-ct-g32", act_order=True)
+    tp8 = ParallelLayout(tp=8)
+    for release in ("0.19.0", "0.26.0"):
+        (error,) = layout_errors(spec, EIGHT, tp8, g32, release)
+        assert "WNA16MoE is not supported with actorder=group/dynamic." in error
+    assert layout_errors(spec, EIGHT, tp8, g32, "0.27.0") == []
+    # asymmetric (zero points, the -gptq- key): CompressedTensorsWNA16MoEMethod asserts
+    # symmetric off Marlin in the 0.19.0-0.28.0 wheels. On 0.24.0 96 wide is off Marlin
+    spec, asym = _ct_768("w4a16-gptq-g32")
+    (error,) = layout_errors(spec, EIGHT, tp8, asym, "0.24.0")
+    assert "Only symmetric quantization is supported for MoE" in error
+    # ... on 0.25.0 the padded rule takes 96 = 3 x 32: Marlin MoE, nothing refused
+    assert layout_errors(spec, EIGHT, tp8, asym, "0.25.0") == []
+    # TP=16: 768 / 16 = 48, 48 % 32 = 16 -> off Marlin: the assertion on 0.28.0; from 0.29.0
+    # zero points load and the width check (48 % 32) refuses instead
+    tp16, sixteen = ParallelLayout(tp=16), _cluster(16)
+    (error,) = layout_errors(spec, sixteen, tp16, asym, "0.28.0")
+    assert "Only symmetric quantization" in error
+    (error,) = layout_errors(spec, sixteen, tp16, asym, "0.29.0")
+    assert "partition (48) to be divisible by group_size (32)" in error
+    # a what-if in that format is planned as GPTQ: MoE WNA16's halving (48 -> 32 -> 16 < 32)
+    (error,) = layout_errors(spec, sixteen, tp16, what_if_scheme(asym.key), "0.29.0")
+    assert "`assert group_size >= 32`" in error
 
 
 def test_marlin_moe_pads_the_expert_width_from_0_25():
