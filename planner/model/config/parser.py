@@ -52,6 +52,11 @@ QK_NORM_TYPES = (
 )  # fmt: skip
 NOPE_TYPES = ("nemotron_h",)
 """Attention without any rotary embedding (vLLM nemotron_h.py builds no get_rope)."""
+HEAD_DIM_AS_GIVEN_TYPES = ("gemma2", "gemma3", "gemma3_text")
+"""NOTE: model_types whose vLLM model passes config.head_dim to its attention as it is
+(gemma2.py and gemma3.py `head_dim=config.head_dim`, 0.11.0 and 0.33.0 wheels), where others
+fall back on hidden_size / num_attention_heads for a null (qwen3.py and llama.py `head_dim or
+hidden_size // total_num_heads`; transformers 4.57.1 LlamaConfig and GptOssConfig derive it)."""
 NON_GATED_TYPES = ("phi", "gpt2", "gpt_neox", "gpt_bigcode", "starcoder2", "falcon", "nemotron")
 KNOWN_TYPES = (
     "llama", "mistral", "mixtral", "qwen2", "qwen2_moe", "qwen3", "qwen3_moe", "qwen3_next",
@@ -132,6 +137,11 @@ class _Reader:
             if self.cfg.get(k) is not None:
                 return k
         return None
+
+    def null(self, *keys: str) -> str | None:
+        """The first of `keys` the config gives as an explicit JSON null, else None: for a
+        read that found no value, whether one was written out as null (not left out)."""
+        return next((k for k in keys if k in self.cfg and self.cfg[k] is None), None)
 
     def where(self, key: str) -> str:
         """Human-readable location of a key, e.g. 'config.json: text_config.head_dim'."""
@@ -262,7 +272,8 @@ class _Reader:
         """An integer with a documented default, recorded as an assumption when used."""
         value = self.int_(*keys, hi=MAX_CONTEXT)
         if value is None:
-            self.notes.assumptions.append(f"{self.prefix}{keys[0]} missing: assumed {why}")
+            state = "null" if self.null(*keys) else "missing"
+            self.notes.assumptions.append(f"{self.prefix}{keys[0]} {state}: assumed {why}")
             self.notes.fields.add(label, str(default), f"default: {why}")
             return default
         self._record_read(label, keys, value)
@@ -580,6 +591,13 @@ def _layers(r: _Reader, model_type: str, hidden: int, num_layers: int) -> list[L
     moe_flags = _moe_flags(r, model_type, num_layers)
     r.used.add("intermediate_size")  # the dense width; unused when every layer is MoE
     attn = _Attention(r, model_type, hidden)
+    if "sliding" in kinds and attn.window is None and not attn.chunked:
+        state = "null" if r.null("sliding_window") else "missing"
+        r.notes.assumptions.append(
+            f"{kinds.count('sliding')} layers are sliding-window layers but {r.prefix}"
+            f"sliding_window is {state}: planned as full attention, as vLLM builds them "
+            "(gpt_oss.py, gemma2.py, gemma3.py: a sliding layer's window is "
+            "config.sliding_window, None: no window)")
     # Gemma 2+: pre/post norms around attention and MLP; Phi-2: one norm (parallel block).
     num_norms = 4 if model_type in GEMMA_TYPES[1:] else 1 if model_type == "phi" else 2
     gemma4 = model_type.startswith("gemma4")
@@ -688,9 +706,18 @@ def _sliding_kinds(r: _Reader, model_type: str, n: int) -> list[str]:
 
 NO_EXPERTS_DENSE_TYPES = ("qwen2_moe", "qwen3_moe")
 """model_types whose vLLM code builds a dense MLP where the expert count is 0: qwen2_moe.py and
-qwen3_moe.py (0.33.0 wheel) make a layer sparse only `config.num_experts > 0`. DeepSeek's
-(deepseek_v2.py) makes layers MoE where `config.n_routed_experts is not None`, so 0 builds
-MoE layers with no routed experts; whether they load is not read."""
+qwen3_moe.py (0.33.0 wheel) make a layer sparse only `config.num_experts > 0`."""
+
+NO_EXPERTS_MOE_TYPES = ("deepseek_v2", "deepseek_v3", "deepseek_v32", "kimi_k2")
+"""NOTE: (text) model_types whose MoE layers are built whatever the routed-expert count, so
+n_routed_experts = 0 is refused. vLLM deepseek_v2.py (0.11.0 and 0.33.0 wheels; kimi_k2 reads
+as DeepseekV3Config, DeepseekV3ForCausalLM): DeepseekV2DecoderLayer makes a layer MoE where
+`config.n_routed_experts is not None` (and from first_k_dense_replace, every moe_layer_freq),
+and DeepseekV2MoE then builds a gate of n_routed_experts outputs and a FusedMoE of that many
+experts, each token routed to num_experts_per_tok of them. transformers 5.24.0 builds
+DeepseekV3MoE / DeepseekV2Moe for every layer from first_k_dense_replace on whatever the count
+(modeling_deepseek_v3.py DeepseekV3DecoderLayer, modeling_deepseek_v2.py
+DeepseekV2DecoderLayer). A null n_routed_experts gives no MoE layer in vLLM: planned dense."""
 
 
 def _no_experts_note(what: str, model_type: str) -> str:
@@ -700,16 +727,29 @@ def _no_experts_note(what: str, model_type: str) -> str:
                 f"vLLM builds it ({model_type}.py: a sparse block only where num_experts > 0)")
     return (f"{what}: no routed experts, every MLP planned dense (intermediate_size); "
             f"UNVERIFIED for model_type {model_type!r}: vLLM may build MoE layers with no "
-            "experts instead (deepseek_v2.py checks only that n_routed_experts is not None)")
+            "experts instead, as it does for DeepSeek (deepseek_v2.py)")
 
 
 def _moe_flags(r: _Reader, model_type: str, n: int) -> list[bool]:
     """True for each layer whose MLP is a mixture of experts."""
-    experts = r.int_("num_experts", "num_local_experts", "n_routed_experts", lo=0, hi=MAX_EXPERTS)
+    keys = ("num_experts", "num_local_experts", "n_routed_experts")
+    experts = r.int_(*keys, lo=0, hi=MAX_EXPERTS)
+    text_type = str(r.get("model_type") or model_type)
+    if experts == 0 and text_type in NO_EXPERTS_MOE_TYPES:
+        raise ConfigError(
+            f"{r.where(str(r.key(*keys)))} = 0: vLLM builds {text_type} MoE layers whatever "
+            "the count (deepseek_v2.py: MoE where n_routed_experts is not None), each routing "
+            "num_experts_per_tok of no experts, so there is no model to plan")
     if experts == 0:
-        r.notes.assumptions.append(_no_experts_note(
-            f"{r.prefix}{r.key('num_experts', 'num_local_experts', 'n_routed_experts')} = 0",
-            model_type))
+        r.notes.assumptions.append(_no_experts_note(f"{r.prefix}{r.key(*keys)} = 0",
+                                                    model_type))
+    if experts is None and text_type in NO_EXPERTS_MOE_TYPES and r.null("n_routed_experts"):
+        r.notes.assumptions.append(
+            f"{r.prefix}n_routed_experts null: every MLP planned dense (intermediate_size), as "
+            "vLLM builds it with transformers 4 (deepseek_v2.py: MoE only where "
+            "n_routed_experts is not None); transformers 5 refuses the null (DeepseekV2Config "
+            "and DeepseekV3Config type it int, 5.5.3 and 5.24.0), so vLLM 0.24.0 on, which "
+            "require transformers 5.5.3 or later, cannot load this config")
     if not experts or r.flag("enable_moe_block") is False:
         return [False] * n
     first_dense = r.int_("first_k_dense_replace", lo=0, hi=MAX_LAYERS) or 0
@@ -745,6 +785,11 @@ class _Attention:
         self.r, self.model_type, self.hidden = r, model_type, hidden
         heads_keys = ("num_attention_heads", "n_head", "num_heads")
         heads = r.int_(*heads_keys, hi=MAX_HEADS)
+        if heads is None and (null := r.null(*heads_keys)):
+            # NOTE: transformers 5.24 refuses it (StrictDataclassFieldValidationError: the
+            # classes type num_attention_heads `int`); 4.57.1 LlamaConfig divides by it.
+            raise ConfigError(f"{r.where(null)} is null: the attention head count is needed "
+                              "(transformers cannot load the config without it)")
         if heads is None:
             heads = 32
             r.notes.assumptions.append(
@@ -761,10 +806,10 @@ class _Attention:
         kv_derived = _class_default_note(r, kv_keys)
         if kv is None:
             kv, kv_derived = heads, "= num_attention_heads"
-            r.notes.assumptions.append(
+            r.notes.assumptions.append(_null_kv_note(r.prefix, null) if (
+                null := r.null(*kv_keys)) else (
                 "num_key_value_heads missing: assumed = num_attention_heads (MHA, "
-                "transformers default)"
-            )
+                "transformers default)"))
         self.kv_heads = kv
         self.sources["KV heads"] = (kv_key, kv_derived)
         hd_keys = ("head_dim", "attention_head_dim")
@@ -772,6 +817,11 @@ class _Attention:
         if hd is not None and r.key(*hd_keys) is None:
             self.sources["head dim"] = (None, _class_default_note(r, hd_keys))
         elif hd is None:
+            null = r.null(*hd_keys)
+            if null and model_type in HEAD_DIM_AS_GIVEN_TYPES:
+                raise ConfigError(f"{r.where(null)} is null: vLLM's {model_type} model takes "
+                                  "head_dim as given (no hidden_size / num_attention_heads "
+                                  "fallback), so it cannot build the attention")
             if hidden % heads:
                 raise ConfigError(
                     f"config.json: {r.prefix}num_attention_heads = {heads} does not divide "
@@ -779,6 +829,11 @@ class _Attention:
                 )
             hd = hidden // heads
             self.sources["head dim"] = (None, "hidden_size / num_attention_heads")
+            if null:
+                r.notes.assumptions.append(
+                    f"{r.prefix}{null} null: read as hidden_size / num_attention_heads = "
+                    f"{hidden} / {heads} = {hd}, as vLLM does (ModelConfig.get_head_size: "
+                    "\"Some configs may set head_dim=None\")")
         else:
             self.sources["head dim"] = (r.key("head_dim", "attention_head_dim"), "")
         self.head_dim = hd
@@ -977,6 +1032,13 @@ class _Attention:
     def moe_mlp(self, i: int) -> MoeMlp:
         """The MoE block of layer i from the expert keys of the config."""
         return _moe(self.r, self.model_type, i)
+
+
+def _null_kv_note(prefix: str, key: str) -> str:
+    """The assumption a KV head count written out as null is read under."""
+    return (f"{prefix}{key} null: assumed = num_attention_heads (MHA), as vLLM reads it "
+            "(ModelConfig.get_total_num_kv_heads: a null count falls back on "
+            "num_attention_heads; transformers 4.57.1 LlamaConfig and Qwen3Config set it so)")
 
 
 def _class_default_note(r: _Reader, keys: tuple[str, ...]) -> str:
@@ -1272,10 +1334,12 @@ def _window_inputs(r: _Reader, top: _Reader, max_pos: int, model_type: str) -> W
     The length keys come from the text config (vLLM reads hf_text_config); a config.json
     without max_position_embeddings (or its n_positions / max_sequence_length aliases) counts
     the transformers class default where defaults.py knows one, and otherwise none, as vLLM
-    sees no attribute then."""
+    sees no attribute then; one written out as null counts none (vLLM's
+    _get_and_verify_max_len skips a length that is None, config/model.py, 0.11.0 wheel)."""
     text_type = str(r.get("model_type") or model_type)
     lengths = {k: v for k in VLLM_LENGTH_KEYS if (v := _length(r.get(k))) is not None}
-    if "max_position_embeddings" not in lengths and (
+    if "max_position_embeddings" not in lengths and not r.null(
+            "max_position_embeddings", "n_positions", "max_sequence_length") and (
             set(lengths) & {"n_positions", "max_sequence_length"}
             or r.defaults and "max_position_embeddings" in r.defaults.values):
         lengths["max_position_embeddings"] = max_pos

@@ -1,0 +1,129 @@
+"""A field written out as null in config.json is read as transformers and vLLM read it, which
+is not always as a field left out (the class default): vLLM's getattr fallbacks skip a None.
+
+Expected figures are worked by hand from the configs (tests/fixtures/configs, the catalog) and
+the rules read in the sources named in each test.
+"""
+
+import pytest
+
+from planner.catalog import catalog_entry
+from planner.model.attention import kv_bytes_per_token
+from planner.model.config.parser import parse_model_config
+from planner.model.spec import ConfigError
+from planner.serving.engine import derived_max_model_len
+from tests.conftest import load_ref_config
+
+
+def _config(name: str, **changes: object) -> dict:
+    entry = catalog_entry(name)
+    assert entry is not None
+    return {**entry.config, **changes}
+
+
+def test_null_kv_heads_is_mha_and_says_null():
+    # vLLM ModelConfig.get_total_num_kv_heads skips a None count and returns
+    # num_attention_heads. Meta-Llama-3.1-8B: 32 layers, head_dim 4096 / 32 = 128, bf16.
+    config, _ = load_ref_config("meta-llama__Meta-Llama-3.1-8B")
+    assert kv_bytes_per_token(parse_model_config(config), 2) == 2 * 32 * 8 * 128 * 2
+    spec = parse_model_config({**config, "num_key_value_heads": None})
+    assert kv_bytes_per_token(spec, 2) == 2 * 32 * 32 * 128 * 2 == 524_288
+    assert any(a.startswith("num_key_value_heads null: assumed = num_attention_heads (MHA)")
+               for a in spec.assumptions)
+
+
+def test_null_head_dim_is_hidden_over_heads_not_the_class_default():
+    # Qwen3-0.6B: hidden 1024, 16 heads, 8 KV heads, 28 layers. Left out, head_dim is
+    # Qwen3Config's 128; null, vLLM's get_head_size and qwen3.py take 1024 / 16 = 64.
+    config, _ = load_ref_config("Qwen__Qwen3-0.6B")
+    spec = parse_model_config({**config, "head_dim": None})
+    assert {layer.mixer.head_dim for layer in spec.layers} == {64}
+    assert kv_bytes_per_token(spec, 2) == 2 * 28 * 8 * 64 * 2 == 57_344
+    assert ("head_dim null: read as hidden_size / num_attention_heads = 1024 / 16 = 64, as "
+            "vLLM does") in " ".join(spec.assumptions)
+    missing = {k: v for k, v in config.items() if k != "head_dim"}
+    assert kv_bytes_per_token(parse_model_config(missing), 2) == 2 * 28 * 8 * 128 * 2
+
+
+def test_null_head_dim_is_refused_where_vllm_takes_it_as_given():
+    # vLLM gemma2.py passes head_dim=config.head_dim to Gemma2Attention: None there fails.
+    with pytest.raises(ConfigError, match=r"head_dim is null: vLLM's gemma2 model"):
+        parse_model_config(_config("google/gemma-2-9b-it", head_dim=None))
+
+
+def test_null_attention_heads_is_refused():
+    config, _ = load_ref_config("meta-llama__Meta-Llama-3.1-8B")
+    with pytest.raises(ConfigError, match=r"^config.json: num_attention_heads is null"):
+        parse_model_config({**config, "num_attention_heads": None})
+
+
+def test_null_sliding_window_is_no_window_but_left_out_is_the_class_4096():
+    # Mistral-7B-Instruct-v0.3 writes "sliding_window": null: every one of its 32 layers is
+    # full attention (MistralConfig keeps the None; vLLM get_sliding_window reads None). Left
+    # out, MistralConfig's class default 4096 applies to every layer.
+    config = _config("mistralai/Mistral-7B-Instruct-v0.3")
+    assert config["sliding_window"] is None
+    spec = parse_model_config(config)
+    assert {(layer.mixer.kind, layer.mixer.sliding_window) for layer in spec.layers} == {
+        ("full", None)}
+    spec = parse_model_config({k: v for k, v in config.items() if k != "sliding_window"})
+    assert {(layer.mixer.kind, layer.mixer.sliding_window) for layer in spec.layers} == {
+        ("sliding", 4096)}
+
+
+def test_null_sliding_window_under_layer_types_is_full_attention():
+    # gpt-oss-20b: layer_types makes 12 of its 24 layers sliding_attention; with the window
+    # null, vLLM gpt_oss.py gives them sliding_window None: every layer keeps all its KV.
+    config, _ = load_ref_config("openai__gpt-oss-20b")
+    spec = parse_model_config({**config, "sliding_window": None})
+    assert {layer.mixer.sliding_window for layer in spec.layers} == {None}
+    assert ("12 layers are sliding-window layers but sliding_window is null: planned as full "
+            "attention") in " ".join(spec.assumptions)
+    assert kv_bytes_per_token(spec, 2) == 2 * 24 * 8 * 64 * 2
+
+
+def test_null_rope_scaling_is_no_scaling():
+    # gpt-oss-20b: yarn 32 x 4096 = 131,072 extended context; null: no rope scaling at all.
+    config, _ = load_ref_config("openai__gpt-oss-20b")
+    assert parse_model_config(config).extended_context_tokens == 131_072
+    spec = parse_model_config({**config, "rope_scaling": None})
+    assert spec.rope_scaling_type is None and spec.extended_context_tokens is None
+    assert spec.window.ropes == ()
+
+
+def test_null_max_position_embeddings_is_no_length_for_vllm():
+    # vLLM _get_and_verify_max_len skips a None length: with seq_length 8192 beside a null
+    # max_position_embeddings it derives 8192 (LlamaConfig's class 2048 was counted before).
+    config, _ = load_ref_config("meta-llama__Meta-Llama-3.1-8B")
+    config = {**config, "max_position_embeddings": None, "seq_length": 8192}
+    spec = parse_model_config(config)
+    assert dict(spec.window.lengths) == {"seq_length": 8192}
+    assert derived_max_model_len(spec, (0, 11, 0)) == 8192
+    assert any(a.startswith("max_position_embeddings null: assumed 2048")
+               for a in spec.assumptions)
+
+
+def test_deepseek_with_no_routed_experts_is_refused():
+    # vLLM deepseek_v2.py builds a MoE layer wherever n_routed_experts is not None, so 0 gives
+    # MoE layers routing 8 tokens over no experts: refused, naming the field.
+    config, _ = load_ref_config("deepseek-ai__DeepSeek-V3")
+    with pytest.raises(ConfigError, match=r"^config.json: n_routed_experts = 0: vLLM builds "
+                                          r"deepseek_v3 MoE layers whatever the count"):
+        parse_model_config({**config, "n_routed_experts": 0})
+    config = _config("moonshotai/Kimi-K2.5")
+    config["text_config"] = {**config["text_config"], "n_routed_experts": 0}
+    with pytest.raises(ConfigError, match=r"text_config.n_routed_experts = 0: vLLM builds "
+                                          r"kimi_k2 MoE layers"):
+        parse_model_config(config)
+
+
+def test_deepseek_with_null_routed_experts_is_dense_as_vllm_builds_it():
+    # null: no MoE layer in vLLM (n_routed_experts is None); DeepSeek-V3's 61 layers are all
+    # DeepseekV2MLP of intermediate_size 18432.
+    config, _ = load_ref_config("deepseek-ai__DeepSeek-V3")
+    spec = parse_model_config({**config, "n_routed_experts": None})
+    assert len(spec.layers) == 61
+    assert {(layer.mlp.kind, layer.mlp.intermediate_size) for layer in spec.layers} == {
+        ("dense", 18432)}
+    assert any(a.startswith("n_routed_experts null: every MLP planned dense") and
+               "vLLM 0.24.0 on" in a for a in spec.assumptions)
