@@ -9,10 +9,11 @@ vLLM version and by term. `--fit` refits the fitted coefficients (activation, NV
 graphs, and the CUDA graph candidate README rejects) by least squares and prints their
 leave-one-out residuals (numpy, bench only).
 
-    python bench/accuracy.py [--json] [--fit] [--write bench/accuracy_results.json]
+    python bench/accuracy.py [--json] [--fit] [--write planner/accuracy_data/accuracy_results.json]
 
 `--write` stores the figures (the H100 set under "figures", as the report reads them), the
-other set case by case, the splits and the fits.
+other set case by case, the splits and the fits; at that path (planner.report.ACCURACY_RESULTS)
+the package installs them and `headroom report` quotes them.
 """
 
 import argparse

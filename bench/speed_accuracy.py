@@ -38,6 +38,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from planner.catalog import catalog_spec  # noqa: E402
+from planner.report import SPEED_RESULTS  # noqa: E402
 from planner.serving.engine import EngineSettings  # noqa: E402
 from planner.serving.hardware import preset_cluster  # noqa: E402
 from planner.serving.layout import ParallelLayout, layout_errors  # noqa: E402
@@ -409,8 +410,7 @@ def main() -> int:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--write", type=Path, metavar="JSON",
-                        help="also store the result (the report reads "
-                        "bench/speed_accuracy_results.json)")
+                        help=f"also store the result (the report reads {SPEED_RESULTS})")
     args = parser.parse_args()
     data, dropped = load_rows(args.data)
     rows = prepare(data, dropped)

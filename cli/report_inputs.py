@@ -2,7 +2,8 @@
 Report page, so both print the same text for the same choices (the edges differ only in
 how they read the choices: flags or widgets).
 
-It reads bench/accuracy_results.json, which is why it lives at the edge, not in planner/.
+It reads the measured error the report quotes (planner/accuracy_data/, package data the benches
+write), which is why it lives at the edge, not in planner/.
 """
 
 from __future__ import annotations
@@ -11,9 +12,12 @@ import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import planner
 from planner.model.checkpoint import ModelSource
 from planner.model.spec import ModelSpec
 from planner.report import (
+    ACCURACY_RESULTS,
+    SPEED_RESULTS,
     AccuracyFigure,
     AuditSummary,
     ComparisonRow,
@@ -30,11 +34,12 @@ from planner.serving.plan import Plan, PlanRequest
 from planner.serving.speed import ServingLoad, estimate_speed
 from planner.serving.sweep import Objective, sweep
 
-ACCURACY_RESULTS = Path(__file__).resolve().parent.parent / "bench" / "accuracy_results.json"
-"""Measured planner error (written by `python bench/accuracy.py --write ...`)."""
+PACKAGES_ROOT = Path(planner.__file__).resolve().parent.parent
+"""The folder holding the planner package (the checkout, or site-packages once installed): the
+report's file names are relative to it."""
 
 
-def load_accuracy(path: Path = ACCURACY_RESULTS) -> tuple[AccuracyFigure, ...]:
+def load_accuracy(path: Path = PACKAGES_ROOT / ACCURACY_RESULTS) -> tuple[AccuracyFigure, ...]:
     """The measured accuracy figures for the report, () when the file is absent or unreadable."""
     try:
         return accuracy_figures(json.loads(path.read_text(encoding="utf-8")))
@@ -42,11 +47,7 @@ def load_accuracy(path: Path = ACCURACY_RESULTS) -> tuple[AccuracyFigure, ...]:
         return ()
 
 
-SPEED_RESULTS = ACCURACY_RESULTS.parent / "speed_accuracy_results.json"
-"""Measured speed-model error (written by `python bench/speed_accuracy.py --write ...`)."""
-
-
-def load_speed_accuracy(path: Path = SPEED_RESULTS) -> SpeedAccuracy | None:
+def load_speed_accuracy(path: Path = PACKAGES_ROOT / SPEED_RESULTS) -> SpeedAccuracy | None:
     """The speed model's held-out error for the report, None when absent or unreadable."""
     try:
         return speed_accuracy(json.loads(path.read_text(encoding="utf-8")))

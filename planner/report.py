@@ -473,9 +473,17 @@ ACCURACY_LABELS = {
 }
 """bench/accuracy.py figure key -> label used in the report."""
 
+ACCURACY_RESULTS = "planner/accuracy_data/accuracy_results.json"
+"""Measured planner error, where `python bench/accuracy.py --write` stores it (relative to the
+checkout, which is also where the package installs it: package data beside this module); the
+report names it, the edge reads it (cli/report_inputs.py)."""
+
+SPEED_RESULTS = "planner/accuracy_data/speed_accuracy_results.json"
+"""Measured speed-model error, stored by `python bench/speed_accuracy.py --write`, as above."""
+
 
 def accuracy_figures(document: dict) -> tuple[AccuracyFigure, ...]:
-    """AccuracyFigures from bench/accuracy_results.json, already parsed (pure: no file I/O).
+    """AccuracyFigures from ACCURACY_RESULTS, already parsed (pure: no file I/O).
 
     The note names the worst case, llm-d's published error for the same figure and the
     measurement date, e.g. 'worst 2.68 % (...); llm-d 6.70 %; measured 2026-01-01'.
@@ -507,7 +515,7 @@ class SpeedAccuracy(_Frozen):
 
 
 def speed_accuracy(document: dict) -> SpeedAccuracy:
-    """SpeedAccuracy from bench/speed_accuracy_results.json, already parsed (pure)."""
+    """SpeedAccuracy from SPEED_RESULTS, already parsed (pure)."""
     held = document["held_out"]["all"]
     return SpeedAccuracy(
         tpot_median_percent=held["tpot_median"], tpot_p90_percent=held["tpot_p90"],
@@ -875,7 +883,7 @@ def _performance(inputs: ReportInputs) -> list[str]:
     lines += [f"- {md_escape(n)}" for n in speed.notes]
     acc = inputs.speed_accuracy
     if acc is None:
-        lines.append("- Expected error: not measured (bench/speed_accuracy_results.json absent).")
+        lines.append(f"- Expected error: not measured ({SPEED_RESULTS} absent).")
     else:
         lines.append(
             f"- Expected error (bench/speed_accuracy.py, {acc.rows} held-out measurements, "
@@ -1096,7 +1104,7 @@ def _assumptions(inputs: ReportInputs) -> list[str]:
     for key, field in ESTIMATED_TERMS.items():
         term = terms.get(key)
         figure = errors.get(key)
-        error = ("not available (bench/accuracy_results.json absent)" if not inputs.accuracy
+        error = (f"not available ({ACCURACY_RESULTS} absent)" if not inputs.accuracy
                  else "not measured" if figure is None or figure.mape_percent is None
                  else f"{figure.mape_percent:.1f} % MAPE over {figure.cases} start-ups")
         rows.append([term.label if term else key, _gib(getattr(plan, field)),
@@ -1109,7 +1117,7 @@ def _assumptions(inputs: ReportInputs) -> list[str]:
                 is not None]
     if headline:
         lines += ["Measured error of the headline figures against real vLLM v0.19 start-ups "
-                  "(bench/accuracy_results.json):", ""]
+                  f"({ACCURACY_RESULTS}):", ""]
         lines += md_table(["Figure", "MAPE", "Start-ups", "Worst case and comparison"],
                           [[a.label, f"{a.mape_percent:.2f} %", a.cases, a.note]
                            for a in headline]) + [""]

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from planner.report import SPEED_RESULTS
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "model-configs"
 MEMORY_RUNS = json.loads((ROOT / "bench" / "public_memory_runs.json").read_text())
@@ -314,7 +316,7 @@ def test_readme_quotes_the_stored_speed_accuracy_result() -> None:
     """bench/speed_accuracy.py takes longer than a test should (about 5-20 s): the README's
     held-out figures are checked against the result it stores (`--write`), which
     tests/planner/serving/test_speed_seed.py's coefficients tie to the fit."""
-    stored = json.loads((ROOT / "bench" / "speed_accuracy_results.json").read_text())
+    stored = json.loads((ROOT / SPEED_RESULTS).read_text())
     held = stored["held_out"]["all"]
     row = _readme_row(f"{held['rows']} held-out")
     assert (f"median {held['tpot_median']} % / {held['ttft_median']} % "

@@ -380,7 +380,7 @@ F = 8192 x (4096 + 28,672) x 2 = 0.500 GiB -> 1.78 + 0.15 = 1.93 GiB (log: 1.89)
 Leave-one-out residual 0.087 GiB mean (4.5 %), worst -0.37 GiB (Mixtral-8x7B, TP=2);
 multimodal models' vision encoders are profiled too (encoder_profile: Qwen3-VL, Llama 4; the
 other towers: encoder_cover, measured inside this fit or warned about).
-Figures and per-case residuals: bench/accuracy_results.json.
+Figures and per-case residuals: planner/accuracy_data/accuracy_results.json.
 The fit describes cold starts: each of the 15 logs read (of the 16 the index holds) prints
 "Compiling a graph for compile range (1, 8192) takes" and "Cache the graph", none "Directly
 load the compiled graph(s) ... from the cache", and vLLM compiles inside the measured window

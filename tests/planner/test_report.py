@@ -194,12 +194,14 @@ def test_accuracy_figures_fill_the_assumptions_section() -> None:
 
 
 def test_assumptions_say_when_the_accuracy_file_is_absent_not_unmeasured() -> None:
-    """`headroom report` installed with pip and run outside a checkout has no
-    bench/accuracy_results.json (not packaged): every estimated term read "not measured",
-    though 37-39 start-ups measure each; with the file, a term it lacks still is."""
+    """Without the measured-error file (planner/accuracy_data/accuracy_results.json absent or
+    unreadable: an installed package lacked it while it lived in bench/) every estimated term
+    read "not measured", though 37-39 start-ups measure each; with the file, a term it lacks
+    still is."""
     absent = render_markdown(inputs(accuracy=())).split("## Assumptions and limits")[1]
     assert "not measured" not in absent
-    assert absent.count("| not available (bench/accuracy_results.json absent) |") == 3
+    assert absent.count(
+        "| not available (planner/accuracy_data/accuracy_results.json absent) |") == 3
     figures = accuracy_figures({"date": "2026-01-02", "figures": {"activation": {
         "mape_pct": 4.1, "worst_pct": 26.4, "worst_case": "a", "cases": 35,
         "llm_d_published": ""}}})
