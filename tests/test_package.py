@@ -7,7 +7,10 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
+
+from setuptools import find_packages
 
 ROOT = Path(__file__).resolve().parent.parent
 QWEN3_8B_KV_BYTES_PER_TOKEN = 2 * 36 * 8 * 128 * 2
@@ -33,12 +36,84 @@ def test_readme_python_api_example_runs(capsys, monkeypatch) -> None:
     assert scope["ranked"].rows[0].fits
 
 
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"][
+    "setuptools"]
+PACKAGES = find_packages(str(ROOT), include=PYPROJECT["packages"]["find"]["include"])
+"""The packages `pip install .` installs, found as setuptools finds them."""
+
+
+def _shipped_data() -> set[Path]:
+    """Every non-Python file the wheel carries: each package's package-data globs, expanded as
+    setuptools expands them (glob relative to the package's folder)."""
+    shipped = set()
+    for package, patterns in PYPROJECT["package-data"].items():
+        folder = ROOT.joinpath(*package.split("."))
+        for pattern in patterns:
+            shipped |= {path.resolve() for path in folder.glob(pattern) if path.is_file()}
+    return shipped
+
+
+def test_every_file_in_the_packages_is_installed() -> None:
+    """A folder of Python files without __init__.py is no package to find_packages, and a data
+    file no package-data glob names stays behind: either one worked from a checkout and broke
+    an installed `headroom` (bench/accuracy_results.json did, outside any package)."""
+    roots = {name.split(".")[0] for name in PACKAGES}
+    found = {ROOT.joinpath(*name.split(".")) for name in PACKAGES}
+    shipped = _shipped_data()
+    left = []
+    for root in sorted(roots):
+        for path in sorted((ROOT / root).rglob("*")):
+            if "__pycache__" in path.parts or not path.is_file():
+                continue
+            if path.suffix == ".py" and path.parent not in found:
+                left.append(f"{path.relative_to(ROOT)}: its folder is not a package")
+            elif path.suffix not in (".py", ".pyc") and path.resolve() not in shipped:
+                left.append(f"{path.relative_to(ROOT)}: no package-data glob")
+    assert left == []
+
+
+_RECORD_OPENS = """
+import os, sys
+opened = set()
+sys.addaudithook(lambda event, args: event == "open" and isinstance(args[0], str)
+                 and opened.add(os.path.abspath(args[0])))
+from cli.planner_cli import main
+model = ["--model", "Qwen/Qwen3-235B-A22B-GPTQ-Int4"]
+seed = [*model, "--gpu", "rtx-3090", "--gpus", "8", "--tp", "8", "--ep"]
+for argv in (["plan", *seed], ["report", *seed, "--sweep", "--date", "2026-01-01"],
+             ["sweep", *model, "--gpu", "rtx-3090", "--gpus", "8"],
+             ["recommend", *model, "--gpus-max", "8"], ["inspect", model[1]]):
+    assert main(argv, prog="headroom") == 0, argv
+print("\\n".join(sorted(opened)), file=sys.stderr)
+"""
+
+
+def test_every_file_the_commands_open_is_installed(tmp_path: Path) -> None:
+    """Each command on the seed model, from the checkout (PYTHONPATH) in another folder, with an
+    audit hook recording every file opened: each one inside the checkout is a module of an
+    installed package or package data. A file read from beside the packages (bench/, as the
+    report's measured error was) fails here, without building or installing anything."""
+    run = subprocess.run([sys.executable, "-c", _RECORD_OPENS], cwd=tmp_path,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)},
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-2000:]
+    opened = {Path(line) for line in run.stderr.splitlines() if line.startswith(str(ROOT))}
+    found = {ROOT.joinpath(*name.split(".")) for name in PACKAGES}
+    shipped = _shipped_data()
+    assert any(path.name == "accuracy_results.json" for path in opened)  # the hook sees reads
+    outside = sorted(str(path.relative_to(ROOT)) for path in opened
+                     if not (path.suffix in (".py", ".pyc") and (
+                         path.parent in found or path.parent.parent in found))
+                     and path.resolve() not in shipped and not path.is_dir())
+    assert outside == []
+
+
 def test_pip_install_gives_a_headroom_command_that_works_elsewhere(tmp_path: Path) -> None:
     """A copy of the sources (the build writes build/ and *.egg-info beside them), a venv
     that sees this interpreter's packages (the dependencies and setuptools), `pip install
     --no-deps --no-build-isolation --no-index` (no package index: no test touches the network),
     then `headroom plan` from another folder: the planner, its catalog and the vLLM fixtures
-    come from site-packages."""
+    come from site-packages; its `headroom report` is the checkout's, measured error included."""
     src = tmp_path / "src"
     src.mkdir()
     for name in ("planner", "probes", "cli"):
@@ -65,6 +140,13 @@ def test_pip_install_gives_a_headroom_command_that_works_elsewhere(tmp_path: Pat
     data = json.loads(run.stdout)
     assert data["kv_bytes_per_token"] == QWEN3_8B_KV_BYTES_PER_TOKEN
     assert data["vllm_command"].startswith("vllm serve Qwen/Qwen3-8B ")
+    report = ["report", "--model", "Qwen/Qwen3-8B", "--gpu", "RTX 3090", "--date", "2026-01-01"]
+    installed = subprocess.run([venv / "bin" / "headroom", *report], cwd=elsewhere, env=env,
+                               capture_output=True, text=True)
+    checkout = subprocess.run([sys.executable, "-m", "planner", *report], cwd=ROOT, env=env,
+                              capture_output=True, text=True)
+    assert installed.returncode == 0 and "absent" not in installed.stdout  # measured error
+    assert installed.stdout == checkout.stdout
     refused = subprocess.run([venv / "bin" / "headroom", "plan", "--model", "Qwen/Qwen3-8B",
                               "--gpu", "RTX 9999"], cwd=elsewhere, env=env, capture_output=True,
                              text=True)
