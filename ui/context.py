@@ -34,7 +34,7 @@ from planner.serving.launch import REMOTE_CODE_STEP, remote_code_class
 from planner.serving.layout import ParallelLayout, layout_errors
 from planner.serving.plan import Plan, PlanRequest, plan
 from planner.serving.speed import ServingLoad
-from planner.serving.sweep import quant_settings
+from planner.serving.sweep import layout_candidates, quant_settings
 from planner.serving.vllm_cli import vllm_cli
 from planner.serving.vllm_versions import EngineError
 from planner.text import counted, md_escape, sentence
@@ -347,6 +347,20 @@ def layout_for(spec: ModelSpec, engine: EngineSettings | None = None) -> Paralle
             return layout
     tp, pp, dp = current.tp or 1, current.pp or 1, current.dp or 1
     return ParallelLayout(tp=tp, pp=pp, dp=dp, ep=current.ep and spec.is_moe and tp * dp > 1)
+
+
+def row_settings(spec: ModelSpec, cluster: ClusterSpec, quant_key: str,
+                 layout: ParallelLayout, kv_cache_dtype: str) -> dict[str, object]:
+    """The Plan page's state fields for a sweep or Recommend row of `spec` on `cluster`: its
+    weight format (the checkpoint's own as CHECKPOINT_QUANT), its layout, pinned, and its KV
+    dtype. The EP choice is kept where the row's layout has no EP variant (TP=1, a dense
+    model): taking its "no EP" turned EP off for the hardware's layout and the next MoE
+    model."""
+    ep_applies = any(other.ep for other in layout_candidates(spec, cluster)
+                     if (other.tp, other.pp, other.dp) == (layout.tp, layout.pp, layout.dp))
+    return {"quant": CHECKPOINT_QUANT if quant_key == checkpoint_scheme(spec).key
+            else quant_key, "tp": layout.tp, "pp": layout.pp, "dp": layout.dp,
+            "ep": layout.ep if ep_applies else state().ep, "kv_cache_dtype": kv_cache_dtype}
 
 
 def hardware_layout(spec: ModelSpec) -> ParallelLayout | None:

@@ -290,3 +290,35 @@ def test_the_plan_pages_block_size_reaches_the_search() -> None:
     assert any(c.value.startswith("vllm serve google/gemma-3-4b-it ")
                and c.value.endswith(" --block-size 32") for c in at.code)
     assert "KV block size: 32 tokens (CLI: --block-size)." in at.caption[0].value
+
+
+def test_a_row_opens_on_the_plan_page() -> None:
+    """'Open it on the Plan page' plans the chosen row there: the seed model on 8 RTX 3090
+    presets (the Hardware page's custom 22 GiB and PCIe link give way to the preset's own),
+    TP=4 x PP=2 without EP, fp8 KV, at the workload's context (input + output = 2,048).
+    Hand-worked: 94 layers over 2 stages = 47 per GPU, the 4 KV heads split over TP=4 = 1,
+    head_dim 128, fp8 1 B: KV bytes per token per GPU = 2 x 47 x 1 x 128 x 1 = 12,032 B."""
+    at = open_page("recommend", gmem="22", link="pcie", tp="8", ep="1")
+    table = _run(at)
+    index = int(table.index[(table["GPUs"] == "8x NVIDIA GeForce RTX 3090")
+                            & (table["layout"] == "TP=4 x PP=2")
+                            & (table["KV dtype"] == "fp8")][0])
+    at.selectbox(key="recommend.row").set_value(index).run()
+    command = at.code[-1].value
+    assert command.startswith("vllm serve Qwen/Qwen3-235B-A22B-GPTQ-Int4 ")
+    at.button(key="recommend.plan_row").click().run()
+    assert not at.exception
+    assert at.title[0].value == "Plan"
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["KV bytes/token per GPU"] == "12,032 B"
+    assert "Concurrency at 2,048 tokens" in metrics
+    assert [c.value for c in at.code if c.value.startswith("vllm serve")] == [command]
+    link = at.query_params
+    assert {k: link[k] for k in ("gpu", "gpn", "nodes", "tp", "pp", "dp", "ep", "kv", "len")} \
+        == {"gpu": "rtx-3090", "gpn": "8", "nodes": "1", "tp": "4", "pp": "2", "dp": "1",
+            "ep": "0", "kv": "fp8", "len": "2048"}
+    assert "gmem" not in link and link["link"] == "auto"
+    # back on the Recommend page, the search is still there
+    at.switch_page("ui/pages/recommend.py")
+    at.run()
+    assert not at.exception and any(c.value.startswith("vllm serve") for c in at.code)

@@ -69,6 +69,7 @@ from ui.context import (
     layout_for,
     release_default_note,
     remote_code_runs,
+    row_settings,
     show_error,
 )
 from ui.speed import (
@@ -522,15 +523,8 @@ def _speed(request: PlanRequest, result: Plan) -> SpeedEstimate | None:
 def _apply_sweep_row(result: SweepResult, index: int) -> None:
     """on_click: make one sweep row the plan (quantization, layout, KV dtype)."""
     row = result.rows[index]
-    spec, lay = current_spec(), row.layout
-    own = checkpoint_scheme(spec).key
-    # the EP choice is kept where the row's layout has no EP variant (TP=1, a dense model):
-    # taking its "no EP" turned EP off for the hardware's layout and the next MoE model
-    ep_applies = any(other.ep for other in layout_candidates(spec, current_cluster())
-                     if (other.tp, other.pp, other.dp) == (lay.tp, lay.pp, lay.dp))
-    set_state(quant=CHECKPOINT_QUANT if row.quant_key == own else row.quant_key,
-              tp=lay.tp, pp=lay.pp, dp=lay.dp, ep=lay.ep if ep_applies else state().ep,
-              kv_cache_dtype=row.kv_cache_dtype)
+    set_state(**row_settings(current_spec(), current_cluster(), row.quant_key, row.layout,
+                             row.kv_cache_dtype))
 
 
 def _sweep_section(request: PlanRequest) -> None:

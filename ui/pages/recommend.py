@@ -10,7 +10,7 @@ import streamlit as st
 
 from planner.catalog import catalog_entries
 from planner.serving.engine import EngineSettings
-from planner.serving.hardware import GPU_PRESETS, NoWsl2TotalError
+from planner.serving.hardware import GPU_PRESETS, NoWsl2TotalError, preset_cluster
 from planner.serving.prices import (
     DEFAULT_PRICES,
     MAX_USD_PER_GPU_HOUR,
@@ -21,6 +21,7 @@ from planner.serving.prices import (
 from planner.serving.recommend import (
     GPUS_PER_NODE,
     NoPriceError,
+    Recommendation,
     RecommendResult,
     Workload,
     recommend,
@@ -33,10 +34,11 @@ from ui.context import (
     current_network,
     model_spec,
     release_default_note,
+    row_settings,
     show_error,
     trusts_remote_code,
 )
-from ui.state import keep, state
+from ui.state import keep, set_state, state
 from ui.tables import key_grid
 
 _RESULT_KEY = "recommend.result"
@@ -125,7 +127,7 @@ def _workload() -> Workload:
                     ttft_ms=ttft, tpot_ms=tpot)
 
 
-def _show(result: RecommendResult) -> None:
+def _show(result: RecommendResult, workload: Workload, models: list[str]) -> None:
     """The configurations found (launchable first, then cheapest) and the command of a chosen
     one, or why it has none."""
     for note in result.notes:
@@ -184,6 +186,32 @@ def _show(result: RecommendResult) -> None:
     if chosen.launch_note:
         prefix = "" if chosen.launchable else "What-if, no command: "
         st.caption(md_escape(prefix + app_words(chosen.launch_note)))
+    if st.button("Open it on the Plan page", key="recommend.plan_row", help="plans this row "
+                 "there: its model, GPU preset and count, weight format, layout and KV dtype, "
+                 "with this page's context and load (the Hardware page switches to the "
+                 "preset, on its own memory, link and PCIe slot), for every figure, the "
+                 "charts and the formulas"):
+        _open_on_plan_page(chosen, workload, models)
+
+
+def _open_on_plan_page(row: Recommendation, workload: Workload, models: list[str]) -> None:
+    """Make `row` the Plan page's plan and go there: the preset cluster it was planned on
+    (GPUs per node and nodes as recommend's), the model as named here, the row's format,
+    layout and KV dtype (row_settings), the workload's context and lengths, and the
+    concurrency its speed is for."""
+    name = next(m for m in models if model_spec(m).name == row.model_name)
+    per_node = row.gpus // row.nodes
+    cluster = preset_cluster(row.gpu_key, per_node, row.nodes, network=current_network(),
+                             wsl2=state().wsl2)
+    set_state(hardware="preset", gpu=row.gpu_key, gpus_per_node=per_node, nodes=row.nodes,
+              gpu_memory_gib=None, intra_node_link="auto", pcie_generation=None,
+              pcie_lanes=None, model=name, revision="",
+              max_model_len=workload.max_model_len, input_len=workload.input_len,
+              output_len=workload.output_len,
+              concurrency=row.speed_concurrency or workload.concurrency,
+              **row_settings(model_spec(name), cluster, row.quant_key, row.layout,
+                             row.kv_cache_dtype))
+    st.switch_page("ui/pages/plan.py")
 
 
 # the sidebar's release and the Plan page's utilization (unset: the release's default) and
@@ -251,6 +279,6 @@ if st.button("Find the cheapest", type="primary", key="recommend.run", disabled=
         show_error("Cannot search", exc)
 stored = st.session_state.get(_RESULT_KEY)
 if stored is not None and stored[0] == key:
-    _show(stored[1])
+    _show(stored[1], workload, models)
 else:
     st.caption("Set the workload and press the button (a search takes a second or two).")
