@@ -29,6 +29,7 @@ from planner.serving.vllm_versions import (
     CT_WNA16_MOE_ASYMMETRIC_FROM,
     CT_WNA16_MOE_GROUP_CHECK_FROM,
     CT_WNA16_MOE_READ_FROM,
+    HUMMING_FIRST_ON_HOPPER_FROM,
     MARLIN_MOE_ACT_ORDER_PADDING_FROM,
     MARLIN_MOE_TILE_PADDING_FROM,
     marlin_moe_pads,
@@ -369,12 +370,16 @@ def _marlin_moe_warnings(
         rule = (f"a multiple of max(64, group {group}) = {need} (vLLM pads "
                 f"{'act-order ' if act_order else ''}experts from {'.'.join(map(str, padded))}, "
                 f"not in {rules.label})")
+    hopper = (f" (vLLM {rules.label} runs them on Humming's MoE on Hopper, compute capability "
+              "9.0, all the same: its WNA16 MoE oracle tries Humming first there)"
+              if rules.version >= HUMMING_FIRST_ON_HOPPER_FROM else "")
     if group not in MARLIN_MOE_GROUP_SIZES:
         return (
             f"{scheme.label} MoE layers fall back from the Marlin MoE kernel to the slower MoE "
-            f"WNA16 (Triton) kernel: Marlin takes groups of {list(MARLIN_MOE_GROUP_SIZES)}, "
-            f"not {group} (vLLM's check_moe_marlin_supports_layer), at any layout; the linear "
-            "layers leave Marlin for another weight-only kernel too.",
+            f"WNA16 (Triton) kernel{hopper}: Marlin takes groups of "
+            f"{list(MARLIN_MOE_GROUP_SIZES)}, not {group} (vLLM's "
+            "check_moe_marlin_supports_layer), at any layout; the linear layers leave Marlin "
+            "for another weight-only kernel too.",
         )
     if spec.hidden_size % MARLIN_MOE_HIDDEN_MULTIPLE == 0 and per_partition % need == 0:
         return ()
@@ -383,7 +388,7 @@ def _marlin_moe_warnings(
               f"({moe.expert_intermediate_size} % {need} = 0) and keeps the Marlin kernel.")
     return (
         f"{scheme.label} MoE layers fall back from the Marlin MoE kernel to the slower MoE "
-        f"WNA16 (Triton) kernel: each expert is {per_partition} wide per GPU at "
+        f"WNA16 (Triton) kernel{hopper}: each expert is {per_partition} wide per GPU at "
         f"{layout.label()}, not {rule}; hidden {spec.hidden_size} must be a multiple of "
         f"128.{advice}",
     )

@@ -139,6 +139,14 @@ every checkpoint, act-order included, from the 0.30.0 wheel (also 0.33.0); the 0
 still passes `not self.desc_act` (MARLIN_MOE_TILE_PADDING_FROM)."""
 
 
+HUMMING_FIRST_ON_HOPPER_FROM: Version = (0, 32, 0)
+"""NOTE: fused_moe/oracle/int_wna16.py _get_priority_backends returns
+prioritize_humming(backends) from the 0.32.0 wheel (also 0.33.0; absent in 0.27.0-0.30.0), which
+on compute capability 9.0 (humming/priority.py _HUMMING_PREFERRED_CAPABILITIES) moves Humming
+ahead of Marlin: int4 experts run Humming's MoE there whether or not Marlin MoE takes the
+layout (speed/kernels.py moe_kernel, whose 0.32 test is this release, and layout_moe_kernel;
+layout._marlin_moe_warnings says so)."""
+
 CT_WNA16_MOE_READ_FROM: Version = (0, 19, 0)
 """The first release whose compressed-tensors WNA16 MoE fallback (the experts Marlin MoE does
 not take) is read: the 0.19.0, 0.20.0, 0.22.0-0.30.0, 0.32.0 and 0.33.0 wheels (0.21.0 and

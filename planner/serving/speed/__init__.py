@@ -391,7 +391,7 @@ def _notes(ctx: _Ctx, s: EngineSettings, load: ServingLoad, p: PlanSummary | Pla
                else f": {pool}")
         notes.append(f"concurrency capped at {conc}{why}; a client waits "
                      f"{kv_wait:,.1f} s for a slot on average (kv_wait, not in TTFT)")
-    if ctx.wna16:
+    if ctx.moe_kernel == "moe-wna16":
         notes.append(f"MoE experts run the Triton WNA16 fallback: expert reads x "
                      f"{WNA16_FALLBACK_SLOWDOWN} (estimate)")
     if ctx.net is not None:

@@ -252,7 +252,7 @@ class _Ctx:
     ep: bool
     hidden: int
     c: SpeedCoefficients
-    wna16: bool  # the MoE layers fall back to MoE WNA16 (layout.layout_warnings)
+    wna16: bool  # the layout sends the MoE layers off Marlin MoE (layout.layout_warnings)
     eager: bool
     mbt: int
     stages: tuple[_Stage, ...]  # the pipeline stages (speed.stages._stages), equal ones shared
@@ -277,8 +277,8 @@ class _Ctx:
     weights_bw: float = field(init=False)  # B/s: _stream_bw at the family's efficiency
     kv_bw: float = field(init=False)  # B/s: _stream_bw at the KV efficiency
     # the kernel serving the routed experts at this layout: MoE WNA16 where they fall back to
-    # it (wna16: vLLM checks Marlin MoE before its kernel choice, kernels.layout_moe_kernel),
-    # else the device's (kernels.moe_kernel)
+    # it (wna16, unless the device's kernel comes ahead of Marlin: kernels.layout_moe_kernel),
+    # else the device's (kernels.moe_kernel); "moe-wna16" is what the x 1.5 slowdown keys on
     moe_kernel: MoeKernel = field(init=False)
     expert_bw: float = field(init=False)  # B/s: _expert_rate
     expert_compute: float = field(init=False)  # _expert_compute

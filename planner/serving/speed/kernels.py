@@ -152,19 +152,30 @@ def moe_kernel(scheme: QuantScheme, gpu: GpuSpec, family: KernelFamily,
 
 
 def layout_moe_kernel(kernel: MoeKernel, wna16: bool) -> MoeKernel:
-    """The kernel the routed experts run on at a layout: MoE WNA16 where the layout's experts
-    fall back to it (`wna16`: layout.layout_warnings, check_moe_marlin_supports_layer fails),
-    whatever moe_kernel picked (`kernel`). vLLM decides that fallback before any kernel choice:
-    the 0.33.0 wheel's AutoGPTQConfig.get_quant_method and AutoAWQConfig.get_quant_method
-    (auto_gptq.py, auto_awq.py) return MoeWNA16Config(...).get_quant_method for a RoutedExperts
-    layer that fails check_moe_marlin_supports_layer ("Falling back to Moe WNA16 kernels.")
-    before building AutoGPTQMoEMethod / AutoAWQMoEMethod, whose backend choice
-    (fused_moe/oracle/int_wna16.py) is the one that takes Humming or FlashInfer's MxInt4 MoE;
-    the 0.27.0 and 0.30.0 wheels' auto_gptq.py / auto_awq.py and the 0.19.0 wheel's gptq_marlin.py /
-    awq_marlin.py do the same (Marlin MoE was their only other choice). MoE WNA16 is timed
-    as Marlin MoE (MARLIN_BOUND_KERNELS) x WNA16_FALLBACK_SLOWDOWN, the estimate being relative
-    to Marlin MoE."""
-    return "moe-wna16" if wna16 else kernel
+    """The kernel the routed experts run on at a layout: MoE WNA16 (Triton) where the layout's
+    experts fall back from Marlin MoE (`wna16`: layout.layout_warnings,
+    check_moe_marlin_supports_layer fails), unless moe_kernel picked (`kernel`) a backend vLLM's
+    WNA16 MoE oracle tries ahead of Marlin (ORACLE_BEFORE_MARLIN), which serves them all the
+    same. The fallback is decided before AutoGPTQMoEMethod / AutoAWQMoEMethod are built
+    (auto_gptq.py / auto_awq.py get_quant_method, 0.27.0-0.33.0 wheels; gptq_marlin.py /
+    awq_marlin.py in 0.19.0: "Falling back to Moe WNA16 kernels."), but from the 0.27.0 wheel
+    the fallback's MoeWNA16Method (moe_wna16.py __init__) asks the same oracle,
+    fused_moe/oracle/int_wna16.py select_wna16_moe_backend, whose
+    _backend_incompatibility_reason strikes only Marlin, batched Marlin and emulation for a
+    MoeWNA16Config ("the MoeWNA16 checkpoint layout is not supported"): on 9.0 from 0.32
+    prioritize_humming puts Humming first (fused_humming_moe.py takes its kInt4Static key),
+    elsewhere Triton (TritonWNA16Experts) is the first left. compressed-tensors experts off
+    Marlin ask it from CompressedTensorsWNA16MoEMethod alike (0.27.0-0.33.0). Read in the
+    0.32.0 and 0.33.0 wheels. MoE WNA16 is timed as Marlin MoE (MARLIN_BOUND_KERNELS) x
+    WNA16_FALLBACK_SLOWDOWN, the estimate being relative to Marlin MoE."""
+    return "moe-wna16" if wna16 and kernel not in ORACLE_BEFORE_MARLIN else kernel
+
+
+ORACLE_BEFORE_MARLIN: tuple[MoeKernel, ...] = ("humming-moe", "flashinfer-trtllm-int4")
+"""The kernels moe_kernel picks that vLLM's WNA16 MoE oracle (fused_moe/oracle/int_wna16.py
+_get_priority_backends: FlashInfer TRT-LLM first, Humming ahead of Marlin on 9.0 from 0.32)
+tries before Marlin, so a layout's Marlin check does not move experts off them
+(layout_moe_kernel)."""
 
 
 MARLIN_BOUND_KERNELS: tuple[MoeKernel, ...] = ("marlin-moe", "moe-wna16")

@@ -134,7 +134,7 @@ def _step_parts(ctx: _Ctx, stage: _Stage, step: _Tokens, seqs: float, context: f
     """
     tokens, routed_tokens = step.count, step.routed
     expert_s = stage.expert_bytes * step.touched / ctx.expert_bw
-    if ctx.wna16:
+    if ctx.moe_kernel == "moe-wna16":
         expert_s *= WNA16_FALLBACK_SLOWDOWN
     weights_s = stage.dense_bytes / ctx.weights_bw + expert_s
     kv_s = _kv_read_bytes(stage, seqs, context) / ctx.kv_bw

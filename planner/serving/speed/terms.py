@@ -255,7 +255,8 @@ def _speed_terms(ctx: _Ctx, s, load, conc, kv_limit, per_replica, context, parts
     if dev.moe is not None:
         routed = math.ceil(micro * ctx.dp)
         e, k = dev.moe.num_experts, dev.moe.experts_per_token
-        slow = f" x {WNA16_FALLBACK_SLOWDOWN:g} WNA16 fallback" if ctx.wna16 else ""
+        slow = (f" x {WNA16_FALLBACK_SLOWDOWN:g} WNA16 fallback" if ctx.moe_kernel == "moe-wna16"
+                else "")
         moe_eff = f"; experts at x {_expert_factor(ctx):.3f} of it"
         if math.isfinite(_marlin_rate(ctx)):
             moe_eff = (f"; experts at min(x {_expert_factor(ctx):.3f} of it, "

@@ -295,3 +295,14 @@ def test_a_group_marlin_moe_does_not_take_falls_back_at_every_layout():
         assert layout_warnings(spec, ParallelLayout(tp=8, ep=True), G128, version) == []
     # MoE WNA16 takes group 256: 1536 % 256 = 0 and 4096 % 256 = 0, nothing halved: it loads
     assert layout_errors(spec, _cluster(8), ParallelLayout(tp=8, ep=True), g256, "0.33.0") == []
+
+
+def test_the_marlin_fallback_warning_says_hopper_runs_humming_from_0_32():
+    # fused_moe/oracle/int_wna16.py _get_priority_backends: prioritize_humming from the
+    # 0.32.0 wheel (absent in 0.30.0) puts Humming first on 9.0, and the MoE WNA16 fallback
+    # asks that oracle too (moe_wna16.py MoeWNA16Method.__init__): 1536 / 8 = 192 wide,
+    # 192 % 128 = 64 -> off Marlin at TP=8
+    (new,) = layout_warnings(_spec(), ParallelLayout(tp=8), G128, "0.32.0")
+    assert "vLLM 0.32.0 runs them on Humming's MoE on Hopper" in new
+    (old,) = layout_warnings(_spec(), ParallelLayout(tp=8), G128, "0.30.0")
+    assert "Humming" not in old and "MoE WNA16 (Triton) kernel: each expert is 192 wide" in old

@@ -264,22 +264,29 @@ def test_the_wna16_fallback_follows_the_release() -> None:
     assert new.tpot_ms < old.tpot_ms
 
 
-def test_the_wna16_fallback_comes_before_humming() -> None:
+def test_the_wna16_fallback_asks_the_oracle_that_puts_humming_first_on_hopper() -> None:
     # vLLM 0.33.0 auto_gptq.py AutoGPTQConfig.get_quant_method: a RoutedExperts layer failing
-    # check_moe_marlin_supports_layer goes to MoeWNA16Config before AutoGPTQMoEMethod, whose
-    # oracle (int_wna16.py) is what puts Humming first on 9.0. Qwen3-30B-A3B (768-wide
-    # experts, hidden 2048) as GPTQ group 128 on H200: TP=8 -> 768 / 8 = 96 per GPU,
-    # 96 % 128 = 96 -> MoE WNA16 (group halved to 32: 96 % 32 = 0, 2048 % 32 = 0, it loads);
-    # TP=2 -> 384 % 128 = 0 -> Marlin's check passes and Humming serves the experts
-    def formula(tp: int) -> str:
+    # check_moe_marlin_supports_layer goes to MoeWNA16Config, whose MoeWNA16Method.__init__
+    # (moe_wna16.py, 0.32.0 and 0.33.0 wheels) asks fused_moe/oracle/int_wna16.py
+    # select_wna16_moe_backend too: _backend_incompatibility_reason strikes only Marlin,
+    # batched Marlin and emulation for a MoeWNA16Config, and on 9.0 prioritize_humming puts
+    # Humming first (its kInt4Static key is in fused_humming_moe.py's SUPPORTED_W_A); the
+    # 0.30.0 oracle has no prioritize_humming, and off 9.0 Triton is the first left.
+    # Qwen3-30B-A3B (768-wide experts, hidden 2048) as GPTQ group 128: TP=8 -> 768 / 8 = 96
+    # per GPU, 96 % 128 = 96 -> off Marlin (group halved to 32: 96 % 32 = 0, it loads);
+    # TP=2 -> 384 % 128 = 0 -> Marlin's check passes
+    def formula(gpu: str, tp: int, version: str = "0.33.0") -> str:
         request = PlanRequest(
-            model=_spec("Qwen/Qwen3-30B-A3B"), cluster=preset_cluster("h200", 8),
+            model=_spec("Qwen/Qwen3-30B-A3B"), cluster=preset_cluster(gpu, 8),
             layout=ParallelLayout(tp=tp),
-            engine=EngineSettings(max_model_len=4096, vllm_version="0.33.0",
+            engine=EngineSettings(max_model_len=4096, vllm_version=version,
                                   target_quant="w4a16-gptq-g128"))
         est = estimate_speed(request, ServingLoad(input_len=1024, output_len=1024))
         return " ".join(t.formula for t in est.terms)
-    tp8, tp2 = formula(8), formula(2)
-    assert "MoE kernel moe-wna16" in tp8 and "humming" not in tp8
-    assert "x 1.5 WNA16 fallback" in tp8
-    assert "MoE kernel humming-moe" in tp2 and "WNA16" not in tp2
+    for tp in (8, 2):  # H200 on 0.33: Humming whether or not Marlin takes the layout
+        text = formula("h200", tp)
+        assert "MoE kernel humming-moe" in text and "WNA16" not in text
+    tp8 = formula("h200", 8, "0.30.0")  # no Humming priority: Triton, timed x 1.5
+    assert "MoE kernel moe-wna16" in tp8 and "x 1.5 WNA16 fallback" in tp8
+    tp8 = formula("a100-80gb", 8)  # 8.0 on 0.33: Triton
+    assert "MoE kernel moe-wna16" in tp8 and "x 1.5 WNA16 fallback" in tp8
