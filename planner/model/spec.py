@@ -306,6 +306,9 @@ class WindowInputs(_Frozen):
     ropes: tuple[RopeBlock, ...] = Field(
         default=(), description="the rope blocks, one per layer type where nested")
     ropes_nested: bool = Field(default=False, description="rope_parameters nested by layer type")
+    ropes_parameters_only: bool = Field(
+        default=False, description="the rope blocks are rope_parameters' (transformers 5's "
+        "spelling), with no rope_scaling beside them: vLLM before 0.12 reads neither")
     original_max_position_embeddings: int | None = Field(
         default=None, gt=0, description="the text config's own (top-level) "
         "original_max_position_embeddings, or its transformers class default")

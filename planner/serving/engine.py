@@ -317,9 +317,10 @@ def _vllm_window(spec: ModelSpec, version: Version) -> VllmWindow:
     derived: float = lengths[key] if key else 2048
     length, rope = int(derived), ""
     new_rope = version >= ROPE_PARAMETERS_WINDOW_FROM
-    # before 0.12 vLLM reads transformers 4's rope_scaling: a block nested by layer type
-    # (transformers 5's rope_parameters) is not one
-    ropes = w.ropes if new_rope or not w.ropes_nested else ()
+    # before 0.12 vLLM reads transformers 4's rope_scaling only: neither a block nested by
+    # layer type nor any rope_parameters (transformers 5's spelling; the 0.11.0 wheel has no
+    # mention of it) is one
+    ropes = w.ropes if new_rope or not (w.ropes_nested or w.ropes_parameters_only) else ()
     skip = _WINDOW_SKIP + (_YARN_TYPES if version >= YARN_WINDOW_UNSCALED_FROM else ())
     if ropes and "gemma3" not in w.text_model_type:
         factor, applied, yarn = 1.0, "", None

@@ -102,6 +102,7 @@ from planner.serving.vllm_versions import (
     CHUNKED_OFF_TOKENS_MAX_FROM,
     DSV4_LAYOUT_FROM,
     DSV4_LAYOUT_GONE_FROM,
+    ROPE_PARAMETERS_WINDOW_FROM,
     TOKENIZER_WINDOW_POOLING_ONLY_FROM,
     TOWER_FIRST_STAGE_ON_V2_FROM,
     V1_ONLY_FROM,
@@ -724,7 +725,8 @@ def _unified_startup_room(total_bytes: int, s: EngineSettings) -> str:
 def _model_notes(spec: ModelSpec, gpu: GpuSpec, s: EngineSettings, rules: VllmRules
                  ) -> tuple[str, ...]:
     """The warnings no layout or worker changes (after the CUDA-graph one, in this order):
-    unified memory, DeepSeek-V4's and sparse MLA's unread KV layouts, unmodelled parts."""
+    rope_parameters unread before vLLM 0.12, unified memory, DeepSeek-V4's and sparse MLA's
+    unread KV layouts, unmodelled parts."""
     notes = []
     if not s.enable_chunked_prefill and rules.version < CHUNKED_OFF_TOKENS_MAX_FROM:
         notes.append(f"vLLM {s.vllm_version} turns chunked prefill back on for every generative "
@@ -739,6 +741,16 @@ def _model_notes(spec: ModelSpec, gpu: GpuSpec, s: EngineSettings, rules: VllmRu
                                 "--max-model-len is planned as given)" if cap else
                                 "Headroom did not read one for this model, so the window here "
                                 "is config.json's alone and vLLM's may be shorter") + ".")
+    if rules.version < ROPE_PARAMETERS_WINDOW_FROM and spec.window and (
+            spec.window.ropes_parameters_only):
+        factor = any(block.factor for block in spec.window.ropes)
+        notes.append(
+            f"config.json gives its rope only as rope_parameters (transformers 5's spelling), "
+            f"which vLLM {s.vllm_version} does not read (before 0.12 it reads transformers 4's "
+            "rope_theta and rope_scaling): it would run the model with its config class's "
+            "default rope_theta, not rope_parameters' own, and no rope scaling"
+            + (", deriving the context without the block's factor (as planned here)" if factor
+               else "") + ". Serve it with vLLM 0.12 or later.")
     if gpu.unified_memory:
         notes.append(unified_memory_note(gpu.name, free_memory_source(
             rules, gpu.compute_capability, gpu.unified_memory), s.vllm_version)

@@ -620,7 +620,7 @@ def _mixer_kinds(r: _Reader, model_type: str, n: int) -> list[str]:
     """'full' / 'sliding' / 'linear' / 'mamba' for each layer (MLA decided later)."""
     layer_types = r.get("layer_types")
     if layer_types is not None:
-        return _from_layer_types(r, layer_types, n)
+        return _from_layer_types(r, layer_types, n, model_type)
     hybrid = r.int_list("hybrid_layer_pattern", hi=1)  # MiMo-V2: 1 = sliding window
     if hybrid is not None:
         _check_len(r, "hybrid_layer_pattern", hybrid, n)
@@ -643,10 +643,20 @@ def _mixer_kinds(r: _Reader, model_type: str, n: int) -> list[str]:
     return _sliding_kinds(r, model_type, n)
 
 
-def _from_layer_types(r: _Reader, layer_types: object, n: int) -> list[str]:
+def _from_layer_types(r: _Reader, layer_types: object, n: int, model_type: str) -> list[str]:
+    """Each layer's kind from layer_types, as vLLM builds it.
+
+    NOTE: vLLM's models make a layer sliding only where `layer_types[i] ==
+    "sliding_attention"` (llama.py, gemma2.py, gemma3.py; 0.12.0 and 0.33.0 wheels), so a
+    "local" or "chunked_attention" layer is full attention there; Llama 4's chunked layers
+    come from attention_chunk_size and no_rope_layers instead (llama4.py), which the
+    "chunked_attention" of transformers 5's Llama4TextConfig.layer_types matches.
+    """
     names = {"full_attention": "full", "attention": "full", "global": "full",
-             "sliding_attention": "sliding", "local": "sliding", "chunked_attention": "sliding",
+             "sliding_attention": "sliding", "local": "full", "chunked_attention": "full",
              "linear_attention": "linear", "mamba": "mamba", "mamba2": "mamba"}  # fmt: skip
+    if model_type.startswith("llama4"):
+        names["chunked_attention"] = "sliding"
     if not isinstance(layer_types, list):
         raise ConfigError(f"{r.where('layer_types')} must be a list of strings")
     _check_len(r, "layer_types", layer_types, n)
@@ -655,6 +665,13 @@ def _from_layer_types(r: _Reader, layer_types: object, n: int) -> list[str]:
         if not isinstance(t, str) or t not in names:
             raise ConfigError(f"{r.where('layer_types')}[{i}] = {t!r} is not a known layer kind")
         kinds.append(names[t])
+    unread = sorted({t for t, kind in zip(layer_types, kinds, strict=True)
+                     if kind == "full" and t in ("local", "chunked_attention")})
+    if unread:
+        r.notes.assumptions.append(
+            f"{r.prefix}layer_types: {', '.join(map(repr, unread))} layers planned as full "
+            "attention, as vLLM builds them (its models slide only layer_types "
+            "\"sliding_attention\")")
     r.record("layer pattern", "layer_types", "layer_types")
     return kinds
 
@@ -1366,6 +1383,7 @@ def _window_inputs(r: _Reader, top: _Reader, max_pos: int, model_type: str) -> W
         lengths=tuple((k, lengths[k]) for k in VLLM_LENGTH_KEYS if k in lengths),
         ropes=ropes,
         ropes_nested=_nested(block),
+        ropes_parameters_only=bool(ropes) and where.endswith("rope_parameters"),
         original_max_position_embeddings=original or _CLASS_ORIGINAL_MAX_POSITION.get(
             text_type),
         text_model_type=text_type,

@@ -127,3 +127,46 @@ def test_deepseek_with_null_routed_experts_is_dense_as_vllm_builds_it():
         ("dense", 18432)}
     assert any(a.startswith("n_routed_experts null: every MLP planned dense") and
                "vLLM 0.24.0 on" in a for a in spec.assumptions)
+
+
+def test_layer_kinds_vllm_does_not_slide_are_full_attention():
+    # vLLM llama.py makes a layer sliding only where layer_types[i] == "sliding_attention";
+    # "local" and "chunked_attention" layers keep every token's KV. Meta-Llama-3.1-8B with
+    # a 4,096 window over alternate layers: 16 sliding + 16 full; with "local": 32 full.
+    config, _ = load_ref_config("meta-llama__Meta-Llama-3.1-8B")
+    config = {**config, "sliding_window": 4096}
+    spec = parse_model_config({**config, "layer_types": ["sliding_attention",
+                                                         "full_attention"] * 16})
+    assert [layer.mixer.sliding_window for layer in spec.layers].count(4096) == 16
+    for kind in ("local", "chunked_attention"):
+        spec = parse_model_config({**config, "layer_types": [kind, "full_attention"] * 16})
+        assert {(layer.mixer.kind, layer.mixer.sliding_window) for layer in spec.layers} == {
+            ("full", None)}
+        assert f"layer_types: '{kind}' layers planned as full attention" in " ".join(
+            spec.assumptions)
+
+
+def test_layer_types_of_another_length_are_refused():
+    # transformers 5.24 validate_layer_type and 4.57.1 layer_type_validation refuse it
+    # ("`num_hidden_layers` (32) must be equal to the number of ..."); vLLM llama.py asserts
+    config, _ = load_ref_config("meta-llama__Meta-Llama-3.1-8B")
+    with pytest.raises(ConfigError, match="layer_types has 31 entries but num_hidden_layers "
+                                          "is 32"):
+        parse_model_config({**config, "layer_types": ["full_attention"] * 31})
+
+
+def test_llama4_chunked_attention_layer_types_stay_chunked():
+    # transformers 5.24 Llama4TextConfig writes layer_types "chunked_attention" where a layer
+    # has rope and attention_chunk_size is set, "full_attention" on every 4th (NoPE) layer:
+    # the layers vLLM llama4.py chunks from no_rope_layers. Scout: 48 layers, chunk 8,192.
+    entry = catalog_entry("meta-llama/Llama-4-Scout-17B-16E-Instruct")
+    text = entry.config["text_config"]
+    assert text["num_hidden_layers"] == 48 and text["attention_chunk_size"] == 8192
+    layer_types = ["full_attention" if (i + 1) % 4 == 0 else "chunked_attention"
+                   for i in range(48)]
+    spec = parse_model_config({**entry.config,
+                               "text_config": {**text, "layer_types": layer_types}})
+    windows = [layer.mixer.sliding_window for layer in spec.layers]
+    assert windows.count(8192) == 36 and windows.count(None) == 12
+    assert windows == [layer.mixer.sliding_window
+                       for layer in parse_model_config(entry.config).layers]

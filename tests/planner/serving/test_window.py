@@ -135,6 +135,31 @@ def test_nested_rope_parameters_from_0_12():
     assert window(config, "0.12.0") == (327_680, 327_680)
 
 
+def test_flat_rope_parameters_only_from_0_12():
+    # Qwen3-8B as transformers 5 saves it: the yarn block (factor 4, original 32,768) and
+    # rope_theta inside rope_parameters, no rope_scaling / rope_theta. The 0.11.0 wheel never
+    # reads rope_parameters: max_position_embeddings 40,960; from 0.12.0 (patch_rope_parameters)
+    # 32,768 x 4 = 131,072. Spelt rope_scaling, 0.11 reads it: 131,072.
+    yarn = {"rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 32768}
+    config = qwen(rope_theta=None, rope_scaling=None,
+                  rope_parameters={**yarn, "rope_theta": 1000000})
+    assert window(config, "0.11.0") == (40_960, 40_960)
+    assert window(config, "0.12.0") == (131_072, 131_072)
+    assert window(qwen(rope_scaling=yarn), "0.11.0") == (131_072, 131_072)
+    # the plan on 0.11 says vLLM runs it with the wrong rope; on 0.12 it does not
+    spec = parse_model_config(config)
+    cluster = preset_cluster("h100-sxm", 1)
+    notes = {version: plan(PlanRequest(model=spec, cluster=cluster, engine=EngineSettings(
+        vllm_version=version))).warnings for version in ("0.11.0", "0.12.0")}
+    assert [n for n in notes["0.11.0"] if "only as rope_parameters" in n] == [
+        "config.json gives its rope only as rope_parameters (transformers 5's spelling), which "
+        "vLLM 0.11.0 does not read (before 0.12 it reads transformers 4's rope_theta and "
+        "rope_scaling): it would run the model with its config class's default rope_theta, "
+        "not rope_parameters' own, and no rope scaling, deriving the context without the "
+        "block's factor (as planned here). Serve it with vLLM 0.12 or later."]
+    assert not any("only as rope_parameters" in n for n in notes["0.12.0"])
+
+
 def test_no_length_key_is_2048():
     # none of the keys and no transformers class default: vLLM assumes 2048
     assert window(qwen(max_position_embeddings=None, model_type="newthing"),
