@@ -6,7 +6,8 @@ import re
 import pandas as pd
 import plotly.graph_objects as go
 
-from planner.serving.plan import Plan
+from planner.serving.plan import Plan, RankMemory
+from planner.text import counted, rank_runs
 from planner.units import GIB
 
 _SEGMENTS = (
@@ -19,25 +20,47 @@ _SEGMENTS = (
 )
 
 
+MEMORY_BARS_PER_GPU = 16
+"""Up to this many GPUs the memory chart has one bar each; above it, one bar per distinct
+breakdown, labelled with its GPUs (64 nodes x 64 GPUs drew 4,096 bars whose labels ran
+into each other, and 64 H100s 64 slivers)."""
+
+
+def _memory_bars(result: Plan) -> list[tuple[str, RankMemory]]:
+    """(label, GPU) per bar: each GPU ('GPU3'), or above MEMORY_BARS_PER_GPU GPUs one bar
+    per set of GPUs whose figures are all equal ('GPU0-7, 16-23 (16 GPUs)'), in rank order
+    of their first GPU. Display only: the bar shows the figures the planner gave them."""
+    if len(result.per_gpu) <= MEMORY_BARS_PER_GPU:
+        return [(f"GPU{r.rank}", r) for r in result.per_gpu]
+    same: dict[tuple[int, ...], list[RankMemory]] = {}
+    for r in result.per_gpu:
+        figures = (r.total_bytes, r.budget_bytes, *(getattr(r, f) for f, _, _ in _SEGMENTS))
+        same.setdefault(figures, []).append(r)
+    return [(f"GPU{rank_runs([r.rank for r in ranks], '')} ({counted(len(ranks), 'GPU')})",
+             ranks[0]) for ranks in same.values()]
+
+
 def memory_bar(result: Plan) -> go.Figure:
-    """One stacked bar per GPU: weights, activation, non-torch, graphs, KV pool, others, free.
+    """One stacked bar per GPU (or per set of equal GPUs: _memory_bars): weights, activation,
+    non-torch, graphs, KV pool, others, free.
 
     Free is what the budget (`gpu_memory_utilization` x total) leaves of the GPU's total.
     """
-    gpus = [f"GPU{r.rank}" for r in result.per_gpu]
+    bars = _memory_bars(result)
+    gpus = [label for label, _ in bars]
     fig = go.Figure()
     for field, label, color in _SEGMENTS:
-        values = [max(0, getattr(r, field)) / GIB for r in result.per_gpu]
+        values = [max(0, getattr(r, field)) / GIB for _, r in bars]
         if any(values) or field != "used_by_others_bytes":
             fig.add_bar(x=gpus, y=values, name=label, marker_color=color,
                         hovertemplate="%{y:.2f} GiB")
     free = [
         max(0, r.total_bytes - sum(max(0, getattr(r, f)) for f, _, _ in _SEGMENTS)) / GIB
-        for r in result.per_gpu
+        for _, r in bars
     ]
     fig.add_bar(x=gpus, y=free, name="free", marker_color="#d3d3d3",
                 hovertemplate="%{y:.2f} GiB")
-    _budget_line(fig, [r.budget_bytes / GIB for r in result.per_gpu])
+    _budget_line(fig, [r.budget_bytes / GIB for _, r in bars])
     fig.update_layout(barmode="stack", yaxis_title="GiB", height=360,
                       legend={"orientation": "h", "y": -0.15, "font": {"size": 12}},
                       margin={"t": 30, "b": 10})

@@ -64,6 +64,20 @@ def test_the_memory_bar_draws_the_budget_line() -> None:
     assert min(weights["y"]) > lines[0]["y0"]  # the overflow shows above the line
 
 
+def test_the_memory_bar_groups_equal_gpus_above_16() -> None:
+    """4 nodes x 8 RTX 3090 at TP=8 x PP=2 x DP=2: vLLM's rank = (DP rank x PP + stage) x TP
+    + TP rank (README), so stage 0 is GPUs 0-7 and 16-23, stage 1 GPUs 8-15 and 24-31. The
+    two stages hold different parts (embeddings; lm_head) and 47 of the 94 layers each: two
+    bars of 16 GPUs, where 32 slivers were drawn. At 2 nodes (16 GPUs) every GPU keeps its
+    bar."""
+    bar = figure(open_page("plan", nodes="4", tp="8", pp="2", dp="2"), "memory")
+    weights = next(t for t in bar["data"] if t["name"] == "weights")
+    assert list(weights["x"]) == ["GPU0-7, 16-23 (16 GPUs)", "GPU8-15, 24-31 (16 GPUs)"]
+    bar = figure(open_page("plan", nodes="2", tp="8", pp="2"), "memory")
+    weights = next(t for t in bar["data"] if t["name"] == "weights")
+    assert list(weights["x"]) == [f"GPU{rank}" for rank in range(16)]
+
+
 def test_one_request_label_sits_below_the_line_at_the_left_end() -> None:
     curve = figure(show_chart(open_page(), "Concurrency vs context"), "curve")
     label = next(a for a in curve["layout"]["annotations"] if a["text"] == "one request")

@@ -68,7 +68,9 @@ def _comparison(request: PlanRequest, chosen: Plan, load: ServingLoad
 st.title("Report")
 left, mid, right = st.columns([2, 2, 1])
 # kept in the session across pages, as the Recommend page's inputs (ui.state.keep)
-with_sweep = left.checkbox("Include the sweep (every quantization x layout x KV dtype)",
+# a short label: at 1280 px the whole one was cut ("...layout ...") in its column
+with_sweep = left.checkbox("Include the sweep", help="every quantization x layout x KV dtype, "
+                           "ranked by the objective below (CLI: --sweep)",
                            **keep("report.sweep", False))
 with_comparison = mid.checkbox("Include the Compare page's models",
                                **keep("report.compare", False))
