@@ -106,7 +106,8 @@ def plan_text(plan: Plan, speed: SpeedEstimate | None, load: ServingLoad, idle: 
         *([layout_note] if layout_note else []),
         "",
         f"  weight format       {plan.weight_format} ({plan.weight_format_label})",
-        f"  parameters          {plan.params_total:,} total, {plan.params_active:,} active",
+        f"  parameters          {plan.params_total:,} total, {plan.params_active:,} active "
+        "(embeddings included)",
         f"  weights per GPU     {_gib(plan.weights_bytes_per_gpu)}",
         f"  activation per GPU  {_gib(plan.activation_bytes_per_gpu)}",
         f"  non-torch per GPU   {_gib(plan.non_torch_bytes_per_gpu)}",

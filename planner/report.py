@@ -160,7 +160,11 @@ class ModelCard(_Frozen):
     head_dim: str
     experts: str | None = Field(description="'128 routed, 8 per token', None for dense")
     params_total: int
-    params_active: int
+    params_active: int = Field(description="used per token: the routed experts not selected "
+                               "left out, embeddings and lm_head counted in")
+    params_embeddings: int = Field(description="the input embedding table, counted in "
+                                   "params_active (publishers often leave it out: "
+                                   "ParamBreakdown.active)")
     param_check: ParamCheck | None = Field(description="architecture vs checkpoint metadata")
     checkpoint_format: str
     stored_dtypes: dict[str, int] = Field(description="safetensors dtype -> stored elements")
@@ -198,7 +202,8 @@ def card_facts(card: ModelCard) -> list[tuple[str, str]]:
         ("Head dim", card.head_dim),
         ("Experts", card.experts or "dense"),
         ("Parameters (total)", f"{card.params_total:,}"),
-        ("Parameters (active per token)", f"{card.params_active:,}"),
+        ("Parameters (active per token)", f"{card.params_active:,} (embeddings included; "
+         f"{card.params_active - card.params_embeddings:,} without the input embedding table)"),
         ("Checkpoint format", card.checkpoint_format),
         ("Checkpoint size", size),
         ("Max context", f"{card.derived_max_model_len:,} tokens{note}{extended}"),
@@ -343,6 +348,7 @@ def model_card(spec: ModelSpec, source: ModelSource | None,
         experts=_experts(spec),
         params_total=params.total,
         params_active=params.active,
+        params_embeddings=params.embeddings,
         param_check=check,
         # a mixed checkpoint's scheme is its experts' only: its summary names every format
         checkpoint_format=spec.quant.summary if spec.quant and spec.quant.module_formats

@@ -45,7 +45,8 @@ def render_sidebar() -> None:
             rules = vllm_rules(state().vllm_version)
             window = vllm_window(spec, rules.version)  # the release's, as the Plan page plans
             st.caption(
-                f"{fmt.params(params.total)} parameters ({fmt.params(params.active)} active), "
+                f"{fmt.params(params.total)} parameters ({fmt.params(params.active)} active, "
+                f"embeddings included), "
                 f"{checkpoint_scheme(spec).label}, {fmt.tokens(window.limit)}"
             )
             note = context_note(rules.label, spec.max_position_embeddings,

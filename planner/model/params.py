@@ -118,7 +118,13 @@ class ParamBreakdown(BaseModel):
 
     @property
     def active(self) -> int:
-        """Parameters used per token: text_total minus the routed experts not selected."""
+        """Parameters used per token: text_total minus the routed experts not selected, the
+        whole embedding table and lm_head included.
+
+        NOTE: publishers may count without the input embedding table (a token reads one row of
+        it): OpenAI's "117B parameters with 5.1B active parameters" (gpt-oss-120b) and "21B
+        ... with 3.6B active" (gpt-oss-20b), openai/gpt-oss README.md, are 5,711,982,912 and
+        4,187,440,704 here less 201,088 x 2,880 = 579,133,440: 5.13 B and 3.61 B."""
         return self.text_total - self._sum("inactive")
 
 

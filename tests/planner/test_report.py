@@ -545,3 +545,17 @@ def test_the_ceiling_of_a_plan_short_of_budget_says_why_it_is_0() -> None:
     short = Plan.model_construct(kv_cache_bytes_per_gpu=-(2**31), kv_limited_context_tokens=0,
                                  max_context_tokens=0, max_model_len=40960)
     assert _ceiling(short) == "0 tokens (no KV cache: the budget is short by 2.00 GiB)"
+
+
+def test_card_active_params_say_embeddings_are_counted():
+    # gpt-oss-120b: OpenAI's "117B parameters with 5.1B active parameters" (openai/gpt-oss
+    # README.md) is the active count less the input embedding table, 201,088 x 2,880 =
+    # 579,133,440: 5,711,982,912 - 579,133,440 = 5,132,849,472 (5.1 B); the card says both
+    from planner.catalog import catalog_spec
+    from planner.report import card_facts
+
+    card = model_card(catalog_spec("openai/gpt-oss-120b"), None)
+    assert card.params_embeddings == 201_088 * 2_880 == 579_133_440
+    assert dict(card_facts(card))["Parameters (active per token)"] == (
+        "5,711,982,912 (embeddings included; 5,132,849,472 without the input embedding table)")
+    assert round((card.params_active - card.params_embeddings) / 1e8) == 51

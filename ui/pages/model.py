@@ -115,7 +115,10 @@ def _card(card: ModelCard) -> None:
     """Headline facts, then every field with where it came from."""
     cols = st.columns(4)
     cols[0].metric("Parameters", fmt.params(card.params_total))
-    cols[1].metric("Active per token", fmt.params(card.params_active))
+    cols[1].metric("Active per token", fmt.params(card.params_active),
+                   help="embeddings and lm_head included; "
+                   f"{fmt.params(card.params_active - card.params_embeddings)} without the "
+                   "input embedding table, as publishers often count (OpenAI's gpt-oss)")
     cols[2].metric("Layers", card.num_layers)
     cols[3].metric("Max context (tokens)", f"{card.derived_max_model_len:,}",
                    help=f"the max_model_len vLLM {card.vllm_version} (the sidebar's release) "
