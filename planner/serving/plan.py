@@ -642,7 +642,8 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             + tuple(dtype_errors(gpu, s.dtype))
             + tuple(float16_errors(spec.model_type, s.dtype, not fp16))
             + tuple(act_dtype_errors(spec, scheme, served,
-                                     quant.checkpoint_formats(spec, scheme) is not None))
+                                     quant.checkpoint_formats(spec, scheme) is not None,
+                                     version=rules.version, vendor=gpu.vendor))
             + tuple(int8_float32_errors(scheme, served))
             + tuple(b12x_refusals(rules.version, gpu.compute_capability, scheme.family,
                                   bool(_draft_moe(spec, s)) and mtp_excluded(spec, scheme),

@@ -17,6 +17,7 @@ from planner.model.quant import QuantScheme, checkpoint_formats
 from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec
 from planner.serving.engine import DEFAULT_BLOCK_SIZE, EngineSettings, VllmWindow, is_sparse_mla
 from planner.serving.hardware import GpuSpec, parse_capability
+from planner.serving.layout import MARLIN_MOE_GROUP_SIZES, group_size
 from planner.serving.vllm_cli import (
     VllmCli,
     invalid_choice,
@@ -571,13 +572,45 @@ Marlin ones take float16 and bfloat16, the plain ones float16 only, none float32
 compressed-tensors and bitsandbytes take float32 too, so they are not listed."""
 
 
+PLAIN_LOADER_LAST: dict[str, Version] = {"gptq": (0, 21, 0), "awq": (0, 23, 0)}
+"""NOTE: the last release whose GPTQ / AWQ checkpoint loads on vLLM's plain loader where
+Marlin does not take it: gptq.py GPTQConfig and awq.py AWQConfig, get_supported_act_dtypes()
+[torch.half] (0.19.0, 0.20.0, 0.21.0 wheels; awq.py also 0.22.0, 0.23.0). gptq_marlin.py
+GPTQMarlinConfig.override_quantization_method converts only is_gptq_marlin_compatible
+checkpoints (current_platform.is_cuda() or is_cpu(), so never on ROCm; 4 or 8 bits,
+symmetric; check_marlin_supported: group in marlin_utils.MARLIN_SUPPORTED_GROUP_SIZES
+[-1, 32, 64, 128]); awq_marlin.py AWQMarlinConfig.is_awq_marlin_compatible likewise
+(cuda-alike, 4 bits, the same groups). From 0.22.0 quantization "gptq" is AutoGPTQConfig and
+from 0.24.0 "awq" AutoAWQConfig, [torch.half, torch.bfloat16] at every group. Symmetry (and
+the sym / desc_act keys gptq_marlin needs) is not planned: an asymmetric GPTQ checkpoint in a
+Marlin group is not refused here. Releases before PLAIN_LOADER_READ_FROM are not read."""
+
+PLAIN_LOADER_READ_FROM: Version = (0, 19, 0)
+
+
+def _plain_loader(method: str, scheme: QuantScheme, version: Version, vendor: str) -> str:
+    """Why vLLM `version` loads this GPTQ/AWQ `method` with its plain, float16-only loader
+    (PLAIN_LOADER_LAST), or "" where a Marlin or Auto loader takes it."""
+    if method not in PLAIN_LOADER_LAST or not \
+            PLAIN_LOADER_READ_FROM <= version <= PLAIN_LOADER_LAST[method]:
+        return ""
+    group = group_size(scheme) or -1
+    if group not in MARLIN_MOE_GROUP_SIZES:  # MARLIN_SUPPORTED_GROUP_SIZES, the same list
+        return (f"{method}_marlin takes groups {list(MARLIN_MOE_GROUP_SIZES)}, not {group} "
+                f"(is_{method}_marlin_compatible)")
+    if method == "gptq" and vendor != "nvidia":
+        return "gptq_marlin is CUDA-only (is_gptq_marlin_compatible)"
+    return ""
+
+
 def act_dtype_errors(spec: ModelSpec, scheme: QuantScheme, served: str,
-                     mixed: bool = False) -> list[str]:
+                     mixed: bool = False, *, version: Version, vendor: str) -> list[str]:
     """vLLM's refusal of the dtype it runs the model in (`served`: engine.served_dtype, e.g.
     float32 for --dtype float32, or for Gemma-2/3 under auto on a GPU without bfloat16) for
     the quantization method that loads `scheme`: the checkpoint's own method, vLLM's
     --quantization fp8 at load, or for a what-if of GPTQ, AWQ, FP8 or MXFP4 the methods
     that load such a checkpoint ([] where it takes it, or no method loads the weights).
+    vLLM `version` on a GPU of `vendor` picks the GPTQ/AWQ loader (_plain_loader).
 
     NOTE: config/vllm.py VllmConfig._get_quantization_config, right after the minimum
     capability check (0.19.0 and 0.30.0 wheels; older releases hold the same check in
@@ -585,6 +618,10 @@ def act_dtype_errors(spec: ModelSpec, scheme: QuantScheme, served: str,
     quant_config.get_supported_act_dtypes(): raise ValueError(f"{model_config.dtype} is not
     supported for quantization method {model_config.quantization}. Supported dtypes:
     {supported_dtypes}")`. `mixed`: a ModelOpt MIXED_PRECISION checkpoint (modelopt_mixed).
+    E.g. a GPTQ int4 checkpoint in groups of 256 served in bfloat16 on vLLM 0.19.0-0.21.0:
+    gptq_marlin refuses group 256, so quantization stays "gptq" (GPTQConfig, [torch.half])
+    and vLLM raises "torch.bfloat16 is not supported for quantization method gptq. Supported
+    dtypes: [torch.float16]"; 0.22.0's AutoGPTQConfig takes it.
     """
     if scheme.family == "float":
         return []
@@ -598,7 +635,12 @@ def act_dtype_errors(spec: ModelSpec, scheme: QuantScheme, served: str,
         method = scheme.family if scheme.family in ("fp8", "mxfp4", "gptq", "awq") else ""
     allowed = ACT_DTYPES.get(method)
     if allowed is None or served in allowed:
-        return []
+        plain = _plain_loader(method, scheme, version, vendor)
+        if not plain or served == "float16":
+            return []
+        return [f"torch.{served} is not supported for quantization method {method}. Supported "
+                f"dtypes: [torch.float16] (vLLM {version_label(version)} loads {scheme.label} "
+                f"with {method}.py's plain loader: {plain}; --dtype float16 runs it)"]
     if method in ("gptq", "awq"):
         return [f"torch.{served} is not supported for quantization method {method}: vLLM's "
                 f"{method.upper()} loaders ({method}_marlin, auto_{method}, {method}, as the "

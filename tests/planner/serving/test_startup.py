@@ -513,3 +513,41 @@ def test_w8a8_int8_in_float32_stops_at_the_int8_gemms_assertion() -> None:
     assert planned("Qwen/Qwen3-0.6B").fits  # float16 on a T4
     forced = planned("Qwen/Qwen3-0.6B", "h100-sxm", dtype="float32")
     assert not forced.fits and any("cutlass_scaled_mm" in e for e in forced.errors)
+
+
+def test_gptq_and_awq_off_marlin_load_float16_only_on_the_plain_loaders() -> None:
+    """gptq_marlin.py is_gptq_marlin_compatible (0.19.0, 0.20.0, 0.21.0 wheels) takes CUDA
+    (or CPU) checkpoints in marlin_utils.MARLIN_SUPPORTED_GROUP_SIZES [-1, 32, 64, 128] only;
+    any other stays on gptq.py GPTQConfig, whose get_supported_act_dtypes() is [torch.half],
+    so config/vllm.py _get_quantization_config refuses bfloat16. 0.22.0 maps "gptq" to
+    AutoGPTQConfig ([torch.half, torch.bfloat16]); awq.py AWQConfig ([torch.half]) serves AWQ
+    off awq_marlin until 0.23.0, AutoAWQConfig from 0.24.0. Qwen3-8B (torch_dtype bfloat16)
+    as GPTQ / AWQ int4 in groups of 256 on an RTX 4090."""
+    from planner.serving.engine import EngineSettings
+    from planner.serving.hardware import preset_cluster
+    from planner.serving.layout import ParallelLayout
+    from planner.serving.plan import PlanRequest, plan
+
+    def planned(quant: str, release: str, gpu: str = "rtx-4090", **engine):
+        return plan(PlanRequest(model=_spec("Qwen/Qwen3-8B"), cluster=preset_cluster(gpu, 1),
+                                layout=ParallelLayout(tp=1),
+                                engine=EngineSettings(max_model_len=4096, vllm_version=release,
+                                                      target_quant=quant, **engine)))
+
+    words = "torch.bfloat16 is not supported for quantization method {}. Supported dtypes: " \
+        "[torch.float16] (vLLM {} loads {} int4, group 256 (W4A16) with {}.py's plain loader"
+    for release in ("0.19.0", "0.21.0"):
+        gptq = planned("w4a16-gptq-g256", release)
+        assert not gptq.fits and gptq.vllm_command is None
+        assert gptq.errors[0].startswith(words.format("gptq", release, "GPTQ", "gptq"))
+    assert planned("w4a16-gptq-g256", "0.22.0").fits
+    assert planned("w4a16-gptq-g128", "0.19.0").fits  # gptq_marlin takes group 128
+    assert planned("w4a16-gptq-g256", "0.19.0", dtype="float16").fits
+    awq = planned("w4a16-awq-g256", "0.23.0")
+    assert awq.errors[0].startswith(words.format("awq", "0.23.0", "AWQ", "awq"))
+    assert planned("w4a16-awq-g256", "0.24.0").fits
+    # gptq_marlin is CUDA-only: on ROCm every GPTQ checkpoint stays on GPTQConfig up to 0.21
+    amd = planned("w4a16-gptq-g128", "0.21.0", "mi300x")
+    assert amd.errors[0].endswith("gptq_marlin is CUDA-only (is_gptq_marlin_compatible); "
+                                  "--dtype float16 runs it)")
+    assert planned("w4a16-gptq-g128", "0.22.0", "mi300x").fits
