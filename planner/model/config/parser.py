@@ -112,9 +112,12 @@ class _Reader:
         self.cfg, self.prefix, self.notes = cfg, prefix, notes
         self.used: set[str] = set()
         self._defaults: ClassDefaults | None = None
-        self._stand_ins: dict[tuple[str, ...], dict[type | None, str]] = {}
-        """_class_defaults_for per keys tuple, worked out once: the config does not change
-        during the parse, and setting `defaults` clears it (model_type is read before)."""
+        self._found: dict[tuple[str, ...], str | None] = {}
+        """key() per keys tuple, worked out once: the parse reads the same keys for every
+        layer, the config does not change during it, the keys a read marks used stay marked,
+        and setting `defaults` clears it (model_type is read before)."""
+        self._reads: dict[tuple[tuple[str, ...], type], tuple[str | None, Any]] = {}
+        """_typed per keys tuple and kind, likewise (a class default is noted once anyway)."""
 
     @property
     def defaults(self) -> ClassDefaults | None:
@@ -124,19 +127,25 @@ class _Reader:
     @defaults.setter
     def defaults(self, value: ClassDefaults | None) -> None:
         self._defaults = value
-        self._stand_ins.clear()
+        self._found.clear()
+        self._reads.clear()
 
     def key(self, *keys: str) -> str | None:
         """The first of `keys` present with a non-null value; None where a transformers
         class default stands in for an earlier key left out (default_key)."""
+        if keys in self._found:
+            return self._found[keys]
         default_key = self._class_defaults_for(keys).get(None)
+        found = None
         for k in keys:
             self.used.add(k)
             if k == default_key:
-                return None
+                break
             if self.cfg.get(k) is not None:
-                return k
-        return None
+                found = k
+                break
+        self._found[keys] = found
+        return found
 
     def null(self, *keys: str) -> str | None:
         """The first of `keys` the config gives as an explicit JSON null, else None: for a
@@ -163,12 +172,18 @@ class _Reader:
         """(the key read, its raw value); (None, the class default of `kind`) where one stands
         in for a key left out, noted once; (None, None) when absent. tie_word_embeddings takes
         no class default here: _tie_embeddings reads the text and top configs in turn."""
+        read = self._reads.get((keys, kind))
+        if read is not None:
+            return read
         k = self.key(*keys)
         default_key = None if "tie_word_embeddings" in keys else self.default_key(keys, kind)
         if default_key is not None:
             self._note_default(default_key)
-            return None, self.defaults.values[default_key]
-        return k, None if k is None else self.cfg[k]
+            read = None, self.defaults.values[default_key]
+        else:
+            read = k, None if k is None else self.cfg[k]
+        self._reads[keys, kind] = read
+        return read
 
     def _note_default(self, key: str) -> None:
         """Say once that the class default of `key` stands in for it."""
@@ -191,11 +206,9 @@ class _Reader:
     def _class_defaults_for(self, keys: tuple[str, ...]) -> dict[type | None, str]:
         """{kind: default_key(keys, kind)} for int, bool and str where there is one, and
         under None the one key() takes (int's, else bool's, else str's). One pass over
-        `keys`, once per reader: the parse asks the same for every layer."""
-        found = self._stand_ins.get(keys)
-        if found is not None:
-            return found
-        found = self._stand_ins[keys] = {}
+        `keys`; key() and _typed keep their answers per reader, since the parse asks the same
+        for every layer."""
+        found = {}
         table = self.defaults.values if self.defaults else {}
         for i, key in enumerate(keys):
             if key in self.cfg:
