@@ -610,6 +610,12 @@ try:
     result = with_param_check(plan(request), request.model, current_source())
 except USER_ERRORS as exc:
     show_error("Cannot plan this", exc)
+    try:
+        current_spec()
+    except USER_ERRORS:  # the model is what failed (a link to a repo this server cannot
+        # read): the way out is another model, one click away
+        st.page_link("ui/pages/model.py", label="Pick another model on the Model page",
+                     icon=":material/neurology:")
     st.stop()
 _results(request, result)
 _sweep_section(request)
