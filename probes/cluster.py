@@ -87,7 +87,16 @@ def _host_held(snap: HardwareSnapshot, gpu: GpuSpec) -> tuple[list[int], str]:
 def snapshot_to_node(snap: HardwareSnapshot) -> tuple[NodeSpec, list[str]]:
     """One NodeSpec for a snapshot, plus notes on anything the planner simplifies.
 
-    A node with several GPU models is planned as that many of its smallest GPU.
+    A node with several GPU models is planned as that many of its smallest GPU (by CUDA
+    total): each vLLM worker budgets its KV cache on its own GPU's total and every rank takes
+    the fewest blocks of all (plan._binding_note), so budgets on the smallest total are at
+    most vLLM's, never more. Its speed is timed at that GPU's rates, which the note says where
+    another GPU of the node has less memory bandwidth (a TP step waits for its slowest
+    member). vLLM itself warns on such a node: "Detected different devices in the system:
+    ... Please make sure to set `CUDA_DEVICE_ORDER=PCI_BUS_ID` to avoid unexpected behavior."
+    (platforms/cuda.py NvmlCudaPlatform.log_warnings, 0.19.0 and 0.33.0 wheels): its workers
+    take cuda:<local rank> in CUDA's order, fastest first by default, while NVML, which the
+    audit and vLLM's memory and name queries read, numbers GPUs by PCI bus.
     """
     if not snap.gpus:
         reason = snap.gpu_unavailable_reason or "NVML listed no GPU"
@@ -96,8 +105,14 @@ def snapshot_to_node(snap: HardwareSnapshot) -> tuple[NodeSpec, list[str]]:
     smallest = min(specs, key=lambda s: s.memory_total_bytes)
     notes = []
     if len({s.name for s in specs}) > 1:
+        slowest = min(specs, key=lambda s: s.memory_bandwidth_gbps)
+        slower = (f"; speed is timed at its rates, though {slowest.name} reads memory at "
+                  f"{slowest.memory_bandwidth_gbps:,.0f} GB/s to its "
+                  f"{smallest.memory_bandwidth_gbps:,.0f}, and a step waits for its slowest GPU"
+                  if 0 < slowest.memory_bandwidth_gbps < smallest.memory_bandwidth_gbps else "")
         notes.append(f"{snap.hostname} mixes {', '.join(sorted({s.name for s in specs}))}; "
-                     f"planned as {len(specs)}x {smallest.name}")
+                     f"planned as {len(specs)}x {smallest.name}{slower}; vLLM asks for "
+                     "CUDA_DEVICE_ORDER=PCI_BUS_ID on such a node")
     used = [g.memory_used_bytes or 0 for g in snap.gpus]
     if smallest.unified_memory and all(g.memory_used_bytes is None for g in snap.gpus):
         used, note = _host_held(snap, smallest)
@@ -160,8 +175,8 @@ def snapshots_to_cluster(snapshots: list[HardwareSnapshot]) -> ClusterSpec:
     """A ClusterSpec with one NodeSpec per snapshot; SnapshotError if one has no GPUs.
 
     Mixed GPU models across nodes are allowed: each node's ranks are sized on their own GPU
-    (the fewest KV blocks of all ranks bind, as in vLLM), batch defaults and kernels on the
-    smallest, which the ClusterSpec's `source` says.
+    (the fewest KV blocks of all ranks bind, as in vLLM), batch defaults and kernels on node
+    0's (ClusterSpec.sizing_node), which the ClusterSpec's `source` says.
     """
     return cluster_and_notes(snapshots)[0]
 
@@ -179,11 +194,11 @@ def cluster_and_notes(snapshots: list[HardwareSnapshot]) -> tuple[ClusterSpec, l
         notes += node_notes
     names = sorted({n.gpu.name for n in nodes})
     if len(names) > 1:
-        smallest = min(nodes, key=lambda n: n.gpu.memory_total_bytes).gpu
         notes.append(f"mixed GPU models across nodes ({', '.join(names)}); each node's ranks "
                      "are sized on their own GPU's total and every rank takes the fewest KV "
                      "blocks of all ranks, as vLLM does; batch defaults and kernels are "
-                     f"planned for the smallest, {smallest.name}")
+                     f"planned for node 0's GPU, as vLLM reads them there: {nodes[0].gpu.name} "
+                     f"({nodes[0].hostname})")
     source = "snapshots: " + ", ".join(s.hostname for s in snapshots)
     return ClusterSpec(nodes=tuple(nodes), network=snapshots_network(snapshots),
                        source="; ".join([source, *notes])), notes

@@ -37,11 +37,12 @@ from planner.serving.speed import ServingLoad
 from planner.serving.sweep import layout_candidates, quant_settings
 from planner.serving.vllm_cli import vllm_cli
 from planner.serving.vllm_versions import EngineError
-from planner.text import counted, md_escape, sentence
+from planner.text import counted, md_escape, plural, sentence
 from planner.units import GIB
 from probes.cluster import snapshots_to_cluster
 from probes.hub import HubError, invalid_repo_id_message
 from probes.snapshot import HardwareSnapshot
+from ui import format as fmt
 from ui.io import hub_source, live_snapshot, server_token_allowed
 from ui.state import CHECKPOINT_QUANT, state
 
@@ -153,6 +154,22 @@ def cluster_label(cluster: ClusterSpec) -> str:
             f"{counted(count, 'node')} x {text}" for text, count in kinds.items())
     text = next(iter(kinds))
     return text if len(cluster.nodes) == 1 else f"{len(cluster.nodes)} nodes x {text}"
+
+
+def gpu_totals_text(cluster: ClusterSpec) -> str:
+    """'23.57 GiB per GPU (CUDA total)'; on nodes of several totals each, with its GPU and
+    nodes, node 0's first: 'CUDA total per GPU: 23.57 GiB (NVIDIA GeForce RTX 3090, node 0),
+    15.57 GiB (NVIDIA GeForce RTX 4090, node 1)'. Each rank is budgeted on its own GPU's total,
+    the batch defaults on node 0's GPU (ClusterSpec.sizing_node), so no one total stands for
+    all."""
+    nodes: dict[tuple[int, str], list[int]] = {}
+    for index, node in enumerate(cluster.nodes):
+        nodes.setdefault((node.gpu.memory_total_bytes, node.gpu.name), []).append(index)
+    if len({total for total, _ in nodes}) == 1:
+        return f"{fmt.gib(cluster.nodes[0].gpu.memory_total_bytes)} per GPU (CUDA total)"
+    return "CUDA total per GPU: " + ", ".join(
+        f"{fmt.gib(total)} ({name}, {plural(len(indices), 'node')} "
+        f"{', '.join(map(str, indices))})" for (total, name), indices in nodes.items())
 
 
 def model_source(model: str, revision: str = "") -> ModelSource:

@@ -10,7 +10,14 @@ from planner.serving.engine import vllm_window
 from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, covered_releases, vllm_rules
 from planner.text import counted, md_escape
 from ui import format as fmt
-from ui.context import cluster_label, current_cluster, current_spec, model_source, or_error
+from ui.context import (
+    cluster_label,
+    current_cluster,
+    current_spec,
+    gpu_totals_text,
+    model_source,
+    or_error,
+)
 from ui.state import bind, pop_messages, state
 
 
@@ -29,12 +36,9 @@ def render_sidebar() -> None:
         st.subheader("Hardware")
         cluster = or_error(current_cluster, "No usable hardware")
         if cluster is not None:
-            # the smallest CUDA total: engine-wide settings are planned on it, each rank's KV
-            # budget on its own GPU (mixed clusters; ClusterSpec.sizing_node)
-            gpu = cluster.sizing_node.gpu
             st.markdown(f"**{md_escape(cluster_label(cluster))}**")
             st.caption(
-                f"{fmt.gib(gpu.memory_total_bytes)} per GPU (CUDA total), "
+                f"{md_escape(gpu_totals_text(cluster))}, "
                 f"{counted(cluster.gpu_count, 'GPU')} · {md_escape(cluster.source)}"
             )
         st.subheader("Model")

@@ -8,10 +8,12 @@ of the board for itself, so an "80 GB" H100 shows 79.19 GiB.
 
 import difflib
 import re
+from bisect import bisect_right
 from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from planner.memo import IdentityMemo
 from planner.text import counted, plural
 from planner.units import GIB, MIB, TIB
 
@@ -339,20 +341,48 @@ class ClusterSpec(BaseModel):
 
     @property
     def gpus_per_node(self) -> int:
-        """GPUs in the first node (nodes are normally identical)."""
+        """GPUs in the first node (nodes are normally identical; on nodes of different GPU
+        counts the layouts planned fill each node they reach with this many, the last at most
+        this many: layout.layout_errors)."""
         return self.nodes[0].gpus_per_node
+
+    def rank_node(self, rank: int) -> tuple[int, int]:
+        """(node index, GPU index on that node) of global rank `rank` (0 <= rank < gpu_count):
+        the ranks fill the nodes in their order, node 0's GPUs 0, 1, ... first, then node 1's.
+
+        NOTE: vLLM's --nnodes places the ranks so: node R's `vllm serve` starts local ranks
+        0 .. local_world_size - 1 as global ranks local_world_size x R + local rank, each on
+        cuda:local rank (v1/executor/multiproc_executor.py MultiprocExecutor._init_executor,
+        0.19.0 and 0.33.0 wheels), local_world_size = world size / nnodes (engine/arg_utils.py
+        EngineArgs.create_engine_config: "world_size=... must be divisible by nnodes=..."
+        asserted in 0.19.0, a ValueError in 0.33.0); Ray puts the head node's workers first
+        (0.19.0 v1/executor/ray_executor.py sort_by_driver_then_worker_ip, 0.33.0
+        v1/executor/ray_utils.py get_bundles_sorted_by_node). The layouts Headroom plans over
+        nodes of different GPU counts are those this order gives as --nnodes does
+        (layout.layout_errors), and on nodes of one count it is rank // GPUs per node, the
+        rule plans have always used. The one rule for memory (plan) and speed (stage_gpus)."""
+        starts = node_starts(self)
+        if starts is None:
+            return divmod(rank, self.nodes[0].gpus_per_node)
+        node = bisect_right(starts, rank) - 1
+        return node, rank - starts[node]
 
     @property
     def sizing_node(self) -> "NodeSpec":
         """The node whose GPU the engine-wide settings (batch defaults, kernels) are planned
-        on: the smallest CUDA total (the first on a tie). Each rank's KV budget is its own
-        node's GPU's (plan._memory), the fewest blocks of all ranks binding, as in vLLM."""
-        return min(self.nodes, key=lambda node: node.gpu.memory_total_bytes)
+        on: the first node, whose GPU 0 `vllm serve` reads there.
 
-    @property
-    def min_memory_total_bytes(self) -> int:
-        """Smallest CUDA total over all nodes: tensor parallelism is bound by the smallest."""
-        return self.sizing_node.gpu.memory_total_bytes
+        NOTE: EngineArgs.get_batch_defaults (engine/arg_utils.py, 0.19.0 and 0.33.0 wheels)
+        reads current_platform.get_device_total_memory() and get_device_name() with their
+        default device_id=0 (platforms/cuda.py NvmlCudaPlatform: NVML's handle of
+        CUDA_VISIBLE_DEVICES[0], else of index 0), called by create_engine_config in the
+        process `vllm serve` runs, node 0's (the API server's; the scheduler runs on what it
+        resolved). The other nodes' `vllm serve --headless` resolve their own from their own
+        GPU 0 (entrypoints/cli/serve.py run_headless), but Headroom's commands spell out
+        --max-num-batched-tokens and --max-num-seqs (launch.engine_flags), so every node runs
+        node 0's. Each rank's KV budget is its own GPU's (plan._memory), the fewest blocks of
+        all ranks binding, as in vLLM."""
+        return self.nodes[0]
 
     @property
     def link(self) -> "LinkSpec":
@@ -362,6 +392,27 @@ class ClusterSpec(BaseModel):
         distinct = {(id(n.gpu), n.intra_node_link, n.pcie_slot): n for n in self.nodes}.values()
         return min((link_spec(n.gpu, n.intra_node_link, n.pcie_slot) for n in distinct),
                    key=lambda link: (link.bandwidth_gbps, -link.latency_us))
+
+
+_NODE_STARTS: IdentityMemo[tuple[int, ...] | None] = IdentityMemo(256)
+
+
+def node_starts(cluster: ClusterSpec) -> tuple[int, ...] | None:
+    """Each node's first global rank (ClusterSpec.rank_node); None where every node holds
+    the same number of GPUs (rank // that, with no table: a preset of 512 nodes). Cached by
+    the cluster's identity."""
+    return _NODE_STARTS.get(cluster, (), _node_starts, cluster)
+
+
+def _node_starts(cluster: ClusterSpec) -> tuple[int, ...] | None:
+    """Work out what node_starts caches."""
+    counts = [node.gpus_per_node for node in cluster.nodes]
+    if len(set(counts)) == 1:
+        return None
+    starts = [0]
+    for count in counts[:-1]:
+        starts.append(starts[-1] + count)
+    return tuple(starts)
 
 
 class LinkSpec(BaseModel):

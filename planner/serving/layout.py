@@ -24,6 +24,7 @@ from planner.model.spec import (
     ModelSpec,
     MoeMlp,
 )
+from planner.serving.hardware import node_starts
 from planner.serving.vllm_versions import (
     CT_WNA16_MOE_ACT_ORDER_FROM,
     CT_WNA16_MOE_ASYMMETRIC_FROM,
@@ -155,6 +156,47 @@ def _spec_head_errors(spec: ModelSpec, tp: int) -> list[str]:
         return tuple(dict.fromkeys(messages))
 
     return list(_per_spec(spec, ("heads", tp), compute))
+
+
+def uneven_node_errors(cluster: ClusterSpec, layout: ParallelLayout) -> list[str]:
+    """Why a layout over nodes of different GPU counts is not placed as planned ([] where it
+    is, or every node holds as many GPUs).
+
+    NOTE: vLLM's --nnodes N starts world size / N ranks on every node, node R holding global
+    ranks R x that onward on its GPUs 0, 1, ... (engine/arg_utils.py
+    EngineArgs.create_engine_config: local_world_size = world_size // nnodes, the world size
+    asserted divisible by nnodes in 0.19.0, a ValueError in 0.33.0;
+    v1/executor/multiproc_executor.py MultiprocExecutor._init_executor: global_start_rank =
+    local_world_size x node_rank_within_dp). Ranks placed node by node (ClusterSpec.rank_node)
+    are that placement where every node reached but the last holds the first node's GPU count
+    and the last at most as many (a layout filling whole nodes of one count gets one command
+    per node, one ending short has none: launch.over_nodes, as on nodes of one count).
+    Anything else --nnodes cannot start as planned (a node given more ranks than it has GPUs,
+    or nodes holding different numbers), and Ray's order of the nodes after the head is its
+    own (0.19.0 v1/executor/ray_executor.py sort_by_driver_then_worker_ip: fewest workers,
+    then IP address; 0.33.0 v1/executor/ray_utils.py get_bundles_sorted_by_node: Ray's node
+    id), so such a layout is refused as one vLLM does not place as planned."""
+    first, gpus = cluster.gpus_per_node, layout.gpus
+    if node_starts(cluster) is None or gpus <= first or gpus > cluster.gpu_count:
+        return []
+    counts = [node.gpus_per_node for node in cluster.nodes]
+    reached = -(-gpus // first)  # the nodes --nnodes' placement of `first` a node reaches
+    last = gpus - (reached - 1) * first
+    if reached <= len(counts) and all(c == first for c in counts[1:reached - 1]) and (
+            counts[reached - 1] >= last):
+        return []
+    held, left = [], gpus  # the ranks each node holds, node by node
+    for count in counts:
+        if left:
+            held.append(min(count, left))
+            left -= held[-1]
+    return [
+        f"The layout {layout.label()} places its {gpus} ranks on nodes of "
+        f"{', '.join(map(str, counts))} GPUs as {' + '.join(map(str, held))}: vLLM's --nnodes "
+        f"starts the same number of ranks on every node (world size / nodes), so on nodes of "
+        f"different GPU counts each node a layout reaches must hold node 0's {first}, the "
+        f"last at most that."
+    ]
 
 
 def first_moe(spec: ModelSpec) -> MoeMlp | None:
@@ -417,6 +459,7 @@ def layout_errors(
             f"Pipeline parallel size {layout.pp} exceeds the model's {spec.num_layers} layers."
         )
     errors += _spec_head_errors(spec, layout.tp)
+    errors += uneven_node_errors(cluster, layout)
     moe = first_moe(spec)
     if layout.ep and moe is None:
         # vLLM config/model.py ModelConfig._verify_with_expert_parallelism (0.19.0, 0.33.0)

@@ -48,7 +48,13 @@ from planner.serving.engine import (
     vllm_window,
 )
 from planner.serving.engines import VLLM, Engine, Overheads, Worker
-from planner.serving.hardware import ClusterSpec, GpuSpec, memory_total_note, parse_capability
+from planner.serving.hardware import (
+    ClusterSpec,
+    GpuSpec,
+    memory_total_note,
+    node_starts,
+    parse_capability,
+)
 from planner.serving.launch import (
     Launch,
     launch,
@@ -990,14 +996,10 @@ def _overhead_key(r: _Resolved, s: EngineSettings) -> tuple:
 
 def _rank_position(layout: ParallelLayout, cluster: ClusterSpec, rank: int
                    ) -> tuple[int, int, int, int]:
-    """(pp_stage, tp_rank, node index, GPU index on the node) of a global rank."""
+    """(pp_stage, tp_rank, node index, GPU index on the node) of a global rank (the node by
+    ClusterSpec.rank_node, the rule speed.context.stage_gpus reads too)."""
     pp_stage, tp_rank = divmod(rank % (layout.tp * layout.pp), layout.tp)
-    node_index, gpu_index = divmod(rank, cluster.nodes[0].gpus_per_node)
-    return pp_stage, tp_rank, node_index, gpu_index
-
-
-def _node(cluster: ClusterSpec, node_index: int):
-    return cluster.nodes[min(node_index, len(cluster.nodes) - 1)]
+    return (pp_stage, tp_rank, *cluster.rank_node(rank))
 
 
 def _busy_errors(cluster: ClusterSpec, layout: ParallelLayout, s: EngineSettings,
@@ -1012,7 +1014,7 @@ def _busy_errors(cluster: ClusterSpec, layout: ParallelLayout, s: EngineSettings
     errors: list[str] = []
     for rank in range(min(layout.gpus, cluster.gpu_count)):
         _, _, node_index, gpu_index = _rank_position(layout, cluster, rank)
-        node = _node(cluster, node_index)
+        node = cluster.nodes[node_index]
         total = node.gpu.memory_total_bytes
         used = node.memory_used_bytes[gpu_index] if node.memory_used_bytes else 0
         budget = ENGINE.budget_bytes(total, s)
@@ -1334,8 +1336,8 @@ def _layout_key(layout: ParallelLayout) -> tuple[int, int, int, bool]:
 def _layout_errors(st: _Setup) -> list[str]:
     spec, cluster, layout, scheme = st.spec, st.cluster, st.layout, st.facts.r.scheme
     version = st.s.vllm_version
-    return list(_cached(spec, ("layout", *st.layout_key, cluster.gpu_count, scheme.memo_key,
-                               version),
+    return list(_cached(spec, ("layout", *st.layout_key, cluster.gpu_count,
+                               node_starts(cluster), scheme.memo_key, version),
                         lambda: layout_errors(spec, cluster, layout, scheme, version)))
 
 
@@ -1349,7 +1351,7 @@ def plan(request: PlanRequest) -> Plan:
     ranks: list[RankMemory] = []
     for rank in range(min(layout.gpus, st.cluster.gpu_count)):
         pp_stage, tp_rank, node_index, gpu_index = _rank_position(layout, st.cluster, rank)
-        node = _node(st.cluster, node_index)
+        node = st.cluster.nodes[node_index]
         total = node.gpu.memory_total_bytes
         used = node.memory_used_bytes[gpu_index] if node.memory_used_bytes else 0
         w = f.weight_totals[pp_stage * layout.tp + tp_rank]
@@ -1536,7 +1538,7 @@ def _distinct_workers(cluster: ClusterSpec, layout: ParallelLayout, r: _Resolved
         first = pp_stage * layout.tp
         stage_weights = dict.fromkeys(weight_totals[first:min(first + layout.tp, positions)])
         stage_totals = totals if len(totals) == 1 else sorted({
-            _node(cluster, _rank_position(layout, cluster, rank)[2]).gpu.memory_total_bytes
+            cluster.nodes[_rank_position(layout, cluster, rank)[2]].gpu.memory_total_bytes
             for rank in range(gpus) if _rank_position(layout, cluster, rank)[0] == pp_stage
         })
         workers += [(pp_stage, w, total) for total in stage_totals for w in stage_weights]
@@ -1570,7 +1572,7 @@ def _binding_note(st: _Setup, bind: RankMemory) -> str:
     every pipeline stage. '' on one total (nothing to choose between)."""
     if len(st.facts.r.gpu_totals) == 1:
         return ""
-    gpu = _node(st.cluster, bind.node).gpu
+    gpu = st.cluster.nodes[bind.node].gpu
     return (f"rank {bind.rank} binds (node {bind.node}, {gpu.name}, stage {bind.pp_stage}): each "
             "rank's budget is its own GPU's total x gpu_memory_utilization, and vLLM gives "
             "every rank the fewest blocks of all ranks (get_kv_cache_configs)")
@@ -1685,7 +1687,7 @@ def _terms(st: _Setup, bind: RankMemory, out: _Outcome, warm: _WarmRestart | Non
               f"ceil({_gib(bind.total_bytes)} x {s.gpu_memory_utilization:g}) = "
               f"{_gib(bind.budget_bytes)}", "; ".join(filter(None, (
                   "gpu_memory_utilization is a fraction of TOTAL memory",
-                  memory_total_note(_node(st.cluster, bind.node).gpu))))),
+                  memory_total_note(st.cluster.nodes[bind.node].gpu))))),
         _term("weights", "Weights on the binding GPU", bind.weights_bytes, "B",
               _weights_formula(st, bind)),
         _term("activation", "Profile-run activation peak", bind.activation_bytes, "B", act_formula,

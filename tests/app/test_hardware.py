@@ -319,11 +319,11 @@ def test_a_gpu_without_bfloat16_shows_its_fp16_rate() -> None:
     assert at.table[0].value.iloc[:, 0]["Dense BF16 / FP8 / FP4"] == "121 TFLOPS / 242 TFLOPS / —"
 
 
-def test_nodes_of_other_gpus_are_each_named_and_the_smallest_sized_on() -> None:
+def test_nodes_of_other_gpus_are_each_named_with_their_totals() -> None:
     # two uploaded nodes: the recorded 8x RTX 3090 rig, then one of 8 GPUs named RTX 4090 with
     # a 16 GiB NVML total. The sidebar named the first node's GPUs for both ("2 nodes x 8x
-    # NVIDIA GeForce RTX 3090") and gave its memory, 23.57 GiB; the plan is sized on the
-    # smallest: 17,179,869,184 - 461,373,440 B reserved = 16,718,495,744 B = 15.57 GiB.
+    # NVIDIA GeForce RTX 3090") and gave its memory, 23.57 GiB; then the smallest, 15.57 GiB,
+    # as every GPU's: 17,179,869,184 - 461,373,440 B reserved = 16,718,495,744 B = 15.57 GiB.
     import json
 
     rig = json.loads((SNAPSHOTS / "rtx3090x8.json").read_text())
@@ -340,4 +340,8 @@ def test_nodes_of_other_gpus_are_each_named_and_the_smallest_sized_on() -> None:
     assert at.sidebar.markdown[0].value == (
         "**2 nodes: 1 node x 8x NVIDIA GeForce RTX 3090 (PCIe, across host bridges) + 1 node x "
         "8x NVIDIA GeForce RTX 4090 (PCIe, across host bridges)**")
-    assert at.sidebar.caption[0].value.startswith("15.57 GiB per GPU (CUDA total), 16 GPUs")
+    # each node's CUDA total, node 0's first: 24,576 - 440 MiB reserved = 24,136 MiB = 23.57
+    # GiB; 16,384 - 440 = 15,944 MiB = 15.57 GiB (the smallest, no longer shown as every GPU's)
+    assert at.sidebar.caption[0].value.startswith(
+        "CUDA total per GPU: 23.57 GiB (NVIDIA GeForce RTX 3090, node 0), 15.57 GiB (NVIDIA "
+        "GeForce RTX 4090, node 1), 16 GPUs")

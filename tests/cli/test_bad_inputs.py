@@ -136,7 +136,8 @@ def test_a_node_of_mixed_gpu_models_is_noted(tmp_path: Path) -> None:
     assert done.stdout.startswith("Qwen/Qwen3-8B on 8x NVIDIA GeForce RTX 3090, TP=8")
     assert done.stderr == ("python -m planner plan: note: rig-3090x8 mixes NVIDIA "
                            "A100-SXM4-80GB, NVIDIA GeForce RTX 3090; planned as 8x NVIDIA "
-                           "GeForce RTX 3090\n")
+                           "GeForce RTX 3090; vLLM asks for CUDA_DEVICE_ORDER=PCI_BUS_ID on such "
+                           "a node\n")
 
 
 @pytest.mark.parametrize(("snapshot", "words"), [

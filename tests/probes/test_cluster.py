@@ -115,22 +115,29 @@ def test_a_gb10_plans_vllms_start_up_check_on_the_hosts_available_ram(
     assert not any("Free memory on device" in e for e in errors(0.85))
 
 
-def test_mixed_models_across_nodes_plan_for_the_smallest(rig: HardwareSnapshot) -> None:
+def test_mixed_models_across_nodes_plan_engine_settings_on_node_0(rig: HardwareSnapshot
+                                                                   ) -> None:
     # RTX 4090: nvidia-smi 24564 MiB, about 357 MiB reserved -> 24207 MiB = 23.64 GiB usable,
     # larger than the 3090's 23.57 GiB.
     node2 = renamed(rig, "node2", name="NVIDIA GeForce RTX 4090",
                     memory_total_bytes=24564 * MIB, memory_reserved_bytes=357 * MIB)
     cluster = snapshots_to_cluster([rig, node2])
     assert cluster.nodes[1].gpu.key == "rtx-4090"
-    assert cluster.min_memory_total_bytes == RTX3090_CUDA_TOTAL
+    assert cluster.sizing_node.gpu.memory_total_bytes == RTX3090_CUDA_TOTAL
     assert "mixed GPU models across nodes" in cluster.source
-    # the same note apart, for the CLI to print (its plan header names the 3090 only)
+    # the same note apart, for the CLI to print (its plan header names the 3090 only); the
+    # batch defaults are read on node 0's GPU 0 (EngineArgs.get_batch_defaults, device_id=0,
+    # in node 0's `vllm serve`: ClusterSpec.sizing_node), here the 3090
     assert cluster_and_notes([rig, node2]) == (cluster, [
         "mixed GPU models across nodes (NVIDIA GeForce RTX 3090, NVIDIA GeForce RTX 4090); "
         "each node's ranks are sized on their own GPU's total and every rank takes the fewest "
-        "KV blocks of all ranks, as vLLM does; batch defaults and kernels are planned for the "
-        "smallest, NVIDIA GeForce RTX 3090"])
-    assert "the smallest, NVIDIA GeForce RTX 3090" in cluster.source
+        "KV blocks of all ranks, as vLLM does; batch defaults and kernels are planned for node "
+        "0's GPU, as vLLM reads them there: NVIDIA GeForce RTX 3090 (rig-3090x8)"])
+    # the 4090 node first: node 0's GPU is the 4090, though the 3090's total is the smaller
+    first = snapshots_to_cluster([node2, rig])
+    assert first.sizing_node.gpu.key == "rtx-4090"
+    assert first.source.endswith("node 0's GPU, as vLLM reads them there: NVIDIA GeForce "
+                                 "RTX 4090 (node2)")
 
 
 def test_mixed_models_in_one_node(rig: HardwareSnapshot) -> None:
@@ -140,7 +147,26 @@ def test_mixed_models_in_one_node(rig: HardwareSnapshot) -> None:
                                          "memory_reserved_bytes": 357 * MIB})
     cluster = snapshots_to_cluster([rig.model_copy(update={"gpus": gpus})])
     assert cluster.nodes[0].gpu.key == "rtx-3090" and cluster.nodes[0].gpus_per_node == 8
-    assert "planned as 8x NVIDIA GeForce RTX 3090" in cluster.source
+    # the 4090 reads faster (1,008 GB/s) than the 3090 (936): no speed caveat; vLLM's own
+    # warning on a node of several models (platforms/cuda.py log_warnings) is passed on
+    assert cluster.source.endswith(
+        "rig-3090x8 mixes NVIDIA GeForce RTX 3090, NVIDIA GeForce RTX 4090; planned as 8x "
+        "NVIDIA GeForce RTX 3090; vLLM asks for CUDA_DEVICE_ORDER=PCI_BUS_ID on such a node")
+
+
+def test_a_slower_gpu_in_a_node_planned_as_its_smallest_is_named(rig: HardwareSnapshot
+                                                                  ) -> None:
+    # an RTX A6000 (nvidia-smi 49,140 MiB; datasheet 768 GB/s) beside seven 3090s (936 GB/s):
+    # memory is planned on the 3090's smaller total, speed at its 936 GB/s, which the A6000's
+    # 768 GB/s undercuts
+    gpus = list(rig.gpus)
+    gpus[7] = gpus[7].model_copy(update={"name": "NVIDIA RTX A6000",
+                                         "memory_total_bytes": 49140 * MIB})
+    cluster = snapshots_to_cluster([rig.model_copy(update={"gpus": gpus})])
+    assert cluster.nodes[0].gpu.key == "rtx-3090"
+    assert ("planned as 8x NVIDIA GeForce RTX 3090; speed is timed at its rates, though NVIDIA "
+            "RTX A6000 reads memory at 768 GB/s to its 936, and a step waits for its slowest "
+            "GPU; vLLM asks for CUDA_DEVICE_ORDER=PCI_BUS_ID on such a node") in cluster.source
 
 
 def test_the_link_is_nvlink_only_when_every_pair_is_nvlinked(rig: HardwareSnapshot) -> None:

@@ -28,6 +28,7 @@ from ui.context import (
     cluster_label,
     current_cluster,
     current_network,
+    gpu_totals_text,
     or_error,
     uploaded_snapshots,
 )
@@ -259,7 +260,6 @@ st.subheader("Hardware used for planning")
 cluster = or_error(current_cluster, "This hardware cannot be planned for")
 if cluster is not None:
     st.success(md_escape(f"{cluster_label(cluster)} — {counted(cluster.gpu_count, 'GPU')}, "
-                         f"{fmt.gib(cluster.min_memory_total_bytes)} per GPU. Source: "
-                         f"{cluster.source}"))
+                         f"{gpu_totals_text(cluster)}. Source: {cluster.source}"))
 if choice != "preset":
     _recommend_presets()

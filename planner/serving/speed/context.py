@@ -121,9 +121,10 @@ def stage_gpus(cluster: ClusterSpec, layout: ParallelLayout) -> tuple[StageGpu, 
     torch.arange(world_size).reshape(-1, data_parallel_size, pipeline_model_parallel_size,
     prefill_context_model_parallel_size, tensor_model_parallel_size) in
     distributed/parallel_state.py initialize_model_parallel, 0.33.0 wheel; as node_span), and
-    the nodes hold consecutive ranks in their order. A stage whose TP group or DP replicas sit
-    on GPUs of several models runs each step at the slowest of them (slowest_gpu: a collective
-    waits for its slowest member). Cached by cluster and layout."""
+    the nodes hold consecutive ranks in their order (ClusterSpec.rank_node, plan's rule too).
+    A stage whose TP group or DP replicas sit on GPUs of several models runs each step at the
+    slowest of them (slowest_gpu: a collective waits for its slowest member). Cached by
+    cluster and layout."""
     return _STAGE_GPUS.get(cluster, (layout.tp, layout.pp, layout.dp), _stage_gpus, cluster,
                            layout)
 
@@ -132,11 +133,11 @@ def _stage_gpus(cluster: ClusterSpec, layout: ParallelLayout) -> tuple[StageGpu,
     """Work out what stage_gpus caches."""
     if len({n.gpu.name for n in cluster.nodes}) == 1:
         return None
-    rank_gpus = [n.gpu for n in cluster.nodes for _ in range(n.gpus_per_node)]
     out = []
     for stage in range(layout.pp):
-        gpus = dict.fromkeys(rank_gpus[(d * layout.pp + stage) * layout.tp + j]
-                             for d in range(layout.dp) for j in range(layout.tp))
+        gpus = dict.fromkeys(
+            cluster.nodes[cluster.rank_node((d * layout.pp + stage) * layout.tp + j)[0]].gpu
+            for d in range(layout.dp) for j in range(layout.tp))
         out.append(StageGpu(slowest_gpu(gpus), tuple(dict.fromkeys(g.name for g in gpus))))
     return tuple(out)
 

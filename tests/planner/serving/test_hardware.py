@@ -839,13 +839,17 @@ def test_a_dgx_spark_holds_one_gb10_and_talks_over_its_200_gbe_nic() -> None:
     assert link.bandwidth_gbps == 200 / 8 and "DGX Spark" in link.source
 
 
-def test_cluster_smallest_memory_over_mixed_nodes() -> None:
+def test_mixed_nodes_size_engine_settings_on_node_0_not_the_smallest() -> None:
     small = NodeSpec(gpu=gpu_preset("rtx-3090"), gpus_per_node=2, intra_node_link="pcie")
     big = NodeSpec(gpu=gpu_preset("a40"), gpus_per_node=4, intra_node_link="pcie")
     cluster = ClusterSpec(nodes=(big, small), source="test")
     assert cluster.gpu_count == 6
     assert cluster.gpus_per_node == 4
-    assert cluster.min_memory_total_bytes == gpu_preset("rtx-3090").memory_total_bytes
+    # get_batch_defaults reads device 0 of node 0's `vllm serve` (the A40), not the 3090
+    assert cluster.sizing_node is big
+    # ranks 0-3 on the A40 node, 4-5 on the 3090 node's GPUs 0-1
+    assert [cluster.rank_node(r) for r in range(6)] == [(0, 0), (0, 1), (0, 2), (0, 3),
+                                                          (1, 0), (1, 1)]
 
 
 def test_node_used_memory_is_one_entry_per_gpu() -> None:

@@ -1,11 +1,11 @@
 """Parallel layouts: vLLM's PP layer split and the validity checks."""
 
-from types import SimpleNamespace
 
 import pytest
 
 from planner.model.quant import scheme, what_if_scheme
 from planner.model.spec import AttentionMixer, DenseMlp, LayerSpec, ModelSpec, MoeMlp, QuantSpec
+from planner.serving.hardware import ClusterSpec, NodeSpec, gpu_preset
 from planner.serving.layout import (
     ParallelLayout,
     group_size,
@@ -30,8 +30,9 @@ def _spec(heads: int = 64, kv_heads: int = 4, experts: int | None = 128) -> Mode
     )
 
 
-def _cluster(gpus: int) -> SimpleNamespace:
-    return SimpleNamespace(gpu_count=gpus)
+def _cluster(gpus: int) -> ClusterSpec:
+    return ClusterSpec(nodes=(NodeSpec(gpu=gpu_preset("h100-sxm"), gpus_per_node=gpus,
+                                       intra_node_link="nvlink"),), source="test")
 
 
 def test_pp_split_gives_remainder_to_stages_before_last():
@@ -81,7 +82,7 @@ def test_expert_parallel_checks():
 # --- GPTQ/AWQ kernel alignment (vLLM Marlin checks), sizes worked by hand ---------------
 
 G128 = scheme("w4a16-gptq-g128")
-EIGHT = SimpleNamespace(gpu_count=8)
+EIGHT = _cluster(8)
 STRICT = "0.24.0"  # the last release whose Marlin MoE check pads no expert width
 
 

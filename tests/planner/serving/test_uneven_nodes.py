@@ -1,0 +1,148 @@
+"""Clusters whose nodes differ: which node a rank runs on, which layouts vLLM places as planned
+over nodes of different GPU counts, and which GPU the engine-wide batch defaults are read on.
+
+Sources (vLLM 0.19.0 and 0.33.0 wheels, read): --nnodes N starts world size / N ranks on every
+node (engine/arg_utils.py EngineArgs.create_engine_config: local_world_size = world_size //
+nnodes), node R's as global ranks local_world_size x R + local rank on cuda:local rank
+(v1/executor/multiproc_executor.py MultiprocExecutor._init_executor); the batch defaults are
+read by EngineArgs.get_batch_defaults on current_platform's device 0 in the process that builds
+the config, node 0's `vllm serve` (>= 70 GiB and not A100: 8192 tokens / 1024 sequences, else
+2048 / 256, for the OpenAI API server).
+
+Figures worked by hand: nodes of 4 and 8 GPUs hold ranks 0-3 and 4-11, so rank 4 is node 1's
+GPU 0 and rank 11 its GPU 7. TP=4 x PP=3 is 12 ranks: node by node 4 + 8, but --nnodes 2 starts
+12 / 2 = 6 on each, more than node 0's 4 GPUs: refused. TP=4 x PP=2 is 8 ranks, 4 + 4, what
+--nnodes 2 starts (8 / 2 = 4 a node): two commands. On nodes of 8 and 4, TP=4 x PP=3 is 8 + 4
+(node 1 holds at most node 0's 8): planned, with no --nnodes command (12 / 2 = 6 a node would
+split a TP group), as 12 ranks on two nodes of 8 are.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from planner.catalog import catalog_spec
+from planner.serving.engine import EngineSettings
+from planner.serving.hardware import ClusterSpec, NodeSpec, gpu_preset, preset_cluster
+from planner.serving.layout import ParallelLayout, layout_errors
+from planner.serving.plan import PlanRequest, plan
+from planner.serving.speed.context import stage_gpus
+from planner.serving.sweep import layout_candidates
+from tests.cli.test_bad_inputs import assert_one_line_error, run
+
+QWEN_8B = "Qwen/Qwen3-8B"
+SNAPSHOT = Path(__file__).parents[2] / "fixtures" / "snapshots" / "rtx3090x8.json"
+
+
+def _node(gpu: str, count: int, host: str) -> NodeSpec:
+    return NodeSpec(hostname=host, gpu=gpu_preset(gpu), gpus_per_node=count,
+                    intra_node_link="pcie")
+
+
+def _cluster(*nodes: tuple[str, int]) -> ClusterSpec:
+    return ClusterSpec(nodes=tuple(_node(gpu, count, f"n{i}")
+                                   for i, (gpu, count) in enumerate(nodes)), source="test")
+
+
+def _plan(cluster: ClusterSpec, tp: int, pp: int = 1, model: str = QWEN_8B):
+    return plan(PlanRequest(model=catalog_spec(model), cluster=cluster,
+                            layout=ParallelLayout(tp=tp, pp=pp),
+                            engine=EngineSettings(max_model_len=8192)))
+
+
+def test_ranks_fill_the_nodes_in_order_each_to_its_own_count() -> None:
+    uneven = _cluster(("rtx-3090", 4), ("rtx-4090", 8))
+    assert [uneven.rank_node(r) for r in (0, 3, 4, 11)] == [(0, 0), (0, 3), (1, 0), (1, 7)]
+    even = preset_cluster("rtx-3090", 8, 2)  # rank // 8, as plans always placed them
+    assert [even.rank_node(r) for r in (7, 8, 15)] == [(0, 7), (1, 0), (1, 7)]
+
+
+def test_a_layout_nnodes_cannot_place_on_uneven_nodes_is_refused() -> None:
+    spec = catalog_spec(QWEN_8B)
+    uneven = _cluster(("rtx-3090", 4), ("rtx-4090", 8))
+    errors = layout_errors(spec, uneven, ParallelLayout(tp=4, pp=3))
+    assert errors == [
+        "The layout TP=4 x PP=3 places its 12 ranks on nodes of 4, 8 GPUs as 4 + 8: vLLM's "
+        "--nnodes starts the same number of ranks on every node (world size / nodes), so on "
+        "nodes of different GPU counts each node a layout reaches must hold node 0's 4, the "
+        "last at most that."]
+    assert not layout_errors(spec, uneven, ParallelLayout(tp=4, pp=2))  # 4 + 4
+    assert not layout_errors(spec, uneven, ParallelLayout(tp=4))  # node 0 only
+    # the sweep and the app's layouts skip it: every candidate keeps 4 ranks on node 0
+    assert ParallelLayout(tp=4, pp=3) not in layout_candidates(spec, uneven)
+    assert all(lay.gpus <= 8 for lay in layout_candidates(spec, uneven))
+    # nodes of one count are untouched: 12 ranks on two nodes of 8 stay a plan
+    assert not layout_errors(spec, preset_cluster("rtx-3090", 8, 2), ParallelLayout(tp=4, pp=3))
+
+
+def test_memory_and_speed_put_a_rank_on_the_same_node() -> None:
+    # TP=4 x PP=2 on 4 x 3090 + 8 x 4090: stage 1 (ranks 4-7) is node 1's GPUs 0-3, 4090s
+    uneven = _cluster(("rtx-3090", 4), ("rtx-4090", 8))
+    result = _plan(uneven, tp=4, pp=2)
+    assert [(g.node, g.gpu_index) for g in result.per_gpu] == [
+        (0, 0), (0, 1), (0, 2), (0, 3), (1, 0), (1, 1), (1, 2), (1, 3)]
+    assert [g.total_bytes for g in result.per_gpu] == (
+        [gpu_preset("rtx-3090").memory_total_bytes] * 4
+        + [gpu_preset("rtx-4090").memory_total_bytes] * 4)
+    stages = stage_gpus(uneven, ParallelLayout(tp=4, pp=2))
+    assert [s.gpu.key for s in stages] == ["rtx-3090", "rtx-4090"]
+    # --nnodes 2 starts 8 / 2 = 4 ranks on each node: the placement planned
+    assert len(result.vllm_commands) == 2 and "--nnodes 2" in result.vllm_commands[1]
+
+
+def test_nodes_ending_short_plan_without_a_command_as_on_even_nodes() -> None:
+    uneven = _cluster(("rtx-3090", 8), ("rtx-4090", 4))
+    result = _plan(uneven, tp=4, pp=3)
+    assert result.fits and not result.errors
+    assert [g.node for g in result.per_gpu] == [0] * 8 + [1] * 4
+    assert result.vllm_commands == []
+    assert "12 GPUs do not fill 2 nodes of 8" in result.launch_note
+
+
+def test_a_middle_node_of_fewer_gpus_is_refused_not_a_traceback() -> None:
+    # 8 + 4 + 8 GPUs, TP=4 x PP=5 = 20 ranks: node 1 would hold 4 where node 0 holds 8 (and
+    # 20 / 3 nodes is no whole number); it raised IndexError before (node = rank // 8 reached
+    # node 1's GPU 4 of 4)
+    uneven = _cluster(("rtx-3090", 8), ("rtx-4090", 4), ("rtx-3090", 8))
+    result = _plan(uneven, tp=4, pp=5, model="meta-llama/Llama-3.1-70B-Instruct")
+    assert not result.fits
+    assert any("as 8 + 4 + 8" in e for e in result.errors)
+    assert [g.node for g in result.per_gpu] == [0] * 8 + [1] * 4 + [2] * 8
+
+
+@pytest.mark.parametrize(("first", "second", "tokens", "seqs"), [
+    # node 0 an H100 (79.19 GiB >= 70, not A100): 8192 tokens / 1024 sequences, though the
+    # 3090 of node 1 has the smaller total (2048 / 256 where it were node 0)
+    ("h100-sxm", "rtx-3090", 8192, 1024),
+    ("rtx-3090", "h100-sxm", 2048, 256),
+])
+def test_batch_defaults_are_node_0s_gpu(first: str, second: str, tokens: int,
+                                        seqs: int) -> None:
+    cluster = _cluster((first, 1), (second, 1))
+    assert cluster.sizing_node is cluster.nodes[0]
+    result = _plan(cluster, tp=1)
+    assert (result.max_num_batched_tokens, result.max_num_seqs) == (tokens, seqs)
+
+
+def _first_gpus(snapshot: dict, count: int, hostname: str) -> dict:
+    topology = snapshot["topology"]
+    return {**snapshot, "hostname": hostname, "gpus": snapshot["gpus"][:count], "topology": {
+        "gpu_indices": topology["gpu_indices"][:count],
+        "pcie": [row[:count] for row in topology["pcie"][:count]],
+        "nvlink": [row[:count] for row in topology["nvlink"][:count]]}}
+
+
+def test_the_cli_refuses_it_in_one_line(tmp_path: Path) -> None:
+    rig = json.loads(SNAPSHOT.read_text())
+    small, big = tmp_path / "n0.json", tmp_path / "n1.json"
+    small.write_text(json.dumps(_first_gpus(rig, 4, "n0")))
+    big.write_text(json.dumps({**rig, "hostname": "n1"}))
+    done = run("planner", "plan", "--model", QWEN_8B, "--snapshot", str(small), "--snapshot",
+               str(big), "--tp", "4", "--pp", "3", env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert_one_line_error(done, "python -m planner plan: error: ",
+                          "invalid layout TP=4 x PP=3: The layout TP=4 x PP=3 places its 12 "
+                          "ranks on nodes of 4, 8 GPUs as 4 + 8")
