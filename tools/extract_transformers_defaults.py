@@ -8,7 +8,9 @@ planner.model.config.parser.KNOWN_TYPES that transformers has a config class for
 (`hidden_size: int = 4096`, `enable_moe_block: bool = False`, `mlp_hidden_act: str =
 "relu2"`; bases followed) and, for a composite class, the model type of its text_config class
 (`sub_configs_defaults` / `sub_configs`). A config.json that leaves such a field out is read
-by transformers (and so vLLM) with that default; the parser plans with it and says so.
+by transformers (and so vLLM) with that default; the parser plans with it and says so. It also
+lists the fields annotated without None (`head_dim: int`, not `int | None`): transformers 5's
+strict dataclass validation refuses a config.json that writes one as null.
 
 Read with `ast` from transformers/models/*/configuration_*.py of the given folder (the
 installed package's site-packages, or an unzipped wheel), nothing imported. Defaults that
@@ -40,6 +42,14 @@ def _int(node: ast.expr) -> int | None:
     return None
 
 
+def _nullable(annotation: ast.expr) -> bool:
+    """Whether a field's annotation admits None (`int | None`, `Optional[int]`); transformers
+    5's strict dataclass validation refuses a null for any other field."""
+    return any(isinstance(node, ast.Constant) and node.value is None
+               or isinstance(node, ast.Name) and node.id in ("Optional", "Any")
+               for node in ast.walk(annotation))
+
+
 def _classes(text: str) -> dict[str, dict]:
     """Every class of a module: bases, model_type, the int and bool class defaults and the
     string ones of annotated fields, text_config class."""
@@ -48,11 +58,15 @@ def _classes(text: str) -> dict[str, dict]:
         if not isinstance(node, ast.ClassDef):
             continue
         info = {"bases": [b.id for b in node.bases if isinstance(b, ast.Name)],
-                "model_type": None, "defaults": {}, "text_class": None}
+                "model_type": None, "defaults": {}, "text_class": None, "annotated": set(),
+                "not_null": set()}
         for stmt in node.body:
             target = value = None
             if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
                 target, value = stmt.target.id, stmt.value
+                info["annotated"].add(target)
+                if not target.startswith("_") and not _nullable(stmt.annotation):
+                    info["not_null"].add(target)
             elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(
                     stmt.targets[0], ast.Name):
                 target, value = stmt.targets[0].id, stmt.value
@@ -86,6 +100,15 @@ def _resolved(name: str, classes: dict[str, dict]) -> dict[str, int]:
     return merged
 
 
+def _not_null(name: str, classes: dict[str, dict]) -> set[str]:
+    """The class's fields annotated without None, its bases' included unless re-annotated."""
+    info = classes.get(name)
+    if info is None:
+        return set()
+    inherited = set().union(*(_not_null(base, classes) for base in info["bases"]))
+    return (inherited - info["annotated"]) | info["not_null"]
+
+
 def extract(site: Path, version: str, known: tuple[str, ...]) -> dict:
     """The table for the model types in `known` (and their text_config classes)."""
     classes: dict[str, dict] = {}
@@ -102,7 +125,8 @@ def extract(site: Path, version: str, known: tuple[str, ...]) -> dict:
         name = by_type.get(model_type)
         if name is None or model_type in types:
             continue
-        entry = {"class": name, "file": files[name], "defaults": _resolved(name, classes)}
+        entry = {"class": name, "file": files[name], "defaults": _resolved(name, classes),
+                 "not_null": sorted(_not_null(name, classes))}
         text_class = classes[name]["text_class"]
         if text_class and classes.get(text_class, {}).get("model_type"):
             entry["text_config"] = classes[text_class]["model_type"]

@@ -30,6 +30,10 @@ class ClassDefaults:
     model_type: str
     class_name: str
     values: dict[str, int | bool | str]
+    not_null: frozenset[str]
+    """Fields the class annotates without None (Qwen3Config `head_dim: int`): transformers 5's
+    strict dataclass validation refuses a config.json that writes one as null (5.24.0 raises
+    StrictDataclassFieldValidationError)."""
 
     def why(self, key: str) -> str:
         """'4096 (transformers Qwen3Config class default for model_type 'qwen3')'."""
@@ -55,4 +59,5 @@ def class_defaults(model_type: str | None, text_config: bool = False) -> ClassDe
         model_type, entry = entry["text_config"], _TABLE["types"][entry["text_config"]]
     if entry is None:
         return None
-    return ClassDefaults(model_type, entry["class"], entry["defaults"])
+    return ClassDefaults(model_type, entry["class"], entry["defaults"],
+                         frozenset(entry["not_null"]))

@@ -432,6 +432,8 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
     _leftover_keys(r, model_type, notes)
     if r is not top:
         _leftover_keys(top, model_type, notes)
+    for reader in dict.fromkeys((r, top)):
+        _refused_nulls(reader, notes)
 
     return ModelSpec(
         name=name,
@@ -777,9 +779,7 @@ def _moe_flags(r: _Reader, model_type: str, n: int) -> list[bool]:
         r.notes.assumptions.append(
             f"{r.prefix}n_routed_experts null: every MLP planned dense (intermediate_size), as "
             "vLLM builds it with transformers 4 (deepseek_v2.py: MoE only where "
-            "n_routed_experts is not None); transformers 5 refuses the null (DeepseekV2Config "
-            "and DeepseekV3Config type it int, 5.5.3 and 5.24.0), so vLLM 0.24.0 on, which "
-            "require transformers 5.5.3 or later, cannot load this config")
+            "n_routed_experts is not None)")
     if not experts or r.flag("enable_moe_block") is False:
         return [False] * n
     first_dense = r.int_("first_k_dense_replace", lo=0, hi=MAX_LAYERS) or 0
@@ -1574,6 +1574,24 @@ def _per_layer_inputs_and_kv_sharing(
              f"{', '.join(map(str, targets))})", "num_kv_shared_layers",
              "double-wide MLP" if double_wide else "")
     return out, width, rows
+
+
+def _refused_nulls(r: _Reader, notes: _Notes) -> None:
+    """Warn where a field read is written out as null though its transformers class annotates
+    it without None (ClassDefaults.not_null): transformers 5 refuses such a config.json, and
+    vLLM 0.24.0 on require transformers 5.5.3 or later (wheel METADATA: 0.24.0
+    `transformers>=5.5.3`; 0.23.0 `>=4.56.0` but not 5.0-5.5.0; 0.12.0 `<5,>=4.56.0`); the
+    plan reads the null as vLLM does under transformers 4."""
+    if r.defaults is None:
+        return
+    nulls = sorted(k for k in r.used & r.defaults.not_null if k in r.cfg and r.cfg[k] is None)
+    if nulls:
+        notes.warnings.append(
+            f"{', '.join(r.prefix + k for k in nulls)} null: transformers 5 refuses it "
+            f"({r.defaults.class_name} annotates {'it' if len(nulls) == 1 else 'them'} without "
+            "None; 5.24.0 raises StrictDataclassFieldValidationError), so vLLM 0.24.0 on, "
+            "which require transformers 5.5.3 or later, cannot load this config; planned as "
+            "vLLM reads it with transformers 4")
 
 
 def _leftover_keys(r: _Reader, model_type: str, notes: _Notes) -> None:

@@ -96,6 +96,10 @@ def test_the_extractor_follows_bases_keeps_fields_and_constant_arithmetic(tmp_pa
                                                    "max_position_embeddings": 131_072,
                                                    "tie_word_embeddings": False,
                                                    "hidden_act": "silu"}
+    # fields annotated without None, bases' included: a null there is refused (head_dim not)
+    assert table["types"]["llama"]["not_null"] == ["hidden_act", "hidden_size",
+                                                   "max_position_embeddings",
+                                                   "tie_word_embeddings"]
 
 
 def test_gemma4_without_enable_moe_block_is_dense_as_its_class_says():
