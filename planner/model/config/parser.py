@@ -634,6 +634,8 @@ def _layers(r: _Reader, model_type: str, hidden: int, num_layers: int) -> list[L
 def _mixer_kinds(r: _Reader, model_type: str, n: int) -> list[str]:
     """'full' / 'sliding' / 'linear' / 'mamba' for each layer (MLA decided later)."""
     layer_types = r.get("layer_types")
+    if model_type == "gpt_oss":
+        return _gpt_oss_kinds(r, layer_types, n)
     if layer_types is not None:
         return _from_layer_types(r, layer_types, n, model_type)
     hybrid = r.int_list("hybrid_layer_pattern", hi=1)  # MiMo-V2: 1 = sliding window
@@ -656,6 +658,25 @@ def _mixer_kinds(r: _Reader, model_type: str, n: int) -> list[str]:
     if r.get("attention_chunk_size") is not None and model_type.startswith("llama4"):
         return _llama4_kinds(r, n)
     return _sliding_kinds(r, model_type, n)
+
+
+def _gpt_oss_kinds(r: _Reader, layer_types: object, n: int) -> list[str]:
+    """gpt-oss: even layers slide, odd ones are full attention, whatever layer_types says.
+
+    NOTE: vLLM gpt_oss.py OAIAttention: `sliding_window = config.sliding_window if
+    self.layer_idx % 2 == 0 else None` (0.11.0, 0.19.0, 0.23.0, 0.24.0 and 0.33.0 wheels), and
+    transformers' GptOssConfig without layer_types writes the same alternation (4.57.1
+    configuration_gpt_oss.py); a layer_types that says otherwise is noted, not followed."""
+    kinds = ["sliding" if i % 2 == 0 else "full" for i in range(n)]
+    if layer_types is None:
+        r.record("layer pattern", "even layers sliding", None,
+                 "gpt-oss: layer_idx % 2 == 0 slides (vLLM gpt_oss.py)")
+    elif _from_layer_types(r, layer_types, n, "gpt_oss") != kinds:
+        r.notes.assumptions.append(
+            f"{r.prefix}layer_types is not gpt-oss's even-sliding alternation: planned as vLLM "
+            "builds it, even layers sliding and odd ones full attention (gpt_oss.py: "
+            "layer_idx % 2 == 0 slides, layer_types unread)")
+    return kinds
 
 
 def _from_layer_types(r: _Reader, layer_types: object, n: int, model_type: str) -> list[str]:

@@ -176,3 +176,18 @@ def test_llama4_chunked_attention_layer_types_stay_chunked():
     assert windows.count(8192) == 36 and windows.count(None) == 12
     assert windows == [layer.mixer.sliding_window
                        for layer in parse_model_config(entry.config).layers]
+
+
+def test_gpt_oss_slides_even_layers_whatever_layer_types_says():
+    # vLLM gpt_oss.py: sliding_window = config.sliding_window if layer_idx % 2 == 0 else None
+    # (0.11.0-0.33.0); gpt-oss-20b: 24 layers, window 128 -> layers 0, 2, ..., 22 slide
+    config, _ = load_ref_config("openai__gpt-oss-20b")
+    expected = [128 if i % 2 == 0 else None for i in range(24)]
+    for layer_types in (["full_attention"] * 24, None):
+        changed = {**config, "layer_types": layer_types}
+        spec = parse_model_config({k: v for k, v in changed.items() if v is not None})
+        assert [layer.mixer.sliding_window for layer in spec.layers] == expected
+    spec = parse_model_config({**config, "layer_types": ["full_attention"] * 24})
+    assert any(a.startswith("layer_types is not gpt-oss's even-sliding alternation")
+               for a in spec.assumptions)
+    assert not any("alternation" in a for a in parse_model_config(config).assumptions)
