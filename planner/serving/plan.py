@@ -96,6 +96,7 @@ from planner.serving.startup import (
     flashinfer_hd256_errors,
     float16_errors,
     fp4_weight_notes,
+    gptq_kernel_errors,
     int8_float32_errors,
     kv_format_errors,
     modelopt_mixed_errors,
@@ -651,6 +652,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
                                      quant.checkpoint_formats(spec, scheme) is not None,
                                      version=rules.version, vendor=gpu.vendor))
             + tuple(int8_float32_errors(scheme, served))
+            + tuple(gptq_kernel_errors(spec, scheme, served, rules.version, gpu))
             + tuple(b12x_refusals(rules.version, gpu.compute_capability, scheme.family,
                                   bool(_draft_moe(spec, s)) and mtp_excluded(spec, scheme),
                                   gpu.vendor)

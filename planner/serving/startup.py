@@ -651,6 +651,62 @@ def act_dtype_errors(spec: ModelSpec, scheme: QuantScheme, served: str,
             f"dtypes: [{listed}]"]
 
 
+GPTQ_MP_KERNELS_FROM: Version = (0, 22, 0)
+"""NOTE: from the 0.22.0 wheel quantization "gptq" is auto_gptq.py AutoGPTQConfig, whose
+AutoGPTQLinearMethod.create_weights takes the first kernel of
+kernels/linear/__init__.py _POSSIBLE_KERNELS that can_implement the layer
+(choose_mp_linear_kernel), else raises ValueError("Failed to find a kernel that can implement
+the WNA16 linear layer. Reasons: ..."). Read per wheel, for 16-bit activations:
+- CUDA 0.22.0: CutlassW4A8 (FP8 activations only), Machete (9.0; groups -1, 64, 128),
+  AllSpark (group -1 on 8.x), Marlin (MARLIN_SUPPORTED_GROUP_SIZES -1, 32, 64, 128), Conch
+  (groups -1, 128, and `conch` installed: not among the CUDA wheel's dependencies), Exllama
+  (float16 activations only): nothing takes group 256 in bfloat16.
+- CUDA 0.23.0-0.29.0 add HummingLinearKernel (humming-kernels is a dependency), which takes any
+  group but "does not support act-order (g_idx)" (0.23.0-0.24.0 also symmetric only), and
+  TritonW4A16LinearKernel (4-bit, groups -1, 32, 64, 128, 256, no g_idx either): an act-order
+  checkpoint needs Marlin's groups.
+- CUDA from 0.30.0 (0.30.0, 0.32.0, 0.33.0): Humming takes act-order too (its can_implement
+  asks only for CUDA and the package): every group loads.
+- ROCm 0.22.0-0.33.0: RDNA3 / RDNAHybrid W4A16 (gfx11/gfx12 only), Triton (as above; g_idx
+  refused 0.22.0-0.29.0), Conch (-1, 128), Exllama (float16): a 4-bit group outside Triton's
+  (512) finds none on CDNA in bfloat16.
+Releases before this one load GPTQ on gptq.py / gptq_marlin.py (PLAIN_LOADER_LAST)."""
+
+GPTQ_HUMMING_FROM: Version = (0, 23, 0)  # HummingLinearKernel in the CUDA list (above)
+GPTQ_HUMMING_ACT_ORDER_FROM: Version = (0, 30, 0)  # ... and takes act-order (above)
+TRITON_W4A16_GROUP_SIZES = (-1, 32, 64, 128, 256)  # triton_w4a16.py, 0.23.0-0.33.0 wheels
+
+
+def gptq_kernel_errors(spec: ModelSpec, scheme: QuantScheme, served: str, version: Version,
+                       gpu: GpuSpec) -> list[str]:
+    """vLLM's refusal of a GPTQ checkpoint's linear layers for want of a kernel
+    (GPTQ_MP_KERNELS_FROM), in bfloat16 ([] where one takes it). Symmetry is not planned: an
+    asymmetric checkpoint on 0.23-0.24 (Humming: symmetric only) is not refused here. E.g.
+    int4 in groups of 256 on an RTX 4090 on 0.22.0: Marlin takes 32, 64, 128, Exllama float16
+    only -> refused; 0.23.0's Humming takes it."""
+    if scheme.family != "gptq" or served != "bfloat16" or version < GPTQ_MP_KERNELS_FROM \
+            or (spec.quant is not None and not scheme.what_if and spec.quant.method != "gptq"):
+        return []
+    group = group_size(scheme) or -1
+    act_order = spec.quant is not None and not scheme.what_if and spec.quant.act_order
+    if gpu.vendor == "nvidia":
+        humming = version >= GPTQ_HUMMING_FROM and (not act_order
+                                                   or version >= GPTQ_HUMMING_ACT_ORDER_FROM)
+        if humming or group in MARLIN_MOE_GROUP_SIZES:
+            return []
+        why = ("Marlin takes groups [-1, 32, 64, 128], Exllama float16 only, and Humming "
+               + ("is not in this release" if version < (0, 23, 0) else
+                  "and Triton take no act-order (g_idx)"))
+    elif scheme.key.startswith("w4") and group not in TRITON_W4A16_GROUP_SIZES:
+        why = (f"on ROCm Triton W4A16 takes groups {list(TRITON_W4A16_GROUP_SIZES)}, Conch "
+               "-1 and 128, Exllama float16 only")
+    else:
+        return []
+    return [f"Failed to find a kernel that can implement the WNA16 linear layer. (vLLM "
+            f"{version_label(version)} choose_mp_linear_kernel, {scheme.label} in bfloat16: "
+            f"{why}; --dtype float16 runs it on Exllama)"]
+
+
 def int8_float32_errors(scheme: QuantScheme, served: str) -> list[str]:
     """W8A8 int8 weights run in float32 (Gemma-2/3 or GLM-4 on a T4 or V100, or --dtype
     float32): vLLM loads them (compressed-tensors' get_supported_act_dtypes lists

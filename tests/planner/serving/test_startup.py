@@ -540,7 +540,9 @@ def test_gptq_and_awq_off_marlin_load_float16_only_on_the_plain_loaders() -> Non
         gptq = planned("w4a16-gptq-g256", release)
         assert not gptq.fits and gptq.vllm_command is None
         assert gptq.errors[0].startswith(words.format("gptq", release, "GPTQ", "gptq"))
-    assert planned("w4a16-gptq-g256", "0.22.0").fits
+    # 0.22.0's AutoGPTQConfig takes bfloat16 (its linear kernels are the next test's)
+    assert not any("is not supported for quantization method"
+                   in e for e in planned("w4a16-gptq-g256", "0.22.0").errors)
     assert planned("w4a16-gptq-g128", "0.19.0").fits  # gptq_marlin takes group 128
     assert planned("w4a16-gptq-g256", "0.19.0", dtype="float16").fits
     awq = planned("w4a16-awq-g256", "0.23.0")
@@ -551,3 +553,45 @@ def test_gptq_and_awq_off_marlin_load_float16_only_on_the_plain_loaders() -> Non
     assert amd.errors[0].endswith("gptq_marlin is CUDA-only (is_gptq_marlin_compatible); "
                                   "--dtype float16 runs it)")
     assert planned("w4a16-gptq-g128", "0.22.0", "mi300x").fits
+
+
+def test_gptq_in_bfloat16_needs_a_linear_kernel_that_takes_its_group() -> None:
+    """From 0.22.0 AutoGPTQLinearMethod.create_weights asks kernels/linear/__init__.py
+    choose_mp_linear_kernel, which raises "Failed to find a kernel that can implement the
+    WNA16 linear layer." when no kernel's can_implement holds (0.22.0-0.30.0, 0.32.0, 0.33.0
+    wheels). CUDA 0.22.0: Marlin takes groups -1/32/64/128, Exllama float16 only, no Humming
+    or Triton -> group 256 refused; 0.23.0+ HummingLinearKernel takes any group without g_idx,
+    and from 0.30.0 with it. ROCm (MI300X, CDNA): Triton W4A16 takes -1..256, Conch -1/128,
+    Exllama float16 -> group 512 refused on every release from 0.22.0. Qwen3-8B (bfloat16)."""
+    from planner.model.spec import QuantSpec
+    from planner.serving.engine import EngineSettings
+    from planner.serving.hardware import preset_cluster
+    from planner.serving.layout import ParallelLayout
+    from planner.serving.plan import PlanRequest, plan
+
+    def planned(release: str, gpu: str = "rtx-4090", quant: str | None = None, spec=None,
+                **engine):
+        return plan(PlanRequest(model=spec or _spec("Qwen/Qwen3-8B"),
+                                cluster=preset_cluster(gpu, 1), layout=ParallelLayout(tp=1),
+                                engine=EngineSettings(max_model_len=4096, vllm_version=release,
+                                                      target_quant=quant, **engine)))
+
+    words = "Failed to find a kernel that can implement the WNA16 linear layer. (vLLM "
+    g256 = planned("0.22.0", quant="w4a16-gptq-g256")
+    assert not g256.fits and g256.errors[0].startswith(
+        words + "0.22.0 choose_mp_linear_kernel, GPTQ int4, group 256 (W4A16) in bfloat16")
+    assert planned("0.23.0", quant="w4a16-gptq-g256").fits
+    assert planned("0.22.0", quant="w4a16-gptq-g128").fits
+    assert planned("0.22.0", quant="w4a16-gptq-g256", dtype="float16").fits  # Exllama
+    # an act-order (desc_act) checkpoint in groups of 256: Humming and Triton take no g_idx
+    # on 0.23.0-0.29.0, Marlin no group 256 -> refused; 0.30.0's Humming takes it
+    base = _spec("Qwen/Qwen3-8B")
+    desc = base.model_copy(update={"quant": QuantSpec(
+        method="gptq", scheme="w4a16-gptq-g256", weight_bits=4, group_size=256,
+        act_order=True, summary="GPTQ int4, group 256, sym")})
+    assert planned("0.29.0", spec=desc).errors[0].startswith(words + "0.29.0")
+    assert planned("0.30.0", spec=desc).fits
+    for release in ("0.22.0", "0.33.0"):
+        amd = planned(release, "mi300x", quant="w4a16-gptq-g512")
+        assert amd.errors[0].startswith(words + release) and "on ROCm Triton W4A16" in amd.errors[0]
+        assert planned(release, "mi300x", quant="w4a16-gptq-g256").fits
