@@ -92,6 +92,7 @@ from planner.serving.mxfp4 import (
 from planner.serving.runner_v2 import v2_term_notes, v2_warm_activation
 from planner.serving.startup import (
     act_dtype_errors,
+    capability_errors,
     dtype_errors,
     flashinfer_hd256_errors,
     float16_errors,
@@ -827,7 +828,8 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
                 *_bridge_warnings(cluster, layout.tp), *_cross_node_tp_warnings(layout, r),
                 *(width[1:] if width else ()))
     # a KV-shared layer cut from its source fails at model load, before any KV sizing
-    checks = (tuple(_busy_errors(cluster, layout, s, r)),
+    checks = (tuple(_busy_errors(cluster, layout, s, r)
+                    + _node_quant_errors(spec, cluster, layout, s, r)),
               tuple(_kv_sharing_errors(spec, stages) or _empty_stage_errors(stages, s)),
               tuple(_page_size_errors(stages, r, s)))
     window_mbt = window_batched_tokens(r.in_flight_window, r.runner[0], layout.pp, r.mbt)
@@ -1028,6 +1030,33 @@ def _busy_errors(cluster: ClusterSpec, layout: ParallelLayout, s: EngineSettings
         )
         if total - used < budget and msg not in errors:
             errors.append(msg)
+    return errors
+
+
+def _node_quant_errors(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
+                       s: EngineSettings, r: _Resolved) -> list[str]:
+    """vLLM's quantization refusal on a node past node 0 that the layout reaches, where its
+    GPU is of another compute capability than node 0's (whose refusal is _Resolved.refusals).
+
+    NOTE: from the release with --nnodes, every node's `vllm serve` builds its own VllmConfig
+    (entrypoints/cli/serve.py run_headless: create_engine_config), whose
+    _get_quantization_config (config/vllm.py, 0.19.0 and 0.33.0 wheels) checks the method's
+    get_min_capability() against current_platform.get_device_capability(), that node's GPU
+    0: an FP8 checkpoint (75) on an H100 node 0 and a V100 node 1 (70) fails on node 1. On Ray
+    (no --nnodes) node 0's process alone builds the config: not said there."""
+    if len(cluster.nodes) == 1 or not vllm_cli(s.vllm_version).accepts("--nnodes"):
+        return []
+    last = cluster.rank_node(min(layout.gpus, cluster.gpu_count) - 1)[0]
+    errors: list[str] = []
+    for index in range(1, last + 1):
+        node = cluster.nodes[index]
+        if node.gpu.compute_capability == r.compute_capability:
+            continue
+        for error in capability_errors(node.gpu, r.scheme, vllm_cli(s.vllm_version),
+                                       quant.checkpoint_formats(spec, r.scheme) is not None):
+            message = f"Node {index} ({node.hostname}, {node.gpu.name}): {error}"
+            if message not in errors:
+                errors.append(message)
     return errors
 
 

@@ -760,11 +760,18 @@ def startup_errors(
             f"max_model_len ({window.key}={window.limit} or model_max_length="
             f"{window.model_max_length} in model's config.json). To allow overriding this "
             "maximum, set the env var VLLM_ALLOW_LONG_MAX_MODEL_LEN=1.")
+    return errors + capability_errors(gpu, scheme, cli, mixed)
+
+
+def capability_errors(gpu: GpuSpec, scheme: QuantScheme, cli: VllmCli, mixed: bool = False
+                      ) -> list[str]:
+    """vLLM's refusal of the quantization method on a GPU below its get_min_capability()
+    (VllmConfig._get_quantization_config, config/vllm.py; [] where it runs): startup_errors'
+    for node 0's GPU, plan's for each other node a layout reaches (plan._node_quant_errors)."""
     method = "modelopt_mixed" if mixed else QUANT_METHOD.get(scheme.family)
     minimum = cli.quantization_min_capability.get(method or "")
     current = _capability(gpu)
     if minimum is not None and current is not None and current < minimum:
-        errors.append(
-            f"The quantization method {method} is not supported for the current GPU. "
-            f"Minimum capability: {minimum}. Current capability: {current}.")
-    return errors
+        return [f"The quantization method {method} is not supported for the current GPU. "
+                f"Minimum capability: {minimum}. Current capability: {current}."]
+    return []

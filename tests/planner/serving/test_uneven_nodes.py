@@ -146,3 +146,15 @@ def test_the_cli_refuses_it_in_one_line(tmp_path: Path) -> None:
     assert_one_line_error(done, "python -m planner plan: error: ",
                           "invalid layout TP=4 x PP=3: The layout TP=4 x PP=3 places its 12 "
                           "ranks on nodes of 4, 8 GPUs as 4 + 8")
+
+
+def test_a_quantization_a_later_node_cannot_run_is_its_start_up_refusal() -> None:
+    # Qwen3-32B-FP8 (vLLM's fp8 method, get_min_capability() 75 in the 0.33.0 wheel) on an
+    # H100 node 0 (9.0) and a V100 node 1 (7.0): node 1's `vllm serve --headless` builds its
+    # own VllmConfig and refuses it (config/vllm.py _get_quantization_config); a layout on
+    # node 0 alone starts
+    cluster = _cluster(("h100-sxm", 2), ("v100", 2))
+    refusal = ("Node 1 (n1, Tesla V100-SXM2-32GB): The quantization method fp8 is not "
+               "supported for the current GPU. Minimum capability: 75. Current capability: 70.")
+    assert refusal in _plan(cluster, tp=2, pp=2, model="Qwen/Qwen3-32B-FP8").errors
+    assert refusal not in _plan(cluster, tp=2, model="Qwen/Qwen3-32B-FP8").errors
