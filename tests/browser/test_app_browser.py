@@ -270,4 +270,11 @@ def test_speed_beside_memory_above_the_fold_and_recommend(browser, server: str, 
     # right at 1280 px; the price editor's grid is folded, so the first visible is the rows'
     _grid_fits(page)
     _shot(page, shots, "recommend", for_docs=False)
+    # the picked row (the first) opens on the Plan page with the same command
+    command = page.locator("[data-testid=stCode]", has_text="vllm serve").first.inner_text()
+    page.get_by_role("button", name="Open it on the Plan page").click()
+    page.get_by_text("Fits:").first.wait_for()  # every row fits
+    _settle(page)
+    shown = page.locator("[data-testid=stCode]", has_text="vllm serve").first.inner_text()
+    assert " ".join(shown.split()) == " ".join(command.split())
     page.close()
