@@ -309,6 +309,9 @@ class WindowInputs(_Frozen):
     ropes_parameters_only: bool = Field(
         default=False, description="the rope blocks are rope_parameters' (transformers 5's "
         "spelling), with no rope_scaling beside them: vLLM before 0.12 reads neither")
+    rope_theta_top_level: bool = Field(
+        default=False, description="the text config gives rope_theta (or rotary_emb_base) at "
+        "its top level, as transformers 4 reads it")
     original_max_position_embeddings: int | None = Field(
         default=None, gt=0, description="the text config's own (top-level) "
         "original_max_position_embeddings, or its transformers class default")

@@ -113,6 +113,8 @@ from planner.serving.vllm_versions import (
     ROPE_PARAMETERS_WINDOW_FROM,
     TOKENIZER_WINDOW_POOLING_ONLY_FROM,
     TOWER_FIRST_STAGE_ON_V2_FROM,
+    TRANSFORMERS_4_ROPE_THETA,
+    TRANSFORMERS_5_ONLY_FROM,
     V1_ONLY_FROM,
     EncoderRules,
     EngineError,
@@ -735,7 +737,8 @@ def _unified_startup_room(total_bytes: int, s: EngineSettings) -> str:
 def _model_notes(spec: ModelSpec, gpu: GpuSpec, s: EngineSettings, rules: VllmRules
                  ) -> tuple[str, ...]:
     """The warnings no layout or worker changes (after the CUDA-graph one, in this order):
-    rope_parameters unread before vLLM 0.12, unified memory, DeepSeek-V4's and sparse MLA's
+    rope_parameters unread before vLLM 0.12 (its rope_theta overwritten to 0.23 under
+    transformers 4), unified memory, DeepSeek-V4's and sparse MLA's
     unread KV layouts, unmodelled parts."""
     notes = []
     if not s.enable_chunked_prefill and rules.version < CHUNKED_OFF_TOKENS_MAX_FROM:
@@ -761,6 +764,16 @@ def _model_notes(spec: ModelSpec, gpu: GpuSpec, s: EngineSettings, rules: VllmRu
             "default rope_theta, not rope_parameters' own, and no rope scaling"
             + (", deriving the context without the block's factor (as planned here)" if factor
                else "") + ". Serve it with vLLM 0.12 or later.")
+    elif rules.version < TRANSFORMERS_5_ONLY_FROM and spec.window and (
+            spec.window.ropes_parameters_only and not spec.window.ropes_nested
+            and not spec.window.rope_theta_top_level) and (
+            theta := TRANSFORMERS_4_ROPE_THETA.get(spec.window.text_model_type)):
+        notes.append(
+            f"Under transformers 4, vLLM {s.vllm_version} writes the {spec.window.text_model_type}"
+            f" config class's default rope_theta, {theta:g}, over rope_parameters' own, as "
+            "config.json gives no top-level rope_theta (transformers_utils/config.py "
+            "patch_rope_parameters): a wrong rope unless the two agree. Serve it under "
+            "transformers 5 where the release allows it, or add rope_theta to config.json.")
     if gpu.unified_memory:
         notes.append(unified_memory_note(gpu.name, free_memory_source(
             rules, gpu.compute_capability, gpu.unified_memory), s.vllm_version)

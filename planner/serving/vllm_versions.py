@@ -244,6 +244,27 @@ original_max_position_embeddings is the config's own top-level one where it has 
 standardize_rope_params gives it priority too and otherwise falls back on
 max_position_embeddings)."""
 
+TRANSFORMERS_5_ONLY_FROM: Version = (0, 24, 0)
+"""NOTE: the wheel METADATA's transformers requirement: 0.12.0 `<5,>=4.56.0`, 0.23.0
+`>=4.56.0` but not 5.0-5.5.0, 0.24.0 `>=5.5.3`. Before 0.24 vLLM may run under transformers 4,
+where patch_rope_parameters (transformers_utils/config.py, 0.12.0, 0.19.0 and 0.23.0 wheels)
+writes the config object's rope_theta, the transformers 4 class default when config.json has
+none at its top level, into a flat rope_parameters block over the block's own."""
+
+TRANSFORMERS_4_ROPE_THETA: dict[str, float] = {
+    "llama": 10000.0, "mistral": 10000.0, "mixtral": 1000000.0, "qwen2": 10000.0,
+    "qwen2_moe": 10000.0, "qwen3": 10000.0, "qwen3_moe": 10000.0, "qwen3_next": 10000.0,
+    "phi3": 10000.0, "phi": 10000.0, "granite": 10000.0, "granitemoe": 10000.0,
+    "gemma": 10000.0, "gemma2": 10000.0, "gemma3_text": 1000000.0, "deepseek_v2": 10000.0,
+    "deepseek_v3": 10000.0, "gpt_oss": 150000.0, "llama4_text": 500000.0, "olmo2": 10000.0,
+    "olmoe": 10000.0, "starcoder2": 10000.0,
+}  # fmt: skip
+"""NOTE: the rope_theta default of each (text) model type's transformers 4.57.1 config class
+(`rope_theta=...` of its __init__, models/<type>/configuration_<type>.py), the value
+patch_rope_parameters writes over a flat rope_parameters block's own under transformers 4
+(TRANSFORMERS_5_ONLY_FROM); types whose class has none (qwen3_5: vLLM's own Qwen3_5Config) are
+left alone."""
+
 YARN_WINDOW_UNSCALED_FROM: Version = (0, 30, 0)
 """NOTE: config/model.py _get_and_verify_max_len: up to the 0.29.0 wheel a yarn block sets the
 derived length to original_max_position_embeddings x factor; from the 0.30.0 wheel (to 0.33.0)

@@ -1418,6 +1418,7 @@ def _window_inputs(r: _Reader, top: _Reader, max_pos: int, model_type: str) -> W
         ropes=ropes,
         ropes_nested=_nested(block),
         ropes_parameters_only=bool(ropes) and where.endswith("rope_parameters"),
+        rope_theta_top_level=r.key("rope_theta", "rotary_emb_base") is not None,
         original_max_position_embeddings=original or _CLASS_ORIGINAL_MAX_POSITION.get(
             text_type),
         text_model_type=text_type,

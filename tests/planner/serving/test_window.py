@@ -158,6 +158,19 @@ def test_flat_rope_parameters_only_from_0_12():
         "not rope_parameters' own, and no rope scaling, deriving the context without the "
         "block's factor (as planned here). Serve it with vLLM 0.12 or later."]
     assert not any("only as rope_parameters" in n for n in notes["0.12.0"])
+    # 0.12-0.23 under transformers 4: patch_rope_parameters writes transformers 4.57.1
+    # Qwen3Config's rope_theta=10000.0 over the block's 1,000,000; 0.24 requires transformers 5
+    overwrite = ("Under transformers 4, vLLM 0.12.0 writes the qwen3 config class's default "
+                 "rope_theta, 10000, over rope_parameters' own")
+    assert any(n.startswith(overwrite) for n in notes["0.12.0"])
+    later = plan(PlanRequest(model=spec, cluster=cluster, engine=EngineSettings(
+        vllm_version="0.24.0"))).warnings
+    assert not any(n.startswith("Under transformers 4") for n in later)
+    # with rope_theta at the top level too, transformers 4 reads the config's own
+    spec = parse_model_config({**config, "rope_theta": 1000000})
+    same = plan(PlanRequest(model=spec, cluster=cluster, engine=EngineSettings(
+        vllm_version="0.12.0"))).warnings
+    assert not any(n.startswith("Under transformers 4") for n in same)
 
 
 def test_no_length_key_is_2048():
