@@ -674,30 +674,40 @@ Releases before this one load GPTQ on gptq.py / gptq_marlin.py (PLAIN_LOADER_LAS
 
 GPTQ_HUMMING_FROM: Version = (0, 23, 0)  # HummingLinearKernel in the CUDA list (above)
 GPTQ_HUMMING_ACT_ORDER_FROM: Version = (0, 30, 0)  # ... and takes act-order (above)
-TRITON_W4A16_GROUP_SIZES = (-1, 32, 64, 128, 256)  # triton_w4a16.py, 0.23.0-0.33.0 wheels
+TRITON_W4A16_GROUP_SIZES = (-1, 32, 64, 128, 256)  # triton_w4a16.py, 0.20.0-0.33.0 wheels
+CT_MP_KERNELS_READ_FROM: Version = (0, 19, 0)  # the first wheel read (gptq_kernel_errors)
+ROCM_TRITON_W4A16_FROM: Version = (0, 20, 0)  # in the ROCm list from 0.20.0 (not in 0.19.0)
 
 
 def gptq_kernel_errors(spec: ModelSpec, scheme: QuantScheme, served: str, version: Version,
                        gpu: GpuSpec) -> list[str]:
-    """vLLM's refusal of a GPTQ checkpoint's linear layers for want of a kernel
-    (GPTQ_MP_KERNELS_FROM), in bfloat16 ([] where one takes it). Symmetry is not planned: an
-    asymmetric checkpoint on 0.23-0.24 (Humming: symmetric only) is not refused here. E.g.
+    """vLLM's refusal of a GPTQ or compressed-tensors WNA16 checkpoint's linear layers for want
+    of a kernel, in bfloat16 ([] where one takes it): AutoGPTQLinearMethod from
+    GPTQ_MP_KERNELS_FROM and compressed_tensors_wNa16.py CompressedTensorsWNA16.create_weights
+    (0.19.0-0.30.0, 0.32.0, 0.33.0 wheels) both ask choose_mp_linear_kernel, whose CUDA list in
+    the 0.19.0-0.21.0 wheels is 0.22.0's (no Humming, no Triton) and whose ROCm list gains
+    Triton W4A16 in 0.20.0 (0.19.0: Conch and Exllama only, not planned). Symmetry is not
+    planned (Humming is symmetric only on 0.23-0.24), nor compressed-tensors act-order (its
+    g_idx is actorder group only, which QuantSpec.act_order does not tell from dynamic). E.g.
     int4 in groups of 256 on an RTX 4090 on 0.22.0: Marlin takes 32, 64, 128, Exllama float16
     only -> refused; 0.23.0's Humming takes it."""
-    if scheme.family != "gptq" or served != "bfloat16" or version < GPTQ_MP_KERNELS_FROM \
-            or (spec.quant is not None and not scheme.what_if and spec.quant.method != "gptq"):
+    method = "gptq" if scheme.what_if or spec.quant is None else spec.quant.method
+    first = {"gptq": GPTQ_MP_KERNELS_FROM,
+             "compressed-tensors": CT_MP_KERNELS_READ_FROM}.get(method)
+    if scheme.family != "gptq" or served != "bfloat16" or first is None or version < first:
         return []
     group = group_size(scheme) or -1
-    act_order = spec.quant is not None and not scheme.what_if and spec.quant.act_order
+    act_order = method == "gptq" and not scheme.what_if and spec.quant.act_order
     if gpu.vendor == "nvidia":
         humming = version >= GPTQ_HUMMING_FROM and (not act_order
                                                    or version >= GPTQ_HUMMING_ACT_ORDER_FROM)
         if humming or group in MARLIN_MOE_GROUP_SIZES:
             return []
         why = ("Marlin takes groups [-1, 32, 64, 128], Exllama float16 only, and Humming "
-               + ("is not in this release" if version < (0, 23, 0) else
+               + ("is not in this release" if version < GPTQ_HUMMING_FROM else
                   "and Triton take no act-order (g_idx)"))
-    elif scheme.key.startswith("w4") and group not in TRITON_W4A16_GROUP_SIZES:
+    elif scheme.key.startswith("w4") and group not in TRITON_W4A16_GROUP_SIZES \
+            and version >= ROCM_TRITON_W4A16_FROM:
         why = (f"on ROCm Triton W4A16 takes groups {list(TRITON_W4A16_GROUP_SIZES)}, Conch "
                "-1 and 128, Exllama float16 only")
     else:

@@ -595,3 +595,31 @@ def test_gptq_in_bfloat16_needs_a_linear_kernel_that_takes_its_group() -> None:
         amd = planned(release, "mi300x", quant="w4a16-gptq-g512")
         assert amd.errors[0].startswith(words + release) and "on ROCm Triton W4A16" in amd.errors[0]
         assert planned(release, "mi300x", quant="w4a16-gptq-g256").fits
+
+
+def test_compressed_tensors_wna16_linears_ask_the_same_kernel_list() -> None:
+    """compressed_tensors_wNa16.py CompressedTensorsWNA16.create_weights calls
+    choose_mp_linear_kernel on every release read (0.19.0-0.33.0 wheels); the CUDA list of
+    0.19.0-0.22.0 has no Humming or Triton, so a symmetric int4 checkpoint in groups of 256
+    (Marlin: -1/32/64/128; Exllama: float16 only) finds no kernel in bfloat16 there, and
+    0.23.0's HummingLinearKernel takes it. Qwen3-8B's shape as such a checkpoint."""
+    from planner.model.spec import QuantSpec
+    from planner.serving.engine import EngineSettings
+    from planner.serving.hardware import preset_cluster
+    from planner.serving.layout import ParallelLayout
+    from planner.serving.plan import PlanRequest, plan
+
+    ct = _spec("Qwen/Qwen3-8B").model_copy(update={"quant": QuantSpec(
+        method="compressed-tensors", scheme="w4a16-ct-g256", weight_bits=4, group_size=256,
+        summary="int4 weights, group 256 (W4A16) compressed-tensors, symmetric")})
+
+    def planned(release: str):
+        return plan(PlanRequest(model=ct, cluster=preset_cluster("rtx-4090", 1),
+                                layout=ParallelLayout(tp=1),
+                                engine=EngineSettings(max_model_len=4096, vllm_version=release)))
+
+    for release in ("0.19.0", "0.22.0"):
+        (error,) = planned(release).errors
+        assert error.startswith("Failed to find a kernel that can implement the WNA16 linear "
+                                f"layer. (vLLM {release} choose_mp_linear_kernel")
+    assert planned("0.23.0").fits
