@@ -46,7 +46,10 @@ def auto_layout(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme,
     """The default layout of `spec` on `cluster` in weight format `held` (None: no valid
     layout at all). `ep` is the wanted expert-parallel choice, kept where valid."""
     gpn, nodes = cluster.gpus_per_node, len(cluster.nodes)
-    for pp in (p for p in range(1, nodes + 1) if nodes % p == 0):
+    # on nodes of different GPU counts TP = node 0's count x the nodes is not every GPU (nor a
+    # layout_candidates one, which the app's Plan page offers): the candidates decide
+    even = gpn * nodes == cluster.gpu_count
+    for pp in (p for p in range(1, nodes + 1) if even and nodes % p == 0):
         first = _with_ep(spec, gpn, pp, nodes // pp, ep)
         if not layout_errors(spec, cluster, first, held, engine.vllm_version):
             figures = _figures(spec, cluster, first, engine)

@@ -345,3 +345,31 @@ def test_nodes_of_other_gpus_are_each_named_with_their_totals() -> None:
     assert at.sidebar.caption[0].value.startswith(
         "CUDA total per GPU: 23.57 GiB (NVIDIA GeForce RTX 3090, node 0), 15.57 GiB (NVIDIA "
         "GeForce RTX 4090, node 1), 16 GPUs")
+
+
+def test_nodes_of_other_gpu_counts_offer_only_layouts_vllm_places() -> None:
+    # a 4-GPU node, then the 8-GPU rig: vLLM's --nnodes starts world size / nodes ranks on
+    # each node, so TP=4 takes PP=1 (node 0) and PP=2 (4 + 4), not PP=3 (4 + 8: 12 / 2 = 6 a
+    # node, more than node 0 holds)
+    import json
+
+    rig = json.loads((SNAPSHOTS / "rtx3090x8.json").read_text())
+    small = json.loads(json.dumps(rig))
+    small["hostname"] = "n0"
+    small["gpus"] = small["gpus"][:4]
+    for gpu in small["gpus"]:
+        gpu["uuid"] = gpu["uuid"][:-4] + "beef"
+    small["topology"] = {"gpu_indices": [0, 1, 2, 3],
+                         "pcie": [row[:4] for row in rig["topology"]["pcie"][:4]],
+                         "nvlink": [row[:4] for row in rig["topology"]["nvlink"][:4]]}
+    at = open_page("hardware", hw="snapshots")
+    at.get("file_uploader")[0].set_value(
+        [("n0.json", json.dumps(small).encode(), "application/json"),
+         ("rig.json", json.dumps(rig).encode(), "application/json")]).run()
+    assert not at.exception
+    assert at.sidebar.caption[0].value.startswith("23.57 GiB per GPU (CUDA total), 12 GPUs")
+    at.switch_page("ui/pages/plan.py").run()
+    assert not at.exception
+    at.selectbox(key="plan.tp").set_value(4).run()
+    assert not at.exception
+    assert at.selectbox(key="plan.pp").options == ["1", "2"]

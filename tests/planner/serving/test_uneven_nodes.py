@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from planner.catalog import catalog_spec
+from planner.serving.auto_layout import auto_layout, layout_scheme
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import ClusterSpec, NodeSpec, gpu_preset, preset_cluster
 from planner.serving.layout import ParallelLayout, layout_errors
@@ -158,3 +159,16 @@ def test_a_quantization_a_later_node_cannot_run_is_its_start_up_refusal() -> Non
                "supported for the current GPU. Minimum capability: 75. Current capability: 70.")
     assert refusal in _plan(cluster, tp=2, pp=2, model="Qwen/Qwen3-32B-FP8").errors
     assert refusal not in _plan(cluster, tp=2, model="Qwen/Qwen3-32B-FP8").errors
+
+
+def test_the_hardwares_layout_on_uneven_nodes_is_one_the_app_offers() -> None:
+    # 4 + 8 GPUs: "TP = node 0's 4 x the 2 nodes as DP" is 8 GPUs, not every GPU, and no
+    # sweep candidate (DP splits fill all 12), so the Plan page had no EP choice for it and
+    # raised IndexError; the candidates decide: the fitting layouts on the most GPUs (8),
+    # widest TP within node 0's 4 first: TP=4 x PP=2
+    spec = catalog_spec(QWEN_8B)
+    uneven = _cluster(("rtx-3090", 4), ("rtx-4090", 8))
+    engine = EngineSettings(max_model_len=8192)
+    chosen = auto_layout(spec, uneven, layout_scheme(spec, engine), engine, ep=False)
+    assert chosen == ParallelLayout(tp=4, pp=2)
+    assert chosen in layout_candidates(spec, uneven)
