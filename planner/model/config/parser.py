@@ -857,10 +857,11 @@ class _Attention:
         kv_derived = _class_default_note(r, kv_keys)
         if kv is None:
             kv, kv_derived = heads, "= num_attention_heads"
-            r.notes.assumptions.append(_null_kv_note(r.prefix, null) if (
-                null := r.null(*kv_keys)) else (
-                "num_key_value_heads missing: assumed = num_attention_heads (MHA, "
-                "transformers default)"))
+            if model_type != "nemotron-nas":  # NAS: block_configs give each layer's KV heads
+                r.notes.assumptions.append(_null_kv_note(r.prefix, null) if (
+                    null := r.null(*kv_keys)) else (
+                    "num_key_value_heads missing: assumed = num_attention_heads (MHA, "
+                    "transformers default)"))
         self.kv_heads = kv
         self.sources["KV heads"] = (kv_key, kv_derived)
         hd_keys = ("head_dim", "attention_head_dim")

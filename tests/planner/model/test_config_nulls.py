@@ -191,3 +191,14 @@ def test_gpt_oss_slides_even_layers_whatever_layer_types_says():
     assert any(a.startswith("layer_types is not gpt-oss's even-sliding alternation")
                for a in spec.assumptions)
     assert not any("alternation" in a for a in parse_model_config(config).assumptions)
+
+
+def test_nemotron_nas_null_kv_heads_is_not_read_as_mha():
+    # Llama-3.3-Nemotron-Super-49B writes "num_key_value_heads": null; each layer's KV heads
+    # come from block_configs (vLLM get_total_num_kv_heads: num_attention_heads //
+    # n_heads_in_group for nemotron-nas): layer 0, 64 // 8 = 8. No MHA assumption is made.
+    entry = catalog_entry("nvidia/Llama-3_3-Nemotron-Super-49B-v1")
+    assert entry.config["num_key_value_heads"] is None
+    spec = parse_model_config(entry.config)
+    assert spec.layers[0].mixer.num_kv_heads == 64 // 8
+    assert not any("num_key_value_heads" in a for a in spec.assumptions)
