@@ -401,6 +401,11 @@ class ModelSpec(_Frozen):
         default=(), description="parts of the architecture the figures leave out (an unknown "
         "model_type, config keys not understood); each also has its line in warnings"
     )
+    refused_nulls: tuple[str, ...] = Field(
+        default=(), description="fields read, written out as null, that the transformers config "
+        "class annotates without None ('text_config.head_dim (Qwen3Config)'): transformers 5 "
+        "refuses the config.json (ClassDefaults.not_null)"
+    )
 
     @model_validator(mode="before")
     @classmethod

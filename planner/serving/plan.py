@@ -101,6 +101,7 @@ from planner.serving.startup import (
     int8_float32_errors,
     kv_format_errors,
     modelopt_mixed_errors,
+    null_field_errors,
     quantization_errors,
     startup_errors,
 )
@@ -651,6 +652,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             + tuple(flashinfer_hd256_errors(spec, s, rules, gpu.compute_capability))
             + tuple(dtype_errors(gpu, s.dtype))
             + tuple(float16_errors(spec.model_type, s.dtype, not fp16))
+            + tuple(null_field_errors(spec, rules.version))
             + tuple(act_dtype_errors(spec, scheme, served,
                                      quant.checkpoint_formats(spec, scheme) is not None,
                                      version=rules.version, vendor=gpu.vendor))

@@ -25,7 +25,13 @@ from planner.serving.vllm_cli import (
     supported_versions,
     vllm_cli,
 )
-from planner.serving.vllm_versions import Version, VllmRules, flashinfer_hd256_bug, version_label
+from planner.serving.vllm_versions import (
+    TRANSFORMERS_5_ONLY_FROM,
+    Version,
+    VllmRules,
+    flashinfer_hd256_bug,
+    version_label,
+)
 from planner.units import VLLM_KV_DTYPE
 
 QUANT_METHOD: dict[str, str] = {
@@ -540,6 +546,23 @@ def dtype_errors(gpu: GpuSpec, dtype: str) -> list[str]:
             f"Your {gpu.name} GPU has compute capability {current // 10}.{current % 10}. You "
             "can use float16 instead by explicitly setting the `dtype` flag in CLI, for "
             "example: --dtype=half."]
+
+
+def null_field_errors(spec: ModelSpec, version: Version) -> list[str]:
+    """transformers' refusal of a config.json field written out as null that its config class
+    annotates without None (ModelSpec.refused_nulls), where vLLM `version` requires
+    transformers 5 (TRANSFORMERS_5_ONLY_FROM: 0.24.0 on, transformers 5.5.3 or later).
+
+    NOTE: transformers 5.24.0 PreTrainedConfig is a @strict dataclass (huggingface_hub):
+    Qwen3Config.from_dict({"head_dim": None}) raises StrictDataclassFieldValidationError
+    ("Validation error for field 'head_dim': TypeError: Field 'head_dim' expected int, got
+    NoneType (value: None)") when AutoConfig loads config.json, before vLLM builds anything."""
+    if version < TRANSFORMERS_5_ONLY_FROM or not spec.refused_nulls:
+        return []
+    return [f"transformers 5 refuses config.json (StrictDataclassFieldValidationError): "
+            f"{', '.join(spec.refused_nulls)} null where the class annotates the field without "
+            "None; vLLM 0.24.0 on run transformers 5.5.3 or later. Remove the null (the class "
+            "default applies) or give the value."]
 
 
 def float16_errors(model_type: str, dtype: str, refused: bool) -> list[str]:

@@ -432,8 +432,8 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
     _leftover_keys(r, model_type, notes)
     if r is not top:
         _leftover_keys(top, model_type, notes)
-    for reader in dict.fromkeys((r, top)):
-        _refused_nulls(reader, notes)
+    refused_nulls = tuple(field for reader in dict.fromkeys((r, top))
+                          for field in _refused_nulls(reader, notes))
 
     return ModelSpec(
         name=name,
@@ -466,6 +466,7 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
         assumptions=tuple(notes.assumptions),
         warnings=tuple(notes.warnings),
         unmodelled=tuple(notes.unmodelled),
+        refused_nulls=refused_nulls,
     )
 
 
@@ -1599,22 +1600,25 @@ def _per_layer_inputs_and_kv_sharing(
     return out, width, rows
 
 
-def _refused_nulls(r: _Reader, notes: _Notes) -> None:
+def _refused_nulls(r: _Reader, notes: _Notes) -> list[str]:
     """Warn where a field read is written out as null though its transformers class annotates
     it without None (ClassDefaults.not_null): transformers 5 refuses such a config.json, and
     vLLM 0.24.0 on require transformers 5.5.3 or later (wheel METADATA: 0.24.0
     `transformers>=5.5.3`; 0.23.0 `>=4.56.0` but not 5.0-5.5.0; 0.12.0 `<5,>=4.56.0`); the
-    plan reads the null as vLLM does under transformers 4."""
+    plan reads the null as vLLM does under transformers 4, and refuses it from 0.24.0
+    (ModelSpec.refused_nulls, startup.null_field_errors). Returns 'head_dim (Qwen3Config)'
+    for each."""
     if r.defaults is None:
-        return
+        return []
     nulls = sorted(k for k in r.used & r.defaults.not_null if k in r.cfg and r.cfg[k] is None)
     if nulls:
         notes.warnings.append(
             f"{', '.join(r.prefix + k for k in nulls)} null: transformers 5 refuses it "
             f"({r.defaults.class_name} annotates {'it' if len(nulls) == 1 else 'them'} without "
             "None; 5.24.0 raises StrictDataclassFieldValidationError), so vLLM 0.24.0 on, "
-            "which require transformers 5.5.3 or later, cannot load this config; planned as "
-            "vLLM reads it with transformers 4")
+            "which require transformers 5.5.3 or later, cannot load this config (their plans "
+            "are refused); earlier releases are planned as vLLM reads it with transformers 4")
+    return [f"{r.prefix}{k} ({r.defaults.class_name})" for k in nulls]
 
 
 def _leftover_keys(r: _Reader, model_type: str, notes: _Notes) -> None:

@@ -202,3 +202,27 @@ def test_nemotron_nas_null_kv_heads_is_not_read_as_mha():
     spec = parse_model_config(entry.config)
     assert spec.layers[0].mixer.num_kv_heads == 64 // 8
     assert not any("num_key_value_heads" in a for a in spec.assumptions)
+
+
+def test_a_null_transformers_5_refuses_refuses_the_plan_from_vllm_0_24():
+    # Qwen3Config `head_dim: int = 128` (transformers 5.24.0): from_dict with head_dim None
+    # raises StrictDataclassFieldValidationError; vLLM 0.24.0 requires transformers>=5.5.3,
+    # 0.23.0 also takes transformers 4, where the null reads as 1024 / 16 = 64
+    from planner.serving.engine import EngineSettings
+    from planner.serving.hardware import preset_cluster
+    from planner.serving.plan import PlanRequest, plan
+
+    config, _ = load_ref_config("Qwen__Qwen3-0.6B")
+    spec = parse_model_config({**config, "head_dim": None})
+    assert spec.refused_nulls == ("head_dim (Qwen3Config)",)
+    cluster = preset_cluster("h100-sxm", 1)
+    new = plan(PlanRequest(model=spec, cluster=cluster,
+                           engine=EngineSettings(vllm_version="0.24.0")))
+    old = plan(PlanRequest(model=spec, cluster=cluster,
+                           engine=EngineSettings(vllm_version="0.23.0")))
+    assert not new.fits and new.errors[0].startswith(
+        "transformers 5 refuses config.json (StrictDataclassFieldValidationError): head_dim "
+        "(Qwen3Config) null")
+    assert old.fits and old.kv_bytes_per_token == 2 * 28 * 8 * 64 * 2
+    # a null the class allows (Qwen3Config `num_key_value_heads: int | None`) is not refused
+    assert parse_model_config({**config, "num_key_value_heads": None}).refused_nulls == ()
