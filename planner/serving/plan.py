@@ -841,6 +841,7 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
     width = _b12x_width(spec, layout, s)
     warnings = (*_layout_length_warnings(spec, layout, r.scheme, s.vllm_version), *r.gpu_notes,
                 *_bridge_warnings(cluster, layout.tp), *_cross_node_tp_warnings(layout, r),
+                *_ray_order_warnings(cluster, layout, s),
                 *(width[1:] if width else ()))
     # a KV-shared layer cut from its source fails at model load, before any KV sizing
     checks = (tuple(_busy_errors(cluster, layout, s, r)
@@ -1336,6 +1337,33 @@ def _cross_node_tp_warnings(layout: ParallelLayout, r: _Resolved) -> list[str]:
             "a TP group over nodes (its channels inside each node and the network's) are not "
             "modelled in the non-torch memory, so the KV pool is an upper bound (unverified: "
             "no multi-node start-up log read)"]
+
+
+def _ray_order_warnings(cluster: ClusterSpec, layout: ParallelLayout, s: EngineSettings
+                        ) -> list[str]:
+    """Where a release without --nnodes runs the layout on Ray and the nodes past node 0 it
+    reaches hold different GPUs: Ray gives ranks to those nodes by how many workers each
+    holds, then by IP address, not in the order given, so which stage runs on which GPU may
+    differ from the plan's (ClusterSpec.rank_node's order).
+
+    NOTE: RayDistributedExecutor._init_workers_ray sorts the workers with
+    sort_by_driver_then_worker_ip: (not on the driver's node, workers on that node, IP)
+    (executor/ray_distributed_executor.py, 0.10.2 wheel, which v1's executor subclasses; the
+    same in 0.19.0 v1/executor/ray_executor.py); --nnodes (0.11.1) places node R's ranks on
+    node R (launch.over_nodes)."""
+    gpus = min(layout.gpus, cluster.gpu_count)
+    last = cluster.rank_node(gpus - 1)[0]
+    if last < 2 or vllm_cli(s.vllm_version).accepts("--nnodes"):
+        return []
+    later = cluster.nodes[1:last + 1]
+    if len({(n.gpu.name, n.gpu.memory_total_bytes) for n in later}) == 1:
+        return []
+    return [f"vLLM {s.vllm_version} runs these {last + 1} nodes on Ray, which gives ranks to "
+            "the nodes after node 0 by how many workers each holds, then by IP address "
+            "(sort_by_driver_then_worker_ip), not in the order given; nodes 1-"
+            f"{last} hold {', '.join(dict.fromkeys(n.gpu.name for n in later))}, so which "
+            "stage runs on which GPU may differ from this plan's (vLLM 0.11.1 or later places "
+            "them in order with --nnodes)"]
 
 
 def _bridge_warnings(cluster: ClusterSpec, tp: int) -> list[str]:

@@ -172,3 +172,25 @@ def test_the_hardwares_layout_on_uneven_nodes_is_one_the_app_offers() -> None:
     chosen = auto_layout(spec, uneven, layout_scheme(spec, engine), engine, ep=False)
     assert chosen == ParallelLayout(tp=4, pp=2)
     assert chosen in layout_candidates(spec, uneven)
+
+
+@pytest.mark.parametrize(("version", "third", "warned"), [
+    ("0.10.2", "a100-80gb", True),  # Ray; nodes 1-2 hold an H100 and an A100
+    ("0.10.2", "h100-sxm", False),  # Ray, but nodes 1-2 alike: any order plans the same
+    ("0.33.0", "a100-80gb", False),  # --nnodes: node R holds ranks 8R-8R+7 as planned
+])
+def test_ray_orders_the_later_nodes_itself(version: str, third: str, warned: bool) -> None:
+    # 3 nodes of 8, TP=8 x PP=3: Ray (vLLM < 0.11.1) sorts the workers by (not on node 0,
+    # workers on their node, IP): nodes 1 and 2 hold 8 each, so the IP address decides which
+    # holds stage 1 (sort_by_driver_then_worker_ip, executor/ray_distributed_executor.py 0.10.2)
+    cluster = _cluster(("h100-sxm", 8), ("h100-sxm", 8), (third, 8))
+    result = plan(PlanRequest(
+        model=catalog_spec("meta-llama/Llama-3.1-70B-Instruct"), cluster=cluster,
+        layout=ParallelLayout(tp=8, pp=3),
+        engine=EngineSettings(max_model_len=8192, vllm_version=version)))
+    ray = [w for w in result.warnings if "sort_by_driver_then_worker_ip" in w]
+    assert bool(ray) == warned
+    if warned:
+        assert ray[0].startswith("vLLM 0.10.2 runs these 3 nodes on Ray, which gives ranks to "
+                                 "the nodes after node 0 by how many workers each holds")
+        assert "nodes 1-2 hold NVIDIA H100 80GB HBM3, NVIDIA A100-SXM4-80GB" in ray[0]
