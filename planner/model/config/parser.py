@@ -838,8 +838,9 @@ class _Attention:
         heads_keys = ("num_attention_heads", "n_head", "num_heads")
         heads = r.int_(*heads_keys, hi=MAX_HEADS)
         if heads is None and (null := r.null(*heads_keys)):
-            # NOTE: transformers 5.24 refuses it (StrictDataclassFieldValidationError: the
-            # classes type num_attention_heads `int`); 4.57.1 LlamaConfig divides by it.
+            # NOTE: transformers 5.24 refuses it where the class annotates the field `int`
+            # (LlamaConfig, Qwen3Config: StrictDataclassFieldValidationError); 4.57.1
+            # LlamaConfig divides hidden_size by it.
             raise ConfigError(f"{r.where(null)} is null: the attention head count is needed "
                               "(transformers cannot load the config without it)")
         if heads is None:
