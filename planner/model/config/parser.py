@@ -568,6 +568,16 @@ def _tie_embeddings(top: _Reader, r: _Reader, model_type: str) -> bool:
         if value is not None:
             reader.record("tied embeddings", value, "tie_word_embeddings")
             return value
+    null = next((reader for reader in (r, top) if reader.null("tie_word_embeddings")), None)
+    if null is not None and model_type not in GEMMA_TYPES:
+        # NOTE: transformers 4.57.1 PretrainedConfig keeps the None, and vLLM ties only where
+        # `config.tie_word_embeddings` is true (llama.py, qwen3.py, starcoder2.py, 0.11.0
+        # wheel). Gemma's differ by release (0.11.0 asserts it; 0.33.0 gemma2.py always ties).
+        null.notes.assumptions.append(
+            f"{null.prefix}tie_word_embeddings null: untied (a separate lm_head), as vLLM "
+            "reads a None (`if config.tie_word_embeddings`)")
+        null.record("tied embeddings", False, "tie_word_embeddings", "null: untied")
+        return False
     class_default = top.defaults.values.get("tie_word_embeddings") if (
         r is top and top.defaults) else None
     if isinstance(class_default, bool):  # a plain config: its class's (Starcoder2Config True)

@@ -226,3 +226,20 @@ def test_a_null_transformers_5_refuses_refuses_the_plan_from_vllm_0_24():
     assert old.fits and old.kv_bytes_per_token == 2 * 28 * 8 * 64 * 2
     # a null the class allows (Qwen3Config `num_key_value_heads: int | None`) is not refused
     assert parse_model_config({**config, "num_key_value_heads": None}).refused_nulls == ()
+
+
+def test_null_tie_word_embeddings_is_untied_not_the_class_default():
+    # Starcoder2Config `tie_word_embeddings: bool = True` when left out; null, transformers
+    # 4.57.1 keeps the None and vLLM starcoder2.py ties only `if config.tie_word_embeddings`:
+    # a separate lm_head of vocab x hidden = 100 x 64 = 6,400 parameters more
+    from planner.model.params import count_params
+
+    base = {"model_type": "starcoder2", "hidden_size": 64, "num_hidden_layers": 2,
+            "vocab_size": 100, "intermediate_size": 256, "num_attention_heads": 4,
+            "num_key_value_heads": 2}
+    spec = parse_model_config({**base, "tie_word_embeddings": None})
+    assert spec.tie_word_embeddings is False
+    assert count_params(spec).total - count_params(parse_model_config(base)).total == 100 * 64
+    assert "tie_word_embeddings null: untied" in " ".join(spec.assumptions)
+    # Starcoder2Config annotates it `bool`: transformers 5 refuses the null
+    assert spec.refused_nulls == ("tie_word_embeddings (Starcoder2Config)",)
