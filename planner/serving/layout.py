@@ -225,7 +225,7 @@ def _key_group(key: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def _quantized(spec: ModelSpec, scheme: QuantScheme, component: str) -> bool:
+def quantized_component(spec: ModelSpec, scheme: QuantScheme, component: str) -> bool:
     """Whether this component is stored in the scheme (not left in 16-bit by it or by the
     checkpoint's exclusion list, when the checkpoint is planned as stored)."""
     if scheme.bits_for(component) >= 16:
@@ -271,7 +271,7 @@ def quant_alignment_errors(
         f"{size} inputs per GPU at tensor parallel size {layout.tp}, not a multiple of the "
         f"{scheme.label} group size {group} (vLLM refuses to load it; use a smaller TP)."
         for component, name, size in _row_parallel_inputs(spec, layout.tp)
-        if size % group and _quantized(spec, scheme, component)
+        if size % group and quantized_component(spec, scheme, component)
     ))) + list(_per_spec(spec, ("moe-wna16", layout.expert_tp, scheme.memo_key, vllm_version),
                          _moe_wna16_errors, spec, layout, scheme, vllm_version))
 
@@ -399,7 +399,7 @@ def _marlin_moe_warnings(
     spec: ModelSpec, layout: ParallelLayout, scheme: QuantScheme, vllm_version: str
 ) -> tuple[str, ...]:
     group, moe = group_size(scheme), first_moe(spec)
-    if not _quantized(spec, scheme, "experts"):
+    if not quantized_component(spec, scheme, "experts"):
         return ()
     per_partition = moe.expert_intermediate_size // layout.expert_tp
     act_order = not scheme.what_if and spec.quant is not None and spec.quant.act_order

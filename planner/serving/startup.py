@@ -17,7 +17,12 @@ from planner.model.quant import QuantScheme, checkpoint_formats
 from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec
 from planner.serving.engine import DEFAULT_BLOCK_SIZE, EngineSettings, VllmWindow, is_sparse_mla
 from planner.serving.hardware import GpuSpec, parse_capability
-from planner.serving.layout import MARLIN_MOE_GROUP_SIZES, group_size
+from planner.serving.layout import (
+    MARLIN_MOE_GROUP_SIZES,
+    first_moe,
+    group_size,
+    quantized_component,
+)
 from planner.serving.vllm_cli import (
     VllmCli,
     invalid_choice,
@@ -26,6 +31,7 @@ from planner.serving.vllm_cli import (
     vllm_cli,
 )
 from planner.serving.vllm_versions import (
+    HUMMING_FIRST_ON_HOPPER_FROM,
     TRANSFORMERS_5_ONLY_FROM,
     Version,
     VllmRules,
@@ -738,6 +744,30 @@ def gptq_kernel_errors(spec: ModelSpec, scheme: QuantScheme, served: str, versio
     return [f"Failed to find a kernel that can implement the WNA16 linear layer. (vLLM "
             f"{version_label(version)} choose_mp_linear_kernel, {scheme.label} in bfloat16: "
             f"{why}; --dtype float16 runs it on Exllama)"]
+
+
+def ct_channel_moe_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
+                          gpu: GpuSpec) -> list[str]:
+    """vLLM's refusal of a compressed-tensors checkpoint's per-channel (strategy channel, the
+    -gchannel keys) int4 / int8 weight-only experts on Hopper from HUMMING_FIRST_ON_HOPPER_FROM.
+
+    NOTE: compressed_tensors_moe_wna16.py CompressedTensorsWNA16MoEMethod.__init__ (0.32.0 and
+    0.33.0 wheels) asks select_wna16_moe_backend, which on compute capability 9.0 tries Humming
+    before Marlin (humming/priority.py prioritize_humming); fused_humming_moe.py takes the
+    per-channel key (kInt4Static / kInt8Static: GroupShape(1, -1)), so the backend is not
+    Marlin and the next line is `assert weight_quant.strategy == "group"` ("channelwise is not
+    supported by this kernel"): an AssertionError at any layout. Marlin takes such experts on
+    other GPUs where its check holds (not planned: the layout checks have no channel rule)."""
+    if spec.quant is None or scheme.what_if or spec.quant.method != "compressed-tensors" \
+            or not scheme.key.endswith("-gchannel") or version < HUMMING_FIRST_ON_HOPPER_FROM \
+            or gpu.vendor != "nvidia" or gpu.compute_capability != "9.0" \
+            or first_moe(spec) is None or not quantized_component(spec, scheme, "experts"):
+        return []
+    return [f"vLLM {version_label(version)} stops loading the {scheme.label} experts at `assert "
+            "weight_quant.strategy == \"group\"` (CompressedTensorsWNA16MoEMethod: channelwise is "
+            f"not supported by this kernel): on {gpu.name} (compute capability 9.0) its WNA16 "
+            "MoE oracle picks Humming's MoE ahead of Marlin, and only Marlin takes per-channel "
+            "scales. A release before 0.32 or another GPU runs them on Marlin MoE."]
 
 
 def int8_float32_errors(scheme: QuantScheme, served: str) -> list[str]:

@@ -623,3 +623,33 @@ def test_compressed_tensors_wna16_linears_ask_the_same_kernel_list() -> None:
         assert error.startswith("Failed to find a kernel that can implement the WNA16 linear "
                                 f"layer. (vLLM {release} choose_mp_linear_kernel")
     assert planned("0.23.0").fits
+
+
+def test_per_channel_compressed_tensors_experts_stop_on_hopper_from_0_32() -> None:
+    """compressed_tensors_moe_wna16.py CompressedTensorsWNA16MoEMethod.__init__ (0.32.0, 0.33.0
+    wheels): select_wna16_moe_backend puts Humming ahead of Marlin on compute capability 9.0
+    (prioritize_humming; not in the 0.30.0 oracle), Humming takes the per-channel int4 key,
+    and off Marlin the method asserts `weight_quant.strategy == "group"`. Qwen3-30B-A3B's
+    shape with per-channel symmetric int4 (strategy channel) experts."""
+    from planner.model.spec import QuantSpec
+    from planner.serving.engine import EngineSettings
+    from planner.serving.hardware import preset_cluster
+    from planner.serving.layout import ParallelLayout
+    from planner.serving.plan import PlanRequest, plan
+
+    def planned(model: str, gpu: str, release: str):
+        spec = _spec(model).model_copy(update={"quant": QuantSpec(
+            method="compressed-tensors", scheme="w4a16-ct-gchannel", weight_bits=4,
+            summary="int4 weights, group per-channel (W4A16) compressed-tensors, symmetric")})
+        return plan(PlanRequest(model=spec, cluster=preset_cluster(gpu, 8),
+                                layout=ParallelLayout(tp=8),
+                                engine=EngineSettings(max_model_len=4096, vllm_version=release)))
+
+    for release in ("0.32.0", "0.33.0"):
+        (error,) = planned("Qwen/Qwen3-30B-A3B", "h200", release).errors
+        assert error.startswith(f"vLLM {release} stops loading the compressed-tensors symmetric "
+                                "int4, per-channel (W4A16) experts at `assert "
+                                'weight_quant.strategy == "group"`')
+    assert planned("Qwen/Qwen3-30B-A3B", "h200", "0.30.0").fits  # Marlin ahead of Humming
+    assert planned("Qwen/Qwen3-30B-A3B", "a100-80gb", "0.33.0").fits  # 8.0: Marlin first
+    assert planned("Qwen/Qwen3-8B", "h200", "0.33.0").fits  # no experts
