@@ -543,7 +543,8 @@ class ReportInputs(_Frozen):
     card: ModelCard
     cluster_source: str = Field(description="ClusterSpec.source: preset / live audit / snapshots")
     idle_gpus: str = Field(default="", description="the cluster's GPUs the plan's layout "
-                           "leaves idle, in words ('' when it uses them all): idle_gpus()")
+                           "leaves idle, and each node's GPU model where they are of several, "
+                           "in words ('' when it uses them all, of one model): idle_gpus()")
     layout_rule: str = Field(default="", description="how the layout was chosen when nobody "
                              "chose one (planner.serving.auto_layout.AUTO_LAYOUT_RULE); '' when "
                              "the layout was given (CLI --tp/--pp/--dp, the Plan page's TP)")
@@ -655,10 +656,21 @@ def all_replicas(plan: Plan) -> str:
 
 def idle_gpus(cluster: ClusterSpec, plan: Plan) -> str:
     """The cluster's GPUs the plan's layout leaves idle: "This layout uses 8 of 16 GPUs; idle:
-    node 1 GPUs 0-7." ('' when every GPU works). The plan's headline names only the GPUs
-    used, so without this a cluster larger than the layout went unmentioned."""
-    if plan.gpus_used >= cluster.gpu_count:
+    node 1 GPUs 0-7." ('' when every GPU works and they are of one model). The plan's
+    headline names only the GPUs used, of node 0's model (Plan.gpu_name), so without this a
+    cluster larger than the layout went unmentioned; where the GPUs used are of several
+    models each node's are named: "This layout uses 8 of 12 GPUs: 4x NVIDIA GeForce RTX 3090
+    (node 0), 4x NVIDIA GeForce RTX 4090 (node 1); idle: node 1 GPUs 4-7."."""
+    used: dict[int, int] = {}  # GPUs the layout uses on each node, in node order
+    for r in plan.per_gpu:
+        used[r.node] = used.get(r.node, 0) + 1
+    names = {cluster.nodes[n].gpu.name for n in used}
+    if plan.gpus_used >= cluster.gpu_count and len(names) == 1:
         return ""
+    models = ": " + ", ".join(f"{count}x {cluster.nodes[n].gpu.name} (node {n})"
+                              for n, count in used.items()) if len(names) > 1 else ""
+    if plan.gpus_used >= cluster.gpu_count:
+        return f"This layout uses all {cluster.gpu_count} GPUs{models}."
     busy = {(r.node, r.gpu_index) for r in plan.per_gpu}
     idle = []
     for n, node in enumerate(cluster.nodes):
@@ -666,7 +678,7 @@ def idle_gpus(cluster: ClusterSpec, plan: Plan) -> str:
         if free:
             where = f"node {n} " if len(cluster.nodes) > 1 else ""
             idle.append(f"{where}GPU{'s' if len(free) > 1 else ''} {rank_runs(free, '')}")
-    return (f"This layout uses {plan.gpus_used} of {cluster.gpu_count} GPUs; idle: "
+    return (f"This layout uses {plan.gpus_used} of {cluster.gpu_count} GPUs{models}; idle: "
             f"{'; '.join(idle)}.")
 
 

@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from planner.catalog import catalog_spec
+from planner.report import idle_gpus
 from planner.serving.auto_layout import auto_layout, layout_scheme
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import ClusterSpec, NodeSpec, gpu_preset, preset_cluster
@@ -194,3 +195,19 @@ def test_ray_orders_the_later_nodes_itself(version: str, third: str, warned: boo
         assert ray[0].startswith("vLLM 0.10.2 runs these 3 nodes on Ray, which gives ranks to "
                                  "the nodes after node 0 by how many workers each holds")
         assert "nodes 1-2 hold NVIDIA H100 80GB HBM3, NVIDIA A100-SXM4-80GB" in ray[0]
+
+
+def test_the_gpus_used_are_named_node_by_node_where_they_differ() -> None:
+    # the headline names node 0's model only ("8x NVIDIA GeForce RTX 3090"); TP=4 x PP=2 on
+    # 4 x 3090 + 8 x 4090 runs ranks 0-3 on node 0 and 4-7 on node 1's GPUs 0-3
+    uneven = _cluster(("rtx-3090", 4), ("rtx-4090", 8))
+    assert idle_gpus(uneven, _plan(uneven, tp=4, pp=2)) == (
+        "This layout uses 8 of 12 GPUs: 4x NVIDIA GeForce RTX 3090 (node 0), 4x NVIDIA GeForce "
+        "RTX 4090 (node 1); idle: node 1 GPUs 4-7.")
+    full = _cluster(("rtx-3090", 8), ("rtx-4090", 8))
+    assert idle_gpus(full, _plan(full, tp=8, pp=2)) == (
+        "This layout uses all 16 GPUs: 8x NVIDIA GeForce RTX 3090 (node 0), 8x NVIDIA GeForce "
+        "RTX 4090 (node 1).")
+    # one model, every GPU used: nothing to say, as before
+    even = preset_cluster("rtx-3090", 8, 2)
+    assert idle_gpus(even, _plan(even, tp=8, pp=2)) == ""
