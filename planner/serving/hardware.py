@@ -894,7 +894,8 @@ _NO_P2P_NOTE = (
     "GeForce driver refuses PCIe peer-to-peer (cudaDeviceCanAccessPeer = 0 without an NVLink "
     "bridge or a patched kernel module: NVIDIA/nccl#1127, sgl-project/sglang#531, "
     "tinygrad/open-gpu-kernel-modules#29), so NCCL stages TP traffic through host memory; "
-    "pass --link pcie for a P2P-enabled driver."
+    "plan the link as pcie for a P2P-enabled driver (--link pcie; the Hardware page's "
+    "GPU-to-GPU link)."
 )
 _GEFORCE_COMPARE = (
     "NVIDIA's GeForce compare page (nvidia.com/en-gb/geforce/graphics-cards/compare/, as a "
@@ -1232,8 +1233,9 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "Bandwidth 384 / 8 x 21 Gbps = 1,008 GB/s (stealthoptional.com's '21.5 gbps' does not "
         "fit its own 1,008; not taken). No NVLink assumed: no NVIDIA statement on the RTX 3090 "
         "Ti's NVLink connector was found (a blog's consumer NVLink table says it has none; "
-        "unverified), so --link nvlink is refused. The driver's reservation is estimated (the "
-        f"RTX 4090, also 24564 MiB, keeps 357 MiB rather than 512). {_NO_P2P_NOTE}",
+        "unverified), so an NVLink link is refused (--link nvlink; the Hardware page's nvlink). "
+        "The driver's reservation is estimated (the RTX 4090, also 24564 MiB, keeps 357 MiB "
+        f"rather than 512). {_NO_P2P_NOTE}",
     ),
     _nvidia(
         "rtx-4060-ti-16gb", "NVIDIA GeForce RTX 4060 Ti", "16 GB GDDR6", _ESTIMATED,
@@ -1445,7 +1447,8 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "states none here (unverified). 576 GB/s on 256 bits is 18 Gbps per pin (derived). The "
         "nvidia-smi tables found run with ECC off; with ECC on the board keeps more for itself "
         "(the RTX 6000 Ada shows 46068 MiB with ECC on, 49140 off), which no table here shows "
-        "for this card: give --gpu-memory-gib for one with ECC on.",
+        "for this card: give the total CUDA reports for one with ECC on (--gpu-memory-gib; "
+        "the Hardware page's memory per GPU).",
     ),
     _nvidia(
         "rtx-pro-6000", "NVIDIA RTX PRO 6000 Blackwell Server Edition", "96 GB GDDR7 (ECC)",
@@ -1540,7 +1543,8 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "on a g5.48xlarge ('peer access is not supported between these two devices', "
         "NVIDIA/TensorRT-LLM#1034) and p2pBandwidthLatencyTest on a g5.12xlarge measures "
         "49,207 us P2P writes against 12-21 us staged through the host (ray-project/ray#39471), "
-        "so the default link is pcie-no-p2p (--link pcie if a host's P2P works).",
+        "so the default link is pcie-no-p2p (pcie if a host's P2P works: --link pcie, or "
+        "the Hardware page's GPU-to-GPU link).",
     ),
     _nvidia(
         "a40", "NVIDIA A40", "48 GB GDDR6 (ECC)", _gib(44.42), 696.0,

@@ -17,6 +17,15 @@ def test_default_without_gpu_is_8x_rtx_3090_preset() -> None:
     assert at.query_params["gpu"] == "rtx-3090"
 
 
+def test_the_presets_advice_names_the_pages_field_beside_the_flag() -> None:
+    # a GeForce card's note said "pass --link pcie for a P2P-enabled driver": a CLI flag on
+    # a page whose way to it is the GPU-to-GPU link choice above the note
+    at = open_page("hardware")
+    note = next(c.value for c in at.caption if "P2P-enabled driver" in c.value)
+    assert note.endswith("plan the link as pcie for a P2P-enabled driver (--link pcie; the "
+                         "Hardware page's GPU-to-GPU link).")
+
+
 def test_changing_the_gpu_changes_the_cluster_and_the_link() -> None:
     at = open_page("hardware")
     at.selectbox(key="hw.gpu").set_value("h100-sxm").run()
