@@ -199,6 +199,23 @@ def uneven_node_errors(cluster: ClusterSpec, layout: ParallelLayout) -> list[str
     ]
 
 
+def filled_gpus(cluster: ClusterSpec) -> int:
+    """The most GPUs a layout fills node by node with node 0's count on each node it reaches
+    (uneven_node_errors' rule): every GPU on nodes of one count; on 4 + 8 GPUs 8 (4 a node,
+    as --nnodes 2 starts them), on 8 + 4, 8 (node 0). The data-parallel splits the sweep
+    lists fill these (sweep.layout_candidates)."""
+    first, nodes = cluster.gpus_per_node, 1
+    if node_starts(cluster) is None:
+        return cluster.gpu_count
+    for node in cluster.nodes[1:]:
+        if node.gpus_per_node < first:
+            break
+        nodes += 1
+        if node.gpus_per_node > first:
+            break
+    return first * nodes
+
+
 def first_moe(spec: ModelSpec) -> MoeMlp | None:
     """The first routed-expert MLP of the model (None for dense models)."""
     return _per_spec(spec, ("moe",), _find_moe, spec)

@@ -21,7 +21,12 @@ from planner.model.quant import QuantScheme, checkpoint_scheme, scheme
 from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import ClusterSpec, GpuFormat
-from planner.serving.layout import ParallelLayout, layout_errors, quant_alignment_errors
+from planner.serving.layout import (
+    ParallelLayout,
+    filled_gpus,
+    layout_errors,
+    quant_alignment_errors,
+)
 from planner.serving.plan import PlanRequest, summary_figures
 from planner.serving.speed import (
     PlanFigures,
@@ -100,8 +105,9 @@ _LAYOUTS: IdentityMemo[tuple[ParallelLayout, ...]] = IdentityMemo(256)
 
 def layout_candidates(spec: ModelSpec, cluster: ClusterSpec) -> tuple[ParallelLayout, ...]:
     """Every (TP, PP) with TP x PP <= GPUs, plus every data-parallel split (DP > 1) of the
-    layouts that fill the cluster (TP x PP x DP = GPUs), EP on and off for MoE (more than
-    one rank), that vLLM accepts. Cached by the identity of the model and cluster: a rerun's
+    layouts that fill the cluster (TP x PP x DP = GPUs; on nodes of different GPU counts
+    also = layout.filled_gpus, what --nnodes fills), EP on and off for MoE (more than one
+    rank), that vLLM accepts. Cached by the identity of the model and cluster: a rerun's
     sweep (the app reruns on every change) lists and checks them once."""
     return _LAYOUTS.get_all((spec, cluster), (), _valid_layouts, spec, cluster)
 
@@ -110,11 +116,12 @@ def _valid_layouts(spec: ModelSpec, cluster: ClusterSpec) -> tuple[ParallelLayou
     """Work out what layout_candidates caches."""
     # EP over a single rank (TP x DP = 1) is the same layout as no EP, so not listed twice.
     moe, gpus = spec.is_moe, cluster.gpu_count
+    fills = {gpus, filled_gpus(cluster)}
     candidates = (
         ParallelLayout(tp=tp, pp=pp, dp=dp, ep=ep)
         for tp in range(1, gpus + 1)
         for pp in range(1, gpus // tp + 1)
-        for dp in (1, *(d for d in range(2, gpus // (tp * pp) + 1) if tp * pp * d == gpus))
+        for dp in (1, *(d for d in range(2, gpus // (tp * pp) + 1) if tp * pp * d in fills))
         for ep in ((False, True) if moe and tp * dp > 1 else (False,))
     )
     return tuple(c for c in candidates if not layout_errors(spec, cluster, c))

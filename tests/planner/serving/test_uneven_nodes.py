@@ -30,7 +30,7 @@ from planner.report import idle_gpus
 from planner.serving.auto_layout import auto_layout, layout_scheme
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import ClusterSpec, NodeSpec, gpu_preset, preset_cluster
-from planner.serving.layout import ParallelLayout, layout_errors
+from planner.serving.layout import ParallelLayout, filled_gpus, layout_errors
 from planner.serving.plan import PlanRequest, plan
 from planner.serving.speed.context import stage_gpus
 from planner.serving.sweep import layout_candidates
@@ -163,16 +163,23 @@ def test_a_quantization_a_later_node_cannot_run_is_its_start_up_refusal() -> Non
 
 
 def test_the_hardwares_layout_on_uneven_nodes_is_one_the_app_offers() -> None:
-    # 4 + 8 GPUs: "TP = node 0's 4 x the 2 nodes as DP" is 8 GPUs, not every GPU, and no
-    # sweep candidate (DP splits fill all 12), so the Plan page had no EP choice for it and
-    # raised IndexError; the candidates decide: the fitting layouts on the most GPUs (8),
-    # widest TP within node 0's 4 first: TP=4 x PP=2
+    # 4 + 8 GPUs: --nnodes fills 8 of them, 4 a node (filled_gpus), so the data-parallel
+    # splits listed fill 8 (they filled all 12 only, every one refused: the Plan page had no
+    # EP choice for the hardware's TP=4 x DP=2 and raised IndexError). The candidates decide:
+    # the fitting layouts on the most GPUs (8), TP within node 0's 4, widest first: TP=4 x
+    # DP=2 and TP=4 x PP=2, both 40,960 tokens of context, the first listed taken
     spec = catalog_spec(QWEN_8B)
     uneven = _cluster(("rtx-3090", 4), ("rtx-4090", 8))
+    assert filled_gpus(uneven) == 8
+    assert filled_gpus(_cluster(("rtx-3090", 8), ("rtx-4090", 4))) == 8  # node 0 alone
+    candidates = layout_candidates(spec, uneven)
+    assert {lay for lay in candidates if lay.dp > 1} == {
+        ParallelLayout(tp=tp, pp=pp, dp=dp) for tp, pp, dp in (
+            (1, 1, 8), (1, 2, 4), (1, 4, 2), (2, 1, 4), (2, 2, 2), (4, 1, 2))}
     engine = EngineSettings(max_model_len=8192)
     chosen = auto_layout(spec, uneven, layout_scheme(spec, engine), engine, ep=False)
-    assert chosen == ParallelLayout(tp=4, pp=2)
-    assert chosen in layout_candidates(spec, uneven)
+    assert chosen == ParallelLayout(tp=4, dp=2)
+    assert chosen in candidates
 
 
 @pytest.mark.parametrize(("version", "third", "warned"), [
