@@ -98,6 +98,7 @@ from planner.serving.startup import (
     flashinfer_hd256_errors,
     float16_errors,
     fp4_weight_notes,
+    gemma_tie_errors,
     gptq_kernel_errors,
     int8_float32_errors,
     kv_format_errors,
@@ -654,6 +655,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             + tuple(dtype_errors(gpu, s.dtype))
             + tuple(float16_errors(spec.model_type, s.dtype, not fp16))
             + tuple(null_field_errors(spec, rules.version))
+            + tuple(gemma_tie_errors(spec, rules.version))
             + tuple(act_dtype_errors(spec, scheme, served,
                                      quant.checkpoint_formats(spec, scheme) is not None,
                                      version=rules.version, vendor=gpu.vendor))

@@ -568,11 +568,15 @@ def _tie_embeddings(top: _Reader, r: _Reader, model_type: str) -> bool:
         if value is not None:
             reader.record("tied embeddings", value, "tie_word_embeddings")
             return value
-    null = next((reader for reader in (r, top) if reader.null("tie_word_embeddings")), None)
-    if null is not None and model_type not in GEMMA_TYPES:
+    # a Gemma text model reads its own text config's under transformers 4 (gemma3_mm.py builds
+    # Gemma3ForCausalLM from text_config), so a null at the top alone is not taken for it
+    read = (r,) if model_type in GEMMA_TYPES and r is not top else (r, top)
+    null = next((reader for reader in read if reader.null("tie_word_embeddings")), None)
+    if null is not None:
         # NOTE: transformers 4.57.1 PretrainedConfig keeps the None, and vLLM ties only where
         # `config.tie_word_embeddings` is true (llama.py, qwen3.py, starcoder2.py, 0.11.0
-        # wheel). Gemma's differ by release (0.11.0 asserts it; 0.33.0 gemma2.py always ties).
+        # wheel; gemma3.py from 0.14.0). Gemma's models that assert it instead refuse the
+        # null, as an untied Gemma (startup.gemma_tie_errors).
         null.notes.assumptions.append(
             f"{null.prefix}tie_word_embeddings null: untied (a separate lm_head), as vLLM "
             "reads a None (`if config.tie_word_embeddings`)")

@@ -243,3 +243,53 @@ def test_null_tie_word_embeddings_is_untied_not_the_class_default():
     assert "tie_word_embeddings null: untied" in " ".join(spec.assumptions)
     # Starcoder2Config annotates it `bool`: transformers 5 refuses the null
     assert spec.refused_nulls == ("tie_word_embeddings (Starcoder2Config)",)
+
+
+def _plan_errors(spec, version: str) -> list[str]:
+    from planner.serving.engine import EngineSettings
+    from planner.serving.hardware import preset_cluster
+    from planner.serving.plan import PlanRequest, plan
+
+    return list(plan(PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", 1),
+                                 engine=EngineSettings(vllm_version=version))).errors)
+
+
+def test_gemma_3_null_tie_is_untied_and_refused_where_vllm_asserts_the_tie():
+    # vLLM gemma3.py Gemma3ForCausalLM (built from text_config by gemma3_mm.py): `assert
+    # config.tie_word_embeddings` in the 0.13.0 wheel, `if config.tie_word_embeddings:` tie in
+    # 0.14.0: a null there builds a separate lm_head of vocab 262,208 x hidden 3,840
+    from planner.model.params import count_params
+
+    entry = catalog_entry("google/gemma-3-12b-it")
+    text = entry.config["text_config"]
+    assert (text["vocab_size"], text["hidden_size"]) == (262_208, 3_840)
+    spec = parse_model_config({**entry.config, "text_config": {
+        **text, "tie_word_embeddings": None}})
+    assert spec.tie_word_embeddings is False
+    tied = parse_model_config(entry.config)
+    assert count_params(spec).total - count_params(tied).total == 262_208 * 3_840
+    assert _plan_errors(spec, "0.13.0")[0].startswith(
+        "AssertionError: vLLM 0.13.0 builds gemma3_text only with tie_word_embeddings true")
+    assert _plan_errors(spec, "0.14.0") == []
+    # from 0.24.0 transformers 5 refuses the null (Gemma3TextConfig `tie_word_embeddings: bool`)
+    assert [e.split(" (")[0] for e in _plan_errors(spec, "0.24.0")] == [
+        "transformers 5 refuses config.json"]
+    # transformers 4 builds the text model from text_config's own: a null at the top alone
+    # leaves Gemma3TextConfig's True
+    top = parse_model_config({**entry.config, "tie_word_embeddings": None})
+    assert top.tie_word_embeddings is True
+
+
+def test_gemma_2_untied_is_refused_up_to_0_28():
+    # vLLM gemma2.py Gemma2ForCausalLM asserts config.tie_word_embeddings in the 0.10.2-0.28.0
+    # wheels; 0.29.0 drops the assertion (its logits always read embed_tokens). A null is
+    # refused on every release: the assertion up to 0.23, transformers 5 from 0.24.
+    config = _config("google/gemma-2-9b-it")
+    null = parse_model_config({**config, "tie_word_embeddings": None})
+    assert _plan_errors(null, "0.23.0")[0].startswith(
+        "AssertionError: vLLM 0.23.0 builds gemma2 only with tie_word_embeddings true")
+    assert _plan_errors(null, "0.33.0")[0].startswith("transformers 5 refuses config.json")
+    untied = parse_model_config({**config, "tie_word_embeddings": False})
+    assert _plan_errors(untied, "0.28.0")[0].startswith("AssertionError: vLLM 0.28.0")
+    assert not any(e.startswith("AssertionError") for e in _plan_errors(untied, "0.29.0"))
+    assert _plan_errors(parse_model_config(config), "0.23.0") == []
