@@ -225,6 +225,12 @@ class QuantSpec(_Frozen):
     module_formats: tuple[ModuleFormat, ...] = Field(
         default=(), description="per-module formats (ModelOpt MIXED_PRECISION quantized_layers)"
     )
+    symmetric: bool | None = Field(
+        default=None, description="AutoRound's `sym` key as stored (None: absent): vLLM's INC "
+        "loader needs it up to 0.28, and symmetric GPTQ packing for Marlin (startup.inc_errors)")
+    backend: str | None = Field(
+        default=None, description="AutoRound's backend / vllm_backend key (None: absent, vLLM "
+        "reads 'auto'): 'gptq' or 'awq' turns vLLM's Marlin kernels off (startup.inc_errors)")
     summary: str = Field(description="one line, e.g. 'GPTQ int4, group 128, sym'")
 
 

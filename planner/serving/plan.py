@@ -100,6 +100,8 @@ from planner.serving.startup import (
     fp4_weight_notes,
     gemma_tie_errors,
     gptq_kernel_errors,
+    inc_errors,
+    inc_notes,
     int8_float32_errors,
     kv_format_errors,
     modelopt_mixed_errors,
@@ -635,7 +637,8 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         states=_state_rules(spec, s, rules, gpu.compute_capability),
         gpu_notes=(old_mxfp4,) if old_mxfp4 and not s.mxfp4_marlin
         else tuple(fp4_weight_notes(gpu, scheme, cli)),
-        model_notes=_model_notes(spec, gpu, s, rules) + remote_gap[1:] + tuple(
+        model_notes=_model_notes(spec, gpu, s, rules)
+        + tuple(inc_notes(spec, scheme, rules.version, gpu)) + remote_gap[1:] + tuple(
             filter(None, [b12x_note(rules.version) if b12x else None])),
         remote_code_part=remote_gap[:1],
         model_limit=window.limit,
@@ -662,6 +665,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             + tuple(int8_float32_errors(scheme, served))
             + tuple(gptq_kernel_errors(spec, scheme, served, rules.version, gpu))
             + tuple(ct_channel_moe_errors(spec, scheme, rules.version, gpu))
+            + tuple(inc_errors(spec, scheme, rules.version, gpu))
             + tuple(b12x_refusals(rules.version, gpu.compute_capability, scheme.family,
                                   bool(_draft_moe(spec, s)) and mtp_excluded(spec, scheme),
                                   gpu.vendor)

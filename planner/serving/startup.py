@@ -13,6 +13,7 @@ messages in Plan.errors), so they agree on every refusal. Sources, read in the 0
 """
 
 from planner.model.attention.kvformat import KV_FORMATS
+from planner.model.config.quant import INC_METHODS, INC_UNKNOWN_NAMES
 from planner.model.quant import QuantScheme, checkpoint_formats
 from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec
 from planner.serving.engine import DEFAULT_BLOCK_SIZE, EngineSettings, VllmWindow, is_sparse_mla
@@ -793,6 +794,106 @@ def ct_channel_moe_errors(spec: ModelSpec, scheme: QuantScheme, version: Version
             f"not supported by this kernel): on {gpu.name} (compute capability 9.0) its WNA16 "
             "MoE oracle picks Humming's MoE ahead of Marlin, and only Marlin takes per-channel "
             "scales. A release before 0.32 or another GPU runs them on Marlin MoE."]
+
+
+INC_READ_FROM: Version = (0, 19, 0)
+"""The first release whose AutoRound loader Headroom has read (INCConfig, quantization/inc.py;
+the 0.19.0-0.30.0, 0.32.0 and 0.33.0 wheels; 0.31.0 not read: the INC files of 0.30.0 and 0.32.0
+are byte-identical). Earlier releases load "auto-round" on auto_round.py AutoRoundConfig (0.11.0,
+0.12.0 wheels), not read here: refused (inc_errors)."""
+INC_PLAIN_GPTQ_LAST: Version = (0, 21, 0)
+"""NOTE: INCConfig.apply_gptq_quant_layer (0.19.0-0.21.0) builds GPTQLinearMethod (gptq.py, the
+exllama kernels) for a linear layer Marlin does not take; 0.22.0-0.23.0 raise
+NotImplementedError there, as INCWNA16LinearScheme._build_gptq_method does from 0.24.0."""
+INC_SYM_DEFAULT_FROM: Version = (0, 29, 0)  # from_config: get_from_keys(["sym"]) until 0.28.0
+MARLIN_MIN_CAPABILITY = 75  # marlin_utils.query_marlin_supported_quant_types: [] below 7.5 (CUDA)
+
+
+def inc_marlin_off(spec: ModelSpec, scheme: QuantScheme, gpu: GpuSpec) -> str:
+    """Why vLLM's INC loader does not put an AutoRound checkpoint's linear layers on Marlin
+    ("" where it does).
+
+    NOTE: INCConfig.apply_gptq_quant_layer / apply_awq_quant_layer (0.19.0-0.23.0) and
+    INCWNA16LinearScheme._build_gptq_method / _build_awq_method (0.24.0-0.33.0): use_marlin =
+    backend "auto" or containing "marlin", (bits, sym) in {(4, True), (8, True)} for GPTQ
+    packing (uint4b8 / uint8b128; AWQ: bits 4 or 8, zero points when asymmetric), and
+    check_marlin_supported: the group in MARLIN_SUPPORTED_GROUP_SIZES [-1, 32, 64, 128] and, on
+    CUDA, compute capability 7.5 or more (query_marlin_supported_quant_types; the ROCm branch
+    skips the capability). AWQ with zero points: uint4 only (uint8 not in the list)."""
+    quant = spec.quant
+    backend = quant.backend or "auto"
+    if backend != "auto" and "marlin" not in backend:
+        return f"backend {backend!r} turns Marlin off"
+    if scheme.family == "gptq" and quant.symmetric is False:
+        return "Marlin takes symmetric GPTQ packing only (uint4b8, uint8b128)"
+    if scheme.family == "awq" and quant.symmetric is False and quant.weight_bits == 8:
+        return "Marlin takes AWQ zero points with 4-bit weights only (uint4)"
+    group = group_size(scheme) or -1
+    if group not in MARLIN_MOE_GROUP_SIZES:
+        return f"Marlin takes groups {list(MARLIN_MOE_GROUP_SIZES)}, not {group}"
+    cc = _capability(gpu)
+    if gpu.vendor == "nvidia" and cc is not None and cc < MARLIN_MIN_CAPABILITY:
+        return f"Marlin needs compute capability 7.5, {gpu.name} has {gpu.compute_capability}"
+    return ""
+
+
+def _inc_checkpoint(spec: ModelSpec, scheme: QuantScheme) -> bool:
+    """Whether `scheme` plans an AutoRound checkpoint as stored (quant_method auto-round, inc or
+    one of the spellings vLLM refuses)."""
+    return spec.quant is not None and not scheme.what_if and spec.quant.scheme == scheme.key \
+        and spec.quant.method in INC_METHODS + INC_UNKNOWN_NAMES
+
+
+def inc_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
+               gpu: GpuSpec) -> list[str]:
+    """vLLM's refusals of an AutoRound checkpoint as stored ([] where it loads), in its words.
+
+    NOTE: config/model.py _verify_quantization (0.19.0, 0.33.0 wheels): only "auto-round" is
+    turned into "inc" (INCConfig.override_quantization_method), and a quant_method no
+    registered config has is "Unknown quantization method". INCConfig.from_config raises on a
+    missing sym up to 0.28.0 (get_from_keys: "Cannot find any of ['sym'] in the model's
+    quantization config."). A GPTQ-packed linear layer off Marlin (inc_marlin_off) raises
+    NotImplementedError from 0.22.0 (INC_PLAIN_GPTQ_LAST); AWQ-packed ones fall back to
+    AWQLinearMethod / AutoAWQLinearMethod and load."""
+    if not _inc_checkpoint(spec, scheme):
+        return []
+    quant, v = spec.quant, version_label(version)
+    if quant.method in INC_UNKNOWN_NAMES:
+        return [f"Unknown quantization method: {quant.method}. (vLLM {v}: an AutoRound "
+                "checkpoint needs quant_method 'auto-round', which INCConfig takes, or 'inc'; "
+                f"{quant.method!r} is an older AutoRound export's name)"]
+    if version < INC_READ_FROM:
+        return [f"Headroom has read vLLM's AutoRound loader (INCConfig) from 0.19.0 on; vLLM {v} "
+                "loads 'auto-round' on an older AutoRoundConfig not read here: plan with "
+                "--vllm-version 0.19.0 or later."]
+    if quant.symmetric is None and version < INC_SYM_DEFAULT_FROM:
+        return ["Cannot find any of ['sym'] in the model's quantization config. (vLLM "
+                f"{v} INCConfig.from_config reads sym as required; 0.29 and later default it "
+                "to true)"]
+    why = inc_marlin_off(spec, scheme, gpu) if scheme.family == "gptq" else ""
+    if not why or version <= INC_PLAIN_GPTQ_LAST:
+        return []
+    sym = quant.symmetric is not False
+    return [f"INC quantization with bits={quant.weight_bits}, sym={sym} is not supported. Only "
+            "4-bit and 8-bit symmetric quantization is supported with Marlin kernels. (vLLM "
+            f"{v} builds no other kernel for a GPTQ-packed AutoRound layer: {why}; "
+            "releases 0.19-0.21 fall back to GPTQ's exllama kernels)"]
+
+
+def inc_notes(spec: ModelSpec, scheme: QuantScheme, version: Version, gpu: GpuSpec
+              ) -> list[str]:
+    """How an AutoRound checkpoint that loads leaves Marlin (inc_marlin_off): timed at
+    Marlin's weight-only figures all the same (unverified for those kernels)."""
+    if not _inc_checkpoint(spec, scheme) or inc_errors(spec, scheme, version, gpu):
+        return []
+    why = inc_marlin_off(spec, scheme, gpu)
+    if not why:
+        return []
+    kernel = ("GPTQLinearMethod (gptq.py, exllama)" if scheme.family == "gptq"
+              else "AWQ's own GEMM (AWQLinearMethod / AutoAWQLinearMethod)")
+    return [f"vLLM {version_label(version)} runs this AutoRound checkpoint's linear layers on "
+            f"{kernel}, not Marlin ({why}; INCConfig); the speed is Marlin's weight-only "
+            "estimate (unverified for that kernel)."]
 
 
 def int8_float32_errors(scheme: QuantScheme, served: str) -> list[str]:

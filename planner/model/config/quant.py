@@ -75,6 +75,8 @@ def _quant_spec(
         return _gptq_awq(qc, where, method.removesuffix("_marlin"), excluded)
     if method == "compressed-tensors":
         return _compressed(qc, where, excluded, warnings)
+    if method in INC_METHODS or method in INC_UNKNOWN_NAMES:
+        return _inc(qc, where, method, warnings)
     if method == "mxfp4":
         return QuantSpec(method="mxfp4", scheme="mxfp4", weight_bits=4, group_size=32,
                          excluded_modules=excluded,
@@ -181,6 +183,89 @@ def _compressed(qc: dict, where: str, excluded: tuple[str, ...], warnings: list[
     return QuantSpec(method="compressed-tensors", scheme=scheme, weight_bits=bits,
                      group_size=size, excluded_modules=excluded, kv_cache_dtype=kv_fp8,
                      act_order=act_order, summary=summary)  # fmt: skip
+
+
+# NOTE: vLLM's AutoRound / Intel Neural Compressor loader, INCConfig (quantization/inc.py in the
+# 0.19.0-0.23.0 wheels, inc/inc.py + inc/config_parser.py in 0.24.0-0.30.0, 0.32.0, 0.33.0):
+# override_quantization_method turns quant_method "auto-round" into "inc", the method's own
+# name; from_config reads bits, group_size and sym (get_from_keys: required up to 0.28,
+# get_from_keys_or(..., True) from 0.29), packing_format (default "auto_round:auto_gptq"; also
+# "auto_round:auto_awq"), block_name_to_quantize / to_quant_block_names, extra_config,
+# data_type (default "int") and backend / vllm_backend (default "auto", one of
+# INC_BACKENDS, else ValueError "Unsupported backend"). modules_to_not_convert is not read. Other
+# spellings older AutoRound exports wrote ("intel/auto-round", "auto_round") match neither the
+# override nor a registered method: vLLM stops at "Unknown quantization method"
+# (config/model.py _verify_quantization), planned here in their format and refused by
+# planner.serving.startup.inc_errors.
+INC_METHODS = ("auto-round", "inc")
+INC_UNKNOWN_NAMES = ("intel/auto-round", "auto_round")
+INC_PACKINGS = {"auto_round:auto_gptq": "gptq", "auto_round:auto_awq": "awq"}
+INC_BACKENDS = ("auto", "gptq", "gptq:marlin", "awq", "awq:marlin", "marlin")
+_KEPT_BITS = 16
+
+
+def _inc(qc: dict, where: str, method: str, warnings: list[str]) -> QuantSpec | None:
+    """An AutoRound checkpoint as vLLM's INCConfig reads it: int4/int8 weights packed as GPTQ or
+    AWQ (the same tensors, so the same scheme keys and bytes), the modules extra_config keeps
+    at 16 bits (`bits` >= 16: UnquantizedLinearMethod in get_quant_method) excluded."""
+    at = f"config.json: {where}"
+    bits = _int_field(qc, "bits", at, None)
+    group = _int_field(qc, "group_size", at, None)
+    if bits is None or group is None:
+        raise ConfigError(f"{at} needs bits and group_size (vLLM INCConfig.from_config)")
+    data_type = qc.get("data_type", "int")
+    packing = qc.get("packing_format", "auto_round:auto_gptq")
+    backend = qc.get("backend", qc.get("vllm_backend"))
+    if method in INC_METHODS and backend is not None and backend not in INC_BACKENDS:
+        raise ConfigError(f"{at}.backend: Unsupported backend: {backend}, currently only "
+                          f"support {set(INC_BACKENDS)} (vLLM INCConfig)")
+    if data_type != "int" or packing not in INC_PACKINGS or bits not in (4, 8) \
+            or not -1 <= group != 0:
+        warnings.append(f"{where}: AutoRound {data_type} {bits}-bit, group {group}, packing "
+                        f"{packing!r} not understood: planned as 16-bit weights")
+        return None
+    sym = qc.get("sym")
+    if sym is not None and not isinstance(sym, bool):
+        raise ConfigError(f"{at}.sym must be true or false, got {sym!r}")
+    kept, notes = _inc_overrides(qc.get("extra_config"), bits, group, at)
+    warnings.extend(f"{where}: {note}" for note in notes)
+    blocks = qc.get("block_name_to_quantize", qc.get("to_quant_block_names"))
+    if isinstance(blocks, str):
+        blocks = blocks.split(",")
+    if blocks is not None and not any(str(b).strip().endswith("layers") for b in blocks):
+        warnings.append(f"{where}: block_name_to_quantize {blocks} names no decoder layers; "
+                        "planned with every decoder layer quantized")
+    family = INC_PACKINGS[packing]
+    tag = "gchannel" if group == -1 else f"g{group}"
+    shown = "per-channel" if group == -1 else f"group {group}"
+    symmetry = {True: "sym", False: "asym", None: "sym unset"}[sym]
+    kept_note = f"; {len(kept)} modules kept 16-bit (extra_config)" if kept else ""
+    return QuantSpec(
+        method=method, scheme=f"w{bits}a16-{family}-{tag}", weight_bits=bits,
+        group_size=None if group == -1 else group, excluded_modules=kept,
+        symmetric=sym, backend=backend,
+        summary=f"AutoRound int{bits}, {shown}, {symmetry}, {family.upper()}-packed{kept_note}",
+    )
+
+
+def _inc_overrides(extra: object, bits: int, group: int, at: str
+                   ) -> tuple[tuple[str, ...], list[str]]:
+    """extra_config's modules kept at 16 bits, and notes on the overrides not planned (other
+    bits or groups: planned at the checkpoint's)."""
+    if extra is None:
+        return (), []
+    if not isinstance(extra, dict) or not all(isinstance(v, dict) for v in extra.values()):
+        raise ConfigError(f"{at}.extra_config must map module names to objects")
+    kept = tuple(name for name, cfg in extra.items()
+                 if isinstance(cfg.get("bits", bits), int) and cfg.get("bits", bits) >= _KEPT_BITS)
+    other = sorted(name for name, cfg in extra.items() if name not in kept
+                   and (cfg.get("bits", bits), cfg.get("group_size", group)) != (bits, group))
+    notes = [f"extra_config gives {len(other)} modules other bits or groups ({other[0]}, ...): "
+             f"planned at int{bits}, group {group}"] if other else []
+    if any(name.endswith("lm_head") and name not in kept for name in extra):
+        notes.append("extra_config quantizes lm_head (vLLM INCConfig builds it quantized): "
+                     "planned at 16 bits")
+    return kept, notes
 
 
 def _bnb(qc: dict, excluded: tuple[str, ...]) -> QuantSpec:

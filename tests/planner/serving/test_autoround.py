@@ -1,0 +1,197 @@
+"""AutoRound (Intel Neural Compressor) checkpoints as vLLM's INCConfig loads them: quant_method
+'auto-round' (or 'inc'), int4/int8 weights packed as GPTQ or AWQ, extra_config's 16-bit
+modules, and the releases and GPUs whose loader takes them (planner.serving.startup
+inc_errors / inc_notes).
+
+Fixtures: tests/fixtures/configs/autoround/*.quantization_config.json are OPEA's AutoRound
+exports' quantization_config.json (SOURCES.md), the block AutoRound also writes into
+config.json's quantization_config."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from planner.model.config.parser import parse_model_config
+from planner.model.config.quant import quant_spec
+from planner.model.quant import checkpoint_scheme, what_if_scheme
+from planner.model.spec import ConfigError, QuantSpec
+from planner.serving.hardware import gpu_preset
+from planner.serving.startup import inc_errors, inc_notes
+from planner.serving.weights import weights_bytes
+from tests.cli.conftest import run_main
+from tests.planner.serving.test_weights import make_spec
+
+FIXTURES = Path(__file__).parents[2] / "fixtures" / "configs"
+SMALL = "OPEA__Qwen2.5-0.5B-Instruct-int4-sym-inc"  # quant_method "auto-round"
+LARGE = "OPEA__Qwen2.5-72B-Instruct-int4-sym-inc"  # quant_method "intel/auto-round"
+
+
+def block(name: str) -> dict:
+    return json.loads((FIXTURES / "autoround" / f"{name}.quantization_config.json").read_text())
+
+
+def parsed(qc: dict) -> tuple[QuantSpec | None, list[str]]:
+    warnings: list[str] = []
+    return quant_spec(qc, "quantization_config", None, warnings), warnings
+
+
+def test_opea_auto_round_block_is_gptq_int4_g128():
+    """bits 4, group_size 128, sym true and no packing_format: vLLM's default
+    auto_round:auto_gptq, so GPTQ's tensors (qweight, scales, qzeros): 4 + 20/128 bits."""
+    quant, warnings = parsed(block(SMALL))
+    assert warnings == []
+    assert (quant.method, quant.scheme, quant.weight_bits, quant.group_size) == (
+        "auto-round", "w4a16-gptq-g128", 4, 128)
+    assert quant.symmetric is True and quant.backend is None and not quant.act_order
+    assert quant.excluded_modules == ()
+
+
+def test_awq_packing_and_8_bit_and_per_channel():
+    base = {"quant_method": "auto-round", "bits": 4, "group_size": 128, "sym": False}
+    awq, _ = parsed(base | {"packing_format": "auto_round:auto_awq"})
+    assert awq.scheme == "w4a16-awq-g128" and awq.symmetric is False
+    int8, _ = parsed(base | {"bits": 8, "group_size": -1, "quant_method": "inc"})
+    assert (int8.method, int8.scheme, int8.group_size) == ("inc", "w8a16-gptq-gchannel", None)
+
+
+def test_formats_headroom_does_not_plan_are_labelled_16_bit():
+    for qc in ({"bits": 2, "group_size": 128}, {"bits": 4, "group_size": 32, "data_type": "mx_fp"},
+               {"bits": 4, "group_size": 128, "packing_format": "auto_round:llm_compressor"}):
+        quant, warnings = parsed({"quant_method": "auto-round", "sym": True} | qc)
+        assert quant is None and "not understood: planned as 16-bit weights" in warnings[0]
+
+
+def test_bad_autoround_blocks_are_one_line_errors():
+    with pytest.raises(ConfigError, match="needs bits and group_size"):
+        parsed({"quant_method": "auto-round", "bits": 4})
+    with pytest.raises(ConfigError, match="Unsupported backend: exllama"):
+        parsed({"quant_method": "auto-round", "bits": 4, "group_size": 128, "backend": "exllama"})
+
+
+def test_extra_config_16_bit_modules_are_kept_and_other_bits_noted():
+    qc = {"quant_method": "auto-round", "bits": 4, "group_size": 128, "sym": True,
+          "extra_config": {"lm_head": {"bits": 16, "data_type": "float"},
+                           "model.layers.0.mlp.gate_proj": {"bits": 16},
+                           "model.layers.0.mlp.up_proj": {"bits": 16},
+                           "model.layers.0.mlp.down_proj": {"bits": 16},
+                           "model.layers.1.self_attn.o_proj": {"bits": 8}}}
+    quant, warnings = parsed(qc)
+    assert quant.excluded_modules == ("lm_head", "model.layers.0.mlp.gate_proj",
+                                      "model.layers.0.mlp.up_proj", "model.layers.0.mlp.down_proj")
+    assert warnings == ["quantization_config: extra_config gives 1 modules other bits or groups "
+                        "(model.layers.1.self_attn.o_proj, ...): planned at int4, group 128"]
+
+
+def test_weights_by_hand_with_extra_config():
+    """make_spec by hand: attention 12,288 params per layer, MLP 24,576, embeddings = lm_head =
+    6,400. GPTQ int4 g128 = 4 + 20/128 = 133/32 bits: 12,288 x 133 / 256 = 6,384 B of
+    attention per layer, 24,576 x 133 / 256 = 12,768 B of MLP. extra_config keeps layer 0's
+    gate/up/down_proj at 16 bits (UnquantizedLinearMethod): 24,576 x 2 = 49,152 B; lm_head and
+    embeddings 16-bit either way (ParallelLMHead unquantized, VocabParallelEmbedding not a
+    quantized layer): 12,800 B each."""
+    qc = {"quant_method": "auto-round", "bits": 4, "group_size": 128, "sym": True,
+          "extra_config": {f"model.layers.0.mlp.{p}_proj": {"bits": 16}
+                           for p in ("gate", "up", "down")}}
+    spec = make_spec(quant=parsed(qc)[0])
+    w = weights_bytes(spec, checkpoint_scheme(spec))
+    assert w.attention_bytes == 2 * 6_384
+    assert w.dense_mlp_bytes == 49_152 + 12_768
+    assert w.lm_head_bytes == w.embeddings_bytes == 12_800
+    # a what-if in the same format plans every layer quantized
+    assert weights_bytes(spec, what_if_scheme("w4a16-gptq-g128")).dense_mlp_bytes == 2 * 12_768
+
+
+def spec_with(qc: dict):
+    return make_spec(quant=parsed({"quant_method": "auto-round", "bits": 4, "group_size": 128}
+                                  | qc)[0])
+
+
+RTX3090, V100 = gpu_preset("rtx-3090"), gpu_preset("v100-32gb")
+
+
+def refused(qc: dict, version: tuple, gpu=RTX3090) -> list[str]:
+    spec = spec_with(qc)
+    return inc_errors(spec, checkpoint_scheme(spec), version, gpu)
+
+
+def noted(qc: dict, version: tuple, gpu=RTX3090) -> list[str]:
+    spec = spec_with(qc)
+    return inc_notes(spec, checkpoint_scheme(spec), version, gpu)
+
+
+def test_symmetric_gptq_g128_loads_on_marlin_from_0_19():
+    for version in ((0, 19, 0), (0, 22, 0), (0, 28, 0), (0, 33, 0)):
+        assert refused({"sym": True}, version) == [] == noted({"sym": True}, version)
+
+
+def test_releases_before_0_19_are_not_read():
+    assert "from 0.19.0 on" in refused({"sym": True}, (0, 18, 0))[0]
+
+
+def test_older_spellings_are_unknown_to_vllm():
+    spec = make_spec(quant=parsed(block(LARGE))[0])
+    assert spec.quant.method == "intel/auto-round"
+    assert spec.quant.backend == "auto_round:gptq:exllamav2"
+    assert inc_errors(spec, checkpoint_scheme(spec), (0, 33, 0), RTX3090)[0].startswith(
+        "Unknown quantization method: intel/auto-round.")
+
+
+def test_sym_is_required_up_to_0_28():
+    assert refused({}, (0, 28, 0))[0].startswith("Cannot find any of ['sym']")
+    assert refused({}, (0, 29, 0)) == []  # get_from_keys_or(config, ["sym"], True)
+
+
+def test_gptq_packing_off_marlin_falls_back_to_exllama_then_is_refused():
+    """INCConfig.apply_gptq_quant_layer: GPTQLinearMethod up to 0.21; NotImplementedError from
+    0.22 (inc.py, then inc_wna16_linear.py INCWNA16LinearScheme._build_gptq_method)."""
+    cases = [({"sym": False}, RTX3090, "symmetric GPTQ packing only"),
+             ({"sym": True, "group_size": 256}, RTX3090, "not 256"),
+             ({"sym": True}, V100, "compute capability 7.5, Tesla V100-SXM2-32GB has 7.0"),
+             ({"sym": True, "backend": "gptq"}, RTX3090, "backend 'gptq' turns Marlin off")]
+    for qc, gpu, why in cases:
+        assert refused(qc, (0, 21, 0), gpu) == []
+        assert why in noted(qc, (0, 21, 0), gpu)[0] and "GPTQLinearMethod" in noted(
+            qc, (0, 21, 0), gpu)[0]
+        for version in ((0, 22, 0), (0, 24, 0), (0, 33, 0)):
+            message = refused(qc, version, gpu)[0]
+            assert message.startswith(f"INC quantization with bits=4, sym={qc['sym']} is not "
+                                      "supported.") and why in message
+
+
+def test_awq_packing_off_marlin_loads_on_awq_kernels():
+    qc = {"sym": False, "packing_format": "auto_round:auto_awq"}
+    assert refused(qc, (0, 33, 0), V100) == []
+    assert "AWQ's own GEMM" in noted(qc, (0, 33, 0), V100)[0]
+    assert noted(qc, (0, 33, 0)) == []  # uint4 with zero points: Marlin on an RTX 3090
+
+
+def plan_config(tmp_path: Path, name: str) -> Path:
+    """Qwen2.5-72B-Instruct's config.json (SOURCES.md, B) with an OPEA AutoRound block as its
+    quantization_config: the 72B export's own block, or the 0.5B export's, which differs from
+    it in quant_method ('auto-round'), backend (none) and low_gpu_mem_usage only."""
+    config = json.loads((FIXTURES / "Qwen__Qwen2.5-72B-Instruct.json").read_text())
+    (tmp_path / "config.json").write_text(json.dumps(config | {"quantization_config": block(name)}))
+    return tmp_path / "config.json"
+
+
+def test_cli_plans_an_autoround_checkpoint_as_gptq_int4(tmp_path, capsys):
+    argv = ("plan", "--model", str(plan_config(tmp_path, SMALL)), "--gpu", "rtx-3090",
+            "--gpus", "4", "--tp", "1", "--pp", "4", "--max-model-len", "8k")
+    code, out, err = run_main(capsys, *argv)
+    assert code == 0, err
+    assert "weight format       w4a16-gptq-g128" in out and "not understood" not in out + err
+    assert "Fits:" in out and "weight-only kernels" in out
+
+
+def test_cli_refuses_the_older_spelling_in_vllms_words(tmp_path, capsys):
+    argv = ("plan", "--model", str(plan_config(tmp_path, LARGE)), "--gpu", "rtx-3090",
+            "--gpus", "4", "--tp", "1", "--pp", "4", "--max-model-len", "8k")
+    code, out, err = run_main(capsys, *argv)
+    assert "Unknown quantization method: intel/auto-round." in out
+
+
+def test_parse_model_config_reads_the_block(ref_config):
+    config, _ = ref_config("Qwen__Qwen2.5-72B-Instruct")
+    spec = parse_model_config(config | {"quantization_config": block(SMALL)}, None, name="x")
+    assert spec.quant.scheme == "w4a16-gptq-g128"
