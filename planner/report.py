@@ -1087,9 +1087,10 @@ def _alternatives(inputs: ReportInputs) -> list[str]:
                   f"{counted(load.concurrency, 'request')} in flight{load.arriving}, capped by "
                   "each KV cache:", ""]
         lines += md_table(
-            ["Model", "Layout", "Params (total / active)", "Weights/GPU", "KV B/token",
-             "Fits", "Ceiling (tokens)", "Concurrency at max_model_len (all replicas)",
-             "TTFT ms", "TPOT ms", "Output tok/s", "At concurrency"],
+            ["Model", "Layout", "Params (total / active, embeddings included)", "Weights/GPU",
+             "KV B/token", "Fits", "Ceiling (tokens)",
+             "Concurrency at max_model_len (all replicas)", "TTFT ms", "TPOT ms", "Output tok/s",
+             "At concurrency"],
             [[c.model_name, c.layout, f"{c.params_total / 1e9:,.1f} B / "
               f"{c.params_active / 1e9:,.1f} B", _gib(c.weights_bytes_per_gpu),
               f"{c.kv_bytes_per_token:,}", _fits_cell(c),

@@ -79,7 +79,8 @@ def test_the_grid_shows_the_key_columns_and_the_rest_under_more_columns() -> Non
         "model", "layout", "fits", "weights per GPU (GiB)", "KV B/token per GPU",
         "ceiling (tokens)", "concurrency at 32,768", "TPOT (ms)", "output tok/s"]
     assert list(more.proto.column_order) == [
-        "model", "params", "active", "KV B/token (model)", "TTFT (ms)", "tok/s per request"]
+        "model", "params", "active (embeddings included)", "KV B/token (model)", "TTFT (ms)",
+        "tok/s per request"]
     shown = {*grid.proto.column_order, *more.proto.column_order}
     assert shown == set(grid.value.columns)  # the verdicts are in the table below
     config = json.loads(grid.proto.columns)
@@ -144,8 +145,8 @@ def test_under_dp_all_replicas_stand_beside_one_replicas_concurrency() -> None:
         "concurrency at 32,768, all replicas", "concurrency at 32,768, per replica",
         "TPOT (ms)", "output tok/s"]
     assert list(more.proto.column_order) == [
-        "model", "params", "active", "KV B/token per GPU", "KV B/token (model)", "TTFT (ms)",
-        "tok/s per request"]
+        "model", "params", "active (embeddings included)", "KV B/token per GPU",
+        "KV B/token (model)", "TTFT (ms)", "tok/s per request"]
     assert {*grid.proto.column_order, *more.proto.column_order} == set(grid.value.columns)
     config = json.loads(grid.proto.columns)
     assert config["concurrency at 32,768, all replicas"] == {

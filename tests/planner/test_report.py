@@ -342,6 +342,8 @@ def test_comparison_rows_carry_speed_at_the_load() -> None:
     report = build_report(inputs(comparison=(row, comparison_row(PLAN)), load=load))
     table = next(t for t in tables(report.markdown) if t[0][0] == "Model")
     assert table[0][-4:] == ["TTFT ms", "TPOT ms", "Output tok/s", "At concurrency"]
+    # the active count is ParamBreakdown.active, embedding table and lm_head in (the card's)
+    assert table[0][2] == "Params (total / active, embeddings included)"
     assert table[1][-4:] == [f"{speed.ttft_ms:,.0f}", f"{speed.tpot_ms:,.1f}",
                              f"{speed.output_tokens_per_s:,.0f}", "4"]
     assert table[2][-4:] == ["—"] * 4

@@ -76,7 +76,8 @@ concurrency = f"{context}, all replicas" if replicated else context
 replica = f"{context}, per replica"
 table = pd.DataFrame([{
     "model": row.model_name, "layout": row.layout, "fits": row.fits,
-    "params": fmt.params(row.params_total), "active": fmt.params(row.params_active),
+    "params": fmt.params(row.params_total),
+    "active (embeddings included)": fmt.params(row.params_active),
     "weights per GPU (GiB)": round(row.weights_bytes_per_gpu / GIB, 2),
     "KV B/token per GPU": result.kv_bytes_per_token_per_gpu,
     "KV B/token (model)": row.kv_bytes_per_token,
@@ -104,8 +105,8 @@ key_grid(table.drop(columns="verdict"), {  # the verdicts: the static table belo
     **({concurrency: "all replicas", replica: "per replica"} if replicated else
        {concurrency: f"conc. @ {engine.max_model_len:,}"}),
     "TPOT (ms)": "TPOT ms", "output tok/s": "tok/s",
-}, ["model", "params", "active", *(kv_per_gpu if replicated else ()), "KV B/token (model)",
-    "TTFT (ms)", "tok/s per request"],
+}, ["model", "params", "active (embeddings included)", *(kv_per_gpu if replicated else ()),
+    "KV B/token (model)", "TTFT (ms)", "tok/s per request"],
     "More columns: parameters, " + ("KV bytes per token per GPU, " if replicated else "")
     + "the whole model's KV bytes per token, TTFT, output tok/s per request",
     widths={"model": 230}, placeholder="—")
