@@ -474,7 +474,7 @@ def _results(request: PlanRequest, result: Plan) -> None:
         st.warning(md_escape(message))
     idle = idle_gpus(request.cluster, result)
     if idle:
-        st.info(idle, icon=":material/info:")
+        st.info(md_escape(idle), icon=":material/info:")
     if not result.fits and state().tp is not None:
         _point_to_a_fitting_layout(request)
     speed = _speed(request, result)  # first under the verdict: in view at 1280x800
