@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, ConfigDict, Field
 
 from planner.memo import IdentityMemo
-from planner.model.quant import QuantScheme, checkpoint_exclusions
+from planner.model.config.quant import INC_METHODS, INC_UNKNOWN_NAMES
+from planner.model.quant import QuantScheme, checkpoint_exclusions, stored_format
 from planner.model.spec import (
     AttentionMixer,
     LinearAttentionMixer,
@@ -250,6 +251,34 @@ def quantized_component(spec: ModelSpec, scheme: QuantScheme, component: str) ->
     return not checkpoint_exclusions(spec, scheme).excluded(None, component)
 
 
+def inc_checkpoint(spec: ModelSpec, scheme: QuantScheme) -> bool:
+    """Whether `scheme` plans an AutoRound checkpoint as stored (quant_method auto-round, inc or
+    one of the older spellings vLLM refuses: startup.inc_errors)."""
+    return stored_format(spec, scheme) and spec.quant.method in INC_METHODS + INC_UNKNOWN_NAMES
+
+
+def inc_packing_off_marlin(spec: ModelSpec, scheme: QuantScheme) -> str:
+    """Why an AutoRound checkpoint's packing keeps vLLM's INC loader off Marlin on every GPU and
+    layout ("" where it does not, or for another checkpoint).
+
+    NOTE: INCConfig.apply_gptq_quant_layer / apply_awq_quant_layer (0.19.0-0.23.0),
+    INCWNA16LinearScheme and the INC WNA16 MoE builders (0.24.0-0.33.0 wheels) ask
+    check_marlin_supported for GPTQ packing's uint4b8 / uint8b128 when sym ((bits, sym) in
+    {(4, True), (8, True)}, else no Marlin) and for AWQ packing's uint4 / uint8 with has_zp =
+    not sym; marlin_utils.query_marlin_supported_quant_types lists uint4 only with zero points
+    and uint4b8 / uint8b128 only without: AWQ packing runs on Marlin asymmetric in 4 bits
+    only. Off Marlin, experts go to MoeWNA16Method (MoeWNA16Config.from_config)."""
+    if not inc_checkpoint(spec, scheme):
+        return ""
+    quant = spec.quant
+    symmetric = quant.symmetric is not False  # absent: true from 0.29, refused before
+    if scheme.family == "gptq" and not symmetric:
+        return "Marlin takes GPTQ packing symmetric only (uint4b8, uint8b128)"
+    if scheme.family == "awq" and (symmetric or quant.weight_bits != 4):
+        return "Marlin takes AWQ packing with zero points (sym false) in 4 bits only (uint4)"
+    return ""
+
+
 def _row_parallel_inputs(spec: ModelSpec, tp: int) -> list[tuple[str, str, int]]:
     """(component, layer name, input size per TP rank) of every dense row-parallel layer:
     o_proj (heads x head_dim / tp), down_proj (intermediate / tp), shared-expert down_proj."""
@@ -432,6 +461,10 @@ def _marlin_moe_warnings(
     hopper = (f" (vLLM {rules.label} runs them on Humming's MoE on Hopper, compute capability "
               "9.0, all the same: its WNA16 MoE oracle tries Humming first there)"
               if rules.version >= HUMMING_FIRST_ON_HOPPER_FROM else "")
+    packing = inc_packing_off_marlin(spec, scheme)
+    if packing:
+        return (f"{scheme.label} MoE layers run the slower MoE WNA16 (Triton) kernel{hopper}, "
+                f"not Marlin MoE: {packing} (vLLM's INC loader), at any layout.",)
     if group not in MARLIN_MOE_GROUP_SIZES:
         return (
             f"{scheme.label} MoE layers fall back from the Marlin MoE kernel to the slower MoE "

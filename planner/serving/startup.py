@@ -13,7 +13,7 @@ messages in Plan.errors), so they agree on every refusal. Sources, read in the 0
 """
 
 from planner.model.attention.kvformat import KV_FORMATS
-from planner.model.config.quant import INC_METHODS, INC_UNKNOWN_NAMES
+from planner.model.config.quant import INC_UNKNOWN_NAMES
 from planner.model.quant import QuantScheme, checkpoint_formats
 from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec
 from planner.serving.engine import DEFAULT_BLOCK_SIZE, EngineSettings, VllmWindow, is_sparse_mla
@@ -22,6 +22,8 @@ from planner.serving.layout import (
     MARLIN_MOE_GROUP_SIZES,
     first_moe,
     group_size,
+    inc_checkpoint,
+    inc_packing_off_marlin,
     quantized_component,
 )
 from planner.serving.vllm_cli import (
@@ -809,25 +811,25 @@ INC_SYM_DEFAULT_FROM: Version = (0, 29, 0)  # from_config: get_from_keys(["sym"]
 MARLIN_MIN_CAPABILITY = 75  # marlin_utils.query_marlin_supported_quant_types: [] below 7.5 (CUDA)
 
 
-def inc_marlin_off(spec: ModelSpec, scheme: QuantScheme, gpu: GpuSpec) -> str:
-    """Why vLLM's INC loader does not put an AutoRound checkpoint's linear layers on Marlin
-    ("" where it does).
+INC_BACKEND_FROM: Version = (0, 24, 0)
+"""NOTE: INCConfig.get_quant_method calls apply_gptq_quant_layer(layer, prefix) without its
+`backend` argument (default "auto") in the 0.19.0-0.23.0 wheels, so the config's backend picks
+the packing only; INCWNA16LinearScheme (0.24.0-0.33.0) reads it: use_marlin needs "auto" or a
+backend containing "marlin". The MoE builders never read it."""
 
-    NOTE: INCConfig.apply_gptq_quant_layer / apply_awq_quant_layer (0.19.0-0.23.0) and
-    INCWNA16LinearScheme._build_gptq_method / _build_awq_method (0.24.0-0.33.0): use_marlin =
-    backend "auto" or containing "marlin", (bits, sym) in {(4, True), (8, True)} for GPTQ
-    packing (uint4b8 / uint8b128; AWQ: bits 4 or 8, zero points when asymmetric), and
-    check_marlin_supported: the group in MARLIN_SUPPORTED_GROUP_SIZES [-1, 32, 64, 128] and, on
-    CUDA, compute capability 7.5 or more (query_marlin_supported_quant_types; the ROCm branch
-    skips the capability). AWQ with zero points: uint4 only (uint8 not in the list)."""
-    quant = spec.quant
-    backend = quant.backend or "auto"
-    if backend != "auto" and "marlin" not in backend:
+
+def inc_marlin_off(spec: ModelSpec, scheme: QuantScheme, gpu: GpuSpec, version: Version) -> str:
+    """Why vLLM's INC loader does not put an AutoRound checkpoint's linear layers on Marlin
+    ("" where it does): its packing (layout.inc_packing_off_marlin), its backend from
+    INC_BACKEND_FROM, and check_marlin_supported's group (MARLIN_SUPPORTED_GROUP_SIZES -1, 32,
+    64, 128) and, on CUDA, compute capability 7.5 or more (query_marlin_supported_quant_types;
+    the ROCm branch skips the capability)."""
+    packing = inc_packing_off_marlin(spec, scheme)
+    if packing:
+        return packing
+    backend = spec.quant.backend or "auto"
+    if version >= INC_BACKEND_FROM and backend != "auto" and "marlin" not in backend:
         return f"backend {backend!r} turns Marlin off"
-    if scheme.family == "gptq" and quant.symmetric is False:
-        return "Marlin takes symmetric GPTQ packing only (uint4b8, uint8b128)"
-    if scheme.family == "awq" and quant.symmetric is False and quant.weight_bits == 8:
-        return "Marlin takes AWQ zero points with 4-bit weights only (uint4)"
     group = group_size(scheme) or -1
     if group not in MARLIN_MOE_GROUP_SIZES:
         return f"Marlin takes groups {list(MARLIN_MOE_GROUP_SIZES)}, not {group}"
@@ -835,13 +837,6 @@ def inc_marlin_off(spec: ModelSpec, scheme: QuantScheme, gpu: GpuSpec) -> str:
     if gpu.vendor == "nvidia" and cc is not None and cc < MARLIN_MIN_CAPABILITY:
         return f"Marlin needs compute capability 7.5, {gpu.name} has {gpu.compute_capability}"
     return ""
-
-
-def _inc_checkpoint(spec: ModelSpec, scheme: QuantScheme) -> bool:
-    """Whether `scheme` plans an AutoRound checkpoint as stored (quant_method auto-round, inc or
-    one of the spellings vLLM refuses)."""
-    return spec.quant is not None and not scheme.what_if and spec.quant.scheme == scheme.key \
-        and spec.quant.method in INC_METHODS + INC_UNKNOWN_NAMES
 
 
 def inc_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
@@ -855,7 +850,7 @@ def inc_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
     quantization config."). A GPTQ-packed linear layer off Marlin (inc_marlin_off) raises
     NotImplementedError from 0.22.0 (INC_PLAIN_GPTQ_LAST); AWQ-packed ones fall back to
     AWQLinearMethod / AutoAWQLinearMethod and load."""
-    if not _inc_checkpoint(spec, scheme):
+    if not inc_checkpoint(spec, scheme):
         return []
     quant, v = spec.quant, version_label(version)
     if quant.method in INC_UNKNOWN_NAMES:
@@ -870,7 +865,7 @@ def inc_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
         return ["Cannot find any of ['sym'] in the model's quantization config. (vLLM "
                 f"{v} INCConfig.from_config reads sym as required; 0.29 and later default it "
                 "to true)"]
-    why = inc_marlin_off(spec, scheme, gpu) if scheme.family == "gptq" else ""
+    why = inc_marlin_off(spec, scheme, gpu, version) if scheme.family == "gptq" else ""
     if not why or version <= INC_PLAIN_GPTQ_LAST:
         return []
     sym = quant.symmetric is not False
@@ -884,9 +879,9 @@ def inc_notes(spec: ModelSpec, scheme: QuantScheme, version: Version, gpu: GpuSp
               ) -> list[str]:
     """How an AutoRound checkpoint that loads leaves Marlin (inc_marlin_off): timed at
     Marlin's weight-only figures all the same (unverified for those kernels)."""
-    if not _inc_checkpoint(spec, scheme) or inc_errors(spec, scheme, version, gpu):
+    if not inc_checkpoint(spec, scheme) or inc_errors(spec, scheme, version, gpu):
         return []
-    why = inc_marlin_off(spec, scheme, gpu)
+    why = inc_marlin_off(spec, scheme, gpu, version)
     if not why:
         return []
     kernel = ("GPTQLinearMethod (gptq.py, exllama)" if scheme.family == "gptq"

@@ -17,6 +17,7 @@ from planner.model.config.quant import quant_spec
 from planner.model.quant import checkpoint_scheme, what_if_scheme
 from planner.model.spec import ConfigError, QuantSpec
 from planner.serving.hardware import gpu_preset
+from planner.serving.layout import ParallelLayout, layout_warnings
 from planner.serving.startup import inc_errors, inc_notes
 from planner.serving.weights import weights_bytes
 from tests.cli.conftest import run_main
@@ -145,10 +146,9 @@ def test_sym_is_required_up_to_0_28():
 def test_gptq_packing_off_marlin_falls_back_to_exllama_then_is_refused():
     """INCConfig.apply_gptq_quant_layer: GPTQLinearMethod up to 0.21; NotImplementedError from
     0.22 (inc.py, then inc_wna16_linear.py INCWNA16LinearScheme._build_gptq_method)."""
-    cases = [({"sym": False}, RTX3090, "symmetric GPTQ packing only"),
+    cases = [({"sym": False}, RTX3090, "GPTQ packing symmetric only"),
              ({"sym": True, "group_size": 256}, RTX3090, "not 256"),
-             ({"sym": True}, V100, "compute capability 7.5, Tesla V100-SXM2-32GB has 7.0"),
-             ({"sym": True, "backend": "gptq"}, RTX3090, "backend 'gptq' turns Marlin off")]
+             ({"sym": True}, V100, "compute capability 7.5, Tesla V100-SXM2-32GB has 7.0")]
     for qc, gpu, why in cases:
         assert refused(qc, (0, 21, 0), gpu) == []
         assert why in noted(qc, (0, 21, 0), gpu)[0] and "GPTQLinearMethod" in noted(
@@ -159,11 +159,43 @@ def test_gptq_packing_off_marlin_falls_back_to_exllama_then_is_refused():
                                       "supported.") and why in message
 
 
-def test_awq_packing_off_marlin_loads_on_awq_kernels():
-    qc = {"sym": False, "packing_format": "auto_round:auto_awq"}
-    assert refused(qc, (0, 33, 0), V100) == []
-    assert "AWQ's own GEMM" in noted(qc, (0, 33, 0), V100)[0]
-    assert noted(qc, (0, 33, 0)) == []  # uint4 with zero points: Marlin on an RTX 3090
+def test_backend_turns_marlin_off_from_0_24_only():
+    """get_quant_method calls apply_gptq_quant_layer without its backend argument (default
+    "auto") up to 0.23; INCWNA16LinearScheme reads the config's backend from 0.24."""
+    qc = {"sym": True, "backend": "gptq"}
+    assert refused(qc, (0, 23, 0)) == [] == noted(qc, (0, 23, 0))
+    assert "backend 'gptq' turns Marlin off" in refused(qc, (0, 24, 0))[0]
+    assert refused({"sym": True, "backend": "gptq:marlin"}, (0, 33, 0)) == []
+
+
+def test_awq_packing_runs_marlin_asymmetric_4_bit_only_else_awq_kernels():
+    """check_marlin_supported(uint4, group, has_zp=not sym): Marlin lists uint4 only with zero
+    points (query_marlin_supported_quant_types), so a symmetric AWQ-packed export, or an 8-bit
+    one, runs AWQ's own GEMM, which loads on every release read."""
+    awq = {"packing_format": "auto_round:auto_awq"}
+    assert noted(awq | {"sym": False}, (0, 33, 0)) == []
+    for qc, gpu in ((awq | {"sym": True}, RTX3090), (awq | {"sym": False}, V100)):
+        assert refused(qc, (0, 33, 0), gpu) == []
+        assert "AWQ's own GEMM" in noted(qc, (0, 33, 0), gpu)[0]
+
+
+def test_experts_off_marlin_run_moe_wna16_at_any_layout(ref_config):
+    """Qwen3-30B-A3B (768-wide experts, hidden 2048) in int4 g128: a symmetric GPTQ-packed export
+    keeps Marlin MoE with expert parallelism (768 % 128 = 0) and falls back at TP=8 (96 wide);
+    a symmetric AWQ-packed one is off Marlin (no uint4 without zero points) either way."""
+    config, _ = ref_config("Qwen__Qwen3-30B-A3B")
+    base = {"quant_method": "auto-round", "bits": 4, "group_size": 128, "sym": True}
+
+    def warned(qc: dict, layout: ParallelLayout) -> list[str]:
+        spec = parse_model_config(config | {"quantization_config": qc}, None, name="x")
+        return layout_warnings(spec, layout, checkpoint_scheme(spec), "0.33.0")
+
+    assert warned(base, ParallelLayout(tp=8, ep=True)) == []
+    assert "96 wide per GPU" in warned(base, ParallelLayout(tp=8))[0]
+    awq = base | {"packing_format": "auto_round:auto_awq"}
+    for layout in (ParallelLayout(tp=8), ParallelLayout(tp=8, ep=True)):
+        assert "not Marlin MoE: Marlin takes AWQ packing with zero points" in warned(
+            awq, layout)[0]
 
 
 def plan_config(tmp_path: Path, name: str) -> Path:
