@@ -209,12 +209,16 @@ def _inc(qc: dict, where: str, method: str, warnings: list[str]) -> QuantSpec | 
     AWQ (the same tensors, so the same scheme keys and bytes), the modules extra_config keeps
     at 16 bits (`bits` >= 16: UnquantizedLinearMethod in get_quant_method) excluded."""
     at = f"config.json: {where}"
+    data_type = qc.get("data_type", "int")
+    packing = qc.get("packing_format", "auto_round:auto_gptq")
+    if isinstance(qc.get("group_size"), list):  # FP8 blocks ([128, 128], auto_round:fp8)
+        warnings.append(f"{where}: AutoRound {data_type} {qc.get('bits')}-bit in blocks of "
+                        f"{qc['group_size']} not understood: planned as 16-bit weights")
+        return None
     bits = _int_field(qc, "bits", at, None)
     group = _int_field(qc, "group_size", at, None)
     if bits is None or group is None:
         raise ConfigError(f"{at} needs bits and group_size (vLLM INCConfig.from_config)")
-    data_type = qc.get("data_type", "int")
-    packing = qc.get("packing_format", "auto_round:auto_gptq")
     backend = qc.get("backend", qc.get("vllm_backend"))
     if method in INC_METHODS and backend is not None and backend not in INC_BACKENDS:
         raise ConfigError(f"{at}.backend: Unsupported backend: {backend}, currently only "

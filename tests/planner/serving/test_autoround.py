@@ -58,7 +58,9 @@ def test_awq_packing_and_8_bit_and_per_channel():
 
 def test_formats_headroom_does_not_plan_are_labelled_16_bit():
     for qc in ({"bits": 2, "group_size": 128}, {"bits": 4, "group_size": 32, "data_type": "mx_fp"},
-               {"bits": 4, "group_size": 128, "packing_format": "auto_round:llm_compressor"}):
+               {"bits": 4, "group_size": 128, "packing_format": "auto_round:llm_compressor"},
+               {"bits": 8, "group_size": [128, 128], "data_type": "fp",
+                "packing_format": "auto_round:fp8"}):
         quant, warnings = parsed({"quant_method": "auto-round", "sym": True} | qc)
         assert quant is None and "not understood: planned as 16-bit weights" in warnings[0]
 
