@@ -44,7 +44,7 @@ from probes.hub import HubError, invalid_repo_id_message
 from probes.snapshot import HardwareSnapshot
 from ui import format as fmt
 from ui.io import hub_source, live_snapshot, server_token_allowed
-from ui.state import CHECKPOINT_QUANT, state
+from ui.state import CHECKPOINT_QUANT, AppState, state
 
 UPLOADS_KEY = "uploaded_snapshots"
 """session_state key of the uploaded snapshots: {file name: HardwareSnapshot}."""
@@ -53,6 +53,7 @@ TOKEN_KEY = "hub_token"
 _SOURCES_KEY = "model_sources"
 _SPECS_KEY = "model_specs"
 _AUTO_LAYOUT_KEY = "auto_layouts"
+_CLUSTERS_KEY = "preset_clusters"
 MEMORY_FIELD = "Memory per GPU as CUDA reports it"
 """The Hardware page's field for a total CUDA reports: the fix where a preset has no nvidia-smi
 total under WSL2 (current_cluster, the Recommend page)."""
@@ -113,6 +114,22 @@ def current_cluster() -> ClusterSpec:
         return snapshots_to_cluster([live_snapshot()])
     if current.hardware == "snapshots":
         return snapshots_to_cluster(list(uploaded_snapshots().values()))
+    # one object per session and inputs: the planner caches what it derives from a cluster
+    # by its identity (layout_candidates: ~70,000 layouts checked at 64 nodes x 64 GPUs), so
+    # a new one each call worked it all out again on every rerun
+    key = (current.gpu, current.gpus_per_node, current.nodes, current.intra_node_link,
+           current.network, current.gpu_memory_gib, current.wsl2, current.pcie_generation,
+           current.pcie_lanes)
+    memo: dict = st.session_state.setdefault(_CLUSTERS_KEY, {})
+    if key not in memo:
+        if len(memo) > 64:
+            memo.clear()
+        memo[key] = _preset_cluster(current)
+    return memo[key]
+
+
+def _preset_cluster(current: AppState) -> ClusterSpec:
+    """The Hardware page's preset builder's cluster (current_cluster keeps it)."""
     link = None if current.intra_node_link == "auto" else current.intra_node_link
     try:
         cluster = preset_cluster(

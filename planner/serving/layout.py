@@ -140,7 +140,18 @@ def _head_errors(mixer: object, tp: int) -> list[str]:
     return errors
 
 
-_SPEC_CACHE: IdentityMemo[object] = IdentityMemo(1024)
+_SPEC_CACHE: IdentityMemo[object] = IdentityMemo(16384)
+"""Room for every TP size's entries at 64 nodes x 64 GPUs (the Plan page checks each of the
+4,096 sizes, ~3 entries apiece): at 1,024 the memo cleared itself again and again within one
+rerun, and worked every layer's head counts out again for each size."""
+
+
+def layout_key(layout: ParallelLayout) -> tuple[int, int, int, bool]:
+    """A layout as a cache key part (hashing the pydantic model costs more than a plan step);
+    the whole layout wherever the cached value names it (layout.label()): keyed by the expert
+    TP alone, the Marlin MoE messages named the first layout of that expert TP checked (TP=1
+    x PP=32 x DP=128 in the plan of TP=64 x PP=32 x DP=2 on 4,096 GPUs)."""
+    return layout.tp, layout.pp, layout.dp, layout.ep
 
 
 def _per_spec(spec: ModelSpec, key: tuple, compute, *args):
@@ -318,8 +329,9 @@ def quant_alignment_errors(
         f"{scheme.label} group size {group} (vLLM refuses to load it; use a smaller TP)."
         for component, name, size in _row_parallel_inputs(spec, layout.tp)
         if size % group and quantized_component(spec, scheme, component)
-    ))) + list(_per_spec(spec, ("moe-wna16", layout.expert_tp, scheme.memo_key, vllm_version),
-                         _moe_wna16_errors, spec, layout, scheme, vllm_version))
+    ))) + list(_per_spec(spec, ("moe-wna16", *layout_key(layout), scheme.memo_key,
+                                vllm_version), _moe_wna16_errors, spec, layout, scheme,
+                         vllm_version))
 
 
 MOE_WNA16_MIN_GROUP = 32
@@ -437,7 +449,7 @@ def layout_warnings(
     """
     if group_size(scheme) is None or first_moe(spec) is None:
         return []
-    key = ("moe-kernel", layout.expert_tp, layout.ep, scheme.memo_key, vllm_version)
+    key = ("moe-kernel", *layout_key(layout), scheme.memo_key, vllm_version)
     return list(_per_spec(spec, key, _marlin_moe_warnings, spec, layout, scheme, vllm_version))
 
 

@@ -64,7 +64,7 @@ from planner.serving.launch import (
     untyped_config_note,
     with_layout,
 )
-from planner.serving.layout import ParallelLayout, layout_errors, layout_warnings
+from planner.serving.layout import ParallelLayout, layout_errors, layout_key, layout_warnings
 from planner.serving.mla_block import (
     dsv4_block_refusal,
     mla_block_size,
@@ -487,7 +487,7 @@ class _Setup(NamedTuple):
     cluster: ClusterSpec
     layout: ParallelLayout
     s: EngineSettings
-    layout_key: tuple[int, int, int, bool]  # _layout_key(layout), for the memo keys
+    layout_key: tuple[int, int, int, bool]  # layout_key(layout), for the memo keys
     facts: _LayoutFacts
 
 
@@ -822,9 +822,9 @@ def _setup(
     width = _b12x_width(spec, layout, s)
     if width and width[0]:
         raise LayoutRefused(width[1])
-    layout_key = _layout_key(layout)
-    return _Setup(spec, cluster, layout, s, layout_key, _LAYOUT_FACTS.get(
-        spec, (id(r), *layout_key), _layout_facts, spec, cluster, layout, s, r))
+    key = layout_key(layout)
+    return _Setup(spec, cluster, layout, s, key, _LAYOUT_FACTS.get(
+        spec, (id(r), *key), _layout_facts, spec, cluster, layout, s, r))
 
 
 _LAYOUT_FACTS: IdentityMemo[_LayoutFacts] = IdentityMemo(4096)
@@ -838,7 +838,7 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
     """Work out what _setup caches (each fact from its own cache: the weights per weight
     format, the KV layout, the request's need and the warnings shared across formats)."""
     own_heads = bool(r.states.draft_kv_layers) and draft_own_heads(spec, s.vllm_version)
-    key = ("weights", r.scheme.memo_key, *_layout_key(layout), r.act_b, r.expert_pad,
+    key = ("weights", r.scheme.memo_key, *layout_key(layout), r.act_b, r.expert_pad,
            r.states.draft_kv_layers, own_heads, r.mbt if spec.compressed_attention else 0,
            r.vision_first_stage_only)
     terms = _cached(spec, key, _rank_terms, spec, r, layout, own_heads)
@@ -1400,7 +1400,7 @@ def _layout_length_warnings(spec: ModelSpec, layout: ParallelLayout,
     """The warnings no worker's memory changes: slower kernels for this layout and weight
     format; cached per spec (a max_model_len past the model's derived one is a start-up
     refusal: planner.serving.startup)."""
-    key = ("warnings", *_layout_key(layout), scheme.memo_key, vllm_version)
+    key = ("warnings", *layout_key(layout), scheme.memo_key, vllm_version)
     return _cached(spec, key, _layout_warnings, spec, layout, scheme, vllm_version)
 
 
@@ -1408,11 +1408,6 @@ def _layout_warnings(spec: ModelSpec, layout: ParallelLayout, scheme: quant.Quan
                      vllm_version: str) -> tuple[str, ...]:
     """layout_warnings as a tuple, for _layout_length_warnings to cache."""
     return tuple(layout_warnings(spec, layout, scheme, vllm_version))
-
-
-def _layout_key(layout: ParallelLayout) -> tuple[int, int, int, bool]:
-    """A layout as a cache key part (hashing the pydantic model costs more than a plan step)."""
-    return layout.tp, layout.pp, layout.dp, layout.ep
 
 
 def _layout_errors(st: _Setup) -> list[str]:

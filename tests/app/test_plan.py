@@ -431,3 +431,14 @@ def test_the_tp_sizes_not_offered_are_named_as_runs() -> None:
     assert not at.exception
     assert [int(o) for o in at.selectbox(key="plan.tp").options] == [1, 2, 4, 8, 16, 32]
     assert "Why not TP = 3, 5-7, 9-15, 17-31, 33-128?" in [e.label for e in at.expander]
+    # the 122 reasons are paragraphs of one element (an element each cost ~1 s a rerun at
+    # 64 nodes x 64 GPUs), in TP order, each as before
+    (why,) = [e for e in at.expander if e.label.startswith("Why not TP")]
+    (reasons,) = why.markdown
+    paragraphs = reasons.value.split("\n\n")
+    assert len(paragraphs) == 122 and paragraphs[0].startswith("**TP=3**: Total number of")
+    assert paragraphs[-1] == ("**TP=128**: Total number of attention heads (32) must be "
+                              "divisible by tensor parallel size (128).")
+    # the hardware is one object across reruns (the planner caches layouts by its identity)
+    at.run()
+    assert len(at.session_state["preset_clusters"]) == 1

@@ -102,21 +102,20 @@ def _held_scheme() -> QuantScheme:
 
 def _explain_invalid_tp(valid: tuple[ParallelLayout, ...]) -> None:
     """Why each TP size up to the GPU count is not offered, in vLLM's words."""
-    spec, cluster = current_spec(), current_cluster()
+    spec, cluster, held, version = (current_spec(), current_cluster(), _held_scheme(),
+                                    state().vllm_version)
     offered = {layout.tp for layout in valid}
-    reasons = {
-        tp: layout_errors(spec, cluster, ParallelLayout(tp=tp), _held_scheme(),
-                          state().vllm_version)
-        for tp in range(1, cluster.gpu_count + 1)
-        if tp not in offered
-    }
+    reasons = {tp: layout_errors(spec, cluster, ParallelLayout(tp=tp), held, version)
+               for tp in range(1, cluster.gpu_count + 1) if tp not in offered}
     if reasons:
         # runs ("3, 5-7, 9-15, ..."): on 16 nodes x 8 GPUs the sizes one by one made a
         # 524-character header several lines high above the figures
+        # one element of one paragraph per size: an element each cost ~1 s a rerun at
+        # 64 nodes x 64 GPUs (4,090 sizes)
         with st.expander(f"Why not TP = {rank_runs(list(reasons), '')}?"):
-            for tp, errors in reasons.items():
-                st.markdown(f"**TP={tp}**: "
-                            + md_escape(" ".join(errors or ["no valid PP/EP pairing."])))
+            st.markdown("\n\n".join(
+                f"**TP={tp}**: " + md_escape(" ".join(errors or ["no valid PP/EP pairing."]))
+                for tp, errors in reasons.items()))
 
 
 def _keep_valid(field: str, value: object, options: list, why: str, *, nearest: bool = True,

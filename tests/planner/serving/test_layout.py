@@ -164,6 +164,20 @@ def test_moe_wna16_fallback_needs_a_group_of_32_or_more():
     assert len(layout_errors(gptq, _cluster(32), ParallelLayout(tp=32), stored, STRICT)) == 1
 
 
+def test_a_cached_marlin_moe_message_names_the_layout_it_is_for():
+    # TP=32 and TP=16 x DP=2 split each expert over the same 32 GPUs (1536 / 32 = 48 wide,
+    # refused as above): each message names its own layout, not the first one checked (the
+    # cache keyed them by the expert TP alone: a 4,096-GPU plan of TP=64 x PP=32 x DP=2 named
+    # TP=1 x PP=32 x DP=128)
+    spec, cluster = _spec(), _cluster(32)
+    for layout in (ParallelLayout(tp=32), ParallelLayout(tp=16, dp=2)):
+        (error,) = layout_errors(spec, cluster, layout, G128, STRICT)
+        assert f"48 wide per GPU at {layout.label()}," in error
+    for layout in (ParallelLayout(tp=16), ParallelLayout(tp=8, dp=2)):  # 96 wide: a warning
+        (warning,) = layout_warnings(spec, layout, G128, STRICT)
+        assert f"96 wide per GPU at {layout.label()}," in warning
+
+
 def _experts_768(quant: QuantSpec | None = None) -> ModelSpec:
     """Qwen3-30B-A3B's expert shape (../shared/model-configs/Qwen__Qwen3-30B-A3B.json:
     moe_intermediate_size 768, hidden_size 2048)."""
