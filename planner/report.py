@@ -920,7 +920,7 @@ def sweep_cells(rows: Iterable[SweepRow]) -> list[list[str]]:
     ceiling, concurrency of all DP replicas, what the sweep ranks by (sweep_concurrency) (the
     report's and the CLI's table)."""
     return [[str(i), r.quant_label, r.layout.label(), r.kv_cache_dtype, str(r.gpus_used),
-             _fits_cell(r), _gib(r.weights_bytes_per_gpu),
+             fits_cell(r), _gib(r.weights_bytes_per_gpu),
              kv_pool_text(r.kv_cache_bytes_per_gpu), f"{r.max_context_tokens:,}",
              sweep_concurrency(r)] for i, r in enumerate(rows, 1)]
 
@@ -946,7 +946,7 @@ def replicas_concurrency(total: float, one: float, dp: int, spec: str = ",.2f") 
     return f"{total:{spec}} ({dp} x {one:{spec}})" if dp > 1 else f"{total:{spec}}"
 
 
-def _fits_cell(row: SweepRow | ComparisonRow) -> str:
+def fits_cell(row: SweepRow | ComparisonRow) -> str:
     """yes, no, or yes* where the row fits on figures that leave parts out (a sweep row, or a
     compared model: comparison_caveats)."""
     return "yes*" if verdict_unmodelled(row.verdict) else "yes" if row.fits else "no"
@@ -1093,7 +1093,7 @@ def _alternatives(inputs: ReportInputs) -> list[str]:
              "At concurrency"],
             [[c.model_name, c.layout, f"{c.params_total / 1e9:,.1f} B / "
               f"{c.params_active / 1e9:,.1f} B", _gib(c.weights_bytes_per_gpu),
-              f"{c.kv_bytes_per_token:,}", _fits_cell(c),
+              f"{c.kv_bytes_per_token:,}", fits_cell(c),
               f"{c.max_context_tokens:,}", replicas_concurrency(
                   c.max_concurrency_all_replicas, c.max_concurrency, c.dp)
               + f" at {c.max_model_len:,}",

@@ -137,10 +137,15 @@ def sweep_heatmap(table: pd.DataFrame, metric: str) -> go.Figure:
     return fig
 
 
+FIT_COLORS = {"yes": "#54a24b", "yes*": "#f2a93b", "no": "#e45756"}
+"""A compared model's bar colour by its fits cell."""
+
+
 def grouped_bars(table: pd.DataFrame, columns: list[str], title: str) -> go.Figure:
     """One group per model, one bar per column (Compare page); a lone column is coloured by
-    the `fits` column: green fits, red does not."""
-    fit_colors = ["#54a24b" if fits else "#e45756" for fits in table["fits"]]
+    the `fits` column (planner.report.fits_cell, a marker after a space allowed): green yes,
+    amber yes* (fits on figures that leave parts out), red no."""
+    fit_colors = [FIT_COLORS[fits.split()[0]] for fits in table["fits"]]
     names = [str(model).rsplit("/", 1)[-1] for model in table["model"]]
     fig = go.Figure()
     for column in columns:

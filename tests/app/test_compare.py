@@ -9,7 +9,8 @@ Hand-worked (bf16 KV, whole model): Llama-3.1-70B 2 x 80 layers x 8 KV heads x 1
 
 import json
 
-from tests.app.conftest import open_link, open_page
+from planner.text import md_escape
+from tests.app.conftest import hub_answers, open_link, open_page
 
 
 def test_default_comparison_table_and_charts() -> None:
@@ -80,7 +81,7 @@ def test_the_grid_shows_the_key_columns_and_the_rest_under_more_columns() -> Non
         "ceiling (tokens)", "concurrency at 32,768", "TPOT (ms)", "output tok/s"]
     assert list(more.proto.column_order) == [
         "model", "params", "active (embeddings included)", "KV B/token (model)", "TTFT (ms)",
-        "tok/s per request"]
+        "tok/s per request", "warnings"]
     shown = {*grid.proto.column_order, *more.proto.column_order}
     assert shown == set(grid.value.columns)  # the verdicts are in the table below
     config = json.loads(grid.proto.columns)
@@ -146,7 +147,7 @@ def test_under_dp_all_replicas_stand_beside_one_replicas_concurrency() -> None:
         "TPOT (ms)", "output tok/s"]
     assert list(more.proto.column_order) == [
         "model", "params", "active (embeddings included)", "KV B/token per GPU",
-        "KV B/token (model)", "TTFT (ms)", "tok/s per request"]
+        "KV B/token (model)", "TTFT (ms)", "tok/s per request", "warnings"]
     assert {*grid.proto.column_order, *more.proto.column_order} == set(grid.value.columns)
     config = json.loads(grid.proto.columns)
     assert config["concurrency at 32,768, all replicas"] == {
@@ -166,3 +167,53 @@ def test_a_model_named_twice_in_the_link_is_compared_once() -> None:
     assert not at.exception
     assert list(at.dataframe[0].value["model"]) == ["Qwen/Qwen3-8B", "Qwen/Qwen3-32B"]
     assert at.query_params["cmp"] == "Qwen/Qwen3-8B,Qwen/Qwen3-32B"
+
+
+def _warned(at) -> dict[str, str]:
+    """The warning block under the grid per model, by the model it names first."""
+    return {w.value.split(": ", 1)[0]: w.value for w in at.warning}
+
+
+def test_a_fit_on_unmodelled_figures_is_marked_and_its_warning_listed() -> None:
+    # gemma-3-4b-it on one H100 at 16 sequences: the Plan page's verdict is "Fits
+    # (unmodelled: ...)", a warning (tests/app/test_plan.py); here its row reads yes*, not a
+    # plain yes, its bars are amber, and the Plan page's warning that says why is listed
+    gemma, qwen = "google/gemma-3-4b-it", "Qwen/Qwen3-8B"
+    at = open_page("compare", cmp=f"{gemma},{qwen}", gpu="h100-sxm", gpn="1", seqs="16")
+    assert not at.exception
+    table = at.dataframe[0].value.set_index("model")
+    assert list(table["fits"]) == ["yes* ⚠", "yes"]  # ⚠: warnings, listed under the grid
+    assert at.title[0].value == "Compare" and not any("fits cell" in m.value for m in at.markdown)
+    assert table.loc[qwen, "warnings"] == 0 and table.loc[gemma, "warnings"] >= 1
+    warned = _warned(at)
+    assert list(warned) == [gemma]  # Qwen3-8B fits on modelled figures, with no warning
+    assert warned[gemma].startswith(
+        f"{gemma}: yes\\*, fits on figures that leave out Gemma 3 SigLIP vision encoder "
+        "start-up profile: the KV room may be less than planned.")
+    assert "\n- vLLM profiles the Gemma 3 SigLIP vision encoder" in warned[gemma]
+    assert json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]["marker"]["color"] == [
+        "#f2a93b", "#54a24b"]
+    assert "warnings" in at.dataframe[1].proto.column_order  # the count: "More columns"
+
+
+def test_the_parameter_check_and_the_configs_warnings_are_listed(monkeypatch) -> None:
+    # the Plan page's parameter-check warning (tests/app/test_param_check.py: the checkpoint
+    # stores 16,384,000 of the architecture's 41,685,504 parameters), and the config's own
+    # warnings the Model page lists (DeepSeek-V4's unmodelled CUDA graphs: parser.DSV4_WARNING)
+    from planner.model.config.parser import DSV4_WARNING
+    from tests.app.test_param_check import REPO, _checkpoint
+    from tests.cli.test_param_check_cli import LINE, STORED
+    from tests.cli.tiny_model import TINY_CONFIG
+
+    hub_answers(monkeypatch, REPO, TINY_CONFIG, checkpoint=_checkpoint(STORED))
+    v4 = "deepseek-ai/DeepSeek-V4-Flash"
+    # at 8,192 tokens, the tiny model's max_position_embeddings: it fits, with its warning
+    at = open_page("compare", cmp=f"{REPO},{v4},Qwen/Qwen3-8B", ctx="8192")
+    assert not at.exception
+    table = at.dataframe[0].value.set_index("model")
+    warned = _warned(at)
+    assert set(warned) == {REPO, v4}
+    assert warned[REPO].startswith(f"{REPO}: 1 warning.\n\n- {md_escape(LINE)}")
+    assert table.loc[REPO, "warnings"] == 1 and table.loc["Qwen/Qwen3-8B", "warnings"] == 0
+    assert table.loc[REPO, "fits"] == "yes ⚠" and table.loc["Qwen/Qwen3-8B", "fits"] == "yes"
+    assert f"\n- {md_escape(DSV4_WARNING)}" in warned[v4]

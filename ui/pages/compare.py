@@ -4,8 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from planner.catalog import catalog_entries
-from planner.report import comparison_row
-from planner.serving.plan import PlanRequest
+from planner.report import comparison_row, fits_cell, with_param_check
+from planner.serving.plan import PlanRequest, verdict_unmodelled
 from planner.serving.speed import context_rule, estimate_speed
 from planner.text import capitalized, counted, md_escape
 from planner.units import GIB
@@ -17,6 +17,7 @@ from ui.context import (
     compare_plan,
     current_cluster,
     current_load,
+    model_source,
     model_spec,
     prefetch_sources,
     release_default_note,
@@ -24,6 +25,8 @@ from ui.context import (
 )
 from ui.state import MAX_COMPARE, bind, state
 from ui.tables import key_grid
+
+WARNED = " ⚠"  # after a model's fits cell where it has warnings (each listed under the grid)
 
 st.title("Compare")
 options = sorted({*(e.repo_id for e in catalog_entries()), *state().compare})
@@ -55,27 +58,33 @@ st.caption(f"Speed at the Plan page's load: {load.input_len:,} input and {load.o
            + (f" {md_escape(capitalized(why))}" if (why := context_rule(
                load, engine.max_model_len, engine.vllm_version).why) else ""))
 context = f"concurrency at {engine.max_model_len:,}"
-compared = []  # (comparison row, plan) per model that plans
+compared = []  # (comparison row, plan, its warnings) per model that plans
 prefetch_sources(state().compare)
 for name in state().compare:
     try:
         spec = model_spec(name)
-        result = compare_plan(spec, cluster, engine)
+        # the checkpoint's parameter check where it disagrees, among the warnings, as the
+        # Plan page's; then the config's own (the Model page's), which no plan repeats
+        result = with_param_check(compare_plan(spec, cluster, engine), spec, model_source(name))
     except USER_ERRORS as exc:
         show_error(md_escape(name), exc)
         continue
     speed = estimate_speed(PlanRequest(model=spec, cluster=cluster, layout=result.layout,
                                        engine=engine), load, plan_result=result)
-    compared.append((comparison_row(result, speed), result))
+    compared.append((comparison_row(result, speed), result,
+                     tuple(dict.fromkeys((*result.warnings, *spec.warnings)))))
 if not compared:
     st.stop()
 # under data parallelism each replica holds its own KV pool: a model's concurrency is all
 # its replicas' together (what the sweep ranks by), with one replica's beside it
-replicated = any(row.dp > 1 for row, _ in compared)
+replicated = any(row.dp > 1 for row, _, _ in compared)
 concurrency = f"{context}, all replicas" if replicated else context
 replica = f"{context}, per replica"
 table = pd.DataFrame([{
-    "model": row.model_name, "layout": row.layout, "fits": row.fits,
+    # yes* where it fits on figures that leave parts out, as `report --compare` marks it,
+    # and WARNED where the model has warnings (listed under the grid)
+    "model": row.model_name, "layout": row.layout,
+    "fits": fits_cell(row) + (WARNED if warnings else ""), "warnings": len(warnings),
     "params": fmt.params(row.params_total),
     "active (embeddings included)": fmt.params(row.params_active),
     "weights per GPU (GiB)": round(row.weights_bytes_per_gpu / GIB, 2),
@@ -88,7 +97,7 @@ table = pd.DataFrame([{
     "output tok/s": fmt.rounded(row.output_tokens_per_s),
     "tok/s per request": fmt.rounded(row.output_tokens_per_s_per_request, 1),
     "verdict": row.verdict,
-} for row, result in compared])
+} for row, result, warnings in compared])
 if replicated:
     st.caption("Under data parallelism each replica holds its own KV pool: \"all replicas\" "
                f"is the concurrency at {engine.max_model_len:,} tokens of a model's replicas "
@@ -106,13 +115,25 @@ key_grid(table.drop(columns="verdict"), {  # the verdicts: the static table belo
        {concurrency: f"conc. @ {engine.max_model_len:,}"}),
     "TPOT (ms)": "TPOT ms", "output tok/s": "tok/s",
 }, ["model", "params", "active (embeddings included)", *(kv_per_gpu if replicated else ()),
-    "KV B/token (model)", "TTFT (ms)", "tok/s per request"],
+    "KV B/token (model)", "TTFT (ms)", "tok/s per request", "warnings"],
     "More columns: parameters, " + ("KV bytes per token per GPU, " if replicated else "")
-    + "the whole model's KV bytes per token, TTFT, output tok/s per request",
+    + "the whole model's KV bytes per token, TTFT, output tok/s per request, warnings",
     widths={"model": 230}, placeholder="—")
+# a fit on figures that leave parts out is no confident fit (the Plan page's verdict is a
+# warning there) and each model's warnings are the Plan page's: one block per model under
+# the grid, as `report --compare` names its yes* rows under its table
+for row, _, warnings in compared:
+    parts = verdict_unmodelled(row.verdict)
+    if parts or warnings:
+        st.warning(md_escape(f"{row.model_name}: " + (
+            f"yes*, fits on figures that leave out {parts}: the KV room may be less than "
+            "planned." if parts else f"{counted(len(warnings), 'warning')}."))
+            + "\n" + "".join(f"\n- {md_escape(w)}" for w in warnings))
 # the verdicts are sentences: a static table below wraps them whole (a grid cell cuts them)
 st.table(table[["model", "verdict"]].set_index("model"))
-st.caption("Bars are green where the model fits, red where it does not.")
+st.caption("Bars are green where the model fits, amber where it fits on figures that leave "
+           "parts out (yes*), red where it does not. ⚠ after a fit: the model has "
+           "warnings, listed under the grid.")
 left, right = st.columns(2)
 left.plotly_chart(grouped_bars(table, ["weights per GPU (GiB)"], "Weights per GPU (GiB)"),
                   width="stretch")
