@@ -57,7 +57,7 @@ def test_a_search_with_no_match_says_so() -> None:
 
 def test_invalid_repo_id_is_an_inline_error_and_the_page_stays_usable() -> None:
     at = open_page("model")
-    at.text_input(key="model.repo").set_value("not a repo id!").run()
+    at.text_input(key="model.repo").input("not a repo id!")  # a form: sent with its button
     at.button(key="model.fetch").click().run()
     assert not at.exception
     message = next(e.value for e in at.error if "Could not use not a repo id!" in e.value)
@@ -69,7 +69,7 @@ def test_invalid_repo_id_is_an_inline_error_and_the_page_stays_usable() -> None:
 
 def test_offline_fetch_failure_is_explained() -> None:
     at = open_page("model")
-    at.text_input(key="model.repo").set_value("some-org/not-in-the-catalog").run()
+    at.text_input(key="model.repo").input("some-org/not-in-the-catalog")  # sent with the click
     at.button(key="model.fetch").click().run()
     assert not at.exception
     assert any(e.value.startswith("Could not use some-org/not-in-the-catalog") for e in at.error)
@@ -77,7 +77,7 @@ def test_offline_fetch_failure_is_explained() -> None:
 
 def test_a_local_path_is_refused() -> None:
     at = open_page("model")
-    at.text_input(key="model.repo").set_value("/etc").run()
+    at.text_input(key="model.repo").input("/etc")  # a form: sent with its button
     at.button(key="model.fetch").click().run()
     assert any("looks like a local path" in e.value for e in at.error)
 
@@ -95,7 +95,7 @@ def test_token_is_kept_for_the_session_but_never_shown_or_linked() -> None:
     at.switch_page("ui/pages/plan.py").run()
     assert at.session_state[TOKEN_KEY] == secret  # survives page changes
     at.switch_page("ui/pages/model.py").run()
-    at.button[-2].click().run()  # "Forget the token"
+    at.button(key="model.forget_token").click().run()
     assert at.session_state[TOKEN_KEY] is None
 
 

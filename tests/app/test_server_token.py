@@ -41,7 +41,7 @@ def visit(setting, address, token):
     if token:  # the visitor types their own token on the Model page, then fetches
         at.switch_page("ui/pages/model.py").run()
         at.text_input(key="model.token").set_value(token).run()
-        at.text_input(key="model.repo").set_value(args["model"]).run()
+        at.text_input(key="model.repo").input(args["model"])  # a form: sent with its button
         at.button(key="model.fetch").click().run()
     texts = [e.value for e in (*at.sidebar.markdown, *at.error)]
     return {"model_shown": f"**{args['model']}**" in texts, "errors": [e.value for e in at.error]}

@@ -230,6 +230,23 @@ def test_typed_engine_values_in_a_real_browser(browser, server: str) -> None:
     page.close()
 
 
+def test_enter_in_the_repo_id_field_fetches(browser, server: str) -> None:
+    """Enter in "Repo id" fetches and uses the model, as "Fetch and use" does (it did nothing:
+    only the button fetched); Enter in "Revision" too, as both are one form."""
+    page = _open(browser, server, f"model?{SEED}")
+    page.get_by_role("tab", name="Any Hugging Face repo").click()
+    field = page.get_by_label("Repo id")
+    field.fill("Qwen/Qwen3-8B")
+    field.press("Enter")
+    page.get_by_text("Now planning Qwen/Qwen3-8B").first.wait_for()
+    _settle(page)
+    assert "model=Qwen%2FQwen3-8B" in page.url
+    field.fill("Qwen/Qwen3-32B")
+    page.get_by_label("Revision (branch, tag or commit; optional)").press("Enter")
+    page.get_by_text("Now planning Qwen/Qwen3-32B").first.wait_for()
+    page.close()
+
+
 def test_speed_beside_memory_above_the_fold_and_recommend(browser, server: str, shots) -> None:
     """At 1280x800 the verdict and the speed figures show without scrolling; the speed chart,
     the terms and the Recommend page work in a real browser."""

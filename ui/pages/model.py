@@ -59,10 +59,11 @@ def _use(repo_id: str, revision: str = "") -> None:
 
 
 def _use_typed() -> None:
-    """on_click of "Fetch and use": the repo id and revision as the fields hold them now. A
-    field typed in without Enter sends its text with the click, after the button was drawn,
-    so arguments bound at drawing time were the text before ("Type a repo id" for a field
-    just filled in, or the previous repo id used instead of the one typed)."""
+    """on_click of "Fetch and use" (a click, or Enter in the repo id or revision field): the
+    repo id and revision as the fields hold them now. A field typed in without Enter sends its
+    text with the click, after the button was drawn, so arguments bound at drawing time were
+    the text before ("Type a repo id" for a field just filled in, or the previous repo id used
+    instead of the one typed)."""
     _use(st.session_state["model.repo"], st.session_state["model.revision"])
 
 
@@ -90,19 +91,23 @@ def _pickers() -> None:
                           on_click=_use, args=(choice,),
                           key="model.use_catalog", type="primary")
     with hub:
-        st.text_input("Repo id", placeholder="org/name", key="model.repo")
-        st.text_input("Revision (branch, tag or commit; optional)", key="model.revision")
+        # a form, so Enter in either field fetches as the button does (and leaving the repo
+        # id field for the revision does not fetch the default branch first, as an on_change
+        # would); the token field stays outside it: a widget in a form takes no on_change
+        with st.form("model.hub", border=False):
+            st.text_input("Repo id", placeholder="org/name", key="model.repo")
+            st.text_input("Revision (branch, tag or commit; optional)", key="model.revision")
+            st.form_submit_button("Fetch and use", on_click=_use_typed, key="model.fetch")
         st.text_input("Access token (gated or private repos; kept for this session only)",
                       type="password", key=_TOKEN_WIDGET, on_change=_keep_token)
         if st.session_state.get(TOKEN_KEY):
             st.caption("A token is set for this session.")
-            st.button("Forget the token", on_click=_forget_token)
+            st.button("Forget the token", on_click=_forget_token, key="model.forget_token")
         elif server_token_allowed():
             st.caption("Without a token of yours, this server's own Hugging Face login is used.")
         else:
             st.caption("This server does not lend its own Hugging Face login: private and "
                        "gated repos need your token.")
-        st.button("Fetch and use", on_click=_use_typed, key="model.fetch")
     if st.session_state.get(_FETCH_ERROR_KEY):
         st.error(md_escape(st.session_state[_FETCH_ERROR_KEY]))
     switched = st.session_state.pop(_SWITCHED_KEY, None)
