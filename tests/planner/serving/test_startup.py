@@ -623,6 +623,17 @@ def test_compressed_tensors_wna16_linears_ask_the_same_kernel_list() -> None:
         assert error.startswith("Failed to find a kernel that can implement the WNA16 linear "
                                 f"layer. (vLLM {release} choose_mp_linear_kernel")
     assert planned("0.23.0").fits
+    # ROCm: TritonW4A16LinearKernel (groups -1..256) joins the list in 0.20.0 (0.19.0: Conch,
+    # Exllama); MI300X in groups of 512 is refused from 0.20.0, 256 runs Triton
+    g512 = ct.model_copy(update={"quant": ct.quant.model_copy(update={
+        "scheme": "w4a16-ct-g512", "group_size": 512})})
+    amd = plan(PlanRequest(model=g512, cluster=preset_cluster("mi300x", 1),
+                           layout=ParallelLayout(tp=1),
+                           engine=EngineSettings(max_model_len=4096, vllm_version="0.20.0")))
+    assert "on ROCm Triton W4A16 takes groups [-1, 32, 64, 128, 256]" in amd.errors[0]
+    assert plan(PlanRequest(model=ct, cluster=preset_cluster("mi300x", 1),
+                            layout=ParallelLayout(tp=1), engine=EngineSettings(
+                                max_model_len=4096, vllm_version="0.20.0"))).fits
 
 
 def test_per_channel_compressed_tensors_experts_stop_on_hopper_from_0_32() -> None:
