@@ -619,6 +619,7 @@ ACT_DTYPES: dict[str, tuple[str, ...]] = {
     "modelopt": ("bfloat16", "float16"), "modelopt_mixed": ("bfloat16", "float16"),
     "modelopt_fp4": ("bfloat16", "float16", "float8_e4m3fn"), "mxfp4": ("bfloat16",),
     "gptq": ("float16", "bfloat16"), "awq": ("float16", "bfloat16"),
+    "inc": ("float16", "bfloat16"),
 }
 """The activation dtypes each quantization method that loads a planned format takes, in the
 order vLLM prints them (QuantizationConfig.get_supported_act_dtypes(), the 0.19.0 and 0.30.0
@@ -626,7 +627,9 @@ wheels alike: fp8.py, fbgemm_fp8.py, modelopt.py ModelOptFp8Config / ModelOptNvF
 ModelOptMixedPrecisionConfig, mxfp4.py). gptq and awq stand for their loaders, named
 gptq / gptq_marlin / auto_gptq (awq alike) as the release and the checkpoint pick: the
 Marlin ones take float16 and bfloat16, the plain ones float16 only, none float32.
-compressed-tensors and bitsandbytes take float32 too, so they are not listed."""
+compressed-tensors and bitsandbytes take float32 too, so they are not listed. inc: INCConfig
+([torch.half, torch.bfloat16], 0.19.0 and 0.33.0 wheels), which an AutoRound checkpoint's
+"auto-round" turns into."""
 
 
 PLAIN_LOADER_LAST: dict[str, Version] = {"gptq": (0, 21, 0), "awq": (0, 23, 0)}
@@ -685,7 +688,7 @@ def act_dtype_errors(spec: ModelSpec, scheme: QuantScheme, served: str,
     if mixed:
         method = "modelopt_mixed"
     elif spec.quant is not None and not scheme.what_if:
-        method = spec.quant.method
+        method = "inc" if spec.quant.method == "auto-round" else spec.quant.method
         if method == "modelopt":
             method = "modelopt_fp4" if scheme.family == "nvfp4" else "modelopt"
     else:

@@ -18,7 +18,7 @@ from planner.model.quant import checkpoint_scheme, what_if_scheme
 from planner.model.spec import ConfigError, QuantSpec
 from planner.serving.hardware import gpu_preset
 from planner.serving.layout import ParallelLayout, layout_warnings
-from planner.serving.startup import inc_errors, inc_notes
+from planner.serving.startup import act_dtype_errors, inc_errors, inc_notes
 from planner.serving.weights import weights_bytes
 from tests.cli.conftest import run_main
 from tests.planner.serving.test_weights import make_spec
@@ -198,6 +198,17 @@ def test_experts_off_marlin_run_moe_wna16_at_any_layout(ref_config):
     for layout in (ParallelLayout(tp=8), ParallelLayout(tp=8, ep=True)):
         assert "not Marlin MoE: Marlin takes AWQ packing with zero points" in warned(
             awq, layout)[0]
+
+
+def test_float32_is_refused_as_inc_refuses_it():
+    """INCConfig.get_supported_act_dtypes: [torch.half, torch.bfloat16] (0.19.0, 0.33.0 wheels);
+    vLLM checks the served dtype against the method "auto-round" turned into, "inc"."""
+    spec = spec_with({"sym": True})
+    scheme = checkpoint_scheme(spec)
+    assert act_dtype_errors(spec, scheme, "float32", version=(0, 33, 0), vendor="nvidia") == [
+        "torch.float32 is not supported for quantization method inc. Supported dtypes: "
+        "[torch.float16, torch.bfloat16]"]
+    assert act_dtype_errors(spec, scheme, "bfloat16", version=(0, 21, 0), vendor="nvidia") == []
 
 
 def plan_config(tmp_path: Path, name: str) -> Path:
