@@ -470,9 +470,10 @@ def _marlin_moe_warnings(
         rule = (f"a multiple of max(64, group {group}) = {need} (vLLM pads "
                 f"{'act-order ' if act_order else ''}experts from {'.'.join(map(str, padded))}, "
                 f"not in {rules.label})")
+    humming = rules.version >= HUMMING_FIRST_ON_HOPPER_FROM
     hopper = (f" (vLLM {rules.label} runs them on Humming's MoE on Hopper, compute capability "
-              "9.0, all the same: its WNA16 MoE oracle tries Humming first there)"
-              if rules.version >= HUMMING_FIRST_ON_HOPPER_FROM else "")
+              "9.0, at every layout: its WNA16 MoE oracle tries Humming first there)"
+              if humming else "")
     packing = inc_packing_off_marlin(spec, scheme)
     if packing:
         return (f"{scheme.label} MoE layers run the slower MoE WNA16 (Triton) kernel{hopper}, "
@@ -489,7 +490,8 @@ def _marlin_moe_warnings(
         return ()
     advice = ("" if layout.ep or moe.expert_intermediate_size % need else
               " --enable-expert-parallel keeps experts whole "
-              f"({moe.expert_intermediate_size} % {need} = 0) and keeps the Marlin kernel.")
+              f"({moe.expert_intermediate_size} % {need} = 0) and keeps the Marlin kernel"
+              f"{' off Hopper' if humming else ''}.")
     return (
         f"{scheme.label} MoE layers fall back from the Marlin MoE kernel to the slower MoE "
         f"WNA16 (Triton) kernel{hopper}: each expert is {per_partition} wide per GPU at "

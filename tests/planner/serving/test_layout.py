@@ -319,5 +319,9 @@ def test_the_marlin_fallback_warning_says_hopper_runs_humming_from_0_32():
     # 192 % 128 = 64 -> off Marlin at TP=8
     (new,) = layout_warnings(_spec(), ParallelLayout(tp=8), G128, "0.32.0")
     assert "vLLM 0.32.0 runs them on Humming's MoE on Hopper" in new
+    # with EP the experts pass Marlin's check but the oracle still puts Humming first on 9.0
+    assert new.endswith("--enable-expert-parallel keeps experts whole (1536 % 128 = 0) and "
+                        "keeps the Marlin kernel off Hopper.")
     (old,) = layout_warnings(_spec(), ParallelLayout(tp=8), G128, "0.30.0")
     assert "Humming" not in old and "MoE WNA16 (Triton) kernel: each expert is 192 wide" in old
+    assert old.endswith("and keeps the Marlin kernel.")
