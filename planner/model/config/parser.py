@@ -701,12 +701,16 @@ def _from_layer_types(r: _Reader, layer_types: object, n: int, model_type: str) 
     "sliding_attention"` (llama.py, gemma2.py, gemma3.py; 0.12.0 and 0.33.0 wheels), so a
     "local" or "chunked_attention" layer is full attention there; Llama 4's chunked layers
     come from attention_chunk_size and no_rope_layers instead (llama4.py), which the
-    "chunked_attention" of transformers 5's Llama4TextConfig.layer_types matches.
+    "chunked_attention" of transformers 5's Llama4TextConfig.layer_types matches, and
+    Rnj1ForCausalLM (rnj1.py) windows its "chunked_attention" layers by sliding_window.
     """
     names = {"full_attention": "full", "attention": "full", "global": "full",
              "sliding_attention": "sliding", "local": "full", "chunked_attention": "full",
              "linear_attention": "linear", "mamba": "mamba", "mamba2": "mamba"}  # fmt: skip
-    if model_type.startswith("llama4"):
+    if model_type.startswith("llama4") or "Rnj1ForCausalLM" in _architectures(r.cfg):
+        # NOTE: vLLM rnj1.py (Rnj1ForCausalLM on a Gemma3TextConfig, 0.20.0-0.33.0 wheels; none
+        # in 0.19.0) gives a "chunked_attention" layer per_layer_sliding_window =
+        # config.sliding_window (chunk_lookback 1), a SlidingWindowSpec of that window
         names["chunked_attention"] = "sliding"
     if not isinstance(layer_types, list):
         raise ConfigError(f"{r.where('layer_types')} must be a list of strings")

@@ -298,3 +298,20 @@ def test_gemma_2_untied_is_refused_up_to_0_28():
     assert _plan_errors(untied, "0.28.0")[0].startswith("AssertionError: vLLM 0.28.0")
     assert not any(e.startswith("AssertionError") for e in _plan_errors(untied, "0.29.0"))
     assert _plan_errors(parse_model_config(config), "0.23.0") == []
+
+
+def test_rnj1_chunked_attention_layers_slide_by_sliding_window():
+    # vLLM rnj1.py Rnj1Attention (0.20.0-0.33.0 wheels): per_layer_sliding_window =
+    # config.sliding_window where layer_types[i] == "chunked_attention" (chunk_lookback 1), so
+    # its KV spec is a SlidingWindowSpec of that window; gemma3.py, which Gemma3ForCausalLM
+    # loads, slides only "sliding_attention". gemma-3-12b-it's text config (48 layers, window
+    # 1,024) with every 6th layer full: 48 - 48 / 6 = 40 chunked layers.
+    text = catalog_entry("google/gemma-3-12b-it").config["text_config"]
+    layer_types = ["full_attention" if (i + 1) % 6 == 0 else "chunked_attention"
+                   for i in range(48)]
+    config = {**text, "layer_types": layer_types, "architectures": ["Rnj1ForCausalLM"]}
+    windows = [layer.mixer.sliding_window for layer in parse_model_config(config).layers]
+    assert windows.count(1024) == 40 and windows.count(None) == 8
+    assert windows[5] is None and windows[0] == 1024
+    gemma3 = parse_model_config({**config, "architectures": ["Gemma3ForCausalLM"]})
+    assert [layer.mixer.sliding_window for layer in gemma3.layers] == [None] * 48
