@@ -102,6 +102,8 @@ from planner.serving.startup import (
     gptq_kernel_errors,
     inc_errors,
     inc_notes,
+    inc_overrides_quantization,
+    inc_quantization_notes,
     int8_float32_errors,
     kv_format_errors,
     modelopt_mixed_errors,
@@ -310,7 +312,7 @@ def _weight_scheme(spec: ModelSpec, settings: EngineSettings, served: str) -> qu
     (a 16/32-bit checkpoint is held in the served dtype `served`)."""
     if settings.target_quant:
         return quant.what_if_scheme(settings.target_quant)
-    if settings.quantization:
+    if settings.quantization and not inc_overrides_quantization(spec, settings.quantization):
         for candidate in quant.SCHEMES.values():
             if candidate.runtime and candidate.vllm_quantization == settings.quantization:
                 return candidate
@@ -638,7 +640,8 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         gpu_notes=(old_mxfp4,) if old_mxfp4 and not s.mxfp4_marlin
         else tuple(fp4_weight_notes(gpu, scheme, cli)),
         model_notes=_model_notes(spec, gpu, s, rules)
-        + tuple(inc_notes(spec, scheme, rules.version, gpu)) + remote_gap[1:] + tuple(
+        + tuple(inc_notes(spec, scheme, rules.version, gpu))
+        + tuple(inc_quantization_notes(spec, s.quantization)) + remote_gap[1:] + tuple(
             filter(None, [b12x_note(rules.version) if b12x else None])),
         remote_code_part=remote_gap[:1],
         model_limit=window.limit,

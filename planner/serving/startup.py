@@ -397,6 +397,25 @@ def fp4_weight_notes(gpu: GpuSpec, scheme: QuantScheme, cli: VllmCli | None = No
             "fused_moe/oracle/mxfp4.py (0.19 on)."]
 
 
+def inc_overrides_quantization(spec: ModelSpec, quantization: str | None) -> bool:
+    """Whether vLLM loads this checkpoint as "inc" whatever `quantization` (--quantization)
+    says.
+
+    NOTE: INCConfig.override_quantization_method returns "inc" for quant_method "auto-round"
+    without reading user_quant, and config/model.py _verify_quantization (0.19.0, 0.33.0
+    wheels) then sets self.quantization to the override: --quantization is not compared."""
+    return bool(quantization) and spec.quant is not None and spec.quant.method == "auto-round"
+
+
+def inc_quantization_notes(spec: ModelSpec, quantization: str | None) -> list[str]:
+    """The note that a --quantization given for an AutoRound checkpoint has no effect."""
+    if not inc_overrides_quantization(spec, quantization):
+        return []
+    return [f"--quantization {quantization} has no effect here: vLLM turns this checkpoint's "
+            "quant_method 'auto-round' into 'inc' whatever --quantization says "
+            "(INCConfig.override_quantization_method), so it is planned as stored."]
+
+
 def quantization_errors(spec: ModelSpec, quantization: str | None) -> list[str]:
     """vLLM's refusal of a runtime --quantization that is not a quantized checkpoint's own.
 
@@ -406,7 +425,8 @@ def quantization_errors(spec: ModelSpec, quantization: str | None) -> list[str]:
     every --quantization Headroom plans (a runtime scheme: fp8) is no such override.
     """
     method = spec.quant.method if spec.quant else None
-    if not quantization or method is None or method == quantization:
+    if not quantization or method is None or method == quantization \
+            or inc_overrides_quantization(spec, quantization):
         return []
     return ["Quantization method specified in the model config "
             f"({method}) does not match the quantization method specified in the "

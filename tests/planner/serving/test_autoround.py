@@ -240,3 +240,17 @@ def test_parse_model_config_reads_the_block(ref_config):
     config, _ = ref_config("Qwen__Qwen2.5-72B-Instruct")
     spec = parse_model_config(config | {"quantization_config": block(SMALL)}, None, name="x")
     assert spec.quant.scheme == "w4a16-gptq-g128"
+
+
+def test_quantization_flag_is_replaced_by_inc_for_auto_round(tmp_path, capsys):
+    """INCConfig.override_quantization_method returns "inc" for "auto-round" without reading
+    user_quant, and _verify_quantization sets quantization to it (0.19.0, 0.33.0 wheels): vLLM
+    loads the checkpoint as stored whatever --quantization says."""
+    argv = ("plan", "--model", str(plan_config(tmp_path, SMALL)), "--gpu", "rtx-3090",
+            "--gpus", "4", "--tp", "1", "--pp", "4", "--max-model-len", "8k",
+            "--quantization", "fp8")
+    code, out, err = run_main(capsys, *argv)
+    assert code == 0, err
+    assert "weight format       w4a16-gptq-g128" in out and "Fits:" in out
+    assert "--quantization fp8 has no effect here" in out
+
