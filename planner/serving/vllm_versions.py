@@ -245,8 +245,9 @@ standardize_rope_params gives it priority too and otherwise falls back on
 max_position_embeddings)."""
 
 TRANSFORMERS_5_ONLY_FROM: Version = (0, 24, 0)
-"""NOTE: the wheel METADATA's transformers requirement: 0.12.0 `<5,>=4.56.0`, 0.23.0
-`>=4.56.0` but not 5.0-5.5.0, 0.24.0 `>=5.5.3`. Before 0.24 vLLM may run under transformers 4,
+"""NOTE: the wheel METADATA's transformers requirement: 0.12.0 and 0.19.0 `<5,>=4.56.0`,
+0.20.0-0.23.0 `>=4.56.0` but not 5.0-5.5.0 (so transformers 4 there only where pinned), 0.24.0
+`>=5.5.3`. Before 0.24 vLLM may run under transformers 4,
 where patch_rope_parameters (transformers_utils/config.py, 0.12.0, 0.19.0 and 0.23.0 wheels)
 writes the config object's rope_theta, the transformers 4 class default when config.json has
 none at its top level, into a flat rope_parameters block over the block's own."""

@@ -1623,10 +1623,10 @@ def _refused_nulls(r: _Reader, notes: _Notes) -> list[str]:
     """Warn where a field read is written out as null though its transformers class annotates
     it without None (ClassDefaults.not_null): transformers 5 refuses such a config.json, and
     vLLM 0.24.0 on require transformers 5.5.3 or later (wheel METADATA: 0.24.0
-    `transformers>=5.5.3`; 0.23.0 `>=4.56.0` but not 5.0-5.5.0; 0.12.0 `<5,>=4.56.0`); the
-    plan reads the null as vLLM does under transformers 4, and refuses it from 0.24.0
-    (ModelSpec.refused_nulls, startup.null_field_errors). Returns 'head_dim (Qwen3Config)'
-    for each."""
+    `transformers>=5.5.3`; 0.20.0-0.23.0 `>=4.56.0` but not 5.0-5.5.0; 0.12.0 and 0.19.0
+    `<5,>=4.56.0`); the plan reads the null as vLLM does under transformers 4, and refuses it
+    from 0.24.0 (ModelSpec.refused_nulls, startup.null_field_errors). Returns
+    'head_dim (Qwen3Config)' for each."""
     if r.defaults is None:
         return []
     nulls = sorted(k for k in r.used & r.defaults.not_null if k in r.cfg and r.cfg[k] is None)
@@ -1636,7 +1636,9 @@ def _refused_nulls(r: _Reader, notes: _Notes) -> list[str]:
             f"({r.defaults.class_name} annotates {'it' if len(nulls) == 1 else 'them'} without "
             "None; 5.24.0 raises StrictDataclassFieldValidationError), so vLLM 0.24.0 on, "
             "which require transformers 5.5.3 or later, cannot load this config (their plans "
-            "are refused); earlier releases are planned as vLLM reads it with transformers 4")
+            "are refused); earlier releases are planned as vLLM reads it with transformers 4 "
+            "(0.20-0.23 also take transformers 5.5.1 on, which refuses it: pin "
+            "transformers<5 there)")
     return [f"{r.prefix}{k} ({r.defaults.class_name})" for k in nulls]
 
 

@@ -220,6 +220,8 @@ def test_a_null_transformers_5_refuses_refuses_the_plan_from_vllm_0_24():
     config, _ = load_ref_config("Qwen__Qwen3-0.6B")
     spec = parse_model_config({**config, "head_dim": None})
     assert spec.refused_nulls == ("head_dim (Qwen3Config)",)
+    # wheel METADATA: 0.20.0-0.23.0 `transformers!=5.0.*,...,!=5.5.0,>=4.56.0`, 0.19.0 `<5`
+    assert "(0.20-0.23 also take transformers 5.5.1 on, which refuses it" in spec.warnings[0]
     cluster = preset_cluster("h100-sxm", 1)
     new = plan(PlanRequest(model=spec, cluster=cluster,
                            engine=EngineSettings(vllm_version="0.24.0")))
