@@ -52,11 +52,12 @@ QK_NORM_TYPES = (
 )  # fmt: skip
 NOPE_TYPES = ("nemotron_h",)
 """Attention without any rotary embedding (vLLM nemotron_h.py builds no get_rope)."""
-HEAD_DIM_AS_GIVEN_TYPES = ("gemma2", "gemma3", "gemma3_text")
+HEAD_DIM_AS_GIVEN_TYPES = ("gemma", "gemma2", "gemma3", "gemma3_text")
 """NOTE: model_types whose vLLM model passes config.head_dim to its attention as it is
-(gemma2.py and gemma3.py `head_dim=config.head_dim`, 0.11.0 and 0.33.0 wheels), where others
-fall back on hidden_size / num_attention_heads for a null (qwen3.py and llama.py `head_dim or
-hidden_size // total_num_heads`; transformers 4.57.1 LlamaConfig and GptOssConfig derive it)."""
+(gemma.py, gemma2.py and gemma3.py `head_dim=config.head_dim`, 0.11.0 and 0.33.0 wheels;
+gemma.py also 0.23.0), where others fall back on hidden_size / num_attention_heads for a null
+(qwen3.py and llama.py `head_dim or hidden_size // total_num_heads`; transformers 4.57.1
+LlamaConfig and GptOssConfig derive it)."""
 NON_GATED_TYPES = ("phi", "gpt2", "gpt_neox", "gpt_bigcode", "starcoder2", "falcon", "nemotron")
 KNOWN_TYPES = (
     "llama", "mistral", "mixtral", "qwen2", "qwen2_moe", "qwen3", "qwen3_moe", "qwen3_next",

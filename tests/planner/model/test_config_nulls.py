@@ -51,6 +51,10 @@ def test_null_head_dim_is_refused_where_vllm_takes_it_as_given():
     # vLLM gemma2.py passes head_dim=config.head_dim to Gemma2Attention: None there fails.
     with pytest.raises(ConfigError, match=r"head_dim is null: vLLM's gemma2 model"):
         parse_model_config(_config("google/gemma-2-9b-it", head_dim=None))
+    # gemma.py likewise (GemmaDecoderLayer head_dim=config.head_dim, 0.11.0/0.23.0/0.33.0):
+    # gemma-7b's 256 is not hidden 3,072 / 16 heads = 192, so a null cannot be read as that
+    with pytest.raises(ConfigError, match=r"head_dim is null: vLLM's gemma model"):
+        parse_model_config(_config("google/gemma-7b", head_dim=None))
     # gemma3.py likewise (Gemma3Attention head_dim=config.head_dim), in text_config
     entry = catalog_entry("google/gemma-3-12b-it")
     text = {**entry.config["text_config"], "head_dim": None}
