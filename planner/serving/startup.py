@@ -830,6 +830,7 @@ INC_PLAIN_GPTQ_LAST: Version = (0, 21, 0)
 """NOTE: INCConfig.apply_gptq_quant_layer (0.19.0-0.21.0) builds GPTQLinearMethod (gptq.py, the
 exllama kernels) for a linear layer Marlin does not take; 0.22.0-0.23.0 raise
 NotImplementedError there, as INCWNA16LinearScheme._build_gptq_method does from 0.24.0."""
+INC_FP8_FROM: Version = (0, 29, 0)  # SUPPORTED_DTYPES gains "fp" (INCFp8Scheme) in the 0.29.0 wheel
 INC_SYM_DEFAULT_FROM: Version = (0, 29, 0)  # from_config: get_from_keys(["sym"]) until 0.28.0
 MARLIN_MIN_CAPABILITY = 75  # marlin_utils.query_marlin_supported_quant_types: [] below 7.5 (CUDA)
 
@@ -884,6 +885,14 @@ def inc_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
         return [f"Headroom has read vLLM's AutoRound loader (INCConfig) from 0.19.0 on; vLLM {v} "
                 "loads 'auto-round' on an older AutoRoundConfig not read here: plan with "
                 "--vllm-version 0.19.0 or later."]
+    if scheme.family == "fp8":
+        if version < INC_FP8_FROM:
+            return [f"Unsupported data_type: fp, currently only support {{'int', 'mx_fp'}}. "
+                    f"(vLLM {v} INCConfig: AutoRound block FP8 loads from 0.29)"]
+        if first_moe(spec) is not None and quantized_component(spec, scheme, "experts"):
+            return ["INCFp8Scheme does not support MoE layers. (vLLM "
+                    f"{v} INCConfig: AutoRound block FP8 has a linear method only)"]
+        return []
     if quant.symmetric is None and version < INC_SYM_DEFAULT_FROM:
         return ["Cannot find any of ['sym'] in the model's quantization config. (vLLM "
                 f"{v} INCConfig.from_config reads sym as required; 0.29 and later default it "
@@ -902,7 +911,8 @@ def inc_notes(spec: ModelSpec, scheme: QuantScheme, version: Version, gpu: GpuSp
               ) -> list[str]:
     """How an AutoRound checkpoint that loads leaves Marlin (inc_marlin_off): timed at
     Marlin's weight-only figures all the same (unverified for those kernels)."""
-    if not inc_checkpoint(spec, scheme) or inc_errors(spec, scheme, version, gpu):
+    if not inc_checkpoint(spec, scheme) or scheme.family not in ("gptq", "awq") \
+            or inc_errors(spec, scheme, version, gpu):
         return []
     why = inc_marlin_off(spec, scheme, gpu, version)
     if not why:

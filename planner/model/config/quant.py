@@ -211,10 +211,8 @@ def _inc(qc: dict, where: str, method: str, warnings: list[str]) -> QuantSpec | 
     at = f"config.json: {where}"
     data_type = qc.get("data_type", "int")
     packing = qc.get("packing_format", "auto_round:auto_gptq")
-    if isinstance(qc.get("group_size"), list):  # FP8 blocks ([128, 128], auto_round:fp8)
-        warnings.append(f"{where}: AutoRound {data_type} {qc.get('bits')}-bit in blocks of "
-                        f"{qc['group_size']} not understood: planned as 16-bit weights")
-        return None
+    if isinstance(qc.get("group_size"), list):
+        return _inc_fp8(qc, where, method, data_type, warnings)
     bits = _int_field(qc, "bits", at, None)
     group = _int_field(qc, "group_size", at, None)
     if bits is None or group is None:
@@ -250,6 +248,35 @@ def _inc(qc: dict, where: str, method: str, warnings: list[str]) -> QuantSpec | 
         symmetric=sym, backend=backend,
         summary=f"AutoRound int{bits}, {shown}, {symmetry}, {family.upper()}-packed{kept_note}",
     )
+
+
+def _inc_fp8(qc: dict, where: str, method: str, data_type: str, warnings: list[str]
+             ) -> QuantSpec | None:
+    """An AutoRound block-FP8 export: data_type "fp" ("fp8" is read as "fp"), bits 8, a 2-D
+    group_size, sym, packing_format "auto_round:fp8" (its default for such a block).
+
+    NOTE: INCConfig (0.29.0-0.30.0, 0.32.0, 0.33.0 wheels) gives these linear layers
+    INCFp8Scheme: Fp8LinearMethod with weight_block_size = group_size, the block-FP8 tensors
+    of quant_method fp8 (fp8 weight, fp32 weight_scale_inv per block); the scheme has no MoE
+    method (INCScheme.get_moe_method raises NotImplementedError), and releases before 0.29
+    list data_type int and mx_fp only (startup.inc_errors)."""
+    block = qc["group_size"]
+    packing = qc.get("packing_format", "auto_round:fp8")
+    if data_type not in ("fp", "fp8") or qc.get("bits") != 8 or packing != "auto_round:fp8" \
+            or qc.get("sym", True) is not True or len(block) != 2 \
+            or not all(isinstance(b, int) and not isinstance(b, bool) and b > 0 for b in block):
+        warnings.append(f"{where}: AutoRound {data_type} {qc.get('bits')}-bit in blocks of "
+                        f"{block}, packing {packing!r} not understood: planned as 16-bit weights")
+        return None
+    if block != [128, 128]:
+        warnings.append(f"{where}: fp8 block {block} planned with the 128x128 block-scale "
+                        "overhead")
+    kept, notes = _inc_overrides(qc.get("extra_config"), 8, -1, f"config.json: {where}")
+    warnings.extend(f"{where}: {note}" for note in notes if "lm_head" in note)
+    return QuantSpec(
+        method=method, scheme="fp8-block128", weight_bits=8, block_size=(block[0], block[1]),
+        excluded_modules=kept, symmetric=True, backend=qc.get("backend"),
+        summary=f"AutoRound FP8 e4m3, {block[0]}x{block[1]} block scales (auto_round:fp8)")
 
 
 def _inc_overrides(extra: object, bits: int, group: int, at: str

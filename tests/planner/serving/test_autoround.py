@@ -59,8 +59,7 @@ def test_awq_packing_and_8_bit_and_per_channel():
 def test_formats_headroom_does_not_plan_are_labelled_16_bit():
     for qc in ({"bits": 2, "group_size": 128}, {"bits": 4, "group_size": 32, "data_type": "mx_fp"},
                {"bits": 4, "group_size": 128, "packing_format": "auto_round:llm_compressor"},
-               {"bits": 8, "group_size": [128, 128], "data_type": "fp",
-                "packing_format": "auto_round:fp8"}):
+               {"bits": 4, "group_size": [128, 128], "data_type": "fp"}):
         quant, warnings = parsed({"quant_method": "auto-round", "sym": True} | qc)
         assert quant is None and "not understood: planned as 16-bit weights" in warnings[0]
 
@@ -253,4 +252,26 @@ def test_quantization_flag_is_replaced_by_inc_for_auto_round(tmp_path, capsys):
     assert code == 0, err
     assert "weight format       w4a16-gptq-g128" in out and "Fits:" in out
     assert "--quantization fp8 has no effect here" in out
+
+
+def test_block_fp8_export_is_fp8_block128_dense_only_from_0_29(ref_config):
+    """INCConfig (0.29.0 on): data_type fp, bits 8, a 2-D group_size -> INCFp8Scheme, i.e.
+    Fp8LinearMethod with weight_block_size (fp8 weights + an fp32 scale per 128 x 128 block:
+    8 + 32/16384 bits); no MoE method; 0.28 lists data_type int and mx_fp only."""
+    qc = {"quant_method": "auto-round", "bits": 8, "group_size": [128, 128], "data_type": "fp",
+          "sym": True}
+    quant, warnings = parsed(qc)
+    assert warnings == [] and (quant.scheme, quant.block_size) == ("fp8-block128", (128, 128))
+    spec = make_spec(quant=quant)
+    scheme = checkpoint_scheme(spec)
+    assert weights_bytes(spec, scheme).attention_bytes == 2 * 12_291  # 12,288 x 8.00195 / 8
+    assert inc_errors(spec, scheme, (0, 29, 0), RTX3090) == []
+    assert inc_errors(spec, scheme, (0, 28, 0), RTX3090)[0].startswith(
+        "Unsupported data_type: fp")
+    assert inc_notes(spec, scheme, (0, 33, 0), V100) == []  # not a Marlin int format
+    config, _ = ref_config("Qwen__Qwen3-30B-A3B")
+    moe = parse_model_config(config | {"quantization_config": qc}, None, name="x")
+    assert inc_errors(moe, checkpoint_scheme(moe), (0, 33, 0), RTX3090) == [
+        "INCFp8Scheme does not support MoE layers. (vLLM 0.33.0 INCConfig: AutoRound block FP8 "
+        "has a linear method only)"]
 
