@@ -279,9 +279,13 @@ def test_gemma_3_null_tie_is_untied_and_refused_where_vllm_asserts_the_tie():
     assert spec.tie_word_embeddings is False
     tied = parse_model_config(entry.config)
     assert count_params(spec).total - count_params(tied).total == 262_208 * 3_840
-    assert _plan_errors(spec, "0.13.0")[0].startswith(
+    # the same text model as a plain gemma3_text config.json
+    plain = parse_model_config({**text, "tie_word_embeddings": None,
+                                "architectures": ["Gemma3ForCausalLM"]})
+    assert plain.model_type == "gemma3_text" and plain.tie_word_embeddings is False
+    assert _plan_errors(plain, "0.13.0")[0].startswith(
         "AssertionError: vLLM 0.13.0 builds gemma3_text only with tie_word_embeddings true")
-    assert _plan_errors(spec, "0.14.0") == []
+    assert _plan_errors(plain, "0.14.0") == []
     # from 0.24.0 transformers 5 refuses the null (Gemma3TextConfig `tie_word_embeddings: bool`)
     assert [e.split(" (")[0] for e in _plan_errors(spec, "0.24.0")] == [
         "transformers 5 refuses config.json"]
@@ -289,6 +293,18 @@ def test_gemma_3_null_tie_is_untied_and_refused_where_vllm_asserts_the_tie():
     # leaves Gemma3TextConfig's True
     top = parse_model_config({**entry.config, "tie_word_embeddings": None})
     assert top.tie_word_embeddings is True
+
+
+def test_a_gemma_wrapper_planned_untied_is_not_refused_for_the_gemma_assertion():
+    # a PaliGemma-style wrapper (model_type paligemma, a gemma2 text_config with no
+    # tie_word_embeddings) is planned untied by the parser's wrapper default, though vLLM
+    # builds Gemma2ForCausalLM from the text config, whose class default ties: not refused
+    text = {k: v for k, v in _config("google/gemma-2-2b-it").items()
+            if k not in ("tie_word_embeddings", "architectures")}
+    spec = parse_model_config({"model_type": "paligemma", "text_config": text,
+                               "architectures": ["PaliGemmaForConditionalGeneration"]})
+    assert spec.tie_word_embeddings is False
+    assert not any(e.startswith("AssertionError") for e in _plan_errors(spec, "0.23.0"))
 
 
 def test_gemma_2_untied_is_refused_up_to_0_28():
