@@ -41,6 +41,7 @@ from planner.report import (
     comparison_row,
     idle_gpus,
     model_card,
+    model_warnings,
     param_check_warning,
     with_param_check,
 )
@@ -275,16 +276,19 @@ def _comparison(args: argparse.Namespace, main: Plan, speed: SpeedEstimate | Non
         "max_model_len": args.max_model_len, "quantization": None, "target_quant": None,
         "target_checkpoint": None, "revision": None})
     for name in args.compare:
-        _, spec = _model(args, name)
+        source, spec = _model(args, name)
         layout, held = main.layout, checkpoint_scheme(spec)
         if layout_errors(spec, cluster, layout, held, engine.vllm_version):
             layout = main.layout.model_copy(update={"ep": False})
         if layout_errors(spec, cluster, layout, held, engine.vllm_version):  # then the widest
             layout = widest_layout(spec, cluster, held, engine.vllm_version) or layout  # as the app
         request = PlanRequest(model=spec, cluster=cluster, layout=layout, engine=engine)
-        other = plan(request)
+        # its warnings as the app's Compare page lists them: the parameter check, then the
+        # config's own
+        other = with_param_check(plan(request), spec, source)
         rows.append(comparison_row(other, estimate_speed(request, _load(args),
-                                                         plan_result=other)))
+                                                         plan_result=other),
+                                   model_warnings(other, spec)))
     return tuple(rows)
 
 

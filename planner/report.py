@@ -315,6 +315,14 @@ def with_param_check(result: Plan, spec: ModelSpec, source: ModelSource | None) 
         update={"warnings": [*result.warnings, warning]})
 
 
+def model_warnings(result: Plan, spec: ModelSpec) -> tuple[str, ...]:
+    """A compared model's warnings, each once: the plan's (with with_param_check's where the
+    caller adds it, as the Plan page does), then the config's own (the Model page's, which no
+    plan repeats). The Compare page lists them under its grid, `report --compare` under its
+    table."""
+    return tuple(dict.fromkeys((*result.warnings, *spec.warnings)))
+
+
 def model_card(spec: ModelSpec, source: ModelSource | None,
                vllm_version: str = DEFAULT_VLLM_VERSION) -> ModelCard:
     """The architecture card of `spec` (`inspect`, the Model page and every report): parameter
@@ -427,6 +435,9 @@ class ComparisonRow(_Frozen):
     prefill_tokens_per_s: float | None = None
     speed_concurrency: int | None = Field(default=None, description="requests in flight the "
                                           "speed is for: the load's, capped by the KV cache")
+    warnings: tuple[str, ...] = Field(default=(), description="a compared model's warnings "
+                                      "(model_warnings); none for the report's own model, "
+                                      "whose warnings its memory plan lists")
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -436,10 +447,12 @@ class ComparisonRow(_Frozen):
         return self.dp * self.max_concurrency
 
 
-def comparison_row(plan: Plan, speed: SpeedEstimate | None = None) -> ComparisonRow:
+def comparison_row(plan: Plan, speed: SpeedEstimate | None = None,
+                   warnings: Sequence[str] = ()) -> ComparisonRow:
     """The headline figures of one plan, for the model comparison table, with its speed at
-    the report's load when given."""
+    the report's load when given, and a compared model's warnings (model_warnings)."""
     return ComparisonRow(
+        warnings=tuple(warnings),
         **speed_columns(speed),
         model_name=plan.model_name,
         layout=plan.layout.label(),
@@ -978,6 +991,14 @@ def comparison_caveats(rows: Iterable[ComparisonRow]) -> list[str]:
             if (parts := verdict_unmodelled(row.verdict))]
 
 
+def _comparison_warnings(rows: Iterable[ComparisonRow]) -> list[str]:
+    """Each compared model's warnings (ComparisonRow.warnings) under a line naming it, as
+    the Compare page lists them under its grid (Markdown, escaped)."""
+    return [line for row in rows if row.warnings for line in (
+        f"- {md_escape(row.model_name)}: {counted(len(row.warnings), 'warning')}:",
+        *(f"  - {md_escape(w)}" for w in row.warnings))]
+
+
 def _unmodelled_line(rows: str, parts: str) -> str:
     """The line under a table that names its yes* rows (`rows`) and what they leave out."""
     return (f"yes* ({rows}): fits on figures that leave out {parts}; the KV room may be less "
@@ -1101,7 +1122,8 @@ def _alternatives(inputs: ReportInputs) -> list[str]:
               speed_cell(c.output_tokens_per_s, 0),
               speed_cell(c.speed_concurrency, 0)]
              for c in inputs.comparison],
-        ) + [""] + [f"- {md_escape(c)}" for c in comparison_caveats(inputs.comparison)]
+        ) + [""] + [f"- {md_escape(c)}" for c in comparison_caveats(inputs.comparison)
+                    ] + _comparison_warnings(inputs.comparison)
         lines += [""] if lines[-1] else []
     return lines
 

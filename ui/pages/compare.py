@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from planner.catalog import catalog_entries
-from planner.report import comparison_row, fits_cell, with_param_check
+from planner.report import comparison_row, fits_cell, model_warnings, with_param_check
 from planner.serving.plan import PlanRequest, verdict_unmodelled
 from planner.serving.speed import context_rule, estimate_speed
 from planner.text import capitalized, counted, md_escape
@@ -71,8 +71,8 @@ for name in state().compare:
         continue
     speed = estimate_speed(PlanRequest(model=spec, cluster=cluster, layout=result.layout,
                                        engine=engine), load, plan_result=result)
-    compared.append((comparison_row(result, speed), result,
-                     tuple(dict.fromkeys((*result.warnings, *spec.warnings)))))
+    warnings = model_warnings(result, spec)
+    compared.append((comparison_row(result, speed, warnings), result, warnings))
 if not compared:
     st.stop()
 # under data parallelism each replica holds its own KV pool: a model's concurrency is all

@@ -10,7 +10,14 @@ uses, so the same choices give the same text on both (tests/app/test_report.py c
 import streamlit as st
 
 from cli.report_inputs import report_inputs, today
-from planner.report import AuditSummary, ComparisonRow, build_report, comparison_row
+from planner.report import (
+    AuditSummary,
+    ComparisonRow,
+    build_report,
+    comparison_row,
+    model_warnings,
+    with_param_check,
+)
 from planner.serving.plan import Plan, PlanRequest, plan
 from planner.serving.speed import ServingLoad, estimate_speed
 from probes.audit_summary import audit_summary
@@ -54,14 +61,16 @@ def _comparison(request: PlanRequest, chosen: Plan, load: ServingLoad
     for name in others:
         try:
             spec = model_spec(name)
-            other = compare_plan(spec, request.cluster, engine)
+            other = with_param_check(compare_plan(spec, request.cluster, engine), spec,
+                                     model_source(name))
         except USER_ERRORS as exc:  # which model, and the way out: the report names no page
             raise ModelInputError(
                 f"{name} (a Compare page model): {error_text(exc).rstrip('.')}; remove it on "
                 "the Compare page or untick 'Include the Compare page's models'") from None
         rows.append(comparison_row(other, estimate_speed(
             PlanRequest(model=spec, cluster=request.cluster, layout=other.layout,
-                        engine=engine), load, plan_result=other)))
+                        engine=engine), load, plan_result=other),
+            model_warnings(other, spec)))
     return tuple(rows)
 
 
