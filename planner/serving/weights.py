@@ -202,7 +202,7 @@ def rank_dense_params(spec: ModelSpec, params: ParamBreakdown, layers: range, tp
     replicates (fused_wqa_wkv, the compressors, the indexer) that counts one 1,024-wide KV
     head whole and splits the rest, an undercount (unverified)."""
     one = (8.0,) * len(_LAYER_COMPONENTS)
-    bits = _SchemeBits(8.0, 8.0, 8.0, (one,) * spec.num_layers)
+    bits = _SchemeBits(8.0, 8.0, 8.0, (one,) * spec.num_layers, bias_bits=8.0)
     shard = _Shard(layers, tp, first_stage=False, last_stage=False, layers_only=True)
     t = _terms(spec, bits, params, shard)
     return t.attention_bytes + t.dense_mlp_bytes + t.shared_experts_bytes + t.router_bytes
@@ -365,6 +365,7 @@ class _SchemeBits:
     lm_head: float
     final_norm: float
     layers: tuple[tuple[float, ...], ...]  # per layer, one entry per _LAYER_COMPONENTS
+    bias_bits: float = KEPT_BITS  # attention biases, never quantized (_terms); a count's 8
 
 
 def _scheme_bits(spec: ModelSpec, scheme: QuantScheme) -> _SchemeBits:
@@ -440,7 +441,14 @@ def _terms(
         attention_params = _attention_per_rank(
             layer.mixer, spec.hidden_size, lp.attention, shard.tp
         )
+        # NOTE: no scheme quantizes biases: vLLM's ColumnParallelLinear (QKVParallelLinear)
+        # and RowParallelLinear create `bias` in params_dtype whatever the quant_method
+        # (linear.py, 0.33.0 wheel), so q/k/v and o biases stay 16-bit under GPTQ, AWQ, ...
+        # Qwen2.5-7B: 28 layers x (3,584 + 2 x 512) = 129,024 bias params, 258,048 B.
         attention += attention_params * attention_bits
+        if attention_bits < bits.bias_bits:
+            attention += (_attention_bias_per_rank(layer.mixer, spec.hidden_size, shard.tp)
+                          * (bits.bias_bits - attention_bits))
         dense_mlp += lp.dense_mlp / shard.tp * dense_bits
         expert_params = _experts_per_rank(lp, shard)
         if lp.expert_bias:
@@ -605,6 +613,26 @@ def _attention_per_rank(mixer: object, hidden: int, total: int, tp: int) -> floa
         split += heads * mixer.v_head_dim * hidden
         return total - split + split / tp
     return total / tp
+
+
+def _attention_bias_per_rank(mixer: object, hidden: int, tp: int) -> float:
+    """The q/k/v and o bias parameters of one softmax-attention mixer on one TP rank, by
+    _attention_per_rank's rules: q's split by heads, k/v's by KV heads (max(1, kv // tp) of
+    them), o's whole on every rank (RowParallelLinear holds the full output_size bias)."""
+    if not isinstance(mixer, AttentionMixer) or not (mixer.qkv_bias or mixer.o_bias):
+        return 0.0
+    bias = hidden if mixer.o_bias else 0.0
+    if mixer.qkv_bias:
+        # as params._softmax_attention: q (x2 with an output gate), no k/v reading another
+        # layer's KV, no v where K=V
+        reuses_kv = mixer.kv_source is not None
+        q_out = mixer.num_heads * mixer.head_dim * (2 if mixer.output_gate else 1)
+        v_dim = 0 if mixer.kv_shared else mixer.v_head_dim
+        kv_width = 0 if reuses_kv else mixer.num_kv_heads * (mixer.head_dim + v_dim)
+        bias += q_out / tp
+        if kv_width:
+            bias += kv_width * max(1, mixer.num_kv_heads // tp) / mixer.num_kv_heads
+    return bias
 
 
 def _padding_factor(hidden: int, mlp: MoeMlp, shard: _Shard) -> float:

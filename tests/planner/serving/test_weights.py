@@ -622,3 +622,23 @@ def test_mxfp4_experts_padded_for_the_kernel_vllm_picks(gpu: str, version: str, 
     unpadded = max(w.total_bytes for w in rank_weights(spec, checkpoint_scheme(spec), layout,
                                                        served_dtype_bytes=2))
     assert planned.weights_bytes_per_gpu - unpadded == pytest.approx(extra_bytes, abs=64)
+
+
+def test_attention_biases_stay_16_bit_in_a_quantized_format():
+    # vLLM's ColumnParallelLinear (QKVParallelLinear) and RowParallelLinear create `bias` in
+    # params_dtype whatever the quant_method (linear.py, 0.33.0 wheel): GPTQ/AWQ/... keep the
+    # q/k/v biases 16-bit. Qwen2.5-7B-Instruct (config.json): hidden 3,584, 28 heads and 4 KV
+    # heads of 128, q/k/v biases, no o bias, 28 layers. Per layer: q, o 2 x 3,584 x 3,584 +
+    # k, v 2 x 3,584 x 512 = 29,360,128 weights, 3,584 + 2 x 512 = 4,608 biases. GPTQ int4
+    # g128 at 4 + 20 / 128 = 4.15625 bits: 28 x 29,360,128 x 4.15625 = 3,416,784,896 bits,
+    # the biases 28 x 4,608 x 16 = 2,064,384 bits: 3,418,849,280 / 8 = 427,356,160 B (at the
+    # quantized bits, as planned before: 427,165,144 B, 191,016 B less).
+    spec = _catalog_spec("Qwen/Qwen2.5-7B-Instruct")
+    gptq = what_if_scheme("w4a16-gptq-g128")
+    assert weights_bytes(spec, gptq).attention_bytes == 427_356_160
+    # TP 2: q and o split by heads, k/v by KV heads (2 of 4 each); biases 1,792 + 512 = 2,304
+    # a rank: 28 x 14,680,064 x 4.15625 = 1,708,392,448 bits + 28 x 2,304 x 16 = 1,032,192
+    # bits = 1,709,424,640 / 8 = 213,678,080 B
+    assert rank_weights(spec, gptq, ParallelLayout(tp=2))[1].attention_bytes == 213_678_080
+    # bf16: 28 x (29,360,128 + 4,608) x 2 B = 1,644,425,216, as before
+    assert weights_bytes(spec, BF16).attention_bytes == 1_644_425_216
