@@ -239,6 +239,12 @@ class _no_raise:
         return False
 
 
+def _headline_lines(text: str) -> dict[str, str]:
+    """The plan text's indented headline lines by label: the first 22 characters are the label
+    column, the rest its value."""
+    return {line[:22].strip(): line[22:] for line in text.splitlines() if line.startswith("  ")}
+
+
 def _python_m(*argv: str, env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", **(env_extra or {})}
     return subprocess.run([sys.executable, "-m", "planner", *argv], cwd=ROOT, env=env,
@@ -604,7 +610,7 @@ def test_plan_text_says_its_kv_tokens_and_concurrency_are_per_replica(capsys) ->
     tokens = data["kv_cache_tokens"]
     assert data["layout"]["dp"] == 2 and data["max_model_len"] == 40960
     _, text, _ = run_main(capsys, *args)
-    lines = {line[:22].strip(): line[22:] for line in text.splitlines() if line.startswith("  ")}
+    lines = _headline_lines(text)
     assert lines["KV cache tokens"] == f"{tokens:,} per replica"
     assert lines["concurrency"] == (f"{tokens / 40960:.2f} per replica at 40,960 tokens, "
                                     f"{2 * tokens / 40960:.2f} over 2 replicas")
@@ -624,7 +630,7 @@ def test_plan_text_says_why_the_ceiling_passes_the_kv_tokens(capsys) -> None:
     data = json.loads(out)
     assert data["max_context_tokens"] > data["kv_cache_tokens"]
     _, text, _ = run_main(capsys, *args)
-    lines = {line[:22].strip(): line[22:] for line in text.splitlines() if line.startswith("  ")}
+    lines = _headline_lines(text)
     assert lines["context ceiling"] == (
         f"{data['max_context_tokens']:,} tokens (more than the KV cache tokens, vLLM's own "
         "count: layers with a sliding window or a fixed state do not grow with the context); "
@@ -648,7 +654,7 @@ def test_plan_text_says_the_block_rounding_when_that_is_why(capsys) -> None:
     assert data["kv_cache_tokens"] == int(blocks / 94 * 1500)
     assert data["kv_limited_context_tokens"] == (blocks - 1) * 16 > data["kv_cache_tokens"]
     _, text, _ = run_main(capsys, *args)
-    lines = {line[:22].strip(): line[22:] for line in text.splitlines() if line.startswith("  ")}
+    lines = _headline_lines(text)
     assert lines["context ceiling"] == (
         f"{(blocks - 1) * 16:,} tokens (more than the KV cache tokens, vLLM's own count, which "
         "counts each 1,500-token request as 1,500 tokens though it holds 1,504: whole 16-token "
