@@ -459,17 +459,7 @@ def _marlin_moe_warnings(
     group, moe = group_size(scheme), first_moe(spec)
     if not quantized_component(spec, scheme, "experts"):
         return ()
-    per_partition = moe.expert_intermediate_size // layout.expert_tp
-    act_order = not scheme.what_if and spec.quant is not None and spec.quant.act_order
     rules = vllm_rules(vllm_version)
-    if marlin_moe_pads(rules.version, act_order):
-        need, rule = group, f"a multiple of group {group}, which vLLM {rules.label} pads to"
-    else:
-        need = max(MARLIN_MOE_MIN_GROUP, group)
-        padded = MARLIN_MOE_ACT_ORDER_PADDING_FROM if act_order else MARLIN_MOE_TILE_PADDING_FROM
-        rule = (f"a multiple of max(64, group {group}) = {need} (vLLM pads "
-                f"{'act-order ' if act_order else ''}experts from {'.'.join(map(str, padded))}, "
-                f"not in {rules.label})")
     humming = rules.version >= HUMMING_FIRST_ON_HOPPER_FROM
     hopper = (f" (vLLM {rules.label} runs them on Humming's MoE on Hopper, compute capability "
               "9.0, at every layout: its WNA16 MoE oracle tries Humming first there)"
@@ -478,14 +468,24 @@ def _marlin_moe_warnings(
     if packing:
         return (f"{scheme.label} MoE layers run the slower MoE WNA16 (Triton) kernel{hopper}, "
                 f"not Marlin MoE: {packing} (vLLM's INC loader), at any layout.",)
+    fallback = (f"{scheme.label} MoE layers fall back from the Marlin MoE kernel to the slower "
+                f"MoE WNA16 (Triton) kernel{hopper}: ")
     if group not in MARLIN_MOE_GROUP_SIZES:
         return (
-            f"{scheme.label} MoE layers fall back from the Marlin MoE kernel to the slower MoE "
-            f"WNA16 (Triton) kernel{hopper}: Marlin takes groups of "
-            f"{list(MARLIN_MOE_GROUP_SIZES)}, not {group} (vLLM's "
-            "check_moe_marlin_supports_layer), at any layout; the linear layers leave Marlin "
-            "for another weight-only kernel too.",
+            f"{fallback}Marlin takes groups of {list(MARLIN_MOE_GROUP_SIZES)}, not {group} "
+            "(vLLM's check_moe_marlin_supports_layer), at any layout; the linear layers leave "
+            "Marlin for another weight-only kernel too.",
         )
+    act_order = not scheme.what_if and spec.quant is not None and spec.quant.act_order
+    if marlin_moe_pads(rules.version, act_order):
+        need, rule = group, f"a multiple of group {group}, which vLLM {rules.label} pads to"
+    else:
+        need = max(MARLIN_MOE_MIN_GROUP, group)
+        padded = MARLIN_MOE_ACT_ORDER_PADDING_FROM if act_order else MARLIN_MOE_TILE_PADDING_FROM
+        rule = (f"a multiple of max(64, group {group}) = {need} (vLLM pads "
+                f"{'act-order ' if act_order else ''}experts from {'.'.join(map(str, padded))}, "
+                f"not in {rules.label})")
+    per_partition = moe.expert_intermediate_size // layout.expert_tp
     if spec.hidden_size % MARLIN_MOE_HIDDEN_MULTIPLE == 0 and per_partition % need == 0:
         return ()
     advice = ("" if layout.ep or moe.expert_intermediate_size % need else
@@ -493,10 +493,8 @@ def _marlin_moe_warnings(
               f"({moe.expert_intermediate_size} % {need} = 0) and keeps the Marlin kernel"
               f"{' off Hopper' if humming else ''}.")
     return (
-        f"{scheme.label} MoE layers fall back from the Marlin MoE kernel to the slower MoE "
-        f"WNA16 (Triton) kernel{hopper}: each expert is {per_partition} wide per GPU at "
-        f"{layout.label()}, not {rule}; hidden {spec.hidden_size} must be a multiple of "
-        f"128.{advice}",
+        f"{fallback}each expert is {per_partition} wide per GPU at {layout.label()}, not "
+        f"{rule}; hidden {spec.hidden_size} must be a multiple of 128.{advice}",
     )
 
 
