@@ -354,7 +354,7 @@ def _moe_wna16_errors(
     own terms (_ct_wna16_errors)."""
     group, moe = group_size(scheme), first_moe(spec)
     if group is None or group <= 0 or moe is None \
-            or not _marlin_moe_warnings(spec, layout, scheme, vllm_version):
+            or not layout_warnings(spec, layout, scheme, vllm_version):
         return ()
     if spec.quant is not None and spec.quant.method == "compressed-tensors" \
             and not scheme.what_if:
