@@ -107,17 +107,20 @@ def _int_field(qc: dict, key: str, where: str, default: int | None) -> int | Non
     return value
 
 
+def _block_pair(block: object) -> bool:
+    """Whether an FP8 weight block is a list of two positive ints (weight_block_size, or an
+    AutoRound FP8 export's 2-D group_size)."""
+    return isinstance(block, list) and len(block) == 2 and all(
+        isinstance(b, int) and not isinstance(b, bool) and b > 0 for b in block)
+
+
 def _fp8(qc: dict, where: str, excluded: tuple[str, ...], warnings: list[str]) -> QuantSpec:
     block = qc.get("weight_block_size")
     if block is None:
         summary = "FP8 e4m3, per-tensor scales"
         return QuantSpec(method="fp8", scheme="fp8-tensor", weight_bits=8,
                          excluded_modules=excluded, summary=summary)  # fmt: skip
-    if (
-        not isinstance(block, list)
-        or len(block) != 2
-        or not all(isinstance(b, int) and not isinstance(b, bool) and b > 0 for b in block)
-    ):
+    if not _block_pair(block):
         raise ConfigError(f"config.json: {where}.weight_block_size must be two positive ints")
     if block != [128, 128]:
         warnings.append(f"fp8 block {block} planned with the 128x128 block-scale overhead")
@@ -263,8 +266,7 @@ def _inc_fp8(qc: dict, where: str, method: str, data_type: str, warnings: list[s
     block = qc["group_size"]
     packing = qc.get("packing_format", "auto_round:fp8")
     if data_type not in ("fp", "fp8") or qc.get("bits") != 8 or packing != "auto_round:fp8" \
-            or qc.get("sym", True) is not True or len(block) != 2 \
-            or not all(isinstance(b, int) and not isinstance(b, bool) and b > 0 for b in block):
+            or qc.get("sym", True) is not True or not _block_pair(block):
         warnings.append(f"{where}: AutoRound {data_type} {qc.get('bits')}-bit in blocks of "
                         f"{block}, packing {packing!r} not understood: planned as 16-bit weights")
         return None
