@@ -1033,6 +1033,11 @@ def _rank_position(layout: ParallelLayout, cluster: ClusterSpec, rank: int
     return (pp_stage, tp_rank, *cluster.rank_node(rank))
 
 
+def _last_node(cluster: ClusterSpec, layout: ParallelLayout) -> int:
+    """The index of the last node the layout's ranks reach (ClusterSpec.rank_node)."""
+    return cluster.rank_node(min(layout.gpus, cluster.gpu_count) - 1)[0]
+
+
 def _busy_errors(cluster: ClusterSpec, layout: ParallelLayout, s: EngineSettings,
                  r: _Resolved) -> list[str]:
     """vLLM's start-up refusal for each GPU whose free memory is below the budget.
@@ -1073,9 +1078,8 @@ def _node_quant_errors(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLa
     (no --nnodes) node 0's process alone builds the config: not said there."""
     if len(cluster.nodes) == 1 or not vllm_cli(s.vllm_version).accepts("--nnodes"):
         return []
-    last = cluster.rank_node(min(layout.gpus, cluster.gpu_count) - 1)[0]
     errors: list[str] = []
-    for index in range(1, last + 1):
+    for index in range(1, _last_node(cluster, layout) + 1):
         node = cluster.nodes[index]
         if node.gpu.compute_capability == r.compute_capability:
             continue
@@ -1362,8 +1366,7 @@ def _ray_order_warnings(cluster: ClusterSpec, layout: ParallelLayout, s: EngineS
     (executor/ray_distributed_executor.py, 0.10.2 wheel, which v1's executor subclasses; the
     same in 0.19.0 v1/executor/ray_executor.py); --nnodes (0.11.1) places node R's ranks on
     node R (launch.over_nodes)."""
-    gpus = min(layout.gpus, cluster.gpu_count)
-    last = cluster.rank_node(gpus - 1)[0]
+    last = _last_node(cluster, layout)
     if last < 2 or vllm_cli(s.vllm_version).accepts("--nnodes"):
         return []
     later = cluster.nodes[1:last + 1]
