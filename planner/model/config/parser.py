@@ -1630,7 +1630,7 @@ def _refused_nulls(r: _Reader, notes: _Notes) -> list[str]:
     'head_dim (Qwen3Config)' for each."""
     if r.defaults is None:
         return []
-    nulls = sorted(k for k in r.used & r.defaults.not_null if k in r.cfg and r.cfg[k] is None)
+    nulls = sorted(k for k in r.used & r.defaults.not_null if r.null(k))
     if nulls:
         notes.warnings.append(
             f"{', '.join(r.prefix + k for k in nulls)} null: transformers 5 refuses it "
