@@ -9,6 +9,7 @@ of the board for itself, so an "80 GB" H100 shows 79.19 GiB.
 import difflib
 import re
 from bisect import bisect_right
+from itertools import accumulate
 from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -409,10 +410,7 @@ def _node_starts(cluster: ClusterSpec) -> tuple[int, ...] | None:
     counts = [node.gpus_per_node for node in cluster.nodes]
     if len(set(counts)) == 1:
         return None
-    starts = [0]
-    for count in counts[:-1]:
-        starts.append(starts[-1] + count)
-    return tuple(starts)
+    return tuple(accumulate(counts[:-1], initial=0))
 
 
 class LinkSpec(BaseModel):
