@@ -318,7 +318,7 @@ def quant_alignment_errors(
     is not aligned with the quantized weight shape. This can be caused by too large tensor
     parallel size." E.g. a 4096-wide down_proj with group 128 at TP=8: 512 % 128 = 0 fits;
     TP=16 -> 256 fits; an 11,008-wide one at TP=4: 2,752 % 128 = 64 -> refused.
-    `vllm_version` decides which MoE layers fall back to MoE WNA16 (_marlin_moe_warnings).
+    `vllm_version` decides which MoE layers fall back to MoE WNA16 (moe_wna16_fallback).
     """
     group = group_size(scheme)
     if group is None:
@@ -340,7 +340,7 @@ MOE_WNA16_MIN_GROUP = 32
 def _moe_wna16_errors(
     spec: ModelSpec, layout: ParallelLayout, scheme: QuantScheme, vllm_version: str
 ) -> tuple[str, ...]:
-    """GPTQ/AWQ experts that fall back from Marlin MoE (_marlin_moe_warnings) to MoE WNA16
+    """GPTQ/AWQ experts that fall back from Marlin MoE (moe_wna16_fallback) to MoE WNA16
     at a per-GPU width no group of 32 or more divides.
 
     NOTE: vLLM moe_wna16.py MoeWNA16Method.create_weights (0.19.0, 0.30.0, 0.33.0 wheels) halves
@@ -354,7 +354,7 @@ def _moe_wna16_errors(
     own terms (_ct_wna16_errors)."""
     group, moe = group_size(scheme), first_moe(spec)
     if group is None or group <= 0 or moe is None \
-            or not layout_warnings(spec, layout, scheme, vllm_version):
+            or not moe_wna16_fallback(spec, layout, scheme, vllm_version):
         return ()
     if spec.quant is not None and spec.quant.method == "compressed-tensors" \
             and not scheme.what_if:
@@ -379,7 +379,7 @@ def _ct_wna16_errors(
     spec: ModelSpec, layout: ParallelLayout, scheme: QuantScheme, vllm_version: str
 ) -> tuple[str, ...]:
     """Why vLLM stops loading compressed-tensors WNA16 experts that fall back from Marlin MoE
-    (_marlin_moe_warnings) to CompressedTensorsWNA16MoEMethod, in its words; () where they
+    (moe_wna16_fallback) to CompressedTensorsWNA16MoEMethod, in its words; () where they
     load. Per release (vllm_versions CT_WNA16_MOE_*; none before CT_WNA16_MOE_READ_FROM):
     act-order checkpoints up to 0.26 (get_moe_method's ValueError), asymmetric ones (zero
     points: the planner's -gptq- key) up to 0.28 (an assertion), then from 0.24 a hidden size
@@ -431,10 +431,17 @@ AWQ's AutoAWQLinearMethod, Triton): still weight-only, timed at Marlin's figures
 (unverified for them)."""
 
 
+def marlin_takes_group(scheme: QuantScheme) -> bool:
+    """Whether Marlin (linear and MoE alike: MARLIN_MOE_GROUP_SIZES) takes the scheme's
+    group, a format without input-wise groups counting as channelwise (-1)."""
+    return (group_size(scheme) or -1) in MARLIN_MOE_GROUP_SIZES
+
+
 def layout_warnings(
     spec: ModelSpec, layout: ParallelLayout, scheme: QuantScheme | None, vllm_version: str
 ) -> list[str]:
-    """Slower-kernel warnings for a layout that runs (not errors).
+    """Slower-kernel warnings for a layout that runs (not errors): the one a MoE WNA16
+    fallback (moe_wna16_fallback) logs, in words.
 
     NOTE: vLLM marlin_utils.check_moe_marlin_supports_layer: GPTQ/AWQ MoE layers run the fast
     Marlin MoE kernel only when hidden_size % 128 == 0 and intermediate_size_per_partition %
@@ -447,18 +454,38 @@ def layout_warnings(
     64 still falls back; 96 wide in groups of 32 runs Marlin), except for act-order checkpoints
     before 0.30.0 (vllm_versions.marlin_moe_pads).
     """
+    warning = _moe_wna16_warning(spec, layout, scheme, vllm_version)
+    return [] if warning is None else [warning]
+
+
+def moe_wna16_fallback(
+    spec: ModelSpec, layout: ParallelLayout, scheme: QuantScheme | None, vllm_version: str
+) -> bool:
+    """Whether vLLM sends this layout's quantized experts from Marlin MoE to MoE WNA16 (the
+    rule layout_warnings words): the speed model times it (speed._build_context) and
+    _moe_wna16_errors checks its loads, from this flag rather than the warning's words."""
+    return _moe_wna16_warning(spec, layout, scheme, vllm_version) is not None
+
+
+def _moe_wna16_warning(
+    spec: ModelSpec, layout: ParallelLayout, scheme: QuantScheme | None, vllm_version: str
+) -> str | None:
+    """The MoE WNA16 fallback's warning (_marlin_moe_warning), None where Marlin MoE takes
+    the experts or there are none in groups; cached per spec."""
     if group_size(scheme) is None or first_moe(spec) is None:
-        return []
+        return None
     key = ("moe-kernel", *layout_key(layout), scheme.memo_key, vllm_version)
-    return list(_per_spec(spec, key, _marlin_moe_warnings, spec, layout, scheme, vllm_version))
+    return _per_spec(spec, key, _marlin_moe_warning, spec, layout, scheme, vllm_version)
 
 
-def _marlin_moe_warnings(
+def _marlin_moe_warning(
     spec: ModelSpec, layout: ParallelLayout, scheme: QuantScheme, vllm_version: str
-) -> tuple[str, ...]:
+) -> str | None:
+    """Why this layout's grouped experts leave Marlin MoE for MoE WNA16, in words; None where
+    they stay (layout_warnings' NOTE has the rule)."""
     group, moe = group_size(scheme), first_moe(spec)
     if not quantized_component(spec, scheme, "experts"):
-        return ()
+        return None
     rules = vllm_rules(vllm_version)
     humming = rules.version >= HUMMING_FIRST_ON_HOPPER_FROM
     hopper = (f" (vLLM {rules.label} runs them on Humming's MoE on Hopper, compute capability "
@@ -467,14 +494,14 @@ def _marlin_moe_warnings(
     packing = inc_packing_off_marlin(spec, scheme)
     if packing:
         return (f"{scheme.label} MoE layers run the slower MoE WNA16 (Triton) kernel{hopper}, "
-                f"not Marlin MoE: {packing} (vLLM's INC loader), at any layout.",)
+                f"not Marlin MoE: {packing} (vLLM's INC loader), at any layout.")
     fallback = (f"{scheme.label} MoE layers fall back from the Marlin MoE kernel to the slower "
                 f"MoE WNA16 (Triton) kernel{hopper}: ")
-    if group not in MARLIN_MOE_GROUP_SIZES:
+    if not marlin_takes_group(scheme):
         return (
             f"{fallback}Marlin takes groups of {list(MARLIN_MOE_GROUP_SIZES)}, not {group} "
             "(vLLM's check_moe_marlin_supports_layer), at any layout; the linear layers leave "
-            "Marlin for another weight-only kernel too.",
+            "Marlin for another weight-only kernel too."
         )
     act_order = not scheme.what_if and spec.quant is not None and spec.quant.act_order
     if marlin_moe_pads(rules.version, act_order):
@@ -487,14 +514,14 @@ def _marlin_moe_warnings(
                 f"not in {rules.label})")
     per_partition = moe.expert_intermediate_size // layout.expert_tp
     if spec.hidden_size % MARLIN_MOE_HIDDEN_MULTIPLE == 0 and per_partition % need == 0:
-        return ()
+        return None
     advice = ("" if layout.ep or moe.expert_intermediate_size % need else
               " --enable-expert-parallel keeps experts whole "
               f"({moe.expert_intermediate_size} % {need} = 0) and keeps the Marlin kernel"
               f"{' off Hopper' if humming else ''}.")
     return (
         f"{fallback}each expert is {per_partition} wide per GPU at {layout.label()}, not "
-        f"{rule}; hidden {spec.hidden_size} must be a multiple of 128.{advice}",
+        f"{rule}; hidden {spec.hidden_size} must be a multiple of 128.{advice}"
     )
 
 

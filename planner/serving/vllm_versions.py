@@ -145,7 +145,7 @@ prioritize_humming(backends) from the 0.32.0 wheel (also 0.33.0; absent in 0.27.
 on compute capability 9.0 (humming/priority.py _HUMMING_PREFERRED_CAPABILITIES) moves Humming
 ahead of Marlin: int4 experts run Humming's MoE there whether or not Marlin MoE takes the
 layout (speed/kernels.py moe_kernel, whose 0.32 test is this release, and layout_moe_kernel;
-layout._marlin_moe_warnings says so)."""
+layout._marlin_moe_warning says so)."""
 
 CT_WNA16_MOE_READ_FROM: Version = (0, 19, 0)
 """The first release whose compressed-tensors WNA16 MoE fallback (the experts Marlin MoE does

@@ -56,7 +56,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from planner.memo import IdentityMemo
 from planner.model.attention import cdiv
 from planner.serving.engine import EngineSettings, sparse_mla_kv
-from planner.serving.layout import layout_warnings
+from planner.serving.layout import moe_wna16_fallback
 from planner.serving.plan import PlanRequest, PlanSummary, Term, held_request_blocks, plan
 from planner.serving.speed.coefficients import FITTED, WNA16_FALLBACK_SLOWDOWN, SpeedCoefficients
 from planner.serving.speed.collectives import _dispatch_label, nnodes_ar_world_sizes, node_span
@@ -458,9 +458,7 @@ def _build_context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: i
         stage_devices = ()  # every stage on the slowest GPU: the one context does
     spec, layout, s = request.model, request.layout, request.engine
     scheme, act_b, moe = device.scheme, device.act_b, device.moe
-    # (layout_warnings has none for a dense model)
-    wna16 = moe is not None and any("WNA16" in w for w in layout_warnings(
-        spec, layout, scheme, s.vllm_version))
+    wna16 = moe_wna16_fallback(spec, layout, scheme, s.vllm_version)  # False for a dense model
     gpn = request.cluster.gpus_per_node
     span, net_hops = (node_span(layout.tp, layout.pp, gpn)
                       if device.net is not None and layout.gpus > gpn else (None, 0))

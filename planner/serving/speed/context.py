@@ -253,7 +253,7 @@ class _Ctx:
     ep: bool
     hidden: int
     c: SpeedCoefficients
-    wna16: bool  # the layout sends the MoE layers off Marlin MoE (layout.layout_warnings)
+    wna16: bool  # the layout sends the MoE layers off Marlin MoE (layout.moe_wna16_fallback)
     eager: bool
     mbt: int
     stages: tuple[_Stage, ...]  # the pipeline stages (speed.stages._stages), equal ones shared

@@ -153,7 +153,7 @@ def moe_kernel(scheme: QuantScheme, gpu: GpuSpec, family: KernelFamily,
 
 def layout_moe_kernel(kernel: MoeKernel, wna16: bool) -> MoeKernel:
     """The kernel the routed experts run on at a layout: MoE WNA16 (Triton) where the layout's
-    experts fall back from Marlin MoE (`wna16`: layout.layout_warnings,
+    experts fall back from Marlin MoE (`wna16`: layout.moe_wna16_fallback,
     check_moe_marlin_supports_layer fails), unless moe_kernel picked (`kernel`) a backend vLLM's
     WNA16 MoE oracle tries ahead of Marlin (ORACLE_BEFORE_MARLIN), which serves them all the
     same. The fallback is decided before AutoGPTQMoEMethod / AutoAWQMoEMethod are built

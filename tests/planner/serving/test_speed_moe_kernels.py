@@ -26,11 +26,12 @@ from planner.catalog import catalog_entry
 from planner.catalog import catalog_spec as _spec
 from planner.model.config.parser import parse_model_config
 from planner.model.quant import scheme
+from planner.serving import layout as layout_module
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import gpu_preset, preset_cluster
-from planner.serving.layout import ParallelLayout
-from planner.serving.plan import PlanRequest
-from planner.serving.speed import ServingLoad, estimate_speed
+from planner.serving.layout import ParallelLayout, layout_warnings, moe_wna16_fallback
+from planner.serving.plan import PlanRequest, plan
+from planner.serving.speed import ServingLoad, _context, estimate_speed
 from planner.serving.speed.coefficients import FITTED
 from planner.serving.speed.context import _marlin_fp32_tflops
 from planner.serving.speed.kernels import kernel_family, moe_kernel
@@ -290,3 +291,54 @@ def test_the_wna16_fallback_asks_the_oracle_that_puts_humming_first_on_hopper() 
     assert "MoE kernel moe-wna16" in tp8 and "x 1.5 WNA16 fallback" in tp8
     tp8 = formula("a100-80gb", 8)  # 8.0 on 0.33: Triton
     assert "MoE kernel moe-wna16" in tp8 and "x 1.5 WNA16 fallback" in tp8
+
+
+def _wna16_case(spec, tp: int, quant: str, version: str = "0.33.0", ep: bool = False):
+    """Qwen3-30B-A3B served as `quant` on 8 A100s (8.0: no Humming ahead of Marlin): the
+    layout's warnings and the speed model's context (its `wna16` flag)."""
+    request = PlanRequest(model=spec, cluster=preset_cluster("a100-80gb", 8),
+                          layout=ParallelLayout(tp=tp, ep=ep),
+                          engine=EngineSettings(max_model_len=4096, vllm_version=version,
+                                                target_quant=quant))
+    ctx = _context(request, FITTED, plan(request).max_num_batched_tokens)
+    warned = layout_warnings(spec, request.layout, ctx.device.scheme, version)
+    return warned, ctx
+
+
+# Qwen3-30B-A3B config.json: hidden 2048 (a multiple of 128), 768-wide experts, sliced by TP
+# without EP. Marlin MoE needs the per-GPU width a multiple of max(64, group) before 0.25.0, of
+# the group from it (check_moe_marlin_supports_layer, tile padding); groups outside -1, 32,
+# 64, 128 fall back at any layout:
+@pytest.mark.parametrize(("tp", "quant", "version", "ep", "falls_back"), [
+    (8, "w4a16-gptq-g128", "0.33.0", False, True),  # 768 / 8 = 96, 96 % 128 = 96
+    (2, "w4a16-gptq-g128", "0.33.0", False, False),  # 768 / 2 = 384, 384 % 128 = 0
+    (8, "w4a16-gptq-g128", "0.33.0", True, False),  # EP keeps experts whole: 768 % 128 = 0
+    (8, "w4a16-gptq-g32", "0.24.0", False, True),  # 96 % max(64, 32) = 32
+    (8, "w4a16-gptq-g32", "0.25.0", False, False),  # padded to the group: 96 % 32 = 0
+    (1, "w4a16-gptq-g256", "0.33.0", False, True),  # 256 is not a Marlin group
+])
+def test_the_speed_model_times_the_wna16_fallback_the_layout_warns_of(
+        tp: int, quant: str, version: str, ep: bool, falls_back: bool) -> None:
+    spec = _spec("Qwen/Qwen3-30B-A3B")
+    warned, ctx = _wna16_case(spec, tp, quant, version, ep)
+    assert moe_wna16_fallback(spec, ParallelLayout(tp=tp, ep=ep), ctx.device.scheme,
+                              version) is falls_back
+    assert ctx.wna16 is falls_back
+    assert bool(warned) is falls_back
+
+
+def test_a_reworded_wna16_warning_leaves_the_speed_model_alone(monkeypatch) -> None:
+    # the speed model reads the fallback as a flag (layout.moe_wna16_fallback), not from the
+    # warning's words: a warning that no longer says "WNA16" still times the fallback (96 % 128
+    # = 96 at TP=8, above), and the estimate keeps its x 1.5 expert reads
+    worded = layout_module._marlin_moe_warning
+
+    def reworded(*args):
+        text = worded(*args)
+        return None if text is None else text.replace("WNA16", "Triton")
+
+    monkeypatch.setattr(layout_module, "_marlin_moe_warning", reworded)
+    spec = _spec("Qwen/Qwen3-30B-A3B").model_copy()  # a new identity: nothing cached for it
+    warned, ctx = _wna16_case(spec, 8, "w4a16-gptq-g128")
+    assert warned and not any("WNA16" in w for w in warned)
+    assert ctx.wna16 and ctx.moe_kernel == "moe-wna16"
