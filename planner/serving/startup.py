@@ -24,6 +24,7 @@ from planner.serving.layout import (
     group_size,
     inc_checkpoint,
     inc_packing_off_marlin,
+    marlin_takes_group,
     quantized_component,
 )
 from planner.serving.vllm_cli import (
@@ -676,10 +677,9 @@ def _plain_loader(method: str, scheme: QuantScheme, version: Version, vendor: st
     if method not in PLAIN_LOADER_LAST or not \
             PLAIN_LOADER_READ_FROM <= version <= PLAIN_LOADER_LAST[method]:
         return ""
-    group = group_size(scheme) or -1
-    if group not in MARLIN_MOE_GROUP_SIZES:  # MARLIN_SUPPORTED_GROUP_SIZES, the same list
-        return (f"{method}_marlin takes groups {list(MARLIN_MOE_GROUP_SIZES)}, not {group} "
-                f"(is_{method}_marlin_compatible)")
+    if not marlin_takes_group(scheme):  # MARLIN_SUPPORTED_GROUP_SIZES, the same list
+        return (f"{method}_marlin takes groups {list(MARLIN_MOE_GROUP_SIZES)}, not "
+                f"{group_size(scheme)} (is_{method}_marlin_compatible)")
     if method == "gptq" and vendor != "nvidia":
         return "gptq_marlin is CUDA-only (is_gptq_marlin_compatible)"
     return ""
@@ -783,9 +783,10 @@ def gptq_kernel_errors(spec: ModelSpec, scheme: QuantScheme, served: str, versio
     if gpu.vendor == "nvidia":
         humming = version >= GPTQ_HUMMING_FROM and (not act_order
                                                    or version >= GPTQ_HUMMING_ACT_ORDER_FROM)
-        if humming or group in MARLIN_MOE_GROUP_SIZES:
+        if humming or marlin_takes_group(scheme):
             return []
-        why = ("Marlin takes groups [-1, 32, 64, 128], Exllama float16 only, and Humming "
+        why = (f"Marlin takes groups {list(MARLIN_MOE_GROUP_SIZES)}, Exllama float16 only, "
+               "and Humming "
                + ("is not in this release" if version < GPTQ_HUMMING_FROM else
                   "and Triton take no act-order (g_idx)"))
     elif scheme.key.startswith("w4") and group not in TRITON_W4A16_GROUP_SIZES \
@@ -856,9 +857,8 @@ def inc_marlin_off(spec: ModelSpec, scheme: QuantScheme, gpu: GpuSpec, version: 
     backend = spec.quant.backend or "auto"
     if version >= INC_BACKEND_FROM and backend != "auto" and "marlin" not in backend:
         return f"backend {backend!r} turns Marlin off"
-    group = group_size(scheme) or -1
-    if group not in MARLIN_MOE_GROUP_SIZES:
-        return f"Marlin takes groups {list(MARLIN_MOE_GROUP_SIZES)}, not {group}"
+    if not marlin_takes_group(scheme):
+        return f"Marlin takes groups {list(MARLIN_MOE_GROUP_SIZES)}, not {group_size(scheme)}"
     cc = _capability(gpu)
     if gpu.vendor == "nvidia" and cc is not None and cc < MARLIN_MIN_CAPABILITY:
         return f"Marlin needs compute capability 7.5, {gpu.name} has {gpu.compute_capability}"
