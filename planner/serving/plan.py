@@ -472,7 +472,7 @@ class _LayoutFacts(NamedTuple):
     kv_b: KvBytes  # the layout's KV layout (engine.sparse_mla_kv: 0.18 reads heads per rank)
     request: tuple[int, int]  # (blocks, bytes) of one max_model_len request (_full_request)
     window_mbt: int  # the batched tokens sliding needs count (window_batched_tokens)
-    warnings: tuple[str, ...]  # the layout's warnings no worker changes (_layout_warnings)
+    warnings: tuple[str, ...]  # the layout's warnings no worker changes (_layout_facts)
     overheads: dict[int, Overheads]  # each PP stage's, once sized (_overheads)
     workers: tuple[tuple[int, int, int], ...]  # the distinct workers (_distinct_workers)
     # the start-up failures no worker's sizes change, in the order _conclude adds them:
@@ -850,7 +850,7 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
     stages = ENGINE.stage_layouts(r.facts, layout, r.block_size, kv_b, r.fa4_fp8_hd512,
                                   r.states, r.kv_grouping[0])
     width = _b12x_width(spec, layout, s)
-    warnings = (*_layout_length_warnings(spec, layout, r.scheme, s.vllm_version), *r.gpu_notes,
+    warnings = (*layout_warnings(spec, layout, r.scheme, s.vllm_version), *r.gpu_notes,
                 *_bridge_warnings(cluster, layout.tp), *_cross_node_tp_warnings(layout, r),
                 *_ray_order_warnings(cluster, layout, s),
                 *(width[1:] if width else ()))
@@ -1399,21 +1399,6 @@ def _bridge_warnings(cluster: ClusterSpec, tp: int) -> list[str]:
                        "over PCIe, which --link nvlink does not model (plan --link pcie for "
                        "that bound).")
     return out
-
-
-def _layout_length_warnings(spec: ModelSpec, layout: ParallelLayout,
-                            scheme: quant.QuantScheme, vllm_version: str) -> tuple[str, ...]:
-    """The warnings no worker's memory changes: slower kernels for this layout and weight
-    format; cached per spec (a max_model_len past the model's derived one is a start-up
-    refusal: planner.serving.startup)."""
-    key = ("warnings", *layout_key(layout), scheme.memo_key, vllm_version)
-    return _cached(spec, key, _layout_warnings, spec, layout, scheme, vllm_version)
-
-
-def _layout_warnings(spec: ModelSpec, layout: ParallelLayout, scheme: quant.QuantScheme,
-                     vllm_version: str) -> tuple[str, ...]:
-    """layout_warnings as a tuple, for _layout_length_warnings to cache."""
-    return tuple(layout_warnings(spec, layout, scheme, vllm_version))
 
 
 def _layout_errors(st: _Setup) -> list[str]:
