@@ -1449,6 +1449,36 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "the Hardware page's memory per GPU).",
     ),
     _nvidia(
+        "rtx-4000-ada", "NVIDIA RTX 4000 Ada Generation", "20 GB GDDR6 (ECC)", _ESTIMATED,
+        360.0, (81.9, 163.8, None), "8.9", _PCIE4,
+        "NVIDIA's RTX 4000 Ada Generation figures as PC Gamer reports its launch (pcgamer.com/"
+        "nvidia-announces-the-most-powerful-single-slot-gpu-on-the-planet-but-its-a-workstation-"
+        "card-so-naturally-costs-dollar1250/): 6,144 CUDA cores, 20 GB GDDR6 on 160 bits at 360 "
+        "GB/s, AD104, 130 W, 26.7 TFLOPS; the NVIDIA RTX 4000 Ada Generation datasheet's "
+        "opening (a scribd copy): 48 RT cores, 192 fourth-generation tensor cores, 6,144 CUDA "
+        "cores, 20 GB, PCIe Gen4, single slot; 48 SMs, boost 2,175 MHz (siliconcat.net/gpu/"
+        "nvidia-rtx-4000-ada-generation); FP32 26.73 TFLOPS (Hugging Face's gpu_spec CSV, "
+        "huggingface.co/datasets/ohdoking/gpu_spec); GDDR6 with ECC, 360 GB/s, PCIe Gen 4 x16, "
+        "compute capability 8.9 in a host's hardware notes (find_string id 37854190128); "
+        "nvidia-smi total 20475 MiB on 'NVIDIA RTX 4000 Ada Gene...' Linux hosts, ECC off "
+        "(find_string ids 19072313131, 61162860653; driver 595.84, id 60910666302)",
+        int8_tops=163.8, fp32_tflops=26.73, boost_clock_mhz=2175.0,
+        nvidia_smi_mib=20475,
+        notes=f"{_ESTIMATED_NOTE} Tensor rates unverified: the datasheet's tensor figure was not "
+        "read. A training script's constant 'RTX 4000 Ada ~327.6 TFLOPs' (find_string id "
+        "32301492911; labelled bf16/fp16 there, which cannot be: the RTX 6000 Ada's dense BF16 is "
+        "364.2 with 142 SMs) is taken as the datasheet's sparse FP8 'Tensor performance', as the "
+        "other Ada workstation datasheets state it (rtx-6000-ada 1457.0, rtx-5000-ada 1044.4): / "
+        "2 FP8 and INT8 163.8, / 4 BF16 81.9. It does not fit the FP32 clock: the rtx-5000-ada "
+        "preset's 1,024 dense BF16 FLOP per SM per clock at 48 SMs x 2.175 GHz gives 106.9; the "
+        "lower figure is kept (compute errs slow). FP32 26.73 TFLOPS = 48 SMs x 128 x 2 x 2.175 "
+        "GHz (NVIDIA's 26.7). 360 GB/s on 160 bits is 18 Gbps per pin (derived). The "
+        "nvidia-smi tables found run with ECC off; with ECC on the board keeps more for itself "
+        "(the rtx-5000-ada preset's note): give the total CUDA reports for one with ECC on. The "
+        "RTX 4000 SFF Ada Generation (70 W; its nvidia-smi also shows 20475 MiB, find_string id "
+        "8846942999) is another product with its own name: it stays a custom GPU.",
+    ),
+    _nvidia(
         "rtx-pro-6000", "NVIDIA RTX PRO 6000 Blackwell Server Edition", "96 GB GDDR7 (ECC)",
         _gib(94.97), 1792.0, (503.8, 1007.6, 2015.2), "12.0", _PCIE5,
         "NVIDIA RTX PRO 6000 Blackwell datasheet (2025), 4 PFLOPS FP4 sparse; CUDA total "
@@ -1484,6 +1514,63 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "with '47.23 GiB' (find_string id 70919330036; how it was read is not stated) against "
         "the estimate's 47.29. The 72 GB model (NVIDIA lists both sizes under one product name) "
         "is another memory size: an audit of one is no name match here.",
+    ),
+    _nvidia(
+        "rtx-pro-4500", "NVIDIA RTX PRO 4500 Blackwell", "32 GB GDDR7 (ECC)",
+        _ESTIMATED, 896.0, (202.125, 404.25, 808.5), "12.0", _PCIE5,
+        "NVIDIA's RTX PRO 4500 Blackwell datasheet (nvidia.com/content/dam/en-zz/Solutions/"
+        "data-center/rtx-pro-4500-blackwell/workstation-datasheet-blackwell-rtx-pro-4500-we-"
+        "nvidia-us-5108623-web.pdf) as a GPU catalogue transcribes it (find_string id "
+        "58615557983): 32 GB GDDR7 with ECC on 256 bits at 896 GB/s, PCIe 5.0, 200 W, 1617 FP4 "
+        "AI TOPS; 10,496 CUDA cores in 82 SMs (hmc-tech.com/gpus/nvidia-geforce-rtx-4090-vs-"
+        "nvidia-rtx-pro-4500-blackwell); PCIe 5.0 x16 (technical.city/en/video/RTX-PRO-4500-"
+        "Blackwell); FP32 50.53 TFLOPS (huggingface.co/hardware/rtx-pro-4500-ws); compute "
+        "capability 12.0 for 'NVIDIA RTX PRO 4500 Blackwell' (find_string id 71416487241); "
+        "nvidia-smi total 32623 MiB on an 'NVIDIA RTX PRO 4500 Blac...', ECC off (find_string "
+        "id 53248037232; 32,623 MiB also ids 71463500960, 70091470353, Linux, driver 580.159.04)",
+        int8_tops=404.25, pcie_gen=5, fp32_tflops=50.53, boost_clock_mhz=2407.0,
+        nvidia_smi_mib=32623,
+        notes=f"{_ESTIMATED_NOTE} Dense TFLOP/s and INT8 TOPS derived as the rtx-pro-6000 "
+        "preset's (unverified): 1617 AI TOPS is sparse FP4, so dense FP4 808.5, FP8 404.25, BF16 "
+        "202.125, INT8 404.25 (no GeForce halving for FP32 accumulate assumed, as there). Boost "
+        "clock 2,407 MHz = 50.53 TFLOPS / (82 SMs x 128 x 2): NVIDIA gives none; the same clock "
+        "gives the 1617 AI TOPS (82 x 8,192 sparse FP4 FLOP per SM per clock, the RTX 5090's 3,352 "
+        "= 170 x 8,192 x 2.407 GHz: 1,616.9). A planner's card table gives '1687 AI TOPS' "
+        "(find_string id 70620782239, no source named), which would need 2.511 GHz and does not "
+        "fit the 50.53 TFLOPS; spec databases list 2,617 MHz and 54.94 TFLOPS (unverified). 896 "
+        "GB/s on 256 bits is 28 Gbps per pin (derived). The nvidia-smi tables found run with ECC "
+        "off; with ECC on the board keeps more for itself (the rtx-5000-ada preset's note): give "
+        "the total CUDA reports for one with ECC on. No NVLink. The RTX PRO 4500 Blackwell "
+        "Server Edition (NVML 'NVIDIA RTX PRO 4500 Blackwell Server Edition': 800 GB/s, 165 W, "
+        "Exxact's benchmark page, exxactcorp.com) is another product: it stays a custom GPU.",
+    ),
+    _nvidia(
+        "rtx-pro-4000", "NVIDIA RTX PRO 4000 Blackwell", "24 GB GDDR7 (ECC)",
+        _ESTIMATED, 672.0, (147.25, 294.5, 589.0), "12.0", _PCIE5,
+        "NVIDIA's RTX PRO 4000 Blackwell datasheet (nvidia.com/content/dam/en-zz/Solutions/"
+        "products/workstations/professional-desktop-gpus/rtx-pro-4000/workstation-datasheet-"
+        "rtx-pro-4000-nvidia-us-web.pdf) as a GPU catalogue transcribes it (find_string id "
+        "58615557983): 24 GB GDDR7 with ECC on 192 bits at 672 GB/s, PCIe 5.0, single slot, 145 "
+        "W, 1178 FP4 AI TOPS; 8,960 CUDA cores, PCIe 5.0 x16, 192 bits, 672 GB/s (cputronic.com/"
+        "gpu/compare/nvidia-rtx-pro-4000-blackwell-vs-nvidia-rtx-pro-2000-blackwell); 70 SMs (a "
+        "GPU table, find_string id 55727200476; 8,960 / 128); FP32 36.83 TFLOPS, 140 W "
+        "(huggingface.co/hardware/rtx-pro-4000); sm_120 on an 'NVIDIA RTX PRO 4000 Blackwell' "
+        "(find_string id 55387878684); nvidia-smi total 24,467 MiB on 'NVIDIA RTX PRO 4000 "
+        "Blackwell' hosts (Linux, driver 580.173.02, vLLM 0.19.0, find_string id 71315649740; id "
+        "69658859814)",
+        int8_tops=294.5, pcie_gen=5, fp32_tflops=36.83, boost_clock_mhz=2055.0,
+        nvidia_smi_mib=24467,
+        notes=f"{_ESTIMATED_NOTE} Dense TFLOP/s and INT8 TOPS derived as the rtx-pro-6000 "
+        "preset's (unverified): 1178 AI TOPS is sparse FP4, so dense FP4 589, FP8 294.5, BF16 "
+        "147.25, INT8 294.5 (no GeForce halving for FP32 accumulate assumed, as there). Boost "
+        "clock 2,055 MHz = 36.83 TFLOPS / (70 SMs x 128 x 2): NVIDIA gives none; the same clock "
+        "gives the 1178 AI TOPS (70 x 8,192 sparse FP4 FLOP per SM per clock: 1,178.4); spec "
+        "databases list 2,617 MHz and 46.9 TFLOPS (unverified). 672 GB/s on 192 bits is 28 Gbps "
+        "per pin (derived). The board power is 145 W in the catalogue, 140 W on Hugging Face's "
+        "page (not planned on). No ECC state is stated beside the nvidia-smi totals found. No "
+        "NVLink. The RTX PRO 4000 Blackwell SFF Edition (432 GB/s, 70 W, PCIe 5.0 x8; the "
+        "catalogue above, hmc-tech.com/gpu/nvidia-rtx-pro-4000-blackwell-sff) is another "
+        "product: it stays a custom GPU.",
     ),
     _nvidia(
         "dgx-spark-gb10", "NVIDIA GB10", "128 GB LPDDR5X unified", _gib(121.69), 273.0,

@@ -88,7 +88,8 @@ SMS_AND_LANES = {
     "rtx-5000-ada": (100, 128), "a800": (108, 64),
     "rtx-4060-ti-16gb": (34, 128), "rtx-4070-ti-super": (66, 128), "rtx-4080-super": (80, 128),
     "rtx-5060-ti-16gb": (36, 128), "l20": (92, 128), "rtx-4070-ti": (60, 128),
-    "rtx-pro-5000": (110, 128),
+    "rtx-pro-5000": (110, 128), "rtx-pro-4500": (82, 128), "rtx-pro-4000": (70, 128),
+    "rtx-4000-ada": (48, 128),
     "rtx-a6000": (84, 128), "rtx-6000-ada": (142, 128), "a10": (72, 128), "a40": (84, 128),
     "l4": (58, 128), "l40": (142, 128), "l40s": (142, 128), "a100-80gb-pcie": (108, 64),
     "a100-40gb": (108, 64), "a100-80gb": (108, 64), "h100-pcie": (114, 128),
@@ -526,6 +527,64 @@ def test_rtx_5000_ada_figures_from_its_datasheet() -> None:
     assert gpu.fp8_dense_tflops and gpu.p2p_over_pcie and gpu.nvlink_bandwidth_gbps is None
 
 
+def test_rtx_pro_4500_and_4000_figures_from_their_datasheets() -> None:
+    # the datasheets as a catalogue transcribes them: 1617 / 1178 FP4 AI TOPS (sparse), 32 / 24
+    # GB GDDR7 on 256 / 192 bits at 896 / 672 GB/s, PCIe 5.0; 10,496 / 8,960 CUDA cores (82 / 70
+    # SMs); Hugging Face: FP32 50.53 / 36.83 TFLOPS; nvidia-smi 32623 / 24467 MiB
+    pro45 = gpu_preset("NVIDIA RTX PRO 4500 Blackwell")
+    pro40 = gpu_preset("NVIDIA RTX PRO 4000 Blackwell")
+    assert (pro45.key, pro40.key) == ("rtx-pro-4500", "rtx-pro-4000")
+    assert gpu_preset("RTX PRO 4500").key == "rtx-pro-4500"
+    assert gpu_preset("RTX PRO 4000").key == "rtx-pro-4000"
+    # the rtx-pro-6000 preset's derivation: sparse FP4 / 2 dense, / 2 per wider format
+    assert (pro45.fp4_dense_tflops, pro45.fp8_dense_tflops, pro45.bf16_dense_tflops) == (
+        1617 / 2, 1617 / 4, 1617 / 8)  # 808.5, 404.25, 202.125
+    assert (pro40.fp4_dense_tflops, pro40.fp8_dense_tflops, pro40.bf16_dense_tflops) == (
+        1178 / 2, 1178 / 4, 1178 / 8)  # 589, 294.5, 147.25
+    assert (pro45.int8_dense_tops, pro40.int8_dense_tops) == (1617 / 4, 1178 / 4)
+    # 28 Gbps GDDR7 on each bus
+    assert (pro45.memory_bandwidth_gbps, pro40.memory_bandwidth_gbps) == (
+        256 / 8 * 28, 192 / 8 * 28)
+    # one boost clock fits both of NVIDIA's figures: FP32 = SMs x 256 x clock and AI TOPS = SMs x
+    # 8,192 x clock (the RTX 5090's 3,352 = 170 x 8,192 x 2.407 GHz)
+    assert round(82 * 256 * 2.407e-3, 2) == pro45.fp32_tflops == 50.53
+    assert round(82 * 8192 * 2.407e-3) == 1617 and pro45.boost_clock_mhz == 2407.0
+    assert round(70 * 256 * 2.055e-3, 2) == pro40.fp32_tflops == 36.83
+    assert round(70 * 8192 * 2.055e-3) == 1178 and pro40.boost_clock_mhz == 2055.0
+    # estimated CUDA totals: nvidia-smi less 512 MiB
+    assert _gib(pro45.memory_total_bytes) == (32623 - 512) / 1024  # 31.36
+    assert _gib(pro40.memory_total_bytes) == (24467 - 512) / 1024  # 23.39
+    for gpu in (pro45, pro40):
+        assert gpu.compute_capability == "12.0" and gpu.pcie_generation == 5
+        assert gpu.p2p_over_pcie and gpu.nvlink_bandwidth_gbps is None
+        assert gpu.weight_format_support("nvfp4") == "native" and "estimated" in gpu.notes
+    # the Server Edition (800 GB/s, 165 W) and the SFF Edition (432 GB/s) are other products
+    for name in ("NVIDIA RTX PRO 4500 Blackwell Server Edition",
+                 "NVIDIA RTX PRO 4000 Blackwell SFF Edition"):
+        with pytest.raises(UnknownGpuError):
+            resolve_gpu_key(name)
+
+
+def test_rtx_4000_ada_figures_from_its_sources() -> None:
+    # NVIDIA's launch figures: 6,144 CUDA cores (48 SMs), 20 GB GDDR6 on 160 bits at 360 GB/s,
+    # 26.7 TFLOPS FP32, PCIe Gen4; boost 2,175 MHz; a "327.6" tensor figure taken as sparse FP8
+    # as the other Ada workstation datasheets; nvidia-smi 20475 MiB with ECC off
+    gpu = gpu_preset("NVIDIA RTX 4000 Ada Generation")
+    assert gpu.key == "rtx-4000-ada" and gpu_preset("RTX 4000 Ada").key == "rtx-4000-ada"
+    assert gpu.memory_bandwidth_gbps == 160 / 8 * 18  # 360 GB/s: 18 Gbps per pin
+    assert (gpu.fp8_dense_tflops, gpu.int8_dense_tops, gpu.bf16_dense_tflops) == pytest.approx(
+        (327.6 / 2, 327.6 / 2, 327.6 / 4))  # 163.8, 163.8, 81.9
+    # the SM-clock rate (1,024 dense BF16 FLOP per SM per clock) would give more: kept lower
+    assert gpu.bf16_dense_tflops < 48 * 1024 * 2.175e-3  # 106.9
+    assert round(48 * 256 * 2.175e-3, 2) == gpu.fp32_tflops == 26.73
+    assert _gib(gpu.memory_total_bytes) == (20475 - 512) / 1024  # 19.50, estimated
+    assert (gpu.compute_capability, gpu.pcie_generation) == ("8.9", 4)
+    assert gpu.weight_format_support("fp8") == "native" and gpu.fp4_dense_tflops is None
+    assert gpu.p2p_over_pcie and gpu.nvlink_bandwidth_gbps is None
+    with pytest.raises(UnknownGpuError):  # the 70 W SFF card is another product
+        resolve_gpu_key("NVIDIA RTX 4000 SFF Ada Generation")
+
+
 def test_estimated_total_follows_the_documented_rule() -> None:
     # H100 NVL: nvidia-smi 95830 MiB minus 512 MiB = 95318 MiB = 95318 / 1024 = 93.084 GiB.
     gpu = gpu_preset("h100-nvl")
@@ -555,7 +614,8 @@ def test_fp8_is_native_only_from_ada_and_hopper_on(gpu) -> None:
 def test_fp4_formats_are_blackwell_only() -> None:
     blackwell = {k for k, g in GPU_PRESETS.items() if "nvfp4" in g.native_weight_formats}
     assert blackwell == {"rtx-5090", "rtx-5080", "rtx-5070-ti", "rtx-5060-ti-16gb", "rtx-pro-6000",
-                         "rtx-pro-5000", "dgx-spark-gb10", "b200", "b300", "gb200"}
+                         "rtx-pro-5000", "rtx-pro-4500", "rtx-pro-4000", "dgx-spark-gb10", "b200",
+                         "b300", "gb200"}
 
 
 def test_published_dense_figures() -> None:
@@ -723,6 +783,9 @@ def test_a_model_number_alone_suggests_its_preset_first() -> None:
         ("NVIDIA GeForce RTX 4070 Ti", 11.49, "rtx-4070-ti"),
         ("NVIDIA RTX PRO 5000 Blackwell", 47.23, "rtx-pro-5000"),
         ("NVIDIA H800", 79.19, "h800"),
+        ("NVIDIA RTX PRO 4500 Blackwell", 31.36, "rtx-pro-4500"),
+        ("NVIDIA RTX PRO 4000 Blackwell", 23.39, "rtx-pro-4000"),
+        ("NVIDIA RTX 4000 Ada Generation", 19.50, "rtx-4000-ada"),
     ],
 )
 def test_match_gpu_name_finds_presets(nvml_name: str, total_gib: float, key: str) -> None:
