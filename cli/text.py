@@ -100,7 +100,7 @@ def plan_text(plan: Plan, speed: SpeedEstimate | None, load: ServingLoad, idle: 
     there is none) and the launch command."""
     replicas = f", {all_replicas(plan)}" if plan.layout.dp > 1 else ""
     lines = [
-        f"{plan.model_name} on {plan.gpus_used}x {plan.gpu_name}"
+        f"{plan.model_name} on {plan.gpus_label}"
         f"{' (WSL2)' if plan.wsl2 else ''}, {plan.layout.label()}",
         *([idle] if idle else []),
         *([layout_note] if layout_note else []),

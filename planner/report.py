@@ -40,7 +40,7 @@ from planner.serving.recommend import Recommendation
 from planner.serving.speed import ServingLoad, SpeedEstimate, context_rule, speed_columns
 from planner.serving.sweep import Objective, SweepResult, SweepRow, sweep_csv
 from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, listed_stand_in, vllm_rules
-from planner.text import counted, md_code_block, md_escape, rank_runs, ranks_by
+from planner.text import counted, md_code_block, md_escape, plural, rank_runs, ranks_by
 from planner.units import GIB
 
 REPORT_SCHEMA = "headroom.report"
@@ -649,7 +649,7 @@ def _settings_label(plan: Plan, card: ModelCard) -> str:
     quant = (scheme(engine.target_quant).label + " (what-if)" if engine.target_quant else
              f"runtime --quantization {engine.quantization}" if engine.quantization else
              card.checkpoint_format)
-    return (f"{plan.layout.label()} on {plan.gpus_used}x {plan.gpu_name}, weights {quant}, "
+    return (f"{plan.layout.label()} on {plan.gpus_label}, weights {quant}, "
             f"KV cache {engine.kv_cache_dtype}, gpu-memory-utilization "
             f"{engine.gpu_memory_utilization:g}, max-model-len {plan.max_model_len:,}")
 
@@ -670,9 +670,9 @@ def all_replicas(plan: Plan) -> str:
 def idle_gpus(cluster: ClusterSpec, plan: Plan) -> str:
     """The cluster's GPUs the plan's layout leaves idle: "This layout uses 8 of 16 GPUs; idle:
     node 1 GPUs 0-7." ('' when every GPU works and they are of one model). The plan's
-    headline names only the GPUs used, of node 0's model (Plan.gpu_name), so without this a
-    cluster larger than the layout went unmentioned; where the GPUs used are of several
-    models each node's are named: "This layout uses 8 of 12 GPUs: 4x NVIDIA GeForce RTX 3090
+    headline names only the GPUs used (Plan.gpus_label), so without this a cluster larger
+    than the layout went unmentioned; where the GPUs used are of several models the nodes
+    holding each are named: "This layout uses 8 of 12 GPUs: 4x NVIDIA GeForce RTX 3090
     (node 0), 4x NVIDIA GeForce RTX 4090 (node 1); idle: node 1 GPUs 4-7."."""
     used: dict[int, int] = {}  # GPUs the layout uses on each node, in node order
     for r in plan.per_gpu:
@@ -783,12 +783,25 @@ def _audit_section(audit: AuditSummary) -> list[str]:
     return lines + [""]
 
 
+def _cuda_totals(plan: Plan) -> str:
+    """'23.57 GiB per GPU as CUDA reports it'; where the GPUs used report several totals (nodes
+    of other GPU models), each with its nodes: 'CUDA total per GPU 23.57 GiB (node 0), 23.64
+    GiB (node 1)' (rank 0's total was given for every GPU)."""
+    nodes: dict[int, list[int]] = {}  # total -> the nodes whose used GPUs report it
+    for r in plan.per_gpu:
+        if r.node not in nodes.setdefault(r.total_bytes, []):
+            nodes[r.total_bytes].append(r.node)
+    if len(nodes) < 2:
+        return f"{_gib(next(iter(nodes), 0))} per GPU as CUDA reports it"
+    return "CUDA total per GPU " + ", ".join(
+        f"{_gib(total)} ({plural(len(at), 'node')} {rank_runs(at, '')})"
+        for total, at in nodes.items())
+
+
 def _platform(inputs: ReportInputs) -> list[str]:
     plan = inputs.plan
     lines = ["## Platform", ""]
-    total = plan.per_gpu[0].total_bytes if plan.per_gpu else 0
-    lines += [md_escape(f"{plan.gpus_used}x {plan.gpu_name}, {_gib(total)} per GPU as CUDA "
-                        f"reports it ({inputs.cluster_source}).")
+    lines += [md_escape(f"{plan.gpus_label}, {_cuda_totals(plan)} ({inputs.cluster_source}).")
               + (f" {md_escape(inputs.idle_gpus)}" if inputs.idle_gpus else ""), ""]
     if not inputs.audits:
         lines += ["No hardware audit was attached: driver, topology, host resources and "

@@ -413,6 +413,25 @@ def _node_starts(cluster: ClusterSpec) -> tuple[int, ...] | None:
     return tuple(accumulate(counts[:-1], initial=0))
 
 
+def gpus_label(cluster: ClusterSpec, gpus: int) -> str:
+    """The GPUs a layout of `gpus` ranks runs on, as every surface names them (the plan's
+    headline, `Plan.gpus_label`): '16x NVIDIA GeForce RTX 3090' where they are of one model,
+    else each model with its count, in node order: '8x NVIDIA GeForce RTX 3090 + 8x NVIDIA
+    GeForce RTX 4090'. The ranks fill the nodes in order (ClusterSpec.rank_node), so the first
+    `gpus` GPUs are the ones used (on several models, a layout larger than the cluster, which
+    the plan refuses, is named by the cluster's GPUs). Node 0's model alone named them all."""
+    counts: dict[str, int] = {}
+    left = gpus
+    for node in cluster.nodes:
+        if left <= 0:
+            break
+        counts[node.gpu.name] = counts.get(node.gpu.name, 0) + min(left, node.gpus_per_node)
+        left -= node.gpus_per_node
+    if len(counts) < 2:  # one model: `gpus` of it, as the headline always read
+        return f"{gpus}x {cluster.nodes[0].gpu.name}"
+    return " + ".join(f"{count}x {name}" for name, count in counts.items())
+
+
 class LinkSpec(BaseModel):
     """One GPU-to-GPU link as the speed model (and NCCL buffer sizing) sees it."""
 

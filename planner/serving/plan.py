@@ -51,6 +51,7 @@ from planner.serving.engines import VLLM, Engine, Overheads, Worker
 from planner.serving.hardware import (
     ClusterSpec,
     GpuSpec,
+    gpus_label,
     memory_total_note,
     node_starts,
     parse_capability,
@@ -278,7 +279,13 @@ class Plan(PlanSummary):
         "'0.19' -> '0.19.0', '0.10.1.1' -> '0.10.1' (vllm_versions.vllm_rules(...).label). A "
         "patch release without a command-line fixture is checked against its listed one's flags "
         "(0.19.1: 0.19.0's; vllm_versions.listed_stand_in)")
-    gpu_name: str
+    gpu_name: str = Field(description="node 0's GPU model (ClusterSpec.sizing_node); "
+                          "gpus_label names every model the layout runs on")
+    gpus_label: str = Field(description="the GPUs the layout runs on, each model with its "
+                            "count: '8x NVIDIA GeForce RTX 3090', or on nodes of several "
+                            "models '8x NVIDIA GeForce RTX 3090 + 8x NVIDIA GeForce RTX 4090' "
+                            "(hardware.gpus_label; the headline of the CLI's plan and the "
+                            "report)")
     wsl2: bool = Field(default=False, description="the GPUs run under Windows WSL2: the "
                        "budget starts from nvidia-smi's whole total (hardware.with_wsl2, "
                        "the budget term's note says why)")
@@ -1456,6 +1463,7 @@ def plan(request: PlanRequest) -> Plan:
         engine=s,
         vllm_release=vllm_rules(s.vllm_version).label,
         gpu_name=r.gpu_name,
+        gpus_label=gpus_label(st.cluster, layout.gpus),
         wsl2=r.wsl2,
         params_total=params.total,
         params_active=params.active,

@@ -162,3 +162,30 @@ def test_a_compared_model_that_cannot_be_planned_is_named_with_the_way_out() -> 
                             "page's models'.")
     at.checkbox(key="report.compare").uncheck().run()
     assert not at.error and at.main.markdown[-1].value.startswith("# Headroom report: ")
+
+
+def test_nodes_of_two_gpu_models_are_each_named_on_the_plan_and_report_pages() -> None:
+    # the recorded 8x RTX 3090 rig (node 0) and 8 RTX 4090s: Qwen3-8B at TP=8 x PP=2 runs on
+    # all 16, 8 of each (ranks fill the nodes in order). The report's configuration named node
+    # 0's model for all ("on 16x NVIDIA GeForce RTX 3090"); the Plan page names no count of
+    # GPUs but its idle line, which names each node's
+    import json
+
+    from tests.cli.conftest import SNAPSHOT, rtx4090_rig
+
+    at = open_page("hardware", hw="snapshots", model="Qwen/Qwen3-8B", tp="8", pp="2")
+    at.get("file_uploader")[0].set_value(
+        [("a.json", SNAPSHOT.read_bytes(), "application/json"),
+         ("b.json", json.dumps(rtx4090_rig()).encode(), "application/json")]).run()
+    assert not at.exception
+    at.switch_page("ui/pages/plan.py").run()
+    assert not at.exception
+    assert [i.value for i in at.info if i.value.startswith("This layout")] == [
+        "This layout uses all 16 GPUs: 8x NVIDIA GeForce RTX 3090 (node 0), 8x NVIDIA GeForce "
+        "RTX 4090 (node 1)."]
+    at.switch_page("ui/pages/report.py").run()
+    assert not at.exception
+    report = next(m.value for m in at.markdown if m.value.startswith("# Headroom report"))
+    assert ("- Configuration: TP=8 x PP=2 on 8x NVIDIA GeForce RTX 3090 + 8x NVIDIA GeForce "
+            "RTX 4090, weights") in report
+    assert "16x NVIDIA GeForce RTX 3090" not in report

@@ -1,5 +1,6 @@
 """Shared by the CLI tests: the `model_dir` fixture (a folder holding the tiny config.json,
-as `--model` accepts it) and run_main (`python -m planner` in-process)."""
+as `--model` accepts it), run_main (`python -m planner` in-process) and rtx4090_rig (a second
+node of another GPU model)."""
 
 import json
 from pathlib import Path
@@ -8,6 +9,8 @@ import pytest
 
 from cli.planner_cli import main
 from tests.cli.tiny_model import TINY_CONFIG
+
+SNAPSHOT = Path(__file__).resolve().parents[1] / "fixtures" / "snapshots" / "rtx3090x8.json"
 
 
 @pytest.fixture()
@@ -22,3 +25,18 @@ def run_main(capsys, *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
     out = capsys.readouterr()
     return code, out.out, out.err
+
+
+def rtx4090_rig() -> dict:
+    """The recorded 8x RTX 3090 rig's snapshot as another host, "rig-4090", of 8 RTX 4090s
+    (compute capability 8.9, nvidia-smi 24,564 MiB, the rig's 440 MiB reserved, new UUIDs:
+    each snapshot is one machine): with the rig, a cluster of two GPU models."""
+    rig = json.loads(SNAPSHOT.read_text())
+    rig["hostname"] = "rig-4090"
+    total = 24564 << 20
+    for gpu in rig["gpus"]:
+        gpu.update(uuid=gpu["uuid"][:-4] + "beef", name="NVIDIA GeForce RTX 4090",
+                   compute_capability="8.9", memory_total_bytes=total,
+                   memory_free_bytes=total - gpu["memory_reserved_bytes"]
+                   - gpu["memory_used_bytes"])
+    return rig

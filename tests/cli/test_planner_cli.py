@@ -11,7 +11,7 @@ import pytest
 from cli.planner_cli import main
 from planner.catalog import catalog_entries
 from probes.hub import resolve_model
-from tests.cli.conftest import run_main
+from tests.cli.conftest import rtx4090_rig, run_main
 from tests.cli.tiny_model import (
     TINY_CONFIG,
     TINY_KV_BYTES_PER_TOKEN,
@@ -1315,3 +1315,35 @@ def test_a_model_without_its_owner_offline_gets_the_catalogs_namesake(capsys,
     # a name the catalog has under no owner gets no suggestion
     code, _, err = run_main(capsys, "plan", "--model", "Qwen3-Nonexistent", "--gpu", "h100-sxm")
     assert code == 2 and err.endswith("nor in the bundled catalog.\n"), err
+
+
+def test_plan_and_report_name_every_gpu_model_of_a_mixed_cluster(capsys, tmp_path) -> None:
+    """8x RTX 3090 (node 0) + 8x RTX 4090: the headline read "on 16x NVIDIA GeForce RTX 3090"
+    (node 0's model for every GPU) and the report's Platform gave node 0's 23.57 GiB as every
+    GPU's. Worked by hand: ranks fill the nodes in order, so TP=8 x PP=2 runs on all 8 of each
+    and TP=4 x PP=3 on node 0's 8 and node 1's GPUs 0-3; CUDA totals 24,576 - 440 MiB reserved
+    = 24,136 MiB = 23.57 GiB (3090), 24,564 - 440 = 24,124 MiB = 23.56 GiB (4090)."""
+    other = tmp_path / "rig-4090.json"
+    other.write_text(json.dumps(rtx4090_rig()))
+    mixed = ["--model", "Qwen/Qwen3-8B", "--snapshot", str(SNAPSHOT), "--snapshot", str(other),
+             "--max-model-len", "8192"]
+    both = "8x NVIDIA GeForce RTX 3090 + 8x NVIDIA GeForce RTX 4090"
+    code, out, _ = run_main(capsys, "plan", *mixed, "--tp", "8", "--pp", "2")
+    assert code == 0
+    assert out.splitlines()[0] == f"Qwen/Qwen3-8B on {both}, TP=8 x PP=2"
+    code, out, _ = run_main(capsys, "plan", *mixed, "--tp", "4", "--pp", "3")
+    assert code == 0 and out.splitlines()[0] == (
+        "Qwen/Qwen3-8B on 8x NVIDIA GeForce RTX 3090 + 4x NVIDIA GeForce RTX 4090, TP=4 x PP=3")
+    code, out, _ = run_main(capsys, "plan", *mixed, "--tp", "8", "--pp", "2", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["gpus_label"] == both
+    assert data["gpu_name"] == "NVIDIA GeForce RTX 3090"  # node 0's, as before
+    code, out, _ = run_main(capsys, "report", *mixed, "--tp", "8", "--pp", "2")
+    assert code == 0
+    assert f"- Configuration: TP=8 x PP=2 on {both}, weights BF16," in out
+    assert (f"\n{both}, CUDA total per GPU 23.57 GiB (node 0), 23.56 GiB (node 1) (snapshots: "
+            "rig-3090x8, rig-4090; mixed GPU models") in out
+    # one model: as before
+    code, out, _ = run_main(capsys, "plan", "--model", "Qwen/Qwen3-8B", "--snapshot",
+                            str(SNAPSHOT), "--tp", "8", "--max-model-len", "8192", "--json")
+    assert code == 0 and json.loads(out)["gpus_label"] == "8x NVIDIA GeForce RTX 3090"

@@ -33,7 +33,7 @@ from planner.report import (
     sweep_speed_cells,
 )
 from planner.serving.engine import EngineSettings
-from planner.serving.hardware import preset_cluster
+from planner.serving.hardware import ClusterSpec, NodeSpec, gpu_preset, preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import Plan, PlanRequest, plan
 from planner.serving.speed import ServingLoad, estimate_speed
@@ -130,6 +130,29 @@ def test_without_audit_or_sweep_the_platform_says_so() -> None:
     md = build_report(inputs(audits=(), sweep=None, comparison=())).markdown
     assert "No hardware audit was attached" in md
     assert "## Alternatives" not in md
+
+
+def test_the_gpus_of_nodes_of_several_models_are_each_named_with_their_totals() -> None:
+    # 2x RTX 3090, 2x RTX 4090, 2x RTX 3090 at TP=2 x PP=3: ranks fill the nodes in order,
+    # one stage a node, so 2 + 2 = 4 3090s and 2 4090s; the presets' CUDA totals 23.57 GiB
+    # (3090, nvidia-smi 24,576 MiB) and 23.64 GiB (4090, 24,564 MiB). Both lines named node
+    # 0's model for all 6 ("6x NVIDIA GeForce RTX 3090, 23.57 GiB per GPU")
+    nodes = tuple(NodeSpec(hostname=f"n{i}", gpu=gpu_preset(gpu), gpus_per_node=2,
+                           intra_node_link="pcie")
+                  for i, gpu in enumerate(("rtx-3090", "rtx-4090", "rtx-3090")))
+    cluster = ClusterSpec(nodes=nodes, source="test")
+    mixed = plan(PlanRequest(model=SPEC, cluster=cluster, layout=ParallelLayout(tp=2, pp=3),
+                             engine=EngineSettings(max_model_len=4096)))
+    bundle = build_report(inputs(plan=mixed, cluster_source="test", audits=(), sweep=None,
+                                 comparison=()))
+    gpus = "4x NVIDIA GeForce RTX 3090 + 2x NVIDIA GeForce RTX 4090"
+    assert f"- Configuration: TP=2 x PP=3 on {gpus}, weights" in bundle.markdown
+    assert (f"\n{gpus}, CUDA total per GPU 23.57 GiB (nodes 0, 2), 23.64 GiB (node 1) (test)."
+            in bundle.markdown)
+    assert json.loads(bundle.json_text)["plan"]["gpus_label"] == gpus
+    # one model: one total, as before (2 x 23.57 GiB)
+    assert "\n2x NVIDIA GeForce RTX 3090, 23.57 GiB per GPU as CUDA reports it (preset: " in (
+        build_report(inputs()).markdown)
 
 
 def test_json_is_versioned_and_carries_the_objects() -> None:

@@ -29,7 +29,13 @@ from planner.catalog import catalog_spec
 from planner.report import idle_gpus
 from planner.serving.auto_layout import auto_layout, layout_scheme
 from planner.serving.engine import EngineSettings
-from planner.serving.hardware import ClusterSpec, NodeSpec, gpu_preset, preset_cluster
+from planner.serving.hardware import (
+    ClusterSpec,
+    NodeSpec,
+    gpu_preset,
+    gpus_label,
+    preset_cluster,
+)
 from planner.serving.layout import ParallelLayout, filled_gpus, layout_errors
 from planner.serving.plan import PlanRequest, plan
 from planner.serving.speed.context import stage_gpus
@@ -218,3 +224,25 @@ def test_the_gpus_used_are_named_node_by_node_where_they_differ() -> None:
     # one model, every GPU used: nothing to say, as before
     even = preset_cluster("rtx-3090", 8, 2)
     assert idle_gpus(even, _plan(even, tp=8, pp=2)) == ""
+
+
+def test_the_headline_names_each_gpu_model_the_layout_runs_on_with_its_count() -> None:
+    # the headline read "16x NVIDIA GeForce RTX 3090" for 8 x 3090 + 8 x 4090 (node 0's model
+    # for every GPU). Ranks fill the nodes in order: 16 ranks take all 8 of each node, 12 take
+    # node 0's 8 and node 1's GPUs 0-3, 8 only node 0's
+    mixed = _cluster(("rtx-3090", 8), ("rtx-4090", 8))
+    assert gpus_label(mixed, 16) == "8x NVIDIA GeForce RTX 3090 + 8x NVIDIA GeForce RTX 4090"
+    assert gpus_label(mixed, 12) == "8x NVIDIA GeForce RTX 3090 + 4x NVIDIA GeForce RTX 4090"
+    assert gpus_label(mixed, 8) == "8x NVIDIA GeForce RTX 3090"
+    # a model on two nodes is counted once, in the order the nodes first hold it: 4 + 8 = 12
+    # 3090s (nodes 0 and 2) and the 8 4090s of node 1
+    sandwich = _cluster(("rtx-3090", 4), ("rtx-4090", 8), ("rtx-3090", 8))
+    assert gpus_label(sandwich, 20) == "12x NVIDIA GeForce RTX 3090 + 8x NVIDIA GeForce RTX 4090"
+    # one model: as the headline always read it
+    assert gpus_label(preset_cluster("rtx-3090", 8, 2), 16) == "16x NVIDIA GeForce RTX 3090"
+    # the plan carries it (the CLI's plan, its JSON and the report read Plan.gpus_label); its
+    # gpu_name stays node 0's
+    result = _plan(mixed, tp=8, pp=2)
+    assert result.gpus_label == "8x NVIDIA GeForce RTX 3090 + 8x NVIDIA GeForce RTX 4090"
+    assert result.gpu_name == "NVIDIA GeForce RTX 3090"
+    assert _plan(mixed, tp=8).gpus_label == "8x NVIDIA GeForce RTX 3090"
