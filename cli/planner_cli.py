@@ -45,7 +45,7 @@ from planner.report import (
     param_check_warning,
     with_param_check,
 )
-from planner.serving.auto_layout import widest_layout
+from planner.serving.auto_layout import compared_layout
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import (
     ClusterSpec,
@@ -54,7 +54,6 @@ from planner.serving.hardware import (
     OtherMemorySizeError,
     gpu_preset,
 )
-from planner.serving.layout import layout_errors
 from planner.serving.plan import Plan, PlanRequest, plan
 from planner.serving.prices import with_overrides
 from planner.serving.recommend import NoPriceError, RecommendError, Workload, recommend
@@ -269,19 +268,16 @@ def _comparison(args: argparse.Namespace, main: Plan, speed: SpeedEstimate | Non
     its speed at the load flags. Each other model is planned in its own checkpoint format (the
     --model's --target-quant, --target-checkpoint, --quantization and --revision are its
     own) at the --max-model-len given, else at its own, as the app's Compare page does; on
-    the --model's layout, without EP where it takes none, else on the widest layout it takes
-    (a layout it cannot run would only say so)."""
+    the --model's layout where it runs there (planner.serving.auto_layout.compared_layout,
+    the app's rule too)."""
     rows = [comparison_row(main, speed)]
     engine = main.engine.model_copy(update={
         "max_model_len": args.max_model_len, "quantization": None, "target_quant": None,
         "target_checkpoint": None, "revision": None})
     for name in args.compare:
         source, spec = _model(args, name)
-        layout, held = main.layout, checkpoint_scheme(spec)
-        if layout_errors(spec, cluster, layout, held, engine.vllm_version):
-            layout = main.layout.model_copy(update={"ep": False})
-        if layout_errors(spec, cluster, layout, held, engine.vllm_version):  # then the widest
-            layout = widest_layout(spec, cluster, held, engine.vllm_version) or layout  # as the app
+        layout = compared_layout(spec, cluster, main.layout, checkpoint_scheme(spec),
+                                 engine.vllm_version)
         request = PlanRequest(model=spec, cluster=cluster, layout=layout, engine=engine)
         # its warnings as the app's Compare page lists them: the parameter check, then the
         # config's own

@@ -18,7 +18,12 @@ from planner.model.checkpoint import ModelSource
 from planner.model.config.parser import parse_model_config
 from planner.model.quant import checkpoint_scheme
 from planner.model.spec import ModelSpec
-from planner.serving.auto_layout import auto_layout, layout_scheme, widest_layout
+from planner.serving.auto_layout import (
+    auto_layout,
+    compared_layout,
+    layout_scheme,
+    widest_layout,
+)
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import (
     ClusterSpec,
@@ -31,7 +36,7 @@ from planner.serving.hardware import (
     with_pcie_slot,
 )
 from planner.serving.launch import REMOTE_CODE_STEP, remote_code_class
-from planner.serving.layout import ParallelLayout, layout_errors
+from planner.serving.layout import ParallelLayout
 from planner.serving.plan import Plan, PlanRequest, plan
 from planner.serving.speed import ServingLoad
 from planner.serving.sweep import layout_candidates, quant_settings
@@ -437,14 +442,10 @@ def compare_engine() -> EngineSettings:
 
 
 def compare_plan(spec: ModelSpec, cluster: ClusterSpec, engine: EngineSettings) -> Plan:
-    """One compared model: the Plan page's layout when the model accepts it, else the valid
-    layout using the most GPUs (most TP, no EP first)."""
-    layout, held = layout_for(spec, engine), checkpoint_scheme(spec)
-    if layout_errors(spec, cluster, layout, held, engine.vllm_version):
-        layout = widest_layout(spec, cluster, held, engine.vllm_version)
-        if layout is None:
-            raise ValueError(f"no tensor/pipeline layout of {spec.name} runs on "
-                             f"{counted(cluster.gpu_count, 'GPU')}")
+    """One compared model: on the Plan page's layout where the model runs there, as
+    `report --compare` plans it (planner.serving.auto_layout.compared_layout)."""
+    layout = compared_layout(spec, cluster, layout_for(spec, engine), checkpoint_scheme(spec),
+                             engine.vllm_version)
     return plan(PlanRequest(model=spec, cluster=cluster, layout=layout, engine=engine))
 
 

@@ -72,11 +72,25 @@ def auto_layout(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme,
 def widest_layout(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme, vllm_version: str
                   ) -> ParallelLayout | None:
     """The valid layout using the most GPUs (most TP, no EP first); None when none is: where
-    a model compared beside another (the app's Compare page, report --compare) cannot take
-    that one's layout."""
+    a model compared beside another cannot take that one's layout (compared_layout)."""
     valid = [lay for lay in layout_candidates(spec, cluster)
              if not layout_errors(spec, cluster, lay, held, vllm_version)]
     return max(valid, key=lambda lay: (lay.gpus, lay.tp, not lay.ep), default=None)
+
+
+def compared_layout(spec: ModelSpec, cluster: ClusterSpec, preferred: ParallelLayout,
+                    held: QuantScheme, vllm_version: str) -> ParallelLayout:
+    """The layout a model compared beside a plan on `preferred` is planned on (the app's
+    Compare and Report pages, report --compare), the first of: `preferred` with EP only where
+    `spec` has routed experts over more than one rank; the same without EP (vLLM refuses EP
+    where the experts do not divide TP x DP: dropping it keeps the chosen TP/PP/DP);
+    widest_layout; else the first, invalid, so plan() says why rather than the model going
+    unlisted. Each step is the smallest change from the layout the user chose that runs."""
+    first = _with_ep(spec, preferred.tp, preferred.pp, preferred.dp, preferred.ep)
+    for layout in (first, first.model_copy(update={"ep": False})):
+        if not layout_errors(spec, cluster, layout, held, vllm_version):
+            return layout
+    return widest_layout(spec, cluster, held, vllm_version) or first
 
 
 def _shortfall(figures: dict) -> int:

@@ -217,3 +217,58 @@ def test_the_parameter_check_and_the_configs_warnings_are_listed(monkeypatch) ->
     assert table.loc[REPO, "warnings"] == 1 and table.loc["Qwen/Qwen3-8B", "warnings"] == 0
     assert table.loc[REPO, "fits"] == "yes ⚠" and table.loc["Qwen/Qwen3-8B", "fits"] == "yes"
     assert f"\n- {md_escape(DSV4_WARNING)}" in warned[v4]
+
+
+def test_the_compare_page_and_report_compare_plan_each_model_on_the_same_layout(
+        capsys) -> None:
+    # Beside Qwen3-30B-A3B at TP=4 x DP=2 + EP on 8 H100s (128 experts over 8 ranks), one
+    # rule on both surfaces (planner.serving.auto_layout.compared_layout), worked by hand:
+    # - Qwen3-8B, dense: the same layout without EP, which means nothing there
+    # - Qwen1.5-MoE-A2.7B: 60 experts do not divide over 8 ranks (60 % 8 = 4), so EP is
+    #   dropped and TP=4 x DP=2 kept (experts 1,408 / 8 = 176 wide, 16 heads / 4); the page
+    #   took the widest layout, TP=8, while the CLI kept TP=4 x DP=2
+    # - phi-4: 10 KV heads, which TP=4 neither divides nor is divided by: the widest layout
+    #   that runs, TP=2 (40 / 2 query, 10 / 2 KV heads) x DP=4 on all 8
+    from cli.planner_cli import main
+
+    models = ["Qwen/Qwen3-30B-A3B", "Qwen/Qwen3-8B", "Qwen/Qwen1.5-MoE-A2.7B",
+              "microsoft/phi-4"]
+    expected = ["TP=4 x DP=2 + EP", "TP=4 x DP=2", "TP=4 x DP=2", "TP=2 x DP=4"]
+    at = open_page("compare", cmp=",".join(models), gpu="h100-sxm", gpn="8", tp="4", dp="2",
+                   ep="1")
+    assert not at.exception and not at.error
+    page = at.dataframe[0].value.set_index("model")["layout"]
+    assert [page[m] for m in models] == expected
+    assert main(["report", "--model", models[0], "--gpu", "h100-sxm", "--gpus", "8", "--tp",
+                 "4", "--dp", "2", "--ep", "--compare", *models[1:], "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["comparison"]
+    assert [(r["model_name"], r["layout"]) for r in rows] == list(zip(models, expected,
+                                                                      strict=True))
+
+
+def test_a_model_no_layout_runs_is_a_row_that_says_why_on_both_surfaces(
+        monkeypatch, capsys, tmp_path) -> None:
+    # A GPTQ checkpoint (groups of 128) whose MLP is 1,000 wide: down_proj takes 1,000 inputs
+    # at TP=1 (1,000 % 128 = 104) and 500 at TP=2 (500 % 128 = 116), so vLLM loads it on no
+    # layout of the 2 GPUs. The page said "no tensor/pipeline layout ... runs" and dropped it
+    # (the Report page refused the whole report); now, as report --compare, it is a row on
+    # the chosen TP=2 that does not fit and says why.
+    from cli.planner_cli import main
+    from tests.cli.tiny_model import TINY_CONFIG
+
+    repo = "acme/misaligned-gptq"
+    config = {**TINY_CONFIG, "intermediate_size": 1_000, "quantization_config": {
+        "quant_method": "gptq", "bits": 4, "group_size": 128, "desc_act": False, "sym": True}}
+    why = "down_proj takes 500 inputs per GPU at tensor parallel size 2"
+    hub_answers(monkeypatch, repo, config)
+    at = open_page("compare", cmp=f"Qwen/Qwen3-8B,{repo}", gpu="h100-sxm", gpn="2", tp="2",
+                   ctx="8192")  # the tiny config's max_position_embeddings
+    assert not at.exception and not at.error
+    table = at.dataframe[0].value.set_index("model")
+    assert (table.loc[repo, "layout"], table.loc[repo, "fits"]) == ("TP=2", "no")
+    assert why in at.table[0].value.loc[repo, "verdict"]
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    assert main(["report", "--model", "Qwen/Qwen3-8B", "--gpu", "h100-sxm", "--gpus", "2",
+                 "--tp", "2", "--compare", str(tmp_path), "--format", "json"]) == 0
+    row = json.loads(capsys.readouterr().out)["comparison"][1]
+    assert (row["layout"], row["fits"]) == ("TP=2", False) and why in row["verdict"]

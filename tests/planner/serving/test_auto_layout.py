@@ -9,8 +9,13 @@ so on 1 node x 1 GPU nothing fits and the one valid layout, TP=1, is returned.
 """
 
 from planner.catalog import catalog_spec
-from planner.model.quant import checkpoint_scheme
-from planner.serving.auto_layout import AUTO_LAYOUT_RULE, auto_layout
+from planner.model.quant import checkpoint_scheme, scheme
+from planner.serving.auto_layout import (
+    AUTO_LAYOUT_RULE,
+    auto_layout,
+    compared_layout,
+    widest_layout,
+)
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
@@ -72,3 +77,47 @@ def test_the_rule_sentence_says_tp_comes_before_closeness() -> None:
     assert _auto("meta-llama/Meta-Llama-3.1-405B", "rtx-3090", 8, 1, ep=False) == ParallelLayout(
         tp=8)
     assert "if none fits, the widest TP, split closest to fitting" in AUTO_LAYOUT_RULE
+
+
+def _compared(model: str, preferred: ParallelLayout, held: str | None = None):
+    """compared_layout of a catalog model on one node of 8 H100s (its checkpoint's format, or
+    `held`), and widest_layout beside it."""
+    spec, cluster = catalog_spec(model), preset_cluster("h100-sxm", 8)
+    fmt = scheme(held) if held else checkpoint_scheme(spec)
+    return (compared_layout(spec, cluster, preferred, fmt, "0.33.0"),
+            widest_layout(spec, cluster, fmt, "0.33.0"))
+
+
+def test_a_compared_model_keeps_the_chosen_layout_where_it_runs() -> None:
+    # Qwen3-8B is dense (32 query, 8 KV heads: 4 and 1 per GPU at TP=8) beside an EP plan:
+    # EP means nothing without routed experts, so TP=8 as chosen, without it
+    assert _compared("Qwen/Qwen3-8B", ParallelLayout(tp=8, ep=True))[0] == ParallelLayout(tp=8)
+    # Qwen3-30B-A3B: 128 experts divide over TP x DP = 8 ranks, EP kept
+    assert _compared("Qwen/Qwen3-30B-A3B", ParallelLayout(tp=4, dp=2, ep=True))[0] == \
+        ParallelLayout(tp=4, dp=2, ep=True)
+
+
+def test_ep_the_experts_do_not_divide_is_dropped_before_the_layout_is() -> None:
+    # Qwen1.5-MoE-A2.7B: 60 routed experts 1,408 wide, 16 query and 16 KV heads. At TP=4 x
+    # DP=2 + EP, 60 % 8 = 4 experts are left over: refused. Without EP each expert splits 8
+    # ways, 1,408 / 8 = 176, and 16 heads / 4: it runs, so the chosen TP=4 x DP=2 is kept
+    # where the widest layout (the app's rule before) was TP=8 (16 / 8 heads, 176 wide)
+    chosen, widest = _compared("Qwen/Qwen1.5-MoE-A2.7B", ParallelLayout(tp=4, dp=2, ep=True))
+    assert chosen == ParallelLayout(tp=4, dp=2)
+    assert widest == ParallelLayout(tp=8)
+
+
+def test_heads_the_tp_does_not_split_take_the_widest_layout() -> None:
+    # phi-4: 40 query and 10 KV heads. TP=8 and TP=4 neither divide 10 nor are divided by
+    # it (with or without EP: dense), TP=5 divides both but fills 5 of the 8 GPUs; TP=2 (20
+    # and 5 per GPU) fills all 8, as DP=4 (of the ties, the first layout_candidates lists)
+    assert _compared("microsoft/phi-4", ParallelLayout(tp=8)) == (ParallelLayout(tp=2, dp=4),) * 2
+
+
+def test_a_model_no_layout_runs_is_planned_on_the_chosen_one_to_say_why() -> None:
+    # DeepSeek-V2-Lite's dense first layer has a down_proj 10,944 wide: 10,944 = 85.5 x 128,
+    # so no TP cuts it into whole GPTQ groups of 128 (TP=1 included): nothing is valid, and
+    # the chosen layout (64 experts over 8 ranks: EP kept) is returned for plan() to refuse
+    chosen, widest = _compared("deepseek-ai/DeepSeek-V2-Lite-Chat",
+                               ParallelLayout(tp=8, ep=True), "w4a16-gptq-g128")
+    assert (chosen, widest) == (ParallelLayout(tp=8, ep=True), None)
