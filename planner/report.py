@@ -1014,8 +1014,14 @@ def _comparison_warnings(rows: Iterable[ComparisonRow]) -> list[str]:
 
 def _unmodelled_line(rows: str, parts: str) -> str:
     """The line under a table that names its yes* rows (`rows`) and what they leave out."""
-    return (f"yes* ({rows}): fits on figures that leave out {parts}; the KV room may be less "
-            "than planned (`plan` with the row's settings gives the warning)")
+    return (f"yes* ({rows}): {unmodelled_fit(parts)} (`plan` with the row's settings gives "
+            "the warning)")
+
+
+def unmodelled_fit(parts: str) -> str:
+    """What a yes* means, for a fit whose figures leave `parts` out (verdict_unmodelled): the
+    report's lines under its tables and the app's Compare page say it in these words."""
+    return f"fits on figures that leave out {parts}; the KV room may be less than planned"
 
 
 def speed_cell(value: float | None, digits: int = 1) -> str:

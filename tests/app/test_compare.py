@@ -189,7 +189,7 @@ def test_a_fit_on_unmodelled_figures_is_marked_and_its_warning_listed() -> None:
     assert list(warned) == [gemma]  # Qwen3-8B fits on modelled figures, with no warning
     assert warned[gemma].startswith(
         f"{gemma}: yes\\*, fits on figures that leave out Gemma 3 SigLIP vision encoder "
-        "start-up profile: the KV room may be less than planned.")
+        "start-up profile; the KV room may be less than planned.")  # the report's words
     assert "\n- vLLM profiles the Gemma 3 SigLIP vision encoder" in warned[gemma]
     assert json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]["marker"]["color"] == [
         "#f2a93b", "#54a24b"]

@@ -4,7 +4,13 @@ import pandas as pd
 import streamlit as st
 
 from planner.catalog import catalog_entries
-from planner.report import comparison_row, fits_cell, model_warnings, with_param_check
+from planner.report import (
+    comparison_row,
+    fits_cell,
+    model_warnings,
+    unmodelled_fit,
+    with_param_check,
+)
 from planner.serving.plan import PlanRequest, verdict_unmodelled
 from planner.serving.speed import context_rule, estimate_speed
 from planner.text import capitalized, counted, md_escape
@@ -126,8 +132,8 @@ for row, _, warnings in compared:
     parts = verdict_unmodelled(row.verdict)
     if parts or warnings:
         st.warning(md_escape(f"{row.model_name}: " + (
-            f"yes*, fits on figures that leave out {parts}: the KV room may be less than "
-            "planned." if parts else f"{counted(len(warnings), 'warning')}."))
+            f"yes*, {unmodelled_fit(parts)}." if parts
+            else f"{counted(len(warnings), 'warning')}."))
             + "\n" + "".join(f"\n- {md_escape(w)}" for w in warnings))
 # the verdicts are sentences: a static table below wraps them whole (a grid cell cuts them)
 st.table(table[["model", "verdict"]].set_index("model"))
