@@ -244,6 +244,15 @@ def test_the_compare_page_and_report_compare_plan_each_model_on_the_same_layout(
     rows = json.loads(capsys.readouterr().out)["comparison"]
     assert [(r["model_name"], r["layout"]) for r in rows] == list(zip(models, expected,
                                                                       strict=True))
+    # the Report page's comparison plans the Compare page's models the same way
+    at = open_page("report", cmp=",".join(models), model=models[0], gpu="h100-sxm", gpn="8",
+                   tp="4", dp="2", ep="1")
+    at.checkbox(key="report.compare").check().run()
+    assert not at.exception and not at.error
+    cells = {line.split(" | ")[0].lstrip("| "): line.split(" | ")[1]
+             for line in at.main.markdown[-1].value.splitlines()
+             if line.startswith(tuple(f"| {m} |" for m in models))}
+    assert [cells[m] for m in models] == expected
 
 
 def test_a_model_no_layout_runs_is_a_row_that_says_why_on_both_surfaces(
