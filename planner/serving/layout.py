@@ -326,12 +326,22 @@ def quant_alignment_errors(
     return list(_per_spec(spec, ("align", layout.tp, scheme.memo_key), lambda: tuple(
         f"The input size is not aligned with the quantized weight shape: {name} takes "
         f"{size} inputs per GPU at tensor parallel size {layout.tp}, not a multiple of the "
-        f"{scheme.label} group size {group} (vLLM refuses to load it; use a smaller TP)."
+        f"{scheme.label} group size {group} (vLLM refuses to load it; "
+        f"{'use a smaller TP' if layout.tp > 1 else 'at TP=1 no layout narrows it'})."
         for component, name, size in _row_parallel_inputs(spec, layout.tp)
         if size % group and quantized_component(spec, scheme, component)
     ))) + list(_per_spec(spec, ("moe-wna16", *layout_key(layout), scheme.memo_key,
                                 vllm_version), _moe_wna16_errors, spec, layout, scheme,
                          vllm_version))
+
+
+def _narrower_experts(layout: ParallelLayout) -> str:
+    """The layout changes that narrow routed experts sliced into partial groups, for a
+    refusal's advice: a smaller TP (at TP > 1) or whole experts a GPU with EP; "" where the
+    experts are not sliced (EP on, or TP x DP = 1) and the width is the checkpoint's own."""
+    if layout.expert_tp == 1:
+        return ""
+    return " or ".join((["a smaller TP"] if layout.tp > 1 else []) + ["--enable-expert-parallel"])
 
 
 MOE_WNA16_MIN_GROUP = 32
@@ -370,7 +380,8 @@ def _moe_wna16_errors(
                 f"expert is {per_partition} wide per GPU at {layout.label()}, which sends it "
                 f"from Marlin MoE to MoE WNA16, and no group of {MOE_WNA16_MIN_GROUP} or more "
                 f"in {group}, {group // 2}, ... divides {per_partition} and hidden "
-                f"{spec.hidden_size}; use a smaller TP or --enable-expert-parallel.",
+                f"{spec.hidden_size}"
+                + (f"; use {ways}." if (ways := _narrower_experts(layout)) else "."),
             )
     return ()
 
@@ -394,7 +405,8 @@ def _ct_wna16_errors(
     width = moe.expert_intermediate_size // layout.expert_tp
     head = (f"vLLM {rules.label} stops loading the {scheme.label} experts, which Marlin MoE "
             f"does not take at {layout.label()} (each expert {width} wide per GPU): ")
-    tail = ("" if layout.ep else " Use --enable-expert-parallel or a smaller TP.")
+    ways = _narrower_experts(layout)
+    tail = f" Use {ways}." if ways else ""
     if spec.quant.act_order and rules.version < CT_WNA16_MOE_ACT_ORDER_FROM:
         return (head + "WNA16MoE is not supported with actorder=group/dynamic. "
                 "(compressed_tensors_moe.py get_moe_method)." + tail,)

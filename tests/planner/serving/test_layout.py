@@ -139,6 +139,28 @@ def test_dense_row_parallel_input_must_hold_whole_groups():
     assert layout_errors(spec, EIGHT, ParallelLayout(tp=4), scheme("bf16"), STRICT) == []
 
 
+def test_alignment_refusals_suggest_only_layouts_that_narrow_the_width():
+    # A 1,000-wide down_proj in groups of 128: at TP=1 it is the checkpoint's own width
+    # (1,000 = 7.8 x 128), so "a smaller TP" would be no way out; at TP=2, 500 = 3.9 x 128
+    # and TP=1 is smaller (though it misaligns too, the advice names a narrower layout)
+    dense = _spec(heads=8, kv_heads=8, experts=None)
+    spec = dense.model_copy(update={"layers": tuple(
+        layer.model_copy(update={"mlp": DenseMlp(intermediate_size=1000)})
+        for layer in dense.layers)})
+    (error,) = layout_errors(spec, EIGHT, ParallelLayout(tp=1), G128, STRICT)
+    assert "1000 inputs per GPU" in error and "at TP=1 no layout narrows it" in error
+    assert "smaller TP" not in error
+    (error,) = layout_errors(spec, EIGHT, ParallelLayout(tp=2), G128, STRICT)
+    assert "500 inputs per GPU" in error and "use a smaller TP" in error
+    # routed experts sliced by DP alone (TP=1 x DP=32, no EP: 1536 / 32 = 48 wide, MoE
+    # WNA16's halving 128, 64, 32 -> 16 < 32): only EP narrows them, TP is already 1
+    (error,) = layout_errors(_spec(), _cluster(32), ParallelLayout(tp=1, dp=32), G128, STRICT)
+    assert "48 wide per GPU" in error and error.endswith("; use --enable-expert-parallel.")
+    # at TP=32 both narrow them
+    (error,) = layout_errors(_spec(), _cluster(32), ParallelLayout(tp=32), G128, STRICT)
+    assert error.endswith("; use a smaller TP or --enable-expert-parallel.")
+
+
 def test_moe_wna16_fallback_needs_a_group_of_32_or_more():
     # vLLM MoeWNA16Method.create_weights halves the group until it divides the per-GPU expert
     # width and hidden (4096), asserting group_size >= 32 (0.19.0/0.30.0/0.33.0 wheels).
