@@ -39,6 +39,7 @@ from planner.serving.plan import NO_FIT, Plan, unmodelled_ranks, verdict_unmodel
 from planner.serving.recommend import Recommendation
 from planner.serving.speed import ServingLoad, SpeedEstimate, context_rule, speed_columns
 from planner.serving.sweep import Objective, SweepResult, SweepRow, sweep_csv
+from planner.serving.tie import served_spec
 from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, listed_stand_in, vllm_rules
 from planner.text import counted, md_code_block, md_escape, plural, rank_runs, ranks_by
 from planner.units import GIB
@@ -327,10 +328,12 @@ def model_card(spec: ModelSpec, source: ModelSource | None,
                vllm_version: str = DEFAULT_VLLM_VERSION) -> ModelCard:
     """The architecture card of `spec` (`inspect`, the Model page and every report): parameter
     counts from planner.model.params, checked against the checkpoint metadata when `source` has
-    it; the context vLLM `vllm_version` derives (the report's release; `inspect`: the default)."""
+    it (the count as vLLM `vllm_version` builds it: tie.served_spec); the context that release
+    derives (the report's release; `inspect`: the default)."""
     rules = vllm_rules(vllm_version)
     window = vllm_window(spec, rules.version)
-    params = count_params(spec)
+    served = served_spec(spec, vllm_version)  # the tie this release builds
+    params = count_params(served)
     checkpoint = source.checkpoint if source else None
     check = param_check(spec, source)
     heads, kv_heads, head_dim = _heads(spec)
@@ -370,7 +373,7 @@ def model_card(spec: ModelSpec, source: ModelSource | None,
         extended_context_tokens=spec.extended_context_tokens,
         rope_scaling=rope,
         fields=fields,
-        assumptions=spec.assumptions,
+        assumptions=served.assumptions,
         warnings=spec.warnings,
     )
 

@@ -112,6 +112,7 @@ from planner.serving.startup import (
     quantization_errors,
     startup_errors,
 )
+from planner.serving.tie import served_spec
 from planner.serving.v1_oracle import uncovered_reason
 from planner.serving.vllm_cli import vllm_cli
 from planner.serving.vllm_versions import (
@@ -825,7 +826,9 @@ def _cc(gpu) -> tuple[int, int]:
 def _setup(
     spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout, s: EngineSettings
 ) -> _Setup:
-    """Resolve the settings vLLM would derive and fetch the per-model prepared facts."""
+    """Resolve the settings vLLM would derive and fetch the per-model prepared facts, for the
+    model as the release builds it (tie.served_spec)."""
+    spec = served_spec(spec, s.vllm_version)
     r = _resolve(spec, cluster, s)
     if r.ep_refusal and layout.ep_size > 1:
         raise LayoutRefused(r.ep_refusal)

@@ -27,6 +27,7 @@ from planner.serving.layout import (
     marlin_takes_group,
     quantized_component,
 )
+from planner.serving.tie import served_tie
 from planner.serving.vllm_cli import (
     VllmCli,
     invalid_choice,
@@ -597,26 +598,27 @@ def null_field_errors(spec: ModelSpec, version: Version) -> list[str]:
 
 GEMMA_TIE_ASSERTED_LAST: dict[str, Version] = {
     "gemma": (0, 28, 0), "gemma2": (0, 28, 0), "gemma3_text": (0, 13, 0)}
-"""NOTE: the last release whose vLLM model for a model_type asserts
+"""NOTE: the last release whose vLLM model for a text model_type asserts
 config.tie_word_embeddings ("# currently all existing Gemma models have `tie_word_embeddings`
 enabled" / `assert config.tie_word_embeddings`): gemma.py GemmaForCausalLM and gemma2.py
 Gemma2ForCausalLM in the 0.10.2-0.28.0 wheels (0.29.0 on: gemma.py ties `if
-config.tie_word_embeddings`, gemma2.py always ties its logits to embed_tokens); gemma3.py
-Gemma3ForCausalLM, which gemma3_mm.py builds from text_config, in the 0.10.2-0.13.0 wheels
-(0.14.0 on: `if config.tie_word_embeddings`). gemma4.py ties `if` from 0.19.0. Keyed on the
-top-level model_type, so plain configs only: a multimodal one (gemma3, paligemma) may be planned
-untied from a value vLLM does not read for its text model (a top-level false, or no key where
-the parser defaults a wrapper untied), which is no refusal."""
+config.tie_word_embeddings`, gemma2.py always ties its logits to embed_tokens:
+GEMMA2_ALWAYS_TIED_FROM); gemma3.py Gemma3ForCausalLM in the 0.10.2-0.13.0 wheels (0.14.0 on:
+`if config.tie_word_embeddings`). gemma4.py ties `if` from 0.19.0. Keyed on the text config's
+model_type: a wrapper (gemma3_mm.py, paligemma.py) builds these from its text config, with the
+tie that release reads (tie.served_tie)."""
 
 
 def gemma_tie_errors(spec: ModelSpec, version: Version) -> list[str]:
     """vLLM's refusal of an untied Gemma (tie_word_embeddings false or null, which the parser
-    reads untied) on a release whose model asserts the tie (GEMMA_TIE_ASSERTED_LAST); []
-    otherwise. E.g. a gemma3_text config.json with tie_word_embeddings null on 0.13.0."""
-    last = GEMMA_TIE_ASSERTED_LAST.get(spec.model_type)
-    if spec.tie_word_embeddings or last is None or version > last:
+    reads untied, as vLLM `version` reads it: tie.served_tie) on a release whose model asserts
+    the tie (GEMMA_TIE_ASSERTED_LAST); [] otherwise. E.g. a gemma3_text config.json with
+    tie_word_embeddings null on 0.13.0."""
+    text_type = spec.window.text_model_type if spec.window else spec.model_type
+    last = GEMMA_TIE_ASSERTED_LAST.get(text_type)
+    if last is None or version > last or served_tie(spec, version):
         return []
-    return [f"AssertionError: vLLM {version_label(version)} builds {spec.model_type} only with "
+    return [f"AssertionError: vLLM {version_label(version)} builds {text_type} only with "
             "tie_word_embeddings true (`assert config.tie_word_embeddings`: \"currently all "
             "existing Gemma models have `tie_word_embeddings` enabled\"); this config.json "
             "gives it false or null."]

@@ -41,6 +41,22 @@ V1_ONLY_FROM: Version = (0, 11, 0)
 is V1. Before it EngineArgs._is_v1_supported_oracle (engine/arg_utils.py) falls back to V0 for
 some settings, hardware and models (planner.serving.v1_oracle refuses those)."""
 
+WRAPPER_TIE_COPIED_FROM: Version = (0, 19, 0)
+"""NOTE: from the 0.19.0 wheel VllmConfig.with_hf_config (config/vllm.py), which
+init_vllm_registered_model runs on the text config a multimodal model builds its language model
+from, always copies the top-level hf_config.tie_word_embeddings onto it; the 0.16.0-0.18.1 wheels
+copy it only where the text config has no such attribute, which a Gemma text config always has
+(read in the 0.16.0, 0.18.0, 0.18.1, 0.19.0, 0.29.0 and 0.33.0 wheels). Before it a Gemma
+wrapper's text model reads text_config's own (parser._gemma_wrapper_tie)."""
+
+GEMMA2_ALWAYS_TIED_FROM: Version = (0, 29, 0)
+"""NOTE: gemma2.py Gemma2ForCausalLM in the 0.29.0 and 0.33.0 wheels builds no lm_head: its
+compute_logits reads self.model.embed_tokens whatever config.tie_word_embeddings says (the
+0.19.0, 0.24.0 and 0.28.0 wheels `assert config.tie_word_embeddings`:
+startup.GEMMA_TIE_ASSERTED_LAST). One embedding table is loaded; a checkpoint that stores
+lm_head.weight finds no parameter for it (AutoWeightsLoader: "There is no module or parameter
+named 'lm_head'")."""
+
 TOWER_FIRST_STAGE_ON_V2_FROM: Version = (0, 33, 0)
 """NOTE: from the 0.33.0 wheel SupportsMultiModal._mark_tower_model (model_executor/models/
 interfaces.py) builds a multimodal model's towers as StageMissingLayer "on pipeline stages after

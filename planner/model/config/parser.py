@@ -392,7 +392,7 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
     vocab = r.required_int("vocab size", "vocab_size", hi=MAX_VOCAB)
 
     layers = _layers(r, model_type, hidden, num_layers)
-    tie = _tie_embeddings(top, r, model_type)
+    tie, text_tie = _tie_embeddings(top, r, model_type)
     max_pos = r.defaulted_int(
         "max context",
         ("max_position_embeddings", "n_positions", "max_sequence_length"),
@@ -449,6 +449,7 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
         per_layer_input_vocab=ple_rows,
         layers=tuple(layers),
         tie_word_embeddings=tie,
+        text_tie_word_embeddings=text_tie,
         torch_dtype=_dtype(top, r),
         max_position_embeddings=max_pos,
         rope_scaling_type=rope.get("type"),
@@ -563,16 +564,69 @@ def _dtype(top: _Reader, r: _Reader) -> str:
     return "bfloat16"
 
 
-def _tie_embeddings(top: _Reader, r: _Reader, model_type: str) -> bool:
+GEMMA_WRAPPER_TYPES = ("gemma3", "gemma4", "paligemma")
+"""NOTE: multimodal Gemma wrappers whose vLLM model builds its Gemma text model from
+config.text_config through init_vllm_registered_model, and so through VllmConfig.with_hf_config
+(gemma3_mm.py Gemma3ForConditionalGeneration, gemma4_mm.py Gemma4ForConditionalGeneration,
+paligemma.py PaliGemmaForConditionalGeneration; 0.18.0, 0.19.0, 0.29.0 and 0.33.0 wheels).
+Every config class of theirs, wrapper and text, defaults tie_word_embeddings to True:
+transformers 4.57.1 PretrainedConfig.__init__ (`tie_word_embeddings: bool = True`; PaliGemmaConfig
+sets none of its own) and GemmaConfig / Gemma2Config / Gemma3TextConfig; 5.24.0 Gemma3Config
+(`bool | None = True`), Gemma4Config and PaliGemmaConfig (`bool = True`) and the text classes."""
+
+
+def _tie_embeddings(top: _Reader, r: _Reader, model_type: str) -> tuple[bool, bool | None]:
+    """(tied, the text config's own reading for a Gemma wrapper, else None)."""
+    if r is not top and model_type in GEMMA_WRAPPER_TYPES:
+        return _gemma_wrapper_tie(top, r), _gemma_own_tie(r)
+    return _plain_tie(top, r, model_type), None
+
+
+def _gemma_own_tie(reader: _Reader) -> bool:
+    """A Gemma config's own tie_word_embeddings as transformers holds it: its value, its class
+    default (True) left out, and a null as untied (vLLM reads the None `if
+    config.tie_word_embeddings`; a model that asserts it refuses it: startup.gemma_tie_errors)."""
+    value = reader.flag("tie_word_embeddings")
+    return reader.null("tie_word_embeddings") is None if value is None else value
+
+
+def _gemma_wrapper_tie(top: _Reader, r: _Reader) -> bool:
+    """A Gemma wrapper's tie: the wrapper's own (its value, else True), which vLLM 0.19.0 on
+    copies onto the text config; earlier releases read the text config's (ModelSpec.
+    text_tie_word_embeddings, chosen per release by serving.tie.served_tie).
+
+    NOTE: VllmConfig.with_hf_config (config/vllm.py) copies the top-level
+    hf_config.tie_word_embeddings onto the text config of a multimodal model: in the
+    0.16.0-0.18.1 wheels only where the text config has no such attribute (a Gemma text
+    config always has one), from 0.19.0 always (0.19.0, 0.24.0, 0.29.0, 0.33.0 wheels)."""
+    tie, text_tie = _gemma_own_tie(top), _gemma_own_tie(r)
+    key, null = top.key("tie_word_embeddings"), top.null("tie_word_embeddings")
+    if key is None and null is None:
+        top.notes.assumptions.append(
+            "tie_word_embeddings missing: assumed True (transformers default for Gemma configs)")
+    for reader in (top, r):
+        if reader.null("tie_word_embeddings"):
+            reader.notes.assumptions.append(
+                f"{reader.prefix}tie_word_embeddings null: untied (a separate lm_head), as "
+                "vLLM reads a None (`if config.tie_word_embeddings`)")
+    top.record("tied embeddings", tie, key or null, "null: untied" if null else "")
+    if tie != text_tie:
+        top.notes.assumptions.append(
+            f"tie_word_embeddings: vLLM 0.19.0 on builds the text model with the wrapper's "
+            f"({'tied' if tie else 'untied'}), earlier releases with text_config's "
+            f"({'tied' if text_tie else 'untied'}): each release is planned as it builds it")
+    return tie
+
+
+def _plain_tie(top: _Reader, r: _Reader, model_type: str) -> bool:
+    """The tie of a plain config or a non-Gemma wrapper: text_config's value, else the top's;
+    a null as untied; else the config class's default, Gemma's True or Llama's False."""
     for reader in (r, top):
         value = reader.flag("tie_word_embeddings")
         if value is not None:
             reader.record("tied embeddings", value, "tie_word_embeddings")
             return value
-    # a Gemma text model reads its own text config's under transformers 4 (gemma3_mm.py builds
-    # Gemma3ForCausalLM from text_config), so a null at the top alone is not taken for it
-    read = (r,) if model_type in GEMMA_TYPES and r is not top else (r, top)
-    null = next((reader for reader in read if reader.null("tie_word_embeddings")), None)
+    null = next((reader for reader in (r, top) if reader.null("tie_word_embeddings")), None)
     if null is not None:
         # NOTE: transformers 4.57.1 PretrainedConfig keeps the None, and vLLM ties only where
         # `config.tie_word_embeddings` is true (llama.py, qwen3.py, starcoder2.py, 0.11.0

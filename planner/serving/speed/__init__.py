@@ -70,6 +70,7 @@ from planner.serving.speed.terms import (
     release_caveats,
     stage_gpus_note,
 )
+from planner.serving.tie import served_spec
 from planner.serving.vllm_versions import CLAMP_OUTPUT_FROM, vllm_rules
 from planner.text import counted
 
@@ -246,6 +247,9 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
     """estimate_speed (explain: with its terms and notes) or speed_figures."""
     if not p.fits:
         return None
+    spec = served_spec(request.model, request.engine.vllm_version)  # as plan() sizes it
+    if spec is not request.model:
+        request = request.model_copy(update={"model": spec})
     clamp = ""
     if load.input_len + load.output_len > p.max_model_len:
         served, clamp = context_rule(load, p.max_model_len, request.engine.vllm_version)

@@ -268,17 +268,24 @@ def _plan_errors(spec, version: str) -> list[str]:
 def test_gemma_3_null_tie_is_untied_and_refused_where_vllm_asserts_the_tie():
     # vLLM gemma3.py Gemma3ForCausalLM (built from text_config by gemma3_mm.py): `assert
     # config.tie_word_embeddings` in the 0.13.0 wheel, `if config.tie_word_embeddings:` tie in
-    # 0.14.0: a null there builds a separate lm_head of vocab 262,208 x hidden 3,840
+    # 0.14.0: a null there builds a separate lm_head of vocab 262,208 x hidden 3,840. Up to
+    # 0.18.1 the wrapper's text model reads text_config's own; from 0.19.0 with_hf_config
+    # copies the wrapper's (here left out: Gemma3Config's True) onto it (tie.served_tie).
     from planner.model.params import count_params
+    from planner.serving.tie import served_spec
 
     entry = catalog_entry("google/gemma-3-12b-it")
     text = entry.config["text_config"]
     assert (text["vocab_size"], text["hidden_size"]) == (262_208, 3_840)
     spec = parse_model_config({**entry.config, "text_config": {
         **text, "tie_word_embeddings": None}})
-    assert spec.tie_word_embeddings is False
+    assert (spec.tie_word_embeddings, spec.text_tie_word_embeddings) == (True, False)
     tied = parse_model_config(entry.config)
-    assert count_params(spec).total - count_params(tied).total == 262_208 * 3_840
+    assert count_params(served_spec(spec, "0.18.0")).total - count_params(tied).total == (
+        262_208 * 3_840)
+    assert count_params(served_spec(spec, "0.19.0")).total == count_params(tied).total
+    assert _plan_errors(spec, "0.13.0")[0].startswith(
+        "AssertionError: vLLM 0.13.0 builds gemma3_text only with tie_word_embeddings true")
     # the same text model as a plain gemma3_text config.json
     plain = parse_model_config({**text, "tie_word_embeddings": None,
                                 "architectures": ["Gemma3ForCausalLM"]})
@@ -289,22 +296,34 @@ def test_gemma_3_null_tie_is_untied_and_refused_where_vllm_asserts_the_tie():
     # from 0.24.0 transformers 5 refuses the null (Gemma3TextConfig `tie_word_embeddings: bool`)
     assert [e.split(" (")[0] for e in _plan_errors(spec, "0.24.0")] == [
         "transformers 5 refuses config.json"]
-    # transformers 4 builds the text model from text_config's own: a null at the top alone
-    # leaves Gemma3TextConfig's True
+    # a null at the top alone: text_config's True up to 0.18.1, the wrapper's None (untied)
+    # from 0.19.0; Gemma3Config annotates it `bool | None`, so transformers 5 keeps it
     top = parse_model_config({**entry.config, "tie_word_embeddings": None})
-    assert top.tie_word_embeddings is True
+    assert (top.tie_word_embeddings, top.text_tie_word_embeddings) == (False, True)
+    assert top.refused_nulls == ()
 
 
-def test_a_gemma_wrapper_planned_untied_is_not_refused_for_the_gemma_assertion():
-    # a PaliGemma-style wrapper (model_type paligemma, a gemma2 text_config with no
-    # tie_word_embeddings) is planned untied by the parser's wrapper default, though vLLM
-    # builds Gemma2ForCausalLM from the text config, whose class default ties: not refused
+def test_a_gemma_wrapper_without_the_flag_is_tied_on_every_release():
+    # PaliGemma (model_type paligemma, a gemma2 text_config, no tie_word_embeddings anywhere):
+    # vLLM paligemma.py builds Gemma2ForCausalLM from text_config, tied by Gemma2Config's
+    # default True up to 0.18.1, by PaliGemmaConfig's True (transformers 5.24; 4.57.1
+    # PretrainedConfig's) from 0.19.0, and always from 0.29.0 (GEMMA2_ALWAYS_TIED_FROM). It
+    # was planned untied: one vocab 256,000 x hidden 2,304 = 589,824,000 parameters too many
+    # (1.18 GB at 2 bytes).
+    from planner.model.params import count_params
+
     text = {k: v for k, v in _config("google/gemma-2-2b-it").items()
             if k not in ("tie_word_embeddings", "architectures")}
-    spec = parse_model_config({"model_type": "paligemma", "text_config": text,
-                               "architectures": ["PaliGemmaForConditionalGeneration"]})
-    assert spec.tie_word_embeddings is False
-    assert not any(e.startswith("AssertionError") for e in _plan_errors(spec, "0.23.0"))
+    assert (text["vocab_size"], text["hidden_size"]) == (256_000, 2_304)
+    wrapper = {"model_type": "paligemma", "text_config": text,
+               "architectures": ["PaliGemmaForConditionalGeneration"]}
+    spec = parse_model_config(wrapper)
+    assert (spec.tie_word_embeddings, spec.text_tie_word_embeddings) == (True, True)
+    untied = parse_model_config({**wrapper, "tie_word_embeddings": False, "text_config": {
+        **text, "tie_word_embeddings": False}})
+    assert count_params(untied).total - count_params(spec).total == 256_000 * 2_304
+    for version in ("0.18.0", "0.23.0", "0.29.0"):
+        assert not any(e.startswith("AssertionError") for e in _plan_errors(spec, version))
 
 
 def test_gemma_2_untied_is_refused_up_to_0_28():
