@@ -93,6 +93,7 @@ from planner.serving.mxfp4 import (
 from planner.serving.runner_v2 import v2_term_notes, v2_warm_activation
 from planner.serving.startup import (
     act_dtype_errors,
+    act_order_errors,
     capability_errors,
     ct_channel_moe_errors,
     dtype_errors,
@@ -675,6 +676,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
                                      version=rules.version, vendor=gpu.vendor))
             + tuple(int8_float32_errors(scheme, served))
             + tuple(gptq_kernel_errors(spec, scheme, served, rules.version, gpu))
+            + tuple(act_order_errors(spec, scheme, rules.version))
             + tuple(ct_channel_moe_errors(spec, scheme, rules.version, gpu))
             + tuple(inc_errors(spec, scheme, rules.version, gpu))
             + tuple(b12x_refusals(rules.version, gpu.compute_capability, scheme.family,

@@ -36,6 +36,7 @@ from planner.serving.vllm_cli import (
     vllm_cli,
 )
 from planner.serving.vllm_versions import (
+    ACT_ORDER_REFUSED_FROM,
     HUMMING_FIRST_ON_HOPPER_FROM,
     TRANSFORMERS_5_ONLY_FROM,
     Version,
@@ -750,7 +751,8 @@ the WNA16 linear layer. Reasons: ..."). Read per wheel, for 16-bit activations:
   TritonW4A16LinearKernel (4-bit, groups -1, 32, 64, 128, 256, no g_idx either): an act-order
   checkpoint needs Marlin's groups.
 - CUDA from 0.30.0 (0.30.0, 0.32.0, 0.33.0): Humming takes act-order too (its can_implement
-  asks only for CUDA and the package): every group loads.
+  asks only for CUDA and the package): every group loads, though an act-order checkpoint
+  stops before, at its config (ACT_ORDER_REFUSED_FROM, act_order_errors).
 - ROCm 0.22.0-0.33.0: RDNA3 / RDNAHybrid W4A16 (gfx11/gfx12 only), Triton (as above; g_idx
   refused 0.22.0-0.29.0), Conch (-1, 128), Exllama (float16): a 4-bit group outside Triton's
   (512) finds none on CDNA in bfloat16.
@@ -800,6 +802,25 @@ def gptq_kernel_errors(spec: ModelSpec, scheme: QuantScheme, served: str, versio
     return [f"Failed to find a kernel that can implement the WNA16 linear layer. (vLLM "
             f"{version_label(version)} choose_mp_linear_kernel, {scheme.label} in bfloat16: "
             f"{why}; --dtype float16 runs it on Exllama)"]
+
+
+def act_order_errors(spec: ModelSpec, scheme: QuantScheme, version: Version) -> list[str]:
+    """vLLM's refusal of a group act-order checkpoint (QuantSpec.act_order: GPTQ desc_act
+    with a group, compressed-tensors actorder group or dynamic) from ACT_ORDER_REFUSED_FROM,
+    on every GPU; [] otherwise. E.g. a GPTQ int4 g128 desc_act checkpoint on 0.30.0."""
+    quant = spec.quant
+    if quant is None or scheme.what_if or not quant.act_order \
+            or version < ACT_ORDER_REFUSED_FROM:
+        return []
+    where = f"vLLM {version_label(version)} "
+    if quant.method == "gptq":
+        return ["GPTQ group activation ordering (desc_act=True) is no longer supported. Use a "
+                "checkpoint with static activation ordering or desc_act=False. (" + where
+                + "AutoGPTQConfig, normalize_and_validate_gptq_desc_act; 0.29 loads it)"]
+    return ["Compressed-tensors group/dynamic activation ordering is no longer supported. Use "
+            "a checkpoint with static/weight activation ordering or without activation "
+            "ordering. (" + where + "CompressedTensorsConfig: this checkpoint's actorder is "
+            "group or dynamic; 0.29 loads it)"]
 
 
 def ct_channel_moe_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,

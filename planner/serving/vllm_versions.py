@@ -152,7 +152,8 @@ compressed_tensors_moe.py `not is_actorder` (actorder group or dynamic) in the 0
 MARLIN_MOE_ACT_ORDER_PADDING_FROM: Version = (0, 30, 0)
 """NOTE: auto_gptq.py and compressed_tensors_moe_wna16.py pass allow_tile_padding=True for
 every checkpoint, act-order included, from the 0.30.0 wheel (also 0.33.0); the 0.29.0 wheel
-still passes `not self.desc_act` (MARLIN_MOE_TILE_PADDING_FROM)."""
+still passes `not self.desc_act` (MARLIN_MOE_TILE_PADDING_FROM). A group act-order
+checkpoint stops at its config from that same release (ACT_ORDER_REFUSED_FROM)."""
 
 
 HUMMING_FIRST_ON_HOPPER_FROM: Version = (0, 32, 0)
@@ -182,6 +183,16 @@ CT_WNA16_MOE_ASYMMETRIC_FROM: Version = (0, 29, 0)
 ("Only symmetric quantization is supported for MoE") in the 0.19.0-0.28.0 wheels (__init__;
 0.27.0 and 0.28.0 when the oracle picks a backend other than Marlin); the 0.29.0 wheel drops
 it (zero points load on every backend)."""
+
+ACT_ORDER_REFUSED_FROM: Version = (0, 30, 0)
+"""NOTE: from the 0.30.0 wheel (0.30.0-0.33.0) vLLM refuses group act-order checkpoints at
+config time on every platform: utils/gptq_utils.py normalize_and_validate_gptq_desc_act,
+called by auto_gptq.py AutoGPTQConfig.__init__ (and moe_wna16.py), raises ValueError("GPTQ
+group activation ordering (desc_act=True) is no longer supported. ...") for desc_act with a
+group other than -1; compressed_tensors.py _quantization_scheme_map_from_config raises
+ValueError("Compressed-tensors group/dynamic activation ordering (actorder=...) is no longer
+supported. ...") for actorder group or dynamic. The same wheel drops has_g_idx from
+MPLinearKernel.py MPLinearLayerConfig. The 0.19.0-0.29.0 wheels have neither check."""
 
 CT_WNA16_MOE_GROUP_CHECK_FROM: Version = (0, 24, 0)
 """NOTE: compressed_tensors_moe_wna16.py CompressedTensorsWNA16MoEMethod.create_weights raises

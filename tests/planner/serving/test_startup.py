@@ -584,13 +584,15 @@ def test_gptq_in_bfloat16_needs_a_linear_kernel_that_takes_its_group() -> None:
     assert planned("0.22.0", quant="w4a16-gptq-g128").fits
     assert planned("0.22.0", quant="w4a16-gptq-g256", dtype="float16").fits  # Exllama
     # an act-order (desc_act) checkpoint in groups of 256: Humming and Triton take no g_idx
-    # on 0.23.0-0.29.0, Marlin no group 256 -> refused; 0.30.0's Humming takes it
+    # on 0.23.0-0.29.0, Marlin no group 256 -> refused; 0.30.0's Humming would take it, but
+    # 0.30.0 refuses the act-order config first (test_group_act_order_is_refused_from_0_30)
     base = _spec("Qwen/Qwen3-8B")
     desc = base.model_copy(update={"quant": QuantSpec(
         method="gptq", scheme="w4a16-gptq-g256", weight_bits=4, group_size=256,
         act_order=True, summary="GPTQ int4, group 256, sym")})
     assert planned("0.29.0", spec=desc).errors[0].startswith(words + "0.29.0")
-    assert planned("0.30.0", spec=desc).fits
+    (error,) = planned("0.30.0", spec=desc).errors
+    assert error.startswith("GPTQ group activation ordering (desc_act=True) is no longer")
     for release in ("0.22.0", "0.33.0"):
         amd = planned(release, "mi300x", quant="w4a16-gptq-g512")
         assert amd.errors[0].startswith(words + release) and "on ROCm Triton W4A16" in amd.errors[0]
@@ -664,3 +666,49 @@ def test_per_channel_compressed_tensors_experts_stop_on_hopper_from_0_32() -> No
     assert planned("Qwen/Qwen3-30B-A3B", "h200", "0.30.0").fits  # Marlin ahead of Humming
     assert planned("Qwen/Qwen3-30B-A3B", "a100-80gb", "0.33.0").fits  # 8.0: Marlin first
     assert planned("Qwen/Qwen3-8B", "h200", "0.33.0").fits  # no experts
+
+
+def _plan_one(spec, release: str, gpu: str = "mi300x", quant: str | None = None, **engine):
+    """Plan `spec` (or its what-if `quant`) on one `gpu` at TP=1 on vLLM `release`."""
+    from planner.serving.engine import EngineSettings
+    from planner.serving.hardware import preset_cluster
+    from planner.serving.layout import ParallelLayout
+    from planner.serving.plan import PlanRequest, plan
+
+    return plan(PlanRequest(model=spec, cluster=preset_cluster(gpu, 1),
+                            layout=ParallelLayout(tp=1),
+                            engine=EngineSettings(max_model_len=4096, vllm_version=release,
+                                                  target_quant=quant, **engine)))
+
+
+def _quantized(method: str, key: str, bits: int, group: int | None, act_order: bool = False):
+    """Qwen3-8B (torch_dtype bfloat16) as a `method` checkpoint in scheme `key`."""
+    from planner.model.spec import QuantSpec
+
+    return _spec("Qwen/Qwen3-8B").model_copy(update={"quant": QuantSpec(
+        method=method, scheme=key, weight_bits=bits, group_size=group, act_order=act_order,
+        summary=key)})
+
+
+def test_group_act_order_is_refused_from_0_30() -> None:
+    """utils/gptq_utils.py normalize_and_validate_gptq_desc_act, from AutoGPTQConfig.__init__,
+    and compressed_tensors.py _quantization_scheme_map_from_config (0.30.0-0.33.0 wheels; not
+    in 0.29.0) refuse desc_act with a group, and actorder group or dynamic, on every GPU.
+    The bundled RedHatAI Llama-3.1-8B w4a16 entry is GPTQ int4 g128 with desc_act true."""
+    desc = _quantized("gptq", "w4a16-gptq-g128", 4, 128, act_order=True)
+    assert _plan_one(desc, "0.29.0", "h100-sxm").fits
+    for gpu in ("h100-sxm", "mi300x"):
+        (error,) = _plan_one(desc, "0.30.0", gpu).errors
+        assert error == ("GPTQ group activation ordering (desc_act=True) is no longer "
+                         "supported. Use a checkpoint with static activation ordering or "
+                         "desc_act=False. (vLLM 0.30.0 AutoGPTQConfig, "
+                         "normalize_and_validate_gptq_desc_act; 0.29 loads it)")
+    ct = _quantized("compressed-tensors", "w4a16-ct-g128", 4, 128, act_order=True)
+    assert _plan_one(ct, "0.29.0", "h100-sxm").fits
+    (error,) = _plan_one(ct, "0.33.0", "h100-sxm").errors
+    assert error.startswith("Compressed-tensors group/dynamic activation ordering is no longer "
+                            "supported.")
+    assert _plan_one(_quantized("gptq", "w4a16-gptq-g128", 4, 128), "0.33.0", "h100-sxm").fits
+    redhat = _spec("RedHatAI/Meta-Llama-3.1-8B-Instruct-quantized.w4a16")
+    assert redhat.quant.act_order and not _plan_one(redhat, "0.33.0", "h100-sxm").fits
+    assert _plan_one(redhat, "0.19.0").fits  # gptq.py on ROCm, in its float16
