@@ -111,6 +111,7 @@ from planner.serving.startup import (
     modelopt_mixed_errors,
     null_field_errors,
     quantization_errors,
+    rocm_awq_errors,
     startup_errors,
 )
 from planner.serving.tie import served_spec
@@ -677,6 +678,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             + tuple(int8_float32_errors(scheme, served))
             + tuple(gptq_kernel_errors(spec, scheme, served, rules.version, gpu))
             + tuple(act_order_errors(spec, scheme, rules.version))
+            + tuple(rocm_awq_errors(spec, scheme, served, rules.version, gpu))
             + tuple(ct_channel_moe_errors(spec, scheme, rules.version, gpu))
             + tuple(inc_errors(spec, scheme, rules.version, gpu))
             + tuple(b12x_refusals(rules.version, gpu.compute_capability, scheme.family,

@@ -38,6 +38,7 @@ from planner.serving.vllm_cli import (
 from planner.serving.vllm_versions import (
     ACT_ORDER_REFUSED_FROM,
     HUMMING_FIRST_ON_HOPPER_FROM,
+    ROCM_CONCH_G_IDX_FROM,
     TRANSFORMERS_5_ONLY_FROM,
     Version,
     VllmRules,
@@ -753,9 +754,7 @@ the WNA16 linear layer. Reasons: ..."). Read per wheel, for 16-bit activations:
 - CUDA from 0.30.0 (0.30.0, 0.32.0, 0.33.0): Humming takes act-order too (its can_implement
   asks only for CUDA and the package): every group loads, though an act-order checkpoint
   stops before, at its config (ACT_ORDER_REFUSED_FROM, act_order_errors).
-- ROCm 0.22.0-0.33.0: RDNA3 / RDNAHybrid W4A16 (gfx11/gfx12 only), Triton (as above; g_idx
-  refused 0.22.0-0.29.0), Conch (-1, 128), Exllama (float16): a 4-bit group outside Triton's
-  (512) finds none on CDNA in bfloat16.
+- ROCm: _rocm_wna16_misses.
 Releases before this one load GPTQ on gptq.py / gptq_marlin.py (PLAIN_LOADER_LAST)."""
 
 GPTQ_HUMMING_FROM: Version = (0, 23, 0)  # HummingLinearKernel in the CUDA list (above)
@@ -763,45 +762,140 @@ GPTQ_HUMMING_ACT_ORDER_FROM: Version = (0, 30, 0)  # ... and takes act-order (ab
 TRITON_W4A16_GROUP_SIZES = (-1, 32, 64, 128, 256)  # triton_w4a16.py, 0.20.0-0.33.0 wheels
 CT_MP_KERNELS_READ_FROM: Version = (0, 19, 0)  # the first wheel read (gptq_kernel_errors)
 ROCM_TRITON_W4A16_FROM: Version = (0, 20, 0)  # in the ROCm list from 0.20.0 (not in 0.19.0)
+CONCH_GROUP_SIZES = (-1, 128)  # conch.py _CONCH_SUPPORTED_GROUP_SIZES, 0.19.0-0.33.0 wheels
+
+
+def _rocm_wna16_misses(bits: int, zero_points: bool, group: int, g_idx: bool, served: str,
+                       version: Version) -> list[str]:
+    """Why each kernel vLLM `version` offers on ROCm refuses a WNA16 linear layer on AMD CDNA
+    (MI300X) with `served` activations, [] where one takes it.
+
+    NOTE: kernels/linear/__init__.py _POSSIBLE_KERNELS[PlatformEnum.ROCM], walked in order by
+    choose_mp_linear_kernel (0.19.0-0.33.0 wheels): Conch, Exllama in 0.19.0; TritonW4A16
+    ahead of them from ROCM_TRITON_W4A16_FROM; RDNA3W4A16 (0.23.0) and RDNAHybridW4A16
+    (0.26.0) ahead of those take gfx1100 / gfx11-gfx12 only (on_gfx1100, _on_gfx1x), no
+    preset's target. can_implement per wheel: triton_w4a16.py takes uint4b8 or uint4 (4 bits,
+    with or without zero points), float16 or bfloat16, a group in TRITON_W4A16_GROUP_SIZES
+    (or the whole input, not planned), no g_idx (0.20.0-0.29.0); conch.py uint4, uint8,
+    uint4b8 and uint8b128, CONCH_GROUP_SIZES, no g_idx from ROCM_CONCH_G_IDX_FROM, and the
+    `conch` package, which vLLM's ROCm build installs (requirements/rocm.txt:
+    conch-triton-kernels==1.2.1); exllama.py float16 activations, uint4b8 or uint8b128 (no
+    zero points), a group > 0 (and no g_idx on an input TP splits: a layout rule, not
+    planned). From ACT_ORDER_REFUSED_FROM no layer carries g_idx."""
+    g_idx = g_idx and version < ACT_ORDER_REFUSED_FROM
+    if version < ROCM_TRITON_W4A16_FROM:
+        triton = "Triton W4A16 is not in this release"
+    elif bits != 4 or g_idx or group not in TRITON_W4A16_GROUP_SIZES:
+        triton = ("Triton W4A16 takes int4 only" if bits != 4 else
+                  "Triton W4A16 takes no act-order (g_idx)" if g_idx else
+                  f"Triton W4A16 takes groups {list(TRITON_W4A16_GROUP_SIZES)}")
+    else:
+        return []
+    if group in CONCH_GROUP_SIZES and not (g_idx and version >= ROCM_CONCH_G_IDX_FROM):
+        return []
+    conch = (f"Conch takes groups {list(CONCH_GROUP_SIZES)}" if group not in CONCH_GROUP_SIZES
+             else "Conch takes no act-order (g_idx)")
+    exllama = [why for why, off in (("float16 only", served != "float16"),
+                                    ("no zero points", zero_points),
+                                    ("no channelwise scales", group < 1)) if off]
+    return [triton, conch, "Exllama takes " + " and ".join(exllama)] if exllama else []
+
+
 
 
 def gptq_kernel_errors(spec: ModelSpec, scheme: QuantScheme, served: str, version: Version,
                        gpu: GpuSpec) -> list[str]:
     """vLLM's refusal of a GPTQ or compressed-tensors WNA16 checkpoint's linear layers for want
-    of a kernel, in bfloat16 ([] where one takes it): AutoGPTQLinearMethod from
-    GPTQ_MP_KERNELS_FROM and compressed_tensors_wNa16.py CompressedTensorsWNA16.create_weights
-    (0.19.0-0.30.0, 0.32.0, 0.33.0 wheels) both ask choose_mp_linear_kernel, whose CUDA list in
-    the 0.19.0-0.21.0 wheels is 0.22.0's (no Humming, no Triton) and whose ROCm list gains
-    Triton W4A16 in 0.20.0 (0.19.0: Conch and Exllama only, not planned). Symmetry is not
-    planned (Humming is symmetric only on 0.23-0.24), nor compressed-tensors act-order (its
-    g_idx is actorder group only, which QuantSpec.act_order does not tell from dynamic). E.g.
-    int4 in groups of 256 on an RTX 4090 on 0.22.0: Marlin takes 32, 64, 128, Exllama float16
-    only -> refused; 0.23.0's Humming takes it."""
+    of a kernel ([] where one takes it): AutoGPTQLinearMethod from GPTQ_MP_KERNELS_FROM and
+    compressed_tensors_wNa16.py CompressedTensorsWNA16.create_weights (0.19.0-0.33.0 wheels)
+    both ask choose_mp_linear_kernel, whose CUDA list in the 0.19.0-0.21.0 wheels is 0.22.0's
+    (no Humming, no Triton), checked in bfloat16 (float16 runs Exllama); on AMD
+    _rocm_wna16_misses, in bfloat16 and float16. Symmetry is not planned for GPTQ (Humming is
+    symmetric only on 0.23-0.24), nor compressed-tensors act-order (its g_idx is actorder
+    group only, which QuantSpec.act_order does not tell from dynamic). E.g. int4 in groups of
+    256 on an RTX 4090 on 0.22.0: Marlin takes 32, 64, 128, Exllama float16 only -> refused;
+    0.23.0's Humming takes it. On an MI300X on 0.19.0, compressed-tensors int4 in groups of
+    64 in bfloat16: no Triton W4A16 yet, Conch takes -1 and 128, Exllama float16 -> refused."""
     method = "gptq" if scheme.what_if or spec.quant is None else spec.quant.method
     first = {"gptq": GPTQ_MP_KERNELS_FROM,
              "compressed-tensors": CT_MP_KERNELS_READ_FROM}.get(method)
-    if scheme.family != "gptq" or served != "bfloat16" or first is None or version < first:
+    amd = gpu.vendor != "nvidia"
+    if scheme.family != "gptq" or first is None or version < first \
+            or served not in (("bfloat16", "float16") if amd else ("bfloat16",)):
         return []
     group = group_size(scheme) or -1
     act_order = method == "gptq" and not scheme.what_if and spec.quant.act_order
-    if gpu.vendor == "nvidia":
+    if amd:
+        bits = 8 if scheme.key.startswith("w8") else 4
+        zero_points = method == "compressed-tensors" and "-ct-" not in scheme.key
+        misses = _rocm_wna16_misses(bits, zero_points, group, act_order, served, version)
+        if not misses:
+            return []
+        fp16 = not _rocm_wna16_misses(bits, zero_points, group, act_order, "float16", version)
+        why = "on ROCm " + ", ".join(misses)
+    else:
         humming = version >= GPTQ_HUMMING_FROM and (not act_order
                                                    or version >= GPTQ_HUMMING_ACT_ORDER_FROM)
         if humming or marlin_takes_group(scheme):
             return []
+        fp16 = True
         why = (f"Marlin takes groups {list(MARLIN_MOE_GROUP_SIZES)}, Exllama float16 only, "
                "and Humming "
                + ("is not in this release" if version < GPTQ_HUMMING_FROM else
                   "and Triton take no act-order (g_idx)"))
-    elif scheme.key.startswith("w4") and group not in TRITON_W4A16_GROUP_SIZES \
-            and version >= ROCM_TRITON_W4A16_FROM:
-        why = (f"on ROCm Triton W4A16 takes groups {list(TRITON_W4A16_GROUP_SIZES)}, Conch "
-               "-1 and 128, Exllama float16 only")
-    else:
+    return [_no_wna16_kernel(version, f"choose_mp_linear_kernel, {scheme.label} in {served}",
+                             why, fp16 and served != "float16")]
+
+
+def _no_wna16_kernel(version: Version, what: str, why: str, fp16_runs: bool) -> str:
+    """choose_mp_linear_kernel's ValueError, with what it was asked and why no kernel took it
+    (`fp16_runs`: Exllama takes it in float16)."""
+    return ("Failed to find a kernel that can implement the WNA16 linear layer. (vLLM "
+            f"{version_label(version)} {what}: {why}"
+            + ("; --dtype float16 runs it on Exllama)" if fp16_runs else ")"))
+
+
+AWQ_TRITON_GROUP_SIZES = (-1, 32, 64, 128)
+"""NOTE: awq_triton.py AWQ_TRITON_SUPPORTED_GROUP_SIZES, the same in every wheel 0.19.0-0.33.0:
+awq_dequantize_triton and awq_gemm_triton `assert group_size in
+AWQ_TRITON_SUPPORTED_GROUP_SIZES or group_size == K` (the group worked out of the tensors'
+shapes). On ROCm AWQ's own GEMM is this Triton code: platforms/rocm.py verify_quantization
+sets VLLM_USE_TRITON_AWQ=1, and _custom_ops.py awq_gemm / awq_dequantize then call it."""
+
+
+def rocm_awq_errors(spec: ModelSpec, scheme: QuantScheme, served: str, version: Version,
+                    gpu: GpuSpec) -> list[str]:
+    """vLLM's refusal of an AWQ checkpoint's linear layers on AMD (ROCm), in float16 or
+    bfloat16 ([] where they run; releases before PLAIN_LOADER_READ_FROM are not read).
+
+    NOTE: up to PLAIN_LOADER_LAST["awq"] (0.19.0-0.23.0 wheels) awq_marlin.py
+    AWQMarlinConfig.is_awq_marlin_compatible asks current_platform.is_cuda_alike(), which ROCm
+    is, and marlin_utils.query_marlin_supported_quant_types skips the capability test on ROCm:
+    an AWQ int4 checkpoint in MARLIN_SUPPORTED_GROUP_SIZES loads on awq_marlin, whose
+    AWQMarlinLinearMethod.create_weights asks choose_mp_linear_kernel for uint4 with zero
+    points (_rocm_wna16_misses; 0.19.0 has no Triton W4A16, so groups 32 and 64 find no
+    kernel in either dtype). Any other group loads on awq.py AWQConfig (float16 only:
+    act_dtype_errors), and from 0.24.0 every AWQ checkpoint on auto_awq.py AutoAWQConfig,
+    whose get_quant_method takes Marlin only on CUDA (`current_platform.is_cuda()`) and
+    otherwise AutoAWQLinearMethod: both run AWQ's GEMM, which asserts its group
+    (AWQ_TRITON_GROUP_SIZES) in the memory profiling run's first forward pass. E.g. AWQ int4
+    in groups of 64 on an MI300X: refused on 0.19.0, runs on 0.20.0 (Triton W4A16)."""
+    method = "awq" if scheme.what_if or spec.quant is None else spec.quant.method
+    if scheme.family != "awq" or method != "awq" or gpu.vendor == "nvidia" \
+            or served not in ("bfloat16", "float16") or version < PLAIN_LOADER_READ_FROM:
         return []
-    return [f"Failed to find a kernel that can implement the WNA16 linear layer. (vLLM "
-            f"{version_label(version)} choose_mp_linear_kernel, {scheme.label} in bfloat16: "
-            f"{why}; --dtype float16 runs it on Exllama)"]
+    group = group_size(scheme) or -1
+    marlin_era = version <= PLAIN_LOADER_LAST["awq"]
+    if marlin_era and marlin_takes_group(scheme):  # is_awq_marlin_compatible
+        misses = _rocm_wna16_misses(4, True, group, False, served, version)
+        return [_no_wna16_kernel(version, f"AWQMarlinLinearMethod, {scheme.label} in {served}",
+                                 "on ROCm " + ", ".join(misses), False)] if misses else []
+    if group in AWQ_TRITON_GROUP_SIZES or (marlin_era and served != "float16"):
+        return []
+    return [f"AssertionError: `assert group_size in AWQ_TRITON_SUPPORTED_GROUP_SIZES or "
+            f"group_size == K` (vLLM {version_label(version)} on ROCm runs {scheme.label} on "
+            f"awq_triton.py's GEMM, which takes groups {list(AWQ_TRITON_GROUP_SIZES)}: the "
+            "memory profiling run stops at its first forward pass)"]
 
 
 def act_order_errors(spec: ModelSpec, scheme: QuantScheme, version: Version) -> list[str]:

@@ -184,6 +184,11 @@ CT_WNA16_MOE_ASYMMETRIC_FROM: Version = (0, 29, 0)
 0.27.0 and 0.28.0 when the oracle picks a backend other than Marlin); the 0.29.0 wheel drops
 it (zero points load on every backend)."""
 
+ROCM_CONCH_G_IDX_FROM: Version = (0, 24, 0)
+"""NOTE: kernels/linear/mixed_precision/conch.py ConchLinearKernel.can_implement returns
+"Activation reordering (g_idx) is not supported by ConchLinearKernel" for an act-order layer
+from the 0.24.0 wheel (0.24.0-0.29.0); the 0.19.0-0.23.0 wheels do not ask has_g_idx."""
+
 ACT_ORDER_REFUSED_FROM: Version = (0, 30, 0)
 """NOTE: from the 0.30.0 wheel (0.30.0-0.33.0) vLLM refuses group act-order checkpoints at
 config time on every platform: utils/gptq_utils.py normalize_and_validate_gptq_desc_act,

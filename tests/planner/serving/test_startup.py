@@ -690,6 +690,101 @@ def _quantized(method: str, key: str, bits: int, group: int | None, act_order: b
         summary=key)})
 
 
+NO_KERNEL = "Failed to find a kernel that can implement the WNA16 linear layer. (vLLM "
+
+
+def test_compressed_tensors_wna16_on_rocm_per_release() -> None:
+    """kernels/linear/__init__.py _POSSIBLE_KERNELS[PlatformEnum.ROCM], which
+    choose_mp_linear_kernel walks for CompressedTensorsWNA16.create_weights: [Conch, Exllama]
+    in the 0.19.0 wheel, TritonW4A16 ahead of them from 0.20.0 (RDNA kernels ahead from 0.23.0
+    take gfx11/gfx12 only; the MI300X is gfx942). conch.py takes groups [-1, 128] only (4 or
+    8 bits, with or without zero points; conch-triton-kernels is in vLLM's
+    requirements/rocm.txt), exllama.py float16 activations without zero points and a group
+    > 0, triton_w4a16.py int4 in groups -1/32/64/128/256. So in bfloat16: int4 group 64 finds
+    nothing on 0.19.0 and runs Triton from 0.20.0; int4 group 128 and per-channel run Conch on
+    0.19.0; int8 group 64 finds nothing on any release (Triton is int4 only), int8 group 128
+    runs Conch. In float16 Exllama takes the symmetric ones; an asymmetric int4 group 64
+    (uint4, zero points) finds nothing on 0.19.0 even there, and runs Triton from 0.20.0."""
+    w4g64 = _quantized("compressed-tensors", "w4a16-ct-g64", 4, 64)
+    (error,) = _plan_one(w4g64, "0.19.0").errors
+    assert error == (NO_KERNEL + "0.19.0 choose_mp_linear_kernel, compressed-tensors symmetric "
+                     "int4, group 64 (W4A16) in bfloat16: on ROCm Triton W4A16 is not in this "
+                     "release, Conch takes groups [-1, 128], Exllama takes float16 only; "
+                     "--dtype float16 runs it on Exllama)")
+    assert _plan_one(w4g64, "0.19.0", dtype="float16").fits  # Exllama
+    assert _plan_one(w4g64, "0.20.0").fits  # Triton W4A16
+    assert _plan_one(w4g64, "0.19.0", "h100-sxm").fits  # Marlin on CUDA
+    assert _plan_one(_quantized("compressed-tensors", "w4a16-ct-g128", 4, 128), "0.19.0").fits
+    assert _plan_one(_quantized("compressed-tensors", "w4a16-ct-gchannel", 4, None),
+                     "0.19.0").fits  # Conch takes -1
+    w8g64 = _quantized("compressed-tensors", "w8a16-ct-g64", 8, 64)
+    for release in ("0.19.0", "0.20.0", "0.33.0"):
+        (error,) = _plan_one(w8g64, release).errors
+        assert error.startswith(NO_KERNEL + release), error
+        assert "Conch takes groups [-1, 128], Exllama takes float16 only;" in error
+    assert "Triton W4A16 takes int4 only" in _plan_one(w8g64, "0.33.0").errors[0]
+    assert _plan_one(w8g64, "0.33.0", dtype="float16").fits
+    assert _plan_one(_quantized("compressed-tensors", "w8a16-ct-g128", 8, 128), "0.33.0").fits
+    asym = _quantized("compressed-tensors", "w4a16-gptq-g64", 4, 64)  # zero points
+    (error,) = _plan_one(asym, "0.19.0", dtype="float16").errors
+    assert error.endswith("Conch takes groups [-1, 128], Exllama takes no zero points)")
+    assert _plan_one(asym, "0.20.0", dtype="float16").fits
+
+
+def test_gptq_act_order_on_rocm_needs_conch_before_0_24() -> None:
+    """auto_gptq.py AutoGPTQLinearMethod passes has_g_idx=desc_act (0.22.0-0.29.0 wheels):
+    triton_w4a16.py refuses g_idx (0.20.0-0.29.0), conch.py asks has_g_idx only from 0.24.0,
+    exllama.py takes it in float16 on an unsplit input. A desc_act int4 group 128 checkpoint
+    in bfloat16 on an MI300X: Conch on 0.22.0 and 0.23.0, nothing on 0.24.0-0.29.0; float16
+    runs Exllama at TP=1. (0.19.0-0.21.0 load it on gptq.py, float16 only; 0.30.0 refuses
+    the config.)"""
+    desc = _quantized("gptq", "w4a16-gptq-g128", 4, 128, act_order=True)
+    assert _plan_one(desc, "0.23.0").fits
+    for release in ("0.24.0", "0.29.0"):
+        (error,) = _plan_one(desc, release).errors
+        assert error == (NO_KERNEL + release + " choose_mp_linear_kernel, GPTQ int4, group 128 "
+                         "(W4A16) in bfloat16: on ROCm Triton W4A16 takes no act-order (g_idx), "
+                         "Conch takes no act-order (g_idx), Exllama takes float16 only; --dtype "
+                         "float16 runs it on Exllama)")
+    assert _plan_one(desc, "0.29.0", dtype="float16").fits
+    plain = _quantized("gptq", "w4a16-gptq-g128", 4, 128)
+    assert _plan_one(plain, "0.24.0").fits  # Triton W4A16
+
+
+def test_awq_on_rocm_per_release() -> None:
+    """AWQ int4 on an MI300X (AWQ_TRITON_GROUP_SIZES, rocm_awq_errors). 0.19.0-0.23.0:
+    awq_marlin.py is_awq_marlin_compatible asks is_cuda_alike() (ROCm is), so groups
+    -1/32/64/128 load on AWQMarlinLinearMethod, which asks choose_mp_linear_kernel for uint4
+    with zero points: Conch (-1, 128) on 0.19.0, where Exllama takes no zero points, so 32
+    and 64 find nothing in either dtype; Triton W4A16 takes them from 0.20.0. Group 256 stays
+    on awq.py (float16 only), whose GEMM on ROCm is awq_triton.py (rocm.py verify_quantization
+    sets VLLM_USE_TRITON_AWQ), asserting the group in [-1, 32, 64, 128] at the first forward
+    pass; from 0.24.0 auto_awq.py AutoAWQLinearMethod runs that GEMM in either dtype (Marlin
+    only `if current_platform.is_cuda()`)."""
+    qwen = _spec("Qwen/Qwen3-8B")
+    for dtype in ("bfloat16", "float16"):
+        (error,) = _plan_one(qwen, "0.19.0", quant="w4a16-awq-g64", dtype=dtype).errors
+        assert error == (NO_KERNEL + f"0.19.0 AWQMarlinLinearMethod, AWQ int4, group 64 (W4A16) "
+                         f"in {dtype}: on ROCm Triton W4A16 is not in this release, Conch takes "
+                         "groups [-1, 128], Exllama takes "
+                         + ("float16 only and " if dtype == "bfloat16" else "")
+                         + "no zero points)")
+        assert _plan_one(qwen, "0.20.0", quant="w4a16-awq-g64", dtype=dtype).fits
+    for release in ("0.19.0", "0.23.0", "0.24.0", "0.33.0"):  # AWQ in bfloat16, group 128
+        assert _plan_one(qwen, release, quant="w4a16-awq-g128").fits
+    assert _plan_one(qwen, "0.19.0", quant="w4a16-awq-g64", gpu="h100-sxm").fits
+    assertion = ("AssertionError: `assert group_size in AWQ_TRITON_SUPPORTED_GROUP_SIZES or "
+                 "group_size == K` (vLLM {} on ROCm")
+    for release, dtype in (("0.23.0", "float16"), ("0.24.0", "bfloat16"),
+                           ("0.33.0", "float16")):
+        (error,) = _plan_one(qwen, release, quant="w4a16-awq-g256", dtype=dtype).errors
+        assert error.startswith(assertion.format(release)), error
+    # bfloat16 up to 0.23.0 stops earlier, at awq.py's dtypes (act_dtype_errors), said once
+    (error,) = _plan_one(qwen, "0.23.0", quant="w4a16-awq-g256").errors
+    assert error.startswith("torch.bfloat16 is not supported for quantization method awq")
+    assert _plan_one(qwen, "0.24.0", quant="w4a16-awq-g256", gpu="h100-sxm").fits
+
+
 def test_group_act_order_is_refused_from_0_30() -> None:
     """utils/gptq_utils.py normalize_and_validate_gptq_desc_act, from AutoGPTQConfig.__init__,
     and compressed_tensors.py _quantization_scheme_map_from_config (0.30.0-0.33.0 wheels; not
