@@ -14,7 +14,7 @@ from typing import Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field
 
 from planner.memo import IdentityMemo
-from planner.model.spec import ModelSpec, ModuleFormat
+from planner.model.spec import AttentionMixer, ModelSpec, ModuleFormat
 
 Component = Literal[
     "embeddings",
@@ -610,3 +610,82 @@ def checkpoint_formats(spec: ModelSpec, scheme: QuantScheme) -> ComponentFormats
     if not stored_format(spec, scheme) or not quant.module_formats:
         return None
     return _FORMATS.get(quant, (), component_formats, quant.module_formats)
+
+
+# --- per-module int formats (AutoRound extra_config) ---------------------------------------
+
+_SHARDED = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+
+
+class ModuleBits(BaseModel):
+    """Bits per weight of the components whose modules a checkpoint gives their own int format
+    (QuantSpec.module_schemes), per layer; every other component keeps its scheme's bits."""
+
+    model_config = ConfigDict(frozen=True)
+
+    all_layers: dict[Component, float] = Field(default_factory=dict)
+    by_layer: dict[int, dict[Component, float]] = Field(default_factory=dict)
+
+    def bits(self, layer: int | None, component: Component) -> float | None:
+        """This component's (of this layer) blended bits; None: not listed."""
+        listed = self.by_layer.get(layer, {}).get(component)
+        return self.all_layers.get(component) if listed is None else listed
+
+
+def _module_share(spec: ModelSpec, layer: int | None, component: Component, name: str) -> float:
+    """The share of its component's weights one listed module holds: a q/k/v/o projection of
+    softmax attention by its shape ([heads x head_dim, hidden] ...), a gate/up/down projection
+    of a dense MLP or shared expert a third (half without a gate); any other name (an MLA
+    projection too: approximated), the routed experts (vLLM builds one FusedMoE layer in one
+    format) and model-wide modules the whole. Biases and q/k norms are left out."""
+    last = name.rsplit(".", 1)[-1]
+    if layer is None or layer >= spec.num_layers or last not in _SHARDED:
+        return 1.0
+    mixer, mlp = spec.layers[layer].mixer, spec.layers[layer].mlp
+    if component == "attention" and isinstance(mixer, AttentionMixer) and last in _SHARDED[:4]:
+        h, heads, kv = spec.hidden_size, mixer.num_heads, mixer.num_kv_heads
+        own_kv = mixer.kv_source is None
+        sizes = {"q_proj": heads * mixer.head_dim * h * (2 if mixer.output_gate else 1),
+                 "k_proj": kv * mixer.head_dim * h * own_kv,
+                 "v_proj": kv * mixer.v_head_dim * h * (own_kv and not mixer.kv_shared),
+                 "o_proj": heads * mixer.v_head_dim * h}
+        return sizes[last] / sum(sizes.values())
+    if component in ("dense_mlp", "shared_experts") and last in _SHARDED[4:] and mlp:
+        return 1 / 3 if mlp.gated else (0.0 if last == "gate_proj" else 0.5)
+    return 1.0
+
+
+def _module_bits(spec: ModelSpec, base: QuantScheme) -> ModuleBits:
+    """Blend each listed module into its component: the component's scheme bits plus, per
+    listed module, its share (_module_share) times its own format's extra bits; a module that
+    is its whole component (an expert's entry: the layer's FusedMoE) sets it. A tied lm_head
+    is the token embedding, never quantized (vLLM ties lm_head to embed_tokens instead of
+    building a ParallelLMHead)."""
+    all_layers: dict[Component, float] = {}
+    by_layer: dict[int, dict[Component, float]] = {}
+    for fmt in spec.quant.module_schemes:
+        placed = _place(fmt.module)
+        if placed is None:
+            continue
+        layer, components = placed
+        table = all_layers if layer is None else by_layer.setdefault(layer, {})
+        for component in components:
+            if component == "lm_head" and spec.tie_word_embeddings:
+                continue
+            own, listed = base.bits_for(component), scheme(fmt.scheme).bits_per_weight
+            share = _module_share(spec, layer, component, fmt.module)
+            table[component] = listed if share == 1 else table.get(component, own) + share * (
+                listed - own)
+    return ModuleBits(all_layers=all_layers, by_layer=by_layer)
+
+
+_MODULE_BITS: IdentityMemo[ModuleBits] = IdentityMemo(64)
+"""_module_bits per (spec, scheme), which every weights computation of a sweep asks for."""
+
+
+def checkpoint_module_bits(spec: ModelSpec, scheme: QuantScheme) -> ModuleBits | None:
+    """The per-module int formats that apply when planning `scheme`: the checkpoint's own
+    (QuantSpec.module_schemes), when it is planned as stored (stored_format); else None."""
+    if not stored_format(spec, scheme) or not spec.quant.module_schemes:
+        return None
+    return _MODULE_BITS.get(spec, (scheme.key,), _module_bits, spec, scheme)

@@ -194,10 +194,11 @@ class LayerSpec(_Frozen):
 
 class ModuleFormat(_Frozen):
     """One module's own format in a checkpoint that lists them (ModelOpt MIXED_PRECISION
-    quantized_layers)."""
+    quantized_layers, AutoRound extra_config)."""
 
     module: str = Field(description="as listed: 'model.language_model.layers.0.mlp.experts'")
-    algo: str = Field(description="the ModelOpt quant_algo: 'FP8', 'NVFP4', 'W4A16_NVFP4'")
+    algo: str = Field(description="the ModelOpt quant_algo ('FP8', 'NVFP4', 'W4A16_NVFP4') or "
+                      "AutoRound's bits and group ('int8 g128')")
     scheme: str = Field(description="key into planner.model.quant schemes, e.g. 'fp8-tensor'")
     weight_only: bool = Field(default=False, description="16-bit activations (W4A16_NVFP4)")
 
@@ -225,6 +226,11 @@ class QuantSpec(_Frozen):
     module_formats: tuple[ModuleFormat, ...] = Field(
         default=(), description="per-module formats (ModelOpt MIXED_PRECISION quantized_layers)"
     )
+    module_schemes: tuple[ModuleFormat, ...] = Field(
+        default=(), description="AutoRound extra_config entries vLLM's INC loader builds in "
+        "another int format than `scheme` (their own bits / group_size; a listed lm_head, "
+        "quantized): each listed module in its own, every other one in `scheme` "
+        "(planner.model.quant.checkpoint_module_bits)")
     symmetric: bool | None = Field(
         default=None, description="AutoRound's `sym` key as stored (None: absent): vLLM's INC "
         "loader needs it up to 0.28, and symmetric GPTQ packing for Marlin (startup.inc_errors)")

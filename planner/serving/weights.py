@@ -19,6 +19,7 @@ from planner.model.quant import (
     QuantScheme,
     checkpoint_exclusions,
     checkpoint_formats,
+    checkpoint_module_bits,
     stored_format,
 )
 from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec, MoeMlp
@@ -374,21 +375,26 @@ def _scheme_bits(spec: ModelSpec, scheme: QuantScheme) -> _SchemeBits:
     In the checkpoint's own format, as stored (quant.stored_format), its exclusion list keeps
     the modules it names in 16-bit, and a checkpoint that lists its modules' formats (ModelOpt
     MIXED_PRECISION) stores each component in its own (quant.ComponentFormats; unlisted ones
-    16-bit); layers neither list names one by one share the same bits.
+    16-bit), and one whose modules take their own int format (AutoRound extra_config:
+    quant.ModuleBits) blends them into their components; layers no list names one by one
+    share the same bits.
     """
     exclusions = checkpoint_exclusions(spec, scheme)
     formats = checkpoint_formats(spec, scheme)
+    own = checkpoint_module_bits(spec, scheme)
 
     def bits(component: Component, layer: int | None = None) -> float:
         if exclusions.excluded(layer, component):
             return KEPT_BITS
         if formats is not None:
             return formats.bits(layer, component)
-        return scheme.bits_for(component)
+        listed = own.bits(layer, component) if own is not None else None
+        return scheme.bits_for(component) if listed is None else listed
 
     shared = tuple(bits(c) for c in _LAYER_COMPONENTS)
     named = {i: tuple(bits(c, i) for c in _LAYER_COMPONENTS)
-             for i in {*exclusions.by_layer, *(formats.by_layer if formats else ())}}
+             for i in {*exclusions.by_layer, *(formats.by_layer if formats else ()),
+                       *(own.by_layer if own else ())}}
     # NOTE: llama.cpp stores tied token embeddings in the output (lm_head) type, and every
     # other scheme keeps both in 16-bit, so tied embeddings take the lm_head bits.
     return _SchemeBits(

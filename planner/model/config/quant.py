@@ -205,13 +205,59 @@ INC_UNKNOWN_NAMES = ("intel/auto-round", "auto_round")
 INC_PACKINGS = {"auto_round:auto_gptq": "gptq", "auto_round:auto_awq": "awq"}
 INC_BACKENDS = ("auto", "gptq", "gptq:marlin", "awq", "awq:marlin", "marlin")
 _KEPT_BITS = 16
+# NOTE: what INCConfig.__init__ accepts in the newest release read (0.33.0 wheel; it raises
+# ValueError "Unsupported weight_bits / data_type / packing_format: ..., currently only support
+# {...}." otherwise): SUPPORTED_BITS 2-8 (0.19.0-0.29.0: 2, 3, 4, 8), SUPPORTED_DTYPES int,
+# mx_fp (any data_type containing "mx_fp", from 0.27.0) and fp ("fp8" read as "fp", 0.29.0),
+# SUPPORTED_FORMATS auto_gptq, auto_awq, llm_compressor (0.27.0) and fp8 (0.29.0). A block
+# outside these is refused by every release read, so here; vLLM prints Python sets, in no
+# fixed order: they are written in the 0.33.0 source's order.
+INC_ANY_BITS = (2, 3, 4, 5, 6, 7, 8)
+INC_ANY_DTYPES = ("int", "mx_fp", "fp")
+INC_ANY_PACKINGS = ("auto_round:auto_gptq", "auto_round:auto_awq", "auto_round:fp8",
+                    "auto_round:llm_compressor")
+# NOTE: vLLM packed_modules_mapping of the Llama-family model classes (llama.py, qwen2.py,
+# qwen3.py): the fused linear layers INCConfig.get_layer_config resolves from their shards.
+_FUSED_SHARDS = {"qkv_proj": ("q_proj", "k_proj", "v_proj"),
+                 "gate_up_proj": ("gate_proj", "up_proj")}
+
+
+def _inc_set(values: tuple) -> str:
+    """A tuple written as vLLM prints the set it checks against ({'int', 'mx_fp', 'fp'})."""
+    return "{" + ", ".join(repr(v) for v in values) + "}"
+
+
+def _inc_refusals(qc: dict, at: str) -> None:
+    """Raise vLLM's ValueError (INCConfig.__init__, 0.33.0 wording) for a block every release
+    read refuses: bits, data_type or packing_format outside INC_ANY_*, or a backend outside
+    INC_BACKENDS (the same set in every release)."""
+    bits, packing = qc.get("bits"), qc.get("packing_format")
+    data_type = "fp" if qc.get("data_type", "int") == "fp8" else qc.get("data_type", "int")
+    if isinstance(bits, int) and not isinstance(bits, bool) and bits not in INC_ANY_BITS:
+        raise ConfigError(f"{at}.bits: Unsupported weight_bits: {bits}, currently only support "
+                          f"{_inc_set(INC_ANY_BITS)}. (vLLM INCConfig)")
+    if not isinstance(data_type, str) or (data_type not in INC_ANY_DTYPES
+                                          and "mx_fp" not in data_type):
+        raise ConfigError(f"{at}.data_type: Unsupported data_type: {data_type}, currently only "
+                          f"support {_inc_set(INC_ANY_DTYPES)}. (vLLM INCConfig)")
+    if packing is not None and packing not in INC_ANY_PACKINGS:
+        raise ConfigError(f"{at}.packing_format: Unsupported packing_format: {packing}, "
+                          f"currently only support {_inc_set(INC_ANY_PACKINGS)}. (vLLM "
+                          "INCConfig)")
+    backend = qc.get("backend", qc.get("vllm_backend"))
+    if backend is not None and backend not in INC_BACKENDS:
+        raise ConfigError(f"{at}.backend: Unsupported backend: {backend}, currently only "
+                          f"support {_inc_set(INC_BACKENDS)}. (vLLM INCConfig)")
 
 
 def _inc(qc: dict, where: str, method: str, warnings: list[str]) -> QuantSpec | None:
     """An AutoRound checkpoint as vLLM's INCConfig reads it: int4/int8 weights packed as GPTQ or
     AWQ (the same tensors, so the same scheme keys and bytes), the modules extra_config keeps
-    at 16 bits (`bits` >= 16: UnquantizedLinearMethod in get_quant_method) excluded."""
+    at 16 bits (`bits` >= 16: UnquantizedLinearMethod in get_quant_method) excluded, the ones it
+    gives other bits or groups (or a quantized lm_head) in module_schemes."""
     at = f"config.json: {where}"
+    if method in INC_METHODS:
+        _inc_refusals(qc, at)
     data_type = qc.get("data_type", "int")
     packing = qc.get("packing_format", "auto_round:auto_gptq")
     if isinstance(qc.get("group_size"), list):
@@ -221,9 +267,6 @@ def _inc(qc: dict, where: str, method: str, warnings: list[str]) -> QuantSpec | 
     if bits is None or group is None:
         raise ConfigError(f"{at} needs bits and group_size (vLLM INCConfig.from_config)")
     backend = qc.get("backend", qc.get("vllm_backend"))
-    if method in INC_METHODS and backend is not None and backend not in INC_BACKENDS:
-        raise ConfigError(f"{at}.backend: Unsupported backend: {backend}, currently only "
-                          f"support {set(INC_BACKENDS)} (vLLM INCConfig)")
     if data_type != "int" or packing not in INC_PACKINGS or bits not in (4, 8) \
             or not -1 <= group != 0:
         warnings.append(f"{where}: AutoRound {data_type} {bits}-bit, group {group}, packing "
@@ -232,7 +275,8 @@ def _inc(qc: dict, where: str, method: str, warnings: list[str]) -> QuantSpec | 
     sym = qc.get("sym")
     if sym is not None and not isinstance(sym, bool):
         raise ConfigError(f"{at}.sym must be true or false, got {sym!r}")
-    kept, notes = _inc_overrides(qc.get("extra_config"), bits, group, at)
+    family = INC_PACKINGS[packing]
+    kept, schemes, notes = _inc_overrides(qc.get("extra_config"), bits, group, sym, family, at)
     warnings.extend(f"{where}: {note}" for note in notes)
     blocks = qc.get("block_name_to_quantize", qc.get("to_quant_block_names"))
     if isinstance(blocks, str):
@@ -240,17 +284,23 @@ def _inc(qc: dict, where: str, method: str, warnings: list[str]) -> QuantSpec | 
     if blocks is not None and not any(str(b).strip().endswith("layers") for b in blocks):
         warnings.append(f"{where}: block_name_to_quantize {blocks} names no decoder layers; "
                         "planned with every decoder layer quantized")
-    family = INC_PACKINGS[packing]
-    tag = "gchannel" if group == -1 else f"g{group}"
     shown = "per-channel" if group == -1 else f"group {group}"
     symmetry = {True: "sym", False: "asym", None: "sym unset"}[sym]
     kept_note = f"; {len(kept)} modules kept 16-bit (extra_config)" if kept else ""
+    own_note = (f"; {len(schemes)} modules in their own bits/groups (extra_config)"
+                if schemes else "")
     return QuantSpec(
-        method=method, scheme=f"w{bits}a16-{family}-{tag}", weight_bits=bits,
+        method=method, scheme=_inc_key(bits, group, family), weight_bits=bits,
         group_size=None if group == -1 else group, excluded_modules=kept,
-        symmetric=sym, backend=backend,
-        summary=f"AutoRound int{bits}, {shown}, {symmetry}, {family.upper()}-packed{kept_note}",
+        module_schemes=schemes, symmetric=sym, backend=backend,
+        summary=f"AutoRound int{bits}, {shown}, {symmetry}, {family.upper()}-packed"
+                f"{kept_note}{own_note}",
     )
+
+
+def _inc_key(bits: int, group: int, family: str) -> str:
+    """The scheme key of GPTQ / AWQ packing in these bits and group ('w8a16-gptq-g32')."""
+    return f"w{bits}a16-{family}-{'gchannel' if group == -1 else f'g{group}'}"
 
 
 def _inc_fp8(qc: dict, where: str, method: str, data_type: str, warnings: list[str]
@@ -273,32 +323,84 @@ def _inc_fp8(qc: dict, where: str, method: str, data_type: str, warnings: list[s
     if block != [128, 128]:
         warnings.append(f"{where}: fp8 block {block} planned with the 128x128 block-scale "
                         "overhead")
-    kept, notes = _inc_overrides(qc.get("extra_config"), 8, -1, f"config.json: {where}")
-    warnings.extend(f"{where}: {note}" for note in notes if "lm_head" in note)
+    extra = qc.get("extra_config")
+    kept = _inc_kept(extra, 8, f"config.json: {where}")
+    if isinstance(extra, dict) and any(_is_lm_head(n) and n not in kept for n in extra):
+        warnings.append(f"{where}: extra_config quantizes lm_head (vLLM INCConfig builds it "
+                        "quantized): planned at 16 bits")
     return QuantSpec(
         method=method, scheme="fp8-block128", weight_bits=8, block_size=(block[0], block[1]),
         excluded_modules=kept, symmetric=True, backend=qc.get("backend"),
         summary=f"AutoRound FP8 e4m3, {block[0]}x{block[1]} block scales (auto_round:fp8)")
 
 
-def _inc_overrides(extra: object, bits: int, group: int, at: str
-                   ) -> tuple[tuple[str, ...], list[str]]:
-    """extra_config's modules kept at 16 bits, and notes on the overrides not planned (other
-    bits or groups: planned at the checkpoint's)."""
+def _is_lm_head(name: str) -> bool:
+    return name == "lm_head" or name.endswith(".lm_head")
+
+
+def _inc_kept(extra: object, bits: int, at: str) -> tuple[str, ...]:
+    """extra_config's modules kept at 16 bits (`bits` >= 16; an entry without bits takes the
+    checkpoint's)."""
     if extra is None:
-        return (), []
+        return ()
     if not isinstance(extra, dict) or not all(isinstance(v, dict) for v in extra.values()):
         raise ConfigError(f"{at}.extra_config must map module names to objects")
-    kept = tuple(name for name, cfg in extra.items()
+    return tuple(name for name, cfg in extra.items()
                  if isinstance(cfg.get("bits", bits), int) and cfg.get("bits", bits) >= _KEPT_BITS)
-    other = sorted(name for name, cfg in extra.items() if name not in kept
-                   and (cfg.get("bits", bits), cfg.get("group_size", group)) != (bits, group))
-    notes = [f"extra_config gives {len(other)} modules other bits or groups ({other[0]}, ...): "
-             f"planned at int{bits}, group {group}"] if other else []
-    if any(name.endswith("lm_head") and name not in kept for name in extra):
-        notes.append("extra_config quantizes lm_head (vLLM INCConfig builds it quantized): "
-                     "planned at 16 bits")
-    return kept, notes
+
+
+def _inc_overrides(extra: object, bits: int, group: int, sym: bool | None, family: str, at: str
+                   ) -> tuple[tuple[str, ...], tuple[ModuleFormat, ...], list[str]]:
+    """extra_config's modules kept at 16 bits, those vLLM builds in their own int format, and
+    notes on the entries not planned (at the checkpoint's format).
+
+    NOTE: INCConfig.get_layer_config (inc.py 0.19.0-0.23.0; config_parser.py
+    INCConfigParser._resolve_raw 0.24.0-0.33.0): a module named in extra_config takes the
+    entry's bits, group_size and sym, each defaulting to the checkpoint's (its data_type and
+    packing are the checkpoint's whatever the entry says); a ParallelLMHead is quantized only
+    when extra_config names it (exactly; from 0.27.0 also by suffix, 'lm_head' for
+    'model.language_model.lm_head'); a fused layer (packed_modules_mapping: qkv_proj,
+    gate_up_proj) takes its shards' config and raises ValueError "Fused module '...' requires
+    consistent quant config for [...]" when they differ; a FusedMoE layer takes the config of
+    the entries under its prefix. Regex keys (any of *+?^$()[]{}|\\) match by re.search: not
+    placed here."""
+    kept = _inc_kept(extra, bits, at)
+    if not extra:
+        return kept, (), []
+    schemes: list[ModuleFormat] = []
+    unplanned: list[str] = []
+
+    def entry(name: str) -> tuple:
+        cfg = extra.get(name, {})
+        return cfg.get("bits", bits), cfg.get("group_size", group), cfg.get("sym", sym)
+
+    for name in extra:
+        own_bits, own_group, _ = entry(name)
+        head, _, last = name.rpartition(".")
+        fused = next((key for key, shards in _FUSED_SHARDS.items() if last in shards), None)
+        regex = any(c in name for c in "*+?^$()[]{}|\\")
+        shards = [f"{head}.{shard}" for shard in _FUSED_SHARDS.get(fused, ())]
+        # an MLA layer's q_proj is not fused (it has no k_proj / v_proj): q alone is not checked
+        if fused and not regex and "experts" not in name and (
+                fused != "qkv_proj" or any(shard in extra for shard in shards[1:])) and len(
+                {entry(shard) for shard in shards}) > 1:
+            raise ConfigError(f"{at}.extra_config: Fused module '{head}.{fused}' requires "
+                              f"consistent quant config for {shards} (vLLM INCConfig)")
+        if name in kept or ((own_bits, own_group) == (bits, group) and not _is_lm_head(name)):
+            continue  # another sym alone packs the same bytes
+        if own_bits in (4, 8) and isinstance(own_group, int) and not isinstance(
+                own_group, bool) and -1 <= own_group != 0 and not regex:
+            schemes.append(ModuleFormat(module=name, algo=f"int{own_bits} g{own_group}",
+                                        scheme=_inc_key(own_bits, own_group, family)))
+        else:
+            unplanned.append(name)
+    heads = [name for name in unplanned if _is_lm_head(name)]
+    others = sorted(name for name in unplanned if name not in heads)
+    notes = [f"extra_config gives {len(others)} modules bits or groups not planned here "
+             f"({others[0]}, ...): planned at int{bits}, group {group}"] if others else []
+    notes += [f"extra_config quantizes {heads[0]} in bits or a group not planned here: planned "
+              "at 16 bits"] if heads else []
+    return kept, tuple(schemes), notes
 
 
 def _bnb(qc: dict, excluded: tuple[str, ...]) -> QuantSpec:

@@ -15,7 +15,7 @@ import pytest
 from planner.model.config.parser import parse_model_config
 from planner.model.config.quant import quant_spec
 from planner.model.quant import checkpoint_scheme, what_if_scheme
-from planner.model.spec import ConfigError, QuantSpec
+from planner.model.spec import ConfigError, MoeMlp, QuantSpec
 from planner.serving.hardware import gpu_preset
 from planner.serving.layout import ParallelLayout, layout_warnings
 from planner.serving.startup import act_dtype_errors, inc_errors, inc_notes
@@ -69,9 +69,12 @@ def test_bad_autoround_blocks_are_one_line_errors():
         parsed({"quant_method": "auto-round", "bits": 4})
     with pytest.raises(ConfigError, match="Unsupported backend: exllama"):
         parsed({"quant_method": "auto-round", "bits": 4, "group_size": 128, "backend": "exllama"})
+    with pytest.raises(ConfigError, match="Unsupported backend: auto_round:gptq:exllamav2, "
+                       "currently only support {'auto', 'gptq', 'gptq:marlin', 'awq', "):
+        parsed(block(LARGE) | {"quant_method": "auto-round"})
 
 
-def test_extra_config_16_bit_modules_are_kept_and_other_bits_noted():
+def test_extra_config_16_bit_modules_are_kept_and_other_bits_planned_per_module():
     qc = {"quant_method": "auto-round", "bits": 4, "group_size": 128, "sym": True,
           "extra_config": {"lm_head": {"bits": 16, "data_type": "float"},
                            "model.layers.0.mlp.gate_proj": {"bits": 16},
@@ -81,8 +84,122 @@ def test_extra_config_16_bit_modules_are_kept_and_other_bits_noted():
     quant, warnings = parsed(qc)
     assert quant.excluded_modules == ("lm_head", "model.layers.0.mlp.gate_proj",
                                       "model.layers.0.mlp.up_proj", "model.layers.0.mlp.down_proj")
-    assert warnings == ["quantization_config: extra_config gives 1 modules other bits or groups "
-                        "(model.layers.1.self_attn.o_proj, ...): planned at int4, group 128"]
+    assert [(f.module, f.scheme) for f in quant.module_schemes] == [
+        ("model.layers.1.self_attn.o_proj", "w8a16-gptq-g128")]
+    assert warnings == []
+
+
+# AutoRound's own exporter (auto_round model-free export, find_string id 54827818253) writes an
+# extra_config entry for every module whose bits, group_size or sym differ from the default
+# scheme ({key: value} of QuantizationScheme's non-None fields) and, when lm_head is quantized,
+# an "lm_head" entry (its layer_config's, else the default scheme's); asymmetric exports get
+# packing_format "auto_round". AutoRound's export test test_WOQ_config_INT_saving (find_string
+# id 61519148) asserts these entries for W4A16 sym false with layer_config lm_head 4 bits and
+# k_proj 8 bits: LM_HEAD and K_PROJ below, values as asserted (super_* None: not written).
+LM_HEAD = {"act_data_type": "float", "act_bits": 16, "act_group_size": 128, "act_sym": False,
+           "data_type": "int", "bits": 4, "group_size": 128, "sym": False, "act_dynamic": True}
+K_PROJ = {"act_data_type": "float", "act_bits": 16, "act_group_size": 128, "act_sym": False,
+          "data_type": "int", "bits": 8, "group_size": 128, "sym": False, "act_dynamic": True}
+W4A16_ASYM = {"quant_method": "auto-round", "packing_format": "auto_round:auto_gptq", "bits": 4,
+              "group_size": 128, "sym": False, "data_type": "int"}
+
+
+def test_a_listed_lm_head_is_quantized_as_vllm_builds_it():
+    """INCConfig.get_layer_config: a ParallelLMHead is quantized only when extra_config names
+    it, then in the entry's bits and group (GPTQ packing: 4 + 20/128 bits). make_spec's lm_head
+    is 100 x 64 = 6,400 params: 6,400 x 133/32 / 8 = 3,325 B, where a 16-bit one is 12,800 B;
+    the embedding stays 16-bit (12,800 B)."""
+    quant, warnings = parsed(W4A16_ASYM | {"extra_config": {"lm_head": LM_HEAD}})
+    assert warnings == [] and quant.excluded_modules == ()
+    assert [(f.module, f.scheme) for f in quant.module_schemes] == [
+        ("lm_head", "w4a16-gptq-g128")]
+    spec = make_spec(quant=quant)
+    w = weights_bytes(spec, checkpoint_scheme(spec))
+    assert (w.lm_head_bytes, w.embeddings_bytes) == (3_325, 12_800)
+    # tied embeddings: vLLM ties lm_head to embed_tokens, built unquantized
+    tied = make_spec(quant=quant, tie_word_embeddings=True)
+    assert weights_bytes(tied, checkpoint_scheme(tied)).embeddings_bytes == 12_800
+    # a what-if in the same format plans the usual 16-bit lm_head
+    assert weights_bytes(spec, what_if_scheme("w4a16-gptq-g128")).lm_head_bytes == 12_800
+
+
+def test_per_module_bits_are_counted_per_module():
+    """Layer 1's q/k/v_proj in K_PROJ's int8 g128 (8 + 24/128 = 131/16 bits), layer 0's
+    down_proj too; everything else int4 g128 (133/32 bits). make_spec by hand: q 4,096, k = v
+    = 2,048, o 4,096 params; gate = up = down = 8,192.
+    Layer 1 attention: 4,096 x 133/32 + 8,192 x 131/16 = 17,024 + 67,072 = 84,096 bits =
+    10,512 B; layer 0's 12,288 x 133/32 / 8 = 6,384 B. Layer 0 MLP: 16,384 x 133/32 / 8 =
+    8,512 B + 8,192 x 131/16 / 8 = 8,384 B = 16,896 B; layer 1's 24,576 x 133/256 = 12,768 B."""
+    extra = {f"model.layers.1.self_attn.{p}_proj": K_PROJ for p in ("q", "k", "v")}
+    quant, warnings = parsed(W4A16_ASYM | {"extra_config": extra | {
+        "model.layers.0.mlp.down_proj": K_PROJ}})
+    assert warnings == [] and len(quant.module_schemes) == 4
+    spec = make_spec(quant=quant)
+    w = weights_bytes(spec, checkpoint_scheme(spec))
+    assert w.attention_bytes == 10_512 + 6_384
+    assert w.dense_mlp_bytes == 16_896 + 12_768
+    assert w.lm_head_bytes == 12_800  # not listed: unquantized ParallelLMHead
+
+
+def test_expert_entries_set_the_layers_fused_moe_once():
+    """get_layer_config gives a FusedMoE layer the config of the extra_config entries under its
+    prefix (they must agree), so two experts' entries in layer 0 put all of its experts in
+    int8 g128, once. 4 experts x 3 x 64 x 32 = 24,576 params a layer: layer 0 24,576 x 131/16
+    / 8 = 25,152 B, layer 1 in int4 g128 24,576 x 133/256 = 12,768 B."""
+    extra = {f"model.layers.0.mlp.experts.{e}.{p}_proj": K_PROJ for e, p in ((0, "down"),
+                                                                           (1, "gate"))}
+    quant, _ = parsed(W4A16_ASYM | {"extra_config": extra})
+    spec = make_spec(quant=quant, mlp=MoeMlp(num_experts=4, experts_per_token=2,
+                                             expert_intermediate_size=32))
+    assert weights_bytes(spec, checkpoint_scheme(spec)).experts_bytes == 25_152 + 12_768
+
+
+def test_one_shard_of_a_fused_layer_in_other_bits_is_refused_in_vllms_words():
+    """AutoRound's test export lists k_proj alone at 8 bits; vLLM builds q/k/v as one
+    qkv_proj and get_layer_config raises when its shards' (bits, group_size, sym) differ
+    (inc.py 0.19.0; config_parser.py 0.24.0-0.33.0)."""
+    shards = [f"model.decoder.layers.1.self_attn.{p}_proj" for p in ("q", "k", "v")]
+    with pytest.raises(ConfigError) as refused:
+        parsed(W4A16_ASYM | {"extra_config": {shards[1]: K_PROJ}})
+    assert str(refused.value) == (
+        "config.json: quantization_config.extra_config: Fused module "
+        "'model.decoder.layers.1.self_attn.qkv_proj' requires consistent quant config for "
+        f"{shards} (vLLM INCConfig)")
+    with pytest.raises(ConfigError, match="Fused module 'model.layers.0.mlp.gate_up_proj'"):
+        parsed(W4A16_ASYM | {"extra_config": {"model.layers.0.mlp.up_proj": K_PROJ}})
+    # an MLA layer's q_proj is its own linear layer (no k_proj / v_proj): not a shard
+    quant, _ = parsed(W4A16_ASYM | {"extra_config": {"model.layers.0.self_attn.q_proj": K_PROJ}})
+    assert quant.module_schemes[0].scheme == "w8a16-gptq-g128"
+
+
+def test_formats_no_release_takes_are_refused_in_vllms_words():
+    """INCConfig.__init__ (0.33.0 wheel) raises ValueError on a data_type, packing_format or
+    bits outside what any release read accepts. AutoRound writes packing_format "auto_round"
+    for an asymmetric export (id 54827818253) and data_type "nv_fp" for NVFP4 (id 61519148)."""
+    cases = [(W4A16_ASYM | {"packing_format": "auto_round"},
+              "packing_format: Unsupported packing_format: auto_round, currently only support "
+              "{'auto_round:auto_gptq', 'auto_round:auto_awq', 'auto_round:fp8', "
+              "'auto_round:llm_compressor'}. (vLLM INCConfig)"),
+             (W4A16_ASYM | {"data_type": "nv_fp"},
+              "data_type: Unsupported data_type: nv_fp, currently only support {'int', "
+              "'mx_fp', 'fp'}. (vLLM INCConfig)"),
+             (W4A16_ASYM | {"bits": 16},
+              "bits: Unsupported weight_bits: 16, currently only support {2, 3, 4, 5, 6, 7, "
+              "8}. (vLLM INCConfig)")]
+    for qc, message in cases:
+        with pytest.raises(ConfigError) as refused:
+            parsed(qc)
+        assert str(refused.value) == f"config.json: quantization_config.{message}"
+
+
+def test_cli_refuses_a_format_vllm_refuses_with_exit_2(tmp_path, capsys):
+    config = json.loads((FIXTURES / "Qwen__Qwen2.5-72B-Instruct.json").read_text())
+    (tmp_path / "config.json").write_text(json.dumps(
+        config | {"quantization_config": W4A16_ASYM | {"packing_format": "auto_round"}}))
+    code, out, err = run_main(capsys, "plan", "--model", str(tmp_path / "config.json"),
+                              "--gpu", "rtx-3090", "--gpus", "4")
+    assert code == 2 and "Unsupported packing_format: auto_round" in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
 
 
 def test_weights_by_hand_with_extra_config():
