@@ -112,6 +112,7 @@ from planner.serving.startup import (
     null_field_errors,
     quantization_errors,
     rocm_awq_errors,
+    rocm_quantization_errors,
     startup_errors,
 )
 from planner.serving.tie import served_spec
@@ -679,6 +680,9 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             + tuple(gptq_kernel_errors(spec, scheme, served, rules.version, gpu))
             + tuple(act_order_errors(spec, scheme, rules.version))
             + tuple(rocm_awq_errors(spec, scheme, served, rules.version, gpu))
+            + tuple(rocm_quantization_errors(
+                spec, scheme, quant.checkpoint_formats(spec, scheme) is not None,
+                rules.version, gpu))
             + tuple(ct_channel_moe_errors(spec, scheme, rules.version, gpu))
             + tuple(inc_errors(spec, scheme, rules.version, gpu))
             + tuple(b12x_refusals(rules.version, gpu.compute_capability, scheme.family,

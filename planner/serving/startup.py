@@ -39,6 +39,8 @@ from planner.serving.vllm_versions import (
     ACT_ORDER_REFUSED_FROM,
     HUMMING_FIRST_ON_HOPPER_FROM,
     ROCM_CONCH_G_IDX_FROM,
+    ROCM_QUANTIZATION_LISTED,
+    ROCM_QUANTIZATION_READ_FROM,
     TRANSFORMERS_5_ONLY_FROM,
     Version,
     VllmRules,
@@ -689,6 +691,44 @@ def _plain_loader(method: str, scheme: QuantScheme, version: Version, vendor: st
     return ""
 
 
+def _loading_method(spec: ModelSpec, scheme: QuantScheme, mixed: bool) -> str:
+    """The vLLM quantization method that loads `scheme` as vLLM names it after its overrides
+    (gptq and awq for their loaders; "" for a what-if no planned checkpoint pins): the
+    checkpoint's own (auto-round -> inc, ModelOpt's FP8 / NVFP4 / MIXED_PRECISION -> modelopt /
+    modelopt_fp4 / modelopt_mixed, `mixed`: quant.checkpoint_formats), else a runtime
+    --quantization's or a what-if's FP8, MXFP4, GPTQ or AWQ."""
+    if mixed:
+        return "modelopt_mixed"
+    if spec.quant is not None and not scheme.what_if:
+        method = "inc" if spec.quant.method == "auto-round" else spec.quant.method
+        if method == "modelopt":
+            return "modelopt_fp4" if scheme.family == "nvfp4" else "modelopt"
+        return method
+    return scheme.family if scheme.family in ("fp8", "mxfp4", "gptq", "awq") else ""
+
+
+def rocm_quantization_errors(spec: ModelSpec, scheme: QuantScheme, mixed: bool,
+                             version: Version, gpu: GpuSpec) -> list[str]:
+    """vLLM's refusal of a quantization method its ROCm platform does not list on AMD
+    (platforms/interface.py verify_quantization, run by config/model.py _verify_quantization
+    on the method left after the overrides, _loading_method): [] where `version` lists it
+    (ROCM_QUANTIZATION_LISTED; releases before ROCM_QUANTIZATION_READ_FROM are not read).
+    E.g. an AutoRound checkpoint on an MI300X on 0.27.0: "inc quantization is currently not
+    supported in rocm."; 0.28.0 lists inc."""
+    if gpu.vendor == "nvidia" or scheme.family == "float" \
+            or version < ROCM_QUANTIZATION_READ_FROM:
+        return []
+    method = _loading_method(spec, scheme, mixed)
+    first, last = ROCM_QUANTIZATION_LISTED.get(method, (ROCM_QUANTIZATION_READ_FROM, None))
+    if first <= version and (last is None or version <= last):
+        return []
+    listed = (f"from {version_label(first)}" if last is None else
+              f"up to {last[0]}.{last[1]}.x")
+    return [f"{method} quantization is currently not supported in rocm. (vLLM "
+            f"{version_label(version)} platforms/rocm.py supported_quantization; it lists "
+            f"{method} {listed})"]
+
+
 def act_dtype_errors(spec: ModelSpec, scheme: QuantScheme, served: str,
                      mixed: bool = False, *, version: Version, vendor: str) -> list[str]:
     """vLLM's refusal of the dtype it runs the model in (`served`: engine.served_dtype, e.g.
@@ -711,14 +751,7 @@ def act_dtype_errors(spec: ModelSpec, scheme: QuantScheme, served: str,
     """
     if scheme.family == "float":
         return []
-    if mixed:
-        method = "modelopt_mixed"
-    elif spec.quant is not None and not scheme.what_if:
-        method = "inc" if spec.quant.method == "auto-round" else spec.quant.method
-        if method == "modelopt":
-            method = "modelopt_fp4" if scheme.family == "nvfp4" else "modelopt"
-    else:
-        method = scheme.family if scheme.family in ("fp8", "mxfp4", "gptq", "awq") else ""
+    method = _loading_method(spec, scheme, mixed)
     allowed = ACT_DTYPES.get(method)
     if allowed is None or served in allowed:
         plain = _plain_loader(method, scheme, version, vendor)

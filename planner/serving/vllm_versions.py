@@ -184,6 +184,25 @@ CT_WNA16_MOE_ASYMMETRIC_FROM: Version = (0, 29, 0)
 0.27.0 and 0.28.0 when the oracle picks a backend other than Marlin); the 0.29.0 wheel drops
 it (zero points load on every backend)."""
 
+ROCM_QUANTIZATION_READ_FROM: Version = (0, 19, 0)
+"""The first release whose ROCm quantization list is read (ROCM_QUANTIZATION_LISTED)."""
+
+ROCM_QUANTIZATION_LISTED: dict[str, tuple[Version, Version | None]] = {
+    "modelopt_fp4": ((0, 20, 0), None), "modelopt": ((0, 21, 0), None),
+    "modelopt_mixed": ((0, 21, 0), None), "inc": ((0, 28, 0), None),
+    "bitsandbytes": (ROCM_QUANTIZATION_READ_FROM, (0, 27, 99)),
+}
+"""NOTE: platforms/rocm.py RocmPlatform.supported_quantization, read in every wheel
+0.19.0-0.33.0: the first and last release (None: to 0.33.x) listing each method Headroom
+plans that some release leaves out; awq, awq_marlin, gptq, fp8, compressed-tensors,
+fbgemm_fp8 and mxfp4 are in every list (auto_gptq from 0.22.0, auto_awq from 0.24.0, with the
+loaders they name). modelopt_fp4 arrives in 0.20.0 (0.19.0's petit_nvfp4 override comes after
+ModelOptNvFp4Config's in config/model.py's overrides, so it never takes a ModelOpt NVFP4
+checkpoint), modelopt and modelopt_mixed in 0.21.0, inc in 0.28.0, which drops
+bitsandbytes. platforms/interface.py verify_quantization raises ValueError(f"{quant}
+quantization is currently not supported in {cls.device_name}.") for the others (device_name
+"rocm")."""
+
 ROCM_CONCH_G_IDX_FROM: Version = (0, 24, 0)
 """NOTE: kernels/linear/mixed_precision/conch.py ConchLinearKernel.can_implement returns
 "Activation reordering (g_idx) is not supported by ConchLinearKernel" for an act-order layer

@@ -807,3 +807,42 @@ def test_group_act_order_is_refused_from_0_30() -> None:
     redhat = _spec("RedHatAI/Meta-Llama-3.1-8B-Instruct-quantized.w4a16")
     assert redhat.quant.act_order and not _plan_one(redhat, "0.33.0", "h100-sxm").fits
     assert _plan_one(redhat, "0.19.0").fits  # gptq.py on ROCm, in its float16
+
+
+def test_rocm_refuses_the_quantization_methods_its_release_does_not_list() -> None:
+    """platforms/rocm.py RocmPlatform.supported_quantization, read in the 0.19.0-0.33.0 wheels:
+    modelopt_fp4 from 0.20.0, modelopt (ModelOpt FP8) from 0.21.0, inc (AutoRound) from
+    0.28.0, bitsandbytes up to 0.27.0; platforms/interface.py verify_quantization raises
+    "{quant} quantization is currently not supported in rocm." for the method left after
+    config/model.py's overrides (ModelOptFp8Config -> modelopt, ModelOptNvFp4Config ->
+    modelopt_fp4, ahead of 0.19.0's petit_nvfp4; INCConfig: auto-round -> inc). CUDA has no
+    list (platforms/interface.py's default, [], which verify_quantization skips)."""
+    from planner.model.spec import QuantSpec
+
+    def refusal(method: str, release: str, listed: str) -> str:
+        return (f"{method} quantization is currently not supported in rocm. (vLLM {release} "
+                f"platforms/rocm.py supported_quantization; it lists {method} {listed})")
+
+    fp8 = _spec("nvidia/Llama-3.1-70B-Instruct-FP8")  # hf_quant_config.json quant_algo FP8
+    for release in ("0.19.0", "0.20.0"):
+        assert _plan_one(fp8, release).errors == [refusal("modelopt", release, "from 0.21.0")]
+    assert _plan_one(fp8, "0.21.0").fits
+    nvfp4 = _spec("nvidia/Gemma-4-31B-IT-NVFP4")
+    assert _plan_one(nvfp4, "0.19.0").errors == [refusal("modelopt_fp4", "0.19.0",
+                                                         "from 0.20.0")]
+    assert _plan_one(nvfp4, "0.20.0").fits
+    qwen = _spec("Qwen/Qwen3-8B")
+    autoround = qwen.model_copy(update={"quant": QuantSpec(
+        method="auto-round", scheme="w4a16-gptq-g128", weight_bits=4, group_size=128,
+        symmetric=True, summary="AutoRound int4 g128")})
+    assert _plan_one(autoround, "0.27.0").errors == [refusal("inc", "0.27.0", "from 0.28.0")]
+    assert _plan_one(autoround, "0.28.0").fits
+    bnb = qwen.model_copy(update={"quant": QuantSpec(
+        method="bitsandbytes", scheme="bnb-nf4", weight_bits=4, group_size=64,
+        summary="bitsandbytes NF4")})
+    assert _plan_one(bnb, "0.27.0").fits
+    for release in ("0.28.0", "0.33.0"):
+        assert _plan_one(bnb, release).errors == [refusal("bitsandbytes", release,
+                                                          "up to 0.27.x")]
+        assert _plan_one(bnb, release, "h100-sxm").fits
+    assert _plan_one(fp8, "0.19.0", "h200").fits
