@@ -102,6 +102,7 @@ from planner.serving.startup import (
     fp4_weight_notes,
     gemma_tie_errors,
     gptq_kernel_errors,
+    gptq_tp_refusal,
     inc_errors,
     inc_notes,
     inc_overrides_quantization,
@@ -544,6 +545,7 @@ class _Resolved(NamedTuple):
     model_limit: int
     refusals: tuple[str, ...]
     ep_refusal: str | None  # mxfp4.mxfp4_ep_reason: vLLM stops at start-up with EP > 1
+    tp_refusal: str | None  # startup.gptq_tp_refusal: ... and with TP > 1
     launch: Launch
     gpu_count: int  # the cluster's (ClusterSpec.gpu_count), read by every plan
     gpu_totals: tuple[int, ...]  # the distinct GPU memory totals of its nodes
@@ -694,6 +696,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             {n.gpu.compute_capability for n in cluster.nodes}))), None)
         if scheme.key == "mxfp4" and not s.mxfp4_marlin else
         b12x_ep_refusal(rules.version) if b12x else None,
+        tp_refusal=gptq_tp_refusal(spec, scheme, served, rules.version, gpu),
         launch=started,
         gpu_count=cluster.gpu_count,
         gpu_totals=tuple({n.gpu.memory_total_bytes for n in cluster.nodes}),
@@ -840,6 +843,8 @@ def _setup(
     r = _resolve(spec, cluster, s)
     if r.ep_refusal and layout.ep_size > 1:
         raise LayoutRefused(r.ep_refusal)
+    if r.tp_refusal and layout.tp > 1:
+        raise LayoutRefused(r.tp_refusal)
     width = _b12x_width(spec, layout, s)
     if width and width[0]:
         raise LayoutRefused(width[1])

@@ -799,9 +799,10 @@ CONCH_GROUP_SIZES = (-1, 128)  # conch.py _CONCH_SUPPORTED_GROUP_SIZES, 0.19.0-0
 
 
 def _rocm_wna16_misses(bits: int, zero_points: bool, group: int, g_idx: bool, served: str,
-                       version: Version) -> list[str]:
+                       version: Version, split: bool = False) -> list[str]:
     """Why each kernel vLLM `version` offers on ROCm refuses a WNA16 linear layer on AMD CDNA
-    (MI300X) with `served` activations, [] where one takes it.
+    (MI300X) with `served` activations, [] where one takes it (`split`: a row-parallel layer
+    at TP > 1, whose input TP splits).
 
     NOTE: kernels/linear/__init__.py _POSSIBLE_KERNELS[PlatformEnum.ROCM], walked in order by
     choose_mp_linear_kernel (0.19.0-0.33.0 wheels): Conch, Exllama in 0.19.0; TritonW4A16
@@ -813,8 +814,9 @@ def _rocm_wna16_misses(bits: int, zero_points: bool, group: int, g_idx: bool, se
     uint4b8 and uint8b128, CONCH_GROUP_SIZES, no g_idx from ROCM_CONCH_G_IDX_FROM, and the
     `conch` package, which vLLM's ROCm build installs (requirements/rocm.txt:
     conch-triton-kernels==1.2.1); exllama.py float16 activations, uint4b8 or uint8b128 (no
-    zero points), a group > 0 (and no g_idx on an input TP splits: a layout rule, not
-    planned). From ACT_ORDER_REFUSED_FROM no layer carries g_idx."""
+    zero points), a group > 0, and no g_idx on a split input ("Act reordering currently not
+    supported by Exllama, when the input features are partitioned across devices",
+    0.19.0-0.29.0). From ACT_ORDER_REFUSED_FROM no layer carries g_idx."""
     g_idx = g_idx and version < ACT_ORDER_REFUSED_FROM
     if version < ROCM_TRITON_W4A16_FROM:
         triton = "Triton W4A16 is not in this release"
@@ -830,10 +832,9 @@ def _rocm_wna16_misses(bits: int, zero_points: bool, group: int, g_idx: bool, se
              else "Conch takes no act-order (g_idx)")
     exllama = [why for why, off in (("float16 only", served != "float16"),
                                     ("no zero points", zero_points),
-                                    ("no channelwise scales", group < 1)) if off]
+                                    ("no channelwise scales", group < 1),
+                                    ("no act-order on a split input", g_idx and split)) if off]
     return [triton, conch, "Exllama takes " + " and ".join(exllama)] if exllama else []
-
-
 
 
 def gptq_kernel_errors(spec: ModelSpec, scheme: QuantScheme, served: str, version: Version,
@@ -878,6 +879,28 @@ def gptq_kernel_errors(spec: ModelSpec, scheme: QuantScheme, served: str, versio
                   "and Triton take no act-order (g_idx)"))
     return [_no_wna16_kernel(version, f"choose_mp_linear_kernel, {scheme.label} in {served}",
                              why, fp16 and served != "float16")]
+
+
+def gptq_tp_refusal(spec: ModelSpec, scheme: QuantScheme, served: str, version: Version,
+                    gpu: GpuSpec) -> str | None:
+    """vLLM's refusal of an act-order GPTQ checkpoint on AMD at TP > 1 only, where TP = 1 runs
+    it (its row-parallel layers' split input leaves Exllama, _rocm_wna16_misses `split`);
+    None where every TP runs it or none does (gptq_kernel_errors). E.g. desc_act int4 g128
+    in float16 on an MI300X on 0.24.0: TP=1 runs Exllama, TP=2 finds no kernel."""
+    quant = spec.quant
+    if gpu.vendor == "nvidia" or quant is None or scheme.what_if or quant.method != "gptq" \
+            or not quant.act_order or served not in ("bfloat16", "float16") \
+            or not GPTQ_MP_KERNELS_FROM <= version < ACT_ORDER_REFUSED_FROM \
+            or gptq_kernel_errors(spec, scheme, served, version, gpu):
+        return None
+    bits = 8 if scheme.key.startswith("w8") else 4
+    misses = _rocm_wna16_misses(bits, False, group_size(scheme) or -1, True, served, version,
+                                split=True)
+    if not misses:
+        return None
+    return _no_wna16_kernel(version, f"choose_mp_linear_kernel at TP > 1, {scheme.label} with "
+                            f"act-order in {served}", "on ROCm " + ", ".join(misses)
+                            + "; TP=1 runs it", False)
 
 
 def _no_wna16_kernel(version: Version, what: str, why: str, fp16_runs: bool) -> str:

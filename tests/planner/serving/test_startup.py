@@ -846,3 +846,53 @@ def test_rocm_refuses_the_quantization_methods_its_release_does_not_list() -> No
                                                           "up to 0.27.x")]
         assert _plan_one(bnb, release, "h100-sxm").fits
     assert _plan_one(fp8, "0.19.0", "h200").fits
+
+
+def test_act_order_gptq_on_rocm_at_tp_above_1_needs_conch(capsys) -> None:
+    """exllama.py ExllamaLinearKernel.can_implement (0.19.0-0.29.0 wheels): "Act reordering
+    currently not supported by Exllama, when the input features are partitioned across
+    devices", so a row-parallel layer (o_proj, down_proj) at TP > 1 leaves Exllama when
+    has_g_idx. AutoGPTQLinearMethod (0.22.0-0.29.0) passes has_g_idx=desc_act; on ROCm Triton
+    W4A16 takes no g_idx, Conch takes groups -1/128 and, from 0.24.0, no g_idx either. So a
+    desc_act GPTQ int4 checkpoint in float16 on MI300Xs: TP=1 runs Exllama on every release;
+    TP=2 finds no kernel for group 64 on 0.22.0-0.29.0 and for group 128 on 0.24.0-0.29.0
+    (0.22.0-0.23.0: Conch). A refusal of that layout only (LayoutRefused: a pinned --tp exits
+    2, the chosen layout is TP=1 x DP=2). 0.21.0's gptq.py runs a split act-order layer
+    without Exllama (ExllamaState.UNUSED); NVIDIA's Marlin takes g_idx."""
+    import pytest
+
+    from cli.planner_cli import main
+    from planner.serving.vllm_versions import LayoutRefused
+
+    def on_two(spec, release: str, tp: int, gpu: str = "mi300x"):
+        from planner.serving.engine import EngineSettings
+        from planner.serving.hardware import preset_cluster
+        from planner.serving.layout import ParallelLayout
+        from planner.serving.plan import PlanRequest, plan
+
+        return plan(PlanRequest(model=spec, cluster=preset_cluster(gpu, 2),
+                                layout=ParallelLayout(tp=tp, dp=2 // tp),
+                                engine=EngineSettings(max_model_len=4096, vllm_version=release,
+                                                      dtype="float16")))
+
+    g64 = _quantized("gptq", "w4a16-gptq-g64", 4, 64, act_order=True)
+    g128 = _quantized("gptq", "w4a16-gptq-g128", 4, 128, act_order=True)
+    for spec, release in ((g64, "0.22.0"), (g64, "0.29.0"), (g128, "0.24.0")):
+        with pytest.raises(LayoutRefused) as refused:
+            on_two(spec, release, 2)
+        assert str(refused.value).startswith(
+            NO_KERNEL + release + " choose_mp_linear_kernel at TP > 1")
+        assert str(refused.value).endswith("Exllama takes no act-order on a split input; TP=1 "
+                                           "runs it)")
+        assert on_two(spec, release, 1).fits
+    for spec, release, gpu in ((g128, "0.23.0", "mi300x"), (g64, "0.21.0", "mi300x"),
+                               (g64, "0.29.0", "h100-sxm")):
+        assert on_two(spec, release, 2, gpu).fits
+    # the bundled RedHatAI Llama-3.1-8B w4a16 entry: GPTQ desc_act g128, torch_dtype float16
+    args = ["plan", "--model", "RedHatAI/Meta-Llama-3.1-8B-Instruct-quantized.w4a16", "--gpu",
+            "mi300x", "--gpus", "2", "--vllm-version", "0.24.0"]
+    assert main([*args, "--tp", "2"]) == 2
+    (line,) = [e for e in capsys.readouterr().err.splitlines() if "error:" in e]
+    assert line.endswith("Exllama takes no act-order on a split input; TP=1 runs it).")
+    assert main(args) == 0
+    assert "TP=1 x DP=2" in capsys.readouterr().out
