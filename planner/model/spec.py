@@ -372,10 +372,11 @@ class ModelSpec(_Frozen):
     layers: tuple[LayerSpec, ...] = Field(min_length=1)
     tie_word_embeddings: bool
     text_tie_word_embeddings: bool | None = Field(
-        default=None, description="a Gemma wrapper's (gemma3, gemma4, paligemma) text_config "
-        "tie_word_embeddings as transformers holds it, which vLLM before 0.19.0 builds the text "
-        "model with; tie_word_embeddings is then the wrapper's own, which vLLM 0.19.0 on copies "
-        "onto the text config (serving.tie.served_tie). None: a plain config, another wrapper"
+        default=None, description="a multimodal wrapper's (parser.WRAPPER_TIE_DEFAULTS) "
+        "text_config tie_word_embeddings as transformers 4 holds it, which vLLM before 0.24.0 "
+        "builds the text model with, where it differs from tie_word_embeddings, the wrapper's "
+        "own, which vLLM 0.24.0 on copies onto the text config (serving.tie.served_tie). None: "
+        "a plain config, another wrapper, or the two agree"
     )
     torch_dtype: TorchDtype
     max_position_embeddings: int = Field(gt=0)

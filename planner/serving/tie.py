@@ -1,5 +1,5 @@
 """Whether vLLM ties lm_head to the input embeddings, per release: the parser reads the tie
-config.json gives; some releases read another one (a Gemma wrapper's text config) or none
+config.json gives; some releases read another one (a multimodal wrapper's text config) or none
 (Gemma 2 from 0.29.0), and the plan sizes the weights that release loads."""
 
 from planner.memo import IdentityMemo
@@ -24,7 +24,7 @@ def _gemma2_always_tied(spec: ModelSpec, version: Version) -> bool:
 
 def served_tie(spec: ModelSpec, version: Version) -> bool:
     """Whether vLLM `version` ties lm_head to embed_tokens: always for a Gemma 2 text model
-    from GEMMA2_ALWAYS_TIED_FROM; a Gemma wrapper's text_config reading before
+    from GEMMA2_ALWAYS_TIED_FROM; a wrapper's text_config reading (where it differs) before
     WRAPPER_TIE_COPIED_FROM; else config.json's (ModelSpec.tie_word_embeddings)."""
     if _gemma2_always_tied(spec, version):
         return True
@@ -54,6 +54,7 @@ def _retied(spec: ModelSpec, version: Version, vllm_version: str) -> ModelSpec:
             "that stores lm_head.weight fails to load"
             if _gemma2_always_tied(spec, version) else
             f"vLLM {vllm_version} builds the text model {'tied' if tie else 'untied'} from "
-            "text_config's tie_word_embeddings (0.19.0 on read the wrapper's): planned so")
+            "text_config's tie_word_embeddings (0.24.0 on, under transformers 5, read the "
+            "wrapper's): planned so")
     return spec.model_copy(update={"tie_word_embeddings": tie,
                                    "assumptions": (*spec.assumptions, note)})

@@ -41,13 +41,16 @@ V1_ONLY_FROM: Version = (0, 11, 0)
 is V1. Before it EngineArgs._is_v1_supported_oracle (engine/arg_utils.py) falls back to V0 for
 some settings, hardware and models (planner.serving.v1_oracle refuses those)."""
 
-WRAPPER_TIE_COPIED_FROM: Version = (0, 19, 0)
-"""NOTE: from the 0.19.0 wheel VllmConfig.with_hf_config (config/vllm.py), which
-init_vllm_registered_model runs on the text config a multimodal model builds its language model
-from, always copies the top-level hf_config.tie_word_embeddings onto it; the 0.16.0-0.18.1 wheels
-copy it only where the text config has no such attribute, which a Gemma text config always has
-(read in the 0.16.0, 0.18.0, 0.18.1, 0.19.0, 0.29.0 and 0.33.0 wheels). Before it a Gemma
-wrapper's text model reads text_config's own (parser._gemma_wrapper_tie)."""
+WRAPPER_TIE_COPIED_FROM: Version = (0, 24, 0)
+"""NOTE: VllmConfig.with_hf_config (config/vllm.py), which init_vllm_registered_model runs on the
+text config a multimodal model builds its language model from, copies the top-level
+hf_config.tie_word_embeddings onto it: the 0.16.0-0.18.1 wheels only where the text config has
+no such attribute, which under the transformers 4 they require (`transformers<5`) every config
+has (4.57.1 PretrainedConfig.__init__ sets it); the 0.19.0-0.23.0 wheels only under
+`Version(version("transformers")) >= Version("5.0.0")` (0.19.0 requires `<5`; 0.20.0-0.23.0
+allow 5.5.1 on, TRANSFORMERS_5_ONLY_FROM); the 0.24.0 wheel on always (0.24.0, 0.25.0, 0.29.0,
+0.33.0 read), under the transformers 5 they require. Before it the text model reads
+text_config's own (parser._wrapper_tie), as under transformers 4."""
 
 GEMMA2_ALWAYS_TIED_FROM: Version = (0, 29, 0)
 """NOTE: gemma2.py Gemma2ForCausalLM in the 0.29.0 and 0.33.0 wheels builds no lm_head: its

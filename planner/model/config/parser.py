@@ -381,7 +381,7 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
     model_type = _model_type(top, r, notes)
     top.defaults = class_defaults(top.get("model_type"))
     if r is not top:
-        text_type = r.get("model_type")
+        text_type = r.get("model_type") or WRAPPER_TEXT_TYPES.get(top.get("model_type"))
         r.defaults = class_defaults(text_type) if text_type else class_defaults(
             top.get("model_type"), text_config=True)
 
@@ -483,7 +483,7 @@ def _model_type(top: _Reader, r: _Reader, notes: _Notes) -> str:
     if value is None:
         notes.warnings.append("config.json has no model_type: read as a Llama-style decoder")
         return "unknown"
-    text_type = r.get("model_type") if r is not top else None
+    text_type = _text_type(r, value) if r is not top else None
     if value not in KNOWN_TYPES and text_type not in KNOWN_TYPES:
         notes.warnings.append(
             f"model_type {value!r} is not a known architecture: read from the standard "
@@ -564,46 +564,81 @@ def _dtype(top: _Reader, r: _Reader) -> str:
     return "bfloat16"
 
 
-GEMMA_WRAPPER_TYPES = ("gemma3", "gemma4", "paligemma")
-"""NOTE: multimodal Gemma wrappers whose vLLM model builds its Gemma text model from
-config.text_config through init_vllm_registered_model, and so through VllmConfig.with_hf_config
-(gemma3_mm.py Gemma3ForConditionalGeneration, gemma4_mm.py Gemma4ForConditionalGeneration,
-paligemma.py PaliGemmaForConditionalGeneration; 0.18.0, 0.19.0, 0.29.0 and 0.33.0 wheels).
-Every config class of theirs, wrapper and text, defaults tie_word_embeddings to True:
-transformers 4.57.1 PretrainedConfig.__init__ (`tie_word_embeddings: bool = True`; PaliGemmaConfig
-sets none of its own) and GemmaConfig / Gemma2Config / Gemma3TextConfig; 5.24.0 Gemma3Config
-(`bool | None = True`), Gemma4Config and PaliGemmaConfig (`bool = True`) and the text classes."""
+WRAPPER_TIE_DEFAULTS: dict[str, bool | None] = {
+    "gemma3": True, "gemma4": True, "paligemma": True, "mistral3": True, "kimi_k25": True,
+    "llama4": False, "qwen3_vl": False, "qwen3_vl_moe": False, "llava": False,
+    "llava_next": False, "kimi_vl": None,
+}  # fmt: skip
+"""NOTE: multimodal wrappers whose vLLM model builds its language model from config.text_config
+through VllmConfig.with_hf_config (init_vllm_registered_model(hf_config=config.text_config):
+gemma3_mm.py, gemma4_mm.py, paligemma.py, mistral3.py, kimi_k25.py, kimi_vl.py, llava.py,
+llava_next.py; `with_hf_config(config.text_config)`: mllama4.py, qwen3_vl.py, qwen3_vl_moe.py;
+0.18.1, 0.19.0, 0.24.0 and 0.33.0 wheels; qwen3_5.py reads hf_text_config and is not one), and
+the tie_word_embeddings their transformers 5.24.0 config class holds when config.json's top
+level leaves it out, which with_hf_config copies onto the text config (serving.tie): Gemma3Config
+(`bool | None = True`), Gemma4Config, PaliGemmaConfig, Mistral3Config and Kimi_K25Config
+(`bool = True`, whatever text_config says), Llama4Config, Qwen3VLConfig, Qwen3VLMoeConfig,
+LlavaConfig and LlavaNextConfig (`bool = False`; LlavaConfig.__post_init__ takes text_config's
+true over its own false). None: vLLM's own KimiVLConfig (transformers_utils/configs/kimi_vl.py)
+has no such field, so only a top-level value is copied. Read in each configuration_<type>.py and
+checked by building each class under 5.24.0."""
+
+WRAPPER_TIE_FROM_TEXT = ("llava",)
+"""Wrappers whose transformers 5 class takes text_config's true over its own false
+(LlavaConfig.__post_init__, 5.24.0: "forward-pass the attr from text config")."""
+
+WRAPPER_TEXT_TYPES: dict[str, str] = {"paligemma": "gemma"}
+"""NOTE: the text config type a wrapper builds where text_config names none: transformers 4.57.1
+PaliGemmaConfig.__init__ (`text_config.get("model_type", "gemma")`) and 5.24.0 (sub_configs
+`text_config` SubConfigSpec model_type="gemma")."""
+
+
+def _text_type(r: _Reader, model_type: str) -> str:
+    """The text model's type: text_config's model_type, else the one its wrapper builds
+    (WRAPPER_TEXT_TYPES), else the config's own."""
+    return str(r.get("model_type") or WRAPPER_TEXT_TYPES.get(model_type, model_type))
 
 
 def _tie_embeddings(top: _Reader, r: _Reader, model_type: str) -> tuple[bool, bool | None]:
-    """(tied, the text config's own reading for a Gemma wrapper, else None)."""
-    if r is not top and model_type in GEMMA_WRAPPER_TYPES:
-        return _gemma_wrapper_tie(top, r), _gemma_own_tie(r)
+    """(tied, text_config's own reading where it differs for a WRAPPER_TIE_DEFAULTS wrapper,
+    else None)."""
+    if r is not top and model_type in WRAPPER_TIE_DEFAULTS:
+        tie, text_tie = _wrapper_tie(top, r, model_type)
+        return tie, None if text_tie == tie else text_tie
     return _plain_tie(top, r, model_type), None
 
 
-def _gemma_own_tie(reader: _Reader) -> bool:
-    """A Gemma config's own tie_word_embeddings as transformers holds it: its value, its class
-    default (True) left out, and a null as untied (vLLM reads the None `if
-    config.tie_word_embeddings`; a model that asserts it refuses it: startup.gemma_tie_errors)."""
+def _own_tie(reader: _Reader, default: bool) -> bool:
+    """A config's own tie_word_embeddings as transformers holds it: its value, `default` left
+    out, and a null as untied (vLLM reads the None `if config.tie_word_embeddings`; a Gemma
+    model that asserts it refuses it: startup.gemma_tie_errors)."""
     value = reader.flag("tie_word_embeddings")
-    return reader.null("tie_word_embeddings") is None if value is None else value
+    return (reader.null("tie_word_embeddings") is None and default) if value is None else value
 
 
-def _gemma_wrapper_tie(top: _Reader, r: _Reader) -> bool:
-    """A Gemma wrapper's tie: the wrapper's own (its value, else True), which vLLM 0.19.0 on
-    copies onto the text config; earlier releases read the text config's (ModelSpec.
-    text_tie_word_embeddings, chosen per release by serving.tie.served_tie).
+def _wrapper_tie(top: _Reader, r: _Reader, model_type: str) -> tuple[bool, bool]:
+    """A wrapper's two readings: its own (its value, else its class's WRAPPER_TIE_DEFAULTS),
+    which vLLM copies onto the text config under transformers 5; and text_config's (its
+    value, else its transformers 4.57.1 class default: GemmaConfig, Gemma2Config and
+    Gemma3TextConfig True, LlamaConfig, MistralConfig, GraniteConfig, DeepseekV2/V3Config,
+    Llama4TextConfig, Qwen3VLTextConfig and Qwen3VLMoeTextConfig False), which transformers 4
+    leaves it. serving.tie.served_tie picks the release's.
 
     NOTE: VllmConfig.with_hf_config (config/vllm.py) copies the top-level
     hf_config.tie_word_embeddings onto the text config of a multimodal model: in the
-    0.16.0-0.18.1 wheels only where the text config has no such attribute (a Gemma text
-    config always has one), from 0.19.0 always (0.19.0, 0.24.0, 0.29.0, 0.33.0 wheels)."""
-    tie, text_tie = _gemma_own_tie(top), _gemma_own_tie(r)
+    0.16.0-0.18.1 wheels only where the text config has no such attribute (under the
+    transformers 4 they require every config has one), in the 0.19.0-0.23.0 wheels only under
+    transformers >= 5.0.0, from 0.24.0 always (0.24.0, 0.29.0, 0.33.0 wheels)."""
+    text_tie = _own_tie(r, _text_type(r, model_type) in GEMMA_TYPES)
+    default = WRAPPER_TIE_DEFAULTS[model_type]
+    tie = _own_tie(top, text_tie if default is None else default)
+    if model_type in WRAPPER_TIE_FROM_TEXT:
+        tie = tie or text_tie
     key, null = top.key("tie_word_embeddings"), top.null("tie_word_embeddings")
-    if key is None and null is None:
+    if key is None and null is None and default is not None:
         top.notes.assumptions.append(
-            "tie_word_embeddings missing: assumed True (transformers default for Gemma configs)")
+            f"tie_word_embeddings missing: assumed {default} (the transformers 5 {model_type} "
+            "config class default)")
     for reader in (top, r):
         if reader.null("tie_word_embeddings"):
             reader.notes.assumptions.append(
@@ -612,14 +647,18 @@ def _gemma_wrapper_tie(top: _Reader, r: _Reader) -> bool:
     top.record("tied embeddings", tie, key or null, "null: untied" if null else "")
     if tie != text_tie:
         top.notes.assumptions.append(
-            f"tie_word_embeddings: vLLM 0.19.0 on builds the text model with the wrapper's "
-            f"({'tied' if tie else 'untied'}), earlier releases with text_config's "
-            f"({'tied' if text_tie else 'untied'}): each release is planned as it builds it")
-    return tie
+            f"tie_word_embeddings: vLLM under transformers 5 (0.24.0 on; 0.20.0-0.23.0 where "
+            f"it is installed) builds the text model with the wrapper's "
+            f"({'tied' if tie else 'untied'}), under transformers 4 with text_config's "
+            f"({'tied' if text_tie else 'untied'}): each release is planned as it builds it "
+            "(transformers 4 before 0.24.0)" + (
+                "; tied, a checkpoint's own lm_head.weight is not served (vLLM issue #51063)"
+                if tie else ""))
+    return tie, text_tie
 
 
 def _plain_tie(top: _Reader, r: _Reader, model_type: str) -> bool:
-    """The tie of a plain config or a non-Gemma wrapper: text_config's value, else the top's;
+    """The tie of a plain config or another wrapper: text_config's value, else the top's;
     a null as untied; else the config class's default, Gemma's True or Llama's False."""
     for reader in (r, top):
         value = reader.flag("tie_word_embeddings")
@@ -861,7 +900,7 @@ def _moe_flags(r: _Reader, model_type: str, n: int) -> list[bool]:
     """True for each layer whose MLP is a mixture of experts."""
     keys = ("num_experts", "num_local_experts", "n_routed_experts")
     experts = r.int_(*keys, lo=0, hi=MAX_EXPERTS)
-    text_type = str(r.get("model_type") or model_type)
+    text_type = _text_type(r, model_type)
     if experts == 0 and text_type in NO_EXPERTS_MOE_TYPES:
         raise ConfigError(
             f"{r.where(str(r.key(*keys)))} = 0: vLLM builds {text_type} MoE layers whatever "
@@ -1463,7 +1502,7 @@ def _window_inputs(r: _Reader, top: _Reader, max_pos: int, model_type: str) -> W
     the transformers class default where defaults.py knows one, and otherwise none, as vLLM
     sees no attribute then; one written out as null counts none (vLLM's
     _get_and_verify_max_len skips a length that is None, config/model.py, 0.11.0 wheel)."""
-    text_type = str(r.get("model_type") or model_type)
+    text_type = _text_type(r, model_type)
     lengths = {k: v for k in VLLM_LENGTH_KEYS if (v := _length(r.get(k))) is not None}
     if "max_position_embeddings" not in lengths and not r.null(
             "max_position_embeddings", "n_positions", "max_sequence_length") and (

@@ -269,8 +269,9 @@ def test_gemma_3_null_tie_is_untied_and_refused_where_vllm_asserts_the_tie():
     # vLLM gemma3.py Gemma3ForCausalLM (built from text_config by gemma3_mm.py): `assert
     # config.tie_word_embeddings` in the 0.13.0 wheel, `if config.tie_word_embeddings:` tie in
     # 0.14.0: a null there builds a separate lm_head of vocab 262,208 x hidden 3,840. Up to
-    # 0.18.1 the wrapper's text model reads text_config's own; from 0.19.0 with_hf_config
-    # copies the wrapper's (here left out: Gemma3Config's True) onto it (tie.served_tie).
+    # 0.23.0 (transformers 4) the wrapper's text model reads text_config's own; from 0.24.0
+    # with_hf_config copies the wrapper's (here left out: Gemma3Config's True) onto it
+    # (0.19.0-0.23.0 only under transformers 5, which 0.19.0 does not allow).
     from planner.model.params import count_params
     from planner.serving.tie import served_spec
 
@@ -283,7 +284,9 @@ def test_gemma_3_null_tie_is_untied_and_refused_where_vllm_asserts_the_tie():
     tied = parse_model_config(entry.config)
     assert count_params(served_spec(spec, "0.18.0")).total - count_params(tied).total == (
         262_208 * 3_840)
-    assert count_params(served_spec(spec, "0.19.0")).total == count_params(tied).total
+    assert count_params(served_spec(spec, "0.19.0")).total - count_params(tied).total == (
+        262_208 * 3_840)
+    assert count_params(served_spec(spec, "0.24.0")).total == count_params(tied).total
     assert _plan_errors(spec, "0.13.0")[0].startswith(
         "AssertionError: vLLM 0.13.0 builds gemma3_text only with tie_word_embeddings true")
     # the same text model as a plain gemma3_text config.json
@@ -296,8 +299,8 @@ def test_gemma_3_null_tie_is_untied_and_refused_where_vllm_asserts_the_tie():
     # from 0.24.0 transformers 5 refuses the null (Gemma3TextConfig `tie_word_embeddings: bool`)
     assert [e.split(" (")[0] for e in _plan_errors(spec, "0.24.0")] == [
         "transformers 5 refuses config.json"]
-    # a null at the top alone: text_config's True up to 0.18.1, the wrapper's None (untied)
-    # from 0.19.0; Gemma3Config annotates it `bool | None`, so transformers 5 keeps it
+    # a null at the top alone: text_config's True up to 0.23.0, the wrapper's None (untied)
+    # from 0.24.0; Gemma3Config annotates it `bool | None`, so transformers 5 keeps it
     top = parse_model_config({**entry.config, "tie_word_embeddings": None})
     assert (top.tie_word_embeddings, top.text_tie_word_embeddings) == (False, True)
     assert top.refused_nulls == ()
@@ -306,8 +309,9 @@ def test_gemma_3_null_tie_is_untied_and_refused_where_vllm_asserts_the_tie():
 def test_a_gemma_wrapper_without_the_flag_is_tied_on_every_release():
     # PaliGemma (model_type paligemma, a gemma2 text_config, no tie_word_embeddings anywhere):
     # vLLM paligemma.py builds Gemma2ForCausalLM from text_config, tied by Gemma2Config's
-    # default True up to 0.18.1, by PaliGemmaConfig's True (transformers 5.24; 4.57.1
-    # PretrainedConfig's) from 0.19.0, and always from 0.29.0 (GEMMA2_ALWAYS_TIED_FROM). It
+    # default True up to 0.23.0, by PaliGemmaConfig's True (transformers 5.24) from 0.24.0,
+    # and always from 0.29.0 (GEMMA2_ALWAYS_TIED_FROM). The two readings agree, so only one
+    # is kept (text_tie_word_embeddings None). It
     # was planned untied: one vocab 256,000 x hidden 2,304 = 589,824,000 parameters too many
     # (1.18 GB at 2 bytes).
     from planner.model.params import count_params
@@ -318,7 +322,7 @@ def test_a_gemma_wrapper_without_the_flag_is_tied_on_every_release():
     wrapper = {"model_type": "paligemma", "text_config": text,
                "architectures": ["PaliGemmaForConditionalGeneration"]}
     spec = parse_model_config(wrapper)
-    assert (spec.tie_word_embeddings, spec.text_tie_word_embeddings) == (True, True)
+    assert (spec.tie_word_embeddings, spec.text_tie_word_embeddings) == (True, None)
     untied = parse_model_config({**wrapper, "tie_word_embeddings": False, "text_config": {
         **text, "tie_word_embeddings": False}})
     assert count_params(untied).total - count_params(spec).total == 256_000 * 2_304

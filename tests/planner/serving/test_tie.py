@@ -45,44 +45,134 @@ def test_gemma_2_untied_is_planned_tied_from_0_29():
     assert any("builds Gemma 2 with no lm_head" in a for a in card.assumptions)
 
 
-def test_gemma_3_text_config_false_is_untied_up_to_0_18_only():
+def test_gemma_3_text_config_false_is_untied_up_to_0_23_only():
     # gemma3_mm.py builds Gemma3ForCausalLM from text_config through with_hf_config, which
-    # copies the wrapper's tie_word_embeddings onto it from 0.19.0 (always; 0.16.0-0.18.1 only
-    # where the text config has none). text_config false, none at the top: untied (one
-    # 262,208 x 3,840 table more) up to 0.18.x, Gemma3Config's True from 0.19.0.
+    # copies the wrapper's tie_word_embeddings onto it from 0.24.0 (always; 0.19.0-0.23.0 only
+    # under transformers 5, which 0.19.0's `transformers<5` rules out; 0.16.0-0.18.1 only where
+    # the text config has none, never under transformers 4). text_config false, none at the
+    # top: untied (one 262,208 x 3,840 table more) up to 0.23.x, Gemma3Config's True from
+    # 0.24.0.
     entry = catalog_entry("google/gemma-3-12b-it")
     text = entry.config["text_config"]
     untied_text = {**entry.config, "text_config": {**text, "tie_word_embeddings": False}}
-    for version, extra in (("0.18.0", GEMMA3_TABLE), ("0.19.0", 0), ("0.33.0", 0)):
+    for version, extra in (("0.18.0", GEMMA3_TABLE), ("0.19.0", GEMMA3_TABLE),
+                           ("0.23.0", GEMMA3_TABLE), ("0.24.0", 0), ("0.33.0", 0)):
         p, tied = _plan(untied_text, version), _plan(entry.config, version)
         assert p.params_total - tied.params_total == extra, version
     # 0.13.0's Gemma3ForCausalLM asserts the tie it reads (text_config's false)
     assert _asserted(_plan(untied_text, "0.13.0"))
     # the card counts as the release builds it (inspect: the default, 0.33.0)
     spec = parse_model_config(untied_text)
-    assert (model_card(spec, None, "0.18.0").params_total
+    assert (model_card(spec, None, "0.19.0").params_total
             - model_card(spec, None).params_total) == GEMMA3_TABLE
 
 
-def test_gemma_3_wrapper_false_is_untied_from_0_19_only():
+def test_gemma_3_wrapper_false_is_untied_from_0_24_only():
     # the other way round: tie_word_embeddings false at the top, none in text_config:
-    # Gemma3TextConfig's True up to 0.18.x, the wrapper's false from 0.19.0
+    # Gemma3TextConfig's True up to 0.23.x, the wrapper's false from 0.24.0
     entry = catalog_entry("google/gemma-3-12b-it")
     untied_top = {**entry.config, "tie_word_embeddings": False}
-    for version, extra in (("0.18.0", 0), ("0.19.0", GEMMA3_TABLE)):
+    for version, extra in (("0.19.0", 0), ("0.23.0", 0), ("0.24.0", GEMMA3_TABLE)):
         p, tied = _plan(untied_top, version), _plan(entry.config, version)
         assert p.params_total - tied.params_total == extra, version
 
 
 def test_paligemma_wrapper_false_is_refused_where_gemma2_asserts_the_tie_it_reads():
     # paligemma.py builds Gemma2ForCausalLM from a gemma2 text_config. A false at the top
-    # alone: up to 0.18.x the text model reads Gemma2Config's True (no refusal); 0.19.0-0.28.0
+    # alone: up to 0.23.x the text model reads Gemma2Config's True (no refusal); 0.24.0-0.28.0
     # read the wrapper's false and gemma2.py asserts the tie (refused); 0.29.0 on tie always.
     text = {k: v for k, v in catalog_entry("google/gemma-2-9b-it").config.items()
             if k != "architectures"}
     config = {"model_type": "paligemma", "architectures": ["PaliGemmaForConditionalGeneration"],
               "tie_word_embeddings": False, "text_config": text}
-    assert [_asserted(_plan(config, v)) for v in ("0.18.0", "0.23.0", "0.28.0", "0.29.0")] == [
-        False, True, True, False]
+    assert [_asserted(_plan(config, v)) for v in ("0.19.0", "0.23.0", "0.24.0", "0.28.0",
+                                                  "0.29.0")] == [False, False, True, True, False]
     tied = {**config, "tie_word_embeddings": True}
     assert _plan(config, "0.29.0").params_total == _plan(tied, "0.29.0").params_total
+
+
+def _served_params(config: dict, version: str) -> int:
+    from planner.model.params import count_params
+    from planner.serving.tie import served_spec
+
+    return count_params(served_spec(parse_model_config(config), version)).total
+
+
+def _table_more_up_to_0_23(config: dict) -> int:
+    """Parameters the transformers 4 releases (text_config's tie) plan over 0.24.0 on (the
+    wrapper's, copied onto text_config by with_hf_config), each checked on both sides."""
+    assert _served_params(config, "0.19.0") == _served_params(config, "0.23.0")
+    assert _served_params(config, "0.24.0") == _served_params(config, "0.33.0")
+    return _served_params(config, "0.23.0") - _served_params(config, "0.24.0")
+
+
+def test_mistral3_without_the_top_level_flag_is_tied_from_0_24():
+    # mistral3.py builds its text model with init_vllm_registered_model(hf_config=
+    # config.text_config). Transformers 5.24.0 Mistral3Config defaults tie_word_embeddings to
+    # True whatever text_config says, and with_hf_config copies it over text_config's false
+    # from 0.24.0 (vLLM issue #51063); under transformers 4 text_config's false stands.
+    # Dims chosen for the test: one vocab 32,768 x hidden 1,024 = 33,554,432 table less.
+    text = {"model_type": "mistral", "hidden_size": 1024, "intermediate_size": 4096,
+            "num_hidden_layers": 2, "num_attention_heads": 8, "num_key_value_heads": 8,
+            "head_dim": 128, "vocab_size": 32768, "max_position_embeddings": 4096,
+            "tie_word_embeddings": False}
+    config = {"model_type": "mistral3", "architectures": ["Mistral3ForConditionalGeneration"],
+              "text_config": text}
+    assert _table_more_up_to_0_23(config) == 32_768 * 1_024
+    spec = parse_model_config(config)
+    assert any("#51063" in a for a in spec.assumptions)
+    # the flag written at the top is what every transformers 5 release copies
+    assert _table_more_up_to_0_23({**config, "tie_word_embeddings": False}) == 0
+
+
+def test_llama_4_and_qwen3_vl_wrappers_read_their_false_default_from_0_24():
+    # mllama4.py / qwen3_vl.py build the text model through with_hf_config(config.text_config).
+    # The bundled configs agree on every release: Scout text_config false and none at the top
+    # (Llama4Config's False, 5.24.0), Qwen3-VL-32B false at the top and none in text_config
+    # (Qwen3VLTextConfig's False, 4.57.1).
+    scout = catalog_entry("meta-llama/Llama-4-Scout-17B-16E-Instruct").config
+    qwen = catalog_entry("Qwen/Qwen3-VL-32B-Instruct").config
+    assert _table_more_up_to_0_23(scout) == _table_more_up_to_0_23(qwen) == 0
+    # text_config true under a wrapper that says nothing (Llama4Config False) or false (Qwen3-VL):
+    # tied up to 0.23.x, untied from 0.24.0. Scout: vocab 202,048 x hidden 5,120; Qwen3-VL-32B:
+    # 151,936 x 5,120.
+    for config, vocab, hidden in ((scout, 202_048, 5_120), (qwen, 151_936, 5_120)):
+        assert (config["text_config"]["vocab_size"], config["text_config"]["hidden_size"]) == (
+            vocab, hidden)
+        tied_text = {**config, "text_config": {**config["text_config"],
+                                               "tie_word_embeddings": True}}
+        assert _table_more_up_to_0_23(tied_text) == -vocab * hidden
+
+
+def test_llava_next_and_llava_defaults_differ_where_only_text_config_ties():
+    # granite-vision-3.3-2b (llava_next) says true at the top and in text_config: tied on every
+    # release. With the top's left out, LlavaNextConfig's False (5.24.0) is copied from 0.24.0:
+    # vocab 49,156 x hidden 2,048 = 100,671,488 parameters more than text_config's true before.
+    # LlavaConfig.__post_init__ takes text_config's true over its own False: tied throughout.
+    config = catalog_entry("ibm-granite/granite-vision-3.3-2b").config
+    assert _table_more_up_to_0_23(config) == 0
+    no_top = {k: v for k, v in config.items() if k != "tie_word_embeddings"}
+    assert _table_more_up_to_0_23(no_top) == -49_156 * 2_048
+    assert _table_more_up_to_0_23({**no_top, "model_type": "llava"}) == 0
+
+
+def test_kimi_vl_copies_only_a_top_level_flag():
+    # vLLM's own KimiVLConfig has no tie_word_embeddings field: with none at the top nothing is
+    # copied (text_config's false throughout); a true at the top is copied from 0.24.0 on:
+    # vocab 163,840 x hidden 2,048 = 335,544,320 parameters less.
+    config = catalog_entry("moonshotai/Kimi-VL-A3B-Instruct").config
+    assert "tie_word_embeddings" not in config
+    assert _table_more_up_to_0_23(config) == 0
+    assert _table_more_up_to_0_23({**config, "tie_word_embeddings": True}) == 163_840 * 2_048
+
+
+def test_paligemma_text_config_without_model_type_is_gemma():
+    # transformers 4.57.1 and 5.24.0 PaliGemmaConfig build a text_config without model_type as
+    # GemmaConfig: a Gemma text model (tied by default), not an unknown "paligemma" one
+    text = {k: v for k, v in catalog_entry("google/gemma-2-9b-it").config.items()
+            if k not in ("architectures", "model_type", "tie_word_embeddings")}
+    spec = parse_model_config({"model_type": "paligemma", "text_config": text,
+                               "architectures": ["PaliGemmaForConditionalGeneration"]})
+    assert spec.window.text_model_type == "gemma"
+    assert spec.tie_word_embeddings and spec.text_tie_word_embeddings is None
+    assert not any("not a known architecture" in w for w in spec.warnings)
