@@ -57,7 +57,7 @@ def params(n_params: int | None) -> str:
 
 def quantity(value: float, unit: str) -> str:
     """A figure with its unit: whole numbers without decimals ('2,853 blocks'), others with
-    two ('1.11 requests'); bytes also in MiB or GiB ('4.84 GiB (5,200,375,171 B)')."""
+    two ('1.11 requests'); bytes also in MiB or GiB ('4.84 GiB (5,200,339,545 B)')."""
     if unit == "B" and abs(value) >= MIB:
         return f"{binary_bytes(value)} ({int(value):,} B)"
     if float(value).is_integer():

@@ -22,7 +22,14 @@ from planner.model.quant import (
     checkpoint_module_bits,
     stored_format,
 )
-from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec, MoeMlp
+from planner.model.spec import (
+    AttentionMixer,
+    LinearAttentionMixer,
+    MambaMixer,
+    MlaMixer,
+    ModelSpec,
+    MoeMlp,
+)
 from planner.serving.layout import ParallelLayout, pp_layer_split
 from planner.serving.weights_dsv4 import dsv4_buffer_bytes, dsv4_rank_bytes
 from planner.units import TORCH_DTYPE_BYTES
@@ -203,7 +210,7 @@ def rank_dense_params(spec: ModelSpec, params: ParamBreakdown, layers: range, tp
     replicates (fused_wqa_wkv, the compressors, the indexer) that counts one 1,024-wide KV
     head whole and splits the rest, an undercount (unverified)."""
     one = (8.0,) * len(_LAYER_COMPONENTS)
-    bits = _SchemeBits(8.0, 8.0, 8.0, (one,) * spec.num_layers, bias_bits=8.0)
+    bits = _SchemeBits(8.0, 8.0, 8.0, (one,) * spec.num_layers, kept_bits=8.0)
     shard = _Shard(layers, tp, first_stage=False, last_stage=False, layers_only=True)
     t = _terms(spec, bits, params, shard)
     return t.attention_bytes + t.dense_mlp_bytes + t.shared_experts_bytes + t.router_bytes
@@ -366,7 +373,7 @@ class _SchemeBits:
     lm_head: float
     final_norm: float
     layers: tuple[tuple[float, ...], ...]  # per layer, one entry per _LAYER_COMPONENTS
-    bias_bits: float = KEPT_BITS  # attention biases, never quantized (_terms); a count's 8
+    kept_bits: float = KEPT_BITS  # a mixer's never-quantized tensors (_terms); a count's 8
 
 
 def _scheme_bits(spec: ModelSpec, scheme: QuantScheme) -> _SchemeBits:
@@ -447,14 +454,11 @@ def _terms(
         attention_params = _attention_per_rank(
             layer.mixer, spec.hidden_size, lp.attention, shard.tp
         )
-        # NOTE: no scheme quantizes biases: vLLM's ColumnParallelLinear (QKVParallelLinear)
-        # and RowParallelLinear create `bias` in params_dtype whatever the quant_method
-        # (linear.py, 0.33.0 wheel), so q/k/v and o biases stay 16-bit under GPTQ, AWQ, ...
-        # Qwen2.5-7B: 28 layers x (3,584 + 2 x 512) = 129,024 bias params, 258,048 B.
+        # the mixer's biases, norms, sinks, ... stay 16-bit in any scheme (_attention_kept_per_rank)
         attention += attention_params * attention_bits
-        if attention_bits < bits.bias_bits:
-            attention += (_attention_bias_per_rank(layer.mixer, spec.hidden_size, shard.tp)
-                          * (bits.bias_bits - attention_bits))
+        if attention_bits < bits.kept_bits:
+            attention += (_attention_kept_per_rank(layer.mixer, spec.hidden_size, shard.tp)
+                          * (bits.kept_bits - attention_bits))
         dense_mlp += lp.dense_mlp / shard.tp * dense_bits
         expert_params = _experts_per_rank(lp, shard)
         if lp.expert_bias:
@@ -621,24 +625,63 @@ def _attention_per_rank(mixer: object, hidden: int, total: int, tp: int) -> floa
     return total / tp
 
 
-def _attention_bias_per_rank(mixer: object, hidden: int, tp: int) -> float:
-    """The q/k/v and o bias parameters of one softmax-attention mixer on one TP rank, by
-    _attention_per_rank's rules: q's split by heads, k/v's by KV heads (max(1, kv // tp) of
-    them), o's whole on every rank (RowParallelLinear holds the full output_size bias)."""
-    if not isinstance(mixer, AttentionMixer) or not (mixer.qkv_bias or mixer.o_bias):
-        return 0.0
-    bias = hidden if mixer.o_bias else 0.0
-    if mixer.qkv_bias:
-        # as params._softmax_attention: q (x2 with an output gate), no k/v reading another
-        # layer's KV, no v where K=V
+def _attention_kept_per_rank(mixer: object, hidden: int, tp: int) -> float:
+    """Parameters of one token mixer on one TP rank that vLLM holds in the model dtype
+    whatever the quantization, by _attention_per_rank's rules (what it replicates is whole).
+
+    NOTE (vLLM 0.19.0 and 0.33.0 wheels): biases: ColumnParallelLinear (QKVParallelLinear)
+    and RowParallelLinear create `bias` in params_dtype whatever the quant_method
+    (layers/linear.py); q's split by heads, k/v's by KV heads (max(1, kv // tp) of them),
+    o's whole. Norms: RMSNorm and RMSNormGated create their weight in the default dtype,
+    the model dtype while the model is built (layers/layernorm.py; model_loader
+    set_default_torch_dtype): Qwen3's per-head q_norm / k_norm (qwen3.py, qwen3_moe.py),
+    MLA's q_a_layernorm / kv_a_layernorm (deepseek_v2.py). Sinks: gpt_oss.py OAIAttention's
+    `sinks`, num_heads // tp in the default dtype. DeepSeek-V3.2 / GLM-5 Indexer (replicated;
+    deepseek_v2.py, 0.33.0 models/deepseek_v32/attention.py): k_norm LayerNorm weight + bias
+    and weights_proj (quant_config=None), hidden x index_n_heads; 0.33.0 also keeps wk
+    unquantized (fused into wk_weights_proj) and k_norm in float32: left out (0.19.0's rules).
+    Gated DeltaNet (mamba/gdn_linear_attn.py, 0.33.0 mamba/gdn/qwen_gdn_linear_attn.py):
+    conv1d is a ColumnParallelLinear built without a quant_config, dt_bias, A_log and the
+    gated norm plain parameters. Mamba2 (mamba_mixer2.py): conv1d weight and bias
+    (quant_config=None), A, D, dt_bias and the gated norm. Both split over TP as
+    _attention_per_rank splits them. A_log and Mamba's A are float32, counted at 16 bits here
+    as in every scheme. Qwen3-235B-A22B: q_norm + k_norm 2 x 128 = 256 a layer on every rank,
+    94 x 256 = 24,064 in all.
+    """
+    if isinstance(mixer, AttentionMixer):
         reuses_kv = mixer.kv_source is not None
-        q_out = mixer.num_heads * mixer.head_dim * (2 if mixer.output_gate else 1)
-        v_dim = 0 if mixer.kv_shared else mixer.v_head_dim
-        kv_width = 0 if reuses_kv else mixer.num_kv_heads * (mixer.head_dim + v_dim)
-        bias += q_out / tp
-        if kv_width:
-            bias += kv_width * max(1, mixer.num_kv_heads // tp) / mixer.num_kv_heads
-    return bias
+        kept = hidden if mixer.o_bias else 0.0
+        if mixer.qkv_bias:
+            # as params._softmax_attention: q (x2 with an output gate), no k/v reading another
+            # layer's KV, no v where K=V
+            q_out = mixer.num_heads * mixer.head_dim * (2 if mixer.output_gate else 1)
+            v_dim = 0 if mixer.kv_shared else mixer.v_head_dim
+            kv_width = 0 if reuses_kv else mixer.num_kv_heads * (mixer.head_dim + v_dim)
+            kept += q_out / tp
+            if kv_width:
+                kept += kv_width * max(1, mixer.num_kv_heads // tp) / mixer.num_kv_heads
+        if mixer.qk_norm and mixer.qk_norm_per_layer:
+            k_heads = 0 if reuses_kv else mixer.num_kv_heads
+            kept += (mixer.num_heads + k_heads) * mixer.head_dim / tp
+        elif mixer.qk_norm:
+            kept += (1 if reuses_kv else 2) * mixer.head_dim
+        if mixer.sinks:
+            kept += mixer.num_heads / tp
+        return kept
+    if isinstance(mixer, MlaMixer):
+        kept = (mixer.q_lora_rank or 0) + mixer.kv_lora_rank
+        if mixer.index_n_heads and mixer.index_head_dim:
+            kept += 2 * mixer.index_head_dim + hidden * mixer.index_n_heads
+        return kept
+    if isinstance(mixer, LinearAttentionMixer):
+        conv = (2 * mixer.num_key_heads * mixer.key_head_dim
+                + mixer.num_value_heads * mixer.value_head_dim) * mixer.conv_kernel_dim
+        return (conv + 2 * mixer.num_value_heads + mixer.value_head_dim) / tp
+    if isinstance(mixer, MambaMixer):
+        d_inner = mixer.num_heads * mixer.head_dim
+        conv = (d_inner + 2 * mixer.n_groups * mixer.state_size) * (mixer.conv_kernel + 1)
+        return (conv + 3 * mixer.num_heads + d_inner) / tp
+    return 0.0
 
 
 def _padding_factor(hidden: int, mlp: MoeMlp, shard: _Shard) -> float:

@@ -2,8 +2,8 @@
 
 Hand-worked seed figures (README): Qwen3-235B-A22B GPTQ on 8x RTX 3090, TP=8 + EP, at vLLM
 0.33.0's default gpu_memory_utilization 0.92 (the app's, unset): the seed report's pool at 0.90,
-5,200,375,171 B, plus ceil(23.57 GiB x 0.92) - ceil(23.57 GiB x 0.90) = 23,283,447,209 -
-22,777,285,313 = 506,161,896 B of budget is 5,706,537,067 B; a block is 16 tokens x 48,128 B =
+5,200,339,545 B, plus ceil(23.57 GiB x 0.92) - ceil(23.57 GiB x 0.90) = 23,283,447,209 -
+22,777,285,313 = 506,161,896 B of budget is 5,706,501,441 B; a block is 16 tokens x 48,128 B =
 770,048 B, so the pool holds 7,410 blocks = 118,560 tokens; a 40,960-token request needs
 40,960 / 16 = 2,560 blocks, so concurrency = 7,410 / 2,560 = 2.894 and
 int(7,410 / 2,560 x 40,960) = int(7,410 x 16) = 118,560. The budget is

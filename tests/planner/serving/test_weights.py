@@ -19,6 +19,8 @@ from planner.model.spec import (
     AttentionMixer,
     DenseMlp,
     LayerSpec,
+    LinearAttentionMixer,
+    MambaMixer,
     MlaMixer,
     ModelSpec,
     MoeMlp,
@@ -355,18 +357,21 @@ def test_modelopt_mixed_precision_charges_each_module_at_its_own_format(ref_conf
     gate, 2 KV heads x 256): 30 GDN x (in_proj_qkv 2048 x 8,192 + in_proj_z 2048 x 4,096 +
     out_proj 4,096 x 2048) = 1,006,632,960 and 10 attention x (q_proj 2048 x 8,192 + k, v
     2048 x 512 + o_proj 4,096 x 2048) = 272,629,760: 1,279,262,720 x 1 B. The attention
-    component also holds the unlisted in_proj_b/a (2048 x 64), conv1d (8,192 x 4), dt_bias,
-    A_log (32 each) and norm (128) of each GDN and the q/k norms (256 each) of each attention
-    layer: 30 x 164,032 + 10 x 512 = 4,926,080, charged at its FP8 byte (not 2 B)."""
+    component also holds the unlisted in_proj_b/a (2048 x 64) of each GDN, 30 x 131,072 =
+    3,932,160, charged at its FP8 byte (not 2 B), and the tensors vLLM never quantizes
+    (weights._attention_kept_per_rank) at 2 B: each GDN's conv1d (8,192 x 4), dt_bias, A_log
+    (32 each) and norm (128), each attention layer's q/k norms (256 each): 30 x 32,960 + 10 x
+    512 = 993,920 x 2 B = 1,987,840 (at the FP8 byte before, 993,920 B)."""
     spec = spec_of(ref_config, "nvidia__Qwen3.6-35B-A3B-NVFP4")
     w = weights_bytes(spec, checkpoint_scheme(spec))
-    assert w.attention_bytes == 1_279_262_720 + 4_926_080
+    assert w.attention_bytes == 1_279_262_720 + 3_932_160 + 1_987_840
     assert w.lm_head_bytes == 248_320 * 2048 * 9 // 16  # 286,064,640 (16-bit before)
     assert w.experts_bytes == 40 * 256 * 3 * 2048 * 512 * 9 // 16  # 18,119,393,280
     assert w.embeddings_bytes == 248_320 * 2048 * 2 and w.router_bytes == 40 * 2048 * 256 * 2
-    # a what-if format ignores the checkpoint's map: GPTQ int4 g128 throughout, lm_head 16-bit
+    # a what-if format ignores the checkpoint's map: GPTQ int4 g128 throughout, lm_head 16-bit;
+    # attention (1,284,188,800 - 993,920) x 133 / 256 = 666,659,840 + 993,920 x 2 B
     gptq = weights_bytes(spec, scheme("w4a16-gptq-g128"))
-    assert gptq.attention_bytes == -(-1_284_188_800 * 133 // 256)  # 4.15625 bits, rounded up
+    assert gptq.attention_bytes == 666_659_840 + 1_987_840
     assert gptq.lm_head_bytes == 248_320 * 2048 * 2
 
 
@@ -375,12 +380,13 @@ def test_a_what_if_in_a_mixed_checkpoints_own_format_is_planned_uniformly(ref_co
     whose per-module layout is unknown: NVFP4 (4.5 bits) throughout with the format's usual
     16-bit keeps, as a what-if of a 16-bit model, not the source's FP8 projections and
     W4A16_NVFP4 lm_head (quant.stored_format). By hand, with the counts of the test above:
-    attention 1,284,188,800 x 9/16 = 722,356,200 (FP8: 1,284,188,800); shared experts 40 x
+    attention (1,284,188,800 - 993,920 kept 16-bit) x 9/16 = 721,797,120 + 993,920 x 2 B =
+    723,784,960 (FP8: 1,285,182,720); shared experts 40 x
     (3 x 2048 x 512 + 2048 gate) x 9/16 = 70,824,960; lm_head 248,320 x 2048 x 2 =
     1,017,118,720 (W4A16_NVFP4: 286,064,640); routed experts as stored."""
     spec = spec_of(ref_config, "nvidia__Qwen3.6-35B-A3B-NVFP4")
     w = weights_bytes(spec, what_if_scheme("nvfp4"))
-    assert w.attention_bytes == 722_356_200
+    assert w.attention_bytes == 721_797_120 + 1_987_840
     assert w.shared_experts_bytes == 70_824_960
     assert w.lm_head_bytes == w.embeddings_bytes == 1_017_118_720
     assert w.experts_bytes == 40 * 256 * 3 * 2048 * 512 * 9 // 16
@@ -642,3 +648,76 @@ def test_attention_biases_stay_16_bit_in_a_quantized_format():
     assert rank_weights(spec, gptq, ParallelLayout(tp=2))[1].attention_bytes == 213_678_080
     # bf16: 28 x (29,360,128 + 4,608) x 2 B = 1,644,425,216, as before
     assert weights_bytes(spec, BF16).attention_bytes == 1_644_425_216
+
+
+def test_qwen3_q_k_norms_stay_16_bit_in_gptq():
+    # vLLM's Qwen3MoeAttention builds q_norm / k_norm as RMSNorm(head_dim), a plain parameter in
+    # the model dtype (qwen3_moe.py, layers/layernorm.py; 0.19.0 and 0.33.0 wheels): no GPTQ
+    # quant_method touches it. Qwen3-235B-A22B (the seed report's model): hidden 4,096, 64 heads
+    # and 4 KV heads of 128, 94 layers. Per layer: q, o 2 x 4,096 x 8,192 + k, v 2 x 4,096 x
+    # 512 = 71,303,168 weights and q_norm + k_norm 2 x 128 = 256. GPTQ int4 g128 at 4.15625 =
+    # 133 / 32 bits, 133 / 256 B: 94 x 71,303,168 = 6,702,497,792 / 256 x 133 = 3,482,157,056 B,
+    # the norms 94 x 256 = 24,064 x 2 B = 48,128 B: 3,482,205,184 (at the quantized bits, as
+    # planned before: 24,064 x 133 / 256 = 12,502 B, 3,482,169,558 in all, 35,626 B less).
+    spec = _catalog_spec("Qwen/Qwen3-235B-A22B-GPTQ-Int4")
+    own = checkpoint_scheme(spec)
+    assert own.key == "w4a16-gptq-g128"
+    assert weights_bytes(spec, own).attention_bytes == 3_482_205_184
+    # TP 8 (the seed report's EP layout): q, o / 8 = 8,388,608, k, v one of 4 KV heads each =
+    # 1,048,576: 94 x 9,437,184 = 887,095,296 / 256 x 133 = 460,873,728 B; the norms whole on
+    # every rank, 48,128 B: 460,921,856 B a GPU (35,626 B more than 460,886,230 before, the KV
+    # pool's 35,626 B less in docs/examples/seed-8x3090-qwen3-235b-w4a16.md)
+    rank = rank_weights(spec, own, ParallelLayout(tp=8, ep=True))[0]
+    assert rank.attention_bytes == 460_921_856
+
+
+def _one_layer(mixer: object) -> ModelSpec:
+    """make_spec's 1-layer model (hidden 64) with `mixer` as its token mixer."""
+    spec = make_spec(layers=1)
+    return spec.model_copy(update={"layers": (spec.layers[0].model_copy(
+        update={"mixer": mixer}),)})
+
+
+_MLA_INDEXER = MlaMixer(num_heads=4, q_lora_rank=32, kv_lora_rank=16, qk_nope_head_dim=8,
+                        qk_rope_head_dim=4, v_head_dim=8, index_n_heads=2, index_head_dim=8)
+
+
+@pytest.mark.parametrize(("mixer", "fp8_bytes", "fp8_tp2_bytes", "params"), [
+    # make_spec's attention (hidden 64, 4 heads and 2 KV heads of 16): 12,288 weights, q_norm +
+    # k_norm 2 x 16 = 32 (whole on every rank), sinks one per head, 4 (2 a rank at TP 2).
+    # FP8 (8 bits): 12,288 x 1 B + 36 x 2 B = 12,360; TP 2: 6,144 + (32 + 2) x 2 = 6,212.
+    (AttentionMixer(num_heads=4, num_kv_heads=2, head_dim=16, v_head_dim=16, qk_norm=True,
+                    sinks=True), 12_360, 6_212, 12_324),
+    # per-layer q/k norms (MiniMax-M2): (4 + 2) x 16 = 96, split over TP as the heads:
+    # 12,288 + 96 x 2 = 12,480; TP 2: 6,144 + 48 x 2 = 6,240.
+    (AttentionMixer(num_heads=4, num_kv_heads=2, head_dim=16, v_head_dim=16, qk_norm=True,
+                    qk_norm_per_layer=True), 12_480, 6_240, 12_384),
+    # MLA (test_mla_latent_projections_are_replicated's, 7,984) with a 2-head x 8 indexer: wq_b
+    # 32 x 16 = 512, wk 64 x 8 = 512, k_norm weight + bias 16, weights_proj 64 x 2 = 128: 9,152.
+    # Kept 16-bit: q_a_layernorm 32 + kv_a_layernorm 16 + k_norm 16 + weights_proj 128 = 192:
+    # 8,960 + 192 x 2 = 9,344. TP 2: q_b, kv_b, o 4,608 / 2 split, the rest replicated: 6,848
+    # params, 6,656 + 192 x 2 = 7,040.
+    (_MLA_INDEXER, 9_344, 7_040, 9_152),
+    # Gated DeltaNet, 2 key heads and 4 value heads of 8, kernel 4: in_proj 64 x (2 x 16 +
+    # 2 x 32 + 2 x 4) = 6,656, conv1d (2 x 16 + 32) x 4 = 256, dt_bias + A_log 8, norm 8,
+    # out_proj 32 x 64 = 2,048: 8,976. Kept: 256 + 8 + 8 = 272: 8,704 + 544 = 9,248; TP 2 halves.
+    (LinearAttentionMixer(num_key_heads=2, num_value_heads=4, key_head_dim=8, value_head_dim=8,
+                          conv_kernel_dim=4), 9_248, 4_624, 8_976),
+    # Mamba2, 4 heads of 8, 1 group of state 8, kernel 4: d_inner 32, conv_dim 32 + 16 = 48;
+    # in_proj 64 x (64 + 16 + 4) = 5,376, conv1d 48 x (4 + 1 bias) = 240, A, D, dt_bias 12, norm
+    # 32, out_proj 32 x 64 = 2,048: 7,708. Kept: 240 + 12 + 32 = 284: 7,424 + 568 = 7,992; TP 2
+    # halves.
+    (MambaMixer(num_heads=4, head_dim=8, state_size=8, n_groups=1, conv_kernel=4), 7_992,
+     3_996, 7_708),
+])
+def test_mixer_norms_sinks_and_unquantized_tensors_stay_16_bit(mixer, fp8_bytes, fp8_tp2_bytes,
+                                                               params):
+    # vLLM builds these in the model dtype whatever the quantization (weights.py
+    # _attention_kept_per_rank's NOTE): RMSNorm / LayerNorm weights, gpt-oss sinks, the
+    # indexer's weights_proj and the conv1d of GDN and Mamba2 (no quant_config), dt_bias, A_log,
+    # D. Before, all of them were charged at the scheme's bits (FP8: `params` x 1 B).
+    spec = _one_layer(mixer)
+    fp8 = scheme("fp8-tensor")
+    assert weights_bytes(spec, fp8).attention_bytes == fp8_bytes
+    assert rank_weights(spec, fp8, ParallelLayout(tp=2))[0].attention_bytes == fp8_tp2_bytes
+    assert weights_bytes(spec, BF16).attention_bytes == params * 2  # 16-bit: unchanged
