@@ -212,6 +212,19 @@ def test_every_page_in_a_real_browser(browser, server: str, shots) -> None:
     page.close()
 
 
+def test_speed_in_view_under_a_note_at_1280x800(browser, server: str) -> None:
+    """A note under the verdict (here: a pinned TP=4 on 8 GPUs, "This layout uses 4 of 8
+    GPUs; idle: GPUs 4-7.", below the "Use the hardware's layout" button) pushed TTFT and
+    TPOT below the fold; they come first under the verdict, the note after them."""
+    page = _open(browser, server, "?hw=preset&gpu=rtx-3090&gpn=8&nodes=1"
+                 "&model=Qwen/Qwen3-30B-A3B&tp=4&pp=1&dp=1")
+    page.get_by_text("This layout uses 4 of 8 GPUs; idle: GPUs 4-7.").first.wait_for()
+    _settle(page, charts=1)
+    tpot = page.locator("[data-testid=stMetric]", has_text="TPOT").first.bounding_box()
+    assert tpot is not None and tpot["y"] + tpot["height"] <= VIEWPORT["height"], tpot
+    page.close()
+
+
 def test_typed_engine_values_in_a_real_browser(browser, server: str) -> None:
     """Issue 13 item 12, as only a browser shows it: a number outside a widget's bounds was
     refused by the page itself (red border, Enter did nothing), and an emptied field became 1."""

@@ -469,6 +469,10 @@ def _results(request: PlanRequest, result: Plan) -> None:
         md_escape(result.verdict))
     for message in errors_beside_verdict(result):  # the verdict's own is shown above
         st.error(md_escape(message))
+    # the speed figures first under the verdict, the notes after them: at 1280x800 a note
+    # above them (a mixed cluster's or idle GPUs' line, a warning) pushed TTFT and TPOT out
+    # of view
+    speed = _speed(request, result)
     for message in result.warnings:
         st.warning(md_escape(message))
     idle = idle_gpus(request.cluster, result)
@@ -476,7 +480,6 @@ def _results(request: PlanRequest, result: Plan) -> None:
         st.info(md_escape(idle), icon=":material/info:")
     if not result.fits and state().tp is not None:
         _point_to_a_fitting_layout(request)
-    speed = _speed(request, result)  # first under the verdict: in view at 1280x800
     pool = result.kv_cache_bytes_per_gpu
     cols = [*st.columns(3), *st.columns(3)]
     cols[0].metric("Weights per GPU", fmt.gib(result.weights_bytes_per_gpu))
