@@ -15,6 +15,8 @@ COLUMN_HELP = {
     "TPOT (ms)": "TPOT (ms), time per output token. — where the row has no speed figures (it "
     "does not fit), and n/a where each request gives one output token: no gap between output "
     "tokens, as vLLM's benchmark leaves such requests out of its TPOT",
+    "preset": "GPU count x GPU preset (the Hardware page's presets; the GPU's full name is "
+    "under More columns)",
 }
 """The tooltip of a column whose empty cells need saying (a grid's placeholder is one for all
 its columns, and a number column must stay numbers to sort)."""

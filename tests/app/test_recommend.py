@@ -268,13 +268,30 @@ def test_the_rows_grid_holds_the_cost_and_speed_at_laptop_width() -> None:
     _run(at)
     rows, more = (d.proto for d in at.dataframe[-2:])
     assert list(rows.column_order) == [
-        "GPUs", "weights", "layout", "KV dtype", "$/hour", "$ per M output tokens",
+        "preset", "weights", "layout", "KV dtype", "$/hour", "$ per M output tokens",
         "TTFT (ms)", "TPOT (ms)", "output tok/s", "run"]
-    assert list(more.column_order) == ["GPUs", "model", "price is an estimate",
+    assert list(more.column_order) == ["preset", "GPUs", "model", "price is an estimate",
                                        "at concurrency", "ceiling (tokens)"]
     at.multiselect(key="recommend.models").set_value(["Qwen/Qwen3-8B", "Qwen/Qwen3-32B"]).run()
     _run(at)
     assert at.dataframe[-2].proto.column_order[0] == "model"
+
+
+def test_the_rows_grid_names_each_gpu_by_its_preset() -> None:
+    # the grid's GPU cell held the full name and cut it at its edge at 1280 px: "1x NVIDIA
+    # GeForce RTX 309" (the 3090 or the 3090 Ti?), "1x NVIDIA RTX 6000 Ada Ge"; and two
+    # presets share one name (rtx-3080 and rtx-3080-12gb: "NVIDIA GeForce RTX 3080"). It
+    # names the preset, as the CLI's recommend table does ("1x rtx-3090" first for this
+    # model: one 24 GB card at $0.468/h, module docstring), the full name beside it under
+    # More columns
+    from planner.serving.hardware import GPU_PRESETS
+
+    at = open_page("recommend", model="Qwen/Qwen3-8B")
+    table = _run(at)
+    assert table["preset"].iloc[0] == "1x rtx-3090"
+    for preset, full in zip(table["preset"], table["GPUs"], strict=True):
+        count, key = preset.split("x ", 1)
+        assert full == f"{count}x {GPU_PRESETS[key].name}"
 
 
 def test_the_plan_pages_block_size_reaches_the_search() -> None:

@@ -137,7 +137,8 @@ def _show(result: RecommendResult, workload: Workload, models: list[str]) -> Non
                    "allow more GPUs or add prices. " + md_escape(result.why_none()))
         return
     table = pd.DataFrame([{
-        "model": r.model_name, "GPUs": f"{r.gpus}x {r.gpu_name}", "weights": r.quant_label,
+        "model": r.model_name, "preset": f"{r.gpus}x {r.gpu_key}",
+        "GPUs": f"{r.gpus}x {r.gpu_name}", "weights": r.quant_label,
         "layout": r.layout.label(), "KV dtype": r.kv_cache_dtype,
         "$/hour": round(r.usd_per_hour, 2), "price is an estimate": r.price_estimate,
         "$ per M output tokens": None if r.usd_per_million_output_tokens is None
@@ -151,16 +152,20 @@ def _show(result: RecommendResult, workload: Workload, models: list[str]) -> Non
     # at 1280 px the grid holds the figures a choice is made on under short labels (the full
     # name is the tooltip; $ per million output tokens, TTFT, TPOT and tok/s were out of sight
     # to the right); the model (when one is searched), whether the price is an estimate, the
-    # concurrency the speed is for and the ceiling are one click away
+    # concurrency the speed is for and the ceiling are one click away. The GPUs are named by
+    # preset ("1x rtx-3090", as the CLI's table, "Only these GPUs" and the unpriced list name
+    # them): the full name was cut at the cell's edge ("1x NVIDIA GeForce RTX 309", 3090 or
+    # 3090 Ti?), and two presets share one name (rtx-3080, rtx-3080-12gb)
     several = table["model"].nunique() > 1
     key_grid(table, {
-        **({"model": "model"} if several else {}), "GPUs": "GPUs", "weights": "weights",
+        **({"model": "model"} if several else {}), "preset": "GPUs", "weights": "weights",
         "layout": "layout", "KV dtype": "KV", "$/hour": "$/h", "$ per M output tokens": "$/M tok",
         "TTFT (ms)": "TTFT ms", "TPOT (ms)": "TPOT ms", "output tok/s": "tok/s", "run": "run",
-    }, ["GPUs", "model", "price is an estimate", "at concurrency", "ceiling (tokens)"],
-        "More columns: the model, whether the price is an estimate, the concurrency the speed "
-        "is for, the context ceiling",
-        widths={"model": 150, "GPUs": 160, "weights": 140}, placeholder="—")
+    }, ["preset", "GPUs", "model", "price is an estimate", "at concurrency",
+        "ceiling (tokens)"],
+        "More columns: the GPU's full name, the model, whether the price is an estimate, the "
+        "concurrency the speed is for, the context ceiling",
+        widths={"model": 150, "preset": 140, "weights": 170}, placeholder="—")
     for caveat in result.caveats():  # ranks: the table's rows from 1
         st.warning(md_escape(caveat))
     st.caption("Rows the targeted vLLM can start come first, cheapest first; what-if rows "
