@@ -81,6 +81,31 @@ def test_kv_room_is_shown_beside_the_capped_ceiling() -> None:
     assert kv_room(at) > 40_960
 
 
+def test_kv_room_says_why_it_is_a_block_below_the_verdicts_kv_tokens() -> None:
+    # seed: the verdict's 7,410 blocks x 16 tokens = 118,560 KV tokens (README), and just
+    # below it the KV room read 118,544 = 118,560 - 16 with no word why: vLLM holds one
+    # block back (planner.serving.plan._ceiling). The metric's help says so
+    at = open_page()
+    assert "118,560 KV tokens" in at.success[0].value
+    assert kv_room(at) == 7_410 * 16 - 16
+    help_text = next(m.proto.help for m in at.metric if m.label.startswith("KV room"))
+    assert "one block" in help_text and "null block" in help_text
+
+
+def test_a_plan_that_does_not_fit_names_the_nearest_fit_under_the_verdict() -> None:
+    # Llama-3.1-8B (bf16 KV: 32 layers x 8 KV heads x 128 x 2 (K,V) x 2 B = 131,072 B per
+    # token) at its 131,072 tokens needs 16.00 GiB of KV on one 20 GB RTX 4000 Ada: vLLM's
+    # words in the verdict estimate a maximum model length of 12336. The nearest change that
+    # fits was said only under "Start it", below the fold; it is the first note under the
+    # verdict, before "No speed figures", with the verdict's own figure
+    at = open_page(None, gpu="rtx-4000-ada", gpn="1", model="meta-llama/Meta-Llama-3.1-8B")
+    assert not at.exception
+    assert "the estimated maximum model length is 12336." in at.error[0].value
+    notes = [i.value for i in at.info]
+    assert notes[0] == "Nearest change that fits: --max-model-len 12336 fits."
+    assert notes[1] == "No speed figures: the plan does not fit."
+
+
 def test_concurrency_under_dp_is_labelled_per_replica_with_the_replicas_total() -> None:
     # TP=2 x DP=2 on 4x L40S: each replica holds its own KV pool, so the metric is one
     # replica's and its help gives what the two serve together (2 x one replica's)

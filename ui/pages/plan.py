@@ -469,6 +469,9 @@ def _results(request: PlanRequest, result: Plan) -> None:
         md_escape(result.verdict))
     for message in errors_beside_verdict(result):  # the verdict's own is shown above
         st.error(md_escape(message))
+    if result.nearest_fit:  # what to change, in view: "Start it" (below the fold) says it too
+        st.info(md_escape(f"Nearest change that fits: {result.nearest_fit}."),
+                icon=":material/lightbulb:")
     # the speed figures first under the verdict, the notes after them: at 1280x800 a note
     # above them (a mixed cluster's or idle GPUs' line, a warning) pushed TTFT and TPOT out
     # of view
@@ -488,7 +491,9 @@ def _results(request: PlanRequest, result: Plan) -> None:
     cols[2].metric("KV pool per GPU", fmt.gib(pool) if pool >= 0 else "none",
                    help=None if pool >= 0 else f"the budget is short by {fmt.gib(-pool)}")
     cols[3].metric("KV room, one request (tokens)", f"{result.kv_limited_context_tokens:,}",
-                   help="longest single request the KV pool holds")
+                   help="longest single request the KV pool holds: vLLM keeps one block "
+                   "of the pool back (its null block), so this can be a block below the "
+                   "verdict's KV tokens")
     cols[4].metric("Context ceiling (tokens)", f"{result.max_context_tokens:,}",
                    help="the KV room capped at the longest max_model_len vLLM accepts")
     cols[5].metric(f"Concurrency at {result.max_model_len:,} tokens{per_replica(result)}",
