@@ -115,11 +115,15 @@ def _compact(value: float) -> str:
 
 
 def sweep_heatmap(table: pd.DataFrame, metric: str) -> go.Figure:
-    """`metric` over (quantization x KV dtype) rows and layout columns, from the sweep table:
-    the HEATMAP_MAX_LAYOUTS layouts with the best values, ordered by GPUs then TP."""
+    """`metric` over (quantization x KV dtype) rows and layout columns, from the sweep table
+    (ranked, best first): the HEATMAP_MAX_LAYOUTS layouts with the best values, ties taken in
+    the sweep's rank order, then ordered by GPUs then TP. (Ties were taken in no order: with
+    every ceiling capped at the model's 40,960, the sweep's top row's TP=8 was left out.)"""
     table = table.assign(format=table["quantization"] + "<br>KV " + table["KV dtype"])
     grid = table.pivot_table(index="format", columns="layout", values=metric, aggfunc="max")
-    best = grid.max().sort_values(ascending=False).index[:HEATMAP_MAX_LAYOUTS]
+    values = grid.max().fillna(-1)  # a layout with no value at all sorts last
+    ranked = list(dict.fromkeys(table["layout"]))  # each layout at its best row's rank
+    best = sorted(ranked, key=lambda layout: -values[layout])[:HEATMAP_MAX_LAYOUTS]  # stable
     grid = grid[sorted(best, key=_layout_order)]
     cells = grid.map(lambda v: "" if pd.isna(v) else _compact(v))
     fig = go.Figure(go.Heatmap(

@@ -105,6 +105,23 @@ def test_sweep_heatmap_is_readable_at_64_gpus() -> None:
     assert "title" not in layout["yaxis"] or not layout["yaxis"]["title"].get("text")
 
 
+def test_sweep_heatmap_keeps_the_top_ranked_layouts_among_equal_values() -> None:
+    # Qwen3-32B on 2 nodes x 4 RTX PRO 4500 (31.36 GiB each): most layouts reach the model's
+    # 40,960 tokens, so more than 16 layouts tie on the best ceiling. The 16 shown were any
+    # of them (pandas' unstable sort): the sweep's top row, TP=8, was left out for TP=1 x
+    # PP=7. Among equal values the sweep's rank decides, and no layout left out has a
+    # better value than one shown
+    at = open_page(None, gpu="rtx-pro-4500", gpn="4", nodes="2", model="Qwen/Qwen3-32B")
+    at.button(key="plan.run_sweep").click().run()
+    assert not at.exception
+    table = at.dataframe[-1].value
+    shown = figure(at, "heatmap")["data"][0]["x"]
+    best = table.groupby("layout")["ceiling (tokens)"].max()
+    assert (best == 40_960).sum() > 16  # the tie this is about
+    assert table["layout"].iloc[0] in shown
+    assert min(best[list(shown)]) >= max(best.drop(list(shown)))
+
+
 def test_sidebar_link_warnings_have_no_pydantic_prefix_or_preset_list() -> None:
     at = open_page(None, gpu="rtx3090x")
     (warning,) = [w.value for w in at.sidebar.warning]
