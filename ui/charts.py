@@ -163,6 +163,10 @@ def grouped_bars(table: pd.DataFrame, columns: list[str], title: str) -> go.Figu
 
 SPEED_CHART_TOP_PX = 52
 """The speed chart's top margin: the KV-limit label's 20 px line under the modebar's 26."""
+TICK_MIN_RATIO = 1.25
+"""On the speed chart's log axis, a power-of-two tick closer than this factor to the marked
+KV-limited or chosen concurrency is not labelled: at 1280 px "128" and "134" (TP=4 x DP=2 of
+the seed) printed over each other as "1134". The marked point keeps its label."""
 
 
 def speed_vs_concurrency(points: pd.DataFrame, kv_limit: int, chosen: int) -> go.Figure:
@@ -181,6 +185,9 @@ def speed_vs_concurrency(points: pd.DataFrame, kv_limit: int, chosen: int) -> go
                     hovertemplate="%{y:,.0f} ms")
     # an annotation's x on a log axis is log10(x) (a label at x = the KV limit, 52, stretched
     # the axis to 1e52); a shape's x stays in data units
+    marked = {kv_limit, chosen}
+    ticks = [int(c) for c in points["concurrency"] if c in marked or all(
+        max(c, m) / min(c, m) >= TICK_MIN_RATIO for m in marked)]
     shapes = [line_mark("x", kv_limit, "dash", "#54a24b")]
     notes = [{"x": math.log10(kv_limit), "y": 1, "yref": "paper", "yanchor": "bottom",
               "xanchor": "right", "text": f"KV limit: {kv_limit:,}", "showarrow": False}]
@@ -193,11 +200,10 @@ def speed_vs_concurrency(points: pd.DataFrame, kv_limit: int, chosen: int) -> go
         # ticks at the planned points and whole milliseconds: a log axis spanning less than
         # a decade otherwise labels its ticks with bare leading digits (6, 9, 1, 2)
         xaxis={"title": "requests in flight (concurrency)", "type": "log",
-               "tickvals": list(points["concurrency"]),
-               "ticktext": [f"{int(c):,}" for c in points["concurrency"]]},
+               "tickvals": ticks, "ticktext": [f"{c:,}" for c in ticks]},
         yaxis={"title": "output tokens/s", "rangemode": "tozero"},
         yaxis2={"title": "ms", "overlaying": "y", "side": "right", "type": "log",
-                "automargin": True, "tickformat": ",.0f"},
+                "automargin": True, "tickformat": ",.0f", "dtick": "D2"},
         # t: the KV-limit label sits above the plot, below plotly's modebar (26 px at the top
         # right, shown while the pointer is on the chart), which hid it at 30
         height=340, margin={"t": SPEED_CHART_TOP_PX, "b": 10, "r": 10},

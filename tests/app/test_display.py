@@ -177,6 +177,25 @@ def test_speed_chart_labels_stay_on_its_log_axis() -> None:
     assert abs(label["x"] - math.log10(limit)) < 1e-9
 
 
+def test_speed_chart_ticks_are_readable_round_numbers_apart() -> None:
+    # the seed at TP=4 x DP=2, 8 requests: each replica's 6,469 KV blocks hold 6,469 // 96 =
+    # 67 requests of 1,024 in + 1,024 / 2 out on average (1,536 tokens = 96 blocks of 16),
+    # 2 x 67 = 134 in all (the report's KV-limited concurrency), so the points are
+    # 1, 2, 4, ..., 64, 128 and 134; at 1280 px the ticks "128" and "134" (134 / 128 = 1.05)
+    # printed over each other as "1134". 128 loses its label, 134 keeps its own, every other
+    # power of two keeps its
+    at = show_chart(open_page(None, tp="4", dp="2", pp="1", conc="8"), "Throughput and latency")
+    chart = next(json.loads(c.proto.spec) for c in at.get("plotly_chart")
+                 if "requests in flight" in json.dumps(json.loads(c.proto.spec)["layout"]))
+    xaxis = chart["layout"]["xaxis"]
+    assert xaxis["tickvals"] == [1, 2, 4, 8, 16, 32, 64, 134]
+    assert xaxis["ticktext"] == ["1", "2", "4", "8", "16", "32", "64", "134"]
+    # the ms axis (TPOT 20 ms to TTFT 20 s here) was labelled at plotly's own log steps,
+    # 12, 47, 176, 663, 2,494, 9,374 ms; "D2" labels 1, 2 and 5 of each decade: 20, 50,
+    # 100, ..., 20,000
+    assert chart["layout"]["yaxis2"]["dtick"] == "D2"
+
+
 def test_a_choice_left_at_its_default_shows_the_defaults_name() -> None:
     # README: the KV block size's default is "vLLM's choice" (the MoE backend's too), the PCIe
     # slot's "the card's". Each is the None option, which Streamlit shows as the selectbox's
