@@ -154,6 +154,16 @@ def load_model(model: str, revision: str | None = None) -> tuple[ModelSource, Mo
     return source, spec.model_copy(update={"unservable": unservable}) if unservable else spec
 
 
+def model_identity(model: str, source: ModelSource) -> str:
+    """Which model `model` names, whatever its spelling: a repo's id case-folded (the hub and
+    the catalog read qwen/qwen3-8b as Qwen/Qwen3-8B), a local file's real path (a folder as
+    its config.json). Two --model or --compare values of one identity plan one model twice."""
+    if source.repo_id:
+        return source.repo_id.casefold()
+    path = Path(model).expanduser().resolve()
+    return str(path / "config.json" if path.is_dir() else path)
+
+
 def _custom_cluster(memory_gib: float, gpus_per_node: int, nodes: int,
                     link: LinkKind | None = None, name: str | None = None) -> ClusterSpec:
     """Identical nodes of a GPU known by its CUDA total, and by its model when `name` is

@@ -27,6 +27,7 @@ from cli.inputs import (
     engine_settings,
     load_model,
     load_prices,
+    model_identity,
     note_preset_choice,
     parallel_layout,
 )
@@ -225,7 +226,12 @@ def cmd_recommend(args: argparse.Namespace) -> str:
         ttft_ms=args.ttft_ms, tpot_ms=args.tpot_ms,
     )
     _preload(args, [(name, None) for name in args.model])
-    specs = [_model(args, name)[1] for name in args.model]
+    seen: dict[str, str] = {}
+    specs = []
+    for name in args.model:
+        source, spec = _model(args, name)
+        _once(seen, f"--model {name}", name, source)
+        specs.append(spec)
     try:
         gpu_keys = [gpu_preset(key).key for key in args.gpu] if args.gpu else None
         note_preset_choice(args, args.gpu or [])
@@ -262,8 +268,19 @@ def cmd_inspect(args: argparse.Namespace) -> str:
     return card.model_dump_json(indent=2) + "\n" if args.json else card_text(card)
 
 
+def _once(seen: dict[str, str], given: str, name: str, source: ModelSource) -> None:
+    """Record `given` ('--compare qwen/qwen3-8b') under its model's identity
+    (cli.inputs.model_identity); refuse it where another flag already named that model in
+    another spelling, which made two identical rows (recommend) or compared a model with
+    itself (report --compare)."""
+    key = model_identity(name, source)
+    if key in seen:
+        raise CliError(f"{given} names the same model as {seen[key]}: give each model once")
+    seen[key] = given
+
+
 def _comparison(args: argparse.Namespace, main: Plan, speed: SpeedEstimate | None,
-                cluster: ClusterSpec) -> tuple[ComparisonRow, ...]:
+                cluster: ClusterSpec, main_source: ModelSource) -> tuple[ComparisonRow, ...]:
     """The chosen plan beside each --compare model on the same GPUs and settings, each with
     its speed at the load flags. Each other model is planned in its own checkpoint format (the
     --model's --target-quant, --target-checkpoint, --quantization and --revision are its
@@ -274,8 +291,12 @@ def _comparison(args: argparse.Namespace, main: Plan, speed: SpeedEstimate | Non
     engine = main.engine.model_copy(update={
         "max_model_len": args.max_model_len, "quantization": None, "target_quant": None,
         "target_checkpoint": None, "revision": None})
+    # at another --revision the --model may be compared with itself (cmd_report)
+    seen = {} if args.revision else {model_identity(args.model, main_source):
+                                     f"--model {args.model}"}
     for name in args.compare:
         source, spec = _model(args, name)
+        _once(seen, f"--compare {name}", name, source)
         layout = compared_layout(spec, cluster, main.layout, checkpoint_scheme(spec),
                                  engine.vllm_version)
         request = PlanRequest(model=spec, cluster=cluster, layout=layout, engine=engine)
@@ -294,10 +315,10 @@ def cmd_report(args: argparse.Namespace) -> str:
         raise CliError(f"--compare {args.model} is the --model itself: compare other models")
     _preload(args, [(args.model, args.revision), *((name, None) for name in args.compare)])
     chosen, spec, source, cluster, snapshots, speed, auto = _plan(args)
+    comparison = _comparison(args, chosen, speed, cluster, source) if args.compare else ()
     inputs = report_inputs(
         spec, source, cluster, chosen, day=args.date or today(),
-        with_sweep=args.sweep or args.format == "csv",
-        comparison=_comparison(args, chosen, speed, cluster) if args.compare else (),
+        with_sweep=args.sweep or args.format == "csv", comparison=comparison,
         audits=tuple(audit_summary(s) for s in snapshots),
         load=_load(args), objective=args.objective, tpot_ms_target=args.tpot_ms,
         layout_auto=auto,

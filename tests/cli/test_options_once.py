@@ -179,6 +179,61 @@ def test_two_spellings_of_one_preset_or_the_model_compared_with_itself(
         "compare other models.\n")
 
 
+@pytest.mark.parametrize(("argv", "words"), [
+    (["plan", "--model", "m", "--gpu-memory-gib", "-1e18"],
+     "argument --gpu-memory-gib: -1e+18 is not a GPU memory size in GiB (0 < GiB < 1024)."),
+    (["recommend", "--model", "m", "--tpot-ms", "-inf"],
+     "argument --tpot-ms: -inf is not a time in milliseconds (0 < ms < 3,600,000)."),
+    (["sweep", "--model", "m", "--gpu-memory-utilization", "-NaN"],
+     "argument --gpu-memory-utilization: nan is not a fraction of GPU memory in (0, 1]"),
+    (["plan", "--model", "m", "--gpus", "-1_000"], "argument --gpus: -1,000 is outside 1..4,096."),
+])
+def test_a_negative_number_argparse_took_for_an_option_is_read_as_the_value(
+        capsys: pytest.CaptureFixture, argv: list[str], words: str) -> None:
+    """argparse reads only -1 and -1.5 as numbers: -1e18, -inf, -nan and -1_000 were taken
+    for an unknown option, and the flag said "expected one argument" (found by fuzzing)."""
+    with pytest.raises(SystemExit) as done:
+        build_parser().parse_args(argv)
+    assert done.value.code == 2
+    err = capsys.readouterr().err
+    assert words in err and "expected one argument" not in err
+    assert len(err.splitlines()) == 1
+
+
+def test_two_spellings_of_one_model_are_refused(
+        capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch, model_dir: Path) -> None:
+    """The hub and the catalog read qwen/qwen3-8b as Qwen/Qwen3-8B, and a folder and its
+    config.json are one file: recommend listed each row twice, and report --compare compared
+    the model with itself (found by fuzzing the CLI; exit 0 before)."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    assert main(["recommend", "--model", "Qwen/Qwen3-8B", "--model", "qwen/qwen3-8b",
+                 "--gpu", "rtx-4090", "--gpus-max", "1"]) == 2
+    assert capsys.readouterr().err == (
+        "python -m planner recommend: error: --model qwen/qwen3-8b names the same model as "
+        "--model Qwen/Qwen3-8B: give each model once.\n")
+    assert main(["report", "--model", "Qwen/Qwen3-8B", "--gpu", "h100-sxm", "--compare",
+                 "Qwen/Qwen3-4B", "QWEN/qwen3-8B"]) == 2
+    assert capsys.readouterr().err == (
+        "python -m planner report: error: --compare QWEN/qwen3-8B names the same model as "
+        "--model Qwen/Qwen3-8B: give each model once.\n")
+    assert main(["report", "--model", "Qwen/Qwen3-4B", "--gpu", "h100-sxm", "--compare",
+                 "Qwen/Qwen3-8B", "qwen/Qwen3-8B"]) == 2
+    assert capsys.readouterr().err == (
+        "python -m planner report: error: --compare qwen/Qwen3-8B names the same model as "
+        "--compare Qwen/Qwen3-8B: give each model once.\n")
+    config = str(model_dir / "config.json")
+    assert main(["report", "--model", str(model_dir), "--gpu", "h100-sxm", "--compare",
+                 config]) == 2
+    assert capsys.readouterr().err == (
+        f"python -m planner report: error: --compare {config} names the same model as "
+        f"--model {model_dir}: give each model once.\n")
+    # two models are compared as before: one row each
+    assert main(["report", "--model", "Qwen/Qwen3-8B", "--gpu", "h100-sxm", "--compare",
+                 "qwen/qwen3-4b", "--date", "2026-01-01"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| Qwen/")]
+    assert [row.split(" | ")[0] for row in rows] == ["| Qwen/Qwen3-8B", "| Qwen/Qwen3-4B"]
+
+
 def test_two_spellings_of_one_preset_in_a_prices_file(
         capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """A --prices file pricing the RTX 3090 twice (JSON keeps both keys; the last, 0.3, was
