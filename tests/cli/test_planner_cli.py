@@ -212,8 +212,11 @@ def test_report_looks_up_its_compared_models_at_once(capsys, monkeypatch,
         return real(model, revision)
 
     monkeypatch.setattr(planner_cli, "load_model", together)
+    # a copy of the config: the folder's own config.json is the --model itself (refused)
+    copy = model_dir / "tiny-copy.json"
+    copy.write_text((model_dir / "config.json").read_text())
     code = main(["report", "--model", str(model_dir), "--gpu", "rtx-3090", "--max-model-len",
-                 "4096", "--compare", str(model_dir / "config.json"), "Qwen/Qwen3-8B"])
+                 "4096", "--compare", str(copy), "Qwen/Qwen3-8B"])
     assert code == 0, capsys.readouterr().err
     table = capsys.readouterr().out.split("Model comparison", 1)[1]
     assert table.index(str(model_dir)) < table.index("Qwen/Qwen3-8B")  # in the given order
