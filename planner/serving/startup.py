@@ -15,7 +15,7 @@ messages in Plan.errors), so they agree on every refusal. Sources, read in the 0
 from planner.model.attention.kvformat import KV_FORMATS
 from planner.model.config.quant import INC_UNKNOWN_NAMES
 from planner.model.quant import QuantScheme, checkpoint_formats
-from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec
+from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec, MoeMlp
 from planner.serving.engine import DEFAULT_BLOCK_SIZE, EngineSettings, VllmWindow, is_sparse_mla
 from planner.serving.hardware import GpuSpec, parse_capability
 from planner.serving.layout import (
@@ -837,6 +837,20 @@ def _rocm_wna16_misses(bits: int, zero_points: bool, group: int, g_idx: bool, se
     return [triton, conch, "Exllama takes " + " and ".join(exllama)] if exllama else []
 
 
+def _quantized_linears(spec: ModelSpec, scheme: QuantScheme) -> bool:
+    """Whether the checkpoint stores a linear layer that choose_mp_linear_kernel builds
+    quantized: a mixer's, a dense MLP's, a shared expert's or lm_head's (routed experts take
+    vLLM's MoE methods instead). E.g. Kimi-K2.5's compressed-tensors ignore list leaves
+    self_attn, shared_experts and the dense mlp in bfloat16: only its routed experts are int4."""
+    present = {"attention", "lm_head"}
+    for layer in spec.layers:
+        if layer.mlp is not None and layer.mlp.kind == "dense":
+            present.add("dense_mlp")
+        if isinstance(layer.mlp, MoeMlp) and layer.mlp.num_shared_experts:
+            present.add("shared_experts")
+    return any(quantized_component(spec, scheme, component) for component in present)
+
+
 def gptq_kernel_errors(spec: ModelSpec, scheme: QuantScheme, served: str, version: Version,
                        gpu: GpuSpec) -> list[str]:
     """vLLM's refusal of a GPTQ or compressed-tensors WNA16 checkpoint's linear layers for want
@@ -855,7 +869,8 @@ def gptq_kernel_errors(spec: ModelSpec, scheme: QuantScheme, served: str, versio
              "compressed-tensors": CT_MP_KERNELS_READ_FROM}.get(method)
     amd = gpu.vendor != "nvidia"
     if scheme.family != "gptq" or first is None or version < first \
-            or served not in (("bfloat16", "float16") if amd else ("bfloat16",)):
+            or served not in (("bfloat16", "float16") if amd else ("bfloat16",)) \
+            or not _quantized_linears(spec, scheme):
         return []
     group = group_size(scheme) or -1
     act_order = method == "gptq" and not scheme.what_if and spec.quant.act_order
@@ -891,6 +906,7 @@ def gptq_tp_refusal(spec: ModelSpec, scheme: QuantScheme, served: str, version: 
     if gpu.vendor == "nvidia" or quant is None or scheme.what_if or quant.method != "gptq" \
             or not quant.act_order or served not in ("bfloat16", "float16") \
             or not GPTQ_MP_KERNELS_FROM <= version < ACT_ORDER_REFUSED_FROM \
+            or not _quantized_linears(spec, scheme) \
             or gptq_kernel_errors(spec, scheme, served, version, gpu):
         return None
     bits = 8 if scheme.key.startswith("w8") else 4
@@ -938,7 +954,8 @@ def rocm_awq_errors(spec: ModelSpec, scheme: QuantScheme, served: str, version: 
     in groups of 64 on an MI300X: refused on 0.19.0, runs on 0.20.0 (Triton W4A16)."""
     method = "awq" if scheme.what_if or spec.quant is None else spec.quant.method
     if scheme.family != "awq" or method != "awq" or gpu.vendor == "nvidia" \
-            or served not in ("bfloat16", "float16") or version < PLAIN_LOADER_READ_FROM:
+            or served not in ("bfloat16", "float16") or version < PLAIN_LOADER_READ_FROM \
+            or not _quantized_linears(spec, scheme):
         return []
     group = group_size(scheme) or -1
     marlin_era = version <= PLAIN_LOADER_LAST["awq"]

@@ -731,6 +731,21 @@ def test_compressed_tensors_wna16_on_rocm_per_release() -> None:
     assert _plan_one(asym, "0.20.0", dtype="float16").fits
 
 
+def test_experts_only_int4_asks_no_linear_kernel() -> None:
+    """choose_mp_linear_kernel builds linear layers only: Kimi-K2.5's compressed-tensors
+    config (int4, group 32) ignores lm_head, self_attn, shared_experts and the dense mlp, and
+    kimi_k25.py gives its vision tower no compressed-tensors config, so only the routed
+    experts are int4 and they take the MoE methods. On an MI300X on 0.19.0 (Conch -1/128,
+    Exllama float16, no Triton W4A16 yet) there is no linear layer for the list to refuse;
+    the same int4 group 32 with its attention quantized (Qwen3-8B's shape) is refused."""
+    kimi = _spec("moonshotai/Kimi-K2.5")
+    assert kimi.quant.scheme == "w4a16-ct-g32"
+    assert not [e for e in _plan_one(kimi, "0.19.0").errors if e.startswith(NO_KERNEL)]
+    (error,) = _plan_one(_quantized("compressed-tensors", "w4a16-ct-g32", 4, 32),
+                         "0.19.0").errors
+    assert error.startswith(NO_KERNEL + "0.19.0 choose_mp_linear_kernel")
+
+
 def test_gptq_act_order_on_rocm_needs_conch_before_0_24() -> None:
     """auto_gptq.py AutoGPTQLinearMethod passes has_g_idx=desc_act (0.22.0-0.29.0 wheels):
     triton_w4a16.py refuses g_idx (0.20.0-0.29.0), conch.py asks has_g_idx only from 0.24.0,
