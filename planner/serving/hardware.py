@@ -341,6 +341,12 @@ class ClusterSpec(BaseModel):
         return sum(node.gpus_per_node for node in self.nodes)
 
     @property
+    def vendor(self) -> str:
+        """The GPUs' vendor, node 0's ("nvidia" or "amd"): it picks vLLM's platform (CUDA or
+        ROCm), one for the whole cluster."""
+        return self.nodes[0].gpu.vendor
+
+    @property
     def gpus_per_node(self) -> int:
         """GPUs in the first node (nodes are normally identical; on nodes of different GPU
         counts the layouts planned fill each node they reach with this many, the last at most

@@ -309,7 +309,8 @@ def _row_parallel_inputs(spec: ModelSpec, tp: int) -> list[tuple[str, str, int]]
 
 
 def quant_alignment_errors(
-    spec: ModelSpec, layout: ParallelLayout, scheme: QuantScheme | None, vllm_version: str
+    spec: ModelSpec, layout: ParallelLayout, scheme: QuantScheme | None, vllm_version: str,
+    vendor: str = "nvidia",
 ) -> list[str]:
     """GPTQ/AWQ layers whose per-rank input is not a whole number of quantization groups.
 
@@ -318,7 +319,8 @@ def quant_alignment_errors(
     is not aligned with the quantized weight shape. This can be caused by too large tensor
     parallel size." E.g. a 4096-wide down_proj with group 128 at TP=8: 512 % 128 = 0 fits;
     TP=16 -> 256 fits; an 11,008-wide one at TP=4: 2,752 % 128 = 64 -> refused.
-    `vllm_version` decides which MoE layers fall back to MoE WNA16 (moe_wna16_fallback).
+    `vllm_version` and the GPUs' `vendor` decide which MoE layers fall back to MoE WNA16
+    (moe_wna16_fallback).
     """
     group = group_size(scheme)
     if group is None:
@@ -331,8 +333,8 @@ def quant_alignment_errors(
         for component, name, size in _row_parallel_inputs(spec, layout.tp)
         if size % group and quantized_component(spec, scheme, component)
     ))) + list(_per_spec(spec, ("moe-wna16", *layout_key(layout), scheme.memo_key,
-                                vllm_version), _moe_wna16_errors, spec, layout, scheme,
-                         vllm_version))
+                                vllm_version, vendor), _moe_wna16_errors, spec, layout, scheme,
+                         vllm_version, vendor))
 
 
 def _narrower_experts(layout: ParallelLayout) -> str:
@@ -348,7 +350,7 @@ MOE_WNA16_MIN_GROUP = 32
 
 
 def _moe_wna16_errors(
-    spec: ModelSpec, layout: ParallelLayout, scheme: QuantScheme, vllm_version: str
+    spec: ModelSpec, layout: ParallelLayout, scheme: QuantScheme, vllm_version: str, vendor: str
 ) -> tuple[str, ...]:
     """GPTQ/AWQ experts that fall back from Marlin MoE (moe_wna16_fallback) to MoE WNA16
     at a per-GPU width no group of 32 or more divides.
@@ -364,11 +366,11 @@ def _moe_wna16_errors(
     own terms (_ct_wna16_errors)."""
     group, moe = group_size(scheme), first_moe(spec)
     if group is None or group <= 0 or moe is None \
-            or not moe_wna16_fallback(spec, layout, scheme, vllm_version):
+            or not moe_wna16_fallback(spec, layout, scheme, vllm_version, vendor):
         return ()
     if spec.quant is not None and spec.quant.method == "compressed-tensors" \
             and not scheme.what_if:
-        return _ct_wna16_errors(spec, layout, scheme, vllm_version)
+        return _ct_wna16_errors(spec, layout, scheme, vllm_version, vendor)
     per_partition = moe.expert_intermediate_size // layout.expert_tp
     halved = group
     while per_partition % halved or spec.hidden_size % halved:
@@ -377,8 +379,10 @@ def _moe_wna16_errors(
             return (
                 f"vLLM stops loading the {scheme.label} experts at `assert group_size >= "
                 f"{MOE_WNA16_MIN_GROUP}` (moe_wna16.py MoeWNA16Method.create_weights): each "
-                f"expert is {per_partition} wide per GPU at {layout.label()}, which sends it "
-                f"from Marlin MoE to MoE WNA16, and no group of {MOE_WNA16_MIN_GROUP} or more "
+                f"expert is {per_partition} wide per GPU at {layout.label()}, which "
+                + ("sends it from Marlin MoE to MoE WNA16" if vendor == "nvidia" else
+                   "MoE WNA16 serves on ROCm (no Marlin MoE there)")
+                + f", and no group of {MOE_WNA16_MIN_GROUP} or more "
                 f"in {group}, {group // 2}, ... divides {per_partition} and hidden "
                 f"{spec.hidden_size}"
                 + (f"; use {ways}." if (ways := _narrower_experts(layout)) else "."),
@@ -387,7 +391,7 @@ def _moe_wna16_errors(
 
 
 def _ct_wna16_errors(
-    spec: ModelSpec, layout: ParallelLayout, scheme: QuantScheme, vllm_version: str
+    spec: ModelSpec, layout: ParallelLayout, scheme: QuantScheme, vllm_version: str, vendor: str
 ) -> tuple[str, ...]:
     """Why vLLM stops loading compressed-tensors WNA16 experts that fall back from Marlin MoE
     (moe_wna16_fallback) to CompressedTensorsWNA16MoEMethod, in its words; () where they
@@ -397,22 +401,26 @@ def _ct_wna16_errors(
     or per-GPU expert width that is not a whole number of groups (create_weights' ValueError).
     E.g. Qwen3-30B-A3B's 768-wide experts (hidden 2048) in groups of 128 at TP=8: 768 / 8 = 96,
     96 % 128 = 96 -> refused from 0.24.0; with --enable-expert-parallel 768 = 6 x 128 runs
-    Marlin MoE. The message suggests what keeps Marlin MoE where the layout can."""
+    Marlin MoE. The message suggests what keeps Marlin MoE where the layout can (on AMD GPUs
+    no layout does: moe_wna16_fallback)."""
     rules = vllm_rules(vllm_version)
     if rules.version < CT_WNA16_MOE_READ_FROM:
         return ()
     group, moe = group_size(scheme), first_moe(spec)
     width = moe.expert_intermediate_size // layout.expert_tp
+    where = (f"at {layout.label()} (each expert {width} wide per GPU)" if vendor == "nvidia"
+             else f"on ROCm (each expert {width} wide per GPU at {layout.label()})")
     head = (f"vLLM {rules.label} stops loading the {scheme.label} experts, which Marlin MoE "
-            f"does not take at {layout.label()} (each expert {width} wide per GPU): ")
+            f"does not take {where}: ")
     ways = _narrower_experts(layout)
     tail = f" Use {ways}." if ways else ""
+    marlin_tail = tail if vendor == "nvidia" else ""  # a narrower layout keeps Marlin MoE
     if spec.quant.act_order and rules.version < CT_WNA16_MOE_ACT_ORDER_FROM:
         return (head + "WNA16MoE is not supported with actorder=group/dynamic. "
-                "(compressed_tensors_moe.py get_moe_method)." + tail,)
+                "(compressed_tensors_moe.py get_moe_method)." + marlin_tail,)
     if "-ct-" not in scheme.key and rules.version < CT_WNA16_MOE_ASYMMETRIC_FROM:
         return (head + "Only symmetric quantization is supported for MoE (an assertion in "
-                "CompressedTensorsWNA16MoEMethod)." + tail,)
+                "CompressedTensorsWNA16MoEMethod)." + marlin_tail,)
     if rules.version < CT_WNA16_MOE_GROUP_CHECK_FROM:
         return ()
     if spec.hidden_size % group:
@@ -450,7 +458,8 @@ def marlin_takes_group(scheme: QuantScheme) -> bool:
 
 
 def layout_warnings(
-    spec: ModelSpec, layout: ParallelLayout, scheme: QuantScheme | None, vllm_version: str
+    spec: ModelSpec, layout: ParallelLayout, scheme: QuantScheme | None, vllm_version: str,
+    vendor: str = "nvidia",
 ) -> list[str]:
     """Slower-kernel warnings for a layout that runs (not errors): the one a MoE WNA16
     fallback (moe_wna16_fallback) logs, in words.
@@ -466,38 +475,65 @@ def layout_warnings(
     64 still falls back; 96 wide in groups of 32 runs Marlin), except for act-order checkpoints
     before 0.30.0 (vllm_versions.marlin_moe_pads).
     """
-    warning = _moe_wna16_warning(spec, layout, scheme, vllm_version)
+    warning = _moe_wna16_warning(spec, layout, scheme, vllm_version, vendor)
     return [] if warning is None else [warning]
 
 
 def moe_wna16_fallback(
-    spec: ModelSpec, layout: ParallelLayout, scheme: QuantScheme | None, vllm_version: str
+    spec: ModelSpec, layout: ParallelLayout, scheme: QuantScheme | None, vllm_version: str,
+    vendor: str = "nvidia",
 ) -> bool:
     """Whether vLLM sends this layout's quantized experts from Marlin MoE to MoE WNA16 (the
-    rule layout_warnings words): the speed model times it (speed._build_context) and
-    _moe_wna16_errors checks its loads, from this flag rather than the warning's words."""
-    return _moe_wna16_warning(spec, layout, scheme, vllm_version) is not None
+    rule layout_warnings words) on GPUs of `vendor`: the speed model times it
+    (speed._build_context) and _moe_wna16_errors checks its loads, from this flag rather than
+    the warning's words.
+
+    NOTE: on AMD GPUs every layout falls back. marlin_utils.py check_moe_marlin_supports_layer
+    (check_moe_marlin_supports_config from 0.27.0) opens with `if current_platform.is_rocm():
+    return False` in every wheel read, 0.19.0-0.33.0, and each caller then leaves Marlin MoE:
+    gptq.py GPTQConfig (0.19.0-0.21.0; gptq_marlin is CUDA-only there) sends every FusedMoE
+    layer to MoeWNA16Config; awq_marlin.py / awq.py (0.19.0-0.23.0), auto_gptq.py (0.22.0 on),
+    auto_awq.py (0.24.0 on) and the INC WNA16 MoE builders (inc/schemes, 0.28.0 on, the first
+    release ROCm lists inc) fall back to MoeWNA16Config when the check fails;
+    compressed_tensors_moe.py get_moe_method builds CompressedTensorsWNA16MoEMethod when `not
+    check_moe_marlin_supports_layer(...) or current_platform.is_rocm()` (0.19.0-0.26.0) and
+    always from 0.27.0. ROCm's own choices there take no preset's GPU or need a flag the
+    planner does not plan: the RDNA3 kernel (rocm_moe_rdna.is_supported, 0.24.0-0.29.0; the
+    oracle's RDNA3 backend from 0.30.0: gfx1100 only) and FlyDSL
+    (compressed_tensors_moe_w4a16_flydsl.py, 0.24.0 on: int4 in groups of 32 on gfx950 with
+    --moe-backend flydsl; kernel_config.moe_backend defaults to "auto"). Both fallbacks run
+    Triton: fused_moe.py should_moe_wna16_use_cuda needs current_platform.is_cuda(), so
+    MoeWNA16Method runs the Triton fused_moe GPTQ/AWQ kernel (0.19.0-0.26.0); from 0.27.0
+    fused_moe/oracle/int_wna16.py select_wna16_moe_backend finds Marlin failing the same check
+    and FlashInfer's MxInt4 needing CUDA (trtllm_mxint4_moe.py _supports_current_device), and
+    takes TritonWNA16Experts (_supports_current_device: is_cuda_alike())."""
+    return _moe_wna16_warning(spec, layout, scheme, vllm_version, vendor) is not None
 
 
 def _moe_wna16_warning(
-    spec: ModelSpec, layout: ParallelLayout, scheme: QuantScheme | None, vllm_version: str
+    spec: ModelSpec, layout: ParallelLayout, scheme: QuantScheme | None, vllm_version: str,
+    vendor: str,
 ) -> str | None:
     """The MoE WNA16 fallback's warning (_marlin_moe_warning), None where Marlin MoE takes
     the experts or there are none in groups; cached per spec."""
     if group_size(scheme) is None or first_moe(spec) is None:
         return None
-    key = ("moe-kernel", *layout_key(layout), scheme.memo_key, vllm_version)
-    return _per_spec(spec, key, _marlin_moe_warning, spec, layout, scheme, vllm_version)
+    key = ("moe-kernel", *layout_key(layout), scheme.memo_key, vllm_version, vendor)
+    return _per_spec(spec, key, _marlin_moe_warning, spec, layout, scheme, vllm_version, vendor)
 
 
 def _marlin_moe_warning(
-    spec: ModelSpec, layout: ParallelLayout, scheme: QuantScheme, vllm_version: str
+    spec: ModelSpec, layout: ParallelLayout, scheme: QuantScheme, vllm_version: str, vendor: str
 ) -> str | None:
     """Why this layout's grouped experts leave Marlin MoE for MoE WNA16, in words; None where
-    they stay (layout_warnings' NOTE has the rule)."""
+    they stay (layout_warnings' NOTE has the rule; moe_wna16_fallback's NOTE AMD's)."""
     group, moe = group_size(scheme), first_moe(spec)
     if not quantized_component(spec, scheme, "experts"):
         return None
+    if vendor != "nvidia":
+        return (f"{scheme.label} MoE layers run vLLM's MoE WNA16 (Triton) kernel, not Marlin "
+                "MoE, at any layout: check_moe_marlin_supports_layer is False on ROCm (AMD "
+                "GPUs).")
     rules = vllm_rules(vllm_version)
     humming = rules.version >= HUMMING_FIRST_ON_HOPPER_FROM
     hopper = (f" (vLLM {rules.label} runs them on Humming's MoE on Hopper, compute capability "
@@ -585,4 +621,4 @@ def layout_errors(
         return errors
     if vllm_version is None:
         raise TypeError("layout_errors: a scheme needs the vllm_version it is served by")
-    return errors + quant_alignment_errors(spec, layout, scheme, vllm_version)
+    return errors + quant_alignment_errors(spec, layout, scheme, vllm_version, cluster.vendor)

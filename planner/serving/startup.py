@@ -37,6 +37,7 @@ from planner.serving.vllm_cli import (
 )
 from planner.serving.vllm_versions import (
     ACT_ORDER_REFUSED_FROM,
+    CT_WNA16_MOE_READ_FROM,
     HUMMING_FIRST_ON_HOPPER_FROM,
     ROCM_CONCH_G_IDX_FROM,
     ROCM_QUANTIZATION_LISTED,
@@ -993,25 +994,52 @@ def act_order_errors(spec: ModelSpec, scheme: QuantScheme, version: Version) -> 
 def ct_channel_moe_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
                           gpu: GpuSpec) -> list[str]:
     """vLLM's refusal of a compressed-tensors checkpoint's per-channel (strategy channel, the
-    -gchannel keys) int4 / int8 weight-only experts on Hopper from HUMMING_FIRST_ON_HOPPER_FROM.
+    -gchannel keys) int4 / int8 weight-only experts where they leave Marlin at every layout: on
+    Hopper from HUMMING_FIRST_ON_HOPPER_FROM, on AMD GPUs from CT_WNA16_MOE_READ_FROM.
 
     NOTE: compressed_tensors_moe_wna16.py CompressedTensorsWNA16MoEMethod.__init__ (0.32.0 and
     0.33.0 wheels) asks select_wna16_moe_backend, which on compute capability 9.0 tries Humming
     before Marlin (humming/priority.py prioritize_humming); fused_humming_moe.py takes the
     per-channel key (kInt4Static / kInt8Static: GroupShape(1, -1)), so the backend is not
     Marlin and the next line is `assert weight_quant.strategy == "group"` ("channelwise is not
-    supported by this kernel"): an AssertionError at any layout. Marlin takes such experts on
-    other GPUs where its check holds (not planned: the layout checks have no channel rule)."""
+    supported by this kernel"): an AssertionError at any layout. On ROCm get_moe_method builds
+    that method at every layout (layout.moe_wna16_fallback's NOTE), which asserts the same in
+    __init__ in every wheel 0.19.0-0.33.0 (compressed_tensors_moe.py in 0.19.0,
+    compressed_tensors_moe_wna16.py from 0.20.0: unconditionally up to 0.26.0, off Marlin from
+    0.27.0, where the oracle's TritonWNA16Experts takes kInt4Static). Marlin takes such
+    experts on other NVIDIA GPUs where its check holds (not planned: the layout checks have no
+    channel rule)."""
     if spec.quant is None or scheme.what_if or spec.quant.method != "compressed-tensors" \
-            or not scheme.key.endswith("-gchannel") or version < HUMMING_FIRST_ON_HOPPER_FROM \
-            or gpu.vendor != "nvidia" or gpu.compute_capability != "9.0" \
+            or not scheme.key.endswith("-gchannel") \
             or first_moe(spec) is None or not quantized_component(spec, scheme, "experts"):
         return []
-    return [f"vLLM {version_label(version)} stops loading the {scheme.label} experts at `assert "
+    label = version_label(version)
+    if gpu.vendor != "nvidia":
+        if version < CT_WNA16_MOE_READ_FROM:
+            return []
+        assertion = ("`assert self.group_size == -1` (int8 experts; a per-channel group is None)"
+                     if scheme.key.startswith("w8") and CT_INT8_GROUP_ASSERT <= version
+                     < CT_INT8_GROUP_ASSERT_LAST else
+                     "`assert weight_quant.strategy == \"group\"` (channelwise is not supported "
+                     "by this kernel)")
+        return [f"vLLM {label} stops loading the {scheme.label} experts at {assertion} in "
+                f"CompressedTensorsWNA16MoEMethod: on {gpu.name} (ROCm) vLLM builds that method "
+                "at every layout (no Marlin MoE there), and only Marlin takes per-channel scales."]
+    if version < HUMMING_FIRST_ON_HOPPER_FROM or gpu.compute_capability != "9.0":
+        return []
+    return [f"vLLM {label} stops loading the {scheme.label} experts at `assert "
             "weight_quant.strategy == \"group\"` (CompressedTensorsWNA16MoEMethod: channelwise is "
             f"not supported by this kernel): on {gpu.name} (compute capability 9.0) its WNA16 "
             "MoE oracle picks Humming's MoE ahead of Marlin, and only Marlin takes per-channel "
             "scales. A release before 0.32 or another GPU runs them on Marlin MoE."]
+
+
+CT_INT8_GROUP_ASSERT: Version = (0, 27, 0)
+CT_INT8_GROUP_ASSERT_LAST: Version = (0, 29, 0)
+"""NOTE: compressed_tensors_moe_wna16.py CompressedTensorsWNA16MoEMethod.__init__ asserts
+`self.group_size == -1` for 8-bit weights in the 0.27.0 and 0.28.0 wheels (group_size taken
+as weight_quant.group_size, None for a per-channel checkpoint), before the strategy assertion;
+absent from 0.26.0 and 0.29.0 (from the first up to, not including, the second)."""
 
 
 INC_READ_FROM: Version = (0, 19, 0)

@@ -383,7 +383,8 @@ def sweep(
     for key in keys:
         # GPTQ/AWQ group alignment depends on the format: vLLM refuses misaligned layouts
         runnable = [lay for lay in valid
-                    if not quant_alignment_errors(model, lay, scheme(key), engine.vllm_version)]
+                    if not quant_alignment_errors(model, lay, scheme(key), engine.vllm_version,
+                                                  cluster.vendor)]
         for kv in kvs:
             settings = candidate_settings(engine, key, kv, own)
             planned = []

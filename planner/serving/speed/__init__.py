@@ -462,7 +462,8 @@ def _build_context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: i
         stage_devices = ()  # every stage on the slowest GPU: the one context does
     spec, layout, s = request.model, request.layout, request.engine
     scheme, act_b, moe = device.scheme, device.act_b, device.moe
-    wna16 = moe_wna16_fallback(spec, layout, scheme, s.vllm_version)  # False for a dense model
+    wna16 = moe_wna16_fallback(spec, layout, scheme, s.vllm_version,  # False for a dense model
+                               request.cluster.vendor)
     gpn = request.cluster.gpus_per_node
     span, net_hops = (node_span(layout.tp, layout.pp, gpn)
                       if device.net is not None and layout.gpus > gpn else (None, 0))

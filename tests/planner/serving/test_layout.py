@@ -11,6 +11,7 @@ from planner.serving.layout import (
     group_size,
     layout_errors,
     layout_warnings,
+    moe_wna16_fallback,
     pp_layer_split,
 )
 
@@ -347,3 +348,81 @@ def test_the_marlin_fallback_warning_says_hopper_runs_humming_from_0_32():
     (old,) = layout_warnings(_spec(), ParallelLayout(tp=8), G128, "0.30.0")
     assert "Humming" not in old and "MoE WNA16 (Triton) kernel: each expert is 192 wide" in old
     assert old.endswith("and keeps the Marlin kernel.")
+
+
+def _mi300x(gpus: int) -> ClusterSpec:
+    return ClusterSpec(nodes=(NodeSpec(gpu=gpu_preset("mi300x"), gpus_per_node=gpus,
+                                       intra_node_link="pcie"),), source="test")
+
+
+def test_amd_gpus_send_grouped_experts_off_marlin_moe_at_every_layout():
+    # marlin_utils.py check_moe_marlin_supports_layer (check_moe_marlin_supports_config from
+    # 0.27.0) returns False on ROCm in every wheel 0.19.0-0.33.0 (`if current_platform.is_rocm():
+    # return False`), and gptq.py GPTQConfig (0.19.0), auto_gptq.py AutoGPTQConfig (0.24.0,
+    # 0.33.0) get_quant_method then build MoeWNA16Config's method. Qwen3-235B-A22B's experts
+    # (1536 wide, hidden 4096) as GPTQ g128 at TP=8 + EP: whole experts, 1536 = 12 x 128 ->
+    # Marlin MoE on an H100; on an MI300X MoE WNA16 on every release
+    spec, ep8 = _spec(), ParallelLayout(tp=8, ep=True)
+    for release in ("0.19.0", "0.24.0", "0.33.0"):
+        assert layout_warnings(spec, ep8, G128, release) == []  # NVIDIA, the default
+        assert layout_errors(spec, EIGHT, ep8, G128, release) == []
+        assert moe_wna16_fallback(spec, ep8, G128, release, "amd")
+        (warning,) = layout_warnings(spec, ep8, G128, release, "amd")
+        assert "MoE WNA16 (Triton)" in warning and "False on ROCm" in warning
+        # MoE WNA16 takes it: 1536 % 128 = 0 and 4096 % 128 = 0, group 128 >= 32
+        assert layout_errors(spec, _mi300x(8), ep8, G128, release) == []
+    # TP=32 without EP: 1536 / 32 = 48 wide; 128, 64, 32 do not divide 48, 16 < 32 -> MoE
+    # WNA16's `assert group_size >= 32` (moe_wna16.py MoeWNA16Method.create_weights) on AMD
+    # as on NVIDIA, where Marlin MoE fails the same width
+    (error,) = layout_errors(spec, _mi300x(32), ParallelLayout(tp=32), G128, "0.33.0")
+    assert "`assert group_size >= 32`" in error and "48 wide per GPU at TP=32" in error
+    # a format without input-wise groups has no Marlin question on AMD either
+    assert layout_warnings(spec, ep8, scheme("fp8-tensor"), "0.33.0", "amd") == []
+
+
+def test_amd_compressed_tensors_experts_meet_the_wna16_refusals_at_every_layout():
+    # compressed_tensors_moe.py get_moe_method builds CompressedTensorsWNA16MoEMethod on ROCm:
+    # `not check_moe_marlin_supports_layer(...) or current_platform.is_rocm()` (0.19.0,
+    # 0.24.0 wheels), always from 0.27.0 (FlyDSL only with --moe-backend flydsl on gfx950).
+    # Qwen3-30B-A3B's experts (768 wide, hidden 2048) in groups of 32 at TP=8 + EP: whole,
+    # 768 % max(64, 32) = 0 and 2048 % 128 = 0 -> Marlin MoE on an H100, nothing refused
+    ep8, amd8 = ParallelLayout(tp=8, ep=True), _mi300x(8)
+    act, g32 = _ct_768("w4a16-ct-g32", act_order=True)
+    for release in ("0.19.0", "0.24.0"):
+        assert layout_errors(act, EIGHT, ep8, g32, release) == []
+        # on an MI300X act-order meets get_moe_method's ValueError (0.19.0-0.26.0)
+        (error,) = layout_errors(act, amd8, ep8, g32, release)
+        assert "WNA16MoE is not supported with actorder=group/dynamic." in error
+        assert "Use" not in error  # EP already keeps experts whole: no layout way out
+    # 0.27.0 asks the oracle instead (act-order group vs dynamic not planned): not refused
+    assert layout_errors(act, amd8, ep8, g32, "0.27.0") == []
+    # zero points (-gptq- key): CompressedTensorsWNA16MoEMethod asserts symmetric (0.19.0
+    # compressed_tensors_moe.py, 0.24.0 compressed_tensors_moe_wna16.py __init__) up to 0.28.0
+    asym_spec, asym = _ct_768("w4a16-gptq-g32")
+    assert layout_errors(asym_spec, EIGHT, ep8, asym, "0.24.0") == []
+    for release in ("0.19.0", "0.24.0", "0.28.0"):
+        (error,) = layout_errors(asym_spec, amd8, ep8, asym, release)
+        assert "Only symmetric quantization is supported for MoE" in error
+    # 0.29.0 and 0.33.0 load zero points; 768 = 24 x 32 and 2048 = 64 x 32 pass create_weights
+    assert layout_errors(asym_spec, amd8, ep8, asym, "0.33.0") == []
+
+
+def test_amd_refusals_suggest_a_layout_only_where_one_loads():
+    # On ROCm no layout keeps Marlin MoE, so an act-order refusal (0.24.0 get_moe_method)
+    # at TP=8 names no way out, where on an H100 --enable-expert-parallel keeps Marlin
+    # (768 % max(64, 32) = 0); the width check (create_weights, 0.33.0) depends on the
+    # width: Qwen3-30B-A3B's experts in groups of 128 at TP=8 are 768 / 8 = 96, 96 % 128 = 96
+    # -> refused, and EP (768 = 6 x 128) or a smaller TP (TP=2: 384 = 3 x 128) loads them
+    tp8, amd8 = ParallelLayout(tp=8), _mi300x(8)
+    act, g32 = _ct_768("w4a16-ct-g32", act_order=True)
+    (nvidia,) = layout_errors(act, EIGHT, tp8, g32, "0.24.0")
+    (amd,) = layout_errors(act, amd8, tp8, g32, "0.24.0")
+    assert nvidia.endswith(" Use a smaller TP or --enable-expert-parallel.")
+    assert amd.endswith("(compressed_tensors_moe.py get_moe_method).")
+    assert "Marlin MoE does not take on ROCm (each expert 96 wide per GPU at TP=8)" in amd
+    spec, g128 = _ct_768("w4a16-ct-g128")
+    (error,) = layout_errors(spec, amd8, tp8, g128, "0.33.0")
+    assert "partition (96) to be divisible by group_size (128)" in error
+    assert error.endswith(" Use a smaller TP or --enable-expert-parallel.")
+    assert layout_errors(spec, amd8, ParallelLayout(tp=8, ep=True), g128, "0.33.0") == []
+    assert layout_errors(spec, amd8, ParallelLayout(tp=2), g128, "0.33.0") == []

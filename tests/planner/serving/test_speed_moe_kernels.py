@@ -342,3 +342,25 @@ def test_a_reworded_wna16_warning_leaves_the_speed_model_alone(monkeypatch) -> N
     warned, ctx = _wna16_case(spec, 8, "w4a16-gptq-g128")
     assert warned and not any("WNA16" in w for w in warned)
     assert ctx.wna16 and ctx.moe_kernel == "moe-wna16"
+
+
+def test_amd_gpus_time_grouped_experts_on_moe_wna16_at_every_layout() -> None:
+    # marlin_utils.py check_moe_marlin_supports_layer returns False on ROCm in every wheel
+    # 0.19.0-0.33.0, so GPTQ experts go to MoeWNA16Config (gptq.py GPTQConfig in 0.19.0,
+    # auto_gptq.py AutoGPTQConfig.get_quant_method in 0.24.0 and 0.33.0), whose kernel on ROCm
+    # is Triton's (fused_moe.py should_moe_wna16_use_cuda needs is_cuda(); from 0.27.0
+    # oracle/int_wna16.py picks TritonWNA16Experts, Marlin failing the same check).
+    # Qwen3-235B-A22B-GPTQ-Int4 (1536-wide experts, group 128) at TP=8 + EP: whole experts,
+    # 1536 % 128 = 0 -> Marlin MoE on an H100 (0.24.0), MoE WNA16 x 1.5 on an MI300X
+    def formula(gpu: str, version: str) -> str:
+        request = PlanRequest(
+            model=_spec("Qwen/Qwen3-235B-A22B-GPTQ-Int4"), cluster=preset_cluster(gpu, 8),
+            layout=ParallelLayout(tp=8, ep=True),
+            engine=EngineSettings(max_model_len=4096, vllm_version=version, dtype="float16"))
+        est = estimate_speed(request, ServingLoad(input_len=1024, output_len=1024))
+        return " ".join(t.formula for t in est.terms)
+    text = formula("h100-sxm", "0.24.0")
+    assert "MoE kernel marlin-moe" in text and "WNA16" not in text
+    for version in ("0.19.0", "0.24.0", "0.33.0"):
+        text = formula("mi300x", version)
+        assert "MoE kernel moe-wna16" in text and "x 1.5 WNA16 fallback" in text

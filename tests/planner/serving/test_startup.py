@@ -668,6 +668,43 @@ def test_per_channel_compressed_tensors_experts_stop_on_hopper_from_0_32() -> No
     assert planned("Qwen/Qwen3-8B", "h200", "0.33.0").fits  # no experts
 
 
+def test_per_channel_compressed_tensors_experts_stop_on_amd_gpus_in_every_release() -> None:
+    """On ROCm compressed_tensors_moe.py get_moe_method builds CompressedTensorsWNA16MoEMethod
+    at every layout (`... or current_platform.is_rocm()` in the 0.19.0-0.26.0 wheels, always
+    from 0.27.0, where marlin_utils.check_moe_marlin_supports_config returns False on ROCm and
+    the oracle picks TritonWNA16Experts), and its __init__ asserts `weight_quant.strategy ==
+    "group"` (compressed_tensors_moe.py 0.19.0; compressed_tensors_moe_wna16.py 0.20.0-0.33.0).
+    int8 on 0.27.0 and 0.28.0 stops one line earlier, at `assert self.group_size == -1` with a
+    per-channel group of None. Qwen3-30B-A3B's shape, per-channel experts, TP=8 on 8 MI300X."""
+    from planner.model.spec import QuantSpec
+    from planner.serving.engine import EngineSettings
+    from planner.serving.hardware import preset_cluster
+    from planner.serving.layout import ParallelLayout
+    from planner.serving.plan import PlanRequest, plan
+
+    def planned(model: str, gpu: str, release: str, key: str = "w4a16-ct-gchannel"):
+        bits = int(key[1])
+        spec = _spec(model).model_copy(update={"quant": QuantSpec(
+            method="compressed-tensors", scheme=key, weight_bits=bits, summary=key)})
+        return plan(PlanRequest(model=spec, cluster=preset_cluster(gpu, 8),
+                                layout=ParallelLayout(tp=8, ep=spec.is_moe),
+                                engine=EngineSettings(max_model_len=4096, vllm_version=release)))
+
+    for release in ("0.19.0", "0.24.0", "0.33.0"):
+        (error,) = planned("Qwen/Qwen3-30B-A3B", "mi300x", release).errors
+        assert error.startswith(f"vLLM {release} stops loading the compressed-tensors symmetric "
+                                "int4, per-channel (W4A16) experts at `assert "
+                                'weight_quant.strategy == "group"`'), error
+        assert "(ROCm) vLLM builds that method at every layout" in error
+    (error,) = planned("Qwen/Qwen3-30B-A3B", "mi300x", "0.27.0", "w8a16-ct-gchannel").errors
+    assert "at `assert self.group_size == -1` (int8 experts" in error
+    (error,) = planned("Qwen/Qwen3-30B-A3B", "mi300x", "0.29.0", "w8a16-ct-gchannel").errors
+    assert 'at `assert weight_quant.strategy == "group"`' in error
+    # an A100 on 0.33.0 keeps Marlin MoE (whole 768-wide experts, hidden 2048 = 16 x 128)
+    assert planned("Qwen/Qwen3-30B-A3B", "a100-80gb", "0.33.0").fits
+    assert planned("Qwen/Qwen3-8B", "mi300x", "0.33.0").fits  # no experts
+
+
 def _plan_one(spec, release: str, gpu: str = "mi300x", quant: str | None = None, **engine):
     """Plan `spec` (or its what-if `quant`) on one `gpu` at TP=1 on vLLM `release`."""
     from planner.serving.engine import EngineSettings
