@@ -225,6 +225,31 @@ def test_speed_in_view_under_a_note_at_1280x800(browser, server: str) -> None:
     page.close()
 
 
+def test_report_tables_stay_inside_the_page_at_1280x800(browser, server: str) -> None:
+    """The report's memory plan (14 columns: rank, node, GPU, PP stage, layers, total, budget,
+    used by others, weights, activation, non-torch, CUDA graphs, KV cache, blocks) ran ~180 px
+    past its box and the page's right edge at 1280 px, the KV cache and blocks columns out of
+    sight; with the sweep and the compared models, their tables too. Each table now ends
+    inside the box and scrolls sideways within it, so its last column can be reached."""
+    page = _open(browser, server, f"report?{SEED}")
+    page.get_by_text("Include the sweep").first.click()
+    page.get_by_text("Include the Compare page's models").first.click()
+    page.get_by_text("Top 10 of").first.wait_for()
+    _settle(page)
+    report = page.locator("[data-testid=stMarkdownContainer]",
+                          has_text="Headroom report: Qwen/Qwen3-235B-A22B-GPTQ-Int4").first
+    box, tables = report.bounding_box(), report.locator("table")
+    assert box is not None and tables.count() >= 5
+    for i in range(tables.count()):
+        table = tables.nth(i)
+        edge = table.bounding_box()
+        assert edge is not None and edge["x"] + edge["width"] <= box["x"] + box["width"], i
+        table.evaluate("e => { e.scrollLeft = e.scrollWidth }")
+        last = table.locator("th").last.bounding_box()
+        assert last is not None and last["x"] + last["width"] <= box["x"] + box["width"] + 1, i
+    page.close()
+
+
 def test_typed_engine_values_in_a_real_browser(browser, server: str) -> None:
     """Issue 13 item 12, as only a browser shows it: a number outside a widget's bounds was
     refused by the page itself (red border, Enter did nothing), and an emptied field became 1."""

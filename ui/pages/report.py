@@ -111,5 +111,10 @@ cols[0].download_button("Download Markdown", markdown, f"{stem}.md", "text/markd
 cols[1].download_button("Download JSON", bundle.json_text, f"{stem}.json", "application/json")
 cols[2].download_button("Download sweep CSV", bundle.csv_text, f"{stem}.csv", "text/csv",
                         disabled=not with_sweep)
-with st.container(border=True):
+# the report's wide tables (the memory plan's 14 columns, the alternatives' and compared
+# models') ran past the box and the page's right edge at 1280 px, their last columns out of
+# sight: each scrolls sideways inside the box instead, as GitHub shows a Markdown table
+st.html("<style>.st-key-report-body table {display: block; width: max-content; "
+        "max-width: 100%; overflow-x: auto}</style>")
+with st.container(border=True, key="report-body"):
     st.markdown(markdown)
