@@ -297,8 +297,7 @@ def _comparison(args: argparse.Namespace, main: Plan, speed: SpeedEstimate | Non
     for name in args.compare:
         source, spec = _model(args, name)
         _once(seen, f"--compare {name}", name, source)
-        layout = compared_layout(spec, cluster, main.layout, checkpoint_scheme(spec),
-                                 engine.vllm_version)
+        layout = compared_layout(spec, cluster, main.layout, checkpoint_scheme(spec), engine)
         request = PlanRequest(model=spec, cluster=cluster, layout=layout, engine=engine)
         # its warnings as the app's Compare page lists them: the parameter check, then the
         # config's own

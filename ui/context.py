@@ -445,7 +445,7 @@ def compare_plan(spec: ModelSpec, cluster: ClusterSpec, engine: EngineSettings) 
     """One compared model: on the Plan page's layout where the model runs there, as
     `report --compare` plans it (planner.serving.auto_layout.compared_layout)."""
     layout = compared_layout(spec, cluster, layout_for(spec, engine), checkpoint_scheme(spec),
-                             engine.vllm_version)
+                             engine)
     return plan(PlanRequest(model=spec, cluster=cluster, layout=layout, engine=engine))
 
 

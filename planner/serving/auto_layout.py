@@ -13,6 +13,8 @@ RTX 3090 is TP=8 x PP=2 (half the weights per GPU), not TP=8 x DP=2.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from planner.model.quant import QuantScheme, checkpoint_scheme, scheme
 from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings
@@ -69,28 +71,44 @@ def auto_layout(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme,
         not wanted_ep[lay], -figures[lay]["max_context_tokens"]))
 
 
-def widest_layout(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme, vllm_version: str
-                  ) -> ParallelLayout | None:
-    """The valid layout using the most GPUs (most TP, no EP first); None when none is: where
-    a model compared beside another cannot take that one's layout (compared_layout)."""
+def _by_width(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme, vllm_version: str
+              ) -> list[ParallelLayout]:
+    """The valid layouts, the one using the most GPUs first (most TP, no EP first)."""
     valid = [lay for lay in layout_candidates(spec, cluster)
              if not layout_errors(spec, cluster, lay, held, vllm_version)]
-    return max(valid, key=lambda lay: (lay.gpus, lay.tp, not lay.ep), default=None)
+    return sorted(valid, key=lambda lay: (lay.gpus, lay.tp, not lay.ep), reverse=True)
+
+
+def widest_layout(spec: ModelSpec, cluster: ClusterSpec, held: QuantScheme, vllm_version: str
+                  ) -> ParallelLayout | None:
+    """The valid layout using the most GPUs (most TP, no EP first); None when none is."""
+    return next(iter(_by_width(spec, cluster, held, vllm_version)), None)
 
 
 def compared_layout(spec: ModelSpec, cluster: ClusterSpec, preferred: ParallelLayout,
-                    held: QuantScheme, vllm_version: str) -> ParallelLayout:
+                    held: QuantScheme, engine: EngineSettings) -> ParallelLayout:
     """The layout a model compared beside a plan on `preferred` is planned on (the app's
-    Compare and Report pages, report --compare), the first of: `preferred` with EP only where
-    `spec` has routed experts over more than one rank; the same without EP (vLLM refuses EP
-    where the experts do not divide TP x DP: dropping it keeps the chosen TP/PP/DP);
-    widest_layout; else the first, invalid, so plan() says why rather than the model going
+    Compare and Report pages, report --compare), the first that is valid and whose start-up
+    vLLM does not refuse on that layout alone (LayoutRefused: e.g. act-order GPTQ at TP > 1
+    on ROCm 0.22-0.29) of: `preferred` with EP only where `spec` has routed experts over more
+    than one rank; the same without EP (vLLM refuses EP where the experts do not divide TP x
+    DP: dropping it keeps the chosen TP/PP/DP); the valid layouts, widest first
+    (widest_layout's order); else the first, so plan() says why rather than the model going
     unlisted. Each step is the smallest change from the layout the user chose that runs."""
     first = _with_ep(spec, preferred.tp, preferred.pp, preferred.dp, preferred.ep)
+    for layout in _compared_candidates(spec, cluster, first, held, engine.vllm_version):
+        if not isinstance(_figures(spec, cluster, layout, engine), LayoutRefused):
+            return layout
+    return first
+
+
+def _compared_candidates(spec: ModelSpec, cluster: ClusterSpec, first: ParallelLayout,
+                         held: QuantScheme, vllm_version: str) -> Iterator[ParallelLayout]:
+    """compared_layout's valid layouts in its order, each worked out only when asked for."""
     for layout in (first, first.model_copy(update={"ep": False})):
         if not layout_errors(spec, cluster, layout, held, vllm_version):
-            return layout
-    return widest_layout(spec, cluster, held, vllm_version) or first
+            yield layout
+    yield from _by_width(spec, cluster, held, vllm_version)
 
 
 def _shortfall(figures: dict) -> int:

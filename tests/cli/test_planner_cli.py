@@ -481,6 +481,21 @@ def test_report_compares_a_model_the_layout_does_not_split_on_the_widest_it_take
     assert (phi4["layout"], phi4["fits"]) == ("TP=2 x DP=4", True)
 
 
+def test_report_compares_a_model_its_release_refuses_at_that_tp_on_one_it_starts(
+        capsys) -> None:
+    """RedHatAI's Llama-3.1-8B w4a16 (GPTQ int4 g128, desc_act, float16) finds no ROCm
+    kernel for its row-parallel layers at TP > 1 on vLLM 0.24.0 (startup.gptq_tp_refusal, a
+    refusal of the layout). Beside Qwen3-8B at TP=8 on 8 MI300Xs `report --compare` exited 2
+    with that refusal; it is now compared on the widest layout vLLM starts, TP=1 x DP=8."""
+    code, out, err = run_main(capsys, "report", "--model", "Qwen/Qwen3-8B", "--gpu", "mi300x",
+                              "--gpus", "8", "--tp", "8", "--vllm-version", "0.24.0",
+                              "--compare", "RedHatAI/Meta-Llama-3.1-8B-Instruct-quantized.w4a16",
+                              "--format", "json")
+    assert code == 0, err
+    other = json.loads(out)["comparison"][1]
+    assert (other["layout"], other["fits"]) == ("TP=1 x DP=8", True)
+
+
 def test_the_reports_per_gpu_kv_formula_counts_one_pp_stages_layers(capsys) -> None:
     """Qwen3-8B (36 layers, 8 KV heads of 128, config.json) on 2 RTX 3090s at PP=2: a GPU
     holds one stage, 18 layers x 2 x 8 x 128 x 2 B = 18 x 4,096 = 73,728 B per token; the

@@ -84,7 +84,7 @@ def _compared(model: str, preferred: ParallelLayout, held: str | None = None):
     `held`), and widest_layout beside it."""
     spec, cluster = catalog_spec(model), preset_cluster("h100-sxm", 8)
     fmt = scheme(held) if held else checkpoint_scheme(spec)
-    return (compared_layout(spec, cluster, preferred, fmt, "0.33.0"),
+    return (compared_layout(spec, cluster, preferred, fmt, EngineSettings(vllm_version="0.33.0")),
             widest_layout(spec, cluster, fmt, "0.33.0"))
 
 
@@ -121,3 +121,20 @@ def test_a_model_no_layout_runs_is_planned_on_the_chosen_one_to_say_why() -> Non
     chosen, widest = _compared("deepseek-ai/DeepSeek-V2-Lite-Chat",
                                ParallelLayout(tp=8, ep=True), "w4a16-gptq-g128")
     assert (chosen, widest) == (ParallelLayout(tp=8, ep=True), None)
+
+
+def test_a_layout_the_release_refuses_is_passed_over_for_one_that_starts() -> None:
+    # RedHatAI/Meta-Llama-3.1-8B-Instruct-quantized.w4a16 is GPTQ int4 g128 with desc_act in
+    # float16; on an MI300X on vLLM 0.24.0 its row-parallel layers at TP > 1 find no ROCm
+    # kernel (Triton and Conch take no g_idx, Exllama none on a split input: LayoutRefused,
+    # startup.gptq_tp_refusal), while TP=1 runs Exllama. Beside a TP=8 plan every TP > 1 layout
+    # is refused, so the widest at TP=1 (8 GPUs: DP=8, the first of the TP=1 ties) is taken,
+    # not TP=8, whose plan() raised and stopped `report --compare`
+    spec = catalog_spec("RedHatAI/Meta-Llama-3.1-8B-Instruct-quantized.w4a16")
+    cluster, engine = preset_cluster("mi300x", 8), EngineSettings(vllm_version="0.24.0")
+    layout = compared_layout(spec, cluster, ParallelLayout(tp=8), checkpoint_scheme(spec), engine)
+    assert layout == ParallelLayout(tp=1, dp=8)
+    assert summary_figures(spec, cluster, layout, engine)["fits"]
+    # on 0.23.0 Conch takes g_idx in groups of 128: TP=8 as chosen
+    assert compared_layout(spec, cluster, ParallelLayout(tp=8), checkpoint_scheme(spec),
+                           EngineSettings(vllm_version="0.23.0")) == ParallelLayout(tp=8)
