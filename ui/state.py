@@ -299,17 +299,26 @@ def encode(state: AppState) -> dict[str, str]:
     return params
 
 
+_PYDANTIC_SHOULD = "Input should be "
+"""How pydantic's own messages begin ("Input should be greater than or equal to 1")."""
+
+
 def reason(exc: ValidationError) -> str:
     """The first error's message without pydantic's 'Value error, ' prefix (our validators'
     own text is the message) and without a list of every known name (the GPU presets: the
-    'did you mean' names stay; the Hardware page lists them all)."""
+    'did you mean' names stay; the Hardware page lists them all). Pydantic's "Input should
+    be ..." says "the value must be ...": beside the Plan page's "Input tokens" field,
+    "output_len = 0 refused: Input should be greater than or equal to 1" read as if the
+    input tokens were refused."""
     errors = exc.errors()
     if len(errors) > 1 and all(e["type"] == "literal_error" for e in errors):
         # a union of Literals (link: "auto" or a LinkKind): every branch's choices, where
         # the first error alone read "Input should be 'auto'"
         choices = [c for e in errors for c in re.findall(r"'[^']*'", e["ctx"]["expected"])]
-        return f"Input should be {', '.join(choices[:-1])} or {choices[-1]}"
+        return f"the value must be {', '.join(choices[:-1])} or {choices[-1]}"
     text = str(errors[0]["msg"]).removeprefix("Value error, ")
+    if text.startswith(_PYDANTIC_SHOULD):
+        text = "the value must be " + text.removeprefix(_PYDANTIC_SHOULD)
     head, cut, _ = text.partition(" known: ")
     if cut:
         head = head.rstrip(" ;")

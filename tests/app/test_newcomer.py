@@ -43,6 +43,17 @@ def test_clearing_the_batch_limits_means_vllms_defaults() -> None:
     assert "--max-num-batched-tokens 2048 --max-num-seqs 256" in command(at)
 
 
+def test_a_refused_output_length_does_not_read_as_the_input_tokens() -> None:
+    # 0 typed in "Output tokens" was refused with pydantic's words, "output_len = 0 refused:
+    # Input should be greater than or equal to 1", beside the "Input tokens" field
+    at = open_page()
+    at.number_input(key="plan.output_len").set_value(0).run()
+    assert not at.exception
+    refusal = [w.value for w in at.main.warning if "refused" in w.value]
+    assert refusal == ["output_len = 0 refused: the value must be greater than or equal to 1. "
+                       "Kept 1,024."]
+
+
 def test_out_of_range_numbers_are_refused_aloud() -> None:
     at = open_page(None, len="8192")
     for key in ("plan.max_model_len", "plan.max_num_seqs", "plan.max_num_batched_tokens"):
@@ -51,7 +62,7 @@ def test_out_of_range_numbers_are_refused_aloud() -> None:
     at.number_input(key="plan.max_model_len").set_value(0).run()
     assert not at.exception
     refusal = [w.value for w in at.main.warning if "refused" in w.value]
-    assert refusal == ["max_model_len = 0 refused: Input should be greater than or equal to 1. "
+    assert refusal == ["max_model_len = 0 refused: the value must be greater than or equal to 1. "
                        "Kept 8,192."]
     assert at.query_params["len"] == "8192"
     assert at.number_input(key="plan.max_model_len").value == 8192

@@ -46,7 +46,7 @@ def test_a_link_below_the_utilization_slider_is_refused_not_a_crash() -> None:
     # StreamlitValueBelowMinError
     state, messages = decode({"gmu": "1e-9"}, AppState())
     assert state.gpu_memory_utilization is None  # unset: vLLM's default for the release
-    assert messages == ["Link parameter gmu='1e-9' ignored: Input should be greater than or "
+    assert messages == ["Link parameter gmu='1e-9' ignored: the value must be greater than or "
                         "equal to 0.05."]
     at = open_page(None, gmu="0.01")
     assert not at.exception
@@ -56,7 +56,7 @@ def test_a_link_below_the_utilization_slider_is_refused_not_a_crash() -> None:
 def test_nan_and_infinite_link_numbers_are_named_as_such() -> None:
     # nan was "Input should be less than or equal to 1" (NaN fails every comparison)
     _, messages = decode({"gmu": "nan", "gmem": "inf", "tpot": "-inf"}, AppState())
-    assert messages == [f"Link parameter {key}={raw!r} ignored: Input should be a finite number."
+    assert messages == [f"Link parameter {key}={raw!r} ignored: the value must be a finite number."
                         for key, raw in (("gmu", "nan"), ("gmem", "inf"), ("tpot", "-inf"))]
 
 
@@ -101,7 +101,7 @@ def test_a_link_layout_without_tp_is_named_not_silently_dropped() -> None:
 def test_a_bad_link_value_lists_every_choice_of_a_union() -> None:
     # link is "auto" or a LinkKind: the message named 'auto' only, the first branch's choice
     _, messages = decode({"link": "warp"}, AppState())
-    assert messages == ["Link parameter link='warp' ignored: Input should be 'auto', 'nvlink', "
+    assert messages == ["Link parameter link='warp' ignored: the value must be 'auto', 'nvlink', "
                         "'pcie', 'pcie-no-p2p' or 'cross-socket'."]
 
 
