@@ -900,6 +900,34 @@ def test_rocm_refuses_the_quantization_methods_its_release_does_not_list() -> No
     assert _plan_one(fp8, "0.19.0", "h200").fits
 
 
+def test_rocm_lists_modelopt_mixed_from_0_21() -> None:
+    """platforms/rocm.py supported_quantization: "modelopt_mixed" is not in the 0.19.0 and
+    0.20.0 wheels' lists and is in 0.21.0's (beside "modelopt"). The bundled
+    Qwen3.6-35B-A3B-NVFP4 is a ModelOpt MIXED_PRECISION checkpoint (method modelopt_mixed
+    after the overrides): on an MI300X 0.20.0 refuses the method, 0.21.0 does not (its other
+    refusals, W4A16_NVFP4 modules and the quantized lm_head, are the CUDA ones)."""
+    spec = _spec("nvidia/Qwen3.6-35B-A3B-NVFP4")
+    refusal = ("modelopt_mixed quantization is currently not supported in rocm. (vLLM 0.20.0 "
+               "platforms/rocm.py supported_quantization; it lists modelopt_mixed from 0.21.0)")
+    assert refusal in _plan_one(spec, "0.20.0").errors
+    for release in ("0.21.0", "0.22.0"):
+        amd, cuda = _plan_one(spec, release).errors, _plan_one(spec, release, "h100-sxm").errors
+        assert not [e for e in amd if "not supported in rocm" in e]
+        assert amd == cuda
+
+
+def test_autoawq_on_rocm_takes_groups_32_and_64() -> None:
+    """From 0.24.0 (auto_awq.py AutoAWQConfig, no Marlin off CUDA) AWQ runs awq_triton.py's
+    GEMM on ROCm, whose AWQ_TRITON_SUPPORTED_GROUP_SIZES are [-1, 32, 64, 128] (0.24.0 and
+    0.33.0 wheels): Qwen3-8B as AWQ int4 in groups of 32 or 64 runs in either dtype; 256 is
+    refused (test_awq_on_rocm_per_release)."""
+    qwen = _spec("Qwen/Qwen3-8B")
+    for release in ("0.24.0", "0.33.0"):
+        for group in (32, 64):
+            for dtype in ("bfloat16", "float16"):
+                assert _plan_one(qwen, release, quant=f"w4a16-awq-g{group}", dtype=dtype).fits
+
+
 def test_act_order_gptq_on_rocm_at_tp_above_1_needs_conch(capsys) -> None:
     """exllama.py ExllamaLinearKernel.can_implement (0.19.0-0.29.0 wheels): "Act reordering
     currently not supported by Exllama, when the input features are partitioned across

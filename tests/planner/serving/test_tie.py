@@ -176,3 +176,22 @@ def test_paligemma_text_config_without_model_type_is_gemma():
     assert spec.window.text_model_type == "gemma"
     assert spec.tie_word_embeddings and spec.text_tie_word_embeddings is None
     assert not any("not a known architecture" in w for w in spec.warnings)
+
+
+def test_each_wrappers_default_is_its_transformers_5_class_default():
+    # parser.WRAPPER_TIE_DEFAULTS, checked by building each class under transformers 5.24.0
+    # with no tie_word_embeddings at the top: Kimi_K25Config and Gemma4Config True,
+    # Qwen3VLMoeConfig False; vLLM's own KimiVLConfig has no such field (None: the text
+    # config's own is kept). Each catalog config with the top-level key removed and its
+    # text_config's set against that default: (the wrapper's reading, which 0.24.0 on builds;
+    # text_config's where it differs, which 0.23.x and before build)
+    cases = {"moonshotai/Kimi-K2.5": (False, (True, False)),
+             "google/gemma-4-26B-A4B": (False, (True, False)),
+             "Qwen/Qwen3-VL-30B-A3B-Instruct": (True, (False, True)),
+             "moonshotai/Kimi-VL-A3B-Instruct": (True, (True, None))}
+    for name, (text_tie, expected) in cases.items():
+        config = {k: v for k, v in catalog_entry(name).config.items()
+                  if k != "tie_word_embeddings"}
+        config["text_config"] = {**config["text_config"], "tie_word_embeddings": text_tie}
+        spec = parse_model_config(config)
+        assert (spec.tie_word_embeddings, spec.text_tie_word_embeddings) == expected, name
