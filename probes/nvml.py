@@ -84,45 +84,57 @@ class GpuProcess(BaseModel):
 
 
 class GpuInfo(BaseModel):
-    """What NVML says about one GPU (`nvidia-smi -q -i <index>`); None = not readable."""
+    """What NVML says about one GPU (`nvidia-smi -q -i <index>`); None = not readable.
+
+    A loaded snapshot holds only what NVML can report: its counts are JSON integers (`true` is
+    not 1, which planned a PCIe x1 link), its readings are NVML's unsigned values (no negative
+    watts, degrees, MHz, lanes or error counts), finite watts and percents of 0-100; others were
+    printed in the report's audit table as read ("nan W", "-1 C", "Gen-1 x-1")."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    index: int = Field(ge=0)
+    index: int = Field(ge=0, strict=True)
     name: str | None
     uuid: str | None
     pci_bus_id: str | None = Field(description="e.g. '00000000:01:00.0'")
     driver_version: str | None = Field(description="e.g. '570.172.08'")
-    cuda_driver_version: int | None = Field(description="CUDA version the driver supports, "
-                                            "1000*major + 10*minor: 12080 = 12.8")
+    cuda_driver_version: int | None = Field(strict=True, description="CUDA version the driver "
+                                            "supports, 1000*major + 10*minor: 12080 = 12.8")
     memory_total_bytes: int | None = Field(
-        ge=1, description="NVML total (24576 MiB on an RTX 3090)"
+        ge=1, strict=True, description="NVML total (24576 MiB on an RTX 3090)"
     )
-    memory_reserved_bytes: int | None = Field(ge=0, description="held by the driver, not usable")
-    memory_used_bytes: int | None = Field(ge=0)
-    memory_free_bytes: int | None = Field(ge=0)
+    memory_reserved_bytes: int | None = Field(ge=0, strict=True,
+                                              description="held by the driver, not usable")
+    memory_used_bytes: int | None = Field(ge=0, strict=True)
+    memory_free_bytes: int | None = Field(ge=0, strict=True)
     compute_capability: str | None = Field(description="e.g. '8.6'")
-    pcie_generation_current: int | None = Field(description="the link now; drops at idle")
+    pcie_generation_current: int | None = Field(ge=0, strict=True,
+                                                description="the link now; drops at idle")
     pcie_generation_max: int | None = Field(
+        ge=0, strict=True,
         description="the most the device and the system allow (a Gen4 card in a Gen3 slot: 3); "
                     "the planner's PCIe rate (probes.cluster)")
-    pcie_width_current: int | None
+    pcie_width_current: int | None = Field(ge=0, strict=True)
     pcie_width_max: int | None = Field(
+        ge=0, strict=True,
         description="lanes the device and the system allow (a x16 card in a slot wired x8: 8)")
-    power_draw_watts: float | None
-    power_limit_watts: float | None = Field(description="enforced power limit")
-    temperature_c: int | None
-    utilization_gpu_percent: int | None
-    utilization_memory_percent: int | None
+    power_draw_watts: float | None = Field(ge=0, allow_inf_nan=False, strict=True)
+    power_limit_watts: float | None = Field(ge=0, allow_inf_nan=False, strict=True,
+                                            description="enforced power limit")
+    temperature_c: int | None = Field(ge=0, strict=True)
+    utilization_gpu_percent: int | None = Field(ge=0, le=100, strict=True)
+    utilization_memory_percent: int | None = Field(ge=0, le=100, strict=True)
     ecc_enabled: bool | None = Field(description="current ECC mode; None where unsupported")
-    ecc_errors_corrected: int | None = Field(description="volatile (since boot) count")
-    ecc_errors_uncorrected: int | None = Field(description="volatile (since boot) count")
+    ecc_errors_corrected: int | None = Field(ge=0, strict=True,
+                                             description="volatile (since boot) count")
+    ecc_errors_uncorrected: int | None = Field(ge=0, strict=True,
+                                               description="volatile (since boot) count")
     mig_enabled: bool | None
-    clock_graphics_mhz: int | None
-    clock_sm_mhz: int | None
-    clock_memory_mhz: int | None
-    clock_graphics_max_mhz: int | None
-    clock_memory_max_mhz: int | None
+    clock_graphics_mhz: int | None = Field(ge=0, strict=True)
+    clock_sm_mhz: int | None = Field(ge=0, strict=True)
+    clock_memory_mhz: int | None = Field(ge=0, strict=True)
+    clock_graphics_max_mhz: int | None = Field(ge=0, strict=True)
+    clock_memory_max_mhz: int | None = Field(ge=0, strict=True)
     clock_event_reasons: list[str] | None = Field(description="why clocks are held down now")
     persistence_mode: bool | None
     numa_node: int | None = Field(description="'GPU NUMA ID' in nvidia-smi topo -m")

@@ -154,6 +154,18 @@ def test_planner_refuses_unreadable_snapshots(snapshot: str, words: str) -> None
     assert_one_line_error(done, "python -m planner plan: error: ", words)
 
 
+def test_report_refuses_a_snapshot_reading_nvml_cannot_give(tmp_path: Path) -> None:
+    # the report's audit table printed the GPU's power limit as "nan W" (exit 0)
+    raw = json.loads(SNAPSHOT.read_text())
+    raw["gpus"][0]["power_limit_watts"] = float("nan")
+    node = tmp_path / "node.json"
+    node.write_text(json.dumps(raw))
+    done = run("planner", "report", "--model", "Qwen/Qwen3-8B", "--snapshot", str(node),
+               env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert_one_line_error(done, "python -m planner report: error: ",
+                          "gpus.0.power_limit_watts: Input should be a finite number.")
+
+
 def test_a_cut_off_or_empty_snapshot_is_named_in_plain_words(tmp_path: Path) -> None:
     # a copy that stopped mid-transfer inside line 5, '  "hostname": "rig-3090x8",' whose
     # value's opening quote is column 15 (2 spaces, 10 for "hostname", ':', ' ')

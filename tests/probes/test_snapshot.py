@@ -96,7 +96,7 @@ def test_load_names_the_field_that_violates_the_schema(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("field", "value", "words"), [
     ("memory_total_bytes", 0, "greater than or equal to 1"),
-    ("memory_total_bytes", False, "greater than or equal to 1"),
+    ("memory_total_bytes", False, "Input should be a valid integer"),  # not read as 0
     ("memory_free_bytes", -1, "greater than or equal to 0"),
     # the recorded 3090 has 25,769,803,776 B total: reserving all of it leaves nothing usable
     ("memory_reserved_bytes", 25_769_803_776, "must be below memory_total_bytes"),
@@ -107,6 +107,23 @@ def test_load_refuses_memory_no_gpu_can_have(field: str, value: object, words: s
     raw = raw_3090()
     raw["gpus"][0][field] = value
     with pytest.raises(SnapshotError, match=words):
+        load_snapshot(json.dumps(raw).encode())
+
+
+@pytest.mark.parametrize(("field", "value", "words"), [
+    # found by fuzzing the CLI: each was loaded, and report printed it in the audit table
+    ("power_limit_watts", float("nan"), "Input should be a finite number"),  # "nan W"
+    ("power_limit_watts", -1, "Input should be greater than or equal to 0"),  # "-1 W"
+    ("temperature_c", -1, "Input should be greater than or equal to 0"),  # "-1 C"
+    ("pcie_generation_current", -1, "Input should be greater than or equal to 0"),  # "Gen-1"
+    ("utilization_gpu_percent", 101, "Input should be less than or equal to 100"),
+    # JSON true was read as 1: a node planned at PCIe x1
+    ("pcie_width_max", True, "Input should be a valid integer"),
+])
+def test_load_refuses_readings_nvml_cannot_report(field: str, value: object, words: str) -> None:
+    raw = raw_3090()
+    raw["gpus"][0][field] = value
+    with pytest.raises(SnapshotError, match=rf"gpus\.0\.{field}: {words}"):
         load_snapshot(json.dumps(raw).encode())
 
 
