@@ -95,6 +95,23 @@ def or_error(call: Callable[[], T], failure: str) -> T | None:
         return None
 
 
+def show_the_way_out() -> None:
+    """Under a page's error: a link to the page that fixes what failed, the Model page when
+    the model cannot be read (a link to a repo this server cannot read), the Hardware page
+    when the hardware cannot be planned for (a link's live audit on a server without a GPU,
+    snapshots removed): the Plan page was a dead end on the latter."""
+    for resolve, page, label, icon in (
+            (current_spec, "ui/pages/model.py", "Pick another model on the Model page",
+             ":material/neurology:"),
+            (current_cluster, "ui/pages/hardware.py",
+             "Pick presets or upload snapshots on the Hardware page",
+             ":material/developer_board:")):
+        try:
+            resolve()
+        except USER_ERRORS:
+            st.page_link(page, label=label, icon=icon)
+
+
 def uploaded_snapshots() -> dict[str, HardwareSnapshot]:
     """Snapshots uploaded in this session (never in the URL, never written to disk)."""
     return st.session_state.setdefault(UPLOADS_KEY, {})

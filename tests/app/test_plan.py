@@ -391,6 +391,18 @@ def test_offline_a_model_not_in_the_catalog_is_not_said_to_be_asked_again() -> N
     assert [link.proto.page for link in at.get("page_link")] == ["model"]
 
 
+def test_hardware_that_cannot_be_planned_links_to_the_hardware_page() -> None:
+    # a link's live audit on a server without a GPU (every app test's machine: the recorded
+    # VM snapshot, no GPUs): the Plan, Compare and Report pages said "Cannot plan this: vm:
+    # the snapshot has no GPUs" and nothing more; the way out is one click away, as for a
+    # model that cannot be read, and only the hardware's (the model is fine)
+    for page in ("plan", "compare", "report"):
+        at = open_page(page, hw="audit")
+        assert not at.exception
+        assert any("the snapshot has no GPUs" in e.value for e in at.error), page
+        assert [link.proto.page for link in at.get("page_link")] == ["hardware"], page
+
+
 def test_each_error_is_shown_once_beside_the_verdict() -> None:
     # max_model_len 1,000,000 on the seed: vLLM fails two checks, the length over the
     # model's 40,960 (the verdict's, the first) and one request's KV cache, 1,000,000 x

@@ -28,6 +28,7 @@ from ui.context import (
     prefetch_sources,
     release_default_note,
     show_error,
+    show_the_way_out,
 )
 from ui.state import MAX_COMPARE, bind, state
 from ui.tables import key_grid
@@ -49,6 +50,7 @@ try:
     engine = compare_engine()
 except USER_ERRORS as exc:
     show_error("Cannot compare", exc)
+    show_the_way_out()
     st.stop()
 st.caption(f"All on {md_escape(cluster.source)} with vLLM {engine.vllm_version}'s rules; each "
            f"model in its own checkpoint format, KV dtype {engine.kv_cache_dtype}, "

@@ -71,6 +71,7 @@ from ui.context import (
     remote_code_runs,
     row_settings,
     show_error,
+    show_the_way_out,
 )
 from ui.speed import (
     arrival_control,
@@ -617,12 +618,7 @@ try:
     result = with_param_check(plan(request), request.model, current_source())
 except USER_ERRORS as exc:
     show_error("Cannot plan this", exc)
-    try:
-        current_spec()
-    except USER_ERRORS:  # the model is what failed (a link to a repo this server cannot
-        # read): the way out is another model, one click away
-        st.page_link("ui/pages/model.py", label="Pick another model on the Model page",
-                     icon=":material/neurology:")
+    show_the_way_out()
     st.stop()
 _results(request, result)
 _sweep_section(request)

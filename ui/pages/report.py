@@ -34,6 +34,7 @@ from ui.context import (
     model_spec,
     prefetch_sources,
     show_error,
+    show_the_way_out,
     uploaded_snapshots,
 )
 from ui.io import live_snapshot
@@ -102,6 +103,7 @@ try:
     bundle = build_report(inputs)
 except USER_ERRORS as exc:
     show_error("Cannot build the report", exc)
+    show_the_way_out()
     st.stop()
 stem = f"headroom-{(request.model.name or 'model').replace('/', '_')}-{inputs.date}"
 cols = st.columns(3)
