@@ -27,10 +27,14 @@ into each other, and 64 H100s 64 slivers)."""
 
 
 def _memory_bars(result: Plan) -> list[tuple[str, RankMemory]]:
-    """(label, GPU) per bar: each GPU ('GPU3'), or above MEMORY_BARS_PER_GPU GPUs one bar
-    per set of GPUs whose figures are all equal ('GPU0-7, 16-23 (16 GPUs)'), in rank order
-    of their first GPU. Display only: the bar shows the figures the planner gave them."""
+    """(label, GPU) per bar: each GPU ('GPU3'; on several nodes its index in its node over
+    the node, 'GPU0<br>node 1', where 'GPU4' read as a fifth GPU of one node), or above
+    MEMORY_BARS_PER_GPU GPUs one bar per set of GPUs whose figures are all equal ('GPU0-7,
+    16-23 (16 GPUs)', ranks), in rank order of their first GPU. Display only: the bar shows
+    the figures the planner gave them."""
     if len(result.per_gpu) <= MEMORY_BARS_PER_GPU:
+        if len({r.node for r in result.per_gpu}) > 1:
+            return [(f"GPU{r.gpu_index}<br>node {r.node}", r) for r in result.per_gpu]
         return [(f"GPU{r.rank}", r) for r in result.per_gpu]
     same: dict[tuple[int, ...], list[RankMemory]] = {}
     for r in result.per_gpu:

@@ -69,13 +69,13 @@ def test_the_memory_bar_groups_equal_gpus_above_16() -> None:
     + TP rank (README), so stage 0 is GPUs 0-7 and 16-23, stage 1 GPUs 8-15 and 24-31. The
     two stages hold different parts (embeddings; lm_head) and 47 of the 94 layers each: two
     bars of 16 GPUs, where 32 slivers were drawn. At 2 nodes (16 GPUs) every GPU keeps its
-    bar."""
+    bar, named in its node."""
     bar = figure(open_page("plan", nodes="4", tp="8", pp="2", dp="2"), "memory")
     weights = next(t for t in bar["data"] if t["name"] == "weights")
     assert list(weights["x"]) == ["GPU0-7, 16-23 (16 GPUs)", "GPU8-15, 24-31 (16 GPUs)"]
     bar = figure(open_page("plan", nodes="2", tp="8", pp="2"), "memory")
     weights = next(t for t in bar["data"] if t["name"] == "weights")
-    assert list(weights["x"]) == [f"GPU{rank}" for rank in range(16)]
+    assert list(weights["x"]) == [f"GPU{g}<br>node {n}" for n in (0, 1) for g in range(8)]
 
 
 def test_one_request_label_sits_below_the_line_at_the_left_end() -> None:
@@ -84,6 +84,17 @@ def test_one_request_label_sits_below_the_line_at_the_left_end() -> None:
     assert label["yanchor"] == "top" and label["xanchor"] == "left"  # below y=1, from the left
     ys = curve["data"][0]["y"]
     assert ys[0] > 5  # at 4K context the curve is far above the label (~26 requests)
+
+
+def test_memory_bars_of_several_nodes_name_each_gpu_in_its_node() -> None:
+    # Qwen3-32B at TP=4 x PP=2 on 2 nodes x 4 RTX 4000 Ada: the bars read GPU0..GPU7, as if
+    # one node held 8 GPUs (GPU4 is node 1's first); each bar names its GPU in its node
+    at = open_page(None, gpu="rtx-4000-ada", gpn="4", nodes="2", model="Qwen/Qwen3-32B",
+                   tp="4", pp="2", dp="1")
+    weights = next(t for t in figure(at, "memory")["data"] if t["name"] == "weights")
+    assert list(weights["x"]) == [f"GPU{g}<br>node {n}" for n in (0, 1) for g in range(4)]
+    one_node = next(t for t in figure(open_page(), "memory")["data"] if t["name"] == "weights")
+    assert list(one_node["x"]) == [f"GPU{g}" for g in range(8)]  # the seed: one node
 
 
 def test_sweep_heatmap_is_readable_at_64_gpus() -> None:
