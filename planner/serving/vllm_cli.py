@@ -89,10 +89,10 @@ class VllmCli(BaseModel):
 
 def release_numbers(version: str) -> tuple[int, int, int] | None:
     """(major, minor, patch) of a vLLM version as pip and `vllm --version` print it: 'v0.21',
-    '0.20.2', a post release '0.10.1.1' (a fix of 0.10.1: its rules), a local build label
-    '0.11.0+cu128' (the same release); None for anything else (a pre-release '0.12.0rc1', a
-    word)."""
-    parts = version.strip().lstrip("v").split("+", 1)[0].split(".")
+    '0.20.2', a post release '0.10.1.1' or '0.6.1.post1' (PEP 440; a fix of the release: its
+    rules), a local build label '0.11.0+cu128' (the same release); None for anything else (a
+    pre-release '0.12.0rc1' or '0.12.0.dev3', a word)."""
+    parts = re.sub(r"\.?post\d+$", "", version.strip().lstrip("v").split("+", 1)[0]).split(".")
     # ASCII digits only: str.isdigit also takes '²' (int() then raises) and '٣' (read as 3)
     if not 2 <= len(parts) <= 4 or not all(part.isascii() and part.isdigit() for part in parts):
         return None

@@ -862,7 +862,8 @@ def parse_version(text: str) -> Version:
     numbers = release_numbers(text)
     if numbers is None:
         raise EngineError(f"vLLM version {text!r} is not like '0.33.0', '0.19', 'v0.21.0', "
-                          "'0.10.1.1' or '0.11.0+cu128' (pre-releases are not covered)")
+                          "'0.10.1.1', '0.6.1.post1' or '0.11.0+cu128' (rc and dev builds "
+                          "are not covered)")
     return numbers
 
 

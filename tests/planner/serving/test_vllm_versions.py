@@ -55,8 +55,11 @@ def test_parse_version_accepts_vllm_spellings():
     assert parse_version("0.10.1.1") == (0, 10, 1)
     assert parse_version("0.11.0+cu128") == (0, 11, 0)
     assert parse_version("0.11.0+582e4e37.nv25.11") == (0, 11, 0)
+    # PEP 440 post releases, as PyPI has vLLM 0.6.1.post1 / 0.6.3.post1: the release's rules
+    assert parse_version("0.33.0.post1") == (0, 33, 0)
+    assert parse_version("0.33.0post2+cu129") == (0, 33, 0)
     for bad in ("abc", "latest", "1", "0.x.1", "0.1.2.3.4", "0.12.0rc1", "0.9.2.dev3", "",
-                "0.-1.0", "+cu128",
+                "0.-1.0", "+cu128", "post1", "0.33.post",
                 # str.isdigit takes these, int() fails on the first and reads the second
                 # as 0.33.0: neither is what pip or `vllm --version` print
                 "0.2\u00b2", "0.\u0663\u0663.0"):
