@@ -7,6 +7,7 @@ stops with exit code 2 and one line naming the flag, before any planning starts.
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Callable
 from datetime import date
 
@@ -170,7 +171,11 @@ _model = _given("a repo id such as Qwen/Qwen3-8B, a config.json or a folder hold
 
 
 def _iso_date(text: str) -> date:
+    """argparse type: a calendar date written YYYY-MM-DD, as --help says (Python 3.11's
+    fromisoformat alone also takes '20260101' and the week date '2026-W01-1')."""
     try:
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+            raise ValueError(text)
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None

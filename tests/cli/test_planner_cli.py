@@ -120,6 +120,11 @@ def _bad_inputs(model_dir: Path, tmp_path: Path) -> dict[str, list[str]]:
         "sweep without hardware": ["sweep", "--model", str(model_dir)],
         "report bad date": ["report", "--model", str(model_dir), "--gpu", "rtx-3090",
                             "--date", "soon"],
+        # Python 3.11's date.fromisoformat takes both; --help says YYYY-MM-DD
+        "report compact date": ["report", "--model", str(model_dir), "--gpu", "rtx-3090",
+                                "--date", "20260101"],
+        "report week date": ["report", "--model", str(model_dir), "--gpu", "rtx-3090",
+                             "--date", "2026-W01-1"],
     }
 
 
@@ -127,7 +132,9 @@ def test_every_bad_input_exits_2_with_one_line(capsys, model_dir: Path, tmp_path
     for label, argv in _bad_inputs(model_dir, tmp_path).items():
         with pytest.raises(SystemExit) if label in ("utilization 1.5", "max-model-len 0",
                                                      "negative gpus", "bad kv dtype",
-                                                     "report bad date") \
+                                                     "report bad date",
+                                                     "report compact date",
+                                                     "report week date") \
                 else _no_raise() as caught:
             code = main(argv)
         code = caught.value.code if isinstance(caught, pytest.ExceptionInfo) else code
