@@ -604,17 +604,12 @@ def _attention_per_rank(mixer: object, hidden: int, total: int, tp: int) -> floa
     if tp == 1:
         return total
     if isinstance(mixer, AttentionMixer):
-        # a layer reading another layer's KV (kv_source) has no k/v (params._softmax_attention)
-        reuses_kv = mixer.kv_source is not None
-        v_dim = 0 if mixer.kv_shared else mixer.v_head_dim
-        kv_width = 0 if reuses_kv else mixer.num_kv_heads * (mixer.head_dim + v_dim)
+        kv_width = _kv_width(mixer)
         kv = hidden * kv_width + (kv_width if mixer.qkv_bias else 0)
         replicated = hidden if mixer.o_bias else 0
         if mixer.qk_norm and not mixer.qk_norm_per_layer:
-            replicated += (1 if reuses_kv else 2) * mixer.head_dim
-        kv_heads_per_rank = max(1, mixer.num_kv_heads // tp)
-        kv_rank = kv * kv_heads_per_rank / mixer.num_kv_heads
-        return (total - kv - replicated) / tp + kv_rank + replicated
+            replicated += _shared_qk_norm(mixer)
+        return (total - kv - replicated) / tp + _kv_on_rank(mixer, kv, tp) + replicated
     if isinstance(mixer, MlaMixer):
         heads = mixer.num_heads
         q_in = mixer.q_lora_rank or hidden
@@ -623,6 +618,26 @@ def _attention_per_rank(mixer: object, hidden: int, total: int, tp: int) -> floa
         split += heads * mixer.v_head_dim * hidden
         return total - split + split / tp
     return total / tp
+
+
+def _kv_width(mixer: AttentionMixer) -> int:
+    """Output width of one layer's k and v projections: none for a layer reading another
+    layer's KV (kv_source; params._softmax_attention), no v where K=V (kv_shared)."""
+    if mixer.kv_source is not None:
+        return 0
+    return mixer.num_kv_heads * (mixer.head_dim + (0 if mixer.kv_shared else mixer.v_head_dim))
+
+
+def _kv_on_rank(mixer: AttentionMixer, kv_params: float, tp: int) -> float:
+    """The part of the k/v projections' `kv_params` one TP rank holds: max(1, kv // tp) of
+    the KV heads (replicated past tp = kv heads; _attention_per_rank's NOTE)."""
+    return kv_params * max(1, mixer.num_kv_heads // tp) / mixer.num_kv_heads
+
+
+def _shared_qk_norm(mixer: AttentionMixer) -> int:
+    """Qwen3's per-head q/k RMSNorm weights, one head_dim each, whole on every rank (q only
+    for a layer reading another layer's KV)."""
+    return (1 if mixer.kv_source is not None else 2) * mixer.head_dim
 
 
 def _attention_kept_per_rank(mixer: object, hidden: int, tp: int) -> float:
@@ -649,22 +664,17 @@ def _attention_kept_per_rank(mixer: object, hidden: int, tp: int) -> float:
     94 x 256 = 24,064 in all.
     """
     if isinstance(mixer, AttentionMixer):
-        reuses_kv = mixer.kv_source is not None
         kept = hidden if mixer.o_bias else 0.0
         if mixer.qkv_bias:
-            # as params._softmax_attention: q (x2 with an output gate), no k/v reading another
-            # layer's KV, no v where K=V
+            # as params._softmax_attention: q (x2 with an output gate)
             q_out = mixer.num_heads * mixer.head_dim * (2 if mixer.output_gate else 1)
-            v_dim = 0 if mixer.kv_shared else mixer.v_head_dim
-            kv_width = 0 if reuses_kv else mixer.num_kv_heads * (mixer.head_dim + v_dim)
             kept += q_out / tp
-            if kv_width:
-                kept += kv_width * max(1, mixer.num_kv_heads // tp) / mixer.num_kv_heads
+            kept += _kv_on_rank(mixer, _kv_width(mixer), tp)
         if mixer.qk_norm and mixer.qk_norm_per_layer:
-            k_heads = 0 if reuses_kv else mixer.num_kv_heads
+            k_heads = 0 if mixer.kv_source is not None else mixer.num_kv_heads
             kept += (mixer.num_heads + k_heads) * mixer.head_dim / tp
         elif mixer.qk_norm:
-            kept += (1 if reuses_kv else 2) * mixer.head_dim
+            kept += _shared_qk_norm(mixer)
         if mixer.sinks:
             kept += mixer.num_heads / tp
         return kept
