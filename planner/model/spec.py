@@ -220,6 +220,10 @@ class QuantSpec(_Frozen):
     act_order: bool = Field(
         default=False, description="GPTQ desc_act (group_size not -1) or compressed-tensors "
         "actorder group/dynamic: vllm_versions.marlin_moe_pads")
+    act_order_rule: str | None = Field(
+        default=None, description="the first GPTQ `dynamic` rule (its pattern as written) that "
+        "gives the modules it matches group act-order (its desc_act, else the checkpoint's, true "
+        "with its group_size, else the checkpoint's, not -1): startup.act_order_errors")
     weight_only: bool = Field(
         default=False, description="activations stay 16-bit where the scheme's GEMMs could "
         "take them quantized (ModelOpt W4A16_NVFP4): speed.kernels.kernel_family")

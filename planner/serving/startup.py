@@ -974,13 +974,20 @@ def rocm_awq_errors(spec: ModelSpec, scheme: QuantScheme, served: str, version: 
 
 def act_order_errors(spec: ModelSpec, scheme: QuantScheme, version: Version) -> list[str]:
     """vLLM's refusal of a group act-order checkpoint (QuantSpec.act_order: GPTQ desc_act
-    with a group, compressed-tensors actorder group or dynamic) from ACT_ORDER_REFUSED_FROM,
-    on every GPU; [] otherwise. E.g. a GPTQ int4 g128 desc_act checkpoint on 0.30.0."""
+    with a group, compressed-tensors actorder group or dynamic; or a GPTQ `dynamic` rule
+    giving some modules that, QuantSpec.act_order_rule) from ACT_ORDER_REFUSED_FROM, on every
+    GPU; [] otherwise. E.g. a GPTQ int4 g128 desc_act checkpoint on 0.30.0."""
     quant = spec.quant
-    if quant is None or scheme.what_if or not quant.act_order \
+    if quant is None or scheme.what_if or not (quant.act_order or quant.act_order_rule) \
             or version < ACT_ORDER_REFUSED_FROM:
         return []
     where = f"vLLM {version_label(version)} "
+    if not quant.act_order:
+        return ["GPTQ group activation ordering (desc_act=True) is no longer supported, but is "
+                f"enabled by dynamic rule {quant.act_order_rule!r}. Use a checkpoint with "
+                "static activation ordering or desc_act=False. (" + where + "AutoGPTQConfig, "
+                "normalize_and_validate_gptq_desc_act: the rule's modules would load with "
+                "act-order; 0.29 loads them)"]
     if quant.method == "gptq":
         return ["GPTQ group activation ordering (desc_act=True) is no longer supported. Use a "
                 "checkpoint with static activation ordering or desc_act=False. (" + where

@@ -140,9 +140,28 @@ def _gptq_awq(qc: dict, where: str, method: str, excluded: tuple[str, ...]) -> Q
     summary = f"{method.upper()} int{bits}, group {group if group != -1 else 'per-channel'}, {sym}"
     # vLLM's GPTQ config turns desc_act off for group -1 (auto_gptq.py __init__); AWQ has none
     act_order = method == "gptq" and qc.get("desc_act") is True and group != -1
+    rule = _act_order_rule(qc.get("dynamic"), qc.get("desc_act"), group) if method == "gptq" \
+        else None
     return QuantSpec(method=method, scheme=scheme, weight_bits=bits,
                      group_size=None if group == -1 else group, excluded_modules=excluded,
-                     act_order=act_order, summary=summary)  # fmt: skip
+                     act_order=act_order, act_order_rule=rule, summary=summary)  # fmt: skip
+
+
+def _act_order_rule(dynamic: object, desc_act: object, group: int) -> str | None:
+    """The first GPTQModel `dynamic` rule that turns group act-order on for its modules.
+
+    NOTE: utils/gptq_utils.py normalize_and_validate_gptq_desc_act (0.30.0-0.33.0 wheels;
+    absent from 0.29.0), called by AutoGPTQConfig.__init__, skips rules whose pattern starts
+    with "-:" (a negative match: those modules are not quantized) or whose value is not a
+    mapping, and raises ValueError for the first other rule whose desc_act (default: the
+    checkpoint's) is truthy with a group_size (default: the checkpoint's) other than -1, so a
+    rule giving a desc_act checkpoint's per-channel modules a group counts as well."""
+    if not isinstance(dynamic, dict):
+        return None
+    return next((pattern for pattern, rule in dynamic.items()
+                 if isinstance(pattern, str) and not pattern.startswith("-:")
+                 and isinstance(rule, dict) and rule.get("desc_act", desc_act)
+                 and rule.get("group_size", group) != -1), None)
 
 
 def _compressed(qc: dict, where: str, excluded: tuple[str, ...], warnings: list[str]) -> QuantSpec:

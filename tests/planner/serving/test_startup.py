@@ -861,6 +861,41 @@ def test_group_act_order_is_refused_from_0_30() -> None:
     assert _plan_one(redhat, "0.19.0").fits  # gptq.py on ROCm, in its float16
 
 
+def test_a_gptq_dynamic_rule_with_group_act_order_is_refused_from_0_30() -> None:
+    """normalize_and_validate_gptq_desc_act (utils/gptq_utils.py, 0.30.0-0.33.0 wheels) also
+    refuses a GPTQModel `dynamic` rule that gives its modules desc_act with a group: its own
+    desc_act or group_size, else the checkpoint's; "-:" rules (modules left unquantized) are
+    skipped. Keys as GPTQModel documents them (auto_gptq.py's comment: "+:" positive and "-:"
+    negative regex, each value a dict of bits / group_size / desc_act / sym overrides)."""
+    from planner.model.config.quant import quant_spec
+
+    def read(**qc) -> object:
+        block = {"quant_method": "gptq", "bits": 4, "group_size": 128, "desc_act": False,
+                 "sym": True} | qc
+        quant = quant_spec(block, "quantization_config", None, [])
+        return _spec("Qwen/Qwen3-8B").model_copy(update={"quant": quant})
+
+    on = read(dynamic={r"-:.*mlp\.gate$": {}, r"+:.*down_proj": {"desc_act": True}})
+    assert not on.quant.act_order and on.quant.act_order_rule == r"+:.*down_proj"
+    assert _plan_one(on, "0.29.0", "h100-sxm").fits
+    (error,) = _plan_one(on, "0.30.0", "h100-sxm").errors
+    assert error == ("GPTQ group activation ordering (desc_act=True) is no longer supported, "
+                     "but is enabled by dynamic rule '+:.*down_proj'. Use a checkpoint with "
+                     "static activation ordering or desc_act=False. (vLLM 0.30.0 "
+                     "AutoGPTQConfig, normalize_and_validate_gptq_desc_act: the rule's "
+                     "modules would load with act-order; 0.29 loads them)")
+    # a desc_act checkpoint per channel (act-order a no-op) whose rule gives a group of 64
+    grouped = read(group_size=-1, desc_act=True, dynamic={r".*o_proj": {"group_size": 64}})
+    assert grouped.quant.act_order_rule == r".*o_proj"
+    assert not _plan_one(grouped, "0.33.0", "h100-sxm").fits
+    # per channel, a negative rule, or desc_act off in the rule: loads
+    for dynamic in ({r".*o_proj": {"desc_act": True, "group_size": -1}},
+                    {r"-:.*o_proj": {"desc_act": True}},
+                    {r".*o_proj": {"bits": 8}}):
+        quiet = read(dynamic=dynamic)
+        assert quiet.quant.act_order_rule is None and _plan_one(quiet, "0.33.0", "h100-sxm").fits
+
+
 def test_rocm_refuses_the_quantization_methods_its_release_does_not_list() -> None:
     """platforms/rocm.py RocmPlatform.supported_quantization, read in the 0.19.0-0.33.0 wheels:
     modelopt_fp4 from 0.20.0, modelopt (ModelOpt FP8) from 0.21.0, inc (AutoRound) from
