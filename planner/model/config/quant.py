@@ -4,6 +4,7 @@ Maps every storage format to one scheme key of planner.model.quant (e.g. "fp8-bl
 "w4a16-gptq-g128", "mxfp4", "nvfp4"); the byte widths live there, not here.
 """
 
+import re
 from collections import Counter
 
 from planner.model.quant import component_formats
@@ -358,14 +359,51 @@ def _is_lm_head(name: str) -> bool:
 
 
 def _inc_kept(extra: object, bits: int, at: str) -> tuple[str, ...]:
-    """extra_config's modules kept at 16 bits (`bits` >= 16; an entry without bits takes the
-    checkpoint's)."""
+    """extra_config's modules kept at 16 bits: `bits` >= 16, or no `bits` in the entry of a
+    layer vLLM builds on its own (an entry without bits for a fused layer's shard or a routed
+    expert takes the checkpoint's bits).
+
+    NOTE: INCConfig.get_quant_method (inc.py 0.19.0-0.23.0, inc/inc.py 0.24.0-0.33.0; read
+    in each of the 15 wheels) returns UnquantizedLinearMethod (UnquantizedFusedMoEMethod for
+    RoutedExperts from 0.24.0) for a layer whose prefix (or "model." + prefix) is an
+    extra_config key whose `.get("bits", 16) >= 16`: a missing bits counts as 16 there, ahead
+    of get_layer_config, which fills a missing bits with the checkpoint's. A fused layer's
+    prefix (qkv_proj, gate_up_proj) and a FusedMoE's ("mlp.experts") are no shard's or
+    expert's key, so those entries reach get_layer_config."""
     if extra is None:
         return ()
     if not isinstance(extra, dict) or not all(isinstance(v, dict) for v in extra.values()):
         raise ConfigError(f"{at}.extra_config must map module names to objects")
     return tuple(name for name, cfg in extra.items()
-                 if isinstance(cfg.get("bits", bits), int) and cfg.get("bits", bits) >= _KEPT_BITS)
+                 if (isinstance(cfg.get("bits", bits), int) and cfg.get("bits", bits) >= _KEPT_BITS)
+                 or ("bits" not in cfg and not _regex_key(name) and not _ROUTED_EXPERT.search(name)
+                     and _fused_shards(name, extra) is None))
+
+
+def _regex_key(name: str) -> bool:
+    """Whether vLLM's INC parser reads this extra_config key as a regular expression (any of
+    *+?^$()[]{}|\\ in it: matched by re.search, never a layer's exact name)."""
+    return any(c in name for c in "*+?^$()[]{}|\\")
+
+
+_ROUTED_EXPERT = re.compile(r"\.experts\.\d+\.")
+"""A routed expert's own module ('mlp.experts.3.down_proj'): part of its layer's FusedMoE,
+whose prefix ('mlp.experts') no such key equals; shared experts are layers of their own."""
+
+
+def _fused_shards(name: str, extra: dict) -> tuple[str, list[str]] | None:
+    """The fused layer whose shard this extra_config key names and its shards (q/k/v_proj ->
+    qkv_proj, gate/up_proj -> gate_up_proj; _FUSED_SHARDS), None for any other key: a regex,
+    a routed expert's, or an MLA layer's q_proj (its own linear layer: no k_proj / v_proj of
+    the same attention listed; Llama's q_proj listed alone is read as such too)."""
+    head, _, last = name.rpartition(".")
+    fused = next((key for key, shards in _FUSED_SHARDS.items() if last in shards), None)
+    if fused is None or _regex_key(name) or _ROUTED_EXPERT.search(name):
+        return None
+    shards = [f"{head}.{shard}" for shard in _FUSED_SHARDS[fused]]
+    if fused == "qkv_proj" and not any(shard in extra for shard in shards[1:]):
+        return None
+    return f"{head}.{fused}", shards
 
 
 def _inc_overrides(extra: object, bits: int, group: int, sym: bool | None, family: str, at: str
@@ -395,20 +433,14 @@ def _inc_overrides(extra: object, bits: int, group: int, sym: bool | None, famil
 
     for name in extra:
         own_bits, own_group, _ = entry(name)
-        head, _, last = name.rpartition(".")
-        fused = next((key for key, shards in _FUSED_SHARDS.items() if last in shards), None)
-        regex = any(c in name for c in "*+?^$()[]{}|\\")
-        shards = [f"{head}.{shard}" for shard in _FUSED_SHARDS.get(fused, ())]
-        # an MLA layer's q_proj is not fused (it has no k_proj / v_proj): q alone is not checked
-        if fused and not regex and "experts" not in name and (
-                fused != "qkv_proj" or any(shard in extra for shard in shards[1:])) and len(
-                {entry(shard) for shard in shards}) > 1:
-            raise ConfigError(f"{at}.extra_config: Fused module '{head}.{fused}' requires "
+        fused, shards = _fused_shards(name, extra) or ("", [])
+        if len({entry(shard) for shard in shards}) > 1:
+            raise ConfigError(f"{at}.extra_config: Fused module '{fused}' requires "
                               f"consistent quant config for {shards} (vLLM INCConfig)")
         if name in kept or ((own_bits, own_group) == (bits, group) and not _is_lm_head(name)):
             continue  # another sym alone packs the same bytes
         if own_bits in (4, 8) and isinstance(own_group, int) and not isinstance(
-                own_group, bool) and -1 <= own_group != 0 and not regex:
+                own_group, bool) and -1 <= own_group != 0 and not _regex_key(name):
             schemes.append(ModuleFormat(module=name, algo=f"int{own_bits} g{own_group}",
                                         scheme=_inc_key(own_bits, own_group, family)))
         else:

@@ -167,6 +167,10 @@ def test_one_shard_of_a_fused_layer_in_other_bits_is_refused_in_vllms_words():
         f"{shards} (vLLM INCConfig)")
     with pytest.raises(ConfigError, match="Fused module 'model.layers.0.mlp.gate_up_proj'"):
         parsed(W4A16_ASYM | {"extra_config": {"model.layers.0.mlp.up_proj": K_PROJ}})
+    # shared experts are an MLP of their own (DeepseekV2MLP / Qwen2MoeMLP: gate_up_proj)
+    with pytest.raises(ConfigError, match="'model.layers.1.mlp.shared_experts.gate_up_proj'"):
+        parsed(W4A16_ASYM | {"extra_config": {"model.layers.1.mlp.shared_experts.gate_proj":
+                                              K_PROJ}})
     # an MLA layer's q_proj is its own linear layer (no k_proj / v_proj): not a shard
     quant, _ = parsed(W4A16_ASYM | {"extra_config": {"model.layers.0.self_attn.q_proj": K_PROJ}})
     assert quant.module_schemes[0].scheme == "w8a16-gptq-g128"
@@ -219,6 +223,32 @@ def test_weights_by_hand_with_extra_config():
     assert w.lm_head_bytes == w.embeddings_bytes == 12_800
     # a what-if in the same format plans every layer quantized
     assert weights_bytes(spec, what_if_scheme("w4a16-gptq-g128")).dense_mlp_bytes == 2 * 12_768
+
+
+def test_an_entry_without_bits_keeps_its_own_layer_16_bit():
+    """INCConfig.get_quant_method (every wheel 0.19.0-0.33.0) reads a missing `bits` as 16 for
+    the extra_config key that is a layer's own name: UnquantizedLinearMethod. Entries AutoRound
+    writes with only group_size or sym (its exporter writes the fields that differ, id
+    54827818253). A shard of a fused layer (gate_proj -> gate_up_proj) or a routed expert
+    (experts.N -> the layer's FusedMoE) is no layer's name: get_layer_config fills in the
+    checkpoint's bits there.
+    Layer 0: gate/up_proj bits 16 and down_proj with no bits, so its whole MLP is 16-bit:
+    24,576 x 2 = 49,152 B; layer 1's MLP int4 g128: 24,576 x 133/256 = 12,768 B."""
+    extra = {"model.layers.0.mlp.gate_proj": {"bits": 16}, "model.layers.0.mlp.up_proj":
+             {"bits": 16}, "model.layers.0.mlp.down_proj": {"sym": True}}
+    quant, warnings = parsed(W4A16_ASYM | {"extra_config": extra})
+    assert warnings == [] and quant.excluded_modules == tuple(extra)
+    spec = make_spec(quant=quant)
+    assert weights_bytes(spec, checkpoint_scheme(spec)).dense_mlp_bytes == 49_152 + 12_768
+    # a shard's or a routed expert's entry without bits: the checkpoint's int4 g128
+    for name in ("model.layers.1.mlp.gate_proj", "model.layers.1.mlp.experts.3.down_proj"):
+        shard = {name: {"sym": False}} | ({"model.layers.1.mlp.up_proj": {"sym": False}}
+                                           if "gate" in name else {})
+        quant, warnings = parsed(W4A16_ASYM | {"extra_config": shard})
+        assert warnings == [] and quant.excluded_modules == () == quant.module_schemes
+    # a listed lm_head without bits: kept 16-bit, where its bits would quantize it
+    quant, _ = parsed(W4A16_ASYM | {"extra_config": {"lm_head": {"group_size": 128}}})
+    assert quant.excluded_modules == ("lm_head",) and quant.module_schemes == ()
 
 
 def spec_with(qc: dict):
