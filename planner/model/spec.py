@@ -235,6 +235,10 @@ class QuantSpec(_Frozen):
         "another int format than `scheme` (their own bits / group_size; a listed lm_head, "
         "quantized): each listed module in its own, every other one in `scheme` "
         "(planner.model.quant.checkpoint_module_bits)")
+    expert_conflict: str | None = Field(
+        default=None, description="AutoRound: the first FusedMoE layer ('model.layers.1.mlp."
+        "experts') whose routed experts' extra_config entries give different bits, group_size "
+        "or sym (startup.inc_errors)")
     symmetric: bool | None = Field(
         default=None, description="AutoRound's `sym` key as stored (None: absent): vLLM's INC "
         "loader needs it up to 0.28, and symmetric GPTQ packing for Marlin (startup.inc_errors)")

@@ -13,7 +13,7 @@ messages in Plan.errors), so they agree on every refusal. Sources, read in the 0
 """
 
 from planner.model.attention.kvformat import KV_FORMATS
-from planner.model.config.quant import INC_UNKNOWN_NAMES
+from planner.model.config.quant import INC_UNKNOWN_NAMES, fused_moe_of
 from planner.model.quant import QuantScheme, checkpoint_formats
 from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec, MoeMlp
 from planner.serving.engine import DEFAULT_BLOCK_SIZE, EngineSettings, VllmWindow, is_sparse_mla
@@ -1063,6 +1063,20 @@ INC_SYM_DEFAULT_FROM: Version = (0, 29, 0)  # from_config: get_from_keys(["sym"]
 MARLIN_MIN_CAPABILITY = 75  # marlin_utils.query_marlin_supported_quant_types: [] below 7.5 (CUDA)
 
 
+INC_EXPERT_ENTRIES_LAST: Version = (0, 23, 0)
+"""NOTE: the last release whose INC loader reads the routed experts' extra_config entries:
+INCConfig.get_layer_config (inc.py, 0.19.0-0.23.0 wheels) and INCConfigParser._resolve_raw
+(config_parser.py, 0.24.0-0.33.0) take them only `if "fusedmoe" in
+layer.__class__.__name__.lower()`. The MoE layer is class FusedMoE up to 0.23.0 (0.22.0 and
+0.23.0 alias RoutedExperts to it, fused_moe/__init__.py); from 0.24.0 FusedMoE is a factory
+function (fused_moe/layer.py) that builds a RoutedExperts (or a subclass: DbrxExperts,
+GptOssRoutedExperts, ...), which calls get_quant_method with itself, so the entries are
+skipped and the experts take the layer prefix's own config: the checkpoint's, unless a key
+names 'mlp.experts' itself. RoutedExperts._load_w13 / _load_w2 (routed_experts.py, 0.33.0)
+copy each stored expert tensor into those parameters, narrowing a larger parameter to a
+smaller tensor (_narrow_expert_data_for_padding) and failing on a larger one."""
+
+
 INC_BACKEND_FROM: Version = (0, 24, 0)
 """NOTE: INCConfig.get_quant_method calls apply_gptq_quant_layer(layer, prefix) without its
 `backend` argument (default "auto") in the 0.19.0-0.23.0 wheels, so the config's backend picks
@@ -1100,7 +1114,9 @@ def inc_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
     missing sym up to 0.28.0 (get_from_keys: "Cannot find any of ['sym'] in the model's
     quantization config."). A GPTQ-packed linear layer off Marlin (inc_marlin_off) raises
     NotImplementedError from 0.22.0 (INC_PLAIN_GPTQ_LAST); AWQ-packed ones fall back to
-    AWQLinearMethod / AutoAWQLinearMethod and load."""
+    AWQLinearMethod / AutoAWQLinearMethod and load. Routed experts' extra_config entries that
+    disagree raise ValueError up to INC_EXPERT_ENTRIES_LAST; after it, entries giving experts
+    other bits or a group are not read, and the stored tensors do not fit."""
     if not inc_checkpoint(spec, scheme):
         return []
     quant, v = spec.quant, version_label(version)
@@ -1124,6 +1140,21 @@ def inc_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
         return ["Cannot find any of ['sym'] in the model's quantization config. (vLLM "
                 f"{v} INCConfig.from_config reads sym as required; 0.29 and later default it "
                 "to true)"]
+    if quant.expert_conflict and version <= INC_EXPERT_ENTRIES_LAST:
+        return [f"Fused MoE layer '{quant.expert_conflict}' requires consistent quant config "
+                f"for all sub-layers (vLLM {v} INCConfig.get_layer_config: the extra_config "
+                "entries of its routed experts give different bits, group_size or sym)"]
+    listed = [(name, "16-bit") for name in quant.excluded_modules] + [
+        (f.module, f.algo) for f in quant.module_schemes]
+    expert = next(((fused_moe_of(name), own) for name, own in listed if fused_moe_of(name)), None)
+    if expert and version > INC_EXPERT_ENTRIES_LAST:
+        group = "per-channel" if quant.group_size is None else f"g{quant.group_size}"
+        return [f"vLLM {v} builds the routed experts of '{expert[0]}' in the checkpoint's "
+                f"int{quant.weight_bits} {group}, not in the {expert[1]} their extra_config "
+                "entries store them in: from 0.24 INCConfigParser reads those entries only for "
+                "a layer class named FusedMoE, and the layer is RoutedExperts, so the stored "
+                "expert tensors do not fit the parameters it builds (a load error, or wrong "
+                "weights where they are smaller). 0.19-0.23 build them as listed."]
     why = inc_marlin_off(spec, scheme, gpu, version) if scheme.family == "gptq" else ""
     if not why or version <= INC_PLAIN_GPTQ_LAST:
         return []

@@ -296,7 +296,8 @@ def _inc(qc: dict, where: str, method: str, warnings: list[str]) -> QuantSpec | 
     if sym is not None and not isinstance(sym, bool):
         raise ConfigError(f"{at}.sym must be true or false, got {sym!r}")
     family = INC_PACKINGS[packing]
-    kept, schemes, notes = _inc_overrides(qc.get("extra_config"), bits, group, sym, family, at)
+    kept, schemes, notes, conflict = _inc_overrides(qc.get("extra_config"), bits, group, sym,
+                                                    family, at)
     warnings.extend(f"{where}: {note}" for note in notes)
     blocks = qc.get("block_name_to_quantize", qc.get("to_quant_block_names"))
     if isinstance(blocks, str):
@@ -312,7 +313,7 @@ def _inc(qc: dict, where: str, method: str, warnings: list[str]) -> QuantSpec | 
     return QuantSpec(
         method=method, scheme=_inc_key(bits, group, family), weight_bits=bits,
         group_size=None if group == -1 else group, excluded_modules=kept,
-        module_schemes=schemes, symmetric=sym, backend=backend,
+        module_schemes=schemes, expert_conflict=conflict, symmetric=sym, backend=backend,
         summary=f"AutoRound int{bits}, {shown}, {symmetry}, {family.upper()}-packed"
                 f"{kept_note}{own_note}",
     )
@@ -376,7 +377,7 @@ def _inc_kept(extra: object, bits: int, at: str) -> tuple[str, ...]:
         raise ConfigError(f"{at}.extra_config must map module names to objects")
     return tuple(name for name, cfg in extra.items()
                  if (isinstance(cfg.get("bits", bits), int) and cfg.get("bits", bits) >= _KEPT_BITS)
-                 or ("bits" not in cfg and not _regex_key(name) and not _ROUTED_EXPERT.search(name)
+                 or ("bits" not in cfg and not _regex_key(name) and not fused_moe_of(name)
                      and _fused_shards(name, extra) is None))
 
 
@@ -386,9 +387,15 @@ def _regex_key(name: str) -> bool:
     return any(c in name for c in "*+?^$()[]{}|\\")
 
 
-_ROUTED_EXPERT = re.compile(r"\.experts\.\d+\.")
-"""A routed expert's own module ('mlp.experts.3.down_proj'): part of its layer's FusedMoE,
-whose prefix ('mlp.experts') no such key equals; shared experts are layers of their own."""
+_ROUTED_EXPERT = re.compile(r"^(.*\.experts)\.\d+\.")
+
+
+def fused_moe_of(name: str) -> str | None:
+    """The FusedMoE layer ('model.layers.1.mlp.experts') whose routed expert this module
+    ('model.layers.1.mlp.experts.3.down_proj') is, None for any other module: no such key
+    equals the layer's prefix; shared experts are layers of their own."""
+    routed = _ROUTED_EXPERT.match(name)
+    return routed.group(1) if routed else None
 
 
 def _fused_shards(name: str, extra: dict) -> tuple[str, list[str]] | None:
@@ -398,7 +405,7 @@ def _fused_shards(name: str, extra: dict) -> tuple[str, list[str]] | None:
     the same attention listed; Llama's q_proj listed alone is read as such too)."""
     head, _, last = name.rpartition(".")
     fused = next((key for key, shards in _FUSED_SHARDS.items() if last in shards), None)
-    if fused is None or _regex_key(name) or _ROUTED_EXPERT.search(name):
+    if fused is None or _regex_key(name) or fused_moe_of(name):
         return None
     shards = [f"{head}.{shard}" for shard in _FUSED_SHARDS[fused]]
     if fused == "qkv_proj" and not any(shard in extra for shard in shards[1:]):
@@ -407,9 +414,10 @@ def _fused_shards(name: str, extra: dict) -> tuple[str, list[str]] | None:
 
 
 def _inc_overrides(extra: object, bits: int, group: int, sym: bool | None, family: str, at: str
-                   ) -> tuple[tuple[str, ...], tuple[ModuleFormat, ...], list[str]]:
-    """extra_config's modules kept at 16 bits, those vLLM builds in their own int format, and
-    notes on the entries not planned (at the checkpoint's format).
+                   ) -> tuple[tuple[str, ...], tuple[ModuleFormat, ...], list[str], str | None]:
+    """extra_config's modules kept at 16 bits, those vLLM builds in their own int format,
+    notes on the entries not planned (at the checkpoint's format), and the first FusedMoE
+    layer whose routed experts' entries disagree (QuantSpec.expert_conflict).
 
     NOTE: INCConfig.get_layer_config (inc.py 0.19.0-0.23.0; config_parser.py
     INCConfigParser._resolve_raw 0.24.0-0.33.0): a module named in extra_config takes the
@@ -419,13 +427,17 @@ def _inc_overrides(extra: object, bits: int, group: int, sym: bool | None, famil
     'model.language_model.lm_head'); a fused layer (packed_modules_mapping: qkv_proj,
     gate_up_proj) takes its shards' config and raises ValueError "Fused module '...' requires
     consistent quant config for [...]" when they differ; a FusedMoE layer takes the config of
-    the entries under its prefix. Regex keys (any of *+?^$()[]{}|\\) match by re.search: not
+    the entries under its prefix (each filled in with the checkpoint's) and raises ValueError
+    "Fused MoE layer '...' requires consistent quant config for all sub-layers" when they
+    differ: in 0.19.0-0.23.0 only, as that branch asks for a layer class named "...FusedMoE"
+    (startup.INC_EXPERT_ENTRIES_LAST). Regex keys (any of *+?^$()[]{}|\\) match by re.search: not
     placed here."""
     kept = _inc_kept(extra, bits, at)
     if not extra:
-        return kept, (), []
+        return kept, (), [], None
     schemes: list[ModuleFormat] = []
     unplanned: list[str] = []
+    experts: dict[str, set[tuple]] = {}
 
     def entry(name: str) -> tuple:
         cfg = extra.get(name, {})
@@ -437,6 +449,8 @@ def _inc_overrides(extra: object, bits: int, group: int, sym: bool | None, famil
         if len({entry(shard) for shard in shards}) > 1:
             raise ConfigError(f"{at}.extra_config: Fused module '{fused}' requires "
                               f"consistent quant config for {shards} (vLLM INCConfig)")
+        if fused_moe_of(name):
+            experts.setdefault(fused_moe_of(name), set()).add(entry(name))
         if name in kept or ((own_bits, own_group) == (bits, group) and not _is_lm_head(name)):
             continue  # another sym alone packs the same bytes
         if own_bits in (4, 8) and isinstance(own_group, int) and not isinstance(
@@ -451,7 +465,8 @@ def _inc_overrides(extra: object, bits: int, group: int, sym: bool | None, famil
              f"({others[0]}, ...): planned at int{bits}, group {group}"] if others else []
     notes += [f"extra_config quantizes {heads[0]} in bits or a group not planned here: planned "
               "at 16 bits"] if heads else []
-    return kept, tuple(schemes), notes
+    conflict = next((layer for layer, configs in experts.items() if len(configs) > 1), None)
+    return kept, tuple(schemes), notes, conflict
 
 
 def _bnb(qc: dict, excluded: tuple[str, ...]) -> QuantSpec:

@@ -143,8 +143,8 @@ def test_per_module_bits_are_counted_per_module():
 
 def test_expert_entries_set_the_layers_fused_moe_once():
     """get_layer_config gives a FusedMoE layer the config of the extra_config entries under its
-    prefix (they must agree), so two experts' entries in layer 0 put all of its experts in
-    int8 g128, once. 4 experts x 3 x 64 x 32 = 24,576 params a layer: layer 0 24,576 x 131/16
+    prefix (they must agree; 0.19-0.23, test_expert_entries_per_release), so two experts'
+    entries in layer 0 put all of its experts in int8 g128, once. 4 experts x 3 x 64 x 32 = 24,576 params a layer: layer 0 24,576 x 131/16
     / 8 = 25,152 B, layer 1 in int4 g128 24,576 x 133/256 = 12,768 B."""
     extra = {f"model.layers.0.mlp.experts.{e}.{p}_proj": K_PROJ for e, p in ((0, "down"),
                                                                            (1, "gate"))}
@@ -267,6 +267,47 @@ def refused(qc: dict, version: tuple, gpu=RTX3090) -> list[str]:
 def noted(qc: dict, version: tuple, gpu=RTX3090) -> list[str]:
     spec = spec_with(qc)
     return inc_notes(spec, checkpoint_scheme(spec), version, gpu)
+
+
+def test_expert_entries_per_release():
+    """inc.py get_layer_config (0.19.0-0.23.0 wheels) takes the entries under a FusedMoE
+    layer's prefix, each filled in with the checkpoint's (bits, group_size, sym), and raises
+    ValueError when they differ; the layer class is FusedMoE there. From 0.24.0 the layer is a
+    RoutedExperts, which config_parser.py's `"fusedmoe" in layer.__class__.__name__.lower()`
+    never matches: the experts take the checkpoint's int4 g128 whatever the entries say.
+    Entries by hand: expert 0's down_proj int8 g128 sym, expert 1's gate_proj int8 g128 with
+    sym false (the checkpoint's sym true): two configs in layer 1."""
+    sym8 = {"bits": 8, "group_size": 128, "sym": True}
+    mixed = {"sym": True, "extra_config": {"model.layers.1.mlp.experts.0.down_proj": sym8,
+                                           "model.layers.1.mlp.experts.1.gate_proj":
+                                           sym8 | {"sym": False}}}
+    assert spec_with(mixed).quant.expert_conflict == "model.layers.1.mlp.experts"
+    for version in ((0, 19, 0), (0, 23, 0)):
+        assert refused(mixed, version) == [
+            f"Fused MoE layer 'model.layers.1.mlp.experts' requires consistent quant config for "
+            f"all sub-layers (vLLM 0.{version[1]}.0 INCConfig.get_layer_config: the "
+            "extra_config entries of its routed experts give different bits, group_size or sym)"]
+    ignored = ("vLLM {} builds the routed experts of 'model.layers.1.mlp.experts' in the "
+               "checkpoint's int4 g128, not in the {} their extra_config entries store them in: "
+               "from 0.24 INCConfigParser reads those entries only for a layer class named "
+               "FusedMoE, and the layer is RoutedExperts, so the stored expert tensors do not "
+               "fit the parameters it builds (a load error, or wrong weights where they are "
+               "smaller). 0.19-0.23 build them as listed.")
+    for version in ("0.24.0", "0.33.0"):
+        release = tuple(int(part) for part in version.split("."))
+        assert refused(mixed, release) == [ignored.format(version, "int8 g128")]
+    # entries that agree: 0.19-0.23 build the layer in int8 g128; 16-bit experts likewise
+    agreed = {"sym": True, "extra_config": {
+        f"model.layers.1.mlp.experts.{e}.down_proj": sym8 for e in (0, 1)}}
+    kept = {"sym": True, "extra_config": {"model.layers.1.mlp.experts.2.up_proj": {"bits": 16}}}
+    for qc, own in ((agreed, "int8 g128"), (kept, "16-bit")):
+        assert spec_with(qc).quant.expert_conflict is None
+        assert refused(qc, (0, 23, 0)) == []
+        assert refused(qc, (0, 24, 0)) == [ignored.format("0.24.0", own)]
+    # sym alone (the same bytes) is not refused; a shared expert is a layer of its own
+    for extra in ({"model.layers.1.mlp.experts.0.down_proj": {"sym": False}},
+                  {"model.layers.1.mlp.shared_experts.down_proj": sym8}):
+        assert refused({"sym": True, "extra_config": extra}, (0, 33, 0)) == []
 
 
 def test_symmetric_gptq_g128_loads_on_marlin_from_0_19():
