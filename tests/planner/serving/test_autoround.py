@@ -144,8 +144,9 @@ def test_per_module_bits_are_counted_per_module():
 def test_expert_entries_set_the_layers_fused_moe_once():
     """get_layer_config gives a FusedMoE layer the config of the extra_config entries under its
     prefix (they must agree; 0.19-0.23, test_expert_entries_per_release), so two experts'
-    entries in layer 0 put all of its experts in int8 g128, once. 4 experts x 3 x 64 x 32 = 24,576 params a layer: layer 0 24,576 x 131/16
-    / 8 = 25,152 B, layer 1 in int4 g128 24,576 x 133/256 = 12,768 B."""
+    entries in layer 0 put all of its experts in int8 g128, once. 4 experts x 3 x 64 x 32 =
+    24,576 params a layer: layer 0 24,576 x 131/16 / 8 = 25,152 B, layer 1 in int4 g128
+    24,576 x 133/256 = 12,768 B."""
     extra = {f"model.layers.0.mlp.experts.{e}.{p}_proj": K_PROJ for e, p in ((0, "down"),
                                                                            (1, "gate"))}
     quant, _ = parsed(W4A16_ASYM | {"extra_config": extra})
