@@ -24,6 +24,7 @@ from planner.model.quant import (
 )
 from planner.model.spec import (
     AttentionMixer,
+    DenseMlp,
     LinearAttentionMixer,
     MambaMixer,
     MlaMixer,
@@ -459,7 +460,11 @@ def _terms(
         if attention_bits < bits.kept_bits:
             attention += (_attention_kept_per_rank(layer.mixer, spec.hidden_size, shard.tp)
                           * (bits.kept_bits - attention_bits))
-        dense_mlp += lp.dense_mlp / shard.tp * dense_bits
+        dense_params, dense_kept = _dense_mlp_per_rank(layer.mlp, spec.hidden_size,
+                                                       lp.dense_mlp, shard.tp)
+        dense_mlp += dense_params * dense_bits
+        if dense_kept and dense_bits < bits.kept_bits:
+            dense_mlp += dense_kept * (bits.kept_bits - dense_bits)
         expert_params = _experts_per_rank(lp, shard)
         if lp.expert_bias:
             # NOTE: no scheme quantizes biases: gpt-oss stores its expert biases in bf16 beside
@@ -471,7 +476,9 @@ def _terms(
         if shard.expert_pad != (1, 1) and isinstance(layer.mlp, MoeMlp):
             expert_params *= _padding_factor(spec.hidden_size, layer.mlp, shard)
         experts += expert_params * experts_bits
-        shared_experts += lp.shared_experts / shard.tp * shared_bits
+        gate = _shared_expert_gate(layer.mlp, spec.hidden_size)
+        shared_experts += ((lp.shared_experts - gate) / shard.tp * shared_bits
+                           + gate * max(shared_bits, bits.kept_bits))
         # NOTE: routers and norms are whole on every rank: vLLM builds the gate replicated
         # (ReplicatedLinear / GateLinear) and loads plain parameters and persistent buffers
         # whole (weight_utils.py default_weight_loader), in the model dtype. Gemma 4 (gemma4.py,
@@ -599,7 +606,16 @@ def _attention_per_rank(mixer: object, hidden: int, total: int, tp: int) -> floa
     replicated. Llama-3.1-8B layer at TP 16 (8 KV heads): k+v = 2 x 4096 x 1024 = 8,388,608
     -> 1 of 8 heads = 1,048,576 per rank; q+o = 33,554,432 / 16 = 2,097,152.
     MLA (DeepSeek-V2/V3): q_b (or q_proj), kv_b and o split by heads; q_a, kv_a, their norms
-    and the sparse-attention indexer are replicated. Gated DeltaNet and Mamba2 split by heads.
+    and the sparse-attention indexer are replicated. Gated DeltaNet and Mamba2 split by heads,
+    except Gated DeltaNet's gated output norm, RMSNormGated(head_v_dim): one head's width,
+    applied to every value head, a plain parameter default_weight_loader loads whole, so every
+    rank holds all of it. Read where the wheel ships Gated DeltaNet, in 0.10.2, 0.11.0,
+    0.12.0, 0.13.0, 0.14.0, 0.15.1 and 0.16.0-0.33.0: `self.norm = RMSNormGated(
+    self.head_v_dim, ...)` in qwen3_next.py Qwen3NextGatedDeltaNet.__init__ (0.10.2-0.18.1;
+    qwen3_5.py Qwen3_5GatedDeltaNet subclasses it, 0.17.0-0.18.1), mamba/gdn_linear_attn.py
+    GatedDeltaNetAttention.__init__ (0.19.0-0.21.0), mamba/gdn/qwen_gdn_linear_attn.py
+    QwenGatedDeltaNetAttention.__init__ (0.22.0-0.33.0). Mamba2's Mixer2RMSNormGated is split
+    (mamba_mixer2.py: per_rank_hidden_size = full_hidden_size // tp_size).
     """
     if tp == 1:
         return total
@@ -617,7 +633,10 @@ def _attention_per_rank(mixer: object, hidden: int, total: int, tp: int) -> floa
         split += mixer.kv_lora_rank * heads * (mixer.qk_nope_head_dim + mixer.v_head_dim)
         split += heads * mixer.v_head_dim * hidden
         return total - split + split / tp
+    if isinstance(mixer, LinearAttentionMixer):
+        return (total - mixer.value_head_dim) / tp + mixer.value_head_dim
     return total / tp
+
 
 
 def _kv_width(mixer: AttentionMixer) -> int:
@@ -659,9 +678,9 @@ def _attention_kept_per_rank(mixer: object, hidden: int, tp: int) -> float:
     conv1d is a ColumnParallelLinear built without a quant_config, dt_bias, A_log and the
     gated norm plain parameters. Mamba2 (mamba_mixer2.py): conv1d weight and bias
     (quant_config=None), A, D, dt_bias and the gated norm. Both split over TP as
-    _attention_per_rank splits them. A_log and Mamba's A are float32, counted at 16 bits here
-    as in every scheme. Qwen3-235B-A22B: q_norm + k_norm 2 x 128 = 256 a layer on every rank,
-    94 x 256 = 24,064 in all.
+    _attention_per_rank splits them, Gated DeltaNet's gated norm whole. A_log and Mamba's A
+    are float32, counted at 16 bits here as in every scheme. Qwen3-235B-A22B: q_norm + k_norm
+    2 x 128 = 256 a layer on every rank, 94 x 256 = 24,064 in all.
     """
     if isinstance(mixer, AttentionMixer):
         kept = hidden if mixer.o_bias else 0.0
@@ -686,12 +705,50 @@ def _attention_kept_per_rank(mixer: object, hidden: int, tp: int) -> float:
     if isinstance(mixer, LinearAttentionMixer):
         conv = (2 * mixer.num_key_heads * mixer.key_head_dim
                 + mixer.num_value_heads * mixer.value_head_dim) * mixer.conv_kernel_dim
-        return (conv + 2 * mixer.num_value_heads + mixer.value_head_dim) / tp
+        return (conv + 2 * mixer.num_value_heads) / tp + mixer.value_head_dim
     if isinstance(mixer, MambaMixer):
         d_inner = mixer.num_heads * mixer.head_dim
         conv = (d_inner + 2 * mixer.n_groups * mixer.state_size) * (mixer.conv_kernel + 1)
         return (conv + 3 * mixer.num_heads + d_inner) / tp
     return 0.0
+
+
+def _dense_mlp_per_rank(mlp: object, hidden: int, total: int, tp: int) -> tuple[float, float]:
+    """A dense MLP's parameters on one TP rank, and the part of them vLLM holds in the model
+    dtype whatever the quantization: its biases.
+
+    NOTE: gate/up (MergedColumnParallelLinear; Phi's fc1 a ColumnParallelLinear) split their
+    weight and bias over TP; down (RowParallelLinear; Phi's fc2) splits its weight but creates
+    its bias whole, `torch.empty(self.output_size, dtype=params_dtype)`, on every rank, and
+    both create `bias` in params_dtype (the model dtype) whatever the quant_method
+    (layers/linear.py, read in 0.9.1, 0.10.1, 0.10.2, 0.11.0, 0.12.0, 0.13.0, 0.14.0, 0.15.1
+    and 0.16.0-0.33.0). llama.py LlamaMLP (and granite.py) passes bias=getattr(config,
+    "mlp_bias", False) to both (same wheels); phi.py PhiMLP takes the linears' default
+    bias=True (0.9.1-0.31.0 wheels; 0.32.0 and 0.33.0 run Phi through the Transformers
+    backend, not read).
+    """
+    if not (isinstance(mlp, DenseMlp) and mlp.bias):
+        return total / tp, 0.0
+    column_bias = mlp.intermediate_size * (2 if mlp.gated else 1) / tp
+    return (total - hidden) / tp + hidden, column_bias + hidden
+
+
+def _shared_expert_gate(mlp: object, hidden: int) -> int:
+    """Parameters of a MoE layer's shared_expert_gate (hidden -> 1; 0 without one): whole on
+    every rank and in the model dtype whatever the quantization.
+
+    NOTE: vLLM builds it as torch.nn.Linear(hidden_size, 1, bias=False) in qwen2_moe.py
+    Qwen2MoeSparseMoeBlock (0.9.1-0.13.0 wheels) and qwen3_next.py Qwen3NextSparseMoeBlock
+    (0.10.2-0.13.0), and as ReplicatedLinear(hidden_size, 1, bias=False, quant_config=None)
+    in both from the 0.14.0 wheel (read in 0.14.0, 0.15.1 and 0.16.0-0.33.0); Qwen3.5-MoE
+    (qwen3_5.py, 0.17.0-0.33.0) uses Qwen3NextSparseMoeBlock. Either way a plain weight in
+    the default (model) dtype, loaded whole on every rank, that no GPTQ / AWQ / FP8 method
+    touches. Qwen3-Next-80B-A3B (hidden 2,048, 48 MoE layers) at TP 4: 48 x 2,048 x 3 / 4 =
+    73,728 parameters more per GPU than split, 147,456 B in bf16.
+    """
+    if isinstance(mlp, MoeMlp) and mlp.shared_expert_gate and mlp.num_shared_experts:
+        return hidden
+    return 0
 
 
 def _padding_factor(hidden: int, mlp: MoeMlp, shard: _Shard) -> float:

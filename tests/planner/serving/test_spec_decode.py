@@ -286,9 +286,10 @@ def test_an_mtp_draft_the_checkpoint_excludes_stays_16_bit():
     #     4,096; fc 2 x 2,048 x 2,048 = 8,388,608; 3 norms 6,144
     #   = 844,640,768 params x 2 B = 1,689,281,536 B (at NVFP4's 4.5 bits: about 0.48 GB)
     # A what-if of its own format (--target-checkpoint X: X's exclusions are unknown) is NVFP4
-    # throughout: (27,263,488 - 512 + 805,306,368 + 3,147,776 + 8,388,608 fc) x 9/16 =
-    # 474,809,472, router 524,288 x 2, the q/k norms 512 x 2 (RMSNorm, never quantized) and the
-    # 5 norms 10,240 x 2 in 16-bit: 475,879,552 B.
+    # throughout: (27,263,488 - 512 + 805,306,368 + 3,147,776 - 2,048 + 8,388,608 fc) x 9/16 =
+    # 474,808,320, router 524,288 x 2, the q/k norms 512 x 2 (RMSNorm, never quantized), the
+    # shared_expert_gate 2,048 x 2 (never quantized, weights._shared_expert_gate) and the 5
+    # norms 10,240 x 2 in 16-bit: 475,882,496 B (475,879,552 with the gate at 9/16 B).
     spec = _spec("nvidia/Qwen3.6-35B-A3B-NVFP4")
 
     def weights(n, target=None):
@@ -298,7 +299,7 @@ def test_an_mtp_draft_the_checkpoint_excludes_stays_16_bit():
                                                       target_quant=target),
                                 )).weights_bytes_per_gpu
     assert weights(1) - weights(0) == 1_689_281_536
-    assert weights(1, "nvfp4") - weights(0, "nvfp4") == 475_879_552
+    assert weights(1, "nvfp4") - weights(0, "nvfp4") == 475_882_496
 
 
 def test_deepseek_draft_keeps_its_own_head_before_0_17():

@@ -381,13 +381,15 @@ def test_a_what_if_in_a_mixed_checkpoints_own_format_is_planned_uniformly(ref_co
     16-bit keeps, as a what-if of a 16-bit model, not the source's FP8 projections and
     W4A16_NVFP4 lm_head (quant.stored_format). By hand, with the counts of the test above:
     attention (1,284,188,800 - 993,920 kept 16-bit) x 9/16 = 721,797,120 + 993,920 x 2 B =
-    723,784,960 (FP8: 1,285,182,720); shared experts 40 x
-    (3 x 2048 x 512 + 2048 gate) x 9/16 = 70,824,960; lm_head 248,320 x 2048 x 2 =
-    1,017,118,720 (W4A16_NVFP4: 286,064,640); routed experts as stored."""
+    723,784,960 (FP8: 1,285,182,720); shared experts 40 x 3 x 2048 x 512 x 9/16 =
+    70,778,880 + their shared_expert_gate (never quantized, weights._shared_expert_gate)
+    40 x 2048 x 2 B = 163,840: 70,942,720 (70,824,960 with the gate at 9/16 B before);
+    lm_head 248,320 x 2048 x 2 = 1,017,118,720 (W4A16_NVFP4: 286,064,640); routed experts as
+    stored."""
     spec = spec_of(ref_config, "nvidia__Qwen3.6-35B-A3B-NVFP4")
     w = weights_bytes(spec, what_if_scheme("nvfp4"))
     assert w.attention_bytes == 721_797_120 + 1_987_840
-    assert w.shared_experts_bytes == 70_824_960
+    assert w.shared_experts_bytes == 70_942_720
     assert w.lm_head_bytes == w.embeddings_bytes == 1_017_118_720
     assert w.experts_bytes == 40 * 256 * 3 * 2048 * 512 * 9 // 16
     assert w.router_bytes == 40 * 2048 * 256 * 2
@@ -671,6 +673,57 @@ def test_qwen3_q_k_norms_stay_16_bit_in_gptq():
     assert rank.attention_bytes == 460_921_856
 
 
+def test_qwen3_next_gdn_norm_and_shared_expert_gate_whole_on_every_rank(ref_config):
+    # vLLM builds Gated DeltaNet's gated norm as RMSNormGated(head_v_dim) and the MoE block's
+    # shared_expert_gate as nn.Linear / ReplicatedLinear(hidden, 1, quant_config=None): both
+    # whole on every TP rank, in the model dtype in any scheme (weights._attention_per_rank,
+    # weights._shared_expert_gate). Qwen3-Next-80B-A3B-Instruct (config.json): hidden 2,048,
+    # 48 layers, every 4th full attention (12), the other 36 Gated DeltaNet with 16 key heads
+    # and 32 value heads of 128, kernel 4; full attention 16 heads and 2 KV heads of 256 with
+    # the output gate; every layer MoE with a 512-wide shared expert.
+    # GDN layer: in_proj 2,048 x (2 x 2,048 + 2 x 4,096 + 2 x 32) = 25,296,896, conv1d
+    # (2 x 2,048 + 4,096) x 4 = 32,768, dt_bias + A_log 64, norm 128, out_proj 4,096 x 2,048 =
+    # 8,388,608: 33,718,464. TP 4: (33,718,464 - 128) / 4 + 128 = 8,429,712 a rank.
+    # Full attention: q 2,048 x 8,192 + k, v 2,048 x 512 each + o 4,096 x 2,048 = 27,262,976
+    # and q/k norms 2 x 256 whole; TP 4: k, v one of the 2 KV heads each, 1,048,576; q, o
+    # 25,165,824 / 4 = 6,291,456; + 512: 7,340,544 a rank.
+    spec = spec_of(ref_config, "Qwen__Qwen3-Next-80B-A3B-Instruct")
+    rank = rank_weights(spec, BF16, ParallelLayout(tp=4))[0]
+    # bf16: 36 x 8,429,712 x 2 + 12 x 7,340,544 x 2 = 606,939,264 + 176,173,056 = 783,112,320
+    # (the norm split before: 36 x 96 x 2 = 6,912 B less)
+    assert rank.attention_bytes == 783_112_320
+    # shared expert: gate/up/down 3 x 2,048 x 512 / 4 = 786,432 + the gate 2,048 whole:
+    # 48 x 788,480 x 2 = 75,694,080 (the gate split before: 48 x 1,536 x 2 = 147,456 B less)
+    assert rank.shared_experts_bytes == 75_694_080
+    fp8 = rank_weights(spec, scheme("fp8-tensor"), ParallelLayout(tp=4))[0]
+    # FP8, kept 16-bit per GDN layer: conv1d 8,192 + dt_bias and A_log 16 + norm 128 = 8,336:
+    # (8,429,712 - 8,336) x 1 + 8,336 x 2 = 8,438,048; per attention layer the q/k norms 512:
+    # 7,340,032 + 1,024 = 7,341,056. 36 x 8,438,048 + 12 x 7,341,056 = 391,862,400.
+    assert fp8.attention_bytes == 391_862_400
+    # the shared expert 786,432 x 1 B + the gate 2,048 x 2 B = 790,528; x 48 = 37,945,344
+    # (at FP8's byte before: 48 x 786,944 = 37,773,312)
+    assert fp8.shared_experts_bytes == 37_945_344
+
+
+def test_dense_mlp_down_bias_whole_on_every_rank_and_16_bit():
+    # vLLM's RowParallelLinear (Phi's fc2, Llama's down_proj with mlp_bias) creates its bias
+    # whole on every rank, the column-parallel fc1 / gate_up bias split; both in params_dtype
+    # whatever the quant_method (weights._dense_mlp_per_rank). microsoft/phi-2 (config.json):
+    # hidden 2,560, fc1 2,560 -> 10,240 and fc2 10,240 -> 2,560 with biases, 32 layers,
+    # float16. Per layer 2 x 2,560 x 10,240 = 52,428,800 weights + 10,240 + 2,560 biases.
+    spec = _catalog_spec("microsoft/phi-2")
+    # TP 2: weights 26,214,400, fc1 bias 5,120, fc2 bias 2,560: 26,222,080 x 2 B x 32 =
+    # 1,678,213,120 (fc2's bias split before: 32 x 1,280 x 2 = 81,920 B less)
+    assert rank_weights(spec, BF16, ParallelLayout(tp=2))[0].dense_mlp_bytes == 1_678_213_120
+    # GPTQ int4 g128 (133 / 256 B a weight): 26,214,400 x 133 / 256 = 13,619,200 + biases
+    # (5,120 + 2,560) x 2 B = 15,360: 13,634,560 x 32 = 436,305,920
+    gptq = what_if_scheme("w4a16-gptq-g128")
+    assert rank_weights(spec, gptq, ParallelLayout(tp=2))[0].dense_mlp_bytes == 436_305_920
+    # TP 1, whole checkpoint: 52,428,800 x 133 / 256 = 27,238,400 + 12,800 x 2 = 27,264,000
+    # x 32 = 872,448,000
+    assert weights_bytes(spec, gptq).dense_mlp_bytes == 872_448_000
+
+
 def _one_layer(mixer: object) -> ModelSpec:
     """make_spec's 1-layer model (hidden 64) with `mixer` as its token mixer."""
     spec = make_spec(layers=1)
@@ -700,9 +753,11 @@ _MLA_INDEXER = MlaMixer(num_heads=4, q_lora_rank=32, kv_lora_rank=16, qk_nope_he
     (_MLA_INDEXER, 9_344, 7_040, 9_152),
     # Gated DeltaNet, 2 key heads and 4 value heads of 8, kernel 4: in_proj 64 x (2 x 16 +
     # 2 x 32 + 2 x 4) = 6,656, conv1d (2 x 16 + 32) x 4 = 256, dt_bias + A_log 8, norm 8,
-    # out_proj 32 x 64 = 2,048: 8,976. Kept: 256 + 8 + 8 = 272: 8,704 + 544 = 9,248; TP 2 halves.
+    # out_proj 32 x 64 = 2,048: 8,976. Kept: 256 + 8 + 8 = 272: 8,704 + 544 = 9,248. TP 2: all
+    # but the norm halve, the norm (one head's 8) whole on every rank: 4,484 + 8 = 4,492 params,
+    # kept 132 + 8 = 140: 4,352 + 280 = 4,632 (4,624 with the norm split, before).
     (LinearAttentionMixer(num_key_heads=2, num_value_heads=4, key_head_dim=8, value_head_dim=8,
-                          conv_kernel_dim=4), 9_248, 4_624, 8_976),
+                          conv_kernel_dim=4), 9_248, 4_632, 8_976),
     # Mamba2, 4 heads of 8, 1 group of state 8, kernel 4: d_inner 32, conv_dim 32 + 16 = 48;
     # in_proj 64 x (64 + 16 + 4) = 5,376, conv1d 48 x (4 + 1 bias) = 240, A, D, dt_bias 12, norm
     # 32, out_proj 32 x 64 = 2,048: 7,708. Kept: 240 + 12 + 32 = 284: 7,424 + 568 = 7,992; TP 2
