@@ -192,6 +192,19 @@ class LayerSpec(_Frozen):
 # --- everything else ---------------------------------------------------------------------
 
 
+class IncFormat(_Frozen):
+    """An AutoRound block planned as 16-bit weights (its format is not planned here), as vLLM's
+    INCConfig.__init__ checks it: startup.inc_format_errors refuses it where that release
+    does."""
+
+    method: str = Field(description="quant_method as written, lower-cased ('auto-round')")
+    bits: int | None = Field(description="None: absent or not an integer")
+    symmetric: bool | None = Field(description="`sym` as stored; None: absent")
+    data_type: str = Field(description="as written ('mx_fp4'); 'int' when absent")
+    packing_format: str | None = Field(description="None: absent (each release defaults it to "
+                                       "one it takes)")
+
+
 class ModuleFormat(_Frozen):
     """One module's own format in a checkpoint that lists them (ModelOpt MIXED_PRECISION
     quantized_layers, AutoRound extra_config)."""
@@ -402,6 +415,9 @@ class ModelSpec(_Frozen):
         default=None, description="context a YaRN-style factor gives (factor x original)"
     )
     quant: QuantSpec | None = None
+    inc_unplanned: IncFormat | None = Field(
+        default=None, description="an AutoRound block planned as 16-bit weights, as read "
+        "(startup.inc_format_errors)")
     vision: VisionSpec | None = None
     compressed_attention: CompressedAttention | None = Field(
         default=None, description="DeepSeek-V4 compressed attention (its KV cache layout)")

@@ -104,6 +104,7 @@ from planner.serving.startup import (
     gptq_kernel_errors,
     gptq_tp_refusal,
     inc_errors,
+    inc_format_errors,
     inc_notes,
     inc_overrides_quantization,
     inc_quantization_notes,
@@ -687,6 +688,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
                 rules.version, gpu))
             + tuple(ct_channel_moe_errors(spec, scheme, rules.version, gpu))
             + tuple(inc_errors(spec, scheme, rules.version, gpu))
+            + tuple(inc_format_errors(spec, scheme, rules.version))
             + tuple(b12x_refusals(rules.version, gpu.compute_capability, scheme.family,
                                   bool(_draft_moe(spec, s)) and mtp_excluded(spec, scheme),
                                   gpu.vendor)

@@ -13,7 +13,7 @@ messages in Plan.errors), so they agree on every refusal. Sources, read in the 0
 """
 
 from planner.model.attention.kvformat import KV_FORMATS
-from planner.model.config.quant import INC_UNKNOWN_NAMES, fused_moe_of
+from planner.model.config.quant import INC_UNKNOWN_NAMES, fused_moe_of, inc_set
 from planner.model.quant import QuantScheme, checkpoint_formats
 from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec, MoeMlp
 from planner.serving.engine import DEFAULT_BLOCK_SIZE, EngineSettings, VllmWindow, is_sparse_mla
@@ -1059,6 +1059,7 @@ INC_PLAIN_GPTQ_LAST: Version = (0, 21, 0)
 exllama kernels) for a linear layer Marlin does not take; 0.22.0-0.23.0 raise
 NotImplementedError there, as INCWNA16LinearScheme._build_gptq_method does from 0.24.0."""
 INC_FP8_FROM: Version = (0, 29, 0)  # SUPPORTED_DTYPES gains "fp" (INCFp8Scheme) in the 0.29.0 wheel
+INC_MXFP_FROM: Version = (0, 27, 0)  # SUPPORTED_DTYPES gains "mx_fp" (substring match) in 0.27.0
 INC_SYM_DEFAULT_FROM: Version = (0, 29, 0)  # from_config: get_from_keys(["sym"]) until 0.28.0
 MARLIN_MIN_CAPABILITY = 75  # marlin_utils.query_marlin_supported_quant_types: [] below 7.5 (CUDA)
 
@@ -1104,6 +1105,84 @@ def inc_marlin_off(spec: ModelSpec, scheme: QuantScheme, gpu: GpuSpec, version: 
     return ""
 
 
+def _inc_unread(method: str, version: Version) -> list[str]:
+    """vLLM's refusal of an older AutoRound spelling (INC_UNKNOWN_NAMES), else Headroom's of a
+    release before INC_READ_FROM."""
+    v = version_label(version)
+    if method in INC_UNKNOWN_NAMES:
+        return [f"Unknown quantization method: {method}. (vLLM {v}: an AutoRound "
+                "checkpoint needs quant_method 'auto-round', which INCConfig takes, or 'inc'; "
+                f"{method!r} is an older AutoRound export's name)"]
+    return [f"Headroom has read vLLM's AutoRound loader (INCConfig) from 0.19.0 on; vLLM {v} "
+            "loads 'auto-round' on an older AutoRoundConfig not read here: plan with "
+            "--vllm-version 0.19.0 or later."]
+
+
+def _inc_sym_missing(version: Version) -> list[str]:
+    """INCConfig.from_config's refusal of a block without sym, up to INC_SYM_DEFAULT_FROM (it
+    reads bits, group_size and sym before __init__ checks anything)."""
+    return ["Cannot find any of ['sym'] in the model's quantization config. (vLLM "
+            f"{version_label(version)} INCConfig.from_config reads sym as required; 0.29 and "
+            "later default it to true)"]
+
+
+INC_TAKES: tuple[tuple[Version, tuple[int, ...], tuple[str, ...], tuple[str, ...]], ...] = (
+    ((0, 19, 0), (2, 3, 4, 8), ("int",), ("auto_round:auto_gptq", "auto_round:auto_awq")),
+    ((0, 27, 0), (2, 3, 4, 8), ("int", "mx_fp"),
+     ("auto_round:auto_gptq", "auto_round:auto_awq", "auto_round:llm_compressor")),
+    ((0, 29, 0), (2, 3, 4, 8), ("int", "mx_fp", "fp"),
+     ("auto_round:auto_gptq", "auto_round:auto_awq", "auto_round:fp8",
+      "auto_round:llm_compressor")),
+    ((0, 30, 0), (2, 3, 4, 5, 6, 7, 8), ("int", "mx_fp", "fp"),
+     ("auto_round:auto_gptq", "auto_round:auto_awq", "auto_round:fp8",
+      "auto_round:llm_compressor")),
+)
+"""NOTE: (first release, SUPPORTED_BITS, SUPPORTED_DTYPES, SUPPORTED_FORMATS) of vLLM's
+INCConfig (inc.py in the 0.19.0-0.23.0 wheels, inc/inc.py 0.24.0-0.33.0; each wheel read):
+__init__ raises ValueError "Unsupported weight_bits / data_type / packing_format: ...,
+currently only support {...}." in that order for a value outside them. From 0.27.0 any
+data_type containing "mx_fp" passes ("mx_fp4", is_mxfp); from 0.29.0 "fp8" is read as "fp"
+(_normalize_data_type). A missing packing_format defaults to one the release takes. The
+sets are written in each source's order (vLLM prints Python sets, in no fixed order)."""
+
+
+def _inc_init_errors(bits: int | None, data_type: str, packing: str | None,
+                     version: Version) -> list[str]:
+    """INCConfig.__init__'s refusal of these bits, data_type and packing_format on `version`
+    (INC_TAKES), naming the first release that takes the value; [] where it takes all three."""
+    def takes(entry: tuple, kind: int, value: object) -> bool:
+        if kind == 2 and isinstance(value, str):
+            value = "fp" if value == "fp8" and entry[0] >= INC_FP8_FROM else value
+            return value in entry[2] or (entry[0] >= INC_MXFP_FROM and "mx_fp" in value)
+        return value is None or value in entry[kind]
+
+    now = next(entry for entry in reversed(INC_TAKES) if entry[0] <= version)
+    for kind, key, value in ((1, "weight_bits", bits), (2, "data_type", data_type),
+                             (3, "packing_format", packing)):
+        if takes(now, kind, value):
+            continue
+        shown = "fp" if kind == 2 and value == "fp8" and version >= INC_FP8_FROM else value
+        first = next(version_label(entry[0]) for entry in INC_TAKES if takes(entry, kind, value))
+        return [f"Unsupported {key}: {shown}, currently only support {inc_set(now[kind])}. "
+                f"(vLLM {version_label(version)} INCConfig; {first} and later take it)"]
+    return []
+
+
+def inc_format_errors(spec: ModelSpec, scheme: QuantScheme, version: Version) -> list[str]:
+    """vLLM's refusals of an AutoRound block planned as 16-bit weights (ModelSpec.inc_unplanned:
+    its format is not planned here), as INCConfig.__init__ checks it on `version`; [] where
+    that release takes it, or for a what-if. E.g. 5-bit weights before 0.30, data_type mx_fp
+    before 0.27."""
+    fmt = spec.inc_unplanned
+    if fmt is None or scheme.what_if:
+        return []
+    if fmt.method in INC_UNKNOWN_NAMES or version < INC_READ_FROM:
+        return _inc_unread(fmt.method, version)
+    if fmt.symmetric is None and version < INC_SYM_DEFAULT_FROM:
+        return _inc_sym_missing(version)
+    return _inc_init_errors(fmt.bits, fmt.data_type, fmt.packing_format, version)
+
+
 def inc_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
                gpu: GpuSpec) -> list[str]:
     """vLLM's refusals of an AutoRound checkpoint as stored ([] where it loads), in its words.
@@ -1120,26 +1199,17 @@ def inc_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
     if not inc_checkpoint(spec, scheme):
         return []
     quant, v = spec.quant, version_label(version)
-    if quant.method in INC_UNKNOWN_NAMES:
-        return [f"Unknown quantization method: {quant.method}. (vLLM {v}: an AutoRound "
-                "checkpoint needs quant_method 'auto-round', which INCConfig takes, or 'inc'; "
-                f"{quant.method!r} is an older AutoRound export's name)"]
-    if version < INC_READ_FROM:
-        return [f"Headroom has read vLLM's AutoRound loader (INCConfig) from 0.19.0 on; vLLM {v} "
-                "loads 'auto-round' on an older AutoRoundConfig not read here: plan with "
-                "--vllm-version 0.19.0 or later."]
+    if quant.method in INC_UNKNOWN_NAMES or version < INC_READ_FROM:
+        return _inc_unread(quant.method, version)
     if scheme.family == "fp8":
         if version < INC_FP8_FROM:
-            return [f"Unsupported data_type: fp, currently only support {{'int', 'mx_fp'}}. "
-                    f"(vLLM {v} INCConfig: AutoRound block FP8 loads from 0.29)"]
+            return _inc_init_errors(8, "fp", "auto_round:fp8", version)
         if first_moe(spec) is not None and quantized_component(spec, scheme, "experts"):
             return ["INCFp8Scheme does not support MoE layers. (vLLM "
                     f"{v} INCConfig: AutoRound block FP8 has a linear method only)"]
         return []
     if quant.symmetric is None and version < INC_SYM_DEFAULT_FROM:
-        return ["Cannot find any of ['sym'] in the model's quantization config. (vLLM "
-                f"{v} INCConfig.from_config reads sym as required; 0.29 and later default it "
-                "to true)"]
+        return _inc_sym_missing(version)
     if quant.expert_conflict and version <= INC_EXPERT_ENTRIES_LAST:
         return [f"Fused MoE layer '{quant.expert_conflict}' requires consistent quant config "
                 f"for all sub-layers (vLLM {v} INCConfig.get_layer_config: the extra_config "

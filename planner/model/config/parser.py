@@ -16,13 +16,14 @@ from pydantic import ValidationError
 from planner.jsondoc import json_kind
 from planner.model.config.defaults import NO_CLASS_MAX_POSITION, ClassDefaults, class_defaults
 from planner.model.config.fields import FieldLog, Part
-from planner.model.config.quant import quant_spec
+from planner.model.config.quant import inc_unplanned, quant_spec
 from planner.model.config.vision import vision_estimate
 from planner.model.spec import (
     AttentionMixer,
     CompressedAttention,
     ConfigError,
     DenseMlp,
+    IncFormat,
     LayerSpec,
     LinearAttentionMixer,
     MambaMixer,
@@ -402,7 +403,7 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
     window = _window_inputs(r, top, max_pos, model_type)
     if rope.get("extended"):
         r.record("extended context (rope scaling)", rope["extended"], None, rope["formula"])
-    quant = _quant(config, text_cfg, hf_quant, notes, r.get("expert_dtype"))
+    quant, unplanned = _quant(config, text_cfg, hf_quant, notes, r.get("expert_dtype"))
     if quant is None:
         _warn_quantized_name(name, notes)
     mtp_layers = _mtp_layers(r)
@@ -458,6 +459,7 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
         original_max_position_embeddings=rope.get("original"),
         window=window,
         quant=quant,
+        inc_unplanned=unplanned,
         vision=vision,
         compressed_attention=compressed,
         mtp_layers=mtp_layers,
@@ -1761,14 +1763,16 @@ def _leftover_keys(r: _Reader, model_type: str, notes: _Notes) -> None:
 def _quant(
     config: dict, text_cfg: dict | None, hf_quant: dict | None, notes: _Notes,
     expert_dtype: object,
-) -> QuantSpec | None:  # fmt: skip
+) -> tuple[QuantSpec | None, IncFormat | None]:  # fmt: skip
     """QuantSpec from quantization_config (top level or text_config) or hf_quant_config,
-    with a separate routed-expert format (expert_dtype) where the config gives one."""
+    with a separate routed-expert format (expert_dtype) where the config gives one; and an
+    AutoRound block's format where it is planned as 16-bit weights (ModelSpec.inc_unplanned)."""
     qc = config.get("quantization_config")
     where = "quantization_config"
     if qc is None and text_cfg:
         qc, where = text_cfg.get("quantization_config"), "text_config.quantization_config"
-    return quant_spec(qc, where, hf_quant, notes.warnings, expert_dtype)
+    quant = quant_spec(qc, where, hf_quant, notes.warnings, expert_dtype)
+    return quant, inc_unplanned(qc, quant)
 
 
 QUANTIZED_NAME_WORDS = frozenset(

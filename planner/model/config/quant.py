@@ -8,7 +8,7 @@ import re
 from collections import Counter
 
 from planner.model.quant import component_formats
-from planner.model.spec import ConfigError, ModuleFormat, QuantSpec
+from planner.model.spec import ConfigError, IncFormat, ModuleFormat, QuantSpec
 
 # ModelOpt quant_algo -> scheme key (hf_quant_config.json "quantization.quant_algo").
 MODELOPT_ALGOS = {
@@ -242,7 +242,7 @@ _FUSED_SHARDS = {"qkv_proj": ("q_proj", "k_proj", "v_proj"),
                  "gate_up_proj": ("gate_proj", "up_proj")}
 
 
-def _inc_set(values: tuple) -> str:
+def inc_set(values: tuple) -> str:
     """A tuple written as vLLM prints the set it checks against ({'int', 'mx_fp', 'fp'})."""
     return "{" + ", ".join(repr(v) for v in values) + "}"
 
@@ -255,19 +255,34 @@ def _inc_refusals(qc: dict, at: str) -> None:
     data_type = "fp" if qc.get("data_type", "int") == "fp8" else qc.get("data_type", "int")
     if isinstance(bits, int) and not isinstance(bits, bool) and bits not in INC_ANY_BITS:
         raise ConfigError(f"{at}.bits: Unsupported weight_bits: {bits}, currently only support "
-                          f"{_inc_set(INC_ANY_BITS)}. (vLLM INCConfig)")
+                          f"{inc_set(INC_ANY_BITS)}. (vLLM INCConfig)")
     if not isinstance(data_type, str) or (data_type not in INC_ANY_DTYPES
                                           and "mx_fp" not in data_type):
         raise ConfigError(f"{at}.data_type: Unsupported data_type: {data_type}, currently only "
-                          f"support {_inc_set(INC_ANY_DTYPES)}. (vLLM INCConfig)")
+                          f"support {inc_set(INC_ANY_DTYPES)}. (vLLM INCConfig)")
     if packing is not None and packing not in INC_ANY_PACKINGS:
         raise ConfigError(f"{at}.packing_format: Unsupported packing_format: {packing}, "
-                          f"currently only support {_inc_set(INC_ANY_PACKINGS)}. (vLLM "
+                          f"currently only support {inc_set(INC_ANY_PACKINGS)}. (vLLM "
                           "INCConfig)")
     backend = qc.get("backend", qc.get("vllm_backend"))
     if backend is not None and backend not in INC_BACKENDS:
         raise ConfigError(f"{at}.backend: Unsupported backend: {backend}, currently only "
-                          f"support {_inc_set(INC_BACKENDS)}. (vLLM INCConfig)")
+                          f"support {inc_set(INC_BACKENDS)}. (vLLM INCConfig)")
+
+
+def inc_unplanned(qc: object, quant: QuantSpec | None) -> IncFormat | None:
+    """The format of an AutoRound block that quant_spec planned as 16-bit weights (`quant`
+    None), as vLLM's INCConfig.__init__ checks it; None for any other block."""
+    method = qc.get("quant_method") if isinstance(qc, dict) else None
+    if quant is not None or not isinstance(method, str) \
+            or method.lower() not in INC_METHODS + INC_UNKNOWN_NAMES:
+        return None
+    bits, packing, sym = qc.get("bits"), qc.get("packing_format"), qc.get("sym")
+    return IncFormat(method=method.lower(),
+                     bits=bits if isinstance(bits, int) and not isinstance(bits, bool) else None,
+                     symmetric=sym if isinstance(sym, bool) else None,
+                     data_type=str(qc.get("data_type", "int")),
+                     packing_format=packing if isinstance(packing, str) else None)
 
 
 def _inc(qc: dict, where: str, method: str, warnings: list[str]) -> QuantSpec | None:

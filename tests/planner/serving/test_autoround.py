@@ -443,6 +443,50 @@ def test_quantization_flag_is_replaced_by_inc_for_auto_round(tmp_path, capsys):
     assert "--quantization fp8 has no effect here" in out
 
 
+def test_formats_some_releases_refuse_are_refused_there(ref_config, tmp_path, capsys):
+    """INCConfig.__init__ checks bits, data_type and packing_format against its sets, which
+    grow: SUPPORTED_BITS {2, 3, 4, 8} in the 0.19.0-0.29.0 wheels, {2, ..., 8} from 0.30.0;
+    SUPPORTED_DTYPES {'int'} to 0.26.0, 'mx_fp' (any data_type containing it) from 0.27.0;
+    SUPPORTED_FORMATS auto_gptq / auto_awq to 0.26.0, llm_compressor from 0.27.0. Blocks by
+    hand with AutoRound's keys (bits, group_size, sym, data_type, packing_format): a 5-bit
+    GPTQ-packed export, and an MXFP4 one (data_type "mx_fp4", group 32, llm_compressor
+    packing, as INCConfig's MXFP8 constants describe the family). Headroom plans neither
+    format (16-bit weights, a warning); a release that refuses it refuses the plan."""
+    from planner.serving.startup import inc_format_errors
+
+    config, _ = ref_config("Qwen__Qwen2.5-72B-Instruct")
+
+    def errors(qc: dict, version: tuple) -> list[str]:
+        spec = parse_model_config(config | {"quantization_config": {
+            "quant_method": "auto-round", "group_size": 128} | qc}, None, name="x")
+        assert spec.quant is None and "planned as 16-bit weights" in spec.warnings[-1]
+        return inc_format_errors(spec, checkpoint_scheme(spec), version)
+
+    five = {"bits": 5, "sym": True}
+    assert errors(five, (0, 29, 0)) == [
+        "Unsupported weight_bits: 5, currently only support {2, 3, 4, 8}. (vLLM 0.29.0 "
+        "INCConfig; 0.30.0 and later take it)"]
+    assert errors(five, (0, 30, 0)) == [] == errors(five, (0, 33, 0))
+    mxfp4 = {"bits": 4, "group_size": 32, "sym": True, "data_type": "mx_fp4",
+             "packing_format": "auto_round:llm_compressor"}
+    assert errors(mxfp4, (0, 26, 0)) == [
+        "Unsupported data_type: mx_fp4, currently only support {'int'}. (vLLM 0.26.0 "
+        "INCConfig; 0.27.0 and later take it)"]
+    assert errors(mxfp4, (0, 27, 0)) == []
+    # without sym, releases to 0.28 stop earlier, at from_config; older spellings at the name
+    assert errors({"bits": 5}, (0, 28, 0))[0].startswith("Cannot find any of ['sym']")
+    assert errors(five | {"quant_method": "intel/auto-round"}, (0, 33, 0))[0].startswith(
+        "Unknown quantization method: intel/auto-round.")
+    # the plan's verdict: refused on 0.29, fits (at 16 bits) on 0.30
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config | {"quantization_config": {
+        "quant_method": "auto-round", "bits": 5, "group_size": 128, "sym": True}}))
+    for release, verdict in (("0.29.0", "Unsupported weight_bits: 5"), ("0.30.0", "Fits:")):
+        code, out, err = run_main(capsys, "plan", "--model", str(path), "--gpu", "h100-sxm",
+                                  "--gpus", "4", "--tp", "4", "--vllm-version", release)
+        assert verdict in out, out
+
+
 def test_block_fp8_export_is_fp8_block128_dense_only_from_0_29(ref_config):
     """INCConfig (0.29.0 on): data_type fp, bits 8, a 2-D group_size -> INCFp8Scheme, i.e.
     Fp8LinearMethod with weight_block_size (fp8 weights + an fp32 scale per 128 x 128 block:
