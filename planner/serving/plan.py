@@ -100,6 +100,7 @@ from planner.serving.startup import (
     flashinfer_hd256_errors,
     float16_errors,
     fp4_weight_notes,
+    gemma_asserts_tie,
     gemma_tie_errors,
     gptq_kernel_errors,
     gptq_tp_refusal,
@@ -117,7 +118,7 @@ from planner.serving.startup import (
     rocm_quantization_errors,
     startup_errors,
 )
-from planner.serving.tie import served_spec
+from planner.serving.tie import served_spec, transformers_tie_note
 from planner.serving.v1_oracle import uncovered_reason
 from planner.serving.vllm_cli import vllm_cli
 from planner.serving.vllm_versions import (
@@ -808,6 +809,10 @@ def _model_notes(spec: ModelSpec, gpu: GpuSpec, s: EngineSettings, rules: VllmRu
             "config.json gives no top-level rope_theta (transformers_utils/config.py "
             "patch_rope_parameters): a wrong rope unless the two agree. Serve it under "
             "transformers 5 where the release allows it, or add rope_theta to config.json.")
+    tie_note = transformers_tie_note(spec, rules.version, s.vllm_version,
+                                     gemma_asserts_tie(spec, rules.version))
+    if tie_note:
+        notes.append(tie_note)
     if gpu.unified_memory:
         notes.append(unified_memory_note(gpu.name, free_memory_source(
             rules, gpu.compute_capability, gpu.unified_memory), s.vllm_version)

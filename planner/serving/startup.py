@@ -614,15 +614,22 @@ model_type: a wrapper (gemma3_mm.py, paligemma.py) builds these from its text co
 tie that release reads (tie.served_tie)."""
 
 
+def gemma_asserts_tie(spec: ModelSpec, version: Version) -> bool:
+    """Whether vLLM `version`'s model for the text model asserts the tie
+    (GEMMA_TIE_ASSERTED_LAST)."""
+    text_type = spec.window.text_model_type if spec.window else spec.model_type
+    last = GEMMA_TIE_ASSERTED_LAST.get(text_type)
+    return last is not None and version <= last
+
+
 def gemma_tie_errors(spec: ModelSpec, version: Version) -> list[str]:
     """vLLM's refusal of an untied Gemma (tie_word_embeddings false or null, which the parser
     reads untied, as vLLM `version` reads it: tie.served_tie) on a release whose model asserts
     the tie (GEMMA_TIE_ASSERTED_LAST); [] otherwise. E.g. a gemma3_text config.json with
     tie_word_embeddings null on 0.13.0."""
-    text_type = spec.window.text_model_type if spec.window else spec.model_type
-    last = GEMMA_TIE_ASSERTED_LAST.get(text_type)
-    if last is None or version > last or served_tie(spec, version):
+    if not gemma_asserts_tie(spec, version) or served_tie(spec, version):
         return []
+    text_type = spec.window.text_model_type if spec.window else spec.model_type
     return [f"AssertionError: vLLM {version_label(version)} builds {text_type} only with "
             "tie_word_embeddings true (`assert config.tie_word_embeddings`: \"currently all "
             "existing Gemma models have `tie_word_embeddings` enabled\"); this config.json "

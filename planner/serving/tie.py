@@ -6,6 +6,8 @@ from planner.memo import IdentityMemo
 from planner.model.spec import ModelSpec
 from planner.serving.vllm_versions import (
     GEMMA2_ALWAYS_TIED_FROM,
+    TRANSFORMERS_5_ALLOWED_FROM,
+    TRANSFORMERS_5_ONLY_FROM,
     WRAPPER_TIE_COPIED_FROM,
     Version,
     parse_version,
@@ -58,3 +60,28 @@ def _retied(spec: ModelSpec, version: Version, vllm_version: str) -> ModelSpec:
             "wrapper's): planned so")
     return spec.model_copy(update={"tie_word_embeddings": tie,
                                    "assumptions": (*spec.assumptions, note)})
+
+
+def transformers_tie_note(spec: ModelSpec, version: Version, vllm_version: str,
+                          asserted: bool) -> str | None:
+    """The plan's note where the wrapper's and text_config's tie_word_embeddings differ on a
+    release that runs under transformers 4 or 5 (TRANSFORMERS_5_ALLOWED_FROM up to
+    TRANSFORMERS_5_ONLY_FROM): planned with text_config's, as under transformers 4 (served_tie),
+    but with_hf_config copies the wrapper's under transformers 5, which a fresh install of the
+    release resolves; None elsewhere. The two readings differ, so the wrapper's is the other.
+    `asserted`: the release's model for the text model asserts the tie
+    (startup.gemma_asserts_tie), so it refuses an untied one."""
+    text_tie = spec.text_tie_word_embeddings
+    if text_tie is None or not TRANSFORMERS_5_ALLOWED_FROM <= version < TRANSFORMERS_5_ONLY_FROM:
+        return None
+    table = spec.vocab_size * spec.hidden_size
+    return (f"vLLM {vllm_version} runs under transformers 4 or 5 (it requires transformers "
+            ">=4.56.0, not 5.0-5.5.0), and this model's lm_head depends on which: planned as "
+            f"under transformers 4, {'tied' if text_tie else 'untied'} (text_config's "
+            "tie_word_embeddings); under transformers 5, which a fresh pip install of this "
+            "release resolves, vLLM copies the wrapper's onto the text model and builds it "
+            f"{'untied' if text_tie else 'tied'}" + (
+                ", which it refuses (`assert config.tie_word_embeddings`)" if text_tie and asserted
+                else f": one {spec.vocab_size:,} x {spec.hidden_size:,} lm_head table "
+                f"({table:,} parameters) {'more' if text_tie else 'less'} than planned")
+            + ". Pin transformers<5 for this plan's figures.")

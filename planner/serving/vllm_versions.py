@@ -46,11 +46,14 @@ WRAPPER_TIE_COPIED_FROM: Version = (0, 24, 0)
 text config a multimodal model builds its language model from, copies the top-level
 hf_config.tie_word_embeddings onto it: the 0.16.0-0.18.1 wheels only where the text config has
 no such attribute, which under the transformers 4 they require (`transformers<5`) every config
-has (4.57.1 PretrainedConfig.__init__ sets it); the 0.19.0-0.23.0 wheels only under
-`Version(version("transformers")) >= Version("5.0.0")` (0.19.0 requires `<5`; 0.20.0-0.23.0
-allow 5.5.1 on, TRANSFORMERS_5_ONLY_FROM); the 0.24.0 wheel on always (0.24.0, 0.25.0, 0.29.0,
-0.33.0 read), under the transformers 5 they require. Before it the text model reads
-text_config's own (parser._wrapper_tie), as under transformers 4."""
+has (4.57.1 PretrainedConfig.__init__ sets it); the 0.19.0, 0.19.1 and 0.20.0-0.23.0 wheels
+only under `Version(version("transformers")) >= Version("5.0.0")` (0.19.0 requires `<5`;
+0.19.1-0.23.0 allow 5.5.1 on, TRANSFORMERS_5_ALLOWED_FROM); the 0.24.0 wheel on always (0.24.0,
+0.25.0, 0.29.0, 0.33.0 read), under the transformers 5 they require. The with_hf_config of the
+0.9.1, 0.10.1, 0.10.2, 0.11.0, 0.12.0, 0.13.0, 0.14.0 and 0.15.1 wheels copies nothing. Before
+0.24.0 the text model is planned with text_config's own (parser._wrapper_tie), as under
+transformers 4, the assumption Headroom makes for every release before TRANSFORMERS_5_ONLY_FROM;
+from 0.19.1 the plan says what transformers 5 would build instead (tie.transformers_tie_note)."""
 
 GEMMA2_ALWAYS_TIED_FROM: Version = (0, 29, 0)
 """NOTE: gemma2.py Gemma2ForCausalLM in the 0.29.0 and 0.33.0 wheels builds no lm_head: its
@@ -298,10 +301,21 @@ original_max_position_embeddings is the config's own top-level one where it has 
 standardize_rope_params gives it priority too and otherwise falls back on
 max_position_embeddings)."""
 
+TRANSFORMERS_5_ALLOWED_FROM: Version = (0, 19, 1)
+"""NOTE: the first release whose wheel METADATA allows transformers 5: `Requires-Dist:
+transformers!=5.0.*,!=5.1.*,!=5.2.*,!=5.3.*,!=5.4.*,!=5.5.0,>=4.56.0` in the 0.19.1, 0.20.0,
+0.21.0, 0.22.0 and 0.23.0 wheels, where the 0.12.0, 0.13.0, 0.14.0, 0.15.1, 0.16.0, 0.17.0,
+0.18.0, 0.18.1 and 0.19.0 wheels say `transformers<5,>=4.56.0`. pip takes the newest version
+a requirement allows, and none of these releases' other requirements caps transformers
+(compressed-tensors 0.15.0.1 and 0.17.0 `transformers>=4.45.0`, xgrammar 0.2.0
+`transformers>=4.38.0`, lm-format-enforcer 0.11.3 none), so a fresh `pip install` of any of
+them runs under transformers 5 unless transformers 4 is pinned (`pip index versions
+transformers`, 2026-12-02: 5.25.0 newest)."""
+
 TRANSFORMERS_5_ONLY_FROM: Version = (0, 24, 0)
 """NOTE: the wheel METADATA's transformers requirement: 0.12.0 and 0.19.0 `<5,>=4.56.0`,
-0.20.0-0.23.0 `>=4.56.0` but not 5.0-5.5.0 (so transformers 4 there only where pinned), 0.24.0
-`>=5.5.3`. Before 0.24 vLLM may run under transformers 4,
+0.19.1-0.23.0 `>=4.56.0` but not 5.0-5.5.0 (TRANSFORMERS_5_ALLOWED_FROM: transformers 4 there
+only where pinned), 0.24.0 `>=5.5.3`. Before 0.24 vLLM may run under transformers 4,
 where patch_rope_parameters (transformers_utils/config.py, 0.12.0, 0.19.0 and 0.23.0 wheels)
 writes the config object's rope_theta, the transformers 4 class default when config.json has
 none at its top level, into a flat rope_parameters block over the block's own."""

@@ -195,3 +195,45 @@ def test_each_wrappers_default_is_its_transformers_5_class_default():
         config["text_config"] = {**config["text_config"], "tie_word_embeddings": text_tie}
         spec = parse_model_config(config)
         assert (spec.tie_word_embeddings, spec.text_tie_word_embeddings) == expected, name
+
+
+def _tie_notes(config: dict, version: str) -> list[str]:
+    return [w for w in _plan(config, version).warnings if "transformers 4 or 5" in w]
+
+
+def test_releases_that_allow_transformers_4_and_5_say_what_the_other_builds():
+    # Wheel METADATA: 0.19.0 `transformers<5,>=4.56.0`; 0.19.1 and 0.20.0-0.23.0
+    # `transformers!=5.0.*,...,!=5.5.0,>=4.56.0`, so a fresh install takes transformers 5;
+    # 0.24.0 `>=5.5.3`. with_hf_config (config/vllm.py) copies the wrapper's tie onto the text
+    # config in 0.19.0-0.23.0 only under transformers >= 5. gemma-3-12b-it with text_config
+    # false (Gemma3Config's True at the top): planned untied as under transformers 4, with a
+    # note that transformers 5 builds it tied, one 262,208 x 3,840 = 1,006,878,720-parameter
+    # table less; 0.19.0 (transformers 4 only) and 0.24.0 (5 only) need none.
+    entry = catalog_entry("google/gemma-3-12b-it")
+    untied_text = {**entry.config, "text_config": {**entry.config["text_config"],
+                                                   "tie_word_embeddings": False}}
+    assert _tie_notes(untied_text, "0.19.0") == _tie_notes(untied_text, "0.24.0") == []
+    for version in ("0.19.1", "0.23.0"):
+        # the figure stays transformers 4's: one table more than the tied config
+        p, tied = _plan(untied_text, version), _plan(entry.config, version)
+        assert p.params_total - tied.params_total == GEMMA3_TABLE, version
+        [note] = _tie_notes(untied_text, version)
+        assert f"vLLM {version} runs under transformers 4 or 5" in note
+        assert "planned as under transformers 4, untied" in note
+        assert "builds it tied: one 262,208 x 3,840 lm_head table (1,006,878,720 parameters) " \
+               "less than planned" in note
+    # configs whose two readings agree get no note (the bundled one, tied throughout)
+    assert _tie_notes(entry.config, "0.22.0") == []
+
+
+def test_a_gemma_2_wrapper_says_transformers_5_refuses_what_transformers_4_starts():
+    # paligemma.py builds Gemma2ForCausalLM, which asserts the tie up to 0.28.0. A false at the
+    # top alone on 0.22.0: transformers 4 reads Gemma2Config's True (planned, no refusal);
+    # transformers 5 copies the wrapper's false and gemma2.py refuses it, which the note says.
+    text = {k: v for k, v in catalog_entry("google/gemma-2-9b-it").config.items()
+            if k != "architectures"}
+    config = {"model_type": "paligemma", "architectures": ["PaliGemmaForConditionalGeneration"],
+              "tie_word_embeddings": False, "text_config": text}
+    assert not _asserted(_plan(config, "0.22.0"))
+    [note] = _tie_notes(config, "0.22.0")
+    assert "builds it untied, which it refuses (`assert config.tie_word_embeddings`)" in note
