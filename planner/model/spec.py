@@ -205,6 +205,17 @@ class IncFormat(_Frozen):
                                        "one it takes)")
 
 
+class IncEntry(_Frozen):
+    """An AutoRound extra_config entry vLLM builds as a quantized layer of its own config: its
+    bits, group_size and sym, each filled in with the checkpoint's (sym: true where the
+    checkpoint has none, as vLLM defaults it from 0.29)."""
+
+    module: str
+    bits: int
+    group_size: int
+    sym: bool
+
+
 class ModuleFormat(_Frozen):
     """One module's own format in a checkpoint that lists them (ModelOpt MIXED_PRECISION
     quantized_layers, AutoRound extra_config)."""
@@ -248,6 +259,10 @@ class QuantSpec(_Frozen):
         "another int format than `scheme` (their own bits / group_size; a listed lm_head, "
         "quantized): each listed module in its own, every other one in `scheme` "
         "(planner.model.quant.checkpoint_module_bits)")
+    inc_entries: tuple[IncEntry, ...] = Field(
+        default=(), description="AutoRound extra_config entries of linear layers (lm_head "
+        "included) in other bits, group_size or sym than the checkpoint's; not 16-bit, regex "
+        "or routed experts' ones: startup.inc_errors checks each against vLLM's kernels")
     expert_conflict: str | None = Field(
         default=None, description="AutoRound: the first FusedMoE layer ('model.layers.1.mlp."
         "experts') whose routed experts' extra_config entries give different bits, group_size "

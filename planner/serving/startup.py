@@ -1175,11 +1175,13 @@ def _inc_init_errors(bits: int | None, data_type: str, packing: str | None,
     return []
 
 
-def inc_format_errors(spec: ModelSpec, scheme: QuantScheme, version: Version) -> list[str]:
+def inc_format_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
+                      gpu: GpuSpec) -> list[str]:
     """vLLM's refusals of an AutoRound block planned as 16-bit weights (ModelSpec.inc_unplanned:
-    its format is not planned here), as INCConfig.__init__ checks it on `version`; [] where
-    that release takes it, or for a what-if. E.g. 5-bit weights before 0.30, data_type mx_fp
-    before 0.27."""
+    its format is not planned here), as INCConfig.__init__ checks it on `version`, and, for
+    int weights in GPTQ packing, as its linear layers' kernels take them on `gpu`
+    (_inc_layer_errors); [] where that release takes it, or for a what-if. E.g. 5-bit weights
+    before 0.30, data_type mx_fp before 0.27, 3-bit GPTQ packing 0.22-0.29."""
     fmt = spec.inc_unplanned
     if fmt is None or scheme.what_if:
         return []
@@ -1187,7 +1189,10 @@ def inc_format_errors(spec: ModelSpec, scheme: QuantScheme, version: Version) ->
         return _inc_unread(fmt.method, version)
     if fmt.symmetric is None and version < INC_SYM_DEFAULT_FROM:
         return _inc_sym_missing(version)
-    return _inc_init_errors(fmt.bits, fmt.data_type, fmt.packing_format, version)
+    gptq = fmt.data_type == "int" and fmt.packing_format in (None, "auto_round:auto_gptq")
+    return _inc_init_errors(fmt.bits, fmt.data_type, fmt.packing_format, version) or (
+        _inc_layer_errors(fmt.bits, None, fmt.symmetric is not False, "the checkpoint's", gpu,
+                          version) if gptq and fmt.bits in INC_HUMMING_BITS else [])
 
 
 def inc_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
@@ -1200,7 +1205,9 @@ def inc_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
     missing sym up to 0.28.0 (get_from_keys: "Cannot find any of ['sym'] in the model's
     quantization config."). A GPTQ-packed linear layer off Marlin (inc_marlin_off) raises
     NotImplementedError from 0.22.0 (INC_PLAIN_GPTQ_LAST); AWQ-packed ones fall back to
-    AWQLinearMethod / AutoAWQLinearMethod and load. Routed experts' extra_config entries that
+    AWQLinearMethod / AutoAWQLinearMethod and load. Each extra_config entry of a GPTQ-packed
+    checkpoint (QuantSpec.inc_entries) is such a layer too (_inc_layer_errors). Routed experts'
+    extra_config entries that
     disagree raise ValueError up to INC_EXPERT_ENTRIES_LAST; after it, entries giving experts
     other bits or a group are not read, and the stored tensors do not fit."""
     if not inc_checkpoint(spec, scheme):
@@ -1232,14 +1239,64 @@ def inc_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
                 "a layer class named FusedMoE, and the layer is RoutedExperts, so the stored "
                 "expert tensors do not fit the parameters it builds (a load error, or wrong "
                 "weights where they are smaller). 0.19-0.23 build them as listed."]
-    why = inc_marlin_off(spec, scheme, gpu, version) if scheme.family == "gptq" else ""
-    if not why or version <= INC_PLAIN_GPTQ_LAST:
+    if scheme.family != "gptq":
         return []
-    sym = quant.symmetric is not False
-    return [f"INC quantization with bits={quant.weight_bits}, sym={sym} is not supported. Only "
-            "4-bit and 8-bit symmetric quantization is supported with Marlin kernels. (vLLM "
-            f"{v} builds no other kernel for a GPTQ-packed AutoRound layer: {why}; "
-            "releases 0.19-0.21 fall back to GPTQ's exllama kernels)"]
+    why = inc_marlin_off(spec, scheme, gpu, version)
+    if why and version > INC_PLAIN_GPTQ_LAST:
+        return [_inc_no_marlin(quant.weight_bits, quant.symmetric is not False, why,
+                               "releases 0.19-0.21 fall back to GPTQ's exllama kernels",
+                               version)]
+    return next(filter(None, (_inc_layer_errors(e.bits, e.group_size, e.sym,
+                                                f"extra_config gives '{e.module}'", gpu, version)
+                              for e in quant.inc_entries)), [])
+
+
+INC_HUMMING_FROM: Version = (0, 30, 0)
+INC_HUMMING_BITS = (2, 3, 5, 6, 7)
+"""NOTE: INCWna16Scheme.get_linear_method (inc/schemes/inc_wna16_scheme.py, 0.30.0-0.33.0
+wheels; absent from 0.29.0) sends a layer in CUDA_HUMMING_SUPPORTED_BITS {2, 3, 5, 6, 7} to
+Humming's kernels when current_platform.is_cuda(); other layers (and every layer on ROCm) go
+to INCWNA16LinearScheme, whose _build_gptq_method raises NotImplementedError off Marlin."""
+
+
+def _inc_no_marlin(bits: int, sym: bool, why: str, tail: str, version: Version) -> str:
+    """vLLM's NotImplementedError for a GPTQ-packed AutoRound linear layer Marlin does not take
+    (from 0.22), with why and what other releases do."""
+    return (f"INC quantization with bits={bits}, sym={sym} is not supported. Only 4-bit and "
+            "8-bit symmetric quantization is supported with Marlin kernels. (vLLM "
+            f"{version_label(version)} builds no other kernel for a GPTQ-packed AutoRound "
+            f"layer: {why}; {tail})")
+
+
+def _inc_layer_errors(bits: int, group: int | None, sym: bool, whose: str, gpu: GpuSpec,
+                      version: Version) -> list[str]:
+    """vLLM's refusal of a GPTQ-packed AutoRound linear layer in these bits, group and sym
+    (`whose`: what gives it them) on `version` and `gpu`; [] where a kernel takes it.
+
+    NOTE: INCConfig.apply_gptq_quant_layer (inc.py 0.19.0-0.23.0) and INCWNA16LinearScheme
+    (0.24.0-0.33.0) put the layer on Marlin for (bits, sym) (4, True) or (8, True) in a group
+    check_marlin_supported takes; off Marlin 0.19.0-0.21.0 build gptq.py GPTQLinearMethod,
+    whose GPTQConfig raises ValueError for bits outside [2, 3, 4, 8], and 0.22.0 on raise
+    NotImplementedError (INC_PLAIN_GPTQ_LAST), except Humming's bits on CUDA from
+    INC_HUMMING_FROM. The GPU's capability is the checkpoint's check (inc_marlin_off)."""
+    if version <= INC_PLAIN_GPTQ_LAST:
+        return [] if bits in (2, 3, 4, 8) else [
+            f"Currently, only 2/3/4/8-bit weight quantization is supported for GPTQ, but got "
+            f"{bits} bits. (vLLM {version_label(version)} builds GPTQ's exllama "
+            f"GPTQLinearMethod off Marlin: {whose} {bits}-bit weights)"]
+    humming = bits in INC_HUMMING_BITS
+    if humming and gpu.vendor == "nvidia" and version >= INC_HUMMING_FROM:
+        return []
+    if (bits, sym) not in ((4, True), (8, True)):
+        why = (f"{whose} {bits}-bit {'symmetric' if sym else 'asymmetric'} weights, which "
+               "Marlin does not take")
+    elif group not in MARLIN_MOE_GROUP_SIZES:
+        why = f"{whose} group {group}: Marlin takes groups {list(MARLIN_MOE_GROUP_SIZES)}"
+    else:
+        return []
+    tail = ("0.30 and later run it on Humming's kernels on NVIDIA GPUs" if humming
+            else "releases 0.19-0.21 fall back to GPTQ's exllama kernels")
+    return [_inc_no_marlin(bits, sym, why, tail, version)]
 
 
 def inc_notes(spec: ModelSpec, scheme: QuantScheme, version: Version, gpu: GpuSpec

@@ -8,7 +8,7 @@ import re
 from collections import Counter
 
 from planner.model.quant import component_formats
-from planner.model.spec import ConfigError, IncFormat, ModuleFormat, QuantSpec
+from planner.model.spec import ConfigError, IncEntry, IncFormat, ModuleFormat, QuantSpec
 
 # ModelOpt quant_algo -> scheme key (hf_quant_config.json "quantization.quant_algo").
 MODELOPT_ALGOS = {
@@ -329,6 +329,7 @@ def _inc(qc: dict, where: str, method: str, warnings: list[str]) -> QuantSpec | 
         method=method, scheme=_inc_key(bits, group, family), weight_bits=bits,
         group_size=None if group == -1 else group, excluded_modules=kept,
         module_schemes=schemes, expert_conflict=conflict, symmetric=sym, backend=backend,
+        inc_entries=_inc_entries(qc.get("extra_config"), kept, bits, group, sym),
         summary=f"AutoRound int{bits}, {shown}, {symmetry}, {family.upper()}-packed"
                 f"{kept_note}{own_note}",
     )
@@ -413,6 +414,34 @@ def fused_moe_of(name: str) -> str | None:
     return routed.group(1) if routed else None
 
 
+def _inc_entry(extra: dict, name: str, bits: int, group: int, sym: bool | None) -> tuple:
+    """(bits, group_size, sym) of an extra_config key as get_layer_config reads it: the entry's,
+    each filled in with the checkpoint's."""
+    cfg = extra.get(name, {})
+    return cfg.get("bits", bits), cfg.get("group_size", group), cfg.get("sym", sym)
+
+
+def _inc_entries(extra: object, kept: tuple[str, ...], bits: int, group: int,
+                 sym: bool | None) -> tuple[IncEntry, ...]:
+    """QuantSpec.inc_entries: the entries of linear layers (not kept 16-bit, not a regex, not a
+    routed expert's) whose filled-in (bits, group_size, sym) differ from the checkpoint's, or
+    that quantize lm_head. A missing sym is read as true (vLLM's default from 0.29; earlier
+    releases refuse the checkpoint)."""
+    if not isinstance(extra, dict):
+        return ()
+    base = (bits, group, True if sym is None else sym)
+    found = []
+    for name in extra:
+        own_bits, own_group, own_sym = own = _inc_entry(extra, name, *base)
+        if name in kept or _regex_key(name) or fused_moe_of(name) \
+                or (own == base and not _is_lm_head(name)) or not isinstance(own_sym, bool) \
+                or not all(isinstance(v, int) and not isinstance(v, bool)
+                           for v in (own_bits, own_group)):
+            continue
+        found.append(IncEntry(module=name, bits=own_bits, group_size=own_group, sym=own_sym))
+    return tuple(found)
+
+
 def _fused_shards(name: str, extra: dict) -> tuple[str, list[str]] | None:
     """The fused layer whose shard this extra_config key names and its shards (q/k/v_proj ->
     qkv_proj, gate/up_proj -> gate_up_proj; _FUSED_SHARDS), None for any other key: a regex,
@@ -455,8 +484,7 @@ def _inc_overrides(extra: object, bits: int, group: int, sym: bool | None, famil
     experts: dict[str, set[tuple]] = {}
 
     def entry(name: str) -> tuple:
-        cfg = extra.get(name, {})
-        return cfg.get("bits", bits), cfg.get("group_size", group), cfg.get("sym", sym)
+        return _inc_entry(extra, name, bits, group, sym)
 
     for name in extra:
         own_bits, own_group, _ = entry(name)

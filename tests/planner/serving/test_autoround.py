@@ -311,6 +311,48 @@ def test_expert_entries_per_release():
         assert refused({"sym": True, "extra_config": extra}, (0, 33, 0)) == []
 
 
+def test_entries_no_kernel_takes_are_refused_per_release():
+    """Each extra_config entry is a linear layer of its own bits, group_size and sym (filled in
+    with the checkpoint's). GPTQ packing puts it on Marlin only for (4, sym) or (8, sym) in a
+    group -1/32/64/128; off Marlin inc.py 0.19.0-0.21.0 build gptq.py's GPTQLinearMethod
+    (GPTQConfig takes 2/3/4/8 bits), 0.22.0 on raise NotImplementedError, except that from
+    0.30.0 inc_wna16_scheme.py sends 2/3/5/6/7 bits to Humming on CUDA. Entries by hand."""
+    no_kernel = ("INC quantization with bits={}, sym={} is not supported. Only 4-bit and 8-bit "
+                 "symmetric quantization is supported with Marlin kernels. (vLLM {} builds no "
+                 "other kernel for a GPTQ-packed AutoRound layer: extra_config gives '{}' {}; "
+                 "{})")
+    exllama = "releases 0.19-0.21 fall back to GPTQ's exllama kernels"
+    o_proj = "model.layers.0.self_attn.o_proj"
+    asym8 = {"sym": True, "extra_config": {o_proj: {"bits": 8, "sym": False}}}
+    assert refused(asym8, (0, 21, 0)) == []
+    for version in ((0, 22, 0), (0, 33, 0)):
+        assert refused(asym8, version) == [no_kernel.format(
+            8, False, f"0.{version[1]}.0", o_proj,
+            "8-bit asymmetric weights, which Marlin does not take", exllama)]
+    down = "model.layers.1.mlp.down_proj"
+    g256 = {"sym": True, "extra_config": {down: {"bits": 4, "group_size": 256}}}
+    assert refused(g256, (0, 33, 0)) == [no_kernel.format(
+        4, True, "0.33.0", down, "group 256: Marlin takes groups [-1, 32, 64, 128]", exllama)]
+    # without bits the entry keeps down_proj 16-bit (UnquantizedLinearMethod): no kernel asked
+    assert refused({"sym": True, "extra_config": {down: {"group_size": 256}}}, (0, 33, 0)) == []
+    # 3-bit q/k/v: Humming on NVIDIA GPUs from 0.30, refused on 0.22-0.29 and on ROCm
+    qkv = {"sym": True, "extra_config": {f"model.layers.0.self_attn.{p}_proj": {"bits": 3}
+                                         for p in ("q", "k", "v")}}
+    humming = "0.30 and later run it on Humming's kernels on NVIDIA GPUs"
+    q_proj = "model.layers.0.self_attn.q_proj"
+    assert refused(qkv, (0, 21, 0)) == [] == refused(qkv, (0, 30, 0))
+    for version, gpu in (((0, 29, 0), RTX3090), ((0, 30, 0), gpu_preset("mi300x"))):
+        assert refused(qkv, version, gpu) == [no_kernel.format(
+            3, True, f"0.{version[1]}.0", q_proj,
+            "3-bit symmetric weights, which Marlin does not take", humming)]
+    # 5 bits: GPTQConfig's [2, 3, 4, 8] refuses it up to 0.21
+    five = {"sym": True, "extra_config": {o_proj: {"bits": 5}}}
+    assert refused(five, (0, 21, 0)) == [
+        "Currently, only 2/3/4/8-bit weight quantization is supported for GPTQ, but got 5 bits. "
+        f"(vLLM 0.21.0 builds GPTQ's exllama GPTQLinearMethod off Marlin: extra_config gives "
+        f"'{o_proj}' 5-bit weights)"]
+
+
 def test_symmetric_gptq_g128_loads_on_marlin_from_0_19():
     for version in ((0, 19, 0), (0, 22, 0), (0, 28, 0), (0, 33, 0)):
         assert refused({"sym": True}, version) == [] == noted({"sym": True}, version)
@@ -460,7 +502,7 @@ def test_formats_some_releases_refuse_are_refused_there(ref_config, tmp_path, ca
         spec = parse_model_config(config | {"quantization_config": {
             "quant_method": "auto-round", "group_size": 128} | qc}, None, name="x")
         assert spec.quant is None and "planned as 16-bit weights" in spec.warnings[-1]
-        return inc_format_errors(spec, checkpoint_scheme(spec), version)
+        return inc_format_errors(spec, checkpoint_scheme(spec), version, RTX3090)
 
     five = {"bits": 5, "sym": True}
     assert errors(five, (0, 29, 0)) == [
@@ -477,6 +519,14 @@ def test_formats_some_releases_refuse_are_refused_there(ref_config, tmp_path, ca
     assert errors({"bits": 5}, (0, 28, 0))[0].startswith("Cannot find any of ['sym']")
     assert errors(five | {"quant_method": "intel/auto-round"}, (0, 33, 0))[0].startswith(
         "Unknown quantization method: intel/auto-round.")
+    # 3-bit GPTQ packing passes every release's sets; its layers find no kernel 0.22-0.29
+    three = {"bits": 3, "sym": True}
+    assert errors(three, (0, 21, 0)) == [] == errors(three, (0, 30, 0))
+    assert errors(three, (0, 29, 0)) == [
+        "INC quantization with bits=3, sym=True is not supported. Only 4-bit and 8-bit "
+        "symmetric quantization is supported with Marlin kernels. (vLLM 0.29.0 builds no other "
+        "kernel for a GPTQ-packed AutoRound layer: the checkpoint's 3-bit symmetric weights, "
+        "which Marlin does not take; 0.30 and later run it on Humming's kernels on NVIDIA GPUs)"]
     # the plan's verdict: refused on 0.29, fits (at 16 bits) on 0.30
     path = tmp_path / "config.json"
     path.write_text(json.dumps(config | {"quantization_config": {
