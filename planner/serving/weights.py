@@ -12,6 +12,7 @@ from fnmatch import fnmatch
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from planner.model.config.parser import layer_type
 from planner.model.params import LayerParams, ParamBreakdown, count_params, layer_params
 from planner.model.quant import (
     KEPT_BITS,
@@ -423,7 +424,7 @@ def _terms(
         total[component] = total.get(component, 0.0) + n_params * n_bits
 
     vocab_share = _vocab_rows(spec.vocab_size, shard) / spec.vocab_size
-    every_stage = not shard.layers_only and spec.model_type in EMBEDDINGS_ON_EVERY_STAGE
+    every_stage = not shard.layers_only and _text_model_in(spec, EMBEDDINGS_ON_EVERY_STAGE)
     if shard.first_stage or every_stage:
         # a later stage's tied embed_tokens is its lm_head, counted as such below
         if shard.first_stage or params.lm_head or not shard.last_stage:
@@ -434,7 +435,7 @@ def _terms(
         dtype_bits = 8 * TORCH_DTYPE_BYTES[spec.torch_dtype]
         add("vision", params.vision / shard.tp, dtype_bits)
     if shard.last_stage or (not shard.layers_only
-                            and spec.model_type in FINAL_NORM_ON_EVERY_STAGE):
+                            and _text_model_in(spec, FINAL_NORM_ON_EVERY_STAGE)):
         add("norms", params.final_norm, bits.final_norm)
     if shard.last_stage:
         # NOTE: with tied embeddings and PP > 1 the last stage holds its own copy of the
@@ -442,7 +443,8 @@ def _terms(
         head = params.lm_head or (0 if shard.first_stage else params.embeddings)
         head_bits = bits.lm_head if params.lm_head else bits.embeddings
         add("lm_head", head * vocab_share, head_bits)
-    elif params.lm_head and not shard.layers_only and spec.model_type in LM_HEAD_ON_EVERY_STAGE:
+    elif params.lm_head and not shard.layers_only and _text_model_in(spec,
+                                                                      LM_HEAD_ON_EVERY_STAGE):
         add("lm_head", params.lm_head * vocab_share, bits.lm_head)
     # The layer sums run in locals (the hot loop of a sweep), in the same order as add().
     attention = dense_mlp = experts = shared_experts = router = per_layer_inputs = 0.0
@@ -499,6 +501,15 @@ def _terms(
     return WeightTerms(**{f"{c}_bytes": math.ceil(b / 8) for c, b in total.items()})
 
 
+def _text_model_in(spec: ModelSpec, model_types: frozenset[str]) -> bool:
+    """Whether the text model's vLLM class is one of `model_types`: the config's model_type,
+    or text_config's for a wrapper that is no known architecture itself, which builds that
+    type's vLLM model as it is (paligemma.py: Gemma2ForCausalLM from a gemma2 text_config;
+    parser.layer_type)."""
+    return spec.model_type in model_types or spec.window is not None and layer_type(
+        spec.model_type, spec.window.text_model_type) in model_types
+
+
 FINAL_NORM_ON_EVERY_STAGE = frozenset({
     "gemma", "gemma2", "gemma3", "gemma3_text", "gemma4", "gemma4_text", "gpt_oss",
     "granitemoe", "mixtral", "nemotron_h", "olmo2", "olmoe", "phi", "qwen2_moe", "qwen3_moe",
@@ -551,7 +562,7 @@ absent (gemma2.py: logits from embed_tokens)."""
 
 VISION_ON_EVERY_STAGE = frozenset({
     "gemma3", "gemma4", "kimi_k25", "kimi_vl", "llama4", "llava", "llava_next", "mistral3",
-    "qwen2_5_vl", "qwen2_vl", "qwen3_5", "qwen3_5_moe", "qwen3_vl", "qwen3_vl_moe",
+    "paligemma", "qwen2_5_vl", "qwen2_vl", "qwen3_5", "qwen3_5_moe", "qwen3_vl", "qwen3_vl_moe",
 })  # fmt: skip
 """Multimodal model_types whose vision tower and projector vLLM builds (and loads) on every PP
 stage, though serving runs the encoder on the first only (gpu_model_runner.py _preprocess:
@@ -568,7 +579,9 @@ the release ships it, read in the 0.9.1, 0.10.1, 0.11.0-0.19.0, 0.20.0, 0.23.0-0
 SupportsMultiModal._mark_tower_model (interfaces.py), which swaps it for a StageMissingLayer
 when every modality's limit is 0 and, from the 0.33.0 wheel (not in 0.32.0), "on pipeline
 stages after the first under Model Runner V2" (`vllm_config.use_v2_model_runner and not
-get_pp_group().is_first_rank`). Unverified against a PP start-up."""
+get_pp_group().is_first_rank`). paligemma.py (SiglipVisionModel +
+PaliGemmaMultiModalProjector) likewise in the 0.9.1, 0.10.1, 0.16.0, 0.19.0, 0.24.0, 0.29.0
+and 0.33.0 wheels. Unverified against a PP start-up."""
 
 
 def _per_layer_embeddings_per_rank(spec: ModelSpec, shard: _Shard) -> float:

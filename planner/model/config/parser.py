@@ -392,8 +392,8 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
     )
     vocab = r.required_int("vocab size", "vocab_size", hi=MAX_VOCAB)
 
-    layer_type = _layer_type(top, r, model_type)
-    layers = _layers(r, layer_type, hidden, num_layers)
+    text_layers = layer_type(model_type, _text_type(r, model_type))
+    layers = _layers(r, text_layers, hidden, num_layers)
     tie, text_tie = _tie_embeddings(top, r, model_type)
     max_pos = r.defaulted_int(
         "max context",
@@ -466,7 +466,7 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
         mtp_layers=mtp_layers,
         mtp_layer=mtp_layer,
         mtp_own_embeddings=model_type in ("deepseek_v3", "deepseek_v32", "glm_moe_dsa"),
-        norm_bias=layer_type in ("phi", "gpt2", "gpt_neox", "starcoder2", "falcon"),
+        norm_bias=text_layers in ("phi", "gpt2", "gpt_neox", "starcoder2", "falcon"),
         fields=notes.fields.sources(layers),
         assumptions=tuple(notes.assumptions),
         warnings=tuple(notes.warnings),
@@ -602,8 +602,8 @@ def _text_type(r: _Reader, model_type: str) -> str:
     return str(r.get("model_type") or WRAPPER_TEXT_TYPES.get(model_type, model_type))
 
 
-def _layer_type(top: _Reader, r: _Reader, model_type: str) -> str:
-    """The model_type whose rules build the text layers: text_config's (_text_type) for a
+def layer_type(model_type: str, text_type: str) -> str:
+    """The model_type whose rules build the text layers: `text_type` (text_config's) for a
     wrapper that is no known architecture itself but whose text model is one (PaliGemma with
     a Gemma 2 text model: alternating sliding layers, four norms a layer), else the config's.
 
@@ -619,10 +619,7 @@ def _layer_type(top: _Reader, r: _Reader, model_type: str) -> str:
     hf_config=config.text_config) or with_hf_config(config.text_config) (0.24.0 and 0.33.0
     wheels: aya_vision.py, idefics3.py, internvl.py, interns1.py, llava_onevision.py and
     others), so their text layers take the text type's rules too."""
-    if r is top or model_type in KNOWN_TYPES:
-        return model_type
-    text_type = _text_type(r, model_type)
-    return text_type if text_type in KNOWN_TYPES else model_type
+    return text_type if model_type not in KNOWN_TYPES and text_type in KNOWN_TYPES else model_type
 
 
 def _tie_embeddings(top: _Reader, r: _Reader, model_type: str) -> tuple[bool, bool | None]:

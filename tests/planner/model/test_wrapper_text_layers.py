@@ -9,6 +9,7 @@ from planner.model.config.parser import parse_model_config
 from planner.model.params import count_params
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
+from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
 
 
@@ -56,3 +57,29 @@ def test_llava_with_a_qwen2_text_model_has_qkv_biases():
                                "architectures": ["LlavaForConditionalGeneration"]})
     assert all(layer.mixer.qkv_bias for layer in spec.layers)
     assert count_params(spec).total == 7_615_616_512
+
+
+def _per_stage_weights(config: dict, pp: int) -> list[int]:
+    # vLLM 0.32.0: 0.33.0 on Model Runner V2 builds the towers on the first stage only
+    p = plan(PlanRequest(model=parse_model_config(config), cluster=preset_cluster("h100-sxm", pp),
+                         layout=ParallelLayout(tp=1, pp=pp),
+                         engine=EngineSettings(vllm_version="0.32.0")))
+    return [rank.weights_bytes for rank in p.per_gpu]
+
+
+def test_paligemma_holds_gemma_2s_embeddings_norm_and_vision_tower_on_every_stage():
+    # gemma2.py Gemma2Model builds embed_tokens and the final norm with no PP guard, and
+    # paligemma.py its SiglipVisionModel + projector (0.9.1, 0.10.1, 0.19.0, 0.32.0 wheels):
+    # every stage holds them. gemma-2-9b-it at PP 3, bf16: 14 layers x 198,195,200 x 2 B =
+    # 5,549,465,600, embeddings 256,000 x 3,584 x 2 B = 1,835,008,000 (the last stage's are its
+    # tied lm_head), final norm 3,584 x 2 B = 7,168, rope cos/sin cache 8,192 x 256 x 2 B =
+    # 4,194,304: 7,388,675,072 B on each stage. The middle stage held 1,835,015,168 B less.
+    wrapper = {"model_type": "paligemma", "architectures": ["PaliGemmaForConditionalGeneration"],
+               "text_config": _text("google/gemma-2-9b-it")}
+    assert _per_stage_weights(wrapper, 3) == [7_388_675_072] * 3
+    # with a SigLIP vision_config (gemma-3-12b-it's bundled one) every stage holds the tower
+    vision = {**wrapper, "vision_config": catalog_entry("google/gemma-3-12b-it").config[
+        "vision_config"]}
+    tower = [a - b for a, b in zip(_per_stage_weights(vision, 3), [7_388_675_072] * 3,
+                                   strict=True)]
+    assert tower[0] > 0 and tower == [tower[0]] * 3
