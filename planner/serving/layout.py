@@ -459,10 +459,11 @@ def marlin_takes_group(scheme: QuantScheme) -> bool:
 
 def layout_warnings(
     spec: ModelSpec, layout: ParallelLayout, scheme: QuantScheme | None, vllm_version: str,
-    vendor: str = "nvidia",
+    vendor: str = "nvidia", compute_capability: str = "",
 ) -> list[str]:
     """Slower-kernel warnings for a layout that runs (not errors): the one a MoE WNA16
-    fallback (moe_wna16_fallback) logs, in words.
+    fallback (moe_wna16_fallback) logs, in words, for GPUs of `vendor` and this compute
+    capability ("": not known, so the words name the Hopper case as a condition).
 
     NOTE: vLLM marlin_utils.check_moe_marlin_supports_layer: GPTQ/AWQ MoE layers run the fast
     Marlin MoE kernel only when hidden_size % 128 == 0 and intermediate_size_per_partition %
@@ -475,7 +476,8 @@ def layout_warnings(
     64 still falls back; 96 wide in groups of 32 runs Marlin), except for act-order checkpoints
     before 0.30.0 (vllm_versions.marlin_moe_pads).
     """
-    warning = _moe_wna16_warning(spec, layout, scheme, vllm_version, vendor)
+    warning = _moe_wna16_warning(spec, layout, scheme, vllm_version, vendor,
+                                 compute_capability)
     return [] if warning is None else [warning]
 
 
@@ -512,21 +514,31 @@ def moe_wna16_fallback(
 
 def _moe_wna16_warning(
     spec: ModelSpec, layout: ParallelLayout, scheme: QuantScheme | None, vllm_version: str,
-    vendor: str,
+    vendor: str, compute_capability: str = "",
 ) -> str | None:
     """The MoE WNA16 fallback's warning (_marlin_moe_warning), None where Marlin MoE takes
-    the experts or there are none in groups; cached per spec."""
+    the experts or there are none in groups; cached per spec. Without a compute capability
+    it is None exactly where moe_wna16_fallback is False."""
     if group_size(scheme) is None or first_moe(spec) is None:
         return None
-    key = ("moe-kernel", *layout_key(layout), scheme.memo_key, vllm_version, vendor)
-    return _per_spec(spec, key, _marlin_moe_warning, spec, layout, scheme, vllm_version, vendor)
+    key = ("moe-kernel", *layout_key(layout), scheme.memo_key, vllm_version, vendor,
+           compute_capability)
+    return _per_spec(spec, key, _marlin_moe_warning, spec, layout, scheme, vllm_version, vendor,
+                     compute_capability)
 
 
 def _marlin_moe_warning(
-    spec: ModelSpec, layout: ParallelLayout, scheme: QuantScheme, vllm_version: str, vendor: str
+    spec: ModelSpec, layout: ParallelLayout, scheme: QuantScheme, vllm_version: str, vendor: str,
+    compute_capability: str,
 ) -> str | None:
     """Why this layout's grouped experts leave Marlin MoE for MoE WNA16, in words; None where
-    they stay (layout_warnings' NOTE has the rule; moe_wna16_fallback's NOTE AMD's)."""
+    they stay (layout_warnings' NOTE has the rule; moe_wna16_fallback's NOTE AMD's), and on
+    Hopper from HUMMING_FIRST_ON_HOPPER_FROM, where Humming's MoE serves them at every layout
+    (no slower kernel to warn of). A GPU known not to be Hopper gets no Hopper words.
+
+    NOTE: humming/priority.py _HUMMING_PREFERRED_CAPABILITIES = frozenset({90}) (0.32.0 and
+    0.33.0 wheels): prioritize_humming moves Humming ahead of Marlin on compute capability 9.0
+    only, so an Ampere, Ada or Blackwell GPU keeps the Triton fallback the words describe."""
     group, moe = group_size(scheme), first_moe(spec)
     if not quantized_component(spec, scheme, "experts"):
         return None
@@ -535,7 +547,9 @@ def _marlin_moe_warning(
                 "MoE, at any layout: check_moe_marlin_supports_layer is False on ROCm (AMD "
                 "GPUs).")
     rules = vllm_rules(vllm_version)
-    humming = rules.version >= HUMMING_FIRST_ON_HOPPER_FROM
+    humming = rules.version >= HUMMING_FIRST_ON_HOPPER_FROM and not compute_capability
+    if rules.version >= HUMMING_FIRST_ON_HOPPER_FROM and compute_capability == "9.0":
+        return None
     hopper = (f" (vLLM {rules.label} runs them on Humming's MoE on Hopper, compute capability "
               "9.0, at every layout: its WNA16 MoE oracle tries Humming first there)"
               if humming else "")

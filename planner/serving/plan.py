@@ -880,7 +880,8 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
     stages = ENGINE.stage_layouts(r.facts, layout, r.block_size, kv_b, r.fa4_fp8_hd512,
                                   r.states, r.kv_grouping[0])
     width = _b12x_width(spec, layout, s)
-    warnings = (*layout_warnings(spec, layout, r.scheme, s.vllm_version, cluster.vendor),
+    warnings = (*layout_warnings(spec, layout, r.scheme, s.vllm_version, cluster.vendor,
+                                 r.compute_capability),
                 *r.gpu_notes, *_bridge_warnings(cluster, layout.tp),
                 *_cross_node_tp_warnings(layout, r), *_ray_order_warnings(cluster, layout, s),
                 *(width[1:] if width else ()))

@@ -350,6 +350,43 @@ def test_the_marlin_fallback_warning_says_hopper_runs_humming_from_0_32():
     assert old.endswith("and keeps the Marlin kernel.")
 
 
+def test_the_marlin_fallback_warning_names_hopper_only_where_the_gpu_may_be_hopper():
+    # prioritize_humming moves Humming ahead of Marlin on compute capability 9.0 only
+    # (humming/priority.py _HUMMING_PREFERRED_CAPABILITIES, 0.32.0 and 0.33.0 wheels): an RTX
+    # 3090 (8.6) on 0.32.0 falls back to MoE WNA16 with no Hopper words; 1536 / 8 = 192 wide,
+    # 192 % 128 = 64 -> off Marlin at TP=8, and EP keeps 1536 = 12 x 128 whole
+    tp8 = ParallelLayout(tp=8)
+    (ampere,) = layout_warnings(_spec(), tp8, G128, "0.32.0", "nvidia", "8.6")
+    assert "Hopper" not in ampere and "Humming" not in ampere
+    assert "to the slower MoE WNA16 (Triton) kernel: each expert is 192 wide" in ampere
+    assert ampere.endswith("(1536 % 128 = 0) and keeps the Marlin kernel.")
+    # on an H100 (9.0) Humming serves the experts at every layout: no slower kernel to warn
+    # of, though vLLM still builds its MoE WNA16 method (the loads that method checks stand)
+    assert layout_warnings(_spec(), tp8, G128, "0.32.0", "nvidia", "9.0") == []
+    assert moe_wna16_fallback(_spec(), tp8, G128, "0.32.0", "nvidia")
+    # before 0.32 Hopper runs the Triton fallback like any other GPU
+    (hopper_030,) = layout_warnings(_spec(), tp8, G128, "0.30.0", "nvidia", "9.0")
+    assert hopper_030 == layout_warnings(_spec(), tp8, G128, "0.30.0", "nvidia", "8.6")[0]
+    # a plan passes its GPU's compute capability: 8 RTX 3090 at TP=8 on 0.33.0 get the
+    # fallback warning without Hopper words, 8 H100 none
+    from planner.serving.engine import EngineSettings
+    from planner.serving.hardware import preset_cluster
+    from planner.serving.plan import PlanRequest, plan
+
+    gptq = _spec().model_copy(update={"quant": QuantSpec(
+        method="gptq", scheme=G128.key, weight_bits=4, group_size=128, summary="GPTQ int4")})
+
+    def warned(gpu: str) -> list[str]:
+        return [w for w in plan(PlanRequest(
+            model=gptq, cluster=preset_cluster(gpu, 8), layout=tp8,
+            engine=EngineSettings(max_model_len=4096, vllm_version="0.33.0"))).warnings
+            if "MoE WNA16" in w]
+
+    (rtx,) = warned("rtx-3090")
+    assert "Hopper" not in rtx and "192 wide per GPU at TP=8" in rtx
+    assert warned("h100-sxm") == []
+
+
 def _mi300x(gpus: int) -> ClusterSpec:
     return ClusterSpec(nodes=(NodeSpec(gpu=gpu_preset("mi300x"), gpus_per_node=gpus,
                                        intra_node_link="pcie"),), source="test")
