@@ -96,6 +96,7 @@ from planner.serving.startup import (
     act_order_errors,
     capability_errors,
     ct_channel_moe_errors,
+    ct_int8_moe_errors,
     dtype_errors,
     flashinfer_hd256_errors,
     float16_errors,
@@ -688,6 +689,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
                 spec, scheme, quant.checkpoint_formats(spec, scheme) is not None,
                 rules.version, gpu))
             + tuple(ct_channel_moe_errors(spec, scheme, rules.version, gpu))
+            + tuple(ct_int8_moe_errors(spec, scheme, rules.version))
             + tuple(inc_errors(spec, scheme, rules.version, gpu))
             + tuple(inc_format_errors(spec, scheme, rules.version, gpu))
             + tuple(b12x_refusals(rules.version, gpu.compute_capability, scheme.family,

@@ -1022,23 +1022,21 @@ def ct_channel_moe_errors(spec: ModelSpec, scheme: QuantScheme, version: Version
     compressed_tensors_moe_wna16.py from 0.20.0: unconditionally up to 0.26.0, off Marlin from
     0.27.0, where the oracle's TritonWNA16Experts takes kInt4Static). Marlin takes such
     experts on other NVIDIA GPUs where its check holds (not planned: the layout checks have no
-    channel rule)."""
+    channel rule). int8 experts on 0.27-0.28 stop one line earlier where their group_size is
+    not written as -1 (ct_int8_moe_errors, on every GPU)."""
     if spec.quant is None or scheme.what_if or spec.quant.method != "compressed-tensors" \
             or not scheme.key.endswith("-gchannel") \
             or first_moe(spec) is None or not quantized_component(spec, scheme, "experts"):
         return []
     label = version_label(version)
     if gpu.vendor != "nvidia":
-        if version < CT_WNA16_MOE_READ_FROM:
-            return []
-        assertion = ("`assert self.group_size == -1` (int8 experts; a per-channel group is None)"
-                     if scheme.key.startswith("w8") and CT_INT8_GROUP_ASSERT <= version
-                     < CT_INT8_GROUP_ASSERT_LAST else
-                     "`assert weight_quant.strategy == \"group\"` (channelwise is not supported "
-                     "by this kernel)")
-        return [f"vLLM {label} stops loading the {scheme.label} experts at {assertion} in "
-                f"CompressedTensorsWNA16MoEMethod: on {gpu.name} (ROCm) vLLM builds that method "
-                "at every layout (no Marlin MoE there), and only Marlin takes per-channel scales."]
+        if version < CT_WNA16_MOE_READ_FROM or ct_int8_moe_errors(spec, scheme, version):
+            return []  # older releases not read; int8 on 0.27-0.28 stops one line earlier
+        return [f"vLLM {label} stops loading the {scheme.label} experts at `assert "
+                "weight_quant.strategy == \"group\"` (channelwise is not supported by this "
+                f"kernel) in CompressedTensorsWNA16MoEMethod: on {gpu.name} (ROCm) vLLM builds "
+                "that method at every layout (no Marlin MoE there), and only Marlin takes "
+                "per-channel scales."]
     if version < HUMMING_FIRST_ON_HOPPER_FROM or gpu.compute_capability != "9.0":
         return []
     return [f"vLLM {label} stops loading the {scheme.label} experts at `assert "
@@ -1052,8 +1050,30 @@ CT_INT8_GROUP_ASSERT: Version = (0, 27, 0)
 CT_INT8_GROUP_ASSERT_LAST: Version = (0, 29, 0)
 """NOTE: compressed_tensors_moe_wna16.py CompressedTensorsWNA16MoEMethod.__init__ asserts
 `self.group_size == -1` for 8-bit weights in the 0.27.0 and 0.28.0 wheels (group_size taken
-as weight_quant.group_size, None for a per-channel checkpoint), before the strategy assertion;
-absent from 0.26.0 and 0.29.0 (from the first up to, not including, the second)."""
+as weight_quant.group_size as the config writes it: compressed-tensors 0.17.0, vLLM's pin,
+quant_args.py QuantizationArgs keeps None for a per-channel checkpoint that leaves it out,
+-1 where it is written, a group's size otherwise), before the strategy assertion and before
+the MoE oracle, so on every GPU; absent from 0.26.0 and 0.29.0 (from the first up to, not
+including, the second). compressed_tensors_moe.py get_moe_method sends every int8 weight-only
+(WNA16) MoE layer there in those wheels (the ROCm-only FlyDSL branch wants 4 bits)."""
+
+
+def ct_int8_moe_errors(spec: ModelSpec, scheme: QuantScheme, version: Version) -> list[str]:
+    """vLLM 0.27.0-0.28.x's refusal of a compressed-tensors checkpoint's int8 weight-only
+    experts whose group_size is not written as -1 (CT_INT8_GROUP_ASSERT), on every GPU and
+    layout: a per-channel checkpoint without group_size, or any group (e.g. 128)."""
+    quant = spec.quant
+    if quant is None or scheme.what_if or quant.method != "compressed-tensors" \
+            or not scheme.key.startswith("w8a16-") or quant.group_size == -1 \
+            or not CT_INT8_GROUP_ASSERT <= version < CT_INT8_GROUP_ASSERT_LAST \
+            or first_moe(spec) is None or not quantized_component(spec, scheme, "experts"):
+        return []
+    written = "unset" if quant.group_size is None else str(quant.group_size)
+    return [f"vLLM {version_label(version)} stops loading the {scheme.label} experts at `assert "
+            f"self.group_size == -1` (int8 experts; this checkpoint's group_size is {written}) "
+            "in CompressedTensorsWNA16MoEMethod, on every GPU and layout: its int8 MoE path "
+            "takes only per-channel scales written as group_size -1 (0.27.0 and 0.28.x; the "
+            "assertion is not in 0.26.0 or 0.29.0)."]
 
 
 INC_READ_FROM: Version = (0, 19, 0)

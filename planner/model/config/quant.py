@@ -189,11 +189,14 @@ def _compressed(qc: dict, where: str, excluded: tuple[str, ...], warnings: list[
     elif wtype == "int" and bits in (4, 8):
         # compressed-tensors QuantizationArgs.symmetric defaults to true; symmetric checkpoints
         # store no zero points (planner.model.quant "ct" keys), asymmetric ones pack them like GPTQ.
+        # compressed-tensors QuantizationArgs: group_size -1 (or none) is per-channel
         symmetric = w.get("symmetric", True) is not False
-        tag = f"g{size}" if size else "gchannel"
+        channel = size is None or size == -1
+        tag = "gchannel" if channel else f"g{size}"
         scheme = f"w{bits}a16-{'ct' if symmetric else 'gptq'}-{tag}"
         summary = (
-            f"int{bits} weights, group {size or 'per-channel'} (W{bits}A16) compressed-tensors, "
+            f"int{bits} weights, group {'per-channel' if channel else size} (W{bits}A16) "
+            "compressed-tensors, "
             + ("symmetric (no zero points)" if symmetric else "asymmetric (zero points)")
         )
     else:

@@ -705,6 +705,57 @@ def test_per_channel_compressed_tensors_experts_stop_on_amd_gpus_in_every_releas
     assert planned("Qwen/Qwen3-8B", "mi300x", "0.33.0").fits  # no experts
 
 
+def test_compressed_tensors_int8_weight_only_experts_stop_on_0_27_and_0_28_on_every_gpu() -> None:
+    """compressed_tensors_moe_wna16.py CompressedTensorsWNA16MoEMethod.__init__ (0.27.0,
+    0.28.0 wheels): `elif self.num_bits == 8: assert self.group_size == -1`, before the MoE
+    oracle, with group_size as the config writes it (compressed-tensors 0.17.0 QuantizationArgs:
+    None when left out, -1 for channel written, else the group). Not in 0.26.0 or 0.29.0.
+    Qwen3-30B-A3B's experts (768 wide, hidden 2048) at TP=8 + EP on 8 H100: 768 % 128 = 0 and
+    2048 % 128 = 0, so Marlin MoE takes group 128 on 0.26.0. W8A8 int8 experts
+    (CompressedTensorsW8A8Int8MoEMethod: channel weights, dynamic per-token activations, the
+    int8 oracle's TritonExperts on CUDA >= 7.5) meet no such assertion on 0.27.0-0.28.0."""
+    from planner.model.config.quant import quant_spec
+    from planner.serving.engine import EngineSettings
+    from planner.serving.hardware import preset_cluster
+    from planner.serving.layout import ParallelLayout
+    from planner.serving.plan import PlanRequest, plan
+
+    def planned(weights: dict, release: str, activations: dict | None = None):
+        group = {"weights": {"num_bits": 8, "type": "int", "symmetric": True, **weights}}
+        if activations:
+            group["input_activations"] = activations
+        quant = quant_spec({"quant_method": "compressed-tensors", "format": "pack-quantized",
+                            "config_groups": {"group_0": group}}, "quantization_config", None,
+                           [])
+        spec = _spec("Qwen/Qwen3-30B-A3B").model_copy(update={"quant": quant})
+        result = plan(PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", 8),
+                                  layout=ParallelLayout(tp=8, ep=True),
+                                  engine=EngineSettings(max_model_len=4096,
+                                                        vllm_version=release)))
+        return result, quant.scheme
+
+    g128 = {"strategy": "group", "group_size": 128}
+    for release in ("0.27.0", "0.28.0"):
+        (error,) = planned(g128, release)[0].errors
+        assert error == (f"vLLM {release} stops loading the compressed-tensors symmetric int8, "
+                         "group 128 (W8A16) experts at `assert self.group_size == -1` (int8 "
+                         "experts; this checkpoint's group_size is 128) in "
+                         "CompressedTensorsWNA16MoEMethod, on every GPU and layout: its int8 "
+                         "MoE path takes only per-channel scales written as group_size -1 "
+                         "(0.27.0 and 0.28.x; the assertion is not in 0.26.0 or 0.29.0).")
+    assert planned(g128, "0.26.0")[0].fits and planned(g128, "0.29.0")[0].fits
+    # per-channel without group_size: None == -1 fails; written as -1 it passes
+    (error,) = planned({"strategy": "channel"}, "0.27.0")[0].errors
+    assert "this checkpoint's group_size is unset" in error
+    channel, key = planned({"strategy": "channel", "group_size": -1}, "0.27.0")
+    assert channel.fits and key == "w8a16-ct-gchannel"  # was 'w8a16-ct-g-1', an unknown key
+    # W8A8 int8 experts load on 0.27.0 and 0.28.0
+    dynamic = {"num_bits": 8, "type": "int", "strategy": "token", "dynamic": True}
+    for release in ("0.27.0", "0.28.0"):
+        w8a8, key = planned({"strategy": "channel"}, release, dynamic)
+        assert key == "w8a8-int8" and w8a8.fits
+
+
 def _plan_one(spec, release: str, gpu: str = "mi300x", quant: str | None = None, **engine):
     """Plan `spec` (or its what-if `quant`) on one `gpu` at TP=1 on vLLM `release`."""
     from planner.serving.engine import EngineSettings
