@@ -116,6 +116,7 @@ from planner.serving.startup import (
     null_field_errors,
     quantization_errors,
     rocm_awq_errors,
+    rocm_int8_moe_errors,
     rocm_quantization_errors,
     startup_errors,
 )
@@ -690,6 +691,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
                 rules.version, gpu))
             + tuple(ct_channel_moe_errors(spec, scheme, rules.version, gpu))
             + tuple(ct_int8_moe_errors(spec, scheme, rules.version))
+            + tuple(rocm_int8_moe_errors(spec, scheme, rules.version, gpu))
             + tuple(inc_errors(spec, scheme, rules.version, gpu))
             + tuple(inc_format_errors(spec, scheme, rules.version, gpu))
             + tuple(b12x_refusals(rules.version, gpu.compute_capability, scheme.family,

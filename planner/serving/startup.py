@@ -1076,6 +1076,37 @@ def ct_int8_moe_errors(spec: ModelSpec, scheme: QuantScheme, version: Version) -
             "assertion is not in 0.26.0 or 0.29.0)."]
 
 
+INT8_MOE_ORACLE: tuple[Version, Version] = ((0, 20, 0), (0, 27, 0))
+"""NOTE: compressed-tensors W8A8 int8 experts (CompressedTensorsW8A8Int8MoEMethod: channel
+weights, dynamic per-token activations) ask fused_moe/oracle/int8.py select_int8_moe_backend
+from the 0.20.0 wheel (0.19.0 has no oracle and calls the Triton fused MoE directly). Its
+backends are TRITON (0.20.0-0.24.0), then TRITON, HUMMING, CPU (0.25.0, 0.26.0); TritonExperts
+(experts/triton_moe.py _supports_quant_scheme) takes (kInt8StaticChannelSym,
+kInt8DynamicTokenSym) only where `current_platform.is_cuda() and has_device_capability((7,
+5))`, Humming on CUDA only (fused_humming_moe.py _supports_current_device), CPU on CPUs: on ROCm
+none is left and the oracle raises NotImplementedError("No Int8 MoE backend supports the
+deployment configuration."). The 0.27.0 wheel adds `or current_platform.is_rocm()` to the
+Triton check (0.28.0-0.33.0 the same). From the first release up to, not including, the
+second."""
+
+
+def rocm_int8_moe_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
+                         gpu: GpuSpec) -> list[str]:
+    """vLLM 0.20.0-0.26.x's refusal of W8A8 int8 experts (compressed-tensors, stored or a
+    what-if) on AMD GPUs (INT8_MOE_ORACLE)."""
+    quant = spec.quant
+    stored = quant is not None and quant.method == "compressed-tensors"
+    if gpu.vendor == "nvidia" or scheme.key != "w8a8-int8" \
+            or not (scheme.what_if or stored) \
+            or not INT8_MOE_ORACLE[0] <= version < INT8_MOE_ORACLE[1] \
+            or first_moe(spec) is None or not quantized_component(spec, scheme, "experts"):
+        return []
+    return [f"No Int8 MoE backend supports the deployment configuration. (vLLM "
+            f"{version_label(version)} fused_moe/oracle/int8.py: the {scheme.label} experts on "
+            f"{gpu.name} (ROCm) have no kernel, as its Triton int8 MoE runs on CUDA only; "
+            "ROCm takes it from 0.27.0)"]
+
+
 INC_READ_FROM: Version = (0, 19, 0)
 """The first release whose AutoRound loader Headroom has read (INCConfig, quantization/inc.py;
 the 0.19.0-0.30.0, 0.32.0 and 0.33.0 wheels; 0.31.0 not read: the INC files of 0.30.0 and 0.32.0

@@ -756,6 +756,23 @@ def test_compressed_tensors_int8_weight_only_experts_stop_on_0_27_and_0_28_on_ev
         assert key == "w8a8-int8" and w8a8.fits
 
 
+def test_w8a8_int8_experts_have_no_rocm_kernel_on_0_20_to_0_26() -> None:
+    """fused_moe/oracle/int8.py select_int8_moe_backend (0.20.0-0.26.0 wheels): TRITON (then
+    HUMMING, CPU from 0.25.0); TritonExperts takes int8 only on CUDA >= 7.5, Humming on CUDA,
+    CPU on CPUs, so ROCm raises "No Int8 MoE backend supports the deployment configuration.";
+    0.19.0 calls fused_experts directly, 0.27.0 adds `or current_platform.is_rocm()`.
+    Qwen3-30B-A3B as W8A8 int8 on one MI300X; Qwen3-8B has no experts."""
+    moe, dense = _spec("Qwen/Qwen3-30B-A3B"), _spec("Qwen/Qwen3-8B")
+    for release in ("0.20.0", "0.26.0"):
+        (error,) = _plan_one(moe, release, quant="w8a8-int8").errors
+        assert error.startswith("No Int8 MoE backend supports the deployment configuration. "
+                                f"(vLLM {release} fused_moe/oracle/int8.py: the INT8 W8A8")
+        assert _plan_one(moe, release, "h100-sxm", quant="w8a8-int8").fits  # CUDA: Triton
+        assert _plan_one(dense, release, quant="w8a8-int8").fits
+    for release in ("0.19.0", "0.27.0"):
+        assert _plan_one(moe, release, quant="w8a8-int8").fits
+
+
 def _plan_one(spec, release: str, gpu: str = "mi300x", quant: str | None = None, **engine):
     """Plan `spec` (or its what-if `quant`) on one `gpu` at TP=1 on vLLM `release`."""
     from planner.serving.engine import EngineSettings
