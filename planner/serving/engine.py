@@ -132,7 +132,9 @@ class EngineSettings(BaseModel):
         "from the model's own MTP layers (0: no speculative decoding)")
     mxfp4_marlin: bool = Field(
         default=False, description="MXFP4 experts on vLLM's Marlin kernel: its fallback when "
-        "triton_kernels is missing on Hopper, or VLLM_MXFP4_USE_MARLIN=1 (0.11-0.19)")
+        "triton_kernels is missing on Hopper, or VLLM_MXFP4_USE_MARLIN=1 (0.11-0.19). NVIDIA "
+        "only: on AMD GPUs vLLM 0.19-0.23 refuses it (startup.MXFP4_MARLIN_ENV) and other "
+        "releases' ROCm path does not read it")
     flashinfer_sampler: bool = Field(
         default=False, description="vLLM's FlashInfer top-k/top-p sampler is on (the log "
         "prints 'Using FlashInfer for top-p & top-k sampling'): before 0.11.1 whenever "

@@ -47,6 +47,29 @@ wheel (0.28.0, 0.30.0, 0.32.0, 0.33.0 the same)."""
 Mxfp4Kernel = Literal["flashinfer", "marlin", "triton"]
 """The kernels vLLM runs MXFP4 experts on by default (mxfp4_kernel)."""
 
+MXFP4_ROCM_KERNEL: Mxfp4Kernel = "triton"
+"""The kernel vLLM runs MXFP4 experts on on AMD GPUs (ROCm) with no environment variable set:
+OpenAI's Triton MoE kernels (triton_kernels), never Marlin (its MoE runs on CUDA only).
+
+NOTE: read per release. quantization/mxfp4.py: the 0.10.1 wheel's
+Mxfp4MoEMethod._should_use_marlin is False on ROCm unless VLLM_MXFP4_USE_MARLIN is set (Marlin
+only `if current_platform.is_cuda()`), so apply() runs the Triton MoE; get_mxfp4_backend in the
+0.10.2-0.18.0 wheels (0.10.2, 0.11.0, 0.12.0-0.16.0, 0.18.0 read): `elif
+current_platform.is_rocm() and has_triton_kernels(): return Mxfp4Backend.TRITON` (0.18.0: the
+AITER CK kernel first where rocm_aiter_ops.is_enabled() and on_gfx950()).
+fused_moe/oracle/mxfp4.py (0.19.0-0.33.0 wheels, each read): the gpt-oss priority list puts
+only AITER backends (CK / AITER, AITER_MXFP4_BF16, AITER_MXFP4_FP8, AITER_MXFP4_MXFP4, from
+0.30.0 AITER_TRITON_MXFP4_BF16) and CUDA-only FlashInfer ahead of TRITON, and every AITER
+expert class asks rocm_aiter_ops.is_enabled() / is_fused_moe_enabled(), off by default
+(envs.py VLLM_ROCM_USE_AITER "False"); TRITON's OAITritonMxfp4ExpertsMonolithic
+(gpt_oss_triton_kernels_moe.py _supports_current_device) takes ROCm capability (9, 0) <= cap
+< (11, 0) in 0.19.0-0.21.0 (gfx942 reads 9.4, gfx950 9.5), on_gfx9() or on_gfx1x() from
+0.22.0; MarlinExperts (fused_marlin_moe.py / experts/marlin_moe.py) is `p.is_cuda() and
+p.has_device_capability((7, 5))` in every one. The CUDA wheels ship triton_kernels as
+vllm/third_party/triton_kernels (0.19.0-0.33.0), assumed in a ROCm build too. ROCm's own
+padding of these experts (mxfp4_utils.get_padding_alignment, 128 or 256 by release and GPU)
+is not sized (mxfp4_expert_padding)."""
+
 
 def mxfp4_kernel(version: Version, compute_capability: str) -> Mxfp4Kernel:
     """The kernel vLLM `version` (0.10.1 on) runs MXFP4 experts on on this NVIDIA GPU with no

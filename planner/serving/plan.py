@@ -116,6 +116,8 @@ from planner.serving.startup import (
     null_field_errors,
     quantization_errors,
     rocm_awq_errors,
+    rocm_fp4_moe_errors,
+    rocm_fp4_notes,
     rocm_int8_moe_errors,
     rocm_quantization_errors,
     startup_errors,
@@ -610,7 +612,10 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         raise EngineError(f"vLLM {rules.label} has no MXFP4 quantization (quantization/mxfp4.py "
                           "arrives in 0.10.1); plan it with vLLM 0.10.1 or later")
     old_mxfp4 = (mxfp4_note(rules.version, gpu.compute_capability)
-                 if scheme.key == "mxfp4" and rules.version < V1_ONLY_FROM else None)
+                 if scheme.key == "mxfp4" and rules.version < V1_ONLY_FROM
+                 and gpu.vendor == "nvidia" else None)
+    # VLLM_MXFP4_USE_MARLIN: Marlin MoE is CUDA-only (startup.MXFP4_MARLIN_ENV on ROCm)
+    mxfp4_marlin = s.mxfp4_marlin and gpu.vendor == "nvidia"
     started = launch(spec.name or "<model>", scheme, s,
                      ENGINE.launch_flags(s, max_model_len, mbt, seqs), cli,
                      spec.unservable or untyped_config_note(spec, cli)
@@ -650,12 +655,13 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         encoder_rules=rules.encoder,
         in_flight_window=rules.in_flight_window,
         kv_grouping=(rules.group_pad_ratio, rules.page_unify),
-        expert_pad=(MXFP4_MARLIN_PAD if s.mxfp4_marlin else
+        expert_pad=(MXFP4_MARLIN_PAD if mxfp4_marlin else
                     mxfp4_expert_padding(rules.version, gpu.compute_capability))
         if scheme.key == "mxfp4" else (1, 1),
         states=_state_rules(spec, s, rules, gpu.compute_capability),
         gpu_notes=(old_mxfp4,) if old_mxfp4 and not s.mxfp4_marlin
-        else tuple(fp4_weight_notes(gpu, scheme, cli)),
+        else tuple(fp4_weight_notes(gpu, scheme, cli)
+                   + rocm_fp4_notes(spec, scheme, rules.version, gpu)),
         model_notes=_model_notes(spec, gpu, s, rules)
         + tuple(inc_notes(spec, scheme, rules.version, gpu))
         + tuple(inc_quantization_notes(spec, s.quantization)) + remote_gap[1:] + tuple(
@@ -692,6 +698,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             + tuple(ct_channel_moe_errors(spec, scheme, rules.version, gpu))
             + tuple(ct_int8_moe_errors(spec, scheme, rules.version))
             + tuple(rocm_int8_moe_errors(spec, scheme, rules.version, gpu))
+            + tuple(rocm_fp4_moe_errors(spec, scheme, rules.version, gpu, s.mxfp4_marlin))
             + tuple(inc_errors(spec, scheme, rules.version, gpu))
             + tuple(inc_format_errors(spec, scheme, rules.version, gpu))
             + tuple(b12x_refusals(rules.version, gpu.compute_capability, scheme.family,

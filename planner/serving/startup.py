@@ -39,6 +39,7 @@ from planner.serving.vllm_versions import (
     ACT_ORDER_REFUSED_FROM,
     CT_WNA16_MOE_READ_FROM,
     HUMMING_FIRST_ON_HOPPER_FROM,
+    NVFP4_ROCM_EMULATION_FROM,
     ROCM_CONCH_G_IDX_FROM,
     ROCM_QUANTIZATION_LISTED,
     ROCM_QUANTIZATION_READ_FROM,
@@ -402,6 +403,95 @@ def fp4_weight_notes(gpu: GpuSpec, scheme: QuantScheme, cli: VllmCli | None = No
             "4-bit, compute is 16-bit (FP4 tensor cores need Blackwell). Source: vLLM "
             "model_executor/layers/quantization/mxfp4.py get_mxfp4_backend (0.11-0.18), "
             "fused_moe/oracle/mxfp4.py (0.19 on)."]
+
+
+MXFP4_MARLIN_ENV: tuple[Version, Version] = ((0, 19, 0), (0, 24, 0))
+"""The releases (first up to, not including, second) whose MXFP4 MoE oracle on ROCm honours
+VLLM_MXFP4_USE_MARLIN (EngineSettings.mxfp4_marlin) by raising.
+
+NOTE: fused_moe/oracle/mxfp4.py select_mxfp4_moe_backend, 0.19.0-0.23.0 wheels: `if
+envs.is_set("VLLM_MXFP4_USE_MARLIN") and envs.VLLM_MXFP4_USE_MARLIN: return
+_return_or_raise(Mxfp4MoeBackend.MARLIN, ...)`, and MarlinExperts._supports_current_device is
+`p.is_cuda() and p.has_device_capability((7, 5))`, so on ROCm it raises ValueError(f"Mxfp4 MoE
+backend 'MARLIN' does not support the deployment configuration since kernel does not support
+current device {current_platform.device_name}."), device_name "rocm". The 0.24.0 wheel's envs.py
+has no such variable (deprecated from 0.23: "Use --moe-backend marlin"); the 0.10.2-0.18.0
+wheels read it only in get_mxfp4_backend's CUDA branch, so on ROCm it changes nothing there;
+the 0.10.1 wheel's _should_use_marlin returns it on any platform (what Marlin then does on
+ROCm not read: planned as on NVIDIA)."""
+
+
+def rocm_fp4_moe_errors(spec: ModelSpec, scheme: QuantScheme, version: Version, gpu: GpuSpec,
+                        mxfp4_marlin: bool = False) -> list[str]:
+    """vLLM's refusal of FP4 experts on AMD GPUs, where no MoE backend of the release takes
+    them: NVFP4 W4A16 experts (a ModelOpt W4A16_NVFP4 checkpoint's, from
+    MIXED_W4A16_NVFP4_FROM) in every release, compressed-tensors NVFP4 experts before
+    NVFP4_ROCM_EMULATION_FROM (ModelOpt ones there meet rocm_quantization_errors), and MXFP4
+    experts with mxfp4_marlin (VLLM_MXFP4_USE_MARLIN=1) in MXFP4_MARLIN_ENV.
+
+    NOTE: the W4A16 case: quantization/modelopt.py ModelOptNvFp4FusedMoE.__init__ (0.22.0-0.33.0
+    wheels) asks select_nvfp4_moe_backend with activation_key None for quant_method
+    "W4A16_NVFP4" (use_a16); EMULATION takes (kNvfp4Static, kNvfp4Dynamic) only
+    (nvfp4_emulation_moe.py _supports_quant_scheme, 0.20.0-0.33.0) and Marlin / Humming, the
+    backends that take None, run on CUDA only, so the oracle raises NotImplementedError("No
+    NvFp4 MoE backend supports the deployment configuration.")."""
+    if gpu.vendor == "nvidia" or first_moe(spec) is None \
+            or not quantized_component(spec, scheme, "experts"):
+        return []
+    label, quant = version_label(version), spec.quant
+    stored = quant is not None and not scheme.what_if
+    nvfp4_refusal = "No NvFp4 MoE backend supports the deployment configuration. (vLLM " + label
+    if scheme.family == "nvfp4" and stored and quant.weight_only \
+            and version >= MIXED_W4A16_NVFP4_FROM:
+        return [f"{nvfp4_refusal} fused_moe/oracle/nvfp4.py: on {gpu.name} (ROCm) no backend "
+                "takes W4A16 NVFP4 experts (16-bit activations): Marlin and Humming run on CUDA "
+                "only, and the emulation vLLM uses on ROCm takes W4A4 NVFP4 experts only)"]
+    if scheme.family == "nvfp4" and stored and quant.method == "compressed-tensors" \
+            and version < NVFP4_ROCM_EMULATION_FROM:
+        return [f"{nvfp4_refusal} fused_moe/oracle/nvfp4.py: every NVFP4 MoE backend of this "
+                f"release runs on CUDA only; vLLM emulates NVFP4 experts on ROCm from "
+                f"{version_label(NVFP4_ROCM_EMULATION_FROM)})"]
+    if scheme.family == "mxfp4" and mxfp4_marlin \
+            and MXFP4_MARLIN_ENV[0] <= version < MXFP4_MARLIN_ENV[1]:
+        return ["Mxfp4 MoE backend 'MARLIN' does not support the deployment configuration since "
+                "kernel does not support current device rocm. (vLLM " + label + ": "
+                "VLLM_MXFP4_USE_MARLIN=1 asks for Marlin's MoE, which runs on CUDA only; without "
+                "it vLLM runs OpenAI's Triton MoE kernels on ROCm)"]
+    return []
+
+
+NVFP4_EMULATION_FUSED_FROM: Version = (0, 25, 0)
+"""NOTE: experts/nvfp4_emulation_moe.py calls dequantize_to_dtype on the layer's whole expert
+weights before the Triton MoE in the 0.20.0-0.24.0 wheels (a 16-bit copy of them on every
+forward); from the 0.25.0 wheel (0.25.0-0.33.0) its own @triton.jit kernel dequantizes each
+tile it reads."""
+
+
+def rocm_fp4_notes(spec: ModelSpec, scheme: QuantScheme, version: Version,
+                   gpu: GpuSpec) -> list[str]:
+    """What vLLM runs FP4 experts on on an AMD GPU, where rocm_fp4_moe_errors lets them
+    start: MXFP4 on OpenAI's Triton MoE kernels (mxfp4.MXFP4_ROCM_KERNEL, whose ROCm padding
+    the plan does not size), NVFP4 W4A4 on vLLM's emulation (NVFP4_ROCM_EMULATION_FROM)."""
+    if gpu.vendor == "nvidia" or first_moe(spec) is None \
+            or not quantized_component(spec, scheme, "experts"):
+        return []
+    if scheme.family == "mxfp4":
+        return [f"MXFP4 experts on {gpu.name} run on OpenAI's Triton MoE kernels "
+                "(triton_kernels; vLLM's ROCm choice with AITER off): weights stay 4-bit, "
+                "compute is 16-bit. vLLM pads these experts for ROCm and this plan does not "
+                "size that padding. Source: vLLM fused_moe/oracle/mxfp4.py (quantization/"
+                "mxfp4.py before 0.19)."]
+    weight_only = spec.quant is not None and not scheme.what_if and spec.quant.weight_only
+    if scheme.family != "nvfp4" or version < NVFP4_ROCM_EMULATION_FROM \
+            or (weight_only and version >= MIXED_W4A16_NVFP4_FROM):
+        return []
+    copy = ("; this release dequantizes each MoE layer's experts into a 16-bit copy on every "
+            "forward, which this plan does not size" if version < NVFP4_EMULATION_FUSED_FROM
+            else "")
+    return [f"NVFP4 experts on {gpu.name} run on vLLM's NVFP4 emulation (ROCm has no NVFP4 MoE "
+            "kernel): the FP4 weights are dequantized to 16-bit for a Triton MoE" + copy + ". "
+            "Its speed is uncalibrated (the default MoE figures). Source: vLLM "
+            "fused_moe/experts/nvfp4_emulation_moe.py."]
 
 
 def inc_overrides_quantization(spec: ModelSpec, quantization: str | None) -> bool:

@@ -209,6 +209,19 @@ bitsandbytes. platforms/interface.py verify_quantization raises ValueError(f"{qu
 quantization is currently not supported in {cls.device_name}.") for the others (device_name
 "rocm")."""
 
+NVFP4_ROCM_EMULATION_FROM: Version = (0, 20, 0)
+"""The first release that runs NVFP4 experts on AMD GPUs, on vLLM's emulation.
+
+NOTE: fused_moe/oracle/nvfp4.py select_nvfp4_moe_backend (0.20.0-0.33.0 wheels, each read):
+on ROCm every backend but the last is CUDA-only (FlashInfer TRT-LLM / CuteDSL / CUTLASS /
+B12X, vLLM CUTLASS, Marlin, Humming: their _supports_current_device asks
+current_platform.is_cuda()), and EMULATION's Nvfp4QuantizationEmulationTritonExperts
+(experts/nvfp4_emulation_moe.py, a TritonExperts: is_cuda_alike()) takes (kNvfp4Static,
+kNvfp4Dynamic), W4A4 experts: their FP4 weights dequantized to 16-bit on every forward
+(dequantize_to_dtype before the Triton MoE, 0.20.0-0.24.0; inside its own Triton kernel from
+0.25.0), activations fake-quantized. The 0.19.0 oracle has no EMULATION; W4A16 NVFP4 experts
+(activation key None) have no ROCm backend in any release (startup.rocm_fp4_moe_errors)."""
+
 ROCM_CONCH_G_IDX_FROM: Version = (0, 24, 0)
 """NOTE: kernels/linear/mixed_precision/conch.py ConchLinearKernel.can_implement returns
 "Activation reordering (g_idx) is not supported by ConchLinearKernel" for an act-order layer

@@ -163,7 +163,7 @@ def _resolve_device(request: PlanRequest, gpu: GpuSpec) -> _Device | None:
     dense_fmt: GpuFormat = DTYPE_SCHEME[dtype]  # the format 16/32-bit GEMMs run in
     family, fmt = kernel_family(scheme, gpu, s.vllm_version,  # the checkpoint's, as stored
                                 weight_only=stored_format(spec, scheme) and spec.quant.weight_only)
-    if s.mxfp4_marlin and scheme.family == "mxfp4":
+    if s.mxfp4_marlin and scheme.family == "mxfp4" and gpu.vendor == "nvidia":
         family, fmt = "weight-only", "bf16"  # vLLM's Marlin MXFP4 fallback (EngineSettings)
     peak = _tflops(gpu, fmt, dense_fmt)
     if peak is None:

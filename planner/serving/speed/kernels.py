@@ -19,7 +19,7 @@ from typing import Literal
 
 from planner.model.quant import QuantScheme
 from planner.serving.hardware import GpuFormat, GpuSpec
-from planner.serving.mxfp4 import mxfp4_kernel
+from planner.serving.mxfp4 import MXFP4_ROCM_KERNEL, mxfp4_kernel
 from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, vllm_rules
 
 KernelFamily = Literal["bf16", "fp8", "fp4", "weight-only"]
@@ -38,15 +38,17 @@ def kernel_label(family: KernelFamily, dense_fmt: GpuFormat) -> str:
 
 
 MoeKernel = Literal["fused-moe", "flashinfer-trtllm-mxfp4", "triton-mxfp4", "marlin-moe",
-                    "flashinfer-trtllm-int4", "humming-moe", "moe-wna16"]
+                    "flashinfer-trtllm-int4", "humming-moe", "moe-wna16", "nvfp4-emulation"]
 """Which kernel family vLLM runs a MoE layer's routed experts on (moe_kernel): its own fused-MoE
 paths (Triton fused_moe, CUTLASS, DeepGEMM, FlashInfer for FP8/NVFP4: the default figure);
 FlashInfer's TRT-LLM MXFP4 x BF16 MoE (gpt-oss on datacenter Blackwell); OpenAI's
-triton_kernels matmul_ogs (MXFP4 on Hopper, and by release B300 and RTX 50: mxfp4.mxfp4_kernel);
-Marlin MoE (weight-only: int4/GPTQ/AWQ, and
-the MXFP4/FP8 fallbacks on older GPUs); from vLLM 0.32 FlashInfer's TRT-LLM MxInt4 MoE and
-Humming for some weight-only MoE (no calibration rows: they take the default figures); MoE
-WNA16, vLLM's Triton fallback for GPTQ/AWQ experts Marlin MoE cannot take (layout_moe_kernel)."""
+triton_kernels matmul_ogs (MXFP4 on Hopper, AMD GPUs, and by release B300 and RTX 50:
+mxfp4.mxfp4_kernel, mxfp4.MXFP4_ROCM_KERNEL); Marlin MoE (weight-only: int4/GPTQ/AWQ, and
+the MXFP4/FP8 fallbacks on older NVIDIA GPUs; CUDA only); from vLLM 0.32 FlashInfer's TRT-LLM
+MxInt4 MoE and Humming for some weight-only MoE (no calibration rows: they take the default
+figures); MoE WNA16, vLLM's Triton fallback for GPTQ/AWQ experts Marlin MoE cannot take
+(layout_moe_kernel); vLLM's NVFP4 emulation on AMD GPUs
+(vllm_versions.NVFP4_ROCM_EMULATION_FROM: default figures, no calibration row)."""
 
 
 _MXFP4_KERNELS: dict[str, MoeKernel] = {"flashinfer": "flashinfer-trtllm-mxfp4",
@@ -60,9 +62,10 @@ def mxfp4_moe_kernel(gpu: GpuSpec, vllm_version: str = DEFAULT_VLLM_VERSION) -> 
     FlashInfer's TRT-LLM MXFP4 x BF16 MoE on datacenter Blackwell (SM100_FI_MXFP4_BF16 /
     FLASHINFER_TRTLLM_MXFP4_BF16, first when FlashInfer is installed, as in vLLM's images),
     OpenAI's triton_kernels (matmul_ogs) on Hopper (the SM90 FlashInfer path needs
-    VLLM_USE_FLASHINFER_MOE_MXFP4_BF16), Marlin elsewhere and off NVIDIA GPUs."""
+    VLLM_USE_FLASHINFER_MOE_MXFP4_BF16) and on AMD GPUs (mxfp4.MXFP4_ROCM_KERNEL), Marlin
+    elsewhere."""
     if gpu.vendor != "nvidia":
-        return "marlin-moe"
+        return _MXFP4_KERNELS[MXFP4_ROCM_KERNEL]
     version = vllm_rules(vllm_version).version
     return _MXFP4_KERNELS[mxfp4_kernel(version, gpu.compute_capability)]
 
@@ -136,10 +139,13 @@ def moe_kernel(scheme: QuantScheme, gpu: GpuSpec, family: KernelFamily,
     9.0, where fused_moe/oracle/nvfp4.py select_nvfp4_moe_backend applies the same
     prioritize_humming and no FP4 tensor-core backend runs (they need 10.x or 12.x) while
     experts/fused_humming_moe.py takes (kNvfp4Static, kNvfp4Dynamic) and (kNvfp4Static, None)
-    (0.32.0 and 0.33.0 wheels; 0.30-0.31 keep Marlin ahead). The rest: vLLM's fused-MoE paths.
+    (0.32.0 and 0.33.0 wheels; 0.30-0.31 keep Marlin ahead). NVFP4 on AMD GPUs:
+    vLLM's emulation (vllm_versions.NVFP4_ROCM_EMULATION_FROM). The rest: vLLM's fused-MoE paths.
     """
     if scheme.family == "mxfp4" and family == "fp4":
         return mxfp4_moe_kernel(gpu, vllm_version)
+    if scheme.family == "nvfp4" and gpu.vendor != "nvidia":
+        return "nvfp4-emulation"
     if family != "weight-only":
         return "fused-moe"
     if vllm_rules(vllm_version).version[:2] >= (0, 32) and gpu.vendor == "nvidia":

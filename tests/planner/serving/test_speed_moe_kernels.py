@@ -364,3 +364,25 @@ def test_amd_gpus_time_grouped_experts_on_moe_wna16_at_every_layout() -> None:
     for version in ("0.19.0", "0.24.0", "0.33.0"):
         text = formula("mi300x", version)
         assert "MoE kernel moe-wna16" in text and "x 1.5 WNA16 fallback" in text
+
+
+def test_amd_gpus_run_fp4_experts_on_triton_or_emulation_never_marlin() -> None:
+    # vLLM's Marlin MoE is CUDA-only (MarlinExperts._supports_current_device: is_cuda(), every
+    # wheel 0.19.0-0.33.0). On ROCm with AITER off (VLLM_ROCM_USE_AITER "False"):
+    # - MXFP4 (gpt-oss): quantization/mxfp4.py get_mxfp4_backend's ROCm branch returns TRITON
+    #   (0.10.2-0.18.0), fused_moe/oracle/mxfp4.py reaches TRITON past the AITER backends
+    #   (0.19.0-0.33.0): OpenAI's triton_kernels, FP4 weights x 16-bit activations
+    # - NVFP4 W4A4: fused_moe/oracle/nvfp4.py's only ROCm backend is EMULATION (0.20.0-0.33.0)
+    mi300x = gpu_preset("mi300x")
+    mxfp4, nvfp4 = scheme("mxfp4"), scheme("nvfp4")
+    for version in ("0.11.0", "0.19.0", "0.33.0"):
+        assert kernel_family(mxfp4, mi300x, version) == ("fp4", "bf16")
+        assert moe_kernel(mxfp4, mi300x, "fp4", version) == "triton-mxfp4"
+    assert kernel_family(nvfp4, mi300x, "0.33.0") == ("weight-only", "bf16")  # no FP4 cores
+    for version in ("0.20.0", "0.33.0"):
+        assert moe_kernel(nvfp4, mi300x, "weight-only", version) == "nvfp4-emulation"
+    # gpt-oss-120b on one MI300X (0.33.0): the formula names the Triton kernel
+    request = PlanRequest(model=GPT_OSS, cluster=preset_cluster("mi300x", 1),
+                          layout=ParallelLayout(), engine=EngineSettings(max_model_len=8192))
+    text = " ".join(t.formula for t in estimate_speed(request).terms)
+    assert "MoE kernel triton-mxfp4" in text and "marlin" not in text.lower()

@@ -773,6 +773,72 @@ def test_w8a8_int8_experts_have_no_rocm_kernel_on_0_20_to_0_26() -> None:
         assert _plan_one(moe, release, quant="w8a8-int8").fits
 
 
+def test_fp4_experts_on_amd_gpus_start_where_a_rocm_backend_takes_them() -> None:
+    """On ROCm (AITER off) MXFP4 experts run OpenAI's Triton MoE and W4A4 NVFP4 experts vLLM's
+    emulation (fused_moe/oracle/nvfp4.py EMULATION, 0.20.0 on); W4A16 NVFP4 experts
+    (ModelOptNvFp4FusedMoE use_a16: activation key None, 0.22.0 on) have no ROCm backend,
+    as Marlin and Humming run on CUDA only: "No NvFp4 MoE backend supports the deployment
+    configuration.". Compressed-tensors NVFP4 on 0.19.0: no EMULATION yet. VLLM_MXFP4_USE_MARLIN
+    (mxfp4_marlin) makes the 0.19.0-0.23.0 MXFP4 oracle raise on ROCm; 0.24.0 has no such
+    variable."""
+    from planner.model.config.quant import quant_spec
+
+    w4a16 = _spec("nvidia/Qwen3.6-35B-A3B-NVFP4")  # routed experts W4A16_NVFP4
+    for release in ("0.23.0", "0.33.0"):
+        (error,) = _plan_one(w4a16, release).errors
+        assert error.startswith("No NvFp4 MoE backend supports the deployment configuration. "
+                                f"(vLLM {release} fused_moe/oracle/nvfp4.py: on AMD Instinct "
+                                "MI300X (ROCm) no backend takes W4A16 NVFP4 experts")
+        assert _plan_one(w4a16, release, "h100-sxm").fits  # Marlin / Humming on CUDA
+    w4a4 = _spec("nvidia/Qwen3-235B-A22B-NVFP4")
+    for release, copied in (("0.20.0", True), ("0.24.0", True), ("0.25.0", False)):
+        result = _plan_amd(w4a4, release)
+        assert result.errors == [], result.errors
+        (note,) = [w for w in result.warnings if "NVFP4 emulation" in w]
+        assert ("into a 16-bit copy on every forward" in note) is copied
+    # compressed-tensors NVFP4 (W4A4) experts on 0.19.0
+    ct = _spec("Qwen/Qwen3-30B-A3B").model_copy(update={"quant": quant_spec(
+        {"quant_method": "compressed-tensors", "config_groups": {"group_0": {
+            "weights": {"num_bits": 4, "type": "float", "strategy": "tensor_group",
+                        "group_size": 16},
+            "input_activations": {"num_bits": 4, "type": "float", "strategy": "tensor_group",
+                                  "group_size": 16, "dynamic": "local"}}}},
+        "quantization_config", None, [])})
+    (error,) = _plan_one(ct, "0.19.0").errors
+    assert error.endswith("every NVFP4 MoE backend of this release runs on CUDA only; vLLM "
+                          "emulates NVFP4 experts on ROCm from 0.20.0)")
+    assert _plan_one(ct, "0.20.0").fits
+    # gpt-oss-20b with VLLM_MXFP4_USE_MARLIN=1
+    oss = _spec("openai/gpt-oss-20b")
+    for release in ("0.19.0", "0.23.0"):
+        (error,) = _plan_one(oss, release, mxfp4_marlin=True).errors
+        assert error.startswith("Mxfp4 MoE backend 'MARLIN' does not support the deployment "
+                                "configuration since kernel does not support current device "
+                                f"rocm. (vLLM {release}:")
+        assert _plan_one(oss, release).fits
+        assert _plan_one(oss, release, "h100-sxm", mxfp4_marlin=True).fits
+    # where ROCm does not read the variable it changes nothing: the experts' bytes stay the
+    # Triton plan's; on an H100 Marlin pads gpt-oss-20b's 2,880-wide experts to hidden 3,072
+    # (2,880 -> 12 x 256) x width 2,944 (23 x 128), the Triton kernel keeps 2,880 (45 x 64)
+    for release in ("0.18.0", "0.24.0"):
+        plain, marlin = _plan_one(oss, release), _plan_one(oss, release, mxfp4_marlin=True)
+        assert marlin.fits and marlin.weights_bytes_per_gpu == plain.weights_bytes_per_gpu
+    nvidia = _plan_one(oss, "0.18.0", "h100-sxm").weights_bytes_per_gpu
+    assert _plan_one(oss, "0.18.0", "h100-sxm", mxfp4_marlin=True).weights_bytes_per_gpu > nvidia
+
+
+def _plan_amd(spec, release: str):
+    """`spec` on two MI300X at TP=2 on vLLM `release`."""
+    from planner.serving.engine import EngineSettings
+    from planner.serving.hardware import preset_cluster
+    from planner.serving.layout import ParallelLayout
+    from planner.serving.plan import PlanRequest, plan
+
+    return plan(PlanRequest(model=spec, cluster=preset_cluster("mi300x", 2),
+                            layout=ParallelLayout(tp=2),
+                            engine=EngineSettings(max_model_len=4096, vllm_version=release)))
+
+
 def _plan_one(spec, release: str, gpu: str = "mi300x", quant: str | None = None, **engine):
     """Plan `spec` (or its what-if `quant`) on one `gpu` at TP=1 on vLLM `release`."""
     from planner.serving.engine import EngineSettings
@@ -1016,7 +1082,10 @@ def test_rocm_lists_modelopt_mixed_from_0_21() -> None:
     for release in ("0.21.0", "0.22.0"):
         amd, cuda = _plan_one(spec, release).errors, _plan_one(spec, release, "h100-sxm").errors
         assert not [e for e in amd if "not supported in rocm" in e]
-        assert amd == cuda
+        # 0.22.0 builds the W4A16_NVFP4 experts, which no ROCm MoE backend takes
+        rocm_only = [e for e in amd if e.startswith("No NvFp4 MoE backend supports")]
+        assert len(rocm_only) == (release == "0.22.0")
+        assert [e for e in amd if e not in rocm_only] == cuda
 
 
 def test_autoawq_on_rocm_takes_groups_32_and_64() -> None:
