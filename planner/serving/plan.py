@@ -101,6 +101,7 @@ from planner.serving.startup import (
     flashinfer_hd256_errors,
     float16_errors,
     fp4_weight_notes,
+    gdn_ba_whole,
     gemma_asserts_tie,
     gemma_tie_errors,
     gptq_kernel_errors,
@@ -538,6 +539,7 @@ class _Resolved(NamedTuple):
     sampler: tuple[bool, bool]  # vllm_versions: (sort_sampler, sampler_holds_forward)
     runner: tuple[str, str]  # vllm_versions.model_runner: ("v1" | "v2", why)
     vision_first_stage_only: bool  # vllm_versions.TOWER_FIRST_STAGE_ON_V2_FROM on V2
+    gdn_ba_whole: bool  # startup.gdn_ba_whole: Qwen3.5's in_proj_ba whole on every TP rank
     encoder_every_stage: bool  # engine.activation_bytes: the V1 runner, tower on every stage
     encoder_rules: EncoderRules  # vllm_versions.encoder_rules: the encoder profile's
     in_flight_window: bool  # vllm_versions.IN_FLIGHT_WINDOW_FROM
@@ -651,6 +653,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         runner=runner,
         vision_first_stage_only=runner[0] == "v2"
         and rules.version >= TOWER_FIRST_STAGE_ON_V2_FROM,
+        gdn_ba_whole=gdn_ba_whole(spec, scheme, rules.version, gpu),
         encoder_every_stage=runner[0] == "v1" and spec.model_type in VISION_ON_EVERY_STAGE,
         encoder_rules=rules.encoder,
         in_flight_window=rules.in_flight_window,
@@ -884,7 +887,7 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
     own_heads = bool(r.states.draft_kv_layers) and draft_own_heads(spec, s.vllm_version)
     key = ("weights", r.scheme.memo_key, *layout_key(layout), r.act_b, r.expert_pad,
            r.states.draft_kv_layers, own_heads, r.mbt if spec.compressed_attention else 0,
-           r.vision_first_stage_only)
+           r.vision_first_stage_only, r.gdn_ba_whole)
     terms = _cached(spec, key, _rank_terms, spec, r, layout, own_heads)
     totals = tuple(w.total_bytes for w in terms)
     kv_b = sparse_mla_kv(spec, s, r.kv_plain, r.compute_capability, layout.tp)
@@ -914,7 +917,8 @@ def _rank_terms(spec: ModelSpec, r: _Resolved, layout: ParallelLayout, own_heads
     return rank_weights(spec, r.scheme, layout, _params(spec), served_dtype_bytes=r.act_b,
                         expert_pad=r.expert_pad, mtp_layers=r.states.draft_kv_layers,
                         mtp_own_heads=own_heads, max_num_batched_tokens=r.mbt,
-                        vision_first_stage_only=r.vision_first_stage_only)
+                        vision_first_stage_only=r.vision_first_stage_only,
+                        gdn_ba_whole=r.gdn_ba_whole)
 
 
 WEIGHT_PARTS = {

@@ -38,6 +38,7 @@ from planner.serving.vllm_cli import (
 from planner.serving.vllm_versions import (
     ACT_ORDER_REFUSED_FROM,
     CT_WNA16_MOE_READ_FROM,
+    GDN_BA_WHOLE_FROM,
     HUMMING_FIRST_ON_HOPPER_FROM,
     NVFP4_ROCM_EMULATION_FROM,
     ROCM_CONCH_G_IDX_FROM,
@@ -803,6 +804,33 @@ def _loading_method(spec: ModelSpec, scheme: QuantScheme, mixed: bool) -> str:
             return "modelopt_fp4" if scheme.family == "nvfp4" else "modelopt"
         return method
     return scheme.family if scheme.family in ("fp8", "mxfp4", "gptq", "awq") else ""
+
+
+GDN_SPLIT_BA_TYPES = ("qwen3_5", "qwen3_5_moe")
+"""model_types whose vLLM decoder layer builds Gated DeltaNet with gqa_interleaved_layout=False,
+in_proj_b and in_proj_a as two shards (qwen3_5.py Qwen3_5DecoderLayer, 0.22.0-0.33.0 wheels):
+the layout vllm_versions.GDN_BA_WHOLE_FROM keeps whole. Qwen3-Next interleaves them."""
+
+
+def gdn_ba_whole(spec: ModelSpec, scheme: QuantScheme, version: Version, gpu: GpuSpec) -> bool:
+    """Whether vLLM `version` holds each Gated DeltaNet layer's in_proj_ba whole on every TP
+    rank (vllm_versions.GDN_BA_WHOLE_FROM): Qwen3.5's layout on NVIDIA, loaded by
+    AutoGPTQConfig (quantization "gptq" from 0.22.0, any group), INCConfig (AutoRound) or
+    AWQ's Marlin config: AutoAWQConfig for every AWQ checkpoint from 0.24.0; up to
+    PLAIN_LOADER_LAST["awq"] AWQMarlinConfig, which "awq" becomes only where
+    AWQMarlinConfig.is_awq_marlin_compatible holds (awq_marlin.py, 0.22.0 and 0.23.0 wheels:
+    4 bits, check_marlin_supported's group and, on CUDA, compute capability 7.5 or more),
+    else AWQConfig, split. A compressed-tensors checkpoint or what-if ('-ct-') loads on
+    CompressedTensorsConfig: split."""
+    if spec.model_type not in GDN_SPLIT_BA_TYPES or gpu.vendor != "nvidia" \
+            or version < GDN_BA_WHOLE_FROM or "-ct-" in scheme.key:
+        return False
+    method = _loading_method(spec, scheme, False)
+    if method in ("gptq", "inc") or (method == "awq" and version > PLAIN_LOADER_LAST["awq"]):
+        return True
+    cc = _capability(gpu)
+    return method == "awq" and scheme.key.startswith("w4") and marlin_takes_group(scheme) \
+        and (cc is None or cc >= MARLIN_MIN_CAPABILITY)
 
 
 def rocm_quantization_errors(spec: ModelSpec, scheme: QuantScheme, mixed: bool,

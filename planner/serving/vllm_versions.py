@@ -71,6 +71,19 @@ get_pp_group().is_first_rank`); the 0.15.0-0.32.0 wheels skip them only for
 --limit-mm-per-prompt 0, and V1 builds them on every stage in every release
 (weights.VISION_ON_EVERY_STAGE)."""
 
+GDN_BA_WHOLE_FROM: Version = (0, 22, 0)
+"""NOTE: from the 0.22.0 wheel mamba/gdn/qwen_gdn_linear_attn.py QwenGatedDeltaNetAttention
+builds in_proj_ba with `disable_tp=self.maybe_disable_tp(quant_config)` (create_ba_proj), and
+maybe_disable_tp is `current_platform.is_cuda() and not self.gqa_interleaved_layout and
+isinstance(quant_config, (AWQMarlinConfig, AutoGPTQConfig, INCConfig))` (AutoAWQConfig for
+AWQMarlinConfig from 0.24.0): the projection is whole on every TP rank, still built with the
+quant_config, and split_ba slices b and a for the rank in forward (Marlin's minimum output
+width is 64: vLLM issue #35924). Read in the 0.22.0-0.33.0 wheels; the 0.19.0, 0.19.1, 0.20.0
+and 0.21.0 wheels (mamba/gdn_linear_attn.py GatedDeltaNetAttention.create_ba_proj) and
+0.17.0-0.18.1 (qwen3_5.py) split it over TP in every format. Qwen3.5 and Qwen3.5-MoE (Qwen3.6
+too: Qwen3_5MoeForConditionalGeneration) pass gqa_interleaved_layout=False
+(qwen3_5.py Qwen3_5DecoderLayer), Qwen3-Next True (qwen3_next.py Qwen3NextDecoderLayer)."""
+
 V2_GRAPH_ESTIMATE_FROM: Version = (0, 29, 0)
 """NOTE: Model Runner V2's GPUModelRunner.profile_cudagraph_memory (v1/worker/gpu/
 model_runner.py) is `return 0` ("It is TBD whether we keep this API or not") in the 0.20.0,

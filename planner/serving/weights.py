@@ -100,6 +100,7 @@ class _Shard:
     layers_only: bool = False  # a lone layer (an MTP draft's, a per-layer read): no stage tensors
     vision_every_stage: bool = False  # the vision tower on this stage too (VISION_ON_EVERY_STAGE)
     expert_dp: int = 1  # without EP, the DP ranks the routed experts are also sliced over
+    gdn_ba_whole: bool = False  # Gated DeltaNet's in_proj_ba on every TP rank (_attention_per_rank)
 
     @property
     def expert_tp(self) -> int:
@@ -131,6 +132,7 @@ def rank_weights(
     mtp_own_heads: bool = False,
     max_num_batched_tokens: int = 0,
     vision_first_stage_only: bool = False,
+    gdn_ba_whole: bool = False,
 ) -> tuple[WeightTerms, ...]:
     """Bytes on each GPU of one replica, as vLLM loads them: index = pp_stage * tp + tp_rank.
 
@@ -145,7 +147,8 @@ def rank_weights(
     decoding, held by the last stage (mtp_bytes); `mtp_own_heads`: each keeps its own lm_head
     copy in the served dtype (planner.serving.mtp.SHARED_HEAD_FROM). The vision tower sits on
     every stage for VISION_ON_EVERY_STAGE's model types unless `vision_first_stage_only`
-    (vLLM 0.33 on Model Runner V2: vllm_versions.TOWER_FIRST_STAGE_ON_V2_FROM).
+    (vLLM 0.33 on Model Runner V2: vllm_versions.TOWER_FIRST_STAGE_ON_V2_FROM). `gdn_ba_whole`:
+    every TP rank holds each Gated DeltaNet layer's in_proj_ba whole (startup.gdn_ba_whole).
     """
     params = params or count_params(spec)
     bits = _scheme_bits(spec, scheme)
@@ -169,7 +172,7 @@ def rank_weights(
                     layers=layers, tp=layout.tp, ep_size=ep_size, ep_rank=tp_rank,
                     first_stage=stage == 0, last_stage=stage == layout.pp - 1, pad_vocab=True,
                     expert_pad=expert_pad, vision_every_stage=vision_every_stage,
-                    expert_dp=layout.dp,
+                    expert_dp=layout.dp, gdn_ba_whole=gdn_ba_whole,
                 )
                 if _dsv4_model(spec, scheme):
                     memo[key] = _dsv4_terms(spec, params, shard, elem, max_num_batched_tokens)
@@ -198,7 +201,8 @@ def tied_head_bytes(spec: ModelSpec, scheme: QuantScheme, tp: int) -> int:
     return math.ceil(rows * spec.hidden_size * _scheme_bits(spec, scheme).embeddings / 8)
 
 
-def rank_dense_params(spec: ModelSpec, params: ParamBreakdown, layers: range, tp: int) -> int:
+def rank_dense_params(spec: ModelSpec, params: ParamBreakdown, layers: range, tp: int,
+                      gdn_ba_whole: bool = False) -> int:
     """Parameters one TP rank multiplies per token in `layers` outside the routed experts:
     its attention, dense MLP, shared experts and router, by the per-rank rules of its weight
     bytes (_terms at one byte per weight), so that what vLLM replicates on every TP rank
@@ -210,10 +214,11 @@ def rank_dense_params(spec: ModelSpec, params: ParamBreakdown, layers: range, tp
     one-KV-head sliding-window attention, its KV layout), as a what-if scheme's bytes do
     (weights_dsv4 prices its checkpoint tensor by tensor, in bytes only): of what vLLM
     replicates (fused_wqa_wkv, the compressors, the indexer) that counts one 1,024-wide KV
-    head whole and splits the rest, an undercount (unverified)."""
+    head whole and splits the rest, an undercount (unverified). `gdn_ba_whole`: as rank_weights."""
     one = (8.0,) * len(_LAYER_COMPONENTS)
     bits = _SchemeBits(8.0, 8.0, 8.0, (one,) * spec.num_layers, kept_bits=8.0)
-    shard = _Shard(layers, tp, first_stage=False, last_stage=False, layers_only=True)
+    shard = _Shard(layers, tp, first_stage=False, last_stage=False, layers_only=True,
+                   gdn_ba_whole=gdn_ba_whole)
     t = _terms(spec, bits, params, shard)
     return t.attention_bytes + t.dense_mlp_bytes + t.shared_experts_bytes + t.router_bytes
 
@@ -455,7 +460,7 @@ def _terms(
             bits.layers[i]
         )
         attention_params = _attention_per_rank(
-            layer.mixer, spec.hidden_size, lp.attention, shard.tp
+            layer.mixer, spec.hidden_size, lp.attention, shard.tp, shard.gdn_ba_whole
         )
         # the mixer's biases, norms, sinks, ... stay 16-bit in any scheme (_attention_kept_per_rank)
         attention += attention_params * attention_bits
@@ -610,7 +615,8 @@ def _vocab_rows(vocab_size: int, shard: _Shard) -> int:
     return -(-padded // shard.tp)
 
 
-def _attention_per_rank(mixer: object, hidden: int, total: int, tp: int) -> float:
+def _attention_per_rank(mixer: object, hidden: int, total: int, tp: int,
+                        gdn_ba_whole: bool = False) -> float:
     """Token-mixer parameters on one TP rank.
 
     NOTE (vLLM QKVParallelLinear / RowParallelLinear): q and o split by heads; k and v split
@@ -629,6 +635,10 @@ def _attention_per_rank(mixer: object, hidden: int, total: int, tp: int) -> floa
     GatedDeltaNetAttention.__init__ (0.19.0-0.21.0), mamba/gdn/qwen_gdn_linear_attn.py
     QwenGatedDeltaNetAttention.__init__ (0.22.0-0.33.0). Mamba2's Mixer2RMSNormGated is split
     (mamba_mixer2.py: per_rank_hidden_size = full_hidden_size // tp_size).
+    `gdn_ba_whole`: Gated DeltaNet's in_proj_ba (hidden x 2 x num_value_heads) is whole on every
+    rank too, in the layer's attention bits (vllm_versions.GDN_BA_WHOLE_FROM: still built with
+    the quant_config; an AutoRound extra_config entry for in_proj_b / in_proj_a sets the whole
+    component's bits, as quant._module_share places any GDN module).
     """
     if tp == 1:
         return total
@@ -647,7 +657,8 @@ def _attention_per_rank(mixer: object, hidden: int, total: int, tp: int) -> floa
         split += heads * mixer.v_head_dim * hidden
         return total - split + split / tp
     if isinstance(mixer, LinearAttentionMixer):
-        return (total - mixer.value_head_dim) / tp + mixer.value_head_dim
+        whole = mixer.value_head_dim + (hidden * 2 * mixer.num_value_heads if gdn_ba_whole else 0)
+        return (total - whole) / tp + whole
     return total / tp
 
 

@@ -70,6 +70,7 @@ from planner.serving.speed.terms import (
     release_caveats,
     stage_gpus_note,
 )
+from planner.serving.startup import gdn_ba_whole
 from planner.serving.tie import served_spec
 from planner.serving.vllm_versions import CLAMP_OUTPUT_FROM, vllm_rules
 from planner.text import counted
@@ -473,7 +474,8 @@ def _build_context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: i
     # --nnodes turns vLLM's custom all-reduce off for every TP group (NNODES_CUSTOM_AR_OFF)
     custom_ar_off = device.rules.nnodes_custom_ar_off and layout.gpus > gpn and span is None
     stages = _stages(request, scheme, act_b, sparse_mla_kv(
-        spec, s, device.kv_plain, device.gpu.compute_capability, layout.tp))
+        spec, s, device.kv_plain, device.gpu.compute_capability, layout.tp),
+        gdn_ba_whole(spec, scheme, device.rules.version, device.gpu))
     return _Ctx(device=device, tp=layout.tp, pp=layout.pp, dp=layout.dp, ep=layout.ep,
                 hidden=spec.hidden_size, c=coefficients, wna16=wna16, eager=s.enforce_eager,
                 mbt=mbt, padded_moe=_padded_moe(device, layout), stages=stages, net=net,
