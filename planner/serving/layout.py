@@ -278,7 +278,8 @@ def inc_packing_off_marlin(spec: ModelSpec, scheme: QuantScheme) -> str:
     {(4, True), (8, True)}, else no Marlin) and for AWQ packing's uint4 / uint8 with has_zp =
     not sym; marlin_utils.query_marlin_supported_quant_types lists uint4 only with zero points
     and uint4b8 / uint8b128 only without: AWQ packing runs on Marlin asymmetric in 4 bits
-    only. Off Marlin, experts go to MoeWNA16Method (MoeWNA16Config.from_config)."""
+    only. Off Marlin, experts go to MoeWNA16Method (MoeWNA16Config.from_config); linear layers
+    to AWQ's own method, which takes 4 bits only (startup._inc_layer_errors)."""
     if not inc_checkpoint(spec, scheme):
         return ""
     quant = spec.quant

@@ -1358,10 +1358,12 @@ def inc_format_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
         return _inc_unread(fmt.method, version)
     if fmt.symmetric is None and version < INC_SYM_DEFAULT_FROM:
         return _inc_sym_missing(version)
-    gptq = fmt.data_type == "int" and fmt.packing_format in (None, "auto_round:auto_gptq")
+    family = {None: "gptq", "auto_round:auto_gptq": "gptq", "auto_round:auto_awq": "awq"}.get(
+        fmt.packing_format)
     return _inc_init_errors(fmt.bits, fmt.data_type, fmt.packing_format, version) or (
-        _inc_layer_errors(fmt.bits, None, fmt.symmetric is not False, "the checkpoint's", gpu,
-                          version) if gptq and fmt.bits in INC_HUMMING_BITS else [])
+        _inc_layer_errors(family, fmt.bits, None, fmt.symmetric is not False, "the checkpoint's",
+                          gpu, version)
+        if family and fmt.data_type == "int" and fmt.bits in INC_HUMMING_BITS else [])
 
 
 def inc_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
@@ -1408,14 +1410,12 @@ def inc_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
                 "a layer class named FusedMoE, and the layer is RoutedExperts, so the stored "
                 "expert tensors do not fit the parameters it builds (a load error, or wrong "
                 "weights where they are smaller). 0.19-0.23 build them as listed."]
-    if scheme.family != "gptq":
-        return []
-    why = inc_marlin_off(spec, scheme, gpu, version)
+    why = inc_marlin_off(spec, scheme, gpu, version) if scheme.family == "gptq" else ""
     if why and version > INC_PLAIN_GPTQ_LAST:
         return [_inc_no_marlin(quant.weight_bits, quant.symmetric is not False, why,
                                "releases 0.19-0.21 fall back to GPTQ's exllama kernels",
                                version)]
-    return next(filter(None, (_inc_layer_errors(e.bits, e.group_size, e.sym,
+    return next(filter(None, (_inc_layer_errors(scheme.family, e.bits, e.group_size, e.sym,
                                                 f"extra_config gives '{e.module}'", gpu, version)
                               for e in quant.inc_entries)), [])
 
@@ -1437,25 +1437,42 @@ def _inc_no_marlin(bits: int, sym: bool, why: str, tail: str, version: Version) 
             f"layer: {why}; {tail})")
 
 
-def _inc_layer_errors(bits: int, group: int | None, sym: bool, whose: str, gpu: GpuSpec,
-                      version: Version) -> list[str]:
-    """vLLM's refusal of a GPTQ-packed AutoRound linear layer in these bits, group and sym
-    (`whose`: what gives it them) on `version` and `gpu`; [] where a kernel takes it.
+def _inc_layer_errors(family: str, bits: int, group: int | None, sym: bool, whose: str,
+                      gpu: GpuSpec, version: Version) -> list[str]:
+    """vLLM's refusal of an AutoRound linear layer in GPTQ or AWQ packing (`family`) in these
+    bits, group and sym (`whose`: what gives it them) on `version` and `gpu`; [] where a kernel
+    takes it.
 
-    NOTE: INCConfig.apply_gptq_quant_layer (inc.py 0.19.0-0.23.0) and INCWNA16LinearScheme
-    (0.24.0-0.33.0) put the layer on Marlin for (bits, sym) (4, True) or (8, True) in a group
-    check_marlin_supported takes; off Marlin 0.19.0-0.21.0 build gptq.py GPTQLinearMethod,
-    whose GPTQConfig raises ValueError for bits outside [2, 3, 4, 8], and 0.22.0 on raise
-    NotImplementedError (INC_PLAIN_GPTQ_LAST), except Humming's bits on CUDA from
-    INC_HUMMING_FROM. The GPU's capability is the checkpoint's check (inc_marlin_off)."""
-    if version <= INC_PLAIN_GPTQ_LAST:
-        return [] if bits in (2, 3, 4, 8) else [
-            f"Currently, only 2/3/4/8-bit weight quantization is supported for GPTQ, but got "
-            f"{bits} bits. (vLLM {version_label(version)} builds GPTQ's exllama "
-            f"GPTQLinearMethod off Marlin: {whose} {bits}-bit weights)"]
+    NOTE: INCConfig.apply_gptq_quant_layer / apply_awq_quant_layer (inc.py 0.19.0-0.23.0) and
+    INCWNA16LinearScheme (0.24.0-0.33.0) put a GPTQ-packed layer on Marlin for (bits, sym)
+    (4, True) or (8, True) in a group check_marlin_supported takes, an AWQ-packed one for
+    uint4 with zero points (query_marlin_supported_quant_types: asymmetric 4-bit only).
+    Off Marlin, GPTQ packing builds gptq.py GPTQLinearMethod in 0.19.0-0.21.0 (GPTQConfig
+    raises ValueError outside 2/3/4/8 bits) and raises NotImplementedError from 0.22.0
+    (INC_PLAIN_GPTQ_LAST); AWQ packing builds awq.py AWQConfig (0.19.0-0.23.0) or auto_awq.py
+    AutoAWQConfig (0.24.0 on, TYPE_MAP {4}), both raising ValueError for bits other than 4.
+    From INC_HUMMING_FROM 2/3/5/6/7 bits run Humming on CUDA. The GPU's capability is the
+    checkpoint's check (inc_marlin_off)."""
+    v = version_label(version)
     humming = bits in INC_HUMMING_BITS
     if humming and gpu.vendor == "nvidia" and version >= INC_HUMMING_FROM:
         return []
+    later = "; 0.30 and later run it on Humming's kernels on NVIDIA GPUs" if humming else ""
+    if family == "awq":
+        if bits == 4:
+            return []
+        off = (f"(vLLM {v} builds AWQ's own linear method for a layer Marlin does not take "
+               f"(it takes AWQ packing asymmetric in 4 bits): {whose} {bits}-bit weights{later})")
+        if version < INC_AUTO_AWQ_FROM:
+            return [f"Currently, only 4-bit weight quantization is supported for AWQ, but got "
+                    f"{bits} bits. {off}"]
+        return [f"Unsupported num_bits = {bits}. Supported: 4. For 8-bit AWQ, use Marlin backend "
+                f"by setting backend='awq:marlin' or backend='marlin'. {off}"]
+    if version <= INC_PLAIN_GPTQ_LAST:
+        return [] if bits in (2, 3, 4, 8) else [
+            f"Currently, only 2/3/4/8-bit weight quantization is supported for GPTQ, but got "
+            f"{bits} bits. (vLLM {v} builds GPTQ's exllama GPTQLinearMethod off Marlin: "
+            f"{whose} {bits}-bit weights)"]
     if (bits, sym) not in ((4, True), (8, True)):
         why = (f"{whose} {bits}-bit {'symmetric' if sym else 'asymmetric'} weights, which "
                "Marlin does not take")
@@ -1463,9 +1480,13 @@ def _inc_layer_errors(bits: int, group: int | None, sym: bool, whose: str, gpu: 
         why = f"{whose} group {group}: Marlin takes groups {list(MARLIN_MOE_GROUP_SIZES)}"
     else:
         return []
-    tail = ("0.30 and later run it on Humming's kernels on NVIDIA GPUs" if humming
-            else "releases 0.19-0.21 fall back to GPTQ's exllama kernels")
-    return [_inc_no_marlin(bits, sym, why, tail, version)]
+    return [_inc_no_marlin(bits, sym, why, later.removeprefix("; ") or
+                           "releases 0.19-0.21 fall back to GPTQ's exllama kernels", version)]
+
+
+INC_AUTO_AWQ_FROM: Version = (0, 24, 0)
+"""NOTE: the INC loader's AWQ fallback is awq.py AWQConfig / AWQLinearMethod in the 0.19.0-0.23.0
+wheels and auto_awq.py AutoAWQConfig / AutoAWQLinearMethod from 0.24.0 (awq.py gone)."""
 
 
 def inc_notes(spec: ModelSpec, scheme: QuantScheme, version: Version, gpu: GpuSpec

@@ -314,6 +314,8 @@ def _inc(qc: dict, where: str, method: str, warnings: list[str]) -> QuantSpec | 
     if sym is not None and not isinstance(sym, bool):
         raise ConfigError(f"{at}.sym must be true or false, got {sym!r}")
     family = INC_PACKINGS[packing]
+    if family == "awq" and bits == 8:
+        raise ConfigError(_awq8_refusal(at, "the checkpoint"))
     kept, schemes, notes, conflict = _inc_overrides(qc.get("extra_config"), bits, group, sym,
                                                     family, at)
     warnings.extend(f"{where}: {note}" for note in notes)
@@ -336,6 +338,22 @@ def _inc(qc: dict, where: str, method: str, warnings: list[str]) -> QuantSpec | 
         summary=f"AutoRound int{bits}, {shown}, {symmetry}, {family.upper()}-packed"
                 f"{kept_note}{own_note}",
     )
+
+
+def _awq8_refusal(at: str, whose: str) -> str:
+    """vLLM's refusal (auto_awq.py AutoAWQConfig, 0.33.0 wording) of 8-bit AWQ-packed linear
+    layers, which no release loads.
+
+    NOTE: INCConfig's AWQ path (inc.py apply_awq_quant_layer 0.19.0-0.23.0,
+    INCWNA16LinearScheme._build_awq_method 0.24.0-0.33.0) asks Marlin for uint8 with has_zp =
+    not sym, which query_marlin_supported_quant_types never lists (uint4 with zero points,
+    uint4b8 / uint8b128 without), then builds awq.py AWQConfig ("Currently, only 4-bit weight
+    quantization is supported for AWQ", 0.19.0-0.23.0) or AutoAWQConfig (TYPE_MAP {4},
+    0.24.0-0.33.0), both raising ValueError for 8 bits; Humming (0.30.0 on) takes 2/3/5/6/7."""
+    return (f"{at}: Unsupported num_bits = 8. Supported: 4. For 8-bit AWQ, use Marlin backend "
+            "by setting backend='awq:marlin' or backend='marlin'. (vLLM INCConfig: "
+            f"{whose} in 8-bit AWQ packing, which Marlin does not take either, so no release "
+            "loads it)")
 
 
 def _inc_key(bits: int, group: int, family: str) -> str:
@@ -499,8 +517,12 @@ def _inc_overrides(extra: object, bits: int, group: int, sym: bool | None, famil
             experts.setdefault(fused_moe_of(name), set()).add(entry(name))
         if name in kept or ((own_bits, own_group) == (bits, group) and not _is_lm_head(name)):
             continue  # another sym alone packs the same bytes
+        if family == "awq" and own_bits == 8 and not _regex_key(name) \
+                and not fused_moe_of(name):
+            raise ConfigError(_awq8_refusal(f"{at}.extra_config", repr(name)))
         if own_bits in (4, 8) and isinstance(own_group, int) and not isinstance(
-                own_group, bool) and -1 <= own_group != 0 and not _regex_key(name):
+                own_group, bool) and -1 <= own_group != 0 and not _regex_key(name) \
+                and (family, own_bits) != ("awq", 8):
             schemes.append(ModuleFormat(module=name, algo=f"int{own_bits} g{own_group}",
                                         scheme=_inc_key(own_bits, own_group, family)))
         else:

@@ -345,6 +345,32 @@ def test_entries_no_kernel_takes_are_refused_per_release():
         assert refused(qkv, version, gpu) == [no_kernel.format(
             3, True, f"0.{version[1]}.0", q_proj,
             "3-bit symmetric weights, which Marlin does not take", humming)]
+    # AWQ packing off Marlin builds AWQ's own method, 4 bits only (awq.py AWQConfig to 0.23,
+    # auto_awq.py AutoAWQConfig TYPE_MAP {4} from 0.24): a 3-bit AWQ entry until Humming
+    awq3 = {"packing_format": "auto_round:auto_awq", "sym": False,
+            "extra_config": {o_proj: {"bits": 3}}}
+    off = ("(vLLM {} builds AWQ's own linear method for a layer Marlin does not take (it takes "
+           f"AWQ packing asymmetric in 4 bits): extra_config gives '{o_proj}' 3-bit weights; "
+           "0.30 and later run it on Humming's kernels on NVIDIA GPUs)")
+    assert refused(awq3, (0, 23, 0)) == [
+        "Currently, only 4-bit weight quantization is supported for AWQ, but got 3 bits. "
+        + off.format("0.23.0")]
+    assert refused(awq3, (0, 29, 0)) == [
+        "Unsupported num_bits = 3. Supported: 4. For 8-bit AWQ, use Marlin backend by setting "
+        "backend='awq:marlin' or backend='marlin'. " + off.format("0.29.0")]
+    assert refused(awq3, (0, 30, 0)) == []
+    # 8 bits in AWQ packing: Marlin lists no uint8 with zero points, so no release loads it
+    awq8 = W4A16_ASYM | {"packing_format": "auto_round:auto_awq", "bits": 8}
+    for qc, whose in ((awq8, "the checkpoint"), (W4A16_ASYM | {
+            "packing_format": "auto_round:auto_awq", "extra_config": {o_proj: {"bits": 8}}},
+            f"'{o_proj}'")):
+        with pytest.raises(ConfigError) as stopped:
+            parsed(qc)
+        assert str(stopped.value).endswith(
+            ": Unsupported num_bits = 8. Supported: 4. For 8-bit AWQ, use Marlin backend by "
+            "setting backend='awq:marlin' or backend='marlin'. (vLLM INCConfig: "
+            f"{whose} in 8-bit AWQ packing, which Marlin does not take either, so no release "
+            "loads it)")
     # 5 bits: GPTQConfig's [2, 3, 4, 8] refuses it up to 0.21
     five = {"sym": True, "extra_config": {o_proj: {"bits": 5}}}
     assert refused(five, (0, 21, 0)) == [
@@ -402,8 +428,9 @@ def test_backend_turns_marlin_off_from_0_24_only():
 
 def test_awq_packing_runs_marlin_asymmetric_4_bit_only_else_awq_kernels():
     """check_marlin_supported(uint4, group, has_zp=not sym): Marlin lists uint4 only with zero
-    points (query_marlin_supported_quant_types), so a symmetric AWQ-packed export, or an 8-bit
-    one, runs AWQ's own GEMM, which loads on every release read."""
+    points (query_marlin_supported_quant_types), so a symmetric 4-bit AWQ-packed export runs
+    AWQ's own GEMM, which loads on every release read; an 8-bit one does not (AWQConfig /
+    AutoAWQConfig take 4 bits only: test_entries_no_kernel_takes_are_refused_per_release)."""
     awq = {"packing_format": "auto_round:auto_awq"}
     assert noted(awq | {"sym": False}, (0, 33, 0)) == []
     for qc, gpu in ((awq | {"sym": True}, RTX3090), (awq | {"sym": False}, V100)):
