@@ -52,7 +52,7 @@ from planner.serving.vllm_versions import EngineError, require_kv_cache_dtype, v
 from planner.units import GIB
 from probes.cluster import cluster_and_notes, repeated_machine
 from probes.files import not_regular_file, read_json_document
-from probes.hub import resolve_model
+from probes.hub import HubError, check_repo_id, resolve_model
 from probes.snapshot import HardwareSnapshot, SnapshotError, load_snapshot
 
 
@@ -90,16 +90,23 @@ def _weights_problem(folder: Path) -> tuple[str, str] | None:
 
 
 def served_checkpoint(name: str | None) -> str | None:
-    """A --target-checkpoint as the command names it: a repo id as given; a local path (vLLM
-    loads a name that exists on disk from there) by its absolute path, so the command runs
-    from any directory, once it is a folder holding config.json and weights vLLM can open;
-    CliError otherwise (the command would fail at load)."""
-    path = Path(name or "")
+    """A --target-checkpoint as the command names it: a repo id as given, once the hub's
+    rules take it (probes.hub.check_repo_id, as --model's); a local path (vLLM loads a name
+    that exists on disk from there) by its absolute path, so the command runs from any
+    directory, once it is a folder holding config.json and weights vLLM can open; CliError
+    otherwise (the command would fail at load)."""
+    if not name:
+        return None
+    path = Path(name)
     try:
-        local = bool(name) and (path.exists() or path.is_symlink())
+        local = path.exists() or path.is_symlink()
     except OSError:  # a name no file system holds: a repo id (checked by the hub's rules)
         local = False
     if not local:
+        try:
+            check_repo_id(name, local_paths="model folder")
+        except HubError as err:
+            raise CliError(f"--target-checkpoint {err.message}") from None
         return name
     kind = not_regular_file(path)
     if kind != "a directory":

@@ -38,15 +38,22 @@ def json_kind(value: object) -> str:
     return kinds.get(type(value), f"a {type(value).__name__}")
 
 
-def parse_json_document(data: bytes, label: str, max_bytes: int) -> object:
-    """The JSON value in `data` (UTF-8/16/32, as json.loads detects; bare Infinity/NaN
-    accepted, as some real configs hold them); JsonDocumentError says what is wrong,
-    starting with `label` (e.g. the file name)."""
+def parse_json_document(data: bytes, label: str, max_bytes: int, *,
+                        utf8_only: bool = False) -> object:
+    """The JSON value in `data` (bare Infinity/NaN accepted, as some real configs hold them);
+    JsonDocumentError says what is wrong, starting with `label` (e.g. the file name).
+
+    Any Unicode encoding json.loads detects is read (UTF-8/16/32, a UTF-8 byte-order mark),
+    unless `utf8_only`: a checkpoint's own files (config.json, hf_quant_config.json,
+    tokenizer_config.json, a safetensors header) are then refused in anything but UTF-8
+    without a byte-order mark, as vLLM's readers refuse them (_not_utf8)."""
     if len(data) > max_bytes:
         raise JsonDocumentError(f"{label} is over the {size_text(max_bytes)} limit "
                                 f"({len(data):,} bytes)")
     if not data.strip():
         raise JsonDocumentError(f"{label} is empty, not JSON")
+    if utf8_only and (problem := _not_utf8(data)):
+        raise JsonDocumentError(f"{label} {problem}")
     try:
         value = json.loads(data)
     except RecursionError:
@@ -66,6 +73,36 @@ def parse_json_document(data: bytes, label: str, max_bytes: int) -> object:
         raise JsonDocumentError(f"{label} is nested too deeply to be read "
                                 f"(more than {MAX_NESTING} levels)")
     return value
+
+
+def _not_utf8(data: bytes) -> str | None:
+    """Why a checkpoint file vLLM reads cannot be read as it reads it (None when it can).
+
+    NOTE: vLLM reads config.json through transformers: every wheel read, 0.9.1, 0.10.1,
+    0.10.2 and 0.15.1-0.33.0, calls PretrainedConfig.get_config_dict in
+    vllm/transformers_utils/config.py (get_config; HFConfigParser.parse from 0.10.2), and
+    transformers' configuration_utils.py PretrainedConfig._dict_from_json_file reads the file
+    with open(json_file, encoding="utf-8") and json.loads(text) (the same in transformers
+    4.x and 5.24.0). json.loads of a str refuses a byte-order mark ("Unexpected UTF-8 BOM"),
+    and UTF-16/32 text is no UTF-8 (0xff 0xfe stops the decode; without a mark, the NULs
+    between the characters stop json). hf_quant_config.json is read with open() (the
+    locale's encoding, UTF-8 on a usual Linux host) and json.load: get_hf_file_to_dict
+    (vllm/transformers_utils/config.py in 0.9.1-0.10.2, repo_utils.py in 0.15.1-0.33.0) and
+    vllm/model_executor/model_loader/weight_utils.py get_quant_config (0.9.1, 0.33.0);
+    tokenizer_config.json by transformers' tokenization_utils_base.py
+    PreTrainedTokenizerBase._from_pretrained (open(..., encoding="utf-8"), json.load); a
+    safetensors header by the safetensors library, which refuses one that is not UTF-8 or
+    does not start as JSON (safetensors 0.8.0 here: "invalid UTF-8 in header", "invalid JSON
+    in header")."""
+    found = json.detect_encoding(data)
+    if found == "utf-8":
+        return None  # bytes that are not UTF-8 at all are json.loads' "not UTF-8 text"
+    if found == "utf-8-sig":
+        return ("starts with a UTF-8 byte-order mark (BOM), which vLLM cannot load "
+                "(transformers and safetensors read UTF-8 without one): save it as UTF-8 "
+                "without the BOM")
+    return (f"is {found[:6].upper()} text, which vLLM cannot load (transformers and "
+            "safetensors read UTF-8 only): save it as UTF-8")
 
 
 def _depth_over(value: object, limit: int) -> bool:

@@ -56,7 +56,10 @@ def read_bounded(path: str | Path, max_bytes: int, label: str | None = None) -> 
     return data
 
 
-def read_json_document(path: str | Path, max_bytes: int, label: str | None = None) -> object:
-    """read_bounded, then parse_json_document: one JSON value from a file, or one clear error."""
+def read_json_document(path: str | Path, max_bytes: int, label: str | None = None, *,
+                       utf8_only: bool = False) -> object:
+    """read_bounded, then parse_json_document (`utf8_only` as there): one JSON value from a
+    file, or one clear error."""
     label = str(path) if label is None else label
-    return parse_json_document(read_bounded(path, max_bytes, label), label, max_bytes)
+    return parse_json_document(read_bounded(path, max_bytes, label), label, max_bytes,
+                               utf8_only=utf8_only)

@@ -188,21 +188,31 @@ def resolve_model(
                        ambient_token=ambient_token, deadline_s=deadline_s)
 
 
-def invalid_repo_id_message(repo_id: str, *, local_paths: bool = True) -> str:
-    """Why `repo_id` is refused. `local_paths` names the CLI's alternative (a config.json or
-    model folder); the app, which reads repo ids only, asks for the message without it."""
+def invalid_repo_id_message(repo_id: str, *,
+                            local_paths: str | None = "config.json or model folder") -> str:
+    """Why `repo_id` is refused. `local_paths` names the CLI's alternative (what a path
+    given instead must be); the app, which reads repo ids only, passes None."""
     rules = (f"{repo_id!r} is not a Hugging Face repo id: expected owner/name such as "
              "Qwen/Qwen3-8B (letters, digits, '-', '_', '.'; at most 96 characters each)")
-    return rules + (", or a path to an existing config.json or model folder." if local_paths
-                    else ".")
+    return rules + (f", or a path to an existing {local_paths}." if local_paths else ".")
+
+
+def check_repo_id(repo_id: str, *,
+                  local_paths: str | None = "config.json or model folder") -> None:
+    """HubError("invalid_repo_id", invalid_repo_id_message) when the client's own rules
+    (huggingface_hub validate_repo_id: ASCII only, no '--', '..' or '.git' ending, 96
+    characters) refuse `repo_id`: vLLM, which loads a name that is no local path from the
+    hub through the same client, would stop there too."""
+    try:
+        validate_repo_id(repo_id)
+    except HFValidationError:
+        raise HubError("invalid_repo_id", invalid_repo_id_message(
+            repo_id, local_paths=local_paths)) from None
 
 
 def _fetch(repo_id: str, revision: str | None, secret: str | None, limit_s: float) -> ModelSource:
     """fetch_model without the token scrubbing: hub, then cache, then catalog."""
-    try:  # the client's own rules (ASCII only, no '--', '..' or '.git' ending, 96 characters)
-        validate_repo_id(repo_id)
-    except HFValidationError:
-        raise HubError("invalid_repo_id", invalid_repo_id_message(repo_id)) from None
+    check_repo_id(repo_id)
     if revision is not None and not revision.strip():
         raise HubError("revision_not_found", "The revision is empty: give a branch, tag or sha.")
     if ENDPOINT_PROBLEM is not None:
@@ -817,7 +827,8 @@ def _safetensors_header(path: Path) -> list[tuple[str, str, int]]:
             "malformed", f"{path.name} ends inside its {length:,}-byte header (truncated?)"
         )
     try:
-        header = parse_json_document(raw, f"{path.name}: its header", MAX_HEADER_BYTES)
+        header = parse_json_document(raw, f"{path.name}: its header", MAX_HEADER_BYTES,
+                                     utf8_only=True)
     except JsonDocumentError as err:
         raise HubError("malformed", str(err)) from None
     if not isinstance(header, dict):
@@ -840,9 +851,10 @@ def _safetensors_header(path: Path) -> list[tuple[str, str, int]]:
 
 
 def _read_json(path: str | Path, label: str) -> dict:
-    """A JSON object from a config file, read within MAX_CONFIG_BYTES (probes.files)."""
+    """A JSON object from a config file, read within MAX_CONFIG_BYTES (probes.files), in
+    UTF-8 only, as vLLM reads it (planner.jsondoc._not_utf8)."""
     try:
-        data = read_json_document(path, MAX_CONFIG_BYTES, label)
+        data = read_json_document(path, MAX_CONFIG_BYTES, label, utf8_only=True)
     except JsonDocumentError as err:
         raise HubError("malformed", f"{err}.") from None
     if not isinstance(data, dict):

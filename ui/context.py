@@ -243,7 +243,7 @@ def model_source(model: str, revision: str = "") -> ModelSource:
                 if exc.kind != "invalid_repo_id":
                     raise
                 # the hub's message offers a local path, which this page refuses (above)
-                raise ModelInputError(invalid_repo_id_message(key[0], local_paths=False)
+                raise ModelInputError(invalid_repo_id_message(key[0], local_paths=None)
                                       + " Plan a local config.json with the CLI (python -m "
                                       "planner).") from None
     return sources[key]

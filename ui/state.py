@@ -42,6 +42,7 @@ from planner.serving.vllm_versions import (
     vllm_rules,
 )
 from planner.units import KvCacheDtype
+from probes.hub import HubError, check_repo_id
 
 DEFAULT_MODEL = "Qwen/Qwen3-235B-A22B-GPTQ-Int4"
 DEFAULT_GPU = "rtx-3090"
@@ -258,10 +259,19 @@ class AppState(BaseModel):
     @classmethod
     def _loadable_checkpoint(cls, value: str) -> str:
         """Empty (none), or a name the launch command can load (a link's `ckpt` is pasted
-        into the command a visitor copies: never a flag or a line break)."""
+        into the command a visitor copies: never a flag or a line break): a folder on the
+        machine vLLM runs on, by a path starting with '/' or '.' (this server cannot look
+        there), else a repo id the hub's rules take (probes.hub.check_repo_id, as the CLI's
+        --target-checkpoint)."""
         problem = checkpoint_name_problem(value) if value.strip() else None
         if problem:
             raise ValueError(f"the checkpoint {problem}")
+        if value.strip() and not value.startswith(("/", ".")):
+            try:
+                check_repo_id(value, local_paths="folder on the machine vLLM runs on "
+                              "(starting with / or ./)")
+            except HubError as err:
+                raise ValueError(f"the checkpoint {err.message.removesuffix('.')}") from None
         return value
 
     @field_validator("compare", mode="before")
@@ -327,8 +337,9 @@ def reason(exc: ValidationError) -> str:
 
 
 def _shown(value: Any) -> str:
-    """A state value as a person reads it: 'empty' for None, thousands separators."""
-    if value is None:
+    """A state value as a person reads it: 'empty' for None and '' (the text fields'
+    default: a refused checkpoint read "Kept ."), thousands separators."""
+    if value is None or value == "":
         return "empty (the default)"
     return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
 

@@ -40,6 +40,12 @@ EXPECTED = {
     "acme/plain404": "answered HTTP 404 for acme/plain404, without the hub's error details",
     "acme/deep": "config.json is nested too deeply to be read",
     "acme/bigint": "config.json holds an integer of more than 4,300 digits",
+    # planned as if fine before; transformers reads config.json as open(encoding="utf-8")
+    # and json.loads(text), which refuses the mark (U+FEFF) and cannot decode UTF-16
+    "acme/bom": "acme/bom/config.json starts with a UTF-8 byte-order mark (BOM), which vLLM "
+                "cannot load (transformers and safetensors read UTF-8 without one): save it "
+                "as UTF-8 without the BOM.",
+    "acme/utf16": "acme/utf16/config.json is UTF-16 text, which vLLM cannot load",
     "acme/kv-gt": "num_key_value_heads = 64 is more than num_attention_heads = 32",
     "acme/kv-split": "num_attention_heads = 32 is not divisible by num_key_value_heads = 5",
     "acme/yarn": "rope_scaling.factor = 1e+06 stretches the context",
@@ -60,6 +66,9 @@ def test_odd_hub_answers_are_clear_errors_in_the_app(tmp_path: Path) -> None:
         {"config.json": FakeFile((BAD / "deep_nesting.config.json").read_bytes())})
     repos["acme/bigint"] = FakeRepo(
         {"config.json": FakeFile((BAD / "bigint_4301_digits.config.json").read_bytes())})
+    repos["acme/bom"] = FakeRepo({"config.json": FakeFile(b"\xef\xbb\xbf" + config.data)})
+    repos["acme/utf16"] = FakeRepo(
+        {"config.json": FakeFile(config.data.decode().encode("utf-16"))})
     for repo, name in (("kv-gt", "kv_heads_gt_heads"), ("kv-split", "kv_heads_not_dividing_heads"),
                        ("yarn", "yarn_factor_1e6")):
         repos[f"acme/{repo}"] = FakeRepo(

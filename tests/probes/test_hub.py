@@ -28,6 +28,9 @@ TOKEN = "hf_PrivateReaderToken0123456789abcdefXYZ"
 OTHER_TOKEN = "hf_NotAcceptedForGatedRepo9876543210qrs"
 WIDTHS = {"BF16": 2, "F8_E4M3": 1, "F32": 4, "U8": 1}
 SHA = "0123456789abcdef0123456789abcdef01234567"
+BOM = b"\xef\xbb\xbf"
+"""The UTF-8 byte-order mark Windows tools write first: transformers' open(encoding="utf-8")
+keeps it, as U+FEFF, and json.loads refuses it, so vLLM cannot read a file starting so."""
 KIMI_LIKE_TOKENIZER = {"tokenizer_class": "TikTokenTokenizer", "model_max_length": 131072,
                        "auto_map": {"AutoTokenizer": ["tokenization_kimi.TikTokenTokenizer", None]}}
 """Kimi-K2-Instruct's tokenizer_config.json's two keys the launch rule reads, and one it does
@@ -151,6 +154,16 @@ def _repos() -> dict[str, FakeRepo]:
         "acme/bigint-config": FakeRepo(
             {"config.json": _bad_input("bigint_4301_digits.config.json")}),
         "acme/huge-config": FakeRepo({"config.json": FakeFile(b"{}", size_bytes=62 * 10**6)}),
+        # vLLM cannot read these (transformers: open(encoding="utf-8"), json.loads)
+        "acme/bom-config": FakeRepo({"config.json": FakeFile(BOM + config.data)}),
+        "acme/utf16-config": FakeRepo(
+            {"config.json": FakeFile(config.data.decode().encode("utf-16"))}),
+        "acme/bom-quant": FakeRepo({
+            "config.json": _fixture("nvidia__Llama-3.1-70B-Instruct-FP8.json"),
+            "hf_quant_config.json": FakeFile(BOM + _fixture(
+                "nvidia__Llama-3.1-70B-Instruct-FP8.hf_quant_config.json").data)}),
+        "acme/bom-tokenizer": FakeRepo({"config.json": config, "tokenizer_config.json":
+                                        FakeFile(BOM + json.dumps(KIMI_LIKE_TOKENIZER).encode())}),
         "acme/slow": FakeRepo({"config.json": config}, behaviour="hang"),
         # safetensors metadata huggingface_hub's parser raised TypeError / AttributeError on
         "acme/header-list": FakeRepo({"config.json": config,
@@ -298,6 +311,15 @@ def test_a_tokenizer_config_that_is_no_object_is_left_out_with_a_note(hub, tmp_p
     assert src["tokenizer_problem"] in src["notes"]
 
 
+def test_a_tokenizer_config_vllm_cannot_decode_is_left_out_with_a_note(hub, tmp_path):
+    # transformers reads it as open(encoding="utf-8") and json.load: a BOM stops it there
+    src = run_client(hub.url, tmp_path, "acme/bom-tokenizer")["source"]
+    assert src["origin"] == "hub" and src["tokenizer_config"] is None
+    assert src["tokenizer_problem"].startswith(
+        "acme/bom-tokenizer/tokenizer_config.json starts with a UTF-8 byte-order mark (BOM)")
+    assert src["tokenizer_problem"].endswith("(vLLM cannot read that file either)")
+
+
 def test_a_tokenizer_config_the_hub_refuses_leaves_the_config_planned(hub, tmp_path):
     # only tokenizer_config.json is refused (403): the config was read, so the model is
     # planned from the hub's answer and the tokenizer's unknown remote-code need is said (a 5xx
@@ -377,6 +399,14 @@ def test_unreachable_hub_falls_back_to_the_catalog(hub, tmp_path):
         ("acme/html-config", "malformed", "acme/html-config/config.json is not valid JSON"),
         ("acme/deep-config", "malformed", "nested too deeply"),
         ("acme/bigint-config", "malformed", "an integer of more than 4,300 digits"),
+        ("acme/bom-config", "malformed", "acme/bom-config/config.json starts with a UTF-8 "
+         "byte-order mark (BOM), which vLLM cannot load (transformers and safetensors read "
+         "UTF-8 without one): save it as UTF-8 without the BOM."),
+        ("acme/utf16-config", "malformed", "acme/utf16-config/config.json is UTF-16 text, "
+         "which vLLM cannot load (transformers and safetensors read UTF-8 only): save it as "
+         "UTF-8."),
+        ("acme/bom-quant", "malformed", "acme/bom-quant/hf_quant_config.json starts with a "
+         "UTF-8 byte-order mark (BOM)"),
         ("acme/huge-config", "malformed", "config.json is over the 4 MB limit (62,000,000 bytes "
          "listed by the hub)"),
         # "a server-side problem, not your input" before
@@ -553,6 +583,22 @@ def test_resolve_model_reads_a_model_folder(tmp_path):
     assert err.value.kind == "malformed"
     with pytest.raises(HubError, match="has no config.json"):
         resolve_model(str(tmp_path / ".."))
+
+
+@pytest.mark.parametrize(("encode", "words"), [
+    (lambda text: BOM + text.encode(), "starts with a UTF-8 byte-order mark (BOM), which vLLM "
+     "cannot load"),
+    (lambda text: text.encode("utf-16"), "is UTF-16 text, which vLLM cannot load"),
+], ids=["utf8-bom", "utf16"])
+def test_a_local_config_vllm_cannot_decode_is_refused(tmp_path, encode, words):
+    # read as if fine before: json.loads of bytes takes a BOM and UTF-16; transformers does not
+    text = (FIXTURES / "openai__gpt-oss-20b.json").read_text()
+    (tmp_path / "config.json").write_bytes(encode(text))
+    for given in (tmp_path, tmp_path / "config.json"):  # the folder, or its config.json
+        with pytest.raises(HubError) as err:
+            resolve_model(str(given))
+        assert err.value.kind == "malformed"
+        assert str(err.value).startswith(f"{tmp_path / 'config.json'} {words}")
 
 
 def test_a_directory_named_like_a_config_is_named_as_one(tmp_path):
@@ -775,6 +821,8 @@ def _raw_shard(folder: Path, data: bytes) -> None:
         (b"abc", "shorter than the 8-byte header length"),
         (_framed(b"{x}"), "its header is not valid JSON"),
         (_framed(b"[]"), "not a JSON object"),
+        # the safetensors library: "invalid JSON in header: expected value at line 1 column 1"
+        (_framed(BOM + b"{}"), "its header starts with a UTF-8 byte-order mark"),
         (_framed(b'{"w": {"dtype": "BF16"}}'), "tensor 'w' has no valid"),
         (_framed(b'{"w": {"dtype": "BF16", "shape": [2, -1]}}'), "tensor 'w' has no valid"),
         # 1e60 elements in 2 bytes: counted as 1e60 parameters before
