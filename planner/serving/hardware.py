@@ -921,8 +921,10 @@ _NO_P2P_NOTE = (
     "GPU-to-GPU link)."
 )
 _GEFORCE_COMPARE = (
+    # NOTE: find_string id 55562349537: the source cited below (search-index handles, for
+    # maintainers; users see titles and quotes)
     "NVIDIA's GeForce compare page (nvidia.com/en-gb/geforce/graphics-cards/compare/, as a "
-    "verbatim replica captured 2026-05-19 reprints it, find_string id 55562349537), column"
+    "verbatim replica captured 2026-05-19 reprints it), column"
 )
 """The source of the GeForce presets' CUDA cores, boost clock, bus width and AI TOPS."""
 _GA10X_TENSOR = (
@@ -1097,12 +1099,13 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
     _nvidia(
         "rtx-4080", "NVIDIA GeForce RTX 4080", "16 GB GDDR6X", _ESTIMATED, 716.8,
         (97.5, 195.0, None), "8.9", _PCIE4,
+        # NOTE: find_string id 61252911742: the source cited below (search-index handles, for
+        # maintainers; users see titles and quotes)
         "NVIDIA's RTX 4080 specifications as Tom's Hardware tabulates them (reprinted by "
-        "holynerdvana.com, 'Nvidia GeForce RTX 4080 Specifications', 2022-11): 76 SMs, 9,728 "
-        "CUDA cores, boost 2,505 MHz, 22.4 Gbps on 256 bits (717 GB/s), FP32 48.7 TFLOPS, FP16 "
-        "(FP8) tensor 390 (780) TFLOPS with sparsity; nvidia-smi total 16376 MiB on an 'NVIDIA "
-        "GeForce RTX 4080' (a llama.cpp fit ladder's environment line, find_string id "
-        "61252911742)",
+        "holynerdvana.com, 'Nvidia GeForce RTX 4080 Specifications', 2022-11): 76 SMs, 9,728 CUDA "
+        "cores, boost 2,505 MHz, 22.4 Gbps on 256 bits (717 GB/s), FP32 48.7 TFLOPS, FP16 (FP8) "
+        "tensor 390 (780) TFLOPS with sparsity; nvidia-smi total 16376 MiB on an 'NVIDIA GeForce "
+        "RTX 4080' (a llama.cpp fit ladder's environment line)",
         int8_tops=390.0, default_link="pcie-no-p2p", fp32_tflops=48.7, boost_clock_mhz=2505.0,
         nvidia_smi_mib=16376,
         notes=f"{_GEFORCE_NOTE} {_ESTIMATED_NOTE} Tensor rates derived, unverified against the Ada "
@@ -1117,13 +1120,14 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
     _nvidia(
         "rtx-5070-ti", "NVIDIA GeForce RTX 5070 Ti", "16 GB GDDR7", _ESTIMATED, 896.0,
         (87.875, 175.75, 703.0), "12.0", _PCIE5,
-        "NVIDIA's GeForce RTX 50 series specifications table as reprinted (find_string ids "
-        "55562349537, 37839904637): 8,960 CUDA cores, 5th-generation tensor cores '1406 AI "
-        "TOPS', boost clock 2.45 GHz; 16 GB GDDR7 on 256 bits, 896 GB/s, PCIe 5.0 (NVIDIA's "
-        "Chinese spec page as a GPU table reprints it, find_string id 56305463472); 70 SMs and "
-        "compute capability 12.0 from a device fingerprint ('NVIDIA GeForce RTX 5070 Ti', "
-        "'12.0', sm_count 70, find_string id 68875113329); nvidia-smi total 16303 MiB "
-        "(find_string id 61204836959)",
+        # NOTE: find_string ids 55562349537, 37839904637, 56305463472, 68875113329, 61204836959: the
+        # sources cited below, in order (search-index handles, for maintainers; users see titles and
+        # quotes)
+        "NVIDIA's GeForce RTX 50 series specifications table as reprinted: 8,960 CUDA cores, "
+        "5th-generation tensor cores '1406 AI TOPS', boost clock 2.45 GHz; 16 GB GDDR7 on 256 "
+        "bits, 896 GB/s, PCIe 5.0 (NVIDIA's Chinese spec page as a GPU table reprints it); 70 SMs "
+        "and compute capability 12.0 from a device fingerprint ('NVIDIA GeForce RTX 5070 Ti', "
+        "'12.0', sm_count 70); nvidia-smi total 16303 MiB",
         int8_tops=351.5, default_link="pcie-no-p2p", pcie_gen=5, fp32_tflops=43.9,
         boost_clock_mhz=2450.0,
         nvidia_smi_mib=16303,
@@ -1135,11 +1139,12 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
     _nvidia(
         "rtx-5080", "NVIDIA GeForce RTX 5080", "16 GB GDDR7", _ESTIMATED, 960.0,
         (112.5625, 225.125, 900.5), "12.0", _PCIE5,
-        "NVIDIA's GeForce RTX 50 series specifications table as reprinted (find_string ids "
-        "55562349537, 37839904637): 10,752 CUDA cores, 5th-generation tensor cores '1801 AI "
-        "TOPS', boost clock 2.62 GHz; 16 GB GDDR7 on 256 bits at 960 GB/s, PCIe 5.0 (a table of "
-        "NVIDIA's launch figures, find_string id 57570913829); nvidia-smi total 16303 MiB on an "
-        "'NVIDIA GeForce RTX 5080' (find_string id 66668153576)",
+        # NOTE: find_string ids 55562349537, 37839904637, 57570913829, 66668153576: the sources
+        # cited below, in order (search-index handles, for maintainers; users see titles and quotes)
+        "NVIDIA's GeForce RTX 50 series specifications table as reprinted: 10,752 CUDA cores, "
+        "5th-generation tensor cores '1801 AI TOPS', boost clock 2.62 GHz; 16 GB GDDR7 on 256 bits "
+        "at 960 GB/s, PCIe 5.0 (a table of NVIDIA's launch figures); nvidia-smi total 16303 MiB on "
+        "an 'NVIDIA GeForce RTX 5080'",
         int8_tops=450.25, default_link="pcie-no-p2p", pcie_gen=5, fp32_tflops=56.3,
         boost_clock_mhz=2620.0,
         nvidia_smi_mib=16303,
@@ -1151,37 +1156,39 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
     _nvidia(
         "rtx-3060", "NVIDIA GeForce RTX 3060", "12 GB GDDR6", _gib(11.63), 360.0,
         (25.47, None, None), "8.6", _PCIE4,
-        f"{_GEFORCE_COMPARE} 'RTX 3060': 3,584 CUDA cores, boost 1.78 GHz, 12 / 8 GB GDDR6 on "
-        "192 / 128 bits; 28 SMs, boost 1,777 MHz, 12 GB on 192 bits at a 1,875 MHz memory clock "
-        "(15 Gbps) = 360 GB/s, PCIe 4.0 x16 (pcpartdb.com's RTX 3060 12 GB page; 28 SMs also "
-        "wccftech's launch report, 2021-01-12); CUDA total 11.63 GiB from a vLLM 0.19.0 log on "
-        "a host 'equipped with an NVIDIA GeForce RTX 3060 12GB' (Ubuntu 24.04, Docker): 'Free "
-        "memory on device cuda:0 (9.02/11.63 GiB)' (find_string id 62458215816); nvidia-smi "
-        "total 12288 MiB on 'NVIDIA GeForce RTX 3060' hosts (Linux, find_string id 38186310099; "
-        "Windows, WDDM driver 536.99, find_string id 1376487760)",
+        # NOTE: find_string ids 62458215816, 38186310099, 1376487760: the sources cited below, in
+        # order (search-index handles, for maintainers; users see titles and quotes)
+        f"{_GEFORCE_COMPARE} 'RTX 3060': 3,584 CUDA cores, boost 1.78 GHz, 12 / 8 GB GDDR6 on 192 "
+        "/ 128 bits; 28 SMs, boost 1,777 MHz, 12 GB on 192 bits at a 1,875 MHz memory clock (15 "
+        "Gbps) = 360 GB/s, PCIe 4.0 x16 (pcpartdb.com's RTX 3060 12 GB page; 28 SMs also "
+        "wccftech's launch report, 2021-01-12); CUDA total 11.63 GiB from a vLLM 0.19.0 log on a "
+        "host 'equipped with an NVIDIA GeForce RTX 3060 12GB' (Ubuntu 24.04, Docker): 'Free memory "
+        "on device cuda:0 (9.02/11.63 GiB)'; nvidia-smi total 12288 MiB on 'NVIDIA GeForce RTX "
+        "3060' hosts (Linux; Windows, WDDM driver 536.99)",
         int8_tops=101.9, default_link="pcie-no-p2p", fp32_tflops=12.74, boost_clock_mhz=1777.0,
         nvidia_smi_mib=12288,
+        # NOTE: find_string ids 32223685308, 57181620855, 7302864096: the sources cited below, in
+        # order (search-index handles, for maintainers; users see titles and quotes)
         notes=f"{_GEFORCE_NOTE} {_AMPERE_NOTE} {_GA10X_TENSOR} 28 SMs x 1.777 GHz: 25.47 BF16, "
         "INT8 101.9 (unverified: no NVIDIA figure for the RTX 3060's own column was found; "
-        "NVIDIA's launch '101 tensor TFLOPS', techtaks.com, is the sparse FP16-accumulate rate, "
-        "/ 4 = 25.25). FP32 12.74 TFLOPS = 28 SMs x 128 x 2 x 1.777 GHz (NVIDIA: '13 shader "
+        "NVIDIA's launch '101 tensor TFLOPS', techtaks.com, is the sparse FP16-accumulate rate, / "
+        "4 = 25.25). FP32 12.74 TFLOPS = 28 SMs x 128 x 2 x 1.777 GHz (NVIDIA: '13 shader "
         "TFLOPS'). PyTorch OOM messages on other RTX 3060 12 GB hosts print 11.75-11.76 GiB "
-        "(find_string ids 32223685308, 57181620855; driver or OS not stated), and one 'total "
-        "capacity of 12.00 GiB' (find_string id 7302864096, OS not stated): 12288 MiB whole, "
-        "as Windows and WSL2 report it. An early NVIDIA "
-        "detail of 16 Gbps / 384 GB/s (techtaks.com) is not what shipped cards run (360 GB/s, "
-        "above). The 8 GB RTX 3060 (128 bits) is another product: not this preset. "
-        f"{_NO_P2P_NOTE}",
+        "(driver or OS not stated), and one 'total capacity of 12.00 GiB' (OS not stated): 12288 "
+        "MiB whole, as Windows and WSL2 report it. An early NVIDIA detail of 16 Gbps / 384 GB/s "
+        "(techtaks.com) is not what shipped cards run (360 GB/s, above). The 8 GB RTX 3060 (128 "
+        f"bits) is another product: not this preset. {_NO_P2P_NOTE}",
     ),
     _nvidia(
         "rtx-3080", "NVIDIA GeForce RTX 3080", "10 GB GDDR6X", _gib(9.65), 760.0,
         (59.54, None, None), "8.6", _PCIE4,
-        f"{_GEFORCE_COMPARE} 'RTX 3080': 8,704 CUDA cores (the 10 GB card), boost 1.71 GHz, 10 "
-        "GB GDDR6X on 320 bits; 68 SMs, 10 GB at 19 Gbps on 320 bits = 760 GB/s "
-        "(TechPowerUp's GeForce Ampere architecture article, 2020-09-05; fudzilla: 29.8 TFLOPS "
-        "single precision); CUDA total 9.65 GiB from PyTorch OOM messages on RTX 3080 10 GB "
-        "cards ('GPU 0 has a total capacity of 9.65 GiB', find_string ids 56241919489, "
-        "55672471396); nvidia-smi 10240 MiB (find_string id 55567595094)",
+        # NOTE: find_string ids 56241919489, 55672471396, 55567595094: the sources cited below, in
+        # order (search-index handles, for maintainers; users see titles and quotes)
+        f"{_GEFORCE_COMPARE} 'RTX 3080': 8,704 CUDA cores (the 10 GB card), boost 1.71 GHz, 10 GB "
+        "GDDR6X on 320 bits; 68 SMs, 10 GB at 19 Gbps on 320 bits = 760 GB/s (TechPowerUp's "
+        "GeForce Ampere architecture article, 2020-09-05; fudzilla: 29.8 TFLOPS single precision); "
+        "CUDA total 9.65 GiB from PyTorch OOM messages on RTX 3080 10 GB cards ('GPU 0 has a total "
+        "capacity of 9.65 GiB'); nvidia-smi 10240 MiB",
         int8_tops=238.1, default_link="pcie-no-p2p", fp32_tflops=29.77, boost_clock_mhz=1710.0,
         nvidia_smi_mib=10240,
         notes=f"{_GEFORCE_NOTE} {_AMPERE_NOTE} {_GA10X_TENSOR} 68 SMs x 1.71 GHz: 59.54 BF16, "
@@ -1194,15 +1201,17 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
     _nvidia(
         "rtx-3080-12gb", "NVIDIA GeForce RTX 3080", "12 GB GDDR6X", _ESTIMATED,
         912.0, (61.29, None, None), "8.6", _PCIE4,
-        f"{_GEFORCE_COMPARE} 'RTX 3080': 8960 / 8704 CUDA cores (12 / 10 GB), boost 1.71 GHz, "
-        "12 / 10 GB GDDR6X on 384 / 320 bits; NVIDIA's RTX 3080 12GB figures as xda-developers "
+        # NOTE: find_string id 54943028613: the source cited below (search-index handles, for
+        # maintainers; users see titles and quotes)
+        f"{_GEFORCE_COMPARE} 'RTX 3080': 8960 / 8704 CUDA cores (12 / 10 GB), boost 1.71 GHz, 12 / "
+        "10 GB GDDR6X on 384 / 320 bits; NVIDIA's RTX 3080 12GB figures as xda-developers "
         "tabulated them at its launch (2022-01-11; apachecn/xda-blog-zh-pt3 "
         "docs/nvidia-geforce-rtx-3080-gpu-12gb-vram.md): GA102-220, 70 SMs, 8,960 CUDA cores, "
-        "boost 1,710 MHz, 12 GB GDDR6X on 384 bits, 912 GB/s, 350 W; the same 8,960 cores, 12 "
-        "GB and 912 GB/s in a GPU table (CYBIRD-D/How-to-Choose-your-LLM-Model-for-translation "
-        "Nvidia_GPU_Specification.md); nvidia-smi total 12288 MiB on an 'NVIDIA GeForce RTX "
-        "3080' (a WSL2 host's notes, 'GPU: NVIDIA GeForce RTX 3080, 12288 MiB ... (per "
-        "nvidia-smi)', find_string id 54943028613; the 10 GB card prints 10240)",
+        "boost 1,710 MHz, 12 GB GDDR6X on 384 bits, 912 GB/s, 350 W; the same 8,960 cores, 12 GB "
+        "and 912 GB/s in a GPU table (CYBIRD-D/How-to-Choose-your-LLM-Model-for-translation "
+        "Nvidia_GPU_Specification.md); nvidia-smi total 12288 MiB on an 'NVIDIA GeForce RTX 3080' "
+        "(a WSL2 host's notes, 'GPU: NVIDIA GeForce RTX 3080, 12288 MiB ... (per nvidia-smi)'; the "
+        "10 GB card prints 10240)",
         int8_tops=245.15, default_link="pcie-no-p2p", fp32_tflops=30.64, boost_clock_mhz=1710.0,
         nvidia_smi_mib=12288,
         notes=f"{_GEFORCE_NOTE} {_AMPERE_NOTE} {_GA10X_TENSOR} 70 SMs x 1.71 GHz: 61.29 BF16, "
@@ -1219,33 +1228,38 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
     _nvidia(
         "rtx-3080-ti", "NVIDIA GeForce RTX 3080 Ti", "12 GB GDDR6X", _ESTIMATED,
         912.0, (68.2, None, None), "8.6", _PCIE4,
-        f"{_GEFORCE_COMPARE} 'RTX 3080 Ti': 10,240 CUDA cores, boost 1.67 GHz, 12 GB GDDR6X on "
-        "384 bits; 80 SMs, 19 Gbps on 384 bits = 912 GB/s (wccftech, 'RTX 3080 Ti ... 12 GB "
-        "GDDR6X & 10240 CUDA cores', from kopite7kimi before launch); FP32 ~34.1 TFLOPS and 912 "
-        "GB/s in a GPU table (find_string id 69739633203); nvidia-smi total 12288 MiB on an "
-        "'NVIDIA GeForce RTX 3080 Ti' (an AutoDL Linux host, find_string id 68763229835)",
+        # NOTE: find_string ids 69739633203, 68763229835: the sources cited below, in order (search-
+        # index handles, for maintainers; users see titles and quotes)
+        f"{_GEFORCE_COMPARE} 'RTX 3080 Ti': 10,240 CUDA cores, boost 1.67 GHz, 12 GB GDDR6X on 384 "
+        "bits; 80 SMs, 19 Gbps on 384 bits = 912 GB/s (wccftech, 'RTX 3080 Ti ... 12 GB GDDR6X & "
+        "10240 CUDA cores', from kopite7kimi before launch); FP32 ~34.1 TFLOPS and 912 GB/s in a "
+        "GPU table; nvidia-smi total 12288 MiB on an 'NVIDIA GeForce RTX 3080 Ti' (an AutoDL Linux "
+        "host)",
         int8_tops=272.8, default_link="pcie-no-p2p", fp32_tflops=34.1, boost_clock_mhz=1665.0,
         nvidia_smi_mib=12288,
+        # NOTE: find_string id 47577401068: the source cited below (search-index handles, for
+        # maintainers; users see titles and quotes)
         notes=f"{_GEFORCE_NOTE} {_AMPERE_NOTE} {_ESTIMATED_NOTE} {_GA10X_TENSOR} 80 SMs x 1.665 "
-        "GHz: 68.2 BF16, INT8 272.8 (unverified). FP32 34.1 TFLOPS = 80 SMs x 128 x 2 x 1.665 "
-        "GHz = 34.10; the clock is that quotient, NVIDIA's table rounds it to 1.67 GHz "
-        "(unverified). The 19 Gbps data rate is a pre-launch report that the 912 GB/s of the GPU "
-        "table confirms (384 / 8 x 19 = 912), as does deviceQuery on an 'NVIDIA GeForce RTX 3080 "
-        "Ti': 'Memory Clock rate: 9501 Mhz' (x 2 = 19 Gbps), 'Memory Bus Width: 384-bit', "
-        "'(080) Multiprocessors' (find_string id 47577401068; its 'GPU Max Clock rate: 1755 "
-        f"MHz' is not the rated boost). {_NO_P2P_NOTE}",
+        "GHz: 68.2 BF16, INT8 272.8 (unverified). FP32 34.1 TFLOPS = 80 SMs x 128 x 2 x 1.665 GHz "
+        "= 34.10; the clock is that quotient, NVIDIA's table rounds it to 1.67 GHz (unverified). "
+        "The 19 Gbps data rate is a pre-launch report that the 912 GB/s of the GPU table confirms "
+        "(384 / 8 x 19 = 912), as does deviceQuery on an 'NVIDIA GeForce RTX 3080 Ti': 'Memory "
+        "Clock rate: 9501 Mhz' (x 2 = 19 Gbps), 'Memory Bus Width: 384-bit', '(080) "
+        "Multiprocessors' (its 'GPU Max Clock rate: 1755 MHz' is not the rated boost). "
+        f"{_NO_P2P_NOTE}",
     ),
     _nvidia(
         "rtx-3090-ti", "NVIDIA GeForce RTX 3090 Ti", "24 GB GDDR6X", _ESTIMATED, 1008.0,
         (79.99, None, None), "8.6", _PCIE4,
-        f"{_GEFORCE_COMPARE} 'RTX 3090 Ti': 10,752 CUDA cores, boost 1.86 GHz, 24 GB GDDR6X on "
-        "384 bits, PCIe Gen 4 for the RTX 30 series; NVIDIA's launch details as TweakTown "
-        "reported them (2022-01, 'NVIDIA GeForce RTX 3090 Ti: full specs'): GA102 with 84 SMs, "
-        "base 1,560 / boost 1,860 MHz, 24 GB GDDR6X at 21 Gbps on 384 bits = 1,008 GB/s, 40 "
-        "TFLOPS FP32, 450 W; NVIDIA's CES 2022 figures as stealthoptional.com quotes them: 40 "
-        "shader, 78 RT and 320 tensor TFLOPS; nvidia-smi total 24564 MiB on 'NVIDIA GeForce RTX "
-        "3090 Ti' hosts (Linux, driver 580.173.02, find_string id 67116376599; ids 38730079768, "
-        "16923143)",
+        # NOTE: find_string ids 67116376599, 38730079768, 16923143: the sources cited below, in
+        # order (search-index handles, for maintainers; users see titles and quotes)
+        f"{_GEFORCE_COMPARE} 'RTX 3090 Ti': 10,752 CUDA cores, boost 1.86 GHz, 24 GB GDDR6X on 384 "
+        "bits, PCIe Gen 4 for the RTX 30 series; NVIDIA's launch details as TweakTown reported "
+        "them (2022-01, 'NVIDIA GeForce RTX 3090 Ti: full specs'): GA102 with 84 SMs, base 1,560 / "
+        "boost 1,860 MHz, 24 GB GDDR6X at 21 Gbps on 384 bits = 1,008 GB/s, 40 TFLOPS FP32, 450 W; "
+        "NVIDIA's CES 2022 figures as stealthoptional.com quotes them: 40 shader, 78 RT and 320 "
+        "tensor TFLOPS; nvidia-smi total 24564 MiB on 'NVIDIA GeForce RTX 3090 Ti' hosts (Linux, "
+        "driver 580.173.02)",
         int8_tops=319.98, default_link="pcie-no-p2p", fp32_tflops=40.0, boost_clock_mhz=1860.0,
         nvidia_smi_mib=24564,
         notes=f"{_GEFORCE_NOTE} {_AMPERE_NOTE} {_ESTIMATED_NOTE} {_GA10X_TENSOR} 84 SMs x 1.86 "
@@ -1263,40 +1277,43 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
     _nvidia(
         "rtx-4060-ti-16gb", "NVIDIA GeForce RTX 4060 Ti", "16 GB GDDR6", _ESTIMATED,
         288.0, (44.125, 88.25, None), "8.9", "PCIe 4.0 x8, no NVLink",
-        f"{_GEFORCE_COMPARE} 'RTX 4060 Ti': 4,352 CUDA cores, '353 AI TOPS', 22 TFLOPS, boost "
-        "2.54 GHz, 16 / 8 GB GDDR6 on 128 bits; boost 2,535 MHz (thefpsreview.com's RTX 4060 "
-        "Ti family specifications, 'Default GPU Boost Clock 2535 MHz'; guru3d's RTX 40 series "
-        "table); 18 Gbps GDDR6 (TechPowerUp's RTX 5060 Ti 8 GB "
-        "review: 'the RTX 4060 Ti and its 18 Gbps GDDR6') = 288 GB/s; a PCI-Express 4.0 x8 host "
-        "interface (TechPowerUp, 'NVIDIA GeForce RTX 5060 Ti PCI-Express x8 Scaling'); deviceQuery "
-        "'(034) Multiprocessors, (128) CUDA Cores/MP', cc 8.9 (find_string id 29787678425); "
-        "nvidia-smi total 16380 MiB on Linux hosts (find_string ids 69548833080, 57619147197)",
+        # NOTE: find_string ids 29787678425, 69548833080, 57619147197: the sources cited below, in
+        # order (search-index handles, for maintainers; users see titles and quotes)
+        f"{_GEFORCE_COMPARE} 'RTX 4060 Ti': 4,352 CUDA cores, '353 AI TOPS', 22 TFLOPS, boost 2.54 "
+        "GHz, 16 / 8 GB GDDR6 on 128 bits; boost 2,535 MHz (thefpsreview.com's RTX 4060 Ti family "
+        "specifications, 'Default GPU Boost Clock 2535 MHz'; guru3d's RTX 40 series table); 18 "
+        "Gbps GDDR6 (TechPowerUp's RTX 5060 Ti 8 GB review: 'the RTX 4060 Ti and its 18 Gbps "
+        "GDDR6') = 288 GB/s; a PCI-Express 4.0 x8 host interface (TechPowerUp, 'NVIDIA GeForce RTX "
+        "5060 Ti PCI-Express x8 Scaling'); deviceQuery '(034) Multiprocessors, (128) CUDA "
+        "Cores/MP', cc 8.9; nvidia-smi total 16380 MiB on Linux hosts",
         int8_tops=176.5, default_link="pcie-no-p2p", pcie_lanes=8, fp32_tflops=22.06,
         boost_clock_mhz=2535.0, nvidia_smi_mib=16380,
+        # NOTE: find_string id 29787678425: the source cited below (search-index handles, for
+        # maintainers; users see titles and quotes)
         notes=f"{_GEFORCE_NOTE} {_ESTIMATED_NOTE} {_AD10X_TENSOR} 353 / 8 = 44.125 BF16, / 4 = "
-        "88.25 FP8, / 2 = 176.5 INT8. FP32 22.06 TFLOPS = 34 SMs x 128 x 2 x 2.535 GHz = "
-        "22.065: NVIDIA's 2.54 GHz is 2,535 MHz rounded, as its own 353 AI TOPS shows (34 SMs x "
-        "4,096 sparse FP8 FLOP per clock, the RTX 4090's 1,321.2 = 128 x 4,096 x 2.52 GHz: x "
-        "2.535 GHz = 353.0, where 2.54 GHz gives 353.7). deviceQuery's 'Memory Clock rate: 9001 "
-        "Mhz' (x 2 = 18 Gbps) and 128-bit bus confirm the 288 GB/s. "
-        "deviceQuery's total global memory on a Linux host reads 15,948 MiB (find_string id "
-        "29787678425); on an RTX 3090 deviceQuery prints 24,238-24,268 MiB where "
+        "88.25 FP8, / 2 = 176.5 INT8. FP32 22.06 TFLOPS = 34 SMs x 128 x 2 x 2.535 GHz = 22.065: "
+        "NVIDIA's 2.54 GHz is 2,535 MHz rounded, as its own 353 AI TOPS shows (34 SMs x 4,096 "
+        "sparse FP8 FLOP per clock, the RTX 4090's 1,321.2 = 128 x 4,096 x 2.52 GHz: x 2.535 GHz = "
+        "353.0, where 2.54 GHz gives 353.7). deviceQuery's 'Memory Clock rate: 9001 Mhz' (x 2 = 18 "
+        "Gbps) and 128-bit bus confirm the 288 GB/s. deviceQuery's total global memory on a Linux "
+        "host reads 15,948 MiB; on an RTX 3090 deviceQuery prints 24,238-24,268 MiB where "
         "cudaMemGetInfo-based PyTorch OOM messages print 23.57 GiB (24,136 MiB), so it is not "
-        "taken as the CUDA total. The card is x8 electrically (TechPowerUp, above): its "
-        "link is planned at PCIe 4.0 x8, 15.75 GB/s per direction (pcie_rate). The 8 GB RTX "
-        "4060 Ti has the same NVML name: an audit of one (8 GB against 16) is no match and "
-        f"stays a custom GPU. {_NO_P2P_NOTE}",
+        "taken as the CUDA total. The card is x8 electrically (TechPowerUp, above): its link is "
+        "planned at PCIe 4.0 x8, 15.75 GB/s per direction (pcie_rate). The 8 GB RTX 4060 Ti has "
+        "the same NVML name: an audit of one (8 GB against 16) is no match and stays a custom GPU. "
+        f"{_NO_P2P_NOTE}",
     ),
     _nvidia(
         "rtx-4070-ti-super", "NVIDIA GeForce RTX 4070 Ti SUPER", "16 GB GDDR6X",
         _ESTIMATED, 672.0, (88.25, 176.5, None), "8.9", _PCIE4,
+        # NOTE: find_string ids 69739633203, 69437149373, 54237061288, 56722048774: the sources
+        # cited below, in order (search-index handles, for maintainers; users see titles and quotes)
         f"{_GEFORCE_COMPARE} 'RTX 4070 Ti Super': 8,448 CUDA cores, '706 AI TOPS', 44 TFLOPS, "
-        "boost 2.61 GHz, 16 GB GDDR6X on 256 bits; 672 GB/s in two GPU tables (find_string ids "
-        "69739633203, 69437149373; a third, id 54237061288, gives the RTX 4070 Ti's 504); "
-        "deviceQuery-style properties of an 'NVIDIA GeForce RTX 4070 Ti SUPER': 'Compute "
-        "capability: 8.9', 'Clock rate: 2610000', 'Multiprocessor count: 66' (gist "
-        "bigsnarfdude/946229ab3cfaab6c1c553654fb0a465a); nvidia-smi total 16376 MiB on a Debian "
-        "host, driver 595.71.05 (find_string id 56722048774)",
+        "boost 2.61 GHz, 16 GB GDDR6X on 256 bits; 672 GB/s in two GPU tables (a third gives the "
+        "RTX 4070 Ti's 504); deviceQuery-style properties of an 'NVIDIA GeForce RTX 4070 Ti "
+        "SUPER': 'Compute capability: 8.9', 'Clock rate: 2610000', 'Multiprocessor count: 66' "
+        "(gist bigsnarfdude/946229ab3cfaab6c1c553654fb0a465a); nvidia-smi total 16376 MiB on a "
+        "Debian host, driver 595.71.05",
         int8_tops=353.0, default_link="pcie-no-p2p", fp32_tflops=44.1, boost_clock_mhz=2610.0,
         nvidia_smi_mib=16376,
         notes=f"{_GEFORCE_NOTE} {_ESTIMATED_NOTE} {_AD10X_TENSOR} 706 / 8 = 88.25 BF16, / 4 = "
@@ -1309,32 +1326,34 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
     _nvidia(
         "rtx-4070-super", "NVIDIA GeForce RTX 4070 SUPER", "12 GB GDDR6X", _ESTIMATED, 504.0,
         (71.0, 142.0, None), "8.9", _PCIE4,
-        f"{_GEFORCE_COMPARE} 'RTX 4070 Super': 7,168 CUDA cores, '568 AI TOPS', 36 TFLOPS, "
-        "boost 2.48 GHz, 12 GB GDDR6X on 192 bits; 56 of AD104's 60 SMs (TechPowerUp's RTX 4070 "
-        "SUPER Founders Edition review, 2024-01-16); 56 SMs, 192 bits, 504.2 GB/s and FP32 35.48 "
-        "TFLOPS in a GPU table (find_string id 63546318255); 35.48 TFLOPS on Hugging Face's "
-        "hardware page (huggingface.co/hardware/rtx-4070-super); nvidia-smi total 12282 MiB on "
-        "an 'NVIDIA GeForce RTX 4070 SUPER' (Linux, driver 580.126.09, find_string id "
-        "53150767369)",
+        # NOTE: find_string ids 63546318255, 53150767369: the sources cited below, in order (search-
+        # index handles, for maintainers; users see titles and quotes)
+        f"{_GEFORCE_COMPARE} 'RTX 4070 Super': 7,168 CUDA cores, '568 AI TOPS', 36 TFLOPS, boost "
+        "2.48 GHz, 12 GB GDDR6X on 192 bits; 56 of AD104's 60 SMs (TechPowerUp's RTX 4070 SUPER "
+        "Founders Edition review, 2024-01-16); 56 SMs, 192 bits, 504.2 GB/s and FP32 35.48 TFLOPS "
+        "in a GPU table; 35.48 TFLOPS on Hugging Face's hardware page "
+        "(huggingface.co/hardware/rtx-4070-super); nvidia-smi total 12282 MiB on an 'NVIDIA "
+        "GeForce RTX 4070 SUPER' (Linux, driver 580.126.09)",
         int8_tops=284.0, default_link="pcie-no-p2p", fp32_tflops=35.48, boost_clock_mhz=2475.0,
         nvidia_smi_mib=12282,
+        # NOTE: find_string id 33953439810: the source cited below (search-index handles, for
+        # maintainers; users see titles and quotes)
         notes=f"{_GEFORCE_NOTE} {_ESTIMATED_NOTE} {_AD10X_TENSOR} 568 / 8 = 71 BF16, / 4 = 142 "
         "FP8, / 2 = 284 INT8. Boost 2,475 MHz: NVIDIA's 2.48 GHz rounded, as its own 568 AI TOPS "
         "shows (56 SMs x 4,096 sparse FP8 FLOP per clock, the RTX 4090's 1,321.2 = 128 x 4,096 x "
-        "2.52 GHz: x 2.475 GHz = 567.7, where 2.48 gives 568.9), and as the 35.48 TFLOPS above "
-        "(56 x 256 x 2.475 = 35.48; x 2.48 = 35.55); a table of Ada clocks gives 2,475 "
-        "(find_string id 33953439810). 504 GB/s on 192 bits is 21 Gbps per pin (derived; the "
-        "table's 504.2). Not the RTX 4070 (46 SMs) nor the RTX 4070 Ti (rtx-4070-ti preset, 60 "
-        "SMs). "
-        f"{_NO_P2P_NOTE}",
+        "2.52 GHz: x 2.475 GHz = 567.7, where 2.48 gives 568.9), and as the 35.48 TFLOPS above (56 "
+        "x 256 x 2.475 = 35.48; x 2.48 = 35.55); a table of Ada clocks gives 2,475. 504 GB/s on "
+        "192 bits is 21 Gbps per pin (derived; the table's 504.2). Not the RTX 4070 (46 SMs) nor "
+        f"the RTX 4070 Ti (rtx-4070-ti preset, 60 SMs). {_NO_P2P_NOTE}",
     ),
     _nvidia(
         "rtx-4070-ti", "NVIDIA GeForce RTX 4070 Ti", "12 GB GDDR6X", _ESTIMATED,
         504.0, (80.125, 160.25, None), "8.9", _PCIE4,
-        f"{_GEFORCE_COMPARE} 'RTX 4070 Ti': 7,680 CUDA cores, '641 AI TOPS', 40 TFLOPS, boost "
-        "2.61 GHz, 12 GB GDDR6X on 192 bits; 60 SMs and 504 GB/s in an Ada hardware table "
-        "(find_string id 54237061288); nvidia-smi total 12282 MiB on a Linux host, driver "
-        "580.173.02, 'compute capability 8.9 (Ada)' (find_string id 69589717654)",
+        # NOTE: find_string ids 54237061288, 69589717654: the sources cited below, in order (search-
+        # index handles, for maintainers; users see titles and quotes)
+        f"{_GEFORCE_COMPARE} 'RTX 4070 Ti': 7,680 CUDA cores, '641 AI TOPS', 40 TFLOPS, boost 2.61 "
+        "GHz, 12 GB GDDR6X on 192 bits; 60 SMs and 504 GB/s in an Ada hardware table; nvidia-smi "
+        "total 12282 MiB on a Linux host, driver 580.173.02, 'compute capability 8.9 (Ada)'",
         int8_tops=320.5, default_link="pcie-no-p2p", fp32_tflops=40.09, boost_clock_mhz=2610.0,
         nvidia_smi_mib=12282,
         notes=f"{_GEFORCE_NOTE} {_ESTIMATED_NOTE} {_AD10X_TENSOR} 641 / 8 = 80.125 BF16, / 4 = "
@@ -1346,12 +1365,14 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
     _nvidia(
         "rtx-4080-super", "NVIDIA GeForce RTX 4080 SUPER", "16 GB GDDR6X",
         _ESTIMATED, 736.0, (104.5, 209.0, None), "8.9", _PCIE4,
-        f"{_GEFORCE_COMPARE} 'RTX 4080 Super': 10,240 CUDA cores, '836 AI TOPS', 52 TFLOPS, "
-        "boost 2.55 GHz, 16 GB GDDR6X on 256 bits; 736 GB/s in three GPU tables (find_string "
-        "ids 69739633203, 69437149373, 54237061288); deviceQuery on an 'NVIDIA GeForce RTX 4080 "
-        "SUPER': cc 8.9, '(080) Multiprocessors, (128) CUDA Cores/MP', 'GPU Max Clock rate: 2550 "
-        "MHz', 'Memory Bus Width: 256-bit' (find_string id 13464696544); nvidia-smi total 16376 "
-        "MiB on a Vast.ai Linux host, driver 580.105.08 (find_string id 62143206024)",
+        # NOTE: find_string ids 69739633203, 69437149373, 54237061288, 13464696544, 62143206024: the
+        # sources cited below, in order (search-index handles, for maintainers; users see titles and
+        # quotes)
+        f"{_GEFORCE_COMPARE} 'RTX 4080 Super': 10,240 CUDA cores, '836 AI TOPS', 52 TFLOPS, boost "
+        "2.55 GHz, 16 GB GDDR6X on 256 bits; 736 GB/s in three GPU tables; deviceQuery on an "
+        "'NVIDIA GeForce RTX 4080 SUPER': cc 8.9, '(080) Multiprocessors, (128) CUDA Cores/MP', "
+        "'GPU Max Clock rate: 2550 MHz', 'Memory Bus Width: 256-bit'; nvidia-smi total 16376 MiB "
+        "on a Vast.ai Linux host, driver 580.105.08",
         int8_tops=418.0, default_link="pcie-no-p2p", fp32_tflops=52.22, boost_clock_mhz=2550.0,
         nvidia_smi_mib=16376,
         notes=f"{_GEFORCE_NOTE} {_ESTIMATED_NOTE} {_AD10X_TENSOR} 836 / 8 = 104.5 BF16, / 4 = "
@@ -1365,38 +1386,42 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
     _nvidia(
         "rtx-5060-ti-16gb", "NVIDIA GeForce RTX 5060 Ti", "16 GB GDDR7", _ESTIMATED,
         448.0, (47.4375, 94.875, 379.5), "12.0", "PCIe 5.0 x8, no NVLink",
-        f"{_GEFORCE_COMPARE} 'RTX 5060 Ti': 4,608 CUDA cores, 5th-generation tensor cores '759 "
-        "AI TOPS', boost 2.57 GHz, 16 / 8 GB GDDR7 on 128 bits; 28 Gbps GDDR7 = 448 GB/s "
+        # NOTE: find_string ids 68332015088, 69192975654: the sources cited below, in order (search-
+        # index handles, for maintainers; users see titles and quotes)
+        f"{_GEFORCE_COMPARE} 'RTX 5060 Ti': 4,608 CUDA cores, 5th-generation tensor cores '759 AI "
+        "TOPS', boost 2.57 GHz, 16 / 8 GB GDDR7 on 128 bits; 28 Gbps GDDR7 = 448 GB/s "
         "(TechPowerUp's RTX 5060 Ti 8 GB review) and a PCI-Express 5.0 x8 host interface "
         "(TechPowerUp, 'NVIDIA GeForce RTX 5060 Ti PCI-Express x8 Scaling'); boost 2,572 MHz "
-        "(VideoCardz's final specifications as newsvidia.com reprints them; gamegpu.com's "
-        "report: 2,572 MHz boost, 2,407 base); 36 SMs (an RTX "
-        "5060 Ti 16GB review's table, SMs 84 / 70 / 48 / 36 / 34 for the RTX 5080 / 5070 Ti / "
-        "5070 / 5060 Ti / 4060 Ti, as intopress.info reprints it); nvidia-smi total 16311 MiB "
-        "on Linux hosts, one with 'compute capability 12.0' (find_string ids "
-        "68332015088, 69192975654)",
+        "(VideoCardz's final specifications as newsvidia.com reprints them; gamegpu.com's report: "
+        "2,572 MHz boost, 2,407 base); 36 SMs (an RTX 5060 Ti 16GB review's table, SMs 84 / 70 / "
+        "48 / 36 / 34 for the RTX 5080 / 5070 Ti / 5070 / 5060 Ti / 4060 Ti, as intopress.info "
+        "reprints it); nvidia-smi total 16311 MiB on Linux hosts, one with 'compute capability "
+        "12.0'",
         int8_tops=189.75, default_link="pcie-no-p2p", pcie_gen=5, pcie_lanes=8,
         fp32_tflops=23.70,
         boost_clock_mhz=2572.0,
         nvidia_smi_mib=16311,
+        # NOTE: find_string id 69739633203: the source cited below (search-index handles, for
+        # maintainers; users see titles and quotes)
         notes=f"{_GEFORCE_NOTE} {_ESTIMATED_NOTE} Tensor rates derived as the rtx-5090 preset's "
-        "(unverified): 759 AI TOPS is sparse FP4, so dense FP4 379.5, FP8 / 4 = 94.875, BF16 / "
-        "8 = 47.4375, INT8 / 2 = 189.75. FP32 23.70 TFLOPS = 36 SMs x 128 x 2 x 2.572 GHz = "
-        "23.703 (a GPU table: ~23.7, find_string id 69739633203): NVIDIA's 2.57 GHz is 2,572 MHz "
-        "rounded, as its own 759 AI TOPS shows (36 SMs x 8,192 sparse FP4 FLOP per clock, the "
-        "RTX 5090's 3,352 = 170 x 8,192 x 2.407 GHz: x 2.572 GHz = 758.5, where 2.57 GHz gives "
-        "757.9). The card is x8 electrically "
+        "(unverified): 759 AI TOPS is sparse FP4, so dense FP4 379.5, FP8 / 4 = 94.875, BF16 / 8 = "
+        "47.4375, INT8 / 2 = 189.75. FP32 23.70 TFLOPS = 36 SMs x 128 x 2 x 2.572 GHz = 23.703 (a "
+        "GPU table: ~23.7): NVIDIA's 2.57 GHz is 2,572 MHz rounded, as its own 759 AI TOPS shows "
+        "(36 SMs x 8,192 sparse FP4 FLOP per clock, the RTX 5090's 3,352 = 170 x 8,192 x 2.407 "
+        "GHz: x 2.572 GHz = 758.5, where 2.57 GHz gives 757.9). The card is x8 electrically "
         "(TechPowerUp, above): its link is planned at PCIe 5.0 x8, 31.5 GB/s per direction "
-        "(pcie_rate). The 8 GB RTX 5060 Ti has the same NVML name: an audit of one (8 GB "
-        f"against 16) is no match and stays a custom GPU. {_NO_P2P_NOTE}",
+        "(pcie_rate). The 8 GB RTX 5060 Ti has the same NVML name: an audit of one (8 GB against "
+        f"16) is no match and stays a custom GPU. {_NO_P2P_NOTE}",
     ),
     _nvidia(
         "rtx-a4000", "NVIDIA RTX A4000", "16 GB GDDR6 (ECC)", _ESTIMATED, 448.0,
         (76.7, None, None), "8.6", _PCIE4,
-        "NVIDIA RTX A4000 datasheet (2021), as reprinted (ecer.com's RTX A4000 16G listing): 16 "
-        "GB GDDR6 with ECC on 256 bits at 448 GB/s, 6,144 CUDA cores, 192 tensor cores, 19.2 "
-        "TFLOPS single precision, tensor performance 153.4 TFLOPS, PCIe 4.0 x16, single slot; "
-        "nvidia-smi total 16376 MiB on an 'NVIDIA RTX A4000' (find_string id 62243512255)",
+        # NOTE: find_string id 62243512255: the source cited below (search-index handles, for
+        # maintainers; users see titles and quotes)
+        "NVIDIA RTX A4000 datasheet (2021), as reprinted (ecer.com's RTX A4000 16G listing): 16 GB "
+        "GDDR6 with ECC on 256 bits at 448 GB/s, 6,144 CUDA cores, 192 tensor cores, 19.2 TFLOPS "
+        "single precision, tensor performance 153.4 TFLOPS, PCIe 4.0 x16, single slot; nvidia-smi "
+        "total 16376 MiB on an 'NVIDIA RTX A4000'",
         int8_tops=153.4, fp32_tflops=19.17, boost_clock_mhz=1560.0,
         nvidia_smi_mib=16376,
         notes=f"{_AMPERE_NOTE} {_ESTIMATED_NOTE} Tensor 153.4 TFLOPS is the sparse figure, as the "
@@ -1408,10 +1433,12 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
     _nvidia(
         "rtx-a5000", "NVIDIA RTX A5000", "24 GB GDDR6 (ECC)", _ESTIMATED, 768.0,
         (111.1, None, None), "8.6", "PCIe 4.0 x16; optional 2-way NVLink 3 bridge",
-        "NVIDIA RTX A5000 datasheet (2021), as reprinted (find_string id 23081053719): 768 GB/s "
-        "on 384 bits, 8,192 CUDA cores, 256 tensor cores, 27.8 TFLOPS single precision, tensor "
-        "performance 222.2 TFLOPS, NVLink 112.5 GB/s bidirectional (two cards), PCIe 4.0 x16; "
-        "nvidia-smi total 24564 MiB on an 'NVIDIA RTX A5000' (find_string id 55793838612)",
+        # NOTE: find_string ids 23081053719, 55793838612: the sources cited below, in order (search-
+        # index handles, for maintainers; users see titles and quotes)
+        "NVIDIA RTX A5000 datasheet (2021), as reprinted: 768 GB/s on 384 bits, 8,192 CUDA cores, "
+        "256 tensor cores, 27.8 TFLOPS single precision, tensor performance 222.2 TFLOPS, NVLink "
+        "112.5 GB/s bidirectional (two cards), PCIe 4.0 x16; nvidia-smi total 24564 MiB on an "
+        "'NVIDIA RTX A5000'",
         nvlink_gbps=112.5, int8_tops=222.2, fp32_tflops=27.77, boost_clock_mhz=1695.0,
         nvidia_smi_mib=24564,
         notes=f"{_AMPERE_NOTE} {_ESTIMATED_NOTE} Tensor 222.2 TFLOPS is the sparse figure, as the "
@@ -1423,10 +1450,11 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
     _nvidia(
         "rtx-a6000", "NVIDIA RTX A6000", "48 GB GDDR6 (ECC)", _gib(47.54), 768.0,
         (154.8, None, None), "8.6", "PCIe 4.0 x16; optional 2-way NVLink 3 bridge",
-        "NVIDIA RTX A6000 datasheet (2021); CUDA total 47.54 GiB as commonly printed in "
-        "PyTorch OOM messages for 48 GB Ampere boards (nvidia-smi 49140 MiB, ECC off); "
-        "nvidia-smi 49140 MiB on 'NVIDIA RTX A6000' hosts, ECC off (find_string ids "
-        "24523367540, 34083692014)",
+        # NOTE: find_string ids 24523367540, 34083692014: the sources cited below, in order (search-
+        # index handles, for maintainers; users see titles and quotes)
+        "NVIDIA RTX A6000 datasheet (2021); CUDA total 47.54 GiB as commonly printed in PyTorch "
+        "OOM messages for 48 GB Ampere boards (nvidia-smi 49140 MiB, ECC off); nvidia-smi 49140 "
+        "MiB on 'NVIDIA RTX A6000' hosts, ECC off",
         nvlink_gbps=112.5,
         int8_tops=309.7, fp32_tflops=38.7, boost_clock_mhz=1800.0,
         nvidia_smi_mib=49140,
@@ -1450,58 +1478,62 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
     _nvidia(
         "rtx-5000-ada", "NVIDIA RTX 5000 Ada Generation", "32 GB GDDR6 (ECC)", _ESTIMATED,
         576.0, (261.1, 522.2, None), "8.9", _PCIE4,
+        # NOTE: find_string ids 55104460234, 48150673618, 56642908157, 55617590061: the sources
+        # cited below, in order (search-index handles, for maintainers; users see titles and quotes)
         "NVIDIA RTX 5000 Ada Generation datasheet (2023), as transcribed in "
         "atineoSE/coding-model-seeks-gpu pipeline/pipeline/sources/rtx5000ada_specs.md: 32 GB "
         "GDDR6 with ECC on 256 bits, 576 GB/s, 12,800 CUDA cores, 400 tensor cores, "
-        "single-precision 65.3 TFLOPS and tensor performance 1044.4 TFLOPS ('Effective FP8 "
-        "TFLOPS using sparsity'), peak rates at the boost clock, PCIe 4.0 x16, 250 W, NVLink "
-        "no; nvidia-smi total 32760 MiB on 'NVIDIA RTX 5000 Ada Gene...' hosts, ECC off (Linux, "
-        "driver 570.195.03, find_string ids 55104460234, 48150673618); the NVML name in full "
-        "in RunPod's GPU type ids (find_string ids 56642908157, 55617590061)",
+        "single-precision 65.3 TFLOPS and tensor performance 1044.4 TFLOPS ('Effective FP8 TFLOPS "
+        "using sparsity'), peak rates at the boost clock, PCIe 4.0 x16, 250 W, NVLink no; "
+        "nvidia-smi total 32760 MiB on 'NVIDIA RTX 5000 Ada Gene...' hosts, ECC off (Linux, driver "
+        "570.195.03); the NVML name in full in RunPod's GPU type ids",
         int8_tops=522.2, fp32_tflops=65.3, boost_clock_mhz=2550.0,
         nvidia_smi_mib=32760,
+        # NOTE: find_string id 33953439810: the source cited below (search-index handles, for
+        # maintainers; users see titles and quotes)
         notes=f"{_ESTIMATED_NOTE} Dense rates derived as the rtx-6000-ada preset's (its "
         "datasheet's 1457.0 sparse FP8 gives 728.5 dense FP8 and INT8, 364.2 BF16, no GeForce "
         "halving for FP32 accumulate): 1044.4 / 2 = 522.2 FP8 and INT8, / 4 = 261.1 BF16 "
-        "(unverified). 100 SMs (12,800 / 128). Boost 2,550 MHz: the clock both datasheet "
-        "figures fit (100 x 256 x 2.55 GHz = 65.28 TFLOPS FP32; x 1,024 dense BF16 FLOP per SM "
-        "per clock, the RTX 6000 Ada's 364.2 = 142 x 1,024 x 2.505 GHz, x 4 for sparse FP8 = "
-        "1,044.5), and a table of Ada clocks gives 2,550 (find_string id 33953439810); NVIDIA "
-        "states none here (unverified). 576 GB/s on 256 bits is 18 Gbps per pin (derived). The "
-        "nvidia-smi tables found run with ECC off; with ECC on the board keeps more for itself "
-        "(the RTX 6000 Ada shows 46068 MiB with ECC on, 49140 off), which no table here shows "
-        "for this card: give the total CUDA reports for one with ECC on (--gpu-memory-gib; "
-        "the Hardware page's memory per GPU).",
+        "(unverified). 100 SMs (12,800 / 128). Boost 2,550 MHz: the clock both datasheet figures "
+        "fit (100 x 256 x 2.55 GHz = 65.28 TFLOPS FP32; x 1,024 dense BF16 FLOP per SM per clock, "
+        "the RTX 6000 Ada's 364.2 = 142 x 1,024 x 2.505 GHz, x 4 for sparse FP8 = 1,044.5), and a "
+        "table of Ada clocks gives 2,550; NVIDIA states none here (unverified). 576 GB/s on 256 "
+        "bits is 18 Gbps per pin (derived). The nvidia-smi tables found run with ECC off; with ECC "
+        "on the board keeps more for itself (the RTX 6000 Ada shows 46068 MiB with ECC on, 49140 "
+        "off), which no table here shows for this card: give the total CUDA reports for one with "
+        "ECC on (--gpu-memory-gib; the Hardware page's memory per GPU).",
     ),
     _nvidia(
         "rtx-4000-ada", "NVIDIA RTX 4000 Ada Generation", "20 GB GDDR6 (ECC)", _ESTIMATED,
         360.0, (81.9, 163.8, None), "8.9", _PCIE4,
+        # NOTE: find_string ids 37854190128, 19072313131, 61162860653, 60910666302: the sources
+        # cited below, in order (search-index handles, for maintainers; users see titles and quotes)
         "NVIDIA's RTX 4000 Ada Generation figures as PC Gamer reports its launch (pcgamer.com/"
         "nvidia-announces-the-most-powerful-single-slot-gpu-on-the-planet-but-its-a-workstation-"
         "card-so-naturally-costs-dollar1250/): 6,144 CUDA cores, 20 GB GDDR6 on 160 bits at 360 "
-        "GB/s, AD104, 130 W, 26.7 TFLOPS; the NVIDIA RTX 4000 Ada Generation datasheet's "
-        "opening (a scribd copy): 48 RT cores, 192 fourth-generation tensor cores, 6,144 CUDA "
-        "cores, 20 GB, PCIe Gen4, single slot; 48 SMs, boost 2,175 MHz (siliconcat.net/gpu/"
-        "nvidia-rtx-4000-ada-generation); FP32 26.73 TFLOPS (Hugging Face's gpu_spec CSV, "
-        "huggingface.co/datasets/ohdoking/gpu_spec); GDDR6 with ECC, 360 GB/s, PCIe Gen 4 x16, "
-        "compute capability 8.9 in a host's hardware notes (find_string id 37854190128); "
-        "nvidia-smi total 20475 MiB on 'NVIDIA RTX 4000 Ada Gene...' Linux hosts, ECC off "
-        "(find_string ids 19072313131, 61162860653; driver 595.84, id 60910666302)",
+        "GB/s, AD104, 130 W, 26.7 TFLOPS; the NVIDIA RTX 4000 Ada Generation datasheet's opening "
+        "(a scribd copy): 48 RT cores, 192 fourth-generation tensor cores, 6,144 CUDA cores, 20 "
+        "GB, PCIe Gen4, single slot; 48 SMs, boost 2,175 MHz "
+        "(siliconcat.net/gpu/nvidia-rtx-4000-ada-generation); FP32 26.73 TFLOPS (Hugging Face's "
+        "gpu_spec CSV, huggingface.co/datasets/ohdoking/gpu_spec); GDDR6 with ECC, 360 GB/s, PCIe "
+        "Gen 4 x16, compute capability 8.9 in a host's hardware notes; nvidia-smi total 20475 MiB "
+        "on 'NVIDIA RTX 4000 Ada Gene...' Linux hosts, ECC off (one with driver 595.84)",
         int8_tops=163.8, fp32_tflops=26.73, boost_clock_mhz=2175.0,
         nvidia_smi_mib=20475,
+        # NOTE: find_string ids 32301492911, 8846942999: the sources cited below, in order (search-
+        # index handles, for maintainers; users see titles and quotes)
         notes=f"{_ESTIMATED_NOTE} Tensor rates unverified: the datasheet's tensor figure was not "
-        "read. A training script's constant 'RTX 4000 Ada ~327.6 TFLOPs' (find_string id "
-        "32301492911; labelled bf16/fp16 there, which cannot be: the RTX 6000 Ada's dense BF16 is "
-        "364.2 with 142 SMs) is taken as the datasheet's sparse FP8 'Tensor performance', as the "
-        "other Ada workstation datasheets state it (rtx-6000-ada 1457.0, rtx-5000-ada 1044.4): / "
-        "2 FP8 and INT8 163.8, / 4 BF16 81.9. It does not fit the FP32 clock: the rtx-5000-ada "
-        "preset's 1,024 dense BF16 FLOP per SM per clock at 48 SMs x 2.175 GHz gives 106.9; the "
-        "lower figure is kept (compute errs slow). FP32 26.73 TFLOPS = 48 SMs x 128 x 2 x 2.175 "
-        "GHz (NVIDIA's 26.7). 360 GB/s on 160 bits is 18 Gbps per pin (derived). The "
-        "nvidia-smi tables found run with ECC off; with ECC on the board keeps more for itself "
-        "(the rtx-5000-ada preset's note): give the total CUDA reports for one with ECC on. The "
-        "RTX 4000 SFF Ada Generation (70 W; its nvidia-smi also shows 20475 MiB, find_string id "
-        "8846942999) is another product with its own name: it stays a custom GPU.",
+        "read. A training script's constant 'RTX 4000 Ada ~327.6 TFLOPs' (labelled bf16/fp16 "
+        "there, which cannot be: the RTX 6000 Ada's dense BF16 is 364.2 with 142 SMs) is taken as "
+        "the datasheet's sparse FP8 'Tensor performance', as the other Ada workstation datasheets "
+        "state it (rtx-6000-ada 1457.0, rtx-5000-ada 1044.4): / 2 FP8 and INT8 163.8, / 4 BF16 "
+        "81.9. It does not fit the FP32 clock: the rtx-5000-ada preset's 1,024 dense BF16 FLOP per "
+        "SM per clock at 48 SMs x 2.175 GHz gives 106.9; the lower figure is kept (compute errs "
+        "slow). FP32 26.73 TFLOPS = 48 SMs x 128 x 2 x 2.175 GHz (NVIDIA's 26.7). 360 GB/s on 160 "
+        "bits is 18 Gbps per pin (derived). The nvidia-smi tables found run with ECC off; with ECC "
+        "on the board keeps more for itself (the rtx-5000-ada preset's note): give the total CUDA "
+        "reports for one with ECC on. The RTX 4000 SFF Ada Generation (70 W; its nvidia-smi also "
+        "shows 20475 MiB) is another product with its own name: it stays a custom GPU.",
     ),
     _nvidia(
         "rtx-pro-6000", "NVIDIA RTX PRO 6000 Blackwell Server Edition", "96 GB GDDR7 (ECC)",
@@ -1522,67 +1554,76 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
     _nvidia(
         "rtx-pro-5000", "NVIDIA RTX PRO 5000 Blackwell", "48 GB GDDR7 (ECC)",
         _ESTIMATED, 1344.0, (258.0, 516.0, 1032.0), "12.0", _PCIE5,
+        # NOTE: find_string id 61506984505: the source cited below (search-index handles, for
+        # maintainers; users see titles and quotes)
         "NVIDIA's RTX PRO 5000 Blackwell figures as reported at its launch and at the 72 GB "
         "model's (svethardware.cz, 2025-10-22; pepelac.news): 14,080 CUDA cores, '2064 AI TOPS', "
-        "65 TFLOPS FP32, 48 GB GDDR7 with ECC at 1,344 GB/s, PCIe 5.0 x16, 300 W; 110 SMs and "
-        "384 bits (purepc.pl's GTC 2025 report); nvidia-smi total 48935 MiB on an 'NVIDIA RTX "
-        "PRO 5000 Blackwell' (driver 595.71.05, find_string id 61506984505)",
+        "65 TFLOPS FP32, 48 GB GDDR7 with ECC at 1,344 GB/s, PCIe 5.0 x16, 300 W; 110 SMs and 384 "
+        "bits (purepc.pl's GTC 2025 report); nvidia-smi total 48935 MiB on an 'NVIDIA RTX PRO 5000 "
+        "Blackwell' (driver 595.71.05)",
         int8_tops=516.0, pcie_gen=5, fp32_tflops=65.0, boost_clock_mhz=2308.0,
         nvidia_smi_mib=48935,
-        notes=f"{_ESTIMATED_NOTE} Dense TFLOP/s and INT8 TOPS derived as the rtx-pro-6000 "
-        "preset's (unverified): 2064 AI TOPS is sparse FP4, so dense FP4 1,032, FP8 516, BF16 "
-        "258, INT8 516 (no GeForce halving for FP32 accumulate assumed, as there). Boost clock "
-        "2,308 MHz = 65 TFLOPS / (110 SMs x 128 x 2): NVIDIA gives none (svethardware.cz works "
-        "out about 2.29 GHz; spec databases list 2,377 and 2,617 MHz with 66.9 and 73.7 TFLOPS; "
-        "unverified). 1,344 GB/s is 384 bits x 28 Gbps; NVIDIA's own listing states 512 bits "
-        "(pepelac.news), which the bandwidth does not fit. A vLLM 0.30.0 report names the card "
-        "with '47.23 GiB' (find_string id 70919330036; how it was read is not stated) against "
-        "the estimate's 47.29. The 72 GB model (NVIDIA lists both sizes under one product name) "
-        "is another memory size: an audit of one is no name match here.",
+        # NOTE: find_string id 70919330036: the source cited below (search-index handles, for
+        # maintainers; users see titles and quotes)
+        notes=f"{_ESTIMATED_NOTE} Dense TFLOP/s and INT8 TOPS derived as the rtx-pro-6000 preset's "
+        "(unverified): 2064 AI TOPS is sparse FP4, so dense FP4 1,032, FP8 516, BF16 258, INT8 516 "
+        "(no GeForce halving for FP32 accumulate assumed, as there). Boost clock 2,308 MHz = 65 "
+        "TFLOPS / (110 SMs x 128 x 2): NVIDIA gives none (svethardware.cz works out about 2.29 "
+        "GHz; spec databases list 2,377 and 2,617 MHz with 66.9 and 73.7 TFLOPS; unverified). "
+        "1,344 GB/s is 384 bits x 28 Gbps; NVIDIA's own listing states 512 bits (pepelac.news), "
+        "which the bandwidth does not fit. A vLLM 0.30.0 report names the card with '47.23 GiB' "
+        "(how it was read is not stated) against the estimate's 47.29. The 72 GB model (NVIDIA "
+        "lists both sizes under one product name) is another memory size: an audit of one is no "
+        "name match here.",
     ),
     _nvidia(
         "rtx-pro-4500", "NVIDIA RTX PRO 4500 Blackwell", "32 GB GDDR7 (ECC)",
         _ESTIMATED, 896.0, (202.125, 404.25, 808.5), "12.0", _PCIE5,
-        "NVIDIA's RTX PRO 4500 Blackwell datasheet (nvidia.com/content/dam/en-zz/Solutions/"
-        "data-center/rtx-pro-4500-blackwell/workstation-datasheet-blackwell-rtx-pro-4500-we-"
-        "nvidia-us-5108623-web.pdf) as a GPU catalogue transcribes it (find_string id "
-        "58615557983): 32 GB GDDR7 with ECC on 256 bits at 896 GB/s, PCIe 5.0, 200 W, 1617 FP4 "
-        "AI TOPS; 10,496 CUDA cores in 82 SMs (hmc-tech.com/gpus/nvidia-geforce-rtx-4090-vs-"
-        "nvidia-rtx-pro-4500-blackwell); PCIe 5.0 x16 (technical.city/en/video/RTX-PRO-4500-"
-        "Blackwell); FP32 50.53 TFLOPS (huggingface.co/hardware/rtx-pro-4500-ws); compute "
-        "capability 12.0 for 'NVIDIA RTX PRO 4500 Blackwell' (find_string id 71416487241); "
-        "nvidia-smi total 32623 MiB on an 'NVIDIA RTX PRO 4500 Blac...', ECC off (find_string "
-        "id 53248037232; 32,623 MiB also ids 71463500960, 70091470353, Linux, driver 580.159.04)",
+        # NOTE: find_string ids 58615557983, 71416487241, 53248037232, 71463500960, 70091470353: the
+        # sources cited below, in order (search-index handles, for maintainers; users see titles and
+        # quotes)
+        "NVIDIA's RTX PRO 4500 Blackwell datasheet (nvidia.com/content/dam/en-zz/Solutions/data-"
+        "center/rtx-pro-4500-blackwell/workstation-datasheet-blackwell-rtx-pro-4500-we-nvidia-us-"
+        "5108623-web.pdf) as a GPU catalogue transcribes it: 32 GB GDDR7 with ECC on 256 bits at "
+        "896 GB/s, PCIe 5.0, 200 W, 1617 FP4 AI TOPS; 10,496 CUDA cores in 82 SMs (hmc-tech.com/"
+        "gpus/nvidia-geforce-rtx-4090-vs-nvidia-rtx-pro-4500-blackwell); PCIe 5.0 x16 "
+        "(technical.city/en/video/RTX-PRO-4500-Blackwell); FP32 50.53 TFLOPS "
+        "(huggingface.co/hardware/rtx-pro-4500-ws); compute capability 12.0 for 'NVIDIA RTX PRO "
+        "4500 Blackwell'; nvidia-smi total 32623 MiB on an 'NVIDIA RTX PRO 4500 Blac...', ECC off "
+        "(32,623 MiB on two more hosts, Linux, driver 580.159.04)",
         int8_tops=404.25, pcie_gen=5, fp32_tflops=50.53, boost_clock_mhz=2407.0,
         nvidia_smi_mib=32623,
-        notes=f"{_ESTIMATED_NOTE} Dense TFLOP/s and INT8 TOPS derived as the rtx-pro-6000 "
-        "preset's (unverified): 1617 AI TOPS is sparse FP4, so dense FP4 808.5, FP8 404.25, BF16 "
-        "202.125, INT8 404.25 (no GeForce halving for FP32 accumulate assumed, as there). Boost "
-        "clock 2,407 MHz = 50.53 TFLOPS / (82 SMs x 128 x 2): NVIDIA gives none; the same clock "
-        "gives the 1617 AI TOPS (82 x 8,192 sparse FP4 FLOP per SM per clock, the RTX 5090's 3,352 "
-        "= 170 x 8,192 x 2.407 GHz: 1,616.9). A planner's card table gives '1687 AI TOPS' "
-        "(find_string id 70620782239, no source named), which would need 2.511 GHz and does not "
-        "fit the 50.53 TFLOPS; spec databases list 2,617 MHz and 54.94 TFLOPS (unverified). 896 "
-        "GB/s on 256 bits is 28 Gbps per pin (derived). The nvidia-smi tables found run with ECC "
-        "off; with ECC on the board keeps more for itself (the rtx-5000-ada preset's note): give "
-        "the total CUDA reports for one with ECC on. No NVLink. The RTX PRO 4500 Blackwell "
-        "Server Edition (NVML 'NVIDIA RTX PRO 4500 Blackwell Server Edition': 800 GB/s, 165 W, "
-        "Exxact's benchmark page, exxactcorp.com) is another product: it stays a custom GPU.",
+        # NOTE: find_string id 70620782239: the source cited below (search-index handles, for
+        # maintainers; users see titles and quotes)
+        notes=f"{_ESTIMATED_NOTE} Dense TFLOP/s and INT8 TOPS derived as the rtx-pro-6000 preset's "
+        "(unverified): 1617 AI TOPS is sparse FP4, so dense FP4 808.5, FP8 404.25, BF16 202.125, "
+        "INT8 404.25 (no GeForce halving for FP32 accumulate assumed, as there). Boost clock 2,407 "
+        "MHz = 50.53 TFLOPS / (82 SMs x 128 x 2): NVIDIA gives none; the same clock gives the 1617 "
+        "AI TOPS (82 x 8,192 sparse FP4 FLOP per SM per clock, the RTX 5090's 3,352 = 170 x 8,192 "
+        "x 2.407 GHz: 1,616.9). A planner's card table gives '1687 AI TOPS' (no source named), "
+        "which would need 2.511 GHz and does not fit the 50.53 TFLOPS; spec databases list 2,617 "
+        "MHz and 54.94 TFLOPS (unverified). 896 GB/s on 256 bits is 28 Gbps per pin (derived). The "
+        "nvidia-smi tables found run with ECC off; with ECC on the board keeps more for itself "
+        "(the rtx-5000-ada preset's note): give the total CUDA reports for one with ECC on. No "
+        "NVLink. The RTX PRO 4500 Blackwell Server Edition (NVML 'NVIDIA RTX PRO 4500 Blackwell "
+        "Server Edition': 800 GB/s, 165 W, Exxact's benchmark page, exxactcorp.com) is another "
+        "product: it stays a custom GPU.",
     ),
     _nvidia(
         "rtx-pro-4000", "NVIDIA RTX PRO 4000 Blackwell", "24 GB GDDR7 (ECC)",
         _ESTIMATED, 672.0, (147.25, 294.5, 589.0), "12.0", _PCIE5,
+        # NOTE: find_string ids 58615557983, 55727200476, 55387878684, 71315649740, 69658859814: the
+        # sources cited below, in order (search-index handles, for maintainers; users see titles and
+        # quotes)
         "NVIDIA's RTX PRO 4000 Blackwell datasheet (nvidia.com/content/dam/en-zz/Solutions/"
-        "products/workstations/professional-desktop-gpus/rtx-pro-4000/workstation-datasheet-"
-        "rtx-pro-4000-nvidia-us-web.pdf) as a GPU catalogue transcribes it (find_string id "
-        "58615557983): 24 GB GDDR7 with ECC on 192 bits at 672 GB/s, PCIe 5.0, single slot, 145 "
-        "W, 1178 FP4 AI TOPS; 8,960 CUDA cores, PCIe 5.0 x16, 192 bits, 672 GB/s (cputronic.com/"
-        "gpu/compare/nvidia-rtx-pro-4000-blackwell-vs-nvidia-rtx-pro-2000-blackwell); 70 SMs (a "
-        "GPU table, find_string id 55727200476; 8,960 / 128); FP32 36.83 TFLOPS, 140 W "
-        "(huggingface.co/hardware/rtx-pro-4000); sm_120 on an 'NVIDIA RTX PRO 4000 Blackwell' "
-        "(find_string id 55387878684); nvidia-smi total 24,467 MiB on 'NVIDIA RTX PRO 4000 "
-        "Blackwell' hosts (Linux, driver 580.173.02, vLLM 0.19.0, find_string id 71315649740; id "
-        "69658859814)",
+        "products/workstations/professional-desktop-gpus/rtx-pro-4000/workstation-datasheet-rtx-"
+        "pro-4000-nvidia-us-web.pdf) as a GPU catalogue transcribes it: 24 GB GDDR7 with ECC on "
+        "192 bits at 672 GB/s, PCIe 5.0, single slot, 145 W, 1178 FP4 AI TOPS; 8,960 CUDA cores, "
+        "PCIe 5.0 x16, 192 bits, 672 GB/s (cputronic.com/gpu/compare/nvidia-rtx-pro-4000-blackwell-"
+        "vs-nvidia-rtx-pro-2000-blackwell); 70 SMs (a GPU table: 8,960 / 128); FP32 36.83 TFLOPS, "
+        "140 W (huggingface.co/hardware/rtx-pro-4000); sm_120 on an 'NVIDIA RTX PRO 4000 "
+        "Blackwell'; nvidia-smi total 24,467 MiB on 'NVIDIA RTX PRO 4000 Blackwell' hosts (Linux, "
+        "driver 580.173.02, vLLM 0.19.0)",
         int8_tops=294.5, pcie_gen=5, fp32_tflops=36.83, boost_clock_mhz=2055.0,
         nvidia_smi_mib=24467,
         notes=f"{_ESTIMATED_NOTE} Dense TFLOP/s and INT8 TOPS derived as the rtx-pro-6000 "
@@ -1620,8 +1661,10 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
     _nvidia(
         "a10", "NVIDIA A10", "24 GB GDDR6 (ECC)", _gib(22.06), 600.0,
         (125.0, None, None), "8.6", _PCIE4,
-        "NVIDIA A10 Tensor Core GPU datasheet (2021); nvidia-smi total 23028 MiB on 'NVIDIA "
-        "A10' hosts, ECC on (find_string ids 51863024840, 31700982425)",
+        # NOTE: find_string ids 51863024840, 31700982425: the sources cited below, in order (search-
+        # index handles, for maintainers; users see titles and quotes)
+        "NVIDIA A10 Tensor Core GPU datasheet (2021); nvidia-smi total 23028 MiB on 'NVIDIA A10' "
+        "hosts, ECC on",
         int8_tops=250.0, fp32_tflops=31.2, boost_clock_mhz=1695.0,
         nvidia_smi_mib=23028,
         notes=f"{_AMPERE_NOTE} CUDA total assumed equal to the A10G's measured 22.06 GiB "
@@ -1632,12 +1675,13 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
     _nvidia(
         "a10g", "NVIDIA A10G", "24 GB GDDR6 (ECC)", _gib(22.06), 600.0,
         (70.0, None, None), "8.6", _PCIE4,
+        # NOTE: find_string ids 68323719253, 57964593690, 51771234912: the sources cited below, in
+        # order (search-index handles, for maintainers; users see titles and quotes)
         "AWS's G5 variant of the A10 (no NVIDIA datasheet of its own): 24 GB, 600 GB/s and the "
-        "dense tensor rate from Baseten's 'NVIDIA A10 vs A10G for ML model inference' ('A10G "
-        "only has 70 TF', quoted with the AWS G5 page in a GPU spec table, find_string id "
-        "68323719253); CUDA total 22.06 GiB from a PyTorch OOM message on g5.2xlarge (A10G) "
-        "hosts ('GPU 0 has a total capacity of 22.06 GiB', find_string id 57964593690), "
-        "nvidia-smi 23028 MiB (find_string id 51771234912)",
+        "dense tensor rate from Baseten's 'NVIDIA A10 vs A10G for ML model inference' ('A10G only "
+        "has 70 TF', quoted with the AWS G5 page in a GPU spec table); CUDA total 22.06 GiB from a "
+        "PyTorch OOM message on g5.2xlarge (A10G) hosts ('GPU 0 has a total capacity of 22.06 "
+        "GiB'), nvidia-smi 23028 MiB",
         default_link="pcie-no-p2p",
         nvidia_smi_mib=23028,
         notes=f"{_AMPERE_NOTE} Not the A10 (a10 preset: 125 BF16 TFLOPS): the A10G trades tensor "
@@ -1659,9 +1703,10 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
     _nvidia(
         "a40", "NVIDIA A40", "48 GB GDDR6 (ECC)", _gib(44.42), 696.0,
         (149.7, None, None), "8.6", "PCIe 4.0 x16; optional 2-way NVLink 3 bridge",
-        "NVIDIA A40 datasheet (2021); CUDA total 44.42 GiB from a PyTorch OOM message on "
-        "an A40; nvidia-smi total 46068 MiB on 'NVIDIA A40' hosts, ECC on (find_string ids "
-        "29934243570, 2475744650)",
+        # NOTE: find_string ids 29934243570, 2475744650: the sources cited below, in order (search-
+        # index handles, for maintainers; users see titles and quotes)
+        "NVIDIA A40 datasheet (2021); CUDA total 44.42 GiB from a PyTorch OOM message on an A40; "
+        "nvidia-smi total 46068 MiB on 'NVIDIA A40' hosts, ECC on",
         nvlink_gbps=112.5,
         int8_tops=299.3, fp32_tflops=37.4, boost_clock_mhz=1740.0,
         nvidia_smi_mib=46068,
@@ -1685,38 +1730,41 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
     _nvidia(
         "t4", "Tesla T4", "16 GB GDDR6 (ECC)", _gib(14.75), 320.0,
         (None, None, None), "7.5", "PCIe 3.0 x16, no NVLink",
-        "NVIDIA T4 Tensor Core GPU datasheet (t4-tensor-core-datasheet-951643.pdf, quoted in "
-        "find_string id 70747246868: 'Mixed-Precision (FP16/FP32) 65 TFLOPS'; its other figures "
-        "as reprinted at dtcms.com/a/145471.html: FP32 8.1 TFLOPS, INT8 130 TOPS, INT4 260 TOPS, "
-        "70 W, PCIe Gen3 x16); 40 SMs, 2,560 CUDA cores, boost 1,590 MHz, 256-bit GDDR6 at 10 "
-        "Gbps = 320.0 GB/s (sysrqmts.com/en/gpus/nvidia/tesla/t4); CUDA "
-        "total 14.75 GiB from PyTorch OOM messages on T4 ('GPU 0; 14.75 GiB total capacity', "
-        "find_string ids 29258903864, 29310183345); nvidia-smi total 15360 MiB on 'Tesla T4' "
-        "hosts, '70W' cap (find_string ids 47815321318, 5227491194, 29546364868)",
+        # NOTE: find_string ids 70747246868, 29258903864, 29310183345, 47815321318, 5227491194,
+        # 29546364868: the sources cited below, in order (search-index handles, for maintainers;
+        # users see titles and quotes)
+        "NVIDIA T4 Tensor Core GPU datasheet (t4-tensor-core-datasheet-951643.pdf, as quoted: "
+        "'Mixed-Precision (FP16/FP32) 65 TFLOPS'; its other figures as reprinted at "
+        "dtcms.com/a/145471.html: FP32 8.1 TFLOPS, INT8 130 TOPS, INT4 260 TOPS, 70 W, PCIe Gen3 "
+        "x16); 40 SMs, 2,560 CUDA cores, boost 1,590 MHz, 256-bit GDDR6 at 10 Gbps = 320.0 GB/s "
+        "(sysrqmts.com/en/gpus/nvidia/tesla/t4); CUDA total 14.75 GiB from PyTorch OOM messages on "
+        "T4 ('GPU 0; 14.75 GiB total capacity'); nvidia-smi total 15360 MiB on 'Tesla T4' hosts, "
+        "'70W' cap",
         fp16_tflops=65.0, int8_tops=130.0, fp32_tflops=8.1, boost_clock_mhz=1590.0, pcie_gen=3,
         nvidia_smi_mib=15360,
+        # NOTE: find_string ids 12126150674, 18722886883: the sources cited below, in order (search-
+        # index handles, for maintainers; users see titles and quotes)
         notes="No BF16 (compute capability 7.5): the 16-bit rate is FP16's, 65 TFLOPS with FP32 "
         "accumulate; vLLM serves a bfloat16 checkpoint as float16 under --dtype auto "
-        "(config/model.py _resolve_auto_dtype, with a warning) and refuses --dtype bfloat16. "
-        "FP32 8.1 TFLOPS = 40 SMs x 64 x 2 x 1.59 GHz = 8.14 (SM_UNITS, 7.x). Bandwidth: the bus "
-        "gives 320 GB/s (256 bits x 10 Gbps / 8); the datasheet's later edition prints '300 "
-        "GB/sec' (the quote above). Older drivers print 15109 MiB (find_string ids "
-        "12126150674, 18722886883); the 14.75 GiB CUDA total is 256 MiB under 15360. Marlin "
-        "weight-only kernels (GPTQ, AWQ, FP8, NVFP4) run from capability 7.5; FP8 checkpoints "
-        "load from vLLM 0.14.0 (fp8's minimum capability 80 before) and MXFP4 in no release "
-        "(80). Attention: in the 0.19.0 wheel FLASH_ATTN needs 8.0 and FlashInfer takes "
+        "(config/model.py _resolve_auto_dtype, with a warning) and refuses --dtype bfloat16. FP32 "
+        "8.1 TFLOPS = 40 SMs x 64 x 2 x 1.59 GHz = 8.14 (SM_UNITS, 7.x). Bandwidth: the bus gives "
+        "320 GB/s (256 bits x 10 Gbps / 8); the datasheet's later edition prints '300 GB/sec' (the "
+        "quote above). Older drivers print 15109 MiB; the 14.75 GiB CUDA total is 256 MiB under "
+        "15360. Marlin weight-only kernels (GPTQ, AWQ, FP8, NVFP4) run from capability 7.5; FP8 "
+        "checkpoints load from vLLM 0.14.0 (fp8's minimum capability 80 before) and MXFP4 in no "
+        "release (80). Attention: in the 0.19.0 wheel FLASH_ATTN needs 8.0 and FlashInfer takes "
         "7.5-12.1 (supports_compute_capability), so FlashInfer runs here where installed, else "
-        "TRITON_ATTN; the 0.24.0 wheel raises FlashInfer's floor to 8.0 ('currently broken on "
-        "SM75 (Turing)', flashinfer-ai/flashinfer#3620), so from 0.24 TRITON_ATTN, which "
-        "refuses an fp8 KV cache below SM89 and a bfloat16 one below SM80 "
-        "(startup.kv_format_errors).",
+        "TRITON_ATTN; the 0.24.0 wheel raises FlashInfer's floor to 8.0 ('currently broken on SM75 "
+        "(Turing)', flashinfer-ai/flashinfer#3620), so from 0.24 TRITON_ATTN, which refuses an fp8 "
+        "KV cache below SM89 and a bfloat16 one below SM80 (startup.kv_format_errors).",
     ),
     _nvidia(
         "l40", "NVIDIA L40", "48 GB GDDR6 (ECC)", _gib(44.40), 864.0,
         (181.0, 362.0, None), "8.9", _PCIE4,
-        "NVIDIA L40 GPU datasheet (2022); CUDA total 44.40 GiB from a PyTorch OOM message "
-        "on an L40 (QwenLM/Qwen3-VL#2097); nvidia-smi total 46068 MiB on 'NVIDIA L40' hosts "
-        "(find_string ids 15020386292, 60430572081)",
+        # NOTE: find_string ids 15020386292, 60430572081: the sources cited below, in order (search-
+        # index handles, for maintainers; users see titles and quotes)
+        "NVIDIA L40 GPU datasheet (2022); CUDA total 44.40 GiB from a PyTorch OOM message on an "
+        "L40 (QwenLM/Qwen3-VL#2097); nvidia-smi total 46068 MiB on 'NVIDIA L40' hosts",
         int8_tops=362.0, fp32_tflops=90.5, boost_clock_mhz=2490.0,
         nvidia_smi_mib=46068,
         notes="FP32 90.5 TFLOPS: the L40/L40S datasheet table (reprinted by mullet.se). Boost "
@@ -1740,30 +1788,35 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
     _nvidia(
         "l20", "NVIDIA L20", "48 GB GDDR6 (ECC)", _gib(44.42), 864.0,
         (119.5, 239.0, None), "8.9", _PCIE4,
+        # NOTE: find_string ids 19540421271, 63349564404, 56262453470: the sources cited below, in
+        # order (search-index handles, for maintainers; users see titles and quotes)
         "NVIDIA's China-market L20 (no NVIDIA datasheet found): dense FP16/BF16 119.5 TFLOPS, FP8 "
-        "239, INT8 239 TOPS, FP32 59.8, 11,776 CUDA cores, 48 GB GDDR6 (a table of AI chips, "
-        "find_string id 19540421271; xDiT's performance notes: 'The FP16 FLOPS of L20 is 119.5 "
-        "TFLOPS'); 92 SMs, boost 2,520 MHz, 384 bits at a 2,250 MHz memory clock (18 Gbps) = "
-        "864 GB/s, PCIe 4.0 x16, FP32 59.35 TFLOPS (topcpu.net's A40 vs L20 page); nvidia-smi "
-        "total 46068 MiB on 'NVIDIA L20' hosts (find_string ids 63349564404, 56262453470)",
+        "239, INT8 239 TOPS, FP32 59.8, 11,776 CUDA cores, 48 GB GDDR6 (a table of AI chips; "
+        "xDiT's performance notes: 'The FP16 FLOPS of L20 is 119.5 TFLOPS'); 92 SMs, boost 2,520 "
+        "MHz, 384 bits at a 2,250 MHz memory clock (18 Gbps) = 864 GB/s, PCIe 4.0 x16, FP32 59.35 "
+        "TFLOPS (topcpu.net's A40 vs L20 page); nvidia-smi total 46068 MiB on 'NVIDIA L20' hosts",
         int8_tops=239.0, fp32_tflops=59.35, boost_clock_mhz=2520.0,
         nvidia_smi_mib=46068,
+        # NOTE: find_string ids 17009777950, 56021201945: the sources cited below, in order (search-
+        # index handles, for maintainers; users see titles and quotes)
         notes="Compute is capped well below the die's: 92 SMs of the L40S's kind would give about "
         "twice 119.5. 119.5 is the dense rate: an FP16 GEMM measures 113-115 TFLOPS on an L20 "
-        "(cuBLAS 105-115; DefTruth/CUDA-Learn-Notes hgemm, find_string id 17009777950), which "
-        "rules out the 59.8 dense FP16 a design note gives (find_string id 56021201945); FP8 "
-        "239 taken as dense too (unverified). CUDA total assumed equal to the L40S's and A40's "
-        "logged 44.42 GiB (the same 48 GB GDDR6 with ECC, nvidia-smi 46068 MiB); estimated. FP32 "
-        "59.35 TFLOPS = 92 SMs x 128 x 2 x 2.52 GHz (the table's 59.8 would be 2.54 GHz). Boost "
-        "clock unverified: the table's figures all fit 92 SMs at 2.54 GHz (FP32 92 x 256 x 2.54 "
-        "= 59.8, FP16 92 x 512 x 2.54 = 119.6, FP8 x 1,024 = 239.3), topcpu.net's 2,520 MHz "
-        "does not (119.5 would be 515 FLOP per SM per clock); no NVIDIA clock was found.",
+        "(cuBLAS 105-115; DefTruth/CUDA-Learn-Notes hgemm), which rules out the 59.8 dense FP16 a "
+        "design note gives; FP8 239 taken as dense too (unverified). CUDA total assumed equal to "
+        "the L40S's and A40's logged 44.42 GiB (the same 48 GB GDDR6 with ECC, nvidia-smi 46068 "
+        "MiB); estimated. FP32 59.35 TFLOPS = 92 SMs x 128 x 2 x 2.52 GHz (the table's 59.8 would "
+        "be 2.54 GHz). Boost clock unverified: the table's figures all fit 92 SMs at 2.54 GHz "
+        "(FP32 92 x 256 x 2.54 = 59.8, FP16 92 x 512 x 2.54 = 119.6, FP8 x 1,024 = 239.3), "
+        "topcpu.net's 2,520 MHz does not (119.5 would be 515 FLOP per SM per clock); no NVIDIA "
+        "clock was found.",
     ),
     _nvidia(
         "a100-80gb-pcie", "NVIDIA A100 80GB PCIe", "80 GB HBM2e", _gib(79.25), 1935.0,
         (312.0, None, None), "8.0", "PCIe 4.0 x16; optional 2-way NVLink 3 bridge",
-        "NVIDIA A100 Tensor Core GPU datasheet (2021), 80GB PCIe column; nvidia-smi total "
-        "81920 MiB on 'NVIDIA A100 80GB PCIe' hosts (find_string ids 70130704178, 2450430130)",
+        # NOTE: find_string ids 70130704178, 2450430130: the sources cited below, in order (search-
+        # index handles, for maintainers; users see titles and quotes)
+        "NVIDIA A100 Tensor Core GPU datasheet (2021), 80GB PCIe column; nvidia-smi total 81920 "
+        "MiB on 'NVIDIA A100 80GB PCIe' hosts",
         nvlink_gbps=600.0,
         int8_tops=624.0, fp32_tflops=19.5, boost_clock_mhz=1410.0,
         nvidia_smi_mib=81920,
@@ -1777,10 +1830,11 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
     _nvidia(
         "h100-pcie", "NVIDIA H100 PCIe", "80 GB HBM2e", _gib(79.19), 2000.0,
         (756.0, 1513.0, None), "9.0", "PCIe 5.0 x16; optional NVLink bridge",
-        "NVIDIA H100 Tensor Core GPU datasheet (2023), H100 PCIe column; CUDA total "
-        "79.19 GiB from a PyTorch OOM message on 'NVIDIA H100 PCIe'; nvidia-smi total 81559 "
-        "MiB on 'NVIDIA H100 PCIe' hosts (find_string ids 18180642103, 54145480721; a "
-        "TensorRT-LLM test report's 'NVIDIA H100 PCIe (81559 MiB)', find_string id 59474166547)",
+        # NOTE: find_string ids 18180642103, 54145480721, 59474166547: the sources cited below, in
+        # order (search-index handles, for maintainers; users see titles and quotes)
+        "NVIDIA H100 Tensor Core GPU datasheet (2023), H100 PCIe column; CUDA total 79.19 GiB from "
+        "a PyTorch OOM message on 'NVIDIA H100 PCIe'; nvidia-smi total 81559 MiB on 'NVIDIA H100 "
+        "PCIe' hosts (a TensorRT-LLM test report's 'NVIDIA H100 PCIe (81559 MiB)')",
         nvlink_gbps=600.0,
         int8_tops=1513.0, pcie_gen=5, fp32_tflops=51.0, boost_clock_mhz=1755.0,
         nvidia_smi_mib=81559,
@@ -1793,10 +1847,11 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
     _nvidia(
         "h100-nvl", "NVIDIA H100 NVL", "94 GB HBM3", _ESTIMATED, 3900.0,
         (835.5, 1670.5, None), "9.0", "PCIe 5.0 x16; 2-/4-way NVLink bridge",
-        "NVIDIA H100 NVL datasheet (h100-nvl-datasheet.pdf, as PNY hosts it) and the H100 "
-        "product page's specifications table, H100 NVL column, as reprinted (find_string ids "
-        "66157821910, 68455290723, 63019425432): FP32 60 TFLOPS, BF16/FP16 1,671 and FP8 / INT8 "
-        "3,341 with sparsity, 94 GB, 3.9 TB/s, NVLink 600 GB/s",
+        # NOTE: find_string ids 66157821910, 68455290723, 63019425432: the sources cited below, in
+        # order (search-index handles, for maintainers; users see titles and quotes)
+        "NVIDIA H100 NVL datasheet (h100-nvl-datasheet.pdf, as PNY hosts it) and the H100 product "
+        "page's specifications table, H100 NVL column, as reprinted: FP32 60 TFLOPS, BF16/FP16 "
+        "1,671 and FP8 / INT8 3,341 with sparsity, 94 GB, 3.9 TB/s, NVLink 600 GB/s",
         nvlink_gbps=600.0,
         int8_tops=1670.5, pcie_gen=5, fp32_tflops=60.0,
         nvidia_smi_mib=95830,
@@ -1810,10 +1865,11 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
     _nvidia(
         "a100-40gb", "NVIDIA A100-SXM4-40GB", "40 GB HBM2", _gib(39.50), 1555.0,
         (312.0, None, None), "8.0", "NVLink 3 via NVSwitch (600 GB/s)",
-        "NVIDIA A100 Tensor Core GPU datasheet (2021), 40GB SXM column; CUDA total "
-        "39.50 GiB from a PyTorch OOM message on an A100 40GB (TianheWu/CoSeR#10); nvidia-smi "
-        "total 40960 MiB on 'NVIDIA A100-SXM4-40GB' hosts (find_string ids 6912809624, "
-        "4765509526)",
+        # NOTE: find_string ids 6912809624, 4765509526: the sources cited below, in order (search-
+        # index handles, for maintainers; users see titles and quotes)
+        "NVIDIA A100 Tensor Core GPU datasheet (2021), 40GB SXM column; CUDA total 39.50 GiB from "
+        "a PyTorch OOM message on an A100 40GB (TianheWu/CoSeR#10); nvidia-smi total 40960 MiB on "
+        "'NVIDIA A100-SXM4-40GB' hosts",
         nvlink_gbps=600.0, default_link="nvlink", nvidia_smi_mib=40960,
         int8_tops=624.0, fp32_tflops=19.5, boost_clock_mhz=1410.0,
         measured_gemm=_A100_SXM_GEMM,
@@ -1826,10 +1882,11 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
     _nvidia(
         "a100-80gb", "NVIDIA A100-SXM4-80GB", "80 GB HBM2e", _gib(79.25), 2039.0,
         (312.0, None, None), "8.0", "NVLink 3 via NVSwitch (600 GB/s)",
-        "NVIDIA A100 Tensor Core GPU datasheet (2021), 80GB SXM column; CUDA total "
-        "79.25 GiB from a PyTorch OOM message on an A100 (levihsu/OOTDiffusion#235); nvidia-smi "
-        "total 81920 MiB on 'NVIDIA A100-SXM4-80GB' hosts (find_string ids 51850608602, "
-        "48480723662)",
+        # NOTE: find_string ids 51850608602, 48480723662: the sources cited below, in order (search-
+        # index handles, for maintainers; users see titles and quotes)
+        "NVIDIA A100 Tensor Core GPU datasheet (2021), 80GB SXM column; CUDA total 79.25 GiB from "
+        "a PyTorch OOM message on an A100 (levihsu/OOTDiffusion#235); nvidia-smi total 81920 MiB "
+        "on 'NVIDIA A100-SXM4-80GB' hosts",
         nvlink_gbps=600.0, default_link="nvlink", nvidia_smi_mib=81920,
         int8_tops=624.0, fp32_tflops=19.5, boost_clock_mhz=1410.0,
         measured_gemm=_A100_SXM_GEMM,
@@ -1892,15 +1949,15 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
     _nvidia(
         "h800", "NVIDIA H800", "80 GB HBM3", _gib(79.19), 3350.0,
         (989.4, 1978.9, None), "9.0", "NVLink 4 via NVSwitch (400 GB/s)",
-        "NVIDIA's China-market H100 SXM (no NVIDIA datasheet found): the H100 SXM's compute, "
-        "BF16 1,979 and FP8 3,958 TFLOPS with sparsity, FP32 67 TFLOPS (a table of AI chips, "
-        "find_string id 19540421271); NVLink 400 GB/s bidirectional against the H100's 900 "
-        "(getdeploying.com's H800 page as a roofline note quotes it, find_string id "
-        "59376360535; philisun.com: memory and 3.35 TB/s as the H100's); DeepSeek-V3 technical "
-        "report (arXiv 2412.19437) §3.1-3.2: 2,048 H800s, 'Each node in the H800 cluster "
-        "contains 8 GPUs connected by NVLink and NVSwitch', 'NVLink offers a bandwidth of 160 "
-        "GB/s, roughly 3.2 times that of IB (50 GB/s)'; nvidia-smi total 81559 MiB on an "
-        "'NVIDIA H800' (find_string id 71303046155)",
+        # NOTE: find_string ids 19540421271, 59376360535, 71303046155: the sources cited below, in
+        # order (search-index handles, for maintainers; users see titles and quotes)
+        "NVIDIA's China-market H100 SXM (no NVIDIA datasheet found): the H100 SXM's compute, BF16 "
+        "1,979 and FP8 3,958 TFLOPS with sparsity, FP32 67 TFLOPS (a table of AI chips); NVLink "
+        "400 GB/s bidirectional against the H100's 900 (getdeploying.com's H800 page as a roofline "
+        "note quotes it; philisun.com: memory and 3.35 TB/s as the H100's); DeepSeek-V3 technical "
+        "report (arXiv 2412.19437) §3.1-3.2: 2,048 H800s, 'Each node in the H800 cluster contains "
+        "8 GPUs connected by NVLink and NVSwitch', 'NVLink offers a bandwidth of 160 GB/s, roughly "
+        "3.2 times that of IB (50 GB/s)'; nvidia-smi total 81559 MiB on an 'NVIDIA H800'",
         nvlink_gbps=400.0, default_link="nvlink", int8_tops=1978.9, pcie_gen=5, fp32_tflops=67.0,
         nvidia_smi_mib=81559,
         notes="CUDA total assumed equal to the H100 SXM's logged 79.19 GiB (the same nvidia-smi "
@@ -1915,15 +1972,16 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
     _nvidia(
         "a800", "NVIDIA A800-SXM4-80GB", "80 GB HBM2e", _gib(79.25), 2039.0,
         (312.0, None, None), "8.0", "NVLink 3 via NVSwitch (400 GB/s)",
+        # NOTE: find_string ids 36921727690, 34116126722, 17388466366: the sources cited below, in
+        # order (search-index handles, for maintainers; users see titles and quotes)
         "NVIDIA's China-market A100 SXM (no NVIDIA datasheet found): NVIDIA's A800 as Reuters "
         "reported it (tweakers.net, 2022-11: 'in grote lijnen gelijk aan de bestaande A100', "
-        "NVLink 400 GB/s against the A100's 600, the A100's stated performance, up to 80 GB "
-        "HBM2e, 400 W SXM / 300 W PCIe; aiwiki.ai's A800 page: compute, memory and tensor cores "
-        "unchanged, only NVLink cut from 600 to 400 GB/s); 8 GPUs per DGX A800 joined by "
-        "NVSwitch at 400 GB/s each (blog.51cto.com/zhangxueliang/14287061); the A100 SXM4 80GB "
-        "column of NVIDIA's A100 datasheet for the rest (a100-80gb preset: 312 dense BF16, 624 "
-        "INT8, 19.5 FP32, 2,039 GB/s); nvidia-smi total 81920 MiB on 'NVIDIA A800-SXM4-80GB' "
-        "hosts, 400 W (find_string ids 36921727690, 34116126722, 17388466366)",
+        "NVLink 400 GB/s against the A100's 600, the A100's stated performance, up to 80 GB HBM2e, "
+        "400 W SXM / 300 W PCIe; aiwiki.ai's A800 page: compute, memory and tensor cores "
+        "unchanged, only NVLink cut from 600 to 400 GB/s); 8 GPUs per DGX A800 joined by NVSwitch "
+        "at 400 GB/s each (blog.51cto.com/zhangxueliang/14287061); the A100 SXM4 80GB column of "
+        "NVIDIA's A100 datasheet for the rest (a100-80gb preset: 312 dense BF16, 624 INT8, 19.5 "
+        "FP32, 2,039 GB/s); nvidia-smi total 81920 MiB on 'NVIDIA A800-SXM4-80GB' hosts, 400 W",
         nvlink_gbps=400.0, default_link="nvlink", nvidia_smi_mib=81920,
         int8_tops=624.0, fp32_tflops=19.5, boost_clock_mhz=1410.0,
         measured_gemm=(_A100_SXM_GEMM[0],
@@ -1940,11 +1998,13 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
     _nvidia(
         "h20", "NVIDIA H20", "96 GB HBM3", _ESTIMATED, 4000.0,
         (148.0, 296.0, None), "9.0", "NVLink 4 (900 GB/s)",
+        # NOTE: find_string ids 19540421271, 65846954299: the sources cited below, in order (search-
+        # index handles, for maintainers; users see titles and quotes)
         "NVIDIA's China-market Hopper (no NVIDIA datasheet found): 96 GB HBM3, dense FP16/BF16 148 "
-        "TFLOPS, FP8 296, INT8 296 TOPS, FP32 44 (a table of AI chips, find_string id "
-        "19540421271; zangshuxian.com: 'H20的FP16稠密算力为148TFLOPS', 78 SMs in Geekbench 6); 4.0 "
-        "TB/s and NVLink 4.0 at 900 GB/s (willitrunai.com's H20 96GB page); nvidia-smi total "
-        "97871 MiB on 8x 'NVIDIA H20' hosts (find_string id 65846954299)",
+        "TFLOPS, FP8 296, INT8 296 TOPS, FP32 44 (a table of AI chips; zangshuxian.com: "
+        "'H20的FP16稠密算力为148TFLOPS', 78 SMs in Geekbench 6); 4.0 TB/s and NVLink 4.0 at 900 "
+        "GB/s (willitrunai.com's H20 96GB page); nvidia-smi total 97871 MiB on 8x 'NVIDIA H20' "
+        "hosts",
         nvlink_gbps=900.0, default_link="nvlink", int8_tops=296.0, pcie_gen=5, fp32_tflops=44.0,
         nvidia_smi_mib=97871,
         notes=f"{_ESTIMATED_NOTE} Compute is capped at about 15 % of the H100 SXM's (989.4 BF16); "
@@ -2006,11 +2066,12 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
     _nvidia(
         "b300", "NVIDIA B300 SXM6 AC", "288 GB HBM3e", _ESTIMATED,
         8000.0, (2250.0, 4500.0, 13500.0), "10.3", "NVLink 5 via NVSwitch (1800 GB/s)",
+        # NOTE: find_string ids 59793277385, 62498295286, 71609078484, 63137115739: the sources
+        # cited below, in order (search-index handles, for maintainers; users see titles and quotes)
         "NVIDIA technical blog 'Inside NVIDIA Blackwell Ultra' (2025): 288 GB HBM3e, 8 TB/s, "
-        "NVLink 5 1.8 TB/s, dense NVFP4 1.5x B200; nvidia-smi's name, total and compute "
-        "capability 'NVIDIA B300 SXM6 AC, 275040 MiB, 10.3' on B300 hosts (find_string ids "
-        "59793277385, 62498295286, 71609078484; 'NVIDIA B300 SXM6 AC, 275,040 MiB HBM', "
-        "63137115739)",
+        "NVLink 5 1.8 TB/s, dense NVFP4 1.5x B200; nvidia-smi's name, total and compute capability "
+        "'NVIDIA B300 SXM6 AC, 275040 MiB, 10.3' on B300 hosts (three hosts; another prints "
+        "'NVIDIA B300 SXM6 AC, 275,040 MiB HBM')",
         nvlink_gbps=1800.0, default_link="nvlink", pcie_gen=6, nvidia_smi_mib=275040,
         fp32_tflops=75.0,
         measured_gemm=(
@@ -2034,36 +2095,38 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
     _nvidia(
         "gb200", "NVIDIA GB200", "186 GB HBM3e", _ESTIMATED,
         8000.0, (2500.0, 5000.0, 10000.0), "10.0", "NVLink 5 via NVSwitch (1800 GB/s)",
-        "NVIDIA GB200 NVL72 datasheet (2024): 13.4 TB HBM3e and 576 TB/s over 72 GPUs, "
-        "FP4 1,440 / FP8 720 / BF16 360 PFLOPS sparse over 72 GPUs (dense = / 2); nvidia-smi "
-        "total 189471 MiB on 'NVIDIA GB200' hosts ('4 x NVIDIA GB200, 189471 MiB each', "
-        "find_string id 60167695339; 'NVIDIA GB200, 189471 MiB (~185 GiB)', 66353498064; "
-        "'NVIDIA GB200, 189471 MiB, 580.95.05', 71189052105)",
+        # NOTE: find_string ids 60167695339, 66353498064, 71189052105: the sources cited below, in
+        # order (search-index handles, for maintainers; users see titles and quotes)
+        "NVIDIA GB200 NVL72 datasheet (2024): 13.4 TB HBM3e and 576 TB/s over 72 GPUs, FP4 1,440 / "
+        "FP8 720 / BF16 360 PFLOPS sparse over 72 GPUs (dense = / 2); nvidia-smi total 189471 MiB "
+        "on 'NVIDIA GB200' hosts ('4 x NVIDIA GB200, 189471 MiB each'; 'NVIDIA GB200, 189471 MiB "
+        "(~185 GiB)'; 'NVIDIA GB200, 189471 MiB, 580.95.05')",
         nvlink_gbps=1800.0, default_link="nvlink", int8_tops=5000.0, pcie_gen=6,
         nvidia_smi_mib=189471,
         unified_memory=True, fp32_tflops=80.0, boost_clock_mhz=2112.0,
-        notes="PCIe generation 6 unverified (no source found): a GB200's GPUs reach the host "
-        "over NVLink-C2C, not PCIe (Crusoe's MLPerf Inference v6.1 system description, "
+        # NOTE: find_string ids 68727747023, 68338340969: the sources cited below, in order (search-
+        # index handles, for maintainers; users see titles and quotes)
+        notes="PCIe generation 6 unverified (no source found): a GB200's GPUs reach the host over "
+        "NVLink-C2C, not PCIe (Crusoe's MLPerf Inference v6.1 system description, "
         "GB200-NVL72_GB200-186GB_aarch64x16_Dynamo.json: accelerator_host_interconnect "
-        "'NVLink-C2C'). "
-        f"{_ESTIMATED_NOTE} 189471 - 512 = 188,959 MiB = 184.53 GiB (was 172.73, 186e9 B "
-        "less 512 MiB: the label read in decimal GB, before an nvidia-smi total was found; an "
-        "MLPerf v6.1 log's 'runtime detector reports 184 GiB per GPU', find_string id "
-        "68727747023, agrees). NVLink-C2C "
-        "to Grace makes memory unified as on GH200. FP32 80 TFLOPS per GPU (GB200 NVL72 "
+        f"'NVLink-C2C'). {_ESTIMATED_NOTE} 189471 - 512 = 188,959 MiB = 184.53 GiB (was 172.73, "
+        "186e9 B less 512 MiB: the label read in decimal GB, before an nvidia-smi total was found; "
+        "an MLPerf v6.1 log's 'runtime detector reports 184 GiB per GPU', agrees). NVLink-C2C to "
+        "Grace makes memory unified as on GH200. FP32 80 TFLOPS per GPU (GB200 NVL72 "
         "specifications table) sets the softmax exponential rate. Boost clock 2,112 MHz "
         "(hmc-tech.com's GB200 specifications: 2 x 18,944 shaders, 160.04 FP32 TFLOPS per "
         "superchip of two GPUs = 2 x 148 SMs x 128 x 2 x 2.112 GHz); a GB200 user's device "
-        "properties read 152 SMs (find_string id 68338340969), which with 80 TFLOPS gives 2.056 "
-        "GHz: the SM count and so the clock are unverified.",
+        "properties read 152 SMs, which with 80 TFLOPS gives 2.056 GHz: the SM count and so the "
+        "clock are unverified.",
     ),
     _nvidia(
         "v100-32gb", "Tesla V100-SXM2-32GB", "32 GB HBM2", _gib(31.75), 900.0,
         (None, None, None), "7.0", "NVLink 2 (300 GB/s)",
-        "NVIDIA Tesla V100 GPU datasheet (2018; volta-v100-datasheet-update-us-1165301-r5.pdf, "
-        "quoted in find_string ids 71571056092, 71599317702: 'Tensor Performance 125 TFLOPS' "
-        "for SXM2, 900 GB/s); CUDA total 31.75 GiB as commonly printed in PyTorch OOM messages "
-        "on V100 32GB",
+        # NOTE: find_string ids 71571056092, 71599317702: the sources cited below, in order (search-
+        # index handles, for maintainers; users see titles and quotes)
+        "NVIDIA Tesla V100 GPU datasheet (2018; volta-v100-datasheet-update-us-1165301-r5.pdf, as "
+        "quoted: 'Tensor Performance 125 TFLOPS' for SXM2, 900 GB/s); CUDA total 31.75 GiB as "
+        "commonly printed in PyTorch OOM messages on V100 32GB",
         fp16_tflops=125.0, nvlink_gbps=300.0, default_link="nvlink",
         aliases=("Tesla V100-PCIE-32GB",),
         pcie_gen=3,

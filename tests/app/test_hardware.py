@@ -382,3 +382,13 @@ def test_nodes_of_other_gpu_counts_offer_only_layouts_vllm_places() -> None:
     at.selectbox(key="plan.tp").set_value(4).run()
     assert not at.exception
     assert at.selectbox(key="plan.pp").options == ["1", "2"]
+
+
+def test_a_presets_source_is_shown_without_search_index_ids() -> None:
+    # "(find_string ids 55562349537, 37839904637)" and four more ids were shown as the RTX
+    # 5070 Ti's source: the search index's, meaningless to a reader
+    at = open_page("hardware", gpu="rtx-5070-ti")
+    assert not at.exception
+    shown = texts(at)
+    assert "NVIDIA's GeForce RTX 50 series specifications table as reprinted: 8,960 CUDA" in shown
+    assert "find_string" not in shown

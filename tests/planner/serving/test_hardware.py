@@ -1061,3 +1061,29 @@ def test_a_name_without_a_size_says_the_size_no_preset_holds() -> None:
     for name in ("v100-32gb", "Tesla V100-SXM2-32GB", "NVIDIA A100 80GB PCIe",
                  "rtx-4060-ti-16gb", "RTX 3060 12GB", "RTX 3090", "H100"):
         assert size_without_preset(name) is None, name
+
+
+SEARCH_INDEX_ID = re.compile(r"find_string|\bids? \d{7,}")
+"""An id of the search index the presets' sources were found with ('find_string id
+61252911742'): meaningless to a reader, who gets the source's title, address and quote."""
+
+
+@pytest.mark.parametrize("key", sorted(GPU_PRESETS))
+def test_a_presets_shown_texts_name_sources_not_search_index_ids(key: str) -> None:
+    # The Hardware page shows source and notes; speed notes quote the measured_* sources.
+    # 39 sources and 12 notes held such ids before, e.g. rtx-4080's "(a llama.cpp fit
+    # ladder's environment line, find_string id 61252911742)".
+    gpu = GPU_PRESETS[key]
+    shown = [gpu.source, gpu.notes, gpu.measured_read_source, gpu.measured_gemm_source]
+    assert not [t for t in shown if SEARCH_INDEX_ID.search(t)]
+    assert not SEARCH_INDEX_ID.search(gpu.source) and gpu.source.strip()
+
+
+def test_a_preset_source_keeps_its_title_and_quote_without_the_id() -> None:
+    # what a reader finds the source by stays: the page's description and the quoted name
+    source = GPU_PRESETS["rtx-4080"].source
+    assert source.endswith("nvidia-smi total 16376 MiB on an 'NVIDIA GeForce RTX 4080' (a "
+                           "llama.cpp fit ladder's environment line)")
+    assert GPU_PRESETS["gb200"].source.endswith(
+        "('4 x NVIDIA GB200, 189471 MiB each'; 'NVIDIA GB200, 189471 MiB (~185 GiB)'; "
+        "'NVIDIA GB200, 189471 MiB, 580.95.05')")
