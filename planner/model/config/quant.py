@@ -330,14 +330,40 @@ def _inc(qc: dict, where: str, method: str, warnings: list[str]) -> QuantSpec | 
     kept_note = f"; {len(kept)} modules kept 16-bit (extra_config)" if kept else ""
     own_note = (f"; {len(schemes)} modules in their own bits/groups (extra_config)"
                 if schemes else "")
+    whole, alone = _kept_alone(kept)
     return QuantSpec(
         method=method, scheme=_inc_key(bits, group, family), weight_bits=bits,
-        group_size=None if group == -1 else group, excluded_modules=kept,
-        module_schemes=schemes, expert_conflict=conflict, symmetric=sym, backend=backend,
+        group_size=None if group == -1 else group, excluded_modules=whole,
+        module_schemes=alone + schemes, expert_conflict=conflict, symmetric=sym,
+        backend=backend,
         inc_entries=_inc_entries(qc.get("extra_config"), kept, bits, group, sym),
         summary=f"AutoRound int{bits}, {shown}, {symmetry}, {family.upper()}-packed"
                 f"{kept_note}{own_note}",
     )
+
+
+_PROJECTION_SETS = (("q_proj", "k_proj", "v_proj", "o_proj"), ("gate_proj", "up_proj", "down_proj"))
+"""The projections of one attention or MLP (planner.model.quant's per-module shares)."""
+
+
+def _kept_alone(kept: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[ModuleFormat, ...]]:
+    """Split the modules kept 16-bit into those excluded as components (QuantSpec.
+    excluded_modules, a whole component per name) and single projections counted 16-bit in
+    their own share (module_schemes, scheme "bf16": 16 bits a weight whatever the dtype): a
+    q/k/v/o or gate/up/down projection kept without the rest of its attention or MLP
+    (an o_proj alone is a third of Llama's attention, not all of it). Routed experts' entries
+    stay whole: vLLM builds their layer's FusedMoE in one format."""
+    whole: list[str] = []
+    alone: list[ModuleFormat] = []
+    for name in kept:
+        head, _, last = name.rpartition(".")
+        projections = next((p for p in _PROJECTION_SETS if last in p), ())
+        if projections and not fused_moe_of(name) \
+                and not all(f"{head}.{p}" in kept for p in projections):
+            alone.append(ModuleFormat(module=name, algo="16-bit", scheme="bf16"))
+        else:
+            whole.append(name)
+    return tuple(whole), tuple(alone)
 
 
 def _awq8_refusal(at: str, whose: str) -> str:

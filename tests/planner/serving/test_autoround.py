@@ -247,6 +247,16 @@ def test_an_entry_without_bits_keeps_its_own_layer_16_bit():
                                            if "gate" in name else {})
         quant, warnings = parsed(W4A16_ASYM | {"extra_config": shard})
         assert warnings == [] and quant.excluded_modules == () == quant.module_schemes
+    # o_proj alone without bits (or at 16 bits): a third of the attention's weights 16-bit, by
+    # hand: q/k/v 8,192 params x 133/256 = 4,256 B + o 4,096 x 2 B = 8,192 B = 12,448 B in
+    # layer 0; layer 1's whole attention int4 g128: 12,288 x 133/256 = 6,384 B
+    o_proj = "model.layers.0.self_attn.o_proj"
+    for cfg in ({"sym": False}, {"bits": 16}):
+        quant, _ = parsed(W4A16_ASYM | {"extra_config": {o_proj: cfg}})
+        assert quant.excluded_modules == () and [(f.module, f.scheme) for f in
+                                                 quant.module_schemes] == [(o_proj, "bf16")]
+        spec = make_spec(quant=quant)
+        assert weights_bytes(spec, checkpoint_scheme(spec)).attention_bytes == 12_448 + 6_384
     # a listed lm_head without bits: kept 16-bit, where its bits would quantize it
     quant, _ = parsed(W4A16_ASYM | {"extra_config": {"lm_head": {"group_size": 128}}})
     assert quant.excluded_modules == ("lm_head",) and quant.module_schemes == ()
