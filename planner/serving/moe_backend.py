@@ -161,6 +161,47 @@ def b12x_refusals(version: Version, compute_capability: str, expert_family: str,
     return out
 
 
+FLYDSL = "flydsl"
+FLYDSL_FROM: Version = (0, 24, 0)
+"""NOTE: "flydsl" ("Use AMD FlyDSL kernels (ROCm only)") is in config/kernel.py MoEBackend from
+the 0.24.0 wheel (0.24.0-0.33.0; the vllm_cli fixtures agree), so older parsers refuse it."""
+FLYDSL_CT_WNA16_FROM: Version = (0, 27, 0)
+"""NOTE: compressed-tensors int weight-only experts off the FlyDSL branch are built as
+CompressedTensorsWNA16MoEMethod, which asks fused_moe/oracle/int_wna16.py
+select_wna16_moe_backend from the 0.27.0 wheel (0.27.0-0.33.0; not in 0.24.0-0.26.0, not read
+further there): map_wna16_backend has no "flydsl" and raises."""
+FLYDSL_ORACLES: dict[str, tuple[str, str]] = {
+    "float": ("unquantized", "unquantized"), "fp8": ("fp8", "FP8"), "mxfp4": ("mxfp4", "MXFP4"),
+    "nvfp4": ("nvfp4", "NvFP4"), "int8": ("int8", "Int8"), "wna16": ("int_wna16", "WNA16")}
+"""The MoE oracle (fused_moe/oracle/<file>.py) each expert format's --moe-backend reaches, and
+the kind its refusal names.
+
+NOTE: each oracle's map_*_backend raises ValueError(f"moe_backend='{runner_backend}' is not
+supported for {kind} MoE. Expected one of [...]") for a value it does not map, and none maps
+"flydsl" (0.24.0-0.33.0 wheels, each read; int_wna16 from 0.25.0): the explicit-backend branch
+comes before any platform choice on CUDA and ROCm alike (only CPU, TPU, out-of-tree platforms
+and LoRA return earlier). The one reader of "flydsl" is compressed_tensors_moe.py get_moe_method:
+on ROCm, strategy group, int, group_size 32, 4 bits, no LoRA and on_gfx950() build
+CompressedTensorsW4A16FlydslMoEMethod (0.24.0-0.33.0)."""
+
+
+def flydsl_refusal(version: Version, compute_capability: str, expert_format: str,
+                   ct_int4_g32: bool) -> str | None:
+    """Why vLLM stops at start-up with --moe-backend flydsl for experts of `expert_format`
+    (a FLYDSL_ORACLES key: "wna16" for compressed-tensors int weight-only experts, only from
+    FLYDSL_CT_WNA16_FROM; other formats are not read, None), or None where it runs: FlyDSL
+    itself for compressed-tensors int4 experts in groups of 32 (`ct_int4_g32`) on gfx950."""
+    if version < FLYDSL_FROM or expert_format not in FLYDSL_ORACLES:
+        return None
+    if expert_format == "wna16" and (version < FLYDSL_CT_WNA16_FROM
+                                     or ct_int4_g32 and compute_capability == "gfx950"):
+        return None
+    oracle, kind = FLYDSL_ORACLES[expert_format]
+    return (f"vLLM {version_label(version)}: moe_backend='{FLYDSL}' is not supported for {kind} "
+            f"MoE (fused_moe/oracle/{oracle}.py raises at start-up): vLLM's FlyDSL MoE runs "
+            "compressed-tensors int4 experts in groups of 32 on gfx950 GPUs only")
+
+
 def b12x_width_problem(version: Version, widths: list[int]) -> tuple[bool, str] | None:
     """(refused, why) where a MoE layer's intermediate size per TP rank (`widths`) is not a
     multiple of 128 on a release b12x_workspace_bytes sizes (B12X_SIZED), else None: vLLM

@@ -65,7 +65,13 @@ from planner.serving.launch import (
     untyped_config_note,
     with_layout,
 )
-from planner.serving.layout import ParallelLayout, layout_errors, layout_key, layout_warnings
+from planner.serving.layout import (
+    ParallelLayout,
+    layout_errors,
+    layout_key,
+    layout_warnings,
+    quantized_component,
+)
 from planner.serving.mla_block import (
     dsv4_block_refusal,
     mla_block_size,
@@ -74,12 +80,14 @@ from planner.serving.mla_block import (
 )
 from planner.serving.moe_backend import (
     B12X,
+    FLYDSL,
     b12x_ep_refusal,
     b12x_note,
     b12x_refusals,
     b12x_sized,
     b12x_width_problem,
     b12x_workspace_bytes,
+    flydsl_refusal,
 )
 from planner.serving.mtp import draft_own_heads
 from planner.serving.mtp import mtp_refusal as draft_refusal
@@ -708,6 +716,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
                                   bool(_draft_moe(spec, s)) and mtp_excluded(spec, scheme),
                                   gpu.vendor)
                     if b12x else ())
+            + _flydsl_refusals(spec, scheme, s, rules, gpu)
             + started.refused,
         ep_refusal=next(filter(None, (mxfp4_ep_reason(rules.version, cc) for cc in sorted(
             {n.gpu.compute_capability for n in cluster.nodes}))), None)
@@ -722,6 +731,28 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         busy=any(n.memory_used_bytes for n in cluster.nodes),
     )
     return resolved._replace(overhead_key=_overhead_key(resolved, s))
+
+
+def _flydsl_refusals(spec: ModelSpec, scheme: quant.QuantScheme, s: EngineSettings,
+                     rules: VllmRules, gpu: GpuSpec) -> tuple[str, ...]:
+    """moe_backend.flydsl_refusal for --moe-backend flydsl on a MoE model: the experts'
+    format as their MoE oracle sees it (16-bit where the scheme leaves them so; DeepSeek-V4's
+    FP4 experts MXFP4; compressed-tensors int weight-only ones "wna16", stored or a ct what-if)."""
+    if s.moe_backend != FLYDSL or not spec.is_moe:
+        return ()
+    ct = ("-ct-" in scheme.key if scheme.what_if else
+          spec.quant is not None and spec.quant.method == "compressed-tensors")
+    if not quantized_component(spec, scheme, "experts"):
+        experts = "float"
+    elif scheme.key == "fp8-block128-fp4experts":
+        experts = "mxfp4"
+    elif scheme.family in ("gptq", "awq") and ct:
+        experts = "wna16"
+    else:
+        experts = scheme.family
+    int4_g32 = ct and scheme.key in ("w4a16-ct-g32", "w4a16-gptq-g32")
+    why = flydsl_refusal(rules.version, gpu.compute_capability, experts, int4_g32)
+    return (why,) if why else ()
 
 
 def _runner(spec: ModelSpec, s: EngineSettings, rules: VllmRules, scheme: quant.QuantScheme,

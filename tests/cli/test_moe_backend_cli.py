@@ -258,3 +258,53 @@ def test_b12x_with_ep_is_refused_from_0_25(capsys, release, refused) -> None:
                           "flashinfer_b12x", "--json")
     assert (code == 2) is refused, err
     assert ("does not run with expert parallelism" in err) is refused, err
+
+
+def test_flydsl_is_in_the_parser_from_0_24(capsys) -> None:
+    # config/kernel.py MoEBackend lists "flydsl" from the 0.24.0 wheel (vllm_cli fixtures)
+    code, out, err = _run(capsys, "plan", "--model", "Qwen/Qwen3-30B-A3B", "--gpu", "mi300x",
+                          "--vllm-version", "0.23.0", "--moe-backend", "flydsl")
+    assert code == 2 and not out
+    assert "argument --moe-backend: invalid choice: 'flydsl'" in err
+    assert len(err.strip().splitlines()) == 1, err
+
+
+def _flydsl(model: str, gpu, release: str, quant: str | None = None):
+    from planner.serving.hardware import ClusterSpec, NodeSpec
+
+    cluster = (preset_cluster(gpu, 1) if isinstance(gpu, str) else
+               ClusterSpec(nodes=(NodeSpec(gpu=gpu, gpus_per_node=1, intra_node_link="pcie"),),
+                           source="test"))
+    return plan(PlanRequest(model=catalog_spec(model), cluster=cluster, layout=ParallelLayout(),
+                            engine=EngineSettings(max_model_len=4096, vllm_version=release,
+                                                  moe_backend="flydsl", target_quant=quant)))
+
+
+def test_flydsl_runs_compressed_tensors_int4_g32_experts_on_gfx950_only() -> None:
+    # compressed_tensors_moe.py get_moe_method (0.24.0-0.33.0): on ROCm, int4 in groups of 32,
+    # no LoRA, on_gfx950() and moe_backend == "flydsl" -> CompressedTensorsW4A16FlydslMoEMethod.
+    # Every MoE oracle's map_*_backend lacks "flydsl" and raises "moe_backend='flydsl' is not
+    # supported for <kind> MoE." (0.24.0-0.33.0); compressed-tensors int experts off that
+    # branch reach oracle/int_wna16.py from 0.27.0. Qwen3-30B-A3B (128 experts) on one GPU.
+    from planner.serving.hardware import custom_gpu
+
+    gfx950 = custom_gpu(288 * 1024**3, "AMD Instinct MI355X", vendor="amd",
+                        compute_capability="gfx950")
+    assert _flydsl("Qwen/Qwen3-30B-A3B", gfx950, "0.33.0", "w4a16-ct-g32").errors == []
+    (error,) = _flydsl("Qwen/Qwen3-30B-A3B", "mi300x", "0.33.0", "w4a16-ct-g32").errors
+    assert error.startswith("vLLM 0.33.0: moe_backend='flydsl' is not supported for WNA16 MoE "
+                            "(fused_moe/oracle/int_wna16.py raises at start-up)")
+    # group 128 on gfx950 leaves the FlyDSL branch too
+    (error,) = _flydsl("Qwen/Qwen3-30B-A3B", gfx950, "0.27.0", "w4a16-ct-g128").errors
+    assert "not supported for WNA16 MoE" in error
+    # 0.24.0-0.26.0's CompressedTensorsWNA16MoEMethod does not ask that oracle: not refused
+    assert _flydsl("Qwen/Qwen3-30B-A3B", "mi300x", "0.26.0", "w4a16-ct-g32").errors == []
+    # 16-bit, FP8 and MXFP4 experts on any GPU, AMD or NVIDIA
+    for model, gpu, kind in (("Qwen/Qwen3-30B-A3B", "h100-sxm", "unquantized"),
+                             ("Qwen/Qwen3-30B-A3B", gfx950, "unquantized"),
+                             ("Qwen/Qwen3-30B-A3B-FP8", "mi300x", "FP8"),
+                             ("openai/gpt-oss-20b", "mi300x", "MXFP4")):
+        (error,) = _flydsl(model, gpu, "0.24.0").errors
+        assert f"moe_backend='flydsl' is not supported for {kind} MoE" in error, error
+    # vLLM reads --moe-backend for MoE layers only
+    assert _flydsl("Qwen/Qwen3-8B", "mi300x", "0.33.0").errors == []
