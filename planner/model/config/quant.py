@@ -252,8 +252,16 @@ def inc_set(values: tuple) -> str:
 
 def _inc_refusals(qc: dict, at: str) -> None:
     """Raise vLLM's ValueError (INCConfig.__init__, 0.33.0 wording) for a block every release
-    read refuses: bits, data_type or packing_format outside INC_ANY_*, or a backend outside
-    INC_BACKENDS (the same set in every release)."""
+    read refuses: bits, data_type or packing_format outside INC_ANY_*, int weights in a
+    packing other than GPTQ's or AWQ's, or a backend outside INC_BACKENDS (the same set in
+    every release).
+
+    NOTE: int weights in auto_round:llm_compressor or auto_round:fp8 packing: outside
+    SUPPORTED_FORMATS before 0.27.0 (llm_compressor) / 0.29.0 (fp8); 0.27.0-0.28.0
+    _validate_supported_quantization raises ValueError "packing_format='auto_round:
+    llm_compressor' requires an 'mx_fp' data_type."; 0.29.0-0.33.0 _validate_int_quantization
+    asserts packing_format in ['auto_round:auto_awq', 'auto_round:auto_gptq'] (the same
+    function in each of these wheels)."""
     bits, packing = qc.get("bits"), qc.get("packing_format")
     data_type = "fp" if qc.get("data_type", "int") == "fp8" else qc.get("data_type", "int")
     if isinstance(bits, int) and not isinstance(bits, bool) and bits not in INC_ANY_BITS:
@@ -267,6 +275,12 @@ def _inc_refusals(qc: dict, at: str) -> None:
         raise ConfigError(f"{at}.packing_format: Unsupported packing_format: {packing}, "
                           f"currently only support {inc_set(INC_ANY_PACKINGS)}. (vLLM "
                           "INCConfig)")
+    if data_type == "int" and packing is not None and packing not in INC_PACKINGS:
+        raise ConfigError(
+            f"{at}.packing_format: INC int quantization only supports packing_format in "
+            f"{sorted(INC_PACKINGS)!r}, but found packing_format={packing!r}. (vLLM INCConfig "
+            "_validate_int_quantization; every release read refuses int weights in this "
+            "packing)")
     backend = qc.get("backend", qc.get("vllm_backend"))
     if backend is not None and backend not in INC_BACKENDS:
         raise ConfigError(f"{at}.backend: Unsupported backend: {backend}, currently only "

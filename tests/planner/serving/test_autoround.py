@@ -58,7 +58,8 @@ def test_awq_packing_and_8_bit_and_per_channel():
 
 def test_formats_headroom_does_not_plan_are_labelled_16_bit():
     for qc in ({"bits": 2, "group_size": 128}, {"bits": 4, "group_size": 32, "data_type": "mx_fp"},
-               {"bits": 4, "group_size": 128, "packing_format": "auto_round:llm_compressor"},
+               {"bits": 4, "group_size": 32, "data_type": "mx_fp",
+                "packing_format": "auto_round:llm_compressor"},
                {"bits": 4, "group_size": [128, 128], "data_type": "fp"}):
         quant, warnings = parsed({"quant_method": "auto-round", "sym": True} | qc)
         assert quant is None and "not understood: planned as 16-bit weights" in warnings[0]
@@ -179,7 +180,9 @@ def test_one_shard_of_a_fused_layer_in_other_bits_is_refused_in_vllms_words():
 
 def test_formats_no_release_takes_are_refused_in_vllms_words():
     """INCConfig.__init__ (0.33.0 wheel) raises ValueError on a data_type, packing_format or
-    bits outside what any release read accepts. AutoRound writes packing_format "auto_round"
+    bits outside what any release read accepts; int weights in llm_compressor packing are
+    refused by every release too (by its set to 0.26, a ValueError in 0.27-0.28, an
+    assertion from 0.29). AutoRound writes packing_format "auto_round"
     for an asymmetric export (id 54827818253) and data_type "nv_fp" for NVFP4 (id 61519148)."""
     cases = [(W4A16_ASYM | {"packing_format": "auto_round"},
               "packing_format: Unsupported packing_format: auto_round, currently only support "
@@ -188,6 +191,12 @@ def test_formats_no_release_takes_are_refused_in_vllms_words():
              (W4A16_ASYM | {"data_type": "nv_fp"},
               "data_type: Unsupported data_type: nv_fp, currently only support {'int', "
               "'mx_fp', 'fp'}. (vLLM INCConfig)"),
+             (W4A16_ASYM | {"packing_format": "auto_round:llm_compressor"},
+              "packing_format: INC int quantization only supports packing_format in "
+              "['auto_round:auto_awq', 'auto_round:auto_gptq'], but found "
+              "packing_format='auto_round:llm_compressor'. (vLLM INCConfig "
+              "_validate_int_quantization; every release read refuses int weights in this "
+              "packing)"),
              (W4A16_ASYM | {"bits": 16},
               "bits: Unsupported weight_bits: 16, currently only support {2, 3, 4, 5, 6, 7, "
               "8}. (vLLM INCConfig)")]
