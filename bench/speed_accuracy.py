@@ -182,11 +182,13 @@ def prepare(data: pd.DataFrame, dropped: dict[str, int]) -> list[tuple]:
     return [r for i, r in enumerate(out) if i not in set(fast)]
 
 
-SGLANG_REQUEST_OVERHEAD_MS = 171.0
+SGLANG_REQUEST_OVERHEAD_MS = 160.0
 """SGLang's request overhead (its tokenizer, scheduler and detokenizer processes talk over
 ZMQ; TTFT at low concurrency is 2-4x the prefill arithmetic): the serving stack's own fixed
 cost, fitted on the fit split's SGLang rows like FITTED.request_overhead_ms on vLLM's. The
-planner plans vLLM only; this serves to read the SGLang rows without biasing vLLM's."""
+planner plans vLLM only; this serves to read the SGLang rows without biasing vLLM's. Refit
+2026-12-02 (171 -> 160 ms) when the rows, planned at the default release, began to wait 2
+decode steps under its async scheduling (step.steps_ahead)."""
 SGLANG_QUEUE_SHARE = 0.099
 """SGLang's share of the other requests' prefills a new request waits behind, fitted on the
 fit split's SGLang rows like FITTED.queue_share on vLLM's: SGLang schedules differently (a

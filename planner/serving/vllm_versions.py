@@ -283,6 +283,23 @@ verify_max_model_len passes. Before, the 0.9.1-0.11.0 wheels' EngineArgs._set_de
 (_set_default_args_v1) set enable_chunked_prefill = True for every non-pooling model, the
 user's flag notwithstanding: the flag has no effect on a generative model there."""
 
+ASYNC_SCHEDULING_FROM: Version = (0, 14, 0)
+"""First release whose engine schedules one step ahead by default (async scheduling), at one
+pipeline stage. NOTE: the 0.9.1 wheel has no such option; config/scheduler.py
+SchedulerConfig.async_scheduling defaults to False in the 0.10.1-0.13.0 wheels (0.13.0
+config/vllm.py: "we won't reach here until async scheduling is enabled by default") and to
+None from 0.14.0, which VllmConfig.__post_init__ (config/vllm.py, read in every wheel
+0.14.0-0.33.0) turns into True unless pipeline parallelism (pipeline_parallel_size > 1, on
+the V1 model runner), a speculative method other than EAGLE/MTP-style drafting, or an
+executor other than mp / uni / external_launcher turns it off. With it on, the engine's
+batch queue holds 2 steps (max_concurrent_batches: uniproc_executor.py and
+multiproc_executor.py in 0.14.0-0.22.0, VllmConfig from 0.23.0: 2 at one stage), and
+v1/engine/core.py EngineCore.step_with_batch_queue (the same loop 0.14.0-0.33.0) schedules
+the next step before it blocks on the running one's output. A request read between steps
+(run_busy_loop: _process_input_queue, then step_fn) so joins the step after the one already
+queued: one decode step later than in the synchronous loop (EngineCore.step: schedule,
+execute, update) of the releases before."""
+
 def float16_refused(model_type: str, version: Version) -> bool:
     """Whether vLLM `version` refuses float16 for a model of this (top-level) model_type.
 

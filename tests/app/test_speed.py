@@ -16,15 +16,15 @@ def number(text: str) -> float:
 
 def test_seed_shows_speed_beside_memory() -> None:
     # the seed (TP=8 + EP on 8 RTX 3090, 1,024 in / 1,024 out, one request), worked by hand in
-    # tests/planner/serving/test_speed_seed.py: TPOT 20.275 ms, TTFT 0.9817 s of which the
+    # tests/planner/serving/test_speed_seed.py: TPOT 20.275 ms, TTFT 0.9761 s of which the
     # prefill is 951.92 ms; so 1,000 / 20.275 = 49.3 tokens/s per request, 1,024 / 0.95192 s
-    # = 1,076 prefill tokens/s, and 1 / (20.275 ms + 981.7 ms / 1,024 tokens) = 47.1 tokens/s
+    # = 1,076 prefill tokens/s, and 1 / (20.275 ms + 976.1 ms / 1,024 tokens) = 47.1 tokens/s
     # in all (its time to first token counts against the one request)
     at = open_page()
     assert not at.exception
     assert [metric(at, label) for label in ("TTFT", "TPOT", "Tokens/s per request",
                                             "Output tokens/s at 1", "Prefill tokens/s")] == [
-        "982 ms", "20.3 ms", "49.3", "47.1", "1,076"]
+        "976 ms", "20.3 ms", "49.3", "47.1", "1,076"]
     # the first screen builds the memory bar only; each curve when its tab is opened
     assert len(at.get("plotly_chart")) == 1
     show_chart(at, "Throughput and latency")
@@ -154,8 +154,8 @@ def test_a_cap_of_one_request_reads_in_the_singular() -> None:
 
 def test_a_sweep_made_on_other_hardware_is_not_shown() -> None:
     # Qwen3-8B on 2 RTX 3090s: the sweep over their own PCIe link without P2P gives the TP=2
-    # fp8 row TPOT 6.5 ms, TTFT 307 ms; the CLI's `sweep --link nvlink` gives it 5.9 ms and
-    # 201 ms (TP's all-reduce over NVLink). The sweep was kept by the cluster's source line,
+    # fp8 row TPOT 6.5 ms, TTFT 301 ms; the CLI's `sweep --link nvlink` gives it 5.9 ms and
+    # 195 ms (TP's all-reduce over NVLink). The sweep was kept by the cluster's source line,
     # "preset: 2x NVIDIA GeForce RTX 3090", which names no link, so the PCIe table stayed
     # on the page after the Hardware page's link became NVLink.
     def tp2_fp8(at) -> tuple[float, float]:
@@ -165,7 +165,7 @@ def test_a_sweep_made_on_other_hardware_is_not_shown() -> None:
 
     at = open_page(None, model="Qwen/Qwen3-8B", gpu="rtx-3090", gpn="2")
     at.button(key="plan.run_sweep").click().run()
-    assert tp2_fp8(at) == (6.5, 307)
+    assert tp2_fp8(at) == (6.5, 301)
     at.switch_page("ui/pages/hardware.py")
     at.run()
     at.radio(key="hw.intra_node_link").set_value("nvlink").run()
@@ -176,7 +176,7 @@ def test_a_sweep_made_on_other_hardware_is_not_shown() -> None:
     assert any(c.value.startswith("Plans every quantization x layout x KV dtype")
                for c in at.caption)
     at.button(key="plan.run_sweep").click().run()
-    assert tp2_fp8(at) == (5.9, 201)
+    assert tp2_fp8(at) == (5.9, 195)
 
 
 def test_the_kernel_path_names_fp16_on_a_gpu_without_bfloat16() -> None:

@@ -26,7 +26,8 @@ estimate_speed, speed_figures, context_rule, SPEED_KEYS, SPEED_COLUMNS, speed_co
 speed_fields), each layout's context (_context) and the serving at a load: one replica; DP
 replicas split the concurrency and add their throughput; at concurrency C (capped at what the
 KV cache holds) TPOT = decode step at C + the other requests' prefill work spread over the
-output; TTFT = request overhead + prefill + one decode step (C > 1) + a share of the other
+output; TTFT = request overhead + prefill + the decode steps ahead of it (C > 1: one, two
+with vLLM's async scheduling from 0.14 at PP=1: step.steps_ahead) + a share of the other
 C - 1 requests' whole prefills (arrival "staggered", the default), or, with arrival "steady"
 (desynchronized arrivals), the M/D/1 wait for the prefill work that arrives over one request's
 cycle (step.steady_wait_s) in place of that share, or, with arrival "burst" (all C arrive
@@ -63,7 +64,7 @@ from planner.serving.speed.collectives import _dispatch_label, nnodes_ar_world_s
 from planner.serving.speed.context import _Ctx, _device, _padded_moe, slowest_gpu, stage_gpus
 from planner.serving.speed.kernels import KernelFamily, kernel_label
 from planner.serving.speed.stages import _stages
-from planner.serving.speed.step import _burst, _decode, _prefill, steady_wait_s
+from planner.serving.speed.step import _burst, _decode, _prefill, steady_wait_s, steps_ahead
 from planner.serving.speed.terms import (
     _speed_terms,
     cap_phrase,
@@ -290,12 +291,13 @@ def _estimate(request: PlanRequest, load: ServingLoad, p: PlanSummary | PlanFigu
     if burst is not None:  # all arrive together: the packed steps until each prompt ends
         prompt_s, queue = burst[0], 0.0
     else:
-        # the prefill rides in a step with the running decode batch (waiting for the current
-        # step, then sharing one): one decode step on top, plus the prefill work queued ahead:
-        # a fitted share of the others' whole prefills, or (steady) the M/D/1 wait for the
-        # prefill work arriving over one request's cycle
+        # the prefill rides in a step with the running decode batch after the steps ahead of
+        # it (the current one; with async scheduling also the one queued behind it:
+        # steps_ahead), plus the prefill work queued ahead: a fitted share of the others'
+        # whole prefills, or (steady) the M/D/1 wait for the prefill work arriving over one
+        # request's cycle
         prompt_s = prefill_s
-        queue = tpot_base * (others > 0)
+        queue = tpot_base * steps_ahead(ctx) * (others > 0)
         if load.arrival != "steady":
             queue += coefficients.queue_share * others * prefill_s
         elif others:

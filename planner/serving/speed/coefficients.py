@@ -86,9 +86,9 @@ FITTED = SpeedCoefficients(
     layer_overhead_us=60.3,
     moe_layer_overhead_us=17.1,
     indexer_layer_overhead_us=82.0,
-    request_overhead_ms=24.5,
-    prompt_token_overhead_us=5.13,
-    queue_share=0.0832,
+    request_overhead_ms=18.7,
+    prompt_token_overhead_us=5.34,
+    queue_share=0.08,
     prefill_interference=1.0,
     source="fitted 2026-12-01 by `python bench/speed_accuracy.py --fit` on the 773 fit rows of "
     "../shared/calibration/perf-silicon-aic.csv (H100/H200/B200/B300, vLLM and SGLang), with "
@@ -99,7 +99,12 @@ FITTED = SpeedCoefficients(
     "refit (`--fit --only layer_us,moe_layer_us,indexer_us,request_ms,queue,prompt_token_us`, "
     "loss 0.21677 -> 0.2156) when the NVLink custom all-reduce's start-up became its measured "
     "line in the peers (collectives.NVLINK_AR_START_US): 66.5 -> 60.3, 24.2 -> 17.1, "
-    "89.0 -> 82.0 us, 23.8 -> 24.5 ms, 0.0816 -> 0.0832; bf16 not fitted: no row carries "
+    "89.0 -> 82.0 us, 23.8 -> 24.5 ms, 0.0816 -> 0.0832; the request and prompt-token overheads "
+    "and queue share refit 2026-12-02 (`--fit --only request_ms,queue,prompt_token_us,"
+    "sglang_request_ms,sglang_queue`, loss 0.2156 -> 0.2157) when a request arriving while "
+    "others decode began to wait 2 decode steps under vLLM 0.14+'s async scheduling "
+    "(step.steps_ahead): 24.5 -> 18.7 ms, 5.13 -> 5.34 us, 0.0832 -> 0.08; bf16 not fitted: no "
+    "row carries "
     "16-bit weights (every one is FP8, "
     "NVFP4, MXFP4 or int4), set 2026-12-01 to the 0.9 the dense FP8 rows fit (it was a 0.75 "
     "start value the fit could not move; see FITTED's docstring); "

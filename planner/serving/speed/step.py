@@ -38,6 +38,7 @@ from planner.serving.speed.collectives import _all_to_all_s, _allreduce_s, _pipe
 from planner.serving.speed.context import _Ctx
 from planner.serving.speed.kernels import DEEPGEMM_ALIGN_ROWS
 from planner.serving.speed.stages import _Stage
+from planner.serving.vllm_versions import ASYNC_SCHEDULING_FROM
 
 
 def expected_experts_touched(num_experts: int, top_k: int, tokens: int) -> float:
@@ -281,6 +282,15 @@ def _burst(ctx: _Ctx, requests: int, input_len: int) -> tuple[float, list[BurstS
         steps.append(BurstStep(end - pos, prompts, seconds, ended))
         pos = end
     return finished_s / requests, steps
+
+
+def steps_ahead(ctx: _Ctx) -> int:
+    """Decode steps a request that arrives while others decode waits through before the step
+    that holds its prefill: the one running when it arrives, and with async scheduling (vLLM's
+    default from ASYNC_SCHEDULING_FROM at one pipeline stage: vllm_versions) the one the
+    engine queued behind it before reading the request, 2. PP > 1: 1 (the V1 model runner
+    turns async scheduling off there; the V2 runner's queue of PP + 1 steps is not modelled)."""
+    return 2 if ctx.pp == 1 and ctx.device.rules.version >= ASYNC_SCHEDULING_FROM else 1
 
 
 def steady_wait_s(others: int, marginal_s: float, cycle_s: float) -> float:

@@ -42,7 +42,12 @@ from planner.serving.speed.kernels import (
     WIDE_HEAD_FA4_SM90_SHARE,
     kernel_label,
 )
-from planner.serving.speed.step import BurstStep, _moe_kernels_launched, expected_experts_touched
+from planner.serving.speed.step import (
+    BurstStep,
+    _moe_kernels_launched,
+    expected_experts_touched,
+    steps_ahead,
+)
 from planner.text import counted
 
 
@@ -392,7 +397,7 @@ def _speed_terms(ctx: _Ctx, s, load, conc, kv_limit, per_replica, context, parts
                  f"{counted(per_replica, 'request')} arriving together) = {_ms(ttft)}"
                  if burst is not None else
                  f"{_ms(prefill_s)} prefill + "
-                 f"{'one decode step ' + _ms(tpot_base) + ' + ' if per_replica > 1 else ''}"
+                 + _steps_ahead_text(ctx, tpot_base, per_replica)
                  + (f"{_ms(steady[0])} steady wait for the others' prefill work = {_ms(ttft)}"
                     if steady is not None else
                     f"no wait (no other request) = {_ms(ttft)}" if load.arrival == "steady" else
@@ -422,6 +427,16 @@ def _speed_terms(ctx: _Ctx, s, load, conc, kv_limit, per_replica, context, parts
               f"{counted(conc, 'request')} / ({_ms(tpot)} + {_ms(ttft)} / {load.output_len:,}) = "
               f"{aggregate:,.1f} tok/s"),
     ]
+
+
+def _steps_ahead_text(ctx: _Ctx, tpot_base: float, per_replica: int) -> str:
+    """The TTFT formula's decode steps ahead of the prefill (step.steps_ahead): "one decode
+    step 17.424 ms + ", "2 decode steps 2 x 17.424 ms (async scheduling) + ", "" alone."""
+    if per_replica < 2:
+        return ""
+    if steps_ahead(ctx) == 1:
+        return f"one decode step {_ms(tpot_base)} + "
+    return f"2 decode steps 2 x {_ms(tpot_base)} (async scheduling) + "
 
 
 def _burst_term(ctx: _Ctx, load, requests: int, mean_s: float, steps: list[BurstStep]) -> Term:

@@ -394,11 +394,31 @@ def test_gqa_kv_heads_count_whole_once_tp_passes_them() -> None:
 
 
 def test_ttft_queues_behind_a_share_of_the_others_whole_prefills() -> None:
-    # TTFT(C) - TTFT(1) = one decode step at C + queue_share x (C - 1) x prefill alone
+    # TTFT(C) - TTFT(1) = the decode steps ahead (2 on the default release, 0.33: the running
+    # one and the one async scheduling queued behind it) at C + queue_share x (C - 1) x
+    # prefill alone
     one = estimate_speed(_seed(ParallelLayout(tp=8, ep=True)), ServingLoad(concurrency=1))
     eight = estimate_speed(_seed(ParallelLayout(tp=8, ep=True)), ServingLoad(concurrency=8))
     assert eight.ttft_ms - one.ttft_ms == pytest.approx(
-        eight.decode_step_ms + FITTED.queue_share * 7 * one.prefill_ms)
+        2 * eight.decode_step_ms + FITTED.queue_share * 7 * one.prefill_ms)
+
+
+@pytest.mark.parametrize(("version", "pp", "steps"), [
+    ("0.13.0", 1, 1), ("0.14.0", 1, 2), ("0.33.0", 1, 2), ("0.14.0", 2, 1), ("0.33.0", 2, 1)])
+def test_async_scheduling_adds_the_step_queued_ahead(version: str, pp: int, steps: int) -> None:
+    # vllm_versions.ASYNC_SCHEDULING_FROM: from vLLM 0.14.0 the engine schedules the next step
+    # before it reads a new request (async scheduling, on by default at one pipeline stage;
+    # off with PP > 1 on the V1 model runner), so a request arriving while the others decode
+    # waits for the running step and the one queued behind it: 2 decode steps; 0.13.0 runs
+    # the synchronous loop (1); at one request in flight nothing runs ahead (0)
+    request = _seed(ParallelLayout(tp=8 // pp, pp=pp, ep=pp == 1)).model_copy(
+        update={"engine": SEED.model_copy(update={"vllm_version": version})})
+    one, four = (estimate_speed(request, ServingLoad(concurrency=c)) for c in (1, 4))
+    assert four.ttft_ms - one.ttft_ms == pytest.approx(
+        steps * four.decode_step_ms + FITTED.queue_share * 3 * one.prefill_ms)
+    ttft = next(t for t in four.terms if t.key == "ttft").formula
+    assert ("2 decode steps 2 x " in ttft) == (steps == 2)
+    assert ("one decode step " in ttft) == (steps == 1)
 
 
 def test_a_plan_that_does_not_fit_has_no_speed() -> None:

@@ -1,5 +1,6 @@
 """ServingLoad.arrival "steady": desynchronized arrivals. TTFT = request overheads + prefill
-+ one decode step (C > 1) + the M/D/1 mean wait for the prefill work the other C - 1 clients
++ the decode steps ahead (C > 1: 2 on the default release's async scheduling,
+step.steps_ahead) + the M/D/1 mean wait for the prefill work the other C - 1 clients
 bring over one request's cycle (step.steady_wait_s), in place of "staggered"'s fitted share
 of their whole prefills. TPOT and throughput terms other than TTFT are the same for both."""
 
@@ -36,16 +37,17 @@ def _est(concurrency: int, arrival: str):
                                                concurrency=concurrency, arrival=arrival))
 
 
-def test_steady_ttft_is_the_overheads_prefill_a_decode_step_and_the_wait() -> None:
-    """Llama-3.1-8B on one H100 at 16 in flight: the steady TTFT adds up from its own terms,
-    the wait recomputed from the prefill work and the cycle (TTFT without the wait + 127
-    output tokens at the TPOT), and it is below the staggered TTFT, whose fitted share queues
-    15 whole prefills; TPOT is the same."""
+def test_steady_ttft_is_the_overheads_prefill_the_steps_ahead_and_the_wait() -> None:
+    """Llama-3.1-8B on one H100 at 16 in flight: the steady TTFT adds up from its own terms
+    (two decode steps ahead on the default release, 0.33: async scheduling), the wait
+    recomputed from the prefill work and the cycle (TTFT without the wait + 127 output tokens
+    at the TPOT), and it is below the staggered TTFT, whose fitted share queues 15 whole
+    prefills; TPOT is the same."""
     steady, staggered = _est(16, "steady"), _est(16, "staggered")
     prefill = _term(steady, "prefill").value
     marginal = _term(steady, "prefill_marginal").value
     step = _term(steady, "decode_step").value
-    before_wait = _overheads_ms() + prefill + step
+    before_wait = _overheads_ms() + prefill + 2 * step
     cycle = before_wait + 127 * steady.tpot_ms
     wait = steady_wait_s(15, marginal / 1e3, cycle / 1e3) * 1e3
     assert _term(steady, "steady_wait").value == pytest.approx(wait, rel=1e-9)
