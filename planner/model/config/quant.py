@@ -281,6 +281,7 @@ def _inc_refusals(qc: dict, at: str) -> None:
             f"{sorted(INC_PACKINGS)!r}, but found packing_format={packing!r}. (vLLM INCConfig "
             "_validate_int_quantization; every release read refuses int weights in this "
             "packing)")
+    _inc_act_refusals(qc, data_type, at)
     backend = qc.get("backend", qc.get("vllm_backend"))
     if backend is not None and backend not in INC_BACKENDS:
         raise ConfigError(f"{at}.backend: Unsupported backend: {backend}, currently only "
@@ -300,6 +301,38 @@ def inc_unplanned(qc: object, quant: QuantSpec | None) -> IncFormat | None:
                      symmetric=sym if isinstance(sym, bool) else None,
                      data_type=str(qc.get("data_type", "int")),
                      packing_format=packing if isinstance(packing, str) else None)
+
+
+def _inc_act_refusals(qc: dict, data_type: object, at: str) -> None:
+    """Raise vLLM's AssertionError (INCConfig._validate_raw_config, 0.33.0 wording) for a block-FP8
+    or MXFP8 block whose activation fields differ from what vLLM runs: every release read
+    refuses it (before 0.29 / 0.27 by its data_type).
+
+    NOTE: _validate_raw_config (inc/inc.py; the same function in the 0.29.0-0.33.0 wheels)
+    compares each field, where the block has it (get_from_keys_or, default the expected
+    value), for data_type fp: act_bits 8, act_group_size the block's first side, act_data_type
+    "fp", act_sym, act_dynamic true, activation_scheme "dynamic", fmt "e4m3"; for an MXFP8
+    block ("mx_fp" in data_type, bits 8): act_bits 8, act_data_type "mx_fp", act_group_size
+    32, act_sym, act_dynamic true (0.27.0-0.28.0 the same five, and enable_quanted_input
+    false, not checked here). AutoRound's FP8_BLOCK scheme writes the FP8 values, its
+    MXFP8_RCEIL act_data_type "mx_fp_rceil" (auto_round/schemes.py, find_string id
+    51927722244)."""
+    group, bits = qc.get("group_size"), qc.get("bits")
+    if data_type == "fp" and _block_pair(group):
+        name, expected = "INC block-wise FP8", {
+            "act_bits": 8, "act_group_size": group[0], "act_data_type": "fp", "act_sym": True,
+            "act_dynamic": True, "activation_scheme": "dynamic", "fmt": "e4m3"}
+    elif isinstance(data_type, str) and "mx_fp" in data_type and bits == 8:
+        name, expected = "INC MXFP8", {"act_bits": 8, "act_data_type": "mx_fp",
+                                       "act_group_size": 32, "act_sym": True, "act_dynamic": True}
+    else:
+        return
+    for field, value in expected.items():
+        if qc.get(field, value) != value:
+            raise ConfigError(
+                f"{at}.{field}: {name} only supports {field}={value!r}, but found "
+                f"{field}={qc[field]!r}. (vLLM INCConfig._validate_raw_config from 0.27 / 0.29; "
+                "earlier releases refuse the data_type: none loads it)")
 
 
 def _inc(qc: dict, where: str, method: str, warnings: list[str]) -> QuantSpec | None:

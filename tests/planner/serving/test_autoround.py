@@ -206,6 +206,34 @@ def test_formats_no_release_takes_are_refused_in_vllms_words():
         assert str(refused.value) == f"config.json: quantization_config.{message}"
 
 
+def test_activation_fields_vllm_does_not_run_are_refused():
+    """INCConfig._validate_raw_config (0.29.0-0.33.0; MXFP8 from 0.27.0) compares a block-FP8
+    or MXFP8 block's activation fields with what vLLM runs; earlier releases refuse the
+    data_type. Blocks from AutoRound's schemes (auto_round/schemes.py, find_string id
+    51927722244): MXFP8_RCEIL writes act_data_type "mx_fp_rceil", MXFP8 "mx_fp", FP8_BLOCK
+    act_bits 8, act_group_size 128, act_data_type "fp", dynamic and symmetric."""
+    mxfp8 = {"quant_method": "auto-round", "bits": 8, "group_size": 32, "data_type": "mx_fp",
+             "sym": True, "packing_format": "auto_round:llm_compressor", "act_bits": 8,
+             "act_data_type": "mx_fp", "act_group_size": 32, "act_sym": True,
+             "act_dynamic": True}
+    quant, warnings = parsed(mxfp8)
+    assert quant is None and "planned as 16-bit weights" in warnings[0]
+    with pytest.raises(ConfigError) as stopped:
+        parsed(mxfp8 | {"act_data_type": "mx_fp_rceil"})
+    assert str(stopped.value) == (
+        "config.json: quantization_config.act_data_type: INC MXFP8 only supports "
+        "act_data_type='mx_fp', but found act_data_type='mx_fp_rceil'. (vLLM "
+        "INCConfig._validate_raw_config from 0.27 / 0.29; earlier releases refuse the "
+        "data_type: none loads it)")
+    fp8_block = {"quant_method": "auto-round", "bits": 8, "group_size": [128, 128],
+                 "data_type": "fp", "sym": True, "act_bits": 8, "act_group_size": 128,
+                 "act_data_type": "fp", "act_dynamic": True, "act_sym": True}
+    assert parsed(fp8_block)[0].scheme == "fp8-block128"
+    with pytest.raises(ConfigError, match=r"act_bits: INC block-wise FP8 only supports "
+                       r"act_bits=8, but found act_bits=16\."):
+        parsed(fp8_block | {"act_bits": 16})
+
+
 def test_cli_refuses_a_format_vllm_refuses_with_exit_2(tmp_path, capsys):
     config = json.loads((FIXTURES / "Qwen__Qwen2.5-72B-Instruct.json").read_text())
     (tmp_path / "config.json").write_text(json.dumps(
