@@ -500,11 +500,12 @@ def moe_wna16_fallback(
     release ROCm lists inc) fall back to MoeWNA16Config when the check fails;
     compressed_tensors_moe.py get_moe_method builds CompressedTensorsWNA16MoEMethod when `not
     check_moe_marlin_supports_layer(...) or current_platform.is_rocm()` (0.19.0-0.26.0) and
-    always from 0.27.0. ROCm's own choices there take no preset's GPU or need a flag the
-    planner does not plan: the RDNA3 kernel (rocm_moe_rdna.is_supported, 0.24.0-0.29.0; the
-    oracle's RDNA3 backend from 0.30.0: gfx1100 only) and FlyDSL
-    (compressed_tensors_moe_w4a16_flydsl.py, 0.24.0 on: int4 in groups of 32 on gfx950 with
-    --moe-backend flydsl; kernel_config.moe_backend defaults to "auto"). Both fallbacks run
+    always from 0.27.0. ROCm's own choices there take no preset's GPU or need a flag: the
+    RDNA3 kernel (rocm_moe_rdna.is_supported, 0.24.0-0.29.0; the oracle's RDNA3 backend from
+    0.30.0: gfx1100 only, not planned) and FlyDSL (compressed_tensors_moe_w4a16_flydsl.py,
+    0.24.0 on: int4 in groups of 32 on gfx950 with --moe-backend flydsl, kernel_config's
+    default being "auto"; the plan and the speed model follow moe_backend.runs_flydsl there
+    instead of this fallback's warning and kernel). Both fallbacks run
     Triton: fused_moe.py should_moe_wna16_use_cuda needs current_platform.is_cuda(), so
     MoeWNA16Method runs the Triton fused_moe GPTQ/AWQ kernel (0.19.0-0.26.0); from 0.27.0
     fused_moe/oracle/int_wna16.py select_wna16_moe_backend finds Marlin failing the same check

@@ -30,7 +30,10 @@ NOTE: what flashinfer_b12x holds, read in the wheels:
 """
 
 from planner.model.attention import cdiv
+from planner.model.quant import QuantScheme
+from planner.model.spec import ModelSpec
 from planner.serving.hardware import parse_capability
+from planner.serving.layout import quantized_component
 from planner.serving.vllm_cli import VllmCli, invalid_choice, unrecognized_flag
 from planner.serving.vllm_versions import Version, version_label
 
@@ -185,16 +188,42 @@ on ROCm, strategy group, int, group_size 32, 4 bits, no LoRA and on_gfx950() bui
 CompressedTensorsW4A16FlydslMoEMethod (0.24.0-0.33.0)."""
 
 
-def flydsl_refusal(version: Version, compute_capability: str, expert_format: str,
-                   ct_int4_g32: bool) -> str | None:
-    """Why vLLM stops at start-up with --moe-backend flydsl for experts of `expert_format`
-    (a FLYDSL_ORACLES key: "wna16" for compressed-tensors int weight-only experts, only from
-    FLYDSL_CT_WNA16_FROM; other formats are not read, None), or None where it runs: FlyDSL
-    itself for compressed-tensors int4 experts in groups of 32 (`ct_int4_g32`) on gfx950."""
-    if version < FLYDSL_FROM or expert_format not in FLYDSL_ORACLES:
+def _flydsl_experts(spec: ModelSpec, scheme: QuantScheme) -> tuple[str, bool]:
+    """(format, int4 in groups of 32) of the experts as --moe-backend sees them: the
+    FLYDSL_ORACLES key of their MoE oracle (16-bit where the scheme leaves them so; DeepSeek-V4's
+    FP4 experts MXFP4; compressed-tensors int weight-only ones "wna16", stored or a ct what-if),
+    and whether they are compressed-tensors int4 in groups of 32 (FlyDSL's branch)."""
+    ct = ("-ct-" in scheme.key if scheme.what_if else
+          spec.quant is not None and spec.quant.method == "compressed-tensors")
+    int4_g32 = ct and scheme.key in ("w4a16-ct-g32", "w4a16-gptq-g32")
+    if not quantized_component(spec, scheme, "experts"):
+        return "float", False
+    if scheme.key == "fp8-block128-fp4experts":
+        return "mxfp4", False
+    if scheme.family in ("gptq", "awq") and ct:
+        return "wna16", int4_g32
+    return scheme.family, False
+
+
+def runs_flydsl(spec: ModelSpec, scheme: QuantScheme, moe_backend: str | None, version: Version,
+                compute_capability: str) -> bool:
+    """Whether vLLM builds this MoE model's experts with its FlyDSL MoE
+    (CompressedTensorsW4A16FlydslMoEMethod: FLYDSL_ORACLES' NOTE): --moe-backend flydsl,
+    compressed-tensors int4 experts in groups of 32, a gfx950 GPU, vLLM 0.24 on."""
+    return (moe_backend == FLYDSL and spec.is_moe and version >= FLYDSL_FROM
+            and compute_capability == "gfx950" and _flydsl_experts(spec, scheme)[1])
+
+
+def flydsl_refusal(spec: ModelSpec, scheme: QuantScheme, version: Version,
+                   compute_capability: str) -> str | None:
+    """Why vLLM stops at start-up with --moe-backend flydsl for this MoE model's experts, or
+    None where it runs them (runs_flydsl) or their path was not read (a format outside
+    FLYDSL_ORACLES; compressed-tensors int experts before FLYDSL_CT_WNA16_FROM)."""
+    expert_format = _flydsl_experts(spec, scheme)[0]
+    if not spec.is_moe or version < FLYDSL_FROM or expert_format not in FLYDSL_ORACLES \
+            or runs_flydsl(spec, scheme, FLYDSL, version, compute_capability):
         return None
-    if expert_format == "wna16" and (version < FLYDSL_CT_WNA16_FROM
-                                     or ct_int4_g32 and compute_capability == "gfx950"):
+    if expert_format == "wna16" and version < FLYDSL_CT_WNA16_FROM:
         return None
     oracle, kind = FLYDSL_ORACLES[expert_format]
     return (f"vLLM {version_label(version)}: moe_backend='{FLYDSL}' is not supported for {kind} "

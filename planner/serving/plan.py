@@ -65,13 +65,7 @@ from planner.serving.launch import (
     untyped_config_note,
     with_layout,
 )
-from planner.serving.layout import (
-    ParallelLayout,
-    layout_errors,
-    layout_key,
-    layout_warnings,
-    quantized_component,
-)
+from planner.serving.layout import ParallelLayout, layout_errors, layout_key, layout_warnings
 from planner.serving.mla_block import (
     dsv4_block_refusal,
     mla_block_size,
@@ -88,6 +82,7 @@ from planner.serving.moe_backend import (
     b12x_width_problem,
     b12x_workspace_bytes,
     flydsl_refusal,
+    runs_flydsl,
 )
 from planner.serving.mtp import draft_own_heads
 from planner.serving.mtp import mtp_refusal as draft_refusal
@@ -676,7 +671,10 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         model_notes=_model_notes(spec, gpu, s, rules)
         + tuple(inc_notes(spec, scheme, rules.version, gpu))
         + tuple(inc_quantization_notes(spec, s.quantization)) + remote_gap[1:] + tuple(
-            filter(None, [b12x_note(rules.version) if b12x else None])),
+            filter(None, [b12x_note(rules.version) if b12x else None,
+                          _flydsl_note(scheme) if runs_flydsl(
+                              spec, scheme, s.moe_backend, rules.version,
+                              gpu.compute_capability) else None])),
         remote_code_part=remote_gap[:1],
         model_limit=window.limit,
         refusals=tuple(startup_errors(
@@ -716,7 +714,9 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
                                   bool(_draft_moe(spec, s)) and mtp_excluded(spec, scheme),
                                   gpu.vendor)
                     if b12x else ())
-            + _flydsl_refusals(spec, scheme, s, rules, gpu)
+            + tuple(filter(None, [flydsl_refusal(spec, scheme, rules.version,
+                                                 gpu.compute_capability)
+                                  if s.moe_backend == FLYDSL else None]))
             + started.refused,
         ep_refusal=next(filter(None, (mxfp4_ep_reason(rules.version, cc) for cc in sorted(
             {n.gpu.compute_capability for n in cluster.nodes}))), None)
@@ -733,26 +733,13 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
     return resolved._replace(overhead_key=_overhead_key(resolved, s))
 
 
-def _flydsl_refusals(spec: ModelSpec, scheme: quant.QuantScheme, s: EngineSettings,
-                     rules: VllmRules, gpu: GpuSpec) -> tuple[str, ...]:
-    """moe_backend.flydsl_refusal for --moe-backend flydsl on a MoE model: the experts'
-    format as their MoE oracle sees it (16-bit where the scheme leaves them so; DeepSeek-V4's
-    FP4 experts MXFP4; compressed-tensors int weight-only ones "wna16", stored or a ct what-if)."""
-    if s.moe_backend != FLYDSL or not spec.is_moe:
-        return ()
-    ct = ("-ct-" in scheme.key if scheme.what_if else
-          spec.quant is not None and spec.quant.method == "compressed-tensors")
-    if not quantized_component(spec, scheme, "experts"):
-        experts = "float"
-    elif scheme.key == "fp8-block128-fp4experts":
-        experts = "mxfp4"
-    elif scheme.family in ("gptq", "awq") and ct:
-        experts = "wna16"
-    else:
-        experts = scheme.family
-    int4_g32 = ct and scheme.key in ("w4a16-ct-g32", "w4a16-gptq-g32")
-    why = flydsl_refusal(rules.version, gpu.compute_capability, experts, int4_g32)
-    return (why,) if why else ()
+def _flydsl_note(scheme: quant.QuantScheme) -> str:
+    """The note where vLLM builds the experts with its FlyDSL MoE (moe_backend.runs_flydsl)."""
+    return (f"--moe-backend {FLYDSL}: vLLM builds the {scheme.label} experts with its FlyDSL MoE "
+            "(CompressedTensorsW4A16FlydslMoEMethod, gfx950), not the Triton MoE WNA16; the "
+            "speed estimate's flydsl-moe takes the default MoE figures (uncalibrated), and the "
+            "experts' load checks are CompressedTensorsWNA16MoEMethod's (FlyDSL's own not "
+            "read).")
 
 
 def _runner(spec: ModelSpec, s: EngineSettings, rules: VllmRules, scheme: quant.QuantScheme,
@@ -925,8 +912,10 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
     stages = ENGINE.stage_layouts(r.facts, layout, r.block_size, kv_b, r.fa4_fp8_hd512,
                                   r.states, r.kv_grouping[0])
     width = _b12x_width(spec, layout, s)
-    warnings = (*layout_warnings(spec, layout, r.scheme, s.vllm_version, cluster.vendor,
-                                 r.compute_capability),
+    flydsl = runs_flydsl(spec, r.scheme, s.moe_backend, vllm_rules(s.vllm_version).version,
+                         r.compute_capability)  # no MoE WNA16 fallback to warn of (the note)
+    warnings = (*(() if flydsl else layout_warnings(spec, layout, r.scheme, s.vllm_version,
+                                                    cluster.vendor, r.compute_capability)),
                 *r.gpu_notes, *_bridge_warnings(cluster, layout.tp),
                 *_cross_node_tp_warnings(layout, r), *_ray_order_warnings(cluster, layout, s),
                 *(width[1:] if width else ()))

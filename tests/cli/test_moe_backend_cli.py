@@ -269,15 +269,21 @@ def test_flydsl_is_in_the_parser_from_0_24(capsys) -> None:
     assert len(err.strip().splitlines()) == 1, err
 
 
-def _flydsl(model: str, gpu, release: str, quant: str | None = None):
+def _flydsl_request(model: str, gpu, release: str, quant: str | None = None) -> PlanRequest:
+    """`model` (or its what-if `quant`) on one `gpu` (a preset key or a GpuSpec) with
+    --moe-backend flydsl on vLLM `release`."""
     from planner.serving.hardware import ClusterSpec, NodeSpec
 
     cluster = (preset_cluster(gpu, 1) if isinstance(gpu, str) else
                ClusterSpec(nodes=(NodeSpec(gpu=gpu, gpus_per_node=1, intra_node_link="pcie"),),
                            source="test"))
-    return plan(PlanRequest(model=catalog_spec(model), cluster=cluster, layout=ParallelLayout(),
-                            engine=EngineSettings(max_model_len=4096, vllm_version=release,
-                                                  moe_backend="flydsl", target_quant=quant)))
+    return PlanRequest(model=catalog_spec(model), cluster=cluster, layout=ParallelLayout(),
+                       engine=EngineSettings(max_model_len=4096, vllm_version=release,
+                                             moe_backend="flydsl", target_quant=quant))
+
+
+def _flydsl(model: str, gpu, release: str, quant: str | None = None):
+    return plan(_flydsl_request(model, gpu, release, quant))
 
 
 def test_flydsl_runs_compressed_tensors_int4_g32_experts_on_gfx950_only() -> None:
@@ -308,3 +314,26 @@ def test_flydsl_runs_compressed_tensors_int4_g32_experts_on_gfx950_only() -> Non
         assert f"moe_backend='flydsl' is not supported for {kind} MoE" in error, error
     # vLLM reads --moe-backend for MoE layers only
     assert _flydsl("Qwen/Qwen3-8B", "mi300x", "0.33.0").errors == []
+
+
+def test_flydsl_experts_are_named_and_timed_as_flydsl_not_moe_wna16() -> None:
+    # where FlyDSL builds the experts (CompressedTensorsW4A16FlydslMoEMethod, gfx950) there is
+    # no Triton MoE WNA16 fallback: no such warning, the speed model's flydsl-moe (default MoE
+    # figures) instead of moe-wna16 x 1.5. An MI300X's figures with gfx950 as its target
+    # stand in for a gfx950 GPU (no preset); on the MI300X itself (gfx942) 0.26.0 takes the
+    # flag and the experts stay on MoE WNA16 (Marlin MoE is False on ROCm)
+    from planner.serving.hardware import gpu_preset
+    from planner.serving.speed import estimate_speed
+
+    gfx950 = gpu_preset("mi300x").model_copy(update={"compute_capability": "gfx950"})
+    for gpu, kernel in ((gfx950, "flydsl-moe"), ("mi300x", "moe-wna16")):
+        result = _flydsl("Qwen/Qwen3-30B-A3B", gpu, "0.26.0", "w4a16-ct-g32")
+        assert result.errors == []
+        assert any("MoE WNA16 (Triton) kernel" in w for w in result.warnings) is (
+            kernel == "moe-wna16")
+        assert any(w.startswith("--moe-backend flydsl: vLLM builds") for w in result.warnings) \
+            is (kernel == "flydsl-moe")
+        request = _flydsl_request("Qwen/Qwen3-30B-A3B", gpu, "0.26.0", "w4a16-ct-g32")
+        text = " ".join(t.formula for t in estimate_speed(request).terms)
+        assert f"MoE kernel {kernel}" in text, text
+        assert ("WNA16 fallback" in text) is (kernel == "moe-wna16")

@@ -27,6 +27,7 @@ from planner.model.spec import ModelSpec, ModuleFormat, MoeMlp
 from planner.serving.engine import served_dtype, served_kv_elem_bytes
 from planner.serving.hardware import ClusterSpec, GpuFormat, GpuSpec, LinkSpec, network_link
 from planner.serving.layout import ParallelLayout, first_moe
+from planner.serving.moe_backend import runs_flydsl
 from planner.serving.plan import (
     PlanRequest,
     mla_decodes_piecewise,
@@ -182,7 +183,10 @@ def _resolve_device(request: PlanRequest, gpu: GpuSpec) -> _Device | None:
         index_flops=(gpu.dense_tflops("fp8") or attn) * 1e12,
         exp_rate=(gpu.softmax_exp_tera_per_s or math.inf) * 1e12,
         bw=gpu.memory_bandwidth_gbps * 1e9, read_cap=(gpu.measured_read_gbps or math.inf) * 1e9,
-        moe=first_moe(spec), moe_kernel=moe_kernel(scheme, gpu, family, s.vllm_version),
+        moe=first_moe(spec),
+        moe_kernel=("flydsl-moe" if runs_flydsl(spec, scheme, s.moe_backend, rules.version,
+                                                gpu.compute_capability)
+                    else moe_kernel(scheme, gpu, family, s.vllm_version)),
         deepgemm_moe=_deepgemm_moe(scheme, gpu, s.vllm_version),
         rules=rules,
         mla_piecewise=mla_decodes_piecewise(request),

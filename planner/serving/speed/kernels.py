@@ -38,7 +38,8 @@ def kernel_label(family: KernelFamily, dense_fmt: GpuFormat) -> str:
 
 
 MoeKernel = Literal["fused-moe", "flashinfer-trtllm-mxfp4", "triton-mxfp4", "marlin-moe",
-                    "flashinfer-trtllm-int4", "humming-moe", "moe-wna16", "nvfp4-emulation"]
+                    "flashinfer-trtllm-int4", "humming-moe", "moe-wna16", "nvfp4-emulation",
+                    "flydsl-moe"]
 """Which kernel family vLLM runs a MoE layer's routed experts on (moe_kernel): its own fused-MoE
 paths (Triton fused_moe, CUTLASS, DeepGEMM, FlashInfer for FP8/NVFP4: the default figure);
 FlashInfer's TRT-LLM MXFP4 x BF16 MoE (gpt-oss on datacenter Blackwell); OpenAI's
@@ -48,7 +49,8 @@ the MXFP4/FP8 fallbacks on older NVIDIA GPUs; CUDA only); from vLLM 0.32 FlashIn
 MxInt4 MoE and Humming for some weight-only MoE (no calibration rows: they take the default
 figures); MoE WNA16, vLLM's Triton fallback for GPTQ/AWQ experts Marlin MoE cannot take
 (layout_moe_kernel); vLLM's NVFP4 emulation on AMD GPUs
-(vllm_versions.NVFP4_ROCM_EMULATION_FROM: default figures, no calibration row)."""
+(vllm_versions.NVFP4_ROCM_EMULATION_FROM) and its FlyDSL MoE (--moe-backend flydsl on gfx950:
+moe_backend.runs_flydsl): default figures, no calibration row."""
 
 
 _MXFP4_KERNELS: dict[str, MoeKernel] = {"flashinfer": "flashinfer-trtllm-mxfp4",
@@ -173,8 +175,10 @@ def layout_moe_kernel(kernel: MoeKernel, wna16: bool) -> MoeKernel:
     elsewhere Triton (TritonWNA16Experts) is the first left. compressed-tensors experts off
     Marlin ask it from CompressedTensorsWNA16MoEMethod alike (0.27.0-0.33.0). Read in the
     0.32.0 and 0.33.0 wheels. MoE WNA16 is timed as Marlin MoE (MARLIN_BOUND_KERNELS) x
-    WNA16_FALLBACK_SLOWDOWN, the estimate being relative to Marlin MoE."""
-    return "moe-wna16" if wna16 and kernel not in ORACLE_BEFORE_MARLIN else kernel
+    WNA16_FALLBACK_SLOWDOWN, the estimate being relative to Marlin MoE. FlyDSL's MoE
+    (moe_backend.runs_flydsl) replaces the whole method, so no Marlin check moves it either."""
+    return "moe-wna16" if wna16 and kernel not in (*ORACLE_BEFORE_MARLIN, "flydsl-moe") \
+        else kernel
 
 
 ORACLE_BEFORE_MARLIN: tuple[MoeKernel, ...] = ("humming-moe", "flashinfer-trtllm-int4")
