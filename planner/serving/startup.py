@@ -1337,9 +1337,8 @@ def _inc_init_errors(bits: int | None, data_type: str, packing: str | None,
                              (3, "packing_format", packing)):
         if takes(now, kind, value):
             continue
-        shown = "fp" if kind == 2 and value == "fp8" and version >= INC_FP8_FROM else value
         first = next(version_label(entry[0]) for entry in INC_TAKES if takes(entry, kind, value))
-        return [f"Unsupported {key}: {shown}, currently only support {inc_set(now[kind])}. "
+        return [f"Unsupported {key}: {value}, currently only support {inc_set(now[kind])}. "
                 f"(vLLM {version_label(version)} INCConfig; {first} and later take it)"]
     return []
 
@@ -1348,9 +1347,9 @@ def inc_format_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
                       gpu: GpuSpec) -> list[str]:
     """vLLM's refusals of an AutoRound block planned as 16-bit weights (ModelSpec.inc_unplanned:
     its format is not planned here), as INCConfig.__init__ checks it on `version`, and, for
-    int weights in GPTQ packing, as its linear layers' kernels take them on `gpu`
-    (_inc_layer_errors); [] where that release takes it, or for a what-if. E.g. 5-bit weights
-    before 0.30, data_type mx_fp before 0.27, 3-bit GPTQ packing 0.22-0.29."""
+    2/3/5-7-bit int weights in GPTQ or AWQ packing, as its linear layers' kernels take them on
+    `gpu` (_inc_layer_errors); [] where that release takes it, or for a what-if. E.g. 5-bit
+    weights before 0.30, data_type mx_fp before 0.27, 3-bit GPTQ packing 0.22-0.29."""
     fmt = spec.inc_unplanned
     if fmt is None or scheme.what_if:
         return []
