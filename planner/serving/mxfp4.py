@@ -54,9 +54,10 @@ OpenAI's Triton MoE kernels (triton_kernels), never Marlin (its MoE runs on CUDA
 NOTE: read per release. quantization/mxfp4.py: the 0.10.1 wheel's
 Mxfp4MoEMethod._should_use_marlin is False on ROCm unless VLLM_MXFP4_USE_MARLIN is set (Marlin
 only `if current_platform.is_cuda()`), so apply() runs the Triton MoE; get_mxfp4_backend in the
-0.10.2-0.18.0 wheels (0.10.2, 0.11.0, 0.12.0-0.16.0, 0.18.0 read): `elif
-current_platform.is_rocm() and has_triton_kernels(): return Mxfp4Backend.TRITON` (0.18.0: the
-AITER CK kernel first where rocm_aiter_ops.is_enabled() and on_gfx950()).
+0.10.2-0.18.0 wheels: `elif
+current_platform.is_rocm() and has_triton_kernels(): return Mxfp4Backend.TRITON` (0.10.2,
+0.11.0-0.11.2, 0.12.0-0.16.0 read; 0.17.0 and 0.18.0 put the AITER CK kernel first where
+rocm_aiter_ops.is_enabled() and on_gfx950()).
 fused_moe/oracle/mxfp4.py (0.19.0-0.33.0 wheels, each read): the gpt-oss priority list puts
 only AITER backends (CK / AITER, AITER_MXFP4_BF16, AITER_MXFP4_FP8, AITER_MXFP4_MXFP4, from
 0.30.0 AITER_TRITON_MXFP4_BF16) and CUDA-only FlashInfer ahead of TRITON, and every AITER
@@ -66,9 +67,37 @@ expert class asks rocm_aiter_ops.is_enabled() / is_fused_moe_enabled(), off by d
 < (11, 0) in 0.19.0-0.21.0 (gfx942 reads 9.4, gfx950 9.5), on_gfx9() or on_gfx1x() from
 0.22.0; MarlinExperts (fused_marlin_moe.py / experts/marlin_moe.py) is `p.is_cuda() and
 p.has_device_capability((7, 5))` in every one. The CUDA wheels ship triton_kernels as
-vllm/third_party/triton_kernels (0.19.0-0.33.0), assumed in a ROCm build too. ROCm's own
-padding of these experts (mxfp4_utils.get_padding_alignment, 128 or 256 by release and GPU)
-is not sized (mxfp4_expert_padding)."""
+vllm/third_party/triton_kernels (0.19.0-0.33.0), assumed in a ROCm build too. ROCm pads
+these experts its own way (MXFP4_ROCM_PAD)."""
+
+MXFP4_ROCM_PAD: tuple[tuple[Version, tuple[int, int] | None], ...] = (
+    ((0, 10, 1), (1, 128)), ((0, 10, 2), (128, 128)), ((0, 11, 0), (256, 256)),
+    ((0, 11, 1), None), ((0, 19, 0), (256, 256)))
+"""(first release, (hidden, per-rank width) multiples) vLLM pads MXFP4 experts to on ROCm for
+the Triton MoE (MXFP4_ROCM_KERNEL), each up to the next row's release; None: by GPU,
+get_padding_alignment (mxfp4_rocm_padding).
+
+NOTE: quantization/mxfp4.py Mxfp4MoEMethod.create_weights, the `elif current_platform.is_rocm()`
+branch its Triton backend reaches: 0.10.1 rounds the width up to 128 only; 0.10.2 both to 128;
+0.11.0 both to 256; the 0.11.1-0.18.0 wheels (0.11.1, 0.11.2, 0.12.0, 0.13.0, 0.14.0, 0.15.1,
+0.16.0, 0.17.0, 0.18.0 read) both to mxfp4_utils.get_padding_alignment(): 256 where triton's
+current target arch is "gfx950", else 128. fused_moe/oracle/mxfp4.py
+mxfp4_round_up_hidden_size_and_intermediate_size, 0.19.0-0.33.0 wheels (each read): the
+`elif current_platform.is_rocm()` branch gives TRITON 256 x 256 (0.28.0 on: 128 only for
+AITER_MXFP4_BF16 or, from 0.29.0, TRITON_UNFUSED off CDNA4 with SiLU/SiTU, neither gpt-oss's
+default)."""
+
+
+def mxfp4_rocm_padding(version: Version, compute_capability: str) -> tuple[int, int] | None:
+    """(hidden, per-rank width) multiples of MXFP4 experts on an AMD GPU (MXFP4_ROCM_PAD);
+    None where they hang on a gfx target this GPU does not name (a custom GPU)."""
+    pad = next((pad for first, pad in reversed(MXFP4_ROCM_PAD) if version >= first), (1, 1))
+    if pad is not None:
+        return pad
+    if not compute_capability.startswith("gfx"):
+        return None
+    align = 256 if compute_capability == "gfx950" else 128
+    return (align, align)
 
 
 def mxfp4_kernel(version: Version, compute_capability: str) -> Mxfp4Kernel:
@@ -122,13 +151,17 @@ per-rank width % 128 (quantization/mxfp4.py create_weights, 0.10.1-0.18.0 wheels
 oracle/mxfp4.py mxfp4_round_up_hidden_size_and_intermediate_size, 0.19.0-0.33.0)."""
 
 
-def mxfp4_expert_padding(version: Version, compute_capability: str) -> tuple[int, int]:
+def mxfp4_expert_padding(version: Version, compute_capability: str,
+                         vendor: str = "nvidia") -> tuple[int, int]:
     """(hidden, per-rank width) multiples vLLM `version` pads MXFP4 experts to on this GPU, for
     the kernel mxfp4_kernel picks: Marlin MXFP4_MARLIN_PAD; FlashInfer's TRT-LLM 256 x 256,
     256 x 128 from MXFP4_TRTLLM_WIDTH_128_FROM; triton_kernels only the width, to 64 (the
     `else` branch of the same functions). gpt-oss (2,880 wide) on Hopper: TP=1 stays 2,880,
-    TP=2 1,440 -> 1,472, TP=4 720 -> 768, TP=8 360 -> 384. Off NVIDIA nothing (ROCm's padding,
-    get_padding_alignment, is not modelled)."""
+    TP=2 1,440 -> 1,472, TP=4 720 -> 768, TP=8 360 -> 384. On AMD GPUs mxfp4_rocm_padding
+    (nothing where it does not know the target); an NVIDIA GPU of unknown capability
+    nothing."""
+    if vendor != "nvidia":
+        return mxfp4_rocm_padding(version, compute_capability) or (1, 1)
     if parse_capability(compute_capability) is None:
         return (1, 1)
     kernel = mxfp4_kernel(version, compute_capability)

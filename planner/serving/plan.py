@@ -662,7 +662,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         in_flight_window=rules.in_flight_window,
         kv_grouping=(rules.group_pad_ratio, rules.page_unify),
         expert_pad=(MXFP4_MARLIN_PAD if mxfp4_marlin else
-                    mxfp4_expert_padding(rules.version, gpu.compute_capability))
+                    mxfp4_expert_padding(rules.version, gpu.compute_capability, gpu.vendor))
         if scheme.key == "mxfp4" else (1, 1),
         states=_state_rules(spec, s, rules, gpu.compute_capability),
         gpu_notes=(old_mxfp4,) if old_mxfp4 and not s.mxfp4_marlin

@@ -27,6 +27,7 @@ from planner.serving.layout import (
     marlin_takes_group,
     quantized_component,
 )
+from planner.serving.mxfp4 import mxfp4_rocm_padding
 from planner.serving.tie import served_tie
 from planner.serving.vllm_cli import (
     VllmCli,
@@ -471,17 +472,21 @@ tile it reads."""
 def rocm_fp4_notes(spec: ModelSpec, scheme: QuantScheme, version: Version,
                    gpu: GpuSpec) -> list[str]:
     """What vLLM runs FP4 experts on on an AMD GPU, where rocm_fp4_moe_errors lets them
-    start: MXFP4 on OpenAI's Triton MoE kernels (mxfp4.MXFP4_ROCM_KERNEL, whose ROCm padding
-    the plan does not size), NVFP4 W4A4 on vLLM's emulation (NVFP4_ROCM_EMULATION_FROM)."""
+    start: MXFP4 on OpenAI's Triton MoE kernels (mxfp4.MXFP4_ROCM_KERNEL, padded as
+    mxfp4.mxfp4_rocm_padding says), NVFP4 W4A4 on vLLM's emulation (NVFP4_ROCM_EMULATION_FROM)."""
     if gpu.vendor == "nvidia" or first_moe(spec) is None \
             or not quantized_component(spec, scheme, "experts"):
         return []
     if scheme.family == "mxfp4":
+        pad = mxfp4_rocm_padding(version, gpu.compute_capability)
+        padded = ("vLLM pads them by the GPU's gfx target (128 or 256), which this GPU does "
+                  "not name: not sized" if pad is None else
+                  f"padded to a width per GPU that is a multiple of {pad[1]}" if pad[0] == 1
+                  else f"padded to multiples of {pad[0]} (hidden) x {pad[1]} (width per GPU)")
         return [f"MXFP4 experts on {gpu.name} run on OpenAI's Triton MoE kernels "
                 "(triton_kernels; vLLM's ROCm choice with AITER off): weights stay 4-bit, "
-                "compute is 16-bit. vLLM pads these experts for ROCm and this plan does not "
-                "size that padding. Source: vLLM fused_moe/oracle/mxfp4.py (quantization/"
-                "mxfp4.py before 0.19)."]
+                f"compute is 16-bit, {padded}. Source: vLLM fused_moe/oracle/mxfp4.py "
+                "(quantization/mxfp4.py before 0.19)."]
     weight_only = spec.quant is not None and not scheme.what_if and spec.quant.weight_only
     if scheme.family != "nvfp4" or version < NVFP4_ROCM_EMULATION_FROM \
             or (weight_only and version >= MIXED_W4A16_NVFP4_FROM):

@@ -827,6 +827,39 @@ def test_fp4_experts_on_amd_gpus_start_where_a_rocm_backend_takes_them() -> None
     assert _plan_one(oss, "0.18.0", "h100-sxm", mxfp4_marlin=True).weights_bytes_per_gpu > nvidia
 
 
+def test_mxfp4_experts_on_amd_gpus_are_padded_as_rocm_pads_them() -> None:
+    """ROCm's Triton MXFP4 MoE pads hidden and width per GPU to mxfp4_utils.
+    get_padding_alignment() in 0.11.1-0.18.0 (256 on gfx950, else 128) and to 256 from 0.19.0
+    (fused_moe/oracle/mxfp4.py mxfp4_round_up_hidden_size_and_intermediate_size). gpt-oss-20b
+    (24 layers x 32 experts, hidden 2,880, width 2,880, MXFP4 at 4 + 8/32 = 4.25 bits) at TP=1:
+    - 128: 2,880 -> 2,944 (23 x 128): 3 x (2,944^2 - 2,880^2) = 3 x 372,736 = 1,118,208
+      parameters more per expert, x 768 experts x 4.25 / 8 = 456,228,864 B;
+    - 256: 2,880 -> 3,072 (12 x 256): 3 x (3,072^2 - 2,880^2) = 3 x 1,142,784 = 3,428,352
+      per expert, x 768 x 4.25 / 8 = 1,398,767,616 B.
+    An MI300X whose gfx target is not known (a custom AMD GPU) is not padded on 0.18.0."""
+    from planner.serving.engine import EngineSettings
+    from planner.serving.hardware import ClusterSpec, NodeSpec
+    from planner.serving.layout import ParallelLayout
+    from planner.serving.plan import PlanRequest, plan
+
+    oss, mi300x = _spec("openai/gpt-oss-20b"), gpu_preset("mi300x")
+
+    def weights(release: str, target: str) -> int:
+        gpu = mi300x.model_copy(update={"compute_capability": target})
+        cluster = ClusterSpec(nodes=(NodeSpec(gpu=gpu, gpus_per_node=1, intra_node_link="pcie"),),
+                              source="test")
+        result = plan(PlanRequest(model=oss, cluster=cluster, layout=ParallelLayout(),
+                                  engine=EngineSettings(max_model_len=4096, vllm_version=release)))
+        return result.weights_bytes_per_gpu
+
+    bare = weights("0.18.0", "")
+    assert weights("0.18.0", "gfx942") - bare == 456_228_864
+    assert weights("0.18.0", "gfx950") - bare == 1_398_767_616
+    assert weights("0.33.0", "gfx942") == weights("0.33.0", "")  # 256 whatever the target
+    note = next(w for w in _plan_one(oss, "0.33.0").warnings if w.startswith("MXFP4 experts"))
+    assert "padded to multiples of 256 (hidden) x 256 (width per GPU)" in note
+
+
 def _plan_amd(spec, release: str):
     """`spec` on two MI300X at TP=2 on vLLM `release`."""
     from planner.serving.engine import EngineSettings
