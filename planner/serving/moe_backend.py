@@ -173,11 +173,11 @@ FLYDSL_CT_WNA16_FROM: Version = (0, 27, 0)
 CompressedTensorsWNA16MoEMethod, which asks fused_moe/oracle/int_wna16.py
 select_wna16_moe_backend from the 0.27.0 wheel (0.27.0-0.33.0; not in 0.24.0-0.26.0, not read
 further there): map_wna16_backend has no "flydsl" and raises."""
-FLYDSL_ORACLES: dict[str, tuple[str, str]] = {
+MOE_ORACLES: dict[str, tuple[str, str]] = {
     "float": ("unquantized", "unquantized"), "fp8": ("fp8", "FP8"), "mxfp4": ("mxfp4", "MXFP4"),
     "nvfp4": ("nvfp4", "NvFP4"), "int8": ("int8", "Int8"), "wna16": ("int_wna16", "WNA16")}
 """The MoE oracle (fused_moe/oracle/<file>.py) each expert format's --moe-backend reaches, and
-the kind its refusal names.
+the kind its refusal names (flydsl_refusal, marlin_refusal).
 
 NOTE: each oracle's map_*_backend raises ValueError(f"moe_backend='{runner_backend}' is not
 supported for {kind} MoE. Expected one of [...]") for a value it does not map, and none maps
@@ -188,9 +188,9 @@ on ROCm, strategy group, int, group_size 32, 4 bits, no LoRA and on_gfx950() bui
 CompressedTensorsW4A16FlydslMoEMethod (0.24.0-0.33.0)."""
 
 
-def _flydsl_experts(spec: ModelSpec, scheme: QuantScheme) -> tuple[str, bool]:
+def _moe_experts(spec: ModelSpec, scheme: QuantScheme) -> tuple[str, bool]:
     """(format, int4 in groups of 32) of the experts as --moe-backend sees them: the
-    FLYDSL_ORACLES key of their MoE oracle (16-bit where the scheme leaves them so; DeepSeek-V4's
+    MOE_ORACLES key of their MoE oracle (16-bit where the scheme leaves them so; DeepSeek-V4's
     FP4 experts MXFP4; compressed-tensors int weight-only ones "wna16", stored or a ct what-if),
     and whether they are compressed-tensors int4 in groups of 32 (FlyDSL's branch)."""
     ct = ("-ct-" in scheme.key if scheme.what_if else
@@ -208,27 +208,76 @@ def _flydsl_experts(spec: ModelSpec, scheme: QuantScheme) -> tuple[str, bool]:
 def runs_flydsl(spec: ModelSpec, scheme: QuantScheme, moe_backend: str | None, version: Version,
                 compute_capability: str) -> bool:
     """Whether vLLM builds this MoE model's experts with its FlyDSL MoE
-    (CompressedTensorsW4A16FlydslMoEMethod: FLYDSL_ORACLES' NOTE): --moe-backend flydsl,
+    (CompressedTensorsW4A16FlydslMoEMethod: MOE_ORACLES' NOTE): --moe-backend flydsl,
     compressed-tensors int4 experts in groups of 32, a gfx950 GPU, vLLM 0.24 on."""
     return (moe_backend == FLYDSL and spec.is_moe and version >= FLYDSL_FROM
-            and compute_capability == "gfx950" and _flydsl_experts(spec, scheme)[1])
+            and compute_capability == "gfx950" and _moe_experts(spec, scheme)[1])
 
 
 def flydsl_refusal(spec: ModelSpec, scheme: QuantScheme, version: Version,
                    compute_capability: str) -> str | None:
     """Why vLLM stops at start-up with --moe-backend flydsl for this MoE model's experts, or
     None where it runs them (runs_flydsl) or their path was not read (a format outside
-    FLYDSL_ORACLES; compressed-tensors int experts before FLYDSL_CT_WNA16_FROM)."""
-    expert_format = _flydsl_experts(spec, scheme)[0]
-    if not spec.is_moe or version < FLYDSL_FROM or expert_format not in FLYDSL_ORACLES \
+    MOE_ORACLES; compressed-tensors int experts before FLYDSL_CT_WNA16_FROM)."""
+    expert_format = _moe_experts(spec, scheme)[0]
+    if not spec.is_moe or version < FLYDSL_FROM or expert_format not in MOE_ORACLES \
             or runs_flydsl(spec, scheme, FLYDSL, version, compute_capability):
         return None
     if expert_format == "wna16" and version < FLYDSL_CT_WNA16_FROM:
         return None
-    oracle, kind = FLYDSL_ORACLES[expert_format]
+    oracle, kind = MOE_ORACLES[expert_format]
     return (f"vLLM {version_label(version)}: moe_backend='{FLYDSL}' is not supported for {kind} "
             f"MoE (fused_moe/oracle/{oracle}.py raises at start-up): vLLM's FlyDSL MoE runs "
             "compressed-tensors int4 experts in groups of 32 on gfx950 GPUs only")
+
+
+MARLIN = "marlin"
+MOE_BACKEND_FROM: Version = (0, 17, 0)
+"""NOTE: --moe-backend arrives in the 0.17.0 parser (vllm_cli fixtures), "marlin" among its
+choices from then on."""
+MARLIN_MAPPED_FROM: dict[str, Version] = {
+    "fp8": (0, 17, 0), "nvfp4": (0, 17, 0), "mxfp4": (0, 19, 0), "wna16": FLYDSL_CT_WNA16_FROM}
+"""The MoE oracles whose map_*_backend takes "marlin" (MOE_ORACLES keys), from the first
+release they serve such experts with it.
+
+NOTE: fp8.py and nvfp4.py map it to MARLIN from the 0.17.0 wheel, mxfp4.py from its first
+(0.19.0; 0.17-0.18 quantization/mxfp4.py does not read moe_backend), int_wna16.py from 0.25.0,
+asked by compressed-tensors experts from FLYDSL_CT_WNA16_FROM (0.17.0-0.33.0 wheels, each
+read). MARLIN is MarlinExperts, whose _supports_current_device is `p.is_cuda() and
+p.has_device_capability((7, 5))` in every one, so an explicit marlin raises ValueError("...
+MoE backend 'MARLIN' does not support the deployment configuration since kernel does not
+support current device ...") on ROCm and below 7.5. The unquantized oracle never maps it and
+raises "is not supported for unquantized MoE" up to 0.32.x; from 0.33.0 it skips
+`runner_backend not in ["auto", "humming", "marlin"]` and picks as under auto. int8.py maps
+triton (and humming from 0.25.0) only: it raises for marlin from its first release, 0.20.0."""
+MARLIN_UNQUANTIZED_AUTO_FROM: Version = (0, 33, 0)
+INT8_ORACLE_FROM: Version = (0, 20, 0)
+
+
+def marlin_refusal(spec: ModelSpec, scheme: QuantScheme, version: Version, vendor: str,
+                   compute_capability: str) -> str | None:
+    """Why vLLM stops at start-up with --moe-backend marlin for this MoE model's experts
+    (MARLIN_MAPPED_FROM's NOTE), None where it runs them or their path was not read."""
+    expert_format = _moe_experts(spec, scheme)[0]
+    if not spec.is_moe or version < MOE_BACKEND_FROM or expert_format not in MOE_ORACLES:
+        return None
+    label = version_label(version)
+    oracle, kind = MOE_ORACLES[expert_format]
+    if expert_format == "float" and version < MARLIN_UNQUANTIZED_AUTO_FROM \
+            or expert_format == "int8" and version >= INT8_ORACLE_FROM:
+        return (f"vLLM {label}: moe_backend='{MARLIN}' is not supported for {kind} MoE "
+                f"(fused_moe/oracle/{oracle}.py raises at start-up; these experts have no "
+                "Marlin path)")
+    first = MARLIN_MAPPED_FROM.get(expert_format)
+    capability = parse_capability(compute_capability)
+    if first is None or version < first or vendor == "nvidia" and (
+            capability is None or capability >= (7, 5)):
+        return None
+    where = ("an AMD GPU (ROCm)" if vendor != "nvidia" else
+             f"compute capability {compute_capability}")
+    return (f"vLLM {label}: --moe-backend {MARLIN} asks for Marlin's MoE, which runs on CUDA "
+            f"GPUs of compute capability 7.5 or more only, not on {where}: the {kind} MoE "
+            f"oracle (fused_moe/oracle/{oracle}.py) raises at start-up")
 
 
 def b12x_width_problem(version: Version, widths: list[int]) -> tuple[bool, str] | None:

@@ -75,6 +75,7 @@ from planner.serving.mla_block import (
 from planner.serving.moe_backend import (
     B12X,
     FLYDSL,
+    MARLIN,
     b12x_ep_refusal,
     b12x_note,
     b12x_refusals,
@@ -82,6 +83,7 @@ from planner.serving.moe_backend import (
     b12x_width_problem,
     b12x_workspace_bytes,
     flydsl_refusal,
+    marlin_refusal,
     runs_flydsl,
 )
 from planner.serving.mtp import draft_own_heads
@@ -716,7 +718,10 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
                     if b12x else ())
             + tuple(filter(None, [flydsl_refusal(spec, scheme, rules.version,
                                                  gpu.compute_capability)
-                                  if s.moe_backend == FLYDSL else None]))
+                                  if s.moe_backend == FLYDSL else None,
+                                  marlin_refusal(spec, scheme, rules.version, gpu.vendor,
+                                                 gpu.compute_capability)
+                                  if s.moe_backend == MARLIN else None]))
             + started.refused,
         ep_refusal=next(filter(None, (mxfp4_ep_reason(rules.version, cc) for cc in sorted(
             {n.gpu.compute_capability for n in cluster.nodes}))), None)

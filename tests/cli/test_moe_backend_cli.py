@@ -269,9 +269,10 @@ def test_flydsl_is_in_the_parser_from_0_24(capsys) -> None:
     assert len(err.strip().splitlines()) == 1, err
 
 
-def _flydsl_request(model: str, gpu, release: str, quant: str | None = None) -> PlanRequest:
+def _backend_request(model: str, gpu, release: str, quant: str | None = None,
+                    backend: str = "flydsl") -> PlanRequest:
     """`model` (or its what-if `quant`) on one `gpu` (a preset key or a GpuSpec) with
-    --moe-backend flydsl on vLLM `release`."""
+    --moe-backend `backend` on vLLM `release`."""
     from planner.serving.hardware import ClusterSpec, NodeSpec
 
     cluster = (preset_cluster(gpu, 1) if isinstance(gpu, str) else
@@ -279,11 +280,11 @@ def _flydsl_request(model: str, gpu, release: str, quant: str | None = None) -> 
                            source="test"))
     return PlanRequest(model=catalog_spec(model), cluster=cluster, layout=ParallelLayout(),
                        engine=EngineSettings(max_model_len=4096, vllm_version=release,
-                                             moe_backend="flydsl", target_quant=quant))
+                                             moe_backend=backend, target_quant=quant))
 
 
-def _flydsl(model: str, gpu, release: str, quant: str | None = None):
-    return plan(_flydsl_request(model, gpu, release, quant))
+def _backend_plan(model: str, gpu, release: str, quant: str | None = None, backend: str = "flydsl"):
+    return plan(_backend_request(model, gpu, release, quant, backend))
 
 
 def test_flydsl_runs_compressed_tensors_int4_g32_experts_on_gfx950_only() -> None:
@@ -296,24 +297,24 @@ def test_flydsl_runs_compressed_tensors_int4_g32_experts_on_gfx950_only() -> Non
 
     gfx950 = custom_gpu(288 * 1024**3, "AMD Instinct MI355X", vendor="amd",
                         compute_capability="gfx950")
-    assert _flydsl("Qwen/Qwen3-30B-A3B", gfx950, "0.33.0", "w4a16-ct-g32").errors == []
-    (error,) = _flydsl("Qwen/Qwen3-30B-A3B", "mi300x", "0.33.0", "w4a16-ct-g32").errors
+    assert _backend_plan("Qwen/Qwen3-30B-A3B", gfx950, "0.33.0", "w4a16-ct-g32").errors == []
+    (error,) = _backend_plan("Qwen/Qwen3-30B-A3B", "mi300x", "0.33.0", "w4a16-ct-g32").errors
     assert error.startswith("vLLM 0.33.0: moe_backend='flydsl' is not supported for WNA16 MoE "
                             "(fused_moe/oracle/int_wna16.py raises at start-up)")
     # group 128 on gfx950 leaves the FlyDSL branch too
-    (error,) = _flydsl("Qwen/Qwen3-30B-A3B", gfx950, "0.27.0", "w4a16-ct-g128").errors
+    (error,) = _backend_plan("Qwen/Qwen3-30B-A3B", gfx950, "0.27.0", "w4a16-ct-g128").errors
     assert "not supported for WNA16 MoE" in error
     # 0.24.0-0.26.0's CompressedTensorsWNA16MoEMethod does not ask that oracle: not refused
-    assert _flydsl("Qwen/Qwen3-30B-A3B", "mi300x", "0.26.0", "w4a16-ct-g32").errors == []
+    assert _backend_plan("Qwen/Qwen3-30B-A3B", "mi300x", "0.26.0", "w4a16-ct-g32").errors == []
     # 16-bit, FP8 and MXFP4 experts on any GPU, AMD or NVIDIA
     for model, gpu, kind in (("Qwen/Qwen3-30B-A3B", "h100-sxm", "unquantized"),
                              ("Qwen/Qwen3-30B-A3B", gfx950, "unquantized"),
                              ("Qwen/Qwen3-30B-A3B-FP8", "mi300x", "FP8"),
                              ("openai/gpt-oss-20b", "mi300x", "MXFP4")):
-        (error,) = _flydsl(model, gpu, "0.24.0").errors
+        (error,) = _backend_plan(model, gpu, "0.24.0").errors
         assert f"moe_backend='flydsl' is not supported for {kind} MoE" in error, error
     # vLLM reads --moe-backend for MoE layers only
-    assert _flydsl("Qwen/Qwen3-8B", "mi300x", "0.33.0").errors == []
+    assert _backend_plan("Qwen/Qwen3-8B", "mi300x", "0.33.0").errors == []
 
 
 def test_flydsl_experts_are_named_and_timed_as_flydsl_not_moe_wna16() -> None:
@@ -327,13 +328,38 @@ def test_flydsl_experts_are_named_and_timed_as_flydsl_not_moe_wna16() -> None:
 
     gfx950 = gpu_preset("mi300x").model_copy(update={"compute_capability": "gfx950"})
     for gpu, kernel in ((gfx950, "flydsl-moe"), ("mi300x", "moe-wna16")):
-        result = _flydsl("Qwen/Qwen3-30B-A3B", gpu, "0.26.0", "w4a16-ct-g32")
+        result = _backend_plan("Qwen/Qwen3-30B-A3B", gpu, "0.26.0", "w4a16-ct-g32")
         assert result.errors == []
         assert any("MoE WNA16 (Triton) kernel" in w for w in result.warnings) is (
             kernel == "moe-wna16")
         assert any(w.startswith("--moe-backend flydsl: vLLM builds") for w in result.warnings) \
             is (kernel == "flydsl-moe")
-        request = _flydsl_request("Qwen/Qwen3-30B-A3B", gpu, "0.26.0", "w4a16-ct-g32")
+        request = _backend_request("Qwen/Qwen3-30B-A3B", gpu, "0.26.0", "w4a16-ct-g32")
         text = " ".join(t.formula for t in estimate_speed(request).terms)
         assert f"MoE kernel {kernel}" in text, text
         assert ("WNA16 fallback" in text) is (kernel == "moe-wna16")
+
+
+def test_marlin_is_refused_where_no_marlin_moe_serves_the_experts() -> None:
+    # MarlinExperts._supports_current_device: is_cuda() and capability >= 7.5 (0.17.0-0.33.0
+    # wheels); fp8.py / nvfp4.py (0.17.0 on), mxfp4.py (0.19.0 on) and int_wna16.py map
+    # "marlin" to it, so on ROCm the oracle raises. unquantized.py never maps it: refused on
+    # every GPU up to 0.32.x; 0.33.0 skips it (`not in ["auto", "humming", "marlin"]`). int8.py
+    # (0.20.0 on) maps triton and humming only.
+    (error,) = _backend_plan("Qwen/Qwen3-30B-A3B", "h100-sxm", "0.32.0", backend="marlin").errors
+    assert error.startswith("vLLM 0.32.0: moe_backend='marlin' is not supported for "
+                            "unquantized MoE (fused_moe/oracle/unquantized.py")
+    assert _backend_plan("Qwen/Qwen3-30B-A3B", "h100-sxm", "0.33.0", backend="marlin").fits
+    (error,) = _backend_plan("Qwen/Qwen3-30B-A3B", "h100-sxm", "0.27.0", "w8a8-int8",
+                       backend="marlin").errors
+    assert "not supported for Int8 MoE (fused_moe/oracle/int8.py" in error
+    for model, release, kind in (("Qwen/Qwen3-30B-A3B-FP8", "0.17.0", "FP8"),
+                                 ("openai/gpt-oss-20b", "0.19.0", "MXFP4")):
+        (error,) = _backend_plan(model, "mi300x", release, backend="marlin").errors
+        assert error == (f"vLLM {release}: --moe-backend marlin asks for Marlin's MoE, which "
+                         "runs on CUDA GPUs of compute capability 7.5 or more only, not on an "
+                         f"AMD GPU (ROCm): the {kind} MoE oracle (fused_moe/oracle/"
+                         f"{kind.lower()}.py) raises at start-up")
+        assert _backend_plan(model, "h100-sxm", release, backend="marlin").errors == []
+    # 0.18.0's MXFP4 path (quantization/mxfp4.py) does not read --moe-backend: not refused
+    assert _backend_plan("openai/gpt-oss-20b", "mi300x", "0.18.0", backend="marlin").errors == []
