@@ -336,7 +336,8 @@ def request(case: dict, spec: ModelSpec, s: Setup) -> PlanRequest:
     kv = (case["kv_cache_dtype"] or "auto")
     engine = EngineSettings(
         vllm_version=s.version,
-        dtype="float32" if case["weight_dtype"] == "torch.float32" else "auto",
+        dtype={"torch.float32": "float32", "torch.float16": "float16"}.get(
+            case["weight_dtype"], "auto"),  # as logged (dtype=torch.float16 picks Exllama)
         quantization="fp8" if quant == "fp8" and spec.quant is None else None,
         kv_cache_dtype="fp8" if kv.startswith("fp8") else "auto",
         gpu_memory_utilization=case["gpu_memory_utilization"],  # None: the release's default

@@ -118,6 +118,7 @@ from planner.serving.startup import (
     inc_quantization_notes,
     int8_float32_errors,
     kv_format_errors,
+    marlin_shape_findings,
     modelopt_mixed_errors,
     null_field_errors,
     quantization_errors,
@@ -545,6 +546,7 @@ class _Resolved(NamedTuple):
     runner: tuple[str, str]  # vllm_versions.model_runner: ("v1" | "v2", why)
     vision_first_stage_only: bool  # vllm_versions.TOWER_FIRST_STAGE_ON_V2_FROM on V2
     gdn_ba_whole: bool  # startup.gdn_ba_whole: Qwen3.5's in_proj_ba whole on every TP rank
+    linear_ask: tuple  # (served dtype, release, sizing GPU): startup.marlin_shape_findings
     encoder_every_stage: bool  # engine.activation_bytes: the V1 runner, tower on every stage
     encoder_rules: EncoderRules  # vllm_versions.encoder_rules: the encoder profile's
     in_flight_window: bool  # vllm_versions.IN_FLIGHT_WINDOW_FROM
@@ -659,6 +661,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         vision_first_stage_only=runner[0] == "v2"
         and rules.version >= TOWER_FIRST_STAGE_ON_V2_FROM,
         gdn_ba_whole=gdn_ba_whole(spec, scheme, rules.version, gpu),
+        linear_ask=(served, rules.version, gpu),
         encoder_every_stage=runner[0] == "v1" and spec.model_type in VISION_ON_EVERY_STAGE,
         encoder_rules=rules.encoder,
         in_flight_window=rules.in_flight_window,
@@ -889,12 +892,24 @@ def _setup(
         raise LayoutRefused(r.ep_refusal)
     if r.tp_refusal and layout.tp > 1:
         raise LayoutRefused(r.tp_refusal)
+    narrow = _marlin_shape(spec, r, layout.tp)[0]
+    if narrow:
+        raise LayoutRefused(narrow[0])
     width = _b12x_width(spec, layout, s)
     if width and width[0]:
         raise LayoutRefused(width[1])
     key = layout_key(layout)
     return _Setup(spec, cluster, layout, s, key, _LAYOUT_FACTS.get(
         spec, (id(r), *key), _layout_facts, spec, cluster, layout, s, r))
+
+
+def _marlin_shape(spec: ModelSpec, r: _Resolved, tp: int) -> tuple[tuple[str, ...], ...]:
+    """startup.marlin_shape_findings at this TP (refusal, warnings), cached per spec."""
+    served, version, gpu = r.linear_ask
+    key = ("marlin-shape", r.scheme.memo_key, tp, served, version, gpu.key,
+           gpu.compute_capability, gpu.vendor, r.gdn_ba_whole)
+    return _cached(spec, key, marlin_shape_findings, spec, r.scheme, tp, served, version, gpu,
+                   r.gdn_ba_whole)
 
 
 _LAYOUT_FACTS: IdentityMemo[_LayoutFacts] = IdentityMemo(4096)
@@ -921,6 +936,7 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
                          r.compute_capability)  # no MoE WNA16 fallback to warn of (the note)
     warnings = (*(() if flydsl else layout_warnings(spec, layout, r.scheme, s.vllm_version,
                                                     cluster.vendor, r.compute_capability)),
+                *_marlin_shape(spec, r, layout.tp)[1],
                 *r.gpu_notes, *_bridge_warnings(cluster, layout.tp),
                 *_cross_node_tp_warnings(layout, r), *_ray_order_warnings(cluster, layout, s),
                 *(width[1:] if width else ()))

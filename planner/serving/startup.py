@@ -12,10 +12,19 @@ messages in Plan.errors), so they agree on every refusal. Sources, read in the 0
   this GPU (kv_format_errors, per release), or the --block-size (block_size_errors).
 """
 
+from typing import NamedTuple
+
 from planner.model.attention.kvformat import KV_FORMATS
 from planner.model.config.quant import INC_UNKNOWN_NAMES, fused_moe_of, inc_set
-from planner.model.quant import QuantScheme, checkpoint_formats
-from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec, MoeMlp
+from planner.model.quant import QuantScheme, checkpoint_formats, stored_format
+from planner.model.spec import (
+    AttentionMixer,
+    DenseMlp,
+    LinearAttentionMixer,
+    MlaMixer,
+    ModelSpec,
+    MoeMlp,
+)
 from planner.serving.engine import DEFAULT_BLOCK_SIZE, EngineSettings, VllmWindow, is_sparse_mla
 from planner.serving.hardware import GpuSpec, parse_capability
 from planner.serving.layout import (
@@ -1056,6 +1065,243 @@ def _no_wna16_kernel(version: Version, what: str, why: str, fp16_runs: bool) -> 
     return ("Failed to find a kernel that can implement the WNA16 linear layer. (vLLM "
             f"{version_label(version)} {what}: {why}"
             + ("; --dtype float16 runs it on Exllama)" if fp16_runs else ")"))
+
+
+MARLIN_MIN_THREAD_N = 64  # marlin_utils.GPTQ_MARLIN_MIN_THREAD_N, 0.19.0-0.33.0 wheels
+MARLIN_MIN_THREAD_K = 128  # marlin_utils.GPTQ_MARLIN_MIN_THREAD_K, the same wheels
+MARLIN_TILE_PADDING_FROM: Version = (0, 24, 0)
+MARLIN_ACT_ORDER_PADDING_FROM: Version = (0, 30, 0)
+"""NOTE: marlin_utils.verify_marlin_supports_shape (the same text in the 0.19.0, 0.20.0, 0.21.0,
+0.22.0 and 0.23.0 wheels) raises "Weight output_size_per_partition = N is not divisible by
+min_thread_n = 64" / "Weight input_size_per_partition = K is not divisible by min_thread_k =
+128"; check_marlin_supports_shape turns that into (False, message). Its callers for dense
+linear layers up to 0.23.0: mixed_precision/marlin.py MarlinLinearKernel.can_implement, so
+choose_mp_linear_kernel moves on to the next kernel (gptq_marlin.py GPTQMarlinLinearMethod
+0.19.0-0.21.0, auto_gptq.py AutoGPTQLinearMethod 0.22.0-0.23.0, compressed_tensors_wNa16.py
+CompressedTensorsWNA16, awq_marlin.py AWQMarlinLinearMethod as inc.py INCConfig builds it for
+AWQ packing, and INCConfig's GPTQ path); and awq_marlin.py AWQMarlinConfig.get_quant_method's
+check_marlin_supports_layer, which falls back to AWQConfig's AWQLinearMethod ("Falling back to
+unoptimized AWQ kernels"). From MARLIN_TILE_PADDING_FROM MarlinLinearKernel.can_implement keeps
+only the group check and zero-pads N and K at weight prep (marlin_padded_nk), and auto_awq.py
+calls check_marlin_supports_layer(..., allow_tile_padding=True), likewise (0.24.0-0.33.0
+wheels) - except, up to 0.29.0, for a layer with act-order (`if c.has_g_idx:` keeps the strict
+check); the 0.30.0-0.33.0 wheels pad it too (MARLIN_ACT_ORDER_PADDING_FROM)."""
+
+EXLLAMA_KERNEL = "Exllama"
+HUMMING_KERNEL = "Humming"
+TRITON_W4A16_KERNEL = "Triton W4A16"
+AWQ_GEMM_KERNEL = "AWQ's own GEMM (AWQLinearMethod)"
+
+
+class NarrowLinear(NamedTuple):
+    """A dense linear layer as one TP rank builds it: the planner's component, vLLM's name,
+    output_size_per_partition, input_size_per_partition, whether it is row-parallel and
+    whether TP splits its input (row-parallel at TP > 1)."""
+
+    component: str
+    name: str
+    out_size: int
+    in_size: int
+    row: bool
+    split_input: bool
+
+
+GDN_TYPES = ("qwen3_next", *GDN_SPLIT_BA_TYPES)  # GatedDeltaNet in vLLM's qwen3_next / qwen3_5
+
+
+def dense_linears(spec: ModelSpec, tp: int, ba_whole: bool) -> list[NarrowLinear]:
+    """Each distinct dense linear layer's per-rank shape at tensor parallel size `tp`
+    (`ba_whole`: gdn_ba_whole). NOTE, as the 0.21.0 wheel builds them (layers/linear.py
+    QKVParallelLinear, MergedColumnParallelLinear, RowParallelLinear; output_size_per_partition
+    is the sum of a merged layer's shards): qkv_proj (q heads doubled with Qwen3-Next's output
+    gate; a kv head per rank where tp exceeds the kv heads), o_proj, gate_up_proj / down_proj
+    (a dense MLP, and the shared experts at num_shared x their width); MLA's replicated
+    fused_qkv_a_proj (q_lora + kv_lora + rope wide) or kv_a_proj_with_mqa (kv_lora + rope),
+    q_proj or q_b_proj, kv_b_proj and o_proj (deepseek_v2.py DeepseekV2MLAAttention);
+    Gated DeltaNet's in_proj_qkvz,
+    in_proj_ba (2 x value heads) and out_proj (mamba/gdn_linear_attn.py GatedDeltaNetAttention).
+    Routed experts (MoE methods), Mamba mixers and lm_head are not listed."""
+    found: dict[NarrowLinear, None] = {}
+    hidden = spec.hidden_size
+
+    def add(component: str, name: str, out_size: int, in_size: int, row: bool) -> None:
+        found[NarrowLinear(component, name, out_size, in_size, row, row and tp > 1)] = None
+
+    for layer in spec.layers:
+        mixer, mlp = layer.mixer, layer.mlp
+        if isinstance(mixer, AttentionMixer):
+            kv = mixer.num_kv_heads // tp if mixer.num_kv_heads >= tp else 1
+            q = mixer.num_heads // tp * mixer.head_dim * (2 if mixer.output_gate else 1)
+            add("attention", "qkv_proj", q + kv * (mixer.head_dim + mixer.v_head_dim), hidden,
+                False)
+            add("attention", "o_proj", hidden, mixer.num_heads * mixer.v_head_dim // tp, True)
+        elif isinstance(mixer, MlaMixer):
+            heads = mixer.num_heads // tp
+            add("attention", "fused_qkv_a_proj" if mixer.q_lora_rank else "kv_a_proj_with_mqa",
+                (mixer.q_lora_rank or 0) + mixer.kv_lora_rank + mixer.qk_rope_head_dim, hidden,
+                False)  # replicated (disable_tp): the same width at every TP
+            add("attention", "q_b_proj" if mixer.q_lora_rank else "q_proj",
+                heads * (mixer.qk_nope_head_dim + mixer.qk_rope_head_dim),
+                mixer.q_lora_rank or hidden, False)
+            add("attention", "kv_b_proj", heads * (mixer.qk_nope_head_dim + mixer.v_head_dim),
+                mixer.kv_lora_rank, False)
+            add("attention", "o_proj", hidden, heads * mixer.v_head_dim, True)
+        elif isinstance(mixer, LinearAttentionMixer) and spec.model_type in GDN_TYPES:
+            keys = mixer.num_key_heads * mixer.key_head_dim
+            values = mixer.num_value_heads * mixer.value_head_dim
+            add("attention", "in_proj_qkvz", (2 * keys + 2 * values) // tp, hidden, False)
+            add("attention", "in_proj_ba", 2 * mixer.num_value_heads // (1 if ba_whole else tp),
+                hidden, False)
+            add("attention", "out_proj", hidden, values // tp, True)
+        if isinstance(mlp, DenseMlp):
+            width = mlp.intermediate_size // tp
+            add("dense_mlp", "gate_up_proj" if mlp.gated else "up_proj",
+                width * (2 if mlp.gated else 1), hidden, False)
+            add("dense_mlp", "down_proj", hidden, width, True)
+        if isinstance(mlp, MoeMlp) and mlp.num_shared_experts:
+            width = mlp.num_shared_experts * mlp.shared_intermediate_size // tp
+            add("shared_experts", "shared_expert.gate_up_proj", 2 * width, hidden, False)
+            add("shared_experts", "shared_expert.down_proj", hidden, width, True)
+    return list(found)
+
+
+def _marlin_shape_miss(layer: NarrowLinear) -> str:
+    """verify_marlin_supports_shape's message for a layer Marlin's tiles do not fit, else ""."""
+    if layer.out_size % MARLIN_MIN_THREAD_N:
+        return (f"Weight output_size_per_partition = {layer.out_size} is not divisible by "
+                f"min_thread_n = {MARLIN_MIN_THREAD_N}")
+    if layer.in_size % MARLIN_MIN_THREAD_K:
+        return (f"Weight input_size_per_partition = {layer.in_size} is not divisible by "
+                f"min_thread_k = {MARLIN_MIN_THREAD_K}")
+    return ""
+
+
+class _Wna16Layer(NamedTuple):
+    """What choose_mp_linear_kernel is asked for one layer (MPLinearLayerConfig)."""
+
+    bits: int
+    zero_points: bool
+    group: int
+    g_idx: bool
+    served: str
+    version: Version
+    cc: int | None
+
+
+def _mp_fallback(layer: NarrowLinear, c: _Wna16Layer) -> str | None:
+    """The kernel choose_mp_linear_kernel takes for a layer Marlin's tiles do not fit on CUDA,
+    None where none does, "" where a kernel ahead of Marlin takes it anyway.
+
+    NOTE: kernels/linear/__init__.py _POSSIBLE_KERNELS[CUDA] in order, for 16-bit activations:
+    Machete (compute capability 9.0 only; machete.py can_implement, machete_utils.py: groups
+    -1, 64, 128, no act-order on a split input, input % 64 and output % 128), AllSpark (8.x
+    only; allspark_utils.py check_allspark_supported_dtype_shape: group -1, uint8b128, no
+    zero points or act-order, input and output % 16), Marlin, then HummingLinearKernel in the
+    0.23.0 wheel (humming.py can_implement: no act-order, no zero points; from 0.25.0 listed
+    last), Conch (the conch package, not installed with the CUDA wheel), Exllama (exllama.py:
+    float16 only, uint4b8 / uint8b128, a group > 0, output % (32 / bits), no act-order on a
+    split input) and in the 0.23.0 wheel TritonW4A16LinearKernel (triton_w4a16.py: 4 bits,
+    output % 8, no act-order, groups -1, 32, 64, 128, 256). Read in the 0.19.0, 0.21.0,
+    0.23.0 and 0.29.0 wheels (Machete and Exllama the same in each)."""
+    act_split = c.g_idx and layer.split_input
+    if c.cc == 90 and c.group in (-1, 64, 128) and not act_split \
+            and layer.in_size % 64 == 0 and layer.out_size % 128 == 0:
+        return ""
+    if c.cc is not None and 80 <= c.cc < 90 and c.group == -1 and c.bits == 8 \
+            and not c.zero_points and not c.g_idx \
+            and layer.in_size % 16 == 0 and layer.out_size % 16 == 0:
+        return ""
+    if c.version >= GPTQ_HUMMING_FROM and not c.g_idx and not c.zero_points:
+        return HUMMING_KERNEL
+    if c.served == "float16" and not c.zero_points and c.group > 0 and not act_split \
+            and layer.out_size % (32 // c.bits) == 0:
+        return EXLLAMA_KERNEL
+    if c.version >= GPTQ_HUMMING_FROM and c.bits == 4 and not c.g_idx \
+            and layer.out_size % 8 == 0 and c.group in TRITON_W4A16_GROUP_SIZES:
+        return TRITON_W4A16_KERNEL
+    return None
+
+
+def _marlin_linear_path(spec: ModelSpec, scheme: QuantScheme, version: Version,
+                        gpu: GpuSpec) -> tuple[bool, bool] | None:
+    """(AWQMarlinConfig's fallback rather than choose_mp_linear_kernel's, zero points) where
+    vLLM `version` builds this checkpoint's dense linear layers on Marlin on this GPU, None
+    where it does not (other kernels, or ROCm: no Marlin in the list). AWQ's fallback,
+    AWQLinearMethod, runs ops.awq_gemm / awq_dequantize, compiled code: whether it takes
+    bfloat16 activations is not read."""
+    cc = _capability(gpu)
+    if gpu.vendor != "nvidia" or scheme.family not in ("gptq", "awq") \
+            or version < PLAIN_LOADER_READ_FROM or not marlin_takes_group(scheme) \
+            or (cc is not None and cc < MARLIN_MIN_CAPABILITY):
+        return None
+    if inc_checkpoint(spec, scheme):
+        if inc_marlin_off(spec, scheme, gpu, version):
+            return None
+        return False, scheme.family == "awq"  # INC builds AWQMarlinLinearMethod directly
+    if scheme.family == "awq":
+        return (True, True) if scheme.key.startswith("w4") else None
+    method = _loading_method(spec, scheme, False)
+    if method == "gptq" and version <= PLAIN_LOADER_LAST["gptq"] \
+            and spec.quant is not None and spec.quant.symmetric is False:
+        return None  # is_gptq_marlin_compatible wants sym: gptq.py's own kernels
+    return False, method == "compressed-tensors" and "-ct-" not in scheme.key
+
+
+def marlin_shape_findings(spec: ModelSpec, scheme: QuantScheme, tp: int, served: str,
+                          version: Version, gpu: GpuSpec, ba_whole: bool
+                          ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(refusal, warnings) for the quantized dense linear layers whose per-rank shape at
+    tensor parallel size `tp` Marlin's tiles do not fit (MARLIN_TILE_PADDING_FROM's NOTE), in
+    vLLM `version` serving `served` activations: choose_mp_linear_kernel's ValueError where
+    no kernel takes a layer (_mp_fallback), else which slower kernel runs it. E.g.
+    Qwen3.5-27B as GPTQ int4 g128 on 0.21.0 in bfloat16: in_proj_ba is 2 x 48 = 96 outputs
+    whole, 48 per GPU at TP=2; 96 % 64 = 32 and 48 % 64 = 48 -> no kernel at any TP; 0.23.0
+    runs it on Humming; 0.24.0 pads it for Marlin."""
+    path = _marlin_linear_path(spec, scheme, version, gpu)
+    g_idx = not scheme.what_if and spec.quant is not None and spec.quant.act_order
+    if path is None or served not in ("bfloat16", "float16") \
+            or version >= MARLIN_ACT_ORDER_PADDING_FROM \
+            or (version >= MARLIN_TILE_PADDING_FROM and (path[0] or not g_idx)):
+        return (), ()
+    awq_fallback, zero_points = path
+    kept = stored_format(spec, scheme) and any(
+        word in name for name in spec.quant.excluded_modules
+        for word in ("in_proj_a", "in_proj_b"))
+    layer_ask = _Wna16Layer(8 if scheme.key.startswith("w8") else 4, zero_points,
+                            group_size(scheme) or -1, g_idx, served, version, _capability(gpu))
+    refused: list[NarrowLinear] = []
+    slower: dict[str, list[str]] = {}
+    for layer in dense_linears(spec, tp, ba_whole):
+        miss = _marlin_shape_miss(layer)
+        if not miss or not quantized_component(spec, scheme, layer.component) \
+                or (kept and layer.name == "in_proj_ba") \
+                or (layer.row and layer_ask.group > 0
+                    and layer.in_size % layer_ask.group):  # quant_alignment_errors refuses
+            continue
+        kernel = AWQ_GEMM_KERNEL if awq_fallback else _mp_fallback(layer, layer_ask)
+        if kernel is None:
+            refused.append(layer)
+        elif kernel:
+            slower.setdefault(kernel, []).append(f"{layer.name} ({miss})")
+    at = f"at tensor parallel size {tp}"
+    if refused:
+        others = ("Humming and Triton W4A16 take no act-order (g_idx), nor Humming zero points"
+                  if version >= GPTQ_HUMMING_FROM else "Humming is not in this release")
+        fp16 = served != "float16" and all(
+            _mp_fallback(layer, layer_ask._replace(served="float16")) for layer in refused)
+        return (_no_wna16_kernel(
+            version, f"choose_mp_linear_kernel, {scheme.label} in {served} {at}",
+            "Marlin's tiles do not fit " + "; ".join(
+                f"{layer.name}: {_marlin_shape_miss(layer)}" for layer in refused)
+            + f" (marlin_utils.verify_marlin_supports_shape); Exllama takes float16 without "
+            f"zero points only; {others}", fp16),), ()
+    return (), tuple(
+        f"vLLM {version_label(version)} runs the {scheme.label} layer"
+        f"{'s' if len(names) > 1 else ''} {'; '.join(names)} {at} on {kernel}, not Marlin, "
+        "whose tiles need 64 outputs and 128 inputs per GPU (marlin_utils."
+        "verify_marlin_supports_shape; vLLM pads them from 0.24): slower than the Marlin "
+        "speed figures assume."
+        for kernel, names in slower.items())
 
 
 AWQ_TRITON_GROUP_SIZES = (-1, 32, 64, 128)

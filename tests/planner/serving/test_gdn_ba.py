@@ -19,10 +19,12 @@ GPTQ, AWQ = what_if_scheme("w4a16-gptq-g128"), what_if_scheme("w4a16-awq-g128")
 
 
 def _per_gpu(release: str, tp: int) -> int:
-    """Qwen3.5-27B's weights per GPU as GPTQ int4 g128 on RTX 3090s at TP `tp`."""
+    """Qwen3.5-27B's weights per GPU as GPTQ int4 g128 on RTX 3090s at TP `tp`, in float16:
+    up to 0.22 Marlin's tiles do not fit in_proj_ba and bfloat16 finds no kernel for it
+    (startup.marlin_shape_findings); float16 runs it on Exllama."""
     return plan(PlanRequest(
         model=QWEN35, cluster=preset_cluster("rtx-3090", tp), layout=ParallelLayout(tp=tp),
-        engine=EngineSettings(max_model_len=4096, vllm_version=release,
+        engine=EngineSettings(max_model_len=4096, vllm_version=release, dtype="float16",
                               target_quant="w4a16-gptq-g128"))).weights_bytes_per_gpu
 
 
