@@ -57,6 +57,14 @@ def show_chart(at: AppTest, tab: str) -> AppTest:
     return at
 
 
+def unmodelled_verdict(at: AppTest) -> str:
+    """The Plan page's verdict where the plan fits on figures that leave parts out: one
+    warning, never a green success."""
+    assert not any(s.value.startswith("Fits") for s in at.success)
+    [verdict] = [w.value for w in at.warning if w.value.startswith("Fits (unmodelled: ")]
+    return verdict
+
+
 def texts(at: AppTest) -> str:
     """Every markdown, caption, metric, message and table cell on the page, as one string."""
     parts = [str(e.value) for e in (*at.markdown, *at.caption, *at.title, *at.subheader)]

@@ -424,8 +424,11 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
     if model_type == "nemotron_h" and mtp_layers:
         mtp_layer = _nemotron_h_mtp_layer(r, layers)
     layers, ple_width, ple_rows = _per_layer_inputs_and_kv_sharing(r, model_type, layers, notes)
-    vision = _vision(top, model_type, hidden, notes)
-    if isinstance(top.get("audio_config"), dict):
+    unsized = r is not top and unsized_wrapper(model_type, _text_type(r, model_type))
+    vision = (_unsized_towers(top, model_type, _text_type(r, model_type), notes,
+                              (tie, text_tie)) if unsized
+              else _vision(top, model_type, hidden, notes))
+    if not unsized and isinstance(top.get("audio_config"), dict):
         # NOTE: vLLM 0.33.0 gemma4_mm.py Gemma4ForConditionalGeneration builds audio_tower
         # whenever config.audio_config is set (Gemma-4 E2B/E4B): its weights are not sized.
         notes.warnings.append("audio_config: the audio tower's parameters and weights are not "
@@ -433,7 +436,7 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
         notes.unmodelled.append("audio tower (audio_config)")
     compressed = _compressed_attention(r, model_type, num_layers, notes)
     _leftover_keys(r, model_type, notes)
-    if r is not top:
+    if r is not top and not unsized:  # an unsized wrapper's own keys are its towers'
         _leftover_keys(top, model_type, notes)
     refused_nulls = tuple(field for reader in dict.fromkeys((r, top))
                           for field in _refused_nulls(reader, notes))
@@ -569,8 +572,10 @@ def _dtype(top: _Reader, r: _Reader) -> str:
 
 WRAPPER_TIE_DEFAULTS: dict[str, bool | None] = {
     "gemma3": True, "gemma4": True, "paligemma": True, "mistral3": True, "kimi_k25": True,
+    "internvl": True, "lighton_ocr": True, "granite_speech": True,
     "llama4": False, "qwen3_vl": False, "qwen3_vl_moe": False, "llava": False,
-    "llava_next": False, "kimi_vl": None,
+    "llava_next": False, "llava_onevision": False, "llava_next_video": False,
+    "kimi_vl": None, "qwen2_audio": None, "voxtral": None,
 }  # fmt: skip
 """NOTE: multimodal wrappers whose vLLM model builds its language model from config.text_config
 through VllmConfig.with_hf_config (init_vllm_registered_model(hf_config=config.text_config):
@@ -584,16 +589,92 @@ level leaves it out, which with_hf_config copies onto the text config (serving.t
 LlavaConfig and LlavaNextConfig (`bool = False`; LlavaConfig.__post_init__ takes text_config's
 true over its own false). None: vLLM's own KimiVLConfig (transformers_utils/configs/kimi_vl.py)
 has no such field, so only a top-level value is copied. Read in each configuration_<type>.py and
-checked by building each class under 5.24.0."""
+checked by building each class under 5.24.0.
+The wrappers Headroom plans only the text model of (unsized_wrapper) build it the same way
+(interns1.py for InternVLForConditionalGeneration, lightonocr.py, granite_speech.py,
+llava_onevision.py, llava_next_video.py, qwen2_audio.py, voxtral.py:
+init_vllm_registered_model(hf_config=config.text_config), which calls with_hf_config
+(models/utils.py); read in the 0.19.0, 0.19.1, 0.23.0, 0.24.0, 0.29.0 and 0.33.0 wheels,
+lightonocr.py from 0.19.0), and their language models (qwen2.py, qwen3.py, granite.py,
+llama.py) tie lm_head to embed_tokens where `config.tie_word_embeddings` (0.24.0 and 0.33.0
+wheels). InternVLConfig, LightOnOcrConfig and GraniteSpeechConfig (5.24.0) hold
+`tie_word_embeddings: bool = True` while their text configs (Qwen2Config, Qwen3Config,
+GraniteConfig) hold False: from 0.24.0 vLLM ties the lm_head unless config.json's top level
+says false, and a checkpoint's own lm_head.weight is not served, as for Mistral 3 (vLLM issue
+#51063). LlavaOnevisionConfig and LlavaNextVideoConfig hold False (and take text_config's true,
+as LlavaConfig); Qwen2AudioConfig and VoxtralConfig have no such field (None). Idefics3 /
+SmolVLM are not listed: idefics3.py ties its own lm_head by the config's text_config
+(`self.config.text_config.tie_word_embeddings`), and both classes default to False."""
 
-WRAPPER_TIE_FROM_TEXT = ("llava",)
+WRAPPER_TIE_FROM_TEXT = ("llava", "llava_onevision", "llava_next_video")
 """Wrappers whose transformers 5 class takes text_config's true over its own false
-(LlavaConfig.__post_init__, 5.24.0: "forward-pass the attr from text config")."""
+(LlavaConfig.__post_init__, 5.24.0: "forward-pass the attr from text config"; the same lines in
+LlavaOnevisionConfig.__post_init__ and LlavaNextVideoConfig.__post_init__)."""
 
 WRAPPER_TEXT_TYPES: dict[str, str] = {"paligemma": "gemma"}
 """NOTE: the text config type a wrapper builds where text_config names none: transformers 4.57.1
 PaliGemmaConfig.__init__ (`text_config.get("model_type", "gemma")`) and 5.24.0 (sub_configs
 `text_config` SubConfigSpec model_type="gemma")."""
+
+
+TOWER_CONFIG_KEYS = ("vision_config", "audio_config", "encoder_config", "projector_config")
+"""NOTE: the config.json keys of what a multimodal wrapper builds besides its text model, as
+transformers 5.24.0's config classes name their sub-configs: vision_config (Idefics3Config,
+SmolVLMConfig, InternVLConfig, LlavaOnevisionConfig, LlavaNextVideoConfig, LightOnOcrConfig,
+GotOcr2Config, Ovis2Config), audio_config (Qwen2AudioConfig, VoxtralConfig), encoder_config and
+projector_config (GraniteSpeechConfig's speech encoder and Q-Former projector)."""
+
+SIZED_WRAPPERS = ("llava", "llava_next", "paligemma")
+"""Wrappers outside KNOWN_TYPES whose vision tower and projector vision.py sizes from
+vision_config (vision._siglip: the SigLIP / CLIP tower with its LLaVA-style projector)."""
+
+
+def unsized_wrapper(model_type: str, text_type: str) -> bool:
+    """Whether `model_type` is a multimodal wrapper Headroom plans only the text model of: no
+    known architecture itself nor a SIZED_WRAPPERS one, around a text_config of a known type
+    (layer_type builds its text layers). vLLM loads its towers too (idefics3.py, interns1.py,
+    llava_onevision.py, qwen2_audio.py, granite_speech.py, ...), which nothing here sizes."""
+    return (model_type not in KNOWN_TYPES and model_type not in SIZED_WRAPPERS
+            and text_type in KNOWN_TYPES)
+
+
+def _head(tied: bool) -> str:
+    """What the plan counts for a tie reading, in words."""
+    return ("no lm_head of its own (tied to the embeddings)" if tied else
+            "a separate lm_head")
+
+
+def _unsized_towers(top: _Reader, model_type: str, text_type: str, notes: _Notes,
+                    ties: tuple[bool, bool | None]) -> VisionSpec | None:
+    """Say that an unsized_wrapper's towers are not counted (a warning, and an unmodelled part
+    the verdict names), without guessing their size from another family's formula; a
+    vision_config still makes it a vision model (VisionSpec of 0 parameters), whose encoder
+    start-up profile the plan leaves out (encoder_cover.encoder_gap). `ties`: _tie_embeddings'
+    (tied, text_config's reading where it differs), whose lm_head count the warning states."""
+    for key in TOWER_CONFIG_KEYS:
+        if top.get(key) is not None and not isinstance(top.get(key), dict):
+            raise ConfigError(f"config.json: {key} must be an object")
+    keys = ", ".join(key for key in TOWER_CONFIG_KEYS if top.get(key) is not None)
+    given = keys or f"the {model_type} config class's defaults, as config.json gives none"
+    notes.warnings.append(
+        f"{model_type} is a multimodal wrapper Headroom does not model: it plans only the "
+        f"{text_type} text model (text_config). The towers vLLM also loads ({given}) are not "
+        "counted, so the weights are too low and the KV cache too high by their size: check "
+        "against a real start-up." + ("" if ties[1] is None else (
+            f" Its lm_head differs by release: from vLLM 0.24.0 config/vllm.py with_hf_config "
+            f"copies the {model_type} config's tie_word_embeddings ({str(ties[0]).lower()}) "
+            f"onto the text model, and the plan counts {_head(ties[0])}"
+            + ("; a checkpoint's own lm_head.weight is then not served (vLLM issue #51063)"
+               if ties[0] else "")
+            + f"; before 0.24.0 it counts {_head(ties[1])}, as vLLM builds it under "
+            f"transformers 4 from text_config's ({str(ties[1]).lower()}).")))
+    notes.unmodelled.append(f"{model_type} tower weights" + (f" ({keys})" if keys else ""))
+    vision = top.get("vision_config")
+    if vision is None:
+        return None
+    kind = vision.get("model_type")
+    return VisionSpec(model_type=kind if isinstance(kind, str) and kind else "vision", params=0,
+                      note=f"not counted: Headroom does not size the {model_type} tower")
 
 
 def _text_type(r: _Reader, model_type: str) -> str:
