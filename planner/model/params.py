@@ -64,13 +64,14 @@ class ParamBreakdown(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     embeddings: int
-    lm_head: int  # 0 when tied to the embeddings
+    lm_head: int  # 0 when tied to the embeddings; its bias included
     final_norm: int
     layers: tuple[LayerParams, ...]
     vision: int = 0  # vision/audio tower incl. projector (an estimate)
     mtp: int = 0  # multi-token-prediction module (not loaded by default serving)
     hc_head: int = 0  # DeepSeek-V4's hyper-connection head (collapses the streams)
     per_layer_embeddings: int = 0  # Gemma 4 PLE table, its model projection and norm
+    lm_head_bias: int = 0  # Phi's logits bias (vocab_size; part of lm_head, never quantized)
 
     def _sum(self, name: str) -> int:
         return sum(getattr(layer, name) for layer in self.layers)
@@ -327,6 +328,14 @@ def count_params(spec: ModelSpec) -> ParamBreakdown:
     layers = tuple(_dsv4_layer(spec, layer) if c else layer_params(
         layer, hidden, spec.norm_bias, ple) for layer in spec.layers)
     embeddings = spec.vocab_size * hidden
+    lm_head = 0 if spec.tie_word_embeddings else embeddings
+    # NOTE: Phi's lm_head carries a bias, vocab_size values: phi.py PhiForCausalLM
+    # `ParallelLMHead(config.vocab_size, config.hidden_size, bias=True)` (0.9.1-0.31.0 wheels;
+    # it asserts the head untied); 0.32.0 and 0.33.0 run Phi through the Transformers backend,
+    # whose models/transformers/causal.py load_weights registers lm_head.bias from the
+    # checkpoint (transformers 5.24.0 modeling_phi.py PhiForCausalLM lm_head bias=True).
+    # Phi-2: 51,200 parameters.
+    lm_head_bias = spec.vocab_size if spec.lm_head_bias and lm_head else 0
     mtp = 0
     if spec.mtp_layers:
         # NOTE: one MTP module = a copy of the last decoder layer + enorm + hnorm +
@@ -339,7 +348,8 @@ def count_params(spec: ModelSpec) -> ParamBreakdown:
         mtp = spec.mtp_layers * (last + 3 * norm + 2 * hidden * hidden + own)
     return ParamBreakdown(
         embeddings=embeddings,
-        lm_head=0 if spec.tie_word_embeddings else embeddings,
+        lm_head=lm_head + lm_head_bias,
+        lm_head_bias=lm_head_bias,
         final_norm=norm,
         layers=layers,
         vision=spec.vision.params if spec.vision else 0,

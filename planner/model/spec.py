@@ -445,6 +445,8 @@ class ModelSpec(_Frozen):
         default=False, description="each MTP layer stores its own embedding and head copies"
     )
     norm_bias: bool = Field(default=False, description="LayerNorm with bias (2 vectors per norm)")
+    lm_head_bias: bool = Field(default=False, description="an untied lm_head with a bias "
+                               "(vocab_size values; Phi)")
     original_max_position_embeddings: int | None = Field(
         default=None, gt=0, description="pre-scaling context of a rope_scaling block"
     )

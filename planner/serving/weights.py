@@ -442,15 +442,21 @@ def _terms(
     if shard.last_stage or (not shard.layers_only
                             and _text_model_in(spec, FINAL_NORM_ON_EVERY_STAGE)):
         add("norms", params.final_norm, bits.final_norm)
+    # NOTE: Phi's lm_head bias (params.lm_head_bias) is split over the vocabulary like the
+    # head (ParallelLMHead `torch.empty(self.num_embeddings_per_partition, dtype=params_dtype)`,
+    # layers/vocab_parallel_embedding.py, 0.9.1-0.33.0 wheels): the model dtype in any format.
+    head_bias = params.lm_head_bias * vocab_share
     if shard.last_stage:
         # NOTE: with tied embeddings and PP > 1 the last stage holds its own copy of the
         # embedding matrix as lm_head (vLLM ParallelLMHead is only tied on a shared stage).
         head = params.lm_head or (0 if shard.first_stage else params.embeddings)
         head_bits = bits.lm_head if params.lm_head else bits.embeddings
-        add("lm_head", head * vocab_share, head_bits)
+        add("lm_head", head * vocab_share - head_bias, head_bits)
+        add("lm_head", head_bias, max(head_bits, bits.kept_bits))
     elif params.lm_head and not shard.layers_only and _text_model_in(spec,
                                                                       LM_HEAD_ON_EVERY_STAGE):
-        add("lm_head", params.lm_head * vocab_share, bits.lm_head)
+        add("lm_head", params.lm_head * vocab_share - head_bias, bits.lm_head)
+        add("lm_head", head_bias, max(bits.lm_head, bits.kept_bits))
     # The layer sums run in locals (the hot loop of a sweep), in the same order as add().
     attention = dense_mlp = experts = shared_experts = router = per_layer_inputs = 0.0
     norms = total.get("norms", 0.0)

@@ -470,6 +470,7 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
         mtp_layer=mtp_layer,
         mtp_own_embeddings=model_type in ("deepseek_v3", "deepseek_v32", "glm_moe_dsa"),
         norm_bias=text_layers in ("phi", "gpt2", "gpt_neox", "starcoder2", "falcon"),
+        lm_head_bias=text_layers == "phi",
         fields=notes.fields.sources(layers),
         assumptions=tuple(notes.assumptions),
         warnings=tuple(notes.warnings),
@@ -1112,9 +1113,7 @@ class _Attention:
         self.chunked = model_type.startswith("llama4")
         if self.chunked:
             self.window = r.int_("attention_chunk_size", hi=MAX_CONTEXT)
-        bias = bool(r.flag("attention_bias")) or model_type == "phi"
-        self.qkv_bias = bias or model_type in QWEN2_BIAS_TYPES
-        self.o_bias = bias and model_type not in QWEN2_BIAS_TYPES
+        self.qkv_bias, self.o_bias = _attention_biases(r, model_type)
         self.qk_norm = model_type in QK_NORM_TYPES or bool(r.flag("use_qk_norm"))
         self.qk_norm_per_layer = r.str_("qk_norm_type") == "per_layer"
         self.output_gate = bool(r.flag("attn_output_gate")) or model_type == "qwen3_next"
@@ -1298,11 +1297,99 @@ class _Attention:
             )
         r.record_layer("MLP width", size, r.key(*keys), i, "mlp")
         return DenseMlp(intermediate_size=size, gated=_gated(r, self.model_type),
-                        bias=bool(r.flag("mlp_bias")) or self.model_type == "phi")  # fmt: skip
+                        bias=_mlp_bias(r, self.model_type))
 
     def moe_mlp(self, i: int) -> MoeMlp:
         """The MoE block of layer i from the expert keys of the config."""
         return _moe(self.r, self.model_type, i)
+
+
+QKV_BIAS_ONLY_TYPES = (
+    "qwen3", "qwen3_moe", "qwen3_vl", "qwen3_vl_text", "qwen3_vl_moe", "qwen3_vl_moe_text",
+    "minimax_m2", "mimo_v2_flash",
+)  # fmt: skip
+"""NOTE: model_types whose vLLM attention takes its qkv_proj bias from attention_bias and
+builds o_proj with bias=False: qwen3.py Qwen3DecoderLayer / qwen3_moe.py Qwen3MoeDecoderLayer
+(`qkv_bias=getattr(config, "attention_bias", False)`, o_proj `bias=False`; 0.9.1, 0.10.1,
+0.11.0, 0.13.0, 0.15.1, 0.17.0, 0.19.0, 0.21.0, 0.24.0, 0.27.0, 0.30.0-0.33.0 wheels; Qwen3-VL
+builds these text models), minimax_m2.py MiniMaxM2DecoderLayer (0.13.0-0.33.0, same wheels),
+mimo_v2_flash.py (0.19.0) / mimo_v2.py (0.21.0-0.33.0) MiMoV2Attention (qkv_proj
+`bias=attention_bias`, o_proj `bias=False`)."""
+QWEN3_NEXT_ATTENTION_TYPES = (
+    "qwen3_next", "qwen3_5", "qwen3_5_text", "qwen3_5_moe", "qwen3_5_moe_text",
+)  # fmt: skip
+"""NOTE: qwen3_next.py Qwen3NextAttention (qwen3_5.py builds it too): qkv_proj
+`bias=getattr(config, "qkv_bias", False)`, o_proj `bias=False` (0.11.0-0.33.0 wheels as
+above); attention_bias is not read."""
+NO_ATTENTION_BIAS_TYPES = (
+    "gemma", "mixtral", "llama4", "llama4_text", "granitemoe", "olmoe", "nemotron_h",
+)  # fmt: skip
+"""NOTE: model_types whose vLLM attention builds qkv_proj and o_proj with bias=False whatever
+the config says: gemma.py GemmaAttention, mixtral.py MixtralAttention, llama4.py
+Llama4DecoderLayer (`bias=False, bias_o_proj=False`), granitemoe.py GraniteMoeAttention,
+olmoe.py OlmoeAttention, nemotron_h.py NemotronHAttention (0.9.1-0.33.0 wheels as above)."""
+ALL_ATTENTION_BIAS_TYPES = ("phi", "gpt_oss")
+"""NOTE: hard-coded bias=True on qkv and o: phi.py PhiAttention (0.9.1-0.31.0 wheels; 0.32.0
+and 0.33.0 run Phi through the Transformers backend, which builds each linear with a bias
+where the transformers module has one, models/transformers/utils.py `bias=linear.bias is not
+None`: transformers 5.24.0 modeling_phi.py PhiAttention q/k/v_proj and dense `bias=True`),
+gpt_oss.py OAIAttention (0.10.1-0.33.0)."""
+
+
+def _attention_biases(r: _Reader, model_type: str) -> tuple[bool, bool]:
+    """(qkv_proj bias, o_proj bias) as vLLM's model file for `model_type` builds them.
+
+    NOTE: llama.py LlamaDecoderLayer (also mistral.py, phi3.py's Llama model, nemotron_nas.py
+    DeciLMDecoderLayer, and a model_type Headroom does not know, read as Llama): `attention_bias
+    = config.attention_bias or config.bias` for both, then `if hasattr(config, "qkv_bias"):`
+    qkv_proj takes config.qkv_bias instead (InternLM3); granite.py GraniteDecoderLayer takes
+    attention_bias or bias for both, with no qkv_bias (0.9.1-0.33.0 wheels as above).
+    starcoder2.py Starcoder2Attention: `bias=config.use_bias` on both (0.9.1-0.24.0; 0.25.0 on
+    run Starcoder2 through the Transformers backend: transformers 5.24.0 modeling_starcoder2.py
+    Starcoder2Attention q/k/v/o_proj `bias=config.use_bias`); transformers 5.24.0
+    Starcoder2Config `use_bias: bool = True`. Qwen2
+    (qwen2.py, qwen2_moe.py; mimo.py builds Qwen2's model): qkv_proj bias=True, o_proj False.
+    gemma2.py, gemma3.py, gemma4.py (and the rest): config.attention_bias on both."""
+    if model_type in QWEN2_BIAS_TYPES:
+        return True, False
+    if model_type in ALL_ATTENTION_BIAS_TYPES:
+        return True, True
+    if model_type in NO_ATTENTION_BIAS_TYPES:
+        return False, False
+    if model_type == "starcoder2":
+        use_bias = bool(r.flag("use_bias"))
+        return use_bias, use_bias
+    if model_type in QWEN3_NEXT_ATTENTION_TYPES:
+        return bool(r.flag("qkv_bias")), False
+    if model_type in QKV_BIAS_ONLY_TYPES:
+        return bool(r.flag("attention_bias")), False
+    if model_type in ("granite", *LLAMA_ATTENTION_TYPES) or model_type not in KNOWN_TYPES:
+        bias = bool(r.flag("attention_bias")) or bool(r.flag("bias"))
+        if model_type != "granite" and "qkv_bias" in r.cfg:
+            return bool(r.flag("qkv_bias")), bias
+        return bias, bias
+    bias = bool(r.flag("attention_bias"))
+    return bias, bias
+
+
+LLAMA_ATTENTION_TYPES = ("llama", "mistral", "mistral3", "phi3", "nemotron-nas")
+"""model_types whose text model is built by llama.py LlamaDecoderLayer's rules
+(_attention_biases)."""
+
+
+def _mlp_bias(r: _Reader, model_type: str) -> bool:
+    """Whether a dense MLP's linears carry biases, as vLLM builds them.
+
+    NOTE: llama.py LlamaMLP / granite.py GraniteMLP / nemotron_nas.py: config.mlp_bias;
+    phi.py PhiMLP: the linears' default bias=True (0.9.1-0.31.0; the Transformers backend
+    after: transformers 5.24.0 PhiMLP nn.Linear fc1 / fc2, bias by default); starcoder2.py
+    Starcoder2MLP: c_fc and c_proj `bias=config.use_bias` (0.9.1-0.24.0; Transformers backend
+    from 0.25.0: transformers 5.24.0 Starcoder2MLP the same)."""
+    if model_type == "phi":
+        return True
+    if model_type == "starcoder2":
+        return bool(r.flag("use_bias"))
+    return bool(r.flag("mlp_bias"))
 
 
 def _null_kv_note(prefix: str, key: str) -> str:
