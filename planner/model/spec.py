@@ -203,6 +203,9 @@ class IncFormat(_Frozen):
     data_type: str = Field(description="as written ('mx_fp4'); 'int' when absent")
     packing_format: str | None = Field(description="None: absent (each release defaults it to "
                                        "one it takes)")
+    group_size: int | None = Field(default=None, description="None: absent or not an integer")
+    backend: str | None = Field(default=None, description="`backend` (or `vllm_backend`) as "
+                                "written; None: absent ('auto')")
 
 
 class IncEntry(_Frozen):

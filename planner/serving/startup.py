@@ -20,6 +20,8 @@ from planner.model.quant import QuantScheme, checkpoint_formats, stored_format
 from planner.model.spec import (
     AttentionMixer,
     DenseMlp,
+    IncEntry,
+    IncFormat,
     LinearAttentionMixer,
     MlaMixer,
     ModelSpec,
@@ -1594,6 +1596,48 @@ def _inc_init_errors(bits: int | None, data_type: str, packing: str | None,
     return []
 
 
+INC_MXFP_CHECK_FROM: Version = (0, 29, 0)
+"""NOTE: INCConfig.__init__ ends in _validate_supported_quantization (inc/inc.py). In the 0.27.0
+and 0.28.0 wheels (the same function) it asserts, for an MXFP8 block ("mx_fp" in data_type,
+bits 8), group_size 32, sym, packing_format 'auto_round:llm_compressor' (from_config defaults a
+missing one to 'auto_round:auto_gptq') and backend 'auto', as "INC MXFP8 only supports ...".
+From 0.29.0 (_validate_mxfp_quantization, the same in the 0.29.0, 0.30.0, 0.32.0 and 0.33.0
+wheels) it checks a block whose data_type is exactly "mx_fp" (AutoRound's MXFP4 and MXFP8
+schemes write that, auto_round/schemes.py, find_string id 51927722244), asserting bits 4 or 8
+first, then the same four, as "INC MXFP only supports ..."; from_config defaults a missing
+packing_format to 'auto_round:llm_compressor' there, and a missing sym to true."""
+
+
+def _inc_mxfp_errors(fmt: IncFormat, version: Version) -> list[str]:
+    """INCConfig's AssertionError for an MXFP block outside the layout it runs (bits 4 / 8,
+    group 32, symmetric, llm_compressor packing, backend auto) on `version` (INC_MXFP_CHECK_FROM);
+    [] where it passes. A group_size that is not an integer is not checked here."""
+    where = f"(vLLM {version_label(version)} INCConfig"
+    if version >= INC_MXFP_CHECK_FROM and fmt.data_type == "mx_fp":
+        name, packing = "INC MXFP", fmt.packing_format or "auto_round:llm_compressor"
+        where += "._validate_mxfp_quantization)"
+        if fmt.bits not in (4, 8):
+            return [f"INC MXFP only supports bits=4 or bits=8, but found bits={fmt.bits}. "
+                    + where]
+    elif version < INC_MXFP_CHECK_FROM and "mx_fp" in fmt.data_type and fmt.bits == 8:
+        name, packing = "INC MXFP8", fmt.packing_format or "auto_round:auto_gptq"
+        where += "._validate_supported_quantization)"
+    else:
+        return []
+    backend = fmt.backend or "auto"
+    if fmt.group_size is not None and fmt.group_size != 32:
+        return [f"{name} only supports group_size=32, but found group_size={fmt.group_size}. "
+                + where]
+    if fmt.symmetric is False:
+        return [f"{name} only supports symmetric weights. {where}"]
+    if packing != "auto_round:llm_compressor":
+        return [f"{name} only supports packing_format='auto_round:llm_compressor', but found "
+                f"{packing!r}. {where}"]
+    if backend != "auto":
+        return [f"{name} only supports backend='auto', but found backend={backend!r}. {where}"]
+    return []
+
+
 def inc_format_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
                       gpu: GpuSpec) -> list[str]:
     """vLLM's refusals of an AutoRound block planned as 16-bit weights (ModelSpec.inc_unplanned:
@@ -1610,7 +1654,8 @@ def inc_format_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
         return _inc_sym_missing(version)
     family = {None: "gptq", "auto_round:auto_gptq": "gptq", "auto_round:auto_awq": "awq"}.get(
         fmt.packing_format)
-    return _inc_init_errors(fmt.bits, fmt.data_type, fmt.packing_format, version) or (
+    return _inc_init_errors(fmt.bits, fmt.data_type, fmt.packing_format, version) \
+        or _inc_mxfp_errors(fmt, version) or (
         _inc_layer_errors(family, fmt.bits, None, fmt.symmetric is not False, "the checkpoint's",
                           gpu, version)
         if family and fmt.data_type == "int" and fmt.bits in INC_HUMMING_BITS else [])
@@ -1739,21 +1784,59 @@ INC_AUTO_AWQ_FROM: Version = (0, 24, 0)
 wheels and auto_awq.py AutoAWQConfig / AutoAWQLinearMethod from 0.24.0 (awq.py gone)."""
 
 
+_INC_OFF_MARLIN = {"gptq": "GPTQLinearMethod (gptq.py, exllama)",
+                   "awq": "AWQ's own GEMM (AWQLinearMethod / AutoAWQLinearMethod)"}
+"""The linear method vLLM's INC loader builds for a layer Marlin does not take, where it loads
+(_inc_layer_errors: GPTQ packing on 0.19-0.21 only, AWQ packing in 4 bits)."""
+
+
 def inc_notes(spec: ModelSpec, scheme: QuantScheme, version: Version, gpu: GpuSpec
               ) -> list[str]:
-    """How an AutoRound checkpoint that loads leaves Marlin (inc_marlin_off): timed at
-    Marlin's weight-only figures all the same (unverified for those kernels)."""
+    """How an AutoRound checkpoint that loads leaves Marlin (inc_marlin_off), or, where its
+    layers run Marlin, which of its extra_config entries' layers do not (_inc_entry_kernel):
+    timed at Marlin's weight-only figures all the same (unverified for those kernels; the speed
+    model names no linear kernel, only the weight-only family)."""
     if not inc_checkpoint(spec, scheme) or scheme.family not in ("gptq", "awq") \
             or inc_errors(spec, scheme, version, gpu):
         return []
-    why = inc_marlin_off(spec, scheme, gpu, version)
-    if not why:
-        return []
-    kernel = ("GPTQLinearMethod (gptq.py, exllama)" if scheme.family == "gptq"
-              else "AWQ's own GEMM (AWQLinearMethod / AutoAWQLinearMethod)")
-    return [f"vLLM {version_label(version)} runs this AutoRound checkpoint's linear layers on "
-            f"{kernel}, not Marlin ({why}; INCConfig); the speed is Marlin's weight-only "
-            "estimate (unverified for that kernel)."]
+    v, why = version_label(version), inc_marlin_off(spec, scheme, gpu, version)
+    if why:
+        return [f"vLLM {v} runs this AutoRound checkpoint's linear layers on "
+                f"{_INC_OFF_MARLIN[scheme.family]}, not Marlin ({why}; INCConfig); the speed "
+                "is Marlin's weight-only estimate (unverified for that kernel)."]
+    kernels: dict[str, list[str]] = {}
+    for entry in spec.quant.inc_entries:
+        kernel = _inc_entry_kernel(scheme.family, entry, gpu, version)
+        if kernel:
+            kernels.setdefault(kernel, []).append(entry.module)
+    return [f"vLLM {v} runs {_modules(names)} on {kernel} (INCConfig builds each extra_config "
+            "entry as a layer of its own bits, group_size and sym); the speed is Marlin's "
+            "weight-only estimate (unverified for that kernel)." for kernel, names in
+            kernels.items()]
+
+
+def _modules(names: list[str]) -> str:
+    """"'model.layers.0.mlp.down_proj'" for one name, "3 layers ('model.layers.0.mlp.down_proj',
+    ...)" for more."""
+    return f"'{names[0]}'" if len(names) == 1 else f"{len(names)} layers ('{names[0]}', ...)"
+
+
+def _inc_entry_kernel(family: str, entry: IncEntry, gpu: GpuSpec, version: Version) -> str:
+    """Where vLLM runs an extra_config entry's linear layer that loads off Marlin, with why; ""
+    on Marlin. The checks are _inc_layer_errors': Humming for 2/3/5/6/7 bits on NVIDIA GPUs
+    from INC_HUMMING_FROM; Marlin for GPTQ packing (4, sym) / (8, sym), AWQ packing 4-bit
+    asymmetric, in a group MARLIN_MOE_GROUP_SIZES lists; else _INC_OFF_MARLIN."""
+    if entry.bits in INC_HUMMING_BITS and gpu.vendor == "nvidia" and version >= INC_HUMMING_FROM:
+        return (f"Humming's kernels ({entry.bits}-bit weights: INCWna16Scheme sends 2/3/5/6/7 "
+                "bits to Humming on CUDA from 0.30)")
+    takes = ((4, True), (8, True)) if family == "gptq" else ((4, False),)
+    if (entry.bits, entry.sym) in takes and entry.group_size in MARLIN_MOE_GROUP_SIZES:
+        return ""
+    shown = "per-channel" if entry.group_size == -1 else f"group {entry.group_size}"
+    marlin = ("symmetric in 4 or 8 bits" if family == "gptq" else "asymmetric in 4 bits")
+    return (f"{_INC_OFF_MARLIN[family]}, not Marlin ({entry.bits}-bit "
+            f"{'symmetric' if entry.sym else 'asymmetric'}, {shown}: Marlin takes "
+            f"{family.upper()} packing {marlin}, groups {list(MARLIN_MOE_GROUP_SIZES)})")
 
 
 def int8_float32_errors(scheme: QuantScheme, served: str) -> list[str]:

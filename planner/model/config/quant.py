@@ -296,11 +296,15 @@ def inc_unplanned(qc: object, quant: QuantSpec | None) -> IncFormat | None:
             or method.lower() not in INC_METHODS + INC_UNKNOWN_NAMES:
         return None
     bits, packing, sym = qc.get("bits"), qc.get("packing_format"), qc.get("sym")
+    group, backend = qc.get("group_size"), qc.get("backend", qc.get("vllm_backend"))
     return IncFormat(method=method.lower(),
                      bits=bits if isinstance(bits, int) and not isinstance(bits, bool) else None,
                      symmetric=sym if isinstance(sym, bool) else None,
                      data_type=str(qc.get("data_type", "int")),
-                     packing_format=packing if isinstance(packing, str) else None)
+                     packing_format=packing if isinstance(packing, str) else None,
+                     group_size=group if isinstance(group, int) and not isinstance(group, bool)
+                     else None,
+                     backend=backend if isinstance(backend, str) else None)
 
 
 def _inc_act_refusals(qc: dict, data_type: object, at: str) -> None:

@@ -632,3 +632,101 @@ def test_block_fp8_export_is_fp8_block128_dense_only_from_0_29(ref_config):
         "INCFp8Scheme does not support MoE layers. (vLLM 0.33.0 INCConfig: AutoRound block FP8 "
         "has a linear method only)"]
 
+
+
+def test_mxfp_blocks_outside_vllms_layout_are_refused_per_release(ref_config):
+    """INCConfig._validate_supported_quantization (0.27.0 and 0.28.0 wheels) asserts, for an
+    MXFP8 block ("mx_fp" in data_type, bits 8), group_size 32, sym, packing_format
+    'auto_round:llm_compressor' (a missing one is 'auto_round:auto_gptq' there) and backend
+    'auto'; from 0.29.0 _validate_mxfp_quantization asserts bits 4 or 8 and the same four for
+    a data_type of exactly "mx_fp" (a missing packing_format is llm_compressor there).
+    Blocks by hand from AutoRound's MXFP4 / MXFP8 schemes (auto_round/schemes.py: bits 4 or 8,
+    group_size 32, data_type "mx_fp", sym by default true), with one field changed each."""
+    from planner.serving.startup import inc_format_errors
+
+    config, _ = ref_config("Qwen__Qwen2.5-72B-Instruct")
+
+    def errors(qc: dict, version: tuple) -> list[str]:
+        spec = parse_model_config(config | {"quantization_config": {
+            "quant_method": "auto-round", "group_size": 32, "sym": True, "data_type": "mx_fp",
+            "packing_format": "auto_round:llm_compressor"} | qc}, None, name="x")
+        assert spec.quant is None  # planned as 16-bit weights
+        return inc_format_errors(spec, checkpoint_scheme(spec), version, RTX3090)
+
+    mxfp4, mxfp8 = {"bits": 4}, {"bits": 8}
+    for version in ((0, 27, 0), (0, 29, 0), (0, 33, 0)):
+        assert errors(mxfp4, version) == [] == errors(mxfp8, version)
+    new = "(vLLM 0.{}.0 INCConfig._validate_mxfp_quantization)"
+    old = "(vLLM 0.{}.0 INCConfig._validate_supported_quantization)"
+    # group 128: 0.27-0.28 check 8-bit blocks only; 0.29 on both
+    assert errors(mxfp4 | {"group_size": 128}, (0, 28, 0)) == []
+    assert errors(mxfp4 | {"group_size": 128}, (0, 29, 0)) == [
+        "INC MXFP only supports group_size=32, but found group_size=128. " + new.format(29)]
+    assert errors(mxfp8 | {"group_size": 128}, (0, 27, 0)) == [
+        "INC MXFP8 only supports group_size=32, but found group_size=128. " + old.format(27)]
+    # sym false
+    assert errors(mxfp8 | {"sym": False}, (0, 28, 0)) == [
+        "INC MXFP8 only supports symmetric weights. " + old.format(28)]
+    assert errors(mxfp4 | {"sym": False}, (0, 33, 0)) == [
+        "INC MXFP only supports symmetric weights. " + new.format(33)]
+    # no packing_format: auto_gptq on 0.27-0.28, llm_compressor from 0.29
+    bare = {"quant_method": "auto-round", "bits": 8, "group_size": 32, "sym": True,
+            "data_type": "mx_fp"}
+    spec = parse_model_config(config | {"quantization_config": bare}, None, name="x")
+    assert inc_format_errors(spec, checkpoint_scheme(spec), (0, 28, 0), RTX3090) == [
+        "INC MXFP8 only supports packing_format='auto_round:llm_compressor', but found "
+        "'auto_round:auto_gptq'. " + old.format(28)]
+    assert inc_format_errors(spec, checkpoint_scheme(spec), (0, 29, 0), RTX3090) == []
+    # GPTQ packing written, a backend other than auto, 2 bits (SUPPORTED_BITS takes 2)
+    assert errors(mxfp4 | {"packing_format": "auto_round:auto_gptq"}, (0, 30, 0)) == [
+        "INC MXFP only supports packing_format='auto_round:llm_compressor', but found "
+        "'auto_round:auto_gptq'. " + new.format(30)]
+    assert errors(mxfp4 | {"backend": "gptq"}, (0, 32, 0)) == [
+        "INC MXFP only supports backend='auto', but found backend='gptq'. " + new.format(32)]
+    assert errors({"bits": 2}, (0, 28, 0)) == []
+    assert errors({"bits": 2}, (0, 29, 0)) == [
+        "INC MXFP only supports bits=4 or bits=8, but found bits=2. " + new.format(29)]
+    # 0.29 on check data_type "mx_fp" only: "mx_fp4" in group 128 passes __init__
+    assert errors(mxfp4 | {"data_type": "mx_fp4", "group_size": 128}, (0, 33, 0)) == []
+
+
+def test_entries_off_marlin_that_load_are_noted_with_their_kernel():
+    """An extra_config entry is a linear layer of its own bits, group_size and sym
+    (test_entries_no_kernel_takes_are_refused_per_release): where the checkpoint's layers run
+    Marlin, an entry Marlin does not take runs GPTQ's exllama GPTQLinearMethod on 0.19-0.21
+    (inc.py apply_gptq_quant_layer; refused from 0.22), AWQ's own GEMM for AWQ packing in 4 bits
+    (awq.py AWQLinearMethod to 0.23, auto_awq.py AutoAWQLinearMethod from 0.24), Humming for
+    2/3/5/6/7 bits on NVIDIA GPUs from 0.30 (inc_wna16_scheme.py). Entries by hand."""
+    tail = (" (INCConfig builds each extra_config entry as a layer of its own bits, group_size "
+            "and sym); the speed is Marlin's weight-only estimate (unverified for that kernel).")
+    groups = "groups [-1, 32, 64, 128])"
+    o_proj = "model.layers.0.self_attn.o_proj"
+    asym8 = {"sym": True, "extra_config": {o_proj: {"bits": 8, "sym": False}}}
+    assert noted(asym8, (0, 19, 0)) == [
+        f"vLLM 0.19.0 runs '{o_proj}' on GPTQLinearMethod (gptq.py, exllama), not Marlin "
+        "(8-bit asymmetric, group 128: Marlin takes GPTQ packing symmetric in 4 or 8 bits, "
+        + groups + tail]
+    assert noted(asym8, (0, 22, 0)) == []  # refused there
+    # 3-bit q/k/v (one qkv_proj, its shards agree): exllama on 0.21, Humming on 0.30 (NVIDIA)
+    qkv = {"sym": True, "extra_config": {f"model.layers.0.self_attn.{p}_proj": {"bits": 3}
+                                         for p in ("q", "k", "v")}}
+    assert noted(qkv, (0, 21, 0)) == [
+        "vLLM 0.21.0 runs 3 layers ('model.layers.0.self_attn.q_proj', ...) on GPTQLinearMethod "
+        "(gptq.py, exllama), not Marlin (3-bit symmetric, group 128: Marlin takes GPTQ packing "
+        "symmetric in 4 or 8 bits, " + groups + tail]
+    assert noted(qkv, (0, 30, 0)) == [
+        "vLLM 0.30.0 runs 3 layers ('model.layers.0.self_attn.q_proj', ...) on Humming's "
+        "kernels (3-bit weights: INCWna16Scheme sends 2/3/5/6/7 bits to Humming on CUDA from "
+        "0.30)" + tail]
+    # AWQ packing, asymmetric 4-bit (Marlin), o_proj symmetric: AWQ's GEMM on every release
+    # (an entry without bits would keep o_proj 16-bit: test_an_entry_without_bits_...)
+    awq = {"packing_format": "auto_round:auto_awq", "sym": False,
+           "extra_config": {o_proj: {"bits": 4, "sym": True}}}
+    for version in ((0, 19, 0), (0, 33, 0)):
+        assert noted(awq, version) == [
+            f"vLLM 0.{version[1]}.0 runs '{o_proj}' on AWQ's own GEMM (AWQLinearMethod / "
+            "AutoAWQLinearMethod), not Marlin (4-bit symmetric, group 128: Marlin takes AWQ "
+            "packing asymmetric in 4 bits, " + groups + tail]
+    # entries Marlin takes (8-bit sym, group 64) get no note
+    assert noted({"sym": True, "extra_config": {o_proj: {"bits": 8, "group_size": 64}}},
+                 (0, 19, 0)) == []
