@@ -202,11 +202,14 @@ def _gated_deltanet(g: LinearAttentionMixer, hidden: int) -> int:
 def _mamba2(m: MambaMixer, hidden: int) -> int:
     # NOTE: Mamba2 (transformers NemotronHMamba2Mixer): in_proj hidden x (2*d_inner +
     # 2*groups*d_state + heads), conv1d (d_inner + 2*groups*d_state) x (kernel + 1 bias),
-    # dt_bias, A_log, D (heads each), gated RMSNorm d_inner, out_proj d_inner x hidden.
+    # dt_bias, A_log, D (heads each), gated RMSNorm d_inner, out_proj d_inner x hidden;
+    # in_proj / out_proj biases with use_bias, no conv1d bias without use_conv_bias (_mamba).
     d_inner = m.num_heads * m.head_dim
     conv_dim = d_inner + 2 * m.n_groups * m.state_size
-    in_proj = hidden * (2 * d_inner + 2 * m.n_groups * m.state_size + m.num_heads)
-    return in_proj + conv_dim * (m.conv_kernel + 1) + 3 * m.num_heads + d_inner + d_inner * hidden
+    in_width = 2 * d_inner + 2 * m.n_groups * m.state_size + m.num_heads
+    proj_biases = in_width + hidden if m.proj_bias else 0
+    conv = conv_dim * (m.conv_kernel + (1 if m.conv_bias else 0))
+    return hidden * in_width + conv + 3 * m.num_heads + d_inner + d_inner * hidden + proj_biases
 
 
 def dsv4_attention_params(c: CompressedAttention, hidden: int, ratio: int) -> int:

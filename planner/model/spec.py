@@ -128,6 +128,9 @@ class MambaMixer(_Frozen):
     n_groups: int = Field(gt=0)
     conv_kernel: int = Field(gt=0)
     state_dtype: TorchDtype | None = Field(default=None, description="None: the model dtype")
+    conv_bias: bool = Field(default=True, description="conv1d has a bias (use_conv_bias)")
+    proj_bias: bool = Field(default=False, description="in_proj and out_proj have biases "
+                            "(use_bias)")
 
 
 Mixer = Annotated[

@@ -665,6 +665,8 @@ def _attention_per_rank(mixer: object, hidden: int, total: int, tp: int,
     if isinstance(mixer, LinearAttentionMixer):
         whole = mixer.value_head_dim + (hidden * 2 * mixer.num_value_heads if gdn_ba_whole else 0)
         return (total - whole) / tp + whole
+    if isinstance(mixer, MambaMixer) and mixer.proj_bias:
+        return (total - hidden) / tp + hidden  # out_proj's bias (RowParallelLinear) whole
     return total / tp
 
 
@@ -707,7 +709,8 @@ def _attention_kept_per_rank(mixer: object, hidden: int, tp: int) -> float:
     Gated DeltaNet (mamba/gdn_linear_attn.py, 0.33.0 mamba/gdn/qwen_gdn_linear_attn.py):
     conv1d is a ColumnParallelLinear built without a quant_config, dt_bias, A_log and the
     gated norm plain parameters. Mamba2 (mamba_mixer2.py): conv1d weight and bias
-    (quant_config=None), A, D, dt_bias and the gated norm. Both split over TP as
+    (quant_config=None), A, D, dt_bias, the gated norm, and with use_bias the in_proj /
+    out_proj biases. Both split over TP as
     _attention_per_rank splits them, Gated DeltaNet's gated norm whole. A_log and Mamba's A
     are float32, counted at 16 bits here as in every scheme. Qwen3-235B-A22B: q_norm + k_norm
     2 x 128 = 256 a layer on every rank, 94 x 256 = 24,064 in all.
@@ -738,8 +741,12 @@ def _attention_kept_per_rank(mixer: object, hidden: int, tp: int) -> float:
         return (conv + 2 * mixer.num_value_heads) / tp + mixer.value_head_dim
     if isinstance(mixer, MambaMixer):
         d_inner = mixer.num_heads * mixer.head_dim
-        conv = (d_inner + 2 * mixer.n_groups * mixer.state_size) * (mixer.conv_kernel + 1)
-        return (conv + 3 * mixer.num_heads + d_inner) / tp
+        groups = 2 * mixer.n_groups * mixer.state_size
+        conv = (d_inner + groups) * (mixer.conv_kernel + (1 if mixer.conv_bias else 0))
+        # use_bias: in_proj's bias split like its weight, out_proj's whole (_attention_per_rank)
+        in_bias = 2 * d_inner + groups + mixer.num_heads if mixer.proj_bias else 0
+        out_bias = hidden if mixer.proj_bias else 0
+        return (conv + 3 * mixer.num_heads + d_inner + in_bias) / tp + out_bias
     return 0.0
 
 

@@ -1451,8 +1451,12 @@ def _moe(r: _Reader, model_type: str, i: int) -> MoeMlp:
         # NOTE: Gemma 4 MoE layers keep a dense MLP (intermediate_size) beside the experts;
         # it runs for every token, so it is planned as a shared expert.
         n_shared, shared_size = 1, r.int_("intermediate_size")
+    # NOTE: a router bias whatever the config says: gpt_oss.py router bias=True, nemotron_h.py
+    # and mimo_v2_flash.py (0.19.0) / mimo_v2.py (0.21.0-0.33.0) MiMoV2MoE an unconditional
+    # gate.e_score_correction_bias; deepseek_v2.py only with topk_method "noaux_tc",
+    # minimax_m2.py with use_routing_bias.
     router_bias = (
-        model_type in ("gpt_oss", "nemotron_h")
+        model_type in ("gpt_oss", "nemotron_h", "mimo_v2_flash")
         or r.str_("topk_method") == "noaux_tc"
         or bool(r.flag("use_routing_bias"))
     )
@@ -1472,6 +1476,11 @@ def _moe(r: _Reader, model_type: str, i: int) -> MoeMlp:
 
 
 def _mamba(r: _Reader) -> MambaMixer:
+    """A Mamba2 layer. NOTE: nemotron_h.py NemotronHMambaDecoderLayer passes
+    use_conv_bias=config.use_conv_bias and use_bias=config.use_bias to MambaMixer2, whose
+    conv1d takes the first and in_proj / out_proj the second (layers/mamba/mamba_mixer2.py,
+    0.9.1, 0.19.0 and 0.33.0 wheels); transformers 5.24.0 NemotronHConfig defaults
+    `use_conv_bias: bool = True`, `use_bias: bool = False`."""
     ssm_dtype = r.get("mamba_ssm_cache_dtype", "mamba_ssm_dtype")
     return MambaMixer(
         num_heads=_need(r, "mamba_num_heads", MAX_HEADS),
@@ -1480,6 +1489,8 @@ def _mamba(r: _Reader) -> MambaMixer:
         n_groups=r.int_("n_groups", hi=MAX_HEADS) or 1,
         conv_kernel=r.int_("conv_kernel", hi=1024) or 4,
         state_dtype=ssm_dtype if ssm_dtype in ("bfloat16", "float16", "float32") else None,
+        conv_bias=r.flag("use_conv_bias") is not False,
+        proj_bias=bool(r.flag("use_bias")),
     )
 
 

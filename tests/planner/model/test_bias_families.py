@@ -124,3 +124,36 @@ def test_starcoder2_biases_on_a_tp_rank():
     rank = rank_weights(parse_model_config(_STARCODER2), SCHEMES["bf16"], ParallelLayout(tp=2))[0]
     assert rank.attention_bytes == 25_088
     assert rank.dense_mlp_bytes == 66_304
+
+
+@pytest.mark.parametrize(("change", "added"), [
+    # Nemotron-H-56B (config.json): 54 Mamba layers ("M" in hybrid_override_pattern), hidden
+    # 8,192, 256 heads x 64 = d_inner 16,384, 8 groups x state 256. use_bias (mamba_mixer2.py
+    # in_proj / out_proj): in_proj 2 x 16,384 + 2 x 8 x 256 + 256 = 37,120 + out_proj 8,192 =
+    # 45,312 a layer x 54 = 2,446,848.
+    ({"use_bias": True}, 2_446_848),
+    # use_conv_bias false: conv1d loses 16,384 + 4,096 = 20,480 a layer x 54 = 1,105,920
+    ({"use_conv_bias": False}, -1_105_920),
+])
+def test_nemotron_h_mamba_biases(change, added):
+    config = _config("nvidia__Nemotron-H-56B-Base-8K")
+    assert _total({**config, **change}) - _total(config) == added
+
+
+def test_nemotron_h_mamba_proj_biases_on_a_tp_rank():
+    # TP 2, use_bias: in_proj's bias split, 37,120 / 2 = 18,560, out_proj's whole, 8,192:
+    # 26,752 a layer x 54 = 1,444,608 parameters, 2,889,216 B in bf16, and in FP8 too (vLLM
+    # creates biases in params_dtype whatever the quant_method: layers/linear.py)
+    config = _config("nvidia__Nemotron-H-56B-Base-8K")
+    spec, biased = parse_model_config(config), parse_model_config({**config, "use_bias": True})
+    for scheme in (SCHEMES["bf16"], what_if_scheme("fp8-channel")):
+        before, after = (rank_weights(s, scheme, ParallelLayout(tp=2))[0].attention_bytes
+                         for s in (spec, biased))
+        assert after - before == 2_889_216
+
+
+def test_mimo_v2_router_bias_without_topk_method():
+    # mimo_v2.py MiMoV2MoE builds gate.e_score_correction_bias unconditionally: removing
+    # MiMo-V2-Flash's topk_method "noaux_tc" leaves its 47 MoE layers x 256 biases in place
+    config = _config("XiaomiMiMo__MiMo-V2-Flash")
+    assert _total({k: v for k, v in config.items() if k != "topk_method"}) == _total(config)
