@@ -1705,6 +1705,15 @@ def inc_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
                 "a layer class named FusedMoE, and the layer is RoutedExperts, so the stored "
                 "expert tensors do not fit the parameters it builds (a load error, or wrong "
                 "weights where they are smaller). 0.19-0.23 build them as listed."]
+    head = next((e for e in quant.inc_entries if e.module == "lm_head"), None)
+    arch = spec.architectures[0] if spec.architectures else ""
+    if head and arch in INC_NESTED_LM_HEAD and version < INC_LM_HEAD_SUFFIX_FROM \
+            and not served_tie(spec, version):
+        return [f"vLLM {v} builds {arch}'s lm_head (prefix 'language_model.lm_head') "
+                f"unquantized, not in the int{head.bits} its extra_config entry 'lm_head' "
+                "stores it in: INCConfig matches that key to the layer by suffix from 0.27 "
+                "only, so the checkpoint's quantized lm_head tensors do not fit the 16-bit "
+                "layer it builds. 0.27 and later build it as listed."]
     why = inc_marlin_off(spec, scheme, gpu, version) if scheme.family == "gptq" else ""
     if why and version > INC_PLAIN_GPTQ_LAST:
         return [_inc_no_marlin(quant.weight_bits, quant.symmetric is not False, why,
@@ -1713,6 +1722,24 @@ def inc_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
     return next(filter(None, (_inc_layer_errors(scheme.family, e.bits, e.group_size, e.sym,
                                                 f"extra_config gives '{e.module}'", gpu, version)
                               for e in quant.inc_entries)), [])
+
+
+INC_LM_HEAD_SUFFIX_FROM: Version = (0, 27, 0)
+INC_NESTED_LM_HEAD = ("Qwen3VLMoeForConditionalGeneration", "Qwen3_5ForConditionalGeneration",
+                      "Qwen3_5MoeForConditionalGeneration")
+"""NOTE: INCConfigParser._resolve_raw (inc/config_parser.py) matches an extra_config key to a
+layer by its exact prefix, then, from the 0.27.0 wheel (the same in 0.28.0-0.33.0; absent
+from 0.24.0-0.26.0, and from inc.py get_layer_config in 0.19.0-0.23.0), by suffix
+(layer_name.endswith("." + key): 'lm_head' for 'language_model.lm_head'); a ParallelLMHead
+no key matches is built unquantized. These architectures build the lm_head at
+'language_model.lm_head' (qwen3_vl_moe.py Qwen3MoeLLMForCausalLM and qwen3_5.py
+Qwen3_5ForCausalLMBase: ParallelLMHead(prefix=maybe_prefix(prefix, "lm_head")) under the
+wrapper's maybe_prefix(prefix, "language_model")), and their hf_to_vllm_mapper (qwen3_vl.py
+Qwen3VLForConditionalGeneration's, inherited) renames 'lm_head.' to 'language_model.lm_head.'
+by prefix, which leaves the bare extra_config key 'lm_head' (AutoRound's name for the
+transformers model's lm_head) as it is: read in each of the 0.19.0-0.27.0 wheels and 0.33.0.
+Qwen3VLForConditionalGeneration builds its lm_head at the fixed prefix 'lm_head' (qwen3_vl.py
+Qwen3LLMForCausalLM), matched exactly on every release: not listed."""
 
 
 INC_HUMMING_FROM: Version = (0, 30, 0)

@@ -566,14 +566,14 @@ def _inc_overrides(extra: object, bits: int, group: int, sym: bool | None, famil
     entry's bits, group_size and sym, each defaulting to the checkpoint's (its data_type and
     packing are the checkpoint's whatever the entry says); a ParallelLMHead is quantized only
     when extra_config names it (exactly; from 0.27.0 also by suffix, 'lm_head' for
-    'model.language_model.lm_head'); a fused layer (packed_modules_mapping: qkv_proj,
-    gate_up_proj) takes its shards' config and raises ValueError "Fused module '...' requires
-    consistent quant config for [...]" when they differ; a FusedMoE layer takes the config of
-    the entries under its prefix (each filled in with the checkpoint's) and raises ValueError
-    "Fused MoE layer '...' requires consistent quant config for all sub-layers" when they
-    differ: in 0.19.0-0.23.0 only, as that branch asks for a layer class named "...FusedMoE"
-    (startup.INC_EXPERT_ENTRIES_LAST). Regex keys (any of *+?^$()[]{}|\\) match by re.search: not
-    placed here."""
+    'language_model.lm_head': startup.INC_NESTED_LM_HEAD); a fused layer
+    (packed_modules_mapping: qkv_proj, gate_up_proj) takes its shards' config and raises
+    ValueError "Fused module '...' requires consistent quant config for [...]" when they differ;
+    a FusedMoE layer takes the config of the entries under its prefix (each filled in with the
+    checkpoint's) and raises ValueError "Fused MoE layer '...' requires consistent quant config
+    for all sub-layers" when they differ: in 0.19.0-0.23.0 only, as that branch asks for a layer
+    class named "...FusedMoE" (startup.INC_EXPERT_ENTRIES_LAST). Regex keys (any of
+    *+?^$()[]{}|\\) match by re.search: not placed here."""
     kept = _inc_kept(extra, bits, at)
     if not extra:
         return kept, (), [], None

@@ -730,3 +730,37 @@ def test_entries_off_marlin_that_load_are_noted_with_their_kernel():
     # entries Marlin takes (8-bit sym, group 64) get no note
     assert noted({"sym": True, "extra_config": {o_proj: {"bits": 8, "group_size": 64}}},
                  (0, 19, 0)) == []
+
+
+def test_a_bare_lm_head_key_reaches_a_nested_lm_head_from_0_27(ref_config):
+    """INCConfigParser._resolve_raw matches extra_config keys to a layer's prefix exactly, and
+    by suffix from 0.27.0 (inc.py 0.19.0-0.23.0 and config_parser.py 0.24.0-0.26.0: exact only).
+    Qwen3-VL-MoE builds its lm_head at 'language_model.lm_head' (qwen3_vl_moe.py), whose mapper
+    leaves AutoRound's bare 'lm_head' key as it is: before 0.27 vLLM builds the lm_head 16-bit
+    and the stored int8 lm_head does not fit. Qwen3-VL (dense) builds it at the fixed prefix
+    'lm_head' (qwen3_vl.py): matched on every release. Block by hand (AutoRound's W4A16 with
+    an 8-bit lm_head entry, as test_WOQ_config_INT_saving's layer_config)."""
+    qc = {"quant_method": "auto-round", "bits": 4, "group_size": 128, "sym": True,
+          "extra_config": {"lm_head": {"bits": 8, "group_size": 128, "sym": True}}}
+
+    def refused_on(name: str, version: tuple) -> list[str]:
+        config, _ = ref_config(name)
+        spec = parse_model_config(config | {"quantization_config": qc}, None, name="x")
+        assert [(f.module, f.scheme) for f in spec.quant.module_schemes] == [
+            ("lm_head", "w8a16-gptq-g128")]
+        return inc_errors(spec, checkpoint_scheme(spec), version, RTX3090)
+
+    moe = "Qwen__Qwen3-VL-30B-A3B-Instruct"
+    for version in ((0, 19, 0), (0, 26, 0)):
+        assert refused_on(moe, version) == [
+            f"vLLM 0.{version[1]}.0 builds Qwen3VLMoeForConditionalGeneration's lm_head (prefix "
+            "'language_model.lm_head') unquantized, not in the int8 its extra_config entry "
+            "'lm_head' stores it in: INCConfig matches that key to the layer by suffix from "
+            "0.27 only, so the checkpoint's quantized lm_head tensors do not fit the 16-bit "
+            "layer it builds. 0.27 and later build it as listed."]
+    assert refused_on(moe, (0, 27, 0)) == [] == refused_on(moe, (0, 33, 0))
+    assert refused_on("Qwen__Qwen3-VL-32B-Instruct", (0, 19, 0)) == []
+    # Qwen3.5's lm_head is nested the same way (qwen3_5.py Qwen3_5ForCausalLMBase)
+    assert refused_on("Qwen__Qwen3.5-27B", (0, 26, 0))[0].startswith(
+        "vLLM 0.26.0 builds Qwen3_5ForConditionalGeneration's lm_head (prefix "
+        "'language_model.lm_head') unquantized")
