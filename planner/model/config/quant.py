@@ -241,6 +241,16 @@ INC_ANY_PACKINGS = ("auto_round:auto_gptq", "auto_round:auto_awq", "auto_round:f
                     "auto_round:llm_compressor")
 # NOTE: vLLM packed_modules_mapping of the Llama-family model classes (llama.py, qwen2.py,
 # qwen3.py): the fused linear layers INCConfig.get_layer_config resolves from their shards.
+# Qwen2-MoE / Qwen3-MoE list qkv_proj only at class level, and their __init__ adds
+# gate_up_proj where a dense MLP exists (Qwen2MoeForCausalLM: mlp_only_layers or
+# shared_expert_intermediate_size > 0; Qwen3MoeForCausalLM: mlp_only_layers), into the dict
+# configure_quant_config handed INCConfig by reference (qwen2_moe.py / qwen3_moe.py and
+# model_loader/utils.py, 0.19.0, 0.24.0 and 0.33.0 wheels): their shared experts and dense
+# MLPs are fused as here, and routed experts are never shards (fused_moe_of). Not modelled:
+# Qwen3MoeForCausalLM is SupportsQuant from 0.25.0, whose __new__ copies the class mapping
+# (qkv_proj only) before __init__ adds gate_up_proj, so from 0.25 a Qwen3-MoE with
+# mlp_only_layers (no released one has any) has its dense gate/up entries not read; nor are
+# they where decoder_sparse_step alone makes dense layers.
 _FUSED_SHARDS = {"qkv_proj": ("q_proj", "k_proj", "v_proj"),
                  "gate_up_proj": ("gate_proj", "up_proj")}
 
