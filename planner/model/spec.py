@@ -273,6 +273,14 @@ class QuantSpec(_Frozen):
         default=None, description="AutoRound: the first FusedMoE layer ('model.layers.1.mlp."
         "experts') whose routed experts' extra_config entries give different bits, group_size "
         "or sym (startup.inc_errors)")
+    gate_up_conflict: str | None = Field(
+        default=None, description="AutoRound: the first dense gate_up_proj ('model.layers.0."
+        "mlp.gate_up_proj') whose gate_proj / up_proj extra_config entries differ, on a model "
+        "some release does not fuse them in (gate_up_fused_last; startup.inc_errors)")
+    gate_up_fused_last: tuple[int, int, int] | None = Field(
+        default=None, description="AutoRound: the last vLLM release whose INC loader fuses this "
+        "model's dense gate_proj / up_proj (config.quant.inc_gate_up_fused_last); None: every "
+        "release, (0, 0, 0): none")
     symmetric: bool | None = Field(
         default=None, description="AutoRound's `sym` key as stored (None: absent): vLLM's INC "
         "loader needs it up to 0.28, and symmetric GPTQ packing for Marlin (startup.inc_errors)")

@@ -1705,8 +1705,11 @@ def inc_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
                 "a layer class named FusedMoE, and the layer is RoutedExperts, so the stored "
                 "expert tensors do not fit the parameters it builds (a load error, or wrong "
                 "weights where they are smaller). 0.19-0.23 build them as listed."]
-    head = next((e for e in quant.inc_entries if e.module == "lm_head"), None)
     arch = spec.architectures[0] if spec.architectures else ""
+    gate_up = _inc_gate_up_errors(spec, version, arch)
+    if gate_up:
+        return gate_up
+    head = next((e for e in quant.inc_entries if e.module == "lm_head"), None)
     if head and arch in INC_NESTED_LM_HEAD and version < INC_LM_HEAD_SUFFIX_FROM \
             and not served_tie(spec, version):
         return [f"vLLM {v} builds {arch}'s lm_head (prefix 'language_model.lm_head') "
@@ -1722,6 +1725,47 @@ def inc_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
     return next(filter(None, (_inc_layer_errors(scheme.family, e.bits, e.group_size, e.sym,
                                                 f"extra_config gives '{e.module}'", gpu, version)
                               for e in quant.inc_entries)), [])
+
+
+def _inc_gate_up_errors(spec: ModelSpec, version: Version, arch: str) -> list[str]:
+    """vLLM's refusal of a dense MLP's gate_proj / up_proj extra_config entries on a model whose
+    INC loader fuses them on some releases only (QuantSpec.gate_up_fused_last,
+    config.quant.inc_gate_up_fused_last): where it fuses them, entries that differ raise
+    get_layer_config's "Fused module" ValueError; where it does not, gate_up_proj takes the
+    checkpoint's format (no key names it), so an entry in other bits, another group or 16 bits
+    stores tensors that do not fit it. A sym alone packs the same bytes: not refused."""
+    quant, v = spec.quant, version_label(version)
+    last = quant.gate_up_fused_last
+    if last is None:
+        return []
+    if version <= last:
+        if not quant.gate_up_conflict:
+            return []
+        shards = [quant.gate_up_conflict.replace("gate_up_proj", p)
+                  for p in ("gate_proj", "up_proj")]
+        return [f"Fused module '{quant.gate_up_conflict}' requires consistent quant config for "
+                f"{shards} (vLLM {v} INCConfig.get_layer_config: {arch} fuses gate_proj and "
+                f"up_proj into gate_up_proj up to {version_label(last)})"]
+    base = (quant.weight_bits, quant.group_size or -1)
+    kept = quant.excluded_modules + tuple(f.module for f in quant.module_schemes
+                                          if f.scheme == "bf16")
+    unread = [(name, "16-bit") for name in kept] + [
+        (e.module, f"int{e.bits} g{e.group_size}") for e in quant.inc_entries
+        if (e.bits, e.group_size) != base]
+    name, own = next(((name, own) for name, own in unread if not fused_moe_of(name)
+                      and name.rpartition(".")[2] in ("gate_proj", "up_proj")), ("", ""))
+    if not name:
+        return []
+    group = "per-channel" if quant.group_size is None else f"g{quant.group_size}"
+    fused = name.rpartition(".")[0] + ".gate_up_proj"
+    since = ("on any release (it adds none for dense layers from decoder_sparse_step alone)"
+             if last == (0, 0, 0) else f"from {last[0]}.{last[1] + 1} (SupportsQuant copies the "
+             "class mapping before __init__ adds gate_up_proj)")
+    return [f"vLLM {v} builds '{fused}' in the checkpoint's int{quant.weight_bits} {group}, not "
+            f"in the {own} its extra_config entry '{name}' stores: {arch}'s packed_modules_"
+            f"mapping, as INCConfig reads it, has no gate_up_proj {since}, so the gate_proj / "
+            "up_proj entries are not read and the stored tensors do not fit the parameters it "
+            "builds."]
 
 
 INC_LM_HEAD_SUFFIX_FROM: Version = (0, 27, 0)

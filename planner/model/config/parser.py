@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from planner.jsondoc import json_kind
 from planner.model.config.defaults import NO_CLASS_MAX_POSITION, ClassDefaults, class_defaults
 from planner.model.config.fields import FieldLog, Part
-from planner.model.config.quant import inc_unplanned, quant_spec
+from planner.model.config.quant import inc_gate_up_fused_last, inc_unplanned, quant_spec
 from planner.model.config.vision import vision_estimate
 from planner.model.spec import (
     AttentionMixer,
@@ -1972,7 +1972,8 @@ def _quant(
     where = "quantization_config"
     if qc is None and text_cfg:
         qc, where = text_cfg.get("quantization_config"), "text_config.quantization_config"
-    quant = quant_spec(qc, where, hf_quant, notes.warnings, expert_dtype)
+    quant = quant_spec(qc, where, hf_quant, notes.warnings, expert_dtype,
+                       inc_gate_up_fused_last(config))
     return quant, inc_unplanned(qc, quant)
 
 

@@ -33,13 +33,15 @@ def quant_spec(
     hf_quant: dict | None,
     warnings: list[str],
     expert_dtype: object = None,
+    gate_up_fused_last: tuple[int, int, int] | None = None,
 ) -> QuantSpec | None:
     """The checkpoint's QuantSpec; hf_quant_config.json wins over quantization_config.
 
     `expert_dtype` is config.json's top-level key of that name (DeepSeek-V4: "fp4" routed
-    experts beside fp8-block linears).
+    experts beside fp8-block linears). `gate_up_fused_last`: the last release whose INC loader
+    fuses this model's dense gate_proj / up_proj (inc_gate_up_fused_last; None: every one).
     """
-    spec = _quant_spec(qc, where, hf_quant, warnings)
+    spec = _quant_spec(qc, where, hf_quant, warnings, gate_up_fused_last)
     if expert_dtype is None or (expert_dtype == "fp8" and spec is not None
                                 and spec.method == "fp8"):  # fmt: skip
         return spec
@@ -54,7 +56,8 @@ def quant_spec(
 
 
 def _quant_spec(
-    qc: object, where: str, hf_quant: dict | None, warnings: list[str]
+    qc: object, where: str, hf_quant: dict | None, warnings: list[str],
+    gate_up_fused_last: tuple[int, int, int] | None,
 ) -> QuantSpec | None:
     if hf_quant is not None:
         block = hf_quant.get("quantization", hf_quant)
@@ -77,7 +80,7 @@ def _quant_spec(
     if method == "compressed-tensors":
         return _compressed(qc, where, excluded, warnings)
     if method in INC_METHODS or method in INC_UNKNOWN_NAMES:
-        return _inc(qc, where, method, warnings)
+        return _inc(qc, where, method, warnings, gate_up_fused_last)
     if method == "mxfp4":
         return QuantSpec(method="mxfp4", scheme="mxfp4", weight_bits=4, group_size=32,
                          excluded_modules=excluded,
@@ -240,19 +243,42 @@ INC_ANY_DTYPES = ("int", "mx_fp", "fp")
 INC_ANY_PACKINGS = ("auto_round:auto_gptq", "auto_round:auto_awq", "auto_round:fp8",
                     "auto_round:llm_compressor")
 # NOTE: vLLM packed_modules_mapping of the Llama-family model classes (llama.py, qwen2.py,
-# qwen3.py): the fused linear layers INCConfig.get_layer_config resolves from their shards.
-# Qwen2-MoE / Qwen3-MoE list qkv_proj only at class level, and their __init__ adds
-# gate_up_proj where a dense MLP exists (Qwen2MoeForCausalLM: mlp_only_layers or
-# shared_expert_intermediate_size > 0; Qwen3MoeForCausalLM: mlp_only_layers), into the dict
-# configure_quant_config handed INCConfig by reference (qwen2_moe.py / qwen3_moe.py and
-# model_loader/utils.py, 0.19.0, 0.24.0 and 0.33.0 wheels): their shared experts and dense
-# MLPs are fused as here, and routed experts are never shards (fused_moe_of). Not modelled:
-# Qwen3MoeForCausalLM is SupportsQuant from 0.25.0, whose __new__ copies the class mapping
-# (qkv_proj only) before __init__ adds gate_up_proj, so from 0.25 a Qwen3-MoE with
-# mlp_only_layers (no released one has any) has its dense gate/up entries not read; nor are
-# they where decoder_sparse_step alone makes dense layers.
+# qwen3.py): the fused linear layers INCConfig.get_layer_config resolves from their shards
+# (Qwen2-MoE / Qwen3-MoE: inc_gate_up_fused_last).
 _FUSED_SHARDS = {"qkv_proj": ("q_proj", "k_proj", "v_proj"),
                  "gate_up_proj": ("gate_proj", "up_proj")}
+
+
+QWEN3_MOE_GATE_UP_LAST = (0, 24, 0)
+
+
+def inc_gate_up_fused_last(config: dict) -> tuple[int, int, int] | None:
+    """The last vLLM release whose INC loader fuses this model's dense gate_proj / up_proj into
+    gate_up_proj (their extra_config entries read together, refused when they differ): None for
+    every release (the default), (0, 0, 0) for none.
+
+    NOTE: Qwen2MoeForCausalLM and Qwen3MoeForCausalLM list qkv_proj only in their class-level
+    packed_modules_mapping; __init__ adds gate_up_proj to that dict where a dense MLP exists
+    (Qwen2-MoE: mlp_only_layers or shared_expert_intermediate_size > 0; Qwen3-MoE:
+    mlp_only_layers), and configure_quant_config (model_loader/utils.py) hands INCConfig that
+    dict by reference (qwen2_moe.py, qwen3_moe.py, utils.py: 0.19.0, 0.24.0 and 0.33.0 wheels).
+    Qwen3MoeForCausalLM is SupportsQuant from 0.25.0 (its class declaration in the 0.19.0-0.33.0
+    wheels; QWEN3_MOE_GATE_UP_LAST the release before), whose __new__ copies the mapping into
+    INCConfig's own dict (interfaces.py SupportsQuant._maybe_apply_model_mapping: update) before
+    __init__ adds gate_up_proj: from 0.25 its dense gate/up entries are not read. Where the
+    model adds no gate_up_proj (dense layers from decoder_sparse_step alone), no release reads
+    them. Qwen1.5-MoE-A2.7B has shared experts (5632 wide), and the Qwen3-MoE configs in
+    ../shared (30B-A3B, 235B-A22B, Coder-480B) no dense layer (mlp_only_layers [],
+    decoder_sparse_step 1). Routed experts are never shards (fused_moe_of)."""
+    archs = config.get("architectures")
+    arch = archs[0] if isinstance(archs, list) and archs else None
+    dense = bool(config.get("mlp_only_layers"))
+    if arch == "Qwen2MoeForCausalLM":
+        shared = config.get("shared_expert_intermediate_size")
+        return None if dense or (isinstance(shared, int) and shared > 0) else (0, 0, 0)
+    if arch == "Qwen3MoeForCausalLM":
+        return QWEN3_MOE_GATE_UP_LAST if dense else (0, 0, 0)
+    return None
 
 
 def inc_set(values: tuple) -> str:
@@ -349,7 +375,8 @@ def _inc_act_refusals(qc: dict, data_type: object, at: str) -> None:
                 "earlier releases refuse the data_type: none loads it)")
 
 
-def _inc(qc: dict, where: str, method: str, warnings: list[str]) -> QuantSpec | None:
+def _inc(qc: dict, where: str, method: str, warnings: list[str],
+         gate_up_fused_last: tuple[int, int, int] | None) -> QuantSpec | None:
     """An AutoRound checkpoint as vLLM's INCConfig reads it: int4/int8 weights packed as GPTQ or
     AWQ (the same tensors, so the same scheme keys and bytes), the modules extra_config keeps
     at 16 bits (`bits` >= 16: UnquantizedLinearMethod in get_quant_method) excluded, the ones it
@@ -377,8 +404,8 @@ def _inc(qc: dict, where: str, method: str, warnings: list[str]) -> QuantSpec | 
     family = INC_PACKINGS[packing]
     if family == "awq" and bits == 8:
         raise ConfigError(_awq8_refusal(at, "the checkpoint"))
-    kept, schemes, notes, conflict = _inc_overrides(qc.get("extra_config"), bits, group, sym,
-                                                    family, at)
+    kept, schemes, notes, conflict, gate_up = _inc_overrides(
+        qc.get("extra_config"), bits, group, sym, family, at, gate_up_fused_last)
     warnings.extend(f"{where}: {note}" for note in notes)
     blocks = qc.get("block_name_to_quantize", qc.get("to_quant_block_names"))
     if isinstance(blocks, str):
@@ -395,7 +422,8 @@ def _inc(qc: dict, where: str, method: str, warnings: list[str]) -> QuantSpec | 
     return QuantSpec(
         method=method, scheme=_inc_key(bits, group, family), weight_bits=bits,
         group_size=None if group == -1 else group, excluded_modules=whole,
-        module_schemes=alone + schemes, expert_conflict=conflict, symmetric=sym,
+        module_schemes=alone + schemes, expert_conflict=conflict, gate_up_conflict=gate_up,
+        gate_up_fused_last=gate_up_fused_last, symmetric=sym,
         backend=backend,
         inc_entries=_inc_entries(qc.get("extra_config"), kept, bits, group, sym),
         summary=f"AutoRound int{bits}, {shown}, {symmetry}, {family.upper()}-packed"
@@ -565,11 +593,16 @@ def _fused_shards(name: str, extra: dict) -> tuple[str, list[str]] | None:
     return f"{head}.{fused}", shards
 
 
-def _inc_overrides(extra: object, bits: int, group: int, sym: bool | None, family: str, at: str
-                   ) -> tuple[tuple[str, ...], tuple[ModuleFormat, ...], list[str], str | None]:
+def _inc_overrides(extra: object, bits: int, group: int, sym: bool | None, family: str, at: str,
+                   gate_up_fused_last: tuple[int, int, int] | None
+                   ) -> tuple[tuple[str, ...], tuple[ModuleFormat, ...], list[str], str | None,
+                              str | None]:
     """extra_config's modules kept at 16 bits, those vLLM builds in their own int format,
-    notes on the entries not planned (at the checkpoint's format), and the first FusedMoE
-    layer whose routed experts' entries disagree (QuantSpec.expert_conflict).
+    notes on the entries not planned (at the checkpoint's format), the first FusedMoE layer
+    whose routed experts' entries disagree (QuantSpec.expert_conflict), and the first
+    gate_up_proj whose shards' entries disagree where some release does not fuse them
+    (`gate_up_fused_last` set: QuantSpec.gate_up_conflict, refused per release by
+    startup.inc_errors; elsewhere such shards are refused here).
 
     NOTE: INCConfig.get_layer_config (inc.py 0.19.0-0.23.0; config_parser.py
     INCConfigParser._resolve_raw 0.24.0-0.33.0): a module named in extra_config takes the
@@ -586,10 +619,11 @@ def _inc_overrides(extra: object, bits: int, group: int, sym: bool | None, famil
     *+?^$()[]{}|\\) match by re.search: not placed here."""
     kept = _inc_kept(extra, bits, at)
     if not extra:
-        return kept, (), [], None
+        return kept, (), [], None, None
     schemes: list[ModuleFormat] = []
     unplanned: list[str] = []
     experts: dict[str, set[tuple]] = {}
+    gate_up: str | None = None
 
     def entry(name: str) -> tuple:
         return _inc_entry(extra, name, bits, group, sym)
@@ -598,8 +632,10 @@ def _inc_overrides(extra: object, bits: int, group: int, sym: bool | None, famil
         own_bits, own_group, _ = entry(name)
         fused, shards = _fused_shards(name, extra) or ("", [])
         if len({entry(shard) for shard in shards}) > 1:
-            raise ConfigError(f"{at}.extra_config: Fused module '{fused}' requires "
-                              f"consistent quant config for {shards} (vLLM INCConfig)")
+            if gate_up_fused_last is None or not fused.endswith("gate_up_proj"):
+                raise ConfigError(f"{at}.extra_config: Fused module '{fused}' requires "
+                                  f"consistent quant config for {shards} (vLLM INCConfig)")
+            gate_up = gate_up or fused
         if fused_moe_of(name):
             experts.setdefault(fused_moe_of(name), set()).add(entry(name))
         if name in kept or ((own_bits, own_group) == (bits, group) and not _is_lm_head(name)):
@@ -621,7 +657,7 @@ def _inc_overrides(extra: object, bits: int, group: int, sym: bool | None, famil
     notes += [f"extra_config quantizes {heads[0]} in bits or a group not planned here: planned "
               "at 16 bits"] if heads else []
     conflict = next((layer for layer, configs in experts.items() if len(configs) > 1), None)
-    return kept, tuple(schemes), notes, conflict
+    return kept, tuple(schemes), notes, conflict, gate_up
 
 
 def _bnb(qc: dict, excluded: tuple[str, ...]) -> QuantSpec:

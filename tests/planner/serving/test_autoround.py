@@ -764,3 +764,63 @@ def test_a_bare_lm_head_key_reaches_a_nested_lm_head_from_0_27(ref_config):
     assert refused_on("Qwen__Qwen3.5-27B", (0, 26, 0))[0].startswith(
         "vLLM 0.26.0 builds Qwen3_5ForConditionalGeneration's lm_head (prefix "
         "'language_model.lm_head') unquantized")
+
+
+def test_qwen_moe_dense_gate_up_entries_follow_the_loaders_mapping(ref_config):
+    """INCConfig fuses gate_proj / up_proj where the model class's packed_modules_mapping, as
+    INCConfig holds it, lists gate_up_proj: Qwen3MoeForCausalLM's __init__ adds it when
+    mlp_only_layers is set, into the dict INCConfig holds by reference up to 0.24.0; from
+    0.25.0 (SupportsQuant) INCConfig holds a copy taken before __init__ (qwen3_moe.py,
+    interfaces.py, model_loader/utils.py). Unfused, the dense layer's gate_up_proj takes the
+    checkpoint's int4 g128 and the entries are not read. Qwen3-30B-A3B's config with layer 0
+    dense (mlp_only_layers [0]; decoder_sparse_step 2 for the second case); entries by hand."""
+    from planner.model.config.quant import inc_gate_up_fused_last
+
+    config, _ = ref_config("Qwen__Qwen3-30B-A3B")
+    gate, up = "model.layers.0.mlp.gate_proj", "model.layers.0.mlp.up_proj"
+    int8 = {"bits": 8, "group_size": 128, "sym": True}
+
+    def refused_on(extra: dict, version: tuple, **cfg) -> list[str]:
+        spec = parse_model_config(config | cfg | {"quantization_config": {
+            "quant_method": "auto-round", "bits": 4, "group_size": 128, "sym": True,
+            "extra_config": extra}}, None, name="x")
+        return inc_errors(spec, checkpoint_scheme(spec), version, RTX3090)
+
+    dense0 = {"mlp_only_layers": [0]}
+    # gate_proj int8, up_proj the checkpoint's int4: refused in both eras, in other words
+    assert refused_on({gate: int8}, (0, 24, 0), **dense0) == [
+        f"Fused module 'model.layers.0.mlp.gate_up_proj' requires consistent quant config for "
+        f"{[gate, up]} (vLLM 0.24.0 INCConfig.get_layer_config: Qwen3MoeForCausalLM fuses "
+        "gate_proj and up_proj into gate_up_proj up to 0.24.0)"]
+    unread = ("vLLM {} builds 'model.layers.0.mlp.gate_up_proj' in the checkpoint's int4 g128, "
+              "not in the {} its extra_config entry '{}' stores: Qwen3MoeForCausalLM's "
+              "packed_modules_mapping, as INCConfig reads it, has no gate_up_proj {}, so the "
+              "gate_proj / up_proj entries are not read and the stored tensors do not fit the "
+              "parameters it builds.")
+    from_025 = ("from 0.25 (SupportsQuant copies the class mapping before __init__ adds "
+                "gate_up_proj)")
+    assert refused_on({gate: int8}, (0, 25, 0), **dense0) == [
+        unread.format("0.25.0", "int8 g128", gate, from_025)]
+    # both int8 (they agree): built int8 up to 0.24, not read from 0.25
+    both = {gate: int8, up: int8}
+    assert refused_on(both, (0, 19, 0), **dense0) == [] == refused_on(both, (0, 24, 0), **dense0)
+    assert refused_on(both, (0, 33, 0), **dense0) == [
+        unread.format("0.33.0", "int8 g128", gate, from_025)]
+    # 16-bit (bits 16 on both: the whole gate_up_proj) likewise
+    kept = {gate: {"bits": 16}, up: {"bits": 16}}
+    assert refused_on(kept, (0, 24, 0), **dense0) == []
+    assert refused_on(kept, (0, 30, 0), **dense0) == [
+        unread.format("0.30.0", "16-bit", gate, from_025)]
+    # a dense layer from decoder_sparse_step alone: no release adds gate_up_proj
+    sparse2 = {"mlp_only_layers": [], "decoder_sparse_step": 2}
+    assert refused_on({gate: int8}, (0, 19, 0), **sparse2) == [unread.format(
+        "0.19.0", "int8 g128", gate, "on any release (it adds none for dense layers from "
+        "decoder_sparse_step alone)")]
+    # the released configs: no dense layer, so nothing to read; Qwen2-MoE with shared experts
+    # (Qwen1.5-MoE-A2.7B: 5632 wide) fuses on every release, and Llama-family models too
+    assert inc_gate_up_fused_last(config) == (0, 0, 0)
+    assert inc_gate_up_fused_last({"architectures": ["Qwen2MoeForCausalLM"],
+                                   "shared_expert_intermediate_size": 5632}) is None
+    assert inc_gate_up_fused_last({"architectures": ["Qwen2MoeForCausalLM"],
+                                   "shared_expert_intermediate_size": 0}) == (0, 0, 0)
+    assert inc_gate_up_fused_last({"architectures": ["LlamaForCausalLM"]}) is None
