@@ -314,6 +314,10 @@ class VisionSpec(_Frozen):
 
     model_type: str
     params: int = Field(ge=0, description="parameters of the tower incl. projector (estimated)")
+    unbuilt_params: int = Field(default=0, ge=0, description="of params, the checkpoint tensors "
+                                "vLLM never builds (vision._vllm_skips)")
+    pooling_head_params: int = Field(default=0, ge=0, description="of params, the SigLIP pooling "
+                                     "head vLLM builds only before 0.15.0 (SIGLIP_HEAD_UNTIL)")
     note: str = ""
     encoder: VisionEncoder | None = None
 

@@ -137,6 +137,7 @@ from planner.serving.vllm_versions import (
     DSV4_LAYOUT_FROM,
     DSV4_LAYOUT_GONE_FROM,
     ROPE_PARAMETERS_WINDOW_FROM,
+    SIGLIP_HEAD_DROPPED_FROM,
     TOKENIZER_WINDOW_POOLING_ONLY_FROM,
     TOWER_FIRST_STAGE_ON_V2_FROM,
     TRANSFORMERS_4_ROPE_THETA,
@@ -546,6 +547,7 @@ class _Resolved(NamedTuple):
     runner: tuple[str, str]  # vllm_versions.model_runner: ("v1" | "v2", why)
     vision_first_stage_only: bool  # vllm_versions.TOWER_FIRST_STAGE_ON_V2_FROM on V2
     gdn_ba_whole: bool  # startup.gdn_ba_whole: Qwen3.5's in_proj_ba whole on every TP rank
+    siglip_head: bool  # vllm_versions.SIGLIP_HEAD_DROPPED_FROM: the pooling head still built
     linear_ask: tuple  # (served dtype, release, sizing GPU): startup.marlin_shape_findings
     encoder_every_stage: bool  # engine.activation_bytes: the V1 runner, tower on every stage
     encoder_rules: EncoderRules  # vllm_versions.encoder_rules: the encoder profile's
@@ -661,6 +663,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         vision_first_stage_only=runner[0] == "v2"
         and rules.version >= TOWER_FIRST_STAGE_ON_V2_FROM,
         gdn_ba_whole=gdn_ba_whole(spec, scheme, rules.version, gpu),
+        siglip_head=rules.version < SIGLIP_HEAD_DROPPED_FROM,
         linear_ask=(served, rules.version, gpu),
         encoder_every_stage=runner[0] == "v1" and spec.model_type in VISION_ON_EVERY_STAGE,
         encoder_rules=rules.encoder,
@@ -925,7 +928,7 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
     own_heads = bool(r.states.draft_kv_layers) and draft_own_heads(spec, s.vllm_version)
     key = ("weights", r.scheme.memo_key, *layout_key(layout), r.act_b, r.expert_pad,
            r.states.draft_kv_layers, own_heads, r.mbt if spec.compressed_attention else 0,
-           r.vision_first_stage_only, r.gdn_ba_whole)
+           r.vision_first_stage_only, r.gdn_ba_whole, r.siglip_head)
     terms = _cached(spec, key, _rank_terms, spec, r, layout, own_heads)
     totals = tuple(w.total_bytes for w in terms)
     kv_b = sparse_mla_kv(spec, s, r.kv_plain, r.compute_capability, layout.tp)
@@ -959,7 +962,7 @@ def _rank_terms(spec: ModelSpec, r: _Resolved, layout: ParallelLayout, own_heads
                         expert_pad=r.expert_pad, mtp_layers=r.states.draft_kv_layers,
                         mtp_own_heads=own_heads, max_num_batched_tokens=r.mbt,
                         vision_first_stage_only=r.vision_first_stage_only,
-                        gdn_ba_whole=r.gdn_ba_whole)
+                        gdn_ba_whole=r.gdn_ba_whole, siglip_head=r.siglip_head)
 
 
 WEIGHT_PARTS = {

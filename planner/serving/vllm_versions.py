@@ -71,6 +71,13 @@ get_pp_group().is_first_rank`); the 0.15.0-0.32.0 wheels skip them only for
 --limit-mm-per-prompt 0, and V1 builds them on every stage in every release
 (weights.VISION_ON_EVERY_STAGE)."""
 
+SIGLIP_HEAD_DROPPED_FROM: Version = (0, 15, 0)
+"""NOTE: siglip.py SiglipVisionTransformer builds the attention-pooling head where
+config.vision_use_head (true where the config lacks it) in the 0.9.1-0.14.0 wheels; from the
+0.15.1 wheel (read in 0.15.1-0.33.0) SiglipVisionModel takes `use_head: bool | None = False`,
+which no caller (gemma3_mm.py, paligemma.py, llava.py init_vision_tower_for_llava) passes,
+and drops the head's weights at load (weights.rank_weights: VisionSpec.pooling_head_params)."""
+
 GDN_BA_WHOLE_FROM: Version = (0, 22, 0)
 """NOTE: from the 0.22.0 wheel mamba/gdn/qwen_gdn_linear_attn.py QwenGatedDeltaNetAttention
 builds in_proj_ba with `disable_tp=self.maybe_disable_tp(quant_config)` (create_ba_proj), and

@@ -99,6 +99,7 @@ class _Shard:
     expert_pad: tuple[int, int] = (1, 1)  # (hidden, intermediate) multiples of the MoE kernel
     layers_only: bool = False  # a lone layer (an MTP draft's, a per-layer read): no stage tensors
     vision_every_stage: bool = False  # the vision tower on this stage too (VISION_ON_EVERY_STAGE)
+    vision_unbuilt: int = 0  # tower parameters this release does not build (rank_weights)
     expert_dp: int = 1  # without EP, the DP ranks the routed experts are also sliced over
     gdn_ba_whole: bool = False  # Gated DeltaNet's in_proj_ba on every TP rank (_attention_per_rank)
 
@@ -133,6 +134,7 @@ def rank_weights(
     max_num_batched_tokens: int = 0,
     vision_first_stage_only: bool = False,
     gdn_ba_whole: bool = False,
+    siglip_head: bool = False,
 ) -> tuple[WeightTerms, ...]:
     """Bytes on each GPU of one replica, as vLLM loads them: index = pp_stage * tp + tp_rank.
 
@@ -149,11 +151,15 @@ def rank_weights(
     every stage for VISION_ON_EVERY_STAGE's model types unless `vision_first_stage_only`
     (vLLM 0.33 on Model Runner V2: vllm_versions.TOWER_FIRST_STAGE_ON_V2_FROM). `gdn_ba_whole`:
     every TP rank holds each Gated DeltaNet layer's in_proj_ba whole (startup.gdn_ba_whole).
+    The tower leaves out what vLLM never builds (VisionSpec.unbuilt_params) and the SigLIP
+    pooling head unless `siglip_head` (releases before vllm_versions.SIGLIP_HEAD_DROPPED_FROM).
     """
     params = params or count_params(spec)
     bits = _scheme_bits(spec, scheme)
     vision_every_stage = (not vision_first_stage_only and spec.vision is not None
                           and spec.model_type in VISION_ON_EVERY_STAGE)
+    unbuilt = 0 if spec.vision is None else spec.vision.unbuilt_params + (
+        0 if siglip_head else spec.vision.pooling_head_params)
     stages = pp_layer_split(spec.num_layers, layout.pp)
     elem = served_dtype_bytes or TORCH_DTYPE_BYTES[spec.torch_dtype]
     rope = rope_cache_bytes(spec, elem)
@@ -172,7 +178,7 @@ def rank_weights(
                     layers=layers, tp=layout.tp, ep_size=ep_size, ep_rank=tp_rank,
                     first_stage=stage == 0, last_stage=stage == layout.pp - 1, pad_vocab=True,
                     expert_pad=expert_pad, vision_every_stage=vision_every_stage,
-                    expert_dp=layout.dp, gdn_ba_whole=gdn_ba_whole,
+                    vision_unbuilt=unbuilt, expert_dp=layout.dp, gdn_ba_whole=gdn_ba_whole,
                 )
                 if _dsv4_model(spec, scheme):
                     memo[key] = _dsv4_terms(spec, params, shard, elem, max_num_batched_tokens)
@@ -438,7 +444,7 @@ def _terms(
             add("embeddings", _per_layer_embeddings_per_rank(spec, shard), bits.embeddings)
     if shard.first_stage or shard.vision_every_stage:
         dtype_bits = 8 * TORCH_DTYPE_BYTES[spec.torch_dtype]
-        add("vision", params.vision / shard.tp, dtype_bits)
+        add("vision", (params.vision - shard.vision_unbuilt) / shard.tp, dtype_bits)
     if shard.last_stage or (not shard.layers_only
                             and _text_model_in(spec, FINAL_NORM_ON_EVERY_STAGE)):
         add("norms", params.final_norm, bits.final_norm)

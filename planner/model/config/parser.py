@@ -627,7 +627,7 @@ projector_config (GraniteSpeechConfig's speech encoder and Q-Former projector)."
 
 SIZED_WRAPPERS = ("llava", "llava_next", "paligemma")
 """Wrappers outside KNOWN_TYPES whose vision tower and projector vision.py sizes from
-vision_config (vision._siglip: the SigLIP / CLIP tower with its LLaVA-style projector)."""
+vision_config (vision._llava_like: the SigLIP / CLIP / Pixtral tower with its projector)."""
 
 
 def unsized_wrapper(model_type: str, text_type: str) -> bool:

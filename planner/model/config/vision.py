@@ -68,33 +68,142 @@ def _qwen_vl(r: Reader, top: Reader, text_hidden: int, top_type: str) -> Estimat
                     f"{counted(1 + extra, 'merger')} to {out}")
 
 
-def _siglip(r: Reader, top: Reader, text_hidden: int, top_type: str) -> Estimate:
-    """SigLIP tower (siglip/modeling_siglip.py) + the Gemma 3 or LLaVA projector.
+def siglip_head(h: int, inter: int) -> int:
+    """SigLIP's attention-pooling head (siglip/modeling_siglip.py
+    SiglipMultiheadAttentionPoolingHead): probe h, nn.MultiheadAttention in_proj 3h^2 + 3h and
+    out_proj h^2 + h, LayerNorm 2h, MLP 2 h i + i + h: one vit_block less h."""
+    return vit_block(h, inter) - h
 
-    NOTE: Conv2d patch 3 p^2 h + h; (image / p)^2 learned positions x h; blocks = vit_block;
-    post_layernorm 2h (no pooling head when vision_use_head is false). Gemma 3
-    (gemma3/modeling_gemma3.py Gemma3MultiModalProjector): mm_input_projection_weight h x text
-    + mm_soft_emb_norm h. LLaVA(-NeXT) (llava_next/modeling_llava_next.py): linear_1 (h x
-    feature layers) -> text + bias, linear_2 text -> text + bias, image_newline text.
-    Gemma-3-4B (27 x 1152, MLP 4304, 896 px / 14): 411,466,608 + 678,528 + 4,096 x 1,152
-    + 2,304 + 1,152 x 2,560 + 1,152 = 419,816,304.
+
+def _tower(r: Reader, kind: str) -> tuple[int, int, int, int]:
+    """(parameters, SigLIP pooling head within them, one encoder layer, post-norm) of a
+    SigLIP, CLIP or Pixtral tower, as transformers builds it.
+
+    NOTE (transformers 5.24.0): SigLIP (siglip/modeling_siglip.py): Conv2d patch c p^2 h + h,
+    (image / p)^2 learned positions x h, vit_block layers, post_layernorm 2h, and the pooling
+    head where vision_use_head (SiglipVisionConfig's default true; PaliGemma's and Gemma 3's
+    own defaults false). CLIP (clip/modeling_clip.py CLIPVisionEmbeddings /
+    CLIPVisionTransformer): class_embedding h, Conv2d c p^2 h without bias,
+    ((image / p)^2 + 1) positions x h, pre_layrnorm 2h, vit_block layers, post_layernorm 2h.
+    Pixtral (pixtral/modeling_pixtral.py): Conv2d c p^2 h without bias, ln_pre RMSNorm h,
+    2D RoPE (no learned positions), layers of bias-free q/k/v/o 4h^2, a gated SiLU MLP 3 h i
+    without biases and two RMSNorms 2h; no post-norm.
     """
     depth, h, inter = _dims(r)
     patch = r.int_("patch_size", hi=1024) or 14
-    image = r.int_("image_size", hi=1 << 16) or 224
     channels = r.int_("num_channels", hi=64) or 3
-    params = depth * vit_block(h, inter) + channels * patch * patch * h + h
-    params += (image // patch) ** 2 * h + 2 * h
+    conv = channels * patch * patch * h
+    if kind == "pixtral":
+        layer = 4 * h * h + 3 * h * inter + 2 * h
+        return conv + h + depth * layer, 0, layer, 0
+    image = r.int_("image_size", hi=1 << 16) or 224
+    grid = (image // patch) ** 2
+    layer = vit_block(h, inter)
+    if kind == "clip":  # class_embedding, one more position, pre_layrnorm; no conv bias
+        embeddings = h + conv + (grid + 1) * h + 2 * h
+        head = 0
+    else:
+        embeddings = conv + h + grid * h
+        head = siglip_head(h, inter) if r.get("vision_use_head") is not False else 0
+    return embeddings + depth * layer + 2 * h + head, head, layer, 2 * h
+
+
+TOWER_KINDS = {"gemma3": "siglip", "paligemma": "siglip", "mistral3": "pixtral",
+               "llava": "clip", "llava_next": "clip"}
+"""NOTE: the vision_config each wrapper builds where vision_config names no model_type
+(transformers 5.24.0 Gemma3Config, PaliGemmaConfig: siglip_vision_model; Mistral3Config:
+pixtral; LlavaConfig, LlavaNextConfig: clip_vision_model)."""
+
+
+def _kind(r: Reader, top_type: str) -> str:
+    """'siglip', 'clip' or 'pixtral': vision_config's model_type, else TOWER_KINDS'."""
+    vision_type = r.get("model_type")
+    vision_type = vision_type if isinstance(vision_type, str) else ""
+    return next((k for k in ("pixtral", "clip", "siglip") if vision_type.startswith(k)),
+                TOWER_KINDS.get(top_type, "siglip"))
+
+
+FEATURE_LAYER_DEFAULTS = {"llava": -2, "llava_next": -2, "mistral3": -1}
+"""NOTE: vision_feature_layer where config.json leaves it out: transformers 5.24.0 LlavaConfig
+and LlavaNextConfig -2, Mistral3Config -1 (the class defaults, built and read)."""
+
+
+def _feature_depth(top: Reader, depth: int, top_type: str) -> int:
+    """Encoder layers vLLM builds for a LLaVA-style wrapper: up to the deepest
+    vision_feature_layer.
+
+    NOTE: llava.py init_vision_tower_for_llava / _get_num_hidden_layers and mistral3.py's own
+    copy pass num_hidden_layers_override = max over vision_feature_layer of
+    get_layer_index (utils.py: depth + index + 1 for a negative index, else the index),
+    0.9.1, 0.14.0, 0.15.1, 0.24.0 and 0.33.0 wheels; missing: FEATURE_LAYER_DEFAULTS."""
+    layers = top.get("vision_feature_layer")
+    layers = FEATURE_LAYER_DEFAULTS[top_type] if layers is None else layers
+    layers = layers if isinstance(layers, list) else [layers]
+    index = [i for i in layers if isinstance(i, int) and not isinstance(i, bool)]
+    return max((depth + i + 1 if i < 0 else i for i in index), default=depth)
+
+
+def _vllm_skips(r: Reader, top: Reader, top_type: str) -> tuple[int, int]:
+    """(checkpoint tensors vLLM never builds, SigLIP pooling head it builds only before 0.15.0)
+    of a _llava_like tower.
+
+    NOTE: llava.py / llava_next.py / mistral3.py build the tower through
+    init_vision_tower_for_llava(..., require_post_norm=False): the layers past the deepest
+    feature layer (_feature_depth) and the post_layernorm are never built, their weights
+    skipped at load (clip.py / siglip.py / pixtral.py load_weights); gemma3_mm.py and
+    paligemma.py build SiglipVisionModel whole (0.9.1, 0.14.0, 0.15.1, 0.24.0, 0.33.0 wheels).
+    The pooling head: siglip.py SiglipVisionTransformer builds it where
+    config.vision_use_head (true where the config lacks it) in the 0.9.1-0.14.0 wheels; from
+    0.15.0 (0.15.1-0.33.0 wheels) SiglipVisionModel takes `use_head: bool | None = False`,
+    none of these callers passes it, and the head's weights are dropped at load."""
+    _, head, layer, post_norm = _tower(r, _kind(r, top_type))
+    if top_type not in FEATURE_LAYER_DEFAULTS:
+        return 0, head
+    depth = _dims(r)[0]
+    built = min(depth, _feature_depth(top, depth, top_type))
+    return (depth - built) * layer + post_norm, head
+
+
+def _llava_like(r: Reader, top: Reader, text_hidden: int, top_type: str) -> Estimate:
+    """A SigLIP / CLIP / Pixtral tower (_tower) + its wrapper's projector.
+
+    NOTE (transformers 5.24.0): Gemma 3 (gemma3/modeling_gemma3.py Gemma3MultiModalProjector):
+    mm_input_projection_weight h x text + mm_soft_emb_norm h. PaliGemma
+    (paligemma/modeling_paligemma.py PaliGemmaMultiModalProjector): one Linear(h,
+    projection_dim) with bias (PaliGemmaConfig copies its projection_dim, default 2048, into
+    vision_config). Mistral 3 (mistral3/modeling_mistral3.py Mistral3MultiModalProjector):
+    RMSNorm h, patch_merger Linear(h m^2, h) without bias (spatial_merge_size m, default 2),
+    linear_1 (h x feature layers) -> text and linear_2 text -> text, biases where
+    multimodal_projector_bias (default false). LLaVA(-NeXT) (llava_next/modeling_llava_next.py):
+    linear_1 (h x feature layers) -> text and linear_2 text -> text, biases unless
+    multimodal_projector_bias is false, LLaVA-NeXT's image_newline text.
+    Gemma-3-4B (27 x 1152, MLP 4304, 896 px / 14): 411,466,608 + 678,528 + 4,096 x 1,152
+    + 2,304 + 1,152 x 2,560 + 1,152 = 419,816,304.
+    """
+    kind = _kind(r, top_type)
+    depth, h, _ = _dims(r)
+    params = _tower(r, kind)[0]
+    name = {"siglip": "SigLIP", "clip": "CLIP", "pixtral": "Pixtral"}[kind]
     if top_type.startswith("gemma3"):
         return params + h * text_hidden + h, f"SigLIP {depth} x {h} + Gemma 3 projector"
+    if top_type == "paligemma":
+        out = top.int_("projection_dim", hi=MAX_DIM) or 2048
+        return params + h * out + out, f"{name} {depth} x {h} + PaliGemma projector to {out}"
     layers = top.get("vision_feature_layer")
     n_layers = len(layers) if isinstance(layers, list) else 1
-    bias = top.get("multimodal_projector_bias") is not False
+    bias = top.get("multimodal_projector_bias")
+    bias = bias is True if top_type == "mistral3" else bias is not False
     projector = h * n_layers * text_hidden + text_hidden * text_hidden
     projector += 2 * text_hidden if bias else 0
-    newline = text_hidden if top_type == "llava_next" else 0
-    note = f"SigLIP {depth} x {h} + LLaVA projector over {counted(n_layers, 'feature layer')}"
-    return params + projector + newline, note
+    if top_type == "mistral3":
+        merge = top.int_("spatial_merge_size", hi=64) or 2
+        projector += h + h * merge * merge * h
+        what = "Mistral 3 projector"
+    else:
+        projector += text_hidden if top_type == "llava_next" else 0
+        what = "LLaVA projector"
+    note = f"{name} {depth} x {h} + {what} over {counted(n_layers, 'feature layer')}"
+    return params + projector, note
 
 
 def _gemma4(r: Reader, top: Reader, text_hidden: int, top_type: str) -> Estimate:
@@ -180,8 +289,8 @@ def _family(vision_type: str, top_type: str, r: Reader) -> Callable[..., Estimat
         return _llama4
     if vision_type.startswith(("moonvit", "kimi")) or r.get("vt_hidden_size") is not None:
         return _moonvit
-    if vision_type.startswith(("siglip", "clip")):
-        return _siglip
+    if vision_type.startswith(("siglip", "clip", "pixtral")) or top_type in TOWER_KINDS:
+        return _llava_like
     return _qwen_vl
 
 
@@ -264,5 +373,6 @@ def vision_estimate(r: Reader, top: Reader, text_hidden: int, top_type: str) -> 
         encoder = _qwen3_vl_encoder(r, text_hidden)
     elif family is _llama4:
         encoder = _llama4_encoder(r, text_hidden)
+    unbuilt, head = _vllm_skips(r, top, top_type) if family is _llava_like else (0, 0)
     return VisionSpec(model_type=vision_type or "vision", params=params, note=f"estimate: {note}",
-                      encoder=encoder)
+                      encoder=encoder, unbuilt_params=unbuilt, pooling_head_params=head)

@@ -11,12 +11,16 @@ import pytest
 
 from planner.catalog import catalog_entry
 from planner.model.config.parser import parse_model_config
-from planner.model.config.vision import vit_block
+from planner.model.config.vision import siglip_head, vit_block
 from tests.conftest import load_ref_config
 
-TABLE = json.loads(
+STORED = json.loads(
     (Path(__file__).resolve().parents[2] / "fixtures" / "param_counts.json").read_text()
-)["models"]
+)
+TABLE = STORED["models"]
+CLASS_DEFAULTS = STORED["class_defaults"]
+"""transformers 5.24.0's config-class defaults (to_dict) of wrappers no reference config holds,
+with the meta count of their tower + projector (test_crosscheck_meta.class_default_table)."""
 WITH_VISION = sorted(name for name, row in TABLE.items() if row.get("vision_count"))
 
 
@@ -41,6 +45,78 @@ def test_vision_is_the_meta_count(name):
     # of norms (0.01-1.5 % of a tower) pass
     config, _ = load_ref_config(name)
     assert vision_of(config, name) == TABLE[name]["vision_count"]
+
+
+@pytest.mark.parametrize("model_type", sorted(CLASS_DEFAULTS))
+def test_class_default_vision_is_the_meta_count(model_type):
+    row = CLASS_DEFAULTS[model_type]
+    assert vision_of(row["config"]) == row["vision_count"]
+
+
+def test_mistral3_pixtral_tower_by_hand():
+    # Mistral3Config class defaults (transformers 5.24.0; no Mistral-Small-3.x config.json is
+    # in ../shared or the catalog): Pixtral 24 x 1024, MLP 4096, patch 14, 3 channels; text
+    # 5120; spatial_merge_size 2; multimodal_projector_bias false; vision_feature_layer -1.
+    # pixtral/modeling_pixtral.py: patch_conv 3 x 14^2 x 1024 = 602,112 (no bias); ln_pre
+    # 1,024; per layer q/k/v/o 4 x 1024^2 = 4,194,304 + gated MLP 3 x 1024 x 4096 =
+    # 12,582,912 + 2 RMSNorms 2,048 = 16,779,264, x 24 = 402,702,336; no learned positions.
+    # mistral3/modeling_mistral3.py projector: norm 1,024; patch_merger 4 x 1024 x 1024 =
+    # 4,194,304; linear_1 1024 x 5120 = 5,242,880; linear_2 5120^2 = 26,214,400.
+    # Total 438,958,080 (the Qwen-VL formula it fell through to gave 309,212,160).
+    spec = parse_model_config(CLASS_DEFAULTS["mistral3"]["config"])
+    assert spec.vision.params == 438_958_080
+    assert spec.vision.note == ("estimate: Pixtral 24 x 1024 + Mistral 3 projector over 1 "
+                                "feature layer")
+    # vLLM mistral3.py builds all 24 layers (feature layer -1) and Pixtral has no post-norm
+    assert (spec.vision.unbuilt_params, spec.vision.pooling_head_params) == (0, 0)
+    # with multimodal_projector_bias true: linear_1 and linear_2 biases 2 x 5120 = 10,240
+    config = {**CLASS_DEFAULTS["mistral3"]["config"], "multimodal_projector_bias": True}
+    assert vision_of(config) == 438_958_080 + 10_240
+
+
+def test_paligemma_projector_is_one_linear():
+    # PaliGemmaConfig class defaults: SigLIP 27 x 1152, MLP 4096, 224 px / 14 -> 256
+    # positions, vision_use_head false, projection_dim 2048. siglip/modeling_siglip.py: conv
+    # 3 x 14^2 x 1152 + 1152 = 678,528; positions 256 x 1152 = 294,912; per layer 4 x 1152^2 +
+    # 4 x 1152 = 5,313,024 + 2 x 1152 x 4096 + 4096 + 1152 = 9,442,432 + 2 LayerNorms 4,608
+    # = 14,760,064, x 27 = 398,521,728; post_layernorm 2,304.
+    # paligemma/modeling_paligemma.py: Linear(1152, 2048) + bias = 2,361,344 (not LLaVA's two
+    # layers). Total 401,858,816.
+    config = CLASS_DEFAULTS["paligemma"]["config"]
+    assert vision_of(config) == 401_858_816
+    # a vision_config without vision_use_head takes SiglipVisionConfig's true: the head,
+    # probe 1,152 + in_proj 3 x 1152^2 + 3 x 1152 = 3,984,768 + out_proj 1152^2 + 1152 =
+    # 1,328,256 + LayerNorm 2,304 + MLP 2 x 1152 x 4096 + 4096 + 1152 = 9,442,432 ->
+    # 14,758,912 (transformers builds the same on meta)
+    vc = {k: v for k, v in config["vision_config"].items() if k != "vision_use_head"}
+    spec = parse_model_config({**config, "vision_config": vc})
+    assert spec.vision.params == 401_858_816 + 14_758_912
+    assert spec.vision.pooling_head_params == 14_758_912
+    assert spec.vision.unbuilt_params == 0  # paligemma.py builds SiglipVisionModel whole
+
+
+def test_llava_clip_tower_by_hand():
+    # LlavaConfig class defaults: CLIP 24 x 1024, MLP 4096, 336 px / 14 -> 576 patches, text
+    # 4096, vision_feature_layer -2, projector biases. clip/modeling_clip.py: class_embedding
+    # 1,024; conv 3 x 14^2 x 1024 = 602,112 (no bias); 577 positions x 1024 = 590,848;
+    # pre_layrnorm 2,048; per layer 4 x 1024^2 + 4 x 1024 + 2 x 1024 x 4096 + 4096 + 1024 +
+    # 4 x 1024 = 12,596,224, x 24 = 302,309,376; post_layernorm 2,048. Projector 1024 x 4096
+    # + 4096 + 4096^2 + 4096 = 20,979,712. Total 324,487,168.
+    spec = parse_model_config(CLASS_DEFAULTS["llava"]["config"])
+    assert spec.vision.params == 324_487_168
+    # vLLM llava.py builds 24 - 2 + 1 = 23 layers and no post_layernorm: one layer
+    # 12,596,224 + 2,048 never built
+    assert spec.vision.unbuilt_params == 12_598_272
+    # config.json without vision_feature_layer: LlavaConfig's -2, the same 23 layers
+    config = {k: v for k, v in CLASS_DEFAULTS["llava"]["config"].items()
+              if k != "vision_feature_layer"}
+    assert parse_model_config(config).vision.unbuilt_params == 12_598_272
+    # vision_feature_layer 12 (a non-negative index is the layer count): 24 - 12 = 12 layers
+    # x 12,596,224 + 2,048 = 151,156,736
+    config = {**CLASS_DEFAULTS["llava"]["config"], "vision_feature_layer": 12}
+    assert parse_model_config(config).vision.unbuilt_params == 151_156_736
+    # LLaVA-NeXT adds image_newline (text width 4096)
+    assert vision_of(CLASS_DEFAULTS["llava_next"]["config"]) == 324_487_168 + 4_096
 
 
 def test_vit_block():
@@ -89,15 +165,28 @@ def test_gemma3_siglip_by_hand():
     assert catalog_vision("google/gemma-3-4b-it") == 419_816_304
 
 
+def test_siglip_head():
+    # 1152 wide, MLP 4304: probe 1,152; in_proj 3 x 1152^2 + 3 x 1152 = 3,984,768; out_proj
+    # 1152^2 + 1152 = 1,328,256; LayerNorm 2,304; MLP 2 x 1152 x 4304 + 4304 + 1152 =
+    # 9,921,872 -> 15,238,352
+    assert siglip_head(1152, 4304) == 15_238_352
+
+
 def test_llava_next_projector_by_hand():
     # granite-vision-3.3-2b: SigLIP at 384 px / 14 -> 27^2 = 729 positions x 1152 = 839,808;
-    # conv 678,528; 27 x 15,239,504 = 411,466,608; post_layernorm 2,304 -> 412,987,248.
+    # conv 678,528; 27 x 15,239,504 = 411,466,608; post_layernorm 2,304 -> 412,987,248;
+    # its vision_config has no vision_use_head, so SiglipVisionConfig's true adds the pooling
+    # head 15,238,352 (test_siglip_head) -> 428,225,600.
     # llava_next/modeling_llava_next.py: linear_1 (1152 x 4 feature layers) x 2048 + 2048
     # = 9,439,232; linear_2 2048 x 2048 + 2048 = 4,196,352; image_newline 2048.
-    # Total 426,624,880.
-    assert catalog_vision("ibm-granite/granite-vision-3.3-2b") == 426_624_880
+    # Total 441,863,232 (transformers' meta count 441,861,184 + image_newline).
+    assert catalog_vision("ibm-granite/granite-vision-3.3-2b") == 441_863_232
     entry = catalog_entry("ibm-granite/granite-vision-3.3-2b")
     spec = parse_model_config(entry.config, name=entry.repo_id)
+    # vLLM llava_next.py: deepest feature layer -1 -> all 27 layers, require_post_norm=False
+    # -> post_layernorm 2,304 never built; the head only before 0.15.0
+    assert spec.vision.unbuilt_params == 2_304
+    assert spec.vision.pooling_head_params == 15_238_352
     assert spec.warnings == ()  # vision_feature_layer is read, not "not understood"
     assert spec.vision.note == ("estimate: SigLIP 27 x 1152 + LLaVA projector over 4 feature "
                                 "layers")  # vision_feature_layer [-24, -20, -12, -1]

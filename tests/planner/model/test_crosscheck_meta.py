@@ -23,7 +23,11 @@ transformers = pytest.importorskip(
 
 pytestmark = pytest.mark.crosscheck
 TABLE = Path(__file__).resolve().parents[2] / "fixtures" / "param_counts.json"
-VISION_WORDS = ("visual", "vision", "multi_modal_projector", "embed_vision", "mm_projector")
+VISION_WORDS = ("visual", "vision", "multi_modal_projector", "embed_vision", "mm_projector",
+                "image_newline")
+CLASS_DEFAULT_TYPES = ("llava", "llava_next", "mistral3", "paligemma")
+"""Wrappers no reference config holds: their vision towers are checked on the config class's
+defaults (param_counts.json "class_defaults": the config as to_dict() writes it)."""
 # Same architecture under another name: built with the native class of the alias.
 TYPE_ALIASES = {"kimi_k2": "deepseek_v3", "mimo": "qwen2"}
 
@@ -94,6 +98,29 @@ def measured_table() -> dict[str, dict]:
     return rows
 
 
+def class_default_table() -> dict[str, dict]:
+    """Each CLASS_DEFAULT_TYPES config class's defaults (to_dict) and the meta count of the
+    vision tower + projector transformers builds from them."""
+    from transformers import AutoConfig
+
+    rows = {}
+    for model_type in CLASS_DEFAULT_TYPES:
+        config = AutoConfig.for_model(model_type).to_dict()
+        config = json.loads(json.dumps(config))  # tuples as lists, as a config.json holds them
+        rows[model_type] = {"config": config, "vision_count": meta_counts(config)[1]}
+    return rows
+
+
+@pytest.mark.parametrize("model_type", CLASS_DEFAULT_TYPES)
+def test_class_default_towers_are_what_transformers_builds(model_type):
+    # the stored class defaults are the installed transformers' (its version recorded in the
+    # table), and their meta count is the one tests/planner/model/test_config_vision.py checks
+    stored = json.loads(TABLE.read_text(encoding="utf-8"))
+    if stored["transformers_version"] != transformers.__version__:
+        pytest.skip(f"table built with transformers {stored['transformers_version']}")
+    assert class_default_table()[model_type] == stored["class_defaults"][model_type]
+
+
 @pytest.mark.parametrize("name", _names())
 def test_text_params_match_meta_device(name, request):
     config, quant = load_ref_config(name)
@@ -112,6 +139,7 @@ if __name__ == "__main__":
         "transformers_version": transformers.__version__,
         "torch_version": torch.__version__,
         "models": measured_table(),
+        "class_defaults": class_default_table(),
     }
     TABLE.write_text(json.dumps(table, indent=1) + "\n", encoding="utf-8")
     sys.stdout.write(f"wrote {TABLE}\n")

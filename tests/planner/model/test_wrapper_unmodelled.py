@@ -157,7 +157,7 @@ def test_a_wrapper_without_tower_configs_still_says_its_towers_are_not_counted()
 
 
 def test_sized_wrappers_and_known_architectures_carry_no_such_warning():
-    # LLaVA's SigLIP tower is sized (vision._siglip); a plain Llama config is no wrapper
+    # LLaVA's SigLIP tower is sized (vision._llava_like); a plain Llama config is no wrapper
     siglip = {"model_type": "siglip_vision_model", "hidden_size": 1_152,
               "intermediate_size": 4_304, "num_hidden_layers": 27, "patch_size": 14,
               "image_size": 384}

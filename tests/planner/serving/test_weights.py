@@ -275,6 +275,21 @@ def test_vision_tower_on_every_pp_stage_unless_v2_guards_it():
     assert [s.vision_bytes for s in other] == [1_077_262_816, 0]
 
 
+def test_vision_weights_leave_out_what_vllm_does_not_build():
+    # ibm-granite/granite-vision-3.3-2b bf16: the checkpoint's tower + projector 441,863,232
+    # params (tests/planner/model/test_config_vision.py). vLLM llava_next.py builds it with
+    # init_vision_tower_for_llava(require_post_norm=False): post_layernorm 2 x 1152 = 2,304
+    # never built; siglip.py builds the pooling head 15,238,352 only before 0.15.0.
+    # From 0.15.0: (441,863,232 - 2,304 - 15,238,352) x 2 B = 853,245,152; before:
+    # (441,863,232 - 2,304) x 2 B = 883,721,856.
+    spec = _catalog_spec("ibm-granite/granite-vision-3.3-2b")
+    assert rank_weights(spec, BF16, ParallelLayout())[0].vision_bytes == 853_245_152
+    old = rank_weights(spec, BF16, ParallelLayout(), siglip_head=True)
+    assert old[0].vision_bytes == 883_721_856
+    # the whole checkpoint keeps every tensor: 441,863,232 x 2 B
+    assert weights_bytes(spec, BF16).vision_bytes == 883_726_464
+
+
 def test_gemma2_tied_embeddings_and_final_norm_on_every_pp_stage():
     # vLLM gemma2.py Gemma2Model.__init__ (0.9.1, 0.10.1, 0.19.0, 0.33.0 wheels) builds
     # embed_tokens and the final norm unguarded; Gemma2ForCausalLM computes logits with
