@@ -177,7 +177,7 @@ MOE_ORACLES: dict[str, tuple[str, str]] = {
     "float": ("unquantized", "unquantized"), "fp8": ("fp8", "FP8"), "mxfp4": ("mxfp4", "MXFP4"),
     "nvfp4": ("nvfp4", "NvFP4"), "int8": ("int8", "Int8"), "wna16": ("int_wna16", "WNA16")}
 """The MoE oracle (fused_moe/oracle/<file>.py) each expert format's --moe-backend reaches, and
-the kind its refusal names (flydsl_refusal, marlin_refusal).
+the kind its refusal names (oracle_refusal).
 
 NOTE: each oracle's map_*_backend raises ValueError(f"moe_backend='{runner_backend}' is not
 supported for {kind} MoE. Expected one of [...]") for a value it does not map, and none maps
@@ -214,70 +214,158 @@ def runs_flydsl(spec: ModelSpec, scheme: QuantScheme, moe_backend: str | None, v
             and compute_capability == "gfx950" and _moe_experts(spec, scheme)[1])
 
 
-def flydsl_refusal(spec: ModelSpec, scheme: QuantScheme, version: Version,
-                   compute_capability: str) -> str | None:
-    """Why vLLM stops at start-up with --moe-backend flydsl for this MoE model's experts, or
-    None where it runs them (runs_flydsl) or their path was not read (a format outside
-    MOE_ORACLES; compressed-tensors int experts before FLYDSL_CT_WNA16_FROM)."""
-    expert_format = _moe_experts(spec, scheme)[0]
-    if not spec.is_moe or version < FLYDSL_FROM or expert_format not in MOE_ORACLES \
-            or runs_flydsl(spec, scheme, FLYDSL, version, compute_capability):
-        return None
-    if expert_format == "wna16" and version < FLYDSL_CT_WNA16_FROM:
-        return None
-    oracle, kind = MOE_ORACLES[expert_format]
-    return (f"vLLM {version_label(version)}: moe_backend='{FLYDSL}' is not supported for {kind} "
-            f"MoE (fused_moe/oracle/{oracle}.py raises at start-up): vLLM's FlyDSL MoE runs "
-            "compressed-tensors int4 experts in groups of 32 on gfx950 GPUs only")
-
-
 MARLIN = "marlin"
-MOE_BACKEND_FROM: Version = (0, 17, 0)
-"""NOTE: --moe-backend arrives in the 0.17.0 parser (vllm_cli fixtures), "marlin" among its
-choices from then on."""
-MARLIN_MAPPED_FROM: dict[str, Version] = {
-    "fp8": (0, 17, 0), "nvfp4": (0, 17, 0), "mxfp4": (0, 19, 0), "wna16": FLYDSL_CT_WNA16_FROM}
-"""The MoE oracles whose map_*_backend takes "marlin" (MOE_ORACLES keys), from the first
-release they serve such experts with it.
+ORACLE_FROM: dict[str, Version] = {"float": (0, 17, 0), "fp8": (0, 17, 0), "nvfp4": (0, 17, 0),
+                                   "mxfp4": (0, 19, 0), "int8": (0, 20, 0),
+                                   "wna16": FLYDSL_CT_WNA16_FROM}
+"""The first release whose experts of each format (MOE_ORACLES keys) ask their MoE oracle."""
+Mapped = str | tuple[str, Version] | tuple[str, Version, Version]
+ORACLE_VALUES: dict[str, tuple[Mapped, ...]] = {
+    "float": ("triton", ("batched_triton", (0, 27, 0)), "flashinfer_trtllm", "flashinfer_cutlass",
+              "aiter"),
+    "fp8": ("triton", "deep_gemm", "cutlass", "flashinfer_trtllm", "flashinfer_cutlass", MARLIN,
+            ("humming", (0, 25, 0)), "aiter", ("hpc", (0, 25, 0))),
+    "nvfp4": (("b12x", (0, 29, 0)), "cutlass", "flashinfer_trtllm", "flashinfer_cutlass",
+              "flashinfer_cutedsl", ("flashinfer_moe_ep_cutedsl", (0, 32, 0)),
+              (B12X, B12X_FROM), MARLIN, ("humming", (0, 25, 0)), ("emulation", (0, 20, 0))),
+    "mxfp4": (("b12x", (0, 29, 0)), ("deep_gemm", (0, 20, 0)), "flashinfer_trtllm",
+              "flashinfer_trtllm_afp8", "flashinfer_cutlass", "flashinfer_cutlass_afp8",
+              ("flashinfer_moe_ep_cutedsl", (0, 32, 0)),
+              ("flashinfer_moe_ep_mega_deep_gemm", (0, 32, 0)), "triton",
+              ("triton_unfused", (0, 20, 0)), ("humming", (0, 21, 0)), MARLIN,
+              ("ck", (0, 19, 0), (0, 20, 0)), ("aiter", (0, 20, 0)),
+              ("aiter_triton_mxfp4_bf16", (0, 30, 0)), ("aiter_mxfp4_fp8", (0, 21, 0)),
+              ("aiter_triton_mxfp4_mxfp4", (0, 33, 0)), ("aiter_mxfp4_mxfp4", (0, 22, 0)), "xpu",
+              ("cpu", (0, 22, 0)), ("emulation", (0, 20, 0))),
+    "int8": ("triton", ("humming", (0, 25, 0))),
+    "wna16": ("triton", MARLIN, "humming", "flashinfer_trtllm", "emulation",
+              ("rdna3", (0, 30, 0)))}
+"""The --moe-backend values each expert format's MoE oracle maps (MOE_ORACLES keys), in the
+order of its map_*_backend's dict (as vLLM lists them): a bare value from ORACLE_FROM on, else
+(value, first release[, first release without it]).
 
-NOTE: fp8.py and nvfp4.py map it to MARLIN from the 0.17.0 wheel, mxfp4.py from its first
-(0.19.0; 0.17-0.18 quantization/mxfp4.py does not read moe_backend), int_wna16.py from 0.25.0,
-asked by compressed-tensors experts from FLYDSL_CT_WNA16_FROM (0.17.0-0.33.0 wheels, each
-read). MARLIN is MarlinExperts, whose _supports_current_device is `p.is_cuda() and
-p.has_device_capability((7, 5))` in every one, so an explicit marlin raises ValueError("...
-MoE backend 'MARLIN' does not support the deployment configuration since kernel does not
-support current device ...") on ROCm and below 7.5. The unquantized oracle never maps it and
-raises "is not supported for unquantized MoE" up to 0.32.x; from 0.33.0 it skips
-`runner_backend not in ["auto", "humming", "marlin"]` and picks as under auto. int8.py maps
-triton (and humming from 0.25.0) only: it raises for marlin from its first release, 0.20.0."""
-MARLIN_UNQUANTIZED_AUTO_FROM: Version = (0, 33, 0)
-INT8_ORACLE_FROM: Version = (0, 20, 0)
+NOTE: read in fused_moe/oracle/{unquantized,fp8,nvfp4,mxfp4,int8,int_wna16}.py map_*_backend,
+every wheel 0.17.0-0.33.0 (each select_*_moe_backend's `runner_backend != "auto"` branch calls
+it before any platform choice; only CPU, TPU, out-of-tree platforms and LoRA return earlier):
+a value it lacks raises ValueError(f"moe_backend='{runner_backend}' is not supported for
+{kind} MoE. Expected one of {list(mapping.keys())}."). fp8.py, nvfp4.py and unquantized.py
+from 0.17.0, mxfp4.py from 0.19.0 (0.17-0.18 quantization/mxfp4.py does not read moe_backend),
+int8.py from 0.20.0; int_wna16.py maps from 0.25.0 but compressed-tensors int experts ask it
+from FLYDSL_CT_WNA16_FROM. Values a model file or another path reads first are left out of
+oracle_refusal (NOT_ORACLE)."""
+ORACLE_SKIPS: dict[str, tuple[Mapped, ...]] = {"float": (("humming", (0, 25, 0)),
+                                                       (MARLIN, (0, 33, 0)))}
+"""Values an oracle skips to its auto choice instead of mapping them, from a release on.
+
+NOTE: oracle/unquantized.py select_unquantized_moe_backend: `if runner_backend not in ["auto",
+"humming"]` from the 0.25.0 wheel (0.25.0-0.32.0), `["auto", "humming", "marlin"]` in 0.33.0
+("'humming' and 'marlin' are quantization-only; an unquantized layer ... falls through to auto
+instead of erroring")."""
+NOT_ORACLE = frozenset({B12X, "deep_gemm_mega_moe", "aiter_mega_moe",
+                        "flashinfer_moe_ep_mega_deep_gemm", "flashinfer_moe_ep_mega_cutedsl"})
+"""Values oracle_refusal leaves alone: flashinfer_b12x has b12x_refusals; the mega-MoE values
+are read by model files first (0.33.0 vllm/models/deepseek_v4, kimi_k3, step5, muse_spark:
+`moe_backend == "deep_gemm_mega_moe"`, `in NATIVE_MEGA_MOE_BACKENDS`, "aiter_mega_moe"),
+not followed further here."""
+
+CUDA_MIN_CAPABILITY = (7, 5)
+BACKEND_DEVICES: dict[str, tuple[str, str, tuple[int, int] | str | None]] = {
+    MARLIN: ("Marlin's MoE", "nvidia", CUDA_MIN_CAPABILITY),
+    "humming": ("Humming's MoE", "nvidia", CUDA_MIN_CAPABILITY),
+    "cutlass": ("vLLM's CUTLASS MoE", "nvidia", None),
+    "deep_gemm": ("DeepGEMM's MoE", "nvidia", None),
+    "hpc": ("the HPC MoE", "nvidia", None),
+    "b12x": ("b12x's MoE", "nvidia", None),
+    "flashinfer_trtllm": ("FlashInfer's TRT-LLM MoE", "nvidia", None),
+    "flashinfer_cutlass": ("FlashInfer's CUTLASS MoE", "nvidia", None),
+    "flashinfer_cutedsl": ("FlashInfer's CuteDSL MoE", "nvidia", None),
+    "aiter": ("AITER's MoE", "amd", None),
+    "aiter_triton_mxfp4_bf16": ("AITER's Triton MXFP4 MoE", "amd", None),
+    "aiter_triton_mxfp4_mxfp4": ("AITER's Triton MXFP4 MoE", "amd", None),
+    "rdna3": ("vLLM's RDNA3 W4A16 MoE", "amd", "gfx1100")}
+"""The device each mapped value's experts need: (what, vendor, least compute capability or the
+one AMD target), where vLLM's kernel check refuses every other one; the oracle's
+_return_or_raise then raises ValueError("... MoE backend ... does not support the deployment
+configuration since kernel does not support current device.").
+
+NOTE: _supports_current_device of every experts class the oracles map each value to, read in
+the 0.17.0, 0.21.0, 0.25.0, 0.29.0 and 0.33.0 wheels (fused_moe/ and fused_moe/experts/):
+MarlinExpertsBase and HummingExpertsBase `is_cuda() and has_device_capability((7, 5))`;
+CutlassExpertsFp8Base cutlass_group_gemm_supported (w8a8_utils.py: `if not
+current_platform.is_cuda(): return False`), CutlassExpertsFp4/Mxfp4 is_cuda(); DeepGemmExperts
+and DeepGemmFP4Experts is_deep_gemm_supported (utils/deep_gemm.py: is_cuda() in 0.17.0, later
+Platform.support_deep_gemm, False unless cuda.py overrides it); HPCExperts, B12xExperts,
+FlashInferExperts, FlashInferCuteDSLExperts and the TrtLlm*Experts is_cuda() first;
+AiterExperts rocm_aiter_ops.is_fused_moe_enabled (_aiter_ops.py if_aiter_supported: ROCm gfx9
+only, else None) and the Aiter*ExpertsMonolithic rocm_aiter_ops.is_enabled() with ROCm targets;
+Rdna3WNA16Experts rdna3_moe_kernel_available (0.30.0-0.33.0: is_rocm() and on_gfx1100())."""
 
 
-def marlin_refusal(spec: ModelSpec, scheme: QuantScheme, version: Version, vendor: str,
-                   compute_capability: str) -> str | None:
-    """Why vLLM stops at start-up with --moe-backend marlin for this MoE model's experts
-    (MARLIN_MAPPED_FROM's NOTE), None where it runs them or their path was not read."""
+def _values(entries: tuple[Mapped, ...], first: Version, version: Version) -> tuple[str, ...]:
+    """The values of `entries` (ORACLE_VALUES' form) that `version` holds."""
+    out = []
+    for entry in entries:
+        value, since, until = (entry, first, None) if isinstance(entry, str) else (*entry, None)[:3]
+        if since <= version and (until is None or version < until):
+            out.append(value)
+    return tuple(out)
+
+
+def oracle_refusal(spec: ModelSpec, scheme: QuantScheme, backend: str, version: Version,
+                   vendor: str, compute_capability: str) -> str | None:
+    """Why vLLM stops at start-up with --moe-backend `backend` for this MoE model's experts:
+    their oracle does not map it (ORACLE_VALUES), or it maps it to a kernel this GPU cannot run
+    (BACKEND_DEVICES). None where vLLM runs them, skips the value (oracle_skip_note) or the
+    path was not read (NOT_ORACLE, formats outside MOE_ORACLES, releases before the oracle)."""
     expert_format = _moe_experts(spec, scheme)[0]
-    if not spec.is_moe or version < MOE_BACKEND_FROM or expert_format not in MOE_ORACLES:
+    if not spec.is_moe or backend in NOT_ORACLE | {"auto"} or expert_format not in MOE_ORACLES \
+            or runs_flydsl(spec, scheme, backend, version, compute_capability):
         return None
+    first = ORACLE_FROM[expert_format]
+    if version < first or backend in _values(ORACLE_SKIPS.get(expert_format, ()), first, version):
+        return None
+    mapped = _values(ORACLE_VALUES[expert_format], first, version)
     label = version_label(version)
     oracle, kind = MOE_ORACLES[expert_format]
-    if expert_format == "float" and version < MARLIN_UNQUANTIZED_AUTO_FROM \
-            or expert_format == "int8" and version >= INT8_ORACLE_FROM:
-        return (f"vLLM {label}: moe_backend='{MARLIN}' is not supported for {kind} MoE "
-                f"(fused_moe/oracle/{oracle}.py raises at start-up; these experts have no "
-                "Marlin path)")
-    first = MARLIN_MAPPED_FROM.get(expert_format)
-    capability = parse_capability(compute_capability)
-    if first is None or version < first or vendor == "nvidia" and (
-            capability is None or capability >= (7, 5)):
+    if backend not in mapped:
+        hint = ("vLLM's FlyDSL MoE runs compressed-tensors int4 experts in groups of 32 on "
+                "gfx950 GPUs only" if backend == FLYDSL else
+                f"vLLM expects one of {', '.join(mapped)}")
+        return (f"vLLM {label}: moe_backend='{backend}' is not supported for {kind} MoE "
+                f"(fused_moe/oracle/{oracle}.py raises at start-up): {hint}")
+    if backend not in BACKEND_DEVICES:
         return None
-    where = ("an AMD GPU (ROCm)" if vendor != "nvidia" else
-             f"compute capability {compute_capability}")
-    return (f"vLLM {label}: --moe-backend {MARLIN} asks for Marlin's MoE, which runs on CUDA "
-            f"GPUs of compute capability 7.5 or more only, not on {where}: the {kind} MoE "
-            f"oracle (fused_moe/oracle/{oracle}.py) raises at start-up")
+    what, needs_vendor, need = BACKEND_DEVICES[backend]
+    capability = parse_capability(compute_capability)
+    if vendor == needs_vendor and (
+            need is None or isinstance(need, str) and compute_capability == need
+            or isinstance(need, tuple) and (capability is None or capability >= need)):
+        return None
+    runs_on = (f"CUDA GPUs of compute capability {need[0]}.{need[1]} or more"
+               if isinstance(need, tuple) else
+               f"AMD {need} GPUs (ROCm)" if need else
+               "CUDA GPUs" if needs_vendor == "nvidia" else "AMD GPUs (ROCm)")
+    where = (("an AMD GPU (ROCm)" if vendor == "amd" else "an NVIDIA GPU (CUDA)")
+             if vendor != needs_vendor else
+             f"compute capability {compute_capability}" if vendor == "nvidia" else
+             compute_capability)
+    return (f"vLLM {label}: --moe-backend {backend} asks for {what}, which runs on {runs_on} "
+            f"only, not on {where}: the {kind} MoE oracle (fused_moe/oracle/{oracle}.py) raises "
+            "at start-up")
+
+
+def oracle_skip_note(spec: ModelSpec, scheme: QuantScheme, backend: str, version: Version
+                     ) -> str | None:
+    """The plan's note where the experts' oracle skips --moe-backend `backend` and picks their
+    kernel as under auto (ORACLE_SKIPS)."""
+    expert_format = _moe_experts(spec, scheme)[0]
+    if not spec.is_moe or expert_format not in ORACLE_SKIPS \
+            or backend not in _values(ORACLE_SKIPS[expert_format], (0, 0, 0), version):
+        return None
+    oracle, kind = MOE_ORACLES[expert_format]
+    return (f"--moe-backend {backend}: these experts are 16-bit, and vLLM "
+            f"{version_label(version)}'s {kind} MoE oracle (fused_moe/oracle/{oracle}.py) skips "
+            f"'{backend}' (quantization-only) and picks their kernel as without the flag")
 
 
 def b12x_width_problem(version: Version, widths: list[int]) -> tuple[bool, str] | None:

@@ -75,15 +75,14 @@ from planner.serving.mla_block import (
 from planner.serving.moe_backend import (
     B12X,
     FLYDSL,
-    MARLIN,
     b12x_ep_refusal,
     b12x_note,
     b12x_refusals,
     b12x_sized,
     b12x_width_problem,
     b12x_workspace_bytes,
-    flydsl_refusal,
-    marlin_refusal,
+    oracle_refusal,
+    oracle_skip_note,
     runs_flydsl,
 )
 from planner.serving.mtp import draft_own_heads
@@ -682,7 +681,9 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             filter(None, [b12x_note(rules.version) if b12x else None,
                           _flydsl_note(scheme) if runs_flydsl(
                               spec, scheme, s.moe_backend, rules.version,
-                              gpu.compute_capability) else None])),
+                              gpu.compute_capability) else None,
+                          oracle_skip_note(spec, scheme, s.moe_backend, rules.version)
+                          if s.moe_backend else None])),
         remote_code_part=remote_gap[:1],
         model_limit=window.limit,
         refusals=tuple(startup_errors(
@@ -722,12 +723,9 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
                                   bool(_draft_moe(spec, s)) and mtp_excluded(spec, scheme),
                                   gpu.vendor)
                     if b12x else ())
-            + tuple(filter(None, [flydsl_refusal(spec, scheme, rules.version,
-                                                 gpu.compute_capability)
-                                  if s.moe_backend == FLYDSL else None,
-                                  marlin_refusal(spec, scheme, rules.version, gpu.vendor,
-                                                 gpu.compute_capability)
-                                  if s.moe_backend == MARLIN else None]))
+            + tuple(filter(None, [oracle_refusal(spec, scheme, s.moe_backend, rules.version,
+                                                 gpu.vendor, gpu.compute_capability)
+                                  if s.moe_backend else None]))
             + started.refused,
         ep_refusal=next(filter(None, (mxfp4_ep_reason(rules.version, cc) for cc in sorted(
             {n.gpu.compute_capability for n in cluster.nodes}))), None)

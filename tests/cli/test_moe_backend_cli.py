@@ -363,3 +363,86 @@ def test_marlin_is_refused_where_no_marlin_moe_serves_the_experts() -> None:
         assert _backend_plan(model, "h100-sxm", release, backend="marlin").errors == []
     # 0.18.0's MXFP4 path (quantization/mxfp4.py) does not read --moe-backend: not refused
     assert _backend_plan("openai/gpt-oss-20b", "mi300x", "0.18.0", backend="marlin").errors == []
+
+
+def _errors(model: str, gpu, release: str, backend: str, quant: str | None = None) -> list[str]:
+    return list(_backend_plan(model, gpu, release, quant, backend).errors)
+
+
+def test_a_value_the_experts_oracle_does_not_map_is_refused_with_its_list() -> None:
+    # fused_moe/oracle/unquantized.py map_unquantized_backend: the dict's keys are triton,
+    # flashinfer_trtllm, flashinfer_cutlass, aiter in the 0.17.0-0.26.0 wheels, batched_triton
+    # after triton from 0.27.0; "cutlass" is in neither: ValueError "moe_backend='cutlass' is not
+    # supported for unquantized MoE. Expected one of [...]" before any platform choice
+    for release, listed in (("0.26.0", "triton, flashinfer_trtllm, flashinfer_cutlass, aiter"),
+                            ("0.27.0", "triton, batched_triton, flashinfer_trtllm, "
+                                       "flashinfer_cutlass, aiter")):
+        assert _errors("Qwen/Qwen3-30B-A3B", "h100-sxm", release, "cutlass") == [
+            f"vLLM {release}: moe_backend='cutlass' is not supported for unquantized MoE "
+            f"(fused_moe/oracle/unquantized.py raises at start-up): vLLM expects one of {listed}"]
+    # oracle/int8.py map_int8_backend (0.25.0 on): triton, humming; "hpc" (FP8 and Hopper only)
+    (error,) = _errors("Qwen/Qwen3-30B-A3B", "h100-sxm", "0.25.0", "hpc", "w8a8-int8")
+    assert error.endswith("not supported for Int8 MoE (fused_moe/oracle/int8.py raises at "
+                          "start-up): vLLM expects one of triton, humming"), error
+    # oracle/mxfp4.py map_mxfp4_backend has no "deep_gemm" in 0.19.0, has it from 0.20.0
+    assert any("moe_backend='deep_gemm' is not supported for MXFP4 MoE" in e for e in
+               _errors("openai/gpt-oss-20b", "h100-sxm", "0.19.0", "deep_gemm"))
+    assert not any("deep_gemm" in e for e in
+                   _errors("openai/gpt-oss-20b", "h100-sxm", "0.20.0", "deep_gemm"))
+    # a dense model has no MoE layer for the flag to reach
+    assert _errors("Qwen/Qwen3-8B", "h100-sxm", "0.26.0", "cutlass") == []
+
+
+def test_cuda_only_values_on_amd_and_rocm_only_values_on_nvidia() -> None:
+    # oracle/fp8.py maps flashinfer_cutlass and aiter (0.17.0-0.33.0). FlashInferExperts.
+    # _supports_current_device starts with is_cuda(); AiterExperts asks rocm_aiter_ops.
+    # is_fused_moe_enabled, None off ROCm gfx9 (_aiter_ops.py if_aiter_supported): the other
+    # vendor's GPU fails _return_or_raise's kernel check, which raises at start-up
+    fp8 = "Qwen/Qwen3-30B-A3B-FP8"
+    assert _errors(fp8, "mi300x", "0.25.0", "flashinfer_cutlass") == [
+        "vLLM 0.25.0: --moe-backend flashinfer_cutlass asks for FlashInfer's CUTLASS MoE, which "
+        "runs on CUDA GPUs only, not on an AMD GPU (ROCm): the FP8 MoE oracle "
+        "(fused_moe/oracle/fp8.py) raises at start-up"]
+    assert _errors(fp8, "h100-sxm", "0.25.0", "aiter") == [
+        "vLLM 0.25.0: --moe-backend aiter asks for AITER's MoE, which runs on AMD GPUs (ROCm) "
+        "only, not on an NVIDIA GPU (CUDA): the FP8 MoE oracle (fused_moe/oracle/fp8.py) raises "
+        "at start-up"]
+    assert _errors(fp8, "h100-sxm", "0.25.0", "flashinfer_cutlass") == []
+    assert _errors(fp8, "mi300x", "0.25.0", "aiter") == []
+    # triton (TritonExperts: is_cuda_alike()) runs on both
+    assert _errors(fp8, "mi300x", "0.25.0", "triton") == []
+    # humming: HummingExpertsBase is_cuda() and capability >= 7.5, mapped by fp8.py from 0.25.0
+    (error,) = _errors(fp8, "mi300x", "0.25.0", "humming")
+    assert "asks for Humming's MoE, which runs on CUDA GPUs of compute capability 7.5 or more " \
+           "only, not on an AMD GPU (ROCm)" in error
+
+
+def test_rdna3_runs_on_gfx1100_only() -> None:
+    # oracle/int_wna16.py map_wna16_backend takes "rdna3" from 0.30.0 (not 0.27.0-0.29.0);
+    # Rdna3WNA16Experts needs rdna3_moe_kernel_available: is_rocm() and on_gfx1100()
+    (error,) = _errors("Qwen/Qwen3-30B-A3B", "mi300x", "0.30.0", "rdna3", "w4a16-ct-g128")
+    assert error == ("vLLM 0.30.0: --moe-backend rdna3 asks for vLLM's RDNA3 W4A16 MoE, which "
+                     "runs on AMD gfx1100 GPUs (ROCm) only, not on gfx942: the WNA16 MoE oracle "
+                     "(fused_moe/oracle/int_wna16.py) raises at start-up")
+    (error,) = _errors("Qwen/Qwen3-30B-A3B", "h100-sxm", "0.30.0", "rdna3", "w4a16-ct-g128")
+    assert "not on an NVIDIA GPU (CUDA)" in error
+
+
+def test_the_unquantized_oracle_skips_humming_from_0_25_to_auto() -> None:
+    # oracle/unquantized.py: `runner_backend not in ["auto", "humming"]` from the 0.25.0 wheel,
+    # so 16-bit experts with --moe-backend humming run as under auto (a note, no refusal);
+    # 0.24.0 maps it and lacks it: refused
+    result = _backend_plan("Qwen/Qwen3-30B-A3B", "h100-sxm", "0.25.0", None, "humming")
+    assert result.errors == []
+    assert any(w.startswith("--moe-backend humming: these experts are 16-bit") and "skips "
+               "'humming'" in w for w in result.warnings), result.warnings
+    (error,) = _errors("Qwen/Qwen3-30B-A3B", "h100-sxm", "0.24.0", "humming")
+    assert "moe_backend='humming' is not supported for unquantized MoE" in error
+
+
+def test_the_cli_names_the_refusal(capsys) -> None:
+    code, out, err = _run(capsys, "plan", "--model", "Qwen/Qwen3-30B-A3B-FP8", "--gpu", "mi300x",
+                          "--vllm-version", "0.25.0", "--moe-backend", "flashinfer-cutlass")
+    assert code == 0, err
+    assert ("Does not fit: vLLM 0.25.0: --moe-backend flashinfer_cutlass asks for FlashInfer's "
+            "CUTLASS MoE, which runs on CUDA GPUs only") in out, out
