@@ -231,10 +231,10 @@ _NAMES = ["bw_bf16", "bw_fp8", "bw_fp4", "bw_wo", "expert_factor", "kv_bw", "com
           "step_us", "layer_us", "request_ms", "queue", "interference", "expert_compute",
           "indexer_us", "moe_layer_us", "prompt_token_us", "moe_bw_trtllm_mxfp4",
           "moe_compute_trtllm_mxfp4", "moe_compute_triton_mxfp4", "marlin_bytes_per_flop",
-          "sglang_request_ms", "sglang_queue"]
+          "moe_layer_us_deepgemm", "sglang_request_ms", "sglang_queue"]
 _BOUNDS = [(0.1, 0.9), (0.1, 0.9), (0.1, 0.9), (0.1, 0.9), (0.2, 2), (0.1, 1), (0.05, 0.8),
            (0, 20000), (0, 500), (0, 1000), (0, 1), (0, 1), (0.05, 2), (0, 1000), (0, 500),
-           (0, 100), (0.2, 1.0), (0.05, 1.2), (0.05, 1.2), (0, 1), (0, 2000), (0, 1)]
+           (0, 100), (0.2, 1.0), (0.05, 1.2), (0.05, 1.2), (0, 1), (0, 500), (0, 2000), (0, 1)]
 """Physical ranges: efficiencies are fractions (a dense GEMM reaches at most ~80 % of the
 datasheet peak; a memory stream about 90 % of the datasheet bandwidth, ESTIMATE from
 device-copy benchmarks, unverified), overheads are non-negative; a MoE kernel family's
@@ -248,10 +248,11 @@ row carries 16-bit weights at all, so bf16 stays at the fp8 rows' figure (coeffi
 FITTED's docstring)."""
 
 
-TRTLLM, TRITON = "flashinfer-trtllm-mxfp4", "triton-mxfp4"
+TRTLLM, TRITON, DEEPGEMM = "flashinfer-trtllm-mxfp4", "triton-mxfp4", "deepgemm-moe"
 """The MoE kernel families with their own expert factors (moe_bw_trtllm_mxfp4,
-moe_compute_trtllm_mxfp4, moe_compute_triton_mxfp4; planner.serving.speed.kernels.moe_kernel says
-which runs where; Marlin MoE has its SM-bound rate, marlin_bytes_per_flop)."""
+moe_compute_trtllm_mxfp4, moe_compute_triton_mxfp4) or per-layer overhead
+(moe_layer_us_deepgemm); planner.serving.speed.kernels.moe_kernel says which runs where; Marlin
+MoE has its SM-bound rate, marlin_bytes_per_flop."""
 
 
 def _sglang(x: np.ndarray) -> dict[str, float]:
@@ -269,7 +270,8 @@ def _coefficients(x: np.ndarray, source: str) -> SpeedCoefficients:
         moe_layer_overhead_us=v[14], prompt_token_overhead_us=v[15],
         moe_kernel_bandwidth_factor={TRTLLM: v[16]},
         moe_kernel_compute_factor={TRTLLM: v[17], TRITON: v[18]},
-        marlin_moe_bytes_per_fp32_flop=v[19], source=source,
+        marlin_moe_bytes_per_fp32_flop=v[19], moe_kernel_layer_overhead_us={DEEPGEMM: v[20]},
+        source=source,
     )
 
 
@@ -285,6 +287,7 @@ def _vector(c: SpeedCoefficients, sglang: dict[str, float]) -> np.ndarray:
                      c.moe_kernel_compute_factor.get(TRTLLM, c.expert_compute_factor),
                      c.moe_kernel_compute_factor.get(TRITON, c.expert_compute_factor),
                      c.marlin_moe_bytes_per_fp32_flop,
+                     c.moe_kernel_layer_overhead_us.get(DEEPGEMM, c.moe_layer_overhead_us),
                      sglang["request_overhead_ms"], sglang["queue_share"]])
 
 

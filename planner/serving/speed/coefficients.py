@@ -49,6 +49,12 @@ class SpeedCoefficients(BaseModel):
     not (vLLM fused_moe.py fused_experts_impl: router top-k, the activation quantisation,
     moe_align_block_size's sort of (token, expert) pairs, the second quantisation and
     ops.moe_sum's combine of the k expert outputs), each a launch-latency-bound kernel."""
+    moe_kernel_layer_overhead_us: dict[MoeKernel, float] = Field(default_factory=dict)
+    """moe_layer_overhead_us of the MoE kernel families with their own figure (moe_kernel); a
+    family missing here takes moe_layer_overhead_us. DeepGEMM's MoE (deepgemm-moe) runs more
+    small kernels per layer than Triton's fused_moe (deep_gemm_moe.py DeepGemmExperts.apply:
+    the ep_scatter permute, a per-token-group FP8 quantisation of the activation between the
+    two grouped GEMMs, the ep_gather unpermute)."""
     indexer_layer_overhead_us: float = Field(default=0.0, ge=0)
     """Per sparse-attention layer per step on top: the indexer's own kernels (its
     projections, RoPE, fp8 quantisation of the index keys, the logits, the top-k selection)."""
@@ -77,6 +83,7 @@ FITTED = SpeedCoefficients(
     expert_bandwidth_factor=0.866,
     moe_kernel_bandwidth_factor={"flashinfer-trtllm-mxfp4": 1.0},
     moe_kernel_compute_factor={"flashinfer-trtllm-mxfp4": 1.2, "triton-mxfp4": 0.377},
+    moe_kernel_layer_overhead_us={"deepgemm-moe": 45.6},
     marlin_moe_bytes_per_fp32_flop=0.0376,
     kv_bandwidth_efficiency=0.742,
     compute_efficiency=0.662,
@@ -103,7 +110,10 @@ FITTED = SpeedCoefficients(
     "and queue share refit 2026-12-02 (`--fit --only request_ms,queue,prompt_token_us,"
     "sglang_request_ms,sglang_queue`, loss 0.2156 -> 0.2157) when a request arriving while "
     "others decode began to wait 2 decode steps under vLLM 0.14+'s async scheduling "
-    "(step.steps_ahead): 24.5 -> 18.7 ms, 5.13 -> 5.34 us, 0.0832 -> 0.08; bf16 not fitted: no "
+    "(step.steps_ahead): 24.5 -> 18.7 ms, 5.13 -> 5.34 us, 0.0832 -> 0.08; DeepGEMM's MoE "
+    "per-layer overhead fitted 2026-12-02 (`--fit --only moe_layer_us_deepgemm`, loss 0.2157 -> "
+    "0.2138; its fit rows: MiniMax-M2.5 on B200, vLLM 0.17.0, kernels.DEEPGEMM_FLOAT32_ROUTER_MOE) "
+    "at 45.6 us from the 17.1 it took before; bf16 not fitted: no "
     "row carries "
     "16-bit weights (every one is FP8, "
     "NVFP4, MXFP4 or int4), set 2026-12-01 to the 0.9 the dense FP8 rows fit (it was a 0.75 "

@@ -186,7 +186,7 @@ def _resolve_device(request: PlanRequest, gpu: GpuSpec) -> _Device | None:
         moe=first_moe(spec),
         moe_kernel=("flydsl-moe" if runs_flydsl(spec, scheme, s.moe_backend, rules.version,
                                                 gpu.compute_capability)
-                    else moe_kernel(scheme, gpu, family, s.vllm_version)),
+                    else moe_kernel(scheme, gpu, family, s.vllm_version, spec.architectures)),
         deepgemm_moe=_deepgemm_moe(scheme, gpu, s.vllm_version),
         rules=rules,
         mla_piecewise=mla_decodes_piecewise(request),

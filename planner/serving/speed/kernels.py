@@ -39,7 +39,7 @@ def kernel_label(family: KernelFamily, dense_fmt: GpuFormat) -> str:
 
 MoeKernel = Literal["fused-moe", "flashinfer-trtllm-mxfp4", "triton-mxfp4", "marlin-moe",
                     "flashinfer-trtllm-int4", "humming-moe", "moe-wna16", "nvfp4-emulation",
-                    "flydsl-moe"]
+                    "flydsl-moe", "deepgemm-moe"]
 """Which kernel family vLLM runs a MoE layer's routed experts on (moe_kernel): its own fused-MoE
 paths (Triton fused_moe, CUTLASS, DeepGEMM, FlashInfer for FP8/NVFP4: the default figure);
 FlashInfer's TRT-LLM MXFP4 x BF16 MoE (gpt-oss on datacenter Blackwell); OpenAI's
@@ -50,7 +50,9 @@ MxInt4 MoE and Humming for some weight-only MoE (no calibration rows: they take 
 figures); MoE WNA16, vLLM's Triton fallback for GPTQ/AWQ experts Marlin MoE cannot take
 (layout_moe_kernel); vLLM's NVFP4 emulation on AMD GPUs
 (vllm_versions.NVFP4_ROCM_EMULATION_FROM) and its FlyDSL MoE (--moe-backend flydsl on gfx950:
-moe_backend.runs_flydsl): default figures, no calibration row."""
+moe_backend.runs_flydsl): default figures, no calibration row; DeepGEMM's MoE where FlashInfer's
+TRT-LLM FP8 MoE refuses a model's router on Blackwell (DEEPGEMM_FLOAT32_ROUTER_MOE), with its
+own per-layer overhead (SpeedCoefficients.moe_kernel_layer_overhead_us)."""
 
 
 _MXFP4_KERNELS: dict[str, MoeKernel] = {"flashinfer": "flashinfer-trtllm-mxfp4",
@@ -126,10 +128,14 @@ def kernel_family(scheme: QuantScheme, gpu: GpuSpec, vllm_version: str = DEFAULT
 
 
 def moe_kernel(scheme: QuantScheme, gpu: GpuSpec, family: KernelFamily,
-               vllm_version: str = DEFAULT_VLLM_VERSION) -> MoeKernel:
+               vllm_version: str = DEFAULT_VLLM_VERSION,
+               architectures: tuple[str, ...] = ()) -> MoeKernel:
     """The kernel family vLLM (`vllm_version`, default the planner's) serves routed experts of
-    this weight format with on this GPU, with no environment variable set.
+    this weight format with on this GPU, with no environment variable set; `architectures`:
+    the model's (ModelSpec.architectures).
 
+    Block-FP8 experts of a model in DEEPGEMM_FLOAT32_ROUTER_ARCHS on compute capability 10.x
+    under a release in DEEPGEMM_FLOAT32_ROUTER_MOE: DeepGEMM's MoE.
     MXFP4 (gpt-oss): mxfp4_moe_kernel, by release.
     Weight-only MoE (int4 GPTQ/AWQ/compressed-tensors WNA16) up to 0.31: Marlin MoE
     (compressed_tensors_moe.py CompressedTensorsWNA16MarlinMoEMethod whenever
@@ -148,6 +154,8 @@ def moe_kernel(scheme: QuantScheme, gpu: GpuSpec, family: KernelFamily,
         return mxfp4_moe_kernel(gpu, vllm_version)
     if scheme.family == "nvfp4" and gpu.vendor != "nvidia":
         return "nvfp4-emulation"
+    if family == "fp8" and _deepgemm_float32_router(scheme, gpu, vllm_version, architectures):
+        return "deepgemm-moe"
     if family != "weight-only":
         return "fused-moe"
     if vllm_rules(vllm_version).version[:2] >= (0, 32) and gpu.vendor == "nvidia":
@@ -243,6 +251,57 @@ def _deepgemm_moe(scheme: QuantScheme, gpu: GpuSpec, vllm_version: str) -> bool:
     return (scheme.key.startswith("fp8-block") and gpu.vendor == "nvidia"
             and re.fullmatch(r"9\.0|10\.\d+", gpu.compute_capability) is not None
             and lo <= version and version[:2] <= hi)
+
+
+DEEPGEMM_FLOAT32_ROUTER_MOE = ((0, 15), (0, 17), (0, 18))
+"""vLLM releases (minor) whose block-FP8 MoE on compute capability 10.x runs DeepGEMM's MoE at
+every batch size for a model whose router FlashInfer's TRT-LLM FP8 MoE refuses
+(DEEPGEMM_FLOAT32_ROUTER_ARCHS). Read from each wheel's fused_moe/oracle/fp8.py
+(select_fp8_moe_backend; _get_priority_backends from 0.17): FLASHINFER_TRTLLM, then
+FLASHINFER_CUTLASS, then DEEPGEMM. FlashInferExperts (flashinfer_cutlass_moe.py
+_supports_quant_scheme) takes (kFp8Static128BlockSym, kFp8Dynamic128Sym) only on exactly 9.0
+(0.15.1-0.19.0), so on 10.x TRT-LLM's refusal leaves DEEPGEMM: TritonOrDeepGemmExperts
+(triton_deep_gemm_moe.py) runs DeepGemmExperts whenever is_deep_gemm_e8m0_used()
+(VLLM_USE_DEEP_GEMM_E8M0 default 1 on 9.0 and 10.x: utils/deep_gemm.py, envs.py), DeepGEMM
+installed as in vLLM's images (as DEEPGEMM_PADDED_MOE). TRT-LLM's refusal of MiniMax-M2
+(models/minimax_m2.py FusedMoE: scoring_func sigmoid, e_score_correction_bias, no
+num_expert_group, router_logits_dtype=torch.float32, 0.15.1-0.19.0 alike):
+- 0.15.1: the bias router's routing_method_type is RenormalizeNaive
+  (router/fused_topk_bias_router.py) and flashinfer_trtllm_moe.py
+  is_supported_config_trtllm_fp8 refuses float32 router logits but for DeepSeekV3
+  (_supports_router_logits_dtype);
+- 0.16.0: accepted (fused_moe/config.py get_routing_method_type: sigmoid with top_k > 1 is
+  DeepSeekV3), so TRT-LLM serves it: not in this list;
+- 0.17.0: get_routing_method_type (with has_e_score_bias and num_expert_group) gives
+  Unspecified, which experts/trtllm_fp8_moe.py TrtLlmFp8Experts._supports_routing_method
+  refuses (DeepSeekV3, Renormalize, RenormalizeNaive only);
+- 0.18.0: TrtLlmFp8ExpertsModular comes beside the monolithic class, but their shared
+  TrtLlmFp8ExpertsBase._supports_router_logits_dtype refuses float32 logits but for
+  DeepSeekV3, so both refuse;
+- 0.19.0 (and the 0.20.0-0.33.0 wheels) move that check to TrtLlmFp8ExpertsMonolithic: the
+  modular TRT-LLM experts serve it, not in this list.
+Before 0.15 DEEPGEMM_PADDED_MOE decides. The padded rows that rule charges are not charged
+here: on B200 (perf-silicon-aic.csv, MiniMax-M2.5 on vLLM 0.17.0) charging them over-predicts
+TPOT by 27-80 % (the more, the fewer the GPUs), while the measured excess over TRT-LLM-era
+figures is about the same at TP=2 and TP=4 (about 2 ms a step at 4 requests), a per-layer
+cost rather than padded FLOPs (ASSUMPTION: DeepGEMM's SM100 grouped GEMM skips the padding
+blocks; not read). The family's per-MoE-layer overhead is its own fitted figure
+(SpeedCoefficients.moe_kernel_layer_overhead_us)."""
+
+DEEPGEMM_FLOAT32_ROUTER_ARCHS = ("MiniMaxM2ForCausalLM",)
+"""The architectures whose vLLM model file gives FlashInfer's TRT-LLM FP8 MoE a router it
+refuses under DEEPGEMM_FLOAT32_ROUTER_MOE (read: models/minimax_m2.py only; other model files
+not checked, so they keep the default choice)."""
+
+
+def _deepgemm_float32_router(scheme: QuantScheme, gpu: GpuSpec, vllm_version: str,
+                             architectures: tuple[str, ...]) -> bool:
+    """Whether DEEPGEMM_FLOAT32_ROUTER_MOE sends this model's block-FP8 experts to DeepGEMM's
+    MoE on this GPU under `vllm_version`."""
+    return (scheme.key.startswith("fp8-block") and gpu.vendor == "nvidia"
+            and gpu.compute_capability.startswith("10.")
+            and vllm_rules(vllm_version).version[:2] in DEEPGEMM_FLOAT32_ROUTER_MOE
+            and any(a in DEEPGEMM_FLOAT32_ROUTER_ARCHS for a in architectures))
 
 
 MARLIN_MOE = "SM-bound"

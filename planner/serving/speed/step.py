@@ -57,6 +57,12 @@ def _moe_kernels_launched(ctx: _Ctx) -> bool:
     return not ctx.moe_kernel.startswith("flashinfer-trtllm")
 
 
+def moe_layer_us(ctx: _Ctx) -> float:
+    """The per-MoE-layer overhead of the plan's MoE kernel family (its own figure where
+    SpeedCoefficients.moe_kernel_layer_overhead_us has one, else moe_layer_overhead_us)."""
+    return ctx.c.moe_kernel_layer_overhead_us.get(ctx.moe_kernel, ctx.c.moe_layer_overhead_us)
+
+
 def clock_factor(gpu: GpuSpec) -> float:
     """REFERENCE_CLOCK_MHZ / the GPU's boost clock; 1 without one (a custom GPU, a preset
     whose clock no source gives: the calibration GPUs' clock assumed)."""
@@ -76,7 +82,7 @@ def _overhead_s(ctx: _Ctx, stage: _Stage) -> float:
     test it independently. The per-step and per-request terms are host (CPU) time: unscaled."""
     eager = EAGER_LAYER_OVERHEAD_FACTOR if ctx.eager else 1
     per_layer = ctx.c.layer_overhead_us * stage.layers \
-        + ctx.c.moe_layer_overhead_us * stage.moe_layers * _moe_kernels_launched(ctx) \
+        + moe_layer_us(ctx) * stage.moe_layers * _moe_kernels_launched(ctx) \
         + ctx.c.indexer_layer_overhead_us * stage.sparse_layers
     return (ctx.c.step_overhead_us / ctx.pp
             + eager * per_layer * clock_factor(ctx.device.gpu)) * 1e-6

@@ -46,6 +46,7 @@ from planner.serving.speed.step import (
     BurstStep,
     _moe_kernels_launched,
     expected_experts_touched,
+    moe_layer_us,
     steps_ahead,
 )
 from planner.text import counted
@@ -147,7 +148,7 @@ def _per_layer(ctx: _Ctx, s) -> str:
     c = ctx.c
     terms = [f"{c.layer_overhead_us:g} us x {s.layers} layers"]
     if s.moe_layers and _moe_kernels_launched(ctx):
-        terms.append(f"{c.moe_layer_overhead_us:g} us x {s.moe_layers} MoE layers")
+        terms.append(f"{moe_layer_us(ctx):g} us x {s.moe_layers} MoE layers")
     if s.sparse_layers:
         terms.append(f"{c.indexer_layer_overhead_us:g} us x {s.sparse_layers} indexer layers")
     per_layer = " + ".join(terms) if len(terms) == 1 else f"({' + '.join(terms)})"

@@ -386,3 +386,54 @@ def test_amd_gpus_run_fp4_experts_on_triton_or_emulation_never_marlin() -> None:
                           layout=ParallelLayout(), engine=EngineSettings(max_model_len=8192))
     text = " ".join(t.formula for t in estimate_speed(request).terms)
     assert "MoE kernel triton-mxfp4" in text and "marlin" not in text.lower()
+
+
+MINIMAX = ("MiniMaxM2ForCausalLM",)
+
+
+@pytest.mark.parametrize(("gpu", "version", "expected"), [
+    ("b200", "0.14.0", "fused-moe"),  # DEEPGEMM_PADDED_MOE's era: that rule decides
+    ("b200", "0.15.0", "deepgemm-moe"),  # bias router: RenormalizeNaive, float32 logits refused
+    ("b200", "0.16.0", "fused-moe"),  # sigmoid top-8: DeepSeekV3, TRT-LLM takes it
+    ("b200", "0.17.0", "deepgemm-moe"),  # Unspecified routing refused
+    ("b200", "0.18.0", "deepgemm-moe"),  # modular TRT-LLM still refuses float32 logits
+    ("b200", "0.19.0", "fused-moe"),  # modular TRT-LLM takes it
+    ("b300", "0.17.0", "deepgemm-moe"),  # compute capability 10.3: the same 10.x path
+    ("h200", "0.17.0", "fused-moe"),  # Hopper: Triton (TP) or FlashInfer CUTLASS (EP)
+])
+def test_minimax_block_fp8_experts_run_deepgemm_where_trtllm_refuses_its_router(
+        gpu: str, version: str, expected: str) -> None:
+    # vLLM's fused_moe/oracle/fp8.py tries FlashInfer TRT-LLM, then FlashInfer CUTLASS (block
+    # FP8 on 9.0 only), then DeepGEMM; minimax_m2.py gives TRT-LLM a sigmoid router with a
+    # correction bias, no expert groups and float32 logits (kernels.DEEPGEMM_FLOAT32_ROUTER_MOE)
+    fp8 = scheme("fp8-block128")
+    assert moe_kernel(fp8, gpu_preset(gpu), "fp8", version, MINIMAX) == expected
+
+
+def test_deepgemm_moe_needs_the_minimax_router_and_block_fp8() -> None:
+    # Qwen3-MoE's softmax router (Renormalize, bf16 logits) is TRT-LLM's on 0.17; per-tensor
+    # FP8 is not DeepGEMM's (128x128 blocks only)
+    b200 = gpu_preset("b200")
+    assert moe_kernel(scheme("fp8-block128"), b200, "fp8", "0.17.0",
+                      ("Qwen3MoeForCausalLM",)) == "fused-moe"
+    assert moe_kernel(scheme("fp8-tensor"), b200, "fp8", "0.17.0", MINIMAX) == "fused-moe"
+
+
+def test_deepgemm_moe_layers_pay_their_own_overhead() -> None:
+    # MiniMax-M2.5 config.json: 62 layers, all MoE (no first_k_dense_replace). B200 runs at the
+    # calibration clock (1,980 MHz), so no clock factor. On 0.17.0 (DeepGEMM's MoE):
+    # 0.319 + 62 x (60.3 + 45.6) = 0.319 + 6,565.8 = 6,566.119 us; on 0.19.0 (TRT-LLM's modular
+    # experts, vLLM's own routing kernels, the default 17.1 us):
+    # 0.319 + 62 x (60.3 + 17.1) = 0.319 + 4,798.8 = 4,799.119 us
+    minimax = _spec("MiniMaxAI/MiniMax-M2.5")
+
+    def overhead_us(version: str) -> float:
+        request = PlanRequest(model=minimax, cluster=preset_cluster("b200", 8),
+                              layout=ParallelLayout(tp=4),
+                              engine=EngineSettings(max_model_len=4096, vllm_version=version))
+        est = estimate_speed(request, ServingLoad(input_len=1024, output_len=1024))
+        return next(t.value for t in est.terms if t.key == "step_overhead") * 1e3
+
+    assert FITTED.moe_kernel_layer_overhead_us == {"deepgemm-moe": 45.6}
+    assert overhead_us("0.17.0") == pytest.approx(6566.119, abs=0.01)
+    assert overhead_us("0.19.0") == pytest.approx(4799.119, abs=0.01)
