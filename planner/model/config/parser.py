@@ -765,9 +765,13 @@ def _wrapper_tie(top: _Reader, r: _Reader, model_type: str) -> tuple[bool, bool]
 
 def _plain_tie(top: _Reader, r: _Reader, model_type: str) -> bool:
     """The tie of a plain config or another wrapper: text_config's value, else the top's;
-    a null as untied; else the config class's default, Gemma's True or Llama's False."""
-    for reader in (r, top):
-        value = reader.flag("tie_word_embeddings")
+    a null as untied; else the config class's default, Gemma's True or Llama's False. Both
+    values are checked even where text_config's decides: transformers 5 (vLLM 0.24.0 on)
+    refuses a wrapper's tie_word_embeddings that is not a boolean, as the text config's
+    (5.24.0 Idefics3Config(tie_word_embeddings="yes"): StrictDataclassFieldValidationError,
+    "expected bool, got str", checked by building it)."""
+    values = [(reader, reader.flag("tie_word_embeddings")) for reader in (r, top)]
+    for reader, value in values:
         if value is not None:
             reader.record("tied embeddings", value, "tie_word_embeddings")
             return value

@@ -144,14 +144,14 @@ def _gptq_awq(qc: dict, where: str, method: str, excluded: tuple[str, ...]) -> Q
     summary = f"{method.upper()} int{bits}, group {group if group != -1 else 'per-channel'}, {sym}"
     # vLLM's GPTQ config turns desc_act off for group -1 (auto_gptq.py __init__); AWQ has none
     act_order = method == "gptq" and qc.get("desc_act") is True and group != -1
-    rule = _act_order_rule(qc.get("dynamic"), qc.get("desc_act"), group) if method == "gptq" \
-        else None
+    rule = _act_order_rule(qc.get("dynamic"), qc.get("desc_act"), group, where) \
+        if method == "gptq" else None
     return QuantSpec(method=method, scheme=scheme, weight_bits=bits,
                      group_size=None if group == -1 else group, excluded_modules=excluded,
                      act_order=act_order, act_order_rule=rule, summary=summary)  # fmt: skip
 
 
-def _act_order_rule(dynamic: object, desc_act: object, group: int) -> str | None:
+def _act_order_rule(dynamic: object, desc_act: object, group: int, where: str) -> str | None:
     """The first GPTQModel `dynamic` rule that turns group act-order on for its modules.
 
     NOTE: utils/gptq_utils.py normalize_and_validate_gptq_desc_act (0.30.0-0.33.0 wheels;
@@ -159,12 +159,25 @@ def _act_order_rule(dynamic: object, desc_act: object, group: int) -> str | None
     with "-:" (a negative match: those modules are not quantized) or whose value is not a
     mapping, and raises ValueError for the first other rule whose desc_act (default: the
     checkpoint's) is truthy with a group_size (default: the checkpoint's) other than -1, so a
-    rule giving a desc_act checkpoint's per-channel modules a group counts as well."""
-    if not isinstance(dynamic, dict):
+    rule giving a desc_act checkpoint's per-channel modules a group counts as well.
+    A `dynamic` that is no object, or a positive rule whose value is none, is refused: the
+    GPTQ configs iterate `dynamic.items()` (gptq.py, gptq_marlin.py from_config / __init__,
+    0.19.0; auto_gptq.py 0.33.0) and utils/gptq_utils.py get_dynamic_override calls
+    `pattern_dict.get(key, ...)` on the rule of each module a positive pattern matches
+    (AttributeError; the same function in the 0.19.0 and 0.33.0 wheels). A null `dynamic`
+    is read as {} (from_config)."""
+    if dynamic is None:
         return None
+    if not isinstance(dynamic, dict):
+        raise ConfigError(f"config.json: {where}.dynamic must map module patterns to objects, "
+                          f"got {dynamic!r}")
+    for pattern, rule in dynamic.items():
+        if not pattern.startswith("-:") and not isinstance(rule, dict):
+            raise ConfigError(f"config.json: {where}.dynamic[{pattern!r}] must be an object of "
+                              f"overrides, got {rule!r} (vLLM reads its fields for each module "
+                              "the pattern matches)")
     return next((pattern for pattern, rule in dynamic.items()
-                 if isinstance(pattern, str) and not pattern.startswith("-:")
-                 and isinstance(rule, dict) and rule.get("desc_act", desc_act)
+                 if not pattern.startswith("-:") and rule.get("desc_act", desc_act)
                  and rule.get("group_size", group) != -1), None)
 
 
@@ -407,10 +420,8 @@ def _inc(qc: dict, where: str, method: str, warnings: list[str],
     kept, schemes, notes, conflict, gate_up = _inc_overrides(
         qc.get("extra_config"), bits, group, sym, family, at, gate_up_fused_last)
     warnings.extend(f"{where}: {note}" for note in notes)
-    blocks = qc.get("block_name_to_quantize", qc.get("to_quant_block_names"))
-    if isinstance(blocks, str):
-        blocks = blocks.split(",")
-    if blocks is not None and not any(str(b).strip().endswith("layers") for b in blocks):
+    blocks = _block_names(qc.get("block_name_to_quantize", qc.get("to_quant_block_names")), at)
+    if blocks and not any(b.strip().endswith("layers") for b in blocks):
         warnings.append(f"{where}: block_name_to_quantize {blocks} names no decoder layers; "
                         "planned with every decoder layer quantized")
     shown = "per-channel" if group == -1 else f"group {group}"
@@ -429,6 +440,25 @@ def _inc(qc: dict, where: str, method: str, warnings: list[str],
         summary=f"AutoRound int{bits}, {shown}, {symmetry}, {family.upper()}-packed"
                 f"{kept_note}{own_note}",
     )
+
+
+def _block_names(blocks: object, at: str) -> list[str]:
+    """block_name_to_quantize as the names vLLM matches layers against ([] where it quantizes
+    every block): a comma-separated string split, a list (or an object's keys) of strings.
+
+    NOTE: INCConfig.__init__ splits a string on ","; get_layer_config quantizes a layer only
+    where `self.block_name_to_quantize` is truthy and `layer_name.startswith(name)` for one of
+    them (inc.py 0.19.0-0.23.0, inc/config_parser.py INCConfigParser._resolve_raw 0.24.0-
+    0.33.0): a falsy value quantizes every block, a number or true cannot be iterated and a
+    name that is no string cannot be passed to startswith (TypeError)."""
+    if not blocks:
+        return []
+    if isinstance(blocks, str):
+        return blocks.split(",")
+    if not isinstance(blocks, list | dict) or not all(isinstance(b, str) for b in blocks):
+        raise ConfigError(f"{at}.block_name_to_quantize must be a string or a list of strings, "
+                          f"got {blocks!r}")
+    return list(blocks)
 
 
 _PROJECTION_SETS = (("q_proj", "k_proj", "v_proj", "o_proj"), ("gate_proj", "up_proj", "down_proj"))
@@ -527,10 +557,44 @@ def _inc_kept(extra: object, bits: int, at: str) -> tuple[str, ...]:
         return ()
     if not isinstance(extra, dict) or not all(isinstance(v, dict) for v in extra.values()):
         raise ConfigError(f"{at}.extra_config must map module names to objects")
+    _inc_entry_types(extra, at)
     return tuple(name for name, cfg in extra.items()
                  if (isinstance(cfg.get("bits", bits), int) and cfg.get("bits", bits) >= _KEPT_BITS)
                  or ("bits" not in cfg and not _regex_key(name) and not fused_moe_of(name)
                      and _fused_shards(name, extra) is None))
+
+
+def _is_int(value: object) -> bool:
+    """A JSON integer (not true / false, which Python counts as 1 / 0)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _inc_entry_types(extra: dict, at: str) -> None:
+    """Refuse an extra_config entry whose bits, group_size or sym vLLM cannot use: bits not an
+    integer, group_size neither an integer nor two (a block-FP8 block), sym given but neither
+    true nor false nor null.
+
+    NOTE: INCConfig.get_quant_method compares an entry's bits with 16 (`.get("bits", 16) >= 16`)
+    for the layer it names and the layer config's `bits < 16` (inc.py check_quantized
+    0.19.0-0.23.0, inc/config_parser.py INCConfigParser.resolve 0.24.0-0.33.0): a string, list,
+    object or null fails there with a TypeError; a float or true reaches GPTQConfig /
+    INCConfig's Fraction(32, bits). A group_size that is no integer raises ValueError in
+    config_parser._normalize_group_size (0.29.0-0.33.0) and reaches the kernel's
+    `input_size_per_partition % group_size` before (gptq.py GPTQLinearMethod.create_weights,
+    0.19.0). sym goes into Marlin's (bits, sym) type map and the fused layers' set() of
+    configs, where a list or object is unhashable; a string is no symmetry AutoRound writes.
+    Read in the 0.19.0, 0.24.0, 0.27.0, 0.28.0, 0.29.0 and 0.33.0 wheels."""
+    for name, cfg in extra.items():
+        where = f"{at}.extra_config[{name!r}]"
+        if "bits" in cfg and not _is_int(cfg["bits"]):
+            raise ConfigError(f"{where}.bits must be an integer, got {cfg['bits']!r} (vLLM "
+                              "compares it with 16 to tell a 16-bit layer)")
+        if "group_size" in cfg and not (_is_int(cfg["group_size"])
+                                        or _block_pair(cfg["group_size"])):
+            raise ConfigError(f"{where}.group_size must be an integer (or two for an FP8 "
+                              f"block), got {cfg['group_size']!r}")
+        if cfg.get("sym") is not None and not isinstance(cfg["sym"], bool):
+            raise ConfigError(f"{where}.sym must be true or false, got {cfg['sym']!r}")
 
 
 def _regex_key(name: str) -> bool:
@@ -571,8 +635,7 @@ def _inc_entries(extra: object, kept: tuple[str, ...], bits: int, group: int,
         own_bits, own_group, own_sym = own = _inc_entry(extra, name, *base)
         if name in kept or _regex_key(name) or fused_moe_of(name) \
                 or (own == base and not _is_lm_head(name)) or not isinstance(own_sym, bool) \
-                or not all(isinstance(v, int) and not isinstance(v, bool)
-                           for v in (own_bits, own_group)):
+                or not all(_is_int(v) for v in (own_bits, own_group)):
             continue
         found.append(IncEntry(module=name, bits=own_bits, group_size=own_group, sym=own_sym))
     return tuple(found)

@@ -1,0 +1,141 @@
+"""Hand-written configs with malformed values in the newer parsed fields (AutoRound extra_config
+entries and block_name_to_quantize, GPTQ dynamic rules, a wrapper's tie_word_embeddings),
+found by fuzzing `plan`: each exits 2 with one line naming the field, as vLLM cannot load them
+(the rules' NOTEs: planner.model.config.quant._inc_entry_types, _block_names, _act_order_rule
+and parser._plain_tie). Before, they planned with a vague note or silently, or failed as
+"config.json is malformed: TypeError: unhashable type: 'list'"."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from planner.model.config.parser import parse_model_config
+from tests.cli.conftest import run_main
+from tests.cli.tiny_model import TINY_CONFIG
+
+AUTOROUND = {"quant_method": "auto-round", "bits": 4, "group_size": 128, "sym": True,
+             "packing_format": "auto_round:auto_gptq", "data_type": "int"}
+GPTQ = {"quant_method": "gptq", "bits": 4, "group_size": 128, "desc_act": False, "sym": True}
+O_PROJ = "model.layers.0.self_attn.o_proj"
+GATE = "model.layers.0.mlp.gate_proj"
+QC = "config.json: quantization_config"
+
+
+def plan(capsys, tmp_path: Path, config: dict, *flags: str) -> tuple[int, str, str]:
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    return run_main(capsys, "plan", "--model", str(tmp_path), "--gpu", "h100-sxm", *flags)
+
+
+def refused(capsys, tmp_path: Path, config: dict) -> str:
+    """The one line `plan` exits 2 with, checked to be one line and no traceback."""
+    code, out, err = plan(capsys, tmp_path, config)
+    assert code == 2, err
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+    return err
+
+
+def autoround(extra: object = None, **fields: object) -> dict:
+    block = AUTOROUND | fields
+    if extra is not None:
+        block["extra_config"] = extra
+    return TINY_CONFIG | {"quantization_config": block}
+
+
+@pytest.mark.parametrize(("entry", "words"), [
+    # o_proj's bits "8" was a note "planned at int4"; vLLM's `"8" >= 16` is a TypeError
+    ({O_PROJ: {"bits": "8"}}, f"{QC}.extra_config['{O_PROJ}'].bits must be an integer, "
+                              "got '8'"),
+    ({O_PROJ: {"bits": None}}, f"{QC}.extra_config['{O_PROJ}'].bits must be an integer, "
+                               "got None"),
+    # a float or true reaches Fraction(32, bits)
+    ({O_PROJ: {"bits": 4.0}}, "bits must be an integer, got 4.0"),
+    ({O_PROJ: {"bits": True}}, "bits must be an integer, got True"),
+    # bits 4 with group "x" planned silently; vLLM's _normalize_group_size raises
+    ({O_PROJ: {"bits": 4, "group_size": "x"}},
+     f"{QC}.extra_config['{O_PROJ}'].group_size must be an integer (or two for an FP8 block), "
+     "got 'x'"),
+    # a list bits / group / sym on a fused shard was "config.json is malformed: TypeError:
+    # unhashable type: 'list'"
+    ({GATE: {"bits": [4]}}, f"{QC}.extra_config['{GATE}'].bits must be an integer, got [4]"),
+    ({GATE: {"group_size": [128]}}, "group_size must be an integer (or two for an FP8 block), "
+                                    "got [128]"),
+    ({GATE: {"sym": []}}, f"{QC}.extra_config['{GATE}'].sym must be true or false, got []"),
+    ({O_PROJ: {"bits": 4, "sym": "yes"}}, "sym must be true or false, got 'yes'"),
+    # a regex key is checked too: vLLM applies it to every layer it matches
+    ({".*o_proj": {"bits": "4"}}, "extra_config['.*o_proj'].bits must be an integer"),
+])
+def test_extra_config_entries_vllm_cannot_read_exit_2(capsys, tmp_path: Path, entry: dict,
+                                                       words: str) -> None:
+    assert words in refused(capsys, tmp_path, autoround(entry))
+
+
+def test_well_typed_extra_config_entries_still_plan(capsys, tmp_path: Path) -> None:
+    """The boundaries stay open: an integer bits (16 keeps the layer 16-bit, as vLLM's
+    `.get("bits", 16) >= 16` does, however large), a null sym, a 2-int group."""
+    entries = {O_PROJ: {"bits": 10**30}, GATE: {"bits": 4, "group_size": 128, "sym": None},
+               "model.layers.0.mlp.up_proj": {"bits": 4, "group_size": 128, "sym": None},
+               "model.layers.1.self_attn.o_proj": {"bits": 16, "group_size": [128, 128]}}
+    code, _, err = plan(capsys, tmp_path, autoround(entries), "--json")
+    assert code == 0, err
+    # both o_proj entries (bits 10**30 and 16) are kept 16-bit; gate/up equal the checkpoint's
+    assert "2 modules kept 16-bit (extra_config)" in parse_model_config(
+        autoround(entries)).quant.summary
+
+
+@pytest.mark.parametrize(("blocks", "words"), [
+    # 5 was "config.json is malformed: TypeError: 'int' object is not iterable"
+    (5, f"{QC}.block_name_to_quantize must be a string or a list of strings, got 5"),
+    (True, "block_name_to_quantize must be a string or a list of strings, got True"),
+    # [1] was a warning "names no decoder layers"; vLLM's startswith(1) is a TypeError
+    ([1], "block_name_to_quantize must be a string or a list of strings, got [1]"),
+])
+def test_block_names_vllm_cannot_match_exit_2(capsys, tmp_path: Path, blocks: object,
+                                              words: str) -> None:
+    assert words in refused(capsys, tmp_path, autoround(block_name_to_quantize=blocks))
+
+
+@pytest.mark.parametrize("blocks", [[], "", None, 0])
+def test_empty_block_names_quantize_every_block(capsys, tmp_path: Path, blocks: object) -> None:
+    """vLLM reads a falsy block_name_to_quantize as 'every block' (`if
+    self.block_name_to_quantize:`); [] was warned as naming no decoder layers."""
+    code, out, err = plan(capsys, tmp_path, autoround(block_name_to_quantize=blocks), "--json")
+    assert code == 0, err
+    assert not any("block_name_to_quantize" in w for w in json.loads(out)["model_warnings"])
+
+
+@pytest.mark.parametrize(("dynamic", "words"), [
+    # each planned silently: vLLM iterates dynamic.items() (AttributeError on a str / list)
+    ("x", f"{QC}.dynamic must map module patterns to objects, got 'x'"),
+    ([], f"{QC}.dynamic must map module patterns to objects, got []"),
+    # get_dynamic_override calls .get on the rule of each module the pattern matches
+    ({"+:.*": "x"}, f"{QC}.dynamic['+:.*'] must be an object of overrides, got 'x'"),
+    ({r".*\.o_proj": None}, f"{QC}.dynamic['.*\\\\.o_proj'] must be an object of overrides, "
+                            "got None"),
+])
+def test_gptq_dynamic_vllm_cannot_read_exits_2(capsys, tmp_path: Path, dynamic: object,
+                                               words: str) -> None:
+    config = TINY_CONFIG | {"quantization_config": GPTQ | {"dynamic": dynamic}}
+    assert words in refused(capsys, tmp_path, config)
+
+
+@pytest.mark.parametrize("dynamic", [None, {}, {"-:.*o_proj": None},
+                                     {"+:.*down_proj": {"bits": 8}}])
+def test_readable_gptq_dynamic_still_plans(capsys, tmp_path: Path, dynamic: object) -> None:
+    """A null dynamic (read as {}), a negative rule's value (never read) and an object rule."""
+    config = TINY_CONFIG | {"quantization_config": GPTQ | {"dynamic": dynamic}}
+    code, _, err = plan(capsys, tmp_path, config, "--json")
+    assert code == 0, err
+
+
+def test_a_wrappers_own_tie_is_checked_where_text_config_decides(capsys, tmp_path: Path) -> None:
+    """Idefics3's lm_head ties by text_config's value, but transformers 5 (vLLM 0.24 on)
+    refuses the wrapper's "yes" all the same: it planned silently; the Llama text config's
+    "yes" was refused already."""
+    text = {k: v for k, v in TINY_CONFIG.items() if k != "architectures"}
+    config = {"architectures": ["Idefics3ForConditionalGeneration"], "model_type": "idefics3",
+              "text_config": text, "vision_config": {"hidden_size": 1152},
+              "tie_word_embeddings": "yes"}
+    assert "config.json: tie_word_embeddings must be true or false, got 'yes'" in refused(
+        capsys, tmp_path, config)
