@@ -716,7 +716,8 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             + tuple(ct_channel_moe_errors(spec, scheme, rules.version, gpu))
             + tuple(ct_int8_moe_errors(spec, scheme, rules.version))
             + tuple(rocm_int8_moe_errors(spec, scheme, rules.version, gpu))
-            + tuple(rocm_fp4_moe_errors(spec, scheme, rules.version, gpu, s.mxfp4_marlin))
+            + tuple(rocm_fp4_moe_errors(spec, scheme, rules.version, gpu, s.mxfp4_marlin,
+                                        s.moe_backend))
             + tuple(inc_errors(spec, scheme, rules.version, gpu))
             + tuple(inc_format_errors(spec, scheme, rules.version, gpu))
             + tuple(b12x_refusals(rules.version, gpu.compute_capability, scheme.family,

@@ -434,13 +434,51 @@ the 0.10.1 wheel's _should_use_marlin returns it on any platform (what Marlin th
 ROCm not read: planned as on NVIDIA)."""
 
 
+MXFP4_RDNA_REFUSED: tuple[tuple[Version, Version, tuple[str, ...], str, str], ...] = (
+    ((0, 19, 0), (0, 20, 0), ("gfx11", "gfx12"),
+     "No MXFP4 MoE backend supports the deployment configuration.",
+     "OpenAI's Triton MoE takes ROCm capability 9.0 up to 11.0 only (gfx9, gfx10)"),
+    ((0, 22, 0), (0, 24, 0), ("gfx10",),
+     "No MXFP4 MoE backend supports the deployment configuration.",
+     "OpenAI's Triton MoE takes gfx9 (gfx90a, gfx942, gfx950) and gfx11/gfx12 only"),
+    ((0, 24, 0), (0, 25, 0), ("gfx10",),
+     "Mxfp4 MoE backend 'TRITON_UNFUSED' does not support the deployment configuration since "
+     "kernel does not support current device rocm.",
+     "OpenAI's Triton MoE, and the unfused one vLLM falls back to on ROCm, take gfx9 (gfx90a, "
+     "gfx942, gfx950) and gfx11/gfx12 only"))
+"""(first release, first release without it, gfx target prefixes, vLLM's words, why) where no
+MXFP4 MoE backend takes gpt-oss's experts (quantization method mxfp4) on an RDNA GPU with
+--moe-backend auto and no environment variable set.
+
+NOTE: fused_moe/oracle/mxfp4.py select_mxfp4_moe_backend walks the priority list
+(_get_priority_backends in 0.19.0, _get_priority_backends_for_gpt_oss from 0.20.0) and takes
+the first kernel whose is_supported_config passes; on ROCm only TRITON (and 0.19.0's
+TRITON_UNFUSED) can: the AITER backends need rocm_aiter_ops.is_enabled() (VLLM_ROCM_USE_AITER,
+default "False"), FlashInfer and Marlin is_cuda(), XPU is_xpu() (MXFP4_ROCM_KERNEL's NOTE).
+The OAI Triton classes' _supports_current_device (fused_moe/ and, from 0.20.0, fused_moe/experts/
+gpt_oss_triton_kernels_moe.py; 0.19.1 the same as 0.19.0) is
+`(9, 0) <= capability < (11, 0)` in the 0.19.0-0.21.0 wheels (a gfx11xx reads 11.x, gfx12xx
+12.x; gfx10xx 10.x passes), `on_gfx9() or on_gfx1x()` from 0.22.0 (platforms/rocm.py: gfx1x is
+"gfx11"/"gfx12", gfx9 gfx90a/gfx942/gfx950; gfx10xx fails). After the list: 0.19.0 and
+0.22.0-0.23.0 raise NotImplementedError("No MXFP4 MoE backend supports the deployment
+configuration." ...) on CUDA and ROCm; 0.24.0 returns _return_or_raise(TRITON_UNFUSED) on ROCm,
+whose kernel check raises ValueError(_make_log_unsupported) with reason "kernel does not support
+current device rocm" (modular_kernel.py is_supported_config). 0.20.0-0.21.0 and 0.25.0-0.33.0
+list EMULATION (OCP_MXQuantizationEmulationTritonExperts, a TritonExperts: is_cuda_alike();
+from 0.28.0 is_supported_config also needs the amd-quark package, assumed installed),
+which takes RDNA GPUs the Triton MoE does not: no refusal there (the emulation's memory is not
+modelled)."""
+
+
 def rocm_fp4_moe_errors(spec: ModelSpec, scheme: QuantScheme, version: Version, gpu: GpuSpec,
-                        mxfp4_marlin: bool = False) -> list[str]:
+                        mxfp4_marlin: bool = False, moe_backend: str | None = None
+                        ) -> list[str]:
     """vLLM's refusal of FP4 experts on AMD GPUs, where no MoE backend of the release takes
     them: NVFP4 W4A16 experts (a ModelOpt W4A16_NVFP4 checkpoint's, from
     MIXED_W4A16_NVFP4_FROM) in every release, compressed-tensors NVFP4 experts before
     NVFP4_ROCM_EMULATION_FROM (ModelOpt ones there meet rocm_quantization_errors), and MXFP4
-    experts with mxfp4_marlin (VLLM_MXFP4_USE_MARLIN=1) in MXFP4_MARLIN_ENV.
+    experts with mxfp4_marlin (VLLM_MXFP4_USE_MARLIN=1) in MXFP4_MARLIN_ENV, and gpt-oss's
+    MXFP4 experts on RDNA GPUs where vLLM's auto choice finds no backend (MXFP4_RDNA_REFUSED).
 
     NOTE: the W4A16 case: quantization/modelopt.py ModelOptNvFp4FusedMoE.__init__ (0.22.0-0.33.0
     wheels) asks select_nvfp4_moe_backend with activation_key None for quant_method
@@ -470,6 +508,13 @@ def rocm_fp4_moe_errors(spec: ModelSpec, scheme: QuantScheme, version: Version, 
                 "kernel does not support current device rocm. (vLLM " + label + ": "
                 "VLLM_MXFP4_USE_MARLIN=1 asks for Marlin's MoE, which runs on CUDA only; without "
                 "it vLLM runs OpenAI's Triton MoE kernels on ROCm)"]
+    rdna = next((row for row in MXFP4_RDNA_REFUSED if row[0] <= version < row[1]
+                 and gpu.compute_capability.startswith(row[2])), None)
+    if scheme.key == "mxfp4" and not mxfp4_marlin and moe_backend in (None, "auto") and rdna:
+        return [f"{rdna[3]} (vLLM {label} fused_moe/oracle/mxfp4.py: on {gpu.name} "
+                f"({gpu.compute_capability}) no MXFP4 MoE backend of this release runs: "
+                f"{rdna[4]}; AITER's needs VLLM_ROCM_USE_AITER=1, the rest run on CUDA, XPU or "
+                "CPU only)"]
     return []
 
 
