@@ -41,31 +41,64 @@ def _dims(r: Reader, prefix: str = "") -> tuple[int, int, int]:
     return depth, h, inter
 
 
-def _qwen_vl(r: Reader, top: Reader, text_hidden: int, top_type: str) -> Estimate:
-    """Qwen2.5/3-VL and Qwen3.5 towers (transformers qwen3_vl/modeling_qwen3_vl.py).
+def _qwen2_vl_dims(r: Reader, text_hidden: int) -> tuple[int, int, int, int]:
+    """(depth, width, MLP width, output width) of a Qwen2-VL vision_config, whose
+    hidden_size is the output width (transformers 5.24.0 Qwen2VLVisionConfig: depth 32,
+    embed_dim 1280, mlp_ratio 4, hidden_size 3584)."""
+    depth = r.int_("depth", hi=4096) or 32
+    h = r.int_("embed_dim", hi=MAX_DIM) or 1280
+    ratio = r.get("mlp_ratio")
+    ratio = ratio if isinstance(ratio, int | float) and not isinstance(ratio, bool) and (
+        0 < ratio <= 64) else 4
+    return depth, h, int(h * ratio), r.int_("hidden_size", hi=MAX_DIM) or text_hidden
 
-    NOTE: blocks = vit_block; Conv3d patch embedding c x t x p x p x h + bias h; learned
-    positions P x h; the main merger LayerNorm(h) -> Linear(h m^2, h m^2) -> GELU ->
+
+def _qwen_vl(r: Reader, top: Reader, text_hidden: int, top_type: str) -> Estimate:
+    """Qwen2-VL, Qwen2.5-VL, Qwen3-VL and Qwen3.5 towers (transformers qwen2_vl, qwen2_5_vl,
+    qwen3_vl modeling files, 5.24.0; vLLM qwen2_vl.py / qwen2_5_vl.py build the same tensors,
+    0.24.0 and 0.33.0 wheels).
+
+    NOTE: Qwen3-VL: blocks = vit_block; Conv3d patch embedding c x t x p x p x h + bias h;
+    learned positions P x h; the main merger LayerNorm(h) -> Linear(h m^2, h m^2) -> GELU ->
     Linear(h m^2, out), each deepstack merger the same with LayerNorm(h m^2) after the
     shuffle. Qwen3-VL-30B-A3B (27 x 1152, MLP 4304, c 3, t 2, p 16, 2304 positions, m 2,
     out 2048, 3 deepstack): 27 x 15,239,504 + 1,770,624 + 2,654,208 + 30,679,808 + 3 x
-    30,686,720 = 538,631,408, the meta-device count.
+    30,686,720 = 538,631,408, the meta-device count. Qwen2-VL (Qwen2VisionTransformer):
+    width embed_dim, MLP embed_dim x mlp_ratio, output vision_config.hidden_size, Conv3d
+    without bias, no learned positions (2D RoPE), merger LayerNorm 2h. Qwen2.5-VL
+    (Qwen2_5_VisionTransformer): Conv3d without bias, no learned positions, blocks with
+    q/k/v/o 4h^2 + 4h, a gated MLP with biases 3 h i + 2i + h and two RMSNorms 2h, merger
+    RMSNorm h.
     """
-    depth, h, inter = _dims(r)
+    if top_type == "qwen2_vl" or _type(r).startswith("qwen2_vl"):
+        depth, h, inter, out = _qwen2_vl_dims(r, text_hidden)
+        block, conv_bias, merger_norm = vit_block(h, inter), 0, 2 * h
+    else:
+        depth, h, inter = _dims(r)
+        out = r.int_("out_hidden_size", hi=MAX_DIM) or text_hidden
+        block, conv_bias, merger_norm = vit_block(h, inter), h, 2 * h
+        if top_type == "qwen2_5_vl" or _type(r).startswith("qwen2_5_vl"):
+            block = 4 * h * h + 4 * h + 3 * h * inter + 2 * inter + h + 2 * h
+            conv_bias, merger_norm = 0, h
     patch = r.int_("patch_size", hi=1024) or 14
     temporal = r.int_("temporal_patch_size", hi=64) or 1
     channels = r.int_("in_channels", "num_channels", hi=64) or 3
     positions = r.int_("num_position_embeddings", hi=1 << 24) or 0
     merge = r.int_("spatial_merge_size", hi=64) or 1
-    out = r.int_("out_hidden_size", hi=MAX_DIM) or text_hidden
     deepstack = r.get("deepstack_visual_indexes")
     extra = len(deepstack) if isinstance(deepstack, list) else 0
     merged = h * merge * merge
     mlp = merged * merged + merged + merged * out + out
-    params = depth * vit_block(h, inter) + channels * temporal * patch * patch * h + h
-    params += positions * h + (2 * h + mlp) + extra * (2 * merged + mlp)
+    params = depth * block + channels * temporal * patch * patch * h + conv_bias
+    params += positions * h + (merger_norm + mlp) + extra * (2 * merged + mlp)
     return params, (f"{depth} ViT blocks of width {h}, MLP {inter}, "
                     f"{counted(1 + extra, 'merger')} to {out}")
+
+
+def _type(r: Reader) -> str:
+    """vision_config's model_type, or ''."""
+    vision_type = r.get("model_type")
+    return vision_type if isinstance(vision_type, str) else ""
 
 
 def siglip_head(h: int, inter: int) -> int:
@@ -117,9 +150,7 @@ pixtral; LlavaConfig, LlavaNextConfig: clip_vision_model)."""
 
 def _kind(r: Reader, top_type: str) -> str:
     """'siglip', 'clip' or 'pixtral': vision_config's model_type, else TOWER_KINDS'."""
-    vision_type = r.get("model_type")
-    vision_type = vision_type if isinstance(vision_type, str) else ""
-    return next((k for k in ("pixtral", "clip", "siglip") if vision_type.startswith(k)),
+    return next((k for k in ("pixtral", "clip", "siglip") if _type(r).startswith(k)),
                 TOWER_KINDS.get(top_type, "siglip"))
 
 

@@ -119,6 +119,30 @@ def test_llava_clip_tower_by_hand():
     assert vision_of(CLASS_DEFAULTS["llava_next"]["config"]) == 324_487_168 + 4_096
 
 
+def test_qwen2_5_vl_tower_by_hand():
+    # Qwen2_5_VLConfig class defaults (no Qwen2.5-VL config.json in ../shared or the catalog):
+    # depth 32, hidden_size 3584, MLP 3420, c 3, t 2, p 14, m 2, out 3584.
+    # qwen2_5_vl/modeling_qwen2_5_vl.py: per block qkv + proj 4 x 3584^2 + 4 x 3584 =
+    # 51,394,560; gated MLP with biases 3 x 3584 x 3420 + 2 x 3420 + 3584 = 36,782,264; two
+    # RMSNorms 7,168 -> 88,183,992, x 32 = 2,821,887,744; Conv3d 3 x 2 x 14^2 x 3584 =
+    # 4,214,784 (no bias); merger RMSNorm 3,584 + 14336^2 + 14336 = 205,535,232 + 14336 x 3584
+    # + 3584 = 51,383,808. Total 3,083,025,152 (the Qwen3-VL formula gave 2,690,919,296).
+    assert vision_of(CLASS_DEFAULTS["qwen2_5_vl"]["config"]) == 3_083_025_152
+
+
+def test_qwen2_vl_tower_by_hand():
+    # Qwen2VLConfig class defaults: depth 32, embed_dim 1280, mlp_ratio 4 (MLP 5120),
+    # hidden_size 3584 (the output width), c 3, t 2, p 14, m 2.
+    # qwen2_vl/modeling_qwen2_vl.py: per block 4 x 1280^2 + 4 x 1280 + 2 x 1280 x 5120 + 5120
+    # + 1280 + 4 x 1280 = 19,677,440, x 32 = 629,678,080; Conv3d 3 x 2 x 14^2 x 1280 =
+    # 1,505,280 (no bias); merger LayerNorm 2,560 + 5120^2 + 5120 = 26,219,520 + 5120 x 3584
+    # + 3584 = 18,353,664. Total 675,759,104 (before: no intermediate_size, not counted).
+    spec = parse_model_config(CLASS_DEFAULTS["qwen2_vl"]["config"])
+    assert spec.vision.params == 675_759_104
+    assert spec.vision.note == ("estimate: 32 ViT blocks of width 1280, MLP 5120, 1 merger "
+                                "to 3584")
+
+
 def test_vit_block():
     # 1152 wide, MLP 4304: qkv+o 4 x 1152^2 + 4 x 1152 = 5,313,024; fc1 1152 x 4304 + 4304,
     # fc2 4304 x 1152 + 1152 = 9,921,872; two LayerNorms 4 x 1152 = 4,608 -> 15,239,504.

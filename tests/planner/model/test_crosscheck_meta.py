@@ -25,7 +25,8 @@ pytestmark = pytest.mark.crosscheck
 TABLE = Path(__file__).resolve().parents[2] / "fixtures" / "param_counts.json"
 VISION_WORDS = ("visual", "vision", "multi_modal_projector", "embed_vision", "mm_projector",
                 "image_newline")
-CLASS_DEFAULT_TYPES = ("llava", "llava_next", "mistral3", "paligemma")
+CLASS_DEFAULT_TYPES = (
+    "llava", "llava_next", "mistral3", "paligemma", "qwen2_5_vl", "qwen2_vl")
 """Wrappers no reference config holds: their vision towers are checked on the config class's
 defaults (param_counts.json "class_defaults": the config as to_dict() writes it)."""
 # Same architecture under another name: built with the native class of the alias.
