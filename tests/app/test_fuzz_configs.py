@@ -1,0 +1,46 @@
+"""The Plan and Model pages on configs with malformed values in the newer quantization fields
+(tests/cli/test_fuzz_configs.py's): one error naming the field, no exception, no plan."""
+
+import pytest
+
+from tests.app.conftest import hub_answers, open_page
+from tests.cli.test_fuzz_configs import AUTOROUND, GPTQ, O_PROJ
+from tests.cli.tiny_model import TINY_CONFIG
+from ui import io
+
+REPO = "acme/malformed"
+TEXT = {k: v for k, v in TINY_CONFIG.items() if k != "architectures"}
+CASES = {
+    "extra_config bits": (
+        TINY_CONFIG | {"quantization_config": AUTOROUND | {
+            "extra_config": {O_PROJ: {"bits": "8"}}}},
+        f"quantization_config.extra_config['{O_PROJ}'].bits must be an integer, got '8'"),
+    "block names": (
+        TINY_CONFIG | {"quantization_config": AUTOROUND | {"block_name_to_quantize": 5}},
+        "block_name_to_quantize must be a string or a list of strings, got 5"),
+    "gptq dynamic": (
+        TINY_CONFIG | {"quantization_config": GPTQ | {"dynamic": {"+:.*": "x"}}},
+        "quantization_config.dynamic['+:.*'] must be an object of overrides, got 'x'"),
+    "wrapper tie": (
+        {"architectures": ["Idefics3ForConditionalGeneration"], "model_type": "idefics3",
+         "text_config": TEXT, "vision_config": {"hidden_size": 1152},
+         "tie_word_embeddings": "yes"},
+        "tie_word_embeddings must be true or false, got 'yes'"),
+}
+
+
+@pytest.mark.parametrize("page", [None, "model"])
+@pytest.mark.parametrize("case", CASES)
+def test_malformed_fields_show_one_error(monkeypatch: pytest.MonkeyPatch, case: str,
+                                         page: str | None) -> None:
+    config, words = CASES[case]
+    hub_answers(monkeypatch, REPO, config)
+    try:
+        at = open_page(page, model=REPO, gpu="h100-sxm", gpn="1")
+    finally:
+        io.forget_hub_answers()
+    assert not at.exception
+    # the page escapes Markdown's brackets: "extra_config\\['...'\\]"
+    shown = [e.value.replace("\\", "") for e in at.error]
+    assert [e for e in shown if words in e], shown
+    assert not any(s.value.startswith("Fits") for s in at.success)
