@@ -470,12 +470,31 @@ which takes RDNA GPUs the Triton MoE does not: no refusal there (the emulation's
 modelled)."""
 
 
+CT_NVFP4A16_MOE_FROM: Version = (0, 17, 0)
+"""NOTE: compressed_tensors_moe.py CompressedTensorsMoEMethod.get_moe_method (0.17.0-0.33.0
+wheels; 0.17.0, 0.20.0, 0.22.0, 0.23.0, 0.25.0, 0.33.0 read): NVFP4 weights with no
+input_activations (NVFP4A16) build CompressedTensorsW4A4Nvfp4MoEMethod(use_a16=True), which
+asks select_nvfp4_moe_backend with activation_key None, as ModelOpt's W4A16_NVFP4 experts do
+from MIXED_W4A16_NVFP4_FROM (rocm_fp4_moe_errors' NOTE). Earlier releases not read here."""
+
+
+def nvfp4_a16_experts(spec: ModelSpec, scheme: QuantScheme, version: Version) -> bool:
+    """Whether vLLM `version` runs this checkpoint's NVFP4 experts with 16-bit activations
+    (QuantSpec.weight_only: ModelOpt W4A16_NVFP4 from MIXED_W4A16_NVFP4_FROM, compressed-tensors
+    NVFP4A16 from CT_NVFP4A16_MOE_FROM)."""
+    quant = spec.quant
+    if scheme.family != "nvfp4" or quant is None or scheme.what_if or not quant.weight_only:
+        return False
+    return version >= (CT_NVFP4A16_MOE_FROM if quant.method == "compressed-tensors"
+                       else MIXED_W4A16_NVFP4_FROM)
+
+
 def rocm_fp4_moe_errors(spec: ModelSpec, scheme: QuantScheme, version: Version, gpu: GpuSpec,
                         mxfp4_marlin: bool = False, moe_backend: str | None = None
                         ) -> list[str]:
     """vLLM's refusal of FP4 experts on AMD GPUs, where no MoE backend of the release takes
-    them: NVFP4 W4A16 experts (a ModelOpt W4A16_NVFP4 checkpoint's, from
-    MIXED_W4A16_NVFP4_FROM) in every release, compressed-tensors NVFP4 experts before
+    them: NVFP4 W4A16 experts (a ModelOpt W4A16_NVFP4 or compressed-tensors NVFP4A16
+    checkpoint's: nvfp4_a16_experts) in every release, compressed-tensors NVFP4 experts before
     NVFP4_ROCM_EMULATION_FROM (ModelOpt ones there meet rocm_quantization_errors), and MXFP4
     experts with mxfp4_marlin (VLLM_MXFP4_USE_MARLIN=1) in MXFP4_MARLIN_ENV, and gpt-oss's
     MXFP4 experts on RDNA GPUs where vLLM's auto choice finds no backend (MXFP4_RDNA_REFUSED).
@@ -492,16 +511,15 @@ def rocm_fp4_moe_errors(spec: ModelSpec, scheme: QuantScheme, version: Version, 
     label, quant = version_label(version), spec.quant
     stored = quant is not None and not scheme.what_if
     nvfp4_refusal = "No NvFp4 MoE backend supports the deployment configuration. (vLLM " + label
-    if scheme.family == "nvfp4" and stored and quant.weight_only \
-            and version >= MIXED_W4A16_NVFP4_FROM:
-        return [f"{nvfp4_refusal} fused_moe/oracle/nvfp4.py: on {gpu.name} (ROCm) no backend "
-                "takes W4A16 NVFP4 experts (16-bit activations): Marlin and Humming run on CUDA "
-                "only, and the emulation vLLM uses on ROCm takes W4A4 NVFP4 experts only)"]
     if scheme.family == "nvfp4" and stored and quant.method == "compressed-tensors" \
             and version < NVFP4_ROCM_EMULATION_FROM:
         return [f"{nvfp4_refusal} fused_moe/oracle/nvfp4.py: every NVFP4 MoE backend of this "
                 f"release runs on CUDA only; vLLM emulates NVFP4 experts on ROCm from "
                 f"{version_label(NVFP4_ROCM_EMULATION_FROM)})"]
+    if nvfp4_a16_experts(spec, scheme, version):
+        return [f"{nvfp4_refusal} fused_moe/oracle/nvfp4.py: on {gpu.name} (ROCm) no backend "
+                "takes W4A16 NVFP4 experts (16-bit activations): Marlin and Humming run on CUDA "
+                "only, and the emulation vLLM uses on ROCm takes W4A4 NVFP4 experts only)"]
     if scheme.family == "mxfp4" and mxfp4_marlin \
             and MXFP4_MARLIN_ENV[0] <= version < MXFP4_MARLIN_ENV[1]:
         return ["Mxfp4 MoE backend 'MARLIN' does not support the deployment configuration since "
@@ -543,9 +561,8 @@ def rocm_fp4_notes(spec: ModelSpec, scheme: QuantScheme, version: Version,
                 "(triton_kernels; vLLM's ROCm choice with AITER off): weights stay 4-bit, "
                 f"compute is 16-bit, {padded}. Source: vLLM fused_moe/oracle/mxfp4.py "
                 "(quantization/mxfp4.py before 0.19)."]
-    weight_only = spec.quant is not None and not scheme.what_if and spec.quant.weight_only
     if scheme.family != "nvfp4" or version < NVFP4_ROCM_EMULATION_FROM \
-            or (weight_only and version >= MIXED_W4A16_NVFP4_FROM):
+            or nvfp4_a16_experts(spec, scheme, version):
         return []
     copy = ("; this release dequantizes each MoE layer's experts into a 16-bit copy on every "
             "forward, which this plan does not size" if version < NVFP4_EMULATION_FUSED_FROM

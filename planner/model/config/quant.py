@@ -195,8 +195,12 @@ def _compressed(qc: dict, where: str, excluded: tuple[str, ...], warnings: list[
     a_bits = a.get("num_bits") if isinstance(a, dict) else None
     kv = qc.get("kv_cache_scheme")
     kv_fp8 = "fp8" if isinstance(kv, dict) and kv.get("num_bits") == 8 else None
+    a16 = False
     if wtype == "float" and bits == 4:
-        scheme, summary = "nvfp4", "NVFP4 (e2m1, fp8 scale per 16) via compressed-tensors"
+        a16 = _ct_nvfp4(w) and a is None
+        scheme, summary = "nvfp4", ("NVFP4A16 (e2m1 weights, fp8 scale per 16; 16-bit "
+                                    "activations) via compressed-tensors" if a16 else
+                                    "NVFP4 (e2m1, fp8 scale per 16) via compressed-tensors")
     elif wtype == "float" and bits == 8:
         scheme = {"block": "fp8-block128", "channel": "fp8-channel"}.get(strategy, "fp8-tensor")
         summary = f"FP8 e4m3 ({strategy or 'tensor'} scales) via compressed-tensors"
@@ -224,7 +228,20 @@ def _compressed(qc: dict, where: str, excluded: tuple[str, ...], warnings: list[
     act_order = strategy == "group" and w.get("actorder") in ("group", "dynamic")
     return QuantSpec(method="compressed-tensors", scheme=scheme, weight_bits=bits,
                      group_size=size, excluded_modules=excluded, kv_cache_dtype=kv_fp8,
-                     act_order=act_order, summary=summary)  # fmt: skip
+                     act_order=act_order, weight_only=a16, summary=summary)  # fmt: skip
+
+
+def _ct_nvfp4(args: dict) -> bool:
+    """Whether compressed-tensors quantization args are NVFP4: strategy tensor_group, float,
+    4 bits, group 16, symmetric. Weights so with no input_activations are NVFP4A16
+    (QuantSpec.weight_only: FP4 weights x 16-bit activations).
+
+    NOTE: vLLM compressed_tensors.py CompressedTensorsConfig._is_nvfp4_format (0.17.0, 0.25.0,
+    0.33.0 wheels) and _is_fp4a16_nvfp4 (0.9.1, 0.11.0: the same test plus `input_quant is
+    None`); QuantizationArgs.symmetric defaults to true (compressed-tensors)."""
+    return (args.get("strategy") == "tensor_group" and args.get("type") == "float"
+            and args.get("num_bits") == 4 and args.get("group_size") == 16
+            and args.get("symmetric", True) is not False)
 
 
 # NOTE: vLLM's AutoRound / Intel Neural Compressor loader, INCConfig (quantization/inc.py in the

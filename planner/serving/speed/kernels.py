@@ -92,7 +92,13 @@ kNvfp4Dynamic): experts/*.py _supports_quant_scheme), so Marlin MoE serves the e
 dequantised to 16-bit, mma.sync at the 16-bit rate); ModelOptMixedPrecisionConfig routes
 W4A16_NVFP4 layers there too. 0.21.0 has the linear method but still runs the MoE with
 kNvfp4Dynamic (W4A4) and leaves mixed-precision W4A16_NVFP4 layers unquantized; 0.20.0 knows
-no W4A16_NVFP4: before 0.22 the format keeps NVFP4's family."""
+no W4A16_NVFP4: before 0.22 the format keeps NVFP4's family. A compressed-tensors NVFP4A16
+checkpoint (QuantSpec.weight_only from config.quant._ct_nvfp4) runs the same way from 0.22 on
+too: the 0.22.0 wheel's get_scheme builds CompressedTensorsW4A16Fp4 (apply_fp4_marlin_linear),
+the 0.23.0, 0.25.0 and 0.33.0 wheels' CompressedTensorsW4A4Fp4(use_a16=True)
+(init_nvfp4_linear_kernel(use_a16=True)), and its experts ask the NVFP4 oracle with
+activation_key None (startup.CT_NVFP4A16_MOE_FROM); earlier releases keep NVFP4's family here
+(not read for speed)."""
 
 
 def kernel_family(scheme: QuantScheme, gpu: GpuSpec, vllm_version: str = DEFAULT_VLLM_VERSION,
