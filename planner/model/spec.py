@@ -287,6 +287,9 @@ class QuantSpec(_Frozen):
     backend: str | None = Field(
         default=None, description="AutoRound's backend / vllm_backend key (None: absent, vLLM "
         "reads 'auto'): 'gptq' or 'awq' turns vLLM's Marlin kernels off (startup.inc_errors)")
+    packing_null: bool = Field(
+        default=False, description="AutoRound: packing_format written as null, which vLLM "
+        "refuses before 0.29 and reads as its default from 0.29 (startup.inc_errors)")
     summary: str = Field(description="one line, e.g. 'GPTQ int4, group 128, sym'")
 
 

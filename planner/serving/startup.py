@@ -1551,7 +1551,11 @@ exllama kernels) for a linear layer Marlin does not take; 0.22.0-0.23.0 raise
 NotImplementedError there, as INCWNA16LinearScheme._build_gptq_method does from 0.24.0."""
 INC_FP8_FROM: Version = (0, 29, 0)  # SUPPORTED_DTYPES gains "fp" (INCFp8Scheme) in the 0.29.0 wheel
 INC_MXFP_FROM: Version = (0, 27, 0)  # SUPPORTED_DTYPES gains "mx_fp" (substring match) in 0.27.0
-INC_SYM_DEFAULT_FROM: Version = (0, 29, 0)  # from_config: get_from_keys(["sym"]) until 0.28.0
+INC_SYM_DEFAULT_FROM: Version = (0, 29, 0)
+"""NOTE: INCConfig.from_config reads sym with get_from_keys (required) and packing_format with
+get_from_keys_or(..., "auto_round:auto_gptq"), a present null as None ("Unsupported
+packing_format: None"), until 0.28.0; from 0.29.0 both default (sym true, a null packing_format
+the block's default packing: config.quant._inc_packing). 0.19.0-0.33.0 wheels, each read."""
 MARLIN_MIN_CAPABILITY = 75  # marlin_utils.query_marlin_supported_quant_types: [] below 7.5 (CUDA)
 
 
@@ -1752,6 +1756,11 @@ def inc_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
         return []
     if quant.symmetric is None and version < INC_SYM_DEFAULT_FROM:
         return _inc_sym_missing(version)
+    if quant.packing_null and version < INC_SYM_DEFAULT_FROM:
+        formats = next(entry[3] for entry in reversed(INC_TAKES) if entry[0] <= version)
+        return [f"Unsupported packing_format: None, currently only support {inc_set(formats)}. "
+                f"(vLLM {v} INCConfig: packing_format is written as null; 0.29 and later read "
+                "it as the default)"]
     if quant.expert_conflict and version <= INC_EXPERT_ENTRIES_LAST:
         return [f"Fused MoE layer '{quant.expert_conflict}' requires consistent quant config "
                 f"for all sub-layers (vLLM {v} INCConfig.get_layer_config: the extra_config "

@@ -139,3 +139,27 @@ def test_a_wrappers_own_tie_is_checked_where_text_config_decides(capsys, tmp_pat
               "tie_word_embeddings": "yes"}
     assert "config.json: tie_word_embeddings must be true or false, got 'yes'" in refused(
         capsys, tmp_path, config)
+
+
+def test_a_null_packing_format_is_refused_before_0_29_and_the_default_after(
+        capsys, tmp_path: Path) -> None:
+    """packing_format null: vLLM 0.19-0.28 refuse it (get_from_keys_or returns the present
+    None; 'Unsupported packing_format: None'), 0.29 on read it as auto_round:auto_gptq
+    (from_config's None branch). It was planned as 16-bit weights on every release."""
+    null = autoround(packing_format=None)
+    code, out, err = plan(capsys, tmp_path, null, "--vllm-version", "0.28.0", "--json")
+    assert code == 0, err
+    assert json.loads(out)["errors"] == [
+        "Unsupported packing_format: None, currently only support {'auto_round:auto_gptq', "
+        "'auto_round:auto_awq', 'auto_round:llm_compressor'}. (vLLM 0.28.0 INCConfig: "
+        "packing_format is written as null; 0.29 and later read it as the default)"]
+    weights = []
+    for config in (TINY_CONFIG, null):
+        code, out, err = plan(capsys, tmp_path, config, "--vllm-version", "0.29.0", "--json")
+        assert code == 0 and json.loads(out)["fits"], err
+        weights.append(json.loads(out)["weights_bytes_total"])
+    # the decoder's linear weights, 4 layers x (q 512x512 + k, v 512x128 each + o 512x512 +
+    # gate, up, down 3 x 512x1024) = 4 x 2,228,224 = 8,912,896, in GPTQ int4 g128 (4 bits +
+    # a 16-bit scale and a 4-bit zero per 128: 4.15625 bits) = 4,630,528 B instead of 16-bit
+    # 17,825,792 B: 13,195,264 B less than the bf16 model (it was planned as 16-bit weights)
+    assert weights[0] - weights[1] == 17_825_792 - 4_630_528 == 13_195_264

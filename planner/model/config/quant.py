@@ -415,7 +415,7 @@ def _inc(qc: dict, where: str, method: str, warnings: list[str],
     if method in INC_METHODS:
         _inc_refusals(qc, at)
     data_type = qc.get("data_type", "int")
-    packing = qc.get("packing_format", "auto_round:auto_gptq")
+    packing = _inc_packing(qc, "auto_round:auto_gptq")
     if isinstance(qc.get("group_size"), list):
         return _inc_fp8(qc, where, method, data_type, warnings)
     bits = _int_field(qc, "bits", at, None)
@@ -452,7 +452,7 @@ def _inc(qc: dict, where: str, method: str, warnings: list[str],
         group_size=None if group == -1 else group, excluded_modules=whole,
         module_schemes=alone + schemes, expert_conflict=conflict, gate_up_conflict=gate_up,
         gate_up_fused_last=gate_up_fused_last, symmetric=sym,
-        backend=backend,
+        backend=backend, packing_null="packing_format" in qc and qc["packing_format"] is None,
         inc_entries=_inc_entries(qc.get("extra_config"), kept, bits, group, sym),
         summary=f"AutoRound int{bits}, {shown}, {symmetry}, {family.upper()}-packed"
                 f"{kept_note}{own_note}",
@@ -518,6 +518,18 @@ def _awq8_refusal(at: str, whose: str) -> str:
             "loads it)")
 
 
+def _inc_packing(qc: dict, default: str) -> str:
+    """packing_format, `default` where it is left out or written as null.
+
+    NOTE: INCConfig.from_config (inc/inc.py 0.29.0-0.33.0 wheels, each read) reads a null
+    packing_format as its default: 'auto_round:fp8' for a block-FP8 block, else
+    'auto_round:auto_gptq' for int weights; 0.19.0-0.28.0 (get_from_keys_or(...,
+    "auto_round:auto_gptq"), which returns a present null as None) refuse it
+    (QuantSpec.packing_null, startup.inc_errors)."""
+    packing = qc.get("packing_format")
+    return default if packing is None else packing
+
+
 def _inc_key(bits: int, group: int, family: str) -> str:
     """The scheme key of GPTQ / AWQ packing in these bits and group ('w8a16-gptq-g32')."""
     return f"w{bits}a16-{family}-{'gchannel' if group == -1 else f'g{group}'}"
@@ -534,7 +546,7 @@ def _inc_fp8(qc: dict, where: str, method: str, data_type: str, warnings: list[s
     method (INCScheme.get_moe_method raises NotImplementedError), and releases before 0.29
     list data_type int and mx_fp only (startup.inc_errors)."""
     block = qc["group_size"]
-    packing = qc.get("packing_format", "auto_round:fp8")
+    packing = _inc_packing(qc, "auto_round:fp8")
     if data_type not in ("fp", "fp8") or qc.get("bits") != 8 or packing != "auto_round:fp8" \
             or qc.get("sym", True) is not True or not _block_pair(block):
         warnings.append(f"{where}: AutoRound {data_type} {qc.get('bits')}-bit in blocks of "
