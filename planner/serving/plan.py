@@ -101,6 +101,7 @@ from planner.serving.startup import (
     capability_errors,
     ct_channel_moe_errors,
     ct_int8_moe_errors,
+    ct_nvfp4_a16,
     dtype_errors,
     flashinfer_hd256_errors,
     float16_errors,
@@ -692,7 +693,8 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             mbt_given=s.max_num_batched_tokens is not None,
             chunked_prefill=s.enable_chunked_prefill
             or rules.version < CHUNKED_OFF_TOKENS_MAX_FROM, block_size=s.block_size,
-            mixed=quant.checkpoint_formats(spec, scheme) is not None))
+            mixed=quant.checkpoint_formats(spec, scheme) is not None,
+            ct_nvfp4=ct_nvfp4_a16(spec, scheme)))
             + tuple(modelopt_mixed_errors(spec, scheme, rules.version))
             + mtp_refusal(spec, s)
             + tuple(sparse_block_refusal(spec, s.block_size, rules.version))
@@ -1173,7 +1175,8 @@ def _node_quant_errors(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLa
         if node.gpu.compute_capability == r.compute_capability:
             continue
         for error in capability_errors(node.gpu, r.scheme, vllm_cli(s.vllm_version),
-                                       quant.checkpoint_formats(spec, r.scheme) is not None):
+                                       quant.checkpoint_formats(spec, r.scheme) is not None,
+                                       ct_nvfp4_a16(spec, r.scheme)):
             message = f"Node {index} ({node.hostname}, {node.gpu.name}): {error}"
             if message not in errors:
                 errors.append(message)

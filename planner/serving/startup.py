@@ -60,6 +60,7 @@ from planner.serving.vllm_versions import (
     Version,
     VllmRules,
     flashinfer_hd256_bug,
+    parse_version,
     version_label,
 )
 from planner.units import VLLM_KV_DTYPE
@@ -2004,7 +2005,7 @@ def int8_float32_errors(scheme: QuantScheme, served: str) -> list[str]:
 def startup_errors(
     *, gpu: GpuSpec, scheme: QuantScheme, cli: VllmCli, max_model_len: int, window: VllmWindow,
     mbt: int, seqs: int, mbt_given: bool, chunked_prefill: bool, block_size: int | None,
-    mixed: bool = False,
+    mixed: bool = False, ct_nvfp4: bool | None = None,
 ) -> list[str]:
     """The ValueErrors vLLM raises at start-up for these settings ([] when it starts).
 
@@ -2034,18 +2035,57 @@ def startup_errors(
             f"max_model_len ({window.key}={window.limit} or model_max_length="
             f"{window.model_max_length} in model's config.json). To allow overriding this "
             "maximum, set the env var VLLM_ALLOW_LONG_MAX_MODEL_LEN=1.")
-    return errors + capability_errors(gpu, scheme, cli, mixed)
+    return errors + capability_errors(gpu, scheme, cli, mixed, ct_nvfp4)
 
 
-def capability_errors(gpu: GpuSpec, scheme: QuantScheme, cli: VllmCli, mixed: bool = False
-                      ) -> list[str]:
+CT_NVFP4_MIN_CAPABILITY: dict[bool, tuple[tuple[Version, int], ...]] = {
+    False: (((0, 9, 1), 80), ((0, 10, 1), 100), ((0, 16, 0), 75)),
+    True: (((0, 9, 1), 80), ((0, 16, 0), 75))}
+"""get_min_capability of vLLM's compressed-tensors NVFP4 linear scheme, W4A4 (False) and
+NVFP4A16 (True), from each release on.
+
+NOTE: compressed_tensors/schemes/compressed_tensors_w4a4_nvfp4.py CompressedTensorsW4A4Fp4 and
+compressed_tensors_w4a16_nvfp4.py CompressedTensorsW4A16Fp4 .get_min_capability, every wheel
+0.9.1-0.33.0: W4A4 80 in 0.9.1, 100 in 0.10.1-0.15.1 (80 with VLLM_USE_NVFP4_CT_EMULATIONS, not
+modelled), 75 from 0.16.0; W4A16 80 in 0.9.1-0.15.1, 75 in 0.16.0-0.22.0, and from 0.23.0
+NVFP4A16 is CompressedTensorsW4A4Fp4(use_a16=True) at 75. CompressedTensorsConfig.get_scheme
+calls _check_scheme_supported(scheme.get_min_capability()), which raises RuntimeError
+"Quantization scheme is not supported for the current GPU. Min capability: N. Current
+capability: C." (0.33.0's words; up to 0.16.0 the same words passed as a tuple). The method's
+own get_min_capability (70) comes first (capability_errors)."""
+
+
+def capability_errors(gpu: GpuSpec, scheme: QuantScheme, cli: VllmCli, mixed: bool = False,
+                      ct_nvfp4_a16: bool | None = None) -> list[str]:
     """vLLM's refusal of the quantization method on a GPU below its get_min_capability()
     (VllmConfig._get_quantization_config, config/vllm.py; [] where it runs): startup_errors'
-    for node 0's GPU, plan's for each other node a layout reaches (plan._node_quant_errors)."""
-    method = "modelopt_mixed" if mixed else QUANT_METHOD.get(scheme.family)
+    for node 0's GPU, plan's for each other node a layout reaches (plan._node_quant_errors).
+    `ct_nvfp4_a16`: a compressed-tensors NVFP4 checkpoint, whether NVFP4A16 (None: not one),
+    loaded by the compressed-tensors method and then its scheme (CT_NVFP4_MIN_CAPABILITY)."""
+    ct = ct_nvfp4_a16 is not None
+    method = "modelopt_mixed" if mixed else "compressed-tensors" if ct \
+        else QUANT_METHOD.get(scheme.family)
     minimum = cli.quantization_min_capability.get(method or "")
     current = _capability(gpu)
     if minimum is not None and current is not None and current < minimum:
         return [f"The quantization method {method} is not supported for the current GPU. "
                 f"Minimum capability: {minimum}. Current capability: {current}."]
+    if ct and current is not None:
+        version = parse_version(cli.vllm_version)
+        need = next((n for first, n in reversed(CT_NVFP4_MIN_CAPABILITY[bool(ct_nvfp4_a16)])
+                     if version >= first), 0)
+        if current < need:
+            return [f"Quantization scheme is not supported for the current GPU. Min capability: "
+                    f"{need}. Current capability: {current}. (vLLM {version_label(version)}: "
+                    "compressed-tensors NVFP4" + ("A16" if ct_nvfp4_a16 else "") + " weights)"]
     return []
+
+
+def ct_nvfp4_a16(spec: ModelSpec, scheme: QuantScheme) -> bool | None:
+    """For capability_errors: whether a stored compressed-tensors NVFP4 checkpoint is NVFP4A16
+    (QuantSpec.weight_only); None for any other checkpoint or a what-if format."""
+    quant = spec.quant
+    if quant is None or scheme.what_if or scheme.family != "nvfp4" \
+            or quant.method != "compressed-tensors":
+        return None
+    return quant.weight_only

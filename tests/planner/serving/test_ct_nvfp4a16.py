@@ -90,3 +90,26 @@ def test_before_the_emulation_every_nvfp4_moe_backend_is_cuda_only() -> None:
     (error,) = _plan(_spec(None), "mi300x", "0.19.0").errors
     assert error.endswith("every NVFP4 MoE backend of this release runs on CUDA only; vLLM "
                           "emulates NVFP4 experts on ROCm from 0.20.0)"), error
+
+
+@pytest.mark.parametrize(("gpu", "release", "a16_needs", "a4_needs"), [
+    # CompressedTensorsW4A16Fp4 / W4A4Fp4 .get_min_capability: W4A16 80 up to 0.15, 75 from
+    # 0.16; W4A4 100 in 0.10.1-0.15.1, 75 from 0.16. An A100 is 8.0 (80), an L40S 8.9 (89),
+    # a T4 7.5 (75), a V100 7.0 (70: the compressed-tensors method's own minimum, 70, passes)
+    ("a100-80gb", "0.15.1", None, 100), ("l40s", "0.13.0", None, 100),
+    ("t4", "0.15.1", 80, 100), ("t4", "0.16.0", None, None),
+    ("v100-32gb", "0.16.0", 75, 75), ("v100-32gb", "0.22.0", 75, 75),
+    ("a100-80gb", "0.16.0", None, None),
+])
+def test_the_scheme_minimum_capability(gpu, release, a16_needs, a4_needs) -> None:
+    current = {"a100-80gb": 80, "l40s": 89, "t4": 75, "v100-32gb": 70}[gpu]
+    for activations, need in ((None, a16_needs), (ACTIVATIONS, a4_needs)):
+        said = [e for e in _plan(_spec(activations), gpu, release).errors
+                if "not supported for the current GPU" in e]
+        if need is None:
+            assert said == [], said
+        else:
+            assert said == [f"Quantization scheme is not supported for the current GPU. Min "
+                            f"capability: {need}. Current capability: {current}. (vLLM "
+                            f"{release}: compressed-tensors NVFP4"
+                            + ("A16" if activations is None else "") + " weights)"], said
