@@ -368,6 +368,36 @@ def oracle_skip_note(spec: ModelSpec, scheme: QuantScheme, backend: str, version
             f"'{backend}' (quantization-only) and picks their kernel as without the flag")
 
 
+AITER_ENV_FORMATS = ("float", "fp8")
+"""The expert formats whose "aiter" is AiterExperts alone (oracle/unquantized.py and fp8.py
+map it to AITER; backend_to_kernel_cls gives AiterExperts, in 0.33.0 its subclasses
+AiterUnquantizedExperts and AiterFp8Block/Tensor/ChannelExperts, which keep its device check),
+checked by aiter_env_note.
+
+NOTE: experts/rocm_aiter_moe.py (rocm_aiter_fused_moe.py before) AiterExperts.
+_supports_current_device is rocm_aiter_ops.is_fused_moe_enabled(): _AITER_ENABLED and
+_FMOE_ENABLED, read from envs.py VLLM_ROCM_USE_AITER (default "False") and
+VLLM_ROCM_USE_AITER_MOE (default "True"), the same in the 0.17.0, 0.25.0 and 0.33.0 wheels
+(_aiter_ops.py): without VLLM_ROCM_USE_AITER=1 an explicit aiter fails the oracle's kernel
+check and raises at start-up even on ROCm (if_aiter_supported also wants a gfx9 target)."""
+
+
+def aiter_env_note(spec: ModelSpec, scheme: QuantScheme, backend: str, version: Version,
+                   vendor: str) -> str | None:
+    """The plan's note that --moe-backend aiter needs VLLM_ROCM_USE_AITER=1 on an AMD GPU
+    (AITER_ENV_FORMATS' NOTE), where the experts' oracle maps it."""
+    expert_format = _moe_experts(spec, scheme)[0]
+    if backend != "aiter" or vendor != "amd" or not spec.is_moe \
+            or expert_format not in AITER_ENV_FORMATS \
+            or version < ORACLE_FROM[expert_format]:
+        return None
+    oracle, kind = MOE_ORACLES[expert_format]
+    return (f"--moe-backend aiter: vLLM {version_label(version)} runs AITER's MoE only with "
+            "VLLM_ROCM_USE_AITER=1 in the server's environment (off by default); without it "
+            f"the {kind} MoE oracle (fused_moe/oracle/{oracle}.py) raises at start-up. The "
+            "command below does not set it")
+
+
 def b12x_width_problem(version: Version, widths: list[int]) -> tuple[bool, str] | None:
     """(refused, why) where a MoE layer's intermediate size per TP rank (`widths`) is not a
     multiple of 128 on a release b12x_workspace_bytes sizes (B12X_SIZED), else None: vLLM

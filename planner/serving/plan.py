@@ -75,6 +75,7 @@ from planner.serving.mla_block import (
 from planner.serving.moe_backend import (
     B12X,
     FLYDSL,
+    aiter_env_note,
     b12x_ep_refusal,
     b12x_note,
     b12x_refusals,
@@ -684,6 +685,8 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
                               spec, scheme, s.moe_backend, rules.version,
                               gpu.compute_capability) else None,
                           oracle_skip_note(spec, scheme, s.moe_backend, rules.version)
+                          if s.moe_backend else None,
+                          aiter_env_note(spec, scheme, s.moe_backend, rules.version, gpu.vendor)
                           if s.moe_backend else None])),
         remote_code_part=remote_gap[:1],
         model_limit=window.limit,

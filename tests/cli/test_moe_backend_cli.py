@@ -446,3 +446,17 @@ def test_the_cli_names_the_refusal(capsys) -> None:
     assert code == 0, err
     assert ("Does not fit: vLLM 0.25.0: --moe-backend flashinfer_cutlass asks for FlashInfer's "
             "CUTLASS MoE, which runs on CUDA GPUs only") in out, out
+
+
+def test_aiter_on_amd_needs_vllm_rocm_use_aiter() -> None:
+    # AiterExperts._supports_current_device: rocm_aiter_ops.is_fused_moe_enabled(), from
+    # VLLM_ROCM_USE_AITER (default "False") and VLLM_ROCM_USE_AITER_MOE (default "True");
+    # Headroom's command sets no such variable: a note on AMD, the refusal on NVIDIA instead
+    for model, kind in (("Qwen/Qwen3-30B-A3B-FP8", "FP8"), ("Qwen/Qwen3-30B-A3B", "unquantized")):
+        result = _backend_plan(model, "mi300x", "0.25.0", None, "aiter")
+        assert result.errors == []
+        assert any(w.startswith("--moe-backend aiter: vLLM 0.25.0 runs AITER's MoE only with "
+                                "VLLM_ROCM_USE_AITER=1") and f"the {kind} MoE oracle" in w
+                   for w in result.warnings), result.warnings
+    nvidia = _backend_plan("Qwen/Qwen3-30B-A3B-FP8", "h100-sxm", "0.25.0", None, "aiter")
+    assert not any("VLLM_ROCM_USE_AITER" in w for w in nvidia.warnings)
