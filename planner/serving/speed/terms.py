@@ -480,5 +480,6 @@ def _steady_term(others: int, marginal_s: float, wait_s: float, cycle_s: float) 
         "staggered starts): a request arriving at a random moment waits for the prefill work "
         "in progress, the M/D/1 mean wait (Pollaczek-Khinchine, fixed service time); no fitted "
         "share (`--arrival staggered` queues behind a fitted share of whole prefills, as a "
-        "fixed-length benchmark's bunched rounds do); not validated: its first blind check "
-        "(7 DGX Spark runs) planned every TTFT under, median 38.3 % against 22.6 % staggered")
+        "fixed-length benchmark's bunched rounds do); not validated: on its first blind check "
+        "(7 DGX Spark runs) it plans 6 of 7 TTFTs under, median 35.8 % against 49.4 % "
+        "staggered (bench/public_speed.py)")
