@@ -301,6 +301,43 @@ only, else None) and the Aiter*ExpertsMonolithic rocm_aiter_ops.is_enabled() wit
 Rdna3WNA16Experts rdna3_moe_kernel_available (0.30.0-0.33.0: is_rocm() and on_gfx1100())."""
 
 
+MXFP4_TRITON_CUDA: tuple[tuple[Version, tuple[int, int], tuple[int, int]], ...] = (
+    ((0, 19, 0), (9, 0), (11, 0)), ((0, 32, 0), (9, 0), (13, 0)))
+"""(first release, lowest, first refused) NVIDIA compute capability of OpenAI's Triton MoE,
+which --moe-backend triton asks for gpt-oss's MXFP4 experts (map_mxfp4_backend: "triton" ->
+[TRITON] -> OAITritonMxfp4ExpertsMonolithic, OAITritonExperts).
+MXFP4_TRITON_ROCM_GFX9_GFX1X_FROM: from then on ROCm takes gfx90a/gfx942/gfx950 and gfx11/gfx12
+targets; before, ROCm reads the same capability window as CUDA (gfx9 9.x, gfx10 10.x pass,
+gfx11 11.x and gfx12 12.x do not).
+
+NOTE: gpt_oss_triton_kernels_moe.py (fused_moe/ in 0.19.0, fused_moe/experts/ from 0.20.0)
+_supports_current_device, the 0.19.0, 0.20.0, 0.21.0 wheels: is_cuda_alike() and (9, 0) <=
+capability < (11, 0); _triton_kernel_moe_supports_current_device, the 0.22.0-0.31.0 wheels
+(0.22, 0.25, 0.27-0.31 read): CUDA (9, 0) <= capability < (11, 0), ROCm on_gfx9() or
+on_gfx1x() (platforms/rocm.py: "gfx90a", "gfx942", "gfx950"; "gfx11", "gfx12"); 0.32.0 and
+0.33.0 the same with < (13, 0) on CUDA. An explicit backend that fails it raises ValueError
+("Mxfp4 MoE backend 'TRITON' does not support the deployment configuration since kernel does
+not support current device ...") in the oracle's _return_or_raise."""
+MXFP4_TRITON_ROCM_GFX9_GFX1X_FROM: Version = (0, 22, 0)
+
+
+def _mxfp4_triton_runs(version: Version, vendor: str, compute_capability: str) -> bool | None:
+    """Whether OpenAI's Triton MoE runs gpt-oss's experts on this GPU (MXFP4_TRITON_CUDA);
+    None where the GPU does not say (no capability or gfx target)."""
+    if vendor == "amd":
+        if not compute_capability.startswith("gfx"):
+            return None
+        if version >= MXFP4_TRITON_ROCM_GFX9_GFX1X_FROM:
+            return compute_capability in ("gfx90a", "gfx942", "gfx950") \
+                or compute_capability.startswith(("gfx11", "gfx12"))
+        return compute_capability.startswith(("gfx9", "gfx10"))
+    capability = parse_capability(compute_capability)
+    window = next((w for w in reversed(MXFP4_TRITON_CUDA) if version >= w[0]), None)
+    if capability is None or window is None:
+        return None
+    return window[1] <= capability < window[2]
+
+
 def _values(entries: tuple[Mapped, ...], first: Version, version: Version) -> tuple[str, ...]:
     """The values of `entries` (ORACLE_VALUES' form) that `version` holds."""
     out = []
@@ -333,6 +370,14 @@ def oracle_refusal(spec: ModelSpec, scheme: QuantScheme, backend: str, version: 
                 f"vLLM expects one of {', '.join(mapped)}")
         return (f"vLLM {label}: moe_backend='{backend}' is not supported for {kind} MoE "
                 f"(fused_moe/oracle/{oracle}.py raises at start-up): {hint}")
+    if backend == "triton" and scheme.key == "mxfp4" \
+            and _mxfp4_triton_runs(version, vendor, compute_capability) is False:
+        where = (f"compute capability {compute_capability}" if vendor == "nvidia" else
+                 compute_capability)
+        return (f"vLLM {label}: --moe-backend triton asks for OpenAI's Triton MoE for these "
+                f"MXFP4 experts, which does not run on {where}: the {kind} MoE oracle "
+                f"(fused_moe/oracle/{oracle}.py) raises at start-up; leave the MoE backend to "
+                "vLLM (auto)")
     if backend not in BACKEND_DEVICES:
         return None
     what, needs_vendor, need = BACKEND_DEVICES[backend]
