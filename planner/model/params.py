@@ -261,6 +261,19 @@ def mlp_params(width: int, hidden: int, gated: bool, bias: bool) -> int:
     return matrices * hidden * width + biases
 
 
+def latent_params(mlp: MoeMlp, hidden: int) -> int:
+    """Nemotron-3's fc1 / fc2 latent projections (hidden -> latent_size -> hidden, counted
+    with the shared experts), with their biases where mlp_bias gives them (latent_bias_params);
+    0 without a latent MoE."""
+    return 2 * hidden * mlp.latent_size + latent_bias_params(mlp, hidden) if mlp.latent_size \
+        else 0
+
+
+def latent_bias_params(mlp: MoeMlp, hidden: int) -> int:
+    """The latent projections' biases: fc1's (latent_size) and fc2's (hidden)."""
+    return mlp.latent_size + hidden if mlp.latent_size and mlp.latent_bias else 0
+
+
 def layer_params(
     layer: LayerSpec, hidden: int, norm_bias: bool = False, per_layer_input: int = 0
 ) -> LayerParams:
@@ -285,8 +298,7 @@ def layer_params(
         if mlp.num_shared_experts:
             shared = mlp_params(mlp.shared_intermediate_size, hidden, mlp.gated, False)
             shared += hidden if mlp.shared_expert_gate else 0
-        if mlp.latent_size:
-            shared += 2 * hidden * mlp.latent_size  # fc1/fc2 latent projections
+        shared += latent_params(mlp, hidden)
     return LayerParams(
         index=layer.index,
         attention=attention_params(layer.mixer, hidden),

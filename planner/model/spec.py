@@ -169,6 +169,9 @@ class MoeMlp(_Frozen):
     latent_size: int | None = Field(
         default=None, gt=0, description="routed experts work in this latent width (Nemotron-3)"
     )
+    latent_bias: bool = Field(
+        default=False, description="biases on the latent projections (Nemotron-3 mlp_bias)"
+    )
 
 
 Mlp = Annotated[DenseMlp | MoeMlp, Field(discriminator="kind")]

@@ -13,7 +13,14 @@ from fnmatch import fnmatch
 from pydantic import BaseModel, ConfigDict, Field
 
 from planner.model.config.parser import layer_type
-from planner.model.params import LayerParams, ParamBreakdown, count_params, layer_params
+from planner.model.params import (
+    LayerParams,
+    ParamBreakdown,
+    count_params,
+    latent_bias_params,
+    latent_params,
+    layer_params,
+)
 from planner.model.quant import (
     KEPT_BITS,
     Component,
@@ -496,8 +503,10 @@ def _terms(
             expert_params *= _padding_factor(spec.hidden_size, layer.mlp, shard)
         experts += expert_params * experts_bits
         gate = _shared_expert_gate(layer.mlp, spec.hidden_size)
-        shared_experts += ((lp.shared_experts - gate) / shard.tp * shared_bits
-                           + gate * max(shared_bits, bits.kept_bits))
+        latent, latent_bias = _latent_projections(layer.mlp, spec.hidden_size)
+        shared_experts += ((lp.shared_experts - gate - latent) / shard.tp * shared_bits
+                           + (latent - latent_bias) * shared_bits
+                           + (gate + latent_bias) * max(shared_bits, bits.kept_bits))
         # NOTE: routers and norms are whole on every rank: vLLM builds the gate replicated
         # (ReplicatedLinear / GateLinear) and loads plain parameters and persistent buffers
         # whole (weight_utils.py default_weight_loader), in the model dtype. Gemma 4 (gemma4.py,
@@ -774,6 +783,23 @@ def _dense_mlp_per_rank(mlp: object, hidden: int, total: int, tp: int) -> tuple[
         return total / tp, 0.0
     column_bias = mlp.intermediate_size * (2 if mlp.gated else 1) / tp
     return (total - hidden) / tp + hidden, column_bias + hidden
+
+
+def _latent_projections(mlp: object, hidden: int) -> tuple[int, int]:
+    """Parameters of a latent MoE layer's fc1 / fc2 latent projections (params.latent_params)
+    and of their biases among them: whole on every rank, the weights at the shared experts'
+    bits, the biases in the model dtype (a linear layer creates its bias in params_dtype
+    whatever the quant_method: _attention_kept_per_rank's NOTE).
+
+    NOTE: nemotron_h.py NemotronHMoE builds fc1_latent_proj and fc2_latent_proj as
+    ReplicatedLinear (hidden -> moe_latent_size -> hidden; 0.14.0-0.33.0 wheels, absent from
+    0.13.0), which holds the whole weight on every TP rank; they were split over TP with the
+    shared experts. Nemotron-3-Super (hidden 4,096, latent 1,024, 40 MoE layers) at TP 8:
+    40 x 2 x 4,096 x 1,024 x 7/8 = 293,601,280 parameters more per GPU, 587,202,560 B in
+    bf16."""
+    if not isinstance(mlp, MoeMlp):
+        return 0, 0
+    return latent_params(mlp, hidden), latent_bias_params(mlp, hidden)
 
 
 def _shared_expert_gate(mlp: object, hidden: int) -> int:

@@ -1459,6 +1459,7 @@ def _moe(r: _Reader, model_type: str, i: int) -> MoeMlp:
     # and mimo_v2_flash.py (0.19.0) / mimo_v2.py (0.21.0-0.33.0) MiMoV2MoE an unconditional
     # gate.e_score_correction_bias; deepseek_v2.py only with topk_method "noaux_tc",
     # minimax_m2.py with use_routing_bias.
+    latent = r.int_("moe_latent_size", hi=MAX_WIDTH)
     router_bias = (
         model_type in ("gpt_oss", "nemotron_h", "mimo_v2_flash")
         or r.str_("topk_method") == "noaux_tc"
@@ -1474,7 +1475,10 @@ def _moe(r: _Reader, model_type: str, i: int) -> MoeMlp:
         gated=_gated(r, model_type),
         bias=model_type == "gpt_oss",
         router_bias=router_bias,
-        latent_size=r.int_("moe_latent_size", hi=MAX_WIDTH),
+        latent_size=latent,
+        # NOTE: nemotron_h.py NemotronHMoE's fc1/fc2_latent_proj take bias=config.mlp_bias
+        # (0.14.0-0.33.0 wheels)
+        latent_bias=bool(latent) and bool(r.flag("mlp_bias")),
         router_scales=model_type.startswith("gemma4"),
     )
 

@@ -17,6 +17,7 @@ from planner.model.quant import (
 )
 from planner.model.spec import (
     AttentionMixer,
+    ConfigError,
     DenseMlp,
     LayerSpec,
     LinearAttentionMixer,
@@ -791,3 +792,24 @@ def test_mixer_norms_sinks_and_unquantized_tensors_stay_16_bit(mixer, fp8_bytes,
     assert weights_bytes(spec, fp8).attention_bytes == fp8_bytes
     assert rank_weights(spec, fp8, ParallelLayout(tp=2))[0].attention_bytes == fp8_tp2_bytes
     assert weights_bytes(spec, BF16).attention_bytes == params * 2  # 16-bit: unchanged
+
+
+def test_nemotron3_latent_projections_are_whole_on_every_rank(ref_config):
+    """nemotron_h.py NemotronHMoE builds fc1_latent_proj / fc2_latent_proj as ReplicatedLinear
+    (0.14.0-0.33.0): whole on every TP rank, where the shared expert is split. They were
+    split over TP with it (587,202,560 B per GPU short at TP 8)."""
+    spec = spec_of(ref_config, "nvidia__NVIDIA-Nemotron-3-Super-120B-A12B-FP8")
+    rank = rank_weights(spec, BF16, ParallelLayout(tp=8))[0]
+    # per MoE layer (40 of them, hidden 4,096): the relu2 shared expert up + down,
+    # 2 x 4,096 x 5,376 = 44,040,192 / 8 = 5,505,024, and the latent projections
+    # 2 x 4,096 x 1,024 = 8,388,608 whole: 13,893,632 x 2 B x 40 = 1,111,490,560 B
+    assert rank.shared_experts_bytes == 1_111_490_560
+    # mlp_bias true: fc1's bias (1,024) and fc2's (4,096) on each, whole and 16-bit:
+    # 40 x 5,120 x 2 B = 409,600 B more
+    config, quant = ref_config("nvidia__NVIDIA-Nemotron-3-Super-120B-A12B-FP8")
+    biased = parse_model_config(config | {"mlp_bias": True}, quant, name="x")
+    rank = rank_weights(biased, BF16, ParallelLayout(tp=8))[0]
+    assert rank.shared_experts_bytes == 1_111_490_560 + 409_600
+    # vLLM passes the value to the layers' bias=: "x" was accepted without a word
+    with pytest.raises(ConfigError, match="mlp_bias must be true or false, got 'x'"):
+        parse_model_config(config | {"mlp_bias": "x"}, quant, name="x")
