@@ -298,7 +298,23 @@ Platform.support_deep_gemm, False unless cuda.py overrides it); HPCExperts, B12x
 FlashInferExperts, FlashInferCuteDSLExperts and the TrtLlm*Experts is_cuda() first;
 AiterExperts rocm_aiter_ops.is_fused_moe_enabled (_aiter_ops.py if_aiter_supported: ROCm gfx9
 only, else None) and the Aiter*ExpertsMonolithic rocm_aiter_ops.is_enabled() with ROCm targets;
-Rdna3WNA16Experts rdna3_moe_kernel_available (0.30.0-0.33.0: is_rocm() and on_gfx1100())."""
+Rdna3WNA16Experts rdna3_moe_kernel_available (0.30.0-0.33.0: is_rocm() and on_gfx1100()).
+0.17.0-0.19.0's unquantized oracle checks flashinfer_trtllm / flashinfer_cutlass itself
+(is_supported_config_trtllm_bf16; has_flashinfer_cutlass_fused_moe, expert parallelism without
+data parallelism, capability >= 9.0) and raises "FlashInfer ... MoE backend is not available
+for this configuration." (off CUDA too; its EP condition is not modelled here)."""
+SM100_ONLY: dict[str, dict[str, Version]] = {
+    "flashinfer_trtllm": {"float": (0, 20, 0), "fp8": (0, 17, 0), "nvfp4": (0, 17, 0),
+                          "mxfp4": (0, 19, 0)},
+    "flashinfer_cutedsl": {"nvfp4": (0, 17, 0)}}
+"""Values whose experts run on NVIDIA compute capability 10.x only (is_device_capability_family
+(100): B200, B300), per expert format from the release read on.
+
+NOTE: _supports_current_device, every wheel 0.17.0-0.33.0 (script over fused_moe/ and
+fused_moe/experts/): TrtLlmFp8Experts(Base), TrtLlmNvFp4ExpertsBase, TrtLlmMxfp4ExpertsBase
+(0.19.0 on), TrtLlmBf16Experts(Base) (0.20.0 on; the unquantized oracle's FLASHINFER_TRTLLM),
+FlashInferCuteDSLExperts and FlashInferCuteDSLBatchedExperts: `p.is_cuda() and
+p.is_device_capability_family(100)` (and FlashInfer present)."""
 
 
 MXFP4_TRITON_CUDA: tuple[tuple[Version, tuple[int, int], tuple[int, int]], ...] = (
@@ -382,6 +398,13 @@ def oracle_refusal(spec: ModelSpec, scheme: QuantScheme, backend: str, version: 
         return None
     what, needs_vendor, need = BACKEND_DEVICES[backend]
     capability = parse_capability(compute_capability)
+    first = SM100_ONLY.get(backend, {}).get(expert_format)
+    if vendor == "nvidia" == needs_vendor and first is not None and version >= first \
+            and capability is not None and capability[0] != 10:
+        return (f"vLLM {label}: --moe-backend {backend} asks for {what}, which runs on "
+                "compute capability 10.x (B200, B300) only, not on compute capability "
+                f"{compute_capability}: the {kind} MoE oracle (fused_moe/oracle/{oracle}.py) "
+                "raises at start-up")
     if vendor == needs_vendor and (
             need is None or isinstance(need, str) and compute_capability == need
             or isinstance(need, tuple) and (capability is None or capability >= need)):

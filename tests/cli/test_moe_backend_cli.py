@@ -485,3 +485,21 @@ def test_triton_for_gpt_oss_runs_where_the_oai_triton_moe_does(gpu, release, ref
                         f"these MXFP4 experts, which does not run on {refused}: the MXFP4 MoE "
                         "oracle (fused_moe/oracle/mxfp4.py) raises at start-up; leave the MoE "
                         "backend to vLLM (auto)"], said
+
+
+def test_flashinfer_trtllm_and_cutedsl_run_on_sm100_only() -> None:
+    # TrtLlm*Experts and FlashInferCuteDSLExperts: is_cuda() and
+    # is_device_capability_family(100) (0.17.0-0.33.0 wheels): an H100 (9.0) and an RTX PRO
+    # 6000 (12.0) are refused, a B200 (10.0) runs them
+    for gpu, cc in (("h100-sxm", "9.0"), ("rtx-pro-6000", "12.0")):
+        assert _errors("Qwen/Qwen3-30B-A3B-FP8", gpu, "0.25.0", "flashinfer_trtllm") == [
+            "vLLM 0.25.0: --moe-backend flashinfer_trtllm asks for FlashInfer's TRT-LLM MoE, "
+            f"which runs on compute capability 10.x (B200, B300) only, not on compute "
+            f"capability {cc}: the FP8 MoE oracle (fused_moe/oracle/fp8.py) raises at start-up"]
+    assert _errors("Qwen/Qwen3-30B-A3B-FP8", "b200", "0.25.0", "flashinfer_trtllm") == []
+    # 16-bit experts: TrtLlmBf16Experts from 0.20.0; 0.19.0's unquantized oracle checks
+    # FlashInfer TRT-LLM its own way (not this rule)
+    assert _errors("Qwen/Qwen3-30B-A3B", "h100-sxm", "0.20.0", "flashinfer_trtllm")
+    assert _errors("Qwen/Qwen3-30B-A3B", "h100-sxm", "0.19.0", "flashinfer_trtllm") == []
+    (error,) = _errors("nvidia/Qwen3.6-35B-A3B-NVFP4", "h100-sxm", "0.25.0", "flashinfer_cutedsl")
+    assert "asks for FlashInfer's CuteDSL MoE, which runs on compute capability 10.x" in error
