@@ -1384,7 +1384,8 @@ LLAMA_ATTENTION_TYPES = ("llama", "mistral", "mistral3", "phi3", "nemotron-nas")
 def _mlp_bias(r: _Reader, model_type: str) -> bool:
     """Whether a dense MLP's linears carry biases, as vLLM builds them.
 
-    NOTE: llama.py LlamaMLP / granite.py GraniteMLP / nemotron_nas.py: config.mlp_bias;
+    NOTE: llama.py LlamaMLP / granite.py GraniteMLP / nemotron_nas.py (DeciLMDecoderLayer's
+    LlamaMLP `bias=getattr(config, "mlp_bias", False)`, 0.9.1-0.33.0 wheels): config.mlp_bias;
     phi.py PhiMLP: the linears' default bias=True (0.9.1-0.31.0; the Transformers backend
     after: transformers 5.24.0 PhiMLP nn.Linear fc1 / fc2, bias by default); starcoder2.py
     Starcoder2MLP: c_fc and c_proj `bias=config.use_bias` (0.9.1-0.24.0; Transformers backend
@@ -1556,7 +1557,7 @@ def _nas_layers(r: _Reader, hidden: int, n: int) -> list[LayerSpec]:
             # NOTE: DeciLM _ffn_mult_to_intermediate_size: int(2 * mult * hidden / 3) rounded
             # up to a multiple of 256; mult 2.625, hidden 8192 -> 14336 -> 14336.
             width = 256 * math.ceil(int(2 * mult * hidden / 3) / 256)
-            mlp = DenseMlp(intermediate_size=width)
+            mlp = DenseMlp(intermediate_size=width, bias=_mlp_bias(r, "nemotron-nas"))
             r.record_layer("MLP width", width, None, i, "mlp",
                            "block_configs[].ffn.ffn_mult (DeciLM rounding)")  # fmt: skip
         num_norms = (mixer is not None) + (mlp is not None)

@@ -2,12 +2,15 @@
 (parser._attention_biases, parser._mlp_bias, Phi's lm_head bias), and where those biases sit
 on a TP rank (weights._terms, _attention_per_rank, _dense_mlp_per_rank)."""
 
+import math
+
 import pytest
 
 from planner.catalog import catalog_entry
 from planner.model.config.parser import parse_model_config
 from planner.model.params import count_params
 from planner.model.quant import SCHEMES, what_if_scheme
+from planner.model.spec import ConfigError
 from planner.serving.layout import ParallelLayout
 from planner.serving.weights import rank_weights, weights_bytes
 from tests.conftest import load_ref_config
@@ -157,3 +160,19 @@ def test_mimo_v2_router_bias_without_topk_method():
     # MiMo-V2-Flash's topk_method "noaux_tc" leaves its 47 MoE layers x 256 biases in place
     config = _config("XiaomiMiMo__MiMo-V2-Flash")
     assert _total({k: v for k, v in config.items() if k != "topk_method"}) == _total(config)
+
+
+def test_nemotron_nas_mlp_bias():
+    """nemotron_nas.py DeciLMDecoderLayer builds each FFN block's LlamaMLP with
+    bias=getattr(config, "mlp_bias", False) (0.9.1-0.33.0); the NAS layers ignored it."""
+    config = _config("nvidia__Llama-3_3-Nemotron-Super-49B-v1")
+    # DeciLM's FFN width per block (_ffn_mult_to_intermediate_size): int(2 x mult x 8,192 / 3)
+    # rounded up to a multiple of 256; gate and up biases [width] each, down's [8,192]
+    widths = [256 * math.ceil(int(2 * b["ffn"]["ffn_mult"] * 8192 / 3) / 256)
+              for b in config["block_configs"]
+              if not b["ffn"].get("no_op") and not b["ffn"].get("replace_with_linear")]
+    added = 2 * sum(widths) + len(widths) * 8192
+    assert added == 3_940_352  # 80 blocks, widths summing to 1,642,496
+    assert _total(config | {"mlp_bias": True}) - _total(config) == added
+    with pytest.raises(ConfigError, match="mlp_bias must be true or false, got 'x'"):
+        _total(config | {"mlp_bias": "x"})  # was accepted without a word
