@@ -324,6 +324,12 @@ class VisionSpec(_Frozen):
                                 "vLLM never builds (vision._vllm_skips)")
     pooling_head_params: int = Field(default=0, ge=0, description="of params, the SigLIP pooling "
                                      "head vLLM builds only before 0.15.0 (SIGLIP_HEAD_UNTIL)")
+    replicated_params: int = Field(default=0, ge=0, description="of params built (pooling head "
+                                   "aside), those vLLM keeps whole on every TP rank at the "
+                                   "default --mm-encoder-tp-mode weights (embeddings, norms, "
+                                   "row biases, unsplit projectors; vision.ROW_BIASES)")
+    pooling_head_replicated_params: int = Field(default=0, ge=0, description="of "
+                                                "pooling_head_params, those held whole")
     note: str = ""
     encoder: VisionEncoder | None = None
 

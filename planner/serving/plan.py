@@ -137,6 +137,9 @@ from planner.serving.vllm_versions import (
     CHUNKED_OFF_TOKENS_MAX_FROM,
     DSV4_LAYOUT_FROM,
     DSV4_LAYOUT_GONE_FROM,
+    ENCODER_TP_DATA_FROM,
+    ENCODER_TP_DATA_TYPES,
+    MOONVIT_SPLIT_FROM,
     ROPE_PARAMETERS_WINDOW_FROM,
     SIGLIP_HEAD_DROPPED_FROM,
     TOKENIZER_WINDOW_POOLING_ONLY_FROM,
@@ -162,6 +165,7 @@ from planner.serving.weights import (
     WeightTerms,
     mtp_excluded,
     rank_weights,
+    tower_bytes,
 )
 from planner.text import counted, ranks_by
 from planner.units import GIB, MIB, TORCH_DTYPE_BYTES
@@ -549,6 +553,8 @@ class _Resolved(NamedTuple):
     vision_first_stage_only: bool  # vllm_versions.TOWER_FIRST_STAGE_ON_V2_FROM on V2
     gdn_ba_whole: bool  # startup.gdn_ba_whole: Qwen3.5's in_proj_ba whole on every TP rank
     siglip_head: bool  # vllm_versions.SIGLIP_HEAD_DROPPED_FROM: the pooling head still built
+    tower_whole: bool  # vllm_versions.MOONVIT_SPLIT_FROM: Kimi-VL's tower unsplit on every rank
+    encoder_tp_data: bool  # vllm_versions.ENCODER_TP_DATA_TYPES: --mm-encoder-tp-mode data taken
     linear_ask: tuple  # (served dtype, release, sizing GPU): startup.marlin_shape_findings
     encoder_every_stage: bool  # engine.activation_bytes: the V1 runner, tower on every stage
     encoder_rules: EncoderRules  # vllm_versions.encoder_rules: the encoder profile's
@@ -665,6 +671,9 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         and rules.version >= TOWER_FIRST_STAGE_ON_V2_FROM,
         gdn_ba_whole=gdn_ba_whole(spec, scheme, rules.version, gpu),
         siglip_head=rules.version < SIGLIP_HEAD_DROPPED_FROM,
+        tower_whole=spec.model_type == "kimi_vl" and rules.version < MOONVIT_SPLIT_FROM,
+        encoder_tp_data=spec.model_type in ENCODER_TP_DATA_TYPES
+        and rules.version >= ENCODER_TP_DATA_FROM,
         linear_ask=(served, rules.version, gpu),
         encoder_every_stage=runner[0] == "v1" and spec.model_type in VISION_ON_EVERY_STAGE,
         encoder_rules=rules.encoder,
@@ -932,7 +941,7 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
     own_heads = bool(r.states.draft_kv_layers) and draft_own_heads(spec, s.vllm_version)
     key = ("weights", r.scheme.memo_key, *layout_key(layout), r.act_b, r.expert_pad,
            r.states.draft_kv_layers, own_heads, r.mbt if spec.compressed_attention else 0,
-           r.vision_first_stage_only, r.gdn_ba_whole, r.siglip_head)
+           r.vision_first_stage_only, r.gdn_ba_whole, r.siglip_head, r.tower_whole)
     terms = _cached(spec, key, _rank_terms, spec, r, layout, own_heads)
     totals = tuple(w.total_bytes for w in terms)
     kv_b = sparse_mla_kv(spec, s, r.kv_plain, r.compute_capability, layout.tp)
@@ -966,7 +975,8 @@ def _rank_terms(spec: ModelSpec, r: _Resolved, layout: ParallelLayout, own_heads
                         expert_pad=r.expert_pad, mtp_layers=r.states.draft_kv_layers,
                         mtp_own_heads=own_heads, max_num_batched_tokens=r.mbt,
                         vision_first_stage_only=r.vision_first_stage_only,
-                        gdn_ba_whole=r.gdn_ba_whole, siglip_head=r.siglip_head)
+                        gdn_ba_whole=r.gdn_ba_whole, siglip_head=r.siglip_head,
+                        tower_whole=r.tower_whole)
 
 
 WEIGHT_PARTS = {
@@ -992,6 +1002,20 @@ def _weights_formula(st: _Setup, bind: RankMemory) -> str:
     shown = " + ".join(f"{name} {_gib_or_mib(getattr(parts, field))}"
                        for field, name in WEIGHT_PARTS.items() if getattr(parts, field))
     return f"{shown} = {_gib(bind.weights_bytes)} ({where})"
+
+
+def _tower_tp_note(st: _Setup, bind: RankMemory) -> str:
+    """What --mm-encoder-tp-mode data would hold of the vision tower on the binding GPU, where
+    the model takes it (vllm_versions.ENCODER_TP_DATA_TYPES) and TP splits the tower."""
+    f = st.facts
+    held = f.weight_terms[bind.pp_stage * st.layout.tp + bind.tp_rank].vision_bytes
+    whole = tower_bytes(st.spec, _params(st.spec), f.r.siglip_head)
+    if not (f.r.encoder_tp_data and held and whole > held):
+        return ""
+    return (f"vision tower split over TP {st.layout.tp} at vLLM's default --mm-encoder-tp-mode "
+            f"weights: {_gib_or_mib(held)} on this GPU, its patch embedding, positions, norms "
+            f"and unsplit layers whole; --mm-encoder-tp-mode data would put all "
+            f"{_gib_or_mib(whole)} on each GPU ({_gib_or_mib(whole - held)} more)")
 
 
 def _gib_or_mib(n_bytes: int) -> str:
@@ -1853,7 +1877,7 @@ def _terms(st: _Setup, bind: RankMemory, out: _Outcome, warm: _WarmRestart | Non
                   "gpu_memory_utilization is a fraction of TOTAL memory",
                   memory_total_note(st.cluster.nodes[bind.node].gpu))))),
         _term("weights", "Weights on the binding GPU", bind.weights_bytes, "B",
-              _weights_formula(st, bind)),
+              _weights_formula(st, bind), _tower_tp_note(st, bind)),
         _term("activation", "Profile-run activation peak", bind.activation_bytes, "B", act_formula,
               ("DeepSeek-V4: the tensors vLLM 0.22 holds, from its source; unverified against "
                "a printed peak" if r.facts.dsv4 else

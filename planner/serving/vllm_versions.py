@@ -71,6 +71,29 @@ get_pp_group().is_first_rank`); the 0.15.0-0.32.0 wheels skip them only for
 --limit-mm-per-prompt 0, and V1 builds them on every stage in every release
 (weights.VISION_ON_EVERY_STAGE)."""
 
+MOONVIT_SPLIT_FROM: Version = (0, 14, 0)
+"""NOTE: moonvit.py builds MoonViT's wqkv / wo / MLP2 fc0 / fc1 as torch nn.Linear in the
+0.9.1-0.10.1 wheels and as ReplicatedLinear in the 0.10.2-0.13.0 wheels (every one read), and
+kimi_vl.py its projector as nn.Linear (0.9.1, 0.10.1) then ReplicatedLinear: every TP rank holds
+the whole Kimi-VL tower. From the 0.14.0 wheel (read in 0.14.0, 0.16.0, 0.19.0, 0.22.0, 0.25.0,
+0.29.0, 0.33.0) they are QKVParallelLinear / RowParallelLinear / ColumnParallelLinear, split over
+TP (weights.rank_weights `tower_whole`; VisionSpec.replicated_params)."""
+
+ENCODER_TP_DATA_FROM: Version = (0, 11, 0)
+ENCODER_TP_DATA_TYPES = frozenset({
+    "kimi_k25", "kimi_vl", "llama4", "qwen2_5_vl", "qwen2_vl", "qwen3_5", "qwen3_5_moe",
+    "qwen3_vl", "qwen3_vl_moe",
+})  # fmt: skip
+"""NOTE: --mm-encoder-tp-mode (config/multimodal.py MultiModalConfig.mm_encoder_tp_mode,
+default "weights": the tower split over TP like the text model) takes "data" (the whole tower
+on every GPU, each encoding its share of the images) for a model class with
+`supports_encoder_tp_data = True` (interfaces.py supports_encoder_tp_data): kimi_vl.py,
+kimi_k25.py, mllama4.py, qwen2_vl.py, qwen2_5_vl.py, qwen3_vl.py (Qwen3VLMoe- and
+Qwen3_5(Moe)ForConditionalGeneration subclass it) in the 0.11.0, 0.14.0, 0.16.0, 0.19.0 and
+0.33.0 wheels, where each ships (the 0.10.2 wheel: kimi_vl, mllama4, qwen2_5_vl only).
+Headroom plans the default and says what data mode would add (plan: the weights term's
+note)."""
+
 SIGLIP_HEAD_DROPPED_FROM: Version = (0, 15, 0)
 """NOTE: siglip.py SiglipVisionTransformer builds the attention-pooling head where
 config.vision_use_head (true where the config lacks it) in the 0.9.1-0.14.0 wheels; from the

@@ -107,6 +107,7 @@ class _Shard:
     layers_only: bool = False  # a lone layer (an MTP draft's, a per-layer read): no stage tensors
     vision_every_stage: bool = False  # the vision tower on this stage too (VISION_ON_EVERY_STAGE)
     vision_unbuilt: int = 0  # tower parameters this release does not build (rank_weights)
+    vision_whole: int = 0  # tower parameters every TP rank holds whole (rank_weights)
     expert_dp: int = 1  # without EP, the DP ranks the routed experts are also sliced over
     gdn_ba_whole: bool = False  # Gated DeltaNet's in_proj_ba on every TP rank (_attention_per_rank)
 
@@ -142,6 +143,7 @@ def rank_weights(
     vision_first_stage_only: bool = False,
     gdn_ba_whole: bool = False,
     siglip_head: bool = False,
+    tower_whole: bool = False,
 ) -> tuple[WeightTerms, ...]:
     """Bytes on each GPU of one replica, as vLLM loads them: index = pp_stage * tp + tp_rank.
 
@@ -160,13 +162,19 @@ def rank_weights(
     every TP rank holds each Gated DeltaNet layer's in_proj_ba whole (startup.gdn_ba_whole).
     The tower leaves out what vLLM never builds (VisionSpec.unbuilt_params) and the SigLIP
     pooling head unless `siglip_head` (releases before vllm_versions.SIGLIP_HEAD_DROPPED_FROM).
+    TP splits the tower's Column / Row / QKV layers, and every rank holds the rest whole
+    (VisionSpec.replicated_params, at vLLM's default --mm-encoder-tp-mode weights);
+    `tower_whole`: this release builds the whole tower unsplit on every rank
+    (vllm_versions.MOONVIT_SPLIT_FROM).
     """
     params = params or count_params(spec)
     bits = _scheme_bits(spec, scheme)
     vision_every_stage = (not vision_first_stage_only and spec.vision is not None
                           and spec.model_type in VISION_ON_EVERY_STAGE)
-    unbuilt = 0 if spec.vision is None else spec.vision.unbuilt_params + (
-        0 if siglip_head else spec.vision.pooling_head_params)
+    unbuilt = _vision_unbuilt(spec, siglip_head)
+    whole = 0 if spec.vision is None else params.vision - unbuilt if tower_whole else (
+        spec.vision.replicated_params
+        + (spec.vision.pooling_head_replicated_params if siglip_head else 0))
     stages = pp_layer_split(spec.num_layers, layout.pp)
     elem = served_dtype_bytes or TORCH_DTYPE_BYTES[spec.torch_dtype]
     rope = rope_cache_bytes(spec, elem)
@@ -185,7 +193,8 @@ def rank_weights(
                     layers=layers, tp=layout.tp, ep_size=ep_size, ep_rank=tp_rank,
                     first_stage=stage == 0, last_stage=stage == layout.pp - 1, pad_vocab=True,
                     expert_pad=expert_pad, vision_every_stage=vision_every_stage,
-                    vision_unbuilt=unbuilt, expert_dp=layout.dp, gdn_ba_whole=gdn_ba_whole,
+                    vision_unbuilt=unbuilt, vision_whole=whole, expert_dp=layout.dp,
+                    gdn_ba_whole=gdn_ba_whole,
                 )
                 if _dsv4_model(spec, scheme):
                     memo[key] = _dsv4_terms(spec, params, shard, elem, max_num_batched_tokens)
@@ -199,6 +208,22 @@ def rank_weights(
                 memo[key] = terms.model_copy(update={"rope_cache_bytes": rope, "mtp_bytes": mtp})
             out.append(memo[key])
     return tuple(out)
+
+
+def _vision_unbuilt(spec: ModelSpec, siglip_head: bool) -> int:
+    """Tower parameters this release does not build (VisionSpec.unbuilt_params, and the SigLIP
+    pooling head unless `siglip_head`)."""
+    return 0 if spec.vision is None else spec.vision.unbuilt_params + (
+        0 if siglip_head else spec.vision.pooling_head_params)
+
+
+def tower_bytes(spec: ModelSpec, params: ParamBreakdown, siglip_head: bool = False) -> int:
+    """The vision tower as this release builds it, whole: what one GPU holds of it at TP 1 or
+    under --mm-encoder-tp-mode data (vllm_versions.ENCODER_TP_DATA_TYPES)."""
+    if spec.vision is None:
+        return 0
+    return round((params.vision - _vision_unbuilt(spec, siglip_head))
+                 * TORCH_DTYPE_BYTES[spec.torch_dtype])
 
 
 def tied_head_bytes(spec: ModelSpec, scheme: QuantScheme, tp: int) -> int:
@@ -451,7 +476,9 @@ def _terms(
             add("embeddings", _per_layer_embeddings_per_rank(spec, shard), bits.embeddings)
     if shard.first_stage or shard.vision_every_stage:
         dtype_bits = 8 * TORCH_DTYPE_BYTES[spec.torch_dtype]
-        add("vision", (params.vision - shard.vision_unbuilt) / shard.tp, dtype_bits)
+        built = params.vision - shard.vision_unbuilt
+        whole = min(built, shard.vision_whole)
+        add("vision", (built - whole) / shard.tp + whole, dtype_bits)
     if shard.last_stage or (not shard.layers_only
                             and _text_model_in(spec, FINAL_NORM_ON_EVERY_STAGE)):
         add("norms", params.final_norm, bits.final_norm)

@@ -6,7 +6,7 @@ model (tests/fixtures/param_counts.json) rather than a generic ViT guess.
 """
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from planner.model.spec import VisionEncoder, VisionSpec
 from planner.text import counted
@@ -21,8 +21,17 @@ class Reader(Protocol):
 
 
 MAX_DIM = 1 << 20
-Estimate = tuple[int, str]
-"""(parameters, one-line note saying what was counted)."""
+Estimate = tuple[int, str, int]
+"""(parameters, one-line note saying what was counted, of them those vLLM keeps whole on every
+TP rank: VisionSpec.replicated_params)."""
+
+ROW_BIASES = 2
+"""NOTE: a ViT block's two RowParallelLinear outputs (attention out and MLP down projection)
+keep their whole bias on every TP rank: layers/linear.py RowParallelLinear.__init__ makes
+`torch.empty(self.output_size)` where ColumnParallelLinear / QKVParallelLinear split theirs
+(output_size_per_partition), 0.19.0 and 0.33.0 wheels. Norms (nn.LayerNorm, RMSNorm), Conv
+patch embeddings, nn.Embedding / nn.Parameter position tables and nn.Linear / ReplicatedLinear
+layers are never split."""
 
 
 def vit_block(h: int, inter: int) -> int:
@@ -69,17 +78,26 @@ def _qwen_vl(r: Reader, top: Reader, text_hidden: int, top_type: str) -> Estimat
     (Qwen2_5_VisionTransformer): Conv3d without bias, no learned positions, blocks with
     q/k/v/o 4h^2 + 4h, a gated MLP with biases 3 h i + 2i + h and two RMSNorms 2h, merger
     RMSNorm h.
+
+    Whole on every TP rank (qwen2_vl.py, qwen2_5_vl.py, qwen3_vl.py, 0.19.0 and 0.33.0
+    wheels; the 0.9.1, 0.11.0, 0.13.0 and 0.15.1 wheels build the same Column / Row / QKV
+    layers): the Conv3d patch embedding, the pos_embed nn.Embedding, each block's norms and
+    ROW_BIASES, each merger's norm and its linear_fc2 (RowParallelLinear) bias; the q/k/v, MLP
+    and merger weights are split. Qwen3-VL-30B-A3B: 1,770,624 + 2,654,208 + 27 x 6,912 +
+    (2,304 + 2,048) + 3 x (9,216 + 2,048) = 4,649,600.
     """
     if top_type == "qwen2_vl" or _type(r).startswith("qwen2_vl"):
         depth, h, inter, out = _qwen2_vl_dims(r, text_hidden)
         block, conv_bias, merger_norm = vit_block(h, inter), 0, 2 * h
+        block_norms = 4 * h
     else:
         depth, h, inter = _dims(r)
         out = r.int_("out_hidden_size", hi=MAX_DIM) or text_hidden
         block, conv_bias, merger_norm = vit_block(h, inter), h, 2 * h
+        block_norms = 4 * h
         if top_type == "qwen2_5_vl" or _type(r).startswith("qwen2_5_vl"):
             block = 4 * h * h + 4 * h + 3 * h * inter + 2 * inter + h + 2 * h
-            conv_bias, merger_norm = 0, h
+            conv_bias, merger_norm, block_norms = 0, h, 2 * h
     patch = r.int_("patch_size", hi=1024) or 14
     temporal = r.int_("temporal_patch_size", hi=64) or 1
     channels = r.int_("in_channels", "num_channels", hi=64) or 3
@@ -89,10 +107,12 @@ def _qwen_vl(r: Reader, top: Reader, text_hidden: int, top_type: str) -> Estimat
     extra = len(deepstack) if isinstance(deepstack, list) else 0
     merged = h * merge * merge
     mlp = merged * merged + merged + merged * out + out
-    params = depth * block + channels * temporal * patch * patch * h + conv_bias
-    params += positions * h + (merger_norm + mlp) + extra * (2 * merged + mlp)
+    embed = channels * temporal * patch * patch * h + conv_bias + positions * h
+    params = depth * block + embed + (merger_norm + mlp) + extra * (2 * merged + mlp)
+    whole = embed + depth * (block_norms + ROW_BIASES * h) + merger_norm + out
+    whole += extra * (2 * merged + out)
     return params, (f"{depth} ViT blocks of width {h}, MLP {inter}, "
-                    f"{counted(1 + extra, 'merger')} to {out}")
+                    f"{counted(1 + extra, 'merger')} to {out}"), whole
 
 
 def _type(r: Reader) -> str:
@@ -108,9 +128,20 @@ def siglip_head(h: int, inter: int) -> int:
     return vit_block(h, inter) - h
 
 
-def _tower(r: Reader, kind: str) -> tuple[int, int, int, int]:
-    """(parameters, SigLIP pooling head within them, one encoder layer, post-norm) of a
-    SigLIP, CLIP or Pixtral tower, as transformers builds it.
+class Tower(NamedTuple):
+    """A SigLIP, CLIP or Pixtral tower as transformers builds it (_tower)."""
+
+    params: int
+    head: int  # the SigLIP pooling head within params
+    layer: int  # one encoder layer
+    post_norm: int
+    embeddings: int  # the patch embedding, positions and pre-norm: whole on every TP rank
+    layer_whole: int  # of one layer, what every TP rank holds whole (norms, ROW_BIASES)
+    head_whole: int  # of the pooling head, likewise
+
+
+def _tower(r: Reader, kind: str) -> Tower:
+    """A SigLIP, CLIP or Pixtral tower, as transformers builds it.
 
     NOTE (transformers 5.24.0): SigLIP (siglip/modeling_siglip.py): Conv2d patch c p^2 h + h,
     (image / p)^2 learned positions x h, vit_block layers, post_layernorm 2h, and the pooling
@@ -121,6 +152,13 @@ def _tower(r: Reader, kind: str) -> tuple[int, int, int, int]:
     Pixtral (pixtral/modeling_pixtral.py): Conv2d c p^2 h without bias, ln_pre RMSNorm h,
     2D RoPE (no learned positions), layers of bias-free q/k/v/o 4h^2, a gated SiLU MLP 3 h i
     without biases and two RMSNorms 2h; no post-norm.
+
+    Whole on every TP rank (siglip.py, clip.py, pixtral.py PixtralHFVisionModel, 0.19.0 and
+    0.33.0 wheels; the same Column / Row / QKV layers in the 0.9.1, 0.11.0, 0.13.0 and 0.15.1
+    wheels): the Conv2dLayer patch embedding, the nn.Embedding / nn.Parameter positions and
+    class embedding, every LayerNorm / RMSNorm and each layer's ROW_BIASES (Pixtral's layers
+    have none); the pooling head's probe, torch nn.MultiheadAttention and LayerNorm and its
+    SiglipMLP fc2 bias (its fc1 / fc2 weights and fc1 bias are split).
     """
     depth, h, inter = _dims(r)
     patch = r.int_("patch_size", hi=1024) or 14
@@ -128,7 +166,7 @@ def _tower(r: Reader, kind: str) -> tuple[int, int, int, int]:
     conv = channels * patch * patch * h
     if kind == "pixtral":
         layer = 4 * h * h + 3 * h * inter + 2 * h
-        return conv + h + depth * layer, 0, layer, 0
+        return Tower(conv + h + depth * layer, 0, layer, 0, conv + h, 2 * h, 0)
     image = r.int_("image_size", hi=1 << 16) or 224
     grid = (image // patch) ** 2
     layer = vit_block(h, inter)
@@ -138,7 +176,9 @@ def _tower(r: Reader, kind: str) -> tuple[int, int, int, int]:
     else:
         embeddings = conv + h + grid * h
         head = siglip_head(h, inter) if r.get("vision_use_head") is not False else 0
-    return embeddings + depth * layer + 2 * h + head, head, layer, 2 * h
+    head_whole = head - (2 * h * inter + inter) if head else 0
+    return Tower(embeddings + depth * layer + 2 * h + head, head, layer, 2 * h, embeddings,
+                 4 * h + ROW_BIASES * h, head_whole)
 
 
 TOWER_KINDS = {"gemma3": "siglip", "paligemma": "siglip", "mistral3": "pixtral",
@@ -174,9 +214,9 @@ def _feature_depth(top: Reader, depth: int, top_type: str) -> int:
     return max((depth + i + 1 if i < 0 else i for i in index), default=depth)
 
 
-def _vllm_skips(r: Reader, top: Reader, top_type: str) -> tuple[int, int]:
-    """(checkpoint tensors vLLM never builds, SigLIP pooling head it builds only before 0.15.0)
-    of a _llava_like tower.
+def _vllm_skips(r: Reader, top: Reader, top_type: str) -> tuple[int, int, int]:
+    """(checkpoint tensors vLLM never builds, SigLIP pooling head it builds only before 0.15.0,
+    of that head what every TP rank holds whole: Tower.head_whole) of a _llava_like tower.
 
     NOTE: llava.py / llava_next.py / mistral3.py build the tower through
     init_vision_tower_for_llava(..., require_post_norm=False): the layers past the deepest
@@ -187,12 +227,19 @@ def _vllm_skips(r: Reader, top: Reader, top_type: str) -> tuple[int, int]:
     config.vision_use_head (true where the config lacks it) in the 0.9.1-0.14.0 wheels; from
     0.15.0 (0.15.1-0.33.0 wheels) SiglipVisionModel takes `use_head: bool | None = False`,
     none of these callers passes it, and the head's weights are dropped at load."""
-    _, head, layer, post_norm = _tower(r, _kind(r, top_type))
+    tower = _tower(r, _kind(r, top_type))
     if top_type not in FEATURE_LAYER_DEFAULTS:
-        return 0, head
+        return 0, tower.head, tower.head_whole
+    unbuilt = (_dims(r)[0] - _built_depth(r, top, top_type)) * tower.layer + tower.post_norm
+    return unbuilt, tower.head, tower.head_whole
+
+
+def _built_depth(r: Reader, top: Reader, top_type: str) -> int:
+    """Encoder layers vLLM builds for a _llava_like tower (_vllm_skips)."""
     depth = _dims(r)[0]
-    built = min(depth, _feature_depth(top, depth, top_type))
-    return (depth - built) * layer + post_norm, head
+    if top_type not in FEATURE_LAYER_DEFAULTS:
+        return depth
+    return min(depth, _feature_depth(top, depth, top_type))
 
 
 def _llava_like(r: Reader, top: Reader, text_hidden: int, top_type: str) -> Estimate:
@@ -210,31 +257,48 @@ def _llava_like(r: Reader, top: Reader, text_hidden: int, top_type: str) -> Esti
     multimodal_projector_bias is false, LLaVA-NeXT's image_newline text.
     Gemma-3-4B (27 x 1152, MLP 4304, 896 px / 14): 411,466,608 + 678,528 + 4,096 x 1,152
     + 2,304 + 1,152 x 2,560 + 1,152 = 419,816,304.
+
+    Whole on every TP rank, besides the tower's own (Tower.embeddings, layer_whole and the
+    post-norm where built): gemma3_mm.py Gemma3MultiModalProjector (an nn.Parameter and a
+    GemmaRMSNorm) and paligemma.py's nn.Linear projector entire; mistral3.py's RMSNorm and
+    patch_merger nn.Linear; llava.py / mistral3.py linear_2's bias (RowParallelLinear; their
+    linear_1 is a ColumnParallelLinear) and llava_next.py's image_newline nn.Parameter (0.19.0
+    and 0.33.0 wheels; the same in the 0.9.1, 0.11.0, 0.13.0 and 0.15.1 wheels).
     """
     kind = _kind(r, top_type)
     depth, h, _ = _dims(r)
-    params = _tower(r, kind)[0]
+    tower = _tower(r, kind)
+    params = tower.params
+    built = _built_depth(r, top, top_type)
+    whole = tower.embeddings + built * tower.layer_whole + (
+        0 if top_type in FEATURE_LAYER_DEFAULTS else tower.post_norm)
     name = {"siglip": "SigLIP", "clip": "CLIP", "pixtral": "Pixtral"}[kind]
     if top_type.startswith("gemma3"):
-        return params + h * text_hidden + h, f"SigLIP {depth} x {h} + Gemma 3 projector"
+        projector = h * text_hidden + h
+        return params + projector, f"SigLIP {depth} x {h} + Gemma 3 projector", whole + projector
     if top_type == "paligemma":
         out = top.int_("projection_dim", hi=MAX_DIM) or 2048
-        return params + h * out + out, f"{name} {depth} x {h} + PaliGemma projector to {out}"
+        return (params + h * out + out, f"{name} {depth} x {h} + PaliGemma projector to {out}",
+                whole + h * out + out)
     layers = top.get("vision_feature_layer")
     n_layers = len(layers) if isinstance(layers, list) else 1
     bias = top.get("multimodal_projector_bias")
     bias = bias is True if top_type == "mistral3" else bias is not False
     projector = h * n_layers * text_hidden + text_hidden * text_hidden
     projector += 2 * text_hidden if bias else 0
+    whole += text_hidden if bias else 0
     if top_type == "mistral3":
         merge = top.int_("spatial_merge_size", hi=64) or 2
         projector += h + h * merge * merge * h
+        whole += h + h * merge * merge * h
         what = "Mistral 3 projector"
     else:
-        projector += text_hidden if top_type == "llava_next" else 0
+        newline = text_hidden if top_type == "llava_next" else 0
+        projector += newline
+        whole += newline
         what = "LLaVA projector"
     note = f"{name} {depth} x {h} + {what} over {counted(n_layers, 'feature layer')}"
-    return params + projector, note
+    return params + projector, note, whole
 
 
 def _gemma4(r: Reader, top: Reader, text_hidden: int, top_type: str) -> Estimate:
@@ -246,6 +310,11 @@ def _gemma4(r: Reader, top: Reader, text_hidden: int, top_type: str) -> Estimate
     std_scale buffers (2h) when standardize; embed_vision Linear(h, text) without bias.
     Gemma-4-26B-A4B (27 x 1152, 16 heads x 72, MLP 4304, p 16, P 10240, text 2816):
     884,736 + 23,592,960 + 27 x 20,187,792 + 2,304 + 3,244,032 = 572,794,416 (meta count).
+
+    All of it whole on every TP rank: gemma4_mm.py Gemma4ForConditionalGeneration builds the
+    tower as transformers' own module (`AutoModel.from_config(config=config.vision_config)`,
+    torch nn.Linear throughout) and embed_vision's projection as a ReplicatedLinear, in every
+    wheel that ships the file (0.19.0-0.33.0 read).
     """
     depth, h, inter = _dims(r)
     heads = r.int_("num_attention_heads", hi=1 << 14) or 16
@@ -257,7 +326,8 @@ def _gemma4(r: Reader, top: Reader, text_hidden: int, top_type: str) -> Estimate
     layer += 3 * h * inter + 4 * h
     standardize = 2 * h if r.get("standardize") else 0
     params = 3 * patch * patch * h + 2 * positions * h + depth * layer + standardize
-    return params + h * text_hidden, f"Gemma 4 encoder {depth} x {h}, MLP {inter} (gated)"
+    params += h * text_hidden
+    return params, f"Gemma 4 encoder {depth} x {h}, MLP {inter} (gated)", params
 
 
 def _llama4_dims(r: Reader) -> tuple[int, int, int, int, int, int]:
@@ -277,14 +347,22 @@ def _llama4(r: Reader, top: Reader, text_hidden: int, top_type: str) -> Estimate
     multi_modal_projector vision_output_dim x text (no bias). Missing keys take the
     Llama4VisionConfig defaults (768 wide, 34 layers, MLP 5632, 448 px / 14, output 7680,
     projector 4096): with Maverick's text width 5120 that is 455,178,240, the meta count.
+
+    Whole on every TP rank (mllama4.py Llama4VisionModel, 0.19.0 and 0.33.0 wheels; the 0.9.1
+    and 0.10.2 wheels split the same layers): class_embedding, positional_embedding_vlm,
+    layernorm_pre / post and each layer's two LayerNorms and ROW_BIASES. The patch embedding
+    (Llama4UnfoldConvolution's ColumnParallelLinear), q/k/v/o, the MLPs, the adapter and the
+    projector (ColumnParallelLinear) are split.
     """
     depth, h, inter, patch, image, channels = _llama4_dims(r)
     vision_out = r.int_("vision_output_dim", hi=MAX_DIM) or 7680
     proj_in = r.int_("projector_input_dim", hi=MAX_DIM) or 4096
     proj_out = r.int_("projector_output_dim", hi=MAX_DIM) or 4096
-    params = channels * patch * patch * h + h + ((image // patch) ** 2 + 1) * h + 4 * h
-    params += depth * vit_block(h, inter) + inter * proj_in + proj_out * proj_out
-    return params + vision_out * text_hidden, f"Llama 4 vision {depth} x {h}, MLP {inter}"
+    embeddings = h + ((image // patch) ** 2 + 1) * h + 4 * h
+    params = channels * patch * patch * h + embeddings + depth * vit_block(h, inter)
+    params += inter * proj_in + proj_out * proj_out + vision_out * text_hidden
+    whole = embeddings + depth * (4 * h + ROW_BIASES * h)
+    return params, f"Llama 4 vision {depth} x {h}, MLP {inter}", whole
 
 
 def _moonvit(r: Reader, top: Reader, text_hidden: int, top_type: str) -> Estimate:
@@ -295,6 +373,13 @@ def _moonvit(r: Reader, top: Reader, text_hidden: int, top_type: str) -> Estimat
     final LayerNorm 2h; projector LayerNorm(h) 2h -> Linear(h m^2, h m^2) + bias -> GELU ->
     Linear(h m^2, text) + bias. Kimi-K2.5 (27 x 1152, MLP 4304, p 14, 64 x 64, m 2x2, text
     7168): 678,528 + 4,718,592 + 411,466,608 + 2,304 + 54,277,888 = 471,143,920.
+
+    Whole on every TP rank (moonvit.py, kimi_k25_vit.py, kimi_vl.py, kimi_k25.py, 0.19.0 and
+    0.33.0 wheels): the Conv2dLayer patch embedding, the positions nn.Parameter, each layer's
+    norm0 / norm1 and ROW_BIASES (wo and MLP2.fc1 are RowParallelLinear, wqkv a
+    QKVParallelLinear, fc0 a ColumnParallelLinear), final_layernorm, and the whole projector
+    (pre_norm LayerNorm, linear_1 / linear_2 ReplicatedLinear). Before 0.14.0 the whole
+    MoonViT is (vllm_versions.MOONVIT_SPLIT_FROM).
     """
     prefix = "vt_" if r.get("vt_hidden_size") is not None else ""
     depth, h, inter = _dims(r, prefix)
@@ -308,8 +393,10 @@ def _moonvit(r: Reader, top: Reader, text_hidden: int, top_type: str) -> Estimat
     out = r.int_("text_hidden_size", hi=MAX_DIM) or text_hidden
     merged = h * kernel[0] * kernel[1]
     projector = 2 * h + merged * merged + merged + merged * out + out
-    params = 3 * patch * patch * h + h + pos * h + depth * vit_block(h, inter) + 2 * h
-    return params + projector, f"MoonViT {depth} x {h}, MLP {inter}, patch merger to {out}"
+    embeddings = 3 * patch * patch * h + h + pos * h
+    params = embeddings + depth * vit_block(h, inter) + 2 * h + projector
+    whole = embeddings + depth * (4 * h + ROW_BIASES * h) + 2 * h + projector
+    return params, f"MoonViT {depth} x {h}, MLP {inter}, patch merger to {out}", whole
 
 
 def _family(vision_type: str, top_type: str, r: Reader) -> Callable[..., Estimate]:
@@ -398,12 +485,14 @@ def vision_estimate(r: Reader, top: Reader, text_hidden: int, top_type: str) -> 
     vision_type = r.get("model_type")
     vision_type = vision_type if isinstance(vision_type, str) else ""
     family = _family(vision_type, top_type, r)
-    params, note = family(r, top, text_hidden, top_type)
+    params, note, whole = family(r, top, text_hidden, top_type)
     encoder = None
     if family is _qwen_vl and top_type.startswith(QWEN3_VL_TYPES):
         encoder = _qwen3_vl_encoder(r, text_hidden)
     elif family is _llama4:
         encoder = _llama4_encoder(r, text_hidden)
-    unbuilt, head = _vllm_skips(r, top, top_type) if family is _llava_like else (0, 0)
+    unbuilt, head, head_whole = (_vllm_skips(r, top, top_type) if family is _llava_like
+                                 else (0, 0, 0))
     return VisionSpec(model_type=vision_type or "vision", params=params, note=f"estimate: {note}",
-                      encoder=encoder, unbuilt_params=unbuilt, pooling_head_params=head)
+                      encoder=encoder, unbuilt_params=unbuilt, pooling_head_params=head,
+                      replicated_params=whole, pooling_head_replicated_params=head_whole)

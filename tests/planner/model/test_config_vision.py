@@ -233,3 +233,42 @@ def test_vision_config_without_dims_is_not_counted_and_says_so():
     # neither its weights nor its encoder's start-up profile are in the figures: no
     # confident fit (planner.serving.plan's verdict reads spec.unmodelled)
     assert spec.unmodelled == ("vision tower (vision_config)",)
+
+
+def whole_of(config: dict) -> int:
+    return parse_model_config(config).vision.replicated_params
+
+
+def test_tower_params_every_tp_rank_holds_whole_by_hand():
+    # What vLLM keeps unsplit at TP > 1 (0.19.0 / 0.33.0 wheels): patch embeddings,
+    # positions, norms, RowParallelLinear biases, nn.Linear / ReplicatedLinear projectors.
+    # Gemma 4: gemma4_mm.py builds the tower with transformers AutoModel and embed_vision
+    # as a ReplicatedLinear: all 572,794,416 (test_gemma4_26b_by_hand).
+    config, _ = load_ref_config("google__gemma-4-26B-A4B")
+    assert whole_of(config) == 572_794_416
+    # Llama 4 defaults (768 wide, 34 layers): class 768 + positions 787,200 + pre/post
+    # LayerNorms 3,072 + 34 x (2 LayerNorms 3,072 + o_proj / fc2 biases 1,536 = 4,608) =
+    # 156,672 -> 947,712 (the patch embedding is a ColumnParallelLinear: split).
+    config, _ = load_ref_config("meta-llama__Llama-4-Maverick-17B-128E-Instruct")
+    assert whole_of(config) == 947_712
+    # Kimi-K2.5 MoonViT: conv 678,528 + positions 4,718,592 + 27 x (norm0/norm1 4,608 +
+    # wo / fc1 biases 2,304 = 6,912) = 186,624 + final LayerNorm 2,304 + the ReplicatedLinear
+    # projector 54,277,888 -> 59,863,936.
+    config, _ = load_ref_config("moonshotai__Kimi-K2.5")
+    assert whole_of(config) == 59_863_936
+    # Mistral 3 defaults: patch_conv 602,112 + ln_pre 1,024 + 24 x 2 RMSNorms 2,048 =
+    # 49,152 + projector norm 1,024 + patch_merger nn.Linear 4,194,304 -> 4,847,616 (no
+    # biases: multimodal_projector_bias false); with biases linear_2's 5,120 too.
+    assert whole_of(CLASS_DEFAULTS["mistral3"]["config"]) == 4_847_616
+    biased = {**CLASS_DEFAULTS["mistral3"]["config"], "multimodal_projector_bias": True}
+    assert whole_of(biased) == 4_847_616 + 5_120
+    # Qwen2.5-VL defaults (32 x 3584): Conv3d 4,214,784 + 32 x (2 RMSNorms 7,168 + proj /
+    # down_proj biases 7,168) = 458,752 + merger RMSNorm 3,584 + fc2 bias 3,584 -> 4,680,704.
+    assert whole_of(CLASS_DEFAULTS["qwen2_5_vl"]["config"]) == 4_680_704
+    # Qwen2-VL defaults (32 x 1280, out 3584): Conv3d 1,505,280 + 32 x (2 LayerNorms 5,120
+    # + proj / fc2 biases 2,560) = 245,760 + merger LayerNorm 2,560 + bias 3,584 -> 1,757,184.
+    assert whole_of(CLASS_DEFAULTS["qwen2_vl"]["config"]) == 1_757_184
+    # Gemma 3 4B SigLIP: conv 678,528 + positions 4,718,592 + 27 x 6,912 = 186,624 +
+    # post_layernorm 2,304 + Gemma 3 projector (nn.Parameter + RMSNorm) 2,950,272 -> 8,536,320.
+    entry = catalog_entry("google/gemma-3-4b-it")
+    assert parse_model_config(entry.config).vision.replicated_params == 8_536_320

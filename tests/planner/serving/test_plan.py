@@ -455,3 +455,27 @@ def test_dense_mla_on_hopper_with_a_block_size_only_triton_mla_takes_captures_no
 
     assert graphs(16) == 51 * int(8.4 * (1 << 20))
     assert graphs(64) == (51 + 35) * int(8.4 * (1 << 20))
+
+
+def test_weights_note_says_what_encoder_data_mode_would_cost():
+    # moonshotai/Kimi-VL-A3B-Instruct bf16 at TP 2 (tests/planner/serving/test_weights.py
+    # test_kimi_vl_tower_per_gpu_at_tp2): its tower is 483,811,696 B per GPU split
+    # (0.4506 GiB) and 447,545,840 x 2 B = 895,091,680 B whole (0.8336 GiB);
+    # --mm-encoder-tp-mode data (kimi_vl.py supports_encoder_tp_data) would add 411,279,984 B
+    # (0.3830 GiB) per GPU.
+    spec = catalog_spec("moonshotai/Kimi-VL-A3B-Instruct")
+
+    def weights(version: str, tp: int):
+        p = plan(PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", 2),
+                             layout=ParallelLayout(tp=tp),
+                             engine=EngineSettings(vllm_version=version)))
+        return next(t for t in p.terms if t.key == "weights")
+
+    note = weights("0.19.0", 2).note
+    assert "0.45 GiB on this GPU" in note
+    assert "--mm-encoder-tp-mode data would put all 0.83 GiB on each GPU (0.38 GiB more)" in note
+    # TP 1 holds the whole tower; before 0.14.0 MoonViT is unsplit at any TP: nothing to say
+    assert weights("0.19.0", 1).note == ""
+    old = weights("0.13.0", 2)
+    assert old.note == ""
+    assert "vision tower 0.83 GiB" in old.formula

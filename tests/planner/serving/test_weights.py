@@ -260,12 +260,13 @@ def test_vision_tower_on_every_pp_stage_unless_v2_guards_it():
     # (Qwen3_VisionTransformer) with no PP guard (0.11.0-0.33.0 wheels); from 0.33.0
     # interfaces.py _mark_tower_model skips it after the first stage on Model Runner V2.
     # Qwen/Qwen3-VL-30B-A3B-Instruct bf16: tower 27 x 15,239,504 + 1,770,624 + 2,654,208 +
-    # 30,679,808 + 3 x 30,686,720 = 538,631,408 params x 2 B = 1,077,262,816; TP 2 halves it.
+    # 30,679,808 + 3 x 30,686,720 = 538,631,408 params x 2 B = 1,077,262,816; TP 2 splits
+    # all but its 4,649,600 unsplit params (test_qwen3_vl_tower_per_gpu_at_tp2).
     spec = _catalog_spec("Qwen/Qwen3-VL-30B-A3B-Instruct")
     stages = rank_weights(spec, BF16, ParallelLayout(pp=2))
     assert [s.vision_bytes for s in stages] == [1_077_262_816] * 2
     tp2 = rank_weights(spec, BF16, ParallelLayout(tp=2, pp=2))
-    assert [s.vision_bytes for s in tp2] == [538_631_408] * 4
+    assert [s.vision_bytes for s in tp2] == [543_281_008] * 4
     v2 = rank_weights(spec, BF16, ParallelLayout(pp=2), vision_first_stage_only=True)
     assert [s.vision_bytes for s in v2] == [1_077_262_816, 0]
     # the other stage terms do not move with the tower
@@ -289,6 +290,64 @@ def test_vision_weights_leave_out_what_vllm_does_not_build():
     assert old[0].vision_bytes == 883_721_856
     # the whole checkpoint keeps every tensor: 441,863,232 x 2 B
     assert weights_bytes(spec, BF16).vision_bytes == 883_726_464
+
+
+def test_qwen3_vl_tower_per_gpu_at_tp2():
+    # Qwen/Qwen3-VL-30B-A3B-Instruct bf16 (27 x 1152, MLP 4304, Conv3d 3 x 2 x 16 x 16,
+    # 2,304 positions, merge 2: 4,608, out 2048, 3 deepstack mergers), 538,631,408 params.
+    # vLLM qwen3_vl.py (0.19.0, 0.33.0) splits q/k/v, MLP and merger linears over TP; whole on
+    # each rank: Conv3d 3 x 2 x 256 x 1152 + 1152 = 1,770,624; pos_embed 2,304 x 1152 =
+    # 2,654,208; per block 2 LayerNorms 4 x 1152 + attn.proj and mlp.linear_fc2 (Row) biases
+    # 2 x 1152 = 6,912, x 27 = 186,624; merger LayerNorm 2,304 + linear_fc2 bias 2,048 =
+    # 4,352; each deepstack merger LayerNorm(4,608) 9,216 + 2,048 = 11,264, x 3 = 33,792.
+    # Whole: 4,649,600. Per GPU: (538,631,408 - 4,649,600) / 2 + 4,649,600 = 271,640,504
+    # params x 2 B = 543,281,008 (all-split: 538,631,408).
+    spec = _catalog_spec("Qwen/Qwen3-VL-30B-A3B-Instruct")
+    assert spec.vision.replicated_params == 4_649_600
+    assert [s.vision_bytes for s in rank_weights(spec, BF16, ParallelLayout(tp=2))] == [
+        543_281_008] * 2
+
+
+def test_kimi_vl_tower_per_gpu_at_tp2():
+    # moonshotai/Kimi-VL-A3B-Instruct bf16 MoonViT (27 x 1152, MLP 4304, patch 14, 64 x 64
+    # positions, merge 2 x 2: 4,608, text 2048): conv 3 x 196 x 1152 + 1152 = 678,528;
+    # positions 4,096 x 1152 = 4,718,592; blocks 27 x 15,239,504 = 411,466,608;
+    # final_layernorm 2,304; projector LayerNorm 2,304 + 4,608^2 + 4,608 + 4,608 x 2,048 +
+    # 2,048 = 30,679,808. Total 447,545,840.
+    # vLLM 0.19.0 / 0.33.0 (moonvit.py, kimi_vl.py) split wqkv / wo / fc0 / fc1 over TP and
+    # keep whole: conv, positions, per block norm0 + norm1 4 x 1152 and the wo / fc1 (Row)
+    # biases 2 x 1152 = 6,912 (x 27 = 186,624), final_layernorm and the ReplicatedLinear
+    # projector: 678,528 + 4,718,592 + 186,624 + 2,304 + 30,679,808 = 36,265,856.
+    # Per GPU at TP 2: (447,545,840 - 36,265,856) / 2 + 36,265,856 = 241,905,848 params x 2 B
+    # = 483,811,696.
+    spec = _catalog_spec("moonshotai/Kimi-VL-A3B-Instruct")
+    tp2 = rank_weights(spec, BF16, ParallelLayout(tp=2))
+    assert [s.vision_bytes for s in tp2] == [483_811_696] * 2
+    # before 0.14.0 (moonvit.py nn.Linear / ReplicatedLinear) every rank holds all of it:
+    # 447,545,840 x 2 B = 895,091,680
+    whole = rank_weights(spec, BF16, ParallelLayout(tp=2), tower_whole=True)
+    assert [s.vision_bytes for s in whole] == [895_091_680] * 2
+    # TP 1 is the whole tower either way
+    assert rank_weights(spec, BF16, ParallelLayout())[0].vision_bytes == 895_091_680
+
+
+def test_siglip_tower_per_gpu_at_tp2_with_and_without_pooling_head():
+    # ibm-granite/granite-vision-3.3-2b bf16 (SigLIP 27 x 1152, MLP 4304, 384 px / 14: 729
+    # positions; feature layers up to -1: all 27 built; LLaVA-NeXT projector with biases,
+    # text 2048). Whole on each rank: conv 3 x 196 x 1152 + 1152 = 678,528; positions 729 x
+    # 1152 = 839,808; per layer 2 LayerNorms 4,608 + out_proj / fc2 (Row) biases 2,304 =
+    # 6,912, x 27 = 186,624; linear_2 bias 2,048 and image_newline 2,048: 1,709,056.
+    # From 0.15.0 (no head): built 426,622,576 (test above); (426,622,576 - 1,709,056) / 2
+    # + 1,709,056 = 214,165,816 params x 2 B = 428,331,632.
+    spec = _catalog_spec("ibm-granite/granite-vision-3.3-2b")
+    assert [s.vision_bytes for s in rank_weights(spec, BF16, ParallelLayout(tp=2))] == [
+        428_331_632] * 2
+    # With the head (before 0.15.0): built 441,860,928; the head's SiglipMLP fc1 / fc2
+    # weights and fc1 bias 2 x 1152 x 4304 + 4304 = 9,920,720 split, the other 15,238,352 -
+    # 9,920,720 = 5,317,632 whole: whole 7,026,688; (441,860,928 - 7,026,688) / 2 +
+    # 7,026,688 = 224,443,808 params x 2 B = 448,887,616.
+    old = rank_weights(spec, BF16, ParallelLayout(tp=2), siglip_head=True)
+    assert [s.vision_bytes for s in old] == [448_887_616] * 2
 
 
 def test_gemma2_tied_embeddings_and_final_norm_on_every_pp_stage():
