@@ -257,10 +257,12 @@ def test_nemotron_3_super_drafts_an_attention_and_a_moe_layer():
     #   attention q 4,096 x 32 x 128 / 2 + k, v 4,096 x 2 x 128 x 2 / 2 + o 4,096 x 4,096 / 2
     #     = 17,825,792 params
     #   512 experts x up + down in the 1,024 latent: 512 x 2 x 1,024 x 2,688 / 2 = 1,409,286,144
-    #   latent projections 2 x 4,096 x 1,024 / 2 = 4,194,304; shared expert 2 x 4,096 x 5,376
-    #     / 2 = 22,020,096; router 512 x 4,096 + 512 bias = 2,097,664 (replicated)
+    #   latent projections 2 x 4,096 x 1,024 = 8,388,608 whole on each rank (nemotron_h.py
+    #     NemotronHMoE: ReplicatedLinear, reused by NemotronHMTPMoEDecoderLayer); shared expert
+    #     2 x 4,096 x 5,376 / 2 = 22,020,096; router 512 x 4,096 + 512 bias = 2,097,664
+    #     (replicated)
     #   eh_proj 2 x 4,096 x 4,096 / 2 = 16,777,216; 5 norms 20,480
-    #   = 1,472,221,696 params x 2 B = 2,944,443,392 B (the MoE-layer copy alone, as planned
+    #   = 1,476,416,000 params x 2 B = 2,952,832,000 B (the MoE-layer copy alone, as planned
     #   before, missed the attention layer's 35,651,584 B)
     # Its KV: the attention layer, 2 x 2 KV heads x 128 x 2 B = 1,024 B per token at TP=1.
     from planner.serving.engine import model_facts
@@ -273,7 +275,7 @@ def test_nemotron_3_super_drafts_an_attention_and_a_moe_layer():
                                 layout=ParallelLayout(tp=2), engine=EngineSettings(
                                     max_model_len=32768, num_speculative_tokens=n),
                                 )).weights_bytes_per_gpu
-    assert weights(1) - weights(0) == 2_944_443_392
+    assert weights(1) - weights(0) == 2_952_832_000
 
 
 def test_an_mtp_draft_the_checkpoint_excludes_stays_16_bit():
