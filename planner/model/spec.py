@@ -53,6 +53,10 @@ class AttentionMixer(_Frozen):
     qk_norm_per_layer: bool = Field(
         default=False, description="q/k norms span all heads (MiniMax-M2), not one head"
     )
+    qk_norm_whole: bool = Field(
+        default=False, description="with qk_norm_per_layer: every TP rank holds the q/k norms "
+        "whole, not its heads' share (OLMo 2, OLMoE: vLLM all-gathers q and k before them)"
+    )
     rotary_dim: int = Field(
         ge=0,
         description="dims of each q/k head that RoPE rotates (partial_rotary_factor x head_dim,"

@@ -669,9 +669,10 @@ def _attention_per_rank(mixer: object, hidden: int, total: int, tp: int,
 
     NOTE (vLLM QKVParallelLinear / RowParallelLinear): q and o split by heads; k and v split
     by KV heads while tp <= num_kv_heads, otherwise every rank holds one KV head (replicated
-    tp / kv times), i.e. max(1, kv // tp) heads. Per-head q/k norms and the o bias are
-    replicated. Llama-3.1-8B layer at TP 16 (8 KV heads): k+v = 2 x 4096 x 1024 = 8,388,608
-    -> 1 of 8 heads = 1,048,576 per rank; q+o = 33,554,432 / 16 = 2,097,152.
+    tp / kv times), i.e. max(1, kv // tp) heads. Per-head q/k norms, OLMo 2's / OLMoE's
+    whole-projection ones (parser.WHOLE_QK_NORM_TYPES) and the o bias are replicated.
+    Llama-3.1-8B layer at TP 16 (8 KV heads): k+v = 2 x 4096 x 1024 = 8,388,608 -> 1 of 8
+    heads = 1,048,576 per rank; q+o = 33,554,432 / 16 = 2,097,152.
     MLA (DeepSeek-V2/V3): q_b (or q_proj), kv_b and o split by heads; q_a, kv_a, their norms
     and the sparse-attention indexer are replicated. Gated DeltaNet and Mamba2 split by heads,
     except Gated DeltaNet's gated output norm, RMSNormGated(head_v_dim): one head's width,
@@ -694,8 +695,7 @@ def _attention_per_rank(mixer: object, hidden: int, total: int, tp: int,
         kv_width = _kv_width(mixer)
         kv = hidden * kv_width + (kv_width if mixer.qkv_bias else 0)
         replicated = hidden if mixer.o_bias else 0
-        if mixer.qk_norm and not mixer.qk_norm_per_layer:
-            replicated += _shared_qk_norm(mixer)
+        replicated += _shared_qk_norm(mixer)
         return (total - kv - replicated) / tp + _kv_on_rank(mixer, kv, tp) + replicated
     if isinstance(mixer, MlaMixer):
         heads = mixer.num_heads
@@ -728,9 +728,15 @@ def _kv_on_rank(mixer: AttentionMixer, kv_params: float, tp: int) -> float:
 
 
 def _shared_qk_norm(mixer: AttentionMixer) -> int:
-    """Qwen3's per-head q/k RMSNorm weights, one head_dim each, whole on every rank (q only
-    for a layer reading another layer's KV)."""
-    return (1 if mixer.kv_source is not None else 2) * mixer.head_dim
+    """The q/k norm weights every TP rank holds whole: Qwen3's per-head ones, one head_dim
+    each, and OLMo 2's / OLMoE's whole-projection ones (qk_norm_whole: parser
+    WHOLE_QK_NORM_TYPES), q only for a layer reading another layer's KV; 0 without q/k norms
+    or where TP splits them by heads (MiniMax-M2's per-layer norms)."""
+    if not mixer.qk_norm or (mixer.qk_norm_per_layer and not mixer.qk_norm_whole):
+        return 0
+    heads = (mixer.num_heads + (0 if mixer.kv_source is not None else mixer.num_kv_heads)
+             if mixer.qk_norm_per_layer else 1 if mixer.kv_source is not None else 2)
+    return heads * mixer.head_dim
 
 
 def _attention_kept_per_rank(mixer: object, hidden: int, tp: int) -> float:
@@ -743,6 +749,7 @@ def _attention_kept_per_rank(mixer: object, hidden: int, tp: int) -> float:
     o's whole. Norms: RMSNorm and RMSNormGated create their weight in the default dtype,
     the model dtype while the model is built (layers/layernorm.py; model_loader
     set_default_torch_dtype): Qwen3's per-head q_norm / k_norm (qwen3.py, qwen3_moe.py),
+    OLMo 2's / OLMoE's whole-projection ones (olmo2.py, olmoe.py),
     MLA's q_a_layernorm / kv_a_layernorm (deepseek_v2.py). Sinks: gpt_oss.py OAIAttention's
     `sinks`, num_heads // tp in the default dtype. DeepSeek-V3.2 / GLM-5 Indexer (replicated;
     deepseek_v2.py, 0.33.0 models/deepseek_v32/attention.py): k_norm LayerNorm weight + bias
@@ -764,11 +771,10 @@ def _attention_kept_per_rank(mixer: object, hidden: int, tp: int) -> float:
             q_out = mixer.num_heads * mixer.head_dim * (2 if mixer.output_gate else 1)
             kept += q_out / tp
             kept += _kv_on_rank(mixer, _kv_width(mixer), tp)
-        if mixer.qk_norm and mixer.qk_norm_per_layer:
+        if mixer.qk_norm and mixer.qk_norm_per_layer and not mixer.qk_norm_whole:
             k_heads = 0 if mixer.kv_source is not None else mixer.num_kv_heads
             kept += (mixer.num_heads + k_heads) * mixer.head_dim / tp
-        elif mixer.qk_norm:
-            kept += _shared_qk_norm(mixer)
+        kept += _shared_qk_norm(mixer)
         if mixer.sinks:
             kept += mixer.num_heads / tp
         return kept

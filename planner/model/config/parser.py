@@ -51,6 +51,20 @@ QK_NORM_TYPES = (
     "qwen3_vl_moe_text", "qwen3_5", "qwen3_5_text", "qwen3_5_moe", "qwen3_5_moe_text",
     "gemma3", "gemma3_text", "gemma4", "gemma4_text", "olmo2", "olmoe",
 )  # fmt: skip
+WHOLE_QK_NORM_TYPES = ("olmo2", "olmoe")
+"""NOTE: vLLM builds these q/k norms over the whole projections, q_norm over all heads x
+head_dim and k_norm over all KV heads x head_dim, and at TP > 1 all-gathers q and k before them
+(`_apply_qk_norm`), so every rank holds both whole: olmo2.py Olmo2Attention (q_norm
+`RMSNorm(config.hidden_size)`, k_norm `RMSNorm(self.total_num_kv_heads * self.head_dim)`,
+head_dim = hidden_size / num_attention_heads; 0.9.1, 0.11.0, 0.19.0 and 0.25.0 wheels; the
+0.26.0 wheel drops olmo2.py and runs Olmo2ForCausalLM through the Transformers backend:
+transformers 5.24.0 modeling_olmo2.py Olmo2Attention builds `Olmo2RMSNorm(num_attention_heads
+* head_dim)` and `(num_key_value_heads * head_dim)`, and its base_model_tp_plan gathers q, k
+and v whole, `colwise_gather_output`, which vLLM's models/transformers/utils.py
+replace_linear_class builds as ColumnParallelLinear(gather_output=True): the norms see whole
+q and k there too), olmoe.py OlmoeAttention
+(`RMSNorm(self.total_num_heads * self.head_dim)` and `RMSNorm(self.total_num_kv_heads *
+self.head_dim)`; 0.9.1, 0.19.0 and 0.33.0 wheels). Not one head_dim each, as Qwen3's."""
 NOPE_TYPES = ("nemotron_h",)
 """Attention without any rotary embedding (vLLM nemotron_h.py builds no get_rope)."""
 HEAD_DIM_AS_GIVEN_TYPES = ("gemma", "gemma2", "gemma3", "gemma3_text")
@@ -1119,7 +1133,8 @@ class _Attention:
             self.window = r.int_("attention_chunk_size", hi=MAX_CONTEXT)
         self.qkv_bias, self.o_bias = _attention_biases(r, model_type)
         self.qk_norm = model_type in QK_NORM_TYPES or bool(r.flag("use_qk_norm"))
-        self.qk_norm_per_layer = r.str_("qk_norm_type") == "per_layer"
+        self.qk_norm_whole = model_type in WHOLE_QK_NORM_TYPES
+        self.qk_norm_per_layer = self.qk_norm_whole or r.str_("qk_norm_type") == "per_layer"
         self.output_gate = bool(r.flag("attn_output_gate")) or model_type == "qwen3_next"
         self.mla = r.int_("kv_lora_rank", hi=MAX_WIDTH) is not None
         ropes = r.get("rope_parameters")
@@ -1191,6 +1206,7 @@ class _Attention:
             o_bias=self.o_bias,
             qk_norm=self.qk_norm,
             qk_norm_per_layer=self.qk_norm_per_layer,
+            qk_norm_whole=self.qk_norm_whole,
             sinks=sinks,
             output_gate=self.output_gate,
             rotary_dim=rotary,
@@ -1381,20 +1397,39 @@ LLAMA_ATTENTION_TYPES = ("llama", "mistral", "mistral3", "phi3", "nemotron-nas")
 (_attention_biases)."""
 
 
+MLP_BIAS_TYPES = (*LLAMA_ATTENTION_TYPES, "granite", "nemotron_h")
+"""NOTE: model_types whose vLLM dense MLP takes its biases from config.mlp_bias: llama.py
+LlamaDecoderLayer's LlamaMLP `bias=getattr(config, "mlp_bias", False)` (also mistral.py
+MistralDecoderLayer, a LlamaDecoderLayer, 0.15.1-0.33.0; phi3.py Phi3ForCausalLM, a
+LlamaForCausalLM; nemotron_nas.py DeciLMDecoderLayer's LlamaMLP), granite.py GraniteMLP the
+same, nemotron_h.py NemotronHMLP `bias=config.mlp_bias` (0.9.1, 0.19.0 and 0.33.0 wheels). The
+other known families' dense MLPs hard-code bias=False whatever the config says, read in the same
+wheels where each ships: gemma.py GemmaMLP, gemma2.py, gemma3.py, gemma4.py, qwen2.py Qwen2MLP
+(qwen3.py imports it as Qwen3MLP; mimo.py builds Qwen2's model), qwen2_moe.py Qwen2MoeMLP
+(qwen3_next.py and qwen3_5.py import it as Qwen3NextMLP), qwen3_moe.py Qwen3MoeMLP,
+deepseek_v2.py DeepseekV2MLP (DeepSeek-V2/V3/V3.2, Kimi, GLM-5 dense layers; 0.33.0's
+vllm/models/deepseek_v32 imports it), llama4.py (its dense layers' LlamaMLP `bias=False`),
+olmo2.py Olmo2MLP (0.9.1-0.25.0), mimo_v2_flash.py (0.19.0) / mimo_v2.py (0.33.0) MiMoV2MLP;
+mixtral.py, granitemoe.py, olmoe.py, minimax_m2.py and gpt_oss.py build no dense MLP."""
+
+
 def _mlp_bias(r: _Reader, model_type: str) -> bool:
     """Whether a dense MLP's linears carry biases, as vLLM builds them.
 
-    NOTE: llama.py LlamaMLP / granite.py GraniteMLP / nemotron_nas.py (DeciLMDecoderLayer's
-    LlamaMLP `bias=getattr(config, "mlp_bias", False)`, 0.9.1-0.33.0 wheels): config.mlp_bias;
-    phi.py PhiMLP: the linears' default bias=True (0.9.1-0.31.0; the Transformers backend
-    after: transformers 5.24.0 PhiMLP nn.Linear fc1 / fc2, bias by default); starcoder2.py
-    Starcoder2MLP: c_fc and c_proj `bias=config.use_bias` (0.9.1-0.24.0; Transformers backend
-    from 0.25.0: transformers 5.24.0 Starcoder2MLP the same)."""
+    NOTE: config.mlp_bias for MLP_BIAS_TYPES and a model_type Headroom does not know (read as
+    Llama, as _attention_biases reads it); False for the other known types, whose vLLM MLP
+    hard-codes it (MLP_BIAS_TYPES' NOTE). phi.py PhiMLP: the linears' default bias=True
+    (0.9.1-0.31.0; the Transformers backend after: transformers 5.24.0 PhiMLP nn.Linear fc1 /
+    fc2, bias by default); starcoder2.py Starcoder2MLP: c_fc and c_proj
+    `bias=config.use_bias` (0.9.1-0.24.0; Transformers backend from 0.25.0: transformers
+    5.24.0 Starcoder2MLP the same)."""
     if model_type == "phi":
         return True
     if model_type == "starcoder2":
         return bool(r.flag("use_bias"))
-    return bool(r.flag("mlp_bias"))
+    if model_type in MLP_BIAS_TYPES or model_type not in KNOWN_TYPES:
+        return bool(r.flag("mlp_bias"))
+    return False
 
 
 def _null_kv_note(prefix: str, key: str) -> str:

@@ -58,10 +58,14 @@ def _config(name: str) -> dict:
 ])
 def test_attention_biases_follow_the_vllm_model_file(name, change, added):
     config = _config(name)
+    assert _total(_text_changed(config, change)) - _total(config) == added
+
+
+def _text_changed(config: dict, change: dict) -> dict:
+    """`config` with `change` applied to its text model's keys (text_config's, where it has
+    one)."""
     text = config.get("text_config")
-    changed = ({**config, "text_config": {**text, **change}} if text
-               else {**config, **change})
-    assert _total(changed) - _total(config) == added
+    return {**config, "text_config": {**text, **change}} if text else {**config, **change}
 
 
 def test_gpt_oss_attention_biases_whatever_attention_bias_says():
@@ -176,3 +180,21 @@ def test_nemotron_nas_mlp_bias():
     assert _total(config | {"mlp_bias": True}) - _total(config) == added
     with pytest.raises(ConfigError, match="mlp_bias must be true or false, got 'x'"):
         _total(config | {"mlp_bias": "x"})  # was accepted without a word
+
+
+@pytest.mark.parametrize(("name", "added"), [
+    # llama.py LlamaMLP bias=config.mlp_bias: gate and up [14,336] each, down [4,096] a layer,
+    # Meta-Llama-3.1-8B's 32 layers: (2 x 14,336 + 4,096) x 32 = 32,768 x 32 = 1,048,576
+    ("meta-llama__Meta-Llama-3.1-8B", 1_048_576),
+    # qwen3.py's Qwen2MLP, deepseek_v2.py DeepseekV2MLP and llama4.py's dense LlamaMLP are
+    # built with bias=False whatever mlp_bias says: nothing added. Headroom added
+    # (2 x 12,288 + 4,096) x 36 = 1,032,192 to Qwen3-8B, (2 x 18,432 + 7,168) x 3 = 132,096
+    # to DeepSeek-V3's three dense layers, and gemma-7b's (2 x 24,576 + 3,072) x 28.
+    ("Qwen__Qwen3-8B", 0),
+    ("deepseek-ai__DeepSeek-V3", 0),
+    ("meta-llama__Llama-4-Maverick-17B-128E-Instruct", 0),
+    ("google/gemma-7b", 0),
+])
+def test_mlp_bias_only_where_the_vllm_mlp_reads_it(name, added):
+    config = _config(name)
+    assert _total(_text_changed(config, {"mlp_bias": True})) - _total(config) == added

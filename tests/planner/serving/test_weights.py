@@ -820,6 +820,9 @@ _MLA_INDEXER = MlaMixer(num_heads=4, q_lora_rank=32, kv_lora_rank=16, qk_nope_he
     # 12,288 + 96 x 2 = 12,480; TP 2: 6,144 + 48 x 2 = 6,240.
     (AttentionMixer(num_heads=4, num_kv_heads=2, head_dim=16, v_head_dim=16, qk_norm=True,
                     qk_norm_per_layer=True), 12_480, 6_240, 12_384),
+    # the same norms whole on every rank (OLMo 2, OLMoE): TP 2: 6,144 + 96 x 2 = 6,336.
+    (AttentionMixer(num_heads=4, num_kv_heads=2, head_dim=16, v_head_dim=16, qk_norm=True,
+                    qk_norm_per_layer=True, qk_norm_whole=True), 12_480, 6_336, 12_384),
     # MLA (test_mla_latent_projections_are_replicated's, 7,984) with a 2-head x 8 indexer: wq_b
     # 32 x 16 = 512, wk 64 x 8 = 512, k_norm weight + bias 16, weights_proj 64 x 2 = 128: 9,152.
     # Kept 16-bit: q_a_layernorm 32 + kv_a_layernorm 16 + k_norm 16 + weights_proj 128 = 192:
@@ -872,3 +875,23 @@ def test_nemotron3_latent_projections_are_whole_on_every_rank(ref_config):
     # vLLM passes the value to the layers' bias=: "x" was accepted without a word
     with pytest.raises(ConfigError, match="mlp_bias must be true or false, got 'x'"):
         parse_model_config(config | {"mlp_bias": "x"}, quant, name="x")
+
+
+@pytest.mark.parametrize("extra", [
+    {"model_type": "olmo2"},
+    {"model_type": "olmoe", "num_experts": 4, "num_experts_per_tok": 2},
+])
+def test_olmo_qk_norms_span_the_projections_whole_on_every_rank(extra):
+    """olmo2.py Olmo2Attention / olmoe.py OlmoeAttention: q_norm over all heads x head_dim,
+    k_norm over all KV heads x head_dim, whole on every TP rank (q and k all-gathered before
+    them: parser.WHOLE_QK_NORM_TYPES). They were one head_dim each, as Qwen3's."""
+    config = {"hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
+              "num_key_value_heads": 2, "intermediate_size": 128, "vocab_size": 100,
+              "torch_dtype": "bfloat16", **extra}
+    spec = parse_model_config(config, name="x")
+    # head_dim 64 / 4 = 16. A layer: q 64 x 64 = 4,096, k and v 64 x 32 = 2,048 each, o 4,096,
+    # q_norm 64 + k_norm 2 x 16 = 32: 12,384 (was 12,288 + 2 x 16 = 12,320).
+    # TP 2: q and o halve, 4,096; k and v one of the 2 KV heads, 2,048; norms whole, 96:
+    # 6,240 a layer x 2 layers x 2 B = 24,960 B (was 6,176: 24,704).
+    assert weights_bytes(spec, BF16).attention_bytes == 2 * 12_384 * 2
+    assert rank_weights(spec, BF16, ParallelLayout(tp=2))[0].attention_bytes == 24_960
