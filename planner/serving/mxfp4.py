@@ -84,8 +84,8 @@ branch its Triton backend reaches: 0.10.1 rounds the width up to 128 only; 0.10.
 current target arch is "gfx950", else 128. fused_moe/oracle/mxfp4.py
 mxfp4_round_up_hidden_size_and_intermediate_size, 0.19.0-0.33.0 wheels (each read): the
 `elif current_platform.is_rocm()` branch gives TRITON 256 x 256 (0.28.0 on: 128 only for
-AITER_MXFP4_BF16 or, from 0.29.0, TRITON_UNFUSED off CDNA4 with SiLU/SiTU, neither gpt-oss's
-default)."""
+AITER_MXFP4_BF16 with SiLU/SiTU; from 0.31.0 (0.31.0-0.33.0 wheels; not in 0.29.0 or 0.30.0)
+also TRITON_UNFUSED off CDNA4 with SiLU/SiTU; gpt-oss's swigluoai is neither)."""
 
 
 def mxfp4_rocm_padding(version: Version, compute_capability: str) -> tuple[int, int] | None:

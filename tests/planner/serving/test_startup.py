@@ -855,6 +855,10 @@ def test_mxfp4_experts_on_amd_gpus_are_padded_as_rocm_pads_them() -> None:
     bare = weights("0.18.0", "")
     assert weights("0.18.0", "gfx942") - bare == 456_228_864
     assert weights("0.18.0", "gfx950") - bare == 1_398_767_616
+    # 0.19.0, the first release of the oracle's 256 x 256, pads by 256 on any gfx target:
+    # gfx942 moves from 128 on 0.18.0 to 256 (1,398,767,616 - 456,228,864 B more)
+    assert weights("0.19.0", "gfx942") - bare == 1_398_767_616
+    assert weights("0.19.0", "gfx942") == weights("0.19.0", "")
     assert weights("0.33.0", "gfx942") == weights("0.33.0", "")  # 256 whatever the target
     note = next(w for w in _plan_one(oss, "0.33.0").warnings if w.startswith("MXFP4 experts"))
     assert "padded to multiples of 256 (hidden) x 256 (width per GPU)" in note
