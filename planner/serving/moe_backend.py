@@ -168,11 +168,25 @@ FLYDSL = "flydsl"
 FLYDSL_FROM: Version = (0, 24, 0)
 """NOTE: "flydsl" ("Use AMD FlyDSL kernels (ROCm only)") is in config/kernel.py MoEBackend from
 the 0.24.0 wheel (0.24.0-0.33.0; the vllm_cli fixtures agree), so older parsers refuse it."""
-FLYDSL_CT_WNA16_FROM: Version = (0, 27, 0)
-"""NOTE: compressed-tensors int weight-only experts off the FlyDSL branch are built as
-CompressedTensorsWNA16MoEMethod, which asks fused_moe/oracle/int_wna16.py
-select_wna16_moe_backend from the 0.27.0 wheel (0.27.0-0.33.0; not in 0.24.0-0.26.0, not read
-further there): map_wna16_backend has no "flydsl" and raises."""
+WNA16_ASKS: tuple[Version, Version] = ((0, 25, 0), (0, 27, 0))
+"""(first release whose WNA16 MoE oracle reads --moe-backend for experts on the Marlin MoE path,
+first release whose every int weight-only MoE path asks it): GPTQ, AWQ, AutoRound (INC) and
+compressed-tensors WNA16 experts alike (wna16_asks).
+
+NOTE: fused_moe/oracle/int_wna16.py select_wna16_moe_backend exists from the 0.20.0 wheel and
+reads config.moe_backend (`if runner_backend != "auto": requested_backend =
+map_wna16_backend(runner_backend)`) from the 0.25.0 wheel (0.20.0-0.24.0 have no
+map_wna16_backend and ignore the flag). Who asks it, read in the 0.25.0, 0.26.0, 0.27.0,
+0.30.0 and 0.33.0 wheels: the Marlin-path methods built where check_moe_marlin_supports_layer
+holds, auto_gptq.py AutoGPTQMoEMethod.__init__, auto_awq.py AutoAWQMoEMethod.__init__ (INC's
+inc_wna16_scheme.py / inc_wna16_moe.py _resolve_gptq_moe / _resolve_awq_moe build these two)
+and compressed_tensors_moe_wna16_marlin.py CompressedTensorsWNA16MarlinMoEMethod (0.25.0,
+0.26.0), from 0.25.0; the fall-backs, moe_wna16.py MoeWNA16Method.__init__ and
+compressed_tensors_moe_wna16.py CompressedTensorsWNA16MoEMethod.__init__ (every CT layer from
+0.27.0), only from 0.27.0 (0.25.0 and 0.26.0 build them without the oracle). On ROCm no layout
+takes the Marlin path (layout.moe_wna16_fallback), so compressed-tensors int experts off the
+FlyDSL branch (CompressedTensorsWNA16MoEMethod) ask from 0.27.0 there, and map_wna16_backend
+has no "flydsl"."""
 MOE_ORACLES: dict[str, tuple[str, str]] = {
     "float": ("unquantized", "unquantized"), "fp8": ("fp8", "FP8"), "mxfp4": ("mxfp4", "MXFP4"),
     "nvfp4": ("nvfp4", "NvFP4"), "int8": ("int8", "Int8"), "wna16": ("int_wna16", "WNA16")}
@@ -188,19 +202,25 @@ on ROCm, strategy group, int, group_size 32, 4 bits, no LoRA and on_gfx950() bui
 CompressedTensorsW4A16FlydslMoEMethod (0.24.0-0.33.0)."""
 
 
+def _compressed_tensors(spec: ModelSpec, scheme: QuantScheme) -> bool:
+    """Whether vLLM loads the experts as a compressed-tensors checkpoint (stored, or a ct
+    what-if: a what-if of another key is that format's own loader)."""
+    return ("-ct-" in scheme.key if scheme.what_if else
+            spec.quant is not None and spec.quant.method == "compressed-tensors")
+
+
 def _moe_experts(spec: ModelSpec, scheme: QuantScheme) -> tuple[str, bool]:
     """(format, int4 in groups of 32) of the experts as --moe-backend sees them: the
     MOE_ORACLES key of their MoE oracle (16-bit where the scheme leaves them so; DeepSeek-V4's
-    FP4 experts MXFP4; compressed-tensors int weight-only ones "wna16", stored or a ct what-if),
-    and whether they are compressed-tensors int4 in groups of 32 (FlyDSL's branch)."""
-    ct = ("-ct-" in scheme.key if scheme.what_if else
-          spec.quant is not None and spec.quant.method == "compressed-tensors")
+    FP4 experts MXFP4; int weight-only ones, GPTQ, AWQ, AutoRound or compressed-tensors,
+    "wna16"), and whether they are compressed-tensors int4 in groups of 32 (FlyDSL's branch)."""
+    ct = _compressed_tensors(spec, scheme)
     int4_g32 = ct and scheme.key in ("w4a16-ct-g32", "w4a16-gptq-g32")
     if not quantized_component(spec, scheme, "experts"):
         return "float", False
     if scheme.key == "fp8-block128-fp4experts":
         return "mxfp4", False
-    if scheme.family in ("gptq", "awq") and ct:
+    if scheme.family in ("gptq", "awq"):
         return "wna16", int4_g32
     return scheme.family, False
 
@@ -217,8 +237,9 @@ def runs_flydsl(spec: ModelSpec, scheme: QuantScheme, moe_backend: str | None, v
 MARLIN = "marlin"
 ORACLE_FROM: dict[str, Version] = {"float": (0, 17, 0), "fp8": (0, 17, 0), "nvfp4": (0, 17, 0),
                                    "mxfp4": (0, 19, 0), "int8": (0, 20, 0),
-                                   "wna16": FLYDSL_CT_WNA16_FROM}
-"""The first release whose experts of each format (MOE_ORACLES keys) ask their MoE oracle."""
+                                   "wna16": WNA16_ASKS[0]}
+"""The first release whose experts of each format (MOE_ORACLES keys) ask their MoE oracle
+(int weight-only experts on some paths only up to WNA16_ASKS[1]: wna16_asks)."""
 Mapped = str | tuple[str, Version] | tuple[str, Version, Version]
 ORACLE_VALUES: dict[str, tuple[Mapped, ...]] = {
     "float": ("triton", ("batched_triton", (0, 27, 0)), "flashinfer_trtllm", "flashinfer_cutlass",
@@ -238,8 +259,8 @@ ORACLE_VALUES: dict[str, tuple[Mapped, ...]] = {
               ("aiter_triton_mxfp4_mxfp4", (0, 33, 0)), ("aiter_mxfp4_mxfp4", (0, 22, 0)), "xpu",
               ("cpu", (0, 22, 0)), ("emulation", (0, 20, 0))),
     "int8": ("triton", ("humming", (0, 25, 0))),
-    "wna16": ("triton", MARLIN, "humming", "flashinfer_trtllm", "emulation",
-              ("rdna3", (0, 30, 0)))}
+    "wna16": (("triton", (0, 27, 0)), MARLIN, "humming", "flashinfer_trtllm",
+              ("emulation", (0, 26, 0)), ("rdna3", (0, 30, 0)))}
 """The --moe-backend values each expert format's MoE oracle maps (MOE_ORACLES keys), in the
 order of its map_*_backend's dict (as vLLM lists them): a bare value from ORACLE_FROM on, else
 (value, first release[, first release without it]).
@@ -250,9 +271,10 @@ it before any platform choice; only CPU, TPU, out-of-tree platforms and LoRA ret
 a value it lacks raises ValueError(f"moe_backend='{runner_backend}' is not supported for
 {kind} MoE. Expected one of {list(mapping.keys())}."). fp8.py, nvfp4.py and unquantized.py
 from 0.17.0, mxfp4.py from 0.19.0 (0.17-0.18 quantization/mxfp4.py does not read moe_backend),
-int8.py from 0.20.0; int_wna16.py maps from 0.25.0 but compressed-tensors int experts ask it
-from FLYDSL_CT_WNA16_FROM. Values a model file or another path reads first are left out of
-oracle_refusal (NOT_ORACLE)."""
+int8.py from 0.20.0; int_wna16.py maps from 0.25.0, asked on the paths WNA16_ASKS names:
+marlin, humming, flashinfer_trtllm in the 0.25.0 wheel, emulation added in 0.26.0, triton first
+in 0.27.0 (0.27.0-0.29.0 the same five), rdna3 last from 0.30.0 (0.30.0-0.33.0). Values a model
+file or another path reads first are left out of oracle_refusal (NOT_ORACLE)."""
 ORACLE_SKIPS: dict[str, tuple[Mapped, ...]] = {"float": (("humming", (0, 25, 0)),
                                                        (MARLIN, (0, 33, 0)))}
 """Values an oracle skips to its auto choice instead of mapping them, from a release on.
@@ -278,6 +300,7 @@ BACKEND_DEVICES: dict[str, tuple[str, str, tuple[int, int] | str | None]] = {
     "b12x": ("b12x's MoE", "nvidia", None),
     "flashinfer_trtllm": ("FlashInfer's TRT-LLM MoE", "nvidia", None),
     "flashinfer_cutlass": ("FlashInfer's CUTLASS MoE", "nvidia", None),
+    "flashinfer_cutlass_afp8": ("FlashInfer's CUTLASS MoE", "nvidia", None),
     "flashinfer_cutedsl": ("FlashInfer's CuteDSL MoE", "nvidia", None),
     "aiter": ("AITER's MoE", "amd", None),
     "aiter_triton_mxfp4_bf16": ("AITER's Triton MXFP4 MoE", "amd", None),
@@ -303,18 +326,69 @@ Rdna3WNA16Experts rdna3_moe_kernel_available (0.30.0-0.33.0: is_rocm() and on_gf
 (is_supported_config_trtllm_bf16; has_flashinfer_cutlass_fused_moe, expert parallelism without
 data parallelism, capability >= 9.0) and raises "FlashInfer ... MoE backend is not available
 for this configuration." (off CUDA too; its EP condition is not modelled here)."""
-SM100_ONLY: dict[str, dict[str, Version]] = {
-    "flashinfer_trtllm": {"float": (0, 20, 0), "fp8": (0, 17, 0), "nvfp4": (0, 17, 0),
-                          "mxfp4": (0, 19, 0)},
-    "flashinfer_cutedsl": {"nvfp4": (0, 17, 0)}}
-"""Values whose experts run on NVIDIA compute capability 10.x only (is_device_capability_family
-(100): B200, B300), per expert format from the release read on.
+Families = tuple[tuple[Version, tuple[str, ...]], ...]
+SM100: tuple[str, ...] = ("10",)
+FI_CUTLASS: Families = ((ORACLE_FROM["float"], ("9.0", "10", "11", "12")),
+                        ((0, 21, 0), ("9.0", "10", "12")))
+CUDA_FAMILIES: dict[str, dict[str, Families]] = {
+    "flashinfer_trtllm": {"float": (((0, 20, 0), SM100),), "fp8": (((0, 17, 0), SM100),),
+                          "nvfp4": (((0, 17, 0), SM100),), "mxfp4": (((0, 19, 0), SM100),),
+                          "wna16": ((WNA16_ASKS[0], SM100),)},
+    "flashinfer_cutedsl": {"nvfp4": (((0, 17, 0), SM100),)},
+    "flashinfer_cutlass": {"float": FI_CUTLASS, "fp8": FI_CUTLASS, "nvfp4": FI_CUTLASS,
+                           "mxfp4": FI_CUTLASS},
+    "flashinfer_cutlass_afp8": {"mxfp4": FI_CUTLASS},
+    "deep_gemm": {"fp8": (((0, 17, 0), ("9.0", "10")), ((0, 24, 0), ("9.0", "10", "12"))),
+                  "mxfp4": (((0, 20, 0), ("10",)), ((0, 24, 0), ("10", "12")))},
+    "b12x": {"nvfp4": (((0, 29, 0), ("12",)),), "mxfp4": (((0, 29, 0), ("12",)),)}}
+"""The NVIDIA compute capabilities each value's experts run on, per expert format, from a
+release on: "9.0" that capability (is_device_capability(90)), "10" any 10.x
+(is_device_capability_family(100)). Every other NVIDIA GPU fails the kernel check and the
+oracle raises at start-up (cuda_families).
 
-NOTE: _supports_current_device, every wheel 0.17.0-0.33.0 (script over fused_moe/ and
-fused_moe/experts/): TrtLlmFp8Experts(Base), TrtLlmNvFp4ExpertsBase, TrtLlmMxfp4ExpertsBase
-(0.19.0 on), TrtLlmBf16Experts(Base) (0.20.0 on; the unquantized oracle's FLASHINFER_TRTLLM),
-FlashInferCuteDSLExperts and FlashInferCuteDSLBatchedExperts: `p.is_cuda() and
-p.is_device_capability_family(100)` (and FlashInfer present)."""
+NOTE: _supports_current_device of the experts class each value maps to, read in the wheels
+named (fused_moe/ and fused_moe/experts/):
+- flashinfer_trtllm, flashinfer_cutedsl: TrtLlmFp8Experts(Base), TrtLlmNvFp4ExpertsBase,
+  TrtLlmMxfp4ExpertsBase (0.19.0 on), TrtLlmBf16Experts(Base) (0.20.0 on; the unquantized
+  oracle's FLASHINFER_TRTLLM), FlashInferCuteDSLExperts and FlashInferCuteDSLBatchedExperts:
+  `p.is_cuda() and p.is_device_capability_family(100)` (and FlashInfer present), every wheel
+  0.17.0-0.33.0 (script over both folders); TrtLlmMxint4ExpertsMonolithic (the WNA16 oracle's
+  FLASHINFER_TRTLLM, experts/trtllm_mxint4_moe.py) the same, 0.25.0-0.33.0 (0.25, 0.26, 0.27,
+  0.30, 0.33 read).
+- flashinfer_cutlass (flashinfer_cutlass_afp8 for MXFP4): FlashInferExperts
+  (flashinfer_cutlass_moe.py), which the fp8, nvfp4 and mxfp4 oracles map it to (0.17.0,
+  0.19.0, 0.25.0, 0.33.0 read) and the unquantized one from 0.20.0: is_cuda() and
+  (is_device_capability(90) or family 100, 110 or 120) in the 0.17.0-0.20.0 wheels, SM110
+  dropped from 0.21.0 ("SM110 excluded: flashinfer-ai/flashinfer#3134"; 0.21.0, 0.25.0,
+  0.29.0, 0.33.0 read). 0.17.0-0.19.0's unquantized oracle checks it itself
+  (select_unquantized_moe_backend: has_flashinfer_cutlass_fused_moe() and
+  has_device_capability(90)), the same GPUs.
+- deep_gemm: FP8's TritonOrDeepGemmExperts (a FallbackExperts: DeepGemmExperts' check and
+  TritonExperts') asks utils/deep_gemm.py is_deep_gemm_supported: Hopper 9.0 or family 100 in
+  0.17.0, Platform.support_deep_gemm from 0.20.0, whose platforms/cuda.py override adds family
+  120 from the 0.24.0 wheel (0.20.0-0.23.0 without it); MXFP4's DeepGemmFP4Experts (mapped from
+  0.20.0) adds family 100 only to it, then family 100 or 120 from 0.24.0. Both also want
+  VLLM_USE_DEEP_GEMM (default on) and the deep_gemm package (has_deep_gemm; not modelled).
+- b12x: the nvfp4 and mxfp4 oracles' B12X backends build fused_moe/b12x.py B12xExperts, whose
+  check is `current_platform.is_cuda() and current_platform.is_device_capability_family(120)`
+  (and the b12x package), 0.29.0-0.33.0 (each wheel read)."""
+
+
+def cuda_families(backend: str, expert_format: str, version: Version) -> tuple[str, ...] | None:
+    """The compute capabilities CUDA_FAMILIES gives this value and format at `version`; None
+    where it names none (another rule or no rule)."""
+    for since, families in reversed(CUDA_FAMILIES.get(backend, {}).get(expert_format, ())):
+        if version >= since:
+            return families
+    return None
+
+
+def _family_words(families: tuple[str, ...]) -> str:
+    """'compute capability 9.0, 10.x or 12.x', the B200/B300 or SM12x GPUs named for one."""
+    shown = [f if "." in f else f"{f}.x" for f in families]
+    named = {SM100: " (B200, B300)", ("12",): " (RTX 50-series, RTX PRO 6000, DGX Spark)"}
+    listed = shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} or {shown[-1]}"
+    return f"compute capability {listed}{named.get(families, '')}"
 
 
 MXFP4_TRITON_CUDA: tuple[tuple[Version, tuple[int, int], tuple[int, int]], ...] = (
@@ -364,47 +438,197 @@ def _values(entries: tuple[Mapped, ...], first: Version, version: Version) -> tu
     return tuple(out)
 
 
+WNA16_REASONS_FROM: Version = (0, 27, 0)
+"""NOTE: fused_moe/oracle/int_wna16.py _backend_incompatibility_reason, asked for an explicit
+backend before its kernel check from the 0.27.0 wheel (read in 0.27.0-0.33.0; absent in
+0.25.0 and 0.26.0), raises "WNA16 MoE backend '<B>' does not support the deployment
+configuration since <reason>." for (wna16_layout_reason):
+- FLASHINFER_TRTLLM with may_have_zp or may_have_bias: "zero points and bias are not
+  supported". AutoGPTQMoEMethod and AutoAWQMoEMethod pass may_have_bias=True (auto_gptq.py,
+  auto_awq.py), compressed-tensors may_have_zp = not symmetric; MoeWNA16Method passes its
+  has_zp, which Headroom does not read for GPTQ/AWQ checkpoints (not refused on it).
+- TRITON with may_have_bias ("expert bias is not supported"): every AutoGPTQ/AutoAWQ layer
+  (the AutoAWQConfig and desc_act checks come after it).
+- MARLIN (and EMULATION) for a MoeWNA16Config: "the MoeWNA16 checkpoint layout is not
+  supported"; MARLIN for a compressed-tensors layer that check_moe_marlin_supports_config
+  refuses: "Marlin not supported for this layer" (the layouts moe_wna16_fallback names).
+- RDNA3 (0.30.0 on): "only compressed-tensors checkpoints are supported", "asymmetric
+  checkpoints are not supported"."""
+WNA16_ANY_INT_FROM: Version = (0, 29, 0)
+"""NOTE: the kernels' _supports_quant_scheme for the weight key each WNA16 method passes
+(auto_gptq.py: QuantKey(uint4b8 / uint8b128, group scale) = kInt4Static / kInt8Static
+whatever the group; auto_awq.py: kInt4Static; moe_wna16.py and compressed-tensors: kInt4Static32
+for int4 in groups of 32, compressed-tensors symmetric=False for zero points), read in the
+0.25.0-0.33.0 wheels (wna16_kernel_reason):
+- HummingExpertsBase (fused_humming_moe.py): (kInt4Static, None) and (kInt8Static, None) only
+  in 0.25.0-0.28.0; from the 0.29.0 wheel also any unsigned int key with row groups
+  (_is_supported_wna16_weight_key), so groups of 32 and zero points too.
+- TritonWNA16Experts (triton_moe.py, mapped from 0.27.0): kInt4Static, kInt8Static,
+  kInt4Static32 in 0.27.0 and 0.28.0, the asymmetric kInt4StaticAsym / kInt4Static32Asym too
+  from 0.29.0.
+- TrtLlmMxint4ExpertsMonolithic: (kInt4Static32, None) only, 0.25.0-0.33.0.
+- Int4EmulationTritonExperts (int4_emulation_moe.py, mapped from 0.26.0): the four int4 keys,
+  no int8.
+- MarlinExperts: every int4 key above and kInt8Static."""
+
+
+CT_METHOD = "compressed-tensors' WNA16 MoE method"
+"""How the refusals name CompressedTensorsWNA16MarlinMoEMethod (the Marlin path, 0.25-0.26) and
+CompressedTensorsWNA16MoEMethod alike."""
+
+
+def wna16_asks(version: Version, fallback: bool) -> bool:
+    """Whether vLLM `version`'s int weight-only experts ask the WNA16 MoE oracle, which reads
+    --moe-backend (WNA16_ASKS), on a layout Marlin MoE takes (fallback False) or not."""
+    return version >= WNA16_ASKS[1] or (version >= WNA16_ASKS[0] and not fallback)
+
+
+def _wna16_key(spec: ModelSpec, scheme: QuantScheme, fallback: bool) -> tuple[str, int, bool,
+                                                                              bool]:
+    """(the MoE method vLLM builds, bits, int4 in groups of 32 in its weight key, zero points)
+    for int weight-only experts (WNA16_ANY_INT_FROM's NOTE): CT_METHOD,
+    "MoeWNA16Method" (a GPTQ/AWQ/AutoRound layout Marlin MoE does not take) or the Marlin-path
+    "AutoGPTQMoEMethod" / "AutoAWQMoEMethod", whose key never says the group."""
+    bits = 8 if scheme.key.startswith("w8") else 4
+    g32 = bits == 4 and scheme.key.endswith("-g32")
+    if _compressed_tensors(spec, scheme):
+        return CT_METHOD, bits, g32, "-ct-" not in scheme.key
+    if fallback:
+        return "MoeWNA16Method", bits, g32, False
+    return ("AutoAWQMoEMethod" if scheme.family == "awq" else "AutoGPTQMoEMethod"), bits, False, \
+        False
+
+
+def wna16_layout_reason(spec: ModelSpec, scheme: QuantScheme, backend: str, version: Version,
+                        fallback: bool) -> str | None:
+    """_backend_incompatibility_reason's words for this backend and these int weight-only
+    experts (WNA16_REASONS_FROM), None where it has none."""
+    if version < WNA16_REASONS_FROM:
+        return None
+    method, _, _, zero_points = _wna16_key(spec, scheme, fallback)
+    bias = method in ("AutoGPTQMoEMethod", "AutoAWQMoEMethod")
+    if backend == "flashinfer_trtllm" and (bias or zero_points):
+        return (f"zero points and bias are not supported ({method} may hold expert bias)" if bias
+                else "zero points and bias are not supported (this checkpoint has zero points)")
+    if backend == "triton" and bias:
+        return f"expert bias is not supported ({method} may hold expert bias)"
+    if backend in (MARLIN, "emulation") and method == "MoeWNA16Method":
+        return ("the MoeWNA16 checkpoint layout is not supported (Marlin MoE does not take this "
+                "layout, so vLLM builds MoeWNA16Method)")
+    if backend == MARLIN and method == CT_METHOD and fallback:
+        return "Marlin not supported for this layer (check_moe_marlin_supports_config)"
+    if backend == "rdna3" and method != CT_METHOD:
+        return "only compressed-tensors checkpoints are supported"
+    if backend == "rdna3" and zero_points:
+        return "asymmetric checkpoints are not supported"
+    return None
+
+
+def wna16_kernel_reason(spec: ModelSpec, scheme: QuantScheme, backend: str, version: Version,
+                        fallback: bool) -> str | None:
+    """Why the kernel `backend` maps to does not take these experts' weight key
+    (WNA16_ANY_INT_FROM), None where it does."""
+    method, bits, g32, zero_points = _wna16_key(spec, scheme, fallback)
+    if backend == "flashinfer_trtllm" and not (g32 and not zero_points):
+        detail = (" with zero points" if zero_points else "" if bits == 8 else
+                  " keyed without their group" if method.startswith("Auto") else
+                  " not in groups of 32")
+        return ("FlashInfer's MxInt4 MoE takes symmetric int4 in groups of 32 only, and "
+                f"{method} hands the oracle int{bits} weights{detail}")
+    if version < WNA16_ANY_INT_FROM and (backend == "humming" and (g32 or zero_points)
+                                         or backend == "triton" and zero_points):
+        return (f"{'Humming' if backend == 'humming' else 'Triton'}'s WNA16 MoE takes "
+                f"{'int4 in groups of 32 or ' if backend == 'humming' else ''}zero points "
+                f"from vLLM {version_label(WNA16_ANY_INT_FROM)} only")
+    if backend == "emulation" and bits == 8:
+        return "vLLM's int4 emulation MoE takes int4 weights only"
+    return None
+
+
+FP8_CUTLASS_METHOD = "compressed-tensors"
+"""NOTE: fused_moe/oracle/fp8.py select_fp8_moe_backend(..., allow_vllm_cutlass=False): an
+explicit "cutlass" (VLLM_CUTLASS, or its batched twin) raises ValueError("vLLM CUTLASS FP8 MoE
+backend is disabled for this configuration.") unless the caller passes allow_vllm_cutlass=True,
+before the kernel check, every wheel 0.17.0-0.33.0 (each read). The callers:
+quantization/fp8.py Fp8MoEMethod passes False (FP8 checkpoints and --quantization fp8 before
+0.20.0), online/fp8.py the default False (0.20.0-0.23.0; from 0.24.0 only
+Fp8PtpcOnlineMoEMethod passes True, the per-tensor and per-block online methods
+--quantization fp8 builds keep False), ModelOpt and the others leave the default; only
+compressed_tensors_moe(_w8a8_fp8).py CompressedTensorsW8A8Fp8MoEMethod passes True."""
+
+
 def oracle_refusal(spec: ModelSpec, scheme: QuantScheme, backend: str, version: Version,
-                   vendor: str, compute_capability: str) -> str | None:
+                   vendor: str, compute_capability: str, fallback: bool | None = None
+                   ) -> str | None:
     """Why vLLM stops at start-up with --moe-backend `backend` for this MoE model's experts:
-    their oracle does not map it (ORACLE_VALUES), or it maps it to a kernel this GPU cannot run
-    (BACKEND_DEVICES). None where vLLM runs them, skips the value (oracle_skip_note) or the
-    path was not read (NOT_ORACLE, formats outside MOE_ORACLES, releases before the oracle)."""
+    their oracle does not map it (ORACLE_VALUES), turns it down for these experts
+    (wna16_layout_reason, FP8_CUTLASS_METHOD), or maps it to a kernel this GPU cannot run
+    (BACKEND_DEVICES, CUDA_FAMILIES) or these weights do not suit (wna16_kernel_reason), in
+    vLLM's order. None where vLLM runs them, skips the value (oracle_skip_note) or the path
+    was not read (NOT_ORACLE, formats outside MOE_ORACLES, releases before the oracle).
+
+    Int weight-only experts depend on the layout (wna16_asks): they are answered only when
+    `fallback` says whether vLLM sends this layout's experts from Marlin MoE to its fall-back
+    (layout.moe_wna16_fallback), every other format only without it."""
     expert_format = _moe_experts(spec, scheme)[0]
     if not spec.is_moe or backend in NOT_ORACLE | {"auto"} or expert_format not in MOE_ORACLES \
-            or runs_flydsl(spec, scheme, backend, version, compute_capability):
+            or runs_flydsl(spec, scheme, backend, version, compute_capability) \
+            or (expert_format == "wna16") != (fallback is not None):
         return None
     first = ORACLE_FROM[expert_format]
-    if version < first or backend in _values(ORACLE_SKIPS.get(expert_format, ()), first, version):
+    if version < first or backend in _values(ORACLE_SKIPS.get(expert_format, ()), first, version) \
+            or fallback is not None and not wna16_asks(version, fallback):
         return None
     mapped = _values(ORACLE_VALUES[expert_format], first, version)
     label = version_label(version)
     oracle, kind = MOE_ORACLES[expert_format]
+    raises = f"the {kind} MoE oracle (fused_moe/oracle/{oracle}.py) raises at start-up"
     if backend not in mapped:
         hint = ("vLLM's FlyDSL MoE runs compressed-tensors int4 experts in groups of 32 on "
                 "gfx950 GPUs only" if backend == FLYDSL else
                 f"vLLM expects one of {', '.join(mapped)}")
         return (f"vLLM {label}: moe_backend='{backend}' is not supported for {kind} MoE "
                 f"(fused_moe/oracle/{oracle}.py raises at start-up): {hint}")
+    why = (wna16_layout_reason(spec, scheme, backend, version, fallback)
+           if fallback is not None else None)
+    if why:
+        return (f"vLLM {label}: --moe-backend {backend} does not take these {scheme.label} "
+                f"experts: {why}; {raises}")
+    if backend == "cutlass" and expert_format == "fp8" and not _compressed_tensors(spec, scheme):
+        return (f"vLLM {label}: --moe-backend cutlass: vLLM CUTLASS FP8 MoE backend is disabled "
+                "for this configuration (only compressed-tensors FP8 checkpoints allow it; "
+                f"these experts load through another FP8 method): {raises}")
     if backend == "triton" and scheme.key == "mxfp4" \
             and _mxfp4_triton_runs(version, vendor, compute_capability) is False:
         where = (f"compute capability {compute_capability}" if vendor == "nvidia" else
                  compute_capability)
         return (f"vLLM {label}: --moe-backend triton asks for OpenAI's Triton MoE for these "
-                f"MXFP4 experts, which does not run on {where}: the {kind} MoE oracle "
-                f"(fused_moe/oracle/{oracle}.py) raises at start-up; leave the MoE backend to "
-                "vLLM (auto)")
+                f"MXFP4 experts, which does not run on {where}: {raises}; leave the MoE "
+                "backend to vLLM (auto)")
+    device = _device_refusal(backend, expert_format, version, vendor, compute_capability)
+    if device:
+        return f"vLLM {label}: {device}: {raises}"
+    why = (wna16_kernel_reason(spec, scheme, backend, version, fallback)
+           if fallback is not None else None)
+    return (f"vLLM {label}: --moe-backend {backend} does not take these {scheme.label} experts: "
+            f"{why}; {raises}") if why else None
+
+
+def _device_refusal(backend: str, expert_format: str, version: Version, vendor: str,
+                    compute_capability: str) -> str | None:
+    """'--moe-backend B asks for K, which runs on ... only, not on ...' where this GPU fails
+    the kernel's device check (BACKEND_DEVICES, CUDA_FAMILIES), else None."""
     if backend not in BACKEND_DEVICES:
         return None
     what, needs_vendor, need = BACKEND_DEVICES[backend]
     capability = parse_capability(compute_capability)
-    first = SM100_ONLY.get(backend, {}).get(expert_format)
-    if vendor == "nvidia" == needs_vendor and first is not None and version >= first \
-            and capability is not None and capability[0] != 10:
-        return (f"vLLM {label}: --moe-backend {backend} asks for {what}, which runs on "
-                "compute capability 10.x (B200, B300) only, not on compute capability "
-                f"{compute_capability}: the {kind} MoE oracle (fused_moe/oracle/{oracle}.py) "
-                "raises at start-up")
+    families = cuda_families(backend, expert_format, version)
+    if vendor == "nvidia" == needs_vendor and families is not None and capability is not None \
+            and f"{capability[0]}.{capability[1]}" not in families \
+            and str(capability[0]) not in families:
+        return (f"--moe-backend {backend} asks for {what}, which runs on "
+                f"{_family_words(families)} only, not on compute capability "
+                f"{compute_capability}")
     if vendor == needs_vendor and (
             need is None or isinstance(need, str) and compute_capability == need
             or isinstance(need, tuple) and (capability is None or capability >= need)):
@@ -417,9 +641,7 @@ def oracle_refusal(spec: ModelSpec, scheme: QuantScheme, backend: str, version: 
              if vendor != needs_vendor else
              f"compute capability {compute_capability}" if vendor == "nvidia" else
              compute_capability)
-    return (f"vLLM {label}: --moe-backend {backend} asks for {what}, which runs on {runs_on} "
-            f"only, not on {where}: the {kind} MoE oracle (fused_moe/oracle/{oracle}.py) raises "
-            "at start-up")
+    return f"--moe-backend {backend} asks for {what}, which runs on {runs_on} only, not on {where}"
 
 
 def oracle_skip_note(spec: ModelSpec, scheme: QuantScheme, backend: str, version: Version

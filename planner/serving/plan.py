@@ -65,7 +65,13 @@ from planner.serving.launch import (
     untyped_config_note,
     with_layout,
 )
-from planner.serving.layout import ParallelLayout, layout_errors, layout_key, layout_warnings
+from planner.serving.layout import (
+    ParallelLayout,
+    layout_errors,
+    layout_key,
+    layout_warnings,
+    moe_wna16_fallback,
+)
 from planner.serving.mla_block import (
     dsv4_block_refusal,
     mla_block_size,
@@ -958,13 +964,27 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
                 *(width[1:] if width else ()))
     # a KV-shared layer cut from its source fails at model load, before any KV sizing
     checks = (tuple(_busy_errors(cluster, layout, s, r)
-                    + _node_quant_errors(spec, cluster, layout, s, r)),
+                    + _node_quant_errors(spec, cluster, layout, s, r)
+                    + _wna16_backend_errors(spec, cluster, layout, s, r)),
               tuple(_kv_sharing_errors(spec, stages) or _empty_stage_errors(stages, s)),
               tuple(_page_size_errors(stages, r, s)))
     window_mbt = window_batched_tokens(r.in_flight_window, r.runner[0], layout.pp, r.mbt)
     return _LayoutFacts(r, terms, totals, stages, kv_b,
                         _full_request(spec, r, layout, stages, kv_b, window_mbt), window_mbt,
                         warnings, {}, _distinct_workers(cluster, layout, r, totals), checks, {})
+
+
+def _wna16_backend_errors(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
+                          s: EngineSettings, r: _Resolved) -> list[str]:
+    """--moe-backend for int weight-only experts: moe_backend.oracle_refusal on this layout,
+    whose experts Marlin MoE takes or sends to vLLM's fall-back (layout.moe_wna16_fallback),
+    which decides whether the WNA16 MoE oracle reads the flag and what it accepts."""
+    if not s.moe_backend or not spec.is_moe:
+        return []
+    fallback = moe_wna16_fallback(spec, layout, r.scheme, s.vllm_version, cluster.vendor)
+    return list(filter(None, [oracle_refusal(spec, r.scheme, s.moe_backend,
+                                             vllm_rules(s.vllm_version).version, cluster.vendor,
+                                             r.compute_capability, fallback)]))
 
 
 def _rank_terms(spec: ModelSpec, r: _Resolved, layout: ParallelLayout, own_heads: bool

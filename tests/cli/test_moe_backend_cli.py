@@ -385,10 +385,11 @@ def test_a_value_the_experts_oracle_does_not_map_is_refused_with_its_list() -> N
     assert error.endswith("not supported for Int8 MoE (fused_moe/oracle/int8.py raises at "
                           "start-up): vLLM expects one of triton, humming"), error
     # oracle/mxfp4.py map_mxfp4_backend has no "deep_gemm" in 0.19.0, has it from 0.20.0
+    # (whose DeepGemmFP4Experts runs on a B200, compute capability 10.0)
     assert any("moe_backend='deep_gemm' is not supported for MXFP4 MoE" in e for e in
                _errors("openai/gpt-oss-20b", "h100-sxm", "0.19.0", "deep_gemm"))
     assert not any("deep_gemm" in e for e in
-                   _errors("openai/gpt-oss-20b", "h100-sxm", "0.20.0", "deep_gemm"))
+                   _errors("openai/gpt-oss-20b", "b200", "0.20.0", "deep_gemm"))
     # a dense model has no MoE layer for the flag to reach
     assert _errors("Qwen/Qwen3-8B", "h100-sxm", "0.26.0", "cutlass") == []
 
