@@ -125,6 +125,8 @@ from planner.serving.startup import (
     inc_quantization_notes,
     int8_float32_errors,
     kv_format_errors,
+    latent_fc1_split,
+    latent_moe_errors,
     marlin_shape_findings,
     modelopt_mixed_errors,
     null_field_errors,
@@ -560,6 +562,7 @@ class _Resolved(NamedTuple):
     gdn_ba_whole: bool  # startup.gdn_ba_whole: Qwen3.5's in_proj_ba whole on every TP rank
     siglip_head: bool  # vllm_versions.SIGLIP_HEAD_DROPPED_FROM: the pooling head still built
     tower_whole: bool  # vllm_versions.MOONVIT_SPLIT_FROM: Kimi-VL's tower unsplit on every rank
+    latent_fc1_split: bool  # startup.latent_fc1_split: fc1_latent_proj split over TP
     encoder_tp_data: bool  # vllm_versions.ENCODER_TP_DATA_TYPES: --mm-encoder-tp-mode data taken
     linear_ask: tuple  # (served dtype, release, sizing GPU): startup.marlin_shape_findings
     encoder_every_stage: bool  # engine.activation_bytes: the V1 runner, tower on every stage
@@ -678,6 +681,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         gdn_ba_whole=gdn_ba_whole(spec, scheme, rules.version, gpu),
         siglip_head=rules.version < SIGLIP_HEAD_DROPPED_FROM,
         tower_whole=spec.model_type == "kimi_vl" and rules.version < MOONVIT_SPLIT_FROM,
+        latent_fc1_split=latent_fc1_split(rules.version),
         encoder_tp_data=spec.model_type in ENCODER_TP_DATA_TYPES
         and rules.version >= ENCODER_TP_DATA_FROM,
         linear_ask=(served, rules.version, gpu),
@@ -723,6 +727,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             + tuple(float16_errors(spec.model_type, s.dtype, not fp16))
             + tuple(null_field_errors(spec, rules.version))
             + tuple(gemma_tie_errors(spec, rules.version))
+            + tuple(latent_moe_errors(spec, rules.version))
             + tuple(act_dtype_errors(spec, scheme, served,
                                      quant.checkpoint_formats(spec, scheme) is not None,
                                      version=rules.version, vendor=gpu.vendor))
@@ -947,7 +952,8 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
     own_heads = bool(r.states.draft_kv_layers) and draft_own_heads(spec, s.vllm_version)
     key = ("weights", r.scheme.memo_key, *layout_key(layout), r.act_b, r.expert_pad,
            r.states.draft_kv_layers, own_heads, r.mbt if spec.compressed_attention else 0,
-           r.vision_first_stage_only, r.gdn_ba_whole, r.siglip_head, r.tower_whole)
+           r.vision_first_stage_only, r.gdn_ba_whole, r.siglip_head, r.tower_whole,
+           r.latent_fc1_split)
     terms = _cached(spec, key, _rank_terms, spec, r, layout, own_heads)
     totals = tuple(w.total_bytes for w in terms)
     kv_b = sparse_mla_kv(spec, s, r.kv_plain, r.compute_capability, layout.tp)
@@ -996,7 +1002,7 @@ def _rank_terms(spec: ModelSpec, r: _Resolved, layout: ParallelLayout, own_heads
                         mtp_own_heads=own_heads, max_num_batched_tokens=r.mbt,
                         vision_first_stage_only=r.vision_first_stage_only,
                         gdn_ba_whole=r.gdn_ba_whole, siglip_head=r.siglip_head,
-                        tower_whole=r.tower_whole)
+                        tower_whole=r.tower_whole, latent_fc1_split=r.latent_fc1_split)
 
 
 WEIGHT_PARTS = {

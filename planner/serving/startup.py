@@ -52,6 +52,8 @@ from planner.serving.vllm_versions import (
     CT_WNA16_MOE_READ_FROM,
     GDN_BA_WHOLE_FROM,
     HUMMING_FIRST_ON_HOPPER_FROM,
+    LATENT_FC1_WHOLE_FROM,
+    LATENT_MOE_FROM,
     NVFP4_ROCM_EMULATION_FROM,
     ROCM_CONCH_G_IDX_FROM,
     ROCM_QUANTIZATION_LISTED,
@@ -804,6 +806,27 @@ def gemma_tie_errors(spec: ModelSpec, version: Version) -> list[str]:
             "tie_word_embeddings true (`assert config.tie_word_embeddings`: \"currently all "
             "existing Gemma models have `tie_word_embeddings` enabled\"); this config.json "
             "gives it false or null."]
+
+
+def latent_moe_errors(spec: ModelSpec, version: Version) -> list[str]:
+    """vLLM's failure to load a Nemotron-H latent MoE (moe_latent_size set) on a release whose
+    NemotronHMoE has no latent projections (before vllm_versions.LATENT_MOE_FROM); []
+    otherwise. E.g. Nemotron-3-Super-120B-A12B on 0.12.0."""
+    moe = first_moe(spec)
+    if spec.model_type != "nemotron_h" or moe is None or not moe.latent_size \
+            or version >= LATENT_MOE_FROM:
+        return []
+    return [f"vLLM {version_label(version)}'s nemotron_h.py NemotronHMoE has no latent MoE: it "
+            "reads no moe_latent_size, builds no fc1_latent_proj / fc2_latent_proj and sizes "
+            f"the routed experts {spec.hidden_size:,} wide, not {moe.latent_size:,}, so this "
+            "checkpoint's MoE tensors do not load (latent MoE from vLLM "
+            f"{version_label(LATENT_MOE_FROM)})."]
+
+
+def latent_fc1_split(version: Version) -> bool:
+    """Whether vLLM `version` splits a latent MoE's fc1_latent_proj over TP
+    (vllm_versions.LATENT_FC1_WHOLE_FROM; weights.rank_weights)."""
+    return version < LATENT_FC1_WHOLE_FROM
 
 
 def float16_errors(model_type: str, dtype: str, refused: bool) -> list[str]:

@@ -101,6 +101,22 @@ config.vision_use_head (true where the config lacks it) in the 0.9.1-0.14.0 whee
 which no caller (gemma3_mm.py, paligemma.py, llava.py init_vision_tower_for_llava) passes,
 and drops the head's weights at load (weights.rank_weights: VisionSpec.pooling_head_params)."""
 
+LATENT_MOE_FROM: Version = (0, 13, 0)
+"""NOTE: nemotron_h.py NemotronHMoE reads moe_latent_size and builds fc1_latent_proj /
+fc2_latent_proj (hidden -> moe_latent_size -> hidden) with its routed experts
+moe_latent_size wide from the 0.13.0 wheel (read in 0.13.0, 0.14.0, 0.19.0 and 0.33.0); the
+0.11.2 and 0.12.0 wheels' NemotronHMoE has no latent projections and builds the experts
+hidden_size wide, so a latent MoE checkpoint (Nemotron-3-Super) does not load there
+(startup.latent_moe_errors). The 0.11.0 wheel has no NemotronHMoE at all."""
+
+LATENT_FC1_WHOLE_FROM: Version = (0, 14, 0)
+"""NOTE: nemotron_h.py NemotronHMoE, 0.13.0 wheel: fc1_latent_proj is a ColumnParallelLinear
+(gather_output=True), split over TP like the shared expert, and fc2_latent_proj a
+ReplicatedLinear; from the 0.14.0 wheel (0.14.0, 0.19.0 and 0.33.0 read) both are
+ReplicatedLinear, whole on every TP rank (weights._latent_projections). Either takes
+disable_tp=is_sequence_parallel (expert parallel with TP > 1 and DP > 1 under the default
+all2all backend), which Headroom does not model for any layer."""
+
 GDN_BA_WHOLE_FROM: Version = (0, 22, 0)
 """NOTE: from the 0.22.0 wheel mamba/gdn/qwen_gdn_linear_attn.py QwenGatedDeltaNetAttention
 builds in_proj_ba with `disable_tp=self.maybe_disable_tp(quant_config)` (create_ba_proj), and

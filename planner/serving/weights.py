@@ -110,6 +110,7 @@ class _Shard:
     vision_whole: int = 0  # tower parameters every TP rank holds whole (rank_weights)
     expert_dp: int = 1  # without EP, the DP ranks the routed experts are also sliced over
     gdn_ba_whole: bool = False  # Gated DeltaNet's in_proj_ba on every TP rank (_attention_per_rank)
+    latent_fc1_split: bool = False  # fc1_latent_proj split over TP (_latent_projections)
 
     @property
     def expert_tp(self) -> int:
@@ -144,6 +145,7 @@ def rank_weights(
     gdn_ba_whole: bool = False,
     siglip_head: bool = False,
     tower_whole: bool = False,
+    latent_fc1_split: bool = False,
 ) -> tuple[WeightTerms, ...]:
     """Bytes on each GPU of one replica, as vLLM loads them: index = pp_stage * tp + tp_rank.
 
@@ -165,7 +167,8 @@ def rank_weights(
     TP splits the tower's Column / Row / QKV layers, and every rank holds the rest whole
     (VisionSpec.replicated_params, at vLLM's default --mm-encoder-tp-mode weights);
     `tower_whole`: this release builds the whole tower unsplit on every rank
-    (vllm_versions.MOONVIT_SPLIT_FROM).
+    (vllm_versions.MOONVIT_SPLIT_FROM). `latent_fc1_split`: this release splits a latent MoE's
+    fc1_latent_proj over TP (vllm_versions.LATENT_FC1_WHOLE_FROM).
     """
     params = params or count_params(spec)
     bits = _scheme_bits(spec, scheme)
@@ -194,7 +197,7 @@ def rank_weights(
                     first_stage=stage == 0, last_stage=stage == layout.pp - 1, pad_vocab=True,
                     expert_pad=expert_pad, vision_every_stage=vision_every_stage,
                     vision_unbuilt=unbuilt, vision_whole=whole, expert_dp=layout.dp,
-                    gdn_ba_whole=gdn_ba_whole,
+                    gdn_ba_whole=gdn_ba_whole, latent_fc1_split=latent_fc1_split,
                 )
                 if _dsv4_model(spec, scheme):
                     memo[key] = _dsv4_terms(spec, params, shard, elem, max_num_batched_tokens)
@@ -240,7 +243,7 @@ def tied_head_bytes(spec: ModelSpec, scheme: QuantScheme, tp: int) -> int:
 
 
 def rank_dense_params(spec: ModelSpec, params: ParamBreakdown, layers: range, tp: int,
-                      gdn_ba_whole: bool = False) -> int:
+                      gdn_ba_whole: bool = False, latent_fc1_split: bool = False) -> int:
     """Parameters one TP rank multiplies per token in `layers` outside the routed experts:
     its attention, dense MLP, shared experts and router, by the per-rank rules of its weight
     bytes (_terms at one byte per weight), so that what vLLM replicates on every TP rank
@@ -252,11 +255,12 @@ def rank_dense_params(spec: ModelSpec, params: ParamBreakdown, layers: range, tp
     one-KV-head sliding-window attention, its KV layout), as a what-if scheme's bytes do
     (weights_dsv4 prices its checkpoint tensor by tensor, in bytes only): of what vLLM
     replicates (fused_wqa_wkv, the compressors, the indexer) that counts one 1,024-wide KV
-    head whole and splits the rest, an undercount (unverified). `gdn_ba_whole`: as rank_weights."""
+    head whole and splits the rest, an undercount (unverified). `gdn_ba_whole`,
+    `latent_fc1_split`: as rank_weights."""
     one = (8.0,) * len(_LAYER_COMPONENTS)
     bits = _SchemeBits(8.0, 8.0, 8.0, (one,) * spec.num_layers, kept_bits=8.0)
     shard = _Shard(layers, tp, first_stage=False, last_stage=False, layers_only=True,
-                   gdn_ba_whole=gdn_ba_whole)
+                   gdn_ba_whole=gdn_ba_whole, latent_fc1_split=latent_fc1_split)
     t = _terms(spec, bits, params, shard)
     return t.attention_bytes + t.dense_mlp_bytes + t.shared_experts_bytes + t.router_bytes
 
@@ -333,7 +337,8 @@ def _mtp_bytes(spec: ModelSpec, scheme: QuantScheme, bits: "_SchemeBits",
     layer = _terms(spec, bits, params, _Shard(range(index, index + 1), shard.tp, shard.ep_size,
                                               shard.ep_rank, False, False, shard.pad_vocab,
                                               shard.expert_pad, layers_only=True,
-                                              expert_dp=shard.expert_dp))
+                                              expert_dp=shard.expert_dp,
+                                              latent_fc1_split=shard.latent_fc1_split))
     hidden = spec.hidden_size
     if spec.model_type in _REPLICATED_FC:
         fc = 2 * hidden * hidden * elem
@@ -530,7 +535,8 @@ def _terms(
             expert_params *= _padding_factor(spec.hidden_size, layer.mlp, shard)
         experts += expert_params * experts_bits
         gate = _shared_expert_gate(layer.mlp, spec.hidden_size)
-        latent, latent_bias = _latent_projections(layer.mlp, spec.hidden_size)
+        latent, latent_bias = _latent_projections(layer.mlp, spec.hidden_size,
+                                                  shard.latent_fc1_split)
         shared_experts += ((lp.shared_experts - gate - latent) / shard.tp * shared_bits
                            + (latent - latent_bias) * shared_bits
                            + (gate + latent_bias) * max(shared_bits, bits.kept_bits))
@@ -818,21 +824,28 @@ def _dense_mlp_per_rank(mlp: object, hidden: int, total: int, tp: int) -> tuple[
     return (total - hidden) / tp + hidden, column_bias + hidden
 
 
-def _latent_projections(mlp: object, hidden: int) -> tuple[int, int]:
+def _latent_projections(mlp: object, hidden: int, fc1_split: bool = False) -> tuple[int, int]:
     """Parameters of a latent MoE layer's fc1 / fc2 latent projections (params.latent_params)
-    and of their biases among them: whole on every rank, the weights at the shared experts'
-    bits, the biases in the model dtype (a linear layer creates its bias in params_dtype
-    whatever the quant_method: _attention_kept_per_rank's NOTE).
+    that every rank holds whole, and of their biases among them: the weights at the shared
+    experts' bits, the biases in the model dtype (a linear layer creates its bias in
+    params_dtype whatever the quant_method: _attention_kept_per_rank's NOTE). `fc1_split`:
+    the release splits fc1 (hidden -> latent, with its latent-wide bias) over TP with the
+    shared experts, so only fc2 is whole.
 
     NOTE: nemotron_h.py NemotronHMoE builds fc1_latent_proj and fc2_latent_proj as
-    ReplicatedLinear (hidden -> moe_latent_size -> hidden; 0.14.0-0.33.0 wheels, absent from
-    0.13.0), which holds the whole weight on every TP rank; they were split over TP with the
-    shared experts. Nemotron-3-Super (hidden 4,096, latent 1,024, 40 MoE layers) at TP 8:
-    40 x 2 x 4,096 x 1,024 x 7/8 = 293,601,280 parameters more per GPU, 587,202,560 B in
-    bf16."""
+    ReplicatedLinear (hidden -> moe_latent_size -> hidden; 0.14.0-0.33.0 wheels), which holds
+    the whole weight on every TP rank; 0.13.0 builds fc1 as a ColumnParallelLinear
+    (vllm_versions.LATENT_FC1_WHOLE_FROM). They were split over TP with the shared experts.
+    Nemotron-3-Super (hidden 4,096, latent 1,024, 40 MoE layers) at TP 8: 40 x 2 x 4,096 x
+    1,024 x 7/8 = 293,601,280 parameters more per GPU, 587,202,560 B in bf16 (half of it on
+    0.13.0)."""
     if not isinstance(mlp, MoeMlp):
         return 0, 0
-    return latent_params(mlp, hidden), latent_bias_params(mlp, hidden)
+    whole, whole_bias = latent_params(mlp, hidden), latent_bias_params(mlp, hidden)
+    if fc1_split and mlp.latent_size:
+        fc1_bias = mlp.latent_size if whole_bias else 0
+        return whole - hidden * mlp.latent_size - fc1_bias, whole_bias - fc1_bias
+    return whole, whole_bias
 
 
 def _shared_expert_gate(mlp: object, hidden: int) -> int:

@@ -71,7 +71,7 @@ from planner.serving.speed.terms import (
     release_caveats,
     stage_gpus_note,
 )
-from planner.serving.startup import gdn_ba_whole
+from planner.serving.startup import gdn_ba_whole, latent_fc1_split
 from planner.serving.tie import served_spec
 from planner.serving.vllm_versions import CLAMP_OUTPUT_FROM, vllm_rules
 from planner.text import counted
@@ -477,7 +477,8 @@ def _build_context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: i
     custom_ar_off = device.rules.nnodes_custom_ar_off and layout.gpus > gpn and span is None
     stages = _stages(request, scheme, act_b, sparse_mla_kv(
         spec, s, device.kv_plain, device.gpu.compute_capability, layout.tp),
-        gdn_ba_whole(spec, scheme, device.rules.version, device.gpu))
+        gdn_ba_whole(spec, scheme, device.rules.version, device.gpu),
+        latent_fc1_split(device.rules.version))
     return _Ctx(device=device, tp=layout.tp, pp=layout.pp, dp=layout.dp, ep=layout.ep,
                 hidden=spec.hidden_size, c=coefficients, wna16=wna16, eager=s.enforce_eager,
                 mbt=mbt, padded_moe=_padded_moe(device, layout), stages=stages, net=net,

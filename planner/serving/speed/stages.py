@@ -59,37 +59,42 @@ at 512 entries, 7.3 s at 4,096); entries are a few small tuples and die with the
 
 _PARTS: IdentityMemo[object] = IdentityMemo(4096)
 """What _build_stages reads that the KV dtype does not change, by spec: each layout's rank
-weights by (weight format, TP, PP, DP, EP, activation bytes, in_proj_ba whole), shared by the
-stages of both KV dtypes, and each stage's dense parameters per TP rank by (its layers, TP,
-in_proj_ba whole), which no other part of the weight format nor DP changes
-(rank_dense_params counts one byte per weight), and the model's KV layers (model_kv_layers).
+weights by (weight format, TP, PP, DP, EP, activation bytes, in_proj_ba whole, fc1_latent_proj
+split), shared by the stages of both KV dtypes, and each stage's dense parameters per TP rank by
+(its layers, TP, in_proj_ba whole, fc1_latent_proj split), which no other part of the weight
+format nor DP changes (rank_dense_params counts one byte per weight), and the model's KV layers
+(model_kv_layers).
 Each was worked out again for every one of recommend's families (Qwen3-30B-A3B at 1,000
 req/s over every preset: 2,218 stage tuples)."""
 
 
 def _rank_weights(spec: ModelSpec, scheme: QuantScheme, layout: ParallelLayout,
-                  params: ParamBreakdown, act_b: int, ba_whole: bool) -> tuple[WeightTerms, ...]:
+                  params: ParamBreakdown, act_b: int, ba_whole: bool, fc1_split: bool
+                  ) -> tuple[WeightTerms, ...]:
     """rank_weights at `act_b` bytes per activation element, in_proj_ba whole on every TP rank
-    where `ba_whole` (startup.gdn_ba_whole), as _PARTS caches them."""
+    where `ba_whole` (startup.gdn_ba_whole), fc1_latent_proj split where `fc1_split`
+    (startup.latent_fc1_split), as _PARTS caches them."""
     return rank_weights(spec, scheme, layout, params, served_dtype_bytes=act_b,
-                        gdn_ba_whole=ba_whole)
+                        gdn_ba_whole=ba_whole, latent_fc1_split=fc1_split)
 
 
 def _stages(request: PlanRequest, scheme: QuantScheme, act_b: int, kv_b: KvBytes,
-            ba_whole: bool) -> tuple[_Stage, ...]:
+            ba_whole: bool, fc1_split: bool = False) -> tuple[_Stage, ...]:
     spec, layout = request.model, request.layout
-    key = (scheme.memo_key, layout.tp, layout.pp, layout.dp, layout.ep, act_b, kv_b, ba_whole)
-    return _STAGES.get(spec, key, _build_stages, spec, request, scheme, act_b, kv_b, ba_whole)
+    key = (scheme.memo_key, layout.tp, layout.pp, layout.dp, layout.ep, act_b, kv_b, ba_whole,
+           fc1_split)
+    return _STAGES.get(spec, key, _build_stages, spec, request, scheme, act_b, kv_b, ba_whole,
+                       fc1_split)
 
 
 def _build_stages(spec: ModelSpec, request: PlanRequest, scheme: QuantScheme, act_b: int,
-                  kv_b: KvBytes, ba_whole: bool) -> tuple[_Stage, ...]:
+                  kv_b: KvBytes, ba_whole: bool, fc1_split: bool) -> tuple[_Stage, ...]:
     """Per PP stage: the bytes its busiest rank reads and the parameters it multiplies."""
     layout = request.layout
     params: ParamBreakdown = param_breakdown(spec)
     weights = _PARTS.get(spec, ("weights", scheme.memo_key, layout.tp, layout.pp, layout.dp,
-                                layout.ep, act_b, ba_whole), _rank_weights, spec, scheme,
-                         layout, params, act_b, ba_whole)
+                                layout.ep, act_b, ba_whole, fc1_split), _rank_weights, spec,
+                         scheme, layout, params, act_b, ba_whole, fc1_split)
     kv_layers = _PARTS.get(spec, ("kv_layers",), model_kv_layers, spec)
     # each token's routed experts are spread over tp x dp ranks: whole experts with EP,
     # every expert sliced over tp x dp without it (ParallelLayout.expert_tp)
@@ -109,9 +114,10 @@ def _build_stages(spec: ModelSpec, request: PlanRequest, scheme: QuantScheme, ac
                  + w.router_bytes + w.norms_bytes + head)
         lps = [params.layers[i] for i in layers]
         # whole on every rank what vLLM replicates (the router, MLA's q_a / kv_a, ...)
-        dense_params: float = _PARTS.get(spec, ("dense", layers, layout.tp, ba_whole),
+        dense_params: float = _PARTS.get(spec, ("dense", layers, layout.tp, ba_whole,
+                                                fc1_split),
                                          rank_dense_params, spec, params, layers, layout.tp,
-                                         ba_whole)
+                                         ba_whole, fc1_split)
         lm_head = (params.lm_head or params.embeddings) / layout.tp if last else 0.0
         dense_params += lm_head
         expert = sum(lp.experts_per_token * lp.expert_size for lp in lps) / moe_ranks

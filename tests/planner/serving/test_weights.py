@@ -27,6 +27,7 @@ from planner.model.spec import (
     MoeMlp,
     QuantSpec,
 )
+from planner.serving import startup
 from planner.serving.layout import ParallelLayout
 from planner.serving.weights import WeightTerms, rank_weights, rope_cache_bytes, weights_bytes
 from planner.units import GIB
@@ -875,6 +876,44 @@ def test_nemotron3_latent_projections_are_whole_on_every_rank(ref_config):
     # vLLM passes the value to the layers' bias=: "x" was accepted without a word
     with pytest.raises(ConfigError, match="mlp_bias must be true or false, got 'x'"):
         parse_model_config(config | {"mlp_bias": "x"}, quant, name="x")
+
+
+def test_nemotron3_latent_fc1_is_split_over_tp_on_0_13(ref_config):
+    """The 0.13.0 wheel's NemotronHMoE builds fc1_latent_proj as a ColumnParallelLinear (split
+    over TP) and fc2_latent_proj as a ReplicatedLinear (vllm_versions.LATENT_FC1_WHOLE_FROM);
+    0.14.0 on, both whole. Releases before 0.13.0 have no latent MoE (LATENT_MOE_FROM)."""
+    config, quant = ref_config("nvidia__NVIDIA-Nemotron-3-Super-120B-A12B-FP8")
+    spec = spec_of(ref_config, "nvidia__NVIDIA-Nemotron-3-Super-120B-A12B-FP8")
+    rank = rank_weights(spec, BF16, ParallelLayout(tp=8), latent_fc1_split=True)[0]
+    # per MoE layer: the shared expert 5,505,024 (as above), fc1 4,096 x 1,024 / 8 = 524,288,
+    # fc2 1,024 x 4,096 = 4,194,304 whole: 10,223,616 x 2 B x 40 = 817,889,280 B
+    # (1,111,490,560 - 40 x 4,194,304 x 7/8 x 2 B = 1,111,490,560 - 293,601,280)
+    assert rank.shared_experts_bytes == 817_889_280
+    # with mlp_bias: fc1's 1,024-wide bias split (128 a rank), fc2's 4,096 whole, 16-bit:
+    # 40 x (128 + 4,096) x 2 B = 337,920 B more
+    biased = parse_model_config(config | {"mlp_bias": True}, quant, name="x")
+    rank = rank_weights(biased, BF16, ParallelLayout(tp=8), latent_fc1_split=True)[0]
+    assert rank.shared_experts_bytes == 817_889_280 + 337_920
+    assert startup.latent_fc1_split((0, 13, 0)) and not startup.latent_fc1_split((0, 14, 0))
+    # the plan on 8 H100s: 0.13.0 holds 40 x 4,096 x 1,024 x 7/8 x 2 B = 293,601,280 B less per
+    # GPU than 0.14.0 (nothing else in this model's weights differs between the two)
+    from planner.serving.engine import EngineSettings
+    from planner.serving.hardware import preset_cluster
+    from planner.serving.plan import PlanRequest, plan
+
+    def planned(release: str):
+        return plan(PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", 8),
+                                layout=ParallelLayout(tp=8),
+                                engine=EngineSettings(max_model_len=4096, vllm_version=release)))
+    assert (planned("0.14.0").weights_bytes_per_gpu - planned("0.13.0").weights_bytes_per_gpu
+            == 293_601_280)
+    assert not planned("0.12.0").fits
+    assert startup.latent_moe_errors(spec, (0, 13, 0)) == []
+    assert startup.latent_moe_errors(spec, (0, 12, 0)) == [
+        "vLLM 0.12.0's nemotron_h.py NemotronHMoE has no latent MoE: it reads no "
+        "moe_latent_size, builds no fc1_latent_proj / fc2_latent_proj and sizes the routed "
+        "experts 4,096 wide, not 1,024, so this checkpoint's MoE tensors do not load (latent "
+        "MoE from vLLM 0.13.0)."]
 
 
 @pytest.mark.parametrize("extra", [
