@@ -202,6 +202,18 @@ class LayerSpec(_Frozen):
 # --- everything else ---------------------------------------------------------------------
 
 
+class IncEntry(_Frozen):
+    """An AutoRound extra_config entry vLLM builds as a quantized layer of its own config: its
+    bits, group_size and sym, each filled in with the checkpoint's (sym: true where the
+    checkpoint has none, as vLLM defaults it from 0.29; None where it is written as null, as
+    vLLM reads it). An FP8-block checkpoint's entries may carry a block (two ints)."""
+
+    module: str
+    bits: int
+    group_size: int | tuple[int, int]
+    sym: bool | None
+
+
 class IncFormat(_Frozen):
     """An AutoRound block planned as 16-bit weights (its format is not planned here), as vLLM's
     INCConfig.__init__ checks it: startup.inc_format_errors refuses it where that release
@@ -209,24 +221,21 @@ class IncFormat(_Frozen):
 
     method: str = Field(description="quant_method as written, lower-cased ('auto-round')")
     bits: int | None = Field(description="None: absent or not an integer")
-    symmetric: bool | None = Field(description="`sym` as stored; None: absent")
+    symmetric: bool | None = Field(description="`sym` as stored; None: absent or null")
+    sym_null: bool = Field(default=False, description="`sym` written as null, which vLLM reads "
+                           "as None (QuantSpec.sym_null)")
     data_type: str = Field(description="as written ('mx_fp4'); 'int' when absent")
     packing_format: str | None = Field(description="None: absent (each release defaults it to "
                                        "one it takes)")
     group_size: int | None = Field(default=None, description="None: absent or not an integer")
     backend: str | None = Field(default=None, description="`backend` (or `vllm_backend`) as "
                                 "written; None: absent ('auto')")
-
-
-class IncEntry(_Frozen):
-    """An AutoRound extra_config entry vLLM builds as a quantized layer of its own config: its
-    bits, group_size and sym, each filled in with the checkpoint's (sym: true where the
-    checkpoint has none, as vLLM defaults it from 0.29)."""
-
-    module: str
-    bits: int
-    group_size: int
-    sym: bool
+    block_size: tuple[int, int] | None = Field(default=None, description="a 2-D group_size as "
+                                               "written (block FP8)")
+    entries: tuple[IncEntry, ...] = Field(
+        default=(), description="MXFP / FP blocks: the extra_config entries vLLM builds as "
+        "quantized layers of their own (QuantSpec.inc_entries), which resolve_scheme matches "
+        "to a scheme (startup.inc_format_errors)")
 
 
 class ModuleFormat(_Frozen):
@@ -297,6 +306,10 @@ class QuantSpec(_Frozen):
     packing_null: bool = Field(
         default=False, description="AutoRound: packing_format written as null, which vLLM "
         "refuses before 0.29 and reads as its default from 0.29 (startup.inc_errors)")
+    sym_null: bool = Field(
+        default=False, description="AutoRound: sym written as null (`symmetric` None), which "
+        "every release reads as None, not as a missing key: no Marlin type map lists it "
+        "(config.quant._inc_sym)")
     summary: str = Field(description="one line, e.g. 'GPTQ int4, group 128, sym'")
 
 

@@ -283,9 +283,11 @@ def inc_packing_off_marlin(spec: ModelSpec, scheme: QuantScheme) -> str:
     if not inc_checkpoint(spec, scheme):
         return ""
     quant = spec.quant
-    symmetric = quant.symmetric is not False  # absent: true from 0.29, refused before
+    # absent: true from 0.29, refused before; null: None, not symmetric (config.quant._inc_sym)
+    symmetric = quant.symmetric is not False and not quant.sym_null
     if scheme.family == "gptq" and not symmetric:
-        return "Marlin takes GPTQ packing symmetric only (uint4b8, uint8b128)"
+        return ("Marlin takes GPTQ packing symmetric only (uint4b8, uint8b128)"
+                + ("; sym is null, which vLLM reads as None" if quant.sym_null else ""))
     if scheme.family == "awq" and (symmetric or quant.weight_bits != 4):
         return "Marlin takes AWQ packing with zero points (sym false) in 4 bits only (uint4)"
     return ""

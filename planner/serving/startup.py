@@ -26,6 +26,7 @@ from planner.model.spec import (
     MlaMixer,
     ModelSpec,
     MoeMlp,
+    QuantSpec,
 )
 from planner.serving.engine import DEFAULT_BLOCK_SIZE, EngineSettings, VllmWindow, is_sparse_mla
 from planner.serving.hardware import GpuSpec, parse_capability
@@ -1637,6 +1638,17 @@ def _inc_unread(method: str, version: Version) -> list[str]:
             "--vllm-version 0.19.0 or later."]
 
 
+def _held_sym(quant: QuantSpec) -> bool | None:
+    """The checkpoint's sym as vLLM's INCConfig holds it (config.quant._inc_sym): None where it
+    is written as null, true where absent."""
+    return None if quant.sym_null else quant.symmetric is not False
+
+
+def _sym_words(sym: bool | None) -> str:
+    """A layer's sym in words: a null sym is not symmetric to vLLM (config.quant._inc_sym)."""
+    return {True: "symmetric", False: "asymmetric", None: "sym-null (not symmetric)"}[sym]
+
+
 def _inc_sym_missing(version: Version) -> list[str]:
     """INCConfig.from_config's refusal of a block without sym, up to INC_SYM_DEFAULT_FROM (it
     reads bits, group_size and sym before __init__ checks anything)."""
@@ -1714,18 +1726,108 @@ def _inc_mxfp_errors(fmt: IncFormat, version: Version) -> list[str]:
         where += "._validate_supported_quantization)"
     else:
         return []
-    backend = fmt.backend or "auto"
     if fmt.group_size is not None and fmt.group_size != 32:
         return [f"{name} only supports group_size=32, but found group_size={fmt.group_size}. "
                 + where]
-    if fmt.symmetric is False:
+    return _inc_layout_tail(fmt, name, packing, "auto_round:llm_compressor", where)
+
+
+def _inc_layout_tail(fmt: IncFormat, name: str, packing: str, wanted: str, where: str
+                     ) -> list[str]:
+    """The last three assertions the MXFP and block-FP8 checks share, in their order: sym
+    (false or null fails `assert self.sym`), packing_format `wanted`, backend 'auto'."""
+    backend = fmt.backend or "auto"
+    if fmt.symmetric is False or fmt.sym_null:
         return [f"{name} only supports symmetric weights. {where}"]
-    if packing != "auto_round:llm_compressor":
-        return [f"{name} only supports packing_format='auto_round:llm_compressor', but found "
-                f"{packing!r}. {where}"]
+    if packing != wanted:
+        return [f"{name} only supports packing_format={wanted!r}, but found {packing!r}. "
+                + where]
     if backend != "auto":
         return [f"{name} only supports backend='auto', but found backend={backend!r}. {where}"]
     return []
+
+
+def _inc_fp8_errors(fmt: IncFormat, version: Version) -> list[str]:
+    """INCConfig's AssertionError for a block-FP8 block (data_type "fp", or "fp8" read as it)
+    outside the layout it runs, on `version` from INC_FP8_FROM; [] where it passes. Headroom
+    plans a block-FP8 export only inside it (config.quant._inc_fp8).
+
+    NOTE: INCConfig._validate_fp8_block_quantization (inc/inc.py; the same function in the
+    0.29.0, 0.30.0, 0.31.0, 0.32.0 and 0.33.0 wheels) asserts, in this order, bits 8, a 2-D
+    group_size, `self.sym` (a null sym is None: config.quant._inc_sym), packing_format
+    'auto_round:fp8' (from_config's default for bits 8 with a 2-D group_size) and backend
+    'auto'. A group_size that is neither an integer nor two is not checked here."""
+    if version < INC_FP8_FROM or fmt.data_type not in ("fp", "fp8") or fmt.bits is None:
+        return []
+    name, where = "INC block-wise FP8", (f"(vLLM {version_label(version)} "
+                                         "INCConfig._validate_fp8_block_quantization)")
+    if fmt.bits != 8:
+        return [f"{name} only supports bits=8, but found bits={fmt.bits}. {where}"]
+    if fmt.block_size is None:
+        return [] if fmt.group_size is None else [
+            f"{name} requires a 2-D group_size, but found group_size={fmt.group_size}. {where}"]
+    packing = fmt.packing_format or "auto_round:fp8"
+    return _inc_layout_tail(fmt, name, packing, "auto_round:fp8", where)
+
+
+INC_SCHEMES_FROM: Version = (0, 24, 0)
+"""NOTE: from the 0.24.0 wheel INCConfig.get_quant_method resolves each quantized layer's
+INCLayerConfig (bits, group_size and sym from its extra_config entry, else the checkpoint's;
+data_type, packing_format and backend the checkpoint's) to a scheme, and
+schemes/factory.py resolve_scheme raises NotImplementedError "No INC scheme found for layer
+config: ..." where none can_handle it: INCWna16Scheme takes data_type "int", INCMxfp4Scheme /
+INCMxfp8Scheme "mx_fp" in data_type with bits 4 / 8 (from 0.27.0), INCFp8Scheme data_type
+"fp" with bits 8, a truthy sym, packing 'auto_round:fp8' and a 2-D group_size (from 0.29.0);
+INCLayerConfig prints its fields in this order (config_parser.py, resolve_scheme: the same
+in the 0.24.0-0.33.0 wheels, each read). A layer of 16 or more bits is built unquantized
+before any scheme (no entry of QuantSpec.inc_entries has them). Int blocks always find one;
+MXFP / FP blocks need INC_MXFP_FROM / INC_FP8_FROM, so only those releases reach the check."""
+
+
+def _inc_scheme_errors(data_type: str, packing: str, backend: str,
+                       layers: list[tuple[str, int, int | tuple[int, int] | None, bool | None]],
+                       version: Version) -> list[str]:
+    """resolve_scheme's refusal of the first of these quantized layers (what gives it its
+    config, its bits, group_size and sym, as INCConfig holds them) that no scheme takes for an
+    MXFP or FP block (INC_SCHEMES_FROM); [] where each finds one."""
+    for whose, bits, group, sym in layers:
+        if "mx_fp" in data_type and bits not in (4, 8):
+            takes = "MXFP layers run in 4 or 8 bits only (INCMxfp4Scheme, INCMxfp8Scheme)"
+        elif data_type == "fp" and not (bits == 8 and sym and isinstance(group, tuple)):
+            takes = ("block-FP8 layers run 8-bit symmetric in a 2-D block only "
+                     "(INCFp8Scheme)")
+        else:
+            continue
+        return [f"No INC scheme found for layer config: INCLayerConfig(bits={bits}, "
+                f"group_size={group}, sym={sym}, packing_format={packing!r}, "
+                f"backend={backend!r}, data_type={data_type!r}, quantized=True) (vLLM "
+                f"{version_label(version)} INCConfig: {whose}; {takes}, so no release loads "
+                "it)"]
+    return []
+
+
+def _inc_unplanned_layers(fmt: IncFormat, version: Version) -> list[str]:
+    """_inc_scheme_errors for an MXFP / FP block Headroom plans as 16-bit weights: its own
+    layers and its extra_config entries, with the packing_format each release defaults a
+    missing one to (from_config: 'auto_round:auto_gptq' to 0.28.0; from 0.29.0
+    'auto_round:llm_compressor' for "mx_fp" data, 'auto_round:fp8' for a block-FP8 one) and
+    data_type "fp8" read as "fp" from INC_FP8_FROM."""
+    if fmt.bits is None or fmt.data_type == "int":
+        return []
+    fp8 = version >= INC_FP8_FROM and fmt.data_type in ("fp", "fp8")
+    data_type = "fp" if fp8 else fmt.data_type
+    default = "auto_round:auto_gptq"
+    if version >= INC_FP8_FROM and "mx_fp" in data_type:
+        default = "auto_round:llm_compressor"
+    elif fp8 and fmt.bits == 8 and fmt.block_size is not None:
+        default = "auto_round:fp8"
+    sym = None if fmt.sym_null else fmt.symmetric is not False
+    group = fmt.block_size or fmt.group_size
+    layers = [("the checkpoint's own config", fmt.bits, group, sym)] + [
+        (f"the config extra_config gives '{e.module}'", e.bits, e.group_size, e.sym)
+        for e in fmt.entries]
+    return _inc_scheme_errors(data_type, fmt.packing_format or default, fmt.backend or "auto",
+                              layers, version)
 
 
 def inc_format_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
@@ -1740,15 +1842,17 @@ def inc_format_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
         return []
     if fmt.method in INC_UNKNOWN_NAMES or version < INC_READ_FROM:
         return _inc_unread(fmt.method, version)
-    if fmt.symmetric is None and version < INC_SYM_DEFAULT_FROM:
+    if fmt.symmetric is None and not fmt.sym_null and version < INC_SYM_DEFAULT_FROM:
         return _inc_sym_missing(version)
     family = {None: "gptq", "auto_round:auto_gptq": "gptq", "auto_round:auto_awq": "awq"}.get(
         fmt.packing_format)
     return _inc_init_errors(fmt.bits, fmt.data_type, fmt.packing_format, version) \
-        or _inc_mxfp_errors(fmt, version) or (
-        _inc_layer_errors(family, fmt.bits, None, fmt.symmetric is not False, "the checkpoint's",
-                          gpu, version)
-        if family and fmt.data_type == "int" and fmt.bits in INC_HUMMING_BITS else [])
+        or _inc_mxfp_errors(fmt, version) or _inc_fp8_errors(fmt, version) \
+        or _inc_unplanned_layers(fmt, version) or (
+        _inc_layer_errors(family, fmt.bits, None, None if fmt.sym_null else fmt.symmetric
+                          is not False, "the checkpoint's", gpu, version)
+        if family and fmt.data_type == "int"
+        and (fmt.bits in INC_HUMMING_BITS or (family, fmt.bits) == ("awq", 8)) else [])
 
 
 def inc_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
@@ -1777,8 +1881,10 @@ def inc_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
         if first_moe(spec) is not None and quantized_component(spec, scheme, "experts"):
             return ["INCFp8Scheme does not support MoE layers. (vLLM "
                     f"{v} INCConfig: AutoRound block FP8 has a linear method only)"]
-        return []
-    if quant.symmetric is None and version < INC_SYM_DEFAULT_FROM:
+        return _inc_scheme_errors("fp", "auto_round:fp8", "auto", [
+            (f"the config extra_config gives '{e.module}'", e.bits, e.group_size, e.sym)
+            for e in quant.inc_entries], version)
+    if quant.symmetric is None and not quant.sym_null and version < INC_SYM_DEFAULT_FROM:
         return _inc_sym_missing(version)
     if quant.packing_null and version < INC_SYM_DEFAULT_FROM:
         formats = next(entry[3] for entry in reversed(INC_TAKES) if entry[0] <= version)
@@ -1814,7 +1920,7 @@ def inc_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
                 "layer it builds. 0.27 and later build it as listed."]
     why = inc_marlin_off(spec, scheme, gpu, version) if scheme.family == "gptq" else ""
     if why and version > INC_PLAIN_GPTQ_LAST:
-        return [_inc_no_marlin(quant.weight_bits, quant.symmetric is not False, why,
+        return [_inc_no_marlin(quant.weight_bits, _held_sym(quant), why,
                                "releases 0.19-0.21 fall back to GPTQ's exllama kernels",
                                version)]
     return next(filter(None, (_inc_layer_errors(scheme.family, e.bits, e.group_size, e.sym,
@@ -1889,7 +1995,7 @@ Humming's kernels when current_platform.is_cuda(); other layers (and every layer
 to INCWNA16LinearScheme, whose _build_gptq_method raises NotImplementedError off Marlin."""
 
 
-def _inc_no_marlin(bits: int, sym: bool, why: str, tail: str, version: Version) -> str:
+def _inc_no_marlin(bits: int, sym: bool | None, why: str, tail: str, version: Version) -> str:
     """vLLM's NotImplementedError for a GPTQ-packed AutoRound linear layer Marlin does not take
     (from 0.22), with why and what other releases do."""
     return (f"INC quantization with bits={bits}, sym={sym} is not supported. Only 4-bit and "
@@ -1898,7 +2004,7 @@ def _inc_no_marlin(bits: int, sym: bool, why: str, tail: str, version: Version) 
             f"layer: {why}; {tail})")
 
 
-def _inc_layer_errors(family: str, bits: int, group: int | None, sym: bool, whose: str,
+def _inc_layer_errors(family: str, bits: int, group: int | None, sym: bool | None, whose: str,
                       gpu: GpuSpec, version: Version) -> list[str]:
     """vLLM's refusal of an AutoRound linear layer in GPTQ or AWQ packing (`family`) in these
     bits, group and sym (`whose`: what gives it them) on `version` and `gpu`; [] where a kernel
@@ -1911,9 +2017,12 @@ def _inc_layer_errors(family: str, bits: int, group: int | None, sym: bool, whos
     Off Marlin, GPTQ packing builds gptq.py GPTQLinearMethod in 0.19.0-0.21.0 (GPTQConfig
     raises ValueError outside 2/3/4/8 bits) and raises NotImplementedError from 0.22.0
     (INC_PLAIN_GPTQ_LAST); AWQ packing builds awq.py AWQConfig (0.19.0-0.23.0) or auto_awq.py
-    AutoAWQConfig (0.24.0 on, TYPE_MAP {4}), both raising ValueError for bits other than 4.
-    From INC_HUMMING_FROM 2/3/5/6/7 bits run Humming on CUDA. The GPU's capability is the
-    checkpoint's check (inc_marlin_off)."""
+    AutoAWQConfig (0.24.0 on, TYPE_MAP {4}), both raising ValueError for bits other than 4
+    (awq.py AWQConfig.__init__ in the 0.19.0-0.23.0 wheels, auto_awq.py AutoAWQConfig.__init__
+    in 0.24.0-0.33.0, each read; 8 bits: query_marlin_supported_quant_types lists uint8 with
+    no has_zp, so backend 'awq:marlin' or 'marlin' does not help). From INC_HUMMING_FROM
+    2/3/5/6/7 bits run Humming on CUDA. The GPU's capability is the checkpoint's check
+    (inc_marlin_off)."""
     v = version_label(version)
     humming = bits in INC_HUMMING_BITS
     if humming and gpu.vendor == "nvidia" and version >= INC_HUMMING_FROM:
@@ -1922,6 +2031,9 @@ def _inc_layer_errors(family: str, bits: int, group: int | None, sym: bool, whos
     if family == "awq":
         if bits == 4:
             return []
+        if bits == 8:
+            later = ("; no release loads 8-bit AWQ packing: Marlin lists no uint8 type, "
+                     "whatever the backend")
         off = (f"(vLLM {v} builds AWQ's own linear method for a layer Marlin does not take "
                f"(it takes AWQ packing asymmetric in 4 bits): {whose} {bits}-bit weights{later})")
         if version < INC_AUTO_AWQ_FROM:
@@ -1935,7 +2047,7 @@ def _inc_layer_errors(family: str, bits: int, group: int | None, sym: bool, whos
             f"{bits} bits. (vLLM {v} builds GPTQ's exllama GPTQLinearMethod off Marlin: "
             f"{whose} {bits}-bit weights)"]
     if (bits, sym) not in ((4, True), (8, True)):
-        why = (f"{whose} {bits}-bit {'symmetric' if sym else 'asymmetric'} weights, which "
+        why = (f"{whose} {bits}-bit {_sym_words(sym)} weights, which "
                "Marlin does not take")
     elif group not in MARLIN_MOE_GROUP_SIZES:
         why = f"{whose} group {group}: Marlin takes groups {list(MARLIN_MOE_GROUP_SIZES)}"
@@ -1995,13 +2107,14 @@ def _inc_entry_kernel(family: str, entry: IncEntry, gpu: GpuSpec, version: Versi
     if entry.bits in INC_HUMMING_BITS and gpu.vendor == "nvidia" and version >= INC_HUMMING_FROM:
         return (f"Humming's kernels ({entry.bits}-bit weights: INCWna16Scheme sends 2/3/5/6/7 "
                 "bits to Humming on CUDA from 0.30)")
-    takes = ((4, True), (8, True)) if family == "gptq" else ((4, False),)
-    if (entry.bits, entry.sym) in takes and entry.group_size in MARLIN_MOE_GROUP_SIZES:
+    takes = (entry.bits, entry.sym) in ((4, True), (8, True)) if family == "gptq" \
+        else entry.bits == 4 and not entry.sym  # AWQ: Marlin's uint4 with zero points
+    if takes and entry.group_size in MARLIN_MOE_GROUP_SIZES:
         return ""
     shown = "per-channel" if entry.group_size == -1 else f"group {entry.group_size}"
     marlin = ("symmetric in 4 or 8 bits" if family == "gptq" else "asymmetric in 4 bits")
     return (f"{_INC_OFF_MARLIN[family]}, not Marlin ({entry.bits}-bit "
-            f"{'symmetric' if entry.sym else 'asymmetric'}, {shown}: Marlin takes "
+            f"{_sym_words(entry.sym)}, {shown}: Marlin takes "
             f"{family.upper()} packing {marlin}, groups {list(MARLIN_MOE_GROUP_SIZES)})")
 
 

@@ -2018,7 +2018,7 @@ def _quant(
         qc, where = text_cfg.get("quantization_config"), "text_config.quantization_config"
     quant = quant_spec(qc, where, hf_quant, notes.warnings, expert_dtype,
                        inc_gate_up_fused_last(config))
-    return quant, inc_unplanned(qc, quant)
+    return quant, inc_unplanned(qc, quant, where)
 
 
 QUANTIZED_NAME_WORDS = frozenset(

@@ -354,23 +354,30 @@ def _inc_refusals(qc: dict, at: str) -> None:
                           f"support {inc_set(INC_BACKENDS)}. (vLLM INCConfig)")
 
 
-def inc_unplanned(qc: object, quant: QuantSpec | None) -> IncFormat | None:
+def inc_unplanned(qc: object, quant: QuantSpec | None, where: str) -> IncFormat | None:
     """The format of an AutoRound block that quant_spec planned as 16-bit weights (`quant`
-    None), as vLLM's INCConfig.__init__ checks it; None for any other block."""
+    None), as vLLM's INCConfig.__init__ checks it, with an MXFP or FP block's extra_config
+    entries (_inc_entries); None for any other block."""
     method = qc.get("quant_method") if isinstance(qc, dict) else None
     if quant is not None or not isinstance(method, str) \
             or method.lower() not in INC_METHODS + INC_UNKNOWN_NAMES:
         return None
     bits, packing, sym = qc.get("bits"), qc.get("packing_format"), qc.get("sym")
     group, backend = qc.get("group_size"), qc.get("backend", qc.get("vllm_backend"))
+    data_type, entries = str(qc.get("data_type", "int")), ()
+    if data_type != "int" and _is_int(bits) and (_is_int(group) or _block_pair(group)):
+        extra, at = qc.get("extra_config"), f"config.json: {where}"
+        entries = _inc_entries(extra, _inc_kept(extra, bits, at), bits, group, _inc_sym(qc))
     return IncFormat(method=method.lower(),
                      bits=bits if isinstance(bits, int) and not isinstance(bits, bool) else None,
                      symmetric=sym if isinstance(sym, bool) else None,
-                     data_type=str(qc.get("data_type", "int")),
+                     sym_null="sym" in qc and sym is None,
+                     data_type=data_type,
                      packing_format=packing if isinstance(packing, str) else None,
                      group_size=group if isinstance(group, int) and not isinstance(group, bool)
                      else None,
-                     backend=backend if isinstance(backend, str) else None)
+                     backend=backend if isinstance(backend, str) else None,
+                     block_size=tuple(group) if _block_pair(group) else None, entries=entries)
 
 
 def _inc_act_refusals(qc: dict, data_type: object, at: str) -> None:
@@ -424,25 +431,26 @@ def _inc(qc: dict, where: str, method: str, warnings: list[str],
         raise ConfigError(f"{at} needs bits and group_size (vLLM INCConfig.from_config)")
     backend = qc.get("backend", qc.get("vllm_backend"))
     if data_type != "int" or packing not in INC_PACKINGS or bits not in (4, 8) \
-            or not -1 <= group != 0:
+            or not -1 <= group != 0 or (INC_PACKINGS[packing], bits) == ("awq", 8):
+        awq8 = (data_type, packing, bits) == ("int", "auto_round:auto_awq", 8)
+        what = "(8-bit AWQ, which no vLLM release loads)" if awq8 else "not understood"
         warnings.append(f"{where}: AutoRound {data_type} {bits}-bit, group {group}, packing "
-                        f"{packing!r} not understood: planned as 16-bit weights")
+                        f"{packing!r} {what}: planned as 16-bit weights")
         return None
     sym = qc.get("sym")
     if sym is not None and not isinstance(sym, bool):
         raise ConfigError(f"{at}.sym must be true or false, got {sym!r}")
     family = INC_PACKINGS[packing]
-    if family == "awq" and bits == 8:
-        raise ConfigError(_awq8_refusal(at, "the checkpoint"))
     kept, schemes, notes, conflict, gate_up = _inc_overrides(
-        qc.get("extra_config"), bits, group, sym, family, at, gate_up_fused_last)
+        qc.get("extra_config"), bits, group, _inc_sym(qc), family, at, gate_up_fused_last)
     warnings.extend(f"{where}: {note}" for note in notes)
     blocks = _block_names(qc.get("block_name_to_quantize", qc.get("to_quant_block_names")), at)
     if blocks and not any(b.strip().endswith("layers") for b in blocks):
         warnings.append(f"{where}: block_name_to_quantize {blocks} names no decoder layers; "
                         "planned with every decoder layer quantized")
     shown = "per-channel" if group == -1 else f"group {group}"
-    symmetry = {True: "sym", False: "asym", None: "sym unset"}[sym]
+    sym_null = "sym" in qc and sym is None
+    symmetry = "sym null" if sym_null else {True: "sym", False: "asym", None: "sym unset"}[sym]
     kept_note = f"; {len(kept)} modules kept 16-bit (extra_config)" if kept else ""
     own_note = (f"; {len(schemes)} modules in their own bits/groups (extra_config)"
                 if schemes else "")
@@ -451,12 +459,28 @@ def _inc(qc: dict, where: str, method: str, warnings: list[str],
         method=method, scheme=_inc_key(bits, group, family), weight_bits=bits,
         group_size=None if group == -1 else group, excluded_modules=whole,
         module_schemes=alone + schemes, expert_conflict=conflict, gate_up_conflict=gate_up,
-        gate_up_fused_last=gate_up_fused_last, symmetric=sym,
+        gate_up_fused_last=gate_up_fused_last, symmetric=sym, sym_null=sym_null,
         backend=backend, packing_null="packing_format" in qc and qc["packing_format"] is None,
-        inc_entries=_inc_entries(qc.get("extra_config"), kept, bits, group, sym),
+        inc_entries=_inc_entries(qc.get("extra_config"), kept, bits, group, _inc_sym(qc)),
         summary=f"AutoRound int{bits}, {shown}, {symmetry}, {family.upper()}-packed"
                 f"{kept_note}{own_note}",
     )
+
+
+def _inc_sym(qc: dict) -> bool | None:
+    """sym as vLLM's INCConfig holds it: the stored true / false, true where the key is absent
+    (from 0.29; earlier releases refuse the block: startup.inc_errors), None where it is
+    written as null.
+
+    NOTE: QuantizationConfig.get_from_keys / get_from_keys_or (base_config.py) return a present
+    key's value, null included, so INCConfig.from_config (inc.py 0.19.0-0.23.0, inc/inc.py
+    0.24.0-0.33.0; each wheel read) holds sym None on every release: get_from_keys(config,
+    ["sym"]) raises only for a missing key (to 0.28.0), get_from_keys_or(config, ["sym"], True)
+    defaults only a missing one (from 0.29.0). Nothing checks the None: GPTQ packing looks
+    (bits, sym) up in a map of (4, True) and (8, True) (off Marlin), AWQ packing asks Marlin for
+    zero points (`not sym`: true), and the MXFP and block-FP8 checks assert `self.sym`: it loads
+    as sym false would, and vLLM's messages print sym=None."""
+    return qc.get("sym", True)
 
 
 def _block_names(blocks: object, at: str) -> list[str]:
@@ -502,22 +526,6 @@ def _kept_alone(kept: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[ModuleFor
     return tuple(whole), tuple(alone)
 
 
-def _awq8_refusal(at: str, whose: str) -> str:
-    """vLLM's refusal (auto_awq.py AutoAWQConfig, 0.33.0 wording) of 8-bit AWQ-packed linear
-    layers, which no release loads.
-
-    NOTE: INCConfig's AWQ path (inc.py apply_awq_quant_layer 0.19.0-0.23.0,
-    INCWNA16LinearScheme._build_awq_method 0.24.0-0.33.0) asks Marlin for uint8 with has_zp =
-    not sym, which query_marlin_supported_quant_types never lists (uint4 with zero points,
-    uint4b8 / uint8b128 without), then builds awq.py AWQConfig ("Currently, only 4-bit weight
-    quantization is supported for AWQ", 0.19.0-0.23.0) or AutoAWQConfig (TYPE_MAP {4},
-    0.24.0-0.33.0), both raising ValueError for 8 bits; Humming (0.30.0 on) takes 2/3/5/6/7."""
-    return (f"{at}: Unsupported num_bits = 8. Supported: 4. For 8-bit AWQ, use Marlin backend "
-            "by setting backend='awq:marlin' or backend='marlin'. (vLLM INCConfig: "
-            f"{whose} in 8-bit AWQ packing, which Marlin does not take either, so no release "
-            "loads it)")
-
-
 def _inc_packing(qc: dict, default: str) -> str:
     """packing_format, `default` where it is left out or written as null.
 
@@ -538,7 +546,8 @@ def _inc_key(bits: int, group: int, family: str) -> str:
 def _inc_fp8(qc: dict, where: str, method: str, data_type: str, warnings: list[str]
              ) -> QuantSpec | None:
     """An AutoRound block-FP8 export: data_type "fp" ("fp8" is read as "fp"), bits 8, a 2-D
-    group_size, sym, packing_format "auto_round:fp8" (its default for such a block).
+    group_size, sym, packing_format "auto_round:fp8" (its default for such a block), backend
+    "auto"; any other is planned as 16-bit weights (startup._inc_fp8_errors refuses it).
 
     NOTE: INCConfig (0.29.0-0.30.0, 0.32.0, 0.33.0 wheels) gives these linear layers
     INCFp8Scheme: Fp8LinearMethod with weight_block_size = group_size, the block-FP8 tensors
@@ -548,7 +557,8 @@ def _inc_fp8(qc: dict, where: str, method: str, data_type: str, warnings: list[s
     block = qc["group_size"]
     packing = _inc_packing(qc, "auto_round:fp8")
     if data_type not in ("fp", "fp8") or qc.get("bits") != 8 or packing != "auto_round:fp8" \
-            or qc.get("sym", True) is not True or not _block_pair(block):
+            or qc.get("sym", True) is not True or not _block_pair(block) \
+            or qc.get("backend", qc.get("vllm_backend", "auto")) != "auto":
         warnings.append(f"{where}: AutoRound {data_type} {qc.get('bits')}-bit in blocks of "
                         f"{block}, packing {packing!r} not understood: planned as 16-bit weights")
         return None
@@ -563,6 +573,7 @@ def _inc_fp8(qc: dict, where: str, method: str, data_type: str, warnings: list[s
     return QuantSpec(
         method=method, scheme="fp8-block128", weight_bits=8, block_size=(block[0], block[1]),
         excluded_modules=kept, symmetric=True, backend=qc.get("backend"),
+        inc_entries=_inc_entries(extra, kept, 8, block, True),
         summary=f"AutoRound FP8 e4m3, {block[0]}x{block[1]} block scales (auto_round:fp8)")
 
 
@@ -650,23 +661,24 @@ def _inc_entry(extra: dict, name: str, bits: int, group: int, sym: bool | None) 
     return cfg.get("bits", bits), cfg.get("group_size", group), cfg.get("sym", sym)
 
 
-def _inc_entries(extra: object, kept: tuple[str, ...], bits: int, group: int,
+def _inc_entries(extra: object, kept: tuple[str, ...], bits: int, group: int | list[int],
                  sym: bool | None) -> tuple[IncEntry, ...]:
     """QuantSpec.inc_entries: the entries of linear layers (not kept 16-bit, not a regex, not a
     routed expert's) whose filled-in (bits, group_size, sym) differ from the checkpoint's, or
-    that quantize lm_head. A missing sym is read as true (vLLM's default from 0.29; earlier
-    releases refuse the checkpoint)."""
+    that quantize lm_head. `sym`: the checkpoint's as vLLM holds it (_inc_sym); a group of two
+    ints (block FP8) is kept as a block, as INCConfigParser._normalize_group_size reads it."""
     if not isinstance(extra, dict):
         return ()
-    base = (bits, group, True if sym is None else sym)
+    base = (bits, group, sym)
     found = []
     for name in extra:
         own_bits, own_group, own_sym = own = _inc_entry(extra, name, *base)
         if name in kept or _regex_key(name) or fused_moe_of(name) \
-                or (own == base and not _is_lm_head(name)) or not isinstance(own_sym, bool) \
-                or not all(_is_int(v) for v in (own_bits, own_group)):
+                or (own == base and not _is_lm_head(name)) or not _is_int(own_bits) \
+                or not (_is_int(own_group) or _block_pair(own_group)):
             continue
-        found.append(IncEntry(module=name, bits=own_bits, group_size=own_group, sym=own_sym))
+        found.append(IncEntry(module=name, bits=own_bits, sym=own_sym, group_size=own_group
+                              if _is_int(own_group) else tuple(own_group)))
     return tuple(found)
 
 
@@ -732,9 +744,6 @@ def _inc_overrides(extra: object, bits: int, group: int, sym: bool | None, famil
             experts.setdefault(fused_moe_of(name), set()).add(entry(name))
         if name in kept or ((own_bits, own_group) == (bits, group) and not _is_lm_head(name)):
             continue  # another sym alone packs the same bytes
-        if family == "awq" and own_bits == 8 and not _regex_key(name) \
-                and not fused_moe_of(name):
-            raise ConfigError(_awq8_refusal(f"{at}.extra_config", repr(name)))
         if own_bits in (4, 8) and isinstance(own_group, int) and not isinstance(
                 own_group, bool) and -1 <= own_group != 0 and not _regex_key(name) \
                 and (family, own_bits) != ("awq", 8):

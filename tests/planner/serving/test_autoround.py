@@ -406,18 +406,13 @@ def test_entries_no_kernel_takes_are_refused_per_release():
         "Unsupported num_bits = 3. Supported: 4. For 8-bit AWQ, use Marlin backend by setting "
         "backend='awq:marlin' or backend='marlin'. " + off.format("0.29.0")]
     assert refused(awq3, (0, 30, 0)) == []
-    # 8 bits in AWQ packing: Marlin lists no uint8 with zero points, so no release loads it
-    awq8 = W4A16_ASYM | {"packing_format": "auto_round:auto_awq", "bits": 8}
-    for qc, whose in ((awq8, "the checkpoint"), (W4A16_ASYM | {
-            "packing_format": "auto_round:auto_awq", "extra_config": {o_proj: {"bits": 8}}},
-            f"'{o_proj}'")):
-        with pytest.raises(ConfigError) as stopped:
-            parsed(qc)
-        assert str(stopped.value).endswith(
-            ": Unsupported num_bits = 8. Supported: 4. For 8-bit AWQ, use Marlin backend by "
-            "setting backend='awq:marlin' or backend='marlin'. (vLLM INCConfig: "
-            f"{whose} in 8-bit AWQ packing, which Marlin does not take either, so no release "
-            "loads it)")
+    # 8 bits in AWQ packing: Marlin lists no uint8 with zero points, so no release loads it,
+    # and each release says so in its own words (test_8_bit_awq_packing_is_refused_per_release)
+    awq8 = {"packing_format": "auto_round:auto_awq", "sym": False,
+            "extra_config": {o_proj: {"bits": 8}}}
+    assert refused(awq8, (0, 23, 0))[0].startswith(
+        "Currently, only 4-bit weight quantization is supported for AWQ, but got 8 bits. ")
+    assert refused(awq8, (0, 24, 0))[0].startswith("Unsupported num_bits = 8. Supported: 4. ")
     # 5 bits: GPTQConfig's [2, 3, 4, 8] refuses it up to 0.21
     five = {"sym": True, "extra_config": {o_proj: {"bits": 5}}}
     assert refused(five, (0, 21, 0)) == [
@@ -683,7 +678,13 @@ def test_mxfp_blocks_outside_vllms_layout_are_refused_per_release(ref_config):
         "'auto_round:auto_gptq'. " + new.format(30)]
     assert errors(mxfp4 | {"backend": "gptq"}, (0, 32, 0)) == [
         "INC MXFP only supports backend='auto', but found backend='gptq'. " + new.format(32)]
-    assert errors({"bits": 2}, (0, 28, 0)) == []
+    # 2 bits pass 0.27-0.28's checks (they look at MXFP8 only), then no scheme takes the layers:
+    # resolve_scheme's MXFP schemes want bits 4 or 8 (INC_SCHEMES_FROM)
+    assert errors({"bits": 2}, (0, 28, 0)) == [
+        "No INC scheme found for layer config: INCLayerConfig(bits=2, group_size=32, sym=True, "
+        "packing_format='auto_round:llm_compressor', backend='auto', data_type='mx_fp', "
+        "quantized=True) (vLLM 0.28.0 INCConfig: the checkpoint's own config; MXFP layers run "
+        "in 4 or 8 bits only (INCMxfp4Scheme, INCMxfp8Scheme), so no release loads it)"]
     assert errors({"bits": 2}, (0, 29, 0)) == [
         "INC MXFP only supports bits=4 or bits=8, but found bits=2. " + new.format(29)]
     # 0.29 on check data_type "mx_fp" only: "mx_fp4" in group 128 passes __init__
@@ -824,3 +825,152 @@ def test_qwen_moe_dense_gate_up_entries_follow_the_loaders_mapping(ref_config):
     assert inc_gate_up_fused_last({"architectures": ["Qwen2MoeForCausalLM"],
                                    "shared_expert_intermediate_size": 0}) == (0, 0, 0)
     assert inc_gate_up_fused_last({"architectures": ["LlamaForCausalLM"]}) is None
+
+
+def unplanned_errors(ref_config, qc: dict, version: tuple, gpu=RTX3090) -> list[str]:
+    """inc_format_errors of Qwen2.5-72B with this AutoRound block, which Headroom plans as
+    16-bit weights."""
+    from planner.serving.startup import inc_format_errors
+
+    config, _ = ref_config("Qwen__Qwen2.5-72B-Instruct")
+    spec = parse_model_config(config | {"quantization_config": {"quant_method": "auto-round"}
+                                        | qc}, None, name="x")
+    assert spec.quant is None and "planned as 16-bit weights" in spec.warnings[-1]
+    return inc_format_errors(spec, checkpoint_scheme(spec), version, gpu)
+
+
+def test_a_null_sym_is_none_on_every_release_not_a_missing_key(ref_config):
+    """get_from_keys / get_from_keys_or (base_config.py) return a present key's value, so
+    `"sym": null` reaches INCConfig as None on every release: no "Cannot find any of ['sym']"
+    up to 0.28 (that is a missing key's refusal) and no default true from 0.29. None is not
+    symmetric to the kernels: GPTQ packing looks (4, None) up in {(4, True), (8, True)} and
+    leaves Marlin (0.19-0.21 GPTQLinearMethod; 0.22 on NotImplementedError printing sym=None),
+    AWQ packing asks Marlin for zero points `not None` = true: uint4 with zero points, taken.
+    The MXFP and block-FP8 checks assert `self.sym` (0.29 on)."""
+    null, absent = {"sym": None}, {}
+    # absent: refused to 0.28, symmetric (Marlin) from 0.29; null: GPTQ packing off Marlin on
+    # every release, so exllama up to 0.21 and refused from 0.22 (in vLLM's words: sym=None)
+    assert refused(absent, (0, 28, 0))[0].startswith("Cannot find any of ['sym']")
+    assert refused(absent, (0, 29, 0)) == []
+    assert spec_with(null).quant.summary == "AutoRound int4, group 128, sym null, GPTQ-packed"
+    assert refused(null, (0, 21, 0)) == []
+    assert "GPTQLinearMethod (gptq.py, exllama), not Marlin" in noted(null, (0, 21, 0))[0]
+    for version in ((0, 22, 0), (0, 28, 0), (0, 29, 0), (0, 33, 0)):
+        assert refused(null, version) == [
+            "INC quantization with bits=4, sym=None is not supported. Only 4-bit and 8-bit "
+            f"symmetric quantization is supported with Marlin kernels. (vLLM 0.{version[1]}.0 "
+            "builds no other kernel for a GPTQ-packed AutoRound layer: Marlin takes GPTQ "
+            "packing symmetric only (uint4b8, uint8b128); sym is null, which vLLM reads as "
+            "None; releases 0.19-0.21 fall back to GPTQ's exllama kernels)"]
+    # AWQ packing: has_zp = not None = True -> Marlin's uint4 with zero points on every release
+    awq = {"sym": None, "packing_format": "auto_round:auto_awq"}
+    for version in ((0, 19, 0), (0, 28, 0), (0, 33, 0)):
+        assert refused(awq, version) == [] == noted(awq, version)
+    # an entry's null sym is the layer's sym: o_proj int8 sym None leaves Marlin like asym 8-bit
+    o_proj = "model.layers.0.self_attn.o_proj"
+    entry = {"sym": True, "extra_config": {o_proj: {"bits": 8, "sym": None}}}
+    assert refused(entry, (0, 33, 0))[0].startswith(
+        "INC quantization with bits=8, sym=None is not supported.")
+    # MXFP4 and block FP8 assert self.sym from 0.29 (0.27-0.28 check MXFP8 only)
+    mxfp4 = {"bits": 4, "group_size": 32, "sym": None, "data_type": "mx_fp",
+             "packing_format": "auto_round:llm_compressor"}
+    assert unplanned_errors(ref_config, mxfp4, (0, 28, 0)) == []
+    assert unplanned_errors(ref_config, mxfp4, (0, 29, 0)) == [
+        "INC MXFP only supports symmetric weights. (vLLM 0.29.0 "
+        "INCConfig._validate_mxfp_quantization)"]
+    fp8 = {"bits": 8, "group_size": [128, 128], "data_type": "fp", "sym": None}
+    assert unplanned_errors(ref_config, fp8, (0, 33, 0)) == [
+        "INC block-wise FP8 only supports symmetric weights. (vLLM 0.33.0 "
+        "INCConfig._validate_fp8_block_quantization)"]
+
+
+def test_block_fp8_blocks_outside_vllms_layout_are_refused_from_0_29(ref_config):
+    """_validate_fp8_block_quantization (inc/inc.py, 0.29.0-0.33.0) asserts bits 8, a 2-D
+    group_size, sym, packing 'auto_round:fp8' and backend 'auto' in that order; Headroom plans
+    only such a block, so any other is planned as 16-bit weights and refused where vLLM does.
+    Before 0.29 data_type fp is refused by __init__."""
+    fp8 = {"bits": 8, "group_size": [128, 128], "data_type": "fp", "sym": True}
+    tail = " (vLLM 0.29.0 INCConfig._validate_fp8_block_quantization)"
+    assert unplanned_errors(ref_config, fp8 | {"group_size": 128}, (0, 29, 0)) == [
+        "INC block-wise FP8 requires a 2-D group_size, but found group_size=128." + tail]
+    assert unplanned_errors(ref_config, fp8 | {"sym": False}, (0, 29, 0)) == [
+        "INC block-wise FP8 only supports symmetric weights." + tail]
+    assert unplanned_errors(ref_config, fp8 | {"backend": "gptq"}, (0, 29, 0)) == [
+        "INC block-wise FP8 only supports backend='auto', but found backend='gptq'." + tail]
+    assert unplanned_errors(ref_config, fp8 | {"backend": "gptq"}, (0, 28, 0))[0].startswith(
+        "Unsupported data_type: fp, currently only support {'int', 'mx_fp'}.")
+
+
+def test_mxfp_and_fp8_entries_no_scheme_takes_are_refused(ref_config):
+    """From 0.24 get_quant_method resolves each quantized layer's INCLayerConfig (bits,
+    group_size, sym from its extra_config entry, else the checkpoint's; data_type, packing and
+    backend the checkpoint's) and resolve_scheme raises NotImplementedError "No INC scheme
+    found for layer config: ..." where no scheme takes it: MXFP wants bits 4 or 8, block FP8
+    bits 8 with sym and a 2-D block. An entry of 16 bits (or none: `.get("bits", 16)`) is built
+    unquantized first. Int blocks never miss (INCWna16Scheme takes data_type int)."""
+    down = "model.layers.0.mlp.down_proj"
+    mxfp4 = {"bits": 4, "group_size": 32, "sym": True, "data_type": "mx_fp",
+             "packing_format": "auto_round:llm_compressor"}
+    two = mxfp4 | {"extra_config": {down: {"bits": 2}}}
+    # 0.26 refuses mx_fp itself; 0.27 on take the block, then layer 0's down_proj finds none
+    assert unplanned_errors(ref_config, two, (0, 26, 0))[0].startswith(
+        "Unsupported data_type: mx_fp")
+    for version in ((0, 27, 0), (0, 33, 0)):
+        assert unplanned_errors(ref_config, two, version) == [
+            "No INC scheme found for layer config: INCLayerConfig(bits=2, group_size=32, "
+            "sym=True, packing_format='auto_round:llm_compressor', backend='auto', "
+            f"data_type='mx_fp', quantized=True) (vLLM 0.{version[1]}.0 INCConfig: the config "
+            f"extra_config gives '{down}'; MXFP layers run in 4 or 8 bits only "
+            "(INCMxfp4Scheme, INCMxfp8Scheme), so no release loads it)"]
+    # 8 bits (INCMxfp8Scheme), 16 bits and no bits (unquantized) all find their method
+    for entry in ({"bits": 8}, {"bits": 16}, {"group_size": 128}):
+        assert unplanned_errors(ref_config, mxfp4 | {"extra_config": {down: entry}},
+                                (0, 33, 0)) == []
+    # a data_type "mx_fp4" block of 2 bits passes 0.29's MXFP check (it asks for "mx_fp")
+    assert unplanned_errors(ref_config, mxfp4 | {"bits": 2, "data_type": "mx_fp4"},
+                            (0, 33, 0))[0].startswith(
+        "No INC scheme found for layer config: INCLayerConfig(bits=2, group_size=32, sym=True, "
+        "packing_format='auto_round:llm_compressor', backend='auto', data_type='mx_fp4', ")
+    # block FP8 (planned): an entry in 4 bits keeps the block but no scheme takes it
+    fp8 = {"quant_method": "auto-round", "bits": 8, "group_size": [128, 128], "data_type": "fp",
+           "sym": True, "extra_config": {down: {"bits": 4}}}
+    spec = make_spec(quant=parsed(fp8)[0])
+    assert inc_errors(spec, checkpoint_scheme(spec), (0, 29, 0), RTX3090) == [
+        "No INC scheme found for layer config: INCLayerConfig(bits=4, group_size=(128, 128), "
+        "sym=True, packing_format='auto_round:fp8', backend='auto', data_type='fp', "
+        f"quantized=True) (vLLM 0.29.0 INCConfig: the config extra_config gives '{down}'; "
+        "block-FP8 layers run 8-bit symmetric in a 2-D block only (INCFp8Scheme), so no "
+        "release loads it)"]
+    fp8["extra_config"] = {down: {"bits": 8, "sym": True}}
+    spec = make_spec(quant=parsed(fp8)[0])
+    assert inc_errors(spec, checkpoint_scheme(spec), (0, 29, 0), RTX3090) == []
+
+
+def test_8_bit_awq_packing_is_refused_in_each_releases_words(ref_config, tmp_path, capsys):
+    """8-bit AWQ packing: check_marlin_supported(uint8, ...) fails (Marlin lists uint8 with no
+    zero points), so INCConfig builds AWQ's own method: awq.py AWQConfig.__init__ raises
+    "Currently, only 4-bit weight quantization is supported for AWQ, but got 8 bits." in the
+    0.19.0-0.23.0 wheels, auto_awq.py AutoAWQConfig.__init__ "Unsupported num_bits = 8.
+    Supported: 4. For 8-bit AWQ, use ..." from 0.24.0 (TYPE_MAP {4})."""
+    awq8 = {"bits": 8, "group_size": 128, "sym": False, "packing_format": "auto_round:auto_awq"}
+    off = ("(vLLM {} builds AWQ's own linear method for a layer Marlin does not take (it takes "
+           "AWQ packing asymmetric in 4 bits): the checkpoint's 8-bit weights; no release loads "
+           "8-bit AWQ packing: Marlin lists no uint8 type, whatever the backend)")
+    for version in ((0, 19, 0), (0, 23, 0)):
+        assert unplanned_errors(ref_config, awq8, version) == [
+            "Currently, only 4-bit weight quantization is supported for AWQ, but got 8 bits. "
+            + off.format(f"0.{version[1]}.0")]
+    for version in ((0, 24, 0), (0, 33, 0)):
+        assert unplanned_errors(ref_config, awq8, version) == [
+            "Unsupported num_bits = 8. Supported: 4. For 8-bit AWQ, use Marlin backend by "
+            "setting backend='awq:marlin' or backend='marlin'. " + off.format(
+                f"0.{version[1]}.0")]
+    # the CLI's verdict on 0.21: 0.21's own words, where the parse used to stop with 0.33's
+    config, _ = ref_config("Qwen__Qwen2.5-72B-Instruct")
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config | {"quantization_config": {"quant_method": "auto-round"}
+                                         | awq8}))
+    code, out, err = run_main(capsys, "plan", "--model", str(path), "--gpu", "h100-sxm",
+                              "--gpus", "4", "--tp", "4", "--vllm-version", "0.21.0")
+    assert "Currently, only 4-bit weight quantization is supported for AWQ, but got 8 bits." \
+        in out and "Unsupported num_bits" not in out + err
