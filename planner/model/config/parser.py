@@ -505,12 +505,21 @@ def _model_type(top: _Reader, r: _Reader, notes: _Notes) -> str:
         notes.warnings.append("config.json has no model_type: read as a Llama-style decoder")
         return "unknown"
     text_type = _text_type(r, value) if r is not top else None
-    if value not in KNOWN_TYPES and text_type not in KNOWN_TYPES:
-        notes.warnings.append(
-            f"model_type {value!r} is not a known architecture: read from the standard "
-            "fields (hidden_size, heads, intermediate_size, experts); check the figures"
-        )
+    if value in KNOWN_TYPES or text_type in KNOWN_TYPES:
+        return value
+    fields = ("read from the standard fields (hidden_size, heads, intermediate_size, "
+              "experts); check the figures")
+    if text_type is None or text_type == value:
+        notes.warnings.append(f"model_type {value!r} is not a known architecture: {fields}")
         notes.unmodelled.append(f"model_type {value!r}")
+        return value
+    # a wrapper outside KNOWN_TYPES builds its text model from text_config (layer_type's NOTE)
+    wrapper = (f"the {value} wrapper" if value in SIZED_WRAPPERS else
+               f"model_type {value!r}, a multimodal wrapper Headroom does not know,")
+    notes.warnings.append(
+        f"{wrapper} holds text model type {text_type!r} (text_config.model_type), which is not a "
+        f"known architecture: its layers are {fields}")
+    notes.unmodelled.append(f"{text_type!r} text model in {value!r}")
     return value
 
 

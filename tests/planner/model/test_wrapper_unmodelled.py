@@ -13,6 +13,9 @@ layers, patch 32, 224 px) and InternVLVisionConfig (hidden 1,024, MLP 4,096, 24 
 projector_config; Qwen2AudioConfig's audio_config (Qwen2AudioEncoderConfig: d_model 1,280, 32
 encoder layers, MLP 5,120)."""
 
+import json
+from pathlib import Path
+
 from planner.model.config.parser import parse_model_config
 from planner.model.params import count_params
 from planner.serving.engine import EngineSettings
@@ -166,3 +169,45 @@ def test_sized_wrappers_and_known_architectures_carry_no_such_warning():
     assert llava.vision.params > 0 and not _unsized_warnings(llava)
     assert not llava.unmodelled
     assert not _unsized_warnings(parse_model_config(LLAMA_TEXT))
+
+
+HANDMADE = Path(__file__).parents[2] / "fixtures" / "handmade"
+
+
+def test_a_wrapper_around_an_unknown_text_model_names_both(capsys):
+    """A wrapper outside KNOWN_TYPES builds its text model from text_config (init_vllm_
+    registered_model(hf_config=config.text_config): parser.layer_type's NOTE), so where
+    text_config.model_type is one Headroom does not know, that is what is unknown: the warning
+    named only the wrapper ("model_type 'llava' is not a known architecture"), though llava is
+    one Headroom sizes (SIZED_WRAPPERS). The fixture is hand-made: LlavaConfig's CLIP tower
+    (hidden 1,024, 24 layers, 336 px, patch 14) around LLAMA_TEXT's dims under model_type
+    "exaone", a type outside KNOWN_TYPES."""
+    from tests.cli.conftest import run_main
+
+    fixture = HANDMADE / "llava_exaone_text.config.json"
+    code, out, err = run_main(capsys, "plan", "--model", str(fixture), "--gpu", "h100-sxm",
+                              "--gpus", "1", "--skip-mm-profiling")
+    assert code == 0, err
+    assert err.splitlines()[0] == (
+        "python -m planner plan: warning: the llava wrapper holds text model type 'exaone' "
+        "(text_config.model_type), which is not a known architecture: its layers are read "
+        "from the standard fields (hidden_size, heads, intermediate_size, experts); check the "
+        "figures")
+    assert "Fits (unmodelled: 'exaone' text model in 'llava'): " in out
+    assert "model_type 'llava' is not a known architecture" not in out + err
+    config = json.loads(fixture.read_text())
+    # a wrapper Headroom does not know either: both named
+    spec = parse_model_config(config | {"model_type": "foo_vl"})
+    assert spec.warnings[0].startswith(
+        "model_type 'foo_vl', a multimodal wrapper Headroom does not know, holds text model "
+        "type 'exaone' (text_config.model_type), which is not a known architecture: ")
+    assert spec.unmodelled[0] == "'exaone' text model in 'foo_vl'"
+    # a known text model: the unsized-wrapper warning; no text type named: the old one
+    assert _unsized_warnings(parse_model_config(
+        config | {"model_type": "foo_vl", "text_config": LLAMA_TEXT}))
+    untyped = {k: v for k, v in config["text_config"].items() if k != "model_type"}
+    spec = parse_model_config(config | {"model_type": "foo_vl", "text_config": untyped})
+    assert spec.warnings[0].startswith("model_type 'foo_vl' is not a known architecture: ")
+    # a known wrapper reads its text model by its own rules (qwen3_vl.py builds it directly)
+    assert not any("known architecture" in w for w in parse_model_config(
+        config | {"model_type": "qwen3_vl"}).warnings)
