@@ -287,6 +287,33 @@ def remote_code_gap(spec: ModelSpec, cli: VllmCli) -> tuple[str, str] | None:
             "fit: check against a real start-up.")
 
 
+def library_backend_gap(spec: ModelSpec, cli: VllmCli) -> tuple[str, str] | None:
+    """remote_code_gap's pair where vLLM `cli` has no model class for any of `spec`'s
+    architectures and no auto_map brings the repository's: it tries the transformers
+    library's own class through its Transformers backend (HF-format GOT-OCR2's
+    GotOcr2ForConditionalGeneration and Ovis2's Ovis2ForConditionalGeneration in every
+    release, 0.9.1-0.33.0). None for a native class, or the remote-code case.
+
+    NOTE: ModelRegistry._try_resolve_transformers (model_executor/models/registry.py, read in
+    0.19.0 and 0.33.0; V1 releases before 0.11 are refused first, v1_oracle): with model_impl
+    "auto" it takes `getattr(transformers, architecture)` and serves it with
+    model_config._get_transformers_backend_cls() where `is_backend_compatible()` (transformers'
+    `_supports_attention_backend`: True on transformers 5.24.0's GotOcr2PreTrainedModel and
+    Ovis2PreTrainedModel), else returns None and vLLM stops with the architecture not
+    supported. Which classes the installed transformers has is not known here."""
+    if (not spec.architectures or spec.remote_model_class is not None
+            or cli.native(spec.architectures)):
+        return None
+    arch, v = " / ".join(spec.architectures), cli.vllm_version
+    return (f"{arch} on vLLM {v}'s Transformers backend",
+            f"vLLM {v} has no model class of its own for {arch} (model_executor/models/"
+            "registry.py): it tries transformers' own class through its Transformers backend "
+            "(ModelRegistry._try_resolve_transformers), which loads only where the installed "
+            "transformers has that class and marks it compatible, and which Headroom does not "
+            "model. The figures are those of a native implementation, so the verdict is not a "
+            "confident fit: check against a real start-up.")
+
+
 def _runs_remote_code(spec: ModelSpec, cli: VllmCli) -> bool:
     """Whether `cli` has no native class for `spec` and auto_map brings the repository's."""
     return spec.remote_model_class is not None and not cli.native(spec.architectures)

@@ -59,6 +59,7 @@ from planner.serving.hardware import (
 from planner.serving.launch import (
     Launch,
     launch,
+    library_backend_gap,
     over_nodes,
     remote_code_gap,
     remote_code_note,
@@ -572,7 +573,7 @@ class _Resolved(NamedTuple):
     expert_pad: tuple[int, int]
     gpu_notes: tuple[str, ...]  # fp4_weight_notes: worked out once, not per plan
     model_notes: tuple[str, ...]  # _model_notes: likewise
-    remote_code_part: tuple[str, ...]  # launch.remote_code_gap's verdict part, if any
+    remote_code_part: tuple[str, ...]  # launch.remote_code_gap's / library_backend_gap's part
     states: StateRules
     facts: ModelFacts
     model_limit: int
@@ -648,7 +649,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
                      spec.unservable or untyped_config_note(spec, cli)
                      or (None if s.trust_remote_code else remote_code_note(spec, cli)))
     runner = _runner(spec, s, rules, scheme, gpu.vendor == "amd")
-    remote_gap = remote_code_gap(spec, cli) or ()
+    remote_gap = remote_code_gap(spec, cli) or library_backend_gap(spec, cli) or ()
     b12x = s.moe_backend == B12X and spec.is_moe  # vLLM reads --moe-backend for MoE layers only
     selector_kv = "fp8" if fp8_kv else s.kv_cache_dtype  # the KV dtype the selector sees
     mla_piecewise = triton_mla_piecewise(spec, rules, gpu.compute_capability, gpu.vendor) or (

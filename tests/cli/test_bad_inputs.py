@@ -92,6 +92,14 @@ def test_planner_refuses_a_local_config_vllm_cannot_decode(tmp_path: Path, data:
                               f"python -m planner plan: error: {tmp_path}/", words)
 
 
+def assert_config_refused(tmp_path: Path, config: dict, words: str) -> None:
+    """`config` written as a config.json and planned: a one-line error holding `words`."""
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    assert_one_line_error(run("planner", "plan", "--model", str(path), *HW),
+                          "python -m planner plan: error: ", words)
+
+
 def test_planner_names_the_verifier_of_a_speculators_draft(tmp_path: Path) -> None:
     # The keys vLLM's SpeculatorsConfig.validate_speculators_config requires (0.20.0: the first
     # proposal method's speculative_tokens, verifier.name_or_path, speculators_model_type,
@@ -103,13 +111,27 @@ def test_planner_names_the_verifier_of_a_speculators_draft(tmp_path: Path) -> No
                  "verifier": {"name_or_path": "acme/verifier-8b"}},
              "transformer_layer_config": {"model_type": "llama", "hidden_size": 4096,
                                           "num_hidden_layers": 1, "vocab_size": 128256}}
-    path = tmp_path / "config.json"
-    path.write_text(json.dumps(draft))
-    assert_one_line_error(
-        run("planner", "plan", "--model", str(path), *HW), "python -m planner plan: error: ",
+    assert_config_refused(
+        tmp_path, draft,
         "speculators-format draft checkpoint (speculators_config): vLLM (0.10.1 on) serves its "
         "verifier acme/verifier-8b with it as the speculative draft, which Headroom does not "
         "model (EAGLE / draft models); plan acme/verifier-8b instead")
+
+
+def test_planner_says_why_it_cannot_plan_an_ovis_checkpoint(tmp_path: Path) -> None:
+    # AIDC-AI's Ovis keeps its language model under llm_config (vLLM's OvisConfig maps it to
+    # text_config; ovis.py serves it natively), with no top-level hidden_size or layers: the
+    # plan stopped at "config.json: hidden_size is missing (needed: hidden size)"
+    ovis = {"architectures": ["Ovis"], "model_type": "ovis",
+            "llm_config": {"model_type": "qwen2", "hidden_size": 1536, "num_hidden_layers": 28,
+                           "num_attention_heads": 12, "num_key_value_heads": 2,
+                           "intermediate_size": 8960, "vocab_size": 151936},
+            "visual_tokenizer_config": {"model_type": "aimv2_visual_tokenizer"}}
+    assert_config_refused(
+        tmp_path, ovis,
+        "config.json: model_type 'ovis' keeps its language model under llm_config (as AIDC-AI's "
+        "Ovis does, which vLLM serves natively with ovis.py), and Headroom does not read "
+        "llm_config or size its vision tower: it cannot plan this model.")
 
 
 def test_planner_refuses_a_fifo_without_blocking(fifo: Path) -> None:

@@ -386,12 +386,34 @@ def _refuse_speculators_draft(config: dict) -> None:
                       "cache).")
 
 
+def _refuse_llm_config(config: dict) -> None:
+    """Refuse a wrapper that keeps its language model under llm_config, which Headroom does not
+    read, in words that say so (it stopped at the first missing top-level key, e.g.
+    "hidden_size is missing").
+
+    NOTE: AIDC-AI's Ovis checkpoints (architectures ["Ovis"], model_type "ovis"): vLLM serves
+    them natively in every covered release (registry.py "Ovis": ovis.py; 0.9.1-0.33.0 wheels)
+    and its own OvisConfig (transformers_utils/configs/ovis.py, 0.9.1, 0.19.0 and 0.33.0)
+    builds llm_config as the text config ("map llm_config to text_config"); ovis.py builds the
+    language model from it and a visual tokenizer from visual_tokenizer_config."""
+    kind = config.get("model_type")
+    named = f"model_type '{kind}'" if isinstance(kind, str) and kind else "this config"
+    raise ConfigError(
+        f"config.json: {named} keeps its language model under llm_config (as AIDC-AI's Ovis "
+        "does, which vLLM serves natively with ovis.py), and Headroom does not read llm_config "
+        "or size its vision tower: it cannot plan this model. For the language model alone, "
+        "plan a config.json holding llm_config's keys (the tower's weights and encoder profile "
+        "then left out).")
+
+
 def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
     notes = _Notes()
     top = _Reader(config, "", notes)
     text_cfg = config.get("text_config")
     if text_cfg is not None and not isinstance(text_cfg, dict):
         raise ConfigError("config.json: text_config must be an object")
+    if text_cfg is None and isinstance(config.get("llm_config"), dict):
+        _refuse_llm_config(config)
     r = _Reader(text_cfg, "text_config.", notes) if text_cfg else top
     model_type = _model_type(top, r, notes)
     top.defaults = class_defaults(top.get("model_type"))

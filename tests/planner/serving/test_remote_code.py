@@ -373,3 +373,41 @@ def test_a_patch_release_that_adds_a_model_class_has_its_own_fixture(
     for version in (patch, patch[:-1] + "2"):  # a later patch plans by the newest fixture
         assert vllm_cli(version).vllm_version == patch
         assert remote_code_class(spec, vllm_cli(version)) is None, version
+
+
+_QWEN2_TEXT = {"model_type": "qwen2", "hidden_size": 1024, "intermediate_size": 2816,
+               "num_hidden_layers": 24, "num_attention_heads": 16, "num_key_value_heads": 16,
+               "vocab_size": 151860, "max_position_embeddings": 32768,
+               "tie_word_embeddings": True, "torch_dtype": "bfloat16"}
+"""A small Qwen2 text model for the HF-format wrappers below (their towers are not sized)."""
+
+
+@pytest.mark.parametrize(("arch", "model_type", "vision"), [
+    ("GotOcr2ForConditionalGeneration", "got_ocr2", "got_ocr2_vision"),
+    ("Ovis2ForConditionalGeneration", "ovis2", "ovis2_vision_model"),
+])
+@pytest.mark.parametrize("version", ["0.11.0", "0.19.0", "0.33.0"])
+def test_an_architecture_without_a_vllm_class_runs_on_the_transformers_backend(
+        arch, model_type, vision, version):
+    # Neither class is a key of any registry.py from 0.9.1 to 0.33.0 (read by hand; the
+    # AIDC-AI "Ovis" checkpoints are, ovis.py), nor in _TRANSFORMERS_SUPPORTED_MODELS, and the
+    # config has no auto_map: with --model-impl auto vLLM tries transformers' own class through
+    # its Transformers backend (registry.py _try_resolve_transformers). The plan was a plain
+    # "Fits" with a launch command and no word of the backend.
+    spec = parse_model_config({"architectures": [arch], "model_type": model_type,
+                               "text_config": _QWEN2_TEXT,
+                               "vision_config": {"model_type": vision}}, name="x/y")
+    figures = summary_figures(spec, preset_cluster("h100-sxm", 1), ParallelLayout(tp=1),
+                              EngineSettings(vllm_version=version), validated=True)
+    assert f"{arch} on vLLM {version}'s Transformers backend" in figures["verdict"]
+    assert sum(f"vLLM {version} has no model class of its own for {arch}" in w
+               for w in figures["warnings"]) == 1, figures["warnings"]
+
+
+def test_a_native_architecture_has_no_transformers_backend_gap():
+    # Qwen2ForCausalLM is a registry key (qwen2.py) in every release
+    spec = parse_model_config({**_QWEN2_TEXT, "architectures": ["Qwen2ForCausalLM"]}, name="q")
+    figures = summary_figures(spec, preset_cluster("h100-sxm", 1), ParallelLayout(tp=1),
+                              EngineSettings(vllm_version="0.33.0"), validated=True)
+    assert figures["verdict"].startswith("Fits: ")
+    assert not any("Transformers backend" in w for w in figures["warnings"])
