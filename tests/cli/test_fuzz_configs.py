@@ -113,6 +113,13 @@ def test_empty_block_names_quantize_every_block(capsys, tmp_path: Path, blocks: 
     ({"+:.*": "x"}, f"{QC}.dynamic['+:.*'] must be an object of overrides, got 'x'"),
     ({r".*\.o_proj": None}, f"{QC}.dynamic['.*\\\\.o_proj'] must be an object of overrides, "
                             "got None"),
+    # a pattern that is no regular expression: get_dynamic_override's regex.match raises at
+    # the first quantized layer no earlier rule matches (gptq_utils.py: 0.19.0, 0.24.0, 0.29.0,
+    # 0.33.0); it planned as if the rule were not there. Python's re says where: position 0.
+    ({"+:[": {"bits": 8}}, f"{QC}.dynamic['+:['] is not a regular expression (unterminated "
+                           "character set at position 0)"),
+    ({"-:.*(mlp": {}}, f"{QC}.dynamic['-:.*(mlp'] is not a regular expression (missing ), "
+                       "unterminated subpattern at position 2)"),
 ])
 def test_gptq_dynamic_vllm_cannot_read_exits_2(capsys, tmp_path: Path, dynamic: object,
                                                words: str) -> None:

@@ -165,17 +165,30 @@ def _act_order_rule(dynamic: object, desc_act: object, group: int, where: str) -
     0.19.0; auto_gptq.py 0.33.0) and utils/gptq_utils.py get_dynamic_override calls
     `pattern_dict.get(key, ...)` on the rule of each module a positive pattern matches
     (AttributeError; the same function in the 0.19.0 and 0.33.0 wheels). A null `dynamic`
-    is read as {} (from_config)."""
+    is read as {} (from_config). A rule whose pattern matches no module is never read there,
+    but normalize_and_validate_gptq_desc_act reads every rule whatever it matches. A pattern
+    that is no regular expression is refused: get_linear_quant_method (gptq_utils.py, 0.19.0,
+    0.24.0, 0.29.0 and 0.33.0 wheels) asks get_dynamic_override for each quantized linear
+    layer, which tries the rules in order with `regex.match(pattern, layer name)` (the regex
+    package, re's syntax and more; checked here with re) and raises regex.error at the first
+    layer no earlier rule matches."""
     if dynamic is None:
         return None
     if not isinstance(dynamic, dict):
         raise ConfigError(f"config.json: {where}.dynamic must map module patterns to objects, "
                           f"got {dynamic!r}")
     for pattern, rule in dynamic.items():
+        try:
+            re.compile(pattern.removeprefix("-:").removeprefix("+:"))
+        except re.error as error:
+            raise ConfigError(f"config.json: {where}.dynamic[{pattern!r}] is not a regular "
+                              f"expression ({error}): vLLM matches each quantized layer's name "
+                              "against it and stops at load") from None
         if not pattern.startswith("-:") and not isinstance(rule, dict):
             raise ConfigError(f"config.json: {where}.dynamic[{pattern!r}] must be an object of "
                               f"overrides, got {rule!r} (vLLM reads its fields for each module "
-                              "the pattern matches)")
+                              "the pattern matches and stops at load; one matching no module "
+                              "is never read, but Headroom does not match rules to modules)")
     return next((pattern for pattern, rule in dynamic.items()
                  if not pattern.startswith("-:") and rule.get("desc_act", desc_act)
                  and rule.get("group_size", group) != -1), None)
