@@ -1898,6 +1898,16 @@ def inc_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
     listed = [(name, "16-bit") for name in quant.excluded_modules] + [
         (f.module, f.algo) for f in quant.module_schemes]
     expert = next(((fused_moe_of(name), own) for name, own in listed if fused_moe_of(name)), None)
+    partial = _partial_expert_entries(spec, listed)
+    if partial and version <= INC_EXPERT_ENTRIES_LAST:
+        layer, own, named, projections = partial
+        group = "per-channel" if quant.group_size is None else f"g{quant.group_size}"
+        return [f"vLLM {v} builds every routed expert of '{layer}' in the {own} its "
+                f"extra_config entries give {named} of its {projections:,} expert projections "
+                "(INCConfig.get_layer_config takes the entries under a FusedMoE layer's prefix "
+                "for the whole layer), so the other experts' tensors, stored in the "
+                f"checkpoint's int{quant.weight_bits} {group}, do not fit the parameters it "
+                "builds (a load error, or wrong weights where they are smaller)."]
     if expert and version > INC_EXPERT_ENTRIES_LAST:
         group = "per-channel" if quant.group_size is None else f"g{quant.group_size}"
         return [f"vLLM {v} builds the routed experts of '{expert[0]}' in the checkpoint's "
@@ -1926,6 +1936,27 @@ def inc_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
     return next(filter(None, (_inc_layer_errors(scheme.family, e.bits, e.group_size, e.sym,
                                                 f"extra_config gives '{e.module}'", gpu, version)
                               for e in quant.inc_entries)), [])
+
+
+def _partial_expert_entries(spec: ModelSpec, listed: list[tuple[str, str]]
+                            ) -> tuple[str, str, int, int] | None:
+    """(layer, format, entries, projections) of the first FusedMoE layer whose routed experts'
+    extra_config entries (`listed`: module, format; those differing from the checkpoint's)
+    name fewer than all its experts' projections (gate, up and down each, or up and down), or
+    None. Up to INC_EXPERT_ENTRIES_LAST, INCConfig.get_layer_config (inc.py, 0.19.0-0.23.0
+    wheels) gives the whole FusedMoE layer the config of the entries under its prefix, and
+    apply_gptq_quant_layer / apply_awq_quant_layer build every expert in it; the experts not
+    listed are stored in the checkpoint's format."""
+    moe = first_moe(spec)
+    if moe is None:
+        return None
+    layers: dict[str, tuple[str, set[str]]] = {}
+    for name, own in listed:
+        if fused_moe_of(name):
+            layers.setdefault(fused_moe_of(name), (own, set()))[1].add(name)
+    projections = moe.num_experts * (3 if moe.gated else 2)
+    return next(((layer, own, len(names), projections)
+                 for layer, (own, names) in layers.items() if len(names) < projections), None)
 
 
 def _inc_gate_up_errors(spec: ModelSpec, version: Version, arch: str) -> list[str]:

@@ -358,6 +358,37 @@ def test_expert_entries_per_release():
         assert refused({"sym": True, "extra_config": extra}, (0, 33, 0)) == []
 
 
+def test_expert_entries_naming_some_experts_are_refused_up_to_0_23():
+    """inc.py get_layer_config (0.19.0-0.23.0 wheels) gives a FusedMoE layer the config of the
+    extra_config entries under its prefix, and apply_gptq_quant_layer builds every expert of
+    the layer in it: entries naming only some experts' projections leave the others' stored
+    tensors (the checkpoint's int4 g128) in a layer built int8. A 2-expert gated MoE has
+    2 x 3 = 6 expert projections in a layer; entries by hand."""
+    moe = MoeMlp(num_experts=2, experts_per_token=1, expert_intermediate_size=32)
+    sym8 = {"bits": 8, "group_size": 128, "sym": True}
+
+    def errors(extra: dict, version: tuple) -> list[str]:
+        spec = make_spec(mlp=moe, quant=parsed({
+            "quant_method": "auto-round", "bits": 4, "group_size": 128, "sym": True,
+            "extra_config": extra})[0])
+        return inc_errors(spec, checkpoint_scheme(spec), version, RTX3090)
+
+    every = {f"model.layers.1.mlp.experts.{e}.{p}": sym8
+             for e in (0, 1) for p in ("gate_proj", "up_proj", "down_proj")}
+    assert errors(every, (0, 23, 0)) == []  # the whole layer stored and built int8
+    some = {name: entry for name, entry in every.items() if name.endswith("down_proj")}
+    partial = ("vLLM {} builds every routed expert of 'model.layers.1.mlp.experts' in the int8 "
+               "g128 its extra_config entries give 2 of its 6 expert projections (INCConfig."
+               "get_layer_config takes the entries under a FusedMoE layer's prefix for the whole "
+               "layer), so the other experts' tensors, stored in the checkpoint's int4 g128, do "
+               "not fit the parameters it builds (a load error, or wrong weights where they are "
+               "smaller).")
+    assert errors(some, (0, 19, 0)) == [partial.format("0.19.0")]
+    assert errors(some, (0, 23, 0)) == [partial.format("0.23.0")]
+    # from 0.24 the entries are not read at all (test_expert_entries_per_release)
+    assert errors(some, (0, 24, 0))[0].startswith("vLLM 0.24.0 builds the routed experts of")
+
+
 def test_entries_no_kernel_takes_are_refused_per_release():
     """Each extra_config entry is a linear layer of its own bits, group_size and sym (filled in
     with the checkpoint's). GPTQ packing puts it on Marlin only for (4, sym) or (8, sym) in a
