@@ -127,9 +127,9 @@ from planner.serving.startup import (
     int8_float32_errors,
     kv_format_errors,
     latent_fc1_split,
-    latent_moe_errors,
     marlin_shape_findings,
     modelopt_mixed_errors,
+    nemotron_h_moe_errors,
     null_field_errors,
     quantization_errors,
     rocm_awq_errors,
@@ -728,7 +728,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             + tuple(float16_errors(spec.model_type, s.dtype, not fp16))
             + tuple(null_field_errors(spec, rules.version))
             + tuple(gemma_tie_errors(spec, rules.version))
-            + tuple(latent_moe_errors(spec, rules.version))
+            + tuple(nemotron_h_moe_errors(spec, rules.version))
             + tuple(act_dtype_errors(spec, scheme, served,
                                      quant.checkpoint_formats(spec, scheme) is not None,
                                      version=rules.version, vendor=gpu.vendor))

@@ -55,6 +55,7 @@ from planner.serving.vllm_versions import (
     HUMMING_FIRST_ON_HOPPER_FROM,
     LATENT_FC1_WHOLE_FROM,
     LATENT_MOE_FROM,
+    NEMOTRON_H_MOE_FROM,
     NVFP4_ROCM_EMULATION_FROM,
     ROCM_CONCH_G_IDX_FROM,
     ROCM_QUANTIZATION_LISTED,
@@ -809,13 +810,19 @@ def gemma_tie_errors(spec: ModelSpec, version: Version) -> list[str]:
             "gives it false or null."]
 
 
-def latent_moe_errors(spec: ModelSpec, version: Version) -> list[str]:
-    """vLLM's failure to load a Nemotron-H latent MoE (moe_latent_size set) on a release whose
-    NemotronHMoE has no latent projections (before vllm_versions.LATENT_MOE_FROM); []
-    otherwise. E.g. Nemotron-3-Super-120B-A12B on 0.12.0."""
+def nemotron_h_moe_errors(spec: ModelSpec, version: Version) -> list[str]:
+    """vLLM's failure to build a Nemotron-H MoE on a release whose nemotron_h.py has no MoE
+    layer (before vllm_versions.NEMOTRON_H_MOE_FROM) or, for a latent MoE (moe_latent_size
+    set), no latent projections (before LATENT_MOE_FROM); [] otherwise. E.g.
+    Nemotron-3-Nano-30B-A3B on 0.11.0, Nemotron-3-Super-120B-A12B on 0.12.0."""
     moe = first_moe(spec)
-    if spec.model_type != "nemotron_h" or moe is None or not moe.latent_size \
-            or version >= LATENT_MOE_FROM:
+    if spec.model_type != "nemotron_h" or moe is None:
+        return []
+    if version < NEMOTRON_H_MOE_FROM:
+        return [f"KeyError: 'E' (vLLM {version_label(version)}'s nemotron_h.py builds the "
+                "hybrid_override_pattern layers 'M', '-' and '*' only, not this model's 'E' "
+                f"MoE layers; MoE layers from vLLM {version_label(NEMOTRON_H_MOE_FROM)})"]
+    if not moe.latent_size or version >= LATENT_MOE_FROM:
         return []
     return [f"vLLM {version_label(version)}'s nemotron_h.py NemotronHMoE has no latent MoE: it "
             "reads no moe_latent_size, builds no fc1_latent_proj / fc2_latent_proj and sizes "

@@ -107,7 +107,14 @@ fc2_latent_proj (hidden -> moe_latent_size -> hidden) with its routed experts
 moe_latent_size wide from the 0.13.0 wheel (read in 0.13.0, 0.14.0, 0.19.0 and 0.33.0); the
 0.11.2 and 0.12.0 wheels' NemotronHMoE has no latent projections and builds the experts
 hidden_size wide, so a latent MoE checkpoint (Nemotron-3-Super) does not load there
-(startup.latent_moe_errors). The 0.11.0 wheel has no NemotronHMoE at all."""
+(startup.nemotron_h_moe_errors). The 0.11.0 wheel has no NemotronHMoE at all
+(NEMOTRON_H_MOE_FROM)."""
+
+NEMOTRON_H_MOE_FROM: Version = (0, 11, 1)
+"""NOTE: nemotron_h.py ALL_DECODER_LAYER_TYPES maps hybrid_override_pattern's 'M', '-' and '*'
+only in the 0.11.0 wheel, so NemotronHModel stops at an 'E' (MoE) layer with KeyError: 'E';
+the 0.11.1 wheel adds 'E': NemotronHMoEDecoderLayer (0.11.1, 0.11.2, 0.12.0 read). Releases
+before 0.11.0 are not planned for hybrid models (V1 state layout)."""
 
 LATENT_FC1_WHOLE_FROM: Version = (0, 14, 0)
 """NOTE: nemotron_h.py NemotronHMoE, 0.13.0 wheel: fc1_latent_proj is a ColumnParallelLinear

@@ -1185,3 +1185,19 @@ def test_act_order_gptq_on_rocm_at_tp_above_1_needs_conch(capsys) -> None:
     assert line.endswith("Exllama takes no act-order on a split input; TP=1 runs it).")
     assert main(args) == 0
     assert "TP=1 x DP=2" in capsys.readouterr().out
+
+
+def test_nemotron_h_moe_layers_are_refused_before_0_11_1() -> None:
+    """nemotron_h.py ALL_DECODER_LAYER_TYPES has 'M', '-' and '*' only in the 0.11.0 wheel
+    (KeyError: 'E' at an MoE layer), 'E' from 0.11.1 (vllm_versions.NEMOTRON_H_MOE_FROM).
+    Nemotron-3-Nano-30B-A3B's pattern has 'E' layers and no latent MoE; Nemotron-H-56B has none
+    (dense '-' MLPs)."""
+    from planner.serving.startup import nemotron_h_moe_errors
+
+    nano = _spec("nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B-BF16")
+    assert nemotron_h_moe_errors(nano, (0, 11, 0)) == [
+        "KeyError: 'E' (vLLM 0.11.0's nemotron_h.py builds the hybrid_override_pattern layers "
+        "'M', '-' and '*' only, not this model's 'E' MoE layers; MoE layers from vLLM 0.11.1)"]
+    assert nemotron_h_moe_errors(nano, (0, 11, 1)) == []
+    assert nemotron_h_moe_errors(nano, (0, 12, 0)) == []  # no latent MoE to refuse
+    assert nemotron_h_moe_errors(_spec("nvidia/Nemotron-H-56B-Base-8K"), (0, 11, 0)) == []

@@ -908,8 +908,8 @@ def test_nemotron3_latent_fc1_is_split_over_tp_on_0_13(ref_config):
     assert (planned("0.14.0").weights_bytes_per_gpu - planned("0.13.0").weights_bytes_per_gpu
             == 293_601_280)
     assert not planned("0.12.0").fits
-    assert startup.latent_moe_errors(spec, (0, 13, 0)) == []
-    assert startup.latent_moe_errors(spec, (0, 12, 0)) == [
+    assert startup.nemotron_h_moe_errors(spec, (0, 13, 0)) == []
+    assert startup.nemotron_h_moe_errors(spec, (0, 12, 0)) == [
         "vLLM 0.12.0's nemotron_h.py NemotronHMoE has no latent MoE: it reads no "
         "moe_latent_size, builds no fc1_latent_proj / fc2_latent_proj and sizes the routed "
         "experts 4,096 wide, not 1,024, so this checkpoint's MoE tensors do not load (latent "
