@@ -920,15 +920,11 @@ def _setup(
         raise LayoutRefused(r.ep_refusal)
     if r.tp_refusal and layout.tp > 1:
         raise LayoutRefused(r.tp_refusal)
-    narrow = _marlin_shape(spec, r, layout.tp)[0]
-    if narrow:
-        raise LayoutRefused(narrow[0])
-    width = _b12x_width(spec, layout, s)
-    if width and width[0]:
-        raise LayoutRefused(width[1])
     key = layout_key(layout)
-    return _Setup(spec, cluster, layout, s, key, _LAYOUT_FACTS.get(
-        spec, (id(r), *key), _layout_facts, spec, cluster, layout, s, r))
+    facts = _LAYOUT_FACTS.get(spec, (id(r), *key), _layout_facts, spec, cluster, layout, s, r)
+    if isinstance(facts, _Refused):
+        raise LayoutRefused(facts.message)
+    return _Setup(spec, cluster, layout, s, key, facts)
 
 
 def _marlin_shape(spec: ModelSpec, r: _Resolved, tp: int) -> tuple[tuple[str, ...], ...]:
@@ -940,16 +936,29 @@ def _marlin_shape(spec: ModelSpec, r: _Resolved, tp: int) -> tuple[tuple[str, ..
                    r.gdn_ba_whole)
 
 
-_LAYOUT_FACTS: IdentityMemo[_LayoutFacts] = IdentityMemo(4096)
-"""_LayoutFacts by spec, _Resolved (its id: each entry holds it) and layout. A _Resolved is
-one per model, cluster, settings value and engine (_resolve), so a rerun's sweep finds its
-layouts' and another engine does not."""
+class _Refused(NamedTuple):
+    """A layout vLLM refuses under one _Resolved (Marlin's tiles at this TP, the b12x MoE
+    width), cached as _LayoutFacts are so that each plan of it pays one lookup."""
+
+    r: "_Resolved"  # held, as _LayoutFacts.r
+    message: str
+
+
+_LAYOUT_FACTS: IdentityMemo[_LayoutFacts | _Refused] = IdentityMemo(4096)
+"""_LayoutFacts (or _Refused) by spec, _Resolved (its id: each entry holds it) and layout. A
+_Resolved is one per model, cluster, settings value and engine (_resolve), so a rerun's sweep
+finds its layouts' and another engine does not."""
 
 
 def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
-                  s: EngineSettings, r: _Resolved) -> _LayoutFacts:
+                  s: EngineSettings, r: _Resolved) -> _LayoutFacts | _Refused:
     """Work out what _setup caches (each fact from its own cache: the weights per weight
-    format, the KV layout, the request's need and the warnings shared across formats)."""
+    format, the KV layout, the request's need and the warnings shared across formats), or
+    the refusal of a layout vLLM does not start."""
+    narrow, marlin_warnings = _marlin_shape(spec, r, layout.tp)
+    width = _b12x_width(spec, layout, s)
+    if narrow or (width and width[0]):
+        return _Refused(r, narrow[0] if narrow else width[1])
     own_heads = bool(r.states.draft_kv_layers) and draft_own_heads(spec, s.vllm_version)
     key = ("weights", r.scheme.memo_key, *layout_key(layout), r.act_b, r.expert_pad,
            r.states.draft_kv_layers, own_heads, r.mbt if spec.compressed_attention else 0,
@@ -960,12 +969,11 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
     kv_b = sparse_mla_kv(spec, s, r.kv_plain, r.compute_capability, layout.tp)
     stages = ENGINE.stage_layouts(r.facts, layout, r.block_size, kv_b, r.fa4_fp8_hd512,
                                   r.states, r.kv_grouping[0])
-    width = _b12x_width(spec, layout, s)
     flydsl = runs_flydsl(spec, r.scheme, s.moe_backend, vllm_rules(s.vllm_version).version,
                          r.compute_capability)  # no MoE WNA16 fallback to warn of (the note)
     warnings = (*(() if flydsl else layout_warnings(spec, layout, r.scheme, s.vllm_version,
                                                     cluster.vendor, r.compute_capability)),
-                *_marlin_shape(spec, r, layout.tp)[1],
+                *marlin_warnings,
                 *r.gpu_notes, *_bridge_warnings(cluster, layout.tp),
                 *_cross_node_tp_warnings(layout, r), *_ray_order_warnings(cluster, layout, s),
                 *(width[1:] if width else ()))
