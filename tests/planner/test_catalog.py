@@ -159,6 +159,35 @@ def test_qwen3_14b_and_4b_verbatim_figures(repo_id, total, kv_bytes) -> None:
     assert spec.max_position_embeddings == 40_960
 
 
+@pytest.mark.parametrize(
+    ("repo_id", "total", "kv_bytes"),
+    [
+        # Mistral-7B-Instruct-v0.3 (tests/fixtures/configs/SOURCES.md source K): hidden 4096,
+        # 32 layers, 32 heads / 8 KV heads, no head_dim key (4096 / 32 = 128), MLP 14336, vocab
+        # 32768, untied. Per layer: q, o 4096 x 4096 each + k, v 4096 x 1024 each = 41,943,040;
+        # MLP 3 x 4096 x 14336 = 176,160,768; 2 norms 8,192 -> 218,112,000. x 32 =
+        # 6,979,584,000; embed and lm_head 32768 x 4096 = 134,217,728 each; final norm 4,096
+        # -> 7,248,023,552 (the model card: 7.25B). KV: 2 x 32 x 8 x 128 x 2 B = 131,072.
+        ("mistralai/Mistral-7B-Instruct-v0.3", 7_248_023_552, 131_072),
+        # Mixtral-8x7B-Instruct-v0.1 (source K): the same attention; 8 experts of
+        # 3 x 4096 x 14336 = 1,409,286,144 + router 4096 x 8 = 32,768 + norms 8,192 ->
+        # 1,451,270,144 per layer. x 32 = 46,440,644,608; embed and lm_head 32000 x 4096 =
+        # 131,072,000 each; final norm 4,096 -> 46,702,792,704 (model card: 46.7B).
+        ("mistralai/Mixtral-8x7B-Instruct-v0.1", 46_702_792_704, 131_072),
+    ],
+)
+def test_mistral_family_hub_page_copies(repo_id, total, kv_bytes) -> None:
+    from planner.model.attention import kv_bytes_per_token
+
+    entry = catalog_entry(repo_id)
+    assert entry.provenance == "verbatim" and "huggingface.co/" in entry.source
+    assert "head_dim" not in entry.config  # the earlier reconstruction had added one
+    spec = parse_model_config(entry.config, name=repo_id)
+    assert count_params(spec).total == total
+    assert kv_bytes_per_token(spec, 2) == kv_bytes
+    assert spec.max_position_embeddings == 32_768
+
+
 def test_every_figure_of_a_reconstructed_config_says_so() -> None:
     _, card = _card("google/gemma-3-27b-it")
     assert card.source == "catalog: google/gemma-3-27b-it (reconstructed, unverified)"
