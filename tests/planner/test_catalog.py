@@ -91,16 +91,20 @@ def _card(repo_id: str, fallback_reason: str | None = None):
 
 
 def test_verbatim_copies_replaced_the_reconstructed_configs() -> None:
-    """../shared/model-configs sources C-I: these were written from memory before."""
+    """../shared/model-configs sources C-I and tests/fixtures/configs source K: these were
+    written from memory before."""
     for repo_id in ("Qwen/Qwen2.5-7B-Instruct", "meta-llama/Llama-3.1-8B-Instruct",
                     "meta-llama/Llama-3.1-70B-Instruct", "microsoft/phi-4", "microsoft/phi-2",
                     "google/gemma-2-9b-it", "ibm-granite/granite-3.3-8b-instruct",
-                    "deepseek-ai/DeepSeek-V2-Lite-Chat"):
+                    "deepseek-ai/DeepSeek-V2-Lite-Chat", "mistralai/Mistral-7B-Instruct-v0.3",
+                    "mistralai/Mixtral-8x7B-Instruct-v0.1"):
         assert catalog_entry(repo_id).provenance == "verbatim", repo_id
     # values the real files have and the reconstructions did not (SOURCES.md notes)
     assert catalog_entry("google/gemma-2-9b-it").config["query_pre_attn_scalar"] == 256
     assert catalog_entry("meta-llama/Llama-3.1-8B-Instruct").config["eos_token_id"] == [
         128001, 128008, 128009]
+    # the Hub's Mistral-7B-Instruct-v0.3 file has no head_dim (the reconstruction had 128)
+    assert "head_dim" not in catalog_entry("mistralai/Mistral-7B-Instruct-v0.3").config
     assert catalog_entry("meta-llama/Llama-4-Maverick-17B-128E-Instruct").provenance == "subset"
 
 
@@ -130,7 +134,7 @@ def test_every_verbatim_file_is_in_the_catalog_as_it_is_there(folder: Path) -> N
 
 
 @pytest.mark.parametrize(
-    ("repo_id", "total", "kv_bytes"),
+    ("repo_id", "total", "kv_bytes", "context"),
     [
         # Qwen3-14B (SOURCES.md source D): hidden 5120, 40 layers, 40 heads / 8 KV heads of
         # 128, MLP 17408, vocab 151936, untied. Per layer: q 5120 x 5120 + k, v 5120 x 1024
@@ -138,17 +142,29 @@ def test_every_verbatim_file_is_in_the_catalog_as_it_is_there(folder: Path) -> N
         # 267,386,880; 2 norms of 5120 -> 330,311,936. x 40 = 13,212,477,440; final norm 5,120;
         # embed and lm_head 151936 x 5120 = 777,912,320 each -> 14,768,307,200 (the model
         # card: 14.8B, 13.2B non-embedding). KV: 2 x 40 x 8 x 128 x 2 B = 163,840.
-        ("Qwen/Qwen3-14B", 14_768_307_200, 163_840),
+        ("Qwen/Qwen3-14B", 14_768_307_200, 163_840, 40_960),
         # Qwen3-4B: hidden 2560, 36 layers, 32 heads / 8 KV heads of 128, MLP 9728, tied.
         # Per layer: q 2560 x 4096 + k, v 2560 x 1024 each + o 4096 x 2560 = 26,214,400;
         # q/k norms 256; MLP 3 x 2560 x 9728 = 74,711,040; norms 5,120 -> 100,930,816.
         # x 36 = 3,633,509,376; final norm 2,560; embed (tied) 151936 x 2560 = 388,956,160
         # -> 4,022,468,096 (the model card: 4.0B, 3.6B non-embedding).
         # KV: 2 x 36 x 8 x 128 x 2 B = 147,456.
-        ("Qwen/Qwen3-4B", 4_022_468_096, 147_456),
+        ("Qwen/Qwen3-4B", 4_022_468_096, 147_456, 40_960),
+        # Mistral-7B-Instruct-v0.3 (tests/fixtures/configs/SOURCES.md source K): hidden 4096,
+        # 32 layers, 32 heads / 8 KV heads, no head_dim key (4096 / 32 = 128), MLP 14336, vocab
+        # 32768, untied. Per layer: q, o 4096 x 4096 each + k, v 4096 x 1024 each = 41,943,040;
+        # MLP 3 x 4096 x 14336 = 176,160,768; 2 norms 8,192 -> 218,112,000. x 32 =
+        # 6,979,584,000; embed and lm_head 32768 x 4096 = 134,217,728 each; final norm 4,096
+        # -> 7,248,023,552 (the model card: 7.25B). KV: 2 x 32 x 8 x 128 x 2 B = 131,072.
+        ("mistralai/Mistral-7B-Instruct-v0.3", 7_248_023_552, 131_072, 32_768),
+        # Mixtral-8x7B-Instruct-v0.1 (source K): the same attention; 8 experts of
+        # 3 x 4096 x 14336 = 1,409,286,144 + router 4096 x 8 = 32,768 + norms 8,192 ->
+        # 1,451,270,144 per layer. x 32 = 46,440,644,608; embed and lm_head 32000 x 4096 =
+        # 131,072,000 each; final norm 4,096 -> 46,702,792,704 (model card: 46.7B).
+        ("mistralai/Mixtral-8x7B-Instruct-v0.1", 46_702_792_704, 131_072, 32_768),
     ],
 )
-def test_qwen3_14b_and_4b_verbatim_figures(repo_id, total, kv_bytes) -> None:
+def test_verbatim_figures(repo_id, total, kv_bytes, context) -> None:
     from planner.model.attention import kv_bytes_per_token
 
     entry = catalog_entry(repo_id)
@@ -156,36 +172,7 @@ def test_qwen3_14b_and_4b_verbatim_figures(repo_id, total, kv_bytes) -> None:
     spec = parse_model_config(entry.config, name=repo_id)
     assert count_params(spec).total == total
     assert kv_bytes_per_token(spec, 2) == kv_bytes
-    assert spec.max_position_embeddings == 40_960
-
-
-@pytest.mark.parametrize(
-    ("repo_id", "total", "kv_bytes"),
-    [
-        # Mistral-7B-Instruct-v0.3 (tests/fixtures/configs/SOURCES.md source K): hidden 4096,
-        # 32 layers, 32 heads / 8 KV heads, no head_dim key (4096 / 32 = 128), MLP 14336, vocab
-        # 32768, untied. Per layer: q, o 4096 x 4096 each + k, v 4096 x 1024 each = 41,943,040;
-        # MLP 3 x 4096 x 14336 = 176,160,768; 2 norms 8,192 -> 218,112,000. x 32 =
-        # 6,979,584,000; embed and lm_head 32768 x 4096 = 134,217,728 each; final norm 4,096
-        # -> 7,248,023,552 (the model card: 7.25B). KV: 2 x 32 x 8 x 128 x 2 B = 131,072.
-        ("mistralai/Mistral-7B-Instruct-v0.3", 7_248_023_552, 131_072),
-        # Mixtral-8x7B-Instruct-v0.1 (source K): the same attention; 8 experts of
-        # 3 x 4096 x 14336 = 1,409,286,144 + router 4096 x 8 = 32,768 + norms 8,192 ->
-        # 1,451,270,144 per layer. x 32 = 46,440,644,608; embed and lm_head 32000 x 4096 =
-        # 131,072,000 each; final norm 4,096 -> 46,702,792,704 (model card: 46.7B).
-        ("mistralai/Mixtral-8x7B-Instruct-v0.1", 46_702_792_704, 131_072),
-    ],
-)
-def test_mistral_family_hub_page_copies(repo_id, total, kv_bytes) -> None:
-    from planner.model.attention import kv_bytes_per_token
-
-    entry = catalog_entry(repo_id)
-    assert entry.provenance == "verbatim" and "huggingface.co/" in entry.source
-    assert "head_dim" not in entry.config  # the earlier reconstruction had added one
-    spec = parse_model_config(entry.config, name=repo_id)
-    assert count_params(spec).total == total
-    assert kv_bytes_per_token(spec, 2) == kv_bytes
-    assert spec.max_position_embeddings == 32_768
+    assert spec.max_position_embeddings == context
 
 
 def test_every_figure_of_a_reconstructed_config_says_so() -> None:
