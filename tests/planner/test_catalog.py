@@ -109,8 +109,10 @@ def test_verbatim_copies_replaced_the_reconstructed_configs() -> None:
 
 
 SHARED_CONFIGS = Path(__file__).resolve().parents[3] / "shared" / "model-configs"
-"""../shared/model-configs beside the checkout (SOURCES.md), where it is: a superset of
-tests/fixtures/configs (Qwen3-14B, Qwen3-4B and the second search's files)."""
+"""../shared/model-configs beside the checkout (SOURCES.md), where it is. It holds
+Qwen3-14B, Qwen3-4B and the second search's files, but not the Hub-page copies of
+tests/fixtures/configs/SOURCES.md source K (Mistral-7B-Instruct-v0.3,
+Mixtral-8x7B-Instruct-v0.1)."""
 
 
 @pytest.mark.parametrize("folder", [CONFIG_DIR, SHARED_CONFIGS], ids=["fixtures", "shared"])
