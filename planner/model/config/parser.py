@@ -49,9 +49,9 @@ QWEN2_BIAS_TYPES = ("qwen2", "qwen2_moe", "qwen2_vl", "qwen2_5_vl", "mimo")
 QK_NORM_TYPES = (
     "qwen3", "qwen3_moe", "qwen3_next", "qwen3_vl", "qwen3_vl_text", "qwen3_vl_moe",
     "qwen3_vl_moe_text", "qwen3_5", "qwen3_5_text", "qwen3_5_moe", "qwen3_5_moe_text",
-    "gemma3", "gemma3_text", "gemma4", "gemma4_text", "olmo2", "olmoe",
+    "gemma3", "gemma3_text", "gemma4", "gemma4_text", "olmo2", "olmo3", "olmoe",
 )  # fmt: skip
-WHOLE_QK_NORM_TYPES = ("olmo2", "olmoe")
+WHOLE_QK_NORM_TYPES = ("olmo2", "olmo3", "olmoe")
 """NOTE: vLLM builds these q/k norms over the whole projections, q_norm over all heads x
 head_dim and k_norm over all KV heads x head_dim, and at TP > 1 all-gathers q and k before them
 (`_apply_qk_norm`), so every rank holds both whole: olmo2.py Olmo2Attention (q_norm
@@ -64,7 +64,12 @@ and v whole, `colwise_gather_output`, which vLLM's models/transformers/utils.py
 replace_linear_class builds as ColumnParallelLinear(gather_output=True): the norms see whole
 q and k there too), olmoe.py OlmoeAttention
 (`RMSNorm(self.total_num_heads * self.head_dim)` and `RMSNorm(self.total_num_kv_heads *
-self.head_dim)`; 0.9.1, 0.19.0 and 0.33.0 wheels). Not one head_dim each, as Qwen3's."""
+self.head_dim)`; 0.9.1, 0.19.0 and 0.33.0 wheels). OLMo 3 the same: Olmo3ForCausalLM is
+olmo2.py's Olmo2ForCausalLM in the 0.11.0-0.25.0 registries, olmo3.py Olmo3Attention in
+0.26.0-0.28.0 (the same norms and all-gather), the Transformers backend from 0.29.0 (transformers
+5.24.0 modeling_olmo3.py Olmo3Attention `Olmo3RMSNorm(num_attention_heads * head_dim)` and
+`(num_key_value_heads * head_dim)`, Olmo3Config base_model_tp_plan q/k/v_proj
+`colwise_gather_output`). Not one head_dim each, as Qwen3's."""
 NOPE_TYPES = ("nemotron_h",)
 """Attention without any rotary embedding (vLLM nemotron_h.py builds no get_rope)."""
 HEAD_DIM_AS_GIVEN_TYPES = ("gemma", "gemma2", "gemma3", "gemma3_text")
@@ -80,8 +85,8 @@ KNOWN_TYPES = (
     "gemma", "gemma2", "gemma3", "gemma3_text", "gemma4", "gemma4_text", "deepseek_v2",
     "deepseek_v3", "deepseek_v32", "kimi_k2", "kimi_k25", "glm_moe_dsa", "gpt_oss",
     "llama4", "llama4_text", "nemotron_h", "nemotron-nas", "minimax_m2", "mimo",
-    "mimo_v2_flash", "mistral3", "kimi_vl", "granitemoe", "olmo2", "olmoe", "starcoder2",
-    "deepseek_v4",
+    "mimo_v2_flash", "mistral3", "kimi_vl", "granitemoe", "olmo2", "olmo3", "olmoe",
+    "starcoder2", "deepseek_v4",
 )  # fmt: skip
 
 # Keys whose name looks architectural but that do not change parameter or KV counts.
@@ -902,6 +907,8 @@ def _mixer_kinds(r: _Reader, model_type: str, n: int) -> list[str]:
         return _gpt_oss_kinds(r, layer_types, n)
     if layer_types is not None:
         return _from_layer_types(r, layer_types, n, model_type)
+    if model_type == "olmo3":
+        return _olmo3_kinds(r, n)
     hybrid = r.int_list("hybrid_layer_pattern", hi=1)  # MiMo-V2: 1 = sliding window
     if hybrid is not None:
         _check_len(r, "hybrid_layer_pattern", hybrid, n)
@@ -941,6 +948,23 @@ def _gpt_oss_kinds(r: _Reader, layer_types: object, n: int) -> list[str]:
             "builds it, even layers sliding and odd ones full attention (gpt_oss.py: "
             "layer_idx % 2 == 0 slides, layer_types unread)")
     return kinds
+
+
+def _olmo3_kinds(r: _Reader, n: int) -> list[str]:
+    """OLMo 3 without layer_types: three sliding layers, then one full, as its config class
+    writes them.
+
+    NOTE: transformers 5.24.0 Olmo3Config.__post_init__ (configuration_olmo3.py), for a missing
+    or null layer_types: `"sliding_attention" if (i + 1) % 4 != 0 else "full_attention"`; vLLM's
+    own Olmo3Config (transformers_utils/configs/olmo3.py, _CONFIG_REGISTRY olmo3 in 0.11.0-0.18.x)
+    writes the same list, and its models slide where layer_types says so (_from_layer_types)."""
+    state = "null" if r.null("layer_types") else "missing"
+    r.record("layer pattern", "full every 4", None,
+             f"layer_types {state}: (i + 1) % 4 != 0 slides (transformers Olmo3Config)")
+    r.notes.assumptions.append(
+        f"{r.prefix}layer_types {state}: layers (i + 1) % 4 != 0 slide and every 4th is full "
+        "attention, as transformers' and vLLM's Olmo3Config write it")
+    return ["full" if (i + 1) % 4 == 0 else "sliding" for i in range(n)]
 
 
 def _from_layer_types(r: _Reader, layer_types: object, n: int, model_type: str) -> list[str]:
@@ -1420,6 +1444,15 @@ def _attention_biases(r: _Reader, model_type: str) -> tuple[bool, bool]:
             return bool(r.flag("qkv_bias")), bias
         return bias, bias
     bias = bool(r.flag("attention_bias"))
+    if bias and model_type == "olmo3":
+        # NOTE: olmo2.py Olmo2Attention (Olmo3ForCausalLM, 0.11.0-0.25.0) and olmo3.py
+        # Olmo3Attention (0.26.0-0.28.0) build qkv_proj and o_proj with bias=False; the
+        # Transformers backend (0.29.0 on) builds transformers 5.24.0 modeling_olmo3.py's
+        # q/k/v/o_proj `bias=config.attention_bias`.
+        r.notes.assumptions.append(
+            f"{r.prefix}attention_bias true: q/k/v/o biases counted, as vLLM 0.29 on builds "
+            "them (Transformers backend); its own olmo2.py / olmo3.py (0.11.0-0.28.x) build "
+            "none, so the weights there are that much lower")
     return bias, bias
 
 
@@ -1440,7 +1473,9 @@ wheels where each ships: gemma.py GemmaMLP, gemma2.py, gemma3.py, gemma4.py, qwe
 (qwen3_next.py and qwen3_5.py import it as Qwen3NextMLP), qwen3_moe.py Qwen3MoeMLP,
 deepseek_v2.py DeepseekV2MLP (DeepSeek-V2/V3/V3.2, Kimi, GLM-5 dense layers; 0.33.0's
 vllm/models/deepseek_v32 imports it), llama4.py (its dense layers' LlamaMLP `bias=False`),
-olmo2.py Olmo2MLP (0.9.1-0.25.0), mimo_v2_flash.py (0.19.0) / mimo_v2.py (0.33.0) MiMoV2MLP;
+olmo2.py Olmo2MLP (0.9.1-0.25.0; OLMo 3's too, 0.11.0-0.25.0), olmo3.py Olmo3MLP
+(0.26.0-0.28.0; transformers 5.24.0 modeling_olmo3.py Olmo3MLP, which 0.29.0 on run, the same),
+mimo_v2_flash.py (0.19.0) / mimo_v2.py (0.33.0) MiMoV2MLP;
 mixtral.py, granitemoe.py, olmoe.py, minimax_m2.py and gpt_oss.py build no dense MLP."""
 
 
