@@ -131,6 +131,8 @@ from planner.serving.startup import (
     modelopt_mixed_errors,
     nemotron_h_moe_errors,
     null_field_errors,
+    olmo3_rope_errors,
+    olmo3_rope_note,
     quantization_errors,
     rocm_awq_errors,
     rocm_fp4_moe_errors,
@@ -729,6 +731,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             + tuple(null_field_errors(spec, rules.version))
             + tuple(gemma_tie_errors(spec, rules.version))
             + tuple(nemotron_h_moe_errors(spec, rules.version))
+            + tuple(olmo3_rope_errors(spec, rules.version))
             + tuple(act_dtype_errors(spec, scheme, served,
                                      quant.checkpoint_formats(spec, scheme) is not None,
                                      version=rules.version, vendor=gpu.vendor))
@@ -841,7 +844,8 @@ def _model_notes(spec: ModelSpec, gpu: GpuSpec, s: EngineSettings, rules: VllmRu
                  ) -> tuple[str, ...]:
     """The warnings no layout or worker changes (after the CUDA-graph one, in this order):
     rope_parameters unread before vLLM 0.12 (its rope_theta overwritten to 0.23 under
-    transformers 4), unified memory, DeepSeek-V4's and sparse MLA's
+    transformers 4), the lm_head and OLMo 3's start-up under transformers 5 on releases that
+    allow either, unified memory, DeepSeek-V4's and sparse MLA's
     unread KV layouts, unmodelled parts."""
     notes = []
     if not s.enable_chunked_prefill and rules.version < CHUNKED_OFF_TOKENS_MAX_FROM:
@@ -881,6 +885,9 @@ def _model_notes(spec: ModelSpec, gpu: GpuSpec, s: EngineSettings, rules: VllmRu
                                      gemma_asserts_tie(spec, rules.version))
     if tie_note:
         notes.append(tie_note)
+    olmo3_note = olmo3_rope_note(spec, rules.version)
+    if olmo3_note:
+        notes.append(olmo3_note)
     if gpu.unified_memory:
         notes.append(unified_memory_note(gpu.name, free_memory_source(
             rules, gpu.compute_capability, gpu.unified_memory), s.vllm_version)

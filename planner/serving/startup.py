@@ -57,9 +57,11 @@ from planner.serving.vllm_versions import (
     LATENT_MOE_FROM,
     NEMOTRON_H_MOE_FROM,
     NVFP4_ROCM_EMULATION_FROM,
+    OLMO3_MODEL_FROM,
     ROCM_CONCH_G_IDX_FROM,
     ROCM_QUANTIZATION_LISTED,
     ROCM_QUANTIZATION_READ_FROM,
+    TRANSFORMERS_5_ALLOWED_FROM,
     TRANSFORMERS_5_ONLY_FROM,
     Version,
     VllmRules,
@@ -829,6 +831,46 @@ def nemotron_h_moe_errors(spec: ModelSpec, version: Version) -> list[str]:
             f"the routed experts {spec.hidden_size:,} wide, not {moe.latent_size:,}, so this "
             "checkpoint's MoE tensors do not load (latent MoE from vLLM "
             f"{version_label(LATENT_MOE_FROM)})."]
+
+
+def _olmo3_rope_failure(spec: ModelSpec, version: Version) -> str | None:
+    """vLLM's KeyError for an OLMo 3 with sliding-window layers where olmo2.py builds it and
+    transformers 5 may be installed (TRANSFORMERS_5_ALLOWED_FROM up to
+    vllm_versions.OLMO3_MODEL_FROM); None elsewhere, for a config without a windowed layer
+    (olmo2.py reads the rope of its full layers whole), or where config.json's rope_parameters
+    is one flat block holding rope_theta (transformers 5 keeps it at the top)."""
+    if (spec.model_type != "olmo3"
+            or not TRANSFORMERS_5_ALLOWED_FROM <= version < OLMO3_MODEL_FROM
+            or (spec.window is not None and spec.window.rope_parameters_theta)
+            or not any(isinstance(layer.mixer, AttentionMixer) and layer.mixer.sliding_window
+                       for layer in spec.layers)):
+        return None
+    return (f"KeyError: 'rope_theta' (vLLM {version_label(version)} builds Olmo3ForCausalLM with "
+            "olmo2.py, whose sliding-window layers read config.rope_parameters[\"rope_theta\"]; "
+            "transformers 5's Olmo3Config nests rope_parameters by layer type, sliding_attention"
+            " / full_attention, with no rope_theta at the top). vLLM "
+            f"{version_label(OLMO3_MODEL_FROM)} on build it with olmo3.py, which reads the "
+            "nested blocks.")
+
+
+def olmo3_rope_errors(spec: ModelSpec, version: Version) -> list[str]:
+    """_olmo3_rope_failure as a start-up refusal, where vLLM `version` requires transformers 5
+    (TRANSFORMERS_5_ONLY_FROM: 0.24.0 and 0.25.x). E.g. an OLMo 3 config.json on 0.25.0."""
+    failure = _olmo3_rope_failure(spec, version)
+    return [failure] if failure and version >= TRANSFORMERS_5_ONLY_FROM else []
+
+
+def olmo3_rope_note(spec: ModelSpec, version: Version) -> str | None:
+    """_olmo3_rope_failure as a plan note where vLLM `version` runs under transformers 4 or 5
+    (0.19.1-0.23.x): planned as under transformers 4, where it starts, but a fresh pip install
+    of the release resolves transformers 5 (TRANSFORMERS_5_ALLOWED_FROM)."""
+    failure = _olmo3_rope_failure(spec, version)
+    if failure is None or version >= TRANSFORMERS_5_ONLY_FROM:
+        return None
+    return (f"vLLM {version_label(version)} runs under transformers 4 or 5 (it requires "
+            "transformers >=4.56.0, not 5.0-5.5.0): planned as under transformers 4, where it "
+            "starts; under transformers 5, which a fresh pip install of this release resolves, "
+            f"it stops at start-up with {failure} Pin transformers<5 for this plan.")
 
 
 def latent_fc1_split(version: Version) -> bool:

@@ -416,6 +416,23 @@ where patch_rope_parameters (transformers_utils/config.py, 0.12.0, 0.19.0 and 0.
 writes the config object's rope_theta, the transformers 4 class default when config.json has
 none at its top level, into a flat rope_parameters block over the block's own."""
 
+OLMO3_MODEL_FROM: Version = (0, 26, 0)
+"""NOTE: the registry maps Olmo3ForCausalLM to ("olmo2", "Olmo2ForCausalLM") in the 0.11.0-0.25.0
+wheels (0.10.2 has no entry; models/registry.py) and to olmo3.py's own Olmo3ForCausalLM in the
+0.26.0-0.28.0 wheels (0.29.0 on: ("transformers", "TransformersForCausalLM")). olmo2.py
+Olmo2Attention gives a sliding layer (`layer_types[layer_idx] == "sliding_attention"`, window
+config.sliding_window) `rope_theta = self.config.rope_parameters["rope_theta"]` in the
+0.12.0-0.25.0 wheels, where olmo3.py Olmo3Attention reads `rope_parameters.get(attn_type,
+rope_parameters)`. transformers 5's Olmo3Config (convert_rope_params_to_dict, 5.24.0) nests
+rope_parameters by layer type, {"sliding_attention": ..., "full_attention": ...}, whatever
+config.json gives (rope_theta and rope_scaling at the top, as the published OLMo 3 configs), and
+keeps a top-level rope_theta only inside a flat rope_parameters block given as such; vLLM's own
+Olmo3Config (transformers_utils/configs/olmo3.py, registered 0.11.0-0.18.x) writes a flat one,
+and under transformers 4 patch_rope_parameters does (0.19.0-0.23.0). So under transformers 5
+(TRANSFORMERS_5_ALLOWED_FROM, required from TRANSFORMERS_5_ONLY_FROM) olmo2.py stops with
+KeyError: 'rope_theta' (startup.olmo3_rope_failure), as reported in EuroEval/EuroEval PR #2052
+(2026-07-25: "File .../vllm/model_executor/models/olmo2.py, line 144", the 0.19.x-0.24.0 line)."""
+
 TRANSFORMERS_4_ROPE_THETA: dict[str, float] = {
     "llama": 10000.0, "mistral": 10000.0, "mixtral": 1000000.0, "qwen2": 10000.0,
     "qwen2_moe": 10000.0, "qwen3": 10000.0, "qwen3_moe": 10000.0, "qwen3_next": 10000.0,

@@ -1832,6 +1832,7 @@ def _window_inputs(r: _Reader, top: _Reader, max_pos: int, model_type: str) -> W
     original = _length(r.get("original_max_position_embeddings"))
     least = lengths.get("model_max_length") or min(lengths.values(), default=2048)
     ropes = _rope_blocks(block, where)
+    flat = r.get("rope_parameters")
     for rope in ropes:
         base = (rope.original_max_position_embeddings or least) if rope.rope_type == "yarn" \
             else least
@@ -1847,6 +1848,8 @@ def _window_inputs(r: _Reader, top: _Reader, max_pos: int, model_type: str) -> W
         ropes_nested=_nested(block),
         ropes_parameters_only=bool(ropes) and where.endswith("rope_parameters"),
         rope_theta_top_level=r.key("rope_theta", "rotary_emb_base") is not None,
+        rope_parameters_theta=isinstance(flat, dict) and not _nested(flat)
+        and flat.get("rope_theta") is not None,
         original_max_position_embeddings=original or _CLASS_ORIGINAL_MAX_POSITION.get(
             text_type),
         text_model_type=text_type,

@@ -110,6 +110,45 @@ def test_olmo3_is_refused_before_vllm_0_11_whose_registry_lacks_it():
                          engine=EngineSettings(vllm_version="0.10.2", max_model_len=2048)))
 
 
+def _olmo3_plan(version: str, **config):
+    spec = parse_model_config(OLMO3 | config, name="x")
+    return plan(PlanRequest(model=spec, cluster=preset_cluster("a100-80gb", 1),
+                            engine=EngineSettings(vllm_version=version, max_model_len=2048)))
+
+
+KEY_ERROR = ("KeyError: 'rope_theta' (vLLM {v} builds Olmo3ForCausalLM with olmo2.py, whose "
+             "sliding-window layers read config.rope_parameters[\"rope_theta\"]; transformers "
+             "5's Olmo3Config nests rope_parameters by layer type, sliding_attention / "
+             "full_attention, with no rope_theta at the top). vLLM 0.26.0 on build it with "
+             "olmo3.py, which reads the nested blocks.")
+
+
+def test_olmo3_stops_on_olmo2s_rope_theta_under_transformers_5_until_vllm_0_26():
+    # olmo2.py (Olmo3ForCausalLM to 0.25.0) reads config.rope_parameters["rope_theta"] for a
+    # sliding layer; transformers 5 (required from 0.24.0) nests OLMo 3's rope_parameters, so
+    # the published configs' top-level rope_theta is not there (EuroEval PR #2052's trace)
+    published = {"rope_theta": 500000.0}
+    for version in ("0.24.0", "0.25.0"):
+        p = _olmo3_plan(version, **published)
+        assert not p.fits and p.errors == [KEY_ERROR.format(v=version)], version
+    # 0.19.1-0.23.x allow transformers 4 or 5: planned under 4 (vLLM's patch_rope_parameters
+    # writes a flat block there), the failure under 5 noted
+    p = _olmo3_plan("0.23.0", **published)
+    assert p.fits
+    assert any(w.endswith(f"with {KEY_ERROR.format(v='0.23.0')} Pin transformers<5 for this "
+                          "plan.") for w in p.warnings)
+    # transformers 4 only (0.19.0), vLLM's own flat Olmo3Config (0.11.0-0.18.x), olmo3.py
+    # (0.26.0 on): no failure, no note
+    for version in ("0.19.0", "0.18.0", "0.26.0"):
+        p = _olmo3_plan(version, **published)
+        assert p.fits and not [w for w in p.warnings if "rope_theta" in w], version
+    # no windowed layer (sliding_window null: olmo2.py takes the full-attention branch), or a
+    # flat rope_parameters holding rope_theta, which transformers 5 keeps at the top: it starts
+    for config in ({"sliding_window": None},
+                   {"rope_parameters": {"rope_type": "default", "rope_theta": 500000.0}}):
+        assert _olmo3_plan("0.25.0", **config).fits, config
+
+
 def test_olmo3_attention_bias_is_counted_as_the_transformers_backend_builds_it():
     # modeling_olmo3.py q/k/v/o_proj bias=config.attention_bias (vLLM 0.29 on): 4,096 each of
     # q, k (32 KV heads x 128), v and o = 16,384 a layer x 32 = 524,288 more; vLLM's own
