@@ -279,12 +279,17 @@ class QuantSpec(_Frozen):
     module_schemes: tuple[ModuleFormat, ...] = Field(
         default=(), description="AutoRound extra_config entries vLLM's INC loader builds in "
         "another int format than `scheme` (their own bits / group_size; a listed lm_head, "
-        "quantized): each listed module in its own, every other one in `scheme` "
-        "(planner.model.quant.checkpoint_module_bits)")
+        "quantized), or the modules a GPTQ `dynamic` rule gives their own bits / group_size "
+        "(config.quant.gptq_dynamic): each listed module in its own, every other one in "
+        "`scheme` (planner.model.quant.checkpoint_module_bits)")
     inc_entries: tuple[IncEntry, ...] = Field(
         default=(), description="AutoRound extra_config entries of linear layers (lm_head "
         "included) in other bits, group_size or sym than the checkpoint's; not 16-bit, regex "
         "or routed experts' ones: startup.inc_errors checks each against vLLM's kernels")
+    dynamic_entries: tuple[IncEntry, ...] = Field(
+        default=(), description="GPTQ `dynamic`: the layers (vLLM's prefix, 'model.layers.0."
+        "mlp.down_proj') a positive rule gives bits, sym or a group Marlin does not take "
+        "(config.quant.gptq_dynamic): startup.gptq_dynamic_errors refuses them per release")
     expert_conflict: str | None = Field(
         default=None, description="AutoRound: the first FusedMoE layer ('model.layers.1.mlp."
         "experts') whose routed experts' extra_config entries give different bits, group_size "

@@ -117,6 +117,7 @@ from planner.serving.startup import (
     gdn_ba_whole,
     gemma_asserts_tie,
     gemma_tie_errors,
+    gptq_dynamic_errors,
     gptq_kernel_errors,
     gptq_tp_refusal,
     inc_errors,
@@ -738,6 +739,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             + tuple(int8_float32_errors(scheme, served))
             + tuple(gptq_kernel_errors(spec, scheme, served, rules.version, gpu))
             + tuple(act_order_errors(spec, scheme, rules.version))
+            + tuple(gptq_dynamic_errors(spec, scheme, rules.version, gpu))
             + tuple(rocm_awq_errors(spec, scheme, served, rules.version, gpu))
             + tuple(rocm_quantization_errors(
                 spec, scheme, quant.checkpoint_formats(spec, scheme) is not None,

@@ -1512,6 +1512,52 @@ def act_order_errors(spec: ModelSpec, scheme: QuantScheme, version: Version) -> 
             "group or dynamic; 0.29 loads it)"]
 
 
+def gptq_dynamic_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
+                        gpu: GpuSpec) -> list[str]:
+    """vLLM's refusal of a layer a GPTQ checkpoint's `dynamic` rule gives bits, sym or a group
+    its kernel does not take (QuantSpec.dynamic_entries), in its words; [] where each loads.
+    E.g. a rule giving the MLPs 3 bits on 0.33.0: "Unsupported quantization config: bits=3,
+    sym=True".
+
+    NOTE: utils/gptq_utils.py override_config, which get_linear_quant_method and
+    get_moe_quant_method call for a positive match: on gptq_marlin (0.19.0-0.21.0, where
+    is_gptq_marlin_compatible takes the checkpoint: _plain_loader "") and auto_gptq
+    (AutoGPTQConfig from 0.22.0, on every GPU) it raises ValueError "Unsupported quantization
+    config: bits=.., sym=.." for (bits, sym) outside TYPE_MAP {(4, True), (8, True)}, and the
+    linear method's __init__ then verify_marlin_supported: "Marlin does not support group_size
+    = .. Only group_sizes = [-1, 32, 64, 128] are supported." (marlin_utils.py
+    _check_marlin_supported; GPTQMarlinLinearMethod 0.19.0, AutoGPTQLinearMethod 0.22.0-0.33.0
+    wheels); on 0.19-0.21's plain GPTQConfig (gptq.py) only bits outside 2/3/4/8 ("Currently,
+    only 2/3/4/8-bit weight quantization is supported for GPTQ, but got .. bits."), and that
+    release's MoE layers go to MoeWNA16, which reads no rule. A FusedMoE's rule group is not
+    checked here (unverified); releases before PLAIN_LOADER_READ_FROM are not read."""
+    quant = spec.quant
+    if quant is None or scheme.what_if or quant.method != "gptq" or not quant.dynamic_entries \
+            or version < PLAIN_LOADER_READ_FROM:
+        return []
+    v = version_label(version)
+    plain = _plain_loader("gptq", scheme, version, gpu.vendor)
+    loader = "AutoGPTQConfig" if version >= GPTQ_MP_KERNELS_FROM else "GPTQMarlinConfig"
+    for entry in quant.dynamic_entries:
+        whose = f"the `dynamic` rule matching '{entry.module}' gives it"
+        experts = entry.module.endswith(".experts")
+        if plain:
+            if not experts and entry.bits not in (2, 3, 4, 8):
+                return [f"Currently, only 2/3/4/8-bit weight quantization is supported for "
+                        f"GPTQ, but got {entry.bits} bits. (vLLM {v} GPTQConfig override_config:"
+                        f" {whose}; {plain})"]
+            continue
+        if (entry.bits, entry.sym) not in ((4, True), (8, True)):
+            return [f"Unsupported quantization config: bits={entry.bits}, sym={entry.sym} (vLLM "
+                    f"{v} {loader} override_config: {whose}; Marlin takes GPTQ in 4 or 8 bits, "
+                    "symmetric)"]
+        if not experts and entry.group_size not in MARLIN_MOE_GROUP_SIZES:
+            return [f"Marlin does not support group_size = {entry.group_size}. Only group_sizes "
+                    f"= {list(MARLIN_MOE_GROUP_SIZES)} are supported. (vLLM {v} {loader}'s "
+                    f"linear method, verify_marlin_supported: {whose})"]
+    return []
+
+
 def ct_channel_moe_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
                           gpu: GpuSpec) -> list[str]:
     """vLLM's refusal of a compressed-tensors checkpoint's per-channel (strategy channel, the

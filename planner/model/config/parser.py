@@ -16,7 +16,12 @@ from pydantic import ValidationError
 from planner.jsondoc import json_kind
 from planner.model.config.defaults import NO_CLASS_MAX_POSITION, ClassDefaults, class_defaults
 from planner.model.config.fields import FieldLog, Part
-from planner.model.config.quant import inc_gate_up_fused_last, inc_unplanned, quant_spec
+from planner.model.config.quant import (
+    gptq_dynamic,
+    inc_gate_up_fused_last,
+    inc_unplanned,
+    quant_spec,
+)
 from planner.model.config.vision import vision_estimate
 from planner.model.spec import (
     AttentionMixer,
@@ -445,7 +450,8 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
     window = _window_inputs(r, top, max_pos, model_type)
     if rope.get("extended"):
         r.record("extended context (rope scaling)", rope["extended"], None, rope["formula"])
-    quant, unplanned = _quant(config, text_cfg, hf_quant, notes, r.get("expert_dtype"))
+    quant, unplanned = _quant(config, text_cfg, hf_quant, notes, r.get("expert_dtype"), layers,
+                              text_layers)
     if quant is None:
         _warn_quantized_name(name, notes)
     mtp_layers = _mtp_layers(r)
@@ -2076,17 +2082,21 @@ def _leftover_keys(r: _Reader, model_type: str, notes: _Notes) -> None:
 
 def _quant(
     config: dict, text_cfg: dict | None, hf_quant: dict | None, notes: _Notes,
-    expert_dtype: object,
+    expert_dtype: object, layers: list[LayerSpec], text_layers: str,
 ) -> tuple[QuantSpec | None, IncFormat | None]:  # fmt: skip
     """QuantSpec from quantization_config (top level or text_config) or hf_quant_config,
-    with a separate routed-expert format (expert_dtype) where the config gives one; and an
-    AutoRound block's format where it is planned as 16-bit weights (ModelSpec.inc_unplanned)."""
+    with a separate routed-expert format (expert_dtype) where the config gives one and a GPTQ
+    checkpoint's `dynamic` rules matched to `layers` (gptq_dynamic; `text_layers`: the text
+    model's vLLM type, None for a wrapper's text_config); and an AutoRound block's format where
+    it is planned as 16-bit weights (ModelSpec.inc_unplanned)."""
     qc = config.get("quantization_config")
     where = "quantization_config"
     if qc is None and text_cfg:
         qc, where = text_cfg.get("quantization_config"), "text_config.quantization_config"
     quant = quant_spec(qc, where, hf_quant, notes.warnings, expert_dtype,
                        inc_gate_up_fused_last(config))
+    quant = gptq_dynamic(quant, qc, layers, text_layers if not text_cfg else None, where,
+                         notes.warnings)
     return quant, inc_unplanned(qc, quant, where)
 
 

@@ -8,7 +8,17 @@ import re
 from collections import Counter
 
 from planner.model.quant import component_formats
-from planner.model.spec import ConfigError, IncEntry, IncFormat, ModuleFormat, QuantSpec
+from planner.model.spec import (
+    AttentionMixer,
+    ConfigError,
+    DenseMlp,
+    IncEntry,
+    IncFormat,
+    LayerSpec,
+    ModuleFormat,
+    MoeMlp,
+    QuantSpec,
+)
 
 # ModelOpt quant_algo -> scheme key (hf_quant_config.json "quantization.quant_algo").
 MODELOPT_ALGOS = {
@@ -188,10 +198,156 @@ def _act_order_rule(dynamic: object, desc_act: object, group: int, where: str) -
             raise ConfigError(f"config.json: {where}.dynamic[{pattern!r}] must be an object of "
                               f"overrides, got {rule!r} (vLLM reads its fields for each module "
                               "the pattern matches and stops at load; one matching no module "
-                              "is never read, but Headroom does not match rules to modules)")
+                              "is never read, but Headroom refuses one whatever it matches)")
     return next((pattern for pattern, rule in dynamic.items()
                  if not pattern.startswith("-:") and rule.get("desc_act", desc_act)
                  and rule.get("group_size", group) != -1), None)
+
+
+# NOTE: the vLLM layer prefixes GPTQ `dynamic` rules are matched against (gptq_dynamic): the
+# decoder layer "model.layers.{i}" (the text models' own classes), its attention under
+# "self_attn" (gpt_oss.py: "attn"), its MLP or MoE block under "mlp" (mixtral.py:
+# "block_sparse_moe", llama4.py: "feed_forward"), a MoE block's FusedMoE "experts" and its
+# shared experts "shared_experts" (qwen2_moe.py, qwen3_moe.py, qwen3_next.py, qwen3_5.py through
+# Qwen3NextSparseMoeBlock, llama4.py: "shared_expert"); each attention builds qkv_proj and
+# o_proj, each MLP gate_up_proj and down_proj: the `prefix=f"{prefix}.…"` arguments of
+# llama.py, qwen2_moe.py, qwen3_moe.py, qwen3_next.py, mixtral.py, gpt_oss.py, deepseek_v2.py,
+# glm4_moe.py and llama4.py in the 0.19.0 and 0.33.0 wheels.
+_DYNAMIC_ATTENTION = {"gpt_oss": "attn"}
+_DYNAMIC_MLP = {"mixtral": "block_sparse_moe", "llama4": "feed_forward"}
+_DYNAMIC_SHARED = dict.fromkeys(("qwen2_moe", "qwen3_moe", "qwen3_next", "qwen3_5_moe",
+                                 "llama4"), "shared_expert")
+
+
+def _dynamic_rule(dynamic: dict, prefix: str) -> dict | bool | None:
+    """get_dynamic_override(config, prefix) without a key: False for the first rule matching the
+    layer's prefix being negative ("-:"), that rule's overrides for a positive one, None where
+    none matches (re.match: anchored at the prefix's start, not its end)."""
+    for pattern, rule in dynamic.items():
+        if pattern.startswith("-:"):
+            if re.match(pattern.removeprefix("-:"), prefix):
+                return False
+        elif re.match(pattern.removeprefix("+:"), prefix):
+            return rule
+    return None
+
+
+def _dynamic_layers(layer: LayerSpec, model_type: str) -> list[tuple[str, tuple[str, ...], bool]]:
+    """(vLLM prefix, module names it stands for here, whether it is the routed experts'
+    FusedMoE) of each quantizable layer of one decoder layer: qkv_proj for q/k/v_proj and
+    gate_up_proj for gate/up_proj (their shares of the component: quant._module_share)."""
+    head = f"model.layers.{layer.index}"
+    found: list[tuple[str, tuple[str, ...], bool]] = []
+
+    def mlp(block: str) -> None:
+        found.append((f"{block}.gate_up_proj",
+                      tuple(f"{block}.{s}" for s in _FUSED_SHARDS["gate_up_proj"]), False))
+        found.append((f"{block}.down_proj", (f"{block}.down_proj",), False))
+
+    if isinstance(layer.mixer, AttentionMixer):
+        attn = f"{head}.{_DYNAMIC_ATTENTION.get(model_type, 'self_attn')}"
+        found.append((f"{attn}.qkv_proj",
+                      tuple(f"{attn}.{s}" for s in _FUSED_SHARDS["qkv_proj"]), False))
+        found.append((f"{attn}.o_proj", (f"{attn}.o_proj",), False))
+    block = f"{head}.{_DYNAMIC_MLP.get(model_type, 'mlp')}"
+    if isinstance(layer.mlp, DenseMlp) and layer.mlp.gated:
+        mlp(block)
+    if isinstance(layer.mlp, MoeMlp):
+        found.append((f"{block}.experts", (f"{block}.experts",), True))
+        if layer.mlp.num_shared_experts:
+            mlp(f"{block}.{_DYNAMIC_SHARED.get(model_type, 'shared_experts')}")
+    return found
+
+
+def _dynamic_value(rule: dict, key: str, kind: type, default: object) -> object:
+    """override_config's reading of one key: the rule's value where it is a `kind` (bool for
+    sym; int, true / false included, for bits and group_size), else the checkpoint's."""
+    value = rule.get(key, default)
+    return value if isinstance(value, kind) else default
+
+
+def gptq_dynamic(quant: QuantSpec | None, qc: object, layers: list[LayerSpec],
+                 model_type: str | None, where: str, warnings: list[str]) -> QuantSpec | None:
+    """`quant` with what a GPTQModel checkpoint's `dynamic` rules do to its layers as vLLM's
+    GPTQ loader builds them: a "-:" rule's layers kept 16-bit (excluded_modules, or one
+    projection of its component: _kept_alone), a positive rule's in their own bits and group
+    (module_schemes, GPTQ keys), and the first layer of each such format in dynamic_entries
+    (startup.gptq_dynamic_errors refuses those Marlin does not take). `model_type`: the text
+    model's vLLM type; None for a multimodal wrapper, whose text layers' prefixes are not read
+    (its rules are noted, not applied).
+
+    NOTE: utils/gptq_utils.py (0.19.0, 0.24.0, 0.29.0, 0.33.0 wheels): get_linear_quant_method
+    asks get_dynamic_override for each LinearBase layer's full prefix, the fused one for
+    qkv_proj / gate_up_proj (its shards are not asked: a rule naming 'q_proj' alone matches
+    nothing there); a negative match builds UnquantizedLinearMethod, a positive one
+    override_config: bits and group_size where the rule's value is an int, desc_act and sym
+    where a bool, each else the checkpoint's. The routed experts take the same rules by their
+    FusedMoE layer's prefix ('model.layers.3.mlp.experts'), not per expert:
+    get_moe_quant_method (gptq_marlin.py 0.19.0-0.21.0, auto_gptq.py 0.22.0-0.33.0) builds
+    UnquantizedFusedMoEMethod for a negative match and override_config's bits for a positive
+    one. Not modelled here: the experts of a layer Marlin MoE does not take go to MoeWNA16,
+    which reads no `dynamic` (moe_wna16.py from_config: the checkpoint's bits and group), as
+    do every MoE layer's on 0.19-0.21's non-Marlin GPTQConfig; lm_head (a ParallelLMHead is
+    asked only with lm_head true, which Headroom plans 16-bit anyway). The format is the one
+    vLLM's GPTQ configs document in __init__ (gptq.py, gptq_marlin.py, auto_gptq.py):
+    {"+:pattern" or "pattern": {"bits": 8, "group_size": 64, ...}, "-:pattern": {}}."""
+    dynamic = qc.get("dynamic") if isinstance(qc, dict) else None
+    if quant is None or quant.method != "gptq" or not dynamic:
+        return quant
+    if model_type is None:
+        warnings.append(f"{where}.dynamic: vLLM matches the rules against this multimodal "
+                        "model's text layers under its wrapper's prefix, not read here: planned "
+                        "in the checkpoint's format throughout")
+        return quant
+    sym = qc.get("sym", True)
+    base = (quant.weight_bits, -1 if quant.group_size is None else quant.group_size,
+            sym if isinstance(sym, bool) else True)
+    kept: list[str] = []
+    own: list[ModuleFormat] = []
+    entries: dict[tuple, IncEntry] = {}
+    unplanned: list[str] = []
+    unmatched: set[str] = set()
+    for layer in layers:
+        if layer.mixer is not None and not isinstance(layer.mixer, AttentionMixer):
+            unmatched.add(type(layer.mixer).__name__)
+        if isinstance(layer.mlp, DenseMlp) and not layer.mlp.gated:
+            unmatched.add("ungated MLP")
+        for prefix, names, experts in _dynamic_layers(layer, model_type):
+            rule = _dynamic_rule(dynamic, prefix)
+            if rule is False:
+                kept.extend(names)
+            if not isinstance(rule, dict):
+                continue
+            bits, group, rule_sym = (_dynamic_value(rule, "bits", int, base[0]),
+                                     _dynamic_value(rule, "group_size", int, base[1]),
+                                     _dynamic_value(rule, "sym", bool, base[2]))
+            if (bits, group, rule_sym) == base:
+                continue
+            entries.setdefault((bits, group, rule_sym, experts), IncEntry(
+                module=prefix, bits=bits, group_size=group, sym=rule_sym))
+            if (bits, group) == base[:2]:
+                continue  # another sym alone packs the same bytes
+            if _is_int(bits) and bits in (4, 8) and _is_int(group) and -1 <= group != 0:
+                own.extend(ModuleFormat(module=name, algo=f"int{bits} g{group}",
+                                        scheme=_inc_key(bits, group, "gptq")) for name in names)
+            else:
+                unplanned.append(prefix)
+    if unplanned:
+        warnings.append(f"{where}.dynamic gives {len(unplanned)} layers bits or groups not "
+                        f"planned here ({unplanned[0]}, ...): planned at int{base[0]}, group "
+                        f"{base[1]}")
+    if unmatched:
+        warnings.append(f"{where}.dynamic: rules are matched to softmax attention, gated MLP and "
+                        f"MoE layers only; this model's {', '.join(sorted(unmatched))} layers "
+                        "are planned in the checkpoint's format")
+    whole, alone = _kept_alone(tuple(kept))
+    kept_note = f"; {len(kept)} modules kept 16-bit (dynamic)" if kept else ""
+    own_note = f"; {len(own)} modules in their own bits/groups (dynamic)" if own else ""
+    return quant.model_copy(update={
+        "excluded_modules": quant.excluded_modules + whole,
+        "module_schemes": quant.module_schemes + alone + tuple(own),
+        "dynamic_entries": tuple(entries.values()),
+        "summary": quant.summary + kept_note + own_note})
 
 
 def _compressed(qc: dict, where: str, excluded: tuple[str, ...], warnings: list[str]) -> QuantSpec:
@@ -528,11 +684,12 @@ def _kept_alone(kept: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[ModuleFor
     stay whole: vLLM builds their layer's FusedMoE in one format."""
     whole: list[str] = []
     alone: list[ModuleFormat] = []
+    names = set(kept)
     for name in kept:
         head, _, last = name.rpartition(".")
         projections = next((p for p in _PROJECTION_SETS if last in p), ())
         if projections and not fused_moe_of(name) \
-                and not all(f"{head}.{p}" in kept for p in projections):
+                and not all(f"{head}.{p}" in names for p in projections):
             alone.append(ModuleFormat(module=name, algo="16-bit", scheme="bf16"))
         else:
             whole.append(name)
