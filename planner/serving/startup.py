@@ -1069,7 +1069,6 @@ the WNA16 linear layer. Reasons: ..."). Read per wheel, for 16-bit activations:
 Releases before this one load GPTQ on gptq.py / gptq_marlin.py (PLAIN_LOADER_LAST)."""
 
 GPTQ_HUMMING_FROM: Version = (0, 23, 0)  # HummingLinearKernel in the CUDA list (above)
-GPTQ_HUMMING_ACT_ORDER_FROM: Version = (0, 30, 0)  # ... and takes act-order (above)
 TRITON_W4A16_GROUP_SIZES = (-1, 32, 64, 128, 256)  # triton_w4a16.py, 0.20.0-0.33.0 wheels
 CT_MP_KERNELS_READ_FROM: Version = (0, 19, 0)  # the first wheel read (gptq_kernel_errors)
 ROCM_TRITON_W4A16_FROM: Version = (0, 20, 0)  # in the ROCm list from 0.20.0 (not in 0.19.0)
@@ -1138,14 +1137,21 @@ def gptq_kernel_errors(spec: ModelSpec, scheme: QuantScheme, served: str, versio
     (no Humming, no Triton), checked in bfloat16 (float16 runs Exllama); on AMD
     _rocm_wna16_misses, in bfloat16 and float16. Symmetry is not planned for GPTQ (Humming is
     symmetric only on 0.23-0.24), nor compressed-tensors act-order (its g_idx is actorder
-    group only, which QuantSpec.act_order does not tell from dynamic). E.g. int4 in groups of
-    256 on an RTX 4090 on 0.22.0: Marlin takes 32, 64, 128, Exllama float16 only -> refused;
-    0.23.0's Humming takes it. On an MI300X on 0.19.0, compressed-tensors int4 in groups of
-    64 in bfloat16: no Triton W4A16 yet, Conch takes -1 and 128, Exllama float16 -> refused."""
+    group only, which QuantSpec.act_order does not tell from dynamic). A GPTQ checkpoint
+    stops before the kernels where Marlin's own check refuses it (_autogptq_marlin_refusal).
+    E.g. compressed-tensors int4 in groups of 256 on an RTX 4090 on 0.22.0: Marlin takes 32,
+    64, 128, Exllama float16 only -> refused; 0.23.0's Humming takes it. On an MI300X on
+    0.19.0, compressed-tensors int4 in groups of 64 in bfloat16: no Triton W4A16 yet, Conch
+    takes -1 and 128, Exllama float16 -> refused."""
     method = "gptq" if scheme.what_if or spec.quant is None else spec.quant.method
     first = {"gptq": GPTQ_MP_KERNELS_FROM,
              "compressed-tensors": CT_MP_KERNELS_READ_FROM}.get(method)
     amd = gpu.vendor != "nvidia"
+    if method == "gptq" and scheme.family == "gptq" and version >= GPTQ_MP_KERNELS_FROM \
+            and _quantized_linears(spec, scheme) and not act_order_errors(spec, scheme, version):
+        refused = _autogptq_marlin_refusal(scheme, version, gpu)
+        if refused:
+            return [refused]
     if scheme.family != "gptq" or first is None or version < first \
             or served not in (("bfloat16", "float16") if amd else ("bfloat16",)) \
             or not _quantized_linears(spec, scheme):
@@ -1161,17 +1167,42 @@ def gptq_kernel_errors(spec: ModelSpec, scheme: QuantScheme, served: str, versio
         fp16 = not _rocm_wna16_misses(bits, zero_points, group, act_order, "float16", version)
         why = "on ROCm " + ", ".join(misses)
     else:
-        humming = version >= GPTQ_HUMMING_FROM and (not act_order
-                                                   or version >= GPTQ_HUMMING_ACT_ORDER_FROM)
-        if humming or marlin_takes_group(scheme):
+        # a GPTQ checkpoint off Marlin's groups stopped above; act-order is GPTQ's alone
+        if version >= GPTQ_HUMMING_FROM or marlin_takes_group(scheme):
             return []
         fp16 = True
         why = (f"Marlin takes groups {list(MARLIN_MOE_GROUP_SIZES)}, Exllama float16 only, "
-               "and Humming "
-               + ("is not in this release" if version < GPTQ_HUMMING_FROM else
-                  "and Triton take no act-order (g_idx)"))
+               "and Humming is not in this release")
     return [_no_wna16_kernel(version, f"choose_mp_linear_kernel, {scheme.label} in {served}",
                              why, fp16 and served != "float16")]
+
+
+def _autogptq_marlin_refusal(scheme: QuantScheme, version: Version, gpu: GpuSpec) -> str | None:
+    """AutoGPTQLinearMethod's refusal of a GPTQ checkpoint before any kernel is chosen, in its
+    words; None where Marlin's check passes. E.g. int4 in groups of 256 on 0.23.0: "Marlin does
+    not support group_size = 256. ...", though Humming could run it.
+
+    NOTE: AutoGPTQLinearMethod.__init__ calls marlin_utils.verify_marlin_supported(quant_type,
+    group_size) for every quantized linear layer, in every wheel from 0.22.0 (GPTQ_MP_KERNELS_FROM)
+    to 0.33.0 read, on any dtype; _check_marlin_supported refuses a quant type that
+    query_marlin_supported_quant_types does not list (none on a CUDA compute capability below
+    7.5; ROCm skips the capability test) and a group outside MARLIN_SUPPORTED_GROUP_SIZES
+    [-1, 32, 64, 128] (the same in those wheels). AutoGPTQConfig's TYPE_MAP gives a symmetric
+    int4 uint4b8 and int8 uint8b128."""
+    group = group_size(scheme) or -1
+    cc = parse_capability(gpu.compute_capability)
+    why = f"vLLM {version_label(version)} AutoGPTQLinearMethod, verify_marlin_supported"
+    if gpu.vendor == "nvidia" and cc is not None and cc < (7, 5):
+        bits = "uint8b128" if scheme.key.startswith("w8") else "uint4b8"
+        return (f"Marlin does not support weight_bits = {bits}. Only types = [] are supported "
+                f"(for group_size = {group}, device_capability = {cc[0]}{cc[1]}, zp = False). "
+                f"({why}: Marlin needs compute capability 7.5; vLLM 0.21 loads GPTQ on "
+                "Exllama here)")
+    if group not in MARLIN_MOE_GROUP_SIZES:
+        return (f"Marlin does not support group_size = {group}. Only group_sizes = "
+                f"{list(MARLIN_MOE_GROUP_SIZES)} are supported. ({why}, before any kernel is "
+                "chosen)")
+    return None
 
 
 def gptq_tp_refusal(spec: ModelSpec, scheme: QuantScheme, served: str, version: Version,

@@ -555,14 +555,15 @@ def test_gptq_and_awq_off_marlin_load_float16_only_on_the_plain_loaders() -> Non
     assert planned("w4a16-gptq-g128", "0.22.0", "mi300x").fits
 
 
-def test_gptq_in_bfloat16_needs_a_linear_kernel_that_takes_its_group() -> None:
-    """From 0.22.0 AutoGPTQLinearMethod.create_weights asks kernels/linear/__init__.py
-    choose_mp_linear_kernel, which raises "Failed to find a kernel that can implement the
-    WNA16 linear layer." when no kernel's can_implement holds (0.22.0-0.30.0, 0.32.0, 0.33.0
-    wheels). CUDA 0.22.0: Marlin takes groups -1/32/64/128, Exllama float16 only, no Humming
-    or Triton -> group 256 refused; 0.23.0+ HummingLinearKernel takes any group without g_idx,
-    and from 0.30.0 with it. ROCm (MI300X, CDNA): Triton W4A16 takes -1..256, Conch -1/128,
-    Exllama float16 -> group 512 refused on every release from 0.22.0. Qwen3-8B (bfloat16)."""
+def test_gptq_from_0_22_needs_marlin_to_take_its_group_and_gpu() -> None:
+    """From 0.22.0 every quantized linear layer of a GPTQ checkpoint is an
+    AutoGPTQLinearMethod, whose __init__ calls marlin_utils.verify_marlin_supported before any
+    kernel is chosen (auto_gptq.py, 0.22.0-0.33.0 wheels): a group outside
+    MARLIN_SUPPORTED_GROUP_SIZES [-1, 32, 64, 128] raises "Marlin does not support group_size
+    = N. ..." on every GPU and dtype, though Humming (0.23.0+) or Triton W4A16 could run it;
+    on CUDA below compute capability 7.5 query_marlin_supported_quant_types lists no type, so
+    uint4b8 (symmetric int4) is refused there at any group. 0.19.0-0.21.0 load such
+    checkpoints on gptq.py's Exllama loader in float16. Qwen3-8B (bfloat16) as GPTQ int4."""
     from planner.model.spec import QuantSpec
     from planner.serving.engine import EngineSettings
     from planner.serving.hardware import preset_cluster
@@ -576,27 +577,36 @@ def test_gptq_in_bfloat16_needs_a_linear_kernel_that_takes_its_group() -> None:
                                 engine=EngineSettings(max_model_len=4096, vllm_version=release,
                                                       target_quant=quant, **engine)))
 
-    words = "Failed to find a kernel that can implement the WNA16 linear layer. (vLLM "
-    g256 = planned("0.22.0", quant="w4a16-gptq-g256")
-    assert not g256.fits and g256.errors[0].startswith(
-        words + "0.22.0 choose_mp_linear_kernel, GPTQ int4, group 256 (W4A16) in bfloat16")
-    assert planned("0.23.0", quant="w4a16-gptq-g256").fits
-    assert planned("0.22.0", quant="w4a16-gptq-g128").fits
-    assert planned("0.22.0", quant="w4a16-gptq-g256", dtype="float16").fits  # Exllama
-    # an act-order (desc_act) checkpoint in groups of 256: Humming and Triton take no g_idx
-    # on 0.23.0-0.29.0, Marlin no group 256 -> refused; 0.30.0's Humming would take it, but
-    # 0.30.0 refuses the act-order config first (test_group_act_order_is_refused_from_0_30)
+    group = "Marlin does not support group_size = {}. Only group_sizes = [-1, 32, 64, 128] " \
+        "are supported. (vLLM {} AutoGPTQLinearMethod, verify_marlin_supported"
+    for release in ("0.22.0", "0.23.0", "0.29.0", "0.33.0"):
+        for dtype in ("bfloat16", "float16"):
+            (error,) = planned(release, quant="w4a16-gptq-g256", dtype=dtype).errors
+            assert error.startswith(group.format(256, release))
+        assert planned(release, quant="w4a16-gptq-g128").fits
+        assert planned(release, quant="w4a16-gptq-g32").fits
+        for gpu in ("mi300x", "rtx-4090"):  # ROCm skips only the capability test
+            (error,) = planned(release, gpu, quant="w4a16-gptq-g512").errors
+            assert error.startswith(group.format(512, release))
+        assert planned(release, "mi300x", quant="w4a16-gptq-g128").fits
+    assert planned("0.21.0", quant="w4a16-gptq-g256", dtype="float16").fits  # Exllama
+    # an act-order (desc_act) checkpoint in groups of 256: refused by Marlin's check on
+    # 0.22.0-0.29.0; 0.30.0 refuses the act-order config first, and vLLM stops there
     base = _spec("Qwen/Qwen3-8B")
     desc = base.model_copy(update={"quant": QuantSpec(
         method="gptq", scheme="w4a16-gptq-g256", weight_bits=4, group_size=256,
         act_order=True, summary="GPTQ int4, group 256, sym")})
-    assert planned("0.29.0", spec=desc).errors[0].startswith(words + "0.29.0")
+    (error,) = planned("0.29.0", spec=desc).errors
+    assert error.startswith(group.format(256, "0.29.0"))
     (error,) = planned("0.30.0", spec=desc).errors
     assert error.startswith("GPTQ group activation ordering (desc_act=True) is no longer")
-    for release in ("0.22.0", "0.33.0"):
-        amd = planned(release, "mi300x", quant="w4a16-gptq-g512")
-        assert amd.errors[0].startswith(words + release) and "on ROCm Triton W4A16" in amd.errors[0]
-        assert planned(release, "mi300x", quant="w4a16-gptq-g256").fits
+    # a V100 (compute capability 7.0): Marlin lists no type, so even group 128 is refused
+    types = "Marlin does not support weight_bits = {}. Only types = [] are supported (for " \
+        "group_size = 128, device_capability = 70, zp = False). (vLLM 0.22.0"
+    for quant, bits in (("w4a16-gptq-g128", "uint4b8"), ("w8a16-gptq-g128", "uint8b128")):
+        (error,) = planned("0.22.0", "v100-32gb", quant=quant, dtype="float16").errors
+        assert error.startswith(types.format(bits))
+        assert planned("0.21.0", "v100-32gb", quant=quant, dtype="float16").fits
 
 
 def test_compressed_tensors_wna16_linears_ask_the_same_kernel_list() -> None:
