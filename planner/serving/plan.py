@@ -109,7 +109,7 @@ from planner.serving.startup import (
     capability_errors,
     ct_channel_moe_errors,
     ct_int8_moe_errors,
-    ct_nvfp4_a16,
+    ct_linear_scheme,
     dtype_errors,
     flashinfer_hd256_errors,
     float16_errors,
@@ -720,7 +720,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             chunked_prefill=s.enable_chunked_prefill
             or rules.version < CHUNKED_OFF_TOKENS_MAX_FROM, block_size=s.block_size,
             mixed=quant.checkpoint_formats(spec, scheme) is not None,
-            ct_nvfp4=ct_nvfp4_a16(spec, scheme)))
+            ct_scheme=ct_linear_scheme(spec, scheme)))
             + tuple(modelopt_mixed_errors(spec, scheme, rules.version))
             + mtp_refusal(spec, s)
             + tuple(sparse_block_refusal(spec, s.block_size, rules.version))
@@ -1247,7 +1247,7 @@ def _node_quant_errors(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLa
             continue
         for error in capability_errors(node.gpu, r.scheme, vllm_cli(s.vllm_version),
                                        quant.checkpoint_formats(spec, r.scheme) is not None,
-                                       ct_nvfp4_a16(spec, r.scheme)):
+                                       ct_linear_scheme(spec, r.scheme)):
             message = f"Node {index} ({node.hostname}, {node.gpu.name}): {error}"
             if message not in errors:
                 errors.append(message)

@@ -1147,8 +1147,9 @@ def gptq_kernel_errors(spec: ModelSpec, scheme: QuantScheme, served: str, versio
     first = {"gptq": GPTQ_MP_KERNELS_FROM,
              "compressed-tensors": CT_MP_KERNELS_READ_FROM}.get(method)
     amd = gpu.vendor != "nvidia"
-    if method == "gptq" and scheme.family == "gptq" and version >= GPTQ_MP_KERNELS_FROM \
-            and _quantized_linears(spec, scheme) and not act_order_errors(spec, scheme, version):
+    if method == "gptq" and scheme.family == "gptq" and "-ct-" not in scheme.key \
+            and version >= GPTQ_MP_KERNELS_FROM and _quantized_linears(spec, scheme) \
+            and not act_order_errors(spec, scheme, version):
         refused = _autogptq_marlin_refusal(scheme, version, gpu)
         if refused:
             return [refused]
@@ -2298,7 +2299,7 @@ def int8_float32_errors(scheme: QuantScheme, served: str) -> list[str]:
 def startup_errors(
     *, gpu: GpuSpec, scheme: QuantScheme, cli: VllmCli, max_model_len: int, window: VllmWindow,
     mbt: int, seqs: int, mbt_given: bool, chunked_prefill: bool, block_size: int | None,
-    mixed: bool = False, ct_nvfp4: bool | None = None,
+    mixed: bool = False, ct_scheme: str | None = None,
 ) -> list[str]:
     """The ValueErrors vLLM raises at start-up for these settings ([] when it starts).
 
@@ -2328,57 +2329,73 @@ def startup_errors(
             f"max_model_len ({window.key}={window.limit} or model_max_length="
             f"{window.model_max_length} in model's config.json). To allow overriding this "
             "maximum, set the env var VLLM_ALLOW_LONG_MAX_MODEL_LEN=1.")
-    return errors + capability_errors(gpu, scheme, cli, mixed, ct_nvfp4)
+    return errors + capability_errors(gpu, scheme, cli, mixed, ct_scheme)
 
 
-CT_NVFP4_MIN_CAPABILITY: dict[bool, tuple[tuple[Version, int], ...]] = {
-    False: (((0, 9, 1), 80), ((0, 10, 1), 100), ((0, 16, 0), 75)),
-    True: (((0, 9, 1), 80), ((0, 16, 0), 75))}
-"""get_min_capability of vLLM's compressed-tensors NVFP4 linear scheme, W4A4 (False) and
-NVFP4A16 (True), from each release on.
+CT_SCHEME_MIN_CAPABILITY: dict[str, tuple[tuple[Version, int], ...]] = {
+    "NVFP4": (((0, 9, 1), 80), ((0, 10, 1), 100), ((0, 16, 0), 75)),
+    "NVFP4A16": (((0, 9, 1), 80), ((0, 16, 0), 75)),
+    "W8A8 int8": (((0, 9, 1), 75),),
+    "WNA16": (((0, 9, 1), 80), ((0, 12, 0), 75)),
+    "FP8": (((0, 9, 1), 80), ((0, 16, 0), 75)),
+}
+"""get_min_capability of the compressed-tensors scheme that loads a checkpoint's linear layers,
+from each release on (ct_linear_scheme names it).
 
-NOTE: compressed_tensors/schemes/compressed_tensors_w4a4_nvfp4.py CompressedTensorsW4A4Fp4 and
-compressed_tensors_w4a16_nvfp4.py CompressedTensorsW4A16Fp4 .get_min_capability, every wheel
-0.9.1-0.33.0: W4A4 80 in 0.9.1, 100 in 0.10.1-0.15.1 (80 with VLLM_USE_NVFP4_CT_EMULATIONS, not
-modelled), 75 from 0.16.0; W4A16 80 in 0.9.1-0.15.1, 75 in 0.16.0-0.22.0, and from 0.23.0
-NVFP4A16 is CompressedTensorsW4A4Fp4(use_a16=True) at 75. CompressedTensorsConfig.get_scheme
-calls _check_scheme_supported(scheme.get_min_capability()), which raises RuntimeError
-"Quantization scheme is not supported for the current GPU. Min capability: N. Current
-capability: C." (0.33.0's words; up to 0.16.0 the same words passed as a tuple). The method's
-own get_min_capability (70) comes first (capability_errors)."""
+NOTE: CompressedTensorsConfig.get_scheme calls _check_scheme_supported(scheme.
+get_min_capability()), which raises RuntimeError "Quantization scheme is not supported for the
+current GPU. Min capability: N. Current capability: C." (0.33.0's words; up to 0.16.0 the same
+words passed as a tuple), after the method's own get_min_capability (70: capability_errors).
+Each scheme's get_min_capability read in the compressed_tensors/schemes/ files of every wheel
+0.9.1-0.33.0: W4A4 NVFP4 (compressed_tensors_w4a4_nvfp4.py) 80 in 0.9.1, 100 in 0.10.1-0.15.1
+(80 with VLLM_USE_NVFP4_CT_EMULATIONS, not modelled), 75 from 0.16.0; NVFP4A16
+(compressed_tensors_w4a16_nvfp4.py) 80 in 0.9.1-0.15.1, 75 in 0.16.0-0.22.0, and from 0.23.0
+CompressedTensorsW4A4Fp4(use_a16=True) at 75; W8A8 int8 (compressed_tensors_w8a8_int8.py) 75
+in every wheel; WNA16 (compressed_tensors_wNa16.py) 80 in 0.9.1-0.11.2, 75 from 0.12.0; FP8
+(_get_scheme_from_parts: W8A8 at 89 where _check_scheme_supported(89, error=False) holds, else
+CompressedTensorsW8A16Fp8, compressed_tensors_w8a16_fp8.py) 80 in 0.9.1-0.15.1, 75 from 0.16.0,
+so W8A16's figure decides."""
 
 
 def capability_errors(gpu: GpuSpec, scheme: QuantScheme, cli: VllmCli, mixed: bool = False,
-                      ct_nvfp4_a16: bool | None = None) -> list[str]:
+                      ct_scheme: str | None = None) -> list[str]:
     """vLLM's refusal of the quantization method on a GPU below its get_min_capability()
     (VllmConfig._get_quantization_config, config/vllm.py; [] where it runs): startup_errors'
     for node 0's GPU, plan's for each other node a layout reaches (plan._node_quant_errors).
-    `ct_nvfp4_a16`: a compressed-tensors NVFP4 checkpoint, whether NVFP4A16 (None: not one),
-    loaded by the compressed-tensors method and then its scheme (CT_NVFP4_MIN_CAPABILITY)."""
-    ct = ct_nvfp4_a16 is not None
-    method = "modelopt_mixed" if mixed else "compressed-tensors" if ct \
+    `ct_scheme`: the compressed-tensors scheme of a checkpoint that method loads
+    (ct_linear_scheme; None: not one), whose own minimum comes next (CT_SCHEME_MIN_CAPABILITY).
+    E.g. a W8A8 int8 checkpoint on a V100 (7.0): the method takes 70, the scheme 75."""
+    method = "modelopt_mixed" if mixed else "compressed-tensors" if ct_scheme \
         else QUANT_METHOD.get(scheme.family)
     minimum = cli.quantization_min_capability.get(method or "")
     current = _capability(gpu)
     if minimum is not None and current is not None and current < minimum:
         return [f"The quantization method {method} is not supported for the current GPU. "
                 f"Minimum capability: {minimum}. Current capability: {current}."]
-    if ct and current is not None:
+    if ct_scheme and current is not None:
         version = parse_version(cli.vllm_version)
-        need = next((n for first, n in reversed(CT_NVFP4_MIN_CAPABILITY[bool(ct_nvfp4_a16)])
+        need = next((n for first, n in reversed(CT_SCHEME_MIN_CAPABILITY[ct_scheme])
                      if version >= first), 0)
         if current < need:
             return [f"Quantization scheme is not supported for the current GPU. Min capability: "
                     f"{need}. Current capability: {current}. (vLLM {version_label(version)}: "
-                    "compressed-tensors NVFP4" + ("A16" if ct_nvfp4_a16 else "") + " weights)"]
+                    f"compressed-tensors {ct_scheme} weights)"]
     return []
 
 
-def ct_nvfp4_a16(spec: ModelSpec, scheme: QuantScheme) -> bool | None:
-    """For capability_errors: whether a stored compressed-tensors NVFP4 checkpoint is NVFP4A16
-    (QuantSpec.weight_only); None for any other checkpoint or a what-if format."""
+def ct_linear_scheme(spec: ModelSpec, scheme: QuantScheme) -> str | None:
+    """For capability_errors: the compressed-tensors scheme (a CT_SCHEME_MIN_CAPABILITY key)
+    that loads a checkpoint's linear layers, stored or what-if (W8A8 int8 and the -ct- WNA16
+    keys are compressed-tensors formats); None for any other. NVFP4A16 is
+    QuantSpec.weight_only."""
     quant = spec.quant
-    if quant is None or scheme.what_if or scheme.family != "nvfp4" \
-            or quant.method != "compressed-tensors":
+    stored = not scheme.what_if and quant is not None and quant.method == "compressed-tensors"
+    if scheme.family == "int8" and (stored or scheme.what_if):
+        return "W8A8 int8"
+    if scheme.family == "gptq" and (stored or "-ct-" in scheme.key):
+        return "WNA16"
+    if not stored:
         return None
-    return quant.weight_only
+    if scheme.family == "nvfp4":
+        return "NVFP4A16" if quant.weight_only else "NVFP4"
+    return "FP8" if scheme.family == "fp8" else None

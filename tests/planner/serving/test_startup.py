@@ -1211,3 +1211,43 @@ def test_nemotron_h_moe_layers_are_refused_before_0_11_1() -> None:
     assert nemotron_h_moe_errors(nano, (0, 11, 1)) == []
     assert nemotron_h_moe_errors(nano, (0, 12, 0)) == []  # no latent MoE to refuse
     assert nemotron_h_moe_errors(_spec("nvidia/Nemotron-H-56B-Base-8K"), (0, 11, 0)) == []
+
+
+def test_compressed_tensors_schemes_need_their_own_capability() -> None:
+    """CompressedTensorsConfig.get_scheme refuses a scheme whose get_min_capability the GPU is
+    below ("Quantization scheme is not supported for the current GPU. Min capability: N.
+    Current capability: C."), after the method's own 70, read per wheel in
+    compressed_tensors/schemes/: W8A8 int8 75 in every wheel 0.9.1-0.33.0; WNA16 80 up to
+    0.11.2, 75 from 0.12.0; FP8 (W8A16's figure where W8A8's 89 fails) 80 up to 0.15.1, 75
+    from 0.16.0. Qwen3-8B on a V100 (7.0) and a T4 (7.5)."""
+    from planner.model.spec import QuantSpec
+    from planner.serving.engine import EngineSettings
+    from planner.serving.hardware import preset_cluster
+    from planner.serving.layout import ParallelLayout
+    from planner.serving.plan import PlanRequest, plan
+
+    def planned(release: str, gpu: str, quant: str | None = None, spec=None):
+        return plan(PlanRequest(model=spec or _spec("Qwen/Qwen3-8B"),
+                                cluster=preset_cluster(gpu, 1), layout=ParallelLayout(tp=1),
+                                engine=EngineSettings(max_model_len=4096, vllm_version=release,
+                                                      target_quant=quant, dtype="float16")))
+
+    words = "Quantization scheme is not supported for the current GPU. Min capability: {}. " \
+        "Current capability: {}. (vLLM {}: compressed-tensors {} weights)"
+    for release in ("0.11.0", "0.21.0", "0.33.0"):
+        (error,) = planned(release, "v100-32gb", "w8a8-int8").errors
+        assert error == words.format(75, 70, release, "W8A8 int8")
+        assert planned(release, "t4", "w8a8-int8").fits
+    (error,) = planned("0.11.0", "t4", "w4a16-ct-g128").errors
+    assert error == words.format(80, 75, "0.11.0", "WNA16")
+    assert planned("0.12.0", "t4", "w4a16-ct-g128").fits
+    # a compressed-tensors WNA16 format is not AutoGPTQ's: no Marlin type check on a V100
+    (error,) = planned("0.33.0", "v100-32gb", "w4a16-ct-g128").errors
+    assert error == words.format(75, 70, "0.33.0", "WNA16")
+    fp8 = _spec("Qwen/Qwen3-8B").model_copy(update={"quant": QuantSpec(
+        method="compressed-tensors", scheme="fp8-channel", weight_bits=8,
+        summary="FP8 e4m3 weights, per-channel scales (W8A8) compressed-tensors")})
+    (error,) = planned("0.15.1", "t4", spec=fp8).errors
+    assert error == words.format(80, 75, "0.15.1", "FP8")
+    assert not any(e.startswith("Quantization scheme") for e in planned("0.16.0", "t4",
+                                                                        spec=fp8).errors)
