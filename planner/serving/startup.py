@@ -928,9 +928,14 @@ Marlin group is not refused here. Releases before PLAIN_LOADER_READ_FROM are not
 PLAIN_LOADER_READ_FROM: Version = (0, 19, 0)
 
 
-def _plain_loader(method: str, scheme: QuantScheme, version: Version, vendor: str) -> str:
+def _plain_loader(method: str, scheme: QuantScheme, version: Version, vendor: str,
+                  capability: tuple[int, int] | None = None) -> str:
     """Why vLLM `version` loads this GPTQ/AWQ `method` with its plain, float16-only loader
-    (PLAIN_LOADER_LAST), or "" where a Marlin or Auto loader takes it."""
+    (PLAIN_LOADER_LAST), or "" where a Marlin or Auto loader takes it. `capability`: an NVIDIA
+    GPU's compute capability where the caller asks (below 7.5 Marlin takes nothing:
+    is_{method}_marlin_compatible ends in check_marlin_supported, whose
+    query_marlin_supported_quant_types lists no type there; 0.19.0-0.21.0 gptq_marlin.py,
+    0.19.0-0.23.0 awq_marlin.py wheels)."""
     if method not in PLAIN_LOADER_LAST or not \
             PLAIN_LOADER_READ_FROM <= version <= PLAIN_LOADER_LAST[method]:
         return ""
@@ -939,6 +944,9 @@ def _plain_loader(method: str, scheme: QuantScheme, version: Version, vendor: st
                 f"{group_size(scheme)} (is_{method}_marlin_compatible)")
     if method == "gptq" and vendor != "nvidia":
         return "gptq_marlin is CUDA-only (is_gptq_marlin_compatible)"
+    if vendor == "nvidia" and capability is not None and capability < (7, 5):
+        return (f"{method}_marlin needs compute capability 7.5 (is_{method}_marlin_compatible: "
+                "check_marlin_supported)")
     return ""
 
 
@@ -1553,7 +1561,7 @@ def gptq_dynamic_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
 
     NOTE: utils/gptq_utils.py override_config, which get_linear_quant_method and
     get_moe_quant_method call for a positive match: on gptq_marlin (0.19.0-0.21.0, where
-    is_gptq_marlin_compatible takes the checkpoint: _plain_loader "") and auto_gptq
+    is_gptq_marlin_compatible takes the checkpoint and the GPU: _plain_loader "") and auto_gptq
     (AutoGPTQConfig from 0.22.0, on every GPU) it raises ValueError "Unsupported quantization
     config: bits=.., sym=.." for (bits, sym) outside TYPE_MAP {(4, True), (8, True)}, and the
     linear method's __init__ then verify_marlin_supported: "Marlin does not support group_size
@@ -1568,7 +1576,8 @@ def gptq_dynamic_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
             or version < PLAIN_LOADER_READ_FROM:
         return []
     v = version_label(version)
-    plain = _plain_loader("gptq", scheme, version, gpu.vendor)
+    plain = _plain_loader("gptq", scheme, version, gpu.vendor,
+                          parse_capability(gpu.compute_capability))
     loader = "AutoGPTQConfig" if version >= GPTQ_MP_KERNELS_FROM else "GPTQMarlinConfig"
     for entry in quant.dynamic_entries:
         whose = f"the `dynamic` rule matching '{entry.module}' gives it"

@@ -160,3 +160,19 @@ def test_bits_sym_and_groups_marlin_refuses_per_release():
     # 8 bits in group 64 loads on every release read
     for release in ("0.19.0", "0.24.0", "0.33.0"):
         assert _errors(llama({r".*o_proj": {"bits": 8, "group_size": 64}}), release) == ()
+
+
+def test_a_gpu_marlin_does_not_take_loads_the_plain_gptq_on_0_21():
+    """On a V100 (7.0) is_gptq_marlin_compatible's check_marlin_supported lists no type below
+    7.5 (gptq_marlin.py / marlin_utils.py, 0.21.0 wheel), so 0.21.0 loads a group-128 checkpoint
+    with gptq.py's GPTQConfig, whose override_config takes 2/3/4/8 bits: a 3-bit MLP rule
+    starts (planned at int4, with the warning), a 5-bit one does not. From 0.22 AutoGPTQ's
+    linear method stops on the V100 first (verify_marlin_supported)."""
+    three = llama({r"+:.*\.mlp\..*": {"bits": 3}})
+    assert _errors(three, "0.21.0", gpu="v100-32gb") == ()
+    five = llama({r"+:.*\.mlp\..*": {"bits": 5}})
+    assert _errors(five, "0.21.0", gpu="v100-32gb")[0].startswith(
+        "Currently, only 2/3/4/8-bit weight quantization is supported for GPTQ, but got 5 "
+        "bits. (vLLM 0.21.0 GPTQConfig override_config")
+    assert _errors(three, "0.22.0", gpu="v100-32gb")[0].startswith(
+        "Marlin does not support weight_bits = uint4b8. Only types = [] are supported")
