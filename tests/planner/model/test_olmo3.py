@@ -131,6 +131,8 @@ def test_olmo3_stops_on_olmo2s_rope_theta_under_transformers_5_until_vllm_0_26()
     for version in ("0.24.0", "0.25.0"):
         p = _olmo3_plan(version, **published)
         assert not p.fits and p.errors == [KEY_ERROR.format(v=version)], version
+        # transformers 5 is the only choice there: refused, not also noted as a choice
+        assert not [w for w in p.warnings if "Pin transformers<5" in w], version
     # 0.19.1-0.23.x allow transformers 4 or 5: planned under 4 (vLLM's patch_rope_parameters
     # writes a flat block there), the failure under 5 noted
     p = _olmo3_plan("0.23.0", **published)

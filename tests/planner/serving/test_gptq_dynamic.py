@@ -162,6 +162,50 @@ def test_bits_sym_and_groups_marlin_refuses_per_release():
         assert _errors(llama({r".*o_proj": {"bits": 8, "group_size": 64}}), release) == ()
 
 
+def test_rules_are_anchored_at_the_prefix_start():
+    """get_dynamic_override uses re.match, anchored at the start of 'model.layers.N...': a rule
+    'layers\\.0\\..*' (no leading 'model.' or '.*') matches no layer, so nothing is kept 16-bit;
+    '.*layers\\.0\\..*' keeps layer 0's 7 modules (q, k, v, o, gate, up, down)."""
+    bare = llama({r"-:layers\.0\..*": {}})
+    assert bare.quant.excluded_modules == () == bare.quant.module_schemes
+    spec = llama({r"-:.*layers\.0\..*": {}})
+    assert "7 modules kept 16-bit (dynamic)" in spec.quant.summary
+
+
+def test_family_prefixes_mixtral_experts_and_qwen2_moe_shared_expert():
+    """mixtral.py builds each MoE block under 'block_sparse_moe' (FusedMoE prefix
+    'model.layers.N.block_sparse_moe.experts'), qwen2_moe.py its shared MLP under
+    'mlp.shared_expert' (singular; 0.19.0 and 0.33.0 wheels). By hand, hidden 256: Mixtral's 4
+    experts of 128 are 4 x 3 x 256 x 128 = 393,216 parameters a layer: 16-bit 786,432 B, int4
+    g128 x 133/256 = 204,288 B; a rule naming '.mlp.experts' matches nothing there.
+    Qwen2-MoE's shared expert of 256: 3 x 256 x 256 = 196,608 parameters a layer, int8 g128
+    x 131/128 = 201,216 B, int4 g128 x 133/256 = 102,144 B, beside its shared_expert_gate
+    (ReplicatedLinear(hidden, 1, quant_config=None): 256 x 2 B = 512 B, matched by no rule).
+    Two layers at int8: 2 x (201,216 + 512) = 403,456 B (at int4: 205,312)."""
+    mixtral = {
+        "architectures": ["MixtralForCausalLM"], "model_type": "mixtral", "hidden_size": 256,
+        "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4,
+        "num_key_value_heads": 4, "head_dim": 64, "num_local_experts": 4,
+        "num_experts_per_tok": 2, "vocab_size": 1024, "max_position_embeddings": 4096,
+        "torch_dtype": "bfloat16", "tie_word_embeddings": False}
+    for rule, experts in ((r"-:model\.layers\.0\.block_sparse_moe\.experts", 786_432 + 204_288),
+                          (r"-:model\.layers\.0\.mlp\.experts", 2 * 204_288)):
+        spec = parse_model_config(mixtral | {"quantization_config": GPTQ | {
+            "dynamic": {rule: {}}}})
+        assert weights_bytes(spec, checkpoint_scheme(spec)).experts_bytes == experts, rule
+    qwen2_moe = parse_model_config({
+        "architectures": ["Qwen2MoeForCausalLM"], "model_type": "qwen2_moe",
+        "hidden_size": 256, "intermediate_size": 512, "moe_intermediate_size": 128,
+        "shared_expert_intermediate_size": 256, "num_hidden_layers": 2,
+        "num_attention_heads": 4, "num_key_value_heads": 4, "num_experts": 4,
+        "num_experts_per_tok": 2, "vocab_size": 1024, "max_position_embeddings": 4096,
+        "torch_dtype": "bfloat16", "tie_word_embeddings": False,
+        "quantization_config": GPTQ | {"dynamic": {r"+:.*\.mlp\.shared_expert\..*":
+                                                   {"bits": 8}}}})
+    w = weights_bytes(qwen2_moe, checkpoint_scheme(qwen2_moe))
+    assert w.shared_experts_bytes == 2 * (201_216 + 512) != 2 * (102_144 + 512)
+
+
 def test_a_gpu_marlin_does_not_take_loads_the_plain_gptq_on_0_21():
     """On a V100 (7.0) is_gptq_marlin_compatible's check_marlin_supported lists no type below
     7.5 (gptq_marlin.py / marlin_utils.py, 0.21.0 wheel), so 0.21.0 loads a group-128 checkpoint
