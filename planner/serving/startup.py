@@ -834,23 +834,38 @@ def nemotron_h_moe_errors(spec: ModelSpec, version: Version) -> list[str]:
 
 
 def _olmo3_rope_failure(spec: ModelSpec, version: Version) -> str | None:
-    """vLLM's KeyError for an OLMo 3 with sliding-window layers where olmo2.py builds it and
-    transformers 5 may be installed (TRANSFORMERS_5_ALLOWED_FROM up to
-    vllm_versions.OLMO3_MODEL_FROM); None elsewhere, for a config without a windowed layer
-    (olmo2.py reads the rope of its full layers whole), or where config.json's rope_parameters
-    is one flat block holding rope_theta (transformers 5 keeps it at the top)."""
-    if (spec.model_type != "olmo3"
-            or not TRANSFORMERS_5_ALLOWED_FROM <= version < OLMO3_MODEL_FROM
-            or (spec.window is not None and spec.window.rope_parameters_theta)
-            or not any(isinstance(layer.mixer, AttentionMixer) and layer.mixer.sliding_window
-                       for layer in spec.layers)):
+    """vLLM's error building an OLMo 3 where olmo2.py builds it and transformers 5 may be
+    installed (TRANSFORMERS_5_ALLOWED_FROM up to vllm_versions.OLMO3_MODEL_FROM), at its first
+    layer that fails: a sliding one reads rope_parameters["rope_theta"] (KeyError, unless
+    config.json's rope_parameters is one flat block holding rope_theta, which transformers 5
+    keeps at the top), a full one hands rope_parameters whole to get_rope (TypeError: the
+    nested blocks are unhashable); None elsewhere, or where every layer slides on a flat block.
+
+    NOTE: transformers 5.24.0's Olmo3Config (convert_rope_params_to_dict) adds the
+    sliding_attention / full_attention blocks to a flat rope_parameters too (built here from a
+    flat block: {"rope_type", "rope_theta", "full_attention": {...}, "sliding_attention":
+    {...}}); get_rope (rotary_embedding/__init__.py, 0.19.1-0.25.0 wheels) keys its cache on
+    tuple(rope_parameters.items()), `if key in _ROPE_DICT` hashing each value."""
+    if spec.model_type != "olmo3" or not TRANSFORMERS_5_ALLOWED_FROM <= version < OLMO3_MODEL_FROM:
         return None
-    return (f"KeyError: 'rope_theta' (vLLM {version_label(version)} builds Olmo3ForCausalLM with "
-            "olmo2.py, whose sliding-window layers read config.rope_parameters[\"rope_theta\"]; "
-            "transformers 5's Olmo3Config nests rope_parameters by layer type, sliding_attention"
-            " / full_attention, with no rope_theta at the top). vLLM "
-            f"{version_label(OLMO3_MODEL_FROM)} on build it with olmo3.py, which reads the "
-            "nested blocks.")
+    flat_theta = spec.window is not None and spec.window.rope_parameters_theta
+    built = f"vLLM {version_label(version)} builds Olmo3ForCausalLM with olmo2.py, whose"
+    nested = ("transformers 5's Olmo3Config nests rope_parameters by layer type, "
+              "sliding_attention / full_attention")
+    later = (f"vLLM {version_label(OLMO3_MODEL_FROM)} on build it with olmo3.py, which reads "
+             "the nested blocks.")
+    for layer in spec.layers:
+        if not isinstance(layer.mixer, AttentionMixer):
+            continue
+        if not layer.mixer.sliding_window:
+            return (f"TypeError: unhashable type: 'dict' ({built} full-attention layers pass "
+                    f"config.rope_parameters whole to get_rope, which hashes its items; {nested},"
+                    f" blocks it holds even where config.json gives one flat block). {later}")
+        if not flat_theta:
+            return (f"KeyError: 'rope_theta' ({built} sliding-window layers read "
+                    f"config.rope_parameters[\"rope_theta\"]; {nested}, with no rope_theta at "
+                    f"the top). {later}")
+    return None
 
 
 def olmo3_rope_errors(spec: ModelSpec, version: Version) -> list[str]:

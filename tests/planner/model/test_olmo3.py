@@ -123,6 +123,14 @@ KEY_ERROR = ("KeyError: 'rope_theta' (vLLM {v} builds Olmo3ForCausalLM with olmo
              "olmo3.py, which reads the nested blocks.")
 
 
+TYPE_ERROR = ("TypeError: unhashable type: 'dict' (vLLM {v} builds Olmo3ForCausalLM with "
+              "olmo2.py, whose full-attention layers pass config.rope_parameters whole to "
+              "get_rope, which hashes its items; transformers 5's Olmo3Config nests "
+              "rope_parameters by layer type, sliding_attention / full_attention, blocks it "
+              "holds even where config.json gives one flat block). vLLM 0.26.0 on build it with "
+              "olmo3.py, which reads the nested blocks.")
+
+
 def test_olmo3_stops_on_olmo2s_rope_theta_under_transformers_5_until_vllm_0_26():
     # olmo2.py (Olmo3ForCausalLM to 0.25.0) reads config.rope_parameters["rope_theta"] for a
     # sliding layer; transformers 5 (required from 0.24.0) nests OLMo 3's rope_parameters, so
@@ -144,11 +152,17 @@ def test_olmo3_stops_on_olmo2s_rope_theta_under_transformers_5_until_vllm_0_26()
     for version in ("0.19.0", "0.18.0", "0.26.0"):
         p = _olmo3_plan(version, **published)
         assert p.fits and not [w for w in p.warnings if "rope_theta" in w], version
-    # no windowed layer (sliding_window null: olmo2.py takes the full-attention branch), or a
-    # flat rope_parameters holding rope_theta, which transformers 5 keeps at the top: it starts
-    for config in ({"sliding_window": None},
-                   {"rope_parameters": {"rope_type": "default", "rope_theta": 500000.0}}):
-        assert _olmo3_plan("0.25.0", **config).fits, config
+    # a full-attention layer hands rope_parameters whole to get_rope, which hashes its items:
+    # transformers 5.24.0 nests blocks in it even for a flat config.json block (built:
+    # {"rope_type", "rope_theta", "full_attention": {...}, "sliding_attention": {...}}), so no
+    # windowed layer (sliding_window null: every layer full) stops at layer 0, and a flat block
+    # holding rope_theta gets past the sliding layers 0-2 and stops at layer 3
+    flat = {"rope_parameters": {"rope_type": "default", "rope_theta": 500000.0}}
+    for config in ({"sliding_window": None}, flat):
+        p = _olmo3_plan("0.25.0", **config)
+        assert not p.fits and p.errors == [TYPE_ERROR.format(v="0.25.0")], config
+    # only every layer sliding on a flat block holding rope_theta starts
+    assert _olmo3_plan("0.25.0", **flat, layer_types=["sliding_attention"] * 32).fits
 
 
 def test_olmo3_attention_bias_is_counted_as_the_transformers_backend_builds_it():
