@@ -220,3 +220,22 @@ def test_a_gpu_marlin_does_not_take_loads_the_plain_gptq_on_0_21():
         "bits. (vLLM 0.21.0 GPTQConfig override_config")
     assert _errors(three, "0.22.0", gpu="v100-32gb")[0].startswith(
         "Marlin does not support weight_bits = uint4b8. Only types = [] are supported")
+
+
+def test_plain_gptq_sends_experts_to_moe_wna16_which_reads_no_rule():
+    """gptq.py GPTQConfig.get_quant_method (0.19.0-0.21.0 wheels) hands every FusedMoE to
+    MoeWNA16Config built from the checkpoint's bits and group, never override_config: a 5-bit
+    rule on the experts of a group-256 checkpoint (plain loader) is not refused on 0.21.0,
+    while on group 128 gptq_marlin's get_moe_quant_method reads it and refuses it."""
+    def moe(**qc):
+        return parse_model_config({
+            "architectures": ["Qwen3MoeForCausalLM"], "model_type": "qwen3_moe",
+            "hidden_size": 256, "intermediate_size": 512, "moe_intermediate_size": 128,
+            "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 4,
+            "head_dim": 64, "num_experts": 4, "num_experts_per_tok": 2, "vocab_size": 1024,
+            "max_position_embeddings": 4096, "torch_dtype": "bfloat16",
+            "tie_word_embeddings": False,
+            "quantization_config": GPTQ | qc | {"dynamic": {r"+:.*\.mlp\.experts": {"bits": 5}}}})
+    assert _errors(moe(group_size=256), "0.21.0", dtype="float16") == ()
+    assert _errors(moe(), "0.21.0")[0].startswith(
+        "Unsupported quantization config: bits=5, sym=True (vLLM 0.21.0 GPTQMarlinConfig")
