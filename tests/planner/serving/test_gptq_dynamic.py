@@ -93,7 +93,7 @@ def test_rules_match_vllm_fused_prefixes_not_checkpoint_shards():
     assert weights_bytes(spec, checkpoint_scheme(spec)).attention_bytes == 2 * 932_864
 
 
-def qwen3_moe(dynamic: dict) -> object:
+def qwen3_moe(dynamic: dict, **qc) -> object:
     """A small Qwen3-MoE: hidden 256, 4 heads x 64, 4 KV heads, 4 experts of 128, 2 layers."""
     return parse_model_config({
         "architectures": ["Qwen3MoeForCausalLM"], "model_type": "qwen3_moe",
@@ -101,7 +101,7 @@ def qwen3_moe(dynamic: dict) -> object:
         "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 4,
         "head_dim": 64, "num_experts": 4, "num_experts_per_tok": 2, "vocab_size": 1024,
         "max_position_embeddings": 4096, "torch_dtype": "bfloat16",
-        "tie_word_embeddings": False, "quantization_config": GPTQ | {"dynamic": dynamic}})
+        "tie_word_embeddings": False, "quantization_config": GPTQ | qc | {"dynamic": dynamic}})
 
 
 def test_expert_rules_apply_per_fused_moe_layer():
@@ -227,15 +227,7 @@ def test_plain_gptq_sends_experts_to_moe_wna16_which_reads_no_rule():
     MoeWNA16Config built from the checkpoint's bits and group, never override_config: a 5-bit
     rule on the experts of a group-256 checkpoint (plain loader) is not refused on 0.21.0,
     while on group 128 gptq_marlin's get_moe_quant_method reads it and refuses it."""
-    def moe(**qc):
-        return parse_model_config({
-            "architectures": ["Qwen3MoeForCausalLM"], "model_type": "qwen3_moe",
-            "hidden_size": 256, "intermediate_size": 512, "moe_intermediate_size": 128,
-            "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 4,
-            "head_dim": 64, "num_experts": 4, "num_experts_per_tok": 2, "vocab_size": 1024,
-            "max_position_embeddings": 4096, "torch_dtype": "bfloat16",
-            "tie_word_embeddings": False,
-            "quantization_config": GPTQ | qc | {"dynamic": {r"+:.*\.mlp\.experts": {"bits": 5}}}})
-    assert _errors(moe(group_size=256), "0.21.0", dtype="float16") == ()
-    assert _errors(moe(), "0.21.0")[0].startswith(
+    rule = {r"+:.*\.mlp\.experts": {"bits": 5}}
+    assert _errors(qwen3_moe(rule, group_size=256), "0.21.0", dtype="float16") == ()
+    assert _errors(qwen3_moe(rule), "0.21.0")[0].startswith(
         "Unsupported quantization config: bits=5, sym=True (vLLM 0.21.0 GPTQMarlinConfig")
