@@ -110,6 +110,7 @@ from planner.serving.startup import (
     ct_channel_moe_errors,
     ct_int8_moe_errors,
     ct_linear_scheme,
+    cuda_awq_gemm_errors,
     dtype_errors,
     flashinfer_hd256_errors,
     float16_errors,
@@ -741,6 +742,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             + tuple(act_order_errors(spec, scheme, rules.version))
             + tuple(gptq_dynamic_errors(spec, scheme, rules.version, gpu))
             + tuple(rocm_awq_errors(spec, scheme, served, rules.version, gpu))
+            + tuple(cuda_awq_gemm_errors(spec, scheme, served, rules.version, gpu))
             + tuple(rocm_quantization_errors(
                 spec, scheme, quant.checkpoint_formats(spec, scheme) is not None,
                 rules.version, gpu))

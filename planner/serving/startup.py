@@ -1420,8 +1420,8 @@ def _marlin_linear_path(spec: ModelSpec, scheme: QuantScheme, version: Version,
     """(AWQMarlinConfig's fallback rather than choose_mp_linear_kernel's, zero points) where
     vLLM `version` builds this checkpoint's dense linear layers on Marlin on this GPU, None
     where it does not (other kernels, or ROCm: no Marlin in the list). AWQ's fallback,
-    AWQLinearMethod, runs ops.awq_gemm / awq_dequantize, compiled code: whether it takes
-    bfloat16 activations is not read."""
+    AWQLinearMethod, runs ops.awq_gemm / awq_dequantize on CUDA: float16 only, and awq_gemm
+    checks the layer's shape (_awq_gemm_refusal)."""
     cc = _capability(gpu)
     if gpu.vendor != "nvidia" or scheme.family not in ("gptq", "awq") \
             or version < PLAIN_LOADER_READ_FROM or not marlin_takes_group(scheme) \
@@ -1440,16 +1440,37 @@ def _marlin_linear_path(spec: ModelSpec, scheme: QuantScheme, version: Version,
     return False, method == "compressed-tensors" and "-ct-" not in scheme.key
 
 
+def _ba_kept(spec: ModelSpec, scheme: QuantScheme) -> bool:
+    """Whether the stored checkpoint keeps Gated DeltaNet's in_proj_a / in_proj_b unquantized
+    (its excluded modules name them): in_proj_ba then takes no quantized kernel."""
+    return stored_format(spec, scheme) and any(
+        word in name for name in spec.quant.excluded_modules
+        for word in ("in_proj_a", "in_proj_b"))
+
+
 def marlin_shape_findings(spec: ModelSpec, scheme: QuantScheme, tp: int, served: str,
                           version: Version, gpu: GpuSpec, ba_whole: bool
                           ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(refusal, warnings) for the quantized dense linear layers whose per-rank shape at
     tensor parallel size `tp` Marlin's tiles do not fit (MARLIN_TILE_PADDING_FROM's NOTE), in
     vLLM `version` serving `served` activations: choose_mp_linear_kernel's ValueError where
-    no kernel takes a layer (_mp_fallback), else which slower kernel runs it. E.g.
+    no kernel takes a layer (_mp_fallback), or AWQ's own GEMM refuses it (_awq_gemm_refusal),
+    else which slower kernel runs it. E.g.
     Qwen3.5-27B as GPTQ int4 g128 on 0.21.0 in bfloat16: in_proj_ba is 2 x 48 = 96 outputs
     whole, 48 per GPU at TP=2; 96 % 64 = 32 and 48 % 64 = 48 -> no kernel at any TP; 0.23.0
     runs it on Humming; 0.24.0 pads it for Marlin."""
+    if served == "float16" and _awq_own_gemm(spec, scheme, version, gpu):
+        group = group_size(scheme) or -1
+        kept = _ba_kept(spec, scheme)
+        refusal = _awq_gemm_refusal(
+            [layer for layer in dense_linears(spec, tp, ba_whole)
+             if quantized_component(spec, scheme, layer.component)
+             and not (kept and layer.name == "in_proj_ba")
+             and not (layer.row and group > 0 and layer.in_size % group)],
+            group, served, version, scheme.label,
+            f"{'awq.py' if version <= PLAIN_LOADER_LAST['awq'] else 'auto_awq.py'}'s loader "
+            f"(Marlin takes groups {list(MARLIN_MOE_GROUP_SIZES)}) at tensor parallel size {tp}")
+        return ((refusal,), ()) if refusal else ((), ())
     path = _marlin_linear_path(spec, scheme, version, gpu)
     g_idx = not scheme.what_if and spec.quant is not None and spec.quant.act_order
     if path is None or served not in ("bfloat16", "float16") \
@@ -1457,9 +1478,7 @@ def marlin_shape_findings(spec: ModelSpec, scheme: QuantScheme, tp: int, served:
             or (version >= MARLIN_TILE_PADDING_FROM and (path[0] or not g_idx)):
         return (), ()
     awq_fallback, zero_points = path
-    kept = stored_format(spec, scheme) and any(
-        word in name for name in spec.quant.excluded_modules
-        for word in ("in_proj_a", "in_proj_b"))
+    kept = _ba_kept(spec, scheme)
     layer_ask = _Wna16Layer(8 if scheme.key.startswith("w8") else 4, zero_points,
                             group_size(scheme) or -1, g_idx, served, version, _capability(gpu))
     refused: list[NarrowLinear] = []
@@ -1477,6 +1496,15 @@ def marlin_shape_findings(spec: ModelSpec, scheme: QuantScheme, tp: int, served:
         elif kernel:
             slower.setdefault(kernel, []).append(f"{layer.name} ({miss})")
     at = f"at tensor parallel size {tp}"
+    if awq_fallback and slower:
+        fell = [layer for layer in dense_linears(spec, tp, ba_whole)
+                if any(name.startswith(f"{layer.name} (") for name in slower[AWQ_GEMM_KERNEL])]
+        refusal = _awq_gemm_refusal(fell, layer_ask.group, served, version, scheme.label,
+                                    "awq_marlin.py's fallback where Marlin's tiles do not fit "
+                                    f"({'; '.join(slower[AWQ_GEMM_KERNEL])}: "
+                                    f"check_marlin_supports_layer) {at}")
+        if refusal:
+            return (refusal,), ()
     if refused:
         others = ("Humming and Triton W4A16 take no act-order (g_idx), nor Humming zero points"
                   if version >= GPTQ_HUMMING_FROM else "Humming is not in this release")
@@ -1539,6 +1567,107 @@ def rocm_awq_errors(spec: ModelSpec, scheme: QuantScheme, served: str, version: 
             f"group_size == K` (vLLM {version_label(version)} on ROCm runs {scheme.label} on "
             f"awq_triton.py's GEMM, which takes groups {list(AWQ_TRITON_GROUP_SIZES)}: the "
             "memory profiling run stops at its first forward pass)"]
+
+
+AWQ_GEMM_HALF_ONLY_MESSAGE_NEW_FROM: Version = (0, 33, 0)
+"""NOTE: vLLM's CUDA AWQ kernels take float16 only. _custom_ops.py awq_dequantize / awq_gemm
+call torch.ops._C.awq_dequantize / awq_gemm unless VLLM_USE_TRITON_AWQ (envs.py default "0";
+only platforms/rocm.py sets it), 0.19.0-0.33.0 wheels. Their host code (vllm-project/vllm
+csrc/libtorch_stable/quantization/awq/gemm_kernels.cu, read at commit 1549683) takes
+`_scaling_factors.mutable_data_ptr<torch::headeronly::Half>()` and the
+kernels exist for __half only: the wheels' _C_stable_libtorch.abi3.so export
+vllm::awq::dequantize_weights(int*, __half*, int*, __half*, int) and
+gemm_forward_4bit_cuda_m16nXk32<64/128> on __half, and no bfloat16 version. The stable
+ABI's typed mutable_data_ptr checks the dtype: the .so holds "expected scalar type Half but
+found " (0.23.0-0.32.0) and "expected scalar type torch::headeronly::ScalarType::Half but
+found " (from this release, 0.33.0). The scales are in the served dtype (create_weights,
+params_dtype)."""
+
+
+AWQ_GEMM_MIN_OUT = 64  # gemm_kernels.cu awq_gemm: "OC is not multiple of cta_N = 64"
+AWQ_GEMM_GROUP_MULTIPLE = 32  # the same: "Group size should be a multiple of 32"
+
+
+def _awq_gemm_miss(layer: NarrowLinear, group: int) -> str:
+    """The std::invalid_argument vLLM's CUDA awq_gemm raises for this layer, else "" (csrc
+    libtorch_stable quantization/awq/gemm_kernels.cu, in this order; its group is the input
+    over the scales' rows: the whole input per rank for channelwise scales)."""
+    group = group if group > 0 else layer.in_size
+    if layer.out_size % AWQ_GEMM_MIN_OUT:
+        return f"OC is not multiple of cta_N = {AWQ_GEMM_MIN_OUT}"
+    if group % AWQ_GEMM_GROUP_MULTIPLE:
+        return f"Group size should be a multiple of {AWQ_GEMM_GROUP_MULTIPLE}"
+    if layer.out_size % group:
+        return "OC is not multiple of Group size"
+    return ""
+
+
+def _awq_half_only(version: Version, where: str, then: str) -> str:
+    """The RuntimeError bfloat16 meets on AWQ's own CUDA GEMM (`where`: what runs there;
+    `then`: what float16 does), in `version`'s spelling (AWQ_GEMM_HALF_ONLY_MESSAGE_NEW_FROM)."""
+    spelled = ("torch::headeronly::ScalarType::Half"
+               if version >= AWQ_GEMM_HALF_ONLY_MESSAGE_NEW_FROM else "Half")
+    return (f"RuntimeError: expected scalar type {spelled} but found BFloat16 ({where}, whose "
+            "kernels (ops.awq_dequantize / awq_gemm) take float16 only: the memory profiling "
+            f"run stops at its first forward pass; {then})")
+
+
+def _awq_own_gemm(spec: ModelSpec, scheme: QuantScheme, version: Version,
+                  gpu: GpuSpec) -> bool:
+    """Whether vLLM `version` runs every quantized dense layer of this AWQ checkpoint (not
+    AutoRound's: inc.py) on AWQ's own CUDA GEMM: on NVIDIA in a group Marlin does not take,
+    awq.py AWQConfig's AWQLinearMethod up to PLAIN_LOADER_LAST["awq"] (is_awq_marlin_compatible
+    fails), auto_awq.py AutoAWQLinearMethod after (cuda_awq_gemm_errors' NOTE)."""
+    method = "awq" if scheme.what_if or spec.quant is None else spec.quant.method
+    return scheme.family == "awq" and method == "awq" and gpu.vendor == "nvidia" \
+        and version >= PLAIN_LOADER_READ_FROM and not marlin_takes_group(scheme) \
+        and _quantized_linears(spec, scheme)
+
+
+def _awq_gemm_refusal(layers: list[NarrowLinear], group: int, served: str, version: Version,
+                      label: str, how: str) -> str:
+    """vLLM's refusal of these dense layers on AWQ's own CUDA GEMM (AWQLinearMethod /
+    AutoAWQLinearMethod, reached by `how`), "" where it runs them: bfloat16 stops at the
+    profiling run's awq_dequantize (AWQ_GEMM_HALF_ONLY_MESSAGE_NEW_FROM's NOTE), float16 at
+    awq_gemm's shape checks (_awq_gemm_miss), which run below 256 tokens (apply's
+    FP16_MATMUL_HEURISTIC_CONDITION): the CUDA graph capture, or with --enforce-eager the
+    first decode step."""
+    misses = [f"{layer.name}: {miss}" for layer in layers
+              if (miss := _awq_gemm_miss(layer, group))]
+    where = f"vLLM {version_label(version)} runs {label} with {how} on AWQ's own CUDA GEMM"
+    if served == "bfloat16":
+        return _awq_half_only(version, f"{where} ({', '.join(layer.name for layer in layers)})",
+                              f"in float16 awq_gemm raises {'; '.join(misses)}" if misses
+                              else "--dtype float16 runs it")
+    if served != "float16" or not misses:
+        return ""
+    return (f"awq_gemm raises {'; '.join(misses)} ({where}: the CUDA graph capture stops, or "
+            "with --enforce-eager the first decode step)")
+
+
+def cuda_awq_gemm_errors(spec: ModelSpec, scheme: QuantScheme, served: str, version: Version,
+                         gpu: GpuSpec) -> list[str]:
+    """vLLM's refusal of an AWQ checkpoint's linear layers on NVIDIA in bfloat16 where Marlin
+    does not take its group (AWQ_GEMM_HALF_ONLY_MESSAGE_NEW_FROM's NOTE: the CUDA AWQ GEMM
+    takes float16 only); [] elsewhere. Up to PLAIN_LOADER_LAST["awq"] such a checkpoint
+    loads on awq.py AWQConfig, refused earlier for its dtypes (act_dtype_errors).
+
+    NOTE: from 0.24.0 (0.24.0-0.33.0 wheels) quantization "awq" is auto_awq.py AutoAWQConfig,
+    get_supported_act_dtypes() [torch.half, torch.bfloat16]; get_quant_method takes
+    AutoAWQMarlinLinearMethod only where check_marlin_supported(uint4, group, zero_point)
+    holds (MARLIN_SUPPORTED_GROUP_SIZES [-1, 32, 64, 128], compute capability 7.5 or more)
+    and otherwise AutoAWQLinearMethod, whose apply runs ops.awq_dequantize and torch.matmul
+    for 256 tokens or more (the memory profiling run) and ops.awq_gemm below. E.g. Qwen3-8B
+    as AWQ int4 in groups of 256 in bfloat16 on an RTX 4090 on 0.24.0: refused at the
+    profiling run; --dtype float16 runs it."""
+    if served != "bfloat16" or version <= PLAIN_LOADER_LAST["awq"] \
+            or not _awq_own_gemm(spec, scheme, version, gpu):
+        return []
+    return [_awq_half_only(version, f"vLLM {version_label(version)} auto_awq.py takes Marlin for "
+                           f"groups {list(MARLIN_MOE_GROUP_SIZES)} only and runs {scheme.label} "
+                           "on AutoAWQLinearMethod", "--dtype float16 runs it where "
+                           "awq_gemm takes each layer's outputs per GPU (a multiple of 64 and of "
+                           "the group)")]
 
 
 def act_order_errors(spec: ModelSpec, scheme: QuantScheme, version: Version) -> list[str]:

@@ -58,12 +58,21 @@ def test_qwen35_27b_gptq_runs_on_a_slower_kernel_or_pads() -> None:
     assert padded.weights_bytes_per_gpu == humming.weights_bytes_per_gpu
 
 
-def test_awq_falls_back_to_its_own_gemm_rather_than_refusing() -> None:
+def test_awq_off_marlin_tiles_stops_on_its_own_cuda_gemm() -> None:
     # awq_marlin.py AWQMarlinConfig.get_quant_method: check_marlin_supports_layer fails for
-    # 48 outputs, so the layer goes to AWQLinearMethod; the plan runs and says so
-    awq = _plan(QWEN35, "0.21.0", 2, quant="w4a16-awq-g128")
-    assert awq.fits
-    assert any("in_proj_ba" in w and "AWQ's own GEMM" in w for w in awq.warnings)
+    # in_proj_ba's 48 outputs at TP=2, so the layer goes to awq.py AWQLinearMethod, whose CUDA
+    # kernels take float16 only (bfloat16: the profiling run's awq_dequantize refuses it) and
+    # whose awq_gemm (below 256 tokens) wants OC % 64 == 0: 48 % 64 = 48 -> refused in float16
+    # too; at TP=1 96 % 64 = 32 alike. o_proj etc. stay on Marlin
+    with pytest.raises(LayoutRefused, match=r"^RuntimeError: expected scalar type Half but "
+                       r"found BFloat16 \(vLLM 0\.21\.0 runs AWQ int4, group 128 \(W4A16\) "
+                       r"with awq_marlin\.py's fallback .* \(in_proj_ba\), .*; in float16 "
+                       r"awq_gemm raises in_proj_ba: OC is not multiple of cta_N = 64\)$"):
+        _plan(QWEN35, "0.21.0", 2, quant="w4a16-awq-g128")
+    for tp in (1, 2):
+        with pytest.raises(LayoutRefused, match="^awq_gemm raises in_proj_ba: OC is not "
+                           "multiple of cta_N = 64 "):
+            _plan(QWEN35, "0.21.0", tp, quant="w4a16-awq-g128", dtype="float16")
 
 
 def test_qwen35_moe_whole_in_proj_ba_fits_marlin_from_0_22() -> None:
@@ -124,3 +133,20 @@ def test_sweep_skips_the_refused_layouts_with_the_reason() -> None:
     assert {row.layout.tp for row in result.rows} == {1}
     assert any("output_size_per_partition = 16 is not divisible" in why
                for why in result.refused)
+
+
+def test_awq_off_marlin_groups_meets_awq_gemm_shape_checks_in_float16() -> None:
+    # AWQ int4 g256 on NVIDIA: every dense layer on AWQ's own CUDA GEMM (awq.py to 0.23.0,
+    # auto_awq.py AutoAWQLinearMethod from 0.24.0), whose awq_gemm wants OC % 64 == 0 and
+    # OC % group == 0. granite-3.1-2b: hidden 2048, 32 heads, 8 kv heads, head_dim 64. TP=8:
+    # qkv_proj = 32/8 x 64 + 2 x 8/8 x 64 = 256 + 128 = 384; 384 % 64 = 0, 384 % 256 = 128 ->
+    # "OC is not multiple of Group size". TP=4: 8 x 64 + 2 x 2 x 64 = 768 = 3 x 256; o_proj
+    # 2048 out, gate_up 2 x 8192 / 4 = 4096 -> runs
+    granite = catalog_spec("ibm-granite/granite-3.1-2b-instruct")
+    for release in ("0.23.0", "0.24.0", "0.33.0"):
+        with pytest.raises(LayoutRefused, match="^awq_gemm raises qkv_proj: OC is not multiple "
+                           f"of Group size \\(vLLM {release} runs AWQ int4, group 256"):
+            _plan(granite, release, 8, quant="w4a16-awq-g256", dtype="float16")
+        assert _plan(granite, release, 4, quant="w4a16-awq-g256", dtype="float16").fits
+    # group 128 takes Marlin (384 % 64 = 0, 2048 % 128 = 0): no AWQ GEMM
+    assert _plan(granite, "0.24.0", 8, quant="w4a16-awq-g128", dtype="float16").fits

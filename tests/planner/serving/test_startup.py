@@ -547,7 +547,10 @@ def test_gptq_and_awq_off_marlin_load_float16_only_on_the_plain_loaders() -> Non
     assert planned("w4a16-gptq-g256", "0.19.0", dtype="float16").fits
     awq = planned("w4a16-awq-g256", "0.23.0")
     assert awq.errors[0].startswith(words.format("awq", "0.23.0", "AWQ", "awq"))
-    assert planned("w4a16-awq-g256", "0.24.0").fits
+    # 0.24.0's AutoAWQConfig takes bfloat16 (its CUDA GEMM does not: the next tests')
+    assert not any("is not supported for quantization method"
+                   in e for e in planned("w4a16-awq-g256", "0.24.0").errors)
+    assert planned("w4a16-awq-g256", "0.24.0", dtype="float16").fits
     # gptq_marlin is CUDA-only: on ROCm every GPTQ checkpoint stays on GPTQConfig up to 0.21
     amd = planned("w4a16-gptq-g128", "0.21.0", "mi300x")
     assert amd.errors[0].endswith("gptq_marlin is CUDA-only (is_gptq_marlin_compatible); "
@@ -1015,7 +1018,36 @@ def test_awq_on_rocm_per_release() -> None:
     # bfloat16 up to 0.23.0 stops earlier, at awq.py's dtypes (act_dtype_errors), said once
     (error,) = _plan_one(qwen, "0.23.0", quant="w4a16-awq-g256").errors
     assert error.startswith("torch.bfloat16 is not supported for quantization method awq")
-    assert _plan_one(qwen, "0.24.0", quant="w4a16-awq-g256", gpu="h100-sxm").fits
+    assert _plan_one(qwen, "0.24.0", quant="w4a16-awq-g256", gpu="h100-sxm",
+                     dtype="float16").fits
+
+
+def test_autoawq_off_marlin_on_cuda_runs_float16_only() -> None:
+    """From 0.24.0 auto_awq.py AutoAWQConfig (get_supported_act_dtypes [torch.half,
+    torch.bfloat16]) gives a layer AutoAWQMarlinLinearMethod only where
+    check_marlin_supported(uint4, group, zero_point) holds (groups -1/32/64/128, compute
+    capability 7.5+, 0.24.0-0.33.0 wheels), else AutoAWQLinearMethod, whose CUDA kernels
+    (_custom_ops.py awq_dequantize / awq_gemm -> torch.ops._C, VLLM_USE_TRITON_AWQ unset)
+    exist for __half only and take the scales with the dtype-checked mutable_data_ptr<Half>
+    (the .so's "expected scalar type Half but found "). So Qwen3-8B (torch_dtype bfloat16)
+    as AWQ int4 in groups of 256 on an RTX 4090 or H100: refused in bfloat16, fits in
+    float16, on 0.24.0 and 0.33.0; group 128 (Marlin) fits in either; up to 0.23.0 bfloat16
+    stops at awq.py's dtypes instead (the previous test); on ROCm (awq_triton.py, either
+    dtype) the group assertion refuses 256 (test_awq_on_rocm_per_release)."""
+    qwen = _spec("Qwen/Qwen3-8B")
+    for release, spelled in (("0.24.0", "Half"),
+                             ("0.33.0", "torch::headeronly::ScalarType::Half")):
+        for gpu in ("rtx-4090", "h100-sxm"):
+            (error,) = _plan_one(qwen, release, gpu, quant="w4a16-awq-g256").errors
+            assert error.startswith(f"RuntimeError: expected scalar type {spelled} but found "
+                                    f"BFloat16 (vLLM {release} auto_awq.py takes Marlin for "
+                                    "groups [-1, 32, 64, 128] only"), error
+            assert error.endswith("--dtype float16 runs it where awq_gemm takes each layer's "
+                                  "outputs per GPU (a multiple of 64 and of the group))")
+            assert _plan_one(qwen, release, gpu, quant="w4a16-awq-g256", dtype="float16").fits
+            assert _plan_one(qwen, release, gpu, quant="w4a16-awq-g128").fits
+    (error,) = _plan_one(qwen, "0.23.0", "rtx-4090", quant="w4a16-awq-g256").errors
+    assert error.startswith("torch.bfloat16 is not supported for quantization method awq")
 
 
 def test_group_act_order_is_refused_from_0_30() -> None:

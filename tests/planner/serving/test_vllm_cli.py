@@ -173,7 +173,8 @@ def test_every_command_parses_and_loads_the_planned_format(version: str) -> None
                     assert loaded == planned == key, command
     # Marlin's minimum tiles refuse a TP=8 GPTQ plan (Qwen2.5-72B: 2 x 29,568 / 8 = 7,392
     # gate_up columns per GPU, not a multiple of 64) where no other kernel takes it (0.19-0.22;
-    # 0.23 has Humming) and never once vLLM pads the tiles
+    # 0.23 has Humming; AWQ's fallback, its own CUDA GEMM, takes neither bfloat16 nor 7,392
+    # outputs) and never once vLLM pads the tiles
     if parse_version(version) >= MARLIN_TILE_PADDING_FROM:
         assert marlin_refused == 0, version
     if version in ("0.19.0", "0.21.0"):
