@@ -2517,9 +2517,14 @@ def capability_errors(gpu: GpuSpec, scheme: QuantScheme, cli: VllmCli, mixed: bo
     for node 0's GPU, plan's for each other node a layout reaches (plan._node_quant_errors).
     `ct_scheme`: the compressed-tensors scheme of a checkpoint that method loads
     (ct_linear_scheme; None: not one), whose own minimum comes next (CT_SCHEME_MIN_CAPABILITY).
-    E.g. a W8A8 int8 checkpoint on a V100 (7.0): the method takes 70, the scheme 75."""
+    E.g. a W8A8 int8 checkpoint on a V100 (7.0): the method takes 70, the scheme 75. AWQ is
+    named auto_awq from INC_AUTO_AWQ_FROM, as AutoAWQConfig.override_quantization_method
+    renames "awq" (auto_awq.py get_name, 0.24.0-0.33.0 wheels) before config/vllm.py words the
+    refusal with model_config.quantization."""
     method = "modelopt_mixed" if mixed else "compressed-tensors" if ct_scheme \
         else QUANT_METHOD.get(scheme.family)
+    if method == "awq" and parse_version(cli.vllm_version) >= INC_AUTO_AWQ_FROM:
+        method = "auto_awq"
     minimum = cli.quantization_min_capability.get(method or "")
     current = _capability(gpu)
     if minimum is not None and current is not None and current < minimum:

@@ -1283,3 +1283,25 @@ def test_compressed_tensors_schemes_need_their_own_capability() -> None:
     assert error == words.format(80, 75, "0.15.1", "FP8")
     assert not any(e.startswith("Quantization scheme") for e in planned("0.16.0", "t4",
                                                                         spec=fp8).errors)
+
+
+def test_awq_below_its_capability_is_refused_under_the_name_vllm_gives_it() -> None:
+    """config/vllm.py _get_quantization_config words the refusal with
+    model_config.quantization, which AutoAWQConfig.override_quantization_method sets to
+    "auto_awq" for an AWQ checkpoint from 0.24.0 (auto_awq.py get_name; awq.py's AWQConfig,
+    "awq", up to 0.23.0, where a V100 is not awq_marlin-compatible). Both take 75 (the
+    wheels' quantization_min_capability). Qwen3-8B as AWQ int4 g128 on a V100 (7.0)."""
+    from planner.serving.engine import EngineSettings
+    from planner.serving.hardware import preset_cluster
+    from planner.serving.layout import ParallelLayout
+    from planner.serving.plan import PlanRequest, plan
+
+    words = "The quantization method {} is not supported for the current GPU. Minimum " \
+        "capability: 75. Current capability: 70."
+    for release, name in (("0.23.0", "awq"), ("0.24.0", "auto_awq"), ("0.33.0", "auto_awq")):
+        planned = plan(PlanRequest(
+            model=_spec("Qwen/Qwen3-8B"), cluster=preset_cluster("v100-32gb", 1),
+            layout=ParallelLayout(tp=1),
+            engine=EngineSettings(max_model_len=4096, vllm_version=release, dtype="float16",
+                                  target_quant="w4a16-awq-g128")))
+        assert planned.errors[0] == words.format(name)
