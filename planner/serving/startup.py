@@ -959,10 +959,27 @@ def _plain_loader(method: str, scheme: QuantScheme, version: Version, vendor: st
                 f"{group_size(scheme)} (is_{method}_marlin_compatible)")
     if method == "gptq" and vendor != "nvidia":
         return "gptq_marlin is CUDA-only (is_gptq_marlin_compatible)"
-    if vendor == "nvidia" and capability is not None and capability < (7, 5):
+    if _marlin_lists_no_type(vendor, capability):
         return (f"{method}_marlin needs compute capability 7.5 (is_{method}_marlin_compatible: "
                 "check_marlin_supported)")
     return ""
+
+
+def _marlin_lists_no_type(vendor: str, capability: tuple[int, int] | None) -> bool:
+    """Whether marlin_utils.query_marlin_supported_quant_types lists no type for this GPU: on
+    CUDA below compute capability 7.5 (ROCm skips the test), so _check_marlin_supported
+    refuses every checkpoint there (0.19.0-0.33.0 wheels)."""
+    return vendor == "nvidia" and capability is not None and capability < (7, 5)
+
+
+def _marlin_group_refusal(group: int | tuple[int, int]) -> str:
+    """marlin_utils._check_marlin_supported's words for a group outside
+    MARLIN_SUPPORTED_GROUP_SIZES (MARLIN_MOE_GROUP_SIZES, the same list), as
+    verify_marlin_supported raises them; "" for a group Marlin takes."""
+    if group in MARLIN_MOE_GROUP_SIZES:
+        return ""
+    return (f"Marlin does not support group_size = {group}. Only group_sizes = "
+            f"{list(MARLIN_MOE_GROUP_SIZES)} are supported.")
 
 
 def _loading_method(spec: ModelSpec, scheme: QuantScheme, mixed: bool) -> str:
@@ -1216,17 +1233,14 @@ def _autogptq_marlin_refusal(scheme: QuantScheme, version: Version, gpu: GpuSpec
     group = group_size(scheme) or -1
     cc = parse_capability(gpu.compute_capability)
     why = f"vLLM {version_label(version)} AutoGPTQLinearMethod, verify_marlin_supported"
-    if gpu.vendor == "nvidia" and cc is not None and cc < (7, 5):
+    if _marlin_lists_no_type(gpu.vendor, cc):
         bits = "uint8b128" if scheme.key.startswith("w8") else "uint4b8"
         return (f"Marlin does not support weight_bits = {bits}. Only types = [] are supported "
                 f"(for group_size = {group}, device_capability = {cc[0]}{cc[1]}, zp = False). "
                 f"({why}: Marlin needs compute capability 7.5; vLLM 0.21 loads GPTQ on "
                 "Exllama here)")
-    if group not in MARLIN_MOE_GROUP_SIZES:
-        return (f"Marlin does not support group_size = {group}. Only group_sizes = "
-                f"{list(MARLIN_MOE_GROUP_SIZES)} are supported. ({why}, before any kernel is "
-                "chosen)")
-    return None
+    refused = _marlin_group_refusal(group)
+    return f"{refused} ({why}, before any kernel is chosen)" if refused else None
 
 
 def gptq_tp_refusal(spec: ModelSpec, scheme: QuantScheme, served: str, version: Version,
@@ -1736,10 +1750,10 @@ def gptq_dynamic_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
             return [f"Unsupported quantization config: bits={entry.bits}, sym={entry.sym} (vLLM "
                     f"{v} {loader} override_config: {whose}; Marlin takes GPTQ in 4 or 8 bits, "
                     "symmetric)"]
-        if not experts and entry.group_size not in MARLIN_MOE_GROUP_SIZES:
-            return [f"Marlin does not support group_size = {entry.group_size}. Only group_sizes "
-                    f"= {list(MARLIN_MOE_GROUP_SIZES)} are supported. (vLLM {v} {loader}'s "
-                    f"linear method, verify_marlin_supported: {whose})"]
+        refused = "" if experts else _marlin_group_refusal(entry.group_size)
+        if refused:
+            return [f"{refused} (vLLM {v} {loader}'s linear method, verify_marlin_supported: "
+                    f"{whose})"]
     return []
 
 
