@@ -156,14 +156,22 @@ def _softmax_attention(a: AttentionMixer, hidden: int) -> int:
         params += q_out + k_out + v_out
     if a.o_bias:
         params += hidden
-    if a.qk_norm:
-        k_heads = 0 if reuses_kv else a.num_kv_heads
-        params += (a.num_heads + k_heads) * a.head_dim if a.qk_norm_per_layer else (
-            (1 if reuses_kv else 2) * a.head_dim
-        )
+    params += qk_norm_params(a)
     if a.sinks:
         params += a.num_heads
     return params
+
+
+def qk_norm_params(a: AttentionMixer) -> int:
+    """A layer's q/k norm weights: one head_dim each (Qwen3), or all heads x head_dim with
+    qk_norm_per_layer (MiniMax-M2, OLMo 2); k's none for a layer reading another layer's KV;
+    0 without q/k norms."""
+    if not a.qk_norm:
+        return 0
+    reuses_kv = a.kv_source is not None
+    if a.qk_norm_per_layer:
+        return (a.num_heads + (0 if reuses_kv else a.num_kv_heads)) * a.head_dim
+    return (1 if reuses_kv else 2) * a.head_dim
 
 
 def _mla(m: MlaMixer, hidden: int) -> int:

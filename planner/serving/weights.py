@@ -20,6 +20,7 @@ from planner.model.params import (
     latent_bias_params,
     latent_params,
     layer_params,
+    qk_norm_params,
 )
 from planner.model.quant import (
     KEPT_BITS,
@@ -738,11 +739,9 @@ def _shared_qk_norm(mixer: AttentionMixer) -> int:
     each, and OLMo 2's / OLMoE's whole-projection ones (qk_norm_whole: parser
     WHOLE_QK_NORM_TYPES), q only for a layer reading another layer's KV; 0 without q/k norms
     or where TP splits them by heads (MiniMax-M2's per-layer norms)."""
-    if not mixer.qk_norm or (mixer.qk_norm_per_layer and not mixer.qk_norm_whole):
+    if mixer.qk_norm_per_layer and not mixer.qk_norm_whole:
         return 0
-    heads = (mixer.num_heads + (0 if mixer.kv_source is not None else mixer.num_kv_heads)
-             if mixer.qk_norm_per_layer else 1 if mixer.kv_source is not None else 2)
-    return heads * mixer.head_dim
+    return qk_norm_params(mixer)
 
 
 def _attention_kept_per_rank(mixer: object, hidden: int, tp: int) -> float:
@@ -777,10 +776,8 @@ def _attention_kept_per_rank(mixer: object, hidden: int, tp: int) -> float:
             q_out = mixer.num_heads * mixer.head_dim * (2 if mixer.output_gate else 1)
             kept += q_out / tp
             kept += _kv_on_rank(mixer, _kv_width(mixer), tp)
-        if mixer.qk_norm and mixer.qk_norm_per_layer and not mixer.qk_norm_whole:
-            k_heads = 0 if mixer.kv_source is not None else mixer.num_kv_heads
-            kept += (mixer.num_heads + k_heads) * mixer.head_dim / tp
-        kept += _shared_qk_norm(mixer)
+        shared_norms = _shared_qk_norm(mixer)
+        kept += shared_norms + (qk_norm_params(mixer) - shared_norms) / tp
         if mixer.sinks:
             kept += mixer.num_heads / tp
         return kept
