@@ -327,7 +327,7 @@ def gptq_dynamic(quant: QuantSpec | None, qc: object, layers: list[LayerSpec],
                 module=prefix, bits=bits, group_size=group, sym=rule_sym))
             if (bits, group) == base[:2]:
                 continue  # another sym alone packs the same bytes
-            if _is_int(bits) and bits in (4, 8) and _is_int(group) and -1 <= group != 0:
+            if _planned_int(bits, group, "gptq"):
                 own.extend(ModuleFormat(module=name, algo=f"int{bits} g{group}",
                                         scheme=_inc_key(bits, group, "gptq")) for name in names)
             else:
@@ -599,8 +599,8 @@ def _inc(qc: dict, where: str, method: str, warnings: list[str],
     if bits is None or group is None:
         raise ConfigError(f"{at} needs bits and group_size (vLLM INCConfig.from_config)")
     backend = qc.get("backend", qc.get("vllm_backend"))
-    if data_type != "int" or packing not in INC_PACKINGS or bits not in (4, 8) \
-            or not -1 <= group != 0 or (INC_PACKINGS[packing], bits) == ("awq", 8):
+    if data_type != "int" or packing not in INC_PACKINGS \
+            or not _planned_int(bits, group, INC_PACKINGS[packing]):
         awq8 = (data_type, packing, bits) == ("int", "auto_round:auto_awq", 8)
         what = "(8-bit AWQ, which no vLLM release loads)" if awq8 else "not understood"
         warnings.append(f"{where}: AutoRound {data_type} {bits}-bit, group {group}, packing "
@@ -706,6 +706,14 @@ def _inc_packing(qc: dict, default: str) -> str:
     (QuantSpec.packing_null, startup.inc_errors)."""
     packing = qc.get("packing_format")
     return default if packing is None else packing
+
+
+def _planned_int(bits: object, group: object, family: str) -> bool:
+    """Whether Headroom plans int weights in these bits and group, GPTQ- or AWQ-packed
+    (`family`): 4 or 8 bits, per-channel (-1) or a positive group, not 8-bit AWQ (which no
+    vLLM release loads); a checkpoint's, an extra_config entry's or a `dynamic` rule's."""
+    return _is_int(bits) and bits in (4, 8) and _is_int(group) and -1 <= group != 0 \
+        and (family, bits) != ("awq", 8)
 
 
 def _inc_key(bits: int, group: int, family: str) -> str:
@@ -914,9 +922,7 @@ def _inc_overrides(extra: object, bits: int, group: int, sym: bool | None, famil
             experts.setdefault(fused_moe_of(name), set()).add(entry(name))
         if name in kept or ((own_bits, own_group) == (bits, group) and not _is_lm_head(name)):
             continue  # another sym alone packs the same bytes
-        if own_bits in (4, 8) and isinstance(own_group, int) and not isinstance(
-                own_group, bool) and -1 <= own_group != 0 and not _regex_key(name) \
-                and (family, own_bits) != ("awq", 8):
+        if _planned_int(own_bits, own_group, family) and not _regex_key(name):
             schemes.append(ModuleFormat(module=name, algo=f"int{own_bits} g{own_group}",
                                         scheme=_inc_key(own_bits, own_group, family)))
         else:
