@@ -545,16 +545,20 @@ def wna16_kernel_reason(spec: ModelSpec, scheme: QuantScheme, backend: str, vers
     return None
 
 
-FP8_CUTLASS_METHOD = "compressed-tensors"
-"""NOTE: fused_moe/oracle/fp8.py select_fp8_moe_backend(..., allow_vllm_cutlass=False): an
-explicit "cutlass" (VLLM_CUTLASS, or its batched twin) raises ValueError("vLLM CUTLASS FP8 MoE
-backend is disabled for this configuration.") unless the caller passes allow_vllm_cutlass=True,
-before the kernel check, every wheel 0.17.0-0.33.0 (each read). The callers:
-quantization/fp8.py Fp8MoEMethod passes False (FP8 checkpoints and --quantization fp8 before
-0.20.0), online/fp8.py the default False (0.20.0-0.23.0; from 0.24.0 only
-Fp8PtpcOnlineMoEMethod passes True, the per-tensor and per-block online methods
---quantization fp8 builds keep False), ModelOpt and the others leave the default; only
-compressed_tensors_moe(_w8a8_fp8).py CompressedTensorsW8A8Fp8MoEMethod passes True."""
+def _cutlass_fp8_disabled(spec: ModelSpec, scheme: QuantScheme) -> bool:
+    """Whether the FP8 MoE oracle turns down an explicit "cutlass" for these FP8 experts: they
+    load through another FP8 method than compressed-tensors'.
+
+    NOTE: fused_moe/oracle/fp8.py select_fp8_moe_backend(..., allow_vllm_cutlass=False): an
+    explicit "cutlass" (VLLM_CUTLASS, or its batched twin) raises ValueError("vLLM CUTLASS FP8
+    MoE backend is disabled for this configuration.") unless the caller passes
+    allow_vllm_cutlass=True, before the kernel check, every wheel 0.17.0-0.33.0 (each read). The
+    callers: quantization/fp8.py Fp8MoEMethod passes False (FP8 checkpoints and --quantization
+    fp8 before 0.20.0), online/fp8.py the default False (0.20.0-0.23.0; from 0.24.0 only
+    Fp8PtpcOnlineMoEMethod passes True, the per-tensor and per-block online methods
+    --quantization fp8 builds keep False), ModelOpt and the others leave the default; only
+    compressed_tensors_moe(_w8a8_fp8).py CompressedTensorsW8A8Fp8MoEMethod passes True."""
+    return not _compressed_tensors(spec, scheme)
 
 
 def oracle_refusal(spec: ModelSpec, scheme: QuantScheme, backend: str, version: Version,
@@ -562,7 +566,7 @@ def oracle_refusal(spec: ModelSpec, scheme: QuantScheme, backend: str, version: 
                    ) -> str | None:
     """Why vLLM stops at start-up with --moe-backend `backend` for this MoE model's experts:
     their oracle does not map it (ORACLE_VALUES), turns it down for these experts
-    (wna16_layout_reason, FP8_CUTLASS_METHOD), or maps it to a kernel this GPU cannot run
+    (wna16_layout_reason, _cutlass_fp8_disabled), or maps it to a kernel this GPU cannot run
     (BACKEND_DEVICES, CUDA_FAMILIES) or these weights do not suit (wna16_kernel_reason), in
     vLLM's order. None where vLLM runs them, skips the value (oracle_skip_note) or the path
     was not read (NOT_ORACLE, formats outside MOE_ORACLES, releases before the oracle).
@@ -594,7 +598,7 @@ def oracle_refusal(spec: ModelSpec, scheme: QuantScheme, backend: str, version: 
     if why:
         return (f"vLLM {label}: --moe-backend {backend} does not take these {scheme.label} "
                 f"experts: {why}; {raises}")
-    if backend == "cutlass" and expert_format == "fp8" and not _compressed_tensors(spec, scheme):
+    if backend == "cutlass" and expert_format == "fp8" and _cutlass_fp8_disabled(spec, scheme):
         return (f"vLLM {label}: --moe-backend cutlass: vLLM CUTLASS FP8 MoE backend is disabled "
                 "for this configuration (only compressed-tensors FP8 checkpoints allow it; "
                 f"these experts load through another FP8 method): {raises}")
