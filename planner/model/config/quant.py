@@ -540,7 +540,7 @@ def inc_unplanned(qc: object, quant: QuantSpec | None, where: str) -> IncFormat 
     return IncFormat(method=method.lower(),
                      bits=bits if isinstance(bits, int) and not isinstance(bits, bool) else None,
                      symmetric=sym if isinstance(sym, bool) else None,
-                     sym_null="sym" in qc and sym is None,
+                     sym_null=_inc_sym(qc) is None,
                      data_type=data_type,
                      packing_format=packing if isinstance(packing, str) else None,
                      group_size=group if isinstance(group, int) and not isinstance(group, bool)
@@ -609,16 +609,16 @@ def _inc(qc: dict, where: str, method: str, warnings: list[str],
     sym = qc.get("sym")
     if sym is not None and not isinstance(sym, bool):
         raise ConfigError(f"{at}.sym must be true or false, got {sym!r}")
-    family = INC_PACKINGS[packing]
+    family, vllm_sym = INC_PACKINGS[packing], _inc_sym(qc)
     kept, schemes, notes, conflict, gate_up = _inc_overrides(
-        qc.get("extra_config"), bits, group, _inc_sym(qc), family, at, gate_up_fused_last)
+        qc.get("extra_config"), bits, group, vllm_sym, family, at, gate_up_fused_last)
     warnings.extend(f"{where}: {note}" for note in notes)
     blocks = _block_names(qc.get("block_name_to_quantize", qc.get("to_quant_block_names")), at)
     if blocks and not any(b.strip().endswith("layers") for b in blocks):
         warnings.append(f"{where}: block_name_to_quantize {blocks} names no decoder layers; "
                         "planned with every decoder layer quantized")
     shown = "per-channel" if group == -1 else f"group {group}"
-    sym_null = "sym" in qc and sym is None
+    sym_null = vllm_sym is None
     symmetry = "sym null" if sym_null else {True: "sym", False: "asym", None: "sym unset"}[sym]
     kept_note = f"; {len(kept)} modules kept 16-bit (extra_config)" if kept else ""
     own_note = (f"; {len(schemes)} modules in their own bits/groups (extra_config)"
@@ -630,7 +630,7 @@ def _inc(qc: dict, where: str, method: str, warnings: list[str],
         module_schemes=alone + schemes, expert_conflict=conflict, gate_up_conflict=gate_up,
         gate_up_fused_last=gate_up_fused_last, symmetric=sym, sym_null=sym_null,
         backend=backend, packing_null="packing_format" in qc and qc["packing_format"] is None,
-        inc_entries=_inc_entries(qc.get("extra_config"), kept, bits, group, _inc_sym(qc)),
+        inc_entries=_inc_entries(qc.get("extra_config"), kept, bits, group, vllm_sym),
         summary=f"AutoRound int{bits}, {shown}, {symmetry}, {family.upper()}-packed"
                 f"{kept_note}{own_note}",
     )
