@@ -120,6 +120,11 @@ def test_empty_block_names_quantize_every_block(capsys, tmp_path: Path, blocks: 
                            "character set at position 0)"),
     ({"-:.*(mlp": {}}, f"{QC}.dynamic['-:.*(mlp'] is not a regular expression (missing ), "
                        "unterminated subpattern at position 2)"),
+    # get_dynamic_override strips "-:" alone from a negative key, so "-:+:.*" matches with
+    # "+:.*", whose "+" repeats nothing; it passed the check (both prefixes stripped) and
+    # crashed Headroom's own matching with a traceback
+    ({"-:+:.*": {}}, f"{QC}.dynamic['-:+:.*'] is not a regular expression (nothing to repeat "
+                     "at position 0)"),
 ])
 def test_gptq_dynamic_vllm_cannot_read_exits_2(capsys, tmp_path: Path, dynamic: object,
                                                words: str) -> None:

@@ -189,7 +189,7 @@ def _act_order_rule(dynamic: object, desc_act: object, group: int, where: str) -
                           f"got {dynamic!r}")
     for pattern, rule in dynamic.items():
         try:
-            re.compile(pattern.removeprefix("-:").removeprefix("+:"))
+            re.compile(_dynamic_regex(pattern)[1])
         except re.error as error:
             raise ConfigError(f"config.json: {where}.dynamic[{pattern!r}] is not a regular "
                               f"expression ({error}): vLLM matches each quantized layer's name "
@@ -219,16 +219,23 @@ _DYNAMIC_SHARED = dict.fromkeys(("qwen2_moe", "qwen3_moe", "qwen3_next", "qwen3_
                                  "llama4"), "shared_expert")
 
 
+def _dynamic_regex(pattern: str) -> tuple[bool, str]:
+    """A `dynamic` key as get_dynamic_override reads it (utils/gptq_utils.py, 0.19.0 and 0.33.0
+    wheels): whether it is negative ("-:"), and the regular expression left once that prefix,
+    or else one "+:", is removed; nothing more ("-:+:x" matches with "+:x")."""
+    if pattern.startswith("-:"):
+        return True, pattern.removeprefix("-:")
+    return False, pattern.removeprefix("+:")
+
+
 def _dynamic_rule(dynamic: dict, prefix: str) -> dict | bool | None:
     """get_dynamic_override(config, prefix) without a key: False for the first rule matching the
     layer's prefix being negative ("-:"), that rule's overrides for a positive one, None where
     none matches (re.match: anchored at the prefix's start, not its end)."""
     for pattern, rule in dynamic.items():
-        if pattern.startswith("-:"):
-            if re.match(pattern.removeprefix("-:"), prefix):
-                return False
-        elif re.match(pattern.removeprefix("+:"), prefix):
-            return rule
+        negative, regex = _dynamic_regex(pattern)
+        if re.match(regex, prefix):
+            return False if negative else rule
     return None
 
 
