@@ -246,6 +246,12 @@ def group_size(scheme: QuantScheme | None) -> int | None:
     return _key_group(scheme.key)
 
 
+def int_bits(scheme: QuantScheme) -> int:
+    """The integer width of a weight-only int key ('w8a16-gptq-g128' -> 8; the w4a16 keys 4),
+    as vLLM's WNA16 kernels and checks are asked it."""
+    return 8 if scheme.key.startswith("w8") else 4
+
+
 @lru_cache(maxsize=256)
 def _key_group(key: str) -> int | None:
     """The group a GPTQ/AWQ scheme key ends with (-g<N>), read once per key: group_size runs

@@ -33,7 +33,7 @@ from planner.model.attention import cdiv
 from planner.model.quant import QuantScheme
 from planner.model.spec import ModelSpec
 from planner.serving.hardware import parse_capability
-from planner.serving.layout import quantized_component
+from planner.serving.layout import int_bits, quantized_component
 from planner.serving.vllm_cli import VllmCli, invalid_choice, unrecognized_flag
 from planner.serving.vllm_versions import Version, version_label
 
@@ -489,7 +489,7 @@ def _wna16_key(spec: ModelSpec, scheme: QuantScheme, fallback: bool) -> tuple[st
     for int weight-only experts (WNA16_ANY_INT_FROM's NOTE): CT_METHOD,
     "MoeWNA16Method" (a GPTQ/AWQ/AutoRound layout Marlin MoE does not take) or the Marlin-path
     "AutoGPTQMoEMethod" / "AutoAWQMoEMethod", whose key never says the group."""
-    bits = 8 if scheme.key.startswith("w8") else 4
+    bits = int_bits(scheme)
     g32 = bits == 4 and scheme.key.endswith("-g32")
     if _compressed_tensors(spec, scheme):
         return CT_METHOD, bits, g32, "-ct-" not in scheme.key

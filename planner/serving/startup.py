@@ -36,6 +36,7 @@ from planner.serving.layout import (
     group_size,
     inc_checkpoint,
     inc_packing_off_marlin,
+    int_bits,
     marlin_takes_group,
     quantized_component,
 )
@@ -1200,7 +1201,7 @@ def gptq_kernel_errors(spec: ModelSpec, scheme: QuantScheme, served: str, versio
     group = group_size(scheme) or -1
     act_order = method == "gptq" and not scheme.what_if and spec.quant.act_order
     if amd:
-        bits = 8 if scheme.key.startswith("w8") else 4
+        bits = int_bits(scheme)
         zero_points = method == "compressed-tensors" and "-ct-" not in scheme.key
         misses = _rocm_wna16_misses(bits, zero_points, group, act_order, served, version)
         if not misses:
@@ -1234,7 +1235,7 @@ def _autogptq_marlin_refusal(scheme: QuantScheme, version: Version, gpu: GpuSpec
     cc = parse_capability(gpu.compute_capability)
     why = f"vLLM {version_label(version)} AutoGPTQLinearMethod, verify_marlin_supported"
     if _marlin_lists_no_type(gpu.vendor, cc):
-        bits = "uint8b128" if scheme.key.startswith("w8") else "uint4b8"
+        bits = "uint8b128" if int_bits(scheme) == 8 else "uint4b8"
         return (f"Marlin does not support weight_bits = {bits}. Only types = [] are supported "
                 f"(for group_size = {group}, device_capability = {cc[0]}{cc[1]}, zp = False). "
                 f"({why}: Marlin needs compute capability 7.5; vLLM 0.21 loads GPTQ on "
@@ -1256,7 +1257,7 @@ def gptq_tp_refusal(spec: ModelSpec, scheme: QuantScheme, served: str, version: 
             or not _quantized_linears(spec, scheme) \
             or gptq_kernel_errors(spec, scheme, served, version, gpu):
         return None
-    bits = 8 if scheme.key.startswith("w8") else 4
+    bits = int_bits(scheme)
     misses = _rocm_wna16_misses(bits, False, group_size(scheme) or -1, True, served, version,
                                 split=True)
     if not misses:
@@ -1493,7 +1494,7 @@ def marlin_shape_findings(spec: ModelSpec, scheme: QuantScheme, tp: int, served:
         return (), ()
     awq_fallback, zero_points = path
     kept = _ba_kept(spec, scheme)
-    layer_ask = _Wna16Layer(8 if scheme.key.startswith("w8") else 4, zero_points,
+    layer_ask = _Wna16Layer(int_bits(scheme), zero_points,
                             group_size(scheme) or -1, g_idx, served, version, _capability(gpu))
     refused: list[NarrowLinear] = []
     slower: dict[str, list[str]] = {}
