@@ -172,8 +172,8 @@ logits and their fp32 copy, 6 B a logit at bf16. Not counted: the Triton top-k /
 cached SMs x vocab x 4 B buffer (topk_topp_triton.py:1695), whose SM count no GPU preset
 holds. The 0.29.0-0.32.0 wheels run the default pass only."""
 
-NEWEST_COVERED: Version = (0, 33, 99)
-"""Any 0.33.x patch release; 0.34 and later have not been read."""
+NEWEST_COVERED: Version = (0, 34, 99)
+"""Any 0.34.x patch release; 0.35 and later have not been read."""
 
 GRAPHS_SUBTRACTED_FROM: Version = (0, 20, 0)
 """NOTE: envs.py VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS defaults to "0" in the 0.19.0

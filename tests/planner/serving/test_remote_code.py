@@ -99,18 +99,19 @@ has in _TEXT_GENERATION_MODELS (registry.py, read in 0.19.0 and 0.33.0)."""
 
 
 def test_a_config_without_model_type_reads_as_its_architectures_type_from_0_32() -> None:
-    """vLLM 0.32.0 / 0.33.0 transformers_utils/config.py HFConfigParser.parse: a config_dict
-    without "model_type" takes _ARCHITECTURE_TO_MODEL_TYPE[architectures[0]]
+    """vLLM 0.32.0 / 0.33.0 / 0.34.0 transformers_utils/config.py HFConfigParser.parse: a
+    config_dict without "model_type" takes _ARCHITECTURE_TO_MODEL_TYPE[architectures[0]]
     (LongcatFlashForCausalLM, LongcatFlashNgramForCausalLM -> "longcat_flash") and, that type
     being one of the table's values, builds transformers' CONFIG_MAPPING["longcat_flash"]
     class from it: no AutoConfig, no remote code (transformers 5.16.1 has longcat_flash).
     0.31.0 has no such table: AutoConfig.from_pretrained finds no "model_type" in the dict
     (has_local_code False), so auto_map's AutoConfig runs only with trust_remote_code."""
-    assert [vllm_cli(v).architecture_model_types for v in ("0.31.0", "0.32.0", "0.33.0")] == [
+    newer = ("0.32.0", "0.33.0", "0.34.0")
+    assert [vllm_cli(v).architecture_model_types for v in ("0.31.0", *newer)] == [
         {}, *[{"LongcatFlashForCausalLM": "longcat_flash",
-               "LongcatFlashNgramForCausalLM": "longcat_flash"}] * 2]
+               "LongcatFlashNgramForCausalLM": "longcat_flash"}] * 3]
     assert all(not vllm_cli(v).architecture_model_types for v in supported_versions()
-               if v not in ("0.32.0", "0.33.0"))
+               if v not in newer)
     spec = parse_model_config(LONGCAT_LIKE, name="acme/longcat-like")
     assert remote_code_class(spec, vllm_cli("0.31.0")) == (
         "configuration_longcat_flash.LongcatFlashConfig")

@@ -32,16 +32,16 @@ def test_default_is_the_newest_pypi_release_read():
 
 
 def test_the_releases_to_choose_from_are_the_fixtures_of_the_covered_range():
-    # one fixture per patch release 0.9.1-0.10.2, one per minor release 0.11-0.33 (0.18.0's
+    # one fixture per patch release 0.9.1-0.10.2, one per minor release 0.11-0.34 (0.18.0's
     # for its flags), and 0.11.1's, whose parser is not 0.11.0's, and 0.15.1's and 0.22.1's,
-    # whose registries add a model class: 5 + 23 + 3 = 31, oldest first, the default the newest
+    # whose registries add a model class: 5 + 24 + 3 = 32, oldest first
     releases = covered_releases()
     assert releases[:5] == ("0.9.1", "0.9.2", "0.10.0", "0.10.1", "0.10.2")
     assert [r for r in releases[5:] if not r.endswith(".0")] == ["0.11.1", "0.15.1", "0.22.1"]
     assert [r for r in releases[5:] if r.endswith(".0")] == [
-        f"0.{minor}.0" for minor in range(11, 34)]
+        f"0.{minor}.0" for minor in range(11, 35)]
     assert releases == tuple(sorted(releases, key=parse_version))
-    assert releases[-1] == DEFAULT_VLLM_VERSION and len(releases) == 31
+    assert releases[-1] == "0.34.0" and len(releases) == 32
     for release in releases:  # each is planned under its own name
         assert vllm_rules(release).label == release
 
@@ -159,7 +159,7 @@ def test_uncovered_versions_are_refused_in_one_line():
     # subtract mem_get_info's used memory outside torch: context and other processes), and
     # unread releases
     for version, words in (("0.7.3", "V0 engine"), ("0.8.5", "CUDA context"),
-                           ("0.9.0", "CUDA context"), ("0.34.0", "newest release")):
+                           ("0.9.0", "CUDA context"), ("0.35.0", "newest release")):
         with pytest.raises(EngineError, match=words) as err:
             vllm_rules(version)
         assert "\n" not in str(err.value)
@@ -269,13 +269,13 @@ def test_unified_memory_plan_says_how_much_the_host_may_hold_at_start_up():
 
 
 def test_an_uncovered_release_carries_the_release_that_may_stand_in():
-    # a later release: the newest covered (0.33.0) may stand in, and the edges say how to pick
+    # a later release: the newest covered (0.34.0) may stand in, and the edges say how to pick
     # it (a CLI flag, the app's sidebar), so the planner's words name neither
     with pytest.raises(UncoveredRelease) as err:
         vllm_rules("0.40")
-    assert err.value.stand_in == "0.33.0"
+    assert err.value.stand_in == "0.34.0"
     assert str(err.value) == ("vLLM 0.40 is not covered: the newest release Headroom was "
-                              "checked against is 0.33.x")
+                              "checked against is 0.34.x")
     # before 0.9.1 vLLM sizes its memory otherwise: no release stands in
     with pytest.raises(UncoveredRelease) as err:
         vllm_rules("0.8.0")
