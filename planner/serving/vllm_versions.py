@@ -710,6 +710,8 @@ class V2RunnerDefault:
     """On ROCm these leave `listed` (default_v2_model_runner_architectures, 0.27-0.28)."""
     rocm_v1: frozenset[str] = frozenset()
     """On ROCm these run V1 though `every` holds (ROCM_DEFAULT_MRV1_ARCHITECTURES, 0.29-0.31)."""
+    only: bool = False
+    """Model Runner V1 is gone: V2 is the only runner (V1_RUNNER_REMOVED_FROM)."""
 
 
 V2_RUNNER_DEFAULTS: tuple[tuple[Version, V2RunnerDefault], ...] = (
@@ -741,6 +743,7 @@ V2_RUNNER_DEFAULTS: tuple[tuple[Version, V2RunnerDefault], ...] = (
     ((0, 30, 0), V2RunnerDefault(every=True, rocm_v1=frozenset({
         "DeepseekV32ForCausalLM", "DeepseekV4ForCausalLM", "GlmMoeDsaForCausalLM"}))),
     ((0, 32, 0), V2RunnerDefault(every=True)),
+    ((0, 34, 0), V2RunnerDefault(every=True, only=True)),
 )
 """NOTE: read in each wheel's config/vllm.py (VllmConfig.use_v2_model_runner,
 _is_default_v2_model_runner_model, DEFAULT_V2_MODEL_RUNNER_ARCHITECTURES), each entry the
@@ -764,7 +767,16 @@ first release with that behaviour:
   an unsupported feature is set; on ROCm ROCM_DEFAULT_MRV1_ARCHITECTURES run V1: DeepseekV32
   and DeepseekV4, from 0.30.0 GlmMoeDsa too (0.31.0 yields to V2 where V1 lacks a feature,
   prefill context parallelism, not a Headroom setting); 0.32.0 drops that ROCm default.
-`VLLM_USE_V2_MODEL_RUNNER=0` restores V1 in every release (0.22-0.33)."""
+- 0.34.0: V1 is gone (V1_RUNNER_REMOVED_FROM).
+`VLLM_USE_V2_MODEL_RUNNER=0` restores V1 in every release 0.22-0.33."""
+
+V1_RUNNER_REMOVED_FROM: Version = (0, 34, 0)
+"""NOTE: the 0.34.0 wheel has no v1/worker/gpu_model_runner.py (Model Runner V1; present in
+0.33.0) and no VllmConfig.use_v2_model_runner (config/vllm.py) nor VLLM_USE_V2_MODEL_RUNNER
+(envs.py): v1/worker/gpu_worker.py Worker._make_model_runner builds v1/worker/gpu/
+model_runner.py GPUModelRunner for every generative model, and platforms/interface.py
+Platform.validate_environ raises ValueError("VLLM_USE_V2_MODEL_RUNNER=0 is no longer
+supported: Model Runner V1 has been removed. Unset this variable.") for any value but 1."""
 
 
 def model_runner(rules: "VllmRules", architectures: tuple[str, ...], moe: bool,
@@ -779,6 +791,9 @@ def model_runner(rules: "VllmRules", architectures: tuple[str, ...], moe: bool,
     if rule is None:
         return "v1", (f"vLLM {rules.label} envs.py: VLLM_USE_V2_MODEL_RUNNER defaults to off "
                       "(Model Runner V2 is opt-in before 0.22)")
+    if rule.only:
+        return "v2", (f"vLLM {rules.label} v1/worker/gpu_worker.py Worker._make_model_runner: "
+                      "Model Runner V2 is the only runner (Model Runner V1 has been removed)")
     if rule.every:
         kept = next((a for a in architectures if a in rule.rocm_v1), None) if rocm else None
         if kept:

@@ -189,3 +189,18 @@ def test_plan_on_an_amd_gpu_names_rocm():
                         rocm=True)[1].endswith(
         "every model on ROCm but ROCM_DEFAULT_MRV1_ARCHITECTURES (VLLM_USE_V2_MODEL_RUNNER=0 "
         "restores V1)")
+
+
+def test_v1_removed_in_0_34():
+    # 0.34.0 wheel: no v1/worker/gpu_model_runner.py; gpu_worker.py Worker._make_model_runner
+    # (:579-587) builds v1/worker/gpu/model_runner.py GPUModelRunner, and config/vllm.py has no
+    # use_v2_model_runner to fall back on. 0.33.0 config/vllm.py:748-750 still let
+    # VLLM_USE_V2_MODEL_RUNNER=0 pick V1, which the reason said; 0.34.0 says V1 is gone
+    result = plan(PlanRequest(model=_spec("Qwen/Qwen3-8B"), cluster=preset_cluster("h100-sxm", 1),
+                              engine=EngineSettings(vllm_version="0.34.0", max_model_len=4096)))
+    assert (result.model_runner, result.model_runner_reason) == (
+        "v2", "vLLM 0.34.0 v1/worker/gpu_worker.py Worker._make_model_runner: Model Runner V2 "
+        "is the only runner (Model Runner V1 has been removed)")
+    # a MoE model on ROCm too: no architecture or platform test is left
+    assert model_runner(vllm_rules("0.34.0"), ("DeepseekV4ForCausalLM",), True, True, True,
+                        rocm=True)[0] == "v2"
