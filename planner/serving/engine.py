@@ -48,6 +48,7 @@ from planner.serving.hardware import parse_capability
 from planner.serving.layout import ParallelLayout, pp_layer_split
 from planner.serving.moe_backend import normalize_moe_backend
 from planner.serving.vllm_versions import (
+    BLOCK_64_DEFAULT_FROM,
     CHUNKED_OFF_TOKENS_MAX_FROM,
     CUSTOM_AR_WORLD_SIZES,
     DEFAULT_ENCODER_RULES,
@@ -737,7 +738,17 @@ def stage_kv(layers: tuple[KvLayer, ...], block_size: int, kv_bytes: KvBytes, tp
 
 DEFAULT_BLOCK_SIZE = 16
 """vLLM config/cache.py CacheConfig.DEFAULT_BLOCK_SIZE: the block size without --block-size,
-before the attention backend's preference (mla_block.mla_block_size)."""
+before the attention backend's preference (mla_block.mla_block_size), to 0.33
+(vllm_versions.BLOCK_64_DEFAULT_FROM: 64 from 0.34; default_block_size)."""
+
+BLOCK_64 = 64
+"""vLLM 0.34's CacheConfig.DEFAULT_BLOCK_SIZE (vllm_versions.BLOCK_64_DEFAULT_FROM)."""
+
+
+def default_block_size(version: Version) -> int:
+    """vLLM `version`'s CacheConfig.DEFAULT_BLOCK_SIZE: 16, 64 from 0.34
+    (vllm_versions.BLOCK_64_DEFAULT_FROM)."""
+    return BLOCK_64 if version >= BLOCK_64_DEFAULT_FROM else DEFAULT_BLOCK_SIZE
 
 DSV4_BLOCK = 256
 """NOTE: DeepSeek-V4 without --block-size: vLLM takes the first attention backend's preferred

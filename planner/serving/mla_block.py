@@ -9,7 +9,7 @@ holds (cdiv(max_model_len, block size) blocks).
 """
 
 from planner.model.spec import MlaMixer, ModelSpec
-from planner.serving.engine import DEFAULT_BLOCK_SIZE, DSV4_BLOCK, is_dense_mla, is_sparse_mla
+from planner.serving.engine import DSV4_BLOCK, default_block_size, is_dense_mla, is_sparse_mla
 from planner.serving.hardware import parse_capability
 from planner.serving.startup import dense_mla_backends
 from planner.serving.vllm_versions import TRITON_MLA_FULL_GRAPHS_FROM, Version, sm100_family
@@ -50,7 +50,8 @@ def mla_block_size(spec: ModelSpec, block_size: int | None, version: Version,
     """The block size vLLM `version` runs `spec` with on this GPU, given the --block-size
     (None: not given, vLLM's choice) and the KV cache dtype that reaches the selector
     (Headroom's name; "fp8" for a checkpoint's FP8 KV cache). Models that are not all MLA
-    keep the given size or DEFAULT_BLOCK_SIZE (hybrids: engine._attention_block raises it to
+    keep the given size or vLLM's default (engine.default_block_size: 16, 64 from 0.34;
+    hybrids: engine._attention_block raises it to
     hold the mamba state, as vLLM does with a given size too), DeepSeek-V4's compressed
     attention the given size or DSV4_BLOCK.
 
@@ -81,12 +82,16 @@ def mla_block_size(spec: ModelSpec, block_size: int | None, version: Version,
       taking [64] only; 0.33.0 (_preferred_block_size_for_backends): the smallest size every
       backend takes, lcm(indexer's 64, FLASHMLA_SPARSE's MultipleOf(64) or
       FLASHINFER_MLA_SPARSE's MultipleOf(32)) = 64.
+    0.34.0: the same selection from a default of 64 (vllm_versions.BLOCK_64_DEFAULT_FROM),
+    which every dense backend above takes but CUTLASS_MLA ([128]): FLASHINFER_MLA 64 (was 32),
+    FLASH_ATTN_MLA, FLASHMLA and TRITON_MLA 64, CUTLASS_MLA 128; sparse 64 (every backend
+    supports 64, so _preferred_block_size_for_backends keeps it).
     """
     if spec.compressed_attention is not None:
         return DSV4_BLOCK if block_size is None else block_size
     if block_size is not None and version >= BACKEND_BLOCK_FROM:
         return block_size
-    given = DEFAULT_BLOCK_SIZE if block_size is None else block_size
+    given = default_block_size(version) if block_size is None else block_size
     mixers = [layer.mixer for layer in spec.layers]
     if not mixers or not all(isinstance(m, MlaMixer) for m in mixers):
         return given
@@ -101,7 +106,8 @@ def mla_block_size(spec: ModelSpec, block_size: int | None, version: Version,
         kv = VLLM_KV_DTYPE[kv_cache_dtype]
         if cc[0] == 10:
             flashinfer = kv in listed["FLASHINFER_MLA"][0] and _flashinfer_nope(qk_nope, version)
-            return 32 if flashinfer else 128
+            # get_preferred_block_size: FLASHINFER_MLA [32, 64] keeps a default of 64, else 32
+            return (given if given == 64 else 32) if flashinfer else 128
         if cc[0] == 9 and kv not in listed["FLASH_ATTN_MLA"][0]:
             return 64
         return given

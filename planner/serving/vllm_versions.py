@@ -475,6 +475,18 @@ BLACKWELL_GRAPHS_1024_FROM: Version = (0, 28, 0)
 min(2 x max_num_seqs, 512) up to the 0.27.0 wheel; from the 0.28.0 wheel on Blackwell
 (is_device_capability_family(100)) gets 1024 instead of 512."""
 
+BLOCK_64_DEFAULT_FROM: Version = (0, 34, 0)
+"""NOTE: config/cache.py CacheConfig.DEFAULT_BLOCK_SIZE is 16 in the 0.9.1-0.33.0 wheels and
+64 in the 0.34.0 wheel; CacheConfig._apply_block_size_default sets it where --block-size is
+not given, and platforms/interface.py update_block_size_for_backend (0.34.0, as 0.33.0) passes
+it to _preferred_block_size_for_backends: one backend's get_preferred_block_size
+(v1/attention/backend.py) keeps it where the backend supports it, else takes its smallest
+kernel block; several backends keep it where all support it. Every CUDA attention backend
+Headroom plans takes 64: FLASH_ATTN and TRITON_ATTN MultipleOf(16) (FLASH_ATTN's SM90 fp8
+head-512 layers [64]), FLASH_ATTN_MLA and TRITON_MLA MultipleOf(16), FLASHINFER_MLA [32, 64],
+FLASHMLA [64] (v1/attention/backends/*.py get_supported_kernel_block_sizes, 0.34.0 the same
+as 0.33.0); CUTLASS_MLA keeps [128] (planner.serving.mla_block)."""
+
 SM90_FA4_FP8_HD512_FROM: Version = (0, 31, 0)
 """NOTE: v1/attention/backends/flash_attn.py _get_sm90_fa4_fp8_kv_block_size: 64-token blocks
 for head-size-512 layers with an fp8 KV cache on Hopper, absent from the 0.30.0 wheel,

@@ -151,3 +151,34 @@ def test_sparse_mla_refuses_a_given_16_from_0_18_in_vllms_words() -> None:
     assert run("0.33.0").block_size == 64 and run("0.33.0").fits
     assert run("0.33.0", block_size=64).fits
     assert run("0.17.0", block_size=16).block_size == 64
+
+
+@pytest.mark.parametrize(("model", "cc", "kv", "runs"), [
+    # 0.34.0 config/cache.py DEFAULT_BLOCK_SIZE = 64 (16 in 0.33.0), passed to the backend's
+    # get_preferred_block_size (v1/attention/backend.py:158-166: kept where supported, else
+    # the smallest kernel block). Blackwell: FLASHINFER_MLA [32, 64] takes 64 (0.33.0: 32);
+    # an fp8_e5m2 cache is not FLASHINFER_MLA's: CUTLASS_MLA [128] -> 128
+    (V3, "10.0", "auto", 64), (V3, "10.0", "fp8_e5m2", 128),
+    # Hopper: FLASH_ATTN_MLA MultipleOf(16) takes 64 (0.33.0: 16); fp8 -> FLASHMLA [64] -> 64
+    (V3, "9.0", "auto", 64), (V3, "9.0", "fp8", 64),
+    # other GPUs: TRITON_MLA MultipleOf(16) -> 64 (0.33.0: 16); sparse MLA 64 as before
+    (V3, "8.0", "auto", 64), (V32, "9.0", "auto", 64),
+])
+def test_vllm_0_34_starts_mla_from_a_default_of_64(model, cc, kv, runs) -> None:
+    assert mla_block_size(_spec(model), None, parse_version("0.34.0"), cc, kv) == runs
+
+
+def test_models_that_are_not_mla_run_64_token_blocks_from_0_34() -> None:
+    # FLASH_ATTN (MultipleOf(16)) keeps 0.34.0's default 64; a given size is still kept
+    qwen = _spec("Qwen/Qwen3-8B")
+    assert mla_block_size(qwen, None, parse_version("0.34.0"), "9.0", "auto") == 64
+    assert mla_block_size(qwen, 16, parse_version("0.34.0"), "9.0", "auto") == 16
+    # Qwen3-8B on one H100, 0.34.0, max_model_len 40,960: 36 layers x 8 KV heads x 128 x
+    # 2 (K, V) x 2 B = 147,456 B per token, a 64-token block 9,437,184 B; one request holds
+    # cdiv(40,960, 64) = 640 blocks (2,560 at 16 tokens)
+    p = plan(PlanRequest(model=_spec("Qwen/Qwen3-8B"), cluster=preset_cluster("h100-sxm", 1),
+                         engine=EngineSettings(vllm_version="0.34.0")))
+    assert p.block_size == 64 and p.max_model_len == 40_960
+    blocks = p.kv_cache_bytes_per_gpu // 9_437_184
+    assert p.num_gpu_blocks == blocks and p.kv_cache_tokens == blocks * 64
+    assert p.max_concurrency == pytest.approx(blocks / 640)
