@@ -643,9 +643,11 @@ def _attention_block(layers: list[KvLayer], block_size: int, kv_bytes: KvBytes, 
     NOTE: vLLM HybridAttentionMambaModelConfig.verify_and_update_config: attention block =
     `align` x cdiv(mamba page, `align` x attention bytes per token per layer), then the mamba
     page is padded to the attention page; `align` (kernel_block_alignment_size) is 16, or 32
-    for head size 256 on Blackwell in 0.11.1-0.17 (StateRules.attention_align). Qwen3-Next at
+    for head size 256 on Blackwell in 0.11.1-0.17 (StateRules.attention_align), and at least
+    the block size from 0.20 (vllm_versions.HYBRID_ALIGN_TO_BLOCK_FROM). Qwen3-Next at
     TP=1: GDN page 1,097,728 B, attention 2 x 2 x 256 x 2 = 2,048 B/token -> 16 x
-    cdiv(1,097,728, 32,768) = 16 x 34 = 544 tokens (32 x cdiv(1,097,728, 65,536) = 544 too).
+    cdiv(1,097,728, 32,768) = 16 x 34 = 544 tokens (32 x cdiv(1,097,728, 65,536) = 544 too;
+    from a block of 64, 0.34's default: 64 x cdiv(1,097,728, 131,072) = 64 x 9 = 576).
     """
     states = [kv.state_bytes(tp) for kv in layers if isinstance(kv, RecurrentStateKv)]
     per_token = max((kv.bytes_per_token(kv_bytes, tp) for kv in layers), default=0)
@@ -1246,6 +1248,7 @@ class StateRules(NamedTuple):
     spec_tokens: int = 0  # num_speculative_tokens: the conv states widen by as many columns
     draft_kv_layers: int = 0  # the MTP draft's attention layers, on the last stage
     attention_align: int = 16  # a hybrid's attention block multiple (_attention_block)
+    align_to_block: bool = False  # the multiple is at least the block size (HYBRID_ALIGN_...)
     chunked_full: bool = False  # chunked layers as full attention (before CHUNKED_HYBRID_FROM)
 
 
@@ -1297,9 +1300,10 @@ def _split_stages(
     model = tuple(kv for stage in per_stage for kv in stage)
     first = 0
     for rng, kv in zip(stages, per_stage, strict=True):
+        align = (max(states.attention_align, block_size) if states.align_to_block
+                 else states.attention_align)
         stage = stage_kv(kv, block_size, kv_bytes, layout.tp, fa4_fp8_hd512,
-                         states.state_blocks, model, first, group_pad_ratio,
-                         states.attention_align) if kv else None
+                         states.state_blocks, model, first, group_pad_ratio, align) if kv else None
         first += len(kv)
         out.append((rng, stage))
     return tuple(out)

@@ -152,6 +152,7 @@ from planner.serving.vllm_versions import (
     DSV4_LAYOUT_GONE_FROM,
     ENCODER_TP_DATA_FROM,
     ENCODER_TP_DATA_TYPES,
+    HYBRID_ALIGN_TO_BLOCK_FROM,
     MOONVIT_SPLIT_FROM,
     ROPE_PARAMETERS_WINDOW_FROM,
     SIGLIP_HEAD_DROPPED_FROM,
@@ -818,7 +819,8 @@ def _state_rules(spec: ModelSpec, s: EngineSettings, rules, compute_capability: 
         isinstance(layer.mixer, AttentionMixer) and layer.mixer.head_dim == 256
         for layer in spec.layers)
     return StateRules(rules.config_ssm_dtype, (2 if align else 1) + n, n,
-                      spec.mtp_layers if n else 0, 32 if hd256 else 16, not rules.chunked_hybrid)
+                      spec.mtp_layers if n else 0, 32 if hd256 else 16,
+                      rules.version >= HYBRID_ALIGN_TO_BLOCK_FROM, not rules.chunked_hybrid)
 
 
 def mtp_refusal(spec: ModelSpec, s: EngineSettings) -> tuple[str, ...]:

@@ -487,6 +487,20 @@ head-512 layers [64]), FLASH_ATTN_MLA and TRITON_MLA MultipleOf(16), FLASHINFER_
 FLASHMLA [64] (v1/attention/backends/*.py get_supported_kernel_block_sizes, 0.34.0 the same
 as 0.33.0); CUTLASS_MLA keeps [128] (planner.serving.mla_block)."""
 
+HYBRID_ALIGN_TO_BLOCK_FROM: Version = (0, 20, 0)
+"""NOTE: platforms/interface.py Platform._align_hybrid_block_size (a hybrid attention + Mamba /
+GDN model) takes kernel_block_alignment_size = max(the first attention backend's smallest
+kernel block, cache_config.block_size) from the 0.20.0 wheel (0.20.0, 0.21.0, 0.22.0, 0.26.0,
+0.30.0, 0.33.0 and 0.34.0 read): the attention block is that multiple x cdiv(mamba page,
+multiple x attention bytes per token), so a block size above the kernel's (--block-size 64,
+or 0.34's default: BLOCK_64_DEFAULT_FROM) rounds the state-sized block up by whole blocks.
+The 0.19.0 and 0.19.1 wheels (model_executor/models/config.py
+HybridAttentionMambaModelConfig) align to a fixed 16 (engine._attention_block). Not
+modelled: in mamba_cache_mode "align" the multiple is also lcm'd with the Mamba layers' prefill
+checkpoint alignment (mamba/abstract.py get_mamba_prefill_checkpoint_alignment: 64 for GDN
+layers on the FlashInfer GDN prefill backend, qwen_gdn_linear_attn.py, 0.33.0 and 0.34.0),
+which a multiple of 64 already is."""
+
 SM90_FA4_FP8_HD512_FROM: Version = (0, 31, 0)
 """NOTE: v1/attention/backends/flash_attn.py _get_sm90_fa4_fp8_kv_block_size: 64-token blocks
 for head-size-512 layers with an fp8 KV cache on Hopper, absent from the 0.30.0 wheel,

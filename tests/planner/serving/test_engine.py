@@ -2,6 +2,7 @@
 
 import pytest
 
+from planner.catalog import catalog_spec
 from planner.model.attention import kv_layer_spec
 from planner.model.spec import (
     AttentionMixer,
@@ -24,7 +25,9 @@ from planner.serving.engine import (
     sort_sampler_peak_bytes,
     stage_kv,
 )
+from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
+from planner.serving.plan import PlanRequest, plan
 from planner.serving.vllm_versions import vllm_rules
 from planner.units import GIB
 
@@ -100,6 +103,36 @@ def test_qwen3_next_attention_block_raised_to_544():
     assert stage.kv_bytes_per_token == 24_576 and stage.state_bytes == 36 * 1_097_728
     # one request of 8192 tokens: cdiv(8192, 544) = 16 attention blocks + 3 state blocks
     assert blocks_per_request(stage, 8192, 2048) == 19
+
+
+@pytest.mark.parametrize(("version", "given", "block", "blocks", "per_request"), [
+    # 0.33.0 default 16: multiple max(16, 16) -> 16 x cdiv(548,864, 16 x 1,024) = 16 x 34 = 544
+    ("0.33.0", None, 544, 7_782, 22),
+    # --block-size 64 (0.20.0 on) and 0.34.0's default 64: multiple max(16, 64) = 64 ->
+    # 64 x cdiv(548,864, 65,536) = 64 x 9 = 576
+    ("0.33.0", 64, 576, 7_350, 21), ("0.34.0", None, 576, 7_350, 21),
+    # 0.19.0 aligns to a fixed 16 whatever the block size: 544
+    ("0.19.0", 64, 544, None, None),
+])
+def test_qwen3_next_block_rounds_to_whole_blocks_from_0_20(version, given, block, blocks,
+                                                           per_request):
+    """Qwen3-Next-80B-A3B on 2 H200 at TP 2, max_model_len 8,192: per rank the GDN state is
+    1,097,728 / 2 = 548,864 B and an attention layer 2 x 1 KV head x 256 x 2 B = 1,024 B a
+    token (platforms/interface.py _align_hybrid_block_size, 0.20.0-0.34.0:
+    kernel_block_alignment_size = max(FLASH_ATTN's 16, cache_config.block_size))."""
+    p = plan(PlanRequest(model=catalog_spec("Qwen/Qwen3-Next-80B-A3B-Instruct"),
+                         cluster=preset_cluster("h200", 2), layout=ParallelLayout(tp=2),
+                         engine=EngineSettings(vllm_version=version, block_size=given,
+                                               max_model_len=8192)))
+    assert p.fits and p.block_size == block
+    if blocks is None:
+        return
+    # one block = 12 layers' pages (12 full; 36 GDN in 3 groups) of block x 1,024 B
+    assert p.num_gpu_blocks == p.kv_cache_bytes_per_gpu // (12 * block * 1_024) == blocks
+    # a request: cdiv(8,192, block) attention blocks + 3 GDN groups x 2 state pages (prefix
+    # caching's "align" mode): 16 + 6 at 544, 15 + 6 at 576
+    assert -(-8192 // block) + 6 == per_request
+    assert p.max_concurrency == pytest.approx(blocks / per_request)
 
 
 def test_activation_llama_8b_close_to_log():
