@@ -69,7 +69,11 @@ and v whole, `colwise_gather_output`, which vLLM's models/transformers/utils.py
 replace_linear_class builds as ColumnParallelLinear(gather_output=True): the norms see whole
 q and k there too), olmoe.py OlmoeAttention
 (`RMSNorm(self.total_num_heads * self.head_dim)` and `RMSNorm(self.total_num_kv_heads *
-self.head_dim)`; 0.9.1, 0.19.0 and 0.33.0 wheels). OLMo 3 the same: Olmo3ForCausalLM is
+self.head_dim)`; 0.9.1, 0.19.0 and 0.33.0 wheels; the 0.34.0 wheel drops olmoe.py and runs
+OlmoeForCausalLM through the Transformers backend: transformers 5.24.0 modeling_olmoe.py
+OlmoeAttention `OlmoeRMSNorm(config.hidden_size)` and `((hidden_size // num_attention_heads) *
+num_key_value_heads)`, OlmoeConfig base_model_tp_plan q/k/v_proj `colwise_gather_output`).
+OLMo 3 the same: Olmo3ForCausalLM is
 olmo2.py's Olmo2ForCausalLM in the 0.11.0-0.25.0 registries, olmo3.py Olmo3Attention in
 0.26.0-0.28.0 (the same norms and all-gather), the Transformers backend from 0.29.0 (transformers
 5.24.0 modeling_olmo3.py Olmo3Attention `Olmo3RMSNorm(num_attention_heads * head_dim)` and
@@ -80,7 +84,10 @@ NOPE_TYPES = ("nemotron_h",)
 HEAD_DIM_AS_GIVEN_TYPES = ("gemma", "gemma2", "gemma3", "gemma3_text")
 """NOTE: model_types whose vLLM model passes config.head_dim to its attention as it is
 (gemma.py, gemma2.py and gemma3.py `head_dim=config.head_dim`, 0.11.0 and 0.33.0 wheels;
-gemma.py also 0.23.0), where others fall back on hidden_size / num_attention_heads for a null
+gemma.py also 0.23.0; gemma2.py and gemma3.py 0.34.0, whose registry serves GemmaForCausalLM
+through the Transformers backend: transformers 5.24.0 modeling_gemma.py GemmaAttention
+`getattr(config, "head_dim", ...)`, GemmaConfig `head_dim: int = 256`), where others fall back
+on hidden_size / num_attention_heads for a null
 (qwen3.py and llama.py `head_dim or hidden_size // total_num_heads`; transformers 4.57.1
 LlamaConfig and GptOssConfig derive it)."""
 NON_GATED_TYPES = ("phi", "gpt2", "gpt_neox", "gpt_bigcode", "starcoder2", "falcon", "nemotron")
@@ -375,7 +382,7 @@ def _refuse_speculators_draft(config: dict) -> None:
     None), whatever its model_type, and serves speculators_config.verifier.name_or_path (model
     and tokenizer) with DRAFT as the draft of its speculative config
     (transformers_utils/config.py maybe_override_with_speculators_target_model, 0.10.1 and
-    0.10.2; maybe_override_with_speculators, 0.11.0, 0.20.0 and 0.33.0, read; 0.11.0 on
+    0.10.2; maybe_override_with_speculators, 0.11.0, 0.20.0, 0.33.0 and 0.34.0, read; 0.11.0 on
     raises "Invalid speculators config structure" without the verifier's name). The draft's
     own layer sits under transformer_layer_config, not at the top level the parser reads
     (SpeculatorsConfig.extract_transformers_pre_trained_config), so without this the parse
@@ -402,8 +409,8 @@ def _refuse_llm_config(config: dict) -> None:
     "hidden_size is missing").
 
     NOTE: AIDC-AI's Ovis checkpoints (architectures ["Ovis"], model_type "ovis"): vLLM serves
-    them natively in every covered release (registry.py "Ovis": ovis.py; 0.9.1-0.33.0 wheels)
-    and its own OvisConfig (transformers_utils/configs/ovis.py, 0.9.1, 0.19.0 and 0.33.0)
+    them natively in every covered release (registry.py "Ovis": ovis.py; 0.9.1-0.34.0 wheels)
+    and its own OvisConfig (transformers_utils/configs/ovis.py, 0.9.1, 0.19.0, 0.33.0, 0.34.0)
     builds llm_config as the text config ("map llm_config to text_config"); ovis.py builds the
     language model from it and a visual tokenizer from visual_tokenizer_config."""
     kind = config.get("model_type")
@@ -476,7 +483,7 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
                               (tie, text_tie)) if unsized
               else _vision(top, model_type, hidden, notes))
     if not unsized and isinstance(top.get("audio_config"), dict):
-        # NOTE: vLLM 0.33.0 gemma4_mm.py Gemma4ForConditionalGeneration builds audio_tower
+        # NOTE: vLLM gemma4_mm.py Gemma4ForConditionalGeneration (0.33.0, 0.34.0) builds audio_tower
         # whenever config.audio_config is set (Gemma-4 E2B/E4B): its weights are not sized.
         notes.warnings.append("audio_config: the audio tower's parameters and weights are not "
                               "counted (vLLM loads it): weights too low")
@@ -566,7 +573,8 @@ def _architectures(config: dict) -> tuple[str, ...]:
 def _remote_model_class(config: dict) -> str | None:
     """auto_map's first AutoModel* entry: the repository's own model code, the one vLLM's
     Transformers backend loads for an architecture its registry lacks
-    (ModelRegistry._try_resolve_transformers, model_executor/models/registry.py, 0.33.0)."""
+    (ModelRegistry._try_resolve_transformers, model_executor/models/registry.py, 0.33.0 and
+    0.34.0)."""
     auto_map = config.get("auto_map")
     if not isinstance(auto_map, dict):
         return None
@@ -578,7 +586,8 @@ def _remote_model_class(config: dict) -> str | None:
 def _remote_config_class(config: dict) -> str | None:
     """auto_map's AutoConfig entry: the repository's own config code, which vLLM's get_config
     runs (AutoConfig.from_pretrained) only with trust_remote_code when the model_type is in
-    neither its _CONFIG_REGISTRY nor transformers (transformers_utils/config.py, 0.33.0)."""
+    neither its _CONFIG_REGISTRY nor transformers (transformers_utils/config.py, 0.33.0 and
+    0.34.0)."""
     auto_map = config.get("auto_map")
     value = auto_map.get("AutoConfig") if isinstance(auto_map, dict) else None
     return value if isinstance(value, str) else None
@@ -638,7 +647,8 @@ WRAPPER_TIE_DEFAULTS: dict[str, bool | None] = {
 through VllmConfig.with_hf_config (init_vllm_registered_model(hf_config=config.text_config):
 gemma3_mm.py, gemma4_mm.py, paligemma.py, mistral3.py, kimi_k25.py, kimi_vl.py, llava.py,
 llava_next.py; `with_hf_config(config.text_config)`: mllama4.py, qwen3_vl.py, qwen3_vl_moe.py;
-0.18.1, 0.19.0, 0.24.0 and 0.33.0 wheels; qwen3_5.py reads hf_text_config and is not one), and
+0.18.1, 0.19.0, 0.24.0, 0.33.0 and 0.34.0 wheels; qwen3_5.py reads hf_text_config and is not
+one, as 0.34.0's CUDA Qwen3.5, vllm/models/qwen3_5/nvidia/model.py), and
 the tie_word_embeddings their transformers 5.24.0 config class holds when config.json's top
 level leaves it out, which with_hf_config copies onto the text config (serving.tie): Gemma3Config
 (`bool | None = True`), Gemma4Config, PaliGemmaConfig, Mistral3Config and Kimi_K25Config
@@ -651,10 +661,10 @@ The wrappers Headroom plans only the text model of (unsized_wrapper) build it th
 (interns1.py for InternVLForConditionalGeneration, lightonocr.py, granite_speech.py,
 llava_onevision.py, llava_next_video.py, qwen2_audio.py, voxtral.py:
 init_vllm_registered_model(hf_config=config.text_config), which calls with_hf_config
-(models/utils.py); read in the 0.19.0, 0.19.1, 0.23.0, 0.24.0, 0.29.0 and 0.33.0 wheels,
+(models/utils.py); read in the 0.19.0, 0.19.1, 0.23.0, 0.24.0, 0.29.0, 0.33.0 and 0.34.0 wheels,
 lightonocr.py from 0.19.0), and their language models (qwen2.py, qwen3.py, granite.py,
-llama.py) tie lm_head to embed_tokens where `config.tie_word_embeddings` (0.24.0 and 0.33.0
-wheels). InternVLConfig, LightOnOcrConfig and GraniteSpeechConfig (5.24.0) hold
+llama.py) tie lm_head to embed_tokens where `config.tie_word_embeddings` (0.24.0, 0.33.0 and
+0.34.0 wheels). InternVLConfig, LightOnOcrConfig and GraniteSpeechConfig (5.24.0) hold
 `tie_word_embeddings: bool = True` while their text configs (Qwen2Config, Qwen3Config,
 GraniteConfig) hold False: from 0.24.0 vLLM ties the lm_head unless config.json's top level
 says false, and a checkpoint's own lm_head.weight is not served, as for Mistral 3 (vLLM issue
@@ -745,17 +755,18 @@ def layer_type(model_type: str, text_type: str) -> str:
     wrapper that is no known architecture itself but whose text model is one (PaliGemma with
     a Gemma 2 text model: alternating sliding layers, four norms a layer), else the config's.
 
-    NOTE: paligemma.py PaliGemmaForConditionalGeneration (0.16.0, 0.19.0, 0.24.0, 0.29.0 and
-    0.33.0 wheels) sets text_config.architectures to GemmaForCausalLM for a "gemma" text
-    config and to Gemma2ForCausalLM otherwise, and builds it with init_vllm_registered_model(
+    NOTE: paligemma.py PaliGemmaForConditionalGeneration (0.16.0, 0.19.0, 0.24.0, 0.29.0,
+    0.33.0 and 0.34.0 wheels) sets text_config.architectures to GemmaForCausalLM for a "gemma"
+    text config (0.34.0's registry serves it through the Transformers backend) and to
+    Gemma2ForCausalLM otherwise, and builds it with init_vllm_registered_model(
     hf_config=config.text_config): gemma2.py's layers then slide where
     `config.layer_types[layer_idx] == "sliding_attention"` (even layers: the list Gemma2Config
     writes where text_config gives none, transformers 5.24.0 PaliGemmaConfig building its
     text_config) and each has four GemmaRMSNorms, as for a plain Gemma 2 config.json.
     llava.py and llava_next.py build their text model from text_config the same way, as do
     the wrappers Headroom does not know whose vLLM model runs init_vllm_registered_model(
-    hf_config=config.text_config) or with_hf_config(config.text_config) (0.24.0 and 0.33.0
-    wheels: aya_vision.py, idefics3.py, internvl.py, interns1.py, llava_onevision.py and
+    hf_config=config.text_config) or with_hf_config(config.text_config) (0.24.0, 0.33.0 and
+    0.34.0 wheels: aya_vision.py, idefics3.py, internvl.py, interns1.py, llava_onevision.py and
     others), so their text layers take the text type's rules too."""
     return text_type if model_type not in KNOWN_TYPES and text_type in KNOWN_TYPES else model_type
 
@@ -790,7 +801,7 @@ def _wrapper_tie(top: _Reader, r: _Reader, model_type: str) -> tuple[bool, bool]
     0.16.0-0.18.1 wheels only where the text config has no such attribute (under the
     transformers 4 they require every config has one), in the 0.19.0-0.23.0 wheels only under
     transformers >= 5.0.0 (which 0.19.1-0.23.0 allow: vllm_versions.TRANSFORMERS_5_ALLOWED_FROM),
-    from 0.24.0 always (0.24.0, 0.29.0, 0.33.0 wheels)."""
+    from 0.24.0 always (0.24.0, 0.29.0, 0.33.0, 0.34.0 wheels)."""
     text_tie = _own_tie(r, _text_type(r, model_type) in GEMMA_TYPES)
     default = WRAPPER_TIE_DEFAULTS[model_type]
     tie = _own_tie(top, text_tie if default is None else default)
@@ -896,8 +907,9 @@ def _layers(r: _Reader, model_type: str, hidden: int, num_layers: int) -> list[L
         mixer = attn.mixer(kinds[i], i)
         mlp = attn.moe_mlp(i) if moe_flags[i] else attn.dense_mlp(i, moe_model=any(moe_flags))
         # NOTE: Gemma 4 (transformers 5.24 modeling_gemma4.py Gemma4TextDecoderLayer; vLLM
-        # 0.33.0 gemma4.py Gemma4DecoderLayer): a MoE layer adds pre_feedforward_layernorm_2,
-        # post_feedforward_layernorm_1 and _2 (hidden each) around its two branches, and every
+        # 0.33.0 and 0.34.0 gemma4.py Gemma4DecoderLayer): a MoE layer adds
+        # pre_feedforward_layernorm_2, post_feedforward_layernorm_1 and _2 (hidden each) around
+        # its two branches, and every
         # layer holds a layer_scalar of shape [1] (a persistent buffer loaded from the
         # checkpoint).
         moe_norms = 3 if gemma4 and moe_flags[i] else 0
@@ -941,7 +953,7 @@ def _gpt_oss_kinds(r: _Reader, layer_types: object, n: int) -> list[str]:
     """gpt-oss: even layers slide, odd ones are full attention, whatever layer_types says.
 
     NOTE: vLLM gpt_oss.py OAIAttention: `sliding_window = config.sliding_window if
-    self.layer_idx % 2 == 0 else None` (0.11.0, 0.19.0, 0.23.0, 0.24.0 and 0.33.0 wheels), and
+    self.layer_idx % 2 == 0 else None` (0.11.0, 0.19.0, 0.23.0, 0.24.0, 0.33.0, 0.34.0 wheels), and
     transformers' GptOssConfig without layer_types writes the same alternation (4.57.1
     configuration_gpt_oss.py); a layer_types that says otherwise is noted, not followed."""
     kinds = ["sliding" if i % 2 == 0 else "full" for i in range(n)]
@@ -977,7 +989,7 @@ def _from_layer_types(r: _Reader, layer_types: object, n: int, model_type: str) 
     """Each layer's kind from layer_types, as vLLM builds it.
 
     NOTE: vLLM's models make a layer sliding only where `layer_types[i] ==
-    "sliding_attention"` (llama.py, gemma2.py, gemma3.py; 0.12.0 and 0.33.0 wheels), so a
+    "sliding_attention"` (llama.py, gemma2.py, gemma3.py; 0.12.0, 0.33.0 and 0.34.0 wheels), so a
     "local" or "chunked_attention" layer is full attention there; Llama 4's chunked layers
     come from attention_chunk_size and no_rope_layers instead (llama4.py), which the
     "chunked_attention" of transformers 5's Llama4TextConfig.layer_types matches, and
@@ -987,7 +999,7 @@ def _from_layer_types(r: _Reader, layer_types: object, n: int, model_type: str) 
              "sliding_attention": "sliding", "local": "full", "chunked_attention": "full",
              "linear_attention": "linear", "mamba": "mamba", "mamba2": "mamba"}  # fmt: skip
     if model_type.startswith("llama4") or "Rnj1ForCausalLM" in _architectures(r.cfg):
-        # NOTE: vLLM rnj1.py (Rnj1ForCausalLM on a Gemma3TextConfig, 0.20.0-0.33.0 wheels; none
+        # NOTE: vLLM rnj1.py (Rnj1ForCausalLM on a Gemma3TextConfig, 0.20.0-0.34.0 wheels; none
         # in 0.19.0) gives a "chunked_attention" layer per_layer_sliding_window =
         # config.sliding_window (chunk_lookback 1), a SlidingWindowSpec of that window
         names["chunked_attention"] = "sliding"
@@ -1057,11 +1069,11 @@ def _sliding_kinds(r: _Reader, model_type: str, n: int) -> list[str]:
 
 NO_EXPERTS_DENSE_TYPES = ("qwen2_moe", "qwen3_moe")
 """model_types whose vLLM code builds a dense MLP where the expert count is 0: qwen2_moe.py and
-qwen3_moe.py (0.33.0 wheel) make a layer sparse only `config.num_experts > 0`."""
+qwen3_moe.py (0.33.0 and 0.34.0 wheels) make a layer sparse only `config.num_experts > 0`."""
 
 NO_EXPERTS_MOE_TYPES = ("deepseek_v2", "deepseek_v3", "deepseek_v32", "kimi_k2")
 """NOTE: (text) model_types whose MoE layers are built whatever the routed-expert count, so
-n_routed_experts = 0 is refused. vLLM deepseek_v2.py (0.11.0 and 0.33.0 wheels; kimi_k2 reads
+n_routed_experts = 0 is refused. vLLM deepseek_v2.py (0.11.0, 0.33.0, 0.34.0 wheels; kimi_k2 reads
 as DeepseekV3Config, DeepseekV3ForCausalLM): DeepseekV2DecoderLayer makes a layer MoE where
 `config.n_routed_experts is not None` (and from first_k_dense_replace, every moe_layer_freq),
 and DeepseekV2MoE then builds a gate of n_routed_experts outputs and a FusedMoE of that many
@@ -1392,16 +1404,17 @@ QKV_BIAS_ONLY_TYPES = (
 """NOTE: model_types whose vLLM attention takes its qkv_proj bias from attention_bias and
 builds o_proj with bias=False: qwen3.py Qwen3DecoderLayer / qwen3_moe.py Qwen3MoeDecoderLayer
 (`qkv_bias=getattr(config, "attention_bias", False)`, o_proj `bias=False`; 0.9.1, 0.10.1,
-0.11.0, 0.13.0, 0.15.1, 0.17.0, 0.19.0, 0.21.0, 0.24.0, 0.27.0, 0.30.0-0.33.0 wheels; Qwen3-VL
-builds these text models), minimax_m2.py MiniMaxM2DecoderLayer (0.13.0-0.33.0, same wheels),
-mimo_v2_flash.py (0.19.0) / mimo_v2.py (0.21.0-0.33.0) MiMoV2Attention (qkv_proj
+0.11.0, 0.13.0, 0.15.1, 0.17.0, 0.19.0, 0.21.0, 0.24.0, 0.27.0, 0.30.0-0.34.0 wheels; Qwen3-VL
+builds these text models), minimax_m2.py MiniMaxM2DecoderLayer (0.13.0-0.34.0, same wheels),
+mimo_v2_flash.py (0.19.0) / mimo_v2.py (0.21.0-0.34.0) MiMoV2Attention (qkv_proj
 `bias=attention_bias`, o_proj `bias=False`)."""
 QWEN3_NEXT_ATTENTION_TYPES = (
     "qwen3_next", "qwen3_5", "qwen3_5_text", "qwen3_5_moe", "qwen3_5_moe_text",
 )  # fmt: skip
 """NOTE: qwen3_next.py Qwen3NextAttention (qwen3_5.py builds it too): qkv_proj
-`bias=getattr(config, "qkv_bias", False)`, o_proj `bias=False` (0.11.0-0.33.0 wheels as
-above); attention_bias is not read."""
+`bias=getattr(config, "qkv_bias", False)`, o_proj `bias=False` (0.11.0-0.34.0 wheels as
+above; 0.34.0's CUDA Qwen3.5, vllm/models/qwen3_5/nvidia/model.py, builds it too); attention_bias
+is not read."""
 NO_ATTENTION_BIAS_TYPES = (
     "gemma", "mixtral", "llama4", "llama4_text", "granitemoe", "olmoe", "nemotron_h",
 )  # fmt: skip
@@ -1411,10 +1424,10 @@ Llama4DecoderLayer (`bias=False, bias_o_proj=False`), granitemoe.py GraniteMoeAt
 olmoe.py OlmoeAttention, nemotron_h.py NemotronHAttention (0.9.1-0.33.0 wheels as above)."""
 ALL_ATTENTION_BIAS_TYPES = ("phi", "gpt_oss")
 """NOTE: hard-coded bias=True on qkv and o: phi.py PhiAttention (0.9.1-0.31.0 wheels; 0.32.0
-and 0.33.0 run Phi through the Transformers backend, which builds each linear with a bias
+to 0.34.0 run Phi through the Transformers backend, which builds each linear with a bias
 where the transformers module has one, models/transformers/utils.py `bias=linear.bias is not
 None`: transformers 5.24.0 modeling_phi.py PhiAttention q/k/v_proj and dense `bias=True`),
-gpt_oss.py OAIAttention (0.10.1-0.33.0)."""
+gpt_oss.py OAIAttention (0.10.1-0.34.0)."""
 
 
 def _attention_biases(r: _Reader, model_type: str) -> tuple[bool, bool]:
@@ -1424,7 +1437,7 @@ def _attention_biases(r: _Reader, model_type: str) -> tuple[bool, bool]:
     DeciLMDecoderLayer, and a model_type Headroom does not know, read as Llama): `attention_bias
     = config.attention_bias or config.bias` for both, then `if hasattr(config, "qkv_bias"):`
     qkv_proj takes config.qkv_bias instead (InternLM3); granite.py GraniteDecoderLayer takes
-    attention_bias or bias for both, with no qkv_bias (0.9.1-0.33.0 wheels as above).
+    attention_bias or bias for both, with no qkv_bias (0.9.1-0.34.0 wheels as above).
     starcoder2.py Starcoder2Attention: `bias=config.use_bias` on both (0.9.1-0.24.0; 0.25.0 on
     run Starcoder2 through the Transformers backend: transformers 5.24.0 modeling_starcoder2.py
     Starcoder2Attention q/k/v/o_proj `bias=config.use_bias`); transformers 5.24.0
@@ -1470,18 +1483,18 @@ LLAMA_ATTENTION_TYPES = ("llama", "mistral", "mistral3", "phi3", "nemotron-nas")
 MLP_BIAS_TYPES = (*LLAMA_ATTENTION_TYPES, "granite", "nemotron_h")
 """NOTE: model_types whose vLLM dense MLP takes its biases from config.mlp_bias: llama.py
 LlamaDecoderLayer's LlamaMLP `bias=getattr(config, "mlp_bias", False)` (also mistral.py
-MistralDecoderLayer, a LlamaDecoderLayer, 0.15.1-0.33.0; phi3.py Phi3ForCausalLM, a
+MistralDecoderLayer, a LlamaDecoderLayer, 0.15.1-0.34.0; phi3.py Phi3ForCausalLM, a
 LlamaForCausalLM; nemotron_nas.py DeciLMDecoderLayer's LlamaMLP), granite.py GraniteMLP the
-same, nemotron_h.py NemotronHMLP `bias=config.mlp_bias` (0.9.1, 0.19.0 and 0.33.0 wheels). The
+same, nemotron_h.py NemotronHMLP `bias=config.mlp_bias` (0.9.1, 0.19.0, 0.33.0, 0.34.0 wheels). The
 other known families' dense MLPs hard-code bias=False whatever the config says, read in the same
 wheels where each ships: gemma.py GemmaMLP, gemma2.py, gemma3.py, gemma4.py, qwen2.py Qwen2MLP
 (qwen3.py imports it as Qwen3MLP; mimo.py builds Qwen2's model), qwen2_moe.py Qwen2MoeMLP
 (qwen3_next.py and qwen3_5.py import it as Qwen3NextMLP), qwen3_moe.py Qwen3MoeMLP,
-deepseek_v2.py DeepseekV2MLP (DeepSeek-V2/V3/V3.2, Kimi, GLM-5 dense layers; 0.33.0's
+deepseek_v2.py DeepseekV2MLP (DeepSeek-V2/V3/V3.2, Kimi, GLM-5 dense layers; 0.33.0's and 0.34.0's
 vllm/models/deepseek_v32 imports it), llama4.py (its dense layers' LlamaMLP `bias=False`),
 olmo2.py Olmo2MLP (0.9.1-0.25.0; OLMo 3's too, 0.11.0-0.25.0), olmo3.py Olmo3MLP
 (0.26.0-0.28.0; transformers 5.24.0 modeling_olmo3.py Olmo3MLP, which 0.29.0 on run, the same),
-mimo_v2_flash.py (0.19.0) / mimo_v2.py (0.33.0) MiMoV2MLP;
+mimo_v2_flash.py (0.19.0) / mimo_v2.py (0.33.0, 0.34.0) MiMoV2MLP;
 mixtral.py, granitemoe.py, olmoe.py, minimax_m2.py and gpt_oss.py build no dense MLP."""
 
 
@@ -1564,7 +1577,7 @@ def _moe(r: _Reader, model_type: str, i: int) -> MoeMlp:
         # it runs for every token, so it is planned as a shared expert.
         n_shared, shared_size = 1, r.int_("intermediate_size")
     # NOTE: a router bias whatever the config says: gpt_oss.py router bias=True, nemotron_h.py
-    # and mimo_v2_flash.py (0.19.0) / mimo_v2.py (0.21.0-0.33.0) MiMoV2MoE an unconditional
+    # and mimo_v2_flash.py (0.19.0) / mimo_v2.py (0.21.0-0.34.0) MiMoV2MoE an unconditional
     # gate.e_score_correction_bias; deepseek_v2.py only with topk_method "noaux_tc",
     # minimax_m2.py with use_routing_bias.
     latent = r.int_("moe_latent_size", hi=MAX_WIDTH)
@@ -1585,7 +1598,7 @@ def _moe(r: _Reader, model_type: str, i: int) -> MoeMlp:
         router_bias=router_bias,
         latent_size=latent,
         # NOTE: nemotron_h.py NemotronHMoE's fc1/fc2_latent_proj take bias=config.mlp_bias
-        # (0.14.0-0.33.0 wheels)
+        # (0.14.0-0.34.0 wheels)
         latent_bias=bool(latent) and bool(r.flag("mlp_bias")),
         router_scales=model_type.startswith("gemma4"),
     )
@@ -1595,7 +1608,7 @@ def _mamba(r: _Reader) -> MambaMixer:
     """A Mamba2 layer. NOTE: nemotron_h.py NemotronHMambaDecoderLayer passes
     use_conv_bias=config.use_conv_bias and use_bias=config.use_bias to MambaMixer2, whose
     conv1d takes the first and in_proj / out_proj the second (layers/mamba/mamba_mixer2.py,
-    0.9.1, 0.19.0 and 0.33.0 wheels); transformers 5.24.0 NemotronHConfig defaults
+    0.9.1, 0.19.0, 0.33.0 and 0.34.0 wheels); transformers 5.24.0 NemotronHConfig defaults
     `use_conv_bias: bool = True`, `use_bias: bool = False`."""
     ssm_dtype = r.get("mamba_ssm_cache_dtype", "mamba_ssm_dtype")
     return MambaMixer(
@@ -1741,7 +1754,7 @@ VLLM_LENGTH_KEYS = (
 )
 """NOTE: the keys vLLM reads for a model's length, in its order: possible_keys of
 config/model.py _get_and_verify_max_len (0.9.1-0.13.0 wheels) and of
-transformers_utils/model_arch_config_convertor.py derive_max_model_len_and_key (0.14.0-0.33.0
+transformers_utils/model_arch_config_convertor.py derive_max_model_len_and_key (0.14.0-0.34.0
 wheels: the same nine keys, read from hf_text_config in every release)."""
 
 _LAYER_TYPE_KEYS = frozenset((
@@ -1750,7 +1763,7 @@ _LAYER_TYPE_KEYS = frozenset((
 ))
 """NOTE: a rope_parameters object whose keys are all layer types is nested, one block per
 type: transformers 5.5.3 configuration_utils.ALLOWED_LAYER_TYPES, plus DeepSeek-V4's "main" and
-"compress" (vLLM 0.33.0 transformers_utils/config.py is_rope_parameters_nested)."""
+"compress" (vLLM 0.33.0 and 0.34.0 transformers_utils/config.py is_rope_parameters_nested)."""
 
 _CLASS_ORIGINAL_MAX_POSITION = {"phi3": 4096}
 """NOTE: transformers' Phi3Config sets original_max_position_embeddings = 4096 when config.json
@@ -1788,7 +1801,7 @@ def _rope_blocks(block: dict, where: str = "rope_scaling") -> tuple[RopeBlock, .
     rope type that is not a string, or that vLLM's get_rope does not know, is refused.
 
     NOTE: vLLM transformers_utils/config.py patch_rope_scaling_dict (0.9.1-0.11.1),
-    patch_rope_parameters_dict (0.12.0-0.20.0), patch_legacy_rope_type (0.21.0-0.33.0): a
+    patch_rope_parameters_dict (0.12.0-0.20.0), patch_legacy_rope_type (0.21.0-0.34.0): a
     legacy `type` becomes `rope_type`, "su" becomes "longrope", "mrope" becomes "default"."""
     out = []
     nested = _nested(block)
@@ -1931,7 +1944,7 @@ def _mimo_v2_mtp_layer(r: _Reader, layers: list[LayerSpec]) -> LayerSpec | None:
     """MiMo-V2-Flash's MTP draft layer: the sliding layers' attention and a dense MLP of
     intermediate_size.
 
-    NOTE: vLLM model_executor/models/mimo_v2_mtp.py (0.21.0-0.33.0 wheels):
+    NOTE: vLLM model_executor/models/mimo_v2_mtp.py (0.21.0-0.34.0 wheels):
     _MIMO_V2_FLASH_NUM_MTP_LAYERS = 1 ("vLLM currently supports only the first MiMo-V2 MTP
     layer"); MiMoV2MTPLayer builds MiMoV2Attention from swa_num_attention_heads,
     swa_num_key_value_heads, swa_head_dim, swa_v_head_dim, sliding_window_size,
@@ -1952,7 +1965,7 @@ def _nemotron_h_mtp_layer(r: _Reader, layers: list[LayerSpec]) -> LayerSpec | No
     one MoE layer, held as one layer (the model's attention mixer and MoE block, 2 norms);
     other patterns keep the last-layer copy.
 
-    NOTE: vLLM nemotron_h_mtp.py NemotronHMultiTokenPredictor (0.17.0-0.33.0 wheels): one
+    NOTE: vLLM nemotron_h_mtp.py NemotronHMultiTokenPredictor (0.17.0-0.34.0 wheels): one
     physical layer per pattern character, "*" NemotronHMTPAttentionDecoderLayer, "E"
     NemotronHMTPMoEDecoderLayer (others: NotImplementedError); the first holds enorm, hnorm
     and eh_proj, the last the final norm.
@@ -1981,7 +1994,7 @@ def _per_layer_inputs_and_kv_sharing(
     and, in every layer, per_layer_input_gate / per_layer_projection (counted from the
     returned width and rows, planner.model.params). num_kv_shared_layers = k makes the last k
     layers read the KV of the last earlier layer of their kind: they hold q_proj, o_proj and
-    q_norm only, and use_double_wide_mlp doubles their MLP (vLLM 0.33.0 gemma4.py
+    q_norm only, and use_double_wide_mlp doubles their MLP (vLLM 0.33.0 and 0.34.0 gemma4.py
     Gemma4Attention / Gemma4DecoderLayer; transformers 5.24 modeling_gemma4.py) and have no
     KV cache of their own (planner.model.attention.model_kv_layers). Zero (Gemma-4 26B-A4B,
     31B) changes nothing. Other model types with these keys (Gemma-3n) are flagged, not
