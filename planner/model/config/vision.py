@@ -29,7 +29,7 @@ ROW_BIASES = 2
 """NOTE: a ViT block's two RowParallelLinear outputs (attention out and MLP down projection)
 keep their whole bias on every TP rank: layers/linear.py RowParallelLinear.__init__ makes
 `torch.empty(self.output_size)` where ColumnParallelLinear / QKVParallelLinear split theirs
-(output_size_per_partition), 0.19.0 and 0.33.0 wheels. Norms (nn.LayerNorm, RMSNorm), Conv
+(output_size_per_partition), 0.19.0, 0.33.0 and 0.34.0 wheels. Norms (nn.LayerNorm, RMSNorm), Conv
 patch embeddings, nn.Embedding / nn.Parameter position tables and nn.Linear / ReplicatedLinear
 layers are never split."""
 
@@ -65,7 +65,7 @@ def _qwen2_vl_dims(r: Reader, text_hidden: int) -> tuple[int, int, int, int]:
 def _qwen_vl(r: Reader, top: Reader, text_hidden: int, top_type: str) -> Estimate:
     """Qwen2-VL, Qwen2.5-VL, Qwen3-VL and Qwen3.5 towers (transformers qwen2_vl, qwen2_5_vl,
     qwen3_vl modeling files, 5.24.0; vLLM qwen2_vl.py / qwen2_5_vl.py build the same tensors,
-    0.24.0 and 0.33.0 wheels).
+    0.24.0, 0.33.0 and 0.34.0 wheels).
 
     NOTE: Qwen3-VL: blocks = vit_block; Conv3d patch embedding c x t x p x p x h + bias h;
     learned positions P x h; the main merger LayerNorm(h) -> Linear(h m^2, h m^2) -> GELU ->
@@ -79,7 +79,7 @@ def _qwen_vl(r: Reader, top: Reader, text_hidden: int, top_type: str) -> Estimat
     q/k/v/o 4h^2 + 4h, a gated MLP with biases 3 h i + 2i + h and two RMSNorms 2h, merger
     RMSNorm h.
 
-    Whole on every TP rank (qwen2_vl.py, qwen2_5_vl.py, qwen3_vl.py, 0.19.0 and 0.33.0
+    Whole on every TP rank (qwen2_vl.py, qwen2_5_vl.py, qwen3_vl.py, 0.19.0, 0.33.0 and 0.34.0
     wheels; the 0.9.1, 0.11.0, 0.13.0 and 0.15.1 wheels build the same Column / Row / QKV
     layers): the Conv3d patch embedding, the pos_embed nn.Embedding, each block's norms and
     ROW_BIASES, each merger's norm and its linear_fc2 (RowParallelLinear) bias; the q/k/v, MLP
@@ -153,8 +153,8 @@ def _tower(r: Reader, kind: str) -> Tower:
     2D RoPE (no learned positions), layers of bias-free q/k/v/o 4h^2, a gated SiLU MLP 3 h i
     without biases and two RMSNorms 2h; no post-norm.
 
-    Whole on every TP rank (siglip.py, clip.py, pixtral.py PixtralHFVisionModel, 0.19.0 and
-    0.33.0 wheels; the same Column / Row / QKV layers in the 0.9.1, 0.11.0, 0.13.0 and 0.15.1
+    Whole on every TP rank (siglip.py, clip.py, pixtral.py PixtralHFVisionModel, 0.19.0, 0.33.0
+    and 0.34.0 wheels; the same Column / Row / QKV layers in the 0.9.1, 0.11.0, 0.13.0 and 0.15.1
     wheels): the Conv2dLayer patch embedding, the nn.Embedding / nn.Parameter positions and
     class embedding, every LayerNorm / RMSNorm and each layer's ROW_BIASES (Pixtral's layers
     have none); the pooling head's probe, torch nn.MultiheadAttention and LayerNorm and its
@@ -206,7 +206,7 @@ def _feature_depth(top: Reader, depth: int, top_type: str) -> int:
     NOTE: llava.py init_vision_tower_for_llava / _get_num_hidden_layers and mistral3.py's own
     copy pass num_hidden_layers_override = max over vision_feature_layer of
     get_layer_index (utils.py: depth + index + 1 for a negative index, else the index),
-    0.9.1, 0.14.0, 0.15.1, 0.24.0 and 0.33.0 wheels; missing: FEATURE_LAYER_DEFAULTS."""
+    0.9.1, 0.14.0, 0.15.1, 0.24.0, 0.33.0 and 0.34.0 wheels; missing: FEATURE_LAYER_DEFAULTS."""
     layers = top.get("vision_feature_layer")
     layers = FEATURE_LAYER_DEFAULTS[top_type] if layers is None else layers
     layers = layers if isinstance(layers, list) else [layers]
@@ -222,10 +222,10 @@ def _vllm_skips(r: Reader, top: Reader, top_type: str) -> tuple[int, int, int]:
     init_vision_tower_for_llava(..., require_post_norm=False): the layers past the deepest
     feature layer (_feature_depth) and the post_layernorm are never built, their weights
     skipped at load (clip.py / siglip.py / pixtral.py load_weights); gemma3_mm.py and
-    paligemma.py build SiglipVisionModel whole (0.9.1, 0.14.0, 0.15.1, 0.24.0, 0.33.0 wheels).
+    paligemma.py build SiglipVisionModel whole (0.9.1, 0.14.0, 0.15.1, 0.24.0, 0.33.0, 0.34.0).
     The pooling head: siglip.py SiglipVisionTransformer builds it where
     config.vision_use_head (true where the config lacks it) in the 0.9.1-0.14.0 wheels; from
-    0.15.0 (0.15.1-0.33.0 wheels) SiglipVisionModel takes `use_head: bool | None = False`,
+    0.15.0 (0.15.1-0.34.0 wheels) SiglipVisionModel takes `use_head: bool | None = False`,
     none of these callers passes it, and the head's weights are dropped at load."""
     tower = _tower(r, _kind(r, top_type))
     if top_type not in FEATURE_LAYER_DEFAULTS:
@@ -262,8 +262,8 @@ def _llava_like(r: Reader, top: Reader, text_hidden: int, top_type: str) -> Esti
     post-norm where built): gemma3_mm.py Gemma3MultiModalProjector (an nn.Parameter and a
     GemmaRMSNorm) and paligemma.py's nn.Linear projector entire; mistral3.py's RMSNorm and
     patch_merger nn.Linear; llava.py / mistral3.py linear_2's bias (RowParallelLinear; their
-    linear_1 is a ColumnParallelLinear) and llava_next.py's image_newline nn.Parameter (0.19.0
-    and 0.33.0 wheels; the same in the 0.9.1, 0.11.0, 0.13.0 and 0.15.1 wheels).
+    linear_1 is a ColumnParallelLinear) and llava_next.py's image_newline nn.Parameter (0.19.0,
+    0.33.0 and 0.34.0 wheels; the same in the 0.9.1, 0.11.0, 0.13.0 and 0.15.1 wheels).
     """
     kind = _kind(r, top_type)
     depth, h, _ = _dims(r)
@@ -314,7 +314,7 @@ def _gemma4(r: Reader, top: Reader, text_hidden: int, top_type: str) -> Estimate
     All of it whole on every TP rank: gemma4_mm.py Gemma4ForConditionalGeneration builds the
     tower as transformers' own module (`AutoModel.from_config(config=config.vision_config)`,
     torch nn.Linear throughout) and embed_vision's projection as a ReplicatedLinear, in every
-    wheel that ships the file (0.19.0-0.33.0 read).
+    wheel that ships the file (0.19.0-0.34.0 read).
     """
     depth, h, inter = _dims(r)
     heads = r.int_("num_attention_heads", hi=1 << 14) or 16
@@ -348,7 +348,7 @@ def _llama4(r: Reader, top: Reader, text_hidden: int, top_type: str) -> Estimate
     Llama4VisionConfig defaults (768 wide, 34 layers, MLP 5632, 448 px / 14, output 7680,
     projector 4096): with Maverick's text width 5120 that is 455,178,240, the meta count.
 
-    Whole on every TP rank (mllama4.py Llama4VisionModel, 0.19.0 and 0.33.0 wheels; the 0.9.1
+    Whole on every TP rank (mllama4.py Llama4VisionModel, 0.19.0, 0.33.0, 0.34.0 wheels; the 0.9.1
     and 0.10.2 wheels split the same layers): class_embedding, positional_embedding_vlm,
     layernorm_pre / post and each layer's two LayerNorms and ROW_BIASES. The patch embedding
     (Llama4UnfoldConvolution's ColumnParallelLinear), q/k/v/o, the MLPs, the adapter and the
@@ -374,8 +374,8 @@ def _moonvit(r: Reader, top: Reader, text_hidden: int, top_type: str) -> Estimat
     Linear(h m^2, text) + bias. Kimi-K2.5 (27 x 1152, MLP 4304, p 14, 64 x 64, m 2x2, text
     7168): 678,528 + 4,718,592 + 411,466,608 + 2,304 + 54,277,888 = 471,143,920.
 
-    Whole on every TP rank (moonvit.py, kimi_k25_vit.py, kimi_vl.py, kimi_k25.py, 0.19.0 and
-    0.33.0 wheels): the Conv2dLayer patch embedding, the positions nn.Parameter, each layer's
+    Whole on every TP rank (moonvit.py, kimi_k25_vit.py, kimi_vl.py, kimi_k25.py, 0.19.0, 0.33.0
+    and 0.34.0 wheels): the Conv2dLayer patch embedding, the positions nn.Parameter, each layer's
     norm0 / norm1 and ROW_BIASES (wo and MLP2.fc1 are RowParallelLinear, wqkv a
     QKVParallelLinear, fc0 a ColumnParallelLinear), final_layernorm, and the whole projector
     (pre_norm LayerNorm, linear_1 / linear_2 ReplicatedLinear). Before 0.14.0 the whole
@@ -466,7 +466,7 @@ def _llama4_encoder(r: Reader, text_hidden: int) -> VisionEncoder:
     (_process_image_input: multi_modal_projector, split per image, views of one tensor).
     The ViT-peak half of encoder_profile is Qwen3-VL's block live set, not Llama 4's
     (unverified here); with the Scout dims it is far below the held + decoder half. The
-    same dummy image in the 0.11.0, 0.15.0, 0.18.0 and 0.33.0 wheels.
+    same dummy image in the 0.11.0, 0.15.0, 0.18.0, 0.33.0 and 0.34.0 wheels.
     """
     depth, hidden, inter, patch, image, channels = _llama4_dims(r)
     ratio = r.get("pixel_shuffle_ratio")
