@@ -318,7 +318,7 @@ def _mtp_bytes(spec: ModelSpec, scheme: QuantScheme, bits: "_SchemeBits",
     v1/spec_decode/llm_base_proposer.py _maybe_share_embeddings / _maybe_share_lm_head: an
     MTP draft always takes the target's embedding and lm_head (its own copies are deleted).
     A column-parallel fc is held in the dense-MLP format of the last layer; a replicated one
-    (_REPLICATED_FC) whole, in the served dtype. MiMo-V2-Flash (mimo_v2_mtp.py, 0.21.0-0.33.0):
+    (_REPLICATED_FC) whole, in the served dtype. MiMo-V2-Flash (mimo_v2_mtp.py, 0.21.0-0.34.0):
     enorm, hnorm, final_layernorm, and the layer's o_proj is built without a quant_config
     (mimo_v2.py MiMoV2Attention: quant_config if "mtp.layers" not in prefix else None), so
     it stays in the served dtype.
@@ -490,7 +490,7 @@ def _terms(
         add("norms", params.final_norm, bits.final_norm)
     # NOTE: Phi's lm_head bias (params.lm_head_bias) is split over the vocabulary like the
     # head (ParallelLMHead `torch.empty(self.num_embeddings_per_partition, dtype=params_dtype)`,
-    # layers/vocab_parallel_embedding.py, 0.9.1-0.33.0 wheels): the model dtype in any format.
+    # layers/vocab_parallel_embedding.py, 0.9.1-0.34.0 wheels): the model dtype in any format.
     head_bias = params.lm_head_bias * vocab_share
     if shard.last_stage:
         # NOTE: with tied embeddings and PP > 1 the last stage holds its own copy of the
@@ -544,15 +544,16 @@ def _terms(
         # NOTE: routers and norms are whole on every rank: vLLM builds the gate replicated
         # (ReplicatedLinear / GateLinear) and loads plain parameters and persistent buffers
         # whole (weight_utils.py default_weight_loader), in the model dtype. Gemma 4 (gemma4.py,
-        # same in the 0.19.0, 0.20.0 and 0.33.0 wheels): Gemma4Router.scale / per_expert_scale,
-        # the MoE layers' three extra RMSNorms and Gemma4DecoderLayer's layer_scalar buffer
+        # same in the 0.19.0, 0.20.0, 0.33.0 and 0.34.0 wheels): Gemma4Router.scale /
+        # per_expert_scale, the MoE layers' three extra RMSNorms and Gemma4DecoderLayer's
+        # layer_scalar buffer
         # (AutoWeightsLoader loads persistent buffers: utils.py _add_loadable_non_param_tensors).
         router += lp.router * router_bits
         norms += lp.norms * norms_bits
         per_layer_inputs += lp.per_layer_input
     if per_layer_inputs:
         # NOTE: Gemma 4's per-layer input gate / projection are ReplicatedLinear and their
-        # norm an RMSNorm (vLLM 0.33.0 gemma4.py Gemma4DecoderLayer): whole on every rank,
+        # norm an RMSNorm (vLLM 0.33.0, 0.34.0 gemma4.py Gemma4DecoderLayer): whole on every rank,
         # counted with the embeddings at their bits (16 in a bf16 checkpoint; a quantized
         # E2B/E4B checkpoint's format for them is not read, unverified).
         add("embeddings", per_layer_inputs, bits.embeddings)
@@ -598,8 +599,9 @@ PP stage; a later stage's tied embed_tokens is its lm_head, counted as such.
 NOTE: FINAL_NORM_ON_EVERY_STAGE's families, and qwen3_next.py / qwen3_5.py (Qwen3-Next,
 Qwen3.5 and Qwen3.5-MoE), which build embed_tokens unguarded but the final norm on the last
 stage only (is_last_rank / PPMissingLayer), in the 0.10.2 / 0.17.0 (first wheels with them),
-0.19.0 and 0.33.0 wheels. vLLM Gemma4Model.__init__ (gemma4.py; 0.19.0, 0.20.0, 0.23.0,
-0.25.0, 0.29.0, 0.32.0 and 0.33.0 wheels) builds embed_tokens, embed_tokens_per_layer,
+0.19.0, 0.33.0 and 0.34.0 wheels (0.34.0's CUDA Qwen3.5, vllm/models/qwen3_5/nvidia/model.py
+Qwen3_5Model, the same). vLLM Gemma4Model.__init__ (gemma4.py; 0.19.0, 0.20.0, 0.23.0,
+0.25.0, 0.29.0, 0.32.0, 0.33.0 and 0.34.0 wheels) builds embed_tokens, embed_tokens_per_layer,
 per_layer_model_projection, per_layer_projection_norm and norm unguarded, and
 Gemma4ForCausalLM ties its ParallelLMHead to that rank's embed_tokens. Unverified against a
 PP start-up."""
@@ -634,20 +636,22 @@ gemma4_mm.py, mllama4.py (Llama4VisionModel + projector), kimi_vl.py and kimi_k2
 (MoonViT), llava.py, llava_next.py (granite-vision), mistral3.py (Pixtral tower), qwen2_vl.py,
 qwen2_5_vl.py, qwen3_vl.py, qwen3_vl_moe.py, qwen3_5.py (Qwen3_VisionTransformer), each where
 the release ships it, read in the 0.9.1, 0.10.1, 0.11.0-0.19.0, 0.20.0, 0.23.0-0.25.0,
-0.29.0, 0.31.0, 0.32.0 and 0.33.0 wheels (the only guard before 0.15 is
+0.29.0, 0.31.0, 0.32.0, 0.33.0 and 0.34.0 wheels (the only guard before 0.15 is
 --limit-mm-per-prompt 0). From 0.15.0 they build it inside
 SupportsMultiModal._mark_tower_model (interfaces.py), which swaps it for a StageMissingLayer
 when every modality's limit is 0 and, from the 0.33.0 wheel (not in 0.32.0), "on pipeline
 stages after the first under Model Runner V2" (`vllm_config.use_v2_model_runner and not
-get_pp_group().is_first_rank`). paligemma.py (SiglipVisionModel +
-PaliGemmaMultiModalProjector) likewise in the 0.9.1, 0.10.1, 0.16.0, 0.19.0, 0.24.0, 0.29.0
-and 0.33.0 wheels. Unverified against a PP start-up."""
+get_pp_group().is_first_rank`); the 0.34.0 wheel drops the runner test (`not
+get_pp_group().is_first_rank`), V2 being its only runner (v1/worker/gpu_model_runner.py gone,
+gpu_worker.py builds v1/worker/gpu/model_runner.py GPUModelRunner). paligemma.py
+(SiglipVisionModel + PaliGemmaMultiModalProjector) likewise in the 0.9.1, 0.10.1, 0.16.0,
+0.19.0, 0.24.0, 0.29.0, 0.33.0 and 0.34.0 wheels. Unverified against a PP start-up."""
 
 
 def _per_layer_embeddings_per_rank(spec: ModelSpec, shard: _Shard) -> float:
     """Gemma 4's model-wide PLE tensors on one rank of the first stage.
 
-    NOTE (vLLM 0.33.0 gemma4.py Gemma4Model): embed_tokens_per_layer is a
+    NOTE (vLLM 0.33.0 and 0.34.0 gemma4.py Gemma4Model): embed_tokens_per_layer is a
     VocabParallelEmbedding (rows padded to 64 and split over TP, as the token embeddings),
     per_layer_model_projection a ColumnParallelLinear (its layers x width outputs split over
     TP), per_layer_projection_norm whole. E2B at TP 1: 262,144 x 8,960 + 1,536 x 8,960 + 256.
@@ -685,11 +689,11 @@ def _attention_per_rank(mixer: object, hidden: int, total: int, tp: int,
     except Gated DeltaNet's gated output norm, RMSNormGated(head_v_dim): one head's width,
     applied to every value head, a plain parameter default_weight_loader loads whole, so every
     rank holds all of it. Read where the wheel ships Gated DeltaNet, in 0.10.2, 0.11.0,
-    0.12.0, 0.13.0, 0.14.0, 0.15.1 and 0.16.0-0.33.0: `self.norm = RMSNormGated(
+    0.12.0, 0.13.0, 0.14.0, 0.15.1 and 0.16.0-0.34.0: `self.norm = RMSNormGated(
     self.head_v_dim, ...)` in qwen3_next.py Qwen3NextGatedDeltaNet.__init__ (0.10.2-0.18.1;
     qwen3_5.py Qwen3_5GatedDeltaNet subclasses it, 0.17.0-0.18.1), mamba/gdn_linear_attn.py
     GatedDeltaNetAttention.__init__ (0.19.0-0.21.0), mamba/gdn/qwen_gdn_linear_attn.py
-    QwenGatedDeltaNetAttention.__init__ (0.22.0-0.33.0). Mamba2's Mixer2RMSNormGated is split
+    QwenGatedDeltaNetAttention.__init__ (0.22.0-0.34.0). Mamba2's Mixer2RMSNormGated is split
     (mamba_mixer2.py: per_rank_hidden_size = full_hidden_size // tp_size).
     `gdn_ba_whole`: Gated DeltaNet's in_proj_ba (hidden x 2 x num_value_heads) is whole on every
     rank too, in the layer's attention bits (vllm_versions.GDN_BA_WHOLE_FROM: still built with
@@ -748,7 +752,7 @@ def _attention_kept_per_rank(mixer: object, hidden: int, tp: int) -> float:
     """Parameters of one token mixer on one TP rank that vLLM holds in the model dtype
     whatever the quantization, by _attention_per_rank's rules (what it replicates is whole).
 
-    NOTE (vLLM 0.19.0 and 0.33.0 wheels): biases: ColumnParallelLinear (QKVParallelLinear)
+    NOTE (vLLM 0.19.0, 0.33.0 and 0.34.0 wheels): biases: ColumnParallelLinear (QKVParallelLinear)
     and RowParallelLinear create `bias` in params_dtype whatever the quant_method
     (layers/linear.py); q's split by heads, k/v's by KV heads (max(1, kv // tp) of them),
     o's whole. Norms: RMSNorm and RMSNormGated create their weight in the default dtype,
@@ -757,10 +761,10 @@ def _attention_kept_per_rank(mixer: object, hidden: int, tp: int) -> float:
     OLMo 2's / OLMoE's whole-projection ones (olmo2.py, olmoe.py),
     MLA's q_a_layernorm / kv_a_layernorm (deepseek_v2.py). Sinks: gpt_oss.py OAIAttention's
     `sinks`, num_heads // tp in the default dtype. DeepSeek-V3.2 / GLM-5 Indexer (replicated;
-    deepseek_v2.py, 0.33.0 models/deepseek_v32/attention.py): k_norm LayerNorm weight + bias
-    and weights_proj (quant_config=None), hidden x index_n_heads; 0.33.0 also keeps wk
+    deepseek_v2.py, 0.33.0 and 0.34.0 models/deepseek_v32/attention.py): k_norm LayerNorm weight
+    + bias and weights_proj (quant_config=None), hidden x index_n_heads; 0.33.0 also keeps wk
     unquantized (fused into wk_weights_proj) and k_norm in float32: left out (0.19.0's rules).
-    Gated DeltaNet (mamba/gdn_linear_attn.py, 0.33.0 mamba/gdn/qwen_gdn_linear_attn.py):
+    Gated DeltaNet (mamba/gdn_linear_attn.py, 0.33.0-0.34.0 mamba/gdn/qwen_gdn_linear_attn.py):
     conv1d is a ColumnParallelLinear built without a quant_config, dt_bias, A_log and the
     gated norm plain parameters. Mamba2 (mamba_mixer2.py): conv1d weight and bias
     (quant_config=None), A, D, dt_bias, the gated norm, and with use_bias the in_proj /
@@ -810,9 +814,9 @@ def _dense_mlp_per_rank(mlp: object, hidden: int, total: int, tp: int) -> tuple[
     its bias whole, `torch.empty(self.output_size, dtype=params_dtype)`, on every rank, and
     both create `bias` in params_dtype (the model dtype) whatever the quant_method
     (layers/linear.py, read in 0.9.1, 0.10.1, 0.10.2, 0.11.0, 0.12.0, 0.13.0, 0.14.0, 0.15.1
-    and 0.16.0-0.33.0). llama.py LlamaMLP (and granite.py) passes bias=getattr(config,
+    and 0.16.0-0.34.0). llama.py LlamaMLP (and granite.py) passes bias=getattr(config,
     "mlp_bias", False) to both (same wheels); phi.py PhiMLP takes the linears' default
-    bias=True (0.9.1-0.31.0 wheels; 0.32.0 and 0.33.0 run Phi through the Transformers
+    bias=True (0.9.1-0.31.0 wheels; 0.32.0-0.34.0 run Phi through the Transformers
     backend, not read).
     """
     if not (isinstance(mlp, DenseMlp) and mlp.bias):
@@ -830,7 +834,7 @@ def _latent_projections(mlp: object, hidden: int, fc1_split: bool = False) -> tu
     shared experts, so only fc2 is whole.
 
     NOTE: nemotron_h.py NemotronHMoE builds fc1_latent_proj and fc2_latent_proj as
-    ReplicatedLinear (hidden -> moe_latent_size -> hidden; 0.14.0-0.33.0 wheels), which holds
+    ReplicatedLinear (hidden -> moe_latent_size -> hidden; 0.14.0-0.34.0 wheels), which holds
     the whole weight on every TP rank; 0.13.0 builds fc1 as a ColumnParallelLinear
     (vllm_versions.LATENT_FC1_WHOLE_FROM). They were split over TP with the shared experts.
     Nemotron-3-Super (hidden 4,096, latent 1,024, 40 MoE layers) at TP 8: 40 x 2 x 4,096 x
@@ -852,8 +856,9 @@ def _shared_expert_gate(mlp: object, hidden: int) -> int:
     NOTE: vLLM builds it as torch.nn.Linear(hidden_size, 1, bias=False) in qwen2_moe.py
     Qwen2MoeSparseMoeBlock (0.9.1-0.13.0 wheels) and qwen3_next.py Qwen3NextSparseMoeBlock
     (0.10.2-0.13.0), and as ReplicatedLinear(hidden_size, 1, bias=False, quant_config=None)
-    in both from the 0.14.0 wheel (read in 0.14.0, 0.15.1 and 0.16.0-0.33.0); Qwen3.5-MoE
-    (qwen3_5.py, 0.17.0-0.33.0) uses Qwen3NextSparseMoeBlock. Either way a plain weight in
+    in both from the 0.14.0 wheel (read in 0.14.0, 0.15.1 and 0.16.0-0.34.0); Qwen3.5-MoE
+    (qwen3_5.py, 0.17.0-0.34.0; 0.34.0's CUDA one, vllm/models/qwen3_5/nvidia/model.py, too)
+    uses Qwen3NextSparseMoeBlock. Either way a plain weight in
     the default (model) dtype, loaded whole on every rank, that no GPTQ / AWQ / FP8 method
     touches. Qwen3-Next-80B-A3B (hidden 2,048, 48 MoE layers) at TP 4: 48 x 2,048 x 3 / 4 =
     73,728 parameters more per GPU than split, 147,456 B in bf16.
