@@ -33,7 +33,7 @@ from planner.serving.vllm_versions import (
 CUSTOM_AR_MAX_BYTES = 8192 * 1024
 """vLLM's own all-reduce takes a message only below this size: CustomAllreduce(max_size=8192 *
 1024) and should_custom_ar's `inp_size < self.max_size` (vllm/distributed/device_communicators/
-custom_all_reduce.py, 0.9.1-0.33.0; only symmetric memory, on by default from 0.11, lowers it on
+custom_all_reduce.py, 0.9.1-0.34.0; only symmetric memory, on by default from 0.11, lowers it on
 Hopper/datacenter Blackwell, all_reduce_utils.CUSTOM_ALL_REDUCE_MAX_SIZES). Larger messages (a
 prefill chunk of 2,048 tokens x 5,120 x 2 B = 20 MiB) fall through to NCCL (cuda_communicator.py
 CudaCommunicator.all_reduce: custom all-reduce, then symmetric memory, then pynccl)."""
@@ -45,7 +45,7 @@ CUSTOM_AR_SYMM_MEM_MAX_BYTES = {
     "10.3": {2: 4 << 20, 4: 4 << 20, 6: 8 << 20, 8: 4 << 20},
 }
 """NOTE: all_reduce_utils.py CUSTOM_ALL_REDUCE_MAX_SIZES (the same for 9.0 and 10.0 in the
-0.11.0, 0.12.0, 0.17.0, 0.19.0, 0.26.0, 0.27.0 and 0.33.0 wheels): with the symmetric-memory
+0.11.0, 0.12.0, 0.17.0, 0.19.0, 0.26.0, 0.27.0, 0.33.0 and 0.34.0 wheels): with the symmetric-memory
 communicator on (VllmRules.symm_mem, engine.SYMM_MEM_BYTES' GPUs and TP sizes)
 CustomAllreduce's max_size is min(this, 8 MiB), so on 8x H100 it takes messages below 256 KiB
 only. Between that and 8 MiB cuda_communicator.py CudaCommunicator.all_reduce goes on to
@@ -53,8 +53,8 @@ SymmMemCommunicator (below engine.SYMM_MEM_BYTES, SYMM_MEM_ALL_REDUCE_MAX_SIZES)
 torch's multimem_all_reduce_ on SYMM_MEM_MULTIMEM's TP sizes and two_shot_all_reduce_ on the
 others, then to pynccl. The figures keep the custom kernel's 2 hops for them: the measured
 NVLink 4 line (NVLINK_ALLREDUCE) is that multimem kernel's at 16 MiB. 10.3 (B300) joins the
-tables in the 0.19.0 wheel (AR_TABLES_10_3_FROM; absent from 0.18.0's; the same in 0.27.0 and
-0.33.0)."""
+tables in the 0.19.0 wheel (AR_TABLES_10_3_FROM; absent from 0.18.0's; the same in 0.27.0,
+0.33.0 and 0.34.0)."""
 
 AR_TABLES_10_3_FROM: Version = (0, 19, 0)
 """NOTE: all_reduce_utils.py CUSTOM_ALL_REDUCE_MAX_SIZES / SYMM_MEM_ALL_REDUCE_MAX_SIZES and
@@ -64,14 +64,14 @@ custom kernel keeps its 8 MiB limit."""
 
 SYMM_MEM_BELOW_8_MIB = {"10.3": {2: 4 << 20}}
 """NOTE: the SYMM_MEM_ALL_REDUCE_MAX_SIZES entries below CUSTOM_AR_MAX_BYTES (0.19.0, 0.27.0,
-0.33.0 wheels; every 9.0 / 10.0 entry and 10.3's 4/6/8-GPU ones are 8 MiB or more): on two
+0.33.0, 0.34.0 wheels; every 9.0 / 10.0 entry and 10.3's 4/6/8-GPU ones are 8 MiB or more): on two
 B300s a message of 4-8 MiB is too large for both the custom kernel and symmetric memory and
 goes to pynccl. Exactly 4 MiB (256 tokens x 8,192 x 2 B) is labelled NCCL too, as 0.19.0-0.20.0
 run it (should_use_symm_mem `inp_size < self.max_size`); from the 0.23.0 wheel `<=` sends it to
 symmetric memory (0.21-0.22 not read). The figures are the same either way."""
 
 SYMM_MEM_MULTIMEM = {"9.0": (4, 6, 8), "10.0": (6, 8), "10.3": (6, 8)}
-"""NOTE: symm_mem.py SymmMemCommunicator._WORLD_SIZES_MULTIMEM (0.11.0-0.33.0 wheels; 10.3
+"""NOTE: symm_mem.py SymmMemCommunicator._WORLD_SIZES_MULTIMEM (0.11.0-0.34.0 wheels; 10.3
 from 0.19.0)."""
 
 
@@ -89,7 +89,7 @@ FLASHINFER_ALLREDUCE_NOTE = (
 
 FLASHINFER_ALLREDUCE_FROM: Version = (0, 29, 0)
 """NOTE: envs.py VLLM_ALLREDUCE_USE_FLASHINFER defaults to "0" in the 0.19.0-0.28.0 wheels and to
-"1" from 0.29.0 (0.31.0, 0.33.0); cuda_communicator.py CudaCommunicator.all_reduce tries
+"1" from 0.29.0 (0.31.0, 0.33.0, 0.34.0); cuda_communicator.py CudaCommunicator.all_reduce tries
 FlashInferAllReduce.should_use_fi_ar before the custom kernel (single node: its mnnvl backend,
 trtllm without NVSwitch multicast)."""
 
@@ -384,7 +384,7 @@ def _all_to_all_s(ctx: _Ctx, tokens: float) -> float:
     (ParallelLayout.expert_tp) and vLLM gathers every DP rank's tokens to them: vLLM 0.25.1
     fused_moe/all2all_utils.py "Detected DP deployment with no --enable-expert-parallel.
     Falling back to AllGather+ReduceScatter dispatch/combine", runner/moe_runner.py
-    do_naive_dispatch_combine (dp_size > 1); 0.33.0 distributed/device_communicators/
+    do_naive_dispatch_combine (dp_size > 1); 0.33.0 and 0.34.0 distributed/device_communicators/
     all2all.py AgRsAll2AllManager: dispatch all_gatherv's each DP rank's hidden states over
     the DP group and combine reduce_scatterv's them back, so each rank receives, then sends,
     the other dp - 1 ranks' tokens x hidden (not k copies): a ring over the group, at the

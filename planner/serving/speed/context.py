@@ -121,7 +121,8 @@ def stage_gpus(cluster: ClusterSpec, layout: ParallelLayout) -> tuple[StageGpu, 
     ("the layout order is: ExternalDP x DP x PP x PCP x TP", all_ranks =
     torch.arange(world_size).reshape(-1, data_parallel_size, pipeline_model_parallel_size,
     prefill_context_model_parallel_size, tensor_model_parallel_size) in
-    distributed/parallel_state.py initialize_model_parallel, 0.33.0 wheel; as node_span), and
+    distributed/parallel_state.py initialize_model_parallel, 0.33.0 and 0.34.0 wheels; as
+    node_span), and
     the nodes hold consecutive ranks in their order (ClusterSpec.rank_node, plan's rule too).
     A stage whose TP group or DP replicas sit on GPUs of several models runs each step at the
     slowest of them (slowest_gpu: a collective waits for its slowest member). Cached by
@@ -208,7 +209,8 @@ def _part_tflops(spec: ModelSpec, formats: ComponentFormats, excluded: Exclusion
     (ModelOpt MIXED_PRECISION): each component's GEMMs run on its format's kernel
     (kernel_family; a component none of whose modules is listed, or that the checkpoint
     excludes, at 16-bit: vLLM ModelOptMixedPrecisionConfig.get_quant_method tests
-    is_layer_excluded first, 0.33.0 wheel; as weights._scheme_bits), so the dense part
+    is_layer_excluded first, 0.33.0 and 0.34.0 wheels; as weights._scheme_bits), so the dense
+    part
     (attention, dense MLP, shared experts, router) takes the parameter-weighted harmonic mean
     of its components' rates, its time being the sum of theirs. nvidia/Qwen3.6-35B-A3B-NVFP4 on
     an RTX 5090 (vLLM 0.25): FP8 attention (1,279 M params of 1,284 M in the component) at

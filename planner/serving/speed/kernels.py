@@ -2,7 +2,7 @@
 kernel vLLM serves routed experts with (moe_kernel), and the vLLM rules behind those choices
 (MXFP4's backends per release, DeepGEMM's padded block-FP8 MoE, Marlin MoE's SM-bound reads).
 Every choice that differs between vLLM releases is pinned to the release that changed it, read
-from the wheels (0.9.1-0.33.0, as planner.serving.vllm_versions); the int4 Marlin MoE, FP8
+from the wheels (0.9.1-0.34.0, as planner.serving.vllm_versions); the int4 Marlin MoE, FP8
 Marlin W8A16 and NVFP4 choices are the same in the 0.9.1-0.11.0 wheels (compressed_tensors_moe.py
 get_moe_method, gptq_marlin.py, marlin_utils.check_moe_marlin_supports_layer, fp8.py).
 
@@ -78,10 +78,10 @@ W4A16_NVFP4_MARLIN_FROM = (0, 22)
 """The first vLLM release that runs a ModelOpt W4A16_NVFP4 checkpoint (NVFP4 weights with
 16-bit activations, QuantSpec.weight_only; nvidia/Qwen3.6-35B-A3B-NVFP4's routed and shared
 experts, beside FP8 attention) weight-only on every GPU, Blackwell included. Read from the
-0.22.0, 0.25.1 and 0.33.0 wheels: quantization/modelopt.py ModelOptNvFp4W4A16LinearMethod
+0.22.0, 0.25.1, 0.33.0 and 0.34.0 wheels: quantization/modelopt.py ModelOptNvFp4W4A16LinearMethod
 pins MarlinNvFp4LinearKernel in 0.22.0-0.26.0 ("For W4A16 there is exactly one valid kernel,
 so we pin it"; 0.27.0 and 0.28.0: init_nvfp4_linear_kernel(use_a16=True), which forces
-Marlin); the 0.31.0 and 0.33.0 wheels' init_nvfp4_linear_kernel (kernels/linear/__init__.py)
+Marlin); the 0.31.0, 0.33.0 and 0.34.0 wheels' init_nvfp4_linear_kernel (kernels/linear/__init__.py)
 take FlashInfer's CuTe-DSL W4A16 GEMM on 10.0/10.3 and Humming where prefers_humming (9.0)
 before Marlin, each FP4 weights x 16-bit activations, so the family stays weight-only (the
 fitted weight-only efficiencies are Marlin's: for those kernels, unverified); and
@@ -95,7 +95,7 @@ kNvfp4Dynamic (W4A4) and leaves mixed-precision W4A16_NVFP4 layers unquantized; 
 no W4A16_NVFP4: before 0.22 the format keeps NVFP4's family. A compressed-tensors NVFP4A16
 checkpoint (QuantSpec.weight_only from config.quant._ct_nvfp4) runs the same way from 0.22 on
 too: the 0.22.0 wheel's get_scheme builds CompressedTensorsW4A16Fp4 (apply_fp4_marlin_linear),
-the 0.23.0, 0.25.0 and 0.33.0 wheels' CompressedTensorsW4A4Fp4(use_a16=True)
+the 0.23.0, 0.25.0, 0.33.0 and 0.34.0 wheels' CompressedTensorsW4A4Fp4(use_a16=True)
 (init_nvfp4_linear_kernel(use_a16=True)), and its experts ask the NVFP4 oracle with
 activation_key None (startup.CT_NVFP4A16_MOE_FROM); earlier releases keep NVFP4's family here
 (not read for speed)."""
@@ -153,7 +153,7 @@ def moe_kernel(scheme: QuantScheme, gpu: GpuSpec, family: KernelFamily,
     9.0, where fused_moe/oracle/nvfp4.py select_nvfp4_moe_backend applies the same
     prioritize_humming and no FP4 tensor-core backend runs (they need 10.x or 12.x) while
     experts/fused_humming_moe.py takes (kNvfp4Static, kNvfp4Dynamic) and (kNvfp4Static, None)
-    (0.32.0 and 0.33.0 wheels; 0.30-0.31 keep Marlin ahead). NVFP4 on AMD GPUs:
+    (0.32.0-0.34.0 wheels; 0.30-0.31 keep Marlin ahead). NVFP4 on AMD GPUs:
     vLLM's emulation (vllm_versions.NVFP4_ROCM_EMULATION_FROM). The rest: vLLM's fused-MoE paths.
     """
     if scheme.family == "mxfp4" and family == "fp4":
@@ -179,7 +179,7 @@ def layout_moe_kernel(kernel: MoeKernel, wna16: bool) -> MoeKernel:
     check_moe_marlin_supports_layer fails), unless moe_kernel picked (`kernel`) a backend vLLM's
     WNA16 MoE oracle tries ahead of Marlin (ORACLE_BEFORE_MARLIN), which serves them all the
     same. The fallback is decided before AutoGPTQMoEMethod / AutoAWQMoEMethod are built
-    (auto_gptq.py / auto_awq.py get_quant_method, 0.27.0-0.33.0 wheels; gptq_marlin.py /
+    (auto_gptq.py / auto_awq.py get_quant_method, 0.27.0-0.34.0 wheels; gptq_marlin.py /
     awq_marlin.py in 0.19.0: "Falling back to Moe WNA16 kernels."), but from the 0.27.0 wheel
     the fallback's MoeWNA16Method (moe_wna16.py __init__) asks the same oracle,
     fused_moe/oracle/int_wna16.py select_wna16_moe_backend, whose
@@ -187,8 +187,8 @@ def layout_moe_kernel(kernel: MoeKernel, wna16: bool) -> MoeKernel:
     MoeWNA16Config ("the MoeWNA16 checkpoint layout is not supported"): on 9.0 from 0.32
     prioritize_humming puts Humming first (fused_humming_moe.py takes its kInt4Static key),
     elsewhere Triton (TritonWNA16Experts) is the first left. compressed-tensors experts off
-    Marlin ask it from CompressedTensorsWNA16MoEMethod alike (0.27.0-0.33.0). Read in the
-    0.32.0 and 0.33.0 wheels. MoE WNA16 is timed as Marlin MoE (MARLIN_BOUND_KERNELS) x
+    Marlin ask it from CompressedTensorsWNA16MoEMethod alike (0.27.0-0.34.0). Read in the
+    0.32.0, 0.33.0 and 0.34.0 wheels. MoE WNA16 is timed as Marlin MoE (MARLIN_BOUND_KERNELS) x
     WNA16_FALLBACK_SLOWDOWN, the estimate being relative to Marlin MoE. FlyDSL's MoE
     (moe_backend.runs_flydsl) replaces the whole method, so no Marlin check moves it either."""
     return "moe-wna16" if wna16 and kernel not in (*ORACLE_BEFORE_MARLIN, "flydsl-moe") \
@@ -284,7 +284,7 @@ num_expert_group, router_logits_dtype=torch.float32, 0.15.1-0.19.0 alike):
 - 0.18.0: TrtLlmFp8ExpertsModular comes beside the monolithic class, but their shared
   TrtLlmFp8ExpertsBase._supports_router_logits_dtype refuses float32 logits but for
   DeepSeekV3, so both refuse;
-- 0.19.0 (and the 0.20.0-0.33.0 wheels) move that check to TrtLlmFp8ExpertsMonolithic: the
+- 0.19.0 (and the 0.20.0-0.34.0 wheels) move that check to TrtLlmFp8ExpertsMonolithic: the
   modular TRT-LLM experts serve it, not in this list.
 Before 0.15 DEEPGEMM_PADDED_MOE decides. The padded rows that rule charges are not charged
 here: on B200 (perf-silicon-aic.csv, MiniMax-M2.5 on vLLM 0.17.0) charging them over-predicts
@@ -335,7 +335,7 @@ FA3_MAX_HEAD_DIM = 256
 """The widest attention head FlashAttention 3 serves on Hopper: vLLM's fa_utils.py
 get_flash_attn_version upgrades FA3 to FA4 on compute capability 9.x when head_size > 256
 ("FA3 does not support head_size={head_size} on SM90: upgrading FlashAttention 3 -> 4",
-0.22.0-0.33.0 wheels); Gemma4Config's docstring (model_executor/models/config.py, 0.24.0-0.33.0)
+0.22.0-0.34.0 wheels); Gemma4Config's docstring (model_executor/models/config.py, 0.24.0-0.34.0)
 "The default FA3 on Hopper cannot handle head_dim > 256". Attention layers with wider heads
 (Gemma 4's global layers, global_head_dim 512) are the ones WIDE_HEAD_FA4_SM90_SHARE rates."""
 
@@ -345,7 +345,7 @@ FA3_MAX_HEAD_DIM on FlashAttention 4 on Hopper. Read from the wheels' model_exec
 config.py Gemma4Config.verify_and_update_config (the one family with such heads): 0.19.0-0.23.0
 force TRITON_ATTN for every layer when head_dim != global_head_dim and the larger exceeds 256;
 0.24.0-0.30.0 set flash_attn_version = 4 for all layers when is_fa_version_supported(4) and the
-widest head is <= 512 (0.31.0-0.33.0 the same, but per layer FA3 / FA4 with an FP8 KV cache on
+widest head is <= 512 (0.31.0-0.34.0 the same, but per layer FA3 / FA4 with an FP8 KV cache on
 9.x: the wide layers stay on FA4); vllm_flash_attn/flash_attn_interface.py _is_fa4_supported
 holds on compute capability 9.x, 10.x and 11.x and cute/interface.py _validate_head_dims takes
 head dims up to 512 on SM90. GH200 runs of google/gemma-4-31B-it on vLLM 0.28.0 (source build

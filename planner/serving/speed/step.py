@@ -53,7 +53,7 @@ def _moe_kernels_launched(ctx: _Ctx) -> bool:
     FlashInfer's TRT-LLM MoE kernels: vLLM hands them the router logits and FlashInfer routes,
     runs both GEMMs and finalizes in one call (quantization/mxfp4.py apply, 0.15.0:
     trtllm_fp4_block_scale_moe(router_logits, ..., routing_method_type, do_finalize=True);
-    the "Monolithic" TRT-LLM experts of fused_moe/experts/, 0.33.0)."""
+    the "Monolithic" TRT-LLM experts of fused_moe/experts/, 0.33.0 and 0.34.0)."""
     return not ctx.moe_kernel.startswith("flashinfer-trtllm")
 
 
@@ -162,7 +162,8 @@ def _step_parts(ctx: _Ctx, stage: _Stage, step: _Tokens, seqs: float, context: f
         exps += keys * g.heads
     # vLLM computes logits only at each request's last scheduled token (gpu_model_runner.py,
     # logits_indices = query_start_loc[1:] - 1; hidden_states[logits_indices] into
-    # compute_logits, 0.11.0 and 0.33.0): a prefill chunk runs the lm_head for one token
+    # compute_logits, 0.11.0 and 0.33.0; 0.34.0's v1/worker/gpu/input_batch.py the same
+    # logits_indices): a prefill chunk runs the lm_head for one token
     logit_rows = seqs if prefill else tokens
     dev = ctx.device
     compute_s = (2 * (stage.dense_params - stage.lm_head_params) * tokens / dev.dense_flops
@@ -188,11 +189,11 @@ def _step_s(parts: dict[str, float]) -> float:
     The TP all-reduce does not overlap the GEMMs, in prefill as in decode: vLLM's
     RowParallelLinear.forward waits for it on the compute stream (`if self.reduce_results and
     self.tp_size > 1: output = tensor_model_parallel_all_reduce(output_parallel)`,
-    model_executor/layers/linear.py, 0.33.0). The compile passes that would overlap it
+    model_executor/layers/linear.py, 0.33.0 and 0.34.0). The compile passes that would overlap it
     (sequence parallelism with async TP / GEMM-communication fusion) are off by default:
     PassConfig enable_sequence_parallelism = enable_async_tp = False (config/compilation.py,
     0.11.0); enable_sp = fuse_gemm_comms = IS_DENSE = False at every -O level
-    (config/vllm.py, 0.19.0); 0.33.0 has no such pass."""
+    (config/vllm.py, 0.19.0); 0.33.0 and 0.34.0 have no such pass."""
     return max(parts["weights"] + parts["kv"], parts["compute"]) + parts["allreduce"] \
         + parts["moe_padding"] + parts["overhead"]
 
