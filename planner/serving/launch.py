@@ -359,7 +359,9 @@ def _loads_remote_tokenizer(spec: ModelSpec, cli: VllmCli, *, trusted: bool) -> 
 
 def engine_flags(s: EngineSettings, max_model_len: int, mbt: int, seqs: int) -> str:
     """The engine half of the `vllm serve` line (defaults spelled out where they matter); the
-    same for every layout, so planner.serving.plan builds it once per model and settings."""
+    same for every layout, so planner.serving.plan builds it once per model and settings.
+    From vLLM 0.34 it turns the extensible KV cache off, so that vLLM sizes the pool from its
+    profile run as planned (vllm_versions.EXTENSIBLE_KV_CACHE_FROM)."""
     parts = []
     if s.dtype != "auto":
         parts.append(f"--dtype {s.dtype}")
@@ -372,6 +374,9 @@ def engine_flags(s: EngineSettings, max_model_len: int, mbt: int, seqs: int) -> 
         parts.append(f"--kv-cache-memory-bytes {s.kv_cache_memory_bytes}")
     else:
         parts.append(f"--gpu-memory-utilization {s.gpu_memory_utilization:g}")
+        if vllm_rules(s.vllm_version).extensible_kv_cache:
+            # the pool sized as planned (vllm_versions.EXTENSIBLE_KV_CACHE_FROM)
+            parts.append("--no-enable-extensible-kv-cache")
     parts.append(f"--max-num-batched-tokens {mbt}")
     parts.append(f"--max-num-seqs {seqs}")
     if s.block_size is not None:

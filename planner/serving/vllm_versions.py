@@ -187,7 +187,10 @@ wheels (`Field(default=0.9, gt=0, le=1)` in 0.19.0) and to 0.92 from the 0.20.0 
 unspecified, will use the default value of 0.92"; read in 0.20.0, 0.22.0-0.25.0 and
 0.29.0-0.33.0; a 0.27.1 log without the flag prints "Desired GPU memory utilization is
 (0.92, 28.88 GiB)", noonghunna/club-3090#1087): the release that began subtracting the CUDA
-graph estimate (GRAPHS_SUBTRACTED_FROM) raised the default with it."""
+graph estimate (GRAPHS_SUBTRACTED_FROM) raised the default with it. The 0.34.0 wheel keeps
+0.92 (CacheConfig.DEFAULT_GPU_MEMORY_UTILIZATION) without the extensible KV cache, which
+Headroom's commands turn off, and takes 1.0 with it (resolved_gpu_memory_utilization;
+EXTENSIBLE_KV_CACHE_FROM)."""
 
 
 def default_gpu_memory_utilization(text: str) -> float:
@@ -474,6 +477,25 @@ BLACKWELL_GRAPHS_1024_FROM: Version = (0, 28, 0)
 """NOTE: config/vllm.py _set_cudagraph_sizes: the largest default CUDA graph capture size is
 min(2 x max_num_seqs, 512) up to the 0.27.0 wheel; from the 0.28.0 wheel on Blackwell
 (is_device_capability_family(100)) gets 1024 instead of 512."""
+
+EXTENSIBLE_KV_CACHE_FROM: Version = (0, 34, 0)
+"""NOTE: the 0.34.0 wheel adds CacheConfig.enable_extensible_kv_cache (config/cache.py,
+--enable-extensible-kv-cache), which VllmConfig._resolve_extensible_kv_cache (config/vllm.py)
+turns on where unset on CUDA and ROCm unless --kv-cache-memory-bytes or
+--num-gpu-blocks-override is given (or a KV connector rules it out). With it on: the
+unset --gpu-memory-utilization is 1.0 (CacheConfig.resolved_gpu_memory_utilization; 0.92
+with it off), v1/worker/utils.py request_memory skips its "Free memory on device ... is less
+than desired GPU memory utilization" check, v1/worker/gpu/model_runner.py
+profile_cudagraph_memory returns 0, and the KV cache is sized after warmup and CUDA graph
+capture from the memory then free (v1/worker/extensible_kv_cache.py measure_kv_cache_bytes:
+min(requested - memory used since start-up, free + committed - max(1 GiB (3 on ROCm),
+0.75 x the measured transient peak)) less that peak; v1/core/kv_cache_planning.py
+finalize_extensible_kv_cache), which depends on the CUDA context and other processes'
+memory and on warmup peaks that no source sizes. With it off, gpu_worker.py
+determine_available_memory sizes the pool from the profile run as the 0.33.0 wheel does
+(requested - non_kv_cache_memory - the CUDA graph estimate), the sizing Headroom plans, so
+a 0.34 launch command passes --no-enable-extensible-kv-cache (launch.engine_flags; not with
+--kv-cache-memory-bytes, which turns it off). The 0.33.0 wheel has no such option."""
 
 BLOCK_64_DEFAULT_FROM: Version = (0, 34, 0)
 """NOTE: config/cache.py CacheConfig.DEFAULT_BLOCK_SIZE is 16 in the 0.9.1-0.33.0 wheels and
@@ -1014,6 +1036,7 @@ class VllmRules:
     v2_runner: V2RunnerDefault | None = None  # V2_RUNNER_DEFAULTS; None: V2 is opt-in
     v2_graph_estimate: bool = True  # V2_GRAPH_ESTIMATE_FROM
     v2_sampler_fp32: bool = False  # before V2_SAMPLER_IN_PLACE_FROM, from V2_SAMPLER_WARMUP_FROM
+    extensible_kv_cache: bool = False  # EXTENSIBLE_KV_CACHE_FROM: on unless turned off
     in_flight_window: bool = True  # IN_FLIGHT_WINDOW_FROM
     chunked_hybrid: bool = True  # CHUNKED_HYBRID_FROM
     encoder: EncoderRules = DEFAULT_ENCODER_RULES  # encoder_rules
@@ -1086,6 +1109,7 @@ def vllm_rules(text: str) -> VllmRules:
                         if version >= start), None),
         v2_graph_estimate=version >= V2_GRAPH_ESTIMATE_FROM,
         v2_sampler_fp32=not V2_SAMPLER_IN_PLACE_FROM <= version < V2_SAMPLER_WARMUP_FROM,
+        extensible_kv_cache=version >= EXTENSIBLE_KV_CACHE_FROM,
     )
 
 
