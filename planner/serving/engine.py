@@ -9,8 +9,10 @@ block count (section 3). The constants below are calibrated on 39 real v0.19 H10
 bench/accuracy.py refits them and prints the residuals.
 """
 
+import bisect
 import math
 from collections import Counter
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Literal, NamedTuple
 
@@ -563,17 +565,53 @@ def capture_sizes(max_num_seqs: int, max_num_batched_tokens: int, blackwell_1024
     return sizes
 
 
+def _walk_grid(limit: int, step: Callable[[float], float]) -> list[int]:
+    """vLLM 0.34 config/compilation.py _walk_grid: 1 up to `limit`, each size the next multiple
+    of the largest power of two not above step(size), then `limit`."""
+    grid, size = [], 1
+    while size < limit:
+        grid.append(size)
+        stride = 1 << max(0, math.floor(math.log2(max(1.0, step(size)))))
+        size = (size // stride + 1) * stride
+    return [*grid, limit] if limit else []
+
+
+SM100_GRAPH_TOKENS = 8192
+"""vLLM 0.34 config/vllm.py _split_cudagraph_capture_sizes on SM100: the prefill graphs' and
+the decode graphs' token cap (vllm_versions.SM100_GRAPH_GRIDS_FROM)."""
+
+
+def _sm100_graph_count(max_num_seqs: int, max_num_batched_tokens: int) -> tuple[int, int]:
+    """(piecewise, full) graphs of vLLM 0.34's SM100 grids (vllm_versions.SM100_GRAPH_GRIDS_
+    FROM): config/compilation.py prefill_cudagraph_capture_grid up to min(8192, batched
+    tokens) (54 sizes at 8192), decode_cudagraph_capture_grid up to max_num_seqs (64 at 1024),
+    decode_cudagraph_capture_shapes capping them at min(max_num_seqs, min(batched tokens,
+    8192)) one-token requests."""
+    tokens = min(SM100_GRAPH_TOKENS, max_num_batched_tokens)
+    prefill = _walk_grid(tokens, lambda t: min(t, max(8, t / 4), 0.07 * max(t, 4096)))
+    decode = _walk_grid(max_num_seqs, lambda n: 0.65 * n ** (2 / 3))
+    limit = min(max_num_seqs, tokens)
+    reachable = decode[: bisect.bisect_left(decode, limit) + 1]
+    return len(prefill), len({min(n, limit) for n in reachable})
+
+
 def cuda_graph_count(max_num_seqs: int, max_num_batched_tokens: int,
                      blackwell_1024: bool = False, rules: VllmRules | None = None,
                      full_decode: bool = True) -> tuple[int, int]:
     """(piecewise, full) graphs vLLM captures by default (FULL_AND_PIECEWISE); `full_decode`
-    False where the attention backend allows none (triton_mla_piecewise).
+    False where the attention backend allows none (triton_mla_piecewise); `blackwell_1024`:
+    a datacenter Blackwell (10.x) GPU under a release that singles it out.
 
     NOTE: v1/cudagraph_dispatcher.py (0.19.0 wheel): one PIECEWISE graph per capture size,
     plus one FULL decode graph per capture size <= max_num_seqs (uniform decode of one
     token per request). Default 1024 seqs on H100: 51 + 51 = 102 graphs. Before 0.11 the
-    default mode is PIECEWISE: no full graphs (vllm_versions.FULL_GRAPHS_FROM).
+    default mode is PIECEWISE: no full graphs (vllm_versions.FULL_GRAPHS_FROM). Model Runner
+    V2 (v1/worker/gpu/cudagraph_utils.py CudaGraphManager._init_candidates, 0.33.0 and
+    0.34.0) captures the same sets, but on SM100 from 0.34 (_sm100_graph_count).
     """
+    if rules is not None and rules.sm100_graph_grids and blackwell_1024:
+        piecewise, full = _sm100_graph_count(max_num_seqs, max_num_batched_tokens)
+        return piecewise, full if full_decode else 0
     sizes = capture_sizes(max_num_seqs, max_num_batched_tokens, blackwell_1024, rules)
     full = (rules is None or rules.full_graphs) and full_decode
     return len(sizes), sum(1 for size in sizes if size <= max_num_seqs) if full else 0

@@ -523,6 +523,19 @@ checkpoint alignment (mamba/abstract.py get_mamba_prefill_checkpoint_alignment: 
 layers on the FlashInfer GDN prefill backend, qwen_gdn_linear_attn.py, 0.33.0 and 0.34.0),
 which a multiple of 64 already is."""
 
+SM100_GRAPH_GRIDS_FROM: Version = (0, 34, 0)
+"""NOTE: the 0.34.0 wheel splits the CUDA graph capture sizes into prefill token counts
+(PIECEWISE graphs) and decode request counts (FULL graphs): config/vllm.py
+VllmConfig._split_cudagraph_capture_sizes, read by v1/worker/gpu/cudagraph_utils.py
+CudaGraphManager._init_candidates. On SM100 (current_platform.is_device_capability_family(100):
+compute capability 10.x), with no capture sizes given, "unset kinds default to wider grids":
+prefill sizes config/compilation.py prefill_cudagraph_capture_grid(min(8192,
+max_num_batched_tokens)), decode sizes decode_cudagraph_capture_grid(max_num_seqs),
+max_decode_cudagraph_capture_tokens 8192 (engine._sm100_graph_count). Elsewhere both come
+from the shared sizes of _set_cudagraph_sizes, which capture as 0.33.0's V2 manager did (a
+PIECEWISE graph per size, a FULL one per size up to max_num_seqs). The 0.33.0 wheel captures
+the shared sizes on every GPU (1024 the largest on SM100: BLACKWELL_GRAPHS_1024_FROM)."""
+
 SM90_FA4_FP8_HD512_FROM: Version = (0, 31, 0)
 """NOTE: v1/attention/backends/flash_attn.py _get_sm90_fa4_fp8_kv_block_size: 64-token blocks
 for head-size-512 layers with an fp8 KV cache on Hopper, absent from the 0.30.0 wheel,
@@ -1037,6 +1050,7 @@ class VllmRules:
     v2_graph_estimate: bool = True  # V2_GRAPH_ESTIMATE_FROM
     v2_sampler_fp32: bool = False  # before V2_SAMPLER_IN_PLACE_FROM, from V2_SAMPLER_WARMUP_FROM
     extensible_kv_cache: bool = False  # EXTENSIBLE_KV_CACHE_FROM: on unless turned off
+    sm100_graph_grids: bool = False  # SM100_GRAPH_GRIDS_FROM
     in_flight_window: bool = True  # IN_FLIGHT_WINDOW_FROM
     chunked_hybrid: bool = True  # CHUNKED_HYBRID_FROM
     encoder: EncoderRules = DEFAULT_ENCODER_RULES  # encoder_rules
@@ -1110,6 +1124,7 @@ def vllm_rules(text: str) -> VllmRules:
         v2_graph_estimate=version >= V2_GRAPH_ESTIMATE_FROM,
         v2_sampler_fp32=not V2_SAMPLER_IN_PLACE_FROM <= version < V2_SAMPLER_WARMUP_FROM,
         extensible_kv_cache=version >= EXTENSIBLE_KV_CACHE_FROM,
+        sm100_graph_grids=version >= SM100_GRAPH_GRIDS_FROM,
     )
 
 

@@ -201,6 +201,25 @@ def test_cuda_graph_count_follows_capture_sizes():
     assert cuda_graph_bytes(102) / GIB == pytest.approx(0.84, abs=0.01)
 
 
+def test_vllm_0_34_captures_its_sm100_grids():
+    """0.34.0 config/compilation.py on SM100 (10.x), no capture sizes given. Prefill
+    (PIECEWISE) token grid to min(8192, batched tokens), each size the next multiple of the
+    largest power of two <= min(t, max(8, t / 4), 0.07 x max(t, 4096)): 1, 2, 4 (3); 8..64 by
+    8 (8); 80..128 by 16 (4); 160..256 by 32 (4); 320..512 by 64 (4); 640..1024 by 128 (4);
+    1280..7680 by 256 (26); then 8192 (0.07 x 7680 = 537.6: stride 512 reaches the limit):
+    54, the docstring's "54 sizes at 8192". Decode (FULL) request grid to 1024, strides of
+    0.65 x n^(2/3): "64 sizes at 1024". 0.33.0 captured 83 + 83 there (256..1024 by 16)."""
+    new, old = vllm_rules("0.34.0"), vllm_rules("0.33.0")
+    assert cuda_graph_count(1024, 16384, True, new) == (54, 64)
+    assert cuda_graph_count(1024, 16384, True, old) == (83, 83)
+    # 256 seqs, 2048 tokens: prefill grid to 2048: 1, 2, 4, 8..64 (8), 80..128 (4), 160..256
+    # (4), 320..512 (4), 640..1024 (4), 1280..2048 (4) = 31; decode 1..6 (6), 8..16 by 2
+    # (5), 20..48 by 4 (8), 56..128 by 8 (10), 144..256 by 16 (8) = 37
+    assert cuda_graph_count(256, 2048, True, new) == (31, 37)
+    # off SM100 0.34.0 captures 0.33.0's sets
+    assert cuda_graph_count(1024, 8192, False, new) == cuda_graph_count(1024, 8192, False, old)
+
+
 def test_model_facts_cached_by_identity():
     assert model_facts(LLAMA_8B) is model_facts(LLAMA_8B)
     assert model_facts(LLAMA_8B).mlp_width[0] == 2 * 14336
