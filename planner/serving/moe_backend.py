@@ -4,10 +4,10 @@ and the MoE workspace the flashinfer_b12x backend keeps from the profile run on.
 The values each release's parser takes are its MoEBackend Literal (the planner/serving/vllm_cli
 fixtures, "--moe-backend"): flashinfer_b12x from 0.22.0. The parser lower-cases a value and
 turns '-' into '_' before checking it (engine/arg_utils.py add_cli_args,
-moe_backend_kwargs["type"], the 0.17.0-0.33.0 wheels): normalize_moe_backend.
+moe_backend_kwargs["type"], the 0.17.0-0.34.0 wheels): normalize_moe_backend.
 
 NOTE: what flashinfer_b12x holds, read in the wheels:
-- vLLM 0.25.0-0.33.0 fused_moe/experts/flashinfer_b12x_moe.py, FlashInferB12xExperts
+- vLLM 0.25.0-0.34.0 fused_moe/experts/flashinfer_b12x_moe.py, FlashInferB12xExperts
   ._ensure_wrapper: each MoE layer builds its own FlashInfer B12xMoEWrapper(num_experts,
   top_k, hidden_size, intermediate_size=intermediate_size_per_partition, use_cuda_graph=True,
   max_num_tokens=moe_config.max_num_tokens, num_local_experts) on its first apply(), the
@@ -47,7 +47,7 @@ to (not including) the second: a B12xMoEWrapper per layer (vLLM 0.25.0 on) over 
 
 B12X_EP_FROM: Version = (0, 25, 0)
 """NOTE: FlashInferB12xExperts._supports_parallel_config is `not use_ep` from the 0.25.0 wheel
-(through 0.33.0), True in 0.22.0-0.24.0."""
+(through 0.34.0), True in 0.22.0-0.24.0."""
 B12X_PADS_FROM: Version = (0, 27, 0)
 """NOTE: vLLM 0.27.0 pins FlashInfer 0.6.16.post3 (wheel METADATA), whose B12xMoEWrapper pads an
 intermediate size per rank that is not a multiple of 128; 0.6.13/0.6.14 (vLLM 0.25, 0.26)
@@ -125,9 +125,10 @@ def b12x_refusals(version: Version, compute_capability: str, expert_family: str,
     other oracles were read.
 
     NOTE: fused_moe/oracle/nvfp4.py select_nvfp4_moe_backend (0.25.1 wheel; the same in
-    0.26.0-0.28.0; _return_or_raise in the 0.22.0, 0.24.0, 0.29.0 and 0.33.0 wheels too): an
+    0.26.0-0.28.0; _return_or_raise in the 0.22.0, 0.24.0, 0.29.0 and 0.33.0 wheels too, 0.34.0's
+    MoEKernelOracle.return_or_raise in oracle/base.py alike): an
     explicit moe_backend whose kernel is_supported_config refuses raises ValueError;
-    FlashInferB12xExperts._supports_current_device (the same in the 0.22.0-0.33.0 wheels) takes
+    FlashInferB12xExperts._supports_current_device (the same in the 0.22.0-0.34.0 wheels) takes
     current_platform.is_cuda() and is_device_capability_family(120) only (no AMD GPU; an
     NVIDIA GPU of unknown capability is not refused); the other oracles (fp8, int8,
     int_wna16, mxfp4, mxfp8, unquantized) do not map flashinfer_b12x and raise "is not
@@ -167,7 +168,7 @@ def b12x_refusals(version: Version, compute_capability: str, expert_family: str,
 FLYDSL = "flydsl"
 FLYDSL_FROM: Version = (0, 24, 0)
 """NOTE: "flydsl" ("Use AMD FlyDSL kernels (ROCm only)") is in config/kernel.py MoEBackend from
-the 0.24.0 wheel (0.24.0-0.33.0; the vllm_cli fixtures agree), so older parsers refuse it."""
+the 0.24.0 wheel (0.24.0-0.34.0; the vllm_cli fixtures agree), so older parsers refuse it."""
 WNA16_ASKS: tuple[Version, Version] = ((0, 25, 0), (0, 27, 0))
 """(first release whose WNA16 MoE oracle reads --moe-backend for experts on the Marlin MoE path,
 first release whose every int weight-only MoE path asks it): GPTQ, AWQ, AutoRound (INC) and
@@ -176,17 +177,16 @@ compressed-tensors WNA16 experts alike (wna16_asks).
 NOTE: fused_moe/oracle/int_wna16.py select_wna16_moe_backend exists from the 0.20.0 wheel and
 reads config.moe_backend (`if runner_backend != "auto": requested_backend =
 map_wna16_backend(runner_backend)`) from the 0.25.0 wheel (0.20.0-0.24.0 have no
-map_wna16_backend and ignore the flag). Who asks it, read in the 0.25.0, 0.26.0, 0.27.0,
-0.30.0 and 0.33.0 wheels: the Marlin-path methods built where check_moe_marlin_supports_layer
-holds, auto_gptq.py AutoGPTQMoEMethod.__init__, auto_awq.py AutoAWQMoEMethod.__init__ (INC's
-inc_wna16_scheme.py / inc_wna16_moe.py _resolve_gptq_moe / _resolve_awq_moe build these two)
-and compressed_tensors_moe_wna16_marlin.py CompressedTensorsWNA16MarlinMoEMethod (0.25.0,
-0.26.0), from 0.25.0; the fall-backs, moe_wna16.py MoeWNA16Method.__init__ and
-compressed_tensors_moe_wna16.py CompressedTensorsWNA16MoEMethod.__init__ (every CT layer from
-0.27.0), only from 0.27.0 (0.25.0 and 0.26.0 build them without the oracle). On ROCm no layout
-takes the Marlin path (layout.moe_wna16_fallback), so compressed-tensors int experts off the
-FlyDSL branch (CompressedTensorsWNA16MoEMethod) ask from 0.27.0 there, and map_wna16_backend
-has no "flydsl"."""
+map_wna16_backend and ignore the flag). Who asks it, read in the 0.25.0, 0.26.0, 0.27.0, 0.30.0,
+0.33.0 and 0.34.0 wheels: the Marlin-path methods built where check_moe_marlin_supports_layer holds,
+auto_gptq.py AutoGPTQMoEMethod.__init__, auto_awq.py AutoAWQMoEMethod.__init__ (INC's
+inc_wna16_scheme.py / inc_wna16_moe.py _resolve_gptq_moe / _resolve_awq_moe build these two) and
+compressed_tensors_moe_wna16_marlin.py CompressedTensorsWNA16MarlinMoEMethod (0.25.0, 0.26.0), from
+0.25.0; the fall-backs, moe_wna16.py MoeWNA16Method.__init__ and compressed_tensors_moe_wna16.py
+CompressedTensorsWNA16MoEMethod.__init__ (every CT layer from 0.27.0), only from 0.27.0 (0.25.0 and
+0.26.0 build them without the oracle). On ROCm no layout takes the Marlin path
+(layout.moe_wna16_fallback), so compressed-tensors int experts off the FlyDSL branch
+(CompressedTensorsWNA16MoEMethod) ask from 0.27.0 there, and map_wna16_backend has no "flydsl"."""
 MOE_ORACLES: dict[str, tuple[str, str]] = {
     "float": ("unquantized", "unquantized"), "fp8": ("fp8", "FP8"), "mxfp4": ("mxfp4", "MXFP4"),
     "nvfp4": ("nvfp4", "NvFP4"), "int8": ("int8", "Int8"), "wna16": ("int_wna16", "WNA16")}
@@ -195,11 +195,11 @@ the kind its refusal names (oracle_refusal).
 
 NOTE: each oracle's map_*_backend raises ValueError(f"moe_backend='{runner_backend}' is not
 supported for {kind} MoE. Expected one of [...]") for a value it does not map, and none maps
-"flydsl" (0.24.0-0.33.0 wheels, each read; int_wna16 from 0.25.0): the explicit-backend branch
+"flydsl" (0.24.0-0.34.0 wheels, each read; int_wna16 from 0.25.0): the explicit-backend branch
 comes before any platform choice on CUDA and ROCm alike (only CPU, TPU, out-of-tree platforms
 and LoRA return earlier). The one reader of "flydsl" is compressed_tensors_moe.py get_moe_method:
 on ROCm, strategy group, int, group_size 32, 4 bits, no LoRA and on_gfx950() build
-CompressedTensorsW4A16FlydslMoEMethod (0.24.0-0.33.0)."""
+CompressedTensorsW4A16FlydslMoEMethod (0.24.0-0.34.0)."""
 
 
 def _compressed_tensors(spec: ModelSpec, scheme: QuantScheme) -> bool:
@@ -266,14 +266,14 @@ order of its map_*_backend's dict (as vLLM lists them): a bare value from ORACLE
 (value, first release[, first release without it]).
 
 NOTE: read in fused_moe/oracle/{unquantized,fp8,nvfp4,mxfp4,int8,int_wna16}.py map_*_backend,
-every wheel 0.17.0-0.33.0 (each select_*_moe_backend's `runner_backend != "auto"` branch calls
+every wheel 0.17.0-0.34.0 (each select_*_moe_backend's `runner_backend != "auto"` branch calls
 it before any platform choice; only CPU, TPU, out-of-tree platforms and LoRA return earlier):
 a value it lacks raises ValueError(f"moe_backend='{runner_backend}' is not supported for
 {kind} MoE. Expected one of {list(mapping.keys())}."). fp8.py, nvfp4.py and unquantized.py
 from 0.17.0, mxfp4.py from 0.19.0 (0.17-0.18 quantization/mxfp4.py does not read moe_backend),
 int8.py from 0.20.0; int_wna16.py maps from 0.25.0, asked on the paths WNA16_ASKS names:
 marlin, humming, flashinfer_trtllm in the 0.25.0 wheel, emulation added in 0.26.0, triton first
-in 0.27.0 (0.27.0-0.29.0 the same five), rdna3 last from 0.30.0 (0.30.0-0.33.0). Values a model
+in 0.27.0 (0.27.0-0.29.0 the same five), rdna3 last from 0.30.0 (0.30.0-0.34.0). Values a model
 file or another path reads first are left out of oracle_refusal (NOT_ORACLE)."""
 ORACLE_SKIPS: dict[str, tuple[Mapped, ...]] = {"float": (("humming", (0, 25, 0)),
                                                        (MARLIN, (0, 33, 0)))}
@@ -281,12 +281,14 @@ ORACLE_SKIPS: dict[str, tuple[Mapped, ...]] = {"float": (("humming", (0, 25, 0))
 
 NOTE: oracle/unquantized.py select_unquantized_moe_backend: `if runner_backend not in ["auto",
 "humming"]` from the 0.25.0 wheel (0.25.0-0.32.0), `["auto", "humming", "marlin"]` in 0.33.0
+and 0.34.0
 ("'humming' and 'marlin' are quantization-only; an unquantized layer ... falls through to auto
 instead of erroring")."""
 NOT_ORACLE = frozenset({B12X, "deep_gemm_mega_moe", "aiter_mega_moe",
                         "flashinfer_moe_ep_mega_deep_gemm", "flashinfer_moe_ep_mega_cutedsl"})
 """Values oracle_refusal leaves alone: flashinfer_b12x has b12x_refusals; the mega-MoE values
-are read by model files first (0.33.0 vllm/models/deepseek_v4, kimi_k3, step5, muse_spark:
+are read by model files first (0.33.0 vllm/models/deepseek_v4, kimi_k3, step5, muse_spark;
+0.34.0 also glm5next, minimax_m3:
 `moe_backend == "deep_gemm_mega_moe"`, `in NATIVE_MEGA_MOE_BACKENDS`, "aiter_mega_moe"),
 not followed further here."""
 
@@ -308,11 +310,12 @@ BACKEND_DEVICES: dict[str, tuple[str, str, tuple[int, int] | str | None]] = {
     "rdna3": ("vLLM's RDNA3 W4A16 MoE", "amd", "gfx1100")}
 """The device each mapped value's experts need: (what, vendor, least compute capability or the
 one AMD target), where vLLM's kernel check refuses every other one; the oracle's
-_return_or_raise then raises ValueError("... MoE backend ... does not support the deployment
-configuration since kernel does not support current device.").
+_return_or_raise (0.34.0: MoEKernelOracle.return_or_raise, oracle/base.py) then raises
+ValueError("... MoE backend ... does not support the deployment configuration since kernel does
+not support current device.").
 
 NOTE: _supports_current_device of every experts class the oracles map each value to, read in
-the 0.17.0, 0.21.0, 0.25.0, 0.29.0 and 0.33.0 wheels (fused_moe/ and fused_moe/experts/):
+the 0.17.0, 0.21.0, 0.25.0, 0.29.0, 0.33.0 and 0.34.0 wheels (fused_moe/ and fused_moe/experts/):
 MarlinExpertsBase and HummingExpertsBase `is_cuda() and has_device_capability((7, 5))`;
 CutlassExpertsFp8Base cutlass_group_gemm_supported (w8a8_utils.py: `if not
 current_platform.is_cuda(): return False`), CutlassExpertsFp4/Mxfp4 is_cuda(); DeepGemmExperts
@@ -321,7 +324,7 @@ Platform.support_deep_gemm, False unless cuda.py overrides it); HPCExperts, B12x
 FlashInferExperts, FlashInferCuteDSLExperts and the TrtLlm*Experts is_cuda() first;
 AiterExperts rocm_aiter_ops.is_fused_moe_enabled (_aiter_ops.py if_aiter_supported: ROCm gfx9
 only, else None) and the Aiter*ExpertsMonolithic rocm_aiter_ops.is_enabled() with ROCm targets;
-Rdna3WNA16Experts rdna3_moe_kernel_available (0.30.0-0.33.0: is_rocm() and on_gfx1100()).
+Rdna3WNA16Experts rdna3_moe_kernel_available (0.30.0-0.34.0: is_rocm() and on_gfx1100()).
 0.17.0-0.19.0's unquantized oracle checks flashinfer_trtllm / flashinfer_cutlass itself
 (is_supported_config_trtllm_bf16; has_flashinfer_cutlass_fused_moe, expert parallelism without
 data parallelism, capability >= 9.0) and raises "FlashInfer ... MoE backend is not available
@@ -352,15 +355,15 @@ named (fused_moe/ and fused_moe/experts/):
   TrtLlmMxfp4ExpertsBase (0.19.0 on), TrtLlmBf16Experts(Base) (0.20.0 on; the unquantized
   oracle's FLASHINFER_TRTLLM), FlashInferCuteDSLExperts and FlashInferCuteDSLBatchedExperts:
   `p.is_cuda() and p.is_device_capability_family(100)` (and FlashInfer present), every wheel
-  0.17.0-0.33.0 (script over both folders); TrtLlmMxint4ExpertsMonolithic (the WNA16 oracle's
-  FLASHINFER_TRTLLM, experts/trtllm_mxint4_moe.py) the same, 0.25.0-0.33.0 (0.25, 0.26, 0.27,
-  0.30, 0.33 read).
+  0.17.0-0.34.0 (script over both folders); TrtLlmMxint4ExpertsMonolithic (the WNA16 oracle's
+  FLASHINFER_TRTLLM, experts/trtllm_mxint4_moe.py) the same, 0.25.0-0.34.0 (0.25, 0.26, 0.27,
+  0.30, 0.33, 0.34 read).
 - flashinfer_cutlass (flashinfer_cutlass_afp8 for MXFP4): FlashInferExperts
   (flashinfer_cutlass_moe.py), which the fp8, nvfp4 and mxfp4 oracles map it to (0.17.0,
-  0.19.0, 0.25.0, 0.33.0 read) and the unquantized one from 0.20.0: is_cuda() and
+  0.19.0, 0.25.0, 0.33.0, 0.34.0 read) and the unquantized one from 0.20.0: is_cuda() and
   (is_device_capability(90) or family 100, 110 or 120) in the 0.17.0-0.20.0 wheels, SM110
   dropped from 0.21.0 ("SM110 excluded: flashinfer-ai/flashinfer#3134"; 0.21.0, 0.25.0,
-  0.29.0, 0.33.0 read). 0.17.0-0.19.0's unquantized oracle checks it itself
+  0.29.0, 0.33.0, 0.34.0 read). 0.17.0-0.19.0's unquantized oracle checks it itself
   (select_unquantized_moe_backend: has_flashinfer_cutlass_fused_moe() and
   has_device_capability(90)), the same GPUs.
 - deep_gemm: FP8's TritonOrDeepGemmExperts (a FallbackExperts: DeepGemmExperts' check and
@@ -368,10 +371,11 @@ named (fused_moe/ and fused_moe/experts/):
   0.17.0, Platform.support_deep_gemm from 0.20.0, whose platforms/cuda.py override adds family
   120 from the 0.24.0 wheel (0.20.0-0.23.0 without it); MXFP4's DeepGemmFP4Experts (mapped from
   0.20.0) adds family 100 only to it, then family 100 or 120 from 0.24.0. Both also want
-  VLLM_USE_DEEP_GEMM (default on) and the deep_gemm package (has_deep_gemm; not modelled).
+  VLLM_USE_DEEP_GEMM (default on) and the deep_gemm package (has_deep_gemm), from 0.34.0 an nvcc
+  of 12.9 or later found at start-up (_deep_gemm_nvcc_path, _nvcc_version); not modelled.
 - b12x: the nvfp4 and mxfp4 oracles' B12X backends build fused_moe/b12x.py B12xExperts, whose
   check is `current_platform.is_cuda() and current_platform.is_device_capability_family(120)`
-  (and the b12x package), 0.29.0-0.33.0 (each wheel read)."""
+  (and the b12x package), 0.29.0-0.34.0 (each wheel read)."""
 
 
 def cuda_families(backend: str, expert_format: str, version: Version) -> tuple[str, ...] | None:
@@ -405,9 +409,10 @@ _supports_current_device, the 0.19.0, 0.20.0, 0.21.0 wheels: is_cuda_alike() and
 capability < (11, 0); _triton_kernel_moe_supports_current_device, the 0.22.0-0.31.0 wheels
 (0.22, 0.25, 0.27-0.31 read): CUDA (9, 0) <= capability < (11, 0), ROCm on_gfx9() or
 on_gfx1x() (platforms/rocm.py: "gfx90a", "gfx942", "gfx950"; "gfx11", "gfx12"); 0.32.0 and
-0.33.0 the same with < (13, 0) on CUDA. An explicit backend that fails it raises ValueError
-("Mxfp4 MoE backend 'TRITON' does not support the deployment configuration since kernel does
-not support current device ...") in the oracle's _return_or_raise."""
+0.33.0 the same with < (13, 0) on CUDA (0.34.0 too). An explicit backend that fails it raises
+ValueError ("Mxfp4 MoE backend 'TRITON' does not support the deployment configuration since
+kernel does not support current device ...") in the oracle's _return_or_raise (0.34.0:
+MoEKernelOracle.return_or_raise, oracle/base.py, the same words)."""
 MXFP4_TRITON_ROCM_GFX9_GFX1X_FROM: Version = (0, 22, 0)
 
 
@@ -440,7 +445,7 @@ def _values(entries: tuple[Mapped, ...], first: Version, version: Version) -> tu
 
 WNA16_REASONS_FROM: Version = (0, 27, 0)
 """NOTE: fused_moe/oracle/int_wna16.py _backend_incompatibility_reason, asked for an explicit
-backend before its kernel check from the 0.27.0 wheel (read in 0.27.0-0.33.0; absent in
+backend before its kernel check from the 0.27.0 wheel (read in 0.27.0-0.34.0; absent in
 0.25.0 and 0.26.0), raises "WNA16 MoE backend '<B>' does not support the deployment
 configuration since <reason>." for (wna16_layout_reason):
 - FLASHINFER_TRTLLM with may_have_zp or may_have_bias: "zero points and bias are not
@@ -459,14 +464,14 @@ WNA16_ANY_INT_FROM: Version = (0, 29, 0)
 (auto_gptq.py: QuantKey(uint4b8 / uint8b128, group scale) = kInt4Static / kInt8Static
 whatever the group; auto_awq.py: kInt4Static; moe_wna16.py and compressed-tensors: kInt4Static32
 for int4 in groups of 32, compressed-tensors symmetric=False for zero points), read in the
-0.25.0-0.33.0 wheels (wna16_kernel_reason):
+0.25.0-0.34.0 wheels (wna16_kernel_reason):
 - HummingExpertsBase (fused_humming_moe.py): (kInt4Static, None) and (kInt8Static, None) only
   in 0.25.0-0.28.0; from the 0.29.0 wheel also any unsigned int key with row groups
   (_is_supported_wna16_weight_key), so groups of 32 and zero points too.
 - TritonWNA16Experts (triton_moe.py, mapped from 0.27.0): kInt4Static, kInt8Static,
   kInt4Static32 in 0.27.0 and 0.28.0, the asymmetric kInt4StaticAsym / kInt4Static32Asym too
   from 0.29.0.
-- TrtLlmMxint4ExpertsMonolithic: (kInt4Static32, None) only, 0.25.0-0.33.0.
+- TrtLlmMxint4ExpertsMonolithic: (kInt4Static32, None) only, 0.25.0-0.34.0.
 - Int4EmulationTritonExperts (int4_emulation_moe.py, mapped from 0.26.0): the four int4 keys,
   no int8.
 - MarlinExperts: every int4 key above and kInt8Static."""
@@ -552,7 +557,7 @@ def _cutlass_fp8_disabled(spec: ModelSpec, scheme: QuantScheme) -> bool:
     NOTE: fused_moe/oracle/fp8.py select_fp8_moe_backend(..., allow_vllm_cutlass=False): an
     explicit "cutlass" (VLLM_CUTLASS, or its batched twin) raises ValueError("vLLM CUTLASS FP8
     MoE backend is disabled for this configuration.") unless the caller passes
-    allow_vllm_cutlass=True, before the kernel check, every wheel 0.17.0-0.33.0 (each read). The
+    allow_vllm_cutlass=True, before the kernel check, every wheel 0.17.0-0.34.0 (each read). The
     callers: quantization/fp8.py Fp8MoEMethod passes False (FP8 checkpoints and --quantization
     fp8 before 0.20.0), online/fp8.py the default False (0.20.0-0.23.0; from 0.24.0 only
     Fp8PtpcOnlineMoEMethod passes True, the per-tensor and per-block online methods
@@ -664,14 +669,14 @@ def oracle_skip_note(spec: ModelSpec, scheme: QuantScheme, backend: str, version
 
 AITER_ENV_FORMATS = ("float", "fp8")
 """The expert formats whose "aiter" is AiterExperts alone (oracle/unquantized.py and fp8.py
-map it to AITER; backend_to_kernel_cls gives AiterExperts, in 0.33.0 its subclasses
+map it to AITER; backend_to_kernel_cls gives AiterExperts, in 0.33.0 and 0.34.0 its subclasses
 AiterUnquantizedExperts and AiterFp8Block/Tensor/ChannelExperts, which keep its device check),
 checked by aiter_env_note.
 
 NOTE: experts/rocm_aiter_moe.py (rocm_aiter_fused_moe.py before) AiterExperts.
 _supports_current_device is rocm_aiter_ops.is_fused_moe_enabled(): _AITER_ENABLED and
 _FMOE_ENABLED, read from envs.py VLLM_ROCM_USE_AITER (default "False") and
-VLLM_ROCM_USE_AITER_MOE (default "True"), the same in the 0.17.0, 0.25.0 and 0.33.0 wheels
+VLLM_ROCM_USE_AITER_MOE (default "True"), the same in the 0.17.0, 0.25.0, 0.33.0 and 0.34.0 wheels
 (_aiter_ops.py): without VLLM_ROCM_USE_AITER=1 an explicit aiter fails the oracle's kernel
 check and raises at start-up even on ROCm (if_aiter_supported also wants a gfx9 target)."""
 
@@ -725,7 +730,7 @@ def b12x_width_problem(version: Version, widths: list[int]) -> tuple[bool, str] 
 def b12x_ep_refusal(version: Version) -> str | None:
     """vLLM 0.25.0 on refuse flashinfer_b12x with expert parallelism (B12X_EP_FROM).
 
-    NOTE: FlashInferB12xExperts._supports_parallel_config returns not use_ep (0.25.0-0.33.0
+    NOTE: FlashInferB12xExperts._supports_parallel_config returns not use_ep (0.25.0-0.34.0
     wheels: "B12xMoEWrapper does not yet support expert parallelism"); True in 0.22.0-0.24.0."""
     if version < B12X_EP_FROM:
         return None

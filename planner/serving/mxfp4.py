@@ -2,7 +2,7 @@
 kernel pads them to.
 
 One rule for both sides: the memory plan pads the experts for the kernel (weights), and the
-speed model runs it (speed.kernels.mxfp4_moe_kernel). Read from the 0.10.1-0.33.0 wheels; the
+speed model runs it (speed.kernels.mxfp4_moe_kernel). Read from the 0.10.1-0.34.0 wheels; the
 0.9.1-0.10.0 wheels have no MXFP4 at all (MXFP4_FROM).
 """
 
@@ -31,7 +31,8 @@ MXFP4_TRITON_BELOW_11_FROM: Version = (0, 12, 0)
 """NOTE: get_mxfp4_backend takes triton_kernels only on (9, 0) <= capability < (11, 0) from the
 0.12.0 wheel (triton_kernels_supported; fused_moe/oracle/mxfp4.py select_mxfp4_moe_backend in
 0.19.0; 0.33.0 _get_priority_backends_for_gpt_oss moves TRITON behind Marlin on
-is_device_capability_family(120)), Marlin above (12.x); the 0.11.2 wheel on any >= 9.0."""
+is_device_capability_family(120), 0.34.0 on family 110 too), Marlin above (12.x); the 0.11.2
+wheel on any >= 9.0. (0.32.0-0.33.0 would run TRITON on an 11.x GPU, which no preset has.)"""
 
 # NOTE: get_mxfp4_backend picks FlashInfer's MXFP4 x BF16 MoE on is_device_capability_family(100)
 # (every 10.x: B200's 10.0, B300's 10.3) from the 0.13.0 wheel; the 0.12.0 wheel on exactly 10.0
@@ -42,7 +43,7 @@ MXFP4_TRTLLM_WIDTH_128_FROM: Version = (0, 27, 0)
 (hidden 256) in the 0.10.1-0.18.0 wheels' quantization/mxfp4.py create_weights and the 0.19.0
 and 0.26.0 wheels' fused_moe/oracle/mxfp4.py mxfp4_round_up_hidden_size_and_intermediate_size
 (`elif backend in TRTLLM_BACKENDS`); to a multiple of 128 (hidden still 256) from the 0.27.0
-wheel (0.28.0, 0.30.0, 0.32.0, 0.33.0 the same)."""
+wheel (0.28.0, 0.30.0, 0.32.0, 0.33.0, 0.34.0 the same)."""
 
 Mxfp4Kernel = Literal["flashinfer", "marlin", "triton"]
 """The kernels vLLM runs MXFP4 experts on by default (mxfp4_kernel)."""
@@ -58,7 +59,7 @@ only `if current_platform.is_cuda()`), so apply() runs the Triton MoE; get_mxfp4
 current_platform.is_rocm() and has_triton_kernels(): return Mxfp4Backend.TRITON` (0.10.2,
 0.11.0-0.11.2, 0.12.0-0.16.0 read; 0.17.0 and 0.18.0 put the AITER CK kernel first where
 rocm_aiter_ops.is_enabled() and on_gfx950()).
-fused_moe/oracle/mxfp4.py (0.19.0-0.33.0 wheels, each read): the gpt-oss priority list puts
+fused_moe/oracle/mxfp4.py (0.19.0-0.34.0 wheels, each read): the gpt-oss priority list puts
 only AITER backends (CK / AITER, AITER_MXFP4_BF16, AITER_MXFP4_FP8, AITER_MXFP4_MXFP4, from
 0.30.0 AITER_TRITON_MXFP4_BF16) and CUDA-only FlashInfer ahead of TRITON, and every AITER
 expert class asks rocm_aiter_ops.is_enabled() / is_fused_moe_enabled(), off by default
@@ -67,7 +68,7 @@ expert class asks rocm_aiter_ops.is_enabled() / is_fused_moe_enabled(), off by d
 < (11, 0) in 0.19.0-0.21.0 (gfx942 reads 9.4, gfx950 9.5), on_gfx9() or on_gfx1x() from
 0.22.0; MarlinExperts (fused_marlin_moe.py / experts/marlin_moe.py) is `p.is_cuda() and
 p.has_device_capability((7, 5))` in every one. The CUDA wheels ship triton_kernels as
-vllm/third_party/triton_kernels (0.19.0-0.33.0), assumed in a ROCm build too. ROCm pads
+vllm/third_party/triton_kernels (0.19.0-0.34.0), assumed in a ROCm build too. ROCm pads
 these experts its own way (MXFP4_ROCM_PAD)."""
 
 MXFP4_ROCM_PAD: tuple[tuple[Version, tuple[int, int] | None], ...] = (
@@ -82,9 +83,9 @@ branch its Triton backend reaches: 0.10.1 rounds the width up to 128 only; 0.10.
 0.11.0 both to 256; the 0.11.1-0.18.0 wheels (0.11.1, 0.11.2, 0.12.0, 0.13.0, 0.14.0, 0.15.1,
 0.16.0, 0.17.0, 0.18.0 read) both to mxfp4_utils.get_padding_alignment(): 256 where triton's
 current target arch is "gfx950", else 128. fused_moe/oracle/mxfp4.py
-mxfp4_round_up_hidden_size_and_intermediate_size, 0.19.0-0.33.0 wheels (each read): the
+mxfp4_round_up_hidden_size_and_intermediate_size, 0.19.0-0.34.0 wheels (each read): the
 `elif current_platform.is_rocm()` branch gives TRITON 256 x 256 (0.28.0 on: 128 only for
-AITER_MXFP4_BF16 with SiLU/SiTU; from 0.31.0 (0.31.0-0.33.0 wheels; not in 0.29.0 or 0.30.0)
+AITER_MXFP4_BF16 with SiLU/SiTU; from 0.31.0 (0.31.0-0.34.0 wheels; not in 0.29.0 or 0.30.0)
 also TRITON_UNFUSED off CDNA4 with SiLU/SiTU; gpt-oss's swigluoai is neither)."""
 
 
@@ -148,7 +149,7 @@ def mxfp4_ep_reason(version: Version, compute_capability: str) -> str | None:
 MXFP4_MARLIN_PAD = (256, 128)
 """NOTE: Marlin's MoE kernel needs n % 256 and k % 128: MXFP4 experts padded to hidden % 256 and
 per-rank width % 128 (quantization/mxfp4.py create_weights, 0.10.1-0.18.0 wheels; fused_moe/
-oracle/mxfp4.py mxfp4_round_up_hidden_size_and_intermediate_size, 0.19.0-0.33.0)."""
+oracle/mxfp4.py mxfp4_round_up_hidden_size_and_intermediate_size, 0.19.0-0.34.0)."""
 
 
 def mxfp4_expert_padding(version: Version, compute_capability: str,
