@@ -1,7 +1,8 @@
 """vLLM's own start-up refusals that decide whether a plan can run, in vLLM's words.
 
 One function for the CLI, the app, the sweep and the report (planner.serving.plan puts its
-messages in Plan.errors), so they agree on every refusal. Sources, read in the 0.33.0 wheel:
+messages in Plan.errors), so they agree on every refusal. Sources, read in the 0.33.0 and
+0.34.0 wheels:
 - vllm/config/scheduler.py SchedulerConfig.verify_max_model_len: batched tokens vs
   max_num_seqs, and vs max_model_len when chunked prefill is off;
 - vllm/config/model.py _get_and_verify_max_len: a max_model_len above the derived one;
@@ -107,7 +108,7 @@ def _mla_backend_error(kv: str, minor: int, cc: int, sparse: bool = False) -> st
     supported") and needs a sparse one (_SPARSE_MLA_BACKENDS) listing `kv`.
 
     NOTE: supported_kv_cache_dtypes and supports_compute_capability of
-    v1/attention/backends/mla/*.py, the same in the 0.15.0-0.33.0 wheels except where noted:
+    v1/attention/backends/mla/*.py, the same in the 0.15.0-0.34.0 wheels except where noted:
     FLASH_ATTN_MLA auto/bfloat16, major 9; FLASHMLA auto/bfloat16/fp8/fp8_e4m3, major 9 or 10;
     FLASHINFER_MLA and CUTLASS_MLA as FLASHMLA, major 10; TRITON_MLA auto/bfloat16 (fp8 and
     fp8_e4m3 from 0.18.0), any capability; float16 in every list from 0.18.0 (absent from the
@@ -153,19 +154,19 @@ in each one's supported_kv_cache_dtypes and supports_compute_capability.
 
 NOTE: v1/attention/backends/mla/flashmla_sparse.py FlashMLASparseBackend lists auto,
 bfloat16, fp8_ds_mla and fp8 ("alias for fp8_ds_mla"; nvfp4_ds_mla from 0.30), never
-fp8_e4m3, float16 or fp8_e5m2 (0.18.0, 0.19.0, 0.20.0, 0.23.0, 0.25.0, 0.29.0-0.33.0 wheels),
+fp8_e4m3, float16 or fp8_e5m2 (0.18.0, 0.19.0, 0.20.0, 0.23.0, 0.25.0, 0.29.0-0.34.0 wheels),
 on major 9 and 10; mla_attention.py turns the dtype into fp8_ds_mla only after the selector
 (get_attn_backend) took the backend, so an fp8_e4m3 cache must be listed as such. Hopper's
 other sparse backends: flashattn_mla_sparse.py FLASH_ATTN_MLA_SPARSE (major 9, from the
 0.25.0 wheel; absent from 0.23.0) auto/float16/bfloat16; flashinfer_mla_sparse_sm90.py
 FLASHINFER_MLA_SPARSE_SM90 (major 9, from the 0.30.0 wheel; absent from 0.29.0) auto/bfloat16/
 fp8/fp8_e4m3, for kv_lora_rank 512 and qk_rope_head_dim 0 or 64 (DeepSeek-V3.2, GLM-5), given
-FlashInfer >= 0.6.18, which the 0.30.0 (0.6.18.post1), 0.31.0-0.32.0 (0.7.0.post1) and 0.33.0
-(0.7.2.post1) wheels pin. Blackwell's: flashinfer_mla_sparse.py FLASHINFER_MLA_SPARSE (major
-10) auto/float16/bfloat16/fp8/fp8_e4m3 (0.18.0-0.33.0). 0.33.0's FLASH_ATTN_MLA_SPARSE_FA4
-(10.x, auto/bfloat16) adds no dtype. SM120: FLASHINFER_MLA_SPARSE_SM120 (flashinfer_mla_sparse
-.py, major 12, from the 0.24.0 wheel; absent from 0.23.0) auto/fp8/fp8_e4m3 (and fp8_ds_mla).
-Which are listed: 10.x FLASHINFER_MLA_SPARSE and FLASHMLA_SPARSE; 12.x from 0.24
+FlashInfer >= 0.6.18, which the 0.30.0 (0.6.18.post1), 0.31.0-0.32.0 (0.7.0.post1), 0.33.0
+(0.7.2.post1) and 0.34.0 (0.7.3) wheels pin. Blackwell's: flashinfer_mla_sparse.py
+FLASHINFER_MLA_SPARSE (major 10) auto/float16/bfloat16/fp8/fp8_e4m3 (0.18.0-0.34.0). 0.33.0's
+FLASH_ATTN_MLA_SPARSE_FA4 (10.x, auto/bfloat16) adds no dtype. SM120: FLASHINFER_MLA_SPARSE_SM120
+(flashinfer_mla_sparse.py, major 12, from the 0.24.0 wheel; absent from 0.23.0) auto/fp8/fp8_e4m3
+(and fp8_ds_mla). Which are listed: 10.x FLASHINFER_MLA_SPARSE and FLASHMLA_SPARSE; 12.x from 0.24
 FLASHINFER_MLA_SPARSE_SM120; every other GPU (8.x, 12.x before 0.24) the Hopper list, whose
 backends support 9.x only (or 9.x and 10.x): no sparse backend runs there. The validated
 selector is the 0.12.0 wheel's on (0.11.0 returns FlashMLASparseBackend unchecked); before
@@ -198,7 +199,7 @@ def _nvfp4_error(kv: str, minor: int, cc: int, head_sizes: set[int], sinks: bool
     kernels only, which exist for the SM100 family, unchecked (it fails in the kernel);
     0.23.0-0.24.0: the builder raises "--kv-cache-dtype nvfp4 requires sm100f, ..." off
     is_device_capability_family(100); 0.25.0-0.31.0: supports_kv_cache_dtype is False off the
-    SM100 family, so the selector finds no backend; 0.32.0-0.33.0: _nvfp4_kv_on_fa2() also
+    SM100 family, so the selector finds no backend; 0.32.0-0.34.0: _nvfp4_kv_on_fa2() also
     runs plain nvfp4 (not nvfp4_4over6: "the slot-mapping writer has no scale search") on the
     8.x, 9.x and 12.x families through fa2, where supports_combination refuses head size 64
     and attention sinks. FlashInfer itself needs head sizes 64/128/256/512 and capability
@@ -263,10 +264,10 @@ def _flash_attn_fp8_only(kv: str, minor: int, cc: int, patch: int = 0) -> str | 
 
 
 def _triton_below_sm80(kv: str, minor: int, cc: int, device: str) -> str | None:
-    """vLLM 0.24-0.33 below compute capability 8.0 (V100): TritonAttentionImpl's refusal.
+    """vLLM 0.24-0.34 below compute capability 8.0 (V100): TritonAttentionImpl's refusal.
 
     NOTE: FLASH_ATTN and FLASHINFER need capability 8.0 (supports_compute_capability,
-    0.24.0-0.33.0 wheels), so TRITON_ATTN, which lists fp8 and bfloat16, is selected, and its
+    0.24.0-0.34.0 wheels), so TRITON_ATTN, which lists fp8 and bfloat16, is selected, and its
     __init__ (v1/attention/backends/triton_attn.py, from 0.24.0; absent in 0.11.0-0.23.0)
     raises for an fp8* KV cache below SM89 and a bfloat16 one below SM80, in these words.
     """
@@ -290,7 +291,7 @@ def kv_format_errors(gpu: GpuSpec, spec: ModelSpec, kv_cache_dtype: str, cli: Vl
     Plain dtypes (auto, bf16/fp16, the fp8 variants) have a backend on every NVIDIA GPU vLLM
     runs (TRITON_ATTN lists them and supports_compute_capability is True in every wheel),
     except fp8_e5m2 on Hopper in 0.15-0.22 (_flash_attn_fp8_only). The per-token-head formats
-    run on TRITON_ATTN, any capability, head size >= 32 (0.20.0-0.33.0 triton_attn.py; on
+    run on TRITON_ATTN, any capability, head size >= 32 (0.20.0-0.34.0 triton_attn.py; on
     Hopper from 0.23). Dense MLA models pick among the MLA backends (_mla_backend_error, from
     0.15); packed formats on other MLA layers (sparse, older releases) are refused in
     Headroom's words (not sized); DeepSeek-V4's fp8_ds_mla cache takes fp8 only (vLLM's).
@@ -318,7 +319,7 @@ def kv_format_errors(gpu: GpuSpec, spec: ModelSpec, kv_cache_dtype: str, cli: Vl
         return [mla_error]
     if kv_cache_dtype not in KV_FORMATS:
         return []
-    if spec.compressed_attention is not None:  # 0.33.0 models/deepseek_v4/attention.py
+    if spec.compressed_attention is not None:  # 0.33.0-0.34.0 models/deepseek_v4/attention.py
         return [f"DeepseekV4 fp8_ds_mla layout only supports fp8 kv-cache, got "
                 f"{kv_cache_dtype}. Please set `--kv-cache-dtype fp8` or select a backend "
                 "that supports bfloat16 KV cache."]
@@ -340,7 +341,7 @@ def kv_format_errors(gpu: GpuSpec, spec: ModelSpec, kv_cache_dtype: str, cli: Vl
 def _nvfp4_ds_mla_errors(spec: ModelSpec, cc: int | None) -> list[str]:
     """Where vLLM cannot store the nvfp4_ds_mla layout (kvformat.NVFP4_DS_MLA_NOTE).
 
-    NOTE: 0.30.0-0.33.0 v1/attention/backends/mla/flashmla_sparse.py: FLASHMLA_SPARSE, the one
+    NOTE: 0.30.0-0.34.0 v1/attention/backends/mla/flashmla_sparse.py: FLASHMLA_SPARSE, the one
     backend listing nvfp4_ds_mla (FLASHINFER_MLA_SPARSE takes auto/float16/bfloat16/fp8/
     fp8_e4m3 only), refuses it off SM100 in the words below; the layout is the DeepSeek
     sparse-MLA latent, so a model without sparse-MLA layers has no backend for it at all.
@@ -358,7 +359,7 @@ def _turboquant_errors(kv: str, spec: ModelSpec, mixers: list, attention: list[A
                        ) -> list[str]:
     """Where Headroom does not run a turboquant_* preset (kvformat.TURBOQUANT_NOTE).
 
-    NOTE: vLLM 0.20.0-0.33.0 platforms/cuda.py ends every dense priority list with TURBOQUANT,
+    NOTE: vLLM 0.20.0-0.34.0 platforms/cuda.py ends every dense priority list with TURBOQUANT,
     the one backend whose supports_kv_cache_dtype takes turboquant_*; it keeps the base
     supports_compute_capability (True: any NVIDIA GPU) and supports_sink (False: "attention
     sinks not supported"). Its slot is sized from one head_size (K and V alike). Headroom sizes
@@ -395,10 +396,10 @@ def fp4_weight_notes(gpu: GpuSpec, scheme: QuantScheme, cli: VllmCli | None = No
     NOTE: NVFP4: ModelOpt's get_min_capability() is 80 (0.11.0-0.13.0 wheels), then 75, so no
     covered release refuses an 8.x or 9.x GPU (vllm_cli fixtures). The W4A4 kernels need FP4
     tensor cores (FlashInfer CuTe-DSL "requires sm_10x", cutlass_fp4_supported()); the next in
-    0.33.0 model_executor/kernels/linear/__init__.py _POSSIBLE_NVFP4_KERNELS is
+    0.33.0 and 0.34.0 model_executor/kernels/linear/__init__.py _POSSIBLE_NVFP4_KERNELS is
     MarlinNvFp4LinearKernel, "NVFP4 weight-only GEMM via Marlin (W4A16)", whose
     is_fp4_marlin_supported() is capability >= 7.5 (>= 8.0 in 0.11.0: modelopt.py
-    ModelOptNvFp4LinearMethod backend "marlin"). MXFP4 (gpt-oss): 0.33.0
+    ModelOptNvFp4LinearMethod backend "marlin"). MXFP4 (gpt-oss): 0.33.0 and 0.34.0
     fused_moe/oracle/mxfp4.py _get_priority_backends_for_gpt_oss takes the OAI Triton MoE
     kernels on 9.0-12.x (_triton_kernel_moe_supports_current_device, 16-bit activations,
     when triton_kernels is installed) and Marlin MXFP4 (capability >= 7.5) otherwise; for the
@@ -471,7 +472,7 @@ gpt_oss_triton_kernels_moe.py; 0.19.1 the same as 0.19.0) is
 0.22.0-0.23.0 raise NotImplementedError("No MXFP4 MoE backend supports the deployment
 configuration." ...) on CUDA and ROCm; 0.24.0 returns _return_or_raise(TRITON_UNFUSED) on ROCm,
 whose kernel check raises ValueError(_make_log_unsupported) with reason "kernel does not support
-current device rocm" (modular_kernel.py is_supported_config). 0.20.0-0.21.0 and 0.25.0-0.33.0
+current device rocm" (modular_kernel.py is_supported_config). 0.20.0-0.21.0 and 0.25.0-0.34.0
 list EMULATION (OCP_MXQuantizationEmulationTritonExperts, a TritonExperts: is_cuda_alike();
 from 0.28.0 is_supported_config also needs the amd-quark package, assumed installed),
 which takes RDNA GPUs the Triton MoE does not: no refusal there (the emulation's memory is not
@@ -479,8 +480,8 @@ modelled)."""
 
 
 CT_NVFP4A16_MOE_FROM: Version = (0, 17, 0)
-"""NOTE: compressed_tensors_moe.py CompressedTensorsMoEMethod.get_moe_method (0.17.0-0.33.0
-wheels; 0.17.0, 0.20.0, 0.22.0, 0.23.0, 0.25.0, 0.33.0 read): NVFP4 weights with no
+"""NOTE: compressed_tensors_moe.py CompressedTensorsMoEMethod.get_moe_method (0.17.0-0.34.0
+wheels; 0.17.0, 0.20.0, 0.22.0, 0.23.0, 0.25.0, 0.33.0, 0.34.0 read): NVFP4 weights with no
 input_activations (NVFP4A16) build CompressedTensorsW4A4Nvfp4MoEMethod(use_a16=True), which
 asks select_nvfp4_moe_backend with activation_key None, as ModelOpt's W4A16_NVFP4 experts do
 from MIXED_W4A16_NVFP4_FROM (rocm_fp4_moe_errors' NOTE). Earlier releases not read here."""
@@ -507,10 +508,10 @@ def rocm_fp4_moe_errors(spec: ModelSpec, scheme: QuantScheme, version: Version, 
     experts with mxfp4_marlin (VLLM_MXFP4_USE_MARLIN=1) in MXFP4_MARLIN_ENV, and gpt-oss's
     MXFP4 experts on RDNA GPUs where vLLM's auto choice finds no backend (MXFP4_RDNA_REFUSED).
 
-    NOTE: the W4A16 case: quantization/modelopt.py ModelOptNvFp4FusedMoE.__init__ (0.22.0-0.33.0
+    NOTE: the W4A16 case: quantization/modelopt.py ModelOptNvFp4FusedMoE.__init__ (0.22.0-0.34.0
     wheels) asks select_nvfp4_moe_backend with activation_key None for quant_method
     "W4A16_NVFP4" (use_a16); EMULATION takes (kNvfp4Static, kNvfp4Dynamic) only
-    (nvfp4_emulation_moe.py _supports_quant_scheme, 0.20.0-0.33.0) and Marlin / Humming, the
+    (nvfp4_emulation_moe.py _supports_quant_scheme, 0.20.0-0.34.0) and Marlin / Humming, the
     backends that take None, run on CUDA only, so the oracle raises NotImplementedError("No
     NvFp4 MoE backend supports the deployment configuration.")."""
     if gpu.vendor == "nvidia" or first_moe(spec) is None \
@@ -547,7 +548,7 @@ def rocm_fp4_moe_errors(spec: ModelSpec, scheme: QuantScheme, version: Version, 
 NVFP4_EMULATION_FUSED_FROM: Version = (0, 25, 0)
 """NOTE: experts/nvfp4_emulation_moe.py calls dequantize_to_dtype on the layer's whole expert
 weights before the Triton MoE in the 0.20.0-0.24.0 wheels (a 16-bit copy of them on every
-forward); from the 0.25.0 wheel (0.25.0-0.33.0) its own @triton.jit kernel dequantizes each
+forward); from the 0.25.0 wheel (0.25.0-0.34.0) its own @triton.jit kernel dequantizes each
 tile it reads."""
 
 
@@ -586,8 +587,8 @@ def inc_overrides_quantization(spec: ModelSpec, quantization: str | None) -> boo
     says.
 
     NOTE: INCConfig.override_quantization_method returns "inc" for quant_method "auto-round"
-    without reading user_quant, and config/model.py _verify_quantization (0.19.0, 0.33.0
-    wheels) then sets self.quantization to the override: --quantization is not compared."""
+    without reading user_quant, and config/model.py _verify_quantization (0.19.0, 0.33.0,
+    0.34.0 wheels) then sets self.quantization to the override: --quantization is not compared."""
     return bool(quantization) and spec.quant is not None and spec.quant.method == "auto-round"
 
 
@@ -603,7 +604,7 @@ def inc_quantization_notes(spec: ModelSpec, quantization: str | None) -> list[st
 def quantization_errors(spec: ModelSpec, quantization: str | None) -> list[str]:
     """vLLM's refusal of a runtime --quantization that is not a quantized checkpoint's own.
 
-    NOTE: vllm/config/model.py _verify_quantization (0.11.0, 0.20.0, 0.33.0 wheels) raises
+    NOTE: vllm/config/model.py _verify_quantization (0.11.0, 0.20.0, 0.33.0, 0.34.0 wheels) raises
     when the config's quant_method and the argument differ after the methods' overrides,
     which convert only to a method the user named (gptq_marlin for marlin / gptq_marlin, ...);
     every --quantization Headroom plans (a runtime scheme: fp8) is no such override.
@@ -670,7 +671,7 @@ def block_size_errors(block_size: int) -> list[str]:
 
     NOTE: the parser of vLLM 0.9.1-0.17.0 takes 1, 8, 16, 32, 64, 128 (and 256 from 0.11.1)
     only (config/cache.py BlockSize, the fixtures' --block-size choices, checked with the
-    command); 0.18.0-0.33.0 take any int. FLASH_ATTN and TRITON_ATTN, the CUDA defaults below
+    command); 0.18.0-0.34.0 take any int. FLASH_ATTN and TRITON_ATTN, the CUDA defaults below
     Blackwell, raise "Block size must be a multiple of 16." (get_kv_cache_shape, 0.9.1-0.19.0
     wheels), and from 0.18.0 the selector drops every backend whose kernel block sizes do not
     divide it (supports_block_size: the MLA backends take multiples of 16, 32, 64 or 128), so
@@ -748,7 +749,7 @@ def dtype_errors(gpu: GpuSpec, dtype: str) -> list[str]:
 
     NOTE: every covered release raises it in Worker.init_device from model_config.dtype:
     v1/worker/gpu_worker.py _check_if_gpu_supports_dtype in the 0.9.1-0.10.1 wheels,
-    platforms/cuda.py CudaPlatform.check_if_supports_dtype from 0.10.2 (0.33.0 the same).
+    platforms/cuda.py CudaPlatform.check_if_supports_dtype from 0.10.2 (0.33.0, 0.34.0 the same).
     --dtype auto does not meet it: config/model.py _resolve_auto_dtype falls back to the
     platform's first supported dtype (float16 below 8.0) with a warning.
     """
@@ -783,8 +784,9 @@ GEMMA_TIE_ASSERTED_LAST: dict[str, Version] = {
 """NOTE: the last release whose vLLM model for a text model_type asserts
 config.tie_word_embeddings ("# currently all existing Gemma models have `tie_word_embeddings`
 enabled" / `assert config.tie_word_embeddings`): gemma.py GemmaForCausalLM and gemma2.py
-Gemma2ForCausalLM in the 0.10.2-0.28.0 wheels (0.29.0 on: gemma.py ties `if
-config.tie_word_embeddings`, gemma2.py always ties its logits to embed_tokens:
+Gemma2ForCausalLM in the 0.10.2-0.28.0 wheels (0.29.0-0.33.0: gemma.py ties `if
+config.tie_word_embeddings`, 0.34.0 has no gemma.py and builds GemmaForCausalLM on the
+Transformers backend; gemma2.py always ties its logits to embed_tokens:
 GEMMA2_ALWAYS_TIED_FROM); gemma3.py Gemma3ForCausalLM in the 0.10.2-0.13.0 wheels (0.14.0 on:
 `if config.tie_word_embeddings`). gemma4.py ties `if` from 0.19.0. Keyed on the text config's
 model_type: a wrapper (gemma3_mm.py, paligemma.py) builds these from its text config, with the
@@ -900,7 +902,7 @@ def float16_errors(model_type: str, dtype: str, refused: bool) -> list[str]:
     float16 (`refused`: vllm_versions.float16_refused, per release); [] otherwise.
 
     NOTE: _check_valid_dtype, run on the dtype --dtype resolves to (config.py in the 0.9.x
-    wheels, config/model.py from 0.11; the same text in every wheel 0.9.1-0.33.0, the reason
+    wheels, config/model.py from 0.11; the same text in every wheel 0.9.1-0.34.0, the reason
     the same for each model type in _FLOAT16_NOT_SUPPORTED_MODELS). --dtype auto never meets
     it: _resolve_auto_dtype leaves float16 out for these types (engine.served_dtype).
     """
@@ -924,7 +926,7 @@ ModelOptMixedPrecisionConfig, mxfp4.py). gptq and awq stand for their loaders, n
 gptq / gptq_marlin / auto_gptq (awq alike) as the release and the checkpoint pick: the
 Marlin ones take float16 and bfloat16, the plain ones float16 only, none float32.
 compressed-tensors and bitsandbytes take float32 too, so they are not listed. inc: INCConfig
-([torch.half, torch.bfloat16], 0.19.0 and 0.33.0 wheels), which an AutoRound checkpoint's
+([torch.half, torch.bfloat16], 0.19.0, 0.33.0 and 0.34.0 wheels), which an AutoRound checkpoint's
 "auto-round" turns into."""
 
 
@@ -969,7 +971,7 @@ def _plain_loader(method: str, scheme: QuantScheme, version: Version, vendor: st
 def _marlin_lists_no_type(vendor: str, capability: tuple[int, int] | None) -> bool:
     """Whether marlin_utils.query_marlin_supported_quant_types lists no type for this GPU: on
     CUDA below compute capability 7.5 (ROCm skips the test), so _check_marlin_supported
-    refuses every checkpoint there (0.19.0-0.33.0 wheels)."""
+    refuses every checkpoint there (0.19.0-0.34.0 wheels)."""
     return vendor == "nvidia" and capability is not None and capability < (7, 5)
 
 
@@ -1001,7 +1003,7 @@ def _loading_method(spec: ModelSpec, scheme: QuantScheme, mixed: bool) -> str:
 
 GDN_SPLIT_BA_TYPES = ("qwen3_5", "qwen3_5_moe")
 """model_types whose vLLM decoder layer builds Gated DeltaNet with gqa_interleaved_layout=False,
-in_proj_b and in_proj_a as two shards (qwen3_5.py Qwen3_5DecoderLayer, 0.22.0-0.33.0 wheels):
+in_proj_b and in_proj_a as two shards (qwen3_5.py Qwen3_5DecoderLayer, 0.22.0-0.34.0 wheels):
 the layout vllm_versions.GDN_BA_WHOLE_FROM keeps whole. Qwen3-Next interleaves them."""
 
 
@@ -1103,17 +1105,17 @@ the WNA16 linear layer. Reasons: ..."). Read per wheel, for 16-bit activations:
   group but "does not support act-order (g_idx)" (0.23.0-0.24.0 also symmetric only), and
   TritonW4A16LinearKernel (4-bit, groups -1, 32, 64, 128, 256, no g_idx either): an act-order
   checkpoint needs Marlin's groups.
-- CUDA from 0.30.0 (0.30.0, 0.32.0, 0.33.0): Humming takes act-order too (its can_implement
+- CUDA from 0.30.0 (0.30.0, 0.32.0, 0.33.0, 0.34.0): Humming takes act-order too (its can_implement
   asks only for CUDA and the package): every group loads, though an act-order checkpoint
   stops before, at its config (ACT_ORDER_REFUSED_FROM, act_order_errors).
 - ROCm: _rocm_wna16_misses.
 Releases before this one load GPTQ on gptq.py / gptq_marlin.py (PLAIN_LOADER_LAST)."""
 
 GPTQ_HUMMING_FROM: Version = (0, 23, 0)  # HummingLinearKernel in the CUDA list (above)
-TRITON_W4A16_GROUP_SIZES = (-1, 32, 64, 128, 256)  # triton_w4a16.py, 0.20.0-0.33.0 wheels
+TRITON_W4A16_GROUP_SIZES = (-1, 32, 64, 128, 256)  # triton_w4a16.py, 0.20.0-0.34.0 wheels
 CT_MP_KERNELS_READ_FROM: Version = (0, 19, 0)  # the first wheel read (gptq_kernel_errors)
 ROCM_TRITON_W4A16_FROM: Version = (0, 20, 0)  # in the ROCm list from 0.20.0 (not in 0.19.0)
-CONCH_GROUP_SIZES = (-1, 128)  # conch.py _CONCH_SUPPORTED_GROUP_SIZES, 0.19.0-0.33.0 wheels
+CONCH_GROUP_SIZES = (-1, 128)  # conch.py _CONCH_SUPPORTED_GROUP_SIZES, 0.19.0-0.34.0 wheels
 
 
 def _rocm_wna16_misses(bits: int, zero_points: bool, group: int, g_idx: bool, served: str,
@@ -1123,7 +1125,7 @@ def _rocm_wna16_misses(bits: int, zero_points: bool, group: int, g_idx: bool, se
     at TP > 1, whose input TP splits).
 
     NOTE: kernels/linear/__init__.py _POSSIBLE_KERNELS[PlatformEnum.ROCM], walked in order by
-    choose_mp_linear_kernel (0.19.0-0.33.0 wheels): Conch, Exllama in 0.19.0; TritonW4A16
+    choose_mp_linear_kernel (0.19.0-0.34.0 wheels): Conch, Exllama in 0.19.0; TritonW4A16
     ahead of them from ROCM_TRITON_W4A16_FROM; RDNA3W4A16 (0.23.0) and RDNAHybridW4A16
     (0.26.0) ahead of those take gfx1100 / gfx11-gfx12 only (on_gfx1100, _on_gfx1x), no
     preset's target. can_implement per wheel: triton_w4a16.py takes uint4b8 or uint4 (4 bits,
@@ -1173,7 +1175,7 @@ def gptq_kernel_errors(spec: ModelSpec, scheme: QuantScheme, served: str, versio
                        gpu: GpuSpec) -> list[str]:
     """vLLM's refusal of a GPTQ or compressed-tensors WNA16 checkpoint's linear layers for want
     of a kernel ([] where one takes it): AutoGPTQLinearMethod from GPTQ_MP_KERNELS_FROM and
-    compressed_tensors_wNa16.py CompressedTensorsWNA16.create_weights (0.19.0-0.33.0 wheels)
+    compressed_tensors_wNa16.py CompressedTensorsWNA16.create_weights (0.19.0-0.34.0 wheels)
     both ask choose_mp_linear_kernel, whose CUDA list in the 0.19.0-0.21.0 wheels is 0.22.0's
     (no Humming, no Triton), checked in bfloat16 (float16 runs Exllama); on AMD
     _rocm_wna16_misses, in bfloat16 and float16. Symmetry is not planned for GPTQ (Humming is
@@ -1226,11 +1228,11 @@ def _autogptq_marlin_refusal(scheme: QuantScheme, version: Version, gpu: GpuSpec
 
     NOTE: AutoGPTQLinearMethod.__init__ calls marlin_utils.verify_marlin_supported(quant_type,
     group_size) for every quantized linear layer, in every wheel from 0.22.0 (GPTQ_MP_KERNELS_FROM)
-    to 0.33.0 read, on any dtype; _check_marlin_supported refuses a quant type that
-    query_marlin_supported_quant_types does not list (none on a CUDA compute capability below
-    7.5; ROCm skips the capability test) and a group outside MARLIN_SUPPORTED_GROUP_SIZES
-    [-1, 32, 64, 128] (the same in those wheels). AutoGPTQConfig's TYPE_MAP gives a symmetric
-    int4 uint4b8 and int8 uint8b128."""
+    to 0.34.0 read (0.34.0 skips it under VLLM_BATCH_INVARIANT, not planned), on any dtype;
+    _check_marlin_supported refuses a quant type that query_marlin_supported_quant_types does not
+    list (none on a CUDA compute capability below 7.5; ROCm skips the capability test) and a group
+    outside MARLIN_SUPPORTED_GROUP_SIZES [-1, 32, 64, 128] (the same in those wheels).
+    AutoGPTQConfig's TYPE_MAP gives a symmetric int4 uint4b8 and int8 uint8b128."""
     group = group_size(scheme) or -1
     cc = parse_capability(gpu.compute_capability)
     why = f"vLLM {version_label(version)} AutoGPTQLinearMethod, verify_marlin_supported"
@@ -1275,7 +1277,7 @@ def _no_wna16_kernel(version: Version, what: str, why: str, fp16_runs: bool) -> 
             + ("; --dtype float16 runs it on Exllama)" if fp16_runs else ")"))
 
 
-MARLIN_MIN_THREAD_N = 64  # marlin_utils.GPTQ_MARLIN_MIN_THREAD_N, 0.19.0-0.33.0 wheels
+MARLIN_MIN_THREAD_N = 64  # marlin_utils.GPTQ_MARLIN_MIN_THREAD_N, 0.19.0-0.34.0 wheels
 MARLIN_MIN_THREAD_K = 128  # marlin_utils.GPTQ_MARLIN_MIN_THREAD_K, the same wheels
 MARLIN_TILE_PADDING_FROM: Version = (0, 24, 0)
 MARLIN_ACT_ORDER_PADDING_FROM: Version = (0, 30, 0)
@@ -1291,9 +1293,9 @@ AWQ packing, and INCConfig's GPTQ path); and awq_marlin.py AWQMarlinConfig.get_q
 check_marlin_supports_layer, which falls back to AWQConfig's AWQLinearMethod ("Falling back to
 unoptimized AWQ kernels"). From MARLIN_TILE_PADDING_FROM MarlinLinearKernel.can_implement keeps
 only the group check and zero-pads N and K at weight prep (marlin_padded_nk), and auto_awq.py
-calls check_marlin_supports_layer(..., allow_tile_padding=True), likewise (0.24.0-0.33.0
+calls check_marlin_supports_layer(..., allow_tile_padding=True), likewise (0.24.0-0.34.0
 wheels) - except, up to 0.29.0, for a layer with act-order (`if c.has_g_idx:` keeps the strict
-check); the 0.30.0-0.33.0 wheels pad it too (MARLIN_ACT_ORDER_PADDING_FROM)."""
+check); the 0.30.0-0.34.0 wheels pad it too (MARLIN_ACT_ORDER_PADDING_FROM)."""
 
 EXLLAMA_KERNEL = "Exllama"
 HUMMING_KERNEL = "Humming"
@@ -1541,7 +1543,7 @@ def marlin_shape_findings(spec: ModelSpec, scheme: QuantScheme, tp: int, served:
 
 
 AWQ_TRITON_GROUP_SIZES = (-1, 32, 64, 128)
-"""NOTE: awq_triton.py AWQ_TRITON_SUPPORTED_GROUP_SIZES, the same in every wheel 0.19.0-0.33.0:
+"""NOTE: awq_triton.py AWQ_TRITON_SUPPORTED_GROUP_SIZES, the same in every wheel 0.19.0-0.34.0:
 awq_dequantize_triton and awq_gemm_triton `assert group_size in
 AWQ_TRITON_SUPPORTED_GROUP_SIZES or group_size == K` (the group worked out of the tensors'
 shapes). On ROCm AWQ's own GEMM is this Triton code: platforms/rocm.py verify_quantization
@@ -1587,15 +1589,15 @@ def rocm_awq_errors(spec: ModelSpec, scheme: QuantScheme, served: str, version: 
 AWQ_GEMM_HALF_ONLY_MESSAGE_NEW_FROM: Version = (0, 33, 0)
 """NOTE: vLLM's CUDA AWQ kernels take float16 only. _custom_ops.py awq_dequantize / awq_gemm
 call torch.ops._C.awq_dequantize / awq_gemm unless VLLM_USE_TRITON_AWQ (envs.py default "0";
-only platforms/rocm.py sets it), 0.19.0-0.33.0 wheels. Their host code (vllm-project/vllm
+only platforms/rocm.py sets it), 0.19.0-0.34.0 wheels. Their host code (vllm-project/vllm
 csrc/libtorch_stable/quantization/awq/gemm_kernels.cu, read at commit 1549683) takes
 `_scaling_factors.mutable_data_ptr<torch::headeronly::Half>()` and the
 kernels exist for __half only: the wheels' _C_stable_libtorch.abi3.so export
 vllm::awq::dequantize_weights(int*, __half*, int*, __half*, int) and
 gemm_forward_4bit_cuda_m16nXk32<64/128> on __half, and no bfloat16 version. The stable
-ABI's typed mutable_data_ptr checks the dtype: the .so holds "expected scalar type Half but
-found " (0.23.0-0.32.0) and "expected scalar type torch::headeronly::ScalarType::Half but
-found " (from this release, 0.33.0). The scales are in the served dtype (create_weights,
+ABI's typed mutable_data_ptr checks the dtype: the .so holds "expected scalar type Half but found "
+(0.23.0-0.32.0) and "expected scalar type torch::headeronly::ScalarType::Half but found " (from this
+release, 0.33.0; 0.34.0's .so the same). The scales are in the served dtype (create_weights,
 params_dtype)."""
 
 
@@ -1667,7 +1669,7 @@ def cuda_awq_gemm_errors(spec: ModelSpec, scheme: QuantScheme, served: str, vers
     takes float16 only); [] elsewhere. Up to PLAIN_LOADER_LAST["awq"] such a checkpoint
     loads on awq.py AWQConfig, refused earlier for its dtypes (act_dtype_errors).
 
-    NOTE: from 0.24.0 (0.24.0-0.33.0 wheels) quantization "awq" is auto_awq.py AutoAWQConfig,
+    NOTE: from 0.24.0 (0.24.0-0.34.0 wheels) quantization "awq" is auto_awq.py AutoAWQConfig,
     get_supported_act_dtypes() [torch.half, torch.bfloat16]; get_quant_method takes
     AutoAWQMarlinLinearMethod only where check_marlin_supported(uint4, group, zero_point)
     holds (MARLIN_SUPPORTED_GROUP_SIZES [-1, 32, 64, 128], compute capability 7.5 or more)
@@ -1725,7 +1727,7 @@ def gptq_dynamic_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
     config: bits=.., sym=.." for (bits, sym) outside TYPE_MAP {(4, True), (8, True)}, and the
     linear method's __init__ then verify_marlin_supported: "Marlin does not support group_size
     = .. Only group_sizes = [-1, 32, 64, 128] are supported." (marlin_utils.py
-    _check_marlin_supported; GPTQMarlinLinearMethod 0.19.0, AutoGPTQLinearMethod 0.22.0-0.33.0
+    _check_marlin_supported; GPTQMarlinLinearMethod 0.19.0, AutoGPTQLinearMethod 0.22.0-0.34.0
     wheels); on 0.19-0.21's plain GPTQConfig (gptq.py) only bits outside 2/3/4/8 ("Currently,
     only 2/3/4/8-bit weight quantization is supported for GPTQ, but got .. bits."), and that
     release's MoE layers go to MoeWNA16, which reads no rule. A FusedMoE's rule group is not
@@ -1764,14 +1766,14 @@ def ct_channel_moe_errors(spec: ModelSpec, scheme: QuantScheme, version: Version
     -gchannel keys) int4 / int8 weight-only experts where they leave Marlin at every layout: on
     Hopper from HUMMING_FIRST_ON_HOPPER_FROM, on AMD GPUs from CT_WNA16_MOE_READ_FROM.
 
-    NOTE: compressed_tensors_moe_wna16.py CompressedTensorsWNA16MoEMethod.__init__ (0.32.0 and
-    0.33.0 wheels) asks select_wna16_moe_backend, which on compute capability 9.0 tries Humming
+    NOTE: compressed_tensors_moe_wna16.py CompressedTensorsWNA16MoEMethod.__init__ (0.32.0, 0.33.0
+    and 0.34.0 wheels) asks select_wna16_moe_backend, which on compute capability 9.0 tries Humming
     before Marlin (humming/priority.py prioritize_humming); fused_humming_moe.py takes the
     per-channel key (kInt4Static / kInt8Static: GroupShape(1, -1)), so the backend is not
     Marlin and the next line is `assert weight_quant.strategy == "group"` ("channelwise is not
     supported by this kernel"): an AssertionError at any layout. On ROCm get_moe_method builds
     that method at every layout (layout.moe_wna16_fallback's NOTE), which asserts the same in
-    __init__ in every wheel 0.19.0-0.33.0 (compressed_tensors_moe.py in 0.19.0,
+    __init__ in every wheel 0.19.0-0.34.0 (compressed_tensors_moe.py in 0.19.0,
     compressed_tensors_moe_wna16.py from 0.20.0: unconditionally up to 0.26.0, off Marlin from
     0.27.0, where the oracle's TritonWNA16Experts takes kInt4Static). Marlin takes such
     experts on other NVIDIA GPUs where its check holds (not planned: the layout checks have no
@@ -1839,7 +1841,7 @@ kInt8DynamicTokenSym) only where `current_platform.is_cuda() and has_device_capa
 5))`, Humming on CUDA only (fused_humming_moe.py _supports_current_device), CPU on CPUs: on ROCm
 none is left and the oracle raises NotImplementedError("No Int8 MoE backend supports the
 deployment configuration."). The 0.27.0 wheel adds `or current_platform.is_rocm()` to the
-Triton check (0.28.0-0.33.0 the same). From the first release up to, not including, the
+Triton check (0.28.0-0.34.0 the same). From the first release up to, not including, the
 second."""
 
 
@@ -1862,7 +1864,7 @@ def rocm_int8_moe_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
 
 INC_READ_FROM: Version = (0, 19, 0)
 """The first release whose AutoRound loader Headroom has read (INCConfig, quantization/inc.py;
-the 0.19.0-0.30.0, 0.32.0 and 0.33.0 wheels; 0.31.0 not read: the INC files of 0.30.0 and 0.32.0
+the 0.19.0-0.30.0 and 0.32.0-0.34.0 wheels; 0.31.0 not read: the INC files of 0.30.0 and 0.32.0
 are byte-identical). Earlier releases load "auto-round" on auto_round.py AutoRoundConfig (0.11.0,
 0.12.0 wheels), not read here: refused (inc_errors)."""
 INC_PLAIN_GPTQ_LAST: Version = (0, 21, 0)
@@ -1875,20 +1877,20 @@ INC_SYM_DEFAULT_FROM: Version = (0, 29, 0)
 """NOTE: INCConfig.from_config reads sym with get_from_keys (required) and packing_format with
 get_from_keys_or(..., "auto_round:auto_gptq"), a present null as None ("Unsupported
 packing_format: None"), until 0.28.0; from 0.29.0 both default (sym true, a null packing_format
-the block's default packing: config.quant._inc_packing). 0.19.0-0.33.0 wheels, each read."""
+the block's default packing: config.quant._inc_packing). 0.19.0-0.34.0 wheels, each read."""
 MARLIN_MIN_CAPABILITY = 75  # marlin_utils.query_marlin_supported_quant_types: [] below 7.5 (CUDA)
 
 
 INC_EXPERT_ENTRIES_LAST: Version = (0, 23, 0)
 """NOTE: the last release whose INC loader reads the routed experts' extra_config entries:
 INCConfig.get_layer_config (inc.py, 0.19.0-0.23.0 wheels) and INCConfigParser._resolve_raw
-(config_parser.py, 0.24.0-0.33.0) take them only `if "fusedmoe" in
+(config_parser.py, 0.24.0-0.34.0) take them only `if "fusedmoe" in
 layer.__class__.__name__.lower()`. The MoE layer is class FusedMoE up to 0.23.0 (0.22.0 and
 0.23.0 alias RoutedExperts to it, fused_moe/__init__.py); from 0.24.0 FusedMoE is a factory
 function (fused_moe/layer.py) that builds a RoutedExperts (or a subclass: DbrxExperts,
 GptOssRoutedExperts, ...), which calls get_quant_method with itself, so the entries are
 skipped and the experts take the layer prefix's own config: the checkpoint's, unless a key
-names 'mlp.experts' itself. RoutedExperts._load_w13 / _load_w2 (routed_experts.py, 0.33.0)
+names 'mlp.experts' itself. RoutedExperts._load_w13 / _load_w2 (routed_experts.py, 0.33.0, 0.34.0)
 copy each stored expert tensor into those parameters, narrowing a larger parameter to a
 smaller tensor (_narrow_expert_data_for_padding) and failing on a larger one."""
 
@@ -1896,7 +1898,7 @@ smaller tensor (_narrow_expert_data_for_padding) and failing on a larger one."""
 INC_BACKEND_FROM: Version = (0, 24, 0)
 """NOTE: INCConfig.get_quant_method calls apply_gptq_quant_layer(layer, prefix) without its
 `backend` argument (default "auto") in the 0.19.0-0.23.0 wheels, so the config's backend picks
-the packing only; INCWNA16LinearScheme (0.24.0-0.33.0) reads it: use_marlin needs "auto" or a
+the packing only; INCWNA16LinearScheme (0.24.0-0.34.0) reads it: use_marlin needs "auto" or a
 backend containing "marlin". The MoE builders never read it."""
 
 
@@ -1964,7 +1966,7 @@ INC_TAKES: tuple[tuple[Version, tuple[int, ...], tuple[str, ...], tuple[str, ...
       "auto_round:llm_compressor")),
 )
 """NOTE: (first release, SUPPORTED_BITS, SUPPORTED_DTYPES, SUPPORTED_FORMATS) of vLLM's
-INCConfig (inc.py in the 0.19.0-0.23.0 wheels, inc/inc.py 0.24.0-0.33.0; each wheel read):
+INCConfig (inc.py in the 0.19.0-0.23.0 wheels, inc/inc.py 0.24.0-0.34.0; each wheel read):
 __init__ raises ValueError "Unsupported weight_bits / data_type / packing_format: ...,
 currently only support {...}." in that order for a value outside them. From 0.27.0 any
 data_type containing "mx_fp" passes ("mx_fp4", is_mxfp); from 0.29.0 "fp8" is read as "fp"
@@ -1998,8 +2000,8 @@ INC_MXFP_CHECK_FROM: Version = (0, 29, 0)
 and 0.28.0 wheels (the same function) it asserts, for an MXFP8 block ("mx_fp" in data_type,
 bits 8), group_size 32, sym, packing_format 'auto_round:llm_compressor' (from_config defaults a
 missing one to 'auto_round:auto_gptq') and backend 'auto', as "INC MXFP8 only supports ...".
-From 0.29.0 (_validate_mxfp_quantization, the same in the 0.29.0, 0.30.0, 0.32.0 and 0.33.0
-wheels) it checks a block whose data_type is exactly "mx_fp" (AutoRound's MXFP4 and MXFP8
+From 0.29.0 (_validate_mxfp_quantization, the same in the 0.29.0, 0.30.0, 0.32.0, 0.33.0 and
+0.34.0 wheels) it checks a block whose data_type is exactly "mx_fp" (AutoRound's MXFP4 and MXFP8
 schemes write that, auto_round/schemes.py, find_string id 51927722244), asserting bits 4 or 8
 first, then the same four, as "INC MXFP only supports ..."; from_config defaults a missing
 packing_format to 'auto_round:llm_compressor' there, and a missing sym to true."""
@@ -2048,7 +2050,7 @@ def _inc_fp8_errors(fmt: IncFormat, version: Version) -> list[str]:
     plans a block-FP8 export only inside it (config.quant._inc_fp8).
 
     NOTE: INCConfig._validate_fp8_block_quantization (inc/inc.py; the same function in the
-    0.29.0, 0.30.0, 0.31.0, 0.32.0 and 0.33.0 wheels) asserts, in this order, bits 8, a 2-D
+    0.29.0-0.34.0 wheels) asserts, in this order, bits 8, a 2-D
     group_size, `self.sym` (a null sym is None: config.quant._inc_sym), packing_format
     'auto_round:fp8' (from_config's default for bits 8 with a 2-D group_size) and backend
     'auto'. A group_size that is neither an integer nor two is not checked here."""
@@ -2074,7 +2076,7 @@ config: ..." where none can_handle it: INCWna16Scheme takes data_type "int", INC
 INCMxfp8Scheme "mx_fp" in data_type with bits 4 / 8 (from 0.27.0), INCFp8Scheme data_type
 "fp" with bits 8, a truthy sym, packing 'auto_round:fp8' and a 2-D group_size (from 0.29.0);
 INCLayerConfig prints its fields in this order (config_parser.py, resolve_scheme: the same
-in the 0.24.0-0.33.0 wheels, each read). A layer of 16 or more bits is built unquantized
+in the 0.24.0-0.34.0 wheels, each read). A layer of 16 or more bits is built unquantized
 before any scheme (no entry of QuantSpec.inc_entries has them). Int blocks always find one;
 MXFP / FP blocks need INC_MXFP_FROM / INC_FP8_FROM, so only those releases reach the check."""
 
@@ -2154,7 +2156,7 @@ def inc_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
                gpu: GpuSpec) -> list[str]:
     """vLLM's refusals of an AutoRound checkpoint as stored ([] where it loads), in its words.
 
-    NOTE: config/model.py _verify_quantization (0.19.0, 0.33.0 wheels): only "auto-round" is
+    NOTE: config/model.py _verify_quantization (0.19.0, 0.33.0, 0.34.0 wheels): only "auto-round" is
     turned into "inc" (INCConfig.override_quantization_method), and a quant_method no
     registered config has is "Unknown quantization method". INCConfig.from_config raises on a
     missing sym up to 0.28.0 (get_from_keys: "Cannot find any of ['sym'] in the model's
@@ -2299,7 +2301,7 @@ INC_LM_HEAD_SUFFIX_FROM: Version = (0, 27, 0)
 INC_NESTED_LM_HEAD = ("Qwen3VLMoeForConditionalGeneration", "Qwen3_5ForConditionalGeneration",
                       "Qwen3_5MoeForConditionalGeneration")
 """NOTE: INCConfigParser._resolve_raw (inc/config_parser.py) matches an extra_config key to a
-layer by its exact prefix, then, from the 0.27.0 wheel (the same in 0.28.0-0.33.0; absent
+layer by its exact prefix, then, from the 0.27.0 wheel (the same in 0.28.0-0.34.0; absent
 from 0.24.0-0.26.0, and from inc.py get_layer_config in 0.19.0-0.23.0), by suffix
 (layer_name.endswith("." + key): 'lm_head' for 'language_model.lm_head'); a ParallelLMHead
 no key matches is built unquantized. These architectures build the lm_head at
@@ -2308,14 +2310,14 @@ Qwen3_5ForCausalLMBase: ParallelLMHead(prefix=maybe_prefix(prefix, "lm_head")) u
 wrapper's maybe_prefix(prefix, "language_model")), and their hf_to_vllm_mapper (qwen3_vl.py
 Qwen3VLForConditionalGeneration's, inherited) renames 'lm_head.' to 'language_model.lm_head.'
 by prefix, which leaves the bare extra_config key 'lm_head' (AutoRound's name for the
-transformers model's lm_head) as it is: read in each of the 0.19.0-0.27.0 wheels and 0.33.0.
+transformers model's lm_head) as it is: read in each of the 0.19.0-0.27.0 wheels, 0.33.0 and 0.34.0.
 Qwen3VLForConditionalGeneration builds its lm_head at the fixed prefix 'lm_head' (qwen3_vl.py
 Qwen3LLMForCausalLM), matched exactly on every release: not listed."""
 
 
 INC_HUMMING_FROM: Version = (0, 30, 0)
 INC_HUMMING_BITS = (2, 3, 5, 6, 7)
-"""NOTE: INCWna16Scheme.get_linear_method (inc/schemes/inc_wna16_scheme.py, 0.30.0-0.33.0
+"""NOTE: INCWna16Scheme.get_linear_method (inc/schemes/inc_wna16_scheme.py, 0.30.0-0.34.0
 wheels; absent from 0.29.0) sends a layer in CUDA_HUMMING_SUPPORTED_BITS {2, 3, 5, 6, 7} to
 Humming's kernels when current_platform.is_cuda(); other layers (and every layer on ROCm) go
 to INCWNA16LinearScheme, whose _build_gptq_method raises NotImplementedError off Marlin."""
@@ -2337,7 +2339,7 @@ def _inc_layer_errors(family: str, bits: int, group: int | None, sym: bool | Non
     takes it.
 
     NOTE: INCConfig.apply_gptq_quant_layer / apply_awq_quant_layer (inc.py 0.19.0-0.23.0) and
-    INCWNA16LinearScheme (0.24.0-0.33.0) put a GPTQ-packed layer on Marlin for (bits, sym)
+    INCWNA16LinearScheme (0.24.0-0.34.0) put a GPTQ-packed layer on Marlin for (bits, sym)
     (4, True) or (8, True) in a group check_marlin_supported takes, an AWQ-packed one for
     uint4 with zero points (query_marlin_supported_quant_types: asymmetric 4-bit only).
     Off Marlin, GPTQ packing builds gptq.py GPTQLinearMethod in 0.19.0-0.21.0 (GPTQConfig
@@ -2345,7 +2347,7 @@ def _inc_layer_errors(family: str, bits: int, group: int | None, sym: bool | Non
     (INC_PLAIN_GPTQ_LAST); AWQ packing builds awq.py AWQConfig (0.19.0-0.23.0) or auto_awq.py
     AutoAWQConfig (0.24.0 on, TYPE_MAP {4}), both raising ValueError for bits other than 4
     (awq.py AWQConfig.__init__ in the 0.19.0-0.23.0 wheels, auto_awq.py AutoAWQConfig.__init__
-    in 0.24.0-0.33.0, each read; 8 bits: query_marlin_supported_quant_types lists uint8 with
+    in 0.24.0-0.34.0, each read; 8 bits: query_marlin_supported_quant_types lists uint8 with
     no has_zp, so backend 'awq:marlin' or 'marlin' does not help). From INC_HUMMING_FROM
     2/3/5/6/7 bits run Humming on CUDA. The GPU's capability is the checkpoint's check
     (inc_marlin_off)."""
@@ -2454,7 +2456,7 @@ def int8_float32_errors(scheme: QuantScheme, served: str) -> list[str]:
     CUTLASS one's is_supported and can_implement accept every CUDA GPU, and its
     apply_weights calls ops.cutlass_scaled_mm(..., out_dtype=x.dtype) (cutlass_scaled_mm_azp
     for asymmetric activations), which begin `assert out_dtype is torch.bfloat16 or out_dtype
-    is torch.float16` (_custom_ops.py). Read in the 0.19.0, 0.30.0 and 0.33.0 wheels; older
+    is torch.float16` (_custom_ops.py). Read in the 0.19.0, 0.30.0, 0.33.0 and 0.34.0 wheels; older
     releases assumed alike (unverified)."""
     if scheme.family != "int8" or served != "float32":
         return []
@@ -2512,11 +2514,11 @@ from each release on (ct_linear_scheme names it).
 
 NOTE: CompressedTensorsConfig.get_scheme calls _check_scheme_supported(scheme.
 get_min_capability()), which raises RuntimeError "Quantization scheme is not supported for the
-current GPU. Min capability: N. Current capability: C." (0.33.0's words; up to 0.16.0 the same
-words passed as a tuple), after the method's own get_min_capability (70: capability_errors).
-Each scheme's get_min_capability read in the compressed_tensors/schemes/ files of every wheel
-0.9.1-0.33.0: W4A4 NVFP4 (compressed_tensors_w4a4_nvfp4.py) 80 in 0.9.1, 100 in 0.10.1-0.15.1
-(80 with VLLM_USE_NVFP4_CT_EMULATIONS, not modelled), 75 from 0.16.0; NVFP4A16
+current GPU. Min capability: N. Current capability: C." (0.33.0's and 0.34.0's words; up to 0.16.0
+the same words passed as a tuple), after the method's own get_min_capability (70:
+capability_errors). Each scheme's get_min_capability read in the compressed_tensors/schemes/ files
+of every wheel 0.9.1-0.34.0: W4A4 NVFP4 (compressed_tensors_w4a4_nvfp4.py) 80 in 0.9.1, 100 in
+0.10.1-0.15.1 (80 with VLLM_USE_NVFP4_CT_EMULATIONS, not modelled), 75 from 0.16.0; NVFP4A16
 (compressed_tensors_w4a16_nvfp4.py) 80 in 0.9.1-0.15.1, 75 in 0.16.0-0.22.0, and from 0.23.0
 CompressedTensorsW4A4Fp4(use_a16=True) at 75; W8A8 int8 (compressed_tensors_w8a8_int8.py) 75
 in every wheel; WNA16 (compressed_tensors_wNa16.py) 80 in 0.9.1-0.11.2, 75 from 0.12.0; FP8
@@ -2534,7 +2536,7 @@ def capability_errors(gpu: GpuSpec, scheme: QuantScheme, cli: VllmCli, mixed: bo
     (ct_linear_scheme; None: not one), whose own minimum comes next (CT_SCHEME_MIN_CAPABILITY).
     E.g. a W8A8 int8 checkpoint on a V100 (7.0): the method takes 70, the scheme 75. AWQ is
     named auto_awq from INC_AUTO_AWQ_FROM, as AutoAWQConfig.override_quantization_method
-    renames "awq" (auto_awq.py get_name, 0.24.0-0.33.0 wheels) before config/vllm.py words the
+    renames "awq" (auto_awq.py get_name, 0.24.0-0.34.0 wheels) before config/vllm.py words the
     refusal with model_config.quantization."""
     method = "modelopt_mixed" if mixed else "compressed-tensors" if ct_scheme \
         else QUANT_METHOD.get(scheme.family)
