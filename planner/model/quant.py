@@ -545,7 +545,7 @@ class ComponentFormats(BaseModel):
     (QuantSpec.module_formats): a component none of whose modules is listed stays 16-bit.
 
     NOTE: vLLM ModelOptMixedPrecisionConfig._resolve_quant_algo (quantization/modelopt.py,
-    0.17.0-0.33.0 wheels) finds a module's entry by its name, by its fused shards
+    0.17.0-0.34.0 wheels) finds a module's entry by its name, by its fused shards
     (packed_modules_mapping: qkv_proj <- q/k/v_proj, gate_up_proj <- gate/up_proj, Qwen3.5's
     in_proj_qkvz <- in_proj_qkv/in_proj_z; shards of two formats raise "Mixed quant_algo
     within fused layer"), or for the routed experts by any key under the module's prefix,

@@ -164,7 +164,7 @@ def _gptq_awq(qc: dict, where: str, method: str, excluded: tuple[str, ...]) -> Q
 def _act_order_rule(dynamic: object, desc_act: object, group: int, where: str) -> str | None:
     """The first GPTQModel `dynamic` rule that turns group act-order on for its modules.
 
-    NOTE: utils/gptq_utils.py normalize_and_validate_gptq_desc_act (0.30.0-0.33.0 wheels;
+    NOTE: utils/gptq_utils.py normalize_and_validate_gptq_desc_act (0.30.0-0.34.0 wheels;
     absent from 0.29.0), called by AutoGPTQConfig.__init__, skips rules whose pattern starts
     with "-:" (a negative match: those modules are not quantized) or whose value is not a
     mapping, and raises ValueError for the first other rule whose desc_act (default: the
@@ -172,13 +172,13 @@ def _act_order_rule(dynamic: object, desc_act: object, group: int, where: str) -
     rule giving a desc_act checkpoint's per-channel modules a group counts as well.
     A `dynamic` that is no object, or a positive rule whose value is none, is refused: the
     GPTQ configs iterate `dynamic.items()` (gptq.py, gptq_marlin.py from_config / __init__,
-    0.19.0; auto_gptq.py 0.33.0) and utils/gptq_utils.py get_dynamic_override calls
+    0.19.0; auto_gptq.py 0.33.0, 0.34.0) and utils/gptq_utils.py get_dynamic_override calls
     `pattern_dict.get(key, ...)` on the rule of each module a positive pattern matches
-    (AttributeError; the same function in the 0.19.0 and 0.33.0 wheels). A null `dynamic`
+    (AttributeError; the same function in the 0.19.0, 0.33.0 and 0.34.0 wheels). A null `dynamic`
     is read as {} (from_config). A rule whose pattern matches no module is never read there,
     but normalize_and_validate_gptq_desc_act reads every rule whatever it matches. A pattern
     that is no regular expression is refused: get_linear_quant_method (gptq_utils.py, 0.19.0,
-    0.24.0, 0.29.0 and 0.33.0 wheels) asks get_dynamic_override for each quantized linear
+    0.24.0, 0.29.0, 0.33.0 and 0.34.0 wheels) asks get_dynamic_override for each quantized linear
     layer, which tries the rules in order with `regex.match(pattern, layer name)` (the regex
     package, re's syntax and more; checked here with re) and raises regex.error at the first
     layer no earlier rule matches."""
@@ -212,7 +212,7 @@ def _act_order_rule(dynamic: object, desc_act: object, group: int, where: str) -
 # Qwen3NextSparseMoeBlock, llama4.py: "shared_expert"); each attention builds qkv_proj and
 # o_proj, each MLP gate_up_proj and down_proj: the `prefix=f"{prefix}.…"` arguments of
 # llama.py, qwen2_moe.py, qwen3_moe.py, qwen3_next.py, mixtral.py, gpt_oss.py, deepseek_v2.py,
-# glm4_moe.py and llama4.py in the 0.19.0 and 0.33.0 wheels.
+# glm4_moe.py and llama4.py in the 0.19.0, 0.33.0 and 0.34.0 wheels.
 _DYNAMIC_ATTENTION = {"gpt_oss": "attn"}
 _DYNAMIC_MLP = {"mixtral": "block_sparse_moe", "llama4": "feed_forward"}
 _DYNAMIC_SHARED = dict.fromkeys(("qwen2_moe", "qwen3_moe", "qwen3_next", "qwen3_5_moe",
@@ -220,7 +220,7 @@ _DYNAMIC_SHARED = dict.fromkeys(("qwen2_moe", "qwen3_moe", "qwen3_next", "qwen3_
 
 
 def _dynamic_regex(pattern: str) -> tuple[bool, str]:
-    """A `dynamic` key as get_dynamic_override reads it (utils/gptq_utils.py, 0.19.0 and 0.33.0
+    """A `dynamic` key as get_dynamic_override reads it (utils/gptq_utils.py, 0.19.0, 0.33.0, 0.34.0
     wheels): whether it is negative ("-:"), and the regular expression left once that prefix,
     or else one "+:", is removed; nothing more ("-:+:x" matches with "+:x")."""
     if pattern.startswith("-:"):
@@ -283,14 +283,14 @@ def gptq_dynamic(quant: QuantSpec | None, qc: object, layers: list[LayerSpec],
     model's vLLM type; None for a multimodal wrapper, whose text layers' prefixes are not read
     (its rules are noted, not applied).
 
-    NOTE: utils/gptq_utils.py (0.19.0, 0.24.0, 0.29.0, 0.33.0 wheels): get_linear_quant_method
-    asks get_dynamic_override for each LinearBase layer's full prefix, the fused one for
-    qkv_proj / gate_up_proj (its shards are not asked: a rule naming 'q_proj' alone matches
-    nothing there); a negative match builds UnquantizedLinearMethod, a positive one
-    override_config: bits and group_size where the rule's value is an int, desc_act and sym
-    where a bool, each else the checkpoint's. The routed experts take the same rules by their
-    FusedMoE layer's prefix ('model.layers.3.mlp.experts'), not per expert:
-    get_moe_quant_method (gptq_marlin.py 0.19.0-0.21.0, auto_gptq.py 0.22.0-0.33.0) builds
+    NOTE: utils/gptq_utils.py (0.19.0, 0.24.0, 0.29.0, 0.33.0, 0.34.0 wheels):
+    get_linear_quant_method asks get_dynamic_override for each LinearBase layer's full prefix, the
+    fused one for qkv_proj / gate_up_proj (its shards are not asked: a rule naming 'q_proj' alone
+    matches nothing there); a negative match builds UnquantizedLinearMethod, a positive one
+    override_config: bits and group_size where the rule's value is an int, desc_act and sym where a
+    bool, each else the checkpoint's. The routed experts take the same rules by their FusedMoE
+    layer's prefix ('model.layers.3.mlp.experts'), not per expert:
+    get_moe_quant_method (gptq_marlin.py 0.19.0-0.21.0, auto_gptq.py 0.22.0-0.34.0) builds
     UnquantizedFusedMoEMethod for a negative match and override_config's bits for a positive
     one. Not modelled here: the experts of a layer Marlin MoE does not take go to MoeWNA16,
     which reads no `dynamic` (moe_wna16.py from_config: the checkpoint's bits and group), as
@@ -413,7 +413,7 @@ def _ct_nvfp4(args: dict) -> bool:
     (QuantSpec.weight_only: FP4 weights x 16-bit activations).
 
     NOTE: vLLM compressed_tensors.py CompressedTensorsConfig._is_nvfp4_format (0.17.0, 0.25.0,
-    0.33.0 wheels) and _is_fp4a16_nvfp4 (0.9.1, 0.11.0: the same test plus `input_quant is
+    0.33.0, 0.34.0 wheels) and _is_fp4a16_nvfp4 (0.9.1, 0.11.0: the same test plus `input_quant is
     None`); QuantizationArgs.symmetric defaults to true (compressed-tensors)."""
     return (args.get("strategy") == "tensor_group" and args.get("type") == "float"
             and args.get("num_bits") == 4 and args.get("group_size") == 16
@@ -421,7 +421,7 @@ def _ct_nvfp4(args: dict) -> bool:
 
 
 # NOTE: vLLM's AutoRound / Intel Neural Compressor loader, INCConfig (quantization/inc.py in the
-# 0.19.0-0.23.0 wheels, inc/inc.py + inc/config_parser.py in 0.24.0-0.30.0, 0.32.0, 0.33.0):
+# 0.19.0-0.23.0 wheels, inc/inc.py + inc/config_parser.py in 0.24.0-0.30.0, 0.32.0-0.34.0):
 # override_quantization_method turns quant_method "auto-round" into "inc", the method's own
 # name; from_config reads bits, group_size and sym (get_from_keys: required up to 0.28,
 # get_from_keys_or(..., True) from 0.29), packing_format (default "auto_round:auto_gptq"; also
@@ -437,13 +437,13 @@ INC_UNKNOWN_NAMES = ("intel/auto-round", "auto_round")
 INC_PACKINGS = {"auto_round:auto_gptq": "gptq", "auto_round:auto_awq": "awq"}
 INC_BACKENDS = ("auto", "gptq", "gptq:marlin", "awq", "awq:marlin", "marlin")
 _KEPT_BITS = 16
-# NOTE: what INCConfig.__init__ accepts in the newest release read (0.33.0 wheel; it raises
-# ValueError "Unsupported weight_bits / data_type / packing_format: ..., currently only support
-# {...}." otherwise): SUPPORTED_BITS 2-8 (0.19.0-0.29.0: 2, 3, 4, 8), SUPPORTED_DTYPES int,
-# mx_fp (any data_type containing "mx_fp", from 0.27.0) and fp ("fp8" read as "fp", 0.29.0),
-# SUPPORTED_FORMATS auto_gptq, auto_awq, llm_compressor (0.27.0) and fp8 (0.29.0). A block
-# outside these is refused by every release read, so here; vLLM prints Python sets, in no
-# fixed order: they are written in the 0.33.0 source's order.
+# NOTE: what INCConfig.__init__ accepts in the newest release read (0.33.0 and 0.34.0: the same
+# inc.py; it raises ValueError "Unsupported weight_bits / data_type / packing_format: ...,
+# currently only support {...}." otherwise): SUPPORTED_BITS 2-8 (0.19.0-0.29.0: 2, 3, 4, 8),
+# SUPPORTED_DTYPES int, mx_fp (any data_type containing "mx_fp", from 0.27.0) and fp ("fp8" read
+# as "fp", 0.29.0), SUPPORTED_FORMATS auto_gptq, auto_awq, llm_compressor (0.27.0) and fp8
+# (0.29.0). A block outside these is refused by every release read, so here; vLLM prints Python
+# sets, in no fixed order: they are written in the 0.33.0 source's order.
 INC_ANY_BITS = (2, 3, 4, 5, 6, 7, 8)
 INC_ANY_DTYPES = ("int", "mx_fp", "fp")
 INC_ANY_PACKINGS = ("auto_round:auto_gptq", "auto_round:auto_awq", "auto_round:fp8",
@@ -467,8 +467,8 @@ def inc_gate_up_fused_last(config: dict) -> tuple[int, int, int] | None:
     packed_modules_mapping; __init__ adds gate_up_proj to that dict where a dense MLP exists
     (Qwen2-MoE: mlp_only_layers or shared_expert_intermediate_size > 0; Qwen3-MoE:
     mlp_only_layers), and configure_quant_config (model_loader/utils.py) hands INCConfig that
-    dict by reference (qwen2_moe.py, qwen3_moe.py, utils.py: 0.19.0, 0.24.0 and 0.33.0 wheels).
-    Qwen3MoeForCausalLM is SupportsQuant from 0.25.0 (its class declaration in the 0.19.0-0.33.0
+    dict by reference (qwen2_moe.py, qwen3_moe.py, utils.py: 0.19.0, 0.24.0, 0.33.0, 0.34.0 wheels).
+    Qwen3MoeForCausalLM is SupportsQuant from 0.25.0 (its class declaration in the 0.19.0-0.34.0
     wheels; QWEN3_MOE_GATE_UP_LAST the release before), whose __new__ copies the mapping into
     INCConfig's own dict (interfaces.py SupportsQuant._maybe_apply_model_mapping: update) before
     __init__ adds gate_up_proj: from 0.25 its dense gate/up entries are not read. Where the
@@ -493,7 +493,7 @@ def inc_set(values: tuple) -> str:
 
 
 def _inc_refusals(qc: dict, at: str) -> None:
-    """Raise vLLM's ValueError (INCConfig.__init__, 0.33.0 wording) for a block every release
+    """Raise vLLM's ValueError (INCConfig.__init__, 0.33.0-0.34.0 wording) for a block every release
     read refuses: bits, data_type or packing_format outside INC_ANY_*, int weights in a
     packing other than GPTQ's or AWQ's, or a backend outside INC_BACKENDS (the same set in
     every release).
@@ -501,7 +501,7 @@ def _inc_refusals(qc: dict, at: str) -> None:
     NOTE: int weights in auto_round:llm_compressor or auto_round:fp8 packing: outside
     SUPPORTED_FORMATS before 0.27.0 (llm_compressor) / 0.29.0 (fp8); 0.27.0-0.28.0
     _validate_supported_quantization raises ValueError "packing_format='auto_round:
-    llm_compressor' requires an 'mx_fp' data_type."; 0.29.0-0.33.0 _validate_int_quantization
+    llm_compressor' requires an 'mx_fp' data_type."; 0.29.0-0.34.0 _validate_int_quantization
     asserts packing_format in ['auto_round:auto_awq', 'auto_round:auto_gptq'] (the same
     function in each of these wheels)."""
     bits, packing = qc.get("bits"), qc.get("packing_format")
@@ -557,11 +557,11 @@ def inc_unplanned(qc: object, quant: QuantSpec | None, where: str) -> IncFormat 
 
 
 def _inc_act_refusals(qc: dict, data_type: object, at: str) -> None:
-    """Raise vLLM's AssertionError (INCConfig._validate_raw_config, 0.33.0 wording) for a block-FP8
-    or MXFP8 block whose activation fields differ from what vLLM runs: every release read
+    """Raise vLLM's AssertionError (INCConfig._validate_raw_config, 0.33.0-0.34.0 wording) for a
+    block-FP8 or MXFP8 block whose activation fields differ from what vLLM runs: every release read
     refuses it (before 0.29 / 0.27 by its data_type).
 
-    NOTE: _validate_raw_config (inc/inc.py; the same function in the 0.29.0-0.33.0 wheels)
+    NOTE: _validate_raw_config (inc/inc.py; the same function in the 0.29.0-0.34.0 wheels)
     compares each field, where the block has it (get_from_keys_or, default the expected
     value), for data_type fp: act_bits 8, act_group_size the block's first side, act_data_type
     "fp", act_sym, act_dynamic true, activation_scheme "dynamic", fmt "e4m3"; for an MXFP8
@@ -650,7 +650,7 @@ def _inc_sym(qc: dict) -> bool | None:
 
     NOTE: QuantizationConfig.get_from_keys / get_from_keys_or (base_config.py) return a present
     key's value, null included, so INCConfig.from_config (inc.py 0.19.0-0.23.0, inc/inc.py
-    0.24.0-0.33.0; each wheel read) holds sym None on every release: get_from_keys(config,
+    0.24.0-0.34.0; each wheel read) holds sym None on every release: get_from_keys(config,
     ["sym"]) raises only for a missing key (to 0.28.0), get_from_keys_or(config, ["sym"], True)
     defaults only a missing one (from 0.29.0). Nothing checks the None: GPTQ packing looks
     (bits, sym) up in a map of (4, True) and (8, True) (off Marlin), AWQ packing asks Marlin for
@@ -666,7 +666,7 @@ def _block_names(blocks: object, at: str) -> list[str]:
     NOTE: INCConfig.__init__ splits a string on ","; get_layer_config quantizes a layer only
     where `self.block_name_to_quantize` is truthy and `layer_name.startswith(name)` for one of
     them (inc.py 0.19.0-0.23.0, inc/config_parser.py INCConfigParser._resolve_raw 0.24.0-
-    0.33.0): a falsy value quantizes every block, a number or true cannot be iterated and a
+    0.34.0): a falsy value quantizes every block, a number or true cannot be iterated and a
     name that is no string cannot be passed to startswith (TypeError)."""
     if not blocks:
         return []
@@ -706,7 +706,7 @@ def _kept_alone(kept: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[ModuleFor
 def _inc_packing(qc: dict, default: str) -> str:
     """packing_format, `default` where it is left out or written as null.
 
-    NOTE: INCConfig.from_config (inc/inc.py 0.29.0-0.33.0 wheels, each read) reads a null
+    NOTE: INCConfig.from_config (inc/inc.py 0.29.0-0.34.0 wheels, each read) reads a null
     packing_format as its default: 'auto_round:fp8' for a block-FP8 block, else
     'auto_round:auto_gptq' for int weights; 0.19.0-0.28.0 (get_from_keys_or(...,
     "auto_round:auto_gptq"), which returns a present null as None) refuse it
@@ -734,7 +734,7 @@ def _inc_fp8(qc: dict, where: str, method: str, data_type: str, warnings: list[s
     group_size, sym, packing_format "auto_round:fp8" (its default for such a block), backend
     "auto"; any other is planned as 16-bit weights (startup._inc_fp8_errors refuses it).
 
-    NOTE: INCConfig (0.29.0-0.30.0, 0.32.0, 0.33.0 wheels) gives these linear layers
+    NOTE: INCConfig (0.29.0-0.30.0, 0.32.0-0.34.0 wheels) gives these linear layers
     INCFp8Scheme: Fp8LinearMethod with weight_block_size = group_size, the block-FP8 tensors
     of quant_method fp8 (fp8 weight, fp32 weight_scale_inv per block); the scheme has no MoE
     method (INCScheme.get_moe_method raises NotImplementedError), and releases before 0.29
@@ -771,7 +771,7 @@ def _inc_kept(extra: object, bits: int, at: str) -> tuple[str, ...]:
     layer vLLM builds on its own (an entry without bits for a fused layer's shard or a routed
     expert takes the checkpoint's bits).
 
-    NOTE: INCConfig.get_quant_method (inc.py 0.19.0-0.23.0, inc/inc.py 0.24.0-0.33.0; read
+    NOTE: INCConfig.get_quant_method (inc.py 0.19.0-0.23.0, inc/inc.py 0.24.0-0.34.0; read
     in each of the 15 wheels) returns UnquantizedLinearMethod (UnquantizedFusedMoEMethod for
     RoutedExperts from 0.24.0) for a layer whose prefix (or "model." + prefix) is an
     extra_config key whose `.get("bits", 16) >= 16`: a missing bits counts as 16 there, ahead
@@ -801,14 +801,14 @@ def _inc_entry_types(extra: dict, at: str) -> None:
 
     NOTE: INCConfig.get_quant_method compares an entry's bits with 16 (`.get("bits", 16) >= 16`)
     for the layer it names and the layer config's `bits < 16` (inc.py check_quantized
-    0.19.0-0.23.0, inc/config_parser.py INCConfigParser.resolve 0.24.0-0.33.0): a string, list,
+    0.19.0-0.23.0, inc/config_parser.py INCConfigParser.resolve 0.24.0-0.34.0): a string, list,
     object or null fails there with a TypeError; a float or true reaches GPTQConfig /
     INCConfig's Fraction(32, bits). A group_size that is no integer raises ValueError in
-    config_parser._normalize_group_size (0.29.0-0.33.0) and reaches the kernel's
+    config_parser._normalize_group_size (0.29.0-0.34.0) and reaches the kernel's
     `input_size_per_partition % group_size` before (gptq.py GPTQLinearMethod.create_weights,
     0.19.0). sym goes into Marlin's (bits, sym) type map and the fused layers' set() of
     configs, where a list or object is unhashable; a string is no symmetry AutoRound writes.
-    Read in the 0.19.0, 0.24.0, 0.27.0, 0.28.0, 0.29.0 and 0.33.0 wheels."""
+    Read in the 0.19.0, 0.24.0, 0.27.0, 0.28.0, 0.29.0, 0.33.0 and 0.34.0 wheels."""
     for name, cfg in extra.items():
         where = f"{at}.extra_config[{name!r}]"
         if "bits" in cfg and not _is_int(cfg["bits"]):
@@ -894,7 +894,7 @@ def _inc_overrides(extra: object, bits: int, group: int, sym: bool | None, famil
     startup.inc_errors; elsewhere such shards are refused here).
 
     NOTE: INCConfig.get_layer_config (inc.py 0.19.0-0.23.0; config_parser.py
-    INCConfigParser._resolve_raw 0.24.0-0.33.0): a module named in extra_config takes the
+    INCConfigParser._resolve_raw 0.24.0-0.34.0): a module named in extra_config takes the
     entry's bits, group_size and sym, each defaulting to the checkpoint's (its data_type and
     packing are the checkpoint's whatever the entry says); a ParallelLMHead is quantized only
     when extra_config names it (exactly; from 0.27.0 also by suffix, 'lm_head' for
@@ -970,7 +970,8 @@ def _modelopt(block: dict, where: str, warnings: list[str]) -> QuantSpec:
         raise ConfigError(f"{where}: quant_algo {algo!r} is not a known ModelOpt algorithm")
     kv_algo = block.get("kv_cache_quant_algo")
     # NOTE: vLLM modelopt.py ModelOptQuantConfigBase.from_config reads exclude_modules from
-    # hf_quant_config.json and "ignore" from a config.json quantization_config (0.16.0, 0.33.0)
+    # hf_quant_config.json and "ignore" from a config.json quantization_config
+    # (0.16.0, 0.33.0, 0.34.0)
     excluded = block.get("exclude_modules", block.get("ignore")) or []
     if not isinstance(excluded, list):
         raise ConfigError(f"{where}: exclude_modules must be a list")
@@ -994,7 +995,7 @@ def _module_formats(layers: object, where: str) -> tuple[tuple[ModuleFormat, ...
     """A MIXED_PRECISION checkpoint's quantized_layers as ModuleFormats, and the group_size
     of each algorithm (its first entry's).
 
-    NOTE: vLLM modelopt.py ModelOptMixedPrecisionConfig (0.17.0-0.33.0 wheels) gives each
+    NOTE: vLLM modelopt.py ModelOptMixedPrecisionConfig (0.17.0-0.34.0 wheels) gives each
     listed module its entry's quant_algo (upper-cased) and leaves every module the map does
     not name unquantized (UnquantizedLinearMethod)."""
     if not isinstance(layers, dict) or not layers:
