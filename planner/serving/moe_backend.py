@@ -318,7 +318,8 @@ NOTE: _supports_current_device of every experts class the oracles map each value
 the 0.17.0, 0.21.0, 0.25.0, 0.29.0, 0.33.0 and 0.34.0 wheels (fused_moe/ and fused_moe/experts/):
 MarlinExpertsBase and HummingExpertsBase `is_cuda() and has_device_capability((7, 5))`;
 CutlassExpertsFp8Base cutlass_group_gemm_supported (w8a8_utils.py: `if not
-current_platform.is_cuda(): return False`), CutlassExpertsFp4/Mxfp4 is_cuda(); DeepGemmExperts
+current_platform.is_cuda(): return False`), CutlassExpertsFp4/Mxfp4 is_cuda() first (NVFP4's
+families: CUDA_FAMILIES); DeepGemmExperts
 and DeepGemmFP4Experts is_deep_gemm_supported (utils/deep_gemm.py: is_cuda() in 0.17.0, later
 Platform.support_deep_gemm, False unless cuda.py overrides it); HPCExperts, B12xExperts,
 FlashInferExperts, FlashInferCuteDSLExperts and the TrtLlm*Experts is_cuda() first;
@@ -331,6 +332,11 @@ data parallelism, capability >= 9.0) and raises "FlashInfer ... MoE backend is n
 for this configuration." (off CUDA too; its EP condition is not modelled here)."""
 Families = tuple[tuple[Version, tuple[str, ...]], ...]
 SM100: tuple[str, ...] = ("10",)
+CUTLASS_NVFP4_NO_SM110_FROM: Version = (0, 34, 0)
+"""NOTE: experts/cutlass_moe.py CutlassExpertsFp4._supports_current_device, which the NVFP4
+oracle's "cutlass" (VLLM_CUTLASS) maps to: is_cuda() and is_device_capability_family 100, 110
+or 120 in the 0.17.0-0.33.0 wheels (0.17.0, 0.19.0, 0.20.0, 0.21.0, 0.25.0, 0.29.0, 0.33.0
+read); the 0.34.0 wheel drops 110 ("SM110 excluded: grouped NVFP4 kernel is sm100-only")."""
 FI_CUTLASS: Families = ((ORACLE_FROM["float"], ("9.0", "10", "11", "12")),
                         ((0, 21, 0), ("9.0", "10", "12")))
 CUDA_FAMILIES: dict[str, dict[str, Families]] = {
@@ -338,6 +344,8 @@ CUDA_FAMILIES: dict[str, dict[str, Families]] = {
                           "nvfp4": (((0, 17, 0), SM100),), "mxfp4": (((0, 19, 0), SM100),),
                           "wna16": ((WNA16_ASKS[0], SM100),)},
     "flashinfer_cutedsl": {"nvfp4": (((0, 17, 0), SM100),)},
+    "cutlass": {"nvfp4": ((ORACLE_FROM["nvfp4"], ("10", "11", "12")),
+                        (CUTLASS_NVFP4_NO_SM110_FROM, ("10", "12")))},
     "flashinfer_cutlass": {"float": FI_CUTLASS, "fp8": FI_CUTLASS, "nvfp4": FI_CUTLASS,
                            "mxfp4": FI_CUTLASS},
     "flashinfer_cutlass_afp8": {"mxfp4": FI_CUTLASS},
@@ -373,6 +381,7 @@ named (fused_moe/ and fused_moe/experts/):
   0.20.0) adds family 100 only to it, then family 100 or 120 from 0.24.0. Both also want
   VLLM_USE_DEEP_GEMM (default on) and the deep_gemm package (has_deep_gemm), from 0.34.0 an nvcc
   of 12.9 or later found at start-up (_deep_gemm_nvcc_path, _nvcc_version); not modelled.
+- cutlass (NVFP4 experts): CutlassExpertsFp4, CUTLASS_NVFP4_NO_SM110_FROM.
 - b12x: the nvfp4 and mxfp4 oracles' B12X backends build fused_moe/b12x.py B12xExperts, whose
   check is `current_platform.is_cuda() and current_platform.is_device_capability_family(120)`
   (and the b12x package), 0.29.0-0.34.0 (each wheel read)."""

@@ -504,3 +504,29 @@ def test_flashinfer_trtllm_and_cutedsl_run_on_sm100_only() -> None:
     assert _errors("Qwen/Qwen3-30B-A3B", "h100-sxm", "0.19.0", "flashinfer_trtllm") == []
     (error,) = _errors("nvidia/Qwen3.6-35B-A3B-NVFP4", "h100-sxm", "0.25.0", "flashinfer_cutedsl")
     assert "asks for FlashInfer's CuteDSL MoE, which runs on compute capability 10.x" in error
+
+
+def test_cutlass_for_nvfp4_experts_runs_on_sm100_and_sm12x_and_on_sm110_until_0_34() -> None:
+    # oracle/nvfp4.py map_nvfp4_backend: "cutlass" -> VLLM_CUTLASS -> [CutlassExpertsFp4], whose
+    # _supports_current_device is is_cuda() and is_device_capability_family(100), (110) or (120)
+    # in the 0.17.0-0.33.0 wheels; the 0.34.0 wheel drops 110 ("SM110 excluded: grouped NVFP4
+    # kernel is sm100-only"). The device check comes first in is_supported_config, so the
+    # oracle raises "NvFp4 MoE backend 'VLLM_CUTLASS' does not support the deployment
+    # configuration since kernel does not support current device cuda." on an H100 (9.0) at
+    # both releases and on an 11.0 GPU (Jetson Thor; a custom GPU here) from 0.34.0 only.
+    from planner.serving.hardware import custom_gpu
+
+    nvfp4 = "nvidia/Qwen3.6-35B-A3B-NVFP4"
+    for release, families in (("0.33.0", "10.x, 11.x or 12.x"), ("0.34.0", "10.x or 12.x")):
+        assert _errors(nvfp4, "h100-sxm", release, "cutlass") == [
+            f"vLLM {release}: --moe-backend cutlass asks for vLLM's CUTLASS MoE, which runs on "
+            f"compute capability {families} only, not on compute capability 9.0: the NvFP4 MoE "
+            "oracle (fused_moe/oracle/nvfp4.py) raises at start-up"]
+        for gpu in ("b200", "rtx-pro-6000"):
+            assert _errors(nvfp4, gpu, release, "cutlass") == [], (gpu, release)
+    thor = custom_gpu(128 * 1024**3, "NVIDIA Thor", compute_capability="11.0")
+    assert _errors(nvfp4, thor, "0.33.0", "cutlass") == []
+    assert _errors(nvfp4, thor, "0.34.0", "cutlass") == [
+        "vLLM 0.34.0: --moe-backend cutlass asks for vLLM's CUTLASS MoE, which runs on compute "
+        "capability 10.x or 12.x only, not on compute capability 11.0: the NvFP4 MoE oracle "
+        "(fused_moe/oracle/nvfp4.py) raises at start-up"]
