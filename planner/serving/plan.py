@@ -153,6 +153,7 @@ from planner.serving.vllm_versions import (
     ENCODER_TP_DATA_FROM,
     ENCODER_TP_DATA_TYPES,
     HYBRID_ALIGN_TO_BLOCK_FROM,
+    KV_SHORTFALL_HINT_FROM,
     MOONVIT_SPLIT_FROM,
     ROPE_PARAMETERS_WINDOW_FROM,
     SIGLIP_HEAD_DROPPED_FROM,
@@ -1412,12 +1413,15 @@ def _outcome(
     elif ceiling < max_model_len:
         estimate = f" Based on the available memory, the estimated maximum model length is " \
             f"{ceiling}." if ceiling else ""
+        hint = ("Try increasing `gpu_memory_utilization` when initializing the engine. "
+                "Decreasing `max_model_len` also reduces what is needed."
+                if parse_version(s.vllm_version) >= KV_SHORTFALL_HINT_FROM else
+                "Try increasing `gpu_memory_utilization` or decreasing `max_model_len` when "
+                "initializing the engine.")
         errors.append(
             f"To serve at least one request with the model's max seq len ({max_model_len}), "
             f"({_gib(need)} KV cache is needed, which is larger than the available KV cache "
-            f"memory ({_gib(bind.kv)}).{estimate} Try increasing "
-            "`gpu_memory_utilization` or decreasing `max_model_len` when initializing the "
-            "engine."
+            f"memory ({_gib(bind.kv)}).{estimate} {hint}"
         )
     warnings = list(f.warnings)
     if f.r.old_graphs:

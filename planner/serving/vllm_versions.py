@@ -497,6 +497,17 @@ determine_available_memory sizes the pool from the profile run as the 0.33.0 whe
 a 0.34 launch command passes --no-enable-extensible-kv-cache (launch.engine_flags; not with
 --kv-cache-memory-bytes, which turns it off). The 0.33.0 wheel has no such option."""
 
+KV_SHORTFALL_HINT_FROM: Version = (0, 34, 0)
+"""NOTE: v1/core/kv_cache_planning.py _check_enough_kv_cache_memory ends its "To serve at least
+one request with the model's max seq len ..." refusal with "Try increasing
+`gpu_memory_utilization` (which also controls CPU memory on the CPU backend) or decreasing
+`max_model_len` when initializing the engine." in the 0.33.0 wheel, and with
+_more_kv_cache_memory_hint's "Try increasing `gpu_memory_utilization` when initializing the
+engine (this flag also controls CPU memory reservation on the CPU backend, despite its name).
+Decreasing `max_model_len` also reduces what is needed." in the 0.34.0 wheel without the
+extensible KV cache (EXTENSIBLE_KV_CACHE_FROM; its own hint otherwise). The plan quotes
+either without the parenthesis."""
+
 BLOCK_64_DEFAULT_FROM: Version = (0, 34, 0)
 """NOTE: config/cache.py CacheConfig.DEFAULT_BLOCK_SIZE is 16 in the 0.9.1-0.33.0 wheels and
 64 in the 0.34.0 wheel; CacheConfig._apply_block_size_default sets it where --block-size is

@@ -479,3 +479,25 @@ def test_weights_note_says_what_encoder_data_mode_would_cost():
     old = weights("0.13.0", 2)
     assert old.note == ""
     assert "vision tower 0.83 GiB" in old.formula
+
+
+def test_the_kv_shortfall_ends_in_each_releases_words():
+    """Qwen3-8B at 40,960 tokens on one RTX 4090 at utilization 0.8: one request needs more KV
+    than the pool. kv_cache_planning.py _check_enough_kv_cache_memory ends the refusal with
+    "Try increasing `gpu_memory_utilization` (which also controls CPU memory on the CPU
+    backend) or decreasing `max_model_len` when initializing the engine." in 0.33.0, and with
+    "Try increasing `gpu_memory_utilization` when initializing the engine (this flag also
+    controls ...). Decreasing `max_model_len` also reduces what is needed." in 0.34.0
+    (_more_kv_cache_memory_hint without the extensible KV cache); quoted without the
+    parenthesis."""
+    def errors(version: str) -> list[str]:
+        return plan(PlanRequest(model=catalog_spec("Qwen/Qwen3-8B"),
+                                cluster=preset_cluster("rtx-4090", 1),
+                                engine=EngineSettings(vllm_version=version, max_model_len=40_960,
+                                                      gpu_memory_utilization=0.8))).errors
+    assert errors("0.33.0")[0].endswith(
+        "Try increasing `gpu_memory_utilization` or decreasing `max_model_len` when "
+        "initializing the engine.")
+    assert errors("0.34.0")[0].endswith(
+        "Try increasing `gpu_memory_utilization` when initializing the engine. Decreasing "
+        "`max_model_len` also reduces what is needed.")
