@@ -181,6 +181,7 @@ from planner.serving.weights import (
     mtp_excluded,
     rank_weights,
     tower_bytes,
+    transformers_backend,
 )
 from planner.text import counted, ranks_by
 from planner.units import GIB, MIB, TORCH_DTYPE_BYTES
@@ -570,6 +571,7 @@ class _Resolved(NamedTuple):
     siglip_head: bool  # vllm_versions.SIGLIP_HEAD_DROPPED_FROM: the pooling head still built
     tower_whole: bool  # vllm_versions.MOONVIT_SPLIT_FROM: Kimi-VL's tower unsplit on every rank
     latent_fc1_split: bool  # startup.latent_fc1_split: fc1_latent_proj split over TP
+    transformers_backend: bool  # weights.transformers_backend: its PP stage placement
     encoder_tp_data: bool  # vllm_versions.ENCODER_TP_DATA_TYPES: --mm-encoder-tp-mode data taken
     linear_ask: tuple  # (served dtype, release, sizing GPU): startup.marlin_shape_findings
     encoder_every_stage: bool  # engine.activation_bytes: the V1 runner, tower on every stage
@@ -689,6 +691,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         siglip_head=rules.version < SIGLIP_HEAD_DROPPED_FROM,
         tower_whole=spec.model_type == "kimi_vl" and rules.version < MOONVIT_SPLIT_FROM,
         latent_fc1_split=latent_fc1_split(rules.version),
+        transformers_backend=transformers_backend(spec, cli.transformers_architectures),
         encoder_tp_data=spec.model_type in ENCODER_TP_DATA_TYPES
         and rules.version >= ENCODER_TP_DATA_FROM,
         linear_ask=(served, rules.version, gpu),
@@ -977,7 +980,7 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
     key = ("weights", r.scheme.memo_key, *layout_key(layout), r.act_b, r.expert_pad,
            r.states.draft_kv_layers, own_heads, r.mbt if spec.compressed_attention else 0,
            r.vision_first_stage_only, r.gdn_ba_whole, r.siglip_head, r.tower_whole,
-           r.latent_fc1_split)
+           r.latent_fc1_split, r.transformers_backend)
     terms = _cached(spec, key, _rank_terms, spec, r, layout, own_heads)
     totals = tuple(w.total_bytes for w in terms)
     kv_b = sparse_mla_kv(spec, s, r.kv_plain, r.compute_capability, layout.tp)
@@ -1025,7 +1028,8 @@ def _rank_terms(spec: ModelSpec, r: _Resolved, layout: ParallelLayout, own_heads
                         mtp_own_heads=own_heads, max_num_batched_tokens=r.mbt,
                         vision_first_stage_only=r.vision_first_stage_only,
                         gdn_ba_whole=r.gdn_ba_whole, siglip_head=r.siglip_head,
-                        tower_whole=r.tower_whole, latent_fc1_split=r.latent_fc1_split)
+                        tower_whole=r.tower_whole, latent_fc1_split=r.latent_fc1_split,
+                        transformers_backend=r.transformers_backend)
 
 
 WEIGHT_PARTS = {

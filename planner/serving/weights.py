@@ -112,6 +112,7 @@ class _Shard:
     expert_dp: int = 1  # without EP, the DP ranks the routed experts are also sliced over
     gdn_ba_whole: bool = False  # Gated DeltaNet's in_proj_ba on every TP rank (_attention_per_rank)
     latent_fc1_split: bool = False  # fc1_latent_proj split over TP (_latent_projections)
+    transformers_backend: bool = False  # stage tensors placed as the Transformers backend does
 
     @property
     def expert_tp(self) -> int:
@@ -147,6 +148,7 @@ def rank_weights(
     siglip_head: bool = False,
     tower_whole: bool = False,
     latent_fc1_split: bool = False,
+    transformers_backend: bool = False,
 ) -> tuple[WeightTerms, ...]:
     """Bytes on each GPU of one replica, as vLLM loads them: index = pp_stage * tp + tp_rank.
 
@@ -169,7 +171,10 @@ def rank_weights(
     (VisionSpec.replicated_params, at vLLM's default --mm-encoder-tp-mode weights);
     `tower_whole`: this release builds the whole tower unsplit on every rank
     (vllm_versions.MOONVIT_SPLIT_FROM). `latent_fc1_split`: this release splits a latent MoE's
-    fc1_latent_proj over TP (vllm_versions.LATENT_FC1_WHOLE_FROM).
+    fc1_latent_proj over TP (vllm_versions.LATENT_FC1_WHOLE_FROM). `transformers_backend`: this
+    release serves the text model through its Transformers backend (transformers_backend),
+    which keeps the token embeddings, final norm and lm_head off the stages the model's own
+    class builds them on (FINAL_NORM_ON_EVERY_STAGE).
     """
     params = params or count_params(spec)
     bits = _scheme_bits(spec, scheme)
@@ -199,6 +204,7 @@ def rank_weights(
                     expert_pad=expert_pad, vision_every_stage=vision_every_stage,
                     vision_unbuilt=unbuilt, vision_whole=whole, expert_dp=layout.dp,
                     gdn_ba_whole=gdn_ba_whole, latent_fc1_split=latent_fc1_split,
+                    transformers_backend=transformers_backend,
                 )
                 if _dsv4_model(spec, scheme):
                     memo[key] = _dsv4_terms(spec, params, shard, elem, max_num_batched_tokens)
@@ -473,7 +479,8 @@ def _terms(
         total[component] = total.get(component, 0.0) + n_params * n_bits
 
     vocab_share = _vocab_rows(spec.vocab_size, shard) / spec.vocab_size
-    every_stage = not shard.layers_only and _text_model_in(spec, EMBEDDINGS_ON_EVERY_STAGE)
+    unguarded = not (shard.layers_only or shard.transformers_backend)
+    every_stage = unguarded and _text_model_in(spec, EMBEDDINGS_ON_EVERY_STAGE)
     if shard.first_stage or every_stage:
         # a later stage's tied embed_tokens is its lm_head, counted as such below
         if shard.first_stage or params.lm_head or not shard.last_stage:
@@ -485,8 +492,7 @@ def _terms(
         built = params.vision - shard.vision_unbuilt
         whole = min(built, shard.vision_whole)
         add("vision", (built - whole) / shard.tp + whole, dtype_bits)
-    if shard.last_stage or (not shard.layers_only
-                            and _text_model_in(spec, FINAL_NORM_ON_EVERY_STAGE)):
+    if shard.last_stage or (unguarded and _text_model_in(spec, FINAL_NORM_ON_EVERY_STAGE)):
         add("norms", params.final_norm, bits.final_norm)
     # NOTE: Phi's lm_head bias (params.lm_head_bias) is split over the vocabulary like the
     # head (ParallelLMHead `torch.empty(self.num_embeddings_per_partition, dtype=params_dtype)`,
@@ -499,8 +505,7 @@ def _terms(
         head_bits = bits.lm_head if params.lm_head else bits.embeddings
         add("lm_head", head * vocab_share - head_bias, head_bits)
         add("lm_head", head_bias, max(head_bits, bits.kept_bits))
-    elif params.lm_head and not shard.layers_only and _text_model_in(spec,
-                                                                      LM_HEAD_ON_EVERY_STAGE):
+    elif params.lm_head and unguarded and _text_model_in(spec, LM_HEAD_ON_EVERY_STAGE):
         add("lm_head", params.lm_head * vocab_share - head_bias, bits.lm_head)
         add("lm_head", head_bias, max(bits.lm_head, bits.kept_bits))
     # The layer sums run in locals (the hot loop of a sweep), in the same order as add().
@@ -587,8 +592,12 @@ wheels (each file where that release ships it; gpt_oss.py from 0.10.1, gemma4.py
 gemma2.py, gemma3.py (Gemma3ForConditionalGeneration's language model, gemma3_mm.py),
 gemma4.py, gpt_oss.py, granitemoe.py, mixtral.py, nemotron_h.py, olmo2.py, olmoe.py,
 phi.py, qwen2_moe.py, qwen3_moe.py (qwen3_vl_moe.py Qwen3MoeLLMModel subclasses it),
-starcoder2.py. Llama, Granite, Qwen2, Qwen3 (and Qwen3-VL), Phi-3, Mistral, DeepSeek-V2/V3,
-GLM-4 MoE, MiniMax-M2, MiMo and MiMo-V2-Flash guard both (first stage / last stage)."""
+starcoder2.py; the 0.34.0 wheel the same for those it ships (gemma2.py, gemma3.py, gemma4.py,
+gpt_oss.py, granitemoe.py, mixtral.py, nemotron_h.py, qwen2_moe.py, qwen3_moe.py). A release
+whose registry serves gemma, olmo2, olmoe, phi or starcoder2 through the Transformers backend
+guards them (TRANSFORMERS_BACKEND_ARCHITECTURES). Llama, Granite, Qwen2, Qwen3 (and Qwen3-VL),
+Phi-3, Mistral, DeepSeek-V2/V3, GLM-4 MoE, MiniMax-M2, MiMo and MiMo-V2-Flash guard both
+(first stage / last stage)."""
 
 EMBEDDINGS_ON_EVERY_STAGE = FINAL_NORM_ON_EVERY_STAGE | {
     "qwen3_next", "qwen3_5", "qwen3_5_moe",
@@ -618,8 +627,41 @@ get_pp_group().is_last_rank / PPMissingLayer guard (compute_logits runs on the l
 only): gpt_oss.py, granitemoe.py, mixtral.py, nemotron_h.py, olmo2.py, olmoe.py, phi.py,
 qwen2_moe.py, qwen3_moe.py, qwen3_next.py, qwen3_vl_moe.py (Qwen3MoeLLMForCausalLM),
 starcoder2.py (untied branch) in the 0.9.1, 0.19.0 and 0.33.0 wheels, each where it ships the
-file. qwen3_5.py guards it (0.19.0, 0.33.0); Gemma's lm_head is tied (gemma.py, gemma3.py) or
-absent (gemma2.py: logits from embed_tokens)."""
+file, and those of them the 0.34.0 wheel ships; on the Transformers backend the last stage only
+(TRANSFORMERS_BACKEND_ARCHITECTURES). qwen3_5.py guards it (0.19.0, 0.33.0, 0.34.0); Gemma's
+lm_head is tied (gemma.py, gemma3.py) or absent (gemma2.py: logits from embed_tokens)."""
+
+
+TRANSFORMERS_BACKEND_ARCHITECTURES = {
+    "gemma": "GemmaForCausalLM", "olmo2": "Olmo2ForCausalLM", "olmoe": "OlmoeForCausalLM",
+    "phi": "PhiForCausalLM", "starcoder2": "Starcoder2ForCausalLM",
+}  # fmt: skip
+"""The architecture vLLM builds these FINAL_NORM_ON_EVERY_STAGE types' text model with
+(config.json's; paligemma.py writes GemmaForCausalLM into a gemma text_config), which later
+registries serve through the Transformers backend (registry.py _TRANSFORMERS_BACKEND_MODELS,
+the fixture's transformers_architectures): Starcoder2 from 0.25.0, OLMo 2 from 0.26.0, Phi
+from 0.32.0, Gemma and OLMoE from 0.34.0 (the 0.34.0 wheel has no gemma.py or olmoe.py).
+
+NOTE: the Transformers backend places the stage tensors itself: models/transformers/base.py
+Base.pipeline_parallel (0.25.0, 0.26.0, 0.29.0, 0.32.0 and 0.34.0 wheels) takes the base
+model's pp plan (transformers 5.24.0 GemmaConfig, Olmo2Config, PhiConfig, Starcoder2Config
+base_model_pp_plan: embed_tokens, layers, the final norm), or without one the decoder's
+children that hold parameters in order (OlmoeModel: embed_tokens, layers, norm), and makes a
+PPMissingLayer of what comes before the layers except on the first stage, or the last where
+tie_word_embeddings, and of what comes after them on every stage but the last; causal.py
+CausalMixin builds lm_head (a ParallelLMHead, tied to that stage's embed_tokens where
+tie_word_embeddings) on the last stage only. So a middle stage holds no embeddings, final
+norm or lm_head; the first no final norm or lm_head."""
+
+
+def transformers_backend(spec: ModelSpec, transformers_architectures: frozenset[str]) -> bool:
+    """Whether a release whose registry serves `transformers_architectures` through its
+    Transformers backend (vllm_cli.VllmCli) builds this text model there
+    (TRANSFORMERS_BACKEND_ARCHITECTURES; a wrapper by its text model, as _text_model_in)."""
+    types = (spec.model_type,) if spec.window is None else (
+        spec.model_type, layer_type(spec.model_type, spec.window.text_model_type))
+    return any(TRANSFORMERS_BACKEND_ARCHITECTURES.get(t) in transformers_architectures
+               for t in types)
 
 
 VISION_ON_EVERY_STAGE = frozenset({

@@ -28,8 +28,18 @@ from planner.model.spec import (
     QuantSpec,
 )
 from planner.serving import startup
+from planner.serving.engine import EngineSettings
+from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
-from planner.serving.weights import WeightTerms, rank_weights, rope_cache_bytes, weights_bytes
+from planner.serving.plan import PlanRequest, plan
+from planner.serving.vllm_cli import vllm_cli
+from planner.serving.weights import (
+    WeightTerms,
+    rank_weights,
+    rope_cache_bytes,
+    transformers_backend,
+    weights_bytes,
+)
 from planner.units import GIB
 
 BF16 = SCHEMES["bf16"]
@@ -388,6 +398,67 @@ def test_untied_moe_embeddings_and_lm_head_on_every_pp_stage():
     assert [s.embeddings_bytes for s in llama] == [622_329_856, 0, 0]
     assert [s.lm_head_bytes for s in llama] == [0, 0, 622_329_856]
     assert [s.norms_bytes for s in llama] == [131_072, 131_072, 135_168]
+
+
+@pytest.mark.parametrize(("repo_id", "model_type", "native", "backend"), [
+    ("google/gemma-7b", "gemma", "0.33.0", "0.34.0"),  # gemma.py gone from the 0.34.0 wheel
+    ("Qwen/Qwen3-30B-A3B", "olmoe", "0.33.0", "0.34.0"),  # olmoe.py likewise
+    ("Qwen/Qwen3-30B-A3B", "phi", "0.31.0", "0.32.0"),
+    ("Qwen/Qwen3-30B-A3B", "olmo2", "0.25.0", "0.26.0"),
+    ("Qwen/Qwen3-30B-A3B", "starcoder2", "0.24.0", "0.25.0"),
+])
+def test_transformers_backend_by_release(repo_id, model_type, native, backend):
+    # registry.py: GemmaForCausalLM ("gemma", ...) and OlmoeForCausalLM ("olmoe", ...) in the
+    # 0.33.0 wheel, ("transformers", "TransformersForCausalLM" / "TransformersMoEForCausalLM")
+    # in 0.34.0's; PhiForCausalLM moves in 0.32.0, Olmo2ForCausalLM in 0.26.0,
+    # Starcoder2ForCausalLM in 0.25.0 (each wheel's registry read)
+    spec = _catalog_spec(repo_id).model_copy(update={"model_type": model_type})
+    assert not transformers_backend(spec, vllm_cli(native).transformers_architectures)
+    assert transformers_backend(spec, vllm_cli(backend).transformers_architectures)
+    llama = spec.model_copy(update={"model_type": "llama"})
+    assert not transformers_backend(llama, vllm_cli(backend).transformers_architectures)
+
+
+def test_transformers_backend_keeps_stage_tensors_to_first_and_last_stage():
+    # vLLM 0.34.0 models/transformers/base.py Base.pipeline_parallel: what comes before the
+    # decoder layers (embed_tokens) is a PPMissingLayer but on the first stage, or the last
+    # where tied; what comes after (the final norm) on every stage but the last; causal.py
+    # builds lm_head on the last stage only. google/gemma-7b bf16 (tied), PP 3: layers
+    # 9 / 10 / 9; embed_tokens 256,000 x 3,072 x 2 B = 1,572,864,000 on the first stage, the
+    # last stage's copy its lm_head; norms 2 x 3,072 x 2 B = 12,288 a layer: 110,592 /
+    # 122,880 / 110,592, and the final norm 6,144 on the last stage only: 116,736.
+    spec = _catalog_spec("google/gemma-7b")
+    stages = rank_weights(spec, BF16, ParallelLayout(pp=3), transformers_backend=True)
+    assert [s.embeddings_bytes for s in stages] == [1_572_864_000, 0, 0]
+    assert [s.lm_head_bytes for s in stages] == [0, 0, 1_572_864_000]
+    assert [s.norms_bytes for s in stages] == [110_592, 122_880, 116_736]
+    # gemma.py (0.33.0 and before) builds embed_tokens and the norm on every stage
+    native = rank_weights(spec, BF16, ParallelLayout(pp=3))
+    assert [s.embeddings_bytes for s in native] == [1_572_864_000, 1_572_864_000, 0]
+    assert [s.norms_bytes for s in native] == [116_736, 129_024, 116_736]
+    # untied (OLMoE's class on Qwen3-30B-A3B's sizes, vocab 151,936 x 2,048 x 2 B =
+    # 622,329,856): embed_tokens on the first stage, lm_head on the last; olmoe.py (0.33.0)
+    # built both on every stage
+    olmoe = _catalog_spec("Qwen/Qwen3-30B-A3B").model_copy(update={"model_type": "olmoe"})
+    stages = rank_weights(olmoe, BF16, ParallelLayout(pp=3), transformers_backend=True)
+    assert [s.embeddings_bytes for s in stages] == [622_329_856, 0, 0]
+    assert [s.lm_head_bytes for s in stages] == [0, 0, 622_329_856]
+    native = rank_weights(olmoe, BF16, ParallelLayout(pp=3))
+    assert [s.lm_head_bytes for s in native] == [622_329_856] * 3
+
+
+def test_gemma_pp_plan_on_0_34():
+    # the plan at vLLM 0.34.0 takes the Transformers backend's placement: google/gemma-7b on
+    # 3 x L4 at PP 3, the middle stage holds neither embed_tokens (1,572,864,000 B) nor the
+    # final norm (6,144 B), the first stage no final norm; the last stage the same as 0.33.0
+    weights = {}
+    for version in ("0.33.0", "0.34.0"):
+        p = plan(PlanRequest(model=_catalog_spec("google/gemma-7b"),
+                             cluster=preset_cluster("l4", 3), layout=ParallelLayout(pp=3),
+                             engine=EngineSettings(vllm_version=version, max_model_len=4096)))
+        weights[version] = [g.weights_bytes for g in p.per_gpu]
+    assert [a - b for a, b in zip(weights["0.33.0"], weights["0.34.0"], strict=True)] == [
+        6_144, 1_572_864_000 + 6_144, 0]
 
 
 def test_mla_latent_projections_are_replicated():
