@@ -1421,7 +1421,10 @@ NO_ATTENTION_BIAS_TYPES = (
 """NOTE: model_types whose vLLM attention builds qkv_proj and o_proj with bias=False whatever
 the config says: gemma.py GemmaAttention, mixtral.py MixtralAttention, llama4.py
 Llama4DecoderLayer (`bias=False, bias_o_proj=False`), granitemoe.py GraniteMoeAttention,
-olmoe.py OlmoeAttention, nemotron_h.py NemotronHAttention (0.9.1-0.33.0 wheels as above)."""
+olmoe.py OlmoeAttention, nemotron_h.py NemotronHAttention (0.9.1-0.33.0 wheels as above; the
+0.34.0 wheel drops gemma.py and olmoe.py and builds Gemma-1 and OLMoE through the Transformers
+backend, whose transformers 5.24.0 GemmaAttention / OlmoeAttention q/k/v/o_proj take
+`bias=config.attention_bias`: _attention_biases notes a config that sets it)."""
 ALL_ATTENTION_BIAS_TYPES = ("phi", "gpt_oss")
 """NOTE: hard-coded bias=True on qkv and o: phi.py PhiAttention (0.9.1-0.31.0 wheels; 0.32.0
 to 0.34.0 run Phi through the Transformers backend, which builds each linear with a bias
@@ -1449,6 +1452,12 @@ def _attention_biases(r: _Reader, model_type: str) -> tuple[bool, bool]:
     if model_type in ALL_ATTENTION_BIAS_TYPES:
         return True, True
     if model_type in NO_ATTENTION_BIAS_TYPES:
+        if model_type in ("gemma", "olmoe") and r.flag("attention_bias"):
+            r.notes.assumptions.append(
+                f"{r.prefix}attention_bias true: no q/k/v/o biases counted, as vLLM's own "
+                f"{model_type}.py (0.9.1-0.33.x) builds none; vLLM 0.34 on runs this model "
+                "through its Transformers backend, which builds them, so the weights there "
+                "are that much higher")
         return False, False
     if model_type == "starcoder2":
         use_bias = bool(r.flag("use_bias"))

@@ -61,6 +61,26 @@ def test_attention_biases_follow_the_vllm_model_file(name, change, added):
     assert _total(_text_changed(config, change)) - _total(config) == added
 
 
+@pytest.mark.parametrize("config", [
+    catalog_entry("google/gemma-7b").config,
+    {"model_type": "olmoe", "hidden_size": 64, "num_hidden_layers": 2,
+     "num_attention_heads": 4, "num_key_value_heads": 2, "intermediate_size": 128,
+     "vocab_size": 100, "num_experts": 4, "num_experts_per_tok": 2},
+])
+def test_gemma_olmoe_attention_bias_noted_for_the_transformers_backend(config):
+    # gemma.py GemmaAttention / olmoe.py OlmoeAttention build q/k/v/o with bias=False (to
+    # 0.33.0); the 0.34.0 wheel has neither file and serves them through the Transformers
+    # backend: transformers 5.24.0 GemmaAttention / OlmoeAttention q/k/v/o_proj
+    # `bias=config.attention_bias`. Counted as before, with a note; none without the key.
+    biased = parse_model_config({**config, "attention_bias": True}, name="x")
+    assert count_params(biased).total == _total(config)
+    note = " ".join(biased.assumptions)
+    assert f"attention_bias true: no q/k/v/o biases counted, as vLLM's own {config['model_type']}" \
+        ".py (0.9.1-0.33.x) builds none; vLLM 0.34 on runs this model through its " \
+        "Transformers backend, which builds them" in note
+    assert "attention_bias true" not in " ".join(parse_model_config(config, name="x").assumptions)
+
+
 def _text_changed(config: dict, change: dict) -> dict:
     """`config` with `change` applied to its text model's keys (text_config's, where it has
     one)."""
