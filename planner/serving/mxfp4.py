@@ -30,9 +30,19 @@ installed (the vllm[flashinfer] extra): hidden and intermediate round_up 256."""
 MXFP4_TRITON_BELOW_11_FROM: Version = (0, 12, 0)
 """NOTE: get_mxfp4_backend takes triton_kernels only on (9, 0) <= capability < (11, 0) from the
 0.12.0 wheel (triton_kernels_supported; fused_moe/oracle/mxfp4.py select_mxfp4_moe_backend in
-0.19.0; 0.33.0 _get_priority_backends_for_gpt_oss moves TRITON behind Marlin on
-is_device_capability_family(120), 0.34.0 on family 110 too), Marlin above (12.x); the 0.11.2
-wheel on any >= 9.0. (0.32.0-0.33.0 would run TRITON on an 11.x GPU, which no preset has.)"""
+0.19.0), Marlin above (12.x; 11.x but in MXFP4_TRITON_SM110); the 0.11.2 wheel on any >= 9.0."""
+
+MXFP4_TRITON_SM110: tuple[Version, Version] = ((0, 32, 0), (0, 34, 0))
+"""(first release, first release without) running gpt-oss's MXFP4 experts on OpenAI's Triton MoE
+on compute capability 11.x (Jetson Thor; a custom GPU here) rather than Marlin.
+
+NOTE: fused_moe/oracle/mxfp4.py _get_priority_backends_for_gpt_oss puts TRITON ahead of Marlin
+(FlashInfer's TRT-LLM ahead of it takes family 100 only; prioritize_humming moves Humming only
+on 9.0), and gpt_oss_triton_kernels_moe.py _triton_kernel_moe_supports_current_device takes
+(9, 0) <= capability < (13, 0) from the 0.32.0 wheel (< (11, 0) in 0.31.0). The 0.32.0 and
+0.33.0 wheels move TRITON behind Marlin on is_device_capability_family(120) only; the 0.34.0
+wheel on family 110 too ("Jetson Thor (SM110): MARLIN stays the default as it has not been
+benchmarked")."""
 
 # NOTE: get_mxfp4_backend picks FlashInfer's MXFP4 x BF16 MoE on is_device_capability_family(100)
 # (every 10.x: B200's 10.0, B300's 10.3) from the 0.13.0 wheel; the 0.12.0 wheel on exactly 10.0
@@ -109,9 +119,9 @@ def mxfp4_kernel(version: Version, compute_capability: str) -> Mxfp4Kernel:
     below 9.0; else OpenAI's triton_kernels (the 0.10.2, 0.11.0, 0.11.1 and 0.11.2 wheels'
     get_mxfp4_backend: any other capability >= 9.0, B300's 10.3 and 12.x too, though the 0.12.0
     wheel's comment has triton_kernels "only confirmed to work on SM90 and SM100"), below 11.0 only
-    from MXFP4_TRITON_BELOW_11_FROM (Marlin on 12.x). The memory side pads the experts for it
-    (mxfp4_expert_padding) and the speed model runs it (speed.kernels.mxfp4_moe_kernel). An unknown
-    capability (off NVIDIA) reads as Marlin."""
+    from MXFP4_TRITON_BELOW_11_FROM (Marlin on 12.x, and on 11.x but in MXFP4_TRITON_SM110). The
+    memory side pads the experts for it (mxfp4_expert_padding) and the speed model runs it
+    (speed.kernels.mxfp4_moe_kernel). An unknown capability (off NVIDIA) reads as Marlin."""
     capability = parse_capability(compute_capability)
     if capability is None:
         return "marlin"
@@ -119,7 +129,8 @@ def mxfp4_kernel(version: Version, compute_capability: str) -> Mxfp4Kernel:
         return "flashinfer"
     if version <= MXFP4_MARLIN_UNTIL or capability[0] < 9:
         return "marlin"
-    if version >= MXFP4_TRITON_BELOW_11_FROM and capability[0] >= 11:
+    if version >= MXFP4_TRITON_BELOW_11_FROM and capability[0] >= 11 and not (
+            capability[0] == 11 and MXFP4_TRITON_SM110[0] <= version < MXFP4_TRITON_SM110[1]):
         return "marlin"
     return "triton"
 

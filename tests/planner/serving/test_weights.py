@@ -779,6 +779,37 @@ def test_mxfp4_experts_padded_for_the_kernel_vllm_picks(gpu: str, version: str, 
     assert planned.weights_bytes_per_gpu - unpadded == pytest.approx(extra_bytes, abs=64)
 
 
+@pytest.mark.parametrize(("version", "extra_bytes"), [
+    ("0.31.0", 5_504_827_392),  # OAI Triton MoE takes capability < 11.0 only: Marlin
+    ("0.32.0", 0),  # Triton (< 13.0) ahead of Marlin on 11.x; 2,880 = 45 x 64: no padding
+    ("0.33.0", 0),
+    ("0.34.0", 5_504_827_392),  # Marlin ahead of Triton on family 110 too: 3,072 x 2,944
+])
+def test_mxfp4_experts_on_sm110_triton_in_0_32_and_0_33_only(version: str,
+                                                             extra_bytes: int) -> None:
+    # fused_moe/oracle/mxfp4.py _get_priority_backends_for_gpt_oss: TRITON before MARLIN, moved
+    # behind it on is_device_capability_family(120) in the 0.32.0 / 0.33.0 wheels and on
+    # family 110 too in 0.34.0 ("Jetson Thor (SM110): MARLIN stays the default");
+    # _triton_kernel_moe_supports_current_device: (9, 0) <= cap < (11, 0) in 0.31.0, < (13, 0)
+    # from 0.32.0. gpt-oss-120b at TP=1 on an 11.0 GPU (custom: no preset is 11.x): Marlin pads
+    # to 256 x 128, 4,608 experts x 3 x (3,072 x 2,944 - 2,880 x 2,880) x 17/32 B =
+    # 13,824 x 749,568 x 17/32 = 5,504,827,392 B (as on the A100 above); Triton pads the width
+    # to 64, which 2,880 is.
+    from planner.serving.engine import EngineSettings
+    from planner.serving.hardware import ClusterSpec, NodeSpec, custom_gpu
+    from planner.serving.plan import PlanRequest, plan
+
+    thor = custom_gpu(128 * 1024**3, "NVIDIA Thor", compute_capability="11.0")
+    cluster = ClusterSpec(nodes=(NodeSpec(gpu=thor, gpus_per_node=1, intra_node_link="pcie"),),
+                          source="test")
+    spec = _catalog_spec("openai/gpt-oss-120b")
+    planned = plan(PlanRequest(model=spec, cluster=cluster,
+                               engine=EngineSettings(vllm_version=version, max_model_len=8192)))
+    unpadded = max(w.total_bytes for w in rank_weights(spec, checkpoint_scheme(spec),
+                                                       ParallelLayout(), served_dtype_bytes=2))
+    assert planned.weights_bytes_per_gpu - unpadded == pytest.approx(extra_bytes, abs=64)
+
+
 def test_attention_biases_stay_16_bit_in_a_quantized_format():
     # vLLM's ColumnParallelLinear (QKVParallelLinear) and RowParallelLinear create `bias` in
     # params_dtype whatever the quant_method (linear.py, 0.33.0 wheel): GPTQ/AWQ/... keep the
