@@ -1397,8 +1397,10 @@ def kv_elem_bytes(settings: EngineSettings, model_dtype: str, bf16: bool = True,
 
 DS_MLA_CONFIG_RULE = ((0, 11), (0, 17))
 """vLLM releases whose model config turns DeepseekV32ForCausalLM's fp8 cache into fp8_ds_mla."""
-DS_MLA_BACKEND_RULE = ((0, 18), (0, 33))
-"""vLLM releases where the sparse backend picked per GPU decides it (read 0.18-0.33)."""
+DS_MLA_BACKEND_RULE = ((0, 18), (0, 34))
+"""vLLM releases where the sparse backend picked per GPU decides it (read 0.18-0.34: the 0.34.0
+wheel's _canonicalize_sparse_mla_kv_cache_dtype, platforms/cuda.py _get_backend_priorities and
+the sparse backends' classes are 0.33.0's)."""
 DS_MLA_BY_HEADS = (0, 18)
 """NOTE: the 0.18.0 wheel's platforms/cuda.py _get_backend_priorities on compute capability
 10.x puts FLASHMLA_SPARSE (whose fp8 is fp8_ds_mla) first above 16 attention heads per TP
@@ -1453,7 +1455,7 @@ def sparse_mla_kv(spec: ModelSpec, settings: EngineSettings, kv: KvBytes,
     NOTE: 0.11.0-0.17.0 model_executor/models/config.py DeepseekV32ForCausalLM
     .verify_and_update_config sets cache_dtype = "fp8_ds_mla" on any GPU when the cache dtype
     startswith("fp8") (0.11.0: or is "auto"); only that architecture (not GLM-5's).
-    0.18.0-0.33.0 model_executor/layers/attention/mla_attention.py: FLASHMLA_SPARSE turns a
+    0.18.0-0.34.0 model_executor/layers/attention/mla_attention.py: FLASHMLA_SPARSE turns a
     quantized (0.18-0.19: fp8*) dtype into fp8_ds_mla (from 0.24 _canonicalize_sparse_mla_kv_cache
     _dtype, which also turns auto / fp8 / fp8_e4m3 into it on FLASHINFER_MLA_SPARSE_SM120).
     Which backend (platforms/cuda.py _get_backend_priorities, MLA, head size 576): SM90 ->

@@ -404,6 +404,10 @@ def test_hybrid_attention_blocks_align_to_32_for_head_256_on_blackwell_before_0_
     # (plain fp8): 128 heads / TP 8 = 16 -> plain (the TP=4 case below: 32 -> fp8_ds_mla)
     ("b200", "0.18.0", "fp8", 708),
     ("b200", "0.18.0", "fp8_e4m3", 708),  # FLASHMLA_SPARSE does not list it: FlashInfer
+    # 0.34.0: mla_attention.py _canonicalize_sparse_mla_kv_cache_dtype, platforms/cuda.py
+    # _get_backend_priorities and the sparse backends as in 0.33.0
+    ("h100-sxm", "0.34.0", "fp8", 788), ("b200", "0.34.0", "fp8", 708),
+    ("rtx-5090", "0.34.0", "auto", 788),
 ])
 def test_deepseek_v32_kv_layout_per_release_and_gpu(gpu, version, kv, per_layer, tp=8):
     spec = catalog_spec("deepseek-ai/DeepSeek-V3.2")
