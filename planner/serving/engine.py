@@ -1,7 +1,8 @@
 """The vLLM (V1 engine) memory model: every term vLLM subtracts before the KV cache, named.
 
-Per worker (GPU), vLLM 0.11-0.33 computes (v1/worker/gpu_worker.py determine_available_memory,
-see ../shared/calibration/VLLM_ACCOUNTING.md section 1):
+Per worker (GPU), vLLM 0.11-0.34 computes (v1/worker/gpu_worker.py determine_available_memory;
+0.34 with its extensible KV cache off, as the launch command runs it: vllm_versions.
+EXTENSIBLE_KV_CACHE_FROM; see ../shared/calibration/VLLM_ACCOUNTING.md section 1):
     budget    = ceil(total x gpu_memory_utilization)        (of TOTAL memory, not free)
     KV pool   = budget - weights - activation peak - non-torch [- CUDA graphs from 0.20]
 then groups the layers, sizes one block for all groups, and every rank uses the smallest
@@ -289,7 +290,7 @@ def _vllm_window(spec: ModelSpec, version: Version) -> VllmWindow:
     """vllm_window's figures, as vLLM `version` works them out of config.json.
 
     NOTE: config/model.py _get_and_verify_max_len (config.py in 0.9.1-0.10.0; read in the
-    0.9.1, 0.9.2, 0.10.0-0.10.2 and every minor 0.11.0-0.33.0 wheel, and 0.11.1):
+    0.9.1, 0.9.2, 0.10.0-0.10.2 and every minor 0.11.0-0.34.0 wheel, and 0.11.1):
     1. the least of the text config's length keys (parser VLLM_LENGTH_KEYS: max_position_
        embeddings, n_positions, max_seq_len, seq_length, ...), but model_max_length where the
        config gives one ("For Command-R / Cohere"); none of them: 2048. max_len_key names it:
@@ -437,9 +438,9 @@ SYMM_MEM_BYTES = {
     "10.0": {2: 8 << 20, 4: 32 << 20, 6: 128 << 20, 8: 128 << 20},
 }
 """NOTE: vLLM distributed/device_communicators/symm_mem.py SymmMemCommunicator (TP groups,
-VLLM_ALLREDUCE_USE_SYMM_MEM defaults to 1 in every wheel 0.11.0-0.33.0): one
+VLLM_ALLREDUCE_USE_SYMM_MEM defaults to 1 in every wheel 0.11.0-0.34.0): one
 torch_symm_mem.empty buffer of SYMM_MEM_ALL_REDUCE_MAX_SIZES[capability][TP] bytes
-(all_reduce_utils.py, the same for 9.0 and 10.0 in every wheel 0.11.0-0.33.0), allocated
+(all_reduce_utils.py, the same for 9.0 and 10.0 in every wheel 0.11.0-0.34.0), allocated
 outside torch's caching allocator before the rendezvous that may disable it, so it stays on
 GPUs without multicast too. Only GPUs of those capabilities get one (10.3 from 0.19.0 and
 10.7 from 0.28.0 are NVSwitch parts, where the fitted NVLS term holds it)."""
@@ -548,7 +549,8 @@ def capture_sizes(max_num_seqs: int, max_num_batched_tokens: int, blackwell_1024
                   rules: VllmRules | None = None) -> list[int]:
     """vLLM's default cudagraph_capture_sizes.
 
-    NOTE: vLLM config/vllm.py VllmConfig._set_cudagraph_sizes (0.19.0-0.33.0 wheels): the
+    NOTE: vLLM config/vllm.py VllmConfig._set_cudagraph_sizes (0.19.0-0.34.0 wheels; 0.34.0 then
+    splits them, vllm_versions.SM100_GRAPH_GRIDS_FROM): the
     largest size is min(max_num_seqs x 2, 512), 1024 on Blackwell (cc 10.x) from 0.28.0,
     then at most max_num_batched_tokens; sizes are 1, 2, 4, then every 8 below 256, then
     every 16 up to the largest. max_num_seqs 256 -> 512 -> 3 + 31 + 17 = 51 sizes. Before
@@ -722,7 +724,7 @@ def stage_kv(layers: tuple[KvLayer, ...], block_size: int, kv_bytes: KvBytes, tp
     One block = group_size pages. Gemma-3-27B: 52 sliding + 10 full -> size 10, 6 + 1 = 7
     groups; page 16 x 2 x 16 x 128 x 2 = 131,072 B; block = 10 pages = 1.25 MiB.
     Mixed page sizes (`mixed_pages`; before 0.12.0 vLLM cannot start, PAGE_UNIFY_FROM):
-    unify_kv_cache_spec_page_size (0.19.0 and 0.33.0 wheels) raises the
+    unify_kv_cache_spec_page_size (0.19.0, 0.33.0 and 0.34.0 wheels) raises the
     block size of the kinds with smaller pages by max page / their page (a page that does
     not divide the largest is padded instead). Gemma-4-31B, fp8 KV: sliding layers 16 x 16
     heads x 512 x 1 B = 131,072 B, global layers 16 x 4 x 1,024 x 1 B = 65,536 B -> global
@@ -1068,7 +1070,7 @@ def activation_bytes(
     NOTE: the V1 runner's profile_run (gpu_model_runner.py, the 0.10.1-0.33.0 wheels) calls
     model.embed_multimodal with no get_pp_group().is_first_rank test, so every stage that
     builds the tower (weights.VISION_ON_EVERY_STAGE) runs the encoder's profile; Model Runner
-    V2's (v1/worker/gpu/model_runner.py, 0.29.0-0.33.0) only on the first PP rank."""
+    V2's (v1/worker/gpu/model_runner.py, 0.29.0-0.34.0) only on the first PP rank."""
     decoder, formula = _decoder_activation_bytes(
         facts, layers, last_stage, max_num_batched_tokens, max_num_seqs, tp, act_bytes,
         max_model_len, expert_tp, compute_capability, sort_sampler, holds_forward)
@@ -1232,7 +1234,7 @@ def encoder_profile(enc: VisionEncoder, tp: int, mbt: int, seqs: int, max_model_
       decoder: input + the outputs (padded, where padded) + the decoder's own peak.
     One block's live set (qwen3_vl.py Qwen3_VisionTransformer.forward / Qwen3_VisionBlock,
     qwen2_5_vl.py Qwen2_5_VisionAttention.forward, linear.py RowParallelLinear.forward; the
-    same code in the 0.19.0, 0.24.0 and 0.33.0 wheels; the encoder runs eager). The caller's
+    same code in the 0.19.0, 0.24.0, 0.33.0 and 0.34.0 wheels; the encoder runs eager). The caller's
     `hidden_states = blk(hidden_states, ...)` holds the block's input until the block
     returns, and a call's argument (norm1(x), norm2(x)) lives until the call returns:
       attention, at its proj: input + norm1(x) + qkv 3h/TP + the rearranged q|k made

@@ -40,7 +40,7 @@ wheel; before, CUTLASS_MLA."""
 
 FLASHINFER_MLA_NOPE_192_FROM: Version = (0, 19, 0)
 """NOTE: FLASHINFER_MLA takes qk_nope_head_dim 64 or 128 in the 0.18.0 wheel, and 192 too from
-the 0.19.0 wheel (0.33.0's the same): v1/attention/backends/mla/flashinfer_mla.py
+the 0.19.0 wheel (0.33.0's and 0.34.0's the same): v1/attention/backends/mla/flashinfer_mla.py
 FlashInferMLABackend.supports_combination ("FlashInfer MLA kernel requires qk_nope_head_dim
 in [64, 128, 192]")."""
 
@@ -64,7 +64,7 @@ def mla_block_size(spec: ModelSpec, block_size: int | None, version: Version,
     - Hopper (is_flashmla_supported / is_flashmla_dense_supported: major 9): FLASHMLA, 64
       (BLOCK_MULTIPLES_FROM keep a multiple of 64);
     - any other GPU: the size given (TRITON_MLA).
-    0.18.0-0.33.0: a --block-size the user gave is kept (CacheConfig.user_specified_block_size);
+    0.18.0-0.34.0: a --block-size the user gave is kept (CacheConfig.user_specified_block_size);
     otherwise the first valid backend of platforms/cuda.py _get_backend_priorities gives
     get_preferred_block_size(16): 16 when its kernel takes 16, else its smallest kernel block
     (v1/attention/backend.py; kernel blocks in v1/attention/backends/mla/*.py,
@@ -170,10 +170,10 @@ def sparse_block_refusal(spec: ModelSpec, block_size: int | None, version: Versi
     whatever was given: mla_block_size). Every CUDA sparse MLA backend takes multiples of 32 at
     least (supports_block_size: block_size % kernel size == 0): 0.18.0/0.19.0 wheels
     FLASHMLA_SPARSE [64], FLASHINFER_MLA_SPARSE [32, 64], DEEPSEEK_V32_INDEXER [64]; 0.33.0
-    FLASHMLA_SPARSE, FLASH_ATTN_MLA_SPARSE(_FA4), FLASHINFER_MLA_SPARSE_SM90/SM120
+    and 0.34.0 FLASHMLA_SPARSE, FLASH_ATTN_MLA_SPARSE(_FA4), FLASHINFER_MLA_SPARSE_SM90/SM120
     MultipleOf(64), FLASHINFER_MLA_SPARSE MultipleOf(32). With none valid,
     platforms/cuda.py get_attn_backend_cls raises "No valid attention backend found for
-    {device} with {AttentionSelectorConfig}. Reasons: {...}" (0.18.0, 0.19.0, 0.33.0 wheels;
+    {device} with {AttentionSelectorConfig}. Reasons: {...}" (0.18.0, 0.19.0, 0.33.0, 0.34.0 wheels;
     the releases between unread). A multiple of 32 that is not one of 64 (32 on Blackwell's
     FLASHINFER_MLA_SPARSE) then meets the indexer's 64, which is not modelled.
     """
@@ -191,8 +191,9 @@ def dsv4_block_refusal(spec: ModelSpec, block_size: int | None) -> str | None:
     """Why DeepSeek-V4 is not planned at a given --block-size that is no multiple of
     DSV4_BLOCK (None otherwise): vLLM keeps a given size (0.18 on), and the model's C4 indexer
     cache takes 256-token kernel blocks only (v1/attention/backends/mla/indexer.py
-    DeepseekV4IndexerBackend.get_supported_kernel_block_sizes: [256], 0.33.0 wheel), which
-    no smaller or unaligned block splits into. Which error vLLM raises is not read (unverified)."""
+    DeepseekV4IndexerBackend.get_supported_kernel_block_sizes: [256], 0.33.0 and 0.34.0
+    wheels), which no smaller or unaligned block splits into. Which error vLLM raises is not
+    read (unverified)."""
     if spec.compressed_attention is None or block_size is None or block_size % DSV4_BLOCK == 0:
         return None
     return (f"--block-size {block_size}: DeepSeek-V4's indexer cache takes {DSV4_BLOCK}-token "

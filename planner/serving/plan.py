@@ -808,7 +808,7 @@ def _state_rules(spec: ModelSpec, s: EngineSettings, rules, compute_capability: 
     attention block's multiple (32 for head size 256 under FlashInfer's Blackwell bug,
     vllm_versions.FLASHINFER_HD256_FROM; 16 else).
 
-    NOTE: vLLM MambaSpec.max_memory_usage_bytes (v1/kv_cache_interface.py, 0.15.0-0.33.0
+    NOTE: vLLM MambaSpec.max_memory_usage_bytes (v1/kv_cache_interface.py, 0.15.0-0.34.0
     wheels): a request holds 2 + num_speculative_blocks state pages in mamba_cache_mode
     "align" (prefix caching on a hybrid model), 1 + num_speculative_blocks otherwise;
     mamba/abstract.py sets num_speculative_blocks = num_speculative_tokens, and
@@ -840,9 +840,11 @@ def _unified_startup_room(total_bytes: int, s: EngineSettings) -> str:
 
     NOTE: vLLM refuses to start when the free memory it reads is below requested_memory
     (gpu_worker.py init_device in the 0.9.1-0.13.0 wheels, v1/worker/utils.py
-    request_memory by 0.33.0): the "less than desired GPU memory utilization" error. It
-    checks before anything reads kv_cache_memory_bytes, so a given KV pool does not skip it
-    (init_device in the 0.10.2, 0.11.0, 0.13.0, 0.20.0 and 0.33.0 wheels)."""
+    request_memory by 0.33.0, and 0.34.0 without its extensible KV cache, which the launch
+    command turns off and a given KV pool rules out: vllm_versions.EXTENSIBLE_KV_CACHE_FROM):
+    the "less than desired GPU memory utilization" error. It checks before anything reads
+    kv_cache_memory_bytes, so a given KV pool does not skip it (init_device in the 0.10.2,
+    0.11.0, 0.13.0, 0.20.0, 0.33.0 and 0.34.0 wheels)."""
     budget = ENGINE.budget_bytes(total_bytes, s)
     return (f" vLLM starts only if it reads at least {s.gpu_memory_utilization:g} x "
             f"{_gib(total_bytes)} = {_gib(budget)} free, so the OS and other processes may hold "
@@ -1215,7 +1217,8 @@ def _busy_errors(cluster: ClusterSpec, layout: ParallelLayout, s: EngineSettings
 
     NOTE: init_device checks free memory >= total x gpu_memory_utilization before it reads
     --kv-cache-memory-bytes (gpu_worker.py in the 0.10.2-0.13.0 wheels, v1/worker/utils.py
-    request_memory by 0.33.0), so a given KV pool does not skip the check."""
+    request_memory by 0.33.0 and in 0.34.0, where a given pool turns the extensible KV cache
+    off), so a given KV pool does not skip the check."""
     if not r.busy:
         return []
     errors: list[str] = []
@@ -1243,7 +1246,7 @@ def _node_quant_errors(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLa
 
     NOTE: from the release with --nnodes, every node's `vllm serve` builds its own VllmConfig
     (entrypoints/cli/serve.py run_headless: create_engine_config), whose
-    _get_quantization_config (config/vllm.py, 0.19.0 and 0.33.0 wheels) checks the method's
+    _get_quantization_config (config/vllm.py, 0.19.0, 0.33.0 and 0.34.0 wheels) checks the method's
     get_min_capability() against current_platform.get_device_capability(), that node's GPU
     0: an FP8 checkpoint (75) on an H100 node 0 and a V100 node 1 (70) fails on node 1. On Ray
     (no --nnodes) node 0's process alone builds the config: not said there."""
@@ -1267,12 +1270,12 @@ def _empty_stage_errors(stages: tuple[tuple[range, StageKv | None], ...], s: Eng
                         ) -> list[str]:
     """vLLM's start-up failure when a pipeline stage holds no KV layer while others do.
 
-    NOTE: vLLM get_kv_cache_configs (kv_cache_utils.py, 0.11.0-0.33.0 wheels) projects the
+    NOTE: vLLM get_kv_cache_configs (kv_cache_utils.py, 0.11.0-0.34.0 wheels) projects the
     whole model's KV groups on each worker; on a worker without KV layers every projected
     group is empty and get_kv_cache_config_from_groups fails: get_uniform_page_size's
     `assert len(page_sizes) == 1` (0.11), `assert group_size > 0, "group_size must be greater
     than 0"` (0.12-0.28), _get_kv_cache_bytes_per_block's `assert bytes_per_block > 0` or a
-    division by its 0 (0.29-0.33). Nemotron-Super-49B at PP=8: layers 60-69 have no attention.
+    division by its 0 (0.29-0.34). Nemotron-Super-49B at PP=8: layers 60-69 have no attention.
     In 0.9.1-0.10.x each worker sizes its own: that worker gets the attention-free config of
     one block (_get_kv_cache_config_attention_free) and unify_kv_cache_configs gives every
     worker the smallest block count, 1.
@@ -1304,8 +1307,8 @@ def _kv_sharing_errors(spec: ModelSpec, stages: tuple[tuple[range, StageKv | Non
     """vLLM's start-up failure when pipeline parallel puts a KV-shared layer (Gemma 4
     num_kv_shared_layers, LayerSpec.kv_source) on a later stage than the layer it reads.
 
-    NOTE: vLLM Attention.__init__ (model_executor/layers/attention/attention.py, 0.19.0 and
-    0.33.0 wheels) calls validate_kv_sharing_target, which raises ValueError "Specified KV
+    NOTE: vLLM Attention.__init__ (model_executor/layers/attention/attention.py, 0.19.0, 0.33.0
+    and 0.34.0 wheels) calls validate_kv_sharing_target, which raises ValueError "Specified KV
     sharing target layer for ... is not valid: target layer ... is not a valid Attention layer
     in the model" when the target is not in this rank's static_forward_context, and a rank
     registers only its own stage's layers (make_layers: PPMissingLayer elsewhere).
@@ -1359,7 +1362,7 @@ def _kv_pool_oom_errors(st: _Setup, candidates: list[_Binding]) -> list[str]:
     """The out-of-memory failure of a --kv-cache-memory-bytes pool that, with the weights, is
     more than a GPU holds.
 
-    NOTE: vLLM gpu_worker.determine_available_memory (0.11.0-0.33.0 wheels) returns
+    NOTE: vLLM gpu_worker.determine_available_memory (0.11.0-0.34.0 wheels) returns
     kv_cache_memory_bytes as given ("skipped memory profiling. This does not respect the
     gpu_memory_utilization config ... If OOM'ed, ..."): nothing checks it against the GPU
     before the KV tensors are allocated, which then fails with torch's CUDA out of memory."""
@@ -1812,7 +1815,7 @@ def _binding_note(st: _Setup, bind: RankMemory) -> str:
     worker sizes its pool on its own GPU's total (gpu_worker.py determine_available_memory:
     requested_memory = ceil(total x gpu_memory_utilization), v1/worker/utils.py
     request_memory), and get_kv_cache_configs (v1/core/kv_cache_utils.py, 0.19.0;
-    kv_cache_planning.py, 0.33.0) gives every rank the fewest blocks of all ranks, over
+    kv_cache_planning.py, 0.33.0 and 0.34.0) gives every rank the fewest blocks of all ranks, over
     every pipeline stage. '' on one total (nothing to choose between)."""
     if len(st.facts.r.gpu_totals) == 1:
         return ""

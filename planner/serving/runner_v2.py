@@ -4,7 +4,7 @@ vLLM's source per release, for a start-up whose torch.compile cache is warm.
 Headroom plans a V2 start-up with the V1 runner's activation fit and graph estimate
 (planner.serving.engine); these are what V2 itself subtracts, shown beside them (plan terms'
 notes) because a first start-up compiles cold and its extra peak has no source to size it:
-- the profile run (model_runner.py profile_run, 0.22.0-0.33.0 wheels) is one forward of
+- the profile run (model_runner.py profile_run, 0.22.0-0.34.0 wheels) is one forward of
   max_num_batched_tokens (T) tokens without CUDA graphs (execute_model: dispatch_cg_and_sync_dp
   need_eager=is_profile; torch.compile's code runs) over min(T, max_num_seqs) (R) dummy
   requests (_dummy_run: `num_reqs = min(num_tokens, self.max_num_reqs)`), then on the last PP
