@@ -3,7 +3,7 @@ release that changed it.
 
 Every rule below was read from the `.py` files of vLLM's PyPI wheels (`pip download
 vllm==X --no-deps`, unzipped, never installed): 0.9.1, 0.9.2, 0.10.0, 0.10.1, 0.10.2 and every
-minor release 0.11.0-0.33.0 (0.18.0, sha256 0bc51491..., read against 0.17.0 and 0.19.0 for
+minor release 0.11.0-0.34.0 (0.18.0, sha256 0bc51491..., read against 0.17.0 and 0.19.0 for
 each rule's source: it changes GROUP_PAD_WIDER_FROM and the MLA backends' dtypes,
 planner.serving.startup, and DeepSeek-V3.2's fp8_ds_mla, engine.DS_MLA_BY_HEADS). A rule's
 `FROM` version is the first release
@@ -27,7 +27,8 @@ DEFAULT_VLLM_VERSION = "0.33.0"
 OLDEST_COVERED: Version = (0, 9, 1)
 """NOTE: the V1 engine is vLLM's default from 0.8.0 (envs.py VLLM_USE_V1), but only from the
 0.9.1 wheel does v1/worker/gpu_worker.py determine_available_memory size the KV pool as
-0.11-0.33 do: requested_memory (total x gpu_memory_utilization) - memory_profiling's
+0.11-0.34 do (0.34 with its extensible KV cache off: EXTENSIBLE_KV_CACHE_FROM):
+requested_memory (total x gpu_memory_utilization) - memory_profiling's
 non_kv_cache_memory (weights + torch_peak_increase + non_torch_increase over the snapshot taken
 before the model loads; utils memory_profiling is the same code in 0.9.2, 0.10.x and 0.11.0).
 The 0.8.0, 0.8.5 and 0.9.0 wheels subtract torch's allocated peak plus ALL memory the device
@@ -42,21 +43,22 @@ is V1. Before it EngineArgs._is_v1_supported_oracle (engine/arg_utils.py) falls 
 some settings, hardware and models (planner.serving.v1_oracle refuses those)."""
 
 WRAPPER_TIE_COPIED_FROM: Version = (0, 24, 0)
-"""NOTE: VllmConfig.with_hf_config (config/vllm.py), which init_vllm_registered_model runs on the
-text config a multimodal model builds its language model from, copies the top-level
+"""NOTE: VllmConfig.with_hf_config (config/vllm.py), which init_vllm_registered_model runs on
+the text config a multimodal model builds its language model from, copies the top-level
 hf_config.tie_word_embeddings onto it: the 0.16.0-0.18.1 wheels only where the text config has
 no such attribute, which under the transformers 4 they require (`transformers<5`) every config
-has (4.57.1 PretrainedConfig.__init__ sets it); the 0.19.0, 0.19.1 and 0.20.0-0.23.0 wheels
-only under `Version(version("transformers")) >= Version("5.0.0")` (0.19.0 requires `<5`;
+has (4.57.1 PretrainedConfig.__init__ sets it); the 0.19.0, 0.19.1 and 0.20.0-0.23.0 wheels only
+under `Version(version("transformers")) >= Version("5.0.0")` (0.19.0 requires `<5`;
 0.19.1-0.23.0 allow 5.5.1 on, TRANSFORMERS_5_ALLOWED_FROM); the 0.24.0 wheel on always (0.24.0,
-0.25.0, 0.29.0, 0.33.0 read), under the transformers 5 they require. The with_hf_config of the
-0.9.1, 0.10.1, 0.10.2, 0.11.0, 0.12.0, 0.13.0, 0.14.0 and 0.15.1 wheels copies nothing. Before
-0.24.0 the text model is planned with text_config's own (parser._wrapper_tie), as under
+0.25.0, 0.29.0, 0.33.0, 0.34.0 read), under the transformers 5 they require. The with_hf_config
+of the 0.9.1, 0.10.1, 0.10.2, 0.11.0, 0.12.0, 0.13.0, 0.14.0 and 0.15.1 wheels copies nothing.
+Before 0.24.0 the text model is planned with text_config's own (parser._wrapper_tie), as under
 transformers 4, the assumption Headroom makes for every release before TRANSFORMERS_5_ONLY_FROM;
-from 0.19.1 the plan says what transformers 5 would build instead (tie.transformers_tie_note)."""
+from 0.19.1 the plan says what transformers 5 would build instead
+(tie.transformers_tie_note)."""
 
 GEMMA2_ALWAYS_TIED_FROM: Version = (0, 29, 0)
-"""NOTE: gemma2.py Gemma2ForCausalLM in the 0.29.0 and 0.33.0 wheels builds no lm_head: its
+"""NOTE: gemma2.py Gemma2ForCausalLM in the 0.29.0, 0.33.0 and 0.34.0 wheels builds no lm_head: its
 compute_logits reads self.model.embed_tokens whatever config.tie_word_embeddings says (the
 0.19.0, 0.24.0 and 0.28.0 wheels `assert config.tie_word_embeddings`:
 startup.GEMMA_TIE_ASSERTED_LAST). One embedding table is loaded; a checkpoint that stores
@@ -67,6 +69,7 @@ TOWER_FIRST_STAGE_ON_V2_FROM: Version = (0, 33, 0)
 """NOTE: from the 0.33.0 wheel SupportsMultiModal._mark_tower_model (model_executor/models/
 interfaces.py) builds a multimodal model's towers as StageMissingLayer "on pipeline stages after
 the first under Model Runner V2" (`vllm_config.use_v2_model_runner and not
+get_pp_group().is_first_rank`; 0.34.0, where V2 is the only runner: `not
 get_pp_group().is_first_rank`); the 0.15.0-0.32.0 wheels skip them only for
 --limit-mm-per-prompt 0, and V1 builds them on every stage in every release
 (weights.VISION_ON_EVERY_STAGE)."""
@@ -76,8 +79,9 @@ MOONVIT_SPLIT_FROM: Version = (0, 14, 0)
 0.9.1-0.10.1 wheels and as ReplicatedLinear in the 0.10.2-0.13.0 wheels (every one read), and
 kimi_vl.py its projector as nn.Linear (0.9.1, 0.10.1) then ReplicatedLinear: every TP rank holds
 the whole Kimi-VL tower. From the 0.14.0 wheel (read in 0.14.0, 0.16.0, 0.19.0, 0.22.0, 0.25.0,
-0.29.0, 0.33.0) they are QKVParallelLinear / RowParallelLinear / ColumnParallelLinear, split over
-TP (weights.rank_weights `tower_whole`; VisionSpec.replicated_params)."""
+0.29.0, 0.33.0, 0.34.0) they are QKVParallelLinear / RowParallelLinear /
+ColumnParallelLinear, split over TP (weights.rank_weights `tower_whole`;
+VisionSpec.replicated_params)."""
 
 ENCODER_TP_DATA_FROM: Version = (0, 11, 0)
 ENCODER_TP_DATA_TYPES = frozenset({
@@ -97,14 +101,14 @@ note)."""
 SIGLIP_HEAD_DROPPED_FROM: Version = (0, 15, 0)
 """NOTE: siglip.py SiglipVisionTransformer builds the attention-pooling head where
 config.vision_use_head (true where the config lacks it) in the 0.9.1-0.14.0 wheels; from the
-0.15.1 wheel (read in 0.15.1-0.33.0) SiglipVisionModel takes `use_head: bool | None = False`,
+0.15.1 wheel (read in 0.15.1-0.34.0) SiglipVisionModel takes `use_head: bool | None = False`,
 which no caller (gemma3_mm.py, paligemma.py, llava.py init_vision_tower_for_llava) passes,
 and drops the head's weights at load (weights.rank_weights: VisionSpec.pooling_head_params)."""
 
 LATENT_MOE_FROM: Version = (0, 13, 0)
 """NOTE: nemotron_h.py NemotronHMoE reads moe_latent_size and builds fc1_latent_proj /
 fc2_latent_proj (hidden -> moe_latent_size -> hidden) with its routed experts
-moe_latent_size wide from the 0.13.0 wheel (read in 0.13.0, 0.14.0, 0.19.0 and 0.33.0); the
+moe_latent_size wide from the 0.13.0 wheel (read in 0.13.0, 0.14.0, 0.19.0, 0.33.0, 0.34.0); the
 0.11.2 and 0.12.0 wheels' NemotronHMoE has no latent projections and builds the experts
 hidden_size wide, so a latent MoE checkpoint (Nemotron-3-Super) does not load there
 (startup.nemotron_h_moe_errors). The 0.11.0 wheel has no NemotronHMoE at all
@@ -119,7 +123,7 @@ before 0.11.0 are not planned for hybrid models (V1 state layout)."""
 LATENT_FC1_WHOLE_FROM: Version = (0, 14, 0)
 """NOTE: nemotron_h.py NemotronHMoE, 0.13.0 wheel: fc1_latent_proj is a ColumnParallelLinear
 (gather_output=True), split over TP like the shared expert, and fc2_latent_proj a
-ReplicatedLinear; from the 0.14.0 wheel (0.14.0, 0.19.0 and 0.33.0 read) both are
+ReplicatedLinear; from the 0.14.0 wheel (0.14.0, 0.19.0, 0.33.0, 0.34.0 read) both are
 ReplicatedLinear, whole on every TP rank (weights._latent_projections). Either takes
 disable_tp=is_sequence_parallel (expert parallel with TP > 1 and DP > 1 under the default
 all2all backend), which Headroom does not model for any layer."""
@@ -131,7 +135,7 @@ maybe_disable_tp is `current_platform.is_cuda() and not self.gqa_interleaved_lay
 isinstance(quant_config, (AWQMarlinConfig, AutoGPTQConfig, INCConfig))` (AutoAWQConfig for
 AWQMarlinConfig from 0.24.0): the projection is whole on every TP rank, still built with the
 quant_config, and split_ba slices b and a for the rank in forward (Marlin's minimum output
-width is 64: vLLM issue #35924). Read in the 0.22.0-0.33.0 wheels; the 0.19.0, 0.19.1, 0.20.0
+width is 64: vLLM issue #35924). Read in the 0.22.0-0.34.0 wheels; the 0.19.0, 0.19.1, 0.20.0
 and 0.21.0 wheels (mamba/gdn_linear_attn.py GatedDeltaNetAttention.create_ba_proj) and
 0.17.0-0.18.1 (qwen3_5.py) split it over TP in every format. Qwen3.5 and Qwen3.5-MoE (Qwen3.6
 too: Qwen3_5MoeForConditionalGeneration) pass gqa_interleaved_layout=False
@@ -142,7 +146,8 @@ V2_GRAPH_ESTIMATE_FROM: Version = (0, 29, 0)
 model_runner.py) is `return 0` ("It is TBD whether we keep this API or not") in the 0.20.0,
 0.21.0, 0.22.0, 0.23.0, 0.24.0, 0.25.0, 0.25.1, 0.26.0, 0.27.1 and 0.28.0 wheels, so
 gpu_worker.py determine_available_memory subtracts no CUDA graph estimate for a V2 start-up
-there (the graphs are captured after the KV cache is sized). From the 0.29.0 wheel (to 0.33.0)
+there (the graphs are captured after the KV cache is sized). From the 0.29.0 wheel (to 0.34.0,
+where it returns 0 under the extensible KV cache, which Headroom's commands turn off)
 it calls cudagraph_utils.py profile_cudagraph_memory: a capture into a throwaway pool on a
 minimal KV cache, PIECEWISE graphs measured in full, FULL graphs extrapolated from the largest
 two (first + second x (graphs - 1)), which determine_available_memory subtracts as it does
@@ -154,7 +159,7 @@ sample/sampler.py Sampler.apply_sampling_params): the 0.22.0, 0.23.0, 0.24.0, 0.
 0.25.1 wheels copy the logits to a new fp32 tensor on every call (`torch.empty_like(logits,
 dtype=torch.float32).copy_(logits)`); the 0.26.0 wheel applies the ops in place on the
 model-dtype logits (a clone only for raw logprobs, which the dummy batch does not ask for);
-0.27.1 copies only when _requires_logits_processing, and 0.28.0-0.33.0 only when
+0.27.1 copies only when _requires_logits_processing, and 0.28.0-0.34.0 only when
 needs_logits_processing (np.zeros at start-up): the dummy batch's states are temperature 0,
 top_k = vocab, top_p = 1, min_p 0 (sample/states.py), so no copy in 0.26.0-0.32.0
 (V2_SAMPLER_WARMUP_FROM; planner.serving.runner_v2)."""
@@ -170,7 +175,8 @@ processors, temperature, min-p and top-k / top-p work on it in place and the log
 top-5 and per-row log-sum-exp (sample/logprob.py compute_topk_scores), so the moment is the
 logits and their fp32 copy, 6 B a logit at bf16. Not counted: the Triton top-k / top-p path's
 cached SMs x vocab x 4 B buffer (topk_topp_triton.py:1695), whose SM count no GPU preset
-holds. The 0.29.0-0.32.0 wheels run the default pass only."""
+holds. The 0.29.0-0.32.0 wheels run the default pass only; the 0.34.0 wheel runs both
+(model_runner.py:1039-1067, after a model-state hook that only diffusion_gemma.py takes)."""
 
 NEWEST_COVERED: Version = (0, 34, 99)
 """Any 0.34.x patch release; 0.35 and later have not been read."""
@@ -178,7 +184,7 @@ NEWEST_COVERED: Version = (0, 34, 99)
 GRAPHS_SUBTRACTED_FROM: Version = (0, 20, 0)
 """NOTE: envs.py VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS defaults to "0" in the 0.19.0
 wheel and to "1" in the 0.20.0 wheel (gpu_worker.py then subtracts the estimate from the KV
-budget). The log line of 0.20.0-0.33.0 says "default since v0.21.0", but the 0.20.0 code
+budget). The log line of 0.20.0-0.34.0 says "default since v0.21.0", but the 0.20.0 code
 already subtracts it; the code wins. v0.19 H100 logs print the estimate and do not subtract."""
 
 UTILIZATION_092_FROM: Version = (0, 20, 0)
@@ -226,14 +232,15 @@ compressed_tensors_moe.py `not is_actorder` (actorder group or dynamic) in the 0
 
 MARLIN_MOE_ACT_ORDER_PADDING_FROM: Version = (0, 30, 0)
 """NOTE: auto_gptq.py and compressed_tensors_moe_wna16.py pass allow_tile_padding=True for
-every checkpoint, act-order included, from the 0.30.0 wheel (also 0.33.0); the 0.29.0 wheel
+every checkpoint, act-order included, from the 0.30.0 wheel (also 0.33.0, 0.34.0); the 0.29.0 wheel
 still passes `not self.desc_act` (MARLIN_MOE_TILE_PADDING_FROM). A group act-order
 checkpoint stops at its config from that same release (ACT_ORDER_REFUSED_FROM)."""
 
 
 HUMMING_FIRST_ON_HOPPER_FROM: Version = (0, 32, 0)
 """NOTE: fused_moe/oracle/int_wna16.py _get_priority_backends returns
-prioritize_humming(backends) from the 0.32.0 wheel (also 0.33.0; absent in 0.27.0-0.30.0), which
+prioritize_humming(backends) from the 0.32.0 wheel (also 0.33.0, 0.34.0; absent in 0.27.0-0.30.0),
+which
 on compute capability 9.0 (humming/priority.py _HUMMING_PREFERRED_CAPABILITIES) moves Humming
 ahead of Marlin: int4 experts run Humming's MoE there whether or not Marlin MoE takes the
 layout (speed/kernels.py moe_kernel, whose 0.32 test is this release, and layout_moe_kernel;
@@ -268,7 +275,7 @@ ROCM_QUANTIZATION_LISTED: dict[str, tuple[Version, Version | None]] = {
     "bitsandbytes": (ROCM_QUANTIZATION_READ_FROM, (0, 27, 99)),
 }
 """NOTE: platforms/rocm.py RocmPlatform.supported_quantization, read in every wheel
-0.19.0-0.33.0: the first and last release (None: to 0.33.x) listing each method Headroom
+0.19.0-0.34.0: the first and last release (None: to 0.34.x) listing each method Headroom
 plans that some release leaves out; awq, awq_marlin, gptq, fp8, compressed-tensors,
 fbgemm_fp8 and mxfp4 are in every list (auto_gptq from 0.22.0, auto_awq from 0.24.0, with the
 loaders they name). modelopt_fp4 arrives in 0.20.0 (0.19.0's petit_nvfp4 override comes after
@@ -297,7 +304,7 @@ ROCM_CONCH_G_IDX_FROM: Version = (0, 24, 0)
 from the 0.24.0 wheel (0.24.0-0.29.0); the 0.19.0-0.23.0 wheels do not ask has_g_idx."""
 
 ACT_ORDER_REFUSED_FROM: Version = (0, 30, 0)
-"""NOTE: from the 0.30.0 wheel (0.30.0-0.33.0) vLLM refuses group act-order checkpoints at
+"""NOTE: from the 0.30.0 wheel (0.30.0-0.34.0) vLLM refuses group act-order checkpoints at
 config time on every platform: utils/gptq_utils.py normalize_and_validate_gptq_desc_act,
 called by auto_gptq.py AutoGPTQConfig.__init__ (and moe_wna16.py), raises ValueError("GPTQ
 group activation ordering (desc_act=True) is no longer supported. ...") for desc_act with a
@@ -311,7 +318,7 @@ CT_WNA16_MOE_GROUP_CHECK_FROM: Version = (0, 24, 0)
 ValueError when hidden_size or intermediate_size_per_partition is not a multiple of the group
 ("... with static group scales requires the MoE intermediate size per tensor-parallel
 partition (96) to be divisible by group_size (128) ...") from the 0.24.0 wheel (read in
-0.24.0-0.30.0, 0.32.0, 0.33.0; in 0.27.0-0.29.0 not for act-order group, which stops at
+0.24.0-0.30.0, 0.32.0-0.34.0; in 0.27.0-0.29.0 not for act-order group, which stops at
 the assertion above); the 0.19.0-0.23.0 wheels divide with // and load (what that computes
 is not read). From 0.27.0 every backend goes through it, Marlin and Humming included, so a
 width that is not a whole number of groups is refused on every GPU."""
@@ -333,7 +340,7 @@ and present from the 0.28.0 wheel on."""
 CHUNKED_OFF_TOKENS_MAX_FROM: Version = (0, 11, 1)
 """NOTE: engine/arg_utils.py, --no-enable-chunked-prefill without --max-num-batched-tokens:
 from the 0.11.1 wheel on (_set_default_args in 0.11.1 and 0.11.2,
-_set_default_max_num_seqs_and_batched_tokens_args from 0.12.0, to 0.33.0) the
+_set_default_max_num_seqs_and_batched_tokens_args from 0.12.0, to 0.34.0) the
 batch defaults to max(max_model_len, the GPU's default), so SchedulerConfig.
 verify_max_model_len passes. Before, the 0.9.1-0.11.0 wheels' EngineArgs._set_default_args
 (_set_default_args_v1) set enable_chunked_prefill = True for every non-pooling model, the
@@ -343,25 +350,25 @@ ASYNC_SCHEDULING_FROM: Version = (0, 14, 0)
 """First release whose engine schedules one step ahead by default (async scheduling), at one
 pipeline stage. NOTE: the 0.9.1 wheel has no such option; config/scheduler.py
 SchedulerConfig.async_scheduling defaults to False in the 0.10.1-0.13.0 wheels (0.13.0
-config/vllm.py: "we won't reach here until async scheduling is enabled by default") and to
-None from 0.14.0, which VllmConfig.__post_init__ (config/vllm.py, read in every wheel
-0.14.0-0.33.0) turns into True unless pipeline parallelism (pipeline_parallel_size > 1, on
-the V1 model runner), a speculative method other than EAGLE/MTP-style drafting, or an
-executor other than mp / uni / external_launcher turns it off. With it on, the engine's
-batch queue holds 2 steps (max_concurrent_batches: uniproc_executor.py and
-multiproc_executor.py in 0.14.0-0.22.0, VllmConfig from 0.23.0: 2 at one stage), and
-v1/engine/core.py EngineCore.step_with_batch_queue (the same loop 0.14.0-0.33.0) schedules
-the next step before it blocks on the running one's output. A request read between steps
-(run_busy_loop: _process_input_queue, then step_fn) so joins the step after the one already
-queued: one decode step later than in the synchronous loop (EngineCore.step: schedule,
-execute, update) of the releases before."""
+config/vllm.py: "we won't reach here until async scheduling is enabled by default") and to None
+from 0.14.0, which VllmConfig.__post_init__ (config/vllm.py, read in every wheel 0.14.0-0.34.0)
+turns into True unless pipeline parallelism (pipeline_parallel_size > 1, on the V1 model runner,
+which 0.34.0 no longer has), a speculative method other than EAGLE/MTP-style drafting, or an
+executor other than mp / uni / external_launcher turns it off. With it on, the engine's batch
+queue holds 2 steps (max_concurrent_batches: uniproc_executor.py and multiproc_executor.py in
+0.14.0-0.22.0, VllmConfig from 0.23.0: 2 at one stage), and v1/engine/core.py
+EngineCore.step_with_batch_queue (the same loop 0.14.0-0.34.0) schedules the next step before it
+blocks on the running one's output. A request read between steps (run_busy_loop:
+_process_input_queue, then step_fn) so joins the step after the one already queued: one decode
+step later than in the synchronous loop (EngineCore.step: schedule, execute, update) of the
+releases before."""
 
 def float16_refused(model_type: str, version: Version) -> bool:
     """Whether vLLM `version` refuses float16 for a model of this (top-level) model_type.
 
     NOTE: config/model.py (config.py / config/__init__.py before 0.11) _FLOAT16_NOT_SUPPORTED_
     MODELS ("Numerical instability. Please use bfloat16 or float32 instead."), read in every
-    wheel 0.9.1-0.33.0: gemma2, gemma3 and glm4 throughout; gemma3_text from the 0.10.2 wheel;
+    wheel 0.9.1-0.34.0: gemma2, gemma3 and glm4 throughout; gemma3_text from the 0.10.2 wheel;
     plamo2 up to the 0.26.0 wheel (gone in 0.27.1; 0.27.0 not read). _resolve_auto_dtype drops
     float16 from the platform's supported dtypes for them, so with --dtype auto a GPU without
     bfloat16 (compute capability < 8.0: T4, V100) serves them in float32, and a float16
@@ -378,12 +385,12 @@ TOKENIZER_WINDOW_POOLING_ONLY_FROM: Version = (0, 9, 2)
 max_model_len, given or derived, at tokenizer_config.json's model_max_length
 (try_get_tokenizer_config); from the 0.9.2 wheel it reads tokenizer_config only for pooling
 models ("for generative models, this can be incorrect and unduly limit the context window
-(e.g., DeepSeek-R1)"), and from 0.10.0 to 0.33.0 only for pooling models with absolute
+(e.g., DeepSeek-R1)"), and from 0.10.0 to 0.34.0 only for pooling models with absolute
 position embeddings: never for the generative models Headroom plans
 (planner.serving.engine.derived_max_model_len)."""
 
 LONGROPE_WINDOW_FROM: Version = (0, 11, 1)
-"""NOTE: config/model.py _get_and_verify_max_len: from the 0.11.1 wheel (to 0.33.0), without
+"""NOTE: config/model.py _get_and_verify_max_len: from the 0.11.1 wheel (to 0.34.0), without
 --max-model-len a longrope model (Phi-3 / Phi-3.5 / Phi-4-mini style) starts at
 int(getattr(hf_config, "original_max_position_embeddings", derived)) "to avoid performance
 degradation for shorter sequences"; the derived length (max_position_embeddings, longrope's
@@ -452,7 +459,7 @@ left alone."""
 
 YARN_WINDOW_UNSCALED_FROM: Version = (0, 30, 0)
 """NOTE: config/model.py _get_and_verify_max_len: up to the 0.29.0 wheel a yarn block sets the
-derived length to original_max_position_embeddings x factor; from the 0.30.0 wheel (to 0.33.0)
+derived length to original_max_position_embeddings x factor; from the 0.30.0 wheel (to 0.34.0)
 "yarn", "deepseek_yarn" and "deepseek_llama_scaling" join su / longrope / llama3 as types whose
 factor is not applied ("YaRN variants leave max_position_embeddings already scaled"), so the
 derived length is max_position_embeddings. Before 0.30.0 deepseek_yarn and
@@ -470,8 +477,8 @@ sampling max_tokens is handled by get_max_tokens()"), and get_max_tokens
 (entrypoints/serve/utils/api_utils.py) generates min(max_tokens, max_model_len - prompt);
 max_tokens > max_model_len is still rejected (TokenizeParams.__post_init__), and a prompt of
 max_model_len or more on every release (clamped to 0 tokens: "max_tokens must be at least
-1", sampling_params.py). Read in the 0.9.1, 0.12.0, 0.17.0, 0.18.0, 0.31.0, 0.32.0 and
-0.33.0 wheels."""
+1", sampling_params.py). Read in the 0.9.1, 0.12.0, 0.17.0, 0.18.0, 0.31.0, 0.32.0, 0.33.0
+and 0.34.0 wheels."""
 
 BLACKWELL_GRAPHS_1024_FROM: Version = (0, 28, 0)
 """NOTE: config/vllm.py _set_cudagraph_sizes: the largest default CUDA graph capture size is
@@ -589,7 +596,7 @@ the model has attention_chunk_size (Llama 4) and envs.VLLM_ALLOW_CHUNKED_LOCAL_A
 HYBRID_KV_CACHE is off ("There is a latency regression when using chunked local attention
 with the hybrid KV cache manager. Disabling it, by default"): that variable defaults to "0"
 in the 0.11.0 (config/__init__.py), 0.12.0 and 0.13.0 (config/vllm.py) wheels and to "1"
-from the 0.14.0 wheel (envs.py; still in 0.33.0). With the manager off,
+from the 0.14.0 wheel (envs.py; still in 0.33.0 and 0.34.0). With the manager off,
 kv_cache_utils.unify_hybrid_kv_cache_specs turns every ChunkedLocalAttentionSpec into a
 FullAttentionSpec, whose need is cdiv(max_model_len, block) blocks, and all layers form one
 group."""
@@ -602,7 +609,7 @@ start-up check and the concurrency vLLM reports read it: a sliding layer's token
 min(window - 1 + max_num_batched_tokens, max_model_len) up to the 0.25.1 wheel
 (kv_cache_interface.py:561 in 0.25.0 and 0.25.1) and
 min(window - 1 + VllmConfig.max_in_flight_tokens, max_model_len) from the 0.26.0 wheel
-(kv_cache_interface.py:584; the same in 0.27.1 and 0.28.0-0.33.0, 0.33.0 :938, which from
+(kv_cache_interface.py:584; the same in 0.27.1 and 0.28.0-0.34.0, 0.33.0 :938, which from
 0.28.0 adds extra_retained_tokens: num_speculative_tokens - 1 only for multi-module MTP,
 min(the draft's num_nextn_predict_layers, num_speculative_tokens) > 1 (kv_cache_utils.py /
 kv_cache_planning.py, SpeculativeConfig.use_multi_module_mtp); 0 for every sliding model
@@ -612,7 +619,8 @@ max_in_flight_tokens = max_concurrent_batches x max_num_batched_tokens (config/v
 0.26.0, :601 in 0.33.0; "out-of-window blocks are freed on the processed-token basis, so
 in-flight steps transiently keep their blocks"). max_concurrent_batches (config/vllm.py:512
 in 0.26.0, the same text to 0.33.0): with async scheduling, pp + 1 on Model Runner V2, 2 on V1
-at PP 1, pp on V1 at PP > 1; without it, pp. VllmConfig.__post_init__ turns async scheduling
+at PP 1, pp on V1 at PP > 1; without it, pp (0.34.0, V2 only: pp + 1 with async scheduling,
+config/vllm.py:560-566). VllmConfig.__post_init__ turns async scheduling
 on when unset (0.26.0 config/vllm.py:1059-1107) unless the model pools, a speculator other
 than EAGLE / MTP / NGram-GPU / DSpark runs (MTP, Headroom's only one, keeps it) or the
 executor lacks it (Ray's V1 RayDistributedExecutor: not planned here; mp and uniproc have
@@ -752,7 +760,7 @@ CUSTOM_AR_WORLD_SIZES: tuple[int, ...] = (2, 4, 6, 8)
 
 CUSTOM_AR_16_FROM: Version = (0, 27, 0)
 """NOTE: custom_all_reduce.py CustomAllreduce._SUPPORTED_WORLD_SIZES is [2, 4, 6, 8] in the
-0.9.1-0.26.0 wheels and [2, 4, 6, 8, 16] from the 0.27.0 wheel (0.28.0-0.33.0 the same; 16
+0.9.1-0.26.0 wheels and [2, 4, 6, 8, 16] from the 0.27.0 wheel (0.28.0-0.34.0 the same; 16
 with one node fully NVLink-connected or a multi-node NVLink group with multicast, the
 wheel's mnnvl path); any other TP size logs "Custom allreduce is disabled due to an
 unsupported world size" and NCCL runs its all-reduces."""
@@ -916,7 +924,7 @@ sw, 24 full)")."""
 GROUP_PAD_WIDER_FROM: Version = (0, 18, 0)
 """NOTE: the same test reads "max_num_layers < min_num_layers * 1.5" from the 0.18.0 wheel
 ("accommodating speculative decoding drafters that add extra layers to one attention type"):
-1.25 in the 0.12.0-0.17.0 wheels; 1.5 in 0.18.0, 0.19.0 and 0.33.0 (moved to
+1.25 in the 0.12.0-0.17.0 wheels; 1.5 in 0.18.0, 0.19.0, 0.33.0 and 0.34.0 (moved to
 v1/core/kv_cache_planning.py)."""
 
 PAGE_UNIFY_FROM: Version = (0, 12, 0)
