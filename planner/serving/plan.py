@@ -93,7 +93,7 @@ from planner.serving.moe_backend import (
     oracle_skip_note,
     runs_flydsl,
 )
-from planner.serving.mtp import draft_own_heads
+from planner.serving.mtp import draft_builds_embed, draft_own_heads
 from planner.serving.mtp import mtp_refusal as draft_refusal
 from planner.serving.mxfp4 import (
     MXFP4_FROM,
@@ -979,11 +979,13 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
     if narrow or (width and width[0]):
         return _Refused(r, narrow[0] if narrow else width[1])
     own_heads = bool(r.states.draft_kv_layers) and draft_own_heads(spec, s.vllm_version)
+    own_embed = bool(r.states.draft_kv_layers) and draft_builds_embed(spec, s.vllm_version)
     key = ("weights", r.scheme.memo_key, *layout_key(layout), r.act_b, r.expert_pad,
-           r.states.draft_kv_layers, own_heads, r.mbt if spec.compressed_attention else 0,
-           r.vision_first_stage_only, r.gdn_ba_whole, r.siglip_head, r.tower_whole,
-           r.latent_fc1_split, r.transformers_backend)
-    terms = _cached(spec, key, _rank_terms, spec, r, layout, own_heads)
+           r.states.draft_kv_layers, own_heads, own_embed,
+           r.mbt if spec.compressed_attention else 0, r.vision_first_stage_only,
+           r.gdn_ba_whole, r.siglip_head, r.tower_whole, r.latent_fc1_split,
+           r.transformers_backend)
+    terms = _cached(spec, key, _rank_terms, spec, r, layout, own_heads, own_embed)
     totals = tuple(w.total_bytes for w in terms)
     kv_b = sparse_mla_kv(spec, s, r.kv_plain, r.compute_capability, layout.tp)
     stages = ENGINE.stage_layouts(r.facts, layout, r.block_size, kv_b, r.fa4_fp8_hd512,
@@ -1021,13 +1023,14 @@ def _wna16_backend_errors(spec: ModelSpec, cluster: ClusterSpec, layout: Paralle
                                              r.compute_capability, fallback)]))
 
 
-def _rank_terms(spec: ModelSpec, r: _Resolved, layout: ParallelLayout, own_heads: bool
-                ) -> tuple[WeightTerms, ...]:
+def _rank_terms(spec: ModelSpec, r: _Resolved, layout: ParallelLayout, own_heads: bool,
+                own_embed: bool) -> tuple[WeightTerms, ...]:
     """The weights of each (stage, TP rank) position by component, in rank order (_setup
     caches them per weight format and layout)."""
     return rank_weights(spec, r.scheme, layout, _params(spec), served_dtype_bytes=r.act_b,
                         expert_pad=r.expert_pad, mtp_layers=r.states.draft_kv_layers,
-                        mtp_own_heads=own_heads, max_num_batched_tokens=r.mbt,
+                        mtp_own_heads=own_heads, mtp_own_embed=own_embed,
+                        max_num_batched_tokens=r.mbt,
                         vision_first_stage_only=r.vision_first_stage_only,
                         gdn_ba_whole=r.gdn_ba_whole, siglip_head=r.siglip_head,
                         tower_whole=r.tower_whole, latent_fc1_split=r.latent_fc1_split,

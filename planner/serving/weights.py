@@ -142,6 +142,7 @@ def rank_weights(
     expert_pad: tuple[int, int] = (1, 1),
     mtp_layers: int = 0,
     mtp_own_heads: bool = False,
+    mtp_own_embed: bool = False,
     max_num_batched_tokens: int = 0,
     vision_first_stage_only: bool = False,
     gdn_ba_whole: bool = False,
@@ -161,7 +162,10 @@ def rank_weights(
     kernel rounds each expert's hidden and per-rank intermediate dims up to these multiples
     (mxfp4.mxfp4_expert_padding). `mtp_layers`: MTP draft layers loaded for speculative
     decoding, held by the last stage (mtp_bytes); `mtp_own_heads`: each keeps its own lm_head
-    copy in the served dtype (planner.serving.mtp.SHARED_HEAD_FROM). The vision tower sits on
+    copy in the served dtype (planner.serving.mtp.SHARED_HEAD_FROM); `mtp_own_embed`: the draft
+    builds its own embed_tokens (planner.serving.mtp.draft_builds_embed), a second padded
+    vocabulary x hidden table in the served dtype on the last stage at PP > 1, where vLLM does
+    not swap it for the target's. The vision tower sits on
     every stage for VISION_ON_EVERY_STAGE's model types unless `vision_first_stage_only`
     (vLLM 0.33 on Model Runner V2: vllm_versions.TOWER_FIRST_STAGE_ON_V2_FROM). `gdn_ba_whole`:
     every TP rank holds each Gated DeltaNet layer's in_proj_ba whole (startup.gdn_ba_whole).
@@ -211,9 +215,10 @@ def rank_weights(
                     out.append(memo[key])
                     continue
                 terms = _terms(spec, bits, params, shard)
-                mtp = (_mtp_bytes(spec, scheme, bits, params, shard, elem) + (
-                    _vocab_rows(spec.vocab_size, shard) * spec.hidden_size * elem
-                    if mtp_own_heads else 0)) * mtp_layers if (
+                table = _vocab_rows(spec.vocab_size, shard) * spec.hidden_size * elem
+                mtp = ((_mtp_bytes(spec, scheme, bits, params, shard, elem)
+                        + (table if mtp_own_heads else 0)) * mtp_layers
+                       + (table if mtp_own_embed and layout.pp > 1 else 0)) if (
                     mtp_layers and shard.last_stage) else 0
                 memo[key] = terms.model_copy(update={"rope_cache_bytes": rope, "mtp_bytes": mtp})
             out.append(memo[key])
@@ -317,12 +322,15 @@ def _mtp_bytes(spec: ModelSpec, scheme: QuantScheme, bits: "_SchemeBits",
                params: ParamBreakdown, shard: _Shard, elem: int) -> int:
     """One MTP draft layer on this rank: its decoder layer (a copy of the last one, or the
     spec's own mtp_layer), sharded like the model's layers, plus its fc (2 x hidden -> hidden)
-    and 3 norms; embeddings and lm_head are the target's.
+    and 3 norms; embeddings and lm_head are the target's (at PP > 1 the draft's own embedding
+    is rank_weights' mtp_own_embed).
 
     NOTE: vLLM qwen3_5_mtp.py Qwen3_5MultiTokenPredictor (fc ColumnParallelLinear(2 x hidden,
     hidden), pre_fc_norm_hidden, pre_fc_norm_embedding, norm, one decoder layer);
-    v1/spec_decode/llm_base_proposer.py _maybe_share_embeddings / _maybe_share_lm_head: an
-    MTP draft always takes the target's embedding and lm_head (its own copies are deleted).
+    v1/spec_decode/llm_base_proposer.py _maybe_share_embeddings / _maybe_share_lm_head (V1, to
+    0.33.0) and v1/worker/gpu/spec_decode/eagle/utils.py load_eagle_model (Model Runner V2, the
+    only runner in 0.34.0): an MTP draft takes the target's lm_head, and its embedding at one
+    pipeline stage (its own copies are deleted; planner.serving.mtp.draft_builds_embed).
     A column-parallel fc is held in the dense-MLP format of the last layer; a replicated one
     (_REPLICATED_FC) whole, in the served dtype. MiMo-V2-Flash (mimo_v2_mtp.py, 0.21.0-0.34.0):
     enorm, hnorm, final_layernorm, and the layer's o_proj is built without a quant_config

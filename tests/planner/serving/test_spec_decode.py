@@ -318,3 +318,36 @@ def test_deepseek_draft_keeps_its_own_head_before_0_17():
                                   vllm_version=version))).weights_bytes_per_gpu for n in (0, 1)]
         return w[1] - w[0]
     assert draft("0.16.0") - draft("0.17.0") == 231_669_760
+
+
+def test_mtp_draft_keeps_its_own_embedding_across_pipeline_stages():
+    # At one pipeline stage vLLM swaps the draft's embed_tokens for the target's (V1
+    # llm_base_proposer.py _maybe_share_embeddings `if get_pp_group().world_size == 1`, to
+    # 0.33.0; Model Runner V2 eagle/utils.py maybe_share_target_embed returns at PP > 1 for a
+    # draft without has_own_embed_tokens, 0.30.0-0.34.0): at PP 2 the last stage holds
+    # qwen3_5_mtp.py's own VocabParallelEmbedding too. Qwen3.5-27B bf16, TP 1: 248,320 rows (a
+    # multiple of 64) x 5,120 x 2 B = 2,542,796,800 B more than the draft layer alone.
+    spec = _spec("Qwen/Qwen3.5-27B")
+
+    def draft(pp):
+        w = [plan(PlanRequest(model=spec, cluster=preset_cluster("h200", pp),
+                              layout=ParallelLayout(pp=pp), engine=EngineSettings(
+                                  max_model_len=32768, num_speculative_tokens=n,
+                                  vllm_version="0.34.0"))).per_gpu[-1].weights_bytes
+             for n in (0, 1)]
+        return w[1] - w[0]
+    assert draft(2) - draft(1) == 2_542_796_800
+
+
+def test_nemotron_h_draft_builds_no_embedding_from_0_33():
+    # nemotron_h_mtp.py NemotronHMultiTokenPredictor: a VocabParallelEmbedding of its own in
+    # the 0.17.0-0.32.0 wheels; from 0.33.0 `embed_tokens: VocabParallelEmbedding | None =
+    # None` ("must be shared from target model"), has_own_embed_tokens = False
+    from planner.serving.mtp import draft_builds_embed
+
+    nemotron = _spec("Qwen/Qwen3.5-27B").model_copy(update={"model_type": "nemotron_h"})
+    assert draft_builds_embed(nemotron, "0.32.0")
+    assert not draft_builds_embed(nemotron, "0.33.0")
+    assert not draft_builds_embed(nemotron, "0.34.0")
+    assert draft_builds_embed(_spec("deepseek-ai/DeepSeek-V3"), "0.34.0")
+    assert not draft_builds_embed(_spec("meta-llama/Llama-3.1-8B-Instruct"), "0.34.0")
