@@ -79,7 +79,7 @@ def _not_utf8(data: bytes) -> str | None:
     """Why a checkpoint file vLLM reads cannot be read as it reads it (None when it can).
 
     NOTE: vLLM reads config.json through transformers: every wheel read, 0.9.1, 0.10.1,
-    0.10.2 and 0.15.1-0.33.0, calls PretrainedConfig.get_config_dict in
+    0.10.2 and 0.15.1-0.34.0, calls PretrainedConfig.get_config_dict in
     vllm/transformers_utils/config.py (get_config; HFConfigParser.parse from 0.10.2), and
     transformers' configuration_utils.py PretrainedConfig._dict_from_json_file reads the file
     with open(json_file, encoding="utf-8") and json.loads(text) (the same in transformers
@@ -87,7 +87,7 @@ def _not_utf8(data: bytes) -> str | None:
     and UTF-16/32 text is no UTF-8 (0xff 0xfe stops the decode; without a mark, the NULs
     between the characters stop json). hf_quant_config.json is read with open() (the
     locale's encoding, UTF-8 on a usual Linux host) and json.load: get_hf_file_to_dict
-    (vllm/transformers_utils/config.py in 0.9.1-0.10.2, repo_utils.py in 0.15.1-0.33.0) and
+    (vllm/transformers_utils/config.py in 0.9.1-0.10.2, repo_utils.py in 0.15.1-0.34.0) and
     vllm/model_executor/model_loader/weight_utils.py get_quant_config (0.9.1, 0.33.0);
     tokenizer_config.json by transformers' tokenization_utils_base.py
     PreTrainedTokenizerBase._from_pretrained (open(..., encoding="utf-8"), json.load); a

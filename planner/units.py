@@ -25,7 +25,7 @@ KV_DTYPE_BYTES: dict[str, int] = {
     "bf16": 2, "fp16": 2, "fp32": 4, "fp8": 1, "fp8_e4m3": 1, "fp8_e5m2": 1,
 }
 """Bytes per KV element. NOTE: vLLM maps every fp8 variant (fp8, fp8_e4m3, fp8_e5m2)
-to torch.uint8, one byte (vllm/utils/torch_utils.py STR_DTYPE_TO_TORCH_DTYPE, 0.19-0.33), with
+to torch.uint8, one byte (vllm/utils/torch_utils.py STR_DTYPE_TO_TORCH_DTYPE, 0.19-0.34), with
 one fp32 k/v scale per layer (not per token). The packed formats (nvfp4, nvfp4_4over6 and the
 per-token-head ones, turboquant_*) are sized per head vector with their scales in
 planner.model.attention.kvformat.KV_FORMATS; the others are refused with their reason
@@ -41,7 +41,7 @@ VLLM_KV_DTYPE: dict[str, str] = {
                          "turboquant_3bit_nc")},
 }
 """Headroom's KV dtype -> `vllm serve --kv-cache-dtype` spelling (vllm/config/cache.py
-CacheDType: bfloat16/float16, no float32 in 0.19-0.33)."""
+CacheDType: bfloat16/float16, no float32 in 0.19-0.34)."""
 
 
 def kv_dtype_bytes(kv_cache_dtype: str, torch_dtype: str) -> int:

@@ -146,7 +146,7 @@ def _softmax_attention(a: AttentionMixer, hidden: int) -> int:
     # NOTE: q (x2 with an output gate, Qwen3-Next), k, v (none when K=V, Gemma 4), o.
     # Llama-3.1-8B: 4096*4096 + 2*4096*1024 + 4096*4096 = 41,943,040 per layer.
     # A layer reading an earlier layer's KV (kv_source) has no k/v projections nor k_norm
-    # (vLLM 0.33.0 gemma4.py Gemma4Attention: q_proj, o_proj and q_norm only).
+    # (vLLM 0.33.0 and 0.34.0 gemma4.py Gemma4Attention: q_proj, o_proj and q_norm only).
     reuses_kv = a.kv_source is not None
     q_out = a.num_heads * a.head_dim * (2 if a.output_gate else 1)
     k_out = 0 if reuses_kv else a.num_kv_heads * a.head_dim
@@ -300,7 +300,7 @@ def layer_params(
         router = hidden * mlp.num_experts + (mlp.num_experts if mlp.router_bias else 0)
         if mlp.router_scales:
             # NOTE: Gemma 4 router (transformers 5.24 modeling_gemma4.py Gemma4TextRouter;
-            # vLLM 0.33.0 gemma4.py Gemma4Router): scale [hidden] on its input and
+            # vLLM 0.33.0 and 0.34.0 gemma4.py Gemma4Router): scale [hidden] on its input and
             # per_expert_scale [num_experts] on the top-k weights, beside proj.
             router += hidden + mlp.num_experts
         if mlp.num_shared_experts:
@@ -319,7 +319,7 @@ def layer_params(
         experts_per_token=top_k,
         expert_bias=expert_bias,
         # NOTE: Gemma 4 PLE (transformers 5.24 modeling_gemma4.py Gemma4TextDecoderLayer,
-        # vLLM 0.33.0 gemma4.py Gemma4DecoderLayer): per_layer_input_gate hidden x width,
+        # vLLM 0.33.0-0.34.0 gemma4.py Gemma4DecoderLayer): per_layer_input_gate hidden x width,
         # per_layer_projection width x hidden, post_per_layer_input_norm hidden.
         per_layer_input=(2 * hidden * per_layer_input + hidden) if per_layer_input else 0,
     )
@@ -354,7 +354,7 @@ def count_params(spec: ModelSpec) -> ParamBreakdown:
     lm_head = 0 if spec.tie_word_embeddings else embeddings
     # NOTE: Phi's lm_head carries a bias, vocab_size values: phi.py PhiForCausalLM
     # `ParallelLMHead(config.vocab_size, config.hidden_size, bias=True)` (0.9.1-0.31.0 wheels;
-    # it asserts the head untied); 0.32.0 and 0.33.0 run Phi through the Transformers backend,
+    # it asserts the head untied); 0.32.0-0.34.0 run Phi through the Transformers backend,
     # whose models/transformers/causal.py load_weights registers lm_head.bias from the
     # checkpoint (transformers 5.24.0 modeling_phi.py PhiForCausalLM lm_head bias=True).
     # Phi-2: 51,200 parameters.
@@ -388,7 +388,7 @@ def per_layer_embedding_params(spec: ModelSpec) -> int:
     layers x width), per_layer_model_projection (hidden x layers x width) and
     per_layer_projection_norm (width); 0 without PLE.
 
-    NOTE: transformers 5.24 modeling_gemma4.py Gemma4TextModel; vLLM 0.33.0 gemma4.py
+    NOTE: transformers 5.24 modeling_gemma4.py Gemma4TextModel; vLLM 0.33.0 and 0.34.0 gemma4.py
     Gemma4Model (VocabParallelEmbedding, ColumnParallelLinear, RMSNorm).
     """
     width = spec.per_layer_input_size

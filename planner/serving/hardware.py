@@ -357,16 +357,16 @@ class ClusterSpec(BaseModel):
         """(node index, GPU index on that node) of global rank `rank` (0 <= rank < gpu_count):
         the ranks fill the nodes in their order, node 0's GPUs 0, 1, ... first, then node 1's.
 
-        NOTE: vLLM's --nnodes places the ranks so: node R's `vllm serve` starts local ranks
-        0 .. local_world_size - 1 as global ranks local_world_size x R + local rank, each on
-        cuda:local rank (v1/executor/multiproc_executor.py MultiprocExecutor._init_executor,
-        0.19.0 and 0.33.0 wheels), local_world_size = world size / nnodes (engine/arg_utils.py
-        EngineArgs.create_engine_config: "world_size=... must be divisible by nnodes=..."
-        asserted in 0.19.0, a ValueError in 0.33.0); Ray puts the head node's workers first
-        (0.19.0 v1/executor/ray_executor.py sort_by_driver_then_worker_ip, 0.33.0
-        v1/executor/ray_utils.py get_bundles_sorted_by_node). The layouts Headroom plans over
-        nodes of different GPU counts are those this order gives as --nnodes does
-        (layout.layout_errors), and on nodes of one count it is rank // GPUs per node, the
+        NOTE: vLLM's --nnodes places the ranks so: node R's `vllm serve` starts local ranks 0 ..
+        local_world_size - 1 as global ranks local_world_size x R + local rank, each on cuda:local
+        rank (v1/executor/multiproc_executor.py MultiprocExecutor._init_executor, 0.19.0, 0.33.0
+        and 0.34.0 wheels), local_world_size = world size / nnodes (engine/arg_utils.py
+        EngineArgs.create_engine_config: "world_size=... must be divisible by nnodes=..." asserted
+        in 0.19.0, a ValueError in 0.33.0 and 0.34.0); Ray puts the head node's workers first
+        (0.19.0 v1/executor/ray_executor.py sort_by_driver_then_worker_ip, 0.33.0 and 0.34.0
+        v1/executor/ray_utils.py get_bundles_sorted_by_node). The layouts Headroom plans over nodes
+        of different GPU counts are those this order gives as --nnodes does (layout.layout_errors),
+        and on nodes of one count it is rank // GPUs per node, the
         rule plans have always used. The one rule for memory (plan) and speed (stage_gpus)."""
         starts = node_starts(self)
         if starts is None:
@@ -379,7 +379,7 @@ class ClusterSpec(BaseModel):
         """The node whose GPU the engine-wide settings (batch defaults, kernels) are planned
         on: the first node, whose GPU 0 `vllm serve` reads there.
 
-        NOTE: EngineArgs.get_batch_defaults (engine/arg_utils.py, 0.19.0 and 0.33.0 wheels)
+        NOTE: EngineArgs.get_batch_defaults (engine/arg_utils.py, 0.19.0, 0.33.0, 0.34.0 wheels)
         reads current_platform.get_device_total_memory() and get_device_name() with their
         default device_id=0 (platforms/cuda.py NvmlCudaPlatform: NVML's handle of
         CUDA_VISIBLE_DEVICES[0], else of index 0), called by create_engine_config in the

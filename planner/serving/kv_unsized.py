@@ -2,8 +2,8 @@
 
 Most of them cannot run on an NVIDIA GPU at all (vLLM's CUDA platform has no backend for
 them), so refusing them with that reason is the right behaviour, not a gap; the rest are named
-with what is missing. Read from the 0.33.0 wheel (the release each arrived in: the CLI fixtures
-in planner/serving/vllm_cli/).
+with what is missing. Read from the 0.33.0 wheel, and the 0.34.0 one, whose --kv-cache-dtype
+choices are the same (the release each arrived in: the CLI fixtures in planner/serving/vllm_cli/).
 """
 
 _NO_CUDA_BACKEND = ("vLLM's CUDA platform has no attention backend that lists it "
@@ -12,7 +12,7 @@ _NO_CUDA_BACKEND = ("vLLM's CUDA platform has no attention backend that lists it
 OCTAVE = (f"ROCm only (0.33.0+): its one backend, ROCM_OCTAVE, runs only where "
           f"current_platform.is_rocm() on RDNA3/CDNA3 (rocm_octave_attn.py "
           f"supports_compute_capability); {_NO_CUDA_BACKEND}")
-"""NOTE: 0.33.0 v1/attention/backends/rocm_octave_attn.py supports_compute_capability returns
+"""NOTE: 0.33.0 (and 0.34.0) rocm_octave_attn.py supports_compute_capability returns
 current_platform.is_rocm() and (get_rdna_version() == 3 or get_cdna_version() == 3); no
 dense CUDA backend (FLASH_ATTN, FLASHINFER, TRITON_ATTN, FLEX_ATTENTION, TURBOQUANT) has an
 octave_* dtype in supported_kv_cache_dtypes."""

@@ -123,7 +123,7 @@ def _kv_as_planned(checkpoint: str, s: EngineSettings, cli: VllmCli) -> tuple[st
     before 0.18, float32 in any release): the command then runs the checkpoint's format, which
     the note says.
 
-    NOTE: vllm/utils/torch_utils.py resolve_kv_cache_dtype_string (0.14.0 and 0.33.0 wheels;
+    NOTE: vllm/utils/torch_utils.py resolve_kv_cache_dtype_string (0.14.0, 0.33.0 and 0.34.0 wheels;
     vllm_versions.CHECKPOINT_KV_DTYPE_FROM): `auto` becomes the checkpoint's
     kv_cache_quant_algo (ModelOpt FP8: fp8), a value given is returned as it is. The dtype
     named is the one `auto` means for a checkpoint without one: the model's (served_dtype);
@@ -152,8 +152,8 @@ def remote_code_note(spec: ModelSpec, cli: VllmCli) -> str | None:
     """Why vLLM `cli` loads `spec` only with --trust-remote-code; None when it does not need it.
 
     NOTE: ModelRegistry.inspect_model_cls / _try_resolve_transformers
-    (model_executor/models/registry.py, 0.33.0; the same fallback from 0.10.1): when none of
-    the config's architectures is a registry key, model_impl "auto" falls back to the
+    (model_executor/models/registry.py, 0.33.0 and 0.34.0; the same fallback from 0.10.1): when
+    none of the config's architectures is a registry key, model_impl "auto" falls back to the
     Transformers backend for architectures[0], which takes the class from the transformers
     library or else from auto_map's AutoModel* entry, the repository's own code, loaded by
     try_get_class_from_dynamic_module only with trust_remote_code (without it the class is
@@ -161,7 +161,7 @@ def remote_code_note(spec: ModelSpec, cli: VllmCli) -> str | None:
     registry keys its fixture lists (generation, multimodal and Transformers-backed tables);
     it cannot know which classes the installed transformers has, so an architecture that
     transformers ships beside an auto_map is reported here too.
-    The config comes first: get_config (transformers_utils/config.py, 0.9.1-0.33.0) reads a
+    The config comes first: get_config (transformers_utils/config.py, 0.9.1-0.34.0) reads a
     model_type outside its _CONFIG_REGISTRY with AutoConfig.from_pretrained(trust_remote_code=
     ...), which runs auto_map's AutoConfig class only with trust_remote_code when transformers
     has no config class for the type, or the config.json has no top-level model_type (both
@@ -178,7 +178,7 @@ def remote_code_note(spec: ModelSpec, cli: VllmCli) -> str | None:
     config class needlessly).
     The tokenizer last: every release loads it with AutoTokenizer.from_pretrained(...,
     trust_remote_code=<flag>) unless a tokenizer mode of its own applies (vllm/tokenizers/hf.py
-    HfTokenizer / CachedHfTokenizer.from_pretrained, read in 0.12.0, 0.19.0 and 0.33.0;
+    HfTokenizer / CachedHfTokenizer.from_pretrained, read in 0.12.0, 0.19.0, 0.33.0 and 0.34.0;
     transformers_utils/tokenizer.py get_tokenizer, read in 0.9.2, 0.10.2 and 0.11.0; no release
     has one for an architecture whose repository ships a remote tokenizer in the catalog:
     vllm/tokenizers/registry.py _VLLM_TOKENIZERS and config/model.py, 0.13.0-0.33.0). A
@@ -216,7 +216,7 @@ def untyped_config_note(spec: ModelSpec, cli: VllmCli) -> str | None:
     on: _config_model_type), and no auto_map AutoConfig (that case is remote_code_note's).
     None where it reads one.
 
-    NOTE: HFConfigParser.parse (transformers_utils/config.py, 0.33.0; get_config in every
+    NOTE: HFConfigParser.parse (transformers_utils/config.py, 0.33.0 and 0.34.0; get_config in every
     covered release) then calls AutoConfig.from_pretrained, and transformers raises
     "Unrecognized model in MODEL. Should have a `model_type` key in its config.json." (models/
     auto/configuration_auto.py, 5.5.3 and 5.16.1), which vLLM re-raises: it is not the
@@ -292,11 +292,11 @@ def library_backend_gap(spec: ModelSpec, cli: VllmCli) -> tuple[str, str] | None
     architectures and no auto_map brings the repository's: it tries the transformers
     library's own class through its Transformers backend (HF-format GOT-OCR2's
     GotOcr2ForConditionalGeneration and Ovis2's Ovis2ForConditionalGeneration in every
-    release, 0.9.1-0.33.0). None for a native class, or the remote-code case.
+    release, 0.9.1-0.34.0). None for a native class, or the remote-code case.
 
     NOTE: ModelRegistry._try_resolve_transformers (model_executor/models/registry.py, read in
-    0.19.0 and 0.33.0; V1 releases before 0.11 are refused first, v1_oracle): with model_impl
-    "auto" it takes `getattr(transformers, architecture)` and serves it with
+    0.19.0, 0.33.0 and 0.34.0; V1 releases before 0.11 are refused first, v1_oracle): with
+    model_impl "auto" it takes `getattr(transformers, architecture)` and serves it with
     model_config._get_transformers_backend_cls() where `is_backend_compatible()` (transformers'
     `_supports_attention_backend`: True on transformers 5.24.0's GotOcr2PreTrainedModel and
     Ovis2PreTrainedModel), else returns None and vLLM stops with the architecture not
@@ -322,7 +322,7 @@ def _runs_remote_code(spec: ModelSpec, cli: VllmCli) -> bool:
 def _config_model_type(spec: ModelSpec, cli: VllmCli) -> str | None:
     """The model_type `cli` looks its config class up by: config.json's top-level one (never
     text_config's), else, from 0.32.0, the one its _ARCHITECTURE_TO_MODEL_TYPE gives
-    architectures[0] (HFConfigParser.parse, transformers_utils/config.py, 0.32.0 and 0.33.0);
+    architectures[0] (HFConfigParser.parse, transformers_utils/config.py, 0.32.0-0.34.0);
     None where there is neither."""
     if spec.config_model_type is not None or not spec.architectures:
         return spec.config_model_type
@@ -434,29 +434,28 @@ def over_nodes(command: str, gpus: int, gpus_per_node: int, dp: int,
     first, and what to do with them ('' on one node).
 
     One `vllm serve` on one node starts only that node's GPUs: vLLM's ParallelConfig refuses a
-    world size above them ("World size (16) is larger than the number of available GPUs (8) in
-    this node. If this is intentional and you are using: - ray, set
-    '--distributed-executor-backend ray'. - multiprocessing, set '--nnodes' appropriately.",
-    vLLM 0.13.0 and 0.33.0 config/parallel.py). From the release whose CLI has --nnodes (0.11.1),
-    every node runs the same command with `--nnodes N --node-rank R --master-addr HEAD`, the
-    others `--headless`; EngineArgs.create_engine_config then puts world / N consecutive ranks
-    on each node and infers each node's data-parallel ranks (arg_utils.py, 0.13.0 and 0.33.0),
-    so it reproduces the placement planned (node = rank // GPUs per node) only when the layout
-    fills whole nodes (otherwise there is no command). With DP the replicas must also tile the
-    nodes: --data-parallel-size-local is inferred as GPUs per node // replica GPUs (at least 1)
-    and ParallelConfig.nnodes_within_dp as nodes // (DP / that) (the same code in the 0.11.1 and
-    0.11.2 wheels), so a replica that is neither a
-    whole number to a node nor a whole number of nodes wide (TP=4 x PP=3 x DP=2 on 3 x 8) is
-    refused by 0.33.0 ("nnodes (3) must be divisible by the number of data parallel node
-    groups (2)") and started with 12 workers on an 8-GPU node by 0.12.0/0.13.0: no command.
-    Older releases run it on Ray (0.11.1 config/parallel.py: the Ray executor;
-    data_parallel_backend "ray" places the replicas): a Ray cluster over the nodes, then one
-    command on node 0. Ray's replicas: the 0.9.1-0.11.0
-    wheels' create_dp_placement_groups (v1/utils.py in 0.9.1, v1/engine/utils.py after) packs
-    each replica on one node ("For now, each DP rank can only be assigned to one node") and
-    asserts that node 0 holds --data-parallel-size-local of them, which defaults to
-    --data-parallel-size (engine/arg_utils.py create_engine_config): the command names node 0's
-    share, and a layout whose replicas do not fit on its nodes that way has no command.
+    world size above them ("World size (16) is larger than the number of available GPUs (8) in this
+    node. If this is intentional and you are using: - ray, set '--distributed-executor-backend
+    ray'. - multiprocessing, set '--nnodes' appropriately.", vLLM 0.13.0, 0.33.0, 0.34.0
+    config/parallel.py). From the release whose CLI has --nnodes (0.11.1), every node runs the same
+    command with `--nnodes N --node-rank R --master-addr HEAD`, the others `--headless`;
+    EngineArgs.create_engine_config then puts world / N consecutive ranks on each node and infers
+    each node's data-parallel ranks (arg_utils.py, 0.13.0, 0.33.0, 0.34.0), so it reproduces the
+    placement planned (node = rank // GPUs per node) only when the layout fills whole nodes
+    (otherwise there is no command). With DP the replicas must also tile the nodes:
+    --data-parallel-size-local is inferred as GPUs per node // replica GPUs (at least 1) and
+    ParallelConfig.nnodes_within_dp as nodes // (DP / that) (the same code in the 0.11.1 and 0.11.2
+    wheels), so a replica that is neither a whole number to a node nor a whole number of nodes wide
+    (TP=4 x PP=3 x DP=2 on 3 x 8) is refused by 0.33.0 and 0.34.0 ("nnodes (3) must be divisible by
+    the number of data parallel node groups (2)") and started with 12 workers on an 8-GPU node by
+    0.12.0/0.13.0: no command. Older releases run it on Ray (0.11.1 config/parallel.py: the Ray
+    executor; data_parallel_backend "ray" places the replicas): a Ray cluster over the nodes, then
+    one command on node 0. Ray's replicas: the 0.9.1-0.11.0 wheels' create_dp_placement_groups
+    (v1/utils.py in 0.9.1, v1/engine/utils.py after) packs each replica on one node ("For now, each
+    DP rank can only be assigned to one node") and asserts that node 0 holds
+    --data-parallel-size-local of them, which defaults to --data-parallel-size (engine/arg_utils.py
+    create_engine_config): the command names node 0's share, and a layout whose replicas do not fit
+    on its nodes that way has no command.
     """
     nodes = -(-gpus // gpus_per_node)
     if nodes == 1:

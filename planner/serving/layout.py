@@ -68,7 +68,7 @@ class ParallelLayout(BaseModel):
         """Ranks each routed expert is sliced over: tp x dp without EP, 1 with EP.
 
         NOTE: vLLM FusedMoEParallelConfig.make (flatten_tp_across_dp in 0.9.1 layer.py and
-        0.11.0 fused_moe/config.py, flatten_tp_across_dp_and_pcp in 0.25.1 and 0.33.0) gives
+        0.11.0 fused_moe/config.py, flatten_tp_across_dp_and_pcp in 0.25.1, 0.33.0, 0.34.0) gives
         the MoE layer a TP size of dp x tp when --enable-expert-parallel is off: "TP = 2,
         DP = 2, EP = False ... TP = {4, r} ... the tensors are sharded across 4 devices".
         Attention, dense MLPs and shared experts keep the plain TP group.
@@ -174,19 +174,19 @@ def uneven_node_errors(cluster: ClusterSpec, layout: ParallelLayout) -> list[str
     """Why a layout over nodes of different GPU counts is not placed as planned ([] where it
     is, or every node holds as many GPUs).
 
-    NOTE: vLLM's --nnodes N starts world size / N ranks on every node, node R holding global
-    ranks R x that onward on its GPUs 0, 1, ... (engine/arg_utils.py
-    EngineArgs.create_engine_config: local_world_size = world_size // nnodes, the world size
-    asserted divisible by nnodes in 0.19.0, a ValueError in 0.33.0;
-    v1/executor/multiproc_executor.py MultiprocExecutor._init_executor: global_start_rank =
-    local_world_size x node_rank_within_dp). Ranks placed node by node (ClusterSpec.rank_node)
-    are that placement where every node reached but the last holds the first node's GPU count
-    and the last at most as many (a layout filling whole nodes of one count gets one command
-    per node, one ending short has none: launch.over_nodes, as on nodes of one count).
-    Anything else --nnodes cannot start as planned (a node given more ranks than it has GPUs,
-    or nodes holding different numbers), and Ray's order of the nodes after the head is its
-    own (0.19.0 v1/executor/ray_executor.py sort_by_driver_then_worker_ip: fewest workers,
-    then IP address; 0.33.0 v1/executor/ray_utils.py get_bundles_sorted_by_node: Ray's node
+    NOTE: vLLM's --nnodes N starts world size / N ranks on every node, node R holding global ranks
+    R x that onward on its GPUs 0, 1, ... (engine/arg_utils.py EngineArgs.create_engine_config:
+    local_world_size = world_size // nnodes, the world size asserted divisible by nnodes in 0.19.0,
+    a ValueError in 0.33.0 and 0.34.0; v1/executor/multiproc_executor.py
+    MultiprocExecutor._init_executor: global_start_rank = local_world_size x node_rank_within_dp).
+    Ranks placed node by node (ClusterSpec.rank_node) are that placement where every node reached
+    but the last holds the first node's GPU count and the last at most as many (a layout filling
+    whole nodes of one count gets one command per node, one ending short has none:
+    launch.over_nodes, as on nodes of one count). Anything else --nnodes cannot start as planned (a
+    node given more ranks than it has GPUs, or nodes holding different numbers), and Ray's order of
+    the nodes after the head is its own (0.19.0 v1/executor/ray_executor.py
+    sort_by_driver_then_worker_ip: fewest workers, then IP address; 0.33.0 and 0.34.0
+    v1/executor/ray_utils.py get_bundles_sorted_by_node: Ray's node
     id), so such a layout is refused as one vLLM does not place as planned."""
     first, gpus = cluster.gpus_per_node, layout.gpus
     if node_starts(cluster) is None or gpus <= first or gpus > cluster.gpu_count:
@@ -447,7 +447,7 @@ MARLIN_MOE_HIDDEN_MULTIPLE = 128
 MARLIN_MOE_MIN_GROUP = 64
 MARLIN_MOE_GROUP_SIZES = (-1, 32, 64, 128)
 """The groups Marlin MoE takes: marlin_utils.check_moe_marlin_supports_layer (0.19.0, 0.27.0,
-0.30.0 wheels; check_moe_marlin_supports_config in 0.33.0) `supports_group_size = group_size
+0.30.0 wheels; check_moe_marlin_supports_config in 0.33.0, 0.34.0) `supports_group_size = group_size
 in [-1, 32, 64, 128]`, the linear MARLIN_SUPPORTED_GROUP_SIZES too. GPTQ/AWQ experts in
 another group (256) go to MoE WNA16 on every one of those releases: from 0.27.0
 AutoGPTQConfig / AutoAWQConfig.get_quant_method send them there ("Falling back to Moe WNA16
@@ -501,7 +501,7 @@ def moe_wna16_fallback(
 
     NOTE: on AMD GPUs every layout falls back. marlin_utils.py check_moe_marlin_supports_layer
     (check_moe_marlin_supports_config from 0.27.0) opens with `if current_platform.is_rocm():
-    return False` in every wheel read, 0.19.0-0.33.0, and each caller then leaves Marlin MoE:
+    return False` in every wheel read, 0.19.0-0.34.0, and each caller then leaves Marlin MoE:
     gptq.py GPTQConfig (0.19.0-0.21.0; gptq_marlin is CUDA-only there) sends every FusedMoE
     layer to MoeWNA16Config; awq_marlin.py / awq.py (0.19.0-0.23.0), auto_gptq.py (0.22.0 on),
     auto_awq.py (0.24.0 on) and the INC WNA16 MoE builders (inc/schemes, 0.28.0 on, the first
@@ -546,8 +546,8 @@ def _marlin_moe_warning(
     Hopper from HUMMING_FIRST_ON_HOPPER_FROM, where Humming's MoE serves them at every layout
     (no slower kernel to warn of). A GPU known not to be Hopper gets no Hopper words.
 
-    NOTE: humming/priority.py _HUMMING_PREFERRED_CAPABILITIES = frozenset({90}) (0.32.0 and
-    0.33.0 wheels): prioritize_humming moves Humming ahead of Marlin on compute capability 9.0
+    NOTE: humming/priority.py _HUMMING_PREFERRED_CAPABILITIES = frozenset({90}) (0.32.0, 0.33.0 and
+    0.34.0 wheels): prioritize_humming moves Humming ahead of Marlin on compute capability 9.0
     only, so an Ampere, Ada or Blackwell GPU keeps the Triton fallback the words describe."""
     group, moe = group_size(scheme), first_moe(spec)
     if not quantized_component(spec, scheme, "experts"):
@@ -623,7 +623,7 @@ def layout_errors(
     errors += uneven_node_errors(cluster, layout)
     moe = first_moe(spec)
     if layout.ep and moe is None:
-        # vLLM config/model.py ModelConfig._verify_with_expert_parallelism (0.19.0, 0.33.0)
+        # vLLM config/model.py ModelConfig._verify_with_expert_parallelism (0.19.0, 0.33.0, 0.34.0)
         errors.append("vLLM refuses --enable-expert-parallel for a model without routed "
                       "experts: Number of experts in the model must be greater than 0 when "
                       "expert parallelism is enabled.")

@@ -5,7 +5,7 @@ NOTE: vLLM SpeculativeConfig.hf_config_override (config/speculative.py) turns th
 config into its MTP draft's: each model type (MiMo: architectures[0]) below is rewritten to
 the draft type named here; a model it does not rewrite keeps its own model_type, which is not
 one of MTPModelTypes, and __post_init__ raises NotImplementedError("Unsupported speculative
-method: 'mtp'"). The first release is the first unpacked wheel (0.7.3-0.33.0, no 0.9; 0.18.0's
+method: 'mtp'"). The first release is the first unpacked wheel (0.7.3-0.34.0, no 0.9; 0.18.0's
 hf_config_override is 0.17.0's; the covered patch releases 0.11.1 and 0.15.1 add
 pangu_ultra_moe and step3p5) whose hf_config_override names the type; all are still there in
 0.33.0 and 0.34.0.

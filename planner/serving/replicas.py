@@ -96,9 +96,9 @@ class Family(NamedTuple):
 def dp_requests(concurrency: int, dp: int) -> int:
     """Requests each of `dp` replicas must hold for `concurrency` in flight: ceil(concurrency
     / dp). vLLM's DP load balancer (v1/engine/core_client.py get_core_engine_for_request:
-    DPAsyncMPClient on 0.9.1, DPLBAsyncMPClient 0.9.2-0.33.0) sends each new request to the
-    engine with the least load (its waiting and running requests; 0.33.0 also counts its own
-    in-flight ones), so the requests spread evenly over the replicas, each with its own KV
+    DPAsyncMPClient on 0.9.1, DPLBAsyncMPClient 0.9.2-0.34.0) sends each new request to the
+    engine with the least load (its waiting and running requests; 0.33.0 and 0.34.0 also count
+    their own in-flight ones), so the requests spread evenly over the replicas, each with its own KV
     pool (an external load balancer, --data-parallel-external-lb, is not modelled)."""
     return -(-concurrency // dp)
 

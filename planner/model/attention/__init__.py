@@ -125,7 +125,8 @@ def model_kv_layers(spec: ModelSpec) -> tuple[KvLayer | None, ...]:
                      for c in ca.compress_ratios)
     state_bytes = TORCH_DTYPE_BYTES[spec.torch_dtype]
     # NOTE: a layer reading another layer's KV (Gemma 4 num_kv_shared_layers) has no cache of
-    # its own: vLLM 0.33.0 v1/worker/gpu_model_runner.py get_kv_cache_spec skips a layer with
+    # its own: vLLM 0.33.0 v1/worker/gpu_model_runner.py get_kv_cache_spec (0.34.0
+    # v1/worker/gpu/attn_utils.py get_kv_cache_spec) skips a layer with
     # kv_sharing_target_layer_name, "so that KV cache management logic will act as this
     # layer does not exist".
     return tuple(None if layer.kv_source is not None

@@ -40,7 +40,7 @@ class KvFormat(BaseModel):
 NVFP4_NOTE = """NOTE: vllm/utils/torch_utils.py nvfp4_kv_cache_full_dim(head_size) =
 head_size // 2 + head_size // 16: two fp4 values per byte plus one fp8 (e4m3) block scale per
 16 elements, stored after the data of each head ([K data | K scale | V data | V scale]).
-Page (0.33.0 v1/attention/backends/flashinfer.py FlashInferBackend.customize_spec:
+Page (0.33.0 and 0.34.0 v1/attention/backends/flashinfer.py FlashInferBackend.customize_spec:
 num_head_slots = 2 x kv_heads, state_content_bytes = full_dim x 1 B (uint8)) = block x 2 x
 kv_heads x (head_dim/2 + head_dim/16); the 0.20.0-0.27.0 wheels compute the same in
 v1/kv_cache_interface.py AttentionSpec.real_page_size_bytes. Llama-3.1-8B: 2 x 8 x (64 + 8)
@@ -48,7 +48,7 @@ v1/kv_cache_interface.py AttentionSpec.real_page_size_bytes. Llama-3.1-8B: 2 x 8
 the same layout (only the scale choice differs)."""
 
 PER_TOKEN_HEAD_NOTE = """NOTE: per-token-head formats keep one fp32 scale per head per token
-and side: 0.33.0 v1/attention/backends/triton_attn.py TritonAttentionBackend.customize_spec:
+and side: 0.33.0 and 0.34.0 triton_attn.py TritonAttentionBackend.customize_spec:
 state_content_bytes = (head_size + head_size_v) x 1 B + 2 x 4 B (int4: head sizes halved,
 two values per byte); 0.20.0-0.27.0 kv_cache_interface.py AttentionSpec.page_size_bytes adds
 2 x block x kv_heads x 4 B to the int8 / uint8 page. Llama-3.1-8B int8_per_token_head:
@@ -77,11 +77,11 @@ class TurboQuantFormat(KvFormat):
                 f"{self.slot_bytes(head_dim)}) / 2 = {self.side_bytes(head_dim)}")
 
 
-TURBOQUANT_NOTE = """NOTE: model_executor/layers/quantization/turboquant/config.py (0.20.0-0.33.0
+TURBOQUANT_NOTE = """NOTE: model_executor/layers/quantization/turboquant/config.py (0.20.0-0.34.0
 wheels, same formula): TQ_PRESETS key/value bits k8v4 8/4, 4bit_nc 4/4, k3v4_nc 3/4, 3bit_nc
 3/3; key_packed_size = head_dim (8-bit: fp8 keys) or ceil(head_dim x bits / 8) + 2 (fp16
 norm); value_packed_size = ceil(head_dim x bits / 8) + 4 (fp16 scale + zero); slot_size_aligned
-= their sum rounded up to even. Page = block x kv_heads x slot (0.33.0 turboquant_attn.py
+= their sum rounded up to even. Page = block x kv_heads x slot (0.33.0-0.34.0 turboquant_attn.py
 TurboQuantAttentionBackend.customize_spec state_content_bytes; 0.20.0-0.27.0
 kv_cache_interface.py TQFullAttentionSpec.real_page_size_bytes). Boundary layers: arg_utils.py
 adds TurboQuantConfig.get_boundary_skip_layers (first and last min(2, layers // 2) of
@@ -116,15 +116,17 @@ class DsMlaFormat(KvFormat):
 FP8_DS_MLA_NOTE = """NOTE: 0.33.0 v1/attention/backends/mla/flashmla_sparse.py (module note):
 "For DeepSeek V3.2, in the 'FP8 with scale' format, each token's KV cache is 656 Bytes": 512
 float8_e4m3 NoPE values, 4 float32 scales (one per 128), 64 bfloat16 RoPE values;
-mla_attention.py MLAAttention.get_kv_cache_spec state_content_bytes {"fp8_ds_mla": 656}."""
+mla_attention.py MLAAttention.get_kv_cache_spec state_content_bytes {"fp8_ds_mla": 656} (0.34.0:
+the impl's get_fp8_ds_mla_row_bytes, v1/attention/backend.py's 656; FLASHINFER_MLA_SPARSE_SM120
+returns 528 only without RoPE dims, qk_rope_head_dim 0, which no planned model has)."""
 
 FP8_DS_MLA = DsMlaFormat(name="fp8_ds_mla", data_bits=8, group=128, group_scale_bytes=4)
 """The layout vLLM stores a sparse-MLA fp8 (or, on SM120, auto) cache in (FP8_DS_MLA_NOTE);
 not a user choice: planner.serving.engine.sparse_mla_kv picks it."""
 
-NVFP4_DS_MLA_NOTE = """NOTE: 0.33.0 v1/attention/backends/mla/flashmla_sparse.py (module note):
-"In the nvfp4_ds_mla format (SM100 only, DeepSeek V3.2 geometry), each token's KV cache is 352
-Bytes": 256 B of 512 e2m1 NoPE values (2 per byte), 64 B of 64 float8_e4m3 RoPE values, 32 B
+NVFP4_DS_MLA_NOTE = """NOTE: 0.33.0 and 0.34.0 v1/attention/backends/mla/flashmla_sparse.py (module
+note): "In the nvfp4_ds_mla format (SM100 only, DeepSeek V3.2 geometry), each token's KV cache is
+352 Bytes": 256 B of 512 e2m1 NoPE values (2 per byte), 64 B of 64 float8_e4m3 RoPE values, 32 B
 of float8_e4m3 NoPE scales (one per 16); mla_attention.py MLAAttention.get_kv_cache_spec
 state_content_bytes {"nvfp4_ds_mla": 352}. A --kv-cache-dtype choice from 0.30.0 (the CLI
 fixtures); FLASHMLA_SPARSE alone takes it, on SM100 only (planner.serving.startup)."""

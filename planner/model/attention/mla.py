@@ -35,7 +35,7 @@ class MlaKv(KvLayer):
         quant_block_size x 4 bytes (fp8 keys plus one fp32 scale per 128 elements,
         quant_block_size = 128), one head, not split by TP: 128 + 4 = 132 B per layer per
         token, whatever --kv-cache-dtype. Read in the wheels: 0.11.0
-        model_executor/models/deepseek_v2.py (Indexer.__init__) and 0.33.0
+        model_executor/models/deepseek_v2.py (Indexer.__init__), 0.33.0 and 0.34.0
         models/deepseek_v32/attention.py (the same expression); not checked against a
         start-up log.
         """

@@ -44,8 +44,8 @@ class ClassDefaults:
 READ_AS: dict[str, str] = {"kimi_k2": "deepseek_v3"}
 """model_types transformers has no config class of its own for but vLLM and transformers read
 with another type's: kimi_k2 (Kimi-K2's config.json, Kimi-K2.5's text_config) as DeepseekV3Config.
-vLLM 0.33.0 transformers_utils/config.py _CONFIG_REGISTRY `kimi_k2="DeepseekV3Config"` ("Kimi
-K2 uses same architecture as DeepSeek V3"); transformers 5.24.0 Kimi_K25Config.__post_init__
+vLLM 0.33.0 and 0.34.0 transformers_utils/config.py _CONFIG_REGISTRY `kimi_k2="DeepseekV3Config"`
+("Kimi K2 uses same architecture as DeepSeek V3"); transformers 5.24.0 Kimi_K25Config.__post_init__
 rewrites a text_config model_type "kimi_k2" to "deepseek_v3" (configuration_kimi_k25.py)."""
 
 
