@@ -555,7 +555,10 @@ def capture_sizes(max_num_seqs: int, max_num_batched_tokens: int, blackwell_1024
     then at most max_num_batched_tokens; sizes are 1, 2, 4, then every 8 below 256, then
     every 16 up to the largest. max_num_seqs 256 -> 512 -> 3 + 31 + 17 = 51 sizes. Before
     0.12 every 8 up to the largest, and 0.9.x's largest is 512 whatever max_num_seqs
-    (vllm_versions.GRAPH_STEP16_FROM, GRAPH_SIZES_BY_SEQS_FROM).
+    (vllm_versions.GRAPH_STEP16_FROM, GRAPH_SIZES_BY_SEQS_FROM). Off that stride, the batched
+    tokens join where they are the largest (from 0.21, GRAPH_ADDS_BATCHED_TOKENS_FROM) and
+    max_num_seqs where it is at most 512 (1024) and the batched tokens (from 0.31,
+    GRAPH_ADDS_MAX_SEQS_FROM).
     """
     step16 = rules is None or rules.graph_step16
     cap = 1024 if blackwell_1024 else 512
@@ -564,7 +567,13 @@ def capture_sizes(max_num_seqs: int, max_num_batched_tokens: int, blackwell_1024
     sizes = [i for i in (1, 2, 4) if i <= largest]
     sizes += list(range(8, min(largest + 1, 256 if step16 else largest + 1), 8))
     sizes += list(range(256, largest + 1, 16)) if step16 else []
-    return sizes
+    extra = []
+    if rules is not None and rules.graph_adds_batched_tokens and max_num_batched_tokens == largest:
+        extra.append(max_num_batched_tokens)
+    if (rules is not None and rules.graph_adds_max_seqs and max_num_seqs <= cap
+            and max_num_seqs <= max_num_batched_tokens):
+        extra.append(max_num_seqs)
+    return sorted(set(sizes + extra))
 
 
 def _walk_grid(limit: int, step: Callable[[float], float]) -> list[int]:

@@ -673,6 +673,21 @@ GRAPH_STEP16_FROM: Version = (0, 11, 1)
 0.9.1-0.11.0 wheels; every 16 above 256 from the 0.11.1 wheel (config/vllm.py; 0.11.2 and
 0.12.0 the same; the faradawn/bench3 H200 log of 0.11.2 lists 51 sizes up to 512)."""
 
+GRAPH_ADDS_BATCHED_TOKENS_FROM: Version = (0, 21, 0)
+"""NOTE: _set_cudagraph_sizes (config/vllm.py) appends max_num_batched_tokens to the capture
+sizes where it is within the largest ("ensure max_num_tokens is captured if within max capture
+size") from the 0.21.0 wheel (0.21.0-0.24.0, 0.29.0-0.34.0 read); absent from the 0.19.0 and
+0.20.0 wheels. It is within only when the batched tokens are the largest size, min(2 x
+max_num_seqs, 512 or 1024, batched tokens) (engine.capture_sizes)."""
+
+GRAPH_ADDS_MAX_SEQS_FROM: Version = (0, 31, 0)
+"""NOTE: _set_cudagraph_sizes appends the uniform decode sizes, [max_num_seqs] without
+speculative decoding (`elif max_num_seqs <= max_cudagraph_capture_size`, that bound being
+min(2 x max_num_seqs, 512, or 1024 on SM100) before the batched tokens cap it), where at most
+max_num_batched_tokens ("Uniform decode sizes are appended when they fit within the platform's
+default capture ceiling"), from the 0.31.0 wheel (0.31.0-0.34.0); the 0.29.0 and 0.30.0 wheels
+build uniform_decode_sizes only for decode query lengths above 1."""
+
 GRAPH_SIZES_BY_SEQS_FROM: Version = (0, 10, 0)
 """NOTE: SchedulerConfig.cuda_graph_sizes defaults to [512] in the 0.9.x wheels and to
 [min(max_num_seqs x 2, 512)] from the 0.10.0 wheel (__post_init__)."""
@@ -1063,6 +1078,8 @@ class VllmRules:
     full_graphs: bool = True
     graph_step16: bool = True
     graph_sizes_by_seqs: bool = True
+    graph_adds_batched_tokens: bool = True  # GRAPH_ADDS_BATCHED_TOKENS_FROM
+    graph_adds_max_seqs: bool = True  # GRAPH_ADDS_MAX_SEQS_FROM
     sort_sampler: bool = False  # before TRITON_TOP_K_TOP_P_FROM
     sampler_holds_forward: bool = True  # SAMPLER_HOLDS_FORWARD_FROM
     v2_runner: V2RunnerDefault | None = None  # V2_RUNNER_DEFAULTS; None: V2 is opt-in
@@ -1136,6 +1153,8 @@ def vllm_rules(text: str) -> VllmRules:
         full_graphs=version >= FULL_GRAPHS_FROM,
         graph_step16=version >= GRAPH_STEP16_FROM,
         graph_sizes_by_seqs=version >= GRAPH_SIZES_BY_SEQS_FROM,
+        graph_adds_batched_tokens=version >= GRAPH_ADDS_BATCHED_TOKENS_FROM,
+        graph_adds_max_seqs=version >= GRAPH_ADDS_MAX_SEQS_FROM,
         sort_sampler=version < TRITON_TOP_K_TOP_P_FROM,
         sampler_holds_forward=version >= SAMPLER_HOLDS_FORWARD_FROM,
         v2_runner=next((rule for start, rule in reversed(V2_RUNNER_DEFAULTS)
