@@ -93,8 +93,10 @@ default "weights": the tower split over TP like the text model) takes "data" (th
 on every GPU, each encoding its share of the images) for a model class with
 `supports_encoder_tp_data = True` (interfaces.py supports_encoder_tp_data): kimi_vl.py,
 kimi_k25.py, mllama4.py, qwen2_vl.py, qwen2_5_vl.py, qwen3_vl.py (Qwen3VLMoe- and
-Qwen3_5(Moe)ForConditionalGeneration subclass it) in the 0.11.0, 0.14.0, 0.16.0, 0.19.0 and
-0.33.0 wheels, where each ships (the 0.10.2 wheel: kimi_vl, mllama4, qwen2_5_vl only).
+Qwen3_5(Moe)ForConditionalGeneration subclass it) in the 0.11.0, 0.14.0, 0.16.0, 0.19.0,
+0.33.0 and 0.34.0 wheels, where each ships (the 0.10.2 wheel: kimi_vl, mllama4, qwen2_5_vl only;
+0.34.0 adds gemma4_mm.py and mimo_v2_omni.py, not listed here: Headroom holds Gemma 4's tower
+whole on every GPU, so data mode adds nothing to note).
 Headroom plans the default and says what data mode would add (plan: the weights term's
 note)."""
 
@@ -733,7 +735,7 @@ video_token + vision_end_token") and whose dummy video takes get_num_frames_with
 frames, up to _MAX_FRAMES_PER_VIDEO = 24,576 (the 0.11.0, 0.11.1, 0.11.2 and 0.12.0 wheels).
 The 0.13.0 wheel returns the embeddings unscaled (the 24,576-frame cap stays to 0.14.0); from
 0.15.0 the dummy video is 2 frames at the video processor's longest_edge / temporal_patch_size
-pixels (get_image_size_with_most_features(max_pixels=...); to 0.33.0, which may spread them
+pixels (get_image_size_with_most_features(max_pixels=...); to 0.34.0, which may spread them
 over more frames under cap_pixels_per_frame without changing the total). Qwen3-VL is not in the
 0.10.2 wheel; Qwen3.5 (qwen3_5.py, from 0.17.0) shares Qwen3VLProcessingInfo."""
 
