@@ -131,8 +131,8 @@ class AppState(BaseModel):
     """None: vLLM's default for the GPU (planner.serving.engine.default_batch_limits)."""
     max_num_batched_tokens: int | None = Field(None, alias="mbt", ge=1, le=1 << 24)
     block_size: int | None = Field(None, alias="bs", ge=1, le=1 << 24)
-    """vLLM --block-size, tokens per KV cache block; None: vLLM's choice (16, or the MLA
-    backend's: planner.serving.mla_block); the Plan page offers the release's
+    """vLLM --block-size, tokens per KV cache block; None: vLLM's choice (16, 64 from 0.34,
+    or the MLA backend's: planner.serving.mla_block); the Plan page offers the release's
     (planner.serving.startup.block_size_choices)."""
     moe_backend: str | None = Field(None, alias="moe", max_length=64)
     """vLLM --moe-backend (0.17 on), as its parser reads it; None: vLLM's choice. The Plan page
