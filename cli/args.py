@@ -411,13 +411,16 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
     add_vllm_version(eng)
 
 
+DEFAULT_RELEASE = EngineSettings.model_fields["vllm_version"].default
+
+
 def add_vllm_version(group: argparse._ArgumentGroup | argparse.ArgumentParser) -> None:
     """--vllm-version, the same for plan, sweep, report and recommend: the release whose
     memory rules, batch defaults, KV cache dtypes and flags apply (checked against the covered
     releases by planner.serving.vllm_versions.vllm_rules)."""
     group.add_argument("--vllm-version", metavar="V", help="vLLM version whose memory rules "
-                       "apply", type=_given("a release such as 0.33.0"),
-                       default=EngineSettings.model_fields["vllm_version"].default)
+                       "apply", type=_given(f"a release such as {DEFAULT_RELEASE}"),
+                       default=DEFAULT_RELEASE)
 
 
 def add_trust_remote_code(parser) -> None:

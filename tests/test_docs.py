@@ -460,7 +460,7 @@ def test_worked_examples_quoted_in_command_line_and_prices_are_plan_s(capsys, mo
         assert f"{speed['link_bandwidth_gbps']:.2f}" == re.search(pattern, flat)[1], gpu
 
     length, weights, pool, kv_tokens = re.search(
-        r"Qwen3-4B at ([\d,]+) tokens on vLLM 0.33: ([\d.]+) GiB of FP16 weights, a ([\d.]+) GiB "
+        r"Qwen3-4B at ([\d,]+) tokens on vLLM 0.34: ([\d.]+) GiB of FP16 weights, a ([\d.]+) GiB "
         r"KV pool, ([\d,]+) tokens", flat).groups()
     plan = planned("--model", "Qwen/Qwen3-4B", "--gpu", "t4", "--max-model-len",
                    length.replace(",", ""))

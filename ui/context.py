@@ -41,7 +41,7 @@ from planner.serving.plan import Plan, PlanRequest, plan
 from planner.serving.speed import ServingLoad
 from planner.serving.sweep import layout_candidates, quant_settings
 from planner.serving.vllm_cli import vllm_cli
-from planner.serving.vllm_versions import EngineError
+from planner.serving.vllm_versions import EngineError, vllm_rules
 from planner.text import counted, md_escape, plural, sentence
 from planner.units import GIB
 from probes.cluster import snapshots_to_cluster
@@ -324,11 +324,16 @@ def _engine_knobs() -> dict[str, object]:
 
 
 def release_default_note() -> str:
-    """" (vLLM 0.33.0's default)" while gpu_memory_utilization is unset, so what the pages
-    plan with is the sidebar's release's default (EngineSettings fills it), else ""."""
+    """" (vLLM 0.19.0's default)" while gpu_memory_utilization is unset, so what the pages
+    plan with is the sidebar's release's default (EngineSettings fills it), else "". From 0.34
+    that default is the one with the extensible KV cache off, as the command runs vLLM
+    (vllm_versions.EXTENSIBLE_KV_CACHE_FROM; on, vLLM resolves an unset value to 1.0)."""
     current = state()
-    return ("" if current.gpu_memory_utilization is not None
-            else f" (vLLM {current.vllm_version}'s default)")
+    if current.gpu_memory_utilization is not None:
+        return ""
+    off = " with its extensible KV cache off" if vllm_rules(
+        current.vllm_version).extensible_kv_cache else ""
+    return f" (vLLM {current.vllm_version}'s default{off})"
 
 
 def current_engine() -> EngineSettings:

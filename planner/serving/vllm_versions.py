@@ -21,7 +21,7 @@ from planner.units import VLLM_KV_DTYPE
 
 Version = tuple[int, int, int]
 
-DEFAULT_VLLM_VERSION = "0.33.0"
+DEFAULT_VLLM_VERSION = "0.34.0"
 """The newest release on PyPI when this table was written (`pip index versions vllm`)."""
 
 OLDEST_COVERED: Version = (0, 9, 1)
@@ -1104,9 +1104,9 @@ def parse_version(text: str) -> Version:
     (0, 20, 2), (0, 10, 1), (0, 11, 0) (vllm_cli.release_numbers); EngineError else."""
     numbers = release_numbers(text)
     if numbers is None:
-        raise EngineError(f"vLLM version {text!r} is not like '0.33.0', '0.19', 'v0.21.0', "
-                          "'0.10.1.1', '0.6.1.post1' or '0.11.0+cu128' (rc and dev builds "
-                          "are not covered)")
+        raise EngineError(f"vLLM version {text!r} is not like '{DEFAULT_VLLM_VERSION}', '0.19', "
+                          "'v0.21.0', '0.10.1.1', '0.6.1.post1' or '0.11.0+cu128' (rc and dev "
+                          "builds are not covered)")
     return numbers
 
 

@@ -36,15 +36,17 @@ def test_context_changes_the_concurrency_column() -> None:
 
 
 def test_a_request_past_the_context_is_clamped_and_said() -> None:
-    # 1,024 in + 1,024 out at a 1,500-token context: vLLM 0.33 (the default) generates 476,
-    # so the speed columns are filled, at 476 output tokens, not empty
+    # 1,024 in + 1,024 out at a 1,500-token context: vLLM 0.34 (the default) generates
+    # 1,500 - 1,024 = 476 (0.34.0 wheel, entrypoints/serve/utils/api_utils.py get_max_tokens:
+    # max_model_len - input_length; vllm_versions.CLAMP_OUTPUT_FROM), so the speed columns
+    # are filled, at 476 output tokens, not empty
     at = open_page("compare", tp="8", ctx="1500")
     assert not at.exception
     assert at.dataframe[0].value["TPOT (ms)"].notna().all()
     caption = " ".join(c.value for c in at.caption)
     # a sentence of its own after the caption's first one
     assert ("vLLM rejects a request that long. Output clamped to 476 tokens: max_model_len "
-            "1,500 - input 1,024; vLLM 0.33.0" in caption)
+            "1,500 - input 1,024; vLLM 0.34.0" in caption)
 
 
 def test_a_bad_model_is_reported_and_the_others_still_compared() -> None:

@@ -1,12 +1,16 @@
 """What the pages show, checked as a newcomer read them (issue 13, items 14 and 16).
 
-Hand-worked seed figures (README): Qwen3-235B-A22B GPTQ on 8x RTX 3090, TP=8 + EP, at vLLM
-0.33.0's default gpu_memory_utilization 0.92 (the app's, unset): the seed report's pool at 0.90,
-5,200,339,545 B, plus ceil(23.57 GiB x 0.92) - ceil(23.57 GiB x 0.90) = 23,283,447,209 -
-22,777,285,313 = 506,161,896 B of budget is 5,706,501,441 B; a block is 16 tokens x 48,128 B =
-770,048 B, so the pool holds 7,410 blocks = 118,560 tokens; a 40,960-token request needs
-40,960 / 16 = 2,560 blocks, so concurrency = 7,410 / 2,560 = 2.894 and
-int(7,410 / 2,560 x 40,960) = int(7,410 x 16) = 118,560. The budget is
+Hand-worked seed figures (README): Qwen3-235B-A22B GPTQ on 8x RTX 3090, TP=8 + EP, on vLLM
+0.34.0 (the app's default release) at gpu_memory_utilization 0.92, its unset value and the
+app's (tests/app/test_utilization.py): the seed report's pool at 0.90, 5,200,339,545 B, plus
+ceil(23.57 GiB x 0.92) - ceil(23.57 GiB x 0.90) = 23,283,447,209 - 22,777,285,313 =
+506,161,896 B of budget is 5,706,501,441 B (no 0.34.0 rule moves it on an Ampere card with the
+extensible KV cache off). 0.33.0's blocks of 16 tokens x 48,128 B = 770,048 B held 7,410 blocks
+= 118,560 tokens; 0.34.0's are 64 tokens (vllm_versions.BLOCK_64_DEFAULT_FROM), 64 x 48,128 B =
+3,080,192 B, so the pool holds 5,706,501,441 // 3,080,192 = 1,852 blocks (1,852 x 3,080,192 =
+5,704,515,584 B, 1,985,857 B left; floor(7,410 x 16 / 64) = floor(1,852.5) agrees) = 1,852 x 64
+= 118,528 tokens; a 40,960-token request needs 40,960 / 64 = 640 blocks, so concurrency =
+1,852 / 640 = 2.894 and int(1,852 / 640 x 40,960) = int(1,852 x 64) = 118,528. The budget is
 0.92 x 23.57 GiB (the 3090's CUDA total) = 21.68 GiB; at TP=4 the weights alone are
 28.96 GiB per GPU, so that plan does not fit.
 """
@@ -43,13 +47,14 @@ def terms(at) -> dict[str, tuple[str, str]]:
 def test_whole_numbers_print_without_decimals_and_the_token_formula_reproduces() -> None:
     at = open_page()
     rows = terms(at)
-    assert rows["KV blocks (smallest rank)"][0] == "7,410 blocks"
-    assert rows["KV cache tokens"][0] == "118,560 tokens"
+    # no release chosen: vLLM 0.34.0's blocks of 64 tokens (the module docstring)
+    assert rows["KV blocks (smallest rank)"][0] == "1,852 blocks"
+    assert rows["KV cache tokens"][0] == "118,528 tokens"
     assert rows["Max concurrency at max_model_len"][0] == "2.89 requests"
     formula = rows["KV cache tokens"][1]
     numbers = [int(n.replace(",", "")) for n in re.findall(r"\d[\d,]*", formula)]
     blocks, per_request, length, tokens = numbers
-    assert (blocks, per_request, length, tokens) == (7410, 2560, 40960, 118560)
+    assert (blocks, per_request, length, tokens) == (1852, 640, 40960, 118528)
     assert int(blocks / per_request * length) == tokens  # from the shown numbers alone
 
 
@@ -144,7 +149,9 @@ def test_sidebar_link_warnings_have_no_pydantic_prefix_or_preset_list() -> None:
 
 
 def test_compare_shows_every_verdict_whole() -> None:
-    at = open_page("compare", tp="8", ctx="131072")
+    # pinned to vLLM 0.33.0, whose sentence ends with its advice (0.34.0 adds one after it):
+    # the subject is the whole sentence, not the default release
+    at = open_page("compare", tp="8", ctx="131072", vllm="0.33.0")
     assert "verdict" not in at.dataframe[0].value.columns
     verdicts = at.table[0].value["verdict"]
     assert len(verdicts) == 3

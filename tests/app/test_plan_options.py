@@ -19,7 +19,8 @@ from tests.app.conftest import open_page, texts
 from ui import format as fmt
 
 QWEN35 = {"model": "Qwen/Qwen3.5-27B", "gpu": "h100-sxm", "gpn": "1", "len": "131072"}
-# no utilization on either side: vLLM's default for the release (0.92 for 0.33.0) on both
+# no utilization on either side: vLLM's default for the release on both (0.92 for the default
+# 0.34.0, with the extensible KV cache off as the command asks: tests/app/test_utilization.py)
 CLI_QWEN35 = ["--model", "Qwen/Qwen3.5-27B", "--gpu", "h100-sxm", "--gpus", "1",
               "--max-model-len", "131072"]
 
@@ -66,9 +67,9 @@ def test_mtp_draft_tokens_give_the_clis_plan(capsys) -> None:
 
 
 @pytest.mark.parametrize("link, flags, utilization", [
-    ({}, [], "0.92"),  # unset on both: vLLM 0.33.0's default (0.92 from 0.20.0)
+    ({}, [], "0.92"),  # unset on both: vLLM 0.34.0's default (0.92 from 0.20.0)
     ({"vllm": "0.19.0"}, ["--vllm-version", "0.19.0"], "0.9"),  # unset: 0.19.0's default
-    ({"gmu": "0.9"}, ["--gpu-memory-utilization", "0.9"], "0.9"),  # set: kept on 0.33.0
+    ({"gmu": "0.9"}, ["--gpu-memory-utilization", "0.9"], "0.9"),  # set: kept on 0.34.0
 ], ids=["unset", "unset on 0.19.0", "set to 0.9"])
 def test_the_utilization_is_the_clis_set_or_not(capsys, link, flags, utilization) -> None:
     at = open_page(None, **QWEN35, **link)

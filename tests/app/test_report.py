@@ -50,7 +50,7 @@ def test_report_page_is_the_cli_report(ep: bool, with_sweep: bool, load: bool,
     # Markdown for the same inputs (seed scenario, same layout, sweep choice and date).
     # Issue 10: and the same speed, the sweep's rows at the same load ranked by the same
     # objective (the Plan page's load and objective in the link; CLI: the same flags).
-    # Without gmu and --gpu-memory-utilization: vLLM 0.33.0's default, 0.92, on both.
+    # Without gmu and --gpu-memory-utilization: vLLM 0.34.0's default, 0.92, on both.
     url = SEED_URL if utilization else {k: v for k, v in SEED_URL.items() if k != "gmu"}
     at = open_page("report", **url, ep="1" if ep else "0", **(LOAD_URL if load else {}))
     at.date_input(key="report.date").set_value(DATE)

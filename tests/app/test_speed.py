@@ -69,7 +69,9 @@ def test_load_from_the_link_and_a_request_longer_than_max_model_len() -> None:
     assert not at.exception
     assert metric(at, "Output tokens/s at 4")
     # the seed's max_model_len is the model's 40,960 tokens: 40,000 + 1,024 do not fit in it;
-    # vLLM 0.31 rejects such a request, 0.33 (the default) generates 40,960 - 40,000 = 960
+    # vLLM 0.31 rejects such a request, 0.34 (the default) generates 40,960 - 40,000 = 960
+    # (0.34.0 wheel, entrypoints/serve/utils/api_utils.py get_max_tokens: max_model_len -
+    # input_length; vllm_versions.CLAMP_OUTPUT_FROM)
     at = open_page(None, **{"in": "40000", "vllm": "0.31.0"})
     assert not at.exception
     assert any("one request of 40,000 + 1,024 = 41,024 tokens is longer than max_model_len "
@@ -80,16 +82,17 @@ def test_load_from_the_link_and_a_request_longer_than_max_model_len() -> None:
     assert [m for m in at.metric if m.label == "TPOT"]
     # under the metrics, not only in the Speed tab
     assert any(c.value.startswith("output clamped to 960 tokens: max_model_len 40,960 - input "
-                                  "40,000; vLLM 0.33.0") for c in at.caption)
+                                  "40,000; vLLM 0.34.0") for c in at.caption)
 
 
 def test_the_sweep_says_its_speed_columns_are_at_a_clamped_output() -> None:
-    # 40,000 + 1,024 tokens at the seed's max_model_len 40,960: vLLM 0.33 generates 960
+    # 40,000 + 1,024 tokens at the seed's max_model_len 40,960: vLLM 0.34 (the default)
+    # generates 40,960 - 40,000 = 960, as in the test above
     at = open_page(None, **{"in": "40000"})
     at.button(key="plan.run_sweep").click().run()
     assert not at.exception
     assert any("(capped by the KV cache). Output clamped to 960 tokens: max_model_len 40,960 "
-               "- input 40,000; vLLM 0.33.0" in c.value
+               "- input 40,000; vLLM 0.34.0" in c.value
                and "as ranked (each replica holds its own KV pool: per replica is one's). "
                "Speed columns at 40,000 input" in c.value for c in at.caption)
 
@@ -133,10 +136,11 @@ def test_sweep_by_throughput_within_a_tpot_target() -> None:
 
 
 def test_the_curve_marks_the_kv_limited_concurrency() -> None:
-    # seed at vLLM 0.33.0's default utilization 0.92: the KV pool holds 118,560 tokens
-    # (tests/app/test_display.py); a request in flight holds its 1,024-token prompt and on
-    # average half its 1,024 output tokens (planner.serving.speed): 118,560 // 1,536 = 77
-    # requests in flight at most (below max_num_seqs 256)
+    # seed on vLLM 0.34.0 (the default) at its unset utilization 0.92: the KV pool holds
+    # 118,528 tokens (tests/app/test_display.py); a request in flight holds its 1,024-token
+    # prompt and on average half its 1,024 output tokens (planner.serving.speed):
+    # 118,528 // 1,536 = 77 requests in flight at most (77 x 1,536 = 118,272; below
+    # max_num_seqs 256). On 0.33.0, 118,560 // 1,536 was 77 too
     at = show_chart(open_page(), "Throughput and latency")
     curve = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert any(a["text"] == "KV limit: 77" for a in curve["layout"]["annotations"])

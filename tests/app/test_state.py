@@ -64,18 +64,18 @@ def test_a_link_release_round_trips_and_a_bad_one_is_refused_one_by_one() -> Non
     decoded, messages = decode(encode(AppState(vllm_version="0.10.2")), AppState())
     assert messages == [] and decoded.vllm_version == "0.10.2"
     decoded, messages = decode({"vllm": "0.9.0", "tp": "4"}, AppState())
-    assert (decoded.vllm_version, decoded.tp) == ("0.33.0", 4)  # the good tp is kept
+    assert (decoded.vllm_version, decoded.tp) == ("0.34.0", 4)  # the good tp is kept
     assert len(messages) == 1 and messages[0].startswith(
         "Link parameter vllm='0.9.0' ignored: vLLM 0.9.0 is not covered")
 
 
 def test_a_link_release_after_the_newest_is_refused_in_the_apps_words() -> None:
-    # the planner says what is covered (0.33.x is the newest release read) and which release
+    # the planner says what is covered (0.34.x is the newest release read) and which release
     # stands in; the app says where to pick it, not the CLI's flag
     decoded, messages = decode({"vllm": "0.40"}, AppState())
-    assert decoded.vllm_version == "0.33.0"
+    assert decoded.vllm_version == "0.34.0"
     assert messages == ["Link parameter vllm='0.40' ignored: vLLM 0.40 is not covered: the "
-                        "newest release Headroom was checked against is 0.33.x; pick 0.33.0 "
+                        "newest release Headroom was checked against is 0.34.x; pick 0.34.0 "
                         "in the sidebar to plan with its rules."]
     _, messages = decode({"vllm": "0.8.0"}, AppState())
     assert "--vllm-version" not in messages[0] and "sidebar" not in messages[0]

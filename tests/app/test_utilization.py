@@ -4,8 +4,13 @@ the CLI's unset --gpu-memory-utilization; a value set on the slider or in a link
 Hand-worked (vLLM config/cache.py CacheConfig.gpu_memory_utilization: Field(default=0.9) in the
 0.19.0 wheel, Field(default=0.92) from 0.20.0; planner.serving.vllm_versions
 UTILIZATION_092_FROM): the seed's RTX 3090 reports 23.57 GiB of CUDA total, so the budget is
-0.92 x 23.57 = 21.68 GiB on 0.33.0 (the app's default release), 0.9 x 23.57 = 21.21 GiB on
-0.19.0 or with gmu=0.9, and 0.85 x 23.57 = 20.03 GiB at 0.85.
+0.92 x 23.57 = 21.68 GiB on 0.33.0 and on 0.34.0 (the app's default release), 0.9 x 23.57 =
+21.21 GiB on 0.19.0 or with gmu=0.9, and 0.85 x 23.57 = 20.03 GiB at 0.85.
+vLLM 0.34.0 leaves gpu_memory_utilization unset (Field(default=None)) and
+CacheConfig.resolved_gpu_memory_utilization gives 1.0 with the extensible KV cache on (its
+default on CUDA) and DEFAULT_GPU_MEMORY_UTILIZATION = 0.92 with it off: the command Headroom
+prints turns it off (--no-enable-extensible-kv-cache, vllm_versions.EXTENSIBLE_KV_CACHE_FROM),
+so unset is 0.92 there too.
 """
 
 from tests.app.conftest import open_page, texts
@@ -24,13 +29,16 @@ def release(at, version: str) -> None:
     assert not at.exception
 
 
-def test_unset_on_0_33_is_vllms_0_92_and_the_command_says_so() -> None:
-    at = open_page()
+def test_unset_on_the_default_0_34_is_vllms_0_92_and_the_command_says_so() -> None:
+    at = open_page()  # no release chosen: the default, 0.34.0
     assert not at.exception
     slider = at.slider(key=SLIDER)
-    assert slider.value == 0.92 and slider.label.endswith("(vLLM 0.33.0's default)")
+    assert slider.value == 0.92 and slider.label.endswith(
+        "(vLLM 0.34.0's default with its extensible KV cache off)")
     assert budget(at) == "ceil(23.57 GiB x 0.92) = 21.68 GiB"
+    # 0.92 is 0.34.0's unset value only with the extensible KV cache off, as the command asks
     assert "--gpu-memory-utilization 0.92 " in at.code[0].value
+    assert "--no-enable-extensible-kv-cache" in at.code[0].value.split()
     assert "gmu" not in at.query_params  # unset: the link follows the release
     assert not [b for b in at.button if b.key == "plan.release_utilization"]
 
@@ -85,4 +93,6 @@ def test_compare_and_recommend_name_the_releases_default() -> None:
     at = open_page("compare", vllm="0.19.0")
     assert "gpu_memory_utilization 0.9 (vLLM 0.19.0's default), max_model_len" in texts(at)
     at = open_page("recommend")
-    assert "gpu_memory_utilization: 0.92 (vLLM 0.33.0's default) and arrivals:" in texts(at)
+    # no release chosen: 0.34.0's 0.92 (the module docstring)
+    assert ("gpu_memory_utilization: 0.92 (vLLM 0.34.0's default with its extensible KV cache "
+            "off) and arrivals:") in texts(at)

@@ -5,9 +5,11 @@ Hand-worked CUDA graphs of the seed (Qwen3-235B GPTQ on 8x RTX 3090, TP=8): 23.5
 (engine/arg_utils.py get_batch_defaults); the largest capture size is min(2 x 256, 512, 2,048)
 = 512 (config/vllm.py _set_cudagraph_sizes; the 0.10.x SchedulerConfig sets the same
 min(max_num_seqs x 2, 512)).
-  0.33.0: sizes 1, 2, 4, every 8 from 8 to 248 (31), every 16 from 256 to 512 (17)
-          = 51 piecewise graphs; FULL_AND_PIECEWISE adds a full graph per size <= 256
-          sequences: 3 + 31 + 1 = 35.
+  0.33.0 and 0.34.0 (the default): sizes 1, 2, 4, every 8 from 8 to 248 (31), every 16 from
+          256 to 512 (17) = 51 piecewise graphs; FULL_AND_PIECEWISE adds a full graph per
+          size <= 256 sequences: 3 + 31 + 1 = 35. (0.34.0 raises the 512 to 1,024 on compute
+          capability 10.x only, is_device_capability_family(100), not on a 3090's 8.6; its
+          uniform decode size, max_num_seqs 256, is already among the sizes.)
   0.10.2: every 8 above 4 up to 512 (the 16-step arrives in 0.12.0): 3 + 64 = 67 piecewise;
           the default mode is PIECEWISE (full graphs from 0.11.0): 0 full.
 And before 0.20.0 the graphs are not subtracted from the KV budget (vLLM 0.19.0's
@@ -46,11 +48,11 @@ def release(at) -> str:
 def test_the_default_release_is_the_planners() -> None:
     at = open_page(None, **SEED)
     assert not at.exception
-    assert release(at) == "0.33.0" and at.query_params["vllm"] == "0.33.0"
+    assert release(at) == "0.34.0" and at.query_params["vllm"] == "0.34.0"
     assert "(51 piecewise + 35 full graphs)" in graphs_formula(at)
     assert "does not subtract CUDA graph memory" not in texts(at)
     options = at.sidebar.selectbox(key="sidebar.vllm_version").options
-    assert options[0] == "0.33.0 (default)" and options[-1] == "0.9.1"
+    assert options[0] == "0.34.0 (default)" and options[-1] == "0.9.1"
     assert "0.10.2" in options and "0.8.0" not in options
 
 
@@ -68,9 +70,9 @@ def test_choosing_0_10_2_plans_with_its_rules_and_goes_into_the_link() -> None:
     assert "(67 piecewise + 0 full graphs)" in graphs_formula(again)
     assert next(m.value for m in again.metric if m.label == "KV pool per GPU") == pool
     # and going back to the default release restores the default figures
-    again.sidebar.selectbox(key="sidebar.vllm_version").set_value("0.33.0").run()
+    again.sidebar.selectbox(key="sidebar.vllm_version").set_value("0.34.0").run()
     assert "(51 piecewise + 35 full graphs)" in graphs_formula(again)
-    assert again.query_params["vllm"] == "0.33.0"
+    assert again.query_params["vllm"] == "0.34.0"
 
 
 def test_a_refused_start_up_is_the_clis_error_instead_of_a_plan(capsys) -> None:
@@ -92,15 +94,15 @@ def test_a_refused_start_up_is_the_clis_error_instead_of_a_plan(capsys) -> None:
 
 def test_bad_release_in_a_link_is_named_and_the_default_planned() -> None:
     for raw, why in (("0.8.0", "vLLM 0.8.0 is not covered: Headroom models the V1 engine of "
-                               "vLLM 0.9.1 to 0.33.x"),
-                     ("garbage", "vLLM version 'garbage' is not like '0.33.0'"),
+                               "vLLM 0.9.1 to 0.34.x"),
+                     ("garbage", "vLLM version 'garbage' is not like '0.34.0'"),
                      ("0.19.1", "vLLM 0.19.1 plans with the rules and flags of 0.19.0")):
         at = open_page(None, **SEED, vllm=raw)
         assert not at.exception
         warnings = [w.value for w in at.sidebar.warning]
         assert len(warnings) == 1 and warnings[0].startswith(
             f"Link parameter vllm={raw!r} ignored: {why}"), warnings
-        assert release(at) == "0.33.0" and at.query_params["vllm"] == "0.33.0"
+        assert release(at) == "0.34.0" and at.query_params["vllm"] == "0.34.0"
         assert "(51 piecewise + 35 full graphs)" in graphs_formula(at)
     at = open_page(None, **SEED, vllm="v0.19")  # as people write it
     assert not at.sidebar.warning and release(at) == "0.19.0"

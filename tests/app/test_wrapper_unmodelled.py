@@ -24,7 +24,7 @@ def internvl_hub(monkeypatch: pytest.MonkeyPatch):
 
 @pytest.mark.usefixtures("internvl_hub")
 def test_plan_page_verdict_names_the_towers_left_out() -> None:
-    # its Qwen2 text model fits one H100 (about 21 GiB of bf16 weights tied at 0.33), but the
+    # its Qwen2 text model fits one H100 (about 21 GiB of bf16 weights, tied from 0.24), but the
     # vision tower is not counted: a warning naming it, never a plain green "Fits:"
     at = open_page(None, model=REPO, gpu="h100-sxm", gpn="1")
     assert not at.exception

@@ -54,10 +54,15 @@ def test_gemma2_on_b200_under_0_17_is_refused_at_16_and_fits_at_32(capsys) -> No
 
 
 def test_the_default_block_size_is_not_written(capsys) -> None:
-    """Unset: vLLM's default (16), and the command leaves it to vLLM."""
+    """Unset: vLLM's default (config/cache.py CacheConfig.DEFAULT_BLOCK_SIZE: 64 in the 0.34.0
+    wheel, the default release; 16 in 0.33.0), and the command leaves it to vLLM."""
     code, out, err = _run(capsys, "plan", "--model", "Qwen/Qwen3-8B", "--gpu", "h100-sxm",
                           "--max-model-len", "8192", "--json")
     assert code == 0, err
+    plan = json.loads(out)
+    assert plan["block_size"] == 64 and "--block-size" not in plan["vllm_command"]
+    code, out, err = _run(capsys, "plan", "--model", "Qwen/Qwen3-8B", "--gpu", "h100-sxm",
+                          "--max-model-len", "8192", "--vllm-version", "0.33.0", "--json")
     plan = json.loads(out)
     assert plan["block_size"] == 16 and "--block-size" not in plan["vllm_command"]
 

@@ -43,7 +43,7 @@ def test_help_shows_defaults() -> None:
     text = " ".join(planner("plan", "--help").stdout.split())  # argparse wraps lines
     # --gpu-memory-utilization unset: the release's (vllm_versions UTILIZATION_092_FROM)
     assert "default: vLLM's for --vllm-version, 0.92 from 0.20, 0.9 before" in text
-    assert "(default: 0.33.0)" in text  # --vllm-version (planner.serving.vllm_versions)
+    assert "(default: 0.34.0)" in text  # --vllm-version (planner.serving.vllm_versions)
     assert "(default: None)" not in text  # unset flags say what unset means instead
     sweep_help = " ".join(planner("sweep", "--help").stdout.split())
     assert "(default: 20 in the table" in sweep_help

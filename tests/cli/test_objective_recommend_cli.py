@@ -135,9 +135,9 @@ def test_a_concurrency_in_the_thousands_reads_with_a_separator(capsys, monkeypat
     (["--price", "rtx-9999=1"], "unknown GPU preset 'rtx-9999'"),
     (["--gpu", "rtx-9999"], "unknown GPU preset 'rtx-9999'"),
     (["--context", "100", "--input-len", "1024"], "cannot hold an input of 1,024 tokens"),
-    # 1,024 + 1,024 > 1,500: 0.33 would generate 1,500 - 1,024 = 476 tokens, 0.31 rejects it
+    # 1,024 + 1,024 > 1,500: 0.34 would generate 1,500 - 1,024 = 476 tokens, 0.31 rejects it
     (["--context", "1500", "--input-len", "1024", "--output-len", "1024"],
-     "an output of 1,024 tokens (vLLM 0.33.0 would cut each output to 476 tokens): give a "
+     "an output of 1,024 tokens (vLLM 0.34.0 would cut each output to 476 tokens): give a "
      "context of 2,048 tokens or more"),
     (["--context", "1500", "--input-len", "1024", "--output-len", "1024", "--vllm-version",
       "0.31.0"], "(vLLM 0.31.0 rejects such a request)"),
@@ -305,29 +305,29 @@ def test_recommend_searches_on_the_vllm_version_given(capsys, model_dir: Path) -
     # vLLM 0.10.2's EngineArgs._is_v1_supported_oracle keeps a non-auto cache dtype on V1
     # only as fp8 on Hopper (9.x), any dtype on 10.0, or for an MLA model, so that start-up
     # would run on V0 and the search drops it: every row is auto KV. From 0.11 there is no V0
-    # engine and 0.33.0's CacheDType offers fp8: at the same GPU and price its fp8 row holds
+    # engine and 0.34.0's CacheDType offers fp8: at the same GPU and price its fp8 row holds
     # twice the tokens (1 B against 2 B per element), so it ranks first.
     base = ["recommend", "--model", str(model_dir), "--gpu", "rtx-3090", "--gpus-max", "1",
             "--price", "rtx-3090=0.22", "--context", "4096", "--json"]
     rows = {}
-    for version in ("0.33.0", "0.10.2"):
+    for version in ("0.34.0", "0.10.2"):
         code, out, err = _run(capsys, *base, "--vllm-version", version)
         assert code == 0, err
         rows[version] = json.loads(out)["rows"]
     assert rows["0.10.2"] and {r["kv_cache_dtype"] for r in rows["0.10.2"]} == {"auto"}
-    assert rows["0.33.0"][0]["kv_cache_dtype"] == "fp8"
-    # without the flag: the default release, 0.33.0
+    assert rows["0.34.0"][0]["kv_cache_dtype"] == "fp8"
+    # without the flag: the default release, 0.34.0
     code, out, _ = _run(capsys, *base)
-    assert json.loads(out)["rows"] == rows["0.33.0"]
+    assert json.loads(out)["rows"] == rows["0.34.0"]
 
 
 @pytest.mark.parametrize(("flags", "words"), [
-    (["--vllm-version", ""], "--vllm-version: is empty: give a release such as 0.33.0"),
-    (["--vllm-version", "zero"], "vLLM version 'zero' is not like '0.33.0'"),
+    (["--vllm-version", ""], "--vllm-version: is empty: give a release such as 0.34.0"),
+    (["--vllm-version", "zero"], "vLLM version 'zero' is not like '0.34.0'"),
     (["--vllm-version", "0.8.0"], "vLLM 0.8.0 is not covered"),
     # the planner's refusal with the CLI's hint (the app names its sidebar instead)
     (["--vllm-version", "0.40"], "error: vLLM 0.40 is not covered: the newest release Headroom "
-     "was checked against is 0.33.x (pass --vllm-version 0.33.0 to plan with its rules)."),
+     "was checked against is 0.34.x (pass --vllm-version 0.34.0 to plan with its rules)."),
     (["--vllm-version", "0.33.0", "--vllm-version", "0.10.2"], "--vllm-version"),
 ])
 def test_recommend_refuses_a_vllm_version_as_plan_does(capsys, model_dir: Path,

@@ -458,8 +458,9 @@ def test_report_compares_each_model_as_stored_at_the_max_model_len_given(capsys)
     their own max length: Qwen3-32B-FP8 under --target-quant w4a16 at 9.67 GB per GPU (a
     W4A16 what-if of an FP8 checkpoint) and Qwen3-14B at 40,960 tokens beside
     --max-model-len 16k. Worked by hand: FP8 holds a byte per weight, so at TP=2 each GPU
-    holds over params_total / 2 bytes; a 16,000-token request takes 16,000 / 16 = 1,000
-    blocks, so the concurrency is the KV blocks `plan` gives that model / 1,000."""
+    holds over params_total / 2 bytes; a 16,000-token request takes 16,000 / 64 = 250 blocks
+    of vLLM 0.34.0's (the default's) 64 tokens, so the concurrency is the KV blocks `plan`
+    gives that model / 250."""
     hardware = ["--gpu", "rtx-3090", "--gpus", "2", "--max-model-len", "16k"]
     code, out, _ = run_main(capsys, "report", "--model", "Qwen/Qwen3-8B", *hardware,
                             "--target-quant", "w4a16", "--compare", "Qwen/Qwen3-32B-FP8",
@@ -470,7 +471,7 @@ def test_report_compares_each_model_as_stored_at_the_max_model_len_given(capsys)
     code, out, _ = run_main(capsys, "plan", "--model", "Qwen/Qwen3-14B", *hardware, "--json")
     assert code == 0
     assert qwen14["max_model_len"] == 16_000
-    assert qwen14["max_concurrency"] == json.loads(out)["num_gpu_blocks"] / 1_000
+    assert qwen14["max_concurrency"] == json.loads(out)["num_gpu_blocks"] / 250
 
 
 def test_report_compares_a_model_the_layout_does_not_split_on_the_widest_it_takes(
@@ -667,22 +668,22 @@ def test_plan_text_says_why_the_ceiling_passes_the_kv_tokens(capsys) -> None:
 
 def test_plan_text_says_the_block_rounding_when_that_is_why(capsys) -> None:
     """Qwen3-8B (every layer full attention) on an RTX 3090 at --max-model-len 1500: vLLM
-    0.33.0 counts int(blocks / 94 blocks per request x 1,500) tokens, each request holding
-    ceil(1,500 / 16) = 94 blocks = 1,504 tokens, so the ceiling (blocks - 1) x 16 passes the
-    count; the line said sliding-window or fixed-state layers were why, which this model has
-    none of."""
+    0.34.0 (64-token blocks) counts int(blocks / 24 blocks per request x 1,500) tokens, each
+    request holding ceil(1,500 / 64) = 24 blocks = 1,536 tokens, so the ceiling
+    (blocks - 1) x 64 passes the count; the line said sliding-window or fixed-state layers
+    were why, which this model has none of."""
     args = ("plan", "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-3090", "--max-model-len", "1500")
     _, out, _ = run_main(capsys, *args, "--json")
     data = json.loads(out)
     blocks = data["num_gpu_blocks"]
-    assert data["block_size"] == 16
-    assert data["kv_cache_tokens"] == int(blocks / 94 * 1500)
-    assert data["kv_limited_context_tokens"] == (blocks - 1) * 16 > data["kv_cache_tokens"]
+    assert data["block_size"] == 64
+    assert data["kv_cache_tokens"] == int(blocks / 24 * 1500)
+    assert data["kv_limited_context_tokens"] == (blocks - 1) * 64 > data["kv_cache_tokens"]
     _, text, _ = run_main(capsys, *args)
     lines = _headline_lines(text)
     assert lines["context ceiling"] == (
-        f"{(blocks - 1) * 16:,} tokens (more than the KV cache tokens, vLLM's own count, which "
-        "counts each 1,500-token request as 1,500 tokens though it holds 1,504: whole 16-token "
+        f"{(blocks - 1) * 64:,} tokens (more than the KV cache tokens, vLLM's own count, which "
+        "counts each 1,500-token request as 1,500 tokens though it holds 1,536: whole 64-token "
         "blocks); served at max_model_len 1,500, a request stops there")
 
 
@@ -1292,13 +1293,13 @@ def test_inspect_and_report_give_the_window_vllm_derives(capsys, tmp_path: Path)
     short.write_text(json.dumps({**QWEN3_8B_CONFIG, "seq_length": 8192}))
     code, out, _ = run_main(capsys, "inspect", str(short.parent))
     assert code == 0
-    assert ("Max context                    8,192 tokens (vLLM 0.33.0's derived max_model_len, "
+    assert ("Max context                    8,192 tokens (vLLM 0.34.0's derived max_model_len, "
             "not max_position_embeddings 40,960: seq_length 8,192 is the least of the length "
             "keys)\n") in out
     code, out, _ = run_main(capsys, "inspect", str(short.parent), "--json")
     card = json.loads(out)
     assert (card["max_context_tokens"], card["derived_max_model_len"], card["vllm_version"]) == (
-        40_960, 8192, "0.33.0")
+        40_960, 8192, "0.34.0")
     # Qwen's yarn block, 4 x original 32,768 = 131,072: vLLM 0.19 scales to it, 0.30 on keeps
     # max_position_embeddings 40,960 (yarn types are not scaled)
     yarn = tmp_path / "yarn" / "config.json"

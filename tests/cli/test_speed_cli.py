@@ -64,14 +64,15 @@ def test_plan_text_has_a_speed_block(capsys) -> None:
 
 
 def test_kv_limited_line_names_the_tokens_a_request_holds(capsys) -> None:
-    """Qwen3-8B on one RTX 3090 at 8k: 2,230 blocks of 16 tokens (35,680 KV tokens). A request
-    of 1,024 in + 1,024 out holds 1,024 + 512 = 1,536 tokens on average = 96 blocks, so 2,230 //
-    96 = 23 fit; at the full 2,048 tokens (128 blocks) only 2,230 // 128 = 17 would, so the
-    line must not say 23 requests "of 2,048 tokens"."""
+    """Qwen3-8B on one RTX 3090 at 8k: 2,230 blocks of 16 tokens on vLLM 0.33.0 (35,680 KV
+    tokens), on 0.34.0 (the default, 64-token blocks) 2,230 // 4 = 557 blocks = 35,648 tokens.
+    A request of 1,024 in + 1,024 out holds 1,024 + 512 = 1,536 tokens on average = 24 blocks,
+    so 557 // 24 = 23 fit; at the full 2,048 tokens (32 blocks) only 557 // 32 = 17 would, so
+    the line must not say 23 requests "of 2,048 tokens"."""
     assert main(["plan", "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-3090",
                  "--max-model-len", "8k"]) == 0
     out = capsys.readouterr().out
-    assert "2,230 blocks = 35,680 KV tokens" in out
+    assert "557 blocks = 35,648 KV tokens" in out
     line = next(x for x in out.splitlines() if x.lstrip().startswith("KV-limited"))
     assert line.split() == ["KV-limited", "23", "requests", "holding", "1,536", "tokens",
                             "each", "on", "average", "(1,024", "in", "+", "half", "of",
@@ -153,14 +154,14 @@ def test_no_speed_names_its_own_reason(capsys, command: str, argv: list[str],
 
 
 def test_plan_clamps_an_output_past_max_model_len_and_says_so(capsys) -> None:
-    # vLLM 0.33 (the default) generates 1,500 - 1,024 = 476 of the 1,024 tokens asked
+    # vLLM 0.34 (the default) generates 1,500 - 1,024 = 476 of the 1,024 tokens asked
     argv = ["plan", "--model", "Qwen/Qwen3-8B", "--gpu", "h100-sxm", "--gpus", "1",
             "--max-model-len", "1500", "--input-len", "1024", "--output-len", "1024"]
     assert main(argv) == 0
     out = capsys.readouterr().out
     assert "Speed at 1,024 in / 476 out" in out
     assert ("  note: output clamped to 476 tokens: max_model_len 1,500 - input 1,024; vLLM "
-            "0.33.0 get_max_tokens" in out)
+            "0.34.0 get_max_tokens" in out)
     data = _json(capsys, *argv, "--json")
     assert data["speed"]["load"]["output_len"] == 476
     assert data["speed"]["notes"][0].startswith("output clamped to 476 tokens")
@@ -216,11 +217,12 @@ def test_every_command_names_the_arrivals_its_speed_is_for(capsys, arrival, word
 def test_the_kv_limited_concurrency_under_dp_shows_one_replicas_share(capsys) -> None:
     """Under DP the KV-limited concurrency is all replicas' (each holds its own pool), while
     the lines above it are per replica: it printed "134 requests" beside "KV cache tokens
-    103,504 per replica" (67 of 1,536 tokens). One replica holds its pool's blocks // 96
-    requests (1,024 in + 512 out held on average = 1,536 tokens = 96 blocks of 16)."""
+    103,504 per replica" (67 of 1,536 tokens). One replica holds its pool's blocks // 24
+    requests (1,024 in + 512 out held on average = 1,536 tokens = 24 blocks of 64, vLLM
+    0.34.0's)."""
     dp2 = [*SEED[:-3], "--dp", "2"]  # the seed model on 8 RTX 3090s, TP=4 x DP=2
     data = _json(capsys, *dp2, "--json")
-    one = data["num_gpu_blocks"] // 96
+    one = data["num_gpu_blocks"] // 24
     assert data["speed"]["kv_limited_concurrency"] == 2 * one
     assert main(dp2) == 0
     assert f"KV-limited          {2 * one} (2 x {one}) requests holding 1,536" in (

@@ -263,13 +263,14 @@ def test_ceiling_is_shown_with_the_kv_limited_context_and_which_bound_binds() ->
     text = render_markdown(inputs())
     assert (f"- Context ceiling: 8,192 tokens (the model's max_model_len binds; the KV cache "
             f"alone holds {PLAN.kv_limited_context_tokens:,} tokens for one request)") in text
-    # a 1 MiB KV pool per GPU at 1,024 B per token per GPU: 1 MiB / (16 x 1,024 B) = 64 blocks,
-    # one of them vLLM's null block -> 63 x 16 = 1,008 tokens, under the model's 8,192: the KV
+    # a 1 MiB KV pool per GPU at 1,024 B per token per GPU, in vLLM 0.34.0's (the default's)
+    # 64-token blocks: 1 MiB / (64 x 1,024 B) = 16 blocks, one of them vLLM's null block ->
+    # 15 x 64 = 960 tokens, under the model's 8,192: the KV
     # cache binds (the ceiling is the longest --max-model-len that would start, not the 512 set)
     small = plan(PlanRequest(model=SPEC, cluster=CLUSTER, layout=ParallelLayout(tp=2),
                              engine=EngineSettings(max_model_len=512,
                                                    kv_cache_memory_bytes=1 << 20)))
-    assert small.max_context_tokens == 1_008
+    assert small.max_context_tokens == 960
     text = render_markdown(inputs(plan=small))
     assert f"- Context ceiling: {small.max_context_tokens:,} tokens (the KV cache binds)" in text
 
@@ -417,9 +418,9 @@ def _release_line(md: str) -> str:
 
 
 def test_the_header_names_the_vllm_release_whose_rules_it_used() -> None:
-    # planner.serving.vllm_versions.DEFAULT_VLLM_VERSION is 0.33.0 (the newest release read)
+    # planner.serving.vllm_versions.DEFAULT_VLLM_VERSION is 0.34.0 (the newest release read)
     assert _release_line(build_report(inputs()).markdown) == (
-        "- vLLM release whose rules apply: 0.33.0 (the default)")
+        "- vLLM release whose rules apply: 0.34.0 (the default)")
     for given, line in (("0.10.2", "0.10.2"), ("v0.12", "0.12.0"),
                         # no 0.19.1 fixture: its rules and flags are 0.19.0's
                         ("0.19.1", "0.19.1 (the rules and flags of 0.19.0)")):

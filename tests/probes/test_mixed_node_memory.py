@@ -10,7 +10,8 @@ Figures worked by hand: the RTX 3090 fixture's CUDA total is 24,576 - 440 MiB re
 22,777,587,303 B and ceil(25,382,879,232 x 0.9) = ceil(22,844,591,308.8) = 22,844,591,309 B,
 67,004,006 B apart. Llama-3.1-70B (../shared/model-configs: 80 layers, 8 KV heads of 128,
 BF16) at TP=8 x PP=2: a block of a stage is 40 layers x 16 tokens x 2 (K, V) x 1 KV head x
-128 x 2 B = 327,680 B.
+128 x 2 B = 327,680 B. Planned on vLLM 0.33.0 (pinned: the subject is the mixed GPUs, and the
+16-token block above is 0.33.0's; 0.34.0's is 64, vllm_versions.BLOCK_64_DEFAULT_FROM).
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ def _plan(nodes: list[HardwareSnapshot]) -> Plan:
                             cluster=snapshots_to_cluster(nodes),
                             layout=ParallelLayout(tp=8, pp=2),
                             engine=EngineSettings(max_model_len=8192,
-                                                  gpu_memory_utilization=0.9)))
+                                                  gpu_memory_utilization=0.9,
+                                                  vllm_version="0.33.0")))
 
 
 def _num_blocks_note(p: Plan) -> str:

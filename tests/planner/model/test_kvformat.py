@@ -57,12 +57,13 @@ def test_formula_shows_data_and_scales() -> None:
 
 
 def test_a_plan_pages_nvfp4_blocks() -> None:
-    # B200 (nvfp4 KV runs on the SM100 family): a block is 32 layers x one 16-token page of
-    # 16 x 1,152 B = 589,824 B; KV bytes per token 36,864 on the one GPU
+    # B200 (nvfp4 KV runs on the SM100 family): a block is 32 layers x one 64-token page (vLLM
+    # 0.34.0's, the default's, block) of 64 x 1,152 B = 2,359,296 B; KV bytes per token 36,864
+    # on the one GPU
     result = _llama_plan("b200", "nvfp4")
     assert result.kv_bytes_per_token == 36_864
     terms = {t.key: t for t in result.terms}
-    assert terms["bytes_per_block"].value == 32 * 16 * 1_152
+    assert terms["bytes_per_block"].value == 32 * 64 * 1_152
     assert result.vllm_command.split().count("nvfp4") == 1
 
 
@@ -90,13 +91,14 @@ def test_turboquant_slot_rounds_to_even_and_boundaries_follow_the_layer_count() 
 
 
 def test_a_plan_pages_turboquant_in_one_group_of_two_page_sizes() -> None:
-    # UniformTypeKVCacheSpecs: one block = the sum of the 32 layers' 16-token pages:
-    # 28 x 16 x 8 x 196 + 4 x 16 x 4,096 = 702,464 + 262,144 = 964,608 B = 16 x 60,288
+    # UniformTypeKVCacheSpecs: one block = the sum of the 32 layers' 64-token pages (vLLM
+    # 0.34.0's, the default's, block): 28 x 64 x 8 x 196 + 4 x 64 x 4,096 = 2,809,856 +
+    # 1,048,576 = 3,858,432 B = 64 x 60,288
     result = _llama_plan("h100", "turboquant_k8v4")
     assert result.kv_bytes_per_token == 60_288
     terms = {t.key: t for t in result.terms}
-    assert terms["bytes_per_block"].value == 964_608
+    assert terms["bytes_per_block"].value == 3_858_432
     formula = terms["bytes_per_block"].formula
-    assert "4 pages x 65,536 B + 28 pages x 25,088 B (16 tokens)" in formula
-    assert terms["kv_cache_tokens"].value == terms["kv_cache"].value // 964_608 * 16
+    assert "4 pages x 262,144 B + 28 pages x 100,352 B (64 tokens)" in formula
+    assert terms["kv_cache_tokens"].value == terms["kv_cache"].value // 3_858_432 * 64
     assert "--kv-cache-dtype turboquant_k8v4 " in result.vllm_command

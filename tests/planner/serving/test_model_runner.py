@@ -109,14 +109,16 @@ def test_every_model_from_0_29():
 
 
 def test_plan_says_which_runner():
-    # the seed (Qwen3-235B-A22B GPTQ-Int4, 8x RTX 3090) on the default 0.33.0: V2, and the
-    # activation and graph terms say they are V1's rules; on 0.19 the V1 runner, no such note
+    # the seed (Qwen3-235B-A22B GPTQ-Int4, 8x RTX 3090) on the default 0.34.0: V2, its only
+    # runner (the 0.34.0 wheel has no v1/worker/gpu_model_runner.py), and the activation and
+    # graph terms say they are V1's rules; on 0.19 the V1 runner, no such note
     seed = plan(PlanRequest(model=_spec("Qwen/Qwen3-235B-A22B-GPTQ-Int4"),
                             cluster=preset_cluster("rtx-3090", 8),
                             layout=ParallelLayout(tp=8, ep=True),
                             engine=EngineSettings(gpu_memory_utilization=0.9)))
     assert seed.model_runner == "v2"
-    assert "0.33.0 config/vllm.py" in seed.model_runner_reason
+    assert seed.model_runner_reason.startswith("vLLM 0.34.0 ")
+    assert "Model Runner V2 is the only runner" in seed.model_runner_reason
     notes = {term.key: term.note for term in seed.terms}
     assert all("Model Runner V2" in notes[key] for key in ("activation", "cuda_graphs"))
     assert not any("Model Runner V2" in w for w in seed.warnings)
@@ -181,7 +183,7 @@ def test_plan_on_an_amd_gpu_names_rocm():
     # Qwen3-8B on one MI300X: 0.33.0 runs every model on V2 on ROCm as on CUDA, and the reason
     # says ROCm, not "an NVIDIA GPU"; on 0.29.0 it names the ROCm exceptions
     result = plan(PlanRequest(model=_spec("Qwen/Qwen3-8B"), cluster=preset_cluster("mi300x", 1),
-                              engine=EngineSettings(max_model_len=4096)))
+                              engine=EngineSettings(vllm_version="0.33.0", max_model_len=4096)))
     assert (result.model_runner, result.model_runner_reason) == (
         "v2", "vLLM 0.33.0 config/vllm.py VllmConfig.use_v2_model_runner: every model on ROCm "
         "(VLLM_USE_V2_MODEL_RUNNER=0 restores V1)")

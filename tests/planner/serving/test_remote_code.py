@@ -160,7 +160,7 @@ def test_a_config_without_model_type_or_auto_map_gets_no_command() -> None:
                                   EngineSettings(max_model_len=8192, trust_remote_code=trust),
                                   validated=True)
         assert figures["vllm_command"] is None and figures["verdict"].startswith("Fits: ")
-        assert figures["launch_note"] == untyped_config_note(spec, vllm_cli("0.33.0"))
+        assert figures["launch_note"] == untyped_config_note(spec, vllm_cli("0.34.0"))
     # a model_type, an auto_map AutoConfig (remote_code_note's case) or, from 0.32.0, an
     # architecture vLLM types (LONGCAT_LIKE without its auto_map) each leave it to the others
     assert untyped_config_note(parse_model_config(ACME, name="acme/acme-8b"),

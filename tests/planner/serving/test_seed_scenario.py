@@ -111,3 +111,18 @@ def test_seed_warns_about_the_moe_kernel_fallback_without_ep():
         engine=EngineSettings(target_quant="w4a16-gptq-g128"),
     ))
     assert with_ep.warnings == []  # no warning at all, whatever its wording
+
+
+def test_seed_on_0_34_pages_the_same_pool_in_blocks_of_64():
+    # vLLM 0.34.0 pages KV in blocks of 64 tokens by default (BLOCK_64_DEFAULT_FROM), 0.33.0 in
+    # blocks of 16; the pool's bytes are the same. By hand at 0.90: a 16-token block holds
+    # 16 x 48,128 B, 108,048 tokens = 6,753 blocks; a 64-token block holds four of them:
+    # floor(6,753 / 4) = 1,688 blocks x 64 = 108,032 tokens. At 0.95: 134,336 = 8,396 x 16 =
+    # 2,099 x 64 exactly, so nothing is lost.
+    for utilization, tokens_33, tokens_34 in ((0.90, 108_048, 108_032), (0.95, 134_336, 134_336)):
+        p33, p34 = seed_plan(utilization), seed_plan(utilization, "0.34.0")
+        assert p34.kv_cache_bytes_per_gpu == p33.kv_cache_bytes_per_gpu
+        assert (p33.kv_cache_tokens, p34.kv_cache_tokens) == (tokens_33, tokens_34)
+    # and the command keeps the pool sized as planned: the extensible KV cache (on by default
+    # from 0.34.0 on CUDA) is turned off
+    assert " --no-enable-extensible-kv-cache" in seed_plan(0.90, "0.34.0").vllm_command

@@ -452,15 +452,16 @@ def test_concurrency_is_capped_by_the_kv_cache() -> None:
 def test_a_cap_set_by_max_num_seqs_is_said_so_not_blamed_on_the_kv_cache() -> None:
     """Qwen3-32B-FP8 on 4x L40S at TP=4: vLLM's default max_num_seqs there is 256
     (engine.default_batch_limits, below the 70 GiB class), while the pool's blocks hold more
-    requests of 1,024 + 512 tokens (cdiv(1,536, 16) = 96 blocks each). 400 asked are capped at
-    256 by max_num_seqs, and the note, the term and seqs_bound say so: the KV cache holds
-    num_gpu_blocks // 96 requests, not 256. At 4,096 + 4,096 tokens (4,096 + 2,048 held:
-    384 blocks each) the pool holds fewer than 256, and the KV cache binds."""
+    requests of 1,024 + 512 tokens (cdiv(1,536, 64) = 24 blocks each of vLLM 0.34.0's, the
+    default's, 64 tokens). 400 asked are capped at 256 by max_num_seqs, and the note, the term
+    and seqs_bound say so: the KV cache holds num_gpu_blocks // 24 requests, not 256. At
+    4,096 + 4,096 tokens (4,096 + 2,048 held: 96 blocks each) the pool holds fewer than 256,
+    and the KV cache binds."""
     request = PlanRequest(model=_spec("Qwen/Qwen3-32B-FP8"), cluster=preset_cluster("l40s", 4),
                           layout=ParallelLayout(tp=4), engine=EngineSettings())
     p = plan(request)
-    held = p.num_gpu_blocks // 96
-    assert p.max_num_seqs == 256 < held and p.block_size == 16
+    held = p.num_gpu_blocks // 24
+    assert p.max_num_seqs == 256 < held and p.block_size == 64
     est = estimate_speed(request, ServingLoad(concurrency=400), plan_result=p)
     assert est.concurrency == est.kv_limited_concurrency == 256
     assert est.kv_bound and est.seqs_bound
@@ -471,7 +472,7 @@ def test_a_cap_set_by_max_num_seqs_is_said_so_not_blamed_on_the_kv_cache() -> No
     assert term.note == "max_num_seqs binds"
     long = estimate_speed(request, ServingLoad(input_len=4096, output_len=4096, concurrency=400),
                           plan_result=p)
-    assert long.concurrency == p.num_gpu_blocks // 384 < 256
+    assert long.concurrency == p.num_gpu_blocks // 96 < 256
     assert long.kv_bound and not long.seqs_bound
     assert next(t for t in long.terms if t.key == "kv_limited_concurrency").note == \
         "the KV cache binds"

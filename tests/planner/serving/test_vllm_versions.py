@@ -27,8 +27,8 @@ from planner.units import GIB
 
 
 def test_default_is_the_newest_pypi_release_read():
-    # `pip index versions vllm` listed 0.33.0 as the newest when the table was written
-    assert DEFAULT_VLLM_VERSION == "0.33.0" == EngineSettings().vllm_version
+    # `pip index versions vllm` listed 0.34.0 as the newest when the table was written
+    assert DEFAULT_VLLM_VERSION == "0.34.0" == EngineSettings().vllm_version
 
 
 def test_the_releases_to_choose_from_are_the_fixtures_of_the_covered_range():
@@ -41,7 +41,7 @@ def test_the_releases_to_choose_from_are_the_fixtures_of_the_covered_range():
     assert [r for r in releases[5:] if r.endswith(".0")] == [
         f"0.{minor}.0" for minor in range(11, 35)]
     assert releases == tuple(sorted(releases, key=parse_version))
-    assert releases[-1] == "0.34.0" and len(releases) == 32
+    assert releases[-1] == "0.34.0" == DEFAULT_VLLM_VERSION and len(releases) == 32
     for release in releases:  # each is planned under its own name
         assert vllm_rules(release).label == release
 
