@@ -419,9 +419,10 @@ CUSTOM_AR_BYTES = 2 * 8192 * 1024
 """NOTE: vLLM distributed/device_communicators/custom_all_reduce.py CustomAllreduce (0.19.0
 wheel): with peers on one node it cudaMallocs meta_size() + max_size (8 MiB) and an 8 MiB IPC
 buffer outside torch (the 8 MiB rank_data tensor is torch memory). It is disabled for world
-sizes other than 2/4/6/8 (vllm_versions.CUSTOM_AR_WORLD_SIZES; from 0.27 also 16, more GPUs
-than a preset node holds), "on more than two PCIe-only GPUs" (not fully connected), and
-without GPU P2P. The 0.33.0 wheel's buffer is 16 MiB (8 MiB more, not modelled)."""
+sizes other than 2/4/6/8 (vllm_versions.CUSTOM_AR_WORLD_SIZES; from 0.27 the constructor also
+takes 16, more GPUs than a preset node holds, whose all-reduces still run on NCCL), "on more
+than two PCIe-only GPUs" (not fully connected), and without GPU P2P. The 0.33.0 wheel's buffer
+is 16 MiB (8 MiB more, not modelled)."""
 
 NVLS_BYTES = int(1.834 * GIB)
 """FITTED: NCCL on an NVSwitch with NVLink SHARP (Hopper and later SXM parts): NVLS multicast

@@ -773,14 +773,15 @@ def encoder_rules(version: Version) -> EncoderRules:
 
 
 CUSTOM_AR_WORLD_SIZES: tuple[int, ...] = (2, 4, 6, 8)
-"""The TP sizes vLLM's custom all-reduce runs on in every covered release (CUSTOM_AR_16_FROM)."""
+"""The TP sizes whose all-reduces vLLM's custom kernel takes, in every covered release.
 
-CUSTOM_AR_16_FROM: Version = (0, 27, 0)
-"""NOTE: custom_all_reduce.py CustomAllreduce._SUPPORTED_WORLD_SIZES is [2, 4, 6, 8] in the
-0.9.1-0.26.0 wheels and [2, 4, 6, 8, 16] from the 0.27.0 wheel (0.28.0-0.34.0 the same; 16
-with one node fully NVLink-connected or a multi-node NVLink group with multicast, the
-wheel's mnnvl path); any other TP size logs "Custom allreduce is disabled due to an
-unsupported world size" and NCCL runs its all-reduces."""
+NOTE: custom_all_reduce.py CustomAllreduce._SUPPORTED_WORLD_SIZES is [2, 4, 6, 8] in the
+0.9.1-0.26.0 wheels; any other TP size logs "Custom allreduce is disabled due to an
+unsupported world size" and NCCL runs its all-reduces. From the 0.27.0 wheel (0.28.0-0.34.0
+the same) the list adds 16, for MNNVL all-gather and reduce-scatter (one node fully
+NVLink-connected, or a multi-node NVLink group with multicast), but should_custom_ar returns
+False for `self.world_size > 8` in the same wheels, so a TP=16 group's all-reduces still run
+on NCCL (or torch symmetric memory, which takes 2/4/6/8 only)."""
 
 
 @dataclass(frozen=True)
@@ -925,10 +926,10 @@ def model_runner(rules: "VllmRules", architectures: tuple[str, ...], moe: bool,
 
 def custom_ar_enabled(nvlink: bool, p2p: bool, n: int, world_sizes: tuple[int, ...]) -> bool:
     """Whether vLLM enables its custom all-reduce on a TP group of `n` GPUs (custom_all_reduce.py
-    CustomAllreduce.__init__): `n` in its supported world sizes (`world_sizes`: the release's
-    VllmRules.custom_ar_world_sizes for speed; the memory side passes CUSTOM_AR_WORLD_SIZES,
-    see engine.CUSTOM_AR_BYTES), every rank can P2P (`_can_p2p`), and the group is two GPUs
-    or fully NVLink-connected ("not supported on more than two PCIe-only GPUs")."""
+    CustomAllreduce.__init__): `n` in the world sizes it takes (`world_sizes`:
+    CUSTOM_AR_WORLD_SIZES, or none where --nnodes turns it off, speed.collectives), every rank
+    can P2P (`_can_p2p`), and the group is two GPUs or fully NVLink-connected ("not supported
+    on more than two PCIe-only GPUs")."""
     return p2p and n in world_sizes and (nvlink or n == 2)
 
 
@@ -1071,7 +1072,6 @@ class VllmRules:
     hybrid_prefix_caching: bool
     kv_cache_dtypes: tuple[str, ...]
     symm_mem: bool = True
-    custom_ar_world_sizes: tuple[int, ...] = (*CUSTOM_AR_WORLD_SIZES, 16)  # CUSTOM_AR_16_FROM
     nnodes_custom_ar_off: bool = False  # NNODES_CUSTOM_AR_OFF
     group_pad_ratio: float = 1.5
     """The largest attention type's layer count is the KV group size when it is below this
@@ -1147,8 +1147,6 @@ def vllm_rules(text: str) -> VllmRules:
         encoder=encoder_rules(version),
         symm_mem=version >= SYMM_MEM_FROM,
         nnodes_custom_ar_off=NNODES_CUSTOM_AR_OFF[0] <= version < NNODES_CUSTOM_AR_OFF[1],
-        custom_ar_world_sizes=CUSTOM_AR_WORLD_SIZES + ((16,) if version >= CUSTOM_AR_16_FROM
-                                                       else ()),
         group_pad_ratio=(1.5 if version >= GROUP_PAD_WIDER_FROM else
                          1.25 if version >= GROUP_PAD_FROM else 1.0),
         page_unify=version >= PAGE_UNIFY_FROM,

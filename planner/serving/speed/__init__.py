@@ -73,7 +73,7 @@ from planner.serving.speed.terms import (
 )
 from planner.serving.startup import gdn_ba_whole, latent_fc1_split
 from planner.serving.tie import served_spec
-from planner.serving.vllm_versions import CLAMP_OUTPUT_FROM, vllm_rules
+from planner.serving.vllm_versions import CLAMP_OUTPUT_FROM, CUSTOM_AR_WORLD_SIZES, vllm_rules
 from planner.text import counted
 
 Arrival = Literal["staggered", "burst", "steady"]
@@ -486,7 +486,7 @@ def _build_context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: i
                 custom_ar_off=custom_ar_off, stage_devices=stage_devices,
                 ar_world_sizes=nnodes_ar_world_sizes(device.link, layout.tp,
                                                      device.gpu.compute_capability, device.rules)
-                if custom_ar_off else device.rules.custom_ar_world_sizes)
+                if custom_ar_off else CUSTOM_AR_WORLD_SIZES)
 
 
 def _kv_wait_s(load: ServingLoad, kv_limit: int, ttft: float, tpot: float) -> float:

@@ -187,7 +187,7 @@ def nnodes_ar_world_sizes(link: LinkSpec, n: int, compute_capability: str,
     (CUSTOM_AR_SYMM_MEM_MAX_BYTES), so the release's sizes; elsewhere none: NCCL's ring."""
     symm = CUSTOM_AR_SYMM_MEM_MAX_BYTES.get(ar_capability(compute_capability, rules.version), {})
     if rules.symm_mem and link.kind == "nvlink" and n in symm:
-        return rules.custom_ar_world_sizes
+        return CUSTOM_AR_WORLD_SIZES
     return ()
 
 
@@ -204,9 +204,9 @@ def allreduce_algorithm(link: LinkSpec, n: int, nbytes: float, *, symm_mem: bool
     """Which all-reduce vLLM runs for one message of `nbytes` over `n` GPUs on `link`.
 
     vLLM (custom_all_reduce.py, CustomAllreduce.__init__ and should_custom_ar) enables its own
-    kernel only for a TP size in its supported list (`world_sizes`: the release's
-    VllmRules.custom_ar_world_sizes, vllm_versions.CUSTOM_AR_16_FROM; TP=3/5/7 run NCCL, and
-    torch symmetric memory takes 2/4/6/8 only), where every rank can P2P (`_can_p2p`; a
+    kernel only for a TP size in its supported list (`world_sizes`:
+    vllm_versions.CUSTOM_AR_WORLD_SIZES; TP=3/5/7 and 16 run NCCL, and torch symmetric memory
+    takes 2/4/6/8 only), where every rank can P2P (`_can_p2p`; a
     GeForce driver without P2P fails it)
     and the group is two GPUs or fully NVLink-connected ("Custom allreduce is disabled because
     it's not supported on more than two PCIe-only GPUs"), and then only for messages below

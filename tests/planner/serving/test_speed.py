@@ -789,23 +789,36 @@ def test_bf16_weights_stream_at_the_dense_fp8_rows_rate() -> None:
 def test_custom_allreduce_runs_only_on_its_world_sizes() -> None:
     # custom_all_reduce.py CustomAllreduce.__init__: `if world_size not in
     # _SUPPORTED_WORLD_SIZES` ("Custom allreduce is disabled due to an unsupported world
-    # size") with [2, 4, 6, 8] in the 0.9.1-0.26.0 wheels, [2, 4, 6, 8, 16] from 0.27.0; torch
-    # symmetric memory takes 2/4/6/8 only (all_reduce_utils.SYMM_MEM_ALL_REDUCE_MAX_SIZES), so
-    # TP=3/5/7 (and 16 before 0.27) run NCCL's ring: 2 (N - 1) hops, 4 / 8 / 12 / 30
-    from planner.serving.vllm_versions import vllm_rules
-
+    # size") with [2, 4, 6, 8] in the 0.9.1-0.26.0 wheels, [2, 4, 6, 8, 16] from 0.27.0, but
+    # from 0.27.0 (to 0.34.0) should_custom_ar returns False for `self.world_size > 8`, so no
+    # release's custom kernel takes a TP=16 all-reduce; torch symmetric memory takes 2/4/6/8
+    # only (all_reduce_utils.SYMM_MEM_ALL_REDUCE_MAX_SIZES), so TP=3/5/7/16 run NCCL's ring:
+    # 2 (N - 1) hops, 4 / 8 / 12 / 30
     nvlink = link_spec(gpu_preset("h100-sxm"), "nvlink")
     decode = 8192 * 2  # one token of Llama-3.1-70B's hidden size in bf16
-    old, new = (vllm_rules(v).custom_ar_world_sizes for v in ("0.26.0", "0.27.0"))
-    for n, hops in ((3, 4), (5, 8), (7, 12)):
-        assert allreduce_algorithm(nvlink, n, decode, world_sizes=new).startswith("NCCL ring")
-        assert allreduce_hops(nvlink, n, decode, world_sizes=new) == hops
-        start, _, _, _ = allreduce_rates(nvlink, n, decode, FITTED.link_efficiency,
-                                         world_sizes=new)
+    for n, hops in ((3, 4), (5, 8), (7, 12), (16, 30)):
+        assert allreduce_algorithm(nvlink, n, decode).startswith("NCCL ring")
+        assert allreduce_hops(nvlink, n, decode) == hops
+        start, _, _, _ = allreduce_rates(nvlink, n, decode, FITTED.link_efficiency)
         assert start == pytest.approx(hops * nvlink.latency_us * 1e-6)
-    assert [allreduce_hops(nvlink, n, decode, world_sizes=old) for n in (2, 4, 6, 8)] == [2] * 4
-    assert allreduce_hops(nvlink, 16, decode, world_sizes=old) == 30
-    assert allreduce_hops(nvlink, 16, decode, world_sizes=new) == 2
+    assert [allreduce_hops(nvlink, n, decode) for n in (2, 4, 6, 8)] == [2] * 4
+
+
+def test_a_tp16_plan_on_0_27_and_later_runs_its_allreduces_on_nccl() -> None:
+    # Llama-3.1-8B at TP=16 on one 16-GPU NVLink node, 0.27.0 and 0.34.0: each decode step's
+    # 2 x 32 all-reduces of one bf16 hidden state (4,096 x 2 B = 8,192 B) run NCCL's ring, by
+    # hand 30 hops x 2 us + (16 - 1) / 16 x 2 x 8,192 B / 433.6 GB/s = 60.035 us, 3.842 ms a
+    # step. They were charged as the custom kernel's start-up (4.5 + 1.3 x 15 peers = 24 us:
+    # 1.538 ms), which should_custom_ar never runs at 16.
+    for version in ("0.27.0", "0.34.0"):
+        request = PlanRequest(model=_spec("meta-llama/Llama-3.1-8B-Instruct"),
+                              cluster=preset_cluster("h100-sxm", 16),
+                              layout=ParallelLayout(tp=16),
+                              engine=EngineSettings(vllm_version=version, max_model_len=8192))
+        term = next(t for t in estimate_speed(request).terms if t.key == "allreduce")
+        assert "30 hops x 2 us" in term.formula, version
+        per_ar_us = 30 * 2 + 15 / 16 * 2 * 8192 / 433.6e9 * 1e6
+        assert term.value == pytest.approx(2 * 32 * per_ar_us / 1e3, rel=1e-3), version
 
 
 def test_symmetric_memory_lowers_the_custom_allreduce_cap_from_0_11() -> None:
