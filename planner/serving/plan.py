@@ -655,7 +655,8 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
     started = launch(spec.name or "<model>", scheme, s,
                      ENGINE.launch_flags(s, max_model_len, mbt, seqs), cli,
                      spec.unservable or untyped_config_note(spec, cli)
-                     or (None if s.trust_remote_code else remote_code_note(spec, cli)))
+                     or (None if s.trust_remote_code else remote_code_note(spec, cli)),
+                     spec.quant.method if spec.quant else None)
     runner = _runner(spec, s, rules, scheme, gpu.vendor == "amd")
     remote_gap = remote_code_gap(spec, cli) or library_backend_gap(spec, cli) or ()
     b12x = s.moe_backend == B12X and spec.is_moe  # vLLM reads --moe-backend for MoE layers only

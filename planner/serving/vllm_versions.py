@@ -561,6 +561,16 @@ SM90_FA4_FP8_HD512_FROM: Version = (0, 31, 0)
 for head-size-512 layers with an fp8 KV cache on Hopper, absent from the 0.30.0 wheel,
 present from the 0.31.0 wheel on."""
 
+DEPRECATED_QUANTIZATION_FROM: dict[str, Version] = {"fbgemm_fp8": (0, 14, 0)}
+"""NOTE: config/model.py ModelConfig._verify_quantization raises ValueError("The quantization
+method %s is deprecated and will be removed in future versions of vLLM. To bypass, set
+`--allow-deprecated-quantization`.") for a checkpoint method in
+model_executor/layers/quantization/__init__.py DEPRECATED_QUANTIZATION_METHODS unless
+--allow-deprecated-quantization is given: the list holds fbgemm_fp8 from the 0.14.0 wheel (read
+in 0.14.0, 0.15.1, 0.16.0-0.19.0, 0.22.0, 0.25.0, 0.27.0-0.34.0), and neither the list nor the
+flag is in the 0.11.0 or 0.13.0 wheels. Of the methods Headroom plans only fbgemm_fp8 is listed
+(fp_quant, ptpc_fp8, tpu_int8 and experts_int8 are not planned)."""
+
 CHECKPOINT_KV_DTYPE_FROM: Version = (0, 14, 0)
 """NOTE: utils/torch_utils.py resolve_kv_cache_dtype_string (called by EngineArgs when the
 cache config is built): --kv-cache-dtype auto takes the checkpoint's kv_cache_quant_algo

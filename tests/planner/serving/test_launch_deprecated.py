@@ -1,0 +1,53 @@
+"""A checkpoint whose quantization vLLM deprecates loads only with
+--allow-deprecated-quantization (vllm_versions.DEPRECATED_QUANTIZATION_FROM): config/model.py
+ModelConfig._verify_quantization raises "The quantization method %s is deprecated and will be
+removed in future versions of vLLM. To bypass, set `--allow-deprecated-quantization`." for a
+method in quantization/__init__.py DEPRECATED_QUANTIZATION_METHODS, which lists fbgemm_fp8 from
+the 0.14.0 wheel to the 0.34.0 one; the 0.13.0 wheel has neither the list nor the flag."""
+
+import pytest
+
+from planner.catalog import catalog_entry
+from planner.model.config.parser import parse_model_config
+from planner.serving.engine import EngineSettings
+from planner.serving.hardware import preset_cluster
+from planner.serving.plan import PlanRequest, plan
+from planner.serving.vllm_cli import command_problems, vllm_cli
+
+FLAG = " --allow-deprecated-quantization"
+
+
+def _fbgemm_plan(version: str, **engine):
+    # Llama-3.1-8B-Instruct's config with an FBGEMM FP8 quantization_config (the form Meta's
+    # *-FP8 checkpoints write: per-channel FP8 weights, lm_head kept 16-bit)
+    config = {**catalog_entry("meta-llama/Llama-3.1-8B-Instruct").config,
+              "quantization_config": {"quant_method": "fbgemm_fp8",
+                                      "activation_scale_ub": 1200.0,
+                                      "modules_to_not_convert": ["lm_head"]}}
+    spec = parse_model_config(config, name="acme/llama-fbgemm-fp8")
+    assert spec.quant is not None and spec.quant.method == "fbgemm_fp8"
+    return plan(PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", 1),
+                            engine=EngineSettings(vllm_version=version, max_model_len=8192,
+                                                  **engine)))
+
+
+@pytest.mark.parametrize("version", ["0.14.0", "0.19.0", "0.33.0", "0.34.0"])
+def test_fbgemm_fp8_gets_the_flag_from_0_14(version: str) -> None:
+    p = _fbgemm_plan(version)
+    assert p.fits and p.vllm_command is not None and FLAG in p.vllm_command
+    assert command_problems(p.vllm_command, vllm_cli(version)) == []
+    assert "--allow-deprecated-quantization" in p.launch_note
+
+
+def test_fbgemm_fp8_needs_no_flag_before_0_14() -> None:
+    # 0.13.0: no DEPRECATED_QUANTIZATION_METHODS, and its parser has no such flag
+    p = _fbgemm_plan("0.13.0")
+    assert p.vllm_command is not None and FLAG not in p.vllm_command
+    assert command_problems(p.vllm_command + FLAG, vllm_cli("0.13.0"))
+
+
+def test_a_what_if_format_of_it_loads_without_the_flag() -> None:
+    # --target-quant plans another format (here a runtime FP8 of the same weights): the
+    # deprecated checkpoint method is not what the command names, so no flag
+    p = _fbgemm_plan("0.34.0", target_quant="fp8-channel")
+    assert p.vllm_command is None or FLAG not in p.vllm_command
