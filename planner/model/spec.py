@@ -488,6 +488,9 @@ class ModelSpec(_Frozen):
     inc_unplanned: IncFormat | None = Field(
         default=None, description="an AutoRound block planned as 16-bit weights, as read "
         "(startup.inc_format_errors)")
+    unread_quant_method: str | None = Field(
+        default=None, description="quantization_config's quant_method where Headroom reads no "
+        "format from it, planned as 16-bit weights (startup.unknown_quant_errors)")
     vision: VisionSpec | None = None
     compressed_attention: CompressedAttention | None = Field(
         default=None, description="DeepSeek-V4 compressed attention (its KV cache layout)")

@@ -142,6 +142,7 @@ from planner.serving.startup import (
     rocm_int8_moe_errors,
     rocm_quantization_errors,
     startup_errors,
+    unknown_quant_errors,
 )
 from planner.serving.tie import served_spec, transformers_tie_note
 from planner.serving.v1_oracle import uncovered_reason
@@ -749,9 +750,11 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             + tuple(gptq_dynamic_errors(spec, scheme, rules.version, gpu))
             + tuple(rocm_awq_errors(spec, scheme, served, rules.version, gpu))
             + tuple(cuda_awq_gemm_errors(spec, scheme, served, rules.version, gpu))
-            + tuple(rocm_quantization_errors(
-                spec, scheme, quant.checkpoint_formats(spec, scheme) is not None,
-                rules.version, gpu))
+            # _verify_quantization stops at an unknown method before the platform's list
+            + tuple(unknown_quant_errors(spec, scheme, cli, rules.version)
+                    or rocm_quantization_errors(
+                        spec, scheme, quant.checkpoint_formats(spec, scheme) is not None,
+                        rules.version, gpu))
             + tuple(ct_channel_moe_errors(spec, scheme, rules.version, gpu))
             + tuple(ct_int8_moe_errors(spec, scheme, rules.version))
             + tuple(rocm_int8_moe_errors(spec, scheme, rules.version, gpu))

@@ -16,7 +16,7 @@ messages in Plan.errors), so they agree on every refusal. Sources, read in the 0
 from typing import NamedTuple
 
 from planner.model.attention.kvformat import KV_FORMATS
-from planner.model.config.quant import INC_UNKNOWN_NAMES, fused_moe_of, inc_set
+from planner.model.config.quant import INC_METHODS, INC_UNKNOWN_NAMES, fused_moe_of, inc_set
 from planner.model.quant import QuantScheme, checkpoint_formats, stored_format
 from planner.model.spec import (
     AttentionMixer,
@@ -65,6 +65,7 @@ from planner.serving.vllm_versions import (
     ROCM_QUANTIZATION_READ_FROM,
     TRANSFORMERS_5_ALLOWED_FROM,
     TRANSFORMERS_5_ONLY_FROM,
+    UNKNOWN_QUANT_READ_FROM,
     Version,
     VllmRules,
     flashinfer_hd256_bug,
@@ -2150,6 +2151,23 @@ def inc_format_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
                           is not False, "the checkpoint's", gpu, version)
         if family and fmt.data_type == "int"
         and (fmt.bits in INC_HUMMING_BITS or (family, fmt.bits) == ("awq", 8)) else [])
+
+
+def unknown_quant_errors(spec: ModelSpec, scheme: QuantScheme, cli: VllmCli,
+                         version: Version) -> list[str]:
+    """vLLM's refusal of a checkpoint whose quant_method is none of the release's quantization
+    methods and that no override claims (vllm_versions.UNKNOWN_QUANT_READ_FROM: read from
+    0.28.0): bitsandbytes from 0.28, fp_quant from 0.34, or a method Headroom reads no format
+    from (planned as 16-bit weights); none for a what-if format, which loads another checkpoint,
+    nor for AutoRound's spellings (inc_errors)."""
+    method = spec.unread_quant_method or (spec.quant.method if spec.quant else None)
+    if (method is None or scheme.what_if or version < UNKNOWN_QUANT_READ_FROM
+            or method.startswith("modelopt") or method in INC_METHODS + INC_UNKNOWN_NAMES
+            or cli.accepts("--quantization", method)):
+        return []
+    return [f"Unknown quantization method: {method}. (vLLM {version_label(version)} "
+            "config/model.py _verify_quantization: it is none of the release's quantization "
+            "methods and no override claims the checkpoint)"]
 
 
 def inc_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,

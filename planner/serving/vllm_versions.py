@@ -561,6 +561,22 @@ SM90_FA4_FP8_HD512_FROM: Version = (0, 31, 0)
 for head-size-512 layers with an fp8 KV cache on Hopper, absent from the 0.30.0 wheel,
 present from the 0.31.0 wheel on."""
 
+UNKNOWN_QUANT_READ_FROM: Version = (0, 28, 0)
+"""NOTE: config/model.py ModelConfig._verify_quantization lets each override in its list
+(auto_gptq, gptq, gptq_marlin, auto_awq, awq, awq_marlin, inc, moe_wna16, modelopt, ...,
+mxfp4, gpt_oss_mxfp4, humming) claim the checkpoint, then raises ValueError("Unknown
+quantization method: X. Must be one of [...]") for a quant_method outside its
+QuantizationMethods (the fixtures' --quantization choices). The override_quantization_method
+implementations are the same eight files in the 0.28.0-0.34.0 wheels (auto_awq, auto_gptq,
+base_config, humming, inc/inc, modelopt, moe_wna16, mxfp4; read in 0.28.0 and 0.34.0, listed in
+each): without a --quantization of the user's they claim only the quant_methods their names give
+(gptq, awq, auto-round, mxfp4 / gpt_oss_mxfp4) or one starting with "modelopt"
+(_extract_modelopt_quant_algo, 0.28.0 / 0.31.0 / 0.33.0 / 0.34.0). So such a checkpoint stops
+the start-up: bitsandbytes (the 0.28.0 wheel drops quantization/bitsandbytes.py and the method;
+0.27.0 has both) and fp_quant (0.34.0 drops it), or a quant_method Headroom reads no format
+from. Earlier releases' overrides are not read: there an unread method keeps the "not
+understood" warning (startup.unknown_quant_errors)."""
+
 DEPRECATED_QUANTIZATION_FROM: dict[str, Version] = {"fbgemm_fp8": (0, 14, 0)}
 """NOTE: config/model.py ModelConfig._verify_quantization raises ValueError("The quantization
 method %s is deprecated and will be removed in future versions of vLLM. To bypass, set

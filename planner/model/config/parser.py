@@ -21,6 +21,7 @@ from planner.model.config.quant import (
     inc_gate_up_fused_last,
     inc_unplanned,
     quant_spec,
+    unread_method,
 )
 from planner.model.config.vision import vision_estimate
 from planner.model.spec import (
@@ -457,8 +458,8 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
     window = _window_inputs(r, top, max_pos, model_type)
     if rope.get("extended"):
         r.record("extended context (rope scaling)", rope["extended"], None, rope["formula"])
-    quant, unplanned = _quant(config, text_cfg, hf_quant, notes, r.get("expert_dtype"), layers,
-                              text_layers)
+    quant, unplanned, unread = _quant(config, text_cfg, hf_quant, notes, r.get("expert_dtype"),
+                                      layers, text_layers)
     if quant is None:
         _warn_quantized_name(name, notes)
     mtp_layers = _mtp_layers(r)
@@ -518,6 +519,7 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
         window=window,
         quant=quant,
         inc_unplanned=unplanned,
+        unread_quant_method=unread,
         vision=vision,
         compressed_attention=compressed,
         mtp_layers=mtp_layers,
@@ -2105,12 +2107,13 @@ def _leftover_keys(r: _Reader, model_type: str, notes: _Notes) -> None:
 def _quant(
     config: dict, text_cfg: dict | None, hf_quant: dict | None, notes: _Notes,
     expert_dtype: object, layers: list[LayerSpec], text_layers: str,
-) -> tuple[QuantSpec | None, IncFormat | None]:  # fmt: skip
+) -> tuple[QuantSpec | None, IncFormat | None, str | None]:  # fmt: skip
     """QuantSpec from quantization_config (top level or text_config) or hf_quant_config,
     with a separate routed-expert format (expert_dtype) where the config gives one and a GPTQ
     checkpoint's `dynamic` rules matched to `layers` (gptq_dynamic; `text_layers`: the text
     model's vLLM type, None for a wrapper's text_config); and an AutoRound block's format where
-    it is planned as 16-bit weights (ModelSpec.inc_unplanned)."""
+    it is planned as 16-bit weights (ModelSpec.inc_unplanned); and the quant_method where
+    none is read (ModelSpec.unread_quant_method)."""
     qc = config.get("quantization_config")
     where = "quantization_config"
     if qc is None and text_cfg:
@@ -2119,7 +2122,7 @@ def _quant(
                        inc_gate_up_fused_last(config))
     quant = gptq_dynamic(quant, qc, layers, text_layers if not text_cfg else None, where,
                          notes.warnings)
-    return quant, inc_unplanned(qc, quant, where)
+    return quant, inc_unplanned(qc, quant, where), unread_method(qc, hf_quant)
 
 
 QUANTIZED_NAME_WORDS = frozenset(

@@ -82,6 +82,10 @@ def _quant_spec(
     if not isinstance(method, str):
         raise ConfigError(f"config.json: {where}.quant_method is missing or not a string")
     method = method.lower()
+    if method not in READ_METHODS:
+        warnings.append(f"{where}.quant_method {method!r} not understood: planned as 16-bit "
+                        "weights")
+        return None
     excluded = _names(qc.get("modules_to_not_convert") or qc.get("ignore") or [], where)
     if method == "fp8":
         return _fp8(qc, where, excluded, warnings)
@@ -99,11 +103,18 @@ def _quant_spec(
         return _bnb(qc, excluded)
     if method == "modelopt":
         return _modelopt(qc, f"config.json: {where}", warnings)
-    if method == "fbgemm_fp8":
-        return QuantSpec(method=method, scheme="fp8-channel", weight_bits=8,
-                         excluded_modules=excluded, summary="FP8 per-channel (fbgemm)")  # fmt: skip
-    warnings.append(f"{where}.quant_method {method!r} not understood: planned as 16-bit weights")
-    return None
+    # fbgemm_fp8, the last of READ_METHODS
+    return QuantSpec(method=method, scheme="fp8-channel", weight_bits=8,
+                     excluded_modules=excluded, summary="FP8 per-channel (fbgemm)")  # fmt: skip
+
+
+def unread_method(qc: object, hf_quant: dict | None) -> str | None:
+    """quantization_config's quant_method (lower-cased) where Headroom reads no format from
+    it and plans 16-bit weights (quant_spec's warning), else None (ModelSpec.unread_quant_method;
+    startup.unknown_quant_errors)."""
+    method = qc.get("quant_method") if hf_quant is None and isinstance(qc, dict) else None
+    return method.lower() if isinstance(method, str) and method.lower() not in READ_METHODS \
+        else None
 
 
 def _names(value: object, where: str) -> tuple[str, ...]:
@@ -434,6 +445,10 @@ def _ct_nvfp4(args: dict) -> bool:
 # planner.serving.startup.inc_errors.
 INC_METHODS = ("auto-round", "inc")
 INC_UNKNOWN_NAMES = ("intel/auto-round", "auto_round")
+READ_METHODS = ("fp8", "gptq", "awq", "gptq_marlin", "awq_marlin", "compressed-tensors",
+                *INC_METHODS, *INC_UNKNOWN_NAMES, "mxfp4", "bitsandbytes", "modelopt",
+                "fbgemm_fp8")
+"""The quant_method values quant_spec reads a format from (lower-cased)."""
 INC_PACKINGS = {"auto_round:auto_gptq": "gptq", "auto_round:auto_awq": "awq"}
 INC_BACKENDS = ("auto", "gptq", "gptq:marlin", "awq", "awq:marlin", "marlin")
 _KEPT_BITS = 16
