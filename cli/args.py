@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import date
 
 from cli.parser import BooleanOnce, OneLineParser
-from planner.serving.engine import EngineSettings, checkpoint_name_problem
+from planner.serving.engine import checkpoint_name_problem
 from planner.serving.hardware import (
     HardwareError,
     NetworkSpec,
@@ -411,16 +411,13 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
     add_vllm_version(eng)
 
 
-DEFAULT_RELEASE = EngineSettings.model_fields["vllm_version"].default
-
-
 def add_vllm_version(group: argparse._ArgumentGroup | argparse.ArgumentParser) -> None:
     """--vllm-version, the same for plan, sweep, report and recommend: the release whose
     memory rules, batch defaults, KV cache dtypes and flags apply (checked against the covered
     releases by planner.serving.vllm_versions.vllm_rules)."""
     group.add_argument("--vllm-version", metavar="V", help="vLLM version whose memory rules "
-                       "apply", type=_given(f"a release such as {DEFAULT_RELEASE}"),
-                       default=DEFAULT_RELEASE)
+                       "apply", type=_given(f"a release such as {DEFAULT_VLLM_VERSION}"),
+                       default=DEFAULT_VLLM_VERSION)
 
 
 def add_trust_remote_code(parser) -> None:

@@ -665,6 +665,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
     mla_piecewise = triton_mla_piecewise(spec, rules, gpu.compute_capability, gpu.vendor) or (
         rules.full_graphs and triton_mla_fallback(spec, s.block_size, rules.version,
                                                   gpu.compute_capability, selector_kv))
+    mixed = quant.checkpoint_formats(spec, scheme) is not None  # ModelOpt MIXED_PRECISION
     resolved = _Resolved(
         gpu_name=gpu.name, wsl2=gpu.wsl2, max_model_len=max_model_len,
         mbt=mbt, seqs=seqs,
@@ -727,8 +728,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             mbt_given=s.max_num_batched_tokens is not None,
             chunked_prefill=s.enable_chunked_prefill
             or rules.version < CHUNKED_OFF_TOKENS_MAX_FROM, block_size=s.block_size,
-            mixed=quant.checkpoint_formats(spec, scheme) is not None,
-            ct_scheme=ct_linear_scheme(spec, scheme)))
+            mixed=mixed, ct_scheme=ct_linear_scheme(spec, scheme)))
             + tuple(modelopt_mixed_errors(spec, scheme, rules.version))
             + mtp_refusal(spec, s)
             + tuple(sparse_block_refusal(spec, s.block_size, rules.version))
@@ -741,9 +741,8 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             + tuple(gemma_tie_errors(spec, rules.version))
             + tuple(nemotron_h_moe_errors(spec, rules.version))
             + tuple(olmo3_rope_errors(spec, rules.version))
-            + tuple(act_dtype_errors(spec, scheme, served,
-                                     quant.checkpoint_formats(spec, scheme) is not None,
-                                     version=rules.version, vendor=gpu.vendor))
+            + tuple(act_dtype_errors(spec, scheme, served, mixed, version=rules.version,
+                                     vendor=gpu.vendor))
             + tuple(int8_float32_errors(scheme, served))
             + tuple(gptq_kernel_errors(spec, scheme, served, rules.version, gpu))
             + tuple(act_order_errors(spec, scheme, rules.version))
@@ -751,10 +750,8 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             + tuple(rocm_awq_errors(spec, scheme, served, rules.version, gpu))
             + tuple(cuda_awq_gemm_errors(spec, scheme, served, rules.version, gpu))
             # _verify_quantization stops at an unknown method before the platform's list
-            + tuple(unknown_quant_errors(spec, scheme, cli, rules.version)
-                    or rocm_quantization_errors(
-                        spec, scheme, quant.checkpoint_formats(spec, scheme) is not None,
-                        rules.version, gpu))
+            + tuple(unknown_quant_errors(spec, scheme, mixed, cli, rules.version)
+                    or rocm_quantization_errors(spec, scheme, mixed, rules.version, gpu))
             + tuple(ct_channel_moe_errors(spec, scheme, rules.version, gpu))
             + tuple(ct_int8_moe_errors(spec, scheme, rules.version))
             + tuple(rocm_int8_moe_errors(spec, scheme, rules.version, gpu))

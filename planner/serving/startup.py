@@ -16,7 +16,7 @@ messages in Plan.errors), so they agree on every refusal. Sources, read in the 0
 from typing import NamedTuple
 
 from planner.model.attention.kvformat import KV_FORMATS
-from planner.model.config.quant import INC_METHODS, INC_UNKNOWN_NAMES, fused_moe_of, inc_set
+from planner.model.config.quant import INC_UNKNOWN_NAMES, fused_moe_of, inc_set
 from planner.model.quant import QuantScheme, checkpoint_formats, stored_format
 from planner.model.spec import (
     AttentionMixer,
@@ -2153,17 +2153,19 @@ def inc_format_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
         and (fmt.bits in INC_HUMMING_BITS or (family, fmt.bits) == ("awq", 8)) else [])
 
 
-def unknown_quant_errors(spec: ModelSpec, scheme: QuantScheme, cli: VllmCli,
+def unknown_quant_errors(spec: ModelSpec, scheme: QuantScheme, mixed: bool, cli: VllmCli,
                          version: Version) -> list[str]:
     """vLLM's refusal of a checkpoint whose quant_method is none of the release's quantization
     methods and that no override claims (vllm_versions.UNKNOWN_QUANT_READ_FROM: read from
-    0.28.0): bitsandbytes from 0.28, fp_quant from 0.34, or a method Headroom reads no format
-    from (planned as 16-bit weights); none for a what-if format, which loads another checkpoint,
-    nor for AutoRound's spellings (inc_errors)."""
-    method = spec.unread_quant_method or (spec.quant.method if spec.quant else None)
-    if (method is None or scheme.what_if or version < UNKNOWN_QUANT_READ_FROM
-            or method.startswith("modelopt") or method in INC_METHODS + INC_UNKNOWN_NAMES
-            or cli.accepts("--quantization", method)):
+    0.28.0), checked on the method vLLM names after its overrides (_loading_method, as
+    rocm_quantization_errors, which vLLM checks after it), or the checkpoint's quant_method
+    where Headroom reads no format from it: bitsandbytes from 0.28, fp_quant from 0.34, an
+    unread method (planned as 16-bit weights). None for a what-if format (its method is the
+    family's), nor for AutoRound's older spellings, which inc_errors refuses with their reason."""
+    method = (None if scheme.what_if else spec.unread_quant_method) \
+        or _loading_method(spec, scheme, mixed)
+    if (not method or version < UNKNOWN_QUANT_READ_FROM or method.startswith("modelopt")
+            or method in INC_UNKNOWN_NAMES or cli.accepts("--quantization", method)):
         return []
     return [f"Unknown quantization method: {method}. (vLLM {version_label(version)} "
             "config/model.py _verify_quantization: it is none of the release's quantization "

@@ -666,10 +666,9 @@ def transformers_backend(spec: ModelSpec, transformers_architectures: frozenset[
     """Whether a release whose registry serves `transformers_architectures` through its
     Transformers backend (vllm_cli.VllmCli) builds this text model there
     (TRANSFORMERS_BACKEND_ARCHITECTURES; a wrapper by its text model, as _text_model_in)."""
-    types = (spec.model_type,) if spec.window is None else (
-        spec.model_type, layer_type(spec.model_type, spec.window.text_model_type))
-    return any(TRANSFORMERS_BACKEND_ARCHITECTURES.get(t) in transformers_architectures
-               for t in types)
+    return _text_model_in(spec, frozenset(
+        model_type for model_type, architecture in TRANSFORMERS_BACKEND_ARCHITECTURES.items()
+        if architecture in transformers_architectures))
 
 
 VISION_ON_EVERY_STAGE = frozenset({

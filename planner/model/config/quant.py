@@ -113,8 +113,8 @@ def unread_method(qc: object, hf_quant: dict | None) -> str | None:
     it and plans 16-bit weights (quant_spec's warning), else None (ModelSpec.unread_quant_method;
     startup.unknown_quant_errors)."""
     method = qc.get("quant_method") if hf_quant is None and isinstance(qc, dict) else None
-    return method.lower() if isinstance(method, str) and method.lower() not in READ_METHODS \
-        else None
+    method = method.lower() if isinstance(method, str) else None
+    return None if method in READ_METHODS else method
 
 
 def _names(value: object, where: str) -> tuple[str, ...]:
