@@ -20,11 +20,16 @@ _spec = cache(catalog_spec)
 
 
 @cache
-def _runner(repo_id: str, version: str, gpu: str = "h100-sxm", gpus: int = 1) -> str:
+def _runner_and_reason(repo_id: str, version: str, gpu: str = "h100-sxm",
+                       gpus: int = 1) -> tuple[str, str]:
     result = plan(PlanRequest(model=_spec(repo_id), cluster=preset_cluster(gpu, gpus),
                               layout=ParallelLayout(tp=gpus),
                               engine=EngineSettings(vllm_version=version, max_model_len=4096)))
-    return result.model_runner
+    return result.model_runner, result.model_runner_reason
+
+
+def _runner(repo_id: str, version: str, gpu: str = "h100-sxm", gpus: int = 1) -> str:
+    return _runner_and_reason(repo_id, version, gpu, gpus)[0]
 
 
 def test_opt_in_before_0_22_then_qwen3_dense():
@@ -182,9 +187,7 @@ def test_rocm_keeps_some_architectures_on_v1():
 def test_plan_on_an_amd_gpu_names_rocm():
     # Qwen3-8B on one MI300X: 0.33.0 runs every model on V2 on ROCm as on CUDA, and the reason
     # says ROCm, not "an NVIDIA GPU"; on 0.29.0 it names the ROCm exceptions
-    result = plan(PlanRequest(model=_spec("Qwen/Qwen3-8B"), cluster=preset_cluster("mi300x", 1),
-                              engine=EngineSettings(vllm_version="0.33.0", max_model_len=4096)))
-    assert (result.model_runner, result.model_runner_reason) == (
+    assert _runner_and_reason("Qwen/Qwen3-8B", "0.33.0", "mi300x") == (
         "v2", "vLLM 0.33.0 config/vllm.py VllmConfig.use_v2_model_runner: every model on ROCm "
         "(VLLM_USE_V2_MODEL_RUNNER=0 restores V1)")
     assert model_runner(vllm_rules("0.29.0"), ("Qwen3ForCausalLM",), False, False, False,
@@ -198,9 +201,7 @@ def test_v1_removed_in_0_34():
     # (:579-587) builds v1/worker/gpu/model_runner.py GPUModelRunner, and config/vllm.py has no
     # use_v2_model_runner to fall back on. 0.33.0 config/vllm.py:748-750 still let
     # VLLM_USE_V2_MODEL_RUNNER=0 pick V1, which the reason said; 0.34.0 says V1 is gone
-    result = plan(PlanRequest(model=_spec("Qwen/Qwen3-8B"), cluster=preset_cluster("h100-sxm", 1),
-                              engine=EngineSettings(vllm_version="0.34.0", max_model_len=4096)))
-    assert (result.model_runner, result.model_runner_reason) == (
+    assert _runner_and_reason("Qwen/Qwen3-8B", "0.34.0") == (
         "v2", "vLLM 0.34.0 v1/worker/gpu_worker.py Worker._make_model_runner: Model Runner V2 "
         "is the only runner (Model Runner V1 has been removed)")
     # a MoE model on ROCm too: no architecture or platform test is left
