@@ -556,6 +556,7 @@ class _Resolved(NamedTuple):
     old_graphs: bool
     tokens_from_concurrency: bool
     scheme: quant.QuantScheme
+    mixed: bool  # quant.checkpoint_formats: a ModelOpt MIXED_PRECISION checkpoint, as stored
     link: str
     nvswitch_sharp: bool
     compute_capability: str
@@ -676,7 +677,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         subtract_graphs=rules.graphs_subtracted and not s.enforce_eager,
         old_graphs=not rules.graphs_subtracted and not s.enforce_eager,
         tokens_from_concurrency=rules.tokens_from_concurrency,
-        scheme=scheme, facts=model_facts(spec),
+        scheme=scheme, mixed=mixed, facts=model_facts(spec),
         link=node.intra_node_link, gpus_per_node=node.gpus_per_node,
         nvswitch_sharp=gpu.default_intra_node_link == "nvlink" and _cc(gpu) >= (9, 0),
         compute_capability=gpu.compute_capability,
@@ -1261,8 +1262,7 @@ def _node_quant_errors(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLa
         node = cluster.nodes[index]
         if node.gpu.compute_capability == r.compute_capability:
             continue
-        for error in capability_errors(node.gpu, r.scheme, vllm_cli(s.vllm_version),
-                                       quant.checkpoint_formats(spec, r.scheme) is not None,
+        for error in capability_errors(node.gpu, r.scheme, vllm_cli(s.vllm_version), r.mixed,
                                        ct_linear_scheme(spec, r.scheme)):
             message = f"Node {index} ({node.hostname}, {node.gpu.name}): {error}"
             if message not in errors:
