@@ -22,7 +22,7 @@ from planner.serving.vllm_cli import (
     transformers_remote_tokenizer_skipped,
     transformers_tokenizer_classes,
 )
-from planner.serving.vllm_versions import DEPRECATED_QUANTIZATION_FROM, vllm_rules
+from planner.serving.vllm_versions import deprecated_quantization, vllm_rules
 from planner.units import VLLM_KV_DTYPE
 
 QUANTIZED_CHECKPOINTS: dict[str, tuple[str, ...]] = {
@@ -77,9 +77,9 @@ def launch(model: str, scheme: quant.QuantScheme, s: EngineSettings, engine_flag
     layout flags go in between (with_layout). A command vLLM's parser would refuse is
     never returned: its problems become the note. `unservable` (ModelSpec.unservable) says
     why `model` is nothing vLLM can load: no command then, unless a --target-checkpoint is
-    what it loads. `method`: the checkpoint's quant_method (ModelSpec.quant), which a release
-    that deprecates it loads only with --allow-deprecated-quantization
-    (vllm_versions.DEPRECATED_QUANTIZATION_FROM).
+    what it loads. `method`: the checkpoint's quant_method (ModelSpec.quant's, or the
+    unread one), which a release that deprecates it loads only with
+    --allow-deprecated-quantization (vllm_versions.DEPRECATED_QUANTIZATION).
     """
     if unservable and not (s.target_quant and s.target_checkpoint):
         return Launch(None, unservable)
@@ -111,9 +111,8 @@ def launch(model: str, scheme: quant.QuantScheme, s: EngineSettings, engine_flag
                    if others else ".")))
     if s.trust_remote_code:
         serve += " --trust-remote-code"
-    deprecated = DEPRECATED_QUANTIZATION_FROM.get(method or "")
     rules = vllm_rules(s.vllm_version)
-    if not s.target_quant and deprecated and rules.version >= deprecated:
+    if not s.target_quant and deprecated_quantization(method, rules.version):
         serve += " --allow-deprecated-quantization"
         note = (f"vLLM {rules.label} deprecates the checkpoint's {method} quantization and "
                 "loads it only with --allow-deprecated-quantization (without it: \"The "

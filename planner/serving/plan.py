@@ -658,7 +658,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
                      ENGINE.launch_flags(s, max_model_len, mbt, seqs), cli,
                      spec.unservable or untyped_config_note(spec, cli)
                      or (None if s.trust_remote_code else remote_code_note(spec, cli)),
-                     spec.quant.method if spec.quant else None)
+                     spec.quant.method if spec.quant else spec.unread_quant_method)
     runner = _runner(spec, s, rules, scheme, gpu.vendor == "amd")
     remote_gap = remote_code_gap(spec, cli) or library_backend_gap(spec, cli) or ()
     b12x = s.moe_backend == B12X and spec.is_moe  # vLLM reads --moe-backend for MoE layers only

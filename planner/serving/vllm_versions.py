@@ -577,15 +577,38 @@ the start-up: bitsandbytes (the 0.28.0 wheel drops quantization/bitsandbytes.py 
 from. Earlier releases' overrides are not read: there an unread method keeps the "not
 understood" warning (startup.unknown_quant_errors)."""
 
-DEPRECATED_QUANTIZATION_FROM: dict[str, Version] = {"fbgemm_fp8": (0, 14, 0)}
+DEPRECATED_QUANTIZATION: dict[str, tuple[Version, Version | None]] = {
+    "fbgemm_fp8": ((0, 14, 0), None),
+    "fp_quant": ((0, 14, 0), (0, 34, 0)),
+    "experts_int8": ((0, 14, 0), (0, 20, 0)),
+    "petit_nvfp4": ((0, 14, 0), (0, 20, 0)),
+    "ptpc_fp8": ((0, 14, 0), (0, 19, 0)),
+    "tpu_int8": ((0, 14, 0), (0, 23, 0)),
+    **dict.fromkeys(("bitblas", "gptq_marlin_24", "gptq_bitblas", "ipex"),
+                    ((0, 14, 0), (0, 16, 0))),
+    **dict.fromkeys(("deepspeedfp", "hqq", "auto-round", "rtn"), ((0, 14, 0), (0, 15, 0))),
+}
 """NOTE: config/model.py ModelConfig._verify_quantization raises ValueError("The quantization
 method %s is deprecated and will be removed in future versions of vLLM. To bypass, set
-`--allow-deprecated-quantization`.") for a checkpoint method in
-model_executor/layers/quantization/__init__.py DEPRECATED_QUANTIZATION_METHODS unless
---allow-deprecated-quantization is given: the list holds fbgemm_fp8 from the 0.14.0 wheel (read
-in 0.14.0, 0.15.1, 0.16.0-0.19.0, 0.22.0, 0.25.0, 0.27.0-0.34.0), and neither the list nor the
-flag is in the 0.11.0 or 0.13.0 wheels. Of the methods Headroom plans only fbgemm_fp8 is listed
-(fp_quant, ptpc_fp8, tpu_int8 and experts_int8 are not planned)."""
+`--allow-deprecated-quantization`.") for the method it resolved (the checkpoint's quant_method
+after the overrides) when it is in model_executor/layers/quantization/__init__.py
+DEPRECATED_QUANTIZATION_METHODS, unless --allow-deprecated-quantization is given. Each method's
+releases, first up to (not including) second, from that list in every wheel 0.14.0-0.34.0 read
+(0.14.0, 0.15.1, 0.16.0-0.19.1, 0.20.0-0.34.0): fbgemm_fp8 in all of them; fp_quant to 0.33.0
+(0.34.0 drops the method, refused as unknown: startup.unknown_quant_errors); experts_int8 and
+petit_nvfp4 to 0.19.1, ptpc_fp8 to 0.18.1, tpu_int8 to 0.22.0; bitblas, gptq_marlin_24,
+gptq_bitblas and ipex in 0.14.0 and 0.15.1 (gone from the 0.16.0 fixture's --quantization
+choices); deepspeedfp, hqq, auto-round and rtn in 0.14.0 only (gone from the 0.15.0 fixture's).
+Neither the list nor the flag is in the 0.11.0 or 0.13.0 wheels."""
+
+
+def deprecated_quantization(method: str | None, version: Version) -> bool:
+    """Whether vLLM `version` loads a checkpoint of quant_method `method` only with
+    --allow-deprecated-quantization (DEPRECATED_QUANTIZATION)."""
+    releases = DEPRECATED_QUANTIZATION.get(method or "")
+    return releases is not None and releases[0] <= version and (
+        releases[1] is None or version < releases[1])
+
 
 CHECKPOINT_KV_DTYPE_FROM: Version = (0, 14, 0)
 """NOTE: utils/torch_utils.py resolve_kv_cache_dtype_string (called by EngineArgs when the

@@ -1,5 +1,5 @@
 """A checkpoint whose quantization vLLM deprecates loads only with
---allow-deprecated-quantization (vllm_versions.DEPRECATED_QUANTIZATION_FROM): config/model.py
+--allow-deprecated-quantization (vllm_versions.DEPRECATED_QUANTIZATION): config/model.py
 ModelConfig._verify_quantization raises "The quantization method %s is deprecated and will be
 removed in future versions of vLLM. To bypass, set `--allow-deprecated-quantization`." for a
 method in quantization/__init__.py DEPRECATED_QUANTIZATION_METHODS, which lists fbgemm_fp8 from
@@ -51,3 +51,27 @@ def test_a_what_if_format_of_it_loads_without_the_flag() -> None:
     # deprecated checkpoint method is not what the command names, so no flag
     p = _fbgemm_plan("0.34.0", target_quant="fp8-channel")
     assert p.vllm_command is None or FLAG not in p.vllm_command
+
+
+@pytest.mark.parametrize(("method", "version", "flag"), [
+    # fp_quant is in DEPRECATED_QUANTIZATION_METHODS in the 0.14.0-0.33.0 wheels (and in
+    # 0.33.0's QuantizationMethods: the checkpoint loads, as 16-bit weights by Headroom's
+    # reading, only with the flag); 0.13.0 has no list
+    ("fp_quant", "0.13.0", False), ("fp_quant", "0.14.0", True), ("fp_quant", "0.33.0", True),
+    # experts_int8 is listed in the 0.14.0-0.19.1 wheels' list, not in 0.20.0's, which still
+    # has the method
+    ("experts_int8", "0.19.0", True), ("experts_int8", "0.20.0", False),
+])
+def test_an_unread_deprecated_method_gets_the_flag_too(method, version, flag) -> None:
+    # Headroom reads no format from these (ModelSpec.unread_quant_method: 16-bit weights with a
+    # warning), but vLLM resolves the checkpoint's quant_method to them all the same and stops
+    # without the flag; the 0.33.0 command Headroom printed for fp_quant did not start
+    config = {**catalog_entry("meta-llama/Llama-3.1-8B-Instruct").config,
+              "quantization_config": {"quant_method": method}}
+    spec = parse_model_config(config, name="acme/llama-q")
+    assert spec.quant is None and spec.unread_quant_method == method
+    p = plan(PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", 1),
+                         engine=EngineSettings(vllm_version=version, max_model_len=8192)))
+    assert p.fits and p.vllm_command is not None
+    assert (FLAG in p.vllm_command) is flag
+    assert command_problems(p.vllm_command, vllm_cli(version)) == []
