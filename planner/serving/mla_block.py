@@ -8,11 +8,22 @@ pool's block count (KV bytes // page), its tokens (blocks x block size) and what
 holds (cdiv(max_model_len, block size) blocks).
 """
 
-from planner.model.spec import MlaMixer, ModelSpec
-from planner.serving.engine import DSV4_BLOCK, default_block_size, is_dense_mla, is_sparse_mla
+from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec
+from planner.serving.engine import (
+    DEFAULT_BLOCK_SIZE,
+    DSV4_BLOCK,
+    default_block_size,
+    is_dense_mla,
+    is_sparse_mla,
+)
 from planner.serving.hardware import parse_capability
 from planner.serving.startup import dense_mla_backends
-from planner.serving.vllm_versions import TRITON_MLA_FULL_GRAPHS_FROM, Version, sm100_family
+from planner.serving.vllm_versions import (
+    BLOCK_64_DEFAULT_FROM,
+    TRITON_MLA_FULL_GRAPHS_FROM,
+    Version,
+    sm100_family,
+)
 from planner.units import VLLM_KV_DTYPE
 
 BACKEND_BLOCK_FROM: Version = (0, 18, 0)
@@ -45,12 +56,46 @@ FlashInferMLABackend.supports_combination ("FlashInfer MLA kernel requires qk_no
 in [64, 128, 192]")."""
 
 
+ROCM_ATTN_HEAD_SIZES = (32, 64, 80, 96, 128, 160, 192, 224, 256)
+ROCM_ATTN_KV_DTYPES = ("auto", "float16", "bfloat16", "fp8", "fp8_e4m3", "fp8_e5m2")
+MM_PREFIX_MODEL_TYPES = ("bagel", "gemma3", "molmo2", "moondream3", "paligemma")
+"""NOTE: vLLM 0.34.0 v1/attention/backends/rocm_attn.py RocmAttentionBackend:
+get_supported_head_sizes, supported_kv_cache_dtypes, supports_sink / supports_mm_prefix False;
+transformers_utils/model_arch_config_convertor.py is_mm_prefix_lm's MM_PREFIX_LM_MODELS (a
+multimodal config of these types attends bidirectionally over image tokens)."""
+
+
+def rocm_attn_default(spec: ModelSpec, compute_capability: str, kv_cache_dtype: str) -> bool:
+    """Whether vLLM 0.34 on an AMD GPU serves every attention layer of `spec` with ROCM_ATTN,
+    whose get_preferred_block_size is 16 whatever the default ("Keep the native kernel for
+    default-sized runs"), so that a run without --block-size pages KV in blocks of 16, not
+    0.34's default 64. `kv_cache_dtype` as for mla_block_size.
+
+    NOTE: vLLM 0.34.0 platforms/rocm.py _get_backend_priorities (not MLA): ROCM_ATTN first
+    (without a KV connector), but on gfx1100 / gfx1201 TRITON_ATTN swaps ahead of it unless the
+    cache is fp8_e5m2; RocmAttentionBackend.validate_configuration refuses attention sinks
+    (gpt-oss), an mm-prefix model, a head size or KV dtype it does not list and
+    encoder-decoder attention. platforms/interface.py update_block_size_for_backend then asks
+    the one backend for its preference (rocm_attn.py get_preferred_block_size: 16; new in
+    0.34.0, which raised CacheConfig.DEFAULT_BLOCK_SIZE to 64); with a second backend (a layer
+    ROCM_ATTN refuses, Llama 4's chunked-local wrapper class) _preferred_block_size_for_backends
+    keeps 64, which all of them take (MultipleOf(16)), as does TRITON_ATTN alone."""
+    attention = [layer.mixer for layer in spec.layers if isinstance(layer.mixer, AttentionMixer)]
+    kv = VLLM_KV_DTYPE[kv_cache_dtype]
+    return bool(attention) and all(
+        m.head_dim in ROCM_ATTN_HEAD_SIZES and m.v_head_dim == m.head_dim and not m.sinks
+        and not m.chunked for m in attention) and kv in ROCM_ATTN_KV_DTYPES and not (
+        spec.model_type in MM_PREFIX_MODEL_TYPES and spec.vision is not None) and not (
+        compute_capability in ("gfx1100", "gfx1201") and kv != "fp8_e5m2")
+
+
 def mla_block_size(spec: ModelSpec, block_size: int | None, version: Version,
-                   compute_capability: str, kv_cache_dtype: str) -> int:
+                   compute_capability: str, kv_cache_dtype: str, vendor: str = "nvidia") -> int:
     """The block size vLLM `version` runs `spec` with on this GPU, given the --block-size
     (None: not given, vLLM's choice) and the KV cache dtype that reaches the selector
-    (Headroom's name; "fp8" for a checkpoint's FP8 KV cache). Models that are not all MLA
-    keep the given size or vLLM's default (engine.default_block_size: 16, 64 from 0.34;
+    (Headroom's name; "fp8" for a checkpoint's FP8 KV cache), on a `vendor` GPU. Models that
+    are not all MLA keep the given size or vLLM's default (engine.default_block_size: 16, 64
+    from 0.34, but ROCM_ATTN's 16 on an AMD GPU where it serves them: rocm_attn_default;
     hybrids: engine._attention_block raises it to
     hold the mamba state, as vLLM does with a given size too), DeepSeek-V4's compressed
     attention the given size or DSV4_BLOCK.
@@ -94,6 +139,9 @@ def mla_block_size(spec: ModelSpec, block_size: int | None, version: Version,
     given = default_block_size(version) if block_size is None else block_size
     mixers = [layer.mixer for layer in spec.layers]
     if not mixers or not all(isinstance(m, MlaMixer) for m in mixers):
+        if (block_size is None and vendor == "amd" and version >= BLOCK_64_DEFAULT_FROM
+                and rocm_attn_default(spec, compute_capability, kv_cache_dtype)):
+            return DEFAULT_BLOCK_SIZE  # ROCM_ATTN's 16 (rocm_attn_default)
         return given
     sparse = is_sparse_mla(spec)
     cc = parse_capability(compute_capability) or (0, 0)

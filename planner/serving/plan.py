@@ -672,7 +672,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         mbt=mbt, seqs=seqs,
         kv_plain=served_kv_elem_bytes(spec, s, bf16, rules),
         block_size=mla_block_size(spec, s.block_size, rules.version, gpu.compute_capability,
-                                  selector_kv),
+                                  selector_kv, gpu.vendor),
         act_b=TORCH_DTYPE_BYTES[served],
         subtract_graphs=rules.graphs_subtracted and not s.enforce_eager,
         old_graphs=not rules.graphs_subtracted and not s.enforce_eager,

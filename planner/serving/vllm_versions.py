@@ -527,7 +527,9 @@ kernel block; several backends keep it where all support it. Every CUDA attentio
 Headroom plans takes 64: FLASH_ATTN and TRITON_ATTN MultipleOf(16) (FLASH_ATTN's SM90 fp8
 head-512 layers [64]), FLASH_ATTN_MLA and TRITON_MLA MultipleOf(16), FLASHINFER_MLA [32, 64],
 FLASHMLA [64] (v1/attention/backends/*.py get_supported_kernel_block_sizes, 0.34.0 the same
-as 0.33.0); CUTLASS_MLA keeps [128] (planner.serving.mla_block)."""
+as 0.33.0); CUTLASS_MLA keeps [128] (planner.serving.mla_block). On ROCm, ROCM_ATTN (first for
+a plain decoder on gfx9) prefers 16 whatever the default, new in the 0.34.0 wheel
+(rocm_attn.py get_preferred_block_size; mla_block.rocm_attn_default)."""
 
 HYBRID_ALIGN_TO_BLOCK_FROM: Version = (0, 20, 0)
 """NOTE: platforms/interface.py Platform._align_hybrid_block_size (a hybrid attention + Mamba /

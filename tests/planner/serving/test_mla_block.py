@@ -182,3 +182,59 @@ def test_models_that_are_not_mla_run_64_token_blocks_from_0_34() -> None:
     blocks = p.kv_cache_bytes_per_gpu // 9_437_184
     assert p.num_gpu_blocks == blocks and p.kv_cache_tokens == blocks * 64
     assert p.max_concurrency == pytest.approx(blocks / 640)
+
+
+def _mi300x(model: str, version: str = "0.34.0", tp: int = 1, **engine):
+    return plan(PlanRequest(model=_spec(model), cluster=preset_cluster("mi300x", tp),
+                            layout=ParallelLayout(tp=tp),
+                            engine=EngineSettings(vllm_version=version, max_model_len=8192,
+                                                  **engine)))
+
+
+def test_rocm_attn_keeps_16_token_blocks_on_an_amd_gpu_under_0_34() -> None:
+    # vLLM 0.34.0 platforms/rocm.py _get_backend_priorities puts ROCM_ATTN first for a plain
+    # decoder on gfx942, and rocm_attn.py RocmAttentionBackend.get_preferred_block_size returns
+    # 16 whatever the default ("Keep the native kernel for default-sized runs"), so
+    # update_block_size_for_backend sets 16, not CacheConfig.DEFAULT_BLOCK_SIZE's 64.
+    # Qwen3-8B: 36 layers x 8 KV heads x 128 x 2 (K, V) x 2 B = 147,456 B a token, a 16-token
+    # block 2,359,296 B; a request of 8,192 tokens holds 8,192 / 16 = 512 blocks
+    p = _mi300x("Qwen/Qwen3-8B")
+    assert p.block_size == 16
+    assert p.num_gpu_blocks == p.kv_cache_bytes_per_gpu // 2_359_296
+    assert p.max_concurrency == pytest.approx(p.num_gpu_blocks / 512)
+    # a given --block-size is kept; 0.33.0 had 16 anyway
+    assert _mi300x("Qwen/Qwen3-8B", block_size=64).block_size == 64
+    assert _mi300x("Qwen/Qwen3-8B", "0.33.0").block_size == 16
+    # an fp8 cache is one of ROCM_ATTN's KV dtypes: 16 still
+    assert _mi300x("Qwen/Qwen3-8B", kv_cache_dtype="fp8").block_size == 16
+
+
+@pytest.mark.parametrize(("model", "tp"), [
+    # attention sinks: RocmAttentionBackend.supports_sink False, so a backend taking 64
+    ("openai/gpt-oss-20b", 1),
+    # Gemma 3's multimodal config is an mm-prefix LM (MM_PREFIX_LM_MODELS "gemma3"):
+    # supports_mm_prefix False
+    ("google/gemma-3-27b-it", 1),
+    # Llama 4's chunked local layers run a wrapper class of their own: two backends, and
+    # _preferred_block_size_for_backends keeps 64, which both take
+    ("meta-llama/Llama-4-Scout-17B-16E-Instruct", 4),
+    # MLA on ROCm is TRITON_MLA (MultipleOf(16)): 64
+    ("deepseek-ai/DeepSeek-V2-Lite-Chat", 1),
+])
+def test_models_rocm_attn_refuses_keep_0_34s_64_on_amd(model, tp) -> None:
+    assert _mi300x(model, tp=tp).block_size == 64
+
+
+def test_radeon_prefers_triton_attn_and_its_64_unless_the_cache_is_fp8_e5m2() -> None:
+    # platforms/rocm.py: on gfx1100 / gfx1201 TRITON_ATTN is swapped ahead of ROCM_ATTN except
+    # for an fp8_e5m2 cache; TRITON_ATTN's MultipleOf(16) keeps 0.34.0's 64
+    from planner.serving.mla_block import rocm_attn_default
+
+    qwen = _spec("Qwen/Qwen3-8B")
+    assert rocm_attn_default(qwen, "gfx942", "auto")
+    assert not rocm_attn_default(qwen, "gfx1100", "auto")
+    assert not rocm_attn_default(qwen, "gfx1201", "fp8")
+    assert rocm_attn_default(qwen, "gfx1201", "fp8_e5m2")
+    # and never on an NVIDIA GPU
+    assert mla_block_size(qwen, None, parse_version("0.34.0"), "9.4", "auto") == 64
+    assert mla_block_size(qwen, None, parse_version("0.34.0"), "gfx942", "auto", "amd") == 16
