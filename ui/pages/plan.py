@@ -319,9 +319,10 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
         # placeholder: Streamlit shows a None value as "Choose an option", not its label
         st.selectbox("KV block size (tokens)", block_sizes, format_func=_block_label,
                      placeholder=_block_label(None),
-                     help="vLLM --block-size, tokens per KV cache block. vLLM's choice: 16, or "
-                     "the MLA backend's own size; the others are the sizes this vLLM release's "
-                     "--block-size takes that Headroom plans (multiples of 16). Some "
+                     help="vLLM --block-size, tokens per KV cache block. vLLM's choice: 16 "
+                     "(64 from vLLM 0.34, but 16 where ROCM_ATTN serves the model on an AMD "
+                     "GPU), or the MLA backend's own size; the others are the sizes this vLLM "
+                     "release's --block-size takes that Headroom plans (multiples of 16). Some "
                      "start-ups need one: FlashInfer on Blackwell refuses head size 256 "
                      "(Gemma-2/3) in 16-token blocks under vLLM 0.11.1-0.17",
                      **bind("plan", "block_size"))
