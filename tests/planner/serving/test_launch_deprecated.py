@@ -47,10 +47,12 @@ def test_fbgemm_fp8_needs_no_flag_before_0_14() -> None:
 
 
 def test_a_what_if_format_of_it_loads_without_the_flag() -> None:
-    # --target-quant plans another format (here a runtime FP8 of the same weights): the
-    # deprecated checkpoint method is not what the command names, so no flag
-    p = _fbgemm_plan("0.34.0", target_quant="fp8-channel")
-    assert p.vllm_command is None or FLAG not in p.vllm_command
+    # --target-quant plans another format, loaded from the checkpoint given as it
+    # (--target-checkpoint): the deprecated checkpoint method is not what the command loads,
+    # so no flag. (Without a checkpoint of it there is no command at all, and nothing to test.)
+    p = _fbgemm_plan("0.34.0", target_quant="fp8-channel", target_checkpoint="acme/llama-fp8")
+    assert p.vllm_command is not None and p.vllm_command.startswith("vllm serve acme/llama-fp8 ")
+    assert FLAG not in p.vllm_command
 
 
 @pytest.mark.parametrize(("method", "version", "flag"), [
