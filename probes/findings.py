@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION, default_gpu_memory_utilization
 from planner.units import GIB, MIB
 from probes.host import UNLIMITED
 from probes.nvml import GpuInfo, compact_ranges
@@ -17,8 +18,9 @@ from probes.snapshot import HardwareSnapshot
 
 Severity = Literal["info", "warning", "critical"]
 
-VLLM_DEFAULT_GPU_MEMORY_UTILIZATION = 0.9
-"""vLLM's default --gpu-memory-utilization (vllm/config/cache.py)."""
+VLLM_DEFAULT_GPU_MEMORY_UTILIZATION = default_gpu_memory_utilization(DEFAULT_VLLM_VERSION)
+"""vLLM's default --gpu-memory-utilization in the default release, as Headroom's command runs
+it (planner.serving.vllm_versions.default_gpu_memory_utilization: 0.92 from 0.20)."""
 MEMORY_IN_USE_FLAG_BYTES = 512 * MIB
 """Memory used on a GPU before the audit mentions it (a desktop session alone uses less)."""
 LOW_DISK_FREE_BYTES = 50 * GIB
@@ -58,7 +60,7 @@ def max_startable_utilization(gpu: GpuInfo) -> float | None:
     NVML total - reserved (GpuInfo.usable_total_bytes); NVML v2 free excludes reserved.
     So util_max = floor(100 * free / usable_total) / 100. Worked example, RTX 3090 with
     4096 MiB in use: usable 24136 MiB, free 24136 - 4096 = 20040 MiB,
-    20040 / 24136 = 0.8303 -> 0.83 (the default 0.90 would refuse to start).
+    20040 / 24136 = 0.8303 -> 0.83 (the default 0.92 would refuse to start).
     """
     usable, free = gpu.usable_total_bytes, gpu.memory_free_bytes
     if not usable or free is None:

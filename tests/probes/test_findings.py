@@ -55,16 +55,27 @@ def test_memory_in_use_gives_the_largest_startable_utilization(rig: HardwareSnap
     snap = with_gpu(rig, 3, memory_used_bytes=4096 * MIB, memory_free_bytes=20040 * MIB)
     assert max_startable_utilization(snap.gpus[3]) == 0.83
     f = only(snap, "gpu-memory-in-use")
-    assert f.severity == "warning"  # below vLLM's default 0.90
+    assert f.severity == "warning"  # below vLLM's default 0.92
     assert "GPU3: 4.00 GiB used, largest gpu_memory_utilization that starts: 0.83" in f.evidence
     assert "--gpu-memory-utilization 0.83" in f.advice
 
 
 def test_a_little_memory_in_use_is_only_info(rig: HardwareSnapshot) -> None:
-    # 1024 MiB used: free 23112 MiB; 23112 / 24136 = 0.9576 -> 0.95, still above 0.90.
+    # 1024 MiB used: free 23112 MiB; 23112 / 24136 = 0.9576 -> 0.95, still above 0.92.
     snap = with_gpu(rig, 0, memory_used_bytes=1024 * MIB, memory_free_bytes=23112 * MIB)
     f = only(snap, "gpu-memory-in-use")
     assert f.severity == "info" and "0.95" in f.evidence
+
+
+def test_memory_in_use_warns_below_the_default_releases_0_92(rig: HardwareSnapshot) -> None:
+    # 2048 MiB used: free 24136 - 2048 = 22088 MiB; 22088 / 24136 = 0.9151 -> 0.91: above the
+    # 0.9 of vLLM 0.9.1-0.19, below the 0.92 of 0.20 on (config/cache.py; the default release
+    # 0.34.0 without its extensible KV cache, as the command runs it), where vLLM refuses to
+    # start: a warning, not info
+    snap = with_gpu(rig, 4, memory_used_bytes=2048 * MIB, memory_free_bytes=22088 * MIB)
+    f = only(snap, "gpu-memory-in-use")
+    assert "largest gpu_memory_utilization that starts: 0.91" in f.evidence
+    assert f.severity == "warning"
 
 
 def test_defunct_process_is_critical(rig: HardwareSnapshot) -> None:
