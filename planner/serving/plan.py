@@ -135,6 +135,7 @@ from planner.serving.startup import (
     null_field_errors,
     olmo3_rope_errors,
     olmo3_rope_note,
+    qk_norm_gather_refusal,
     quantization_errors,
     rocm_awq_errors,
     rocm_fp4_moe_errors,
@@ -978,8 +979,11 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
     the refusal of a layout vLLM does not start."""
     narrow, marlin_warnings = _marlin_shape(spec, r, layout.tp)
     width = _b12x_width(spec, layout, s)
-    if narrow or (width and width[0]):
-        return _Refused(r, narrow[0] if narrow else width[1])
+    refusal = narrow[0] if narrow else width[1] if width and width[0] else \
+        qk_norm_gather_refusal(spec, layout.tp, vllm_rules(s.vllm_version).version,
+                               r.transformers_backend)
+    if refusal:
+        return _Refused(r, refusal)
     own_heads = bool(r.states.draft_kv_layers) and draft_own_heads(spec, s.vllm_version)
     own_embed = bool(r.states.draft_kv_layers) and draft_builds_embed(spec, s.vllm_version)
     key = ("weights", r.scheme.memo_key, *layout_key(layout), r.act_b, r.expert_pad,

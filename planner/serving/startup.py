@@ -892,6 +892,37 @@ def olmo3_rope_note(spec: ModelSpec, version: Version) -> str | None:
             f"it stops at start-up with {failure} Pin transformers<5 for this plan.")
 
 
+def qk_norm_gather_refusal(spec: ModelSpec, tp: int, version: Version,
+                           transformers_backend: bool) -> str | None:
+    """vLLM's failure at the first forward of a model whose k_norm spans all KV heads (OLMo 2,
+    OLMo 3, OLMoE: parser.WHOLE_QK_NORM_TYPES) on its Transformers backend
+    (weights.transformers_backend) at a TP above its KV heads (more than one); None elsewhere.
+    E.g. an OLMo 2 with 2 KV heads of 128 at TP 4 on 0.34.0.
+
+    NOTE: models/transformers/fusers/qkv.py QKVFuser fuses q_proj, k_proj and v_proj into a
+    QKVParallelLinear, which gives each rank one KV head where tp >= total_num_kv_heads
+    (layers/linear.py), and fusers/rms_norm.py RMSNormFuser builds the norms as TPAwareRMSNorm,
+    whose forward raises this ValueError where the rank's width x tp is not the norm's width:
+    head_dim x tp against KV heads x head_dim. Read in the 0.25.0-0.34.0 wheels, every release
+    whose registry sends these models there (Olmo2ForCausalLM from 0.26.0, Olmo3ForCausalLM
+    from 0.29.0, OlmoeForCausalLM from 0.34.0); their own olmo2.py / olmo3.py / olmoe.py
+    all-gather k before the norm (_apply_qk_norm). Read, not run."""
+    if not transformers_backend:
+        return None
+    for layer in spec.layers:
+        mixer = layer.mixer
+        if isinstance(mixer, AttentionMixer) and mixer.qk_norm_whole \
+                and 1 < mixer.num_kv_heads < tp:
+            full = mixer.num_kv_heads * mixer.head_dim
+            return (f"Cannot gather norm of width {full}: a TP-sharded input of width "
+                    f"{mixer.head_dim} does not tile it evenly across {tp} ranks (replicated "
+                    f"or uneven sharding). (vLLM {version_label(version)} Transformers backend, "
+                    f"TPAwareRMSNorm at the first forward: above TP {mixer.num_kv_heads} each "
+                    f"rank holds one of the {mixer.num_kv_heads} KV heads, and k_norm spans "
+                    f"them all; TP {mixer.num_kv_heads} or below runs)")
+    return None
+
+
 def latent_fc1_split(version: Version) -> bool:
     """Whether vLLM `version` splits a latent MoE's fc1_latent_proj over TP
     (vllm_versions.LATENT_FC1_WHOLE_FROM; weights.rank_weights)."""

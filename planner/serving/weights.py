@@ -641,14 +641,16 @@ lm_head is tied (gemma.py, gemma3.py) or absent (gemma2.py: logits from embed_to
 
 
 TRANSFORMERS_BACKEND_ARCHITECTURES = {
-    "gemma": "GemmaForCausalLM", "olmo2": "Olmo2ForCausalLM", "olmoe": "OlmoeForCausalLM",
-    "phi": "PhiForCausalLM", "starcoder2": "Starcoder2ForCausalLM",
+    "gemma": "GemmaForCausalLM", "olmo2": "Olmo2ForCausalLM", "olmo3": "Olmo3ForCausalLM",
+    "olmoe": "OlmoeForCausalLM", "phi": "PhiForCausalLM", "starcoder2": "Starcoder2ForCausalLM",
 }  # fmt: skip
-"""The architecture vLLM builds these FINAL_NORM_ON_EVERY_STAGE types' text model with
-(config.json's; paligemma.py writes GemmaForCausalLM into a gemma text_config), which later
-registries serve through the Transformers backend (registry.py _TRANSFORMERS_BACKEND_MODELS,
-the fixture's transformers_architectures): Starcoder2 from 0.25.0, OLMo 2 from 0.26.0, Phi
-from 0.32.0, Gemma and OLMoE from 0.34.0 (the 0.34.0 wheel has no gemma.py or olmoe.py).
+"""The architecture vLLM builds these types' text model with (config.json's; paligemma.py
+writes GemmaForCausalLM into a gemma text_config), which later registries serve through the
+Transformers backend (registry.py _TRANSFORMERS_BACKEND_MODELS, the fixture's
+transformers_architectures): Starcoder2 from 0.25.0, OLMo 2 from 0.26.0, OLMo 3 from 0.29.0,
+Phi from 0.32.0, Gemma and OLMoE from 0.34.0 (the 0.34.0 wheel has no gemma.py or olmoe.py).
+The FINAL_NORM_ON_EVERY_STAGE types for their PP stage placement; the OLMo ones also for
+their k_norm at a TP above the KV heads (startup.qk_norm_gather_refusal).
 
 NOTE: the Transformers backend places the stage tensors itself: models/transformers/base.py
 Base.pipeline_parallel (0.25.0, 0.26.0, 0.29.0, 0.32.0 and 0.34.0 wheels) takes the base

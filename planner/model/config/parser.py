@@ -65,21 +65,23 @@ head_dim and k_norm over all KV heads x head_dim, and at TP > 1 all-gathers q an
 head_dim = hidden_size / num_attention_heads; 0.9.1, 0.11.0, 0.19.0 and 0.25.0 wheels; the
 0.26.0 wheel drops olmo2.py and runs Olmo2ForCausalLM through the Transformers backend:
 transformers 5.24.0 modeling_olmo2.py Olmo2Attention builds `Olmo2RMSNorm(num_attention_heads
-* head_dim)` and `(num_key_value_heads * head_dim)`, and its base_model_tp_plan gathers q, k
-and v whole, `colwise_gather_output`, which vLLM's models/transformers/utils.py
-replace_linear_class builds as ColumnParallelLinear(gather_output=True): the norms see whole
-q and k there too), olmoe.py OlmoeAttention
+* head_dim)` and `(num_key_value_heads * head_dim)`; vLLM's QKVFuser (fusers/qkv.py, 0.25.0
+on) builds q, k and v as a QKVParallelLinear, not as the base_model_tp_plan's
+`colwise_gather_output`, and the norms as TPAwareRMSNorm (fusers/rms_norm.py), which holds
+its weight whole and all-gathers a TP-sharded input before it: every rank holds them whole
+there too, and above the KV heads the gather stops vLLM, startup.qk_norm_gather_refusal),
+olmoe.py OlmoeAttention
 (`RMSNorm(self.total_num_heads * self.head_dim)` and `RMSNorm(self.total_num_kv_heads *
 self.head_dim)`; 0.9.1, 0.19.0 and 0.33.0 wheels; the 0.34.0 wheel drops olmoe.py and runs
 OlmoeForCausalLM through the Transformers backend: transformers 5.24.0 modeling_olmoe.py
 OlmoeAttention `OlmoeRMSNorm(config.hidden_size)` and `((hidden_size // num_attention_heads) *
-num_key_value_heads)`, OlmoeConfig base_model_tp_plan q/k/v_proj `colwise_gather_output`).
+num_key_value_heads)`, built as OLMo 2's).
 OLMo 3 the same: Olmo3ForCausalLM is
 olmo2.py's Olmo2ForCausalLM in the 0.11.0-0.25.0 registries, olmo3.py Olmo3Attention in
 0.26.0-0.28.0 (the same norms and all-gather), the Transformers backend from 0.29.0 (transformers
 5.24.0 modeling_olmo3.py Olmo3Attention `Olmo3RMSNorm(num_attention_heads * head_dim)` and
-`(num_key_value_heads * head_dim)`, Olmo3Config base_model_tp_plan q/k/v_proj
-`colwise_gather_output`). Not one head_dim each, as Qwen3's."""
+`(num_key_value_heads * head_dim)`, built as OLMo 2's). Not one head_dim each, as
+Qwen3's."""
 NOPE_TYPES = ("nemotron_h",)
 """Attention without any rotary embedding (vLLM nemotron_h.py builds no get_rope)."""
 HEAD_DIM_AS_GIVEN_TYPES = ("gemma", "gemma2", "gemma3", "gemma3_text")

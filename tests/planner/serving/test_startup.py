@@ -1310,3 +1310,68 @@ def test_awq_below_its_capability_is_refused_under_the_name_vllm_gives_it() -> N
             engine=EngineSettings(max_model_len=4096, vllm_version=release, dtype="float16",
                                   target_quant="w4a16-awq-g128")))
         assert planned.errors[0] == words.format(name)
+
+
+def _olmo(model_type: str, kv_heads: int):
+    """A small OLMo-family config.json (8 heads of 1024 / 8 = 128, `kv_heads` KV heads)."""
+    architecture = {"olmo2": "Olmo2ForCausalLM", "olmo3": "Olmo3ForCausalLM",
+                    "olmoe": "OlmoeForCausalLM"}[model_type]
+    experts = {"num_experts": 4, "num_experts_per_tok": 2} if model_type == "olmoe" else {}
+    return {"model_type": model_type, "architectures": [architecture], "hidden_size": 1024,
+            "num_hidden_layers": 2, "num_attention_heads": 8, "num_key_value_heads": kv_heads,
+            "intermediate_size": 2048, "vocab_size": 1000, "max_position_embeddings": 4096,
+            "torch_dtype": "bfloat16", **experts}
+
+
+def test_olmo_on_the_transformers_backend_above_its_kv_heads_stops(capsys, tmp_path) -> None:
+    """models/transformers/fusers/qkv.py QKVFuser builds q/k/v as a QKVParallelLinear (one KV
+    head a rank where tp >= KV heads, layers/linear.py) and fusers/rms_norm.py TPAwareRMSNorm
+    raises "Cannot gather norm of width ..." where the rank's width x tp is not the norm's
+    (0.25.0-0.34.0 wheels). The registries send Olmo2ForCausalLM there from 0.26.0,
+    Olmo3ForCausalLM from 0.29.0 (olmo3.py in 0.26.0-0.28.0), OlmoeForCausalLM from 0.34.0,
+    whose own classes all-gather k before the norm. By hand, 2 KV heads of 128: k_norm 256
+    wide; TP 4: one head a rank, 128 x 4 = 512, not 256 (refused); TP 2: 128 x 2 = 256 (runs);
+    1 KV head: k_norm 128 wide, the rank's input as wide, a plain norm (runs). A refusal of
+    that layout only: a pinned --tp 4 exits 2, the chosen layout is TP=2 x DP=2."""
+    import json
+
+    import pytest
+
+    from cli.planner_cli import main
+    from planner.model.config.parser import parse_model_config
+    from planner.serving.engine import EngineSettings
+    from planner.serving.hardware import preset_cluster
+    from planner.serving.layout import ParallelLayout
+    from planner.serving.plan import PlanRequest, plan
+    from planner.serving.vllm_versions import LayoutRefused
+
+    def on_four(model_type: str, kv_heads: int, release: str, tp: int):
+        return plan(PlanRequest(
+            model=parse_model_config(_olmo(model_type, kv_heads), name="x"),
+            cluster=preset_cluster("h100-sxm", 4), layout=ParallelLayout(tp=tp, dp=4 // tp),
+            engine=EngineSettings(max_model_len=4096, vllm_version=release)))
+
+    for model_type, native, backend in (("olmo2", "0.25.0", "0.26.0"),
+                                        ("olmo3", "0.28.0", "0.29.0"),
+                                        ("olmoe", "0.33.0", "0.34.0")):
+        for release in (backend, "0.34.0"):
+            with pytest.raises(LayoutRefused) as refused:
+                on_four(model_type, 2, release, 4)
+            assert str(refused.value) == (
+                "Cannot gather norm of width 256: a TP-sharded input of width 128 does not "
+                "tile it evenly across 4 ranks (replicated or uneven sharding). (vLLM "
+                f"{release} Transformers backend, TPAwareRMSNorm at the first forward: above "
+                "TP 2 each rank holds one of the 2 KV heads, and k_norm spans them all; TP 2 "
+                "or below runs)")
+            assert on_four(model_type, 2, release, 2).fits
+            assert on_four(model_type, 1, release, 4).fits
+        assert on_four(model_type, 2, native, 4).fits
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps(_olmo("olmo2", 2)))
+    args = ["plan", "--model", str(config), "--gpu", "h100-sxm", "--gpus", "4",
+            "--max-model-len", "4096"]
+    assert main([*args, "--tp", "4"]) == 2
+    (line,) = [e for e in capsys.readouterr().err.splitlines() if "error:" in e]
+    assert "Cannot gather norm of width 256" in line
+    assert main(args) == 0
+    assert "TP=2 x DP=2" in capsys.readouterr().out
