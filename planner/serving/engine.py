@@ -887,7 +887,8 @@ def _dsv4_pages(stage: StageKv, max_model_len: int, mbt: int) -> int:
 
 def blocks_per_request(stage: StageKv, max_model_len: int, max_num_batched_tokens: int) -> int:
     """Blocks one request of max_model_len needs, summed over groups (a recurrent group holds
-    stage.state_blocks state pages: 2 in vLLM's mamba_cache_mode "align");
+    stage.state_blocks state pages: 2 in vLLM's mamba_cache_mode "align", 3 with a prefill
+    checkpoint's, StateRules.state_blocks);
     `max_num_batched_tokens`: what sliding layers count (vllm_versions.window_batched_tokens).
 
     NOTE: vLLM get_max_concurrency_for_kv_cache_config: sum over groups of
@@ -1294,12 +1295,14 @@ class StateRules(NamedTuple):
     decoding adds to the KV cache."""
 
     config_ssm_dtype: bool = True  # the config's mamba_ssm_dtype is honoured
-    state_blocks: int = 1  # state pages one request holds (2 in "align", + speculative tokens)
+    state_blocks: int = 1  # state pages a request holds (2 in "align", + speculative tokens,
+    # + a prefill checkpoint's: vllm_versions.GDN_CHECKPOINT_FROM, MAMBA2_CHECKPOINT_BLOCK_FROM)
     spec_tokens: int = 0  # num_speculative_tokens: the conv states widen by as many columns
     draft_kv_layers: int = 0  # the MTP draft's attention layers, on the last stage
     attention_align: int = 16  # a hybrid's attention block multiple (_attention_block)
     align_to_block: bool = False  # the multiple is at least the block size (HYBRID_ALIGN_...)
     chunked_full: bool = False  # chunked layers as full attention (before CHUNKED_HYBRID_FROM)
+    checkpoint_align: int = 1  # lcm'd into the multiple (vllm_versions.GDN_CHECKPOINT_FROM)
 
 
 def draft_kv_layer(layers: tuple[KvLayer | None, ...]) -> KvLayer | None:
@@ -1350,8 +1353,8 @@ def _split_stages(
     model = tuple(kv for stage in per_stage for kv in stage)
     first = 0
     for rng, kv in zip(stages, per_stage, strict=True):
-        align = (max(states.attention_align, block_size) if states.align_to_block
-                 else states.attention_align)
+        align = math.lcm(max(states.attention_align, block_size) if states.align_to_block
+                    else states.attention_align, states.checkpoint_align)
         stage = stage_kv(kv, block_size, kv_bytes, layout.tp, fa4_fp8_hd512,
                          states.state_blocks, model, first, group_pad_ratio, align) if kv else None
         first += len(kv)

@@ -154,8 +154,10 @@ from planner.serving.vllm_versions import (
     DSV4_LAYOUT_GONE_FROM,
     ENCODER_TP_DATA_FROM,
     ENCODER_TP_DATA_TYPES,
+    FLASHINFER_GDN_CHECKPOINT_TOKENS,
     HYBRID_ALIGN_TO_BLOCK_FROM,
     KV_SHORTFALL_HINT_FROM,
+    MAMBA2_CHECKPOINT_BLOCK_FROM,
     MOONVIT_SPLIT_FROM,
     ROPE_PARAMETERS_WINDOW_FROM,
     SIGLIP_HEAD_DROPPED_FROM,
@@ -171,6 +173,7 @@ from planner.serving.vllm_versions import (
     flashinfer_hd256_bug,
     float16_refused,
     free_memory_source,
+    gdn_flashinfer_prefill,
     model_runner,
     parse_version,
     unified_memory_note,
@@ -809,11 +812,14 @@ def _state_rules(spec: ModelSpec, s: EngineSettings, rules, compute_capability: 
                  ) -> StateRules:
     """State pages per request, the conv states' width, the MTP draft's KV layers and the
     attention block's multiple (32 for head size 256 under FlashInfer's Blackwell bug,
-    vllm_versions.FLASHINFER_HD256_FROM; 16 else).
+    vllm_versions.FLASHINFER_HD256_FROM; 16 else; lcm'd with 64 where Gated DeltaNet exports
+    FlashInfer prefill checkpoints, GDN_CHECKPOINT_FROM).
 
     NOTE: vLLM MambaSpec.max_memory_usage_bytes (v1/kv_cache_interface.py, 0.15.0-0.34.0
-    wheels): a request holds 2 + num_speculative_blocks state pages in mamba_cache_mode
-    "align" (prefix caching on a hybrid model), 1 + num_speculative_blocks otherwise;
+    wheels): a request holds 2 + num_speculative_blocks (+ num_prefill_checkpoint_blocks: 1
+    for Mamba2 from MAMBA2_CHECKPOINT_BLOCK_FROM, for GDN on FlashInfer from
+    GDN_CHECKPOINT_FROM) state pages in mamba_cache_mode "align" (prefix caching on a hybrid
+    model), 1 + num_speculative_blocks otherwise;
     mamba/abstract.py sets num_speculative_blocks = num_speculative_tokens, and
     MambaStateShapeCalculator widens each conv state to kernel - 1 + num_speculative_tokens.
     The MTP draft's attention layers (spec.mtp_layers) join the KV cache. Llama 4's chunked
@@ -825,9 +831,17 @@ def _state_rules(spec: ModelSpec, s: EngineSettings, rules, compute_capability: 
     hd256 = flashinfer_hd256_bug(rules, compute_capability) and any(
         isinstance(layer.mixer, AttentionMixer) and layer.mixer.head_dim == 256
         for layer in spec.layers)
-    return StateRules(rules.config_ssm_dtype, (2 if align else 1) + n, n,
+    gdn = [layer.mixer for layer in spec.layers
+           if isinstance(layer.mixer, LinearAttentionMixer)]
+    checkpoints = align and bool(gdn) and all(
+        gdn_flashinfer_prefill(rules.version, compute_capability, m.key_head_dim) for m in gdn)
+    mamba2 = align and rules.version >= MAMBA2_CHECKPOINT_BLOCK_FROM and any(
+        isinstance(layer.mixer, MambaMixer) for layer in spec.layers)
+    return StateRules(rules.config_ssm_dtype,
+                      (2 if align else 1) + n + (checkpoints or mamba2), n,
                       spec.mtp_layers if n else 0, 32 if hd256 else 16,
-                      rules.version >= HYBRID_ALIGN_TO_BLOCK_FROM, not rules.chunked_hybrid)
+                      rules.version >= HYBRID_ALIGN_TO_BLOCK_FROM, not rules.chunked_hybrid,
+                      FLASHINFER_GDN_CHECKPOINT_TOKENS if checkpoints else 1)
 
 
 def mtp_refusal(spec: ModelSpec, s: EngineSettings) -> tuple[str, ...]:

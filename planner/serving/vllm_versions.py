@@ -539,11 +539,58 @@ kernel block, cache_config.block_size) from the 0.20.0 wheel (0.20.0, 0.21.0, 0.
 multiple x attention bytes per token), so a block size above the kernel's (--block-size 64,
 or 0.34's default: BLOCK_64_DEFAULT_FROM) rounds the state-sized block up by whole blocks.
 The 0.19.0 and 0.19.1 wheels (model_executor/models/config.py
-HybridAttentionMambaModelConfig) align to a fixed 16 (engine._attention_block). Not
-modelled: in mamba_cache_mode "align" the multiple is also lcm'd with the Mamba layers' prefill
-checkpoint alignment (mamba/abstract.py get_mamba_prefill_checkpoint_alignment: 64 for GDN
-layers on the FlashInfer GDN prefill backend, qwen_gdn_linear_attn.py, 0.33.0 and 0.34.0),
-which a multiple of 64 already is."""
+HybridAttentionMambaModelConfig) align to a fixed 16 (engine._attention_block). In
+mamba_cache_mode "align" the multiple is also lcm'd with the layers' prefill checkpoint
+alignment from 0.33 (GDN_CHECKPOINT_FROM)."""
+
+GDN_CHECKPOINT_FROM: Version = (0, 33, 0)
+"""NOTE: Gated DeltaNet layers on FlashInfer's GDN prefill kernel (gdn_flashinfer_prefill) in
+mamba_cache_mode "align" (prefix caching on a hybrid: MAMBA_ALIGN_FROM) export prefill
+checkpoints: mamba/gdn/qwen_gdn_linear_attn.py QwenGatedDeltaNetAttention sets
+_checkpoint_alignment = FLASHINFER_GDN_CHECKPOINT_ALIGNMENT (v1/attention/backends/
+gdn_attn.py: 64), which platforms/interface.py Platform._align_hybrid_block_size lcm's into
+kernel_block_alignment_size (get_mamba_prefill_checkpoint_alignment: the lcm of every Mamba
+layer's, None where one has none), so the attention block is a multiple of 64 (Qwen3-Next at
+16-token blocks: 64 x cdiv(1,097,728, 131,072) = 576 tokens, not 544); and its
+get_kv_cache_spec gives the MambaSpec num_prefill_checkpoint_blocks=1, a third state page a
+request holds (v1/kv_cache_interface.py MambaSpec.max_memory_usage_bytes: 2 +
+num_speculative_blocks + num_prefill_checkpoint_blocks in "align"). In the 0.33.0 and 0.34.0
+wheels; absent from 0.32.0 (no _checkpoint_alignment, no platform lcm)."""
+
+FLASHINFER_GDN_CHECKPOINT_TOKENS = 64
+"""v1/attention/backends/gdn_attn.py FLASHINFER_GDN_CHECKPOINT_ALIGNMENT (0.33.0 and 0.34.0
+wheels): the token multiple of FlashInfer's GDN prefill checkpoints (GDN_CHECKPOINT_FROM)."""
+
+MAMBA2_CHECKPOINT_BLOCK_FROM: Version = (0, 32, 0)
+"""NOTE: layers/mamba/mamba_mixer2.py MambaMixer2.get_kv_cache_spec gives every Mamba2 layer
+(Nemotron-H) num_prefill_checkpoint_blocks=1 ("the block-boundary state can be exported from
+inside one forward pass"), so in mamba_cache_mode "align" a request holds 3 state pages
+(MambaSpec.max_memory_usage_bytes), 1 more than GDN_CHECKPOINT_FROM's rule gives GDN off
+FlashInfer: in the 0.32.0-0.34.0 wheels, absent from 0.31.0. Its
+get_prefill_checkpoint_alignment is the base class's None (mamba/abstract.py), so the block
+multiple is not changed."""
+
+GDN_FLASHINFER_SM110_FROM: Version = (0, 34, 0)
+"""NOTE: qwen_gdn_linear_attn.py _resolve_gdn_prefill_backend adds the 11.x family (head_k_dim
+128, CUDA runtime 13) to FlashInfer's GDN prefill in the 0.34.0 wheel; 0.33.0 takes 9.0 and the
+10.x and 12.x families only."""
+
+
+def gdn_flashinfer_prefill(version: Version, compute_capability: str, key_head_dim: int) -> bool:
+    """Whether vLLM `version` runs Gated DeltaNet prefill on FlashInfer's kernel on this GPU,
+    which exports align-mode checkpoints from GDN_CHECKPOINT_FROM (no --additional-config
+    gdn_prefill_backend: "auto").
+
+    NOTE: qwen_gdn_linear_attn.py _resolve_gdn_prefill_backend (0.33.0, 0.34.0 wheels), CUDA
+    only (ROCm: Triton, FlyDSL or HIP): compute capability 9.0 (is_device_capability(90)), or
+    the 10.x and 12.x families (and 11.x: GDN_FLASHINFER_SM110_FROM) with head_k_dim
+    (linear_key_head_dim) 128 and get_cuda_runtime_major() >= 13, which the PyPI wheels are
+    built for (METADATA Requires-Dist nvidia-cutlass-dsl[cu13], humming-kernels[cu13])."""
+    capability = parse_capability(compute_capability)
+    if version < GDN_CHECKPOINT_FROM or capability is None:
+        return False
+    families = (10, 11, 12) if version >= GDN_FLASHINFER_SM110_FROM else (10, 12)
+    return capability == (9, 0) or (capability[0] in families and key_head_dim == 128)
 
 SM100_GRAPH_GRIDS_FROM: Version = (0, 34, 0)
 """NOTE: the 0.34.0 wheel splits the CUDA graph capture sizes into prefill token counts

@@ -107,32 +107,102 @@ def test_qwen3_next_attention_block_raised_to_544():
 
 @pytest.mark.parametrize(("version", "given", "block", "blocks", "per_request"), [
     # 0.33.0 default 16: multiple max(16, 16) -> 16 x cdiv(548,864, 16 x 1,024) = 16 x 34 = 544
-    ("0.33.0", None, 544, 7_782, 22),
+    ("0.33.0", None, 544, 7_782, 19),
     # --block-size 64 (0.20.0 on) and 0.34.0's default 64: multiple max(16, 64) = 64 ->
     # 64 x cdiv(548,864, 65,536) = 64 x 9 = 576
-    ("0.33.0", 64, 576, 7_350, 21), ("0.34.0", None, 576, 7_350, 21),
+    ("0.33.0", 64, 576, 7_350, 18), ("0.34.0", None, 576, 7_350, 18),
     # 0.19.0 aligns to a fixed 16 whatever the block size: 544
     ("0.19.0", 64, 544, None, None),
 ])
 def test_qwen3_next_block_rounds_to_whole_blocks_from_0_20(version, given, block, blocks,
                                                            per_request):
-    """Qwen3-Next-80B-A3B on 2 H200 at TP 2, max_model_len 8,192: per rank the GDN state is
-    1,097,728 / 2 = 548,864 B and an attention layer 2 x 1 KV head x 256 x 2 B = 1,024 B a
-    token (platforms/interface.py _align_hybrid_block_size, 0.20.0-0.34.0:
-    kernel_block_alignment_size = max(FLASH_ATTN's 16, cache_config.block_size))."""
+    """Qwen3-Next-80B-A3B on 2 H200 at TP 2, max_model_len 8,192, prefix caching off (on,
+    FlashInfer's GDN checkpoints round further: test_qwen3_next_flashinfer_gdn_checkpoints):
+    per rank the GDN state is 1,097,728 / 2 = 548,864 B and an attention layer 2 x 1 KV head x
+    256 x 2 B = 1,024 B a token (platforms/interface.py _align_hybrid_block_size,
+    0.20.0-0.34.0: kernel_block_alignment_size = max(FLASH_ATTN's 16,
+    cache_config.block_size))."""
     p = plan(PlanRequest(model=catalog_spec("Qwen/Qwen3-Next-80B-A3B-Instruct"),
                          cluster=preset_cluster("h200", 2), layout=ParallelLayout(tp=2),
                          engine=EngineSettings(vllm_version=version, block_size=given,
-                                               max_model_len=8192)))
+                                               max_model_len=8192,
+                                               enable_prefix_caching=False)))
     assert p.fits and p.block_size == block
     if blocks is None:
         return
     # one block = 12 layers' pages (12 full; 36 GDN in 3 groups) of block x 1,024 B
     assert p.num_gpu_blocks == p.kv_cache_bytes_per_gpu // (12 * block * 1_024) == blocks
-    # a request: cdiv(8,192, block) attention blocks + 3 GDN groups x 2 state pages (prefix
-    # caching's "align" mode): 16 + 6 at 544, 15 + 6 at 576
-    assert -(-8192 // block) + 6 == per_request
+    # a request: cdiv(8,192, block) attention blocks + 3 GDN groups x 1 state page (no prefix
+    # caching): 16 + 3 at 544, 15 + 3 at 576
+    assert -(-8192 // block) + 3 == per_request
     assert p.max_concurrency == pytest.approx(blocks / per_request)
+
+
+@pytest.mark.parametrize(("gpu", "version", "given", "caching", "block", "pages"), [
+    # H200 (9.0): FlashInfer's GDN prefill from 0.33 -> multiple lcm(16, 64) = 64: 64 x
+    # cdiv(548,864, 65,536) = 576, and 3 state pages a request
+    ("h200", "0.33.0", None, None, 576, 3),
+    # 0.34.0 with --block-size 16: lcm(max(16, 16), 64) = 64 -> 576 again
+    ("h200", "0.34.0", 16, None, 576, 3),
+    # 0.32.0: no checkpoints -> 16 x cdiv(548,864, 16,384) = 16 x 34 = 544, 2 pages
+    ("h200", "0.32.0", None, None, 544, 2),
+    # prefix caching off: no "align" mode -> 544, 1 page
+    ("h200", "0.33.0", None, False, 544, 1),
+    # B200 (10.x, linear_key_head_dim 128, a CUDA 13 wheel) and an RTX PRO 6000 (12.0) too
+    ("b200", "0.33.0", None, None, 576, 3), ("rtx-pro-6000", "0.33.0", None, None, 576, 3),
+    # an MI300X (ROCm) runs Triton/FLA's GDN prefill: 544, 2 pages
+    ("mi300x", "0.33.0", None, None, 544, 2),
+])
+def test_qwen3_next_flashinfer_gdn_checkpoints(gpu, version, given, caching, block, pages):
+    """Qwen3-Next-80B-A3B at TP 2, max_model_len 8,192, prefix caching on as hybrids default
+    from 0.26 (mamba_cache_mode "align"): from 0.33 its GDN layers on FlashInfer's prefill
+    kernel (qwen_gdn_linear_attn.py: 9.0; 10.x / 12.x with head_k_dim 128 and CUDA 13)
+    checkpoint every 64 tokens, which _align_hybrid_block_size lcm's into the block multiple,
+    and their MambaSpec holds one prefill-checkpoint page more (max_memory_usage_bytes: 2 +
+    0 + 1). Per rank as above: GDN state 548,864 B, attention 1,024 B a token."""
+    p = plan(PlanRequest(model=catalog_spec("Qwen/Qwen3-Next-80B-A3B-Instruct"),
+                         cluster=preset_cluster(gpu, 2), layout=ParallelLayout(tp=2),
+                         engine=EngineSettings(vllm_version=version, block_size=given,
+                                               max_model_len=8192,
+                                               enable_prefix_caching=caching)))
+    assert p.fits and p.block_size == block
+    # a request: cdiv(8,192, block) attention blocks + 3 GDN groups x `pages` state pages
+    assert p.max_concurrency == pytest.approx(
+        p.num_gpu_blocks / (-(-8192 // block) + 3 * pages))
+
+
+def test_gdn_flashinfer_prefill_per_release_and_gpu():
+    """qwen_gdn_linear_attn.py _resolve_gdn_prefill_backend: 9.0 whatever the head; 10.x and
+    12.x with head_k_dim 128 (0.33.0), 11.x too from 0.34.0; none before 0.33 (no checkpoints
+    exported) nor off NVIDIA."""
+    from planner.serving.vllm_versions import gdn_flashinfer_prefill
+
+    assert gdn_flashinfer_prefill((0, 33, 0), "9.0", 64)
+    assert not gdn_flashinfer_prefill((0, 32, 0), "9.0", 128)
+    assert not gdn_flashinfer_prefill((0, 33, 0), "10.0", 64)
+    assert gdn_flashinfer_prefill((0, 33, 0), "10.3", 128)
+    assert gdn_flashinfer_prefill((0, 33, 0), "12.1", 128)
+    assert not gdn_flashinfer_prefill((0, 33, 0), "11.0", 128)
+    assert gdn_flashinfer_prefill((0, 34, 0), "11.0", 128)
+    assert not gdn_flashinfer_prefill((0, 34, 0), "8.9", 128)
+    assert not gdn_flashinfer_prefill((0, 34, 0), "gfx942", 128)
+
+
+@pytest.mark.parametrize(("version", "caching", "pages"), [
+    ("0.31.0", None, 2), ("0.32.0", None, 3), ("0.34.0", None, 3), ("0.32.0", False, 1)])
+def test_mamba2_prefill_checkpoint_page_from_0_32(version, caching, pages):
+    """mamba_mixer2.py MambaMixer2.get_kv_cache_spec gives num_prefill_checkpoint_blocks=1
+    from 0.32.0 (absent in 0.31.0), so in "align" mode a request holds 3 state pages.
+    Nemotron-3-Nano-30B-A3B on an H100 at 8,192: 23 Mamba2 and 6 attention layers -> groups
+    of 6, cdiv(23, 6) = 4 Mamba groups; a request: cdiv(8,192, block) attention blocks + 4 x
+    `pages` (the block unchanged: Mamba2 gives no checkpoint alignment)."""
+    p = plan(PlanRequest(model=catalog_spec("nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B-BF16"),
+                         cluster=preset_cluster("h100-sxm", 1), layout=ParallelLayout(tp=1),
+                         engine=EngineSettings(vllm_version=version, max_model_len=8192,
+                                               enable_prefix_caching=caching)))
+    assert p.fits
+    assert p.max_concurrency == pytest.approx(
+        p.num_gpu_blocks / (-(-8192 // p.block_size) + 4 * pages))
 
 
 def test_activation_llama_8b_close_to_log():
