@@ -1218,19 +1218,20 @@ def encoder_profile(enc: VisionEncoder, tp: int, mbt: int, seqs: int, max_model_
                     ) -> EncoderProfile:
     """The encoder half of vLLM's profile run, from the tensors it keeps alive.
 
-    NOTE: vLLM v1/worker/gpu_model_runner.py profile_run (0.11.0-0.33.0 wheels): the encoder
-    runs on one modality only, the one with the most tokens per item
-    (get_modality_with_max_tokens; no tie arises here), on max_mm_items_per_batch dummy
-    items of it (v1/worker/utils.py to 0.15, multimodal/encoder_budget.py from 0.16: items =
-    max(1, min(budget // tokens per item, max_num_seqs x max(1, min(999, max_model_len //
-    tokens per item)))), budget = max(max_num_batched_tokens, the most tokens per item of
-    any modality)). Qwen3-VL's image is 16,384 tokens; its video (qwen3_vl_dummy_video)
-    outranks it at 0.11-0.12 only (rules.scaled_video: 12.5 x 12,288 = 153,600 tokens at
-    65,536 max_model_len, the sipeed log's "budget of 153600 tokens, and profiled with 1
-    video items"; Qwen3.5, which 0.11-0.12 do not have, is planned alike, unverified); from
-    0.13 the video's embeddings stay below (at most 16,200 in 0.13-0.14, a 3-frame 2,880 x
-    2,880 dummy; 12,288 from 0.15: 2 frames at QWEN3_VL_VIDEO_MAX_PIXELS / 2) and the image
-    is profiled.
+    NOTE: vLLM v1/worker/gpu_model_runner.py profile_run (0.11.0-0.33.0 wheels; Model Runner V2,
+    0.34.0's only runner, profiles alike: v1/worker/gpu/mm/encoder_runner.py
+    profile_encoder_cache, 0.29.0-0.34.0, on the first PP rank): the encoder runs on one
+    modality only, the one with the most tokens per item (get_modality_with_max_tokens; no tie
+    arises here), on max_mm_items_per_batch dummy items of it (v1/worker/utils.py to 0.15,
+    multimodal/encoder_budget.py from 0.16, 0.34.0's as 0.33.0's: items = max(1, min(budget //
+    tokens per item, max_num_seqs x max(1, min(999, max_model_len // tokens per item)))), budget
+    = max(max_num_batched_tokens, the most tokens per item of any modality)). Qwen3-VL's image
+    is 16,384 tokens; its video (qwen3_vl_dummy_video) outranks it at 0.11-0.12 only
+    (rules.scaled_video: 12.5 x 12,288 = 153,600 tokens at 65,536 max_model_len, the sipeed
+    log's "budget of 153600 tokens, and profiled with 1 video items"; Qwen3.5, which 0.11-0.12
+    do not have, is planned alike, unverified); from 0.13 the video's embeddings stay below (at
+    most 16,200 in 0.13-0.14, a 3-frame 2,880 x 2,880 dummy; 12,288 from 0.15: 2 frames at
+    QWEN3_VL_VIDEO_MAX_PIXELS / 2) and the image is profiled.
     The outputs stay in the encoder cache and the dummy batch stays referenced through the
     decoder's dummy run; at 0.11 each output is first padded to `budget` rows, at 0.12 to the
     modality's tokens per item (rules.expand_to, vllm_versions.EXPAND_TO_*_RULE), and the

@@ -845,20 +845,24 @@ rows than the budget, and caches the padded copies through the decoder's dummy r
 
 EXPAND_TO_ITEM_RULE = ((0, 12), (0, 12))
 """NOTE: the 0.12.0 wheel pads them to the modality's max tokens per item
-(mm_budget.max_tokens_by_modality) instead; the 0.13.0-0.33.0 wheels cache the outputs as
-they come (encoder_cache[f"tmp_{i}"] = output)."""
+(mm_budget.max_tokens_by_modality) instead; the 0.13.0-0.33.0 wheels' V1 runner caches the
+outputs as they come (encoder_cache[f"tmp_{i}"] = output), as Model Runner V2, 0.34.0's only
+runner, does (v1/worker/gpu/mm/encoder_runner.py EncoderRunner.profile_encoder_cache, the
+0.29.0-0.34.0 wheels: encoder_outputs.update((f"tmp_{i}", output) ...), the dummy items from
+MultiModalBudget.get_dummy_encoder_profile_inputs: mm_max_items_per_batch items of
+get_modality_with_max_tokens)."""
 
 
 class EncoderRules(NamedTuple):
     """One release's multimodal encoder-profile rules (engine.encoder_profile); the default is
-    0.13.0-0.33.0's."""
+    0.13.0-0.34.0's (EXPAND_TO_ITEM_RULE's NOTE: V1's and V2's alike)."""
 
     scaled_video: bool = False  # SCALED_VIDEO_RULE
     expand_to: str = ""  # "budget" (EXPAND_TO_BUDGET_RULE), "item" (EXPAND_TO_ITEM_RULE), ""
 
 
 DEFAULT_ENCODER_RULES = EncoderRules()
-"""0.13.0-0.33.0's encoder-profile rules."""
+"""0.13.0-0.34.0's encoder-profile rules."""
 
 
 def encoder_rules(version: Version) -> EncoderRules:
