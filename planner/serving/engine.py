@@ -419,10 +419,19 @@ CUSTOM_AR_BYTES = 2 * 8192 * 1024
 """NOTE: vLLM distributed/device_communicators/custom_all_reduce.py CustomAllreduce (0.19.0
 wheel): with peers on one node it cudaMallocs meta_size() + max_size (8 MiB) and an 8 MiB IPC
 buffer outside torch (the 8 MiB rank_data tensor is torch memory). It is disabled for world
-sizes other than 2/4/6/8 (vllm_versions.CUSTOM_AR_WORLD_SIZES; from 0.27 the constructor also
-takes 16, more GPUs than a preset node holds, whose all-reduces still run on NCCL), "on more
-than two PCIe-only GPUs" (not fully connected), and without GPU P2P. The 0.33.0 wheel's buffer
-is 16 MiB (8 MiB more, not modelled)."""
+sizes other than 2/4/6/8 (vllm_versions.CUSTOM_AR_WORLD_SIZES), "on more than two PCIe-only
+GPUs" (not fully connected), and without GPU P2P. From the 0.27.0 wheel (to 0.34.0) the
+constructor takes 16 too and there allocates what it does at 8 (a 16 MiB IPC buffer,
+max(max_size, 2 MiB all-gather, 16 MiB reduce-scatter), and _init_mnnvl_buffer's symmetric
+memory), though should_custom_ar leaves every TP=16 all-reduce to NCCL; not charged at 16.
+Where vLLM charges it: CudaCommunicator builds it in init_worker_distributed_environment,
+which v1/worker/gpu_worker.py Worker.init_device runs after the worker's init_snapshot in the
+0.9.1-0.10.2 wheels and before it from 0.11.0 (0.11.0, 0.19.0, 0.27.0 and 0.34.0 read), and
+memory_profiling counts from that snapshot, so from 0.11 no release's KV budget takes these
+buffers (nor the symmetric-memory one, SYMM_MEM_BYTES, built there too). Kept here at 2/4/6/8
+as the fit of NVLS_BYTES took it out of the v0.19 logs' non-torch figure; the 16 MiB it
+charges off NVLink SHARP (two P2P PCIe GPUs, NVLink without SHARP) from 0.11 is not in
+vLLM's figure (not refitted)."""
 
 NVLS_BYTES = int(1.834 * GIB)
 """FITTED: NCCL on an NVSwitch with NVLink SHARP (Hopper and later SXM parts): NVLS multicast
@@ -481,7 +490,7 @@ def non_torch_parts(
     elif p2p:
         parts.append((f"NCCL {NCCL_P2P_CONNECTIONS} x 9.19 MiB P2P buffers",
                       NCCL_P2P_CONNECTIONS * NCCL_CONNECTION_BYTES))
-    # the fixed 2/4/6/8, not the release's sizes: 16 GPUs are more than a preset node holds
+    # 2/4/6/8 only: 0.27's TP=16 buffers come before vLLM's memory snapshot (CUSTOM_AR_BYTES)
     if custom_ar and custom_ar_enabled(link == "nvlink", p2p, layout.tp, CUSTOM_AR_WORLD_SIZES):
         parts.append(("vLLM custom all-reduce 2 x 8 MiB", CUSTOM_AR_BYTES))
     if symm and symm_mem and not sharp:

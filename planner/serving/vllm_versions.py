@@ -883,7 +883,8 @@ unsupported world size" and NCCL runs its all-reduces. From the 0.27.0 wheel (0.
 the same) the list adds 16, for MNNVL all-gather and reduce-scatter (one node fully
 NVLink-connected, or a multi-node NVLink group with multicast), but should_custom_ar returns
 False for `self.world_size > 8` in the same wheels, so a TP=16 group's all-reduces still run
-on NCCL (or torch symmetric memory, which takes 2/4/6/8 only)."""
+on NCCL (or torch symmetric memory, which takes 2/4/6/8 only). Its buffers at 16 are
+engine.CUSTOM_AR_BYTES' NOTE."""
 
 
 @dataclass(frozen=True)
