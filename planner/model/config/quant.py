@@ -81,7 +81,7 @@ def _quant_spec(
     method = qc.get("quant_method")
     if not isinstance(method, str):
         raise ConfigError(f"config.json: {where}.quant_method is missing or not a string")
-    method = method.lower()
+    method = vllm_method_name(method)
     if method not in READ_METHODS:
         warnings.append(f"{where}.quant_method {method!r} not understood: planned as 16-bit "
                         "weights")
@@ -113,8 +113,19 @@ def unread_method(qc: object, hf_quant: dict | None) -> str | None:
     it and plans 16-bit weights (quant_spec's warning), else None (ModelSpec.unread_quant_method;
     startup.unknown_quant_errors)."""
     method = qc.get("quant_method") if hf_quant is None and isinstance(qc, dict) else None
-    method = method.lower() if isinstance(method, str) else None
+    method = vllm_method_name(method) if isinstance(method, str) else None
     return None if method in READ_METHODS else method
+
+
+def vllm_method_name(quant_method: str) -> str:
+    """A quant_method as vLLM reads it: lower-cased, "compressed_tensors" as
+    "compressed-tensors".
+
+    NOTE: config/model.py ModelConfig._verify_quantization ("Normalize library names"; 0.9.1-0.13.0
+    wheels) and, from 0.14.0, transformers_utils/model_arch_config_convertor.py
+    _normalize_quantization_config (0.14.0, 0.28.0 and 0.34.0 wheels), before any override or the
+    QuantizationMethods check."""
+    return quant_method.lower().replace("compressed_tensors", "compressed-tensors")
 
 
 def _names(value: object, where: str) -> tuple[str, ...]:

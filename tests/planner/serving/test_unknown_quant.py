@@ -66,3 +66,17 @@ def test_what_vllm_may_still_claim_or_list_is_not_refused() -> None:
     # before 0.28 the overrides were not read: an unread method keeps its warning only
     assert _plan({"quant_method": "acme_q"}, "0.27.0").fits
     assert _refused(_plan({"quant_method": "acme_q"}, "0.28.0"), "acme_q", "0.28.0")
+
+
+def test_compressed_tensors_is_read_in_either_spelling() -> None:
+    # vLLM lower-cases quant_method and writes "compressed_tensors" as "compressed-tensors"
+    # before its overrides and the QuantizationMethods check (0.14.0-0.34.0
+    # model_arch_config_convertor.py _normalize_quantization_config; _verify_quantization
+    # before): such a checkpoint loads as compressed-tensors, here int4 in groups of 128
+    weights = {"num_bits": 4, "type": "int", "strategy": "group", "group_size": 128,
+               "symmetric": True}
+    ct = {"quant_method": "Compressed_Tensors", "format": "pack-quantized",
+          "config_groups": {"group_0": {"targets": ["Linear"], "weights": weights}}}
+    spec = _spec(ct)
+    assert spec.quant.scheme == "w4a16-ct-g128" and spec.unread_quant_method is None
+    assert _plan(ct, "0.34.0").fits
