@@ -755,7 +755,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             + tuple(rocm_awq_errors(spec, scheme, served, rules.version, gpu))
             + tuple(cuda_awq_gemm_errors(spec, scheme, served, rules.version, gpu))
             # _verify_quantization stops at an unknown method before the platform's list
-            + tuple(unknown_quant_errors(spec, scheme, mixed, cli, rules.version)
+            + tuple(unknown_quant_errors(spec, scheme, mixed, cli, rules.version, gpu)
                     or rocm_quantization_errors(spec, scheme, mixed, rules.version, gpu))
             + tuple(ct_channel_moe_errors(spec, scheme, rules.version, gpu))
             + tuple(ct_int8_moe_errors(spec, scheme, rules.version))

@@ -57,6 +57,7 @@ from planner.serving.vllm_versions import (
     HUMMING_FIRST_ON_HOPPER_FROM,
     LATENT_FC1_WHOLE_FROM,
     LATENT_MOE_FROM,
+    MODELOPT_PREFIX_FROM,
     NEMOTRON_H_MOE_FROM,
     NVFP4_ROCM_EMULATION_FROM,
     OLMO3_MODEL_FROM,
@@ -66,6 +67,7 @@ from planner.serving.vllm_versions import (
     TRANSFORMERS_5_ALLOWED_FROM,
     TRANSFORMERS_5_ONLY_FROM,
     UNKNOWN_QUANT_READ_FROM,
+    UNKNOWN_QUANT_ROCM_FROM,
     Version,
     VllmRules,
     flashinfer_hd256_bug,
@@ -1955,16 +1957,14 @@ def inc_marlin_off(spec: ModelSpec, scheme: QuantScheme, gpu: GpuSpec, version: 
 
 
 def _inc_unread(method: str, version: Version) -> list[str]:
-    """vLLM's refusal of an older AutoRound spelling (INC_UNKNOWN_NAMES), else Headroom's of a
-    release before INC_READ_FROM."""
-    v = version_label(version)
-    if method in INC_UNKNOWN_NAMES:
-        return [f"Unknown quantization method: {method}. (vLLM {v}: an AutoRound "
-                "checkpoint needs quant_method 'auto-round', which INCConfig takes, or 'inc'; "
-                f"{method!r} is an older AutoRound export's name)"]
-    return [f"Headroom has read vLLM's AutoRound loader (INCConfig) from 0.19.0 on; vLLM {v} "
-            "loads 'auto-round' on an older AutoRoundConfig not read here: plan with "
-            "--vllm-version 0.19.0 or later."]
+    """Headroom's refusal of an AutoRound checkpoint on a release before INC_READ_FROM; [] for
+    an older spelling (INC_UNKNOWN_NAMES) from UNKNOWN_QUANT_READ_FROM, which
+    unknown_quant_errors refuses in vLLM's words."""
+    if method in INC_UNKNOWN_NAMES and version >= UNKNOWN_QUANT_READ_FROM:
+        return []
+    return [f"Headroom has read vLLM's AutoRound loader (INCConfig) from 0.19.0 on; vLLM "
+            f"{version_label(version)} loads 'auto-round' on an older AutoRoundConfig not read "
+            "here: plan with --vllm-version 0.19.0 or later."]
 
 
 def _held_sym(quant: QuantSpec) -> bool | None:
@@ -2185,18 +2185,24 @@ def inc_format_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
 
 
 def unknown_quant_errors(spec: ModelSpec, scheme: QuantScheme, mixed: bool, cli: VllmCli,
-                         version: Version) -> list[str]:
+                         version: Version, gpu: GpuSpec) -> list[str]:
     """vLLM's refusal of a checkpoint whose quant_method is none of the release's quantization
-    methods and that no override claims (vllm_versions.UNKNOWN_QUANT_READ_FROM: read from
-    0.28.0), checked on the method vLLM names after its overrides (_loading_method, as
+    methods and that no override claims (vllm_versions.UNKNOWN_QUANT_READ_FROM: from 0.16.0),
+    checked on the method vLLM names after its overrides (_loading_method, as
     rocm_quantization_errors, which vLLM checks after it), or the checkpoint's quant_method
-    where Headroom reads no format from it: bitsandbytes from 0.28, fp_quant from 0.34, an
-    unread method (planned as 16-bit weights). None for a what-if format (its method is the
-    family's), nor for AutoRound's older spellings, which inc_errors refuses with their reason."""
-    method = (None if scheme.what_if else spec.unread_quant_method) \
+    where Headroom reads no format from it: bitsandbytes from 0.28, fp_quant from 0.34,
+    AutoRound's older spellings, an unread method (planned as 16-bit weights; on AMD GPUs from
+    UNKNOWN_QUANT_ROCM_FROM, an unlisted "modelopt..." one up to MODELOPT_PREFIX_FROM only).
+    None for a what-if format (its method is the family's)."""
+    unread = None if scheme.what_if else spec.unread_quant_method
+    # an AutoRound block planned as 16-bit weights: INCConfig claims "auto-round" (as "inc")
+    unplanned = spec.inc_unplanned.method if spec.inc_unplanned and not scheme.what_if else None
+    method = unread or (unplanned if unplanned in INC_UNKNOWN_NAMES else None) \
         or _loading_method(spec, scheme, mixed)
-    if (not method or version < UNKNOWN_QUANT_READ_FROM or method.startswith("modelopt")
-            or method in INC_UNKNOWN_NAMES or cli.accepts("--quantization", method)):
+    if (not method or version < UNKNOWN_QUANT_READ_FROM or cli.accepts("--quantization", method)
+            or (unread and gpu.vendor != "nvidia" and version < UNKNOWN_QUANT_ROCM_FROM)
+            or (method.startswith("modelopt")
+                and (not unread or version >= MODELOPT_PREFIX_FROM))):
         return []
     return [f"Unknown quantization method: {method}. (vLLM {version_label(version)} "
             "config/model.py _verify_quantization: it is none of the release's quantization "

@@ -610,21 +610,40 @@ SM90_FA4_FP8_HD512_FROM: Version = (0, 31, 0)
 for head-size-512 layers with an fp8 KV cache on Hopper, absent from the 0.30.0 wheel,
 present from the 0.31.0 wheel on."""
 
-UNKNOWN_QUANT_READ_FROM: Version = (0, 28, 0)
-"""NOTE: config/model.py ModelConfig._verify_quantization lets each override in its list
-(auto_gptq, gptq, gptq_marlin, auto_awq, awq, awq_marlin, inc, moe_wna16, modelopt, ...,
-mxfp4, gpt_oss_mxfp4, humming) claim the checkpoint, then raises ValueError("Unknown
-quantization method: X. Must be one of [...]") for a quant_method outside its
-QuantizationMethods (the fixtures' --quantization choices). The override_quantization_method
-implementations are the same eight files in the 0.28.0-0.34.0 wheels (auto_awq, auto_gptq,
-base_config, humming, inc/inc, modelopt, moe_wna16, mxfp4; read in 0.28.0 and 0.34.0, listed in
-each): without a --quantization of the user's they claim only the quant_methods their names give
-(gptq, awq, auto-round, mxfp4 / gpt_oss_mxfp4) or one starting with "modelopt"
-(_extract_modelopt_quant_algo, 0.28.0 / 0.31.0 / 0.33.0 / 0.34.0). So such a checkpoint stops
-the start-up: bitsandbytes (the 0.28.0 wheel drops quantization/bitsandbytes.py and the method;
-0.27.0 has both) and fp_quant (0.34.0 drops it), or a quant_method Headroom reads no format
-from. Earlier releases' overrides are not read: there an unread method keeps the "not
-understood" warning (startup.unknown_quant_errors)."""
+UNKNOWN_QUANT_READ_FROM: Version = (0, 16, 0)
+"""NOTE: config/model.py (config.py up to 0.10) ModelConfig._verify_quantization lets each
+quantization config's override_quantization_method claim the checkpoint (the listed overrides
+last, in their order), then raises ValueError("Unknown quantization method: X. Must be one of
+[...]") for a quant_method outside the release's QUANTIZATION_METHODS (the fixtures'
+--quantization choices); the same steps in every wheel 0.9.1-0.34.0. Which overrides can claim
+an unlisted quant_method without a --quantization of the user's, read in each wheel 0.9.1-0.34.0
+(every override_quantization_method body compared): from 0.16.0 on CUDA only by the quant_method
+itself: gptq / awq (gptq_marlin, awq_marlin, auto_gptq from 0.22, auto_awq from 0.24,
+moe_wna16 only on the user's moe_wna16), "auto-round" (inc), mxfp4 / gpt_oss_mxfp4 (gpt-oss,
+0.20+), exactly "modelopt" up to 0.21.0 and one starting with "modelopt" from 0.22.0
+(MODELOPT_PREFIX_FROM); humming and gguf only on the user's own; cpu_awq / ipex on CPU / XPU
+only. Before 0.16.0 other keys claim it too: checkpoint_format "marlin" or is_marlin_format
+(marlin.py, 0.9.1-0.10.1), "bitblas" or is_bitblas_format (bitblas.py) and "marlin_24"
+(gptq_marlin_24.py, both to 0.15.1), which Headroom does not keep: not refused there. So from
+0.16 such a checkpoint stops the start-up: bitsandbytes from 0.28 (the 0.28.0 wheel drops
+quantization/bitsandbytes.py and the method; 0.27.0 has both), fp_quant from 0.34, AutoRound's
+older spellings (INC_UNKNOWN_NAMES: no release lists them, INCConfig claims only "auto-round"),
+or a quant_method Headroom reads no format from; on AMD GPUs the last only from
+UNKNOWN_QUANT_ROCM_FROM (startup.unknown_quant_errors)."""
+
+UNKNOWN_QUANT_ROCM_FROM: Version = (0, 20, 0)
+"""NOTE: petit.py PetitNvFp4Config.override_quantization_method (0.10.2-0.19.1 wheels; the file
+is gone from 0.20.0) claims a checkpoint on ROCm whose quant_algo (under "quantization" where
+the config has it) or quant_method, upper-cased, is NVFP4, MODELOPT_FP4 or MODELOPT, whatever
+its quant_method: a config key Headroom does not keep for a method it reads no format from, so
+such a checkpoint is refused on AMD GPUs from 0.20.0 only (UNKNOWN_QUANT_READ_FROM)."""
+
+MODELOPT_PREFIX_FROM: Version = (0, 22, 0)
+"""NOTE: modelopt.py _extract_modelopt_quant_algo, which every ModelOpt override calls, reads a
+config whose quant_method, lower-cased, starts with "modelopt" from the 0.22.0 wheel (each of
+0.22.0-0.34.0); up to 0.21.0 (0.17.0-0.21.0; 0.16.0's overrides inline it) only one that is exactly
+"modelopt", so an unlisted "modelopt_..." method is claimed by no override there
+(UNKNOWN_QUANT_READ_FROM)."""
 
 DEPRECATED_QUANTIZATION: dict[str, tuple[Version, Version | None]] = {
     "fbgemm_fp8": ((0, 14, 0), None),

@@ -1,10 +1,10 @@
 """vLLM refuses a checkpoint whose quant_method is none of the release's quantization methods
 and that no override claims (config/model.py ModelConfig._verify_quantization: "Unknown
-quantization method: X. Must be one of [...]"), read in the 0.28.0-0.34.0 wheels
-(vllm_versions.UNKNOWN_QUANT_READ_FROM): bitsandbytes from 0.28.0 (whose wheel drops
-quantization/bitsandbytes.py; 0.27.0 has it), fp_quant from 0.34.0, and any quant_method
-Headroom reads no format from, which earlier releases keep planning as 16-bit weights with a
-warning."""
+quantization method: X. Must be one of [...]"), from 0.16.0 (vllm_versions.UNKNOWN_QUANT_READ_FROM;
+every override read in the 0.9.1-0.34.0 wheels): bitsandbytes from 0.28.0 (whose wheel drops
+quantization/bitsandbytes.py; 0.27.0 has it), fp_quant from 0.34.0, AutoRound's older
+spellings, and any quant_method Headroom reads no format from, which earlier releases (whose
+overrides also claim by checkpoint_format) keep planning as 16-bit weights with a warning."""
 
 from planner.catalog import catalog_entry
 from planner.model.config.parser import parse_model_config
@@ -23,8 +23,8 @@ def _spec(quantization_config: dict):
     return parse_model_config(config, name="acme/llama-quantized")
 
 
-def _plan(quantization_config: dict, version: str, **engine):
-    return plan(PlanRequest(model=_spec(quantization_config), cluster=preset_cluster("h100-sxm", 1),
+def _plan(quantization_config: dict, version: str, gpu: str = "h100-sxm", **engine):
+    return plan(PlanRequest(model=_spec(quantization_config), cluster=preset_cluster(gpu, 1),
                             engine=EngineSettings(vllm_version=version, max_model_len=8192,
                                                   **engine)))
 
@@ -63,9 +63,45 @@ def test_what_vllm_may_still_claim_or_list_is_not_refused() -> None:
     assert _plan({"quant_method": "modelopt_acme"}, "0.34.0").fits
     assert _plan({"quant_method": "quark"}, "0.34.0").fits
     assert _plan({"quant_method": "fp_quant"}, "0.34.0", target_quant="fp8-channel").fits
-    # before 0.28 the overrides were not read: an unread method keeps its warning only
-    assert _plan({"quant_method": "acme_q"}, "0.27.0").fits
-    assert _refused(_plan({"quant_method": "acme_q"}, "0.28.0"), "acme_q", "0.28.0")
+
+
+
+def test_an_unread_method_is_refused_from_0_16() -> None:
+    # from 0.16.0 (marlin.py, bitblas.py and gptq_marlin_24.py gone) no override claims a
+    # quant_method outside gptq / awq / auto-round / mxfp4 / modelopt...: "acme_q" is in no
+    # release's QuantizationMethods, so vLLM stops; 0.15.1's bitblas / gptq_marlin_24 overrides
+    # may still claim it by checkpoint_format (not kept here): the warning only
+    acme = {"quant_method": "acme_q"}
+    assert _plan(acme, "0.15.1").fits
+    for version in ("0.16.0", "0.19.0", "0.27.0"):
+        assert _refused(_plan(acme, version), "acme_q", version), version
+    # on ROCm, 0.16-0.19's PetitNvFp4Config claims a checkpoint by its quant_algo, a key not
+    # kept for an unread method: refused on an MI300X from 0.20.0 (petit.py is gone there)
+    assert _plan(acme, "0.19.0", "mi300x").fits
+    assert _refused(_plan(acme, "0.20.0", "mi300x"), "acme_q", "0.20.0")
+
+
+def test_an_unlisted_modelopt_name_is_claimed_from_0_22() -> None:
+    # _extract_modelopt_quant_algo reads a quant_method starting with "modelopt" from 0.22.0,
+    # only "modelopt" itself up to 0.21.0: there "modelopt_acme" is claimed by no override
+    modelopt = {"quant_method": "modelopt_acme", "quant_algo": "FP8"}
+    assert _refused(_plan(modelopt, "0.21.0"), "modelopt_acme", "0.21.0")
+    assert _plan(modelopt, "0.22.0").fits
+
+
+def test_older_autoround_spellings_are_refused_once_in_vllms_words() -> None:
+    # "intel/auto-round" is in no release's QuantizationMethods and INCConfig claims only
+    # "auto-round": the general refusal, not a second one of inc_errors' own
+    old = {"quant_method": "intel/auto-round", "bits": 4, "group_size": 128, "sym": True}
+    p = _plan(old, "0.34.0")
+    assert _refused(p, "intel/auto-round", "0.34.0")
+    # a 5-bit block, planned as 16-bit weights (ModelSpec.inc_unplanned), likewise
+    five = {**old, "quant_method": "auto_round", "bits": 5}
+    assert _spec(five).quant is None
+    for q, method in ((p, "intel/auto-round"), (_plan(five, "0.34.0"), "auto_round")):
+        assert _refused(q, method, "0.34.0")
+        unknown = [e for e in q.errors if e.startswith("Unknown quantization method")]
+        assert len(unknown) == 1 and "config/model.py _verify_quantization" in unknown[0]
 
 
 def test_compressed_tensors_is_read_in_either_spelling() -> None:
