@@ -610,9 +610,11 @@ def quantization_errors(spec: ModelSpec, quantization: str | None) -> list[str]:
     NOTE: vllm/config/model.py _verify_quantization (0.11.0, 0.20.0, 0.33.0, 0.34.0 wheels) raises
     when the config's quant_method and the argument differ after the methods' overrides,
     which convert only to a method the user named (gptq_marlin for marlin / gptq_marlin, ...);
-    every --quantization Headroom plans (a runtime scheme: fp8) is no such override.
+    every --quantization Headroom plans (a runtime scheme: fp8) is no such override. A
+    checkpoint whose quant_method Headroom reads no format from (spec.unread_quant_method,
+    planned as 16-bit weights) is compared likewise: vLLM reads its config all the same.
     """
-    method = spec.quant.method if spec.quant else None
+    method = spec.quant.method if spec.quant else spec.unread_quant_method
     if not quantization or method is None or method == quantization \
             or inc_overrides_quantization(spec, quantization):
         return []

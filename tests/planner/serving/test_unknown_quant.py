@@ -116,3 +116,14 @@ def test_compressed_tensors_is_read_in_either_spelling() -> None:
     spec = _spec(ct)
     assert spec.quant.scheme == "w4a16-ct-g128" and spec.unread_quant_method is None
     assert _plan(ct, "0.34.0").fits
+
+
+def test_runtime_fp8_on_an_unread_checkpoint_is_vllms_mismatch() -> None:
+    # _verify_quantization compares the config's quant_method (after the overrides, none of
+    # which claims quark for a user's fp8) with --quantization before anything else:
+    # "Quantization method specified in the model config (quark) does not match ..."
+    p = _plan({"quant_method": "quark"}, "0.34.0", quantization="fp8")
+    assert not p.fits and p.vllm_command is None
+    assert p.errors[0] == (
+        "Quantization method specified in the model config (quark) does not match the "
+        "quantization method specified in the `quantization` argument (fp8).")
