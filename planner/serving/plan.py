@@ -587,7 +587,7 @@ class _Resolved(NamedTuple):
     expert_pad: tuple[int, int]
     gpu_notes: tuple[str, ...]  # fp4_weight_notes: worked out once, not per plan
     model_notes: tuple[str, ...]  # _model_notes: likewise
-    remote_code_part: tuple[str, ...]  # launch.remote_code_gap's / library_backend_gap's part
+    gap_parts: tuple[str, ...]  # remote_code_gap's / library_backend_gap's, unread_weights_part
     states: StateRules
     facts: ModelFacts
     model_limit: int
@@ -725,7 +725,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
                           if s.moe_backend else None,
                           aiter_env_note(spec, scheme, s.moe_backend, rules.version, gpu.vendor)
                           if s.moe_backend else None])),
-        remote_code_part=remote_gap[:1],
+        gap_parts=remote_gap[:1] + unread_weights_part(spec, scheme),
         model_limit=window.limit,
         refusals=tuple(startup_errors(
             gpu=gpu, scheme=scheme, cli=cli, max_model_len=max_model_len,
@@ -1463,7 +1463,7 @@ def _outcome(
     parts, gap = unmodelled_parts(st.spec, s, f.r.mbt, f.r.seqs, layout.pp)
     if gap:
         warnings.append(gap)
-    parts = (*parts, *f.r.remote_code_part)
+    parts = (*parts, *f.r.gap_parts)
     limit = f.r.model_limit
     if not errors:
         fits = "Fits" if not parts else UNMODELLED_FIT + ", ".join(parts) + ")"
@@ -1510,6 +1510,21 @@ def unmodelled_ranks(ranked: Iterable[tuple[int, Any]],
     says of its verdict (the sweep tables' yes* rows, recommend's caveats)."""
     return ranks_by(ranked, lambda row: None if (parts := verdict_unmodelled(row.verdict))
                     is None else by(row, parts))
+
+
+def unread_weights_part(spec: ModelSpec, scheme: quant.QuantScheme) -> tuple[str, ...]:
+    """The verdict's unmodelled part where a quantized checkpoint's weights are planned as
+    16-bit because Headroom reads no format from them (ModelSpec.unread_quant_method, or an
+    AutoRound block: ModelSpec.inc_unplanned; the parser warns of it): where the release takes
+    them, vLLM loads them in their own format, so the figures are no confident fit. () for a
+    what-if format, which loads another checkpoint."""
+    fmt = spec.inc_unplanned
+    if scheme.what_if or not (spec.unread_quant_method or fmt):
+        return ()
+    if spec.unread_quant_method:
+        return (f"{spec.unread_quant_method} weights planned as 16-bit",)
+    bits = f" {fmt.bits}-bit" if fmt.bits else ""
+    return (f"AutoRound {fmt.data_type}{bits} weights planned as 16-bit",)
 
 
 def unmodelled_parts(spec: ModelSpec, s: EngineSettings, mbt: int, seqs: int, pp: int

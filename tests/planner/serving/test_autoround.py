@@ -633,7 +633,8 @@ def test_formats_some_releases_refuse_are_refused_there(ref_config, tmp_path, ca
     path = tmp_path / "config.json"
     path.write_text(json.dumps(config | {"quantization_config": {
         "quant_method": "auto-round", "bits": 5, "group_size": 128, "sym": True}}))
-    for release, verdict in (("0.29.0", "Unsupported weight_bits: 5"), ("0.30.0", "Fits:")):
+    for release, verdict in (("0.29.0", "Unsupported weight_bits: 5"),
+                             ("0.30.0", "Fits (unmodelled: AutoRound int 5-bit weights")):
         code, out, err = run_main(capsys, "plan", "--model", str(path), "--gpu", "h100-sxm",
                                   "--gpus", "4", "--tp", "4", "--vllm-version", release)
         assert verdict in out, out

@@ -127,3 +127,19 @@ def test_runtime_fp8_on_an_unread_checkpoint_is_vllms_mismatch() -> None:
     assert p.errors[0] == (
         "Quantization method specified in the model config (quark) does not match the "
         "quantization method specified in the `quantization` argument (fp8).")
+
+
+def test_weights_planned_as_16_bit_are_no_confident_fit() -> None:
+    # quark is in 0.34.0's QuantizationMethods: vLLM loads it with its own config, in a format
+    # Headroom does not read, so the 16-bit figures fit with the part named in the verdict
+    # (plan.UNMODELLED_FIT), as the sweep's yes* rows and recommend's caveats read it
+    quark = _plan({"quant_method": "quark"}, "0.34.0")
+    assert quark.fits and quark.verdict.startswith(
+        "Fits (unmodelled: quark weights planned as 16-bit): ")
+    # a what-if format loads another checkpoint: nothing unread
+    what_if = _plan({"quant_method": "quark"}, "0.34.0", target_quant="fp8-channel")
+    assert what_if.verdict.startswith("Fits: ")
+    # an AutoRound block planned as 16-bit (5 bits, which INCConfig takes from 0.30)
+    five = {"quant_method": "auto-round", "bits": 5, "group_size": 128, "sym": True}
+    assert _plan(five, "0.30.0").verdict.startswith(
+        "Fits (unmodelled: AutoRound int 5-bit weights planned as 16-bit): ")
