@@ -570,10 +570,6 @@ FlashInfer: in the 0.32.0-0.34.0 wheels, absent from 0.31.0. Its
 get_prefill_checkpoint_alignment is the base class's None (mamba/abstract.py), so the block
 multiple is not changed."""
 
-GDN_FLASHINFER_SM110_FROM: Version = (0, 34, 0)
-"""NOTE: qwen_gdn_linear_attn.py _resolve_gdn_prefill_backend adds the 11.x family (head_k_dim
-128, CUDA runtime 13) to FlashInfer's GDN prefill in the 0.34.0 wheel; 0.33.0 takes 9.0 and the
-10.x and 12.x families only."""
 
 
 def gdn_flashinfer_prefill(version: Version, compute_capability: str, key_head_dim: int) -> bool:
@@ -583,14 +579,16 @@ def gdn_flashinfer_prefill(version: Version, compute_capability: str, key_head_d
 
     NOTE: qwen_gdn_linear_attn.py _resolve_gdn_prefill_backend (0.33.0, 0.34.0 wheels), CUDA
     only (ROCm: Triton, FlyDSL or HIP): compute capability 9.0 (is_device_capability(90)), or
-    the 10.x and 12.x families (and 11.x: GDN_FLASHINFER_SM110_FROM) with head_k_dim
-    (linear_key_head_dim) 128 and get_cuda_runtime_major() >= 13, which the PyPI wheels are
-    built for (METADATA Requires-Dist nvidia-cutlass-dsl[cu13], humming-kernels[cu13])."""
+    the 10.x and 12.x families with head_k_dim (linear_key_head_dim) 128 and
+    get_cuda_runtime_major() >= 13, which the PyPI wheels are built for (METADATA Requires-Dist
+    nvidia-cutlass-dsl[cu13], humming-kernels[cu13]). The 0.34.0 wheel's 11.x branch sets
+    supports_cutedsl only (the in-tree CuteDSL kernel, opt-in: gdn_prefill_backend "cutedsl"),
+    so "auto" runs Triton/FLA there, and only the "flashinfer" backend sets
+    _checkpoint_alignment (QwenGatedDeltaNetAttention.__init__)."""
     capability = parse_capability(compute_capability)
     if version < GDN_CHECKPOINT_FROM or capability is None:
         return False
-    families = (10, 11, 12) if version >= GDN_FLASHINFER_SM110_FROM else (10, 12)
-    return capability == (9, 0) or (capability[0] in families and key_head_dim == 128)
+    return capability == (9, 0) or (capability[0] in (10, 12) and key_head_dim == 128)
 
 SM100_GRAPH_GRIDS_FROM: Version = (0, 34, 0)
 """NOTE: the 0.34.0 wheel splits the CUDA graph capture sizes into prefill token counts

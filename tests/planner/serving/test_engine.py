@@ -173,8 +173,9 @@ def test_qwen3_next_flashinfer_gdn_checkpoints(gpu, version, given, caching, blo
 
 def test_gdn_flashinfer_prefill_per_release_and_gpu():
     """qwen_gdn_linear_attn.py _resolve_gdn_prefill_backend: 9.0 whatever the head; 10.x and
-    12.x with head_k_dim 128 (0.33.0), 11.x too from 0.34.0; none before 0.33 (no checkpoints
-    exported) nor off NVIDIA."""
+    12.x with head_k_dim 128 (0.33.0, 0.34.0); none before 0.33 (no checkpoints exported) nor
+    off NVIDIA. 11.x (Jetson Thor) never: 0.34.0's family-110 branch sets supports_cutedsl
+    only (an opt-in backend), so "auto" falls to "triton"."""
     from planner.serving.vllm_versions import gdn_flashinfer_prefill
 
     assert gdn_flashinfer_prefill((0, 33, 0), "9.0", 64)
@@ -183,7 +184,7 @@ def test_gdn_flashinfer_prefill_per_release_and_gpu():
     assert gdn_flashinfer_prefill((0, 33, 0), "10.3", 128)
     assert gdn_flashinfer_prefill((0, 33, 0), "12.1", 128)
     assert not gdn_flashinfer_prefill((0, 33, 0), "11.0", 128)
-    assert gdn_flashinfer_prefill((0, 34, 0), "11.0", 128)
+    assert not gdn_flashinfer_prefill((0, 34, 0), "11.0", 128)
     assert not gdn_flashinfer_prefill((0, 34, 0), "8.9", 128)
     assert not gdn_flashinfer_prefill((0, 34, 0), "gfx942", 128)
 
