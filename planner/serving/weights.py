@@ -586,8 +586,8 @@ def _text_model_in(spec: ModelSpec, model_types: frozenset[str]) -> bool:
 
 FINAL_NORM_ON_EVERY_STAGE = frozenset({
     "gemma", "gemma2", "gemma3", "gemma3_text", "gemma4", "gemma4_text", "gpt_oss",
-    "granitemoe", "mixtral", "nemotron_h", "olmo2", "olmoe", "phi", "qwen2_moe", "qwen3_moe",
-    "qwen3_vl_moe", "starcoder2",
+    "granitemoe", "mixtral", "nemotron_h", "olmo2", "olmo3", "olmoe", "phi", "qwen2_moe",
+    "qwen3_moe", "qwen3_vl_moe", "starcoder2",
 })  # fmt: skip
 """model_types whose token embeddings and final norm vLLM builds on every PP stage.
 
@@ -600,12 +600,14 @@ wheels (each file where that release ships it; gpt_oss.py from 0.10.1, gemma4.py
 gemma2.py, gemma3.py (Gemma3ForConditionalGeneration's language model, gemma3_mm.py),
 gemma4.py, gpt_oss.py, granitemoe.py, mixtral.py, nemotron_h.py, olmo2.py, olmoe.py,
 phi.py, qwen2_moe.py, qwen3_moe.py (qwen3_vl_moe.py Qwen3MoeLLMModel subclasses it),
-starcoder2.py; the 0.34.0 wheel the same for those it ships (gemma2.py, gemma3.py, gemma4.py,
-gpt_oss.py, granitemoe.py, mixtral.py, nemotron_h.py, qwen2_moe.py, qwen3_moe.py). A release
-whose registry serves gemma, olmo2, olmoe, phi or starcoder2 through the Transformers backend
-guards them (TRANSFORMERS_BACKEND_ARCHITECTURES). Llama, Granite, Qwen2, Qwen3 (and Qwen3-VL),
-Phi-3, Mistral, DeepSeek-V2/V3, GLM-4 MoE, MiniMax-M2, MiMo and MiMo-V2-Flash guard both
-(first stage / last stage)."""
+starcoder2.py; OLMo 3 too, whose Olmo3ForCausalLM the 0.11.0-0.25.0 registries build with
+olmo2.py and the 0.26.0-0.28.0 ones with olmo3.py Olmo3Model (embed_tokens and norm
+unguarded, 0.26.0 wheel); the 0.34.0 wheel the same for those it ships (gemma2.py,
+gemma3.py, gemma4.py, gpt_oss.py, granitemoe.py, mixtral.py, nemotron_h.py, qwen2_moe.py,
+qwen3_moe.py). A release whose registry serves gemma, olmo2, olmo3, olmoe, phi or starcoder2
+through the Transformers backend guards them (TRANSFORMERS_BACKEND_ARCHITECTURES). Llama,
+Granite, Qwen2, Qwen3 (and Qwen3-VL), Phi-3, Mistral, DeepSeek-V2/V3, GLM-4 MoE, MiniMax-M2,
+MiMo and MiMo-V2-Flash guard both (first stage / last stage)."""
 
 EMBEDDINGS_ON_EVERY_STAGE = FINAL_NORM_ON_EVERY_STAGE | {
     "qwen3_next", "qwen3_5", "qwen3_5_moe",
@@ -624,8 +626,8 @@ Gemma4ForCausalLM ties its ParallelLMHead to that rank's embed_tokens. Unverifie
 PP start-up."""
 
 LM_HEAD_ON_EVERY_STAGE = frozenset({
-    "gpt_oss", "granitemoe", "mixtral", "nemotron_h", "olmo2", "olmoe", "phi", "qwen2_moe",
-    "qwen3_moe", "qwen3_next", "qwen3_vl_moe", "starcoder2",
+    "gpt_oss", "granitemoe", "mixtral", "nemotron_h", "olmo2", "olmo3", "olmoe", "phi",
+    "qwen2_moe", "qwen3_moe", "qwen3_next", "qwen3_vl_moe", "starcoder2",
 })  # fmt: skip
 """model_types whose untied lm_head vLLM builds on every PP stage (a tied one shares the
 stage's embed_tokens, already counted as embeddings).
@@ -635,7 +637,8 @@ get_pp_group().is_last_rank / PPMissingLayer guard (compute_logits runs on the l
 only): gpt_oss.py, granitemoe.py, mixtral.py, nemotron_h.py, olmo2.py, olmoe.py, phi.py,
 qwen2_moe.py, qwen3_moe.py, qwen3_next.py, qwen3_vl_moe.py (Qwen3MoeLLMForCausalLM),
 starcoder2.py (untied branch) in the 0.9.1, 0.19.0 and 0.33.0 wheels, each where it ships the
-file, and those of them the 0.34.0 wheel ships; on the Transformers backend the last stage only
+file, and those of them the 0.34.0 wheel ships; olmo3.py Olmo3ForCausalLM (0.26.0 wheel; OLMo
+3 on olmo2.py before); on the Transformers backend the last stage only
 (TRANSFORMERS_BACKEND_ARCHITECTURES). qwen3_5.py guards it (0.19.0, 0.33.0, 0.34.0); Gemma's
 lm_head is tied (gemma.py, gemma3.py) or absent (gemma2.py: logits from embed_tokens)."""
 
@@ -649,8 +652,8 @@ writes GemmaForCausalLM into a gemma text_config), which later registries serve 
 Transformers backend (registry.py _TRANSFORMERS_BACKEND_MODELS, the fixture's
 transformers_architectures): Starcoder2 from 0.25.0, OLMo 2 from 0.26.0, OLMo 3 from 0.29.0,
 Phi from 0.32.0, Gemma and OLMoE from 0.34.0 (the 0.34.0 wheel has no gemma.py or olmoe.py).
-The FINAL_NORM_ON_EVERY_STAGE types for their PP stage placement; the OLMo ones also for
-their k_norm at a TP above the KV heads (startup.qk_norm_gather_refusal).
+FINAL_NORM_ON_EVERY_STAGE's types, for their PP stage placement; the OLMo ones also for their
+k_norm at a TP above the KV heads (startup.qk_norm_gather_refusal).
 
 NOTE: the Transformers backend places the stage tensors itself: models/transformers/base.py
 Base.pipeline_parallel (0.25.0, 0.26.0, 0.29.0, 0.32.0 and 0.34.0 wheels) takes the base

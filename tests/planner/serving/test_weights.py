@@ -405,6 +405,7 @@ def test_untied_moe_embeddings_and_lm_head_on_every_pp_stage():
     ("Qwen/Qwen3-30B-A3B", "olmoe", "0.33.0", "0.34.0"),  # olmoe.py likewise
     ("Qwen/Qwen3-30B-A3B", "phi", "0.31.0", "0.32.0"),
     ("Qwen/Qwen3-30B-A3B", "olmo2", "0.25.0", "0.26.0"),
+    ("Qwen/Qwen3-30B-A3B", "olmo3", "0.28.0", "0.29.0"),  # olmo3.py in 0.26.0-0.28.0
     ("Qwen/Qwen3-30B-A3B", "starcoder2", "0.24.0", "0.25.0"),
 ])
 def test_transformers_backend_by_release(repo_id, model_type, native, backend):
@@ -445,6 +446,24 @@ def test_transformers_backend_keeps_stage_tensors_to_first_and_last_stage():
     assert [s.lm_head_bytes for s in stages] == [0, 0, 622_329_856]
     native = rank_weights(olmoe, BF16, ParallelLayout(pp=3))
     assert [s.lm_head_bytes for s in native] == [622_329_856] * 3
+
+
+def test_olmo3_stage_tensors_on_every_stage_before_the_transformers_backend():
+    # vLLM builds Olmo3ForCausalLM with olmo2.py (0.11.0-0.25.0) and olmo3.py (0.26.0-0.28.0,
+    # Olmo3Model / Olmo3ForCausalLM: embed_tokens, the final norm and an untied lm_head with no
+    # PP guard), so every stage holds them; the Transformers backend from 0.29.0 keeps them to
+    # the first / last stage. On Qwen3-8B's sizes (untied, vocab 151,936 x 4,096 x 2 B =
+    # 1,244,659,712 B; final norm 4,096 x 2 B = 8,192 B), PP 3. They were placed as a guarded
+    # model's on every release.
+    olmo3 = _catalog_spec("Qwen/Qwen3-8B").model_copy(update={"model_type": "olmo3"})
+    native = rank_weights(olmo3, BF16, ParallelLayout(pp=3))
+    backend = rank_weights(olmo3, BF16, ParallelLayout(pp=3), transformers_backend=True)
+    assert [s.embeddings_bytes for s in native] == [1_244_659_712] * 3
+    assert [s.lm_head_bytes for s in native] == [1_244_659_712] * 3
+    assert [s.embeddings_bytes for s in backend] == [1_244_659_712, 0, 0]
+    assert [s.lm_head_bytes for s in backend] == [0, 0, 1_244_659_712]
+    assert [a.norms_bytes - b.norms_bytes for a, b in zip(native, backend, strict=True)] == [
+        8_192, 8_192, 0]
 
 
 def test_gemma_pp_plan_on_0_34():
