@@ -304,7 +304,8 @@ class QuantSpec(_Frozen):
         "release, (0, 0, 0): none")
     symmetric: bool | None = Field(
         default=None, description="AutoRound's `sym` key as stored (None: absent): vLLM's INC "
-        "loader needs it up to 0.28, and symmetric GPTQ packing for Marlin (startup.inc_errors)")
+        "loader needs it up to 0.28, and symmetric GPTQ packing for Marlin (startup.inc_errors); "
+        "AWQ: not its zero_point (true where zero_point is false, which Marlin does not take)")
     backend: str | None = Field(
         default=None, description="AutoRound's backend / vllm_backend key (None: absent, vLLM "
         "reads 'auto'): 'gptq' or 'awq' turns vLLM's Marlin kernels off (startup.inc_errors)")

@@ -977,25 +977,30 @@ symmetric; check_marlin_supported: group in marlin_utils.MARLIN_SUPPORTED_GROUP_
 (cuda-alike, 4 bits, the same groups). From 0.22.0 quantization "gptq" is AutoGPTQConfig and
 from 0.24.0 "awq" AutoAWQConfig, [torch.half, torch.bfloat16] at every group. Symmetry (and
 the sym / desc_act keys gptq_marlin needs) is not planned: an asymmetric GPTQ checkpoint in a
-Marlin group is not refused here. Releases before PLAIN_LOADER_READ_FROM are not read."""
+Marlin group is not refused here; AWQ's zero_point false is (awq_without_zero_points).
+Releases before PLAIN_LOADER_READ_FROM are not read."""
 
 PLAIN_LOADER_READ_FROM: Version = (0, 19, 0)
 
 
 def _plain_loader(method: str, scheme: QuantScheme, version: Version, vendor: str,
-                  capability: tuple[int, int] | None = None) -> str:
+                  capability: tuple[int, int] | None = None, no_zero_points: bool = False) -> str:
     """Why vLLM `version` loads this GPTQ/AWQ `method` with its plain, float16-only loader
     (PLAIN_LOADER_LAST), or "" where a Marlin or Auto loader takes it. `capability`: an NVIDIA
     GPU's compute capability where the caller asks (below 7.5 Marlin takes nothing:
     is_{method}_marlin_compatible ends in check_marlin_supported, whose
     query_marlin_supported_quant_types lists no type there; 0.19.0-0.21.0 gptq_marlin.py,
-    0.19.0-0.23.0 awq_marlin.py wheels)."""
+    0.19.0-0.23.0 awq_marlin.py wheels). `no_zero_points`: an AWQ checkpoint whose zero_point
+    is false (awq_without_zero_points)."""
     if method not in PLAIN_LOADER_LAST or not \
             PLAIN_LOADER_READ_FROM <= version <= PLAIN_LOADER_LAST[method]:
         return ""
     if not marlin_takes_group(scheme):  # MARLIN_SUPPORTED_GROUP_SIZES, the same list
         return (f"{method}_marlin takes groups {list(MARLIN_MOE_GROUP_SIZES)}, not "
                 f"{group_size(scheme)} (is_{method}_marlin_compatible)")
+    if method == "awq" and no_zero_points:
+        return ("awq_marlin takes AWQ weights with zero points only, and zero_point is false "
+                "(is_awq_marlin_compatible: check_marlin_supported)")
     if method == "gptq" and vendor != "nvidia":
         return "gptq_marlin is CUDA-only (is_gptq_marlin_compatible)"
     if _marlin_lists_no_type(vendor, capability):
@@ -1061,6 +1066,7 @@ def gdn_ba_whole(spec: ModelSpec, scheme: QuantScheme, version: Version, gpu: Gp
         return True
     cc = _capability(gpu)
     return method == "awq" and scheme.key.startswith("w4") and marlin_takes_group(scheme) \
+        and not awq_without_zero_points(spec, scheme) \
         and (cc is None or cc >= MARLIN_MIN_CAPABILITY)
 
 
@@ -1111,7 +1117,8 @@ def act_dtype_errors(spec: ModelSpec, scheme: QuantScheme, served: str,
     method = _loading_method(spec, scheme, mixed)
     allowed = ACT_DTYPES.get(method)
     if allowed is None or served in allowed:
-        plain = _plain_loader(method, scheme, version, vendor)
+        plain = _plain_loader(method, scheme, version, vendor,
+                              no_zero_points=awq_without_zero_points(spec, scheme))
         if not plain or served == "float16":
             return []
         return [f"torch.{served} is not supported for quantization method {method}. Supported "
@@ -1485,7 +1492,8 @@ def _marlin_linear_path(spec: ModelSpec, scheme: QuantScheme, version: Version,
             return None
         return False, scheme.family == "awq"  # INC builds AWQMarlinLinearMethod directly
     if scheme.family == "awq":
-        return (True, True) if scheme.key.startswith("w4") else None
+        return (True, True) if scheme.key.startswith("w4") \
+            and not awq_without_zero_points(spec, scheme) else None
     method = _loading_method(spec, scheme, False)
     if method == "gptq" and version <= PLAIN_LOADER_LAST["gptq"] \
             and spec.quant is not None and spec.quant.symmetric is False:
@@ -1512,7 +1520,8 @@ def marlin_shape_findings(spec: ModelSpec, scheme: QuantScheme, tp: int, served:
     Qwen3.5-27B as GPTQ int4 g128 on 0.21.0 in bfloat16: in_proj_ba is 2 x 48 = 96 outputs
     whole, 48 per GPU at TP=2; 96 % 64 = 32 and 48 % 64 = 48 -> no kernel at any TP; 0.23.0
     runs it on Humming; 0.24.0 pads it for Marlin."""
-    if served == "float16" and _awq_own_gemm(spec, scheme, version, gpu):
+    own_gemm = _awq_own_gemm(spec, scheme, version, gpu)
+    if served == "float16" and own_gemm:
         group = group_size(scheme) or -1
         kept = _ba_kept(spec, scheme)
         refusal = _awq_gemm_refusal(
@@ -1521,8 +1530,7 @@ def marlin_shape_findings(spec: ModelSpec, scheme: QuantScheme, tp: int, served:
              and not (kept and layer.name == "in_proj_ba")
              and not (layer.row and group > 0 and layer.in_size % group)],
             group, served, version, scheme.label,
-            f"{'awq.py' if version <= PLAIN_LOADER_LAST['awq'] else 'auto_awq.py'}'s loader "
-            f"(Marlin takes groups {list(MARLIN_MOE_GROUP_SIZES)}) at tensor parallel size {tp}")
+            f"its loader ({own_gemm}) at tensor parallel size {tp}")
         return ((refusal,), ()) if refusal else ((), ())
     path = _marlin_linear_path(spec, scheme, version, gpu)
     g_idx = not scheme.what_if and spec.quant is not None and spec.quant.act_order
@@ -1665,16 +1673,42 @@ def _awq_half_only(version: Version, where: str, then: str) -> str:
             f"run stops at its first forward pass; {then})")
 
 
+def awq_without_zero_points(spec: ModelSpec, scheme: QuantScheme) -> bool:
+    """Whether `scheme` plans an AWQ checkpoint as stored whose zero_point is false
+    (QuantSpec.symmetric): vLLM's AWQ configs then ask check_marlin_supported(uint4, group,
+    has_zp=False), which query_marlin_supported_quant_types refuses (uint4 is listed with zero
+    points only; awq_marlin.py is_awq_marlin_compatible 0.19.0-0.23.0, auto_awq.py
+    get_quant_method 0.24.0-0.34.0), so its layers leave Marlin. Both build qzeros all the
+    same (create_weights), so its bytes are AWQ's."""
+    return stored_format(spec, scheme) and spec.quant.method == "awq" \
+        and spec.quant.symmetric is True
+
+
 def _awq_own_gemm(spec: ModelSpec, scheme: QuantScheme, version: Version,
-                  gpu: GpuSpec) -> bool:
-    """Whether vLLM `version` runs every quantized dense layer of this AWQ checkpoint (not
-    AutoRound's: inc.py) on AWQ's own CUDA GEMM: on NVIDIA in a group Marlin does not take,
-    awq.py AWQConfig's AWQLinearMethod up to PLAIN_LOADER_LAST["awq"] (is_awq_marlin_compatible
-    fails), auto_awq.py AutoAWQLinearMethod after (cuda_awq_gemm_errors' NOTE)."""
-    method = "awq" if scheme.what_if or spec.quant is None else spec.quant.method
-    return scheme.family == "awq" and method == "awq" and gpu.vendor == "nvidia" \
-        and version >= PLAIN_LOADER_READ_FROM and not marlin_takes_group(scheme) \
-        and _quantized_linears(spec, scheme)
+                  gpu: GpuSpec) -> str:
+    """Why vLLM `version` runs every quantized dense layer of this AWQ-packed checkpoint on
+    AWQ's own CUDA GEMM on NVIDIA ("" where it does not): an AWQ checkpoint in a group Marlin
+    does not take, or stored without zero points (zero_point false: check_marlin_supported
+    lists uint4 with zero points only), on awq.py AWQConfig's AWQLinearMethod up to
+    PLAIN_LOADER_LAST["awq"] (is_awq_marlin_compatible fails) and auto_awq.py
+    AutoAWQLinearMethod after (cuda_awq_gemm_errors' NOTE); an AutoRound checkpoint in 4-bit
+    AWQ packing its INC loader keeps off Marlin (inc_marlin_off), on the same methods
+    (INC_AUTO_AWQ_FROM's NOTE; 8-bit AWQ packing loads nowhere, _inc_layer_errors)."""
+    if scheme.family != "awq" or gpu.vendor != "nvidia" or version < PLAIN_LOADER_READ_FROM \
+            or not _quantized_linears(spec, scheme):
+        return ""
+    if inc_checkpoint(spec, scheme):
+        why = inc_marlin_off(spec, scheme, gpu, version) if scheme.key.startswith("w4") else ""
+        return f"INCConfig keeps it off Marlin ({why})" if why else ""
+    if not scheme.what_if and spec.quant is not None and spec.quant.method != "awq":
+        return ""
+    loader = "awq.py" if version <= PLAIN_LOADER_LAST["awq"] else "auto_awq.py"
+    if not marlin_takes_group(scheme):
+        return f"{loader} takes Marlin for groups {list(MARLIN_MOE_GROUP_SIZES)} only"
+    if awq_without_zero_points(spec, scheme):
+        return (f"{loader} takes Marlin for AWQ weights with zero points only (uint4), and the "
+                "checkpoint's zero_point is false")
+    return ""
 
 
 def _awq_gemm_refusal(layers: list[NarrowLinear], group: int, served: str, version: Version,
@@ -1700,10 +1734,14 @@ def _awq_gemm_refusal(layers: list[NarrowLinear], group: int, served: str, versi
 
 def cuda_awq_gemm_errors(spec: ModelSpec, scheme: QuantScheme, served: str, version: Version,
                          gpu: GpuSpec) -> list[str]:
-    """vLLM's refusal of an AWQ checkpoint's linear layers on NVIDIA in bfloat16 where Marlin
-    does not take its group (AWQ_GEMM_HALF_ONLY_MESSAGE_NEW_FROM's NOTE: the CUDA AWQ GEMM
-    takes float16 only); [] elsewhere. Up to PLAIN_LOADER_LAST["awq"] such a checkpoint
-    loads on awq.py AWQConfig, refused earlier for its dtypes (act_dtype_errors).
+    """vLLM's refusal of an AWQ-packed checkpoint's linear layers on NVIDIA in bfloat16 where
+    they run AWQ's own GEMM (_awq_own_gemm: a group Marlin does not take, zero_point false,
+    AutoRound's AWQ packing off Marlin; AWQ_GEMM_HALF_ONLY_MESSAGE_NEW_FROM's NOTE: the CUDA
+    AWQ GEMM takes float16 only); [] elsewhere. Up to PLAIN_LOADER_LAST["awq"] an AWQ
+    checkpoint loads on awq.py AWQConfig, refused earlier for its dtypes (act_dtype_errors);
+    AutoRound's INCConfig takes bfloat16 (get_supported_act_dtypes, 0.19.0-0.34.0) and builds
+    AWQLinearMethod there (inc.py apply_awq_quant_layer, 0.19.0-0.23.0; AutoAWQLinearMethod
+    from 0.24.0, inc_wna16_linear.py _build_awq_method), so it stops at the profiling run.
 
     NOTE: from 0.24.0 (0.24.0-0.34.0 wheels) quantization "awq" is auto_awq.py AutoAWQConfig,
     get_supported_act_dtypes() [torch.half, torch.bfloat16]; get_quant_method takes
@@ -1713,12 +1751,13 @@ def cuda_awq_gemm_errors(spec: ModelSpec, scheme: QuantScheme, served: str, vers
     for 256 tokens or more (the memory profiling run) and ops.awq_gemm below. E.g. Qwen3-8B
     as AWQ int4 in groups of 256 in bfloat16 on an RTX 4090 on 0.24.0: refused at the
     profiling run; --dtype float16 runs it."""
-    if served != "bfloat16" or version <= PLAIN_LOADER_LAST["awq"] \
-            or not _awq_own_gemm(spec, scheme, version, gpu):
+    why = _awq_own_gemm(spec, scheme, version, gpu) if served == "bfloat16" else ""
+    inc = inc_checkpoint(spec, scheme)
+    if not why or (version <= PLAIN_LOADER_LAST["awq"] and not inc):
         return []
-    return [_awq_half_only(version, f"vLLM {version_label(version)} auto_awq.py takes Marlin for "
-                           f"groups {list(MARLIN_MOE_GROUP_SIZES)} only and runs {scheme.label} "
-                           "on AutoAWQLinearMethod", "--dtype float16 runs it where "
+    method = "AutoAWQLinearMethod" if version >= INC_AUTO_AWQ_FROM else "AWQLinearMethod"
+    return [_awq_half_only(version, f"vLLM {version_label(version)} {why} and runs "
+                           f"{scheme.label} on {method}", "--dtype float16 runs it where "
                            "awq_gemm takes each layer's outputs per GPU (a multiple of 64 and of "
                            "the group)")]
 

@@ -178,9 +178,13 @@ def _gptq_awq(qc: dict, where: str, method: str, excluded: tuple[str, ...]) -> Q
     act_order = method == "gptq" and qc.get("desc_act") is True and group != -1
     rule = _act_order_rule(qc.get("dynamic"), qc.get("desc_act"), group, where) \
         if method == "gptq" else None
+    # AWQ's zero_point (AutoAWQConfig.from_config reads it): false stores no zero points
+    zero_point = qc.get("zero_point") if method == "awq" else None
+    sym_awq = not zero_point if isinstance(zero_point, bool) else None
     return QuantSpec(method=method, scheme=scheme, weight_bits=bits,
                      group_size=None if group == -1 else group, excluded_modules=excluded,
-                     act_order=act_order, act_order_rule=rule, summary=summary)  # fmt: skip
+                     act_order=act_order, act_order_rule=rule, summary=summary,
+                     symmetric=sym_awq)  # fmt: skip
 
 
 def _act_order_rule(dynamic: object, desc_act: object, group: int, where: str) -> str | None:
