@@ -30,7 +30,6 @@ from planner.catalog import catalog_entry, catalog_spec  # noqa: E402
 from planner.model.spec import ModelSpec  # noqa: E402
 from planner.serving.engine import (  # noqa: E402
     CONTEXT_BYTES,
-    CUSTOM_AR_BYTES,
     EngineSettings,
     act_elem_bytes,
     activation_features,
@@ -506,7 +505,7 @@ def fit() -> dict:
             ids.append(case["id"])
         if req.layout.tp > 1 and figures.get("non_torch_forward_increase_gib"):
             nvls.append(figures["non_torch_forward_increase_gib"]
-                        - (CONTEXT_BYTES + CUSTOM_AR_BYTES) / GIB)
+                        - CONTEXT_BYTES / GIB)
         if figures.get("cuda_graph_estimated_gib"):
             count = p.per_gpu[0].cuda_graph_bytes  # graphs x per-graph: recover the count
             graphs.append((figures["cuda_graph_estimated_gib"], count))

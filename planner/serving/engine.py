@@ -421,92 +421,57 @@ wheel): with peers on one node it cudaMallocs meta_size() + max_size (8 MiB) and
 buffer outside torch (the 8 MiB rank_data tensor is torch memory). It is disabled for world
 sizes other than 2/4/6/8 (vllm_versions.CUSTOM_AR_WORLD_SIZES), "on more than two PCIe-only
 GPUs" (not fully connected), and without GPU P2P. From the 0.27.0 wheel (to 0.34.0) the
-constructor takes 16 too and there allocates what it does at 8 (a 16 MiB IPC buffer,
-max(max_size, 2 MiB all-gather, 16 MiB reduce-scatter), and _init_mnnvl_buffer's symmetric
-memory), though should_custom_ar leaves every TP=16 all-reduce to NCCL; not charged at 16.
-Where vLLM charges it: CudaCommunicator builds it in init_worker_distributed_environment,
-which v1/worker/gpu_worker.py Worker.init_device runs after the worker's init_snapshot in the
-0.9.1-0.10.2 wheels and before it from 0.11.0 (0.11.0, 0.19.0, 0.27.0 and 0.34.0 read), and
-memory_profiling counts from that snapshot, so from 0.11 no release's KV budget takes these
-buffers (nor the symmetric-memory one, SYMM_MEM_BYTES, built there too). Kept here at 2/4/6/8
-as the fit of NVLS_BYTES took it out of the v0.19 logs' non-torch figure; the 16 MiB it
-charges off NVLink SHARP (two P2P PCIe GPUs, NVLink without SHARP) from 0.11 is not in
-vLLM's figure (not refitted)."""
+constructor takes 16 too, though should_custom_ar leaves every TP=16 all-reduce to NCCL.
+vLLM counts it only before 0.11, where the worker's memory snapshot precedes the
+communicators (vllm_versions.COMM_BEFORE_SNAPSHOT_FROM): charged at 2/4/6/8 there only."""
 
-NVLS_BYTES = int(1.834 * GIB)
+NVLS_BYTES = int(1.850 * GIB)
 """FITTED: NCCL on an NVSwitch with NVLink SHARP (Hopper and later SXM parts): NVLS multicast
 buffers plus its many channels' buffers, per GPU. vLLM issue #9699 shows NCCL's line
 "NVLS comm ... nvlsPerRankSize 301989888 nvlsTotalSize 2415919104" on 8x H200; the size
 does not follow a formula we could read, so it is the mean of non_torch_forward_increase
-minus the context and custom all-reduce terms over the 6 v0.19 H100 runs at TP 2 and 4
-(2.07-2.17 GiB logged): 1.834 GiB, leave-one-out error at most 0.084 GiB
-(`python bench/accuracy.py --fit`)."""
-
-
-SYMM_MEM_BYTES = {
-    "9.0": {2: 64 << 20, 4: 32 << 20, 6: 64 << 20, 8: 64 << 20},
-    "10.0": {2: 8 << 20, 4: 32 << 20, 6: 128 << 20, 8: 128 << 20},
-}
-"""NOTE: vLLM distributed/device_communicators/symm_mem.py SymmMemCommunicator (TP groups,
-VLLM_ALLREDUCE_USE_SYMM_MEM defaults to 1 in every wheel 0.11.0-0.34.0): one
-torch_symm_mem.empty buffer of SYMM_MEM_ALL_REDUCE_MAX_SIZES[capability][TP] bytes
-(all_reduce_utils.py, the same for 9.0 and 10.0 in every wheel 0.11.0-0.34.0), allocated
-outside torch's caching allocator before the rendezvous that may disable it, so it stays on
-GPUs without multicast too. Only GPUs of those capabilities get one (10.3 from 0.19.0 and
-10.7 from 0.28.0 are NVSwitch parts, where the fitted NVLS term holds it)."""
-
-
-def symm_mem_bytes(compute_capability: str, tp: int) -> int:
-    """vLLM's symmetric-memory all-reduce buffer per TP worker (0 where none)."""
-    return SYMM_MEM_BYTES.get(compute_capability, {}).get(tp, 0)
+minus the context term over the 6 v0.19 H100 runs at TP 2 and 4 (2.07-2.17 GiB logged; the
+custom all-reduce and symmetric-memory buffers are not in them:
+vllm_versions.COMM_BEFORE_SNAPSHOT_FROM):
+1.850 GiB, leave-one-out error at most 0.084 GiB (`python bench/accuracy.py --fit`)."""
 
 
 def non_torch_parts(
     layout: ParallelLayout, link: str = "nvlink", nvswitch_sharp: bool = True,
-    tp_within_node: bool = True, compute_capability: str = "", symm_mem: bool = True,
-    custom_ar: bool = True,
+    tp_within_node: bool = True, comm_counted: bool = False, custom_ar: bool = True,
 ) -> tuple[tuple[str, int], ...]:
-    """Named parts of the non-torch memory of one worker: CUDA context, NCCL, custom AR,
-    symmetric memory.
+    """Named parts of the non-torch memory of one worker that vLLM's profile counts: CUDA
+    context, NCCL, custom AR.
 
     `link` is the node's intra-node link kind (planner.serving.hardware): P2P works over
-    "nvlink" and "pcie"; `nvswitch_sharp`: the GPUs sit on an NVLink-SHARP NVSwitch, whose
-    fitted NVLS term already holds the symmetric-memory buffer of the H100 logs. `symm_mem`:
-    the release allocates that buffer (vllm_versions.SYMM_MEM_FROM); before it the buffer is
-    taken out of the fitted NVLS term too. `custom_ar`: the start-up keeps vLLM's custom
-    all-reduce (off for a layout over several nodes in vllm_versions.NNODES_CUSTOM_AR_OFF).
+    "nvlink" and "pcie"; `nvswitch_sharp`: the GPUs sit on an NVLink-SHARP NVSwitch (the
+    fitted NVLS term). `comm_counted`: the release takes its memory snapshot before building
+    the communicators (before vllm_versions.COMM_BEFORE_SNAPSHOT_FROM), so their custom
+    all-reduce buffers count. `custom_ar`: the start-up keeps vLLM's custom all-reduce (off
+    for a layout over several nodes in vllm_versions.NNODES_CUSTOM_AR_OFF).
     """
     if layout.tp == 1:
         return (("CUDA context", PP_ONLY_BYTES if layout.pp > 1 else CONTEXT_BYTES),)
     p2p = link in ("nvlink", "pcie") and tp_within_node
     parts = [("CUDA context", CONTEXT_BYTES)]
-    symm = symm_mem_bytes(compute_capability, layout.tp)
-    sharp = p2p and link == "nvlink" and nvswitch_sharp
-    if sharp and (symm_mem or not symm):
+    if p2p and link == "nvlink" and nvswitch_sharp:
         parts.append(("NCCL NVLS + channels (fitted)", NVLS_BYTES))
-    elif sharp:
-        parts.append((f"NCCL NVLS + channels (fitted, less the {symm >> 20} MiB symmetric-memory"
-                      " buffer this release does not allocate)", NVLS_BYTES - symm))
     elif p2p:
         parts.append((f"NCCL {NCCL_P2P_CONNECTIONS} x 9.19 MiB P2P buffers",
                       NCCL_P2P_CONNECTIONS * NCCL_CONNECTION_BYTES))
-    # 2/4/6/8 only: 0.27's TP=16 buffers come before vLLM's memory snapshot (CUSTOM_AR_BYTES)
-    if custom_ar and custom_ar_enabled(link == "nvlink", p2p, layout.tp, CUSTOM_AR_WORLD_SIZES):
+    if comm_counted and custom_ar and custom_ar_enabled(link == "nvlink", p2p, layout.tp,
+                                                        CUSTOM_AR_WORLD_SIZES):
         parts.append(("vLLM custom all-reduce 2 x 8 MiB", CUSTOM_AR_BYTES))
-    if symm and symm_mem and not sharp:
-        parts.append((f"vLLM symmetric-memory all-reduce buffer {symm >> 20} MiB", symm))
     return tuple(parts)
 
 
 def non_torch_bytes(
     layout: ParallelLayout, link: str = "nvlink", nvswitch_sharp: bool = True,
-    tp_within_node: bool = True, compute_capability: str = "", symm_mem: bool = True,
-    custom_ar: bool = True,
+    tp_within_node: bool = True, comm_counted: bool = False, custom_ar: bool = True,
 ) -> int:
-    """CUDA context + NCCL / custom all-reduce / symmetric-memory buffers per GPU (see
-    non_torch_parts)."""
+    """CUDA context + NCCL / custom all-reduce buffers per GPU (see non_torch_parts)."""
     return sum(n for _, n in non_torch_parts(layout, link, nvswitch_sharp, tp_within_node,
-                                             compute_capability, symm_mem, custom_ar))
+                                             comm_counted, custom_ar))
 
 
 GRAPH_BYTES_PER_GRAPH = int(8.4 * MIB)

@@ -44,7 +44,8 @@ class Worker(NamedTuple):
     graphs: tuple[int, int]
     max_model_len: int = 0
     compute_capability: str = ""
-    symm_mem: bool = True  # the release allocates vLLM's symmetric-memory buffer (>= 0.11)
+    comm_counted: bool = False  # vllm_versions.COMM_BEFORE_SNAPSHOT_FROM: before it, vLLM counts
+    # its communicators' buffers (engine.non_torch_parts)
     sort_sampler: bool = False  # vllm_versions.TRITON_TOP_K_TOP_P_FROM: the dummy sampler sorts
     sampler_holds_forward: bool = True  # vllm_versions.SAMPLER_HOLDS_FORWARD_FROM
     encoder_every_stage: bool = False  # the encoder's profile on every stage (activation_bytes)
@@ -113,8 +114,7 @@ class VllmEngine:
                                    w.encoder_every_stage, w.encoder_rules,
                                    w.moe_workspace)[0]
         nt = s.non_torch_bytes if s.non_torch_bytes is not None else non_torch_bytes(
-            w.layout, w.link, w.nvswitch_sharp, w.tp_within_node, w.compute_capability,
-            w.symm_mem, w.custom_ar)
+            w.layout, w.link, w.nvswitch_sharp, w.tp_within_node, w.comm_counted, w.custom_ar)
         graphs = 0 if s.enforce_eager else (
             s.cuda_graph_bytes if s.cuda_graph_bytes is not None
             else cuda_graph_bytes(sum(w.graphs))

@@ -840,7 +840,21 @@ nnodes 1). [start, end)."""
 SYMM_MEM_FROM: Version = (0, 11, 0)
 """NOTE: envs.py VLLM_ALLREDUCE_USE_SYMM_MEM defaults to "0" in the 0.10.2 wheel (the first
 with distributed/device_communicators/symm_mem.py) and to "1" from the 0.11.0 wheel on: before
-0.11 no symmetric-memory all-reduce buffer is allocated (engine.SYMM_MEM_BYTES)."""
+0.11 no symmetric-memory all-reduce buffer is allocated (speed.collectives; from 0.11 it is built
+before the memory snapshot, COMM_BEFORE_SNAPSHOT_FROM, so it is in no memory plan)."""
+
+COMM_BEFORE_SNAPSHOT_FROM: Version = (0, 11, 0)
+"""NOTE: v1/worker/gpu_worker.py Worker.init_device runs init_worker_distributed_environment
+("Initialize the distributed environment BEFORE taking memory snapshot") before its
+init_snapshot from the 0.11.0 wheel (0.11.0, 0.19.0, 0.27.0 and 0.34.0 read; after it in the
+0.9.1 and 0.10.2 wheels), and memory_profiling measures non-torch growth from that snapshot.
+CudaCommunicator's constructor builds vLLM's custom all-reduce (engine.CUSTOM_AR_BYTES) and the
+symmetric-memory communicator (symm_mem.py SymmMemCommunicator: one torch_symm_mem.empty buffer
+of all_reduce_utils.py SYMM_MEM_ALL_REDUCE_MAX_SIZES[capability][TP], 64 MiB at TP=2 on 9.0)
+there, so from 0.11 neither is in the figure the KV budget takes out, nor are the connections
+PyNcclCommunicator's warm-up all_reduce opens. engine.NCCL_P2P_CONNECTIONS' buffers stay
+charged (ASSUMED: NCCL opens further connections lazily for the profile run's larger
+all-reduces; which ones the warm-up opened no log says), as the fitted NVLS term does."""
 
 SCALED_VIDEO_RULE = ((0, 11), (0, 12))
 """NOTE: the vLLM minor releases (inclusive) whose qwen3_vl.py Qwen3VLProcessingInfo

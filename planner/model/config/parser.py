@@ -1930,7 +1930,7 @@ DSV4_WARNING = (
     "is fitted on standard decoders, only the indexer's dummy logits of the first capture are "
     "read from the source; an independent DeepSeek-V4-Flash start-up, vLLM issue #50576, "
     "estimates 49 MiB a graph, about six times the fit), and the one logged start-up (2x "
-    "GH200, vLLM issue #44376) has 3.9 GiB less KV pool than planned: read the pool as an "
+    "GH200, vLLM issue #44376) has 4.0 GiB less KV pool than planned: read the pool as an "
     "upper bound")
 
 

@@ -46,10 +46,10 @@ CUSTOM_AR_SYMM_MEM_MAX_BYTES = {
 }
 """NOTE: all_reduce_utils.py CUSTOM_ALL_REDUCE_MAX_SIZES (the same for 9.0 and 10.0 in the
 0.11.0, 0.12.0, 0.17.0, 0.19.0, 0.26.0, 0.27.0, 0.33.0 and 0.34.0 wheels): with the symmetric-memory
-communicator on (VllmRules.symm_mem, engine.SYMM_MEM_BYTES' GPUs and TP sizes)
+communicator on (VllmRules.symm_mem, on the GPUs and TP sizes of this table)
 CustomAllreduce's max_size is min(this, 8 MiB), so on 8x H100 it takes messages below 256 KiB
 only. Between that and 8 MiB cuda_communicator.py CudaCommunicator.all_reduce goes on to
-SymmMemCommunicator (below engine.SYMM_MEM_BYTES, SYMM_MEM_ALL_REDUCE_MAX_SIZES), which runs
+SymmMemCommunicator (below all_reduce_utils.py SYMM_MEM_ALL_REDUCE_MAX_SIZES), which runs
 torch's multimem_all_reduce_ on SYMM_MEM_MULTIMEM's TP sizes and two_shot_all_reduce_ on the
 others, then to pynccl. The figures keep the custom kernel's 2 hops for them: the measured
 NVLink 4 line (NVLINK_ALLREDUCE) is that multimem kernel's at 16 MiB. 10.3 (B300) joins the

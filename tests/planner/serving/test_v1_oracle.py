@@ -37,29 +37,33 @@ def test_covered_from_the_first_release_with_memory_profiling():
             vllm_rules(old)
 
 
-def test_no_symmetric_memory_buffer_before_0_11():
-    # envs.py VLLM_ALLREDUCE_USE_SYMM_MEM: absent (0.9.1-0.10.1), "0" (0.10.2), "1" (0.11.0).
-    # Llama-3.1-8B on 2x H100 PCIe, TP=2 (P2P over PCIe, no NVSwitch): non-torch per GPU =
-    # 0.25 GiB context + 4 NCCL P2P connections x 9,633,792 B + custom all-reduce 2 x 8 MiB
-    # = 268,435,456 + 38,535,168 + 16,777,216 = 323,747,840 B; 0.11 adds the 64 MiB
-    # symmetric-memory buffer of SYMM_MEM_ALL_REDUCE_MAX_SIZES["9.0"][2].
+def test_communicator_buffers_count_only_before_0_11():
+    # v1/worker/gpu_worker.py Worker.init_device: init_worker_distributed_environment runs after
+    # the init_snapshot in 0.9.1-0.10.2 and before it from 0.11.0 ("Initialize the distributed
+    # environment BEFORE taking memory snapshot"); memory_profiling counts non-torch growth from
+    # that snapshot. Llama-3.1-8B on 2x H100 PCIe, TP=2 (P2P over PCIe, no NVSwitch):
+    # 0.9.2: 0.25 GiB context + 4 NCCL P2P connections x 9,633,792 B + custom all-reduce
+    # 2 x 8 MiB = 268,435,456 + 38,535,168 + 16,777,216 = 323,747,840 B;
+    # 0.11.0: the custom all-reduce and the 64 MiB symmetric-memory buffer
+    # (SYMM_MEM_ALL_REDUCE_MAX_SIZES["9.0"][2]) are built before the snapshot: 306,970,624 B.
     old = _plan("meta-llama/Llama-3.1-8B-Instruct", "h100-pcie", 2, "0.9.2", max_model_len=8192)
     new = _plan("meta-llama/Llama-3.1-8B-Instruct", "h100-pcie", 2, "0.11.0", max_model_len=8192)
     a, b = old.per_gpu[0], new.per_gpu[0]
     assert a.non_torch_bytes == 323_747_840
-    assert b.non_torch_bytes == 323_747_840 + 64 * MIB
+    assert b.non_torch_bytes == 306_970_624
     # everything else is the same rule in both: budget, weights, activation
     assert (a.budget_bytes, a.weights_bytes, a.activation_bytes) == (
         b.budget_bytes, b.weights_bytes, b.activation_bytes)
     # one block at TP=2 = 32 layers x 2 (K, V) x 4 KV heads x 128 x 16 tokens x 2 B = 1 MiB,
-    # so the 64 MiB buffer is exactly 64 blocks (the pools are whole MiB apart)
-    assert a.kv_cache_bytes - b.kv_cache_bytes == 64 * MIB
-    assert a.num_blocks - b.num_blocks == 64
-    # on an NVSwitch (H100 SXM) the fitted NVLS term holds the buffer: 0.10 takes it out
+    # so the 16 MiB vLLM 0.11 no longer counts is exactly 16 blocks more
+    assert b.kv_cache_bytes - a.kv_cache_bytes == 16 * MIB
+    assert b.num_blocks - a.num_blocks == 16
+    # on an NVSwitch (H100 SXM) the fitted NVLS term (v0.19 logs, which hold neither buffer)
+    # is the same in both; 0.10 adds the custom all-reduce's 16 MiB it counts
     sxm = _plan("meta-llama/Llama-3.1-8B-Instruct", "h100-sxm", 2, "0.10.1", max_model_len=8192)
     sxm_new = _plan("meta-llama/Llama-3.1-8B-Instruct", "h100-sxm", 2, "0.11.0",
                     max_model_len=8192)
-    assert sxm_new.per_gpu[0].non_torch_bytes - sxm.per_gpu[0].non_torch_bytes == 64 * MIB
+    assert sxm.per_gpu[0].non_torch_bytes - sxm_new.per_gpu[0].non_torch_bytes == 16 * MIB
 
 
 def test_kv_groups_take_the_smallest_type_before_0_12():
