@@ -79,7 +79,8 @@ def launch(model: str, scheme: quant.QuantScheme, s: EngineSettings, engine_flag
     why `model` is nothing vLLM can load: no command then, unless a --target-checkpoint is
     what it loads. `method`: the checkpoint's quant_method (ModelSpec.quant's, or the
     unread one), which a release that deprecates it loads only with
-    --allow-deprecated-quantization (vllm_versions.DEPRECATED_QUANTIZATION).
+    --allow-deprecated-quantization (vllm_versions.DEPRECATED_QUANTIZATION), and which a
+    runtime what-if's --quantization must be.
     """
     if unservable and not (s.target_quant and s.target_checkpoint):
         return Launch(None, unservable)
@@ -97,6 +98,17 @@ def launch(model: str, scheme: quant.QuantScheme, s: EngineSettings, engine_flag
             flag, kv_note = _kv_as_planned(known, s, cli)
             serve, note = f"vllm serve {known}{flag}", (
                 f"Loads {known}, the catalog's {scheme.label} checkpoint of {model}.{kv_note}")
+        elif scheme.runtime and scheme.vllm_quantization and method not in (
+                None, scheme.vllm_quantization):
+            # config/model.py _verify_quantization compares the config's quant_method with
+            # --quantization (startup.quantization_errors); no override claims an unread one
+            q = scheme.vllm_quantization
+            return Launch(None, (
+                f"No {scheme.label} command: {model}'s config names quant_method {method!r}, "
+                f"and vLLM {cli.vllm_version} stops at --quantization {q} on it (\"Quantization "
+                f"method specified in the model config ({method}) does not match the "
+                f"quantization method specified in the `quantization` argument ({q}).\"): "
+                f"give a {scheme.label} checkpoint of it (--target-checkpoint)."))
         elif scheme.runtime and scheme.vllm_quantization and cli.accepts(
                 "--quantization", scheme.vllm_quantization):
             serve += f" --quantization {scheme.vllm_quantization}"

@@ -129,6 +129,29 @@ def test_runtime_fp8_on_an_unread_checkpoint_is_vllms_mismatch() -> None:
         "quantization method specified in the `quantization` argument (fp8).")
 
 
+def test_a_runtime_fp8_what_if_of_an_unread_checkpoint_has_no_command() -> None:
+    # an unread quant_method plans 16-bit weights, so the CLI takes --target-quant; the FP8
+    # what-if's command would be `vllm serve <it> --quantization fp8`, which vLLM stops at as
+    # above (quark in the config, fp8 on the command line). The plan's figures stand (the
+    # what-if's weights); the command does not, unless another checkpoint is given
+    p = _plan({"quant_method": "quark"}, "0.34.0", target_quant="fp8-tensor")
+    assert p.fits and p.vllm_command is None
+    assert "(quark) does not match the quantization method specified in the `quantization` " \
+        "argument (fp8)" in p.launch_note
+    given = _plan({"quant_method": "quark"}, "0.34.0", target_quant="fp8-tensor",
+                  target_checkpoint="acme/llama-fp8")
+    assert given.vllm_command.startswith("vllm serve acme/llama-fp8 ")
+    assert "--quantization" not in given.vllm_command
+    # a 16-bit checkpoint (no quant_method) keeps vLLM's load-time FP8
+    plain = plan(PlanRequest(
+        model=parse_model_config(catalog_entry("meta-llama/Llama-3.1-8B-Instruct").config,
+                                 name="acme/llama"),
+        cluster=preset_cluster("h100-sxm", 1),
+        engine=EngineSettings(vllm_version="0.34.0", max_model_len=8192,
+                              target_quant="fp8-tensor")))
+    assert plain.vllm_command.startswith("vllm serve acme/llama --quantization fp8 ")
+
+
 def test_weights_planned_as_16_bit_are_no_confident_fit() -> None:
     # quark is in 0.34.0's QuantizationMethods: vLLM loads it with its own config, in a format
     # Headroom does not read, so the 16-bit figures fit with the part named in the verdict
