@@ -306,6 +306,10 @@ class QuantSpec(_Frozen):
         default=None, description="AutoRound's `sym` key as stored (None: absent): vLLM's INC "
         "loader needs it up to 0.28, and symmetric GPTQ packing for Marlin (startup.inc_errors); "
         "AWQ: not its zero_point (true where zero_point is false, which Marlin does not take)")
+    awq_old_keys: bool = Field(
+        default=False, description="AWQ: bits or group size given only as AutoAWQ's older "
+        "w_bit / q_group_size, which vLLM's AWQ config reads but its Marlin check up to 0.23 "
+        "does not (startup.marlin_keys_miss)")
     backend: str | None = Field(
         default=None, description="AutoRound's backend / vllm_backend key (None: absent, vLLM "
         "reads 'auto'): 'gptq' or 'awq' turns vLLM's Marlin kernels off (startup.inc_errors)")

@@ -975,32 +975,32 @@ checkpoints (current_platform.is_cuda() or is_cpu(), so never on ROCm; 4 or 8 bi
 symmetric; check_marlin_supported: group in marlin_utils.MARLIN_SUPPORTED_GROUP_SIZES
 [-1, 32, 64, 128]); awq_marlin.py AWQMarlinConfig.is_awq_marlin_compatible likewise
 (cuda-alike, 4 bits, the same groups). From 0.22.0 quantization "gptq" is AutoGPTQConfig and
-from 0.24.0 "awq" AutoAWQConfig, [torch.half, torch.bfloat16] at every group. Symmetry (and
-the sym / desc_act keys gptq_marlin needs) is not planned: an asymmetric GPTQ checkpoint in a
-Marlin group is not refused here; AWQ's zero_point false is (awq_without_zero_points).
-Releases before PLAIN_LOADER_READ_FROM are not read."""
+from 0.24.0 "awq" AutoAWQConfig, [torch.half, torch.bfloat16] at every group. Both checks also
+read the checkpoint's keys (marlin_keys_miss: AWQ's bits / group_size / zero_point). GPTQ's
+symmetry (and the sym / desc_act keys gptq_marlin needs) is not planned: an asymmetric GPTQ
+checkpoint in a Marlin group is not refused here. Releases before PLAIN_LOADER_READ_FROM are
+not read."""
 
 PLAIN_LOADER_READ_FROM: Version = (0, 19, 0)
 
 
 def _plain_loader(method: str, scheme: QuantScheme, version: Version, vendor: str,
-                  capability: tuple[int, int] | None = None, no_zero_points: bool = False) -> str:
+                  capability: tuple[int, int] | None = None, keys_miss: str = "") -> str:
     """Why vLLM `version` loads this GPTQ/AWQ `method` with its plain, float16-only loader
     (PLAIN_LOADER_LAST), or "" where a Marlin or Auto loader takes it. `capability`: an NVIDIA
     GPU's compute capability where the caller asks (below 7.5 Marlin takes nothing:
     is_{method}_marlin_compatible ends in check_marlin_supported, whose
     query_marlin_supported_quant_types lists no type there; 0.19.0-0.21.0 gptq_marlin.py,
-    0.19.0-0.23.0 awq_marlin.py wheels). `no_zero_points`: an AWQ checkpoint whose zero_point
-    is false (awq_without_zero_points)."""
+    0.19.0-0.23.0 awq_marlin.py wheels). `keys_miss`: the stored checkpoint's keys that check
+    refuses (marlin_keys_miss)."""
     if method not in PLAIN_LOADER_LAST or not \
             PLAIN_LOADER_READ_FROM <= version <= PLAIN_LOADER_LAST[method]:
         return ""
     if not marlin_takes_group(scheme):  # MARLIN_SUPPORTED_GROUP_SIZES, the same list
         return (f"{method}_marlin takes groups {list(MARLIN_MOE_GROUP_SIZES)}, not "
                 f"{group_size(scheme)} (is_{method}_marlin_compatible)")
-    if method == "awq" and no_zero_points:
-        return ("awq_marlin takes AWQ weights with zero points only, and zero_point is false "
-                "(is_awq_marlin_compatible: check_marlin_supported)")
+    if keys_miss:
+        return keys_miss
     if method == "gptq" and vendor != "nvidia":
         return "gptq_marlin is CUDA-only (is_gptq_marlin_compatible)"
     if _marlin_lists_no_type(vendor, capability):
@@ -1066,7 +1066,7 @@ def gdn_ba_whole(spec: ModelSpec, scheme: QuantScheme, version: Version, gpu: Gp
         return True
     cc = _capability(gpu)
     return method == "awq" and scheme.key.startswith("w4") and marlin_takes_group(scheme) \
-        and not awq_without_zero_points(spec, scheme) \
+        and not marlin_keys_miss(spec, scheme, version) \
         and (cc is None or cc >= MARLIN_MIN_CAPABILITY)
 
 
@@ -1118,7 +1118,7 @@ def act_dtype_errors(spec: ModelSpec, scheme: QuantScheme, served: str,
     allowed = ACT_DTYPES.get(method)
     if allowed is None or served in allowed:
         plain = _plain_loader(method, scheme, version, vendor,
-                              no_zero_points=awq_without_zero_points(spec, scheme))
+                              keys_miss=marlin_keys_miss(spec, scheme, version))
         if not plain or served == "float16":
             return []
         return [f"torch.{served} is not supported for quantization method {method}. Supported "
@@ -1493,7 +1493,7 @@ def _marlin_linear_path(spec: ModelSpec, scheme: QuantScheme, version: Version,
         return False, scheme.family == "awq"  # INC builds AWQMarlinLinearMethod directly
     if scheme.family == "awq":
         return (True, True) if scheme.key.startswith("w4") \
-            and not awq_without_zero_points(spec, scheme) else None
+            and not marlin_keys_miss(spec, scheme, version) else None
     method = _loading_method(spec, scheme, False)
     if method == "gptq" and version <= PLAIN_LOADER_LAST["gptq"] \
             and spec.quant is not None and spec.quant.symmetric is False:
@@ -1684,6 +1684,29 @@ def awq_without_zero_points(spec: ModelSpec, scheme: QuantScheme) -> bool:
         and spec.quant.symmetric is True
 
 
+def marlin_keys_miss(spec: ModelSpec, scheme: QuantScheme, version: Version) -> str:
+    """Why vLLM `version`'s AWQ Marlin check refuses this stored checkpoint for its own keys
+    ("" where they pass, or another checkpoint): up to PLAIN_LOADER_LAST its plain loader then
+    takes it, after it its layers leave Marlin (zero_point false only).
+
+    NOTE: awq_marlin.py is_awq_marlin_compatible (0.19.0-0.23.0 wheels) reads .get("bits"),
+    .get("group_size") and .get("zero_point"), False where one is None (AutoAWQ's older w_bit /
+    q_group_size are not read there: awq.py AWQConfig reads them, config.quant.AWQ_KEYS), and
+    check_marlin_supported(uint4, group, has_zp=zero_point) refuses zero_point false
+    (awq_without_zero_points). From 0.24.0 AutoAWQConfig reads w_bit and asks only the zero
+    point."""
+    if not stored_format(spec, scheme) or spec.quant.method != "awq":
+        return ""
+    plain = version <= PLAIN_LOADER_LAST["awq"]
+    if awq_without_zero_points(spec, scheme):
+        return ("awq_marlin takes AWQ weights with zero points only, and zero_point is "
+                "false (is_awq_marlin_compatible: check_marlin_supported)") if plain else \
+            "auto_awq.py takes Marlin for AWQ weights with zero points only"
+    return ("awq_marlin reads bits and group_size, which this config gives only as w_bit "
+            "/ q_group_size (is_awq_marlin_compatible)") if plain and spec.quant.awq_old_keys \
+        else ""
+
+
 def _awq_own_gemm(spec: ModelSpec, scheme: QuantScheme, version: Version,
                   gpu: GpuSpec) -> str:
     """Why vLLM `version` runs every quantized dense layer of this AWQ-packed checkpoint on
@@ -1708,7 +1731,7 @@ def _awq_own_gemm(spec: ModelSpec, scheme: QuantScheme, version: Version,
     if awq_without_zero_points(spec, scheme):
         return (f"{loader} takes Marlin for AWQ weights with zero points only (uint4), and the "
                 "checkpoint's zero_point is false")
-    return ""
+    return marlin_keys_miss(spec, scheme, version)
 
 
 def _awq_gemm_refusal(layers: list[NarrowLinear], group: int, served: str, version: Version,

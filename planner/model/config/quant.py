@@ -165,26 +165,52 @@ def _fp8(qc: dict, where: str, excluded: tuple[str, ...], warnings: list[str]) -
                      summary=f"FP8 e4m3, {block[0]}x{block[1]} block scales")  # fmt: skip
 
 
+AWQ_KEYS = {"bits": ("w_bit", "bits"), "group_size": ("q_group_size", "group_size"),
+            "zero_point": ("zero_point",)}
+"""NOTE: the keys vLLM's AWQ config reads each field from, first found first
+(QuantizationConfig.get_from_keys: the first key present, else ValueError "Cannot find any of
+[keys] in the model's quantization config."): awq.py AWQConfig.from_config (0.9.1-0.23.0 wheels)
+and auto_awq.py AutoAWQConfig.from_config (0.24.0-0.34.0), get_from_keys(config, ["w_bit",
+"bits"]), (config, ["q_group_size", "group_size"]) and (config, ["zero_point"]), no default in
+any release. AutoAWQ's older exports write w_bit / q_group_size."""
+
+
+def _awq_key(qc: dict, field: str, where: str) -> str:
+    """The key AWQ's config reads `field` from (AWQ_KEYS); a checkpoint with none of them is
+    refused in vLLM's words."""
+    keys = AWQ_KEYS[field]
+    found = next((key for key in keys if key in qc), None)
+    if found is None:
+        raise ConfigError(f"config.json: {where} has no {field}: vLLM's AWQ loader stops at load "
+                          f"(\"Cannot find any of {list(keys)} in the model's quantization "
+                          "config.\", AWQConfig / AutoAWQConfig.from_config in every release)")
+    return found
+
+
 def _gptq_awq(qc: dict, where: str, method: str, excluded: tuple[str, ...]) -> QuantSpec:
-    bits = _int_field(qc, "bits", f"config.json: {where}", 4)
-    group = _int_field(qc, "group_size", f"config.json: {where}", 128)
+    awq = method == "awq"
+    bits_key, group_key = (_awq_key(qc, "bits", where), _awq_key(qc, "group_size", where)) \
+        if awq else ("bits", "group_size")
+    zero_point = qc[_awq_key(qc, "zero_point", where)] if awq else None
+    bits = _int_field(qc, bits_key, f"config.json: {where}", 4)
+    group = _int_field(qc, group_key, f"config.json: {where}", 128)
     if bits not in (4, 8):
-        raise ConfigError(f"config.json: {where}.bits = {bits} is not 4 or 8")
+        raise ConfigError(f"config.json: {where}.{bits_key} = {bits} is not 4 or 8")
     tag = "gchannel" if group == -1 else f"g{group}"
     scheme = f"w{bits}a16-{method}-{tag}"
-    sym = "sym" if qc.get("sym", qc.get("zero_point") is False) else "asym"
+    sym = "sym" if qc.get("sym", zero_point is False) else "asym"
     summary = f"{method.upper()} int{bits}, group {group if group != -1 else 'per-channel'}, {sym}"
     # vLLM's GPTQ config turns desc_act off for group -1 (auto_gptq.py __init__); AWQ has none
     act_order = method == "gptq" and qc.get("desc_act") is True and group != -1
     rule = _act_order_rule(qc.get("dynamic"), qc.get("desc_act"), group, where) \
         if method == "gptq" else None
-    # AWQ's zero_point (AutoAWQConfig.from_config reads it): false stores no zero points
-    zero_point = qc.get("zero_point") if method == "awq" else None
+    # AWQ: zero_point false stores no zero points (startup.awq_without_zero_points)
     sym_awq = not zero_point if isinstance(zero_point, bool) else None
     return QuantSpec(method=method, scheme=scheme, weight_bits=bits,
                      group_size=None if group == -1 else group, excluded_modules=excluded,
                      act_order=act_order, act_order_rule=rule, summary=summary,
-                     symmetric=sym_awq)  # fmt: skip
+                     symmetric=sym_awq,
+                     awq_old_keys=awq and (bits_key, group_key) != ("bits", "group_size"))
 
 
 def _act_order_rule(dynamic: object, desc_act: object, group: int, where: str) -> str | None:

@@ -273,7 +273,8 @@ def test_gptq_group_size_scheme():
     config["quantization_config"] = {"quant_method": "gptq", "bits": 4, "group_size": 128,
                                      "sym": True, "desc_act": False}  # fmt: skip
     assert parse_model_config(config).quant.scheme == "w4a16-gptq-g128"
-    config["quantization_config"] = {"quant_method": "awq", "bits": 4, "group_size": 64}
+    config["quantization_config"] = {"quant_method": "awq", "bits": 4, "group_size": 64,
+                                     "zero_point": True}  # fmt: skip
     assert parse_model_config(config).quant.scheme == "w4a16-awq-g64"
 
 

@@ -19,7 +19,9 @@ from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.plan import PlanRequest, plan
 
-AWQ = {"quant_method": "awq", "bits": 4, "group_size": 128, "version": "gemm"}
+# AutoAWQ's GEMM export as real checkpoints write it (e.g. QuantTrio/DeepSeek-V3.2-Exp-AWQ's
+# config.json: bits 4, group_size 128, version gemm, zero_point true); vLLM needs zero_point
+AWQ = {"quant_method": "awq", "bits": 4, "group_size": 128, "version": "gemm", "zero_point": True}
 INC_AWQ = {"quant_method": "auto-round", "bits": 4, "group_size": 128,
            "packing_format": "auto_round:auto_awq"}
 
