@@ -305,7 +305,8 @@ class QuantSpec(_Frozen):
     symmetric: bool | None = Field(
         default=None, description="AutoRound's `sym` key as stored (None: absent): vLLM's INC "
         "loader needs it up to 0.28, and symmetric GPTQ packing for Marlin (startup.inc_errors); "
-        "AWQ: not its zero_point (true where zero_point is false, which Marlin does not take)")
+        "GPTQ: its sym likewise (startup.gptq_sym_errors, marlin_keys_miss); AWQ: not its "
+        "zero_point (true where zero_point is false, which Marlin does not take)")
     awq_old_keys: bool = Field(
         default=False, description="AWQ: bits or group size given only as AutoAWQ's older "
         "w_bit / q_group_size, which vLLM's AWQ config reads but its Marlin check up to 0.23 "
@@ -317,7 +318,7 @@ class QuantSpec(_Frozen):
         default=False, description="AutoRound: packing_format written as null, which vLLM "
         "refuses before 0.29 and reads as its default from 0.29 (startup.inc_errors)")
     sym_null: bool = Field(
-        default=False, description="AutoRound: sym written as null (`symmetric` None), which "
+        default=False, description="AutoRound, GPTQ: sym written as null (`symmetric` None), which "
         "every release reads as None, not as a missing key: no Marlin type map lists it "
         "(config.quant._inc_sym)")
     summary: str = Field(description="one line, e.g. 'GPTQ int4, group 128, sym'")

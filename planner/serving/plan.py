@@ -120,6 +120,7 @@ from planner.serving.startup import (
     gemma_tie_errors,
     gptq_dynamic_errors,
     gptq_kernel_errors,
+    gptq_sym_errors,
     gptq_tp_refusal,
     inc_errors,
     inc_format_errors,
@@ -753,6 +754,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             + tuple(gptq_kernel_errors(spec, scheme, served, rules.version, gpu))
             + tuple(act_order_errors(spec, scheme, rules.version))
             + tuple(gptq_dynamic_errors(spec, scheme, rules.version, gpu))
+            + tuple(gptq_sym_errors(spec, scheme, rules.version))
             + tuple(rocm_awq_errors(spec, scheme, served, rules.version, gpu))
             + tuple(cuda_awq_gemm_errors(spec, scheme, served, rules.version, gpu))
             # _verify_quantization stops at an unknown method before the platform's list

@@ -976,10 +976,9 @@ symmetric; check_marlin_supported: group in marlin_utils.MARLIN_SUPPORTED_GROUP_
 [-1, 32, 64, 128]); awq_marlin.py AWQMarlinConfig.is_awq_marlin_compatible likewise
 (cuda-alike, 4 bits, the same groups). From 0.22.0 quantization "gptq" is AutoGPTQConfig and
 from 0.24.0 "awq" AutoAWQConfig, [torch.half, torch.bfloat16] at every group. Both checks also
-read the checkpoint's keys (marlin_keys_miss: AWQ's bits / group_size / zero_point). GPTQ's
-symmetry (and the sym / desc_act keys gptq_marlin needs) is not planned: an asymmetric GPTQ
-checkpoint in a Marlin group is not refused here. Releases before PLAIN_LOADER_READ_FROM are
-not read."""
+read the checkpoint's keys (marlin_keys_miss: GPTQ's sym, AWQ's bits / group_size /
+zero_point); GPTQ's desc_act is not checked. Releases before PLAIN_LOADER_READ_FROM are not
+read."""
 
 PLAIN_LOADER_READ_FROM: Version = (0, 19, 0)
 
@@ -1491,13 +1490,11 @@ def _marlin_linear_path(spec: ModelSpec, scheme: QuantScheme, version: Version,
         if inc_marlin_off(spec, scheme, gpu, version):
             return None
         return False, scheme.family == "awq"  # INC builds AWQMarlinLinearMethod directly
+    if marlin_keys_miss(spec, scheme, version) or gptq_sym_errors(spec, scheme, version):
+        return None  # gptq.py / awq.py's own kernels, AutoAWQLinearMethod, or no layer built
     if scheme.family == "awq":
-        return (True, True) if scheme.key.startswith("w4") \
-            and not marlin_keys_miss(spec, scheme, version) else None
+        return (True, True) if scheme.key.startswith("w4") else None
     method = _loading_method(spec, scheme, False)
-    if method == "gptq" and version <= PLAIN_LOADER_LAST["gptq"] \
-            and spec.quant is not None and spec.quant.symmetric is False:
-        return None  # is_gptq_marlin_compatible wants sym: gptq.py's own kernels
     return False, method == "compressed-tensors" and "-ct-" not in scheme.key
 
 
@@ -1685,26 +1682,63 @@ def awq_without_zero_points(spec: ModelSpec, scheme: QuantScheme) -> bool:
 
 
 def marlin_keys_miss(spec: ModelSpec, scheme: QuantScheme, version: Version) -> str:
-    """Why vLLM `version`'s AWQ Marlin check refuses this stored checkpoint for its own keys
-    ("" where they pass, or another checkpoint): up to PLAIN_LOADER_LAST its plain loader then
-    takes it, after it its layers leave Marlin (zero_point false only).
+    """Why vLLM `version`'s GPTQ / AWQ Marlin check refuses this stored checkpoint for its own
+    keys ("" where they pass, or another checkpoint): up to PLAIN_LOADER_LAST its plain loader
+    then takes it, after it AWQ's layers leave Marlin (zero_point false only).
 
-    NOTE: awq_marlin.py is_awq_marlin_compatible (0.19.0-0.23.0 wheels) reads .get("bits"),
-    .get("group_size") and .get("zero_point"), False where one is None (AutoAWQ's older w_bit /
-    q_group_size are not read there: awq.py AWQConfig reads them, config.quant.AWQ_KEYS), and
-    check_marlin_supported(uint4, group, has_zp=zero_point) refuses zero_point false
-    (awq_without_zero_points). From 0.24.0 AutoAWQConfig reads w_bit and asks only the zero
+    NOTE: gptq_marlin.py is_gptq_marlin_compatible (0.19.0-0.21.0 wheels) reads
+    quant_config.get("sym") and returns False where it is None (absent or null) or (bits, sym)
+    is not in TYPE_MAP {(4, True), (8, True)}; awq_marlin.py is_awq_marlin_compatible
+    (0.19.0-0.23.0) reads .get("bits"), .get("group_size") and .get("zero_point"), False where
+    one is None (AutoAWQ's older w_bit / q_group_size are not read there: awq.py AWQConfig reads
+    them, config.quant.AWQ_KEYS) and check_marlin_supported(uint4, group, has_zp=zero_point)
+    refuses zero_point false (awq_without_zero_points). From 0.22.0 AutoGPTQConfig refuses sym
+    false (gptq_sym_errors); from 0.24.0 AutoAWQConfig reads w_bit and asks only the zero
     point."""
-    if not stored_format(spec, scheme) or spec.quant.method != "awq":
+    if not stored_format(spec, scheme) or spec.quant.method not in PLAIN_LOADER_LAST:
         return ""
-    plain = version <= PLAIN_LOADER_LAST["awq"]
-    if awq_without_zero_points(spec, scheme):
-        return ("awq_marlin takes AWQ weights with zero points only, and zero_point is "
-                "false (is_awq_marlin_compatible: check_marlin_supported)") if plain else \
-            "auto_awq.py takes Marlin for AWQ weights with zero points only"
-    return ("awq_marlin reads bits and group_size, which this config gives only as w_bit "
-            "/ q_group_size (is_awq_marlin_compatible)") if plain and spec.quant.awq_old_keys \
-        else ""
+    quant, plain = spec.quant, version <= PLAIN_LOADER_LAST[spec.quant.method]
+    if quant.method == "awq":
+        if awq_without_zero_points(spec, scheme):
+            return ("awq_marlin takes AWQ weights with zero points only, and zero_point is "
+                    "false (is_awq_marlin_compatible: check_marlin_supported)") if plain else \
+                "auto_awq.py takes Marlin for AWQ weights with zero points only"
+        return ("awq_marlin reads bits and group_size, which this config gives only as w_bit "
+                "/ q_group_size (is_awq_marlin_compatible)") if plain and quant.awq_old_keys \
+            else ""
+    if not plain or quant.symmetric is True:
+        return ""
+    held = "null" if quant.sym_null else "absent" if quant.symmetric is None else "false"
+    return f"gptq_marlin takes GPTQ with sym true only, and sym is {held} " \
+        "(is_gptq_marlin_compatible)"
+
+
+GPTQ_SYM_REQUIRED_FROM: Version = (0, 22, 0)
+"""NOTE: from 0.22.0 quantization "gptq" is auto_gptq.py AutoGPTQConfig on every GPU
+(override_quantization_method), whose from_config reads get_from_keys(config, ["sym"]) (no
+default: ValueError "Cannot find any of ['sym'] in the model's quantization config.") and whose
+__init__ raises ValueError(f"Unsupported quantization config: bits={weight_bits},
+sym={is_sym}") for (bits, sym) outside TYPE_MAP {(4, True), (8, True)} (0.22.0, 0.28.0,
+0.29.0, 0.34.0 wheels read). Up to 0.21 sym false, null or absent loads on gptq.py's plain
+GPTQConfig, which reads no sym (marlin_keys_miss)."""
+
+
+def gptq_sym_errors(spec: ModelSpec, scheme: QuantScheme, version: Version) -> list[str]:
+    """vLLM's refusal of a GPTQ checkpoint as stored for its sym key (GPTQ_SYM_REQUIRED_FROM),
+    in its words; [] where it loads. E.g. an asymmetric int4 GPTQ checkpoint on 0.34.0:
+    "Unsupported quantization config: bits=4, sym=False"."""
+    if not stored_format(spec, scheme) or spec.quant.method != "gptq" \
+            or version < GPTQ_SYM_REQUIRED_FROM or spec.quant.symmetric is True:
+        return []
+    v = version_label(version)
+    if spec.quant.symmetric is None and not spec.quant.sym_null:
+        return ["Cannot find any of ['sym'] in the model's quantization config. (vLLM "
+                f"{v} AutoGPTQConfig.from_config reads sym as required; 0.21 and earlier load "
+                "such a GPTQ checkpoint on gptq.py's plain loader)"]
+    return [f"Unsupported quantization config: bits={spec.quant.weight_bits}, "
+            f"sym={spec.quant.symmetric} (vLLM {v} AutoGPTQConfig: Marlin takes GPTQ in 4 or "
+            "8 bits, symmetric; 0.21 and earlier load it on gptq.py's plain loader, float16 "
+            "only)"]
 
 
 def _awq_own_gemm(spec: ModelSpec, scheme: QuantScheme, version: Version,
@@ -1836,7 +1870,8 @@ def gptq_dynamic_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
         return []
     v = version_label(version)
     plain = _plain_loader("gptq", scheme, version, gpu.vendor,
-                          parse_capability(gpu.compute_capability))
+                          parse_capability(gpu.compute_capability),
+                          marlin_keys_miss(spec, scheme, version))
     loader = "AutoGPTQConfig" if version >= GPTQ_MP_KERNELS_FROM else "GPTQMarlinConfig"
     for entry in quant.dynamic_entries:
         whose = f"the `dynamic` rule matching '{entry.module}' gives it"

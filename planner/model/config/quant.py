@@ -204,12 +204,13 @@ def _gptq_awq(qc: dict, where: str, method: str, excluded: tuple[str, ...]) -> Q
     act_order = method == "gptq" and qc.get("desc_act") is True and group != -1
     rule = _act_order_rule(qc.get("dynamic"), qc.get("desc_act"), group, where) \
         if method == "gptq" else None
-    # AWQ: zero_point false stores no zero points (startup.awq_without_zero_points)
-    sym_awq = not zero_point if isinstance(zero_point, bool) else None
+    # AWQ: zero_point false stores no zero points; GPTQ: sym as stored (startup.marlin_keys_miss)
+    held = (not zero_point if isinstance(zero_point, bool) else None) if awq else qc.get("sym")
     return QuantSpec(method=method, scheme=scheme, weight_bits=bits,
                      group_size=None if group == -1 else group, excluded_modules=excluded,
                      act_order=act_order, act_order_rule=rule, summary=summary,
-                     symmetric=sym_awq,
+                     symmetric=held if isinstance(held, bool) else None,
+                     sym_null=not awq and "sym" in qc and qc["sym"] is None,
                      awq_old_keys=awq and (bits_key, group_key) != ("bits", "group_size"))
 
 

@@ -598,7 +598,7 @@ def test_gptq_from_0_22_needs_marlin_to_take_its_group_and_gpu() -> None:
     base = _spec("Qwen/Qwen3-8B")
     desc = base.model_copy(update={"quant": QuantSpec(
         method="gptq", scheme="w4a16-gptq-g256", weight_bits=4, group_size=256,
-        act_order=True, summary="GPTQ int4, group 256, sym")})
+        act_order=True, symmetric=True, summary="GPTQ int4, group 256, sym")})
     (error,) = planned("0.29.0", spec=desc).errors
     assert error.startswith(group.format(256, "0.29.0"))
     (error,) = planned("0.30.0", spec=desc).errors
@@ -903,12 +903,13 @@ def _plan_one(spec, release: str, gpu: str = "mi300x", quant: str | None = None,
 
 
 def _quantized(method: str, key: str, bits: int, group: int | None, act_order: bool = False):
-    """Qwen3-8B (torch_dtype bfloat16) as a `method` checkpoint in scheme `key`."""
+    """Qwen3-8B (torch_dtype bfloat16) as a `method` checkpoint in scheme `key`; a GPTQ one
+    with sym true, as GPTQ exports write it (the catalog's Qwen3-235B-A22B-GPTQ-Int4)."""
     from planner.model.spec import QuantSpec
 
     return _spec("Qwen/Qwen3-8B").model_copy(update={"quant": QuantSpec(
         method=method, scheme=key, weight_bits=bits, group_size=group, act_order=act_order,
-        summary=key)})
+        symmetric=True if method == "gptq" else None, summary=key)})
 
 
 NO_KERNEL = "Failed to find a kernel that can implement the WNA16 linear layer. (vLLM "
