@@ -22,7 +22,7 @@ from planner.serving.vllm_cli import (
     transformers_remote_tokenizer_skipped,
     transformers_tokenizer_classes,
 )
-from planner.serving.vllm_versions import deprecated_quantization, vllm_rules
+from planner.serving.vllm_versions import INC_OVERRIDE_FROM, deprecated_quantization, vllm_rules
 from planner.units import VLLM_KV_DTYPE
 
 QUANTIZED_CHECKPOINTS: dict[str, tuple[str, ...]] = {
@@ -70,17 +70,20 @@ def known_checkpoint(model: str, scheme_key: str) -> str | None:
 
 
 def launch(model: str, scheme: quant.QuantScheme, s: EngineSettings, engine_flags: str,
-           cli: VllmCli, unservable: str | None = None, method: str | None = None) -> Launch:
+           cli: VllmCli, unservable: str | None = None, method: str | None = None,
+           as_stored_errors: tuple[str, ...] = ()) -> Launch:
     """The command head for `model` planned in `scheme` with settings `s` on vLLM `cli`.
 
     `engine_flags` are the engine flags (max_model_len, batch limits, KV dtype, ...); the
     layout flags go in between (with_layout). A command vLLM's parser would refuse is
     never returned: its problems become the note. `unservable` (ModelSpec.unservable) says
     why `model` is nothing vLLM can load: no command then, unless a --target-checkpoint is
-    what it loads. `method`: the checkpoint's quant_method (ModelSpec.quant's, or the
-    unread one), which a release that deprecates it loads only with
-    --allow-deprecated-quantization (vllm_versions.DEPRECATED_QUANTIZATION), and which a
-    runtime what-if's --quantization must be.
+    what it loads. `method`: the checkpoint's quant_method (startup.config_quant_method),
+    which a release that deprecates it loads only with --allow-deprecated-quantization
+    (vllm_versions.DEPRECATED_QUANTIZATION), and which a runtime what-if's --quantization
+    must be, except "auto-round", which vLLM loads as stored whatever --quantization says
+    (INC_OVERRIDE_FROM): `as_stored_errors` are its refusals of it so
+    (startup.inc_as_stored_errors).
     """
     if unservable and not (s.target_quant and s.target_checkpoint):
         return Launch(None, unservable)
@@ -98,6 +101,17 @@ def launch(model: str, scheme: quant.QuantScheme, s: EngineSettings, engine_flag
             flag, kv_note = _kv_as_planned(known, s, cli)
             serve, note = f"vllm serve {known}{flag}", (
                 f"Loads {known}, the catalog's {scheme.label} checkpoint of {model}.{kv_note}")
+        elif scheme.runtime and scheme.vllm_quantization and method == "auto-round" \
+                and vllm_rules(cli.vllm_version).version >= INC_OVERRIDE_FROM:
+            q, label = scheme.vllm_quantization, scheme.label
+            fails = (f", which vLLM {cli.vllm_version} refuses ({as_stored_errors[0]})"
+                     if as_stored_errors else "")
+            return Launch(None, (
+                f"No {label} command: vLLM {cli.vllm_version} turns {model}'s quant_method "
+                "'auto-round' into 'inc' whatever --quantization says "
+                f"(INCConfig.override_quantization_method), so --quantization {q} loads its "
+                f"AutoRound checkpoint as stored{fails}, not {label} weights: give a {label} "
+                "checkpoint of it (--target-checkpoint)."))
         elif scheme.runtime and scheme.vllm_quantization and method not in (
                 None, scheme.vllm_quantization):
             # config/model.py _verify_quantization compares the config's quant_method with

@@ -107,6 +107,7 @@ from planner.serving.startup import (
     act_dtype_errors,
     act_order_errors,
     capability_errors,
+    config_quant_method,
     ct_channel_moe_errors,
     ct_int8_moe_errors,
     ct_linear_scheme,
@@ -122,6 +123,7 @@ from planner.serving.startup import (
     gptq_kernel_errors,
     gptq_sym_errors,
     gptq_tp_refusal,
+    inc_as_stored_errors,
     inc_errors,
     inc_format_errors,
     inc_notes,
@@ -664,7 +666,9 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
                      ENGINE.launch_flags(s, max_model_len, mbt, seqs), cli,
                      spec.unservable or untyped_config_note(spec, cli)
                      or (None if s.trust_remote_code else remote_code_note(spec, cli)),
-                     spec.quant.method if spec.quant else spec.unread_quant_method)
+                     config_quant_method(spec),
+                     tuple(inc_as_stored_errors(spec, rules.version, gpu))
+                     if s.target_quant and config_quant_method(spec) == "auto-round" else ())
     runner = _runner(spec, s, rules, scheme, gpu.vendor == "amd")
     remote_gap = remote_code_gap(spec, cli) or library_backend_gap(spec, cli) or ()
     b12x = s.moe_backend == B12X and spec.is_moe  # vLLM reads --moe-backend for MoE layers only

@@ -17,7 +17,8 @@ from typing import NamedTuple
 
 from planner.model.attention.kvformat import KV_FORMATS
 from planner.model.config.quant import INC_UNKNOWN_NAMES, fused_moe_of, inc_set
-from planner.model.quant import QuantScheme, checkpoint_formats, stored_format
+from planner.model.quant import QuantScheme, checkpoint_formats, checkpoint_scheme, stored_format
+from planner.model.quant import scheme as quant_scheme
 from planner.model.spec import (
     AttentionMixer,
     DenseMlp,
@@ -585,14 +586,27 @@ def rocm_fp4_notes(spec: ModelSpec, scheme: QuantScheme, version: Version,
             "fused_moe/experts/nvfp4_emulation_moe.py."]
 
 
+def config_quant_method(spec: ModelSpec) -> str | None:
+    """The quant_method vLLM reads from the checkpoint's config (lower-cased): the format
+    Headroom reads, an unread one, or an AutoRound block planned as 16-bit weights
+    (ModelSpec.inc_unplanned); None for a 16-bit checkpoint."""
+    if spec.quant is not None:
+        return spec.quant.method
+    return spec.unread_quant_method or (spec.inc_unplanned.method if spec.inc_unplanned
+                                        else None)
+
+
 def inc_overrides_quantization(spec: ModelSpec, quantization: str | None) -> bool:
     """Whether vLLM loads this checkpoint as "inc" whatever `quantization` (--quantization)
-    says.
+    says: quant_method "auto-round", in a format Headroom reads or one it plans as 16-bit.
 
     NOTE: INCConfig.override_quantization_method returns "inc" for quant_method "auto-round"
-    without reading user_quant, and config/model.py _verify_quantization (0.19.0, 0.33.0,
-    0.34.0 wheels) then sets self.quantization to the override: --quantization is not compared."""
-    return bool(quantization) and spec.quant is not None and spec.quant.method == "auto-round"
+    (exactly: not "intel/auto-round" or "auto_round") without reading user_quant, and
+    config/model.py _verify_quantization (0.19.0, 0.28.0, 0.30.0, 0.33.0, 0.34.0 wheels) then
+    sets self.quantization to the override: --quantization is not compared, and INCConfig
+    loads (or refuses: inc_errors, inc_format_errors) the checkpoint as stored. No override
+    before "inc" in that list claims "auto-round" (gptq / awq ones take "gptq" / "awq" only)."""
+    return bool(quantization) and config_quant_method(spec) == "auto-round"
 
 
 def inc_quantization_notes(spec: ModelSpec, quantization: str | None) -> list[str]:
@@ -601,7 +615,21 @@ def inc_quantization_notes(spec: ModelSpec, quantization: str | None) -> list[st
         return []
     return [f"--quantization {quantization} has no effect here: vLLM turns this checkpoint's "
             "quant_method 'auto-round' into 'inc' whatever --quantization says "
-            "(INCConfig.override_quantization_method), so it is planned as stored."]
+            "(INCConfig.override_quantization_method), so it is planned as stored"
+            + ("." if spec.quant else ", its weights as 16-bit (a format Headroom does not "
+               "read: see the verdict).")]
+
+
+def inc_as_stored_errors(spec: ModelSpec, version: Version, gpu: GpuSpec) -> list[str]:
+    """vLLM's refusals of an AutoRound checkpoint as stored (inc_errors of its read format,
+    inc_format_errors of a block planned as 16-bit), which a runtime what-if's
+    --quantization loads instead (inc_overrides_quantization): for launch's note. [] before
+    INC_READ_FROM, whose INCConfig is not read (Headroom's refusal is no words of vLLM's)."""
+    if version < INC_READ_FROM:
+        return []
+    if spec.quant is not None:
+        return inc_errors(spec, checkpoint_scheme(spec), version, gpu)
+    return inc_format_errors(spec, quant_scheme("bf16"), version, gpu)  # as stored: no what-if
 
 
 def quantization_errors(spec: ModelSpec, quantization: str | None) -> list[str]:
@@ -614,7 +642,7 @@ def quantization_errors(spec: ModelSpec, quantization: str | None) -> list[str]:
     checkpoint whose quant_method Headroom reads no format from (spec.unread_quant_method,
     planned as 16-bit weights) is compared likewise: vLLM reads its config all the same.
     """
-    method = spec.quant.method if spec.quant else spec.unread_quant_method
+    method = config_quant_method(spec)
     if not quantization or method is None or method == quantization \
             or inc_overrides_quantization(spec, quantization):
         return []

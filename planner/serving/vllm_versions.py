@@ -668,6 +668,16 @@ choices); deepspeedfp, hqq, auto-round and rtn in 0.14.0 only (gone from the 0.1
 Neither the list nor the flag is in the 0.11.0 or 0.13.0 wheels."""
 
 
+INC_OVERRIDE_FROM: Version = (0, 15, 0)
+"""The first release whose INCConfig.override_quantization_method turns quant_method
+"auto-round" into "inc" whatever --quantization says (startup.inc_overrides_quantization).
+NOTE: the 0.15.1 wheel's quantization/inc.py has it and lists "inc" in config/model.py
+_verify_quantization's overrides (each wheel 0.15.1-0.34.0 read the same); the 0.14.0 wheel has
+neither: "auto-round" is quantization/auto_round.py AutoRoundConfig's own name, with no
+override, so --quantization fp8 on it is the mismatch ValueError. The 0.15.0 wheel is not read;
+its --quantization choices (vllm_cli fixture) no longer list auto-round, as 0.15.1's do not."""
+
+
 def deprecated_quantization(method: str | None, version: Version) -> bool:
     """Whether vLLM `version` loads a checkpoint of quant_method `method` only with
     --allow-deprecated-quantization (DEPRECATED_QUANTIZATION)."""

@@ -1008,3 +1008,63 @@ def test_8_bit_awq_packing_is_refused_in_each_releases_words(ref_config, tmp_pat
                               "--gpus", "4", "--tp", "4", "--vllm-version", "0.21.0")
     assert "Currently, only 4-bit weight quantization is supported for AWQ, but got 8 bits." \
         in out and "Unsupported num_bits" not in out + err
+
+
+def test_runtime_fp8_on_an_auto_round_block_planned_16_bit_loads_it_as_stored():
+    """INCConfig.override_quantization_method (inc.py 0.19.0; inc/inc.py 0.28.0, 0.30.0,
+    0.34.0) returns "inc" for quant_method "auto-round" without reading user_quant, so
+    _verify_quantization (config/model.py, same wheels) sets quantization to "inc" and
+    never compares --quantization fp8: vLLM builds INCConfig from the checkpoint, as stored.
+    A 5-bit block (Headroom reads no bytes for it, planned as 16-bit): INCConfig.__init__
+    SUPPORTED_BITS is [2, 3, 4, 8] in 0.19.0 and 0.28.0 ("Unsupported weight_bits: 5"),
+    range(2, 9) from 0.30.0 (it loads). So the user's --quantization fp8 plans what the
+    checkpoint alone plans (16-bit weights, unmodelled), not FP8 weights; the FP8 what-if
+    (--target-quant fp8-tensor, `vllm serve <it> --quantization fp8`) has no command."""
+    from tests.planner.serving.test_unknown_quant import _plan
+
+    q5 = {"quant_method": "auto-round", "bits": 5, "group_size": 128, "sym": True}
+    for version in ("0.30.0", "0.34.0"):
+        alone, flagged = _plan(q5, version), _plan(q5, version, quantization="fp8")
+        assert flagged.weight_format == alone.weight_format == "bf16"
+        assert flagged.weights_bytes_per_gpu == alone.weights_bytes_per_gpu
+        assert flagged.verdict.startswith(
+            "Fits (unmodelled: AutoRound int 5-bit weights planned as 16-bit)")
+        assert any("--quantization fp8 has no effect here" in w for w in flagged.warnings)
+        what_if = _plan(q5, version, target_quant="fp8-tensor")
+        assert what_if.vllm_command is None and what_if.fits  # the what-if's figures stand
+        assert ("turns acme/llama-quantized's quant_method 'auto-round' into 'inc' whatever "
+                "--quantization says") in what_if.launch_note
+        assert "refuses" not in what_if.launch_note
+    for version in ("0.19.0", "0.28.0"):
+        assert _plan(q5, version, quantization="fp8").errors[0].startswith(
+            "Unsupported weight_bits: 5, currently only support {2, 3, 4, 8}.")
+        note = _plan(q5, version, target_quant="fp8-tensor").launch_note
+        assert f"which vLLM {version} refuses (Unsupported weight_bits: 5, currently only " \
+            "support {2, 3, 4, 8}." in note
+    # --target-checkpoint names what to load instead
+    given = _plan(q5, "0.34.0", target_quant="fp8-tensor", target_checkpoint="acme/llama-fp8")
+    assert given.vllm_command.startswith("vllm serve acme/llama-fp8 ")
+
+
+def test_runtime_fp8_what_if_of_other_autoround_spellings_is_vllms_mismatch():
+    """Only quant_method "auto-round" is overridden: "intel/auto-round" (and "inc") stays the
+    config's method, which _verify_quantization compares with --quantization fp8 first
+    ("Quantization method specified in the model config (intel/auto-round) does not match
+    ..."). A 4-bit "auto-round" block Headroom reads loads as stored (no mismatch) from 0.15;
+    0.14.0 (quantization/auto_round.py AutoRoundConfig, named "auto-round", no override; its
+    config/model.py lists no "inc" override) stops at the mismatch."""
+    from tests.planner.serving.test_unknown_quant import _plan
+
+    i5 = {"quant_method": "intel/auto-round", "bits": 5, "group_size": 128, "sym": True}
+    mismatch = ("Quantization method specified in the model config (intel/auto-round) does not "
+                "match the quantization method specified in the `quantization` argument (fp8).")
+    what_if = _plan(i5, "0.34.0", target_quant="fp8-tensor")
+    assert what_if.vllm_command is None and mismatch in what_if.launch_note
+    assert _plan(i5, "0.34.0", quantization="fp8").errors[0] == mismatch
+    r4 = {"quant_method": "auto-round", "bits": 4, "group_size": 128, "sym": True}
+    note = _plan(r4, "0.34.0", target_quant="fp8-tensor").launch_note
+    assert "loads its AutoRound checkpoint as stored, not FP8" in note
+    assert "does not match" not in note
+    old = _plan(r4, "0.14.0", target_quant="fp8-tensor")
+    assert old.vllm_command is None and "model config (auto-round) does not match" in \
+        old.launch_note
