@@ -134,6 +134,22 @@ def test_planner_says_why_it_cannot_plan_an_ovis_checkpoint(tmp_path: Path) -> N
         "llm_config or size its vision tower: it cannot plan this model.")
 
 
+def test_planner_refuses_an_8_bit_awq_config_in_vllms_words(tmp_path: Path) -> None:
+    # config.json's quantization_config as AutoAWQ writes it, with 8 bits: no vLLM release loads
+    # it (awq.py AWQConfig 0.9.1-0.23.0, auto_awq.py AutoAWQConfig from 0.24.0). The plan
+    # stopped at "Unknown quantization scheme 'w8a16-awq-g128'. Known: ...", naming a scheme the
+    # user never gave
+    config = json.loads((ROOT / "tests" / "fixtures" / "configs" / "Qwen__Qwen3-8B.json")
+                        .read_text())
+    config["quantization_config"] = {"quant_method": "awq", "bits": 8, "group_size": 128,
+                                     "zero_point": True, "version": "gemm"}
+    assert_config_refused(
+        tmp_path, config,
+        "config.json: quantization_config.bits = 8: vLLM's AWQ loaders take 4-bit weights "
+        "only and stop at load (awq.py AWQConfig, 0.9.1-0.23.0: \"Currently, only 4-bit "
+        "weight quantization is supported for AWQ, but got 8 bits.\"")
+
+
 def test_planner_refuses_a_fifo_without_blocking(fifo: Path) -> None:
     assert_one_line_error(run("planner", "inspect", str(fifo)),
                           "python -m planner inspect: error: ", "is a FIFO (named pipe)")

@@ -187,6 +187,32 @@ def _awq_key(qc: dict, field: str, where: str) -> str:
     return found
 
 
+def _awq_bits_refusal(bits: int, at: str) -> str:
+    """Why no vLLM release loads AWQ weights of `bits` other than 4, in its words.
+
+    NOTE: quant_method "awq" up to 0.23.0 is awq.py AWQConfig, whose __init__ raises
+    "Currently, only 4-bit weight quantization is supported for AWQ, but got {bits} bits."
+    (0.9.1, 0.19.0, 0.23.0 wheels). No override takes it first: awq_marlin.py
+    is_awq_marlin_compatible needs bits in AWQMarlinConfig.TYPE_MAP ({4: uint4, 8: uint8} to
+    0.11.2, {4: uint4} from 0.12.0) and check_marlin_supported, whose
+    query_marlin_supported_quant_types lists uint4 only with zero points and uint4b8 / uint8b128
+    without (0.9.1, 0.11.2); moe_wna16.py is_moe_wna16_compatible takes AWQ at bits 4 only
+    (0.19.0). From 0.24.0 "awq" (and "awq_marlin") is auto_awq.py AutoAWQConfig on every GPU,
+    whose __init__ raises "Unsupported num_bits = {bits}. Supported: 4. For 8-bit AWQ, use
+    Marlin backend by setting backend='awq:marlin' or backend='marlin'." before any layer is
+    built (0.24.0-0.34.0 wheels, every one read), so AutoAWQMoEMethod's own "only supports 4bit"
+    is never reached; that backend key is AutoRound's (inc.py INCConfig.SUPPORTED_BACKENDS),
+    which AutoAWQConfig does not read. quant_method "awq_marlin" up to 0.23.0 is refused by
+    AWQMarlinConfig.__init__ in its own words (verify_marlin_supported to 0.11.2, "Unsupported
+    num_bits" from 0.12.0)."""
+    return (f"{at} = {bits}: vLLM's AWQ loaders take 4-bit weights only and stop at load "
+            "(awq.py AWQConfig, 0.9.1-0.23.0: \"Currently, only 4-bit weight quantization is "
+            f"supported for AWQ, but got {bits} bits.\"; auto_awq.py AutoAWQConfig, 0.24.0 on: "
+            f"\"Unsupported num_bits = {bits}. Supported: 4. For 8-bit AWQ, use Marlin backend "
+            "by setting backend='awq:marlin' or backend='marlin'.\", a key of AutoRound "
+            "checkpoints that AutoAWQConfig does not read)")
+
+
 def _gptq_awq(qc: dict, where: str, method: str, excluded: tuple[str, ...]) -> QuantSpec:
     awq = method == "awq"
     bits_key, group_key = (_awq_key(qc, "bits", where), _awq_key(qc, "group_size", where)) \
@@ -194,6 +220,9 @@ def _gptq_awq(qc: dict, where: str, method: str, excluded: tuple[str, ...]) -> Q
     zero_point = qc[_awq_key(qc, "zero_point", where)] if awq else None
     bits = _int_field(qc, bits_key, f"config.json: {where}", 4)
     group = _int_field(qc, group_key, f"config.json: {where}", 128)
+    # None or 0: AutoAWQConfig.__init__ stops at 32 // bits before its own check
+    if awq and bits is not None and bits > 0 and bits != 4:
+        raise ConfigError(_awq_bits_refusal(bits, f"config.json: {where}.{bits_key}"))
     if bits not in (4, 8):
         raise ConfigError(f"config.json: {where}.{bits_key} = {bits} is not 4 or 8")
     tag = "gchannel" if group == -1 else f"g{group}"

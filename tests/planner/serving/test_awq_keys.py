@@ -75,3 +75,26 @@ def test_old_keys_stay_off_awq_marlin_up_to_0_23() -> None:
                  | {"bits": 4, "group_size": 128}, "0.23.0").fits
     # 0.24.0: AutoAWQConfig reads w_bit and asks Marlin by type, group and zero point
     assert _plan(OLD, "0.24.0").fits
+
+
+@pytest.mark.parametrize(("config", "at", "bits"), [
+    (OLD | {"w_bit": 8}, "w_bit", 8),  # AutoAWQ's older keys
+    ({"quant_method": "awq", "bits": 8, "group_size": 128, "zero_point": True}, "bits", 8),
+    (OLD | {"w_bit": 3}, "w_bit", 3),
+])
+def test_awq_of_other_than_4_bits_is_refused_in_vllms_words(config, at, bits) -> None:
+    # No release loads it: awq.py AWQConfig.__init__ (0.9.1-0.23.0) raises "Currently, only
+    # 4-bit weight quantization is supported for AWQ, but got 8 bits." (awq_marlin's override
+    # takes uint4 only: Marlin lists no uint8 with zero points); auto_awq.py
+    # AutoAWQConfig.__init__ (0.24.0-0.34.0) raises "Unsupported num_bits = 8. Supported: 4. ..."
+    # The old code parsed it as scheme 'w8a16-awq-g128' and stopped at "Unknown quantization
+    # scheme 'w8a16-awq-g128'" (3 bits: "is not 4 or 8"), a scheme the user never gave
+    with pytest.raises(ConfigError) as refused:
+        _spec(config)
+    words = str(refused.value)
+    assert words.startswith(f"config.json: quantization_config.{at} = {bits}: vLLM's AWQ "
+                            "loaders take 4-bit weights only")
+    assert (f'"Currently, only 4-bit weight quantization is supported for AWQ, but got {bits} '
+            'bits."') in words
+    assert f'"Unsupported num_bits = {bits}. Supported: 4. For 8-bit AWQ' in words
+    assert "w8a16-awq" not in words
