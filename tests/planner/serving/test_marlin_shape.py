@@ -107,11 +107,12 @@ def test_act_order_keeps_the_strict_check_until_0_30() -> None:
     # Qwen3-Next interleaves in_proj_ba and keeps it split: 2 x 32 / 2 = 32 per GPU at TP=2.
     # A stored GPTQ checkpoint with act-order (g_idx) is not padded before 0.30 (the
     # `if c.has_g_idx:` branch of MarlinLinearKernel.can_implement); Humming and Triton take
-    # no g_idx: refused on 0.24.0. Without act-order 0.24.0 pads it.
+    # no g_idx: refused on 0.24.0. Without act-order 0.24.0 pads it. sym true, as the catalog's
+    # Qwen3-235B-A22B-GPTQ-Int4 config writes it (AutoGPTQConfig refuses GPTQ without it)
     def stored(act_order: bool):
         return QWEN3_NEXT.model_copy(update={"quant": QuantSpec(
             method="gptq", scheme="w4a16-gptq-g128", weight_bits=4, group_size=128,
-            act_order=act_order, summary="int4 g128")})
+            act_order=act_order, symmetric=True, summary="int4 g128")})
     held = scheme("w4a16-gptq-g128")
     for release in ((0, 24, 0), (0, 29, 0)):  # the first padding release, the last strict one
         refusal, _ = marlin_shape_findings(stored(True), held, 2, "bfloat16", release, RTX3090,
