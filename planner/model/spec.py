@@ -317,6 +317,9 @@ class QuantSpec(_Frozen):
     packing_null: bool = Field(
         default=False, description="AutoRound: packing_format written as null, which vLLM "
         "refuses before 0.29 and reads as its default from 0.29 (startup.inc_errors)")
+    desc_act_null: bool = Field(
+        default=False, description="GPTQ: desc_act written as null, which vLLM's GPTQ configs "
+        "read as None and its Marlin check up to 0.21 does not take (startup.marlin_keys_miss)")
     sym_null: bool = Field(
         default=False, description="AutoRound, GPTQ: sym written as null (`symmetric` None), which "
         "every release reads as None, not as a missing key: no Marlin type map lists it "

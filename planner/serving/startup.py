@@ -1004,9 +1004,8 @@ symmetric; check_marlin_supported: group in marlin_utils.MARLIN_SUPPORTED_GROUP_
 [-1, 32, 64, 128]); awq_marlin.py AWQMarlinConfig.is_awq_marlin_compatible likewise
 (cuda-alike, 4 bits, the same groups). From 0.22.0 quantization "gptq" is AutoGPTQConfig and
 from 0.24.0 "awq" AutoAWQConfig, [torch.half, torch.bfloat16] at every group. Both checks also
-read the checkpoint's keys (marlin_keys_miss: GPTQ's sym, AWQ's bits / group_size /
-zero_point); GPTQ's desc_act is not checked. Releases before PLAIN_LOADER_READ_FROM are not
-read."""
+read the checkpoint's keys (marlin_keys_miss: GPTQ's sym and a null desc_act, AWQ's bits /
+group_size / zero_point). Releases before PLAIN_LOADER_READ_FROM are not read."""
 
 PLAIN_LOADER_READ_FROM: Version = (0, 19, 0)
 
@@ -1715,7 +1714,8 @@ def marlin_keys_miss(spec: ModelSpec, scheme: QuantScheme, version: Version) -> 
     then takes it, after it AWQ's layers leave Marlin (zero_point false only).
 
     NOTE: gptq_marlin.py is_gptq_marlin_compatible (0.19.0-0.21.0 wheels) reads
-    quant_config.get("sym") and returns False where it is None (absent or null) or (bits, sym)
+    quant_config.get("sym") and .get("desc_act") and returns False where one is None (absent or
+    null; a config without desc_act is refused at parse, config.quant.GPTQ_KEYS) or (bits, sym)
     is not in TYPE_MAP {(4, True), (8, True)}; awq_marlin.py is_awq_marlin_compatible
     (0.19.0-0.23.0) reads .get("bits"), .get("group_size") and .get("zero_point"), False where
     one is None (AutoAWQ's older w_bit / q_group_size are not read there: awq.py AWQConfig reads
@@ -1734,7 +1734,12 @@ def marlin_keys_miss(spec: ModelSpec, scheme: QuantScheme, version: Version) -> 
         return ("awq_marlin reads bits and group_size, which this config gives only as w_bit "
                 "/ q_group_size (is_awq_marlin_compatible)") if plain and quant.awq_old_keys \
             else ""
-    if not plain or quant.symmetric is True:
+    if not plain:
+        return ""
+    if quant.desc_act_null:
+        return "gptq_marlin reads desc_act, which this config gives as null " \
+            "(is_gptq_marlin_compatible)"
+    if quant.symmetric is True:
         return ""
     held = "null" if quant.sym_null else "absent" if quant.symmetric is None else "false"
     return f"gptq_marlin takes GPTQ with sym true only, and sym is {held} " \

@@ -174,16 +174,30 @@ and auto_awq.py AutoAWQConfig.from_config (0.24.0-0.34.0), get_from_keys(config,
 "bits"]), (config, ["q_group_size", "group_size"]) and (config, ["zero_point"]), no default in
 any release. AutoAWQ's older exports write w_bit / q_group_size."""
 
+GPTQ_KEYS = {"bits": ("bits",), "group_size": ("group_size",), "desc_act": ("desc_act",)}
+"""NOTE: the keys vLLM's GPTQ config reads with get_from_keys, no default, in this order:
+gptq.py GPTQConfig.from_config (0.9.1-0.21.0 wheels, every one read), gptq_marlin.py
+GPTQMarlinConfig.from_config (0.9.1, 0.19.0, 0.21.0; then sym) and auto_gptq.py
+AutoGPTQConfig.from_config (0.22.0-0.34.0, every one read; then sym, startup.gptq_sym_errors).
+Up to 0.21 the overrides that could take a "gptq" config first, gptq_marlin.py
+is_gptq_marlin_compatible (0.9.1, 0.14.0, 0.19.0, 0.21.0 read) and gptq_bitblas.py
+is_gptq_bitblas_compatible (0.9.1, 0.15.1 read; absent from 0.16.0), read bits, group_size,
+sym and desc_act with .get and return False where one is None, which leaves it on GPTQConfig:
+a config without one is refused in every release."""
 
-def _awq_key(qc: dict, field: str, where: str) -> str:
-    """The key AWQ's config reads `field` from (AWQ_KEYS); a checkpoint with none of them is
-    refused in vLLM's words."""
-    keys = AWQ_KEYS[field]
+_KEYS = {"awq": (AWQ_KEYS, "AWQConfig / AutoAWQConfig"),
+         "gptq": (GPTQ_KEYS, "GPTQConfig / AutoGPTQConfig")}
+
+
+def _config_key(qc: dict, method: str, field: str, where: str) -> str:
+    """The key `method`'s vLLM config reads `field` from (AWQ_KEYS, GPTQ_KEYS); a checkpoint
+    with none of them is refused in vLLM's words."""
+    keys, loaders = _KEYS[method][0][field], _KEYS[method][1]
     found = next((key for key in keys if key in qc), None)
     if found is None:
-        raise ConfigError(f"config.json: {where} has no {field}: vLLM's AWQ loader stops at load "
-                          f"(\"Cannot find any of {list(keys)} in the model's quantization "
-                          "config.\", AWQConfig / AutoAWQConfig.from_config in every release)")
+        raise ConfigError(f"config.json: {where} has no {field}: vLLM's {method.upper()} loader "
+                          f"stops at load (\"Cannot find any of {list(keys)} in the model's "
+                          f"quantization config.\", {loaders}.from_config in every release)")
     return found
 
 
@@ -215,11 +229,13 @@ def _awq_bits_refusal(bits: int, at: str) -> str:
 
 def _gptq_awq(qc: dict, where: str, method: str, excluded: tuple[str, ...]) -> QuantSpec:
     awq = method == "awq"
-    bits_key, group_key = (_awq_key(qc, "bits", where), _awq_key(qc, "group_size", where)) \
-        if awq else ("bits", "group_size")
-    zero_point = qc[_awq_key(qc, "zero_point", where)] if awq else None
-    bits = _int_field(qc, bits_key, f"config.json: {where}", 4)
-    group = _int_field(qc, group_key, f"config.json: {where}", 128)
+    bits_key = _config_key(qc, method, "bits", where)
+    group_key = _config_key(qc, method, "group_size", where)
+    zero_point = qc[_config_key(qc, "awq", "zero_point", where)] if awq else None
+    if not awq:
+        _config_key(qc, "gptq", "desc_act", where)
+    bits = _int_field(qc, bits_key, f"config.json: {where}", None)
+    group = _int_field(qc, group_key, f"config.json: {where}", None)
     # None or 0: AutoAWQConfig.__init__ stops at 32 // bits before its own check
     if awq and bits is not None and bits > 0 and bits != 4:
         raise ConfigError(_awq_bits_refusal(bits, f"config.json: {where}.{bits_key}"))
@@ -240,6 +256,7 @@ def _gptq_awq(qc: dict, where: str, method: str, excluded: tuple[str, ...]) -> Q
                      act_order=act_order, act_order_rule=rule, summary=summary,
                      symmetric=held if isinstance(held, bool) else None,
                      sym_null=not awq and "sym" in qc and qc["sym"] is None,
+                     desc_act_null=not awq and qc["desc_act"] is None,
                      awq_old_keys=awq and (bits_key, group_key) != ("bits", "group_size"))
 
 
