@@ -4,6 +4,7 @@ Maps every storage format to one scheme key of planner.model.quant (e.g. "fp8-bl
 "w4a16-gptq-g128", "mxfp4", "nvfp4"); the byte widths live there, not here.
 """
 
+import json
 import re
 from collections import Counter
 
@@ -241,6 +242,10 @@ def _gptq_awq(qc: dict, where: str, method: str, excluded: tuple[str, ...]) -> Q
         raise ConfigError(_awq_bits_refusal(bits, f"config.json: {where}.{bits_key}"))
     if bits not in (4, 8):
         raise ConfigError(f"config.json: {where}.{bits_key} = {bits} is not 4 or 8")
+    if group is None or not (group == -1 or group > 0):
+        raise ConfigError(f"config.json: {where}.{group_key} = {json.dumps(group)} is not a "
+                          "group size (a positive number of input weights, or -1 for one "
+                          "scale per output channel)")
     tag = "gchannel" if group == -1 else f"g{group}"
     scheme = f"w{bits}a16-{method}-{tag}"
     sym = "sym" if qc.get("sym", zero_point is False) else "asym"

@@ -55,6 +55,20 @@ def test_the_first_missing_key_in_vllms_order_is_named() -> None:
         _spec(config)
 
 
+@pytest.mark.parametrize(("method", "group", "shown"), [("gptq", None, "null"),
+                                                        ("gptq", 0, "0"), ("awq", None, "null")])
+def test_a_group_size_that_is_no_group_is_named_as_such(method, group, shown) -> None:
+    # the old code built the scheme key 'w4a16-gptq-gNone' and stopped at "Unknown
+    # quantization scheme", naming a scheme no one gave; a group is a positive count or -1
+    config = {**GPTQ, "group_size": group} if method == "gptq" else {
+        "quant_method": "awq", "bits": 4, "group_size": group, "zero_point": True}
+    with pytest.raises(ConfigError) as refused:
+        _spec(config)
+    assert str(refused.value) == (
+        f"config.json: quantization_config.group_size = {shown} is not a group size (a "
+        "positive number of input weights, or -1 for one scale per output channel)")
+
+
 def _plan(quantization_config: dict, version: str, **engine):
     return plan(PlanRequest(model=_spec(quantization_config),
                             cluster=preset_cluster("h100-sxm", 1),
