@@ -677,6 +677,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         rules.full_graphs and triton_mla_fallback(spec, s.block_size, rules.version,
                                                   gpu.compute_capability, selector_kv))
     mixed = quant.checkpoint_formats(spec, scheme) is not None  # ModelOpt MIXED_PRECISION
+    mismatch = tuple(quantization_errors(spec, s.quantization))
     resolved = _Resolved(
         gpu_name=gpu.name, wsl2=gpu.wsl2, max_model_len=max_model_len,
         mbt=mbt, seqs=seqs,
@@ -743,7 +744,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             + tuple(modelopt_mixed_errors(spec, scheme, rules.version))
             + mtp_refusal(spec, s)
             + tuple(sparse_block_refusal(spec, s.block_size, rules.version))
-            + tuple(quantization_errors(spec, s.quantization))
+            + mismatch
             + tuple(kv_format_errors(gpu, spec, s.kv_cache_dtype, cli))
             + tuple(flashinfer_hd256_errors(spec, s, rules, gpu.compute_capability))
             + tuple(dtype_errors(gpu, s.dtype))
@@ -761,9 +762,11 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             + tuple(gptq_sym_errors(spec, scheme, rules.version))
             + tuple(rocm_awq_errors(spec, scheme, served, rules.version, gpu))
             + tuple(cuda_awq_gemm_errors(spec, scheme, served, rules.version, gpu))
-            # _verify_quantization stops at an unknown method before the platform's list
-            + tuple(unknown_quant_errors(spec, scheme, mixed, cli, rules.version, gpu)
-                    or rocm_quantization_errors(spec, scheme, mixed, rules.version, gpu))
+            # _verify_quantization stops at a mismatch, then at an unknown method, before
+            # the platform's list
+            + (() if mismatch else tuple(
+                unknown_quant_errors(spec, scheme, mixed, cli, rules.version, gpu)
+                or rocm_quantization_errors(spec, scheme, mixed, rules.version, gpu)))
             + tuple(ct_channel_moe_errors(spec, scheme, rules.version, gpu))
             + tuple(ct_int8_moe_errors(spec, scheme, rules.version))
             + tuple(rocm_int8_moe_errors(spec, scheme, rules.version, gpu))
