@@ -320,6 +320,9 @@ class QuantSpec(_Frozen):
     desc_act_null: bool = Field(
         default=False, description="GPTQ: desc_act written as null, which vLLM's GPTQ configs "
         "read as None and its Marlin check up to 0.21 does not take (startup.marlin_keys_miss)")
+    marlin_named: bool = Field(
+        default=False, description="GPTQ: quant_method written as gptq_marlin, which up to 0.21 "
+        "is vLLM's GPTQMarlinConfig with no plain-loader fallback (startup.gptq_sym_errors)")
     sym_null: bool = Field(
         default=False, description="AutoRound, GPTQ: sym written as null (`symmetric` None), which "
         "every release reads as None, not as a missing key: no Marlin type map lists it "

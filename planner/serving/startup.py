@@ -1734,8 +1734,8 @@ def marlin_keys_miss(spec: ModelSpec, scheme: QuantScheme, version: Version) -> 
         return ("awq_marlin reads bits and group_size, which this config gives only as w_bit "
                 "/ q_group_size (is_awq_marlin_compatible)") if plain and quant.awq_old_keys \
             else ""
-    if not plain:
-        return ""
+    if not plain or quant.marlin_named:
+        return ""  # quant_method gptq_marlin: GPTQMarlinConfig itself (gptq_sym_errors)
     if quant.desc_act_null:
         return "gptq_marlin reads desc_act, which this config gives as null " \
             "(is_gptq_marlin_compatible)"
@@ -1753,7 +1753,10 @@ default: ValueError "Cannot find any of ['sym'] in the model's quantization conf
 __init__ raises ValueError(f"Unsupported quantization config: bits={weight_bits},
 sym={is_sym}") for (bits, sym) outside TYPE_MAP {(4, True), (8, True)} (0.22.0, 0.28.0,
 0.29.0, 0.34.0 wheels read). Up to 0.21 sym false, null or absent loads on gptq.py's plain
-GPTQConfig, which reads no sym (marlin_keys_miss)."""
+GPTQConfig, which reads no sym (marlin_keys_miss), unless the config's quant_method is
+"gptq_marlin": vLLM then builds gptq_marlin.py GPTQMarlinConfig (no override claims it:
+is_gptq_marlin_compatible wants quant_method "gptq"), whose from_config and __init__ read sym
+and raise in the same words (0.9.1, 0.19.0, 0.21.0 read)."""
 
 
 def gptq_sym_errors(spec: ModelSpec, scheme: QuantScheme, version: Version) -> list[str]:
@@ -1761,17 +1764,20 @@ def gptq_sym_errors(spec: ModelSpec, scheme: QuantScheme, version: Version) -> l
     in its words; [] where it loads. E.g. an asymmetric int4 GPTQ checkpoint on 0.34.0:
     "Unsupported quantization config: bits=4, sym=False"."""
     if not stored_format(spec, scheme) or spec.quant.method != "gptq" \
-            or version < GPTQ_SYM_REQUIRED_FROM or spec.quant.symmetric is True:
+            or spec.quant.symmetric is True \
+            or (version < GPTQ_SYM_REQUIRED_FROM and not spec.quant.marlin_named):
         return []
     v = version_label(version)
+    loader = "AutoGPTQConfig" if version >= GPTQ_SYM_REQUIRED_FROM else "GPTQMarlinConfig"
+    earlier = ("quant_method gptq_marlin is refused so in every release" if
+               spec.quant.marlin_named else "0.21 and earlier load it on gptq.py's plain loader, "
+               "float16 only")
     if spec.quant.symmetric is None and not spec.quant.sym_null:
         return ["Cannot find any of ['sym'] in the model's quantization config. (vLLM "
-                f"{v} AutoGPTQConfig.from_config reads sym as required; 0.21 and earlier load "
-                "such a GPTQ checkpoint on gptq.py's plain loader)"]
+                f"{v} {loader}.from_config reads sym as required; {earlier})"]
     return [f"Unsupported quantization config: bits={spec.quant.weight_bits}, "
-            f"sym={spec.quant.symmetric} (vLLM {v} AutoGPTQConfig: Marlin takes GPTQ in 4 or "
-            "8 bits, symmetric; 0.21 and earlier load it on gptq.py's plain loader, float16 "
-            "only)"]
+            f"sym={spec.quant.symmetric} (vLLM {v} {loader}: Marlin takes GPTQ in 4 or "
+            f"8 bits, symmetric; {earlier})"]
 
 
 def _awq_own_gemm(spec: ModelSpec, scheme: QuantScheme, version: Version,

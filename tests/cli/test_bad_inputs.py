@@ -150,6 +150,20 @@ def test_planner_refuses_an_8_bit_awq_config_in_vllms_words(tmp_path: Path) -> N
         "weight quantization is supported for AWQ, but got 8 bits.\"")
 
 
+def test_planner_says_what_vllm_does_with_a_3_bit_gptq_config(tmp_path: Path) -> None:
+    # vLLM loads it up to 0.21 (gptq.py GPTQConfig takes bits in [2, 3, 4, 8]) and refuses it
+    # from 0.22 (AutoGPTQConfig TYPE_MAP {(4, True), (8, True)}); it stopped at "bits = 3 is not
+    # 4 or 8"
+    config = json.loads((ROOT / "tests" / "fixtures" / "configs" / "Qwen__Qwen3-8B.json")
+                        .read_text())
+    config["quantization_config"] = {"quant_method": "gptq", "bits": 3, "group_size": 128,
+                                     "desc_act": False, "sym": True}
+    assert_config_refused(
+        tmp_path, config,
+        "config.json: quantization_config.bits = 3: Headroom does not plan 2- or 3-bit GPTQ "
+        "weights. vLLM 0.9.1-0.21.0 loads them")
+
+
 def test_planner_refuses_a_fifo_without_blocking(fifo: Path) -> None:
     assert_one_line_error(run("planner", "inspect", str(fifo)),
                           "python -m planner inspect: error: ", "is a FIFO (named pipe)")

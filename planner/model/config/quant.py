@@ -91,7 +91,7 @@ def _quant_spec(
     if method == "fp8":
         return _fp8(qc, where, excluded, warnings)
     if method in ("gptq", "awq", "gptq_marlin", "awq_marlin"):
-        return _gptq_awq(qc, where, method.removesuffix("_marlin"), excluded)
+        return _gptq_awq(qc, where, method, excluded)
     if method == "compressed-tensors":
         return _compressed(qc, where, excluded, warnings)
     if method in INC_METHODS or method in INC_UNKNOWN_NAMES:
@@ -228,7 +228,44 @@ def _awq_bits_refusal(bits: int, at: str) -> str:
             "checkpoints that AutoAWQConfig does not read)")
 
 
-def _gptq_awq(qc: dict, where: str, method: str, excluded: tuple[str, ...]) -> QuantSpec:
+def _gptq_bits_refusal(qc: dict, bits: int, at: str, named: str) -> str:
+    """What vLLM does with GPTQ weights of `bits` other than 4 or 8, per release, in its words;
+    Headroom plans none of them (2 / 3 bits load up to 0.21 only, on kernels it does not model).
+
+    NOTE: quant_method "gptq" up to 0.21.0 stays on gptq.py GPTQConfig for these bits: the
+    overrides that could take it first, gptq_marlin.py is_gptq_marlin_compatible (0.9.1,
+    0.21.0) and gptq_bitblas.py is_gptq_bitblas_compatible (0.9.1; gone from 0.16.0), need
+    (bits, sym) in TYPE_MAP {(4, True), (8, True)}. GPTQConfig.__init__ takes weight_bits in
+    [2, 3, 4, 8] and otherwise raises "Currently, only 2/3/4/8-bit weight quantization is
+    supported for GPTQ, but got {bits} bits." (every wheel 0.9.1-0.21.0 read); it takes
+    [torch.half] only (get_supported_act_dtypes) and runs the exllama / gptq_gemm kernels
+    (ops.gptq_shuffle / gptq_gemm with weight_bits). From 0.22.0 "gptq" is auto_gptq.py
+    AutoGPTQConfig on every GPU: from_config reads get_from_keys(config, ["sym"]) ("Cannot find
+    any of ['sym'] in the model's quantization config." without it) and __init__ raises
+    "Unsupported quantization config: bits={bits}, sym={sym}" for (bits, sym) outside TYPE_MAP
+    {(4, True), (8, True)} (every wheel 0.22.0-0.34.0 read). quant_method "gptq_marlin" is
+    gptq_marlin.py GPTQMarlinConfig up to 0.21.0 (no override claims it: is_gptq_marlin_compatible
+    wants quant_method "gptq"), whose from_config and __init__ read and raise as AutoGPTQConfig's
+    (0.9.1, 0.21.0 read), and AutoGPTQConfig from 0.22.0 (the registry maps it there)."""
+    auto = f"\"Unsupported quantization config: bits={bits}, sym={qc['sym']}\"" if "sym" in qc \
+        else "\"Cannot find any of ['sym'] in the model's quantization config.\""
+    if named == "gptq_marlin":
+        return (f"{at} = {bits}: quant_method gptq_marlin takes 4 or 8 bits and stops at load "
+                f"in every release (gptq_marlin.py GPTQMarlinConfig, 0.9.1-0.21.0, and "
+                f"auto_gptq.py AutoGPTQConfig, 0.22.0 on: {auto})")
+    if bits in (2, 3):
+        return (f"{at} = {bits}: Headroom does not plan 2- or 3-bit GPTQ weights. vLLM "
+                "0.9.1-0.21.0 loads them on gptq.py GPTQConfig's own kernels (float16 only), "
+                f"whose bytes and limits are not modelled; 0.22.0 on stops at load (auto_gptq.py "
+                f"AutoGPTQConfig: {auto})")
+    return (f"{at} = {bits}: vLLM's GPTQ loaders take 2, 3, 4 or 8 bits up to 0.21.0 and 4 or "
+            "8 from 0.22.0, and stop at load (gptq.py GPTQConfig, 0.9.1-0.21.0: \"Currently, "
+            f"only 2/3/4/8-bit weight quantization is supported for GPTQ, but got {bits} "
+            f"bits.\"; auto_gptq.py AutoGPTQConfig, 0.22.0 on: {auto})")
+
+
+def _gptq_awq(qc: dict, where: str, named: str, excluded: tuple[str, ...]) -> QuantSpec:
+    method = named.removesuffix("_marlin")
     awq = method == "awq"
     bits_key = _config_key(qc, method, "bits", where)
     group_key = _config_key(qc, method, "group_size", where)
@@ -240,6 +277,9 @@ def _gptq_awq(qc: dict, where: str, method: str, excluded: tuple[str, ...]) -> Q
     # None or 0: AutoAWQConfig.__init__ stops at 32 // bits before its own check
     if awq and bits is not None and bits > 0 and bits != 4:
         raise ConfigError(_awq_bits_refusal(bits, f"config.json: {where}.{bits_key}"))
+    if not awq and bits is not None and bits > 0 and bits not in (4, 8):
+        raise ConfigError(_gptq_bits_refusal(qc, bits, f"config.json: {where}.{bits_key}",
+                                                 named))
     if bits not in (4, 8):
         raise ConfigError(f"config.json: {where}.{bits_key} = {bits} is not 4 or 8")
     if group is None or not (group == -1 or group > 0):
@@ -262,6 +302,7 @@ def _gptq_awq(qc: dict, where: str, method: str, excluded: tuple[str, ...]) -> Q
                      symmetric=held if isinstance(held, bool) else None,
                      sym_null=not awq and "sym" in qc and qc["sym"] is None,
                      desc_act_null=not awq and qc["desc_act"] is None,
+                     marlin_named=named == "gptq_marlin",
                      awq_old_keys=awq and (bits_key, group_key) != ("bits", "group_size"))
 
 
