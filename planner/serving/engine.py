@@ -438,7 +438,7 @@ vllm_versions.COMM_BEFORE_SNAPSHOT_FROM):
 
 def non_torch_parts(
     layout: ParallelLayout, link: str = "nvlink", nvswitch_sharp: bool = True,
-    tp_within_node: bool = True, comm_counted: bool = False, custom_ar: bool = True,
+    tp_within_node: bool = True, comm_counted: bool = False,
 ) -> tuple[tuple[str, int], ...]:
     """Named parts of the non-torch memory of one worker that vLLM's profile counts: CUDA
     context, NCCL, custom AR.
@@ -447,8 +447,9 @@ def non_torch_parts(
     "nvlink" and "pcie"; `nvswitch_sharp`: the GPUs sit on an NVLink-SHARP NVSwitch (the
     fitted NVLS term). `comm_counted`: the release takes its memory snapshot before building
     the communicators (before vllm_versions.COMM_BEFORE_SNAPSHOT_FROM), so their custom
-    all-reduce buffers count. `custom_ar`: the start-up keeps vLLM's custom all-reduce (off
-    for a layout over several nodes in vllm_versions.NNODES_CUSTOM_AR_OFF).
+    all-reduce buffers count. --nnodes turning the custom all-reduce off
+    (vllm_versions.NNODES_CUSTOM_AR_OFF) begins at 0.11.1, after that, so it moves no memory
+    figure (speed reads it).
     """
     if layout.tp == 1:
         return (("CUDA context", PP_ONLY_BYTES if layout.pp > 1 else CONTEXT_BYTES),)
@@ -459,19 +460,19 @@ def non_torch_parts(
     elif p2p:
         parts.append((f"NCCL {NCCL_P2P_CONNECTIONS} x 9.19 MiB P2P buffers",
                       NCCL_P2P_CONNECTIONS * NCCL_CONNECTION_BYTES))
-    if comm_counted and custom_ar and custom_ar_enabled(link == "nvlink", p2p, layout.tp,
-                                                        CUSTOM_AR_WORLD_SIZES):
+    if comm_counted and custom_ar_enabled(link == "nvlink", p2p, layout.tp,
+                                          CUSTOM_AR_WORLD_SIZES):
         parts.append(("vLLM custom all-reduce 2 x 8 MiB", CUSTOM_AR_BYTES))
     return tuple(parts)
 
 
 def non_torch_bytes(
     layout: ParallelLayout, link: str = "nvlink", nvswitch_sharp: bool = True,
-    tp_within_node: bool = True, comm_counted: bool = False, custom_ar: bool = True,
+    tp_within_node: bool = True, comm_counted: bool = False,
 ) -> int:
     """CUDA context + NCCL / custom all-reduce buffers per GPU (see non_torch_parts)."""
     return sum(n for _, n in non_torch_parts(layout, link, nvswitch_sharp, tp_within_node,
-                                             comm_counted, custom_ar))
+                                             comm_counted))
 
 
 GRAPH_BYTES_PER_GRAPH = int(8.4 * MIB)

@@ -50,7 +50,6 @@ class Worker(NamedTuple):
     sampler_holds_forward: bool = True  # vllm_versions.SAMPLER_HOLDS_FORWARD_FROM
     encoder_every_stage: bool = False  # the encoder's profile on every stage (activation_bytes)
     encoder_rules: EncoderRules = DEFAULT_ENCODER_RULES  # vllm_versions.encoder_rules
-    custom_ar: bool = True  # vLLM's custom all-reduce is on (engine.non_torch_parts)
     moe_workspace: int = 0  # the MoE backend's profile-run workspace (planner.serving.moe_backend)
 
 
@@ -114,7 +113,7 @@ class VllmEngine:
                                    w.encoder_every_stage, w.encoder_rules,
                                    w.moe_workspace)[0]
         nt = s.non_torch_bytes if s.non_torch_bytes is not None else non_torch_bytes(
-            w.layout, w.link, w.nvswitch_sharp, w.tp_within_node, w.comm_counted, w.custom_ar)
+            w.layout, w.link, w.nvswitch_sharp, w.tp_within_node, w.comm_counted)
         graphs = 0 if s.enforce_eager else (
             s.cuda_graph_bytes if s.cuda_graph_bytes is not None
             else cuda_graph_bytes(sum(w.graphs))

@@ -573,7 +573,6 @@ class _Resolved(NamedTuple):
     mla_piecewise: bool  # engine.triton_mla_piecewise: TRITON_MLA allows no full graphs
     fa4_fp8_hd512: bool
     comm_counted: bool  # before vllm_versions.COMM_BEFORE_SNAPSHOT_FROM
-    nnodes_custom_ar_off: bool  # vllm_versions.NNODES_CUSTOM_AR_OFF
     sampler: tuple[bool, bool]  # vllm_versions: (sort_sampler, sampler_holds_forward)
     runner: tuple[str, str]  # vllm_versions.model_runner: ("v1" | "v2", why)
     vision_first_stage_only: bool  # vllm_versions.TOWER_FIRST_STAGE_ON_V2_FROM on V2
@@ -697,7 +696,6 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         mla_piecewise=mla_piecewise,
         fa4_fp8_hd512=rules.sm90_fa4_fp8_hd512 and _cc(gpu)[0] == 9,
         comm_counted=rules.version < COMM_BEFORE_SNAPSHOT_FROM,
-        nnodes_custom_ar_off=rules.nnodes_custom_ar_off,
         sampler=(rules.sort_sampler and not s.flashinfer_sampler, rules.sampler_holds_forward),
         runner=runner,
         vision_first_stage_only=runner[0] == "v2"
@@ -1149,7 +1147,7 @@ def _worker_overheads(st: _Setup, pp_stage: int) -> Overheads:
         r.facts, st.facts.stages[pp_stage][0], pp_stage == layout.pp - 1, layout, r.mbt, r.seqs,
         r.act_b, r.link, r.nvswitch_sharp, layout.tp <= r.gpus_per_node, r.graphs,
         r.max_model_len, r.compute_capability, r.comm_counted, *r.sampler, r.encoder_every_stage,
-        r.encoder_rules, _custom_ar(r, layout), _moe_workspace(st, pp_stage)[0],
+        r.encoder_rules, _moe_workspace(st, pp_stage)[0],
     ), st.s, r.subtract_graphs)
 
 
@@ -1214,17 +1212,11 @@ def _moe_workspace(st: _Setup, pp_stage: int) -> tuple[int, str]:
     return total, " + ".join(parts) + f" = {total / GIB:.2f} GiB"
 
 
-def _custom_ar(r: _Resolved, layout: ParallelLayout) -> bool:
-    """Whether the start-up keeps vLLM's custom all-reduce: not over several nodes where the
-    release's --nnodes turns it off for every TP group (vllm_versions.NNODES_CUSTOM_AR_OFF)."""
-    return not (r.nnodes_custom_ar_off and layout.gpus > r.gpus_per_node)
-
-
 def _overhead_key(r: _Resolved, s: EngineSettings) -> tuple:
     """Everything _worker_overheads reads besides the spec, layout and stage: the Worker's
     resolved settings and the settings' overrides."""
     return (r.mbt, r.seqs, r.act_b, r.link, r.nvswitch_sharp, r.gpus_per_node, r.graphs,
-            r.max_model_len, r.compute_capability, r.comm_counted, r.nnodes_custom_ar_off,
+            r.max_model_len, r.compute_capability, r.comm_counted,
             r.sampler, r.subtract_graphs,
             r.encoder_every_stage, r.encoder_rules, s.activation_bytes,
             s.non_torch_bytes, s.cuda_graph_bytes, s.enforce_eager, s.skip_mm_profiling,
@@ -1999,7 +1991,7 @@ def _terms(st: _Setup, bind: RankMemory, out: _Outcome, warm: _WarmRestart | Non
         _term("non_torch", "Non-torch memory (CUDA context, NCCL)", bind.non_torch_bytes, "B",
               " + ".join(f"{n / GIB:.2f} GiB {name}" for name, n in non_torch_parts(
                   layout, r.link, r.nvswitch_sharp, layout.tp <= r.gpus_per_node,
-                  r.comm_counted, _custom_ar(r, layout)))
+                  r.comm_counted))
               + f" = {_gib(bind.non_torch_bytes)} at TP={layout.tp}, PP={layout.pp}"
               if s.non_torch_bytes is None else f"{_gib(bind.non_torch_bytes)} (given)"),
         _term("cuda_graphs", "CUDA graphs", bind.cuda_graph_bytes, "B",
