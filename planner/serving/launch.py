@@ -15,6 +15,7 @@ from planner.catalog import catalog_entry, catalog_spec
 from planner.model import quant
 from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings, served_dtype
+from planner.serving.startup import quantization_mismatch
 from planner.serving.vllm_cli import (
     VllmCli,
     command_problems,
@@ -119,10 +120,9 @@ def launch(model: str, scheme: quant.QuantScheme, s: EngineSettings, engine_flag
             q = scheme.vllm_quantization
             return Launch(None, (
                 f"No {scheme.label} command: {model}'s config names quant_method {method!r}, "
-                f"and vLLM {cli.vllm_version} stops at --quantization {q} on it (\"Quantization "
-                f"method specified in the model config ({method}) does not match the "
-                f"quantization method specified in the `quantization` argument ({q}).\"): "
-                f"give a {scheme.label} checkpoint of it (--target-checkpoint)."))
+                f"and vLLM {cli.vllm_version} stops at --quantization {q} on it "
+                f"(\"{quantization_mismatch(method, q)}\"): give a {scheme.label} checkpoint of "
+                "it (--target-checkpoint)."))
         elif scheme.runtime and scheme.vllm_quantization and cli.accepts(
                 "--quantization", scheme.vllm_quantization):
             serve += f" --quantization {scheme.vllm_quantization}"

@@ -646,9 +646,15 @@ def quantization_errors(spec: ModelSpec, quantization: str | None) -> list[str]:
     if not quantization or method is None or method == quantization \
             or inc_overrides_quantization(spec, quantization):
         return []
-    return ["Quantization method specified in the model config "
+    return [quantization_mismatch(method, quantization)]
+
+
+def quantization_mismatch(method: str, quantization: str) -> str:
+    """vLLM's words where the config's quant_method `method` is not --quantization's
+    (quantization_errors' NOTE)."""
+    return ("Quantization method specified in the model config "
             f"({method}) does not match the quantization method specified in the "
-            f"`quantization` argument ({quantization})."]
+            f"`quantization` argument ({quantization}).")
 
 
 MODELOPT_MIXED_FROM: Version = (0, 17, 0)
