@@ -661,13 +661,13 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
                  and gpu.vendor == "nvidia" else None)
     # VLLM_MXFP4_USE_MARLIN: Marlin MoE is CUDA-only (startup.MXFP4_MARLIN_ENV on ROCm)
     mxfp4_marlin = s.mxfp4_marlin and gpu.vendor == "nvidia"
+    method = config_quant_method(spec)
     started = launch(spec.name or "<model>", scheme, s,
                      ENGINE.launch_flags(s, max_model_len, mbt, seqs), cli,
                      spec.unservable or untyped_config_note(spec, cli)
                      or (None if s.trust_remote_code else remote_code_note(spec, cli)),
-                     config_quant_method(spec),
-                     tuple(inc_as_stored_errors(spec, rules.version, gpu))
-                     if s.target_quant and config_quant_method(spec) == "auto-round" else ())
+                     method, tuple(inc_as_stored_errors(spec, rules.version, gpu))
+                     if s.target_quant and method == "auto-round" else ())
     runner = _runner(spec, s, rules, scheme, gpu.vendor == "amd")
     remote_gap = remote_code_gap(spec, cli) or library_backend_gap(spec, cli) or ()
     b12x = s.moe_backend == B12X and spec.is_moe  # vLLM reads --moe-backend for MoE layers only
