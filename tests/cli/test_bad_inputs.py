@@ -16,6 +16,7 @@ import pytest
 from tests.hubserver import FakeFile, FakeHub, FakeRepo
 
 ROOT = Path(__file__).resolve().parents[2]
+QWEN3_8B = ROOT / "tests" / "fixtures" / "configs" / "Qwen__Qwen3-8B.json"
 BAD = ROOT / "tests" / "fixtures" / "bad_inputs"
 SNAPSHOT = ROOT / "tests" / "fixtures" / "snapshots" / "rtx3090x8.json"
 HW = ("--gpu", "h100-sxm", "--gpus", "1")
@@ -75,13 +76,12 @@ def test_planner_refuses_unreadable_configs(model: str, words: str) -> None:
 @pytest.mark.parametrize(("data", "words"), [
     # transformers reads config.json as open(encoding="utf-8") then json.loads(text): the
     # mark stays as U+FEFF and json.loads refuses it, so vLLM cannot load the folder
-    (b"\xef\xbb\xbf" + (ROOT / "tests" / "fixtures" / "configs" / "Qwen__Qwen3-8B.json")
-     .read_bytes(), "config.json starts with a UTF-8 byte-order mark (BOM), which vLLM "
-     "cannot load (transformers and safetensors read UTF-8 without one): save it as UTF-8 "
-     "without the BOM."),
-    ((ROOT / "tests" / "fixtures" / "configs" / "Qwen__Qwen3-8B.json").read_text()
-     .encode("utf-16"), "config.json is UTF-16 text, which vLLM cannot load (transformers and "
-     "safetensors read UTF-8 only): save it as UTF-8."),
+    (b"\xef\xbb\xbf" + QWEN3_8B.read_bytes(),
+     "config.json starts with a UTF-8 byte-order mark (BOM), which vLLM cannot load "
+     "(transformers and safetensors read UTF-8 without one): save it as UTF-8 without the BOM."),
+    (QWEN3_8B.read_text().encode("utf-16"),
+     "config.json is UTF-16 text, which vLLM cannot load (transformers and safetensors read "
+     "UTF-8 only): save it as UTF-8."),
 ], ids=["utf8-bom", "utf16"])
 def test_planner_refuses_a_local_config_vllm_cannot_decode(tmp_path: Path, data: bytes,
                                                             words: str) -> None:
@@ -98,6 +98,12 @@ def assert_config_refused(tmp_path: Path, config: dict, words: str) -> None:
     path.write_text(json.dumps(config))
     assert_one_line_error(run("planner", "plan", "--model", str(path), *HW),
                           "python -m planner plan: error: ", words)
+
+
+def assert_quantization_refused(tmp_path: Path, quantization_config: dict, words: str) -> None:
+    """assert_config_refused on Qwen3-8B's config.json given this quantization_config."""
+    config = {**json.loads(QWEN3_8B.read_text()), "quantization_config": quantization_config}
+    assert_config_refused(tmp_path, config, words)
 
 
 def test_planner_names_the_verifier_of_a_speculators_draft(tmp_path: Path) -> None:
@@ -139,12 +145,9 @@ def test_planner_refuses_an_8_bit_awq_config_in_vllms_words(tmp_path: Path) -> N
     # it (awq.py AWQConfig 0.9.1-0.23.0, auto_awq.py AutoAWQConfig from 0.24.0). The plan
     # stopped at "Unknown quantization scheme 'w8a16-awq-g128'. Known: ...", naming a scheme the
     # user never gave
-    config = json.loads((ROOT / "tests" / "fixtures" / "configs" / "Qwen__Qwen3-8B.json")
-                        .read_text())
-    config["quantization_config"] = {"quant_method": "awq", "bits": 8, "group_size": 128,
-                                     "zero_point": True, "version": "gemm"}
-    assert_config_refused(
-        tmp_path, config,
+    assert_quantization_refused(
+        tmp_path, {"quant_method": "awq", "bits": 8, "group_size": 128, "zero_point": True,
+                   "version": "gemm"},
         "config.json: quantization_config.bits = 8: vLLM's AWQ loaders take 4-bit weights "
         "only and stop at load (awq.py AWQConfig, 0.9.1-0.23.0: \"Currently, only 4-bit "
         "weight quantization is supported for AWQ, but got 8 bits.\"")
@@ -154,12 +157,9 @@ def test_planner_says_what_vllm_does_with_a_3_bit_gptq_config(tmp_path: Path) ->
     # vLLM loads it up to 0.21 (gptq.py GPTQConfig takes bits in [2, 3, 4, 8]) and refuses it
     # from 0.22 (AutoGPTQConfig TYPE_MAP {(4, True), (8, True)}); it stopped at "bits = 3 is not
     # 4 or 8"
-    config = json.loads((ROOT / "tests" / "fixtures" / "configs" / "Qwen__Qwen3-8B.json")
-                        .read_text())
-    config["quantization_config"] = {"quant_method": "gptq", "bits": 3, "group_size": 128,
-                                     "desc_act": False, "sym": True}
-    assert_config_refused(
-        tmp_path, config,
+    assert_quantization_refused(
+        tmp_path, {"quant_method": "gptq", "bits": 3, "group_size": 128, "desc_act": False,
+                   "sym": True},
         "config.json: quantization_config.bits = 3: Headroom does not plan 2- or 3-bit GPTQ "
         "weights. vLLM 0.9.1-0.21.0 loads them")
 
@@ -217,7 +217,7 @@ def test_a_node_of_mixed_gpu_models_is_noted(tmp_path: Path) -> None:
     (str(BAD / "snapshot_deep_nested.json"), "nested too deeply"),
     (str(BAD / "snapshot_ragged_pcie.json"), "topology: pcie must be 8 x 8"),
     # a config.json passed as the snapshot: "kind is None, expected ..." before
-    (str(ROOT / "tests" / "fixtures" / "configs" / "Qwen__Qwen3-8B.json"),
+    (str(QWEN3_8B),
      "Qwen__Qwen3-8B.json has no kind: it is not a hardware snapshot (a snapshot's kind is "
      "'headroom.hardware-snapshot'; write one with `python -m probes --json`)."),
 ])
@@ -315,8 +315,7 @@ def test_planner_refuses_an_unknown_vllm_version() -> None:
 
 @pytest.fixture(scope="module")
 def odd_hub():
-    config = FakeFile((ROOT / "tests" / "fixtures" / "configs" / "Qwen__Qwen3-8B.json")
-                      .read_bytes())
+    config = FakeFile(QWEN3_8B.read_bytes())
     repos = {f"acme/{kind}": FakeRepo({"config.json": config}, behaviour=kind)
              for kind in ("html", "png", "plain404", "redirect_loop", "short_body")}
     repos["acme/bom-config"] = FakeRepo({"config.json": FakeFile(b"\xef\xbb\xbf" + config.data)})
@@ -584,8 +583,7 @@ def test_a_model_folder_with_non_regular_configs_is_refused(tmp_path: Path) -> N
                           "python -m planner inspect: error: ",
                           f"{tmp_path}/config.json is a character device, not a regular file")
     (tmp_path / "config.json").unlink()
-    (tmp_path / "config.json").write_text(
-        (ROOT / "tests" / "fixtures" / "configs" / "Qwen__Qwen3-8B.json").read_text())
+    (tmp_path / "config.json").write_text(QWEN3_8B.read_text())
     os.mkfifo(tmp_path / "hf_quant_config.json")  # was skipped silently, now named
     assert_one_line_error(run("planner", "inspect", str(tmp_path)),
                           "python -m planner inspect: error: ",
@@ -605,7 +603,7 @@ def test_a_release_count_from_a_plain_int_default_is_read_as_it_is() -> None:
 def test_a_revision_of_a_local_config_is_refused_not_ignored() -> None:
     # a local file is read as it is on disk: --revision was dropped without a word (plan,
     # inspect), so a user who meant a commit got the file's figures unawares
-    config = str(ROOT / "tests" / "fixtures" / "configs" / "Qwen__Qwen3-8B.json")
+    config = str(QWEN3_8B)
     for args in (("plan", "--model", config, *HW), ("inspect", config)):
         done = run("planner", *args, "--revision", "abc123")
         assert_one_line_error(done, f"python -m planner {args[0]}: error: ",
