@@ -328,3 +328,29 @@ def test_readme_quotes_the_stored_speed_accuracy_result() -> None:
     met = sum(check["met"] for check in stored["public_checks"])
     assert f"| {met} of {len(stored['public_checks'])} within range" in _readme_row(
         f"{len(stored['public_checks'])} published consumer")
+
+
+def test_readme_held_out_table_rows_are_the_stored_speed_accuracy_groups() -> None:
+    """Every row of Accuracy > Speed's held-out table is the stored bench result's group
+    (bench/speed_accuracy.py --write): the Kimi-K2.5 row said TPOT p90 14.9 % after 68f636a's
+    replicated vision weights moved the bench to 14.4 % (only the all-row was checked)."""
+    stored = json.loads((ROOT / SPEED_RESULTS).read_text())["held_out"]
+    labels = {"H100 SXM": ("gpu", "h100_sxm"), "H200 SXM": ("gpu", "h200_sxm"),
+              "B200 SXM": ("gpu", "b200_sxm"), "B300 SXM": ("gpu", "b300_sxm"),
+              "vLLM": ("backend", "vllm"), "SGLang": ("backend", "sglang"),
+              "Llama-3.1 (dense)": ("family", "llama-3.1"), "MiniMax-M2.5": ("family", "minimax"),
+              "gpt-oss-120b": ("family", "gpt-oss"), "DeepSeek-V3/R1": ("family", "deepseek-v3"),
+              "Kimi-K2.5": ("family", "kimi-k2"), "Qwen3-235B-A22B": ("family", "qwen3-moe"),
+              "GLM-5": ("family", "glm-5")}
+    section = (ROOT / "README.md").read_text().split("\n### Speed\n", 1)[1]
+    table = section.split("| group | rows | TPOT median |", 1)[1].split("\n\n", 1)[0]
+    rows = {cells[0]: cells[1:] for line in table.splitlines()[2:]
+            for cells in [[c.strip() for c in line.strip("|").split("|")]]}
+    assert set(rows) == {"all held-out", *labels}
+    for label, (kind, key) in labels.items():
+        group = stored[kind][key]
+        assert rows[label] == [str(group["rows"]), f"{group['tpot_median']} %",
+                               f"{group['tpot_p90']} %", f"{group['ttft_median']} %",
+                               f"{group['ttft_p90']} %"], label
+    assert set(stored["gpu"]) | set(stored["backend"]) | set(stored["family"]) == {
+        key for _, key in labels.values()}
