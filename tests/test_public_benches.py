@@ -354,3 +354,55 @@ def test_readme_held_out_table_rows_are_the_stored_speed_accuracy_groups() -> No
                                f"{group['ttft_p90']} %"], label
     assert set(stored["gpu"]) | set(stored["backend"]) | set(stored["family"]) == {
         key for _, key in labels.values()}
+
+
+@needs_shared
+def test_known_limits_quotes_each_v2_start_up_s_pools_as_the_bench_plans_them() -> None:
+    """Known limits lists the Model Runner V2 start-ups' warm-restart pool against the logged
+    one ("V2 / logged") and, for the later runs, V1's plan too ("V2 / V1 / logged"), as
+    bench/public_memory.py plans them (unrounded, then to two decimals: the bench's own rows
+    keep three). It said the RTX PRO 6000 TP=2 pair 8.82 / 8.22, the WSL2 RTX 4080 8.72, the
+    2x L4 pair 15.11 / 14.05 / 14.38 and one L4's bf16 4.16 / 3.04 / 3.14 where the bench
+    plans 8.84, 8.71, 15.16 / 14.10 (on the cross-socket link its source names) and 4.15."""
+    from bench.public_memory import PUBLIC_FIGURES, RUNS, _spec, plan, request, setup
+    from planner.units import GIB
+
+    runs = {run["id"]: run for run in json.loads(RUNS.read_text())["runs"]}
+
+    def pools(run_id: str) -> tuple[float, float, float]:
+        run = runs[run_id]
+        s = setup(run)
+        spec = _spec(s.repo_id)
+        if run.get("max_position_embeddings"):  # as bench/public_memory.py plan_run
+            spec = spec.model_copy(update={"max_position_embeddings":
+                                           run["max_position_embeddings"]})
+        result = plan(request(run, spec, s))
+        return (result.v2_warm_restart_available_kv_bytes / GIB,
+                PUBLIC_FIGURES["available_kv"][1](result),
+                run["figures"]["available_kv_cache_gib"])
+
+    text = " ".join((ROOT / "README.md").read_text().split("\n## Known limits\n", 1)[1].split())
+    pairs = {"the RunPod cold start {}": "unresolved-rtx4090-qwen3-8b-v2-cold-compile",
+             "L40S Qwen3-14B {}": "unresolved-l40s-qwen3-14b-default",
+             "the RTX PRO 6000 TP=2 {}": "unresolved-rtxpro6000x2-qwen3-32b-tp2-u0426",
+             "PP=2 {}": "unresolved-rtxpro6000x2-qwen3-32b-pp2-u0426",
+             "TP=1 {}": "unresolved-rtxpro6000-qwen3-32b-tp1-u0426-refused",
+             "Qwen3-8B-AWQ at 0.90 {}": "unresolved-wsl-rtx4090-qwen3-8b-awq-u090-4k",
+             "re-accepted on 2026-12-02 {}": "unresolved-wsl-rtx4080-qwen2.5-7b-awq-u090-32k",
+             "DGX Spark {} stays": "unresolved-dgx-spark-qwen3-0.6b-u060",
+             "Qwen3-8B {} and": "unresolved-wsl-rtx4090-qwen3-8b-u090-4k",
+             "and {}, Qwen3-8B-AWQ": "unresolved-wsl-rtx4090-qwen3-8b-u085-4k",
+             "0.85 {}, each within": "unresolved-wsl-rtx4090-qwen3-8b-awq-u085-4k"}
+    for template, run_id in pairs.items():
+        v2, _, logged = pools(run_id)
+        assert template.format(f"{v2:.2f} / {logged:.2f}") in text, run_id
+    triples = {"on 0.31 is within either way ({})":
+               "unresolved-a100-80gb-llama31-8b-defaults-0.31.0",
+               "Qwen3-32B-AWQ on 0.28 moves in ({})": "unresolved-rtx5090-qwen3-32b-awq-u070-8k",
+               "Qwen3-14B-AWQ stays out ({})": "unresolved-rtx5090-qwen3-14b-awq-u070-32k",
+               "at TP=2 moves out ({})": "unresolved-l4x2-qwen3-14b-awq-tp2",
+               "on 0.27.1 ({},": "unresolved-l4-qwen3-8b-bf16-8k-0.27.1",
+               ", {}). So a V2": "unresolved-l4-qwen3-8b-fp8-8k-0.27.1"}
+    for template, run_id in triples.items():
+        v2, v1, logged = pools(run_id)
+        assert template.format(f"{v2:.2f} / {v1:.2f} / {logged:.2f}") in text, run_id
