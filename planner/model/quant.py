@@ -269,6 +269,30 @@ _SCHEMES: tuple[QuantScheme, ...] = (
         ),
     ),
     _quantized(
+        key="fp8-block128-int4experts",
+        label="W4AFP8: routed experts INT4 group 128 (FP8 activations), FP8 E4M3 128x128 "
+              "blocks elsewhere",
+        family="fp8",
+        bits_per_weight=8 + 32 / (128 * 128),
+        # NOTE: vLLM 0.34.0 quantization/w4afp8.py W4AFP8Config (quant_method "w4afp8"; absent
+        # from 0.33.0): the Linear layers are Fp8Config's (block 128 x 128, fp32 scale per
+        # block: 8.00195 bits); each RoutedExperts layer not skipped gets
+        # CompressedTensorsW4A8Fp8MoEMethod, whose create_weights registers w13/w2_weight_packed
+        # int32 [E, N, K / 8] (4 bits a weight) and w13/w2_weight_scale in the model dtype
+        # [E, N, K / 128]: 4 + 16/128 = 4.125 bits. Left out: w13/w2_weight_shape, float32
+        # [E, 2] each (16 B an expert a layer).
+        component_bits={"experts": 4 + 16 / 128},
+        loading=(
+            "fp8 block kernels for the linears; the INT4 experts on vLLM's CUTLASS W4A8 MoE "
+            "(Hopper) or Humming, which turn their bf16 group scales into fp8 after load"
+        ),
+        source=(
+            "quantization_config quant_method 'w4afp8': int4 packed 8 per int32 + one 16-bit "
+            "scale per 128 for the routed experts, fp8 + fp32 scale per 128x128 block "
+            "elsewhere (vLLM 0.34.0 quantization/w4afp8.py)"
+        ),
+    ),
+    _quantized(
         key="w8a8-int8",
         label="INT8 W8A8, per-channel scale",
         family="int8",
@@ -398,7 +422,8 @@ SCHEME_ALIASES: dict[str, str] = {
     "gptq-int4": "w4a16-gptq-g128", "awq": "w4a16-awq-g128", "awq-int4": "w4a16-awq-g128",
     "int8": "w8a8-int8", "w8a8": "w8a8-int8", "w8a16": "w8a16-gptq-g128",
     "gptq-int8": "w8a16-gptq-g128", "fp8": "fp8-tensor", "w8a8-fp8": "fp8-tensor",
-    "fp8-block": "fp8-block128", "nvfp4": "nvfp4", "mxfp4": "mxfp4", "nf4": "bnb-nf4",
+    "fp8-block": "fp8-block128", "w4afp8": "fp8-block128-int4experts", "nvfp4": "nvfp4",
+    "mxfp4": "mxfp4", "nf4": "bnb-nf4",
     "bnb": "bnb-nf4", "bitsandbytes": "bnb-nf4", "bfloat16": "bf16", "float16": "fp16",
     "q4_k_m": "gguf-q4_k_m", "q8_0": "gguf-q8_0",
 }

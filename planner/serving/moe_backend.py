@@ -189,7 +189,8 @@ CompressedTensorsWNA16MoEMethod.__init__ (every CT layer from 0.27.0), only from
 (CompressedTensorsWNA16MoEMethod) ask from 0.27.0 there, and map_wna16_backend has no "flydsl"."""
 MOE_ORACLES: dict[str, tuple[str, str]] = {
     "float": ("unquantized", "unquantized"), "fp8": ("fp8", "FP8"), "mxfp4": ("mxfp4", "MXFP4"),
-    "nvfp4": ("nvfp4", "NvFP4"), "int8": ("int8", "Int8"), "wna16": ("int_wna16", "WNA16")}
+    "nvfp4": ("nvfp4", "NvFP4"), "int8": ("int8", "Int8"), "wna16": ("int_wna16", "WNA16"),
+    "w4a8": ("w4a8", "W4A8")}
 """The MoE oracle (fused_moe/oracle/<file>.py) each expert format's --moe-backend reaches, and
 the kind its refusal names (oracle_refusal).
 
@@ -220,6 +221,8 @@ def _moe_experts(spec: ModelSpec, scheme: QuantScheme) -> tuple[str, bool]:
         return "float", False
     if scheme.key == "fp8-block128-fp4experts":
         return "mxfp4", False
+    if scheme.key == "fp8-block128-int4experts":
+        return "w4a8", False
     if scheme.family in ("gptq", "awq"):
         return "wna16", int4_g32
     return scheme.family, False
@@ -237,7 +240,7 @@ def runs_flydsl(spec: ModelSpec, scheme: QuantScheme, moe_backend: str | None, v
 MARLIN = "marlin"
 ORACLE_FROM: dict[str, Version] = {"float": (0, 17, 0), "fp8": (0, 17, 0), "nvfp4": (0, 17, 0),
                                    "mxfp4": (0, 19, 0), "int8": (0, 20, 0),
-                                   "wna16": WNA16_ASKS[0]}
+                                   "wna16": WNA16_ASKS[0], "w4a8": (0, 34, 0)}
 """The first release whose experts of each format (MOE_ORACLES keys) ask their MoE oracle
 (int weight-only experts on some paths only up to WNA16_ASKS[1]: wna16_asks)."""
 Mapped = str | tuple[str, Version] | tuple[str, Version, Version]
@@ -259,6 +262,7 @@ ORACLE_VALUES: dict[str, tuple[Mapped, ...]] = {
               ("aiter_triton_mxfp4_mxfp4", (0, 33, 0)), ("aiter_mxfp4_mxfp4", (0, 22, 0)), "xpu",
               ("cpu", (0, 22, 0)), ("emulation", (0, 20, 0))),
     "int8": ("triton", ("humming", (0, 25, 0))),
+    "w4a8": ("cutlass", "humming"),
     "wna16": (("triton", (0, 27, 0)), MARLIN, "humming", "flashinfer_trtllm",
               ("emulation", (0, 26, 0)), ("rdna3", (0, 30, 0)))}
 """The --moe-backend values each expert format's MoE oracle maps (MOE_ORACLES keys), in the
@@ -273,8 +277,12 @@ a value it lacks raises ValueError(f"moe_backend='{runner_backend}' is not suppo
 from 0.17.0, mxfp4.py from 0.19.0 (0.17-0.18 quantization/mxfp4.py does not read moe_backend),
 int8.py from 0.20.0; int_wna16.py maps from 0.25.0, asked on the paths WNA16_ASKS names:
 marlin, humming, flashinfer_trtllm in the 0.25.0 wheel, emulation added in 0.26.0, triton first
-in 0.27.0 (0.27.0-0.29.0 the same five), rdna3 last from 0.30.0 (0.30.0-0.34.0). Values a model
-file or another path reads first are left out of oracle_refusal (NOT_ORACLE)."""
+in 0.27.0 (0.27.0-0.29.0 the same five), rdna3 last from 0.30.0 (0.30.0-0.34.0). w4a8.py (new in
+0.34.0, the routed experts of quant_method "w4afp8": CompressedTensorsW4A8Fp8MoEMethod)
+select_w4a8_moe_backend maps cutlass and humming and raises ValueError(f"moe_backend=
+'{config.moe_backend}' is not supported for W4A8 MoE. Expected one of {list(backend_map)}.")
+for another value; under auto it takes CUTLASS, else Humming. Values a model file or another
+path reads first are left out of oracle_refusal (NOT_ORACLE)."""
 ORACLE_SKIPS: dict[str, tuple[Mapped, ...]] = {"float": (("humming", (0, 25, 0)),
                                                        (MARLIN, (0, 33, 0)))}
 """Values an oracle skips to its auto choice instead of mapping them, from a release on.
@@ -345,7 +353,8 @@ CUDA_FAMILIES: dict[str, dict[str, Families]] = {
                           "wna16": ((WNA16_ASKS[0], SM100),)},
     "flashinfer_cutedsl": {"nvfp4": (((0, 17, 0), SM100),)},
     "cutlass": {"nvfp4": ((ORACLE_FROM["nvfp4"], ("10", "11", "12")),
-                        (CUTLASS_NVFP4_NO_SM110_FROM, ("10", "12")))},
+                        (CUTLASS_NVFP4_NO_SM110_FROM, ("10", "12"))),
+                "w4a8": ((ORACLE_FROM["w4a8"], ("9.0",)),)},
     "flashinfer_cutlass": {"float": FI_CUTLASS, "fp8": FI_CUTLASS, "nvfp4": FI_CUTLASS,
                            "mxfp4": FI_CUTLASS},
     "flashinfer_cutlass_afp8": {"mxfp4": FI_CUTLASS},
@@ -381,7 +390,13 @@ named (fused_moe/ and fused_moe/experts/):
   0.20.0) adds family 100 only to it, then family 100 or 120 from 0.24.0. Both also want
   VLLM_USE_DEEP_GEMM (default on) and the deep_gemm package (has_deep_gemm), from 0.34.0 an nvcc
   of 12.9 or later found at start-up (_deep_gemm_nvcc_path, _nvcc_version); not modelled.
-- cutlass (NVFP4 experts): CutlassExpertsFp4, CUTLASS_NVFP4_NO_SM110_FROM.
+- cutlass (NVFP4 experts): CutlassExpertsFp4, CUTLASS_NVFP4_NO_SM110_FROM. cutlass (W4A8
+  experts, 0.34.0): experts/cutlass_moe.py CutlassExpertsW4A8Fp8._supports_current_device,
+  is_device_capability(90) and cutlass_group_gemm_supported(); its is_supported_config also
+  refuses an in_dtype other than bfloat16 (not modelled: --dtype float16 with --moe-backend
+  cutlass). Humming's experts (fused_humming_moe.py: has_humming(), is_cuda(), capability 7.5
+  or more; BACKEND_DEVICES) take (kInt4Static, kFp8DynamicTokenSym), so under auto every NVIDIA
+  GPU of 7.5 or more loads them.
 - b12x: the nvfp4 and mxfp4 oracles' B12X backends build fused_moe/b12x.py B12xExperts, whose
   check is `current_platform.is_cuda() and current_platform.is_device_capability_family(120)`
   (and the b12x package), 0.29.0-0.34.0 (each wheel read)."""

@@ -147,6 +147,8 @@ from planner.serving.startup import (
     rocm_quantization_errors,
     startup_errors,
     unknown_quant_errors,
+    w4afp8_errors,
+    w4afp8_shape_refusal,
 )
 from planner.serving.tie import served_spec, transformers_tie_note
 from planner.serving.v1_oracle import uncovered_reason
@@ -772,6 +774,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
                                         s.moe_backend))
             + tuple(inc_errors(spec, scheme, rules.version, gpu))
             + tuple(inc_format_errors(spec, scheme, rules.version, gpu))
+            + tuple(w4afp8_errors(spec, scheme, rules.version))
             + tuple(b12x_refusals(rules.version, gpu.compute_capability, scheme.family,
                                   bool(_draft_moe(spec, s)) and mtp_excluded(spec, scheme),
                                   gpu.vendor)
@@ -1001,9 +1004,10 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
     the refusal of a layout vLLM does not start."""
     narrow, marlin_warnings = _marlin_shape(spec, r, layout.tp)
     width = _b12x_width(spec, layout, s)
+    version = vllm_rules(s.vllm_version).version
     refusal = narrow[0] if narrow else width[1] if width and width[0] else \
-        qk_norm_gather_refusal(spec, layout.tp, vllm_rules(s.vllm_version).version,
-                               r.transformers_backend)
+        qk_norm_gather_refusal(spec, layout.tp, version, r.transformers_backend) \
+        or w4afp8_shape_refusal(spec, r.scheme, layout.expert_tp, version)
     if refusal:
         return _Refused(r, refusal)
     own_heads = bool(r.states.draft_kv_layers) and draft_own_heads(spec, s.vllm_version)

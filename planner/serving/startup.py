@@ -16,7 +16,7 @@ messages in Plan.errors), so they agree on every refusal. Sources, read in the 0
 from typing import NamedTuple
 
 from planner.model.attention.kvformat import KV_FORMATS
-from planner.model.config.quant import INC_UNKNOWN_NAMES, fused_moe_of, inc_set
+from planner.model.config.quant import INC_UNKNOWN_NAMES, W4AFP8_GROUP, fused_moe_of, inc_set
 from planner.model.quant import QuantScheme, checkpoint_formats, checkpoint_scheme, stored_format
 from planner.model.quant import scheme as quant_scheme
 from planner.model.spec import (
@@ -65,10 +65,12 @@ from planner.serving.vllm_versions import (
     ROCM_CONCH_G_IDX_FROM,
     ROCM_QUANTIZATION_LISTED,
     ROCM_QUANTIZATION_READ_FROM,
+    ROCM_QUANTIZATION_UNLISTED,
     TRANSFORMERS_5_ALLOWED_FROM,
     TRANSFORMERS_5_ONLY_FROM,
     UNKNOWN_QUANT_READ_FROM,
     UNKNOWN_QUANT_ROCM_FROM,
+    W4AFP8_FROM,
     Version,
     VllmRules,
     flashinfer_hd256_bug,
@@ -83,6 +85,10 @@ QUANT_METHOD: dict[str, str] = {
 }
 """The vLLM quantization method that loads each weight-format family (its config's
 quant_method, or the runtime --quantization value); its get_min_capability() applies."""
+
+W4AFP8_SCHEME = "fp8-block128-int4experts"
+"""The scheme of quant_method "w4afp8" (config.quant._w4afp8), which vLLM loads with that
+method (W4AFP8Config) whether stored or a what-if: _loading_method, capability_errors."""
 
 
 def _capability(gpu: GpuSpec) -> int | None:
@@ -987,7 +993,7 @@ ACT_DTYPES: dict[str, tuple[str, ...]] = {
     "modelopt": ("bfloat16", "float16"), "modelopt_mixed": ("bfloat16", "float16"),
     "modelopt_fp4": ("bfloat16", "float16", "float8_e4m3fn"), "mxfp4": ("bfloat16",),
     "gptq": ("float16", "bfloat16"), "awq": ("float16", "bfloat16"),
-    "inc": ("float16", "bfloat16"),
+    "inc": ("float16", "bfloat16"), "w4afp8": ("bfloat16", "float16"),
 }
 """The activation dtypes each quantization method that loads a planned format takes, in the
 order vLLM prints them (QuantizationConfig.get_supported_act_dtypes(), the 0.19.0 and 0.30.0
@@ -1066,6 +1072,8 @@ def _loading_method(spec: ModelSpec, scheme: QuantScheme, mixed: bool) -> str:
     --quantization's or a what-if's FP8, MXFP4, GPTQ or AWQ."""
     if mixed:
         return "modelopt_mixed"
+    if scheme.key == W4AFP8_SCHEME:
+        return "w4afp8"
     if spec.quant is not None and not scheme.what_if:
         method = "inc" if spec.quant.method == "auto-round" else spec.quant.method
         if method == "modelopt":
@@ -1114,6 +1122,10 @@ def rocm_quantization_errors(spec: ModelSpec, scheme: QuantScheme, mixed: bool,
             or version < ROCM_QUANTIZATION_READ_FROM:
         return []
     method = _loading_method(spec, scheme, mixed)
+    if method in ROCM_QUANTIZATION_UNLISTED:
+        return [f"{method} quantization is currently not supported in rocm. (vLLM "
+                f"{version_label(version)} platforms/rocm.py supported_quantization does not "
+                f"list {method})"]
     first, last = ROCM_QUANTIZATION_LISTED.get(method, (ROCM_QUANTIZATION_READ_FROM, None))
     if first <= version and (last is None or version <= last):
         return []
@@ -2335,7 +2347,9 @@ def unknown_quant_errors(spec: ModelSpec, scheme: QuantScheme, mixed: bool, cli:
     checked on the method vLLM names after its overrides (_loading_method, as
     rocm_quantization_errors, which vLLM checks after it), or the checkpoint's quant_method
     where Headroom reads no format from it: bitsandbytes from 0.28, fp_quant from 0.34,
-    AutoRound's older spellings, an unread method (planned as 16-bit weights; on AMD GPUs from
+    w4afp8 before 0.34 (vllm_versions.W4AFP8_FROM; before 0.16 as well: the overrides that
+    claim by other keys there want checkpoint_format "marlin" and the like, as
+    UNKNOWN_QUANT_READ_FROM's NOTE reads the 0.9.1-0.15.1 wheels), AutoRound's older spellings, an unread method (planned as 16-bit weights; on AMD GPUs from
     UNKNOWN_QUANT_ROCM_FROM, an unlisted "modelopt..." one up to MODELOPT_PREFIX_FROM only).
     None for a what-if format (its method is the family's)."""
     unread = None if scheme.what_if else spec.unread_quant_method
@@ -2343,7 +2357,8 @@ def unknown_quant_errors(spec: ModelSpec, scheme: QuantScheme, mixed: bool, cli:
     unplanned = spec.inc_unplanned.method if spec.inc_unplanned and not scheme.what_if else None
     method = unread or (unplanned if unplanned in INC_UNKNOWN_NAMES else None) \
         or _loading_method(spec, scheme, mixed)
-    if (not method or version < UNKNOWN_QUANT_READ_FROM or cli.accepts("--quantization", method)
+    if (not method or (version < UNKNOWN_QUANT_READ_FROM and method != "w4afp8")
+            or cli.accepts("--quantization", method)
             or (unread and gpu.vendor != "nvidia" and version < UNKNOWN_QUANT_ROCM_FROM)
             or (method.startswith("modelopt")
                 and (not unread or version >= MODELOPT_PREFIX_FROM))):
@@ -2351,6 +2366,69 @@ def unknown_quant_errors(spec: ModelSpec, scheme: QuantScheme, mixed: bool, cli:
     return [f"Unknown quantization method: {method}. (vLLM {version_label(version)} "
             "config/model.py _verify_quantization: it is none of the release's quantization "
             "methods and no override claims the checkpoint)"]
+
+
+W4A8_MOE_MULTIPLE = 256
+"""CompressedTensorsW4A8Fp8MoEMethod.create_weights's CUTLASS reorder_tensor requirement on
+both expert widths (w4afp8_shape_refusal)."""
+
+
+def w4afp8_errors(spec: ModelSpec, scheme: QuantScheme, version: Version) -> list[str]:
+    """vLLM's refusal of a w4afp8 checkpoint whose routed experts' group is not 128 ([] where
+    it loads, on releases before W4AFP8_FROM: unknown_quant_errors refuses the method).
+
+    NOTE: 0.34.0 quantization/w4afp8.py W4AFP8Config.get_quant_method gives each RoutedExperts
+    layer it does not skip CompressedTensorsW4A8Fp8MoEMethod(self.weight_quant, ...), whose
+    weight_quant is QuantizationArgs(num_bits=4, symmetric=True, strategy="group",
+    group_size=the config's group_size), and whose __init__
+    (compressed_tensors_moe_w4a8_fp8.py) asserts `self.group_size == 128, "Only group size 128
+    supported for W4A8 MoE"` while the model is built. A dense model (or experts the checkpoint
+    skips) has no such layer: its linears are Fp8Config's, which read no group."""
+    quant = spec.quant
+    if not stored_format(spec, scheme) or quant.method != "w4afp8" or version < W4AFP8_FROM \
+            or quant.group_size == W4AFP8_GROUP or first_moe(spec) is None \
+            or not quantized_component(spec, scheme, "experts"):
+        return []
+    return [f"Only group size 128 supported for W4A8 MoE (vLLM {version_label(version)}: "
+            f"the checkpoint's group_size is {quant.group_size}; "
+            "CompressedTensorsW4A8Fp8MoEMethod asserts it while building the routed experts)"]
+
+
+def w4afp8_shape_refusal(spec: ModelSpec, scheme: QuantScheme, expert_tp: int,
+                         version: Version) -> str | None:
+    """vLLM's refusal of w4afp8 routed experts whose hidden size, or intermediate size per
+    rank (`expert_tp`: layout.ParallelLayout.expert_tp, TP x DP without EP, 1 with it), is not
+    a multiple of 256; None where they load, or the method does not build them.
+
+    NOTE: 0.34.0 compressed_tensors_moe_w4a8_fp8.py CompressedTensorsW4A8Fp8MoEMethod
+    .create_weights ("requirement for CUTLASS reorder_tensor", whichever of CUTLASS and Humming
+    select_w4a8_moe_backend picks): `assert hidden_size % 256 == 0, f"{hidden_size=} must be
+    divisible by 256"`, then the same for intermediate_size_per_partition, which
+    fused_moe/config.py FusedMoEConfig.__post_init__ sets to intermediate_size // tp_size
+    (the MoE TP size, flatten_tp_across_dp_and_pcp) and routed_experts.py passes on through
+    maybe_roundup_sizes (which rounds only hidden_size, and only for all2all backends:
+    all2all_utils.maybe_roundup_layer_hidden_size). The hidden size is the experts' own
+    (Nemotron-H's moe_latent_size where it has one: nemotron_h.py). E.g. Qwen3-30B-A3B
+    (hidden 2048, moe_intermediate_size 768) at TP 2: 768 / 2 = 384."""
+    if not (scheme.key == W4AFP8_SCHEME and version >= W4AFP8_FROM) \
+            or not quantized_component(spec, scheme, "experts"):
+        return None
+    for layer in spec.layers:
+        mlp = layer.mlp
+        if not isinstance(mlp, MoeMlp):
+            continue
+        hidden = mlp.latent_size or spec.hidden_size
+        width = mlp.expert_intermediate_size // expert_tp
+        named = ("hidden_size", hidden) if hidden % W4A8_MOE_MULTIPLE else \
+            ("intermediate_size_per_partition", width) if width % W4A8_MOE_MULTIPLE else None
+        if named:
+            where = "" if named[0] == "hidden_size" else (
+                f"; {mlp.expert_intermediate_size} / {expert_tp} ranks" if expert_tp > 1
+                else "")
+            return (f"{named[0]}={named[1]} must be divisible by 256 (vLLM "
+                    f"{version_label(version)} CompressedTensorsW4A8Fp8MoEMethod.create_weights "
+                    f"asserts it for the W4A8 MoE kernels{where})")
+    return None
 
 
 def inc_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
@@ -2740,7 +2818,7 @@ def capability_errors(gpu: GpuSpec, scheme: QuantScheme, cli: VllmCli, mixed: bo
     renames "awq" (auto_awq.py get_name, 0.24.0-0.34.0 wheels) before config/vllm.py words the
     refusal with model_config.quantization."""
     method = "modelopt_mixed" if mixed else "compressed-tensors" if ct_scheme \
-        else QUANT_METHOD.get(scheme.family)
+        else "w4afp8" if scheme.key == W4AFP8_SCHEME else QUANT_METHOD.get(scheme.family)
     if method == "awq" and parse_version(cli.vllm_version) >= INC_AUTO_AWQ_FROM:
         method = "auto_awq"
     minimum = cli.quantization_min_capability.get(method or "")

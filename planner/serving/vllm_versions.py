@@ -287,6 +287,10 @@ bitsandbytes. platforms/interface.py verify_quantization raises ValueError(f"{qu
 quantization is currently not supported in {cls.device_name}.") for the others (device_name
 "rocm")."""
 
+ROCM_QUANTIZATION_UNLISTED: tuple[str, ...] = ("w4afp8",)
+"""Methods Headroom plans that no ROCm list read has (0.34.0 platforms/rocm.py
+supported_quantization lacks "w4afp8", the one release that has the method: W4AFP8_FROM)."""
+
 NVFP4_ROCM_EMULATION_FROM: Version = (0, 20, 0)
 """The first release that runs NVFP4 experts on AMD GPUs, on vLLM's emulation.
 
@@ -628,6 +632,19 @@ quantization/bitsandbytes.py and the method; 0.27.0 has both), fp_quant from 0.3
 older spellings (INC_UNKNOWN_NAMES: no release lists them, INCConfig claims only "auto-round"),
 or a quant_method Headroom reads no format from; on AMD GPUs the last only from
 UNKNOWN_QUANT_ROCM_FROM (startup.unknown_quant_errors)."""
+
+W4AFP8_FROM: Version = (0, 34, 0)
+"""The first release that loads quant_method "w4afp8" (quantization/w4afp8.py W4AFP8Config).
+
+NOTE: the 0.34.0 wheel's quantization/__init__.py lists "w4afp8" in QuantizationMethods and
+maps it to W4AFP8Config in get_quantization_config; the 0.33.0 wheel has neither the file nor
+the name, and no override claims it (config/model.py _verify_quantization's list: the gptq /
+awq / inc / modelopt / mxfp4 ones), so 0.33.0 and earlier stop at "Unknown quantization method:
+w4afp8" (UNKNOWN_QUANT_READ_FROM; startup.unknown_quant_errors). The other rules it brings are
+0.34.0's: the method is not in platforms/rocm.py supported_quantization
+(ROCM_QUANTIZATION_UNLISTED), get_min_capability 75 and get_supported_act_dtypes [bfloat16,
+half] (Fp8Config's, inherited), and CompressedTensorsW4A8Fp8MoEMethod's asserts
+(startup.w4afp8_errors, w4afp8_shape_refusal)."""
 
 UNKNOWN_QUANT_ROCM_FROM: Version = (0, 20, 0)
 """NOTE: petit.py PetitNvFp4Config.override_quantization_method (0.10.2-0.19.1 wheels; the file

@@ -87,6 +87,8 @@ def _quant_spec(
         warnings.append(f"{where}.quant_method {method!r} not understood: planned as 16-bit "
                         "weights")
         return None
+    if method == "w4afp8":
+        return _w4afp8(qc, where, warnings)
     excluded = _names(qc.get("modules_to_not_convert") or qc.get("ignore") or [], where)
     if method == "fp8":
         return _fp8(qc, where, excluded, warnings)
@@ -164,6 +166,45 @@ def _fp8(qc: dict, where: str, excluded: tuple[str, ...], warnings: list[str]) -
     return QuantSpec(method="fp8", scheme="fp8-block128", weight_bits=8,
                      block_size=(block[0], block[1]), excluded_modules=excluded,
                      summary=f"FP8 e4m3, {block[0]}x{block[1]} block scales")  # fmt: skip
+
+
+W4AFP8_GROUP = 128
+"""The one expert group size vLLM's W4A8 FP8 MoE takes (startup.w4afp8_errors)."""
+
+
+def _w4afp8(qc: dict, where: str, warnings: list[str]) -> QuantSpec:
+    """quant_method "w4afp8": routed experts INT4 in groups (FP8 activations), the other
+    linears FP8 in 128 x 128 blocks (scheme fp8-block128-int4experts).
+
+    NOTE: vLLM 0.34.0 quantization/w4afp8.py W4AFP8Config.from_config (the method is absent
+    from the 0.33.0 wheel: vllm_versions.W4AFP8_FROM) reads group_size (default 128),
+    ignored_layers, else modules_to_not_convert (not "ignore"), and weight_block_size (default
+    [128, 128]; an explicit null leaves per-tensor FP8 linears), with activation_scheme
+    "dynamic" whatever the config says; Fp8Config.__init__ raises "The quantization block size
+    of weight must have 2 dimensions, but got N dimensions" for another length. get_quant_method
+    gives each RoutedExperts layer it does not skip CompressedTensorsW4A8Fp8MoEMethod (4-bit
+    symmetric int weights, group_size as read, which its __init__ asserts is 128:
+    startup.w4afp8_errors) and every other layer Fp8Config's method."""
+    excluded = _names(qc.get("ignored_layers") or qc.get("modules_to_not_convert") or [], where)
+    group = _int_field(qc, "group_size", f"config.json: {where}", W4AFP8_GROUP)
+    block = qc.get("weight_block_size", [128, 128])
+    if isinstance(block, list) and len(block) != 2:
+        raise ConfigError(f"config.json: {where}.weight_block_size: vLLM's Fp8Config stops at "
+                          "load (\"The quantization block size of weight must have 2 dimensions, "
+                          f"but got {len(block)} dimensions\")")
+    if block is not None and not _block_pair(block):
+        raise ConfigError(f"config.json: {where}.weight_block_size must be two positive ints")
+    if block is None:
+        warnings.append("w4afp8 with weight_block_size null: per-tensor FP8 linears, planned "
+                        "with the 128x128 block-scale overhead")
+    elif block != [128, 128]:
+        warnings.append(f"fp8 block {block} planned with the 128x128 block-scale overhead")
+    shown = "per-tensor scales" if block is None else f"{block[0]}x{block[1]} block scales"
+    return QuantSpec(method="w4afp8", scheme="fp8-block128-int4experts", weight_bits=4,
+                     group_size=group, block_size=None if block is None else tuple(block),
+                     excluded_modules=excluded, symmetric=True,
+                     summary=f"W4AFP8: routed experts int4, group {group}, FP8 activations; "
+                             f"FP8 e4m3 linears, {shown}")  # fmt: skip
 
 
 AWQ_KEYS = {"bits": ("w_bit", "bits"), "group_size": ("q_group_size", "group_size"),
@@ -579,9 +620,9 @@ def _ct_nvfp4(args: dict) -> bool:
 # planner.serving.startup.inc_errors.
 INC_METHODS = ("auto-round", "inc")
 INC_UNKNOWN_NAMES = ("intel/auto-round", "auto_round")
-READ_METHODS = ("fp8", "gptq", "awq", "gptq_marlin", "awq_marlin", "compressed-tensors",
-                *INC_METHODS, *INC_UNKNOWN_NAMES, "mxfp4", "bitsandbytes", "modelopt",
-                "fbgemm_fp8")
+READ_METHODS = ("fp8", "w4afp8", "gptq", "awq", "gptq_marlin", "awq_marlin",
+                "compressed-tensors", *INC_METHODS, *INC_UNKNOWN_NAMES, "mxfp4", "bitsandbytes",
+                "modelopt", "fbgemm_fp8")
 """The quant_method values quant_spec reads a format from (lower-cased)."""
 INC_PACKINGS = {"auto_round:auto_gptq": "gptq", "auto_round:auto_awq": "awq"}
 INC_BACKENDS = ("auto", "gptq", "gptq:marlin", "awq", "awq:marlin", "marlin")
