@@ -2349,7 +2349,8 @@ def unknown_quant_errors(spec: ModelSpec, scheme: QuantScheme, mixed: bool, cli:
     where Headroom reads no format from it: bitsandbytes from 0.28, fp_quant from 0.34,
     w4afp8 before 0.34 (vllm_versions.W4AFP8_FROM; before 0.16 as well: the overrides that
     claim by other keys there want checkpoint_format "marlin" and the like, as
-    UNKNOWN_QUANT_READ_FROM's NOTE reads the 0.9.1-0.15.1 wheels), AutoRound's older spellings, an unread method (planned as 16-bit weights; on AMD GPUs from
+    UNKNOWN_QUANT_READ_FROM's NOTE reads the 0.9.1-0.15.1 wheels), AutoRound's older
+    spellings, an unread method (planned as 16-bit weights; on AMD GPUs from
     UNKNOWN_QUANT_ROCM_FROM, an unlisted "modelopt..." one up to MODELOPT_PREFIX_FROM only).
     None for a what-if format (its method is the family's)."""
     unread = None if scheme.what_if else spec.unread_quant_method
