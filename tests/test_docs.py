@@ -526,3 +526,25 @@ def test_command_line_hardware_defaults_are_what_plan_builds(capsys, monkeypatch
                  "8k", "--json"]) == 0
     ranks = json.loads(capsys.readouterr().out)["per_gpu"]
     assert (len(ranks), len({rank["node"] for rank in ranks})) == (gpus, nodes)
+
+
+def test_known_limits_quotes_the_dp_recommend_it_describes(capsys, monkeypatch) -> None:
+    """Known limits' data-parallel item quotes recommend's pick for Qwen3-30B-A3B at 1,000
+    requests/s on H100 (up to 1,024 GPUs); it said 1,024,023 output tokens/s, 34,033 requests
+    in flight, TTFT 2,234 ms and TPOT 31.1 ms after the speed model moved them (1,024,022,
+    33,521, 2,118 ms, 30.7 ms). About 2 s."""
+    from cli.planner_cli import main
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    flat = " ".join(README.split("\n## Known limits\n", 1)[1].split())
+    quoted = re.search(r"on H100 \(up to 1,024 GPUs\) picks TP=(\d+) x PP=(\d+) x DP=(\d+) with EP "
+                       r"\(([\d,]+) GPUs: ([\d,]+) output tokens/s with ([\d,]+) requests in "
+                       r"flight, TTFT ([\d,]+) ms, TPOT ([\d.]+) ms\)", flat).groups()
+    assert main(["recommend", "--model", "Qwen/Qwen3-30B-A3B", "--requests-per-s", "1000",
+                 "--gpus-max", "1024", "--gpu", "h100-sxm", "--json"]) == 0
+    row = json.loads(capsys.readouterr().out)["rows"][0]
+    assert row["layout"]["ep"] is True
+    assert quoted == (str(row["layout"]["tp"]), str(row["layout"]["pp"]),
+                      str(row["layout"]["dp"]), f"{row['gpus']:,}",
+                      f"{row['output_tokens_per_s']:,.0f}", f"{row['speed_concurrency']:,}",
+                      f"{row['ttft_ms']:,.0f}", f"{row['tpot_ms']:.1f}")
