@@ -548,3 +548,29 @@ def test_known_limits_quotes_the_dp_recommend_it_describes(capsys, monkeypatch) 
                       str(row["layout"]["dp"]), f"{row['gpus']:,}",
                       f"{row['output_tokens_per_s']:,.0f}", f"{row['speed_concurrency']:,}",
                       f"{row['ttft_ms']:,.0f}", f"{row['tpot_ms']:.1f}")
+
+
+def test_command_line_names_the_releases_that_take_nnodes() -> None:
+    """The several-nodes paragraph said "from vLLM 0.12 every node runs ... --nnodes", "On
+    0.9.1-0.11 (no --nnodes) it runs on Ray" and "On 0.12-0.26 --nnodes above 1 turns vLLM's
+    custom all-reduce off", while the 0.11.1 parser has --nnodes (launch uses it there) and
+    vllm_versions.NNODES_CUSTOM_AR_OFF starts at 0.11.1."""
+    from planner.serving.vllm_cli import vllm_cli
+    from planner.serving.vllm_versions import NNODES_CUSTOM_AR_OFF, covered_releases
+
+    flat = " ".join(README.split("## Command line\n", 1)[1].split("\n## ", 1)[0].split())
+    first = re.search(r"from vLLM ([\d.]+) every node runs the same command with `--nnodes",
+                      flat)[1]
+    ray_last = re.search(r"On 0\.9\.1-([\d.]+) \(no `--nnodes`\) it runs on Ray", flat)[1]
+    off = re.search(r"On ([\d.]+)-([\d.]+) `--nnodes` above 1 turns vLLM's custom all-reduce off",
+                    flat).groups()
+
+    def key(version: str) -> tuple[int, ...]:
+        return tuple(int(x) for x in version.split("."))
+
+    with_nnodes = [v for v in covered_releases() if "--nnodes" in vllm_cli(v).flags]
+    without = [v for v in covered_releases() if "--nnodes" not in vllm_cli(v).flags]
+    assert min(with_nnodes, key=key) == first
+    assert max(without, key=key) == ray_last
+    start, end = NNODES_CUSTOM_AR_OFF
+    assert key(off[0]) == start and key(off[1])[:2] == (end[0], end[1] - 1)
