@@ -574,3 +574,15 @@ def test_command_line_names_the_releases_that_take_nnodes() -> None:
     assert max(without, key=key) == ray_last
     start, end = NNODES_CUSTOM_AR_OFF
     assert key(off[0]) == start and key(off[1])[:2] == (end[0], end[1] - 1)
+
+
+def test_speed_item_names_the_tp_sizes_vllm_s_custom_all_reduce_runs() -> None:
+    """How the numbers are made said the custom kernel takes "2, 4, 6, 8, and 16 from 0.27";
+    should_custom_ar leaves every all-reduce above 8 ranks to NCCL (0.27.0-0.34.0 wheels), as
+    106588f made the speed model do: vllm_versions.CUSTOM_AR_WORLD_SIZES."""
+    from planner.serving.vllm_versions import CUSTOM_AR_WORLD_SIZES
+
+    flat = " ".join(README.split("## How the numbers are made\n", 1)[1].split("\n## ", 1)[0]
+                    .split())
+    sizes = re.search(r"its own kernel needs a TP size it supports \(([\d, or]+):", flat)[1]
+    assert tuple(int(x) for x in re.findall(r"\d+", sizes)) == tuple(sorted(CUSTOM_AR_WORLD_SIZES))
