@@ -287,8 +287,10 @@ def _with_slot(args: argparse.Namespace, cluster: ClusterSpec) -> ClusterSpec:
 def _cluster_of(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareSnapshot]]:
     """build_cluster's nodes."""
     if args.snapshot:
+        # --gpu-name too: it names a --gpu-memory-gib GPU's model, and was dropped silently
         clashing = [flag for flag, value in (("--gpu", args.gpu), ("--gpus", args.gpus),
-                    ("--gpu-memory-gib", args.gpu_memory_gib), ("--nodes", args.nodes))
+                    ("--gpu-memory-gib", args.gpu_memory_gib),
+                    ("--gpu-name", getattr(args, "gpu_name", None)), ("--nodes", args.nodes))
                     if value is not None]
         if clashing:
             raise CliError(f"{', '.join(clashing)} cannot be combined with --snapshot "
