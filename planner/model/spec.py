@@ -320,9 +320,16 @@ class QuantSpec(_Frozen):
     desc_act_null: bool = Field(
         default=False, description="GPTQ: desc_act written as null, which vLLM's GPTQ configs "
         "read as None and its Marlin check up to 0.21 does not take (startup.marlin_keys_miss)")
+    awq_marlin_missing: str | None = Field(
+        default=None, description="AWQ: the first of bits / group_size the config does not "
+        "hold under that key (AutoAWQ's older w_bit / q_group_size instead), which vLLM's "
+        "AWQMarlinConfig.from_config asks for (startup.marlin_named_errors)")
     marlin_named: bool = Field(
-        default=False, description="GPTQ: quant_method written as gptq_marlin, which up to 0.21 "
-        "is vLLM's GPTQMarlinConfig with no plain-loader fallback (startup.gptq_sym_errors)")
+        default=False, description="GPTQ / AWQ: quant_method written as gptq_marlin / "
+        "awq_marlin, which vLLM keeps as its quantization method (no override renames it): up "
+        "to 0.21 / 0.23 its own GPTQMarlinConfig / AWQMarlinConfig, with no plain-loader "
+        "fallback (startup.gptq_sym_errors, marlin_named_errors), after them AutoGPTQConfig / "
+        "AutoAWQConfig under that name (startup.kept_marlin_method)")
     sym_null: bool = Field(
         default=False, description="AutoRound, GPTQ: sym written as null (`symmetric` None), which "
         "every release reads as None, not as a missing key: no Marlin type map lists it "

@@ -130,8 +130,10 @@ from planner.serving.startup import (
     inc_overrides_quantization,
     inc_quantization_notes,
     int8_float32_errors,
+    kept_marlin_method,
     kv_format_errors,
     latent_fc1_split,
+    marlin_named_errors,
     marlin_shape_findings,
     modelopt_mixed_errors,
     nemotron_h_moe_errors,
@@ -740,7 +742,8 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             mbt_given=s.max_num_batched_tokens is not None,
             chunked_prefill=s.enable_chunked_prefill
             or rules.version < CHUNKED_OFF_TOKENS_MAX_FROM, block_size=s.block_size,
-            mixed=mixed, ct_scheme=ct_linear_scheme(spec, scheme)))
+            mixed=mixed, ct_scheme=ct_linear_scheme(spec, scheme),
+            named=kept_marlin_method(spec, scheme)))
             + tuple(modelopt_mixed_errors(spec, scheme, rules.version))
             + mtp_refusal(spec, s)
             + tuple(sparse_block_refusal(spec, s.block_size, rules.version))
@@ -775,6 +778,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             + tuple(inc_errors(spec, scheme, rules.version, gpu))
             + tuple(inc_format_errors(spec, scheme, rules.version, gpu))
             + tuple(w4afp8_errors(spec, scheme, rules.version))
+            + tuple(marlin_named_errors(spec, scheme, rules.version, gpu))
             + tuple(b12x_refusals(rules.version, gpu.compute_capability, scheme.family,
                                   bool(_draft_moe(spec, s)) and mtp_excluded(spec, scheme),
                                   gpu.vendor)
@@ -1287,7 +1291,8 @@ def _node_quant_errors(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLa
         if node.gpu.compute_capability == r.compute_capability:
             continue
         for error in capability_errors(node.gpu, r.scheme, vllm_cli(s.vllm_version), r.mixed,
-                                       ct_linear_scheme(spec, r.scheme)):
+                                       ct_linear_scheme(spec, r.scheme),
+                                       kept_marlin_method(spec, r.scheme)):
             message = f"Node {index} ({node.hostname}, {node.gpu.name}): {error}"
             if message not in errors:
                 errors.append(message)

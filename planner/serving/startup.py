@@ -1064,6 +1064,106 @@ def _marlin_group_refusal(group: int | tuple[int, int]) -> str:
             f"{list(MARLIN_MOE_GROUP_SIZES)} are supported.")
 
 
+def kept_marlin_method(spec: ModelSpec, scheme: QuantScheme) -> str | None:
+    """The quant_method "awq_marlin" or "gptq_marlin" of a checkpoint planned as stored that
+    writes it so (QuantSpec.marlin_named), which vLLM keeps as model_config.quantization in
+    every release: no override renames it, as AutoAWQConfig / AutoGPTQConfig's (and up to
+    0.23 / 0.21 awq_marlin.py is_awq_marlin_compatible / gptq_marlin.py
+    is_gptq_marlin_compatible) claim only quant_method "awq" / "gptq" (0.21.0, 0.23.0, 0.34.0
+    wheels). So start-up's refusals name it (capability_errors, act_dtype_errors), and the
+    registry maps it to AWQMarlinConfig / GPTQMarlinConfig up to PLAIN_LOADER_LAST
+    (own_marlin_config), to AutoAWQConfig / AutoGPTQConfig after. None for any other."""
+    quant = spec.quant
+    if not stored_format(spec, scheme) or not quant.marlin_named:
+        return None
+    return f"{quant.method}_marlin"
+
+
+MARLIN_75_FROM: Version = (0, 14, 0)
+"""The first release whose Marlin takes compute capability 7.5 (8.0 before).
+
+NOTE: marlin_utils.py query_marlin_supported_quant_types returns [] for `device_capability <
+80` in the 0.9.1 and 0.13.0 wheels, `< 75` in 0.16.0, 0.21.0 and 0.23.0; awq_marlin.py /
+gptq_marlin.py get_min_capability() return the same 80 / 75 there, and the vllm_cli fixtures
+(extracted from every wheel) give 80 up to 0.13.0 and 75 from 0.14.0: the Marlin threshold is
+taken to move with them (0.14.0 and 0.15.x's marlin_utils not read)."""
+
+
+def own_marlin_config(spec: ModelSpec, scheme: QuantScheme, version: Version) -> bool:
+    """Whether vLLM `version` loads this checkpoint with AWQMarlinConfig / GPTQMarlinConfig
+    because its quant_method says so (kept_marlin_method; every release up to
+    PLAIN_LOADER_LAST), with no fall-back to awq.py / gptq.py's plain loader for the whole
+    config (marlin_named_errors)."""
+    named = kept_marlin_method(spec, scheme)
+    return bool(named) and version <= PLAIN_LOADER_LAST[spec.quant.method]
+
+
+def marlin_named_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
+                        gpu: GpuSpec) -> list[str]:
+    """vLLM's refusal of a checkpoint whose quant_method is "awq_marlin" / "gptq_marlin" on a
+    release that loads it with that config itself (own_marlin_config), in its words; [] where
+    it loads (or off NVIDIA: ROCm not read). E.g. AWQ int4 in groups of 256 written as
+    awq_marlin on 0.23.0: "Marlin does not support group_size = 256. ...", where quant_method
+    "awq" loads on awq.py.
+
+    NOTE: awq_marlin.py AWQMarlinConfig (0.9.1, 0.13.0, 0.16.0, 0.21.0 and 0.23.0 wheels, the
+    same code): from_config reads get_from_keys(config, ["bits"]), (["group_size"]),
+    (["zero_point"]) with no other key
+    (AutoAWQ's older w_bit / q_group_size: "Cannot find any of ['bits'] in the model's
+    quantization config."), and __init__ calls marlin_utils.verify_marlin_supported(uint4,
+    group_size, has_zp=zero_point) while VllmConfig._get_quantization_config reads the config,
+    before its capability check: below compute capability 7.5 (8.0 before MARLIN_75_FROM)
+    query_marlin_supported_quant_types lists no type, with zero_point false it lists [uint4b8,
+    uint8b128, float8_e4m3fn, float4_e2m1f] (no uint4), and the group must be in [-1, 32, 64,
+    128]; the ValueError prints the types as ScalarType reprs. get_quant_method keeps the
+    per-layer fall-back (0.21.0, 0.23.0: a layer check_marlin_supports_layer refuses runs
+    AWQConfig's method, marlin_shape_findings).
+    gptq_marlin.py GPTQMarlinConfig (0.9.1, 0.13.0, 0.16.0, 0.21.0): __init__ checks only
+    (bits, sym) (gptq_sym_errors), get_min_capability 80 / 75 (capability_errors names
+    gptq_marlin); each quantized linear layer's GPTQMarlinLinearMethod.__init__ calls
+    verify_marlin_supported(quant_type, group_size) (0.21.0: a FusedMoE layer Marlin does not
+    take falls back to MoeWNA16 instead)."""
+    if gpu.vendor != "nvidia" or not own_marlin_config(spec, scheme, version):
+        return []
+    quant, v = spec.quant, version_label(version)
+    group = quant.group_size if quant.group_size is not None else -1
+    cc = parse_capability(gpu.compute_capability)
+    if quant.method == "awq":
+        where = f"(vLLM {v} AWQMarlinConfig: quant_method awq_marlin loads on Marlin only"
+        if quant.awq_marlin_missing:
+            return [f"Cannot find any of ['{quant.awq_marlin_missing}'] in the model's "
+                    f"quantization config. {where}; it reads bits and group_size, not AutoAWQ's "
+                    "older w_bit / q_group_size)"]
+        zp = quant.symmetric is not True
+        capability = f"{cc[0]}{cc[1]}" if cc else "-1"
+        need = (7, 5) if version >= MARLIN_75_FROM else (8, 0)
+        if cc is not None and cc < need:
+            return [f"Marlin does not support weight_bits = uint4. Only types = [] are "
+                    f"supported (for group_size = {group}, device_capability = {capability}, "
+                    f"zp = {zp}). {where}, which needs compute capability {need[0]}.{need[1]}; "
+                    "quant_method awq loads on awq.py there)"]
+        if not zp:
+            return [f"Marlin does not support weight_bits = uint4. Only types = "
+                    f"[{MARLIN_NO_ZP_TYPES}] are supported (for group_size = {group}, "
+                    f"device_capability = {capability}, zp = False). {where}, which takes AWQ "
+                    "with zero points only: zero_point is false)"]
+        refused = _marlin_group_refusal(group)
+        return [f"{refused} {where}; quant_method awq loads this group on awq.py)"] \
+            if refused else []
+    refused = _marlin_group_refusal(group)
+    if not refused or not _quantized_linears(spec, scheme):
+        return []
+    return [f"{refused} (vLLM {v} GPTQMarlinLinearMethod: quant_method gptq_marlin builds every "
+            "quantized linear layer on Marlin; quant_method gptq loads this group on gptq.py)"]
+
+
+MARLIN_NO_ZP_TYPES = ("ScalarType.uint4b8, ScalarType.uint8b128, ScalarType.float8_e4m3fn, "
+                      "ScalarType.float4_e2m1f")
+"""marlin_utils.query_marlin_supported_quant_types(has_zp=False) on CUDA from 7.5, as the
+ValueError prints it (scalar_type.py ScalarType.__repr__: "ScalarType." + the type's name;
+0.21.0 and 0.23.0 wheels)."""
+
+
 def _loading_method(spec: ModelSpec, scheme: QuantScheme, mixed: bool) -> str:
     """The vLLM quantization method that loads `scheme` as vLLM names it after its overrides
     (gptq and awq for their loaders; "" for a what-if no planned checkpoint pins): the
@@ -1159,10 +1259,14 @@ def act_dtype_errors(spec: ModelSpec, scheme: QuantScheme, served: str,
     if scheme.family == "float":
         return []
     method = _loading_method(spec, scheme, mixed)
+    named = kept_marlin_method(spec, scheme)
+    if named and served not in ("float16", "bfloat16"):
+        return [f"torch.{served} is not supported for quantization method {named}. Supported "
+                "dtypes: [torch.float16, torch.bfloat16]"]
     allowed = ACT_DTYPES.get(method)
     if allowed is None or served in allowed:
-        plain = _plain_loader(method, scheme, version, vendor,
-                              keys_miss=marlin_keys_miss(spec, scheme, version))
+        plain = "" if named else _plain_loader(method, scheme, version, vendor,
+                                               keys_miss=marlin_keys_miss(spec, scheme, version))
         if not plain or served == "float16":
             return []
         return [f"torch.{served} is not supported for quantization method {method}. Supported "
@@ -1744,6 +1848,8 @@ def marlin_keys_miss(spec: ModelSpec, scheme: QuantScheme, version: Version) -> 
     if not stored_format(spec, scheme) or spec.quant.method not in PLAIN_LOADER_LAST:
         return ""
     quant, plain = spec.quant, version <= PLAIN_LOADER_LAST[spec.quant.method]
+    if plain and quant.marlin_named:
+        return ""  # AWQMarlinConfig / GPTQMarlinConfig itself: marlin_named_errors
     if quant.method == "awq":
         if awq_without_zero_points(spec, scheme):
             return ("awq_marlin takes AWQ weights with zero points only, and zero_point is "
@@ -1814,8 +1920,9 @@ def _awq_own_gemm(spec: ModelSpec, scheme: QuantScheme, version: Version,
     if inc_checkpoint(spec, scheme):
         why = inc_marlin_off(spec, scheme, gpu, version) if scheme.key.startswith("w4") else ""
         return f"INCConfig keeps it off Marlin ({why})" if why else ""
-    if not scheme.what_if and spec.quant is not None and spec.quant.method != "awq":
-        return ""
+    if not scheme.what_if and spec.quant is not None and spec.quant.method != "awq" \
+            or own_marlin_config(spec, scheme, version):
+        return ""  # AWQMarlinConfig itself: marlin_named_errors
     loader = "awq.py" if version <= PLAIN_LOADER_LAST["awq"] else "auto_awq.py"
     if not marlin_takes_group(scheme):
         return f"{loader} takes Marlin for groups {list(MARLIN_MOE_GROUP_SIZES)} only"
@@ -1926,9 +2033,9 @@ def gptq_dynamic_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
             or version < PLAIN_LOADER_READ_FROM:
         return []
     v = version_label(version)
-    plain = _plain_loader("gptq", scheme, version, gpu.vendor,
-                          parse_capability(gpu.compute_capability),
-                          marlin_keys_miss(spec, scheme, version))
+    plain = "" if quant.marlin_named else _plain_loader(
+        "gptq", scheme, version, gpu.vendor, parse_capability(gpu.compute_capability),
+        marlin_keys_miss(spec, scheme, version))
     loader = "AutoGPTQConfig" if version >= GPTQ_MP_KERNELS_FROM else "GPTQMarlinConfig"
     for entry in quant.dynamic_entries:
         whose = f"the `dynamic` rule matching '{entry.module}' gives it"
@@ -2749,7 +2856,7 @@ def int8_float32_errors(scheme: QuantScheme, served: str) -> list[str]:
 def startup_errors(
     *, gpu: GpuSpec, scheme: QuantScheme, cli: VllmCli, max_model_len: int, window: VllmWindow,
     mbt: int, seqs: int, mbt_given: bool, chunked_prefill: bool, block_size: int | None,
-    mixed: bool = False, ct_scheme: str | None = None,
+    mixed: bool = False, ct_scheme: str | None = None, named: str | None = None,
 ) -> list[str]:
     """The ValueErrors vLLM raises at start-up for these settings ([] when it starts).
 
@@ -2779,7 +2886,7 @@ def startup_errors(
             f"max_model_len ({window.key}={window.limit} or model_max_length="
             f"{window.model_max_length} in model's config.json). To allow overriding this "
             "maximum, set the env var VLLM_ALLOW_LONG_MAX_MODEL_LEN=1.")
-    return errors + capability_errors(gpu, scheme, cli, mixed, ct_scheme)
+    return errors + capability_errors(gpu, scheme, cli, mixed, ct_scheme, named)
 
 
 CT_SCHEME_MIN_CAPABILITY: dict[str, tuple[tuple[Version, int], ...]] = {
@@ -2808,7 +2915,7 @@ so W8A16's figure decides."""
 
 
 def capability_errors(gpu: GpuSpec, scheme: QuantScheme, cli: VllmCli, mixed: bool = False,
-                      ct_scheme: str | None = None) -> list[str]:
+                      ct_scheme: str | None = None, named: str | None = None) -> list[str]:
     """vLLM's refusal of the quantization method on a GPU below its get_min_capability()
     (VllmConfig._get_quantization_config, config/vllm.py; [] where it runs): startup_errors'
     for node 0's GPU, plan's for each other node a layout reaches (plan._node_quant_errors).
@@ -2817,10 +2924,18 @@ def capability_errors(gpu: GpuSpec, scheme: QuantScheme, cli: VllmCli, mixed: bo
     E.g. a W8A8 int8 checkpoint on a V100 (7.0): the method takes 70, the scheme 75. AWQ is
     named auto_awq from INC_AUTO_AWQ_FROM, as AutoAWQConfig.override_quantization_method
     renames "awq" (auto_awq.py get_name, 0.24.0-0.34.0 wheels) before config/vllm.py words the
-    refusal with model_config.quantization."""
-    method = "modelopt_mixed" if mixed else "compressed-tensors" if ct_scheme \
-        else "w4afp8" if scheme.key == W4AFP8_SCHEME else QUANT_METHOD.get(scheme.family)
-    if method == "awq" and parse_version(cli.vllm_version) >= INC_AUTO_AWQ_FROM:
+    refusal with model_config.quantization. `named`: the checkpoint's quant_method awq_marlin /
+    gptq_marlin, which vLLM keeps under that name (kept_marlin_method), whose minimum the
+    release's fixture gives (80 to 0.13, then 75; gptq_marlin 60 from 0.22, AutoGPTQConfig's);
+    where AWQMarlinConfig itself loads it (own_marlin_config) its __init__'s Marlin check
+    raises first below 7.5 (marlin_named_errors)."""
+    version = parse_version(cli.vllm_version)
+    if named == "awq_marlin" and version <= PLAIN_LOADER_LAST["awq"]:
+        return []
+    method = named or ("modelopt_mixed" if mixed else "compressed-tensors" if ct_scheme
+                       else "w4afp8" if scheme.key == W4AFP8_SCHEME
+                       else QUANT_METHOD.get(scheme.family))
+    if method == "awq" and version >= INC_AUTO_AWQ_FROM:
         method = "auto_awq"
     minimum = cli.quantization_min_capability.get(method or "")
     current = _capability(gpu)
@@ -2828,7 +2943,6 @@ def capability_errors(gpu: GpuSpec, scheme: QuantScheme, cli: VllmCli, mixed: bo
         return [f"The quantization method {method} is not supported for the current GPU. "
                 f"Minimum capability: {minimum}. Current capability: {current}."]
     if ct_scheme and current is not None:
-        version = parse_version(cli.vllm_version)
         need = next((n for first, n in reversed(CT_SCHEME_MIN_CAPABILITY[ct_scheme])
                      if version >= first), 0)
         if current < need:

@@ -343,8 +343,10 @@ def _gptq_awq(qc: dict, where: str, named: str, excluded: tuple[str, ...]) -> Qu
                      symmetric=held if isinstance(held, bool) else None,
                      sym_null=not awq and "sym" in qc and qc["sym"] is None,
                      desc_act_null=not awq and qc["desc_act"] is None,
-                     marlin_named=named == "gptq_marlin",
-                     awq_old_keys=awq and (bits_key, group_key) != ("bits", "group_size"))
+                     marlin_named=named in ("gptq_marlin", "awq_marlin"),
+                     awq_old_keys=awq and (bits_key, group_key) != ("bits", "group_size"),
+                     awq_marlin_missing=next((key for key in ("bits", "group_size")
+                                              if awq and key not in qc), None))
 
 
 def _act_order_rule(dynamic: object, desc_act: object, group: int, where: str) -> str | None:
