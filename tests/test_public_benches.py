@@ -417,3 +417,49 @@ def test_where_it_falls_short_quotes_the_stored_held_out_medians() -> None:
     assert f"- TPOT is {held['all']['tpot_median']} % median" in text
     assert f"- TTFT is {held['all']['ttft_median']} % median" in text
     assert f"B200 ({held['gpu']['b200_sxm']['ttft_median']} %, just within)" in text
+
+
+@needs_shared
+def test_tp_over_pcie_paragraph_quotes_the_runs_as_planned() -> None:
+    """Accuracy > Speed's TP-over-PCIe paragraph quotes the 2x RTX 5090 and 4x RTX 3090 runs
+    as bench/public_speed.py plans them (at the x8 slot their sources state); it kept TTFTs
+    from before the 2026-12-02 request-overhead refit (517 / 5,779 ms with P2P, 710 / 7,453
+    without, INT4 712 / 7,755, 25-token TTFTs 32-33 ms) and the 3090 run's TPOT from before
+    the tied lm_head read (12.09 ms, 7.0 % under; the table above said 0.6 %)."""
+    from bench.public_speed import evaluate
+
+    wanted = {"2x5090-qwen36-a3b-nvfp4-p2p-10k", "2x5090-qwen36-a3b-nvfp4-p2p-87k",
+              "2x5090-qwen36-a3b-nvfp4-nop2p-10k", "2x5090-qwen36-a3b-nvfp4-nop2p-87k",
+              "2x5090-qwen36-a3b-int4ar-nop2p-10k", "2x5090-qwen36-a3b-int4ar-nop2p-87k",
+              "2x5090-qwen36-a3b-nvfp4-nop2p-dec", "2x5090-qwen36-a3b-nvfp4-p2p-dec",
+              "2x5090-qwen36-a3b-int4ar-nop2p-dec", "4x-rtx3090-gemma4-31b-awq-tp4-pcie",
+              "rtx5090-qwen3-4b-bf16-qps1"}
+    rows = {r["id"]: r for r in evaluate([r for r in SPEED_RUNS["runs"] if r["id"] in wanted])}
+    assert set(rows) == wanted
+    text = " ".join((ROOT / "README.md").read_text().split("\n### Speed\n", 1)[1].split())
+
+    def ttft(run_id: str) -> str:
+        return f"{rows[run_id]['model_ttft_ms']:,.0f}"
+
+    def err(run_id: str, key: str = "ttft") -> str:
+        return f"{rows[run_id][f'{key}_err_pct']:.0f}"
+
+    p2p, off, int4 = ("2x5090-qwen36-a3b-nvfp4-p2p", "2x5090-qwen36-a3b-nvfp4-nop2p",
+                      "2x5090-qwen36-a3b-int4ar-nop2p")
+    assert (f"the all-reduce doubles: TTFT {ttft(p2p + '-10k')} ms ({err(p2p + '-10k')} % under)"
+            f" and {ttft(p2p + '-87k')} ms ({err(p2p + '-87k')} % under)") in text
+    assert (f"The P2P-off TTFTs are over, {ttft(off + '-10k')} ms against 698 "
+            f"(+{err(off + '-10k')} %) at 10K and {ttft(off + '-87k')} against 5,680 "
+            f"(+{err(off + '-87k')} %) at 87K") in text
+    assert (f"is over by {err(int4 + '-10k')} % and {err(int4 + '-87k')} % ({ttft(int4 + '-10k')}"
+            f" ms against 457, {ttft(int4 + '-87k')} against 5,704;") in text
+    short = sorted(rows[f"{p}-dec"]["model_ttft_ms"] for p in (p2p, off, int4))
+    assert f"25-token TTFTs are under ({short[0]:.0f}-{short[-1]:.0f} ms against 42-57)" in text
+    decode = ", ".join(f"{rows[f'{p}-dec']['model_tpot_ms']:.2f}" for p in (off, p2p))
+    assert f"the plan is 8-17 % over: {decode} and {rows[int4 + '-dec']['model_tpot_ms']:.2f} ms" \
+        in text
+    rig = rows["4x-rtx3090-gemma4-31b-awq-tp4-pcie"]
+    assert (f"is {rig['tpot_err_pct']:.1f} % under ({rig['model_tpot_ms']:.2f} ms against "
+            f"{rig['tpot_ms']:.1f};") in text
+    qwen = rows["rtx5090-qwen3-4b-bf16-qps1"]
+    assert (f"({qwen['model_ttft_ms']:.1f} planned against {qwen['ttft_ms']:.1f})") in text
