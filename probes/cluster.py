@@ -17,6 +17,7 @@ from planner.serving.hardware import (
     PcieSlot,
     link_from_topology,
     match_gpu_name,
+    near_gpu_keys,
     pcie_rate,
     unified_preset,
 )
@@ -35,7 +36,7 @@ def _gpu_spec(snap: HardwareSnapshot, gpu: GpuInfo) -> GpuSpec:
         raise SnapshotError(f"{snap.hostname}: GPU{gpu.index} has no name or memory total "
                             "in the snapshot, so it cannot be planned for")
     try:
-        return match_gpu_name(gpu.name, gpu.usable_total_bytes)
+        return match_gpu_name(gpu.name, gpu.usable_total_bytes, gpu.compute_capability)
     except HardwareError as exc:  # e.g. a memory total no GPU has
         raise SnapshotError(f"{snap.hostname}: GPU{gpu.index}: {exc}") from None
 
@@ -113,6 +114,15 @@ def snapshot_to_node(snap: HardwareSnapshot) -> tuple[NodeSpec, list[str]]:
         notes.append(f"{snap.hostname} mixes {', '.join(sorted({s.name for s in specs}))}; "
                      f"planned as {len(specs)}x {smallest.name}{slower}; vLLM asks for "
                      "CUDA_DEVICE_ORDER=PCI_BUS_ID on such a node")
+    if smallest.source == "custom":  # no preset: what is planned, as --gpu-name's note says
+        near = near_gpu_keys(smallest.name)
+        hint = f" (did you mean {', '.join(near)}?)" if near else ""
+        capability = (f"compute capability {smallest.compute_capability or 'unknown'} "
+                      f"(native formats: {', '.join(smallest.native_weight_formats)})")
+        notes.append(f"{snap.hostname}: no preset for {smallest.name!r}{hint}: planned as a GPU "
+                     f"of unknown model at its audited total "
+                     f"({smallest.memory_total_bytes / GIB:.2f} GiB) and {capability}; no "
+                     "preset's memory bandwidth or TFLOP/s, so no speed figures")
     used = [g.memory_used_bytes or 0 for g in snap.gpus]
     if smallest.unified_memory and all(g.memory_used_bytes is None for g in snap.gpus):
         used, note = _host_held(snap, smallest)

@@ -2343,8 +2343,11 @@ def memory_near(gpu: "GpuSpec", memory_total_bytes: int) -> bool:
     return gap <= _NAME_MATCH_MEMORY_TOLERANCE
 
 
-def match_gpu_name(nvml_name: str, memory_total_bytes: int) -> GpuSpec:
-    """The preset for an NVML name, else a custom GpuSpec built from the measured total.
+def match_gpu_name(nvml_name: str, memory_total_bytes: int,
+                   compute_capability: str | None = None) -> GpuSpec:
+    """The preset for an NVML name, else a custom GpuSpec built from the measured total and
+    the measured compute capability (NVML's "major.minor", whose native formats it plans:
+    custom_gpu; another string or None leaves it unknown, fp32/fp16 only).
 
     The preset keeps its identity (name, compute capability, formats, link, the name and
     size vLLM's batch defaults read) and plans the measured total (with_memory_total): vLLM
@@ -2366,9 +2369,11 @@ def match_gpu_name(nvml_name: str, memory_total_bytes: int) -> GpuSpec:
             return gpu
         if memory_near(gpu, memory_total_bytes):
             return with_memory_total(gpu, memory_total_bytes, "measured")
+    capability = compute_capability or ""
     return custom_gpu(
         memory_total_bytes,
         name=nvml_name.strip() or "Unnamed GPU",
+        compute_capability=capability if parse_capability(capability) else "",
         notes=f"measured by audit; no preset for {nvml_name!r} at this memory size",
     )
 

@@ -154,6 +154,32 @@ def test_mixed_models_in_one_node(rig: HardwareSnapshot) -> None:
         "NVIDIA GeForce RTX 3090; vLLM asks for CUDA_DEVICE_ORDER=PCI_BUS_ID on such a node")
 
 
+def test_a_gpu_without_a_preset_keeps_its_audited_compute_capability(
+        rig: HardwareSnapshot) -> None:
+    # No preset is named "NVIDIA A30" (Ampere, compute capability 8.0). The audit records the
+    # capability, but the GPU was planned without it, as a card of unknown capability: only
+    # fp32/fp16 native, so Qwen3-8B's bf16 config was labelled "fp16 (FP16)" where vLLM's
+    # dtype auto runs it in bfloat16 on 8.0, and nothing said the GPU had no preset
+    cluster = snapshots_to_cluster([renamed(rig, "a30-node", name="NVIDIA A30",
+                                            compute_capability="8.0")])
+    gpu = cluster.nodes[0].gpu
+    assert gpu.key == "custom" and gpu.compute_capability == "8.0"
+    assert gpu.memory_total_bytes == RTX3090_CUDA_TOTAL  # the audited total, as before
+    assert "bf16" in gpu.native_weight_formats and "bf16" in gpu.native_kv_dtypes
+    # 25,308,430,336 B / 2**30 = 23.57 GiB
+    assert cluster.source.endswith(
+        "a30-node: no preset for 'NVIDIA A30' (did you mean a40, a10?): planned as a GPU of "
+        "unknown model at its audited total (23.57 GiB) and compute capability 8.0 (native "
+        "formats: fp32, bf16, fp16, int8, int4); no preset's memory bandwidth or TFLOP/s, so no speed figures")
+    # a capability the audit did not read (or not major.minor) is planned as before: unknown
+    unread = snapshots_to_cluster([renamed(rig, "a30-node", name="NVIDIA A30",
+                                           compute_capability=None)])
+    assert unread.nodes[0].gpu.compute_capability == ""
+    assert unread.nodes[0].gpu.native_weight_formats == ("fp32", "fp16")
+    assert unread.source.endswith("and compute capability unknown (native formats: fp32, fp16); no "
+                                  "preset's memory bandwidth or TFLOP/s, so no speed figures")
+
+
 def test_a_slower_gpu_in_a_node_planned_as_its_smallest_is_named(rig: HardwareSnapshot
                                                                   ) -> None:
     # an RTX A6000 (nvidia-smi 49,140 MiB; datasheet 768 GB/s) beside seven 3090s (936 GB/s):
