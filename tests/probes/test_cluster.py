@@ -170,7 +170,8 @@ def test_a_gpu_without_a_preset_keeps_its_audited_compute_capability(
     assert cluster.source.endswith(
         "a30-node: no preset for 'NVIDIA A30' (did you mean a40, a10?): planned as a GPU of "
         "unknown model at its audited total (23.57 GiB) and compute capability 8.0 (native "
-        "formats: fp32, bf16, fp16, int8, int4); no preset's memory bandwidth or TFLOP/s, so no speed figures")
+        "formats: fp32, bf16, fp16, int8, int4); no preset's memory bandwidth or TFLOP/s, so "
+        "no speed figures")
     # a capability the audit did not read (or not major.minor) is planned as before: unknown
     unread = snapshots_to_cluster([renamed(rig, "a30-node", name="NVIDIA A30",
                                            compute_capability=None)])
