@@ -24,7 +24,11 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from probes.endpoint import ENDPOINT_ENV, ENDPOINT_PROBLEM  # before the client reads HF_ENDPOINT
+from probes.endpoint import (  # before the client reads HF_ENDPOINT and its timeouts
+    ENDPOINT_ENV,
+    ENDPOINT_PROBLEM,
+    SETTING_PROBLEM,
+)
 
 # isort: split
 import httpx2
@@ -141,7 +145,7 @@ def fetch_model(
     falls back to the catalog only. `origin`, `notes` and `fallback_reason` say which and why.
     `deadline_s` defaults to HEADROOM_HUB_DEADLINE_S or 20 s.
     """
-    secret = token or (get_token() if ambient_token else None)
+    secret = token or (_stored_token() if ambient_token else None)
     try:
         source = _fetch(repo_id, revision, secret, _deadline(deadline_s))
     except HubError as err:
@@ -150,6 +154,21 @@ def fetch_model(
     return source.model_copy(update={
         "notes": tuple(_scrub(n, secret) for n in source.notes),
         "fallback_reason": None if reason is None else _scrub(reason, secret)})
+
+
+def _stored_token() -> str | None:
+    """HF_TOKEN or the stored login (huggingface_hub get_token); HubError("invalid_setting")
+    where the token file cannot be read: HF_HOME naming a file (NotADirectoryError),
+    HF_TOKEN_PATH a folder (IsADirectoryError), a file that is not UTF-8 (UnicodeDecodeError),
+    each a traceback before."""
+    try:
+        return get_token()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = ("not UTF-8 text" if isinstance(exc, UnicodeDecodeError)
+                  else exc.strerror or type(exc).__name__)
+        raise HubError("invalid_setting", f"Cannot read the stored Hugging Face token "
+                       f"{constants.HF_TOKEN_PATH} ({reason}): set HF_TOKEN, or HF_HOME / "
+                       "HF_TOKEN_PATH to where `hf auth login` keeps it.") from None
 
 
 def resolve_model(
@@ -218,6 +237,8 @@ def _fetch(repo_id: str, revision: str | None, secret: str | None, limit_s: floa
     if ENDPOINT_PROBLEM is not None:
         raise HubError("invalid_setting", f"{ENDPOINT_PROBLEM}: set {ENDPOINT_ENV} to the hub's "
                        "address (https://huggingface.co or a mirror), or unset it.")
+    if SETTING_PROBLEM is not None:
+        raise HubError("invalid_setting", f"{SETTING_PROBLEM}.")
     if hub_offline():
         failure = HubError(
             "offline_not_cached",

@@ -379,6 +379,49 @@ def test_a_malformed_hf_endpoint_breaks_only_hub_look_ups(model_dir: Path) -> No
                           "or unset it.")
 
 
+@pytest.mark.parametrize(("name", "value"), [
+    ("HF_HUB_ETAG_TIMEOUT", "abc"), ("HF_HUB_DOWNLOAD_TIMEOUT", "30.5"),
+    ("HF_HUB_ETAG_TIMEOUT", ""),
+])
+def test_a_malformed_hub_timeout_breaks_only_hub_look_ups(model_dir: Path, name: str,
+                                                          value: str) -> None:
+    # every command was a traceback, the app too: huggingface_hub 2.4's constants.py reads
+    # both with int() when probes.hub imports it ("ValueError: invalid literal for int()")
+    env = {**os.environ, name: value}
+    local = run("planner", "plan", "--model", str(model_dir), *HW, env=env)
+    assert local.returncode == 0, local.stderr
+    assert_one_line_error(run("planner", "inspect", "acme/anything", env=env),
+                          "python -m planner inspect: error: ",
+                          f"{name} {value!r} is not a whole number of seconds, which "
+                          f"huggingface_hub reads it as: set {name} to one (e.g. 10), or "
+                          "unset it.")
+
+
+@pytest.mark.parametrize("where", ["HF_HOME", "HF_TOKEN_PATH"])
+def test_an_unreadable_stored_token_is_named_not_a_traceback(tmp_path: Path,
+                                                             where: str) -> None:
+    # with no HF_TOKEN the stored login is read (huggingface_hub get_token: HF_TOKEN_PATH,
+    # default HF_HOME/token); HF_HOME naming a file raised NotADirectoryError, HF_TOKEN_PATH
+    # naming a folder IsADirectoryError, a token file that is not UTF-8 UnicodeDecodeError
+    plain = tmp_path / "not-a-folder"
+    plain.write_text("")
+    path, reason = ((plain / "token", "Not a directory") if where == "HF_HOME" else
+                    (tmp_path, "Is a directory"))
+    env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HF_TOKEN_PATH")}
+    env.update({"HF_HUB_OFFLINE": "1", where: str(plain if where == "HF_HOME" else tmp_path)})
+    done = run("planner", "inspect", "acme/anything", env=env)
+    assert_one_line_error(done, "python -m planner inspect: error: ",
+                          f"Cannot read the stored Hugging Face token {path} ({reason}): set "
+                          "HF_TOKEN, or HF_HOME / HF_TOKEN_PATH to where `hf auth login` "
+                          "keeps it.")
+    garbled = tmp_path / "token"
+    garbled.write_bytes(b"\xff\xfe")
+    done = run("planner", "inspect", "acme/anything", env={**env, "HF_TOKEN_PATH": str(garbled)})
+    assert_one_line_error(done, "python -m planner inspect: error: ",
+                          f"Cannot read the stored Hugging Face token {garbled} (not UTF-8 "
+                          "text)")
+
+
 def test_a_plan_at_a_revision_launches_that_commit(tmp_path: Path) -> None:
     # the command loaded the repo's main branch whatever --revision the config was read at;
     # it now pins the commit planned (vLLM's --revision), for the repo itself only
