@@ -325,14 +325,17 @@ def test_an_nvfp4_kv_cache_is_offered_and_sized_with_its_scales() -> None:
 
 
 def test_a_checkpoints_fp8_kv_cache_is_sized_at_1_byte_in_the_formula() -> None:
-    # nvidia/Qwen3.6-35B-A3B-NVFP4: kv_cache_quant_algo FP8, taken by --kv-cache-dtype auto;
-    # full attention on 10 of 40 layers, 2 KV heads of 256: 10 x 2 x (256 + 256) x 1 B
-    at = open_page(None, model="nvidia/Qwen3.6-35B-A3B-NVFP4", gpu="rtx-5090", gpn="1",
+    # nvidia/Llama-3.1-70B-Instruct-FP8: hf_quant_config.json (its config.json has no
+    # quantization_config) kv_cache_quant_algo FP8, taken by --kv-cache-dtype auto; 80 layers,
+    # 8 KV heads of 128: 80 x 8 x (128 + 128) x 1 B. (nvidia/Qwen3.6-35B-A3B-NVFP4, used
+    # before, keeps a 16-bit KV cache: vLLM reads its config.json quantization_config, which
+    # names no KV scheme)
+    at = open_page(None, model="nvidia/Llama-3.1-70B-Instruct-FP8", gpu="h200", gpn="1",
                    tp="1", len="16384")
     assert not at.exception
     shown = texts(at)
-    assert "KV bytes per token, whole model (TP=1): **10,240 B**" in shown
-    assert "(256 + 256) dims x 1 B = 1,024 B] = 10,240 B" in shown
+    assert "KV bytes per token, whole model (TP=1): **163,840 B**" in shown
+    assert "(128 + 128) dims x 1 B = 2,048 B] = 163,840 B" in shown
     assert "K and V at 1 B per element" in shown
 
 @pytest.fixture

@@ -848,8 +848,9 @@ def test_target_quant_of_the_own_format_with_a_target_checkpoint_is_a_uniform_wh
     test_weights), at 4.5 bits instead of FP8: 1,283,194,880 x 9/16 = 721,797,120 -
     1,283,194,880 = -561,397,760 B; the lm_head (248,320 x 2048) in 16-bit instead of
     W4A16_NVFP4: 1,017,118,720 - 286,064,640 = +731,054,080 B; net +169,656,320 B. KV: 10
-    full-attention layers x 2 KV heads x 512 x 2 B = 20,480 B per token (16-bit: the
-    checkpoint's FP8 is X's unknown), 10,240 as stored.
+    full-attention layers x 2 KV heads x 512 x 2 B = 20,480 B per token (16-bit), as stored
+    too: vLLM reads config.json's quantization_config, which names no KV scheme, not
+    hf_quant_config.json's kv_cache_quant_algo FP8 (10,240 B when that was planned).
     vLLM 0.21.0 refuses the stored checkpoint's W4A16_NVFP4 modules and quantized lm_head,
     which X need not have."""
     base = ["plan", "--model", "nvidia/Qwen3.6-35B-A3B-NVFP4", "--gpu", "rtx-5090", "--gpus",
@@ -857,7 +858,7 @@ def test_target_quant_of_the_own_format_with_a_target_checkpoint_is_a_uniform_wh
     what_if = ["--target-quant", "nvfp4", "--target-checkpoint", "X"]
     stored, planned = (json.loads(run_main(capsys, *base, *extra)[1]) for extra in ((), what_if))
     assert planned["weights_bytes_per_gpu"] - stored["weights_bytes_per_gpu"] == 169_656_320
-    assert (planned["kv_bytes_per_token"], stored["kv_bytes_per_token"]) == (20_480, 10_240)
+    assert (planned["kv_bytes_per_token"], stored["kv_bytes_per_token"]) == (20_480, 20_480)
     assert planned["vllm_command"].startswith("vllm serve X ")
     old = ["--vllm-version", "0.21.0"]
     assert json.loads(run_main(capsys, *base, *old, *what_if)[1])["errors"] == []

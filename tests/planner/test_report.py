@@ -433,12 +433,19 @@ def test_the_header_names_the_vllm_release_whose_rules_it_used() -> None:
 
 
 def test_the_kv_formula_sizes_a_checkpoints_fp8_kv_cache_as_the_plan_does() -> None:
-    # nvidia/Qwen3.6-35B-A3B-NVFP4: hf_quant_config.json kv_cache_quant_algo FP8, which
-    # --kv-cache-dtype auto takes; config.json: full attention on 10 of 40 layers, 2 KV heads
-    # of 256: 10 layers x 2 heads x (256 + 256) x 1 B = 10,240 B a token (at 2 B: 20,480)
-    from tests.planner.serving.test_speed import _spec
+    # nvidia/Qwen3.6-35B-A3B-NVFP4 with an FP8 kv_cache_scheme in config.json's
+    # quantization_config (vLLM reads that one, not hf_quant_config.json's
+    # kv_cache_quant_algo), which --kv-cache-dtype auto takes; config.json: full attention on
+    # 10 of 40 layers, 2 KV heads of 256: 10 layers x 2 heads x (256 + 256) x 1 B = 10,240 B a
+    # token (at 2 B: 20,480)
+    from planner.catalog import catalog_entry
+    from planner.model.config.parser import parse_model_config
 
-    spec = _spec("nvidia/Qwen3.6-35B-A3B-NVFP4")
+    entry = catalog_entry("nvidia/Qwen3.6-35B-A3B-NVFP4")
+    fp8_kv = {"dynamic": False, "num_bits": 8, "type": "float"}
+    config = {**entry.config, "quantization_config": {
+        **entry.config["quantization_config"], "kv_cache_scheme": fp8_kv}}
+    spec = parse_model_config(config, entry.hf_quant_config, name=entry.repo_id)
     fp8 = plan(PlanRequest(model=spec, cluster=preset_cluster("rtx-5090", 1),
                            layout=ParallelLayout(tp=1),
                            engine=EngineSettings(max_model_len=16384)))

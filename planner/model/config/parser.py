@@ -2118,7 +2118,15 @@ def _quant(
     none is read (ModelSpec.unread_quant_method)."""
     qc = config.get("quantization_config")
     where = "quantization_config"
-    if qc is None and text_cfg:
+    if qc is not None:
+        # NOTE: vLLM reads hf_quant_config.json only where config.json has no
+        # quantization_config (transformers_utils/config.py, 0.13.0, 0.16.0, 0.21.0, 0.23.0,
+        # 0.33.0, 0.34.0 wheels: "ModelOpt 0.29.0 and before saves the quantization config in
+        # a separate hf_quant_config.json"; 0.9.1 reads none there), and resolves
+        # --kv-cache-dtype auto from the one it read (utils/torch_utils.py
+        # resolve_kv_cache_dtype_string: hf_config.quantization_config)
+        hf_quant = None
+    elif hf_quant is None and text_cfg:
         qc, where = text_cfg.get("quantization_config"), "text_config.quantization_config"
     quant = quant_spec(qc, where, hf_quant, notes.warnings, expert_dtype,
                        inc_gate_up_fused_last(config))

@@ -7,6 +7,7 @@ Maps every storage format to one scheme key of planner.model.quant (e.g. "fp8-bl
 import json
 import re
 from collections import Counter
+from typing import Literal
 
 from planner.model.quant import component_formats
 from planner.model.spec import (
@@ -71,10 +72,7 @@ def _quant_spec(
     gate_up_fused_last: tuple[int, int, int] | None,
 ) -> QuantSpec | None:
     if hf_quant is not None:
-        block = hf_quant.get("quantization", hf_quant)
-        if not isinstance(block, dict):
-            raise ConfigError("hf_quant_config.json: quantization must be an object")
-        return _modelopt(block, "hf_quant_config.json", warnings)
+        return _modelopt(hf_quant, "hf_quant_config.json", warnings)
     if qc is None:
         return None
     if not isinstance(qc, dict):
@@ -1145,8 +1143,22 @@ def _bnb(qc: dict, excluded: tuple[str, ...]) -> QuantSpec:
                      excluded_modules=excluded, summary=f"bitsandbytes 4-bit {kind}")  # fmt: skip
 
 
-def _modelopt(block: dict, where: str, warnings: list[str]) -> QuantSpec:
+def _modelopt(cfg: dict, where: str, warnings: list[str]) -> QuantSpec:
+    """A ModelOpt checkpoint's QuantSpec, from hf_quant_config.json or a config.json
+    quantization_config (`cfg`: the whole of either).
+
+    NOTE: vLLM modelopt.py ModelOptQuantConfigBase.from_config (0.16.0, 0.21.0, 0.23.0, 0.33.0,
+    0.34.0 wheels) reads the "quantization" block where the config has one (the legacy
+    hf_quant_config.json layout: quant_algo, group_size, exclude_modules), else the config
+    itself (quant_algo, group_size, "ignore" else exclude_modules), and upper-cases quant_algo
+    ("ModelOpt may emit lowercase"); the overrides' _extract_modelopt_quant_algo and
+    ModelOptMixedPrecisionConfig's quantized_layers entries upper-case it too. The KV cache
+    dtype --kv-cache-dtype auto takes is _modelopt_kv's."""
+    block = cfg.get("quantization", cfg)
+    if not isinstance(block, dict):
+        raise ConfigError(f"{where}: quantization must be an object")
     algo = block.get("quant_algo")
+    algo = algo.upper() if isinstance(algo, str) else algo
     group = block.get("group_size")
     formats: tuple[ModuleFormat, ...] = ()
     algos: Counter[str] = Counter()
@@ -1160,14 +1172,14 @@ def _modelopt(block: dict, where: str, warnings: list[str]) -> QuantSpec:
         warnings.extend(f"{where}: {line}" for line in component_formats(formats).notes)
     if not isinstance(algo, str) or algo not in MODELOPT_ALGOS:
         raise ConfigError(f"{where}: quant_algo {algo!r} is not a known ModelOpt algorithm")
-    kv_algo = block.get("kv_cache_quant_algo")
-    # NOTE: vLLM modelopt.py ModelOptQuantConfigBase.from_config reads exclude_modules from
-    # hf_quant_config.json and "ignore" from a config.json quantization_config
-    # (0.16.0, 0.33.0, 0.34.0)
-    excluded = block.get("exclude_modules", block.get("ignore")) or []
+    if group is None and MODELOPT_ALGOS[algo] == "nvfp4":
+        group = 16  # ModelOptNvFp4Config._from_config's default (0.34.0), as config.json omits it
+    kv_dtype = _modelopt_kv(cfg, block)
+    excluded = (block.get("exclude_modules") if block is not cfg
+                else cfg.get("ignore", cfg.get("exclude_modules"))) or []
     if not isinstance(excluded, list):
         raise ConfigError(f"{where}: exclude_modules must be a list")
-    kv = ", FP8 KV cache" if kv_algo == "FP8" else ""
+    kv = ", FP8 KV cache" if kv_dtype == "fp8" else ""
     counts = ", ".join(f"{a} x{n}" for a, n in sorted(algos.items()))
     return QuantSpec(
         method="modelopt",
@@ -1175,12 +1187,31 @@ def _modelopt(block: dict, where: str, warnings: list[str]) -> QuantSpec:
         weight_bits=4 if "4" in algo else 8,
         group_size=group if isinstance(group, int) and not isinstance(group, bool) else None,
         excluded_modules=tuple(str(m) for m in excluded),
-        kv_cache_dtype="fp8" if kv_algo == "FP8" else None,
+        kv_cache_dtype=kv_dtype,
         weight_only=algo == "W4A16_NVFP4",
         module_formats=formats,
         summary=(f"ModelOpt MIXED_PRECISION ({counts}; other modules 16-bit){kv}" if formats
                  else f"ModelOpt {algo}{kv}"),
     )
+
+
+def _modelopt_kv(cfg: dict, block: dict) -> Literal["fp8"] | None:
+    """"fp8" where --kv-cache-dtype auto takes an FP8 KV cache from this ModelOpt config, else
+    None.
+
+    NOTE: utils/torch_utils.py get_kv_cache_quant_algo_string, which
+    resolve_kv_cache_dtype_string asks for "auto" (vllm_versions.CHECKPOINT_KV_DTYPE_FROM;
+    0.16.0, 0.21.0, 0.33.0, 0.34.0 wheels), takes the first of the "quantization" block's
+    kv_cache_scheme, the config's kv_cache_scheme, the block's kv_cache_quant_algo, the
+    config's kv_cache_quant_algo: a dict with dynamic false, num_bits 8 and type "float" is
+    fp8 (num_bits 4 float nvfp4, not planned here), a string lower-cased "fp8" fp8_e4m3;
+    anything else "auto" (the model dtype)."""
+    kv = (block.get("kv_cache_scheme") or cfg.get("kv_cache_scheme")
+          or block.get("kv_cache_quant_algo") or cfg.get("kv_cache_quant_algo"))
+    if isinstance(kv, dict):
+        fp8 = kv.get("dynamic") is False and kv.get("num_bits") == 8 and kv.get("type") == "float"
+        return "fp8" if fp8 else None
+    return "fp8" if isinstance(kv, str) and kv.lower() == "fp8" else None
 
 
 def _module_formats(layers: object, where: str) -> tuple[tuple[ModuleFormat, ...], dict]:

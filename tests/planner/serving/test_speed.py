@@ -207,12 +207,21 @@ def test_a_what_if_in_a_mixed_checkpoints_own_format_reads_uniform_weights() -> 
 
 
 def test_the_speed_model_reads_the_checkpoints_fp8_kv_cache() -> None:
-    """nvidia/Qwen3.6-35B-A3B-NVFP4's hf_quant_config.json: kv_cache_quant_algo FP8, which
-    --kv-cache-dtype auto takes (vllm_versions.CHECKPOINT_KV_DTYPE_FROM) and the memory plan
-    sizes. Its config.json: 40 layers, full attention every 4th (10 layers), 2 KV heads of 256:
-    10 x 2 (K, V) x 2 x 256 x 1 B = 10,240 B a token in FP8 (20,480 in BF16). One request of
-    1,024 + 1,024 tokens reads its KV at 1,536 tokens on average."""
-    spec = _spec("nvidia/Qwen3.6-35B-A3B-NVFP4")
+    """nvidia/Qwen3.6-35B-A3B-NVFP4 with an FP8 kv_cache_scheme in its config.json
+    quantization_config (the one vLLM reads: its own names none, and its hf_quant_config.json's
+    kv_cache_quant_algo FP8 is not read), which --kv-cache-dtype auto takes
+    (vllm_versions.CHECKPOINT_KV_DTYPE_FROM) and the memory plan sizes. Its config.json: 40
+    layers, full attention every 4th (10 layers), 2 KV heads of 256: 10 x 2 (K, V) x 2 x 256 x
+    1 B = 10,240 B a token in FP8 (20,480 in BF16). One request of 1,024 + 1,024 tokens reads
+    its KV at 1,536 tokens on average."""
+    from planner.catalog import catalog_entry
+    from planner.model.config.parser import parse_model_config
+
+    entry = catalog_entry("nvidia/Qwen3.6-35B-A3B-NVFP4")
+    fp8_kv = {"dynamic": False, "num_bits": 8, "type": "float"}
+    spec = parse_model_config({**entry.config, "quantization_config": {
+        **entry.config["quantization_config"], "kv_cache_scheme": fp8_kv}},
+        entry.hf_quant_config, name=entry.repo_id)
     request = PlanRequest(model=spec, cluster=preset_cluster("rtx-5090", 1),
                           layout=ParallelLayout(tp=1), engine=EngineSettings(max_model_len=16384))
     kv = next(t for t in estimate_speed(request).terms if t.key == "decode_kv")

@@ -1,0 +1,87 @@
+"""ModelOpt checkpoints read as vLLM reads them: which file, which case, which KV keys.
+
+Worked from the wheels:
+- transformers_utils/config.py (0.13.0, 0.16.0, 0.21.0, 0.23.0, 0.33.0, 0.34.0): config.json's
+  quantization_config is the checkpoint's; hf_quant_config.json is read only where config.json
+  has none ("ModelOpt 0.29.0 and before saves the quantization config in a separate
+  hf_quant_config.json").
+- utils/torch_utils.py get_kv_cache_quant_algo_string (0.16.0, 0.21.0, 0.33.0, 0.34.0), which
+  --kv-cache-dtype auto resolves through: the first of the "quantization" block's
+  kv_cache_scheme, the config's kv_cache_scheme, the block's kv_cache_quant_algo, the config's;
+  a dict {dynamic: false, num_bits: 8, type: float} or the string "fp8" (any case) is FP8.
+- modelopt.py ModelOptQuantConfigBase.from_config (0.16.0-0.34.0): quant_algo upper-cased
+  ("ModelOpt may emit lowercase"); the "quantization" block's exclude_modules, else the
+  config's "ignore", else its exclude_modules; ModelOptNvFp4Config group_size default 16.
+"""
+
+import pytest
+
+from planner.catalog import catalog_entry
+from planner.model.config.parser import parse_model_config
+from planner.model.spec import ConfigError
+from planner.serving.engine import EngineSettings
+from planner.serving.hardware import preset_cluster
+from planner.serving.plan import PlanRequest, plan
+
+QWEN36 = catalog_entry("nvidia/Qwen3.6-35B-A3B-NVFP4")
+LLAMA = catalog_entry("meta-llama/Llama-3.1-8B-Instruct")
+FP8_KV = {"dynamic": False, "num_bits": 8, "type": "float"}
+
+
+def _llama(hf_quant: dict | None = None, quantization_config: dict | None = None):
+    config = dict(LLAMA.config)
+    if quantization_config is not None:
+        config["quantization_config"] = quantization_config
+    return parse_model_config(config, hf_quant, name="acme/modelopt")
+
+
+def test_config_json_quantization_config_wins_over_hf_quant_config_json() -> None:
+    # nvidia/Qwen3.6-35B-A3B-NVFP4 ships both: config.json's names no KV scheme, the
+    # hf_quant_config.json says kv_cache_quant_algo FP8. vLLM reads config.json's: 16-bit KV
+    # under --kv-cache-dtype auto (was FP8: 10,240 B a token instead of 20,480)
+    spec = parse_model_config(QWEN36.config, QWEN36.hf_quant_config, name=QWEN36.repo_id)
+    assert spec.quant.kv_cache_dtype is None
+    assert len(spec.quant.module_formats) == 291  # the same quantized_layers either way
+    kv = [plan(PlanRequest(model=spec, cluster=preset_cluster("rtx-5090", 1),
+                           engine=EngineSettings(max_model_len=16384, vllm_version=v))
+               ).kv_bytes_per_token for v in ("0.14.0", "0.34.0")]
+    # 10 full-attention layers x 2 KV heads x (256 + 256) x 2 B
+    assert kv == [20_480, 20_480]
+    # the hf_quant_config.json alone (a config.json without quantization_config): FP8 KV
+    alone = {k: v for k, v in QWEN36.config.items() if k != "quantization_config"}
+    spec = parse_model_config(alone, QWEN36.hf_quant_config, name=QWEN36.repo_id)
+    assert spec.quant.kv_cache_dtype == "fp8"
+    # a config.json quantization_config of another method is read, not the ModelOpt file
+    gptq = {"quant_method": "gptq", "bits": 4, "group_size": 128, "desc_act": False,
+            "sym": True}
+    hf = {"producer": {"name": "modelopt"}, "quantization": {"quant_algo": "FP8"}}
+    assert _llama(hf, gptq).quant.method == "gptq"
+
+
+def test_lowercase_quant_algo_and_kv_algo_are_read_as_vllm_upper_cases_them() -> None:
+    # was: ConfigError "quant_algo 'nvfp4' is not a known ModelOpt algorithm"
+    hf = {"producer": {"name": "modelopt", "version": "0.29.0"},
+          "quantization": {"quant_algo": "nvfp4", "kv_cache_quant_algo": "fp8",
+                           "group_size": 16, "exclude_modules": ["lm_head"]}}
+    quant = _llama(hf).quant
+    assert (quant.scheme, quant.kv_cache_dtype, quant.group_size) == ("nvfp4", "fp8", 16)
+    assert quant.excluded_modules == ("lm_head",)
+    with pytest.raises(ConfigError, match="quant_algo 'NVFP5' is not a known ModelOpt"):
+        _llama({"quantization": {"quant_algo": "nvfp5"}})
+
+
+def test_config_json_form_reads_kv_cache_scheme_ignore_and_nvfp4s_default_group() -> None:
+    # config.json quantization_config (ModelOpt 0.31 on): kv_cache_scheme, "ignore", no
+    # group_size (ModelOptNvFp4Config takes 16)
+    qc = {"quant_method": "modelopt", "quant_algo": "NVFP4", "kv_cache_scheme": FP8_KV,
+          "ignore": ["lm_head"], "exclude_modules": ["model.layers.0.mlp"],
+          "producer": {"name": "modelopt", "version": "0.37.0"}}
+    quant = _llama(quantization_config=qc).quant
+    assert (quant.kv_cache_dtype, quant.group_size, quant.excluded_modules) == (
+        "fp8", 16, ("lm_head",))
+    # a dynamic scheme is not FP8 to get_kv_cache_quant_algo_string ("auto")
+    dynamic = qc | {"kv_cache_scheme": FP8_KV | {"dynamic": True}}
+    assert _llama(quantization_config=dynamic).quant.kv_cache_dtype is None
+    # the legacy layout's "quantization" block: its exclude_modules only
+    legacy = {"quantization": {"quant_algo": "FP8", "ignore": ["lm_head"]}}
+    assert _llama(legacy).quant.excluded_modules == ()
