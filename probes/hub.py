@@ -68,6 +68,8 @@ from probes.files import not_regular_file, read_json_document
 
 DEADLINE_ENV = "HEADROOM_HUB_DEADLINE_S"
 DEFAULT_DEADLINE_S = 20.0
+MAX_DEADLINE_S = 86_400
+"""The longest deadline taken (a day): more is a typo, and threading's wait overflows."""
 REQUEST_TIMEOUT_S = 10.0
 """Per-request timeout, capped by the overall deadline."""
 STAND_IN_DEADLINE_S = 5.0
@@ -923,11 +925,13 @@ def _deadline(deadline_s: float | None) -> float:
         value = float(raw)
     except ValueError:
         value = math.nan
-    if not math.isfinite(value) or value <= 0:
+    # above a day is a typo; above threading.TIMEOUT_MAX (9,223,372,036 s) the wait raised
+    # OverflowError ("timestamp out of range for platform time_t")
+    if not math.isfinite(value) or not 0 < value <= MAX_DEADLINE_S:
         raise HubError(
             "invalid_setting",
-            f"The hub deadline must be a positive number of seconds, got {raw!r} "
-            f"(argument deadline_s or {DEADLINE_ENV}).",
+            f"The hub deadline must be a positive number of seconds up to "
+            f"{MAX_DEADLINE_S:,} (a day), got {raw!r} (argument deadline_s or {DEADLINE_ENV}).",
         )
     return value
 

@@ -731,6 +731,20 @@ def test_bad_deadline_settings_are_named(monkeypatch):
         fetch_model("openai/gpt-oss-20b")
 
 
+@pytest.mark.parametrize("seconds", ["1e10", "99999999999", "86401"])
+def test_a_deadline_past_a_day_is_named_not_an_overflow(monkeypatch, seconds: str):
+    # 1e10 s passed the check, then threading's wait raised "OverflowError: timestamp out of
+    # range for platform time_t" (above threading.TIMEOUT_MAX, 9,223,372,036 s on Linux): a
+    # traceback from every command that asked the hub
+    monkeypatch.setenv("HEADROOM_HUB_DEADLINE_S", seconds)
+    with pytest.raises(HubError) as err:
+        fetch_model("acme/anything")
+    assert err.value.kind == "invalid_setting"
+    assert str(err.value) == (
+        f"The hub deadline must be a positive number of seconds up to 86,400 (a day), got "
+        f"{seconds!r} (argument deadline_s or HEADROOM_HUB_DEADLINE_S).")
+
+
 def test_a_5xx_inside_hf_hub_download_maps_to_server_error():
     # hf_hub_download reports a 5xx as LocalEntryNotFoundError whose __cause__ is the HTTP
     # error; the real exception types are built here from a synthetic 503 response.
