@@ -250,8 +250,15 @@ def model_source(model: str, revision: str = "") -> ModelSource:
 
 
 def _local_path(model: str) -> bool:
-    """Whether a model field names a file or folder on the server rather than a repo id."""
-    return model.startswith(("/", "~", ".")) or Path(model).expanduser().exists()
+    """Whether a model field names a file or folder on the server rather than a repo id. A name
+    no file system holds (over NAME_MAX / PATH_MAX: "File name too long") is none, as
+    probes.hub.resolve_model reads it for the CLI; the repo id check then refuses it."""
+    if model.startswith(("/", "~", ".")):
+        return True
+    try:
+        return Path(model).expanduser().exists()
+    except OSError:
+        return False
 
 
 def prefetch_sources(models: Iterable[str]) -> None:

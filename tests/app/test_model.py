@@ -75,6 +75,19 @@ def test_offline_fetch_failure_is_explained() -> None:
     assert any(e.value.startswith("Could not use some-org/not-in-the-catalog") for e in at.error)
 
 
+@pytest.mark.parametrize("typed", ["a" * 300, "acme/" + "b" * 256])
+def test_a_repo_id_longer_than_a_file_name_is_refused_not_a_crash(typed: str) -> None:
+    # the local-path check stat()ed it: "OSError: [Errno 36] File name too long" took the page
+    # down (a file name holds at most 255 bytes, NAME_MAX); the CLI already read it as no path
+    at = open_page("model")
+    at.text_input(key="model.repo").input(typed)  # a form: sent with its button
+    at.button(key="model.fetch").click().run()
+    assert not at.exception
+    message = next(e.value for e in at.error if e.value.startswith("Could not use "))
+    assert "is not a Hugging Face repo id: expected owner/name" in message
+    assert {m.label: m.value for m in at.metric}["Layers"] == "94"  # still the previous model
+
+
 def test_a_local_path_is_refused() -> None:
     at = open_page("model")
     at.text_input(key="model.repo").input("/etc")  # a form: sent with its button
