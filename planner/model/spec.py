@@ -320,6 +320,10 @@ class QuantSpec(_Frozen):
     desc_act_null: bool = Field(
         default=False, description="GPTQ: desc_act written as null, which vLLM's GPTQ configs "
         "read as None and its Marlin check up to 0.21 does not take (startup.marlin_keys_miss)")
+    modelopt_legacy_algo: str | None = Field(
+        default=None, description="ModelOpt: the quant_algo of a config in the legacy layout "
+        "(producer.name 'modelopt' and a 'quantization' block), as written, which vLLM's config "
+        "reader turns into a quant_method or refuses (startup.modelopt_legacy_errors)")
     awq_marlin_missing: str | None = Field(
         default=None, description="AWQ: the first of bits / group_size the config does not "
         "hold under that key (AutoAWQ's older w_bit / q_group_size instead), which vLLM's "

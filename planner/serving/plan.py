@@ -135,6 +135,7 @@ from planner.serving.startup import (
     latent_fc1_split,
     marlin_named_errors,
     marlin_shape_findings,
+    modelopt_legacy_errors,
     modelopt_mixed_errors,
     nemotron_h_moe_errors,
     null_field_errors,
@@ -779,6 +780,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             + tuple(inc_format_errors(spec, scheme, rules.version, gpu))
             + tuple(w4afp8_errors(spec, scheme, rules.version))
             + tuple(marlin_named_errors(spec, scheme, rules.version, gpu))
+            + tuple(modelopt_legacy_errors(spec, scheme, rules.version))
             + tuple(b12x_refusals(rules.version, gpu.compute_capability, scheme.family,
                                   bool(_draft_moe(spec, s)) and mtp_excluded(spec, scheme),
                                   gpu.vendor)

@@ -1157,6 +1157,10 @@ def _modelopt(cfg: dict, where: str, warnings: list[str]) -> QuantSpec:
     block = cfg.get("quantization", cfg)
     if not isinstance(block, dict):
         raise ConfigError(f"{where}: quantization must be an object")
+    producer = cfg.get("producer")
+    legacy = block is not cfg and isinstance(producer, dict) \
+        and producer.get("name") == "modelopt"
+    legacy_algo = block.get("quant_algo") if legacy else None
     algo = block.get("quant_algo")
     algo = algo.upper() if isinstance(algo, str) else algo
     group = block.get("group_size")
@@ -1188,6 +1192,7 @@ def _modelopt(cfg: dict, where: str, warnings: list[str]) -> QuantSpec:
         group_size=group if isinstance(group, int) and not isinstance(group, bool) else None,
         excluded_modules=tuple(str(m) for m in excluded),
         kv_cache_dtype=kv_dtype,
+        modelopt_legacy_algo=legacy_algo if isinstance(legacy_algo, str) else None,
         weight_only=algo == "W4A16_NVFP4",
         module_formats=formats,
         summary=(f"ModelOpt MIXED_PRECISION ({counts}; other modules 16-bit){kv}" if formats

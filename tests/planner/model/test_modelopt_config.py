@@ -85,3 +85,43 @@ def test_config_json_form_reads_kv_cache_scheme_ignore_and_nvfp4s_default_group(
     # the legacy layout's "quantization" block: its exclude_modules only
     legacy = {"quantization": {"quant_algo": "FP8", "ignore": ["lm_head"]}}
     assert _llama(legacy).quant.excluded_modules == ()
+
+
+def _errors(hf_quant: dict, version: str) -> list[str]:
+    return plan(PlanRequest(model=_llama(hf_quant), cluster=preset_cluster("h100-sxm", 1),
+                            engine=EngineSettings(max_model_len=4096, vllm_version=version))
+                ).errors
+
+
+def _legacy(algo: str) -> dict:
+    return {"producer": {"name": "modelopt", "version": "0.29.0"},
+            "quantization": {"quant_algo": algo, "group_size": 128,
+                             "exclude_modules": ["lm_head"]}}
+
+
+def test_legacy_modelopt_quant_algo_vllm_names_no_method_for_is_refused_per_release() -> None:
+    # transformers_utils/model_arch_config_convertor.py _normalize_quantization_config: a
+    # producer "modelopt" config's quant_algo becomes quant_method modelopt (FP8,
+    # FP8_PER_CHANNEL_PER_TOKEN, FP8_PB_WO), modelopt_fp4 (NVFP4), from 0.33 modelopt_mixed
+    # (MIXED_PRECISION), else ValueError; 0.13.0's config/model.py took "FP8" / "NVFP4" exactly.
+    # W4A16_AWQ read Fits before
+    taken = "FP8, FP8_PER_CHANNEL_PER_TOKEN, FP8_PB_WO, NVFP4"
+    assert _errors(_legacy("W4A16_AWQ"), "0.34.0") == [
+        "Unknown ModelOpt quant algo: W4A16_AWQ (vLLM 0.34.0 reads a ModelOpt config whose "
+        "producer is modelopt as quant_method modelopt, modelopt_fp4 or modelopt_mixed only for "
+        f"quant_algo {taken}, MIXED_PRECISION)"]
+    assert _errors(_legacy("W4A16_AWQ"), "0.21.0") == [
+        "Unknown ModelOpt quant algo: W4A16_AWQ (vLLM 0.21.0 reads a ModelOpt config whose "
+        f"producer is modelopt as quant_method modelopt, modelopt_fp4 only for quant_algo "
+        f"{taken})"]
+    # FP8_PB_WO: taken from 0.14, refused by 0.13.0's exact list; lowercase fp8 likewise
+    assert _errors(_legacy("FP8_PB_WO"), "0.14.0") == []
+    assert _errors(_legacy("fp8"), "0.14.0") == []
+    assert _errors(_legacy("fp8"), "0.13.0") == [
+        "Unknown ModelOpt quant algo: fp8 (vLLM 0.13.0 reads a ModelOpt config whose producer "
+        "is modelopt as quant_method modelopt, modelopt_fp4 only for quant_algo FP8, NVFP4 "
+        "(exactly so written))"]
+    # the same algorithm in a config.json quantization_config (quant_method modelopt, no
+    # "quantization" block) is not normalized there; not judged here
+    qc = {"quant_method": "modelopt", "quant_algo": "FP8_PB_WO"}
+    assert _llama(quantization_config=qc).quant.modelopt_legacy_algo is None
