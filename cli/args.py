@@ -510,7 +510,12 @@ def build_parser(prog: str = "python -m planner") -> argparse.ArgumentParser:
     _add_recommend(sub)
 
     inspect = sub.add_parser("inspect", help="the architecture card of a model")
-    inspect.add_argument("model", metavar="PATH_OR_REPO_ID", type=_model)
+    # the model by position, or by --model as every other command takes it (cmd_inspect
+    # wants exactly one of the two)
+    inspect.add_argument("model", metavar="PATH_OR_REPO_ID", type=_model, nargs="?")
+    inspect.add_argument("--model", dest="model_flag", metavar="PATH_OR_REPO_ID", type=_model,
+                         help="the model, as plan, sweep, report and recommend take it "
+                              "(instead of PATH_OR_REPO_ID)")
     inspect.add_argument("--revision", help="hub revision (branch, tag or commit)")
     inspect.add_argument("--json", action="store_true", help="machine-readable output")
 

@@ -263,7 +263,13 @@ def cmd_recommend(args: argparse.Namespace) -> str:
 
 def cmd_inspect(args: argparse.Namespace) -> str:
     """The architecture card, as text or JSON."""
-    source, spec = _model(args, args.model, args.revision)
+    if args.model is not None and args.model_flag is not None:
+        raise CliError("give the model once: as PATH_OR_REPO_ID or as --model, not both")
+    model = args.model if args.model is not None else args.model_flag
+    if model is None:
+        raise CliError("the following arguments are required: PATH_OR_REPO_ID (or --model "
+                       "PATH_OR_REPO_ID)")
+    source, spec = _model(args, model, args.revision)
     card = model_card(spec, source)
     return card.model_dump_json(indent=2) + "\n" if args.json else card_text(card)
 

@@ -319,6 +319,25 @@ def test_a_stand_in_catalog_config_is_a_note_on_stderr_for_every_command(capsys)
     assert code == 0 and "note:" not in err
 
 
+def test_inspect_takes_the_model_as_every_other_command_does(capsys,
+                                                             model_dir: Path) -> None:
+    # plan, sweep, report and recommend take --model; inspect took a position only, and
+    # `inspect --model X` said "unrecognized arguments: --model." of the flag it was given
+    code, by_position, _ = run_main(capsys, "inspect", str(model_dir), "--json")
+    assert code == 0
+    code, by_flag, err = run_main(capsys, "inspect", "--model", str(model_dir), "--json")
+    assert code == 0, err
+    assert by_flag == by_position
+    code, _, err = run_main(capsys, "inspect", str(model_dir), "--model", str(model_dir))
+    assert code == 2
+    assert err == ("python -m planner inspect: error: give the model once: as "
+                   "PATH_OR_REPO_ID or as --model, not both.\n")
+    code, _, err = run_main(capsys, "inspect", "--json")
+    assert code == 2
+    assert err == ("python -m planner inspect: error: the following arguments are required: "
+                   "PATH_OR_REPO_ID (or --model PATH_OR_REPO_ID).\n")
+
+
 def test_invalid_repo_id_suggests_a_local_path(capsys) -> None:
     # the CLI reads config.json paths, so its message offers one (the app's does not)
     code, _, err = run_main(capsys, "inspect", "not a repo id!")
