@@ -1070,9 +1070,10 @@ def kept_marlin_method(spec: ModelSpec, scheme: QuantScheme) -> str | None:
     every release: no override renames it, as AutoAWQConfig / AutoGPTQConfig's (and up to
     0.23 / 0.21 awq_marlin.py is_awq_marlin_compatible / gptq_marlin.py
     is_gptq_marlin_compatible) claim only quant_method "awq" / "gptq" (0.21.0, 0.23.0, 0.34.0
-    wheels). So start-up's refusals name it (capability_errors, act_dtype_errors), and the
-    registry maps it to AWQMarlinConfig / GPTQMarlinConfig up to PLAIN_LOADER_LAST
-    (own_marlin_config), to AutoAWQConfig / AutoGPTQConfig after. None for any other."""
+    wheels). So start-up's refusals name it (capability_errors, act_dtype_errors,
+    rocm_quantization_errors), and the registry maps it to AWQMarlinConfig / GPTQMarlinConfig
+    up to PLAIN_LOADER_LAST (own_marlin_config), to AutoAWQConfig / AutoGPTQConfig after. None
+    for any other."""
     quant = spec.quant
     if not stored_format(spec, scheme) or not quant.marlin_named:
         return None
@@ -1217,11 +1218,12 @@ def rocm_quantization_errors(spec: ModelSpec, scheme: QuantScheme, mixed: bool,
     on the method left after the overrides, _loading_method): [] where `version` lists it
     (ROCM_QUANTIZATION_LISTED; releases before ROCM_QUANTIZATION_READ_FROM are not read).
     E.g. an AutoRound checkpoint on an MI300X on 0.27.0: "inc quantization is currently not
-    supported in rocm."; 0.28.0 lists inc."""
+    supported in rocm."; 0.28.0 lists inc. A quant_method awq_marlin / gptq_marlin is checked
+    under that name, which vLLM keeps (kept_marlin_method): gptq_marlin is refused from 0.25."""
     if gpu.vendor == "nvidia" or scheme.family == "float" \
             or version < ROCM_QUANTIZATION_READ_FROM:
         return []
-    method = _loading_method(spec, scheme, mixed)
+    method = kept_marlin_method(spec, scheme) or _loading_method(spec, scheme, mixed)
     if method in ROCM_QUANTIZATION_UNLISTED:
         return [f"{method} quantization is currently not supported in rocm. (vLLM "
                 f"{version_label(version)} platforms/rocm.py supported_quantization does not "

@@ -275,17 +275,19 @@ ROCM_QUANTIZATION_LISTED: dict[str, tuple[Version, Version | None]] = {
     "modelopt_fp4": ((0, 20, 0), None), "modelopt": ((0, 21, 0), None),
     "modelopt_mixed": ((0, 21, 0), None), "inc": ((0, 28, 0), None),
     "bitsandbytes": (ROCM_QUANTIZATION_READ_FROM, (0, 27, 99)),
+    "gptq_marlin": (ROCM_QUANTIZATION_READ_FROM, (0, 24, 99)),
 }
 """NOTE: platforms/rocm.py RocmPlatform.supported_quantization, read in every wheel
 0.19.0-0.34.0: the first and last release (None: to 0.34.x) listing each method Headroom
 plans that some release leaves out; awq, awq_marlin, gptq, fp8, compressed-tensors,
 fbgemm_fp8 and mxfp4 are in every list (auto_gptq from 0.22.0, auto_awq from 0.24.0, with the
-loaders they name). modelopt_fp4 arrives in 0.20.0 (0.19.0's petit_nvfp4 override comes after
-ModelOptNvFp4Config's in config/model.py's overrides, so it never takes a ModelOpt NVFP4
-checkpoint), modelopt and modelopt_mixed in 0.21.0, inc in 0.28.0, which drops
-bitsandbytes. platforms/interface.py verify_quantization raises ValueError(f"{quant}
-quantization is currently not supported in {cls.device_name}.") for the others (device_name
-"rocm")."""
+loaders they name). gptq_marlin is listed up to 0.24.0 and not from 0.25.0: a checkpoint whose
+quant_method says gptq_marlin keeps that name (startup.kept_marlin_method). modelopt_fp4
+arrives in 0.20.0 (0.19.0's petit_nvfp4 override comes after ModelOptNvFp4Config's in
+config/model.py's overrides, so it never takes a ModelOpt NVFP4 checkpoint), modelopt and
+modelopt_mixed in 0.21.0, inc in 0.28.0, which drops bitsandbytes. platforms/interface.py
+verify_quantization raises ValueError(f"{quant} quantization is currently not supported in
+{cls.device_name}.") for the others (device_name "rocm")."""
 
 ROCM_QUANTIZATION_UNLISTED: tuple[str, ...] = ("w4afp8",)
 """Methods Headroom plans that no ROCm list read has (0.34.0 platforms/rocm.py

@@ -130,3 +130,20 @@ def test_before_0_14_marlin_needs_8_0_so_a_t4_is_refused() -> None:
         "quant_method awq loads on awq.py there)"]
     assert _errors(GPTQ_MARLIN, "0.11.0", "t4") == _below_75("gptq_marlin", 80, 75)
     assert _errors(AWQ_MARLIN, "0.16.0", "t4", dtype="float16") == []
+
+
+@pytest.mark.parametrize("version", ["0.25.0", "0.34.0"])
+def test_gptq_marlin_on_amd_is_refused_once_rocm_stops_listing_it(version) -> None:
+    # platforms/rocm.py RocmPlatform.supported_quantization lists "gptq_marlin" in the 0.19.0 to
+    # 0.24.0 wheels and not from 0.25.0 (0.25.0-0.34.0 each read); config/model.py
+    # _verify_quantization hands platforms/interface.py verify_quantization the name no override
+    # changed, gptq_marlin, which raises (was [] : checked as "gptq", which every list has)
+    assert _errors(GPTQ_MARLIN, version, "mi300x") == [
+        "gptq_marlin quantization is currently not supported in rocm. (vLLM " + version + " "
+        "platforms/rocm.py supported_quantization; it lists gptq_marlin up to 0.24.x)"]
+    assert _errors(GPTQ, version, "mi300x") == []
+    assert _errors(AWQ_MARLIN, version, "mi300x") == []  # awq_marlin is in every list
+
+
+def test_gptq_marlin_on_amd_loads_while_rocm_lists_it() -> None:
+    assert _errors(GPTQ_MARLIN, "0.24.0", "mi300x") == []
