@@ -277,9 +277,10 @@ a value it lacks raises ValueError(f"moe_backend='{runner_backend}' is not suppo
 from 0.17.0, mxfp4.py from 0.19.0 (0.17-0.18 quantization/mxfp4.py does not read moe_backend),
 int8.py from 0.20.0; int_wna16.py maps from 0.25.0, asked on the paths WNA16_ASKS names:
 marlin, humming, flashinfer_trtllm in the 0.25.0 wheel, emulation added in 0.26.0, triton first
-in 0.27.0 (0.27.0-0.29.0 the same five), rdna3 last from 0.30.0 (0.30.0-0.34.0). w4a8.py (new in
-0.34.0, the routed experts of quant_method "w4afp8": CompressedTensorsW4A8Fp8MoEMethod)
-select_w4a8_moe_backend maps cutlass and humming and raises ValueError(f"moe_backend=
+in 0.27.0 (0.27.0-0.29.0 the same five), rdna3 last from 0.30.0 (0.30.0-0.34.0). w4a8.py (in
+the wheels from 0.22.0, not 0.21.0; Headroom reaches it from 0.34.0 only, for the routed
+experts of quant_method "w4afp8": CompressedTensorsW4A8Fp8MoEMethod), in 0.34.0
+select_w4a8_moe_backend, maps cutlass and humming and raises ValueError(f"moe_backend=
 '{config.moe_backend}' is not supported for W4A8 MoE. Expected one of {list(backend_map)}.")
 for another value; under auto it takes CUTLASS, else Humming. Values a model file or another
 path reads first are left out of oracle_refusal (NOT_ORACLE)."""
