@@ -2553,14 +2553,12 @@ on; vLLM raises ValueError(f"Unknown ModelOpt quant algo: {quant_algo}") for any
 
 NOTE: config/model.py ModelConfig._parse_quant_hf_config in the 0.13.0 wheel (quant_algo
 "FP8" or "NVFP4" exactly, else the raise), transformers_utils/model_arch_config_convertor.py
-_normalize_quantization_config in 0.14.0, 0.16.0, 0.21.0, 0.23.0 and 0.28.0 (upper-cased: FP8,
-FP8_PER_CHANNEL_PER_TOKEN, FP8_PB_WO -> modelopt, NVFP4 -> modelopt_fp4, else the raise) and in
-0.33.0 and 0.34.0 (MIXED_PRECISION -> modelopt_mixed as well). 0.29-0.32 are not read: there
-only a quant_algo both 0.28.0 and 0.33.0 refuse is refused (MODELOPT_LEGACY_UNREAD). The 0.9.1
-wheel reads no hf_quant_config.json into the model config (not judged before 0.13). A config
-whose producer is not "modelopt" gets no quant_method there (vLLM then loads no quantization;
-not modelled)."""
-MODELOPT_LEGACY_UNREAD: tuple[Version, Version] = ((0, 29, 0), (0, 32, 99))
+_normalize_quantization_config in 0.14.0, 0.16.0, 0.21.0, 0.23.0, 0.28.0, 0.29.0, 0.30.0,
+0.31.0 and 0.32.0 (upper-cased: FP8, FP8_PER_CHANNEL_PER_TOKEN, FP8_PB_WO -> modelopt, NVFP4 ->
+modelopt_fp4, else the raise) and in 0.33.0 and 0.34.0 (MIXED_PRECISION -> modelopt_mixed as
+well). The 0.9.1 wheel reads no hf_quant_config.json into the model config (not judged before
+0.13). A config whose producer is not "modelopt" gets no quant_method there (vLLM then loads no
+quantization; not modelled)."""
 
 
 def modelopt_legacy_errors(spec: ModelSpec, scheme: QuantScheme, version: Version) -> list[str]:
@@ -2571,16 +2569,13 @@ def modelopt_legacy_errors(spec: ModelSpec, scheme: QuantScheme, version: Versio
     if algo is None or version < MODELOPT_LEGACY_ALGOS[0][0]:
         return []
     _, upper, taken = next(e for e in reversed(MODELOPT_LEGACY_ALGOS) if e[0] <= version)
-    unread = MODELOPT_LEGACY_UNREAD[0] <= version <= MODELOPT_LEGACY_UNREAD[1]
-    if (algo.upper() if upper else algo) in (MODELOPT_LEGACY_ALGOS[-1][2] if unread else taken):
+    if (algo.upper() if upper else algo) in taken:
         return []
     return [f"Unknown ModelOpt quant algo: {algo} (vLLM {version_label(version)} reads a "
             "ModelOpt config whose producer is modelopt as quant_method modelopt, modelopt_fp4"
             + (" or modelopt_mixed" if "MIXED_PRECISION" in taken else "")
             + f" only for quant_algo {', '.join(taken)}"
-            + ("" if upper else " (exactly so written)")
-            + ("; 0.29-0.32 not read, the 0.28.0 and 0.33.0 readers both refuse it" if unread
-               else "") + ")"]
+            + ("" if upper else " (exactly so written)") + ")"]
 
 
 def inc_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,

@@ -125,3 +125,25 @@ def test_legacy_modelopt_quant_algo_vllm_names_no_method_for_is_refused_per_rele
     # "quantization" block) is not normalized there; not judged here
     qc = {"quant_method": "modelopt", "quant_algo": "FP8_PB_WO"}
     assert _llama(quantization_config=qc).quant.modelopt_legacy_algo is None
+
+
+@pytest.mark.parametrize("version", ["0.29.0", "0.32.0"])
+def test_legacy_mixed_precision_is_refused_up_to_0_32(version) -> None:
+    # _normalize_quantization_config in the 0.29.0, 0.30.0, 0.31.0 and 0.32.0 wheels lists what
+    # 0.28.0's does (FP8, FP8_PER_CHANNEL_PER_TOKEN, FP8_PB_WO -> modelopt, NVFP4 ->
+    # modelopt_fp4): MIXED_PRECISION -> modelopt_mixed arrives in 0.33.0. Was [] there (0.29-0.32
+    # were not read and took 0.33.0's list)
+    mixed = {"producer": {"name": "modelopt", "version": "0.29.0"},
+             "quantization": {"quant_algo": "MIXED_PRECISION", "exclude_modules": ["lm_head"],
+                              "quantized_layers": {"model.layers.0.mlp.down_proj":
+                                                   {"quant_algo": "FP8"}}}}
+    assert _errors(mixed, version) == [
+        f"Unknown ModelOpt quant algo: MIXED_PRECISION (vLLM {version} reads a ModelOpt config "
+        "whose producer is modelopt as quant_method modelopt, modelopt_fp4 only for quant_algo "
+        "FP8, FP8_PER_CHANNEL_PER_TOKEN, FP8_PB_WO, NVFP4)"]
+    assert _errors(mixed, "0.33.0") == []
+    # W4A16_AWQ is refused there as before, without the old "not read" hedge
+    assert _errors(_legacy("W4A16_AWQ"), version) == [
+        f"Unknown ModelOpt quant algo: W4A16_AWQ (vLLM {version} reads a ModelOpt config whose "
+        "producer is modelopt as quant_method modelopt, modelopt_fp4 only for quant_algo FP8, "
+        "FP8_PER_CHANNEL_PER_TOKEN, FP8_PB_WO, NVFP4)"]
