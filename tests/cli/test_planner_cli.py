@@ -255,6 +255,14 @@ def _headline_lines(text: str) -> dict[str, str]:
     return {line[:22].strip(): line[22:] for line in text.splitlines() if line.startswith("  ")}
 
 
+def _json_and_headlines(capsys, *args: str) -> tuple[dict, dict[str, str]]:
+    """One plan run twice, as --json and as text: its JSON and its text's headline lines
+    (_headline_lines), for tests that check a headline line against the JSON's figures."""
+    _, out, _ = run_main(capsys, *args, "--json")
+    _, text, _ = run_main(capsys, *args)
+    return json.loads(out), _headline_lines(text)
+
+
 def _python_m(*argv: str, env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", **(env_extra or {})}
     return subprocess.run([sys.executable, "-m", "planner", *argv], cwd=ROOT, env=env,
@@ -650,12 +658,9 @@ def test_plan_text_says_its_kv_tokens_and_concurrency_are_per_replica(capsys) ->
     L40S at TP=2 x DP=2 as if for the whole cluster, which serves twice that. They say per
     replica, and the concurrency both replicas serve: 2 x tokens / 40,960."""
     args = ("plan", "--model", "Qwen/Qwen3-32B-FP8", "--gpu", "l40s", "--gpus", "4", "--dp", "2")
-    _, out, _ = run_main(capsys, *args, "--json")
-    data = json.loads(out)
+    data, lines = _json_and_headlines(capsys, *args)
     tokens = data["kv_cache_tokens"]
     assert data["layout"]["dp"] == 2 and data["max_model_len"] == 40960
-    _, text, _ = run_main(capsys, *args)
-    lines = _headline_lines(text)
     assert lines["KV cache tokens"] == f"{tokens:,} per replica"
     assert lines["concurrency"] == (f"{tokens / 40960:.2f} per replica at 40,960 tokens, "
                                     f"{2 * tokens / 40960:.2f} over 2 replicas")
@@ -671,11 +676,8 @@ def test_plan_text_says_why_the_ceiling_passes_the_kv_tokens(capsys) -> None:
     not need it."""
     args = ("plan", "--model", "google/gemma-3-12b-it", "--gpu", "rtx-4090", "--target-quant",
             "fp8", "--max-model-len", "32768")
-    _, out, _ = run_main(capsys, *args, "--json")
-    data = json.loads(out)
+    data, lines = _json_and_headlines(capsys, *args)
     assert data["max_context_tokens"] > data["kv_cache_tokens"]
-    _, text, _ = run_main(capsys, *args)
-    lines = _headline_lines(text)
     assert lines["context ceiling"] == (
         f"{data['max_context_tokens']:,} tokens (more than the KV cache tokens, vLLM's own "
         "count: layers with a sliding window or a fixed state do not grow with the context); "
@@ -692,14 +694,11 @@ def test_plan_text_says_the_block_rounding_when_that_is_why(capsys) -> None:
     (blocks - 1) x 64 passes the count; the line said sliding-window or fixed-state layers
     were why, which this model has none of."""
     args = ("plan", "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-3090", "--max-model-len", "1500")
-    _, out, _ = run_main(capsys, *args, "--json")
-    data = json.loads(out)
+    data, lines = _json_and_headlines(capsys, *args)
     blocks = data["num_gpu_blocks"]
     assert data["block_size"] == 64
     assert data["kv_cache_tokens"] == int(blocks / 24 * 1500)
     assert data["kv_limited_context_tokens"] == (blocks - 1) * 64 > data["kv_cache_tokens"]
-    _, text, _ = run_main(capsys, *args)
-    lines = _headline_lines(text)
     assert lines["context ceiling"] == (
         f"{(blocks - 1) * 64:,} tokens (more than the KV cache tokens, vLLM's own count, which "
         "counts each 1,500-token request as 1,500 tokens though it holds 1,536: whole 64-token "
