@@ -106,6 +106,7 @@ from planner.serving.runner_v2 import v2_term_notes, v2_warm_activation
 from planner.serving.startup import (
     act_dtype_errors,
     act_order_errors,
+    awq_marlin_capability_refusal,
     capability_errors,
     config_quant_method,
     ct_channel_moe_errors,
@@ -1283,18 +1284,23 @@ def _node_quant_errors(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLa
     (entrypoints/cli/serve.py run_headless: create_engine_config), whose
     _get_quantization_config (config/vllm.py, 0.19.0, 0.33.0 and 0.34.0 wheels) checks the method's
     get_min_capability() against current_platform.get_device_capability(), that node's GPU
-    0: an FP8 checkpoint (75) on an H100 node 0 and a V100 node 1 (70) fails on node 1. On Ray
-    (no --nnodes) node 0's process alone builds the config: not said there."""
+    0: an FP8 checkpoint (75) on an H100 node 0 and a V100 node 1 (70) fails on node 1, as a
+    quant_method awq_marlin one up to 0.23 does in AWQMarlinConfig.__init__'s Marlin check
+    (startup.awq_marlin_capability_refusal). On Ray (no --nnodes) node 0's process alone builds
+    the config: not said there."""
     if len(cluster.nodes) == 1 or not vllm_cli(s.vllm_version).accepts("--nnodes"):
         return []
+    version = vllm_rules(s.vllm_version).version
     errors: list[str] = []
     for index in range(1, _last_node(cluster, layout) + 1):
         node = cluster.nodes[index]
         if node.gpu.compute_capability == r.compute_capability:
             continue
-        for error in capability_errors(node.gpu, r.scheme, vllm_cli(s.vllm_version), r.mixed,
-                                       ct_linear_scheme(spec, r.scheme),
-                                       kept_marlin_method(spec, r.scheme)):
+        marlin = awq_marlin_capability_refusal(spec, r.scheme, version, node.gpu)
+        for error in [*capability_errors(node.gpu, r.scheme, vllm_cli(s.vllm_version), r.mixed,
+                                         ct_linear_scheme(spec, r.scheme),
+                                         kept_marlin_method(spec, r.scheme)),
+                      *([marlin] if marlin else [])]:
             message = f"Node {index} ({node.hostname}, {node.gpu.name}): {error}"
             if message not in errors:
                 errors.append(message)

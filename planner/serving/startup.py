@@ -1130,19 +1130,16 @@ def marlin_named_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
     group = quant.group_size if quant.group_size is not None else -1
     cc = parse_capability(gpu.compute_capability)
     if quant.method == "awq":
-        where = f"(vLLM {v} AWQMarlinConfig: quant_method awq_marlin loads on Marlin only"
+        where = _awq_marlin_where(version)
         if quant.awq_marlin_missing:
             return [f"Cannot find any of ['{quant.awq_marlin_missing}'] in the model's "
                     f"quantization config. {where}; it reads bits and group_size, not AutoAWQ's "
                     "older w_bit / q_group_size)"]
+        below = awq_marlin_capability_refusal(spec, scheme, version, gpu)
+        if below:
+            return [below]
         zp = quant.symmetric is not True
         capability = f"{cc[0]}{cc[1]}" if cc else "-1"
-        need = (7, 5) if version >= MARLIN_75_FROM else (8, 0)
-        if cc is not None and cc < need:
-            return [f"Marlin does not support weight_bits = uint4. Only types = [] are "
-                    f"supported (for group_size = {group}, device_capability = {capability}, "
-                    f"zp = {zp}). {where}, which needs compute capability {need[0]}.{need[1]}; "
-                    "quant_method awq loads on awq.py there)"]
         if not zp:
             return [f"Marlin does not support weight_bits = uint4. Only types = "
                     f"[{MARLIN_NO_ZP_TYPES}] are supported (for group_size = {group}, "
@@ -1156,6 +1153,35 @@ def marlin_named_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
         return []
     return [f"{refused} (vLLM {v} GPTQMarlinLinearMethod: quant_method gptq_marlin builds every "
             "quantized linear layer on Marlin; quant_method gptq loads this group on gptq.py)"]
+
+
+def _awq_marlin_where(version: Version) -> str:
+    """The opening of the source note marlin_named_errors' AWQMarlinConfig refusals end with."""
+    return f"(vLLM {version_label(version)} AWQMarlinConfig: quant_method awq_marlin loads on " \
+        "Marlin only"
+
+
+def awq_marlin_capability_refusal(spec: ModelSpec, scheme: QuantScheme, version: Version,
+                                  gpu: GpuSpec) -> str | None:
+    """AWQMarlinConfig.__init__'s Marlin refusal of `gpu` below compute capability 7.5 (8.0
+    before MARLIN_75_FROM) for a quant_method awq_marlin checkpoint it loads itself
+    (own_marlin_config), in vLLM's words; None on a GPU Marlin takes, for any other checkpoint,
+    or where from_config stops first (QuantSpec.awq_marlin_missing). Every node's VllmConfig
+    asks it (marlin_named_errors for node 0's GPU, plan._node_quant_errors for the others).
+    E.g. a V100 (7.0) on 0.23.0: "... Only types = [] are supported ..."."""
+    quant = spec.quant
+    if gpu.vendor != "nvidia" or not own_marlin_config(spec, scheme, version) \
+            or quant.method != "awq" or quant.awq_marlin_missing:
+        return None
+    cc = parse_capability(gpu.compute_capability)
+    need = (7, 5) if version >= MARLIN_75_FROM else (8, 0)
+    if cc is None or cc >= need:
+        return None
+    group = quant.group_size if quant.group_size is not None else -1
+    return (f"Marlin does not support weight_bits = uint4. Only types = [] are supported (for "
+            f"group_size = {group}, device_capability = {cc[0]}{cc[1]}, zp = "
+            f"{quant.symmetric is not True}). {_awq_marlin_where(version)}, which needs compute "
+            f"capability {need[0]}.{need[1]}; quant_method awq loads on awq.py there)")
 
 
 MARLIN_NO_ZP_TYPES = ("ScalarType.uint4b8, ScalarType.uint8b128, ScalarType.float8_e4m3fn, "
@@ -2967,7 +2993,7 @@ def capability_errors(gpu: GpuSpec, scheme: QuantScheme, cli: VllmCli, mixed: bo
     gptq_marlin, which vLLM keeps under that name (kept_marlin_method), whose minimum the
     release's fixture gives (80 to 0.13, then 75; gptq_marlin 60 from 0.22, AutoGPTQConfig's);
     where AWQMarlinConfig itself loads it (own_marlin_config) its __init__'s Marlin check
-    raises first below 7.5 (marlin_named_errors)."""
+    raises first below 7.5 (awq_marlin_capability_refusal)."""
     version = parse_version(cli.vllm_version)
     if named == "awq_marlin" and version <= PLAIN_LOADER_LAST["awq"]:
         return []

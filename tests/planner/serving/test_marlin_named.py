@@ -22,7 +22,8 @@ import pytest
 from planner.catalog import catalog_entry
 from planner.model.config.parser import parse_model_config
 from planner.serving.engine import EngineSettings
-from planner.serving.hardware import preset_cluster
+from planner.serving.hardware import ClusterSpec, NodeSpec, gpu_preset, preset_cluster
+from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
 
 LLAMA = "meta-llama/Llama-3.1-8B-Instruct"  # torch_dtype bfloat16
@@ -147,3 +148,28 @@ def test_gptq_marlin_on_amd_is_refused_once_rocm_stops_listing_it(version) -> No
 
 def test_gptq_marlin_on_amd_loads_while_rocm_lists_it() -> None:
     assert _errors(GPTQ_MARLIN, "0.24.0", "mi300x") == []
+
+
+@pytest.mark.parametrize(("version", "refusal"), [
+    ("0.23.0", "Marlin does not support weight_bits = uint4. Only types = [] are supported (for "
+               "group_size = 128, device_capability = 70, zp = True). (vLLM 0.23.0 "
+               "AWQMarlinConfig: quant_method awq_marlin loads on Marlin only, which needs "
+               "compute capability 7.5; quant_method awq loads on awq.py there)"),
+    ("0.24.0", "The quantization method awq_marlin is not supported for the current GPU. "
+               "Minimum capability: 75. Current capability: 70."),
+])
+def test_awq_marlin_on_a_later_v100_node_is_that_nodes_refusal(version, refusal) -> None:
+    # H100 node 0, V100 node 1, TP=2 x PP=2: with --nnodes every node's `vllm serve` builds its
+    # own VllmConfig (plan._node_quant_errors), so node 1's AWQMarlinConfig.__init__ asks Marlin
+    # of its 7.0 GPU up to 0.23 (verify_marlin_supported: no type below 7.5), AutoAWQConfig's
+    # minimum 75 from 0.24. Up to 0.23 it read loading (8543a8e), "awq" before that
+    config = {**catalog_entry(LLAMA).config, "quantization_config": AWQ_MARLIN}
+    spec = parse_model_config(config, name="acme/marlin-named")
+    nodes = tuple(NodeSpec(hostname=f"n{i}", gpu=gpu_preset(gpu), gpus_per_node=2,
+                           intra_node_link="pcie")
+                  for i, gpu in enumerate(("h100-sxm", "v100")))
+    errors = plan(PlanRequest(model=spec, cluster=ClusterSpec(nodes=nodes, source="test"),
+                              layout=ParallelLayout(tp=2, pp=2),
+                              engine=EngineSettings(vllm_version=version, max_model_len=4096))
+                  ).errors
+    assert errors == [f"Node 1 (n1, Tesla V100-SXM2-32GB): {refusal}"]
