@@ -46,12 +46,17 @@ def _edit(data: bytes, op: str, at: int, arg) -> bytes:
     return b"[" * at + data + b"]" * at
 
 
+def _edited(data: bytes, changes) -> bytes:
+    """`data` with each of the edits that `edits` draws applied in turn (both fuzzers)."""
+    for change in changes:
+        data = _edit(data, *change)
+    return data
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(edits(len(CONFIG)))
 def test_mutated_config_bytes_parse_or_raise_a_user_error(changes) -> None:
-    data = CONFIG
-    for change in changes:
-        data = _edit(data, *change)
+    data = _edited(CONFIG, changes)
     with tempfile.TemporaryDirectory() as folder:
         (Path(folder) / "config.json").write_bytes(data)
         with contextlib.suppress(HubError, ConfigError):
@@ -61,9 +66,7 @@ def test_mutated_config_bytes_parse_or_raise_a_user_error(changes) -> None:
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(edits(len(SNAPSHOT)))
 def test_mutated_snapshot_bytes_load_or_raise_snapshot_error(changes) -> None:
-    data = SNAPSHOT
-    for change in changes:
-        data = _edit(data, *change)
+    data = _edited(SNAPSHOT, changes)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "node.json"
         path.write_bytes(data)
