@@ -2583,8 +2583,9 @@ _normalize_quantization_config in 0.14.0, 0.16.0, 0.21.0, 0.23.0, 0.28.0, 0.29.0
 0.31.0 and 0.32.0 (upper-cased: FP8, FP8_PER_CHANNEL_PER_TOKEN, FP8_PB_WO -> modelopt, NVFP4 ->
 modelopt_fp4, else the raise) and in 0.33.0 and 0.34.0 (MIXED_PRECISION -> modelopt_mixed as
 well). The 0.9.1 wheel reads no hf_quant_config.json into the model config (not judged before
-0.13). A config whose producer is not "modelopt" gets no quant_method there (vLLM then loads no
-quantization; not modelled)."""
+0.13). Not modelled: from 0.26.0 (read in 0.26.0-0.34.0; 0.25.0 lacks it) a "quantization"
+block holding "modelopt_quant_config" is read so whatever its producer (is_legacy_modelopt); a
+config with neither gets no quant_method there (vLLM then loads no quantization)."""
 
 
 def modelopt_legacy_errors(spec: ModelSpec, scheme: QuantScheme, version: Version) -> list[str]:
