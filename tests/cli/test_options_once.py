@@ -156,25 +156,30 @@ def test_two_prices_for_one_gpu_are_refused_not_the_last_kept(
     assert "argument --compare: 'a' given twice" in capsys.readouterr().err
 
 
+def _refusal(capsys: pytest.CaptureFixture, argv: list[str]) -> str:
+    """What the CLI writes to stderr for `argv`, which it must refuse with exit 2 (the tests of
+    two spellings of one preset or model, each comparing it whole)."""
+    assert main(argv) == 2
+    return capsys.readouterr().err
+
+
 def test_two_spellings_of_one_preset_or_the_model_compared_with_itself(
         capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
     """The parser sees different words; the command sees one GPU (two rows each before) and
     one model (its report row twice)."""
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    assert main(["recommend", "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-3090", "--gpu",
-                 "RTX 3090", "--gpus-max", "1", "--context", "4096"]) == 2
-    assert capsys.readouterr().err == (
+    assert _refusal(capsys, ["recommend", "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-3090", "--gpu",
+                             "RTX 3090", "--gpus-max", "1", "--context", "4096"]) == (
         "python -m planner recommend: error: --gpu 'rtx-3090' and --gpu 'RTX 3090' are the "
         "same preset (rtx-3090): give each once.\n")
     # two spellings of the RTX 3090's price: the last (0.3) was silently kept
-    assert main(["recommend", "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-3090", "--price",
-                 "RTX 3090=0.2", "--price", "rtx-3090=0.3", "--context", "4096"]) == 2
-    assert capsys.readouterr().err == (
+    assert _refusal(capsys, ["recommend", "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-3090",
+                             "--price", "RTX 3090=0.2", "--price", "rtx-3090=0.3", "--context",
+                             "4096"]) == (
         "python -m planner recommend: error: --price 'RTX 3090=0.2' and --price "
         "'rtx-3090=0.3' are the same preset (rtx-3090): give each once.\n")
-    assert main(["report", "--model", "Qwen/Qwen3-8B", "--gpu", "h100-sxm", "--compare",
-                 "Qwen/Qwen3-4B", "Qwen/Qwen3-8B"]) == 2
-    assert capsys.readouterr().err == (
+    assert _refusal(capsys, ["report", "--model", "Qwen/Qwen3-8B", "--gpu", "h100-sxm", "--compare",
+                             "Qwen/Qwen3-4B", "Qwen/Qwen3-8B"]) == (
         "python -m planner report: error: --compare Qwen/Qwen3-8B is the --model itself: "
         "compare other models.\n")
 
@@ -206,25 +211,21 @@ def test_two_spellings_of_one_model_are_refused(
     config.json are one file: recommend listed each row twice, and report --compare compared
     the model with itself (found by fuzzing the CLI; exit 0 before)."""
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    assert main(["recommend", "--model", "Qwen/Qwen3-8B", "--model", "qwen/qwen3-8b",
-                 "--gpu", "rtx-4090", "--gpus-max", "1"]) == 2
-    assert capsys.readouterr().err == (
+    assert _refusal(capsys, ["recommend", "--model", "Qwen/Qwen3-8B", "--model", "qwen/qwen3-8b",
+                             "--gpu", "rtx-4090", "--gpus-max", "1"]) == (
         "python -m planner recommend: error: --model qwen/qwen3-8b names the same model as "
         "--model Qwen/Qwen3-8B: give each model once.\n")
-    assert main(["report", "--model", "Qwen/Qwen3-8B", "--gpu", "h100-sxm", "--compare",
-                 "Qwen/Qwen3-4B", "QWEN/qwen3-8B"]) == 2
-    assert capsys.readouterr().err == (
+    assert _refusal(capsys, ["report", "--model", "Qwen/Qwen3-8B", "--gpu", "h100-sxm", "--compare",
+                             "Qwen/Qwen3-4B", "QWEN/qwen3-8B"]) == (
         "python -m planner report: error: --compare QWEN/qwen3-8B names the same model as "
         "--model Qwen/Qwen3-8B: give each model once.\n")
-    assert main(["report", "--model", "Qwen/Qwen3-4B", "--gpu", "h100-sxm", "--compare",
-                 "Qwen/Qwen3-8B", "qwen/Qwen3-8B"]) == 2
-    assert capsys.readouterr().err == (
+    assert _refusal(capsys, ["report", "--model", "Qwen/Qwen3-4B", "--gpu", "h100-sxm", "--compare",
+                             "Qwen/Qwen3-8B", "qwen/Qwen3-8B"]) == (
         "python -m planner report: error: --compare qwen/Qwen3-8B names the same model as "
         "--compare Qwen/Qwen3-8B: give each model once.\n")
     config = str(model_dir / "config.json")
-    assert main(["report", "--model", str(model_dir), "--gpu", "h100-sxm", "--compare",
-                 config]) == 2
-    assert capsys.readouterr().err == (
+    assert _refusal(capsys, ["report", "--model", str(model_dir), "--gpu", "h100-sxm", "--compare",
+                             config]) == (
         f"python -m planner report: error: --compare {config} names the same model as "
         f"--model {model_dir}: give each model once.\n")
     # two models are compared as before: one row each
@@ -244,8 +245,7 @@ def test_two_spellings_of_one_preset_in_a_prices_file(
     prices.write_text('{"rtx-3090": 0.2, "RTX 3090": 0.3}')
     argv = ["recommend", "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-3090", "--gpus-max", "1",
             "--context", "4096", "--prices", str(prices)]
-    assert main(argv) == 2
-    assert capsys.readouterr().err == (
+    assert _refusal(capsys, argv) == (
         f"python -m planner recommend: error: --prices {prices}: 'rtx-3090': 0.2 and "
         "'RTX 3090': 0.3 are the same preset (rtx-3090): give each once.\n")
     prices.write_text('{"RTX 3090": 0.2}')
