@@ -110,6 +110,16 @@ def _settle(page, charts: int = 0) -> None:
     page.wait_for_timeout(1500)  # canvas tables (st.dataframe) draw after the script ends
 
 
+
+def _shown(browser, server: str, path: str, *texts: str, charts: int = 0):
+    """The page at `path` once each of `texts` shows and the script settled with `charts`
+    plotly figures drawn (_open, wait for each text, _settle: the steps of every visit)."""
+    page = _open(browser, server, path)
+    for text in texts:
+        page.get_by_text(text).first.wait_for()
+    _settle(page, charts=charts)
+    return page
+
 def _shot(page, shots: tuple[Path, bool], name: str, for_docs: bool) -> None:
     folder, docs = shots
     if for_docs or not docs:
@@ -177,37 +187,30 @@ def test_every_page_in_a_real_browser(browser, server: str, shots) -> None:
     _shot(page, shots, "hardware", for_docs=True)
     page.close()
 
-    page = _open(browser, server, f"model?{SEED}")
-    page.get_by_text("64 / 4 / 128").first.wait_for()  # heads / KV heads / head_dim
-    _settle(page, charts=1)
+    # heads / KV heads / head_dim
+    page = _shown(browser, server, f"model?{SEED}", "64 / 4 / 128", charts=1)
     _shot(page, shots, "model", for_docs=False)
     page.close()
 
-    page = _open(browser, server, f"compare?{SEED}")
-    page.get_by_text("Context ceiling (one request)").first.wait_for()
-    _settle(page, charts=4)
+    page = _shown(browser, server, f"compare?{SEED}", "Context ceiling (one request)", charts=4)
     _grid_fits(page)
     _shot(page, shots, "compare", for_docs=True)
     page.close()
     # data parallelism: all replicas' concurrency beside one's, and still no sideways scroll
-    page = _open(browser, server, f"compare?{SEED}&tp=4&dp=2")
-    page.get_by_text("of a model's replicas together (DP x").first.wait_for()
-    _settle(page, charts=4)
+    page = _shown(browser, server, f"compare?{SEED}&tp=4&dp=2",
+                  "of a model's replicas together (DP x", charts=4)
     _grid_fits(page)
     _shot(page, shots, "compare-dp", for_docs=False)
     page.close()
     # a context the models do not fit: each verdict is vLLM's long sentence, shown whole
-    page = _open(browser, server, f"compare?{SEED}&ctx=131072")
-    page.get_by_text("Context ceiling (one request)").first.wait_for()
-    _settle(page, charts=4)
+    page = _shown(browser, server, f"compare?{SEED}&ctx=131072", "Context ceiling (one request)",
+                  charts=4)
     verdict = page.locator("[data-testid=stTable] td", has_text="initializing the engine.")
     assert verdict.count() >= 1 and verdict.first.is_visible()  # whole, not cut by a grid cell
     page.close()
 
-    page = _open(browser, server, f"report?{SEED}")
-    page.get_by_text("Headroom report: Qwen/Qwen3-235B-A22B-GPTQ-Int4").first.wait_for()
-    page.get_by_text("the KV cache alone holds").first.wait_for()
-    _settle(page)
+    page = _shown(browser, server, f"report?{SEED}",
+                  "Headroom report: Qwen/Qwen3-235B-A22B-GPTQ-Int4", "the KV cache alone holds")
     _shot(page, shots, "report", for_docs=False)
     page.close()
 
@@ -216,10 +219,9 @@ def test_speed_in_view_under_a_note_at_1280x800(browser, server: str) -> None:
     """A note under the verdict (here: a pinned TP=4 on 8 GPUs, "This layout uses 4 of 8
     GPUs; idle: GPUs 4-7.", below the "Use the hardware's layout" button) pushed TTFT and
     TPOT below the fold; they come first under the verdict, the note after them."""
-    page = _open(browser, server, "?hw=preset&gpu=rtx-3090&gpn=8&nodes=1"
-                 "&model=Qwen/Qwen3-30B-A3B&tp=4&pp=1&dp=1")
-    page.get_by_text("This layout uses 4 of 8 GPUs; idle: GPUs 4-7.").first.wait_for()
-    _settle(page, charts=1)
+    page = _shown(browser, server, "?hw=preset&gpu=rtx-3090&gpn=8&nodes=1"
+                  "&model=Qwen/Qwen3-30B-A3B&tp=4&pp=1&dp=1",
+                  "This layout uses 4 of 8 GPUs; idle: GPUs 4-7.", charts=1)
     tpot = page.locator("[data-testid=stMetric]", has_text="TPOT").first.bounding_box()
     assert tpot is not None and tpot["y"] + tpot["height"] <= VIEWPORT["height"], tpot
     page.close()
