@@ -45,6 +45,12 @@ model by its maker (Qwen, NVIDIA ModelOpt, RedHatAI/Neural Magic); which format 
 read from its own config, never assumed."""
 
 
+UNTOOLED_SCHEMES: tuple[str, ...] = ("fp8-block128-int4experts", "fp8-block128-fp4experts")
+"""What-if formats the launch note names no quantizing tool for: quant_method "w4afp8"
+(vLLM 0.34.0 W4AFP8Config) and DeepSeek-V4's own FP8 + FP4-expert layout, which neither
+llm-compressor (compressed-tensors configs) nor GPTQModel (gptq configs) writes."""
+
+
 class Launch(NamedTuple):
     """The model-and-engine half of the launch: `vllm serve MODEL` plus flags, or None with
     the reason in `note` (a note may also accompany a command: what it loads). `refused`:
@@ -129,10 +135,12 @@ def launch(model: str, scheme: quant.QuantScheme, s: EngineSettings, engine_flag
             note = f"vLLM quantizes {model} to {scheme.label} while loading it."
         else:
             others = QUANTIZED_CHECKPOINTS.get(model, ())
+            tools = "" if scheme.key in UNTOOLED_SCHEMES else \
+                " (e.g. with llm-compressor or GPTQModel)"
             return Launch(None, (
                 f"No {scheme.label} checkpoint of {model} is known and vLLM "
-                f"{cli.vllm_version} cannot make one at load: quantize it first (e.g. with "
-                "llm-compressor or GPTQModel) and give its name (--target-checkpoint)"
+                f"{cli.vllm_version} cannot make one at load: quantize it first{tools} and give "
+                "its name (--target-checkpoint)"
                 + (f", or plan a known checkpoint of it in another format: {', '.join(others)}."
                    if others else ".")))
     if s.trust_remote_code:

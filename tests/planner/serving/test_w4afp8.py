@@ -20,7 +20,7 @@ quantization/__init__.py QuantizationMethods):
 
 import pytest
 
-from planner.catalog import catalog_entry
+from planner.catalog import catalog_entry, catalog_spec
 from planner.model.config.parser import parse_model_config
 from planner.model.params import count_params
 from planner.model.quant import checkpoint_scheme
@@ -152,3 +152,21 @@ def test_w4afp8_weight_block_of_other_length_stops_at_fp8_config() -> None:
     with pytest.raises(ConfigError, match=r"The quantization block size of weight must have 2 "
                        r"dimensions, but got 3 dimensions"):
         _spec(W4AFP8 | {"weight_block_size": [128, 128, 128]})
+
+
+def test_w4afp8_what_if_of_a_16_bit_model_names_no_tool_that_cannot_write_it() -> None:
+    # vLLM 0.34.0 has no load-time path to w4afp8 (model_loader/weight_utils.py get_quant_config:
+    # no checkpoint config and no online shorthand for it, so W4AFP8Config() expects the int4
+    # tensors stored; config/quantization.py's online keys hold no int4 group-128 expert key),
+    # and neither llm-compressor (compressed-tensors) nor GPTQModel (gptq) writes quant_method
+    # w4afp8: the note said "quantize it first (e.g. with llm-compressor or GPTQModel)"
+    spec = catalog_spec(QWEN3_MOE)
+    note = plan(PlanRequest(model=spec, cluster=preset_cluster("h100-sxm", 1),
+                            engine=EngineSettings(max_model_len=4096,
+                                                  target_quant="fp8-block128-int4experts"))
+                ).launch_note
+    assert note == (
+        "No W4AFP8: routed experts INT4 group 128 (FP8 activations), FP8 E4M3 128x128 blocks "
+        "elsewhere checkpoint of Qwen/Qwen3-30B-A3B is known and vLLM 0.34.0 cannot make one "
+        "at load: quantize it first and give its name (--target-checkpoint), or plan a known "
+        "checkpoint of it in another format: Qwen/Qwen3-30B-A3B-FP8.")
