@@ -164,7 +164,16 @@ def _checkpoint(text: str) -> str:
     return text
 
 
-_gpu_name = _given("the GPU's model, e.g. 'RTX 3090'", strip=True)
+def _gpu_name(text: str) -> str:
+    """A --gpu-name: given (stripped) and printable. It is printed in the plan's header, notes
+    and report: a newline split the header, an escape sequence recoloured the terminal."""
+    name = _given("the GPU's model, e.g. 'RTX 3090'", strip=True)(text)
+    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+        raise argparse.ArgumentTypeError(f"{name!r} holds a control character: give the GPU's "
+                                         "model, e.g. 'RTX 3090'")
+    return name
+
+
 _gpu = _given("a GPU preset key such as rtx-3090 or the GPU's name, e.g. 'RTX 3090'")
 _quantization = _given("vLLM's --quantization method, e.g. fp8, or auto (the checkpoint's)")
 _model = _given("a repo id such as Qwen/Qwen3-8B, a config.json or a folder holding one")

@@ -208,6 +208,17 @@ def test_a_gpu_name_beside_a_snapshot_is_refused_not_ignored(command: str) -> No
                           "which GPUs there are).")
 
 
+@pytest.mark.parametrize("name", ["Foo\nBar", "\x1b[31mRed"])
+def test_a_gpu_name_with_a_control_character_is_refused(name: str) -> None:
+    # it was printed as given: "Qwen/Qwen3-8B on 1x Foo" and "Bar, TP=1" on two lines, or
+    # an escape sequence recolouring the terminal
+    done = run("planner", "plan", "--model", "Qwen/Qwen3-8B", "--gpu-memory-gib", "24",
+               "--gpu-name", name, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert_one_line_error(done, "python -m planner plan: error: ",
+                          f"argument --gpu-name: {name!r} holds a control character: give the "
+                          "GPU's model, e.g. 'RTX 3090'.")
+
+
 def test_a_node_of_mixed_gpu_models_is_noted(tmp_path: Path) -> None:
     # planned as 8x the smallest, as before, but the plan said "8x NVIDIA GeForce RTX 3090" only
     mixed = json.loads(SNAPSHOT.read_text())
