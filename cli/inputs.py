@@ -313,6 +313,13 @@ def _cluster_of(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareSna
     if getattr(args, "gpu_name", None) is not None and args.gpu_memory_gib is None:
         raise CliError("--gpu-name names the model of a --gpu-memory-gib GPU; use --gpu NAME "
                        "for a preset")
+    if args.gpu is not None and args.gpu_memory_gib is not None:
+        # a preset's model with a memory of its own: that is --gpu-name's job
+        memory = f"{args.gpu_memory_gib:g}"
+        raise CliError(f"--gpu and --gpu-memory-gib both give the GPU: give one. For "
+                       f"{args.gpu.strip()} with {memory} GiB, give --gpu-memory-gib {memory} "
+                       f"--gpu-name {shlex.quote(args.gpu.strip())} (that model's formats and "
+                       "batch defaults, planned on this memory)")
     if (args.gpu is None) == (args.gpu_memory_gib is None):
         raise CliError("give exactly one of --gpu NAME, --gpu-memory-gib X or --snapshot FILE")
     gpus, nodes = args.gpus or 1, args.nodes or 1

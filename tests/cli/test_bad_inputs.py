@@ -330,6 +330,19 @@ def test_planner_names_the_flag_of_a_gpu_memory_below_one_byte() -> None:
     assert_one_line_error(done, "python -m planner plan: error: argument --gpu-memory-gib: ",
                           "1e-300 GiB is less than one byte")
 
+
+@pytest.mark.parametrize("command", ["plan", "sweep", "report"])
+def test_a_preset_and_a_memory_together_name_the_flags_that_plan_it(command: str) -> None:
+    # --gpu mi300x --gpu-memory-gib 191.5 (a preset's model with the memory CUDA reports) said
+    # only "give exactly one of --gpu NAME, --gpu-memory-gib X or --snapshot FILE."; the way
+    # to plan it is --gpu-name, which names the model of a --gpu-memory-gib GPU
+    done = run("planner", command, "--model", "Qwen/Qwen3-8B", "--gpu", "mi300x",
+               "--gpu-memory-gib", "191.5", env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert_one_line_error(done, f"python -m planner {command}: error: ",
+                          "--gpu and --gpu-memory-gib both give the GPU: give one. For mi300x "
+                          "with 191.5 GiB, give --gpu-memory-gib 191.5 --gpu-name mi300x (that "
+                          "model's formats and batch defaults, planned on this memory).")
+
 def test_planner_refuses_an_unknown_vllm_version() -> None:
     done = run("planner", "plan", "--model", "Qwen/Qwen3-8B", *HW, "--vllm-version", "abc")
     assert_one_line_error(done, "python -m planner plan: error: ",
