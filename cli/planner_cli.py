@@ -232,6 +232,11 @@ def cmd_recommend(args: argparse.Namespace) -> str:
         source, spec = _model(args, name)
         _once(seen, f"--model {name}", name, source)
         specs.append(spec)
+    # the parser's warnings, as plan and sweep give them (each model named when several):
+    # on stderr once the search succeeds, and in --json's model_warnings
+    args.model_warnings = tuple(
+        f"{spec.name}: {warning}" if len(specs) > 1 else warning
+        for spec in specs for warning in spec.warnings)
     try:
         gpu_keys = [gpu_preset(key).key for key in args.gpu] if args.gpu else None
         note_preset_choice(args, args.gpu or [])
@@ -258,7 +263,11 @@ def cmd_recommend(args: argparse.Namespace) -> str:
         raise CliError(f"--wsl2: {exc.what}; recommend searches the GPU presets on their own "
                        "totals only: plan, sweep or report it with --gpu-memory-gib X (what "
                        f"CUDA reports) and --gpu-name {exc.key}") from None
-    return result.model_dump_json(indent=2) + "\n" if args.json else recommend_text(result)
+    if not args.json:
+        return recommend_text(result)
+    return json.dumps({**json.loads(result.model_dump_json()),
+                       "model_warnings": list(args.model_warnings)}, indent=2,
+                      ensure_ascii=False) + "\n"
 
 
 def cmd_inspect(args: argparse.Namespace) -> str:

@@ -346,6 +346,35 @@ def test_inspect_takes_the_model_as_every_other_command_does(capsys,
                    "PATH_OR_REPO_ID (or --model PATH_OR_REPO_ID).\n")
 
 
+def test_recommend_prints_the_configs_warnings_as_plan_and_sweep_do(capsys,
+                                                                    tmp_path: Path) -> None:
+    # plan and sweep print the parser's warnings on stderr (and --json's model_warnings),
+    # report in its body; recommend dropped them: an FP8 checkpoint whose config.json lacks
+    # its quantization_config was searched as 16-bit weights without a word
+    fp8 = tmp_path / "fp8"
+    fp8.mkdir()
+    (fp8 / "config.json").write_text(json.dumps(TINY_CONFIG | {"torch_dtype": "float8_e4m3fn"}))
+    words = [f"{fp8} looks quantized (fp8) but its config.json carries no quantization_config, "
+             "so it is planned as 16-bit weights: pass its hf_quant_config.json, or choose the "
+             "format as a what-if",
+             "config.json: torch_dtype = 'float8_e4m3fn' is not a 16/32-bit float: planned as "
+             "bfloat16"]
+    _, out, err = run_main(capsys, "plan", "--model", str(fp8), "--gpu", "rtx-3090", "--json")
+    assert json.loads(out)["model_warnings"] == words
+    argv = ("recommend", "--model", str(fp8), "--context", "4096", "--gpu", "rtx-3090",
+            "--gpus-max", "1")
+    code, out, err = run_main(capsys, *argv)
+    assert code == 0
+    assert [f"python -m planner recommend: warning: {w}" for w in words] == [
+        line for line in err.splitlines() if ": warning: " in line]
+    code, out, err = run_main(capsys, *argv, "--json")
+    assert code == 0 and ": warning: " not in err  # JSON carries them, as plan's does
+    assert json.loads(out)["model_warnings"] == words
+    # several models: each warning names its model
+    code, out, _ = run_main(capsys, *argv, "--model", "Qwen/Qwen3-0.6B", "--json")
+    assert json.loads(out)["model_warnings"] == [f"{fp8}: {w}" for w in words]
+
+
 def test_invalid_repo_id_suggests_a_local_path(capsys) -> None:
     # the CLI reads config.json paths, so its message offers one (the app's does not)
     code, _, err = run_main(capsys, "inspect", "not a repo id!")
