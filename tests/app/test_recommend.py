@@ -6,7 +6,11 @@ or 2 A100/H100-class 80 GB cards; Qwen3-8B in int4 fits one 24 GB card, the chea
 which in the default table are the RTX 3090 and L4 at $0.468/h.
 """
 
-from tests.app.conftest import open_page
+import json
+
+import pytest
+
+from tests.app.conftest import ROOT, hub_answers, open_page
 from tests.planner.serving.test_wsl2 import NO_NVIDIA_SMI_TOTAL
 
 
@@ -339,3 +343,21 @@ def test_a_row_opens_on_the_plan_page() -> None:
     at.switch_page("ui/pages/recommend.py")
     at.run()
     assert not at.exception and any(c.value.startswith("vllm serve") for c in at.code)
+
+
+def test_the_searched_models_config_warnings_are_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the Plan page and the CLI's recommend show the parser's warnings; this page dropped them:
+    # an FP8 checkpoint whose config.json lacks its quantization_config was searched as 16-bit
+    # weights without a word
+    config = json.loads((ROOT / "tests" / "fixtures" / "configs" / "Qwen__Qwen3-0.6B.json")
+                        .read_text()) | {"torch_dtype": "float8_e4m3fn"}
+    hub_answers(monkeypatch, "acme/fp8-no-qc", config)
+    at = open_page("recommend", model="acme/fp8-no-qc")
+    at.selectbox(key="recommend.gpus_max").set_value(1)
+    at.multiselect(key="recommend.gpus").set_value(["rtx-3090"])
+    _run(at)
+    shown = [w.value for w in at.warning]
+    assert ("acme/fp8-no-qc: config.json: torch_dtype = 'float8_e4m3fn' is not a 16/32-bit "
+            "float: planned as bfloat16") in shown, shown
+    assert any(w.startswith("acme/fp8-no-qc: acme/fp8-no-qc looks quantized (fp8)")
+               for w in shown), shown

@@ -129,7 +129,12 @@ def _workload() -> Workload:
 
 def _show(result: RecommendResult, workload: Workload, models: list[str]) -> None:
     """The configurations found (launchable first, then cheapest) and the command of a chosen
-    one, or why it has none."""
+    one, or why it has none. Each searched model's config warnings come first, as the Plan
+    page and the CLI's recommend give them (an FP8 config without its quantization_config is
+    searched as 16-bit weights)."""
+    for name in models:
+        for warning in model_spec(name).warnings:
+            st.warning(md_escape(f"{name}: {warning}"))
     for note in result.notes:
         st.warning(md_escape(note))
     if not result.rows:
