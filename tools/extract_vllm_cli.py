@@ -26,6 +26,12 @@ or importing it, and parse its Python source with `ast`:
   --trust-remote-code (planner.serving.launch.remote_code_note). With --registry, only these
   two keys of an existing fixture are refreshed from that file (unzipped alone from the same
   wheel: `unzip WHEEL vllm/model_executor/models/registry.py`), nothing downloaded;
+- previously_supported and oot_supported: the same file's _PREVIOUSLY_SUPPORTED_MODELS
+  (architecture: the last release that served it, 0.10.0 on) and _OOT_SUPPORTED_MODELS
+  (architecture: its plugin's URL, 0.19.0 on), both {} where the release has none. When no
+  class serves a config, ModelRegistry._raise_for_unsupported names the first of its
+  architectures found in either ("was supported in vLLM until v...", "is not supported
+  in-tree anymore"). --registry refreshes these two keys too;
 - config_model_types: the keys of vllm/transformers_utils/config.py's _CONFIG_REGISTRY, the
   model types whose config vLLM reads with a class of its own. A config with auto_map's
   AutoConfig whose model_type is neither one of them nor one of transformers' loads only with
@@ -70,6 +76,8 @@ REGISTRY = "vllm/model_executor/models/registry.py"
 CONFIG = "vllm/transformers_utils/config.py"
 REGISTRY_TABLES = {"architectures": ("_TEXT_GENERATION_MODELS", "_MULTIMODAL_MODELS"),
                    "transformers_architectures": ("_TRANSFORMERS_SUPPORTED_MODELS",)}
+REMOVED_TABLES = {"previously_supported": "_PREVIOUSLY_SUPPORTED_MODELS",
+                  "oot_supported": "_OOT_SUPPORTED_MODELS"}
 
 
 def _sources(wheel: Path) -> dict[str, str]:
@@ -186,7 +194,22 @@ def _architectures(registry: str) -> dict[str, list[str]]:
         if key and isinstance(node.value, ast.Dict):
             found[key].update(k.value for k in node.value.keys
                               if isinstance(k, ast.Constant) and isinstance(k.value, str))
-    return {key: sorted(names) for key, names in found.items()}
+    return {key: sorted(names) for key, names in found.items()} | _removed(tree)
+
+
+def _removed(tree: ast.Module | None) -> dict[str, dict[str, str]]:
+    """The registry's module-level tables of architectures it no longer serves
+    (REMOVED_TABLES), in their order ({} where a table is missing)."""
+    found: dict[str, dict[str, str]] = {key: {} for key in REMOVED_TABLES}
+    for node in tree.body if tree else ():
+        target = node.targets[0] if isinstance(node, ast.Assign) else getattr(node, "target", None)
+        key = next((k for k, name in REMOVED_TABLES.items()
+                    if isinstance(target, ast.Name) and target.id == name), None)
+        if key and isinstance(node.value, ast.Dict):
+            found[key] = {k.value: v.value for k, v in zip(node.value.keys, node.value.values,
+                                                           strict=True)
+                          if isinstance(k, ast.Constant) and isinstance(v, ast.Constant)}
+    return found
 
 
 def _config_model_types(config_py: str) -> list[str]:
@@ -264,8 +287,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("versions", nargs="+", metavar="VERSION")
     parser.add_argument("--out", type=Path, default=OUT_DIR)
     parser.add_argument("--registry", type=Path, metavar="REGISTRY_PY",
-                        help="refresh only the two architecture lists of the one VERSION's fixture "
-                        "from this registry.py of its wheel")
+                        help="refresh only the architecture lists and tables of the one VERSION's "
+                        "fixture from this registry.py of its wheel")
     parser.add_argument("--config", type=Path, metavar="CONFIG_PY",
                         help="refresh only config_model_types and architecture_model_types of "
                         "the one VERSION's fixture from this transformers_utils/config.py of its "
@@ -293,7 +316,9 @@ def main(argv: list[str] | None = None) -> int:
         else:
             data |= _architectures(args.registry.read_text("utf-8"))
             said = (f"{len(data['architectures'])} architectures, "
-                    f"{len(data['transformers_architectures'])} through Transformers")
+                    f"{len(data['transformers_architectures'])} through Transformers, "
+                    f"{len(data['previously_supported'])} removed, "
+                    f"{len(data['oot_supported'])} out of tree")
         path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
         print(f"{path}: {said}")
         return 0

@@ -4,6 +4,7 @@ Resolution raises the owning module's own error (HardwareError, SnapshotError, .
 caller shows it inline (`or_error`), so bad input never becomes a traceback.
 """
 
+import re
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -35,7 +36,7 @@ from planner.serving.hardware import (
     preset_cluster,
     with_pcie_slot,
 )
-from planner.serving.launch import REMOTE_CODE_STEP, remote_code_class
+from planner.serving.launch import REMOTE_CODE_STEP, VERSION_STEP, remote_code_class
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import Plan, PlanRequest, plan
 from planner.serving.speed import ServingLoad
@@ -390,12 +391,17 @@ def remote_code_runs(spec: ModelSpec) -> str | None:
 
 
 APP_REMOTE_CODE_STEP = "tick Trust remote code on the Plan page"
+APP_VERSION_STEP = "Pick {version} as the sidebar's vLLM release"
+_VERSION_STEP = re.compile(re.escape(VERSION_STEP).replace(re.escape("{version}"),
+                                                           r"(?P<version>\d+\.\d+\.\d+)"))
 
 
 def app_words(text: str) -> str:
     """Planner text as the app says it: the CLI flag the launch note asks for
-    (planner.serving.launch.REMOTE_CODE_STEP) is the Plan page's checkbox here."""
-    return text.replace(REMOTE_CODE_STEP, APP_REMOTE_CODE_STEP)
+    (planner.serving.launch.REMOTE_CODE_STEP) is the Plan page's checkbox here, and the
+    release to plan with instead (VERSION_STEP) the sidebar's choice."""
+    return _VERSION_STEP.sub(lambda m: APP_VERSION_STEP.format(version=m["version"]),
+                             text.replace(REMOTE_CODE_STEP, APP_REMOTE_CODE_STEP))
 
 
 def layout_for(spec: ModelSpec, engine: EngineSettings | None = None) -> ParallelLayout:

@@ -22,8 +22,14 @@ from planner.serving.vllm_cli import (
     transformers_model_types,
     transformers_remote_tokenizer_skipped,
     transformers_tokenizer_classes,
+    vllm_cli,
 )
-from planner.serving.vllm_versions import INC_OVERRIDE_FROM, deprecated_quantization, vllm_rules
+from planner.serving.vllm_versions import (
+    INC_OVERRIDE_FROM,
+    covered_releases,
+    deprecated_quantization,
+    vllm_rules,
+)
 from planner.units import VLLM_KV_DTYPE
 
 QUANTIZED_CHECKPOINTS: dict[str, tuple[str, ...]] = {
@@ -187,6 +193,8 @@ def _kv_as_planned(checkpoint: str, s: EngineSettings, cli: VllmCli) -> tuple[st
 
 
 REMOTE_CODE_STEP = "plan with --trust-remote-code"
+VERSION_STEP = "Plan with --vllm-version {version}"
+"""The step to another release (_dropped_note); the app says its sidebar's choice instead."""
 """The way remote_code_note tells to act, in the CLI's words: the app says it its own way
 (ui.context.app_words)."""
 
@@ -327,7 +335,7 @@ def remote_code_gap(spec: ModelSpec, cli: VllmCli) -> tuple[str, str] | None:
             f"({spec.remote_model_class}) through its Transformers backend "
             "(ModelRegistry._try_resolve_transformers), which Headroom does not model. The "
             "figures are those of a native implementation, so the verdict is not a confident "
-            "fit: check against a real start-up.")
+            "fit: check against a real start-up." + _dropped_note(spec, cli, remote=True))
 
 
 def library_backend_gap(spec: ModelSpec, cli: VllmCli) -> tuple[str, str] | None:
@@ -354,7 +362,52 @@ def library_backend_gap(spec: ModelSpec, cli: VllmCli) -> tuple[str, str] | None
             "(ModelRegistry._try_resolve_transformers), which loads only where the installed "
             "transformers has that class and marks it compatible, and which Headroom does not "
             "model. The figures are those of a native implementation, so the verdict is not a "
-            "confident fit: check against a real start-up.")
+            "confident fit: check against a real start-up."
+            + _dropped_note(spec, cli, remote=False))
+
+
+def _dropped_note(spec: ModelSpec, cli: VllmCli, *, remote: bool) -> str:
+    """remote_code_gap's / library_backend_gap's tail where vLLM `cli` dropped one of `spec`'s
+    architectures or moved it out of tree (VllmCli.unsupported_error): vLLM's own refusal,
+    said to stop the start only where it does, and the release to plan with instead, the
+    last one vLLM's table says served it, where Headroom has it and it has the class; "" for
+    any other architecture.
+
+    NOTE: ModelRegistry.inspect_model_cls (model_executor/models/registry.py, 0.11.0, 0.19.0,
+    0.33.0 and 0.34.0) reaches _raise_for_unsupported only where the Transformers backend
+    (_try_resolve_transformers) finds no class: `getattr(transformers, architecture)`, else
+    auto_map's AutoModel class (the repository's code, `remote`), compatible with its
+    backend. Without auto_map, a transformers class needs transformers' model type: where
+    transformers `cli.transformers_min` (the oldest the release allows) lacks config.json's,
+    none serves it, and vLLM stops there if its config loads (vLLM's own config class,
+    _CONFIG_REGISTRY, or auto_map's AutoConfig: HFConfigParser.parse,
+    transformers_utils/config.py); with neither, AutoConfig.from_pretrained refuses the
+    model_type first."""
+    found = cli.unsupported_error(spec.architectures)
+    if found is None:
+        return ""
+    error, last = found
+    v, mt = cli.vllm_version, _config_model_type(spec, cli)
+    if remote:
+        said = (f" Where the repository's class does not load through that backend, vLLM {v} "
+                f"stops with \"{error}\"")
+    elif mt is not None and mt in transformers_model_types(cli.transformers_min):
+        said = (f" Where transformers has no such class, or it does not load through that "
+                f"backend, vLLM {v} stops with \"{error}\"")
+    elif mt in cli.config_model_types or spec.remote_config_class is not None:
+        said = (f" Transformers {cli.transformers_min} (the oldest vLLM {v} allows) has no "
+                f"model type '{mt}', hence no class to fall back on: vLLM {v} stops with "
+                f"\"{error}\"")
+    else:
+        said = (f" Its registry refuses the architecture with \"{error}\", and before that, "
+                f"config.json's model_type '{mt}' is none that transformers "
+                f"{cli.transformers_min} (the oldest vLLM {v} allows) or vLLM reads, and no "
+                "auto_map AutoConfig brings one, so reading the config stops it first.")
+    if (last is not None and last in covered_releases()
+            and vllm_cli(last).serves(spec.architectures)):
+        said += (f" {VERSION_STEP.format(version=last)}, the last release that served "
+                 f"{' / '.join(spec.architectures)}.")
+    return said
 
 
 def _runs_remote_code(spec: ModelSpec, cli: VllmCli) -> bool:

@@ -63,6 +63,12 @@ class VllmCli(BaseModel):
     none; it then builds transformers' class for that type (CONFIG_MAPPING), no remote code."""
     transformers_min: str
     """The lowest transformers the wheel's METADATA allows (Requires-Dist: transformers>=X)."""
+    previously_supported: dict[str, str] = {}
+    """registry.py _PREVIOUSLY_SUPPORTED_MODELS (0.10.0 on; empty before): architectures the
+    release dropped, each with the last release vLLM says served it."""
+    oot_supported: dict[str, str] = {}
+    """registry.py _OOT_SUPPORTED_MODELS (0.19.0 on; empty before): architectures moved out of
+    tree, each with the URL of the plugin that serves them."""
 
     def serves(self, architectures: tuple[str, ...]) -> bool:
         """False when none of `architectures` has a model class of the release's own (True
@@ -74,6 +80,33 @@ class VllmCli(BaseModel):
         its own model class or its Transformers backend's listed ones."""
         return self.serves(architectures) or any(
             a in self.transformers_architectures for a in architectures)
+
+    def unsupported_error(self, architectures: tuple[str, ...]) -> tuple[str, str | None] | None:
+        """(vLLM's error, the last release that served it) where the release dropped one of
+        `architectures` or moved it out of tree (the release is None there: a plugin serves
+        it); None where neither table names any.
+
+        NOTE: ModelRegistry._raise_for_unsupported (model_executor/models/registry.py, read in
+        every release 0.9.1-0.34.0), reached where neither the registry nor the Transformers
+        backend serves the config: from 0.10.1 it raises for the first of `architectures` in
+        either table, the removed one tried first, in these words (the out-of-tree table and
+        its sentence arrive in 0.19.0). 0.10.0 has the table (Phi3SmallForCausalLM) but reads
+        it only in model_loader/utils.py get_model_architecture, in other words ("until
+        version 0.9.2"): None there, as before 0.10.0.
+        """
+        if _release(self.vllm_version) < (0, 10, 1):
+            return None
+        for arch in architectures:
+            if arch in self.previously_supported:
+                last = self.previously_supported[arch]
+                return (f"Model architecture {arch} was supported in vLLM until v{last}, and "
+                        "is not supported anymore. Please use an older version of vLLM if you "
+                        "want to use this model architecture.", last)
+            if arch in self.oot_supported:
+                return (f"Model architecture {arch} is not supported in-tree anymore. Please "
+                        f"install the plugin at {self.oot_supported[arch]} if you want to use "
+                        "this model architecture.", None)
+        return None
 
     def accepts(self, flag: str, value: str | None = None) -> bool:
         """True when `vllm serve` of this release takes `flag` (and `value`, if it has choices).
@@ -119,7 +152,9 @@ def _fixtures() -> dict[tuple[int, int, int], VllmCli]:
                       transformers_architectures=frozenset(data["transformers_architectures"]),
                       config_model_types=frozenset(data["config_model_types"]),
                       architecture_model_types=data["architecture_model_types"],
-                      transformers_min=data["transformers_min"])
+                      transformers_min=data["transformers_min"],
+                      previously_supported=data["previously_supported"],
+                      oot_supported=data["oot_supported"])
         found[_release(cli.vllm_version)] = cli
     return dict(sorted(found.items()))
 

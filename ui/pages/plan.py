@@ -479,7 +479,7 @@ def _results(request: PlanRequest, result: Plan) -> None:
     # of view
     speed = _speed(request, result)
     for message in result.warnings:
-        st.warning(md_escape(message))
+        st.warning(md_escape(app_words(message)))
     idle = idle_gpus(request.cluster, result)
     if idle:
         st.info(md_escape(idle), icon=":material/info:")

@@ -332,13 +332,16 @@ def test_the_extractor_refreshes_one_key_of_a_fixture_at_a_time(tmp_path: Path) 
     assert extract_main(["9.9.9", "--out", str(tmp_path), "--config", str(config)]) == 0
     registry = tmp_path / "registry.py"
     registry.write_text('_TEXT_GENERATION_MODELS = {"LlamaForCausalLM": ("llama", "L")}\n'
-                        '_TRANSFORMERS_SUPPORTED_MODELS = {"SmolVLM": ("t", "T")}\n', "utf-8")
+                        '_TRANSFORMERS_SUPPORTED_MODELS = {"SmolVLM": ("t", "T")}\n'
+                        '_PREVIOUSLY_SUPPORTED_MODELS = {"AquilaForCausalLM": "0.24.0"}\n',
+                        "utf-8")
     assert extract_main(["9.9.9", "--out", str(tmp_path), "--registry", str(registry)]) == 0
     assert json.loads(path.read_text("utf-8")) == {
         "wheel_sha256": sha, "flags": ["--x"], "transformers_min": "4.56.0",
         "config_model_types": ["kimi_k2"], "architecture_model_types": {},
         "architectures": ["LlamaForCausalLM"],
-        "transformers_architectures": ["SmolVLM"]}
+        "transformers_architectures": ["SmolVLM"],
+        "previously_supported": {"AquilaForCausalLM": "0.24.0"}, "oot_supported": {}}
 
 
 def test_the_transformers_extractor_reads_both_spellings_of_config_mapping_names() -> None:

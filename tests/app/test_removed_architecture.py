@@ -1,0 +1,37 @@
+"""The Plan page's warning for an architecture the sidebar's vLLM release dropped: vLLM's own
+refusal (registry.py _PREVIOUSLY_SUPPORTED_MODELS, 0.25.0-0.34.0: "AquilaForCausalLM":
+"0.24.0"), and the release to pick, in the app's words (the CLI says --vllm-version)."""
+
+import json
+
+import pytest
+
+from tests.app.conftest import ROOT, hub_answers, open_page
+from ui import io
+
+AQUILA = "acme/Aquila-1B"
+"""tests/fixtures/remote_code's Llama-sized config as AquilaForCausalLM, model_type aquila,
+with auto_map's AutoConfig only (no model code)."""
+
+
+@pytest.fixture(autouse=True)
+def aquila_hub(monkeypatch: pytest.MonkeyPatch):
+    config = json.loads((ROOT / "tests" / "fixtures" / "remote_code" / "config.json")
+                        .read_text(encoding="utf-8"))
+    config |= {"architectures": ["AquilaForCausalLM"], "model_type": "aquila",
+               "auto_map": {"AutoConfig": "configuration_aquila.AquilaConfig"}}
+    hub_answers(monkeypatch, AQUILA, config)
+    yield
+    io.forget_hub_answers()
+
+
+def test_the_warning_quotes_vllm_and_points_at_the_sidebar() -> None:
+    at = open_page(None, model=AQUILA, gpu="h100-sxm", gpn="1")
+    assert not at.exception
+    [warning] = [w.value for w in at.warning if "no model class of its own" in w.value]
+    assert warning.endswith(
+        "vLLM 0.34.0 stops with \"Model architecture AquilaForCausalLM was supported in "
+        "vLLM until v0.24.0, and is not supported anymore. Please use an older version "
+        "of vLLM if you want to use this model architecture.\" Pick 0.24.0 as the "
+        "sidebar's vLLM release, the last release that served AquilaForCausalLM."), warning
+    assert "--vllm-version" not in warning
