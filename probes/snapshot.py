@@ -9,7 +9,7 @@ from __future__ import annotations
 import socket
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -106,7 +106,38 @@ def load_snapshot(source: str | Path | bytes) -> HardwareSnapshot:
     if version != SCHEMA_VERSION or isinstance(version, bool):
         raise SnapshotError(f"{name}: schema_version {version!r} is not supported "
                             f"(this Headroom reads version {SCHEMA_VERSION})")
+    raw, spaced = _spaced_controls(raw)
+    if spaced and isinstance(raw.get("notes"), list):
+        raw["notes"] = [*raw["notes"], f"control characters in {', '.join(spaced)} are shown as "
+                        "spaces (a hostname, NVML and /proc hold none)"]
     try:
         return HardwareSnapshot.model_validate(raw)
     except ValidationError as exc:
         raise SnapshotError(f"{name}: {first_error(exc)}") from exc
+
+
+def _spaced_controls(value: Any, where: str = "") -> tuple[Any, list[str]]:
+    """`value` with every control character (C0, DEL) in its strings made a space, and where
+    there were any ("gpus.0.name"). Plans, reports and the audit summary print a snapshot's
+    names: a newline split the plan's header, an escape sequence recoloured the terminal; a
+    hostname, NVML's strings and /proc's fields hold none. A space is how Markdown already
+    showed a newline, so the app and the report read as before."""
+    if isinstance(value, str):
+        if not any(ord(c) < 32 or ord(c) == 127 for c in value):
+            return value, []
+        return "".join(" " if ord(c) < 32 or ord(c) == 127 else c for c in value), [where]
+    found: list[str] = []
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            out[key], more = _spaced_controls(item, f"{where}.{key}" if where else str(key))
+            found += more
+        return out, found
+    if isinstance(value, list):
+        items = []
+        for i, item in enumerate(value):
+            cleaned, more = _spaced_controls(item, f"{where}.{i}" if where else str(i))
+            items.append(cleaned)
+            found += more
+        return items, found
+    return value, []

@@ -127,6 +127,25 @@ def test_load_refuses_readings_nvml_cannot_report(field: str, value: object, wor
         load_snapshot(json.dumps(raw).encode())
 
 
+def test_control_characters_in_a_snapshots_text_are_shown_as_spaces() -> None:
+    # a plan's header and notes, the report and `python -m probes --load` printed a loaded
+    # snapshot's names as read: a newline split "Qwen/Qwen3-8B on 8x NVIDIA ..." over two
+    # lines and an escape sequence cleared or recoloured the terminal. NVML, /proc and the
+    # hostname never hold one; each becomes a space (as Markdown shows a newline) and a note
+    # names the fields
+    raw = raw_3090()
+    raw["hostname"] = "rig\x1b[2J\nname"
+    raw["gpus"][0]["name"] = "NVIDIA \x1b[31mEvil\nGPU"
+    raw["host"]["os_name"] = "Ubuntu\x07"
+    snap = load_snapshot(json.dumps(raw).encode())
+    assert snap.hostname == "rig [2J name"
+    assert snap.gpus[0].name == "NVIDIA  [31mEvil GPU"
+    assert snap.host.os_name == "Ubuntu "
+    assert snap.notes[-1] == ("control characters in hostname, host.os_name, gpus.0.name are "
+                              "shown as spaces (a hostname, NVML and /proc hold none)")
+    assert load_snapshot(RTX3090X8).notes == raw_3090()["notes"]  # a clean one: no note
+
+
 def test_load_rejects_unknown_fields() -> None:
     raw = raw_3090()
     raw["host"]["colour"] = "green"
