@@ -35,3 +35,15 @@ def test_the_warning_quotes_vllm_and_points_at_the_sidebar() -> None:
         "of vLLM if you want to use this model architecture.\" Pick 0.24.0 as the "
         "sidebar's vLLM release, the last release that served AquilaForCausalLM."), warning
     assert "--vllm-version" not in warning
+
+
+def test_the_compare_page_points_at_the_sidebar_too() -> None:
+    # the Compare page lists each model's plan warnings under its grid, as the Plan page shows
+    # them: it showed the CLI's "Plan with --vllm-version 0.24.0", a flag the app has not
+    at = open_page("compare", cmp=f"{AQUILA},Qwen/Qwen3-8B", gpu="h100-sxm", gpn="1")
+    assert not at.exception
+    [block] = [w.value for w in at.warning if w.value.startswith(AQUILA)]
+    assert ("Please use an older version of vLLM if you want to use this model "
+            "architecture.\" Pick 0.24.0 as the sidebar's vLLM release, the last release "
+            "that served AquilaForCausalLM.") in block, block
+    assert "--vllm-version" not in block

@@ -19,6 +19,7 @@ from ui import format as fmt
 from ui.charts import grouped_bars
 from ui.context import (
     USER_ERRORS,
+    app_words,
     compare_engine,
     compare_plan,
     current_cluster,
@@ -129,14 +130,15 @@ key_grid(table.drop(columns="verdict"), {  # the verdicts: the static table belo
     widths={"model": 230}, placeholder="—")
 # a fit on figures that leave parts out is no confident fit (the Plan page's verdict is a
 # warning there) and each model's warnings are the Plan page's: one block per model under
-# the grid, as `report --compare` names its yes* rows under its table
+# the grid, as `report --compare` names its yes* rows under its table (in the app's words:
+# the release to plan with is the sidebar's, not --vllm-version)
 for row, _, warnings in compared:
     parts = verdict_unmodelled(row.verdict)
     if parts or warnings:
         st.warning(md_escape(f"{row.model_name}: " + (
             f"yes*, {unmodelled_fit(parts)}." if parts
             else f"{counted(len(warnings), 'warning')}."))
-            + "\n" + "".join(f"\n- {md_escape(w)}" for w in warnings))
+            + "\n" + "".join(f"\n- {md_escape(app_words(w))}" for w in warnings))
 # the verdicts are sentences: a static table below wraps them whole (a grid cell cuts them)
 st.table(table[["model", "verdict"]].set_index("model"))
 st.caption("Bars are green where the model fits, amber where it fits on figures that leave "
