@@ -193,10 +193,10 @@ def _kv_as_planned(checkpoint: str, s: EngineSettings, cli: VllmCli) -> tuple[st
 
 
 REMOTE_CODE_STEP = "plan with --trust-remote-code"
-VERSION_STEP = "Plan with --vllm-version {version}"
-"""The step to another release (_dropped_note); the app says its sidebar's choice instead."""
 """The way remote_code_note tells to act, in the CLI's words: the app says it its own way
 (ui.context.app_words)."""
+VERSION_STEP = "Plan with --vllm-version {version}"
+"""The step to another release (_dropped_note); the app says its sidebar's choice instead."""
 
 
 def remote_code_note(spec: ModelSpec, cli: VllmCli) -> str | None:
@@ -382,27 +382,39 @@ def _dropped_note(spec: ModelSpec, cli: VllmCli, *, remote: bool) -> str:
     none serves it, and vLLM stops there if its config loads (vLLM's own config class,
     _CONFIG_REGISTRY, or auto_map's AutoConfig: HFConfigParser.parse,
     transformers_utils/config.py); with neither, AutoConfig.from_pretrained refuses the
-    model_type first."""
+    model_type first. Both are said of that oldest transformers only: the one installed may be
+    a later one the release allows that has the type (vLLM 0.11.0 allows transformers>=4.55.2;
+    4.55.2 has no 'florence2', 4.56.0 has it, and Florence2ForConditionalGeneration is in
+    0.11.0's table). A config with no model_type (nor one from the release's
+    _ARCHITECTURE_TO_MODEL_TYPE) is untyped_config_note's: it stops reading the config, unless
+    auto_map's AutoConfig reads it (or transformers 4.x by the model's name), and then whether
+    transformers has the class is not known here."""
     found = cli.unsupported_error(spec.architectures)
     if found is None:
         return ""
     error, last = found
     v, mt = cli.vllm_version, _config_model_type(spec, cli)
+    later = "unless the installed transformers is a later one that has"
     if remote:
         said = (f" Where the repository's class does not load through that backend, vLLM {v} "
                 f"stops with \"{error}\"")
-    elif mt is not None and mt in transformers_model_types(cli.transformers_min):
+    elif mt is None and untyped_config_note(spec, cli) is not None:
+        said = (f" Its registry refuses the architecture with \"{error}\", and before that, "
+                "config.json has no model_type and no auto_map AutoConfig, so reading the "
+                "config stops it first.")
+    elif mt is None or mt in transformers_model_types(cli.transformers_min):
         said = (f" Where transformers has no such class, or it does not load through that "
                 f"backend, vLLM {v} stops with \"{error}\"")
     elif mt in cli.config_model_types or spec.remote_config_class is not None:
         said = (f" Transformers {cli.transformers_min} (the oldest vLLM {v} allows) has no "
-                f"model type '{mt}', hence no class to fall back on: vLLM {v} stops with "
-                f"\"{error}\"")
+                f"model type '{mt}', hence no class to fall back on: {later} it, vLLM {v} "
+                f"stops with \"{error}\"")
     else:
         said = (f" Its registry refuses the architecture with \"{error}\", and before that, "
                 f"config.json's model_type '{mt}' is none that transformers "
                 f"{cli.transformers_min} (the oldest vLLM {v} allows) or vLLM reads, and no "
-                "auto_map AutoConfig brings one, so reading the config stops it first.")
+                f"auto_map AutoConfig brings one, so reading the config stops it first, {later} "
+                "that model type.")
     if (last is not None and last in covered_releases()
             and vllm_cli(last).serves(spec.architectures)):
         said += (f" {VERSION_STEP.format(version=last)}, the last release that served "

@@ -35,9 +35,9 @@ BACKEND = ("vLLM 0.34.0 has no model class of its own for AquilaForCausalLM (mod
            "is not a confident fit: check against a real start-up.")
 
 
-def _warnings(version: str, **config) -> list[str]:
-    spec = parse_model_config({**{k: v for k, v in ACME.items() if k != "auto_map"}, **config},
-                              name="x/y")
+def _warnings(version: str, without: tuple[str, ...] = (), **config) -> list[str]:
+    spec = parse_model_config({**{k: v for k, v in ACME.items()
+                                  if k not in ("auto_map", *without)}, **config}, name="x/y")
     return summary_figures(spec, preset_cluster("h100-sxm", 1), ParallelLayout(tp=1),
                            EngineSettings(vllm_version=version), validated=True)["warnings"]
 
@@ -96,8 +96,8 @@ def test_a_dropped_architecture_with_its_own_config_class_stops_and_names_the_re
                          auto_map={"AutoConfig": "configuration_aquila.AquilaConfig"})
     assert _backend_warning(warnings, "AquilaForCausalLM") == (
         f"{BACKEND} Transformers 5.16.1 (the oldest vLLM 0.34.0 allows) has no model type "
-        f"'aquila', hence no class to fall back on: vLLM 0.34.0 stops with \"{AQUILA_GONE}\" "
-        f"{AQUILA_STEP}")
+        "'aquila', hence no class to fall back on: unless the installed transformers is a "
+        f"later one that has it, vLLM 0.34.0 stops with \"{AQUILA_GONE}\" {AQUILA_STEP}")
 
 
 def test_without_a_config_class_the_config_stops_it_first():
@@ -109,7 +109,58 @@ def test_without_a_config_class_the_config_stops_it_first():
         f"{BACKEND} Its registry refuses the architecture with \"{AQUILA_GONE}\", and before "
         "that, config.json's model_type 'aquila' is none that transformers 5.16.1 (the oldest "
         "vLLM 0.34.0 allows) or vLLM reads, and no auto_map AutoConfig brings one, so reading "
-        f"the config stops it first. {AQUILA_STEP}")
+        "the config stops it first, unless the installed transformers is a later one that has "
+        f"that model type. {AQUILA_STEP}")
+
+
+FLORENCE2_GONE = ("Model architecture Florence2ForConditionalGeneration was supported in vLLM "
+                  "until v0.10.2, and is not supported anymore. Please use an older version of "
+                  "vLLM if you want to use this model architecture.")
+"""0.11.0-0.18.0's _PREVIOUSLY_SUPPORTED_MODELS: "Florence2ForConditionalGeneration": "0.10.2"."""
+
+
+def test_a_later_transformers_the_release_allows_may_have_the_class():
+    # vLLM 0.11.0's METADATA: Requires-Dist transformers>=4.55.2, no upper bound. 4.55.2 has no
+    # 'florence2' model type, 4.56.0 has it (the transformers-4.55.2 / -4.56.0 fixtures), and
+    # with it getattr(transformers, "Florence2ForConditionalGeneration") finds the class
+    # _try_resolve_transformers serves (registry.py, 0.11.0). The warning said the start stops
+    # outright, counted on 4.55.2 alone; it says so only for the oldest transformers now
+    warnings = _warnings("0.11.0", architectures=["Florence2ForConditionalGeneration"],
+                         model_type="florence2")
+    assert _backend_warning(warnings, "Florence2ForConditionalGeneration").endswith(
+        f"check against a real start-up. Its registry refuses the architecture with "
+        f"\"{FLORENCE2_GONE}\", and before that, config.json's model_type 'florence2' is none "
+        "that transformers 4.55.2 (the oldest vLLM 0.11.0 allows) or vLLM reads, and no "
+        "auto_map AutoConfig brings one, so reading the config stops it first, unless the "
+        "installed transformers is a later one that has that model type. Plan with "
+        "--vllm-version 0.10.2, the last release that served Florence2ForConditionalGeneration.")
+    # with auto_map's AutoConfig the config loads: 4.55.2 has no class, a later one may
+    warnings = _warnings("0.11.0", architectures=["Florence2ForConditionalGeneration"],
+                         model_type="florence2",
+                         auto_map={"AutoConfig": "configuration_florence2.Florence2Config"})
+    assert (" Transformers 4.55.2 (the oldest vLLM 0.11.0 allows) has no model type "
+            "'florence2', hence no class to fall back on: unless the installed transformers is "
+            f"a later one that has it, vLLM 0.11.0 stops with \"{FLORENCE2_GONE}\" Plan with"
+            ) in _backend_warning(warnings, "Florence2ForConditionalGeneration")
+
+
+def test_a_config_without_a_model_type_is_not_called_none():
+    # no top-level model_type (and none 0.34.0's _ARCHITECTURE_TO_MODEL_TYPE gives
+    # AquilaForCausalLM): the warning read "config.json's model_type 'None' is none that
+    # transformers 5.16.1 ... reads". untyped_config_note's case: transformers 5.16.1's
+    # AutoConfig.from_pretrained raises "Unrecognized model in x/y" before the registry
+    warnings = _warnings("0.34.0", without=("model_type",), architectures=["AquilaForCausalLM"])
+    assert _backend_warning(warnings, "AquilaForCausalLM") == (
+        f"{BACKEND} Its registry refuses the architecture with \"{AQUILA_GONE}\", and before "
+        "that, config.json has no model_type and no auto_map AutoConfig, so reading the config "
+        f"stops it first. {AQUILA_STEP}")
+    # with auto_map's AutoConfig the repository's class reads it, of no model type transformers
+    # can be asked about: whether transformers has the class is not known here
+    warnings = _warnings("0.34.0", without=("model_type",), architectures=["AquilaForCausalLM"],
+                         auto_map={"AutoConfig": "configuration_aquila.AquilaConfig"})
+    assert _backend_warning(warnings, "AquilaForCausalLM").endswith(
+        " Where transformers has no such class, or it does not load through that backend, "
+        f"vLLM 0.34.0 stops with \"{AQUILA_GONE}\" {AQUILA_STEP}")
 
 
 def test_where_transformers_may_have_the_class_the_stop_is_conditional():
