@@ -116,21 +116,31 @@ def load_snapshot(source: str | Path | bytes) -> HardwareSnapshot:
         raise SnapshotError(f"{name}: {first_error(exc)}") from exc
 
 
+def _spaced(text: str) -> str:
+    """`text` with each control character (C0, DEL) made a space."""
+    return "".join(" " if ord(c) < 32 or ord(c) == 127 else c for c in text)
+
+
 def _spaced_controls(value: Any, where: str = "") -> tuple[Any, list[str]]:
-    """`value` with every control character (C0, DEL) in its strings made a space, and where
-    there were any ("gpus.0.name"). Plans, reports and the audit summary print a snapshot's
-    names: a newline split the plan's header, an escape sequence recoloured the terminal; a
-    hostname, NVML's strings and /proc's fields hold none. A space is how Markdown already
+    """`value` with every control character (C0, DEL) in its strings and keys made a space, and
+    where there were any ("gpus.0.name", "host.packages.NAME (its name)"). Plans, reports and
+    the audit summary print a snapshot's names (host.packages' keys too): a newline split the
+    plan's header, an escape sequence recoloured the terminal; a hostname, NVML's strings and
+    /proc's fields hold none. A space is how Markdown already
     showed a newline, so the app and the report read as before."""
     if isinstance(value, str):
-        if not any(ord(c) < 32 or ord(c) == 127 for c in value):
-            return value, []
-        return "".join(" " if ord(c) < 32 or ord(c) == 127 else c for c in value), [where]
+        spaced = _spaced(value)
+        return spaced, [where] if spaced != value else []
     found: list[str] = []
     if isinstance(value, dict):
         out = {}
         for key, item in value.items():
-            out[key], more = _spaced_controls(item, f"{where}.{key}" if where else str(key))
+            # keys too: host.packages maps free distribution names to versions
+            name = _spaced(str(key))
+            path = f"{where}.{name}" if where else name
+            if name != key:
+                found.append(f"{path} (its name)")
+            out[name], more = _spaced_controls(item, path)
             found += more
         return out, found
     if isinstance(value, list):

@@ -146,6 +146,19 @@ def test_control_characters_in_a_snapshots_text_are_shown_as_spaces() -> None:
     assert load_snapshot(RTX3090X8).notes == raw_3090()["notes"]  # a clean one: no note
 
 
+def test_control_characters_in_a_snapshots_keys_are_shown_as_spaces_too() -> None:
+    # host.packages is the one mapping with free keys (distribution name -> version):
+    # `python -m probes --load` printed "Installed: ..., torch^[[2J" and "Evil 2.0" on a line
+    # of its own, and the report's audit summary the same; the values were spaced, not the keys
+    raw = raw_3090()
+    raw["host"]["packages"]["torch\x1b[2J\nEvil"] = "2.0"
+    snap = load_snapshot(json.dumps(raw).encode())
+    assert snap.host.packages["torch [2J Evil"] == "2.0"
+    assert not any(ord(c) < 32 for name in snap.host.packages for c in name)
+    assert snap.notes[-1] == ("control characters in host.packages.torch [2J Evil (its name) "
+                              "are shown as spaces (a hostname, NVML and /proc hold none)")
+
+
 def test_load_rejects_unknown_fields() -> None:
     raw = raw_3090()
     raw["host"]["colour"] = "green"
