@@ -227,16 +227,21 @@ def cmd_recommend(args: argparse.Namespace) -> str:
     )
     _preload(args, [(name, None) for name in args.model])
     seen: dict[str, str] = {}
-    specs = []
+    specs, checks = [], []
     for name in args.model:
         source, spec = _model(args, name)
         _once(seen, f"--model {name}", name, source)
         specs.append(spec)
-    # the parser's warnings, as plan and sweep give them (each model named when several):
-    # on stderr once the search succeeds, and in --json's model_warnings
-    args.model_warnings = tuple(
-        f"{spec.name}: {warning}" if len(specs) > 1 else warning
-        for spec in specs for warning in spec.warnings)
+        checks.append(param_check_warning(spec, source))
+    # the parser's warnings and the checkpoint's parameter check, as plan and sweep give them
+    # (each model named when several): on stderr once the search succeeds, and in --json's
+    # model_warnings and warnings
+    named = len(specs) > 1
+    parser = [f"{spec.name}: {warning}" if named else warning
+              for spec in specs for warning in spec.warnings]
+    checkpoint = [f"{spec.name}: {check}" if named else check
+                  for spec, check in zip(specs, checks, strict=True) if check]
+    args.model_warnings = (*parser, *checkpoint)
     try:
         gpu_keys = [gpu_preset(key).key for key in args.gpu] if args.gpu else None
         note_preset_choice(args, args.gpu or [])
@@ -265,9 +270,8 @@ def cmd_recommend(args: argparse.Namespace) -> str:
                        f"CUDA reports) and --gpu-name {exc.key}") from None
     if not args.json:
         return recommend_text(result)
-    return json.dumps({**json.loads(result.model_dump_json()),
-                       "model_warnings": list(args.model_warnings)}, indent=2,
-                      ensure_ascii=False) + "\n"
+    return json.dumps({**json.loads(result.model_dump_json()), "model_warnings": parser,
+                       "warnings": checkpoint}, indent=2, ensure_ascii=False) + "\n"
 
 
 def cmd_inspect(args: argparse.Namespace) -> str:

@@ -96,3 +96,18 @@ def test_sweep_warns_too(capsys, tmp_path) -> None:
     captured = capsys.readouterr()
     assert [w[:len(LINE)] for w in json.loads(captured.out)["warnings"]] == [LINE]
     assert LINE not in captured.err  # --json keeps stderr for notes
+
+
+def test_recommend_warns_too(capsys, tmp_path) -> None:
+    # recommend searched the config's count without the checkpoint's disagreement, which plan
+    # and sweep print on stderr and carry in --json's `warnings`
+    folder = _folder(tmp_path, {"model.embed_tokens.weight": [32000, 512]})
+    argv = ["recommend", "--model", str(folder), "--gpu", "rtx-3090", "--gpus-max", "1",
+            "--context", "4096"]
+    capsys.readouterr()
+    assert main(argv) == 0
+    assert f"warning: {LINE}" in capsys.readouterr().err
+    assert main([*argv, "--json"]) == 0
+    captured = capsys.readouterr()
+    assert [w[:len(LINE)] for w in json.loads(captured.out)["warnings"]] == [LINE]
+    assert LINE not in captured.err  # --json keeps stderr for notes
