@@ -8,6 +8,7 @@ token) and uploaded files are never part of it.
 """
 
 import re
+from collections.abc import Callable
 from functools import cache
 from typing import Any, Literal
 
@@ -419,24 +420,25 @@ def _moe_backends() -> tuple[str, ...]:
     return tuple(dict.fromkeys(values))
 
 
-def bind(page: str, field: str) -> dict[str, Any]:
+def bind(page: str, field: str, then: Callable[[], None] | None = None) -> dict[str, Any]:
     """Widget keyword arguments binding a widget to a state field: `st.slider(..., **bind())`.
 
     Streamlit forgets widget values of pages not shown, so the state, not the widget, is
     the record: the widget is seeded from it when its key is missing, and an on_change
     callback writes the new value back before the script reruns (so the URL written at
-    the top of the run is already up to date).
+    the top of the run is already up to date). `then` runs after a value is taken, still
+    before the rerun (a change that moves other fields: set_state).
     """
     key = f"{page}.{field}"
     if key not in st.session_state:
         value = getattr(state(), field)
         st.session_state[key] = list(value) if isinstance(value, tuple) else value
-    return {"key": key, "on_change": _commit, "args": (key, field)}
+    return {"key": key, "on_change": _commit, "args": (key, field, then)}
 
 
-def _commit(key: str, field: str) -> None:
-    """on_change callback: copy a widget's value into the state; a refused value is noted
-    (pop_refusals) and the widget goes back to the state's value."""
+def _commit(key: str, field: str, then: Callable[[], None] | None = None) -> None:
+    """on_change callback: copy a widget's value into the state, then run `then`; a refused
+    value is noted (pop_refusals) and the widget goes back to the state's value."""
     value = st.session_state[key]
     try:
         setattr(state(), field, value)
@@ -445,6 +447,9 @@ def _commit(key: str, field: str) -> None:
         st.session_state[_REFUSED_KEY] = [
             f"{field} = {_shown(value)} refused: {reason(exc)}. Kept {_shown(kept)}."]
         st.session_state[key] = list(kept) if isinstance(kept, tuple) else kept
+        return
+    if then is not None:
+        then()
 
 
 def set_state(**updates: Any) -> None:

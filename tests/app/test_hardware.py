@@ -64,18 +64,30 @@ def test_every_link_the_cli_takes_is_offered_and_planned() -> None:
 
 
 def test_dgx_sparks_are_one_per_node() -> None:
-    # a DGX Spark holds one GB10: 8 per node is refused inline; 2 nodes of one are planned
+    # a DGX Spark holds one GB10: picking it from 8 per node (the default) sets 1 per node and
+    # says so, rather than landing on the refusal; 2 nodes of one are planned
     at = open_page("hardware")
     at.selectbox(key="hw.gpu").set_value("dgx-spark-gb10").run()
+    assert not at.exception and not at.error
+    assert [i.value for i in at.info] == [
+        "A DGX Spark holds one NVIDIA GB10: GPUs per node set to 1 (it was 8); plan more DGX "
+        "Sparks as more Nodes."]
+    assert at.number_input(key="hw.gpus_per_node").value == 1
+    assert at.query_params["gpn"] == "1"
+    assert "1x NVIDIA GB10 (PCIe) — 1 GPU" in texts(at)
+    at.number_input(key="hw.nodes").set_value(2).run()
+    assert not at.exception and not at.error and not at.info
+    assert "2 nodes x 1x NVIDIA GB10 (PCIe)" in texts(at)
+
+
+def test_a_link_with_several_dgx_sparks_per_node_is_refused_in_the_pages_words() -> None:
+    # given in the link, not defaulted: refused inline, the fix in the page's words (GPUs per
+    # node, Nodes), not the CLI's --nodes
+    at = open_page("hardware", gpu="dgx-spark-gb10", gpn="8")
     assert not at.exception
-    # the fix in the page's words (GPUs per node, Nodes), not the CLI's --nodes
     assert any(e.value.endswith("a DGX Spark holds one NVIDIA GB10: 8 of them are 8 nodes of "
                                 "one GPU each, not 1 of 8: plan 1 GPU per node on 8 nodes.")
                for e in at.error)
-    at.number_input(key="hw.gpus_per_node").set_value(1).run()
-    at.number_input(key="hw.nodes").set_value(2).run()
-    assert not at.exception and not at.error
-    assert "2 nodes x 1x NVIDIA GB10 (PCIe)" in texts(at)
 
 
 def test_live_audit_on_a_gpu_less_machine_explains_why() -> None:

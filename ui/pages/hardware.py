@@ -33,7 +33,7 @@ from ui.context import (
     uploaded_snapshots,
 )
 from ui.io import live_snapshot
-from ui.state import bind, state
+from ui.state import bind, set_state, state
 
 _SOURCES = {
     "audit": "Live audit of this machine",
@@ -107,6 +107,22 @@ def _load_uploads() -> None:
     st.session_state[_UPLOAD_ERRORS_KEY] = errors
 
 
+_ONE_PER_MACHINE_KEY = "hw._one_per_machine"
+
+
+def _one_per_machine() -> None:
+    """After a GPU model is picked: one sold a machine each (GpuSpec.one_per_machine: a DGX
+    Spark holds one GB10) takes 1 GPU per node, so the pick does not land on the planner's
+    refusal of several per node (OnePerMachineError); more of them are more nodes. A link
+    that asks for several per node still gets the refusal: it was given, not defaulted."""
+    gpu, per_node = GPU_PRESETS[state().gpu], state().gpus_per_node
+    if gpu.one_per_machine and per_node > 1:
+        set_state(gpus_per_node=1)
+        st.session_state[_ONE_PER_MACHINE_KEY] = (
+            f"A {gpu.one_per_machine} holds one {gpu.name}: GPUs per node set to 1 (it was "
+            f"{per_node}); plan more {gpu.one_per_machine}s as more Nodes.")
+
+
 def _preset_builder() -> None:
     """GPU model, GPUs per node, nodes and links; the cluster itself is built by the planner."""
     left, mid, right = st.columns([3, 1, 1])
@@ -114,12 +130,14 @@ def _preset_builder() -> None:
         "GPU model",
         list(GPU_PRESETS),
         format_func=lambda key: f"{GPU_PRESETS[key].name} — {GPU_PRESETS[key].memory_label}",
-        **bind("hw", "gpu"),
+        **bind("hw", "gpu", then=_one_per_machine),
     )
     # no widget bounds (a browser refuses an out-of-range value silently): the state's
     # limits (1..64) refuse it aloud
     mid.number_input("GPUs per node", step=1, **bind("hw", "gpus_per_node"))
     right.number_input("Nodes", step=1, **bind("hw", "nodes"))
+    if note := st.session_state.pop(_ONE_PER_MACHINE_KEY, None):
+        st.info(note)
     st.number_input(f"{MEMORY_FIELD} (GiB; empty: the GPU preset's)", value=None,
                     step=1.0, help="a custom card of this GPU model, e.g. a 48 GB RTX 4090: vLLM's "
                     "batch defaults, formats and link follow the model, the budget this memory",
