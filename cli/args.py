@@ -24,6 +24,7 @@ from planner.serving.speed import ARRIVALS, ServingLoad
 from planner.serving.sweep import OBJECTIVES
 from planner.serving.vllm_cli import CountError, read_count, unmodelled_kv_cache_dtypes
 from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION
+from planner.text import has_control
 from planner.units import GIB
 
 KV_CACHE_DTYPE_ALIASES = {
@@ -168,7 +169,7 @@ def _gpu_name(text: str) -> str:
     """A --gpu-name: given (stripped) and printable. It is printed in the plan's header, notes
     and report: a newline split the header, an escape sequence recoloured the terminal."""
     name = _given("the GPU's model, e.g. 'RTX 3090'", strip=True)(text)
-    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+    if has_control(name):
         raise argparse.ArgumentTypeError(f"{name!r} holds a control character: give the GPU's "
                                          "model, e.g. 'RTX 3090'")
     return name

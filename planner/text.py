@@ -5,6 +5,8 @@ messages that echo them are data, never markup: escaped, they render as the char
 are (CommonMark lets a backslash escape any ASCII punctuation, spec 2.4), so no link, image,
 heading, emphasis, table cell break or HTML can come from them. Code spans and fenced blocks
 show text verbatim, so md_code_block only makes sure the text cannot close its fence.
+has_control and controls_as_spaces do the same for a terminal (the CLI's and the audit's
+output): no newline or escape sequence from such a name.
 """
 
 import re
@@ -90,6 +92,21 @@ def ranks_by(ranked: Iterable[tuple[int, Any]], key: Callable[[Any], Hashable | 
         if (group := key(row)) is not None:
             groups.setdefault(group, []).append(rank)
     return groups
+
+
+def has_control(text: str) -> bool:
+    """Whether `text` holds a control character (C0 or DEL), which a terminal acts on: a
+    newline splits a printed line, an escape sequence recolours or clears the screen."""
+    return any(_is_control(c) for c in text)
+
+
+def controls_as_spaces(text: str) -> str:
+    """`text` with each of has_control's characters made a space."""
+    return "".join(" " if _is_control(c) else c for c in text)
+
+
+def _is_control(c: str) -> bool:
+    return ord(c) < 32 or ord(c) == 127
 
 
 def rank_runs(numbers: list[int], mark: str = "#") -> str:

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from planner.jsondoc import JsonDocumentError, json_kind, parse_json_document
+from planner.text import controls_as_spaces
 from probes.files import read_json_document
 from probes.host import HostInfo, probe_host
 from probes.nvml import GpuInfo, TopologyMatrix, probe_gpus
@@ -116,11 +117,6 @@ def load_snapshot(source: str | Path | bytes) -> HardwareSnapshot:
         raise SnapshotError(f"{name}: {first_error(exc)}") from exc
 
 
-def _spaced(text: str) -> str:
-    """`text` with each control character (C0, DEL) made a space."""
-    return "".join(" " if ord(c) < 32 or ord(c) == 127 else c for c in text)
-
-
 def _spaced_controls(value: Any, where: str = "") -> tuple[Any, list[str]]:
     """`value` with every control character (C0, DEL) in its strings and keys made a space, and
     where there were any ("gpus.0.name", "host.packages.NAME (its name)"). Plans, reports and
@@ -129,14 +125,14 @@ def _spaced_controls(value: Any, where: str = "") -> tuple[Any, list[str]]:
     /proc's fields hold none. A space is how Markdown already
     showed a newline, so the app and the report read as before."""
     if isinstance(value, str):
-        spaced = _spaced(value)
+        spaced = controls_as_spaces(value)
         return spaced, [where] if spaced != value else []
     found: list[str] = []
     if isinstance(value, dict):
         out = {}
         for key, item in value.items():
             # keys too: host.packages maps free distribution names to versions
-            name = _spaced(str(key))
+            name = controls_as_spaces(str(key))
             path = f"{where}.{name}" if where else name
             if name != key:
                 found.append(f"{path} (its name)")

@@ -70,7 +70,7 @@ from planner.serving.vllm_versions import (
     sm100_family,
     vllm_rules,
 )
-from planner.text import counted
+from planner.text import counted, has_control
 from planner.units import GIB, MIB, TORCH_DTYPE_BYTES, KvCacheDtype, kv_dtype_bytes
 
 
@@ -83,7 +83,7 @@ def checkpoint_name_problem(name: str) -> str | None:
         return "is empty"
     if name.lstrip().startswith("-"):
         return f"{name!r} starts with '-', so vLLM would read it as an option, not a model"
-    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+    if has_control(name):
         return f"{name!r} holds a control character (a newline splits the command)"
     return None
 

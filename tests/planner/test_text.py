@@ -10,7 +10,15 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 
 from cli.planner_cli import main
-from planner.text import counted, md_code_block, md_escape, rank_runs, ranks_by
+from planner.text import (
+    controls_as_spaces,
+    counted,
+    has_control,
+    md_code_block,
+    md_escape,
+    rank_runs,
+    ranks_by,
+)
 
 HOSTILE_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "hostile"
 HOSTILE = [
@@ -123,3 +131,15 @@ def test_ranks_by_groups_in_first_seen_order_and_skips_none() -> None:
     rows = [(1, "a"), (2, None), (3, "b"), (4, "a"), (5, "b")]
     assert ranks_by(rows, lambda row: row) == {"a": [1, 4], "b": [3, 5]}
     assert list(ranks_by(rows, lambda row: row)) == ["a", "b"]
+
+
+def test_control_characters_for_a_terminal() -> None:
+    # the one rule --gpu-name, --target-checkpoint (engine.checkpoint_name_problem) and a
+    # loaded snapshot (probes.snapshot) share: C0 (0-31, tab included) and DEL (127); spaces
+    # and non-ASCII letters pass
+    assert has_control("a\nb") and has_control("\x1b[31m") and has_control("x\x7f")
+    assert has_control("\t")
+    assert not has_control("NVIDIA GeForce RTX 3090 — Ti é")
+    assert controls_as_spaces("rig\x1b[2J\nname\x07") == "rig [2J name "
+    assert controls_as_spaces("RTX 3090") == "RTX 3090"
+
