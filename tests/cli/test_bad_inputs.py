@@ -343,6 +343,7 @@ def test_a_preset_and_a_memory_together_name_the_flags_that_plan_it(command: str
                           "with 191.5 GiB, give --gpu-memory-gib 191.5 --gpu-name mi300x (that "
                           "model's formats and batch defaults, planned on this memory).")
 
+
 def test_planner_refuses_an_unknown_vllm_version() -> None:
     done = run("planner", "plan", "--model", "Qwen/Qwen3-8B", *HW, "--vllm-version", "abc")
     assert_one_line_error(done, "python -m planner plan: error: ",
