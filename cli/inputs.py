@@ -314,12 +314,19 @@ def _cluster_of(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareSna
         raise CliError("--gpu-name names the model of a --gpu-memory-gib GPU; use --gpu NAME "
                        "for a preset")
     if args.gpu is not None and args.gpu_memory_gib is not None:
-        # a preset's model with a memory of its own: that is --gpu-name's job
-        memory = f"{args.gpu_memory_gib:g}"
-        raise CliError(f"--gpu and --gpu-memory-gib both give the GPU: give one. For "
-                       f"{args.gpu.strip()} with {memory} GiB, give --gpu-memory-gib {memory} "
-                       f"--gpu-name {shlex.quote(args.gpu.strip())} (that model's formats and "
-                       "batch defaults, planned on this memory)")
+        # a preset's model with a memory of its own: that is --gpu-name's job, which reads the
+        # name as _custom_cluster does (preset_named); a name no preset has keeps no model's
+        memory, given = f"{args.gpu_memory_gib:g}", args.gpu.strip()
+        step = f"give --gpu-memory-gib {memory} --gpu-name {shlex.quote(given)}"
+        if preset_named(given, round(args.gpu_memory_gib * GIB)) is None:
+            near = near_gpu_keys(given)
+            hint = f" (did you mean {', '.join(near)}?)" if near else ""
+            raise CliError(f"--gpu and --gpu-memory-gib both give the GPU: give one. No preset "
+                           f"is named {given!r}{hint}; for a GPU no preset has, {step} "
+                           "(planned as a GPU of unknown model)")
+        raise CliError(f"--gpu and --gpu-memory-gib both give the GPU: give one. For {given} "
+                       f"with {memory} GiB, {step} (that model's formats and batch defaults, "
+                       "planned on this memory)")
     if (args.gpu is None) == (args.gpu_memory_gib is None):
         raise CliError("give exactly one of --gpu NAME, --gpu-memory-gib X or --snapshot FILE")
     gpus, nodes = args.gpus or 1, args.nodes or 1

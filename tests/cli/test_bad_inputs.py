@@ -344,6 +344,23 @@ def test_a_preset_and_a_memory_together_name_the_flags_that_plan_it(command: str
                           "model's formats and batch defaults, planned on this memory).")
 
 
+@pytest.mark.parametrize(("gpu", "hint"), [
+    ("rtx 309", " (did you mean rtx-3090, rtx-3090-ti, rtx-5090?)"), ("foo", "")])
+def test_a_gpu_no_preset_names_beside_a_memory_is_not_called_a_model(gpu: str,
+                                                                      hint: str) -> None:
+    # 67ba4d9 said of any --gpu "give --gpu-memory-gib 24 --gpu-name 'rtx 309' (that model's
+    # formats and batch defaults, planned on this memory)": no preset is named so
+    # (hardware.preset_named, as _custom_cluster reads --gpu-name), and that plan's own note
+    # says "--gpu-name 'rtx 309' is no preset GPU model: planned as a GPU of unknown model"
+    done = run("planner", "plan", "--model", "Qwen/Qwen3-8B", "--gpu", gpu,
+               "--gpu-memory-gib", "24", env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    quoted = f"'{gpu}'" if " " in gpu else gpu
+    assert_one_line_error(done, "python -m planner plan: error: ",
+                          "--gpu and --gpu-memory-gib both give the GPU: give one. No preset "
+                          f"is named {gpu!r}{hint}; for a GPU no preset has, give "
+                          f"--gpu-memory-gib 24 --gpu-name {quoted} (planned as a GPU of "
+                          "unknown model).")
+
 def test_planner_refuses_an_unknown_vllm_version() -> None:
     done = run("planner", "plan", "--model", "Qwen/Qwen3-8B", *HW, "--vllm-version", "abc")
     assert_one_line_error(done, "python -m planner plan: error: ",
