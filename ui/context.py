@@ -38,7 +38,7 @@ from planner.serving.hardware import (
 )
 from planner.serving.launch import REMOTE_CODE_STEP, VERSION_STEP, remote_code_class
 from planner.serving.layout import ParallelLayout
-from planner.serving.plan import Plan, PlanRequest, plan
+from planner.serving.plan import LARGER_LEN_STEP, Plan, PlanRequest, plan
 from planner.serving.speed import ServingLoad
 from planner.serving.sweep import layout_candidates, quant_settings
 from planner.serving.vllm_cli import vllm_cli
@@ -396,12 +396,17 @@ _VERSION_STEP = re.compile(re.escape(VERSION_STEP).replace(re.escape("{version}"
                                                            r"(?P<version>\d+\.\d+\.\d+)"))
 
 
+APP_LARGER_LEN_STEP = "at a larger max_model_len (the Plan page's field)"
+
+
 def app_words(text: str) -> str:
     """Planner text as the app says it: the CLI flag the launch note asks for
-    (planner.serving.launch.REMOTE_CODE_STEP) is the Plan page's checkbox here, and the
-    release to plan with instead (VERSION_STEP) the sidebar's choice."""
-    return _VERSION_STEP.sub(lambda m: APP_VERSION_STEP.format(version=m["version"]),
-                             text.replace(REMOTE_CODE_STEP, APP_REMOTE_CODE_STEP))
+    (planner.serving.launch.REMOTE_CODE_STEP) is the Plan page's checkbox here, the
+    release to plan with instead (VERSION_STEP) the sidebar's choice, and the verdict's
+    longer --max-model-len (planner.serving.plan.LARGER_LEN_STEP) the Plan page's field."""
+    text = text.replace(REMOTE_CODE_STEP, APP_REMOTE_CODE_STEP)
+    text = text.replace(LARGER_LEN_STEP, APP_LARGER_LEN_STEP)
+    return _VERSION_STEP.sub(lambda m: APP_VERSION_STEP.format(version=m["version"]), text)
 
 
 def layout_for(spec: ModelSpec, engine: EngineSettings | None = None) -> ParallelLayout:

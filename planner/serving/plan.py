@@ -1490,7 +1490,7 @@ def _outcome(
         # vLLM refuses a request over max_model_len, whatever the pool could hold
         reach_text = counted(reach, "token") if reach <= max_model_len else (
             f"{counted(max_model_len, 'token')} (max_model_len; the KV cache holds one of "
-            f"{reach:,} at a larger --max-model-len)")
+            f"{reach:,} {LARGER_LEN_STEP})")
         verdict = (
             f"{fits}: {num_blocks:,} blocks = {tokens:,} KV tokens per replica, "
             f"{concurrency:.2f} concurrent requests at {counted(max_model_len, 'token')}; "
@@ -1500,6 +1500,10 @@ def _outcome(
         verdict = NO_FIT + errors[0]  # the first check vLLM fails, in its order
     return _Outcome(per_request, concurrency, tokens, ceiling, limit, errors, warnings, verdict)
 
+
+LARGER_LEN_STEP = "at a larger --max-model-len"
+"""How the verdict names the setting a longer request needs, in the CLI's words (the app says
+it its own way: ui.context.app_words)."""
 
 NO_FIT = "Does not fit: "
 """How a verdict starts where the plan does not fit: then the first check vLLM fails, in its

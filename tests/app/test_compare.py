@@ -283,3 +283,15 @@ def test_a_model_no_layout_runs_is_a_row_that_says_why_on_both_surfaces(
                  "--tp", "2", "--compare", str(tmp_path), "--format", "json"]) == 0
     row = json.loads(capsys.readouterr().out)["comparison"][1]
     assert (row["layout"], row["fits"]) == ("TP=2", False) and why in row["verdict"]
+
+
+def test_the_verdicts_name_the_plan_pages_field_not_the_cli_flag() -> None:
+    # Qwen3-235B's config stops at 40,960 positions (max_position_embeddings) and its KV cache
+    # on 8x RTX 3090 holds more: at the page's 32,768 a longer request needs the Plan page's
+    # max_model_len, which the CLI's verdict calls --max-model-len
+    at = open_page("compare", tp="8")
+    verdict = at.table[0].value.loc["Qwen/Qwen3-235B-A22B-GPTQ-Int4", "verdict"]
+    assert verdict.endswith(
+        "one request can reach 32,768 tokens (max_model_len; the KV cache holds one of 40,960 "
+        "at a larger max_model_len (the Plan page's field)).")
+    assert "--max-model-len" not in verdict

@@ -510,3 +510,13 @@ def test_the_tp_sizes_not_offered_are_named_as_runs() -> None:
     # the hardware is one object across reruns (the planner caches layouts by its identity)
     at.run()
     assert len(at.session_state["preset_clusters"]) == 1
+
+
+def test_a_verdict_under_the_models_length_names_the_pages_field() -> None:
+    # the seed at max_model_len 8,000: the KV cache holds a request of the config's 40,960
+    # positions, which the Plan page's max_model_len field (the CLI: --max-model-len) opens
+    at = open_page("plan", len="8000")
+    verdict = at.success[0].value
+    assert verdict.endswith(
+        "one request can reach 8,000 tokens (max_model_len; the KV cache holds one of 40,960 "
+        "at a larger max_model_len (the Plan page's field)).")

@@ -105,7 +105,7 @@ table = pd.DataFrame([{
     "TTFT (ms)": fmt.rounded(row.ttft_ms), "TPOT (ms)": fmt.rounded(row.tpot_ms, 1),
     "output tok/s": fmt.rounded(row.output_tokens_per_s),
     "tok/s per request": fmt.rounded(row.output_tokens_per_s_per_request, 1),
-    "verdict": row.verdict,
+    "verdict": app_words(row.verdict),
 } for row, result, warnings in compared])
 if replicated:
     st.caption("Under data parallelism each replica holds its own KV pool: \"all replicas\" "

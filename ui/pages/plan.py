@@ -468,7 +468,7 @@ def _results(request: PlanRequest, result: Plan) -> None:
     # a fit on figures that leave parts out is shown as a warning, not a green "Fits"
     confident = result.fits and not verdict_unmodelled(result.verdict)
     (st.success if confident else st.warning if result.fits else st.error)(
-        md_escape(result.verdict))
+        md_escape(app_words(result.verdict)))
     for message in errors_beside_verdict(result):  # the verdict's own is shown above
         st.error(md_escape(message))
     if result.nearest_fit:  # what to change, in view: "Start it" (below the fold) says it too
