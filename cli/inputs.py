@@ -33,7 +33,7 @@ from planner.serving.hardware import (
     custom_gpu,
     gpu_preset,
     memory_near,
-    near_gpu_keys,
+    near_gpu_hint,
     other_presets_named,
     preset_cluster,
     preset_named,
@@ -319,11 +319,9 @@ def _cluster_of(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareSna
         memory, given = f"{args.gpu_memory_gib:g}", args.gpu.strip()
         step = f"give --gpu-memory-gib {memory} --gpu-name {shlex.quote(given)}"
         if preset_named(given, round(args.gpu_memory_gib * GIB)) is None:
-            near = near_gpu_keys(given)
-            hint = f" (did you mean {', '.join(near)}?)" if near else ""
             raise CliError(f"--gpu and --gpu-memory-gib both give the GPU: give one. No preset "
-                           f"is named {given!r}{hint}; for a GPU no preset has, {step} "
-                           "(planned as a GPU of unknown model)")
+                           f"is named {given!r}{near_gpu_hint(given)}; for a GPU no preset "
+                           f"has, {step} (planned as a GPU of unknown model)")
         raise CliError(f"--gpu and --gpu-memory-gib both give the GPU: give one. For {given} "
                        f"with {memory} GiB, {step} (that model's formats and batch defaults, "
                        "planned on this memory)")
@@ -351,11 +349,10 @@ def _cluster_of(args: argparse.Namespace) -> tuple[ClusterSpec, list[HardwareSna
                               getattr(args, "gpu_name", None))
     name = getattr(args, "gpu_name", None)
     if name is not None and cluster.nodes[0].gpu.key == "custom":
-        near = near_gpu_keys(name)
-        hint = f" (did you mean {', '.join(near)}?)" if near else ""
         add_notes(args, (
-            f"--gpu-name {name!r} is no preset GPU model{hint}: planned as a GPU of unknown "
-            "model (no preset's compute capability, native formats or default link apply)"))
+            f"--gpu-name {name!r} is no preset GPU model{near_gpu_hint(name)}: planned as a GPU "
+            "of unknown model (no preset's compute capability, native formats or default link "
+            "apply)"))
     elif name is not None and (states_other_memory(name, preset := gpu_preset(
             cluster.nodes[0].gpu.key)) or not memory_near(preset, cluster.sizing_node.gpu
                                                           .memory_total_bytes)):

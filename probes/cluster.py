@@ -17,7 +17,7 @@ from planner.serving.hardware import (
     PcieSlot,
     link_from_topology,
     match_gpu_name,
-    near_gpu_keys,
+    near_gpu_hint,
     pcie_rate,
     unified_preset,
 )
@@ -115,8 +115,7 @@ def snapshot_to_node(snap: HardwareSnapshot) -> tuple[NodeSpec, list[str]]:
                      f"planned as {len(specs)}x {smallest.name}{slower}; vLLM asks for "
                      "CUDA_DEVICE_ORDER=PCI_BUS_ID on such a node")
     if smallest.source == "custom":  # no preset: what is planned, as --gpu-name's note says
-        near = near_gpu_keys(smallest.name)
-        hint = f" (did you mean {', '.join(near)}?)" if near else ""
+        hint = near_gpu_hint(smallest.name)
         capability = (f"compute capability {smallest.compute_capability or 'unknown'} "
                       f"(native formats: {', '.join(smallest.native_weight_formats)})")
         notes.append(f"{snap.hostname}: no preset for {smallest.name!r}{hint}: planned as a GPU "

@@ -2208,6 +2208,12 @@ def near_gpu_keys(name: str) -> list[str]:
     return list(dict.fromkeys(k for form in (*holding, *close) for k in _BY_SPELLING[form]))[:3]
 
 
+def near_gpu_hint(name: str) -> str:
+    """' (did you mean rtx-3090, rtx-3090-ti, rtx-5090?)' after a name no preset has (the keys
+    near_gpu_keys finds); "" where none is near."""
+    near = near_gpu_keys(name)
+    return f" (did you mean {', '.join(near)}?)" if near else ""
+
 def stated_gb(name: str) -> set[int]:
     """The memory sizes a GPU name states: "NVIDIA A100-PCIE-40GB" -> {40}."""
     return {int(gb) for gb in re.findall(r"(\d+)\s*gb", name.lower())}
