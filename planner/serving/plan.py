@@ -5,6 +5,7 @@ Term whose formula is filled in with the real numbers.
 """
 
 from collections.abc import Callable, Hashable, Iterable
+from functools import lru_cache
 from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -468,6 +469,8 @@ class _RequestLines(NamedTuple):
 
 
 _LINES: IdentityMemo[_RequestLines] = IdentityMemo(4096)
+"""Each stage object's lines (one lookup by identity); a miss asks _fit_lines, which caches
+them by the stage's value."""
 
 
 def _request_lines(stage: StageKv, kv_bytes: KvBytes, tp: int, mbt: int
@@ -486,8 +489,16 @@ def _request_lines(stage: StageKv, kv_bytes: KvBytes, tp: int, mbt: int
     return _LINES.get(stage, (kv_bytes, tp, mbt), _fit_lines, stage, kv_bytes, tp, mbt)
 
 
+@lru_cache(maxsize=4096)
 def _fit_lines(stage: StageKv, kv_bytes: KvBytes, tp: int, mbt: int) -> _RequestLines:
-    """Fit the lines of one stage (see _request_lines)."""
+    """Fit the lines of one stage (see _request_lines), cached by the stage's value: a pure
+    function of the frozen StageKv's fields (request_bytes and blocks_per_request read
+    nothing else) and the three numbers. Every PP split makes its own stage objects, so the
+    identity cache alone refitted the same stage (say, 7 MLA layers at TP 8) for each split,
+    GPU and count of a recommend search: 416,084 fits in 4 min of DeepSeek-V3's 512-GPU
+    search, of a few hundred distinct stages. The cache holds StageKv values (their KV
+    layers), never a spec.
+    """
     block, far = stage.block_tokens, CEILING_SEARCH_TOKENS // stage.block_tokens
 
     def costs(k: int) -> tuple[int, int]:
@@ -509,6 +520,12 @@ def _fit_lines(stage: StageKv, kv_bytes: KvBytes, tp: int, mbt: int) -> _Request
 
 _CACHE: IdentityMemo[Any] = IdentityMemo(4096)
 """Per-spec results: a 32-GPU sweep holds ~1,200 entries (weights, warnings per layout)."""
+
+_OVERHEADS: IdentityMemo[Overheads] = IdentityMemo(16384)
+"""Per-spec worker overheads (_overheads), apart from _CACHE: one entry per layout, PP stage
+and GPU, so a recommend search across nodes stores tens of thousands (58,096 distinct in
+DeepSeek-V3's 128-GPU search at 100,000 requests), which in _CACHE cleared it every ~4,000
+and with it the per-layout weights (_rank_terms, 474 distinct computed 8,017 times)."""
 
 
 def _params(spec: ModelSpec) -> ParamBreakdown:
@@ -1146,8 +1163,8 @@ def _overheads(st: _Setup, pp_stage: int) -> Overheads:
     if known is None:
         rng = f.stages[pp_stage][0]
         key = ("overheads", ENGINE, *st.layout_key, rng.start, rng.stop, f.r.overhead_key)
-        known = f.overheads[pp_stage] = _CACHE.get(st.spec, key, _worker_overheads, st,
-                                                   pp_stage)
+        known = f.overheads[pp_stage] = _OVERHEADS.get(st.spec, key, _worker_overheads, st,
+                                                       pp_stage)
     return known
 
 
