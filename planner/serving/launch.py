@@ -295,6 +295,39 @@ def untyped_config_note(spec: ModelSpec, cli: VllmCli) -> str | None:
             "architecture) to config.json.")
 
 
+def unknown_type_note(spec: ModelSpec, cli: VllmCli) -> str | None:
+    """Why vLLM `cli` cannot read config.json at all, with --trust-remote-code or without: its
+    model_type is none that the release's config registry or transformers has a config class
+    for (_unknown_model_type), and no auto_map AutoConfig brings one (with one, that is
+    remote_code_note's case). None where it reads one.
+
+    NOTE: HFConfigParser.parse (transformers_utils/config.py, read in 0.19.0, 0.24.0 and
+    0.34.0) registers only a model_type in _CONFIG_REGISTRY, then calls
+    AutoConfig.from_pretrained, and transformers raises ValueError("The checkpoint you are
+    trying to load has model type `T` but Transformers does not recognize this architecture.
+    This could be because of an issue with the checkpoint, or because your version of
+    Transformers is out of date. ...") (models/auto/configuration_auto.py, 4.56.0 and 5.5.3:
+    CONFIG_MAPPING's KeyError where config.json has no auto_map AutoConfig), which vLLM
+    re-raises: it is not the "requires you to execute the configuration file" it turns into its
+    --trust-remote-code hint, and the flag changes nothing without auto_map (0.34.0's get_config
+    retries the parse once through with_retry, logging "Error parsing config for MODEL: ...",
+    then raises it). Said only where neither the lowest transformers the release allows
+    (VllmCli.transformers_min) nor the newest Headroom read (_newest_transformers) has the type:
+    where only a later one has it (gemma4 on vLLM 0.19.0: transformers 4.56.0 lacks it), the
+    installed one decides, and the command stays, as before."""
+    v, mt, newest = cli.vllm_version, _config_model_type(spec, cli), _newest_transformers()
+    if (spec.remote_config_class is not None or not _unknown_model_type(spec, cli)
+            or mt in transformers_model_types(newest)):
+        return None
+    later = f", nor any later one up to {newest}," if newest != cli.transformers_min else ""
+    return (f"No launch command: config.json's model_type '{mt}' is none that vLLM {v} or "
+            f"transformers {cli.transformers_min} (the oldest it allows){later} has a config "
+            f"class for, and no auto_map AutoConfig brings one: vLLM {v} stops with "
+            f"transformers' \"The checkpoint you are trying to load has model type `{mt}` but "
+            "Transformers does not recognize this architecture\"; --trust-remote-code does not "
+            "change that.")
+
+
 def _remote_tokenizer_note(spec: ModelSpec, cli: VllmCli) -> str | None:
     """remote_code_note's tokenizer part: None where the tokenizer needs no remote code."""
     if not _loads_remote_tokenizer(spec, cli, trusted=False):
@@ -405,7 +438,7 @@ def _dropped_note(spec: ModelSpec, cli: VllmCli, *, remote: bool) -> str:
     elif mt is None or mt in transformers_model_types(cli.transformers_min):
         said = (f" Where transformers has no such class, or it does not load through that "
                 f"backend, vLLM {v} stops with \"{error}\"")
-    elif mt in cli.config_model_types or spec.remote_config_class is not None:
+    elif not _unknown_model_type(spec, cli) or spec.remote_config_class is not None:
         said = (f" Transformers {cli.transformers_min} (the oldest vLLM {v} allows) has no "
                 f"model type '{mt}', hence no class to fall back on: {later} it, vLLM {v} "
                 f"stops with \"{error}\"")
@@ -437,13 +470,27 @@ def _config_model_type(spec: ModelSpec, cli: VllmCli) -> str | None:
     return cli.architecture_model_types.get(spec.architectures[0])
 
 
+def _unknown_model_type(spec: ModelSpec, cli: VllmCli) -> bool:
+    """Whether `cli` looks its config class up by a model_type (_config_model_type) that
+    neither its config registry (_CONFIG_REGISTRY) nor transformers `cli.transformers_min`
+    (the oldest it allows) has."""
+    read = _config_model_type(spec, cli)
+    return read is not None and read not in cli.config_model_types \
+        and read not in transformers_model_types(cli.transformers_min)
+
+
+@cache
+def _newest_transformers() -> str:
+    """The newest transformers Headroom read: the highest of the releases' oldest allowed."""
+    return max((vllm_cli(v).transformers_min for v in covered_releases()),
+               key=lambda t: tuple(int(p) for p in t.split(".")))
+
+
 def _reads_remote_config(spec: ModelSpec, cli: VllmCli) -> bool:
     """Whether auto_map brings a config class for a model_type neither `cli`'s config registry
     nor transformers has, or for a config whose model_type it cannot tell (remote_code_note)."""
-    read = _config_model_type(spec, cli)
     return spec.remote_config_class is not None and (
-        read is None or (read not in cli.config_model_types
-                         and read not in transformers_model_types(cli.transformers_min)))
+        _config_model_type(spec, cli) is None or _unknown_model_type(spec, cli))
 
 
 def _loads_remote_tokenizer(spec: ModelSpec, cli: VllmCli, *, trusted: bool) -> bool:

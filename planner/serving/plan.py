@@ -64,6 +64,7 @@ from planner.serving.launch import (
     over_nodes,
     remote_code_gap,
     remote_code_note,
+    unknown_type_note,
     untyped_config_note,
     with_layout,
 )
@@ -688,6 +689,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
     started = launch(spec.name or "<model>", scheme, s,
                      ENGINE.launch_flags(s, max_model_len, mbt, seqs), cli,
                      spec.unservable or untyped_config_note(spec, cli)
+                     or unknown_type_note(spec, cli)
                      or (None if s.trust_remote_code else remote_code_note(spec, cli)),
                      method, tuple(inc_as_stored_errors(spec, rules.version, gpu))
                      if s.target_quant and method == "auto-round" else ())

@@ -14,7 +14,12 @@ from planner.catalog import catalog_entry, catalog_spec
 from planner.model.config.parser import parse_model_config
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
-from planner.serving.launch import remote_code_class, remote_code_note, untyped_config_note
+from planner.serving.launch import (
+    remote_code_class,
+    remote_code_note,
+    unknown_type_note,
+    untyped_config_note,
+)
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import summary_figures
 from planner.serving.vllm_cli import supported_versions, vllm_cli
@@ -170,6 +175,49 @@ def test_a_config_without_model_type_or_auto_map_gets_no_command() -> None:
     longcat = parse_model_config({**LONGCAT_LIKE, "auto_map": None}, name="acme/acme-8b")
     assert untyped_config_note(longcat, vllm_cli("0.33.0")) is None
     assert untyped_config_note(longcat, vllm_cli("0.31.0")) is not None
+
+def test_a_model_type_no_config_class_reads_gets_no_command() -> None:
+    """HFConfigParser.parse (transformers_utils/config.py, 0.19.0, 0.24.0 and 0.34.0 wheels):
+    'aquila' is no _CONFIG_REGISTRY key, so AutoConfig.from_pretrained; with no auto_map
+    AutoConfig, transformers (configuration_auto.py, 4.56.0 and 5.5.3) raises ValueError("The
+    checkpoint you are trying to load has model type `aquila` but Transformers does not
+    recognize this architecture. ...") on CONFIG_MAPPING's KeyError, which vLLM re-raises with
+    --trust-remote-code or without. No transformers fixture (4.51.1-5.16.1) has 'aquila'; 0.24.0
+    still has AquilaForCausalLM in its registry, so only the config stops it there. Before, the
+    plan printed `vllm serve acme/aquila-7b ...`."""
+    config = _config(model_type="aquila", auto_map=None, architectures=["AquilaForCausalLM"])
+    spec = parse_model_config(config, name="acme/aquila-7b")
+    for trust in (False, True):
+        figures = summary_figures(spec, preset_cluster("h100-sxm", 1), ParallelLayout(),
+                                  EngineSettings(max_model_len=8192, vllm_version="0.24.0",
+                                                 trust_remote_code=trust), validated=True)
+        assert figures["vllm_command"] is None, figures["vllm_command"]
+        assert figures["launch_note"] == (
+            "No launch command: config.json's model_type 'aquila' is none that vLLM 0.24.0 or "
+            "transformers 5.5.3 (the oldest it allows), nor any later one up to 5.16.1, has a "
+            "config class for, and no auto_map AutoConfig brings one: vLLM 0.24.0 stops with "
+            "transformers' \"The checkpoint you are trying to load has model type `aquila` but "
+            "Transformers does not recognize this architecture\"; --trust-remote-code does not "
+            "change that.")
+    assert unknown_type_note(spec, vllm_cli("0.34.0")) == (
+        "No launch command: config.json's model_type 'aquila' is none that vLLM 0.34.0 or "
+        "transformers 5.16.1 (the oldest it allows) has a config class for, and no auto_map "
+        "AutoConfig brings one: vLLM 0.34.0 stops with transformers' \"The checkpoint you are "
+        "trying to load has model type `aquila` but Transformers does not recognize this "
+        "architecture\"; --trust-remote-code does not change that.")
+    # auto_map's AutoConfig reads it with the flag: remote_code_note's case, not this one
+    with_auto_map = _config(model_type="aquila", architectures=["AquilaForCausalLM"],
+                            auto_map={"AutoConfig": "configuration_aquila.AquilaConfig"})
+    remote = parse_model_config(with_auto_map, name="acme/aquila-7b")
+    assert unknown_type_note(remote, vllm_cli("0.24.0")) is None
+    assert remote_code_note(remote, vllm_cli("0.24.0")) is not None
+    # 'gemma4': transformers 4.56.0 (vLLM 0.19.0's oldest) lacks it, 5.5.3 has it: the
+    # installed transformers decides, and the command stays; 'llama' every transformers reads
+    for model_type in ("gemma4", "llama"):
+        typed = parse_model_config(_config(model_type=model_type, auto_map=None),
+                                   name="acme/acme-8b")
+        assert unknown_type_note(typed, vllm_cli("0.19.0")) is None, model_type
+
 
 def test_the_name_fallback_uses_each_release_s_lowest_transformers() -> None:
     """transformers 4.51.1, 4.53.2, 4.55.0 and 4.55.2 (vLLM 0.9.1-0.9.2, 0.10.0, 0.10.1 and
