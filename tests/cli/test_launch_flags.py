@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from cli.planner_cli import main
-from planner.catalog import catalog_spec
+from planner.catalog import catalog_entry, catalog_spec
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
@@ -27,6 +27,9 @@ from planner.serving.vllm_cli import command_problems, supported_versions, vllm_
 from planner.serving.vllm_versions import V1_ONLY_FROM, parse_version
 
 VERSIONS = supported_versions()
+
+MIMO_OWN_CONFIG = "MiMo-7B-Base with its own config class"
+"""A FEATURES model the test writes as a folder (_mimo_folder), not a catalog repo id."""
 
 FEATURES: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str | None], ...]]] = {
     # name: (CLI arguments after the base ones, the flags (and values) the command must hold)
@@ -52,13 +55,28 @@ FEATURES: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str | None], ...]]] 
     "dtype": (("--dtype", "float16"), (("--dtype", "float16"),)),
     "skip mm profiling": (("--model", "Qwen/Qwen3-VL-32B-Instruct", "--gpus", "2", "--tp", "2",
                            "--skip-mm-profiling"), (("--skip-mm-profiling", None),)),
-    "mtp": (("--model", "XiaomiMiMo/MiMo-7B-Base", "--num-speculative-tokens", "1"),
-            (("--speculative-config", '{"method": "mtp", "num_speculative_tokens": 1}'),)),
+    # MiMo-7B-Base's catalog config (model_type 'mimo', which neither vLLM nor transformers
+    # has a config class for) with the auto_map AutoConfig MiMo repositories ship
+    # (configuration_mimo.MiMoConfig): vLLM reads it only with --trust-remote-code
+    "mtp": (("--model", MIMO_OWN_CONFIG, "--num-speculative-tokens", "1",
+             "--trust-remote-code"),
+            (("--speculative-config", '{"method": "mtp", "num_speculative_tokens": 1}'),
+             ("--trust-remote-code", None))),
     "custom gpu": (("--gpu-memory-gib", "79.1", "--gpu-name", "H100"), ()),
     # every fixture has --block-size; 0.9.1-0.11 refuse 256 (BlockSize), 0.12 on take it
     "block size": (("--block-size", "32"), (("--block-size", "32"),)),
     "block size 256": (("--block-size", "256"), (("--block-size", "256"),)),
 }
+
+
+def _mimo_folder(root: Path) -> Path:
+    """XiaomiMiMo/MiMo-7B-Base's catalog config whose auto_map names its config class, and an
+    (empty) weights file: a folder vLLM loads with --trust-remote-code."""
+    config = dict(catalog_entry("XiaomiMiMo/MiMo-7B-Base").config)
+    config["auto_map"] = {"AutoConfig": "configuration_mimo.MiMoConfig"}
+    (root / "config.json").write_text(json.dumps(config))
+    (root / "model.safetensors").write_bytes(b"")
+    return root
 
 
 def _value(tokens: list[str], flag: str) -> str | None:
@@ -69,10 +87,11 @@ def _value(tokens: list[str], flag: str) -> str | None:
 @pytest.mark.parametrize("version", VERSIONS)
 def test_every_flag_headroom_writes_parses_with_the_release(
         version: str, feature: str, capsys: pytest.CaptureFixture,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # catalog models only: no network
     extra, wanted = FEATURES[feature]
     model = extra[extra.index("--model") + 1] if "--model" in extra else "Qwen/Qwen3-8B"
+    model = str(_mimo_folder(tmp_path)) if model == MIMO_OWN_CONFIG else model
     extra = tuple(a for i, a in enumerate(extra) if "--model" not in extra[max(i - 1, 0):i + 1])
     gpu = () if "--gpu-memory-gib" in extra else ("--gpu", "h100-sxm")
     code = main(["plan", "--model", model, *gpu, "--max-model-len", "8192",
