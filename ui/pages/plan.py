@@ -507,7 +507,10 @@ def _results(request: PlanRequest, result: Plan) -> None:
     if result.vllm_command:
         st.code("\n".join(result.launch_lines), language="bash", wrap_lines=True)
     if result.launch_text:
-        (st.caption if result.vllm_command else st.info)(app_words(result.launch_text))
+        # the note can quote the config (its model_type): inert text, as the report and the
+        # Recommend page show it
+        (st.caption if result.vllm_command else st.info)(
+            md_escape(app_words(result.launch_text)))
     st.caption(model_runner_line(result))  # the report header's line
     _kv_formula(request, result)
     with st.expander("How every figure is computed"):
