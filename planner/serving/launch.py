@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 from planner.catalog import catalog_entry, catalog_spec
 from planner.model import quant
+from planner.model.config.quant import W4AFP8_SCHEME
 from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings, served_dtype
 from planner.serving.startup import quantization_mismatch
@@ -51,7 +52,7 @@ model by its maker (Qwen, NVIDIA ModelOpt, RedHatAI/Neural Magic); which format 
 read from its own config, never assumed."""
 
 
-UNTOOLED_SCHEMES: tuple[str, ...] = ("fp8-block128-int4experts", "fp8-block128-fp4experts")
+UNTOOLED_SCHEMES: tuple[str, ...] = (W4AFP8_SCHEME, "fp8-block128-fp4experts")
 """What-if formats the launch note names no quantizing tool for: quant_method "w4afp8"
 (vLLM 0.34.0 W4AFP8Config) and DeepSeek-V4's own FP8 + FP4-expert layout, which neither
 llm-compressor (compressed-tensors configs) nor GPTQModel (gptq configs) writes."""

@@ -30,6 +30,7 @@ NOTE: what flashinfer_b12x holds, read in the wheels:
 """
 
 from planner.model.attention import cdiv
+from planner.model.config.quant import W4AFP8_SCHEME
 from planner.model.quant import QuantScheme
 from planner.model.spec import ModelSpec
 from planner.serving.hardware import parse_capability
@@ -221,7 +222,7 @@ def _moe_experts(spec: ModelSpec, scheme: QuantScheme) -> tuple[str, bool]:
         return "float", False
     if scheme.key == "fp8-block128-fp4experts":
         return "mxfp4", False
-    if scheme.key == "fp8-block128-int4experts":
+    if scheme.key == W4AFP8_SCHEME:
         return "w4a8", False
     if scheme.family in ("gptq", "awq"):
         return "wna16", int4_g32

@@ -16,7 +16,13 @@ messages in Plan.errors), so they agree on every refusal. Sources, read in the 0
 from typing import NamedTuple
 
 from planner.model.attention.kvformat import KV_FORMATS
-from planner.model.config.quant import INC_UNKNOWN_NAMES, W4AFP8_GROUP, fused_moe_of, inc_set
+from planner.model.config.quant import (
+    INC_UNKNOWN_NAMES,
+    W4AFP8_GROUP,
+    W4AFP8_SCHEME,
+    fused_moe_of,
+    inc_set,
+)
 from planner.model.quant import QuantScheme, checkpoint_formats, checkpoint_scheme, stored_format
 from planner.model.quant import scheme as quant_scheme
 from planner.model.spec import (
@@ -85,10 +91,6 @@ QUANT_METHOD: dict[str, str] = {
 }
 """The vLLM quantization method that loads each weight-format family (its config's
 quant_method, or the runtime --quantization value); its get_min_capability() applies."""
-
-W4AFP8_SCHEME = "fp8-block128-int4experts"
-"""The scheme of quant_method "w4afp8" (config.quant._w4afp8), which vLLM loads with that
-method (W4AFP8Config) whether stored or a what-if: _loading_method, capability_errors."""
 
 
 def _capability(gpu: GpuSpec) -> int | None:

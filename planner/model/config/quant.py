@@ -157,17 +157,26 @@ def _fp8(qc: dict, where: str, excluded: tuple[str, ...], warnings: list[str]) -
         summary = "FP8 e4m3, per-tensor scales"
         return QuantSpec(method="fp8", scheme="fp8-tensor", weight_bits=8,
                          excluded_modules=excluded, summary=summary)  # fmt: skip
-    if not _block_pair(block):
-        raise ConfigError(f"config.json: {where}.weight_block_size must be two positive ints")
-    if block != [128, 128]:
-        warnings.append(f"fp8 block {block} planned with the 128x128 block-scale overhead")
+    _checked_block(block, where, warnings)
     return QuantSpec(method="fp8", scheme="fp8-block128", weight_bits=8,
                      block_size=(block[0], block[1]), excluded_modules=excluded,
                      summary=f"FP8 e4m3, {block[0]}x{block[1]} block scales")  # fmt: skip
 
 
+def _checked_block(block: object, where: str, warnings: list[str]) -> None:
+    """An FP8 weight_block_size Fp8Config reads: two positive ints, else refused; planned with
+    the 128x128 block-scale overhead, said where it is another size."""
+    if not _block_pair(block):
+        raise ConfigError(f"config.json: {where}.weight_block_size must be two positive ints")
+    if block != [128, 128]:
+        warnings.append(f"fp8 block {block} planned with the 128x128 block-scale overhead")
+
+
 W4AFP8_GROUP = 128
 """The one expert group size vLLM's W4A8 FP8 MoE takes (startup.w4afp8_errors)."""
+W4AFP8_SCHEME = "fp8-block128-int4experts"
+"""The scheme of quant_method "w4afp8" (_w4afp8), which vLLM loads with that method
+(W4AFP8Config) whether stored or a what-if (startup._loading_method, capability_errors)."""
 
 
 def _w4afp8(qc: dict, where: str, warnings: list[str]) -> QuantSpec:
@@ -190,15 +199,13 @@ def _w4afp8(qc: dict, where: str, warnings: list[str]) -> QuantSpec:
         raise ConfigError(f"config.json: {where}.weight_block_size: vLLM's Fp8Config stops at "
                           "load (\"The quantization block size of weight must have 2 dimensions, "
                           f"but got {len(block)} dimensions\")")
-    if block is not None and not _block_pair(block):
-        raise ConfigError(f"config.json: {where}.weight_block_size must be two positive ints")
     if block is None:
         warnings.append("w4afp8 with weight_block_size null: per-tensor FP8 linears, planned "
                         "with the 128x128 block-scale overhead")
-    elif block != [128, 128]:
-        warnings.append(f"fp8 block {block} planned with the 128x128 block-scale overhead")
+    else:
+        _checked_block(block, where, warnings)
     shown = "per-tensor scales" if block is None else f"{block[0]}x{block[1]} block scales"
-    return QuantSpec(method="w4afp8", scheme="fp8-block128-int4experts", weight_bits=4,
+    return QuantSpec(method="w4afp8", scheme=W4AFP8_SCHEME, weight_bits=4,
                      group_size=group, block_size=None if block is None else tuple(block),
                      excluded_modules=excluded, symmetric=True,
                      summary=f"W4AFP8: routed experts int4, group {group}, FP8 activations; "
