@@ -58,10 +58,10 @@ def timeout_problem(name: str, value: str | None) -> str | None:
     return None
 
 
-SETTING_PROBLEM = next((problem for name in TIMEOUT_ENVS
-                        if (problem := timeout_problem(name, os.environ.get(name)))), None)
+_TIMEOUT_PROBLEMS = {name: problem for name in TIMEOUT_ENVS
+                     if (problem := timeout_problem(name, os.environ.get(name)))}
+SETTING_PROBLEM = next(iter(_TIMEOUT_PROBLEMS.values()), None)
 """Why a hub timeout setting was refused at import, or None; every hub look-up then raises it
 (the first, when both are malformed)."""
-for _name in TIMEOUT_ENVS:
-    if timeout_problem(_name, os.environ.get(_name)) is not None:
-        del os.environ[_name]
+for _name in _TIMEOUT_PROBLEMS:
+    del os.environ[_name]

@@ -2214,6 +2214,7 @@ def near_gpu_hint(name: str) -> str:
     near = near_gpu_keys(name)
     return f" (did you mean {', '.join(near)}?)" if near else ""
 
+
 def stated_gb(name: str) -> set[int]:
     """The memory sizes a GPU name states: "NVIDIA A100-PCIE-40GB" -> {40}."""
     return {int(gb) for gb in re.findall(r"(\d+)\s*gb", name.lower())}
