@@ -409,6 +409,12 @@ def app_words(text: str) -> str:
     return _VERSION_STEP.sub(lambda m: APP_VERSION_STEP.format(version=m["version"]), text)
 
 
+def app_markdown(text: str) -> str:
+    """Planner text as the app shows it in Markdown: in its words (app_words) and inert
+    (md_escape: a config's strings, such as a model_type it quotes, render as written)."""
+    return md_escape(app_words(text))
+
+
 def layout_for(spec: ModelSpec, engine: EngineSettings | None = None) -> ParallelLayout:
     """The TP/PP/EP layout chosen on the Plan page, as it applies to `spec`: the EP choice
     counts only for routed experts spread over more than one GPU (a dense model, or TP=1,

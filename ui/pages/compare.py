@@ -19,6 +19,7 @@ from ui import format as fmt
 from ui.charts import grouped_bars
 from ui.context import (
     USER_ERRORS,
+    app_markdown,
     app_words,
     compare_engine,
     compare_plan,
@@ -138,7 +139,7 @@ for row, _, warnings in compared:
         st.warning(md_escape(f"{row.model_name}: " + (
             f"yes*, {unmodelled_fit(parts)}." if parts
             else f"{counted(len(warnings), 'warning')}."))
-            + "\n" + "".join(f"\n- {md_escape(app_words(w))}" for w in warnings))
+            + "\n" + "".join(f"\n- {app_markdown(w)}" for w in warnings))
 # the verdicts are sentences: a static table below wraps them whole (a grid cell cuts them)
 st.table(table[["model", "verdict"]].set_index("model"))
 st.caption("Bars are green where the model fits, amber where it fits on figures that leave "

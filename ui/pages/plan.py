@@ -58,7 +58,7 @@ from ui import format as fmt
 from ui.charts import HEATMAP_MAX_LAYOUTS, line_mark, memory_bar, sweep_heatmap
 from ui.context import (
     USER_ERRORS,
-    app_words,
+    app_markdown,
     current_cluster,
     current_load,
     current_request,
@@ -468,7 +468,7 @@ def _results(request: PlanRequest, result: Plan) -> None:
     # a fit on figures that leave parts out is shown as a warning, not a green "Fits"
     confident = result.fits and not verdict_unmodelled(result.verdict)
     (st.success if confident else st.warning if result.fits else st.error)(
-        md_escape(app_words(result.verdict)))
+        app_markdown(result.verdict))
     for message in errors_beside_verdict(result):  # the verdict's own is shown above
         st.error(md_escape(message))
     if result.nearest_fit:  # what to change, in view: "Start it" (below the fold) says it too
@@ -479,7 +479,7 @@ def _results(request: PlanRequest, result: Plan) -> None:
     # of view
     speed = _speed(request, result)
     for message in result.warnings:
-        st.warning(md_escape(app_words(message)))
+        st.warning(app_markdown(message))
     idle = idle_gpus(request.cluster, result)
     if idle:
         st.info(md_escape(idle), icon=":material/info:")
@@ -507,10 +507,8 @@ def _results(request: PlanRequest, result: Plan) -> None:
     if result.vllm_command:
         st.code("\n".join(result.launch_lines), language="bash", wrap_lines=True)
     if result.launch_text:
-        # the note can quote the config (its model_type): inert text, as the report and the
-        # Recommend page show it
-        (st.caption if result.vllm_command else st.info)(
-            md_escape(app_words(result.launch_text)))
+        # the note can quote the config (its model_type): inert text, as the report shows it
+        (st.caption if result.vllm_command else st.info)(app_markdown(result.launch_text))
     st.caption(model_runner_line(result))  # the report header's line
     _kv_formula(request, result)
     with st.expander("How every figure is computed"):

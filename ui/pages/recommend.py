@@ -30,7 +30,7 @@ from planner.text import md_escape
 from ui.context import (
     MEMORY_FIELD,
     USER_ERRORS,
-    app_words,
+    app_markdown,
     current_network,
     model_spec,
     release_default_note,
@@ -134,7 +134,7 @@ def _show(result: RecommendResult, workload: Workload, models: list[str]) -> Non
     searched as 16-bit weights)."""
     for name in models:
         for warning in model_spec(name).warnings:
-            st.warning(md_escape(f"{name}: {warning}"))
+            st.warning(app_markdown(f"{name}: {warning}"))
     for note in result.notes:
         st.warning(md_escape(note))
     if not result.rows:
@@ -195,7 +195,7 @@ def _show(result: RecommendResult, workload: Workload, models: list[str]) -> Non
         st.code(chosen.vllm_command, language="bash", wrap_lines=True)
     if chosen.launch_note:
         prefix = "" if chosen.launchable else "What-if, no command: "
-        st.caption(md_escape(prefix + app_words(chosen.launch_note)))
+        st.caption(app_markdown(prefix + chosen.launch_note))
     if st.button("Open it on the Plan page", key="recommend.plan_row", help="plans this row "
                  "there: its model, GPU preset and count, weight format, layout and KV dtype, "
                  "with this page's context and load (the Hardware page switches to the "
