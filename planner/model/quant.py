@@ -50,7 +50,8 @@ class QuantScheme(BaseModel):
 
     key: str = Field(description="'bf16', 'fp8-block128', 'w4a16-gptq-g128', 'gguf-q4_k_m', ...")
     label: str
-    family: Literal["float", "fp8", "int8", "gptq", "awq", "mxfp4", "nvfp4", "bnb", "gguf"]
+    family: Literal["float", "fp8", "int8", "gptq", "awq", "mxfp4", "nvfp4", "bnb", "gguf",
+                    "torchao"]
     bits_per_weight: float = Field(gt=0, description="effective, incl. scales and zero points")
     keeps_16bit: tuple[Component, ...] = Field(
         default=(), description="components left in 16-bit by this format"
@@ -141,6 +142,41 @@ def _grouped(method: GroupMethod, weight_bits: int, group: str) -> QuantScheme:
         source=(
             f"{weight_bits} + (16-bit scale{zero}) / {size}; {stored}; "
             "embeddings, lm_head, router and norms are not quantized modules"
+        ),
+    )
+
+
+TORCHAO_INT4_GROUPS = (32, 64, 128, 256)
+"""The group sizes of torchao's Int4WeightOnlyConfig ("choices are [256, 128, 64, 32]",
+torchao 0.18.0 quantization/quant_api.py; default 128)."""
+
+
+def _torchao_int4(group: int) -> QuantScheme:
+    """torchao's int4 weight-only format in groups of `group` (a quant_method "torchao"
+    checkpoint's Int4WeightOnlyConfig: planner.model.config.quant._torchao).
+
+    NOTE: torchao 0.18.0 Int4Tensor (quantize_/workflows/int4/int4_tensor.py, packing "plain",
+    the default) stores qdata two int4 a byte [N, K/2] and scale and zero_point in the weight's
+    dtype [K/g, N] each; the tinygemm layout (int4_tile_packed_to_4d_tensor.py) one bf16
+    scale_and_zero [K/g, N, 2]: 4 + (16 + 16)/g bits either way (g128: 4.25, g32: 5.0). vLLM
+    (quantization/torchao.py TorchAOConfig.get_quant_method, 0.19.0-0.34.0 wheels) quantizes
+    LinearBase layers only: a RoutedExperts / FusedMoE layer gets None and runs unquantized
+    (fused_moe/routed_experts.py _get_quant_method: UnquantizedFusedMoEMethod), embeddings and
+    lm_head (VocabParallelEmbedding) stay 16-bit. An MoE router is a ReplicatedLinear that
+    torchao does quantize: kept at 16 bits here (a few MB). A weight whose input width is not a
+    multiple of the group is left unquantized by torchao (_int4_weight_only_quantize_tensor):
+    not modelled (every linear of the models Headroom reads divides by 256)."""
+    return QuantScheme(
+        key=f"torchao-int4-g{group}",
+        label=f"torchao int4 weight-only, group {group}",
+        family="torchao",
+        bits_per_weight=4 + 32 / group,
+        keeps_16bit=(*_USUAL_KEEPS, "experts"),
+        loading="torchao's int4 tensor subclass (tinygemm / preshuffled kernels), weight-only",
+        source=(
+            f"4 + (16-bit scale + 16-bit zero point) / {group}; torchao 0.18.0 Int4Tensor / "
+            "Int4TilePackedTo4dTensor; vLLM quantization/torchao.py quantizes Linear layers "
+            "only: routed experts, embeddings, lm_head stay 16-bit"
         ),
     )
 
@@ -400,6 +436,7 @@ SCHEMES: dict[str, QuantScheme] = {s.key: s for s in _SCHEMES}
 'w4a16-awq-g{N}' and 'w4a16-ct-g{N}' (compressed-tensors symmetric, no zero points)."""
 
 _GROUP_PATTERN = re.compile(r"w(4|8)a16-(gptq|awq|ct)-(g[1-9]\d*|gchannel)")
+_TORCHAO_PATTERN = re.compile(r"torchao-int4-g(\d+)")
 
 
 def scheme(key: str) -> QuantScheme:
@@ -409,11 +446,14 @@ def scheme(key: str) -> QuantScheme:
     match = _GROUP_PATTERN.fullmatch(key)
     if match and match.group(1, 2) != ("8", "awq"):
         return _grouped(match.group(2), int(match.group(1)), match.group(3))
+    torchao = _TORCHAO_PATTERN.fullmatch(key)
+    if torchao and int(torchao.group(1)) in TORCHAO_INT4_GROUPS:
+        return _torchao_int4(int(torchao.group(1)))
     raise UnknownSchemeError(
         f"Unknown quantization scheme {key!r}. Known: {', '.join(SCHEMES)}; or "
         f"{', '.join(SCHEME_ALIASES)}; or "
         "w4a16-gptq-g<N>, w4a16-awq-g<N>, w4a16-ct-g<N>, w8a16-gptq-g<N>, w8a16-ct-g<N> "
-        "(N > 0 or 'channel')."
+        "(N > 0 or 'channel'); torchao-int4-g<N> (N 32, 64, 128 or 256)."
     )
 
 

@@ -144,6 +144,8 @@ from planner.serving.startup import (
     null_field_errors,
     olmo3_rope_errors,
     olmo3_rope_note,
+    own_loader_errors,
+    own_loader_method,
     qk_norm_gather_refusal,
     quantization_errors,
     rocm_awq_errors,
@@ -764,7 +766,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             chunked_prefill=s.enable_chunked_prefill
             or rules.version < CHUNKED_OFF_TOKENS_MAX_FROM, block_size=s.block_size,
             mixed=mixed, ct_scheme=ct_linear_scheme(spec, scheme),
-            named=kept_marlin_method(spec, scheme)))
+            named=kept_marlin_method(spec, scheme) or own_loader_method(spec, scheme)))
             + tuple(modelopt_mixed_errors(spec, scheme, rules.version))
             + mtp_refusal(spec, s)
             + tuple(sparse_block_refusal(spec, s.block_size, rules.version))
@@ -799,6 +801,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             + tuple(inc_errors(spec, scheme, rules.version, gpu))
             + tuple(inc_format_errors(spec, scheme, rules.version, gpu))
             + tuple(w4afp8_errors(spec, scheme, rules.version))
+            + tuple(own_loader_errors(spec, scheme, rules.version, gpu))
             + tuple(marlin_named_errors(spec, scheme, rules.version, gpu))
             + tuple(modelopt_legacy_errors(spec, scheme, rules.version))
             + tuple(b12x_refusals(rules.version, gpu.compute_capability, scheme.family,
@@ -1318,7 +1321,8 @@ def _node_quant_errors(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLa
         marlin = awq_marlin_capability_refusal(spec, r.scheme, version, node.gpu)
         for error in [*capability_errors(node.gpu, r.scheme, vllm_cli(s.vllm_version), r.mixed,
                                          ct_linear_scheme(spec, r.scheme),
-                                         kept_marlin_method(spec, r.scheme)),
+                                         kept_marlin_method(spec, r.scheme)
+                                         or own_loader_method(spec, r.scheme)),
                       *([marlin] if marlin else [])]:
             message = f"Node {index} ({node.hostname}, {node.gpu.name}): {error}"
             if message not in errors:

@@ -18,6 +18,9 @@ from typing import NamedTuple
 from planner.model.attention.kvformat import KV_FORMATS
 from planner.model.config.quant import (
     INC_UNKNOWN_NAMES,
+    QUARK_PER_BLOCK_FROM,
+    SOME_FORMATS_READ,
+    TORCHAO_FP8,
     W4AFP8_GROUP,
     W4AFP8_SCHEME,
     fused_moe_of,
@@ -2509,6 +2512,66 @@ def unknown_quant_errors(spec: ModelSpec, scheme: QuantScheme, mixed: bool, cli:
 W4A8_MOE_MULTIPLE = 256
 """CompressedTensorsW4A8Fp8MoEMethod.create_weights's CUTLASS reorder_tensor requirement on
 both expert widths (w4afp8_shape_refusal)."""
+
+
+def own_loader_method(spec: ModelSpec, scheme: QuantScheme) -> str | None:
+    """"torchao" or "quark" for such a checkpoint planned as stored, whose own config class
+    vLLM loads it with whatever format it holds: capability_errors names it and takes its
+    get_min_capability (the vllm_cli fixtures: torchao 75, quark 70), not the format
+    family's. None for any other."""
+    quant = spec.quant
+    return quant.method if stored_format(spec, scheme) and quant.method in SOME_FORMATS_READ \
+        else None
+
+
+TORCHAO_FP8_CHECK_FROM: Version = (0, 22, 0)
+"""NOTE: the first release whose quantization/torchao.py has
+_check_torchao_fp8_activation_capability (absent from the 0.19.0-0.21.0 wheels, in 0.22.0,
+0.23.0, 0.24.0, 0.29.0, 0.33.0, 0.34.0): torchao_quantize_param_data raises its ValueError
+where current_platform.supports_fp8() is false (NVIDIA below 8.9, AMD before MI300). Before it
+torchao's own check stops the load: quant_api.py asserts "Float8 dynamic activation
+quantization is only supported on CUDA>=8.9 and MI300+" (torchao 0.18.0)."""
+
+QUARK_SCHEME_MIN_CAPABILITY = {"fp8": ("QuarkW8A8Fp8", 89), "int8": ("QuarkW8A8Int8", 75)}
+"""NOTE: get_min_capability of the Quark scheme that loads each format family
+(quark/schemes/quark_w8a8_fp8.py, quark_w8a8_int8.py; 0.19.0, 0.29.0, 0.34.0 wheels), which
+QuarkConfig._check_scheme_supported compares with the GPU's (RuntimeError "Quantization
+scheme is not supported for the current GPU. Min capability: N. Current capability: C.",
+the same words as a tuple in 0.19.0)."""
+
+
+def own_loader_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
+                      gpu: GpuSpec) -> list[str]:
+    """vLLM's refusal of a torchao or Quark checkpoint's format (own_loader_method) on this
+    GPU or release; [] where it loads. torchao FP8 needs FP8 tensor cores
+    (TORCHAO_FP8_CHECK_FROM); Quark's FP8 and INT8 schemes their minimum capability
+    (QUARK_SCHEME_MIN_CAPABILITY), its per-block FP8 a release that reads it
+    (config.quant.QUARK_PER_BLOCK_FROM)."""
+    method = own_loader_method(spec, scheme)
+    at = f"vLLM {version_label(version)}"
+    if method == "torchao":
+        if scheme.family != "fp8" or gpu.weight_format_support("fp8") == "native":
+            return []
+        if version < TORCHAO_FP8_CHECK_FROM:
+            return ["Float8 dynamic activation quantization is only supported on CUDA>=8.9 and "
+                    f"MI300+ (torchao's check, which {at} reaches loading {TORCHAO_FP8})"]
+        current = (f" (current GPU compute capability: {gpu.compute_capability})"
+                   if gpu.vendor == "nvidia" else "")
+        return [f"torchao FP8 activation quantization config '{TORCHAO_FP8}' requires GPU "
+                "compute capability >= 8.9 (e.g., NVIDIA Ada Lovelace / Hopper or AMD "
+                f"MI300+){current}. For older GPUs, consider using a non-FP8 config such as "
+                f"Int8WeightOnlyConfig or Int4WeightOnlyConfig. ({at} quantization/torchao.py)"]
+    if method != "quark":
+        return []
+    if scheme.key == "fp8-block128" and version < QUARK_PER_BLOCK_FROM:
+        return ["No quark compatible scheme was found. (" + at + " quark.py _is_fp8_w8a8 takes "
+                "no per_block FP8 weights; it reads them from 0.28.0)"]
+    name, need = QUARK_SCHEME_MIN_CAPABILITY[scheme.family]
+    current = _capability(gpu)
+    if current is None or current >= need:
+        return []
+    return [f"Quantization scheme is not supported for the current GPU. Min capability: {need}. "
+            f"Current capability: {current}. ({at}: Quark {name} weights)"]
 
 
 def w4afp8_errors(spec: ModelSpec, scheme: QuantScheme, version: Version) -> list[str]:

@@ -2132,7 +2132,7 @@ def _quant(
                        inc_gate_up_fused_last(config))
     quant = gptq_dynamic(quant, qc, layers, text_layers if not text_cfg else None, where,
                          notes.warnings)
-    return quant, inc_unplanned(qc, quant, where), unread_method(qc, hf_quant)
+    return quant, inc_unplanned(qc, quant, where), unread_method(qc, hf_quant, quant)
 
 
 QUANTIZED_NAME_WORDS = frozenset(

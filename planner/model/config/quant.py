@@ -4,12 +4,13 @@ Maps every storage format to one scheme key of planner.model.quant (e.g. "fp8-bl
 "w4a16-gptq-g128", "mxfp4", "nvfp4"); the byte widths live there, not here.
 """
 
+import fnmatch
 import json
 import re
 from collections import Counter
 from typing import Literal
 
-from planner.model.quant import component_formats
+from planner.model.quant import TORCHAO_INT4_GROUPS, component_formats
 from planner.model.spec import (
     AttentionMixer,
     ConfigError,
@@ -104,17 +105,25 @@ def _quant_spec(
         return _bnb(qc, excluded)
     if method == "modelopt":
         return _modelopt(qc, f"config.json: {where}", warnings)
+    if method == "torchao":
+        return _torchao(qc, where, warnings)
+    if method == "quark":
+        return _quark(qc, where, warnings)
     # fbgemm_fp8, the last of READ_METHODS
     return QuantSpec(method=method, scheme="fp8-channel", weight_bits=8,
                      excluded_modules=excluded, summary="FP8 per-channel (fbgemm)")  # fmt: skip
 
 
-def unread_method(qc: object, hf_quant: dict | None) -> str | None:
+def unread_method(qc: object, hf_quant: dict | None, quant: QuantSpec | None = None
+                  ) -> str | None:
     """quantization_config's quant_method (lower-cased) where Headroom reads no format from
     it and plans 16-bit weights (quant_spec's warning), else None (ModelSpec.unread_quant_method;
-    startup.unknown_quant_errors)."""
+    startup.unknown_quant_errors). torchao and quark are read, but only some of their formats:
+    `quant` None (quant_spec's) is one not understood."""
     method = qc.get("quant_method") if hf_quant is None and isinstance(qc, dict) else None
     method = vllm_method_name(method) if isinstance(method, str) else None
+    if method in SOME_FORMATS_READ and quant is None:
+        return method
     return None if method in READ_METHODS else method
 
 
@@ -627,9 +636,12 @@ def _ct_nvfp4(args: dict) -> bool:
 # planner.serving.startup.inc_errors.
 INC_METHODS = ("auto-round", "inc")
 INC_UNKNOWN_NAMES = ("intel/auto-round", "auto_round")
+SOME_FORMATS_READ = ("torchao", "quark")
+"""quant_methods whose formats quant_spec reads only in part (_torchao, _quark): another is
+planned as 16-bit weights, said in a warning, and counted as unread (unread_method)."""
 READ_METHODS = ("fp8", "w4afp8", "gptq", "awq", "gptq_marlin", "awq_marlin",
                 "compressed-tensors", *INC_METHODS, *INC_UNKNOWN_NAMES, "mxfp4", "bitsandbytes",
-                "modelopt", "fbgemm_fp8")
+                "modelopt", *SOME_FORMATS_READ, "fbgemm_fp8")
 """The quant_method values quant_spec reads a format from (lower-cased)."""
 INC_PACKINGS = {"auto_round:auto_gptq": "gptq", "auto_round:auto_awq": "awq"}
 INC_BACKENDS = ("auto", "gptq", "gptq:marlin", "awq", "awq:marlin", "marlin")
@@ -1139,6 +1151,225 @@ def _inc_overrides(extra: object, bits: int, group: int, sym: bool | None, famil
               "at 16 bits"] if heads else []
     conflict = next((layer for layer, configs in experts.items() if len(configs) > 1), None)
     return kept, tuple(schemes), notes, conflict, gate_up
+
+
+TORCHAO_FP8 = "Float8DynamicActivationFloat8WeightConfig"
+"""The torchao config type of FP8 weights and dynamic FP8 activations (startup.own_loader_errors
+refuses it below compute capability 8.9)."""
+_TORCHAO_FP8_SCHEMES = {"PerRow": "fp8-channel", "PerTensor": "fp8-tensor"}
+_TORCHAO_EXPERTS = "experts"
+"""Routed experts, which vLLM's TorchAOConfig leaves unquantized (quant.TORCHAO_INT4_GROUPS'
+NOTE): an excluded module name planner.model.quant.parse_exclusions places on them."""
+TORCHAO_INSTALL = ("vLLM does not install torchao: TorchAOConfig.from_config stops at load "
+                   "without it (\"Please install torchao>=0.10.0 via `pip install "
+                   "torchao>=0.10.0` to use torchao quantization.\")")
+"""Said of every torchao checkpoint: torchao is none of vLLM's requirements (the 0.19.0-0.34.0
+wheels' METADATA), and quantization/torchao.py imports it to read the config."""
+
+
+def _torchao(qc: dict, where: str, warnings: list[str]) -> QuantSpec | None:
+    """A torchao checkpoint's format from quant_type {"default": {"_type", "_data"}}: an
+    Int4WeightOnlyConfig (int4 groups, planner.model.quant.TORCHAO_INT4_GROUPS) or a
+    Float8DynamicActivationFloat8WeightConfig (FP8 per row or per tensor); None (16-bit
+    weights, with a warning) for another type.
+
+    NOTE: vLLM quantization/torchao.py TorchAOConfig.from_config (0.19.0, 0.24.0, 0.29.0,
+    0.33.0, 0.34.0 wheels, the same rules) asserts "quant_type must be specified" and
+    "Expected only one key 'default' in quant_type dictionary", hands quant_type["default"] to
+    torchao's config_from_dict (which raises "Input dictionary missing required '_type' or
+    '_data' fields"), and skips modules_to_not_convert (not "ignore") and the None entries of
+    a module_fqn_to_config; get_quant_method gives every other LinearBase layer the config and
+    any other layer (routed experts) none. torchao 0.18.0: Int4WeightOnlyConfig group_size
+    defaults to 128 and quantizes version 2 only (`assert config.version == 2`);
+    Float8DynamicActivationFloat8WeightConfig's granularity None is PerTensor for activations
+    and weights, one PerRow / PerTensor or two of the same kind (float8/inference.py
+    _normalize_granularity); its Float8Tensor keeps one fp32 scale per output row (PerRow)
+    or per tensor."""
+    at = f"config.json: {where}"
+    quant_type = qc.get("quant_type")
+    if quant_type is None:
+        raise ConfigError(f"{at} has no quant_type: vLLM's TorchAOConfig.from_config stops at "
+                          "load (\"quant_type must be specified\")")
+    if not isinstance(quant_type, dict) or list(quant_type) != ["default"]:
+        raise ConfigError(f"{at}.quant_type: vLLM's TorchAOConfig.from_config stops at load "
+                          "(\"Expected only one key 'default' in quant_type dictionary\")")
+    config = quant_type["default"]
+    if not isinstance(config, dict) or "_type" not in config or "_data" not in config:
+        raise ConfigError(f"{at}.quant_type.default: torchao's config_from_dict stops vLLM at "
+                          "load (\"Input dictionary missing required '_type' or '_data' fields\")")
+    kind, data = config["_type"], config["_data"]
+    data = data if isinstance(data, dict) else {}
+    excluded = _names(qc.get("modules_to_not_convert") or [], where)
+    warnings.append(TORCHAO_INSTALL)
+    if kind == "Int4WeightOnlyConfig":
+        group = _int_field(data, "group_size", f"{at}.quant_type.default._data", 128)
+        if group in TORCHAO_INT4_GROUPS:
+            if config.get("_version", 1) != 2:
+                warnings.append(f"{where}: torchao Int4WeightOnlyConfig _version "
+                                f"{config.get('_version', 1)}: torchao 0.18.0 quantizes "
+                                "version 2 only (assert config.version == 2): planned as "
+                                "version 2's bytes")
+            return QuantSpec(method="torchao", scheme=f"torchao-int4-g{group}", weight_bits=4,
+                             group_size=group, excluded_modules=excluded,
+                             summary=f"torchao int4 weight-only, group {group} (16-bit scale "
+                                     "and zero point per group); routed experts 16-bit")
+    elif kind == TORCHAO_FP8:
+        scheme = _TORCHAO_FP8_SCHEMES.get(_torchao_granularity(data.get("granularity")) or "")
+        if scheme is not None:
+            shown = "per-row" if scheme == "fp8-channel" else "per-tensor"
+            return QuantSpec(method="torchao", scheme=scheme, weight_bits=8,
+                             excluded_modules=(*excluded, _TORCHAO_EXPERTS),
+                             summary=f"torchao FP8 e4m3 weights ({shown} fp32 scales) and "
+                                     "dynamic FP8 activations; routed experts 16-bit")
+    warnings.append(f"{where}.quant_type {kind!r} not understood ({_torchao_shown(kind, data)}"
+                    "): planned as 16-bit weights; Headroom reads torchao's "
+                    f"Int4WeightOnlyConfig (group 32, 64, 128 or 256) and {TORCHAO_FP8} "
+                    "(PerRow or PerTensor)")
+    return None
+
+
+def _torchao_granularity(granularity: object) -> str | None:
+    """"PerRow" or "PerTensor" for a serialized FP8 granularity (None: PerTensor; one, or a
+    list of two of the same kind), else None."""
+    if granularity is None:
+        return "PerTensor"
+    kinds = [g.get("_type") if isinstance(g, dict) else None
+             for g in (granularity if isinstance(granularity, list) else [granularity])]
+    return kinds[0] if len(kinds) in (1, 2) and len(set(kinds)) == 1 \
+        and kinds[0] in _TORCHAO_FP8_SCHEMES else None
+
+
+def _torchao_shown(kind: object, data: dict) -> str:
+    """What of a torchao config the warning names: the group or granularity read."""
+    if kind == "Int4WeightOnlyConfig":
+        return f"group_size {data.get('group_size', 128)!r}"
+    if kind == TORCHAO_FP8:
+        return f"granularity {data.get('granularity')!r}"
+    return "another torchao config type"
+
+
+QUARK_PER_BLOCK_FROM = (0, 28, 0)
+"""NOTE: the first release whose QuarkConfig._is_fp8_w8a8 takes FP8 weights with qscheme
+"per_block" (block_size [128, 128], symmetric, dynamic per_group 128 activations): absent
+from quark/quark.py in the 0.19.0-0.27.0 wheels (each read), which raise NotImplementedError
+"No quark compatible scheme was found. ..." (startup.own_loader_errors)."""
+
+
+def _quark(qc: dict, where: str, warnings: list[str]) -> QuantSpec | None:
+    """A Quark checkpoint's format from global_quant_config (FP8 W8A8 per tensor, per channel
+    or per 128 x 128 block; INT8 W8A8), its exclude list and its kv_cache_group; None (16-bit
+    weights, with a warning) for another format (OCP MX, NVFP4, W4A16, W4A8 are not planned).
+
+    NOTE: vLLM quantization/quark/quark.py (0.19.0, 0.24.0, 0.29.0, 0.33.0, 0.34.0 wheels):
+    QuarkConfig.from_config raises "The export key should be included in the configurations
+    of Quark quantized model" without `export`, takes len(export.kv_cache_group) and, where
+    the group is not empty, the output_tensors of the layer_quant_config entries it matches
+    (fnmatch) as the KV cache's config, which QuarkKVCacheMethod.validate_kv_cache_config
+    wants fp8_e4m3 per_tensor. _find_matched_config gives a layer its layer_quant_config
+    entry, else layer_type_quant_config.get(type(layer)) (keyed by class: a string key never
+    matches), else global_quant_config; should_ignore_layer leaves `exclude` (fnmatch) 16-bit.
+    _get_scheme_cls_from_config refuses quantized output_tensors or bias, then
+    _is_fp8_w8a8: fp8_e4m3 weights and inputs, static weights per_tensor / per_channel
+    (inputs dynamic, or static per_tensor), or per_block (QUARK_PER_BLOCK_FROM) -> QuarkW8A8Fp8
+    (get_min_capability 89); _is_w8a8_int8: int8 symmetric weights per_tensor / per_channel
+    with static per_tensor or dynamic per_channel inputs -> QuarkW8A8Int8 (75). The KV cache
+    dtype `auto` takes is the model's whatever kv_cache_group says (utils/torch_utils.py
+    get_kv_cache_quant_algo_string reads ModelOpt configs only; 0.34.0): the FP8 k/v scales
+    apply with --kv-cache-dtype fp8."""
+    at = f"config.json: {where}"
+    export = qc.get("export")
+    if not isinstance(export, dict):
+        raise ConfigError(f"{at} has no export object: vLLM's QuarkConfig.from_config stops at "
+                          "load (\"The export key should be included in the configurations of "
+                          "Quark quantized model\")")
+    kv_group = export.get("kv_cache_group")
+    if not isinstance(kv_group, list):
+        raise ConfigError(f"{at}.export.kv_cache_group must be a list (vLLM's "
+                          "QuarkConfig.from_config takes its len())")
+    top = qc.get("global_quant_config")
+    layers = qc.get("layer_quant_config") or {}
+    if not isinstance(top, dict) or not isinstance(layers, dict) \
+            or not isinstance(qc.get("layer_type_quant_config"), dict):
+        raise ConfigError(f"{at}: vLLM's QuarkConfig reads global_quant_config, "
+                          "layer_quant_config and layer_type_quant_config as objects")
+    if top.get("output_tensors") or top.get("bias"):
+        raise ConfigError(f"{at}.global_quant_config: vLLM stops at load (\"Currently, Quark "
+                          "models with output_tensors and bias quantized are not supported\")")
+    if kv_group:
+        _quark_kv(kv_group, layers, at, warnings)
+    found = _quark_format(top.get("weight"), top.get("input_tensors"))
+    if found is None:
+        warnings.append(f"{where}.global_quant_config not understood (weight "
+                        f"{_quark_shown(top.get('weight'))}, input_tensors "
+                        f"{_quark_shown(top.get('input_tensors'))}): planned as 16-bit "
+                        "weights; Headroom reads Quark's FP8 and INT8 W8A8 formats")
+        return None
+    scheme, summary = found
+    own = sorted(name for name, entry in layers.items() if isinstance(entry, dict)
+                 and (entry.get("weight"), entry.get("input_tensors"))
+                 != (top.get("weight"), top.get("input_tensors")))
+    if own:
+        warnings.append(f"{where}.layer_quant_config gives {len(own)} patterns their own "
+                        f"format ({own[0]}, ...): planned in the global format")
+    return QuantSpec(method="quark", scheme=scheme, weight_bits=8,
+                     block_size=(128, 128) if scheme == "fp8-block128" else None,
+                     excluded_modules=_names(qc.get("exclude") or [], where),
+                     summary=f"Quark {summary}")
+
+
+def _quark_format(weight: object, inputs: object) -> tuple[str, str] | None:
+    """(scheme key, summary) of Quark weight / input_tensors configs vLLM loads as FP8 or INT8
+    W8A8 (_quark's NOTE: _is_fp8_w8a8, _is_w8a8_int8), None for any other."""
+    if not isinstance(weight, dict) or not isinstance(inputs, dict) \
+            or weight.get("is_dynamic"):
+        return None
+    kinds, qscheme = (weight.get("dtype"), inputs.get("dtype")), weight.get("qscheme")
+    dynamic, act = inputs.get("is_dynamic"), inputs.get("qscheme")
+    if kinds == ("fp8_e4m3", "fp8_e4m3"):
+        if qscheme == "per_block" and list(weight.get("block_size") or []) == [128, 128] \
+                and weight.get("symmetric") is True and dynamic and act == "per_group" \
+                and inputs.get("group_size") == 128 and inputs.get("symmetric") is True:
+            return "fp8-block128", "FP8 W8A8 (e4m3, 128x128 block scales)"
+        if qscheme in ("per_tensor", "per_channel") and (dynamic or act == "per_tensor"):
+            shown = qscheme.replace("_", "-")
+            return ("fp8-tensor" if qscheme == "per_tensor" else "fp8-channel",
+                    f"FP8 W8A8 (e4m3, {shown} weight scales)")
+    if kinds == ("int8", "int8") and qscheme in ("per_tensor", "per_channel") \
+            and weight.get("symmetric") is True \
+            and ((act == "per_tensor" and not dynamic) or (act == "per_channel"
+                                                            and dynamic is True)):
+        return "w8a8-int8", f"INT8 W8A8 ({qscheme.replace('_', '-')} weight scales)"
+    return None
+
+
+def _quark_shown(config: object) -> str:
+    """A Quark tensor config in a warning: its dtype and qscheme (the config itself if it is
+    not one object)."""
+    if not isinstance(config, dict):
+        return repr(config)
+    return f"{config.get('dtype')!r} {config.get('qscheme')!r}"
+
+
+def _quark_kv(kv_group: list, layers: dict, at: str, warnings: list[str]) -> None:
+    """Refuse a kv_cache_group vLLM stops at, in its words; say what the FP8 k/v scales do
+    (_quark's NOTE)."""
+    matched = [entry for name, entry in layers.items() if isinstance(name, str)
+               and any(isinstance(p, str) and fnmatch.fnmatchcase(name, p) for p in kv_group)]
+    if not matched:
+        raise ConfigError(f"{at}.export.kv_cache_group: vLLM stops at load (\"The Quark "
+                          "quantized model has the kv_cache_group parameter setting, but no "
+                          "kv_cache quantization settings were found in the quantization "
+                          "configuration.\")")
+    kv = matched[0].get("output_tensors") if isinstance(matched[0], dict) else None
+    if not isinstance(kv, dict) or kv.get("dtype") != "fp8_e4m3" \
+            or kv.get("qscheme") != "per_tensor":
+        raise ConfigError(f"{at}.layer_quant_config: the KV cache config {_quark_shown(kv)} "
+                          "is not one vLLM loads (QuarkKVCacheMethod: \"Currently supported kv "
+                          "cache quantization is dtype=fp8_e4m3\", \"Only support per-tensor "
+                          "scaling factor for quark KV cache.\")")
+    warnings.append(f"quark kv_cache_group {kv_group}: the checkpoint's FP8 k/v scales apply "
+                    "with --kv-cache-dtype fp8; --kv-cache-dtype auto keeps a 16-bit KV cache "
+                    "(vLLM reads a KV dtype for auto from ModelOpt configs only)")
 
 
 def _bnb(qc: dict, excluded: tuple[str, ...]) -> QuantSpec:

@@ -1,0 +1,180 @@
+"""torchao and Quark checkpoints, planned as vLLM loads them (config.quant._torchao / _quark,
+startup.own_loader_errors), against figures worked out by hand. Before, both quant_methods
+were "not understood: planned as 16-bit weights".
+
+The quantization_config blocks are the layouts vLLM's loaders read (quantization/torchao.py
+TorchAOConfig.from_config, quark/quark.py QuarkConfig.from_config; 0.19.0-0.34.0 wheels) on
+the real Qwen/Qwen3-8B and Qwen/Qwen3-30B-A3B configs (tests/fixtures/configs/SOURCES.md);
+no verbatim config.json of a pytorch/ or amd/ checkpoint was found in the stored sources.
+"""
+
+import pytest
+
+from planner.catalog import catalog_entry
+from planner.model.config.parser import parse_model_config
+from planner.model.quant import checkpoint_scheme
+from planner.model.spec import ConfigError
+from planner.serving.engine import EngineSettings
+from planner.serving.hardware import preset_cluster
+from planner.serving.layout import ParallelLayout
+from planner.serving.plan import PlanRequest, plan
+from planner.serving.weights import rank_weights
+
+TORCHAO_INT4 = {"quant_method": "torchao", "modules_to_not_convert": None, "quant_type": {
+    "default": {"_type": "Int4WeightOnlyConfig", "_version": 2, "_data": {
+        "group_size": 128, "int4_packing_format": {"_type": "Int4PackingFormat",
+                                                   "_data": "TILE_PACKED_TO_4D"}}}}}
+_ROW = {"_type": "PerRow", "_version": 1, "_data": {"dim": -1}}
+TORCHAO_FP8 = {"quant_method": "torchao", "quant_type": {"default": {
+    "_type": "Float8DynamicActivationFloat8WeightConfig", "_version": 2,
+    "_data": {"granularity": [_ROW, _ROW]}}}}
+_FP8 = {"dtype": "fp8_e4m3", "qscheme": "per_tensor", "is_dynamic": False, "symmetric": True,
+        "ch_axis": None, "group_size": None}
+_KV = {"weight": _FP8, "input_tensors": _FP8, "output_tensors": _FP8, "bias": None}
+QUARK_FP8_KV = {
+    "quant_method": "quark",
+    "export": {"kv_cache_group": ["*k_proj", "*v_proj"], "pack_method": "reorder",
+               "weight_format": "real_quantized"},
+    "global_quant_config": {"weight": _FP8, "input_tensors": _FP8, "output_tensors": None,
+                            "bias": None},
+    "layer_quant_config": {"*k_proj": _KV, "*v_proj": _KV},
+    "layer_type_quant_config": {}, "exclude": ["lm_head"]}
+
+# Qwen3-8B (config.json: hidden 4,096, 36 layers, 32 heads / 8 KV heads of 128, MLP 12,288,
+# vocab 151,936, untied, max_position_embeddings 40,960):
+#   linear weights per layer: q, o 4,096^2 = 16,777,216 each; k, v 4,096 x 1,024 = 4,194,304
+#     each; MLP 3 x 4,096 x 12,288 = 150,994,944 -> 192,937,984; x 36 = 6,945,767,424
+#   16-bit: embeddings = lm_head = 151,936 x 4,096 x 2 B = 1,244,659,712 B each; norms
+#     (36 x (2 x 4,096 + 2 x 128) + 4,096) x 2 B = 616,448 B; rope cos/sin 40,960 x 128 x 2 B
+#     = 10,485,760 B -> 2,500,421,632 B besides the linears
+LINEARS = 6_945_767_424
+KEPT_BYTES = 2 * 1_244_659_712 + 616_448 + 10_485_760
+
+
+def _spec(quantization_config: dict, model: str = "Qwen/Qwen3-8B"):
+    config = {**catalog_entry(model).config, "quantization_config": quantization_config}
+    return parse_model_config(config, name="acme/quantized")
+
+
+def _weights(spec) -> int:
+    return rank_weights(spec, checkpoint_scheme(spec), ParallelLayout())[0].total_bytes
+
+
+def _plan(spec, gpu: str, version: str = "0.34.0", **engine):
+    return plan(PlanRequest(model=spec, cluster=preset_cluster(gpu, 1),
+                            engine=EngineSettings(vllm_version=version, max_model_len=8192,
+                                                  **engine)))
+
+
+def test_torchao_int4_qwen3_8b_weights_by_hand() -> None:
+    # Int4WeightOnlyConfig group 128: int4 + a 16-bit scale and a 16-bit zero point per 128
+    # inputs = 4 + 32/128 = 4.25 bits: 6,945,767,424 x 4.25 / 8 = 3,689,938,944 B
+    # -> 3,689,938,944 + 2,500,421,632 = 6,190,360,576 B (5.77 GiB; 16-bit: 16,391,956,480 B)
+    spec = _spec(TORCHAO_INT4)
+    assert spec.quant.scheme == "torchao-int4-g128" and spec.unread_quant_method is None
+    assert _weights(spec) == 3_689_938_944 + KEPT_BYTES == 6_190_360_576
+    assert any("pip install torchao>=0.10.0" in w for w in spec.warnings)
+    p = _plan(spec, "rtx-4090")
+    assert p.fits and p.verdict.startswith("Fits: ")
+
+
+def test_torchao_leaves_routed_experts_16_bit() -> None:
+    # Qwen3-30B-A3B: 48 layers x 128 experts x 3 x 2,048 x 768 = 28,991,029,248 expert
+    # weights; vLLM's TorchAOConfig gives FusedMoE layers no method (UnquantizedFusedMoEMethod):
+    # 2 B each = 57,982,058,496 B, in int4 as in FP8
+    for config in (TORCHAO_INT4, TORCHAO_FP8):
+        spec = _spec(config, "Qwen/Qwen3-30B-A3B")
+        rank = rank_weights(spec, checkpoint_scheme(spec), ParallelLayout())[0]
+        assert rank.experts_bytes == 57_982_058_496, config
+        # attention: 48 x (2 x 2,048 x 4,096 + 2 x 2,048 x 512) = 905,969,664 weights, quantized
+        assert rank.attention_bytes < 905_969_664 * 2
+
+
+def test_torchao_fp8_needs_fp8_tensor_cores() -> None:
+    # Float8DynamicActivationFloat8WeightConfig, PerRow: FP8 weights with fp32 row scales
+    spec = _spec(TORCHAO_FP8)
+    assert spec.quant.scheme == "fp8-channel"
+    a100 = _plan(spec, "a100-80gb")
+    assert not a100.fits and a100.errors[0].startswith(
+        "torchao FP8 activation quantization config 'Float8DynamicActivationFloat8WeightConfig' "
+        "requires GPU compute capability >= 8.9 (e.g., NVIDIA Ada Lovelace / Hopper or AMD "
+        "MI300+) (current GPU compute capability: 8.0).")
+    # 0.21.0 has no such check in vLLM: torchao's own assertion stops it
+    assert _plan(spec, "a100-80gb", "0.21.0").errors[0].startswith(
+        "Float8 dynamic activation quantization is only supported on CUDA>=8.9 and MI300+")
+    assert _plan(spec, "rtx-4090").fits
+
+
+def test_quark_fp8_kv_weights_by_hand_and_capability() -> None:
+    # FP8 per-tensor weights: 1 B each (one fp32 scale per tensor, 4 B, left out) with lm_head
+    # excluded: 6,945,767,424 + 2,500,421,632 = 9,446,189,056 B (16-bit: 16,391,956,480 B)
+    spec = _spec(QUARK_FP8_KV)
+    assert spec.quant.method == "quark" and spec.quant.scheme == "fp8-tensor"
+    assert _weights(spec) == LINEARS + KEPT_BYTES == 9_446_189_056
+    # QuarkW8A8Fp8.get_min_capability() is 89: an A100 (80) is refused in vLLM's words
+    a100 = _plan(spec, "a100-80gb")
+    assert not a100.fits and a100.errors[0].startswith(
+        "Quantization scheme is not supported for the current GPU. Min capability: 89. "
+        "Current capability: 80.")
+    h100 = _plan(spec, "h100-sxm")
+    assert h100.fits
+    # kv_cache_group: --kv-cache-dtype auto keeps the model's dtype (vLLM resolves `auto`
+    # from ModelOpt configs only): 36 layers x 2 x 8 x 128 x 2 B = 147,456 B per token
+    assert any("--kv-cache-dtype fp8" in w for w in spec.warnings)
+    assert h100.kv_bytes_per_token == 147_456
+
+
+def test_quark_per_block_fp8_from_0_28() -> None:
+    block = {**_FP8, "qscheme": "per_block", "block_size": [128, 128]}
+    act = {**_FP8, "qscheme": "per_group", "group_size": 128, "is_dynamic": True}
+    config = {**QUARK_FP8_KV, "export": {"kv_cache_group": []}, "layer_quant_config": {},
+              "global_quant_config": {"weight": block, "input_tensors": act}}
+    spec = _spec(config)
+    assert spec.quant.scheme == "fp8-block128"
+    assert _plan(spec, "h100-sxm", "0.28.0").fits
+    assert _plan(spec, "h100-sxm", "0.27.0").errors[0].startswith(
+        "No quark compatible scheme was found.")
+
+
+def test_quark_int8_w8a8_needs_7_5() -> None:
+    int8 = {"dtype": "int8", "qscheme": "per_channel", "is_dynamic": False, "symmetric": True}
+    act = {"dtype": "int8", "qscheme": "per_channel", "is_dynamic": True, "symmetric": True}
+    spec = _spec({**QUARK_FP8_KV, "export": {"kv_cache_group": []}, "layer_quant_config": {},
+                  "global_quant_config": {"weight": int8, "input_tensors": act}})
+    assert spec.quant.scheme == "w8a8-int8"
+    v100 = _plan(spec, "v100-sxm2-32gb")
+    assert not v100.fits and v100.errors[0].startswith(
+        "Quantization scheme is not supported for the current GPU. Min capability: 75. "
+        "Current capability: 70.")
+
+
+def test_formats_not_read_are_named_and_planned_16_bit() -> None:
+    # a torchao type Headroom does not size: named, 16-bit, counted as unread
+    int8 = {"quant_method": "torchao", "quant_type": {"default": {
+        "_type": "Int8WeightOnlyConfig", "_version": 1, "_data": {}}}}
+    spec = _spec(int8)
+    assert spec.quant is None and spec.unread_quant_method == "torchao"
+    assert any("quant_type 'Int8WeightOnlyConfig' not understood" in w for w in spec.warnings)
+    # a Quark OCP MXFP4 global config likewise
+    fp4 = {"dtype": "fp4", "qscheme": "per_group", "group_size": 32, "scale_format": "e8m0"}
+    mx = _spec({**QUARK_FP8_KV, "export": {"kv_cache_group": []}, "layer_quant_config": {},
+                "global_quant_config": {"weight": fp4, "input_tensors": None}})
+    assert mx.quant is None and mx.unread_quant_method == "quark"
+    assert any("global_quant_config not understood (weight 'fp4' 'per_group'" in w
+               for w in mx.warnings)
+    assert _plan(mx, "h100-sxm").verdict.startswith(
+        "Fits (unmodelled: quark weights planned as 16-bit): ")
+
+
+@pytest.mark.parametrize(("config", "words"), [
+    ({"quant_method": "quark"}, "The export key should be included in the configurations of "
+                                "Quark quantized model"),
+    ({**QUARK_FP8_KV, "layer_quant_config": {}}, "The Quark quantized model has the "
+                                                 "kv_cache_group parameter setting"),
+    ({"quant_method": "torchao"}, "quant_type must be specified"),
+    ({"quant_method": "torchao", "quant_type": {"default": {}, "other": {}}},
+     "Expected only one key 'default' in quant_type dictionary"),
+])
+def test_configs_vllm_stops_at_are_refused_in_its_words(config: dict, words: str) -> None:
+    with pytest.raises(ConfigError, match=words):
+        _spec(config)
