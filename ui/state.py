@@ -42,7 +42,7 @@ from planner.serving.vllm_versions import (
     listed_stand_in,
     vllm_rules,
 )
-from planner.units import KvCacheDtype
+from planner.units import GIB, KvCacheDtype
 from probes.hub import HubError, check_repo_id
 
 DEFAULT_MODEL = "Qwen/Qwen3-235B-A22B-GPTQ-Int4"
@@ -80,10 +80,12 @@ class AppState(BaseModel):
     gpu: str = Field(DEFAULT_GPU, alias="gpu", min_length=1)
     gpus_per_node: int = Field(8, alias="gpn", ge=1, le=64)
     nodes: int = Field(1, alias="nodes", ge=1, le=64)
-    gpu_memory_gib: float | None = Field(None, alias="gmem", gt=0, le=1024,
+    gpu_memory_gib: float | None = Field(None, alias="gmem", gt=0, lt=1024,
                                           allow_inf_nan=False)
     """None: the preset's CUDA total; a number: the chosen GPU model with this memory per GPU
-    (a custom card that names its model, like `--gpu-memory-gib X --gpu-name NAME`)."""
+    (a custom card that names its model, like `--gpu-memory-gib X --gpu-name NAME`), under
+    1024 GiB and at least a byte, as the CLI takes it (_gib_amount) and the hardware model
+    plans it (hardware.build_cluster: 0 < bytes < 1 TiB)."""
     intra_node_link: Literal["auto"] | LinkKind = Field("auto", alias="link")
     """"auto": the GPU's own link (GpuSpec.default_intra_node_link); else any kind the CLI's
     --link takes (planner.serving.hardware.LinkKind)."""
@@ -175,6 +177,15 @@ class AppState(BaseModel):
         except OtherMemorySizeError as exc:
             raise ValueError(f"{exc.what}; pick that model on the Hardware page and give the "
                              "memory CUDA reports in its memory field (gmem in the link)") from None
+
+    @field_validator("gpu_memory_gib")
+    @classmethod
+    def _a_byte_at_least(cls, value: float | None) -> float | None:
+        """A memory that rounds to no byte (gmem=1e-300: above 0) is refused here, as the
+        CLI's --gpu-memory-gib refuses it, not by the hardware model after the page took it."""
+        if value is not None and round(value * GIB) < 1:
+            raise ValueError(f"{value:g} GiB is less than one byte")
+        return value
 
     @field_validator("network")
     @classmethod

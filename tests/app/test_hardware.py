@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.app.conftest import ROOT, SNAPSHOTS, open_page, show_chart, texts
+from tests.app.conftest import ROOT, SNAPSHOTS, open_link, open_page, show_chart, texts
 from ui import io
 
 
@@ -196,6 +196,33 @@ def test_a_custom_card_of_a_named_model() -> None:
     plan_page = open_page("plan", gpu="rtx-4090", gmem="47.5")
     assert not plan_page.exception
     assert "47.50 GiB" in texts(plan_page)
+
+
+def test_a_memory_the_hardware_model_refuses_is_refused_where_it_is_typed() -> None:
+    # 1024 GiB is 2**40 B = 1 TiB, which the hardware model refuses (0 < bytes < 1 TiB) as
+    # the CLI's --gpu-memory-gib does (0 < GiB < 1024); the page took it, then every page
+    # said "No usable hardware: GPU memory must be between 1 byte and 1 TiB, got
+    # 1099511627776 bytes". 1e-300 GiB rounds to 0 B: the same, from a link.
+    at = open_page("hardware", gpu="rtx-4090")
+    at.number_input(key="hw.gpu_memory_gib").set_value(1024.0).run()
+    assert not at.exception
+    shown = " ".join(w.value for w in at.main.warning)
+    assert "gpu_memory_gib = 1024.0 refused: the value must be less than 1024" in shown
+    assert "No usable hardware" not in texts(at) + " ".join(w.value for w in at.sidebar.warning)
+    assert "gmem" not in at.query_params  # kept: the preset's 23.64 GiB
+    at = open_link("plan", gpu="rtx-4090", gmem="1e-300")
+    assert not at.exception and not at.error
+    assert any("gmem='1e-300' ignored: 1e-300 GiB is less than one byte" in w.value
+               for w in at.sidebar.warning)
+
+
+def test_the_gpu_picker_finds_a_dgx_spark_by_name() -> None:
+    # the picker filters its list by what is typed: "spark" found nothing, the GB10's line
+    # being "NVIDIA GB10 — 128 GB LPDDR5X unified" (the CLI's --gpu takes "DGX Spark")
+    at = open_page("hardware")
+    [label] = [o for o in at.selectbox(key="hw.gpu").options if "spark" in o.lower()]
+    assert label == "NVIDIA GB10 (DGX Spark) — 128 GB LPDDR5X unified"
+    assert "NVIDIA GeForce RTX 3090 — 24 GB GDDR6X" in at.selectbox(key="hw.gpu").options
 
 
 def test_network_between_nodes_is_a_parsed_choice_in_the_url() -> None:

@@ -123,15 +123,21 @@ def _one_per_machine() -> None:
             f"{per_node}); plan more {gpu.one_per_machine}s as more Nodes.")
 
 
+def _gpu_label(key: str) -> str:
+    """A preset as the GPU picker lists it: its name, the machine it is sold as where that is
+    how people name it (GpuSpec.one_per_machine: "NVIDIA GB10 (DGX Spark)"), its memory. The
+    picker filters by what is typed, so "spark" found nothing: the CLI's --gpu takes
+    "DGX Spark", the list said only "NVIDIA GB10"."""
+    gpu = GPU_PRESETS[key]
+    sold_as = f" ({gpu.one_per_machine})" if gpu.one_per_machine else ""
+    return f"{gpu.name}{sold_as} — {gpu.memory_label}"
+
+
 def _preset_builder() -> None:
     """GPU model, GPUs per node, nodes and links; the cluster itself is built by the planner."""
     left, mid, right = st.columns([3, 1, 1])
-    left.selectbox(
-        "GPU model",
-        list(GPU_PRESETS),
-        format_func=lambda key: f"{GPU_PRESETS[key].name} — {GPU_PRESETS[key].memory_label}",
-        **bind("hw", "gpu", then=_one_per_machine),
-    )
+    left.selectbox("GPU model", list(GPU_PRESETS), format_func=_gpu_label,
+                   **bind("hw", "gpu", then=_one_per_machine))
     # no widget bounds (a browser refuses an out-of-range value silently): the state's
     # limits (1..64) refuse it aloud
     mid.number_input("GPUs per node", step=1, **bind("hw", "gpus_per_node"))
