@@ -130,9 +130,13 @@ def sweep_heatmap(table: pd.DataFrame, metric: str) -> go.Figure:
     best = sorted(ranked, key=lambda layout: -values[layout])[:HEATMAP_MAX_LAYOUTS]  # stable
     grid = grid[sorted(best, key=_layout_order)]
     cells = grid.map(lambda v: "" if pd.isna(v) else _compact(v))
+    # one value in every cell (each ceiling at the model's max_model_len): a colour bar of
+    # one colour, its ticks made up around it ("163.8404k" ... "163.8396k" for 163,840)
+    one_value = grid.stack().nunique() <= 1
     fig = go.Figure(go.Heatmap(
         z=grid.values, x=list(grid.columns), y=list(grid.index), text=cells.values,
         texttemplate="%{text}", textfont={"size": 11}, colorscale="Greens",
+        showscale=not one_value,
         colorbar={"title": {"text": metric, "side": "right", "font": {"size": 12}},
                   "thickness": 14, "tickfont": {"size": 11}},
         hovertemplate="%{y}<br>%{x}<br>" + metric + ": %{z:,}<extra></extra>"))

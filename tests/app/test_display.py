@@ -138,6 +138,26 @@ def test_sweep_heatmap_keeps_the_top_ranked_layouts_among_equal_values() -> None
     assert min(best[list(shown)]) >= max(best.drop(list(shown)))
 
 
+def test_sweep_heatmap_has_no_colour_bar_when_every_cell_is_one_value() -> None:
+    # Qwen3-0.6B on one H100 80 GB: every format and KV dtype holds the model's whole
+    # 40,960-token window (bf16 KV: 28 layers x 2 x 8 KV heads x 128 x 2 B = 114,688 B per
+    # token, 40,960 x 114,688 B = 4.375 GiB of a 68.51 GiB pool), so every cell reads 41k; the
+    # colour bar of that one colour ticked "40.9604k" ... "40.9596k" (in a browser, helper
+    # 279: DeepSeek-V3 on 2 x 8 H100, "163.8404k" ... "163.8396k")
+    at = open_page(None, gpu="h100-sxm", gpn="1", model="Qwen/Qwen3-0.6B")
+    at.button(key="plan.run_sweep").click().run()
+    assert not at.exception
+    trace = figure(at, "heatmap")["data"][0]
+    assert {cell for row in trace["text"] for cell in row} == {"41k"}  # 40,960 each
+    assert trace["showscale"] is False
+    # the seed's ceilings differ (some formats do not fit): its colour bar stays
+    seed = open_page()
+    seed.button(key="plan.run_sweep").click().run()
+    trace = figure(seed, "heatmap")["data"][0]
+    assert len({cell for row in trace["text"] for cell in row if cell}) > 1
+    assert trace["showscale"] is True
+
+
 def test_sidebar_link_warnings_have_no_pydantic_prefix_or_preset_list() -> None:
     at = open_page(None, gpu="rtx3090x")
     (warning,) = [w.value for w in at.sidebar.warning]
