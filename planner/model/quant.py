@@ -51,7 +51,7 @@ class QuantScheme(BaseModel):
     key: str = Field(description="'bf16', 'fp8-block128', 'w4a16-gptq-g128', 'gguf-q4_k_m', ...")
     label: str
     family: Literal["float", "fp8", "int8", "gptq", "awq", "mxfp4", "nvfp4", "bnb", "gguf",
-                    "torchao"]
+                    "torchao", "ocp_mx"]
     bits_per_weight: float = Field(gt=0, description="effective, incl. scales and zero points")
     keeps_16bit: tuple[Component, ...] = Field(
         default=(), description="components left in 16-bit by this format"
@@ -179,6 +179,39 @@ def _torchao_int4(group: int) -> QuantScheme:
             "only: routed experts, embeddings, lm_head stay 16-bit"
         ),
     )
+
+
+def _quark_mx(key: str, label: str, value_bits: int) -> QuantScheme:
+    """Quark's OCP MX format over every linear layer and routed expert (a quant_method
+    "quark" checkpoint's: planner.model.config.quant._quark_mx), `value_bits` a weight.
+
+    NOTE: vLLM quark/schemes/quark_ocp_mx.py QuarkOCP_MX.create_weights (0.19.0, 0.24.0,
+    0.29.0, 0.33.0, 0.34.0 wheels) registers the weight packed (get_packed_dim: MXFP4 two
+    values a byte, K/2; MXFP6 four values in three bytes, 3K/4) and one uint8 e8m0 weight_scale
+    per 32 inputs: value_bits + 8/32 bits (MXFP4 4.25, MXFP6 6.25); quark_moe.py
+    QuarkOCP_MX_MoEMethod the same for w13 / w2. Without native MX support (MI350-class ROCm
+    GPUs with AITER) vLLM keeps them packed and dequantizes each layer's weight per call
+    ("Simulated weight dequantization and activation QDQ ... computed in high precision"):
+    that transient 16-bit copy is not modelled. Unlike gpt-oss's Mxfp4Config, attention and
+    dense MLPs are quantized too."""
+    return _quantized(
+        key=key,
+        label=label,
+        family="ocp_mx",
+        bits_per_weight=value_bits + 8 / 32,
+        loading=("Quark OCP MX: packed weights with e8m0 scales per 32; native on MI350-class "
+                 "GPUs, else dequantized per call (16-bit compute)"),
+        source=(f"{value_bits}-bit e2m1/e3m2/e2m3 values + one 8-bit e8m0 scale per 32 (OCP "
+                "Microscaling Formats v1.0); vLLM quark/schemes/quark_ocp_mx.py"),
+    )
+
+
+QUARK_MX_SCHEMES: dict[str, QuantScheme] = {
+    "quark-mxfp4": _quark_mx("quark-mxfp4", "Quark MXFP4 (OCP MX, all linears)", 4),
+    "quark-mxfp6": _quark_mx("quark-mxfp6", "Quark MXFP6 (OCP MX, all linears)", 6),
+}
+"""Quark's OCP MX checkpoint formats: read from a checkpoint only, not what-if targets (not in
+SCHEMES, which the sweeps and the app offer)."""
 
 
 # NOTE: GGUF K-quant super-blocks hold 256 weights (ggml/src/ggml-common.h):
@@ -446,6 +479,8 @@ def scheme(key: str) -> QuantScheme:
     match = _GROUP_PATTERN.fullmatch(key)
     if match and match.group(1, 2) != ("8", "awq"):
         return _grouped(match.group(2), int(match.group(1)), match.group(3))
+    if key in QUARK_MX_SCHEMES:
+        return QUARK_MX_SCHEMES[key]
     torchao = _TORCHAO_PATTERN.fullmatch(key)
     if torchao and int(torchao.group(1)) in TORCHAO_INT4_GROUPS:
         return _torchao_int4(int(torchao.group(1)))
@@ -453,7 +488,8 @@ def scheme(key: str) -> QuantScheme:
         f"Unknown quantization scheme {key!r}. Known: {', '.join(SCHEMES)}; or "
         f"{', '.join(SCHEME_ALIASES)}; or "
         "w4a16-gptq-g<N>, w4a16-awq-g<N>, w4a16-ct-g<N>, w8a16-gptq-g<N>, w8a16-ct-g<N> "
-        "(N > 0 or 'channel'); torchao-int4-g<N> (N 32, 64, 128 or 256)."
+        "(N > 0 or 'channel'); torchao-int4-g<N> (N 32, 64, 128 or 256); quark-mxfp4, "
+        "quark-mxfp6."
     )
 
 

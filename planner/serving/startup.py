@@ -2532,9 +2532,11 @@ where current_platform.supports_fp8() is false (NVIDIA below 8.9, AMD before MI3
 torchao's own check stops the load: quant_api.py asserts "Float8 dynamic activation
 quantization is only supported on CUDA>=8.9 and MI300+" (torchao 0.18.0)."""
 
-QUARK_SCHEME_MIN_CAPABILITY = {"fp8": ("QuarkW8A8Fp8", 89), "int8": ("QuarkW8A8Int8", 75)}
+QUARK_SCHEME_MIN_CAPABILITY = {"fp8": ("QuarkW8A8Fp8", 89), "int8": ("QuarkW8A8Int8", 75),
+                               "ocp_mx": ("QuarkOCP_MX", 70)}
 """NOTE: get_min_capability of the Quark scheme that loads each format family
-(quark/schemes/quark_w8a8_fp8.py, quark_w8a8_int8.py; 0.19.0, 0.29.0, 0.34.0 wheels), which
+(quark/schemes/quark_w8a8_fp8.py, quark_w8a8_int8.py, quark_ocp_mx.py; 0.19.0, 0.29.0,
+0.34.0 wheels), which
 QuarkConfig._check_scheme_supported compares with the GPU's (RuntimeError "Quantization
 scheme is not supported for the current GPU. Min capability: N. Current capability: C.",
 the same words as a tuple in 0.19.0)."""
@@ -2568,10 +2570,48 @@ def own_loader_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
                 "no per_block FP8 weights; it reads them from 0.28.0)"]
     name, need = QUARK_SCHEME_MIN_CAPABILITY[scheme.family]
     current = _capability(gpu)
-    if current is None or current >= need:
+    if current is not None and current < need:
+        return [f"Quantization scheme is not supported for the current GPU. Min capability: "
+                f"{need}. Current capability: {current}. ({at}: Quark {name} weights)"]
+    return _quark_moe_errors(spec, scheme, version)
+
+
+QUARK_INT8_MOE_FROM: Version = (0, 20, 0)
+"""NOTE: the first release with quark_moe.py QuarkW8A8Int8MoEMethod (0.20.0-0.34.0 wheels);
+0.19.0's QuarkMoEMethod.get_moe_method takes W4A8, FP8 W8A8 and OCP MX experts only and raises
+RuntimeError("Unsupported FusedMoe scheme") for INT8 ones."""
+
+QUARK_FP8_MOE_BLOCK_FROM: Version = (0, 30, 0)
+"""NOTE: the first release whose QuarkW8A8Fp8MoEMethod takes per_block weights with per_group
+inputs (quark_moe.py, 0.30.0-0.34.0 wheels, each read); 0.19.0-0.29.0 take per_tensor /
+per_tensor and per_channel / per_channel weights / inputs only. Either raises ValueError "For
+FP8 Fused MoE layers, only per-tensor[, per-channel and per-block | and per-channel] scales for
+weights and activations are supported. Found W, I" for any other pair."""
+
+_QUARK_WEIGHT_QSCHEME = {"fp8-tensor": "per_tensor", "fp8-channel": "per_channel",
+                         "fp8-block128": "per_block"}
+
+
+def _quark_moe_errors(spec: ModelSpec, scheme: QuantScheme, version: Version) -> list[str]:
+    """vLLM's refusal of a Quark checkpoint's quantized routed experts (own_loader_errors):
+    INT8 before QUARK_INT8_MOE_FROM, FP8 weight / input scales its MoE method does not pair
+    (QUARK_FP8_MOE_BLOCK_FROM). [] for a dense model or experts the checkpoint excludes."""
+    if first_moe(spec) is None or not quantized_component(spec, scheme, "experts"):
         return []
-    return [f"Quantization scheme is not supported for the current GPU. Min capability: {need}. "
-            f"Current capability: {current}. ({at}: Quark {name} weights)"]
+    at = f"vLLM {version_label(version)} quark_moe.py"
+    if scheme.family == "int8":
+        return [] if version >= QUARK_INT8_MOE_FROM else [
+            f"Unsupported FusedMoe scheme ({at}: no INT8 MoE method before 0.20)"]
+    if scheme.family != "fp8":
+        return []
+    pair = (_QUARK_WEIGHT_QSCHEME[scheme.key], spec.quant.input_qscheme)
+    block = version >= QUARK_FP8_MOE_BLOCK_FROM
+    if pair in (("per_tensor", "per_tensor"), ("per_channel", "per_channel")) \
+            or (block and pair == ("per_block", "per_group")):
+        return []
+    scales = "per-tensor, per-channel and per-block" if block else "per-tensor and per-channel"
+    return [f"For FP8 Fused MoE layers, only {scales} scales for weights and activations are "
+            f"supported. Found {pair[0]}, {pair[1]} ({at} QuarkW8A8Fp8MoEMethod)"]
 
 
 def w4afp8_errors(spec: ModelSpec, scheme: QuantScheme, version: Version) -> list[str]:

@@ -1257,8 +1257,9 @@ from quark/quark.py in the 0.19.0-0.27.0 wheels (each read), which raise NotImpl
 
 def _quark(qc: dict, where: str, warnings: list[str]) -> QuantSpec | None:
     """A Quark checkpoint's format from global_quant_config (FP8 W8A8 per tensor, per channel
-    or per 128 x 128 block; INT8 W8A8), its exclude list and its kv_cache_group; None (16-bit
-    weights, with a warning) for another format (OCP MX, NVFP4, W4A16, W4A8 are not planned).
+    or per 128 x 128 block; INT8 W8A8; OCP MXFP4 / MXFP6, _quark_mx), its exclude list and
+    its kv_cache_group; None (16-bit weights, with a warning) for another format (MXFP8,
+    NVFP4, W4A16, W4A8 are not planned).
 
     NOTE: vLLM quantization/quark/quark.py (0.19.0, 0.24.0, 0.29.0, 0.33.0, 0.34.0 wheels):
     QuarkConfig.from_config raises "The export key should be included in the configurations
@@ -1297,12 +1298,14 @@ def _quark(qc: dict, where: str, warnings: list[str]) -> QuantSpec | None:
                           "models with output_tensors and bias quantized are not supported\")")
     if kv_group:
         _quark_kv(kv_group, layers, at, warnings)
-    found = _quark_format(top.get("weight"), top.get("input_tensors"))
+    found = _quark_format(top.get("weight"), top.get("input_tensors")) \
+        or _quark_mx(top.get("weight"), top.get("input_tensors"))
     if found is None:
         warnings.append(f"{where}.global_quant_config not understood (weight "
                         f"{_quark_shown(top.get('weight'))}, input_tensors "
                         f"{_quark_shown(top.get('input_tensors'))}): planned as 16-bit "
-                        "weights; Headroom reads Quark's FP8 and INT8 W8A8 formats")
+                        "weights; Headroom reads Quark's FP8 and INT8 W8A8 formats and MXFP4 / "
+                        "MXFP6 weights with 16-bit or dynamic OCP MX inputs")
         return None
     scheme, summary = found
     own = sorted(name for name, entry in layers.items() if isinstance(entry, dict)
@@ -1311,8 +1314,10 @@ def _quark(qc: dict, where: str, warnings: list[str]) -> QuantSpec | None:
     if own:
         warnings.append(f"{where}.layer_quant_config gives {len(own)} patterns their own "
                         f"format ({own[0]}, ...): planned in the global format")
-    return QuantSpec(method="quark", scheme=scheme, weight_bits=8,
+    inputs = top["input_tensors"]
+    return QuantSpec(method="quark", scheme=scheme, weight_bits=_QUARK_BITS.get(scheme, 8),
                      block_size=(128, 128) if scheme == "fp8-block128" else None,
+                     input_qscheme=inputs.get("qscheme") if scheme.startswith("fp8") else None,
                      excluded_modules=_names(qc.get("exclude") or [], where),
                      summary=f"Quark {summary}")
 
@@ -1340,6 +1345,35 @@ def _quark_format(weight: object, inputs: object) -> tuple[str, str] | None:
                                                             and dynamic is True)):
         return "w8a8-int8", f"INT8 W8A8 ({qscheme.replace('_', '-')} weight scales)"
     return None
+
+
+_QUARK_MX_VALUES = {"fp4": "quark-mxfp4", "fp6_e3m2": "quark-mxfp6", "fp6_e2m3": "quark-mxfp6"}
+_QUARK_BITS = {"quark-mxfp4": 4, "quark-mxfp6": 6}
+
+
+def _quark_mx(weight: object, inputs: object) -> tuple[str, str] | None:
+    """(scheme key, summary) of Quark OCP MX weights vLLM loads (QuarkOCP_MX and its MoE
+    method) with 16-bit or dynamic OCP MX inputs; None for any other.
+
+    NOTE: quark.py _is_w_ocp_mx_a_x (0.19.0, 0.34.0 wheels; 0.34.0 through
+    utils/ocp_mx_utils.py ocp_mx_weight_dtype_and_rows): weight dtype fp4, fp6_e3m2 or
+    fp6_e2m3 (fp8 is MXFP8, not planned here) per_group, group_size 32, scale_format e8m0;
+    the pair must be an OCP_MX_Scheme.from_quant_dtype entry (ocp_mx_utils.py: no inputs,
+    or MXFP4 weights with MXFP4 / MXFP6 inputs, or MXFP6 weights with the same MXFP6), and
+    inputs dynamic (static MX input scales raise "QuarkOCP_MX with static input scales is
+    currently not implemented"; FP8 inputs, W4A8, are not planned here)."""
+    if not isinstance(weight, dict) or weight.get("is_dynamic") \
+            or weight.get("qscheme") != "per_group" or weight.get("group_size") != 32 \
+            or weight.get("scale_format") != "e8m0" or weight.get("dtype") not in _QUARK_MX_VALUES:
+        return None
+    values = weight["dtype"]
+    takes = (values, "fp6_e3m2", "fp6_e2m3") if values == "fp4" else (values,)
+    if inputs is not None and (not isinstance(inputs, dict) or not inputs.get("is_dynamic")
+                               or inputs.get("dtype") not in takes):
+        return None
+    acts = "16-bit" if inputs is None else f"dynamic {inputs['dtype']}"
+    scheme = _QUARK_MX_VALUES[values]
+    return scheme, f"OCP MX {values} weights (e8m0 scale per 32), {acts} activations"
 
 
 def _quark_shown(config: object) -> str:

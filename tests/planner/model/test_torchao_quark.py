@@ -155,13 +155,14 @@ def test_formats_not_read_are_named_and_planned_16_bit() -> None:
     spec = _spec(int8)
     assert spec.quant is None and spec.unread_quant_method == "torchao"
     assert any("quant_type 'Int8WeightOnlyConfig' not understood" in w for w in spec.warnings)
-    # a Quark OCP MXFP4 global config likewise
+    # a Quark format Headroom does not read likewise: MXFP4 weights with static FP8 inputs
+    # (vLLM's QuarkW4A8_MXFP4_FP8)
     fp4 = {"dtype": "fp4", "qscheme": "per_group", "group_size": 32, "scale_format": "e8m0"}
     mx = _spec({**QUARK_FP8_KV, "export": {"kv_cache_group": []}, "layer_quant_config": {},
-                "global_quant_config": {"weight": fp4, "input_tensors": None}})
+                "global_quant_config": {"weight": fp4, "input_tensors": _FP8}})
     assert mx.quant is None and mx.unread_quant_method == "quark"
-    assert any("global_quant_config not understood (weight 'fp4' 'per_group'" in w
-               for w in mx.warnings)
+    assert any("global_quant_config not understood (weight 'fp4' 'per_group', input_tensors "
+               "'fp8_e4m3' 'per_tensor')" in w for w in mx.warnings)
     assert _plan(mx, "h100-sxm").verdict.startswith(
         "Fits (unmodelled: quark weights planned as 16-bit): ")
 
@@ -178,3 +179,65 @@ def test_formats_not_read_are_named_and_planned_16_bit() -> None:
 def test_configs_vllm_stops_at_are_refused_in_its_words(config: dict, words: str) -> None:
     with pytest.raises(ConfigError, match=words):
         _spec(config)
+
+
+def _moe_quark(weight: dict, inputs: dict) -> object:
+    return _spec({**QUARK_FP8_KV, "export": {"kv_cache_group": []}, "layer_quant_config": {},
+                  "global_quant_config": {"weight": weight, "input_tensors": inputs}},
+                 "Qwen/Qwen3-30B-A3B")
+
+
+def test_quark_moe_pairs_weight_and_input_scales() -> None:
+    # per-channel FP8 weights with dynamic per-tensor inputs load as linears
+    # (QuarkConfig._is_fp8_w8a8), but QuarkW8A8Fp8MoEMethod pairs the two qschemes
+    channel = {**_FP8, "qscheme": "per_channel"}
+    tensor_in = {**_FP8, "is_dynamic": True}
+    p = _plan(_moe_quark(channel, tensor_in), "h100-sxm")
+    assert not p.fits and p.errors[0].startswith(
+        "For FP8 Fused MoE layers, only per-tensor, per-channel and per-block scales for "
+        "weights and activations are supported. Found per_channel, per_tensor")
+    assert _plan(_moe_quark(channel, {**tensor_in, "qscheme": "per_channel"}), "h100-sxm").fits
+    # per-block experts: the MoE method takes them from 0.30, the linears from 0.28
+    block = {**_FP8, "qscheme": "per_block", "block_size": [128, 128]}
+    group_in = {**_FP8, "qscheme": "per_group", "group_size": 128, "is_dynamic": True}
+    spec = _moe_quark(block, group_in)
+    assert _plan(spec, "h100-sxm", "0.29.0").errors[0].startswith(
+        "For FP8 Fused MoE layers, only per-tensor and per-channel scales for weights and "
+        "activations are supported. Found per_block, per_group")
+    assert _plan(spec, "h100-sxm", "0.30.0").fits
+
+
+def test_quark_int8_experts_from_0_20() -> None:
+    int8 = {"dtype": "int8", "qscheme": "per_channel", "is_dynamic": False, "symmetric": True}
+    act = {"dtype": "int8", "qscheme": "per_channel", "is_dynamic": True, "symmetric": True}
+    spec = _moe_quark(int8, act)
+    assert _plan(spec, "h100-sxm", "0.19.0").errors[0].startswith("Unsupported FusedMoe scheme")
+    assert _plan(spec, "h100-sxm", "0.20.0").fits
+
+
+_MX = {"qscheme": "per_group", "group_size": 32, "scale_format": "e8m0", "is_dynamic": False,
+       "ch_axis": -1}
+
+
+@pytest.mark.parametrize(("values", "bits", "weights"), [
+    # Qwen3-30B-A3B: attention 905,969,664 + experts 28,991,029,248 = 29,896,998,912 weights
+    # in OCP MX (router "*mlp.gate" and lm_head excluded); 16-bit: router 48 x 128 x 2,048 =
+    # 12,582,912 x 2 B = 25,165,824 + embeddings and lm_head 2 x 151,936 x 2,048 x 2 B =
+    # 1,244,659,712 + norms (48 x (2 x 2,048 + 2 x 128) + 2,048) x 2 B = 421,888 + rope
+    # 40,960 x 128 x 2 B = 10,485,760 -> 1,280,733,184 B (16-bit in all: 61,074,731,008 B)
+    ("fp4", 4.25, 29_896_998_912 * 4.25 / 8 + 1_280_733_184),   # = 17,163,513,856
+    ("fp6_e2m3", 6.25, 29_896_998_912 * 6.25 / 8 + 1_280_733_184),  # = 24,637,763,584
+])
+def test_quark_ocp_mx_every_linear_and_expert(values: str, bits: float, weights: float) -> None:
+    # QuarkOCP_MX packs the values (MXFP4 two a byte, MXFP6 four in three) with one e8m0
+    # scale per 32: 4 + 8/32 = 4.25 and 6 + 8/32 = 6.25 bits; attention too (unlike gpt-oss's
+    # Mxfp4Config, experts only)
+    mx = {**_MX, "dtype": values}
+    spec = _spec({**QUARK_FP8_KV, "export": {"kv_cache_group": []}, "layer_quant_config": {},
+                  "exclude": ["lm_head", "*mlp.gate"],
+                  "global_quant_config": {"weight": mx, "input_tensors": {**mx,
+                                                                          "is_dynamic": True}}},
+                 "Qwen/Qwen3-30B-A3B")
+    assert checkpoint_scheme(spec).bits_per_weight == bits
+    assert _weights(spec) == weights
+    assert _plan(spec, "h100-sxm").fits and _plan(spec, "mi300x").fits

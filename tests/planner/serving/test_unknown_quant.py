@@ -13,15 +13,14 @@ from planner.serving.hardware import preset_cluster
 from planner.serving.plan import PlanRequest, plan
 from planner.serving.vllm_cli import vllm_cli
 
-QUARK_MXFP4 = {"quant_method": "quark", "export": {"kv_cache_group": [], "pack_method": "reorder"},
-               "global_quant_config": {
-                   "weight": {"dtype": "fp4", "qscheme": "per_group", "group_size": 32,
-                              "scale_format": "e8m0", "is_dynamic": False},
-                   "input_tensors": {"dtype": "fp4", "qscheme": "per_group", "group_size": 32,
-                                     "scale_format": "e8m0", "is_dynamic": True}},
+_MXFP8 = {"dtype": "fp8_e4m3", "qscheme": "per_group", "group_size": 32, "scale_format": "e8m0"}
+QUARK_MXFP8 = {"quant_method": "quark", "export": {"kv_cache_group": [], "pack_method": "reorder"},
+               "global_quant_config": {"weight": {**_MXFP8, "is_dynamic": False},
+                                       "input_tensors": {**_MXFP8, "is_dynamic": True}},
                "layer_quant_config": {}, "layer_type_quant_config": {}, "exclude": ["lm_head"]}
-"""A Quark OCP MXFP4 checkpoint: vLLM's QuarkConfig loads it (QuarkOCP_MX), Headroom reads
-Quark's FP8 / INT8 W8A8 formats only (config.quant._quark) and plans it as 16-bit weights."""
+"""A Quark OCP MXFP8 checkpoint: vLLM's QuarkConfig loads it (QuarkOCP_MX, 0.34.0), Headroom
+reads Quark's FP8 / INT8 W8A8 and MXFP4 / MXFP6 formats only (config.quant._quark) and plans it
+as 16-bit weights."""
 BNB_NF4 = {"quant_method": "bitsandbytes", "load_in_4bit": True, "bnb_4bit_quant_type": "nf4",
            "bnb_4bit_compute_dtype": "bfloat16"}
 
@@ -70,7 +69,7 @@ def test_what_vllm_may_still_claim_or_list_is_not_refused() -> None:
     # (_extract_modelopt_quant_algo reads such a config's quant_algo); one the release lists
     # (quark) loads with vLLM's own method; a what-if format loads another checkpoint
     assert _plan({"quant_method": "modelopt_acme"}, "0.34.0").fits
-    assert _plan(QUARK_MXFP4, "0.34.0").fits
+    assert _plan(QUARK_MXFP8, "0.34.0").fits
     assert _plan({"quant_method": "fp_quant"}, "0.34.0", target_quant="fp8-channel").fits
 
 
@@ -131,7 +130,7 @@ def test_runtime_fp8_on_an_unread_checkpoint_is_vllms_mismatch() -> None:
     # _verify_quantization compares the config's quant_method (after the overrides, none of
     # which claims quark for a user's fp8) with --quantization before anything else:
     # "Quantization method specified in the model config (quark) does not match ..."
-    p = _plan(QUARK_MXFP4, "0.34.0", quantization="fp8")
+    p = _plan(QUARK_MXFP8, "0.34.0", quantization="fp8")
     assert not p.fits and p.vllm_command is None
     assert p.errors[0] == (
         "Quantization method specified in the model config (quark) does not match the "
@@ -143,11 +142,11 @@ def test_a_runtime_fp8_what_if_of_an_unread_checkpoint_has_no_command() -> None:
     # what-if's command would be `vllm serve <it> --quantization fp8`, which vLLM stops at as
     # above (quark in the config, fp8 on the command line). The plan's figures stand (the
     # what-if's weights); the command does not, unless another checkpoint is given
-    p = _plan(QUARK_MXFP4, "0.34.0", target_quant="fp8-tensor")
+    p = _plan(QUARK_MXFP8, "0.34.0", target_quant="fp8-tensor")
     assert p.fits and p.vllm_command is None
     assert "(quark) does not match the quantization method specified in the `quantization` " \
         "argument (fp8)" in p.launch_note
-    given = _plan(QUARK_MXFP4, "0.34.0", target_quant="fp8-tensor",
+    given = _plan(QUARK_MXFP8, "0.34.0", target_quant="fp8-tensor",
                   target_checkpoint="acme/llama-fp8")
     assert given.vllm_command.startswith("vllm serve acme/llama-fp8 ")
     assert "--quantization" not in given.vllm_command
@@ -165,11 +164,11 @@ def test_weights_planned_as_16_bit_are_no_confident_fit() -> None:
     # quark is in 0.34.0's QuantizationMethods: vLLM loads it with its own config, in a format
     # Headroom does not read, so the 16-bit figures fit with the part named in the verdict
     # (plan.UNMODELLED_FIT), as the sweep's yes* rows and recommend's caveats read it
-    quark = _plan(QUARK_MXFP4, "0.34.0")
+    quark = _plan(QUARK_MXFP8, "0.34.0")
     assert quark.fits and quark.verdict.startswith(
         "Fits (unmodelled: quark weights planned as 16-bit): ")
     # a what-if format loads another checkpoint: nothing unread
-    what_if = _plan(QUARK_MXFP4, "0.34.0", target_quant="fp8-channel")
+    what_if = _plan(QUARK_MXFP8, "0.34.0", target_quant="fp8-channel")
     assert what_if.verdict.startswith("Fits: ")
     # an AutoRound block planned as 16-bit (5 bits, which INCConfig takes from 0.30)
     five = {"quant_method": "auto-round", "bits": 5, "group_size": 128, "sym": True}
