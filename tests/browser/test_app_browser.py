@@ -227,6 +227,22 @@ def test_speed_in_view_under_a_note_at_1280x800(browser, server: str) -> None:
     page.close()
 
 
+def test_speed_in_view_for_a_what_if_format_at_1280x800(browser, server: str) -> None:
+    """README's seed, Qwen3-235B-A22B in W4A16 on 8x RTX 3090: a what-if format added
+    "Checkpoint in this format (optional)" under Quantization, a field taller than the other
+    columns, and TPOT ended at y = 866 (helper 279's QA). The field is under "Start it",
+    beside the command it changes, and TTFT and TPOT are in view."""
+    page = _shown(browser, server, "?hw=preset&gpu=rtx-3090&gpn=8&nodes=1"
+                  "&model=Qwen/Qwen3-235B-A22B&quant=w4a16-gptq-g128", "Fits:", charts=1)
+    tpot = page.locator("[data-testid=stMetric]", has_text="TPOT").first.bounding_box()
+    assert tpot is not None and tpot["y"] + tpot["height"] <= VIEWPORT["height"], tpot
+    field = page.get_by_role("textbox", name="Checkpoint in this format (optional)")
+    start = page.get_by_text("Start it", exact=True).first.bounding_box()
+    box = field.bounding_box()
+    assert start is not None and box is not None and box["y"] > start["y"] > tpot["y"]
+    page.close()
+
+
 def test_report_tables_stay_inside_the_page_at_1280x800(browser, server: str) -> None:
     """The report's memory plan (14 columns: rank, node, GPU, PP stage, layers, total, budget,
     used by others, weights, activation, non-torch, CUDA graphs, KV cache, blocks) ran ~180 px

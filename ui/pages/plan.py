@@ -193,10 +193,6 @@ def _controls() -> None:
         else f"What-if: {scheme(k).label}",
         **bind("plan", "quant"),
     )
-    if state().quant != CHECKPOINT_QUANT:
-        left.text_input("Checkpoint in this format (optional)", placeholder="org/model-GPTQ",
-                        help="a repo id or path holding the what-if format: the launch command "
-                        "loads it", **bind("plan", "target_checkpoint"))
     cli = vllm_cli(state().vllm_version)
     gpu = cluster.sizing_node.gpu
     kv_dtypes = runnable_kv_cache_dtypes(gpu, spec, cli)
@@ -463,6 +459,17 @@ def _trust_remote_code(spec: ModelSpec, runs: str) -> None:
                              "code first."), icon=":material/shield:")
 
 
+def _what_if_checkpoint() -> None:
+    """A checkpoint holding the what-if format, beside the command that loads it: it moves
+    no figure (the weights are the format's either way), only what `vllm serve` loads. Among
+    the controls it made the left column a field taller, and at 1280x800 TTFT and TPOT fell
+    below the fold for every what-if format (README's seed: Qwen3-235B-A22B in W4A16)."""
+    left, _ = st.columns([1.6, 2.2])  # the Quantization field's width, as it stood under it
+    left.text_input("Checkpoint in this format (optional)", placeholder="org/model-GPTQ",
+                    help="a repo id or path holding the what-if format: the launch command "
+                    "loads it", **bind("plan", "target_checkpoint"))
+
+
 def _results(request: PlanRequest, result: Plan) -> None:
     """Verdict, headline figures, memory bar, curve, command and every formula."""
     # a fit on figures that leave parts out is shown as a warning, not a green "Fits"
@@ -502,6 +509,8 @@ def _results(request: PlanRequest, result: Plan) -> None:
                    f"{result.max_concurrency:.2f}", help=all_replicas(result) or None)
     _charts(request, result, speed)
     st.markdown("**Start it**")
+    if state().quant != CHECKPOINT_QUANT:
+        _what_if_checkpoint()
     if runs := remote_code_runs(request.model):
         _trust_remote_code(request.model, runs)
     if result.vllm_command:
