@@ -953,6 +953,13 @@ _A100_SXM_GEMM = (
     f"{_MAMF} 'NVIDIA A100 SXM | 271.2 | 312 | 86.9% | 1024x10240x5120 | 2.6.0+cu126' "
     "(memory size not stated; both SXM parts: 312 TFLOPS, 400 W)")
 """The A100 SXM row, shared by the 40 GB and 80 GB presets."""
+_TORCH_DB = (
+    "zzc0721/torch-performance-test-data database.md (one table of contributed runs of its "
+    "test.py: torch.mm of two square matrices, 30 iterations after 6 warm-up, the best of the "
+    "sizes 1,024, 2,048, 4,096, 8,192 and 10,240; the same table's datacenter rows read 2-3 % "
+    "under the MAMF table's: A100 SXM4 80GB 264.53 against 271.2, B200 1,696.03 against "
+    "1,745), BF16 column,")
+"""The source of measured_gemm_tflops on the PCIe and GeForce parts the MAMF table lacks."""
 _H100_SXM_GEMM = (
     794.5,
     f"{_MAMF} 'NVIDIA H100 SXM | 794.5 | 989 | 80.3% | 2048x2048x13312 | 2.7.0+cu126 | "
@@ -1056,6 +1063,9 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "CUDA total 23.57 GiB from PyTorch OOM messages on RTX 3090 (nvidia-smi 24576 MiB)",
         nvlink_gbps=112.5,
         int8_tops=284.0, default_link="pcie-no-p2p", fp32_tflops=35.6, boost_clock_mhz=1695.0,
+        measured_gemm=(
+            76.58,
+            f"{_TORCH_DB} the median of its three RTX 3090 rows: 76.34, 76.58 and 76.68"),
         nvidia_smi_mib=24576,
         notes=f"{_GEFORCE_NOTE} {_AMPERE_NOTE} NVLink bridge joins pairs only. FP32 35.6 TFLOPS "
         "(non-Tensor): 10,496 CUDA cores = 82 SMs x 128 x 2 x 1.695 GHz boost = 35.58, NVIDIA's "
@@ -1068,6 +1078,10 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "NVIDIA Ada Lovelace GPU Architecture whitepaper v2.1 (2023), RTX 4090 column; "
         "CUDA total 23.64 GiB from a PyTorch OOM message (3DTopia/Phidias-Diffusion#8)",
         int8_tops=660.6, default_link="pcie-no-p2p", fp32_tflops=82.6, boost_clock_mhz=2520.0,
+        measured_gemm=(
+            165.26,
+            f"{_TORCH_DB} the median of its six 24 GB RTX 4090 rows (162.39, 163.09, 164.81, "
+            "165.71, 170.06, 173.31; the 48 GB rows, modified boards, left out)"),
         nvidia_smi_mib=24564,
         notes=f"{_GEFORCE_NOTE} Older drivers report 23.65-23.68 GiB. FP32 82.6 TFLOPS (same "
         "whitepaper, non-Tensor; 16,384 CUDA cores = 128 SMs x 128 x 2 x 2.52 GHz = 82.6) sets "
@@ -1457,6 +1471,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "MiB on 'NVIDIA RTX A6000' hosts, ECC off",
         nvlink_gbps=112.5,
         int8_tops=309.7, fp32_tflops=38.7, boost_clock_mhz=1800.0,
+        measured_gemm=(123.34, f"{_TORCH_DB} row 'NVIDIA RTX A6000': 123.34"),
         nvidia_smi_mib=49140,
         notes=f"{_AMPERE_NOTE} CUDA total not tied to a named-GPU log; with ECC on the "
         "board shows 46068 MiB and ~44.4 GiB. FP32 38.7 TFLOPS: 10,752 CUDA cores x 2 x 1.80 "
@@ -1722,6 +1737,10 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "NVIDIA L4 Tensor Core GPU datasheet (2023); CUDA total 22.03 GiB from PyTorch OOM "
         "messages on L4 (nvidia-smi 23034 MiB)",
         int8_tops=242.5, fp32_tflops=30.3, boost_clock_mhz=2040.0,
+        measured_gemm=(
+            70.89,
+            f"{_TORCH_DB} row 'NVIDIA L4': 70.89 (the contributor's issue #120 gives it at "
+            "2,048; 54.91-59.40 at 4,096-10,240, the 72 W card's longer runs)"),
         nvidia_smi_mib=23034,
         notes="Some logs show 22.04-22.05 GiB (driver dependent). FP32 30.3 TFLOPS: 7,424 CUDA "
         "cores = 58 SMs x 128 x 2 x 2.04 GHz boost = 30.29 (TechPowerUp's figure, "
@@ -1779,6 +1798,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "8x L40S, nvidia-smi 46068 MiB, driver 565.57.01: 'Free memory on device "
         "(43.93/44.42 GiB)' (bench/public_memory_runs.json)",
         int8_tops=733.0, fp32_tflops=91.6, boost_clock_mhz=2520.0,
+        measured_gemm=(269.15, f"{_TORCH_DB} row 'NVIDIA L40S': 269.15"),
         nvidia_smi_mib=46068,
         notes="The L40 (same 48 GB GDDR6 ECC) reports 44.40 GiB in a PyTorch OOM message. FP32 "
         "91.6 TFLOPS: the L40/L40S datasheet table (reprinted by mullet.se). Boost clock 2,520 "

@@ -16,15 +16,15 @@ def number(text: str) -> float:
 
 def test_seed_shows_speed_beside_memory() -> None:
     # the seed (TP=8 + EP on 8 RTX 3090, 1,024 in / 1,024 out, one request), worked by hand in
-    # tests/planner/serving/test_speed_seed.py: TPOT 20.275 ms, TTFT 0.9761 s of which the
-    # prefill is 951.92 ms; so 1,000 / 20.275 = 49.3 tokens/s per request, 1,024 / 0.95192 s
-    # = 1,076 prefill tokens/s, and 1 / (20.275 ms + 976.1 ms / 1,024 tokens) = 47.1 tokens/s
+    # tests/planner/serving/test_speed_seed.py: TPOT 20.275 ms, TTFT 0.8724 s of which the
+    # prefill is 848.22 ms; so 1,000 / 20.275 = 49.3 tokens/s per request, 1,024 / 0.84822 s
+    # = 1,207 prefill tokens/s, and 1 / (20.275 ms + 872.4 ms / 1,024 tokens) = 47.3 tokens/s
     # in all (its time to first token counts against the one request)
     at = open_page()
     assert not at.exception
     assert [metric(at, label) for label in ("TTFT", "TPOT", "Tokens/s per request",
                                             "Output tokens/s at 1", "Prefill tokens/s")] == [
-        "976 ms", "20.3 ms", "49.3", "47.1", "1,076"]
+        "872 ms", "20.3 ms", "49.3", "47.3", "1,207"]
     # the first screen builds the memory bar only; each curve when its tab is opened
     assert len(at.get("plotly_chart")) == 1
     show_chart(at, "Throughput and latency")
@@ -158,8 +158,8 @@ def test_a_cap_of_one_request_reads_in_the_singular() -> None:
 
 def test_a_sweep_made_on_other_hardware_is_not_shown() -> None:
     # Qwen3-8B on 2 RTX 3090s: the sweep over their own PCIe link without P2P gives the TP=2
-    # fp8 row TPOT 6.5 ms, TTFT 301 ms; the CLI's `sweep --link nvlink` gives it 5.9 ms and
-    # 195 ms (TP's all-reduce over NVLink). The sweep was kept by the cluster's source line,
+    # fp8 row TPOT 6.5 ms, TTFT 260 ms; the CLI's `sweep --link nvlink` gives it 5.9 ms and
+    # 154 ms (TP's all-reduce over NVLink). The sweep was kept by the cluster's source line,
     # "preset: 2x NVIDIA GeForce RTX 3090", which names no link, so the PCIe table stayed
     # on the page after the Hardware page's link became NVLink.
     def tp2_fp8(at) -> tuple[float, float]:
@@ -169,7 +169,7 @@ def test_a_sweep_made_on_other_hardware_is_not_shown() -> None:
 
     at = open_page(None, model="Qwen/Qwen3-8B", gpu="rtx-3090", gpn="2")
     at.button(key="plan.run_sweep").click().run()
-    assert tp2_fp8(at) == (6.5, 301)
+    assert tp2_fp8(at) == (6.5, 260)
     at.switch_page("ui/pages/hardware.py")
     at.run()
     at.radio(key="hw.intra_node_link").set_value("nvlink").run()
@@ -180,7 +180,7 @@ def test_a_sweep_made_on_other_hardware_is_not_shown() -> None:
     assert any(c.value.startswith("Plans every quantization x layout x KV dtype")
                for c in at.caption)
     at.button(key="plan.run_sweep").click().run()
-    assert tp2_fp8(at) == (5.9, 195)
+    assert tp2_fp8(at) == (5.9, 154)
 
 
 def test_the_kernel_path_names_fp16_on_a_gpu_without_bfloat16() -> None:

@@ -1002,6 +1002,14 @@ _MAMF_ROW = "'NVIDIA {} | {:.1f} | {} | {}% |"
     ("a100-80gb-pcie", 252.9, _MAMF_ROW.format("A100 PCIe", 252.9, 312, 81.1)),
     # main-horse.github.io/posts/5090-mm-perf, SemiAnalysis matmul.py, bf16 torch.matmul
     ("rtx-5090", 224.3, "'(16384, 8192, 1280) 224.3 TFLOP'"),
+    # zzc0721/torch-performance-test-data database.md, BF16 column (torch.mm, best square size)
+    ("l40s", 269.15, "row 'NVIDIA L40S': 269.15"),
+    ("rtx-a6000", 123.34, "row 'NVIDIA RTX A6000': 123.34"),
+    ("l4", 70.89, "row 'NVIDIA L4': 70.89"),
+    # medians of the table's rows: sorted, the middle one (3 rows) or the middle two's mean (6)
+    ("rtx-3090", 76.58, "three RTX 3090 rows: 76.34, 76.58 and 76.68"),  # the 2nd of 3
+    # (164.81 + 165.71) / 2 = 165.26
+    ("rtx-4090", 165.26, "(162.39, 163.09, 164.81, 165.71, 170.06, 173.31;"),
 ])
 def test_measured_gemm_rate_is_the_quoted_figure(key: str, tflops: float, quote: str) -> None:
     gpu = gpu_preset(key)
@@ -1036,9 +1044,23 @@ def test_calibration_gemm_ratio_by_hand() -> None:
     # RTX 5090: 224.3 / 209.5 = 1.07064 / 0.79195 = 1.35191; B200 0.77556 / 0.79195 = 0.97930
     assert gemm_factor(gpu_preset("rtx-5090")) == pytest.approx(1.35191, abs=1e-5)
     assert gemm_factor(gpu_preset("b200")) == pytest.approx(0.97930, abs=1e-5)
+    # RTX 3090 (torch-performance-test-data): 76.58 / 71.0 = 1.07859 / 0.79195 = 1.36194;
+    # L4: 70.89 / 121.0 = 0.58587 / 0.79195 = 0.73978
+    assert gemm_factor(gpu_preset("rtx-3090")) == pytest.approx(1.36194, abs=1e-5)
+    assert gemm_factor(gpu_preset("l4")) == pytest.approx(0.73978, abs=1e-5)
     # no published measurement: the datasheet x the fitted efficiency, as before
-    assert gpu_preset("rtx-3090").measured_gemm_tflops is None
-    assert gemm_factor(gpu_preset("rtx-3090")) == 1.0
+    assert gpu_preset("a40").measured_gemm_tflops is None
+    assert gemm_factor(gpu_preset("a40")) == 1.0
+
+
+def test_torch_db_rows_read_as_the_mamf_table_on_datacenter_parts() -> None:
+    # the table the PCIe and GeForce figures come from reads the parts the MAMF table has
+    # 2-3 % lower: A100 SXM4 80GB 264.53 / 271.2 = 0.9754, B200 1,696.03 / 1,745 = 0.9719
+    source = gpu_preset("l40s").measured_gemm_source
+    assert "A100 SXM4 80GB 264.53 against 271.2" in source
+    assert "B200 1,696.03 against 1,745" in source
+    assert 264.53 / gpu_preset("a100-80gb").measured_gemm_tflops == pytest.approx(0.9754, abs=1e-4)
+    assert 1696.03 / gpu_preset("b200").measured_gemm_tflops == pytest.approx(0.9719, abs=1e-4)
 
 
 def test_other_presets_a_short_name_may_mean() -> None:

@@ -8,7 +8,9 @@ Inputs, none read from the code under test:
 - RTX 3090 (GA102 whitepaper): 936 GB/s, 71 TFLOP/s FP16 with FP32 accumulate, boost clock
   1,695 MHz; the calibration GPUs (H100/H200/B200) boost at 1,980 MHz, so the per-layer
   overheads, a fixed number of cycles per small kernel, take 1,980 / 1,695 = 1.16814 of their
-  fitted time here.
+  fitted time here. Its measured BF16 matmul rate, 76.58 TFLOP/s (torch-performance-test-data,
+  the median of three RTX 3090 rows), sets the GEMMs at 0.662 x 76.58 / 71 / 0.79195 = 0.9016
+  (EFF).
 - Link: GeForce drivers refuse PCIe P2P, so NCCL stages through host memory: PCIe 4.0 x16
   = 16 GT/s x 16 x 128/130 / 8 = 31.508 GB/s; measured host-staged share 6.34 / 31.5 ->
   6.3415 GB/s; x 0.8 link efficiency = 5.0732 GB/s; NCCL's ring (no custom all-reduce
@@ -57,6 +59,7 @@ from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
 from planner.serving.speed import ServingLoad, estimate_speed
 from planner.serving.speed.coefficients import FITTED
+from tests.planner.serving.gemm_rates import R_CAL
 
 COEF = {
     "wo": 0.9, "expert": 0.866, "kv": 0.742, "compute": 0.662, "expert_compute": 0.224,
@@ -73,6 +76,10 @@ NCCL = 6e-6  # NCCL's start-up per collective on PCIe (measured, see the docstri
 STEP = 3e-6  # one ring step
 MB = 1e6
 CLOCK = 1980 / 1695  # the calibration GPUs' boost clock / the RTX 3090's (see the docstring)
+# GEMMs at the fitted efficiency x the 3090's measured BF16 matmul rate (76.58 TFLOP/s, the
+# median of torch-performance-test-data's three RTX 3090 rows) / its 71 datasheet / the
+# calibration GPUs' 0.79195: 0.662 x 1.07859 / 0.79195 = 0.90160
+EFF = COEF["compute"] * 76.58 / 71.0 / R_CAL
 
 ENTRY = catalog_entry("Qwen/Qwen3-235B-A22B-GPTQ-Int4")
 SPEC = parse_model_config(ENTRY.config, ENTRY.hf_quant_config, name=ENTRY.repo_id)
@@ -146,7 +153,7 @@ def _prefill_chunk(tokens: int, context: float) -> tuple[float, float]:
     """(step seconds, marginal seconds) of one prefill chunk at TP=8 + EP."""
     compute = ((2 * tokens * (DENSE_PARAMS - LM_HEAD) + 2 * LM_HEAD
                 + 2 * tokens * EXPERT_PARAMS / COEF["expert_compute"]
-                + 2 * tokens * context * WIDTH) / (PEAK * COEF["compute"])
+                + 2 * tokens * context * WIDTH) / (PEAK * EFF)
                + tokens * context * 8 * 94 / EXP_RATE)
     memory = _mem_s(DENSE_TP8, EXPERTS_TP8, context * 48128)
     allreduce = 188 * (NCCL + 14 * STEP + 7 / 8 * 2 * tokens * 8192 / LINK)
@@ -179,18 +186,18 @@ def test_tp8_ep_tpot_and_allreduce() -> None:
 
 def test_tp8_ep_ttft_at_1k_and_32k() -> None:
     # by hand: compute (1.918e12 dense (the lm_head on one token) + 3.634e12 / 0.224 expert +
-    # 0.202e12 attention FLOP) / (71 x 0.662 = 47.00e12) = 390.22 ms + 0.18 ms softmax >
+    # 0.202e12 attention FLOP) / (71 x 0.9016 = 64.01e12) = 286.51 ms + 0.18 ms softmax >
     # the 21.5 ms weight read; all-reduce 188 x (6 + 14 x 3 us + 7/8 x 2 x 1,024 x 8,192 B /
-    # 5.0732 GB/s) = 188 x 2.9416 ms = 553.0 ms; overhead 8.499 ms -> prefill 951.92 ms; +
-    # 18.7 ms request overhead + 5.34 us x 1,024 prompt tokens = 5.47 ms -> 0.9761 s
-    assert pytest.approx(0.9761, rel=1e-3) == TTFT_1K
+    # 5.0732 GB/s) = 188 x 2.9416 ms = 553.0 ms; overhead 8.499 ms -> prefill 848.22 ms; +
+    # 18.7 ms request overhead + 5.34 us x 1,024 prompt tokens = 5.47 ms -> 0.8724 s
+    assert pytest.approx(0.8724, rel=1e-3) == TTFT_1K
     assert _speed(ParallelLayout(tp=8, ep=True)).ttft_ms == pytest.approx(TTFT_1K * 1e3,
                                                                           rel=1e-4)
     # 32K: 16 chunks; the link, not the GPUs, sets the pace: 16 x 188 all-reduces of 2,048 x
     # 8,192 B = 16.8 MB through host memory, each 48 us + 7/8 x 2 x 16,777,216 B / 5.0732
-    # GB/s = 5.835 ms: 17.55 s of the 34.81 s TTFT (16 x 8.499 ms of it overhead; the host
+    # GB/s = 5.835 ms: 17.55 s of the 30.36 s TTFT (16 x 8.499 ms of it overhead; the host
     # terms 18.7 ms + 5.34 us x 32,768 = 193.7 ms)
-    assert pytest.approx(34.81, rel=1e-3) == TTFT_32K
+    assert pytest.approx(30.36, rel=1e-3) == TTFT_32K
     long = _speed(ParallelLayout(tp=8, ep=True), input_len=32768)
     assert long.ttft_ms == pytest.approx(TTFT_32K * 1e3, rel=1e-4)
 
@@ -218,19 +225,19 @@ def test_tp8_ep_throughput_at_the_kv_limited_concurrency() -> None:
     # 108,048 KV tokens // (1,024 + 512) = 70 requests in flight
     # by hand: 0.9375^70 = e^(70 x -0.064539) = 0.0109, so 98.9 % of the experts are read:
     # 14,586.6 MB / 729.52 GB/s = 19.99 ms + dense 0.85 + KV 70 x 1,536 x 48,128 B / 694.51
-    # GB/s = 7.45 -> 28.30 ms (compute 27.49 ms is below); all-reduce 188 x (48 us + 7/8 x 2
+    # GB/s = 7.45 -> 28.30 ms (compute 20.19 ms is below); all-reduce 188 x (48 us + 7/8 x 2
     # x 70 x 8,192 B / 5.0732 GB/s) = 46.21 ms; overhead 8.50 ms: step 83.00 ms. TPOT adds
-    # 69 others' prefill work 69 x 943.42 ms / 1,024 = 63.57 ms -> 146.57 ms; TTFT = 18.7 +
-    # 5.47 + 951.92 + 2 x 83.00 (the running step and, vLLM 0.33's async scheduling at one
-    # stage, the one queued behind it) + 0.08 x 69 x 951.92 = 6,396.7 ms; 70 / (0.14657 +
-    # 6.3967 / 1,024) = 458.1 output tokens/s. 1,000 clients share the 70 slots (closed
-    # loop, Little's law): each waits (1,000 / 70 - 1) x (6.3967 + 1,024 x 0.14657 = 156.48
-    # s) = 13.2857 x 156.48 = 2,079.0 s for one, shown apart from the served request's TTFT
+    # 69 others' prefill work 69 x 839.72 ms / 1,024 = 56.58 ms -> 139.59 ms; TTFT = 18.7 +
+    # 5.47 + 848.22 + 2 x 83.00 (the running step and, vLLM 0.33's async scheduling at one
+    # stage, the one queued behind it) + 0.08 x 69 x 848.22 = 5,720.6 ms; 70 / (0.13959 +
+    # 5.7206 / 1,024) = 482.2 output tokens/s. 1,000 clients share the 70 slots (closed
+    # loop, Little's law): each waits (1,000 / 70 - 1) x (5.7206 + 1,024 x 0.13959 = 148.66
+    # s) = 13.2857 x 148.66 = 1,975.1 s for one, shown apart from the served request's TTFT
     k = 108048 // 1536
     touched = 1 - (1 - 8 / 128) ** k  # 126.6 of 128 experts
     step_memory = _mem_s(DENSE_TP8, EXPERTS_TP8 * touched, k * 1536 * 48128)
     step_compute = (2 * k * (DENSE_PARAMS + EXPERT_PARAMS / COEF["expert_compute"])
-                    + 2 * k * 1536 * WIDTH) / (PEAK * COEF["compute"])
+                    + 2 * k * 1536 * WIDTH) / (PEAK * EFF)
     step = (max(step_memory, step_compute)
             + 188 * (NCCL + 14 * STEP + 7 / 8 * 2 * k * 8192 / LINK)
             + _overhead_s(94))
@@ -239,9 +246,9 @@ def test_tp8_ep_throughput_at_the_kv_limited_concurrency() -> None:
     # prefills
     ttft = HOST_1K + PREFILL_1K + 2 * step + COEF["queue"] * (k - 1) * PREFILL_1K
     throughput = k / (tpot + ttft / 1024)
-    assert (tpot, ttft, throughput) == pytest.approx((0.14657, 6.3967, 458.1), rel=2e-3)
+    assert (tpot, ttft, throughput) == pytest.approx((0.13959, 5.7206, 482.2), rel=2e-3)
     wait = (1000 / k - 1) * (ttft + 1024 * tpot)
-    assert pytest.approx(2079.0, rel=2e-3) == wait
+    assert pytest.approx(1975.1, rel=2e-3) == wait
     est = _speed(ParallelLayout(tp=8, ep=True), concurrency=1000)
     assert est.concurrency == k == 70 and est.kv_bound
     assert est.tpot_ms == pytest.approx(tpot * 1e3, rel=1e-4)
@@ -253,19 +260,19 @@ def test_tp8_ep_throughput_at_the_kv_limited_concurrency() -> None:
 
 def test_twice_the_kv_limited_concurrency_waits_one_served_request() -> None:
     # 140 clients on the 70 slots: each request waits (140 / 70 - 1) = 1 x a served request's
-    # whole time, 6.3967 s TTFT + 1,024 x 0.14657 s = 156.48 s, before its prefill; the served
-    # 70 run as at 70 clients (TTFT 6.3967 s, TPOT 146.57 ms, 458.1 tokens/s in all, so
-    # 458.1 / 140 = 3.27 tokens/s per client)
+    # whole time, 5.7206 s TTFT + 1,024 x 0.13959 s = 148.66 s, before its prefill; the served
+    # 70 run as at 70 clients (TTFT 5.7206 s, TPOT 139.59 ms, 482.2 tokens/s in all, so
+    # 482.2 / 140 = 3.44 tokens/s per client)
     est = _speed(ParallelLayout(tp=8, ep=True), concurrency=140)
     assert est.concurrency == 70 and est.kv_bound
-    assert est.kv_wait_ms == pytest.approx(156.48e3, rel=2e-3)
-    assert (est.ttft_ms, est.tpot_ms) == pytest.approx((6396.7, 146.57), rel=2e-3)
-    assert est.output_tokens_per_s == pytest.approx(458.1, rel=2e-3)
+    assert est.kv_wait_ms == pytest.approx(148.66e3, rel=2e-3)
+    assert (est.ttft_ms, est.tpot_ms) == pytest.approx((5720.6, 139.59), rel=2e-3)
+    assert est.output_tokens_per_s == pytest.approx(482.2, rel=2e-3)
     wait = next(t for t in est.terms if t.key == "kv_wait")
-    assert "(140 clients / 70 slots - 1)" in wait.formula and "3.27" in wait.note
+    assert "(140 clients / 70 slots - 1)" in wait.formula and "3.44" in wait.note
     at_limit = _speed(ParallelLayout(tp=8, ep=True), concurrency=70)
     assert not at_limit.kv_bound and at_limit.kv_wait_ms == 0
-    assert at_limit.ttft_ms == pytest.approx(6396.7, rel=2e-3)
+    assert at_limit.ttft_ms == pytest.approx(5720.6, rel=2e-3)
 
 
 # --- TP=8 without EP, TP=4 x PP=2, TP=1 x PP=8 -------------------------------------------------
