@@ -1355,12 +1355,32 @@ def _state_dtype(kv: KvLayer, states: StateRules) -> KvLayer:
 
 
 def checkpoint_fp8_kv(spec: ModelSpec, settings: EngineSettings, rules: VllmRules) -> bool:
-    """Whether --kv-cache-dtype auto takes the checkpoint's FP8 KV cache: a ModelOpt
-    kv_cache_quant_algo FP8 (vllm_versions.CHECKPOINT_KV_DTYPE_FROM), unless a what-if
-    replaces the checkpoint. The memory plan and the speed model both read it here."""
-    return (settings.kv_cache_dtype == "auto" and rules.checkpoint_kv_dtype
-            and not settings.target_quant and spec.quant is not None
-            and spec.quant.kv_cache_dtype == "fp8")
+    """Whether the KV cache takes the checkpoint's FP8 format, unless a what-if replaces the
+    checkpoint: a ModelOpt kv_cache_quant_algo FP8 under --kv-cache-dtype auto
+    (vllm_versions.CHECKPOINT_KV_DTYPE_FROM); a compressed-tensors kv_cache_scheme under
+    `auto` (CT_KV_SCHEME_FROM), and whatever --kv-cache-dtype says before
+    CT_KV_SCHEME_AUTO_ONLY_FROM. The memory plan and the speed model both read it here."""
+    if settings.target_quant or spec.quant is None or spec.quant.kv_cache_dtype != "fp8":
+        return False
+    if spec.quant.method == "compressed-tensors":
+        return rules.ct_kv_scheme and (settings.kv_cache_dtype == "auto"
+                                       or rules.ct_kv_scheme_forced)
+    return settings.kv_cache_dtype == "auto" and rules.checkpoint_kv_dtype
+
+
+def checkpoint_kv_note(spec: ModelSpec, settings: EngineSettings, rules: VllmRules) -> str:
+    """Why the KV cache is 1 B an element where checkpoint_fp8_kv says the checkpoint sets it
+    (the KV-bytes term's note), else ''."""
+    if not checkpoint_fp8_kv(spec, settings, rules):
+        return ""
+    if spec.quant is not None and spec.quant.method == "compressed-tensors":
+        over = ("" if settings.kv_cache_dtype == "auto" else
+                f"; vLLM {rules.label} applies it over the {settings.kv_cache_dtype} KV cache "
+                "asked for (0.22 on: only under auto)")
+        return ("FP8 KV cache (1 B): the checkpoint's compressed-tensors kv_cache_scheme, which "
+                f"vLLM's Attention layer applies from 0.15{over}")
+    return ("FP8 KV cache (1 B): --kv-cache-dtype auto takes the checkpoint's ModelOpt "
+            "kv_cache_quant_algo (vLLM 0.14 on)")
 
 
 def served_kv_elem_bytes(spec: ModelSpec, settings: EngineSettings, bf16: bool = True,

@@ -710,6 +710,21 @@ CHECKPOINT_KV_DTYPE_FROM: Version = (0, 14, 0)
 cache config is built): --kv-cache-dtype auto takes the checkpoint's kv_cache_quant_algo
 (ModelOpt "FP8" -> fp8). Absent from the 0.13.0 wheel, present from 0.14.0 on."""
 
+CT_KV_SCHEME_FROM: Version = (0, 15, 0)
+"""NOTE: a compressed-tensors checkpoint's kv_cache_scheme (CompressedTensorsConfig is the only
+quantization config with that attribute: 0.15.0, 0.19.0, 0.34.0 wheels) makes the Attention
+layer's KV cache fp8 and sets cache_config.cache_dtype "fp8" ("llm-compressor mdls need to set
+cache_dtype to "fp8" manually": attention/layer.py Attention.__init__ in the 0.15.0 wheel,
+model_executor/layers/attention/attention.py from 0.16.0). Absent from the 0.14.0 wheel, where
+such a checkpoint's KV cache is the model dtype under `auto` (resolve_kv_cache_dtype_string's
+get_kv_cache_quant_algo_string reads ModelOpt configs only, 0.14.0-0.34.0)."""
+
+CT_KV_SCHEME_AUTO_ONLY_FROM: Version = (0, 22, 0)
+"""NOTE: up to 0.21.x the kv_cache_scheme branch (CT_KV_SCHEME_FROM) sets fp8 whatever
+--kv-cache-dtype says (`if kv_cache_scheme is not None:`, 0.15.0-0.21.0 wheels); from 0.22.0
+only under `auto` ("Honor it only when the user did not explicitly pick a kv_cache_dtype; an
+explicit choice (e.g. bfloat16) must win": attention.py, 0.22.0, 0.33.0 and 0.34.0 wheels)."""
+
 CONFIG_SSM_DTYPE_FROM: Version = (0, 17, 0)
 """NOTE: model_executor/models/config.py Qwen3_5ForConditionalGenerationConfig sets
 mamba_ssm_cache_dtype from the config's mamba_ssm_dtype (float32 for Qwen3.5/3.6): absent
@@ -1236,6 +1251,8 @@ class VllmRules:
     kv_cache_dtypes: tuple[str, ...]
     symm_mem: bool = True
     nnodes_custom_ar_off: bool = False  # NNODES_CUSTOM_AR_OFF
+    ct_kv_scheme: bool = True  # CT_KV_SCHEME_FROM
+    ct_kv_scheme_forced: bool = False  # before CT_KV_SCHEME_AUTO_ONLY_FROM
     group_pad_ratio: float = 1.5
     """The largest attention type's layer count is the KV group size when it is below this
     times the smallest's (1.0: never, before 0.12)."""
@@ -1301,6 +1318,8 @@ def vllm_rules(text: str) -> VllmRules:
         blackwell_graphs_1024=version >= BLACKWELL_GRAPHS_1024_FROM,
         sm90_fa4_fp8_hd512=version >= SM90_FA4_FP8_HD512_FROM,
         checkpoint_kv_dtype=version >= CHECKPOINT_KV_DTYPE_FROM,
+        ct_kv_scheme=version >= CT_KV_SCHEME_FROM,
+        ct_kv_scheme_forced=CT_KV_SCHEME_FROM <= version < CT_KV_SCHEME_AUTO_ONLY_FROM,
         kv_cache_dtypes=vllm_cli(version_label(version)).choices["--kv-cache-dtype"],
         config_ssm_dtype=version >= CONFIG_SSM_DTYPE_FROM,
         mamba_align=version >= MAMBA_ALIGN_FROM,
