@@ -754,6 +754,7 @@ def _attention_per_rank(mixer: object, hidden: int, total: int, tp: int,
     the quant_config; an AutoRound extra_config entry for in_proj_b / in_proj_a sets the whole
     component's bits, as quant._module_share places any GDN module).
     """
+    total += _v_slot(mixer, hidden)
     if tp == 1:
         return total
     if isinstance(mixer, AttentionMixer):
@@ -778,12 +779,29 @@ def _attention_per_rank(mixer: object, hidden: int, total: int, tp: int,
 
 
 
+def _v_slot(mixer: object, hidden: int) -> int:
+    """The value projection vLLM builds for a layer whose checkpoint has none: Gemma 4's
+    attention_k_eq_v full-attention layers (kv_shared), K's shape again.
+
+    NOTE: gemma4.py Gemma4Attention builds one QKVParallelLinear with num_kv_heads x head_dim
+    of V for every layer with a KV cache of its own ("k_eq_v layers load K weights into both K
+    and V slots ... no structural difference needed"), and the loader fills V with K's weights:
+    the 0.19.0 wheel's weight iterator yields k_proj again as v_proj (weight.clone()), the
+    0.33.0 and 0.34.0 wheels' hf_to_vllm_mapper stacks k_proj into the shards ["k", "v"]. The
+    checkpoint's parameters (params._softmax_attention) have no v; the GPU holds it.
+    Gemma-4-31B: 10 such layers x 4 KV heads x 512 x hidden 5,376 = 110,100,480 parameters."""
+    if isinstance(mixer, AttentionMixer) and mixer.kv_shared and mixer.kv_source is None:
+        return hidden * mixer.num_kv_heads * mixer.v_head_dim
+    return 0
+
+
 def _kv_width(mixer: AttentionMixer) -> int:
-    """Output width of one layer's k and v projections: none for a layer reading another
-    layer's KV (kv_source; params._softmax_attention), no v where K=V (kv_shared)."""
+    """Output width of one layer's k and v projections as vLLM builds them: none for a layer
+    reading another layer's KV (kv_source; params._softmax_attention), v beside k where the
+    checkpoint has K=V (kv_shared: _v_slot)."""
     if mixer.kv_source is not None:
         return 0
-    return mixer.num_kv_heads * (mixer.head_dim + (0 if mixer.kv_shared else mixer.v_head_dim))
+    return mixer.num_kv_heads * (mixer.head_dim + mixer.v_head_dim)
 
 
 def _kv_on_rank(mixer: AttentionMixer, kv_params: float, tp: int) -> float:

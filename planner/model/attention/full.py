@@ -42,8 +42,9 @@ class FullAttentionKv(KvLayer):
         NOTE: vLLM AttentionSpec page = block x kv_heads x (head_size + head_size_v) x dtype
         (v1/kv_cache_interface.py), i.e. 2 x kv_heads x head_dim x bytes per token when
         v = k dims. Llama-3.1-8B: 2 x 8 x 128 x 2 B = 4,096 B per layer, x 32 layers =
-        131,072 B/token. Layers with k_eq_v (kv_shared) are ASSUMED to still store both K
-        and V: vLLM's standard Attention layer allocates head_size_v = head_size for them.
+        131,072 B/token. Layers with k_eq_v (kv_shared) store both K and V: vLLM's gemma4.py
+        builds them as any other layer (QKVParallelLinear with a V slot K's weights fill, the
+        standard Attention layer with head_size_v = head_size; 0.19.0, 0.33.0, 0.34.0 wheels).
         A packed format (kvformat.KvFormat: nvfp4, per-token-head) sizes each head vector with
         its scales: kv_heads x (side(head_dim) + side(v_head_dim)); turboquant: the packed
         K|V slot, 16-bit on the boundary layers (kvformat.TURBOQUANT_NOTE).

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from planner.catalog import catalog_spec as _catalog_spec
 from planner.model.config.parser import parse_model_config
+from planner.model.params import count_params
 from planner.model.quant import (
     COMPONENTS,
     SCHEMES,
@@ -222,6 +223,26 @@ def test_gemma4_router_scales_and_layer_norms_whole_on_every_rank(ref_config):
     ranks = rank_weights(spec, BF16, ParallelLayout(tp=4))
     assert [r.router_bytes for r in ranks] == [21_803_520] * 4
     assert [r.norms_bytes for r in ranks] == [1_188_412] * 4
+
+
+def test_gemma4_k_eq_v_layers_hold_a_v_projection_on_the_gpu(ref_config):
+    # vLLM gemma4.py (0.19.0, 0.33.0, 0.34.0 wheels) builds every layer with a KV cache of its
+    # own as one QKVParallelLinear, V slot included, and loads k_proj into both K and V: the GPU
+    # holds the same layer as a checkpoint that stores v_proj. google/gemma-4-26B-A4B: 5
+    # full-attention layers x 2 global KV heads x 512 x hidden 2,816 = 14,417,920 V
+    # parameters the checkpoint lacks: 28,835,840 B at TP 1, 14,417,920 B a rank at TP 2
+    # (one KV head each).
+    config, quant = ref_config("google__gemma-4-26B-A4B")
+    k_eq_v = parse_model_config(config, quant, name="k_eq_v")
+    text = {**config["text_config"], "attention_k_eq_v": False}
+    with_v = parse_model_config({**config, "text_config": text}, quant, name="with_v")
+    assert count_params(with_v).total - count_params(k_eq_v).total == 14_417_920
+    stored = sum(layer.attention for layer in count_params(k_eq_v).layers) * 2
+    ranks = [rank_weights(k_eq_v, BF16, ParallelLayout(tp=tp))[0].attention_bytes
+             for tp in (1, 2)]
+    assert ranks[0] == stored + 28_835_840
+    assert ranks == [rank_weights(with_v, BF16, ParallelLayout(tp=tp))[0].attention_bytes
+                     for tp in (1, 2)]
 
 
 def test_gemma4_e2b_per_layer_embeddings_and_shared_layers_per_rank():
