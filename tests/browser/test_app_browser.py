@@ -243,6 +243,44 @@ def test_speed_in_view_for_a_what_if_format_at_1280x800(browser, server: str) ->
     page.close()
 
 
+_MID_WORD_BREAKS = r"""() => {
+  const out = [];
+  for (const label of document.querySelectorAll('[data-testid=stWidgetLabel] p')) {
+    const text = label.firstChild;
+    if (!text || text.nodeType !== Node.TEXT_NODE) continue;
+    let top = null;
+    for (let i = 0; i < text.length; i++) {
+      const range = document.createRange();
+      range.setStart(text, i);
+      range.setEnd(text, i + 1);
+      const rect = range.getClientRects()[0];
+      if (!rect) continue;
+      const here = Math.round(rect.top);
+      const word = c => /[A-Za-z0-9_]/.test(c);
+      if (top !== null && here > top + 2 && word(text.data[i - 1]) && word(text.data[i]))
+        out.push(text.data.slice(0, i) + '|' + text.data.slice(i));
+      top = here;
+    }
+  }
+  return out;
+}"""
+"""Each widget label's line breaks that fall between two word characters, as 'a|b'."""
+
+
+@pytest.mark.parametrize("width, height", [(1280, 800), (1440, 900)])
+def test_no_label_is_cut_mid_word(browser, server: str, width: int, height: int) -> None:
+    """The Plan page's labels wrap at spaces, or at a break the label allows: at 1440x900
+    "max_num_batched_tokens" read "max_num_batched_tok" / "ens" in its half column (helper
+    279's QA; at 1280 "max_num_batched" / "_tokens", where the width happened to fall)."""
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.set_default_timeout(60_000)
+    page.goto(f"{server}/?{SEED}")
+    page.get_by_text("Fits:").first.wait_for()
+    _settle(page, charts=1)
+    assert page.evaluate(_MID_WORD_BREAKS) == []
+    page.close()
+
+
 def test_report_tables_stay_inside_the_page_at_1280x800(browser, server: str) -> None:
     """The report's memory plan (14 columns: rank, node, GPU, PP stage, layers, total, budget,
     used by others, weights, activation, non-torch, CUDA graphs, KV cache, blocks) ran ~180 px

@@ -241,7 +241,10 @@ def _controls() -> None:
     a, b = right.columns(2)
     a.number_input("max_num_seqs", value=None, step=1, placeholder="default",
                    **bind("plan", "max_num_seqs"))
-    b.number_input("max_num_batched_tokens", value=None, step=1024,
+    # a break allowed before "_tokens" (U+200B, zero width): the label takes two lines in its
+    # half column, and without one the browser cut it anywhere ("max_num_batched_tok" / "ens"
+    # at 1440 px)
+    b.number_input("max_num_batched\u200b_tokens", value=None, step=1024,
                    placeholder="default", **bind("plan", "max_num_batched_tokens"))
     # under the KV dtype and the load: the right column, taller, would push the figures down;
     # the arrivals beside it, one line high (a labelled row would push them down too)
