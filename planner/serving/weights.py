@@ -531,7 +531,8 @@ def _terms(
         attention += attention_params * attention_bits
         if attention_bits < bits.kept_bits:
             attention += (_attention_kept_per_rank(layer.mixer, spec.hidden_size, shard.tp)
-                          * (bits.kept_bits - attention_bits))
+                          * (bits.kept_bits - attention_bits)
+                          + _mla_dequantized_kv_b(layer.mixer, shard.tp) * bits.kept_bits)
         dense_params, dense_kept = _dense_mlp_per_rank(layer.mlp, spec.hidden_size,
                                                        lp.dense_mlp, shard.tp)
         dense_mlp += dense_params * dense_bits
@@ -875,6 +876,37 @@ def _attention_kept_per_rank(mixer: object, hidden: int, tp: int) -> float:
         out_bias = hidden if mixer.proj_bias else 0
         return (conv + 3 * mixer.num_heads + d_inner + in_bias) / tp + out_bias
     return 0.0
+
+
+def _mla_dequantized_kv_b(mixer: object, tp: int) -> float:
+    """Parameters of the 16-bit copy of a quantized MLA kv_b_proj one TP rank holds beside
+    it (W_UK_T and W_UV): kv_lora_rank x its heads x (qk_nope_head_dim + v_head_dim); 0 for
+    other mixers. Counted only where the layer's attention is quantized (_terms).
+
+    NOTE: mla_attention.py MLAAttention.process_weights_after_loading (0.19.0, 0.24.0 and
+    0.34.0 wheels; 0.34.0 through split_kv_b_proj) dequantizes kv_b_proj to the activation
+    dtype (quantization/utils/quant_utils.py get_and_maybe_dequant_weights(kv_b_proj,
+    out_dtype=act_dtype)) and keeps that tensor as W_UK_T / W_UV (views of it) for decode,
+    while kv_b_proj stays for the prefill path. An unquantized kv_b_proj comes back as itself
+    (`weight.to(out_dtype)`): no copy. DeepSeek-V3 (FP8) at TP 8: 512 x 128 / 8 x (128 + 128)
+    = 2,097,152 parameters a layer, 61 x 2,097,152 x 2 B = 255,852,544 B per GPU.
+    """
+    if not isinstance(mixer, MlaMixer):
+        return 0.0
+    return (mixer.kv_lora_rank * mixer.num_heads * (mixer.qk_nope_head_dim + mixer.v_head_dim)
+            / tp)
+
+
+def mla_kv_b_copy_bytes(spec: ModelSpec, scheme: QuantScheme, layers: range, tp: int) -> int:
+    """Bytes of the 16-bit kv_b_proj copies (_mla_dequantized_kv_b) in `layers` on one TP rank,
+    which attention_bytes holds. The speed model leaves them out of the bytes a step reads,
+    as before they were counted: MLA decode multiplies by the copy (mla_attention.py
+    MLAAttention forward_impl, torch.bmm with W_UK_T; _v_up_proj with W_UV; 0.34.0 wheel) in
+    place of the quantized kv_b_proj, a read not modelled (unverified). DeepSeek-V3 (FP8) at
+    TP 8: 61 x 2,097,152 x 2 B = 255,852,544 B per GPU."""
+    bits = _scheme_bits(spec, scheme)
+    return math.ceil(sum(_mla_dequantized_kv_b(spec.layers[i].mixer, tp) * bits.kept_bits
+                         for i in layers if bits.layers[i][0] < bits.kept_bits) / 8)
 
 
 def _dense_mlp_per_rank(mlp: object, hidden: int, total: int, tp: int) -> tuple[float, float]:

@@ -245,6 +245,26 @@ def test_gemma4_k_eq_v_layers_hold_a_v_projection_on_the_gpu(ref_config):
                      for tp in (1, 2)]
 
 
+def test_quantized_mla_holds_a_16_bit_copy_of_kv_b():
+    # vLLM mla_attention.py MLAAttention.process_weights_after_loading (0.19.0, 0.24.0, 0.34.0)
+    # dequantizes a quantized kv_b_proj to the activation dtype and keeps it as W_UK_T / W_UV
+    # beside the FP8 kv_b_proj. deepseek-ai/DeepSeek-V3 (FP8 block 128 x 128: 8 + 32 / 16,384
+    # = 8.001953125 bits), TP 8, one layer on one rank:
+    #   q_a + kv_a whole 7,168 x (1,536 + 576) + norms 1,536 + 512 = 15,140,864, split
+    #   (q_b 1,536 x 128 x 192 + kv_b 512 x 128 x 256 + o 128 x 128 x 7,168) / 8 = 21,495,808:
+    #   36,636,672 x 8.001953125 / 8 = 36,645,616.5 B, norms kept 16-bit 2,048 x (16 -
+    #   8.001953125) / 8 = 2,047.5 B, the copy 512 x 16 x 256 x 2 B = 4,194,304 B:
+    #   40,841,968 B a layer, x 61 = 2,491,360,048 B (2,235,507,504 without the copy).
+    spec = _catalog_spec("deepseek-ai/DeepSeek-V3")
+    rank = rank_weights(spec, checkpoint_scheme(spec), ParallelLayout(tp=8))[0]
+    assert rank.attention_bytes == 61 * 40_841_968 == 2_491_360_048
+    # An unquantized kv_b_proj is its own W_UK / W_UV (get_and_maybe_dequant_weights returns
+    # weight.to(act_dtype), the same tensor): DeepSeek-V2-Lite in bf16 holds no copy.
+    lite = _catalog_spec("deepseek-ai/DeepSeek-V2-Lite-Chat")
+    stored = sum(layer.attention for layer in count_params(lite).layers) * 2
+    assert rank_weights(lite, BF16, ParallelLayout())[0].attention_bytes == stored
+
+
 def test_gemma4_e2b_per_layer_embeddings_and_shared_layers_per_rank():
     # google/gemma-4-E2B-it, bf16, TP 2 (vLLM 0.33.0 gemma4.py): embed_tokens 262,144 / 2 x
     # 1536 = 201,326,592; embed_tokens_per_layer (VocabParallelEmbedding) 131,072 x 8,960 =
@@ -970,8 +990,10 @@ _MLA_INDEXER = MlaMixer(num_heads=4, q_lora_rank=32, kv_lora_rank=16, qk_nope_he
     # 32 x 16 = 512, wk 64 x 8 = 512, k_norm weight + bias 16, weights_proj 64 x 2 = 128: 9,152.
     # Kept 16-bit: q_a_layernorm 32 + kv_a_layernorm 16 + k_norm 16 + weights_proj 128 = 192:
     # 8,960 + 192 x 2 = 9,344. TP 2: q_b, kv_b, o 4,608 / 2 split, the rest replicated: 6,848
-    # params, 6,656 + 192 x 2 = 7,040.
-    (_MLA_INDEXER, 9_344, 7_040, 9_152),
+    # params, 6,656 + 192 x 2 = 7,040. Plus the 16-bit copy of the FP8 kv_b (W_UK_T / W_UV,
+    # test_quantized_mla_holds_a_16_bit_copy_of_kv_b): 16 x 4 x (8 + 8) = 1,024 params, 2,048 B
+    # (1,024 B a rank at TP 2): 11,392 and 8,064.
+    (_MLA_INDEXER, 11_392, 8_064, 9_152),
     # Gated DeltaNet, 2 key heads and 4 value heads of 8, kernel 4: in_proj 64 x (2 x 16 +
     # 2 x 32 + 2 x 4) = 6,656, conv1d (2 x 16 + 32) x 4 = 256, dt_bias + A_log 8, norm 8,
     # out_proj 32 x 64 = 2,048: 8,976. Kept: 256 + 8 + 8 = 272: 8,704 + 544 = 9,248. TP 2: all
