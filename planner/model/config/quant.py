@@ -1206,7 +1206,7 @@ def _torchao(qc: dict, where: str, warnings: list[str]) -> QuantSpec | None:
         if group in TORCHAO_INT4_GROUPS:
             if config.get("_version", 1) != 2:
                 warnings.append(f"{where}: torchao Int4WeightOnlyConfig _version "
-                                f"{config.get('_version', 1)}: torchao 0.18.0 quantizes "
+                                f"{config.get('_version', 1)!r}: torchao 0.18.0 quantizes "
                                 "version 2 only (assert config.version == 2): planned as "
                                 "version 2's bytes")
             return QuantSpec(method="torchao", scheme=f"torchao-int4-g{group}", weight_bits=4,
@@ -1233,7 +1233,7 @@ def _torchao_granularity(granularity: object) -> str | None:
     list of two of the same kind), else None."""
     if granularity is None:
         return "PerTensor"
-    kinds = [g.get("_type") if isinstance(g, dict) else None
+    kinds = [g["_type"] if isinstance(g, dict) and isinstance(g.get("_type"), str) else None
              for g in (granularity if isinstance(granularity, list) else [granularity])]
     return kinds[0] if len(kinds) in (1, 2) and len(set(kinds)) == 1 \
         and kinds[0] in _TORCHAO_FP8_SCHEMES else None
@@ -1314,10 +1314,10 @@ def _quark(qc: dict, where: str, warnings: list[str]) -> QuantSpec | None:
     if own:
         warnings.append(f"{where}.layer_quant_config gives {len(own)} patterns their own "
                         f"format ({own[0]}, ...): planned in the global format")
-    inputs = top["input_tensors"]
+    act = top["input_tensors"].get("qscheme") if scheme.startswith("fp8") else None
     return QuantSpec(method="quark", scheme=scheme, weight_bits=_QUARK_BITS.get(scheme, 8),
                      block_size=(128, 128) if scheme == "fp8-block128" else None,
-                     input_qscheme=inputs.get("qscheme") if scheme.startswith("fp8") else None,
+                     input_qscheme=act if isinstance(act, str) else None,
                      excluded_modules=_names(qc.get("exclude") or [], where),
                      summary=f"Quark {summary}")
 
@@ -1331,7 +1331,7 @@ def _quark_format(weight: object, inputs: object) -> tuple[str, str] | None:
     kinds, qscheme = (weight.get("dtype"), inputs.get("dtype")), weight.get("qscheme")
     dynamic, act = inputs.get("is_dynamic"), inputs.get("qscheme")
     if kinds == ("fp8_e4m3", "fp8_e4m3"):
-        if qscheme == "per_block" and list(weight.get("block_size") or []) == [128, 128] \
+        if qscheme == "per_block" and weight.get("block_size") == [128, 128] \
                 and weight.get("symmetric") is True and dynamic and act == "per_group" \
                 and inputs.get("group_size") == 128 and inputs.get("symmetric") is True:
             return "fp8-block128", "FP8 W8A8 (e4m3, 128x128 block scales)"
@@ -1364,7 +1364,8 @@ def _quark_mx(weight: object, inputs: object) -> tuple[str, str] | None:
     currently not implemented"; FP8 inputs, W4A8, are not planned here)."""
     if not isinstance(weight, dict) or weight.get("is_dynamic") \
             or weight.get("qscheme") != "per_group" or weight.get("group_size") != 32 \
-            or weight.get("scale_format") != "e8m0" or weight.get("dtype") not in _QUARK_MX_VALUES:
+            or weight.get("scale_format") != "e8m0" or not isinstance(weight.get("dtype"), str) \
+            or weight["dtype"] not in _QUARK_MX_VALUES:
         return None
     values = weight["dtype"]
     takes = (values, "fp6_e3m2", "fp6_e2m3") if values == "fp4" else (values,)

@@ -241,3 +241,56 @@ def test_quark_ocp_mx_every_linear_and_expert(values: str, bits: float, weights:
     assert checkpoint_scheme(spec).bits_per_weight == bits
     assert _weights(spec) == weights
     assert _plan(spec, "h100-sxm").fits and _plan(spec, "mi300x").fits
+
+
+_DYNAMIC_FP8 = {**_FP8, "is_dynamic": True}
+
+
+def _quark_global(weight: object, inputs: object) -> dict:
+    return {**QUARK_FP8_KV, "export": {"kv_cache_group": []}, "layer_quant_config": {},
+            "global_quant_config": {"weight": weight, "input_tensors": inputs}}
+
+
+def _torchao_fp8(granularity: object) -> dict:
+    return {"quant_method": "torchao", "quant_type": {"default": {
+        "_type": "Float8DynamicActivationFloat8WeightConfig", "_data": {
+            "granularity": granularity}}}}
+
+
+@pytest.mark.parametrize(("config", "shown"), [
+    # a granularity whose _type is an object or a list, not a class name (torchao's
+    # config_from_dict imports _type by name: vLLM stops at load)
+    (_torchao_fp8({"_type": {"a": 1}}), "granularity {'_type': {'a': 1}}"),
+    (_torchao_fp8([{"_type": [1]}, {"_type": [1]}]), "granularity [{'_type': [1]}"),
+    # Quark OCP MX weights whose dtype is a list; FP8 per_block weights whose block_size is a
+    # number (vLLM's _is_fp8_w8a8 takes list(block_size): TypeError at load from 0.28)
+    (_quark_global({**_MX, "dtype": ["fp4"]}, None), "weight ['fp4'] 'per_group'"),
+    (_quark_global({**_FP8, "qscheme": "per_block", "block_size": 128},
+                   {**_DYNAMIC_FP8, "qscheme": "per_group", "group_size": 128}),
+     "weight 'fp8_e4m3' 'per_block'"),
+])
+def test_malformed_formats_are_named_not_a_type_error(config: dict, shown: str) -> None:
+    # each stopped the parser with "config.json is malformed: TypeError: unhashable type" (or
+    # "'int' object is not iterable"), naming no field; now the format is named in the
+    # not-understood warning and planned as 16-bit weights
+    spec = _spec(config)
+    assert spec.quant is None
+    assert any("not understood" in w and shown in w for w in spec.warnings), spec.warnings
+
+
+def test_quark_fp8_input_qscheme_not_a_name_is_none() -> None:
+    # FP8 per-tensor weights with dynamic inputs whose qscheme is a list: vLLM's _is_fp8_w8a8
+    # takes dynamic inputs whatever their qscheme (a dynamic per-tensor activation key unless
+    # "per_channel", 0.34.0), so the linears load; the spec keeps no qscheme (it was a
+    # validation error, "config.json gives an invalid input_qscheme", naming no key of the file)
+    spec = _spec(_quark_global(_FP8, {**_DYNAMIC_FP8, "qscheme": ["per_tensor"]}))
+    assert spec.quant.scheme == "fp8-tensor" and spec.quant.input_qscheme is None
+    assert _plan(spec, "h100-sxm").fits
+
+
+def test_torchao_int4_version_shown_as_written() -> None:
+    # _version "2" (a string) is not torchao's version 2: the warning shows it quoted (it read
+    # "_version 2: torchao 0.18.0 quantizes version 2 only", contradicting itself)
+    default = {**TORCHAO_INT4["quant_type"]["default"], "_version": "2"}
+    spec = _spec({**TORCHAO_INT4, "quant_type": {"default": default}})
+    assert any("Int4WeightOnlyConfig _version '2': torchao 0.18.0" in w for w in spec.warnings)
