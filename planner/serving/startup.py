@@ -2539,7 +2539,22 @@ QUARK_SCHEME_MIN_CAPABILITY = {"fp8": ("QuarkW8A8Fp8", 89), "int8": ("QuarkW8A8I
 0.34.0 wheels), which
 QuarkConfig._check_scheme_supported compares with the GPU's (RuntimeError "Quantization
 scheme is not supported for the current GPU. Min capability: N. Current capability: C.",
-the same words as a tuple in 0.19.0)."""
+the same words as a tuple up to 0.28.0); FP8 before QUARK_FP8_CAPABILITY_ERROR_FROM in other
+words."""
+
+QUARK_FP8_CAPABILITY_ERROR_FROM: Version = (0, 30, 0)
+"""NOTE: the first release whose quark.py picks QuarkW8A8Fp8 whatever the GPU and refuses it in
+init_scheme (_check_scheme_supported, the words of QUARK_SCHEME_MIN_CAPABILITY; 0.30.0-0.34.0
+wheels). 0.9.1-0.29.0's _get_scheme_from_config asks _check_scheme_supported(89, error=False)
+and below 89 falls through to NotImplementedError "No quark compatible scheme was found."
+(0.9.1, 0.18.0, 0.19.0, 0.20.0-0.29.0 wheels, each read)."""
+
+QUARK_INT8_DYNAMIC_FROM: Version = (0, 20, 0)
+"""NOTE: the first release whose quark.py takes INT8 W8A8 with dynamic per-token inputs
+(input_tensors per_channel, is_dynamic: _is_dynamic_per_token_w8a8, 0.20.0-0.29.0; then
+_is_w8a8_int8, 0.30.0-0.34.0). 0.9.1-0.19.0 take static per-tensor inputs only
+(_is_static_tensor_w8a8; 0.9.1, 0.11.0, 0.14.0, 0.16.0, 0.18.0, 0.19.0 wheels) and raise
+NotImplementedError "No quark compatible scheme was found." for dynamic ones."""
 
 
 def own_loader_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
@@ -2547,8 +2562,8 @@ def own_loader_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
     """vLLM's refusal of a torchao or Quark checkpoint's format (own_loader_method) on this
     GPU or release; [] where it loads. torchao FP8 needs FP8 tensor cores
     (TORCHAO_FP8_CHECK_FROM); Quark's FP8 and INT8 schemes their minimum capability
-    (QUARK_SCHEME_MIN_CAPABILITY), its per-block FP8 a release that reads it
-    (config.quant.QUARK_PER_BLOCK_FROM)."""
+    (QUARK_SCHEME_MIN_CAPABILITY), its per-block FP8 and dynamic per-token INT8 a release
+    that reads them (config.quant.QUARK_PER_BLOCK_FROM, QUARK_INT8_DYNAMIC_FROM)."""
     method = own_loader_method(spec, scheme)
     at = f"vLLM {version_label(version)}"
     if method == "torchao":
@@ -2568,9 +2583,17 @@ def own_loader_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
     if scheme.key == "fp8-block128" and version < QUARK_PER_BLOCK_FROM:
         return ["No quark compatible scheme was found. (" + at + " quark.py _is_fp8_w8a8 takes "
                 "no per_block FP8 weights; it reads them from 0.28.0)"]
+    if scheme.family == "int8" and spec.quant.input_qscheme == "per_channel" \
+            and version < QUARK_INT8_DYNAMIC_FROM:
+        return ["No quark compatible scheme was found. (" + at + " quark.py takes INT8 W8A8 "
+                "with static per-tensor inputs only; dynamic per-token ones from 0.20.0)"]
     name, need = QUARK_SCHEME_MIN_CAPABILITY[scheme.family]
     current = _capability(gpu)
     if current is not None and current < need:
+        if scheme.family == "fp8" and version < QUARK_FP8_CAPABILITY_ERROR_FROM:
+            return [f"No quark compatible scheme was found. ({at} quark.py: FP8 W8A8 weights "
+                    f"below compute capability {need} match no scheme; current capability: "
+                    f"{current})"]
         return [f"Quantization scheme is not supported for the current GPU. Min capability: "
                 f"{need}. Current capability: {current}. ({at}: Quark {name} weights)"]
     return _quark_moe_errors(spec, scheme, version)

@@ -208,8 +208,10 @@ def test_quark_moe_pairs_weight_and_input_scales() -> None:
 
 
 def test_quark_int8_experts_from_0_20() -> None:
+    # static per-tensor inputs, which 0.19.0's linears take (_is_static_tensor_w8a8), so the
+    # experts are what stops it; 0.20.0's QuarkW8A8Int8MoEMethod takes them
     int8 = {"dtype": "int8", "qscheme": "per_channel", "is_dynamic": False, "symmetric": True}
-    act = {"dtype": "int8", "qscheme": "per_channel", "is_dynamic": True, "symmetric": True}
+    act = {"dtype": "int8", "qscheme": "per_tensor", "is_dynamic": False, "symmetric": True}
     spec = _moe_quark(int8, act)
     assert _plan(spec, "h100-sxm", "0.19.0").errors[0].startswith("Unsupported FusedMoe scheme")
     assert _plan(spec, "h100-sxm", "0.20.0").fits
@@ -294,3 +296,36 @@ def test_torchao_int4_version_shown_as_written() -> None:
     default = {**TORCHAO_INT4["quant_type"]["default"], "_version": "2"}
     spec = _spec({**TORCHAO_INT4, "quant_type": {"default": default}})
     assert any("Int4WeightOnlyConfig _version '2': torchao 0.18.0" in w for w in spec.warnings)
+
+
+_INT8 = {"dtype": "int8", "qscheme": "per_channel", "is_dynamic": False, "symmetric": True}
+
+
+def test_quark_int8_dynamic_per_token_inputs_from_0_20() -> None:
+    # dynamic per-token INT8 inputs (per_channel, is_dynamic): quark.py reads them from 0.20.0
+    # (_is_dynamic_per_token_w8a8); 0.19.0 takes static per-tensor inputs only and its
+    # _get_scheme_from_config raises "No quark compatible scheme was found." at the first
+    # linear. A dense Qwen3-8B, so no MoE rule is involved.
+    dynamic = {**_INT8, "qscheme": "per_channel", "is_dynamic": True}
+    spec = _spec(_quark_global(_INT8, dynamic))
+    assert spec.quant.scheme == "w8a8-int8" and spec.quant.input_qscheme == "per_channel"
+    old = _plan(spec, "h100-sxm", "0.19.0")
+    assert not old.fits and old.errors[0].startswith("No quark compatible scheme was found.")
+    assert _plan(spec, "h100-sxm", "0.20.0").fits
+    # static per-tensor inputs load on 0.19.0
+    static = _spec(_quark_global(_INT8, {**_INT8, "qscheme": "per_tensor"}))
+    assert _plan(static, "h100-sxm", "0.19.0").fits
+
+
+def test_quark_fp8_below_8_9_in_each_release_words() -> None:
+    # an A100 (compute capability 8.0) with Quark FP8 W8A8: up to 0.29.0 quark.py asks
+    # _check_scheme_supported(89, error=False) and falls through to "No quark compatible scheme
+    # was found."; from 0.30.0 init_scheme raises "Quantization scheme is not supported ..."
+    spec = _spec(_quark_global(_FP8, _FP8))
+    old = _plan(spec, "a100-80gb", "0.29.0")
+    assert not old.fits and old.errors[0].startswith("No quark compatible scheme was found.")
+    assert "current capability: 80" in old.errors[0]
+    new = _plan(spec, "a100-80gb", "0.30.0")
+    assert not new.fits and new.errors[0].startswith(
+        "Quantization scheme is not supported for the current GPU. Min capability: 89. "
+        "Current capability: 80.")
