@@ -170,6 +170,9 @@ class MoeMlp(_Frozen):
     router_scales: bool = Field(
         default=False, description="router input scale (hidden) and per-expert scale (Gemma 4)"
     )
+    router_fp32: bool = Field(
+        default=False, description="router weight and bias held in float32 (MiniMax-M2, MiMo-V2)"
+    )
     latent_size: int | None = Field(
         default=None, gt=0, description="routed experts work in this latent width (Nemotron-3)"
     )

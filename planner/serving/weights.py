@@ -562,7 +562,7 @@ def _terms(
         # per_expert_scale, the MoE layers' three extra RMSNorms and Gemma4DecoderLayer's
         # layer_scalar buffer
         # (AutoWeightsLoader loads persistent buffers: utils.py _add_loadable_non_param_tensors).
-        router += lp.router * router_bits
+        router += lp.router * _router_bits(layer.mlp, router_bits)
         norms += lp.norms * norms_bits
         per_layer_inputs += lp.per_layer_input
     if per_layer_inputs:
@@ -970,6 +970,24 @@ def _shared_expert_gate(mlp: object, hidden: int) -> int:
     if isinstance(mlp, MoeMlp) and mlp.shared_expert_gate and mlp.num_shared_experts:
         return hidden
     return 0
+
+
+def _router_bits(mlp: object, router_bits: float) -> float:
+    """Bits per router weight as vLLM holds it: 32 where it builds the router in float32
+    (MoeMlp.router_fp32) over the 16-bit model dtype the scheme keeps it in, else the
+    scheme's (a parameter count's one byte stays one byte: rank_dense_params).
+
+    NOTE: minimax_m2.py MiniMaxM2MoE: `GateLinear(..., params_dtype=torch.float32)` (a
+    ReplicatedLinear in 0.19.0) and `e_score_correction_bias` `torch.empty(num_local_experts,
+    dtype=torch.float32)`; mimo_v2.py MiMoV2MoE: gate params_dtype and the bias in
+    moe_router_dtype, "float32" by default (nn.Linear(dtype=gate_dtype) in 0.19.0's
+    mimo_v2_flash.py); 0.19.0, 0.24.0 and 0.34.0 wheels. MiniMax-M2.5 (62 layers x (3,072 x
+    256 + 256) = 48,774,656 router parameters, whole on every rank): 195,098,624 B per GPU, was
+    97,549,312.
+    """
+    if isinstance(mlp, MoeMlp) and mlp.router_fp32 and router_bits == KEPT_BITS:
+        return 32.0
+    return router_bits
 
 
 def _padding_factor(hidden: int, mlp: MoeMlp, shard: _Shard) -> float:

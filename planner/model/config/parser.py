@@ -1614,6 +1614,12 @@ def _moe(r: _Reader, model_type: str, i: int) -> MoeMlp:
         # (0.14.0-0.34.0 wheels)
         latent_bias=bool(latent) and bool(r.flag("mlp_bias")),
         router_scales=model_type.startswith("gemma4"),
+        # NOTE: float32 routers, whatever the checkpoint's dtype: minimax_m2.py MiniMaxM2MoE
+        # builds its gate with params_dtype=torch.float32 and e_score_correction_bias in
+        # float32; mimo_v2_flash.py (0.19.0) / mimo_v2.py (0.24.0, 0.34.0) MiMoV2MoE in
+        # getattr(config, "moe_router_dtype", "float32") (0.19.0, 0.24.0, 0.34.0 wheels).
+        router_fp32=model_type == "minimax_m2" or (
+            model_type == "mimo_v2_flash" and r.str_("moe_router_dtype") in (None, "float32")),
     )
 
 

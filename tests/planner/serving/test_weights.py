@@ -265,6 +265,27 @@ def test_quantized_mla_holds_a_16_bit_copy_of_kv_b():
     assert rank_weights(lite, BF16, ParallelLayout())[0].attention_bytes == stored
 
 
+def test_minimax_m2_and_mimo_v2_routers_held_in_float32(ref_config):
+    # vLLM builds these routers in float32 whatever the checkpoint's dtype (weights._router_bits:
+    # minimax_m2.py params_dtype=torch.float32; mimo_v2.py moe_router_dtype, "float32" by
+    # default; 0.19.0, 0.24.0, 0.34.0 wheels), whole on every rank. MiniMax-M2.5 (FP8, the gate
+    # in modules_to_not_convert) at TP 4: 62 MoE layers x (3,072 x 256 + 256 bias) = 48,774,656
+    # x 4 B = 195,098,624 (97,549,312 in bf16). MiMo-V2-Flash: 47 MoE layers x (4,096 x 256 +
+    # 256) = 49,295,104 x 4 B = 197,180,416; a config asking moe_router_dtype bfloat16 x 2 B =
+    # 98,590,208.
+    spec = spec_of(ref_config, "MiniMaxAI__MiniMax-M2.5")
+    ranks = rank_weights(spec, checkpoint_scheme(spec), ParallelLayout(tp=4))
+    assert [r.router_bytes for r in ranks] == [195_098_624] * 4
+    config, quant = ref_config("XiaomiMiMo__MiMo-V2-Flash")
+    mimo = parse_model_config(config, quant, name="mimo")
+    assert rank_weights(mimo, checkpoint_scheme(mimo), ParallelLayout(tp=4))[0].router_bytes \
+        == 197_180_416
+    bf16_router = parse_model_config({**config, "moe_router_dtype": "bfloat16"}, quant,
+                                     name="mimo_bf16_router")
+    assert rank_weights(bf16_router, checkpoint_scheme(bf16_router),
+                        ParallelLayout(tp=4))[0].router_bytes == 98_590_208
+
+
 def test_gemma4_e2b_per_layer_embeddings_and_shared_layers_per_rank():
     # google/gemma-4-E2B-it, bf16, TP 2 (vLLM 0.33.0 gemma4.py): embed_tokens 262,144 / 2 x
     # 1536 = 201,326,592; embed_tokens_per_layer (VocabParallelEmbedding) 131,072 x 8,960 =
