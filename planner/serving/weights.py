@@ -113,6 +113,7 @@ class _Shard:
     gdn_ba_whole: bool = False  # Gated DeltaNet's in_proj_ba on every TP rank (_attention_per_rank)
     latent_fc1_split: bool = False  # fc1_latent_proj split over TP (_latent_projections)
     transformers_backend: bool = False  # stage tensors placed as the Transformers backend does
+    stored: bool = False  # the checkpoint as stored (weights_bytes): no load-time tensors (_terms)
 
     @property
     def expert_tp(self) -> int:
@@ -123,8 +124,12 @@ class _Shard:
 def weights_bytes(
     spec: ModelSpec, scheme: QuantScheme, params: ParamBreakdown | None = None
 ) -> WeightTerms:
-    """Bytes of the whole checkpoint (text model, plus any vision tower) in this scheme."""
-    shard = _Shard(range(spec.num_layers))
+    """Bytes of the whole checkpoint (text model, plus any vision tower) in this scheme, as
+    stored: without what vLLM only makes at load (Gemma 4's V slot, _v_slot; a quantized MLA
+    kv_b_proj's 16-bit copy, _mla_dequantized_kv_b; float32 routers, _router_bits), which
+    rank_weights holds, so that it compares with the checkpoint's published size
+    (tests/planner/model/test_reference_figures.py: DeepSeek-V3 FP8, Gemma-4-31B NVFP4)."""
+    shard = _Shard(range(spec.num_layers), stored=True)
     params = params or count_params(spec)
     if _dsv4_model(spec, scheme):
         whole = _dsv4_terms(spec, params, shard, TORCH_DTYPE_BYTES[spec.torch_dtype], 0)
@@ -525,14 +530,16 @@ def _terms(
             bits.layers[i]
         )
         attention_params = _attention_per_rank(
-            layer.mixer, spec.hidden_size, lp.attention, shard.tp, shard.gdn_ba_whole
+            layer.mixer, spec.hidden_size, lp.attention, shard.tp, shard.gdn_ba_whole,
+            v_slot=not shard.stored,
         )
         # the mixer's biases, norms, sinks, ... stay 16-bit in any scheme (_attention_kept_per_rank)
         attention += attention_params * attention_bits
         if attention_bits < bits.kept_bits:
             attention += (_attention_kept_per_rank(layer.mixer, spec.hidden_size, shard.tp)
                           * (bits.kept_bits - attention_bits)
-                          + _mla_dequantized_kv_b(layer.mixer, shard.tp) * bits.kept_bits)
+                          + (0.0 if shard.stored else _mla_dequantized_kv_b(layer.mixer, shard.tp)
+                             * bits.kept_bits))
         dense_params, dense_kept = _dense_mlp_per_rank(layer.mlp, spec.hidden_size,
                                                        lp.dense_mlp, shard.tp)
         dense_mlp += dense_params * dense_bits
@@ -562,7 +569,8 @@ def _terms(
         # per_expert_scale, the MoE layers' three extra RMSNorms and Gemma4DecoderLayer's
         # layer_scalar buffer
         # (AutoWeightsLoader loads persistent buffers: utils.py _add_loadable_non_param_tensors).
-        router += lp.router * _router_bits(layer.mlp, router_bits)
+        router += lp.router * (router_bits if shard.stored else _router_bits(layer.mlp,
+                                                                              router_bits))
         norms += lp.norms * norms_bits
         per_layer_inputs += lp.per_layer_input
     if per_layer_inputs:
@@ -730,7 +738,7 @@ def _vocab_rows(vocab_size: int, shard: _Shard) -> int:
 
 
 def _attention_per_rank(mixer: object, hidden: int, total: int, tp: int,
-                        gdn_ba_whole: bool = False) -> float:
+                        gdn_ba_whole: bool = False, v_slot: bool = True) -> float:
     """Token-mixer parameters on one TP rank.
 
     NOTE (vLLM QKVParallelLinear / RowParallelLinear): q and o split by heads; k and v split
@@ -753,9 +761,11 @@ def _attention_per_rank(mixer: object, hidden: int, total: int, tp: int,
     `gdn_ba_whole`: Gated DeltaNet's in_proj_ba (hidden x 2 x num_value_heads) is whole on every
     rank too, in the layer's attention bits (vllm_versions.GDN_BA_WHOLE_FROM: still built with
     the quant_config; an AutoRound extra_config entry for in_proj_b / in_proj_a sets the whole
-    component's bits, as quant._module_share places any GDN module).
+    component's bits, as quant._module_share places any GDN module). `v_slot`: with the V
+    projection vLLM builds for a K=V layer (_v_slot); False for the checkpoint as stored.
     """
-    total += _v_slot(mixer, hidden)
+    if v_slot:
+        total += _v_slot(mixer, hidden)
     if tp == 1:
         return total
     if isinstance(mixer, AttentionMixer):

@@ -258,6 +258,11 @@ def test_quantized_mla_holds_a_16_bit_copy_of_kv_b():
     spec = _catalog_spec("deepseek-ai/DeepSeek-V3")
     rank = rank_weights(spec, checkpoint_scheme(spec), ParallelLayout(tp=8))[0]
     assert rank.attention_bytes == 61 * 40_841_968 == 2_491_360_048
+    # The checkpoint as stored (weights_bytes) has no copy: one GPU's bytes at TP 1 less
+    # 61 x 512 x 128 x 256 x 2 B = 2,046,820,352.
+    whole = weights_bytes(spec, checkpoint_scheme(spec)).attention_bytes
+    assert whole == rank_weights(spec, checkpoint_scheme(spec), ParallelLayout())[0] \
+        .attention_bytes - 61 * 512 * 128 * 256 * 2
     # An unquantized kv_b_proj is its own W_UK / W_UV (get_and_maybe_dequant_weights returns
     # weight.to(act_dtype), the same tensor): DeepSeek-V2-Lite in bf16 holds no copy.
     lite = _catalog_spec("deepseek-ai/DeepSeek-V2-Lite-Chat")
@@ -284,6 +289,8 @@ def test_minimax_m2_and_mimo_v2_routers_held_in_float32(ref_config):
                                      name="mimo_bf16_router")
     assert rank_weights(bf16_router, checkpoint_scheme(bf16_router),
                         ParallelLayout(tp=4))[0].router_bytes == 98_590_208
+    # The checkpoint as stored (weights_bytes) keeps the planned 2 B: 62 x 786,688 x 2.
+    assert weights_bytes(spec, checkpoint_scheme(spec)).router_bytes == 97_549_312
 
 
 def test_gemma4_e2b_per_layer_embeddings_and_shared_layers_per_rank():
@@ -1011,10 +1018,10 @@ _MLA_INDEXER = MlaMixer(num_heads=4, q_lora_rank=32, kv_lora_rank=16, qk_nope_he
     # 32 x 16 = 512, wk 64 x 8 = 512, k_norm weight + bias 16, weights_proj 64 x 2 = 128: 9,152.
     # Kept 16-bit: q_a_layernorm 32 + kv_a_layernorm 16 + k_norm 16 + weights_proj 128 = 192:
     # 8,960 + 192 x 2 = 9,344. TP 2: q_b, kv_b, o 4,608 / 2 split, the rest replicated: 6,848
-    # params, 6,656 + 192 x 2 = 7,040. Plus the 16-bit copy of the FP8 kv_b (W_UK_T / W_UV,
-    # test_quantized_mla_holds_a_16_bit_copy_of_kv_b): 16 x 4 x (8 + 8) = 1,024 params, 2,048 B
-    # (1,024 B a rank at TP 2): 11,392 and 8,064.
-    (_MLA_INDEXER, 11_392, 8_064, 9_152),
+    # params, 6,656 + 192 x 2 = 7,040. A GPU also holds the 16-bit copy of the FP8 kv_b
+    # (W_UK_T / W_UV, test_quantized_mla_holds_a_16_bit_copy_of_kv_b), the checkpoint not:
+    # 16 x 4 x (8 + 8) / 2 = 512 params, 1,024 B a rank at TP 2: 8,064.
+    (_MLA_INDEXER, 9_344, 8_064, 9_152),
     # Gated DeltaNet, 2 key heads and 4 value heads of 8, kernel 4: in_proj 64 x (2 x 16 +
     # 2 x 32 + 2 x 4) = 6,656, conv1d (2 x 16 + 32) x 4 = 256, dt_bias + A_log 8, norm 8,
     # out_proj 32 x 64 = 2,048: 8,976. Kept: 256 + 8 + 8 = 272: 8,704 + 544 = 9,248. TP 2: all
