@@ -265,9 +265,9 @@ class QuantSpec(_Frozen):
     group_size: int | None = None
     block_size: tuple[int, int] | None = Field(default=None, description="fp8 block scales")
     input_qscheme: str | None = Field(
-        default=None, description="a Quark FP8 or INT8 checkpoint's input_tensors qscheme, which "
-        "vLLM's FP8 MoE method pairs with the weights' and releases before 0.20 refuse "
-        "per_channel (dynamic per-token) for INT8 (startup.own_loader_errors)")
+        default=None, description="a Quark checkpoint's input_tensors qscheme (None: 16-bit "
+        "inputs), which vLLM's FP8 MoE method pairs with the weights' and older releases read "
+        "per format (startup.own_loader_errors)")
     excluded_modules: tuple[str, ...] = Field(default=(), description="kept in 16-bit")
     kv_cache_dtype: Literal["fp8"] | None = Field(default=None, description="checkpoint KV")
     act_order: bool = Field(

@@ -2562,8 +2562,9 @@ def own_loader_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
     """vLLM's refusal of a torchao or Quark checkpoint's format (own_loader_method) on this
     GPU or release; [] where it loads. torchao FP8 needs FP8 tensor cores
     (TORCHAO_FP8_CHECK_FROM); Quark's FP8 and INT8 schemes their minimum capability
-    (QUARK_SCHEME_MIN_CAPABILITY), its per-block FP8 and dynamic per-token INT8 a release
-    that reads them (config.quant.QUARK_PER_BLOCK_FROM, QUARK_INT8_DYNAMIC_FROM)."""
+    (QUARK_SCHEME_MIN_CAPABILITY), its per-block FP8, dynamic per-token INT8, MXFP6 and
+    weight-only OCP MX a release that reads them (config.quant.QUARK_PER_BLOCK_FROM,
+    QUARK_INT8_DYNAMIC_FROM, QUARK_MXFP6_FROM, QUARK_MX_WEIGHT_ONLY_FROM)."""
     method = own_loader_method(spec, scheme)
     at = f"vLLM {version_label(version)}"
     if method == "torchao":
@@ -2587,6 +2588,13 @@ def own_loader_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
             and version < QUARK_INT8_DYNAMIC_FROM:
         return ["No quark compatible scheme was found. (" + at + " quark.py takes INT8 W8A8 "
                 "with static per-tensor inputs only; dynamic per-token ones from 0.20.0)"]
+    if scheme.key == "quark-mxfp6" and version < QUARK_MXFP6_FROM:
+        return ["No quark compatible scheme was found. (" + at + " quark.py reads MXFP4 OCP MX "
+                "only; MXFP6 from 0.12.0)"]
+    if scheme.family == "ocp_mx" and spec.quant.input_qscheme != "per_group" \
+            and version < QUARK_MX_WEIGHT_ONLY_FROM:
+        return ["No quark compatible scheme was found. (" + at + " quark.py reads OCP MX weights "
+                "with OCP MX inputs only; 16-bit inputs from 0.17.0)"]
     name, need = QUARK_SCHEME_MIN_CAPABILITY[scheme.family]
     current = _capability(gpu)
     if current is not None and current < need:
@@ -2611,28 +2619,58 @@ per_tensor and per_channel / per_channel weights / inputs only. Either raises Va
 FP8 Fused MoE layers, only per-tensor[, per-channel and per-block | and per-channel] scales for
 weights and activations are supported. Found W, I" for any other pair."""
 
+QUARK_FP8_MOE_CHANNEL_FROM: Version = (0, 11, 0)
+"""NOTE: the first release whose QuarkW8A8Fp8MoEMethod takes per_channel / per_channel
+(quark_moe.py: 0.11.0, 0.14.0, 0.16.0, 0.18.0, 0.19.0 wheels); 0.9.1-0.10.2 take per_tensor /
+per_tensor only ("For FP8 Fused MoE layers, only per-tensor scales for weights and activations
+are supported. Found W, I")."""
+
+QUARK_MX_MOE_FROM: Version = (0, 10, 0)
+"""NOTE: the first release with an OCP MX MoE method (quark_moe.py QuarkW4A4MXFp4MoEMethod,
+0.10.0-0.11.x; QuarkOCP_MX_MoEMethod from 0.12.0): 0.9.1 and 0.9.2's get_moe_method takes FP8
+W8A8 experts only and raises RuntimeError("Unsupported FusedMoe scheme")."""
+
+QUARK_MXFP6_FROM: Version = (0, 12, 0)
+"""NOTE: the first release whose quark.py reads MXFP6 (_is_ocp_mx: fp4, fp6_e3m2 or fp6_e2m3
+weights and inputs; 0.12.0, 0.16.0 wheels): 0.9.1-0.11.x read MXFP4 only (_is_mx_fp4: fp4
+weights and fp4 dynamic inputs) and stop at "No quark compatible scheme was found." (also for
+MXFP4 weights with MXFP6 inputs, which Headroom does not tell apart: not checked)."""
+
+QUARK_MX_WEIGHT_ONLY_FROM: Version = (0, 17, 0)
+"""NOTE: the first release whose quark.py reads OCP MX weights alone (_is_w_ocp_mx_a_x, which
+checks the weights only: 0.17.0, 0.18.0, 0.19.0 wheels, the same function). 0.9.1-0.16.x want
+MX inputs too (_is_mx_fp4 / _is_ocp_mx: input_tensors per_group, group 32, e8m0) and stop a
+checkpoint with 16-bit inputs at "No quark compatible scheme was found." (the inputs' group
+and scale format are not checked here)."""
+
 _QUARK_WEIGHT_QSCHEME = {"fp8-tensor": "per_tensor", "fp8-channel": "per_channel",
                          "fp8-block128": "per_block"}
 
 
 def _quark_moe_errors(spec: ModelSpec, scheme: QuantScheme, version: Version) -> list[str]:
     """vLLM's refusal of a Quark checkpoint's quantized routed experts (own_loader_errors):
-    INT8 before QUARK_INT8_MOE_FROM, FP8 weight / input scales its MoE method does not pair
-    (QUARK_FP8_MOE_BLOCK_FROM). [] for a dense model or experts the checkpoint excludes."""
+    INT8 before QUARK_INT8_MOE_FROM, OCP MX before QUARK_MX_MOE_FROM, FP8 weight / input
+    scales its MoE method does not pair (QUARK_FP8_MOE_CHANNEL_FROM, QUARK_FP8_MOE_BLOCK_FROM).
+    [] for a dense model or experts the checkpoint excludes."""
     if first_moe(spec) is None or not quantized_component(spec, scheme, "experts"):
         return []
     at = f"vLLM {version_label(version)} quark_moe.py"
-    if scheme.family == "int8":
-        return [] if version >= QUARK_INT8_MOE_FROM else [
-            f"Unsupported FusedMoe scheme ({at}: no INT8 MoE method before 0.20)"]
+    if scheme.family in ("int8", "ocp_mx"):
+        name, since = (("INT8", QUARK_INT8_MOE_FROM) if scheme.family == "int8"
+                       else ("OCP MX", QUARK_MX_MOE_FROM))
+        return [] if version >= since else [
+            f"Unsupported FusedMoe scheme ({at}: no {name} MoE method before "
+            f"{since[0]}.{since[1]})"]
     if scheme.family != "fp8":
         return []
     pair = (_QUARK_WEIGHT_QSCHEME[scheme.key], spec.quant.input_qscheme)
-    block = version >= QUARK_FP8_MOE_BLOCK_FROM
-    if pair in (("per_tensor", "per_tensor"), ("per_channel", "per_channel")) \
+    channel, block = version >= QUARK_FP8_MOE_CHANNEL_FROM, version >= QUARK_FP8_MOE_BLOCK_FROM
+    if pair == ("per_tensor", "per_tensor") \
+            or (channel and pair == ("per_channel", "per_channel")) \
             or (block and pair == ("per_block", "per_group")):
         return []
-    scales = "per-tensor, per-channel and per-block" if block else "per-tensor and per-channel"
+    scales = ("per-tensor, per-channel and per-block" if block else
+              "per-tensor and per-channel" if channel else "per-tensor")
     return [f"For FP8 Fused MoE layers, only {scales} scales for weights and activations are "
             f"supported. Found {pair[0]}, {pair[1]} ({at} QuarkW8A8Fp8MoEMethod)"]
 

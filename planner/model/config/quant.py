@@ -1314,8 +1314,8 @@ def _quark(qc: dict, where: str, warnings: list[str]) -> QuantSpec | None:
     if own:
         warnings.append(f"{where}.layer_quant_config gives {len(own)} patterns their own "
                         f"format ({own[0]}, ...): planned in the global format")
-    act = top["input_tensors"].get("qscheme") if scheme.startswith("fp8") \
-        or scheme == "w8a8-int8" else None
+    inputs = top["input_tensors"]
+    act = inputs.get("qscheme") if isinstance(inputs, dict) else None
     return QuantSpec(method="quark", scheme=scheme, weight_bits=_QUARK_BITS.get(scheme, 8),
                      block_size=(128, 128) if scheme == "fp8-block128" else None,
                      input_qscheme=act if isinstance(act, str) else None,

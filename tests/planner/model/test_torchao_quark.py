@@ -329,3 +329,46 @@ def test_quark_fp8_below_8_9_in_each_release_words() -> None:
     assert not new.fits and new.errors[0].startswith(
         "Quantization scheme is not supported for the current GPU. Min capability: 89. "
         "Current capability: 80.")
+
+
+_MXFP4 = {**_MX, "dtype": "fp4"}
+
+
+@pytest.mark.parametrize(("weight", "inputs", "refused_before"), [
+    # MXFP4 weights with dynamic MXFP4 inputs: _is_mx_fp4 reads them in the 0.9.1 wheel
+    (_MXFP4, {**_MXFP4, "is_dynamic": True}, None),
+    # MXFP4 weights with 16-bit inputs: _is_w_ocp_mx_a_x (weights only) from 0.17.0; 0.12.0 -
+    # 0.16.x's _is_ocp_mx and 0.9.1 - 0.11.x's _is_mx_fp4 want MX inputs
+    (_MXFP4, None, "0.17.0"),
+    # MXFP6 weights and inputs: _is_ocp_mx from 0.12.0; _is_mx_fp4 reads fp4 only
+    ({**_MX, "dtype": "fp6_e2m3"}, {**_MX, "dtype": "fp6_e2m3", "is_dynamic": True}, "0.12.0"),
+])
+def test_quark_ocp_mx_linears_by_release(weight: dict, inputs: dict | None,
+                                         refused_before: str | None) -> None:
+    # on an H100 (vLLM emulates OCP MX there; QuarkOCP_MX / QuarkW4A4MXFP4 need 7.0)
+    spec = _spec(_quark_global(weight, inputs))
+    assert spec.quant.method == "quark" and spec.quant.scheme.startswith("quark-mx")
+    releases = ("0.9.1", "0.11.0", "0.12.0", "0.16.0", "0.17.0", "0.34.0")
+    refused = [v for v in releases if not _plan(spec, "h100-sxm", v).fits]
+    first_loading = releases.index(refused_before) if refused_before else 0
+    assert refused == list(releases[:first_loading])
+    if refused:
+        assert _plan(spec, "h100-sxm", refused[0]).errors[0].startswith(
+            "No quark compatible scheme was found.")
+
+
+def test_quark_moe_methods_by_release() -> None:
+    # OCP MX experts: quark_moe.py has no MX MoE method in 0.9.1 / 0.9.2 ("Unsupported FusedMoe
+    # scheme"), QuarkW4A4MXFp4MoEMethod from 0.10.0
+    mx = _moe_quark(_MXFP4, {**_MXFP4, "is_dynamic": True})
+    assert _plan(mx, "h100-sxm", "0.9.2").errors[0].startswith("Unsupported FusedMoe scheme")
+    assert _plan(mx, "h100-sxm", "0.10.0").fits
+    # FP8 per-channel weights with dynamic per-channel inputs: QuarkW8A8Fp8MoEMethod pairs them
+    # from 0.11.0; 0.9.1 - 0.10.2 take per-tensor scales only
+    channel = _moe_quark({**_FP8, "qscheme": "per_channel"},
+                         {**_DYNAMIC_FP8, "qscheme": "per_channel"})
+    assert _plan(channel, "h100-sxm", "0.10.2").errors[0].startswith(
+        "For FP8 Fused MoE layers, only per-tensor scales for weights and activations are "
+        "supported. Found per_channel, per_channel")
+    assert _plan(channel, "h100-sxm", "0.11.0").fits
+    assert _plan(_moe_quark(_FP8, _FP8), "h100-sxm", "0.9.1").fits
