@@ -281,6 +281,18 @@ def test_no_label_is_cut_mid_word(browser, server: str, width: int, height: int)
     page.close()
 
 
+def test_no_metric_label_is_cut_at_1280x800(browser, server: str) -> None:
+    """DeepSeek-V3 on 2 nodes x 8 H100 (TP=8 x DP=2): the concurrency metric's label,
+    "Concurrency at 163,840 tokens per replica", ran 3 px past its third of the row and read
+    "Concurrency at 163,840 tokens per repl…" (helper 279's QA); its column is wider."""
+    page = _shown(browser, server, "?hw=preset&gpu=h100-sxm&gpn=8&nodes=2"
+                  "&model=deepseek-ai/DeepSeek-V3", "tokens per replica", charts=1)
+    cut = page.eval_on_selector_all("[data-testid=stMetricLabel] *", """els => els
+        .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)""")
+    assert cut == []
+    page.close()
+
+
 def test_report_tables_stay_inside_the_page_at_1280x800(browser, server: str) -> None:
     """The report's memory plan (14 columns: rank, node, GPU, PP stage, layers, total, budget,
     used by others, weights, activation, non-torch, CUDA graphs, KV cache, blocks) ran ~180 px

@@ -496,7 +496,10 @@ def _results(request: PlanRequest, result: Plan) -> None:
     if not result.fits and state().tp is not None:
         _point_to_a_fitting_layout(request)
     pool = result.kv_cache_bytes_per_gpu
-    cols = [*st.columns(3), *st.columns(3)]
+    # the third column wider: under DP its label, "Concurrency at 163,840 tokens per replica",
+    # was cut at 1280 px ("... per repl…"); both rows alike, so the figures stay aligned
+    widths = [1, 0.9, 1.2]
+    cols = [*st.columns(widths), *st.columns(widths)]
     cols[0].metric("Weights per GPU", fmt.gib(result.weights_bytes_per_gpu))
     cols[1].metric("KV bytes/token per GPU", f"{result.kv_bytes_per_token_per_gpu:,} B",
                    help=f"whole model: {result.kv_bytes_per_token:,} B per token")
