@@ -195,7 +195,7 @@ def rank_weights(
         + (spec.vision.pooling_head_replicated_params if siglip_head else 0))
     stages = pp_layer_split(spec.num_layers, layout.pp)
     elem = served_dtype_bytes or TORCH_DTYPE_BYTES[spec.torch_dtype]
-    rope = rope_cache_bytes(spec, elem)
+    rope = rope_cache_bytes(spec, 4 if spec.model_type in FP32_ROPE_CACHE else elem)
     ep_size = layout.tp * layout.dp if layout.ep else 1
     # TP ranks of one stage hold the same bytes, except that EP gives the first
     # num_experts % ep_size ranks one more expert: each distinct case is computed once.
@@ -401,6 +401,19 @@ def rope_cache_rows(spec: ModelSpec) -> int:
     if kind == "yarn" and spec.original_max_position_embeddings:
         return math.ceil(spec.original_max_position_embeddings * factor)
     return spec.max_position_embeddings
+
+
+FP32_ROPE_CACHE = frozenset({"gpt_oss"})
+"""model_types whose rotary cos/sin cache vLLM builds in float32 whatever the served dtype
+(rank_weights).
+
+NOTE: gpt_oss.py OAIAttention.__init__ calls get_rope(..., dtype=torch.float32) (0.19.0,
+0.24.0 and 0.34.0 wheels) and rotary_embedding/base.py RotaryEmbeddingBase.__init__ keeps
+cos_sin_cache as `cache.to(dtype)`: float32 at load. Its forward (_match_cos_sin_cache_dtype)
+swaps in a copy in the query's dtype only outside torch.compile, after the model is loaded.
+gpt-oss-20b / 120b: yarn 4,096 x 32 = 131,072 rows x head_dim 64 x 4 B = 33,554,432 B on
+every GPU, 16,777,216 in bf16.
+"""
 
 
 def rope_cache_bytes(spec: ModelSpec, elem_bytes: int) -> int:

@@ -293,6 +293,16 @@ def test_minimax_m2_and_mimo_v2_routers_held_in_float32(ref_config):
     assert weights_bytes(spec, checkpoint_scheme(spec)).router_bytes == 97_549_312
 
 
+def test_gpt_oss_rope_cache_in_float32():
+    # vLLM gpt_oss.py builds its rotary embedding with dtype=torch.float32 (0.19.0, 0.24.0,
+    # 0.34.0 wheels), held as such on every GPU (weights.FP32_ROPE_CACHE): yarn,
+    # original_max_position_embeddings 4,096 x factor 32 = 131,072 rows x head_dim 64 x 4 B =
+    # 33,554,432 B per GPU at any TP, where a bf16 cache would be 16,777,216.
+    spec = _catalog_spec("openai/gpt-oss-20b")
+    ranks = rank_weights(spec, checkpoint_scheme(spec), ParallelLayout(tp=2))
+    assert [r.rope_cache_bytes for r in ranks] == [33_554_432] * 2
+
+
 def test_gemma4_e2b_per_layer_embeddings_and_shared_layers_per_rank():
     # google/gemma-4-E2B-it, bf16, TP 2 (vLLM 0.33.0 gemma4.py): embed_tokens 262,144 / 2 x
     # 1536 = 201,326,592; embed_tokens_per_layer (VocabParallelEmbedding) 131,072 x 8,960 =
