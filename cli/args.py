@@ -16,6 +16,7 @@ from planner.serving.engine import checkpoint_name_problem
 from planner.serving.hardware import (
     HardwareError,
     NetworkSpec,
+    memory_total_of_gib,
     parse_network,
     pcie_slot_problem,
 )
@@ -25,7 +26,6 @@ from planner.serving.sweep import OBJECTIVES
 from planner.serving.vllm_cli import CountError, read_count, unmodelled_kv_cache_dtypes
 from planner.serving.vllm_versions import DEFAULT_VLLM_VERSION
 from planner.text import has_control
-from planner.units import GIB
 
 KV_CACHE_DTYPE_ALIASES = {
     "auto": "auto", "bf16": "bf16", "bfloat16": "bf16", "fp16": "fp16", "float16": "fp16",
@@ -124,11 +124,14 @@ _gib_float = _positive_float(1024, "a GPU memory size in GiB (0 < GiB < 1024)",
 
 
 def _gib_amount(text: str) -> float:
-    """argparse type: a GPU memory size in GiB that is at least one byte (1e-300 is > 0 but
-    rounds to 0 bytes, which the hardware model then refused without naming the flag)."""
+    """argparse type: a GPU memory size in GiB whose total in bytes the hardware model plans
+    (hardware.memory_total_of_gib: 1e-300 is > 0 but rounds to 0 bytes, 1023.99999999999 is
+    under 1024 but rounds to 1 TiB; the hardware model refused both without naming the flag)."""
     value = _gib_float(text)
-    if int(value * GIB) < 1:
-        raise argparse.ArgumentTypeError(f"{value:g} GiB is less than one byte")
+    try:
+        memory_total_of_gib(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
     return value
 
 

@@ -28,6 +28,7 @@ from planner.serving.hardware import (
     LinkKind,
     OtherMemorySizeError,
     gpu_preset,
+    memory_total_of_gib,
     parse_network,
     pcie_slot_problem,
 )
@@ -42,7 +43,7 @@ from planner.serving.vllm_versions import (
     listed_stand_in,
     vllm_rules,
 )
-from planner.units import GIB, KvCacheDtype
+from planner.units import KvCacheDtype
 from probes.hub import HubError, check_repo_id
 
 DEFAULT_MODEL = "Qwen/Qwen3-235B-A22B-GPTQ-Int4"
@@ -180,11 +181,13 @@ class AppState(BaseModel):
 
     @field_validator("gpu_memory_gib")
     @classmethod
-    def _a_byte_at_least(cls, value: float | None) -> float | None:
-        """A memory that rounds to no byte (gmem=1e-300: above 0) is refused here, as the
-        CLI's --gpu-memory-gib refuses it, not by the hardware model after the page took it."""
-        if value is not None and round(value * GIB) < 1:
-            raise ValueError(f"{value:g} GiB is less than one byte")
+    def _bytes_planned(cls, value: float | None) -> float | None:
+        """A memory whose total in bytes the hardware model refuses (gmem=1e-300: 0 B;
+        1023.99999999999: 1 TiB, though under 1024) is refused here, as the CLI's
+        --gpu-memory-gib refuses it (hardware.memory_total_of_gib), not by the hardware model
+        after the page took it."""
+        if value is not None:
+            memory_total_of_gib(value)
         return value
 
     @field_validator("network")

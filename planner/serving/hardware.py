@@ -31,6 +31,19 @@ MAX_GPUS_PER_NODE = 64
 MAX_MEMORY_TOTAL_BYTES = TIB
 
 
+def memory_total_of_gib(gib: float) -> int:
+    """The CUDA total in bytes of a memory given in GiB (the CLI's --gpu-memory-gib, the app's
+    gmem), rounded to a byte as both plan it; ValueError where that total is no byte or
+    MAX_MEMORY_TOTAL_BYTES or more, which build_cluster refuses, so the input refuses it where
+    it is typed (1e-300 GiB: 0 B; 1023.99999999999 GiB: 1 TiB)."""
+    total = round(gib * GIB)
+    if total < 1:
+        raise ValueError(f"{gib:g} GiB is less than one byte")
+    if total >= MAX_MEMORY_TOTAL_BYTES:
+        raise ValueError(f"{gib!r} GiB rounds to 1 TiB (1024 GiB) or more")
+    return total
+
+
 class HardwareError(ValueError):
     """Bad hardware input (unknown preset, impossible size or layout); one-line message."""
 

@@ -216,6 +216,17 @@ def test_a_memory_the_hardware_model_refuses_is_refused_where_it_is_typed() -> N
                for w in at.sidebar.warning)
 
 
+def test_a_memory_under_1024_gib_that_rounds_to_1_tib_is_refused_where_it_is_typed() -> None:
+    # 1023.99999999999 GiB is under 1024, but x 2^30 = 1,099,511,627,775.99 B rounds to
+    # 2^40 B = 1 TiB, which the hardware model refuses: the link was taken and every page said
+    # "No usable hardware: GPU memory must be between 1 byte and 1 TiB, got 1099511627776 bytes"
+    at = open_link("plan", gpu="rtx-4090", gmem="1023.99999999999")
+    assert not at.exception and not at.error
+    warnings = " ".join(w.value for w in at.sidebar.warning)
+    assert "gmem='1023.99999999999' ignored: 1023.99999999999 GiB rounds to 1 TiB" in warnings
+    assert "No usable hardware" not in texts(at) + warnings
+
+
 def test_the_gpu_picker_finds_a_dgx_spark_by_name() -> None:
     # the picker filters its list by what is typed: "spark" found nothing, the GB10's line
     # being "NVIDIA GB10 — 128 GB LPDDR5X unified" (the CLI's --gpu takes "DGX Spark")

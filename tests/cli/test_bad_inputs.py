@@ -331,6 +331,16 @@ def test_planner_names_the_flag_of_a_gpu_memory_below_one_byte() -> None:
                           "1e-300 GiB is less than one byte")
 
 
+def test_planner_names_the_flag_of_a_gpu_memory_that_rounds_to_1_tib() -> None:
+    # 1023.99999999999 GiB passes "0 < GiB < 1024" but x 2^30 rounds to 2^40 B: the flag's
+    # own message, not the hardware model's "must be between 1 byte and 1 TiB, got
+    # 1099511627776 bytes"
+    done = run("planner", "plan", "--model", "Qwen/Qwen3-8B", "--gpu-name", "rtx-4090",
+               "--gpu-memory-gib", "1023.99999999999", env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert_one_line_error(done, "python -m planner plan: error: argument --gpu-memory-gib: ",
+                          "1023.99999999999 GiB rounds to 1 TiB (1024 GiB) or more")
+
+
 @pytest.mark.parametrize("command", ["plan", "sweep", "report"])
 def test_a_preset_and_a_memory_together_name_the_flags_that_plan_it(command: str) -> None:
     # --gpu mi300x --gpu-memory-gib 191.5 (a preset's model with the memory CUDA reports) said
