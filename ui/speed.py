@@ -80,13 +80,19 @@ def speed_metrics(est: SpeedEstimate) -> None:
     cols[3].metric("Tokens/s per request", speed_cell(est.output_tokens_per_s_per_request))
     cols[4].metric("Prefill tokens/s", f"{est.prefill_tokens_per_s:,.0f}",
                    help="one request's prompt divided by its prefill time")
+    # the clients beyond the cap wait for a slot before their prefill (speed._kv_wait_s), as
+    # the CLI's note says: without it, 64 clients on 2 slots read as served at the TTFT shown
+    wait = (f" Each of the {counted(est.load.concurrency, 'client')} waits "
+            f"{est.kv_wait_ms / 1e3:,.1f} s for a slot on average before its prefill starts "
+            "(not in TTFT)." if est.kv_wait_ms > 0 else "")
     if est.seqs_bound:
         st.caption(f"Concurrency capped at {est.concurrency:,} by max_num_seqs: vLLM runs at "
                    f"most {counted(est.kv_limited_concurrency, 'request')} at once, and the KV "
-                   f"cache holds more of them, {est.load.held_label}.")
+                   f"cache holds more of them, {est.load.held_label}.{wait}")
     elif est.kv_bound:
         st.caption(f"Concurrency capped at {est.concurrency:,}: the KV cache holds "
-                   f"{counted(est.kv_limited_concurrency, 'request')} {est.load.held_label}.")
+                   f"{counted(est.kv_limited_concurrency, 'request')} {est.load.held_label}."
+                   f"{wait}")
 
 
 def curve_points(request: PlanRequest, result: Plan, load: ServingLoad, kv_limit: int

@@ -2,6 +2,7 @@
 the terms, and the sweep ranked by an objective with speed columns."""
 
 import json
+import re
 
 from tests.app.conftest import open_page, show_chart, texts
 
@@ -212,15 +213,38 @@ def test_the_max_num_seqs_cap_reads_as_a_sentence() -> None:
     # on_the_kv_cache): the caption ran "the KV cache holds more holding 1,536 tokens each";
     # a request holds its 1,024-token prompt and half its 1,024 output tokens on average
     at = open_page(None, model="Qwen/Qwen3-32B-FP8", gpu="l40s", gpn="4", conc="400")
-    assert any(c.value.endswith("and the KV cache holds more of them, holding 1,536 tokens each "
-                                "on average (1,024 in + half of 1,024 out).") for c in at.caption)
+    assert any("and the KV cache holds more of them, holding 1,536 tokens each on average "
+               "(1,024 in + half of 1,024 out). Each of the 400 clients waits " in c.value
+               for c in at.caption)
+
+
+def test_the_wait_for_a_kv_slot_is_said_beside_the_capped_concurrency() -> None:
+    # Qwen3-4B on one RTX 4090, 64 clients of 32,000 + 2,000 tokens: the KV cache holds 2
+    # (the caption above), so, closed loop (speed._kv_wait_s, Little's law), each request
+    # waits (64 / 2 - 1) = 31 served times, TTFT + 2,000 x TPOT, before its prefill starts.
+    # The CLI's note gives it ("a client waits ... s for a slot"); the page showed the TTFT
+    # of a served request only, as if all 64 were served at once
+    at = open_page(None, gpu="rtx-4090", gpn="1", model="Qwen/Qwen3-4B",
+                   **{"in": "32000", "out": "2000", "conc": "64"})
+    assert not at.exception
+    ttft_s = float(metric(at, "TTFT").removesuffix(" ms").replace(",", "")) / 1e3
+    tpot_s = float(metric(at, "TPOT").removesuffix(" ms")) / 1e3
+    [caption] = [c.value for c in at.caption if c.value.startswith("Concurrency capped at 2:")]
+    shown = re.search(r"Each of the 64 clients waits ([\d,.]+) s for a slot on average before "
+                      r"its prefill starts \(not in TTFT\)\.$", caption)
+    assert shown, caption
+    # TPOT is shown to 0.1 ms: 2,000 x 31 x 0.05 ms = 3.1 s either way
+    assert abs(float(shown[1].replace(",", "")) - 31 * (ttft_s + 2000 * tpot_s)) < 3.2
+    # within the KV cache: nobody waits, nothing said
+    one = open_page(None, gpu="rtx-4090", gpn="1", model="Qwen/Qwen3-4B", conc="2")
+    assert not any("for a slot" in c.value for c in one.caption)
 
 
 def test_a_request_holding_one_token_reads_in_the_singular() -> None:
     # 1 input token and 1 output token: a request holds 1 + 1 // 2 = 1 token on average
     # (prompt + half the output, whole tokens); the caption read "holding 1 tokens each"
     at = open_page(None, **{"in": "1", "out": "1", "conc": "300"})
-    assert any(c.value.endswith("holding 1 token each on average (1 in + half of 1 out).")
+    assert any("holding 1 token each on average (1 in + half of 1 out)." in c.value
                for c in at.caption)
 
 
