@@ -148,8 +148,11 @@ def _int_field(qc: dict, key: str, where: str, default: int | None) -> int | Non
     value = qc.get(key, default)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or not -1 <= value <= 1 << 20:
+    if isinstance(value, bool) or not isinstance(value, int):
         raise ConfigError(f"{where}.{key} must be an integer, got {value!r}")
+    if not -1 <= value <= 1 << 20:
+        raise ConfigError(f"{where}.{key} must be an integer from -1 to {1 << 20:,}, got "
+                          f"{value:,}")
     return value
 
 

@@ -372,3 +372,12 @@ def test_quark_moe_methods_by_release() -> None:
         "supported. Found per_channel, per_channel")
     assert _plan(channel, "h100-sxm", "0.11.0").fits
     assert _plan(_moe_quark(_FP8, _FP8), "h100-sxm", "0.9.1").fits
+
+
+def test_a_group_size_out_of_range_says_the_range() -> None:
+    # 10**30 is an integer: "must be an integer, got 1000000000000000000000000000000" read as
+    # if it were not; the range the parser takes (-1 to 2**20 = 1,048,576) is said instead
+    default = {**TORCHAO_INT4["quant_type"]["default"], "_data": {"group_size": 10**30}}
+    with pytest.raises(ConfigError, match=r"group_size must be an integer from -1 to 1,048,576, "
+                                          r"got 1,000,000,000,000,000,000,000,000,000,000$"):
+        _spec({**TORCHAO_INT4, "quant_type": {"default": default}})
