@@ -8,6 +8,7 @@ transformers default) and what it did not understand (warnings).
 
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -1022,7 +1023,9 @@ def _from_layer_types(r: _Reader, layer_types: object, n: int, model_type: str) 
             f"{r.prefix}layer_types: {', '.join(map(repr, unread))} layers planned as full "
             "attention, as vLLM builds them (its models slide only layer_types "
             "\"sliding_attention\")")
-    r.record("layer pattern", "layer_types", "layer_types")
+    # the count of each kind, in the order the layers first show it: "18 sliding / 18 full"
+    r.record("layer pattern", " / ".join(f"{count} {kind}" for kind, count
+                                         in Counter(kinds).items()), "layer_types")
     return kinds
 
 

@@ -120,3 +120,18 @@ def test_field_log_wording():
     assert out["MLP width"] == "32 (dense layers); MoE in 5 layers"
     # up to three runs are listed as they are
     assert out["head dim"] == "8 (layers 0-7); 16 (layer 8)"
+
+
+def test_layer_pattern_from_layer_types_counts_each_kind(ref_config):
+    # The architecture card's "layer pattern" from layer_types: the count of each kind, in the
+    # order the layers first show it (it said "layer_types", the key's name). gpt-oss-120b:
+    # 36 layers, even ones sliding (vLLM gpt_oss.py) -> 18 sliding / 18 full. Qwen3.5-27B: 64
+    # layers, every 4th full attention, the rest Gated DeltaNet -> 48 linear / 16 full.
+    from planner.model.config.parser import parse_model_config
+
+    for name, pattern in (("openai__gpt-oss-120b", "18 sliding / 18 full"),
+                          ("Qwen__Qwen3.5-27B", "48 linear / 16 full")):
+        config, quant = ref_config(name)
+        fields = {f.field: f for f in parse_model_config(config, quant, name=name).fields}
+        assert fields["layer pattern"].value == pattern
+        assert fields["layer pattern"].source.endswith("layer_types")
