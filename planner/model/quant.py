@@ -210,8 +210,9 @@ QUARK_MX_SCHEMES: dict[str, QuantScheme] = {
     "quark-mxfp4": _quark_mx("quark-mxfp4", "Quark MXFP4 (OCP MX, all linears)", 4),
     "quark-mxfp6": _quark_mx("quark-mxfp6", "Quark MXFP6 (OCP MX, all linears)", 6),
 }
-"""Quark's OCP MX checkpoint formats: read from a checkpoint only, not what-if targets (not in
-SCHEMES, which the sweeps and the app offer)."""
+"""Quark's OCP MX checkpoint formats: read from a checkpoint; not in SCHEMES, so the sweeps and
+the app do not offer them as what-ifs (the CLI's --target-quant takes them by key, as it takes
+torchao-int4-g<N>)."""
 
 
 # NOTE: GGUF K-quant super-blocks hold 256 weights (ggml/src/ggml-common.h):

@@ -27,6 +27,7 @@ from planner.serving.vllm_cli import (
 )
 from planner.serving.vllm_versions import (
     INC_OVERRIDE_FROM,
+    Version,
     covered_releases,
     deprecated_quantization,
     vllm_rules,
@@ -56,6 +57,19 @@ UNTOOLED_SCHEMES: tuple[str, ...] = (W4AFP8_SCHEME, "fp8-block128-fp4experts")
 """What-if formats the launch note names no quantizing tool for: quant_method "w4afp8"
 (vLLM 0.34.0 W4AFP8Config) and DeepSeek-V4's own FP8 + FP4-expert layout, which neither
 llm-compressor (compressed-tensors configs) nor GPTQModel (gptq configs) writes."""
+
+FAMILY_TOOLS = {"torchao": "torchao", "ocp_mx": "AMD Quark"}
+"""The tool that writes a what-if format's checkpoint where llm-compressor and GPTQModel write
+none: a quant_method "torchao" config (torchao's quantize_ and save), a Quark OCP MX one (AMD
+Quark's export); the launch note names it."""
+
+TORCHAO_AT_LOAD_FROM: Version = (0, 11, 1)
+"""NOTE: the first release whose model_loader/weight_utils.py get_quant_config takes a
+quantization config from --hf-overrides (quantization_config_file / quantization_config_dict_json,
+which TorchAOConfig reads: from_config_file / from_config_dict_json) for a checkpoint without
+one: absent from the 0.9.1 and 0.11.0 wheels, in 0.11.1, 0.12.0, 0.14.0, 0.19.0, 0.24.0,
+0.29.0 and 0.34.0. So vLLM can make a torchao format at load there, from a command Headroom
+does not write."""
 
 
 class Launch(NamedTuple):
@@ -143,10 +157,15 @@ def launch(model: str, scheme: quant.QuantScheme, s: EngineSettings, engine_flag
         else:
             others = QUANTIZED_CHECKPOINTS.get(model, ())
             tools = "" if scheme.key in UNTOOLED_SCHEMES else \
-                " (e.g. with llm-compressor or GPTQModel)"
+                f" (e.g. with {FAMILY_TOOLS.get(scheme.family, 'llm-compressor or GPTQModel')})"
+            at_load = "cannot make one at load" if scheme.family != "torchao" or vllm_rules(
+                cli.vllm_version).version < TORCHAO_AT_LOAD_FROM else (
+                "makes one at load only from a torchao config in --hf-overrides "
+                "(quantization_config_dict_json, with --quantization torchao), a command "
+                "Headroom does not write")
             return Launch(None, (
                 f"No {scheme.label} checkpoint of {model} is known and vLLM "
-                f"{cli.vllm_version} cannot make one at load: quantize it first{tools} and give "
+                f"{cli.vllm_version} {at_load}: quantize it first{tools} and give "
                 "its name (--target-checkpoint)"
                 + (f", or plan a known checkpoint of it in another format: {', '.join(others)}."
                    if others else ".")))

@@ -381,3 +381,23 @@ def test_a_group_size_out_of_range_says_the_range() -> None:
     with pytest.raises(ConfigError, match=r"group_size must be an integer from -1 to 1,048,576, "
                                           r"got 1,000,000,000,000,000,000,000,000,000,000$"):
         _spec({**TORCHAO_INT4, "quant_type": {"default": default}})
+
+
+def _what_if_note(target: str, version: str) -> str:
+    spec = catalog_entry("Qwen/Qwen3-8B")
+    bf16 = parse_model_config(spec.config, name="Qwen/Qwen3-8B")
+    return _plan(bf16, "h100-sxm", version, target_quant=target).launch_note
+
+
+def test_what_if_notes_name_the_tool_and_what_vllm_makes_at_load() -> None:
+    # neither llm-compressor nor GPTQModel writes a torchao or Quark OCP MX config (the note
+    # named them). torchao: model_loader/weight_utils.py get_quant_config takes a torchao
+    # config from --hf-overrides (quantization_config_dict_json) from 0.11.1, so "cannot make
+    # one at load" is 0.11.0's case only
+    note = _what_if_note("torchao-int4-g128", "0.34.0")
+    assert "vLLM 0.34.0 makes one at load only from a torchao config in --hf-overrides" in note
+    assert "quantize it first (e.g. with torchao)" in note
+    assert "cannot make one at load: quantize it first (e.g. with torchao)" in _what_if_note(
+        "torchao-int4-g128", "0.11.0")
+    assert "cannot make one at load: quantize it first (e.g. with AMD Quark)" in _what_if_note(
+        "quark-mxfp4", "0.34.0")
