@@ -171,6 +171,7 @@ from planner.serving.vllm_versions import (
     ENCODER_TP_DATA_TYPES,
     FLASHINFER_GDN_CHECKPOINT_TOKENS,
     HYBRID_ALIGN_TO_BLOCK_FROM,
+    INDEXER_WK_UNQUANTIZED_FROM,
     KV_SHORTFALL_HINT_FROM,
     MAMBA2_CHECKPOINT_BLOCK_FROM,
     MOONVIT_SPLIT_FROM,
@@ -607,6 +608,7 @@ class _Resolved(NamedTuple):
     siglip_head: bool  # vllm_versions.SIGLIP_HEAD_DROPPED_FROM: the pooling head still built
     tower_whole: bool  # vllm_versions.MOONVIT_SPLIT_FROM: Kimi-VL's tower unsplit on every rank
     latent_fc1_split: bool  # startup.latent_fc1_split: fc1_latent_proj split over TP
+    indexer_wk_quantized: bool  # vllm_versions.INDEXER_WK_UNQUANTIZED_FROM: wk in the scheme
     transformers_backend: bool  # weights.transformers_backend: its PP stage placement
     encoder_tp_data: bool  # vllm_versions.ENCODER_TP_DATA_TYPES: --mm-encoder-tp-mode data taken
     linear_ask: tuple  # (served dtype, release, sizing GPU): startup.marlin_shape_findings
@@ -732,6 +734,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         siglip_head=rules.version < SIGLIP_HEAD_DROPPED_FROM,
         tower_whole=spec.model_type == "kimi_vl" and rules.version < MOONVIT_SPLIT_FROM,
         latent_fc1_split=latent_fc1_split(rules.version),
+        indexer_wk_quantized=rules.version < INDEXER_WK_UNQUANTIZED_FROM,
         transformers_backend=transformers_backend(spec, cli.transformers_architectures),
         encoder_tp_data=spec.model_type in ENCODER_TP_DATA_TYPES
         and rules.version >= ENCODER_TP_DATA_FROM,
@@ -1046,7 +1049,7 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
            r.states.draft_kv_layers, own_heads, own_embed,
            r.mbt if spec.compressed_attention else 0, r.vision_first_stage_only,
            r.gdn_ba_whole, r.siglip_head, r.tower_whole, r.latent_fc1_split,
-           r.transformers_backend)
+           r.transformers_backend, r.indexer_wk_quantized)
     terms = _cached(spec, key, _rank_terms, spec, r, layout, own_heads, own_embed)
     totals = tuple(w.total_bytes for w in terms)
     kv_b = sparse_mla_kv(spec, s, r.kv_plain, r.compute_capability, layout.tp)
@@ -1096,7 +1099,8 @@ def _rank_terms(spec: ModelSpec, r: _Resolved, layout: ParallelLayout, own_heads
                         vision_first_stage_only=r.vision_first_stage_only,
                         gdn_ba_whole=r.gdn_ba_whole, siglip_head=r.siglip_head,
                         tower_whole=r.tower_whole, latent_fc1_split=r.latent_fc1_split,
-                        transformers_backend=r.transformers_backend)
+                        transformers_backend=r.transformers_backend,
+                        indexer_wk_quantized=r.indexer_wk_quantized)
 
 
 WEIGHT_PARTS = {

@@ -130,6 +130,16 @@ ReplicatedLinear, whole on every TP rank (weights._latent_projections). Either t
 disable_tp=is_sequence_parallel (expert parallel with TP > 1 and DP > 1 under the default
 all2all backend), which Headroom does not model for any layer."""
 
+INDEXER_WK_UNQUANTIZED_FROM: Version = (0, 20, 0)
+"""NOTE: the DeepSeek-V3.2 / GLM-5 sparse-attention Indexer's wk (hidden -> index_head_dim) is a
+ReplicatedLinear built with the model's quant_config in the 0.19.0 wheel (deepseek_v2.py
+Indexer: `self.wk = ReplicatedLinear(..., quant_config=quant_config)`); from the 0.20.0 wheel
+it is fused with weights_proj into `wk_weights_proj = MergedColumnParallelLinear(hidden,
+[head_dim, n_head], quant_config=None, disable_tp=True)`, held in the model dtype on every rank
+(deepseek_v2.py 0.20.0-0.34.0; 0.34.0's DeepseekV32ForCausalLM / GlmMoeDsaForCausalLM,
+vllm/models/deepseek_v32/attention.py, the same; read in 0.20.0-0.34.0). weights.rank_weights
+indexer_wk_quantized for the releases before."""
+
 GDN_BA_WHOLE_FROM: Version = (0, 22, 0)
 """NOTE: from the 0.22.0 wheel mamba/gdn/qwen_gdn_linear_attn.py QwenGatedDeltaNetAttention
 builds in_proj_ba with `disable_tp=self.maybe_disable_tp(quant_config)` (create_ba_proj), and

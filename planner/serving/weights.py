@@ -114,6 +114,7 @@ class _Shard:
     latent_fc1_split: bool = False  # fc1_latent_proj split over TP (_latent_projections)
     transformers_backend: bool = False  # stage tensors placed as the Transformers backend does
     stored: bool = False  # the checkpoint as stored (weights_bytes): no load-time tensors (_terms)
+    indexer_wk_quantized: bool = False  # the Indexer's wk in the scheme (_attention_kept_per_rank)
 
     @property
     def expert_tp(self) -> int:
@@ -155,6 +156,7 @@ def rank_weights(
     tower_whole: bool = False,
     latent_fc1_split: bool = False,
     transformers_backend: bool = False,
+    indexer_wk_quantized: bool = False,
 ) -> tuple[WeightTerms, ...]:
     """Bytes on each GPU of one replica, as vLLM loads them: index = pp_stage * tp + tp_rank.
 
@@ -183,7 +185,9 @@ def rank_weights(
     fc1_latent_proj over TP (vllm_versions.LATENT_FC1_WHOLE_FROM). `transformers_backend`: this
     release serves the text model through its Transformers backend (transformers_backend),
     which keeps the token embeddings, final norm and lm_head off the stages the model's own
-    class builds them on (FINAL_NORM_ON_EVERY_STAGE).
+    class builds them on (FINAL_NORM_ON_EVERY_STAGE). `indexer_wk_quantized`: this release
+    builds a sparse-attention Indexer's wk with the quant_config (before
+    vllm_versions.INDEXER_WK_UNQUANTIZED_FROM), not in the model dtype.
     """
     params = params or count_params(spec)
     bits = _scheme_bits(spec, scheme)
@@ -214,6 +218,7 @@ def rank_weights(
                     vision_unbuilt=unbuilt, vision_whole=whole, expert_dp=layout.dp,
                     gdn_ba_whole=gdn_ba_whole, latent_fc1_split=latent_fc1_split,
                     transformers_backend=transformers_backend,
+                    indexer_wk_quantized=indexer_wk_quantized,
                 )
                 if _dsv4_model(spec, scheme):
                     memo[key] = _dsv4_terms(spec, params, shard, elem, max_num_batched_tokens)
@@ -549,8 +554,9 @@ def _terms(
         # the mixer's biases, norms, sinks, ... stay 16-bit in any scheme (_attention_kept_per_rank)
         attention += attention_params * attention_bits
         if attention_bits < bits.kept_bits:
-            attention += (_attention_kept_per_rank(layer.mixer, spec.hidden_size, shard.tp)
-                          * (bits.kept_bits - attention_bits)
+            wk_kept = not (shard.stored or shard.indexer_wk_quantized)
+            attention += (_attention_kept_per_rank(layer.mixer, spec.hidden_size, shard.tp,
+                                                   wk_kept) * (bits.kept_bits - attention_bits)
                           + (0.0 if shard.stored else _mla_dequantized_kv_b(layer.mixer, shard.tp)
                              * bits.kept_bits))
         dense_params, dense_kept = _dense_mlp_per_rank(layer.mlp, spec.hidden_size,
@@ -844,7 +850,8 @@ def _shared_qk_norm(mixer: AttentionMixer) -> int:
     return qk_norm_params(mixer)
 
 
-def _attention_kept_per_rank(mixer: object, hidden: int, tp: int) -> float:
+def _attention_kept_per_rank(mixer: object, hidden: int, tp: int,
+                             indexer_wk_kept: bool = False) -> float:
     """Parameters of one token mixer on one TP rank that vLLM holds in the model dtype
     whatever the quantization, by _attention_per_rank's rules (what it replicates is whole).
 
@@ -858,8 +865,10 @@ def _attention_kept_per_rank(mixer: object, hidden: int, tp: int) -> float:
     MLA's q_a_layernorm / kv_a_layernorm (deepseek_v2.py). Sinks: gpt_oss.py OAIAttention's
     `sinks`, num_heads // tp in the default dtype. DeepSeek-V3.2 / GLM-5 Indexer (replicated;
     deepseek_v2.py, 0.33.0 and 0.34.0 models/deepseek_v32/attention.py): k_norm LayerNorm weight
-    + bias and weights_proj (quant_config=None), hidden x index_n_heads; 0.33.0 also keeps wk
-    unquantized (fused into wk_weights_proj) and k_norm in float32: left out (0.19.0's rules).
+    + bias and weights_proj (quant_config=None), hidden x index_n_heads; with `indexer_wk_kept`
+    (vllm_versions.INDEXER_WK_UNQUANTIZED_FROM: 0.20.0 on) its wk too, hidden x index_head_dim,
+    fused with weights_proj into wk_weights_proj (DeepSeek-V3.2 FP8 at any TP: 61 x 7,168 x 128
+    = 56,000,512 parameters on every rank); 0.33.0's k_norm in float32 left out (256 a layer).
     Gated DeltaNet (mamba/gdn_linear_attn.py, 0.33.0-0.34.0 mamba/gdn/qwen_gdn_linear_attn.py):
     conv1d is a ColumnParallelLinear built without a quant_config, dt_bias, A_log and the
     gated norm plain parameters. Mamba2 (mamba_mixer2.py): conv1d weight and bias
@@ -885,6 +894,7 @@ def _attention_kept_per_rank(mixer: object, hidden: int, tp: int) -> float:
         kept = (mixer.q_lora_rank or 0) + mixer.kv_lora_rank
         if mixer.index_n_heads and mixer.index_head_dim:
             kept += 2 * mixer.index_head_dim + hidden * mixer.index_n_heads
+            kept += hidden * mixer.index_head_dim if indexer_wk_kept else 0
         return kept
     if isinstance(mixer, LinearAttentionMixer):
         conv = (2 * mixer.num_key_heads * mixer.key_head_dim

@@ -303,6 +303,26 @@ def test_gpt_oss_rope_cache_in_float32():
     assert [r.rope_cache_bytes for r in ranks] == [33_554_432] * 2
 
 
+def test_sparse_mla_indexer_wk_in_the_model_dtype_from_0_20():
+    # DeepSeek-V3.2's Indexer wk (hidden 7,168 -> index_head_dim 128) is fused with
+    # weights_proj into wk_weights_proj, quant_config=None, from vLLM 0.20.0 (deepseek_v2.py;
+    # 0.34.0 models/deepseek_v32/attention.py); 0.19.0 builds it with the FP8 quant_config
+    # (vllm_versions.INDEXER_WK_UNQUANTIZED_FROM). Replicated on every rank: 61 layers x
+    # 917,504 x (16 - 8.001953125) / 8 B = 61 x 917,280 = 55,954,080 B more per GPU at TP 8.
+    spec = _catalog_spec("deepseek-ai/DeepSeek-V3.2")
+    fp8 = checkpoint_scheme(spec)
+    kept, quantized = (rank_weights(spec, fp8, ParallelLayout(tp=8), indexer_wk_quantized=q)[0]
+                       .attention_bytes for q in (False, True))
+    assert kept - quantized == 55_954_080
+    weights = {}
+    for version in ("0.19.0", "0.20.0"):
+        p = plan(PlanRequest(model=spec, cluster=preset_cluster("h200", 8),
+                             layout=ParallelLayout(tp=8),
+                             engine=EngineSettings(vllm_version=version, max_model_len=4096)))
+        weights[version] = p.per_gpu[0].weights_bytes
+    assert weights["0.20.0"] - weights["0.19.0"] == 55_954_080
+
+
 def test_gemma4_e2b_per_layer_embeddings_and_shared_layers_per_rank():
     # google/gemma-4-E2B-it, bf16, TP 2 (vLLM 0.33.0 gemma4.py): embed_tokens 262,144 / 2 x
     # 1536 = 201,326,592; embed_tokens_per_layer (VocabParallelEmbedding) 131,072 x 8,960 =
@@ -1030,8 +1050,9 @@ _MLA_INDEXER = MlaMixer(num_heads=4, q_lora_rank=32, kv_lora_rank=16, qk_nope_he
     # 8,960 + 192 x 2 = 9,344. TP 2: q_b, kv_b, o 4,608 / 2 split, the rest replicated: 6,848
     # params, 6,656 + 192 x 2 = 7,040. A GPU also holds the 16-bit copy of the FP8 kv_b
     # (W_UK_T / W_UV, test_quantized_mla_holds_a_16_bit_copy_of_kv_b), the checkpoint not:
-    # 16 x 4 x (8 + 8) / 2 = 512 params, 1,024 B a rank at TP 2: 8,064.
-    (_MLA_INDEXER, 9_344, 8_064, 9_152),
+    # 16 x 4 x (8 + 8) / 2 = 512 params, 1,024 B a rank at TP 2, and from vLLM 0.20 the
+    # indexer's wk (64 x 8 = 512) in 16 bits, 512 B more: 8,576.
+    (_MLA_INDEXER, 9_344, 8_576, 9_152),
     # Gated DeltaNet, 2 key heads and 4 value heads of 8, kernel 4: in_proj 64 x (2 x 16 +
     # 2 x 32 + 2 x 4) = 6,656, conv1d (2 x 16 + 32) x 4 = 256, dt_bias + A_log 8, norm 8,
     # out_proj 32 x 64 = 2,048: 8,976. Kept: 256 + 8 + 8 = 272: 8,704 + 544 = 9,248. TP 2: all
