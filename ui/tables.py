@@ -15,6 +15,11 @@ COLUMN_HELP = {
     "TPOT (ms)": "TPOT (ms), time per output token. — where the row has no speed figures (it "
     "does not fit), and n/a where each request gives one output token: no gap between output "
     "tokens, as vLLM's benchmark leaves such requests out of its TPOT",
+    "format": "the weight format, by the name the CLI's --target-quant takes (its full name "
+    "is under More columns)",
+    "run": "serve: the targeted vLLM starts this row (pick it under Start one for its "
+    "`vllm serve` command); what-if: a format with no checkpoint vLLM can load, so no command "
+    "(picked, it says why)",
     "preset": "GPU count x GPU preset (the Hardware page's presets; the GPU's full name is "
     "under More columns)",
 }

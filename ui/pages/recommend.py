@@ -142,8 +142,9 @@ def _show(result: RecommendResult, workload: Workload, models: list[str]) -> Non
                    "allow more GPUs or add prices. " + md_escape(result.why_none()))
         return
     table = pd.DataFrame([{
-        "model": r.model_name, "preset": f"{r.gpus}x {r.gpu_key}",
-        "GPUs": f"{r.gpus}x {r.gpu_name}", "weights": r.quant_label,
+        "model": r.model_name, "name": r.model_name.rsplit("/", 1)[-1],
+        "preset": f"{r.gpus}x {r.gpu_key}",
+        "GPUs": f"{r.gpus}x {r.gpu_name}", "format": r.quant_key, "weights": r.quant_label,
         "layout": r.layout.label(), "KV dtype": r.kv_cache_dtype,
         "$/hour": round(r.usd_per_hour, 2), "price is an estimate": r.price_estimate,
         "$ per M output tokens": None if r.usd_per_million_output_tokens is None
@@ -152,7 +153,7 @@ def _show(result: RecommendResult, workload: Workload, models: list[str]) -> Non
         "TPOT (ms)": None if r.tpot_ms is None else round(r.tpot_ms, 1),
         "output tok/s": None if r.output_tokens_per_s is None else round(r.output_tokens_per_s),
         "at concurrency": r.speed_concurrency, "ceiling (tokens)": r.max_context_tokens,
-        "run": "vllm serve" if r.launchable else "what-if (no command)",
+        "run": "serve" if r.launchable else "what-if",
     } for r in result.rows])
     # at 1280 px the grid holds the figures a choice is made on under short labels (the full
     # name is the tooltip; $ per million output tokens, TTFT, TPOT and tok/s were out of sight
@@ -163,14 +164,14 @@ def _show(result: RecommendResult, workload: Workload, models: list[str]) -> Non
     # 3090 Ti?), and two presets share one name (rtx-3080, rtx-3080-12gb)
     several = table["model"].nunique() > 1
     key_grid(table, {
-        **({"model": "model"} if several else {}), "preset": "GPUs", "weights": "weights",
+        **({"name": "model"} if several else {}), "preset": "GPUs", "format": "format",
         "layout": "layout", "KV dtype": "KV", "$/hour": "$/h", "$ per M output tokens": "$/M tok",
         "TTFT (ms)": "TTFT ms", "TPOT (ms)": "TPOT ms", "output tok/s": "tok/s", "run": "run",
-    }, ["preset", "GPUs", "model", "price is an estimate", "at concurrency",
+    }, ["preset", "GPUs", "model", "weights", "price is an estimate", "at concurrency",
         "ceiling (tokens)"],
-        "More columns: the GPU's full name, the model, whether the price is an estimate, the "
-        "concurrency the speed is for, the context ceiling",
-        widths={"model": 150, "preset": 140, "weights": 170}, placeholder="—")
+        "More columns: the GPU's full name, the model, the weight format's full name, whether "
+        "the price is an estimate, the concurrency the speed is for, the context ceiling",
+        widths={"name": 136, "preset": 140}, placeholder="—")
     for caveat in result.caveats():  # ranks: the table's rows from 1
         st.warning(md_escape(caveat))
     st.caption("Rows the targeted vLLM can start come first, cheapest first; what-if rows "
