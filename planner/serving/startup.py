@@ -63,6 +63,7 @@ from planner.serving.vllm_cli import (
 from planner.serving.vllm_versions import (
     ACT_ORDER_REFUSED_FROM,
     CT_WNA16_MOE_READ_FROM,
+    GATE_FP32_OFF_SM90_SM100_FROM,
     GDN_BA_WHOLE_FROM,
     HUMMING_FIRST_ON_HOPPER_FROM,
     LATENT_FC1_WHOLE_FROM,
@@ -970,6 +971,17 @@ def qk_norm_gather_refusal(spec: ModelSpec, tp: int, version: Version,
                     f"rank holds one of the {mixer.num_kv_heads} KV heads, and k_norm spans "
                     f"them all; TP {mixer.num_kv_heads} or below runs)")
     return None
+
+
+def gate_fp32(spec: ModelSpec, version: Version, gpu: GpuSpec) -> bool:
+    """Whether vLLM `version` holds Nemotron-H's MoE gate in float32 on `gpu`
+    (vllm_versions.GATE_FP32_OFF_SM90_SM100_FROM; weights.rank_weights gate_fp32): always before
+    0.17, then off NVIDIA compute capability 9.0 and 10.x."""
+    if spec.model_type != "nemotron_h" or not spec.is_moe:
+        return False
+    cc = _capability(gpu) if gpu.vendor == "nvidia" else None
+    return version < GATE_FP32_OFF_SM90_SM100_FROM or not (
+        cc is not None and (cc == 90 or cc // 10 == 10))
 
 
 def latent_fc1_split(version: Version) -> bool:

@@ -130,6 +130,16 @@ ReplicatedLinear, whole on every TP rank (weights._latent_projections). Either t
 disable_tp=is_sequence_parallel (expert parallel with TP > 1 and DP > 1 under the default
 all2all backend), which Headroom does not model for any layer."""
 
+GATE_FP32_OFF_SM90_SM100_FROM: Version = (0, 17, 0)
+"""NOTE: nemotron_h.py NemotronHMoE builds its gate as ReplicatedLinear(..., params_dtype=
+torch.float32) in the 0.13.0-0.16.0 wheels (0.16.0 through router_logits_dtype = torch.float32):
+float32 on every GPU. From the 0.17.0 wheel (read 0.17.0, 0.18.0, 0.19.0, 0.24.0, 0.34.0) it is a
+GateLinear(..., force_fp32_compute=True), and fused_moe/router/gate_linear.py GateLinear.__init__
+sets params_dtype = torch.float32 only where no specialized router kernel runs: not on CUDA
+with compute capability 9.0 (Hopper) or family 10.x (B200, B300; is_device_capability_family
+(100)); so float32 on Ampere, Ada, SM 12.x (RTX 50, RTX PRO, GB10) and AMD, the model dtype on
+H100 / H200 / B200 (startup.gate_fp32)."""
+
 INDEXER_WK_UNQUANTIZED_FROM: Version = (0, 20, 0)
 """NOTE: the DeepSeek-V3.2 / GLM-5 sparse-attention Indexer's wk (hidden -> index_head_dim) is a
 ReplicatedLinear built with the model's quant_config in the 0.19.0 wheel (deepseek_v2.py

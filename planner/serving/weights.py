@@ -115,6 +115,7 @@ class _Shard:
     transformers_backend: bool = False  # stage tensors placed as the Transformers backend does
     stored: bool = False  # the checkpoint as stored (weights_bytes): no load-time tensors (_terms)
     indexer_wk_quantized: bool = False  # the Indexer's wk in the scheme (_attention_kept_per_rank)
+    gate_fp32: bool = False  # a force_fp32_compute gate in float32 (_router_bits)
 
     @property
     def expert_tp(self) -> int:
@@ -157,6 +158,7 @@ def rank_weights(
     latent_fc1_split: bool = False,
     transformers_backend: bool = False,
     indexer_wk_quantized: bool = False,
+    gate_fp32: bool = False,
 ) -> tuple[WeightTerms, ...]:
     """Bytes on each GPU of one replica, as vLLM loads them: index = pp_stage * tp + tp_rank.
 
@@ -187,7 +189,8 @@ def rank_weights(
     which keeps the token embeddings, final norm and lm_head off the stages the model's own
     class builds them on (FINAL_NORM_ON_EVERY_STAGE). `indexer_wk_quantized`: this release
     builds a sparse-attention Indexer's wk with the quant_config (before
-    vllm_versions.INDEXER_WK_UNQUANTIZED_FROM), not in the model dtype.
+    vllm_versions.INDEXER_WK_UNQUANTIZED_FROM), not in the model dtype. `gate_fp32`: this
+    release holds Nemotron-H's gate in float32 on this GPU (startup.gate_fp32; _router_bits).
     """
     params = params or count_params(spec)
     bits = _scheme_bits(spec, scheme)
@@ -218,7 +221,7 @@ def rank_weights(
                     vision_unbuilt=unbuilt, vision_whole=whole, expert_dp=layout.dp,
                     gdn_ba_whole=gdn_ba_whole, latent_fc1_split=latent_fc1_split,
                     transformers_backend=transformers_backend,
-                    indexer_wk_quantized=indexer_wk_quantized,
+                    indexer_wk_quantized=indexer_wk_quantized, gate_fp32=gate_fp32,
                 )
                 if _dsv4_model(spec, scheme):
                     memo[key] = _dsv4_terms(spec, params, shard, elem, max_num_batched_tokens)
@@ -588,8 +591,8 @@ def _terms(
         # per_expert_scale, the MoE layers' three extra RMSNorms and Gemma4DecoderLayer's
         # layer_scalar buffer
         # (AutoWeightsLoader loads persistent buffers: utils.py _add_loadable_non_param_tensors).
-        router += lp.router * (router_bits if shard.stored else _router_bits(layer.mlp,
-                                                                              router_bits))
+        router += lp.router * (router_bits if shard.stored else _router_bits(
+            layer.mlp, router_bits, shard.gate_fp32))
         norms += lp.norms * norms_bits
         per_layer_inputs += lp.per_layer_input
     if per_layer_inputs:
@@ -1005,10 +1008,11 @@ def _shared_expert_gate(mlp: object, hidden: int) -> int:
     return 0
 
 
-def _router_bits(mlp: object, router_bits: float) -> float:
+def _router_bits(mlp: object, router_bits: float, gate_fp32: bool = False) -> float:
     """Bits per router weight as vLLM holds it: 32 where it builds the router in float32
-    (MoeMlp.router_fp32) over the 16-bit model dtype the scheme keeps it in, else the
-    scheme's (a parameter count's one byte stays one byte: rank_dense_params).
+    (MoeMlp.router_fp32; `gate_fp32`: Nemotron-H's on this release and GPU, startup.gate_fp32)
+    over the 16-bit model dtype the scheme keeps it in, else the scheme's (a parameter count's
+    one byte stays one byte: rank_dense_params).
 
     NOTE: minimax_m2.py MiniMaxM2MoE: `GateLinear(..., params_dtype=torch.float32)` (a
     ReplicatedLinear in 0.19.0) and `e_score_correction_bias` `torch.empty(num_local_experts,
@@ -1016,9 +1020,10 @@ def _router_bits(mlp: object, router_bits: float) -> float:
     moe_router_dtype, "float32" by default (nn.Linear(dtype=gate_dtype) in 0.19.0's
     mimo_v2_flash.py); 0.19.0, 0.24.0 and 0.34.0 wheels. MiniMax-M2.5 (62 layers x (3,072 x
     256 + 256) = 48,774,656 router parameters, whole on every rank): 195,098,624 B per GPU, was
-    97,549,312.
+    97,549,312. Nemotron-3-Super off Hopper / Blackwell-10.x (vllm_versions
+    .GATE_FP32_OFF_SM90_SM100_FROM): 40 x (4,096 x 512 + 512) x 4 B = 335,626,240 B, was half.
     """
-    if isinstance(mlp, MoeMlp) and mlp.router_fp32 and router_bits == KEPT_BITS:
+    if isinstance(mlp, MoeMlp) and (mlp.router_fp32 or gate_fp32) and router_bits == KEPT_BITS:
         return 32.0
     return router_bits
 

@@ -71,7 +71,7 @@ from planner.serving.speed.terms import (
     release_caveats,
     stage_gpus_note,
 )
-from planner.serving.startup import gdn_ba_whole, latent_fc1_split
+from planner.serving.startup import gate_fp32, gdn_ba_whole, latent_fc1_split
 from planner.serving.tie import served_spec
 from planner.serving.vllm_versions import CLAMP_OUTPUT_FROM, CUSTOM_AR_WORLD_SIZES, vllm_rules
 from planner.text import counted
@@ -478,7 +478,7 @@ def _build_context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: i
     stages = _stages(request, scheme, act_b, sparse_mla_kv(
         spec, s, device.kv_plain, device.gpu.compute_capability, layout.tp),
         gdn_ba_whole(spec, scheme, device.rules.version, device.gpu),
-        latent_fc1_split(device.rules.version))
+        latent_fc1_split(device.rules.version), gate_fp32(spec, device.rules.version, device.gpu))
     return _Ctx(device=device, tp=layout.tp, pp=layout.pp, dp=layout.dp, ep=layout.ep,
                 hidden=spec.hidden_size, c=coefficients, wna16=wna16, eager=s.enforce_eager,
                 mbt=mbt, padded_moe=_padded_moe(device, layout), stages=stages, net=net,

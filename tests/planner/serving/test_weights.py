@@ -30,7 +30,7 @@ from planner.model.spec import (
 )
 from planner.serving import startup
 from planner.serving.engine import EngineSettings
-from planner.serving.hardware import preset_cluster
+from planner.serving.hardware import GPU_PRESETS, preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
 from planner.serving.vllm_cli import vllm_cli
@@ -321,6 +321,26 @@ def test_sparse_mla_indexer_wk_in_the_model_dtype_from_0_20():
                              engine=EngineSettings(vllm_version=version, max_model_len=4096)))
         weights[version] = p.per_gpu[0].weights_bytes
     assert weights["0.20.0"] - weights["0.19.0"] == 55_954_080
+
+
+def test_nemotron_h_gate_in_float32_off_hopper_and_blackwell():
+    # vLLM nemotron_h.py: the gate is a GateLinear(force_fp32_compute=True) from 0.17.0, held in
+    # float32 unless a specialized router kernel runs: CUDA capability 9.0 or 10.x
+    # (gate_linear.py; vllm_versions.GATE_FP32_OFF_SM90_SM100_FROM); a float32 ReplicatedLinear
+    # on every GPU before. Nemotron-3-Nano (bf16): 23 MoE layers x (2,688 x 128 + 128 bias) =
+    # 7,916,416 router parameters on every rank, 15,832,832 B more in float32.
+    spec = _catalog_spec("nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B-BF16")
+    v34, v16 = (0, 34, 0), (0, 16, 0)
+    assert [startup.gate_fp32(spec, v, GPU_PRESETS[gpu]) for v, gpu in (
+        (v34, "h100-sxm"), (v34, "b200"), (v34, "a100-80gb"), (v34, "rtx-5090"),
+        (v34, "mi300x"), (v16, "h100-sxm"))] == [False, False, True, True, True, True]
+    weights = {}
+    for gpu in ("h100-sxm", "a100-80gb"):
+        p = plan(PlanRequest(model=spec, cluster=preset_cluster(gpu, 2),
+                             layout=ParallelLayout(tp=2),
+                             engine=EngineSettings(max_model_len=4096)))
+        weights[gpu] = p.per_gpu[0].weights_bytes
+    assert weights["a100-80gb"] - weights["h100-sxm"] == 7_916_416 * 2 == 15_832_832
 
 
 def test_gemma4_e2b_per_layer_embeddings_and_shared_layers_per_rank():
