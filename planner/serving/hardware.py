@@ -1737,6 +1737,7 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "nvidia-smi total 46068 MiB on 'NVIDIA A40' hosts, ECC on",
         nvlink_gbps=112.5,
         int8_tops=299.3, fp32_tflops=37.4, boost_clock_mhz=1740.0,
+        measured_gemm=(122.29, f"{_TORCH_DB} row 'NVIDIA A40': 122.29"),
         nvidia_smi_mib=46068,
         notes=f"{_AMPERE_NOTE} FP32 37.4 TFLOPS: the datasheet's 'Peak FP32 TFLOPS "
         "(non-Tensor)' (reprinted by ecer.com). Boost clock 1,740 MHz, 84 SMs (TechPowerUp's "

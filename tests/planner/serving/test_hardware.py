@@ -1010,6 +1010,8 @@ _MAMF_ROW = "'NVIDIA {} | {:.1f} | {} | {}% |"
     ("rtx-3090", 76.58, "three RTX 3090 rows: 76.34, 76.58 and 76.68"),  # the 2nd of 3
     # (164.81 + 165.71) / 2 = 165.26
     ("rtx-4090", 165.26, "(162.39, 163.09, 164.81, 165.71, 170.06, 173.31;"),
+    # the same table's A40 row (jimtjames, issue #185: 122.29 at 10,240; 149.7 datasheet)
+    ("a40", 122.29, "row 'NVIDIA A40': 122.29"),
 ])
 def test_measured_gemm_rate_is_the_quoted_figure(key: str, tflops: float, quote: str) -> None:
     gpu = gpu_preset(key)
@@ -1048,9 +1050,12 @@ def test_calibration_gemm_ratio_by_hand() -> None:
     # L4: 70.89 / 121.0 = 0.58587 / 0.79195 = 0.73978
     assert gemm_factor(gpu_preset("rtx-3090")) == pytest.approx(1.36194, abs=1e-5)
     assert gemm_factor(gpu_preset("l4")) == pytest.approx(0.73978, abs=1e-5)
-    # no published measurement: the datasheet x the fitted efficiency, as before
-    assert gpu_preset("a40").measured_gemm_tflops is None
-    assert gemm_factor(gpu_preset("a40")) == 1.0
+    # A40: 122.29 / 149.7 = 0.81690 / 0.79195 = 1.03151
+    assert gemm_factor(gpu_preset("a40")) == pytest.approx(1.03151, abs=1e-5)
+    # no published measurement (the DGX Spark's GB10 has no row): the datasheet x the fitted
+    # efficiency, as before
+    assert gpu_preset("dgx-spark-gb10").measured_gemm_tflops is None
+    assert gemm_factor(gpu_preset("dgx-spark-gb10")) == 1.0
 
 
 def test_torch_db_rows_read_as_the_mamf_table_on_datacenter_parts() -> None:
