@@ -320,7 +320,7 @@ def _comparison(args: argparse.Namespace, main: Plan, speed: SpeedEstimate | Non
         request = PlanRequest(model=spec, cluster=cluster, layout=layout, engine=engine)
         # its warnings as the app's Compare page lists them: the parameter check, then the
         # config's own
-        other = with_param_check(plan(request), spec, source)
+        other = with_param_check(plan(request, nearest=False), spec, source)
         rows.append(comparison_row(other, estimate_speed(request, _load(args),
                                                          plan_result=other),
                                    model_warnings(other, spec)))

@@ -17,7 +17,7 @@ from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ct
 
 from planner.model.checkpoint import ModelSource
 from planner.model.config.parser import parse_model_config
-from planner.model.quant import checkpoint_scheme
+from planner.model.quant import checkpoint_scheme, scheme
 from planner.model.spec import ModelSpec
 from planner.serving.auto_layout import (
     auto_layout,
@@ -26,6 +26,7 @@ from planner.serving.auto_layout import (
     widest_layout,
 )
 from planner.serving.engine import EngineSettings
+from planner.serving.fixes import format_step
 from planner.serving.hardware import (
     ClusterSpec,
     HardwareError,
@@ -40,7 +41,7 @@ from planner.serving.launch import REMOTE_CODE_STEP, VERSION_STEP, remote_code_c
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import LARGER_LEN_STEP, Plan, PlanRequest, plan
 from planner.serving.speed import ServingLoad
-from planner.serving.sweep import layout_candidates, quant_settings
+from planner.serving.sweep import WHAT_IF_KEYS, layout_candidates, quant_settings
 from planner.serving.vllm_cli import vllm_cli
 from planner.serving.vllm_versions import EngineError, vllm_rules
 from planner.text import counted, md_escape, plural, sentence
@@ -397,15 +398,28 @@ _VERSION_STEP = re.compile(re.escape(VERSION_STEP).replace(re.escape("{version}"
 
 
 APP_LARGER_LEN_STEP = "at a larger max_model_len (the Plan page's field)"
+WHAT_IF_OPTION = "What-if: {label}"
+"""A what-if weight format as the Plan page's Quantization field lists it."""
+
+
+def app_format_step(key: str) -> str:
+    """The nearest fit's weight-format change (planner.serving.fixes.format_step, the CLI's
+    --target-quant) as the Plan page's Quantization choice, and what it loads."""
+    how = ("vLLM makes it at load" if scheme(key).runtime and scheme(key).vllm_quantization
+           else "a checkpoint in that format")
+    return f'Quantization "{WHAT_IF_OPTION.format(label=scheme(key).label)}" ({how})'
 
 
 def app_words(text: str) -> str:
     """Planner text as the app says it: the CLI flag the launch note asks for
     (planner.serving.launch.REMOTE_CODE_STEP) is the Plan page's checkbox here, the
-    release to plan with instead (VERSION_STEP) the sidebar's choice, and the verdict's
-    longer --max-model-len (planner.serving.plan.LARGER_LEN_STEP) the Plan page's field."""
+    release to plan with instead (VERSION_STEP) the sidebar's choice, the verdict's
+    longer --max-model-len (planner.serving.plan.LARGER_LEN_STEP) the Plan page's field, and
+    the nearest fit's --target-quant (fixes.format_step) the Plan page's Quantization."""
     text = text.replace(REMOTE_CODE_STEP, APP_REMOTE_CODE_STEP)
     text = text.replace(LARGER_LEN_STEP, APP_LARGER_LEN_STEP)
+    for key in WHAT_IF_KEYS:  # the formats a nearest fit names (fixes._smaller_formats)
+        text = text.replace(format_step(key), app_format_step(key))
     return _VERSION_STEP.sub(lambda m: APP_VERSION_STEP.format(version=m["version"]), text)
 
 
@@ -492,7 +506,8 @@ def compare_plan(spec: ModelSpec, cluster: ClusterSpec, engine: EngineSettings) 
     `report --compare` plans it (planner.serving.auto_layout.compared_layout)."""
     layout = compared_layout(spec, cluster, layout_for(spec, engine), checkpoint_scheme(spec),
                              engine)
-    return plan(PlanRequest(model=spec, cluster=cluster, layout=layout, engine=engine))
+    return plan(PlanRequest(model=spec, cluster=cluster, layout=layout, engine=engine),
+                nearest=False)  # the Compare page and the report's table show no nearest fit
 
 
 def current_load() -> ServingLoad:

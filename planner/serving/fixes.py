@@ -1,35 +1,46 @@
-"""The nearest change that makes a plan fit: a few single changes, each planned.
+"""The nearest change that makes a plan fit: a few candidate changes, each planned.
 
 A plan that does not fit gets no launch command (planner.serving.launch); this says what
-to change instead, e.g. "--max-model-len 32768 fits" or "TP=4 x PP=2 fits".
+to change instead, e.g. "--max-model-len 32768 fits", "TP=4 x PP=2 fits" or, last, a smaller
+weight format of a 16-bit checkpoint ("--target-quant w4a16-gptq-g128 (a GPTQ int4, group
+128 (W4A16) checkpoint) fits").
 """
 
+from planner.model.quant import scheme
 from planner.serving.engine import EngineSettings
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import Plan, PlanRequest, summary_figures
-from planner.serving.sweep import layout_candidates
+from planner.serving.sweep import accepts_what_if, layout_candidates, quant_candidates
 from planner.serving.vllm_versions import EngineError
 
+TARGET_QUANT_FLAG = "--target-quant"
+"""The CLI flag a weight-format change names (format_step); the app says its Quantization
+field instead (ui.context.app_words)."""
 
-def _tries(request: PlanRequest, result: Plan) -> list[tuple[str, EngineSettings,
-                                                              ParallelLayout]]:
-    """Candidate single changes, in the order they are offered (smallest change first)."""
+
+_Try = tuple[str, EngineSettings, ParallelLayout, bool]
+"""A candidate change: its label, the settings and layout it plans, and whether a format
+change that holds a shorter context is offered with that --max-model-len too."""
+
+
+def _tries(request: PlanRequest, result: Plan) -> list[_Try]:
+    """Candidate changes, in the order they are offered (smallest change first)."""
     s, layout = request.engine, request.layout
     tries = []
     if result.max_num_batched_tokens < result.max_num_seqs:
         seqs = result.max_num_batched_tokens
         tries.append((f"--max-num-seqs {seqs}", s.model_copy(update={"max_num_seqs": seqs}),
-                      layout))
+                      layout, False))
     length = result.max_context_tokens
     if 0 < length < result.max_model_len:
         tries.append((f"--max-model-len {length}",
-                      s.model_copy(update={"max_model_len": length}), layout))
+                      s.model_copy(update={"max_model_len": length}), layout, False))
     if not s.kv_cache_dtype.startswith("fp8"):
         tries.append(("--kv-cache-dtype fp8", s.model_copy(update={"kv_cache_dtype": "fp8"}),
-                      layout))
+                      layout, False))
     if s.gpu_memory_utilization < 0.95 and not s.kv_cache_memory_bytes:
         tries.append(("--gpu-memory-utilization 0.95",
-                      s.model_copy(update={"gpu_memory_utilization": 0.95}), layout))
+                      s.model_copy(update={"gpu_memory_utilization": 0.95}), layout, False))
     # the asked DP (replicas) and EP first: a layout that changes them comes only when none
     # that keeps them fits (nearest_fit then says so); then the fewest of TP and PP changed
     # (TP=4 asked on 8 GPUs: TP=8 or TP=4 x PP=2 before TP=1 x PP=7), then the fewest GPUs
@@ -38,7 +49,16 @@ def _tries(request: PlanRequest, result: Plan) -> list[tuple[str, EngineSettings
                    key=lambda lay: (lay.dp != layout.dp, lay.ep != layout.ep,
                                     (lay.tp != layout.tp) + (lay.pp != layout.pp), lay.gpus,
                                     lay.dp, lay.pp, -lay.tp, not lay.ep))
-    tries += [(lay.label(), s, lay) for lay in wider]
+    tries += [(lay.label(), s, lay, False) for lay in wider]
+    # another weight format is a bigger change (another checkpoint, or vLLM quantizing at
+    # load) than any setting or layout: last, each at the asked layout (with the context it
+    # holds where that is shorter), then at the layouts above
+    formats = [(format_step(key), s.model_copy(update={"target_quant": key,
+                                                       "target_checkpoint": None}))
+               for key in _smaller_formats(request, result)]
+    tries += [(label, settings, layout, True) for label, settings in formats]
+    tries += [(f"{label} at {lay.label()}", settings, lay, False)
+              for label, settings in formats for lay in wider]
     return tries
 
 
@@ -47,17 +67,53 @@ def nearest_fit(request: PlanRequest, result: Plan) -> str | None:
     layout that changes the asked DP or EP says that none keeping them fits."""
     if result.fits:
         return None
-    for label, settings, layout in _tries(request, result):
-        try:
-            # layout_errors checked too: a setting change keeps a layout vLLM refuses, and
-            # layout_candidates does not check the weight format's group alignment
-            figures = summary_figures(request.model, request.cluster, layout, settings)
-        except EngineError:  # a start-up vLLM refuses: this layout (LayoutRefused) or these
-            # changed settings (a V0 fall-back); the request's own settings planned
-            continue
-        if figures["fits"]:
+    for label, settings, layout, shorten in _tries(request, result):
+        figures = _figures(request, settings, layout)
+        length = figures["max_context_tokens"] if figures else 0
+        if figures and not figures["fits"] and shorten and 0 < length < figures[
+                "max_model_len"]:
+            label += f" with --max-model-len {length}"
+            figures = _figures(request, settings.model_copy(update={"max_model_len": length}),
+                               layout)
+        if figures and figures["fits"]:
             return f"{label} fits{_kept_note(request, layout)}"
     return None
+
+
+def _figures(request: PlanRequest, settings: EngineSettings, layout: ParallelLayout
+             ) -> dict | None:
+    """summary_figures of `request` with these settings and layout; None where vLLM refuses to
+    start it: this layout (LayoutRefused) or these changed settings (a V0 fall-back, a format
+    the release refuses). layout_errors are checked too (they make `fits` false): a setting
+    change keeps a layout vLLM refuses, layout_candidates does not check the weight format's
+    group alignment, and the request's own settings were planned."""
+    try:
+        return summary_figures(request.model, request.cluster, layout, settings)
+    except EngineError:
+        return None
+
+
+def _smaller_formats(request: PlanRequest, result: Plan) -> list[str]:
+    """The what-if formats of a 16-bit checkpoint the GPU runs (sweep.quant_candidates) with
+    fewer bits per weight than the plan holds, nearest to the checkpoint's own first
+    (sweep.WHAT_IF_KEYS' order: FP8 made at load, INT8, then the 4-bit formats); none where
+    --quantization is given (a format change would have to drop it, which the step does not
+    say)."""
+    if not accepts_what_if(request.model) or request.engine.quantization:
+        return []
+    held = scheme(result.weight_format).bits_per_weight
+    return [key for key in quant_candidates(request.model, request.cluster)
+            if scheme(key).bits_per_weight < held]
+
+
+def format_step(key: str) -> str:
+    """The weight-format change in the CLI's words: --target-quant and what it means, vLLM
+    quantizing at load (launch.launch: --quantization, for fp8) or a checkpoint in it."""
+    s = scheme(key)
+    if s.runtime and s.vllm_quantization:
+        return (f"{TARGET_QUANT_FLAG} {key} ({s.label}, which vLLM makes at load: "
+                f"--quantization {s.vllm_quantization})")
+    return f"{TARGET_QUANT_FLAG} {key} (a {s.label} checkpoint)"
 
 
 def _kept_note(request: PlanRequest, layout: ParallelLayout) -> str:

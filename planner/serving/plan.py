@@ -315,8 +315,10 @@ class Plan(PlanSummary):
     """The result: per-GPU memory, KV capacity, ceiling, verdict and the vllm serve command."""
 
     nearest_fit: str | None = Field(default=None, description="a plan that does not fit: the "
-                                    "first single change that fits, e.g. '--max-model-len "
-                                    "32768 fits'")
+                                    "first change that fits (planner.serving.fixes), e.g. "
+                                    "'--max-model-len 32768 fits', 'TP=8 fits', or last a "
+                                    "smaller weight format: '--target-quant w4a16-gptq-g128 "
+                                    "(a GPTQ int4, group 128 (W4A16) checkpoint) fits'")
 
     @property
     def launch_lines(self) -> list[str]:
@@ -1678,8 +1680,10 @@ def _layout_errors(st: _Setup) -> list[str]:
                         lambda: layout_errors(spec, cluster, layout, scheme, version)))
 
 
-def plan(request: PlanRequest) -> Plan:
-    """Plan one model on one cluster with one layout and vLLM settings."""
+def plan(request: PlanRequest, *, nearest: bool = True) -> Plan:
+    """Plan one model on one cluster with one layout and vLLM settings. `nearest=False`: no
+    nearest_fit for a plan that does not fit (fixes.nearest_fit plans up to a few hundred
+    changes), for plans shown without it (the app's concurrency curve, compared models)."""
     st = _setup(request.model, request.cluster, request.layout, request.engine)
     spec, layout, s, f = st.spec, st.layout, st.s, st.facts
     r = f.r
@@ -1713,7 +1717,7 @@ def plan(request: PlanRequest) -> Plan:
     warm = _warm_restart(st, binding)
     terms = _terms(st, binding, out, warm)
     kv_b = f.kv_b
-    if not fields["fits"]:
+    if nearest and not fields["fits"]:
         from planner.serving.fixes import nearest_fit  # fixes plans candidates: import here
 
         fields["nearest_fit"] = nearest_fit(request, Plan.model_construct(**fields))

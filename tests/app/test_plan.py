@@ -114,6 +114,20 @@ def test_a_plan_that_does_not_fit_names_the_nearest_fit_under_the_verdict() -> N
     assert notes[1] == "No speed figures: the plan does not fit."
 
 
+def test_the_nearest_weight_format_is_named_as_the_quantization_field_says_it() -> None:
+    # Qwen3-235B-A22B's BF16 weights, 470,187,269,120 B / 8 = 54.74 GiB per RTX 3090, fit no
+    # layout of 8 (21.68 GiB budgets); as GPTQ int4 g128 about 14.44 GiB each do
+    # (tests/cli/test_planner_cli.py works it out): the note names the Quantization field's
+    # option, not the CLI's --target-quant, under the verdict and in the launch note
+    at = open_page(None, gpu="rtx-3090", gpn="8", model="Qwen/Qwen3-235B-A22B")
+    assert not at.exception
+    step = ('Nearest change that fits: Quantization "What-if: GPTQ int4, group 128 (W4A16)" '
+            "(a checkpoint in that format) fits.")
+    notes = [i.value for i in at.info]
+    assert notes[0] == step and notes[2].endswith(step)
+    assert "What-if: GPTQ int4, group 128 (W4A16)" in at.selectbox(key="plan.quant").options
+
+
 def test_concurrency_under_dp_is_labelled_per_replica_with_the_replicas_total() -> None:
     # TP=2 x DP=2 on 4x L40S: each replica holds its own KV pool, so the metric is one
     # replica's and its help gives what the two serve together (2 x one replica's)

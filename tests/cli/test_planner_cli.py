@@ -1094,6 +1094,75 @@ def test_the_nearest_layout_changes_the_fewest_of_tp_and_pp(capsys) -> None:
     assert json.loads(out)["nearest_fit"] == "TP=1 x PP=7 fits"
 
 
+def test_a_model_no_layout_holds_gets_the_nearest_weight_format_that_fits(capsys) -> None:
+    """Qwen3-235B-A22B (235,093,634,560 params: tests/fixtures/param_counts.json) on 8x RTX
+    3090 said only "Does not fit": no setting or layout of 8 GPUs holds its BF16 weights. By
+    hand, each GPU holds at least 1/8 of them; the rtx-3090 preset's 25,308,094,792 B at
+    --gpu-memory-utilization 0.92 budget 23,283,447,208 B (21.68 GiB) each:
+    - BF16: 235,093,634,560 x 2 B = 470,187,269,120 B / 8 = 58,773,408,640 B (54.74 GiB): no;
+    - FP8 made at load (the nearest format; tests/fixtures/reference_figures.json: the
+      233,798,893,568 params of the quantized linears at 1 B, the other 1,294,740,992 at 2 B)
+      236,388,375,552 B / 8 = 29,548,546,944 B (27.52 GiB): no; INT8 W8A8 (8.0078 bits) more;
+    - GPTQ int4 g128 (4 bits + a 16-bit scale and a 4-bit zero per 128: 4.15625 bits):
+      233,798,893,568 x 4.15625 / 8 = 121,465,831,424 B + 2,589,481,984 B = 124,055,313,408 B
+      / 8 = 15,506,914,176 B (14.44 GiB), 7.2 GiB under the budget: the first that fits."""
+    budget = int(0.92 * 25_308_094_792)
+    assert budget == 23_283_447_208
+    quantized, rest = 233_798_893_568, 235_093_634_560 - 233_798_893_568
+    assert min(235_093_634_560 * 2, quantized + rest * 2) // 8 > budget  # BF16, FP8
+    assert (quantized * 4.15625 / 8 + rest * 2) / 8 < budget - 7 * 2**30
+    argv = ("plan", "--model", "Qwen/Qwen3-235B-A22B", "--gpu", "rtx-3090", "--gpus", "8")
+    _, out, _ = run_main(capsys, *argv, "--json")
+    data = json.loads(out)
+    assert not data["fits"] and data["weights_bytes_per_gpu"] >= 58_773_408_640
+    step = "--target-quant w4a16-gptq-g128 (a GPTQ int4, group 128 (W4A16) checkpoint) fits"
+    assert data["nearest_fit"] == step  # was None
+    _, text, _ = run_main(capsys, *argv)
+    assert text.endswith(f"Nearest change that fits: {step}.\n")
+    _, out, _ = run_main(capsys, *argv, "--target-quant", "fp8", "--json")
+    data = json.loads(out)
+    assert not data["fits"] and data["weights_bytes_per_gpu"] >= 29_548_546_944
+    _, out, _ = run_main(capsys, *argv, "--target-quant", "w4a16-gptq-g128", "--json")
+    data = json.loads(out)
+    assert data["fits"]  # the change named does fit
+    # (the plan's 14.56 GiB: the hand figure's 14.44, with the norms and routers on every GPU)
+    assert 15_506_914_176 <= data["weights_bytes_per_gpu"] < budget
+
+
+def test_the_nearest_weight_format_is_fp8_at_load_where_it_fits(capsys) -> None:
+    # the same model on 4x H100 (80 GB): BF16 470,187,269,120 B / 4 = 117.5 GB per GPU, over
+    # 80 GB at any layout of 4; FP8 made at load 236,388,375,552 B / 4 = 59.1 GB (55.0 GiB)
+    # fits under 0.92 x 79.2 GiB = 72.9 GiB: the format nearest BF16, before INT8 and 4-bit
+    argv = ("plan", "--model", "Qwen/Qwen3-235B-A22B", "--gpu", "h100", "--gpus", "4")
+    _, out, _ = run_main(capsys, *argv, "--json")
+    assert json.loads(out)["nearest_fit"] == (
+        "--target-quant fp8-tensor (FP8 E4M3, per-tensor scale, which vLLM makes at load: "
+        "--quantization fp8) fits")
+    _, out, _ = run_main(capsys, *argv, "--target-quant", "fp8-tensor", "--json")
+    data = json.loads(out)
+    assert data["fits"] and " --quantization fp8 " in data["vllm_command"]
+
+
+def test_a_weight_format_that_holds_a_shorter_context_says_that_length(capsys) -> None:
+    # Llama-3.1-70B on 2x RTX 3090: 70.6 B params x 2 B = 141 GB, over the 2 x 25.3 GB at
+    # any layout; as GPTQ int4 ~36.7 GB the weights fit (8-bit, 70.6 GB, does not), but
+    # its 131,072 tokens of KV (80 layers x 8 KV heads x 128 x 2 x 2 B = 327,680 B per
+    # token: 40 GiB) do not: the format is named with the context its own plan holds
+    argv = ("plan", "--model", "meta-llama/Meta-Llama-3.1-70B", "--gpu", "rtx-3090",
+            "--gpus", "2")
+    _, out, _ = run_main(capsys, *argv, "--target-quant", "w4a16-gptq-g128", "--json")
+    alone = json.loads(out)
+    assert not alone["fits"] and 0 < alone["max_context_tokens"] < 131_072
+    length = alone["max_context_tokens"]
+    _, out, _ = run_main(capsys, *argv, "--json")
+    assert json.loads(out)["nearest_fit"] == (
+        "--target-quant w4a16-gptq-g128 (a GPTQ int4, group 128 (W4A16) checkpoint) with "
+        f"--max-model-len {length} fits")
+    _, out, _ = run_main(capsys, *argv, "--target-quant", "w4a16-gptq-g128",
+                         "--max-model-len", str(length), "--json")
+    assert json.loads(out)["fits"]
+
+
 @pytest.mark.parametrize(("argv", "message"), [
     # 1024 is the open bound: the message must not read as if 1024 were allowed
     (("plan", "--gpu-memory-gib", "1024"),

@@ -58,6 +58,7 @@ from ui import format as fmt
 from ui.charts import HEATMAP_MAX_LAYOUTS, line_mark, memory_bar, sweep_heatmap
 from ui.context import (
     USER_ERRORS,
+    WHAT_IF_OPTION,
     app_markdown,
     current_cluster,
     current_load,
@@ -190,7 +191,7 @@ def _controls() -> None:
     left.selectbox(
         "Quantization", quants,
         format_func=lambda k: f"Checkpoint: {own.label}" if k == CHECKPOINT_QUANT
-        else f"What-if: {scheme(k).label}",
+        else WHAT_IF_OPTION.format(label=scheme(k).label),
         **bind("plan", "quant"),
     )
     cli = vllm_cli(state().vllm_version)
@@ -398,7 +399,7 @@ def _concurrency_curve(request: PlanRequest) -> go.Figure:
     xs, ys = [], []
     for tokens in sorted({*(t for t in _CURVE_POINTS if t < limit), limit}):
         engine = request.engine.model_copy(update={"max_model_len": tokens})
-        result = plan(request.model_copy(update={"engine": engine}))
+        result = plan(request.model_copy(update={"engine": engine}), nearest=False)
         xs.append(tokens)
         ys.append(result.max_concurrency)
     fig = go.Figure(go.Scatter(x=xs, y=ys, mode="lines+markers", name="concurrency"))
@@ -442,7 +443,7 @@ def _point_to_a_fitting_layout(request: PlanRequest) -> None:
     other = hardware_layout(request.model)
     if other is None or other == request.layout:
         return
-    if plan(request.model_copy(update={"layout": other})).fits:
+    if plan(request.model_copy(update={"layout": other}), nearest=False).fits:
         st.info(f"{other.label()} fits this hardware: 'Use the hardware's layout' above "
                 "switches to it.", icon=":material/lightbulb:")
 
@@ -482,7 +483,7 @@ def _results(request: PlanRequest, result: Plan) -> None:
     for message in errors_beside_verdict(result):  # the verdict's own is shown above
         st.error(md_escape(message))
     if result.nearest_fit:  # what to change, in view: "Start it" (below the fold) says it too
-        st.info(md_escape(f"Nearest change that fits: {result.nearest_fit}."),
+        st.info(app_markdown(f"Nearest change that fits: {result.nearest_fit}."),
                 icon=":material/lightbulb:")
     # the speed figures first under the verdict, the notes after them: at 1280x800 a note
     # above them (a mixed cluster's or idle GPUs' line, a warning) pushed TTFT and TPOT out
