@@ -1127,6 +1127,12 @@ def test_a_model_no_layout_holds_gets_the_nearest_weight_format_that_fits(capsys
     assert data["fits"]  # the change named does fit
     # (the plan's 14.56 GiB: the hand figure's 14.44, with the norms and routers on every GPU)
     assert 15_506_914_176 <= data["weights_bytes_per_gpu"] < budget
+    # asked at TP=4, GPTQ int4 is 124,055,313,408 B / 4 = 31,013,828,352 B a GPU, over the
+    # budget too: the format is named with the layout it fits on, after every setting,
+    # layout and format alone was tried
+    assert budget < 124_055_313_408 // 4
+    _, out, _ = run_main(capsys, *argv, "--tp", "4", "--json")
+    assert json.loads(out)["nearest_fit"] == step.replace(" fits", " at TP=8 fits")
 
 
 def test_the_nearest_weight_format_is_fp8_at_load_where_it_fits(capsys) -> None:
