@@ -202,6 +202,7 @@ from planner.serving.weights import (
     WeightTerms,
     mtp_excluded,
     rank_weights,
+    sparse_mla_buffer_bytes,
     tower_bytes,
     transformers_backend,
 )
@@ -1052,7 +1053,8 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
     own_embed = bool(r.states.draft_kv_layers) and draft_builds_embed(spec, s.vllm_version)
     key = ("weights", r.scheme.memo_key, *layout_key(layout), r.act_b, r.expert_pad,
            r.states.draft_kv_layers, own_heads, own_embed,
-           r.mbt if spec.compressed_attention else 0, r.vision_first_stage_only,
+           r.mbt if spec.compressed_attention or sparse_mla_buffer_bytes(spec, 1) else 0,
+           r.vision_first_stage_only,
            r.gdn_ba_whole, r.siglip_head, r.tower_whole, r.latent_fc1_split,
            r.transformers_backend, r.indexer_wk_quantized, r.gate_fp32)
     terms = _cached(spec, key, _rank_terms, spec, r, layout, own_heads, own_embed)

@@ -71,7 +71,8 @@ class WeightTerms(BaseModel):
     hyper_connections_bytes: int = Field(default=0, ge=0, description="DeepSeek-V4's "
                                          "hyper-connection mixing, float32")
     buffers_bytes: int = Field(default=0, ge=0, description="buffers the model allocates at "
-                               "init, sized by max_num_batched_tokens (DeepSeek-V4)")
+                               "init, sized by max_num_batched_tokens (DeepSeek-V3.2 / V4, "
+                               "GLM-5)")
 
     @property
     def total_bytes(self) -> int:
@@ -169,7 +170,9 @@ def rank_weights(
     rank also holds the rotary cos/sin cache (rope_cache_bytes) in the served dtype
     (`served_dtype_bytes`, default: the checkpoint's torch_dtype). `expert_pad`: the MoE
     kernel rounds each expert's hidden and per-rank intermediate dims up to these multiples
-    (mxfp4.mxfp4_expert_padding). `mtp_layers`: MTP draft layers loaded for speculative
+    (mxfp4.mxfp4_expert_padding). `max_num_batched_tokens` sizes the buffers DeepSeek-V3.2 /
+    V4 and GLM-5 allocate at init (sparse_mla_buffer_bytes, weights_dsv4.dsv4_buffer_bytes).
+    `mtp_layers`: MTP draft layers loaded for speculative
     decoding, held by the last stage (mtp_bytes); `mtp_own_heads`: each keeps its own lm_head
     copy in the served dtype (planner.serving.mtp.SHARED_HEAD_FROM); `mtp_own_embed`: the draft
     builds its own embed_tokens (planner.serving.mtp.draft_builds_embed), a second padded
@@ -233,9 +236,27 @@ def rank_weights(
                         + (table if mtp_own_heads else 0)) * mtp_layers
                        + (table if mtp_own_embed and layout.pp > 1 else 0)) if (
                     mtp_layers and shard.last_stage) else 0
-                memo[key] = terms.model_copy(update={"rope_cache_bytes": rope, "mtp_bytes": mtp})
+                memo[key] = terms.model_copy(update={
+                    "rope_cache_bytes": rope, "mtp_bytes": mtp,
+                    "buffers_bytes": sparse_mla_buffer_bytes(spec, max_num_batched_tokens)})
             out.append(memo[key])
     return tuple(out)
+
+
+def sparse_mla_buffer_bytes(spec: ModelSpec, max_num_batched_tokens: int) -> int:
+    """The top-k indices buffer a sparse-MLA model (DeepSeek-V3.2, GLM-5: MlaMixer.index_topk)
+    allocates at init on every rank: max_num_batched_tokens x index_topk int32; 0 for others.
+
+    NOTE: deepseek_v2.py DeepseekV2Model.__init__ (`self.is_v32 = hasattr(config,
+    "index_topk")`: topk_indices_buffer = torch.empty(scheduler_config.max_num_batched_tokens,
+    index_topk, dtype=torch.int32)), before any PP-rank test, in the 0.11.0, 0.14.0, 0.19.0
+    and 0.24.0 wheels; 0.34.0's vllm/models/deepseek_v32/nvidia/model.py the same ("allocate
+    the shared top-k buffer the indexer writes and the sparse MLA backend reads"). DeepSeek-V3.2
+    at 8,192 batched tokens: 8,192 x 2,048 x 4 B = 67,108,864 B per GPU.
+    """
+    topk = next((layer.mixer.index_topk for layer in spec.layers
+                 if isinstance(layer.mixer, MlaMixer) and layer.mixer.index_topk), 0)
+    return max_num_batched_tokens * topk * 4
 
 
 def _vision_unbuilt(spec: ModelSpec, siglip_head: bool) -> int:

@@ -343,6 +343,25 @@ def test_nemotron_h_gate_in_float32_off_hopper_and_blackwell():
     assert weights["a100-80gb"] - weights["h100-sxm"] == 7_916_416 * 2 == 15_832_832
 
 
+def test_sparse_mla_topk_indices_buffer_on_every_rank():
+    # vLLM deepseek_v2.py DeepseekV2Model.__init__ allocates topk_indices_buffer
+    # (max_num_batched_tokens x index_topk int32) at init, on every PP rank, for a config with
+    # index_topk (0.11.0-0.24.0 wheels; 0.34.0 models/deepseek_v32/nvidia/model.py).
+    # DeepSeek-V3.2 at 8,192 batched tokens: 8,192 x 2,048 x 4 B = 67,108,864 B on each GPU.
+    spec = _catalog_spec("deepseek-ai/DeepSeek-V3.2")
+    fp8 = checkpoint_scheme(spec)
+    ranks = rank_weights(spec, fp8, ParallelLayout(tp=4, pp=2), max_num_batched_tokens=8192)
+    assert [r.buffers_bytes for r in ranks] == [67_108_864] * 8
+    dense = _catalog_spec("deepseek-ai/DeepSeek-V3")
+    assert rank_weights(dense, checkpoint_scheme(dense), ParallelLayout(tp=8),
+                        max_num_batched_tokens=8192)[0].buffers_bytes == 0
+    p = plan(PlanRequest(model=spec, cluster=preset_cluster("h200", 8),
+                         layout=ParallelLayout(tp=8),
+                         engine=EngineSettings(max_model_len=4096, max_num_batched_tokens=8192)))
+    assert p.per_gpu[0].weights_bytes - rank_weights(spec, fp8, ParallelLayout(tp=8))[0] \
+        .total_bytes == 67_108_864
+
+
 def test_gemma4_e2b_per_layer_embeddings_and_shared_layers_per_rank():
     # google/gemma-4-E2B-it, bf16, TP 2 (vLLM 0.33.0 gemma4.py): embed_tokens 262,144 / 2 x
     # 1536 = 201,326,592; embed_tokens_per_layer (VocabParallelEmbedding) 131,072 x 8,960 =
