@@ -167,6 +167,10 @@ class MoeMlp(_Frozen):
     gated: bool = True
     bias: bool = Field(default=False, description="biases on expert projections (gpt-oss)")
     router_bias: bool = Field(default=False, description="router bias / correction term")
+    renormalize: bool = Field(
+        default=False, description="the router renormalizes its top-k weights: config "
+        "norm_topk_prob (Qwen3-Next / Qwen3.5 true where left out; Mixtral always)"
+    )
     router_scales: bool = Field(
         default=False, description="router input scale (hidden) and per-expert scale (Gemma 4)"
     )

@@ -32,7 +32,7 @@ NOTE: what flashinfer_b12x holds, read in the wheels:
 from planner.model.attention import cdiv
 from planner.model.config.quant import W4AFP8_SCHEME
 from planner.model.quant import QuantScheme
-from planner.model.spec import ModelSpec
+from planner.model.spec import ModelSpec, MoeMlp
 from planner.serving.hardware import parse_capability
 from planner.serving.layout import int_bits, quantized_component
 from planner.serving.vllm_cli import VllmCli, invalid_choice, unrecognized_flag
@@ -777,3 +777,60 @@ def b12x_note(version: Version) -> str | None:
     return (f"--moe-backend {B12X}: vLLM {label} {why}: that MoE workspace is allocated in the "
             "profile run and comes off the KV cache, and this plan does not size it (sized for "
             "vLLM 0.25-0.28: planner.serving.moe_backend)")
+
+
+TRTLLM_BF16_PAD_FROM: Version = (0, 24, 0)
+"""NOTE: the first release that pads 16-bit experts for FlashInfer's TRT-LLM BF16 MoE, to a
+per-GPU expert width (intermediate size per partition) that is a multiple of 128, hidden size
+untouched: fused_moe/oracle/unquantized.py convert_to_unquantized_kernel_format's
+FLASHINFER_TRTLLM branch, align_moe_weights_for_fi(w13, w2, is_act_and_mul, min_alignment=128)
+(quantization/utils/flashinfer_utils.py: new_zeros tensors of the padded width, which
+unquantized_fused_moe_method.py process_weights_after_loading puts in place of the loaded ones
+with replace_parameter), 0.24.0-0.30.0 wheels (each read); from 0.31.0 (0.31.0-0.34.0 read)
+UnquantizedFusedMoEMethod.maybe_roundup_sizes ->
+unquantized_round_up_hidden_size_and_intermediate_size allocates them padded (round_up(
+intermediate_size, 128) for FLASHINFER_TRTLLM only). The 0.20.0-0.23.0 wheels run the kernel
+without padding."""
+TRTLLM_BF16_WIDTH = 128
+TRTLLM_BF16_SOFTMAX_TYPES = frozenset({
+    "mixtral", "qwen2_moe", "qwen3_moe", "qwen3_vl_moe", "qwen3_vl_moe_text", "qwen3_next",
+    "qwen3_5_moe", "qwen3_5_moe_text"})
+"""The model types whose vLLM MoE routes by softmax -> top-k with SiLU experts and no custom
+routing function or router bias (mixtral.py, qwen2_moe.py, qwen3_moe.py (qwen3_vl_moe.py
+builds its Qwen3MoeSparseMoeBlock), qwen3_next.py (qwen3_5.py builds its
+Qwen3NextSparseMoeBlock), 0.24.0 and 0.34.0 wheels): FusedTopKRouter.routing_method_type ->
+config.py get_routing_method_type gives RenormalizeNaive where they renormalize
+(ModelSpec MoeMlp.renormalize), Default where not (the same in the 0.24.0, 0.27.0, 0.30.0,
+0.32.0 and 0.34.0 wheels). Other families are not read here and plan unpadded: Gemma 4
+(gelu_tanh, a custom router) and DeepSeek-V2-Lite (softmax without renormalizing) are refused
+by the kernel; Nemotron-H and GLM-4.x MoE (sigmoid with a bias) hang on router_factory.py's
+degenerate-grouping rule, which changes between releases; Llama 4's Llama4 routing is taken, but
+its 8,192 width stays a multiple of 128 up to TP 64."""
+
+
+def trtllm_bf16_width_pad(spec: ModelSpec, scheme: QuantScheme, moe_backend: str | None,
+                          version: Version, compute_capability: str, vendor: str) -> int:
+    """The multiple vLLM `version` pads each GPU's 16-bit expert width to: 128 where it runs
+    the routed experts on FlashInfer's TRT-LLM BF16 MoE (TRTLLM_BF16_PAD_FROM), else 1.
+
+    NOTE: fused_moe/oracle/unquantized.py _get_priority_backends (0.24.0-0.34.0 wheels, each
+    read) lists FLASHINFER_TRTLLM first on CUDA, moved back only on family 90 (Hopper) and,
+    from 0.25.0, for SWIGLUOAI (gpt-oss); dp_size > 1 moves only FLASHINFER_CUTLASS. Its kernel
+    (experts/trtllm_bf16_moe.py TrtLlmBf16Experts(Base/Monolithic)) takes is_cuda() and
+    is_device_capability_family(100) only (B200 10.0, B300 10.3; never 12.x, where
+    FlashInfer's CUTLASS MoE, which pads nothing, comes next; never ROCm), SILU or RELU2_NO_MUL,
+    routing DeepSeekV3, Llama4, Renormalize, RenormalizeNaive, SigmoidRenorm, Sigmoid (MiniMax2
+    too by 0.34.0), at most 2,048 experts (0.28.0 on), no EPLB, and no all2all kernels but
+    allgather/reducescatter (the default --all2all-backend, config/parallel.py): every
+    Headroom layout. --moe-backend flashinfer_trtllm asks it outright; any other value, LoRA
+    (not planned here) or VLLM_BATCH_INVARIANT leave it. Qwen3-30B-A3B at TP 8: 768 / 8 = 96
+    -> 128 per GPU."""
+    capability = parse_capability(compute_capability)
+    if (vendor != "nvidia" or capability is None or capability[0] != 10
+            or version < TRTLLM_BF16_PAD_FROM
+            or normalize_moe_backend(moe_backend or "auto") not in ("auto", "flashinfer_trtllm")
+            or spec.model_type not in TRTLLM_BF16_SOFTMAX_TYPES
+            or _moe_experts(spec, scheme)[0] != "float"):
+        return 1
+    mlps = [layer.mlp for layer in spec.layers if isinstance(layer.mlp, MoeMlp)]
+    return TRTLLM_BF16_WIDTH if mlps and all(m.renormalize and m.gated for m in mlps) else 1

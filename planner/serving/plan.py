@@ -95,6 +95,7 @@ from planner.serving.moe_backend import (
     oracle_refusal,
     oracle_skip_note,
     runs_flydsl,
+    trtllm_bf16_width_pad,
 )
 from planner.serving.mtp import draft_builds_embed, draft_own_heads
 from planner.serving.mtp import mtp_refusal as draft_refusal
@@ -751,7 +752,8 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         kv_grouping=(rules.group_pad_ratio, rules.page_unify),
         expert_pad=(MXFP4_MARLIN_PAD if mxfp4_marlin else
                     mxfp4_expert_padding(rules.version, gpu.compute_capability, gpu.vendor))
-        if scheme.key == "mxfp4" else (1, 1),
+        if scheme.key == "mxfp4" else (1, trtllm_bf16_width_pad(
+            spec, scheme, s.moe_backend, rules.version, gpu.compute_capability, gpu.vendor)),
         states=_state_rules(spec, s, rules, gpu.compute_capability),
         gpu_notes=(old_mxfp4,) if old_mxfp4 and not s.mxfp4_marlin
         else tuple(fp4_weight_notes(gpu, scheme, cli)
@@ -1132,7 +1134,23 @@ def _weights_formula(st: _Setup, bind: RankMemory) -> str:
     parts = f.weight_terms[bind.pp_stage * layout.tp + bind.tp_rank]
     shown = " + ".join(f"{name} {_gib_or_mib(getattr(parts, field))}"
                        for field, name in WEIGHT_PARTS.items() if getattr(parts, field))
+    if f.r.scheme.key != "mxfp4" and f.r.expert_pad[1] > 1:
+        where += _trtllm_pad_note(st.spec, f.r.expert_pad[1], layout.expert_tp)
     return f"{shown} = {_gib(bind.weights_bytes)} ({where})"
+
+
+def _trtllm_pad_note(spec: ModelSpec, multiple: int, expert_tp: int) -> str:
+    """'; routed experts padded ...' where FlashInfer's TRT-LLM BF16 MoE widens this GPU's
+    16-bit experts (moe_backend.trtllm_bf16_width_pad), else ''."""
+    mlp = next(layer.mlp for layer in spec.layers if isinstance(layer.mlp, MoeMlp))
+    width = mlp.expert_intermediate_size // expert_tp
+    padded = -(-width // multiple) * multiple
+    if padded == width:
+        return ""
+    return (f"; routed experts padded for FlashInfer's TRT-LLM BF16 MoE: expert width "
+            f"{mlp.expert_intermediate_size:,} / {expert_tp} = {width:,} -> {padded:,} a GPU "
+            f"(a multiple of {multiple}), x {padded / width:.3f} (fused_moe/oracle/"
+            "unquantized.py)")
 
 
 def _tower_tp_note(st: _Setup, bind: RankMemory) -> str:

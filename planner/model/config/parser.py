@@ -1612,6 +1612,7 @@ def _moe(r: _Reader, model_type: str, i: int) -> MoeMlp:
         gated=_gated(r, model_type),
         bias=model_type == "gpt_oss",
         router_bias=router_bias,
+        renormalize=_renormalize(r, model_type),
         latent_size=latent,
         # NOTE: nemotron_h.py NemotronHMoE's fc1/fc2_latent_proj take bias=config.mlp_bias
         # (0.14.0-0.34.0 wheels)
@@ -1624,6 +1625,20 @@ def _moe(r: _Reader, model_type: str, i: int) -> MoeMlp:
         router_fp32=model_type == "minimax_m2" or (
             model_type == "mimo_v2_flash" and r.str_("moe_router_dtype") in (None, "float32")),
     )
+
+
+def _renormalize(r: _Reader, model_type: str) -> bool:
+    """Whether vLLM's FusedMoE for this model renormalizes the top-k weights: mixtral.py passes
+    renormalize=True; qwen2_moe.py, qwen3_moe.py (qwen3_vl_moe.py builds its block) and most
+    others config.norm_topk_prob (the transformers class default where the key is left out);
+    qwen3_next.py (Qwen3.5's block too) getattr(config, "norm_topk_prob", True) (0.24.0 and
+    0.34.0 wheels)."""
+    if model_type == "mixtral":
+        return True
+    flag = r.flag("norm_topk_prob")
+    if flag is None:
+        return model_type.startswith(("qwen3_next", "qwen3_5"))
+    return flag
 
 
 def _mamba(r: _Reader) -> MambaMixer:
