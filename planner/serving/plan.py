@@ -129,6 +129,7 @@ from planner.serving.startup import (
     gptq_kernel_errors,
     gptq_sym_errors,
     gptq_tp_refusal,
+    gptq_zeros_freed_bits,
     inc_as_stored_errors,
     inc_errors,
     inc_format_errors,
@@ -615,6 +616,7 @@ class _Resolved(NamedTuple):
     latent_fc1_split: bool  # startup.latent_fc1_split: fc1_latent_proj split over TP
     indexer_wk_quantized: bool  # vllm_versions.INDEXER_WK_UNQUANTIZED_FROM: wk in the scheme
     gate_fp32: bool  # startup.gate_fp32: Nemotron-H's gate in float32 on this GPU
+    zeros_freed_bits: float  # startup.gptq_zeros_freed_bits: GPTQ's unused zero points
     transformers_backend: bool  # weights.transformers_backend: its PP stage placement
     encoder_tp_data: bool  # vllm_versions.ENCODER_TP_DATA_TYPES: --mm-encoder-tp-mode data taken
     linear_ask: tuple  # (served dtype, release, sizing GPU): startup.marlin_shape_findings
@@ -742,6 +744,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         latent_fc1_split=latent_fc1_split(rules.version),
         indexer_wk_quantized=rules.version < INDEXER_WK_UNQUANTIZED_FROM,
         gate_fp32=gate_fp32(spec, rules.version, gpu),
+        zeros_freed_bits=gptq_zeros_freed_bits(spec, scheme, rules.version, gpu),
         transformers_backend=transformers_backend(spec, cli.transformers_architectures),
         encoder_tp_data=spec.model_type in ENCODER_TP_DATA_TYPES
         and rules.version >= ENCODER_TP_DATA_FROM,
@@ -1058,7 +1061,7 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
            r.mbt if spec.compressed_attention or sparse_mla_buffer_bytes(spec, 1) else 0,
            r.vision_first_stage_only,
            r.gdn_ba_whole, r.siglip_head, r.tower_whole, r.latent_fc1_split,
-           r.transformers_backend, r.indexer_wk_quantized, r.gate_fp32)
+           r.transformers_backend, r.indexer_wk_quantized, r.gate_fp32, r.zeros_freed_bits)
     terms = _cached(spec, key, _rank_terms, spec, r, layout, own_heads, own_embed)
     totals = tuple(w.total_bytes for w in terms)
     kv_b = sparse_mla_kv(spec, s, r.kv_plain, r.compute_capability, layout.tp)
@@ -1109,7 +1112,8 @@ def _rank_terms(spec: ModelSpec, r: _Resolved, layout: ParallelLayout, own_heads
                         gdn_ba_whole=r.gdn_ba_whole, siglip_head=r.siglip_head,
                         tower_whole=r.tower_whole, latent_fc1_split=r.latent_fc1_split,
                         transformers_backend=r.transformers_backend,
-                        indexer_wk_quantized=r.indexer_wk_quantized, gate_fp32=r.gate_fp32)
+                        indexer_wk_quantized=r.indexer_wk_quantized, gate_fp32=r.gate_fp32,
+                        zeros_freed_bits=r.zeros_freed_bits)
 
 
 WEIGHT_PARTS = {

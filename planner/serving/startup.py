@@ -65,6 +65,7 @@ from planner.serving.vllm_versions import (
     CT_WNA16_MOE_READ_FROM,
     GATE_FP32_OFF_SM90_SM100_FROM,
     GDN_BA_WHOLE_FROM,
+    GPTQ_UNUSED_ZEROS_KEPT_FROM,
     HUMMING_FIRST_ON_HOPPER_FROM,
     LATENT_FC1_WHOLE_FROM,
     LATENT_MOE_FROM,
@@ -988,6 +989,51 @@ def latent_fc1_split(version: Version) -> bool:
     """Whether vLLM `version` splits a latent MoE's fc1_latent_proj over TP
     (vllm_versions.LATENT_FC1_WHOLE_FROM; weights.rank_weights)."""
     return version < LATENT_FC1_WHOLE_FROM
+
+
+MACHETE_GROUP_SIZES = (-1, 64, 128)  # machete_utils.query_machete_supported_group_sizes
+ALLSPARK_DROPPED_FROM: Version = (0, 31, 0)  # AllSpark last in the CUDA list in 0.30.0
+
+
+def gptq_zeros_freed_bits(spec: ModelSpec, scheme: QuantScheme, version: Version,
+                          gpu: GpuSpec) -> float:
+    """Bits per weight that vLLM `version` frees from a symmetric GPTQ checkpoint's dense
+    linear layers on `gpu` (its unused packed zero points, w/g: 4/128 = 0.03125 for int4 g128;
+    weights.rank_weights `zeros_freed_bits`), 0.0 where they stay on the GPU.
+
+    NOTE: freed where MarlinLinearKernel takes the layer, before GPTQ_UNUSED_ZEROS_KEPT_FROM
+    (vllm_versions, the sources there). choose_mp_linear_kernel's CUDA order (0.10.0, 0.19.0,
+    0.24.0, 0.29.0, 0.33.0, 0.34.0 wheels): Machete first, which takes compute capability 9.0
+    only (is_device_capability(90)) and groups MACHETE_GROUP_SIZES in 16-bit activations and
+    keeps qzeros (H100 / H200 at g128: kept; its in % 64 / out % 128 shape check is taken to
+    pass); then AllSpark (to 0.30.0) on 8.x for uint8b128 per channel only, which keeps them
+    too; then Marlin (7.5 from MARLIN_75_FROM, 8.0 before). A checkpoint that plain gptq.py
+    loads (PLAIN_LOADER_LAST), an asymmetric or compressed-tensors one (zero points used)
+    and AMD GPUs (Conch / Exllama / Triton W4A16, not read for this) keep them. A what-if
+    GPTQ format is taken as symmetric (AutoGPTQConfig's TYPE_MAP is sym only from 0.22). Not
+    modelled: a layer Marlin's tiles refuse (marlin_shape_findings, before
+    MARLIN_TILE_PADDING_FROM: Qwen3.5's in_proj_ba, 92,160 B whole for Qwen3.5-27B) runs on
+    a kernel that keeps them; `--quantization gptq` up to 0.21 forces plain gptq.py, which
+    keeps them ("forcing gptq", gptq_marlin.py override_quantization_method), and is not
+    planned."""
+    if "-gptq-" not in scheme.key or gpu.vendor != "nvidia" \
+            or version >= GPTQ_UNUSED_ZEROS_KEPT_FROM:
+        return 0.0
+    if stored_format(spec, scheme) and not (spec.quant.method == "gptq"
+                                            and spec.quant.symmetric is True):
+        return 0.0
+    cc = parse_capability(gpu.compute_capability)
+    group, bits = group_size(scheme) or -1, int_bits(scheme)
+    if cc is None or cc < ((7, 5) if version >= MARLIN_75_FROM else (8, 0)) \
+            or not marlin_takes_group(scheme) \
+            or (stored_format(spec, scheme) and _plain_loader(
+                "gptq", scheme, version, gpu.vendor, cc, marlin_keys_miss(spec, scheme, version))):
+        return 0.0
+    if cc == (9, 0) and group in MACHETE_GROUP_SIZES:
+        return 0.0
+    if cc[0] == 8 and group == -1 and bits == 8 and version < ALLSPARK_DROPPED_FROM:
+        return 0.0
+    return (scheme.bits_per_weight - bits) * bits / (16 + bits)  # w/g of w + (16 + w)/g
 
 
 def float16_errors(model_type: str, dtype: str, refused: bool) -> list[str]:

@@ -122,6 +122,22 @@ only in the 0.11.0 wheel, so NemotronHModel stops at an 'E' (MoE) layer with Key
 the 0.11.1 wheel adds 'E': NemotronHMoEDecoderLayer (0.11.1, 0.11.2, 0.12.0 read). Releases
 before 0.11.0 are not planned for hybrid models (V1 state layout)."""
 
+GPTQ_UNUSED_ZEROS_KEPT_FROM: Version = (0, 34, 0)
+"""NOTE: a symmetric GPTQ checkpoint stores qzeros (int32 [in/g, out/8]: w bits a group) that
+no kernel reads. gptq_marlin.py GPTQMarlinLinearMethod (0.9.1-0.21.0) and auto_gptq.py
+AutoGPTQLinearMethod (0.22.0-0.34.0) register them and build their MPLinearLayerConfig with
+zero_points=False; mixed_precision/marlin.py MarlinLinearKernel.process_weights_after_loading
+then does `setattr(layer, self.w_zp_name, marlin_make_empty_g_idx(device))` (marlin_make_empty
+from 0.33.0): the registered qzeros Parameter is replaced by an empty one and freed, inside the
+model runner's load_model (DeviceMemoryProfiler: gc.collect, empty_cache, max_memory_allocated
+after the load), so the weights vLLM measures hold w + 16/g bits a weight on those layers
+(read in the 0.9.1, 0.10.0, 0.14.0, 0.19.0, 0.22.0, 0.24.0, 0.29.0 and 0.33.0 wheels). The
+0.34.0 wheel calls self._retire_unused_zp(layer) first (MPLinearKernel: utils.retire_parameter
+marks qzeros `retired`, "Loaded but unused: keep the param and its data") and replaces only
+w_zp: qzeros stay on the GPU (w + (16 + w)/g). Machete (9.0) and AllSpark never touch them;
+fused Marlin MoE experts keep their w13/w2_qzeros in every release (auto_gptq.py 0.33.0
+AutoGPTQMoEMethod replace_or_register). startup.gptq_zeros_freed_bits."""
+
 LATENT_FC1_WHOLE_FROM: Version = (0, 14, 0)
 """NOTE: nemotron_h.py NemotronHMoE, 0.13.0 wheel: fc1_latent_proj is a ColumnParallelLinear
 (gather_output=True), split over TP like the shared expert, and fc2_latent_proj a

@@ -34,8 +34,13 @@ def test_qwen35_gptq_in_proj_ba_is_whole_on_each_gpu_from_0_22(release: str) -> 
     # DeltaNet layers; hidden 5,120, 48 value heads: in_proj_ba (b and a) 5,120 x (48 + 48) =
     # 491,520 weights a layer, 23,592,960 in all; at GPTQ int4 g128's 4 + 20 / 128 = 4.15625
     # bits 23,592,960 x 4.15625 / 8 = 12,257,280 B. Split over TP 2 each GPU holds half,
-    # 6,128,640 B; whole, all of it: 6,128,640 B more on each GPU than on 0.21.0.
-    assert _per_gpu(release, 2) - _per_gpu("0.21.0", 2) == 6_128_640
+    # 6,128,640 B; whole, all of it: 6,128,640 B more on each GPU than on 0.21.0. Up to 0.33
+    # the plan frees GPTQ's zero points (4 / 128 bit a weight) on every dense linear layer
+    # Marlin may run (startup.gptq_zeros_freed_bits), in_proj_ba's too: 23,592,960 / 256 =
+    # 92,160 B whole, 46,080 B half: 6,128,640 - 92,160 + 46,080 = 6,082,560 B. (Marlin's
+    # tiles take in_proj_ba only from 0.24; the kernel that runs it before keeps them: not
+    # modelled, as that NOTE says.)
+    assert _per_gpu(release, 2) - _per_gpu("0.21.0", 2) == 6_082_560
     # at TP 1 the whole projection is on the one GPU in every release
     assert _per_gpu(release, 1) == _per_gpu("0.21.0", 1)
 

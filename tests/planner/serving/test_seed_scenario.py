@@ -115,14 +115,21 @@ def test_seed_warns_about_the_moe_kernel_fallback_without_ep():
 
 def test_seed_on_0_34_pages_the_same_pool_in_blocks_of_64():
     # vLLM 0.34.0 pages KV in blocks of 64 tokens by default (BLOCK_64_DEFAULT_FROM), 0.33.0 in
-    # blocks of 16; the pool's bytes are the same. By hand at 0.90: a 16-token block holds
-    # 16 x 48,128 B, 108,048 tokens = 6,753 blocks; a 64-token block holds four of them:
-    # floor(6,753 / 4) = 1,688 blocks x 64 = 108,032 tokens. At 0.95: 134,336 = 8,396 x 16 =
-    # 2,099 x 64 exactly, so nothing is lost.
-    for utilization, tokens_33, tokens_34 in ((0.90, 108_048, 108_032), (0.95, 134_336, 134_336)):
+    # blocks of 16. By hand at 0.90 on 0.34.0: 5,200,339,545 B; a 16-token block holds
+    # 16 x 48,128 = 770,048 B: 6,753 blocks (108,048 tokens) and 205,401 B over; a 64-token
+    # block holds four of them: floor(6,753 / 4) = 1,688 blocks x 64 = 108,032 tokens. At 0.95:
+    # 6,465,744,285 B = 8,396 x 770,048 + 421,277: 134,336 = 2,099 x 64 exactly.
+    # 0.33.0's pool is larger by the zero points Marlin frees on the int4 g128 attention
+    # (startup.gptq_zeros_freed_bits; 0.34.0 keeps them): per GPU at TP 8, 94 layers x (q, o
+    # 2 x 4,096 x 8,192 / 8 + k, v 2 x 4,096 x 128, one of the 4 KV heads) = 94 x 9,437,184
+    # = 887,095,296 weights x 4 / 128 bit / 8 = 3,465,216 B (72 tokens): 0.90 (205,401 +
+    # 3,465,216) // 770,048 = 4 blocks more, 6,757 x 16 = 108,112; 0.95 (421,277 + 3,465,216)
+    # // 770,048 = 5, 8,401 x 16 = 134,416.
+    for utilization, tokens_33, tokens_34 in ((0.90, 108_112, 108_032), (0.95, 134_416, 134_336)):
         p33, p34 = seed_plan(utilization), seed_plan(utilization, "0.34.0")
-        assert p34.kv_cache_bytes_per_gpu == p33.kv_cache_bytes_per_gpu
+        assert p33.kv_cache_bytes_per_gpu - p34.kv_cache_bytes_per_gpu == 3_465_216
         assert (p33.kv_cache_tokens, p34.kv_cache_tokens) == (tokens_33, tokens_34)
+    assert seed_plan(0.90, "0.34.0").kv_cache_bytes_per_gpu == 5_200_339_545
     # and the command keeps the pool sized as planned: the extensible KV cache (on by default
     # from 0.34.0 on CUDA) is turned off
     assert " --no-enable-extensible-kv-cache" in seed_plan(0.90, "0.34.0").vllm_command

@@ -381,6 +381,34 @@ def test_bf16_experts_padded_for_flashinfer_trtllm_on_datacenter_blackwell():
         == [128, 128, 1, 1, 1]
 
 
+def test_symmetric_gptq_zero_points_freed_on_marlin_before_0_34():
+    # vLLM mixed_precision/marlin.py MarlinLinearKernel.process_weights_after_loading replaces
+    # the unused qzeros of a symmetric GPTQ linear layer (zero_points=False) with an empty
+    # Parameter up to 0.33.0; 0.34.0 retires them and keeps the data (_retire_unused_zp);
+    # Machete (H100, capability 9.0, g128) never touches them (vllm_versions
+    # GPTQ_UNUSED_ZEROS_KEPT_FROM). Qwen2.5-7B-Instruct: 28 layers x (q, o 2 x 3,584 x 3,584 +
+    # k, v 2 x 3,584 x 512 = 29,360,128 attention + 3 x 3,584 x 18,944 = 203,685,888 MLP)
+    # = 6,525,288,448 linear weights; int4 g128 zero points 4 / 128 bits each:
+    # 6,525,288,448 / 32 / 8 = 25,489,408 B. Attention alone at 4.125 bits: 28 x 29,360,128
+    # x 4.125 = 3,391,094,784 bits + the 16-bit biases 2,064,384 = 3,393,159,168 / 8
+    # = 424,144,896 B (427,356,160 B at 4.15625, test_attention_biases_stay_16_bit...).
+    spec = _catalog_spec("Qwen/Qwen2.5-7B-Instruct")
+    gptq = what_if_scheme("w4a16-gptq-g128")
+    gpus = {g: GPU_PRESETS[g] for g in ("rtx-4090", "a100-80gb", "h100-sxm", "mi300x")}
+    assert [startup.gptq_zeros_freed_bits(spec, gptq, v, gpus[g]) for v, g in (
+        ((0, 33, 0), "rtx-4090"), ((0, 10, 0), "a100-80gb"), ((0, 34, 0), "rtx-4090"),
+        ((0, 33, 0), "h100-sxm"), ((0, 33, 0), "mi300x"))] == [0.03125, 0.03125, 0, 0, 0]
+    assert rank_weights(spec, gptq, ParallelLayout(), zeros_freed_bits=0.03125)[0] \
+        .attention_bytes == 424_144_896
+    weights = {}
+    for gpu, version in (("rtx-4090", "0.33.0"), ("rtx-4090", "0.34.0"), ("h100-sxm", "0.33.0")):
+        p = plan(PlanRequest(model=spec, cluster=preset_cluster(gpu, 1), engine=EngineSettings(
+            max_model_len=4096, vllm_version=version, target_quant="w4a16-gptq-g128")))
+        weights[gpu, version] = p.per_gpu[0].weights_bytes
+    assert weights["rtx-4090", "0.34.0"] - weights["rtx-4090", "0.33.0"] == 25_489_408
+    assert weights["h100-sxm", "0.33.0"] == weights["rtx-4090", "0.34.0"]
+
+
 def test_sparse_mla_topk_indices_buffer_on_every_rank():
     # vLLM deepseek_v2.py DeepseekV2Model.__init__ allocates topk_indices_buffer
     # (max_num_batched_tokens x index_topk int32) at init, on every PP rank, for a config with
