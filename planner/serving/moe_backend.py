@@ -779,18 +779,19 @@ def b12x_note(version: Version) -> str | None:
             "vLLM 0.25-0.28: planner.serving.moe_backend)")
 
 
-TRTLLM_BF16_PAD_FROM: Version = (0, 24, 0)
-"""NOTE: the first release that pads 16-bit experts for FlashInfer's TRT-LLM BF16 MoE, to a
-per-GPU expert width (intermediate size per partition) that is a multiple of 128, hidden size
-untouched: fused_moe/oracle/unquantized.py convert_to_unquantized_kernel_format's
+TRTLLM_BF16_PAD_FROM: Version = (0, 29, 0)
+"""NOTE: the first release that pads gated (SiLU) 16-bit experts for FlashInfer's TRT-LLM BF16
+MoE, to a per-GPU expert width (intermediate size per partition) that is a multiple of 128,
+hidden size untouched: fused_moe/oracle/unquantized.py convert_to_unquantized_kernel_format's
 FLASHINFER_TRTLLM branch, align_moe_weights_for_fi(w13, w2, is_act_and_mul, min_alignment=128)
 (quantization/utils/flashinfer_utils.py: new_zeros tensors of the padded width, which
 unquantized_fused_moe_method.py process_weights_after_loading puts in place of the loaded ones
-with replace_parameter), 0.24.0-0.30.0 wheels (each read); from 0.31.0 (0.31.0-0.34.0 read)
+with replace_parameter), 0.29.0 and 0.30.0 wheels; from 0.31.0 (0.31.0-0.34.0 read)
 UnquantizedFusedMoEMethod.maybe_roundup_sizes ->
 unquantized_round_up_hidden_size_and_intermediate_size allocates them padded (round_up(
-intermediate_size, 128) for FLASHINFER_TRTLLM only). The 0.20.0-0.23.0 wheels run the kernel
-without padding."""
+intermediate_size, 128) for FLASHINFER_TRTLLM). The 0.24.0-0.28.0 wheels (each read) call
+align_moe_weights_for_fi only `if not is_act_and_mul` (RELU2_NO_MUL experts, not modelled
+here), so gated experts run the kernel unpadded; the 0.20.0-0.23.0 wheels pad nothing."""
 TRTLLM_BF16_WIDTH = 128
 TRTLLM_BF16_SOFTMAX_TYPES = frozenset({
     "mixtral", "qwen2_moe", "qwen3_moe", "qwen3_vl_moe", "qwen3_vl_moe_text", "qwen3_next",

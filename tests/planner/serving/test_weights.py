@@ -347,16 +347,18 @@ def test_nemotron_h_gate_in_float32_off_hopper_and_blackwell():
 def test_bf16_experts_padded_for_flashinfer_trtllm_on_datacenter_blackwell():
     # vLLM 0.24.0-0.34.0 fused_moe/oracle/unquantized.py: FLASHINFER_TRTLLM first on CUDA (moved
     # back on Hopper only), its TrtLlmBf16Experts on family 10.x only, with SiLU and
-    # RenormalizeNaive routing (softmax, norm_topk_prob true); its weights padded to a per-GPU
-    # expert width that is a multiple of 128 (align_moe_weights_for_fi, min_alignment=128;
-    # unquantized_round_up_hidden_size_and_intermediate_size from 0.31.0). Qwen3-30B-A3B bf16,
+    # RenormalizeNaive routing (softmax, norm_topk_prob true); its gated weights padded to a
+    # per-GPU expert width that is a multiple of 128 from 0.29.0 (align_moe_weights_for_fi,
+    # min_alignment=128; unquantized_round_up_hidden_size_and_intermediate_size from 0.31.0);
+    # 0.24.0-0.28.0 pad only `if not is_act_and_mul` (gated SiLU unpadded). Qwen3-30B-A3B bf16,
     # TP 8: 48 layers x 128 experts x 3 x 2,048 x 768 / 8 = 3,623,878,656 parameters a GPU,
     # x 2 B = 7,247,757,312 B (6.75 GiB); padded 96 -> 128: x 128 / 96 = 9,663,676,416 B
     # (9.00 GiB), 2,415,919,104 B (2.25 GiB) more.
     spec = _catalog_spec("Qwen/Qwen3-30B-A3B")
     experts = {}
-    for gpu, version, backend in (("b200", "0.34.0", None), ("b300", "0.24.0", None),
-                                  ("b200", "0.23.0", None), ("h200", "0.34.0", None),
+    for gpu, version, backend in (("b200", "0.34.0", None), ("b300", "0.29.0", None),
+                                  ("b200", "0.23.0", None), ("b300", "0.28.0", None),
+                                  ("b200", "0.24.0", None), ("h200", "0.34.0", None),
                                   ("rtx-pro-6000", "0.34.0", None),
                                   ("b200", "0.34.0", "triton"),
                                   ("b200", "0.34.0", "flashinfer_trtllm")):
@@ -367,9 +369,10 @@ def test_bf16_experts_padded_for_flashinfer_trtllm_on_datacenter_blackwell():
         term = next(t for t in p.terms if t.key == "weights")
         experts[gpu, version, backend] = (p.per_gpu[0].weights_bytes, "96 -> 128" in term.formula)
     padded = experts["b200", "0.34.0", None]
-    assert padded[1] and experts["b300", "0.24.0", None][1]
+    assert padded[1] and experts["b300", "0.29.0", None][1]
     assert experts["b200", "0.34.0", "flashinfer_trtllm"] == padded
-    for key in (("b200", "0.23.0", None), ("h200", "0.34.0", None),
+    for key in (("b200", "0.23.0", None), ("b300", "0.28.0", None), ("b200", "0.24.0", None),
+                ("h200", "0.34.0", None),
                 ("rtx-pro-6000", "0.34.0", None), ("b200", "0.34.0", "triton")):
         assert padded[0] - experts[key][0] == 2_415_919_104 and not experts[key][1], key
     v34 = (0, 34, 0)
