@@ -1007,7 +1007,13 @@ def gptq_zeros_freed_bits(spec: ModelSpec, scheme: QuantScheme, version: Version
     only (is_device_capability(90)) and groups MACHETE_GROUP_SIZES in 16-bit activations and
     keeps qzeros (H100 / H200 at g128: kept; its in % 64 / out % 128 shape check is taken to
     pass); then AllSpark (to 0.30.0) on 8.x for uint8b128 per channel only, which keeps them
-    too; then Marlin (7.5 from MARLIN_75_FROM, 8.0 before). A checkpoint that plain gptq.py
+    too; on 9.0 from HUMMING_FIRST_ON_HOPPER_FROM Humming, which _resolve_backend_kernels'
+    prioritize_humming moves ahead of Marlin for these linears too and whose can_implement
+    takes any CUDA layer (humming-kernels a dependency of the 0.32.0 and 0.33.0 wheels), keeps
+    them (mixed_precision/humming.py process_weights_after_loading maps qzeros to
+    `zero_point` whenever the layer has it; humming/linear.py
+    convert_linear_layer_to_humming_standard re-registers it); then Marlin (7.5 from
+    MARLIN_75_FROM, 8.0 before). A checkpoint that plain gptq.py
     loads (PLAIN_LOADER_LAST), an asymmetric or compressed-tensors one (zero points used)
     and AMD GPUs (Conch / Exllama / Triton W4A16, not read for this) keep them. A what-if
     GPTQ format is taken as symmetric (AutoGPTQConfig's TYPE_MAP is sym only from 0.22). Not
@@ -1029,7 +1035,8 @@ def gptq_zeros_freed_bits(spec: ModelSpec, scheme: QuantScheme, version: Version
             or (stored_format(spec, scheme) and _plain_loader(
                 "gptq", scheme, version, gpu.vendor, cc, marlin_keys_miss(spec, scheme, version))):
         return 0.0
-    if cc == (9, 0) and group in MACHETE_GROUP_SIZES:
+    if cc == (9, 0) and (group in MACHETE_GROUP_SIZES
+                         or version >= HUMMING_FIRST_ON_HOPPER_FROM):
         return 0.0
     if cc[0] == 8 and group == -1 and bits == 8 and version < ALLSPARK_DROPPED_FROM:
         return 0.0

@@ -282,7 +282,9 @@ which
 on compute capability 9.0 (humming/priority.py _HUMMING_PREFERRED_CAPABILITIES) moves Humming
 ahead of Marlin: int4 experts run Humming's MoE there whether or not Marlin MoE takes the
 layout (speed/kernels.py moe_kernel, whose 0.32 test is this release, and layout_moe_kernel;
-layout._marlin_moe_warning says so)."""
+layout._marlin_moe_warning says so). The dense linears' choose_mp_linear_kernel does the same
+through kernels/linear/__init__.py _resolve_backend_kernels (0.32.0, 0.33.0 wheels): Humming
+after Machete, ahead of Marlin, on 9.0 (startup.gptq_zeros_freed_bits)."""
 
 CT_WNA16_MOE_READ_FROM: Version = (0, 19, 0)
 """The first release whose compressed-tensors WNA16 MoE fallback (the experts Marlin MoE does

@@ -401,6 +401,13 @@ def test_symmetric_gptq_zero_points_freed_on_marlin_before_0_34():
     assert [startup.gptq_zeros_freed_bits(spec, gptq, v, gpus[g]) for v, g in (
         ((0, 33, 0), "rtx-4090"), ((0, 10, 0), "a100-80gb"), ((0, 34, 0), "rtx-4090"),
         ((0, 33, 0), "h100-sxm"), ((0, 33, 0), "mi300x"))] == [0.03125, 0.03125, 0, 0, 0]
+    # Groups of 32, which Machete refuses, on H100: Marlin frees them up to 0.31.0 (4 bits /
+    # 32 = 0.125 a weight); from 0.32.0 prioritize_humming puts Humming ahead of Marlin on 9.0
+    # (kernels/linear/__init__.py _resolve_backend_kernels, 0.32.0 and 0.33.0 wheels), which
+    # keeps them as its zero_point (mixed_precision/humming.py).
+    g32 = what_if_scheme("w4a16-gptq-g32")
+    assert [startup.gptq_zeros_freed_bits(spec, g32, v, gpus["h100-sxm"])
+            for v in ((0, 31, 0), (0, 32, 0), (0, 33, 0))] == [0.125, 0, 0]
     assert rank_weights(spec, gptq, ParallelLayout(), zeros_freed_bits=0.03125)[0] \
         .attention_bytes == 424_144_896
     weights = {}
