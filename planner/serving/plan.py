@@ -200,8 +200,10 @@ from planner.serving.vllm_versions import (
     window_batched_tokens,
 )
 from planner.serving.weights import (
+    FP32_ROPE_CACHE,
     VISION_ON_EVERY_STAGE,
     WeightTerms,
+    mla_kv_b_copy_bytes,
     mtp_excluded,
     rank_weights,
     sparse_mla_buffer_bytes,
@@ -1140,7 +1142,35 @@ def _weights_formula(st: _Setup, bind: RankMemory) -> str:
                        for field, name in WEIGHT_PARTS.items() if getattr(parts, field))
     if f.r.scheme.key != "mxfp4" and f.r.expert_pad[1] > 1:
         where += _trtllm_pad_note(st.spec, f.r.expert_pad[1], layout.expert_tp)
-    return f"{shown} = {_gib(bind.weights_bytes)} ({where})"
+    return f"{shown} = {_gib(bind.weights_bytes)} ({where}{_load_time_note(st, bind)})"
+
+
+def _load_time_note(st: _Setup, bind: RankMemory) -> str:
+    """'; ...' for each tensor vLLM makes (or frees) at load that these weights hold (or
+    leave out) and the checkpoint's size (weights_bytes) does not: the 16-bit kv_b_proj copy
+    of a quantized MLA (weights.mla_kv_b_copy_bytes), a float32 router (weights._router_bits)
+    or rotary cache (FP32_ROPE_CACHE), the sparse-MLA top-k buffer
+    (sparse_mla_buffer_bytes), GPTQ zero points Marlin frees (startup.gptq_zeros_freed_bits);
+    '' where none."""
+    spec, r, tp = st.spec, st.facts.r, st.layout.tp
+    layers = range(*bind.layers)
+    notes = []
+    kv_b = mla_kv_b_copy_bytes(spec, r.scheme, layers, tp)
+    if kv_b:
+        notes.append(f"attention holds the {_gib_or_mib(kv_b)} 16-bit copy of kv_b_proj "
+                     "vLLM makes at load (W_UK_T / W_UV)")
+    if r.gate_fp32 or any(isinstance(spec.layers[i].mlp, MoeMlp)
+                          and spec.layers[i].mlp.router_fp32 for i in layers):
+        notes.append("router in float32, as vLLM builds it")
+    if spec.model_type in FP32_ROPE_CACHE:
+        notes.append("rotary cos/sin cache in float32, as vLLM builds it")
+    topk_bytes = sparse_mla_buffer_bytes(spec, r.mbt)
+    if topk_bytes:
+        notes.append(f"buffers: the top-k indices vLLM allocates at init, {r.mbt:,} batched "
+                     f"tokens x {topk_bytes // (4 * r.mbt):,} x 4 B")
+    if r.zeros_freed_bits:
+        notes.append("without the unused GPTQ zero points vLLM's Marlin frees at load")
+    return "".join(f"; {note}" for note in notes)
 
 
 def _trtllm_pad_note(spec: ModelSpec, multiple: int, expert_tp: int) -> str:

@@ -58,3 +58,35 @@ def test_an_ep_rank_of_another_dp_replica_adds_up_its_parts_too() -> None:
         "embeddings 0.29 GiB + attention 0.84 GiB + routed experts 13.50 GiB + router 0.02 GiB "
         "+ norms 0.38 MiB + lm_head 0.29 GiB + rotary cos/sin cache 10.00 MiB = 14.96 GiB "
         "(BF16; stage 0, TP rank 0, layers 0-47)")
+
+
+def test_the_formula_names_what_vllm_makes_or_frees_at_load() -> None:
+    # The weights a GPU holds differ from the checkpoint's size (weights_bytes) by what vLLM
+    # makes or frees at load; the formula says which. DeepSeek-V3.2 (FP8) at TP 8 on H200:
+    # the 16-bit kv_b_proj copy (mla_attention.py process_weights_after_loading) 61 layers x
+    # 512 x 128 / 8 heads x (128 + 128) x 2 B = 255,852,544 B = 0.238 GiB, and the top-k
+    # buffer (deepseek_v2.py DeepseekV2Model.__init__) 8,192 batched tokens x index_topk 2,048
+    # x 4 B. MiniMax-M2.5's router in float32 (minimax_m2.py params_dtype=torch.float32),
+    # gpt-oss-20b's rotary cache in float32 (gpt_oss.py get_rope(dtype=torch.float32)), and
+    # Qwen2.5-7B as GPTQ int4 on an RTX 4090 on vLLM 0.33 without the zero points Marlin frees
+    # (mixed_precision/marlin.py); Llama-3.1-70B in BF16 says none of them.
+    assert 61 * 512 * 128 // 8 * 256 * 2 == 255_852_544
+    cases = (
+        ("deepseek-ai/DeepSeek-V3.2", "h200", 8, {}, (
+            "; attention holds the 0.24 GiB 16-bit copy of kv_b_proj vLLM makes at load "
+            "(W_UK_T / W_UV); buffers: the top-k indices vLLM allocates at init, 8,192 batched "
+            "tokens x 2,048 x 4 B)")),
+        ("MiniMaxAI/MiniMax-M2.5", "h200", 4, {}, "; router in float32, as vLLM builds it)"),
+        ("openai/gpt-oss-20b", "a100-80gb", 1, {},
+         "; rotary cos/sin cache in float32, as vLLM builds it)"),
+        ("Qwen/Qwen2.5-7B-Instruct", "rtx-4090", 1,
+         {"vllm_version": "0.33.0", "target_quant": "w4a16-gptq-g128"},
+         "; without the unused GPTQ zero points vLLM's Marlin frees at load)"),
+        (LLAMA_70B, "a100-80gb", 2, {}, "layers 0-79)"),
+    )
+    for model, gpu, n, settings, tail in cases:
+        result = plan(PlanRequest(model=catalog_spec(model), cluster=preset_cluster(gpu, n),
+                                  layout=ParallelLayout(tp=n),
+                                  engine=EngineSettings(max_model_len=4096, **settings)))
+        formula = next(t for t in result.terms if t.key == "weights").formula
+        assert formula.endswith(tail), (model, formula)
