@@ -1166,8 +1166,10 @@ def _load_time_note(st: _Setup, bind: RankMemory) -> str:
         notes.append("rotary cos/sin cache in float32, as vLLM builds it")
     topk_bytes = sparse_mla_buffer_bytes(spec, r.mbt)
     if topk_bytes:
+        drafts = r.states.draft_kv_layers if bind.pp_stage == st.layout.pp - 1 else 0
         notes.append(f"buffers: the top-k indices vLLM allocates at init, {r.mbt:,} batched "
-                     f"tokens x {topk_bytes // (4 * r.mbt):,} x 4 B")
+                     f"tokens x {topk_bytes // (4 * r.mbt):,} x 4 B"
+                     + (f", x {1 + drafts} with the MTP draft's" if drafts else ""))
     if r.zeros_freed_bits:
         notes.append("without the unused GPTQ zero points vLLM's Marlin frees at load")
     return "".join(f"; {note}" for note in notes)

@@ -239,9 +239,12 @@ def rank_weights(
                         + (table if mtp_own_heads else 0)) * mtp_layers
                        + (table if mtp_own_embed and layout.pp > 1 else 0)) if (
                     mtp_layers and shard.last_stage) else 0
+                # the MTP draft's layers allocate their own top-k buffer (sparse_mla_buffer_bytes)
+                drafts = mtp_layers if shard.last_stage else 0
                 memo[key] = terms.model_copy(update={
                     "rope_cache_bytes": rope, "mtp_bytes": mtp,
-                    "buffers_bytes": sparse_mla_buffer_bytes(spec, max_num_batched_tokens)})
+                    "buffers_bytes": sparse_mla_buffer_bytes(spec, max_num_batched_tokens)
+                    * (1 + drafts)})
             out.append(memo[key])
     return tuple(out)
 
@@ -255,7 +258,10 @@ def sparse_mla_buffer_bytes(spec: ModelSpec, max_num_batched_tokens: int) -> int
     index_topk, dtype=torch.int32)), before any PP-rank test, in the 0.11.0, 0.14.0, 0.19.0
     and 0.24.0 wheels; 0.34.0's vllm/models/deepseek_v32/nvidia/model.py the same ("allocate
     the shared top-k buffer the indexer writes and the sparse MLA backend reads"). DeepSeek-V3.2
-    at 8,192 batched tokens: 8,192 x 2,048 x 4 B = 67,108,864 B per GPU.
+    at 8,192 batched tokens: 8,192 x 2,048 x 4 B = 67,108,864 B per GPU. An MTP draft layer
+    allocates one more of its own (deepseek_mtp.py DeepSeekMultiTokenPredictorLayer.__init__,
+    0.24.0 wheel; models/deepseek_v32/nvidia/mtp.py DeepseekV32MultiTokenPredictorLayer, 0.34.0;
+    rank_weights adds them where the draft sits).
     """
     topk = next((layer.mixer.index_topk for layer in spec.layers
                  if isinstance(layer.mixer, MlaMixer) and layer.mixer.index_topk), 0)

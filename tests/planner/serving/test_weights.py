@@ -436,6 +436,18 @@ def test_sparse_mla_topk_indices_buffer_on_every_rank():
                          engine=EngineSettings(max_model_len=4096, max_num_batched_tokens=8192)))
     assert p.per_gpu[0].weights_bytes - rank_weights(spec, fp8, ParallelLayout(tp=8))[0] \
         .total_bytes == 67_108_864
+    # with the MTP draft (--speculative-config method mtp), its one layer allocates its own
+    # (deepseek_mtp.py DeepSeekMultiTokenPredictorLayer, 0.24.0; deepseek_v32/nvidia/mtp.py,
+    # 0.34.0) on the stage that holds the draft, the last: 2 x 67,108,864 = 134,217,728 B there
+    assert [r.buffers_bytes for r in rank_weights(
+        spec, fp8, ParallelLayout(tp=4, pp=2), max_num_batched_tokens=8192, mtp_layers=1)] \
+        == [67_108_864] * 4 + [134_217_728] * 4
+    mtp = plan(PlanRequest(model=spec, cluster=preset_cluster("h200", 8),
+                           layout=ParallelLayout(tp=8),
+                           engine=EngineSettings(max_model_len=4096, max_num_batched_tokens=8192,
+                                                 num_speculative_tokens=1)))
+    assert "8,192 batched tokens x 2,048 x 4 B, x 2 with the MTP draft's" in next(
+        t for t in mtp.terms if t.key == "weights").formula
 
 
 def test_gemma4_e2b_per_layer_embeddings_and_shared_layers_per_rank():
