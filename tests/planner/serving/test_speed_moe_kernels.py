@@ -437,3 +437,23 @@ def test_deepgemm_moe_layers_pay_their_own_overhead() -> None:
     assert FITTED.moe_kernel_layer_overhead_us == {"deepgemm-moe": 45.6}
     assert overhead_us("0.17.0") == pytest.approx(6566.119, abs=0.01)
     assert overhead_us("0.19.0") == pytest.approx(4799.119, abs=0.01)
+
+
+def test_the_speed_model_reads_bf16_experts_as_trtllm_pads_them() -> None:
+    # FlashInfer's TRT-LLM BF16 MoE runs on the padded weights vLLM holds (moe_backend
+    # .trtllm_bf16_width_pad; fused_moe/oracle/unquantized.py align_moe_weights_for_fi from
+    # 0.29.0, allocated padded from 0.31.0): the bytes a step reads are the padded ones, as the
+    # plan's weights. Qwen3-30B-A3B BF16 at TP 8 on B200, vLLM 0.34.0: 48 layers x 128 experts
+    # x 3 x 2,048 x 768 / 8 x 2 B = 7,247,757,312 B, padded 96 -> 128 wide: x 128 / 96 =
+    # 9,663,676,416 B; --moe-backend triton reads the unpadded 7,247,757,312.
+    assert 48 * 128 * 3 * 2048 * 768 // 8 * 2 == 7_247_757_312
+    assert 7_247_757_312 * 128 // 96 == 9_663_676_416
+    read = {}
+    for backend in (None, "triton"):
+        request = PlanRequest(model=_spec("Qwen/Qwen3-30B-A3B"), cluster=preset_cluster("b200", 8),
+                              layout=ParallelLayout(tp=8),
+                              engine=EngineSettings(max_model_len=4096, vllm_version="0.34.0",
+                                                    moe_backend=backend))
+        ctx = _context(request, FITTED, plan(request).max_num_batched_tokens)
+        read[backend] = ctx.stages[0].expert_bytes
+    assert read == {None: 9_663_676_416, "triton": 7_247_757_312}
