@@ -396,7 +396,9 @@ def _mtp_bytes(spec: ModelSpec, scheme: QuantScheme, bits: "_SchemeBits",
                                               shard.ep_rank, False, False, shard.pad_vocab,
                                               shard.expert_pad, layers_only=True,
                                               expert_dp=shard.expert_dp,
-                                              latent_fc1_split=shard.latent_fc1_split))
+                                              latent_fc1_split=shard.latent_fc1_split,
+                                              indexer_wk_quantized=shard.indexer_wk_quantized,
+                                              gate_fp32=shard.gate_fp32))
     hidden = spec.hidden_size
     if spec.model_type in _REPLICATED_FC:
         fc = 2 * hidden * hidden * elem
