@@ -74,7 +74,12 @@ from planner.serving.speed.terms import (
 )
 from planner.serving.startup import gate_fp32, gdn_ba_whole, latent_fc1_split
 from planner.serving.tie import served_spec
-from planner.serving.vllm_versions import CLAMP_OUTPUT_FROM, CUSTOM_AR_WORLD_SIZES, vllm_rules
+from planner.serving.vllm_versions import (
+    CLAMP_OUTPUT_FROM,
+    CUSTOM_AR_WORLD_SIZES,
+    INDEXER_WK_UNQUANTIZED_FROM,
+    vllm_rules,
+)
 from planner.text import counted
 
 Arrival = Literal["staggered", "burst", "steady"]
@@ -481,7 +486,8 @@ def _build_context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: i
         gdn_ba_whole(spec, scheme, device.rules.version, device.gpu),
         latent_fc1_split(device.rules.version), gate_fp32(spec, device.rules.version, device.gpu),
         trtllm_bf16_width_pad(spec, scheme, s.moe_backend, device.rules.version,
-                              device.gpu.compute_capability, device.gpu.vendor))
+                              device.gpu.compute_capability, device.gpu.vendor),
+        device.rules.version < INDEXER_WK_UNQUANTIZED_FROM)
     return _Ctx(device=device, tp=layout.tp, pp=layout.pp, dp=layout.dp, ep=layout.ep,
                 hidden=spec.hidden_size, c=coefficients, wna16=wna16, eager=s.enforce_eager,
                 mbt=mbt, padded_moe=_padded_moe(device, layout), stages=stages, net=net,

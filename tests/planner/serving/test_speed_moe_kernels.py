@@ -457,3 +457,20 @@ def test_the_speed_model_reads_bf16_experts_as_trtllm_pads_them() -> None:
         ctx = _context(request, FITTED, plan(request).max_num_batched_tokens)
         read[backend] = ctx.stages[0].expert_bytes
     assert read == {None: 9_663_676_416, "triton": 7_247_757_312}
+
+
+def test_the_speed_model_reads_the_indexer_wk_in_the_format_vllm_holds() -> None:
+    # DeepSeek-V3.2's sparse-attention Indexer wk takes the FP8 quant_config in vLLM 0.19.0
+    # (deepseek_v2.py Indexer: wk = ReplicatedLinear(..., quant_config=quant_config)) and is
+    # built unquantized from 0.20.0 (wk_weights_proj, quant_config=None;
+    # vllm_versions.INDEXER_WK_UNQUANTIZED_FROM): the bytes a step reads follow, whole on each
+    # of 8 H200s: 61 layers x 7,168 x 128 x (16 - 8.001953125) / 8 = 55,954,080 B more on 0.20.
+    assert 61 * 7168 * 128 * (16 - 8.001953125) / 8 == 55_954_080
+    dense = {}
+    for version in ("0.19.0", "0.20.0"):
+        request = PlanRequest(model=_spec("deepseek-ai/DeepSeek-V3.2"),
+                              cluster=preset_cluster("h200", 8), layout=ParallelLayout(tp=8),
+                              engine=EngineSettings(max_model_len=4096, vllm_version=version))
+        ctx = _context(request, FITTED, plan(request).max_num_batched_tokens)
+        dense[version] = ctx.stages[0].dense_bytes
+    assert dense["0.20.0"] - dense["0.19.0"] == 55_954_080
