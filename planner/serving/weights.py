@@ -988,13 +988,30 @@ def _mla_dequantized_kv_b(mixer: object, tp: int) -> float:
 
 def mla_kv_b_copy_bytes(spec: ModelSpec, scheme: QuantScheme, layers: range, tp: int) -> int:
     """Bytes of the 16-bit kv_b_proj copies (_mla_dequantized_kv_b) in `layers` on one TP rank,
-    which attention_bytes holds. The speed model leaves them out of the bytes a step reads,
-    as before they were counted: MLA decode multiplies by the copy (mla_attention.py
-    MLAAttention forward_impl, torch.bmm with W_UK_T; _v_up_proj with W_UV; 0.34.0 wheel) in
-    place of the quantized kv_b_proj, a read not modelled (unverified). DeepSeek-V3 (FP8) at
-    TP 8: 61 x 2,097,152 x 2 B = 255,852,544 B per GPU."""
+    which attention_bytes holds. DeepSeek-V3 (FP8) at TP 8: 61 x 2,097,152 x 2 B =
+    255,852,544 B per GPU."""
+    return _mla_kv_b_bytes(spec, scheme, layers, tp, copy=True)
+
+
+def mla_kv_b_decode_unread_bytes(spec: ModelSpec, scheme: QuantScheme, layers: range,
+                                 tp: int) -> int:
+    """Bytes of the quantized kv_b_proj in `layers` on one TP rank that an MLA decode step
+    does not read: it multiplies by the 16-bit copy instead (mla_attention.py MLAAttention
+    forward_impl: torch.bmm(mqa_q_nope, W_UK_T) and _v_up_proj with W_UV; kv_b_proj runs only
+    in the prefill path, forward_mha / _compute_prefill_context; 0.34.0 wheel), so the bytes a
+    step reads are attention_bytes less these. DeepSeek-V3 (FP8, a 32-bit scale per 128 x 128
+    block: 8 + 32 / 16,384 = 8.001953125 bits) at TP 8: 61 x 2,097,152 x 8.001953125 / 8 =
+    127,957,504 B; the copy's 255,852,544 B are read in their place."""
+    return _mla_kv_b_bytes(spec, scheme, layers, tp, copy=False)
+
+
+def _mla_kv_b_bytes(spec: ModelSpec, scheme: QuantScheme, layers: range, tp: int,
+                    copy: bool) -> int:
+    """The quantized MLA kv_b_proj's bytes in `layers` on one TP rank in its own format, or
+    (`copy`) its 16-bit copy's; layers whose attention is 16-bit have no copy (0)."""
     bits = _scheme_bits(spec, scheme)
-    return math.ceil(sum(_mla_dequantized_kv_b(spec.layers[i].mixer, tp) * bits.kept_bits
+    return math.ceil(sum(_mla_dequantized_kv_b(spec.layers[i].mixer, tp)
+                         * (bits.kept_bits if copy else bits.layers[i][0])
                          for i in layers if bits.layers[i][0] < bits.kept_bits) / 8)
 
 

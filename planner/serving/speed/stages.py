@@ -18,7 +18,7 @@ from planner.serving.plan import PlanRequest, param_breakdown
 from planner.serving.speed.kernels import FA3_MAX_HEAD_DIM
 from planner.serving.weights import (
     WeightTerms,
-    mla_kv_b_copy_bytes,
+    mla_kv_b_decode_unread_bytes,
     rank_dense_params,
     rank_weights,
     tied_head_bytes,
@@ -127,11 +127,11 @@ def _build_stages(spec: ModelSpec, request: PlanRequest, scheme: QuantScheme, ac
         if last:
             head = w.lm_head_bytes or (tied_head_bytes(spec, scheme, layout.tp)
                                        if spec.tie_word_embeddings else 0)
-        # the 16-bit copy of a quantized MLA kv_b_proj is held, its read not modelled
+        # MLA decode reads the 16-bit copy of a quantized kv_b_proj, not the kv_b_proj itself
         dense = (w.attention_bytes + w.dense_mlp_bytes + w.shared_experts_bytes
                  + w.router_bytes + w.norms_bytes + head
-                 - _PARTS.get(spec, ("kv_b", scheme.memo_key, layers, layout.tp),
-                              mla_kv_b_copy_bytes, spec, scheme, layers, layout.tp))
+                 - _PARTS.get(spec, ("kv_b unread", scheme.memo_key, layers, layout.tp),
+                              mla_kv_b_decode_unread_bytes, spec, scheme, layers, layout.tp))
         lps = [params.layers[i] for i in layers]
         # whole on every rank what vLLM replicates (the router, MLA's q_a / kv_a, ...)
         dense_params: float = _PARTS.get(spec, ("dense", layers, layout.tp, ba_whole,

@@ -368,7 +368,10 @@ def test_deepseek_v3_tp8_reads_and_multiplies_its_replicated_tensors_whole() -> 
     # GPU: attention 61 x (36,634,624 + 2,048 norms) x (1 + 1/4,096) = 2,235.38 MB, dense MLP
     # 148,635,648 x (1 + 1/4,096) = 148.67 MB, shared 319.29 x (1 + 1/4,096) = 319.37 MB,
     # router 212.89 MB, norms (2 x 61 + 1) x 7,168 x 2 B = 1.76 MB, lm_head 16,160 x 7,168 x
-    # 2 B = 231.67 MB (split by 8 they would read 2.155 GB)
+    # 2 B = 231.67 MB (split by 8 they would read 2.155 GB). A decode step reads kv_b_proj's
+    # 16-bit copy (mla_attention.py forward_impl: W_UK_T, W_UV), not the FP8 kv_b_proj it
+    # holds for prefill: 61 x 2,097,152 x 2 B = 255.85 MB in place of 61 x 2,097,152 x
+    # (1 + 1/4,096) = 127.96 MB, 3.278 GB in all
     spec = _spec("deepseek-ai/DeepSeek-V3")
     request = PlanRequest(model=spec, cluster=preset_cluster("h200", 8),
                           layout=ParallelLayout(tp=8), engine=EngineSettings(max_model_len=8192))
@@ -381,7 +384,10 @@ def test_deepseek_v3_tp8_reads_and_multiplies_its_replicated_tensors_whole() -> 
     read = (61 * (36_634_624 + 2048) + 148_635_648 + 319_291_392) * (1 + 1 / 4096) \
         + 58 * 7168 * 256 * 2 + 123 * 7168 * 2 + 16_160 * 7168 * 2
     assert pytest.approx(3.150e9, rel=1e-3) == read
-    assert terms["decode_weights"].formula.startswith("(3.150 GB dense")
+    kv_b = 61 * 512 * 128 // 8 * 256
+    read += kv_b * 2 - kv_b * (1 + 1 / 4096)
+    assert pytest.approx(3.278e9, rel=1e-3) == read
+    assert terms["decode_weights"].formula.startswith("(3.278 GB dense")
 
 
 def test_gqa_kv_heads_count_whole_once_tp_passes_them() -> None:
