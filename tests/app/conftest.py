@@ -49,6 +49,16 @@ def hub_answers(monkeypatch: pytest.MonkeyPatch, repo_id: str, config: dict,
     io.forget_hub_answers()
 
 
+@pytest.fixture
+def hub_reply(monkeypatch: pytest.MonkeyPatch):
+    """hub_reply(repo_id, config, notes, checkpoint): hub_answers for this test; the hub answers
+    cached meanwhile are forgotten after it."""
+    from ui import io
+
+    yield lambda *args, **kwargs: hub_answers(monkeypatch, *args, **kwargs)
+    io.forget_hub_answers()
+
+
 def show_chart(at: AppTest, tab: str) -> AppTest:
     """Open one of the Plan page's chart tabs (ui.pages.plan.CHART_TABS) as a click would; the
     tabs are lazy, so only the open one's chart is built."""

@@ -11,8 +11,7 @@ import re
 import pytest
 from markdown_it import MarkdownIt
 
-from tests.app.conftest import ROOT, hub_answers, open_page
-from ui import io
+from tests.app.conftest import ROOT, open_page
 
 HOSTILE_DIR = ROOT / "tests" / "fixtures" / "hostile"
 PAGES = ("hardware", "model", "plan", "compare", "recommend", "report")
@@ -74,14 +73,12 @@ def test_hostile_snapshots_and_file_names_are_shown_as_text() -> None:
 
 
 @pytest.fixture
-def hostile_hub(monkeypatch: pytest.MonkeyPatch):
+def hostile_hub(hub_reply):
     """acme/hostile answers with ../shared/bad-inputs/html_model_type.config.json (HTML in
     model_type and architectures) and a note echoing a link; other ids resolve as usual."""
-    hub_answers(monkeypatch, "acme/hostile",
-                json.loads((HOSTILE_DIR / "html_model_type.config.json").read_text()),
-                (f"fetched from {LINK}",))
-    yield
-    io.forget_hub_answers()
+    hub_reply("acme/hostile",
+              json.loads((HOSTILE_DIR / "html_model_type.config.json").read_text()),
+              (f"fetched from {LINK}",))
 
 
 @pytest.mark.usefixtures("hostile_hub")

@@ -11,8 +11,7 @@ import json
 
 import pytest
 
-from tests.app.conftest import ROOT, hub_answers, open_page, texts, unmodelled_verdict
-from ui import io
+from tests.app.conftest import ROOT, open_page, texts, unmodelled_verdict
 
 
 def metric(at, label: str) -> str:
@@ -353,13 +352,11 @@ def test_a_checkpoints_fp8_kv_cache_is_sized_at_1_byte_in_the_formula() -> None:
     assert "K and V at 1 B per element" in shown
 
 @pytest.fixture
-def e2b_hub(monkeypatch: pytest.MonkeyPatch):
+def e2b_hub(hub_reply):
     """google/gemma-4-E2B-it answers with its verbatim config (tests/fixtures/gemma4)."""
     config = json.loads((ROOT / "tests" / "fixtures" / "gemma4" / "google__gemma-4-E2B-it.json")
                         .read_text(encoding="utf-8"))
-    hub_answers(monkeypatch, "google/gemma-4-E2B-it", config)
-    yield
-    io.forget_hub_answers()
+    hub_reply("google/gemma-4-E2B-it", config)
 
 
 @pytest.mark.usefixtures("e2b_hub")

@@ -6,8 +6,7 @@ import json
 
 import pytest
 
-from tests.app.conftest import ROOT, hub_answers, open_page
-from ui import io
+from tests.app.conftest import ROOT, open_page
 
 AQUILA = "acme/Aquila-1B"
 """tests/fixtures/remote_code's Llama-sized config as AquilaForCausalLM, model_type aquila,
@@ -15,14 +14,12 @@ with auto_map's AutoConfig only (no model code)."""
 
 
 @pytest.fixture(autouse=True)
-def aquila_hub(monkeypatch: pytest.MonkeyPatch):
+def aquila_hub(hub_reply):
     config = json.loads((ROOT / "tests" / "fixtures" / "remote_code" / "config.json")
                         .read_text(encoding="utf-8"))
     config |= {"architectures": ["AquilaForCausalLM"], "model_type": "aquila",
                "auto_map": {"AutoConfig": "configuration_aquila.AquilaConfig"}}
-    hub_answers(monkeypatch, AQUILA, config)
-    yield
-    io.forget_hub_answers()
+    hub_reply(AQUILA, config)
 
 
 def test_the_warning_quotes_vllm_and_points_at_the_sidebar() -> None:

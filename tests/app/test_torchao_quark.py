@@ -2,26 +2,20 @@
 weights, the Model page the parser's warnings (vLLM does not install torchao), as it shows
 every config warning."""
 
-import json
-
 import pytest
 
-from tests.app.conftest import ROOT, hub_answers, open_page, texts
-from ui import io
+from tests.app.conftest import open_page, texts
 
 INT4 = "acme/Qwen3-8B-INT4"
 """tests/fixtures/configs' Qwen3-8B with a torchao Int4WeightOnlyConfig group 128."""
 
 
 @pytest.fixture(autouse=True)
-def torchao_hub(monkeypatch: pytest.MonkeyPatch):
-    config = json.loads((ROOT / "tests" / "fixtures" / "configs" / "Qwen__Qwen3-8B.json")
-                        .read_text(encoding="utf-8"))
+def torchao_hub(hub_reply, ref_config):
+    config, _ = ref_config("Qwen__Qwen3-8B")
     config["quantization_config"] = {"quant_method": "torchao", "quant_type": {"default": {
         "_type": "Int4WeightOnlyConfig", "_version": 2, "_data": {"group_size": 128}}}}
-    hub_answers(monkeypatch, INT4, config)
-    yield
-    io.forget_hub_answers()
+    hub_reply(INT4, config)
 
 
 def test_the_plan_page_plans_torchao_int4_and_warns_of_the_install() -> None:

@@ -6,8 +6,7 @@ import shlex
 
 import pytest
 
-from tests.app.conftest import ROOT, hub_answers, open_link, open_page, texts
-from ui import io
+from tests.app.conftest import ROOT, open_link, open_page, texts
 
 ACME = "acme/Acme-1B"
 """A hub repo answering with tests/fixtures/remote_code's hand-made config: auto_map names
@@ -22,12 +21,10 @@ WHY = ("No launch command: vLLM 0.34.0 has no native AcmeForCausalLM: it loads o
 
 
 @pytest.fixture(autouse=True)
-def acme_hub(monkeypatch: pytest.MonkeyPatch):
+def acme_hub(hub_reply):
     config = json.loads((ROOT / "tests" / "fixtures" / "remote_code" / "config.json")
                         .read_text(encoding="utf-8"))
-    hub_answers(monkeypatch, ACME, config)
-    yield
-    io.forget_hub_answers()
+    hub_reply(ACME, config)
 
 
 def trust_boxes(at) -> list:

@@ -5,21 +5,18 @@ defaults: a Qwen2 text model, tie_word_embeddings True at the top, False in text
 
 import pytest
 
-from tests.app.conftest import hub_answers, open_page, unmodelled_verdict
+from tests.app.conftest import open_page, unmodelled_verdict
 from tests.planner.model.test_wrapper_unmodelled import INTERNVL_VISION, QWEN2_TEXT
-from ui import io
 
 REPO = "acme/internvl-hf"
 
 
 @pytest.fixture
-def internvl_hub(monkeypatch: pytest.MonkeyPatch):
+def internvl_hub(hub_reply):
     """acme/internvl-hf answers with a hand-built InternVL config (HF format)."""
-    hub_answers(monkeypatch, REPO, {
+    hub_reply(REPO, {
         "model_type": "internvl", "architectures": ["InternVLForConditionalGeneration"],
         "text_config": QWEN2_TEXT, "vision_config": INTERNVL_VISION})
-    yield
-    io.forget_hub_answers()
 
 
 @pytest.mark.usefixtures("internvl_hub")
