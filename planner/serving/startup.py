@@ -2646,20 +2646,20 @@ def own_loader_errors(spec: ModelSpec, scheme: QuantScheme, version: Version,
                 f"Int8WeightOnlyConfig or Int4WeightOnlyConfig. ({at} quantization/torchao.py)"]
     if method != "quark":
         return []
-    if scheme.key == "fp8-block128" and version < QUARK_PER_BLOCK_FROM:
-        return ["No quark compatible scheme was found. (" + at + " quark.py _is_fp8_w8a8 takes "
-                "no per_block FP8 weights; it reads them from 0.28.0)"]
-    if scheme.family == "int8" and spec.quant.input_qscheme == "per_channel" \
-            and version < QUARK_INT8_DYNAMIC_FROM:
-        return ["No quark compatible scheme was found. (" + at + " quark.py takes INT8 W8A8 "
-                "with static per-tensor inputs only; dynamic per-token ones from 0.20.0)"]
-    if scheme.key == "quark-mxfp6" and version < QUARK_MXFP6_FROM:
-        return ["No quark compatible scheme was found. (" + at + " quark.py reads MXFP4 OCP MX "
-                "only; MXFP6 from 0.12.0)"]
-    if scheme.family == "ocp_mx" and spec.quant.input_qscheme != "per_group" \
-            and version < QUARK_MX_WEIGHT_ONLY_FROM:
-        return ["No quark compatible scheme was found. (" + at + " quark.py reads OCP MX weights "
-                "with OCP MX inputs only; 16-bit inputs from 0.17.0)"]
+    unread = (  # (this format, the first release that reads it, what earlier ones read)
+        (scheme.key == "fp8-block128", QUARK_PER_BLOCK_FROM,
+         "_is_fp8_w8a8 takes no per_block FP8 weights; it reads them"),
+        (scheme.family == "int8" and spec.quant.input_qscheme == "per_channel",
+         QUARK_INT8_DYNAMIC_FROM,
+         "takes INT8 W8A8 with static per-tensor inputs only; dynamic per-token ones"),
+        (scheme.key == "quark-mxfp6", QUARK_MXFP6_FROM, "reads MXFP4 OCP MX only; MXFP6"),
+        (scheme.family == "ocp_mx" and spec.quant.input_qscheme != "per_group",
+         QUARK_MX_WEIGHT_ONLY_FROM,
+         "reads OCP MX weights with OCP MX inputs only; 16-bit inputs"))
+    for this_format, since, read in unread:
+        if this_format and version < since:
+            return [f"No quark compatible scheme was found. ({at} quark.py {read} from "
+                    f"{version_label(since)})"]
     name, need = QUARK_SCHEME_MIN_CAPABILITY[scheme.family]
     current = _capability(gpu)
     if current is not None and current < need:
