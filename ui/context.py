@@ -405,9 +405,15 @@ WHAT_IF_OPTION = "What-if: {label}"
 def app_format_step(key: str) -> str:
     """The nearest fit's weight-format change (planner.serving.fixes.format_step, the CLI's
     --target-quant) as the Plan page's Quantization choice, and what it loads."""
-    how = ("vLLM makes it at load" if scheme(key).runtime and scheme(key).vllm_quantization
+    s = scheme(key)
+    how = ("vLLM makes it at load" if s.runtime and s.vllm_quantization
            else "a checkpoint in that format")
-    return f'Quantization "{WHAT_IF_OPTION.format(label=scheme(key).label)}" ({how})'
+    return f'Quantization "{WHAT_IF_OPTION.format(label=s.label)}" ({how})'
+
+
+_APP_FORMAT_STEPS = {format_step(key): app_format_step(key) for key in WHAT_IF_KEYS}
+"""Each weight-format change a nearest fit can name (fixes._smaller_formats: a what-if key)
+in the CLI's words -> the app's; fixed text, built once."""
 
 
 def app_words(text: str) -> str:
@@ -418,8 +424,8 @@ def app_words(text: str) -> str:
     the nearest fit's --target-quant (fixes.format_step) the Plan page's Quantization."""
     text = text.replace(REMOTE_CODE_STEP, APP_REMOTE_CODE_STEP)
     text = text.replace(LARGER_LEN_STEP, APP_LARGER_LEN_STEP)
-    for key in WHAT_IF_KEYS:  # the formats a nearest fit names (fixes._smaller_formats)
-        text = text.replace(format_step(key), app_format_step(key))
+    for cli_words, app in _APP_FORMAT_STEPS.items():
+        text = text.replace(cli_words, app)
     return _VERSION_STEP.sub(lambda m: APP_VERSION_STEP.format(version=m["version"]), text)
 
 
