@@ -76,8 +76,7 @@ req/s over every preset: 2,218 stage tuples)."""
 
 def _rank_weights(spec: ModelSpec, scheme: QuantScheme, layout: ParallelLayout,
                   params: ParamBreakdown, act_b: int, ba_whole: bool, fc1_split: bool,
-                  gate32: bool = False, width_pad: int = 1,
-                  wk_quantized: bool = False) -> tuple[WeightTerms, ...]:
+                  gate32: bool, width_pad: int, wk_quantized: bool) -> tuple[WeightTerms, ...]:
     """rank_weights at `act_b` bytes per activation element, in_proj_ba whole on every TP rank
     where `ba_whole` (startup.gdn_ba_whole), fc1_latent_proj split where `fc1_split`
     (startup.latent_fc1_split), the gate in float32 where `gate32` (startup.gate_fp32), 16-bit
@@ -101,9 +100,8 @@ def _stages(request: PlanRequest, scheme: QuantScheme, act_b: int, kv_b: KvBytes
 
 
 def _build_stages(spec: ModelSpec, request: PlanRequest, scheme: QuantScheme, act_b: int,
-                  kv_b: KvBytes, ba_whole: bool, fc1_split: bool,
-                  gate32: bool = False, width_pad: int = 1,
-                  wk_quantized: bool = False) -> tuple[_Stage, ...]:
+                  kv_b: KvBytes, ba_whole: bool, fc1_split: bool, gate32: bool,
+                  width_pad: int, wk_quantized: bool) -> tuple[_Stage, ...]:
     """Per PP stage: the bytes its busiest rank reads and the parameters it multiplies."""
     layout = request.layout
     params: ParamBreakdown = param_breakdown(spec)
