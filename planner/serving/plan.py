@@ -95,7 +95,6 @@ from planner.serving.moe_backend import (
     oracle_refusal,
     oracle_skip_note,
     runs_flydsl,
-    trtllm_bf16_width_pad,
 )
 from planner.serving.mtp import draft_builds_embed, draft_own_heads
 from planner.serving.mtp import mtp_refusal as draft_refusal
@@ -121,8 +120,6 @@ from planner.serving.startup import (
     flashinfer_hd256_errors,
     float16_errors,
     fp4_weight_notes,
-    gate_fp32,
-    gdn_ba_whole,
     gemma_asserts_tie,
     gemma_tie_errors,
     gptq_dynamic_errors,
@@ -139,7 +136,6 @@ from planner.serving.startup import (
     int8_float32_errors,
     kept_marlin_method,
     kv_format_errors,
-    latent_fc1_split,
     marlin_named_errors,
     marlin_shape_findings,
     modelopt_legacy_errors,
@@ -161,6 +157,7 @@ from planner.serving.startup import (
     unknown_quant_errors,
     w4afp8_errors,
     w4afp8_shape_refusal,
+    weight_load_rules,
 )
 from planner.serving.tie import served_spec, transformers_tie_note
 from planner.serving.v1_oracle import uncovered_reason
@@ -174,7 +171,6 @@ from planner.serving.vllm_versions import (
     ENCODER_TP_DATA_TYPES,
     FLASHINFER_GDN_CHECKPOINT_TOKENS,
     HYBRID_ALIGN_TO_BLOCK_FROM,
-    INDEXER_WK_UNQUANTIZED_FROM,
     KV_SHORTFALL_HINT_FROM,
     MAMBA2_CHECKPOINT_BLOCK_FROM,
     MOONVIT_SPLIT_FROM,
@@ -717,6 +713,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
                                                   gpu.compute_capability, selector_kv))
     mixed = quant.checkpoint_formats(spec, scheme) is not None  # ModelOpt MIXED_PRECISION
     mismatch = tuple(quantization_errors(spec, s.quantization))
+    load = weight_load_rules(spec, scheme, s.moe_backend, rules.version, gpu)
     resolved = _Resolved(
         gpu_name=gpu.name, wsl2=gpu.wsl2, max_model_len=max_model_len,
         mbt=mbt, seqs=seqs,
@@ -740,12 +737,11 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         runner=runner,
         vision_first_stage_only=runner[0] == "v2"
         and rules.version >= TOWER_FIRST_STAGE_ON_V2_FROM,
-        gdn_ba_whole=gdn_ba_whole(spec, scheme, rules.version, gpu),
+        gdn_ba_whole=load.gdn_ba_whole,
         siglip_head=rules.version < SIGLIP_HEAD_DROPPED_FROM,
         tower_whole=spec.model_type == "kimi_vl" and rules.version < MOONVIT_SPLIT_FROM,
-        latent_fc1_split=latent_fc1_split(rules.version),
-        indexer_wk_quantized=rules.version < INDEXER_WK_UNQUANTIZED_FROM,
-        gate_fp32=gate_fp32(spec, rules.version, gpu),
+        latent_fc1_split=load.latent_fc1_split, indexer_wk_quantized=load.indexer_wk_quantized,
+        gate_fp32=load.gate_fp32,
         zeros_freed_bits=gptq_zeros_freed_bits(spec, scheme, rules.version, gpu),
         transformers_backend=transformers_backend(spec, cli.transformers_architectures),
         encoder_tp_data=spec.model_type in ENCODER_TP_DATA_TYPES
@@ -757,8 +753,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         kv_grouping=(rules.group_pad_ratio, rules.page_unify),
         expert_pad=(MXFP4_MARLIN_PAD if mxfp4_marlin else
                     mxfp4_expert_padding(rules.version, gpu.compute_capability, gpu.vendor))
-        if scheme.key == "mxfp4" else (1, trtllm_bf16_width_pad(
-            spec, scheme, s.moe_backend, rules.version, gpu.compute_capability, gpu.vendor)),
+        if scheme.key == "mxfp4" else (1, load.width_pad),
         states=_state_rules(spec, s, rules, gpu.compute_capability),
         gpu_notes=(old_mxfp4,) if old_mxfp4 and not s.mxfp4_marlin
         else tuple(fp4_weight_notes(gpu, scheme, cli)

@@ -51,6 +51,7 @@ from planner.serving.layout import (
     marlin_takes_group,
     quantized_component,
 )
+from planner.serving.moe_backend import trtllm_bf16_width_pad
 from planner.serving.mxfp4 import mxfp4_rocm_padding
 from planner.serving.tie import served_tie
 from planner.serving.vllm_cli import (
@@ -67,6 +68,7 @@ from planner.serving.vllm_versions import (
     GDN_BA_WHOLE_FROM,
     GPTQ_UNUSED_ZEROS_KEPT_FROM,
     HUMMING_FIRST_ON_HOPPER_FROM,
+    INDEXER_WK_UNQUANTIZED_FROM,
     LATENT_FC1_WHOLE_FROM,
     LATENT_MOE_FROM,
     MODELOPT_PREFIX_FROM,
@@ -989,6 +991,29 @@ def latent_fc1_split(version: Version) -> bool:
     """Whether vLLM `version` splits a latent MoE's fc1_latent_proj over TP
     (vllm_versions.LATENT_FC1_WHOLE_FROM; weights.rank_weights)."""
     return version < LATENT_FC1_WHOLE_FROM
+
+
+class WeightLoadRules(NamedTuple):
+    """How vLLM `version` builds a model's weights on one GPU, beyond the checkpoint: what the
+    memory plan (plan._derive, on the sizing GPU) and the speed model (speed._build_context, on
+    the slowest GPU) both pass to weights.rank_weights, in speed.stages._stages' order."""
+
+    gdn_ba_whole: bool  # gdn_ba_whole
+    latent_fc1_split: bool  # latent_fc1_split
+    gate_fp32: bool  # gate_fp32
+    width_pad: int  # moe_backend.trtllm_bf16_width_pad: 16-bit experts' width multiple
+    indexer_wk_quantized: bool  # vllm_versions.INDEXER_WK_UNQUANTIZED_FROM
+
+
+def weight_load_rules(spec: ModelSpec, scheme: QuantScheme, moe_backend: str | None,
+                      version: Version, gpu: GpuSpec) -> WeightLoadRules:
+    """WeightLoadRules of `spec` in `scheme` under vLLM `version` on `gpu`."""
+    return WeightLoadRules(
+        gdn_ba_whole=gdn_ba_whole(spec, scheme, version, gpu),
+        latent_fc1_split=latent_fc1_split(version), gate_fp32=gate_fp32(spec, version, gpu),
+        width_pad=trtllm_bf16_width_pad(spec, scheme, moe_backend, version,
+                                        gpu.compute_capability, gpu.vendor),
+        indexer_wk_quantized=version < INDEXER_WK_UNQUANTIZED_FROM)
 
 
 MACHETE_GROUP_SIZES = (-1, 64, 128)  # machete_utils.query_machete_supported_group_sizes

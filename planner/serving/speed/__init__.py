@@ -58,7 +58,6 @@ from planner.memo import IdentityMemo
 from planner.model.attention import cdiv
 from planner.serving.engine import EngineSettings, sparse_mla_kv
 from planner.serving.layout import moe_wna16_fallback
-from planner.serving.moe_backend import trtllm_bf16_width_pad
 from planner.serving.plan import PlanRequest, PlanSummary, Term, held_request_blocks, plan
 from planner.serving.speed.coefficients import FITTED, WNA16_FALLBACK_SLOWDOWN, SpeedCoefficients
 from planner.serving.speed.collectives import _dispatch_label, nnodes_ar_world_sizes, node_span
@@ -72,14 +71,9 @@ from planner.serving.speed.terms import (
     release_caveats,
     stage_gpus_note,
 )
-from planner.serving.startup import gate_fp32, gdn_ba_whole, latent_fc1_split
+from planner.serving.startup import weight_load_rules
 from planner.serving.tie import served_spec
-from planner.serving.vllm_versions import (
-    CLAMP_OUTPUT_FROM,
-    CUSTOM_AR_WORLD_SIZES,
-    INDEXER_WK_UNQUANTIZED_FROM,
-    vllm_rules,
-)
+from planner.serving.vllm_versions import CLAMP_OUTPUT_FROM, CUSTOM_AR_WORLD_SIZES, vllm_rules
 from planner.text import counted
 
 Arrival = Literal["staggered", "burst", "steady"]
@@ -483,11 +477,7 @@ def _build_context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: i
     custom_ar_off = device.rules.nnodes_custom_ar_off and layout.gpus > gpn and span is None
     stages = _stages(request, scheme, act_b, sparse_mla_kv(
         spec, s, device.kv_plain, device.gpu.compute_capability, layout.tp),
-        gdn_ba_whole(spec, scheme, device.rules.version, device.gpu),
-        latent_fc1_split(device.rules.version), gate_fp32(spec, device.rules.version, device.gpu),
-        trtllm_bf16_width_pad(spec, scheme, s.moe_backend, device.rules.version,
-                              device.gpu.compute_capability, device.gpu.vendor),
-        device.rules.version < INDEXER_WK_UNQUANTIZED_FROM)
+        *weight_load_rules(spec, scheme, s.moe_backend, device.rules.version, device.gpu))
     return _Ctx(device=device, tp=layout.tp, pp=layout.pp, dp=layout.dp, ep=layout.ep,
                 hidden=spec.hidden_size, c=coefficients, wna16=wna16, eager=s.enforce_eager,
                 mbt=mbt, padded_moe=_padded_moe(device, layout), stages=stages, net=net,
