@@ -126,7 +126,6 @@ from planner.serving.startup import (
     gptq_kernel_errors,
     gptq_sym_errors,
     gptq_tp_refusal,
-    gptq_zeros_freed_bits,
     inc_as_stored_errors,
     inc_errors,
     inc_format_errors,
@@ -742,7 +741,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         tower_whole=spec.model_type == "kimi_vl" and rules.version < MOONVIT_SPLIT_FROM,
         latent_fc1_split=load.latent_fc1_split, indexer_wk_quantized=load.indexer_wk_quantized,
         gate_fp32=load.gate_fp32,
-        zeros_freed_bits=gptq_zeros_freed_bits(spec, scheme, rules.version, gpu),
+        zeros_freed_bits=load.zeros_freed_bits,
         transformers_backend=transformers_backend(spec, cli.transformers_architectures),
         encoder_tp_data=spec.model_type in ENCODER_TP_DATA_TYPES
         and rules.version >= ENCODER_TP_DATA_FROM,

@@ -1003,6 +1003,7 @@ class WeightLoadRules(NamedTuple):
     gate_fp32: bool  # gate_fp32
     width_pad: int  # moe_backend.trtllm_bf16_width_pad: 16-bit experts' width multiple
     indexer_wk_quantized: bool  # vllm_versions.INDEXER_WK_UNQUANTIZED_FROM
+    zeros_freed_bits: float  # gptq_zeros_freed_bits: GPTQ's unused zero points Marlin frees
 
 
 def weight_load_rules(spec: ModelSpec, scheme: QuantScheme, moe_backend: str | None,
@@ -1013,7 +1014,8 @@ def weight_load_rules(spec: ModelSpec, scheme: QuantScheme, moe_backend: str | N
         latent_fc1_split=latent_fc1_split(version), gate_fp32=gate_fp32(spec, version, gpu),
         width_pad=trtllm_bf16_width_pad(spec, scheme, moe_backend, version,
                                         gpu.compute_capability, gpu.vendor),
-        indexer_wk_quantized=version < INDEXER_WK_UNQUANTIZED_FROM)
+        indexer_wk_quantized=version < INDEXER_WK_UNQUANTIZED_FROM,
+        zeros_freed_bits=gptq_zeros_freed_bits(spec, scheme, version, gpu))
 
 
 MACHETE_GROUP_SIZES = (-1, 64, 128)  # machete_utils.query_machete_supported_group_sizes

@@ -76,40 +76,44 @@ req/s over every preset: 2,218 stage tuples)."""
 
 def _rank_weights(spec: ModelSpec, scheme: QuantScheme, layout: ParallelLayout,
                   params: ParamBreakdown, act_b: int, ba_whole: bool, fc1_split: bool,
-                  gate32: bool, width_pad: int, wk_quantized: bool) -> tuple[WeightTerms, ...]:
+                  gate32: bool, width_pad: int, wk_quantized: bool,
+                  zeros_freed: float) -> tuple[WeightTerms, ...]:
     """rank_weights at `act_b` bytes per activation element, in_proj_ba whole on every TP rank
     where `ba_whole` (startup.gdn_ba_whole), fc1_latent_proj split where `fc1_split`
     (startup.latent_fc1_split), the gate in float32 where `gate32` (startup.gate_fp32), 16-bit
     experts padded to a width multiple of `width_pad` (moe_backend.trtllm_bf16_width_pad: the
     TRT-LLM BF16 MoE reads the padded weights), the sparse-MLA Indexer's wk in the weight
-    format where `wk_quantized` (vllm_versions.INDEXER_WK_UNQUANTIZED_FROM), as _PARTS caches
-    them."""
+    format where `wk_quantized` (vllm_versions.INDEXER_WK_UNQUANTIZED_FROM), without the
+    `zeros_freed` bits per weight of GPTQ zero points Marlin frees at load
+    (startup.gptq_zeros_freed_bits: a step reads none), as _PARTS caches them."""
     return rank_weights(spec, scheme, layout, params, served_dtype_bytes=act_b,
                         gdn_ba_whole=ba_whole, latent_fc1_split=fc1_split, gate_fp32=gate32,
-                        expert_pad=(1, width_pad), indexer_wk_quantized=wk_quantized)
+                        expert_pad=(1, width_pad), indexer_wk_quantized=wk_quantized,
+                        zeros_freed_bits=zeros_freed)
 
 
 def _stages(request: PlanRequest, scheme: QuantScheme, act_b: int, kv_b: KvBytes,
             ba_whole: bool, fc1_split: bool = False, gate32: bool = False,
-            width_pad: int = 1, wk_quantized: bool = False) -> tuple[_Stage, ...]:
+            width_pad: int = 1, wk_quantized: bool = False,
+            zeros_freed: float = 0.0) -> tuple[_Stage, ...]:
     spec, layout = request.model, request.layout
     key = (scheme.memo_key, layout.tp, layout.pp, layout.dp, layout.ep, act_b, kv_b, ba_whole,
-           fc1_split, gate32, width_pad, wk_quantized)
+           fc1_split, gate32, width_pad, wk_quantized, zeros_freed)
     return _STAGES.get(spec, key, _build_stages, spec, request, scheme, act_b, kv_b, ba_whole,
-                       fc1_split, gate32, width_pad, wk_quantized)
+                       fc1_split, gate32, width_pad, wk_quantized, zeros_freed)
 
 
 def _build_stages(spec: ModelSpec, request: PlanRequest, scheme: QuantScheme, act_b: int,
                   kv_b: KvBytes, ba_whole: bool, fc1_split: bool, gate32: bool,
-                  width_pad: int, wk_quantized: bool) -> tuple[_Stage, ...]:
+                  width_pad: int, wk_quantized: bool, zeros_freed: float) -> tuple[_Stage, ...]:
     """Per PP stage: the bytes its busiest rank reads and the parameters it multiplies."""
     layout = request.layout
     params: ParamBreakdown = param_breakdown(spec)
     weights = _PARTS.get(spec, ("weights", scheme.memo_key, layout.tp, layout.pp, layout.dp,
                                 layout.ep, act_b, ba_whole, fc1_split, gate32, width_pad,
-                                wk_quantized),
+                                wk_quantized, zeros_freed),
                          _rank_weights, spec, scheme, layout, params, act_b, ba_whole, fc1_split,
-                         gate32, width_pad, wk_quantized)
+                         gate32, width_pad, wk_quantized, zeros_freed)
     kv_layers = _PARTS.get(spec, ("kv_layers",), model_kv_layers, spec)
     # each token's routed experts are spread over tp x dp ranks: whole experts with EP,
     # every expert sliced over tp x dp without it (ParallelLayout.expert_tp)

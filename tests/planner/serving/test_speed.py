@@ -1151,3 +1151,34 @@ def test_mla_on_hopper_falls_back_to_triton_mla_for_a_block_size_and_says_so():
         return any("TRITON_MLA" in n for n in estimate.notes)
 
     assert said(16) and not said(64)
+
+
+def test_a_decode_step_reads_the_gptq_weights_without_the_zero_points_marlin_frees() -> None:
+    # A symmetric GPTQ checkpoint's unused zero points, which vLLM's Marlin frees at load up to
+    # 0.33.0 (mixed_precision/marlin.py MarlinLinearKernel.process_weights_after_loading;
+    # kept from 0.34.0, _retire_unused_zp: startup.gptq_zeros_freed_bits), are not on the GPU,
+    # so a decode step does not read them: the speed model's weights are the memory plan's
+    # (both from startup.weight_load_rules). Qwen2.5-7B-Instruct as w4a16-gptq-g128 on one
+    # RTX 4090 (Marlin: capability 8.9, no Machete), bytes every decode step reads:
+    #   attention at 4.125 bits with its 16-bit biases           424,144,896 B
+    #     (test_weights.py test_symmetric_gptq_zero_points_freed_on_marlin_before_0_34)
+    #   MLP 28 x 3 x 3,584 x 18,944 = 5,703,204,864 x 4.125 / 8  2,940,715,008 B
+    #   norms (28 x 2 + 1) x 3,584 x 2 B                              408,576 B
+    #   lm_head 152,064 x 3,584 x 2 B (16-bit in GPTQ)          1,089,994,752 B
+    #   = 4,455,263,232 B on 0.33.0; on 0.34.0 the zero points stay: + 28 x (29,360,128
+    #   + 203,685,888) linear weights x 4 / 128 bits / 8 = 25,489,408 B = 4,480,752,640 B.
+    # Before this, 0.33.0 read 4,480,752,640 B too.
+    from planner.serving.speed import _context
+
+    assert 28 * 3 * 3584 * 18944 * 4.125 / 8 == 2_940_715_008
+    assert 424_144_896 + 2_940_715_008 + 57 * 3584 * 2 + 152_064 * 3584 * 2 == 4_455_263_232
+    assert 28 * (29_360_128 + 203_685_888) * 4 // 128 // 8 == 25_489_408
+    read = {}
+    for version in ("0.33.0", "0.34.0"):
+        request = PlanRequest(
+            model=_spec("Qwen/Qwen2.5-7B-Instruct"), cluster=preset_cluster("rtx-4090", 1),
+            engine=EngineSettings(max_model_len=4096, vllm_version=version,
+                                  target_quant="w4a16-gptq-g128"))
+        ctx = _context(request, FITTED, plan(request).max_num_batched_tokens)
+        read[version] = ctx.stages[0].dense_bytes
+    assert read == {"0.33.0": 4_455_263_232, "0.34.0": 4_455_263_232 + 25_489_408}
