@@ -2752,7 +2752,7 @@ def _quark_moe_errors(spec: ModelSpec, scheme: QuantScheme, version: Version) ->
                        else ("OCP MX", QUARK_MX_MOE_FROM))
         return [] if version >= since else [
             f"Unsupported FusedMoe scheme ({at}: no {name} MoE method before "
-            f"{since[0]}.{since[1]})"]
+            f"{version_label(since)})"]
     if scheme.family != "fp8":
         return []
     pair = (_QUARK_WEIGHT_QSCHEME[scheme.key], spec.quant.input_qscheme)

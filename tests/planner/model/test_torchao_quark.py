@@ -14,6 +14,7 @@ from planner.catalog import catalog_entry
 from planner.model.config.parser import parse_model_config
 from planner.model.quant import checkpoint_scheme
 from planner.model.spec import ConfigError
+from planner.serving import startup
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
@@ -213,8 +214,25 @@ def test_quark_int8_experts_from_0_20() -> None:
     int8 = {"dtype": "int8", "qscheme": "per_channel", "is_dynamic": False, "symmetric": True}
     act = {"dtype": "int8", "qscheme": "per_tensor", "is_dynamic": False, "symmetric": True}
     spec = _moe_quark(int8, act)
-    assert _plan(spec, "h100-sxm", "0.19.0").errors[0].startswith("Unsupported FusedMoe scheme")
+    assert _plan(spec, "h100-sxm", "0.19.0").errors[0] == (
+        "Unsupported FusedMoe scheme (vLLM 0.19.0 quark_moe.py: no INT8 MoE method before 0.20.0)")
     assert _plan(spec, "h100-sxm", "0.20.0").fits
+
+
+def test_quark_moe_refusal_names_the_first_release_from_its_constant(monkeypatch) -> None:
+    # The release the refusal names is the constant's (startup.QUARK_INT8_MOE_FROM,
+    # QUARK_MX_MOE_FROM) as a full release, "0.20.0", not hand-written beside it: moved, the
+    # words follow. Called directly: a plan's checks are cached per release.
+    int8 = {"dtype": "int8", "qscheme": "per_channel", "is_dynamic": False, "symmetric": True}
+    act = {"dtype": "int8", "qscheme": "per_tensor", "is_dynamic": False, "symmetric": True}
+    spec = _moe_quark(int8, act)
+    int8_scheme = checkpoint_scheme(spec)
+    mx = _moe_quark(_MXFP4, {**_MXFP4, "is_dynamic": True})
+    assert startup._quark_moe_errors(mx, checkpoint_scheme(mx), (0, 9, 2)) == [
+        "Unsupported FusedMoe scheme (vLLM 0.9.2 quark_moe.py: no OCP MX MoE method before 0.10.0)"]
+    monkeypatch.setattr(startup, "QUARK_INT8_MOE_FROM", (0, 21, 1))
+    assert startup._quark_moe_errors(spec, int8_scheme, (0, 20, 0)) == [
+        "Unsupported FusedMoe scheme (vLLM 0.20.0 quark_moe.py: no INT8 MoE method before 0.21.1)"]
 
 
 _MX = {"qscheme": "per_group", "group_size": 32, "scale_format": "e8m0", "is_dynamic": False,
