@@ -201,6 +201,7 @@ from planner.serving.weights import (
     mla_kv_b_copy_bytes,
     mtp_excluded,
     rank_weights,
+    router_fp32_at_load,
     sparse_mla_buffer_bytes,
     tower_bytes,
     transformers_backend,
@@ -1142,8 +1143,9 @@ def _weights_formula(st: _Setup, bind: RankMemory) -> str:
 def _load_time_note(st: _Setup, bind: RankMemory) -> str:
     """'; ...' for each tensor vLLM makes (or frees) at load that these weights hold (or
     leave out) and the checkpoint's size (weights_bytes) does not: the 16-bit kv_b_proj copy
-    of a quantized MLA (weights.mla_kv_b_copy_bytes), a float32 router (weights._router_bits)
-    or rotary cache (FP32_ROPE_CACHE), the sparse-MLA top-k buffer
+    of a quantized MLA (weights.mla_kv_b_copy_bytes), a router in float32 over the checkpoint's
+    16 bits (weights.router_fp32_at_load), a float32 rotary cache (FP32_ROPE_CACHE), the
+    sparse-MLA top-k buffer
     (sparse_mla_buffer_bytes), GPTQ zero points Marlin frees (startup.gptq_zeros_freed_bits);
     '' where none."""
     spec, r, tp = st.spec, st.facts.r, st.layout.tp
@@ -1153,8 +1155,7 @@ def _load_time_note(st: _Setup, bind: RankMemory) -> str:
     if kv_b:
         notes.append(f"attention holds the {_gib_or_mib(kv_b)} 16-bit copy of kv_b_proj "
                      "vLLM makes at load (W_UK_T / W_UV)")
-    if r.gate_fp32 or any(isinstance(spec.layers[i].mlp, MoeMlp)
-                          and spec.layers[i].mlp.router_fp32 for i in layers):
+    if router_fp32_at_load(spec, r.scheme, layers, r.gate_fp32):
         notes.append("router in float32, as vLLM builds it")
     if spec.model_type in FP32_ROPE_CACHE:
         notes.append("rotary cos/sin cache in float32, as vLLM builds it")

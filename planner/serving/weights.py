@@ -993,6 +993,34 @@ def mla_kv_b_copy_bytes(spec: ModelSpec, scheme: QuantScheme, layers: range, tp:
     return _mla_kv_b_bytes(spec, scheme, layers, tp, copy=True)
 
 
+def router_fp32_at_load(spec: ModelSpec, scheme: QuantScheme, layers: range,
+                        gate_fp32: bool) -> bool:
+    """Whether these weights hold the router of one of `layers` in float32 where the checkpoint
+    in `scheme` keeps it in 16 bits (_router_bits raises it: MoeMlp.router_fp32, `gate_fp32`),
+    the tensor vLLM makes at load beyond the checkpoint's size. A router the checkpoint holds in
+    another format keeps that format here (GGUF's ffn_gate_inp, which llama.cpp stores in
+    float32 already; a format a checkpoint lists for it), and a layer without routed experts
+    has no router to raise.
+
+    NOTE: vLLM builds these gates with no quant_config in every wheel 0.12.0-0.34.0 (each
+    read), so the checkpoint's quantization config never reaches them: minimax_m2.py
+    MiniMaxM2MoE ReplicatedLinear(params_dtype=torch.float32, quant_config=None) to 0.22.1,
+    GateLinear(params_dtype=torch.float32) from 0.23.0; MiMoV2MoE nn.Linear(dtype=gate_dtype)
+    (mimo_v2_flash.py 0.14.0-0.20.0, mimo_v2.py 0.21.0-0.30.0), GateLinear(params_dtype=
+    gate_dtype) from 0.31.0; nemotron_h.py NemotronHMoE ReplicatedLinear(params_dtype=
+    torch.float32, quant_config=None) to 0.16.0, GateLinear(force_fp32_compute=True) from
+    0.17.0. fused_moe/router/gate_linear.py GateLinear passes quant_config=None to
+    ReplicatedLinear (0.17.0, 0.19.0, 0.26.0 read) and from 0.31.0 takes one as an argument,
+    default None, which none of these model files passes. No catalog checkpoint of these
+    families lists its gate in a quantized format (MiniMax-M2.5's modules_to_not_convert names
+    it): one that did is planned as listed, unverified.
+    """
+    bits = _scheme_bits(spec, scheme)
+    router = _LAYER_COMPONENTS.index("router")
+    return any(_router_bits(spec.layers[i].mlp, bits.layers[i][router], gate_fp32)
+               != bits.layers[i][router] for i in layers)
+
+
 def mla_kv_b_decode_unread_bytes(spec: ModelSpec, scheme: QuantScheme, layers: range,
                                  tp: int) -> int:
     """Bytes of the quantized kv_b_proj in `layers` on one TP rank that an MLA decode step

@@ -90,3 +90,27 @@ def test_the_formula_names_what_vllm_makes_or_frees_at_load() -> None:
                                   engine=EngineSettings(max_model_len=4096, **settings)))
         formula = next(t for t in result.terms if t.key == "weights").formula
         assert formula.endswith(tail), (model, formula)
+
+
+def test_the_router_note_names_a_float32_router_only_over_the_checkpoints_own_bits() -> None:
+    # vLLM builds MiniMax-M2's gate in float32 whatever the checkpoint (minimax_m2.py
+    # MiniMaxM2MoE: GateLinear(params_dtype=torch.float32), no quant_config; 0.34.0 wheel):
+    # 62 layers x (3,072 x 256 + 256) = 48,774,656 router parameters x 4 B = 195,098,624 B =
+    # 0.18 GiB on every GPU. The FP8 checkpoint stores it in BF16 (modules_to_not_convert
+    # "gate"), so these are bytes vLLM makes at load and the note says so; as a GGUF
+    # (llama.cpp stores ffn_gate_inp in F32: llama-quant.cpp) the checkpoint holds the same
+    # float32 router already, and nothing is made at load: no note.
+    assert 62 * (3072 * 256 + 256) * 4 == 195_098_624
+    assert f"{195_098_624 / GIB:.2f}" == "0.18"
+    note = "; router in float32, as vLLM builds it"
+    formulas = {}
+    for target in (None, "gguf-q4_k_m"):
+        result = plan(PlanRequest(
+            model=catalog_spec("MiniMaxAI/MiniMax-M2.5"), cluster=preset_cluster("h200", 4),
+            layout=ParallelLayout(tp=4),
+            engine=EngineSettings(max_model_len=4096,
+                                  **({"target_quant": target} if target else {}))))
+        formulas[target] = next(t for t in result.terms if t.key == "weights").formula
+    assert all(" + router 0.18 GiB + " in f for f in formulas.values()), formulas
+    assert formulas[None].endswith(f"layers 0-61{note})")
+    assert formulas["gguf-q4_k_m"].endswith("(GGUF Q4_K_M (mix); stage 0, TP rank 0, layers 0-61)")
