@@ -91,13 +91,14 @@ def _card(repo_id: str, fallback_reason: str | None = None):
 
 
 def test_verbatim_copies_replaced_the_reconstructed_configs() -> None:
-    """../shared/model-configs sources C-I and tests/fixtures/configs source K: these were
+    """../shared/model-configs sources C-I and tests/fixtures/configs sources K-L: these were
     written from memory before."""
     for repo_id in ("Qwen/Qwen2.5-7B-Instruct", "meta-llama/Llama-3.1-8B-Instruct",
                     "meta-llama/Llama-3.1-70B-Instruct", "microsoft/phi-4", "microsoft/phi-2",
                     "google/gemma-2-9b-it", "ibm-granite/granite-3.3-8b-instruct",
                     "deepseek-ai/DeepSeek-V2-Lite-Chat", "mistralai/Mistral-7B-Instruct-v0.3",
-                    "mistralai/Mixtral-8x7B-Instruct-v0.1"):
+                    "mistralai/Mixtral-8x7B-Instruct-v0.1", "ibm-granite/granite-3.1-8b-instruct",
+                    "ibm-granite/granite-3.1-2b-instruct", "codellama/CodeLlama-7b-hf"):
         assert catalog_entry(repo_id).provenance == "verbatim", repo_id
     # values the real files have and the reconstructions did not (SOURCES.md notes)
     assert catalog_entry("google/gemma-2-9b-it").config["query_pre_attn_scalar"] == 256
@@ -105,14 +106,16 @@ def test_verbatim_copies_replaced_the_reconstructed_configs() -> None:
         128001, 128008, 128009]
     # the Hub's Mistral-7B-Instruct-v0.3 file has no head_dim (the reconstruction had 128)
     assert "head_dim" not in catalog_entry("mistralai/Mistral-7B-Instruct-v0.3").config
+    # the Hub's commit d8cff08 shows rope_theta 5000000.0 (the reconstruction had 1e7; source L)
+    assert catalog_entry("ibm-granite/granite-3.1-2b-instruct").config["rope_theta"] == 5_000_000.0
     assert catalog_entry("meta-llama/Llama-4-Maverick-17B-128E-Instruct").provenance == "subset"
 
 
 SHARED_CONFIGS = Path(__file__).resolve().parents[3] / "shared" / "model-configs"
 """../shared/model-configs beside the checkout (SOURCES.md), where it is. It holds
 Qwen3-14B, Qwen3-4B and the second search's files, but not the Hub-page copies of
-tests/fixtures/configs/SOURCES.md source K (Mistral-7B-Instruct-v0.3,
-Mixtral-8x7B-Instruct-v0.1)."""
+tests/fixtures/configs/SOURCES.md sources K and L (Mistral-7B-Instruct-v0.3,
+Mixtral-8x7B-Instruct-v0.1, CodeLlama-7b-hf, granite-3.1-2b/8b-instruct)."""
 
 
 @pytest.mark.parametrize("folder", [CONFIG_DIR, SHARED_CONFIGS], ids=["fixtures", "shared"])
@@ -164,6 +167,24 @@ def test_every_verbatim_file_is_in_the_catalog_as_it_is_there(folder: Path) -> N
         # 1,451,270,144 per layer. x 32 = 46,440,644,608; embed and lm_head 32000 x 4096 =
         # 131,072,000 each; final norm 4,096 -> 46,702,792,704 (model card: 46.7B).
         ("mistralai/Mixtral-8x7B-Instruct-v0.1", 46_702_792_704, 131_072, 32_768),
+        # granite-3.1-8b-instruct (source L): hidden 4096, 40 layers, 32 heads / 8 KV heads of
+        # 4096 / 32 = 128, MLP 12800, vocab 49155, tied. Per layer: q, o 4096 x 4096 each + k, v
+        # 4096 x 1024 each = 41,943,040; MLP 3 x 4096 x 12800 = 157,286,400; 2 norms 8,192 ->
+        # 199,237,632. x 40 = 7,969,505,280; final norm 4,096; embed (tied) 49155 x 4096 =
+        # 201,338,880 -> 8,170,848,256. KV: 2 x 40 x 8 x 128 x 2 B = 163,840.
+        ("ibm-granite/granite-3.1-8b-instruct", 8_170_848_256, 163_840, 131_072),
+        # granite-3.1-2b-instruct (source L): hidden 2048, 40 layers, 32 heads / 8 KV heads of
+        # 2048 / 32 = 64, MLP 8192, vocab 49155, tied. Per layer: q, o 2048 x 2048 each + k, v
+        # 2048 x 512 each = 10,485,760; MLP 3 x 2048 x 8192 = 50,331,648; 2 norms 4,096 ->
+        # 60,821,504. x 40 = 2,432,860,160; final norm 2,048; embed (tied) 49155 x 2048 =
+        # 100,669,440 -> 2,533,531,648. KV: 2 x 40 x 8 x 64 x 2 B = 81,920.
+        ("ibm-granite/granite-3.1-2b-instruct", 2_533_531_648, 81_920, 131_072),
+        # CodeLlama-7b-hf (source K): hidden 4096, 32 layers, 32 heads = 32 KV heads of 128, MLP
+        # 11008, vocab 32016, untied. Per layer: 4 x 4096 x 4096 = 67,108,864; MLP 3 x 4096 x
+        # 11008 = 135,266,304; 2 norms 8,192 -> 202,383,360. x 32 = 6,476,267,520; final norm
+        # 4,096; embed and lm_head 32016 x 4096 = 131,137,536 each -> 6,738,546,688 (vLLM's
+        # 12.56 GiB load above: 6.74e9). KV: 2 x 32 x 32 x 128 x 2 B = 524,288.
+        ("codellama/CodeLlama-7b-hf", 6_738_546_688, 524_288, 16_384),
     ],
 )
 def test_verbatim_figures(repo_id, total, kv_bytes, context) -> None:
