@@ -169,6 +169,7 @@ from planner.serving.vllm_versions import (
     ENCODER_TP_DATA_FROM,
     ENCODER_TP_DATA_TYPES,
     FLASHINFER_GDN_CHECKPOINT_TOKENS,
+    GRAPHS_SUBTRACTED_FROM,
     HYBRID_ALIGN_TO_BLOCK_FROM,
     KV_SHORTFALL_HINT_FROM,
     MAMBA2_CHECKPOINT_BLOCK_FROM,
@@ -191,6 +192,7 @@ from planner.serving.vllm_versions import (
     model_runner,
     parse_version,
     unified_memory_note,
+    version_label,
     vllm_rules,
     window_batched_tokens,
 )
@@ -2031,7 +2033,10 @@ def _terms(st: _Setup, bind: RankMemory, out: _Outcome, warm: _WarmRestart | Non
                           f"{stage.block_tokens} tokens = {tokens:,} tokens")
     kinds = stage.kinds if stage else ()
     per_token = " + ".join(f"{n} layers x [{kv.formula(kv_b, layout.tp)}]" for kv, n in kinds)
-    graphs_note = "subtracted" if r.subtract_graphs else "reported, not subtracted (vLLM < 0.20)"
+    graphs_note = (
+        "subtracted" if r.subtract_graphs
+        else "none: --enforce-eager captures no CUDA graphs" if s.enforce_eager
+        else f"reported, not subtracted (vLLM < {version_label(GRAPHS_SUBTRACTED_FROM)})")
     rules = vllm_rules(s.vllm_version)
     v2_note, v2_graphs = (v2_term_notes(warm.activation if warm else None,
                                         rules.v2_graph_estimate, rules.label)

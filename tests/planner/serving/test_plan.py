@@ -505,3 +505,23 @@ def test_the_kv_shortfall_ends_in_each_releases_words():
     assert errors("0.34.0")[0].endswith(
         "Try increasing `gpu_memory_utilization` when initializing the engine. Decreasing "
         "`max_model_len` also reduces what is needed.")
+
+
+def test_the_cuda_graphs_note_says_why_they_are_not_subtracted() -> None:
+    # vLLM subtracts its CUDA graph estimate from the KV budget from 0.20.0 (envs.py
+    # VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS "0" in the 0.19.0 wheel, "1" in 0.20.0:
+    # vllm_versions.GRAPHS_SUBTRACTED_FROM); --enforce-eager captures none on any release. The
+    # note names the release in full and, under --enforce-eager, says there are none, where
+    # it said "reported, not subtracted (vLLM < 0.20)" on 0.34.0 --enforce-eager too.
+    notes = {}
+    for version, eager in (("0.34.0", True), ("0.19.0", False), ("0.19.0", True)):
+        p = plan(PlanRequest(model=catalog_spec("Qwen/Qwen2.5-7B-Instruct"),
+                             cluster=preset_cluster("h100-sxm", 1),
+                             engine=EngineSettings(max_model_len=4096, vllm_version=version,
+                                                   enforce_eager=eager)))
+        graphs = next(t for t in p.terms if t.key == "cuda_graphs")
+        assert (graphs.value == 0) is eager
+        notes[version, eager] = graphs.note
+    eager_note = "none: --enforce-eager captures no CUDA graphs"
+    assert notes == {("0.34.0", True): eager_note, ("0.19.0", True): eager_note,
+                     ("0.19.0", False): "reported, not subtracted (vLLM < 0.20.0)"}
