@@ -21,6 +21,7 @@ import os
 import re
 import struct
 import threading
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
@@ -148,6 +149,7 @@ def fetch_model(
     `deadline_s` defaults to HEADROOM_HUB_DEADLINE_S or 20 s.
     """
     secret = token or (_stored_token() if ambient_token else None)
+    _refuse_unsendable(secret, "The access token entered" if token else _token_source())
     try:
         source = _fetch(repo_id, revision, secret, _deadline(deadline_s))
     except HubError as err:
@@ -171,6 +173,30 @@ def _stored_token() -> str | None:
         raise HubError("invalid_setting", f"Cannot read the stored Hugging Face token "
                        f"{constants.HF_TOKEN_PATH} ({reason}): set HF_TOKEN, or HF_HOME / "
                        "HF_TOKEN_PATH to where `hf auth login` keeps it.") from None
+
+
+def _token_source() -> str:
+    """Where huggingface_hub's get_token read the ambient token (utils/_auth.py: HF_TOKEN,
+    then HUGGING_FACE_HUB_TOKEN, then the stored login), for messages about it."""
+    for name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN"):
+        if os.environ.get(name, "").strip():
+            return name
+    return f"The stored Hugging Face token {constants.HF_TOKEN_PATH}"
+
+
+def _refuse_unsendable(secret: str | None, source: str) -> None:
+    """HubError("invalid_setting") for a token holding a character outside ASCII, which no
+    HTTP header carries: the client's first request raised UnicodeEncodeError, reported as the
+    hub answering something that is not JSON (and the cache or catalog standing in). A zero-
+    width space or a non-Latin letter pasted with it does this; Hugging Face tokens are ASCII
+    (hf_ and letters and digits). The token itself is never echoed."""
+    if not secret or secret.isascii() or hub_offline():  # offline, no request carries it
+        return
+    at, char = next((i, c) for i, c in enumerate(secret) if not c.isascii())
+    name = unicodedata.name(char, "a character with no name")
+    raise HubError("invalid_setting", f"{source} holds U+{ord(char):04X} ({name}) at character "
+                   f"{at + 1}, which an HTTP request cannot carry: Hugging Face tokens are "
+                   "ASCII (hf_ and letters and digits); set it again without that character.")
 
 
 def resolve_model(

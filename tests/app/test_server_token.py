@@ -95,3 +95,13 @@ def test_the_server_token_serves_visitors_only_where_the_operator_lets_it(hub, t
                                     (None, "localhost", None), (None, "::1", None)])
     assert [v["model_shown"] for v in lent] == [True, True, True, True]
     assert any(h.get("authorization") == f"Bearer {SERVER_TOKEN}" for _, _, h in hub.requests)
+
+
+def test_a_typed_token_no_request_can_carry_is_named(hub, tmp_path):
+    """A zero-width space pasted with the visitor's token (str.strip keeps it): the client's
+    UnicodeEncodeError was shown as the hub answering something that is not JSON."""
+    typed = visitors(hub, tmp_path, [(None, None, "\u200bhf_VisitorsOwnToken9876543210xyz")])
+    assert typed[0]["model_shown"] is False
+    assert any("The access token entered holds U+200B (ZERO WIDTH SPACE) at character 1, which "
+               "an HTTP request cannot carry" in e for e in typed[0]["errors"]), typed
+    assert not any("not JSON" in e or "VisitorsOwnToken" in e for e in typed[0]["errors"])

@@ -383,6 +383,7 @@ def odd_hub():
     repos = {f"acme/{kind}": FakeRepo({"config.json": config}, behaviour=kind)
              for kind in ("html", "png", "plain404", "redirect_loop", "short_body")}
     repos["acme/bom-config"] = FakeRepo({"config.json": FakeFile(b"\xef\xbb\xbf" + config.data)})
+    repos["acme/plain"] = FakeRepo({"config.json": config})  # a hub answer of nothing odd
     server = FakeHub(repos)
     yield server
     server.stop()
@@ -472,6 +473,31 @@ def test_an_unreadable_stored_token_is_named_not_a_traceback(tmp_path: Path,
     assert_one_line_error(done, "python -m planner inspect: error: ",
                           f"Cannot read the stored Hugging Face token {garbled} (not UTF-8 "
                           "text)")
+
+
+@pytest.mark.parametrize(("name", "token", "words"), [
+    # a zero-width space pasted with the token, a letter outside ASCII
+    ("HF_TOKEN", "\u200bhf_SomeoneTokenOfTwentyChars", "HF_TOKEN holds U+200B (ZERO WIDTH SPACE) "
+     "at character 1, which an HTTP request cannot carry"),
+    ("HUGGING_FACE_HUB_TOKEN", "hf_tok\u00e9nOfTwentyCharsAnd", "HUGGING_FACE_HUB_TOKEN holds "
+     "U+00E9 (LATIN SMALL LETTER E WITH ACUTE) at character 7"),
+])
+def test_a_token_no_request_can_carry_is_named_not_blamed_on_the_hub(
+        odd_hub: FakeHub, tmp_path: Path, name: str, token: str, words: str) -> None:
+    # the client's UnicodeEncodeError (a header is ASCII) was reported as "The hub at ...
+    # returned something that is not JSON (UnicodeEncodeError: ...": HF_ENDPOINT blamed
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("HF_", "HUGGINGFACE_", "HEADROOM_")) and "proxy" not in k.lower()}
+    env.update(HF_ENDPOINT=odd_hub.url, HF_HOME=str(tmp_path), NO_PROXY="127.0.0.1",
+               HF_HUB_DISABLE_TELEMETRY="1", **{name: token})
+    done = run("planner", "plan", "--model", "acme/plain", *HW, env=env)
+    assert_one_line_error(done, "python -m planner plan: error: ", words)
+    assert "set it again without that character." in done.stderr
+    assert token not in done.stderr and "not JSON" not in done.stderr
+    # offline no request carries it: the offline answer, not the token's
+    offline = run("planner", "plan", "--model", "acme/plain", *HW,
+                  env={**env, "HF_HUB_OFFLINE": "1"})
+    assert_one_line_error(offline, "python -m planner plan: error: ", "HF_HUB_OFFLINE is set")
 
 
 def test_a_plan_at_a_revision_launches_that_commit(tmp_path: Path) -> None:
