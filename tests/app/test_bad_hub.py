@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.cli.test_bad_inputs import MPT
 from tests.hubserver import FakeFile, FakeHub, FakeRepo, client_env
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,6 +54,11 @@ EXPECTED = {
     "acme/redirect_loop": "answered acme/redirect_loop with redirects that never end",
     "acme/info-list": "answered acme/info-list's model info with JSON that is not a model's "
                       "(an array, not an object)",
+    # "num_hidden_layers is missing (needed: layers)." alone before, as in the CLI
+    "acme/mpt": "num_hidden_layers is missing (needed: layers): model_type 'mpt' is not an "
+                "architecture Headroom knows, so it read only the standard names",
+    # planned as the Qwen3 its model_type names before, silently, as in the CLI
+    "acme/archs-int": "config.json: architectures must be a list of model class names such as ",
 }
 
 
@@ -73,6 +79,9 @@ def test_odd_hub_answers_are_clear_errors_in_the_app(tmp_path: Path) -> None:
                        ("yarn", "yarn_factor_1e6")):
         repos[f"acme/{repo}"] = FakeRepo(
             {"config.json": FakeFile((BAD / f"{name}.config.json").read_bytes())})
+    repos["acme/mpt"] = FakeRepo({"config.json": FakeFile(json.dumps(MPT).encode())})
+    repos["acme/archs-int"] = FakeRepo({"config.json": FakeFile(json.dumps(
+        json.loads(config.data) | {"architectures": 5}).encode())})
     hub = FakeHub(repos)
     env = client_env(hub.url, tmp_path)
     try:

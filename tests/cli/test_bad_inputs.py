@@ -500,6 +500,43 @@ def test_a_token_no_request_can_carry_is_named_not_blamed_on_the_hub(
     assert_one_line_error(offline, "python -m planner plan: error: ", "HF_HUB_OFFLINE is set")
 
 
+# transformers 5.25.0's own configs of two architectures Headroom does not know (MptConfig()
+# and GPT2Config().to_dict(), the fields that name the model's size): MPT gives its layers as
+# n_layers, GPT-2 leaves n_inner null (4 x n_embd in its modelling code)
+MPT = {"architectures": ["MPTForCausalLM"], "model_type": "mpt", "n_layers": 24, "d_model": 2048,
+       "n_heads": 16, "vocab_size": 50368, "max_seq_len": 2048, "expansion_ratio": 4}
+GPT2 = {"architectures": ["GPT2LMHeadModel"], "model_type": "gpt2", "n_layer": 12, "n_embd": 768,
+        "n_head": 12, "n_inner": None, "vocab_size": 50257, "n_positions": 1024}
+
+
+@pytest.mark.parametrize(("config", "words"), [
+    # both read "... is missing (needed: ...)." alone, as if the config were incomplete
+    (MPT, "config.json: num_hidden_layers is missing (needed: layers): model_type 'mpt' is not "
+     "an architecture Headroom knows, so it read only the standard names (num_hidden_layers, "
+     "n_layer, num_layers), which this config may not use: Headroom cannot plan it (vLLM may "
+     "serve it)."),
+    (GPT2, "config.json: intermediate_size is missing (needed: dense MLP width): model_type "
+     "'gpt2' is not an architecture Headroom knows, so it read only the standard names "
+     "(intermediate_size, ffn_hidden_size, n_inner), which this config may not use"),
+    ({k: v for k, v in MPT.items() if k != "model_type"}, "config.json: num_hidden_layers is "
+     "missing (needed: layers): config.json has no model_type, so it read only the standard "
+     "names"),
+])
+def test_a_field_missing_from_an_unknown_architecture_says_what_was_read(
+        tmp_path: Path, config: dict, words: str) -> None:
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    assert_one_line_error(run("planner", "inspect", str(tmp_path)),
+                          "python -m planner inspect: error: ", words)
+
+
+def test_a_field_missing_from_a_known_architecture_reads_as_before(tmp_path: Path) -> None:
+    config = json.loads(QWEN3_8B.read_text()) | {"hidden_size": None}
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    done = run("planner", "plan", "--model", str(tmp_path), *HW)
+    assert done.stderr == ("python -m planner plan: error: config.json: hidden_size is missing "
+                           "(needed: hidden size).\n")
+
+
 def test_a_plan_at_a_revision_launches_that_commit(tmp_path: Path) -> None:
     # the command loaded the repo's main branch whatever --revision the config was read at;
     # it now pins the commit planned (vLLM's --revision), for the repo itself only

@@ -175,3 +175,29 @@ def test_a_null_packing_format_is_refused_before_0_29_and_the_default_after(
     # a 16-bit scale and a 4-bit zero per 128: 4.15625 bits) = 4,630,528 B instead of 16-bit
     # 17,825,792 B: 13,195,264 B less than the bf16 model (it was planned as 16-bit weights)
     assert weights[0] - weights[1] == 17_825_792 - 4_630_528 == 13_195_264
+
+
+@pytest.mark.parametrize("archs", [5, True, {}, {"LlamaForCausalLM": 1}, [1], [""],
+                                   ["LlamaForCausalLM", None]])
+def test_architectures_vllm_cannot_iterate_exit_2(capsys, tmp_path: Path, archs: object) -> None:
+    """vLLM 0.34.0 iterates architectures for the model class (ModelRegistry.inspect_model_cls:
+    `arch not in self.models for arch in architectures`): a number stops it with a TypeError, an
+    entry that is no class name at its suffix matching, an empty object with "No model
+    architectures are specified". Each was dropped and planned as the Llama it names, silently."""
+    err = refused(capsys, tmp_path, TINY_CONFIG | {"architectures": archs})
+    assert ("config.json: architectures must be a list of model class names such as "
+            f"[\"LlamaForCausalLM\"], got {archs!r}.") in err
+
+
+def test_an_architecture_given_as_a_string_is_a_list_of_one(capsys, tmp_path: Path) -> None:
+    """vLLM's registry reads a string as a list of one (inspect_model_cls); it was dropped, so an
+    unknown class planned as the model_type's native Llama without the Transformers-backend
+    warning a list of it gets, and a known one exactly as a list of it does."""
+    code, out, err = plan(capsys, tmp_path, TINY_CONFIG | {"architectures": "NoSuchForCausalLM"},
+                          "--json")
+    assert code == 0, err
+    assert any("has no model class of its own for NoSuchForCausalLM" in w
+               for w in json.loads(out)["warnings"])
+    listed = plan(capsys, tmp_path, TINY_CONFIG, "--json")[1]
+    named = plan(capsys, tmp_path, TINY_CONFIG | {"architectures": "LlamaForCausalLM"}, "--json")[1]
+    assert json.loads(named) == json.loads(listed)

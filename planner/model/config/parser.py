@@ -140,6 +140,9 @@ class _Notes:
     assumptions: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     unmodelled: list[str] = field(default_factory=list)
+    unknown_type: str | None = None
+    """Why only the standard key names are read ("model_type 'mpt' is not an architecture
+    Headroom knows"), for the error of a required field none of them gives."""
 
 
 class _Reader:
@@ -301,11 +304,24 @@ class _Reader:
             return self.where(key) + (f" ({derived})" if derived else "")
         return f"derived: {derived}" if derived else "default"
 
+    def missing(self, key: str, why: str, names: tuple[str, ...] = ()) -> ConfigError:
+        """The error of a required field none of `names` (default: `key`) gives. For a
+        model_type Headroom does not know it also says that only these names were read: MPT's
+        n_layers or GPT-2's unset n_inner read as "num_hidden_layers / intermediate_size is
+        missing", as if the config were incomplete."""
+        text = f"config.json: {self.prefix}{key} is missing ({why})"
+        if self.notes.unknown_type is None:
+            return ConfigError(text)
+        looked = ", ".join(dict.fromkeys(names or (key,)))
+        return ConfigError(f"{text}: {self.notes.unknown_type}, so it read only the standard "
+                           f"names ({looked}), which this config may not use: Headroom cannot "
+                           "plan it (vLLM may serve it)")
+
     def required_int(self, label: str, *keys: str, hi: int) -> int:
         """An integer that must be present; ConfigError naming the key otherwise."""
         value = self.int_(*keys, hi=hi)
         if value is None:
-            raise ConfigError(f"config.json: {self.prefix}{keys[0]} is missing (needed: {label})")
+            raise self.missing(keys[0], f"needed: {label}", keys)
         self._record_read(label, keys, value)
         return value
 
@@ -548,6 +564,7 @@ def _model_type(top: _Reader, r: _Reader, notes: _Notes) -> str:
         value = r.get("model_type")
     if value is None:
         notes.warnings.append("config.json has no model_type: read as a Llama-style decoder")
+        notes.unknown_type = "config.json has no model_type"
         return "unknown"
     text_type = _text_type(r, value) if r is not top else None
     if value in KNOWN_TYPES or text_type in KNOWN_TYPES:
@@ -557,6 +574,7 @@ def _model_type(top: _Reader, r: _Reader, notes: _Notes) -> str:
     if text_type is None or text_type == value:
         notes.warnings.append(f"model_type {value!r} is not a known architecture: {fields}")
         notes.unmodelled.append(f"model_type {value!r}")
+        notes.unknown_type = f"model_type {value!r} is not an architecture Headroom knows"
         return value
     # a wrapper outside KNOWN_TYPES builds its text model from text_config (layer_type's NOTE)
     wrapper = (f"the {value} wrapper" if value in SIZED_WRAPPERS else
@@ -565,14 +583,25 @@ def _model_type(top: _Reader, r: _Reader, notes: _Notes) -> str:
         f"{wrapper} holds text model type {text_type!r} (text_config.model_type), which is not a "
         f"known architecture: its layers are {fields}")
     notes.unmodelled.append(f"{text_type!r} text model in {value!r}")
+    notes.unknown_type = f"text model type {text_type!r} is not an architecture Headroom knows"
     return value
 
 
-def _architectures(config: dict) -> tuple[str, ...]:
+def _architectures(config: dict, prefix: str = "") -> tuple[str, ...]:
+    """The model class names config.json lists (none when absent or null); one given as a
+    string is a list of one, as vLLM's registry reads it (ModelRegistry.inspect_model_cls,
+    model_executor/models/registry.py, 0.34.0). Anything else is refused: vLLM iterates the
+    list for its model class (`arch not in self.models for arch in architectures`), so a number
+    stops it with a TypeError and a non-string entry at its suffix matching; it was dropped
+    here, and the model planned as its model_type's without a word."""
     archs = config.get("architectures")
-    if isinstance(archs, list):
-        return tuple(a for a in archs if isinstance(a, str))
-    return ()
+    if archs is None:
+        return ()
+    names = [archs] if isinstance(archs, str) else archs
+    if not isinstance(names, list) or not all(isinstance(a, str) and a for a in names):
+        raise ConfigError(f"config.json: {prefix}architectures must be a list of model class "
+                          f"names such as [\"LlamaForCausalLM\"], got {archs!r}")
+    return tuple(names)
 
 
 def _remote_model_class(config: dict) -> str | None:
@@ -1003,7 +1032,7 @@ def _from_layer_types(r: _Reader, layer_types: object, n: int, model_type: str) 
     names = {"full_attention": "full", "attention": "full", "global": "full",
              "sliding_attention": "sliding", "local": "full", "chunked_attention": "full",
              "linear_attention": "linear", "mamba": "mamba", "mamba2": "mamba"}  # fmt: skip
-    if model_type.startswith("llama4") or "Rnj1ForCausalLM" in _architectures(r.cfg):
+    if model_type.startswith("llama4") or "Rnj1ForCausalLM" in _architectures(r.cfg, r.prefix):
         # NOTE: vLLM rnj1.py (Rnj1ForCausalLM on a Gemma3TextConfig, 0.20.0-0.34.0 wheels; none
         # in 0.19.0) gives a "chunked_attention" layer per_layer_sliding_window =
         # config.sliding_window (chunk_lookback 1), a SlidingWindowSpec of that window
@@ -1392,9 +1421,7 @@ class _Attention:
         keys += ("intermediate_size", "ffn_hidden_size", "n_inner")
         size = r.int_(*keys, hi=MAX_WIDTH)
         if size is None:
-            raise ConfigError(
-                f"config.json: {r.prefix}intermediate_size is missing (needed: dense MLP width)"
-            )
+            raise r.missing("intermediate_size", "needed: dense MLP width", keys)
         r.record_layer("MLP width", size, r.key(*keys), i, "mlp")
         return DenseMlp(intermediate_size=size, gated=_gated(r, self.model_type),
                         bias=_mlp_bias(r, self.model_type))
@@ -1550,7 +1577,7 @@ def _class_default_note(r: _Reader, keys: tuple[str, ...]) -> str:
 def _need(r: _Reader, key: str, hi: int) -> int:
     value = r.int_(key, hi=hi)
     if value is None:
-        raise ConfigError(f"config.json: {r.prefix}{key} is missing (needed for this layer kind)")
+        raise r.missing(key, "needed for this layer kind")
     return value
 
 
@@ -1565,7 +1592,8 @@ def _moe(r: _Reader, model_type: str, i: int) -> MoeMlp:
     top_k = r.int_("num_experts_per_tok", "experts_per_token", "top_k_experts", "moe_topk",
                    hi=MAX_EXPERTS)  # fmt: skip
     if top_k is None:
-        raise ConfigError(f"config.json: {r.prefix}num_experts_per_tok is missing (MoE model)")
+        raise r.missing("num_experts_per_tok", "MoE model", (
+            "num_experts_per_tok", "experts_per_token", "top_k_experts", "moe_topk"))
     if experts is None or top_k > experts:
         raise ConfigError(
             f"config.json: {r.prefix}num_experts_per_tok = {top_k} exceeds the expert count"
@@ -1576,7 +1604,7 @@ def _moe(r: _Reader, model_type: str, i: int) -> MoeMlp:
     size_keys = ("moe_intermediate_size", "expert_intermediate_size", "intermediate_size")
     size = r.int_(*size_keys, hi=MAX_WIDTH)
     if size is None:
-        raise ConfigError(f"config.json: {r.prefix}moe_intermediate_size is missing (MoE model)")
+        raise r.missing("moe_intermediate_size", "MoE model", size_keys)
     r.record_layer("expert width", size, r.key(*size_keys), i, "mlp")
     n_shared = r.int_("n_shared_experts", "num_shared_experts", lo=0, hi=MAX_EXPERTS) or 0
     shared_size = r.int_(
