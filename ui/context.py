@@ -187,9 +187,11 @@ def cluster_label(cluster: ClusterSpec) -> str:
     (NVLink)': the link the GPUs of a node talk over (_LINK_WORDS). Nodes that differ (uploaded
     snapshots of other GPUs or counts) are named each: '2 nodes: 1 node x 8x NVIDIA GeForce
     RTX 4090 (PCIe) + 1 node x 8x NVIDIA GeForce RTX 3090 (PCIe)' (the first node's GPUs
-    were named for all)."""
-    kinds = Counter(f"{node.gpus_per_node}x {node.gpu.name} "
-                    f"({_LINK_WORDS[node.intra_node_link]})" for node in cluster.nodes)
+    were named for all). A node of one GPU has no link in it: '1x NVIDIA GeForce RTX 4090'
+    (it read '(PCIe, no P2P)', a link to no other GPU)."""
+    kinds = Counter(f"{node.gpus_per_node}x {node.gpu.name}" + (
+        f" ({_LINK_WORDS[node.intra_node_link]})" if node.gpus_per_node > 1 else "")
+        for node in cluster.nodes)
     if len(kinds) > 1:
         return f"{len(cluster.nodes)} nodes: " + " + ".join(
             f"{counted(count, 'node')} x {text}" for text, count in kinds.items())

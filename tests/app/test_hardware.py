@@ -74,10 +74,10 @@ def test_dgx_sparks_are_one_per_node() -> None:
         "Sparks as more Nodes."]
     assert at.number_input(key="hw.gpus_per_node").value == 1
     assert at.query_params["gpn"] == "1"
-    assert "1x NVIDIA GB10 (PCIe) — 1 GPU" in texts(at)
+    assert "1x NVIDIA GB10 — 1 GPU" in texts(at)  # one GPU: no link in the node
     at.number_input(key="hw.nodes").set_value(2).run()
     assert not at.exception and not at.error and not at.info
-    assert "2 nodes x 1x NVIDIA GB10 (PCIe)" in texts(at)
+    assert "2 nodes x 1x NVIDIA GB10 — 2 GPUs" in texts(at)
 
 
 def test_a_link_with_several_dgx_sparks_per_node_is_refused_in_the_pages_words() -> None:
@@ -269,7 +269,7 @@ def test_windows_wsl2_plans_the_whole_nvidia_smi_total() -> None:
     at.checkbox(key="hw.wsl2").check().run()
     assert not at.exception
     # one GPU is "1 GPU" (read "1 GPUs"), here and in the sidebar's caption
-    assert "1x NVIDIA GeForce RTX 5070 Ti (PCIe, no P2P) — 1 GPU, 15.92 GiB per GPU" in texts(at)
+    assert "1x NVIDIA GeForce RTX 5070 Ti — 1 GPU, 15.92 GiB per GPU" in texts(at)
     assert "15.92 GiB per GPU (CUDA total), 1 GPU · preset" in texts(at)
     assert "15.92 GiB under WSL2 (nvidia-smi's 16,303 MiB; native Linux: 15.42 GiB)" in texts(at)
     assert at.query_params["wsl2"] == "1"
@@ -442,3 +442,22 @@ def test_a_presets_source_is_shown_without_search_index_ids() -> None:
     shown = texts(at)
     assert "NVIDIA's GeForce RTX 50 series specifications table as reprinted: 8,960 CUDA" in shown
     assert "find_string" not in shown
+
+
+def test_one_gpu_per_node_has_no_link_in_its_label_nor_a_link_to_pick() -> None:
+    # 1x RTX 4090 read "1x NVIDIA GeForce RTX 4090 (PCIe, no P2P)", a link to no other GPU,
+    # and the link and PCIe slot pickers were live though they change nothing there
+    at = open_page("hardware", gpu="rtx-4090", gpn="1")
+    assert not at.exception
+    label = "1x NVIDIA GeForce RTX 4090 — 1 GPU, 23.64 GiB per GPU (CUDA total)"
+    assert label in texts(at) and "P2P)" not in texts(at)
+    assert at.sidebar.markdown[0].value == "**1x NVIDIA GeForce RTX 4090**"
+    assert at.radio(key="hw.intra_node_link").disabled
+    assert at.selectbox(key="hw.pcie_generation").disabled
+    assert at.selectbox(key="hw.pcie_lanes").disabled
+    assert any(c.value.startswith("One GPU per node: no GPU-to-GPU link") for c in at.caption)
+    # two per node: the link is named and picked, as before
+    at.number_input(key="hw.gpus_per_node").set_value(2).run()
+    assert "2x NVIDIA GeForce RTX 4090 (PCIe, no P2P) — 2 GPUs" in texts(at)
+    assert not at.radio(key="hw.intra_node_link").disabled
+    assert not any(c.value.startswith("One GPU per node") for c in at.caption)

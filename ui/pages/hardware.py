@@ -149,25 +149,30 @@ def _preset_builder() -> None:
                     "batch defaults, formats and link follow the model, the budget this memory",
                     **bind("hw", "gpu_memory_gib"))
     _wsl2_box(st)
+    # one GPU per node has no GPU-to-GPU link: the link and its PCIe slots change nothing
+    alone = state().gpus_per_node == 1
     left, gen, lanes = st.columns([2, 1, 1])
     left.radio("GPU-to-GPU link in a node", ["auto", *get_args(LinkKind)], horizontal=True,
                help="as the CLI's --link. auto: the card's own (NVLink only for NVSwitch "
                "(SXM/HGX) parts, pcie-no-p2p for GeForce cards without peer-to-peer); "
                "pcie-no-p2p: staged through host memory; cross-socket: GPUs under different "
                "CPU sockets or host bridges",
-               **bind("hw", "intra_node_link"))
+               disabled=alone, **bind("hw", "intra_node_link"))
     gen.selectbox("PCIe generation of the slots", [None, *reversed(PCIE_X16_GBPS)],
                   format_func=lambda g: "the card's" if g is None else f"PCIe {g}.0",
                   placeholder="the card's",  # Streamlit shows None as its placeholder
                   help="where the board runs an older generation than the card (the "
                   "CLI's --pcie-gen); the link runs at the lower of the two",
-                  **bind("hw", "pcie_generation"))
+                  disabled=alone, **bind("hw", "pcie_generation"))
     lanes.selectbox("PCIe lanes of the slots", [None, *reversed(PCIE_LANES)],
                     format_func=lambda n: "the card's" if n is None else f"x{n}",
                     placeholder="the card's",
                     help="where a slot is wired narrower than the card: x8/x8 boards, x4 or "
                     "x1 risers (the CLI's --pcie-lanes); the link runs on the fewer lanes",
-                    **bind("hw", "pcie_lanes"))
+                    disabled=alone, **bind("hw", "pcie_lanes"))
+    if alone:
+        st.caption("One GPU per node: no GPU-to-GPU link in a node, so the link and the PCIe "
+                   "slots above do not apply (between nodes: the network below).")
     _network_field(st)
     gpu = GPU_PRESETS[state().gpu]
     given = state().gpu_memory_gib
