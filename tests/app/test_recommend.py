@@ -370,3 +370,12 @@ def test_the_searched_models_config_warnings_are_shown(monkeypatch: pytest.Monke
             "float: planned as bfloat16") in shown, shown
     assert any(w.startswith("acme/fp8-no-qc: acme/fp8-no-qc looks quantized (fp8)")
                for w in shown), shown
+
+
+def test_the_context_label_is_short_and_its_empty_meaning_in_the_field() -> None:
+    # "Context (max_model_len; empty: input + output)" took two lines in its quarter of the
+    # row at 1280 and 1440 px, its field below the others (tests/browser checks the line-up):
+    # what empty means is the field's placeholder and its help
+    field = open_page("recommend").number_input(key="recommend.context")
+    assert (field.label, field.placeholder) == ("Context (max_model_len)", "input + output")
+    assert field.help.endswith("empty: input + output tokens")

@@ -189,3 +189,11 @@ def test_nodes_of_two_gpu_models_are_each_named_on_the_plan_and_report_pages() -
     assert ("- Configuration: TP=8 x PP=2 on 8x NVIDIA GeForce RTX 3090 + 8x NVIDIA GeForce "
             "RTX 4090, weights") in report
     assert "16x NVIDIA GeForce RTX 3090" not in report
+
+
+def test_the_tpot_target_label_is_short_and_says_its_ranking_in_its_help() -> None:
+    # "TPOT target (ms, throughput ranking)" took two lines in the Report page's narrower
+    # column at 1280 px, its field below the others (tests/browser checks the line-up)
+    field = open_page("report").number_input(key="report.tpot_target_ms")
+    assert field.label == "TPOT target (ms)"
+    assert field.help.startswith("ranking by highest throughput only: ")

@@ -273,3 +273,17 @@ def test_one_output_token_leaves_the_grids_tpot_empty_and_says_why() -> None:
         help_ = json.loads(grid.proto.columns)["TPOT (ms)"]["help"]
         assert "n/a where each request gives one output token" in help_
         assert grid.proto.placeholder == "—"
+
+
+def test_each_throughput_figure_says_how_it_is_worked_out() -> None:
+    # at one request "Tokens/s per request" (49.3) read above "Output tokens/s at 1" (47.3)
+    # with no word why: 1,000 / 20.275 ms TPOT = 49.3 is the decode alone, and
+    # 1 / (20.275 ms + 872.4 ms TTFT / 1,024 tokens) = 47.3 counts the TTFT; each says so
+    at = open_page()
+    helps = {m.label: m.help for m in at.metric}
+    assert helps["Tokens/s per request"] == (
+        "one request while it decodes: 1 / TPOT (its TTFT not counted, so above the "
+        "all-requests figure at one request)")
+    assert helps["Output tokens/s at 1"] == (
+        "all requests in flight together, each request's TTFT included: requests / (TPOT + "
+        "TTFT / output tokens)")

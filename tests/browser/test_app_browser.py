@@ -410,3 +410,21 @@ def test_speed_beside_memory_above_the_fold_and_recommend(browser, server: str, 
     shown = page.locator("[data-testid=stCode]", has_text="vllm serve").first.inner_text()
     assert " ".join(shown.split()) == " ".join(command.split())
     page.close()
+
+
+@pytest.mark.parametrize("width, height", [(1280, 800), (1440, 900)])
+def test_fields_of_a_row_line_up(browser, server: str, width: int, height: int) -> None:
+    """A label of two lines put its field below the others of its row: the Recommend page's
+    "Context (max_model_len; empty: input + output)" at 1280 and 1440 px, the Report page's
+    "TPOT target (ms, throughput ranking)" at 1280 (helper 290's QA)."""
+    for path, first, other in (("recommend", "Input tokens", "Context (max_model_len)"),
+                               ("report", "Input tokens", "TPOT target (ms)")):
+        page = browser.new_page(viewport={"width": width, "height": height})
+        page.set_default_timeout(60_000)
+        page.goto(f"{server}/{path}?{SEED}")
+        page.get_by_label(other, exact=True).wait_for()  # not "Help for ..." (its tooltip)
+        _settle(page)
+        tops = [page.get_by_label(label, exact=True).first.bounding_box()["y"]
+                for label in (first, other)]
+        assert abs(tops[0] - tops[1]) <= 1, (path, tops)
+        page.close()

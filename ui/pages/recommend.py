@@ -104,8 +104,12 @@ def _workload() -> Workload:
                                **keep("recommend.input_len", state().input_len))
     output_len = b.number_input("Output tokens", 1, 1 << 24, step=256,
                                 **keep("recommend.output_len", state().output_len))
-    context = c.number_input("Context (max_model_len; empty: input + output)", 2, 1 << 24,
-                             step=1024, **keep("recommend.context", None))
+    # the label on one line (it took two at 1280 and 1440 px, its field below the others)
+    context = c.number_input("Context (max_model_len)", 2, 1 << 24, step=1024,
+                             placeholder="input + output",
+                             help="the longest request each row must hold (the CLI's "
+                             "--context); empty: input + output tokens",
+                             **keep("recommend.context", None))
     if mode == "concurrent requests":
         concurrency = d.number_input("Concurrency", 1, 1 << 16, **keep(
             "recommend.concurrency", max(1, state().concurrency)))
