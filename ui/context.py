@@ -359,8 +359,7 @@ def current_engine() -> EngineSettings:
     revision pins the command to the commit read (`--revision`).
     """
     current = state()
-    quant = ({} if current.quant == CHECKPOINT_QUANT else
-             quant_settings(current.quant, checkpoint_scheme(current_spec()).key))
+    quant = _what_if_settings()
     typed = current.target_checkpoint.strip() or None
     if quant and typed:  # the checkpoint typed in is what the command loads, a format vLLM
         # makes at load too (fp8), as the CLI's --target-quant K --target-checkpoint C: it
@@ -376,6 +375,14 @@ def current_engine() -> EngineSettings:
                           skip_mm_profiling=current.skip_mm_profiling,
                           moe_backend=current.moe_backend if current_spec().is_moe else None,
                           trust_remote_code=trusts_remote_code(current_spec()))
+
+
+def _what_if_settings() -> dict[str, str | None]:
+    """The EngineSettings fields (`quantization`, `target_quant`) of the Plan page's
+    Quantization choice: none for the checkpoint's own format (quant_settings' rule)."""
+    current = state()
+    return ({} if current.quant == CHECKPOINT_QUANT else
+            quant_settings(current.quant, checkpoint_scheme(current_spec()).key))
 
 
 def trusts_remote_code(spec: ModelSpec) -> bool:
@@ -504,16 +511,34 @@ def current_request() -> PlanRequest:
                        engine=current_engine())
 
 
-def compare_engine() -> EngineSettings:
-    """The Compare page's settings: each model as stored, max_model_len = the chosen context."""
-    return EngineSettings(**_engine_knobs(), max_model_len=state().compare_context)
+def compare_engine(model: str | None = None) -> EngineSettings:
+    """The Compare page's settings for `model` (None: the settings every model shares):
+    max_model_len = the chosen context (AppState.compared_context); each model as stored,
+    the Plan page's model in the Plan page's weight format (a what-if: Qwen3-235B-A22B
+    planned in W4A16 read "Does not fit" in BF16 there), as the report's comparison plans
+    its first row."""
+    quant = _what_if_settings() if model == state().model else {}
+    return EngineSettings(**quant, **_engine_knobs(), max_model_len=state().compared_context())
+
+
+def compared_formats(models: Iterable[str]) -> str:
+    """The Compare page's words for the weight formats its models are planned in
+    (compare_engine): 'each model in its own checkpoint format', and the Plan page's model
+    in its what-if where it is compared in one."""
+    current = state()
+    if current.quant == CHECKPOINT_QUANT or current.model not in models:
+        return "each model in its own checkpoint format"
+    what_if = WHAT_IF_OPTION.format(label=scheme(current.quant).label)
+    return (f"{current.model} in the Plan page's Quantization, {what_if}; the others each in "
+            "its own checkpoint format")
 
 
 def compare_plan(spec: ModelSpec, cluster: ClusterSpec, engine: EngineSettings) -> Plan:
     """One compared model: on the Plan page's layout where the model runs there, as
-    `report --compare` plans it (planner.serving.auto_layout.compared_layout)."""
-    layout = compared_layout(spec, cluster, layout_for(spec, engine), checkpoint_scheme(spec),
-                             engine)
+    `report --compare` plans it (planner.serving.auto_layout.compared_layout), in the weight
+    format `engine` plans (layout_scheme: a what-if's, as the Plan page's layout)."""
+    layout = compared_layout(spec, cluster, layout_for(spec, engine),
+                             layout_scheme(spec, engine), engine)
     return plan(PlanRequest(model=spec, cluster=cluster, layout=layout, engine=engine),
                 nearest=False)  # the Compare page and the report's table show no nearest fit
 

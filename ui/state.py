@@ -53,6 +53,11 @@ DEFAULT_COMPARE = (
     "Qwen/Qwen3-30B-A3B",
     "meta-llama/Meta-Llama-3.1-70B",
 )
+"""The Compare page's models while its picker is untouched, after the Plan page's model
+(AppState.compared_models)."""
+DEFAULT_COMPARE_CONTEXT = 32768
+"""The Compare page's context while its field is untouched and the Plan page's max_model_len
+is empty (AppState.compared_context)."""
 MAX_COMPARE = 6
 CHECKPOINT_QUANT = "checkpoint"
 """`quant` value meaning: plan the checkpoint's own format (no what-if)."""
@@ -152,8 +157,14 @@ class AppState(BaseModel):
     """vLLM --trust-remote-code in the launch command (the CLI's --trust-remote-code), for a
     model that needs it (ui.context.remote_code_runs): kept while other models are looked
     at, planned only for those; never in a link, nor set by one (SESSION_ONLY)."""
-    compare: tuple[str, ...] = Field(DEFAULT_COMPARE, alias="cmp", max_length=MAX_COMPARE)
-    compare_context: int = Field(32768, alias="ctx", ge=1, le=1 << 24)
+    compare: tuple[str, ...] | None = Field(None, alias="cmp", max_length=MAX_COMPARE)
+    """The Compare page's models as its picker holds them; None (no `cmp` in the link): the
+    Plan page's model and the default comparison (compared_models), so the page starts from
+    the model just planned and follows it until the picker is changed."""
+    compare_context: int | None = Field(None, alias="ctx", ge=1, le=1 << 24)
+    """The Compare page's max_model_len as its field holds it; None (no `ctx` in the link):
+    the Plan page's max_model_len where one is given, else DEFAULT_COMPARE_CONTEXT
+    (compared_context)."""
     input_len: int = Field(1024, alias="in", ge=1, le=1 << 24)
     """Speed (planner.serving.speed.ServingLoad): prompt tokens per request."""
     output_len: int = Field(1024, alias="out", ge=1, le=1 << 24)
@@ -166,6 +177,22 @@ class AppState(BaseModel):
     tpot_target_ms: float | None = Field(None, alias="tpot", ge=0.1, le=3.6e6,
                                           allow_inf_nan=False)
     """The sweep's TPOT target for the throughput objective; None: no target."""
+
+    def compared_models(self) -> tuple[str, ...]:
+        """The models the Compare page plans: its picker's, or, untouched, the Plan page's
+        model first and the default comparison's others after it, as many as
+        DEFAULT_COMPARE (the page opened on the default three whatever was planned)."""
+        if self.compare is not None:
+            return self.compare
+        return tuple(dict.fromkeys((self.model, *DEFAULT_COMPARE)))[:len(DEFAULT_COMPARE)]
+
+    def compared_context(self) -> int:
+        """The max_model_len the Compare page plans at: its field's, or, untouched, the Plan
+        page's max_model_len where one is given (a plan at 8,192 was compared at 32,768),
+        else DEFAULT_COMPARE_CONTEXT."""
+        if self.compare_context is not None:
+            return self.compare_context
+        return self.max_model_len or DEFAULT_COMPARE_CONTEXT
 
     @field_validator("gpu")
     @classmethod
@@ -434,33 +461,43 @@ def _moe_backends() -> tuple[str, ...]:
     return tuple(dict.fromkeys(values))
 
 
-def bind(page: str, field: str, then: Callable[[], None] | None = None) -> dict[str, Any]:
+def bind(page: str, field: str, then: Callable[[], None] | None = None,
+         seed: Any = None) -> dict[str, Any]:
     """Widget keyword arguments binding a widget to a state field: `st.slider(..., **bind())`.
 
     Streamlit forgets widget values of pages not shown, so the state, not the widget, is
     the record: the widget is seeded from it when its key is missing, and an on_change
     callback writes the new value back before the script reruns (so the URL written at
     the top of the run is already up to date). `then` runs after a value is taken, still
-    before the rerun (a change that moves other fields: set_state).
+    before the rerun (a change that moves other fields: set_state). `seed`: what the widget
+    shows while the field is None, where None means "follow another field" (the Compare
+    page's models and context: AppState.compared_models, compared_context).
     """
     key = f"{page}.{field}"
     if key not in st.session_state:
-        value = getattr(state(), field)
-        st.session_state[key] = list(value) if isinstance(value, tuple) else value
-    return {"key": key, "on_change": _commit, "args": (key, field, then)}
+        st.session_state[key] = _widget_value(getattr(state(), field), seed)
+    return {"key": key, "on_change": _commit, "args": (key, field, then, seed)}
 
 
-def _commit(key: str, field: str, then: Callable[[], None] | None = None) -> None:
+def _widget_value(value: Any, seed: Any) -> Any:
+    """A state value as its widget holds it: `seed` for None (bind), a list for a tuple."""
+    value = seed if value is None else value
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _commit(key: str, field: str, then: Callable[[], None] | None = None,
+            seed: Any = None) -> None:
     """on_change callback: copy a widget's value into the state, then run `then`; a refused
-    value is noted (pop_refusals) and the widget goes back to the state's value."""
+    value is noted (pop_refusals) and the widget goes back to the state's value (`seed`
+    where that is None: bind)."""
     value = st.session_state[key]
     try:
         setattr(state(), field, value)
     except ValidationError as exc:
-        kept = getattr(state(), field)
+        kept = _widget_value(getattr(state(), field), seed)
         st.session_state[_REFUSED_KEY] = [
             f"{field} = {_shown(value)} refused: {reason(exc)}. Kept {_shown(kept)}."]
-        st.session_state[key] = list(kept) if isinstance(kept, tuple) else kept
+        st.session_state[key] = kept
         return
     if then is not None:
         then()

@@ -295,3 +295,86 @@ def test_the_verdicts_name_the_plan_pages_field_not_the_cli_flag() -> None:
         "one request can reach 32,768 tokens (max_model_len; the KV cache holds one of 40,960 "
         "at a larger max_model_len (the Plan page's field)).")
     assert "--max-model-len" not in verdict
+
+
+def test_the_comparison_starts_from_the_model_just_planned() -> None:
+    # the page opened on its three defaults whatever the Plan page planned: a user planning
+    # Qwen3-8B found Qwen3-235B first and no Qwen3-8B. Untouched, the picker starts from the
+    # planned model, then the defaults' others (three in all), and follows a new model; the
+    # link carries no cmp until the picker is changed
+    at = open_page(None, model="Qwen/Qwen3-8B")
+    at.switch_page("ui/pages/compare.py").run()
+    assert not at.exception
+    assert at.multiselect(key="compare.compare").value == [
+        "Qwen/Qwen3-8B", "Qwen/Qwen3-235B-A22B-GPTQ-Int4", "Qwen/Qwen3-30B-A3B"]
+    table = at.dataframe[0].value.set_index("model")
+    # Qwen3-8B: 36 layers x 8 KV heads x 128 dims x 2 (K, V) x 2 B = 147,456 B per token
+    assert table.loc["Qwen/Qwen3-8B", "KV B/token (model)"] == 147_456
+    assert "cmp" not in at.query_params
+    # a new model on the Model page: the untouched comparison follows it
+    at.switch_page("ui/pages/model.py").run()
+    at.selectbox(key="model.catalog_choice").set_value("Qwen/Qwen3-32B").run()
+    at.button(key="model.use_catalog").click().run()
+    at.switch_page("ui/pages/compare.py").run()
+    assert list(at.dataframe[0].value["model"]) == [
+        "Qwen/Qwen3-32B", "Qwen/Qwen3-235B-A22B-GPTQ-Int4", "Qwen/Qwen3-30B-A3B"]
+    # the planned model among the defaults is not named twice: the seed's three, as before
+    assert list(open_page("compare").dataframe[0].value["model"]) == [
+        "Qwen/Qwen3-235B-A22B-GPTQ-Int4", "Qwen/Qwen3-30B-A3B", "meta-llama/Meta-Llama-3.1-70B"]
+
+
+def test_a_changed_picker_is_kept_when_the_planned_model_changes() -> None:
+    at = open_page("compare", model="Qwen/Qwen3-8B")
+    at.multiselect(key="compare.compare").unselect("Qwen/Qwen3-30B-A3B").run()
+    assert at.query_params["cmp"] == "Qwen/Qwen3-8B,Qwen/Qwen3-235B-A22B-GPTQ-Int4"
+    at.switch_page("ui/pages/model.py").run()
+    at.selectbox(key="model.catalog_choice").set_value("Qwen/Qwen3-32B").run()
+    at.button(key="model.use_catalog").click().run()
+    at.switch_page("ui/pages/compare.py").run()
+    assert list(at.dataframe[0].value["model"]) == [
+        "Qwen/Qwen3-8B", "Qwen/Qwen3-235B-A22B-GPTQ-Int4"]
+
+
+def test_the_comparison_starts_at_the_plan_pages_max_model_len() -> None:
+    # a plan at max_model_len 8,192 was compared at the page's 32,768: untouched, the field
+    # starts at the Plan page's max_model_len where one is given (32,768 where it is empty)
+    at = open_page("compare", len="8192")
+    assert at.number_input(key="compare.compare_context").value == 8192
+    assert "concurrency at 8,192" in at.dataframe[0].value.columns
+    assert "max_model_len 8,192" in " ".join(c.value for c in at.caption)
+    assert "ctx" not in at.query_params
+    # a context typed here is the page's own, whatever the Plan page's
+    at.number_input(key="compare.compare_context").set_value(16384).run()
+    assert at.query_params["ctx"] == "16384"
+    assert "concurrency at 16,384" in at.dataframe[0].value.columns
+
+
+def test_the_context_field_says_it_is_every_models_max_model_len() -> None:
+    # "Concurrency at context (tokens)" named the concurrency column only, though every
+    # model is planned at it: the ceilings and the verdicts follow it too
+    field = open_page("compare").number_input(key="compare.compare_context")
+    assert field.label == "max_model_len for every model (tokens)"
+    assert field.help == (
+        "the context each model is planned at and its concurrency is counted at; until "
+        "changed here, the Plan page's max_model_len where one is given, else 32,768")
+
+
+def test_the_planned_model_is_compared_in_the_plan_pages_what_if_format() -> None:
+    # README's seed as a what-if: Qwen3-235B-A22B (BF16) planned in W4A16 on 8x RTX 3090
+    # fits the Plan page (14.56 GiB of weights a GPU, as the GPTQ-Int4 checkpoint at TP=8);
+    # the Compare page planned it in BF16, 470,187,269,120 B / 8 = 54.74 GiB of weights a GPU
+    # against 21.68 GiB budgets: "no", beside a Plan page that said it fits
+    query = {"model": "Qwen/Qwen3-235B-A22B", "quant": "w4a16-gptq-g128"}
+    plan_page = open_page(None, **query)
+    weights = next(m.value for m in plan_page.metric if m.label == "Weights per GPU")
+    at = open_page("compare", **query, cmp="Qwen/Qwen3-235B-A22B,Qwen/Qwen3-30B-A3B")
+    assert not at.exception
+    row = at.dataframe[0].value.set_index("model").loc["Qwen/Qwen3-235B-A22B"]
+    assert weights == "14.56 GiB" and row["weights per GPU (GiB)"] == 14.56
+    assert row["fits"] == "yes" and row["KV B/token per GPU"] == 48_128
+    assert ("Qwen/Qwen3-235B-A22B in the Plan page's Quantization, What-if: GPTQ int4, group "
+            "128 (W4A16); the others each in its own checkpoint format, KV dtype auto"
+            in at.caption[0].value)
+    # the others in their own format, as before
+    other = at.dataframe[0].value.set_index("model").loc["Qwen/Qwen3-30B-A3B"]
+    assert other["weights per GPU (GiB)"] == 7.16

@@ -89,3 +89,12 @@ def test_hostile_hub_config_fields_are_shown_as_text() -> None:
     for page in PAGES:
         at.switch_page(f"ui/pages/{page}.py").run()
         _assert_inert(at)
+
+
+@pytest.mark.usefixtures("hostile_hub")
+def test_a_hostile_config_compared_is_shown_as_text() -> None:
+    # the Compare page's verdict quotes the config's model_type; its table renders cells as
+    # Markdown, and the verdict went there unescaped (an <img onerror> ran in the page)
+    at = open_page("compare", cmp="acme/hostile,Qwen/Qwen3-8B")
+    seen = _assert_inert(at)
+    assert "model_type '<img src=x onerror=alert(1)>'" in seen

@@ -123,8 +123,11 @@ def test_every_state_bound_number_field_refuses_aloud_not_silently() -> None:
     field = at.number_input(key="compare.compare_context")
     assert field.min is None and field.max is None
     field.set_value(0).run()
-    assert any(w.value.startswith("compare_context = 0 refused") for w in at.main.warning)
-    assert at.query_params["ctx"] == "32768"
+    # the field was untouched, following the Plan page (no ctx in the link): it stays so
+    assert any(w.value == "compare_context = 0 refused: the value must be greater than or "
+               "equal to 1. Kept 32,768." for w in at.main.warning)
+    assert "ctx" not in at.query_params
+    assert at.number_input(key="compare.compare_context").value == 32768
 
 
 def test_a_pinned_layout_that_does_not_fit_points_to_one_that_does() -> None:

@@ -20,9 +20,9 @@ from ui.charts import grouped_bars
 from ui.context import (
     USER_ERRORS,
     app_markdown,
-    app_words,
     compare_engine,
     compare_plan,
+    compared_formats,
     current_cluster,
     current_load,
     model_source,
@@ -32,19 +32,28 @@ from ui.context import (
     show_error,
     show_the_way_out,
 )
-from ui.state import MAX_COMPARE, bind, state
+from ui.state import DEFAULT_COMPARE_CONTEXT, MAX_COMPARE, bind, state
 from ui.tables import key_grid
 
 WARNED = " ⚠"  # after a model's fits cell where it has warnings (each listed under the grid)
 
 st.title("Compare")
-options = sorted({*(e.repo_id for e in catalog_entries()), *state().compare})
+# untouched, the picker and the context start from the Plan page's model and max_model_len
+# (the picker's callback ran before this script: a change is already in the state)
+models = state().compared_models()
+options = sorted({*(e.repo_id for e in catalog_entries()), *models})
 st.multiselect("Models (2 to 6; type any Hugging Face repo id to add it)", options,
-               max_selections=MAX_COMPARE, accept_new_options=True, **bind("compare", "compare"))
+               max_selections=MAX_COMPARE, accept_new_options=True,
+               **bind("compare", "compare", seed=models))
 # no widget bounds (a browser refuses an out-of-range value silently): the state refuses aloud
-st.number_input("Concurrency at context (tokens)", step=4096,
-                **bind("compare", "compare_context"))
-if len(state().compare) < 2:
+# the max_model_len every model is planned at (the ceiling, the verdicts and the concurrency
+# column follow it): "Concurrency at context" named only the last
+st.number_input("max_model_len for every model (tokens)", step=4096,
+                help="the context each model is planned at and its concurrency is counted "
+                "at; until changed here, the Plan page's max_model_len where one is given, "
+                f"else {DEFAULT_COMPARE_CONTEXT:,}",
+                **bind("compare", "compare_context", seed=state().compared_context()))
+if len(models) < 2:
     st.info("Pick at least two models to compare.")
     st.stop()
 try:
@@ -54,8 +63,8 @@ except USER_ERRORS as exc:
     show_error("Cannot compare", exc)
     show_the_way_out()
     st.stop()
-st.caption(f"All on {md_escape(cluster.source)} with vLLM {engine.vllm_version}'s rules; each "
-           f"model in its own checkpoint format, KV dtype {engine.kv_cache_dtype}, "
+st.caption(f"All on {md_escape(cluster.source)} with vLLM {engine.vllm_version}'s rules; "
+           f"{md_escape(compared_formats(models))}, KV dtype {engine.kv_cache_dtype}, "
            f"gpu_memory_utilization {engine.gpu_memory_utilization:g}{release_default_note()}, "
            f"max_model_len {engine.max_model_len:,}"
            + (f", --block-size {engine.block_size}." if state().block_size else "."))
@@ -69,18 +78,19 @@ st.caption(f"Speed at the Plan page's load: {load.input_len:,} input and {load.o
                load, engine.max_model_len, engine.vllm_version).why) else ""))
 context = f"concurrency at {engine.max_model_len:,}"
 compared = []  # (comparison row, plan, its warnings) per model that plans
-prefetch_sources(state().compare)
-for name in state().compare:
+prefetch_sources(models)
+for name in models:
     try:
         spec = model_spec(name)
         # the checkpoint's parameter check where it disagrees, among the warnings, as the
         # Plan page's; then the config's own (the Model page's), which no plan repeats
-        result = with_param_check(compare_plan(spec, cluster, engine), spec, model_source(name))
+        own = compare_engine(name)  # the Plan page's model in its weight format
+        result = with_param_check(compare_plan(spec, cluster, own), spec, model_source(name))
     except USER_ERRORS as exc:
         show_error(md_escape(name), exc)
         continue
     speed = estimate_speed(PlanRequest(model=spec, cluster=cluster, layout=result.layout,
-                                       engine=engine), load, plan_result=result)
+                                       engine=own), load, plan_result=result)
     warnings = model_warnings(result, spec)
     compared.append((comparison_row(result, speed, warnings), result, warnings))
 if not compared:
@@ -106,7 +116,7 @@ table = pd.DataFrame([{
     "TTFT (ms)": fmt.rounded(row.ttft_ms), "TPOT (ms)": fmt.rounded(row.tpot_ms, 1),
     "output tok/s": fmt.rounded(row.output_tokens_per_s),
     "tok/s per request": fmt.rounded(row.output_tokens_per_s_per_request, 1),
-    "verdict": app_words(row.verdict),
+    "verdict": app_markdown(row.verdict),  # st.table renders its cells as Markdown
 } for row, result, warnings in compared])
 if replicated:
     st.caption("Under data parallelism each replica holds its own KV pool: \"all replicas\" "

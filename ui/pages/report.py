@@ -55,10 +55,10 @@ def _comparison(request: PlanRequest, chosen: Plan, load: ServingLoad
                 ) -> tuple[ComparisonRow, ...]:
     """The chosen plan beside the Compare page's models, as the Compare page plans them,
     each with its speed at the Plan page's load (as the Compare page shows it)."""
-    others = [name for name in state().compare if name != state().model]
+    others = [name for name in state().compared_models() if name != state().model]
     prefetch_sources(others)
     rows = [comparison_row(chosen, estimate_speed(request, load, plan_result=chosen))]
-    engine = compare_engine()
+    engine = compare_engine()  # the others', each in its own checkpoint format
     for name in others:
         try:
             spec = model_spec(name)
