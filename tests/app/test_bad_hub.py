@@ -59,6 +59,9 @@ EXPECTED = {
                 "architecture Headroom knows, so it read only the standard names",
     # planned as the Qwen3 its model_type names before, silently, as in the CLI
     "acme/archs-int": "config.json: architectures must be a list of model class names such as ",
+    # a fitting FP8 plan before, as in the CLI
+    "acme/fp8-static": "quantization_config.activation_scheme \"static\" with weight_block_size: "
+                       "vLLM's Fp8Config stops at load",
 }
 
 
@@ -82,6 +85,10 @@ def test_odd_hub_answers_are_clear_errors_in_the_app(tmp_path: Path) -> None:
     repos["acme/mpt"] = FakeRepo({"config.json": FakeFile(json.dumps(MPT).encode())})
     repos["acme/archs-int"] = FakeRepo({"config.json": FakeFile(json.dumps(
         json.loads(config.data) | {"architectures": 5}).encode())})
+    fp8 = json.loads((ROOT / "tests" / "fixtures" / "configs" / "Qwen__Qwen3-30B-A3B-FP8.json")
+                     .read_text())
+    fp8["quantization_config"]["activation_scheme"] = "static"
+    repos["acme/fp8-static"] = FakeRepo({"config.json": FakeFile(json.dumps(fp8).encode())})
     hub = FakeHub(repos)
     env = client_env(hub.url, tmp_path)
     try:

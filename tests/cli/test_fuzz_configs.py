@@ -201,3 +201,33 @@ def test_an_architecture_given_as_a_string_is_a_list_of_one(capsys, tmp_path: Pa
     listed = plan(capsys, tmp_path, TINY_CONFIG, "--json")[1]
     named = plan(capsys, tmp_path, TINY_CONFIG | {"architectures": "LlamaForCausalLM"}, "--json")[1]
     assert json.loads(named) == json.loads(listed)
+
+
+FP8 = {"quant_method": "fp8", "activation_scheme": "dynamic", "weight_block_size": [128, 128]}
+
+
+@pytest.mark.parametrize(("block", "words"), [
+    # each planned as a fitting FP8 checkpoint; vLLM's Fp8Config (quantization/fp8.py, 0.9.1 to
+    # 0.34.0) stops at load, in these words
+    ({"activation_scheme": "x"}, f"{QC}.activation_scheme 'x': vLLM's Fp8Config stops at load "
+     "(\"Unsupported activation scheme x\"): it takes \"dynamic\" or \"static\"."),
+    ({"activation_scheme": None}, "(\"Unsupported activation scheme None\")"),
+    ({"activation_scheme": "static"}, f"{QC}.activation_scheme \"static\" with weight_block_size:"
+     " vLLM's Fp8Config stops at load (\"The block-wise quantization only supports dynamic "
+     "activation scheme for now, but got static activation scheme.\")."),
+    # from_config's get_from_keys (base_config.py)
+    ({"activation_scheme": KeyError}, f"{QC}.activation_scheme is missing, which vLLM's "
+     "Fp8Config needs (\"Cannot find any of ['activation_scheme'] in the model's quantization "
+     "config.\")"),
+])
+def test_fp8_activation_schemes_vllm_cannot_load_exit_2(capsys, tmp_path: Path, block: dict,
+                                                        words: str) -> None:
+    qc = {k: v for k, v in (FP8 | block).items() if v is not KeyError}
+    assert words in refused(capsys, tmp_path, TINY_CONFIG | {"quantization_config": qc})
+
+
+def test_static_per_tensor_fp8_still_plans(capsys, tmp_path: Path) -> None:
+    """Static activation scales are what a per-tensor FP8 checkpoint may hold (no blocks)."""
+    qc = {"quant_method": "fp8", "activation_scheme": "static"}
+    code, out, err = plan(capsys, tmp_path, TINY_CONFIG | {"quantization_config": qc}, "--json")
+    assert code == 0 and json.loads(out)["weight_format"] == "fp8-tensor", err

@@ -163,16 +163,45 @@ def _block_pair(block: object) -> bool:
         isinstance(b, int) and not isinstance(b, bool) and b > 0 for b in block)
 
 
+FP8_ACTIVATION_SCHEMES = ("static", "dynamic")
+"""NOTE: vLLM's Fp8Config.ACTIVATION_SCHEMES (quantization/fp8.py, the same in the 0.9.1,
+0.10.2, 0.11.0, 0.15.0, 0.19.0, 0.24.0, 0.29.0, 0.33.0 and 0.34.0 wheels)."""
+
+
 def _fp8(qc: dict, where: str, excluded: tuple[str, ...], warnings: list[str]) -> QuantSpec:
     block = qc.get("weight_block_size")
+    if block is not None:
+        _checked_block(block, where, warnings)
+    _fp8_activation_scheme(qc, where, block is not None)
     if block is None:
         summary = "FP8 e4m3, per-tensor scales"
         return QuantSpec(method="fp8", scheme="fp8-tensor", weight_bits=8,
                          excluded_modules=excluded, summary=summary)  # fmt: skip
-    _checked_block(block, where, warnings)
     return QuantSpec(method="fp8", scheme="fp8-block128", weight_bits=8,
                      block_size=(block[0], block[1]), excluded_modules=excluded,
                      summary=f"FP8 e4m3, {block[0]}x{block[1]} block scales")  # fmt: skip
+
+
+def _fp8_activation_scheme(qc: dict, where: str, blocks: bool) -> None:
+    """Refuse, in vLLM's words, an activation_scheme Fp8Config cannot load: absent
+    (from_config's get_from_keys: "Cannot find any of ['activation_scheme'] ..."), not one of
+    FP8_ACTIVATION_SCHEMES (null included: __init__'s "Unsupported activation scheme ..."), or
+    "static" with weight blocks (__init__: "The block-wise quantization only supports dynamic
+    activation scheme ..."). quantization/fp8.py and base_config.py, the wheels
+    FP8_ACTIVATION_SCHEMES names. These were planned as a fitting FP8 checkpoint."""
+    at = f"config.json: {where}.activation_scheme"
+    if "activation_scheme" not in qc:
+        raise ConfigError(f"{at} is missing, which vLLM's Fp8Config needs (\"Cannot find any "
+                          "of ['activation_scheme'] in the model's quantization config.\"): "
+                          "give \"dynamic\" or \"static\".")
+    scheme = qc["activation_scheme"]
+    if scheme not in FP8_ACTIVATION_SCHEMES:
+        raise ConfigError(f"{at} {scheme!r}: vLLM's Fp8Config stops at load (\"Unsupported "
+                          f"activation scheme {scheme}\"): it takes \"dynamic\" or \"static\".")
+    if blocks and scheme != "dynamic":
+        raise ConfigError(f"{at} \"static\" with weight_block_size: vLLM's Fp8Config stops at "
+                          "load (\"The block-wise quantization only supports dynamic activation "
+                          "scheme for now, but got static activation scheme.\").")
 
 
 def _checked_block(block: object, where: str, warnings: list[str]) -> None:

@@ -300,11 +300,12 @@ def test_act_order_is_read_for_the_marlin_moe_rule():
 @pytest.mark.parametrize(
     ("quantization_config", "expert_dtype", "scheme", "warns"),
     [
-        ({"quant_method": "fp8", "weight_block_size": [128, 128]}, "fp4",
-         "fp8-block128-fp4experts", False),
-        ({"quant_method": "fp8", "weight_block_size": [128, 128]}, "fp8", "fp8-block128", False),
+        ({"quant_method": "fp8", "activation_scheme": "dynamic", "weight_block_size": [128, 128]},
+         "fp4", "fp8-block128-fp4experts", False),
+        ({"quant_method": "fp8", "activation_scheme": "dynamic", "weight_block_size": [128, 128]},
+         "fp8", "fp8-block128", False),
         # fp4 experts beside per-tensor fp8 or a 16-bit model: not a known mix, said so
-        ({"quant_method": "fp8"}, "fp4", "fp8-tensor", True),
+        ({"quant_method": "fp8", "activation_scheme": "dynamic"}, "fp4", "fp8-tensor", True),
         (None, "fp4", None, True),
     ],
 )
