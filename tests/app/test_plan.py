@@ -531,3 +531,20 @@ def test_a_verdict_under_the_models_length_names_the_pages_field() -> None:
     assert verdict.endswith(
         "one request can reach 8,000 tokens (max_model_len; the KV cache holds one of 40,960 "
         "at a larger max_model_len (the Plan page's field)).")
+
+
+def test_an_mla_models_kv_note_speaks_of_its_latent_not_of_kv_heads() -> None:
+    # DeepSeek-V3 on 2 nodes x 8 H100: MLA caches one latent per layer, (512 + 64) x 2 B =
+    # 1,152 B x 61 layers = 70,272 B per token on every GPU at TP=8; the caption under the
+    # formulas said "KV heads are replicated, not split, once TP exceeds their count", of
+    # heads the model does not cache
+    at = open_page(None, model="deepseek-ai/DeepSeek-V3", gpu="h100-sxm", nodes="2")
+    assert not at.exception
+    assert "KV bytes per token, per GPU at TP=8: **70,272 B**" in texts(at)
+    assert ("The latent (kv_lora_rank + rope dims) at 2 B per element; MLA caches one latent "
+            "per token per layer, whole on every GPU: TP does not split it."
+            in [c.value for c in at.caption])
+    assert "KV heads are replicated" not in texts(at)
+    # a model with KV heads keeps its note (the seed: 4 KV heads at TP=8)
+    assert ("K and V at 2 B per element; KV heads are replicated, not split, once TP exceeds "
+            "their count." in [c.value for c in open_page().caption])
