@@ -13,7 +13,11 @@ or importing it, and parse its Python source with `ast`:
 - choices: the `Literal[...]` types vLLM builds the choices from: CacheDType
   (`--kv-cache-dtype`), QuantizationMethods (`--quantization`), ModelDType (`--dtype`),
   BlockSize (`--block-size`; 0.9.1-0.17.0, later releases type it `int`), MoEBackend
-  (`--moe-backend`, vllm/config/kernel.py, from 0.17.0);
+  (`--moe-backend`, vllm/config/kernel.py, from 0.17.0), All2AllBackend (`--all2all-backend`,
+  vllm/config/parallel.py: the field's own `Literal[...] | None` in 0.11.1-0.13.0, the alias
+  from 0.14.0), less the values arg_utils.py takes out of the parser's choices
+  (`parallel_kwargs["all2all_backend"]["choices"].remove(PASSTHROUGH_ALL2ALL_BACKEND)` from
+  0.32.0: 'passthrough' is set from --moe-backend, never typed);
 - the minimum compute capability of each `--quantization` method: the `method_to_config`
   table of get_quantization_config() and each config class's `get_min_capability()`
   constant (vllm/config/vllm.py refuses a GPU below it);
@@ -70,7 +74,13 @@ CHOICE_TYPES = {
     "--dtype": "ModelDType",
     "--block-size": "BlockSize",
     "--moe-backend": "MoEBackend",
+    "--all2all-backend": "All2AllBackend",
 }
+CHOICE_FIELDS = {"all2all_backend": "--all2all-backend"}
+"""Config fields whose Literal is written in the field's own annotation where a release has no
+alias (ParallelConfig.all2all_backend: `Literal[...] | None` in 0.11.1-0.13.0, the
+All2AllBackend alias from 0.14.0)."""
+ARG_UTILS = "vllm/engine/arg_utils.py"
 QUANT_DIR = "vllm/model_executor/layers/quantization/"
 REGISTRY = "vllm/model_executor/models/registry.py"
 CONFIG = "vllm/transformers_utils/config.py"
@@ -129,24 +139,71 @@ def _literal_strings(node: ast.expr) -> list[str] | None:
 
 
 def _choices(sources: dict[str, str]) -> tuple[dict[str, list[str]], dict[str, str]]:
-    """Choices per flag from the Literal aliases, and the file each came from."""
+    """Choices per flag from the Literal aliases (or a field's own Literal: CHOICE_FIELDS), less
+    the values arg_utils.py removes from the parser's choices, and the file each came from."""
     found: dict[str, list[str]] = {}
     where: dict[str, str] = {}
     wanted = {alias: flag for flag, alias in CHOICE_TYPES.items()}
+    names = (*wanted, *CHOICE_FIELDS)
     for path in sorted(sources, key=lambda p: ("/config" not in p and QUANT_DIR not in p, p)):
-        if not any(alias in sources[path] for alias in wanted):
+        if not any(name in sources[path] for name in names):
             continue
         tree = _parse(sources[path])
         for node in ast.walk(tree) if tree else ():
             target = node.targets[0] if isinstance(node, ast.Assign) else getattr(
                 node, "target", None)
-            if not isinstance(target, ast.Name) or target.id not in wanted:
+            if not isinstance(target, ast.Name):
                 continue
-            values = _literal_strings(node.value) if node.value is not None else None
-            flag = wanted[target.id]
+            if target.id in wanted and node.value is not None:
+                values, flag = _literal_strings(node.value), wanted[target.id]
+            elif target.id in CHOICE_FIELDS and isinstance(node, ast.AnnAssign):
+                values = next(filter(None, map(_literal_strings, ast.walk(node.annotation))),
+                              None)
+                flag = CHOICE_FIELDS[target.id]
+            else:
+                continue
             if values and flag not in found:
                 found[flag], where[flag] = values, f"{path} {target.id}"
+    for flag, value in _removed_choices(sources):
+        if value in found.get(flag, ()):
+            found[flag] = [v for v in found[flag] if v != value]
+            where[flag] += f" less {value!r} ({ARG_UTILS})"
     return found, where
+
+
+def _removed_choices(sources: dict[str, str]) -> list[tuple[str, str]]:
+    """(flag, value) for each `kwargs["field"]["choices"].remove(VALUE)` of arg_utils.py, VALUE
+    a string or a module-level string constant of the wheel (PASSTHROUGH_ALL2ALL_BACKEND)."""
+    tree = _parse(sources.get(ARG_UTILS, ""))
+    removed = []
+    for node in ast.walk(tree) if tree else ():
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "remove" and len(node.args) == 1):
+            continue
+        owner = node.func.value  # kwargs["field"]["choices"]
+        if not (isinstance(owner, ast.Subscript) and ast.unparse(owner.slice) == "'choices'"
+                and isinstance(owner.value, ast.Subscript)
+                and isinstance(owner.value.slice, ast.Constant)):
+            continue
+        field, arg = owner.value.slice.value, node.args[0]
+        value = arg.value if isinstance(arg, ast.Constant) else (
+            _string_constant(sources, arg.id) if isinstance(arg, ast.Name) else None)
+        if value is not None:
+            removed.append(("--" + field.replace("_", "-"), value))
+    return removed
+
+
+def _string_constant(sources: dict[str, str], name: str) -> str | None:
+    """The string a module-level `NAME = "..."` (or `NAME: Final = "..."`) of vllm/config
+    assigns, else None."""
+    for path in sorted(p for p in sources if p.startswith("vllm/config") and name in sources[p]):
+        for node in (_parse(sources[path]) or ast.Module(body=[])).body:
+            target = node.targets[0] if isinstance(node, ast.Assign) else getattr(
+                node, "target", None)
+            if (isinstance(target, ast.Name) and target.id == name
+                    and isinstance(getattr(node, "value", None), ast.Constant)):
+                return node.value.value
+    return None
 
 
 def _min_capabilities(sources: dict[str, str]) -> dict[str, int]:

@@ -3,8 +3,9 @@
 The fixtures in planner/serving/vllm_cli/ (one small JSON per vLLM release) are extracted from
 the release's wheel by tools/extract_vllm_cli.py, statically (ast, nothing installed): the
 flags, the choices of --kv-cache-dtype / --quantization / --dtype / --block-size /
---moe-backend (vLLM's Literal types CacheDType, QuantizationMethods, ModelDType, BlockSize up
-to 0.17.0, and MoEBackend from 0.17.0) and
+--moe-backend / --all2all-backend (vLLM's Literal types CacheDType, QuantizationMethods,
+ModelDType, BlockSize up to 0.17.0, MoEBackend from 0.17.0, All2AllBackend from 0.11.1:
+planner.serving.all2all) and
 each --quantization method's minimum compute capability (get_min_capability()), and the
 registry's model classes (`architectures`) and the ones it serves through its Transformers
 backend (`transformers_architectures`), and the model types whose config vLLM reads with a

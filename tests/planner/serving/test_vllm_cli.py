@@ -39,7 +39,7 @@ from planner.serving.vllm_versions import (
 )
 from planner.units import VLLM_KV_DTYPE
 from tools.extract_transformers_model_types import model_types as transformers_types
-from tools.extract_vllm_cli import _config_model_types
+from tools.extract_vllm_cli import _choices, _config_model_types
 from tools.extract_vllm_cli import main as extract_main
 
 VERSIONS = supported_versions()
@@ -310,6 +310,46 @@ def test_the_extractor_reads_both_spellings_of_the_config_registry() -> None:
            '**{"unlimited-ocr": "UnlimitedOCRConfig"})\n')
     assert _config_model_types(old) == ["chatglm", "mllama"]
     assert _config_model_types(new) == ["kimi_k2", "unlimited-ocr"]
+
+
+def test_each_release_takes_its_own_all2all_backends() -> None:
+    """Read by hand in each wheel's vllm/config/parallel.py (and engine/arg_utils.py, which
+    takes 'passthrough' out of the parser's choices from 0.32.0)."""
+    def choices(version: str) -> tuple[str, ...] | None:
+        cli = vllm_cli(version)
+        return cli.choices.get("--all2all-backend") if cli.accepts("--all2all-backend") else None
+
+    six = ("naive", "pplx", "deepep_high_throughput", "deepep_low_latency",
+           "allgather_reducescatter", "flashinfer_all2allv")
+    assert choices("0.11.0") is None  # VLLM_ALL2ALL_BACKEND only
+    assert choices("0.11.1") == choices("0.14.0") == six  # Literal | None, then the alias
+    assert choices("0.15.0") == (*six[:4], "mori", *six[4:])
+    assert set(choices("0.18.0")) - set(choices("0.17.0")) == {
+        "nixl_ep", "flashinfer_nvlink_two_sided", "flashinfer_nvlink_one_sided"}
+    # 0.23.0 splits mori in two; 0.24.0 adds deepep_v2, 0.31.0 moonep; 0.34.0 takes mori again
+    assert "mori" not in choices("0.23.0") and "mori_low_latency" in choices("0.23.0")
+    assert "deepep_v2" not in choices("0.23.0") and "deepep_v2" in choices("0.24.0")
+    assert "moonep" not in choices("0.30.0") and "moonep" in choices("0.31.0")
+    assert len(choices("0.33.0")) == 13 and "passthrough" not in choices("0.33.0")
+    assert "mori" not in choices("0.33.0") and "mori" in choices("0.34.0")
+
+
+def test_the_extractor_reads_all2all_choices_in_each_spelling() -> None:
+    """--all2all-backend: the field's own `Literal[...] | None` (0.11.1-0.13.0), the
+    All2AllBackend alias (0.14.0 on), less what arg_utils.py removes from the parser's choices
+    (0.32.0 on: PASSTHROUGH_ALL2ALL_BACKEND, a constant of vllm/config/kernel.py)."""
+    old = {"vllm/config/parallel.py": 'class ParallelConfig:\n    all2all_backend: (\n'
+           '        Literal["naive", "pplx"] | None) = None\n'}
+    new = {"vllm/config/parallel.py": 'All2AllBackend = Literal["pplx", "passthrough"]\n'
+           "class ParallelConfig:\n    all2all_backend: All2AllBackend = 'pplx'\n",
+           "vllm/config/kernel.py": 'PASSTHROUGH_ALL2ALL_BACKEND: Final = "passthrough"\n',
+           "vllm/engine/arg_utils.py": 'kw = get_kwargs(ParallelConfig)\n'
+           'kw["all2all_backend"]["choices"].remove(PASSTHROUGH_ALL2ALL_BACKEND)\n'}
+    assert _choices(old) == ({"--all2all-backend": ["naive", "pplx"]},
+                             {"--all2all-backend": "vllm/config/parallel.py all2all_backend"})
+    assert _choices(new) == ({"--all2all-backend": ["pplx"]}, {
+        "--all2all-backend": "vllm/config/parallel.py All2AllBackend less 'passthrough' "
+        "(vllm/engine/arg_utils.py)"})
 
 
 def test_the_extractor_refreshes_one_key_of_a_fixture_at_a_time(tmp_path: Path) -> None:
