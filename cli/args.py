@@ -418,6 +418,12 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
                      "takes): passed in the launch command; flashinfer_b12x (0.22 on) also "
                      "subtracts the MoE workspace it allocates per layer (sized for vLLM "
                      "0.25-0.28); default: not passed (vLLM's auto)")
+    eng.add_argument("--all2all-backend", type=_given("a backend such as deepep_low_latency"),
+                     metavar="NAME",
+                     help="vLLM --all2all-backend (0.11.1 on; the values --vllm-version's parser "
+                     "takes): passed in the launch command; read by vLLM for MoE models with "
+                     "--ep and --dp > 1 (a note says where it is ignored); the DeepEP backends' "
+                     "buffers come off the KV pool; default: not passed (allgather_reducescatter)")
     eng.add_argument("--enable-chunked-prefill", action=BooleanOnce,
                      default=True, help="vLLM V1 default on; --no-enable-chunked-prefill "
                      "requires max_num_batched_tokens >= max_model_len")

@@ -18,6 +18,7 @@ from planner.model.checkpoint import ModelSource
 from planner.model.config.parser import parse_model_config
 from planner.model.quant import checkpoint_scheme, resolve_scheme
 from planner.model.spec import ModelSpec
+from planner.serving.all2all import all2all_refusal
 from planner.serving.auto_layout import auto_layout, layout_scheme
 from planner.serving.engine import EngineSettings
 from planner.serving.hardware import (
@@ -414,7 +415,8 @@ def engine_settings(args: argparse.Namespace) -> EngineSettings:
     }
     if args.vllm_version:
         values["vllm_version"] = args.vllm_version
-    settings = EngineSettings(**values, **block_size_setting(args), **moe_backend_setting(args))
+    settings = EngineSettings(**values, **block_size_setting(args), **moe_backend_setting(args),
+                              **all2all_backend_setting(args))
     # EngineError (exit 2) for a version not covered or a KV dtype it does not offer
     require_kv_cache_dtype(vllm_rules(settings.vllm_version), settings.kv_cache_dtype)
     return settings
@@ -456,6 +458,18 @@ def moe_backend_setting(args: argparse.Namespace) -> dict[str, str]:
     if refusal:
         raise CliError(refusal)
     return {"moe_backend": backend}
+
+
+def all2all_backend_setting(args: argparse.Namespace) -> dict[str, str]:
+    """{"all2all_backend": NAME} for --all2all-backend NAME, {} when unset; CliError in the
+    words of the --vllm-version release whose parser refuses it (all2all.all2all_refusal)."""
+    given = getattr(args, "all2all_backend", None)
+    if given is None:
+        return {}
+    refusal = all2all_refusal(given, vllm_cli(vllm_rules(args.vllm_version).label))
+    if refusal:
+        raise CliError(refusal)
+    return {"all2all_backend": given}
 
 
 def layout_given(args: argparse.Namespace) -> bool:

@@ -149,6 +149,11 @@ class EngineSettings(BaseModel):
         default=None, description="--moe-backend (vLLM 0.17.0 on; the release's parser "
         "choices: planner.serving.moe_backend); None: not passed, vLLM's auto. flashinfer_b12x "
         "adds its MoE workspace to the activation peak (vLLM 0.25-0.28)")
+    all2all_backend: str | None = Field(
+        default=None, description="--all2all-backend (vLLM 0.11.1 on; the release's parser "
+        "choices: planner.serving.all2all); None: not passed, vLLM's default "
+        "(allgather_reducescatter). Read by vLLM on MoE models with --enable-expert-parallel "
+        "and --data-parallel-size > 1; the DeepEP backends' buffers come off the KV pool")
     activation_bytes: int | None = Field(default=None, ge=0, description="override")
     non_torch_bytes: int | None = Field(default=None, ge=0, description="override")
     cuda_graph_bytes: int | None = Field(default=None, ge=0, description="override")
@@ -173,6 +178,14 @@ class EngineSettings(BaseModel):
         if not word or not all(c.isalnum() or c == "_" for c in word):
             raise ValueError(f"--moe-backend {value!r} is not a backend name")
         return word
+
+    @field_validator("all2all_backend")
+    @classmethod
+    def _all2all_word(cls, value: str | None) -> str | None:
+        """One backend name (the release's parser checks the choice: all2all.all2all_refusal)."""
+        if value is not None and not (value and all(c.isalnum() or c == "_" for c in value)):
+            raise ValueError(f"--all2all-backend {value!r} is not a backend name")
+        return value
 
     @field_validator("target_checkpoint", "revision")
     @classmethod

@@ -51,6 +51,7 @@ class Worker(NamedTuple):
     encoder_every_stage: bool = False  # the encoder's profile on every stage (activation_bytes)
     encoder_rules: EncoderRules = DEFAULT_ENCODER_RULES  # vllm_versions.encoder_rules
     moe_workspace: int = 0  # the MoE backend's profile-run workspace (planner.serving.moe_backend)
+    all2all_buffer: int = 0  # --all2all-backend's buffer outside torch (planner.serving.all2all)
 
 
 class Overheads(NamedTuple):
@@ -101,7 +102,8 @@ class VllmEngine:
 
     def overheads(self, worker: Worker, settings: EngineSettings,
                   graphs_subtracted: bool) -> Overheads:
-        """Activation peak, non-torch memory and CUDA graphs (overrides in `settings` win)."""
+        """Activation peak, non-torch memory (the all-to-all buffer included) and CUDA graphs
+        (overrides in `settings` win)."""
         w, s = worker, settings
         if s.activation_bytes is not None:
             act = s.activation_bytes
@@ -113,7 +115,8 @@ class VllmEngine:
                                    w.encoder_every_stage, w.encoder_rules,
                                    w.moe_workspace)[0]
         nt = s.non_torch_bytes if s.non_torch_bytes is not None else non_torch_bytes(
-            w.layout, w.link, w.nvswitch_sharp, w.tp_within_node, w.comm_counted)
+            w.layout, w.link, w.nvswitch_sharp, w.tp_within_node, w.comm_counted
+        ) + w.all2all_buffer
         graphs = 0 if s.enforce_eager else (
             s.cuda_graph_bytes if s.cuda_graph_bytes is not None
             else cuda_graph_bytes(sum(w.graphs))

@@ -567,6 +567,8 @@ def engine_flags(s: EngineSettings, max_model_len: int, mbt: int, seqs: int) -> 
         parts.append("--skip-mm-profiling")
     if s.moe_backend:
         parts.append(f"--moe-backend {s.moe_backend}")
+    if s.all2all_backend:
+        parts.append(f"--all2all-backend {s.all2all_backend}")
     if s.num_speculative_tokens:
         parts.append("--speculative-config '{\"method\": \"mtp\", \"num_speculative_tokens\": "
                      f"{s.num_speculative_tokens}}}'")

@@ -23,6 +23,15 @@ from planner.model.spec import (
     MoeMlp,
 )
 from planner.serving.activation_dsv4 import dsv4_first_capture_bytes
+from planner.serving.all2all import (
+    NO_BUFFER,
+    all2all_notes,
+    buffer_note,
+    deepep_buffer_bytes,
+    effective_backend,
+    runs_all2all,
+    unsized_part,
+)
 from planner.serving.encoder_cover import encoder_gap, measured, profiled
 from planner.serving.engine import (
     GRAPH_BYTES_PER_GRAPH,
@@ -1073,7 +1082,9 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
                 *marlin_warnings,
                 *r.gpu_notes, *_bridge_warnings(cluster, layout.tp),
                 *_cross_node_tp_warnings(layout, r), *_ray_order_warnings(cluster, layout, s),
-                *(width[1:] if width else ()))
+                *(width[1:] if width else ()),
+                *(all2all_notes(s.all2all_backend, version, layout.dp, layout.ep, spec.is_moe)
+                  if _all2all_taken(s) else ()))
     # a KV-shared layer cut from its source fails at model load, before any KV sizing
     checks = (tuple(_busy_errors(cluster, layout, s, r)
                     + _node_quant_errors(spec, cluster, layout, s, r)
@@ -1244,6 +1255,7 @@ def _worker_overheads(st: _Setup, pp_stage: int) -> Overheads:
         r.act_b, r.link, r.nvswitch_sharp, layout.tp <= r.gpus_per_node, r.graphs,
         r.max_model_len, r.compute_capability, r.comm_counted, *r.sampler, r.encoder_every_stage,
         r.encoder_rules, _moe_workspace(st, pp_stage)[0],
+        (_all2all_buffer(st, pp_stage) or (0,))[0],
     ), st.s, r.subtract_graphs)
 
 
@@ -1308,6 +1320,37 @@ def _moe_workspace(st: _Setup, pp_stage: int) -> tuple[int, str]:
     return total, " + ".join(parts) + f" = {total / GIB:.2f} GiB"
 
 
+def _all2all_taken(s: EngineSettings) -> bool:
+    """Whether --all2all-backend is given and the release's parser takes it (a refused value
+    is the plan's refusal, in the parser's words: launch.launch, nothing else to say)."""
+    return bool(s.all2all_backend) and vllm_cli(s.vllm_version).accepts(
+        "--all2all-backend", s.all2all_backend)
+
+
+def _all2all_buffer(st: _Setup, pp_stage: int) -> tuple[int, str, bool] | None:
+    """(bytes, formula, sized) of the --all2all-backend's buffer outside torch on a worker of
+    this stage, where its MoE layers dispatch through it (all2all.runs_all2all; vLLM counts it
+    as non-torch memory: planner.serving.all2all); None where vLLM does not use it. A backend
+    that holds no buffer gives 0 bytes; one not sized here (sized False) 0 bytes too, which
+    the verdict names as unmodelled. The EP group of a stage is every DP replica's TP ranks of
+    it, on the nodes ClusterSpec.rank_node places them (DeepEP's RDMA buffer where they span
+    more than one)."""
+    s, layout = st.s, st.layout
+    if not _all2all_taken(s) or not any(
+            isinstance(st.spec.layers[i].mlp, MoeMlp) for i in st.facts.stages[pp_stage][0]) \
+            or not runs_all2all(layout.dp, layout.ep, st.spec.is_moe):
+        return None
+    backend = effective_backend(s.all2all_backend, vllm_rules(s.vllm_version).version)
+    if backend in NO_BUFFER:
+        return 0, f"{backend}: no buffer (its manager holds none)", True
+    ranks = (d * layout.tp * layout.pp + pp_stage * layout.tp + t
+             for d in range(layout.dp) for t in range(layout.tp))
+    internode = len({st.cluster.rank_node(r)[0] for r in ranks
+                     if r < st.cluster.gpu_count}) > 1
+    return deepep_buffer_bytes(backend, internode) or (
+        0, f"{backend}: its buffers are not sized (unmodelled)", False)
+
+
 def _overhead_key(r: _Resolved, s: EngineSettings) -> tuple:
     """Everything _worker_overheads reads besides the spec, layout and stage: the Worker's
     resolved settings and the settings' overrides."""
@@ -1316,7 +1359,8 @@ def _overhead_key(r: _Resolved, s: EngineSettings) -> tuple:
             r.sampler, r.subtract_graphs,
             r.encoder_every_stage, r.encoder_rules, s.activation_bytes,
             s.non_torch_bytes, s.cuda_graph_bytes, s.enforce_eager, s.skip_mm_profiling,
-            s.moe_backend and (s.moe_backend, s.vllm_version, s.num_speculative_tokens))
+            s.moe_backend and (s.moe_backend, s.vllm_version, s.num_speculative_tokens),
+            s.all2all_backend and (s.all2all_backend, s.vllm_version))
 
 
 def _rank_position(layout: ParallelLayout, cluster: ClusterSpec, rank: int
@@ -1568,7 +1612,10 @@ def _outcome(
     parts, gap = unmodelled_parts(st.spec, s, f.r.mbt, f.r.seqs, layout.pp)
     if gap:
         warnings.append(gap)
-    parts = (*parts, *f.r.gap_parts)
+    buffer = _all2all_buffer(st, bind.pp_stage)
+    parts = (*parts, *f.r.gap_parts,
+             *([unsized_part(effective_backend(s.all2all_backend, vllm_rules(
+                 s.vllm_version).version))] if buffer and not buffer[2] else []))
     limit = f.r.model_limit
     if not errors:
         fits = "Fits" if not parts else UNMODELLED_FIT + ", ".join(parts) + ")"
@@ -2050,6 +2097,7 @@ def _terms(st: _Setup, bind: RankMemory, out: _Outcome, warm: _WarmRestart | Non
         graphs_note += "; " + dsv4_graphs_note()
     cover, gap = measured(st.spec), encoder_gap(st.spec, s, r.mbt, r.seqs, layout.pp)
     workspace = _moe_workspace(st, bind.pp_stage)
+    buffer = _all2all_buffer(st, bind.pp_stage)
     encoder_note = (
         f"; vision encoder: the {cover.name} encoder's start-up profile is inside this "
         f"figure, not a term of its own: {cover.runs}"
@@ -2104,6 +2152,8 @@ def _terms(st: _Setup, bind: RankMemory, out: _Outcome, warm: _WarmRestart | Non
               " + ".join(f"{n / GIB:.2f} GiB {name}" for name, n in non_torch_parts(
                   layout, r.link, r.nvswitch_sharp, layout.tp <= r.gpus_per_node,
                   r.comm_counted))
+              + (f" + {buffer[0] / GIB:.2f} GiB --all2all-backend buffer (all2all_buffers)"
+                 if buffer and buffer[0] else "")
               + f" = {_gib(bind.non_torch_bytes)} at TP={layout.tp}, PP={layout.pp}"
               if s.non_torch_bytes is None else f"{_gib(bind.non_torch_bytes)} (given)"),
         _term("cuda_graphs", "CUDA graphs", bind.cuda_graph_bytes, "B",
@@ -2138,6 +2188,11 @@ def _terms(st: _Setup, bind: RankMemory, out: _Outcome, warm: _WarmRestart | Non
               "the KV cache binds" if ceiling <= model_limit else
               "the model's max length binds (max_position_embeddings and rope scaling)"),
     ]
+    if buffer and s.non_torch_bytes is None:  # after non_torch (then moe_workspace at 3)
+        terms.insert(4, _term(
+            "all2all_buffers", "All-to-all buffer (inside the non-torch term)", buffer[0], "B",
+            buffer[1], buffer_note(effective_backend(s.all2all_backend, rules.version),
+                                   rules.label)))
     if workspace[0] and s.activation_bytes is None:
         terms.insert(3, _term(
             "moe_workspace", "MoE backend workspace (inside the activation peak)", workspace[0],

@@ -186,6 +186,28 @@ def test_every_command_parses_and_loads_the_planned_format(version: str) -> None
         assert kv_launched == set(kv_cache_dtypes(version)), version
 
 
+@pytest.mark.parametrize("version", VERSIONS)
+def test_every_all2all_backend_of_the_release_launches(version: str) -> None:
+    """--all2all-backend: each value of the release's parser (its fixture's choices) reaches
+    an expert-parallel, data-parallel command that parses; before 0.11.1 the flag is refused
+    (the release reads VLLM_ALL2ALL_BACKEND instead)."""
+    spec, layout = _spec("Qwen/Qwen3-30B-A3B"), ParallelLayout(tp=2, dp=4, ep=True)
+    cli = vllm_cli(version)
+    if not cli.accepts("--all2all-backend"):
+        assert parse_version(version) < (0, 11, 1)
+        figures = summary_figures(spec, CLUSTER, layout, EngineSettings(
+            vllm_version=version, max_model_len=4096, all2all_backend="naive"), validated=True)
+        assert figures["vllm_command"] is None and "unrecognized arguments: --all2all-backend" \
+            in figures["verdict"]
+        return
+    for backend in cli.choices["--all2all-backend"]:
+        settings = EngineSettings(vllm_version=version, max_model_len=4096,
+                                  all2all_backend=backend)
+        command = summary_figures(spec, CLUSTER, layout, settings, validated=True)["vllm_command"]
+        assert f" --all2all-backend {backend}" in command, (version, backend)
+        assert command_problems(command, cli) == [], command
+
+
 REMOTE_CODE = Path(__file__).resolve().parents[2] / "fixtures" / "remote_code" / "config.json"
 """A hand-made config: a Llama-sized decoder under an architecture no vLLM has
 (AcmeForCausalLM), whose auto_map names the repository's own model code."""

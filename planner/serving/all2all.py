@@ -1,0 +1,196 @@
+"""vLLM's --all2all-backend (ParallelConfig.all2all_backend, vllm/config/parallel.py): the
+MoE dispatch / combine of expert-parallel layouts, where vLLM reads it, and the GPU memory the
+DeepEP backends' buffers take from the KV pool.
+
+The values each release's parser takes are its All2AllBackend Literal (the
+planner/serving/vllm_cli fixtures, "--all2all-backend"; tools/extract_vllm_cli.py), no case or
+'-' folding (argparse choices): six in 0.11.1-0.14.0; mori 0.15.0-0.22.1; nixl_ep and the
+flashinfer_nvlink_* pair from 0.18.0; mori_high_throughput / mori_low_latency from 0.23.0 (and
+mori again in 0.34.0); deepep_v2 from 0.24.0; moonep from 0.31.0. 'passthrough' is in the
+Literal from 0.32.0 but arg_utils.py takes it out of the parser's choices (--moe-backend sets
+it).
+
+NOTE: read in the 0.9.1-0.34.0 wheels:
+- The flag arrives in 0.11.1 (ALL2ALL_FLAG_FROM). Before, vLLM reads only the
+  VLLM_ALL2ALL_BACKEND environment variable (envs.py: default "naive" in 0.9.1-0.10.2,
+  "allgather_reducescatter" in 0.11.0); 0.11.1-0.13.0 fall back to it when the flag is unset
+  (its default allgather_reducescatter), 0.14.0 on default the field itself to
+  allgather_reducescatter.
+- Where it is read: every rank's EP-group communicator builds the backend's manager whenever
+  --data-parallel-size > 1 (base_device_communicator.py DeviceCommunicatorBase.__init__:
+  `use_ep = data_parallel_size > 1`; cuda_communicator.py CudaCommunicator.__init__), with or
+  without --enable-expert-parallel, so the manager's own package check runs there; the MoE
+  layers dispatch through it only with both (fused_moe/config.py
+  FusedMoEParallelConfig.use_all2all_kernels: `dp_size > 1 and use_ep`; 0.33.0 adds prefill
+  context parallel and sequence-parallel MoE, which Headroom does not plan and which need
+  DP > 1 too). Without EP the layers fall back to all-gather + reduce-scatter (0.33.0
+  all2all_utils.maybe_make_prepare_finalize: "Detected DP deployment with no
+  --enable-expert-parallel").
+- Removed values the parser still takes: pplx from 0.17.0, naive from 0.19.0
+  (ParallelConfig.__post_init__ logs "The '<value>' all2all backend has been removed. Falling
+  back to 'allgather_reducescatter'." and runs that).
+- Packages: the DeepEP managers assert has_deep_ep() ("DeepEP kernels not found. ..."), PPLX's
+  has_pplx() (0.11.1-0.16.0), MoRI's has_mori() (device_communicators/all2all.py); no wheel's
+  METADATA requires deep_ep, pplx_kernels or mori (0.11.1, 0.19.0, 0.33.0 read), so a
+  `pip install vllm` lacks them and the server stops at start-up in those words. Whether a
+  given vLLM image ships them is not checked here.
+- Buffers: allgather_reducescatter (AgRsAll2AllManager, `__init__` only) and naive
+  (NaiveAll2AllManager) hold none. The DeepEP managers' get_handle builds one deep_ep.Buffer
+  (handle_cache, the same kwargs for every MoE layer): DeepEPHTAll2AllManager._make_all2all_kwargs
+  num_nvl_bytes = VLLM_DEEPEP_BUFFER_SIZE_MB (envs.py default 1024) x 2**20, num_rdma_bytes the
+  same where the EP group spans nodes (All2AllManagerBase.internode; not with
+  VLLM_DEEPEP_HIGH_THROUGHPUT_FORCE_INTRA_NODE=1), else 0; DeepEPLLAll2AllManager the same
+  num_nvl_bytes and num_rdma_bytes = deep_ep.Buffer.get_low_latency_rdma_size_hint(...), a
+  DeepEP function this module does not size. Every wheel 0.11.1-0.34.0 (1 GiB hard-coded in
+  0.9.1-0.10.2, the variable from 0.11.0).
+- DeepEP's Buffer (deepseek-ai/DeepEP csrc/deep_ep.cpp Buffer::Buffer and sync,
+  csrc/kernels/configs.cuh, read at commit 011d766): cudaMalloc(num_nvl_bytes + 8 x 4 + 8 x 8
+  + 8 x 8 B) (NUM_MAX_NVL_PEERS = 8 barrier signals, buffer and signal pointers), a
+  cudaMalloc'd 32 MiB workspace (NUM_WORKSPACE_BYTES), and num_rdma_bytes from NVSHMEM's
+  symmetric heap at sync. vLLM pins no DeepEP release, so these are unverified for the DeepEP
+  a server has (DEEPEP_NOTE).
+- When: at model load, before vLLM's profile (the kernel set-up of the quant method's
+  process_weights_after_loading, 0.33.0; prepare_communication_buffer_for_model right after
+  the weights are measured, 0.11.1 and 0.21.0 gpu_model_runner.py load_model). Both
+  allocations are outside torch's allocator, and vLLM measures the weights as torch memory
+  (DeviceMemoryProfiler) and the non-torch increase from the worker's start snapshot
+  (utils/mem_utils.py memory_profiling, gpu_worker.py determine_available_memory): the buffer
+  is non-torch memory the KV pool loses.
+"""
+
+from planner.serving.vllm_cli import VllmCli, invalid_choice, unrecognized_flag
+from planner.serving.vllm_versions import Version, version_label
+
+MIB = 1 << 20
+
+ALL2ALL_FLAG_FROM: Version = (0, 11, 1)
+"""--all2all-backend is a `vllm serve` flag from the 0.11.1 wheel (vllm_cli fixtures)."""
+REMOVED_FROM: dict[str, Version] = {"pplx": (0, 17, 0), "naive": (0, 19, 0)}
+"""NOTE: ParallelConfig.__post_init__ turns these into allgather_reducescatter from the release
+given (`== "pplx"` in 0.17.0-0.18.0, `in ["pplx", "naive"]` from 0.19.0)."""
+DEEPEP_HT, DEEPEP_LL = "deepep_high_throughput", "deepep_low_latency"
+PACKAGE_ERRORS = {
+    DEEPEP_HT: ("deep_ep", "DeepEP kernels not found. Please follow https://github.com/"
+                "vllm-project/vllm/blob/main/tools/ep_kernels/README.md to install DeepEP "
+                "kernels."),
+    "pplx": ("pplx_kernels", "pplx_kernels not found. Please follow https://github.com/"
+             "vllm-project/vllm/blob/main/tools/ep_kernels/README.md to install pplx_kernels."),
+    "mori": ("mori", "MoRI kernels not found. Please follow https://github.com/ROCm/mori/blob/"
+             "main/README.md to install MoRI kernels."),
+}
+"""NOTE: the package each manager asserts at construction, and vLLM's words when it is missing
+(distributed/device_communicators/all2all.py, 0.11.1-0.34.0; mori from 0.15.0)."""
+PACKAGE_ERRORS[DEEPEP_LL] = PACKAGE_ERRORS[DEEPEP_HT]
+PACKAGE_ERRORS["mori_high_throughput"] = PACKAGE_ERRORS["mori_low_latency"] = \
+    PACKAGE_ERRORS["mori"]
+NO_BUFFER = ("allgather_reducescatter", "naive")
+"""Managers that hold no GPU buffer of their own (module NOTE)."""
+
+DEEPEP_BUFFER_MB = 1024
+"""NOTE: envs.py VLLM_DEEPEP_BUFFER_SIZE_MB default, 0.11.0-0.34.0 wheels."""
+DEEPEP_META_BYTES = 8 * 4 + 8 * 8 + 8 * 8
+"""DeepEP Buffer::Buffer: NUM_MAX_NVL_PEERS (8) int barrier signals + 8 buffer pointers + 8
+signal pointers after the NVLink buffer (module NOTE; unverified per DeepEP release)."""
+DEEPEP_WORKSPACE_BYTES = 32 * MIB
+"""DeepEP configs.cuh NUM_WORKSPACE_BYTES (module NOTE; unverified per DeepEP release)."""
+DEEPEP_NOTE = ("DeepEP's own allocations (the 160 B after the NVLink buffer, the 32 MiB "
+               "workspace, RDMA bytes from NVSHMEM's heap) are read in deepseek-ai/DeepEP "
+               "csrc/deep_ep.cpp at one commit (011d766); vLLM pins no DeepEP release: "
+               "unverified for the DeepEP installed")
+
+
+def all2all_refusal(backend: str, cli: VllmCli) -> str | None:
+    """Why vLLM `cli.vllm_version`'s parser refuses --all2all-backend `backend`, in one line
+    (before the flag: the environment variable that release reads instead)."""
+    missing = unrecognized_flag("--all2all-backend", cli)
+    if missing:
+        return (f"{missing}; this release reads VLLM_ALL2ALL_BACKEND from the server's "
+                "environment instead, which Headroom does not plan")
+    if not cli.accepts("--all2all-backend", backend):
+        return invalid_choice(cli, "--all2all-backend", backend)
+    return None
+
+
+def runs_all2all(dp: int, ep: bool, is_moe: bool) -> bool:
+    """Whether the MoE layers dispatch through the --all2all-backend (module NOTE: EP and
+    DP > 1, a model with MoE layers)."""
+    return is_moe and ep and dp > 1
+
+
+def effective_backend(backend: str, version: Version) -> str:
+    """The backend vLLM runs for `backend`: allgather_reducescatter for a removed one
+    (REMOVED_FROM)."""
+    removed = REMOVED_FROM.get(backend)
+    return "allgather_reducescatter" if removed and version >= removed else backend
+
+
+def all2all_notes(backend: str, version: Version, dp: int, ep: bool, is_moe: bool
+                  ) -> list[str]:
+    """What vLLM `version` does with --all2all-backend `backend` on this layout, in the plan's
+    notes: ignored (a dense model, DP = 1, or DP > 1 without EP), replaced (a removed value),
+    and the package its manager needs where vLLM builds one (DP > 1)."""
+    v = version_label(version)
+    notes = []
+    if not runs_all2all(dp, ep, is_moe):
+        why = ("the model has no MoE layers" if not is_moe else
+               "the MoE all-to-all runs only with --enable-expert-parallel and "
+               "--data-parallel-size > 1 (FusedMoEParallelConfig.use_all2all_kernels)"
+               + ("; without EP the MoE layers all-gather and reduce-scatter" if dp > 1
+                  else ""))
+        notes.append(f"--all2all-backend {backend}: vLLM {v} ignores it on this layout: {why}.")
+    runs = effective_backend(backend, version)
+    if runs != backend:
+        notes.append(f"--all2all-backend {backend}: vLLM {v} logs \"The '{backend}' all2all "
+                     "backend has been removed. Falling back to 'allgather_reducescatter'.\" "
+                     "and runs allgather_reducescatter (ParallelConfig.__post_init__).")
+    if dp > 1 and runs in PACKAGE_ERRORS:
+        package, error = PACKAGE_ERRORS[runs]
+        notes.append(f"--all2all-backend {runs} needs the {package} package, which the vllm "
+                     f"wheel does not install (not checked here): without it vLLM {v} stops "
+                     f"at start-up with \"{error}\"")
+    return notes
+
+
+def deepep_buffer_bytes(backend: str, internode: bool) -> tuple[int, str, bool] | None:
+    """(bytes, formula, complete) of the DeepEP buffer one rank allocates for `backend`
+    (module NOTE), None for a backend this module does not size; complete is False where a
+    part is left out (the low-latency RDMA buffer, DeepEP's get_low_latency_rdma_size_hint).
+    `internode`: the EP group spans nodes (the high-throughput RDMA buffer)."""
+    if backend not in (DEEPEP_HT, DEEPEP_LL):
+        return None
+    nvl = DEEPEP_BUFFER_MB * MIB
+    rdma = nvl if backend == DEEPEP_HT and internode else 0
+    total = nvl + DEEPEP_META_BYTES + DEEPEP_WORKSPACE_BYTES + rdma
+    formula = (f"NVLink buffer VLLM_DEEPEP_BUFFER_SIZE_MB {DEEPEP_BUFFER_MB} x 2^20 = "
+               f"{nvl:,} B + {DEEPEP_META_BYTES} B signals and pointers + 32 MiB workspace")
+    if backend == DEEPEP_HT:
+        formula += (f" + RDMA buffer {rdma:,} B (the EP group spans nodes)" if internode
+                    else " (one node: no RDMA buffer)")
+    else:
+        formula += " + the low-latency RDMA buffer (DeepEP's size hint, not sized)"
+    return total, f"{formula} = {total:,} B", backend == DEEPEP_HT
+
+
+def unsized_part(backend: str) -> str:
+    """The verdict's name for what deepep_buffer_bytes leaves out of `backend`'s buffers."""
+    return ("the DeepEP low-latency RDMA buffer" if backend == DEEPEP_LL
+            else f"the {backend} all-to-all buffers")
+
+
+def buffer_note(backend: str, label: str) -> str:
+    """The all2all_buffers term's note for the backend vLLM `label` runs: where the figure
+    comes from and whether the KV pool loses it (module NOTE)."""
+    if backend in NO_BUFFER:
+        return (f"vLLM {label}'s {backend} manager (device_communicators/all2all.py) allocates "
+                "no buffer of its own: the KV pool loses nothing to it")
+    if backend not in (DEEPEP_HT, DEEPEP_LL):
+        return (f"vLLM {label}'s {backend} manager allocates buffers Headroom does not size "
+                "(its kernels package's): unmodelled, not subtracted")
+    manager = "DeepEPHTAll2AllManager" if backend == DEEPEP_HT else "DeepEPLLAll2AllManager"
+    return (f"vLLM {label} device_communicators/all2all.py {manager}._make_all2all_kwargs -> "
+            "one deep_ep.Buffer per GPU, built at model load (before the profile) outside "
+            "torch's allocator: vLLM's profile counts it as non-torch memory, so it comes off "
+            "the KV pool (in the non-torch term). VLLM_DEEPEP_BUFFER_SIZE_MB read at its "
+            f"default; {DEEPEP_NOTE}"
+            + ("; the low-latency RDMA buffer (get_low_latency_rdma_size_hint) is not sized"
+               if backend == DEEPEP_LL else ""))
