@@ -43,6 +43,7 @@ from planner.report import (
     idle_gpus,
     model_card,
     model_warnings,
+    no_speed_reason,
     param_check_warning,
     with_param_check,
 )
@@ -170,15 +171,17 @@ def _keep_model_warnings(args: argparse.Namespace, spec: ModelSpec) -> None:
 
 def cmd_plan(args: argparse.Namespace) -> str:
     """One plan, as JSON (the Plan object, `model_warnings` (the parser's), the speed keys,
-    and `layout_auto`: true where the layout is the hardware's, `layout_note` saying so) or
-    a readable summary."""
+    `speed_note` (why they are null, as the text says; null with a speed), and `layout_auto`:
+    true where the layout is the hardware's, `layout_note` saying so) or a readable summary."""
     result, spec, source, cluster, _, speed, auto = _plan(args)
     _keep_model_warnings(args, spec)
     result = with_param_check(result, spec, source)  # as inspect and the Model page say it
     note = AUTO_LAYOUT_NOTE if auto else None
     if args.json:
         data = {**result.model_dump(mode="json"), "model_warnings": list(spec.warnings),
-                **speed_fields(speed), "layout_auto": auto, "layout_note": note}
+                **speed_fields(speed),
+                "speed_note": None if speed else no_speed_reason(result, _load(args)),
+                "layout_auto": auto, "layout_note": note}
         return json.dumps(data, indent=2) + "\n"
     return plan_text(result, speed, _load(args), idle_gpus(cluster, result), note)
 

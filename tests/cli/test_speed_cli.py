@@ -130,7 +130,7 @@ def test_nvlink_on_a_card_without_it_exits_2(capsys) -> None:
     assert "has no NVLink" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(("argv", "reason"), [
+NO_SPEED = [
     # a custom GPU (its CUDA total only) has no bandwidth or TFLOP/s figure: the plan fits,
     # yet the text said "the plan does not fit, or one request is longer than its context
     # ceiling"
@@ -143,7 +143,10 @@ def test_nvlink_on_a_card_without_it_exits_2(capsys) -> None:
      "from 0.32 clamp the output instead)."),
     (["--gpu", "h100-sxm", "--gpus", "1", "--kv-cache-memory-bytes", "1G"],
      "No speed figures: the plan does not fit."),
-])
+]
+
+
+@pytest.mark.parametrize(("argv", "reason"), NO_SPEED)
 @pytest.mark.parametrize("command", ["plan", "report"])
 def test_no_speed_names_its_own_reason(capsys, command: str, argv: list[str],
                                        reason: str) -> None:
@@ -151,6 +154,16 @@ def test_no_speed_names_its_own_reason(capsys, command: str, argv: list[str],
     out = capsys.readouterr().out
     assert reason in out
     assert out.count("No speed figures") == 1
+
+
+@pytest.mark.parametrize(("argv", "reason"), NO_SPEED)
+def test_plan_json_names_the_reason_speed_is_null(capsys, argv: list[str], reason: str) -> None:
+    """speed_note: the text's reason, where the JSON had a null speed (beside "fits": true for
+    the first two) and nothing saying why; null where there is a speed."""
+    data = _json(capsys, "plan", "--model", "Qwen/Qwen3-8B", *argv, "--json")
+    assert data["speed"] is None and data["speed_note"] == reason
+    served = _json(capsys, "plan", "--model", "Qwen/Qwen3-8B", "--gpu", "h100-sxm", "--json")
+    assert served["speed"] is not None and served["speed_note"] is None
 
 
 def test_plan_clamps_an_output_past_max_model_len_and_says_so(capsys) -> None:
