@@ -26,6 +26,11 @@ COLUMN_HELP = {
 """The tooltip of a column whose empty cells need saying (a grid's placeholder is one for all
 its columns, and a number column must stay numbers to sort)."""
 
+COLUMN_FORMAT = {"$/hour": "dollar", "$ per M output tokens": "dollar"}
+"""Number columns shown in another format than thousands separators: money in dollars and
+cents ("$17.36"), where the Recommend page's grid read 17.356 beside 18.12 (the localized
+format drops trailing zeros)."""
+
 
 def key_grid(table: pd.DataFrame, key: Mapping[str, str], more: Sequence[str], more_title: str,
              *, widths: Mapping[str, int] | None = None, **options) -> None:
@@ -50,11 +55,12 @@ def _column(table: pd.DataFrame, name: str, label: str, width: int | None = None
     printed "8702176")."""
     tip = COLUMN_HELP.get(name, None if label == name else name)
     if pd.api.types.is_numeric_dtype(table[name]) and not pd.api.types.is_bool_dtype(table[name]):
-        return number_column(label, help=tip, width=width)
+        return number_column(label, help=tip, width=width,
+                             number_format=COLUMN_FORMAT.get(name, "localized"))
     return st.column_config.Column(label, help=tip, width=width)
 
 
-def number_column(label: str | None = None, **options):
+def number_column(label: str | None = None, number_format: str = "localized", **options):
     """A grid column of numbers with thousands separators (the browser's locale format:
-    "8,702,176" in English), for any st.dataframe."""
-    return st.column_config.NumberColumn(label, format="localized", **options)
+    "8,702,176" in English), or in `number_format` (COLUMN_FORMAT), for any st.dataframe."""
+    return st.column_config.NumberColumn(label, format=number_format, **options)

@@ -379,3 +379,19 @@ def test_the_context_label_is_short_and_its_empty_meaning_in_the_field() -> None
     field = open_page("recommend").number_input(key="recommend.context")
     assert (field.label, field.placeholder) == ("Context (max_model_len)", "input + output")
     assert field.help.endswith("empty: input + output tokens")
+
+
+def test_the_money_columns_read_in_dollars_and_cents() -> None:
+    # the grid's localized format drops trailing zeros: "$/M tok" read 17.356 beside 18.12 and
+    # 24.34 (8x RTX 3090 vs 4x A40 vs 8x L4 for the seed, helper 290's QA); both money
+    # columns now show dollars and cents ("$17.36"), the figures themselves unchanged
+    at = open_page("recommend", model="Qwen/Qwen3-8B")
+    _run(at)
+    grid = at.dataframe[-2]
+    config = json.loads(grid.proto.columns)
+    for name, label in (("$/hour", "$/h"), ("$ per M output tokens", "$/M tok")):
+        assert config[name]["label"] == label
+        assert config[name]["type_config"] == {"type": "number", "format": "dollar"}
+    assert grid.value["$/hour"].iloc[0] == 0.47  # the data stays a number, to sort
+    # the other numbers keep their thousands separators
+    assert config["TTFT (ms)"]["type_config"] == {"type": "number", "format": "localized"}
