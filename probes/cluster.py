@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from pydantic import ValidationError
 
 from planner.serving.hardware import (
+    MAX_MEMORY_TOTAL_BYTES,
     PCIE_LANES,
     PCIE_X16_GBPS,
     ClusterSpec,
@@ -35,6 +36,13 @@ def _gpu_spec(snap: HardwareSnapshot, gpu: GpuInfo) -> GpuSpec:
     if gpu.name is None or gpu.usable_total_bytes is None:
         raise SnapshotError(f"{snap.hostname}: GPU{gpu.index} has no name or memory total "
                             "in the snapshot, so it cannot be planned for")
+    if gpu.usable_total_bytes >= MAX_MEMORY_TOTAL_BYTES:
+        # the hardware model's refusal gives the usable total, a figure the file does not hold
+        reserved = gpu.memory_reserved_bytes or 0
+        raise SnapshotError(f"{snap.hostname}: GPU{gpu.index}: memory_total_bytes "
+                            f"{gpu.memory_total_bytes:,} less memory_reserved_bytes {reserved:,} "
+                            f"is {gpu.usable_total_bytes:,} B, not a GPU's memory (under 1 TiB): "
+                            "the snapshot is corrupt; take it again with python -m probes --json")
     try:
         return match_gpu_name(gpu.name, gpu.usable_total_bytes, gpu.compute_capability)
     except HardwareError as exc:  # e.g. a memory total no GPU has

@@ -267,10 +267,16 @@ def test_memory_used_above_the_total_names_the_field_not_pydantic(rig: HardwareS
 
 
 def test_an_impossible_gpu_memory_names_the_node(rig: HardwareSnapshot) -> None:
-    # before: "GPU memory total must be between ..." without the node or the GPU
-    with pytest.raises(SnapshotError, match=r"^rig-3090x8: GPU0: GPU memory total must be "
-                       r"between 1 byte and 1 TiB, got 9{20}\d+ bytes"):
+    # before: "GPU memory total must be between ..." without the node or the GPU; then "...,
+    # got 999999999999999999999538626560 bytes", the usable total, which the file does not
+    # hold: 10**30 - the rig's 461,373,440 B reserved = 999,999,999,999,999,999,999,538,626,560
+    with pytest.raises(SnapshotError) as caught:
         snapshots_to_cluster([renamed(rig, "rig-3090x8", memory_total_bytes=10**30)])
+    assert str(caught.value) == (
+        "rig-3090x8: GPU0: memory_total_bytes 1,000,000,000,000,000,000,000,000,000,000 less "
+        "memory_reserved_bytes 461,373,440 is 999,999,999,999,999,999,999,538,626,560 B, not a "
+        "GPU's memory (under 1 TiB): the snapshot is corrupt; take it again with python -m "
+        "probes --json")
 
 
 def _with_nics(snap: HardwareSnapshot, hostname: str, *nics: tuple[str, str, float]
