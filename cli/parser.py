@@ -17,12 +17,12 @@ from typing import Any, NoReturn
 
 from planner.text import sentence
 
-_NEGATIVE_NUMBER = re.compile(
-    r"^-(\d[\d_]*(\.[\d_]*)?|\.\d[\d_]*)(e[-+]?\d+)?[kmgt]?$|^-(inf|infinity|nan)$",
-    re.IGNORECASE)
-"""What float() or a count reads as a negative number: argparse's own matcher (^-\\d+$ or
-^-\\d*\\.\\d+$) leaves out -1e18, -1_000, -32k, -inf and -nan, and took them for an option:
-`--gpus -1e18` said "expected one argument" instead of what is wrong with the value."""
+_NEGATIVE_VALUE = re.compile(r"^-\.?\d|^-(inf|infinity|nan)$", re.IGNORECASE)
+"""A value, not an option: a '-' then a digit (no option here starts so), or -inf / -nan.
+argparse's own matcher (^-\\d+$ or ^-\\d*\\.\\d+$) leaves out -1e18, -1_000, -32k, -inf and
+-nan, and the values of other options that start so (`--network -1x400`, `--date
+-2026-01-01`), and took them for an option: `--gpus -1e18` said "expected one argument"
+instead of what is wrong with the value."""
 
 _GIVEN = "_options_given"
 """Namespace attribute holding the dests set so far in this parse (removed before returning)."""
@@ -100,7 +100,7 @@ class OneLineParser(argparse.ArgumentParser):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("allow_abbrev", False)
         super().__init__(*args, **kwargs)
-        self._negative_number_matcher = _NEGATIVE_NUMBER  # a value, not an option (no
+        self._negative_number_matcher = _NEGATIVE_VALUE  # a value, not an option (no
         # option here looks like a negative number, so argparse then reads it as one)
         self.register("action", None, _StoreOnce)
         self.register("action", "store", _StoreOnce)

@@ -192,6 +192,11 @@ def test_two_spellings_of_one_preset_or_the_model_compared_with_itself(
     (["sweep", "--model", "m", "--gpu-memory-utilization", "-NaN"],
      "argument --gpu-memory-utilization: nan is not a fraction of GPU memory in (0, 1]"),
     (["plan", "--model", "m", "--gpus", "-1_000"], "argument --gpus: -1,000 is outside 1..4,096."),
+    # values of other kinds that start like a negative number
+    (["plan", "--model", "m", "--network", "-1x400"], "argument --network: network '-1x400' is "
+     "not NICS x GBITS per node, e.g. 8x400 or 2x100 (NICs x Gb/s each)."),
+    (["report", "--model", "m", "--date", "-2026-01-01"],
+     "argument --date: '-2026-01-01' is not a date (YYYY-MM-DD)."),
 ])
 def test_a_negative_number_argparse_took_for_an_option_is_read_as_the_value(
         capsys: pytest.CaptureFixture, argv: list[str], words: str) -> None:
