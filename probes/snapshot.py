@@ -103,7 +103,10 @@ def load_snapshot(source: str | Path | bytes) -> HardwareSnapshot:
     if raw["kind"] != SNAPSHOT_KIND:
         raise SnapshotError(f"{name}: kind is {raw['kind']!r}, expected {SNAPSHOT_KIND!r} "
                             "(write one with `python -m probes --json`)")
-    version = raw.get("schema_version")
+    if "schema_version" not in raw:  # it said "schema_version None is not supported"
+        raise SnapshotError(f"{name} has no schema_version (this Headroom reads version "
+                            f"{SCHEMA_VERSION}; write one with `python -m probes --json`)")
+    version = raw["schema_version"]
     if version != SCHEMA_VERSION or isinstance(version, bool):
         raise SnapshotError(f"{name}: schema_version {version!r} is not supported "
                             f"(this Headroom reads version {SCHEMA_VERSION})")

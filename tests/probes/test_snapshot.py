@@ -87,6 +87,16 @@ def test_load_rejects_unsupported_schema_version(version: object) -> None:
         load_snapshot(json.dumps(raw).encode())
 
 
+def test_a_snapshot_without_schema_version_says_so(tmp_path: Path) -> None:
+    # it said "schema_version None is not supported", as if the file gave null
+    raw = raw_3090()
+    del raw["schema_version"]
+    with pytest.raises(SnapshotError) as caught:
+        load_snapshot(write(tmp_path, json.dumps(raw).encode()))
+    assert str(caught.value) == (f"{tmp_path / 'snap.json'} has no schema_version (this Headroom "
+                                 "reads version 1; write one with `python -m probes --json`)")
+
+
 def test_load_names_the_field_that_violates_the_schema(tmp_path: Path) -> None:
     raw = raw_3090()
     raw["gpus"][3]["memory_total_bytes"] = "24 GB"
