@@ -11,6 +11,7 @@ from planner.serving.sweep import OBJECTIVES
 from planner.text import counted, md_escape
 from ui.charts import speed_vs_concurrency
 from ui.state import bind, state
+from ui.tables import terms_table
 
 _MAX_CURVE_POINTS = 12
 
@@ -133,8 +134,7 @@ def speed_details(request: PlanRequest, result: Plan, est: SpeedEstimate) -> Non
         st.caption(f"Kernel path: {est.kernel_label}; {md_escape(link_phrase(est, result))}. "
                    "Coefficients: "
                    "planner.serving.speed.coefficients.FITTED (see the README's speed accuracy).")
-        st.dataframe(pd.DataFrame(
-            [{"figure": t.label, "value": f"{t.value:,.3g} {t.unit}", "formula": t.formula,
-              "note": t.note} for t in est.terms]), hide_index=True)
+        terms_table({"figure": t.label, "value": f"{t.value:,.3g} {t.unit}",
+                     "formula": t.formula, "note": t.note} for t in est.terms)
         for note in est.notes:
             st.caption(md_escape(note))

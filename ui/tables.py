@@ -6,10 +6,12 @@ label's tooltip) and the others in a second grid under an expander, so nothing s
 sideways and nothing is dropped.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import pandas as pd
 import streamlit as st
+
+from planner.text import md_escape
 
 COLUMN_HELP = {
     "TPOT (ms)": "TPOT (ms), time per output token. — where the row has no speed figures (it "
@@ -64,3 +66,14 @@ def number_column(label: str | None = None, number_format: str = "localized", **
     """A grid column of numbers with thousands separators (the browser's locale format:
     "8,702,176" in English), or in `number_format` (COLUMN_FORMAT), for any st.dataframe."""
     return st.column_config.NumberColumn(label, format=number_format, **options)
+
+
+def terms_table(rows: Iterable[Mapping[str, object]]) -> None:
+    """Figures with their formulas and notes (dicts keyed figure, value, formula, note) as a
+    static table whose cells wrap, the figure naming each row: a grid (st.dataframe) cut each
+    formula at its column's edge at 1280 px ("21.68 GiB - 14.56 GiB weights - 0.86 GiB
+    activation - 0.25 GiB", the KV pool's), so a figure's explanation read only in part.
+    st.table renders its cells as Markdown: each is inert text (md_escape), an empty note
+    empty."""
+    table = pd.DataFrame(rows).map(lambda v: "" if v is None else md_escape(v))
+    st.table(table.set_index("figure"))

@@ -38,10 +38,10 @@ def figure(at, kind: str) -> dict:
 
 
 def terms(at) -> dict[str, tuple[str, str]]:
-    """'How every figure is computed': figure -> (value, formula)."""
-    table = next(d.value for d in at.dataframe if "figure" in d.value
-                 and "Budget (total x utilization)" in set(d.value["figure"]))
-    return {r["figure"]: (r["value"], r["formula"]) for _, r in table.iterrows()}
+    """'How every figure is computed' (a static table, its rows named by figure): figure ->
+    (value, formula), as the table holds them (inert Markdown: md_escape)."""
+    table = next(t.value for t in at.table if "Budget (total x utilization)" in t.value.index)
+    return {figure: (r["value"], r["formula"]) for figure, r in table.iterrows()}
 
 
 def test_whole_numbers_print_without_decimals_and_the_token_formula_reproduces() -> None:

@@ -56,7 +56,7 @@ def test_every_link_the_cli_takes_is_offered_and_planned() -> None:
     at.switch_page("ui/pages/plan.py")
     at = show_chart(at, "Throughput and latency")
     assert not at.exception
-    notes = [str(n) for df in at.dataframe if "note" in df.value for n in df.value["note"]]
+    notes = [str(n) for t in at.table if "note" in t.value for n in t.value["note"]]
     # RTX 3090, PCIe 4.0 x16: 16 lanes x 16 GT/s x 128/130 / 8 = 31.51 GB/s, staged through host
     # memory at 6.34/31.5 = 0.201 of it (no P2P across sockets)
     assert any(n.startswith("cross-socket: PCIe 4.0 x16 31.51 GB/s x 0.201 (staged through "
@@ -332,7 +332,7 @@ def test_pcie_fields_set_the_link_and_the_url() -> None:
     at.switch_page("ui/pages/plan.py")
     at = show_chart(at, "Throughput and latency")  # a lazy tab, its terms in an expander
     assert not at.exception
-    notes = [str(n) for df in at.dataframe if "note" in df.value for n in df.value["note"]]
+    notes = [str(n) for t in at.table if "note" in t.value for n in t.value["note"]]
     # min(PCIe 3.0 x16 15.75 GB/s x 6.34/31.5 = 3.17 GB/s, the x8 link's 7.88 GB/s)
     assert any(n.startswith("pcie-no-p2p: min(PCIe 3.0 x16 15.75 GB/s x 0.201 (staged through "
                             "host") and "the PCIe 3.0 x8 link's 7.88 GB/s) = 3.17 GB/s" in n

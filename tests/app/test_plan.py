@@ -31,7 +31,8 @@ def test_seed_scenario_is_the_first_screen() -> None:
     assert metric(at, "KV bytes/token per GPU") == "48,128 B"
     page = texts(at)
     assert "KV bytes per token, whole model (TP=1): **192,512 B**" in page
-    assert "max(1, 4 // 8) KV heads x (128 + 128) dims x 2 B = 512 B] = 48,128 B" in page
+    formulas = "\n".join(c.value for c in at.code)  # the KV formulas' code blocks
+    assert "max(1, 4 // 8) KV heads x (128 + 128) dims x 2 B = 512 B] = 48,128 B" in formulas
     # ~108,000 by hand (tests/planner/serving/test_seed_scenario.py), not the 2K-4K once guessed
     assert 100_000 <= kv_room(at) < 120_000
     assert any(s.value.startswith("Fits:") for s in at.success)
@@ -209,8 +210,9 @@ def test_absurd_context_is_a_clear_verdict_not_a_traceback() -> None:
 
 def test_sweep_runs_on_demand_and_a_row_can_be_applied() -> None:
     at = open_page()
-    # only the memory formula table until asked (the speed terms sit in their lazy chart tab)
-    assert len(at.dataframe) == 1
+    # no grid until asked (the memory terms are a static table, the speed terms sit in
+    # their lazy chart tab)
+    assert not at.dataframe
     at.button[0].click().run()  # "Run the sweep"
     assert not at.exception
     table = at.dataframe[-1].value
@@ -348,7 +350,7 @@ def test_a_checkpoints_fp8_kv_cache_is_sized_at_1_byte_in_the_formula() -> None:
     assert not at.exception
     shown = texts(at)
     assert "KV bytes per token, whole model (TP=1): **163,840 B**" in shown
-    assert "(128 + 128) dims x 1 B = 2,048 B] = 163,840 B" in shown
+    assert "(128 + 128) dims x 1 B = 2,048 B] = 163,840 B" in "\n".join(c.value for c in at.code)
     assert "K and V at 1 B per element" in shown
 
 @pytest.fixture
@@ -548,3 +550,18 @@ def test_an_mla_models_kv_note_speaks_of_its_latent_not_of_kv_heads() -> None:
     # a model with KV heads keeps its note (the seed: 4 KV heads at TP=8)
     assert ("K and V at 2 B per element; KV heads are replicated, not split, once TP exceeds "
             "their count." in [c.value for c in open_page().caption])
+
+
+def test_every_figures_formula_is_shown_whole() -> None:
+    # "How every figure is computed" was a grid that cut each formula at its column's edge at
+    # 1280 px: the KV pool's read "21.68 GiB - 14.56 GiB weights - 0.86 GiB activation -
+    # 0.25 GiB" and stopped. A static table wraps it whole: the seed's pool is the 21.68 GiB
+    # budget less 14.56 GiB of weights, 0.86 activation, 0.25 non-torch and 0.71 of CUDA
+    # graphs = 5.31 GiB (the metric beside it)
+    at = open_page()
+    [table] = [t.value for t in at.table if "Budget (total x utilization)" in t.value.index]
+    pool = table.loc["KV cache pool per GPU", "formula"]
+    assert pool.startswith("21.68 GiB - 14.56 GiB weights - 0.86 GiB activation - 0.25 GiB")
+    assert pool.endswith("= 5.31 GiB")
+    assert next(m.value for m in at.metric if m.label == "KV pool per GPU") == "5.31 GiB"
+    assert list(table.columns) == ["value", "formula", "note"]

@@ -37,8 +37,8 @@ A100_FP8_FLAGS = ["--gpu", "a100-80gb", "--gpus", "1", "--model", "Qwen/Qwen3-30
 
 def graphs_formula(at) -> str:
     """The formula of the CUDA graphs row in "How every figure is computed"."""
-    table = next(d.value for d in at.dataframe if "formula" in d.value.columns)
-    return table.set_index("figure").loc["CUDA graphs", "formula"]
+    table = next(t.value for t in at.table if "formula" in t.value.columns)
+    return table.loc["CUDA graphs", "formula"]
 
 
 def release(at) -> str:

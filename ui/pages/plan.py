@@ -83,7 +83,7 @@ from ui.speed import (
     speed_metrics,
 )
 from ui.state import CHECKPOINT_QUANT, bind, set_state, state
-from ui.tables import key_grid
+from ui.tables import key_grid, terms_table
 
 _CURVE_POINTS = (4096, 8192, 16384, 32768, 65536, 131072, 262144, 524288, 1048576)
 _SWEEP_KEY = "plan.sweep_result"
@@ -540,9 +540,8 @@ def _results(request: PlanRequest, result: Plan) -> None:
     st.caption(model_runner_line(result))  # the report header's line
     _kv_formula(request, result)
     with st.expander("How every figure is computed"):
-        st.dataframe(pd.DataFrame(
-            [{"figure": t.label, "value": fmt.quantity(t.value, t.unit), "formula": t.formula,
-              "note": t.note} for t in result.terms]), hide_index=True)
+        terms_table({"figure": t.label, "value": fmt.quantity(t.value, t.unit),
+                     "formula": t.formula, "note": t.note} for t in result.terms)
 
 
 def _speed(request: PlanRequest, result: Plan) -> SpeedEstimate | None:
