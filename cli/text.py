@@ -111,6 +111,8 @@ def plan_text(plan: Plan, speed: SpeedEstimate | None, load: ServingLoad, idle: 
         f"  weights per GPU     {_gib(plan.weights_bytes_per_gpu)}",
         f"  activation per GPU  {_gib(plan.activation_bytes_per_gpu)}",
         f"  non-torch per GPU   {_gib(plan.non_torch_bytes_per_gpu)}",
+        *([f"  runner buffers      {_gib(plan.runner_buffer_bytes_per_gpu)}"]
+          if plan.runner_buffer_bytes_per_gpu else []),
         f"  CUDA graphs per GPU {_gib(plan.cuda_graph_bytes_per_gpu)}",
         f"  KV cache per GPU    {kv_pool_text(plan.kv_cache_bytes_per_gpu)}",
         f"  KV bytes per token  {plan.kv_bytes_per_token:,} B "

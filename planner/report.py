@@ -828,13 +828,16 @@ def _model_facts(inputs: ReportInputs) -> list[str]:
 
 def _memory_plan(inputs: ReportInputs) -> list[str]:
     plan, spec = inputs.plan, inputs.model
+    buffers = any(r.runner_buffer_bytes for r in plan.per_gpu)  # vLLM 0.27 on
     lines = ["## Memory plan", ""]
     lines += md_table(
         ["Rank", "Node", "GPU", "PP stage", "Layers", "Total", "Budget", "Used by others",
-         "Weights", "Activation", "Non-torch", "CUDA graphs", "KV cache", "Blocks"],
+         "Weights", "Activation", "Non-torch", *(["Runner buffers"] if buffers else []),
+         "CUDA graphs", "KV cache", "Blocks"],
         [[r.rank, r.node, r.gpu_index, r.pp_stage, f"{r.layers[0]}-{r.layers[1] - 1}",
           _gib(r.total_bytes), _gib(r.budget_bytes), _gib(r.used_by_others_bytes),
           _gib(r.weights_bytes), _gib(r.activation_bytes), _gib(r.non_torch_bytes),
+          *([_gib(r.runner_buffer_bytes)] if buffers else []),
           _gib(r.cuda_graph_bytes), kv_pool_text(r.kv_cache_bytes), f"{r.num_blocks:,}"]
          for r in plan.per_gpu],
     ) + [""]

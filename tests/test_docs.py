@@ -106,7 +106,10 @@ def test_command_line_quotes_the_recommend_bound_it_prints(capsys, monkeypatch) 
 def test_command_line_quotes_the_dp_kv_limited_concurrency_it_prints(capsys, monkeypatch) -> None:
     """The --dp paragraph quotes the seed model's KV-limited concurrency at --dp 2 (the
     synopsis' plan, TP=4 x DP=2); it said "134 (2 x 67)" after the per-replica pool shrank to
-    92,992 tokens: 5,812 blocks // 96 blocks (1,536 tokens / 16) = 60 requests a replica."""
+    92,992 tokens: 5,812 blocks // 96 blocks (1,536 tokens / 16) = 60 requests a replica, and
+    "120 (2 x 60)" after vLLM 0.27's Model Runner V2 buffers (169,894,912 B a GPU,
+    planner.serving.runner_buffers) came off the pool: 89,408 tokens, 1,397 blocks of 64 // 24
+    (1,536 tokens / 64) = 58."""
     from cli.planner_cli import main
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
@@ -114,13 +117,13 @@ def test_command_line_quotes_the_dp_kv_limited_concurrency_it_prints(capsys, mon
                        .replace("\n# ", " ").split())
     quoted = re.search(r'"KV-limited ([\d,]+) \(2 x (\d+)\) requests" \(JSON '
                        r'speed\.kv_limited_concurrency: ([\d,]+)\)', section)
-    assert quoted.groups() == ("120", "60", "120")
+    assert quoted.groups() == ("116", "58", "116")
     argv = ["plan", "--model", "Qwen/Qwen3-235B-A22B-GPTQ-Int4", "--gpu", "rtx-3090",
             "--gpus", "8", "--gpu-memory-utilization", "0.9", "--dp", "2"]
     assert main(argv) == 0
-    assert "  KV-limited          120 (2 x 60) requests holding" in capsys.readouterr().out
+    assert "  KV-limited          116 (2 x 58) requests holding" in capsys.readouterr().out
     assert main([*argv, "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["speed"]["kv_limited_concurrency"] == 120
+    assert json.loads(capsys.readouterr().out)["speed"]["kv_limited_concurrency"] == 116
 
 
 def test_seed_speed_paragraph_quotes_the_speed_model() -> None:

@@ -372,7 +372,9 @@ def test_known_limits_quotes_each_v2_start_up_s_pools_as_the_bench_plans_them() 
     bench/public_memory.py plans them (unrounded, then to two decimals: the bench's own rows
     keep three). It said the RTX PRO 6000 TP=2 pair 8.82 / 8.22, the WSL2 RTX 4080 8.72, the
     2x L4 pair 15.11 / 14.05 / 14.38 and one L4's bf16 4.16 / 3.04 / 3.14 where the bench
-    plans 8.84, 8.71, 15.16 / 14.10 (on the cross-socket link its source names) and 4.15."""
+    plans 8.84, 8.71, 15.16 / 14.10 (on the cross-socket link its source names) and 4.15;
+    from 2026-12-04 with the model runner's buffers off the 0.27+ pools (8.20, 15.00 / 13.94,
+    4.00: planner.serving.runner_buffers)."""
     from bench.public_memory import PUBLIC_FIGURES, RUNS, _spec, plan, request, setup
     from planner.units import GIB
 
@@ -409,7 +411,7 @@ def test_known_limits_quotes_each_v2_start_up_s_pools_as_the_bench_plans_them() 
                "unresolved-a100-80gb-llama31-8b-defaults-0.31.0",
                "Qwen3-32B-AWQ on 0.28 moves in ({})": "unresolved-rtx5090-qwen3-32b-awq-u070-8k",
                "Qwen3-14B-AWQ stays out ({})": "unresolved-rtx5090-qwen3-14b-awq-u070-32k",
-               "at TP=2 moves out ({})": "unresolved-l4x2-qwen3-14b-awq-tp2",
+               "at TP=2 is within either way too ({})": "unresolved-l4x2-qwen3-14b-awq-tp2",
                "on 0.27.1 ({},": "unresolved-l4-qwen3-8b-bf16-8k-0.27.1",
                ", {}). So a V2": "unresolved-l4-qwen3-8b-fp8-8k-0.27.1"}
     for template, run_id in triples.items():

@@ -14,6 +14,7 @@ _SEGMENTS = (
     ("weights_bytes", "weights", "#4c78a8"),
     ("activation_bytes", "activation peak", "#f58518"),
     ("non_torch_bytes", "non-torch (CUDA ctx, NCCL)", "#e45756"),
+    ("runner_buffer_bytes", "model runner buffers", "#72b7b2"),
     ("cuda_graph_bytes", "CUDA graphs", "#b279a2"),
     ("kv_cache_bytes", "KV cache pool", "#54a24b"),
     ("used_by_others_bytes", "other processes", "#9d755d"),
@@ -46,7 +47,7 @@ def _memory_bars(result: Plan) -> list[tuple[str, RankMemory]]:
 
 def memory_bar(result: Plan) -> go.Figure:
     """One stacked bar per GPU (or per set of equal GPUs: _memory_bars): weights, activation,
-    non-torch, graphs, KV pool, others, free.
+    non-torch, runner buffers (vLLM 0.27 on), graphs, KV pool, others, free.
 
     Free is what the budget (`gpu_memory_utilization` x total) leaves of the GPU's total.
     """
@@ -55,7 +56,7 @@ def memory_bar(result: Plan) -> go.Figure:
     fig = go.Figure()
     for field, label, color in _SEGMENTS:
         values = [max(0, getattr(r, field)) / GIB for _, r in bars]
-        if any(values) or field != "used_by_others_bytes":
+        if any(values) or field not in ("used_by_others_bytes", "runner_buffer_bytes"):
             fig.add_bar(x=gpus, y=values, name=label, marker_color=color,
                         hovertemplate="%{y:.2f} GiB")
     free = [

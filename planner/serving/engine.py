@@ -5,6 +5,7 @@ Per worker (GPU), vLLM 0.11-0.34 computes (v1/worker/gpu_worker.py determine_ava
 EXTENSIBLE_KV_CACHE_FROM; see ../shared/calibration/VLLM_ACCOUNTING.md section 1):
     budget    = ceil(total x gpu_memory_utilization)        (of TOTAL memory, not free)
     KV pool   = budget - weights - activation peak - non-torch [- CUDA graphs from 0.20]
+                [- the model runner's buffers from 0.27: planner.serving.runner_buffers]
 then groups the layers, sizes one block for all groups, and every rank uses the smallest
 block count (section 3). The constants below are calibrated on 39 real v0.19 H100 start-ups;
 bench/accuracy.py refits them and prints the residuals.

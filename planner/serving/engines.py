@@ -52,6 +52,7 @@ class Worker(NamedTuple):
     encoder_rules: EncoderRules = DEFAULT_ENCODER_RULES  # vllm_versions.encoder_rules
     moe_workspace: int = 0  # the MoE backend's profile-run workspace (planner.serving.moe_backend)
     all2all_buffer: int = 0  # --all2all-backend's buffer outside torch (planner.serving.all2all)
+    runner_buffers: int = 0  # the model runner's buffers (planner.serving.runner_buffers)
 
 
 class Overheads(NamedTuple):
@@ -61,11 +62,13 @@ class Overheads(NamedTuple):
     non_torch: int
     graphs: int
     graphs_subtracted: bool
+    runner_buffers: int = 0
 
     @property
     def subtracted(self) -> int:
         """What comes off the budget (graphs only where the engine subtracts them)."""
-        return self.activation + self.non_torch + (self.graphs if self.graphs_subtracted else 0)
+        return (self.activation + self.non_torch + self.runner_buffers
+                + (self.graphs if self.graphs_subtracted else 0))
 
 
 class Engine(Protocol):
@@ -102,8 +105,8 @@ class VllmEngine:
 
     def overheads(self, worker: Worker, settings: EngineSettings,
                   graphs_subtracted: bool) -> Overheads:
-        """Activation peak, non-torch memory (the all-to-all buffer included) and CUDA graphs
-        (overrides in `settings` win)."""
+        """Activation peak, non-torch memory (the all-to-all buffer included), CUDA graphs
+        (overrides in `settings` win) and the model runner's buffers."""
         w, s = worker, settings
         if s.activation_bytes is not None:
             act = s.activation_bytes
@@ -121,7 +124,7 @@ class VllmEngine:
             s.cuda_graph_bytes if s.cuda_graph_bytes is not None
             else cuda_graph_bytes(sum(w.graphs))
             + dsv4_first_capture_bytes(w.facts.dsv4, w.graphs[0]))
-        return Overheads(act, nt, graphs, graphs_subtracted)
+        return Overheads(act, nt, graphs, graphs_subtracted, w.runner_buffers)
 
     def stage_layouts(self, facts: ModelFacts, layout: ParallelLayout, block_size: int,
                       kv_bytes: KvBytes, fa4_fp8_hd512: bool = False,

@@ -46,6 +46,7 @@ from planner.serving.engine import (
     checkpoint_kv_note,
     cuda_graph_count,
     default_batch_limits,
+    default_block_size,
     ds_mla_read,
     dsv4_graphs_note,
     is_sparse_mla,
@@ -114,6 +115,7 @@ from planner.serving.mxfp4 import (
     mxfp4_expert_padding,
     mxfp4_note,
 )
+from planner.serving.runner_buffers import runner_buffer_parts, runner_buffers_formula
 from planner.serving.runner_v2 import v2_term_notes, v2_warm_activation
 from planner.serving.startup import (
     act_dtype_errors,
@@ -274,6 +276,9 @@ class RankMemory(BaseModel):
     cuda_graph_bytes: int
     kv_cache_bytes: int
     free_bytes: int
+    runner_buffer_bytes: int = Field(default=0, description="the model runner's persistent "
+                                     "buffers vLLM takes off the KV cache from 0.27.0 "
+                                     "(planner.serving.runner_buffers)")
     num_blocks: int
     kv_bytes_per_token: int
 
@@ -295,6 +300,9 @@ class PlanSummary(BaseModel):
     activation_bytes_per_gpu: int
     non_torch_bytes_per_gpu: int
     cuda_graph_bytes_per_gpu: int
+    runner_buffer_bytes_per_gpu: int = Field(default=0, description="the binding GPU's model "
+                                             "runner buffers (vLLM 0.27.0 on; 0 before: "
+                                             "planner.serving.runner_buffers)")
     kv_cache_bytes_per_gpu: int
     num_gpu_blocks: int
     block_size: int
@@ -1217,19 +1225,20 @@ def _gib_or_mib(n_bytes: int) -> str:
 
 
 def _memory(st: _Setup, pp_stage: int, weights: int, total: int) -> tuple[int, ...]:
-    """(budget, activation, non-torch, graphs, KV pool, blocks) of one worker of a stage."""
+    """(budget, activation, non-torch, graphs, KV pool, blocks, runner buffers) of one worker
+    of a stage."""
     s, f = st.s, st.facts
     budget = f.r.budgets[total]
     stage = f.stages[pp_stage][1]
     if s.kv_cache_memory_bytes:
-        act = nt = graphs = 0
+        act = nt = graphs = buffers = 0
         kv = s.kv_cache_memory_bytes
     else:
         o = _overheads(st, pp_stage)
-        act, nt, graphs = o.activation, o.non_torch, o.graphs
+        act, nt, graphs, buffers = o.activation, o.non_torch, o.graphs, o.runner_buffers
         kv = budget - weights - o.subtracted
     blocks = max(0, kv) // stage.bytes_per_block if stage else 0
-    return budget, act, nt, graphs, kv, blocks
+    return budget, act, nt, graphs, kv, blocks, buffers
 
 
 def _overheads(st: _Setup, pp_stage: int) -> Overheads:
@@ -1256,7 +1265,32 @@ def _worker_overheads(st: _Setup, pp_stage: int) -> Overheads:
         r.max_model_len, r.compute_capability, r.comm_counted, *r.sampler, r.encoder_every_stage,
         r.encoder_rules, _moe_workspace(st, pp_stage)[0],
         (_all2all_buffer(st, pp_stage) or (0,))[0],
+        sum(n for _, n in _runner_buffers(st, pp_stage)),
     ), st.s, r.subtract_graphs)
+
+
+def _runner_buffers(st: _Setup, pp_stage: int) -> tuple[tuple[str, int], ...]:
+    """The model runner's persistent buffers on a worker of this stage, each (formula,
+    bytes): from vLLM 0.27.0 (vllm_versions.RUNNER_BUFFERS_COUNTED_FROM), on the runner the
+    plan starts (planner.serving.runner_buffers); () before it."""
+    s, layout, r = st.s, st.layout, st.facts.r
+    if not vllm_rules(s.vllm_version).runner_buffers:
+        return ()
+    draft = s.num_speculative_tokens if st.spec.mtp_layers else 0
+    return runner_buffer_parts(
+        r.runner[0], r.facts.hidden_size, r.facts.vocab_size, r.mbt, r.seqs, r.max_model_len,
+        _placeholder_block(s), r.act_b, first_stage=pp_stage == 0,
+        last_stage=pp_stage == layout.pp - 1, multimodal=r.facts.vision is not None,
+        draft_tokens=draft)
+
+
+def _placeholder_block(s: EngineSettings) -> int:
+    """The block size the V1 runner's placeholder block table is built with:
+    cache_config.block_size when the runner is constructed (gpu_worker.init_device), which is
+    --block-size or CacheConfig.DEFAULT_BLOCK_SIZE (engine.default_block_size); the attention
+    backend's own block (update_block_size_for_backend) is set after the model loads
+    (multiproc_executor.py WorkerProc.__init__, 0.27.0)."""
+    return s.block_size or default_block_size(vllm_rules(s.vllm_version).version)
 
 
 def _b12x_width(spec: ModelSpec, layout: ParallelLayout, s: EngineSettings
@@ -1360,7 +1394,10 @@ def _overhead_key(r: _Resolved, s: EngineSettings) -> tuple:
             r.encoder_every_stage, r.encoder_rules, s.activation_bytes,
             s.non_torch_bytes, s.cuda_graph_bytes, s.enforce_eager, s.skip_mm_profiling,
             s.moe_backend and (s.moe_backend, s.vllm_version, s.num_speculative_tokens),
-            s.all2all_backend and (s.all2all_backend, s.vllm_version))
+            s.all2all_backend and (s.all2all_backend, s.vllm_version),
+            # the runner buffers' (_runner_buffers)
+            r.runner[0], vllm_rules(s.vllm_version).runner_buffers, _placeholder_block(s),
+            s.num_speculative_tokens)
 
 
 def _rank_position(layout: ParallelLayout, cluster: ClusterSpec, rank: int
@@ -1527,6 +1564,7 @@ class _Binding(NamedTuple):
     graphs: int
     kv: int
     blocks: int
+    runner_buffers: int = 0
 
 
 def _kv_pool_oom_errors(st: _Setup, candidates: list[_Binding]) -> list[str]:
@@ -1799,7 +1837,7 @@ def plan(request: PlanRequest, *, nearest: bool = True) -> Plan:
         key = (pp_stage, w, total)
         if key not in memo:
             memo[key] = _memory(st, pp_stage, w, total)
-        budget, act, nt, graphs, kv, blocks = memo[key]
+        budget, act, nt, graphs, kv, blocks, buffers = memo[key]
         rng, stage = f.stages[pp_stage]
         ranks.append(RankMemory.model_construct(
             rank=rank, node=node_index, gpu_index=gpu_index, tp_rank=tp_rank, pp_stage=pp_stage,
@@ -1807,10 +1845,11 @@ def plan(request: PlanRequest, *, nearest: bool = True) -> Plan:
             budget_bytes=budget, weights_bytes=w, activation_bytes=act, non_torch_bytes=nt,
             cuda_graph_bytes=graphs, kv_cache_bytes=kv, free_bytes=max(0, total - budget - used),
             num_blocks=blocks, kv_bytes_per_token=stage.kv_bytes_per_token if stage else 0,
+            runner_buffer_bytes=buffers,
         ))
     candidates = [_Binding(m.pp_stage, m.weights_bytes, m.total_bytes, m.budget_bytes,
                            m.activation_bytes, m.non_torch_bytes, m.cuda_graph_bytes,
-                           m.kv_cache_bytes, m.num_blocks) for m in ranks]
+                           m.kv_cache_bytes, m.num_blocks, m.runner_buffer_bytes) for m in ranks]
     index, out, fields = _conclude(st, candidates, errors)
     binding = ranks[index]
     params = _params(spec)
@@ -1880,6 +1919,7 @@ def _conclude(
         "activation_bytes_per_gpu": bind.activation,
         "non_torch_bytes_per_gpu": bind.non_torch,
         "cuda_graph_bytes_per_gpu": bind.graphs,
+        "runner_buffer_bytes_per_gpu": bind.runner_buffers,
         "kv_cache_bytes_per_gpu": bind.kv,
         "num_gpu_blocks": bind.blocks,
         "block_size": stage.block_tokens if stage else r.block_size,
@@ -1998,6 +2038,18 @@ def _block_formula(stage: StageKv, kv_b: KvBytes, tp: int) -> str:
             f"({stage.block_tokens} tokens) = {stage.bytes_per_block:,} B")
 
 
+RUNNER_BUFFERS_NOTE = (
+    "from vLLM 0.27.0 memory_profiling (utils/mem_utils.py) measures what the start-up "
+    "consumed from free memory (total_consumed) where it added the weights' load to torch's "
+    "peak and the non-torch growth before, so the tensors the model runner makes after the "
+    "init snapshot outside the weights' load (its __init__ and, on Model Runner V2, the "
+    "sampler load_model builds) come off the KV cache too: read from v1/worker/"
+    "gpu_model_runner.py (V1) and v1/worker/gpu/ (V2), 0.27.0-0.34.0 "
+    "(planner.serving.runner_buffers); the small index buffers, about 1 MiB at most, are "
+    "left out")
+"""The runner_buffers term's note (vllm_versions.RUNNER_BUFFERS_COUNTED_FROM)."""
+
+
 ACTIVATION_FIT_SOURCE = ("least-squares fit on vLLM v0.19 H100 start-ups with a cold "
                          "torch.compile cache (a warm cache can measure less and leave more "
                          "KV: README Known limits)")
@@ -2111,9 +2163,12 @@ def _terms(st: _Setup, bind: RankMemory, out: _Outcome, warm: _WarmRestart | Non
         not s.skip_mm_profiling and s.activation_bytes is None, r.encoder_every_stage,
         r.encoder_rules, workspace[0] if s.activation_bytes is None else 0,
     )[1]
+    buffers = _runner_buffers(st, bind.pp_stage) if not s.kv_cache_memory_bytes else ()
+    buffers_text = f" - {_gib(bind.runner_buffer_bytes)} runner buffers" if buffers else ""
     kv_formula = (
         f"{_gib(bind.budget_bytes)} - {_gib(bind.weights_bytes)} weights - "
         f"{_gib(bind.activation_bytes)} activation - {_gib(bind.non_torch_bytes)} non-torch"
+        + buffers_text
         + (f" - {_gib(bind.cuda_graph_bytes)} CUDA graphs" if r.subtract_graphs else "")
         + f" = {_gib(bind.kv_cache_bytes)}"
     )
@@ -2123,7 +2178,8 @@ def _terms(st: _Setup, bind: RankMemory, out: _Outcome, warm: _WarmRestart | Non
         kv_note = (f"Model Runner V2 restarting with a warm torch.compile cache: "
                    f"{_gib(bind.budget_bytes)} - {_gib(bind.weights_bytes)} weights - "
                    f"{_gib(warm.activation[0])} activation - {_gib(bind.non_torch_bytes)} "
-                   f"non-torch - {_gib(warm.graphs)} CUDA graphs = {_gib(warm.kv_cache_bytes)} "
+                   f"non-torch{buffers_text} - {_gib(warm.graphs)} CUDA graphs = "
+                   f"{_gib(warm.kv_cache_bytes)} "
                    "(planner.serving.runner_v2); this plan sizes a first (cold-compile) "
                    "start-up")
     if s.kv_cache_memory_bytes:
@@ -2156,6 +2212,9 @@ def _terms(st: _Setup, bind: RankMemory, out: _Outcome, warm: _WarmRestart | Non
                  if buffer and buffer[0] else "")
               + f" = {_gib(bind.non_torch_bytes)} at TP={layout.tp}, PP={layout.pp}"
               if s.non_torch_bytes is None else f"{_gib(bind.non_torch_bytes)} (given)"),
+        *([_term("runner_buffers", "Model runner buffers", bind.runner_buffer_bytes, "B",
+                 runner_buffers_formula(buffers, r.runner[0], rules.label), RUNNER_BUFFERS_NOTE)]
+          if buffers else []),
         _term("cuda_graphs", "CUDA graphs", bind.cuda_graph_bytes, "B",
               f"{GRAPH_BYTES_PER_GRAPH / _MiB:.1f} MiB x ({r.graphs[0]} piecewise + "
               f"{r.graphs[1]} full graphs)"

@@ -30,7 +30,9 @@ OLDEST_COVERED: Version = (0, 9, 1)
 0.11-0.34 do (0.34 with its extensible KV cache off: EXTENSIBLE_KV_CACHE_FROM):
 requested_memory (total x gpu_memory_utilization) - memory_profiling's
 non_kv_cache_memory (weights + torch_peak_increase + non_torch_increase over the snapshot taken
-before the model loads; utils memory_profiling is the same code in 0.9.2, 0.10.x and 0.11.0).
+before the model loads; utils memory_profiling is the same code in 0.9.2, 0.10.x and 0.11.0;
+from 0.27.0 it measures the same budget from free memory, which also takes the runner's
+persistent buffers: RUNNER_BUFFERS_COUNTED_FROM).
 The 0.8.0, 0.8.5 and 0.9.0 wheels subtract torch's allocated peak plus ALL memory the device
 reports used outside torch (mem_get_info total - free - torch allocated): the CUDA context
 created before loading and other processes on the GPU, which no source sizes, so they are not
@@ -190,6 +192,18 @@ it calls cudagraph_utils.py profile_cudagraph_memory: a capture into a throwaway
 minimal KV cache, PIECEWISE graphs measured in full, FULL graphs extrapolated from the largest
 two (first + second x (graphs - 1)), which determine_available_memory subtracts as it does
 V1's estimate (planner.serving.runner_v2)."""
+
+RUNNER_BUFFERS_COUNTED_FROM: Version = (0, 27, 0)
+"""NOTE: utils/mem_utils.py memory_profiling sets non_kv_cache_memory = weights_memory +
+torch_peak_increase + non_torch_increase in the 0.9.1-0.26.0 wheels (0.26.0 read) and, from the
+0.27.0 wheel (0.28.0, 0.31.0 and 0.34.0 read), total_consumed (init snapshot's free memory -
+free memory after the profile run, mem_get_info) + transient_peak_headroom (torch's peak -
+torch's allocated after it); v1/worker/gpu_worker.py determine_available_memory subtracts it
+from requested_memory and logs "Actual usage is ... GiB for consumed memory (weights +
+non-torch)". The difference is the torch tensors made after Worker.init_device's snapshot
+outside the load window (model runner __init__, load_model after its DeviceMemoryProfiler)
+that live into the profile run: the model runner's persistent buffers, which from 0.27.0 come
+off the KV cache (planner.serving.runner_buffers sizes them per runner)."""
 
 V2_SAMPLER_IN_PLACE_FROM: Version = (0, 26, 0)
 """NOTE: Model Runner V2's dummy sampler (v1/worker/gpu/model_runner.py _dummy_sampler_run ->
@@ -1305,6 +1319,7 @@ class VllmRules:
     v2_runner: V2RunnerDefault | None = None  # V2_RUNNER_DEFAULTS; None: V2 is opt-in
     v2_graph_estimate: bool = True  # V2_GRAPH_ESTIMATE_FROM
     v2_sampler_fp32: bool = False  # before V2_SAMPLER_IN_PLACE_FROM, from V2_SAMPLER_WARMUP_FROM
+    runner_buffers: bool = True  # RUNNER_BUFFERS_COUNTED_FROM
     extensible_kv_cache: bool = False  # EXTENSIBLE_KV_CACHE_FROM: on unless turned off
     sm100_graph_grids: bool = False  # SM100_GRAPH_GRIDS_FROM
     in_flight_window: bool = True  # IN_FLIGHT_WINDOW_FROM
@@ -1381,6 +1396,7 @@ def vllm_rules(text: str) -> VllmRules:
                         if version >= start), None),
         v2_graph_estimate=version >= V2_GRAPH_ESTIMATE_FROM,
         v2_sampler_fp32=not V2_SAMPLER_IN_PLACE_FROM <= version < V2_SAMPLER_WARMUP_FROM,
+        runner_buffers=version >= RUNNER_BUFFERS_COUNTED_FROM,
         extensible_kv_cache=version >= EXTENSIBLE_KV_CACHE_FROM,
         sm100_graph_grids=version >= SM100_GRAPH_GRIDS_FROM,
     )

@@ -2,15 +2,16 @@
 
 Hand-worked seed figures (README): Qwen3-235B-A22B GPTQ on 8x RTX 3090, TP=8 + EP, on vLLM
 0.34.0 (the app's default release) at gpu_memory_utilization 0.92, its unset value and the
-app's (tests/app/test_utilization.py): the seed report's pool at 0.90, 5,200,339,545 B, plus
+app's (tests/app/test_utilization.py): the seed report's pool at 0.90, 5,030,444,633 B (Model
+Runner V2's buffers, 169,894,912 B, off it: tests/planner/serving/test_seed_scenario.py), plus
 ceil(23.57 GiB x 0.92) - ceil(23.57 GiB x 0.90) = 23,283,447,209 - 22,777,285,313 =
-506,161,896 B of budget is 5,706,501,441 B (no 0.34.0 rule moves it on an Ampere card with the
-extensible KV cache off). 0.33.0's blocks of 16 tokens x 48,128 B = 770,048 B held 7,410 blocks
-= 118,560 tokens; 0.34.0's are 64 tokens (vllm_versions.BLOCK_64_DEFAULT_FROM), 64 x 48,128 B =
-3,080,192 B, so the pool holds 5,706,501,441 // 3,080,192 = 1,852 blocks (1,852 x 3,080,192 =
-5,704,515,584 B, 1,985,857 B left; floor(7,410 x 16 / 64) = floor(1,852.5) agrees) = 1,852 x 64
-= 118,528 tokens; a 40,960-token request needs 40,960 / 64 = 640 blocks, so concurrency =
-1,852 / 640 = 2.894 and int(1,852 / 640 x 40,960) = int(1,852 x 64) = 118,528. The budget is
+506,161,896 B of budget is 5,536,606,529 B (no 0.34.0 rule moves it on an Ampere card with the
+extensible KV cache off). 0.33.0's blocks of 16 tokens x 48,128 B = 770,048 B held 7,189 blocks
+= 115,024 tokens; 0.34.0's are 64 tokens (vllm_versions.BLOCK_64_DEFAULT_FROM), 64 x 48,128 B =
+3,080,192 B, so the pool holds 5,536,606,529 // 3,080,192 = 1,797 blocks (1,797 x 3,080,192 =
+5,535,105,024 B, 1,501,505 B left; floor(7,189 x 16 / 64) = floor(1,797.25) agrees) = 1,797 x 64
+= 115,008 tokens; a 40,960-token request needs 40,960 / 64 = 640 blocks, so concurrency =
+1,797 / 640 = 2.808 and int(1,797 / 640 x 40,960) = int(1,797 x 64) = 115,008. The budget is
 0.92 x 23.57 GiB (the 3090's CUDA total) = 21.68 GiB; at TP=4 the weights alone are
 28.96 GiB per GPU, so that plan does not fit.
 """
@@ -48,13 +49,13 @@ def test_whole_numbers_print_without_decimals_and_the_token_formula_reproduces()
     at = open_page()
     rows = terms(at)
     # no release chosen: vLLM 0.34.0's blocks of 64 tokens (the module docstring)
-    assert rows["KV blocks (smallest rank)"][0] == "1,852 blocks"
-    assert rows["KV cache tokens"][0] == "118,528 tokens"
-    assert rows["Max concurrency at max_model_len"][0] == "2.89 requests"
+    assert rows["KV blocks (smallest rank)"][0] == "1,797 blocks"
+    assert rows["KV cache tokens"][0] == "115,008 tokens"
+    assert rows["Max concurrency at max_model_len"][0] == "2.81 requests"
     formula = rows["KV cache tokens"][1]
     numbers = [int(n.replace(",", "")) for n in re.findall(r"\d[\d,]*", formula)]
     blocks, per_request, length, tokens = numbers
-    assert (blocks, per_request, length, tokens) == (1852, 640, 40960, 118528)
+    assert (blocks, per_request, length, tokens) == (1797, 640, 40960, 115008)
     assert int(blocks / per_request * length) == tokens  # from the shown numbers alone
 
 
@@ -216,18 +217,19 @@ def test_speed_chart_labels_stay_on_its_log_axis() -> None:
 
 
 def test_speed_chart_ticks_are_readable_round_numbers_apart() -> None:
-    # the seed at TP=4 x DP=2, 8 requests: each replica's 6,469 KV blocks hold 6,469 // 96 =
-    # 67 requests of 1,024 in + 1,024 / 2 out on average (1,536 tokens = 96 blocks of 16),
-    # 2 x 67 = 134 in all (the report's KV-limited concurrency), so the points are
-    # 1, 2, 4, ..., 64, 128 and 134; at 1280 px the ticks "128" and "134" (134 / 128 = 1.05)
-    # printed over each other as "1134". 128 loses its label, 134 keeps its own, every other
-    # power of two keeps its
+    # the seed at TP=4 x DP=2, 8 requests: each replica's 1,562 KV blocks of 64 tokens (vLLM
+    # 0.34, Model Runner V2's buffers off the pool) hold 1,562 // 24 = 65 requests of 1,024 in
+    # + 1,024 / 2 out on average (1,536 tokens = 24 blocks of 64), 2 x 65 = 130 in all (the
+    # report's KV-limited concurrency), so the points are 1, 2, 4, ..., 64, 128 and 130; at
+    # 1280 px the ticks "128" and "134" (134 / 128 = 1.05, the figure before) printed over each
+    # other as "1134". 128 loses its label, 130 keeps its own, every other power of two keeps
+    # its
     at = show_chart(open_page(None, tp="4", dp="2", pp="1", conc="8"), "Throughput and latency")
     chart = next(json.loads(c.proto.spec) for c in at.get("plotly_chart")
                  if "requests in flight" in json.dumps(json.loads(c.proto.spec)["layout"]))
     xaxis = chart["layout"]["xaxis"]
-    assert xaxis["tickvals"] == [1, 2, 4, 8, 16, 32, 64, 134]
-    assert xaxis["ticktext"] == ["1", "2", "4", "8", "16", "32", "64", "134"]
+    assert xaxis["tickvals"] == [1, 2, 4, 8, 16, 32, 64, 130]
+    assert xaxis["ticktext"] == ["1", "2", "4", "8", "16", "32", "64", "130"]
     # the ms axis (TPOT 20 ms to TTFT 20 s here) was labelled at plotly's own log steps,
     # 12, 47, 176, 663, 2,494, 9,374 ms; "D2" labels 1, 2 and 5 of each decade: 20, 50,
     # 100, ..., 20,000

@@ -86,12 +86,12 @@ def test_kv_room_says_why_it_is_a_block_below_the_verdicts_kv_tokens() -> None:
     # no word why: vLLM holds one block back (planner.serving.plan._ceiling; block_pool.py
     # BlockPool's null_block, popped from the free queue, in the 0.34.0 wheel). The metric's
     # help says so. No release chosen: 0.34.0's blocks of 64 tokens (BLOCK_64_DEFAULT_FROM),
-    # 1,852 of them (tests/app/test_display.py: 5,706,501,441 B // (64 x 48,128 B)), so
-    # 1,852 x 64 = 118,528 KV tokens and a room of 118,528 - 64 = 118,464 (0.33.0's: 7,410
-    # blocks of 16, 118,560 and 118,544)
+    # 1,797 of them (tests/app/test_display.py: 5,536,606,529 B // (64 x 48,128 B)), so
+    # 1,797 x 64 = 115,008 KV tokens and a room of 115,008 - 64 = 114,944 (0.33.0's: 7,189
+    # blocks of 16, 115,024 and 115,008)
     at = open_page()
-    assert "1,852 blocks = 118,528 KV tokens" in at.success[0].value
-    assert kv_room(at) == 1_852 * 64 - 64
+    assert "1,797 blocks = 115,008 KV tokens" in at.success[0].value
+    assert kv_room(at) == 1_797 * 64 - 64
     help_text = next(m.proto.help for m in at.metric if m.label.startswith("KV room"))
     assert "one block" in help_text and "null block" in help_text
 
@@ -99,18 +99,20 @@ def test_kv_room_says_why_it_is_a_block_below_the_verdicts_kv_tokens() -> None:
 def test_a_plan_that_does_not_fit_names_the_nearest_fit_under_the_verdict() -> None:
     # Llama-3.1-8B (bf16 KV: 32 layers x 8 KV heads x 128 x 2 (K,V) x 2 B = 131,072 B per
     # token) at its 131,072 tokens needs 16.00 GiB of KV on one 20 GB RTX 4000 Ada: vLLM's
-    # words in the verdict estimate a maximum model length of 12336. The nearest change that
+    # words in the verdict estimate a maximum model length of 11232. The nearest change that
     # fits was said only under "Start it", below the fold; it is the first note under the
     # verdict, before "No speed figures", with the verdict's own figure. Pinned to vLLM
-    # 0.33.0, whose blocks of 16 tokens (2 MiB) give 12336 = 771 x 16: the subject is where
-    # the note stands, not the default release (0.34.0's blocks of 64 tokens, 8 MiB: the
-    # 1,542 to 1,544 MiB left hold 192 of them, 12288 tokens)
+    # 0.33.0, whose blocks of 16 tokens (2 MiB): the 1,406.6 MiB left (Model Runner V2's
+    # buffers off the pool, 256 x 128,256 x 4 + 2 x 256 x 4,008 x 4 + 256 x 17,924 =
+    # 144,131,072 B: planner.serving.runner_buffers) hold 703, one held back, 11232 = 702 x 16:
+    # the subject is where the note stands, not the default release (0.34.0's blocks of 64
+    # tokens, 8 MiB: 175 of them, 174 x 64 = 11136 tokens)
     at = open_page(None, gpu="rtx-4000-ada", gpn="1", model="meta-llama/Meta-Llama-3.1-8B",
                    vllm="0.33.0")
     assert not at.exception
-    assert "the estimated maximum model length is 12336." in at.error[0].value
+    assert "the estimated maximum model length is 11232." in at.error[0].value
     notes = [i.value for i in at.info]
-    assert notes[0] == "Nearest change that fits: --max-model-len 12336 fits."
+    assert notes[0] == "Nearest change that fits: --max-model-len 11232 fits."
     assert notes[1] == "No speed figures: the plan does not fit."
 
 

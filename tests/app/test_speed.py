@@ -138,14 +138,14 @@ def test_sweep_by_throughput_within_a_tpot_target() -> None:
 
 def test_the_curve_marks_the_kv_limited_concurrency() -> None:
     # seed on vLLM 0.34.0 (the default) at its unset utilization 0.92: the KV pool holds
-    # 118,528 tokens (tests/app/test_display.py); a request in flight holds its 1,024-token
+    # 115,008 tokens (tests/app/test_display.py); a request in flight holds its 1,024-token
     # prompt and on average half its 1,024 output tokens (planner.serving.speed):
-    # 118,528 // 1,536 = 77 requests in flight at most (77 x 1,536 = 118,272; below
-    # max_num_seqs 256). On 0.33.0, 118,560 // 1,536 was 77 too
+    # 115,008 // 1,536 = 74 requests in flight at most (74 x 1,536 = 113,664; below
+    # max_num_seqs 256). On 0.33.0, 115,024 // 1,536 is 74 too
     at = show_chart(open_page(), "Throughput and latency")
     curve = json.loads(at.get("plotly_chart")[0].proto.spec)
-    assert any(a["text"] == "KV limit: 77" for a in curve["layout"]["annotations"])
-    assert [s["x0"] for s in curve["layout"]["shapes"]] == [77, 1]  # the limit, the chosen 1
+    assert any(a["text"] == "KV limit: 74" for a in curve["layout"]["annotations"])
+    assert [s["x0"] for s in curve["layout"]["shapes"]] == [74, 1]  # the limit, the chosen 1
 
 
 def test_a_cap_of_one_request_reads_in_the_singular() -> None:

@@ -63,17 +63,20 @@ def test_plan_json_v2_warm_restart_pool(capsys) -> None:
     # 40,960 positions x 128 x 2 B = 10,485,760 -> 16,391,956,480;
     # V2's profile peak, the forward's MLP moment 2,048 x (4,096 + 24,576 + 12,288) x 2 B =
     # 167,772,160 (above its sampler's 96,665,600); non-torch 0.25 GiB = 268,435,456 (one
-    # GPU's CUDA context); no CUDA graph estimate before 0.29:
-    # 23,352,596,182 - 16,391,956,480 - 167,772,160 - 268,435,456 = 6,524,432,086 (6.08 GiB)
+    # GPU's CUDA context); V2's buffers (0.27 on: planner.serving.runner_buffers, 256
+    # sequences) 256 x 151,936 x 4 output_bin_counts + 2 x 256 x 4,748 x 4 prompt_bin_mask and
+    # grammar_bitmask + 256 x 17,924 request tables = 169,894,912; no CUDA graph estimate
+    # before 0.29: 23,352,596,182 - 16,391,956,480 - 167,772,160 - 268,435,456 - 169,894,912
+    # = 6,354,537,174 (5.92 GiB)
     v2 = ["plan", "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-4090", "--max-model-len", "8192",
           "--json"]
     code, out, _ = run_main(capsys, *v2, "--vllm-version", "0.27.1")
     data = json.loads(out)
     assert code == 0 and data["model_runner"] == "v2"
-    assert data["v2_warm_restart_available_kv_bytes"] == 6_524_432_086
+    assert data["v2_warm_restart_available_kv_bytes"] == 6_354_537_174
     # the KV term's note shows the same figure
     kv_note = next(t["note"] for t in data["terms"] if t["key"] == "kv_cache")
-    assert "0.00 GiB CUDA graphs = 6.08 GiB (planner.serving.runner_v2)" in kv_note
+    assert "0.00 GiB CUDA graphs = 5.92 GiB (planner.serving.runner_v2)" in kv_note
     # on V1 (0.19.0) and for a MoE model under V2 (0.29.0 starts every model on it; V2's MoE
     # forward is not read): null, the key still there
     for argv in ([*v2, "--vllm-version", "0.19.0"],

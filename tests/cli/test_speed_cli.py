@@ -64,17 +64,20 @@ def test_plan_text_has_a_speed_block(capsys) -> None:
 
 
 def test_kv_limited_line_names_the_tokens_a_request_holds(capsys) -> None:
-    """Qwen3-8B on one RTX 3090 at 8k: 2,230 blocks of 16 tokens on vLLM 0.33.0 (35,680 KV
-    tokens), on 0.34.0 (the default, 64-token blocks) 2,230 // 4 = 557 blocks = 35,648 tokens.
-    A request of 1,024 in + 1,024 out holds 1,024 + 512 = 1,536 tokens on average = 24 blocks,
-    so 557 // 24 = 23 fit; at the full 2,048 tokens (32 blocks) only 557 // 32 = 17 would, so
-    the line must not say 23 requests "of 2,048 tokens"."""
+    """Qwen3-8B on one RTX 3090 at 8k: a pool of 5,263,538,906 B less Model Runner V2's
+    buffers (256 x 151,936 x 4 + 2 x 256 x 4,748 x 4 + 256 x 17,924 = 169,894,912 B:
+    planner.serving.runner_buffers) = 5,093,643,994 B, // 2,359,296 B (16 tokens x 147,456 B)
+    = 2,158 blocks of 16 tokens on vLLM 0.33.0 (34,528 KV tokens), on 0.34.0 (the default,
+    64-token blocks) 2,158 // 4 = 539 blocks = 34,496 tokens. A request of 1,024 in + 1,024
+    out holds 1,024 + 512 = 1,536 tokens on average = 24 blocks, so 539 // 24 = 22 fit; at the
+    full 2,048 tokens (32 blocks) only 539 // 32 = 16 would, so the line must not say 22
+    requests "of 2,048 tokens"."""
     assert main(["plan", "--model", "Qwen/Qwen3-8B", "--gpu", "rtx-3090",
                  "--max-model-len", "8k"]) == 0
     out = capsys.readouterr().out
-    assert "557 blocks = 35,648 KV tokens" in out
+    assert "539 blocks = 34,496 KV tokens" in out
     line = next(x for x in out.splitlines() if x.lstrip().startswith("KV-limited"))
-    assert line.split() == ["KV-limited", "23", "requests", "holding", "1,536", "tokens",
+    assert line.split() == ["KV-limited", "22", "requests", "holding", "1,536", "tokens",
                             "each", "on", "average", "(1,024", "in", "+", "half", "of",
                             "1,024", "out)"]
 
@@ -243,7 +246,7 @@ def test_the_kv_limited_concurrency_under_dp_shows_one_replicas_share(capsys) ->
     assert main(["report", *dp2[1:]]) == 0
     assert f"| KV-limited concurrency | {2 * one} (2 x {one}) |" in capsys.readouterr().out
     assert main(SEED) == 0  # one replica: the figure alone
-    assert "KV-limited          77 requests holding" in capsys.readouterr().out
+    assert "KV-limited          74 requests holding" in capsys.readouterr().out
 
 @pytest.mark.parametrize("command", ["sweep", "report", "recommend"])
 def test_every_planning_command_takes_arrival(command: str) -> None:
@@ -258,8 +261,9 @@ def test_a_cap_set_by_max_num_seqs_is_named_in_plan_and_report(capsys) -> None:
     """4x L40S hold more than 256 requests of Qwen3-32B-FP8 at 1,024 + 512 tokens (the pool's
     blocks // 96 blocks each; tests/planner/serving/test_speed.py), so 400 asked are capped
     by max_num_seqs 256, vLLM's default on a GPU under 70 GiB; the seed's 3090s cap 1,000 at
-    what their KV cache holds: 7,410 blocks at utilization 0.92 (118,560 tokens / 16) // 96
-    = 77."""
+    what their KV cache holds: 5,706,501,441 B at utilization 0.92 less Model Runner V2's
+    buffers (169,894,912 B: planner.serving.runner_buffers) = 5,536,606,529 B // 770,048 B =
+    7,189 blocks of 16 tokens (1,797 of vLLM 0.34's 64: 115,008 tokens) // 96 = 74."""
     args = ["--model", "Qwen/Qwen3-32B-FP8", "--gpu", "l40s", "--gpus", "4", "--concurrency", "400"]
     assert main(["plan", *args]) == 0
     out = capsys.readouterr().out
@@ -270,9 +274,9 @@ def test_a_cap_set_by_max_num_seqs_is_named_in_plan_and_report(capsys) -> None:
     assert main(["report", *args, "--date", "2026-01-01"]) == 0
     assert "256 requests at once (of 400 asked: max_num_seqs binds)" in capsys.readouterr().out
     assert main(["report", *SEED[1:], "--concurrency", "1000", "--date", "2026-01-01"]) == 0
-    assert "77 requests at once (of 1000 asked: the KV cache binds)" in capsys.readouterr().out
+    assert "74 requests at once (of 1000 asked: the KV cache binds)" in capsys.readouterr().out
     assert main(["plan", *SEED[1:], "--concurrency", "1000"]) == 0
-    assert "  KV-limited          77 requests holding" in (out := capsys.readouterr().out)
+    assert "  KV-limited          74 requests holding" in (out := capsys.readouterr().out)
     assert "out): the KV cache binds\n" in out
     # --max-num-seqs 1 holds one request: "1 request", as the line above it counts them
     assert main(["plan", *args[:6], "--concurrency", "8", "--max-num-seqs", "1"]) == 0

@@ -37,10 +37,13 @@ def test_cached_overheads_follow_each_settings_override():
                                    ("cuda_graph_bytes", "cuda_graph_bytes_per_gpu", 0)):
         given = _plan(**{override: value})
         assert getattr(given, field) == value
-        # the pool is the budget less the weights and what comes off (graphs: vLLM 0.20+)
+        # the pool is the budget less the weights and what comes off (graphs: vLLM 0.20+;
+        # the model runner's buffers: 0.27+)
         rank = given.per_gpu[0]
+        assert rank.runner_buffer_bytes > 0
         assert rank.kv_cache_bytes == rank.budget_bytes - rank.weights_bytes - (
-            rank.activation_bytes + rank.non_torch_bytes + rank.cuda_graph_bytes)
+            rank.activation_bytes + rank.non_torch_bytes + rank.cuda_graph_bytes
+            + rank.runner_buffer_bytes)
     assert _plan().model_dump() == measured.model_dump()
 
 

@@ -24,10 +24,14 @@ Non-torch at TP=8 over PCIe without P2P (the GeForce driver refuses it): NCCL's 
 CUDA graphs (subtracted from vLLM 0.20): largest capture size min(2 x 256, 512) = 512 ->
   sizes 1, 2, 4, 8..248 by 8, 256..512 by 16 = 51 piecewise graphs + 35 full decode graphs
   (sizes <= 256) = 86 graphs x 8.4 MiB = 722 MiB = 0.71 GiB.
-KV pool at 0.90, vLLM 0.33: 21.21 - 14.55 - 0.86 - 0.25 - 0.71 = 4.84 GiB
-  -> 4.84 GiB / 48,128 B = ~108,000 tokens; the native 40,960 needs 40,960 x 48,128 B = 1.84 GiB
-  (2.64 requests at full length).
-KV pool at 0.95: + 1.18 GiB = 6.02 GiB -> ~134,300 tokens.
+Model runner buffers (vLLM 0.27 on; 0.33 starts every model on Model Runner V2, whose sampler
+  keeps 256 x 151,936 x 4 B output_bin_counts = 155,582,464 B + prompt_bin_mask and
+  grammar_bitmask 2 x 256 x 4,748 x 4 B = 9,723,904 B + request tables 256 x 17,924 B =
+  4,588,544 B): 169,894,912 B = 0.16 GiB (planner.serving.runner_buffers).
+KV pool at 0.90, vLLM 0.33: 21.21 - 14.55 - 0.86 - 0.25 - 0.16 - 0.71 = 4.68 GiB
+  -> 4.68 GiB / 48,128 B = ~104,400 tokens; the native 40,960 needs 40,960 x 48,128 B = 1.84 GiB
+  (2.55 requests at full length).
+KV pool at 0.95: + 1.18 GiB = 5.86 GiB -> ~130,700 tokens.
 """
 
 import pytest
@@ -69,9 +73,10 @@ def test_seed_per_gpu_figures():
     assert p.activation_bytes_per_gpu / GIB == pytest.approx(0.86, abs=0.02)
     assert p.non_torch_bytes_per_gpu / GIB == pytest.approx(0.25, abs=0.01)
     assert p.cuda_graph_bytes_per_gpu / GIB == pytest.approx(0.71, abs=0.01)
+    assert p.runner_buffer_bytes_per_gpu == 169_894_912
     budget = p.per_gpu[0].budget_bytes
     assert budget / GIB == pytest.approx(21.21, abs=0.01)
-    kv = budget - p.weights_bytes_per_gpu - (0.86 + 0.25 + 0.71) * GIB
+    kv = budget - p.weights_bytes_per_gpu - (0.86 + 0.25 + 0.16 + 0.71) * GIB
     assert p.kv_cache_bytes_per_gpu == pytest.approx(kv, abs=0.03 * GIB)
     assert len(p.per_gpu) == 8 and p.vllm_command.startswith("vllm serve Qwen/Qwen3-235B-A22B")
 
@@ -81,23 +86,24 @@ def test_seed_true_ceiling_is_tens_of_thousands():
     for p in (p90, p95):
         # KV tokens = pool / 48,128 B (one group: tokens = blocks x 16), to a block
         assert p.kv_cache_tokens == pytest.approx(p.kv_cache_bytes_per_gpu / 48_128, abs=16)
-        # far above the audit's 2K-4K: the pool holds ~108,000 (0.90) and ~134,300 (0.95)
+        # far above the audit's 2K-4K: the pool holds ~104,400 (0.90) and ~130,700 (0.95)
         # tokens, but vLLM accepts at most the model's 40,960 (no rope scaling)
         assert p.kv_limited_context_tokens > 40_960
         assert p.max_context_tokens == 40_960
     assert p95.kv_cache_bytes_per_gpu - p90.kv_cache_bytes_per_gpu == pytest.approx(
         0.05 * 23.57 * GIB, abs=0.01 * GIB
     )
-    # the native 40,960 context needs 1.84 GiB: 2.64 requests at 0.90, 3.28 at 0.95
-    assert p90.fits and p90.max_concurrency == pytest.approx(2.64, abs=0.02)
-    assert p95.fits and p95.max_concurrency == pytest.approx(3.28, abs=0.02)
-    # by hand (docstring): 4.84 GiB / 48,128 B = ~108,000 tokens; 6.02 GiB -> ~134,300
-    assert p90.kv_cache_tokens == pytest.approx(108_000, rel=0.01)
-    assert p95.kv_cache_tokens == pytest.approx(134_300, rel=0.01)
-    # on vLLM 0.19 graphs are not subtracted (envs default 0): 0.71 GiB more KV pool
+    # the native 40,960 context needs 1.84 GiB: 2.55 requests at 0.90, 3.19 at 0.95
+    assert p90.fits and p90.max_concurrency == pytest.approx(2.55, abs=0.02)
+    assert p95.fits and p95.max_concurrency == pytest.approx(3.19, abs=0.02)
+    # by hand (docstring): 4.68 GiB / 48,128 B = ~104,400 tokens; 5.86 GiB -> ~130,700
+    assert p90.kv_cache_tokens == pytest.approx(104_400, rel=0.01)
+    assert p95.kv_cache_tokens == pytest.approx(130_700, rel=0.01)
+    # on vLLM 0.19 graphs are not subtracted (envs default 0) and the runner's buffers are
+    # not counted (before 0.27): 0.71 + 0.16 GiB more KV pool
     p19 = seed_plan(0.90, "0.19")
     assert p19.kv_cache_bytes_per_gpu - p90.kv_cache_bytes_per_gpu == pytest.approx(
-        0.71 * GIB, abs=0.01 * GIB
+        0.87 * GIB, abs=0.01 * GIB
     )
 
 
@@ -115,21 +121,23 @@ def test_seed_warns_about_the_moe_kernel_fallback_without_ep():
 
 def test_seed_on_0_34_pages_the_same_pool_in_blocks_of_64():
     # vLLM 0.34.0 pages KV in blocks of 64 tokens by default (BLOCK_64_DEFAULT_FROM), 0.33.0 in
-    # blocks of 16. By hand at 0.90 on 0.34.0: 5,200,339,545 B; a 16-token block holds
-    # 16 x 48,128 = 770,048 B: 6,753 blocks (108,048 tokens) and 205,401 B over; a 64-token
-    # block holds four of them: floor(6,753 / 4) = 1,688 blocks x 64 = 108,032 tokens. At 0.95:
-    # 6,465,744,285 B = 8,396 x 770,048 + 421,277: 134,336 = 2,099 x 64 exactly.
+    # blocks of 16. By hand at 0.90 on 0.34.0: 5,200,339,545 B less the runner's 169,894,912 B
+    # (the docstring) = 5,030,444,633 B; a 16-token block holds 16 x 48,128 = 770,048 B: 6,532
+    # blocks (104,512 tokens) and 491,097 B over; a 64-token block holds four of them:
+    # floor(6,532 / 4) = 1,633 blocks x 64 = 104,512 tokens. At 0.95: 6,465,744,285 -
+    # 169,894,912 = 6,295,849,373 B = 8,175 x 770,048 + 706,973: floor(8,175 / 4) = 2,043 x 64
+    # = 130,752.
     # 0.33.0's pool is larger by the zero points Marlin frees on the int4 g128 attention
     # (startup.gptq_zeros_freed_bits; 0.34.0 keeps them): per GPU at TP 8, 94 layers x (q, o
     # 2 x 4,096 x 8,192 / 8 + k, v 2 x 4,096 x 128, one of the 4 KV heads) = 94 x 9,437,184
-    # = 887,095,296 weights x 4 / 128 bit / 8 = 3,465,216 B (72 tokens): 0.90 (205,401 +
-    # 3,465,216) // 770,048 = 4 blocks more, 6,757 x 16 = 108,112; 0.95 (421,277 + 3,465,216)
-    # // 770,048 = 5, 8,401 x 16 = 134,416.
-    for utilization, tokens_33, tokens_34 in ((0.90, 108_112, 108_032), (0.95, 134_416, 134_336)):
+    # = 887,095,296 weights x 4 / 128 bit / 8 = 3,465,216 B (72 tokens): 0.90 (491,097 +
+    # 3,465,216) // 770,048 = 5 blocks more, 6,537 x 16 = 104,592; 0.95 (706,973 + 3,465,216)
+    # // 770,048 = 5, 8,180 x 16 = 130,880.
+    for utilization, tokens_33, tokens_34 in ((0.90, 104_592, 104_512), (0.95, 130_880, 130_752)):
         p33, p34 = seed_plan(utilization), seed_plan(utilization, "0.34.0")
         assert p33.kv_cache_bytes_per_gpu - p34.kv_cache_bytes_per_gpu == 3_465_216
         assert (p33.kv_cache_tokens, p34.kv_cache_tokens) == (tokens_33, tokens_34)
-    assert seed_plan(0.90, "0.34.0").kv_cache_bytes_per_gpu == 5_200_339_545
+    assert seed_plan(0.90, "0.34.0").kv_cache_bytes_per_gpu == 5_030_444_633
     # and the command keeps the pool sized as planned: the extensible KV cache (on by default
     # from 0.34.0 on CUDA) is turned off
     assert " --no-enable-extensible-kv-cache" in seed_plan(0.90, "0.34.0").vllm_command

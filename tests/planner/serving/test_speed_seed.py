@@ -205,14 +205,15 @@ def test_tp8_ep_ttft_at_1k_and_32k() -> None:
 
 def test_the_formulas_count_in_english() -> None:
     # one request on one stage, as the seed report shows it: "1 stage", "1 chunk", "1 client",
-    # "1 request" (read "1 stage(s)", "1 chunk(s)", "1 client(s)", "1 requests"); 70 KV slots
-    # = 108,048 KV tokens // (1,024 + 512); 1,024 prompt tokens fit one 2,048-token chunk
+    # "1 request" (read "1 stage(s)", "1 chunk(s)", "1 client(s)", "1 requests"); 68 KV slots
+    # = 104,512 KV tokens (vLLM 0.34: the seed's pool less Model Runner V2's buffers,
+    # test_seed_scenario.py) // (1,024 + 512); 1,024 prompt tokens fit one 2,048-token chunk
     terms = {t.key: t.formula for t in _speed(ParallelLayout(tp=8, ep=True)).terms}
     assert terms["decode_step"].startswith("max(sum over 1 stage, min(sequences, PP)")
     assert terms["decode_step"].endswith("+ overhead] + 0 stage hops = 20.275 ms")
     assert terms["prefill"].startswith("1 chunk of <= 2,048 tokens of 1,024, each")
     assert "+ all-reduce through 1 stage = " in terms["prefill"]
-    assert terms["kv_wait"] == "1 client <= 70 KV slots: none waits = 0 ms"
+    assert terms["kv_wait"] == "1 client <= 68 KV slots: none waits = 0 ms"
     assert terms["output_tokens_per_s"].startswith("1 request / (20.275 ms + ")
     # two stages, one hop between them; 4 requests, so 3 others
     two = {t.key: t.formula for t in _speed(ParallelLayout(tp=4, pp=2), concurrency=4).terms}
@@ -222,18 +223,18 @@ def test_the_formulas_count_in_english() -> None:
     assert two["output_tokens_per_s"].startswith("4 requests / (")
 
 def test_tp8_ep_throughput_at_the_kv_limited_concurrency() -> None:
-    # 108,048 KV tokens // (1,024 + 512) = 70 requests in flight
-    # by hand: 0.9375^70 = e^(70 x -0.064539) = 0.0109, so 98.9 % of the experts are read:
-    # 14,586.6 MB / 729.52 GB/s = 19.99 ms + dense 0.85 + KV 70 x 1,536 x 48,128 B / 694.51
-    # GB/s = 7.45 -> 28.30 ms (compute 20.19 ms is below); all-reduce 188 x (48 us + 7/8 x 2
-    # x 70 x 8,192 B / 5.0732 GB/s) = 46.21 ms; overhead 8.50 ms: step 83.00 ms. TPOT adds
-    # 69 others' prefill work 69 x 839.72 ms / 1,024 = 56.58 ms -> 139.59 ms; TTFT = 18.7 +
-    # 5.47 + 848.22 + 2 x 83.00 (the running step and, vLLM 0.33's async scheduling at one
-    # stage, the one queued behind it) + 0.08 x 69 x 848.22 = 5,720.6 ms; 70 / (0.13959 +
-    # 5.7206 / 1,024) = 482.2 output tokens/s. 1,000 clients share the 70 slots (closed
-    # loop, Little's law): each waits (1,000 / 70 - 1) x (5.7206 + 1,024 x 0.13959 = 148.66
-    # s) = 13.2857 x 148.66 = 1,975.1 s for one, shown apart from the served request's TTFT
-    k = 108048 // 1536
+    # 104,512 KV tokens // (1,024 + 512) = 68 requests in flight
+    # by hand: 0.9375^68 = e^(68 x -0.064539) = 0.0124, so 98.8 % of the experts are read:
+    # 14,564.4 MB / 729.52 GB/s = 19.96 ms + dense 0.85 + KV 68 x 1,536 x 48,128 B / 694.51
+    # GB/s = 7.24 -> 28.05 ms (compute 19.61 ms is below); all-reduce 188 x (48 us + 7/8 x 2
+    # x 68 x 8,192 B / 5.0732 GB/s) = 45.15 ms; overhead 8.50 ms: step 81.70 ms. TPOT adds
+    # 67 others' prefill work 67 x 839.72 ms / 1,024 = 54.94 ms -> 136.64 ms; TTFT = 18.7 +
+    # 5.47 + 848.22 + 2 x 81.70 (the running step and, vLLM 0.33's async scheduling at one
+    # stage, the one queued behind it) + 0.08 x 67 x 848.22 = 5,582.2 ms; 68 / (0.13664 +
+    # 5.5822 / 1,024) = 478.6 output tokens/s. 1,000 clients share the 68 slots (closed
+    # loop, Little's law): each waits (1,000 / 68 - 1) x (5.5822 + 1,024 x 0.13664 = 145.51
+    # s) = 13.7059 x 145.51 = 1,994.3 s for one, shown apart from the served request's TTFT
+    k = 104512 // 1536
     touched = 1 - (1 - 8 / 128) ** k  # 126.6 of 128 experts
     step_memory = _mem_s(DENSE_TP8, EXPERTS_TP8 * touched, k * 1536 * 48128)
     step_compute = (2 * k * (DENSE_PARAMS + EXPERT_PARAMS / COEF["expert_compute"])
@@ -242,15 +243,15 @@ def test_tp8_ep_throughput_at_the_kv_limited_concurrency() -> None:
             + 188 * (NCCL + 14 * STEP + 7 / 8 * 2 * k * 8192 / LINK)
             + _overhead_s(94))
     tpot = step + COEF["interference"] * (k - 1) * MARGINAL_1K / 1024
-    # a new request waits for two decode steps and a share of the other 69 requests' whole
+    # a new request waits for two decode steps and a share of the other 67 requests' whole
     # prefills
     ttft = HOST_1K + PREFILL_1K + 2 * step + COEF["queue"] * (k - 1) * PREFILL_1K
     throughput = k / (tpot + ttft / 1024)
-    assert (tpot, ttft, throughput) == pytest.approx((0.13959, 5.7206, 482.2), rel=2e-3)
+    assert (tpot, ttft, throughput) == pytest.approx((0.13664, 5.5822, 478.6), rel=2e-3)
     wait = (1000 / k - 1) * (ttft + 1024 * tpot)
-    assert pytest.approx(1975.1, rel=2e-3) == wait
+    assert pytest.approx(1994.3, rel=2e-3) == wait
     est = _speed(ParallelLayout(tp=8, ep=True), concurrency=1000)
-    assert est.concurrency == k == 70 and est.kv_bound
+    assert est.concurrency == k == 68 and est.kv_bound
     assert est.tpot_ms == pytest.approx(tpot * 1e3, rel=1e-4)
     assert est.ttft_ms == pytest.approx(ttft * 1e3, rel=1e-4)
     assert est.output_tokens_per_s == pytest.approx(throughput, rel=1e-4)
@@ -259,20 +260,20 @@ def test_tp8_ep_throughput_at_the_kv_limited_concurrency() -> None:
 
 
 def test_twice_the_kv_limited_concurrency_waits_one_served_request() -> None:
-    # 140 clients on the 70 slots: each request waits (140 / 70 - 1) = 1 x a served request's
-    # whole time, 5.7206 s TTFT + 1,024 x 0.13959 s = 148.66 s, before its prefill; the served
-    # 70 run as at 70 clients (TTFT 5.7206 s, TPOT 139.59 ms, 482.2 tokens/s in all, so
-    # 482.2 / 140 = 3.44 tokens/s per client)
-    est = _speed(ParallelLayout(tp=8, ep=True), concurrency=140)
-    assert est.concurrency == 70 and est.kv_bound
-    assert est.kv_wait_ms == pytest.approx(148.66e3, rel=2e-3)
-    assert (est.ttft_ms, est.tpot_ms) == pytest.approx((5720.6, 139.59), rel=2e-3)
-    assert est.output_tokens_per_s == pytest.approx(482.2, rel=2e-3)
+    # 136 clients on the 68 slots: each request waits (136 / 68 - 1) = 1 x a served request's
+    # whole time, 5.5822 s TTFT + 1,024 x 0.13664 s = 145.51 s, before its prefill; the served
+    # 68 run as at 68 clients (TTFT 5.5822 s, TPOT 136.64 ms, 478.6 tokens/s in all, so
+    # 478.6 / 136 = 3.52 tokens/s per client)
+    est = _speed(ParallelLayout(tp=8, ep=True), concurrency=136)
+    assert est.concurrency == 68 and est.kv_bound
+    assert est.kv_wait_ms == pytest.approx(145.51e3, rel=2e-3)
+    assert (est.ttft_ms, est.tpot_ms) == pytest.approx((5582.2, 136.64), rel=2e-3)
+    assert est.output_tokens_per_s == pytest.approx(478.6, rel=2e-3)
     wait = next(t for t in est.terms if t.key == "kv_wait")
-    assert "(140 clients / 70 slots - 1)" in wait.formula and "3.44" in wait.note
-    at_limit = _speed(ParallelLayout(tp=8, ep=True), concurrency=70)
+    assert "(136 clients / 68 slots - 1)" in wait.formula and "3.52" in wait.note
+    at_limit = _speed(ParallelLayout(tp=8, ep=True), concurrency=68)
     assert not at_limit.kv_bound and at_limit.kv_wait_ms == 0
-    assert at_limit.ttft_ms == pytest.approx(5720.6, rel=2e-3)
+    assert at_limit.ttft_ms == pytest.approx(5582.2, rel=2e-3)
 
 
 # --- TP=8 without EP, TP=4 x PP=2, TP=1 x PP=8 -------------------------------------------------
@@ -323,7 +324,7 @@ def test_the_layouts_compared() -> None:
     ring steps each (9.56 ms a token) make it slower per token than TP=4 x PP=2 (94 of 6
     steps a stage, 2.48 ms), yet faster than PP=8, which walks eight stages at one GPU's
     bandwidth (24.83 ms) and prefills at one GPU's compute; at the KV-limited concurrency
-    TP=4 x PP=2 and PP=8 (more KV room: 134 and 93 requests against 70) serve more
+    TP=4 x PP=2 and PP=8 (more KV room: 128 and 92 requests against 68) serve more
     tokens/s than TP=8."""
     ep, tp8 = _speed(ParallelLayout(tp=8, ep=True)), _speed(ParallelLayout(tp=8))
     tp4pp2, pp8 = _speed(ParallelLayout(tp=4, pp=2)), _speed(ParallelLayout(tp=1, pp=8))
