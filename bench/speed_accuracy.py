@@ -2,8 +2,9 @@
 
 Each row of ../shared/calibration/perf-silicon-aic.csv (NVIDIA AIConfigurator's silicon
 samples: vLLM and SGLang, aggregated serving, H100/H200/B200/B300/GB200) is planned from the
-model's config.json and the row's layout, weight format and load alone, then compared with
-the measured mean TTFT and TPOT.
+model's config.json and the row's layout, weight format and load alone (the client's
+concurrency: batch_size x attention_dp_size, `concurrency`), then compared with the measured
+mean TTFT and TPOT.
 
 Rows kept: the model's config is in the bundled catalog; the layout fits one 8-GPU node
 (tp x attention DP <= 8); the planner accepts the layout and the weights fit (a row whose TP
@@ -152,6 +153,15 @@ def _spec(repo_id: str):
     return _SPECS[repo_id]
 
 
+def concurrency(row) -> int:
+    """The client's concurrency of a row: batch_size x attention_dp_size. AIConfigurator's
+    batch_size is per attention-DP rank: every vLLM row with attention DP 2 or 4 (97) records
+    silicon_concurrency (silicon_data_source) = batch_size x attention_dp_size, the others
+    batch_size; MiniMax-M2.5 FP8 on B200, vLLM 0.19.0, TP=2 x DP=2 + EP at batch_size 2 / 128
+    decodes at 9.58 / 38.04 ms a token, as TP=2 alone at 4 / 256 (9.37 / 37.90 ms)."""
+    return int(row.batch_size * row.attention_dp_size)
+
+
 def prepare(data: pd.DataFrame, dropped: dict[str, int]) -> list[tuple]:
     """(row, request, plan, load) per usable row; impossible layouts are dropped and counted."""
     out, impossible = [], 0
@@ -172,7 +182,7 @@ def prepare(data: pd.DataFrame, dropped: dict[str, int]) -> list[tuple]:
             impossible += 1
             continue
         load = ServingLoad(input_len=int(row.isl), output_len=int(row.osl),
-                           concurrency=int(row.batch_size))
+                           concurrency=concurrency(row))
         out.append((row, request, p, load))
     dropped["impossible layout or weights do not fit (bad TP label)"] = impossible
     floor = predict(out, ROOFLINE, 0.0)

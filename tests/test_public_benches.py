@@ -474,3 +474,23 @@ def test_tp_over_pcie_paragraph_quotes_the_runs_as_planned() -> None:
             f"{rig['tpot_ms']:.1f};") in text
     qwen = rows["rtx5090-qwen3-4b-bf16-qps1"]
     assert (f"({qwen['model_ttft_ms']:.1f} planned against {qwen['ttft_ms']:.1f})") in text
+
+
+@needs_shared
+def test_speed_bench_plans_each_row_at_the_client_s_concurrency() -> None:
+    """bench/speed_accuracy.py planned an attention-DP row at its batch_size, which
+    AIConfigurator records per DP rank: the MiniMax-M2.5 TP=2 x DP=2 + EP rows ran twice the
+    clients they were planned at. Every row that records silicon_concurrency (2,262 of 2,265)
+    is planned at it: batch_size x attention_dp_size (e.g. 128 x 2 = 256, 64 x 4 = 256)."""
+    import pandas as pd
+
+    from bench.speed_accuracy import DATA, concurrency
+
+    raw = pd.read_csv(DATA)
+    raw = raw.assign(attention_dp_size=raw.attention_dp_size.fillna(1))
+    recorded = raw.silicon_data_source.str.extract(r"silicon_concurrency=(\d+)")[0]
+    rows = raw[recorded.notna()]
+    assert len(rows) == 2262
+    assert sorted(set(rows.attention_dp_size)) == [1, 2, 4]
+    assert [concurrency(row) for row in rows.itertuples()] == [
+        int(c) for c in recorded.dropna()]
