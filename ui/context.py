@@ -39,7 +39,7 @@ from planner.serving.hardware import (
 )
 from planner.serving.launch import REMOTE_CODE_STEP, VERSION_STEP, remote_code_class
 from planner.serving.layout import ParallelLayout
-from planner.serving.plan import LARGER_LEN_STEP, Plan, PlanRequest, plan
+from planner.serving.plan import LARGER_LEN_STEP, FitChange, Plan, PlanRequest, plan
 from planner.serving.speed import ServingLoad
 from planner.serving.sweep import WHAT_IF_KEYS, layout_candidates, quant_settings
 from planner.serving.vllm_cli import vllm_cli
@@ -466,15 +466,50 @@ def layout_for(spec: ModelSpec, engine: EngineSettings | None = None) -> Paralle
 def row_settings(spec: ModelSpec, cluster: ClusterSpec, quant_key: str,
                  layout: ParallelLayout, kv_cache_dtype: str) -> dict[str, object]:
     """The Plan page's state fields for a sweep or Recommend row of `spec` on `cluster`: its
-    weight format (the checkpoint's own as CHECKPOINT_QUANT), its layout, pinned, and its KV
-    dtype. The EP choice is kept where the row's layout has no EP variant (TP=1, a dense
-    model): taking its "no EP" turned EP off for the hardware's layout and the next MoE
-    model."""
+    weight format, its layout, pinned, and its KV dtype."""
+    return {"quant": _quant_choice(spec, quant_key), **_layout_settings(spec, cluster, layout),
+            "kv_cache_dtype": kv_cache_dtype}
+
+
+_LAYOUT_FIELDS = ("tp", "pp", "dp", "ep")
+_FORMAT_FIELDS = ("target_quant", "target_checkpoint")
+
+
+def fit_settings(spec: ModelSpec, cluster: ClusterSpec, change: FitChange
+                 ) -> dict[str, object]:
+    """The Plan page's state fields for the nearest change that fits (Plan.nearest_fit_change)
+    of `spec` on `cluster`, for its Apply button: the engine settings under their own names
+    (max_model_len, max_num_seqs, kv_cache_dtype, gpu_memory_utilization), a weight format as
+    the Quantization choice with no checkpoint typed in (one typed for another format would
+    be loaded as this one), and a layout pinned as a sweep row's (row_settings). A setting
+    change keeps the hardware's layout where it was chosen: that picks a layout that fits when
+    one does (auto_layout)."""
+    fields = {field: value for field, value in change.items()
+              if field not in (*_LAYOUT_FIELDS, *_FORMAT_FIELDS)}
+    if "target_quant" in change:
+        fields.update(quant=_quant_choice(spec, str(change["target_quant"])),
+                      target_checkpoint="")
+    if "tp" in change:
+        fields.update(_layout_settings(spec, cluster, ParallelLayout(
+            **{field: change[field] for field in _LAYOUT_FIELDS})))
+    return fields
+
+
+def _quant_choice(spec: ModelSpec, quant_key: str) -> str:
+    """A weight format as the Quantization field holds it: the checkpoint's own as
+    CHECKPOINT_QUANT, else its key (a what-if)."""
+    return CHECKPOINT_QUANT if quant_key == checkpoint_scheme(spec).key else quant_key
+
+
+def _layout_settings(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout
+                     ) -> dict[str, object]:
+    """The state fields that pin `layout` of `spec` on `cluster`. The EP choice is kept where
+    the layout has no EP variant (TP=1, a dense model): taking its "no EP" turned EP off for
+    the hardware's layout and the next MoE model."""
     ep_applies = any(other.ep for other in layout_candidates(spec, cluster)
                      if (other.tp, other.pp, other.dp) == (layout.tp, layout.pp, layout.dp))
-    return {"quant": CHECKPOINT_QUANT if quant_key == checkpoint_scheme(spec).key
-            else quant_key, "tp": layout.tp, "pp": layout.pp, "dp": layout.dp,
-            "ep": layout.ep if ep_applies else state().ep, "kv_cache_dtype": kv_cache_dtype}
+    return {"tp": layout.tp, "pp": layout.pp, "dp": layout.dp,
+            "ep": layout.ep if ep_applies else state().ep}
 
 
 def hardware_layout(spec: ModelSpec) -> ParallelLayout | None:

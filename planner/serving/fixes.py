@@ -3,13 +3,16 @@
 A plan that does not fit gets no launch command (planner.serving.launch); this says what
 to change instead, e.g. "--max-model-len 32768 fits", "TP=4 x PP=2 fits" or, last, a smaller
 weight format of a 16-bit checkpoint ("--target-quant w4a16-gptq-g128 (a GPTQ int4, group
-128 (W4A16) checkpoint) fits").
+128 (W4A16) checkpoint) fits"), with the same change as settings (FitChange) for a caller
+to apply: the app's Plan page's Apply button.
 """
+
+from pydantic import BaseModel
 
 from planner.model.quant import scheme
 from planner.serving.engine import EngineSettings
 from planner.serving.layout import ParallelLayout
-from planner.serving.plan import Plan, PlanRequest, summary_figures
+from planner.serving.plan import FitChange, Plan, PlanRequest, summary_figures
 from planner.serving.sweep import accepts_what_if, layout_candidates, quant_candidates
 from planner.serving.vllm_versions import EngineError
 
@@ -18,29 +21,36 @@ TARGET_QUANT_FLAG = "--target-quant"
 field instead (ui.context.app_words)."""
 
 
-_Try = tuple[str, EngineSettings, ParallelLayout, bool]
-"""A candidate change: its label, the settings and layout it plans, and whether a format
-change that holds a shorter context is offered with that --max-model-len too."""
+_Try = tuple[str, FitChange, ParallelLayout, bool]
+"""A candidate change: its label, the EngineSettings fields it changes, the layout it plans,
+and whether a format change that holds a shorter context is offered with that
+--max-model-len too."""
+
+
+class NearestFit(BaseModel):
+    """The first candidate change that fits, in words and as settings."""
+
+    text: str
+    """'<change> fits', as Plan.nearest_fit says it."""
+    change: FitChange
+    """The settings it changes and their new values (Plan.nearest_fit_change)."""
 
 
 def _tries(request: PlanRequest, result: Plan) -> list[_Try]:
     """Candidate changes, in the order they are offered (smallest change first)."""
     s, layout = request.engine, request.layout
-    tries = []
+    tries: list[_Try] = []
     if result.max_num_batched_tokens < result.max_num_seqs:
         seqs = result.max_num_batched_tokens
-        tries.append((f"--max-num-seqs {seqs}", s.model_copy(update={"max_num_seqs": seqs}),
-                      layout, False))
+        tries.append((f"--max-num-seqs {seqs}", {"max_num_seqs": seqs}, layout, False))
     length = result.max_context_tokens
     if 0 < length < result.max_model_len:
-        tries.append((f"--max-model-len {length}",
-                      s.model_copy(update={"max_model_len": length}), layout, False))
+        tries.append((f"--max-model-len {length}", {"max_model_len": length}, layout, False))
     if not s.kv_cache_dtype.startswith("fp8"):
-        tries.append(("--kv-cache-dtype fp8", s.model_copy(update={"kv_cache_dtype": "fp8"}),
-                      layout, False))
+        tries.append(("--kv-cache-dtype fp8", {"kv_cache_dtype": "fp8"}, layout, False))
     if s.gpu_memory_utilization < 0.95 and not s.kv_cache_memory_bytes:
-        tries.append(("--gpu-memory-utilization 0.95",
-                      s.model_copy(update={"gpu_memory_utilization": 0.95}), layout, False))
+        tries.append(("--gpu-memory-utilization 0.95", {"gpu_memory_utilization": 0.95},
+                      layout, False))
     # the asked DP (replicas) and EP first: a layout that changes them comes only when none
     # that keeps them fits (nearest_fit then says so); then the fewest of TP and PP changed
     # (TP=4 asked on 8 GPUs: TP=8 or TP=4 x PP=2 before TP=1 x PP=7), then the fewest GPUs
@@ -49,35 +59,46 @@ def _tries(request: PlanRequest, result: Plan) -> list[_Try]:
                    key=lambda lay: (lay.dp != layout.dp, lay.ep != layout.ep,
                                     (lay.tp != layout.tp) + (lay.pp != layout.pp), lay.gpus,
                                     lay.dp, lay.pp, -lay.tp, not lay.ep))
-    tries += [(lay.label(), s, lay, False) for lay in wider]
+    tries += [(lay.label(), {}, lay, False) for lay in wider]
     # another weight format is a bigger change (another checkpoint, or vLLM quantizing at
     # load) than any setting or layout: last, each at the asked layout (with the context it
     # holds where that is shorter), then at the layouts above
-    formats = [(format_step(key), s.model_copy(update={"target_quant": key,
-                                                       "target_checkpoint": None}))
+    formats = [(format_step(key), {"target_quant": key, "target_checkpoint": None})
                for key in _smaller_formats(request, result)]
-    tries += [(label, settings, layout, True) for label, settings in formats]
-    tries += [(f"{label} at {lay.label()}", settings, lay, False)
-              for label, settings in formats for lay in wider]
+    tries += [(label, update, layout, True) for label, update in formats]
+    tries += [(f"{label} at {lay.label()}", update, lay, False)
+              for label, update in formats for lay in wider]
     return tries
 
 
-def nearest_fit(request: PlanRequest, result: Plan) -> str | None:
-    """'<change> fits' for the first candidate change that fits, None when none does; a
-    layout that changes the asked DP or EP says that none keeping them fits."""
+def nearest_fit(request: PlanRequest, result: Plan) -> NearestFit | None:
+    """The first candidate change that fits ('<change> fits' and its settings), None when
+    none does; a layout that changes the asked DP or EP says that none keeping them fits."""
     if result.fits:
         return None
-    for label, settings, layout, shorten in _tries(request, result):
-        figures = _figures(request, settings, layout)
+    for label, update, layout, shorten in _tries(request, result):
+        figures = _figures(request, request.engine.model_copy(update=update), layout)
         length = figures["max_context_tokens"] if figures else 0
         if figures and not figures["fits"] and shorten and 0 < length < figures[
                 "max_model_len"]:
             label += f" with --max-model-len {length}"
-            figures = _figures(request, settings.model_copy(update={"max_model_len": length}),
-                               layout)
+            update = {**update, "max_model_len": length}
+            figures = _figures(request, request.engine.model_copy(update=update), layout)
         if figures and figures["fits"]:
-            return f"{label} fits{_kept_note(request, layout)}"
+            return NearestFit(text=f"{label} fits{_kept_note(request, layout)}",
+                              change=_change(request, update, layout))
     return None
+
+
+def _change(request: PlanRequest, update: FitChange, layout: ParallelLayout) -> FitChange:
+    """The settings a fitting candidate changes: its EngineSettings fields that differ from
+    the request's (a format step's target_checkpoint None is left out where none was given)
+    and, where it plans another layout, that whole layout (tp, pp, dp, ep)."""
+    change = {field: value for field, value in update.items()
+              if getattr(request.engine, field) != value}
+    if layout != request.layout:
+        change.update(layout.model_dump())
+    return change
 
 
 def _figures(request: PlanRequest, settings: EngineSettings, layout: ParallelLayout

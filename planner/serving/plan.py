@@ -331,6 +331,13 @@ class PlanSummary(BaseModel):
     weight_format_label: str = ""
 
 
+FitChange = dict[str, bool | int | float | str | None]
+"""A change of a plan's settings (planner.serving.fixes): EngineSettings fields by name
+(max_num_seqs, max_model_len, kv_cache_dtype, gpu_memory_utilization, target_quant,
+target_checkpoint) and, for a layout, ParallelLayout's tp, pp, dp, ep, each the CLI flag of
+that name (--max-model-len, --tp, ...), with its new value."""
+
+
 class Plan(PlanSummary):
     """The result: per-GPU memory, KV capacity, ceiling, verdict and the vllm serve command."""
 
@@ -339,6 +346,10 @@ class Plan(PlanSummary):
                                     "'--max-model-len 32768 fits', 'TP=8 fits', or last a "
                                     "smaller weight format: '--target-quant w4a16-gptq-g128 "
                                     "(a GPTQ int4, group 128 (W4A16) checkpoint) fits'")
+    nearest_fit_change: FitChange | None = Field(
+        default=None, description="nearest_fit as settings, only those it changes, with their "
+        "new values: {'max_model_len': 32768}, {'tp': 8, 'pp': 1, 'dp': 1, 'ep': False} (a "
+        "layout: all four), {'target_quant': 'w4a16-gptq-g128'}; None where nearest_fit is")
 
     @property
     def launch_lines(self) -> list[str]:
@@ -1820,8 +1831,9 @@ def _layout_errors(st: _Setup) -> list[str]:
 
 def plan(request: PlanRequest, *, nearest: bool = True) -> Plan:
     """Plan one model on one cluster with one layout and vLLM settings. `nearest=False`: no
-    nearest_fit for a plan that does not fit (fixes.nearest_fit plans up to a few hundred
-    changes), for plans shown without it (the app's concurrency curve, compared models)."""
+    nearest_fit (nor its nearest_fit_change) for a plan that does not fit (fixes.nearest_fit
+    plans up to a few hundred changes), for plans shown without it (the app's concurrency
+    curve, compared models)."""
     st = _setup(request.model, request.cluster, request.layout, request.engine)
     spec, layout, s, f = st.spec, st.layout, st.s, st.facts
     r = f.r
@@ -1859,7 +1871,9 @@ def plan(request: PlanRequest, *, nearest: bool = True) -> Plan:
     if nearest and not fields["fits"]:
         from planner.serving.fixes import nearest_fit  # fixes plans candidates: import here
 
-        fields["nearest_fit"] = nearest_fit(request, Plan.model_construct(**fields))
+        fix = nearest_fit(request, Plan.model_construct(**fields))
+        if fix:
+            fields.update(nearest_fit=fix.text, nearest_fit_change=fix.change)
     return Plan.model_construct(
         **fields,
         model_runner=r.runner[0],

@@ -130,6 +130,41 @@ def test_the_nearest_weight_format_is_named_as_the_quantization_field_says_it() 
     assert "What-if: GPTQ int4, group 128 (W4A16)" in at.selectbox(key="plan.quant").options
 
 
+def test_apply_sets_the_nearest_change_and_the_plan_then_fits() -> None:
+    # the case above: Llama-3.1-8B at its 131,072 tokens on one RTX 4000 Ada under vLLM
+    # 0.33.0, whose KV pool holds 702 x 16 = 11,232 tokens for one request: Apply puts 11232
+    # in the max_model_len field (and the link), and the plan then fits at that length
+    at = open_page(None, gpu="rtx-4000-ada", gpn="1", model="meta-llama/Meta-Llama-3.1-8B",
+                   vllm="0.33.0")
+    assert at.number_input(key="plan.max_model_len").value is None  # the model's 131,072
+    at.button(key="plan.apply_nearest_fit").click().run()
+    assert not at.exception
+    assert at.number_input(key="plan.max_model_len").value == 702 * 16
+    assert at.query_params["len"] == "11232"
+    assert any(s.value.startswith("Fits:") for s in at.success) and not at.error
+    assert not any(b.key == "plan.apply_nearest_fit" for b in at.button)  # nothing to apply
+
+
+def test_apply_sets_the_nearest_weight_format_and_layout() -> None:
+    # Qwen3-235B-A22B's BF16 weights pinned at TP=4 (EP on, the default) on 8x RTX 3090:
+    # GPTQ int4 is 124,055,313,408 B (tests/cli/test_planner_cli.py works it out), / 4 =
+    # 31.0 GB a GPU over the 23.3 GB budget, / 8 = 15.5 GB under it: Apply picks the format
+    # in the Quantization field and pins TP=8 (EP kept), and the plan fits. A checkpoint kept
+    # from another what-if (the link's ckpt) is not loaded as this format: it is cleared
+    at = open_page(None, gpu="rtx-3090", gpn="8", model="Qwen/Qwen3-235B-A22B", tp="4",
+                   pp="1", dp="1", ckpt="org/other-format")
+    assert at.selectbox(key="plan.tp").value == 4 and at.error
+    assert at.query_params["ckpt"] == "org/other-format"
+    at.button(key="plan.apply_nearest_fit").click().run()
+    assert not at.exception
+    assert at.selectbox(key="plan.quant").value == "w4a16-gptq-g128"
+    assert [at.selectbox(key=f"plan.{field}").value for field in ("tp", "pp", "dp")] == [8, 1, 1]
+    assert at.checkbox(key="plan.ep").value
+    assert any(s.value.startswith("Fits:") for s in at.success) and not at.error
+    assert (at.query_params["quant"], at.query_params["tp"]) == ("w4a16-gptq-g128", "8")
+    assert "ckpt" not in at.query_params and "org/other-format" not in at.code[0].value
+
+
 def test_concurrency_under_dp_is_labelled_per_replica_with_the_replicas_total() -> None:
     # TP=2 x DP=2 on 4x L40S: each replica holds its own KV pool, so the metric is one
     # replica's and its help gives what the two serve together (2 x one replica's)

@@ -1172,6 +1172,43 @@ def test_a_weight_format_that_holds_a_shorter_context_says_that_length(capsys) -
     assert json.loads(out)["fits"]
 
 
+def _flags(change: dict) -> list[str]:
+    """A nearest_fit_change as the plan command's flags: each key is the flag of that name
+    (max_model_len -> --max-model-len, tp -> --tp), EP a switch given when true."""
+    flags = []
+    for key, value in change.items():
+        flag = "--" + key.replace("_", "-")
+        flags += ([flag] if value else []) if isinstance(value, bool) else [flag, str(value)]
+    return flags
+
+
+def test_plan_json_gives_the_nearest_change_as_settings_that_fit(capsys) -> None:
+    # Qwen3-8B on one H100 with a 2 GiB KV pool (tests/planner/serving/test_fixes.py works
+    # it out: 2 GiB // (64 x 147,456 B) = 227 blocks of 64, one vLLM's null block: 226 x 64 =
+    # 14,464 tokens, under the model's 40,960): the change is that one setting
+    argv = ("plan", "--model", "Qwen/Qwen3-8B", "--gpu", "h100-sxm", "--vllm-version",
+            "0.34.0", "--kv-cache-memory-bytes", str(2 * 2**30))
+    _, out, _ = run_main(capsys, *argv, "--json")
+    data = json.loads(out)
+    assert data["nearest_fit"] == "--max-model-len 14464 fits"  # the words are kept
+    assert data["nearest_fit_change"] == {"max_model_len": 14_464}
+    _, out, _ = run_main(capsys, *argv, *_flags(data["nearest_fit_change"]), "--json")
+    data = json.loads(out)
+    assert data["fits"] and data["nearest_fit_change"] is None
+    # Qwen3-235B-A22B on 8x RTX 3090 asked at TP=4: GPTQ int4 at TP=8 is the nearest
+    # (test_a_model_no_layout_holds_gets_the_nearest_weight_format_that_fits works it out:
+    # 124,055,313,408 B / 4 GPUs is over the 23,283,447,208 B budget, / 8 under it), so the
+    # change is the format and the whole layout
+    argv = ("plan", "--model", "Qwen/Qwen3-235B-A22B", "--gpu", "rtx-3090", "--gpus", "8",
+            "--tp", "4")
+    _, out, _ = run_main(capsys, *argv, "--json")
+    change = json.loads(out)["nearest_fit_change"]
+    assert change == {"target_quant": "w4a16-gptq-g128", "tp": 8, "pp": 1, "dp": 1,
+                      "ep": False}
+    _, out, _ = run_main(capsys, *argv[:-2], *_flags(change), "--json")
+    assert json.loads(out)["fits"]
+
+
 @pytest.mark.parametrize(("argv", "message"), [
     # 1024 is the open bound: the message must not read as if 1024 were allowed
     (("plan", "--gpu-memory-gib", "1024"),

@@ -67,6 +67,7 @@ from ui.context import (
     current_source,
     current_spec,
     error_text,
+    fit_settings,
     hardware_layout,
     layout_for,
     release_default_note,
@@ -497,6 +498,10 @@ def _results(request: PlanRequest, result: Plan) -> None:
     if result.nearest_fit:  # what to change, in view: "Start it" (below the fold) says it too
         st.info(app_markdown(f"Nearest change that fits: {result.nearest_fit}."),
                 icon=":material/lightbulb:")
+    if result.nearest_fit_change:  # nearest_fit's settings: one click makes the change
+        st.button("Apply", key="plan.apply_nearest_fit", help="sets the fields above to this "
+                  "change and plans again", on_click=set_state, kwargs=fit_settings(
+                      request.model, request.cluster, result.nearest_fit_change))
     # the speed figures first under the verdict, the notes after them: at 1280x800 a note
     # above them (a mixed cluster's or idle GPUs' line, a warning) pushed TTFT and TPOT out
     # of view

@@ -356,6 +356,6 @@ def test_nearest_fit_and_auto_layout_pass_over_the_refused_expert_parallel_layou
                                                                 max_model_len=8192)
     request = PlanRequest(model=spec, cluster=cluster, layout=ParallelLayout(ep=True),
                           engine=engine)
-    assert nearest_fit(request, plan(request)) == (
+    assert nearest_fit(request, plan(request)).text == (
         "TP=2 fits (no layout of these 2 GPUs that keeps EP fits)")
     assert auto_layout(spec, cluster, scheme("mxfp4"), engine, ep=True) == ParallelLayout(tp=2)

@@ -1,0 +1,42 @@
+"""The nearest change that fits as settings (planner.serving.fixes: Plan.nearest_fit_change),
+beside its words: each figure worked out by hand."""
+
+from planner.catalog import catalog_spec
+from planner.serving.engine import EngineSettings
+from planner.serving.hardware import preset_cluster
+from planner.serving.layout import ParallelLayout
+from planner.serving.plan import PlanRequest, plan
+from planner.units import GIB
+
+
+def _request(**engine) -> PlanRequest:
+    return PlanRequest(model=catalog_spec("Qwen/Qwen3-8B"), cluster=preset_cluster("h100", 1),
+                       layout=ParallelLayout(),
+                       engine=EngineSettings(vllm_version="0.34.0", **engine))
+
+
+def test_a_context_too_long_for_the_kv_pool_gets_the_shorter_max_model_len_as_a_setting():
+    # Qwen3-8B (tests/fixtures/configs/Qwen__Qwen3-8B.json): 36 layers x 8 KV heads x 128
+    # head_dim x 2 (K, V) x 2 B (bf16) = 147,456 B per token, one H100. A KV pool of exactly
+    # 2 GiB (--kv-cache-memory-bytes 2147483648) in vLLM 0.34.0's 64-token blocks (64 x
+    # 147,456 = 9,437,184 B a block): 2,147,483,648 // 9,437,184 = 227 blocks, one of them
+    # vLLM's null block, so one request holds 226 x 64 = 14,464 tokens, under the model's
+    # 40,960 (max_position_embeddings): it does not fit, and --max-model-len 14464 does
+    assert 2 * 36 * 8 * 128 * 2 == 147_456 and 2 * GIB // (64 * 147_456) == 227
+    result = plan(_request(kv_cache_memory_bytes=2 * GIB))
+    assert not result.fits and result.max_model_len == 40_960
+    assert result.nearest_fit == "--max-model-len 14464 fits"
+    assert result.nearest_fit_change == {"max_model_len": 226 * 64}  # no other setting
+    applied = plan(_request(kv_cache_memory_bytes=2 * GIB, **result.nearest_fit_change))
+    assert applied.fits and applied.nearest_fit_change is None
+
+
+def test_a_layout_change_names_the_whole_layout():
+    # Qwen3-235B-A22B in bf16 on 8 H100s asked at TP=4 (tests/cli/test_planner_cli.py works
+    # it out: 470,187,269,120 B of weights / 4 = 117.5 GB per 80 GB GPU, / 8 = 58.8 GB fits):
+    # the change is TP=8, and the setting carries the whole layout, PP, DP and EP as planned
+    request = PlanRequest(model=catalog_spec("Qwen/Qwen3-235B-A22B"),
+                          cluster=preset_cluster("h100-sxm", 8), layout=ParallelLayout(tp=4))
+    result = plan(request)
+    assert result.nearest_fit == "TP=8 fits"
+    assert result.nearest_fit_change == {"tp": 8, "pp": 1, "dp": 1, "ep": False}
