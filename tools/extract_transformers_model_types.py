@@ -12,6 +12,11 @@ class and whose model_type is in neither loads only with --trust-remote-code
 (planner.serving.launch.remote_code_class). Each vLLM fixture names the lowest transformers its
 wheel allows (`transformers_min`); that release's list is the one Headroom checks, since the
 transformers installed beside vLLM is unknown and may be that old.
+
+It also records MODEL_MAPPING_NAMES (transformers/models/auto/modeling_auto.py), the base
+model class of each model type (llama: LlamaModel): from vLLM 0.11.1 get_config
+(transformers_utils/config.py) gives a config.json with no `architectures` that class
+(planner.serving.pooling.unnamed_architecture).
 """
 
 import argparse
@@ -30,6 +35,8 @@ SOURCES = ("transformers/models/auto/auto_mappings.py",  # 5.x: imported from he
            "transformers/models/auto/configuration_auto.py")
 NAME = "CONFIG_MAPPING_NAMES"
 TOKENIZERS = "transformers/models/auto/tokenization_auto.py"
+MODELS = "transformers/models/auto/modeling_auto.py"
+MODELS_NAME = "MODEL_MAPPING_NAMES"
 TOKENIZER_NAME = "TOKENIZER_MAPPING_NAMES"
 SKIPPED_NAME = "MODELS_WITH_INCORRECT_HUB_TOKENIZER_CLASS"
 
@@ -71,6 +78,21 @@ def model_types(texts: list[str]) -> list[str]:
         if NAME in tables:
             found |= _keys(tables[NAME], tables, frozenset({NAME}))
     return sorted(found)
+
+
+def base_model_classes(text: str) -> dict[str, str]:
+    """The module's MODEL_MAPPING_NAMES = OrderedDict([(model type, class), ...]), sorted by
+    model type; a pair whose class is not one string is left out."""
+    for node in ast.parse(text).body:
+        if (isinstance(node, ast.Assign) and [ast.unparse(t) for t in node.targets]
+                == [MODELS_NAME] and isinstance(node.value, ast.Call) and node.value.args):
+            return dict(sorted(
+                (pair.elts[0].value, pair.elts[1].value)
+                for pair in getattr(node.value.args[0], "elts", ())
+                if isinstance(pair, ast.Tuple) and len(pair.elts) == 2
+                and all(isinstance(e, ast.Constant) and isinstance(e.value, str)
+                        for e in pair.elts)))
+    return {}
 
 
 def tokenizer_classes(text: str) -> list[str]:
@@ -119,6 +141,7 @@ def fixture(wheel: Path, version: str) -> dict:
         read = [name for name in SOURCES if name in zf.namelist()]
         texts = [zf.read(name).decode("utf-8") for name in read]
         tokenizers = zf.read(TOKENIZERS).decode("utf-8")
+        models = zf.read(MODELS).decode("utf-8")
     return {"schema": "headroom.transformers-config-types", "schema_version": 1,
             "transformers_version": version, "wheel": wheel.name,
             "wheel_sha256": hashlib.sha256(wheel.read_bytes()).hexdigest(),
@@ -132,7 +155,10 @@ def fixture(wheel: Path, version: str) -> dict:
                                                "without trust_remote_code, and with it where "
                                                "remote_tokenizer_skipped_with_flag)",
             "remote_tokenizer_skipped": remote_tokenizer_skipped(tokenizers),
-            "remote_tokenizer_skipped_with_flag": skipped_with_flag(tokenizers)}
+            "remote_tokenizer_skipped_with_flag": skipped_with_flag(tokenizers),
+            "base_model_classes_source": f"{MODELS} {MODELS_NAME} (the base model class of "
+                                         "each model type)",
+            "base_model_classes": base_model_classes(models)}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -36,6 +36,16 @@ or importing it, and parse its Python source with `ast`:
   class serves a config, ModelRegistry._raise_for_unsupported names the first of its
   architectures found in either ("was supported in vLLM until v...", "is not supported
   in-tree anymore"). --registry refreshes these two keys too;
+- pooling_architectures: the same file's pooling tables (POOLING_TABLES: _EMBEDDING_MODELS,
+  _CROSS_ENCODER_MODELS up to 0.17, _LATE_INTERACTION_MODELS, _REWARD_MODELS,
+  _TOKEN_CLASSIFICATION_MODELS and _SEQUENCE_CLASSIFICATION_MODELS from 0.18), each key with
+  the last table naming it (_VLLM_MODELS spreads them in file order, the later one winning);
+  --registry refreshes it too. An architecture only there vLLM serves as a pooling model
+  (planner.serving.pooling);
+- runner_defaults: vllm/config/model.py's (vllm/config/__init__.py's in 0.10.1-0.10.2)
+  _SUFFIX_TO_DEFAULTS, [suffix, runner] in vLLM's order ([] before 0.10.1, whose task-based
+  config has none): the runner ModelConfig._get_default_runner_type gives an architecture the
+  registry lacks. With --model-config FILE, only this key is refreshed from that file;
 - config_model_types: the keys of vllm/transformers_utils/config.py's _CONFIG_REGISTRY, the
   model types whose config vLLM reads with a class of its own. A config with auto_map's
   AutoConfig whose model_type is neither one of them nor one of transformers' loads only with
@@ -86,6 +96,10 @@ REGISTRY = "vllm/model_executor/models/registry.py"
 CONFIG = "vllm/transformers_utils/config.py"
 REGISTRY_TABLES = {"architectures": ("_TEXT_GENERATION_MODELS", "_MULTIMODAL_MODELS"),
                    "transformers_architectures": ("_TRANSFORMERS_SUPPORTED_MODELS",)}
+POOLING_TABLES = ("_EMBEDDING_MODELS", "_CROSS_ENCODER_MODELS", "_LATE_INTERACTION_MODELS",
+                  "_REWARD_MODELS", "_TOKEN_CLASSIFICATION_MODELS",
+                  "_SEQUENCE_CLASSIFICATION_MODELS")
+MODEL_CONFIGS = ("vllm/config/model.py", "vllm/config/__init__.py")
 REMOVED_TABLES = {"previously_supported": "_PREVIOUSLY_SUPPORTED_MODELS",
                   "oot_supported": "_OOT_SUPPORTED_MODELS"}
 
@@ -240,18 +254,40 @@ def _min_capabilities(sources: dict[str, str]) -> dict[str, int]:
             if (cap := capability(cls)) is not None}
 
 
-def _architectures(registry: str) -> dict[str, list[str]]:
-    """The keys of the registry's tables, per fixture key (REGISTRY_TABLES)."""
+def _architectures(registry: str) -> dict:
+    """The keys of the registry's tables, per fixture key (REGISTRY_TABLES), and its pooling
+    tables' keys, each with the last table naming it (POOLING_TABLES)."""
     tree = _parse(registry)
     found: dict[str, set[str]] = {key: set() for key in REGISTRY_TABLES}
+    pooling: dict[str, str] = {}
     for node in ast.walk(tree) if tree else ():
         target = node.targets[0] if isinstance(node, ast.Assign) else getattr(node, "target", None)
-        key = next((k for k, tables in REGISTRY_TABLES.items()
-                    if isinstance(target, ast.Name) and target.id in tables), None)
-        if key and isinstance(node.value, ast.Dict):
-            found[key].update(k.value for k in node.value.keys
-                              if isinstance(k, ast.Constant) and isinstance(k.value, str))
-    return {key: sorted(names) for key, names in found.items()} | _removed(tree)
+        name = target.id if isinstance(target, ast.Name) else None
+        if not isinstance(getattr(node, "value", None), ast.Dict):
+            continue
+        keys = [k.value for k in node.value.keys
+                if isinstance(k, ast.Constant) and isinstance(k.value, str)]
+        key = next((k for k, tables in REGISTRY_TABLES.items() if name in tables), None)
+        if key:
+            found[key].update(keys)
+        if name in POOLING_TABLES:
+            pooling |= dict.fromkeys(keys, name)
+    return ({key: sorted(names) for key, names in found.items()}
+            | {"pooling_architectures": dict(sorted(pooling.items()))} | _removed(tree))
+
+
+def _runner_defaults(sources: list[str]) -> list[list[str]]:
+    """[suffix, runner] of the first source's _SUFFIX_TO_DEFAULTS list literal of
+    (suffix, (runner, convert)) pairs, in order ([] where none has it)."""
+    for text in sources:
+        for node in (tree.body if (tree := _parse(text)) else ()):
+            target = (node.targets[0] if isinstance(node, ast.Assign)
+                      else getattr(node, "target", None))
+            if (isinstance(target, ast.Name) and target.id == "_SUFFIX_TO_DEFAULTS"
+                    and isinstance(node.value, ast.List)):
+                return [[pair.elts[0].value, pair.elts[1].elts[0].value]
+                        for pair in node.value.elts]
+    return []
 
 
 def _removed(tree: ast.Module | None) -> dict[str, dict[str, str]]:
@@ -334,6 +370,7 @@ def fixture(wheel: Path, version: str) -> dict:
         "choices_source": where,
         "quantization_min_capability": _min_capabilities(sources),
     } | _architectures(sources.get(REGISTRY, "")) | {
+        "runner_defaults": _runner_defaults([sources.get(f, "") for f in MODEL_CONFIGS]),
         "config_model_types": _config_model_types(sources.get(CONFIG, "")),
         "architecture_model_types": _architecture_model_types(sources.get(CONFIG, "")),
         "transformers_min": _transformers_min(wheel)}
@@ -350,12 +387,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="refresh only config_model_types and architecture_model_types of "
                         "the one VERSION's fixture from this transformers_utils/config.py of its "
                         "wheel")
+    parser.add_argument("--model-config", type=Path, metavar="MODEL_CONFIG_PY",
+                        help="refresh only runner_defaults of the one VERSION's fixture from "
+                        "this vllm/config/model.py (0.10.1-0.10.2: vllm/config/__init__.py) of "
+                        "its wheel")
     parser.add_argument("--wheel", type=Path, metavar="WHEEL",
                         help="refresh only transformers_min of the one VERSION's fixture from "
                         "this wheel of it (already downloaded)")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    if args.wheel or args.config or args.registry:
+    if args.wheel or args.config or args.registry or args.model_config:
         (version,) = args.versions
         path = args.out / f"vllm-{version}.json"
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -370,10 +411,14 @@ def main(argv: list[str] | None = None) -> int:
             data["architecture_model_types"] = _architecture_model_types(config_py)
             said = (f"{len(data['config_model_types'])} config model types, "
                     f"{len(data['architecture_model_types'])} by architecture")
+        elif args.model_config:
+            data["runner_defaults"] = _runner_defaults([args.model_config.read_text("utf-8")])
+            said = f"{len(data['runner_defaults'])} runner defaults"
         else:
             data |= _architectures(args.registry.read_text("utf-8"))
             said = (f"{len(data['architectures'])} architectures, "
                     f"{len(data['transformers_architectures'])} through Transformers, "
+                    f"{len(data['pooling_architectures'])} pooling, "
                     f"{len(data['previously_supported'])} removed, "
                     f"{len(data['oot_supported'])} out of tree")
         path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")

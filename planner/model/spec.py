@@ -474,6 +474,12 @@ class ModelSpec(_Frozen):
         "given, it is model_type: only the config parser says a config.json has none"
     )
     architectures: tuple[str, ...] = ()
+    architectures_missing: bool = Field(
+        default=False, description="config.json names no architectures (the key absent, null "
+        "or []): vLLM fills one in by model_type, or stops (planner.serving."
+        "unnamed_architecture). Only the config parser sets it: a spec built by hand is "
+        "planned by its model_type"
+    )
     remote_model_class: str | None = Field(
         default=None, description="config.json auto_map's AutoModel* entry (module.Class): the "
         "repository's own model code, which vLLM runs only with --trust-remote-code"

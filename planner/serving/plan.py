@@ -170,6 +170,7 @@ from planner.serving.startup import (
     weight_load_rules,
 )
 from planner.serving.tie import served_spec, transformers_tie_note
+from planner.serving.unnamed_architecture import architecture_refusal, filled_generator_note
 from planner.serving.v1_oracle import uncovered_reason
 from planner.serving.vllm_cli import vllm_cli
 from planner.serving.vllm_versions import (
@@ -707,6 +708,9 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
     served = served_dtype(s, spec.torch_dtype, bf16, fp16)
     scheme = _weight_scheme(spec, s, served)
     cli = vllm_cli(s.vllm_version)
+    refusal = architecture_refusal(spec, cli)
+    if refusal:
+        raise EngineError(refusal)
     # vLLM < 0.11 runs some start-ups on its V0 engine: refused, never planned with V1 rules
     for node_gpu in sorted({n.gpu.compute_capability for n in cluster.nodes}):
         reason = uncovered_reason(
@@ -791,7 +795,8 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         model_notes=_model_notes(spec, gpu, s, rules)
         + tuple(inc_notes(spec, scheme, rules.version, gpu))
         + tuple(inc_quantization_notes(spec, s.quantization)) + remote_gap[1:] + tuple(
-            filter(None, [b12x_note(rules.version) if b12x else None,
+            filter(None, [filled_generator_note(spec, cli),
+                          b12x_note(rules.version) if b12x else None,
                           _flydsl_note(scheme) if runs_flydsl(
                               spec, scheme, s.moe_backend, rules.version,
                               gpu.compute_capability) else None,

@@ -11,10 +11,12 @@ registry's model classes (`architectures`) and the ones it serves through its Tr
 backend (`transformers_architectures`), and the model types whose config vLLM reads with a
 class of its own (`config_model_types`), the type it reads for a config.json without one
 (`architecture_model_types`), and the lowest transformers its wheel allows
-(`transformers_min`); transformers-X.json holds that transformers release's model types
-and tokenizer classes (tools/extract_transformers_model_types.py). One fixture
-per minor release (x.y.0) from 0.11 on, and 0.11.1's, whose parser is not 0.11.0's
-(--block-size 256, --kv-cache-dtype fp8_ds_mla, --nnodes, transformers >= 4.56.0; the 0.11.2
+(`transformers_min`), the registry's pooling models (`pooling_architectures`) and the runner
+vLLM gives an architecture by its name (`runner_defaults`); transformers-X.json holds that
+transformers release's model types and tokenizer classes
+(tools/extract_transformers_model_types.py). One fixture per minor release (x.y.0) from 0.11
+on, and 0.11.1's, whose parser is not 0.11.0's (--block-size 256, --kv-cache-dtype
+fp8_ds_mla, --nnodes, transformers >= 4.56.0; the 0.11.2
 wheel's fixture is 0.11.1's but for its name), and 0.15.1's and 0.22.1's, whose registries add
 a model class (Step3p5ForCausalLM, MellumForCausalLM: remote_code_note); before 0.11 one per
 patch release, whose engine oracles differ (planner.serving.v1_oracle). The other patch
@@ -70,6 +72,13 @@ class VllmCli(BaseModel):
     oot_supported: dict[str, str] = {}
     """registry.py _OOT_SUPPORTED_MODELS (0.19.0 on; empty before): architectures moved out of
     tree, each with the URL of the plugin that serves them."""
+    pooling_architectures: dict[str, str] = {}
+    """registry.py's pooling tables (_EMBEDDING_MODELS, _CROSS_ENCODER_MODELS, ..., from
+    0.18.0 _REWARD_MODELS, _SEQUENCE_CLASSIFICATION_MODELS ...): each key with the table that
+    names it (planner.serving.pooling)."""
+    runner_defaults: tuple[tuple[str, str], ...] = ()
+    """config/model.py _SUFFIX_TO_DEFAULTS (0.10.1 on; none before): (suffix, runner) in
+    vLLM's order, the runner of an architecture the registry lacks."""
 
     def serves(self, architectures: tuple[str, ...]) -> bool:
         """False when none of `architectures` has a model class of the release's own (True
@@ -155,7 +164,9 @@ def _fixtures() -> dict[tuple[int, int, int], VllmCli]:
                       architecture_model_types=data["architecture_model_types"],
                       transformers_min=data["transformers_min"],
                       previously_supported=data["previously_supported"],
-                      oot_supported=data["oot_supported"])
+                      oot_supported=data["oot_supported"],
+                      pooling_architectures=data["pooling_architectures"],
+                      runner_defaults=tuple(map(tuple, data["runner_defaults"])))
         found[_release(cli.vllm_version)] = cli
     return dict(sorted(found.items()))
 
@@ -170,6 +181,12 @@ def transformers_model_types(version: str) -> frozenset[str]:
     """The model types transformers `version` has a config class for (CONFIG_MAPPING_NAMES):
     transformers-X.json, from tools/extract_transformers_model_types.py."""
     return frozenset(_transformers(version)["model_types"])
+
+
+def transformers_base_model_class(version: str, model_type: str) -> str | None:
+    """transformers `version`'s base model class for `model_type` (MODEL_MAPPING_NAMES, llama:
+    LlamaModel), None where it has none: transformers-X.json, from the same tool."""
+    return _transformers(version)["base_model_classes"].get(model_type)
 
 
 @cache

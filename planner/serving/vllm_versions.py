@@ -39,6 +39,10 @@ created before loading and other processes on the GPU, which no source sizes, so
 covered. Start-ups of 0.9.1-0.10.x that vLLM would run on its V0 engine are refused
 (planner.serving.v1_oracle)."""
 
+ARCHITECTURES_FILLED_FROM: Version = (0, 11, 1)
+"""NOTE: from 0.11.1 get_config (transformers_utils/config.py) gives a config.json with no
+`architectures` transformers' base model class of its model_type
+(planner.serving.unnamed_architecture); 0.9.1-0.11.0 fill them in for GGUF files only."""
 V1_ONLY_FROM: Version = (0, 11, 0)
 """NOTE: the 0.11.0 wheel has no V0 engine (no vllm/worker/worker.py): from it on every start-up
 is V1. Before it EngineArgs._is_v1_supported_oracle (engine/arg_utils.py) falls back to V0 for

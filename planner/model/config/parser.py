@@ -520,6 +520,7 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
         model_type=model_type,
         config_model_type=top.get("model_type"),
         architectures=_architectures(config),
+        architectures_missing=not config.get("architectures"),
         remote_model_class=_remote_model_class(config),
         remote_config_class=_remote_config_class(config),
         hidden_size=hidden,

@@ -67,8 +67,8 @@ def test_idefics3_counts_its_text_model_only_and_says_so():
     # its own SigLIP-style tower + connector, which Headroom does not size: it was counted
     # silently with the Qwen-VL tower formula (158,390,272 parameters for these dims), and a
     # plan with --skip-mm-profiling read a plain "Fits"
-    config = {"model_type": "idefics3", "text_config": LLAMA_TEXT,
-              "vision_config": IDEFICS3_VISION}
+    config = {"model_type": "idefics3", "architectures": ["Idefics3ForConditionalGeneration"],
+              "text_config": LLAMA_TEXT, "vision_config": IDEFICS3_VISION}
     spec = parse_model_config(config)
     assert count_params(spec).total == LLAMA_TEXT_PARAMS
     assert spec.vision is not None and spec.vision.params == 0
@@ -88,8 +88,8 @@ def test_internvl_is_planned_and_ties_from_0_24_as_vllm_builds_it():
     # config.text_config), whose with_hf_config copies the wrapper's from 0.24.0 (0.24.0 and
     # 0.33.0 wheels, config/vllm.py). The list patch_size [14, 14] was refused before
     # ("vision_config.patch_size must be an integer"), by a tower formula not InternVL's.
-    config = {"model_type": "internvl", "text_config": QWEN2_TEXT,
-              "vision_config": INTERNVL_VISION}
+    config = {"model_type": "internvl", "architectures": ["InternVLForConditionalGeneration"],
+              "text_config": QWEN2_TEXT, "vision_config": INTERNVL_VISION}
     spec = parse_model_config(config)
     assert (spec.tie_word_embeddings, spec.text_tie_word_embeddings) == (True, False)
     assert count_params(served_spec(spec, "0.33.0")).total == QWEN2_TIED  # 11,427,516,416
@@ -121,7 +121,8 @@ def test_granite_speech_names_its_encoder_and_projector_configs():
     # projector_config, not audio_config: the plan named nothing and read "Fits" with
     # --skip-mm-profiling. Its tie_word_embeddings defaults to True, GraniteConfig's to False.
     text = {**LLAMA_TEXT, "model_type": "granite"}
-    config = {"model_type": "granite_speech", "text_config": text,
+    config = {"model_type": "granite_speech",
+              "architectures": ["GraniteSpeechForConditionalGeneration"], "text_config": text,
               "encoder_config": {"model_type": "granite_speech_encoder", "hidden_dim": 1_024,
                                  "num_layers": 10},
               "projector_config": {"model_type": "blip_2_qformer", "hidden_size": 1_024}}

@@ -375,8 +375,8 @@ def test_the_extractor_reads_all2all_choices_in_each_spelling() -> None:
 
 
 def test_the_extractor_refreshes_one_key_of_a_fixture_at_a_time(tmp_path: Path) -> None:
-    # --wheel / --config / --registry rewrite only their keys of an existing fixture; --wheel
-    # only from the wheel the fixture was extracted from (its sha256)
+    # --wheel / --config / --registry / --model-config rewrite only their keys of an existing
+    # fixture; --wheel only from the wheel the fixture was extracted from (its sha256)
     wheel = tmp_path / "vllm-9.9.9-cp38-abi3-any.whl"
     with zipfile.ZipFile(wheel, "w") as zf:
         zf.writestr("vllm-9.9.9.dist-info/METADATA", "Name: vllm\nRequires-Dist: "
@@ -398,12 +398,16 @@ def test_the_extractor_refreshes_one_key_of_a_fixture_at_a_time(tmp_path: Path) 
                         '_PREVIOUSLY_SUPPORTED_MODELS = {"AquilaForCausalLM": "0.24.0"}\n',
                         "utf-8")
     assert extract_main(["9.9.9", "--out", str(tmp_path), "--registry", str(registry)]) == 0
+    model_py = tmp_path / "model.py"
+    model_py.write_text('_SUFFIX_TO_DEFAULTS = [("ForCausalLM", ("generate", "none"))]\n', "utf-8")
+    assert extract_main(["9.9.9", "--out", str(tmp_path), "--model-config", str(model_py)]) == 0
     assert json.loads(path.read_text("utf-8")) == {
         "wheel_sha256": sha, "flags": ["--x"], "transformers_min": "4.56.0",
         "config_model_types": ["kimi_k2"], "architecture_model_types": {},
         "architectures": ["LlamaForCausalLM"],
-        "transformers_architectures": ["SmolVLM"],
-        "previously_supported": {"AquilaForCausalLM": "0.24.0"}, "oot_supported": {}}
+        "transformers_architectures": ["SmolVLM"], "pooling_architectures": {},
+        "previously_supported": {"AquilaForCausalLM": "0.24.0"}, "oot_supported": {},
+        "runner_defaults": [["ForCausalLM", "generate"]]}
 
 
 def test_the_transformers_extractor_reads_both_spellings_of_config_mapping_names() -> None:
