@@ -13,7 +13,8 @@ def test_plan_json_of_granite_speech_is_no_confident_fit(capsys, tmp_path: Path)
     # GraniteSpeechConfig's towers sit in encoder_config and projector_config; with
     # --skip-mm-profiling the verdict was a plain "Fits" naming nothing
     text = {**LLAMA_TEXT, "model_type": "granite"}
-    config = {"model_type": "granite_speech", "text_config": text,
+    config = {"model_type": "granite_speech",
+              "architectures": ["GraniteSpeechForConditionalGeneration"], "text_config": text,
               "encoder_config": {"model_type": "granite_speech_encoder"},
               "projector_config": {"model_type": "blip_2_qformer"}}
     (tmp_path / "config.json").write_text(json.dumps(config))
