@@ -11,11 +11,10 @@ Literal from 0.32.0 but arg_utils.py takes it out of the parser's choices (--moe
 it).
 
 NOTE: read in the 0.9.1-0.34.0 wheels:
-- The flag arrives in 0.11.1 (ALL2ALL_FLAG_FROM). Before, vLLM reads only the
-  VLLM_ALL2ALL_BACKEND environment variable (envs.py: default "naive" in 0.9.1-0.10.2,
-  "allgather_reducescatter" in 0.11.0); 0.11.1-0.13.0 fall back to it when the flag is unset
-  (its default allgather_reducescatter), 0.14.0 on default the field itself to
-  allgather_reducescatter.
+- The flag arrives in 0.11.1 (the vllm_cli fixtures, which the refusal reads). Before, vLLM reads
+  only the VLLM_ALL2ALL_BACKEND environment variable (envs.py: default "naive" in 0.9.1-0.10.2,
+  "allgather_reducescatter" in 0.11.0); 0.11.1-0.13.0 fall back to it when the flag is unset (its
+  default allgather_reducescatter), 0.14.0 on default the field itself to allgather_reducescatter.
 - Where it is read: every rank's EP-group communicator builds the backend's manager whenever
   --data-parallel-size > 1 (base_device_communicator.py DeviceCommunicatorBase.__init__:
   `use_ep = data_parallel_size > 1`; cuda_communicator.py CudaCommunicator.__init__), with or
@@ -63,8 +62,6 @@ from planner.serving.vllm_versions import Version, version_label
 
 MIB = 1 << 20
 
-ALL2ALL_FLAG_FROM: Version = (0, 11, 1)
-"""--all2all-backend is a `vllm serve` flag from the 0.11.1 wheel (vllm_cli fixtures)."""
 REMOVED_FROM: dict[str, Version] = {"pplx": (0, 17, 0), "naive": (0, 19, 0)}
 """NOTE: ParallelConfig.__post_init__ turns these into allgather_reducescatter from the release
 given (`== "pplx"` in 0.17.0-0.18.0, `in ["pplx", "naive"]` from 0.19.0)."""

@@ -26,6 +26,7 @@ from planner.serving.activation_dsv4 import dsv4_first_capture_bytes
 from planner.serving.all2all import (
     NO_BUFFER,
     all2all_notes,
+    all2all_refusal,
     buffer_note,
     deepep_buffer_bytes,
     effective_backend,
@@ -857,7 +858,9 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
                     if b12x else ())
             + tuple(filter(None, [oracle_refusal(spec, scheme, s.moe_backend, rules.version,
                                                  gpu.vendor, gpu.compute_capability)
-                                  if s.moe_backend else None]))
+                                  if s.moe_backend else None,
+                                  all2all_refusal(s.all2all_backend, cli)
+                                  if s.all2all_backend else None]))
             + started.refused,
         ep_refusal=next(filter(None, (mxfp4_ep_reason(rules.version, cc) for cc in sorted(
             {n.gpu.compute_capability for n in cluster.nodes}))), None)

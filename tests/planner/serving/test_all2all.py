@@ -117,6 +117,20 @@ def test_a_plan_request_the_release_refuses_does_not_fit_in_its_words() -> None:
     assert refused.verdict.startswith("Does not fit: vLLM 0.33.0: argument --all2all-backend: "
                                       "invalid choice: 'mori' (choose from 'naive', ")
     assert refused.vllm_command is None and "all2all_buffers" not in _terms(refused)
+    assert refused.verdict.count("invalid choice") == 1
+
+
+def test_a_refused_value_does_not_fit_where_no_command_is_built() -> None:
+    # a what-if format with no known checkpoint builds no `vllm serve` command, so the
+    # command's parser check never ran: the plan said "Fits" and nearest_fit offered
+    # that format as the change (helper 297's review)
+    refused = plan(PlanRequest(
+        model=catalog_spec(QWEN), cluster=preset_cluster("h100-sxm", 8), layout=EP_DP,
+        engine=EngineSettings(vllm_version="0.34.0", all2all_backend="bogus",
+                              target_quant="w8a8-int8")))
+    assert refused.verdict.startswith("Does not fit: vLLM 0.34.0: argument --all2all-backend: "
+                                      "invalid choice: 'bogus'")
+    assert refused.nearest_fit is None and refused.nearest_fit_change is None
 
 
 @pytest.mark.parametrize(("version", "value", "words"), [
