@@ -27,6 +27,13 @@ from planner.serving.vllm_cli import VllmCli
 OLD_TASKS = "--task embed|classify|score|reward"
 """The pooling tasks before --runner (0.10.1): vllm/config.py _RUNNER_TASKS['pooling']."""
 
+POOLING_CLASSES_LISTED_AS_GENERATORS = frozenset({"GritLM"})
+"""NOTE: classes in the registry's generative tables whose model class is a pooling model,
+which _get_default_runner_type (registry.is_pooling_model, asked first) serves on the pooling
+runner from 0.10.1: model_executor/models/gritlm.py GritLM sets `is_pooling_model = True`
+(0.10.1, 0.19.0 and 0.28.0 wheels; GritLM is in both tables until 0.28.0 and gone from
+0.29.0). The fixtures hold the tables, not the classes, so this one is named here."""
+
 
 def pooling_refusal(architectures: tuple[str, ...], cli: VllmCli) -> str | None:
     """One line where vLLM `cli` serves config.json's `architectures` as a pooling model
@@ -35,7 +42,10 @@ def pooling_refusal(architectures: tuple[str, ...], cli: VllmCli) -> str | None:
     v = cli.vllm_version
     runner = "--runner pooling" if "--runner" in cli.flags else OLD_TASKS
     for arch in architectures:
-        if arch in cli.architectures or arch in cli.transformers_architectures:
+        pooling_class = (arch in POOLING_CLASSES_LISTED_AS_GENERATORS
+                         and "--runner" in cli.flags)
+        if not pooling_class and (arch in cli.architectures
+                                  or arch in cli.transformers_architectures):
             return None
         if (table := cli.pooling_architectures.get(arch)) is not None:
             return (f"vLLM {v} serves {arch} as a pooling model (embeddings, classes, scores "

@@ -79,6 +79,14 @@ def test_the_registry_tables_name_the_pooling_models_of_each_release() -> None:
     ("0.34.0", "AcmeForCausalLM", None),
     # before 0.10.1 no suffix table: v1_oracle says the release has no class for it
     ("0.10.0", "AcmeModel", None),
+    # GritLM is in _TEXT_GENERATION_MODELS and _EMBEDDING_MODELS up to 0.28.0, and gritlm.py's
+    # class sets is_pooling_model = True, which _get_default_runner_type asks first (0.10.1 on);
+    # 0.10.0's _resolve_task takes generation first
+    ("0.19.0", "GritLM",
+     _registry_line("0.19.0", "GritLM", "_EMBEDDING_MODELS", "--runner pooling")),
+    ("0.28.0", "GritLM",
+     _registry_line("0.28.0", "GritLM", "_EMBEDDING_MODELS", "--runner pooling")),
+    ("0.10.0", "GritLM", None),
 ])
 def test_each_release_says_which_architectures_it_pools(
         version: str, arch: str, line: str | None) -> None:
