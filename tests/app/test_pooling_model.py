@@ -3,11 +3,10 @@ the headless LlamaModel; planner.serving.pooling): one line, where the Plan page
 as a generator on the Transformers backend ("has no model class of its own for LlamaModel")
 and the Compare page listed its figures."""
 
-import json
-
 import pytest
 
-from tests.app.conftest import ROOT, open_page
+from tests.app.conftest import open_page
+from tests.conftest import load_ref_config
 
 EMBED = "acme/llama-embed"
 """Llama 3.1 8B's config (tests/fixtures/configs) under architectures ["LlamaModel"]."""
@@ -19,8 +18,7 @@ LINE = ("vLLM 0.34.0 serves LlamaModel as a pooling model (embeddings, classes, 
 
 @pytest.fixture(autouse=True)
 def embed_hub(hub_reply):
-    config = json.loads((ROOT / "tests" / "fixtures" / "configs"
-                         / "meta-llama__Meta-Llama-3.1-8B.json").read_text(encoding="utf-8"))
+    config, _ = load_ref_config("meta-llama__Meta-Llama-3.1-8B")
     hub_reply(EMBED, config | {"architectures": ["LlamaModel"]})
 
 
