@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from tests.cli.test_bad_inputs import MPT
+from tests.conftest import load_ref_config
 from tests.hubserver import FakeFile, FakeHub, FakeRepo, client_env
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,8 +86,7 @@ def test_odd_hub_answers_are_clear_errors_in_the_app(tmp_path: Path) -> None:
     repos["acme/mpt"] = FakeRepo({"config.json": FakeFile(json.dumps(MPT).encode())})
     repos["acme/archs-int"] = FakeRepo({"config.json": FakeFile(json.dumps(
         json.loads(config.data) | {"architectures": 5}).encode())})
-    fp8 = json.loads((ROOT / "tests" / "fixtures" / "configs" / "Qwen__Qwen3-30B-A3B-FP8.json")
-                     .read_text())
+    fp8, _ = load_ref_config("Qwen__Qwen3-30B-A3B-FP8")
     fp8["quantization_config"]["activation_scheme"] = "static"
     repos["acme/fp8-static"] = FakeRepo({"config.json": FakeFile(json.dumps(fp8).encode())})
     hub = FakeHub(repos)

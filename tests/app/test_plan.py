@@ -601,5 +601,5 @@ def test_every_figures_formula_is_shown_whole() -> None:
     pool = table.loc["KV cache pool per GPU", "formula"]
     assert pool.startswith("21.68 GiB - 14.56 GiB weights - 0.86 GiB activation - 0.25 GiB")
     assert pool.endswith("- 0.16 GiB runner buffers - 0.71 GiB CUDA graphs = 5.16 GiB")
-    assert next(m.value for m in at.metric if m.label == "KV pool per GPU") == "5.16 GiB"
+    assert metric(at, "KV pool per GPU") == "5.16 GiB"
     assert list(table.columns) == ["value", "formula", "note"]

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from cli.planner_cli import main
 from planner.serving.pooling import pooling_refusal
 from planner.serving.vllm_cli import vllm_cli
+from tests.cli.conftest import run_main
+from tests.conftest import load_ref_config
 from tools.extract_vllm_cli import _architectures, _runner_defaults
 
-LLAMA = json.loads((Path(__file__).resolve().parents[2] / "fixtures" / "configs"
-                    / "meta-llama__Meta-Llama-3.1-8B.json").read_text("utf-8"))
+LLAMA, _ = load_ref_config("meta-llama__Meta-Llama-3.1-8B")
 """Llama 3.1 8B's config, under other architectures below."""
 TAIL = "Headroom plans text generation only."
 
@@ -111,10 +111,9 @@ def test_the_cli_refuses_a_pooling_model_in_one_line(
     # backend"
     (tmp_path / "config.json").write_text(json.dumps(LLAMA | {"architectures": [arch]}))
     for command in ("plan", "sweep", "recommend"):
-        assert main([command, "--model", str(tmp_path), "--gpu", "h100-sxm",
-                     "--vllm-version", version, "--json"]) == 2
-        out, err = capsys.readouterr()
-        assert out == "" and err.count("\n") == 1, err
+        code, out, err = run_main(capsys, command, "--model", str(tmp_path), "--gpu",
+                                  "h100-sxm", "--vllm-version", version, "--json")
+        assert code == 2 and out == "" and err.count("\n") == 1, err
         assert f" {arch} " in err and "as a pooling model" in err, err
         assert err.endswith(TAIL + "\n"), err
 

@@ -11,14 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from cli.planner_cli import main
 from planner.serving.vllm_cli import transformers_base_model_class
+from tests.cli.conftest import run_main
+from tests.conftest import load_ref_config
 from tools.extract_transformers_model_types import base_model_classes
 
-CONFIGS = Path(__file__).resolve().parents[2] / "fixtures" / "configs"
-LLAMA = json.loads((CONFIGS / "meta-llama__Meta-Llama-3.1-8B.json").read_text("utf-8"))
-MAVERICK = json.loads((CONFIGS / "meta-llama__Llama-4-Maverick-17B-128E-Instruct.json")
-                      .read_text("utf-8"))
+LLAMA, _ = load_ref_config("meta-llama__Meta-Llama-3.1-8B")
+MAVERICK, _ = load_ref_config("meta-llama__Llama-4-Maverick-17B-128E-Instruct")
 POOLED = ("config.json names no architectures: vLLM {v} gives it LlamaModel, transformers {t}'s "
           "base model class for model_type 'llama' (MODEL_MAPPING_NAMES; "
           "transformers_utils/config.py get_config); vLLM {v} serves LlamaModel as a pooling "
@@ -29,10 +28,9 @@ POOLED = ("config.json names no architectures: vLLM {v} gives it LlamaModel, tra
 
 def _refusal(config: dict, version: str, tmp_path: Path, capsys: pytest.CaptureFixture) -> str:
     (tmp_path / "config.json").write_text(json.dumps(config))
-    assert main(["plan", "--model", str(tmp_path), "--gpu", "h100-sxm", "--vllm-version",
-                 version]) == 2
-    out, err = capsys.readouterr()
-    assert out == "" and err.count("\n") == 1, err
+    code, out, err = run_main(capsys, "plan", "--model", str(tmp_path), "--gpu", "h100-sxm",
+                              "--vllm-version", version)
+    assert code == 2 and out == "" and err.count("\n") == 1, err
     return err.removeprefix("python -m planner plan: error: ").removesuffix("\n")
 
 
@@ -79,9 +77,9 @@ def test_a_generator_filled_in_is_planned_and_named(
         tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     (tmp_path / "config.json").write_text(json.dumps(
         {k: v for k, v in MAVERICK.items() if k != "architectures"}))
-    assert main(["plan", "--model", str(tmp_path), "--gpu", "h100-sxm", "--gpus", "8",
-                 "--max-model-len", "8192", "--target-quant", "fp8"]) == 0
-    out, err = capsys.readouterr()
+    code, out, err = run_main(capsys, "plan", "--model", str(tmp_path), "--gpu", "h100-sxm",
+                              "--gpus", "8", "--max-model-len", "8192", "--target-quant", "fp8")
+    assert code == 0
     assert ("warning: config.json names no architectures: vLLM 0.34.0 gives it "
             "Llama4ForConditionalGeneration, transformers 5.16.1's base model class for "
             "model_type 'llama4' (MODEL_MAPPING_NAMES; transformers_utils/config.py "
