@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 from planner import __version__
 from planner.catalog import PROVENANCE_LABELS
 from planner.model.attention import model_kv_layers, turboquant_layers
-from planner.model.attention.kvformat import KvBytes
+from planner.model.attention.kvformat import KvBytes, describe
 from planner.model.checkpoint import ModelSource, ParamCheck, compare_param_counts
 from planner.model.params import count_params
 from planner.model.quant import checkpoint_scheme, scheme
@@ -400,6 +400,19 @@ def kv_formula_lines(spec: ModelSpec, kv_elem_bytes: KvBytes, tp: int,
         lines.append(f"{count} layers x [{kv.formula(kv_elem_bytes, tp)}] = "
                      f"{count * per_layer:,} B")
     return lines, total
+
+
+def kv_formula_note(spec: ModelSpec, kv_elem_bytes: KvBytes) -> str:
+    """The caption under the KV formulas: what an element is and how TP splits it. An MLA
+    model (DeepSeek-V3, Kimi-K2) has no KV heads: its one latent per layer is whole on every
+    GPU (planner.model.attention.mla.MlaKv)."""
+    kinds = {kv.kind for kv in model_kv_layers(spec) if kv is not None}
+    if "mla" in kinds and not kinds & {"full", "sliding"}:
+        return (f"The latent (kv_lora_rank + rope dims) at {describe(kv_elem_bytes)}; MLA "
+                "caches one latent per token per layer, whole on every GPU: TP does not split "
+                "it.")
+    return (f"K and V at {describe(kv_elem_bytes)}; KV heads are replicated, not split, once "
+            "TP exceeds their count.")
 
 
 def binding_stage_layers(plan: Plan) -> tuple[str, range | None]:

@@ -4,8 +4,6 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from planner.model.attention import model_kv_layers
-from planner.model.attention.kvformat import KvBytes, describe
 from planner.model.quant import QuantScheme, checkpoint_scheme, scheme
 from planner.model.spec import ModelSpec
 from planner.report import (
@@ -14,6 +12,7 @@ from planner.report import (
     errors_beside_verdict,
     idle_gpus,
     kv_formula_lines,
+    kv_formula_note,
     model_runner_line,
     no_speed_reason,
     param_check_warning,
@@ -390,19 +389,7 @@ def _kv_formula(request: PlanRequest, result: Plan) -> None:
         lines, total = kv_formula_lines(spec, kv_b, ranks, stage)
         st.markdown(f"KV bytes per token, {label}: **{total:,} B**")
         st.code("\n".join(lines), language=None, wrap_lines=True)
-    st.caption(_kv_note(spec, kv_b))
-
-
-def _kv_note(spec: ModelSpec, kv_b: KvBytes) -> str:
-    """The caption under the KV formulas: what an element is and how TP splits it. An MLA
-    model (DeepSeek-V3, Kimi-K2) has no KV heads: its one latent per layer is whole on every
-    GPU (planner.model.attention.mla.MlaKv), where the caption spoke of KV heads."""
-    kinds = {kv.kind for kv in model_kv_layers(spec) if kv is not None}
-    if "mla" in kinds and not kinds & {"full", "sliding"}:
-        return (f"The latent (kv_lora_rank + rope dims) at {describe(kv_b)}; MLA caches one "
-                "latent per token per layer, whole on every GPU: TP does not split it.")
-    return (f"K and V at {describe(kv_b)}; KV heads are replicated, not split, once TP "
-            "exceeds their count.")
+    st.caption(kv_formula_note(spec, kv_b))
 
 
 def _concurrency_curve(request: PlanRequest) -> go.Figure:
