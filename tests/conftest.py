@@ -1,5 +1,6 @@
 """Shared test helpers: `ref_config(name)` loads a reference config from tests/fixtures/configs,
-catalog_spec(repo_id) parses a bundled catalog entry.
+load_remote_code_config() the hand-made config of tests/fixtures/remote_code, catalog_spec(repo_id)
+parses a bundled catalog entry.
 
 No test touches the network: a repo id whose catalog entry is not verbatim asks the hub first
 (probes.hub.resolve_model), so HF_HUB_OFFLINE=1 (no request at all, not even a refused
@@ -25,14 +26,26 @@ for _name in ("HF_HUB_CACHE", "HF_ENDPOINT", "HF_TOKEN", "HUGGINGFACE_HUB_CACHE"
     os.environ.pop(_name, None)
 
 CONFIG_DIR = Path(__file__).resolve().parent / "fixtures" / "configs"
+REMOTE_CODE_CONFIG = CONFIG_DIR.parent / "remote_code" / "config.json"
+"""A hand-made config: a Llama-sized decoder under an architecture no vLLM has
+(AcmeForCausalLM), whose auto_map names the repository's own code (configuration_acme.AcmeConfig,
+modeling_acme.AcmeForCausalLM). Not a real model's, so not among CONFIG_DIR's references."""
+
+
+def _read_json(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def load_ref_config(name: str) -> tuple[dict, dict | None]:
     """(config.json, hf_quant_config.json or None) of a reference model, e.g. 'Qwen__Qwen3-8B'."""
-    config = json.loads((CONFIG_DIR / f"{name}.json").read_text(encoding="utf-8"))
+    config = _read_json(CONFIG_DIR / f"{name}.json")
     quant_path = CONFIG_DIR / f"{name}.hf_quant_config.json"
-    quant = json.loads(quant_path.read_text(encoding="utf-8")) if quant_path.exists() else None
-    return config, quant
+    return config, _read_json(quant_path) if quant_path.exists() else None
+
+
+def load_remote_code_config() -> dict:
+    """REMOTE_CODE_CONFIG, read afresh (callers change their copy)."""
+    return _read_json(REMOTE_CODE_CONFIG)
 
 
 @pytest.fixture

@@ -75,6 +75,12 @@ def unmodelled_verdict(at: AppTest) -> str:
     return verdict
 
 
+def metric(at: AppTest, label: str) -> str:
+    """The value of the first metric whose label starts with `label`: a label may go on past
+    its name ("KV room, one request (tokens)", "Output tokens/s at 1")."""
+    return next(m.value for m in at.metric if m.label.startswith(label))
+
+
 def texts(at: AppTest) -> str:
     """Every markdown, caption, metric, message and table cell on the page, as one string."""
     parts = [str(e.value) for e in (*at.markdown, *at.caption, *at.title, *at.subheader)]

@@ -11,12 +11,7 @@ import json
 
 import pytest
 
-from tests.app.conftest import ROOT, open_page, texts, unmodelled_verdict
-
-
-def metric(at, label: str) -> str:
-    """The value of the metric whose label starts with `label`."""
-    return next(m.value for m in at.metric if m.label.startswith(label))
+from tests.app.conftest import ROOT, metric, open_page, texts, unmodelled_verdict
 
 
 def kv_room(at) -> int:

@@ -15,7 +15,7 @@ import json
 import pytest
 
 from cli.planner_cli import main
-from tests.app.conftest import open_page, texts
+from tests.app.conftest import metric, open_page, texts
 from ui import format as fmt
 
 QWEN35 = {"model": "Qwen/Qwen3.5-27B", "gpu": "h100-sxm", "gpn": "1", "len": "131072"}
@@ -23,11 +23,6 @@ QWEN35 = {"model": "Qwen/Qwen3.5-27B", "gpu": "h100-sxm", "gpn": "1", "len": "13
 # 0.34.0, with the extensible KV cache off as the command asks: tests/app/test_utilization.py)
 CLI_QWEN35 = ["--model", "Qwen/Qwen3.5-27B", "--gpu", "h100-sxm", "--gpus", "1",
               "--max-model-len", "131072"]
-
-
-def metric(at, label: str) -> str:
-    """The value of the metric whose label starts with `label`."""
-    return next(m.value for m in at.metric if m.label.startswith(label))
 
 
 def cli_plan(capsys: pytest.CaptureFixture, *flags: str) -> dict:

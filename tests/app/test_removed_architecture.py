@@ -2,11 +2,10 @@
 refusal (registry.py _PREVIOUSLY_SUPPORTED_MODELS, 0.25.0-0.34.0: "AquilaForCausalLM":
 "0.24.0"), and the release to pick, in the app's words (the CLI says --vllm-version)."""
 
-import json
-
 import pytest
 
-from tests.app.conftest import ROOT, open_page
+from tests.app.conftest import open_page
+from tests.conftest import load_remote_code_config
 
 AQUILA = "acme/Aquila-1B"
 """tests/fixtures/remote_code's Llama-sized config as AquilaForCausalLM, model_type aquila,
@@ -15,11 +14,9 @@ with auto_map's AutoConfig only (no model code)."""
 
 @pytest.fixture(autouse=True)
 def aquila_hub(hub_reply):
-    config = json.loads((ROOT / "tests" / "fixtures" / "remote_code" / "config.json")
-                        .read_text(encoding="utf-8"))
-    config |= {"architectures": ["AquilaForCausalLM"], "model_type": "aquila",
-               "auto_map": {"AutoConfig": "configuration_aquila.AquilaConfig"}}
-    hub_reply(AQUILA, config)
+    hub_reply(AQUILA, load_remote_code_config() | {
+        "architectures": ["AquilaForCausalLM"], "model_type": "aquila",
+        "auto_map": {"AutoConfig": "configuration_aquila.AquilaConfig"}})
 
 
 def test_the_warning_quotes_vllm_and_points_at_the_sidebar() -> None:

@@ -4,11 +4,7 @@ the terms, and the sweep ranked by an objective with speed columns."""
 import json
 import re
 
-from tests.app.conftest import open_page, show_chart, texts
-
-
-def metric(at, label: str) -> str:
-    return next(m.value for m in at.metric if m.label.startswith(label))
+from tests.app.conftest import metric, open_page, show_chart, texts
 
 
 def number(text: str) -> float:

@@ -1,12 +1,12 @@
 """The Plan page's "Trust remote code": the CLI's --trust-remote-code for a model whose config
 brings its own model code under an architecture the release has no class for."""
 
-import json
 import shlex
 
 import pytest
 
-from tests.app.conftest import ROOT, open_link, open_page, texts
+from tests.app.conftest import open_link, open_page, texts
+from tests.conftest import load_remote_code_config
 
 ACME = "acme/Acme-1B"
 """A hub repo answering with tests/fixtures/remote_code's hand-made config: auto_map names
@@ -22,9 +22,7 @@ WHY = ("No launch command: vLLM 0.34.0 has no native AcmeForCausalLM: it loads o
 
 @pytest.fixture(autouse=True)
 def acme_hub(hub_reply):
-    config = json.loads((ROOT / "tests" / "fixtures" / "remote_code" / "config.json")
-                        .read_text(encoding="utf-8"))
-    hub_reply(ACME, config)
+    hub_reply(ACME, load_remote_code_config())
 
 
 def trust_boxes(at) -> list:

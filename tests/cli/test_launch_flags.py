@@ -25,6 +25,7 @@ from planner.serving.layout import ParallelLayout
 from planner.serving.plan import summary_figures
 from planner.serving.vllm_cli import command_problems, supported_versions, vllm_cli
 from planner.serving.vllm_versions import V1_ONLY_FROM, parse_version
+from tests.conftest import REMOTE_CODE_CONFIG
 
 VERSIONS = supported_versions()
 
@@ -148,16 +149,12 @@ def test_the_features_reach_a_command_on_the_current_release() -> None:
     assert not vllm_cli("0.28.0").accepts("--quantization", "bitsandbytes")
 
 
-REMOTE_CODE = Path(__file__).resolve().parents[1] / "fixtures" / "remote_code" / "config.json"
-"""A hand-made config under an architecture no vLLM has, whose auto_map names its own code."""
-
-
 @pytest.mark.parametrize("version", ["0.11.0", "0.33.0"])
 def test_a_repositorys_own_code_is_launched_only_with_trust_remote_code(
         version: str, tmp_path: Path, capsys: pytest.CaptureFixture,
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    shutil.copy(REMOTE_CODE, tmp_path / "config.json")
+    shutil.copy(REMOTE_CODE_CONFIG, tmp_path / "config.json")
     (tmp_path / "model.safetensors").write_bytes(b"")  # a folder vLLM can load: a command
     base = ["--model", str(tmp_path), "--gpu", "h100-sxm", "--max-model-len", "4096",
             "--vllm-version", version]
@@ -213,7 +210,7 @@ def test_sweep_text_names_the_rows_sharing_a_note_once(
     x 2 KV dtypes x TP=1 = 10 rows, none launchable without --trust-remote-code: one note
     line for #1-#10 (the report's grouping), while the JSON keeps each row's note."""
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    shutil.copy(REMOTE_CODE, tmp_path / "config.json")
+    shutil.copy(REMOTE_CODE_CONFIG, tmp_path / "config.json")
     (tmp_path / "model.safetensors").write_bytes(b"")
     base = ["sweep", "--model", str(tmp_path), "--gpu", "h100-sxm", "--max-model-len", "4096",
             "--vllm-version", "0.33.0", "--all"]

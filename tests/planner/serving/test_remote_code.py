@@ -4,9 +4,7 @@ registry.py, vllm/tokenizers/hf.py, and the CONFIG_MAPPING_NAMES / TOKENIZER_MAP
 the lowest transformers each wheel's METADATA allows), not by running Headroom: the command
 Headroom prints or withholds must agree."""
 
-import json
 from functools import cache
-from pathlib import Path
 
 import pytest
 
@@ -23,6 +21,7 @@ from planner.serving.launch import (
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import summary_figures
 from planner.serving.vllm_cli import supported_versions, vllm_cli
+from tests.conftest import load_remote_code_config
 from tools.extract_transformers_model_types import (
     remote_tokenizer_skipped,
     skipped_with_flag,
@@ -31,10 +30,9 @@ from tools.extract_transformers_model_types import (
 from tools.extract_vllm_cli import _architecture_model_types
 
 _spec = cache(catalog_spec)
-ACME = json.loads((Path(__file__).resolve().parents[2] / "fixtures" / "remote_code"
-                   / "config.json").read_text())
-"""The hand-made Llama-sized config of test_vllm_cli (auto_map: configuration_acme.AcmeConfig,
-modeling_acme.AcmeForCausalLM)."""
+ACME = load_remote_code_config()
+"""The hand-made Llama-sized config (tests.conftest.REMOTE_CODE_CONFIG; auto_map:
+configuration_acme.AcmeConfig, modeling_acme.AcmeForCausalLM)."""
 
 MINIMAX, DECILM = "configuration_minimax_m2.MiniMaxM2Config", "configuration_decilm.DeciLMConfig"
 NEMOTRON_H = "configuration_nemotron_h.NemotronHConfig"

@@ -4,9 +4,6 @@ release to plan with instead, read from each wheel's model_executor/models/regis
 every fixture release 0.9.1-0.34.0 unzipped and read, the tables extracted into the fixtures
 by tools/extract_vllm_cli.py --registry). The expected sentences are written out by hand."""
 
-import json
-from pathlib import Path
-
 import pytest
 
 from planner.model.config.parser import parse_model_config
@@ -15,10 +12,10 @@ from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import summary_figures
 from planner.serving.vllm_cli import vllm_cli
+from tests.conftest import load_remote_code_config
 
-ACME = json.loads((Path(__file__).resolve().parents[2] / "fixtures" / "remote_code"
-                   / "config.json").read_text())
-"""The hand-made Llama-sized config of test_vllm_cli, renamed below."""
+ACME = load_remote_code_config()
+"""The hand-made Llama-sized config (tests.conftest.REMOTE_CODE_CONFIG), renamed below."""
 
 AQUILA_GONE = ("Model architecture AquilaForCausalLM was supported in vLLM until v0.24.0, and "
                "is not supported anymore. Please use an older version of vLLM if you want to "

@@ -38,6 +38,7 @@ from planner.serving.vllm_versions import (
     parse_version,
 )
 from planner.units import VLLM_KV_DTYPE
+from tests.conftest import load_remote_code_config
 from tools.extract_transformers_model_types import model_types as transformers_types
 from tools.extract_vllm_cli import _choices, _config_model_types
 from tools.extract_vllm_cli import main as extract_main
@@ -208,11 +209,6 @@ def test_every_all2all_backend_of_the_release_launches(version: str) -> None:
         assert command_problems(command, cli) == [], command
 
 
-REMOTE_CODE = Path(__file__).resolve().parents[2] / "fixtures" / "remote_code" / "config.json"
-"""A hand-made config: a Llama-sized decoder under an architecture no vLLM has
-(AcmeForCausalLM), whose auto_map names the repository's own model code."""
-
-
 def _remote_code_note(version: str, arch: str) -> str:
     return (f"No launch command: vLLM {version} has no native {arch}: it loads only with "
             "--trust-remote-code, which runs the repository's Python code; review it, then "
@@ -221,7 +217,7 @@ def _remote_code_note(version: str, arch: str) -> str:
 
 @pytest.mark.parametrize("version", VERSIONS)
 def test_a_repositorys_own_code_gets_trust_remote_code_only_when_asked(version: str) -> None:
-    spec = parse_model_config(json.loads(REMOTE_CODE.read_text()), name="acme/Acme-42M")
+    spec = parse_model_config(load_remote_code_config(), name="acme/Acme-42M")
     assert spec.remote_model_class == "modeling_acme.AcmeForCausalLM"
 
     def figures(trust: bool) -> dict:
