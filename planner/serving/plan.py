@@ -119,6 +119,7 @@ from planner.serving.mxfp4 import (
 from planner.serving.runner_buffers import runner_buffer_parts, runner_buffers_formula
 from planner.serving.runner_v2 import v2_term_notes, v2_warm_activation
 from planner.serving.startup import (
+    WeightLoadRules,
     act_dtype_errors,
     act_order_errors,
     awq_marlin_capability_refusal,
@@ -213,10 +214,9 @@ from planner.serving.weights import (
     FP32_ROPE_CACHE,
     VISION_ON_EVERY_STAGE,
     WeightTerms,
-    mla_kv_b_copy_bytes,
+    made_at_load,
     mtp_excluded,
     rank_weights,
-    router_fp32_at_load,
     sparse_mla_buffer_bytes,
     tower_bytes,
     transformers_backend,
@@ -640,13 +640,9 @@ class _Resolved(NamedTuple):
     sampler: tuple[bool, bool]  # vllm_versions: (sort_sampler, sampler_holds_forward)
     runner: tuple[str, str]  # vllm_versions.model_runner: ("v1" | "v2", why)
     vision_first_stage_only: bool  # vllm_versions.TOWER_FIRST_STAGE_ON_V2_FROM on V2
-    gdn_ba_whole: bool  # startup.gdn_ba_whole: Qwen3.5's in_proj_ba whole on every TP rank
+    load: WeightLoadRules  # startup.weight_load_rules on the sizing GPU
     siglip_head: bool  # vllm_versions.SIGLIP_HEAD_DROPPED_FROM: the pooling head still built
     tower_whole: bool  # vllm_versions.MOONVIT_SPLIT_FROM: Kimi-VL's tower unsplit on every rank
-    latent_fc1_split: bool  # startup.latent_fc1_split: fc1_latent_proj split over TP
-    indexer_wk_quantized: bool  # vllm_versions.INDEXER_WK_UNQUANTIZED_FROM: wk in the scheme
-    gate_fp32: bool  # startup.gate_fp32: Nemotron-H's gate in float32 on this GPU
-    zeros_freed_bits: float  # startup.gptq_zeros_freed_bits: GPTQ's unused zero points
     transformers_backend: bool  # weights.transformers_backend: its PP stage placement
     encoder_tp_data: bool  # vllm_versions.ENCODER_TP_DATA_TYPES: --mm-encoder-tp-mode data taken
     linear_ask: tuple  # (served dtype, release, sizing GPU): startup.marlin_shape_findings
@@ -772,12 +768,9 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
         runner=runner,
         vision_first_stage_only=runner[0] == "v2"
         and rules.version >= TOWER_FIRST_STAGE_ON_V2_FROM,
-        gdn_ba_whole=load.gdn_ba_whole,
+        load=load,
         siglip_head=rules.version < SIGLIP_HEAD_DROPPED_FROM,
         tower_whole=spec.model_type == "kimi_vl" and rules.version < MOONVIT_SPLIT_FROM,
-        latent_fc1_split=load.latent_fc1_split, indexer_wk_quantized=load.indexer_wk_quantized,
-        gate_fp32=load.gate_fp32,
-        zeros_freed_bits=load.zeros_freed_bits,
         transformers_backend=transformers_backend(spec, cli.transformers_architectures),
         encoder_tp_data=spec.model_type in ENCODER_TP_DATA_TYPES
         and rules.version >= ENCODER_TP_DATA_FROM,
@@ -1057,9 +1050,9 @@ def _marlin_shape(spec: ModelSpec, r: _Resolved, tp: int) -> tuple[tuple[str, ..
     """startup.marlin_shape_findings at this TP (refusal, warnings), cached per spec."""
     served, version, gpu = r.linear_ask
     key = ("marlin-shape", r.scheme.memo_key, tp, served, version, gpu.key,
-           gpu.compute_capability, gpu.vendor, r.gdn_ba_whole)
+           gpu.compute_capability, gpu.vendor, r.load.gdn_ba_whole)
     return _cached(spec, key, marlin_shape_findings, spec, r.scheme, tp, served, version, gpu,
-                   r.gdn_ba_whole)
+                   r.load.gdn_ba_whole)
 
 
 class _Refused(NamedTuple):
@@ -1095,8 +1088,7 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
            r.states.draft_kv_layers, own_heads, own_embed,
            r.mbt if spec.compressed_attention or sparse_mla_buffer_bytes(spec, 1) else 0,
            r.vision_first_stage_only,
-           r.gdn_ba_whole, r.siglip_head, r.tower_whole, r.latent_fc1_split,
-           r.transformers_backend, r.indexer_wk_quantized, r.gate_fp32, r.zeros_freed_bits)
+           r.load, r.siglip_head, r.tower_whole, r.transformers_backend)
     terms = _cached(spec, key, _rank_terms, spec, r, layout, own_heads, own_embed)
     totals = tuple(w.total_bytes for w in terms)
     kv_b = sparse_mla_kv(spec, s, r.kv_plain, r.compute_capability, layout.tp)
@@ -1146,11 +1138,11 @@ def _rank_terms(spec: ModelSpec, r: _Resolved, layout: ParallelLayout, own_heads
                         mtp_own_heads=own_heads, mtp_own_embed=own_embed,
                         max_num_batched_tokens=r.mbt,
                         vision_first_stage_only=r.vision_first_stage_only,
-                        gdn_ba_whole=r.gdn_ba_whole, siglip_head=r.siglip_head,
-                        tower_whole=r.tower_whole, latent_fc1_split=r.latent_fc1_split,
+                        gdn_ba_whole=r.load.gdn_ba_whole, siglip_head=r.siglip_head,
+                        tower_whole=r.tower_whole, latent_fc1_split=r.load.latent_fc1_split,
                         transformers_backend=r.transformers_backend,
-                        indexer_wk_quantized=r.indexer_wk_quantized, gate_fp32=r.gate_fp32,
-                        zeros_freed_bits=r.zeros_freed_bits)
+                        indexer_wk_quantized=r.load.indexer_wk_quantized,
+                        gate_fp32=r.load.gate_fp32, zeros_freed_bits=r.load.zeros_freed_bits)
 
 
 WEIGHT_PARTS = {
@@ -1183,19 +1175,18 @@ def _weights_formula(st: _Setup, bind: RankMemory) -> str:
 def _load_time_note(st: _Setup, bind: RankMemory) -> str:
     """'; ...' for each tensor vLLM makes (or frees) at load that these weights hold (or
     leave out) and the checkpoint's size (weights_bytes) does not: the 16-bit kv_b_proj copy
-    of a quantized MLA (weights.mla_kv_b_copy_bytes), a router in float32 over the checkpoint's
-    16 bits (weights.router_fp32_at_load), a float32 rotary cache (FP32_ROPE_CACHE), the
-    sparse-MLA top-k buffer
-    (sparse_mla_buffer_bytes), GPTQ zero points Marlin frees (startup.gptq_zeros_freed_bits);
-    '' where none."""
+    of a quantized MLA and a router in float32 over the checkpoint's 16 bits
+    (weights.made_at_load), a float32 rotary cache (FP32_ROPE_CACHE), the sparse-MLA top-k
+    buffer (sparse_mla_buffer_bytes), GPTQ zero points Marlin frees
+    (startup.gptq_zeros_freed_bits); '' where none."""
     spec, r, tp = st.spec, st.facts.r, st.layout.tp
     layers = range(*bind.layers)
     notes = []
-    kv_b = mla_kv_b_copy_bytes(spec, r.scheme, layers, tp)
+    kv_b, router_fp32 = made_at_load(spec, r.scheme, layers, tp, r.load.gate_fp32)
     if kv_b:
         notes.append(f"attention holds the {_gib_or_mib(kv_b)} 16-bit copy of kv_b_proj "
                      "vLLM makes at load (W_UK_T / W_UV)")
-    if router_fp32_at_load(spec, r.scheme, layers, r.gate_fp32):
+    if router_fp32:
         notes.append("router in float32, as vLLM builds it")
     if spec.model_type in FP32_ROPE_CACHE:
         notes.append("rotary cos/sin cache in float32, as vLLM builds it")
@@ -1205,7 +1196,7 @@ def _load_time_note(st: _Setup, bind: RankMemory) -> str:
         notes.append(f"buffers: the top-k indices vLLM allocates at init, {r.mbt:,} batched "
                      f"tokens x {topk_bytes // (4 * r.mbt):,} x 4 B"
                      + (f", x {1 + drafts} with the MTP draft's" if drafts else ""))
-    if r.zeros_freed_bits:
+    if r.load.zeros_freed_bits:
         notes.append("without the unused GPTQ zero points vLLM's Marlin frees at load")
     return "".join(f"; {note}" for note in notes)
 

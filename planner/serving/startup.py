@@ -996,14 +996,15 @@ def latent_fc1_split(version: Version) -> bool:
 class WeightLoadRules(NamedTuple):
     """How vLLM `version` builds a model's weights on one GPU, beyond the checkpoint: what the
     memory plan (plan._derive, on the sizing GPU) and the speed model (speed._build_context, on
-    the slowest GPU) both pass to weights.rank_weights, in speed.stages._stages' order."""
+    the slowest GPU) both pass to weights.rank_weights. The defaults are rank_weights' own:
+    none of these rules."""
 
-    gdn_ba_whole: bool  # gdn_ba_whole
-    latent_fc1_split: bool  # latent_fc1_split
-    gate_fp32: bool  # gate_fp32
-    width_pad: int  # moe_backend.trtllm_bf16_width_pad: 16-bit experts' width multiple
-    indexer_wk_quantized: bool  # vllm_versions.INDEXER_WK_UNQUANTIZED_FROM
-    zeros_freed_bits: float  # gptq_zeros_freed_bits: GPTQ's unused zero points Marlin frees
+    gdn_ba_whole: bool = False  # gdn_ba_whole
+    latent_fc1_split: bool = False  # latent_fc1_split
+    gate_fp32: bool = False  # gate_fp32
+    width_pad: int = 1  # moe_backend.trtllm_bf16_width_pad: 16-bit experts' width multiple
+    indexer_wk_quantized: bool = False  # vllm_versions.INDEXER_WK_UNQUANTIZED_FROM
+    zeros_freed_bits: float = 0.0  # gptq_zeros_freed_bits: GPTQ's unused zero points Marlin frees
 
 
 def weight_load_rules(spec: ModelSpec, scheme: QuantScheme, moe_backend: str | None,

@@ -986,17 +986,22 @@ def _mla_dequantized_kv_b(mixer: object, tp: int) -> float:
             / tp)
 
 
-def mla_kv_b_copy_bytes(spec: ModelSpec, scheme: QuantScheme, layers: range, tp: int) -> int:
-    """Bytes of the 16-bit kv_b_proj copies (_mla_dequantized_kv_b) in `layers` on one TP rank,
-    which attention_bytes holds. DeepSeek-V3 (FP8) at TP 8: 61 x 2,097,152 x 2 B =
-    255,852,544 B per GPU."""
-    return _mla_kv_b_bytes(spec, scheme, layers, tp, copy=True)
+def made_at_load(spec: ModelSpec, scheme: QuantScheme, layers: range, tp: int,
+                 gate_fp32: bool) -> tuple[int, bool]:
+    """What vLLM makes at load in `layers` on one TP rank beyond the checkpoint in `scheme`,
+    from one look-up of its bits: the bytes of the 16-bit kv_b_proj copies
+    (_mla_dequantized_kv_b), which attention_bytes holds (DeepSeek-V3 (FP8) at TP 8:
+    61 x 2,097,152 x 2 B = 255,852,544 B per GPU), and whether a router is raised to float32
+    (_router_fp32_at_load)."""
+    bits = _scheme_bits(spec, scheme)
+    return (_mla_kv_b_bytes(spec, bits, layers, tp, copy=True),
+            _router_fp32_at_load(spec, bits, layers, gate_fp32))
 
 
-def router_fp32_at_load(spec: ModelSpec, scheme: QuantScheme, layers: range,
-                        gate_fp32: bool) -> bool:
-    """Whether these weights hold the router of one of `layers` in float32 where the checkpoint
-    in `scheme` keeps it in 16 bits (_router_bits raises it: MoeMlp.router_fp32, `gate_fp32`),
+def _router_fp32_at_load(spec: ModelSpec, bits: _SchemeBits, layers: range,
+                         gate_fp32: bool) -> bool:
+    """Whether these weights hold the router of one of `layers` in float32 where the checkpoint,
+    in `bits`, keeps it in 16 bits (_router_bits raises it: MoeMlp.router_fp32, `gate_fp32`),
     the tensor vLLM makes at load beyond the checkpoint's size. A router the checkpoint holds in
     another format keeps that format here (GGUF's ffn_gate_inp, which llama.cpp stores in
     float32 already; a format a checkpoint lists for it), and a layer without routed experts
@@ -1015,7 +1020,6 @@ def router_fp32_at_load(spec: ModelSpec, scheme: QuantScheme, layers: range,
     families lists its gate in a quantized format (MiniMax-M2.5's modules_to_not_convert names
     it): one that did is planned as listed, unverified.
     """
-    bits = _scheme_bits(spec, scheme)
     router = _LAYER_COMPONENTS.index("router")
     return any(_router_bits(spec.layers[i].mlp, bits.layers[i][router], gate_fp32)
                != bits.layers[i][router] for i in layers)
@@ -1030,14 +1034,13 @@ def mla_kv_b_decode_unread_bytes(spec: ModelSpec, scheme: QuantScheme, layers: r
     step reads are attention_bytes less these. DeepSeek-V3 (FP8, a 32-bit scale per 128 x 128
     block: 8 + 32 / 16,384 = 8.001953125 bits) at TP 8: 61 x 2,097,152 x 8.001953125 / 8 =
     127,957,504 B; the copy's 255,852,544 B are read in their place."""
-    return _mla_kv_b_bytes(spec, scheme, layers, tp, copy=False)
+    return _mla_kv_b_bytes(spec, _scheme_bits(spec, scheme), layers, tp, copy=False)
 
 
-def _mla_kv_b_bytes(spec: ModelSpec, scheme: QuantScheme, layers: range, tp: int,
+def _mla_kv_b_bytes(spec: ModelSpec, bits: _SchemeBits, layers: range, tp: int,
                     copy: bool) -> int:
-    """The quantized MLA kv_b_proj's bytes in `layers` on one TP rank in its own format, or
-    (`copy`) its 16-bit copy's; layers whose attention is 16-bit have no copy (0)."""
-    bits = _scheme_bits(spec, scheme)
+    """The quantized MLA kv_b_proj's bytes in `layers` on one TP rank in its own format
+    (`bits`), or (`copy`) its 16-bit copy's; layers whose attention is 16-bit have no copy (0)."""
     return math.ceil(sum(_mla_dequantized_kv_b(spec.layers[i].mixer, tp)
                          * (bits.kept_bits if copy else bits.layers[i][0])
                          for i in layers if bits.layers[i][0] < bits.kept_bits) / 8)

@@ -477,7 +477,7 @@ def _build_context(request: PlanRequest, coefficients: SpeedCoefficients, mbt: i
     custom_ar_off = device.rules.nnodes_custom_ar_off and layout.gpus > gpn and span is None
     stages = _stages(request, scheme, act_b, sparse_mla_kv(
         spec, s, device.kv_plain, device.gpu.compute_capability, layout.tp),
-        *weight_load_rules(spec, scheme, s.moe_backend, device.rules.version, device.gpu))
+        weight_load_rules(spec, scheme, s.moe_backend, device.rules.version, device.gpu))
     return _Ctx(device=device, tp=layout.tp, pp=layout.pp, dp=layout.dp, ep=layout.ep,
                 hidden=spec.hidden_size, c=coefficients, wna16=wna16, eager=s.enforce_eager,
                 mbt=mbt, padded_moe=_padded_moe(device, layout), stages=stages, net=net,

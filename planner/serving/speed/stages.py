@@ -16,6 +16,7 @@ from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec, MoeMlp
 from planner.serving.layout import ParallelLayout, pp_layer_split
 from planner.serving.plan import PlanRequest, param_breakdown
 from planner.serving.speed.kernels import FA3_MAX_HEAD_DIM
+from planner.serving.startup import WeightLoadRules
 from planner.serving.weights import (
     WeightTerms,
     mla_kv_b_decode_unread_bytes,
@@ -65,55 +66,47 @@ at 512 entries, 7.3 s at 4,096); entries are a few small tuples and die with the
 
 _PARTS: IdentityMemo[object] = IdentityMemo(4096)
 """What _build_stages reads that the KV dtype does not change, by spec: each layout's rank
-weights by (weight format, TP, PP, DP, EP, activation bytes, in_proj_ba whole, fc1_latent_proj
-split), shared by the stages of both KV dtypes, and each stage's dense parameters per TP rank by
-(its layers, TP, in_proj_ba whole, fc1_latent_proj split), which no other part of the weight
-format nor DP changes (rank_dense_params counts one byte per weight), and the model's KV layers
+weights by (weight format, TP, PP, DP, EP, activation bytes, startup.WeightLoadRules), shared
+by the stages of both KV dtypes, and each stage's dense parameters per TP rank by (its layers,
+TP, in_proj_ba whole, fc1_latent_proj split), which no other part of the weight format nor DP
+changes (rank_dense_params counts one byte per weight), and the model's KV layers
 (model_kv_layers).
 Each was worked out again for every one of recommend's families (Qwen3-30B-A3B at 1,000
 req/s over every preset: 2,218 stage tuples)."""
 
 
 def _rank_weights(spec: ModelSpec, scheme: QuantScheme, layout: ParallelLayout,
-                  params: ParamBreakdown, act_b: int, ba_whole: bool, fc1_split: bool,
-                  gate32: bool, width_pad: int, wk_quantized: bool,
-                  zeros_freed: float) -> tuple[WeightTerms, ...]:
-    """rank_weights at `act_b` bytes per activation element, in_proj_ba whole on every TP rank
-    where `ba_whole` (startup.gdn_ba_whole), fc1_latent_proj split where `fc1_split`
-    (startup.latent_fc1_split), the gate in float32 where `gate32` (startup.gate_fp32), 16-bit
-    experts padded to a width multiple of `width_pad` (moe_backend.trtllm_bf16_width_pad: the
-    TRT-LLM BF16 MoE reads the padded weights), the sparse-MLA Indexer's wk in the weight
-    format where `wk_quantized` (vllm_versions.INDEXER_WK_UNQUANTIZED_FROM), without the
-    `zeros_freed` bits per weight of GPTQ zero points Marlin frees at load
+                  params: ParamBreakdown, act_b: int,
+                  load: WeightLoadRules) -> tuple[WeightTerms, ...]:
+    """rank_weights at `act_b` bytes per activation element under the release's `load` rules
+    (startup.weight_load_rules: in_proj_ba whole on every TP rank, fc1_latent_proj split, the
+    gate in float32, the sparse-MLA Indexer's wk in the weight format, each where it says so),
+    16-bit experts padded to a width multiple of its width_pad
+    (moe_backend.trtllm_bf16_width_pad: the TRT-LLM BF16 MoE reads the padded weights), without
+    the zeros_freed_bits per weight of GPTQ zero points Marlin frees at load
     (startup.gptq_zeros_freed_bits: a step reads none), as _PARTS caches them."""
     return rank_weights(spec, scheme, layout, params, served_dtype_bytes=act_b,
-                        gdn_ba_whole=ba_whole, latent_fc1_split=fc1_split, gate_fp32=gate32,
-                        expert_pad=(1, width_pad), indexer_wk_quantized=wk_quantized,
-                        zeros_freed_bits=zeros_freed)
+                        gdn_ba_whole=load.gdn_ba_whole, latent_fc1_split=load.latent_fc1_split,
+                        gate_fp32=load.gate_fp32, expert_pad=(1, load.width_pad),
+                        indexer_wk_quantized=load.indexer_wk_quantized,
+                        zeros_freed_bits=load.zeros_freed_bits)
 
 
 def _stages(request: PlanRequest, scheme: QuantScheme, act_b: int, kv_b: KvBytes,
-            ba_whole: bool, fc1_split: bool = False, gate32: bool = False,
-            width_pad: int = 1, wk_quantized: bool = False,
-            zeros_freed: float = 0.0) -> tuple[_Stage, ...]:
+            load: WeightLoadRules) -> tuple[_Stage, ...]:
     spec, layout = request.model, request.layout
-    key = (scheme.memo_key, layout.tp, layout.pp, layout.dp, layout.ep, act_b, kv_b, ba_whole,
-           fc1_split, gate32, width_pad, wk_quantized, zeros_freed)
-    return _STAGES.get(spec, key, _build_stages, spec, request, scheme, act_b, kv_b, ba_whole,
-                       fc1_split, gate32, width_pad, wk_quantized, zeros_freed)
+    key = (scheme.memo_key, layout.tp, layout.pp, layout.dp, layout.ep, act_b, kv_b, load)
+    return _STAGES.get(spec, key, _build_stages, spec, request, scheme, act_b, kv_b, load)
 
 
 def _build_stages(spec: ModelSpec, request: PlanRequest, scheme: QuantScheme, act_b: int,
-                  kv_b: KvBytes, ba_whole: bool, fc1_split: bool, gate32: bool,
-                  width_pad: int, wk_quantized: bool, zeros_freed: float) -> tuple[_Stage, ...]:
+                  kv_b: KvBytes, load: WeightLoadRules) -> tuple[_Stage, ...]:
     """Per PP stage: the bytes its busiest rank reads and the parameters it multiplies."""
     layout = request.layout
     params: ParamBreakdown = param_breakdown(spec)
     weights = _PARTS.get(spec, ("weights", scheme.memo_key, layout.tp, layout.pp, layout.dp,
-                                layout.ep, act_b, ba_whole, fc1_split, gate32, width_pad,
-                                wk_quantized, zeros_freed),
-                         _rank_weights, spec, scheme, layout, params, act_b, ba_whole, fc1_split,
-                         gate32, width_pad, wk_quantized, zeros_freed)
+                                layout.ep, act_b, load),
+                         _rank_weights, spec, scheme, layout, params, act_b, load)
     kv_layers = _PARTS.get(spec, ("kv_layers",), model_kv_layers, spec)
     # each token's routed experts are spread over tp x dp ranks: whole experts with EP,
     # every expert sliced over tp x dp without it (ParallelLayout.expert_tp)
@@ -136,10 +129,10 @@ def _build_stages(spec: ModelSpec, request: PlanRequest, scheme: QuantScheme, ac
                               mla_kv_b_decode_unread_bytes, spec, scheme, layers, layout.tp))
         lps = [params.layers[i] for i in layers]
         # whole on every rank what vLLM replicates (the router, MLA's q_a / kv_a, ...)
-        dense_params: float = _PARTS.get(spec, ("dense", layers, layout.tp, ba_whole,
-                                                fc1_split),
+        dense_params: float = _PARTS.get(spec, ("dense", layers, layout.tp, load.gdn_ba_whole,
+                                                load.latent_fc1_split),
                                          rank_dense_params, spec, params, layers, layout.tp,
-                                         ba_whole, fc1_split)
+                                         load.gdn_ba_whole, load.latent_fc1_split)
         lm_head = (params.lm_head or params.embeddings) / layout.tp if last else 0.0
         dense_params += lm_head
         expert = sum(lp.experts_per_token * lp.expert_size for lp in lps) / moe_ranks

@@ -30,6 +30,7 @@ from planner.serving.speed.facts import (
 )
 from planner.serving.speed.kernels import kernel_family
 from planner.serving.speed.step import expected_experts_touched
+from planner.serving.startup import WeightLoadRules
 from planner.serving.weights import tied_head_bytes
 from tests.planner.serving.gemm_rates import B200_EFF, H100_EFF, L4_EFF, RTX5090_EFF
 
@@ -200,7 +201,7 @@ def test_a_what_if_in_a_mixed_checkpoints_own_format_reads_uniform_weights() -> 
                               layout=ParallelLayout(tp=1),
                               engine=EngineSettings(max_model_len=16384, target_quant=target,
                                                     target_checkpoint=target and "X"))
-        return _stages(request, served_scheme(request), 2, 2, False)[0]
+        return _stages(request, served_scheme(request), 2, 2, WeightLoadRules())[0]
     assert stage("nvfp4").dense_bytes == 1_854_121_216
     assert stage(None).dense_bytes == 1_684_464_896
     assert stage("nvfp4").expert_bytes == stage(None).expert_bytes == 18_119_393_280
@@ -930,7 +931,7 @@ def test_tp1_dp2_without_ep_gathers_the_tokens_over_the_sliced_experts() -> None
     # multiplies half of each token's 8: 48 x 8 x 3 x 2,048 x 768 / 2 parameters a token
     request = PlanRequest(model=_spec("Qwen/Qwen3-30B-A3B"), cluster=preset_cluster("h100-sxm", 2),
                           layout=layout, engine=EngineSettings(max_model_len=8192))
-    stage = _stages(request, scheme("bf16"), 2, 2, False)[0]
+    stage = _stages(request, scheme("bf16"), 2, 2, WeightLoadRules())[0]
     assert stage.expert_bytes == 28_991_029_248
     assert stage.expert_params_per_token == 905_969_664
     # one request on each DP rank: 2 tokens reach every rank's slices, 128 x (1 - (120/128)^2)
@@ -948,7 +949,7 @@ def test_gemma4_kv_shared_layers_still_read_their_source_cache() -> None:
     from tests.planner.model.test_model_spec import e2b
 
     request = PlanRequest(model=e2b(), cluster=preset_cluster("h200", 1))
-    stage = _stages(request, scheme("bf16"), 2, 2, False)[0]
+    stage = _stages(request, scheme("bf16"), 2, 2, WeightLoadRules())[0]
     assert stage.kv_bytes_per_token == 14_336
     assert stage.window_kv == ((512, 1_024),) * 28
 
