@@ -198,14 +198,15 @@ ZMQ; TTFT at low concurrency is 2-4x the prefill arithmetic): the serving stack'
 cost, fitted on the fit split's SGLang rows like FITTED.request_overhead_ms on vLLM's. The
 planner plans vLLM only; this serves to read the SGLang rows without biasing vLLM's. Refit
 2026-12-02 (171 -> 160 ms) when the rows, planned at the default release, began to wait 2
-decode steps under its async scheduling (step.steps_ahead)."""
-SGLANG_QUEUE_SHARE = 0.099
+decode steps under its async scheduling (step.steps_ahead); unchanged by the 2026-12-04 refit."""
+SGLANG_QUEUE_SHARE = 0.097
 """SGLang's share of the other requests' prefills a new request waits behind, fitted on the
 fit split's SGLang rows like FITTED.queue_share on vLLM's: SGLang schedules differently (a
 prefill runs as its own batch ahead of the running decodes, and a request is admitted only
 when the KV cache can also hold a reserved share of every running request's remaining
 output: scheduler.py get_new_batch_prefill, schedule_policy.py PrefillAdder), and its TTFT
-grows faster with concurrency than vLLM's; one shared share let those rows set vLLM's."""
+grows faster with concurrency than vLLM's; one shared share let those rows set vLLM's.
+Refit 2026-12-04 with FITTED (0.099 -> 0.097)."""
 SGLANG = {"request_overhead_ms": SGLANG_REQUEST_OVERHEAD_MS, "queue_share": SGLANG_QUEUE_SHARE}
 """The coefficients that differ when reading SGLang rows."""
 
@@ -249,7 +250,7 @@ _BOUNDS = [(0.1, 0.9), (0.1, 0.9), (0.1, 0.9), (0.1, 0.9), (0.2, 2), (0.1, 1), (
 datasheet peak; a memory stream about 90 % of the datasheet bandwidth, ESTIMATE from
 device-copy benchmarks, unverified), overheads are non-negative; a MoE kernel family's
 expert factors at most read its experts at that 0.9 (x 1.0 of the fp4 family's 0.9) and
-multiply them at ~80 % of the peak (x 1.2 of the compute efficiency, 0.662 when fitted)."""
+multiply them at ~80 % of the peak (x 1.2 of the compute efficiency, 0.636 when fitted)."""
 _NOT_FITTED = {"bw_wo", "bw_bf16"}
 """Kept at FITTED's value: the data's only weight-only rows are Kimi-K2.5's int4 MoE (Marlin
 MoE, group 32), which would set the figure every GPTQ/AWQ dense model on a consumer card

@@ -13,15 +13,16 @@ def number(text: str) -> float:
 
 def test_seed_shows_speed_beside_memory() -> None:
     # the seed (TP=8 + EP on 8 RTX 3090, 1,024 in / 1,024 out, one request), worked by hand in
-    # tests/planner/serving/test_speed_seed.py: TPOT 20.275 ms, TTFT 0.8724 s of which the
-    # prefill is 848.22 ms; so 1,000 / 20.275 = 49.3 tokens/s per request, 1,024 / 0.84822 s
-    # = 1,207 prefill tokens/s, and 1 / (20.275 ms + 872.4 ms / 1,024 tokens) = 47.3 tokens/s
-    # in all (its time to first token counts against the one request)
+    # tests/planner/serving/test_speed_seed.py (its formulas at the 2026-12-04 coefficients):
+    # TPOT 20.462 ms, TTFT 0.8742 s of which the prefill is 849.95 ms; so 1,000 / 20.462 =
+    # 48.9 tokens/s per request, 1,024 / 0.84995 s = 1,205 prefill tokens/s, and 1 / (20.462
+    # ms + 874.2 ms / 1,024 tokens) = 46.9 tokens/s in all (its time to first token counts
+    # against the one request)
     at = open_page()
     assert not at.exception
     assert [metric(at, label) for label in ("TTFT", "TPOT", "Tokens/s per request",
                                             "Output tokens/s at 1", "Prefill tokens/s")] == [
-        "872 ms", "20.3 ms", "49.3", "47.3", "1,207"]
+        "874 ms", "20.5 ms", "48.9", "46.9", "1,205"]
     # the first screen builds the memory bar only; each curve when its tab is opened
     assert len(at.get("plotly_chart")) == 1
     show_chart(at, "Throughput and latency")
@@ -155,10 +156,23 @@ def test_a_cap_of_one_request_reads_in_the_singular() -> None:
 
 def test_a_sweep_made_on_other_hardware_is_not_shown() -> None:
     # Qwen3-8B on 2 RTX 3090s: the sweep over their own PCIe link without P2P gives the TP=2
-    # fp8 row TPOT 6.5 ms, TTFT 260 ms; the CLI's `sweep --link nvlink` gives it 5.9 ms and
-    # 154 ms (TP's all-reduce over NVLink). The sweep was kept by the cluster's source line,
-    # "preset: 2x NVIDIA GeForce RTX 3090", which names no link, so the PCIe table stayed
-    # on the page after the Hardware page's link became NVLink.
+    # fp8 row (its first: GPTQ int4) TPOT 6.3 ms, TTFT 265 ms; the CLI's `sweep --link nvlink`
+    # gives it 5.8 ms and 159 ms (TP's all-reduce over NVLink). The sweep was kept by the
+    # cluster's source line, "preset: 2x NVIDIA GeForce RTX 3090", which names no link, so the
+    # PCIe table stayed on the page after the Hardware page's link became NVLink.
+    # By hand (config.json: 36 layers, hidden 4,096, 32 heads, 8 KV heads x 128, MLP 12,288,
+    # vocab 151,936; per GPU 96,468,992 weights a layer x 36 at 0.51953125 B + the 16-bit
+    # lm_head half, 622.33 MB, + norms = 2.427 GB; test_speed_seed.py's 3090 figures and
+    # the 2026-12-04 coefficients): decode = 2.427 GB / (936 GB/s x 0.9) 2.881 ms + KV 1,536
+    # x 36,864 B / (936 x 0.721) 0.084 ms + 56.3 us x 36 x 1,980/1,695 = 2.368 ms overhead +
+    # 72 all-reduces of 8,192 B: PCIe through host 72 x (6 + 2 x 3 us + 8,192 B / 5.0732 GB/s)
+    # = 0.980 ms -> 6.31 ms; NVLink 3 (112.5 / 2 x 0.8 = 45 GB/s, vLLM's custom all-reduce)
+    # 72 x (4.5 + 1.3 us + 8,192 B / 45 GB/s) = 0.431 ms -> 5.76 ms. TTFT = 19.1 ms + 4.99 us
+    # x 1,024 + 2.368 ms + compute (2 x 1,024 x 3,473 M + the lm_head on one token + causal
+    # attention) 7.268e12 FLOP / (71 x 0.8662 TFLOP/s) = 118.17 ms (+ softmax 0.14 ms) + 72
+    # all-reduces of 8 MiB: PCIe 72 x 1.666 ms = 119.92 ms -> 264.8 ms; NVLink (NCCL's ring
+    # from 8 MiB, 2 hops x 2 us) 72 x 0.1904 ms = 13.71 ms -> 158.6 ms. (6.5, 260 and 5.9,
+    # 154 before the 2026-12-04 refit: the same sums at the 2026-12-01 coefficients.)
     def tp2_fp8(at) -> tuple[float, float]:
         table = at.dataframe[-1].value
         row = table[(table["layout"] == "TP=2") & (table["KV dtype"] == "fp8")].iloc[0]
@@ -166,7 +180,7 @@ def test_a_sweep_made_on_other_hardware_is_not_shown() -> None:
 
     at = open_page(None, model="Qwen/Qwen3-8B", gpu="rtx-3090", gpn="2")
     at.button(key="plan.run_sweep").click().run()
-    assert tp2_fp8(at) == (6.5, 260)
+    assert tp2_fp8(at) == (6.3, 265)
     at.switch_page("ui/pages/hardware.py")
     at.run()
     at.radio(key="hw.intra_node_link").set_value("nvlink").run()
@@ -177,7 +191,7 @@ def test_a_sweep_made_on_other_hardware_is_not_shown() -> None:
     assert any(c.value.startswith("Plans every quantization x layout x KV dtype")
                for c in at.caption)
     at.button(key="plan.run_sweep").click().run()
-    assert tp2_fp8(at) == (5.9, 154)
+    assert tp2_fp8(at) == (5.8, 159)
 
 
 def test_the_kernel_path_names_fp16_on_a_gpu_without_bfloat16() -> None:
@@ -189,17 +203,18 @@ def test_the_kernel_path_names_fp16_on_a_gpu_without_bfloat16() -> None:
 
 
 def test_a_tpot_target_rows_miss_is_said_not_claimed_met() -> None:
-    # Qwen3-8B on 2 RTX 3090s: one request's TPOT is 6.5 ms at the fastest row (TP=2, fp8
-    # KV), so a 0.5 ms target is missed by every fitting row; the sweep shows those at one
-    # request, and the caption said "each row at its best concurrency within the TPOT target
-    # of 0.5 ms" above TPOTs of 6.5 ms and more. It now counts the rows that miss it.
+    # Qwen3-8B on 2 RTX 3090s: one request's TPOT is 6.3 ms at the fastest row (TP=2, fp8
+    # KV; worked by hand in test_a_sweep_made_on_other_hardware_is_not_shown), so a 0.5 ms
+    # target is missed by every fitting row; the sweep shows those at one request, and the
+    # caption said "each row at its best concurrency within the TPOT target of 0.5 ms" above
+    # TPOTs of 6.3 ms and more. It now counts the rows that miss it.
     at = open_page(None, model="Qwen/Qwen3-8B", gpu="rtx-3090", gpn="2", obj="throughput",
                    tpot="0.5")
     at.button(key="plan.run_sweep").click().run()
     assert not at.exception
     table = at.dataframe[-1].value
     fitting = table[table["fits"]]
-    assert fitting["TPOT (ms)"].min() == 6.5 and (fitting["at concurrency"] == 1).all()
+    assert fitting["TPOT (ms)"].min() == 6.3 and (fitting["at concurrency"] == 1).all()
     assert any(f"within the TPOT target of 0.5 ms, {len(fitting)} fitting rows miss it even at "
                "one request in flight (shown at one)." in c.value for c in at.caption)
 

@@ -80,49 +80,47 @@ class SpeedCoefficients(BaseModel):
 
 FITTED = SpeedCoefficients(
     bandwidth_efficiency={"bf16": 0.9, "fp8": 0.9, "fp4": 0.9, "weight-only": 0.9},
-    expert_bandwidth_factor=0.866,
+    expert_bandwidth_factor=0.883,
     moe_kernel_bandwidth_factor={"flashinfer-trtllm-mxfp4": 1.0},
-    moe_kernel_compute_factor={"flashinfer-trtllm-mxfp4": 1.2, "triton-mxfp4": 0.377},
-    moe_kernel_layer_overhead_us={"deepgemm-moe": 45.6},
-    marlin_moe_bytes_per_fp32_flop=0.0376,
-    kv_bandwidth_efficiency=0.742,
-    compute_efficiency=0.662,
-    expert_compute_factor=0.224,
+    moe_kernel_compute_factor={"flashinfer-trtllm-mxfp4": 1.2, "triton-mxfp4": 0.374},
+    moe_kernel_layer_overhead_us={"deepgemm-moe": 49.8},
+    marlin_moe_bytes_per_fp32_flop=0.0403,
+    kv_bandwidth_efficiency=0.721,
+    compute_efficiency=0.636,
+    expert_compute_factor=0.233,
     link_efficiency=0.8,
-    step_overhead_us=0.319,
-    layer_overhead_us=60.3,
-    moe_layer_overhead_us=17.1,
-    indexer_layer_overhead_us=82.0,
-    request_overhead_ms=18.7,
-    prompt_token_overhead_us=5.34,
-    queue_share=0.08,
+    step_overhead_us=0.008,
+    layer_overhead_us=56.3,
+    moe_layer_overhead_us=23.0,
+    indexer_layer_overhead_us=81.3,
+    request_overhead_ms=19.1,
+    prompt_token_overhead_us=4.99,
+    queue_share=0.0784,
     prefill_interference=1.0,
-    source="fitted 2026-12-01 by `python bench/speed_accuracy.py --fit` on the 773 fit rows of "
-    "../shared/calibration/perf-silicon-aic.csv (H100/H200/B200/B300, vLLM and SGLang), with "
-    "the MoE kernel families (moe_kernel) and the tensors vLLM replicates on every TP rank "
-    "counted whole in the compute terms (weights.rank_dense_params; refit from the previous "
-    "figures, fit loss 0.21697 -> 0.21677: step overhead 13.1 -> 0.319 us, which the rows "
-    "barely constrain); the per-layer, MoE-layer, indexer, request overheads and queue share "
-    "refit (`--fit --only layer_us,moe_layer_us,indexer_us,request_ms,queue,prompt_token_us`, "
-    "loss 0.21677 -> 0.2156) when the NVLink custom all-reduce's start-up became its measured "
-    "line in the peers (collectives.NVLINK_AR_START_US): 66.5 -> 60.3, 24.2 -> 17.1, "
-    "89.0 -> 82.0 us, 23.8 -> 24.5 ms, 0.0816 -> 0.0832; the request and prompt-token overheads "
-    "and queue share refit 2026-12-02 (`--fit --only request_ms,queue,prompt_token_us,"
-    "sglang_request_ms,sglang_queue`, loss 0.2156 -> 0.2157) when a request arriving while "
-    "others decode began to wait 2 decode steps under vLLM 0.14+'s async scheduling "
-    "(step.steps_ahead): 24.5 -> 18.7 ms, 5.13 -> 5.34 us, 0.0832 -> 0.08; DeepGEMM's MoE "
-    "per-layer overhead fitted 2026-12-02 (`--fit --only moe_layer_us_deepgemm`, loss 0.2157 -> "
-    "0.2138; its fit rows: MiniMax-M2.5 on B200, vLLM 0.17.0, kernels.DEEPGEMM_FLOAT32_ROUTER_MOE) "
-    "at 45.6 us from the 17.1 it took before; bf16 not fitted: no "
-    "row carries "
-    "16-bit weights (every one is FP8, "
-    "NVFP4, MXFP4 or int4), set 2026-12-01 to the 0.9 the dense FP8 rows fit (it was a 0.75 "
-    "start value the fit could not move; see FITTED's docstring); "
-    "fp8 at the 0.9 bound; weight-only not fitted (its only rows, Kimi-K2.5 int4 MoE, would "
-    "set every consumer GPTQ/AWQ figure) and held at the 0.9 bound like fp4; FlashInfer's "
-    "TRT-LLM MXFP4 MoE at its physical bounds (experts read at 0.9 of the bandwidth, "
-    "multiplied at 0.662 x 1.2 = 0.79 of the BF16 peak); link_efficiency 0.8 is an estimate "
-    "(no PCIe rows; NVLink 4/5 use the measured NVLINK_ALLREDUCE rates); rounded to 3 digits",
+    source="refit 2026-12-04 by `python bench/speed_accuracy.py --fit` (every coefficient the "
+    "fit moves, from the 2026-12-01/02 figures; fit loss 0.2100 -> 0.2083) on the 773 fit rows of "
+    "../shared/calibration/perf-silicon-aic.csv (H100/H200/B200/B300, vLLM and SGLang), after "
+    "the bench began to plan each attention-DP row at batch_size x attention_dp_size sequences "
+    "(the rows' batch is per DP rank; d0465ad): expert bandwidth factor 0.866 -> 0.883, Triton "
+    "MXFP4 MoE compute factor 0.377 -> 0.374, DeepGEMM MoE per-layer overhead 45.6 -> 49.8 us, "
+    "Marlin MoE 0.0376 -> 0.0403 B per FP32 FLOP, KV bandwidth 0.742 -> 0.721, compute 0.662 -> "
+    "0.636, expert compute factor 0.224 -> 0.233, step overhead 0.319 -> 0.008 us (the rows "
+    "barely constrain it beside the per-layer overhead), per-layer 60.3 -> 56.3 us, MoE layer "
+    "17.1 -> 23.0 us, indexer 82.0 -> 81.3 us, request 18.7 -> 19.1 ms, prompt token 5.34 -> "
+    "4.99 us, queue share 0.08 -> 0.0784. Earlier fits: the NVLink custom all-reduce's start-up "
+    "as its measured line in the peers (collectives.NVLINK_AR_START_US), the request waiting 2 "
+    "decode steps under vLLM 0.14+'s async scheduling (step.steps_ahead), DeepGEMM's MoE "
+    "overhead on its own fit rows (MiniMax-M2.5 on B200, vLLM 0.17.0, "
+    "kernels.DEEPGEMM_FLOAT32_ROUTER_MOE), the MoE kernel families (moe_kernel) and the tensors "
+    "vLLM replicates on every TP rank counted whole in the compute terms "
+    "(weights.rank_dense_params). bf16 not fitted: no row carries 16-bit weights (every one is "
+    "FP8, NVFP4, MXFP4 or int4), set 2026-12-01 to the 0.9 the dense FP8 rows fit (it was a "
+    "0.75 start value the fit could not move; see FITTED's docstring); fp8 at the 0.9 bound; "
+    "weight-only not fitted (its only rows, Kimi-K2.5 int4 MoE, would set every consumer "
+    "GPTQ/AWQ figure) and held at the 0.9 bound like fp4; FlashInfer's TRT-LLM MXFP4 MoE at its "
+    "physical bounds (experts read at 0.9 of the bandwidth, multiplied at 0.636 x 1.2 = 0.76 of "
+    "the BF16 peak); link_efficiency 0.8 is an estimate (no PCIe rows; NVLink 4/5 use the "
+    "measured NVLINK_ALLREDUCE rates); rounded to 3 digits",
 )
 """The coefficients the planner uses (see bench/speed_accuracy.py for the fit and its error).
 bf16: 16-bit weights are read at the fp8 rows' fitted 0.9: a decode GEMM

@@ -144,7 +144,7 @@ def _exp_rule(ctx: _Ctx) -> str:
 
 def _per_layer(ctx: _Ctx, s) -> str:
     """The per-layer overheads of stage `s` x the clock factor (step.clock_factor), in its
-    numbers: "60.3 us x 94 layers x 1980/1410 MHz"."""
+    numbers: "56.3 us x 94 layers x 1980/1410 MHz"."""
     c = ctx.c
     terms = [f"{c.layer_overhead_us:g} us x {s.layers} layers"]
     if s.moe_layers and _moe_kernels_launched(ctx):

@@ -13,7 +13,7 @@ def compute_eff(measured_tflops: float, datasheet_tflops: float) -> float:
     return FITTED.compute_efficiency * measured_tflops / datasheet_tflops / R_CAL
 
 
-H100_EFF = compute_eff(794.5, 989.4)  # H100 SXM and H200: 0.662 x 0.80301 / 0.79195 = 0.6712
-B200_EFF = compute_eff(1745.0, 2250.0)  # 0.662 x 0.77556 / 0.79195 = 0.6483
-RTX5090_EFF = compute_eff(224.3, 209.5)  # 0.662 x 1.07064 / 0.79195 = 0.8950
-L4_EFF = compute_eff(70.89, 121.0)  # 0.662 x 0.58587 / 0.79195 = 0.4897
+H100_EFF = compute_eff(794.5, 989.4)  # H100 SXM and H200: 0.636 x 0.80301 / 0.79195 = 0.6449
+B200_EFF = compute_eff(1745.0, 2250.0)  # 0.636 x 0.77556 / 0.79195 = 0.6228
+RTX5090_EFF = compute_eff(224.3, 209.5)  # 0.636 x 1.07064 / 0.79195 = 0.8598
+L4_EFF = compute_eff(70.89, 121.0)  # 0.636 x 0.58587 / 0.79195 = 0.4705

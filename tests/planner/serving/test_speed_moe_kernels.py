@@ -11,8 +11,8 @@ Hand figures, none read from the code under test:
 - H200 SXM (NVIDIA datasheet): FP8 tensor cores 3,958 TFLOP/s with sparsity = 1,979 dense.
 - Padding per step at TP=2: 2 x 9,437,184 x 94 layers x 128 experts x 127 rows
   = 28,841,242,263,552 FLOP / (1,979 TFLOP/s x the H200's compute efficiency: the fitted
-  0.662 x its measured 794.5 / 989.4 BF16 TFLOP/s / the calibration GPUs' 0.79195 = 0.6712,
-  tests/planner/serving/gemm_rates.py) = 21.712 ms.
+  0.636 x its measured 794.5 / 989.4 BF16 TFLOP/s / the calibration GPUs' 0.79195 = 0.6449,
+  tests/planner/serving/gemm_rates.py) = 22.599 ms.
 
 Which kernel family serves routed experts (speed.kernels.moe_kernel), from vLLM's backend choices
 with no environment variable set: MXFP4 on FlashInfer's TRT-LLM MoE on sm100 and OpenAI's
@@ -56,9 +56,9 @@ def _padding_ms(est) -> float | None:
 
 def test_vllm_0_12_pads_every_expert_to_128_rows() -> None:
     # the efficiency the hand figure was worked at (a refit must rework the figures here)
-    assert FITTED.compute_efficiency == 0.662
-    # H200: PADDING_FLOP / (1,979e12 x 0.6712, its compute efficiency: gemm_rates.H100_EFF)
-    hand_ms = 21.712
+    assert FITTED.compute_efficiency == 0.636
+    # H200: PADDING_FLOP / (1,979e12 x 0.6449, its compute efficiency: gemm_rates.H100_EFF)
+    hand_ms = 22.599
     assert pytest.approx(hand_ms, rel=1e-4) == PADDING_FLOP / (1979e12 * H100_EFF) * 1e3
     old, new = _est("0.12.0"), _est("0.15.0")
     assert _padding_ms(old) == pytest.approx(hand_ms, rel=1e-3)
@@ -72,10 +72,10 @@ def test_deepgemm_moe_is_off_at_moe_tp_8_and_before_0_12_on_hopper() -> None:
     # get_fp8_moe_backend: DeepGEMM MoE off by default when the MoE's TP size is >= 8;
     # with expert parallelism the MoE's TP size is 1 and each GPU pads its 16 experts:
     # 2 x 18,874,368 x 94 x 16 x 127 = 7.2103e12 FLOP, a quarter of TP=2's:
-    # / (1,979 TFLOP/s x 0.6712, gemm_rates.H100_EFF) = 5.428 ms
+    # / (1,979 TFLOP/s x 0.6449, gemm_rates.H100_EFF) = 5.650 ms
     assert _padding_ms(_est("0.12.0", tp=8)) is None
     ep = _padding_ms(_est("0.12.0", tp=8, ep=True))
-    assert ep == pytest.approx(5.428, rel=1e-3)
+    assert ep == pytest.approx(5.650, rel=1e-3)
     # 0.11.0 on Hopper needs VLLM_USE_DEEP_GEMM_E8M0_HOPPER for DeepGEMM below 128 tokens
     assert _padding_ms(_est("0.11.0")) is None
 
@@ -83,27 +83,26 @@ def test_deepgemm_moe_is_off_at_moe_tp_8_and_before_0_12_on_hopper() -> None:
 def test_vllm_0_11_1_pads_at_every_moe_tp_size() -> None:
     # the 0.11.1 wheel: E8M0 DeepGEMM on Hopper by default and get_fp8_moe_backend picks
     # DeepGEMM for block-FP8 weights with no MoE-TP >= 8 cut-off (0.12.0 adds it). TP=2 pads
-    # as 0.12 does (21.712 ms above); TP=8 pads each GPU's 128 experts of 1,536 / 8 columns:
-    # a quarter of TP=2's FLOP, 5.428 ms
-    assert _padding_ms(_est("0.11.1")) == pytest.approx(21.712, rel=1e-3)
-    assert _padding_ms(_est("0.11.2", tp=8)) == pytest.approx(21.712 / 4, rel=1e-3)
+    # as 0.12 does (22.599 ms above); TP=8 pads each GPU's 128 experts of 1,536 / 8 columns:
+    # a quarter of TP=2's FLOP, 5.650 ms
+    assert _padding_ms(_est("0.11.1")) == pytest.approx(22.599, rel=1e-3)
+    assert _padding_ms(_est("0.11.2", tp=8)) == pytest.approx(22.599 / 4, rel=1e-3)
     assert _padding_ms(_est("0.12.0", tp=8)) is None
 
 
 def test_blackwell_pads_too_at_its_own_fp8_rate() -> None:
     # is_deep_gemm_supported: sm90 and sm100; B200 FP8 4,500 TFLOP/s dense (datasheet),
-    # TP=4: 2 x 4,718,592 x 94 x 128 x 127 = 1.4421e13 FLOP / (4,500 TFLOP/s x 0.6483, its
-    # compute efficiency: gemm_rates.B200_EFF) = 4.943 ms
-    assert pytest.approx(4.943, rel=1e-4) == PADDING_FLOP / 2 / (4500e12 * B200_EFF) * 1e3
+    # TP=4: 2 x 4,718,592 x 94 x 128 x 127 = 1.4421e13 FLOP / (4,500 TFLOP/s x 0.6228, its
+    # compute efficiency: gemm_rates.B200_EFF) = 5.145 ms
+    assert pytest.approx(5.145, rel=1e-4) == PADDING_FLOP / 2 / (4500e12 * B200_EFF) * 1e3
     ms = _padding_ms(_est("0.14.0", tp=4, gpu="b200"))
-    assert ms == pytest.approx(4.943, rel=1e-3)
+    assert ms == pytest.approx(5.145, rel=1e-3)
 
 
 def test_only_moe_layers_pay_the_moe_layer_overhead() -> None:
-    # Llama-3.1-70B (config.json: 80 layers, dense MLPs): 0.319 us + 80 x 60.3 us = 4,824.3 us;
+    # Llama-3.1-70B (config.json: 80 layers, dense MLPs): 0.008 us + 80 x 56.3 us = 4,504.0 us;
     # Qwen3-235B-A22B-FP8 at TP=8 (no DeepGEMM padding there): 94 MoE layers,
-    # 0.319 + 94 x (60.3 + 17.1) = 7,275.9 us at the coefficients refitted on 2026-12-01
-    # with NVLink's measured custom all-reduce start-up
+    # 0.008 + 94 x (56.3 + 23.0) = 7,454.2 us at the coefficients refitted on 2026-12-04
     llama = _spec("meta-llama/Meta-Llama-3.1-70B")
     request = PlanRequest(model=llama, cluster=preset_cluster("h200", 8),
                           layout=ParallelLayout(tp=8), engine=EngineSettings(max_model_len=4096))
@@ -115,15 +114,15 @@ def test_only_moe_layers_pay_the_moe_layer_overhead() -> None:
     assert dense_us == pytest.approx(c.step_overhead_us + 80 * c.layer_overhead_us)
     assert moe_us == pytest.approx(c.step_overhead_us + 94 * (
         c.layer_overhead_us + c.moe_layer_overhead_us))
-    assert (dense_us, moe_us) == pytest.approx((4824.3, 7275.9), abs=0.02)
+    assert (dense_us, moe_us) == pytest.approx((4504.0, 7454.2), abs=0.02)
 
 
 def test_the_per_layer_overheads_scale_with_the_sm_clock() -> None:
     # A100 80GB SXM boosts at 1,410 MHz (A100 deviceQuery: "GPU Max Clock rate: 1410 MHz"), the
     # calibration GPUs at 1,980 MHz: each small kernel's cycles take 1,980 / 1,410 = 1.40426 x
-    # as long. Llama-3.1-70B (80 dense layers) at TP=8: 0.319 us (host time, not scaled) +
-    # 80 x 60.3 us x 1.40426 = 0.319 + 4,824 x 1,980 / 1,410 = 0.319 + 6,774.13 = 6,774.45 us.
-    # B300's preset has no clock: the calibration clock is assumed, 0.319 + 4,824 = 4,824.319 us.
+    # as long. Llama-3.1-70B (80 dense layers) at TP=8: 0.008 us (host time, not scaled) +
+    # 80 x 56.3 us x 1.40426 = 0.008 + 4,504 x 1,980 / 1,410 = 0.008 + 6,324.766 = 6,324.774 us.
+    # B300's preset has no clock: the calibration clock is assumed, 0.008 + 4,504 = 4,504.008 us.
     llama = _spec("meta-llama/Meta-Llama-3.1-70B")
 
     def overhead(gpu: str):
@@ -133,9 +132,9 @@ def test_the_per_layer_overheads_scale_with_the_sm_clock() -> None:
         return next(t for t in estimate_speed(request).terms if t.key == "step_overhead")
 
     a100, b300 = overhead("a100-80gb"), overhead("b300")
-    assert a100.value * 1e3 == pytest.approx(6774.45, abs=0.01)
-    assert "60.3 us x 80 layers x 1980/1410 MHz" in a100.formula
-    assert b300.value * 1e3 == pytest.approx(4824.319, abs=0.01)
+    assert a100.value * 1e3 == pytest.approx(6324.77, abs=0.01)
+    assert "56.3 us x 80 layers x 1980/1410 MHz" in a100.formula
+    assert b300.value * 1e3 == pytest.approx(4504.008, abs=0.01)
     assert "clock unknown: the calibration GPUs' clock assumed" in b300.formula
 
 
@@ -188,21 +187,21 @@ def test_flashinfer_mxfp4_moe_launches_none_of_vllms_fused_moe_kernels() -> None
     # gpt-oss-120b config.json: 36 layers, every one MoE. On B200 vLLM hands the router logits
     # to FlashInfer's trtllm_fp4_block_scale_moe, which routes and finalizes itself: no
     # per-MoE-layer overhead; on H200 (triton_kernels) every MoE layer pays it:
-    # 0.319 + 36 x 60.3 = 2,171.119 us against 0.319 + 36 x (60.3 + 17.1) = 2,786.719 us
+    # 0.008 + 36 x 56.3 = 2,026.808 us against 0.008 + 36 x (56.3 + 23.0) = 2,854.808 us
     b200, h200 = _gpt_oss_overhead("b200"), _gpt_oss_overhead("h200")
-    assert b200.value == pytest.approx(2.171119)
-    assert h200.value == pytest.approx(2.786719)
+    assert b200.value == pytest.approx(2.026808)
+    assert h200.value == pytest.approx(2.854808)
     # the formula names the MoE-layer term only where it is charged
     assert "MoE layers" not in b200.formula
-    assert "17.1 us x 36 MoE layers" in h200.formula
+    assert "23 us x 36 MoE layers" in h200.formula
 
 
 def test_eager_overhead_names_its_factor() -> None:
     # --enforce-eager: the per-layer part x EAGER_LAYER_OVERHEAD_FACTOR 3, the per-step part
-    # not: 0.319 + 36 x 60.3 x 3 = 6,512.719 us on B200 (1,980 MHz, factor 1)
+    # not: 0.008 + 36 x 56.3 x 3 = 6,080.408 us on B200 (1,980 MHz, factor 1)
     eager = _gpt_oss_overhead("b200", enforce_eager=True)
-    assert eager.value == pytest.approx(6.512719)
-    assert "x 3 (--enforce-eager: no CUDA graphs) = 6.513 ms" in eager.formula
+    assert eager.value == pytest.approx(6.080408)
+    assert "x 3 (--enforce-eager: no CUDA graphs) = 6.080 ms" in eager.formula
 
 
 KIMI = _spec("moonshotai/Kimi-K2.5")
@@ -231,7 +230,7 @@ def test_marlin_moe_rate_follows_sms_x_clock_not_fp32_lanes() -> None:
     # The coefficient was fitted on 128-lane SMs (H200, B200), where it multiplies the
     # datasheet FP32 figure; A100's SMs have 64 FP32 lanes (CUDA C++ Programming Guide,
     # "Compute Capability 8.x"), so at its 108 SMs x 1.41 GHz it counts 19.5 x 128 / 64 = 39
-    # TFLOP/s (108 x 1.41 GHz x 256 = 38.98), not 19.5: 0.0376 x 39 = 1,466 GB/s
+    # TFLOP/s (108 x 1.41 GHz x 256 = 38.98), not 19.5: 0.0403 x 39 = 1,572 GB/s
     assert _marlin_fp32_tflops(gpu_preset("h200")) == 67.0
     assert _marlin_fp32_tflops(gpu_preset("a100-80gb")) == 39.0
     assert _marlin_fp32_tflops(gpu_preset("v100-32gb")) is None  # no FP32 figure
@@ -422,9 +421,9 @@ def test_deepgemm_moe_needs_the_minimax_router_and_block_fp8() -> None:
 def test_deepgemm_moe_layers_pay_their_own_overhead() -> None:
     # MiniMax-M2.5 config.json: 62 layers, all MoE (no first_k_dense_replace). B200 runs at the
     # calibration clock (1,980 MHz), so no clock factor. On 0.17.0 (DeepGEMM's MoE):
-    # 0.319 + 62 x (60.3 + 45.6) = 0.319 + 6,565.8 = 6,566.119 us; on 0.19.0 (TRT-LLM's modular
-    # experts, vLLM's own routing kernels, the default 17.1 us):
-    # 0.319 + 62 x (60.3 + 17.1) = 0.319 + 4,798.8 = 4,799.119 us
+    # 0.008 + 62 x (56.3 + 49.8) = 0.008 + 6,578.2 = 6,578.208 us; on 0.19.0 (TRT-LLM's modular
+    # experts, vLLM's own routing kernels, the default 23.0 us):
+    # 0.008 + 62 x (56.3 + 23.0) = 0.008 + 4,916.6 = 4,916.608 us
     minimax = _spec("MiniMaxAI/MiniMax-M2.5")
 
     def overhead_us(version: str) -> float:
@@ -434,9 +433,9 @@ def test_deepgemm_moe_layers_pay_their_own_overhead() -> None:
         est = estimate_speed(request, ServingLoad(input_len=1024, output_len=1024))
         return next(t.value for t in est.terms if t.key == "step_overhead") * 1e3
 
-    assert FITTED.moe_kernel_layer_overhead_us == {"deepgemm-moe": 45.6}
-    assert overhead_us("0.17.0") == pytest.approx(6566.119, abs=0.01)
-    assert overhead_us("0.19.0") == pytest.approx(4799.119, abs=0.01)
+    assert FITTED.moe_kernel_layer_overhead_us == {"deepgemm-moe": 49.8}
+    assert overhead_us("0.17.0") == pytest.approx(6578.208, abs=0.01)
+    assert overhead_us("0.19.0") == pytest.approx(4916.608, abs=0.01)
 
 
 def test_the_speed_model_reads_bf16_experts_as_trtllm_pads_them() -> None:
