@@ -481,5 +481,5 @@ def _steady_term(others: int, marginal_s: float, wait_s: float, cycle_s: float) 
         "in progress, the M/D/1 mean wait (Pollaczek-Khinchine, fixed service time); no fitted "
         "share (`--arrival staggered` queues behind a fitted share of whole prefills, as a "
         "fixed-length benchmark's bunched rounds do); not validated: on its first blind check "
-        "(7 DGX Spark runs) it plans 6 of 7 TTFTs under, median 35.8 % against 49.4 % "
-        "staggered (bench/public_speed.py)")
+        "(7 DGX Spark runs) it plans 5 of 7 TTFTs under and a sixth on (+0.05 %), median "
+        "35.4 % against 47.8 % staggered (bench/public_speed.py)")
