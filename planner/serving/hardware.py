@@ -1977,8 +1977,9 @@ _PRESET_ROWS: tuple[GpuSpec, ...] = (
         "(te42kyfo/gpu-benches gpu-stream/h200.txt) does not saturate a read: its read kernel "
         "still rises at full occupancy (2,708 -> 2,756 GB/s); its write-only init peaks at "
         "3,898 GB/s (0.81 of 4,800) and its triad (2 loads + 1 store) at 3,534. Capping the "
-        "H200's reads at 3,898 or 3,534 GB/s moves bench/speed_accuracy.py's held-out H200 TPOT "
-        "median from 9.9 % to 10.3 % or 11.2 % (all rows: 9.3 % to 9.6 % or 9.3 %).",
+        "H200's reads at 3,898 or 3,534 GB/s moved bench/speed_accuracy.py's held-out H200 TPOT "
+        "median from 9.9 % to 10.3 % or 11.2 % (all rows: 9.3 % to 9.6 % or 9.3 %) when tried "
+        "on 2026-12-01, under that day's coefficients.",
     ),
     _nvidia(
         "h800", "NVIDIA H800", "80 GB HBM3", _gib(79.19), 3350.0,
