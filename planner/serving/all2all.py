@@ -18,7 +18,10 @@ NOTE: read in the 0.9.1-0.34.0 wheels:
 - Where it is read: every rank's EP-group communicator builds the backend's manager whenever
   --data-parallel-size > 1 (base_device_communicator.py DeviceCommunicatorBase.__init__:
   `use_ep = data_parallel_size > 1`; cuda_communicator.py CudaCommunicator.__init__), with or
-  without --enable-expert-parallel, so the manager's own package check runs there; the MoE
+  without --enable-expert-parallel, so the manager's own package check runs there. From 0.14.0
+  a dense model has no EP group (parallel_state.py initialize_model_parallel: "Don't create EP
+  group for dense models", `model_config.is_moe`; 0.11.1-0.13.0 make it for every model, 0.14.0,
+  0.15.0, 0.19.0, 0.33.0 and 0.34.0 read), so no manager and no package check there; the MoE
   layers dispatch through it only with both (fused_moe/config.py
   FusedMoEParallelConfig.use_all2all_kernels: `dp_size > 1 and use_ep`; 0.33.0 adds prefill
   context parallel and sequence-parallel MoE, which Headroom does not plan and which need
@@ -63,6 +66,9 @@ from planner.serving.vllm_versions import Version, version_label
 MIB = 1 << 20
 
 REMOVED_FROM: dict[str, Version] = {"pplx": (0, 17, 0), "naive": (0, 19, 0)}
+DENSE_NO_EP_GROUP_FROM: Version = (0, 14, 0)
+"""NOTE: the release from which a dense model gets no EP group, so no all2all manager
+(parallel_state.py initialize_model_parallel; module NOTE)."""
 """NOTE: ParallelConfig.__post_init__ turns these into allgather_reducescatter from the release
 given (`== "pplx"` in 0.17.0-0.18.0, `in ["pplx", "naive"]` from 0.19.0)."""
 DEEPEP_HT, DEEPEP_LL = "deepep_high_throughput", "deepep_low_latency"
@@ -125,7 +131,8 @@ def all2all_notes(backend: str, version: Version, dp: int, ep: bool, is_moe: boo
                   ) -> list[str]:
     """What vLLM `version` does with --all2all-backend `backend` on this layout, in the plan's
     notes: ignored (a dense model, DP = 1, or DP > 1 without EP), replaced (a removed value),
-    and the package its manager needs where vLLM builds one (DP > 1)."""
+    and the package its manager needs where vLLM builds one (DP > 1, and from 0.14.0 a model
+    with MoE layers: DENSE_NO_EP_GROUP_FROM)."""
     v = version_label(version)
     notes = []
     if not runs_all2all(dp, ep, is_moe):
@@ -140,7 +147,8 @@ def all2all_notes(backend: str, version: Version, dp: int, ep: bool, is_moe: boo
         notes.append(f"--all2all-backend {backend}: vLLM {v} logs \"The '{backend}' all2all "
                      "backend has been removed. Falling back to 'allgather_reducescatter'.\" "
                      "and runs allgather_reducescatter (ParallelConfig.__post_init__).")
-    if dp > 1 and runs in PACKAGE_ERRORS:
+    builds_manager = dp > 1 and (is_moe or version < DENSE_NO_EP_GROUP_FROM)
+    if builds_manager and runs in PACKAGE_ERRORS:
         package, error = PACKAGE_ERRORS[runs]
         notes.append(f"--all2all-backend {runs} needs the {package} package, which the vllm "
                      f"wheel does not install (not checked here): without it vLLM {v} stops "

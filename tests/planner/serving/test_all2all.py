@@ -92,8 +92,24 @@ def test_a_layout_vllm_ignores_it_on_is_noted_and_costs_nothing(layout, model, w
     assert _kv(given) == _kv(plain) and "all2all_buffers" not in _terms(given)
     assert any(w.startswith("--all2all-backend deepep_high_throughput: vLLM 0.33.0 ignores it "
                             "on this layout") and why in w for w in given.warnings)
-    # vLLM builds the manager (and checks its package) wherever DP > 1, EP or not
-    assert any("DeepEP kernels not found" in w for w in given.warnings) == (layout.dp > 1)
+    # vLLM builds the manager (and checks its package) wherever DP > 1, EP or not, but from
+    # 0.14.0 a dense model has no EP group to build it in (parallel_state.py: "Don't create
+    # EP group for dense models"): no package check there
+    assert any("DeepEP kernels not found" in w for w in given.warnings) == (
+        layout.dp > 1 and model == QWEN)
+
+
+@pytest.mark.parametrize(("version", "checked"), [("0.13.0", True), ("0.14.0", False),
+                                                  ("0.34.0", False)])
+def test_a_dense_model_checks_the_package_only_where_vllm_makes_its_ep_group(
+        version: str, checked: bool) -> None:
+    # Qwen3-8B (no experts) at TP=2 x DP=4: 0.11.1-0.13.0 make the EP group for every model,
+    # whose communicator builds the DeepEP manager at DP > 1 and asserts deep_ep; 0.14.0 on
+    # make none for a dense model, so a server without deep_ep starts
+    dense = _plan("deepep_low_latency", ParallelLayout(tp=2, dp=4), version, model="Qwen/Qwen3-8B")
+    assert any("DeepEP kernels not found" in w for w in dense.warnings) == checked
+    assert any("ignores it on this layout: the model has no MoE layers" in w
+               for w in dense.warnings)
 
 
 def test_a_removed_backend_runs_allgather_reducescatter() -> None:
