@@ -160,6 +160,20 @@ def test_apply_sets_the_nearest_weight_format_and_layout() -> None:
     assert "ckpt" not in at.query_params and "org/other-format" not in at.code[0].value
 
 
+def test_apply_puts_back_vllms_batched_token_default() -> None:
+    # Qwen3-30B-A3B on 8x H100 with max_num_batched_tokens 10,000,000 in the link: its
+    # profile leaves no KV cache (tests/cli/test_planner_cli.py works it out), vLLM's default
+    # of 8,192 tokens on an 80 GB H100 fits: Apply puts 8192 in the field and the plan fits
+    at = open_page(None, gpu="h100-sxm", gpn="8", model="Qwen/Qwen3-30B-A3B", mbt="10000000")
+    assert not at.exception and at.error
+    assert at.info[0].value == "Nearest change that fits: --max-num-batched-tokens 8192 fits."
+    at.button(key="plan.apply_nearest_fit").click().run()
+    assert not at.exception
+    assert at.number_input(key="plan.max_num_batched_tokens").value == 8192
+    assert at.query_params["mbt"] == "8192"
+    assert any(s.value.startswith("Fits:") for s in at.success) and not at.error
+
+
 def test_concurrency_under_dp_is_labelled_per_replica_with_the_replicas_total() -> None:
     # TP=2 x DP=2 on 4x L40S: each replica holds its own KV pool, so the metric is one
     # replica's and its help gives what the two serve together (2 x one replica's)

@@ -1209,6 +1209,27 @@ def test_plan_json_gives_the_nearest_change_as_settings_that_fit(capsys) -> None
     assert json.loads(out)["fits"]
 
 
+def test_a_batched_token_budget_too_big_for_the_gpu_gets_the_default_as_the_change(
+        capsys) -> None:
+    # Qwen3-30B-A3B on 8x H100 at TP=8 (vLLM 0.34.0) with --max-num-batched-tokens
+    # 10000000: the profile's routed-expert inputs alone, 10^7 tokens x 8 experts per token
+    # (num_experts_per_tok) x 2,048 (hidden_size) x 2 B = 327.7 GB a GPU, are over an 80 GB
+    # GPU, so there is no memory for the KV cache ("No available memory for the cache
+    # blocks") and no other setting undoes that; the default, 8,192 tokens on an 80 GB H100
+    # (EngineArgs.get_batch_defaults: >= 70 GiB, not an A100, under 160 GiB), fits. Before,
+    # nearest_fit was null
+    argv = ("plan", "--model", "Qwen/Qwen3-30B-A3B", "--gpu", "h100-sxm", "--gpus", "8",
+            "--vllm-version", "0.34.0")
+    assert 10**7 * 8 * 2048 * 2 > 80 * 2**30
+    _, out, _ = run_main(capsys, *argv, "--max-num-batched-tokens", "10000000", "--json")
+    data = json.loads(out)
+    assert not data["fits"] and "No available memory for the cache blocks" in data["verdict"]
+    assert data["nearest_fit"] == "--max-num-batched-tokens 8192 fits"
+    assert data["nearest_fit_change"] == {"max_num_batched_tokens": 8192}
+    _, out, _ = run_main(capsys, *argv, *_flags(data["nearest_fit_change"]), "--json")
+    assert json.loads(out)["fits"]
+
+
 @pytest.mark.parametrize(("argv", "message"), [
     # 1024 is the open bound: the message must not read as if 1024 were allowed
     (("plan", "--gpu-memory-gib", "1024"),

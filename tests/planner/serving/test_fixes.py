@@ -40,3 +40,22 @@ def test_a_layout_change_names_the_whole_layout():
     result = plan(request)
     assert result.nearest_fit == "TP=8 fits"
     assert result.nearest_fit_change == {"tp": 8, "pp": 1, "dp": 1, "ep": False}
+
+
+def test_a_batched_token_budget_that_leaves_no_kv_cache_gets_vllms_default_back():
+    # Qwen3-8B on one H100 (79.19 GiB = 85,031,714,816 B) with --max-num-batched-tokens
+    # 10,000,000: the profile's hidden states alone are 10^7 x 4,096 (hidden_size) x 2 B =
+    # 81.92 GB, which with the 8.19 B parameters x 2 B = 16.4 GB of weights is over the GPU's
+    # whole memory, so no setting but the token budget leaves room for a KV cache; vLLM's
+    # default for this GPU is 8,192 tokens (EngineArgs.get_batch_defaults: >= 70 GiB, not an
+    # A100, under 160 GiB), at which the plan fits. Before, nearest_fit was None
+    assert 10**7 * 4096 * 2 + 16_000_000_000 > 79.19 * 2**30
+    result = plan(_request(max_num_batched_tokens=10**7))
+    assert not result.fits
+    assert result.nearest_fit == "--max-num-batched-tokens 8192 fits"
+    assert result.nearest_fit_change == {"max_num_batched_tokens": 8192}
+    applied = plan(_request(**result.nearest_fit_change))
+    assert applied.fits and applied.max_num_batched_tokens == 8192
+    # a budget below the default is never raised: it is not what fills the GPU
+    assert "--max-num-batched-tokens" not in (plan(_request(
+        max_num_batched_tokens=4096, kv_cache_memory_bytes=2 * GIB)).nearest_fit or "")
