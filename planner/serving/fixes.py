@@ -51,10 +51,11 @@ def _tries(request: PlanRequest, result: Plan) -> list[_Try]:
     if s.gpu_memory_utilization < 0.95 and not s.kv_cache_memory_bytes:
         tries.append(("--gpu-memory-utilization 0.95", {"gpu_memory_utilization": 0.95},
                       layout, False))
-    tokens = _default_batched_tokens(request)
-    if tokens:
-        tries.append((f"--max-num-batched-tokens {tokens}", {"max_num_batched_tokens": tokens},
-                      layout, False))
+    defaults = _default_batch_limits(request)
+    if defaults:
+        label = " ".join(f"--{field.replace('_', '-')} {value}"
+                         for field, value in defaults.items())
+        tries.append((label, defaults, layout, False))
     # the asked DP (replicas) and EP first: a layout that changes them comes only when none
     # that keeps them fits (nearest_fit then says so); then the fewest of TP and PP changed
     # (TP=4 asked on 8 GPUs: TP=8 or TP=4 x PP=2 before TP=1 x PP=7), then the fewest GPUs
@@ -75,18 +76,20 @@ def _tries(request: PlanRequest, result: Plan) -> list[_Try]:
     return tries
 
 
-def _default_batched_tokens(request: PlanRequest) -> int | None:
-    """vLLM's default max_num_batched_tokens for the request (planned without the flag) where
-    a larger one is given, else None: its activation profile, which grows with the tokens,
-    can leave no memory for the KV cache ("No available memory for the cache blocks"), and no
-    other setting undoes that."""
-    given = request.engine.max_num_batched_tokens
-    if given is None:
-        return None
-    figures = _figures(request, request.engine.model_copy(
-        update={"max_num_batched_tokens": None}), request.layout)
-    tokens = figures["max_num_batched_tokens"] if figures else given
-    return tokens if tokens < given else None
+def _default_batch_limits(request: PlanRequest) -> FitChange:
+    """vLLM's defaults for max_num_seqs and max_num_batched_tokens (the request planned
+    without either flag) where a larger one is given, each of those: the activation profile
+    grows with the tokens and Model Runner V2's buffers with the sequences, until they leave
+    no memory for the KV cache ("No available memory for the cache blocks"), which no other
+    setting undoes; both come back together where both are given (vLLM refuses fewer tokens
+    than sequences)."""
+    s = request.engine
+    given = {"max_num_seqs": s.max_num_seqs, "max_num_batched_tokens": s.max_num_batched_tokens}
+    if all(value is None for value in given.values()):
+        return {}
+    figures = _figures(request, s.model_copy(update=dict.fromkeys(given)), request.layout)
+    return {field: figures[field] for field, value in given.items()
+            if figures and value is not None and figures[field] < value}
 
 
 def nearest_fit(request: PlanRequest, result: Plan) -> NearestFit | None:

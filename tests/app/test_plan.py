@@ -172,6 +172,15 @@ def test_apply_puts_back_vllms_batched_token_default() -> None:
     assert at.number_input(key="plan.max_num_batched_tokens").value == 8192
     assert at.query_params["mbt"] == "8192"
     assert any(s.value.startswith("Fits:") for s in at.success) and not at.error
+    # sequences and tokens both at the field's most (65,536) on one H100: both defaults
+    # (1,024 and 8,192) come back together, as vLLM refuses fewer tokens than sequences
+    at = open_page(None, gpu="h100-sxm", gpn="1", model="Qwen/Qwen3-8B", seqs="65536",
+                   mbt="65536")
+    assert at.error
+    at.button(key="plan.apply_nearest_fit").click().run()
+    assert not at.exception
+    assert (at.query_params["seqs"], at.query_params["mbt"]) == ("1024", "8192")
+    assert any(s.value.startswith("Fits:") for s in at.success) and not at.error
 
 
 def test_concurrency_under_dp_is_labelled_per_replica_with_the_replicas_total() -> None:

@@ -59,3 +59,18 @@ def test_a_batched_token_budget_that_leaves_no_kv_cache_gets_vllms_default_back(
     # a budget below the default is never raised: it is not what fills the GPU
     assert "--max-num-batched-tokens" not in (plan(_request(
         max_num_batched_tokens=4096, kv_cache_memory_bytes=2 * GIB)).nearest_fit or "")
+
+
+def test_sequences_and_tokens_both_above_the_defaults_come_back_together():
+    # Qwen3-8B on one H100 under vLLM 0.34.0 (Model Runner V2) with --max-num-seqs and
+    # --max-num-batched-tokens 262,144: V2's output_bin_counts alone, 262,144 sequences x
+    # 151,936 vocab x 4 B = 159.3 GB, are over the GPU's 85.0 GB. Back to the token default
+    # only, 8,192 < 262,144 sequences, vLLM refuses (max_num_batched_tokens must be >=
+    # max_num_seqs); both defaults, 1,024 sequences and 8,192 tokens on an 80 GB H100
+    # (EngineArgs.get_batch_defaults), fit. Before, nearest_fit was None
+    assert 262_144 * 151_936 * 4 > 79.19 * 2**30
+    result = plan(_request(max_num_seqs=262_144, max_num_batched_tokens=262_144))
+    assert not result.fits
+    assert result.nearest_fit == "--max-num-seqs 1024 --max-num-batched-tokens 8192 fits"
+    assert result.nearest_fit_change == {"max_num_seqs": 1024, "max_num_batched_tokens": 8192}
+    assert plan(_request(**result.nearest_fit_change)).fits
