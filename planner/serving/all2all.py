@@ -66,11 +66,11 @@ from planner.serving.vllm_versions import Version, version_label
 MIB = 1 << 20
 
 REMOVED_FROM: dict[str, Version] = {"pplx": (0, 17, 0), "naive": (0, 19, 0)}
+"""NOTE: ParallelConfig.__post_init__ turns these into allgather_reducescatter from the release
+given (`== "pplx"` in 0.17.0-0.18.0, `in ["pplx", "naive"]` from 0.19.0)."""
 DENSE_NO_EP_GROUP_FROM: Version = (0, 14, 0)
 """NOTE: the release from which a dense model gets no EP group, so no all2all manager
 (parallel_state.py initialize_model_parallel; module NOTE)."""
-"""NOTE: ParallelConfig.__post_init__ turns these into allgather_reducescatter from the release
-given (`== "pplx"` in 0.17.0-0.18.0, `in ["pplx", "naive"]` from 0.19.0)."""
 DEEPEP_HT, DEEPEP_LL = "deepep_high_throughput", "deepep_low_latency"
 PACKAGE_ERRORS = {
     DEEPEP_HT: ("deep_ep", "DeepEP kernels not found. Please follow https://github.com/"
