@@ -119,7 +119,6 @@ from planner.serving.mxfp4 import (
 from planner.serving.runner_buffers import runner_buffer_parts, runner_buffers_formula
 from planner.serving.runner_v2 import v2_term_notes, v2_warm_activation
 from planner.serving.startup import (
-    WeightLoadRules,
     act_dtype_errors,
     act_order_errors,
     awq_marlin_capability_refusal,
@@ -213,6 +212,7 @@ from planner.serving.vllm_versions import (
 from planner.serving.weights import (
     FP32_ROPE_CACHE,
     VISION_ON_EVERY_STAGE,
+    WeightLoadRules,
     WeightTerms,
     made_at_load,
     mtp_excluded,
@@ -1138,11 +1138,8 @@ def _rank_terms(spec: ModelSpec, r: _Resolved, layout: ParallelLayout, own_heads
                         mtp_own_heads=own_heads, mtp_own_embed=own_embed,
                         max_num_batched_tokens=r.mbt,
                         vision_first_stage_only=r.vision_first_stage_only,
-                        gdn_ba_whole=r.load.gdn_ba_whole, siglip_head=r.siglip_head,
-                        tower_whole=r.tower_whole, latent_fc1_split=r.load.latent_fc1_split,
-                        transformers_backend=r.transformers_backend,
-                        indexer_wk_quantized=r.load.indexer_wk_quantized,
-                        gate_fp32=r.load.gate_fp32, zeros_freed_bits=r.load.zeros_freed_bits)
+                        siglip_head=r.siglip_head, tower_whole=r.tower_whole,
+                        transformers_backend=r.transformers_backend, rules=r.load)
 
 
 WEIGHT_PARTS = {

@@ -90,6 +90,7 @@ from planner.serving.vllm_versions import (
     parse_version,
     version_label,
 )
+from planner.serving.weights import WeightLoadRules
 from planner.units import VLLM_KV_DTYPE
 
 QUANT_METHOD: dict[str, str] = {
@@ -993,20 +994,6 @@ def latent_fc1_split(version: Version) -> bool:
     return version < LATENT_FC1_WHOLE_FROM
 
 
-class WeightLoadRules(NamedTuple):
-    """How vLLM `version` builds a model's weights on one GPU, beyond the checkpoint: what the
-    memory plan (plan._derive, on the sizing GPU) and the speed model (speed._build_context, on
-    the slowest GPU) both pass to weights.rank_weights. The defaults are rank_weights' own:
-    none of these rules."""
-
-    gdn_ba_whole: bool = False  # gdn_ba_whole
-    latent_fc1_split: bool = False  # latent_fc1_split
-    gate_fp32: bool = False  # gate_fp32
-    width_pad: int = 1  # moe_backend.trtllm_bf16_width_pad: 16-bit experts' width multiple
-    indexer_wk_quantized: bool = False  # vllm_versions.INDEXER_WK_UNQUANTIZED_FROM
-    zeros_freed_bits: float = 0.0  # gptq_zeros_freed_bits: GPTQ's unused zero points Marlin frees
-
-
 def weight_load_rules(spec: ModelSpec, scheme: QuantScheme, moe_backend: str | None,
                       version: Version, gpu: GpuSpec) -> WeightLoadRules:
     """WeightLoadRules of `spec` in `scheme` under vLLM `version` on `gpu`."""
@@ -1027,7 +1014,7 @@ def gptq_zeros_freed_bits(spec: ModelSpec, scheme: QuantScheme, version: Version
                           gpu: GpuSpec) -> float:
     """Bits per weight that vLLM `version` frees from a symmetric GPTQ checkpoint's dense
     linear layers on `gpu` (its unused packed zero points, w/g: 4/128 = 0.03125 for int4 g128;
-    weights.rank_weights `zeros_freed_bits`), 0.0 where they stay on the GPU.
+    weights.WeightLoadRules.zeros_freed_bits), 0.0 where they stay on the GPU.
 
     NOTE: freed where MarlinLinearKernel takes the layer, before GPTQ_UNUSED_ZEROS_KEPT_FROM
     (vllm_versions, the sources there). choose_mp_linear_kernel's CUDA order (0.10.0, 0.19.0,

@@ -9,6 +9,7 @@ format, applies only its own 16-bit keeps.
 import math
 from dataclasses import dataclass, replace
 from fnmatch import fnmatch
+from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -94,6 +95,24 @@ class WeightTerms(BaseModel):
         )
 
 
+class WeightLoadRules(NamedTuple):
+    """How a vLLM release builds a model's weights on one GPU, beyond the checkpoint: what the
+    memory plan (plan._derive, on the sizing GPU) and the speed model (speed._build_context, on
+    the slowest GPU) both pass to rank_weights, as startup.weight_load_rules sets them. The
+    defaults are rank_weights' own: none of these rules."""
+
+    gdn_ba_whole: bool = False  # startup.gdn_ba_whole
+    latent_fc1_split: bool = False  # startup.latent_fc1_split
+    gate_fp32: bool = False  # startup.gate_fp32
+    width_pad: int = 1  # moe_backend.trtllm_bf16_width_pad: 16-bit experts' width multiple
+    indexer_wk_quantized: bool = False  # vllm_versions.INDEXER_WK_UNQUANTIZED_FROM
+    zeros_freed_bits: float = 0.0  # startup.gptq_zeros_freed_bits: GPTQ zero points Marlin frees
+
+
+_NO_LOAD_RULES = WeightLoadRules()
+"""rank_weights' and _Shard's default: none of the rules."""
+
+
 @dataclass(frozen=True)
 class _Shard:
     """Where one GPU sits: its layers, its TP and EP position, and its PP-stage duties."""
@@ -111,12 +130,9 @@ class _Shard:
     vision_unbuilt: int = 0  # tower parameters this release does not build (rank_weights)
     vision_whole: int = 0  # tower parameters every TP rank holds whole (rank_weights)
     expert_dp: int = 1  # without EP, the DP ranks the routed experts are also sliced over
-    gdn_ba_whole: bool = False  # Gated DeltaNet's in_proj_ba on every TP rank (_attention_per_rank)
-    latent_fc1_split: bool = False  # fc1_latent_proj split over TP (_latent_projections)
     transformers_backend: bool = False  # stage tensors placed as the Transformers backend does
     stored: bool = False  # the checkpoint as stored (weights_bytes): no load-time tensors (_terms)
-    indexer_wk_quantized: bool = False  # the Indexer's wk in the scheme (_attention_kept_per_rank)
-    gate_fp32: bool = False  # a force_fp32_compute gate in float32 (_router_bits)
+    rules: WeightLoadRules = _NO_LOAD_RULES  # rank_weights' `rules`, read by _terms
 
     @property
     def expert_tp(self) -> int:
@@ -153,14 +169,10 @@ def rank_weights(
     mtp_own_embed: bool = False,
     max_num_batched_tokens: int = 0,
     vision_first_stage_only: bool = False,
-    gdn_ba_whole: bool = False,
     siglip_head: bool = False,
     tower_whole: bool = False,
-    latent_fc1_split: bool = False,
     transformers_backend: bool = False,
-    indexer_wk_quantized: bool = False,
-    gate_fp32: bool = False,
-    zeros_freed_bits: float = 0.0,
+    rules: WeightLoadRules = _NO_LOAD_RULES,
 ) -> tuple[WeightTerms, ...]:
     """Bytes on each GPU of one replica, as vLLM loads them: index = pp_stage * tp + tp_rank.
 
@@ -180,26 +192,29 @@ def rank_weights(
     vocabulary x hidden table in the served dtype on the last stage at PP > 1, where vLLM does
     not swap it for the target's. The vision tower sits on
     every stage for VISION_ON_EVERY_STAGE's model types unless `vision_first_stage_only`
-    (vLLM 0.33 on Model Runner V2: vllm_versions.TOWER_FIRST_STAGE_ON_V2_FROM). `gdn_ba_whole`:
-    every TP rank holds each Gated DeltaNet layer's in_proj_ba whole (startup.gdn_ba_whole).
+    (vLLM 0.33 on Model Runner V2: vllm_versions.TOWER_FIRST_STAGE_ON_V2_FROM).
     The tower leaves out what vLLM never builds (VisionSpec.unbuilt_params) and the SigLIP
     pooling head unless `siglip_head` (releases before vllm_versions.SIGLIP_HEAD_DROPPED_FROM).
     TP splits the tower's Column / Row / QKV layers, and every rank holds the rest whole
     (VisionSpec.replicated_params, at vLLM's default --mm-encoder-tp-mode weights);
     `tower_whole`: this release builds the whole tower unsplit on every rank
-    (vllm_versions.MOONVIT_SPLIT_FROM). `latent_fc1_split`: this release splits a latent MoE's
-    fc1_latent_proj over TP (vllm_versions.LATENT_FC1_WHOLE_FROM). `transformers_backend`: this
-    release serves the text model through its Transformers backend (transformers_backend),
-    which keeps the token embeddings, final norm and lm_head off the stages the model's own
-    class builds them on (FINAL_NORM_ON_EVERY_STAGE). `indexer_wk_quantized`: this release
-    builds a sparse-attention Indexer's wk with the quant_config (before
-    vllm_versions.INDEXER_WK_UNQUANTIZED_FROM), not in the model dtype. `gate_fp32`: this
-    release holds Nemotron-H's gate in float32 on this GPU (startup.gate_fp32; _router_bits).
-    `zeros_freed_bits`: the bits per weight this release frees from the scheme's dense linear
-    layers at load (startup.gptq_zeros_freed_bits; _without_linear_zeros).
+    (vllm_versions.MOONVIT_SPLIT_FROM). `transformers_backend`: this release serves the text
+    model through its Transformers backend (transformers_backend), which keeps the token
+    embeddings, final norm and lm_head off the stages the model's own class builds them on
+    (FINAL_NORM_ON_EVERY_STAGE). `rules`: how this release builds the weights on this GPU
+    (startup.weight_load_rules), each where it says so: every TP rank holds each Gated
+    DeltaNet layer's in_proj_ba whole (gdn_ba_whole: startup.gdn_ba_whole;
+    _attention_per_rank); a latent MoE's fc1_latent_proj is split over TP (latent_fc1_split:
+    startup.latent_fc1_split; _latent_projections); Nemotron-H's gate is held in float32
+    (gate_fp32: startup.gate_fp32; _router_bits); a sparse-attention Indexer's wk is built
+    with the quant_config, not in the model dtype (indexer_wk_quantized: before
+    vllm_versions.INDEXER_WK_UNQUANTIZED_FROM; _attention_kept_per_rank); the scheme's dense
+    linear layers lose zeros_freed_bits per weight at load (startup.gptq_zeros_freed_bits;
+    _without_linear_zeros). Its width_pad is not read here: callers fold it into
+    `expert_pad`, which MXFP4 sets on its own (plan._derive).
     """
     params = params or count_params(spec)
-    bits = _without_linear_zeros(_scheme_bits(spec, scheme), scheme, zeros_freed_bits)
+    bits = _without_linear_zeros(_scheme_bits(spec, scheme), scheme, rules.zeros_freed_bits)
     vision_every_stage = (not vision_first_stage_only and spec.vision is not None
                           and spec.model_type in VISION_ON_EVERY_STAGE)
     unbuilt = _vision_unbuilt(spec, siglip_head)
@@ -225,9 +240,7 @@ def rank_weights(
                     first_stage=stage == 0, last_stage=stage == layout.pp - 1, pad_vocab=True,
                     expert_pad=expert_pad, vision_every_stage=vision_every_stage,
                     vision_unbuilt=unbuilt, vision_whole=whole, expert_dp=layout.dp,
-                    gdn_ba_whole=gdn_ba_whole, latent_fc1_split=latent_fc1_split,
-                    transformers_backend=transformers_backend,
-                    indexer_wk_quantized=indexer_wk_quantized, gate_fp32=gate_fp32,
+                    transformers_backend=transformers_backend, rules=rules,
                 )
                 if _dsv4_model(spec, scheme):
                     memo[key] = _dsv4_terms(spec, params, shard, elem, max_num_batched_tokens)
@@ -311,11 +324,12 @@ def rank_dense_params(spec: ModelSpec, params: ParamBreakdown, layers: range, tp
     (weights_dsv4 prices its checkpoint tensor by tensor, in bytes only): of what vLLM
     replicates (fused_wqa_wkv, the compressors, the indexer) that counts one 1,024-wide KV
     head whole and splits the rest, an undercount (unverified). `gdn_ba_whole`,
-    `latent_fc1_split`: as rank_weights."""
+    `latent_fc1_split`: as WeightLoadRules' (rank_weights' `rules`)."""
     one = (8.0,) * len(_LAYER_COMPONENTS)
     bits = _SchemeBits(8.0, 8.0, 8.0, (one,) * spec.num_layers, kept_bits=8.0)
     shard = _Shard(layers, tp, first_stage=False, last_stage=False, layers_only=True,
-                   gdn_ba_whole=gdn_ba_whole, latent_fc1_split=latent_fc1_split)
+                   rules=WeightLoadRules(gdn_ba_whole=gdn_ba_whole,
+                                         latent_fc1_split=latent_fc1_split))
     t = _terms(spec, bits, params, shard)
     return t.attention_bytes + t.dense_mlp_bytes + t.shared_experts_bytes + t.router_bytes
 
@@ -392,13 +406,14 @@ def _mtp_bytes(spec: ModelSpec, scheme: QuantScheme, bits: "_SchemeBits",
         bits = _SchemeBits(bits.embeddings, bits.lm_head, bits.final_norm,
                            (*bits.layers, bits.layers[-1]))
     index = n if draft is not None else n - 1
+    # gdn_ba_whole stays off: vLLM builds a Qwen3-Next / Qwen3.5 MTP draft layer as
+    # full_attention (qwen3_next_mtp.py, qwen3_5_mtp.py, 0.19.0 and 0.34.0): no in_proj_ba
+    draft_rules = shard.rules._replace(gdn_ba_whole=False)
     layer = _terms(spec, bits, params, _Shard(range(index, index + 1), shard.tp, shard.ep_size,
                                               shard.ep_rank, False, False, shard.pad_vocab,
                                               shard.expert_pad, layers_only=True,
                                               expert_dp=shard.expert_dp,
-                                              latent_fc1_split=shard.latent_fc1_split,
-                                              indexer_wk_quantized=shard.indexer_wk_quantized,
-                                              gate_fp32=shard.gate_fp32))
+                                              rules=draft_rules))
     hidden = spec.hidden_size
     if spec.model_type in _REPLICATED_FC:
         fc = 2 * hidden * hidden * elem
@@ -604,13 +619,13 @@ def _terms(
             bits.layers[i]
         )
         attention_params = _attention_per_rank(
-            layer.mixer, spec.hidden_size, lp.attention, shard.tp, shard.gdn_ba_whole,
+            layer.mixer, spec.hidden_size, lp.attention, shard.tp, shard.rules.gdn_ba_whole,
             v_slot=not shard.stored,
         )
         # the mixer's biases, norms, sinks, ... stay 16-bit in any scheme (_attention_kept_per_rank)
         attention += attention_params * attention_bits
         if attention_bits < bits.kept_bits:
-            wk_kept = not (shard.stored or shard.indexer_wk_quantized)
+            wk_kept = not (shard.stored or shard.rules.indexer_wk_quantized)
             attention += (_attention_kept_per_rank(layer.mixer, spec.hidden_size, shard.tp,
                                                    wk_kept) * (bits.kept_bits - attention_bits)
                           + (0.0 if shard.stored else _mla_dequantized_kv_b(layer.mixer, shard.tp)
@@ -633,7 +648,7 @@ def _terms(
         experts += expert_params * experts_bits
         gate = _shared_expert_gate(layer.mlp, spec.hidden_size)
         latent, latent_bias = _latent_projections(layer.mlp, spec.hidden_size,
-                                                  shard.latent_fc1_split)
+                                                  shard.rules.latent_fc1_split)
         shared_experts += ((lp.shared_experts - gate - latent) / shard.tp * shared_bits
                            + (latent - latent_bias) * shared_bits
                            + (gate + latent_bias) * max(shared_bits, bits.kept_bits))
@@ -645,7 +660,7 @@ def _terms(
         # layer_scalar buffer
         # (AutoWeightsLoader loads persistent buffers: utils.py _add_loadable_non_param_tensors).
         router += lp.router * (router_bits if shard.stored else _router_bits(
-            layer.mlp, router_bits, shard.gate_fp32))
+            layer.mlp, router_bits, shard.rules.gate_fp32))
         norms += lp.norms * norms_bits
         per_layer_inputs += lp.per_layer_input
     if per_layer_inputs:

@@ -16,8 +16,8 @@ from planner.model.spec import AttentionMixer, MlaMixer, ModelSpec, MoeMlp
 from planner.serving.layout import ParallelLayout, pp_layer_split
 from planner.serving.plan import PlanRequest, param_breakdown
 from planner.serving.speed.kernels import FA3_MAX_HEAD_DIM
-from planner.serving.startup import WeightLoadRules
 from planner.serving.weights import (
+    WeightLoadRules,
     WeightTerms,
     mla_kv_b_decode_unread_bytes,
     rank_dense_params,
@@ -66,7 +66,7 @@ at 512 entries, 7.3 s at 4,096); entries are a few small tuples and die with the
 
 _PARTS: IdentityMemo[object] = IdentityMemo(4096)
 """What _build_stages reads that the KV dtype does not change, by spec: each layout's rank
-weights by (weight format, TP, PP, DP, EP, activation bytes, startup.WeightLoadRules), shared
+weights by (weight format, TP, PP, DP, EP, activation bytes, weights.WeightLoadRules), shared
 by the stages of both KV dtypes, and each stage's dense parameters per TP rank by (its layers,
 TP, in_proj_ba whole, fc1_latent_proj split), which no other part of the weight format nor DP
 changes (rank_dense_params counts one byte per weight), and the model's KV layers
@@ -86,10 +86,7 @@ def _rank_weights(spec: ModelSpec, scheme: QuantScheme, layout: ParallelLayout,
     the zeros_freed_bits per weight of GPTQ zero points Marlin frees at load
     (startup.gptq_zeros_freed_bits: a step reads none), as _PARTS caches them."""
     return rank_weights(spec, scheme, layout, params, served_dtype_bytes=act_b,
-                        gdn_ba_whole=load.gdn_ba_whole, latent_fc1_split=load.latent_fc1_split,
-                        gate_fp32=load.gate_fp32, expert_pad=(1, load.width_pad),
-                        indexer_wk_quantized=load.indexer_wk_quantized,
-                        zeros_freed_bits=load.zeros_freed_bits)
+                        expert_pad=(1, load.width_pad), rules=load)
 
 
 def _stages(request: PlanRequest, scheme: QuantScheme, act_b: int, kv_b: KvBytes,

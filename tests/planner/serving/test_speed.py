@@ -30,8 +30,7 @@ from planner.serving.speed.facts import (
 )
 from planner.serving.speed.kernels import kernel_family
 from planner.serving.speed.step import expected_experts_touched
-from planner.serving.startup import WeightLoadRules
-from planner.serving.weights import tied_head_bytes
+from planner.serving.weights import WeightLoadRules, tied_head_bytes
 from tests.planner.serving.gemm_rates import B200_EFF, H100_EFF, L4_EFF, RTX5090_EFF
 
 QWEN_INT4 = _spec("Qwen/Qwen3-235B-A22B-GPTQ-Int4")

@@ -36,6 +36,7 @@ from planner.serving.moe_backend import trtllm_bf16_width_pad
 from planner.serving.plan import PlanRequest, plan
 from planner.serving.vllm_cli import vllm_cli
 from planner.serving.weights import (
+    WeightLoadRules,
     WeightTerms,
     rank_weights,
     rope_cache_bytes,
@@ -312,7 +313,8 @@ def test_sparse_mla_indexer_wk_in_the_model_dtype_from_0_20():
     # 917,504 x (16 - 8.001953125) / 8 B = 61 x 917,280 = 55,954,080 B more per GPU at TP 8.
     spec = _catalog_spec("deepseek-ai/DeepSeek-V3.2")
     fp8 = checkpoint_scheme(spec)
-    kept, quantized = (rank_weights(spec, fp8, ParallelLayout(tp=8), indexer_wk_quantized=q)[0]
+    kept, quantized = (rank_weights(spec, fp8, ParallelLayout(tp=8),
+                                    rules=WeightLoadRules(indexer_wk_quantized=q))[0]
                        .attention_bytes for q in (False, True))
     assert kept - quantized == 55_954_080
     weights = {}
@@ -408,7 +410,8 @@ def test_symmetric_gptq_zero_points_freed_on_marlin_before_0_34():
     g32 = what_if_scheme("w4a16-gptq-g32")
     assert [startup.gptq_zeros_freed_bits(spec, g32, v, gpus["h100-sxm"])
             for v in ((0, 31, 0), (0, 32, 0), (0, 33, 0))] == [0.125, 0, 0]
-    assert rank_weights(spec, gptq, ParallelLayout(), zeros_freed_bits=0.03125)[0] \
+    assert rank_weights(spec, gptq, ParallelLayout(),
+                        rules=WeightLoadRules(zeros_freed_bits=0.03125))[0] \
         .attention_bytes == 424_144_896
     weights = {}
     for gpu, version in (("rtx-4090", "0.33.0"), ("rtx-4090", "0.34.0"), ("h100-sxm", "0.33.0")):
@@ -1234,7 +1237,8 @@ def test_nemotron3_latent_fc1_is_split_over_tp_on_0_13(ref_config):
     0.14.0 on, both whole. Releases before 0.13.0 have no latent MoE (LATENT_MOE_FROM)."""
     config, quant = ref_config("nvidia__NVIDIA-Nemotron-3-Super-120B-A12B-FP8")
     spec = spec_of(ref_config, "nvidia__NVIDIA-Nemotron-3-Super-120B-A12B-FP8")
-    rank = rank_weights(spec, BF16, ParallelLayout(tp=8), latent_fc1_split=True)[0]
+    split = WeightLoadRules(latent_fc1_split=True)
+    rank = rank_weights(spec, BF16, ParallelLayout(tp=8), rules=split)[0]
     # per MoE layer: the shared expert 5,505,024 (as above), fc1 4,096 x 1,024 / 8 = 524,288,
     # fc2 1,024 x 4,096 = 4,194,304 whole: 10,223,616 x 2 B x 40 = 817,889,280 B
     # (1,111,490,560 - 40 x 4,194,304 x 7/8 x 2 B = 1,111,490,560 - 293,601,280)
@@ -1242,7 +1246,7 @@ def test_nemotron3_latent_fc1_is_split_over_tp_on_0_13(ref_config):
     # with mlp_bias: fc1's 1,024-wide bias split (128 a rank), fc2's 4,096 whole, 16-bit:
     # 40 x (128 + 4,096) x 2 B = 337,920 B more
     biased = parse_model_config(config | {"mlp_bias": True}, quant, name="x")
-    rank = rank_weights(biased, BF16, ParallelLayout(tp=8), latent_fc1_split=True)[0]
+    rank = rank_weights(biased, BF16, ParallelLayout(tp=8), rules=split)[0]
     assert rank.shared_experts_bytes == 817_889_280 + 337_920
     assert startup.latent_fc1_split((0, 13, 0)) and not startup.latent_fc1_split((0, 14, 0))
     # the plan on 8 H100s: 0.13.0 holds 40 x 4,096 x 1,024 x 7/8 x 2 B = 293,601,280 B less per
@@ -1300,10 +1304,12 @@ def test_an_mtp_draft_layer_holds_its_gate_and_indexer_wk_as_the_model_does():
     assert 7168 * 128 * (16 - 8.001953125) / 8 == 917_280
     super_fp8 = _catalog_spec("nvidia/NVIDIA-Nemotron-3-Super-120B-A12B-FP8")
     fp32, bf16 = (rank_weights(super_fp8, checkpoint_scheme(super_fp8), ParallelLayout(tp=4),
-                               mtp_layers=1, gate_fp32=flag)[0].mtp_bytes for flag in (True, False))
+                               mtp_layers=1, rules=WeightLoadRules(gate_fp32=flag))[0].mtp_bytes
+                  for flag in (True, False))
     assert fp32 - bf16 == 4_195_328
     v32 = _catalog_spec("deepseek-ai/DeepSeek-V3.2")
     quantized, kept = (rank_weights(v32, checkpoint_scheme(v32), ParallelLayout(tp=8),
-                                    mtp_layers=1, indexer_wk_quantized=flag)[0].mtp_bytes
+                                    mtp_layers=1,
+                                    rules=WeightLoadRules(indexer_wk_quantized=flag))[0].mtp_bytes
                        for flag in (True, False))
     assert kept - quantized == 917_280
