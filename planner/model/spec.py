@@ -559,6 +559,11 @@ class ModelSpec(_Frozen):
         default=(), description="parts of the architecture the figures leave out (an unknown "
         "model_type, config keys not understood); each also has its line in warnings"
     )
+    hidden_act: str | None = Field(
+        default=None, description="config.json's hidden_act (text_config's for a wrapper), else "
+        "the model_type's transformers class default; None where neither gives one: what vLLM's "
+        "SiLU-only MLP classes check (planner.serving.mlp_activation)"
+    )
     refused_nulls: tuple[str, ...] = Field(
         default=(), description="fields read, written out as null, that the transformers config "
         "class annotates without None ('text_config.head_dim (Qwen3Config)'): transformers 5 "

@@ -93,6 +93,7 @@ from planner.serving.mla_block import (
     sparse_block_refusal,
     triton_mla_fallback,
 )
+from planner.serving.mlp_activation import silu_only_errors
 from planner.serving.moe_backend import (
     B12X,
     FLYDSL,
@@ -820,6 +821,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
             + tuple(gemma_tie_errors(spec, rules.version))
             + tuple(nemotron_h_moe_errors(spec, rules.version))
             + tuple(olmo3_rope_errors(spec, rules.version))
+            + tuple(silu_only_errors(spec, cli))
             + tuple(act_dtype_errors(spec, scheme, served, mixed, version=rules.version,
                                      vendor=gpu.vendor))
             + tuple(int8_float32_errors(scheme, served))

@@ -128,6 +128,12 @@ only in the 0.11.0 wheel, so NemotronHModel stops at an 'E' (MoE) layer with Key
 the 0.11.1 wheel adds 'E': NemotronHMoEDecoderLayer (0.11.1, 0.11.2, 0.12.0 read). Releases
 before 0.11.0 are not planned for hybrid models (V1 state layout)."""
 
+QWEN3_MOE_SHARED_EXPERT_FROM: Version = (0, 15, 0)
+"""NOTE: qwen3_moe.py Qwen3MoeSparseMoeBlock builds a shared expert as Qwen3MoeMLP (which
+takes hidden_act "silu" only: planner.serving.mlp_activation) where config.json's
+shared_expert_intermediate_size is above 0, from the 0.15.0 wheel (0.15.0-0.34.0 read); the
+0.9.1-0.14.0 wheels build none."""
+
 GPTQ_UNUSED_ZEROS_KEPT_FROM: Version = (0, 34, 0)
 """NOTE: a symmetric GPTQ checkpoint stores qzeros (int32 [in/g, out/8]: w bits a group) that
 no kernel reads. gptq_marlin.py GPTQMarlinLinearMethod (0.9.1-0.21.0) and auto_gptq.py

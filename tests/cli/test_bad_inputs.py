@@ -597,6 +597,28 @@ def test_runtime_quantization_of_a_gptq_checkpoint_does_not_fit() -> None:
     assert "model config (gptq) does not match" in out["verdict"]
 
 
+def test_a_llama_config_with_a_gelu_mlp_does_not_fit_in_vllms_words(tmp_path: Path) -> None:
+    # llama.py LlamaMLP raises "Unsupported activation: gelu. Only silu is supported for now."
+    # in every release 0.9.1-0.34.0: planned as fitting, with a command, before
+    from tests.cli.tiny_model import TINY_CONFIG
+
+    (tmp_path / "config.json").write_text(json.dumps({**TINY_CONFIG, "hidden_act": "gelu"}))
+    words = ("ValueError: Unsupported activation: gelu. Only silu is supported for now. (vLLM "
+             "0.13.0 builds LlamaForCausalLM's MLPs as vllm/model_executor/models/llama.py "
+             "LlamaMLP, which raises this for any config.json hidden_act but \"silu\" in every "
+             "release 0.9.1-0.34.0.)")
+    args = ("planner", "plan", "--model", str(tmp_path), *HW, "--vllm-version", "0.13.0")
+    done = run(*args, "--json")
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["fits"] is False and out["vllm_command"] is None
+    assert out["verdict"] == f"Does not fit: {words}"
+    done = run(*args)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert [line for line in done.stdout.splitlines() if line.startswith("Does not fit")] == [
+        f"Does not fit: {words}"]
+
+
 def test_recommend_names_another_memory_size_without_flags_it_lacks() -> None:
     # it said "give its memory with --gpu-memory-gib X (what CUDA reports) and --gpu-name
     # 'NVIDIA A100-PCIE-40GB'", flags recommend does not take ("unrecognized arguments")

@@ -552,7 +552,20 @@ def _parse(config: dict, hf_quant: dict | None, name: str | None) -> ModelSpec:
         warnings=tuple(notes.warnings),
         unmodelled=tuple(notes.unmodelled),
         refused_nulls=refused_nulls,
+        hidden_act=_hidden_act(r),
     )
+
+
+def _hidden_act(r: _Reader) -> str | None:
+    """config.hidden_act as vLLM's model classes read it: the config's, else where the key is
+    left out its class default (LlamaConfig "silu"); None otherwise. Noted nowhere: _gated
+    notes a default where the MLP's activation comes from one."""
+    value = r.get("hidden_act")
+    if value is None and "hidden_act" not in r.cfg and r.defaults is not None:
+        value = r.defaults.values.get("hidden_act")
+    if value is not None and not isinstance(value, str):
+        raise ConfigError(f"{r.where('hidden_act')} must be a string, got {value!r}")
+    return value
 
 
 def _model_type(top: _Reader, r: _Reader, notes: _Notes) -> str:

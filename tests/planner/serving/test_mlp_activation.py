@@ -1,0 +1,138 @@
+"""vLLM's refusal of a hidden_act other than "silu" where its model class takes SiLU only
+(planner.serving.mlp_activation): llama.py LlamaMLP and the other classes raise
+`ValueError(f"Unsupported activation: {hidden_act}. Only silu is supported for now.")` in every
+wheel 0.9.1-0.34.0 read; Gemma and Phi read their activation with classes that take GeLU.
+
+The tiny Llama (tests/cli/tiny_model.py) is worked by hand there: 2,048 B of KV per token."""
+
+import pytest
+
+from planner.catalog import catalog_spec
+from planner.model.config.parser import parse_model_config
+from planner.serving.engine import EngineSettings
+from planner.serving.hardware import preset_cluster
+from planner.serving.layout import ParallelLayout
+from planner.serving.mlp_activation import silu_only_errors
+from planner.serving.plan import PlanRequest, plan
+from planner.serving.vllm_cli import supported_versions, vllm_cli
+from tests.cli.tiny_model import TINY_CONFIG, TINY_KV_BYTES_PER_TOKEN
+from tests.conftest import load_ref_config
+
+RELEASES = ("0.9.1", "0.9.2", "0.10.0", "0.10.1", "0.10.2") + tuple(
+    f"0.{minor}.0" for minor in range(11, 35)) + ("0.11.1", "0.15.1", "0.22.1")
+"""Every release Headroom covers: the fixtures in planner/serving/vllm_cli/, listed by hand."""
+
+
+def llama_words(release: str, act: str = "gelu", arch: str = "LlamaForCausalLM") -> str:
+    return (f"ValueError: Unsupported activation: {act}. Only silu is supported for now. "
+            f"(vLLM {release} builds {arch}'s MLPs as vllm/model_executor/models/llama.py "
+            "LlamaMLP, which raises this for any config.json hidden_act but \"silu\" in every "
+            "release 0.9.1-0.34.0.)")
+
+
+def tiny(**changes) -> dict:
+    config = {**TINY_CONFIG, **changes}
+    return {k: v for k, v in config.items() if v is not None}
+
+
+def planned(config: dict, release: str = "0.34.0"):
+    return plan(PlanRequest(model=parse_model_config(config),
+                            cluster=preset_cluster("h100-sxm", 1), layout=ParallelLayout(tp=1),
+                            engine=EngineSettings(max_model_len=4096, vllm_version=release)))
+
+
+def test_the_release_list_is_every_covered_one() -> None:
+    assert sorted(RELEASES) == sorted(supported_versions())
+
+
+@pytest.mark.parametrize("release", RELEASES)
+def test_a_gelu_llama_is_refused_by_every_release(release: str) -> None:
+    spec = parse_model_config(tiny(hidden_act="gelu"))
+    assert silu_only_errors(spec, vllm_cli(release)) == [llama_words(release)]
+
+
+@pytest.mark.parametrize("release", ["0.9.1", "0.13.0", "0.34.0"])
+def test_a_gelu_llama_does_not_fit_and_silu_plans_as_before(release: str) -> None:
+    refused = planned(tiny(hidden_act="gelu"), release)
+    assert not refused.fits
+    assert refused.verdict == f"Does not fit: {llama_words(release)}"
+    silu = planned(tiny(), release)
+    assert silu.fits and silu.errors == []
+    # 2 (K, V) x 4 layers x 2 KV heads x 64 dims x 2 B, as before the rule
+    assert TINY_KV_BYTES_PER_TOKEN == 2 * 4 * 2 * 64 * 2
+    assert silu.kv_bytes_per_token == TINY_KV_BYTES_PER_TOKEN
+
+
+def test_a_missing_hidden_act_takes_llamaconfigs_silu_and_plans() -> None:
+    spec = parse_model_config(tiny(hidden_act=None))
+    assert spec.hidden_act == "silu"
+    assert ("hidden_act missing: assumed silu (transformers LlamaConfig class default for "
+            "model_type 'llama')") in spec.assumptions
+    assert planned(tiny(hidden_act=None)).fits
+
+
+def test_swish_is_refused_too_the_check_is_on_the_string() -> None:
+    # `if hidden_act != "silu"`: transformers' "swish" is the same function, vLLM refuses it
+    spec = parse_model_config(tiny(hidden_act="swish"))
+    assert silu_only_errors(spec, vllm_cli("0.34.0")) == [llama_words("0.34.0", "swish")]
+
+
+@pytest.mark.parametrize("release", ["0.14.0", "0.15.0"])
+def test_mistral_is_built_on_llamas_mlp_before_and_after_its_own_file(release: str) -> None:
+    # registry.py: MistralForCausalLM -> llama.py to 0.14.0, mistral.py (on LlamaDecoderLayer)
+    # from 0.15.0
+    spec = parse_model_config(tiny(architectures=["MistralForCausalLM"], model_type="mistral",
+                                   hidden_act="relu"))
+    assert silu_only_errors(spec, vllm_cli(release)) == [
+        llama_words(release, "relu", "MistralForCausalLM")]
+
+
+def test_phi_3_is_refused_through_llama_phi_2_and_gemma_are_not() -> None:
+    cli = vllm_cli("0.27.0")
+    phi4 = catalog_spec("microsoft/phi-4")  # Phi3ForCausalLM(LlamaForCausalLM), silu
+    assert silu_only_errors(phi4, cli) == []
+    assert silu_only_errors(phi4.model_copy(update={"hidden_act": "gelu"}), cli) == [
+        llama_words("0.27.0", arch="Phi3ForCausalLM")]
+    # phi.py get_act_fn(config.hidden_act); gemma.py GeLU by hidden_activation
+    for name, act in (("microsoft/phi-2", "gelu_new"), ("google/gemma-7b", "gelu")):
+        spec = catalog_spec(name)
+        assert spec.hidden_act == act
+        for release in ("0.9.1", "0.27.0", "0.34.0"):
+            assert silu_only_errors(spec, vllm_cli(release)) == []
+
+
+def test_qwen3_moe_refuses_where_it_builds_qwen3moemlp() -> None:
+    """qwen3_moe.py builds Qwen3MoeMLP for a dense layer (mlp_only_layers) and, from 0.15.0,
+    for a shared expert; Qwen3-30B-A3B has neither (48 MoE layers), so gelu is not refused."""
+    base, _ = load_ref_config("Qwen__Qwen3-30B-A3B")
+    gelu = {**base, "hidden_act": "gelu"}
+    assert silu_only_errors(parse_model_config(gelu), vllm_cli("0.34.0")) == []
+    words = ("ValueError: Unsupported activation: gelu. Only silu is supported for now. (vLLM "
+             "{} builds Qwen3MoeForCausalLM's dense-layer MLPs (and shared experts from "
+             "0.15.0) as vllm/model_executor/models/qwen3_moe.py Qwen3MoeMLP, which raises "
+             "this for any config.json hidden_act but \"silu\" in every release 0.9.1-0.34.0.)")
+    dense_first = parse_model_config({**gelu, "mlp_only_layers": [0]})
+    assert silu_only_errors(dense_first, vllm_cli("0.13.0")) == [words.format("0.13.0")]
+    shared = parse_model_config({**gelu, "shared_expert_intermediate_size": 768})
+    assert silu_only_errors(shared, vllm_cli("0.14.0")) == []
+    assert silu_only_errors(shared, vllm_cli("0.15.0")) == [words.format("0.15.0")]
+
+
+def test_deepseek_v2_refuses_in_its_moe_block_too() -> None:
+    spec = catalog_spec("deepseek-ai/DeepSeek-V2-Lite-Chat").model_copy(
+        update={"hidden_act": "gelu"})
+    assert silu_only_errors(spec, vllm_cli("0.10.1")) == [
+        "ValueError: Unsupported activation: gelu. Only silu is supported for now. (vLLM 0.10.1 "
+        "builds DeepseekV2ForCausalLM's dense MLPs and shared experts, and MoE blocks as "
+        "vllm/model_executor/models/deepseek_v2.py DeepseekV2MLP and DeepseekV2MoE, which "
+        "raises this for any config.json hidden_act but \"silu\" in every release 0.9.1-0.34.0.)"]
+
+
+def test_the_class_vllm_picks_is_the_first_it_serves() -> None:
+    # registry.py inspect_model_cls tries each name in turn: an unknown first one is skipped
+    spec = parse_model_config(tiny(architectures=["AcmeForCausalLM", "LlamaForCausalLM"],
+                                   hidden_act="gelu"))
+    assert silu_only_errors(spec, vllm_cli("0.34.0")) == [llama_words("0.34.0")]
+    served_first = parse_model_config(tiny(architectures=["GemmaForCausalLM", "LlamaForCausalLM"],
+                                           hidden_act="gelu"))
+    assert silu_only_errors(served_first, vllm_cli("0.27.0")) == []
