@@ -43,8 +43,49 @@ NOTE: read in the 0.9.1-0.34.0 wheels:
   same where the EP group spans nodes (All2AllManagerBase.internode; not with
   VLLM_DEEPEP_HIGH_THROUGHPUT_FORCE_INTRA_NODE=1), else 0; DeepEPLLAll2AllManager the same
   num_nvl_bytes and num_rdma_bytes = deep_ep.Buffer.get_low_latency_rdma_size_hint(...), a
-  DeepEP function this module does not size. Every wheel 0.11.1-0.34.0 (1 GiB hard-coded in
-  0.9.1-0.10.2, the variable from 0.11.0).
+  DeepEP function sized below (deepep_ll_rdma_bytes). Every wheel 0.11.1-0.34.0 (1 GiB
+  hard-coded in 0.9.1-0.10.2, the variable from 0.11.0).
+- The low-latency size hint's inputs (fused_moe/all2all_utils.py maybe_make_prepare_finalize,
+  the use_deepep_ll_kernels branch, 0.11.1-0.34.0 read; layer.py before): tokens
+  moe.max_num_tokens, hidden moe.hidden_dim, ranks the EP group's size, experts moe.num_experts
+  (the FusedMoE layer's global_num_experts: the routed experts + EPLB's redundant ones, which
+  Headroom does not plan; 0.33.0 on take out a checkpoint's approximate_experts
+  (expert_substitution.py), not read here). Per release:
+    release        tokens (moe.max_num_tokens)                   hidden (moe.hidden_dim)
+    0.11.1-0.19.0  VLLM_MOE_DP_CHUNK_SIZE, envs.py default 256    rounded up to LL_HIDDEN_SIZES
+    0.20.0-0.34.0  --max-num-batched-tokens (scheduler_config);   the same
+                   its default 256 under batched-DP MoE
+  (layer.py FusedMoEConfig(max_num_tokens=envs.VLLM_MOE_DP_CHUNK_SIZE) 0.11.1-0.19.0, the
+  variable gone from 0.20.0's envs.py; max_num_tokens=scheduler_config.max_num_batched_tokens
+  0.20.0-0.34.0: MOE_TOKENS_FROM_BUDGET_FROM). The hidden size is the experts' own
+  (Nemotron-H's latent size), rounded up by DeepEPLLPrepareAndFinalize
+  .maybe_roundup_layer_hidden_size to the least SUPPORTED_HIDDEN_SIZES entry at or above it
+  (the same list in every wheel 0.11.1-0.34.0; 0.10.2 and 0.11.0 list six and only assert at
+  dispatch); above 8192 it raises ValueError("Hidden Size {h} is greater than the maximum
+  supported hidden size 8192"). The quant methods' own round-ups after it (0.34.0
+  unquantized_round_up_hidden_size_and_intermediate_size) change only the intermediate size.
+  vLLM's handle_cache builds one deep_ep.Buffer per distinct kwargs: MoE layers of more than
+  one (hidden, experts) are not sized here.
+- Batched-DP MoE (BATCHED_DP_FROM): ParallelConfig.use_batched_dp_moe (config/parallel.py:
+  all2all_backend in ("deepep_low_latency", "nixl_ep"), --enable-expert-parallel and
+  --data-parallel-size > 1, whatever the model) makes engine/arg_utils.py
+  _set_default_max_num_seqs_and_batched_tokens_args default --max-num-batched-tokens to
+  SchedulerConfig.DEFAULT_MAX_NUM_BATCHED_TOKENS_FOR_BATCHED_DP = 256 in place of the GPU's
+  tier (then the same chunked-prefill-off and max_num_seqs x max_model_len rules, and
+  max_num_seqs capped at the tokens): absent from the 0.11.1-0.19.0 wheels, the same in every
+  wheel 0.20.0-0.34.0.
+- The low-latency RDMA size (deepseek-ai/DeepEP csrc/config.hpp LowLatencyLayout and
+  get_low_latency_rdma_size_hint, csrc/kernels/configs.cuh NUM_BUFFER_ALIGNMENT_BYTES 128, read
+  at commit 3861241a): with T tokens, hidden h, E experts and h // 128 scales, a dispatch
+  message 16 + max(2h, h + 4 x scales) B (an int4 and the bf16 row or the fp8 row and its float
+  scales), a combine message 4 x scales + 2h B; send max(T x dispatch, E x T x combine), receive
+  max(E x T x dispatch, E x T x combine), signalling align_up(4E, 128), each twice (odd/even),
+  then ((total + 128) // 128) x 128. The rank count does not enter it. Other DeepEP commits
+  and forks differ (DEEPEP_NOTE). NVSHMEM's symmetric heap holds it: DeepEP's buffer.py sets
+  NVSHMEM_CUMEM_GRANULARITY = 2^29 ("NVSHMEM initialization requires at least 256 MiB", read at
+  commit 04b06f7), NVSHMEM's documented default too ("Granularity for cuMemAlloc/cuMemCreate";
+  its heap is NVSHMEM_SYMMETRIC_SIZE, default 1 GiB): how far the heap's physical memory
+  exceeds the hint was not read from a source, so that rounding is unmodelled.
 - DeepEP's Buffer (deepseek-ai/DeepEP csrc/deep_ep.cpp Buffer::Buffer and sync,
   csrc/kernels/configs.cuh, read at commit 011d766): cudaMalloc(num_nvl_bytes + 8 x 4 + 8 x 8
   + 8 x 8 B) (NUM_MAX_NVL_PEERS = 8 barrier signals, buffer and signal pointers), a
@@ -98,8 +139,27 @@ DEEPEP_WORKSPACE_BYTES = 32 * MIB
 """DeepEP configs.cuh NUM_WORKSPACE_BYTES (module NOTE; unverified per DeepEP release)."""
 DEEPEP_NOTE = ("DeepEP's own allocations (the 160 B after the NVLink buffer, the 32 MiB "
                "workspace, RDMA bytes from NVSHMEM's heap) are read in deepseek-ai/DeepEP "
-               "csrc/deep_ep.cpp at one commit (011d766); vLLM pins no DeepEP release: "
+               "csrc/deep_ep.cpp at one commit (011d766), the low-latency RDMA size in "
+               "csrc/config.hpp at another (3861241a); vLLM pins no DeepEP release: "
                "unverified for the DeepEP installed")
+LL_HIDDEN_SIZES = (2048, 2560, 3072, 4096, 5120, 6144, 7168, 8192)
+"""NOTE: DeepEPLLPrepareAndFinalize.SUPPORTED_HIDDEN_SIZES, 0.11.1-0.34.0 wheels: the hidden
+size the low-latency kernels run, the least entry at or above the layer's (module NOTE)."""
+LL_ALIGNMENT_BYTES = 128
+"""DeepEP csrc/kernels/configs.cuh NUM_BUFFER_ALIGNMENT_BYTES (module NOTE)."""
+MOE_DP_CHUNK_TOKENS = 256
+"""NOTE: envs.py VLLM_MOE_DP_CHUNK_SIZE default, 0.11.1-0.19.0 wheels: the low-latency
+buffer's tokens before MOE_TOKENS_FROM_BUDGET_FROM."""
+MOE_TOKENS_FROM_BUDGET_FROM: Version = (0, 20, 0)
+"""NOTE: the release from which FusedMoEConfig.max_num_tokens, the low-latency buffer's tokens,
+is --max-num-batched-tokens (fused_moe/layer.py; module NOTE)."""
+BATCHED_DP_BACKENDS = (DEEPEP_LL, "nixl_ep")
+BATCHED_DP_FROM: Version = (0, 20, 0)
+"""NOTE: the release from which ParallelConfig.use_batched_dp_moe defaults
+--max-num-batched-tokens to BATCHED_DP_TOKENS (module NOTE)."""
+BATCHED_DP_TOKENS = 256
+"""NOTE: SchedulerConfig.DEFAULT_MAX_NUM_BATCHED_TOKENS_FOR_BATCHED_DP (config/scheduler.py,
+0.20.0-0.34.0 wheels)."""
 
 
 def all2all_refusal(backend: str, cli: VllmCli) -> str | None:
@@ -127,14 +187,21 @@ def effective_backend(backend: str, version: Version) -> str:
     return "allgather_reducescatter" if removed and version >= removed else backend
 
 
-def all2all_notes(backend: str, version: Version, dp: int, ep: bool, is_moe: bool
-                  ) -> list[str]:
+def all2all_notes(backend: str, version: Version, dp: int, ep: bool, is_moe: bool,
+                  tokens_given: bool = False) -> list[str]:
     """What vLLM `version` does with --all2all-backend `backend` on this layout, in the plan's
     notes: ignored (a dense model, DP = 1, or DP > 1 without EP), replaced (a removed value),
-    and the package its manager needs where vLLM builds one (DP > 1, and from 0.14.0 a model
-    with MoE layers: DENSE_NO_EP_GROUP_FROM)."""
+    the package its manager needs where vLLM builds one (DP > 1, and from 0.14.0 a model
+    with MoE layers: DENSE_NO_EP_GROUP_FROM), and the batched-DP token budget where no
+    --max-num-batched-tokens is given (`tokens_given`: batched_dp_moe)."""
     v = version_label(version)
     notes = []
+    if batched_dp_moe(backend, version, dp, ep) and not tokens_given:
+        notes.append(f"--all2all-backend {backend} with --enable-expert-parallel and "
+                     f"--data-parallel-size > 1: vLLM {v} defaults --max-num-batched-tokens to "
+                     f"{BATCHED_DP_TOKENS} (ParallelConfig.use_batched_dp_moe, SchedulerConfig."
+                     "DEFAULT_MAX_NUM_BATCHED_TOKENS_FOR_BATCHED_DP), not the GPU's default: "
+                     "the budget planned here.")
     if not runs_all2all(dp, ep, is_moe):
         why = ("the model has no MoE layers" if not is_moe else
                "the MoE all-to-all runs only with --enable-expert-parallel and "
@@ -156,24 +223,78 @@ def all2all_notes(backend: str, version: Version, dp: int, ep: bool, is_moe: boo
     return notes
 
 
-def deepep_buffer_bytes(backend: str, internode: bool) -> tuple[int, str, bool] | None:
+def batched_dp_moe(backend: str | None, version: Version, dp: int, ep: bool) -> bool:
+    """Whether vLLM `version` runs batched-DP MoE (ParallelConfig.use_batched_dp_moe), which
+    defaults --max-num-batched-tokens to BATCHED_DP_TOKENS (module NOTE)."""
+    return (version >= BATCHED_DP_FROM and backend in BATCHED_DP_BACKENDS and ep and dp > 1)
+
+
+def ll_tokens(version: Version, max_num_batched_tokens: int) -> int:
+    """The tokens a rank dispatches that vLLM `version` sizes the low-latency buffer for
+    (FusedMoEConfig.max_num_tokens: module NOTE)."""
+    return (max_num_batched_tokens if version >= MOE_TOKENS_FROM_BUDGET_FROM
+            else MOE_DP_CHUNK_TOKENS)
+
+
+def deepep_ll_rdma_bytes(tokens: int, hidden: int, experts: int) -> tuple[int, str]:
+    """(bytes, formula) of DeepEP's get_low_latency_rdma_size_hint(tokens, hidden, ranks,
+    experts), `hidden` the size the kernels run (LL_HIDDEN_SIZES; module NOTE)."""
+    scales = hidden // 128
+    dispatch = 16 + max(2 * hidden, hidden + 4 * scales)
+    combine = 4 * scales + 2 * hidden
+    send = max(tokens * dispatch, experts * tokens * combine)
+    recv = experts * tokens * max(dispatch, combine)
+    signal = -(-4 * experts // LL_ALIGNMENT_BYTES) * LL_ALIGNMENT_BYTES
+    total = 2 * (send + recv + signal)
+    hint = (total + LL_ALIGNMENT_BYTES) // LL_ALIGNMENT_BYTES * LL_ALIGNMENT_BYTES
+    return hint, (
+        f"low-latency RDMA buffer (DeepEP get_low_latency_rdma_size_hint, T={tokens:,}, "
+        f"hidden {hidden:,}, E={experts}: dispatch message 16 + max(2 x {hidden:,}, "
+        f"{hidden:,} + 4 x {scales}) = {dispatch:,} B, combine 4 x {scales} + 2 x {hidden:,} = "
+        f"{combine:,} B; 2 x (send {send:,} + receive {recv:,} + signals {signal:,}) = "
+        f"{total:,} B; ({total:,} + 128) // 128 x 128) = {hint:,} B")
+
+
+def ll_hidden(hidden: int) -> int | None:
+    """The hidden size vLLM's low-latency kernels run for a layer of `hidden`
+    (maybe_roundup_layer_hidden_size), None above the largest, which vLLM refuses."""
+    return next((size for size in LL_HIDDEN_SIZES if size >= hidden), None)
+
+
+def deepep_buffer_bytes(backend: str, internode: bool, tokens: int = 0,
+                        shapes: frozenset[tuple[int, int]] = frozenset()
+                        ) -> tuple[int, str, bool] | None:
     """(bytes, formula, complete) of the DeepEP buffer one rank allocates for `backend`
     (module NOTE), None for a backend this module does not size; complete is False where a
-    part is left out (the low-latency RDMA buffer, DeepEP's get_low_latency_rdma_size_hint).
-    `internode`: the EP group spans nodes (the high-throughput RDMA buffer)."""
+    part is left out (the low-latency RDMA buffer where the MoE layers have more than one
+    (hidden, experts) shape or a hidden size above LL_HIDDEN_SIZES). `internode`: the EP group
+    spans nodes (the high-throughput RDMA buffer); `tokens` (ll_tokens) and `shapes` (the MoE
+    layers' (hidden, routed experts)): the low-latency RDMA buffer's inputs."""
     if backend not in (DEEPEP_HT, DEEPEP_LL):
         return None
     nvl = DEEPEP_BUFFER_MB * MIB
     rdma = nvl if backend == DEEPEP_HT and internode else 0
-    total = nvl + DEEPEP_META_BYTES + DEEPEP_WORKSPACE_BYTES + rdma
     formula = (f"NVLink buffer VLLM_DEEPEP_BUFFER_SIZE_MB {DEEPEP_BUFFER_MB} x 2^20 = "
                f"{nvl:,} B + {DEEPEP_META_BYTES} B signals and pointers + 32 MiB workspace")
+    complete = True
     if backend == DEEPEP_HT:
         formula += (f" + RDMA buffer {rdma:,} B (the EP group spans nodes)" if internode
                     else " (one node: no RDMA buffer)")
     else:
-        formula += " + the low-latency RDMA buffer (DeepEP's size hint, not sized)"
-    return total, f"{formula} = {total:,} B", backend == DEEPEP_HT
+        hidden, experts = next(iter(shapes)) if len(shapes) == 1 else (0, 0)
+        runs = ll_hidden(hidden) if hidden else None
+        if runs:
+            rdma, ll_formula = deepep_ll_rdma_bytes(tokens, runs, experts)
+            formula += " + " + ll_formula + (
+                f" (the layers' hidden {hidden:,} rounded up to {runs:,}: vLLM's "
+                "SUPPORTED_HIDDEN_SIZES)" if runs != hidden else "")
+        else:
+            complete = False
+            formula += (" + the low-latency RDMA buffer, not sized: " + (
+                f"hidden {hidden:,} is above vLLM's largest, {LL_HIDDEN_SIZES[-1]:,}" if hidden
+                else "MoE layers of more than one (hidden, experts) shape"))
+    total = nvl + DEEPEP_META_BYTES + DEEPEP_WORKSPACE_BYTES + rdma
+    return total, f"{formula} = {total:,} B", complete
 
 
 def unsized_part(backend: str) -> str:
@@ -197,5 +318,6 @@ def buffer_note(backend: str, label: str) -> str:
             "torch's allocator: vLLM's profile counts it as non-torch memory, so it comes off "
             "the KV pool (in the non-torch term). VLLM_DEEPEP_BUFFER_SIZE_MB read at its "
             f"default; {DEEPEP_NOTE}"
-            + ("; the low-latency RDMA buffer (get_low_latency_rdma_size_hint) is not sized"
-               if backend == DEEPEP_LL else ""))
+            + ("; the low-latency RDMA buffer comes from NVSHMEM's symmetric heap, whose "
+               "rounding of it (NVSHMEM_CUMEM_GRANULARITY, 512 MiB as DeepEP sets it) is "
+               "unmodelled" if backend == DEEPEP_LL else ""))

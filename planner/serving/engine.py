@@ -48,6 +48,7 @@ from planner.serving.activation_dsv4 import (
     dsv4_marlin,
     dsv4_shape,
 )
+from planner.serving.all2all import BATCHED_DP_TOKENS
 from planner.serving.hardware import parse_capability
 from planner.serving.layout import ParallelLayout, pp_layer_split
 from planner.serving.moe_backend import normalize_moe_backend
@@ -204,9 +205,11 @@ class EngineSettings(BaseModel):
 def default_batch_limits(
     gpu_memory_total_bytes: int, gpu_name: str, max_model_len: int,
     rules: VllmRules | None = None, compute_capability: str = "",
-    chunked_prefill: bool = True,
+    chunked_prefill: bool = True, batched_dp: bool = False,
 ) -> tuple[int, int]:
-    """vLLM's default (max_num_batched_tokens, max_num_seqs) for `vllm serve` on this GPU.
+    """vLLM's default (max_num_batched_tokens, max_num_seqs) for `vllm serve` on this GPU
+    (`batched_dp`: the layout and --all2all-backend make vLLM's batched-DP MoE, whose tokens
+    are 256 in place of the GPU's: all2all.batched_dp_moe).
 
     NOTE: vLLM engine/arg_utils.py EngineArgs.get_batch_defaults (OpenAI API server usage
     context): GPUs with >= 70 GiB that are not A100 get 8192 tokens / 1024 seqs, every other
@@ -235,6 +238,8 @@ def default_batch_limits(
         tokens, seqs = 8192, 1024
     else:
         tokens, seqs = 2048, 256
+    if batched_dp:
+        tokens = BATCHED_DP_TOKENS
     if not chunked_prefill and rules.version >= CHUNKED_OFF_TOKENS_MAX_FROM:
         tokens = max(max_model_len, tokens)
     tokens = min(seqs * max_model_len, tokens)

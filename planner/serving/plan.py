@@ -27,9 +27,11 @@ from planner.serving.all2all import (
     NO_BUFFER,
     all2all_notes,
     all2all_refusal,
+    batched_dp_moe,
     buffer_note,
     deepep_buffer_bytes,
     effective_backend,
+    ll_tokens,
     runs_all2all,
     unsized_part,
 )
@@ -673,22 +675,31 @@ _RESOLVED: IdentityMemo[_Resolved] = IdentityMemo(256)
 _DERIVED: IdentityMemo[_Resolved] = IdentityMemo(256)
 
 
-def _resolve(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolved:
+def _resolve(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings,
+             layout: ParallelLayout) -> _Resolved:
     """The settings vLLM derives for this model, cluster and flags, cached by identity (a
     sweep plans every layout with the same three objects) and, on a miss, by the value of the
     settings, which are small: a rerun's sweep (new settings objects, equal values) derives
     nothing again. Keyed by the engine too (its budgets and launch flags; the layout facts
-    and overheads cached under a _Resolved follow it)."""
-    return _RESOLVED.get_all((spec, cluster, s), (ENGINE,), _derive_once, spec, cluster, s)
+    and overheads cached under a _Resolved follow it), and by whether the layout makes
+    vLLM's batched-DP MoE (all2all.batched_dp_moe: its default token budget), the one thing
+    of the layout the settings follow."""
+    batched = _all2all_taken(s) and batched_dp_moe(
+        s.all2all_backend, vllm_rules(s.vllm_version).version, layout.dp, layout.ep)
+    return _RESOLVED.get_all((spec, cluster, s), (ENGINE, batched), _derive_once, spec,
+                             cluster, s, batched)
 
 
-def _derive_once(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolved:
+def _derive_once(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings,
+                 batched: bool) -> _Resolved:
     """_derive, cached by the value of the settings (see _resolve)."""
-    return _DERIVED.get_all((spec, cluster), (s, ENGINE), _derive, spec, cluster, s)
+    return _DERIVED.get_all((spec, cluster), (s, ENGINE, batched), _derive, spec, cluster, s,
+                            batched)
 
 
-def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolved:
-    """Work out the settings _resolve caches."""
+def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings,
+            batched: bool) -> _Resolved:
+    """Work out the settings _resolve caches (`batched`: vLLM's batched-DP MoE)."""
     node = cluster.sizing_node
     gpu = node.gpu
     rules = vllm_rules(s.vllm_version)
@@ -697,7 +708,7 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings) -> _Resolv
     fp8_kv = checkpoint_fp8_kv(spec, s, rules)
     default_mbt, default_seqs = default_batch_limits(
         gpu.memory_total_bytes, gpu.name, max_model_len, rules, gpu.compute_capability,
-        s.enable_chunked_prefill,
+        s.enable_chunked_prefill, batched,
     )
     seqs = s.max_num_seqs or default_seqs
     mbt = s.max_num_batched_tokens or min(default_mbt, seqs * max_model_len)
@@ -1036,7 +1047,7 @@ def _setup(
     """Resolve the settings vLLM would derive and fetch the per-model prepared facts, for the
     model as the release builds it (tie.served_spec)."""
     spec = served_spec(spec, s.vllm_version)
-    r = _resolve(spec, cluster, s)
+    r = _resolve(spec, cluster, s, layout)
     if r.ep_refusal and layout.ep_size > 1:
         raise LayoutRefused(r.ep_refusal)
     if r.tp_refusal and layout.tp > 1:
@@ -1104,7 +1115,8 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
                 *r.gpu_notes, *_bridge_warnings(cluster, layout.tp),
                 *_cross_node_tp_warnings(layout, r), *_ray_order_warnings(cluster, layout, s),
                 *(width[1:] if width else ()),
-                *(all2all_notes(s.all2all_backend, version, layout.dp, layout.ep, spec.is_moe)
+                *(all2all_notes(s.all2all_backend, version, layout.dp, layout.ep, spec.is_moe,
+                                s.max_num_batched_tokens is not None)
                   if _all2all_taken(s) else ()))
     # a KV-shared layer cut from its source fails at model load, before any KV sizing
     checks = (tuple(_busy_errors(cluster, layout, s, r)
@@ -1318,7 +1330,8 @@ def _b12x_width(spec: ModelSpec, layout: ParallelLayout, s: EngineSettings
 def mla_decodes_piecewise(request: PlanRequest) -> bool:
     """Whether the plan's MLA attention runs on TRITON_MLA where it allows no full CUDA graphs
     (engine.triton_mla_piecewise, mla_block.triton_mla_fallback): the speed's caveat."""
-    return _resolve(request.model, request.cluster, request.engine).mla_piecewise
+    return _resolve(request.model, request.cluster, request.engine,
+                    request.layout).mla_piecewise
 
 
 def _draft_moe(spec: ModelSpec, s: EngineSettings) -> MoeMlp | None:
@@ -1379,18 +1392,22 @@ def _all2all_buffer(st: _Setup, pp_stage: int) -> tuple[int, str, bool] | None:
     it, on the nodes ClusterSpec.rank_node places them (DeepEP's RDMA buffer where they span
     more than one)."""
     s, layout = st.s, st.layout
-    if not _all2all_taken(s) or not any(
-            isinstance(st.spec.layers[i].mlp, MoeMlp) for i in st.facts.stages[pp_stage][0]) \
+    moes = [mlp for i in st.facts.stages[pp_stage][0]
+            if isinstance(mlp := st.spec.layers[i].mlp, MoeMlp)]
+    if not _all2all_taken(s) or not moes \
             or not runs_all2all(layout.dp, layout.ep, st.spec.is_moe):
         return None
-    backend = effective_backend(s.all2all_backend, vllm_rules(s.vllm_version).version)
+    version = vllm_rules(s.vllm_version).version
+    backend = effective_backend(s.all2all_backend, version)
     if backend in NO_BUFFER:
         return 0, f"{backend}: no buffer (its manager holds none)", True
     ranks = (d * layout.tp * layout.pp + pp_stage * layout.tp + t
              for d in range(layout.dp) for t in range(layout.tp))
     internode = len({st.cluster.rank_node(r)[0] for r in ranks
                      if r < st.cluster.gpu_count}) > 1
-    return deepep_buffer_bytes(backend, internode) or (
+    shapes = frozenset((mlp.latent_size or st.spec.hidden_size, mlp.num_experts) for mlp in moes)
+    return deepep_buffer_bytes(backend, internode, ll_tokens(version, st.facts.r.mbt),
+                               shapes) or (
         0, f"{backend}: its buffers are not sized (unmodelled)", False)
 
 
@@ -2279,7 +2296,8 @@ def _terms(st: _Setup, bind: RankMemory, out: _Outcome, warm: _WarmRestart | Non
 
 def served_scheme(request: PlanRequest) -> quant.QuantScheme:
     """The weight format vLLM holds for this request (what plan() sizes the weights in)."""
-    return _resolve(request.model, request.cluster, request.engine).scheme
+    return _resolve(request.model, request.cluster, request.engine,
+                    request.layout).scheme
 
 
 def param_breakdown(spec: ModelSpec) -> ParamBreakdown:

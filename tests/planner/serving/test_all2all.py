@@ -3,9 +3,10 @@ buffer the KV pool loses (planner/serving/all2all.py).
 
 Figures worked by hand from the sources the module NOTE cites (vLLM 0.33.0
 device_communicators/all2all.py DeepEPHTAll2AllManager._make_all2all_kwargs, envs.py
-VLLM_DEEPEP_BUFFER_SIZE_MB = 1024; DeepEP csrc/deep_ep.cpp Buffer::Buffer, configs.cuh) and
-Qwen/Qwen3-30B-A3B's config (catalog: 48 layers, every one MoE with 128 experts, 4 KV heads of
-128, bfloat16).
+VLLM_DEEPEP_BUFFER_SIZE_MB = 1024; DeepEP csrc/deep_ep.cpp Buffer::Buffer, configs.cuh; the
+low-latency RDMA buffer from DeepEP csrc/config.hpp at 3861241a and the tokens, hidden size and
+experts vLLM 0.11.1-0.34.0 pass it) and Qwen/Qwen3-30B-A3B's config (catalog: 48 layers, every
+one MoE with 128 experts, hidden 2,048, 4 KV heads of 128, bfloat16).
 """
 
 import shlex
@@ -13,11 +14,14 @@ import shlex
 import pytest
 
 from planner.catalog import catalog_spec
-from planner.serving.engine import EngineSettings
+from planner.serving.all2all import deepep_buffer_bytes, deepep_ll_rdma_bytes, ll_hidden
+from planner.serving.engine import EngineSettings, default_batch_limits
 from planner.serving.hardware import preset_cluster
 from planner.serving.layout import ParallelLayout
 from planner.serving.plan import PlanRequest, plan
 from planner.serving.vllm_cli import command_problems, vllm_cli
+from planner.serving.vllm_versions import vllm_rules
+from planner.units import GIB
 from tests.cli.conftest import run_main
 
 NVL = 1024 * 2**20                 # num_nvl_bytes: VLLM_DEEPEP_BUFFER_SIZE_MB x 2^20
@@ -31,10 +35,13 @@ EP_DP = ParallelLayout(tp=2, dp=4, ep=True)
 
 
 def _plan(backend: str | None, layout: ParallelLayout = EP_DP, version: str = "0.33.0",
-          nodes: int = 1, model: str = QWEN):
+          nodes: int = 1, model: str = QWEN, tokens: int | None = None, gpus: int = 8,
+          seqs: int | None = None):
     return plan(PlanRequest(
-        model=catalog_spec(model), cluster=preset_cluster("h100-sxm", 8, nodes), layout=layout,
-        engine=EngineSettings(vllm_version=version, all2all_backend=backend)))
+        model=catalog_spec(model), cluster=preset_cluster("h100-sxm", gpus, nodes),
+        layout=layout, engine=EngineSettings(vllm_version=version, all2all_backend=backend,
+                                             max_num_batched_tokens=tokens,
+                                             max_num_seqs=seqs)))
 
 
 def _terms(p) -> dict:
@@ -75,10 +82,107 @@ def test_an_ep_group_over_two_nodes_adds_the_rdma_buffer() -> None:
     assert _terms(narrow)["all2all_buffers"].value == ONE_NODE
 
 
-def test_low_latency_sizes_its_nvlink_buffer_and_names_the_rest() -> None:
-    unset, ll = _plan(None), _plan("deepep_low_latency")
-    assert _kv(unset) - _kv(ll) == ONE_NODE
-    assert ll.verdict.startswith("Fits (unmodelled: the DeepEP low-latency RDMA buffer): ")
+# DeepEP csrc/config.hpp get_low_latency_rdma_size_hint (commit 3861241a), by hand for
+# Qwen3-30B-A3B (hidden 2,048, 128 experts; 2,048 // 128 = 16 scales) at T = 256 tokens:
+#   dispatch message 16 + max(2 x 2,048, 2,048 + 4 x 16) = 16 + 4,096 = 4,112 B
+#   combine message 4 x 16 + 2 x 2,048 = 4,160 B
+#   send max(256 x 4,112, 128 x 256 x 4,160) = max(1,052,672, 136,314,880) = 136,314,880
+#   receive max(128 x 256 x 4,112, 128 x 256 x 4,160) = max(134,742,016, 136,314,880)
+#   signals align_up(4 x 128, 128) = 512
+#   2 x (136,314,880 + 136,314,880 + 512) = 545,260,544 = 4,259,848 x 128, so
+#   ((545,260,544 + 128) // 128) x 128 = 545,260,672 B
+QWEN_LL_256 = 545_260_672
+# at T = 512: send and receive 128 x 512 x 4,160 = 272,629,760 each;
+# 2 x (2 x 272,629,760 + 512) = 1,090,520,064 = 8,519,688 x 128, + 128 = 1,090,520,192 B
+QWEN_LL_512 = 1_090_520_192
+
+
+def test_low_latency_sizes_its_rdma_buffer() -> None:
+    # vLLM 0.33.0 at TP=2 x DP=4 with EP: batched-DP MoE, the token budget defaults to 256
+    # (and max_num_seqs to 256): the plan without the flag at the same budget holds no buffer
+    unset, ll = _plan(None, tokens=256, seqs=256), _plan("deepep_low_latency")
+    assert (ll.max_num_batched_tokens, ll.max_num_seqs) == (256, 256)
+    assert _kv(unset) - _kv(ll) == ONE_NODE + QWEN_LL_256 == 1_652_557_088
+    term = _terms(ll)["all2all_buffers"]
+    assert term.value == 1_652_557_088
+    assert ("T=256, hidden 2,048, E=128: dispatch message 16 + max(2 x 2,048, 2,048 + 4 x 16) "
+            "= 4,112 B, combine 4 x 16 + 2 x 2,048 = 4,160 B" in term.formula)
+    assert term.formula.endswith("= 545,260,672 B = 1,652,557,088 B")
+    assert "NVSHMEM_CUMEM_GRANULARITY" in term.note and "unmodelled" in term.note
+    assert ll.verdict.startswith("Fits: ")  # nothing left unsized
+    given = _plan("deepep_low_latency", tokens=512)
+    assert _terms(given)["all2all_buffers"].value == ONE_NODE + QWEN_LL_512
+
+
+def test_the_deepseek_v3_figure_by_hand() -> None:
+    # DeepSeek-V3: hidden 7,168 (56 scales), 256 routed experts, T = 256
+    #   dispatch 16 + max(14,336, 7,168 + 224) = 14,352 B; combine 4 x 56 + 14,336 = 14,560 B
+    #   send max(256 x 14,352, 256 x 256 x 14,560) = max(3,674,112, 954,204,160)
+    #   receive max(65,536 x 14,352 = 940,572,672, 954,204,160) = 954,204,160
+    #   signals align_up(1,024, 128) = 1,024
+    #   2 x (954,204,160 x 2 + 1,024) = 3,816,818,688 = 29,818,896 x 128; + 128
+    assert deepep_ll_rdma_bytes(256, 7168, 256)[0] == 3_816_818_816
+
+
+def test_the_hidden_size_is_rounded_up_to_vllms_list() -> None:
+    # gpt-oss-20b: hidden 2,880 -> 3,072 (24 scales), 32 experts, T = 256 at TP=1 x DP=2
+    #   dispatch 16 + max(6,144, 3,072 + 96) = 6,160 B; combine 96 + 6,144 = 6,240 B
+    #   send max(256 x 6,160, 32 x 256 x 6,240) = 51,118,080; receive max(8,192 x 6,160 =
+    #   50,462,720, 51,118,080) = 51,118,080; signals align_up(128, 128) = 128
+    #   2 x (2 x 51,118,080 + 128) = 204,472,576 = 1,597,442 x 128; + 128 = 204,472,704 B
+    oss = _plan("deepep_low_latency", ParallelLayout(tp=1, dp=2, ep=True),
+                model="openai/gpt-oss-20b", gpus=2)
+    term = _terms(oss)["all2all_buffers"]
+    assert term.value == ONE_NODE + 204_472_704
+    assert "the layers' hidden 2,880 rounded up to 3,072" in term.formula
+    assert [ll_hidden(h) for h in (1024, 2048, 2049, 7169, 8192, 8193)] == [
+        2048, 2048, 2560, 8192, 8192, None]
+
+
+@pytest.mark.parametrize(("shapes", "words"), [
+    (frozenset({(12288, 64)}), "hidden 12,288 is above vLLM's largest, 8,192"),
+    (frozenset({(2048, 128), (2048, 64)}), "MoE layers of more than one (hidden, experts)"),
+])
+def test_a_low_latency_buffer_not_sized_says_why(shapes, words) -> None:
+    size, formula, complete = deepep_buffer_bytes("deepep_low_latency", False, 256, shapes)
+    assert size == ONE_NODE and not complete and words in formula
+
+
+@pytest.mark.parametrize(("version", "tokens", "budget", "rdma"), [
+    # 0.11.1-0.19.0: FusedMoEConfig.max_num_tokens is VLLM_MOE_DP_CHUNK_SIZE (256), whatever
+    # the budget (the H100 tier's 8,192 tokens; no batched-DP default before 0.20.0)
+    ("0.19.0", None, 8192, QWEN_LL_256),
+    ("0.19.0", 512, 512, QWEN_LL_256),
+    ("0.11.1", None, 8192, QWEN_LL_256),
+    # 0.20.0 on: --max-num-batched-tokens, its default 256 under batched-DP MoE
+    ("0.20.0", None, 256, QWEN_LL_256),
+    ("0.20.0", 512, 512, QWEN_LL_512),
+    ("0.34.0", 512, 512, QWEN_LL_512),
+])
+def test_the_tokens_each_release_sizes_it_for(version, tokens, budget, rdma) -> None:
+    ll = _plan("deepep_low_latency", version=version, tokens=tokens)
+    assert ll.max_num_batched_tokens == budget
+    assert _terms(ll)["all2all_buffers"].value == ONE_NODE + rdma
+
+
+@pytest.mark.parametrize(("version", "backend", "layout", "budget"), [
+    ("0.20.0", "deepep_low_latency", EP_DP, 256),
+    ("0.34.0", "nixl_ep", EP_DP, 256),
+    ("0.19.0", "deepep_low_latency", EP_DP, 8192),       # before the rule
+    ("0.34.0", "deepep_high_throughput", EP_DP, 8192),   # not a batched-DP backend
+    ("0.34.0", "deepep_low_latency", ParallelLayout(tp=2, dp=4), 8192),      # no EP
+    ("0.34.0", "deepep_low_latency", ParallelLayout(tp=8, ep=True), 8192),   # DP = 1
+])
+def test_batched_dp_moe_defaults_the_token_budget_to_256(version, backend, layout,
+                                                          budget) -> None:
+    # engine/arg_utils.py _set_default_max_num_seqs_and_batched_tokens_args: 256 tokens in place
+    # of the H100's 8,192, and max_num_seqs capped at the tokens (1,024 -> 256)
+    p = _plan(backend, layout, version)
+    assert (p.max_num_batched_tokens, p.max_num_seqs) == (budget, min(1024, budget))
+    assert any("defaults --max-num-batched-tokens to 256" in w for w in p.warnings) == (
+        budget == 256)
+    assert f"--max-num-batched-tokens {budget} " in p.vllm_command + " "
+    assert _plan(backend, layout, version, tokens=4096).max_num_batched_tokens == 4096
 
 
 @pytest.mark.parametrize(("layout", "model", "why"), [
@@ -173,3 +277,16 @@ def test_the_cli_passes_it_to_the_command(capsys) -> None:
     command = next(line for line in out.splitlines() if line.startswith("vllm serve "))
     assert shlex.split(command)[-2:] == ["--all2all-backend", "mori"]
     assert command_problems(command, vllm_cli("0.34.0")) == []
+
+
+def test_the_batched_dp_tokens_go_through_vllms_other_default_rules() -> None:
+    # arg_utils.py: 256 in place of the GPU's tier, then with chunked prefill off
+    # max(max_model_len, 256), the cap at max_num_seqs x max_model_len, and max_num_seqs
+    # capped at the tokens (H100 80GB: 79.19 GiB, the 8,192 / 1,024 tier)
+    h100, rules = int(79.19 * GIB), vllm_rules("0.20.0")
+    name = "NVIDIA H100 80GB HBM3"
+    assert default_batch_limits(h100, name, 40960, rules, batched_dp=True) == (256, 256)
+    assert default_batch_limits(h100, name, 40960, rules, chunked_prefill=False,
+                                batched_dp=True) == (40960, 1024)
+    assert default_batch_limits(h100, name, 100, rules, chunked_prefill=False,
+                                batched_dp=True) == (256, 256)
