@@ -136,3 +136,145 @@ def test_the_class_vllm_picks_is_the_first_it_serves() -> None:
     served_first = parse_model_config(tiny(architectures=["GemmaForCausalLM", "LlamaForCausalLM"],
                                            hidden_act="gelu"))
     assert silu_only_errors(served_first, vllm_cli("0.27.0")) == []
+
+
+# The families below, read in the wheels for this module's NOTE: each expectation is worked out
+# from the class vLLM builds there (the message names it), not from a run of the code.
+
+def gelu(name: str, **text_changes) -> dict:
+    """A ../shared reference config.json with hidden_act "gelu" where its MLP reads it:
+    text_config's for a multimodal wrapper, else the top level's."""
+    config, _ = load_ref_config(name)
+    if "text_config" in config:
+        return {**config, "text_config": {**config["text_config"], "hidden_act": "gelu",
+                                          **text_changes}}
+    return {**config, "hidden_act": "gelu", **text_changes}
+
+
+def words(release: str, arch: str, built: str, source: str, key: str = "hidden_act",
+          read: str = "0.9.1-0.34.0") -> list[str]:
+    return [f"ValueError: Unsupported activation: gelu. Only silu is supported for now. (vLLM "
+            f"{release} builds {arch}'s {built} as vllm/model_executor/models/{source}, which "
+            f"raises this for any config.json {key} but \"silu\" in every release {read}.)"]
+
+
+def test_qwen3_vl_reads_its_text_configs_hidden_act_through_qwen2mlp() -> None:
+    # qwen3_vl.py Qwen3LLMModel(Qwen3Model): Qwen3MLP is qwen2.py Qwen2MLP; registry from 0.11.0
+    spec = parse_model_config(gelu("Qwen__Qwen3-VL-32B-Instruct"))
+    assert spec.hidden_act == "gelu"
+    assert silu_only_errors(spec, vllm_cli("0.10.2")) == []  # not served before 0.11.0
+    for release in ("0.11.0", "0.34.0"):
+        assert silu_only_errors(spec, vllm_cli(release)) == words(
+            release, "Qwen3VLForConditionalGeneration", "MLPs", "qwen2.py Qwen2MLP",
+            "text_config.hidden_act")
+
+
+def test_qwen3_vl_moe_refuses_only_where_it_builds_a_dense_layer() -> None:
+    # Qwen3-VL-30B-A3B: 48 MoE layers, no shared expert: no Qwen3MoeMLP built
+    assert silu_only_errors(parse_model_config(gelu("Qwen__Qwen3-VL-30B-A3B-Instruct")),
+                            vllm_cli("0.34.0")) == []
+    dense_first = parse_model_config(gelu("Qwen__Qwen3-VL-30B-A3B-Instruct", mlp_only_layers=[0]))
+    assert silu_only_errors(dense_first, vllm_cli("0.11.0")) == words(
+        "0.11.0", "Qwen3VLMoeForConditionalGeneration",
+        "dense-layer MLPs (and shared experts from 0.15.0)", "qwen3_moe.py Qwen3MoeMLP",
+        "text_config.hidden_act")
+
+
+def test_qwen3_next_refuses_through_its_shared_expert() -> None:
+    # qwen3_next.py: Qwen2MoeMLP as Qwen3NextMLP for the shared expert where
+    # shared_expert_intermediate_size > 0 (512 here; every one of the 48 layers is MoE)
+    spec = parse_model_config(gelu("Qwen__Qwen3-Next-80B-A3B-Instruct"))
+    assert silu_only_errors(spec, vllm_cli("0.10.1")) == []  # registry from 0.10.2
+    assert silu_only_errors(spec, vllm_cli("0.10.2")) == words(
+        "0.10.2", "Qwen3NextForCausalLM", "dense-layer MLPs and shared experts",
+        "qwen2_moe.py Qwen2MoeMLP")
+    unshared = parse_model_config(gelu("Qwen__Qwen3-Next-80B-A3B-Instruct",
+                                       shared_expert_intermediate_size=0))
+    assert silu_only_errors(unshared, vllm_cli("0.34.0")) == []
+
+
+def test_qwen3_5_builds_qwen3nextmlp_on_every_layer_and_qwen3_5_moe_its_shared_expert() -> None:
+    dense = parse_model_config(gelu("Qwen__Qwen3.5-27B"))
+    assert silu_only_errors(dense, vllm_cli("0.16.0")) == []  # registry from 0.17.0
+    assert silu_only_errors(dense, vllm_cli("0.17.0")) == words(
+        "0.17.0", "Qwen3_5ForConditionalGeneration", "MLPs", "qwen2_moe.py Qwen2MoeMLP",
+        "text_config.hidden_act")
+    moe = parse_model_config(gelu("Qwen__Qwen3.5-35B-A3B"))
+    assert silu_only_errors(moe, vllm_cli("0.34.0")) == words(
+        "0.34.0", "Qwen3_5MoeForConditionalGeneration", "dense-layer MLPs and shared experts",
+        "qwen2_moe.py Qwen2MoeMLP", "text_config.hidden_act")
+
+
+@pytest.mark.parametrize(("name", "arch", "release"), [
+    ("deepseek-ai__DeepSeek-V3.2", "DeepseekV32ForCausalLM", "0.28.0"),  # deepseek_v2.py
+    ("deepseek-ai__DeepSeek-V3.2", "DeepseekV32ForCausalLM", "0.29.0"),  # vllm/models/...
+    ("zai-org__GLM-5", "GlmMoeDsaForCausalLM", "0.16.0"),
+    ("zai-org__GLM-5", "GlmMoeDsaForCausalLM", "0.34.0"),
+])
+def test_the_sparse_attention_deepseeks_build_deepseek_v2s_mlps(name, arch, release) -> None:
+    assert silu_only_errors(parse_model_config(gelu(name)), vllm_cli(release)) == words(
+        release, arch, "dense MLPs and shared experts, and MoE blocks",
+        "deepseek_v2.py DeepseekV2MLP and DeepseekV2MoE")
+
+
+def test_kimi_k2_5s_text_model_is_deepseek_v2() -> None:
+    spec = parse_model_config(gelu("moonshotai__Kimi-K2.5"))
+    assert silu_only_errors(spec, vllm_cli("0.14.0")) == []  # registry from 0.15.0
+    assert silu_only_errors(spec, vllm_cli("0.15.0")) == words(
+        "0.15.0", "KimiK25ForConditionalGeneration",
+        "dense MLPs and shared experts, and MoE blocks",
+        "deepseek_v2.py DeepseekV2MLP and DeepseekV2MoE", "text_config.hidden_act")
+
+
+def test_mimo_v2_flash_and_deepseek_v4_name_the_releases_their_class_exists_in() -> None:
+    mimo = parse_model_config(gelu("XiaomiMiMo__MiMo-V2-Flash"))
+    assert silu_only_errors(mimo, vllm_cli("0.13.0")) == []
+    assert silu_only_errors(mimo, vllm_cli("0.14.0")) == words(
+        "0.14.0", "MiMoV2FlashForCausalLM", "MLPs and MoE blocks",
+        "mimo_v2_flash.py (mimo_v2.py from 0.21.0) MiMoV2MLP and MiMoV2MoE",
+        read="0.14.0-0.34.0")
+    v4 = parse_model_config(gelu("deepseek-ai__DeepSeek-V4-Flash"))  # n_shared_experts 1
+    assert silu_only_errors(v4, vllm_cli("0.19.0")) == []
+    assert silu_only_errors(v4, vllm_cli("0.22.0")) == words(
+        "0.22.0", "DeepseekV4ForCausalLM", "shared experts",
+        "deepseek_v4.py (vllm/models/deepseek_v4/<platform>/model.py from 0.22.0) "
+        "DeepseekV4MLP", read="0.20.0-0.34.0")
+
+
+@pytest.mark.parametrize("name", ["meta-llama__Llama-4-Maverick-17B-128E-Instruct",
+                                  "MiniMaxAI__MiniMax-M2.5", "openai__gpt-oss-20b"])
+def test_families_that_do_not_read_hidden_act_are_not_refused(name: str) -> None:
+    # llama4.py builds LlamaMLP with hidden_act="silu" written in; minimax_m2.py and gpt_oss.py
+    # read no hidden_act
+    spec = parse_model_config(gelu(name))
+    assert spec.hidden_act == "gelu"
+    for release in ("0.11.1", "0.22.0", "0.34.0"):
+        assert silu_only_errors(spec, vllm_cli(release)) == []
+
+
+@pytest.mark.parametrize(("arch", "model_type", "first", "built", "source"), [
+    ("InternLM2ForCausalLM", "internlm2", "0.9.1", "MLPs", "internlm2.py InternLM2MLP"),
+    ("Exaone4ForCausalLM", "exaone4", "0.10.0", "MLPs", "exaone4.py Exaone4GatedMLP"),
+    ("Glm4MoeForCausalLM", "glm4_moe", "0.10.0", "dense MLPs and shared experts, and MoE blocks",
+     "glm4_moe.py Glm4MoeMLP and Glm4MoE"),
+])
+def test_model_types_headroom_does_not_know_are_refused_on_every_layer(
+        arch, model_type, first, built, source) -> None:
+    # planned from the standard keys, with a warning; the class raises whatever the layer
+    spec = parse_model_config(tiny(architectures=[arch], model_type=model_type,
+                                   hidden_act="gelu"))
+    assert silu_only_errors(spec, vllm_cli(first)) == words(first, arch, built, source)
+    if first != "0.9.1":  # registry.py serves it from `first`
+        assert silu_only_errors(spec, vllm_cli("0.9.2")) == []
+
+
+def test_names_registry_maps_to_llamas_class_are_refused_while_served_natively() -> None:
+    cwm = parse_model_config(tiny(architectures=["CwmForCausalLM"], hidden_act="gelu"))
+    assert silu_only_errors(cwm, vllm_cli("0.31.0")) == [
+        llama_words("0.31.0", arch="CwmForCausalLM")]
+    # 0.32.0's registry serves it through the Transformers backend, which takes any activation
+    assert silu_only_errors(cwm, vllm_cli("0.32.0")) == []
+    ernie = parse_model_config(tiny(architectures=["Ernie4_5ForCausalLM"], model_type="ernie4_5",
+                                    hidden_act="gelu"))
+    assert silu_only_errors(ernie, vllm_cli("0.10.1")) == [
+        llama_words("0.10.1", arch="Ernie4_5ForCausalLM")]
