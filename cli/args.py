@@ -424,6 +424,15 @@ def _add_engine(parser: argparse.ArgumentParser, *, layout: bool) -> None:
                      "takes): passed in the launch command; read by vLLM for MoE models with "
                      "--ep and --dp > 1 (a note says where it is ignored); the DeepEP backends' "
                      "buffers come off the KV pool; default: not passed (allgather_reducescatter)")
+    eng.add_argument("--enable-eplb", action="store_true",
+                     help="vLLM --enable-eplb (0.9.2 on): the expert-parallel load balancer, "
+                     "with --ep only; passed in the launch command, its load statistics not "
+                     "sized (the verdict says so)")
+    eng.add_argument("--num-redundant-experts", type=_bounded_int(0, 1 << 16), metavar="N",
+                     help="EPLB's redundant experts per MoE layer (vLLM --eplb-config "
+                     "num_redundant_experts; --num-redundant-experts before 0.10.2): each EP "
+                     "rank holds (routed + N) / EP size experts; needs --enable-eplb; default: "
+                     "not passed (0; from 0.34 the least making them divisible)")
     eng.add_argument("--enable-chunked-prefill", action=BooleanOnce,
                      default=True, help="vLLM V1 default on; --no-enable-chunked-prefill "
                      "requires max_num_batched_tokens >= max_model_len")

@@ -21,6 +21,7 @@ from planner.model.spec import ModelSpec
 from planner.serving.all2all import all2all_refusal
 from planner.serving.auto_layout import auto_layout, layout_scheme
 from planner.serving.engine import EngineSettings
+from planner.serving.eplb import flag_refusal
 from planner.serving.hardware import (
     MAX_GPUS_PER_NODE,
     ClusterSpec,
@@ -416,7 +417,7 @@ def engine_settings(args: argparse.Namespace) -> EngineSettings:
     if args.vllm_version:
         values["vllm_version"] = args.vllm_version
     settings = EngineSettings(**values, **block_size_setting(args), **moe_backend_setting(args),
-                              **all2all_backend_setting(args))
+                              **all2all_backend_setting(args), **eplb_setting(args, release))
     # EngineError (exit 2) for a version not covered or a KV dtype it does not offer
     require_kv_cache_dtype(vllm_rules(settings.vllm_version), settings.kv_cache_dtype)
     return settings
@@ -458,6 +459,18 @@ def moe_backend_setting(args: argparse.Namespace) -> dict[str, str]:
     if refusal:
         raise CliError(refusal)
     return {"moe_backend": backend}
+
+
+def eplb_setting(args: argparse.Namespace, release: str) -> dict[str, object]:
+    """{"enable_eplb": True, "num_redundant_experts": N} as given ({} when neither is);
+    CliError where the release's parser lacks the flag (eplb.flag_refusal: 0.9.1)."""
+    enable = getattr(args, "enable_eplb", False)
+    redundant = getattr(args, "num_redundant_experts", None)
+    refusal = flag_refusal(enable, redundant, vllm_cli(release))
+    if refusal:
+        raise CliError(refusal)
+    return {**({"enable_eplb": True} if enable else {}),
+            **({"num_redundant_experts": redundant} if redundant is not None else {})}
 
 
 def all2all_backend_setting(args: argparse.Namespace) -> dict[str, str]:

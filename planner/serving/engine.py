@@ -156,6 +156,14 @@ class EngineSettings(BaseModel):
         "choices: planner.serving.all2all); None: not passed, vLLM's default "
         "(allgather_reducescatter). Read by vLLM on MoE models with --enable-expert-parallel "
         "and --data-parallel-size > 1; the DeepEP backends' buffers come off the KV pool")
+    enable_eplb: bool = Field(
+        default=False, description="--enable-eplb (vLLM 0.9.2 on): the expert-parallel load "
+        "balancer; with --enable-expert-parallel only (planner.serving.eplb)")
+    num_redundant_experts: int | None = Field(
+        default=None, ge=0, description="EPLB's redundant experts per MoE layer (vLLM "
+        "--num-redundant-experts to 0.11.1, --eplb-config num_redundant_experts from 0.10.2); "
+        "each EP rank holds (routed + redundant) / EP size experts. None: not passed, vLLM's "
+        "default (0; from 0.34.0 the least making the experts divisible by the EP size)")
     activation_bytes: int | None = Field(default=None, ge=0, description="override")
     non_torch_bytes: int | None = Field(default=None, ge=0, description="override")
     cuda_graph_bytes: int | None = Field(default=None, ge=0, description="override")

@@ -16,6 +16,7 @@ from planner.model import quant
 from planner.model.config.quant import W4AFP8_SCHEME
 from planner.model.spec import ModelSpec
 from planner.serving.engine import EngineSettings, served_dtype
+from planner.serving.eplb import eplb_launch_flags
 from planner.serving.startup import quantization_mismatch
 from planner.serving.vllm_cli import (
     VllmCli,
@@ -569,6 +570,9 @@ def engine_flags(s: EngineSettings, max_model_len: int, mbt: int, seqs: int) -> 
         parts.append(f"--moe-backend {s.moe_backend}")
     if s.all2all_backend:
         parts.append(f"--all2all-backend {s.all2all_backend}")
+    if s.enable_eplb or s.num_redundant_experts is not None:
+        parts += eplb_launch_flags(s.enable_eplb, s.num_redundant_experts,
+                                   vllm_cli(s.vllm_version))
     if s.num_speculative_tokens:
         parts.append("--speculative-config '{\"method\": \"mtp\", \"num_speculative_tokens\": "
                      f"{s.num_speculative_tokens}}}'")

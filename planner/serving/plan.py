@@ -63,6 +63,15 @@ from planner.serving.engine import (
     vllm_window,
 )
 from planner.serving.engines import VLLM, Engine, Overheads, Worker
+from planner.serving.eplb import UNMODELLED as EPLB_UNMODELLED
+from planner.serving.eplb import (
+    flag_refusal,
+    method_note,
+    moe_method_kind,
+    redundant_count,
+    settings_refusals,
+)
+from planner.serving.eplb import layout_refusal as eplb_layout_refusal
 from planner.serving.hardware import (
     ClusterSpec,
     GpuSpec,
@@ -84,6 +93,7 @@ from planner.serving.launch import (
 )
 from planner.serving.layout import (
     ParallelLayout,
+    first_moe,
     layout_errors,
     layout_key,
     layout_warnings,
@@ -757,6 +767,8 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings,
     mixed = quant.checkpoint_formats(spec, scheme) is not None  # ModelOpt MIXED_PRECISION
     mismatch = tuple(quantization_errors(spec, s.quantization))
     load = weight_load_rules(spec, scheme, s.moe_backend, rules.version, gpu)
+    eplb_kind = moe_method_kind(spec.quant.method if spec.quant else None, s.quantization,
+                                bool(s.target_quant))
     resolved = _Resolved(
         gpu_name=gpu.name, wsl2=gpu.wsl2, max_model_len=max_model_len,
         mbt=mbt, seqs=seqs,
@@ -809,7 +821,9 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings,
                           oracle_skip_note(spec, scheme, s.moe_backend, rules.version)
                           if s.moe_backend else None,
                           aiter_env_note(spec, scheme, s.moe_backend, rules.version, gpu.vendor)
-                          if s.moe_backend else None])),
+                          if s.moe_backend else None,
+                          method_note(eplb_kind, rules.version)
+                          if s.enable_eplb and spec.is_moe else None])),
         gap_parts=remote_gap[:1] + unread_weights_part(spec, scheme),
         model_limit=window.limit,
         refusals=tuple(startup_errors(
@@ -866,7 +880,10 @@ def _derive(spec: ModelSpec, cluster: ClusterSpec, s: EngineSettings,
                                                  gpu.vendor, gpu.compute_capability)
                                   if s.moe_backend else None,
                                   all2all_refusal(s.all2all_backend, cli)
-                                  if s.all2all_backend else None]))
+                                  if s.all2all_backend else None,
+                                  flag_refusal(s.enable_eplb, s.num_redundant_experts, cli)]))
+            + tuple(settings_refusals(s.enable_eplb, s.num_redundant_experts, eplb_kind,
+                                      spec.is_moe, rules.version))
             + started.refused,
         ep_refusal=next(filter(None, (mxfp4_ep_reason(rules.version, cc) for cc in sorted(
             {n.gpu.compute_capability for n in cluster.nodes}))), None)
@@ -1090,9 +1107,13 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
     narrow, marlin_warnings = _marlin_shape(spec, r, layout.tp)
     width = _b12x_width(spec, layout, s)
     version = vllm_rules(s.vllm_version).version
+    redundant = _redundant_experts(spec, s, layout)
     refusal = narrow[0] if narrow else width[1] if width and width[0] else \
         qk_norm_gather_refusal(spec, layout.tp, version, r.transformers_backend) \
-        or w4afp8_shape_refusal(spec, r.scheme, layout.expert_tp, version)
+        or w4afp8_shape_refusal(spec, r.scheme, layout.expert_tp, version) \
+        or eplb_layout_refusal(s.enable_eplb, layout.ep, layout.tp, layout.dp,
+                               moe.num_experts if (moe := first_moe(spec)) else 0, redundant,
+                               version)
     if refusal:
         return _Refused(r, refusal)
     own_heads = bool(r.states.draft_kv_layers) and draft_own_heads(spec, s.vllm_version)
@@ -1101,8 +1122,8 @@ def _layout_facts(spec: ModelSpec, cluster: ClusterSpec, layout: ParallelLayout,
            r.states.draft_kv_layers, own_heads, own_embed,
            r.mbt if spec.compressed_attention or sparse_mla_buffer_bytes(spec, 1) else 0,
            r.vision_first_stage_only,
-           r.load, r.siglip_head, r.tower_whole, r.transformers_backend)
-    terms = _cached(spec, key, _rank_terms, spec, r, layout, own_heads, own_embed)
+           r.load, r.siglip_head, r.tower_whole, r.transformers_backend, redundant)
+    terms = _cached(spec, key, _rank_terms, spec, r, layout, own_heads, own_embed, redundant)
     totals = tuple(w.total_bytes for w in terms)
     kv_b = sparse_mla_kv(spec, s, r.kv_plain, r.compute_capability, layout.tp)
     stages = ENGINE.stage_layouts(r.facts, layout, r.block_size, kv_b, r.fa4_fp8_hd512,
@@ -1144,16 +1165,29 @@ def _wna16_backend_errors(spec: ModelSpec, cluster: ClusterSpec, layout: Paralle
 
 
 def _rank_terms(spec: ModelSpec, r: _Resolved, layout: ParallelLayout, own_heads: bool,
-                own_embed: bool) -> tuple[WeightTerms, ...]:
+                own_embed: bool, redundant: int = 0) -> tuple[WeightTerms, ...]:
     """The weights of each (stage, TP rank) position by component, in rank order (_setup
-    caches them per weight format and layout)."""
+    caches them per weight format and layout), with `redundant` EPLB experts per MoE layer
+    (_redundant_experts)."""
     return rank_weights(spec, r.scheme, layout, _params(spec), served_dtype_bytes=r.act_b,
                         expert_pad=r.expert_pad, mtp_layers=r.states.draft_kv_layers,
                         mtp_own_heads=own_heads, mtp_own_embed=own_embed,
                         max_num_batched_tokens=r.mbt,
                         vision_first_stage_only=r.vision_first_stage_only,
                         siglip_head=r.siglip_head, tower_whole=r.tower_whole,
-                        transformers_backend=r.transformers_backend, rules=r.load)
+                        transformers_backend=r.transformers_backend,
+                        rules=r.load._replace(redundant_experts=redundant) if redundant
+                        else r.load)
+
+
+def _redundant_experts(spec: ModelSpec, s: EngineSettings, layout: ParallelLayout) -> int:
+    """EPLB's redundant experts per MoE layer vLLM builds on this layout (eplb.redundant_count;
+    0 without EPLB, EP or routed experts)."""
+    moe = first_moe(spec)
+    if not (s.enable_eplb and layout.ep and moe is not None):
+        return 0
+    return redundant_count(True, s.num_redundant_experts, moe.num_experts, layout.ep_size,
+                           vllm_rules(s.vllm_version).version)
 
 
 WEIGHT_PARTS = {
@@ -1405,7 +1439,10 @@ def _all2all_buffer(st: _Setup, pp_stage: int) -> tuple[int, str, bool] | None:
              for d in range(layout.dp) for t in range(layout.tp))
     internode = len({st.cluster.rank_node(r)[0] for r in ranks
                      if r < st.cluster.gpu_count}) > 1
-    shapes = frozenset((mlp.latent_size or st.spec.hidden_size, mlp.num_experts) for mlp in moes)
+    # E counts EPLB's redundant experts: vLLM passes FusedMoE's global_num_experts
+    redundant = _redundant_experts(st.spec, s, layout)
+    shapes = frozenset((mlp.latent_size or st.spec.hidden_size, mlp.num_experts + redundant)
+                       for mlp in moes)
     return deepep_buffer_bytes(backend, internode, ll_tokens(version, st.facts.r.mbt),
                                shapes) or (
         0, f"{backend}: its buffers are not sized (unmodelled)", False)
@@ -1679,7 +1716,8 @@ def _outcome(
     buffer = _all2all_buffer(st, bind.pp_stage)
     parts = (*parts, *f.r.gap_parts,
              *([unsized_part(effective_backend(s.all2all_backend, vllm_rules(
-                 s.vllm_version).version))] if buffer and not buffer[2] else []))
+                 s.vllm_version).version))] if buffer and not buffer[2] else []),
+             *([EPLB_UNMODELLED] if s.enable_eplb and layout.ep and st.spec.is_moe else []))
     limit = f.r.model_limit
     if not errors:
         fits = "Fits" if not parts else UNMODELLED_FIT + ", ".join(parts) + ")"

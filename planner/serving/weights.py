@@ -107,6 +107,7 @@ class WeightLoadRules(NamedTuple):
     width_pad: int = 1  # moe_backend.trtllm_bf16_width_pad: 16-bit experts' width multiple
     indexer_wk_quantized: bool = False  # vllm_versions.INDEXER_WK_UNQUANTIZED_FROM
     zeros_freed_bits: float = 0.0  # startup.gptq_zeros_freed_bits: GPTQ zero points Marlin frees
+    redundant_experts: int = 0  # EPLB's redundant experts per MoE layer, spread over EP ranks
 
 
 _NO_LOAD_RULES = WeightLoadRules()
@@ -227,7 +228,7 @@ def rank_weights(
     ep_size = layout.tp * layout.dp if layout.ep else 1
     # TP ranks of one stage hold the same bytes, except that EP gives the first
     # num_experts % ep_size ranks one more expert: each distinct case is computed once.
-    remainders = sorted({lp.routed_experts // lp.expert_size % ep_size
+    remainders = sorted({_physical_experts(lp, rules) % ep_size
                          for lp in params.layers if lp.expert_size})
     memo: dict[tuple, WeightTerms] = {}
     out = []
@@ -1158,10 +1159,18 @@ def _experts_per_rank(lp: LayerParams, shard: _Shard) -> float:
 
     NOTE: with EP vLLM (FusedMoE determine_expert_map) gives each of the ep_size = tp x dp
     ranks num_experts // ep_size experts and one more to the first num_experts % ep_size
-    ranks: 60 experts over 8 ranks -> 8, 8, 8, 8, 7, 7, 7, 7.
+    ranks: 60 experts over 8 ranks -> 8, 8, 8, 8, 7, 7, 7, 7. num_experts is FusedMoE's
+    global_num_experts, the routed experts + EPLB's redundant ones (_physical_experts).
     """
     if shard.ep_size == 1 or not lp.expert_size:
         return lp.routed_experts / shard.expert_tp
-    num_experts = lp.routed_experts // lp.expert_size
+    num_experts = _physical_experts(lp, shard.rules)
     local = num_experts // shard.ep_size + (shard.ep_rank < num_experts % shard.ep_size)
     return local * lp.expert_size
+
+
+def _physical_experts(lp: LayerParams, rules: WeightLoadRules) -> int:
+    """Experts of a MoE layer vLLM places over the EP ranks: its routed experts + EPLB's
+    redundant ones (vLLM FusedMoE: global_num_experts = num_experts + num_redundant_experts,
+    every one of them a full copy of a routed expert's weights; planner.serving.eplb)."""
+    return lp.routed_experts // lp.expert_size + rules.redundant_experts

@@ -1,0 +1,169 @@
+"""vLLM's expert-parallel load balancer (--enable-eplb) and its redundant experts: the flags
+of each release, vLLM's refusals, and how many experts each EP rank then holds.
+
+Read from the `.py` files of the vLLM wheels 0.9.2 (sha256 f3c5da29...), 0.10.0 (8ca37559...),
+0.10.1 (df04a141...), 0.10.2 (e0cba611...), 0.11.0 (3861c75f...), 0.11.1 (077da606...),
+0.12.0 (596673ed...), 0.20.0 (24d28892...), 0.33.0 (4b6bdec4...) and 0.34.0 (79ca4b3c...),
+fused_moe/ of 0.21.0, 0.22.0, 0.23.0, 0.24.0, 0.27.0 and 0.30.0 (EVEN_WORDS_NAME_COUNTS_FROM),
+and
+config/parallel.py of every covered release 0.10.1-0.34.0; the flags from the command-line
+fixtures (planner.serving.vllm_cli):
+- flags: 0.9.1 has no EPLB. 0.9.2-0.11.1 take --enable-eplb and --num-redundant-experts N;
+  0.10.2 on take --eplb-config JSON ({"num_redundant_experts": N}, EPLBConfig), which 0.12.0 on
+  take alone (ParallelConfig.num_redundant_experts: "deprecated ... will be removed in
+  v0.12.0"). The launch command writes --eplb-config wherever the release has it.
+- ParallelConfig (config.py in 0.9.2 / 0.10.0, config/parallel.py on): redundant experts
+  without EPLB are refused ("num_redundant_experts should be used with EPLB." to 0.10.1,
+  "num_redundant_experts is set to N but EPLB is not enabled. ..." from 0.10.2); from 0.10.1
+  EPLB without --enable-expert-parallel ("enable_expert_parallel must be True to use EPLB.")
+  and at TP x DP = 1 ("EPLB requires tensor_parallel_size or data_parallel_size to be greater
+  than 1, ..."; 0.26.0 on names PCP too). 0.9.2 and 0.10.0 check neither; Headroom does not
+  plan EPLB without EP there (EPLB_EP_CHECKED_FROM).
+- FusedMoE (fused_moe/layer.py): global_num_experts = num_experts + num_redundant_experts, and
+  with EP and EPLB global_num_experts % ep_size == 0 ("EPLB currently only supports even
+  distribution of experts across ranks."; an assert to 0.21.0, a ValueError naming the counts
+  from 0.22.0: EVEN_WORDS_NAME_COUNTS_FROM); determine_expert_map then gives every EP rank
+  global_num_experts // ep_size experts, redundant ones included.
+- the MoE method: 0.9.2 takes Fp8MoEMethod only, 0.10.0-0.11.0 Fp8MoEMethod or
+  UnquantizedFusedMoEMethod ("EPLB is only supported for FP8 quantization for now."); from
+  0.11.1 each method's supports_eplb decides (fp8 and unquantized True in 0.11.1, 0.12.0,
+  0.20.0, 0.34.0; the other methods' answers differ by release and backend and are not
+  checked here: a note says so).
+- 0.34.0 (not 0.33.0): with --enable-eplb and no count, ParallelConfig
+  .compute_eplb_num_redundant_experts takes the least count making routed + redundant a
+  multiple of the EP size ((ep - E % ep) % ep); before, the default is 0.
+Not sized: EplbState's load-statistics tensors (eplb_state.py: expert_load_window, window_size
+x MoE layers x physical experts int32 in 0.11.1, and the expert maps), built at model load,
+and the buffers of the dummy rearrangement the profile run makes (rebalance_execute.py):
+both count against the KV pool in vLLM, and the verdict names them as unmodelled.
+"""
+
+import json
+
+from planner.serving.vllm_cli import VllmCli, unrecognized_flag
+
+Version = tuple[int, int, int]
+
+EPLB_EP_CHECKED_FROM: Version = (0, 10, 1)
+"""ParallelConfig refuses EPLB without EP or at TP x DP = 1 (0.10.0's config.py does not)."""
+NEW_REDUNDANT_WORDS_FROM: Version = (0, 10, 2)
+"""The "is set to N but EPLB is not enabled" words (0.10.1: "should be used with EPLB.")."""
+UNQUANTIZED_EPLB_FROM: Version = (0, 10, 0)
+"""FusedMoE takes UnquantizedFusedMoEMethod with EPLB (0.9.2: Fp8MoEMethod only)."""
+SUPPORTS_EPLB_FROM: Version = (0, 11, 1)
+"""FusedMoEMethodBase.supports_eplb decides (0.11.0: an isinstance check)."""
+AUTO_REDUNDANT_FROM: Version = (0, 34, 0)
+"""An unset count is the least one making the experts divisible (0.33.0: 0)."""
+PCP_WORDS_FROM: Version = (0, 26, 0)
+"""The one-GPU refusal names prefill-context parallelism (0.25.0's words do not)."""
+EVEN_WORDS_NAME_COUNTS_FROM: Version = (0, 22, 0)
+"""The divisibility refusal names the counts (a ValueError in fused_moe/layer.py of the 0.22.0,
+0.23.0, 0.24.0, 0.27.0, 0.30.0, 0.33.0 and 0.34.0 wheels; an assert without them in 0.20.0 and
+0.21.0)."""
+
+UNMODELLED = ("EPLB's expert-load statistics and rearrangement buffers "
+              "(vLLM's EplbState, not sized)")
+"""The verdict's unmodelled part wherever EPLB runs (module docstring)."""
+
+
+def redundant_flag(cli: VllmCli) -> str:
+    """The flag the release's launch command sets the redundant count with."""
+    return "--eplb-config" if "--eplb-config" in cli.flags else "--num-redundant-experts"
+
+
+def eplb_launch_flags(enable: bool, redundant: int | None, cli: VllmCli) -> list[str]:
+    """The EPLB flags of the launch command, in the release's own spelling."""
+    parts = ["--enable-eplb"] if enable else []
+    if redundant is not None:
+        if redundant_flag(cli) == "--eplb-config":
+            parts.append(f"--eplb-config '{json.dumps({'num_redundant_experts': redundant})}'")
+        else:
+            parts.append(f"--num-redundant-experts {redundant}")
+    return parts
+
+
+def flag_refusal(enable: bool, redundant: int | None, cli: VllmCli) -> str | None:
+    """The release's parser refusing the flags (0.9.1 has none), in its words."""
+    if enable and unrecognized_flag("--enable-eplb", cli):
+        return unrecognized_flag("--enable-eplb", cli)
+    if redundant is not None:
+        return unrecognized_flag(redundant_flag(cli), cli)
+    return None
+
+
+def moe_method_kind(quant_method: str | None, runtime_quantization: str | None,
+                    what_if: bool) -> str:
+    """"unquantized", "fp8" (vLLM's Fp8Config: Fp8MoEMethod) or "other" for the served MoE
+    layers: the checkpoint's quant_method, else the runtime --quantization."""
+    if what_if:
+        return "other"
+    method = quant_method or runtime_quantization
+    return "unquantized" if method is None else "fp8" if method == "fp8" else "other"
+
+
+def settings_refusals(enable: bool, redundant: int | None, kind: str, is_moe: bool,
+                      version: Version) -> list[str]:
+    """vLLM's start-up refusals of these EPLB settings on any layout (module docstring)."""
+    if not enable:
+        if redundant:
+            return ["vLLM refuses redundant experts without --enable-eplb: " + (
+                f"num_redundant_experts is set to {redundant} but EPLB is not enabled. Either "
+                "enable EPLB or unset num_redundant_experts."
+                if version >= NEW_REDUNDANT_WORDS_FROM else
+                f"num_redundant_experts should be used with EPLB.{redundant}.")]
+        return []
+    if not is_moe:
+        return []  # --enable-expert-parallel's own refusal (layout_errors) names the model
+    allowed = {"fp8"} if version < UNQUANTIZED_EPLB_FROM else {"fp8", "unquantized"}
+    if kind not in allowed and version < SUPPORTS_EPLB_FROM:
+        return ["vLLM refuses --enable-eplb for these MoE weights: EPLB is only supported "
+                "for FP8 quantization for now."]
+    return []
+
+
+def method_note(kind: str, version: Version) -> str | None:
+    """Where Headroom does not check that the MoE method supports EPLB (from 0.11.1)."""
+    if kind == "other" and version >= SUPPORTS_EPLB_FROM:
+        return ("--enable-eplb: whether this weight format's MoE method supports EPLB "
+                "(vLLM's supports_eplb; where not, it stops at start-up: \"EPLB is not "
+                "supported ...\") is not checked: read for FP8 and 16-bit weights only")
+    return None
+
+
+def redundant_count(enable: bool, redundant: int | None, num_experts: int, ep_size: int,
+                    version: Version) -> int:
+    """The redundant experts vLLM builds: the given count, else 0, or from 0.34.0 the least
+    making num_experts + it a multiple of ep_size (AUTO_REDUNDANT_FROM)."""
+    if not enable:
+        return 0
+    if redundant is not None:
+        return redundant
+    return (ep_size - num_experts % ep_size) % ep_size if version >= AUTO_REDUNDANT_FROM else 0
+
+
+def layout_refusal(enable: bool, ep: bool, tp: int, dp: int, num_experts: int, redundant: int,
+                   version: Version) -> str | None:
+    """vLLM's refusal of EPLB on this layout (ep_size = tp x dp with EP), or None;
+    `num_experts` 0 for a dense model (no MoE layer to check)."""
+    if not enable:
+        return None
+    if not ep:
+        if version < EPLB_EP_CHECKED_FROM:
+            return (f"--enable-eplb without --enable-expert-parallel is not planned for vLLM "
+                    f"{'.'.join(map(str, version))} (its checks start at 0.10.1)")
+        return ("vLLM refuses --enable-eplb without --enable-expert-parallel: "
+                "enable_expert_parallel must be True to use EPLB.")
+    if tp * dp <= 1 and version >= EPLB_EP_CHECKED_FROM:
+        return "vLLM refuses --enable-eplb on one GPU: " + (
+            f"EPLB requires tensor, prefill-context, or data parallelism, but got TP={tp}, "
+            f"PCP=1, DP={dp}." if version >= PCP_WORDS_FROM else
+            "EPLB requires tensor_parallel_size or data_parallel_size to be greater than 1, "
+            f"but got TP={tp},DP={dp}.")
+    total, ep_size = num_experts + redundant, tp * dp
+    if num_experts and total % ep_size:
+        return (f"vLLM refuses --enable-eplb with {num_experts} routed + {redundant} redundant "
+                f"experts over {ep_size} EP ranks (tp x dp): EPLB currently only supports even "
+                "distribution of experts across ranks." + (
+                    f" Got {total} experts and {ep_size} EP ranks."
+                    if version >= EVEN_WORDS_NAME_COUNTS_FROM else ""))
+    return None

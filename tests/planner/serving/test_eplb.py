@@ -1,0 +1,138 @@
+"""--enable-eplb and redundant experts: the flags of each release, vLLM's refusals, the expert
+weights each EP rank holds and the DeepEP buffer's E (planner/serving/eplb.py).
+
+Figures worked by hand from the configs (/work/shared/model-configs) and the vLLM sources the
+module docstring cites (FusedMoE: global_num_experts = num_experts + num_redundant_experts,
+local experts = global_num_experts // ep_size):
+- deepseek-ai/DeepSeek-V3: hidden 7,168, moe_intermediate_size 2,048, 256 routed experts,
+  61 layers of which first_k_dense_replace = 3 are dense: 58 MoE layers; quant_method fp8 with
+  weight_block_size [128, 128] and one float32 scale per block. One expert: gate, up and down,
+  3 x 7,168 x 2,048 = 44,040,192 FP8 bytes + 3 x (7,168 / 128) x (2,048 / 128) = 3 x 896
+  scales x 4 B = 10,752 B: 44,050,944 B.
+- Qwen/Qwen3-30B-A3B: hidden 2,048, moe_intermediate_size 768, 128 experts, 48 MoE layers,
+  bfloat16: one expert 3 x 2,048 x 768 x 2 B = 9,437,184 B.
+"""
+
+import pytest
+
+from planner.catalog import catalog_spec
+from planner.serving.engine import EngineSettings
+from planner.serving.eplb import redundant_count
+from planner.serving.hardware import preset_cluster
+from planner.serving.layout import ParallelLayout
+from planner.serving.plan import PlanRequest, plan
+from planner.serving.vllm_cli import command_problems, vllm_cli
+from planner.serving.vllm_versions import LayoutRefused
+from tests.cli.conftest import run_main
+
+DSV3 = "deepseek-ai/DeepSeek-V3"
+DSV3_EXPERT = 3 * 7168 * 2048 + 3 * (7168 // 128) * (2048 // 128) * 4  # 44,050,944 B
+DP16_EP = ParallelLayout(tp=1, dp=16, ep=True)
+
+
+def _plan(model: str = DSV3, layout: ParallelLayout = DP16_EP, version: str = "0.33.0",
+          gpu: str = "h200", nodes: int = 2, **engine):
+    return plan(PlanRequest(
+        model=catalog_spec(model), cluster=preset_cluster(gpu, 8, nodes), layout=layout,
+        engine=EngineSettings(vllm_version=version, **engine)))
+
+
+def _term(p, key: str):
+    return next(t for t in p.terms if t.key == key)
+
+
+def test_each_rank_holds_its_share_of_the_redundant_experts() -> None:
+    assert DSV3_EXPERT == 44_050_944
+    # (256 + 32) / 16 = 18 experts per MoE layer on every rank, 2 more than 256 / 16 = 16:
+    # 2 x 58 layers x 44,050,944 B = 5,109,909,504 B (4.76 GiB) more weights per GPU
+    extra = 2 * 58 * DSV3_EXPERT
+    assert extra == 5_109_909_504
+    off = _plan()
+    on = _plan(enable_eplb=True, num_redundant_experts=32)
+    assert _term(on, "weights").value - _term(off, "weights").value == extra
+    assert _term(off, "kv_cache").value - _term(on, "kv_cache").value == extra
+    assert on.fits and on.verdict.startswith("Fits (unmodelled: EPLB's expert-load statistics")
+    # EPLB without redundant experts: the same experts per rank, only the unsized statistics
+    bare = _plan(enable_eplb=True)
+    assert _term(bare, "weights").value == _term(off, "weights").value
+
+
+def test_the_launch_command_spells_the_count_as_the_release_does() -> None:
+    new = _plan(enable_eplb=True, num_redundant_experts=32).vllm_command
+    assert " --enable-eplb --eplb-config '{\"num_redundant_experts\": 32}'" in new
+    assert command_problems(new, vllm_cli("0.33.0")) == []
+    old = _plan(version="0.10.1", enable_eplb=True, num_redundant_experts=32).vllm_command
+    assert " --enable-eplb --num-redundant-experts 32" in old
+    assert command_problems(old, vllm_cli("0.10.1")) == []
+    # 0.12.0 dropped --num-redundant-experts: its parser would refuse the old spelling
+    assert command_problems(old, vllm_cli("0.12.0")) != []
+
+
+def test_redundant_experts_without_eplb_do_not_fit() -> None:
+    p = _plan(num_redundant_experts=32)
+    assert not p.fits and p.vllm_command is None
+    assert ("num_redundant_experts is set to 32 but EPLB is not enabled. Either enable EPLB "
+            "or unset num_redundant_experts.") in p.verdict
+    old = _plan(version="0.10.1", num_redundant_experts=32)
+    assert not old.fits and "num_redundant_experts should be used with EPLB.32." in old.verdict
+
+
+@pytest.mark.parametrize(("layout", "redundant", "version", "words"), [
+    (ParallelLayout(tp=1, dp=16), 32, "0.33.0", "enable_expert_parallel must be True to use EPLB."),
+    (DP16_EP, 4, "0.33.0", "EPLB currently only supports even distribution of experts across "
+     "ranks. Got 260 experts and 16 EP ranks."),
+    (DP16_EP, 4, "0.21.0", "EPLB currently only supports even distribution of experts across "
+     "ranks."),
+])
+def test_a_layout_vllm_refuses(layout, redundant, version, words) -> None:
+    with pytest.raises(LayoutRefused) as refused:
+        _plan(layout=layout, version=version, enable_eplb=True, num_redundant_experts=redundant)
+    assert str(refused.value).endswith(words)
+
+
+def test_an_unquantized_model_on_092_is_refused() -> None:
+    # 0.9.2 FusedMoE: "if not isinstance(quant_method, Fp8MoEMethod)"; 0.10.0 adds the
+    # unquantized method
+    kwargs = dict(model="Qwen/Qwen3-30B-A3B", layout=ParallelLayout(tp=1, dp=8, ep=True),
+                  gpu="h100-sxm", nodes=1, enable_eplb=True, num_redundant_experts=8)
+    old = _plan(version="0.9.2", **kwargs)
+    assert not old.fits and "EPLB is only supported for FP8 quantization for now." in old.verdict
+    new = _plan(version="0.10.0", **kwargs)
+    assert new.fits
+    # (128 + 8) / 8 = 17 experts a rank, one more than 16: 48 x 9,437,184 B = 452,984,832 B
+    assert 3 * 2048 * 768 * 2 == 9_437_184
+    off = _plan(version="0.10.0", model="Qwen/Qwen3-30B-A3B",
+                layout=ParallelLayout(tp=1, dp=8, ep=True), gpu="h100-sxm", nodes=1)
+    assert _term(new, "weights").value - _term(off, "weights").value == 452_984_832
+
+
+def test_the_low_latency_buffer_counts_the_redundant_experts() -> None:
+    # DeepEP get_low_latency_rdma_size_hint for Qwen3-30B-A3B at T = 256 (test_all2all) with
+    # E = 128 + 8 = 136: combine message 4,160 B, send = receive = 136 x 256 x 4,160 =
+    # 144,834,560; signals align_up(4 x 136 = 544, 128) = 640;
+    # 2 x (2 x 144,834,560 + 640) = 579,339,520 = 4,526,090 x 128; + 128 -> 579,339,648 B
+    qwen = dict(model="Qwen/Qwen3-30B-A3B", layout=ParallelLayout(tp=2, dp=4, ep=True),
+                gpu="h100-sxm", nodes=1, all2all_backend="deepep_low_latency")
+    buffer = _term(_plan(enable_eplb=True, num_redundant_experts=8, **qwen), "all2all_buffers")
+    base = _term(_plan(**qwen), "all2all_buffers")
+    assert buffer.value - base.value == 579_339_648 - 545_260_672
+    assert "E=136" in buffer.formula
+
+
+def test_034_fills_an_unset_count_up_to_the_ep_size() -> None:
+    # ParallelConfig.compute_eplb_num_redundant_experts: (ep - E % ep) % ep
+    assert redundant_count(True, None, 256, 24, (0, 34, 0)) == 8  # 264 = 11 x 24
+    assert redundant_count(True, None, 256, 24, (0, 33, 0)) == 0  # the default before 0.34.0
+    assert redundant_count(True, 5, 256, 24, (0, 34, 0)) == 5
+    assert redundant_count(False, None, 256, 24, (0, 34, 0)) == 0
+
+
+def test_the_cli_takes_the_flags_and_refuses_a_release_without_them(capsys) -> None:
+    model = ["--model", DSV3, "--gpu", "H200", "--gpus", "16", "--tp", "1", "--dp", "16",
+             "--ep", "--enable-eplb"]
+    code, out, _ = run_main(capsys, "plan", *model, "--num-redundant-experts", "32",
+                            "--vllm-version", "0.33.0")
+    assert code == 0 and "--eplb-config '{\"num_redundant_experts\": 32}'" in out
+    code, _, err = run_main(capsys, "plan", *model, "--vllm-version", "0.9.1")
+    assert code == 2 and "unrecognized arguments: --enable-eplb" in err
+    assert "Traceback" not in err
