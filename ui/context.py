@@ -349,7 +349,8 @@ def release_default_note() -> str:
 
 def current_engine() -> EngineSettings:
     """vLLM settings from the Plan page's choices (MTP speculative decoding,
-    --skip-mm-profiling, --moe-backend (a MoE model's only) and --trust-remote-code included;
+    --skip-mm-profiling, --moe-backend and --enable-eplb (a MoE model's only) and
+    --trust-remote-code included;
     the Compare page plans each model without them: it shows no launch command).
 
     A what-if format vLLM makes at load time (fp8 from a 16-bit checkpoint) is passed as
@@ -374,7 +375,17 @@ def current_engine() -> EngineSettings:
                           num_speculative_tokens=current.num_speculative_tokens,
                           skip_mm_profiling=current.skip_mm_profiling,
                           moe_backend=current.moe_backend if current_spec().is_moe else None,
+                          **_eplb_knobs(),
                           trust_remote_code=trusts_remote_code(current_spec()))
+
+
+def _eplb_knobs() -> dict[str, object]:
+    """The EngineSettings fields of the Plan page's EPLB choices: a MoE model's only, the
+    redundant count only with EPLB on (the page offers it then)."""
+    current = state()
+    if not (current.enable_eplb and current_spec().is_moe):
+        return {}
+    return {"enable_eplb": True, "num_redundant_experts": current.num_redundant_experts}
 
 
 def _what_if_settings() -> dict[str, str | None]:

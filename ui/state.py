@@ -148,6 +148,13 @@ class AppState(BaseModel):
     offers the sidebar's release's values for a MoE model and drops one that release refuses;
     kept while other models are looked at, planned for MoE models only
     (ui.context.current_engine), as vLLM reads it for MoE layers only."""
+    enable_eplb: bool = Field(False, alias="eplb")
+    """vLLM --enable-eplb (0.9.2 on): offered on the Plan page for a MoE model where the
+    sidebar's release has the flag; kept while other models are looked at, planned for MoE
+    models only (ui.context.current_engine), as the CLI's --enable-eplb."""
+    num_redundant_experts: int | None = Field(None, alias="redundant", ge=0, le=1 << 16)
+    """EPLB's redundant experts per MoE layer (the CLI's --num-redundant-experts); None: not
+    passed (vLLM's default); planned only with enable_eplb."""
     num_speculative_tokens: int = Field(0, alias="spec", ge=0, le=64)
     """MTP speculative decoding: draft tokens per step (0: off; 64: the CLI's bound); offered
     only for a model with MTP layers (planner.serving.plan.mtp_refusal)."""

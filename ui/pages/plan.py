@@ -148,6 +148,9 @@ def _controls() -> None:
     skip_mm_refused = _skip_mm_refusal(spec)
     if skip_mm_refused:
         _keep_valid("skip_mm_profiling", state().skip_mm_profiling, [False], skip_mm_refused)
+    eplb_refused = _eplb_refusal()
+    if eplb_refused:
+        _keep_valid("enable_eplb", state().enable_eplb, [False], eplb_refused)
     own = checkpoint_scheme(spec)
     quants = [CHECKPOINT_QUANT] + [k for k in quant_candidates(spec, cluster) if k != own.key]
     _keep_valid("quant", state().quant, quants,
@@ -252,7 +255,8 @@ def _controls() -> None:
     # the arrivals beside it, one line high (a labelled row would push them down too)
     more, arrivals = left.columns([1.1, 1], gap="xsmall")  # each label on one line at 1280 px
     arrival_control(arrivals, compact=True)
-    _more_options(more, spec, mtp_refused, block_sizes, moe_backends, not skip_mm_refused)
+    _more_options(more, spec, mtp_refused, block_sizes, moe_backends, not skip_mm_refused,
+                  spec.is_moe and not eplb_refused)
     _layout_note(auto)
     _explain_invalid_tp(valid)
 
@@ -263,6 +267,13 @@ def _skip_mm_refusal(spec: ModelSpec) -> str | None:
     if not spec.vision:
         return f"{spec.name} has no vision tower to profile."
     missing = unrecognized_flag("--skip-mm-profiling", vllm_cli(state().vllm_version))
+    return sentence(missing) if missing else None
+
+
+def _eplb_refusal() -> str | None:
+    """Why --enable-eplb is dropped: the sidebar's release's parser lacks the flag (0.9.1; the
+    CLI's refusal, in its words); None: offered to a MoE model, kept for a dense one."""
+    missing = unrecognized_flag("--enable-eplb", vllm_cli(state().vllm_version))
     return sentence(missing) if missing else None
 
 
@@ -306,17 +317,19 @@ def _backend_label(backend: str | None) -> str:
 
 def _more_options(container, spec, mtp_refused: tuple[str, ...],
                   block_sizes: list[int | None], moe_backends: list[str | None],
-                  skip_mm: bool) -> None:
+                  skip_mm: bool, eplb: bool) -> None:
     """The KV block size (vLLM --block-size), the MoE backend (--moe-backend: MoE models, vLLM
-    0.17 on), MTP speculative decoding (models with MTP layers) and --skip-mm-profiling
-    (`skip_mm`: models with a vision tower, vLLM 0.10.1 on), folded away (open when a link
-    sets one) so the figures stay in view."""
+    0.17 on), EPLB and its redundant experts (`eplb`: MoE models, vLLM 0.9.2 on), MTP
+    speculative decoding (models with MTP layers) and --skip-mm-profiling (`skip_mm`: models
+    with a vision tower, vLLM 0.10.1 on), folded away (open when a link sets one) so the
+    figures stay in view."""
     current = state()
     # a fixed key: `expanded` only opens it on first show (a linked setting), then it stays
     # as the user leaves it (without a key, a new `expanded` would make it a new element)
     with container.expander("More vLLM options", key="plan.more_options", expanded=bool(
             current.num_speculative_tokens or current.skip_mm_profiling
-            or current.block_size or len(moe_backends) > 1 and current.moe_backend)):
+            or current.block_size or len(moe_backends) > 1 and current.moe_backend
+            or eplb and current.enable_eplb)):
         # placeholder: Streamlit shows a None value as "Choose an option", not its label
         st.selectbox("KV block size (tokens)", block_sizes, format_func=_block_label,
                      placeholder=_block_label(None),
@@ -336,6 +349,20 @@ def _more_options(container, spec, mtp_refused: tuple[str, ...],
                          "RTX 50 / RTX PRO Blackwell) adds its MoE workspace to the "
                          "activation peak on vLLM 0.25-0.28; a backend vLLM refuses for this "
                          "GPU or format is the plan's error", **bind("plan", "moe_backend"))
+        if eplb:
+            st.checkbox("Expert-parallel load balancer (EPLB)", help="vLLM --enable-eplb: "
+                        "with expert parallelism only; vLLM moves experts between GPUs by "
+                        "their load. Its load statistics are not sized (the verdict says so)",
+                        **bind("plan", "enable_eplb"))
+            if current.enable_eplb:
+                st.number_input(
+                    "Redundant experts (empty: vLLM's default)", value=None, step=1,
+                    placeholder="not passed",
+                    help="EPLB's redundant experts per MoE layer (vLLM --eplb-config "
+                    "num_redundant_experts; --num-redundant-experts before 0.10.2): each "
+                    "GPU of the expert-parallel group holds (routed + redundant) / its size "
+                    "experts, so the weights grow and the KV cache shrinks",
+                    **bind("plan", "num_redundant_experts"))
         if not mtp_refused:
             # no widget bounds: the state refuses an out-of-range number aloud
             st.number_input(

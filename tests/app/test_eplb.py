@@ -1,0 +1,78 @@
+"""Plan page, "More vLLM options": EPLB (vLLM --enable-eplb) and its redundant experts, as the
+CLI's --enable-eplb / --num-redundant-experts: offered for MoE models where the sidebar's
+release has the flag, in the link as `eplb` and `redundant`, planned as the CLI plans them.
+
+Qwen/Qwen3-30B-A3B (48 MoE layers of 128 experts, hidden 2,048, moe_intermediate_size 768,
+bfloat16) on one node of 8 H100 at the hardware's layout, TP=8 + EP: 8 redundant experts give
+each GPU (128 + 8) / 8 = 17 experts a layer, one more than 16: 48 x 3 x 2,048 x 768 x 2 B =
+452,984,832 B more weights per GPU."""
+
+import re
+import shlex
+
+import pytest
+
+from planner.serving.vllm_cli import command_problems, vllm_cli
+from tests.app.conftest import open_link, open_page, texts
+
+QWEN3_MOE = {"model": "Qwen/Qwen3-30B-A3B", "gpu": "h100-sxm", "gpn": "8", "vllm": "0.33.0"}
+
+
+@pytest.fixture(autouse=True)
+def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # catalog models only: no network
+
+
+def _weights_bytes(at) -> int:
+    """The binding GPU's weights as the page writes them ("7.58 GiB (8,144,056,320 B)")."""
+    found = re.search(r"Weights on the binding GPU\s+[\d.]+ GiB \(([\d,]+) B\)", texts(at))
+    assert found, "no weights row"
+    return int(found.group(1).replace(",", ""))
+
+
+def test_a_moe_model_takes_eplb_and_redundant_experts_into_the_command() -> None:
+    at = open_page(None, **QWEN3_MOE)
+    assert not at.exception and not at.error
+    assert "--enable-eplb" not in at.code[0].value
+    assert "plan.num_redundant_experts" not in {box.key for box in at.number_input}
+    before = _weights_bytes(at)
+    at.checkbox(key="plan.enable_eplb").check().run()
+    assert not at.exception and not at.error
+    assert " --enable-eplb" in at.code[0].value and at.query_params["eplb"] == "1"
+    assert "unmodelled: EPLB's expert-load statistics" in texts(at)
+    at.number_input(key="plan.num_redundant_experts").set_value(8).run()
+    assert not at.exception and not at.error
+    words = shlex.split(at.code[0].value)
+    assert words[words.index("--eplb-config") + 1] == '{"num_redundant_experts": 8}'
+    assert command_problems(at.code[0].value, vllm_cli("0.33.0")) == []
+    assert at.query_params["redundant"] == "8"
+    # one more expert a layer on every GPU: 48 x 3 x 2,048 x 768 x 2 B = 452,984,832 B
+    assert _weights_bytes(at) - before == 452_984_832
+    at.checkbox(key="plan.enable_eplb").uncheck().run()
+    assert "--enable-eplb" not in at.code[0].value and "--eplb-config" not in at.code[0].value
+
+
+def test_a_linked_count_is_planned_in_the_releases_spelling() -> None:
+    at = open_link("plan", **{**QWEN3_MOE, "vllm": "0.10.1"}, eplb="1", redundant="8")
+    assert not at.exception and not at.error
+    assert at.expander(key="plan.more_options").proto.expanded
+    assert " --enable-eplb --num-redundant-experts 8" in at.code[0].value
+    assert command_problems(at.code[0].value, vllm_cli("0.10.1")) == []
+
+
+def test_a_release_without_the_flag_drops_it_in_its_parsers_words() -> None:
+    at = open_link("plan", **{**QWEN3_MOE, "vllm": "0.9.1"}, eplb="1")
+    assert not at.exception and not at.error
+    [warning] = [w.value for w in at.main.warning if "enable_eplb" in w.value]
+    assert warning.startswith("enable_eplb=True is not possible here: vLLM 0.9.1: "
+                              "unrecognized arguments: --enable-eplb")
+    assert "--enable-eplb" not in at.code[0].value and at.query_params["eplb"] == "0"
+    assert "plan.enable_eplb" not in {box.key for box in at.checkbox}
+
+
+def test_a_dense_model_offers_none_and_keeps_the_choice() -> None:
+    at = open_link("plan", model="Qwen/Qwen3-8B", gpu="h100-sxm", gpn="1", eplb="1")
+    assert not at.exception and not at.main.warning
+    assert "plan.enable_eplb" not in {box.key for box in at.checkbox}
+    assert "--enable-eplb" not in at.code[0].value
+    assert at.query_params["eplb"] == "1"
